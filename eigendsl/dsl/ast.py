@@ -1,0 +1,227 @@
+"""The checker DSL's syntax tree: frozen dataclasses, each with the source span it came from.
+
+Class names match the grammar's rule names in ``grammar/checker.lark`` (``Require`` ↔
+``require``); operators that share a class (``compare``, ``in_op``...) carry their operator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from eigendsl.errors import Span
+
+
+@dataclass(frozen=True)
+class Node:
+    span: Span
+
+
+# ---------------------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True)
+class Literal(Node):
+    value: Any  # str, int, float, bool or None
+
+
+@dataclass(frozen=True)
+class ListLit(Node):
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class ObjectLit(Node):
+    keys: tuple[str, ...]
+    values: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    id: str
+
+
+@dataclass(frozen=True)
+class Attribute(Node):
+    obj: Expr
+    name: str
+    name_span: Span
+
+
+@dataclass(frozen=True)
+class Index(Node):
+    obj: Expr
+    key: Expr
+
+
+@dataclass(frozen=True)
+class Unary(Node):
+    op: str  # "not" or "-"
+    operand: Expr
+
+
+@dataclass(frozen=True)
+class Binary(Node):
+    op: str  # + - * / %
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    op: str  # == != < <= > >= in "not in" contains
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class BoolOp(Node):
+    op: str  # and / or
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Func(Node):
+    name: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Quantifier(Node):
+    kind: str  # all any count sum first last
+    var: str
+    source: Expr
+    where: Expr | None
+    body: Expr | None
+
+
+@dataclass(frozen=True)
+class Called(Node):
+    tool: str
+    tool_span: Span
+    arg_names: tuple[str, ...]
+    arg_values: tuple[Expr, ...]
+    arg_spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True)
+class Said(Node):
+    role: str  # "assistant" for said, "user" for user_said
+    text: Expr
+
+
+@dataclass(frozen=True)
+class Before(Node):
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Query(Node):
+    """A template parameter source: ``body for var in source where cond`` or one expression."""
+
+    body: Expr
+    var: str | None
+    source: Expr | None
+    where: Expr | None
+
+
+Expr = Union[
+    Literal, ListLit, ObjectLit, Name, Attribute, Index, Unary, Binary, Compare, BoolOp, Func,
+    Quantifier, Called, Said, Before,
+]
+
+# ---------------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Require(Node):
+    expr: Expr
+    message: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Forbid(Node):
+    expr: Expr
+    message: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Unchanged(Node):
+    path: Expr
+    source: str
+
+
+@dataclass(frozen=True)
+class Score(Node):
+    weight: float
+    expr: Expr
+    source: str
+
+
+@dataclass(frozen=True)
+class Use(Node):
+    rule: str
+
+
+Statement = Union[Require, Forbid, Unchanged, Score, Use]
+
+# ---------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class TypeRef(Node):
+    name: str
+    arg: TypeRef | None
+
+
+@dataclass(frozen=True)
+class Param(Node):
+    name: str
+    type: TypeRef | None
+
+
+@dataclass(frozen=True)
+class Guard(Node):
+    tool: str
+    name_span: Span
+    body: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Rule(Node):
+    name: str
+    name_span: Span
+    body: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Check(Node):
+    name: str
+    name_span: Span
+    params: tuple[Param, ...]
+    body: tuple[Statement, ...]
+
+
+Declaration = Union[Guard, Rule, Check]
+
+
+@dataclass(frozen=True)
+class Module(Node):
+    path: str
+    declarations: tuple[Declaration, ...]
+
+
+def walk(node: Any):
+    """Yield ``node`` and every AST node below it, depth first."""
+    yield node
+    for value in vars(node).values():
+        if isinstance(value, Node):
+            yield from walk(value)
+        elif isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, Node):
+                    yield from walk(item)

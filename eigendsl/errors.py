@@ -1,0 +1,163 @@
+"""The one error type users see: diagnostics with `file:line:col`, the source line and a caret.
+
+Every failure that comes from a user's input (YAML, pydantic validation, the checker DSL, a
+missing file, a malformed model output) becomes a :class:`Diagnostic`. A compile collects all of
+them and raises one :class:`EigenError`; the CLI prints them and exits with status 1.
+
+>>> span = Span("spec.chk", 3, 5)
+>>> str(Diagnostic(span, "unknown tool 'refund'"))
+"spec.chk:3:5: unknown tool 'refund'"
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A position in a source file: 1-based line and column, with an optional end column."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+    def shifted(self, line_delta: int, col_delta: int) -> Span:
+        """This span moved by an offset, used for DSL text embedded in YAML scalars."""
+        col = self.col + col_delta if self.line == 1 else self.col
+        end_col = None
+        if self.end_col is not None:
+            end_col = self.end_col + col_delta if self.end_line in (None, 1) else self.end_col
+        return Span(
+            self.path,
+            self.line + line_delta,
+            col,
+            None if self.end_line is None else self.end_line + line_delta,
+            end_col,
+        )
+
+
+UNKNOWN = Span("<unknown>", 0, 0)
+
+
+@lru_cache(maxsize=64)
+def _source_lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+_SOURCES: dict[str, tuple[str, ...]] = {}
+
+
+def register_source(path: str, text: str) -> None:
+    """Make ``text`` the source shown for ``path`` (for in-memory DSL text and tests)."""
+    _SOURCES[path] = tuple(text.splitlines())
+
+
+def source_line(span: Span) -> str | None:
+    lines = _SOURCES.get(span.path) or _source_lines(span.path)
+    if 1 <= span.line <= len(lines):
+        return lines[span.line - 1]
+    return None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding: where, what, and whether it stops the compile."""
+
+    span: Span
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.span}: {prefix}{self.message}"
+
+    def render(self) -> str:
+        """The diagnostic with its source line and a caret under the offending text."""
+        text = str(self)
+        line = source_line(self.span) if self.span.line > 0 else None
+        if line is None:
+            return text
+        col = max(self.span.col, 1)
+        width = 1
+        if self.span.end_col and (self.span.end_line in (None, self.span.line)):
+            width = max(self.span.end_col - col, 1)
+        width = min(width, max(len(line) - col + 1, 1))
+        caret = " " * (col - 1) + "^" * width
+        return f"{text}\n    {line}\n    {caret}"
+
+
+class EigenError(Exception):
+    """A user error: one or more diagnostics. Never a traceback for the user."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | Diagnostic | str):
+        if isinstance(diagnostics, str):
+            diagnostics = [Diagnostic(UNKNOWN, diagnostics)]
+        elif isinstance(diagnostics, Diagnostic):
+            diagnostics = [diagnostics]
+        self.diagnostics = sorted(diagnostics, key=lambda d: (d.span.path, d.span.line, d.span.col))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        parts = []
+        for diagnostic in self.diagnostics:
+            parts.append(diagnostic.render() if diagnostic.span.line else diagnostic.message)
+        count = sum(d.severity == "error" for d in self.diagnostics)
+        if count > 1:
+            parts.append(f"{count} errors")
+        return "\n".join(parts)
+
+
+@dataclass
+class Diagnostics:
+    """Collects diagnostics during a compile so that all are reported together."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, span: Span, message: str) -> None:
+        self.items.append(Diagnostic(span, message))
+
+    def warning(self, span: Span, message: str) -> None:
+        self.items.append(Diagnostic(span, message, "warning"))
+
+    def extend(self, other: EigenError | list[Diagnostic]) -> None:
+        self.items.extend(other.diagnostics if isinstance(other, EigenError) else other)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def raise_if_errors(self) -> None:
+        if self.errors:
+            raise EigenError(self._unique(self.errors))
+
+    @staticmethod
+    def _unique(items: list[Diagnostic]) -> list[Diagnostic]:
+        seen: dict[tuple[Span, str], Diagnostic] = {}
+        for item in items:
+            seen.setdefault((item.span, item.message), item)
+        return list(seen.values())
+
+
+def did_you_mean(name: str, candidates: object) -> str:
+    """A suggestion suffix: ``"; did you mean 'refund_order'?"`` or an empty string."""
+    names = sorted(str(c) for c in candidates)  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in names if name and (name in c or c in name)][:1]
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -1,0 +1,268 @@
+"""The domain spec as pydantic models: what a user writes in ``specs/<domain>/*.yaml``.
+
+These models validate shape and types only; names (tools, tables, fields, checks) are resolved
+later by :mod:`eigendsl.analysis`. ``eigendsl schema`` prints the JSON Schema of :class:`DomainSpec`
+so editors can validate and complete spec files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SCALAR_TYPES = ("string", "int", "float", "bool", "any")
+TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
+IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _identifier(value: str, what: str) -> str:
+    if not IDENT.match(value):
+        raise ValueError(f"{what} '{value}' must be an identifier (letters, digits and '_')")
+    return value
+
+
+class FieldType(Model):
+    """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
+
+    type: Literal["string", "int", "float", "bool", "any", "enum", "list", "object", "map"] = Field(
+        description="The value's type."
+    )
+    description: str = Field("", description="What the value means; shown in prompts and schemas.")
+    values: list[str] | None = Field(None, description="Allowed values of an enum.")
+    items: FieldType | None = Field(None, description="Type of a list's items.")
+    fields: dict[str, FieldType] | None = Field(None, description="Named fields of an object.")
+    of: FieldType | None = Field(None, description="Type of a map's values (keys are strings).")
+    ref: str | None = Field(None, description="Table whose key this value is (a reference).")
+    optional: bool = Field(False, description="Whether the value may be missing or null.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        # `field: string` is short for `field: {type: string}`; `string?` marks it optional.
+        if isinstance(data, str):
+            optional = data.endswith("?")
+            name = data.rstrip("?")
+            if name not in TYPE_NAMES:
+                raise ValueError(f"unknown type '{name}'; expected one of {', '.join(TYPE_NAMES)}")
+            return {"type": name, "optional": optional}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldType:
+        if self.type == "enum" and not self.values:
+            raise ValueError("an enum needs 'values', the list of allowed values")
+        if self.type != "enum" and self.values is not None:
+            raise ValueError("'values' is only allowed on an enum")
+        if self.items is not None and self.type != "list":
+            raise ValueError("'items' is only allowed on a list")
+        if self.fields is not None and self.type != "object":
+            raise ValueError("'fields' is only allowed on an object")
+        if self.of is not None and self.type != "map":
+            raise ValueError("'of' is only allowed on a map")
+        return self
+
+
+class Table(Model):
+    """A database table: rows keyed by one string field."""
+
+    key: str = Field(description="The field whose value identifies a row.")
+    description: str = Field("", description="What a row is.")
+    fields: dict[str, FieldType] = Field(description="The row's fields and their types.")
+
+    @model_validator(mode="after")
+    def _key_is_field(self) -> Table:
+        if self.key not in self.fields:
+            raise ValueError(f"key '{self.key}' is not one of the table's fields")
+        return self
+
+
+class Database(Model):
+    """Schema of the domain's database and where its seed data lives."""
+
+    seed: str = Field(description="Seed data file (YAML or JSON), relative to the spec folder.")
+    tables: dict[str, Table] = Field(description="Tables by name.")
+
+
+class Param(FieldType):
+    """A tool parameter."""
+
+    default: Any = Field(None, description="Value used when an optional parameter is omitted.")
+
+
+class Declared(Model):
+    """A declarative tool body: read an expression, or update one row's fields."""
+
+    returns: str | None = Field(None, description="DSL expression whose value the tool returns.")
+    update: str | None = Field(None, description="DSL path of the row to update, e.g. db.users[user_id].")
+    set: dict[str, str] | None = Field(None, description="Field → DSL expression of its new value.")
+
+    @model_validator(mode="after")
+    def _has_body(self) -> Declared:
+        if self.returns is None and self.update is None:
+            raise ValueError("a declarative tool needs 'returns', 'update', or both")
+        if (self.update is None) != (self.set is None):
+            raise ValueError("'update' and 'set' go together")
+        return self
+
+
+class Tool(Model):
+    """A tool the agent can call."""
+
+    description: str = Field(description="What the tool does; shown to the model.")
+    params: dict[str, Param] = Field(default_factory=dict, description="Parameters by name.")
+    writes: bool = Field(False, description="Whether the tool changes the database.")
+    tags: list[str] = Field(default_factory=list, description="Free labels (lookup, auth, transfer...).")
+    python: str | None = Field(None, description="Implementation `module:function` in the spec folder.")
+    declare: Declared | None = Field(None, description="Declarative implementation.")
+
+    @model_validator(mode="after")
+    def _one_impl(self) -> Tool:
+        if (self.python is None) == (self.declare is None):
+            raise ValueError("a tool needs exactly one implementation: 'python' or 'declare'")
+        if self.python is not None and not re.match(r"^[\w.]+:\w+$", self.python):
+            raise ValueError(f"'python' must look like module:function, not '{self.python}'")
+        return self
+
+
+class TemplateParam(FieldType):
+    """A task-template parameter: sampled from the database, from choices, or fixed."""
+
+    source: str | None = Field(
+        None,
+        alias="from",
+        description="DSL query giving candidate values, e.g. `o.order_id for o in db.orders`, "
+        "or an expression over earlier parameters.",
+    )
+    choices: list[Any] | None = Field(None, description="Candidate values to sample from.")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Scenario(Model):
+    """What the simulated user wants, knows and does (Jinja text over the task parameters)."""
+
+    reason: str = Field(description="Why the user is calling, in their words.")
+    known: dict[str, str] = Field(default_factory=dict, description="Facts the user can give when asked.")
+    unknown: list[str] = Field(default_factory=list, description="Things the user does not know.")
+    instructions: str = Field("", description="How the user behaves, for an LLM-backed simulator.")
+    confirm: bool = Field(True, description="Whether the user agrees when asked to confirm a write.")
+    change_mind: str | None = Field(
+        None, description="A parameter the user changes after the first request (name=new value)."
+    )
+    reveal_late: list[str] = Field(
+        default_factory=list, description="Known facts the user gives only when asked twice."
+    )
+    forbidden_request: str | None = Field(
+        None, description="Something the user asks for that the policy forbids."
+    )
+
+
+class Step(Model):
+    """One step of a gold plan: a tool call with arguments, or an agent utterance."""
+
+    tool: str | None = Field(None, description="Tool to call.")
+    args: dict[str, Any] = Field(default_factory=dict, description="Arguments (Jinja over parameters).")
+    say: str | None = Field(None, description="What the agent tells the user (Jinja).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_form(cls, data: Any) -> Any:
+        # `- cancel_pending_order: {order_id: ...}` is short for `{tool: ..., args: ...}`.
+        if isinstance(data, dict) and len(data) == 1:
+            (name, value), = data.items()
+            if name not in ("tool", "say", "args") and (value is None or isinstance(value, dict)):
+                return {"tool": name, "args": value or {}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        if (self.tool is None) == (self.say is None):
+            raise ValueError("a step is either a tool call or 'say'")
+        return self
+
+
+class Template(Model):
+    """A task template: typed parameters, a user scenario, a gold plan and a check."""
+
+    description: str = Field("", description="What the task is about.")
+    family: str | None = Field(None, description="Task family for reports (defaults to the name).")
+    params: dict[str, TemplateParam] = Field(default_factory=dict, description="Parameters.")
+    user: Scenario = Field(description="The user's scenario.")
+    gold: list[Step] = Field(description="The steps that solve the task.")
+    check: str = Field(description="Name of the check declared in a checker file.")
+
+
+class TaskInstance(Model):
+    """A concrete task: a template with fixed parameters."""
+
+    id: str = Field(description="Unique task id.")
+    template: str = Field(description="Template name.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Parameter values.")
+    split: Literal["train", "held-out"] | None = Field(None, description="Force a split.")
+
+
+class TaskFile(Model):
+    """A task file: templates and concrete tasks."""
+
+    templates: dict[str, Template] = Field(default_factory=dict)
+    tasks: list[TaskInstance] = Field(default_factory=list)
+
+
+class UserSimulator(Model):
+    """Settings of the user simulator."""
+
+    persona: str = Field("A customer calling support.", description="Default persona text.")
+    stop_marker: str = Field("###STOP###", description="What the user says to end the conversation.")
+    max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
+
+
+class Sampling(Model):
+    """How concrete tasks are drawn from templates at compile time."""
+
+    per_template: int = Field(4, ge=0, description="Sampled tasks per template.")
+    seed: int = Field(0, description="Seed of the sampler.")
+    held_out_fraction: float = Field(0.25, ge=0, le=1, description="Share of sampled tasks held out.")
+
+
+class Training(Model):
+    """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
+
+    model: str = Field("tiny", description="`tiny` (built locally) or a checkpoint path or hub id.")
+    seed: int = Field(0, description="Seed of every stage.")
+    synth: dict[str, Any] = Field(default_factory=dict, description="Synthesis overrides.")
+    sft: dict[str, Any] = Field(default_factory=dict, description="SFT overrides.")
+    grpo: dict[str, Any] = Field(default_factory=dict, description="GRPO overrides.")
+    eval: dict[str, Any] = Field(default_factory=dict, description="Evaluation overrides.")
+
+
+class DomainSpec(Model):
+    """`domain.yaml`: the whole domain."""
+
+    name: str = Field(description="Domain name (an identifier); output goes to generated/<name>/.")
+    description: str = Field("", description="One paragraph about the domain.")
+    policy: str = Field(description="Markdown file with the policy the agent must follow.")
+    database: Database
+    tools: dict[str, Tool] = Field(description="Tools by name.")
+    checkers: list[str] = Field(description="Checker DSL files (globs allowed).")
+    tasks: list[str] = Field(description="Task files (globs allowed).")
+    user_simulator: UserSimulator = Field(default_factory=UserSimulator)
+    sampling: Sampling = Field(default_factory=Sampling)
+    training: Training = Field(default_factory=Training)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _identifier(value, "domain name")
+
+    @field_validator("tools")
+    @classmethod
+    def _tool_names(cls, value: dict[str, Tool]) -> dict[str, Tool]:
+        for name in value:
+            _identifier(name, "tool name")
+        return value
