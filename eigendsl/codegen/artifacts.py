@@ -1,0 +1,192 @@
+"""Non-Python outputs: tool schemas (OpenAI function format), prompts (Jinja2, StrictUndefined),
+compiled tasks and the versioned training manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import jinja2
+import yaml
+
+from eigendsl import __version__
+from eigendsl.spec import DomainSpec, FieldType
+
+SCHEMA_VERSION = 1
+PROMPTS = jinja2.Environment(
+    loader=jinja2.PackageLoader("eigendsl", "templates"),
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    trim_blocks=True,
+    autoescape=False,
+)
+
+ROLES = {
+    "workflow_planner": (
+        "Workflow planner",
+        "Decide what the next generation of synthetic dialogues should cover: which task "
+        "templates, which compositions of templates into one multi-intent conversation, and "
+        "how many of each, from the previous generation's report (coverage of tools and policy "
+        "rules, acceptance rates, failure reasons). Favour what is under-covered or often rejected.",
+        'A JSON object: {"plan": [{"templates": ["name", ...], "count": N}, ...]}.',
+    ),
+    "prompt_engineer": (
+        "Prompt engineer",
+        "Propose variants of the user simulator's and the agent's utterances (paraphrases, "
+        "personas, styles, levels of detail) that keep their meaning. A variant is kept when it "
+        "raises acceptance or diversity and dropped when it lowers them.",
+        'A JSON object: {"variants": ["utterance", ...]}.',
+    ),
+    "user_intent": (
+        "User intent",
+        "Write the scenario of a user for a task: the reason for the call, what the user knows "
+        "and does not know, and how they behave (including hard cases: changing their mind, "
+        "revealing information late, asking for something the policy forbids).",
+        'A JSON object: {"reason": "...", "instructions": "..."}.',
+    ),
+    "trajectory_agent": (
+        "Trajectory agent",
+        "Play the customer-service agent in a dialogue with the user simulator, calling tools "
+        "as the policy requires.",
+        "Messages in the chat format, with tool calls where needed.",
+    ),
+    "judge": (
+        "Judge",
+        "Judge a finished dialogue: did the agent follow the policy and complete the task? The "
+        "compiled verifier has already checked the database and the calls; judge what it cannot "
+        "(tone, natural-language assertions).",
+        'A JSON object: {"passed": true|false, "reasons": ["..."]}.',
+    ),
+}
+
+
+def json_schema(field: FieldType) -> dict[str, Any]:
+    """JSON Schema of a typed value, as OpenAI function parameters expect it."""
+    kind = field.type
+    schema: dict[str, Any]
+    if kind == "enum":
+        schema = {"type": "string", "enum": list(field.values or [])}
+    elif kind == "list":
+        schema = {"type": "array", "items": json_schema(field.items) if field.items else {}}
+    elif kind == "object":
+        schema = {"type": "object"}
+        if field.fields is not None:
+            schema["properties"] = {k: json_schema(v) for k, v in field.fields.items()}
+            schema["required"] = [k for k, v in field.fields.items() if not v.optional]
+    elif kind == "map":
+        schema = {"type": "object", "additionalProperties": json_schema(field.of) if field.of else {}}
+    elif kind == "any":
+        schema = {}
+    else:
+        schema = {"type": {"string": "string", "int": "integer", "float": "number", "bool": "boolean"}[kind]}
+    if field.description:
+        schema["description"] = field.description
+    return schema
+
+
+def tool_schemas(spec: DomainSpec) -> list[dict[str, Any]]:
+    out = []
+    for name, tool in spec.tools.items():
+        required = [p for p, f in tool.params.items() if not f.optional and f.default is None]
+        out.append({
+            "type": "function",
+            "function": {
+                "name": name,
+                "description": tool.description.strip(),
+                "parameters": {
+                    "type": "object",
+                    "properties": {p: json_schema(f) for p, f in tool.params.items()},
+                    "required": required,
+                    "additionalProperties": False,
+                },
+            },
+        })
+    return out
+
+
+def tools_json(spec: DomainSpec) -> str:
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "domain": spec.name,
+        "tools": tool_schemas(spec),
+        "meta": {n: {"writes": t.writes, "tags": list(t.tags)} for n, t in spec.tools.items()},
+    }
+    return json.dumps(payload, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _tool_view(spec: DomainSpec) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": n, "description": t.description.strip(), "writes": t.writes,
+            "params": [{"name": p, "type": f.type, "optional": f.optional, "description": f.description}
+                       for p, f in t.params.items()],
+        }
+        for n, t in spec.tools.items()
+    ]
+
+
+def prompts(spec: DomainSpec, policy: str, rules: list[str], templates: list[str]) -> dict[str, str]:
+    common = {"schema_version": SCHEMA_VERSION, "domain": spec.name, "description": spec.description.strip()}
+    tools = _tool_view(spec)
+    out = {
+        "prompts/agent_system.md": PROMPTS.get_template("agent_system.md.j2").render(
+            **common, tools=tools, policy=policy.strip(),
+            write_tools=[t["name"] for t in tools if t["writes"]] or ["none"],
+        ),
+        "prompts/user_simulator.md": PROMPTS.get_template("user_simulator.md.j2").render(
+            **common, persona=spec.user_simulator.persona.strip(), stop_marker=spec.user_simulator.stop_marker,
+        ),
+    }
+    role = PROMPTS.get_template("role.md.j2")
+    for key, (title, purpose, output) in ROLES.items():
+        out[f"prompts/roles/{key}.md"] = role.render(
+            **common, title=title, purpose=purpose, output=output, tools=tools, templates=templates, rules=rules,
+        )
+    return out
+
+
+def tasks_jsonl(tasks: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(t, sort_keys=True, ensure_ascii=False) + "\n" for t in tasks)
+
+
+def digest(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "synth": {"generations": 3, "per_generation": 300, "workers": 1, "max_turns": 30},
+    "sft": {"epochs": 3, "learning_rate": 3.0e-3, "batch_size": 8, "max_length": 1024, "assistant_only_loss": True},
+    "grpo": {"steps": 40, "num_generations": 8, "learning_rate": 1.0e-4, "beta": 0.0, "max_turns": 12,
+             "dynamic_filtering": True, "use_vllm": False},
+    "eval": {"trials": 4, "tasks": "held-out"},
+}
+
+
+def manifest(spec: DomainSpec, spec_dir_rel: str, inputs: dict[str, bytes], outputs: dict[str, str],
+             counts: dict[str, int]) -> str:
+    training = spec.training
+    stages = []
+    overrides = {"synth": training.synth, "sft": training.sft, "grpo": training.grpo, "eval": training.eval}
+    data = {
+        "synth": {"inputs": ["tasks.jsonl", "tools.json", "prompts/"], "outputs": ["synth/"]},
+        "sft": {"inputs": ["synth/"], "outputs": ["sft/"]},
+        "grpo": {"inputs": ["sft/", "tasks.jsonl", "verifiers/"], "outputs": ["grpo/"]},
+        "eval": {"inputs": ["grpo/", "tasks.jsonl", "verifiers/"], "outputs": ["eval/"]},
+    }
+    for stage, defaults in STAGE_DEFAULTS.items():
+        settings = {**defaults, **overrides[stage]}
+        stages.append({"name": stage, "settings": settings, **data[stage]})
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "eigendsl_version": __version__,
+        "domain": spec.name,
+        "spec_dir": spec_dir_rel,
+        "model": training.model,
+        "seed": training.seed,
+        "counts": counts,
+        "inputs": {k: digest(v) for k, v in sorted(inputs.items())},
+        "outputs": {k: digest(v.encode()) for k, v in sorted(outputs.items())},
+        "stages": stages,
+    }
+    return yaml.safe_dump(payload, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,176 @@
+"""Translate DSL expressions into Python ``ast`` expressions (never by pasting strings).
+
+A DSL string literal becomes an ``ast.Constant``: it can never turn into code. Generated code
+calls helpers of :mod:`eigendsl.support`, imported as ``rt``.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from eigendsl.dsl import ast as A
+
+RT = "rt"
+CONTEXT = ("db", "initial", "gold", "calls", "messages")
+
+
+def name(id_: str, ctx: ast.expr_context | None = None) -> ast.Name:
+    return ast.Name(id=id_, ctx=ctx or ast.Load())
+
+
+def const(value: Any) -> ast.Constant:
+    return ast.Constant(value=value)
+
+
+def rt_call(func: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Attribute(value=name(RT), attr=func, ctx=ast.Load()), args=list(args), keywords=[])
+
+
+def call(func: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=name(func), args=list(args), keywords=[])
+
+
+def subscript(value: ast.expr, key: ast.expr) -> ast.Subscript:
+    return ast.Subscript(value=value, slice=key, ctx=ast.Load())
+
+
+def param_local(param: str) -> str:
+    return f"p_{param}"
+
+
+_COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}
+_BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "%": ast.Mod}
+
+
+@dataclass
+class ExprCompiler:
+    """Compiles expressions of one declaration. ``env`` maps DSL names to Python locals."""
+
+    table_rows: dict[int, str]
+    env: dict[str, str] = field(default_factory=dict)
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    def with_env(self, **extra: str) -> ExprCompiler:
+        return ExprCompiler(self.table_rows, {**self.env, **extra}, self.counter)
+
+    def fresh(self, hint: str) -> str:
+        self.counter[0] += 1
+        return f"v_{hint}_{self.counter[0]}"
+
+    def compile(self, e: A.Expr) -> ast.expr:
+        return getattr(self, "_" + type(e).__name__.lower())(e)
+
+    def _literal(self, e: A.Literal) -> ast.expr:
+        return const(e.value)
+
+    def _listlit(self, e: A.ListLit) -> ast.expr:
+        return ast.List(elts=[self.compile(i) for i in e.items], ctx=ast.Load())
+
+    def _objectlit(self, e: A.ObjectLit) -> ast.expr:
+        return ast.Dict(keys=[const(k) for k in e.keys], values=[self.compile(v) for v in e.values])
+
+    def _name(self, e: A.Name) -> ast.expr:
+        if e.id in self.env:
+            return name(self.env[e.id])
+        if e.id in CONTEXT:
+            return name(e.id)
+        return name(param_local(e.id))
+
+    def _attribute(self, e: A.Attribute) -> ast.expr:
+        return subscript(self.compile(e.obj), const(e.name))
+
+    def _index(self, e: A.Index) -> ast.expr:
+        table = self.table_rows.get(id(e))
+        if table is not None:
+            return rt_call("row", self.compile(e.obj), self.compile(e.key), const(table))
+        return rt_call("item", self.compile(e.obj), self.compile(e.key))
+
+    def _unary(self, e: A.Unary) -> ast.expr:
+        op = ast.Not() if e.op == "not" else ast.USub()
+        return ast.UnaryOp(op=op, operand=self.compile(e.operand))
+
+    def _binary(self, e: A.Binary) -> ast.expr:
+        return ast.BinOp(left=self.compile(e.left), op=_BINARY[e.op](), right=self.compile(e.right))
+
+    def _compare(self, e: A.Compare) -> ast.expr:
+        left, right = self.compile(e.left), self.compile(e.right)
+        if e.op == "in":
+            return rt_call("member", left, right)
+        if e.op == "not in":
+            return ast.UnaryOp(op=ast.Not(), operand=rt_call("member", left, right))
+        if e.op == "contains":
+            return rt_call("contains", left, right)
+        return ast.Compare(left=left, ops=[_COMPARE[e.op]()], comparators=[right])
+
+    def _boolop(self, e: A.BoolOp) -> ast.expr:
+        op = ast.And() if e.op == "and" else ast.Or()
+        return ast.BoolOp(op=op, values=[self.compile(e.left), self.compile(e.right)])
+
+    def _func(self, e: A.Func) -> ast.expr:
+        args = [self.compile(a) for a in e.args]
+        if e.name in ("lower", "upper"):
+            return ast.Call(func=ast.Attribute(value=call("str", *args), attr=e.name, ctx=ast.Load()), args=[], keywords=[])
+        if e.name == "keys":
+            return call("list", *args)
+        if e.name in ("abs", "min", "max", "round"):
+            return call(e.name, *args)
+        return call(e.name, *args)  # len str int float
+
+    def comprehension(self, var: str, source: A.Expr, where: A.Expr | None) -> tuple[ExprCompiler, ast.comprehension]:
+        local = self.fresh(var)
+        inner = self.with_env(**{var: local})
+        comp = ast.comprehension(
+            target=name(local, ast.Store()),
+            iter=rt_call("elements", self.compile(source)),
+            ifs=[inner.compile(where)] if where is not None else [],
+            is_async=0,
+        )
+        return inner, comp
+
+    def _quantifier(self, e: A.Quantifier) -> ast.expr:
+        inner, comp = self.comprehension(e.var, e.source, e.where)
+        element = name(comp.target.id)  # type: ignore[attr-defined]
+        if e.kind in ("all", "any"):
+            body = inner.compile(e.body) if e.body is not None else const(True)
+            return call(e.kind, ast.GeneratorExp(elt=body, generators=[comp]))
+        if e.kind == "count":
+            return call("sum", ast.GeneratorExp(elt=const(1), generators=[comp]))
+        if e.kind == "sum":
+            assert e.body is not None
+            return call("sum", ast.GeneratorExp(elt=inner.compile(e.body), generators=[comp]))
+        body = inner.compile(e.body) if e.body is not None else element
+        return rt_call(e.kind, ast.GeneratorExp(elt=body, generators=[comp]))
+
+    def called_args(self, e: A.Called) -> ast.expr:
+        return ast.Dict(keys=[const(k) for k in e.arg_names], values=[self.compile(v) for v in e.arg_values])
+
+    def _called(self, e: A.Called) -> ast.expr:
+        if not e.arg_names:
+            return rt_call("called", name("calls"), const(e.tool))
+        return rt_call("called", name("calls"), const(e.tool), self.called_args(e))
+
+    def _said(self, e: A.Said) -> ast.expr:
+        return rt_call("said", name("trace"), const(e.role), self.compile(e.text))
+
+    def _before(self, e: A.Before) -> ast.expr:
+        return rt_call("before", self.events(e.left), self.events(e.right))
+
+    def events(self, e: A.Expr) -> ast.expr:
+        """An expression used with ``before``, compiled to the list of its positions."""
+        if isinstance(e, A.Called):
+            return rt_call("called_positions", name("calls"), const(e.tool), self.called_args(e))
+        if isinstance(e, A.Said):
+            return rt_call("said_positions", name("trace"), const(e.role), self.compile(e.text))
+        if isinstance(e, A.BoolOp) and e.op == "or":
+            return ast.BinOp(left=self.events(e.left), op=ast.Add(), right=self.events(e.right))
+        return rt_call("positions", self.compile(e))
+
+    def query(self, q: A.Query) -> ast.expr:
+        """A template parameter source: the list of candidate values."""
+        if q.var is None:
+            return ast.List(elts=[self.compile(q.body)], ctx=ast.Load())
+        assert q.source is not None
+        inner, comp = self.comprehension(q.var, q.source, q.where)
+        return ast.ListComp(elt=inner.compile(q.body), generators=[comp])

@@ -1,0 +1,177 @@
+"""The compile pipeline: spec folder → validated, resolved domain → ``generated/<domain>/``.
+
+Reads like the pipeline it is::
+
+    loaded   = load_spec(spec_dir)            # YAML + pydantic + files
+    seed     = normalize_seed(...)            # seed data against the schema
+    resolved = Analyzer(...).declarations()   # names and types of the checker DSL
+    tasks    = check_templates(...) + sample  # templates, gold plans, concrete tasks
+    files    = generate(...)                  # verifiers, prompts, tools.json, tasks, manifest
+
+Every stage adds to one :class:`Diagnostics`; errors are raised together at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eigendsl.codegen import artifacts
+from eigendsl.codegen.verifiers import VerifierBuilder, render
+from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed
+from eigendsl.dsl.analysis import Analyzer, Resolved
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean
+from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class CompiledDomain:
+    name: str
+    files: dict[str, str]  # path relative to the output folder -> text
+    warnings: list[Diagnostic] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def analyze(spec_dir: Path | str) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
+    """Load and check a spec; raise :class:`EigenError` with every error found."""
+    loaded = load_spec(spec_dir)
+    diag = Diagnostics()
+    seed = normalize_seed(loaded, diag)
+    check_python_tools(loaded, diag)
+    analyzer = Analyzer(loaded.spec, diag)
+    resolved = analyzer.declarations(loaded.modules)
+    bodies = declarative_tools(loaded, analyzer, diag)
+    templates = check_templates(loaded, analyzer, diag)
+    diag.raise_if_errors()
+    return loaded, seed, resolved, templates, bodies, diag
+
+
+def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo],
+                   diag: Diagnostics) -> list[dict[str, Any]]:
+    """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
+    tasks: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    for path, task_file, raw in loaded.task_files:
+        for index, task in enumerate(task_file.tasks):
+            span = raw["tasks"].position(index)
+            info = templates.get(task.template)
+            if info is None:
+                diag.error(span, f"task '{task.id}' uses unknown template '{task.template}'{did_you_mean(task.template, templates)}")
+                continue
+            if task.id in seen_ids:
+                diag.error(span, f"task id '{task.id}' is used twice")
+                continue
+            missing = [p for p in info.param_types if p not in task.params]
+            extra = [p for p in task.params if p not in info.param_types]
+            if missing or extra:
+                problem = f"lacks {', '.join(missing)}" if missing else f"has unknown parameter {extra[0]}"
+                diag.error(span, f"task '{task.id}' {problem} (template '{task.template}' takes "
+                           f"{', '.join(info.param_types) or 'no parameters'})")
+                continue
+            seen_ids.add(task.id)
+            tasks.append(render_task(info, task.id, dict(task.params), task.split or "train"))
+    sampling = loaded.spec.sampling
+    for name, info in templates.items():
+        rng = template_rng(sampling.seed, name)
+        drawn: list[dict[str, Any]] = []
+        attempts = 0
+        while len(drawn) < sampling.per_template and attempts < sampling.per_template * 20:
+            attempts += 1
+            params = sample_params(info, seed, rng)
+            if params is None:
+                diag.error(info.raw.position("params") if "params" in info.raw else info.raw.span,
+                           f"template '{name}' cannot be sampled: a parameter has no 'from' or 'choices', "
+                           "or its source finds no value in the seed data")
+                break
+            if params not in drawn:
+                drawn.append(params)
+        held = round(len(drawn) * sampling.held_out_fraction)
+        for i, params in enumerate(drawn):
+            split = "held-out" if i >= len(drawn) - held else "train"
+            tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+    return tasks
+
+
+def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None) -> CompiledDomain:
+    """Compile a spec folder to the files of ``generated/<domain>/`` (not written yet)."""
+    loaded, seed, resolved, templates, bodies, diag = analyze(spec_dir)
+    tasks = concrete_tasks(loaded, seed, templates, diag)
+    diag.raise_if_errors()
+    spec = loaded.spec
+    out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name
+    builder = VerifierBuilder(spec, resolved, str(loaded.root.parent))
+    files: dict[str, str] = {}
+    index: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checks": {}, "rules": sorted(resolved.rules),
+                             "guards": sorted(resolved.guards), "declared_tools": sorted(bodies),
+                             "source_map": {}}
+    for name, check in sorted(resolved.checks.items()):
+        module = f"check_{name}"
+        source = builder.relative(check.span.path)
+        files[f"verifiers/{module}.py"] = render(builder.check_module(check), source)
+        index["checks"][name] = {"module": module, "params": [p.name for p in check.params],
+                                 "source": f"{source}:{check.span.line}"}
+    files["verifiers/rules.py"] = render(builder.rules_module(), "the policy rules")
+    files["verifiers/guards.py"] = render(builder.guards_module(), "the tool guards")
+    files["verifiers/tools_declared.py"] = render(builder.declared_tools_module(bodies), "declarative tools")
+    files["verifiers/__init__.py"] = "# Generated by EigenDSL. Verifier modules of this domain; see index.json.\n"
+    for path, text in files.items():
+        if path.endswith(".py"):
+            index["source_map"][path] = _source_map(text)
+    files["verifiers/index.json"] = json.dumps(index, indent=2, sort_keys=True) + "\n"
+    files["db.json"] = json.dumps({"schema_version": SCHEMA_VERSION, "tables": seed}, indent=1, ensure_ascii=False) + "\n"
+    files["tools.json"] = artifacts.tools_json(spec)
+    files.update(artifacts.prompts(spec, loaded.policy, sorted(resolved.rules), list(templates)))
+    files["tasks.jsonl"] = artifacts.tasks_jsonl(tasks)
+    spec_rel = os.path.relpath(loaded.root.resolve(), out.resolve())
+    counts = {"tools": len(spec.tools), "templates": len(templates), "tasks": len(tasks),
+              "checks": len(resolved.checks), "rules": len(resolved.rules), "guards": len(resolved.guards)}
+    inputs = dict(loaded.inputs)
+    files["manifest.yaml"] = artifacts.manifest(spec, spec_rel.replace(os.sep, "/"), inputs, files, counts)
+    return CompiledDomain(spec.name, files, diag.warnings, tasks)
+
+
+def _source_map(text: str) -> dict[str, str]:
+    """Generated line → DSL position, from the marker strings above each statement."""
+    mapping: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("'") and ": " in stripped and ".chk:" in stripped:
+            mapping[str(number)] = stripped.strip("'").split(": ", 1)[0]
+    return mapping
+
+
+def write_output(compiled: CompiledDomain, out_dir: Path | str, check: bool = False) -> list[str]:
+    """Write the files (atomically, one by one) or, with ``check``, list those that would change.
+
+    Files in the output folder that the compile no longer produces count as changes and are
+    removed when writing.
+    """
+    out = Path(out_dir)
+    changed: list[str] = []
+    existing = {str(p.relative_to(out)).replace(os.sep, "/") for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
+    existing = {p for p in existing if "__pycache__" not in p}
+    for rel, text in sorted(compiled.files.items()):
+        target = out / rel
+        data = text.encode("utf-8")
+        if target.is_file() and target.read_bytes() == data:
+            continue
+        changed.append(rel)
+        if not check:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+    for rel in sorted(existing - set(compiled.files)):
+        changed.append(rel)
+        if not check:
+            (out / rel).unlink()
+    return changed
+
+
+__all__ = ["compile_domain", "write_output", "analyze", "CompiledDomain", "EigenError"]

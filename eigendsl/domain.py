@@ -1,0 +1,229 @@
+"""Checks of a loaded spec that need more than pydantic: seed data against the schema, tool
+implementations, declarative tool bodies, and the DSL text embedded in YAML.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+from pathlib import Path
+from typing import Any
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.analysis import Analyzer, Scope
+from eigendsl.dsl.parser import parse_expression, parse_query
+from eigendsl.dsl.types import from_field
+from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean
+from eigendsl.loader import LoadedSpec
+from eigendsl.spec import FieldType
+from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
+    "list": (list,), "object": (dict,), "map": (dict,), "enum": (str,),
+}
+
+
+def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str, int, int]:
+    """Where the text of a YAML scalar starts: inside its quotes, or on the line after ``|``."""
+    span = container.value_span(key)
+    style = container.value_styles.get(key) if isinstance(container, MarkedDict) else (
+        container.item_styles[key] if isinstance(key, int) and key < len(container.item_styles) else None)
+    if style in ('"', "'"):
+        return span.path, span.line, span.col + 1
+    if style in ("|", ">"):
+        return span.path, span.line + 1, span.col + 2
+    return span.path, span.line, span.col
+
+
+def parse_embedded(container: MarkedDict | MarkedList, key: Any, diag: Diagnostics, query: bool = False):
+    path, line, col = embedded_position(container, key)
+    text = container[key]
+    try:
+        return (parse_query if query else parse_expression)(str(text), path, line, col)
+    except EigenError as exc:
+        diag.extend(exc)
+        return None
+
+
+def value_matches(value: Any, spec: FieldType) -> str | None:
+    """None when ``value`` fits the field type, else a sentence saying why not."""
+    if value is None:
+        return None if spec.optional else "is null but the field is not optional (add 'optional: true')"
+    if spec.type == "any":
+        return None
+    allowed = _PY_TYPES[spec.type]
+    if isinstance(value, bool) and spec.type in ("int", "float"):
+        return f"is {value!r}, expected {spec.type}"
+    if not isinstance(value, allowed):
+        return f"is {value!r}, expected {spec.type}"
+    if spec.type == "enum" and value not in (spec.values or ()):
+        return f"is {value!r}, not one of {', '.join(spec.values or ())}"
+    if spec.type == "list" and spec.items is not None:
+        for i, item in enumerate(value):
+            problem = value_matches(item, spec.items)
+            if problem:
+                return f"item {i} {problem}"
+    if spec.type == "object" and spec.fields is not None:
+        for name, sub in spec.fields.items():
+            if name not in value:
+                if not sub.optional:
+                    return f"lacks field '{name}'"
+                continue
+            problem = value_matches(value[name], sub)
+            if problem:
+                return f"field '{name}' {problem}"
+        extra = [k for k in value if k not in spec.fields]
+        if extra:
+            return f"has unknown field '{extra[0]}'{did_you_mean(str(extra[0]), spec.fields)}"
+    if spec.type == "map" and spec.of is not None:
+        for k, item in value.items():
+            problem = value_matches(item, spec.of)
+            if problem:
+                return f"entry {k!r} {problem}"
+    return None
+
+
+def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str, Any]]:
+    """Seed data as table -> key -> row, checked against the schema."""
+    spec = loaded.spec
+    seed_path = str(loaded.root / spec.database.seed)
+    raw = loaded.seed_raw if isinstance(loaded.seed_raw, dict) else {}
+    db: dict[str, dict[str, Any]] = {}
+    for table_name in raw:
+        if table_name not in spec.database.tables:
+            span = raw.position(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
+            diag.error(span, f"seed data has unknown table '{table_name}'"
+                       f"{did_you_mean(str(table_name), spec.database.tables)}; declare it under database.tables")
+    for table_name, table in spec.database.tables.items():
+        rows_raw = raw.get(table_name, [])
+        rows: dict[str, Any] = {}
+        items = list(rows_raw.items()) if isinstance(rows_raw, dict) else list(enumerate(rows_raw or []))
+        for index, (given_key, row) in enumerate(items):
+            span = _item_span(rows_raw, given_key, seed_path)
+            if not isinstance(row, dict):
+                diag.error(span, f"a row of '{table_name}' must be a mapping of fields")
+                continue
+            row_type = FieldType(type="object", fields=table.fields)
+            problem = value_matches(row, row_type)
+            if problem:
+                diag.error(span, f"row {index} of '{table_name}' {problem}")
+                continue
+            key = row[table.key]
+            if isinstance(rows_raw, dict) and given_key != key:
+                diag.error(span, f"row key {given_key!r} differs from its '{table.key}' field {key!r}")
+            if key in rows:
+                diag.error(span, f"'{table_name}' has two rows with key {key!r}")
+            rows[key] = to_plain(row)
+        db[table_name] = rows
+    _check_references(loaded, db, diag, seed_path)
+    return db
+
+
+def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
+    if isinstance(container, (MarkedDict, MarkedList)):
+        return container.position(key)
+    return Span(fallback_path, 1, 1)
+
+
+def _check_references(loaded: LoadedSpec, db: dict[str, dict[str, Any]], diag: Diagnostics, seed_path: str) -> None:
+    for table_name, table in loaded.spec.database.tables.items():
+        for field_name, field in table.fields.items():
+            if field.ref is None:
+                continue
+            if field.ref not in db:
+                span = loaded.raw["database"]["tables"][table_name]["fields"].position(field_name)
+                diag.error(span, f"field '{field_name}' refers to unknown table '{field.ref}'"
+                           f"{did_you_mean(field.ref, db)}")
+                continue
+            for key, row in db[table_name].items():
+                value = row.get(field_name)
+                if value is not None and value not in db[field.ref]:
+                    diag.error(Span(seed_path, 1, 1), f"{table_name}[{key!r}].{field_name} = {value!r} "
+                               f"is not a key of '{field.ref}'")
+
+
+def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
+    """Each `python: module:function` exists and takes `(db, <the tool's parameters>)`."""
+    parsed: dict[Path, pyast.Module | None] = {}
+    for tool_name, tool in loaded.spec.tools.items():
+        if not tool.python:
+            continue
+        span = loaded.raw["tools"][tool_name].value_span("python")
+        module, function = tool.python.split(":")
+        path = loaded.root / (module.replace(".", "/") + ".py")
+        if not path.is_file():
+            diag.error(span, f"module '{module}' not found: {path} does not exist")
+            continue
+        if path not in parsed:
+            try:
+                parsed[path] = pyast.parse(path.read_text(encoding="utf-8"), str(path))
+            except SyntaxError as exc:
+                diag.error(Span(str(path), exc.lineno or 1, exc.offset or 1), f"Python syntax error: {exc.msg}")
+                parsed[path] = None
+        tree = parsed[path]
+        if tree is None:
+            continue
+        defs = {n.name: n for n in tree.body if isinstance(n, pyast.FunctionDef)}
+        if function not in defs:
+            diag.error(span, f"'{path.name}' defines no function '{function}'{did_you_mean(function, defs)}")
+            continue
+        args = defs[function].args
+        names = [a.arg for a in args.args + args.kwonlyargs]
+        if not names or names[0] != "db":
+            diag.error(span, f"'{function}' must take the database as its first parameter, named 'db'")
+            continue
+        if args.kwarg is None:
+            for param in tool.params:
+                if param not in names:
+                    diag.error(span, f"'{function}' has no parameter '{param}', which tool '{tool_name}' declares")
+            for extra in names[1:]:
+                if extra not in tool.params:
+                    diag.error(span, f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare")
+
+
+def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:
+    """Parse and type-check declarative tool bodies: name -> (returns, update path, sets)."""
+    bodies: dict[str, Any] = {}
+    for tool_name, tool in loaded.spec.tools.items():
+        if tool.declare is None:
+            continue
+        raw = loaded.raw["tools"][tool_name]["declare"]
+        scope = Scope("tool", tuple((p, from_field(t)) for p, t in tool.params.items()))
+        returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
+        if returns is not None:
+            analyzer.infer(returns, scope)
+        update = None
+        sets: dict[str, A.Expr] = {}
+        if tool.declare.update:
+            update = parse_embedded(raw, "update", diag)
+            if update is not None:
+                analyzer.infer(update, scope)
+                if not (isinstance(update, A.Index) and id(update) in analyzer.resolved.table_rows):
+                    diag.error(update.span, "'update' must name one row, like db.users[user_id]")
+                    update = None
+            table = analyzer.resolved.table_rows.get(id(update)) if update is not None else None
+            for field_name in tool.declare.set or {}:
+                expr = parse_embedded(raw["set"], field_name, diag)
+                if expr is None:
+                    continue
+                value_type = analyzer.infer(expr, scope)
+                if table is not None:
+                    fields = loaded.spec.database.tables[table].fields
+                    if field_name not in fields:
+                        diag.error(raw["set"].position(field_name),
+                                   f"table '{table}' has no field '{field_name}'{did_you_mean(field_name, fields)}")
+                        continue
+                    from eigendsl.dsl.types import assignable
+                    if not assignable(value_type, from_field(fields[field_name])):
+                        diag.error(expr.span, f"field '{field_name}' is {from_field(fields[field_name]).name}, "
+                                   f"but this is {value_type.name}")
+                sets[field_name] = expr
+        if not writes_consistent(tool.writes, update is not None):
+            diag.error(loaded.raw["tools"][tool_name].position("declare"),
+                       f"tool '{tool_name}' updates the database, so it must say 'writes: true'")
+        bodies[tool_name] = (returns, update, sets)
+    return bodies
+
+
+def writes_consistent(writes: bool, updates: bool) -> bool:
+    return writes or not updates

@@ -1,0 +1,127 @@
+"""Static types of DSL expressions, derived from the spec's schema.
+
+>>> STRING.name, list_of(INT).name
+('string', 'list[int]')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from eigendsl.spec import FieldType
+
+
+@dataclass(frozen=True)
+class Type:
+    kind: str  # string int float bool null any list object map table db call message
+    elem: Type | None = None  # list items, map values
+    fields: tuple[tuple[str, Type], ...] | None = None  # object fields (None: open object)
+    table: str | None = None  # the table of a row or of a table
+    values: tuple[str, ...] | None = None  # enum values of a string
+    optional: bool = False
+
+    @property
+    def name(self) -> str:
+        if self.kind == "list":
+            return f"list[{self.elem.name if self.elem else 'any'}]"
+        if self.kind == "map":
+            return f"map[{self.elem.name if self.elem else 'any'}]"
+        if self.kind == "object" and self.table:
+            return f"row of {self.table}"
+        if self.kind == "table":
+            return f"table {self.table}"
+        if self.kind == "string" and self.values:
+            return "enum"
+        return self.kind
+
+    def field(self, name: str) -> Type | None:
+        for key, value in self.fields or ():
+            if key == name:
+                return value
+        return None
+
+    @property
+    def field_names(self) -> list[str]:
+        return [k for k, _ in self.fields or ()]
+
+
+STRING = Type("string")
+INT = Type("int")
+FLOAT = Type("float")
+BOOL = Type("bool")
+NULL = Type("null")
+ANY = Type("any")
+DB = Type("db")
+CALL = Type("call")
+MESSAGE = Type("message")
+NUMERIC = ("int", "float")
+
+
+def list_of(elem: Type) -> Type:
+    return Type("list", elem=elem)
+
+
+CALL_FIELDS = {
+    "tool": STRING, "args": Type("object"), "result": ANY, "error": Type("string", optional=True),
+    "ok": BOOL, "writes": BOOL, "position": INT, "index": INT, "tags": list_of(STRING), "id": STRING,
+}
+MESSAGE_FIELDS = {
+    "role": Type("string", values=("system", "user", "assistant", "tool")),
+    "content": STRING, "position": INT,
+}
+NAMED_TYPES = {"string": STRING, "int": INT, "float": FLOAT, "bool": BOOL, "any": ANY}
+
+
+def from_field(spec: FieldType, table: str | None = None) -> Type:
+    """The DSL type of a schema field."""
+    if spec.type == "enum":
+        return Type("string", values=tuple(spec.values or ()), optional=spec.optional)
+    if spec.type == "list":
+        return Type("list", elem=from_field(spec.items) if spec.items else ANY, optional=spec.optional)
+    if spec.type == "map":
+        return Type("map", elem=from_field(spec.of) if spec.of else ANY, optional=spec.optional)
+    if spec.type == "object":
+        if spec.fields is None:
+            return Type("object", optional=spec.optional)
+        fields = tuple((k, from_field(v)) for k, v in spec.fields.items())
+        return Type("object", fields=fields, table=table, optional=spec.optional)
+    return Type(spec.type, optional=spec.optional)
+
+
+def is_numeric(t: Type) -> bool:
+    return t.kind in NUMERIC or t.kind == "any"
+
+
+def comparable(a: Type, b: Type) -> bool:
+    """Whether ``a == b`` can ever be true (so comparing them is not a type error)."""
+    if "any" in (a.kind, b.kind) or "null" in (a.kind, b.kind):
+        return True
+    if a.kind in NUMERIC and b.kind in NUMERIC:
+        return True
+    if a.kind == b.kind:
+        return True
+    return {a.kind, b.kind} <= {"object", "map"} or {a.kind, b.kind} <= {"table", "map"}
+
+
+def iterable_elem(t: Type) -> Type | None:
+    """The element type a quantifier binds when iterating ``t`` (None: not iterable)."""
+    if t.kind in ("list", "map"):
+        return t.elem or ANY
+    if t.kind == "table":
+        return ANY  # resolved by the analyzer, which knows the schema
+    if t.kind in ("any", "object"):
+        return ANY
+    return None
+
+
+def assignable(value: Type, target: Type) -> bool:
+    """Whether a value of type ``value`` may be passed where ``target`` is expected."""
+    if "any" in (value.kind, target.kind):
+        return True
+    if value.kind == "null":
+        return target.optional
+    if value.kind == "int" and target.kind == "float":
+        return True
+    if value.kind != target.kind:
+        return value.kind in ("object", "map") and target.kind in ("object", "map")
+    return True

@@ -1,0 +1,202 @@
+"""Load a spec folder: ``domain.yaml``, its task files, checker files, policy and seed data.
+
+Pydantic errors are mapped back to ``file:line:col`` through the YAML marks; every file a spec
+names is checked to exist, and a missing one is reported where it was named.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+import types
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.parser import parse
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
+from eigendsl.spec import DomainSpec, TaskFile
+from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class LoadedSpec:
+    """A validated spec with everything it references, and the marks to point back into it."""
+
+    root: Path
+    spec: DomainSpec
+    raw: MarkedDict
+    policy: str
+    seed: dict[str, Any]
+    seed_raw: Any
+    task_files: list[tuple[str, TaskFile, MarkedDict]] = field(default_factory=list)
+    modules: list[A.Module] = field(default_factory=list)
+    inputs: dict[str, bytes] = field(default_factory=dict)  # relative path -> content, for hashes
+
+    def display(self, relative: str) -> str:
+        return str(self.root / relative)
+
+
+def _validation_error(exc: ValidationError, raw: Any, fallback: Span, model: Any) -> list[Diagnostic]:
+    out = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        span = locate(raw, loc, fallback)
+        message = _sentence(error, loc, model)
+        out.append(Diagnostic(span, message))
+    return out
+
+
+def _sentence(error: dict[str, Any], loc: tuple[Any, ...], model: Any) -> str:
+    kind = error["type"]
+    where = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "the file"
+    if kind == "missing":
+        return f"'{loc[-1]}' is required in {'.'.join(map(str, loc[:-1])) or 'the top level'}; add it"
+    if kind == "extra_forbidden":
+        return f"unknown key '{loc[-1]}'{_expected_keys(error, loc, model)}"
+    if kind in ("string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type",
+                "int_parsing", "float_parsing", "bool_parsing", "model_type"):
+        expected = {
+            "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
+            "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
+            "bool_parsing": "true or false", "dict_type": "a mapping (key: value lines)",
+            "model_type": "a mapping (key: value lines)", "list_type": "a list (- item lines)",
+        }[kind]
+        return f"{where} must be {expected}, not {error.get('input')!r}"
+    if kind == "literal_error":
+        return f"{where}: {error['msg'].lower()}"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    return f"{where}: {message}"
+
+
+def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:
+    """The pydantic model class found by following ``loc`` through fields, dicts and lists."""
+    current = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            if info is None:
+                info = next((f for f in current.model_fields.values() if f.alias == part), None)
+            if info is None:
+                return None
+            current = info.annotation
+        elif get_origin(current) in (dict, list):
+            current = get_args(current)[-1]
+        else:
+            return None
+    return _unwrap(current)
+
+
+def _unwrap(t: Any) -> Any:
+    if get_origin(t) in (Union, types.UnionType):
+        options = [a for a in get_args(t) if a is not type(None)]
+        return options[0] if len(options) == 1 else t
+    return t
+
+
+def _expected_keys(error: dict[str, Any], loc: tuple[Any, ...], model: Any) -> str:
+    owner = _model_at(model, loc[:-1])
+    if isinstance(owner, type) and issubclass(owner, BaseModel):
+        keys = [f.alias or name for name, f in owner.model_fields.items()]
+        return did_you_mean(str(loc[-1]), keys) + f"; expected one of {', '.join(keys)}"
+    return "; remove it or check its spelling"
+
+
+def validate(model: type[M], raw: Any, fallback: Span, diag: Diagnostics) -> M | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        diag.extend(_validation_error(exc, raw, fallback, model))
+        return None
+
+
+def _expand(root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: str,
+            diag: Diagnostics) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    for index, pattern in enumerate(patterns):
+        span = raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
+        matches = sorted(glob.glob(str(root / pattern)))
+        if not matches:
+            diag.error(span, f"no file matches '{pattern}' (looked in {root}); fix the path or create the file")
+        for match in matches:
+            path = Path(match)
+            found.append((str(path.relative_to(root)), path))
+    return found
+
+
+def load_spec(spec_dir: Path | str) -> LoadedSpec:
+    """Load and validate a spec folder, collecting every error before raising."""
+    root = Path(spec_dir)
+    domain_file = root / "domain.yaml"
+    if not domain_file.is_file():
+        hint = "" if root.is_dir() else f" (the folder {root} does not exist)"
+        raise EigenError(Diagnostic(Span(str(domain_file), 0, 0),
+                                    f"no domain.yaml in {root}{hint}; a spec folder starts with domain.yaml"))
+    diag = Diagnostics()
+    inputs: dict[str, bytes] = {"domain.yaml": domain_file.read_bytes()}
+    raw = load_file(domain_file, str(domain_file))
+    if not isinstance(raw, MarkedDict):
+        raise EigenError(Diagnostic(Span(str(domain_file), 1, 1), "domain.yaml must be a mapping of keys to values"))
+    spec = validate(DomainSpec, raw, raw.span, diag)
+    if spec is None:
+        diag.raise_if_errors()
+    assert spec is not None
+
+    policy = ""
+    policy_path = root / spec.policy
+    if policy_path.is_file():
+        policy = policy_path.read_text(encoding="utf-8")
+        inputs[spec.policy] = policy_path.read_bytes()
+    else:
+        diag.error(raw.value_span("policy"), f"policy file '{spec.policy}' does not exist in {root}; create it or fix the path")
+
+    seed: dict[str, Any] = {}
+    seed_raw: Any = {}
+    seed_path = root / spec.database.seed
+    seed_span = raw["database"].value_span("seed")
+    try:
+        seed_raw = load_file(seed_path, str(seed_path), referenced_at=seed_span)
+        inputs[spec.database.seed] = seed_path.read_bytes()
+        if not isinstance(seed_raw, dict):
+            diag.error(Span(str(seed_path), 1, 1), "seed data must map table names to lists (or maps) of rows")
+        else:
+            seed = seed_raw
+    except EigenError as exc:
+        diag.extend(exc)
+
+    loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs)
+    for relative, path in _expand(root, raw.get("tasks") or [], raw, "tasks", diag):
+        try:
+            task_raw = load_file(path, str(path))
+        except EigenError as exc:
+            diag.extend(exc)
+            continue
+        inputs[relative] = path.read_bytes()
+        if not isinstance(task_raw, MarkedDict):
+            diag.error(Span(str(path), 1, 1), "a task file must be a mapping with 'templates' and/or 'tasks'")
+            continue
+        task_file = validate(TaskFile, task_raw, task_raw.span, diag)
+        if task_file is not None:
+            loaded.task_files.append((str(path), task_file, task_raw))
+    for relative, path in _expand(root, raw.get("checkers") or [], raw, "checkers", diag):
+        text = path.read_text(encoding="utf-8")
+        inputs[relative] = path.read_bytes()
+        try:
+            loaded.modules.append(parse(text, str(path)))
+        except EigenError as exc:
+            diag.extend(exc)
+    for tool_name, tool in spec.tools.items():
+        if tool.python:
+            module = tool.python.split(":")[0]
+            relative = module.replace(".", "/") + ".py"
+            if (root / relative).is_file():
+                inputs[relative] = (root / relative).read_bytes()
+    diag.raise_if_errors()
+    return loaded

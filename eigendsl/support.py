@@ -1,0 +1,501 @@
+"""The small, stable support module that generated verifiers import (stdlib only).
+
+Generated code imports nothing else from EigenDSL, so a ``generated/<domain>/verifiers`` folder
+plus this file can be vendored into any trainer. It defines the trace a verifier reads
+(:class:`Trace`, :class:`Call`, :class:`Message`), the :class:`Verdict` it returns, and the
+helpers the generated code calls.
+
+>>> trace = Trace.from_messages(
+...     [{"role": "user", "content": "Cancel #W1"},
+...      {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
+...        "function": {"name": "cancel", "arguments": '{"order_id": "#W1"}'}}]},
+...      {"role": "tool", "tool_call_id": "c1", "content": "ok"},
+...      {"role": "assistant", "content": "Your order is cancelled."}], db={})
+>>> called(trace.calls, "cancel", {"order_id": "#W1"}), said(trace, "assistant", "CANCELLED")
+(True, True)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+class ToolError(Exception):
+    """Raised by a tool implementation: the message goes back to the agent, the database is kept."""
+
+
+class EvalError(Exception):
+    """A DSL expression could not be evaluated on this trace (a missing row, a null field...)."""
+
+
+class Call:
+    """One tool call of a trace: what was called, with what, what came back, and when."""
+
+    __slots__ = ("tool", "args", "result", "error", "position", "index", "writes", "tags", "id")
+
+    def __init__(
+        self,
+        tool: str,
+        args: dict[str, Any],
+        result: Any = None,
+        error: str | None = None,
+        position: int = 0,
+        index: int = 0,
+        writes: bool = False,
+        tags: tuple[str, ...] = (),
+        id: str = "",
+    ):
+        self.tool, self.args, self.result, self.error = tool, args, result, error
+        self.position, self.index, self.writes, self.tags, self.id = position, index, writes, tags, id
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def __getitem__(self, name: str) -> Any:
+        if name == "ok":
+            return self.error is None
+        if name in Call.__slots__:
+            return getattr(self, name)
+        raise KeyError(name)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
+        return f"{self.tool}({args})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tool": self.tool, "args": self.args, "result": self.result, "error": self.error,
+            "position": self.position, "index": self.index, "writes": self.writes,
+            "tags": list(self.tags), "id": self.id,
+        }
+
+
+class Message:
+    """One message of a trace, with its position among all messages."""
+
+    __slots__ = ("role", "content", "position")
+
+    def __init__(self, role: str, content: str, position: int):
+        self.role, self.content, self.position = role, content, position
+
+    def __getitem__(self, name: str) -> Any:
+        if name in Message.__slots__:
+            return getattr(self, name)
+        raise KeyError(name)
+
+    def __repr__(self) -> str:
+        return f"{self.role}@{self.position}: {self.content[:60]!r}"
+
+
+def normalize_text(text: Any) -> str:
+    """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention)."""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    return str(text).lower().replace(",", "")
+
+
+@dataclass
+class Trace:
+    """Everything a verifier may read about one episode."""
+
+    db: dict[str, Any]
+    initial: dict[str, Any] = field(default_factory=dict)
+    gold: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    _texts: dict[str, list[tuple[int, str]]] | None = None
+
+    def texts(self, role: str) -> list[tuple[int, str]]:
+        """(position, normalized text) of the messages of ``role`` that have text."""
+        if self._texts is None:
+            texts: dict[str, list[tuple[int, str]]] = {}
+            for message in self.messages:
+                if message.content:
+                    texts.setdefault(message.role, []).append(
+                        (message.position, normalize_text(message.content))
+                    )
+            self._texts = texts
+        return self._texts.get(role, [])
+
+    @classmethod
+    def from_messages(
+        cls,
+        messages: list[dict[str, Any]],
+        db: dict[str, Any],
+        initial: dict[str, Any] | None = None,
+        gold: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        tools: dict[str, dict[str, Any]] | None = None,
+    ) -> Trace:
+        """Build a trace from OpenAI-format messages (``tool_calls`` and ``tool`` results).
+
+        A call's position is the index of its ``tool`` result message (or of the assistant
+        message that made it, when no result follows). ``tools`` maps a tool name to its
+        ``writes`` flag and ``tags``.
+        """
+        tools = tools or {}
+        calls: list[Call] = []
+        by_id: dict[str, Call] = {}
+        plain: list[Message] = []
+        for position, message in enumerate(messages):
+            role = message.get("role", "")
+            content = message.get("content")
+            plain.append(Message(role, content if isinstance(content, str) else "", position))
+            if role == "assistant":
+                for raw in message.get("tool_calls") or ():
+                    function = raw.get("function", raw)
+                    args = function.get("arguments", {})
+                    if isinstance(args, str):
+                        try:
+                            args = json.loads(args)
+                        except json.JSONDecodeError:
+                            args = {}
+                    info = tools.get(function.get("name", ""), {})
+                    call = Call(
+                        function.get("name", ""), args if isinstance(args, dict) else {},
+                        position=position, index=len(calls), writes=bool(info.get("writes")),
+                        tags=tuple(info.get("tags", ())), id=raw.get("id", ""),
+                    )
+                    calls.append(call)
+                    by_id[call.id] = call
+            elif role == "tool":
+                call = by_id.get(message.get("tool_call_id", ""))
+                if call is not None:
+                    call.position = position
+                    payload = _decode(content)
+                    if isinstance(payload, dict) and set(payload) == {"error"}:
+                        call.error = str(payload["error"])
+                    elif isinstance(content, str) and content.startswith("Error:"):
+                        call.error = content[len("Error:"):].strip()
+                    else:
+                        call.result = payload
+        return cls(db, initial or {}, gold or {}, params or {}, calls, plain)
+
+
+def _decode(content: Any) -> Any:
+    if isinstance(content, str):
+        try:
+            return json.loads(content)
+        except json.JSONDecodeError:
+            return content
+    return content
+
+
+@dataclass
+class Failure:
+    """A failed statement: what it said, why it failed, the values involved, where it is."""
+
+    statement: str
+    reason: str
+    path: str
+    line: int
+    col: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "statement": self.statement, "reason": self.reason, "path": self.path,
+            "line": self.line, "col": self.col, "values": self.values,
+        }
+
+
+@dataclass
+class Verdict:
+    """The result of a verifier: passed, a score in [0, 1], and the failures with reasons."""
+
+    name: str
+    passed: bool
+    score: float
+    failures: list[Failure] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION, "name": self.name, "passed": self.passed,
+            "score": self.score, "failures": [f.to_dict() for f in self.failures],
+        }
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.reason for f in self.failures]
+
+
+def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total: float,
+           failures: list[Failure]) -> Verdict:
+    """Combine statement results: passed iff every hard statement held; the score is the
+    weighted share of statements that held (each hard statement weighs 1, a `score` term its
+    weight), so a passing trajectory with every soft term met scores 1."""
+    total = hard_total + soft_total
+    score = 1.0 if total == 0 else (hard_ok + soft_ok) / total
+    return Verdict(name, hard_ok == hard_total, round(score, 6), failures)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def summarize(value: Any, limit: int = 120) -> Any:
+    """A JSON-safe, bounded rendering of a value for a failure's ``values``."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        if isinstance(value, str) and len(value) > limit:
+            return value[:limit] + "..."
+        return value
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (Call, Message)) else str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
+    """Where two values differ, as short sentences (at most ``limit``)."""
+    out: list[str] = []
+
+    def walk(a: Any, b: Any, where: str) -> None:
+        if len(out) >= limit or a is b or a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in list(a) + [k for k in b if k not in a]:
+                if key not in b:
+                    out.append(f"{where}[{key!r}] is present but expected absent")
+                elif key not in a:
+                    out.append(f"{where}[{key!r}] is missing")
+                else:
+                    walk(a[key], b[key], f"{where}[{key!r}]")
+                if len(out) >= limit:
+                    return
+        elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b)):
+                walk(x, y, f"{where}[{i}]")
+        else:
+            out.append(f"{where or 'value'} is {show(a)}, expected {show(b)}")
+
+    walk(left, right, path)
+    return out
+
+
+def row(table: Any, key: Any, name: str) -> Any:
+    """``db.<table>[key]`` with a sentence when the row does not exist."""
+    try:
+        return table[key]
+    except (KeyError, TypeError):
+        raise EvalError(f"{name} has no row with key {key!r}") from None
+
+
+def item(value: Any, key: Any) -> Any:
+    """``value[key]`` on lists, maps and objects, with a sentence when it is missing."""
+    try:
+        return value[key]
+    except (KeyError, IndexError, TypeError):
+        raise EvalError(f"{show(value)} has no entry {key!r}") from None
+
+
+def field_of(value: Any, name: str) -> Any:
+    """``value.name`` with a sentence when the field is missing or the value is null."""
+    try:
+        return value[name]
+    except (KeyError, TypeError, IndexError):
+        if value is None:
+            raise EvalError(f"cannot read '.{name}' of null") from None
+        raise EvalError(f"{show(value)} has no field '{name}'") from None
+
+
+def elements(collection: Any) -> Any:
+    """What a quantifier iterates: a list's items, or a table's or map's values."""
+    if isinstance(collection, dict):
+        return collection.values()
+    if collection is None:
+        return ()
+    return collection
+
+
+def contains(container: Any, part: Any) -> bool:
+    """``a contains b``: case-insensitive substring for text, membership otherwise."""
+    if isinstance(container, str):
+        return normalize_text(part) in normalize_text(container)
+    if isinstance(container, dict):
+        return part in container or part in container.values()
+    return part in container
+
+
+def member(value: Any, container: Any) -> bool:
+    """``a in b``: membership in a list, a table's keys, or a substring of text."""
+    if isinstance(container, str):
+        return str(value) in container
+    if container is None:
+        return False
+    return value in container
+
+
+def said(trace: Trace, role: str, text: Any) -> bool:
+    needle = normalize_text(text)
+    return any(needle in content for _, content in trace.texts(role))
+
+
+def said_positions(trace: Trace, role: str, text: Any) -> list[int]:
+    needle = normalize_text(text)
+    return [position for position, content in trace.texts(role) if needle in content]
+
+
+def _args_match(call: Call, args: dict[str, Any]) -> bool:
+    got = call.args
+    for key, value in args.items():
+        if key not in got or not _same(got[key], value):
+            return False
+    return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    # Models often send numbers as strings and vice versa; tolerate that, nothing looser.
+    if isinstance(a, (int, float)) and isinstance(b, str) or isinstance(b, (int, float)) and isinstance(a, str):
+        return str(a) == str(b)
+    return False
+
+
+def called(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> bool:
+    """Whether ``tool`` was called successfully with (at least) these arguments."""
+    for call in calls:
+        if call.tool == tool and call.error is None and (not args or _args_match(call, args)):
+            return True
+    return False
+
+
+def called_positions(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> list[int]:
+    return [
+        c.position for c in calls
+        if c.tool == tool and c.error is None and (not args or _args_match(c, args))
+    ]
+
+
+def explain_called(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
+    wanted = f"{tool}({', '.join(f'{k}={v!r}' for k, v in (args or {}).items())})"
+    same_tool = [c for c in calls if c.tool == tool]
+    if not same_tool:
+        names = sorted({c.tool for c in calls})
+        return f"{wanted} was never called (calls made: {', '.join(names) or 'none'})"
+    shown = "; ".join(
+        f"{c!r}" + (f" failed: {c.error}" if c.error else "") for c in same_tool[:3]
+    )
+    return f"{wanted} was never called successfully; calls were: {shown}"
+
+
+def positions(value: Any) -> list[int]:
+    """Event positions of a value used with ``before``: a call, a message, a list of them."""
+    if value is None or value is False:
+        return []
+    if isinstance(value, (Call, Message)):
+        return [value.position]
+    if isinstance(value, list):
+        out: list[int] = []
+        for item_ in value:
+            out.extend(positions(item_))
+        return out
+    raise EvalError(f"{show(value)} is not an event")
+
+
+def before(left: list[int], right: list[int]) -> bool:
+    """``A before B``: B never happened, or A happened before B's first occurrence."""
+    if not right:
+        return True
+    return bool(left) and min(left) < min(right)
+
+
+def first(items: Any) -> Any:
+    for value in items:
+        return value
+    return None
+
+
+def last(items: Any) -> Any:
+    result = None
+    for value in items:
+        result = value
+    return result
+
+
+def number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise EvalError(f"{show(value)} is not a number")
+    return value
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, EvalError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return f"missing entry {exc.args[0]!r}"
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, TypeError):
+        return f"values of the wrong type ({exc})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+# ---------------------------------------------------------------------------- reasons
+
+
+def compare_reason(source: str, op: str, left: Any, right: Any, negated: bool = False) -> str:
+    """Why ``left op right`` did not hold (or, negated, why it held)."""
+    if negated:
+        return f"{source} holds but is forbidden ({show(left)} {op} {show(right)})"
+    if op == "==" and isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
+        differences = diff(left, right)
+        if differences:
+            return f"{source} does not hold: " + "; ".join(differences)
+    if op == "==":
+        return f"{source} does not hold: {show(left)} is not {show(right)}"
+    return f"{source} does not hold: {show(left)} {op} {show(right)} is false"
+
+
+def changed_reason(source: str, now: Any, before_: Any) -> str:
+    return f"{source} changed: " + "; ".join(diff(now, before_) or ["values differ"])
+
+
+def explain_forbidden_call(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
+    matches = [c for c in calls if c.tool == tool and c.error is None and (not args or _args_match(c, args))]
+    shown = ", ".join(repr(c) for c in matches[:2])
+    return f"{tool} was called, which is forbidden here ({shown})"
+
+
+def said_reason(role: str, text: Any, negated: bool) -> str:
+    who = "the agent" if role == "assistant" else "the user"
+    if negated:
+        return f"{who} said {str(text)!r}, which is forbidden here"
+    return f"{who} never said {str(text)!r}"
+
+
+def counterexample_reason(source: str, counterexample: Any) -> str:
+    if counterexample is None:
+        return f"{source} does not hold"
+    return f"{source} does not hold for {show(counterexample)}"
+
+
+def condition_reason(source: str, negated: bool) -> str:
+    return f"{source} holds but is forbidden" if negated else f"{source} does not hold"
+
+
+def combine(name: str, verdicts: list[Verdict]) -> Verdict:
+    """One verdict from several (all must pass; the score is their mean)."""
+    failures = [f for v in verdicts for f in v.failures]
+    score = sum(v.score for v in verdicts) / len(verdicts) if verdicts else 1.0
+    return Verdict(name, all(v.passed for v in verdicts), round(score, 6), failures)
+
+
+def update(db: Any, table: str, key: Any, changes: dict[str, Any]) -> None:
+    """Replace one row by a copy with ``changes`` applied (rows are never mutated in place)."""
+    rows = db[table]
+    current = row(rows, key, table)
+    new = dict(current)
+    new.update(changes)
+    rows[key] = new

@@ -1,0 +1,278 @@
+"""Task templates: validate them against tools and checks, sample parameters from the seed
+database, and render concrete tasks (user scenario, gold plan) for ``tasks.jsonl``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import jinja2.meta
+
+from eigendsl import support as rt
+from eigendsl.codegen.pyexpr import ExprCompiler
+from eigendsl.domain import parse_embedded, value_matches
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.analysis import Analyzer, Scope
+from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
+from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.loader import LoadedSpec
+from eigendsl.spec import Template
+from eigendsl.yamlload import MarkedDict, to_plain
+
+SCHEMA_VERSION = 1
+_WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
+JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+@dataclass
+class TemplateInfo:
+    name: str
+    template: Template
+    raw: MarkedDict
+    path: str
+    param_types: dict[str, Type]
+    sources: dict[str, Any]  # param -> compiled candidate function, or None
+
+
+def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
+    try:
+        return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
+    except jinja2.TemplateSyntaxError as exc:
+        diag.error(Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
+                   f"template syntax error: {exc.message}")
+        return set()
+
+
+def _check_text(text: str, span: Span, params: dict[str, Type], diag: Diagnostics, what: str) -> None:
+    for var in sorted(_jinja_vars(text, span, diag)):
+        if var not in params:
+            diag.error(span, f"{what} uses '{{{{ {var} }}}}', which is not a parameter of the template"
+                       f"{did_you_mean(var, params)}")
+
+
+def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> Any:
+    """A function ``(db, p_<earlier param>=...) -> candidates`` built from the query's AST."""
+    import ast as pyast
+
+    expr = ExprCompiler(analyzer.resolved.table_rows).query(query)
+    names = ["db", *(f"p_{p}" for p in earlier)]
+    lam = pyast.Lambda(
+        args=pyast.arguments(posonlyargs=[], args=[pyast.arg(arg=n) for n in names],
+                             kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=expr,
+    )
+    code = compile(pyast.fix_missing_locations(pyast.Expression(body=lam)), "<param source>", "eval")
+    return eval(code, {"rt": rt})  # noqa: S307 - code built from our own AST, literals are constants
+
+
+def check_templates(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, TemplateInfo]:
+    spec = loaded.spec
+    infos: dict[str, TemplateInfo] = {}
+    for path, task_file, raw in loaded.task_files:
+        for name, template in task_file.templates.items():
+            t_raw = raw["templates"][name]
+            if name in infos:
+                diag.error(raw["templates"].position(name), f"template '{name}' is defined twice (also in {infos[name].path})")
+                continue
+            param_types: dict[str, Type] = {}
+            sources: dict[str, Any] = {}
+            for p_name, param in template.params.items():
+                p_raw = t_raw["params"][p_name]
+                declared = from_field(param)
+                if param.source is not None:
+                    query = parse_embedded(p_raw, "from", diag, query=True)
+                    if query is not None:
+                        scope = Scope("query", tuple(param_types.items()))
+                        got = analyzer.query(query, scope)
+                        if not assignable(got, declared):
+                            diag.error(query.span, f"parameter '{p_name}' is {declared.name}, but this gives {got.name}")
+                        sources[p_name] = _compile_source(query, analyzer, list(param_types))
+                elif param.choices is not None:
+                    for choice in param.choices:
+                        problem = value_matches(choice, param)
+                        if problem:
+                            diag.error(t_raw["params"].position(p_name), f"choice {choice!r} of '{p_name}' {problem}")
+                    sources[p_name] = None
+                param_types[p_name] = declared
+            info = TemplateInfo(name, template, t_raw, path, param_types, sources)
+            _check_check_binding(info, analyzer, diag)
+            _check_gold(info, loaded, diag)
+            _check_scenario(info, diag)
+            infos[name] = info
+    return infos
+
+
+def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnostics) -> None:
+    check = info.template.check
+    span = info.raw.value_span("check")
+    if check not in analyzer.resolved.checks:
+        diag.error(span, f"unknown check '{check}'{did_you_mean(check, analyzer.resolved.checks)}; "
+                   "declare it with 'check NAME(...)' in a checker file")
+        return
+    for p_name, p_type in analyzer.resolved.check_params.get(check, {}).items():
+        if p_name not in info.param_types:
+            diag.error(span, f"check '{check}' needs parameter '{p_name}', which template '{info.name}' "
+                       "does not define; add it under params")
+        elif not assignable(info.param_types[p_name], p_type):
+            diag.error(span, f"check '{check}' takes '{p_name}' as {p_type.name}, but the template's "
+                       f"'{p_name}' is {info.param_types[p_name].name}")
+
+
+def _value_type(value: Any, params: dict[str, Type]) -> Type:
+    if isinstance(value, str):
+        whole = _WHOLE_REF.match(value)
+        if whole:
+            return params.get(whole.group(1), ANY)
+        return STRING
+    if isinstance(value, bool):
+        return Type("bool")
+    if isinstance(value, int):
+        return Type("int")
+    if isinstance(value, float):
+        return Type("float")
+    if isinstance(value, list):
+        return Type("list", elem=ANY)
+    if isinstance(value, dict):
+        return Type("object")
+    return ANY
+
+
+def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> None:
+    tools = loaded.spec.tools
+    steps_raw = info.raw["gold"]
+    for index, step in enumerate(info.template.gold):
+        step_raw = steps_raw[index]
+        span = steps_raw.position(index)
+        if step.say is not None:
+            _check_text(step.say, span, info.param_types, diag, "this 'say' step")
+            continue
+        assert step.tool is not None
+        tool = tools.get(step.tool)
+        if tool is None:
+            diag.error(span, f"gold step {index + 1} calls unknown tool '{step.tool}'{did_you_mean(step.tool, tools)}")
+            continue
+        args_raw = step_raw.get(step.tool) if step.tool in step_raw else step_raw.get("args", {})
+        for arg, value in step.args.items():
+            arg_span = args_raw.position(arg) if isinstance(args_raw, MarkedDict) else span
+            if arg not in tool.params:
+                diag.error(arg_span, f"tool '{step.tool}' has no parameter '{arg}'{did_you_mean(arg, tool.params)}")
+                continue
+            _check_arg_text(value, arg_span, info, diag)
+            expected = from_field(tool.params[arg])
+            got = _value_type(value, info.param_types)
+            if not assignable(got, expected):
+                diag.error(arg_span, f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}")
+        for p_name, param in tool.params.items():
+            if p_name not in step.args and not param.optional and param.default is None:
+                diag.error(span, f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'")
+
+
+def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostics) -> None:
+    if isinstance(value, str):
+        _check_text(value, span, info.param_types, diag, "this argument")
+    elif isinstance(value, list):
+        for item in value:
+            _check_arg_text(item, span, info, diag)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_arg_text(item, span, info, diag)
+
+
+def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
+    user_raw = info.raw["user"]
+    scenario = info.template.user
+    for key in ("reason", "instructions"):
+        if key in user_raw:
+            _check_text(getattr(scenario, key), user_raw.value_span(key), info.param_types, diag, f"user.{key}")
+    for key, text in scenario.known.items():
+        _check_text(text, user_raw["known"].value_span(key), info.param_types, diag, f"user.known.{key}")
+    for key in scenario.reveal_late:
+        if key not in scenario.known:
+            diag.error(user_raw.value_span("reveal_late"), f"reveal_late names '{key}', which is not in user.known"
+                       f"{did_you_mean(key, scenario.known)}")
+    if scenario.change_mind is not None:
+        name = scenario.change_mind.split("=")[0].strip()
+        if "=" not in scenario.change_mind or name not in info.param_types:
+            diag.error(user_raw.value_span("change_mind"),
+                       "change_mind must be 'param=new value' with a template parameter"
+                       + did_you_mean(name, info.param_types))
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def render_value(value: Any, params: dict[str, Any]) -> Any:
+    """Render Jinja in a gold argument; ``"{{ name }}"`` alone keeps the parameter's own type."""
+    if isinstance(value, str):
+        whole = _WHOLE_REF.match(value)
+        if whole and whole.group(1) in params:
+            return params[whole.group(1)]
+        return JINJA.from_string(value).render(params) if "{" in value else value
+    if isinstance(value, list):
+        return [render_value(v, params) for v in value]
+    if isinstance(value, dict):
+        return {k: render_value(v, params) for k, v in value.items()}
+    return value
+
+
+def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split: str) -> dict[str, Any]:
+    t = info.template
+    text = lambda s: JINJA.from_string(s).render(params)  # noqa: E731
+    gold = []
+    for step in t.gold:
+        if step.say is not None:
+            gold.append({"say": text(step.say)})
+        else:
+            gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), params)})
+    scenario = t.user
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "id": task_id,
+        "template": info.name,
+        "family": t.family or info.name,
+        "split": split,
+        "params": params,
+        "check": t.check,
+        "user": {
+            "reason": text(scenario.reason),
+            "known": {k: text(v) for k, v in scenario.known.items()},
+            "unknown": list(scenario.unknown),
+            "instructions": text(scenario.instructions),
+            "confirm": scenario.confirm,
+            "change_mind": scenario.change_mind,
+            "reveal_late": list(scenario.reveal_late),
+            "forbidden_request": scenario.forbidden_request,
+        },
+        "gold": gold,
+    }
+
+
+def sample_params(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+    """One parameter set drawn from the seed database; None when some source has no candidates."""
+    params: dict[str, Any] = {}
+    for name, param in info.template.params.items():
+        if param.choices is not None:
+            params[name] = rng.choice(param.choices)
+            continue
+        source = info.sources.get(name)
+        if source is None:
+            return None
+        local = {f"p_{k}": v for k, v in params.items()}
+        try:
+            candidates = source(db, **local)
+        except Exception:  # noqa: BLE001 - a source failing on the seed data means no candidates
+            return None
+        candidates = [c for c in candidates if c is not None]
+        if not candidates:
+            return None
+        params[name] = rng.choice(candidates)
+    return params
+
+
+def template_rng(seed: int, name: str) -> random.Random:
+    return random.Random(seed * 1_000_003 + zlib.crc32(name.encode()))
