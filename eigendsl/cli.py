@@ -76,5 +76,92 @@ def schema_cmd(kind: str) -> None:
     click.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))
 
 
+def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict[str, Any]]:
+    chosen = [t for t in domain.tasks if split in (None, "all") or t.get("split") == split]
+    if not chosen:
+        raise EigenError(f"no tasks in split '{split}' of domain {domain.name}")
+    return chosen[:tasks] if tasks else chosen
+
+
+def print_summary(summary: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in ("tasks", "episodes", "passed", "pass_rate"):
+        table.add_row(key, str(summary[key]))
+    for k, value in summary["pass_hat_k"].items():
+        table.add_row(f"pass^{k}", f"{value:.3f}")
+    console.print(table)
+    if summary["failures"]:
+        failures = Table(title="failures by reason")
+        failures.add_column("count", justify="right")
+        failures.add_column("statement")
+        for reason, count in list(summary["failures"].items())[:15]:
+            failures.add_row(str(count), reason)
+        console.print(failures)
+
+
+@main.command("run")
+@click.argument("domain_dir", type=click.Path(path_type=Path))
+@click.option("--agent", default="scripted", show_default=True,
+              help="scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID.")
+@click.option("--user", default="scripted", show_default=True, help="scripted, or a backend like --agent.")
+@click.option("--mistake", "mistakes", multiple=True,
+              help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup.")
+@click.option("--tasks", type=int, default=None, help="Run only the first N tasks.")
+@click.option("--split", type=click.Choice(["all", "train", "held-out"]), default="all", show_default=True)
+@click.option("--trials", type=int, default=1, show_default=True, help="Episodes per task (for pass^k).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--max-turns", type=int, default=None, help="Turn limit (default: the domain's).")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the episodes as JSONL here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
+@user_errors
+def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], tasks: int | None,
+            split: str, trials: int, seed: int, max_turns: int | None, out: Path | None, as_json: bool) -> None:
+    """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
+    from eigendsl.runtime.backends import make_agent, make_user
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
+
+    domain = load_domain(domain_dir)
+    chosen = select_tasks(domain, tasks, split)
+    rows = run_episodes(domain, chosen, make_agent(agent, tuple(mistakes), seed), make_user(user, domain, seed),
+                        trials=trials, max_turns=max_turns)
+    if out is not None:
+        write_jsonl(rows, out)
+    summary = summarize(rows)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        print_summary(summary, f"{domain.name}: agent {agent}, user {user}")
+
+
+@main.command("play")
+@click.argument("domain_dir", type=click.Path(path_type=Path))
+@click.option("--task", "task_id", default=None, help="Task id (default: the first task).")
+@click.option("--as", "role", type=click.Choice(["agent", "user"]), default="agent", show_default=True,
+              help="Which side you play; the other is scripted.")
+@user_errors
+def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
+    """Play one episode interactively and see the verdict with its reasons."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.play import play
+
+    domain = load_domain(domain_dir)
+    task = domain.task(task_id) if task_id else domain.tasks[0]
+
+    def read(prompt: str) -> str:
+        try:
+            return click.prompt(prompt, prompt_suffix="", default="", show_default=False)
+        except (EOFError, click.Abort):
+            return "/quit" if role == "agent" else "/stop"
+
+    play(domain, task, role, read, click.echo)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

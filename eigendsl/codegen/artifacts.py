@@ -110,7 +110,10 @@ def tools_json(spec: DomainSpec) -> str:
         "schema_version": SCHEMA_VERSION,
         "domain": spec.name,
         "tools": tool_schemas(spec),
-        "meta": {n: {"writes": t.writes, "tags": list(t.tags)} for n, t in spec.tools.items()},
+        "meta": {
+            n: {"writes": t.writes, "tags": list(t.tags), "python": t.python}
+            for n, t in spec.tools.items()
+        },
     }
     return json.dumps(payload, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
 
@@ -185,6 +188,7 @@ def manifest(spec: DomainSpec, spec_dir_rel: str, inputs: dict[str, bytes], outp
         "model": training.model,
         "seed": training.seed,
         "counts": counts,
+        "user_simulator": spec.user_simulator.model_dump(),
         "inputs": {k: digest(v) for k, v in sorted(inputs.items())},
         "outputs": {k: digest(v.encode()) for k, v in sorted(outputs.items())},
         "stages": stages,

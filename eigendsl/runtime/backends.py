@@ -1,0 +1,280 @@
+"""Model backends behind one interface, for the agent and for an LLM-backed user simulator.
+
+A backend turns a batch of chats (OpenAI-format messages) into a batch of :class:`AgentTurn`:
+
+- ``hf:PATH_OR_ID``   transformers, the model's chat template, batched generation;
+- ``openai:BASE_URL[#model]``  any OpenAI-compatible chat-completions endpoint, via httpx;
+- ``vllm:PATH_OR_ID`` in-process vLLM (the optional ``vllm`` extra, GPU).
+
+Tool calls are parsed from the model's text in the Hermes/Qwen format
+(``<tool_call>{json}</tool_call>``); malformed calls come back as errors for the model to read.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any, Protocol
+
+from eigendsl.errors import EigenError
+from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.toolcalls import decode_arguments, parse_tool_calls
+
+
+class Backend(Protocol):
+    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]: ...
+
+
+def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """OpenAI messages as chat templates expect them (tool-call arguments as objects)."""
+    out = []
+    for message in messages:
+        message = dict(message)
+        if message.get("tool_calls"):
+            calls = []
+            for call in message["tool_calls"]:
+                function = dict(call["function"])
+                args, _ = decode_arguments(function.get("arguments", {}))
+                function["arguments"] = args or {}
+                calls.append({**call, "function": function})
+            message["tool_calls"] = calls
+        if message.get("content") is None:
+            message["content"] = ""
+        out.append(message)
+    return out
+
+
+class HFBackend:
+    """A transformers causal LM with its chat template; left-padded batched generation."""
+
+    def __init__(self, model: Any = None, tokenizer: Any = None, path: str | None = None,
+                 max_new_tokens: int = 192, temperature: float = 0.0, seed: int = 0):
+        if model is None:
+            try:
+                from transformers import AutoModelForCausalLM, AutoTokenizer
+            except ImportError as exc:  # pragma: no cover - the train extra is missing
+                raise EigenError("the hf backend needs transformers: pip install 'eigendsl[train]'") from exc
+            try:
+                tokenizer = AutoTokenizer.from_pretrained(path)
+                model = AutoModelForCausalLM.from_pretrained(path)
+            except OSError as exc:
+                raise EigenError(f"cannot load model '{path}': {exc}".split("\n")[0]) from None
+        self.model, self.tokenizer = model, tokenizer
+        self.max_new_tokens, self.temperature, self.seed = max_new_tokens, temperature, seed
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def prompts(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[str]:
+        return [
+            self.tokenizer.apply_chat_template(template_messages(chat), tools=tools, add_generation_prompt=True,
+                                               tokenize=False)
+            for chat in chats
+        ]
+
+    def generate_ids(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None):
+        """Prompt ids and generated ids per chat (for token-in, token-out training)."""
+        import torch
+
+        prompts = self.prompts(chats, tools)
+        self.tokenizer.padding_side = "left"
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        torch.manual_seed(self.seed)
+        with torch.no_grad():
+            output = self.model.generate(
+                **batch, max_new_tokens=self.max_new_tokens, do_sample=self.temperature > 0,
+                temperature=self.temperature if self.temperature > 0 else None, top_p=None, top_k=None,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+        results = []
+        width = batch["input_ids"].shape[1]
+        for row, mask in zip(output, batch["attention_mask"]):
+            prompt_ids = row[:width][mask.bool()].tolist()
+            generated = row[width:].tolist()
+            results.append((prompt_ids, _until_end(generated, self.tokenizer)))
+        return results
+
+    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
+        turns = []
+        for _, ids in self.generate_ids(chats, tools):
+            text = self.tokenizer.decode(ids, skip_special_tokens=False)
+            turns.append(turn_from_text(_strip_specials(text, self.tokenizer)))
+        return turns
+
+
+def _until_end(ids: list[int], tokenizer: Any) -> list[int]:
+    ends = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>") if "<|im_end|>" in tokenizer.get_vocab() else None
+    if im_end is not None:
+        ends.add(im_end)
+    for i, token in enumerate(ids):
+        if token in ends:
+            return ids[: i + 1]
+    return ids
+
+
+def _strip_specials(text: str, tokenizer: Any) -> str:
+    for token in ("<|im_end|>", "<|endoftext|>", tokenizer.eos_token or "", tokenizer.pad_token or ""):
+        if token:
+            text = text.replace(token, "")
+    return text.strip()
+
+
+def turn_from_text(text: str) -> AgentTurn:
+    content, calls, errors = parse_tool_calls(text)
+    return AgentTurn(content=content or None, tool_calls=calls, errors=errors, raw=text)
+
+
+class OpenAIBackend:
+    """Any OpenAI-compatible chat-completions endpoint with tool calling (e.g. a vLLM server)."""
+
+    def __init__(self, base_url: str, model: str = "default", api_key: str | None = None,
+                 timeout: float = 60.0, retries: int = 3, temperature: float = 0.0, max_tokens: int = 512):
+        import httpx
+
+        self.url = base_url.rstrip("/")
+        if not self.url.endswith("/chat/completions"):
+            self.url += "/chat/completions"
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.client = httpx.Client(timeout=timeout, headers=headers)
+        self.model, self.retries = model, retries
+        self.temperature, self.max_tokens = temperature, max_tokens
+
+    def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        delay = 0.5
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                response = self.client.post(self.url, json=payload)
+                if response.status_code == 429 or response.status_code >= 500:
+                    last = f"HTTP {response.status_code}"
+                elif response.status_code >= 400:
+                    raise EigenError(f"{self.url} refused the request: HTTP {response.status_code}: {response.text[:200]}")
+                else:
+                    return response.json()
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = type(exc).__name__
+            except json.JSONDecodeError:
+                last = "a response that is not JSON"
+            if attempt < self.retries:
+                time.sleep(delay)
+                delay *= 2
+        raise EigenError(f"{self.url} did not answer after {self.retries + 1} attempts (last: {last}); "
+                         "is the server running?")
+
+    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
+        turns = []
+        for chat in chats:
+            payload: dict[str, Any] = {"model": self.model, "messages": chat, "temperature": self.temperature,
+                                       "max_tokens": self.max_tokens}
+            if tools:
+                payload["tools"] = tools
+            data = self._post(payload)
+            try:
+                message = data["choices"][0]["message"]
+            except (KeyError, IndexError, TypeError):
+                turns.append(AgentTurn(content=None, errors=["the endpoint returned no message"]))
+                continue
+            turns.append(turn_from_openai(message))
+        return turns
+
+
+def turn_from_openai(message: dict[str, Any]) -> AgentTurn:
+    calls, errors = [], []
+    for raw in message.get("tool_calls") or []:
+        function = raw.get("function") or {}
+        args, error = decode_arguments(function.get("arguments", "{}"))
+        if error or not isinstance(function.get("name"), str):
+            errors.append(error or "a tool call without a name")
+        else:
+            calls.append({"name": function["name"], "arguments": args})
+    content = message.get("content")
+    if isinstance(content, str) and "<tool_call>" in content:
+        return turn_from_text(content)
+    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls, errors=errors)
+
+
+class VLLMBackend:
+    """In-process vLLM (GPU); the tool-call format is parsed like the hf backend's."""
+
+    def __init__(self, path: str, max_new_tokens: int = 256, temperature: float = 0.0, **engine: Any):
+        try:
+            from vllm import LLM, SamplingParams
+        except ImportError:
+            raise EigenError("the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU; "
+                             "or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1") from None
+        self.llm = LLM(model=path, **engine)
+        self.params = SamplingParams(max_tokens=max_new_tokens, temperature=temperature)
+
+    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
+        outputs = self.llm.chat([template_messages(c) for c in chats], self.params, tools=tools, use_tqdm=False)
+        return [turn_from_text(o.outputs[0].text) for o in outputs]
+
+
+# ---------------------------------------------------------------------------- adapters
+
+
+class ModelAgent:
+    """The agent role played by a backend: sees the episode's messages and the tools."""
+
+    def __init__(self, backend: Backend, name: str):
+        self.backend, self.name = backend, name
+
+    def act(self, episodes: list[Any]) -> list[AgentTurn]:
+        chats = [e.messages for e in episodes]
+        return self.backend.generate(chats, episodes[0].env.domain.tool_schemas if episodes else None)
+
+
+class ModelUser:
+    """An LLM-backed user simulator: the compiled user prompt plus the task's scenario, with
+    roles flipped so that the model writes the user's turns."""
+
+    def __init__(self, backend: Backend, user_prompt: str, stop_marker: str, name: str):
+        self.backend, self.user_prompt, self.stop_marker, self.name = backend, user_prompt, stop_marker, name
+
+    def chat(self, episode: Any) -> list[dict[str, Any]]:
+        scenario = episode.task.get("user", {})
+        known = "\n".join(f"- {k}: {v}" for k, v in scenario.get("known", {}).items())
+        unknown = "\n".join(f"- {u}" for u in scenario.get("unknown", []))
+        system = (f"{self.user_prompt}\n# Your scenario\nReason for calling: {scenario.get('reason', '')}\n"
+                  f"What you know:\n{known or '- nothing'}\nWhat you do not know:\n{unknown or '- nothing'}\n"
+                  f"{scenario.get('instructions', '')}\n"
+                  f"When asked to confirm, answer {'yes' if scenario.get('confirm', True) else 'no'}.")
+        chat = [{"role": "system", "content": system}]
+        for message in episode.messages:
+            if message["role"] == "assistant" and message.get("content"):
+                chat.append({"role": "user", "content": message["content"]})
+            elif message["role"] == "user":
+                chat.append({"role": "assistant", "content": message["content"]})
+        if len(chat) == 1:
+            chat.append({"role": "user", "content": "Hello, how can I help you today?"})
+        return chat
+
+    def respond(self, episodes: list[Any]) -> list[str]:
+        turns = self.backend.generate([self.chat(e) for e in episodes], None)
+        return [(t.content or t.raw or self.stop_marker).strip() for t in turns]
+
+
+def make_backend(spec: str, **options: Any) -> Backend:
+    kind, _, target = spec.partition(":")
+    if kind == "hf" and target:
+        return HFBackend(path=target, **options)
+    if kind == "openai" and target:
+        url, _, model = target.partition("#")
+        return OpenAIBackend(url, model or "default", **options)
+    if kind == "vllm" and target:
+        return VLLMBackend(target, **options)
+    raise EigenError(f"unknown backend '{spec}'; use scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID")
+
+
+def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, **options: Any) -> Any:
+    if spec == "scripted":
+        return ScriptedAgent(mistakes, seed)
+    return ModelAgent(make_backend(spec, **options), spec)
+
+
+def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:
+    if spec == "scripted":
+        return ScriptedUser(domain.stop_marker, seed)
+    return ModelUser(make_backend(spec, **options), domain.user_prompt, domain.stop_marker, spec)

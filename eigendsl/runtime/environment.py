@@ -1,0 +1,181 @@
+"""The environment of one episode: the database, tool dispatch with guards, and the trace.
+
+Every call is recorded (tool, arguments, result or error, position among the messages). A bad
+call (unknown tool, wrong or missing arguments, a failed guard, a tool error) returns an error
+message the model can read and leaves the database exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eigendsl import support as rt
+from eigendsl.runtime.database import Staged, fresh
+from eigendsl.runtime.domain import Domain, ToolInfo
+
+MAX_RESULT_CHARS = 20_000
+
+
+def check_arguments(tool: ToolInfo, args: Any) -> str | None:
+    """None when ``args`` fit the tool's parameter schema, else a sentence for the model."""
+    if not isinstance(args, dict):
+        return f"arguments of {tool.name} must be a JSON object, not {type(args).__name__}"
+    schema = tool.parameters
+    properties = schema.get("properties", {})
+    for name in args:
+        if name not in properties:
+            known = ", ".join(properties) or "none"
+            return f"{tool.name} has no parameter '{name}' (parameters: {known})"
+    for name in schema.get("required", []):
+        if name not in args:
+            return f"{tool.name} needs the argument '{name}'"
+    for name, value in args.items():
+        problem = _check_value(value, properties[name], name)
+        if problem:
+            return f"argument {problem}"
+    return None
+
+
+_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+               "array": (list,), "object": (dict,)}
+
+
+def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
+    kind = schema.get("type")
+    if kind is not None:
+        allowed = _JSON_TYPES.get(kind, (object,))
+        if value is None or not isinstance(value, allowed) or (isinstance(value, bool) and kind in ("integer", "number")):
+            return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
+    if "enum" in schema and value not in schema["enum"]:
+        return f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, not {json.dumps(value)[:60]}"
+    if kind == "array" and schema.get("items"):
+        for i, item in enumerate(value):
+            problem = _check_value(item, schema["items"], f"{where}[{i}]")
+            if problem:
+                return problem
+    if kind == "object" and "properties" in schema:
+        for key in schema.get("required", []):
+            if key not in value:
+                return f"'{where}' lacks '{key}'"
+        for key, item in value.items():
+            if key in schema["properties"]:
+                problem = _check_value(item, schema["properties"][key], f"{where}.{key}")
+                if problem:
+                    return problem
+    return None
+
+
+def encode_result(value: Any) -> str:
+    """A tool result as the text the model reads (JSON for data)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "...(truncated)"
+
+
+class Environment:
+    """One episode: a copy-on-write database, the messages and the tool calls so far."""
+
+    def __init__(self, domain: Domain, task: dict[str, Any] | None = None):
+        self.domain = domain
+        self.task = task or {}
+        self.reset()
+
+    def reset(self) -> None:
+        self.db = fresh(self.domain.seed)
+        self.messages: list[dict[str, Any]] = []
+        self.trace = rt.Trace(self.db, self.domain.seed, {}, dict(self.task.get("params", {})))
+        self.add_message({"role": "system", "content": self.domain.agent_prompt})
+
+    # ------------------------------------------------------------------ messages
+
+    def add_message(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+        content = message.get("content")
+        self.trace.messages.append(rt.Message(message["role"], content if isinstance(content, str) else "",
+                                              len(self.messages) - 1))
+        self.trace._texts = None
+
+    # ------------------------------------------------------------------ tools
+
+    def call_tool(self, name: str, args: Any, call_id: str = "") -> tuple[str, bool]:
+        """Run one call and record it; returns (text for the model, whether it succeeded).
+
+        The caller has already appended the assistant message that made the call; the tool
+        message with the result is appended here.
+        """
+        tool = self.domain.tools.get(name)
+        record = rt.Call(name, args if isinstance(args, dict) else {}, position=len(self.messages),
+                         index=len(self.trace.calls), writes=bool(tool and tool.writes),
+                         tags=tool.tags if tool else (), id=call_id)
+        error: str | None
+        result: Any = None
+        if tool is None:
+            error = f"unknown tool '{name}'; available tools: {', '.join(self.domain.tools)}"
+        else:
+            error = check_arguments(tool, args)
+            if error is None:
+                error, result = self._run(tool, args)
+        record.error, record.result = error, result
+        self.trace.calls.append(record)
+        text = f"Error: {error}" if error is not None else encode_result(result)
+        self.add_message({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
+        return text, error is None
+
+    def _run(self, tool: ToolInfo, args: dict[str, Any]) -> tuple[str | None, Any]:
+        guard = self.domain.guards.get(tool.name)
+        self.trace.db = self.db
+        if guard is not None:
+            try:
+                message = guard(self.trace, args)
+            except Exception as exc:  # noqa: BLE001 - a guard must never crash the episode
+                message = rt.describe_error(exc)
+            if message is not None:
+                return str(message), None
+        view: Any = Staged(self.db) if tool.writes else self.db
+        try:
+            result = tool.impl(view, args) if tool.declared else tool.impl(view, **args)
+        except rt.ToolError as exc:
+            return str(exc) or "the tool failed", None
+        except rt.EvalError as exc:
+            return str(exc), None
+        except Exception as exc:  # noqa: BLE001 - a bug in a tool is an error for this call only
+            return f"the tool failed: {rt.describe_error(exc)}", None
+        if tool.writes:
+            view.commit()
+            result = _detach(result)
+        self.trace.db = self.db
+        return None, result
+
+    def final_trace(self, gold: dict[str, Any]) -> rt.Trace:
+        self.trace.db = self.db
+        self.trace.gold = gold
+        return self.trace
+
+
+def _detach(value: Any) -> Any:
+    """Results of write tools may be staged rows; hand back plain data."""
+    if isinstance(value, dict):
+        return {k: _detach(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_detach(v) for v in value]
+    return value
+
+
+def replay_gold(domain: Domain, task: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The database after the task's gold plan (write steps skipped when the user refuses)."""
+    env = Environment(domain, task)
+    errors: list[str] = []
+    confirm = task.get("user", {}).get("confirm", True)
+    for i, step in enumerate(task.get("gold", [])):
+        if "tool" not in step:
+            continue
+        tool = domain.tools.get(step["tool"])
+        if tool is not None and tool.writes and not confirm:
+            continue
+        env.add_message({"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"gold{i}", "type": "function", "function": {"name": step["tool"], "arguments": json.dumps(step["args"])}}
+        ]})
+        text, ok = env.call_tool(step["tool"], step["args"], f"gold{i}")
+        if not ok:
+            errors.append(f"gold step {i + 1} ({step['tool']}): {text}")
+    return env.db, errors

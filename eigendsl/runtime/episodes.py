@@ -1,0 +1,222 @@
+"""The episode runner: agent ↔ user ↔ environment until the stop marker or the turn limit.
+
+Episodes advance in lockstep so that model backends see batches: every round, all episodes
+waiting for the agent are sent to it together, then all waiting for the user. Each finished
+episode is judged by the compiled check and the policy rules and becomes one JSONL row in the
+data contract (``messages``, ``tools``, ``task_id``, ``verdict``, ``generation``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from math import comb
+from pathlib import Path
+from typing import Any, Iterable, Protocol
+
+from eigendsl.runtime.domain import Domain
+from eigendsl.runtime.environment import Environment, replay_gold
+from eigendsl.runtime.scripted import AgentTurn
+from eigendsl.support import SCHEMA_VERSION
+
+MAX_TOOL_ROUNDS = 8  # consecutive tool-call turns before the agent must talk to the user
+
+
+class Agent(Protocol):
+    name: str
+
+    def act(self, episodes: list[Episode]) -> list[AgentTurn]: ...
+
+
+class User(Protocol):
+    name: str
+
+    def respond(self, episodes: list[Episode]) -> list[str]: ...
+
+
+@dataclass
+class Episode:
+    task: dict[str, Any]
+    env: Environment
+    trial: int = 0
+    agent_state: Any = None
+    user_state: Any = None
+    turns: int = 0
+    tool_rounds: int = 0
+    done: bool = False
+    end_reason: str = ""
+    waiting_for: str = "user"  # who speaks next
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return self.env.messages
+
+
+class GoldCache:
+    """Gold databases per task, replayed once."""
+
+    def __init__(self, domain: Domain):
+        self.domain = domain
+        self.cache: dict[str, tuple[dict[str, Any], list[str]]] = {}
+
+    def get(self, task: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        if task["id"] not in self.cache:
+            self.cache[task["id"]] = replay_gold(self.domain, task)
+        return self.cache[task["id"]]
+
+
+def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
+    """Append the agent's message and run its tool calls (malformed ones become errors)."""
+    env = episode.env
+    calls = []
+    for i, call in enumerate(turn.tool_calls):
+        calls.append({"id": f"call_{len(env.messages)}_{i}", "type": "function",
+                      "function": {"name": str(call.get("name", "")),
+                                   "arguments": json.dumps(call.get("arguments", {}), ensure_ascii=False)}})
+    bad = [f"call_{len(env.messages)}_e{i}" for i in range(len(turn.errors))]
+    for call_id, error in zip(bad, turn.errors):
+        calls.append({"id": call_id, "type": "function", "function": {"name": "invalid_tool_call", "arguments": "{}"}})
+    message: dict[str, Any] = {"role": "assistant", "content": turn.content if turn.content else None}
+    if calls:
+        message["tool_calls"] = calls
+    if not calls and not turn.content:
+        message["content"] = ""
+    env.add_message(message)
+    for call, raw in zip(calls, turn.tool_calls):
+        env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
+    for call_id, error in zip(bad, turn.errors):
+        env.add_message({"role": "tool", "tool_call_id": call_id, "name": "invalid_tool_call",
+                         "content": f"Error: {error}"})
+        env.trace.calls.append(_error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls)))
+    if calls:
+        episode.tool_rounds += 1
+        episode.waiting_for = "agent" if episode.tool_rounds < MAX_TOOL_ROUNDS else "user"
+    else:
+        episode.tool_rounds = 0
+        episode.waiting_for = "user"
+    episode.turns += 1
+
+
+def _error_call(call_id: str, error: str, position: int, index: int):
+    from eigendsl.support import Call
+
+    return Call("invalid_tool_call", {}, error=error, position=position, index=index, id=call_id)
+
+
+def run_episodes(domain: Domain, tasks: list[dict[str, Any]], agent: Agent, user: User,
+                 trials: int = 1, max_turns: int | None = None, generation: int = 0,
+                 gold: GoldCache | None = None, progress: Any = None) -> list[dict[str, Any]]:
+    """Play every task ``trials`` times; return one judged row per episode."""
+    limit = max_turns or domain.max_turns
+    gold = gold or GoldCache(domain)
+    episodes = [Episode(task, Environment(domain, task), trial) for trial in range(trials) for task in tasks]
+    active = list(episodes)
+    while active:
+        for role in ("user", "agent"):
+            batch = [e for e in active if e.waiting_for == role and not e.done]
+            if not batch:
+                continue
+            if role == "user":
+                replies = user.respond(batch)
+                for episode, text in zip(batch, replies):
+                    episode.env.add_message({"role": "user", "content": text})
+                    episode.turns += 1
+                    if domain.stop_marker in (text or ""):
+                        episode.done, episode.end_reason = True, "stop"
+                    episode.waiting_for = "agent"
+            else:
+                for episode, turn in zip(batch, agent.act(batch)):
+                    apply_agent_turn(episode, turn)
+        for episode in active:
+            if not episode.done and episode.turns >= limit:
+                episode.done, episode.end_reason = True, "turn_limit"
+        finished = [e for e in active if e.done]
+        if progress is not None and finished:
+            progress(len(finished))
+        active = [e for e in active if not e.done]
+    return [judge_episode(domain, e, gold, generation) for e in episodes]
+
+
+def judge_episode(domain: Domain, episode: Episode, gold: GoldCache, generation: int = 0) -> dict[str, Any]:
+    gold_db, gold_errors = gold.get(episode.task)
+    trace = episode.env.final_trace(gold_db)
+    verdict = domain.judge(trace, episode.task)
+    if episode.end_reason == "turn_limit":
+        verdict["turn_limit"] = True
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "task_id": episode.task["id"],
+        "template": episode.task.get("template"),
+        "family": episode.task.get("family"),
+        "split": episode.task.get("split"),
+        "params": episode.task.get("params", {}),
+        "trial": episode.trial,
+        "generation": generation,
+        "messages": episode.messages,
+        "tools": domain.tool_schemas,
+        "verdict": verdict,
+        "end_reason": episode.end_reason,
+    }
+
+
+# ---------------------------------------------------------------------------- metrics
+
+
+def pass_hat_k(successes: Iterable[tuple[int, int]], k: int) -> float:
+    """tau2-bench's pass^k: the chance that k trials drawn from n all succeed, averaged over
+    tasks. ``successes`` yields (n trials, c successes) per task.
+
+    >>> pass_hat_k([(4, 4), (4, 2)], 2)
+    0.5833333333333333
+    """
+    values = [comb(c, k) / comb(n, k) for n, c in successes if n >= k]
+    return sum(values) / len(values) if values else 0.0
+
+
+def pass_at_k(successes: Iterable[tuple[int, int]], k: int) -> float:
+    """pass@k: the chance that at least one of k trials succeeds, averaged over tasks."""
+    values = [1 - comb(n - c, k) / comb(n, k) for n, c in successes if n >= k]
+    return sum(values) / len(values) if values else 0.0
+
+
+def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str, Any]:
+    per_task: dict[str, list[bool]] = {}
+    for row in rows:
+        per_task.setdefault(row["task_id"], []).append(bool(row["verdict"]["passed"]))
+    counts = [(len(v), sum(v)) for v in per_task.values()]
+    trials = min((n for n, _ in counts), default=0)
+    k_max = min(k_max or trials, trials) if trials else 0
+    failures: Counter[str] = Counter()
+    for row in rows:
+        for failure in row["verdict"]["failures"]:
+            failures[f"{failure['path']}:{failure['line']}: {failure['statement']}"] += 1
+    passed = sum(bool(r["verdict"]["passed"]) for r in rows)
+    families: dict[str, list[bool]] = {}
+    for row in rows:
+        families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
+    return {
+        "tasks": len(per_task),
+        "episodes": len(rows),
+        "passed": passed,
+        "pass_rate": round(passed / len(rows), 6) if rows else 0.0,
+        "pass_hat_k": {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)},
+        "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
+        "failures": dict(failures.most_common()),
+        "families": {f: round(sum(v) / len(v), 6) for f, v in sorted(families.items())},
+    }
+
+
+def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
+    """Write rows atomically (temporary file, then rename)."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    os.replace(tmp, target)
+
+
+__all__ = ["Episode", "GoldCache", "run_episodes", "summarize", "pass_hat_k", "pass_at_k", "write_jsonl"]

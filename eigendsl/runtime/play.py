@@ -1,0 +1,111 @@
+"""``eigendsl play``: a person plays the agent or the user in a terminal, to debug a domain.
+
+As the agent, type a message for the user, or a tool call::
+
+    /call get_order_details {"order_id": "#W1000001"}
+
+``/tools`` lists the tools, ``/quit`` ends the episode. As the user, type what the user says;
+``/stop`` ends the conversation. At the end the verdict is shown with its reasons.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from eigendsl.runtime.domain import Domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import Episode, GoldCache, apply_agent_turn, judge_episode
+from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+
+HELP = ("Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
+        "'/tools' lists the tools, '/quit' ends.")
+
+
+def tool_list(domain: Domain) -> str:
+    lines = []
+    for tool in domain.tools.values():
+        params = tool.parameters.get("properties", {})
+        required = set(tool.parameters.get("required", []))
+        args = ", ".join(f"{p}{'' if p in required else '?'}" for p in params)
+        lines.append(f"  {tool.name}({args}){' [writes]' if tool.writes else ''}")
+    return "\n".join(lines)
+
+
+def parse_agent_input(line: str) -> AgentTurn | None:
+    """A person's line as an agent turn; None for '/quit'. Bad JSON becomes a readable error."""
+    text = line.strip()
+    if text == "/quit":
+        return None
+    if text.startswith("/call"):
+        rest = text[len("/call"):].strip()
+        name, _, raw = rest.partition(" ")
+        try:
+            args = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            return AgentTurn(errors=[f"arguments are not valid JSON: {exc}"])
+        if not isinstance(args, dict):
+            return AgentTurn(errors=["arguments must be a JSON object"])
+        return AgentTurn(tool_calls=[{"name": name, "arguments": args}])
+    return AgentTurn(content=text)
+
+
+def play(domain: Domain, task: dict[str, Any], role: str, read: Callable[[str], str],
+         write: Callable[[str], None], max_turns: int | None = None) -> dict[str, Any]:
+    """Play one episode with a person in ``role`` ("agent" or "user"); return the judged row."""
+    episode = Episode(task, Environment(domain, task))
+    limit = max_turns or domain.max_turns
+    user, agent = ScriptedUser(domain.stop_marker), ScriptedAgent()
+    write(f"Task {task['id']} ({task.get('template')}); you play the {role}.")
+    if role == "agent":
+        write(HELP)
+        write("Tools:\n" + tool_list(domain))
+    else:
+        write(f"Your scenario: {task['user']['reason']}")
+        write(f"You know: {json.dumps(task['user'].get('known', {}))}. Type '/stop' to end.")
+    while not episode.done and episode.turns < limit:
+        if episode.waiting_for == "user":
+            if role == "user":
+                text = read("user> ")
+                if text.strip() in ("/stop", "/quit"):
+                    text = f"Thanks, bye. {domain.stop_marker}"
+            else:
+                text = user.respond([episode])[0]
+                write(f"user: {text}")
+            episode.env.add_message({"role": "user", "content": text})
+            episode.turns += 1
+            episode.waiting_for = "agent"
+            if domain.stop_marker in text:
+                episode.done, episode.end_reason = True, "stop"
+            continue
+        if role == "agent":
+            line = read("agent> ")
+            if line.strip() == "/tools":
+                write(tool_list(domain))
+                continue
+            turn = parse_agent_input(line)
+            if turn is None:
+                episode.done, episode.end_reason = True, "quit"
+                break
+        else:
+            turn = agent.act([episode])[0]
+        start = len(episode.messages)
+        apply_agent_turn(episode, turn)
+        for message in episode.messages[start:]:
+            if message["role"] == "assistant" and message.get("content") and role == "user":
+                write(f"agent: {message['content']}")
+            elif message["role"] == "assistant" and message.get("tool_calls") and role == "user":
+                for call in message["tool_calls"]:
+                    write(f"agent calls {call['function']['name']}({call['function']['arguments']})")
+            elif message["role"] == "tool":
+                write(f"tool: {message['content'][:500]}")
+        if role == "agent" and turn.tool_calls:
+            episode.waiting_for = "agent"
+    if not episode.end_reason:
+        episode.end_reason = "turn_limit"
+    row = judge_episode(domain, episode, GoldCache(domain))
+    verdict = row["verdict"]
+    write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
+    for failure in verdict["failures"]:
+        write(f"  {failure['path']}:{failure['line']}:{failure['col']}: {failure['reason']}")
+    return row

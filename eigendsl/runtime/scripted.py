@@ -1,0 +1,282 @@
+"""The scripted agent (plays a task's gold plan) and the scripted user (plays its scenario).
+
+Both speak plain English from small utterance pools, so their dialogues read like real ones and
+can be used as training data. The agent asks the user for what the gold plan needs and the user
+knows, asks for explicit confirmation before every write, and can inject realistic mistakes
+for negative examples:
+
+- ``wrong_argument``: one argument of the first write call gets another valid value;
+- ``skip_confirmation``: writes without asking the user first;
+- ``missing_lookup``: skips the first read-only lookup (typically the identification).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MISTAKES = ("wrong_argument", "skip_confirmation", "missing_lookup")
+
+CONFIRM_MARK = "(yes/no)"
+ASK_INFO = [
+    "Could you please give me your {what}?",
+    "To help you, I need your {what}. Could you share it?",
+    "Sure, I can help with that. What is your {what}?",
+]
+PROPOSE = [
+    "I'm about to {action}. Do you confirm? " + CONFIRM_MARK,
+    "Here is what I will do: {action}. Shall I proceed? " + CONFIRM_MARK,
+]
+DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
+CLOSING = "Is there anything else I can help you with?"
+REFUSAL = ("I'm sorry, but I can't help with that request under our policy. "
+           "Is there anything else I can help you with?")
+
+USER_YES = ["Yes, please go ahead.", "Yes, that's right, please do it.", "yes, confirmed."]
+USER_NO = ["No, please don't do that.", "No, I've decided against it.", "No, don't change anything."]
+USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your help."]
+USER_UNKNOWN = "I'm sorry, I don't know my {what}."
+USER_LATER = "Hmm, I don't have my {what} at hand right now."
+
+
+def spoken(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def describe_call(tool: str, args: dict[str, Any]) -> str:
+    details = ", ".join(f"{spoken(k)} {v}" for k, v in args.items())
+    return f"call {tool} with {details}" if details else f"call {tool}"
+
+
+@dataclass
+class AgentTurn:
+    """What an agent produced: text and/or tool calls (``arguments`` as dicts)."""
+
+    content: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    raw: str | None = None
+
+
+@dataclass
+class ScriptedAgentState:
+    step: int = 0
+    awaiting: str | None = None  # "info" or "confirm"
+    asked: dict[str, int] = field(default_factory=dict)
+    writes_declined: bool = False
+    confirmed_step: int = -1
+    proposed_args: dict[str, Any] | None = None
+    mind_changed: bool = False
+    mistake_done: bool = False
+    finished: bool = False
+    pending: list[str] = field(default_factory=list)  # gold `say` text not spoken yet
+
+
+class ScriptedAgent:
+    """Plays the gold plan of each episode's task."""
+
+    name = "scripted"
+
+    def __init__(self, mistakes: tuple[str, ...] = (), seed: int = 0):
+        unknown = [m for m in mistakes if m not in MISTAKES]
+        if unknown:
+            from eigendsl.errors import EigenError
+
+            raise EigenError(f"unknown mistake '{unknown[0]}'; choose from {', '.join(MISTAKES)}")
+        self.mistakes = tuple(mistakes)
+        self.seed = seed
+
+    def act(self, episodes: list[Any]) -> list[AgentTurn]:
+        return [self._act(e) for e in episodes]
+
+    # ------------------------------------------------------------------
+
+    def _state(self, episode: Any) -> ScriptedAgentState:
+        if episode.agent_state is None:
+            episode.agent_state = ScriptedAgentState()
+        return episode.agent_state
+
+    def _act(self, episode: Any) -> AgentTurn:
+        state = self._state(episode)
+        task, env = episode.task, episode.env
+        rng = random.Random(f"{self.seed}:{task['id']}:{episode.trial}:{len(env.messages)}")
+        gold = task.get("gold", [])
+        last_user = _last(env.messages, "user")
+        if state.finished:
+            return AgentTurn(content=REFUSAL if last_user and not _is_closing(last_user) else CLOSING)
+        if state.awaiting == "confirm":
+            state.awaiting = None
+            answer = (last_user or "").lower()
+            change = task.get("user", {}).get("change_mind")
+            if change and not state.mind_changed and "changed my mind" in answer:
+                state.mind_changed = True
+                return self._propose(gold[state.step], rng, state, episode, use_gold=True)
+            if answer.startswith("yes") or " yes" in answer:
+                state.confirmed_step = state.step
+            else:
+                state.writes_declined = True
+                state.step = len(gold)
+                state.finished = True
+                return AgentTurn(content=DECLINED)
+        state.awaiting = None
+        say_parts = state.pending
+        while state.step < len(gold):
+            step = gold[state.step]
+            if "say" in step:
+                say_parts.append(step["say"])
+                state.step += 1
+                continue
+            tool = env.domain.tools.get(step["tool"])
+            writes = bool(tool and tool.writes)
+            if not writes and "missing_lookup" in self.mistakes and not state.mistake_done:
+                state.mistake_done = True
+                state.step += 1
+                continue
+            needed = self._needed_info(step, episode)
+            if needed:
+                for key in needed:
+                    state.asked[key] = state.asked.get(key, 0) + 1
+                state.awaiting = "info"
+                what = " and ".join(spoken(k) for k in needed)
+                return AgentTurn(content=self._speak(state, rng.choice(ASK_INFO).format(what=what)))
+            if writes and state.confirmed_step != state.step and "skip_confirmation" not in self.mistakes:
+                return self._propose(step, rng, state, episode)
+            args = dict(step["args"])
+            if writes and "wrong_argument" in self.mistakes and not state.mistake_done:
+                state.mistake_done = True
+                args = wrong_argument(args, env.domain, rng)
+            state.step += 1
+            return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": args}])
+        state.finished = True
+        if say_parts:
+            return AgentTurn(content=self._speak(state, ""))
+        return AgentTurn(content="All done. " + CLOSING)
+
+    @staticmethod
+    def _speak(state: ScriptedAgentState, text: str) -> str:
+        """``text`` preceded by any gold `say` text still pending."""
+        parts = [*state.pending, text] if text else list(state.pending)
+        state.pending = []
+        return " ".join(parts)
+
+    def _propose(self, step: dict[str, Any], rng: random.Random, state: ScriptedAgentState, episode: Any,
+                 use_gold: bool = False) -> AgentTurn:
+        args = dict(step["args"])
+        change = episode.task.get("user", {}).get("change_mind")
+        if change and not state.mind_changed and not use_gold:
+            name, _, first_value = change.partition("=")
+            true_value = episode.task["params"].get(name.strip())
+            args = {k: (first_value.strip() if v == true_value else v) for k, v in args.items()}
+        state.awaiting = "confirm"
+        text = rng.choice(PROPOSE).format(action=describe_call(step["tool"], args))
+        return AgentTurn(content=self._speak(state, text))
+
+    def _needed_info(self, step: dict[str, Any], episode: Any) -> list[str]:
+        """Known facts the call needs that the user has not said and no tool returned yet."""
+        known = episode.task.get("user", {}).get("known", {})
+        seen = " ".join(str(m.get("content") or "") for m in episode.env.messages if m["role"] in ("user", "tool"))
+        needed = []
+        for value in step["args"].values():
+            text = str(value)
+            if not text or text in seen:
+                continue
+            for key, fact in known.items():
+                if fact == text and episode.agent_state.asked.get(key, 0) < 3:
+                    needed.append(key)
+        return sorted(set(needed), key=list(known).index)
+
+
+def wrong_argument(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str, Any]:
+    """Another valid value for one argument: another key of the same table, another enum value,
+    or a nearby number."""
+    keys = sorted(args)
+    rng.shuffle(keys)
+    for key in keys:
+        value = args[key]
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, (int, float)):
+            return {**args, key: value + 1}
+        if isinstance(value, str):
+            for table in domain.seed.values():
+                if value in table and len(table) > 1:
+                    others = [k for k in table if k != value]
+                    return {**args, key: rng.choice(sorted(others))}
+    for key in keys:
+        if isinstance(args[key], list) and args[key]:
+            return {**args, key: args[key][:-1] or args[key] + args[key]}
+    return {**args, keys[0]: f"{args[keys[0]]}-x"} if keys else args
+
+
+def _last(messages: list[dict[str, Any]], role: str) -> str | None:
+    for message in reversed(messages):
+        if message["role"] == role:
+            return message.get("content") or ""
+    return None
+
+
+def _is_closing(text: str) -> bool:
+    return any(text.startswith(d[:10]) for d in USER_DONE)
+
+
+# ---------------------------------------------------------------------------- the user
+
+
+@dataclass
+class ScriptedUserState:
+    asked: dict[str, int] = field(default_factory=dict)
+    mind_changed: bool = False
+    forbidden_asked: bool = False
+
+
+class ScriptedUser:
+    """Answers from the scenario's known info, withholds the unknown, follows its behaviour."""
+
+    name = "scripted"
+
+    def __init__(self, stop_marker: str = "###STOP###", seed: int = 0):
+        self.stop_marker = stop_marker
+        self.seed = seed
+
+    def respond(self, episodes: list[Any]) -> list[str]:
+        return [self._respond(e) for e in episodes]
+
+    def _respond(self, episode: Any) -> str:
+        if episode.user_state is None:
+            episode.user_state = ScriptedUserState()
+        state: ScriptedUserState = episode.user_state
+        scenario = episode.task.get("user", {})
+        rng = random.Random(f"u{self.seed}:{episode.task['id']}:{episode.trial}:{len(episode.env.messages)}")
+        messages = episode.env.messages
+        if not any(m["role"] == "user" for m in messages):
+            return scenario.get("reason") or "Hi, I need some help."
+        agent = (_last(messages, "assistant") or "").lower()
+        if CONFIRM_MARK in agent or "confirm" in agent or "shall i proceed" in agent:
+            change = scenario.get("change_mind")
+            if change and not state.mind_changed:
+                state.mind_changed = True
+                name = change.partition("=")[0].strip()
+                value = episode.task["params"].get(name)
+                return f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
+            return rng.choice(USER_YES if scenario.get("confirm", True) else USER_NO)
+        answers = []
+        known: dict[str, str] = scenario.get("known", {})
+        for key, value in known.items():
+            if spoken(key) in agent or key in agent:
+                state.asked[key] = state.asked.get(key, 0) + 1
+                if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
+                    answers.append(USER_LATER.format(what=spoken(key)))
+                else:
+                    answers.append(f"My {spoken(key)} is {value}.")
+        for thing in scenario.get("unknown", []):
+            if thing.lower() in agent and "?" in agent:
+                answers.append(USER_UNKNOWN.format(what=thing))
+        if answers:
+            return " ".join(answers)
+        forbidden = scenario.get("forbidden_request")
+        if forbidden and not state.forbidden_asked:
+            state.forbidden_asked = True
+            return forbidden
+        return f"{rng.choice(USER_DONE)} {self.stop_marker}"
