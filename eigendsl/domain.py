@@ -94,10 +94,16 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             span = raw.position(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
             diag.error(span, f"seed data has unknown table '{table_name}'"
                        f"{did_you_mean(str(table_name), spec.database.tables)}; declare it under database.tables")
+    raw_rows: dict[tuple[str, Any], Any] = {}  # (table, key) -> the row as loaded, with marks
     for table_name, table in spec.database.tables.items():
-        rows_raw = raw.get(table_name, [])
+        rows_raw = raw.get(table_name) or []
         rows: dict[str, Any] = {}
-        items = list(rows_raw.items()) if isinstance(rows_raw, dict) else list(enumerate(rows_raw or []))
+        if not isinstance(rows_raw, (list, dict)):
+            span = raw.value_span(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
+            diag.error(span, f"table '{table_name}' must be a list (or a map) of rows, not {rows_raw!r}")
+            db[table_name] = rows
+            continue
+        items = list(rows_raw.items()) if isinstance(rows_raw, dict) else list(enumerate(rows_raw))
         for index, (given_key, row) in enumerate(items):
             span = _item_span(rows_raw, given_key, seed_path)
             if not isinstance(row, dict):
@@ -106,17 +112,39 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             row_type = FieldType(type="object", fields=table.fields)
             problem = value_matches(row, row_type)
             if problem:
-                diag.error(span, f"row {index} of '{table_name}' {problem}")
+                diag.error(_problem_span(row, table.fields, span), f"row {index} of '{table_name}' {problem}")
+            key = row.get(table.key)
+            try:
+                hash(key)
+            except TypeError:
+                key = None
+            if key is None:
+                if not problem:
+                    diag.error(span, f"row {index} of '{table_name}' has no usable key '{table.key}'")
                 continue
-            key = row[table.key]
+            # A row with a problem still counts as existing, so references to it raise no
+            # second, misleading error.
+            key_span = row.value_span(table.key) if isinstance(row, MarkedDict) else span
             if isinstance(rows_raw, dict) and given_key != key:
-                diag.error(span, f"row key {given_key!r} differs from its '{table.key}' field {key!r}")
+                diag.error(key_span, f"row key {given_key!r} differs from its '{table.key}' field {key!r}")
             if key in rows:
-                diag.error(span, f"'{table_name}' has two rows with key {key!r}")
+                diag.error(key_span, f"'{table_name}' has two rows with key {key!r}")
             rows[key] = to_plain(row)
+            raw_rows[(table_name, key)] = row
         db[table_name] = rows
-    _check_references(loaded, db, diag, seed_path)
+    _check_references(loaded, db, diag, seed_path, raw_rows)
     return db
+
+
+def _problem_span(row: Any, fields: dict[str, FieldType], fallback: Span) -> Span:
+    """Where in a row the first problem that :func:`value_matches` reports lies."""
+    if not isinstance(row, MarkedDict):
+        return fallback
+    for name, spec in fields.items():
+        if name in row and value_matches(row[name], spec):
+            return row.value_span(name)
+    extra = [k for k in row if k not in fields]
+    return row.position(extra[0]) if extra else fallback
 
 
 def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
@@ -125,7 +153,8 @@ def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
     return Span(fallback_path, 1, 1)
 
 
-def _check_references(loaded: LoadedSpec, db: dict[str, dict[str, Any]], diag: Diagnostics, seed_path: str) -> None:
+def _check_references(loaded: LoadedSpec, db: dict[str, dict[str, Any]], diag: Diagnostics, seed_path: str,
+                      raw_rows: dict[tuple[str, Any], Any]) -> None:
     for table_name, table in loaded.spec.database.tables.items():
         for field_name, field in table.fields.items():
             if field.ref is None:
@@ -138,7 +167,9 @@ def _check_references(loaded: LoadedSpec, db: dict[str, dict[str, Any]], diag: D
             for key, row in db[table_name].items():
                 value = row.get(field_name)
                 if value is not None and value not in db[field.ref]:
-                    diag.error(Span(seed_path, 1, 1), f"{table_name}[{key!r}].{field_name} = {value!r} "
+                    raw_row = raw_rows.get((table_name, key))
+                    span = raw_row.value_span(field_name) if isinstance(raw_row, MarkedDict) else Span(seed_path, 1, 1)
+                    diag.error(span, f"{table_name}[{key!r}].{field_name} = {value!r} "
                                f"is not a key of '{field.ref}'")
 
 

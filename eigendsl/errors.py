@@ -12,6 +12,7 @@ them and raises one :class:`EigenError`; the CLI prints them and exits with stat
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -48,8 +49,18 @@ class Span:
 UNKNOWN = Span("<unknown>", 0, 0)
 
 
-@lru_cache(maxsize=64)
 def _source_lines(path: str) -> tuple[str, ...]:
+    # Keyed on the file's stat too: a long-lived process (tests, an editor) must not show a
+    # line of an older version of the file.
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return ()
+    return _read_lines(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     try:
         return tuple(Path(path).read_text(encoding="utf-8").splitlines())
     except (OSError, UnicodeDecodeError):

@@ -114,6 +114,9 @@ def loads(text: str, path: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark is not None:
+            # The context says where the broken construct began, often the line to fix.
+            problem += f" ({exc.context} at line {exc.context_mark.line + 1})"
         raise EigenError(
             Diagnostic(span, f"invalid YAML: {problem}; check the indentation and quoting here")
         ) from None

@@ -12,9 +12,11 @@ a sentence saying what was expected.
 from __future__ import annotations
 
 import ast as pyast
+import warnings
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
+from lark.lark import PostLex
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 from lark.indenter import DedentError, Indenter
 
@@ -29,11 +31,24 @@ class _CheckerIndenter(Indenter):
     INDENT_type = "_INDENT"
     DEDENT_type = "_DEDENT"
     tab_len = 4
+    # NAME in every lexer state, so that a keyword is never lexed as the prefix of a longer
+    # name ("requires" as `require` + `s`, "or_b" as `or` + `_b`): Lark then matches the whole
+    # name and turns it into the keyword only when it is exactly the keyword.
+    always_accept = ("_NL", "NAME")
+
+
+class _WholeNames(PostLex):
+    """The same keyword-versus-name rule for embedded expressions, which have no indentation."""
+
+    always_accept = ("NAME",)
+
+    def process(self, stream):
+        return stream
 
 
 @lru_cache(maxsize=2)
 def _parser(start: str) -> Lark:
-    postlex = _CheckerIndenter() if start == "start" else None
+    postlex = _CheckerIndenter() if start == "start" else _WholeNames()
     return Lark.open_from_package(
         "eigendsl.grammar",
         "checker.lark",
@@ -110,9 +125,19 @@ class _Positions:
         return self.at(token.line, token.column, token.end_line, token.end_column)
 
 
-def _string_value(token: Token) -> str:
+def _string_value(token: Token, pos: _Positions) -> str:
     # literal_eval parses the quoted text as a Python string literal and never runs code.
-    return pyast.literal_eval(str(token))
+    try:
+        with warnings.catch_warnings():  # "\d" stays a backslash and a d, whatever the filters
+            warnings.simplefilter("ignore")
+            value = pyast.literal_eval(str(token))
+    except (SyntaxError, ValueError) as exc:
+        detail = str(getattr(exc, "msg", exc)).removeprefix("(unicode error) ")
+        raise EigenError(Diagnostic(pos.token(token), f"invalid escape in string: {detail}; "
+                                    "write a backslash as '\\\\'")) from None
+    if not isinstance(value, str):  # pragma: no cover - the STRING terminal only matches quotes
+        raise EigenError(Diagnostic(pos.token(token), "expected a string"))
+    return value
 
 
 @v_args(meta=True, inline=True)
@@ -147,11 +172,11 @@ class _ToAst(Transformer):
 
     # statements
     def require(self, meta, expr, message):
-        msg = _string_value(message) if message is not None else None
+        msg = _string_value(message, self.pos) if message is not None else None
         return A.Require(self.pos.meta(meta), expr, msg, self._src(meta))
 
     def forbid(self, meta, expr, message):
-        msg = _string_value(message) if message is not None else None
+        msg = _string_value(message, self.pos) if message is not None else None
         return A.Forbid(self.pos.meta(meta), expr, msg, self._src(meta))
 
     def unchanged(self, meta, path):
@@ -208,7 +233,7 @@ class _ToAst(Transformer):
         return A.Index(self.pos.meta(meta), obj, key)
 
     def string(self, meta, token):
-        return A.Literal(self.pos.meta(meta), _string_value(token))
+        return A.Literal(self.pos.meta(meta), _string_value(token, self.pos))
 
     def number(self, meta, token):
         text = str(token)
@@ -230,7 +255,7 @@ class _ToAst(Transformer):
         return A.ListLit(self.pos.meta(meta), tuple(i for i in items if i is not None))
 
     def pair(self, meta, key, value):
-        key_text = _string_value(key) if key.type == "STRING" else str(key)
+        key_text = _string_value(key, self.pos) if key.type == "STRING" else str(key)
         return (key_text, value)
 
     def object_lit(self, meta, *pairs):
@@ -272,15 +297,19 @@ def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions) -> EigenErro
         message = f"unexpected character '{char}'"
         if char in "&|!":
             message += "; write 'and', 'or', 'not' for boolean logic (and '!=' for inequality)"
+        elif char in "\"'":
+            message = "this string is not closed; end it with the same quote on the same line"
         elif char == "=":
             message += "; compare with '==' (a single '=' only names an argument of 'called')"
         else:
             message += "; expected " + _describe(set(exc.allowed or ()))
     elif isinstance(exc, UnexpectedToken):
-        found = "the end of the line" if exc.token.type == "_NL" else f"'{exc.token}'"
+        found = "end of the line" if exc.token.type == "_NL" else f"'{exc.token}'"
         if exc.token.type in ("_INDENT", "_DEDENT"):
-            found = "a change of indentation"
+            found = "change of indentation"
         message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
+        if str(exc.token) == "=" and "COMP_OP" in exc.expected:
+            message = "unexpected '='; compare with '==' (a single '=' only names an argument of 'called')"
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     elif isinstance(exc, UnexpectedEOF):
@@ -305,7 +334,8 @@ def _parse(text: str, path: str, start: str, line: int, col: int):
             Diagnostic(pos.at(bad, 1), "this line's indentation matches no enclosing block; "
                        "indent statements by the same amount as the first one")
         ) from None
-    except VisitError as exc:  # pragma: no cover - a bug in the transformer, not user input
+    except VisitError as exc:
+        # An EigenError (a string literal with a bad escape), or a bug in the transformer.
         raise exc.orig_exc from None
 
 
