@@ -1,0 +1,242 @@
+"""The chat format of the embedded model, and the parser for the tool calls it writes.
+
+The format is Qwen/Hermes ChatML: every turn is ``<|im_start|>{role}\\n{text}<|im_end|>\\n``, an
+assistant's tool calls are ``<tool_call>\\n{"name": ..., "arguments": {...}}\\n</tool_call>`` blocks
+inside its turn, and tool results come back in a ``tool`` turn. The tool schemas are listed in
+the system turn, worded as Qwen2.5 words them, so a Qwen2.5 checkpoint reads our prompts as its
+own and writes tool calls that :func:`parse_tool_calls` understands.
+
+The assistant's text, tool calls and closing ``<|im_end|>`` sit inside ``{% generation %}``, so
+``apply_chat_template(..., return_assistant_tokens_mask=True)`` (and TRL's
+``assistant_only_loss=True``) mark exactly what the model must learn to write. The
+``<|im_start|>assistant\\n`` header stays outside: it is the generation prompt, written by the
+runtime, not by the model.
+
+>>> content, calls, errors = parse_tool_calls(
+...     'Let me cancel it.\\n<tool_call>\\n{"name": "cancel_order", '
+...     '"arguments": {"order_id": "#W1234567"}}\\n</tool_call>')
+>>> content, calls[0]["function"], errors
+('Let me cancel it.', {'name': 'cancel_order', 'arguments': {'order_id': '#W1234567'}}, [])
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+IM_START = "<|im_start|>"
+IM_END = "<|im_end|>"
+ENDOFTEXT = "<|endoftext|>"
+TOOL_CALL_OPEN = "<tool_call>"
+TOOL_CALL_CLOSE = "</tool_call>"
+
+# Arguments may arrive as a dict (rendered with `tojson`) or as the JSON string of an OpenAI
+# message (rendered verbatim). Datasets store them as strings: an Arrow column unifies the keys of
+# every dict in it and would fill the missing ones with nulls. `json.dumps(args, ensure_ascii=False)`
+# writes the same text as `tojson`, so both forms render identically (see `normalize_messages`).
+CHAT_TEMPLATE = """\
+{%- macro render_content(message) -%}
+{%- if message.content is string -%}{{ message.content }}\
+{%- elif message.content is iterable and message.content is not mapping -%}
+{%- for part in message.content if part.type == 'text' %}{{ part.text }}{% endfor -%}
+{%- endif -%}
+{%- endmacro -%}
+{%- if tools or messages[0].role == 'system' %}
+    {{- '<|im_start|>system\\n' }}
+    {%- if messages[0].role == 'system' %}
+        {{- render_content(messages[0]) }}
+    {%- endif %}
+    {%- if tools %}
+        {%- if messages[0].role == 'system' %}
+            {{- '\\n\\n' }}
+        {%- endif %}
+        {{- '# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n' }}
+        {{- 'You are provided with function signatures within <tools></tools> XML tags:\\n<tools>' }}
+        {%- for tool in tools %}
+            {{- '\\n' }}{{- tool | tojson }}
+        {%- endfor %}
+        {{- '\\n</tools>\\n\\nFor each function call, return a json object with function name and '
+            'arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n'
+            '{"name": <function-name>, "arguments": <args-json-object>}\\n</tool_call>' }}
+    {%- endif %}
+    {{- '<|im_end|>\\n' }}
+{%- endif %}
+{%- for message in messages %}
+    {%- if message.role == 'assistant' %}
+        {{- '<|im_start|>assistant\\n' }}
+        {%- generation %}
+            {{- render_content(message) }}
+            {%- if message.tool_calls %}
+                {%- for tool_call in message.tool_calls %}
+                    {%- if tool_call.function is defined and tool_call.function is not none %}
+                        {%- set tool_call = tool_call.function %}
+                    {%- endif %}
+                    {%- if not loop.first or render_content(message) %}
+                        {{- '\\n' }}
+                    {%- endif %}
+                    {{- '<tool_call>\\n{"name": ' }}{{- tool_call.name | tojson }}
+                    {{- ', "arguments": ' }}
+                    {%- if tool_call.arguments is string %}
+                        {{- tool_call.arguments }}
+                    {%- elif tool_call.arguments is none %}
+                        {{- '{}' }}
+                    {%- else %}
+                        {{- tool_call.arguments | tojson }}
+                    {%- endif %}
+                    {{- '}\\n</tool_call>' }}
+                {%- endfor %}
+            {%- endif %}
+            {{- '<|im_end|>' }}
+        {%- endgeneration %}
+        {{- '\\n' }}
+    {%- elif not (message.role == 'system' and loop.first) %}
+        {{- '<|im_start|>' + message.role + '\\n' }}{{- render_content(message) }}{{- '<|im_end|>\\n' }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|im_start|>assistant\\n' }}
+{%- endif %}
+"""
+
+
+def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return OpenAI-format messages in the form the chat template and `datasets` both accept.
+
+    Contents become strings (``None`` → ``""``; a tool's non-string result → its JSON), and tool-call
+    arguments become canonical JSON strings, whether they came as dicts or as JSON text. Text that is
+    not valid JSON is kept as it is, so a malformed call from a model is rendered as it was written.
+    """
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        role = message["role"]
+        content = message.get("content")
+        if content is None:
+            content = ""
+        elif not isinstance(content, str):
+            content = json.dumps(content, ensure_ascii=False)
+        new: dict[str, Any] = {"role": role, "content": content}
+        if role == "assistant" and message.get("tool_calls"):
+            new["tool_calls"] = [_normalize_call(call, i) for i, call in enumerate(message["tool_calls"])]
+        if role == "tool":
+            for key in ("tool_call_id", "name"):
+                if message.get(key) is not None:
+                    new[key] = message[key]
+        out.append(new)
+    return out
+
+
+def _normalize_call(call: dict[str, Any], index: int) -> dict[str, Any]:
+    function = call.get("function", call)
+    arguments = function.get("arguments")
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError:
+            pass
+    if not isinstance(arguments, str):
+        arguments = json.dumps({} if arguments is None else arguments, ensure_ascii=False)
+    return {
+        "id": call.get("id") or f"call_{index}",
+        "type": "function",
+        "function": {"name": function.get("name", ""), "arguments": arguments},
+    }
+
+
+_BLOCK = re.compile(re.escape(TOOL_CALL_OPEN) + r"(.*?)" + re.escape(TOOL_CALL_CLOSE), re.DOTALL)
+
+
+def parse_tool_calls(
+    text: str,
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """Split a model's turn into its text, its tool calls and what was wrong with them.
+
+    Returns ``(content, tool_calls, errors)``: ``content`` is the text outside the
+    ``<tool_call>`` blocks (stripped, end-of-turn tokens removed), ``tool_calls`` the well-formed
+    calls in OpenAI format with ``arguments`` as a dict, ``errors`` one sentence for each block
+    that could not be read. Never raises: a runtime answers each error to the model.
+
+    >>> parse_tool_calls('<tool_call>\\n{"name": "f", "arguments": [1]}\\n</tool_call>')[2]
+    ['Tool call 1: "arguments" must be a JSON object, got list.']
+    >>> parse_tool_calls('<tool_call>{"name": "f"')[2]
+    ['Tool call 1: the <tool_call> block is not closed with </tool_call>.']
+    """
+    if not isinstance(text, str):
+        return "", [], [f"Expected the model's output as text, got {type(text).__name__}."]
+    text = text.replace(IM_END, "").replace(ENDOFTEXT, "")
+    calls: list[dict[str, Any]] = []
+    errors: list[str] = []
+    pieces: list[str] = []
+    position = 0
+    number = 0
+    for match in _BLOCK.finditer(text):
+        pieces.append(text[position : match.start()])
+        position = match.end()
+        number += 1
+        function, error = _read_call(match.group(1), number)
+        if error:
+            errors.append(error)
+        else:
+            calls.append({"id": f"call_{len(calls)}", "type": "function", "function": function})
+    rest = text[position:]
+    if TOOL_CALL_OPEN in rest:
+        cut = rest.index(TOOL_CALL_OPEN)
+        pieces.append(rest[:cut])
+        number += 1
+        errors.append(
+            f"Tool call {number}: the <tool_call> block is not closed with </tool_call>."
+        )
+    else:
+        pieces.append(rest)
+    content = "".join(pieces)
+    if TOOL_CALL_CLOSE in content:
+        errors.append("Found </tool_call> without a matching <tool_call>.")
+        content = content.replace(TOOL_CALL_CLOSE, "")
+    return content.strip(), calls, errors
+
+
+def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
+    where = f"Tool call {number}"
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        return {}, f"{where}: invalid JSON ({exc.msg} at character {exc.pos}); write " \
+            '{"name": <function-name>, "arguments": {...}}.'
+    if not isinstance(data, dict):
+        return {}, f"{where}: expected a JSON object, got {type(data).__name__}."
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        return {}, f'{where}: missing the "name" of the function.'
+    arguments = data.get("arguments", data.get("parameters", {}))
+    if isinstance(arguments, str):
+        # Some models write the arguments as a JSON string, as OpenAI messages carry them.
+        try:
+            arguments = json.loads(arguments) if arguments.strip() else {}
+        except json.JSONDecodeError:
+            return {}, f'{where}: "arguments" is a string that is not valid JSON.'
+    if arguments is None:
+        arguments = {}
+    if not isinstance(arguments, dict):
+        return {}, f'{where}: "arguments" must be a JSON object, got {type(arguments).__name__}.'
+    return {"name": name, "arguments": arguments}, None
+
+
+def render_chat(
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    add_generation_prompt: bool = False,
+    chat_template: str = CHAT_TEMPLATE,
+) -> str:
+    """Render OpenAI-format messages as text with the chat template, without a tokenizer.
+
+    Used to build the tokenizer's training corpus, before any tokenizer exists.
+    """
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    rendered, _ = render_jinja_template(
+        conversations=[normalize_messages(messages)],
+        tools=tools or None,
+        chat_template=chat_template,
+        add_generation_prompt=add_generation_prompt,
+    )
+    return rendered[0]

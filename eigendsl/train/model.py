@@ -1,0 +1,186 @@
+"""The embedded model (a small Qwen2 built locally) and the loader every training stage uses.
+
+``load_model("tiny", texts=...)`` trains a tokenizer on the domain's text and builds a randomly
+initialised Qwen2 language model around it, so the whole loop runs on a CPU without downloading
+anything. ``load_model(path_or_hub_id)`` loads any causal LM checkpoint through the same
+``AutoModelForCausalLM`` / ``AutoTokenizer`` path, including the checkpoints our own trainers
+save (a trained "tiny" model reloads as a plain directory).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tokenizers import AddedToken
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
+
+from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
+from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, MARKUP_TOKENS, train_tokenizer
+
+
+@dataclass(frozen=True)
+class ModelSize:
+    """The shape of an embedded model."""
+
+    hidden_size: int
+    num_hidden_layers: int
+    num_attention_heads: int
+    num_key_value_heads: int
+    intermediate_size: int
+
+
+# "micro" is for unit tests; "tiny" trains on a few hundred dialogues in minutes on 2 CPU cores;
+# "small" is the largest that is still pleasant on a CPU.
+MODEL_SIZES: dict[str, ModelSize] = {
+    "micro": ModelSize(64, 1, 4, 2, 128),
+    "tiny": ModelSize(128, 2, 4, 2, 384),
+    "small": ModelSize(256, 4, 4, 2, 768),
+}
+MAX_POSITIONS = 2048
+
+Texts = Iterable[str] | Callable[[], Iterable[str]]
+
+
+def build_tiny_model(
+    tokenizer: PreTrainedTokenizerBase,
+    size: str = "tiny",
+    seed: int = 0,
+    max_position_embeddings: int = MAX_POSITIONS,
+) -> Qwen2ForCausalLM:
+    """A randomly initialised ``Qwen2ForCausalLM`` whose vocabulary is ``tokenizer``'s.
+
+    ``size`` is a key of :data:`MODEL_SIZES`. The same seed gives the same weights, and the
+    global random state is left as it was.
+
+    >>> from eigendsl.train.tokenizer import train_tokenizer
+    >>> model = build_tiny_model(train_tokenizer(["a b c"] * 3, vocab_size=300), size="micro")
+    >>> model.config.hidden_size, model.config.tie_word_embeddings
+    (64, True)
+    """
+    if size not in MODEL_SIZES:
+        raise ValueError(
+            f"Unknown model size {size!r}; choose one of {', '.join(MODEL_SIZES)}."
+        )
+    shape = MODEL_SIZES[size]
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=shape.hidden_size,
+        intermediate_size=shape.intermediate_size,
+        num_hidden_layers=shape.num_hidden_layers,
+        num_attention_heads=shape.num_attention_heads,
+        num_key_value_heads=shape.num_key_value_heads,
+        max_position_embeddings=max_position_embeddings,
+        tie_word_embeddings=True,
+        use_sliding_window=False,
+        bos_token_id=None,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Qwen2ForCausalLM(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.bos_token_id = None
+    return model
+
+
+def load_model(
+    name_or_path: str | Path,
+    texts: Texts | None = None,
+    *,
+    vocab_size: int = DEFAULT_VOCAB_SIZE,
+    seed: int = 0,
+    dtype: torch.dtype | str | None = None,
+    **model_kwargs: Any,
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Return ``(model, tokenizer)`` for an embedded size name or any checkpoint.
+
+    - A key of :data:`MODEL_SIZES` (``"micro"``, ``"tiny"``, ``"small"``) that is not an existing
+      directory builds the embedded model: a tokenizer trained on ``texts`` (a list of strings, or a
+      function returning them, called only here) and a random Qwen2 of that size.
+    - Anything else (a local checkpoint directory or a hub id, loaded offline when
+      ``HF_HUB_OFFLINE=1``) goes through ``AutoModelForCausalLM`` and ``AutoTokenizer``. When the
+      tokenizer's chat template does not mark the assistant's text with ``{% generation %}``, our
+      template replaces it (see :func:`ensure_chat_format`).
+    """
+    name = str(name_or_path)
+    if name in MODEL_SIZES and not Path(name).is_dir():
+        if texts is None:
+            raise ValueError(
+                f"The embedded model {name!r} trains its tokenizer on the domain's text: pass "
+                "texts=[...] (prompts, tool schemas, rendered dialogues), e.g. from "
+                "eigendsl.train.tokenizer.domain_corpus(generated_dir, rows)."
+            )
+        corpus = texts() if callable(texts) else texts
+        tokenizer = train_tokenizer(corpus, vocab_size=vocab_size)
+        model = build_tiny_model(tokenizer, size=name, seed=seed)
+        if dtype is not None:
+            model = model.to(dtype=_dtype(dtype))
+        return model, tokenizer
+    tokenizer = AutoTokenizer.from_pretrained(name)
+    kwargs = dict(model_kwargs)
+    if dtype is not None:
+        kwargs["dtype"] = _dtype(dtype)
+    model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
+    ensure_chat_format(model, tokenizer)
+    return model, tokenizer
+
+
+def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Make ``tokenizer`` render chats with generation marks, in place; return whether it changed.
+
+    A template that already has ``{% generation %}`` is kept. Otherwise ours is set, the ChatML
+    and tool-call tokens the vocabulary lacks are added (and ``model``'s embeddings grown to
+    match), ``<|im_end|>`` becomes the end-of-sequence token, and a padding token is set if
+    there is none.
+    """
+    template = tokenizer.chat_template
+    if isinstance(template, dict):
+        template = template.get("default")
+    if template and _has_generation_marks(template):
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return False
+    vocab = tokenizer.get_vocab()
+    missing_special = [t for t in (IM_START, IM_END, ENDOFTEXT) if t not in vocab]
+    if missing_special:
+        tokenizer.add_special_tokens(
+            {"extra_special_tokens": missing_special}, replace_extra_special_tokens=False
+        )
+    missing_markup = [t for t in MARKUP_TOKENS if t not in vocab]
+    if missing_markup:
+        tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in missing_markup])
+    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
+        model.resize_token_embeddings(len(tokenizer))
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.eos_token = IM_END
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = ENDOFTEXT
+    eos_id = tokenizer.convert_tokens_to_ids(IM_END)
+    model.config.eos_token_id = eos_id
+    if model.generation_config is not None:
+        model.generation_config.eos_token_id = eos_id
+        model.generation_config.pad_token_id = tokenizer.pad_token_id
+    return True
+
+
+def _has_generation_marks(template: str) -> bool:
+    import re
+
+    return re.search(r"\{%-?\s*generation\s*-?%\}", template) is not None
+
+
+def _dtype(dtype: torch.dtype | str) -> torch.dtype:
+    return getattr(torch, dtype) if isinstance(dtype, str) else dtype

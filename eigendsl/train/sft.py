@@ -1,0 +1,237 @@
+"""Supervised fine-tuning on verified dialogues, with TRL's ``SFTTrainer``.
+
+The agent learns only its own tokens (``assistant_only_loss=True``): its text, its tool calls and
+the ``<|im_end|>`` that ends its turn; the system prompt, the user and the tool results are
+context. :func:`run_user_sft` trains a user simulator on the same dialogues seen from the other
+side, so that RL rewards are not corrupted by an unrealistic user.
+
+Training is resumable: checkpoints go to ``out_dir/checkpoint-<step>`` every ``save_steps``
+steps, and a later call with the same ``out_dir`` continues from the last one. The final model
+and tokenizer are saved in ``out_dir`` itself, which :func:`eigendsl.train.model.load_model`
+loads back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from eigendsl.train.chat import normalize_messages
+
+
+@dataclass
+class SFTSettings:
+    """Settings of an SFT run; each maps onto TRL's ``SFTConfig``."""
+
+    max_steps: int = field(
+        default=-1,
+        metadata={"help": "Number of optimizer steps; -1 trains for `num_train_epochs` instead."},
+    )
+    num_train_epochs: float = field(
+        default=3.0, metadata={"help": "Passes over the dialogues when `max_steps` is -1."}
+    )
+    learning_rate: float = field(
+        default=5e-4,
+        metadata={
+            "help": "Peak learning rate of AdamW. 5e-4 suits the randomly initialised embedded model; "
+            "use about 1e-5 for a pretrained checkpoint."
+        },
+    )
+    per_device_train_batch_size: int = field(
+        default=4, metadata={"help": "Dialogues per batch on each device."}
+    )
+    gradient_accumulation_steps: int = field(
+        default=1, metadata={"help": "Batches accumulated into one optimizer step."}
+    )
+    max_length: int | None = field(
+        default=2048,
+        metadata={
+            "help": "Tokens kept of each dialogue (the start is kept). Longer dialogues lose their end, "
+            "so keep it at or above the longest dialogue."
+        },
+    )
+    warmup_steps: float = field(
+        default=0.05,
+        metadata={"help": "Linear warmup: a number of steps, or a fraction of them if below 1."},
+    )
+    lr_scheduler_type: str = field(
+        default="cosine", metadata={"help": "Learning-rate schedule (a transformers scheduler name)."}
+    )
+    weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
+    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
+    save_steps: int = field(
+        default=50, metadata={"help": "Save a checkpoint every this many steps, for resuming."}
+    )
+    save_total_limit: int | None = field(
+        default=2, metadata={"help": "Checkpoints kept in `out_dir` (the oldest are deleted)."}
+    )
+    logging_steps: int = field(
+        default=1, metadata={"help": "Record the loss every this many steps."}
+    )
+    seed: int = field(default=0, metadata={"help": "Seed of data order and dropout."})
+    bf16: bool | None = field(
+        default=None,
+        metadata={"help": "bf16 mixed precision; None turns it on where a GPU supports it."},
+    )
+    activation_checkpointing: bool = field(
+        default=False,
+        metadata={"help": "Recompute activations to save memory; slower, only for large models."},
+    )
+    resume: bool = field(
+        default=True,
+        metadata={"help": "Continue from the last checkpoint in `out_dir` when there is one."},
+    )
+    extra: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={"help": "Further `trl.SFTConfig` arguments, passed as they are."},
+    )
+
+    def to_sft_config(self, out_dir: str | Path) -> Any:
+        """The ``trl.SFTConfig`` for a run writing to ``out_dir``."""
+        import torch
+        from trl import SFTConfig
+
+        bf16 = self.bf16
+        if bf16 is None:
+            bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        settings = asdict(self)
+        for name in ("resume", "extra", "bf16"):
+            settings.pop(name)
+        return SFTConfig(
+            output_dir=str(out_dir),
+            assistant_only_loss=True,
+            bf16=bf16,
+            save_strategy="steps",
+            save_only_model=False,  # optimizer and scheduler states are needed to resume
+            report_to="none",
+            disable_tqdm=True,
+            dataloader_num_workers=0,
+            dataloader_pin_memory=torch.cuda.is_available(),
+            **settings,
+            **self.extra,
+        )
+
+
+def to_conversation(row: dict[str, Any]) -> dict[str, Any]:
+    """A data-contract row as the SFT dataset holds it: ``messages`` normalised for the chat
+    template, and ``tools`` as a JSON string (TRL parses it back for each row; as a list, Arrow
+    would merge the parameter schemas of all tools into one and fill the gaps with nulls)."""
+    tools = row.get("tools") or []
+    if isinstance(tools, str):
+        tools = json.loads(tools) if tools.strip() else []
+    return {
+        "messages": normalize_messages(row["messages"]),
+        "tools": json.dumps(tools, ensure_ascii=False),
+    }
+
+
+def user_view(
+    messages: list[dict[str, Any]],
+    system_prompt: str | None = None,
+) -> list[dict[str, Any]]:
+    """The dialogue as the user simulator lives it: its turns are the ``assistant`` turns to learn,
+    the agent's words are ``user`` turns; tool calls and tool results, which a user never sees,
+    are dropped, and so is the agent's system prompt. Consecutive turns of one side are joined,
+    and the agent's words after the user's last turn are cut (nothing is left to learn from them).
+
+    >>> user_view([{"role": "system", "content": "agent rules"},
+    ...            {"role": "user", "content": "Cancel my order."},
+    ...            {"role": "assistant", "content": None, "tool_calls": [{"function": {}}]},
+    ...            {"role": "tool", "content": "ok"},
+    ...            {"role": "assistant", "content": "Done."},
+    ...            {"role": "user", "content": "Thanks. ###STOP###"}], "You are a customer.")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'role': 'system', 'content': 'You are a customer.'},
+     {'role': 'assistant', 'content': 'Cancel my order.'},
+     {'role': 'user', 'content': 'Done.'},
+     {'role': 'assistant', 'content': 'Thanks. ###STOP###'}]
+    """
+    swap = {"user": "assistant", "assistant": "user"}
+    turns: list[dict[str, Any]] = []
+    for message in messages:
+        role = swap.get(message["role"])
+        content = message.get("content")
+        if role is None or not isinstance(content, str) or not content.strip():
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] += "\n\n" + content
+        else:
+            turns.append({"role": role, "content": content})
+    while turns and turns[-1]["role"] != "assistant":
+        turns.pop()
+    if system_prompt:
+        turns.insert(0, {"role": "system", "content": system_prompt})
+    return turns
+
+
+def run_sft(
+    model: Any,
+    tokenizer: Any,
+    rows: Iterable[dict[str, Any]],
+    out_dir: str | Path,
+    config: SFTSettings | None = None,
+) -> list[dict[str, float]]:
+    """Fine-tune ``model`` on dialogue rows (the data contract), learning the agent's turns only.
+
+    Each row's ``tools`` are listed in its system turn, as at inference. Returns the loss history,
+    ``[{"step": ..., "loss": ...}, ...]``, including the steps of a run this one resumed.
+    """
+    examples = [to_conversation(row) for row in rows]
+    return _train(model, tokenizer, examples, out_dir, config or SFTSettings())
+
+
+def run_user_sft(
+    model: Any,
+    tokenizer: Any,
+    rows: Iterable[dict[str, Any]],
+    out_dir: str | Path,
+    config: SFTSettings | None = None,
+    user_prompt: str | Callable[[dict[str, Any]], str] | None = None,
+) -> list[dict[str, float]]:
+    """Fine-tune a user simulator on dialogue rows, learning the user's turns only.
+
+    ``user_prompt`` is the simulator's system prompt: one text for all rows, or a function of the
+    row (e.g. rendering the task's scenario from ``row["task_id"]``), or None for none. The
+    dialogues are seen through :func:`user_view`; rows where the user never speaks are skipped.
+    """
+    examples = []
+    for row in rows:
+        prompt = user_prompt(row) if callable(user_prompt) else user_prompt
+        messages = user_view(row["messages"], prompt)
+        if any(m["role"] == "assistant" for m in messages):
+            examples.append({"messages": normalize_messages(messages), "tools": "[]"})
+    return _train(model, tokenizer, examples, out_dir, config or SFTSettings())
+
+
+def _train(
+    model: Any,
+    tokenizer: Any,
+    examples: list[dict[str, Any]],
+    out_dir: str | Path,
+    config: SFTSettings,
+) -> list[dict[str, float]]:
+    from datasets import Dataset
+    from transformers.trainer_utils import get_last_checkpoint
+    from trl import SFTTrainer
+
+    if not examples:
+        raise ValueError("No dialogues to train on: the rows are empty or have no turns to learn.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    trainer = SFTTrainer(
+        model=model,
+        args=config.to_sft_config(out),
+        train_dataset=Dataset.from_list(examples),
+        processing_class=tokenizer,
+    )
+    checkpoint = get_last_checkpoint(str(out)) if config.resume else None
+    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model(str(out))
+    return [
+        {"step": entry["step"], "loss": entry["loss"]}
+        for entry in trainer.state.log_history
+        if "loss" in entry
+    ]
