@@ -45,7 +45,7 @@ def _validation_error(exc: ValidationError, raw: Any, fallback: Span, model: Any
     out = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        span = locate(raw, loc, fallback)
+        span = locate(raw, loc, fallback, value=error["type"] != "extra_forbidden")
         message = _sentence(error, loc, model)
         out.append(Diagnostic(span, message))
     return out

@@ -19,7 +19,7 @@ from eigendsl.domain import parse_embedded, value_matches
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
-from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import Template
 from eigendsl.yamlload import MarkedDict, to_plain
@@ -51,8 +51,24 @@ def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
 def _check_text(text: str, span: Span, params: dict[str, Type], diag: Diagnostics, what: str) -> None:
     for var in sorted(_jinja_vars(text, span, diag)):
         if var not in params:
-            diag.error(span, f"{what} uses '{{{{ {var} }}}}', which is not a parameter of the template"
-                       f"{did_you_mean(var, params)}")
+            diag.error(_var_span(span, var), f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
+                       f"the template{did_you_mean(var, params)}")
+
+
+_JINJA_BLOCK = re.compile(r"\{[{%].*?[}%]\}")
+
+
+def _var_span(span: Span, var: str) -> Span:
+    """Where ``var`` is used inside ``{{ }}``/``{% %}`` on the text's first line, else ``span``."""
+    line = source_line(span)
+    if line is None:
+        return span
+    word = re.compile(rf"\b{re.escape(var)}\b")
+    for block in _JINJA_BLOCK.finditer(line, max(span.col - 1, 0)):
+        found = word.search(line, block.start(), block.end())
+        if found:
+            return Span(span.path, span.line, found.start() + 1, span.line, found.end() + 1)
+    return span
 
 
 def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> Any:

@@ -141,11 +141,16 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
     return loads(text, shown)
 
 
-def locate(root: Any, loc: Iterable[Any], fallback: Span) -> Span:
-    """The span of the deepest container entry reachable along ``loc`` (a pydantic error path)."""
+def locate(root: Any, loc: Iterable[Any], fallback: Span, value: bool = False) -> Span:
+    """The span of the deepest container entry reachable along ``loc`` (a pydantic error path).
+
+    With ``value``, an entry whose value is a scalar is located at the value, not at its key
+    (``per_template: two`` points at ``two``).
+    """
     span = getattr(root, "span", fallback)
     node = root
-    for key in loc:
+    loc = list(loc)
+    for depth, key in enumerate(loc):
         if isinstance(node, (MarkedDict, MarkedList)):
             try:
                 present = key in node if isinstance(node, MarkedDict) else 0 <= int(key) < len(node)
@@ -153,8 +158,11 @@ def locate(root: Any, loc: Iterable[Any], fallback: Span) -> Span:
                 present = False
             if not present:
                 return span
+            parent = node
             span = node.position(key) if isinstance(node, MarkedDict) else node.position(int(key))
             node = node[key] if isinstance(node, MarkedDict) else node[int(key)]
+            if value and depth == len(loc) - 1 and not isinstance(node, (MarkedDict, MarkedList)):
+                return parent.value_span(key if isinstance(parent, MarkedDict) else int(key))
             if isinstance(node, (MarkedDict, MarkedList)) and isinstance(node, MarkedList):
                 span = node.span if not node else span
         else:
