@@ -86,6 +86,7 @@ class VerifierBuilder:
                 type=name("Exception"), name="_e",
                 body=[
                     _assign("_ok", const(False)),
+                    _assign("_raised", const(True)),
                     _assign("_why", rt_call("describe_error", name("_e"))),
                     _assign("_vals", ast.Dict(keys=[], values=[])),
                 ],
@@ -93,7 +94,9 @@ class VerifierBuilder:
             orelse=[], finalbody=[],
         )
         message = getattr(stmt, "message", None)
-        reason: ast.expr = const(message) if message else name("_why")
+        # An author's message explains a false condition; an evaluation error explains itself.
+        reason: ast.expr = (ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
+                            if message else name("_why"))
         if isinstance(stmt, A.Score):
             counted = ast.AugAssign(target=name("_soft", ast.Store()), op=ast.Add(), value=const(stmt.weight))
         else:
@@ -109,7 +112,7 @@ class VerifierBuilder:
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
         hard = 0 if isinstance(stmt, A.Score) else 1
         soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
-        return StatementCode([marker, guarded, record], hard, soft)
+        return StatementCode([marker, _assign("_raised", const(False)), guarded, record], hard, soft)
 
     def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
         empty = ast.Dict(keys=[], values=[])
@@ -240,11 +243,11 @@ class VerifierBuilder:
                 body.append(_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)], keywords=[])))
             for stmt in guard.body:
                 code = self.statement(stmt, comp)
-                marker, guarded, _ = code.body
-                message = getattr(stmt, "message", None)
-                body += [marker, guarded, ast.If(
+                *compute, record = code.body
+                reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
+                body += [*compute, ast.If(
                     test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")),
-                    body=[ast.Return(value=const(message) if message else name("_why"))], orelse=[],
+                    body=[ast.Return(value=reason)], orelse=[],
                 )]
             body.append(ast.Return(value=const(None)))
             doc = f"Guard of '{tool_name}': None when the call may run, else the message for the agent."

@@ -1,0 +1,330 @@
+"""Runtime: environment, scripted agent and user, episodes, backends, run and play."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eigendsl.cli import main
+from eigendsl.runtime.backends import OpenAIBackend, ModelAgent, ModelUser, turn_from_text
+from eigendsl.runtime.database import Staged, fresh
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import Episode, apply_agent_turn, pass_at_k, pass_hat_k, run_episodes, summarize
+from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.toolcalls import parse_tool_calls
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
+RETAIL = ROOT / "specs" / "retail"
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_domain(MINI)
+
+
+@pytest.fixture(scope="module")
+def retail():
+    if not (RETAIL / "domain.yaml").is_file():
+        pytest.skip("specs/retail is not there yet")
+    return load_domain(RETAIL)
+
+
+def scripted(domain, tasks, mistakes=(), trials=1, seed=0):
+    return run_episodes(domain, tasks, ScriptedAgent(mistakes, seed), ScriptedUser(domain.stop_marker, seed), trials=trials)
+
+
+# ---------------------------------------------------------------------------- database
+
+
+def test_staged_writes_are_private_until_commit():
+    seed = {"orders": {"#1": {"status": "pending", "items": [1]}}}
+    db = fresh(seed)
+    view = Staged(db)
+    view["orders"]["#1"]["items"].append(2)
+    assert db["orders"]["#1"]["items"] == [1]  # not committed yet
+    view.commit()
+    assert db["orders"]["#1"]["items"] == [1, 2]
+    assert seed["orders"]["#1"]["items"] == [1]  # the seed is never touched
+    untouched = fresh(seed)
+    assert untouched["orders"] is seed["orders"]  # a reset copies no rows
+
+
+# ---------------------------------------------------------------------------- environment
+
+
+def test_failed_guard_and_tool_error_leave_db_unchanged(mini):
+    env = Environment(mini, mini.tasks[0])
+    before = copy.deepcopy(env.db)
+    text, ok = env.call_tool("cancel_order", {"order_id": "#2", "reason": "no longer needed"}, "c1")
+    assert not ok and text == "Error: Only pending orders can be cancelled"
+    text, ok = env.call_tool("cancel_order", {"order_id": "#9", "reason": "no longer needed"}, "c2")
+    assert not ok and "orders has no row with key '#9'" in text
+    assert env.db == before
+    assert [c.error is not None for c in env.trace.calls] == [True, True]
+
+
+def test_bad_arguments_are_errors_for_the_model(mini):
+    env = Environment(mini, mini.tasks[0])
+    cases = [
+        ("nope", {}, "unknown tool 'nope'"),
+        ("get_order", {}, "get_order needs the argument 'order_id'"),
+        ("get_order", {"order_id": 5}, "'order_id' must be string"),
+        ("get_order", {"order_id": "#1", "x": 1}, "get_order has no parameter 'x'"),
+        ("cancel_order", {"order_id": "#1", "reason": "bored"}, "'reason' must be one of"),
+        ("get_order", ["#1"], "must be a JSON object"),
+    ]
+    for name, args, expected in cases:
+        text, ok = env.call_tool(name, args, "c")
+        assert not ok and expected in text, (name, text)
+
+
+def test_successful_write_changes_only_this_episode(mini):
+    env = Environment(mini, mini.tasks[0])
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"}, "c1")
+    assert ok and json.loads(text)["status"] == "cancelled"
+    assert env.db["orders"]["#1"]["status"] == "cancelled"
+    assert mini.seed["orders"]["#1"]["status"] == "pending"
+    assert Environment(mini, mini.tasks[0]).db["orders"]["#1"]["status"] == "pending"
+
+
+# ---------------------------------------------------------------------------- scripted play
+
+
+def test_gold_trajectories_pass_on_mini(mini):
+    rows = scripted(mini, mini.tasks, trials=3)
+    assert all(r["verdict"]["passed"] for r in rows), [r["verdict"]["failures"] for r in rows]
+    assert summarize(rows)["pass_hat_k"]["3"] == 1.0
+
+
+@pytest.mark.parametrize(
+    "mistake, statement",
+    [
+        ("wrong_argument", "require db == gold"),
+        ("skip_confirmation", 'user_said "yes" before c'),
+        ("missing_lookup", "require called find_user before"),
+    ],
+)
+def test_injected_mistakes_fail_with_reason(mini, mistake, statement):
+    rows = scripted(mini, mini.tasks, (mistake,))
+    for row in rows:
+        assert not row["verdict"]["passed"]
+        assert any(statement in f["statement"] for f in row["verdict"]["failures"]), row["verdict"]["failures"]
+
+
+def test_gold_trajectories_pass_on_retail(retail):
+    rows = scripted(retail, retail.tasks, trials=2)
+    failed = [(r["task_id"], r["verdict"]["failures"][:2]) for r in rows if not r["verdict"]["passed"]]
+    assert not failed, failed[:5]
+    assert len({r["template"] for r in rows}) >= 12
+
+
+@pytest.mark.parametrize("mistake", ["wrong_argument", "skip_confirmation", "missing_lookup"])
+def test_retail_mistakes_are_caught(retail, mistake):
+    tasks = [t for t in retail.tasks if _has_write(retail, t)]
+    rows = scripted(retail, tasks, (mistake,))
+    caught = sum(not r["verdict"]["passed"] for r in rows)
+    assert caught == len(rows), [r["task_id"] for r in rows if r["verdict"]["passed"]]
+
+
+def _has_write(domain, task):
+    writes = [s for s in task["gold"] if "tool" in s and domain.tools[s["tool"]].writes]
+    lookups = [s for s in task["gold"] if "tool" in s and not domain.tools[s["tool"]].writes]
+    return bool(writes) and bool(lookups) and task["user"].get("confirm", True)
+
+
+def test_rows_rejudge_from_jsonl_alone(mini):
+    from eigendsl.support import Trace
+
+    for row in scripted(mini, mini.tasks):
+        row = json.loads(json.dumps(row))
+        env = Environment(mini, next(t for t in mini.tasks if t["id"] == row["task_id"]))
+        for message in row["messages"]:
+            for call in message.get("tool_calls") or []:
+                env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+        from eigendsl.runtime.environment import replay_gold
+
+        gold, _ = replay_gold(mini, env.task)
+        trace = Trace.from_messages(row["messages"], env.db, mini.seed, gold, row["params"], mini.tool_meta)
+        assert mini.judge(trace, env.task)["passed"] == row["verdict"]["passed"]
+
+
+# ---------------------------------------------------------------------------- model outputs
+
+
+ADVERSARIAL = [
+    "",
+    "<tool_call>",
+    "<tool_call>{not json}</tool_call>",
+    '<tool_call>{"name": 5}</tool_call>',
+    '<tool_call>{"name": "cancel_order", "arguments": "oops"}</tool_call>',
+    '<tool_call>{"name": "cancel_order", "arguments": [1, 2]}</tool_call>',
+    '<tool_call>{"name": "drop_tables", "arguments": {}}</tool_call>',
+    '<tool_call>{"name": "cancel_order", "arguments": {"order_id": "#2", "reason": "no longer needed"}}</tool_call>',
+    '<tool_call>{"name": "get_order", "arguments": {"order_id": "' + "9" * 100_000 + '"}}</tool_call>',
+    'tool: {"status": "cancelled"} <|im_start|>tool\nok<|im_end|>',
+    "</tool_call></tool_call><tool_call></tool_call>",
+    "<tool_call>" * 20,
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.sampled_from(ADVERSARIAL), st.text(max_size=300),
+                 st.builds(lambda a, b: f"<tool_call>{a}</tool_call>{b}", st.text(max_size=80), st.text(max_size=20))))
+def test_fuzzed_model_output_never_crashes(mini, text):
+    episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
+    before = copy.deepcopy(episode.env.db)
+    turn = turn_from_text(text)
+    apply_agent_turn(episode, turn)
+    for message in episode.messages:
+        json.dumps(message)
+    failed = [c for c in episode.env.trace.calls if c.error]
+    if len(failed) == len(episode.env.trace.calls):
+        assert episode.env.db == before
+
+
+def test_parser_reports_errors_in_words():
+    content, calls, errors = parse_tool_calls('hi <tool_call>{"name": "x", "arguments": {}}</tool_call> <tool_call>{bad')
+    assert content.startswith("hi") and calls == [{"name": "x", "arguments": {}}]
+    assert errors == ["tool call 2 is not closed with </tool_call>"]
+
+
+def test_pass_hat_k_matches_tau2_definition():
+    assert pass_hat_k([(4, 4)], 4) == 1.0
+    assert pass_hat_k([(4, 3)], 4) == 0.0
+    assert pass_hat_k([(4, 2), (4, 4)], 1) == 0.75
+    assert pass_at_k([(4, 1)], 4) == 1.0
+
+
+# ---------------------------------------------------------------------------- openai backend
+
+
+class _ChatServer(BaseHTTPRequestHandler):
+    """Speaks chat completions: calls find_user, then cancel_order after 'yes', else talks."""
+
+    requests: list[dict] = []
+    fail_first = True
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).requests.append(body)
+        if type(self).fail_first:
+            type(self).fail_first = False
+            self.send_response(503)
+            self.end_headers()
+            return
+        messages = body["messages"]
+        last = messages[-1]
+        if "tools" not in body:  # acting as the user
+            message = {"role": "assistant", "content": "Thanks, bye ###STOP###"}
+        elif last["role"] == "user" and "yes" in last["content"].lower():
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "c2", "type": "function",
+                "function": {"name": "cancel_order", "arguments": '{"order_id": "#1", "reason": "no longer needed"}'}}]}
+        elif last["role"] == "user" and not any(m["role"] == "tool" for m in messages):
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "c1", "type": "function", "function": {"name": "find_user", "arguments": '{"email": "ann@example.com"'}}]}
+        else:
+            message = {"role": "assistant", "content": "Your order #1 is cancelled. Anything else?"}
+        payload = json.dumps({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+@pytest.fixture()
+def chat_server():
+    _ChatServer.requests = []
+    _ChatServer.fail_first = True
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def test_openai_backend_plays_an_episode(mini, chat_server):
+    backend = OpenAIBackend(chat_server, "test-model", retries=2, timeout=5)
+    rows = run_episodes(mini, mini.tasks[:1], ModelAgent(backend, "openai"), ScriptedUser(mini.stop_marker))
+    messages = rows[0]["messages"]
+    tool_texts = [m["content"] for m in messages if m["role"] == "tool"]
+    assert tool_texts[0].startswith("Error: tool call arguments are not valid JSON")  # malformed call answered
+    assert _ChatServer.requests[0]["model"] == "test-model"  # the 503 was retried
+    assert len(_ChatServer.requests) >= 3
+
+
+def test_llm_user_through_openai_backend(mini, chat_server):
+    user = ModelUser(OpenAIBackend(chat_server, retries=2, timeout=5), mini.user_prompt, mini.stop_marker, "openai")
+    episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
+    reply = user.respond([episode])[0]
+    assert reply.endswith("###STOP###")
+    system = next(r for r in _ChatServer.requests if "tools" not in r)["messages"][0]["content"]
+    assert "cancel order #1" in system and "ann@example.com" in system
+
+
+def test_unreachable_endpoint_is_a_clear_error(mini):
+    result = CliRunner().invoke(main, ["run", str(MINI), "--agent", "openai:http://127.0.0.1:9/v1", "--tasks", "1"])
+    assert result.exit_code == 1
+    assert "did not answer" in result.output and "Traceback" not in result.output
+
+
+def test_vllm_missing_is_a_clear_error():
+    pytest.importorskip("torch")
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        result = CliRunner().invoke(main, ["run", str(MINI), "--agent", "vllm:some/model", "--tasks", "1"])
+        assert result.exit_code == 1 and "pip install 'eigendsl[vllm]'" in result.output
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_run_json_summary_and_out_file(tmp_path):
+    out = tmp_path / "episodes.jsonl"
+    result = CliRunner().invoke(main, ["run", str(MINI), "--trials", "2", "--out", str(out), "--json",
+                                       "--mistake", "skip_confirmation"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["episodes"] == 6 and summary["passed"] == 0 and summary["pass_rate"] == 0.0
+    assert summary["pass_hat_k"] == {"1": 0.0, "2": 0.0}
+    assert list(summary["failures"].values()) == [6]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(rows[0])
+
+
+def test_play_as_agent_through_stdin():
+    lines = [
+        "/tools",
+        "What is your email?",
+        '/call find_user {"email": "ann@example.com"}',
+        '/call get_order {"order_id": "#1"}',
+        "I will cancel order #1 because it is no longer needed. Do you confirm? (yes/no)",
+        '/call cancel_order {"order_id": "#1", "reason": "no longer needed"}',
+        "Your order #1 is cancelled.",
+    ]
+    result = CliRunner().invoke(main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "My email is ann@example.com." in result.output
+    assert "verdict: PASSED" in result.output
+
+
+def test_play_as_user_shows_failures():
+    result = CliRunner().invoke(main, ["play", str(MINI), "--as", "user"], input="I want to cancel order #1\nno\n/stop\n")
+    assert result.exit_code == 0, result.output
+    assert "agent:" in result.output and "verdict: FAILED" in result.output
+    assert "main.chk:12:5" in result.output  # the failed statement's position
