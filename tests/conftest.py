@@ -1,0 +1,93 @@
+"""Shared fixtures of the compiler tests: private copies of the mini spec, edits to them, and
+generated verifier modules loaded from an output folder."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from eigendsl.compiler import compile_domain, write_output
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+FIXTURES = TESTS / "fixtures"
+MINI = FIXTURES / "mini"
+
+_module_ids = itertools.count()
+
+
+def copy_spec(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return target
+
+
+def edit(root: Path, relative: str, old: str | None, new: str | None) -> None:
+    """Change one spec file: replace the one occurrence of ``old`` by ``new``.
+
+    ``old=None`` writes ``new`` as the whole file; ``new=None`` deletes the file.
+    """
+    path = root / relative
+    if new is None:
+        path.unlink()
+        return
+    if old is None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(new, encoding="utf-8")
+        return
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}, not once"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the mini spec at ``./mini`` (the working directory is ``tmp_path``),
+    so diagnostics name files as ``mini/checks/main.chk``."""
+    copy_spec(MINI, tmp_path / "mini")
+    monkeypatch.chdir(tmp_path)
+    return Path("mini")
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a generated module from its file under a fresh name (no clash between outputs)."""
+    name = f"_generated_{next(_module_ids)}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+class Verifiers:
+    """The verifier modules of one output folder: ``check(name)``, ``rules``, ``guards``."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.rules = load_module(out / "verifiers" / "rules.py")
+        self.guards = load_module(out / "verifiers" / "guards.py")
+        self.tools = load_module(out / "verifiers" / "tools_declared.py")
+        self._checks: dict[str, ModuleType] = {}
+
+    def check(self, name: str) -> ModuleType:
+        if name not in self._checks:
+            self._checks[name] = load_module(self.out / "verifiers" / f"check_{name}.py")
+        return self._checks[name]
+
+
+def compile_to(spec_dir: Path, out: Path) -> Verifiers:
+    compiled = compile_domain(spec_dir, out)
+    write_output(compiled, out)
+    return Verifiers(out)
+
+
+@pytest.fixture(scope="session")
+def mini_verifiers(tmp_path_factory: pytest.TempPathFactory) -> Verifiers:
+    """The mini fixture compiled once for the session, its verifiers loaded."""
+    return compile_to(MINI, tmp_path_factory.mktemp("mini_out"))
