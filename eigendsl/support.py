@@ -114,14 +114,12 @@ class Trace:
     def texts(self, role: str) -> list[tuple[int, str]]:
         """(position, normalized text) of the messages of ``role`` that have text."""
         if self._texts is None:
-            texts: dict[str, list[tuple[int, str]]] = {}
-            for message in self.messages:
-                if message.content:
-                    texts.setdefault(message.role, []).append(
-                        (message.position, normalize_text(message.content))
-                    )
-            self._texts = texts
-        return self._texts.get(role, [])
+            self._texts = {}
+        cached = self._texts.get(role)
+        if cached is None:
+            cached = [(m.position, normalize_text(m.content)) for m in self.messages if m.role == role and m.content]
+            self._texts[role] = cached
+        return cached
 
     @classmethod
     def from_messages(
@@ -241,19 +239,36 @@ def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total:
 # ---------------------------------------------------------------------------- helpers
 
 
+def _brief(value: Any, depth: int = 2) -> str:
+    """repr() that looks at most a few entries a few levels deep (cheap on a whole database)."""
+    if isinstance(value, dict):
+        if depth == 0:
+            return "{...}" if value else "{}"
+        items = [f"{k!r}: {_brief(v, depth - 1)}" for k, v in list(value.items())[:3]]
+        return "{" + ", ".join(items) + (", ..." if len(value) > 3 else "") + "}"
+    if isinstance(value, (list, tuple)):
+        if depth == 0:
+            return "[...]" if value else "[]"
+        items = [_brief(v, depth - 1) for v in value[:4]]
+        return "[" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "]"
+    if isinstance(value, str) and len(value) > 80:
+        return repr(value[:77] + "...")
+    return repr(value)
+
+
 def summarize(value: Any, limit: int = 120) -> Any:
     """A JSON-safe, bounded rendering of a value for a failure's ``values``."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         if isinstance(value, str) and len(value) > limit:
             return value[:limit] + "..."
         return value
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    return show(value, limit)
 
 
-def show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, (Call, Message)) else str(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+def show(value: Any, limit: int = 120) -> str:
+    """A short text for a value in a reason (bounded work, even for a whole database)."""
+    text = str(value) if isinstance(value, (Call, Message)) else _brief(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:

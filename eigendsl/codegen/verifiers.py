@@ -142,8 +142,9 @@ class VerifierBuilder:
                     orelse=rt_call("compare_reason", const(_source_of(expr)), const(expr.op),
                                    name("_l"), name("_r"), const(negate)),
                 )),
-                _assign("_vals", ast.Dict(keys=[const("left"), const("right")],
-                                          values=[rt_call("summarize", name("_l")), rt_call("summarize", name("_r"))])),
+                _assign("_vals", ast.IfExp(test=name("_ok"), body=ast.Dict(keys=[], values=[]), orelse=ast.Dict(
+                    keys=[const("left"), const("right")],
+                    values=[rt_call("summarize", name("_l")), rt_call("summarize", name("_r"))]))),
             ]
         value = comp.compile(expr)
         held_expr: ast.expr = ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
