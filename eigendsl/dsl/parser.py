@@ -12,6 +12,7 @@ a sentence saying what was expected.
 from __future__ import annotations
 
 import ast as pyast
+import re
 import warnings
 from functools import lru_cache
 
@@ -35,6 +36,21 @@ class _CheckerIndenter(Indenter):
     # name ("requires" as `require` + `s`, "or_b" as `or` + `_b`): Lark then matches the whole
     # name and turns it into the keyword only when it is exactly the keyword.
     always_accept = ("_NL", "NAME")
+
+    def process(self, stream):
+        # Remember the brackets still open: inside them line ends are not tokens, so an
+        # unclosed one shows up only as a confusing error at the end of the text.
+        self.open_brackets: list[Token] = []
+
+        def tracked():
+            for token in stream:
+                if token.type in self.OPEN_PAREN_types:
+                    self.open_brackets.append(token)
+                elif token.type in self.CLOSE_PAREN_types and self.open_brackets:
+                    self.open_brackets.pop()
+                yield token
+
+        return super().process(tracked())
 
 
 class _WholeNames(PostLex):
@@ -140,6 +156,11 @@ def _string_value(token: Token, pos: _Positions) -> str:
     return value
 
 
+_COMMENT_OR_CONTINUATION = re.compile(
+    r"""("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|#[^\n]*|\\[\t ]*\r?\n"""
+)
+
+
 @v_args(meta=True, inline=True)
 class _ToAst(Transformer):
     def __init__(self, text: str, pos: _Positions):
@@ -147,7 +168,9 @@ class _ToAst(Transformer):
         self.text, self.pos = text, pos
 
     def _src(self, meta) -> str:
-        return " ".join(self.text[meta.start_pos : meta.end_pos].split())
+        # One line of DSL text: comments and line continuations dropped, strings kept as written.
+        text = _COMMENT_OR_CONTINUATION.sub(lambda m: m.group(1) or " ", self.text[meta.start_pos : meta.end_pos])
+        return " ".join(text.split())
 
     # declarations
     def start(self, meta, *decls):
@@ -286,12 +309,23 @@ class _ToAst(Transformer):
         return A.Said(self.pos.meta(meta), "user" if str(kind) == "user_said" else "assistant", text)
 
 
-def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions) -> EigenError:
+def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions,
+                  open_bracket: Token | None = None) -> EigenError:
     line, col = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         lines = text.splitlines() or [""]
         line, col = len(lines), len(lines[-1]) + 1
+    if isinstance(exc, UnexpectedToken) and exc.token.type in ("_INDENT", "_DEDENT"):
+        # These borrow the position of the line end before them; point at the next line instead.
+        line, col = exc.token.end_line or line, exc.token.end_column or col
     span = pos.at(line, col)
+    if open_bracket is not None and (
+        isinstance(exc, UnexpectedEOF)
+        or isinstance(exc, UnexpectedToken) and exc.token.type in ("$END", "_DEDENT")
+    ):
+        span = pos.token(open_bracket)
+        return EigenError(Diagnostic(span, f"this '{open_bracket}' is never closed; close it "
+                                     "before the end of the statement"))
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
         message = f"unexpected character '{char}'"
@@ -326,7 +360,8 @@ def _parse(text: str, path: str, start: str, line: int, col: int):
         tree = _parser(start).parse(source)
         return _ToAst(source, pos).transform(tree)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, source, pos) from None
+        brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
+        raise _syntax_error(exc, source, pos, brackets[-1] if brackets else None) from None
     except DedentError:
         # Lark reports the dedent only as text; find the offending line ourselves.
         bad = _bad_dedent_line(source)
