@@ -38,9 +38,11 @@ class CompiledDomain:
     tasks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def analyze(spec_dir: Path | str) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
-    """Load and check a spec; raise :class:`EigenError` with every error found."""
-    loaded = load_spec(spec_dir)
+def analyze(spec_dir: Path | str, extra: list[Path] | None = None
+            ) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
+    """Load and check a spec (plus ``extra`` checker and task files); raise :class:`EigenError`
+    with every error found."""
+    loaded = load_spec(spec_dir, extra)
     diag = Diagnostics()
     seed = normalize_seed(loaded, diag)
     check_python_tools(loaded, diag)
@@ -78,6 +80,8 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             tasks.append(render_task(info, task.id, dict(task.params), task.split or "train"))
     sampling = loaded.spec.sampling
     for name, info in templates.items():
+        if not info.template.sample:
+            continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []
         attempts = 0
@@ -98,9 +102,13 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
     return tasks
 
 
-def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None) -> CompiledDomain:
-    """Compile a spec folder to the files of ``generated/<domain>/`` (not written yet)."""
-    loaded, seed, resolved, templates, bodies, diag = analyze(spec_dir)
+def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,
+                   extra: list[Path] | None = None) -> CompiledDomain:
+    """Compile a spec folder to the files of ``generated/<domain>/`` (not written yet).
+
+    ``extra`` adds checker (``.chk``) and task (``.yaml``) files from outside the spec folder,
+    such as the tasks synthesis writes with their checks."""
+    loaded, seed, resolved, templates, bodies, diag = analyze(spec_dir, extra)
     tasks = concrete_tasks(loaded, seed, templates, diag)
     diag.raise_if_errors()
     spec = loaded.spec

@@ -131,8 +131,11 @@ def _expand(root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: 
     return found
 
 
-def load_spec(spec_dir: Path | str) -> LoadedSpec:
-    """Load and validate a spec folder, collecting every error before raising."""
+def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSpec:
+    """Load and validate a spec folder, collecting every error before raising.
+
+    ``extra`` files (``.chk`` checkers, ``.yaml`` task files) are loaded as if the spec named them.
+    """
     root = Path(spec_dir)
     domain_file = root / "domain.yaml"
     if not domain_file.is_file():
@@ -172,7 +175,10 @@ def load_spec(spec_dir: Path | str) -> LoadedSpec:
         diag.extend(exc)
 
     loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs)
-    for relative, path in _expand(root, raw.get("tasks") or [], raw, "tasks", diag):
+    extra_files = [(str(p), Path(p)) for p in extra or []]
+    task_paths = _expand(root, raw.get("tasks") or [], raw, "tasks", diag)
+    task_paths += [(r, p) for r, p in extra_files if p.suffix in (".yaml", ".yml")]
+    for relative, path in task_paths:
         try:
             task_raw = load_file(path, str(path))
         except EigenError as exc:
@@ -185,7 +191,9 @@ def load_spec(spec_dir: Path | str) -> LoadedSpec:
         task_file = validate(TaskFile, task_raw, task_raw.span, diag)
         if task_file is not None:
             loaded.task_files.append((str(path), task_file, task_raw))
-    for relative, path in _expand(root, raw.get("checkers") or [], raw, "checkers", diag):
+    checker_paths = _expand(root, raw.get("checkers") or [], raw, "checkers", diag)
+    checker_paths += [(r, p) for r, p in extra_files if p.suffix == ".chk"]
+    for relative, path in checker_paths:
         text = path.read_text(encoding="utf-8")
         inputs[relative] = path.read_bytes()
         try:

@@ -196,6 +196,7 @@ class Template(Model):
     user: Scenario = Field(description="The user's scenario.")
     gold: list[Step] = Field(description="The steps that solve the task.")
     check: str = Field(description="Name of the check declared in a checker file.")
+    sample: bool = Field(True, description="Whether `eigendsl compile` samples tasks from this template.")
 
 
 class TaskInstance(Model):

@@ -116,21 +116,25 @@ def _python_tool(spec_dir: Path, target: str) -> Callable[..., Any]:
     return getattr(module, function)
 
 
-def load_domain(path: Path | str) -> Domain:
-    """Load ``generated/<domain>/`` or compile a spec folder in memory and load that."""
+def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
+    """Load ``generated/<domain>/`` or compile a spec folder (plus ``extra`` checker and task
+    files) in memory and load that."""
     root = Path(path)
-    files: dict[str, str] | None = None
-    spec_dir: Path
     if (root / "domain.yaml").is_file():
         from eigendsl.compiler import compile_domain
 
-        compiled = compile_domain(root)
-        files = compiled.files
-        spec_dir = root
-    elif (root / "manifest.yaml").is_file():
-        spec_dir = root  # resolved from the manifest below
-    else:
+        return load_compiled(compile_domain(root, extra=extra).files, root)
+    if not (root / "manifest.yaml").is_file():
         raise EigenError(f"{root} is neither a spec folder (domain.yaml) nor a compiled domain (manifest.yaml)")
+    if extra:
+        raise EigenError("extra checker and task files need a spec folder, not a compiled domain")
+    return load_compiled(None, root)
+
+
+def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
+    """A domain from compiled files in memory (``files``, with ``root`` the spec folder), or
+    from the compiled folder ``root`` when ``files`` is None."""
+    spec_dir = root
     manifest = yaml.safe_load(_read(root, files, "manifest.yaml"))
     version = manifest.get("schema_version")
     if version not in KNOWN_SCHEMA_VERSIONS:

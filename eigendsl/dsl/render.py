@@ -1,0 +1,82 @@
+"""Render DSL syntax trees back to DSL text, optionally renaming parameters.
+
+Used for failure reasons (normalized text of an expression) and by synthesis, which writes
+checks of composed tasks in the DSL: the statements of two checks with their parameters
+renamed apart.
+
+>>> from eigendsl.dsl.parser import parse_expression
+>>> render_expr(parse_expression('db.orders[order_id].status == "pending"', "x"), {"order_id": "a_order_id"})
+"db.orders[a_order_id].status == 'pending'"
+"""
+
+from __future__ import annotations
+
+from eigendsl.dsl import ast as A
+
+
+def render_expr(e: A.Expr, rename: dict[str, str] | None = None, bound: frozenset[str] = frozenset()) -> str:
+    rename = rename or {}
+
+    def r(x: A.Expr, extra: frozenset[str] = frozenset()) -> str:
+        return render_expr(x, rename, bound | extra)
+
+    if isinstance(e, A.Literal):
+        if e.value is None:
+            return "null"
+        if isinstance(e.value, bool):
+            return "true" if e.value else "false"
+        return repr(e.value)
+    if isinstance(e, A.Name):
+        return e.id if e.id in bound else rename.get(e.id, e.id)
+    if isinstance(e, A.Attribute):
+        return f"{r(e.obj)}.{e.name}"
+    if isinstance(e, A.Index):
+        return f"{r(e.obj)}[{r(e.key)}]"
+    if isinstance(e, A.Unary):
+        return f"not ({r(e.operand)})" if e.op == "not" and not isinstance(e.operand, (A.Name, A.Called, A.Said, A.Quantifier)) \
+            else (f"not {r(e.operand)}" if e.op == "not" else f"-{r(e.operand)}")
+    if isinstance(e, (A.Binary, A.Compare)):
+        return f"{_wrap(e.left, r)} {e.op} {_wrap(e.right, r)}"
+    if isinstance(e, A.BoolOp):
+        return f"({r(e.left)} {e.op} {r(e.right)})"
+    if isinstance(e, A.Before):
+        return f"{_wrap(e.left, r)} before {_wrap(e.right, r)}"
+    if isinstance(e, A.ListLit):
+        return "[" + ", ".join(r(i) for i in e.items) + "]"
+    if isinstance(e, A.ObjectLit):
+        return "{" + ", ".join(f"{k}: {r(v)}" for k, v in zip(e.keys, e.values)) + "}"
+    if isinstance(e, A.Func):
+        return f"{e.name}(" + ", ".join(r(a) for a in e.args) + ")"
+    if isinstance(e, A.Quantifier):
+        inner = frozenset({e.var})
+        text = f"{e.kind}({e.var} in {r(e.source)}"
+        text += f" where {r(e.where, inner)}" if e.where is not None else ""
+        text += f": {r(e.body, inner)}" if e.body is not None else ""
+        return text + ")"
+    if isinstance(e, A.Called):
+        args = ", ".join(f"{k}={r(v)}" for k, v in zip(e.arg_names, e.arg_values))
+        return f"called {e.tool}" + (f"({args})" if args else "")
+    if isinstance(e, A.Said):
+        return f"{'said' if e.role == 'assistant' else 'user_said'} {_wrap(e.text, r)}"
+    raise TypeError(f"cannot render {type(e).__name__}")
+
+
+def _wrap(e: A.Expr, r) -> str:
+    text = r(e)
+    if isinstance(e, (A.Compare, A.Before, A.Binary)):
+        return f"({text})"
+    return text
+
+
+def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) -> str:
+    if isinstance(stmt, A.Use):
+        return f"use {stmt.rule}"
+    if isinstance(stmt, A.Unchanged):
+        return f"unchanged {render_expr(stmt.path, rename)}"
+    if isinstance(stmt, A.Score):
+        return f"score {stmt.weight:g}: {render_expr(stmt.expr, rename)}"
+    keyword = "require" if isinstance(stmt, A.Require) else "forbid"
+    text = f"{keyword} {render_expr(stmt.expr, rename)}"
+    if stmt.message:
+        text += f" else {stmt.message!r}"
+    return text
