@@ -32,9 +32,10 @@ TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
 
 # Arguments may arrive as a dict (rendered with `tojson`) or as the JSON string of an OpenAI
-# message (rendered verbatim). Datasets store them as strings: an Arrow column unifies the keys of
-# every dict in it and would fill the missing ones with nulls. `json.dumps(args, ensure_ascii=False)`
-# writes the same text as `tojson`, so both forms render identically (see `normalize_messages`).
+# message (rendered verbatim). Datasets store them as strings: an Arrow column unifies the keys
+# of every dict in it and would fill the missing ones with nulls. `json.dumps(args,
+# ensure_ascii=False)` writes the same text as `tojson`, so both forms render identically (see
+# `normalize_messages`).
 CHAT_TEMPLATE = """\
 {%- macro render_content(message) -%}
 {%- if message.content is string -%}{{ message.content }}\
@@ -51,8 +52,9 @@ CHAT_TEMPLATE = """\
         {%- if messages[0].role == 'system' %}
             {{- '\\n\\n' }}
         {%- endif %}
-        {{- '# Tools\\n\\nYou may call one or more functions to assist with the user query.\\n\\n' }}
-        {{- 'You are provided with function signatures within <tools></tools> XML tags:\\n<tools>' }}
+        {{- '# Tools\\n\\nYou may call one or more functions to assist with the user '
+            'query.\\n\\nYou are provided with function signatures within <tools></tools> '
+            'XML tags:\\n<tools>' }}
         {%- for tool in tools %}
             {{- '\\n' }}{{- tool | tojson }}
         {%- endfor %}
@@ -91,7 +93,9 @@ CHAT_TEMPLATE = """\
         {%- endgeneration %}
         {{- '\\n' }}
     {%- elif not (message.role == 'system' and loop.first) %}
-        {{- '<|im_start|>' + message.role + '\\n' }}{{- render_content(message) }}{{- '<|im_end|>\\n' }}
+        {{- '<|im_start|>' + message.role + '\\n' }}
+        {{- render_content(message) }}
+        {{- '<|im_end|>\\n' }}
     {%- endif %}
 {%- endfor %}
 {%- if add_generation_prompt %}
@@ -103,9 +107,10 @@ CHAT_TEMPLATE = """\
 def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return OpenAI-format messages in the form the chat template and `datasets` both accept.
 
-    Contents become strings (``None`` → ``""``; a tool's non-string result → its JSON), and tool-call
-    arguments become canonical JSON strings, whether they came as dicts or as JSON text. Text that is
-    not valid JSON is kept as it is, so a malformed call from a model is rendered as it was written.
+    Contents become strings (``None`` → ``""``; a tool's non-string result → its JSON), and
+    tool-call arguments become canonical JSON strings, whether they came as dicts or as JSON text.
+    Text that is not valid JSON is kept as it is, so a malformed call from a model is rendered as
+    it was written.
     """
     out: list[dict[str, Any]] = []
     for message in messages:
@@ -117,7 +122,9 @@ def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             content = json.dumps(content, ensure_ascii=False)
         new: dict[str, Any] = {"role": role, "content": content}
         if role == "assistant" and message.get("tool_calls"):
-            new["tool_calls"] = [_normalize_call(call, i) for i, call in enumerate(message["tool_calls"])]
+            new["tool_calls"] = [
+                _normalize_call(call, i) for i, call in enumerate(message["tool_calls"])
+            ]
         if role == "tool":
             for key in ("tool_call_id", "name"):
                 if message.get(key) is not None:
@@ -183,9 +190,7 @@ def parse_tool_calls(
         cut = rest.index(TOOL_CALL_OPEN)
         pieces.append(rest[:cut])
         number += 1
-        errors.append(
-            f"Tool call {number}: the <tool_call> block is not closed with </tool_call>."
-        )
+        errors.append(f"Tool call {number}: the <tool_call> block is not closed with </tool_call>.")
     else:
         pieces.append(rest)
     content = "".join(pieces)
@@ -200,8 +205,11 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:
-        return {}, f"{where}: invalid JSON ({exc.msg} at character {exc.pos}); write " \
-            '{"name": <function-name>, "arguments": {...}}.'
+        return (
+            {},
+            f"{where}: invalid JSON ({exc.msg} at character {exc.pos}); write "
+            '{"name": <function-name>, "arguments": {...}}.',
+        )
     if not isinstance(data, dict):
         return {}, f"{where}: expected a JSON object, got {type(data).__name__}."
     name = data.get("name")

@@ -69,9 +69,7 @@ def build_tiny_model(
     (64, True)
     """
     if size not in MODEL_SIZES:
-        raise ValueError(
-            f"Unknown model size {size!r}; choose one of {', '.join(MODEL_SIZES)}."
-        )
+        raise ValueError(f"Unknown model size {size!r}; choose one of {', '.join(MODEL_SIZES)}.")
     shape = MODEL_SIZES[size]
     config = Qwen2Config(
         vocab_size=len(tokenizer),
@@ -161,7 +159,9 @@ def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBas
         )
     missing_markup = [t for t in MARKUP_TOKENS if t not in vocab]
     if missing_markup:
-        tokenizer.add_tokens([AddedToken(t, special=False, normalized=False) for t in missing_markup])
+        tokenizer.add_tokens(
+            [AddedToken(t, special=False, normalized=False) for t in missing_markup]
+        )
     if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
         model.resize_token_embeddings(len(tokenizer))
     tokenizer.chat_template = CHAT_TEMPLATE

@@ -36,8 +36,8 @@ class SFTSettings:
     learning_rate: float = field(
         default=5e-4,
         metadata={
-            "help": "Peak learning rate of AdamW. 5e-4 suits the randomly initialised embedded model; "
-            "use about 1e-5 for a pretrained checkpoint."
+            "help": "Peak learning rate of AdamW. 5e-4 suits the randomly initialised embedded "
+            "model; use about 1e-5 for a pretrained checkpoint."
         },
     )
     per_device_train_batch_size: int = field(
@@ -49,8 +49,8 @@ class SFTSettings:
     max_length: int | None = field(
         default=2048,
         metadata={
-            "help": "Tokens kept of each dialogue (the start is kept). Longer dialogues lose their end, "
-            "so keep it at or above the longest dialogue."
+            "help": "Tokens kept of each dialogue (the start is kept). Longer dialogues lose their "
+            "end, so keep it at or above the longest dialogue."
         },
     )
     warmup_steps: float = field(
@@ -58,7 +58,8 @@ class SFTSettings:
         metadata={"help": "Linear warmup: a number of steps, or a fraction of them if below 1."},
     )
     lr_scheduler_type: str = field(
-        default="cosine", metadata={"help": "Learning-rate schedule (a transformers scheduler name)."}
+        default="cosine",
+        metadata={"help": "Learning-rate schedule (a transformers scheduler name)."},
     )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
@@ -100,19 +101,20 @@ class SFTSettings:
         settings = asdict(self)
         for name in ("resume", "extra", "bf16"):
             settings.pop(name)
-        return SFTConfig(
-            output_dir=str(out_dir),
-            assistant_only_loss=True,
-            bf16=bf16,
-            save_strategy="steps",
-            save_only_model=False,  # optimizer and scheduler states are needed to resume
-            report_to="none",
-            disable_tqdm=True,
-            dataloader_num_workers=0,
-            dataloader_pin_memory=torch.cuda.is_available(),
+        kwargs = {
+            "output_dir": str(out_dir),
+            "assistant_only_loss": True,
+            "bf16": bf16,
+            "save_strategy": "steps",
+            "save_only_model": False,  # optimizer and scheduler states are needed to resume
+            "report_to": "none",
+            "disable_tqdm": True,
+            "dataloader_num_workers": 0,
+            "dataloader_pin_memory": torch.cuda.is_available(),
             **settings,
             **self.extra,
-        )
+        }
+        return SFTConfig(**kwargs)
 
 
 def to_conversation(row: dict[str, Any]) -> dict[str, Any]:
@@ -214,6 +216,8 @@ def _train(
     config: SFTSettings,
 ) -> list[dict[str, float]]:
     from datasets import Dataset
+    from transformers import TrainerState
+    from transformers.trainer import TRAINER_STATE_NAME
     from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
@@ -228,10 +232,29 @@ def _train(
         processing_class=tokenizer,
     )
     checkpoint = get_last_checkpoint(str(out)) if config.resume else None
-    trainer.train(resume_from_checkpoint=checkpoint)
+    if checkpoint is not None and _finished(trainer, checkpoint):
+        # Resuming a finished run would still take one more step (transformers steps before it
+        # checks the step count), so take the checkpoint's weights and history as they are.
+        state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_NAME))
+        trained = type(model).from_pretrained(checkpoint)
+        model.load_state_dict(trained.state_dict())
+        log_history = state.log_history
+    else:
+        trainer.train(resume_from_checkpoint=checkpoint)
+        log_history = trainer.state.log_history
     trainer.save_model(str(out))
     return [
-        {"step": entry["step"], "loss": entry["loss"]}
-        for entry in trainer.state.log_history
-        if "loss" in entry
+        {"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry
     ]
+
+
+def _finished(trainer: Any, checkpoint: str) -> bool:
+    """Whether the run saved in ``checkpoint`` already took all the steps ``trainer`` would take."""
+    from transformers import TrainerState
+    from transformers.trainer import TRAINER_STATE_NAME
+
+    state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_NAME))
+    *_, max_steps = trainer.set_initial_training_values(
+        trainer.args, trainer.get_train_dataloader()
+    )
+    return state.global_step >= max_steps

@@ -72,7 +72,9 @@ def train_tokenizer(
     backend.train_from_iterator(texts, trainer=trainer)
     # The trainer gave the markup tokens their ids; re-adding them as non-special added tokens
     # keeps those ids and makes the tokenizer split them out of any text before the BPE runs.
-    backend.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
+    backend.add_special_tokens(
+        [AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS]
+    )
     backend.add_tokens([AddedToken(t, special=False, normalized=False) for t in MARKUP_TOKENS])
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
@@ -119,7 +121,9 @@ def domain_corpus(generated_dir: str | Path, dialogues: Iterable[dict] = ()) -> 
         p.read_text(encoding="utf-8") for p in sorted((root / "prompts").rglob("*")) if p.is_file()
     ]
     tools_file = root / "tools.json"
-    tools = json.loads(tools_file.read_text(encoding="utf-8"))["tools"] if tools_file.exists() else None
+    tools = (
+        json.loads(tools_file.read_text(encoding="utf-8"))["tools"] if tools_file.exists() else None
+    )
     return corpus_texts(prompts, tools, dialogues)
 
 

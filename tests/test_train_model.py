@@ -1,0 +1,604 @@
+"""The chat format, the embedded tokenizer and model, and the SFT stage.
+
+Tests marked ``slow`` train a micro model for a few steps on the CPU (a few seconds each).
+"""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import json
+import os
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+pytest.importorskip("trl")
+
+import torch  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from eigendsl.train import chat  # noqa: E402
+from eigendsl.train import model as model_mod  # noqa: E402
+from eigendsl.train import sft as sft_mod  # noqa: E402
+from eigendsl.train import tokenizer as tok_mod  # noqa: E402
+from eigendsl.train.chat import (  # noqa: E402
+    CHAT_TEMPLATE,
+    normalize_messages,
+    parse_tool_calls,
+    render_chat,
+)
+from eigendsl.train.model import (  # noqa: E402
+    MODEL_SIZES,
+    build_tiny_model,
+    ensure_chat_format,
+    load_model,
+)
+from eigendsl.train.sft import (  # noqa: E402
+    SFTSettings,
+    run_sft,
+    run_user_sft,
+    to_conversation,
+    user_view,
+)
+from eigendsl.train.tokenizer import corpus_texts, train_tokenizer  # noqa: E402
+
+REASONS = ["no longer needed", "ordered by mistake"]
+
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_order_details",
+            "description": "Read an order by its id.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "cancel_pending_order",
+            "description": "Cancel a pending order.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "order_id": {"type": "string"},
+                    "reason": {
+                        "type": "string",
+                        "enum": ["no longer needed", "ordered by mistake"],
+                    },
+                },
+                "required": ["order_id", "reason"],
+            },
+        },
+    },
+]
+
+
+def order_id(i: int) -> str:
+    return f"#W{1234567 + 1013 * i}"
+
+
+def cancel_row(i: int = 0) -> dict:
+    """An order-cancel dialogue in the data contract's format (arguments as a JSON string in one
+    call and a dict in the other, as both occur)."""
+    oid = order_id(i)
+    return {
+        "task_id": f"cancel_{i}",
+        "verdict": {"passed": True, "score": 1.0, "reasons": []},
+        "generation": 0,
+        "tools": TOOLS,
+        "messages": [
+            {"role": "system", "content": "You are a retail agent. Confirm before any write."},
+            {"role": "user", "content": f"Hi, please cancel order {oid}. I no longer need it."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {
+                            "name": "get_order_details",
+                            "arguments": json.dumps({"order_id": oid}),
+                        },
+                    }
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c1",
+                "content": json.dumps({"order_id": oid, "status": "pending"}),
+            },
+            {
+                "role": "assistant",
+                "content": f"Order {oid} is pending. Cancel it as 'no longer needed'? (yes/no)",
+            },
+            {"role": "user", "content": "yes"},
+            {
+                "role": "assistant",
+                "content": "Cancelling now.",
+                "tool_calls": [
+                    {
+                        "id": "c2",
+                        "type": "function",
+                        "function": {
+                            "name": "cancel_pending_order",
+                            "arguments": {"order_id": oid, "reason": "no longer needed"},
+                        },
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c2", "content": {"status": "cancelled"}},
+            {"role": "assistant", "content": f"Your order {oid} is cancelled."},
+            {"role": "user", "content": "Thanks! ###STOP###"},
+        ],
+    }
+
+
+def expected_assistant_texts(row: dict) -> list[str]:
+    oid = order_id(int(row["task_id"].split("_")[1]))
+    return [
+        '<tool_call>\n{"name": "get_order_details", "arguments": {"order_id": "' + oid + '"}}\n'
+        "</tool_call><|im_end|>",
+        f"Order {oid} is pending. Cancel it as 'no longer needed'? (yes/no)<|im_end|>",
+        'Cancelling now.\n<tool_call>\n{"name": "cancel_pending_order", "arguments": '
+        '{"order_id": "' + oid + '", "reason": "no longer needed"}}\n</tool_call><|im_end|>',
+        f"Your order {oid} is cancelled.<|im_end|>",
+    ]
+
+
+ROWS = [cancel_row(i) for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600)
+
+
+def masked_spans(ids: list[int], mask: list[int], tok) -> list[str]:
+    spans, current = [], []
+    for token, marked in zip(ids, mask, strict=True):
+        if marked:
+            current.append(token)
+        elif current:
+            spans.append(tok.decode(current))
+            current = []
+    if current:
+        spans.append(tok.decode(current))
+    return spans
+
+
+# --- chat template ---------------------------------------------------------------------------
+
+
+def test_template_renders_tools_calls_and_tool_turns():
+    text = render_chat(ROWS[0]["messages"], tools=TOOLS)
+    assert text.startswith(
+        "<|im_start|>system\nYou are a retail agent. Confirm before any write.\n\n# Tools\n\n"
+    )
+    assert "<tools>\n" + json.dumps(TOOLS[0]) + "\n" + json.dumps(TOOLS[1]) + "\n</tools>" in text
+    assert (
+        "<|im_start|>user\nHi, please cancel order #W1234567. I no longer need it.<|im_end|>\n"
+        "<|im_start|>assistant\n<tool_call>\n"
+        '{"name": "get_order_details", "arguments": {"order_id": "#W1234567"}}\n'
+        "</tool_call><|im_end|>\n"
+        '<|im_start|>tool\n{"order_id": "#W1234567", "status": "pending"}<|im_end|>\n'
+    ) in text
+    assert (
+        "<|im_start|>assistant\nCancelling now.\n<tool_call>\n"
+        '{"name": "cancel_pending_order", "arguments": '
+        '{"order_id": "#W1234567", "reason": "no longer needed"}}\n</tool_call><|im_end|>\n'
+        '<|im_start|>tool\n{"status": "cancelled"}<|im_end|>\n'
+    ) in text
+    assert text.endswith("<|im_start|>user\nThanks! ###STOP###<|im_end|>\n")
+    assert text.count("<|im_start|>system") == 1
+
+
+def test_template_without_tools_or_system_and_generation_prompt():
+    messages = [{"role": "user", "content": "hello"}]
+    assert render_chat(messages) == "<|im_start|>user\nhello<|im_end|>\n"
+    assert render_chat(messages, add_generation_prompt=True).endswith(
+        "<|im_end|>\n<|im_start|>assistant\n"
+    )
+    only_tools = render_chat(messages, tools=TOOLS)
+    assert only_tools.startswith("<|im_start|>system\n# Tools\n\n")
+
+
+def test_arguments_as_string_or_dict_render_the_same():
+    as_dict = copy.deepcopy(ROWS[0]["messages"])
+    as_dict[2]["tool_calls"][0]["function"]["arguments"] = {"order_id": "#W1234567"}
+    assert render_chat(as_dict, tools=TOOLS) == render_chat(ROWS[0]["messages"], tools=TOOLS)
+    # raw dicts straight into the template (no normalisation) render the same text too
+    from transformers.utils.chat_template_utils import render_jinja_template
+
+    raw = copy.deepcopy(as_dict)
+    raw[7]["content"] = json.dumps(raw[7]["content"])
+    [text], _ = render_jinja_template([raw], tools=TOOLS, chat_template=CHAT_TEMPLATE)
+    assert text == render_chat(ROWS[0]["messages"], tools=TOOLS)
+
+
+def test_template_is_prefix_preserving():
+    """Token-in, token-out: earlier turns render the same whatever follows them."""
+    messages = ROWS[0]["messages"]
+    full = render_chat(messages, tools=TOOLS)
+    for end in range(1, len(messages)):
+        prefix = render_chat(messages[:end], tools=TOOLS)
+        assert full.startswith(prefix)
+        if messages[end]["role"] == "assistant":
+            assert full.startswith(
+                render_chat(messages[:end], tools=TOOLS, add_generation_prompt=True)
+            )
+
+
+def test_assistant_mask_covers_exactly_the_assistant_turns(tokenizer):
+    row = ROWS[3]
+    out = tokenizer.apply_chat_template(
+        normalize_messages(row["messages"]),
+        tools=TOOLS,
+        tokenize=True,
+        return_dict=True,
+        return_assistant_tokens_mask=True,
+    )
+    ids, mask = out["input_ids"], out["assistant_masks"]
+    assert masked_spans(ids, mask, tokenizer) == expected_assistant_texts(row)
+    # the unmasked tokens are exactly everything else: system, user and tool turns, headers
+    unmasked = tokenizer.decode([t for t, m in zip(ids, mask, strict=True) if not m])
+    rest = render_chat(row["messages"], tools=TOOLS)
+    for text in expected_assistant_texts(row):
+        rest = rest.replace(text, "", 1)
+    assert unmasked == rest
+
+
+def test_trl_accepts_the_template(tokenizer):
+    from trl.chat_template_utils import (
+        get_training_chat_template,
+        is_chat_template_prefix_preserving,
+        is_chat_template_stop_token_trained,
+        supports_tool_calling,
+    )
+
+    assert supports_tool_calling(tokenizer)
+    assert is_chat_template_prefix_preserving(tokenizer)
+    assert is_chat_template_stop_token_trained(tokenizer)
+    assert get_training_chat_template(tokenizer) is None  # no patching needed
+
+
+# --- tool-call parser ------------------------------------------------------------------------
+
+
+def test_parse_tool_calls_good_outputs():
+    text = expected_assistant_texts(ROWS[0])[2]
+    content, calls, errors = parse_tool_calls(text)
+    assert content == "Cancelling now." and errors == []
+    assert calls == [
+        {
+            "id": "call_0",
+            "type": "function",
+            "function": {
+                "name": "cancel_pending_order",
+                "arguments": {"order_id": "#W1234567", "reason": "no longer needed"},
+            },
+        }
+    ]
+    two = (
+        '<tool_call>{"name": "a", "arguments": {}}</tool_call>\n'
+        '<tool_call>\n{"name": "b", "arguments": "{\\"x\\": 1}"}\n</tool_call>'
+    )
+    content, calls, errors = parse_tool_calls(two)
+    assert content == "" and errors == []
+    assert [(c["id"], c["function"]["name"], c["function"]["arguments"]) for c in calls] == [
+        ("call_0", "a", {}),
+        ("call_1", "b", {"x": 1}),
+    ]
+    assert parse_tool_calls("Just text.<|im_end|>") == ("Just text.", [], [])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('<tool_call>\n{"name": "f", "arguments": {"a": 1}\n</tool_call>', "invalid JSON"),
+        ('<tool_call>\n{"arguments": {"a": 1}}\n</tool_call>', 'missing the "name"'),
+        ('<tool_call>\n{"name": 3, "arguments": {}}\n</tool_call>', 'missing the "name"'),
+        ('<tool_call>\n{"name": "f", "arguments": [1, 2]}\n</tool_call>', "must be a JSON object"),
+        ('<tool_call>\n{"name": "f", "arguments": "{oops"}\n</tool_call>', "not valid JSON"),
+        ("<tool_call>\n[1, 2]\n</tool_call>", "expected a JSON object, got list"),
+        ('Sure.\n<tool_call>\n{"name": "f", "arguments": {}', "not closed"),
+        ("Done.</tool_call>", "without a matching <tool_call>"),
+    ],
+)
+def test_parse_tool_calls_malformed_outputs(text, message):
+    content, calls, errors = parse_tool_calls(text)
+    assert calls == []
+    assert len(errors) == 1 and message in errors[0]
+    assert "<tool_call>" not in content and "</tool_call>" not in content
+
+
+def test_parse_tool_calls_keeps_good_calls_beside_bad_ones():
+    text = (
+        '<tool_call>{"name": "a", "arguments": {}}</tool_call>'
+        "<tool_call>{bad}</tool_call>"
+        '<tool_call>{"name": "c", "arguments": {"k": "v"}}</tool_call>'
+    )
+    _, calls, errors = parse_tool_calls(text)
+    assert [c["function"]["name"] for c in calls] == ["a", "c"]
+    assert [c["id"] for c in calls] == ["call_0", "call_1"]
+    assert len(errors) == 1 and errors[0].startswith("Tool call 2:")
+    assert parse_tool_calls(None)[2]  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<tool_call>",
+                "</tool_call>",
+                "{",
+                "}",
+                '"name"',
+                ": ",
+                '"f"',
+                ", ",
+                '"arguments"',
+                "[",
+                "]",
+                "null",
+                "1",
+                "\n",
+                "text",
+                "<|im_end|>",
+                '"',
+            ],
+        ),
+        max_size=30,
+    ).map("".join)
+)
+def test_parse_tool_calls_never_raises(text):
+    content, calls, errors = parse_tool_calls(text)
+    assert isinstance(content, str) and isinstance(errors, list)
+    for call in calls:
+        assert isinstance(call["function"]["name"], str)
+        assert isinstance(call["function"]["arguments"], dict)
+
+
+# --- tokenizer -------------------------------------------------------------------------------
+
+
+def test_tokenizer_keeps_digits_separate(tokenizer):
+    pieces = tokenizer.tokenize("order #W1234567 costs 1043.50")
+    digits = [p for p in pieces if any(c.isdigit() for c in p)]
+    assert all(len(p) == 1 for p in digits)
+    assert "".join(digits) == "1234567104350"
+
+
+def test_tokenizer_special_tokens_and_round_trip(tokenizer, tmp_path):
+    for token in ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<tool_call>", "</tool_call>"):
+        assert len(tokenizer.encode(token, add_special_tokens=False)) == 1, token
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token == "<|endoftext|>"
+    assert tokenizer.bos_token is None
+    text = 'Ünïcode ✓ and\n\n  spaces\t{"a": [1, 2]} <tool_call>'
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    assert tokenizer.decode(ids) == text
+    # tool-call markup survives skip_special_tokens, control tokens do not
+    call = '<tool_call>\n{"name": "f", "arguments": {}}\n</tool_call><|im_end|>'
+    decoded = tokenizer.decode(tokenizer.encode(call), skip_special_tokens=True)
+    assert decoded == call.replace("<|im_end|>", "")
+    tokenizer.save_pretrained(tmp_path)
+    again = tok_mod.load_tokenizer(tmp_path)
+    assert again.chat_template == CHAT_TEMPLATE
+    assert again.encode(text, add_special_tokens=False) == ids
+
+
+def test_tokenizer_vocab_size_and_determinism():
+    texts = corpus_texts(["You are a retail agent."], TOOLS, ROWS)
+    a = train_tokenizer(texts, vocab_size=400)
+    b = train_tokenizer(texts, vocab_size=400)
+    assert len(a) <= 400 and a.get_vocab() == b.get_vocab()
+
+
+# --- model -----------------------------------------------------------------------------------
+
+
+def test_build_tiny_model_is_seeded(tokenizer):
+    state = torch.random.get_rng_state()
+    a = build_tiny_model(tokenizer, size="micro", seed=1)
+    b = build_tiny_model(tokenizer, size="micro", seed=1)
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
+    assert a.config.vocab_size == len(tokenizer) and a.config.tie_word_embeddings
+    assert a.config.eos_token_id == tokenizer.eos_token_id
+    with pytest.raises(ValueError, match="Unknown model size 'huge'; choose one of micro"):
+        build_tiny_model(tokenizer, size="huge")
+
+
+def test_model_sizes_grow():
+    assert list(MODEL_SIZES) == ["micro", "tiny", "small"]
+    for shape in MODEL_SIZES.values():
+        assert shape.hidden_size % shape.num_attention_heads == 0
+
+
+def test_load_model_embedded_and_from_directory(tmp_path):
+    with pytest.raises(ValueError, match="trains its tokenizer on the domain's text"):
+        load_model("micro")
+    texts = corpus_texts([], TOOLS, ROWS)
+    model, tok = load_model("micro", texts=lambda: texts, vocab_size=500)
+    assert model.config.vocab_size == len(tok) <= 500
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    again, again_tok = load_model(tmp_path)
+    assert type(again).__name__ == "Qwen2ForCausalLM"
+    assert again_tok.chat_template == CHAT_TEMPLATE
+    assert torch.equal(again.model.embed_tokens.weight, model.model.embed_tokens.weight)
+
+
+def test_checkpoint_without_generation_marks_gets_our_template(tmp_path):
+    """A foreign checkpoint: plain template, no ChatML tokens in its vocabulary."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    backend = Tokenizer(models.BPE(unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.train_from_iterator(
+        ["plain text only"] * 5,
+        trainers.BpeTrainer(
+            vocab_size=300,
+            special_tokens=["<unk>", "</s>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    foreign = PreTrainedTokenizerFast(tokenizer_object=backend, eos_token="</s>", unk_token="<unk>")
+    foreign.chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}"
+    model = build_tiny_model(foreign, size="micro")
+    model.save_pretrained(tmp_path)
+    foreign.save_pretrained(tmp_path)
+    model, tok = load_model(tmp_path)
+    assert tok.chat_template == CHAT_TEMPLATE and tok.eos_token == "<|im_end|>"
+    assert model.get_input_embeddings().weight.shape[0] >= len(tok)
+    out = tok.apply_chat_template(
+        normalize_messages(ROWS[0]["messages"]),
+        tools=TOOLS,
+        tokenize=True,
+        return_dict=True,
+        return_assistant_tokens_mask=True,
+    )
+    assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(
+        ROWS[0]
+    )
+    assert ensure_chat_format(model, tok) is False  # already ours: nothing to do
+
+
+# --- SFT -------------------------------------------------------------------------------------
+
+
+def test_rows_become_arrow_safe_conversations():
+    from datasets import Dataset
+
+    examples = [to_conversation(r) for r in ROWS]
+    dataset = Dataset.from_list(examples)
+    back = dataset[0]
+    assert json.loads(back["tools"]) == TOOLS
+    # Arrow unified the message fields, but arguments stayed exact strings (no null-filled keys)
+    call = back["messages"][6]["tool_calls"][0]["function"]
+    assert json.loads(call["arguments"]) == {"order_id": "#W1234567", "reason": "no longer needed"}
+    assert render_chat(back["messages"], tools=json.loads(back["tools"])) == render_chat(
+        ROWS[0]["messages"], tools=TOOLS
+    )
+
+
+def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):
+    view = user_view(ROWS[0]["messages"], system_prompt="You are a customer of the store.")
+    assert [m["role"] for m in view] == [
+        "system",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+    ]
+    assert view[3]["content"] == "yes"
+    assert view[4]["content"] == "Cancelling now.\n\nYour order #W1234567 is cancelled."
+    out = tokenizer.apply_chat_template(
+        view, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
+    assert masked_spans(out["input_ids"], out["assistant_masks"], tokenizer) == [
+        "Hi, please cancel order #W1234567. I no longer need it.<|im_end|>",
+        "yes<|im_end|>",
+        "Thanks! ###STOP###<|im_end|>",
+    ]
+
+
+def test_settings_map_onto_sft_config(tmp_path):
+    config = SFTSettings(max_steps=3, save_steps=1, extra={"max_grad_norm": 0.5}).to_sft_config(
+        tmp_path
+    )
+    assert config.assistant_only_loss and config.max_steps == 3 and config.save_steps == 1
+    assert config.max_grad_norm == 0.5 and not config.save_only_model
+    assert not config.activation_checkpointing
+    assert config.bf16 == (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    help_texts = [f.metadata.get("help") for f in sft_mod.SFTSettings.__dataclass_fields__.values()]
+    assert all(help_texts)
+
+
+def _micro(tokenizer):
+    return build_tiny_model(tokenizer, size="micro", seed=0)
+
+
+@pytest.mark.slow
+def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
+    model = _micro(tokenizer)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    settings_ = SFTSettings(
+        max_steps=2,
+        per_device_train_batch_size=2,
+        save_steps=100,
+        learning_rate=1e-2,
+        warmup_steps=0,
+    )
+    history = run_sft(model, tokenizer, ROWS, tmp_path / "sft", settings_)
+    assert [h["step"] for h in history] == [1, 2]
+    assert all(h["loss"] > 0 for h in history)
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    assert "model.embed_tokens.weight" in changed and len(changed) == len(before)
+    saved, saved_tok = load_model(tmp_path / "sft")
+    assert saved_tok.chat_template == CHAT_TEMPLATE
+    assert torch.equal(saved.model.norm.weight, model.model.norm.weight)
+
+
+@pytest.mark.slow
+def test_sft_resumes_from_its_last_checkpoint(tokenizer, tmp_path):
+    out = tmp_path / "run"
+    base = dict(
+        per_device_train_batch_size=2,
+        save_steps=1,
+        learning_rate=1e-2,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+    )
+    first = run_sft(_micro(tokenizer), tokenizer, ROWS, out, SFTSettings(max_steps=2, **base))
+    assert (out / "checkpoint-2" / "optimizer.pt").exists()
+    # a new process: a fresh model object, the same out_dir, a longer run
+    model = _micro(tokenizer)
+    second = run_sft(model, tokenizer, ROWS, out, SFTSettings(max_steps=4, **base))
+    assert [h["step"] for h in second] == [1, 2, 3, 4]
+    assert second[:2] == first  # the first two steps come from the checkpoint, not a rerun
+    assert (out / "checkpoint-4").exists() and not (out / "checkpoint-1").exists()
+    finished = _micro(tokenizer)
+    again = run_sft(finished, tokenizer, ROWS, out, SFTSettings(max_steps=4, **base))
+    assert again == second  # finished: resuming adds no step, and returns the trained weights
+    assert torch.equal(finished.model.embed_tokens.weight, model.model.embed_tokens.weight)
+
+
+@pytest.mark.slow
+def test_user_sft_runs(tokenizer, tmp_path):
+    model = _micro(tokenizer)
+    before = model.model.embed_tokens.weight.clone()
+    history = run_user_sft(
+        model,
+        tokenizer,
+        ROWS,
+        tmp_path / "user",
+        SFTSettings(max_steps=1, per_device_train_batch_size=2, learning_rate=1e-2, warmup_steps=0),
+        user_prompt=lambda row: f"You are a customer. Task {row['task_id']}.",
+    )
+    assert len(history) == 1
+    assert not torch.equal(before, model.model.embed_tokens.weight)
+    with pytest.raises(ValueError, match="No dialogues to train on"):
+        run_user_sft(
+            model, tokenizer, [{"messages": [{"role": "user", "content": ""}]}], tmp_path / "none"
+        )
+
+
+def test_doctests():
+    for module in (chat, tok_mod, model_mod, sft_mod):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
