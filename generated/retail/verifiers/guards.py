@@ -82,7 +82,7 @@ def guard_exchange_delivered_order_items(trace, args):
     try:
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('len(item_ids) > 0 and len(item_ids) == len(new_item_ids)', False)
+        _why = None if _ok else rt.condition_reason('(len(item_ids) > 0 and len(item_ids) == len(new_item_ids))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -110,7 +110,7 @@ def guard_exchange_delivered_order_items(trace, args):
     try:
         _v = all((any((rt.member(v_n_6, rt.row(db['products'], v_x_5['product_id'], 'products')['variants']) for v_n_6 in rt.elements(p_new_item_ids))) for v_x_5 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_5['item_id'], p_item_ids))) and all((any((rt.member(v_n_7, rt.row(db['products'], v_x_8['product_id'], 'products')['variants']) for v_x_8 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_8['item_id'], p_item_ids))) for v_n_7 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants))', False)
+        _why = None if _ok else rt.condition_reason('(all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -166,7 +166,7 @@ def guard_exchange_delivered_order_items(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)", False)
+        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -223,7 +223,7 @@ def guard_modify_pending_order_address(trace, args):
     try:
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0', False)
+        _why = None if _ok else rt.condition_reason('((((len(address1) > 0 and len(city) > 0) and len(state) > 0) and len(country) > 0) and len(zip) > 0)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -277,7 +277,7 @@ def guard_modify_pending_order_items(trace, args):
     try:
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('len(item_ids) > 0 and len(item_ids) == len(new_item_ids)', False)
+        _why = None if _ok else rt.condition_reason('(len(item_ids) > 0 and len(item_ids) == len(new_item_ids))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -305,7 +305,7 @@ def guard_modify_pending_order_items(trace, args):
     try:
         _v = all((any((rt.member(v_n_6, rt.row(db['products'], v_x_5['product_id'], 'products')['variants']) for v_n_6 in rt.elements(p_new_item_ids))) for v_x_5 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_5['item_id'], p_item_ids))) and all((any((rt.member(v_n_7, rt.row(db['products'], v_x_8['product_id'], 'products')['variants']) for v_x_8 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_8['item_id'], p_item_ids))) for v_n_7 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants))', False)
+        _why = None if _ok else rt.condition_reason('(all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -361,7 +361,7 @@ def guard_modify_pending_order_items(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)", False)
+        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -442,7 +442,7 @@ def guard_modify_pending_order_payment(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((v_i_1['price'] for v_i_1 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price)", False)
+        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price))", False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -484,7 +484,7 @@ def guard_modify_user_address(trace, args):
     try:
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0', False)
+        _why = None if _ok else rt.condition_reason('((((len(address1) > 0 and len(city) > 0) and len(state) > 0) and len(country) > 0) and len(zip) > 0)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -580,7 +580,7 @@ def guard_return_delivered_order_items(trace, args):
     try:
         _v = p_payment_method_id == rt.row(db['orders'], p_order_id, 'orders')['payment_method_id'] or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] == 'gift_card'
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == 'gift_card'", False)
+        _why = None if _ok else rt.condition_reason("(payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == 'gift_card')", False)
         _vals = {}
     except Exception as _e:
         _ok = False
