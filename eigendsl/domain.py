@@ -15,7 +15,7 @@ from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
-from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
+from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
@@ -187,9 +187,15 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
             continue
         if path not in parsed:
             try:
-                parsed[path] = pyast.parse(path.read_text(encoding="utf-8"), str(path))
+                parsed[path] = pyast.parse(read_text(path, str(path)), str(path))
+            except EigenError as exc:
+                diag.extend(exc)
+                parsed[path] = None
             except SyntaxError as exc:
                 diag.error(Span(str(path), exc.lineno or 1, exc.offset or 1), f"Python syntax error: {exc.msg}")
+                parsed[path] = None
+            except ValueError as exc:  # a NUL byte, on Python before 3.12
+                diag.error(Span(str(path), 1, 1), f"Python syntax error: {exc}")
                 parsed[path] = None
         tree = parsed[path]
         if tree is None:

@@ -18,7 +18,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
 from eigendsl.spec import DomainSpec, TaskFile
-from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate
+from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate, read_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -122,7 +122,7 @@ def _expand(root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: 
     found: list[tuple[str, Path]] = []
     for index, pattern in enumerate(patterns):
         span = raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
-        matches = sorted(glob.glob(str(root / pattern)))
+        matches = sorted(m for m in glob.glob(str(root / pattern)) if Path(m).is_file())
         if not matches:
             diag.error(span, f"no file matches '{pattern}' (looked in {root}); fix the path or create the file")
         for match in matches:
@@ -155,7 +155,10 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
     policy = ""
     policy_path = root / spec.policy
     if policy_path.is_file():
-        policy = policy_path.read_text(encoding="utf-8")
+        try:
+            policy = read_text(policy_path, str(policy_path))
+        except EigenError as exc:
+            diag.extend(exc)
         inputs[spec.policy] = policy_path.read_bytes()
     else:
         diag.error(raw.value_span("policy"), f"policy file '{spec.policy}' does not exist in {root}; create it or fix the path")
@@ -194,10 +197,9 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
     checker_paths = _expand(root, raw.get("checkers") or [], raw, "checkers", diag)
     checker_paths += [(r, p) for r, p in extra_files if p.suffix == ".chk"]
     for relative, path in checker_paths:
-        text = path.read_text(encoding="utf-8")
         inputs[relative] = path.read_bytes()
         try:
-            loaded.modules.append(parse(text, str(path)))
+            loaded.modules.append(parse(read_text(path, str(path)), str(path)))
         except EigenError as exc:
             diag.extend(exc)
     for tool_name, tool in spec.tools.items():

@@ -103,11 +103,13 @@ def check_templates(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -
                 if param.source is not None:
                     query = parse_embedded(p_raw, "from", diag, query=True)
                     if query is not None:
+                        errors_before = len(diag.errors)
                         scope = Scope("query", tuple(param_types.items()))
                         got = analyzer.query(query, scope)
                         if not assignable(got, declared):
                             diag.error(query.span, f"parameter '{p_name}' is {declared.name}, but this gives {got.name}")
-                        sources[p_name] = _compile_source(query, analyzer, list(param_types))
+                        if len(diag.errors) == errors_before:  # code is built from sound queries only
+                            sources[p_name] = _compile_source(query, analyzer, list(param_types))
                 elif param.choices is not None:
                     for choice in param.choices:
                         problem = value_matches(choice, param)

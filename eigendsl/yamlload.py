@@ -124,13 +124,28 @@ def loads(text: str, path: str) -> Any:
         raise EigenError(Diagnostic(Span(path, 1, 1), f"invalid YAML: {exc}")) from None
 
 
+def read_text(path: Path, display: str | None = None) -> str:
+    """A spec file's text; a file that is not UTF-8 is an error at its first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
+        raise EigenError(Diagnostic(
+            Span(display or str(path), line, col),
+            f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+        )) from None
+
+
 def load_file(path: Path, display: str | None = None, referenced_at: Span | None = None) -> Any:
     """Load a YAML (or JSON) file, reporting a missing file at the place that named it."""
     shown = display or str(path)
     if not path.is_file():
         where = referenced_at or Span(shown, 0, 0)
         raise EigenError(Diagnostic(where, f"file '{shown}' does not exist; create it or fix the path"))
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, shown)
     if path.suffix == ".json":
         try:
             return json.loads(text)
