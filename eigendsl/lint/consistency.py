@@ -1,0 +1,1 @@
+def check_consistency(ctx, gold): pass

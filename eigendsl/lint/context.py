@@ -1,0 +1,150 @@
+"""What every lint pass reads: the analyzed spec, the loaded domain, the tasks to lint with
+their source positions, and the findings collected so far.
+
+Tasks are the spec's authored tasks plus ``samples`` parameter sets drawn from every sampled
+template (the same draws as ``eigendsl compile``: the first ``per_template`` of them are the
+compiled tasks themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.analysis import Resolved
+from eigendsl.errors import Diagnostic, Span
+from eigendsl.loader import LoadedSpec
+from eigendsl.runtime.domain import Domain
+from eigendsl.tasks import TemplateInfo, render_task, sample_params, template_rng
+
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lint result: where, what, how bad, and which analysis found it."""
+
+    span: Span
+    message: str
+    severity: str  # "error" or "warning"
+    kind: str  # unsolvable, policy_violation, weak_check, unused_tool, ...
+
+    def __str__(self) -> str:
+        return str(self.diagnostic())
+
+    def diagnostic(self, severity: str | None = None) -> Diagnostic:
+        return Diagnostic(self.span, self.message, severity or self.severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.span.path, "line": self.span.line, "col": self.span.col,
+                "severity": self.severity, "message": self.message, "kind": self.kind}
+
+
+@dataclass
+class LintTask:
+    """A concrete task to lint and the place in the spec that made it."""
+
+    task: dict[str, Any]
+    info: TemplateInfo
+    span: Span  # the task's entry in a task file, or the template's name
+    authored: bool
+
+    @property
+    def id(self) -> str:
+        return str(self.task["id"])
+
+    def label(self) -> str:
+        if self.authored:
+            return f"task '{self.id}'"
+        return f"template '{self.info.name}' (sampled task {self.id} with {self.params_text()})"
+
+    def params_text(self, limit: int = 140) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.task.get("params", {}).items())
+        return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+
+    def step_span(self, index: int) -> Span:
+        """Where gold step ``index`` (0-based) is written in the template."""
+        return self.info.raw["gold"].position(index)
+
+
+@dataclass
+class LintContext:
+    loaded: LoadedSpec
+    seed: dict[str, Any]
+    resolved: Resolved
+    templates: dict[str, TemplateInfo]
+    domain: Domain
+    tasks: list[LintTask]
+    template_spans: dict[str, Span]
+    findings: list[Finding] = field(default_factory=list)
+    # filled by the passes
+    gold_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # task id -> passing episode row
+    unsolvable: list[str] = field(default_factory=list)
+    scores: dict[str, tuple[int, int]] = field(default_factory=dict)  # check -> (caught, counted)
+    exercised_rules: set[str] = field(default_factory=set)
+
+    def add(self, span: Span, message: str, severity: str, kind: str) -> None:
+        self.findings.append(Finding(span, message, severity, kind))
+
+    def passing(self) -> list[LintTask]:
+        return [t for t in self.tasks if t.id in self.gold_rows]
+
+    def statement_owner(self, path: str, line: int, col: int) -> tuple[str, str, A.Node] | None:
+        """(kind, name, statement) of the DSL statement at a verdict failure's position.
+
+        Failure paths are relative to the spec folder's parent; AST spans carry the path the
+        spec was loaded with, so paths are compared by suffix.
+        """
+        for kind, decls in (("rule", self.resolved.rules), ("check", self.resolved.checks),
+                            ("guard", self.resolved.guards)):
+            for name, decl in decls.items():
+                for stmt in decl.body:
+                    s = stmt.span
+                    if s.line == line and s.col == col and (s.path == path or s.path.endswith("/" + path)):
+                        return kind, name, stmt
+        return None
+
+
+def template_spans(loaded: LoadedSpec) -> dict[str, Span]:
+    spans: dict[str, Span] = {}
+    for _path, _file, raw in loaded.task_files:
+        if "templates" in raw:
+            for name in raw["templates"]:
+                spans[name] = raw["templates"].position(name)
+    return spans
+
+
+def lint_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo],
+               domain: Domain, samples: int) -> list[LintTask]:
+    """The authored tasks (as compiled) and ``samples`` sampled tasks of each sampled template."""
+    compiled = {t["id"]: t for t in domain.tasks}
+    spans = template_spans(loaded)
+    out: list[LintTask] = []
+    for _path, task_file, raw in loaded.task_files:
+        for index, instance in enumerate(task_file.tasks):
+            task = compiled.get(instance.id)
+            info = templates.get(instance.template)
+            if task is not None and info is not None:
+                out.append(LintTask(task, info, raw["tasks"].position(index), True))
+    sampling = loaded.spec.sampling
+    for name, info in templates.items():
+        if not getattr(info.template, "sample", True) or samples <= 0:
+            continue
+        rng = template_rng(sampling.seed, name)
+        drawn: list[dict[str, Any]] = []
+        attempts = 0
+        while len(drawn) < samples and attempts < samples * 20:
+            attempts += 1
+            params = sample_params(info, seed, rng)
+            if params is None:
+                break  # reported by the compiler
+            if params not in drawn:
+                drawn.append(params)
+        for i, params in enumerate(drawn):
+            task_id = f"{name}-{i:03d}"
+            task = compiled.get(task_id)
+            if task is None or task.get("params") != params:
+                task = render_task(info, task_id, params, "train")
+            out.append(LintTask(task, info, spans.get(name, info.raw.span), False))
+    return out

@@ -1,0 +1,270 @@
+"""Coverage and dead code: tools no gold plan calls, checks no template uses, policy rules no
+mutation of a gold plan breaks, guard conditions that never fail on the seed data, and
+template parameters nothing reads.
+
+A guard condition is tried on plausible arguments: every gold call of its tool, each argument
+in turn replaced by values from the seed (values stored under the same name, keys of the
+tables, the values of the rows the call refers to, the empty string and list), and random
+combinations of them. A condition is judged where the guard reaches it, that is on arguments
+that pass the conditions above it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+from typing import Any
+
+import jinja2.meta
+
+from eigendsl import support as rt
+from eigendsl.codegen.verifiers import VerifierBuilder, render
+from eigendsl.dsl import ast as A
+from eigendsl.lint.context import LintContext
+from eigendsl.lint.values import ValueIndex, alternatives, field_names
+from eigendsl.tasks import JINJA
+
+RANDOM_COMBINATIONS = 300
+VALUES_PER_PARAM = 40
+
+
+def check_coverage(ctx: LintContext, index: ValueIndex) -> None:
+    unused_tools(ctx)
+    unused_checks(ctx)
+    unexercised_rules(ctx)
+    unused_params(ctx)
+    guards_never_failing(ctx, index)
+
+
+def unused_tools(ctx: LintContext) -> None:
+    used = {step.tool for info in ctx.templates.values() for step in info.template.gold if step.tool}
+    tools_raw = ctx.loaded.raw["tools"]
+    for name in ctx.loaded.spec.tools:
+        if name not in used:
+            ctx.add(tools_raw.position(name), f"tool '{name}' is called by no task's gold plan, so no task "
+                    "teaches when to use it; add a template that needs it, or remove it", "warning", "unused_tool")
+
+
+def unused_checks(ctx: LintContext) -> None:
+    used = {info.template.check for info in ctx.templates.values()}
+    for name, check in ctx.resolved.checks.items():
+        if name not in used:
+            ctx.add(check.name_span, f"check '{name}' is used by no template", "warning", "unused_check")
+
+
+def unexercised_rules(ctx: LintContext) -> None:
+    if not ctx.gold_rows:
+        return  # nothing was mutated; saying every rule is unexercised would be noise
+    for name, rule in ctx.resolved.rules.items():
+        if name not in ctx.exercised_rules:
+            ctx.add(rule.name_span, f"rule '{name}' is exercised by no task: no mutation of a passing gold plan "
+                    "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) makes it fail; "
+                    "add a task where the rule matters", "warning", "unexercised_rule")
+
+
+def _jinja_names(text: Any) -> set[str]:
+    if not isinstance(text, str) or "{" not in text:
+        return set()
+    try:
+        return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
+    except jinja2.TemplateSyntaxError:
+        return set()
+
+
+def _texts(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value]
+
+
+def unused_params(ctx: LintContext) -> None:
+    for name, info in ctx.templates.items():
+        template = info.template
+        used: set[str] = set(ctx.resolved.check_params.get(template.check, {}))
+        scenario = template.user.model_dump() if hasattr(template.user, "model_dump") else dict(template.user)
+        for text in _texts(scenario):
+            used |= _jinja_names(text)
+        if scenario.get("change_mind"):
+            used.add(str(scenario["change_mind"]).split("=")[0].strip())
+        for step in template.gold:
+            for text in _texts(step.say) + _texts(step.args or {}):
+                used |= _jinja_names(text)
+        params_raw = info.raw.get("params") or {}
+        for p_name, param in template.params.items():
+            source = getattr(param, "source", None)
+            if isinstance(source, str):  # later parameters drawn from this one use it
+                used |= {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source) if w in template.params and w != p_name}
+        for p_name in template.params:
+            if p_name not in used:
+                span = params_raw.position(p_name) if hasattr(params_raw, "position") else info.raw.span
+                ctx.add(span, f"parameter '{p_name}' of template '{name}' is never used: not in the scenario, the "
+                        f"gold plan, the check's parameters or another parameter's source", "warning", "unused_param")
+
+
+# ---------------------------------------------------------------------------- guards
+
+
+def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
+    builder = VerifierBuilder(ctx.loaded.spec, ctx.resolved, str(ctx.loaded.root.parent))
+    gold_args: dict[str, list[dict[str, Any]]] = {}
+    for lint_task in ctx.tasks:
+        for step in lint_task.task.get("gold", []):
+            if "tool" in step and step["args"] not in gold_args.setdefault(step["tool"], []):
+                gold_args[step["tool"]].append(step["args"])
+    trace = rt.Trace(ctx.domain.seed, ctx.domain.seed)
+    for tool_name, guard in ctx.resolved.guards.items():
+        tool = ctx.domain.tools.get(tool_name)
+        if tool is None or not guard.body:
+            continue
+        functions = [_statement_guard(builder, guard, stmt) for stmt in guard.body]
+        tried = 0
+        fails = [False] * len(functions)
+        for args in _argument_sets(ctx, index, tool, gold_args.get(tool_name, [])):
+            tried += 1
+            for k, function in enumerate(functions):
+                try:
+                    message = function(trace, args)
+                except Exception:  # noqa: BLE001 - the environment treats this as a failed guard too
+                    message = "error"
+                if message is not None:
+                    fails[k] = True
+                    break
+        for stmt, failed in zip(guard.body, fails):
+            if not failed and tried:
+                ctx.add(stmt.span, f"this condition of the guard of '{tool_name}' held for all {tried} plausible "
+                        "argument sets tried on the seed data, so it never rejects a call there; "
+                        "check that it tests what it should", "warning", "guard_never_fails")
+
+
+def _statement_guard(builder: VerifierBuilder, guard: A.Guard, stmt: A.Statement) -> Any:
+    """A guard function that checks ``stmt`` alone, generated like the real guard."""
+    single = dataclasses.replace(guard, body=(stmt,))
+    resolved = dataclasses.replace(builder.resolved, guards={guard.tool: single})
+    module = VerifierBuilder(builder.spec, resolved, builder.source_root).guards_module()
+    namespace: dict[str, Any] = {}
+    exec(compile(render(module, "lint"), f"<guard {guard.tool}>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["GUARDS"][guard.tool]
+
+
+def _argument_sets(ctx: LintContext, index: ValueIndex, tool: Any, golds: list[dict[str, Any]]):
+    props: dict[str, Any] = tool.parameters.get("properties", {})
+    required = set(tool.parameters.get("required", []))
+    values = {name: _plausible(index, name, schema, golds) for name, schema in props.items()}
+    bases = list(golds) or [{n: v[0] for n, v in values.items() if v and n in required}]
+    seen: set[str] = set()
+
+    def fresh(args: dict[str, Any]) -> bool:
+        key = repr(sorted(args.items()))
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
+
+    for base in bases:
+        if fresh(base):
+            yield base
+        related = _row_values(ctx, base)
+        for name in props:
+            for value in values[name] + _of_kind(related, props[name]):
+                args = {**base, name: value}
+                if fresh(args):
+                    yield args
+    rng = random.Random(0)
+    for _ in range(RANDOM_COMBINATIONS):
+        args = {n: rng.choice(v) for n, v in values.items() if v and (n in required or rng.random() < 0.5)}
+        if fresh(args):
+            yield args
+
+
+def _of_kind(values: list[str], schema: dict[str, Any]) -> list[Any]:
+    """The strings usable as a value of ``schema``: as they are, or as one-item lists."""
+    kind = schema.get("type")
+    if kind == "array" and schema.get("items", {}).get("type") == "string":
+        return [[v] for v in values]
+    if kind == "string" and "enum" not in schema:
+        return list(values)
+    return []
+
+
+def _plausible(index: ValueIndex, name: str, schema: dict[str, Any], golds: list[dict[str, Any]]) -> list[Any]:
+    out: list[Any] = []
+
+    def add(value: Any) -> None:
+        if value not in out:
+            out.append(value)
+
+    for args in golds:
+        if name in args:
+            add(args[name])
+    if "enum" in schema:
+        for value in schema["enum"]:
+            add(value)
+    kind = schema.get("type")
+    if kind == "string":
+        for candidate in field_names(name):
+            for value in index.by_field.get(candidate, [])[:VALUES_PER_PARAM]:
+                if isinstance(value, str):
+                    add(value)
+        for table, rows in index.seed.items():
+            key = ctx_key(index, table)
+            if key and key in field_names(name):
+                for value in list(rows)[:VALUES_PER_PARAM]:
+                    add(value)
+        add("")
+    elif kind == "array":
+        element = schema.get("items", {})
+        for value in _plausible(index, name, element, [])[:VALUES_PER_PARAM]:
+            if value != "":
+                add([value])
+        for args in golds:
+            for value in alternatives(index, schema, name, args.get(name), 3) if name in args else []:
+                add(value)
+        add([])
+    elif kind in ("integer", "number"):
+        for value in (0, -1, 1):
+            add(value)
+    elif kind == "boolean":
+        add(True)
+        add(False)
+    return out
+
+
+def ctx_key(index: ValueIndex, table: str) -> str | None:
+    spec_table = index.spec.database.tables.get(table)
+    return spec_table.key if spec_table is not None else None
+
+
+def _row_values(ctx: LintContext, args: dict[str, Any]) -> list[Any]:
+    """Values of the rows a call refers to (and the rows those reference): an order's payment
+    method, its items, its customer's payment methods."""
+    out: list[Any] = []
+    rows: list[tuple[str, Any]] = []
+    for value in args.values():
+        for table, table_rows in ctx.domain.seed.items():
+            if isinstance(value, str) and value in table_rows:
+                rows.append((table, table_rows[value]))
+    spec_tables = ctx.loaded.spec.database.tables
+    for table, row in list(rows):
+        for field, field_type in spec_tables[table].fields.items() if table in spec_tables else ():
+            target = field_type.ref
+            if target and isinstance(row, dict) and row.get(field) in ctx.domain.seed.get(target, {}):
+                rows.append((target, ctx.domain.seed[target][row[field]]))
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict) and item and all(isinstance(v, dict) for v in item.values()):
+                    out.extend(item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str):
+            out.append(value)
+
+    for _table, row in rows:
+        walk(row)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,123 @@
+"""Solvability: every task's gold plan, played by the scripted agent with the scripted user
+(which adds the information requests and confirmation turns), runs without a tool error or a
+failed guard, ends before the turn limit, and passes its check and every policy rule.
+
+Failures of sampled tasks of one template are grouped by step and reason, so a template whose
+plan fails for every draw gives one finding, not one per draw.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.runtime.episodes import GoldCache, run_episodes
+from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+
+
+def tool_step_indexes(task: dict[str, Any]) -> list[int]:
+    """Gold step index of the k-th tool call the scripted agent makes."""
+    return [i for i, step in enumerate(task.get("gold", [])) if "tool" in step]
+
+
+def call_errors(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """(call number, tool, error text) of every failed tool call, in order."""
+    names: dict[str, tuple[int, str]] = {}
+    errors = []
+    for message in messages:
+        if message["role"] == "assistant":
+            for call in message.get("tool_calls") or ():
+                names[call["id"]] = (len(names), call["function"]["name"])
+        elif message["role"] == "tool":
+            content = message.get("content") or ""
+            if content.startswith("Error:") and message.get("tool_call_id") in names:
+                number, tool = names[message["tool_call_id"]]
+                errors.append((number, tool, content[len("Error:"):].strip()))
+    return errors
+
+
+def play_gold(ctx: LintContext, tasks: list[LintTask], gold: GoldCache) -> list[dict[str, Any]]:
+    domain = ctx.domain
+    return run_episodes(domain, [t.task for t in tasks], ScriptedAgent(), ScriptedUser(domain.stop_marker),
+                        gold=gold)
+
+
+def check_solvable(ctx: LintContext, gold: GoldCache) -> None:
+    """Play every task's gold plan; keep the passing episodes in ``ctx.gold_rows``."""
+    rows = play_gold(ctx, ctx.tasks, gold)
+    groups: dict[tuple[Any, ...], list[tuple[LintTask, str]]] = {}
+    spans: dict[tuple[Any, ...], Any] = {}
+    for lint_task, row in zip(ctx.tasks, rows):
+        problems = _problems(ctx, lint_task, row)
+        if not problems:
+            ctx.gold_rows[lint_task.id] = row
+            continue
+        ctx.unsolvable.append(lint_task.id)
+        for key, span, text, kind in problems:
+            group = (lint_task.id if lint_task.authored else lint_task.info.name, kind, *key)
+            groups.setdefault(group, []).append((lint_task, text))
+            spans[group] = span
+    by_template: dict[str, int] = {}
+    for t in ctx.tasks:
+        if not t.authored:
+            by_template[t.info.name] = by_template.get(t.info.name, 0) + 1
+    for group, items in groups.items():
+        lint_task, text = items[0]
+        kind = group[1]
+        if lint_task.authored:
+            subject, note = lint_task.label(), ""
+        else:
+            total = by_template.get(lint_task.info.name, len(items))
+            subject = f"template '{lint_task.info.name}'"
+            note = f" [{len(items)} of {total} sampled tasks, e.g. {lint_task.id} with {lint_task.params_text()}]"
+        if kind == "policy_violation":
+            ctx.add(spans[group], f"the gold plan of {subject} violates {text}{note}", "error", kind)
+        else:
+            ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
+
+
+def _problems(ctx: LintContext, lint_task: LintTask, row: dict[str, Any]) -> list[tuple[tuple[Any, ...], Any, str, str]]:
+    """(group key, span, sentence, kind) for each way the gold episode failed."""
+    task = lint_task.task
+    messages = row["messages"]
+    steps = tool_step_indexes(task)
+    out: list[tuple[tuple[Any, ...], Any, str, str]] = []
+    for number, tool, error in call_errors(messages):
+        step = steps[number] if number < len(steps) else None
+        if step is None:
+            out.append((("call", tool), lint_task.span, f"the scripted agent's call of {tool} fails: {error}", "unsolvable"))
+            continue
+        span = lint_task.span if lint_task.authored else lint_task.step_span(step)
+        where = "" if not lint_task.authored else f" ({lint_task.step_span(step)})"
+        out.append((("step", step), span, f"gold step {step + 1} ({tool}){where} fails: {error}", "unsolvable"))
+    if out:
+        return out  # the check and rules fail as a consequence; the call error is the cause
+    verdict = row["verdict"]
+    if row.get("end_reason") == "turn_limit":
+        out.append((("turn_limit",), lint_task.span,
+                    f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) before the "
+                    f"user ended it; last agent message: {_last_agent(messages)!r}", "unsolvable"))
+    for failure in verdict["failures"]:
+        owner = ctx.statement_owner(failure["path"], failure["line"], failure["col"])
+        where = f"{failure['path']}:{failure['line']}"
+        if failure["verifier"] == "policy":
+            name = owner[1] if owner else "a policy rule"
+            text = f"rule '{name}': {failure['reason']} ({where})"
+            span = lint_task.span if lint_task.authored else lint_task.info.raw.position("gold")
+            out.append((("rule", name, failure["line"]), span, text, "policy_violation"))
+        else:
+            text = f"the gold plan fails check '{verdict['check']['name']}': {failure['reason']} ({where})"
+            span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
+            out.append((("check", failure["line"], failure["col"]), span, text, "unsolvable"))
+    return out
+
+
+def _last_agent(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message["role"] == "assistant" and message.get("content"):
+            return str(message["content"])[:100]
+        if message["role"] == "assistant" and message.get("tool_calls"):
+            call = message["tool_calls"][0]["function"]
+            return f"{call['name']}({json.loads(call['arguments'] or '{}')})"[:100]
+    return ""

@@ -1,0 +1,83 @@
+"""Check strength by mutation analysis, and which policy rules the mutations exercise.
+
+Each passing gold trajectory is mutated (:mod:`eigendsl.lint.mutations`) and re-executed; the
+task's check alone judges the result. A mutation is *counted* for a check when it changes
+something: the final database, the successful calls (tool and arguments, as a multiset) or the
+text of the conversation; a mutation equivalent to the gold trajectory (an argument changed to
+an equal value, two commuting writes swapped, an extra write the environment rejected) is not.
+It is *caught* when the check fails on every candidate value tried; one candidate the check
+accepts makes the mutation survive, and the survivor is reported as a weakness of the check.
+A check's strength is the share of its counted mutations it catches.
+
+A policy rule is *exercised* when some counted mutation or rule probe of a gold trajectory
+makes it fail: then a task shows what the rule forbids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.mutations import execute, mutants, trajectory
+from eigendsl.lint.values import ValueIndex
+from eigendsl.runtime.episodes import GoldCache
+
+
+def check_strength(ctx: LintContext, gold: GoldCache, index: ValueIndex) -> None:
+    domain = ctx.domain
+    rules = getattr(domain.rules, "RULES", {})
+    survivors: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]] = {}
+    tried: dict[tuple[str, tuple[Any, ...]], int] = {}
+    caught_count: dict[str, int] = {}
+    counted_count: dict[str, int] = {}
+    for lint_task in ctx.passing():
+        task = lint_task.task
+        check = domain.checks[task["check"]]
+        row = ctx.gold_rows[lint_task.id]
+        gold_db, _ = gold.get(task)
+        base_messages = trajectory(row["messages"])
+        baseline = execute(domain, task, base_messages, gold_db)
+        if not check.verify(baseline.trace).passed:
+            continue  # the replay differs from the episode; nothing to compare against
+        failed_ids = _failed_ids(row["messages"])
+        for mutant in mutants(domain, index, base_messages, failed_ids, task):
+            counted = False
+            survivor: str | None = None
+            for description, messages in mutant.variants:
+                run = execute(domain, task, messages, gold_db)
+                if run.calls != baseline.calls or run.fingerprint != baseline.fingerprint:
+                    for name, rule in rules.items():
+                        if name not in ctx.exercised_rules and not rule(run.trace).passed:
+                            ctx.exercised_rules.add(name)
+                if run.fingerprint == baseline.fingerprint:
+                    continue
+                counted = True
+                if mutant.for_checks and survivor is None and check.verify(run.trace).passed:
+                    survivor = description
+            if not (counted and mutant.for_checks):
+                continue
+            check_name = task["check"]
+            counted_count[check_name] = counted_count.get(check_name, 0) + 1
+            group = (check_name, mutant.key)
+            tried[group] = tried.get(group, 0) + 1
+            if survivor is None:
+                caught_count[check_name] = caught_count.get(check_name, 0) + 1
+            else:
+                survivors.setdefault(group, []).append((lint_task, survivor))
+    for check_name, counted in sorted(counted_count.items()):
+        ctx.scores[check_name] = (caught_count.get(check_name, 0), counted)
+    for (check_name, _key), items in survivors.items():
+        decl = ctx.resolved.checks.get(check_name)
+        if decl is None:
+            continue
+        lint_task, description = items[0]
+        total = tried[(check_name, _key)]
+        where = f"in {len(items)} of {total} tasks, e.g. {lint_task.id}" if total > 1 else f"task {lint_task.id}"
+        ctx.add(decl.name_span, f"check '{check_name}' still passes when {description} ({where})",
+                "warning", "weak_check")
+
+
+def _failed_ids(messages: list[dict[str, Any]]) -> set[str]:
+    ids = {m.get("tool_call_id") for m in messages if m["role"] == "tool" and (m.get("content") or "").startswith("Error:")}
+    return {i for i in ids if i}
+
