@@ -241,10 +241,11 @@ def render_chat(
     """
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    rendered, _ = render_jinja_template(
+    # annotated as returning str, it returns (rendered chats, generation spans)
+    result: Any = render_jinja_template(
         conversations=[normalize_messages(messages)],
-        tools=tools or None,
+        tools=list(tools) if tools else None,
         chat_template=chat_template,
         add_generation_prompt=add_generation_prompt,
     )
-    return rendered[0]
+    return str(result[0][0])

@@ -47,7 +47,7 @@ MODEL_SIZES: dict[str, ModelSize] = {
     "tiny": ModelSize(128, 2, 4, 2, 384),
     "small": ModelSize(256, 4, 4, 2, 768),
 }
-MAX_POSITIONS = 2048
+MAX_POSITIONS = 8192
 
 Texts = Iterable[str] | Callable[[], Iterable[str]]
 
@@ -122,16 +122,16 @@ def load_model(
                 "eigendsl.train.tokenizer.domain_corpus(generated_dir, rows)."
             )
         corpus = texts() if callable(texts) else texts
-        tokenizer = train_tokenizer(corpus, vocab_size=vocab_size)
-        model = build_tiny_model(tokenizer, size=name, seed=seed)
+        embedded_tokenizer = train_tokenizer(corpus, vocab_size=vocab_size)
+        embedded = build_tiny_model(embedded_tokenizer, size=name, seed=seed)
         if dtype is not None:
-            model = model.to(dtype=_dtype(dtype))
-        return model, tokenizer
+            embedded.to(dtype=_dtype(dtype))  # type: ignore[call-arg]
+        return embedded, embedded_tokenizer
     tokenizer = AutoTokenizer.from_pretrained(name)
     kwargs = dict(model_kwargs)
     if dtype is not None:
         kwargs["dtype"] = _dtype(dtype)
-    model = AutoModelForCausalLM.from_pretrained(name, **kwargs)
+    model: PreTrainedModel = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     ensure_chat_format(model, tokenizer)
     return model, tokenizer
 
@@ -162,7 +162,8 @@ def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBas
         tokenizer.add_tokens(
             [AddedToken(t, special=False, normalized=False) for t in missing_markup]
         )
-    if len(tokenizer) > model.get_input_embeddings().weight.shape[0]:
+    embeddings: Any = model.get_input_embeddings()
+    if len(tokenizer) > embeddings.weight.shape[0]:
         model.resize_token_embeddings(len(tokenizer))
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.eos_token = IM_END

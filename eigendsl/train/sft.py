@@ -47,7 +47,7 @@ class SFTSettings:
         default=1, metadata={"help": "Batches accumulated into one optimizer step."}
     )
     max_length: int | None = field(
-        default=2048,
+        default=8192,
         metadata={
             "help": "Tokens kept of each dialogue (the start is kept). Longer dialogues lose their "
             "end, so keep it at or above the longest dialogue."

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
 
 from eigendsl.train.chat import (
     CHAT_TEMPLATE,
@@ -80,7 +80,7 @@ def train_tokenizer(
         tokenizer_object=backend,
         eos_token=IM_END,
         pad_token=ENDOFTEXT,
-        model_max_length=2048,
+        model_max_length=8192,
         padding_side="right",
         clean_up_tokenization_spaces=False,
     )
@@ -88,7 +88,7 @@ def train_tokenizer(
     return tokenizer
 
 
-def load_tokenizer(path: str | Path) -> PreTrainedTokenizerFast:
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """Load a tokenizer saved with ``save_pretrained`` (ours or any other fast tokenizer)."""
     from transformers import AutoTokenizer
 
