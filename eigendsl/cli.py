@@ -140,6 +140,50 @@ def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], 
         print_summary(summary, f"{domain.name}: agent {agent}, user {user}")
 
 
+@main.command("synth")
+@click.argument("spec_dir", type=click.Path(path_type=Path))
+@click.option("--generations", type=int, default=3, show_default=True)
+@click.option("--per-generation", type=int, default=300, show_default=True, help="Dialogues planned per generation.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder (default: runs/<domain>/synth).")
+@click.option("--planner", default="programmatic", show_default=True, help="programmatic, or a backend (openai:URL#model...).")
+@click.option("--user-intent", default="programmatic", show_default=True)
+@click.option("--prompt-engineer", default="programmatic", show_default=True)
+@click.option("--trajectory", default="scripted", show_default=True, help="scripted, or an agent backend (hf:PATH...).")
+@click.option("--judge", default="programmatic", show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="Processes playing shards.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
+@user_errors
+def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, out: Path | None, planner: str,
+              user_intent: str, prompt_engineer: str, trajectory: str, judge: str, workers: int, as_json: bool) -> None:
+    """Synthesize verified dialogues, generation after generation (resumable)."""
+    from rich.progress import Progress
+
+    from eigendsl.synth.generation import SynthSettings, run_synthesis
+
+    settings = SynthSettings(generations, per_generation, seed, workers, planner=planner, user_intent=user_intent,
+                             trajectory=trajectory, judge=judge, prompt_engineer=prompt_engineer)
+    target = out or Path("runs") / spec_dir.resolve().name / "synth"
+    with Progress(transient=True, disable=as_json) as progress:
+        bar = progress.add_task("synthesizing", total=None)
+        summary = run_synthesis(spec_dir, target, settings,
+                                lambda done, total: progress.update(bar, completed=done, total=total))
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)")
+    for column in ("gen", "accepted", "rejected", "acceptance", "tools", "rules", "tool seqs", "user 3-grams"):
+        table.add_column(column, justify="right")
+    for g in summary["generations"]:
+        table.add_row(str(g["generation"]), str(g["accepted"]), str(g["rejected"]), f"{g['acceptance_rate']:.2f}",
+                      f"{g['tool_coverage']:.2f}", f"{g['rule_coverage']:.2f}", str(g["distinct_tool_sequences"]),
+                      str(g["distinct_user_ngrams"]))
+    Console().print(table)
+
+
 @main.command("play")
 @click.argument("domain_dir", type=click.Path(path_type=Path))
 @click.option("--task", "task_id", default=None, help="Task id (default: the first task).")

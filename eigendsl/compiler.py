@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.verifiers import VerifierBuilder, render
 from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed
@@ -77,7 +79,11 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
                            f"{', '.join(info.param_types) or 'no parameters'})")
                 continue
             seen_ids.add(task.id)
-            tasks.append(render_task(info, task.id, dict(task.params), task.split or "train"))
+            override = task.user.model_dump() if task.user else None
+            try:
+                tasks.append(render_task(info, task.id, dict(task.params), task.split or "train", override))
+            except jinja2.TemplateError as exc:
+                diag.error(span, f"task '{task.id}' cannot be rendered: {exc}")
     sampling = loaded.spec.sampling
     for name, info in templates.items():
         if not info.template.sample:

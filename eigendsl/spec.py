@@ -199,6 +199,19 @@ class Template(Model):
     sample: bool = Field(True, description="Whether `eigendsl compile` samples tasks from this template.")
 
 
+class ScenarioOverride(Model):
+    """Scenario fields a concrete task replaces (Jinja over the task's parameters)."""
+
+    reason: str | None = None
+    known: dict[str, str] | None = None
+    unknown: list[str] | None = None
+    instructions: str | None = None
+    confirm: bool | None = None
+    change_mind: str | None = None
+    reveal_late: list[str] | None = None
+    forbidden_request: str | None = None
+
+
 class TaskInstance(Model):
     """A concrete task: a template with fixed parameters."""
 
@@ -206,6 +219,7 @@ class TaskInstance(Model):
     template: str = Field(description="Template name.")
     params: dict[str, Any] = Field(default_factory=dict, description="Parameter values.")
     split: Literal["train", "held-out"] | None = Field(None, description="Force a split.")
+    user: ScenarioOverride | None = Field(None, description="Replace parts of the template's scenario.")
 
 
 class TaskFile(Model):

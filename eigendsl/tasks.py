@@ -238,16 +238,20 @@ def render_value(value: Any, params: dict[str, Any]) -> Any:
     return value
 
 
-def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split: str) -> dict[str, Any]:
+def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split: str,
+                override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A concrete task: scenario and gold plan rendered with ``params``; ``override`` replaces
+    scenario fields (as written in a task file's ``user:``)."""
     t = info.template
-    text = lambda s: JINJA.from_string(s).render(params)  # noqa: E731
+    text = lambda s: JINJA.from_string(s).render(params) if s else s  # noqa: E731
     gold = []
     for step in t.gold:
         if step.say is not None:
             gold.append({"say": text(step.say)})
         else:
             gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), params)})
-    scenario = t.user
+    scenario = t.user.model_dump()
+    scenario.update({k: v for k, v in (override or {}).items() if v is not None})
     return {
         "schema_version": SCHEMA_VERSION,
         "id": task_id,
@@ -257,14 +261,14 @@ def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split:
         "params": params,
         "check": t.check,
         "user": {
-            "reason": text(scenario.reason),
-            "known": {k: text(v) for k, v in scenario.known.items()},
-            "unknown": list(scenario.unknown),
-            "instructions": text(scenario.instructions),
-            "confirm": scenario.confirm,
-            "change_mind": scenario.change_mind,
-            "reveal_late": list(scenario.reveal_late),
-            "forbidden_request": scenario.forbidden_request,
+            "reason": text(scenario["reason"]),
+            "known": {k: text(v) for k, v in scenario["known"].items()},
+            "unknown": list(scenario["unknown"]),
+            "instructions": text(scenario["instructions"]),
+            "confirm": scenario["confirm"],
+            "change_mind": text(scenario["change_mind"]),
+            "reveal_late": list(scenario["reveal_late"]),
+            "forbidden_request": text(scenario["forbidden_request"]),
         },
         "gold": gold,
     }
@@ -275,7 +279,7 @@ def sample_params(info: TemplateInfo, db: dict[str, Any], rng: random.Random) ->
     params: dict[str, Any] = {}
     for name, param in info.template.params.items():
         if param.choices is not None:
-            params[name] = rng.choice(param.choices)
+            params[name] = to_plain(rng.choice(param.choices))
             continue
         source = info.sources.get(name)
         if source is None:

@@ -40,6 +40,21 @@ USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your h
 USER_UNKNOWN = "I'm sorry, I don't know my {what}."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
 
+# The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
+# and markers ("(yes/no)" in proposals, "yes" in confirmations).
+DEFAULT_POOLS: dict[str, list[str]] = {
+    "ask_info": ASK_INFO, "propose": PROPOSE, "user_yes": USER_YES, "user_no": USER_NO,
+    "user_done": USER_DONE, "user_opening": ["{reason}"],
+}
+
+
+def pools_with(extra: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    pools = {k: list(v) for k, v in DEFAULT_POOLS.items()}
+    for key, variants in (extra or {}).items():
+        pools.setdefault(key, [])
+        pools[key] += [v for v in variants if v not in pools[key]]
+    return pools
+
 
 def spoken(key: str) -> str:
     return key.replace("_", " ")
@@ -79,7 +94,7 @@ class ScriptedAgent:
 
     name = "scripted"
 
-    def __init__(self, mistakes: tuple[str, ...] = (), seed: int = 0):
+    def __init__(self, mistakes: tuple[str, ...] = (), seed: int = 0, pools: dict[str, list[str]] | None = None):
         unknown = [m for m in mistakes if m not in MISTAKES]
         if unknown:
             from eigendsl.errors import EigenError
@@ -87,6 +102,7 @@ class ScriptedAgent:
             raise EigenError(f"unknown mistake '{unknown[0]}'; choose from {', '.join(MISTAKES)}")
         self.mistakes = tuple(mistakes)
         self.seed = seed
+        self.pools = pools_with(pools)
 
     def act(self, episodes: list[Any]) -> list[AgentTurn]:
         return [self._act(e) for e in episodes]
@@ -134,13 +150,17 @@ class ScriptedAgent:
                 state.mistake_done = True
                 state.step += 1
                 continue
+            if not writes and any(c.tool == step["tool"] and c.args == step["args"] and c.error is None
+                                  for c in env.trace.calls):
+                state.step += 1  # looked up already in this conversation
+                continue
             needed = self._needed_info(step, episode)
             if needed:
                 for key in needed:
                     state.asked[key] = state.asked.get(key, 0) + 1
                 state.awaiting = "info"
                 what = " and ".join(spoken(k) for k in needed)
-                return AgentTurn(content=self._speak(state, rng.choice(ASK_INFO).format(what=what)))
+                return AgentTurn(content=self._speak(state, rng.choice(self.pools["ask_info"]).format(what=what)))
             if writes and state.confirmed_step != state.step and "skip_confirmation" not in self.mistakes:
                 return self._propose(step, rng, state, episode)
             args = dict(step["args"])
@@ -170,7 +190,7 @@ class ScriptedAgent:
             true_value = episode.task["params"].get(name.strip())
             args = {k: (first_value.strip() if v == true_value else v) for k, v in args.items()}
         state.awaiting = "confirm"
-        text = rng.choice(PROPOSE).format(action=describe_call(step["tool"], args))
+        text = rng.choice(self.pools["propose"]).format(action=describe_call(step["tool"], args))
         return AgentTurn(content=self._speak(state, text))
 
     def _needed_info(self, step: dict[str, Any], episode: Any) -> list[str]:
@@ -236,9 +256,10 @@ class ScriptedUser:
 
     name = "scripted"
 
-    def __init__(self, stop_marker: str = "###STOP###", seed: int = 0):
+    def __init__(self, stop_marker: str = "###STOP###", seed: int = 0, pools: dict[str, list[str]] | None = None):
         self.stop_marker = stop_marker
         self.seed = seed
+        self.pools = pools_with(pools)
 
     def respond(self, episodes: list[Any]) -> list[str]:
         return [self._respond(e) for e in episodes]
@@ -251,7 +272,8 @@ class ScriptedUser:
         rng = random.Random(f"u{self.seed}:{episode.task['id']}:{episode.trial}:{len(episode.env.messages)}")
         messages = episode.env.messages
         if not any(m["role"] == "user" for m in messages):
-            return scenario.get("reason") or "Hi, I need some help."
+            reason = scenario.get("reason") or "Hi, I need some help."
+            return rng.choice(self.pools["user_opening"]).format(reason=reason)
         agent = (_last(messages, "assistant") or "").lower()
         if CONFIRM_MARK in agent or "confirm" in agent or "shall i proceed" in agent:
             change = scenario.get("change_mind")
@@ -260,7 +282,7 @@ class ScriptedUser:
                 name = change.partition("=")[0].strip()
                 value = episode.task["params"].get(name)
                 return f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
-            return rng.choice(USER_YES if scenario.get("confirm", True) else USER_NO)
+            return rng.choice(self.pools["user_yes" if scenario.get("confirm", True) else "user_no"])
         answers = []
         known: dict[str, str] = scenario.get("known", {})
         for key, value in known.items():
@@ -279,4 +301,4 @@ class ScriptedUser:
         if forbidden and not state.forbidden_asked:
             state.forbidden_asked = True
             return forbidden
-        return f"{rng.choice(USER_DONE)} {self.stop_marker}"
+        return f"{rng.choice(self.pools['user_done'])} {self.stop_marker}"

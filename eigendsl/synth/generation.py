@@ -1,0 +1,465 @@
+"""Generations of self-evolving synthesis, resumable and spread over processes.
+
+Each generation K writes into ``OUT/gen-K/``:
+
+- ``plan.json``      what the workflow planner chose (from the previous report);
+- ``tasks.yaml``, ``checks.chk``  the synthesized tasks and their checks, in the spec language;
+- ``shards/*.jsonl`` the judged dialogues, a shard at a time (written atomically);
+- ``accepted.jsonl``, ``rejected.jsonl`` (with the judge's reasons) and ``report.json``.
+
+A run killed at any moment resumes from what is on disk: finished generations are kept, a
+finished shard is never played again, and everything is a pure function of the seed, so the
+output is the same byte for byte with one worker or several, interrupted or not.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from eigendsl.compiler import analyze, compile_domain
+from eigendsl.errors import EigenError
+from eigendsl.runtime.domain import Domain, load_compiled
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import GoldCache, run_episodes, write_jsonl
+from eigendsl.runtime.scripted import MISTAKES, ScriptedAgent, ScriptedUser
+from eigendsl.support import Trace
+from eigendsl.synth import roles as R
+from eigendsl.synth.quality import NearDuplicates, ngrams, tool_sequence, user_text
+from eigendsl.synth.variants import SynthTask, composed_template, refusal_template, task_file
+
+SCHEMA_VERSION = 1
+MISTAKE_EVERY = 10  # one dialogue in ten gets an injected mistake: negative examples
+
+
+@dataclass
+class SynthSettings:
+    generations: int = 3
+    per_generation: int = 300
+    seed: int = 0
+    workers: int = 1
+    shard_size: int = 50
+    planner: str = "programmatic"
+    user_intent: str = "programmatic"
+    trajectory: str = "scripted"
+    judge: str = "programmatic"
+    prompt_engineer: str = "programmatic"
+
+    def identity(self) -> dict[str, Any]:
+        """What must match for a run to resume an existing output folder."""
+        data = asdict(self)
+        data.pop("workers")
+        data.pop("generations")
+        return data
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------------------- workers
+
+_WORKER: dict[str, Any] = {}
+
+
+def _play_shard(job: tuple[int, list[dict[str, Any]], list[str | None], dict[str, list[str]], int, int]) -> list[dict[str, Any]]:
+    """Play and judge one shard (runs in a worker process or in the parent)."""
+    index, tasks, mistakes, pools, seed, generation = job
+    domain: Domain = _WORKER["domain"]
+    agent_spec = _WORKER["trajectory"]
+    gold = _WORKER.setdefault("gold", GoldCache(domain))
+    rows: list[dict[str, Any]] = []
+    user = ScriptedUser(domain.stop_marker, seed, pools) if _WORKER.get("user") is None else _WORKER["user"]
+    groups: dict[str | None, list[dict[str, Any]]] = {}
+    for task, mistake in zip(tasks, mistakes):
+        groups.setdefault(mistake, []).append(task)
+    by_id: dict[str, dict[str, Any]] = {}
+    for mistake, group in groups.items():
+        if agent_spec == "scripted" or mistake is not None:
+            agent = ScriptedAgent((mistake,) if mistake else (), seed, pools)
+        else:
+            agent = _WORKER["agent"]
+        for row in run_episodes(domain, group, agent, user, generation=generation, gold=gold):
+            row["mistake"] = mistake
+            by_id[row["task_id"]] = row
+    judge = _WORKER["judge"]
+    for task in tasks:
+        row = by_id[task["id"]]
+        row["reasons"] = judge.judge(row)
+        row["accepted"] = not row["reasons"]
+        row["rules_exercised"] = rules_exercised(domain, row, gold) if row["accepted"] else []
+        rows.append(row)
+    return rows
+
+
+def rules_exercised(domain: Domain, row: dict[str, Any], gold: GoldCache) -> list[str]:
+    """Rules this dialogue gives evidence for: they hold on it, and fail on one of a few
+    mutations of it (confirmations turned into refusals, the first call dropped, the calls
+    reversed, an identifier of the last call replaced by another)."""
+    task = next(t for t in domain.tasks if t["id"] == row["task_id"])
+    env = Environment(domain, task)
+    for message in row["messages"]:
+        for call in message.get("tool_calls") or []:
+            try:
+                args = json.loads(call["function"]["arguments"])
+            except json.JSONDecodeError:
+                args = {}
+            env.call_tool(call["function"]["name"], args, call["id"])
+    base = Trace.from_messages(row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta)
+    mutants = list(_mutants(base, domain))
+    out = []
+    for name, rule in sorted(domain.rules.RULES.items()):
+        if rule(base).passed and any(not rule(m).passed for m in mutants):
+            out.append(name)
+    return out
+
+
+def _mutants(trace: Trace, domain: Domain):
+    from eigendsl.support import Call, Message
+
+    def clone(calls=None, messages=None):
+        return Trace(trace.db, trace.initial, trace.gold, trace.params, calls if calls is not None else trace.calls,
+                     messages if messages is not None else trace.messages)
+
+    yield clone(messages=[Message(m.role, "no" if m.role == "user" and "yes" in m.content.lower() else m.content,
+                                  m.position) for m in trace.messages])
+    yield clone(calls=trace.calls[1:])
+    positions = [c.position for c in trace.calls]
+    yield clone(calls=[_with(c, position=p) for c, p in zip(reversed(trace.calls), positions)])
+    for call in reversed(trace.calls):
+        for key, value in call.args.items():
+            for table in domain.seed.values():
+                if isinstance(value, str) and value in table and len(table) > 1:
+                    other = next(k for k in table if k != value)
+                    changed = Call(call.tool, {**call.args, key: other}, call.result, call.error, call.position,
+                                   call.index, call.writes, call.tags, call.id)
+                    yield clone(calls=[changed if c is call else c for c in trace.calls])
+                    return
+
+
+def _with(call, position):
+    from eigendsl.support import Call
+
+    return Call(call.tool, call.args, call.result, call.error, position, call.index, call.writes, call.tags, call.id)
+
+
+# ---------------------------------------------------------------------------- the run
+
+
+class Synthesis:
+    def __init__(self, spec_dir: Path, out: Path, settings: SynthSettings,
+                 progress: Callable[[int, int], None] | None = None):
+        self.spec_dir, self.out, self.settings, self.progress = spec_dir, out, settings, progress
+        loaded, seed, resolved, templates, _, _ = analyze(spec_dir)
+        self.loaded, self.seed_db, self.resolved, self.templates = loaded, seed, resolved, templates
+        self.base = load_compiled(compile_domain(spec_dir).files, spec_dir)
+        self.held_out = {R.param_key(t["template"], t["params"]) for t in self.base.tasks if t["split"] == "held-out"}
+        self.facts = {
+            name: R.TemplateFacts(
+                name,
+                tuple(sorted({s.tool for s in info.template.gold if s.tool})),
+                any(s.tool and self.base.tools[s.tool].writes for s in info.template.gold),
+                len(info.template.gold),
+                tuple(p for p, v in info.template.params.items() if v.choices),
+            )
+            for name, info in templates.items() if info.template.sample
+        }
+        self.checks = {c.name: c for m in loaded.modules for c in m.declarations if type(c).__name__ == "Check"}
+        self._roles()
+
+    def _backend(self, spec: str) -> Any:
+        from eigendsl.runtime.backends import make_backend
+
+        return make_backend(spec)
+
+    def _role_prompt(self, role: str) -> str:
+        from eigendsl.codegen.artifacts import PROMPTS, ROLES
+
+        title, purpose, output = ROLES[role]
+        return self.base.files.get(f"prompts/roles/{role}.md") or f"{title}\n{purpose}\n{output}"
+
+    def _roles(self) -> None:
+        s = self.settings
+        if s.planner == "programmatic":
+            self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed)
+        else:
+            self.planner = R.LLMPlanner(self.facts, self._backend(s.planner), self._role_prompt("workflow_planner"), s.seed)
+        if s.user_intent == "programmatic":
+            self.intent: R.UserIntent = R.UserIntent(self.templates, self.seed_db, self.held_out, s.seed)
+        else:
+            self.intent = R.LLMUserIntent(self.templates, self.seed_db, self.held_out, self._backend(s.user_intent),
+                                          self._role_prompt("user_intent"), s.seed)
+        if s.prompt_engineer == "programmatic":
+            self.engineer: R.PromptEngineer = R.PromptEngineer(s.seed)
+        else:
+            self.engineer = R.LLMPromptEngineer(self._backend(s.prompt_engineer), self._role_prompt("prompt_engineer"), s.seed)
+
+    # ------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        self._check_settings()
+        _write_json(self.out / "split.json", {
+            "schema_version": SCHEMA_VERSION,
+            "held_out_tasks": sorted(t["id"] for t in self.base.tasks if t["split"] == "held-out"),
+            "held_out_params": sorted(self.held_out),
+            "rule": "held-out tasks come from `eigendsl compile`; their parameter sets are never used in synthesis",
+        })
+        previous: dict[str, Any] | None = None
+        reports = []
+        for generation in range(1, self.settings.generations + 1):
+            report = self.generation(generation, previous)
+            reports.append(report)
+            previous = report
+        accepted_total = sum(r["accepted"] for r in reports)
+        return {
+            "generations": [{k: r[k] for k in ("generation", "dialogues", "accepted", "rejected", "acceptance_rate",
+                                                "tool_coverage", "rule_coverage", "distinct_tool_sequences",
+                                                "distinct_user_ngrams", "near_duplicate_rate")} for r in reports],
+            "accepted_total": accepted_total,
+            "seconds": round(time.perf_counter() - start, 3),
+            "out_dir": str(self.out),
+        }
+
+    def _check_settings(self) -> None:
+        path = self.out / "settings.json"
+        identity = {"spec": self.base.name, **self.settings.identity()}
+        if path.is_file():
+            saved = json.loads(path.read_text())
+            if saved != identity:
+                diff = sorted(k for k in identity if saved.get(k) != identity[k])
+                raise EigenError(f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
+                                 "resume with the same settings or choose another --out")
+        else:
+            _write_json(path, identity)
+
+    def generation(self, k: int, previous: dict[str, Any] | None) -> dict[str, Any]:
+        gen_dir = self.out / f"gen-{k}"
+        report_path = gen_dir / "report.json"
+        if report_path.is_file():
+            report = json.loads(report_path.read_text())
+            self.engineer.pools = report["prompt_engineer"]["pools"]
+            self.engineer.dropped = report["prompt_engineer"]["dropped"]
+            if self.progress:
+                self.progress(report["dialogues"], report["dialogues"])
+            return report
+        if previous is not None:
+            self.engineer.pools = previous["prompt_engineer"]["pools"]
+            self.engineer.dropped = previous["prompt_engineer"]["dropped"]
+        plan = self.planner.plan(k, self.settings.per_generation, previous)
+        pools = self.engineer.propose(k)
+        tasks: list[SynthTask] = []
+        offset = 0
+        for item in plan:
+            tasks += self.intent.tasks(item, k, offset)
+            offset += item.count
+        _write_json(gen_dir / "plan.json", {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools})
+        infeasible = self._infeasible(gen_dir, tasks)
+        planned = [t for t in tasks if t.template not in infeasible]
+        planned += self._refill(plan, k, offset, self.settings.per_generation - len(planned))
+        extra_templates, checks = self._variants(planned)
+        _write_text(gen_dir / "checks.chk", "# Checks of synthesized tasks (generated).\n" + "\n".join(checks))
+        _write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
+        domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
+        by_id = {t["id"]: t for t in domain.tasks}
+        rows = self._play(domain, gen_dir, [by_id[t.id] for t in planned], pools, k)
+        kinds = {t.id: t for t in planned}
+        report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
+        _write_json(report_path, report)
+        return report
+
+    def _refill(self, plan: list[R.PlanItem], k: int, offset: int, missing: int) -> list[SynthTask]:
+        """Single-request tasks that take the place of dropped ones (infeasible compositions,
+        parameters that could not be sampled), so that a generation plays what was asked."""
+        singles = [i for i in plan if i.kind == "single"]
+        extra: list[SynthTask] = []
+        attempts = 0
+        while len(extra) < missing and singles and attempts < missing * 3:
+            item = singles[attempts % len(singles)]
+            attempts += 1
+            got = self.intent.tasks(R.PlanItem("single", item.templates, 1), k, offset)
+            offset += 1
+            extra += got
+        return extra
+
+    def _variants(self, tasks: list[SynthTask]) -> tuple[dict[str, Any], list[str]]:
+        templates: dict[str, Any] = {}
+        checks: list[str] = []
+        for task in tasks:
+            if task.template in templates or task.kind not in ("refuse", "compose"):
+                continue
+            if task.kind == "refuse":
+                (base,) = task.parts
+                entry, check = refusal_template(base, self.templates[base].template)
+            else:
+                a, b = task.parts
+                ta, tb = self.templates[a].template, self.templates[b].template
+                entry, check = composed_template(a, ta, self.checks[ta.check], b, tb, self.checks[tb.check])
+            templates[task.template] = entry
+            checks.append(check)
+        return templates, checks
+
+    def _compile(self, tasks_file: Path, checks_file: Path) -> Domain:
+        return load_compiled(compile_domain(self.spec_dir, extra=[tasks_file, checks_file]).files, self.spec_dir)
+
+    def _infeasible(self, gen_dir: Path, tasks: list[SynthTask]) -> set[str]:
+        """Synthesized templates whose gold plan fails (a tool error, a guard, an unsatisfiable
+        combined check): one task of each is played with the scripted agent first."""
+        first: dict[str, SynthTask] = {}
+        for task in tasks:
+            if task.kind in ("compose", "refuse") and task.template not in first:
+                first[task.template] = task
+        if not first:
+            return set()
+        templates, checks = self._variants(list(first.values()))
+        probe = gen_dir / "probe"
+        _write_text(probe / "tasks.yaml", task_file(templates, list(first.values())))
+        _write_text(probe / "checks.chk", "\n".join(checks))
+        domain = self._compile(probe / "tasks.yaml", probe / "checks.chk")
+        ids = {t.id for t in first.values()}
+        rows = run_episodes(domain, [t for t in domain.tasks if t["id"] in ids], ScriptedAgent(),
+                            ScriptedUser(domain.stop_marker))
+        return {row["template"] for row in rows if not row["verdict"]["passed"]}
+
+    def _play(self, domain: Domain, gen_dir: Path, tasks: list[dict[str, Any]], pools: dict[str, list[str]],
+              k: int) -> list[dict[str, Any]]:
+        size = self.settings.shard_size
+        shards = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        shard_dir = gen_dir / "shards"
+        shard_dir.mkdir(parents=True, exist_ok=True)
+        jobs = []
+        for index, shard in enumerate(shards):
+            if (shard_dir / f"shard-{index:04d}.jsonl").is_file():
+                continue
+            mistakes = [MISTAKES[(i // MISTAKE_EVERY) % len(MISTAKES)] if (index * size + i) % MISTAKE_EVERY == MISTAKE_EVERY - 1
+                        and _writes(domain, t) else None for i, t in enumerate(shard)]
+            jobs.append((index, shard, mistakes, pools, self.settings.seed, k))
+        self._prepare_workers(domain)
+        done = len(shards) - len(jobs)
+        if self.progress:
+            self.progress(done * size, len(tasks))
+
+        def finished(index: int, rows: list[dict[str, Any]]) -> None:
+            nonlocal done
+            write_jsonl(rows, shard_dir / f"shard-{index:04d}.jsonl")
+            done += 1
+            if self.progress:
+                self.progress(min(done * size, len(tasks)), len(tasks))
+
+        workers = self.settings.workers if self.settings.trajectory == "scripted" else 1
+        if workers > 1 and len(jobs) > 1:
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for (index, *_), rows in zip(jobs, pool.imap(_play_shard, jobs)):
+                    finished(index, rows)
+        else:
+            for job in jobs:
+                finished(job[0], _play_shard(job))
+        rows = []
+        for index in range(len(shards)):
+            path = shard_dir / f"shard-{index:04d}.jsonl"
+            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        return rows
+
+    def _prepare_workers(self, domain: Domain) -> None:
+        from eigendsl.runtime.backends import make_agent, make_user
+
+        _WORKER.clear()
+        _WORKER.update({"domain": domain, "trajectory": self.settings.trajectory})
+        if self.settings.trajectory != "scripted":
+            _WORKER["agent"] = make_agent(self.settings.trajectory)
+        if self.settings.judge == "programmatic":
+            _WORKER["judge"] = R.Judge(domain)
+        else:
+            _WORKER["judge"] = R.LLMJudge(domain, self._backend(self.settings.judge), self._role_prompt("judge"))
+
+    def _merge(self, gen_dir: Path, rows: list[dict[str, Any]], kinds: dict[str, SynthTask], k: int,
+               plan: list[R.PlanItem], infeasible: set[str], previous: dict[str, Any] | None) -> dict[str, Any]:
+        duplicates = NearDuplicates()
+        near = 0
+        for row in rows:
+            task = kinds[row["task_id"]]
+            row["kind"], row["parts"] = task.kind, list(task.parts) or [row["template"]]
+            if row["accepted"]:
+                duplicate = duplicates.check(row)
+                if duplicate:
+                    near += 1
+                    row["accepted"], row["reasons"] = False, [duplicate]
+        accepted = [r for r in rows if r["accepted"]]
+        rejected = [r for r in rows if not r["accepted"]]
+        decisions = self.engineer.review(rows)
+        write_jsonl([_public(r) for r in accepted], gen_dir / "accepted.jsonl")
+        write_jsonl([_public(r, reasons=True) for r in rejected], gen_dir / "rejected.jsonl")
+        by_template: dict[str, list[bool]] = {}
+        by_kind: dict[str, list[bool]] = {}
+        for row in rows:
+            key = "+".join(row["parts"]) if row["kind"] == "compose" else row["parts"][0]
+            by_template.setdefault(key, []).append(row["accepted"])
+            by_kind.setdefault(row["kind"], []).append(row["accepted"])
+        tools = sorted({c["function"]["name"] for r in accepted for m in r["messages"] for c in m.get("tool_calls") or []}
+                       & set(self.base.tools))
+        rules = sorted({name for r in accepted for name in r.get("rules_exercised", [])})
+        grams: set[tuple[str, ...]] = set()
+        for r in accepted:
+            grams |= ngrams(user_text(r))
+        reasons = Counter(reason.split(": ", 1)[-1][:120] if reason.startswith("quality") else reason.split(": ", 1)[0]
+                          for r in rejected for reason in r["reasons"][:1])
+        known_infeasible = {tuple(x) for x in (previous or {}).get("infeasible_compositions", [])}
+        for name in infeasible:
+            if "__and__" in name:
+                known_infeasible.add(tuple(name.split("__and__")))
+        rate = lambda v: round(sum(v) / len(v), 4) if v else 0.0  # noqa: E731
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "generation": k,
+            "plan": [i.to_dict() for i in plan],
+            "dialogues": len(rows),
+            "accepted": len(accepted),
+            "rejected": len(rejected),
+            "acceptance_rate": rate([r["accepted"] for r in rows]),
+            "acceptance_by_template": {key: rate(v) for key, v in sorted(by_template.items())},
+            "acceptance_by_kind": {key: rate(v) for key, v in sorted(by_kind.items())},
+            "tools_covered": tools,
+            "tool_coverage": round(len(tools) / len(self.base.tools), 4),
+            "rules_covered": rules,
+            "rule_coverage": round(len(rules) / max(len(self.base.rules.RULES), 1), 4),
+            "distinct_tool_sequences": len({tool_sequence(r) for r in accepted}),
+            "distinct_user_ngrams": len(grams),
+            "near_duplicate_rate": round(near / len(rows), 4) if rows else 0.0,
+            "rejection_reasons": dict(reasons.most_common(20)),
+            "infeasible_compositions": sorted(list(x) for x in known_infeasible),
+            "infeasible_this_generation": sorted(infeasible),
+            "prompt_engineer": {"pools": self.engineer.pools, "dropped": self.engineer.dropped, "decisions": decisions},
+        }
+
+
+def _writes(domain: Domain, task: dict[str, Any]) -> bool:
+    return any("tool" in s and domain.tools[s["tool"]].writes for s in task["gold"]) and task["user"].get("confirm", True)
+
+
+def _public(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
+    keys = ["schema_version", "task_id", "template", "family", "kind", "parts", "params", "generation", "messages",
+            "tools", "verdict", "mistake"]
+    out = {k: row.get(k) for k in keys}
+    if reasons:
+        out["reasons"] = row["reasons"]
+    return out
+
+
+def run_synthesis(spec_dir: Path | str, out: Path | str, settings: SynthSettings,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) synthesis; returns the summary."""
+    return Synthesis(Path(spec_dir), Path(out), settings, progress).run()

@@ -1,0 +1,93 @@
+"""Quality filters and diversity measures of synthesized dialogues.
+
+>>> ngrams("a b c d", 3)
+{('a', 'b', 'c'), ('b', 'c', 'd')}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+_WORD = re.compile(r"[\w#@.'-]+")
+NEAR_DUPLICATE = 0.9
+
+
+def ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
+    """Reasons to reject a dialogue that its verifiers accept."""
+    reasons = []
+    if row.get("end_reason") == "turn_limit":
+        reasons.append("quality: the conversation hit the turn limit")
+    seen_text = ""
+    calls: set[str] = set()
+    for message in row["messages"]:
+        role = message["role"]
+        if role in ("user", "tool"):
+            seen_text += " " + str(message.get("content") or "")
+        for call in message.get("tool_calls") or []:
+            name = call["function"]["name"]
+            arguments = call["function"]["arguments"]
+            key = name + arguments
+            if key in calls:
+                reasons.append(f"quality: {name} was called twice with the same arguments")
+            calls.add(key)
+            try:
+                args = json.loads(arguments)
+            except json.JSONDecodeError:
+                continue
+            for value in _strings(args):
+                if value in known_ids and value not in seen_text:
+                    reasons.append(f"quality: {name} uses the identifier {value!r}, which neither the user "
+                                   "nor a tool gave (invented)")
+    return reasons
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def user_text(row: dict[str, Any]) -> str:
+    return " ".join(str(m.get("content") or "") for m in row["messages"] if m["role"] == "user")
+
+
+def dialogue_signature(row: dict[str, Any]) -> set[tuple[str, ...]]:
+    text = " ".join(str(m.get("content") or "") + json.dumps(m.get("tool_calls") or "")
+                    for m in row["messages"] if m["role"] in ("user", "assistant"))
+    return ngrams(text, 3)
+
+
+def tool_sequence(row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(c["function"]["name"] for m in row["messages"] for c in m.get("tool_calls") or [])
+
+
+class NearDuplicates:
+    """Flags a dialogue whose word 3-grams overlap an earlier one's by Jaccard >= 0.9.
+
+    Candidates are bucketed by tool-call sequence, so only dialogues doing the same calls are
+    compared."""
+
+    def __init__(self, threshold: float = NEAR_DUPLICATE):
+        self.threshold = threshold
+        self.buckets: dict[tuple[str, ...], list[tuple[str, set[tuple[str, ...]]]]] = {}
+
+    def check(self, row: dict[str, Any]) -> str | None:
+        signature = dialogue_signature(row)
+        bucket = self.buckets.setdefault(tool_sequence(row), [])
+        for task_id, other in bucket[-300:]:
+            union = len(signature | other)
+            if union and len(signature & other) / union >= self.threshold:
+                return f"quality: near-duplicate of the dialogue of task {task_id}"
+        bucket.append((row["task_id"], signature))
+        return None

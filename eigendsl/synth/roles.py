@@ -1,0 +1,406 @@
+"""The five roles of self-evolving synthesis, each with a programmatic implementation (the
+default: deterministic for a seed, no model) and an LLM-backed one (any backend, driven by the
+role prompts that ``eigendsl compile`` writes to ``prompts/roles/``).
+
+The trajectory agent is a runtime agent (scripted or any backend, see
+:mod:`eigendsl.runtime.backends`); the other four live here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from eigendsl.synth.quality import quality_reasons
+from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask
+from eigendsl.tasks import JINJA, TemplateInfo, sample_params, template_rng
+
+KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose")
+
+
+@dataclass
+class PlanItem:
+    kind: str
+    templates: tuple[str, ...]
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "templates": list(self.templates), "count": self.count}
+
+
+@dataclass
+class TemplateFacts:
+    """What the planner knows of a template without playing it."""
+
+    name: str
+    tools: tuple[str, ...]
+    writes: bool
+    steps: int
+    choice_params: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------- workflow planner
+
+
+class WorkflowPlanner:
+    """Decides what a generation synthesizes, from the previous generation's report.
+
+    Generation 1 starts with the simpler half of the templates (fewest gold steps) as single
+    requests. Later generations add the templates that use tools or exercise rules not covered
+    yet, give more room to templates whose dialogues were often rejected, and add hard cases and
+    compositions of two templates whose gold plans compose (compositions found infeasible are
+    not planned again).
+    """
+
+    def __init__(self, facts: dict[str, TemplateFacts], seed: int = 0):
+        self.facts = facts
+        self.seed = seed
+
+    def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
+        rng = random.Random(f"plan:{self.seed}:{generation}")
+        names = sorted(self.facts, key=lambda n: (self.facts[n].steps, n))
+        if previous is None:
+            active = names[: max(1, (len(names) + 1) // 2)]
+            return _spread(total, [PlanItem("single", (n,), 0) for n in active])
+        covered = set(previous.get("tools_covered", []))
+        acceptance = previous.get("acceptance_by_template", {})
+        infeasible = {tuple(p) for p in previous.get("infeasible_compositions", [])}
+        weights: dict[str, float] = {}
+        for name in names:
+            facts = self.facts[name]
+            weight = 1.0
+            if any(t not in covered for t in facts.tools):
+                weight += 2.0  # brings a tool not covered yet
+            rate = acceptance.get(name)
+            if rate is None:
+                weight += 1.0  # never tried
+            elif rate < 0.8:
+                weight += 1.0  # often rejected: more attempts to learn from
+            weights[name] = weight
+        hard_share = min(0.15 * generation, 0.4)
+        compose_share = min(0.1 * generation, 0.3)
+        items = [PlanItem("single", (n,), 0) for n in names]
+        singles = _spread(round(total * (1 - hard_share - compose_share)), items, weights)
+        hard: list[PlanItem] = []
+        for name in names:
+            facts = self.facts[name]
+            kinds = ["late", "forbidden"]
+            if facts.writes:
+                kinds.append("refuse")
+            if facts.writes and facts.choice_params:
+                kinds.append("mind")
+            hard += [PlanItem(k, (name,), 0) for k in kinds]
+        hard = _spread(round(total * hard_share), sorted(hard, key=lambda i: rng.random()))
+        # Compositions that worked before, plus a few new pairs to explore.
+        worked = sorted(tuple(key.split("+")) for key, rate in acceptance.items() if "+" in key and rate > 0)
+        fresh = [(a, b) for a in names for b in names
+                 if a != b and (a, b) not in infeasible and (a, b) not in worked]
+        rng.shuffle(fresh)
+        pairs = worked + fresh[: max(1, len(names) // 2)]
+        composed = _spread(total - sum(i.count for i in singles + hard),
+                           [PlanItem("compose", p, 0) for p in pairs])
+        return [i for i in singles + hard + composed if i.count > 0]
+
+
+def _spread(total: int, items: list[PlanItem], weights: dict[str, float] | None = None) -> list[PlanItem]:
+    """Share ``total`` among ``items`` in proportion to the weights of their first template."""
+    if not items or total <= 0:
+        return []
+    w = [(weights or {}).get(i.templates[0], 1.0) for i in items]
+    exact = [total * x / sum(w) for x in w]
+    counts = [int(e) for e in exact]
+    order = sorted(range(len(items)), key=lambda i: exact[i] - counts[i], reverse=True)
+    for i in order[: total - sum(counts)]:
+        counts[i] += 1
+    return [PlanItem(i.kind, i.templates, c) for i, c in zip(items, counts)]
+
+
+# ---------------------------------------------------------------------------- user intent
+
+
+class UserIntent:
+    """Samples task parameters from the database and writes the user's scenario, hard cases
+    included. Parameter sets of held-out tasks are never used for training dialogues."""
+
+    def __init__(self, templates: dict[str, TemplateInfo], seed: dict[str, Any], held_out: set[str], rng_seed: int = 0):
+        self.templates, self.db, self.held_out, self.seed = templates, seed, held_out, rng_seed
+
+    def sample(self, name: str, rng: random.Random) -> dict[str, Any] | None:
+        info = self.templates[name]
+        for _ in range(20):
+            params = sample_params(info, self.db, rng)
+            if params is None:
+                return None
+            if param_key(name, params) not in self.held_out:
+                return params
+        return None
+
+    def tasks(self, item: PlanItem, generation: int, start: int) -> list[SynthTask]:
+        out = []
+        for i in range(item.count):
+            rng = template_rng(self.seed * 7919 + generation, f"{item.kind}:{':'.join(item.templates)}:{start + i}")
+            task = self.task(item, rng, f"g{generation}-{start + i:05d}")
+            if task is not None:
+                out.append(task)
+        return out
+
+    def task(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
+        if item.kind == "compose":
+            return self._compose(item, rng, task_id)
+        name = item.templates[0]
+        params = self.sample(name, rng)
+        if params is None:
+            return None
+        info = self.templates[name]
+        scenario = info.template.user
+        if item.kind == "single":
+            return SynthTask(task_id, name, params)
+        if item.kind == "refuse":
+            return SynthTask(task_id, f"{name}__refuse", params, "refuse", (name,))
+        if item.kind == "late":
+            needed = [k for k in scenario.known if k not in scenario.reveal_late]
+            if not needed:
+                return SynthTask(task_id, name, params)
+            return SynthTask(task_id, name, params, "late", (name,), {"reveal_late": [rng.choice(needed)]})
+        if item.kind == "forbidden":
+            return SynthTask(task_id, name, params, "forbidden", (name,),
+                             {"forbidden_request": rng.choice(FORBIDDEN_REQUESTS)})
+        # mind: the user first asks with another value of a parameter that has choices
+        choices = [p for p in info.template.params if info.template.params[p].choices and len(info.template.params[p].choices or []) > 1]
+        if not choices:
+            return SynthTask(task_id, name, params)
+        param = rng.choice(choices)
+        first = rng.choice([c for c in info.template.params[param].choices or [] if c != params[param]])
+        reason = re.sub(r"\{\{\s*" + param + r"\s*\}\}", str(first).replace("\\", "\\\\"), scenario.reason)
+        return SynthTask(task_id, name, params, "mind", (name,), {"reason": reason, "change_mind": f"{param}={first}"})
+
+    def _compose(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
+        a, b = item.templates
+        pa = self.sample(a, rng)
+        if pa is None:
+            return None
+        known_a = _known(self.templates[a], pa)
+        identity = _identity_keys(self.templates[a]) & _identity_keys(self.templates[b])
+        for _ in range(40):
+            pb = self.sample(b, rng)
+            if pb is None:
+                return None
+            known_b = _known(self.templates[b], pb)
+            shared = set(known_a) & set(known_b)
+            # One person, two different requests: identity facts agree, everything else differs.
+            if identity and all((known_a[k] == known_b[k]) == (k in identity) for k in shared):
+                params = {f"a_{k}": v for k, v in pa.items()} | {f"b_{k}": v for k, v in pb.items()}
+                return SynthTask(task_id, f"{a}__and__{b}", params, "compose", (a, b))
+        return None
+
+
+def _identity_keys(info: TemplateInfo) -> set[str]:
+    """Known facts the first call of the gold plan uses: how the user is identified."""
+    first = next((s for s in info.template.gold if s.tool), None)
+    if first is None:
+        return set()
+    used = " ".join(str(v) for v in first.args.values())
+    return {k for k, v in info.template.user.known.items() if v.strip() and v.strip() in used}
+
+
+def _known(info: TemplateInfo, params: dict[str, Any]) -> dict[str, str]:
+    return {k: JINJA.from_string(v).render(params) for k, v in info.template.user.known.items()}
+
+
+def param_key(template: str, params: dict[str, Any]) -> str:
+    return template + ":" + json.dumps(params, sort_keys=True, default=str)
+
+
+# ---------------------------------------------------------------------------- prompt engineer
+
+
+PARAPHRASES: dict[str, list[str]] = {
+    "user_opening": ["Hi! {reason}", "Hello there. {reason}", "Good morning. {reason}", "Hey, quick one: {reason}",
+                     "Hi, I hope you can help. {reason}", "{reason} Thanks in advance."],
+    "ask_info": ["Happy to help! May I have your {what}?", "First, I need to verify your account. What is your {what}?",
+                 "Could you tell me your {what}, please?", "Let me look into it. Please share your {what}."],
+    "propose": ["To confirm, I will {action}. Is that okay? (yes/no)",
+                "Before I go ahead: I'm going to {action}. Please confirm (yes/no).",
+                "Just to be sure, you want me to {action}? (yes/no)"],
+    "user_yes": ["yes, go ahead", "Yes please.", "Yes, that's correct.", "yes, do it"],
+    "user_no": ["No, leave it as it is.", "no thanks, I changed my mind about that."],
+    "user_done": ["That's all, thank you.", "Great, thanks a lot!", "Perfect, that's everything."],
+}
+
+
+@dataclass
+class PromptEngineer:
+    """Evolves the utterance pools of the scripted user and agent. Each generation tries a few
+    new variants; after judging, a variant is kept when the dialogues that used it were accepted
+    at least as often as the others (and it adds new wording, which raises diversity), and
+    dropped otherwise."""
+
+    seed: int = 0
+    pools: dict[str, list[str]] = field(default_factory=dict)
+    trying: dict[str, list[str]] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
+
+    def propose(self, generation: int, per_pool: int = 2) -> dict[str, list[str]]:
+        rng = random.Random(f"pe:{self.seed}:{generation}")
+        self.trying = {}
+        for pool, candidates in PARAPHRASES.items():
+            fresh = [c for c in candidates if c not in self.pools.get(pool, []) and c not in self.dropped]
+            rng.shuffle(fresh)
+            if fresh and generation > 1:
+                self.trying[pool] = fresh[:per_pool]
+        return self.current()
+
+    def current(self) -> dict[str, list[str]]:
+        pools = {k: list(v) for k, v in self.pools.items()}
+        for pool, variants in self.trying.items():
+            pools.setdefault(pool, []).extend(variants)
+        return pools
+
+    def review(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
+        """Keep or drop the variants tried in this generation, from the judged dialogues."""
+        decisions = {}
+        for pool, variants in self.trying.items():
+            for variant in variants:
+                probe = variant.split("{")[0].strip() or variant.split("}")[-1].strip()
+                used = [r for r in rows if any(probe and probe in (m.get("content") or "") for m in r["messages"])]
+                others = [r for r in rows if r not in used]
+                rate = _acceptance(used)
+                base = _acceptance(others)
+                keep = bool(used) and rate >= base - 0.05
+                decisions[variant] = {"pool": pool, "used": len(used), "acceptance": rate, "kept": keep}
+                if keep:
+                    self.pools.setdefault(pool, []).append(variant)
+                else:
+                    self.dropped.append(variant)
+        self.trying = {}
+        return decisions
+
+
+def _acceptance(rows: list[dict[str, Any]]) -> float:
+    return round(sum(r["accepted"] for r in rows) / len(rows), 4) if rows else 0.0
+
+
+# ---------------------------------------------------------------------------- judge
+
+
+class Judge:
+    """The compiled check and every policy rule (already in the row's verdict), plus quality
+    filters: invented identifiers, repeated calls, the turn limit."""
+
+    def __init__(self, domain: Any):
+        self.domain = domain
+        self.ids = {str(k) for table in domain.seed.values() for k in table}
+
+    def judge(self, row: dict[str, Any]) -> list[str]:
+        reasons = [f"{f['path']}:{f['line']}:{f['col']}: {f['reason']}" for f in row["verdict"]["failures"]]
+        reasons += quality_reasons(row, self.ids)
+        return reasons
+
+
+class LLMJudge(Judge):
+    """The programmatic judge, then a model's opinion on what verifiers cannot see."""
+
+    def __init__(self, domain: Any, backend: Any, prompt: str):
+        super().__init__(domain)
+        self.backend, self.prompt = backend, prompt
+
+    def judge(self, row: dict[str, Any]) -> list[str]:
+        reasons = super().judge(row)
+        if reasons:
+            return reasons
+        dialogue = "\n".join(f"{m['role']}: {m.get('content') or ''}" for m in row["messages"][1:] if m["role"] in ("user", "assistant"))
+        answer = ask_json(self.backend, self.prompt, f"Dialogue:\n{dialogue}")
+        if isinstance(answer, dict) and answer.get("passed") is False:
+            return [f"judge model: {r}" for r in answer.get("reasons", ["rejected"])][:3]
+        return []
+
+
+# ---------------------------------------------------------------------------- LLM-backed roles
+
+
+def ask_json(backend: Any, system: str, user: str) -> Any:
+    """Ask a backend for a JSON object; None when the answer is not JSON."""
+    turn = backend.generate([[{"role": "system", "content": system}, {"role": "user", "content": user}]], None)[0]
+    text = turn.content or turn.raw or ""
+    match = re.search(r"\{.*\}", text, re.DOTALL)
+    if not match:
+        return None
+    try:
+        return json.loads(match.group(0))
+    except json.JSONDecodeError:
+        return None
+
+
+class LLMPlanner(WorkflowPlanner):
+    """A model proposes the plan; invalid or unknown entries fall back to the programmatic one."""
+
+    def __init__(self, facts: dict[str, TemplateFacts], backend: Any, prompt: str, seed: int = 0):
+        super().__init__(facts, seed)
+        self.backend, self.prompt = backend, prompt
+        self.fallbacks = 0
+
+    def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
+        report = json.dumps({k: v for k, v in (previous or {}).items() if k != "prompt_engineer"})[:4000]
+        answer = ask_json(self.backend, self.prompt, f"Generation {generation}; {total} dialogues.\nPrevious report: {report}")
+        items = []
+        for entry in (answer or {}).get("plan", []) if isinstance(answer, dict) else []:
+            names = tuple(entry.get("templates", ()))
+            kind = entry.get("kind") or ("compose" if len(names) == 2 else "single")
+            count = entry.get("count")
+            if kind in KINDS and names and all(n in self.facts for n in names) and isinstance(count, int) and count > 0:
+                if (kind == "compose") == (len(names) == 2):
+                    items.append(PlanItem(kind, names, count))
+        if not items:
+            self.fallbacks += 1
+            return super().plan(generation, total, previous)
+        scale = total / sum(i.count for i in items)
+        return [i for i in _spread(total, items, {i.templates[0]: i.count * scale for i in items}) if i.count > 0]
+
+
+class LLMUserIntent(UserIntent):
+    """Parameters are sampled from the database as before; a model rewrites the reason for the
+    call (it must keep every identifier, or the programmatic text is kept)."""
+
+    def __init__(self, templates: dict[str, TemplateInfo], seed: dict[str, Any], held_out: set[str],
+                 backend: Any, prompt: str, rng_seed: int = 0):
+        super().__init__(templates, seed, held_out, rng_seed)
+        self.backend, self.prompt = backend, prompt
+
+    def task(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
+        task = super().task(item, rng, task_id)
+        if task is None or item.kind == "compose":
+            return task
+        info = self.templates[item.templates[0]]
+        reason = JINJA.from_string(task.user.get("reason") or info.template.user.reason).render(task.params)
+        answer = ask_json(self.backend, self.prompt, f"Task: {info.name}. Parameters: {json.dumps(task.params)}. "
+                                                     f"Current reason: {reason}")
+        if isinstance(answer, dict) and isinstance(answer.get("reason"), str):
+            text = answer["reason"]
+            if all(str(v) in text for v in task.params.values() if str(v) in reason) and "{" not in text:
+                task.user = {**task.user, "reason": text}
+        return task
+
+
+class LLMPromptEngineer(PromptEngineer):
+    """A model proposes the new variants; each must keep its pool's placeholders."""
+
+    def __init__(self, backend: Any, prompt: str, seed: int = 0):
+        super().__init__(seed)
+        self.backend, self.prompt = backend, prompt
+
+    def propose(self, generation: int, per_pool: int = 2) -> dict[str, list[str]]:
+        super().propose(generation, per_pool)
+        if generation <= 1:
+            return self.current()
+        for pool, examples in PARAPHRASES.items():
+            answer = ask_json(self.backend, self.prompt, f"Pool: {pool}. Examples: {json.dumps(examples[:3])}")
+            variants = answer.get("variants", []) if isinstance(answer, dict) else []
+            markers = re.findall(r"\{\w+\}", examples[0]) + (["(yes/no)"] if pool == "propose" else []) + (["yes"] if pool == "user_yes" else [])
+            good = [v for v in variants if isinstance(v, str) and all(m in v.lower() if m == "yes" else m in v for m in markers)
+                    and set(re.findall(r"\{[^}]*\}", v)) <= set(re.findall(r"\{\w+\}", examples[0]))]
+            if good:
+                self.trying[pool] = good[:per_pool]
+        return self.current()
