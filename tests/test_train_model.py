@@ -227,6 +227,31 @@ def test_arguments_as_string_or_dict_render_the_same():
     assert text == render_chat(ROWS[0]["messages"], tools=TOOLS)
 
 
+def test_normalize_messages():
+    messages = normalize_messages(
+        [
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}],
+            },
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {"function": {"name": "f", "arguments": "not json"}},
+                    {"function": {"name": "g", "arguments": None}},
+                ],
+            },
+            {"role": "tool", "content": [1, 2], "tool_call_id": "call_0", "name": None},
+        ]
+    )
+    assert messages[0] == {"role": "user", "content": "ab"}
+    assert messages[1]["content"] == ""
+    assert [c["function"]["arguments"] for c in messages[1]["tool_calls"]] == ["not json", "{}"]
+    assert [c["id"] for c in messages[1]["tool_calls"]] == ["call_0", "call_1"]
+    assert messages[2] == {"role": "tool", "content": "[1, 2]", "tool_call_id": "call_0"}
+
+
 def test_template_is_prefix_preserving():
     """Token-in, token-out: earlier turns render the same whatever follows them."""
     messages = ROWS[0]["messages"]

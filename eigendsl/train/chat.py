@@ -107,10 +107,10 @@ CHAT_TEMPLATE = """\
 def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Return OpenAI-format messages in the form the chat template and `datasets` both accept.
 
-    Contents become strings (``None`` → ``""``; a tool's non-string result → its JSON), and
-    tool-call arguments become canonical JSON strings, whether they came as dicts or as JSON text.
-    Text that is not valid JSON is kept as it is, so a malformed call from a model is rendered as
-    it was written.
+    Contents become strings (``None`` → ``""``; text parts are joined; a tool's non-string
+    result → its JSON), and tool-call arguments become canonical JSON strings, whether they came
+    as dicts or as JSON text. Text that is not valid JSON is kept as it is, so a malformed call
+    from a model is rendered as it was written.
     """
     out: list[dict[str, Any]] = []
     for message in messages:
@@ -118,6 +118,8 @@ def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         content = message.get("content")
         if content is None:
             content = ""
+        elif _is_text_parts(content):
+            content = "".join(part["text"] for part in content)
         elif not isinstance(content, str):
             content = json.dumps(content, ensure_ascii=False)
         new: dict[str, Any] = {"role": role, "content": content}
@@ -131,6 +133,15 @@ def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     new[key] = message[key]
         out.append(new)
     return out
+
+
+def _is_text_parts(content: Any) -> bool:
+    """OpenAI's list-of-parts content, text only: ``[{"type": "text", "text": ...}, ...]``."""
+    return (
+        isinstance(content, list)
+        and bool(content)
+        and all(isinstance(p, dict) and p.get("type") == "text" for p in content)
+    )
 
 
 def _normalize_call(call: dict[str, Any], index: int) -> dict[str, Any]:
