@@ -42,8 +42,10 @@ def main() -> None:
 @click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Output folder (default: generated/<domain>/).")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 and name the files that would change.")
+@click.option("--strict", is_flag=True, help="Lint findings are errors: exit 1 when there is any.")
+@click.option("--no-lint", is_flag=True, help="Skip the lint analyses (see `eigendsl lint`).")
 @user_errors
-def compile_cmd(spec_dir: Path, out_dir: Path | None, check: bool) -> None:
+def compile_cmd(spec_dir: Path, out_dir: Path | None, check: bool, strict: bool = False, no_lint: bool = False) -> None:
     """Validate SPEC_DIR and generate prompts, tool schemas, verifiers, tasks and the manifest."""
     from eigendsl.compiler import compile_domain, write_output
 
@@ -60,9 +62,29 @@ def compile_cmd(spec_dir: Path, out_dir: Path | None, check: bool) -> None:
             click.echo(f"run: eigendsl compile {spec_dir} -o {out}", err=True)
             sys.exit(1)
         click.echo(f"{out} is up to date ({len(compiled.files)} files)")
-        return
-    click.echo(f"compiled {compiled.name}: {len(compiled.files)} files in {out}"
-               f" ({len(changed)} changed, {len(compiled.tasks)} tasks)")
+    else:
+        click.echo(f"compiled {compiled.name}: {len(compiled.files)} files in {out}"
+                   f" ({len(changed)} changed, {len(compiled.tasks)} tasks)")
+    if not no_lint:
+        from eigendsl.lint import lint_compiled
+
+        lint_compiled(spec_dir, out, strict, lambda line: click.echo(line, err=True))
+
+
+@main.command("lint")
+@click.argument("spec_dir", type=click.Path(path_type=Path))
+@click.option("--samples", type=int, default=3, show_default=True, help="Parameter sets sampled per template.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line.")
+@user_errors
+def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
+    """Prove every task of SPEC_DIR solvable and every check strong; exit 1 on errors."""
+    from eigendsl.lint import lint
+    from eigendsl.lint.report import json_line, text_lines
+
+    report = lint(spec_dir, samples)
+    click.echo(json_line(report) if as_json else "\n".join(text_lines(report)))
+    if report.errors:
+        sys.exit(1)
 
 
 @main.command("schema")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
 
@@ -81,4 +81,21 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
     return LintReport(domain.name, len(tasks), ctx.unsolvable, ctx.scores, findings)
 
 
-__all__ = ["lint", "LintReport", "Finding", "DEFAULT_SAMPLES"]
+def lint_compiled(spec_dir: Path | str, out: Path | str, strict: bool, echo: Callable[[str], None]) -> None:
+    """The lint step of ``eigendsl compile``: findings (notes aside) as warnings, or with
+    ``strict`` as errors (raised together as one :class:`EigenError`)."""
+    from eigendsl.errors import EigenError
+    from eigendsl.lint.report import summary
+    from eigendsl.runtime.domain import load_domain
+
+    report = lint(spec_dir, domain=load_domain(out))
+    shown = [f for f in report.findings if f.severity != "info"]
+    if strict and shown:
+        raise EigenError([f.diagnostic("error") for f in shown])
+    for finding in shown:
+        echo(str(finding.diagnostic("warning")))
+    if shown:
+        echo(f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the check strengths")
+
+
+__all__ = ["lint", "lint_compiled", "LintReport", "Finding", "DEFAULT_SAMPLES"]

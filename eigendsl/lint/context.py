@@ -18,7 +18,7 @@ from eigendsl.loader import LoadedSpec
 from eigendsl.runtime.domain import Domain
 from eigendsl.tasks import TemplateInfo, render_task, sample_params, template_rng
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")  # info: a property worth knowing, not a defect
 
 
 @dataclass(frozen=True)
@@ -27,11 +27,12 @@ class Finding:
 
     span: Span
     message: str
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "info"
     kind: str  # unsolvable, policy_violation, weak_check, unused_tool, ...
 
     def __str__(self) -> str:
-        return str(self.diagnostic())
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{self.span}: {prefix}{self.message}"
 
     def diagnostic(self, severity: str | None = None) -> Diagnostic:
         return Diagnostic(self.span, self.message, severity or self.severity)

@@ -1,0 +1,33 @@
+"""How lint results are shown: one ``path:line:col: sentence`` line per finding, a table of
+check strengths, a summary line; or one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from eigendsl.lint import LintReport
+
+
+def text_lines(report: LintReport) -> list[str]:
+    lines = [str(f) for f in report.findings]
+    if report.scores:
+        lines.append("check strength (mutations caught / counted):")
+        width = max(len(name) for name in report.scores)
+        for name in sorted(report.scores, key=lambda n: (report.strength(n), n)):
+            caught, counted = report.scores[name]
+            lines.append(f"  {name:<{width}}  {report.strength(name):.2f}  {caught}/{counted}")
+    lines.append(summary(report))
+    return lines
+
+
+def summary(report: LintReport) -> str:
+    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
+    return (f"{report.domain}: {report.tasks} tasks linted, {len(report.unsolvable)} unsolvable; "
+            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+
+
+def json_line(report: LintReport) -> str:
+    return json.dumps(report.to_dict(), ensure_ascii=False)
