@@ -1,0 +1,394 @@
+"""Verdicts of generated verifiers on traces built from OpenAI-format messages.
+
+The mini fixture's check ``cancelled``, its rules and its guard, then the ``features`` golden
+spec's checks for quantifiers, text matching and collections.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eigendsl.support import Trace
+from tests.conftest import FIXTURES, Verifiers, compile_to
+
+_ids = itertools.count(1)
+
+
+def tool_call(name: str, args: dict[str, Any], result: Any = "ok", error: str | None = None) -> list[dict[str, Any]]:
+    """An assistant message calling ``name`` and the tool's answer."""
+    call_id = f"call_{next(_ids)}"
+    return [
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]},
+        {"role": "tool", "tool_call_id": call_id,
+         "content": json.dumps({"error": error}) if error else json.dumps(result)},
+    ]
+
+
+def user(text: str) -> dict[str, Any]:
+    return {"role": "user", "content": text}
+
+
+def agent(text: str) -> dict[str, Any]:
+    return {"role": "assistant", "content": text}
+
+
+class Domain:
+    """A compiled domain: its verifiers, seed database and tool metadata."""
+
+    def __init__(self, verifiers: Verifiers):
+        self.v = verifiers
+        self.seed = json.loads((verifiers.out / "db.json").read_text())["tables"]
+        self.meta = json.loads((verifiers.out / "tools.json").read_text())["meta"]
+
+    def db(self) -> dict[str, Any]:
+        return copy.deepcopy(self.seed)
+
+    def trace(self, messages: list[dict[str, Any]], db: dict[str, Any] | None = None,
+              gold: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Trace:
+        final = db if db is not None else self.db()
+        return Trace.from_messages(messages, db=final, initial=self.db(),
+                                   gold=gold if gold is not None else final, params=params or {},
+                                   tools=self.meta)
+
+
+@pytest.fixture(scope="module")
+def mini(mini_verifiers: Verifiers) -> Domain:
+    return Domain(mini_verifiers)
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory: pytest.TempPathFactory) -> Domain:
+    spec = FIXTURES / "golden" / "features" / "spec"
+    return Domain(compile_to(spec, tmp_path_factory.mktemp("features_out")))
+
+
+# ---------------------------------------------------------------------------- mini: cancelled
+
+PARAMS = {"order_id": "#1", "reason": "no longer needed", "email": "ann@example.com"}
+
+
+def cancelled_db(mini: Domain) -> dict[str, Any]:
+    db = mini.db()
+    db["orders"]["#1"]["status"] = "cancelled"
+    return db
+
+
+def good_dialogue(reason: str = "no longer needed", confirm_first: bool = True) -> list[dict[str, Any]]:
+    confirm = [agent("Order #1 is pending. Shall I cancel it?"), user("Yes, please.")]
+    return [
+        user("Hi, I want to cancel order #1, I no longer need it. My email is ann@example.com."),
+        *tool_call("find_user", {"email": "ann@example.com"}, "u1"),
+        *tool_call("get_order", {"order_id": "#1"}, {"order_id": "#1", "status": "pending"}),
+        *(confirm if confirm_first else []),
+        *tool_call("cancel_order", {"order_id": "#1", "reason": reason}, {"status": "cancelled"}),
+        *([] if confirm_first else confirm),
+        agent("Done: your order #1 is now CANCELLED."),
+    ]
+
+
+def test_passing_trace(mini: Domain) -> None:
+    db = cancelled_db(mini)
+    trace = mini.trace(good_dialogue(), db=db, gold=cancelled_db(mini), params=PARAMS)
+    verdict = mini.v.check("cancelled").verify(trace)
+    assert (verdict.name, verdict.passed, verdict.score, verdict.failures) == ("cancelled", True, 1.0, [])
+    policy = mini.v.rules.verify(trace)
+    assert (policy.name, policy.passed, policy.score) == ("policy", True, 1.0)
+
+
+def test_wrong_argument_names_the_values_and_the_dsl_position(mini: Domain) -> None:
+    trace = mini.trace(good_dialogue(reason="ordered by mistake"), db=cancelled_db(mini),
+                       gold=cancelled_db(mini), params=PARAMS)
+    verdict = mini.v.check("cancelled").verify(trace)
+    assert not verdict.passed
+    assert verdict.score == round(5.5 / 6.5, 6)
+    (failure,) = verdict.failures
+    assert failure.statement == "require called cancel_order(order_id=order_id, reason=reason)"
+    assert failure.reason == (
+        "cancel_order(order_id='#1', reason='no longer needed') was never called successfully; "
+        "calls were: cancel_order(order_id='#1', reason='ordered by mistake')"
+    )
+    assert (failure.path, failure.line, failure.col) == ("mini/checks/main.chk", 13, 5)
+    assert str(failure).startswith("mini/checks/main.chk:13:5: cancel_order(order_id='#1'")
+    assert failure.to_dict()["line"] == 13
+
+
+def test_a_failed_call_does_not_count(mini: Domain) -> None:
+    dialogue = good_dialogue()
+    cancel_result = next(i for i, m in enumerate(dialogue) if m["role"] == "tool" and "cancelled" in m["content"])
+    dialogue[cancel_result]["content"] = json.dumps({"error": "order is not pending"})
+    trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
+    assert trace.calls[-1].error == "order is not pending"
+    failures = mini.v.check("cancelled").verify(trace).failures
+    assert [f.line for f in failures] == [13]
+    assert failures[0].reason.endswith("calls were: cancel_order(order_id='#1', reason='no longer needed') "
+                                       "failed: order is not pending")
+
+
+def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
+    # The agent said it cancelled, but never did: the final db still has the order pending.
+    dialogue = [m for m in good_dialogue() if "cancel_order" not in json.dumps(m)]
+    trace = mini.trace(dialogue, db=mini.db(), gold=cancelled_db(mini), params=PARAMS)
+    verdict = mini.v.check("cancelled").verify(trace)
+    reasons = {f.line: f.reason for f in verdict.failures}
+    assert reasons[12] == "db == gold does not hold: ['orders']['#1']['status'] is 'pending', expected 'cancelled'"
+    assert reasons[14] == "db.orders[order_id].status == 'cancelled' does not hold: 'pending' is not 'cancelled'"
+    assert reasons[13].startswith("cancel_order(order_id='#1', reason='no longer needed') was never called "
+                                  "(calls made: find_user, get_order)")
+    assert verdict.failures[0].values == {} or "left" in verdict.failures[0].values
+
+
+def test_unchanged(mini: Domain) -> None:
+    db = cancelled_db(mini)
+    db["users"]["u2"]["email"] = "bob@evil.example"
+    trace = mini.trace(good_dialogue(), db=db, gold=db, params=PARAMS)
+    (failure,) = mini.v.check("cancelled").verify(trace).failures
+    assert failure.statement == "unchanged db.users"
+    assert failure.reason == "db.users changed: ['u2']['email'] is 'bob@evil.example', expected 'bob@example.com'"
+    assert (failure.line, failure.col) == (16, 5)
+
+
+def test_score_weights(mini: Domain) -> None:
+    # The soft `score 0.5` term is missed: still passed, score 6 / 6.5.
+    dialogue = [m for m in good_dialogue() if "get_order" not in json.dumps(m)]
+    trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
+    verdict = mini.v.check("cancelled").verify(trace)
+    assert verdict.passed
+    assert verdict.score == round(6 / 6.5, 6)
+    (failure,) = verdict.failures
+    assert failure.statement == "score 0.5: called get_order(order_id=order_id)"
+    assert failure.reason == "get_order(order_id='#1') was never called (calls made: cancel_order, find_user)"
+
+
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [("Your order is cancelled.", True), ("CANCELLED!", True), ("it is can,celled now", True),
+     ("I cancel it", False), ("cancel-led", False)],
+)
+def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, passes: bool) -> None:
+    dialogue = good_dialogue()[:-1] + [agent(text)]
+    trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
+    verdict = mini.v.check("cancelled").verify(trace)
+    assert verdict.passed is passes
+    if not passes:
+        assert [f.reason for f in verdict.failures] == ["the agent never said 'cancelled'"]
+
+
+def test_said_reads_only_the_agent(mini: Domain) -> None:
+    dialogue = good_dialogue()[:-1] + [user("so it is cancelled?"), agent("Bye.")]
+    trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
+    assert not mini.v.check("cancelled").verify(trace).passed
+
+
+# ---------------------------------------------------------------------------- mini: rules, guard
+
+
+def rule(mini: Domain, name: str, messages: list[dict[str, Any]]):
+    return mini.v.rules.RULES[name](mini.trace(messages))
+
+
+def test_before_identify_first(mini: Domain) -> None:
+    lookup = tool_call("find_user", {"email": "a"}, "u1")
+    read = tool_call("get_order", {"order_id": "#1"}, {})
+    assert rule(mini, "identify_first", [user("hi"), *lookup, *read]).passed
+    # B never happens: A before B holds.
+    assert rule(mini, "identify_first", [user("hi"), agent("hello")]).passed
+    wrong_order = rule(mini, "identify_first", [user("hi"), *read, *lookup])
+    assert not wrong_order.passed
+    assert wrong_order.reasons == [
+        "called find_user before first(c in calls where 'account' in c.tags) does not hold"
+    ]
+    assert (wrong_order.failures[0].line, wrong_order.failures[0].col) == (5, 5)
+    # A failed lookup does not identify the user.
+    failed_lookup = tool_call("find_user", {"email": "a"}, error="no such user")
+    assert not rule(mini, "identify_first", [user("hi"), *failed_lookup, *read]).passed
+
+
+def test_before_confirm_writes_names_the_call(mini: Domain) -> None:
+    assert rule(mini, "confirm_writes", good_dialogue()).passed
+    late = rule(mini, "confirm_writes", good_dialogue(confirm_first=False))
+    assert not late.passed
+    assert late.reasons == [
+        "all(c in calls where c.writes: user_said 'yes' before c) does not hold for "
+        "cancel_order(order_id='#1', reason='no longer needed')"
+    ]
+    # Reads need no confirmation.
+    assert rule(mini, "confirm_writes", [*tool_call("get_order", {"order_id": "#1"})]).passed
+
+
+def test_policy_combines_the_rules(mini: Domain) -> None:
+    verdict = mini.v.rules.verify(mini.trace(good_dialogue(confirm_first=False)))
+    assert (verdict.name, verdict.passed, verdict.score) == ("policy", False, 0.5)
+    assert len(verdict.failures) == 1
+
+
+def test_guard_returns_its_message(mini: Domain) -> None:
+    guard = mini.v.guards.GUARDS["cancel_order"]
+    assert guard(Trace(db=mini.db()), {"order_id": "#1", "reason": "no longer needed"}) is None
+    assert guard(Trace(db=mini.db()), {"order_id": "#2"}) == "Only pending orders can be cancelled"
+    # An order that does not exist fails the guard with the reason, not the `else` message.
+    assert guard(Trace(db=mini.db()), {"order_id": "#9"}) == "orders has no row with key '#9'"
+
+
+def test_declarative_tools(mini: Domain) -> None:
+    tools = mini.v.tools.TOOLS
+    db = mini.db()
+    assert tools["find_user"](db, {"email": "bob@example.com"}) == "u2"
+    assert tools["get_order"](db, {"order_id": "#2"})["status"] == "delivered"
+    before = db["users"]["u1"]
+    updated = tools["set_email"](db, {"user_id": "u1", "email": "new@example.com"})
+    assert updated["email"] == db["users"]["u1"]["email"] == "new@example.com"
+    assert before["email"] == "ann@example.com"  # rows are replaced, never mutated in place
+
+
+# ---------------------------------------------------------------------------- features: quantifiers
+
+
+def quantifier_trace(features: Domain, db: dict[str, Any] | None = None,
+                     messages: list[dict[str, Any]] | None = None) -> Trace:
+    default = [user("hi"), *tool_call("find_account", {"owner": "Ann Lee"}, "A1"), agent("Thanks, BYE!")]
+    return features.trace(messages if messages is not None else default, db=db)
+
+
+def quantifier_failures(features: Domain, **kwargs: Any) -> list[str]:
+    return features.v.check("quantifiers").verify(quantifier_trace(features, **kwargs)).reasons
+
+
+def test_quantifiers_pass(features: Domain) -> None:
+    verdict = features.v.check("quantifiers").verify(quantifier_trace(features))
+    assert verdict.passed and verdict.score == 1.0, verdict.reasons
+
+
+def test_any(features: Domain) -> None:
+    db = features.db()
+    db["accounts"]["A3"]["status"] = "open"
+    assert quantifier_failures(features, db=db) == ["any(a in db.accounts where a.status == 'frozen') does not hold"]
+
+
+def test_all_names_a_counterexample(features: Domain) -> None:
+    db = features.db()
+    db["accounts"]["A2"]["balance"] = -5.0
+    (reason,) = quantifier_failures(features, db=db)
+    assert reason.startswith("all(a in db.accounts: a.balance >= 0) does not hold for {'account_id': 'A2'")
+
+
+def test_count(features: Domain) -> None:
+    db = features.db()
+    db["accounts"]["A2"]["tags"] = ["vip"]
+    assert quantifier_failures(features, db=db) == [
+        "count(a in db.accounts where 'vip' in a.tags) == 1 does not hold: 2 is not 1"
+    ]
+
+
+def test_sum(features: Domain) -> None:
+    db = features.db()
+    db["accounts"]["A1"]["balance"] = 100.0
+    assert quantifier_failures(features, db=db) == ["sum(a in db.accounts: a.balance) > 1000 does not hold: 130.0 > 1000 is false"]
+
+
+def test_first_and_last(features: Domain) -> None:
+    messages = [user("hi"), *tool_call("get_account", {"account_id": "A1"}),
+                *tool_call("find_account", {"owner": "Ann Lee"}, "A1"), agent("goodbye"), agent("anything else?")]
+    assert quantifier_failures(features, messages=messages) == [
+        "first(c in calls).tool == 'find_account' does not hold: 'get_account' is not 'find_account'",
+        "last(m in messages where m.role == 'assistant').content contains 'bye' does not hold",
+    ]
+
+
+def test_no_calls_at_all(features: Domain) -> None:
+    trace = quantifier_trace(features, messages=[user("hi"), agent("bye")])
+    (failure,) = features.v.check("quantifiers").verify(trace).failures
+    # first(...) of nothing is null: reading .tool of it fails the statement, with a reason.
+    assert (failure.line, failure.statement) == (23, 'require first(c in calls).tool == "find_account"')
+    assert "NoneType" in failure.reason or "null" in failure.reason
+
+
+# ---------------------------------------------------------------------------- features: text, in, contains
+
+
+def expressions(features: Domain, messages: list[dict[str, Any]], db: dict[str, Any] | None = None):
+    return features.v.check("expressions").verify(features.trace(messages, db=db, params={"name": "Ann Lee"}))
+
+
+GOOD = [user("Refund, please!"), agent("Of course, ann lee.")]
+
+
+def test_expressions_pass(features: Domain) -> None:
+    verdict = expressions(features, GOOD)
+    assert verdict.passed, verdict.reasons
+
+
+def test_user_said_ignores_commas_and_case(features: Domain) -> None:
+    assert expressions(features, [user("REFUND PLEASE"), agent("Ann Lee")]).passed
+    failed = expressions(features, [user("a refund"), agent("Ann Lee")])
+    assert failed.reasons == ["the user never said 'refund, please'"]
+
+
+def test_said_a_parameter_and_forbid_said(features: Domain) -> None:
+    failed = expressions(features, [user("refund please"), agent("Hello Bob. Your PassWord is safe.")])
+    assert failed.reasons == ["the agent never said 'Ann Lee'", "the agent said 'password', which is forbidden here"]
+
+
+def test_in_and_contains(features: Domain) -> None:
+    db = features.db()
+    db["accounts"]["A1"]["address"]["city"] = "Paris"
+    db["accounts"]["A1"]["tags"] = ["basic"]
+    db["accounts"]["A9"] = dict(db["accounts"]["A2"], account_id="A9")
+    reasons = expressions(features, GOOD, db=db).reasons
+    assert reasons == [
+        "db.accounts['A1'].address.city in ['Oslo', 'Bergen'] does not hold",
+        "'vip' in db.accounts['A1'].tags does not hold",
+        "db.accounts['A1'].tags contains 'vip' does not hold",
+        "('A2' in db.accounts and 'A9' not in db.accounts) does not hold",
+    ]
+
+
+def test_transferred_check_with_gold(features: Domain) -> None:
+    params = {"source": "A1", "target": "A2", "amount": 10.0}
+    final = features.db()
+    final["accounts"]["A1"]["balance"] -= 10.0
+    final["accounts"]["A2"]["balance"] += 10.0
+    final["transfers"]["T2"] = {"transfer_id": "T2", "source": "A1", "target": "A2", "amount": 10.0}
+    messages = [
+        user("Send 10 euros from A1 to A2, I am Ann Lee."),
+        *tool_call("find_account", {"owner": "Ann Lee"}, "A1"),
+        *tool_call("get_account", {"account_id": "A1"}),
+        agent("Confirm the transfer?"), user("yes"),
+        # The model sent the amount as a string: "10" still matches 10.0.
+        *tool_call("transfer", {"source": "A1", "target": "A2", "amount": "10.0"}, "T2"),
+        agent("I transferred 10 euros."),
+    ]
+    verdict = features.v.check("transferred").verify(features.trace(messages, db=final, params=params))
+    assert verdict.passed and verdict.score == 1.0, verdict.reasons
+    gold = copy.deepcopy(final)
+    gold["accounts"]["A2"]["status"] = "frozen"
+    failed = features.v.check("transferred").verify(features.trace(messages, db=final, gold=gold, params=params))
+    assert failed.reasons == [
+        "db == gold does not hold: ['accounts']['A2']['status'] is 'open', expected 'frozen'"
+    ]
+
+
+def test_guards_of_features(features: Domain) -> None:
+    guard = features.v.guards.GUARDS["transfer"]
+    db = features.db()
+    assert guard(Trace(db=db), {"source": "A1", "target": "A2", "amount": 5.0}) is None
+    assert guard(Trace(db=db), {"source": "A3", "target": "A2", "amount": 5.0}) == "The source account is not open"
+    assert guard(Trace(db=db), {"source": "A2", "target": "A1", "amount": 500.0}) == "Insufficient funds"
+    assert guard(Trace(db=db), {"source": "A1", "target": "A1", "amount": 5.0}) == "Source and target must differ"
+    # No `else`: the guard's message is the reason.
+    db["accounts"]["A2"]["status"] = "closed"
+    message = features.v.guards.GUARDS["freeze_account"](Trace(db=db), {"account_id": "A2", "reason": "fraud"})
+    assert message == "db.accounts[account_id].status != 'closed' does not hold: 'closed' != 'closed' is false"
+
+
+def test_verdicts_are_json(features: Domain, tmp_path: Path) -> None:
+    verdict = expressions(features, [user("x"), agent("y")])
+    data = json.loads(json.dumps(verdict.to_dict()))
+    assert data["schema_version"] == 1 and data["passed"] is False
+    assert {f["path"] for f in data["failures"]} == {"spec/checks/tasks.chk"}
