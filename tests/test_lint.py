@@ -1,0 +1,200 @@
+"""`eigendsl lint`: solvability, check strength by mutation, coverage and consistency.
+
+The planted fixture (tests/fixtures/lint/planted) is the mini shop with one problem of each
+kind; each must be found at the place that causes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eigendsl.cli import main
+from eigendsl.errors import EigenError
+from eigendsl.lint import LintReport, lint
+from eigendsl.lint.mutations import execute, trajectory
+from eigendsl.lint.values import ValueIndex, alternatives, field_names
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.episodes import GoldCache, run_episodes
+from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
+PLANTED = ROOT / "tests" / "fixtures" / "lint" / "planted"
+RETAIL = ROOT / "specs" / "retail"
+TASKS = PLANTED / "tasks" / "planted.yaml"
+CHECKS = PLANTED / "checks" / "main.chk"
+LINE = re.compile(r"^\S+:\d+:\d+: ")
+
+
+def position(path: Path, needle: str, after: str | None = None) -> tuple[int, int]:
+    """(line, col) of the first ``needle`` in ``path`` (after the line containing ``after``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = 0 if after is None else next(i for i, line in enumerate(lines) if after in line)
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if needle in line:
+            return number, line.index(needle) + 1
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+def found(report: LintReport, kind: str, path: Path, text: str = "") -> list[tuple[int, int]]:
+    return [(f.span.line, f.span.col) for f in report.findings
+            if f.kind == kind and Path(f.span.path).resolve() == path.resolve() and text in f.message]
+
+
+@pytest.fixture(scope="module")
+def planted() -> LintReport:
+    return lint(PLANTED)
+
+
+@pytest.fixture(scope="module")
+def retail() -> LintReport:
+    if not (RETAIL / "domain.yaml").is_file():
+        pytest.skip("specs/retail is not there yet")
+    try:
+        return lint(RETAIL)
+    except EigenError as exc:
+        pytest.skip(f"specs/retail does not compile yet: {str(exc)[:200]}")
+
+
+# ---------------------------------------------------------------------------- planted problems
+
+
+def test_unsolvable_authored_task_points_at_the_task(planted: LintReport) -> None:
+    line, col = position(TASKS, "{id: cancel-bob-delivered")
+    assert found(planted, "unsolvable", TASKS, "task 'cancel-bob-delivered'") == [(line, col)]
+    [finding] = [f for f in planted.findings if f.span.line == line and f.kind == "unsolvable"]
+    assert finding.severity == "error"
+    assert "task 'cancel-bob-delivered' is unsolvable" in finding.message
+    assert "Only pending orders can be cancelled" in finding.message
+    assert "cancel-bob-delivered" in planted.unsolvable
+    assert "cancel-ann" not in planted.unsolvable
+
+
+def test_unsolvable_template_points_at_the_failing_gold_step(planted: LintReport) -> None:
+    line, col = position(TASKS, "cancel_order:", after="cancel_delivered:")
+    assert found(planted, "unsolvable", TASKS, "template 'cancel_delivered'") == [(line, col)]
+
+
+def test_weak_check_is_found_with_the_surviving_mutation(planted: LintReport) -> None:
+    line, col = position(CHECKS, "email_changed")
+    weak = [f for f in planted.findings if f.kind == "weak_check" and "email_changed" in f.message]
+    assert weak and {(f.span.line, f.span.col) for f in weak} == {(line, col)}
+    assert any("still passes when set_email is called with email=" in f.message for f in weak)
+    caught, counted = planted.scores["email_changed"]
+    assert 0 < counted and caught < counted
+    assert planted.strength("cancelled") == 1.0  # db == gold, the call and the confirmations: all caught
+
+
+def test_gold_plan_violating_a_rule_points_at_the_gold_plan(planted: LintReport) -> None:
+    line, col = position(TASKS, "gold:", after="peek_order:")
+    [finding] = [f for f in planted.findings if f.kind == "policy_violation"]
+    assert (finding.span.line, finding.span.col) == (line, col)
+    assert "rule 'identify_first'" in finding.message and finding.severity == "error"
+
+
+def test_coverage_and_consistency_findings(planted: LintReport) -> None:
+    assert found(planted, "unsatisfiable_said", CHECKS, "'tracking'") == [position(CHECKS, 'require said "tracking"')]
+    assert found(planted, "unused_param", TASKS, "'note'") == [position(TASKS, "note:")]
+    assert found(planted, "guard_never_fails", CHECKS) == [position(CHECKS, "require len(email) >= 0")]
+    assert found(planted, "unused_tool", PLANTED / "domain.yaml") == []  # every tool is in some gold plan
+
+
+# ---------------------------------------------------------------------------- mutations
+
+
+def test_mutations_never_use_an_equal_value_and_no_ops_are_equivalent() -> None:
+    domain = load_domain(MINI)
+    from eigendsl.loader import load_spec
+
+    index = ValueIndex(load_spec(MINI).spec, domain.seed)
+    props = domain.tools["cancel_order"].parameters["properties"]
+    assert alternatives(index, props["reason"], "reason", "no longer needed") == ["ordered by mistake"]
+    assert "#1" not in alternatives(index, props["order_id"], "order_id", "#1")
+    assert alternatives(index, {"type": "integer"}, "count", 3) == [4, 2]
+    assert field_names("new_item_ids")[:3] == ["new_item_ids", "new_item_id", "new_items"]
+
+    task = domain.tasks[0]
+    row = run_episodes(domain, [task], ScriptedAgent(), ScriptedUser(domain.stop_marker))[0]
+    gold_db, _ = GoldCache(domain).get(task)
+    base = trajectory(row["messages"])
+    first, again = execute(domain, task, base, gold_db), execute(domain, task, base, gold_db)
+    assert first.fingerprint == again.fingerprint
+    assert domain.checks["cancelled"].verify(first.trace).passed
+    same = json.loads(json.dumps(base))  # an argument "changed" to an equal value is no mutation
+    for message in same:
+        for call in message.get("tool_calls") or ():
+            if call["function"]["name"] == "cancel_order":
+                args = json.loads(call["function"]["arguments"])
+                call["function"]["arguments"] = json.dumps(dict(reversed(list(args.items()))))
+    assert execute(domain, task, same, gold_db).fingerprint == first.fingerprint
+
+
+# ---------------------------------------------------------------------------- mini and retail
+
+
+def test_lint_on_mini() -> None:
+    report = lint(MINI)
+    assert report.errors == [] and report.unsolvable == []
+    assert report.tasks >= 3
+    assert set(report.scores) == {"cancelled"}
+    # The mini check does not use the confirmation rule: a refused confirmation survives.
+    assert any(f.kind == "weak_check" and "instead of confirming cancel_order" in f.message for f in report.findings)
+    assert any(f.kind == "unused_tool" and "'set_email'" in f.message for f in report.findings)
+
+
+def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport) -> None:
+    assert retail.errors == [], "\n".join(map(str, retail.errors))
+    assert retail.unsolvable == []
+    used = {json.loads(line)["check"] for line in (ROOT / "generated" / "retail" / "tasks.jsonl").read_text().splitlines()} \
+        if (ROOT / "generated" / "retail" / "tasks.jsonl").is_file() else set(retail.scores)
+    assert used <= set(retail.scores)
+    for name in retail.scores:
+        assert 0.0 <= retail.strength(name) <= 1.0
+        assert retail.scores[name][1] > 0
+
+
+# ---------------------------------------------------------------------------- CLI
+
+
+def test_cli_json_shape() -> None:
+    result = CliRunner().invoke(main, ["lint", str(PLANTED), "--json", "--samples", "1"])
+    assert result.exit_code == 1  # the planted errors
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"tasks", "unsolvable", "weak_checks", "findings"} <= set(data)
+    assert isinstance(data["tasks"], int) and "cancel-bob-delivered" in data["unsolvable"]
+    assert set(data["weak_checks"]) == {"cancelled", "email_changed"}
+    assert all(isinstance(v, float) for v in data["weak_checks"].values())
+    for finding in data["findings"]:
+        assert set(finding) == {"path", "line", "col", "severity", "message", "kind"}
+        assert finding["severity"] in ("error", "warning", "info")
+
+
+def test_cli_text_output_and_exit_status() -> None:
+    result = CliRunner().invoke(main, ["lint", str(MINI)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(LINE.match(line) for line in lines)
+    assert "check strength (mutations caught / counted):" in lines
+    assert re.search(r"^  cancelled\s+0\.\d\d  \d+/\d+$", result.stdout, re.M)
+    assert lines[-1].startswith("mini: ") and "0 errors" in lines[-1]
+
+
+def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
+    spec = shutil.copytree(PLANTED, tmp_path / "planted")
+    runner = CliRunner()
+    relaxed = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out")])
+    assert relaxed.exit_code == 0, relaxed.output
+    assert re.search(r"planted\.yaml:\d+:\d+: warning: task 'cancel-bob-delivered' is unsolvable", relaxed.stderr)
+    strict = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--strict"])
+    assert strict.exit_code == 1
+    assert "Traceback" not in strict.output
+    assert re.search(r"planted\.yaml:\d+:\d+: task 'cancel-bob-delivered' is unsolvable", strict.stderr)
+    assert strict.stderr.rstrip().endswith("errors")
+    quiet = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--no-lint"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
