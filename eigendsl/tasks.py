@@ -5,6 +5,7 @@ database, and render concrete tasks (user scenario, gold plan) for ``tasks.jsonl
 from __future__ import annotations
 
 import random
+from functools import lru_cache
 import re
 import zlib
 from dataclasses import dataclass
@@ -27,6 +28,16 @@ from eigendsl.yamlload import MarkedDict, to_plain
 SCHEMA_VERSION = 1
 _WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+
+
+@lru_cache(maxsize=4096)
+def _template(text: str) -> jinja2.Template:
+    return JINJA.from_string(text)
+
+
+def render_text(text: str, params: dict[str, Any]) -> str:
+    """Render Jinja text with the task parameters (templates compiled once, then cached)."""
+    return _template(text).render(params) if "{" in text else text
 
 
 @dataclass
@@ -230,7 +241,7 @@ def render_value(value: Any, params: dict[str, Any]) -> Any:
         whole = _WHOLE_REF.match(value)
         if whole and whole.group(1) in params:
             return params[whole.group(1)]
-        return JINJA.from_string(value).render(params) if "{" in value else value
+        return render_text(value, params)
     if isinstance(value, list):
         return [render_value(v, params) for v in value]
     if isinstance(value, dict):
@@ -243,7 +254,7 @@ def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split:
     """A concrete task: scenario and gold plan rendered with ``params``; ``override`` replaces
     scenario fields (as written in a task file's ``user:``)."""
     t = info.template
-    text = lambda s: JINJA.from_string(s).render(params) if s else s  # noqa: E731
+    text = lambda s: render_text(s, params) if s else s  # noqa: E731
     gold = []
     for step in t.gold:
         if step.say is not None:

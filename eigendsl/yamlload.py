@@ -13,6 +13,7 @@ Span(path='x.yaml', line=2, col=6, end_line=None, end_col=None)
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,15 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 def loads(text: str, path: str) -> Any:
-    """Parse YAML text; errors become :class:`EigenError` with the file position."""
+    """Parse YAML text; errors become :class:`EigenError` with the file position.
+
+    Results are cached by (text, path): synthesis compiles the same spec files many times.
+    Callers must treat the result as read-only."""
+    return _loads_cached(text, path)
+
+
+@lru_cache(maxsize=128)
+def _loads_cached(text: str, path: str) -> Any:
     loader_cls = type("Loader", (_Loader,), {"path": path})
     try:
         return yaml.load(text, Loader=loader_cls)  # noqa: S506 - a SafeLoader subclass

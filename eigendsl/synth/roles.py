@@ -16,7 +16,7 @@ from typing import Any
 
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask
-from eigendsl.tasks import JINJA, TemplateInfo, sample_params, template_rng
+from eigendsl.tasks import TemplateInfo, render_text, sample_params, template_rng
 
 KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose")
 
@@ -207,7 +207,7 @@ def _identity_keys(info: TemplateInfo) -> set[str]:
 
 
 def _known(info: TemplateInfo, params: dict[str, Any]) -> dict[str, str]:
-    return {k: JINJA.from_string(v).render(params) for k, v in info.template.user.known.items()}
+    return {k: render_text(v, params) for k, v in info.template.user.known.items()}
 
 
 def param_key(template: str, params: dict[str, Any]) -> str:
@@ -374,7 +374,7 @@ class LLMUserIntent(UserIntent):
         if task is None or item.kind == "compose":
             return task
         info = self.templates[item.templates[0]]
-        reason = JINJA.from_string(task.user.get("reason") or info.template.user.reason).render(task.params)
+        reason = render_text(task.user.get("reason") or info.template.user.reason, task.params)
         answer = ask_json(self.backend, self.prompt, f"Task: {info.name}. Parameters: {json.dumps(task.params)}. "
                                                      f"Current reason: {reason}")
         if isinstance(answer, dict) and isinstance(answer.get("reason"), str):
