@@ -82,8 +82,8 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             override = task.user.model_dump() if task.user else None
             try:
                 tasks.append(render_task(info, task.id, dict(task.params), task.split or "train", override))
-            except jinja2.TemplateError as exc:
-                diag.error(span, f"task '{task.id}' cannot be rendered: {exc}")
+            except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
+                diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling
     for name, info in templates.items():
         if not info.template.sample:
@@ -104,8 +104,19 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
         held = round(len(drawn) * sampling.held_out_fraction)
         for i, params in enumerate(drawn):
             split = "held-out" if i >= len(drawn) - held else "train"
-            tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+            try:
+                tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+            except Exception as exc:  # noqa: BLE001 - as above
+                diag.error(info.raw.span, f"template '{name}' cannot be rendered with {params}: "
+                           f"{_render_problem(exc)}")
+                break
     return tasks
+
+
+def _render_problem(exc: Exception) -> str:
+    if isinstance(exc, jinja2.TemplateError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,

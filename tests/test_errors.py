@@ -273,6 +273,12 @@ CASES = [
          "of the template; did you mean 'email'?", "emial"),
     case("jinja-syntax", TASKS, "because it is {{ reason }}", "because it is {{ reason }",
          "mini/tasks/cancel.yaml:9:15: template syntax error: unexpected '}'", '"I want'),
+    case("jinja-render-error", TASKS, "because it is {{ reason }}", "because it is {{ reason + 1 }}",
+         "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#1', "
+         "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only concatenate "
+         'str (not "int") to str', "description:", 2),
+    case("jinja-filter-unknown", TASKS, "because it is {{ reason }}", "because it is {{ reason | shout }}",
+         "mini/tasks/cancel.yaml:9:15: template syntax error: No filter named 'shout'.", '"I want'),
     case("task-missing-param", TASKS, ", reason: no longer needed}}", "}}",
          "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' lacks reason (template 'cancel' takes "
          "order_id, email, reason)", "{id: cancel-ann"),
