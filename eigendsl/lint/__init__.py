@@ -20,9 +20,10 @@ The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
 
@@ -59,8 +60,8 @@ class LintReport:
 def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = None) -> LintReport:
     """Run every lint pass on a spec folder. ``domain``: the spec already compiled and loaded."""
     from eigendsl.compiler import analyze
-    from eigendsl.lint.coverage import check_coverage
     from eigendsl.lint.consistency import check_consistency
+    from eigendsl.lint.coverage import check_coverage
     from eigendsl.lint.solvability import check_solvable
     from eigendsl.lint.strength import check_strength
     from eigendsl.lint.values import ValueIndex

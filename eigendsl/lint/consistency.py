@@ -28,7 +28,14 @@ from eigendsl.lint.solvability import call_errors
 from eigendsl.runtime.environment import replay_gold
 from eigendsl.runtime.episodes import GoldCache, run_episodes
 from eigendsl.runtime.scripted import (
-    ASK_INFO, CLOSING, DECLINED, PROPOSE, REFUSAL, ScriptedAgent, ScriptedUser, describe_call,
+    ASK_INFO,
+    CLOSING,
+    DECLINED,
+    PROPOSE,
+    REFUSAL,
+    ScriptedAgent,
+    ScriptedUser,
+    describe_call,
 )
 from eigendsl.tasks import render_task, sample_params, template_rng
 
@@ -186,12 +193,12 @@ def contradictory_checks(ctx: LintContext, gold: GoldCache) -> None:
         ranked = sorted(by_statement.items(), key=lambda item: (-len(item[1]), item[0].span.line))
         stmt, items = ranked[0]
         partner_template, partner_check, reason = items[0]
-        partners = sorted({t for entries in by_statement.values() for t, _c, _r in entries})
+        templates = sorted({t for entries in by_statement.values() for t, _c, _r in entries})
         lines = ", ".join(str(s.span.line) for s, _ in sorted(ranked, key=lambda item: item[0].span.line))
         ctx.add(stmt.span,
                 f"check '{check_name}' cannot pass together with check '{partner_check}' when a task of template "
                 f"'{partner_template}' for the same customer or order shares the conversation: {_short(reason)} "
-                f"[failing statements at lines {lines}; with templates {', '.join(partners)}]",
+                f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
                 "info", "contradictory_checks")
 
 

@@ -132,7 +132,7 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
                 if message is not None:
                     fails[k] = True
                     break
-        for stmt, failed in zip(guard.body, fails):
+        for stmt, failed in zip(guard.body, fails, strict=True):
             if not failed and tried:
                 ctx.add(stmt.span, f"this condition of the guard of '{tool_name}' held for all {tried} plausible "
                         "argument sets tried on the seed data, so it never rejects a call there; "
@@ -255,7 +255,7 @@ def _row_values(ctx: LintContext, args: dict[str, Any]) -> list[Any]:
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
-            for key, item in value.items():
+            for item in value.values():
                 if isinstance(item, dict) and item and all(isinstance(v, dict) for v in item.values()):
                     out.extend(item)
                 walk(item)

@@ -158,7 +158,7 @@ def mutants(domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], f
                            _insert_call(messages, ref.message, other, ref.args, 1))
                 yield _one("wrong_tool", ("wrong_tool", ref.tool, other), f"{other} is called instead of {ref.tool}",
                            _set_call(messages, ref, other, ref.args))
-    for first, second in zip(writes, writes[1:]):
+    for first, second in zip(writes, writes[1:], strict=False):
         swapped = _set_call(_set_call(messages, first, second.tool, second.args), second, first.tool, first.args)
         yield _one("swap_writes", ("swap_writes", first.tool, second.tool),
                    f"the {first.tool} and {second.tool} calls are made in the opposite order", swapped)
@@ -236,7 +236,7 @@ def _rule_probes(domain: Domain, index: ValueIndex, messages: list[dict[str, Any
                 yield Mutant("change_read_argument", ("change_read_argument", ref.tool, name), [
                     (f"{ref.tool} is called with {name}={o!r}", _set_call(messages, ref, ref.tool, {**ref.args, name: o}))
                     for o in others], for_checks=False)
-    for first, second in zip(calls, calls[1:]):
+    for first, second in zip(calls, calls[1:], strict=False):
         swapped = _set_call(_set_call(messages, first, second.tool, second.args), second, first.tool, first.args)
         yield _one("swap_calls", ("swap_calls", first.tool, second.tool),
                    f"the {first.tool} and {second.tool} calls are swapped", swapped, for_checks=False)

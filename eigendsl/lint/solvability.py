@@ -48,7 +48,7 @@ def check_solvable(ctx: LintContext, gold: GoldCache) -> None:
     rows = play_gold(ctx, ctx.tasks, gold)
     groups: dict[tuple[Any, ...], list[tuple[LintTask, str]]] = {}
     spans: dict[tuple[Any, ...], Any] = {}
-    for lint_task, row in zip(ctx.tasks, rows):
+    for lint_task, row in zip(ctx.tasks, rows, strict=True):
         problems = _problems(ctx, lint_task, row)
         if not problems:
             ctx.gold_rows[lint_task.id] = row

@@ -52,8 +52,12 @@ def check_strength(ctx: LintContext, gold: GoldCache, index: ValueIndex) -> None
                 if run.fingerprint == baseline.fingerprint:
                     continue
                 counted = True
-                if mutant.for_checks and survivor is None and check.verify(run.trace).passed:
-                    survivor = description
+                if mutant.for_checks and survivor is None:
+                    verdict = check.verify(run.trace)
+                    if verdict.passed:
+                        survivor = description
+                        if verdict.score < 1:
+                            survivor += f" (only its score drops, to {verdict.score:.2f};"
             if not (counted and mutant.for_checks):
                 continue
             check_name = task["check"]
@@ -64,8 +68,8 @@ def check_strength(ctx: LintContext, gold: GoldCache, index: ValueIndex) -> None
                 caught_count[check_name] = caught_count.get(check_name, 0) + 1
             else:
                 survivors.setdefault(group, []).append((lint_task, survivor))
-    for check_name, counted in sorted(counted_count.items()):
-        ctx.scores[check_name] = (caught_count.get(check_name, 0), counted)
+    for check_name, total in sorted(counted_count.items()):
+        ctx.scores[check_name] = (caught_count.get(check_name, 0), total)
     for (check_name, _key), items in survivors.items():
         decl = ctx.resolved.checks.get(check_name)
         if decl is None:
@@ -73,7 +77,8 @@ def check_strength(ctx: LintContext, gold: GoldCache, index: ValueIndex) -> None
         lint_task, description = items[0]
         total = tried[(check_name, _key)]
         where = f"in {len(items)} of {total} tasks, e.g. {lint_task.id}" if total > 1 else f"task {lint_task.id}"
-        ctx.add(decl.name_span, f"check '{check_name}' still passes when {description} ({where})",
+        shown = f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
+        ctx.add(decl.name_span, f"check '{check_name}' still passes when {shown}",
                 "warning", "weak_check")
 
 
