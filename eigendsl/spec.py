@@ -27,6 +27,19 @@ def _identifier(value: str, what: str) -> str:
     return value
 
 
+# What checker expressions read from the trace; a parameter of that name would hide it.
+CONTEXT_NAMES = ("db", "initial", "gold", "calls", "messages")
+
+
+def _parameter_names(params: dict[str, Any]) -> dict[str, Any]:
+    for name in params:
+        _identifier(name, "parameter name")
+        if name in CONTEXT_NAMES:
+            raise ValueError(f"parameter name '{name}' is reserved (checker expressions read '{name}' "
+                             "from the trace); rename the parameter")
+    return params
+
+
 class FieldType(Model):
     """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
 
@@ -121,6 +134,11 @@ class Tool(Model):
     python: str | None = Field(None, description="Implementation `module:function` in the spec folder.")
     declare: Declared | None = Field(None, description="Declarative implementation.")
 
+    @field_validator("params")
+    @classmethod
+    def _param_names(cls, value: dict[str, Param]) -> dict[str, Param]:
+        return _parameter_names(value)
+
     @model_validator(mode="after")
     def _one_impl(self) -> Tool:
         if (self.python is None) == (self.declare is None):
@@ -197,6 +215,11 @@ class Template(Model):
     gold: list[Step] = Field(description="The steps that solve the task.")
     check: str = Field(description="Name of the check declared in a checker file.")
     sample: bool = Field(True, description="Whether `eigendsl compile` samples tasks from this template.")
+
+    @field_validator("params")
+    @classmethod
+    def _param_names(cls, value: dict[str, TemplateParam]) -> dict[str, TemplateParam]:
+        return _parameter_names(value)
 
 
 class ScenarioOverride(Model):

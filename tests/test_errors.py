@@ -169,6 +169,9 @@ CASES = [
          "db.orders[order_id].status", "calls"),
     case("score-weight", CHK, "score 0.5", "score 0",
          "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)", "score 0"),
+    case("reserved-check-param", CHK, "reason: string):", "reason: string, calls: int):",
+         "mini/checks/main.chk:10:51: parameter name 'calls' is reserved (checker expressions read "
+         "'calls' from the trace); rename the parameter", "calls: int", 2),
     # ------------------------------------------------------------ YAML
     case("yaml-bad-indentation", DOMAIN, "  seed: data/seed.yaml", "   seed: data/seed.yaml",
          "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping start>' "
@@ -200,6 +203,13 @@ CASES = [
     case("yaml-two-implementations", DOMAIN, "    tags: [auth]\n", "    tags: [auth]\n    python: tools:x\n",
          "mini/domain.yaml:24:3: tools.find_user: a tool needs exactly one implementation: 'python' or "
          "'declare'", "find_user"),
+    case("yaml-param-not-identifier", DOMAIN, "      email: {type: string, description",
+         "      e-mail: {type: string, description",
+         "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an identifier "
+         "(letters, digits and '_')", "params:"),
+    case("yaml-param-reserved", TASKS, "      email: {type: string, from", "      gold: {type: string, from",
+         "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
+         "(checker expressions read 'gold' from the trace); rename the parameter", "params:"),
     # ------------------------------------------------------------ missing files
     case("missing-spec-folder", DOMAIN, None, None,
          "no domain.yaml in mini; a spec folder starts with domain.yaml"),

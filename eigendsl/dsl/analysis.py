@@ -125,6 +125,9 @@ class Analyzer:
         for param in check.params:
             if param.name in params:
                 self.diag.error(param.span, f"parameter '{param.name}' is listed twice")
+            if param.name in CONTEXT_NAMES:
+                self.diag.error(param.span, f"parameter name '{param.name}' is reserved (checker "
+                                f"expressions read '{param.name}' from the trace); rename the parameter")
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         self.resolved.check_params[check.name] = params
         self._body(check.body, Scope("check", tuple(params.items())))
