@@ -136,7 +136,8 @@ def mutants(domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], f
             task: dict[str, Any]) -> Iterator[Mutant]:
     """Every mutation of one trajectory (see the module docstring)."""
     calls = calls_of(messages, domain, failed_ids)
-    has_say = any("say" in step for step in task.get("gold", []))
+    gold = task.get("gold", [])
+    has_say = bool(gold) and "say" in gold[-1]  # the last message then carries the gold plan's words
     writes = [c for c in calls if c.writes and c.ok]
     write_tools = [n for n, t in domain.tools.items() if t.writes]
     for ref in writes:

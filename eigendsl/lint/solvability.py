@@ -100,7 +100,7 @@ def _problems(ctx: LintContext, lint_task: LintTask, row: dict[str, Any]) -> lis
                     f"user ended it; last agent message: {_last_agent(messages)!r}", "unsolvable"))
     for failure in verdict["failures"]:
         owner = ctx.statement_owner(failure["path"], failure["line"], failure["col"])
-        where = f"{failure['path']}:{failure['line']}"
+        where = str(owner[2].span) if owner else f"{failure['path']}:{failure['line']}"
         if failure["verifier"] == "policy":
             name = owner[1] if owner else "a policy rule"
             text = f"rule '{name}': {failure['reason']} ({where})"
