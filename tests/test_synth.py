@@ -1,0 +1,194 @@
+"""Self-evolving synthesis: generations, verified datasets, resume, determinism, LLM roles."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment, replay_gold
+from eigendsl.support import Trace
+from eigendsl.synth.generation import SynthSettings, run_synthesis
+
+ROOT = Path(__file__).resolve().parent.parent
+RETAIL = ROOT / "specs" / "retail"
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def three_generations(tmp_path_factory):
+    out = tmp_path_factory.mktemp("synth") / "run"
+    summary = run_synthesis(RETAIL, out, SynthSettings(generations=3, per_generation=300, seed=0))
+    return out, summary
+
+
+def rows_of(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def test_generations_write_datasets_and_reports(three_generations):
+    out, summary = three_generations
+    assert [g["dialogues"] for g in summary["generations"]] == [300, 300, 300]
+    assert summary["accepted_total"] == sum(g["accepted"] for g in summary["generations"]) > 600
+    for k in (1, 2, 3):
+        gen = out / f"gen-{k}"
+        accepted, rejected = rows_of(gen / "accepted.jsonl"), rows_of(gen / "rejected.jsonl")
+        report = json.loads((gen / "report.json").read_text())
+        assert len(accepted) == report["accepted"] and len(rejected) == report["rejected"]
+        assert all(r["reasons"] for r in rejected)  # every reject says why
+        assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(accepted[0])
+        assert (gen / "tasks.yaml").is_file() and (gen / "checks.chk").is_file()
+
+
+def test_accepted_rows_pass_when_rejudged_from_jsonl_alone(three_generations):
+    out, _ = three_generations
+    for k in (1, 3):
+        gen = out / f"gen-{k}"
+        domain = load_domain(RETAIL, extra=[gen / "tasks.yaml", gen / "checks.chk"])
+        tasks = {t["id"]: t for t in domain.tasks}
+        for row in rows_of(gen / "accepted.jsonl")[::5]:
+            task = tasks[row["task_id"]]
+            env = Environment(domain, task)
+            for message in row["messages"]:
+                for call in message.get("tool_calls") or []:
+                    env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+            gold, errors = replay_gold(domain, task)
+            assert not errors
+            trace = Trace.from_messages(row["messages"], env.db, domain.seed, gold, task["params"], domain.tool_meta)
+            verdict = domain.judge(trace, task)
+            assert verdict["passed"], (row["task_id"], verdict["failures"][:2])
+
+
+def test_coverage_and_diversity_rise(three_generations):
+    _, summary = three_generations
+    first, last = summary["generations"][0], summary["generations"][-1]
+    assert last["tool_coverage"] == 1.0 and last["rule_coverage"] == 1.0
+    assert first["tool_coverage"] < last["tool_coverage"]
+    assert first["distinct_tool_sequences"] < last["distinct_tool_sequences"]
+    assert first["distinct_user_ngrams"] < last["distinct_user_ngrams"]
+
+
+def test_hard_cases_and_compositions_are_synthesized_with_their_checks(three_generations):
+    out, _ = three_generations
+    kinds = {r["kind"] for k in (2, 3) for r in rows_of(out / f"gen-{k}" / "accepted.jsonl")}
+    assert {"single", "refuse", "late", "forbidden", "mind"} <= kinds
+    checks = (out / "gen-2" / "checks.chk").read_text()
+    assert "__refuse()" in checks
+    split = json.loads((out / "split.json").read_text())
+    held = set(split["held_out_params"])
+    for k in (1, 2, 3):
+        for row in rows_of(out / f"gen-{k}" / "accepted.jsonl"):
+            key = row["template"] + ":" + json.dumps(row["params"], sort_keys=True)
+            assert key not in held  # held-out parameter sets never reach training data
+
+
+def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
+    return [sys.executable, "-m", "eigendsl.cli", "synth", str(RETAIL), "--generations", "2", "--per-generation",
+            "150", "--seed", "3", "--out", str(out), "--workers", str(workers), "--json"]
+
+
+def test_kill_and_resume_gives_the_same_rows(tmp_path):
+    reference = tmp_path / "reference"
+    subprocess.run(_synth_cmd(reference), check=True, capture_output=True, cwd=ROOT)
+    resumed = tmp_path / "resumed"
+    process = subprocess.Popen(_synth_cmd(resumed), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((resumed / "gen-2" / "shards").glob("shard-0000.jsonl")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (resumed / "gen-2" / "report.json").exists()  # killed mid-generation
+    subprocess.run(_synth_cmd(resumed), check=True, capture_output=True, cwd=ROOT)
+    assert files(resumed) == files(reference)
+
+
+def test_same_seed_same_bytes_with_several_workers(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    subprocess.run(_synth_cmd(one, 1), check=True, capture_output=True, cwd=ROOT)
+    result = subprocess.run(_synth_cmd(two, 2), check=True, capture_output=True, cwd=ROOT, text=True)
+    assert files(one) == files(two)
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"generations", "accepted_total", "seconds", "out_dir"} <= set(summary)
+    assert {"accepted", "rejected", "acceptance_rate", "tool_coverage", "rule_coverage",
+            "distinct_tool_sequences"} <= set(summary["generations"][0])
+
+
+def test_resume_with_other_settings_is_refused(tmp_path):
+    out = tmp_path / "run"
+    run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=1))
+    from eigendsl.errors import EigenError
+
+    with pytest.raises(EigenError, match="other settings"):
+        run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
+
+
+# ---------------------------------------------------------------------------- LLM-backed roles
+
+
+class _RoleServer(BaseHTTPRequestHandler):
+    """Answers each role's prompt with JSON it can use (or, once, with nonsense)."""
+
+    seen: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        system = body["messages"][0]["content"]
+        role = next((r for r in ("Workflow planner", "Prompt engineer", "User intent", "Judge") if f"# Role: {r}" in system), "?")
+        type(self).seen.append(role)
+        if role == "Workflow planner":
+            content = json.dumps({"plan": [{"templates": ["cancel_pending"], "count": 5},
+                                           {"templates": ["no_such_template"], "count": 3}]})
+        elif role == "Prompt engineer":
+            content = json.dumps({"variants": ["Hiya! {reason}", "no placeholder here", "Could you share your {what}?"]})
+        elif role == "User intent":
+            params = json.loads(body["messages"][1]["content"].split("Parameters: ")[1].split(". Current reason")[0])
+            content = json.dumps({"reason": f"Hello, please cancel order {params['order_id']} for me: {params['reason']}."})
+        elif role == "Judge":
+            content = json.dumps({"passed": True, "reasons": []})
+        else:
+            content = "not json"
+        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def test_llm_roles_through_openai_backend(tmp_path):
+    _RoleServer.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RoleServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"openai:http://127.0.0.1:{server.server_address[1]}/v1#role-model"
+    try:
+        settings = SynthSettings(generations=2, per_generation=8, seed=0, planner=url, user_intent=url,
+                                 judge=url, prompt_engineer=url)
+        summary = run_synthesis(RETAIL, tmp_path / "llm", settings)
+    finally:
+        server.shutdown()
+    assert {"Workflow planner", "Prompt engineer", "User intent", "Judge"} <= set(_RoleServer.seen)
+    plan = json.loads((tmp_path / "llm" / "gen-1" / "plan.json").read_text())
+    assert plan["plan"] == [{"kind": "single", "templates": ["cancel_pending"], "count": 8}]  # unknown names dropped
+    rows = rows_of(tmp_path / "llm" / "gen-1" / "accepted.jsonl")
+    assert rows and all(r["messages"][1]["content"].startswith("Hello, please cancel order #W") for r in rows)
+    pools = json.loads((tmp_path / "llm" / "gen-2" / "plan.json").read_text())["pools"]
+    assert "Hiya! {reason}" in pools["user_opening"]
+    # a variant that drops its pool's placeholder or marker is refused
+    for pool in ("user_opening", "ask_info", "propose", "user_yes"):
+        assert "no placeholder here" not in pools.get(pool, [])
+    assert summary["accepted_total"] > 0
