@@ -130,7 +130,7 @@ def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,
     diag.raise_if_errors()
     spec = loaded.spec
     out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name
-    builder = VerifierBuilder(spec, resolved, str(loaded.root.parent))
+    builder = VerifierBuilder(spec, resolved, str(loaded.root.resolve().parent))
     files: dict[str, str] = {}
     index: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checks": {}, "rules": sorted(resolved.rules),
                              "guards": sorted(resolved.guards), "declared_tools": sorted(bodies),

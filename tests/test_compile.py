@@ -105,9 +105,11 @@ def test_compile_does_not_depend_on_the_working_directory(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     spec = copy_spec(MINI, tmp_path / "specs" / "mini")
     absolute = compile_domain(spec, tmp_path / "out").files
-    monkeypatch.chdir(tmp_path / "specs")
-    relative = compile_domain("mini", tmp_path / "out").files
-    assert relative == absolute
+    for cwd, spec_dir in ((tmp_path / "specs", "mini"), (spec, "."), (spec / "checks", ".."),
+                          (tmp_path, "specs/mini/")):
+        monkeypatch.chdir(cwd)
+        relative = compile_domain(spec_dir, tmp_path / "out").files
+        assert relative == absolute, f"compiling {spec_dir} from {cwd} differs"
 
 
 # ---------------------------------------------------------------------------- --check

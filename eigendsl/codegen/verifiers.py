@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
+from pathlib import Path
 
 from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, param_local, rt_call, subscript
 from eigendsl.dsl import ast as A
@@ -63,7 +64,12 @@ class VerifierBuilder:
         return ExprCompiler(self.resolved.table_rows)
 
     def relative(self, path: str) -> str:
-        return path[len(self.source_root):].lstrip("/") if path.startswith(self.source_root) else path
+        """``path`` relative to the spec folder's parent, whatever the working directory was
+        (``eigendsl compile .`` and ``eigendsl compile specs/x`` give the same output)."""
+        try:
+            return Path(path).resolve().relative_to(Path(self.source_root).resolve()).as_posix()
+        except ValueError:
+            return path
 
     # ------------------------------------------------------------------ statements
 
