@@ -103,6 +103,11 @@ def test_coverage_and_consistency_findings(planted: LintReport) -> None:
     assert found(planted, "unused_param", TASKS, "'note'") == [position(TASKS, "note:")]
     assert found(planted, "guard_never_fails", CHECKS) == [position(CHECKS, "require len(email) >= 0")]
     assert found(planted, "unused_tool", PLANTED / "domain.yaml") == []  # every tool is in some gold plan
+    assert found(planted, "unexercised_rule", CHECKS) == [position(CHECKS, "small_orders")]
+    assert found(planted, "unused_check", CHECKS) == [position(CHECKS, "order_seen")]
+    [note] = [f for f in planted.findings if f.kind == "contradictory_checks"]
+    assert (note.span.line, note.span.col) == position(CHECKS, "forbid called set_email")
+    assert note.severity == "info" and "check 'email_changed'" in note.message
 
 
 # ---------------------------------------------------------------------------- mutations
