@@ -12,7 +12,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.dsl.types import from_field
-from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean
+from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
 from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
@@ -26,8 +26,7 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str, int, int]:
     """Where the text of a YAML scalar starts: inside its quotes, or on the line after ``|``."""
     span = container.value_span(key)
-    style = container.value_styles.get(key) if isinstance(container, MarkedDict) else (
-        container.item_styles[key] if isinstance(key, int) and key < len(container.item_styles) else None)
+    style = _style(container, key)
     if style in ('"', "'"):
         return span.path, span.line, span.col + 1
     if style in ("|", ">"):
@@ -35,11 +34,49 @@ def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str
     return span.path, span.line, span.col
 
 
+def text_origins(text: str, container: MarkedDict | MarkedList, key: Any) -> list[tuple[int, int]] | None:
+    """The file position of each character of a YAML scalar's text, found by walking the file
+    from where the scalar starts: YAML drops indentation, folds lines and strips quotes, so an
+    offset into the text is not a column. None when the walk fails (escapes, comments...)."""
+    path, line, col = embedded_position(container, key)
+    style = _style(container, key)
+    if style in ("|", ">"):
+        col = 1  # the text starts on the line after the indicator, after the indentation
+    origins: list[tuple[int, int]] = []
+    source = source_line(Span(path, line, 1))
+    for char in text:
+        if char in " \t\r\n":
+            origins.append((line, col))
+            continue
+        while True:
+            if source is None:
+                return None
+            if col > len(source):
+                line, col = line + 1, 1
+                source = source_line(Span(path, line, 1))
+                continue
+            if source[col - 1] == char:
+                break
+            if source[col - 1] not in " \t":
+                return None
+            col += 1
+        origins.append((line, col))
+        col += 2 if style == "'" and char == "'" and source[col:col + 1] == "'" else 1
+    return origins
+
+
+def _style(container: MarkedDict | MarkedList, key: Any) -> str | None:
+    if isinstance(container, MarkedDict):
+        return container.value_styles.get(key)
+    return container.item_styles[key] if isinstance(key, int) and key < len(container.item_styles) else None
+
+
 def parse_embedded(container: MarkedDict | MarkedList, key: Any, diag: Diagnostics, query: bool = False):
     path, line, col = embedded_position(container, key)
-    text = container[key]
+    text = str(container[key])
+    origins = text_origins(text, container, key)
     try:
-        return (parse_query if query else parse_expression)(str(text), path, line, col)
+        return (parse_query if query else parse_expression)(text, path, line, col, origins)
     except EigenError as exc:
         diag.extend(exc)
         return None

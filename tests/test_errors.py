@@ -121,6 +121,19 @@ CASES = [
          '- get_order: {order_id: "{{ order }}"}',
          "mini/tasks/cancel.yaml:14:35: this argument uses '{{ order }}', which is not a parameter of "
          "the template; did you mean 'order_id'?", "order }}"),
+    case("unknown-field-in-folded-query", TASKS,
+         """order_id: {type: string, from: 'o.order_id for o in db.orders where o.status == "pending"'}""",
+         """order_id:\n        type: string\n        from: >-\n          o.order_id for o in db.orders\n"""
+         '          where o.stat == "pending"',
+         "mini/tasks/cancel.yaml:9:19: unknown field 'stat' of table 'orders'; did you mean 'status'?", "stat "),
+    case("unknown-field-in-literal-block", DOMAIN, "returns: first(u in db.users where u.email == email).user_id",
+         "returns: |\n        first(u in db.users\n              where u.mail == email).user_id",
+         "mini/domain.yaml:32:23: unknown field 'mail' of table 'users'; did you mean 'email'?", "mail"),
+    case("syntax-in-multi-line-plain-scalar", DOMAIN,
+         "returns: first(u in db.users where u.email == email).user_id",
+         "returns: first(u in db.users\n        where u.email = email).user_id",
+         "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an argument "
+         "of 'called')", "= email"),
     # ------------------------------------------------------------ checker DSL: types
     case("type-compare-string-int", CHK, 'require said "cancelled"',
          "require db.orders[order_id].user_id == 3",

@@ -225,6 +225,18 @@ def test_embedded_expression_is_shifted_to_its_place_in_the_file() -> None:
     assert str(info.value.diagnostics[0]).startswith("d.yaml:7:19: unexpected '='")
 
 
+def test_origins_place_flattened_text_in_the_file() -> None:
+    # A YAML scalar over two lines: each character's file position is given.
+    text = "a.b\n  == c.dd"
+    origins = [(4, 10), (4, 11), (4, 12), (4, 13)] + [(5, c) for c in range(1, 10)]
+    e = parse_expression(text, "o.yaml", 4, 10, origins)
+    assert (e.span.line, e.span.col) == (4, 10)
+    assert e.right.name_span == Span("o.yaml", 5, 8, 5, 10)
+    with pytest.raises(EigenError) as info:
+        parse_expression("a.b\n  == ", "o.yaml", 4, 10, origins[:9])
+    assert str(info.value.diagnostics[0]).startswith("o.yaml:5:6: the text ends too early")
+
+
 def test_query() -> None:
     q = parse_query("o.order_id for o in db.orders where o.status == 'pending'", "q.yaml")
     assert q.var == "o" and isinstance(q.source, A.Attribute) and isinstance(q.where, A.Compare)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast as pyast
 import re
 import warnings
+from collections.abc import Sequence
 from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
@@ -121,11 +122,17 @@ def _describe(names: set[str]) -> str:
 class _Positions:
     """Turns Lark positions (relative to the parsed text) into spans in the user's file."""
 
-    def __init__(self, path: str, line: int, col: int):
-        self.path, self.line, self.col = path, line, col
+    def __init__(self, path: str, line: int, col: int, origins: Sequence[tuple[int, int]] | None = None):
+        # ``origins``: the file position of each character of a text flattened onto one line.
+        self.path, self.line, self.col, self.origins = path, line, col, origins
 
     def at(self, line: int, col: int, end_line: int | None = None, end_col: int | None = None) -> Span:
         def shift(ln: int, cl: int) -> tuple[int, int]:
+            if self.origins and ln == 1:
+                if 0 <= cl - 1 < len(self.origins):
+                    return self.origins[cl - 1]
+                last_line, last_col = self.origins[-1]
+                return last_line, last_col + cl - len(self.origins)
             return self.line + ln - 1, (self.col + cl - 1 if ln == 1 else cl)
 
         start = shift(line, col)
@@ -353,8 +360,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions,
     return EigenError(Diagnostic(span, message))
 
 
-def _parse(text: str, path: str, start: str, line: int, col: int):
-    pos = _Positions(path, line, col)
+def _parse(text: str, path: str, start: str, line: int, col: int,
+           origins: Sequence[tuple[int, int]] | None = None):
+    pos = _Positions(path, line, col, origins)
     source = text if start != "start" or text.endswith("\n") else text + "\n"
     try:
         tree = _parser(start).parse(source)
@@ -398,16 +406,25 @@ def parse(text: str, path: str) -> A.Module:
     return A.Module(Span(path, 1, 1), path, decls)
 
 
-def parse_expression(text: str, path: str, line: int = 1, col: int = 1) -> A.Expr:
+def parse_expression(text: str, path: str, line: int = 1, col: int = 1,
+                     origins: Sequence[tuple[int, int]] | None = None) -> A.Expr:
     """Parse one expression embedded elsewhere (a YAML scalar at ``line``:``col``)."""
-    query = parse_query(text, path, line, col)
+    query = parse_query(text, path, line, col, origins)
     if query.var is not None:
         raise EigenError(Diagnostic(query.span, "a 'for' comprehension is not allowed here; write one expression"))
     return query.body
 
 
-def parse_query(text: str, path: str, line: int = 1, col: int = 1) -> A.Query:
-    """Parse a template parameter source: ``expr for x in source [where cond]`` or ``expr``."""
+def parse_query(text: str, path: str, line: int = 1, col: int = 1,
+                origins: Sequence[tuple[int, int]] | None = None) -> A.Query:
+    """Parse a template parameter source: ``expr for x in source [where cond]`` or ``expr``.
+
+    Text over several lines is parsed as one line. ``origins``, one file position per character
+    of ``text``, place what the parser finds in the file (a multi-line YAML scalar); without
+    them positions count from ``line``:``col``.
+    """
+    if origins is not None and len(origins) == len(text):
+        return _parse(text.replace("\r", " ").replace("\n", " "), path, "query", line, col, origins)
     if "\n" in text.strip():
         text = " ".join(text.split())
     return _parse(text, path, "query", line, col)
