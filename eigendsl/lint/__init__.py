@@ -25,13 +25,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eigendsl.lint.consistency import check_consistency
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
+from eigendsl.lint.coverage import check_coverage
+from eigendsl.lint.solvability import check_solvable
+from eigendsl.lint.strength import check_strength
+from eigendsl.lint.values import ValueIndex
+from eigendsl.runtime.episodes import GoldCache
 
+# The passes, in order: later ones read what earlier ones found (passing episodes, exercised rules).
+PASSES = (check_solvable, check_strength, check_coverage, check_consistency)
 DEFAULT_SAMPLES = 3
 
 
 @dataclass
 class LintReport:
+    """What ``eigendsl lint`` found: findings sorted by position, unsolvable task ids, and
+    per check the mutations it caught and the mutations counted."""
+
     domain: str
     tasks: int
     unsolvable: list[str]
@@ -47,6 +58,8 @@ class LintReport:
         return round(caught / counted, 3) if counted else 1.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` object. ``weak_checks`` maps every check that was mutation-tested to
+        its strength (1.0: every counted mutation caught); ``mutations`` gives the counts."""
         return {
             "domain": self.domain,
             "tasks": self.tasks,
@@ -60,24 +73,15 @@ class LintReport:
 def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = None) -> LintReport:
     """Run every lint pass on a spec folder. ``domain``: the spec already compiled and loaded."""
     from eigendsl.compiler import analyze
-    from eigendsl.lint.consistency import check_consistency
-    from eigendsl.lint.coverage import check_coverage
-    from eigendsl.lint.solvability import check_solvable
-    from eigendsl.lint.strength import check_strength
-    from eigendsl.lint.values import ValueIndex
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import GoldCache
 
     loaded, seed, resolved, templates, _bodies, _diag = analyze(spec_dir)
     domain = domain if domain is not None else load_domain(spec_dir)
     tasks = lint_tasks(loaded, seed, templates, domain, samples)
-    ctx = LintContext(loaded, seed, resolved, templates, domain, tasks, template_spans(loaded))
-    gold = GoldCache(domain)
-    index = ValueIndex(loaded.spec, domain.seed)
-    check_solvable(ctx, gold)
-    check_strength(ctx, gold, index)
-    check_coverage(ctx, index)
-    check_consistency(ctx, gold)
+    ctx = LintContext(loaded, seed, resolved, templates, domain, tasks, template_spans(loaded),
+                      GoldCache(domain), ValueIndex(loaded.spec, domain.seed))
+    for run_pass in PASSES:
+        run_pass(ctx)
     findings = sorted(ctx.findings, key=lambda f: (f.span.path, f.span.line, f.span.col, f.message))
     return LintReport(domain.name, len(tasks), ctx.unsolvable, ctx.scores, findings)
 

@@ -43,9 +43,9 @@ EXTRA_DRAWS = 40  # parameter sets drawn per template to find a partner task
 PARTNERS_TRIED = 4
 
 
-def check_consistency(ctx: LintContext, gold: GoldCache) -> None:
-    unsatisfiable_said(ctx, gold)
-    contradictory_checks(ctx, gold)
+def check_consistency(ctx: LintContext) -> None:
+    unsatisfiable_said(ctx)
+    contradictory_checks(ctx)
 
 
 # ---------------------------------------------------------------------------- said
@@ -71,7 +71,7 @@ def utterances(task: dict[str, Any]) -> list[str]:
     return out + [DECLINED, CLOSING, REFUSAL, "All done. " + CLOSING]
 
 
-def unsatisfiable_said(ctx: LintContext, gold: GoldCache) -> None:
+def unsatisfiable_said(ctx: LintContext) -> None:
     reported: set[tuple[str, int, int]] = set()
     for lint_task in ctx.tasks:
         task = lint_task.task
@@ -82,7 +82,7 @@ def unsatisfiable_said(ctx: LintContext, gold: GoldCache) -> None:
         statements = {(s.span.line, s.span.col): s for s in _said_statements(check_decl)}
         if not statements:
             continue
-        gold_db, _ = gold.get(task)
+        gold_db, _ = ctx.gold.get(task)
         messages = [rt.Message("assistant", text, i) for i, text in enumerate(utterances(task))]
         trace = rt.Trace(gold_db, ctx.domain.seed, gold_db, dict(task.get("params", {})), [], messages)
         for failure in verifier.verify(trace).failures:
@@ -153,7 +153,7 @@ def _partners(ctx: LintContext, a: LintTask, pool: list[dict[str, Any]]) -> list
     return ranked[:PARTNERS_TRIED]
 
 
-def contradictory_checks(ctx: LintContext, gold: GoldCache) -> None:
+def contradictory_checks(ctx: LintContext) -> None:
     firsts: dict[str, LintTask] = {}
     for lint_task in ctx.passing():
         if _composable(lint_task.task):

@@ -14,8 +14,10 @@ from typing import Any
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
 from eigendsl.errors import Diagnostic, Span
+from eigendsl.lint.values import ValueIndex
 from eigendsl.loader import LoadedSpec
 from eigendsl.runtime.domain import Domain
+from eigendsl.runtime.episodes import GoldCache
 from eigendsl.tasks import TemplateInfo, render_task, sample_params, template_rng
 
 SEVERITIES = ("error", "warning", "info")  # info: a property worth knowing, not a defect
@@ -78,6 +80,8 @@ class LintContext:
     domain: Domain
     tasks: list[LintTask]
     template_spans: dict[str, Span]
+    gold: GoldCache  # gold databases per task, replayed once
+    index: ValueIndex  # plausible argument values from the seed
     findings: list[Finding] = field(default_factory=list)
     # filled by the passes
     gold_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # task id -> passing episode row

@@ -29,12 +29,12 @@ RANDOM_COMBINATIONS = 300
 VALUES_PER_PARAM = 40
 
 
-def check_coverage(ctx: LintContext, index: ValueIndex) -> None:
+def check_coverage(ctx: LintContext) -> None:
     unused_tools(ctx)
     unused_checks(ctx)
     unexercised_rules(ctx)
     unused_params(ctx)
-    guards_never_failing(ctx, index)
+    guards_never_failing(ctx, ctx.index)
 
 
 def unused_tools(ctx: LintContext) -> None:

@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.runtime.episodes import GoldCache, run_episodes
+from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 
 
@@ -37,15 +37,11 @@ def call_errors(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     return errors
 
 
-def play_gold(ctx: LintContext, tasks: list[LintTask], gold: GoldCache) -> list[dict[str, Any]]:
-    domain = ctx.domain
-    return run_episodes(domain, [t.task for t in tasks], ScriptedAgent(), ScriptedUser(domain.stop_marker),
-                        gold=gold)
-
-
-def check_solvable(ctx: LintContext, gold: GoldCache) -> None:
+def check_solvable(ctx: LintContext) -> None:
     """Play every task's gold plan; keep the passing episodes in ``ctx.gold_rows``."""
-    rows = play_gold(ctx, ctx.tasks, gold)
+    domain = ctx.domain
+    rows = run_episodes(domain, [t.task for t in ctx.tasks], ScriptedAgent(), ScriptedUser(domain.stop_marker),
+                        gold=ctx.gold)
     groups: dict[tuple[Any, ...], list[tuple[LintTask, str]]] = {}
     spans: dict[tuple[Any, ...], Any] = {}
     for lint_task, row in zip(ctx.tasks, rows, strict=True):

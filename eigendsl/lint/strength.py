@@ -19,12 +19,10 @@ from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.lint.mutations import execute, mutants, trajectory
-from eigendsl.lint.values import ValueIndex
-from eigendsl.runtime.episodes import GoldCache
 
 
-def check_strength(ctx: LintContext, gold: GoldCache, index: ValueIndex) -> None:
-    domain = ctx.domain
+def check_strength(ctx: LintContext) -> None:
+    domain, gold, index = ctx.domain, ctx.gold, ctx.index
     rules = getattr(domain.rules, "RULES", {})
     survivors: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]] = {}
     tried: dict[tuple[str, tuple[Any, ...]], int] = {}
