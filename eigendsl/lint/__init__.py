@@ -93,7 +93,16 @@ def lint_compiled(spec_dir: Path | str, out: Path | str, strict: bool, echo: Cal
     from eigendsl.lint.report import summary
     from eigendsl.runtime.domain import load_domain
 
-    report = lint(spec_dir, domain=load_domain(out))
+    try:
+        report = lint(spec_dir, domain=load_domain(out))
+    except EigenError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
+        message = f"lint could not run ({type(exc).__name__}: {exc}); `eigendsl lint {spec_dir}` shows the traceback"
+        if strict:
+            raise EigenError(message) from exc
+        echo(f"warning: {message}")
+        return
     shown = [f for f in report.findings if f.severity != "info"]
     if strict and shown:
         raise EigenError([f.diagnostic("error") for f in shown])
