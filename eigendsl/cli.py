@@ -206,6 +206,71 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
     Console().print(table)
 
 
+@main.command("train")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--model", default=None, help="tiny (embedded, default), micro, small, or a checkpoint path or hub id.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default: runs/<domain>/train).")
+@click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
+@click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")
+@click.option("--sft-epochs", type=float, default=None)
+@click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
+@click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
+@click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
+@click.option("--seed", type=int, default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
+@user_errors
+def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
+              per_generation: int | None, sft_epochs: float | None, grpo_steps: int | None,
+              eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool) -> None:
+    """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
+
+    Every stage resumes after a crash; report.md and plots are written in the run folder."""
+    from eigendsl.train.pipeline import train
+
+    log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
+                    sft_epochs=sft_epochs, grpo_steps=grpo_steps, eval_trials=eval_trials,
+                    user_model=user_model or None, seed=seed)
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"report: {summary['report']}")
+    for stage in ("base", "sft", "grpo"):
+        result = summary[stage]
+        click.echo(f"  {stage:5s} pass^1 {result['pass_hat_1']:.3f}   pass^k {json.dumps(result['pass_hat_k'])}")
+
+
+@main.command("eval")
+@click.argument("spec_dir", type=click.Path(path_type=Path))
+@click.option("--model", "model_path", required=True, help="A checkpoint folder (e.g. runs/retail/train/sft) or hub id.")
+@click.option("--tasks", "split", type=click.Choice(["held-out", "train", "all"]), default="held-out", show_default=True)
+@click.option("--trials", type=int, default=4, show_default=True)
+@click.option("--temperature", type=float, default=0.3, show_default=True)
+@click.option("--context", type=click.Choice(["compact", "full"]), default="compact", show_default=True,
+              help="compact: the short prompt the embedded model is trained with; full: compiled prompt and schemas.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the judged episodes as JSONL.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
+@user_errors
+def eval_cmd(spec_dir: Path, model_path: str, split: str, trials: int, temperature: float, context: str,
+             out: Path | None, as_json: bool) -> None:
+    """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.train.evaluate import eval_tasks, evaluate
+    from eigendsl.train.model import load_model
+
+    domain = load_domain(spec_dir)
+    try:
+        model, tokenizer = load_model(model_path)
+    except (OSError, ValueError) as exc:
+        raise EigenError(f"cannot load model '{model_path}': {str(exc).splitlines()[0]}") from None
+    summary = evaluate(domain, model, tokenizer, eval_tasks(domain, split), trials=trials, temperature=temperature,
+                       context=context, out=out)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        print_summary(summary, f"{domain.name}: {model_path} on {split} tasks")
+
+
 @main.command("play")
 @click.argument("domain_dir", type=click.Path(path_type=Path))
 @click.option("--task", "task_id", default=None, help="Task id (default: the first task).")

@@ -102,6 +102,8 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             if params not in drawn:
                 drawn.append(params)
         held = round(len(drawn) * sampling.held_out_fraction)
+        if sampling.held_out_fraction > 0 and len(drawn) >= 2:
+            held = max(held, 1)  # every template keeps at least one unseen parameter set
         for i, params in enumerate(drawn):
             split = "held-out" if i >= len(drawn) - held else "train"
             try:

@@ -171,7 +171,9 @@ class Scenario(Model):
     instructions: str = Field("", description="How the user behaves, for an LLM-backed simulator.")
     confirm: bool = Field(True, description="Whether the user agrees when asked to confirm a write.")
     change_mind: str | None = Field(
-        None, description="A parameter the user changes after the first request (name=new value)."
+        None,
+        description="`name=first value`: the user first asks with this other value of a parameter, "
+        "then, when asked to confirm, changes their mind to the task's own value.",
     )
     reveal_late: list[str] = Field(
         default_factory=list, description="Known facts the user gives only when asked twice."

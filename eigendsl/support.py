@@ -453,6 +453,8 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
     if isinstance(exc, TypeError):
+        if "NoneType" in str(exc) and "subscriptable" in str(exc):
+            return "a field was read from null (a lookup such as first(...) or a row found nothing)"
         return f"values of the wrong type ({exc})"
     return f"{type(exc).__name__}: {exc}"
 

@@ -215,15 +215,40 @@ class VLLMBackend:
 # ---------------------------------------------------------------------------- adapters
 
 
-class ModelAgent:
-    """The agent role played by a backend: sees the episode's messages and the tools."""
+def compact_prompt(domain: Any) -> str:
+    """A short system prompt for small models: the role and one line per tool, without the
+    policy text and the JSON schemas (which would be thousands of tokens on every turn)."""
+    lines = [f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change, "
+             "and call tools as <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call>. Tools:"]
+    for tool in domain.tools.values():
+        params = ", ".join(tool.parameters.get("properties", {}))
+        lines.append(f"- {tool.name}({params})")
+    return "\n".join(lines)
 
-    def __init__(self, backend: Backend, name: str):
-        self.backend, self.name = backend, name
+
+def agent_view(messages: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
+    """The messages a model sees: the episode's, with its system prompt replaced if asked."""
+    if system_prompt is None or not messages or messages[0]["role"] != "system":
+        return messages
+    return [{"role": "system", "content": system_prompt}, *messages[1:]]
+
+
+class ModelAgent:
+    """The agent role played by a backend: sees the episode's messages and the tools.
+
+    ``context="compact"`` gives the model :func:`compact_prompt` and no tool schemas, the form
+    the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
+
+    def __init__(self, backend: Backend, name: str, context: str = "full"):
+        self.backend, self.name, self.context = backend, name, context
 
     def act(self, episodes: list[Any]) -> list[AgentTurn]:
-        chats = [e.messages for e in episodes]
-        return self.backend.generate(chats, episodes[0].env.domain.tool_schemas if episodes else None)
+        if not episodes:
+            return []
+        domain = episodes[0].env.domain
+        prompt = compact_prompt(domain) if self.context == "compact" else None
+        chats = [agent_view(e.messages, prompt) for e in episodes]
+        return self.backend.generate(chats, None if self.context == "compact" else domain.tool_schemas)
 
 
 class ModelUser:

@@ -285,8 +285,9 @@ class ScriptedUser:
             return rng.choice(self.pools["user_yes" if scenario.get("confirm", True) else "user_no"])
         answers = []
         known: dict[str, str] = scenario.get("known", {})
+        asking = "?" in agent  # a statement that names a fact ("your order id is...") asks nothing
         for key, value in known.items():
-            if spoken(key) in agent or key in agent:
+            if asking and (spoken(key) in agent or key in agent):
                 state.asked[key] = state.asked.get(key, 0) + 1
                 if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
                     answers.append(USER_LATER.format(what=spoken(key)))

@@ -1,0 +1,181 @@
+"""GRPO with TRL's ``GRPOTrainer`` and a multi-turn ``rollout_func``; the reward is the compiled
+verifier.
+
+Each training prompt names a task. For every group of ``num_generations`` copies of a prompt the
+rollout plays that many full episodes (agent ↔ user simulator ↔ environment, batched), and
+returns the ids, the sampling log-probabilities and ``env_mask`` (user and tool tokens out of the
+loss). Advantages are group-relative at the trajectory level (TRL's ``scale_rewards="group"``).
+Groups whose rewards are all equal carry no signal; as in the paper they are filtered out and
+replaced (dynamic filtering): the rollout draws another task for that group, up to
+``resample_tries`` times.
+
+On a GPU set ``use_vllm`` (TRL then serves generation with vLLM and syncs weights each step);
+with several GPUs launch the same command with ``accelerate launch -m eigendsl.cli train ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from transformers import TrainerCallback
+
+from eigendsl.runtime.domain import Domain
+from eigendsl.runtime.episodes import GoldCache
+from eigendsl.runtime.scripted import ScriptedUser
+from eigendsl.train.rollout import Rollout, play_rollouts
+
+TASK_PREFIX = "task:"
+
+
+@dataclass
+class GRPOSettings:
+    """Settings of a GRPO run; most map onto TRL's ``GRPOConfig``."""
+
+    max_steps: int = field(default=30, metadata={"help": "Optimizer steps."})
+    tasks_per_step: int = field(default=4, metadata={"help": "Tasks (groups) per step."})
+    num_generations: int = field(default=6, metadata={"help": "Episodes per task: the group size."})
+    learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate (1e-6 for a pretrained model)."})
+    beta: float = field(default=0.0, metadata={"help": "KL coefficient against the reference model (0: none)."})
+    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of rollouts."})
+    max_new_tokens: int = field(default=96, metadata={"help": "Tokens generated per agent turn."})
+    max_turns: int = field(default=14, metadata={"help": "Turn limit of a rollout episode."})
+    max_length: int = field(default=2048, metadata={"help": "Token limit of an episode; longer ones are masked out."})
+    resample_tries: int = field(default=3, metadata={"help": "Dynamic filtering: replacements tried for a flat group."})
+    save_steps: int = field(default=5, metadata={"help": "Checkpoint every this many steps, for resuming."})
+    use_vllm: bool = field(default=False, metadata={"help": "Generate with vLLM (GPU, the vllm extra)."})
+    context: str = field(default="compact", metadata={"help": "compact (short prompt, no schemas) or full."})
+    seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
+
+    def to_grpo_config(self, out_dir: Path) -> Any:
+        import torch
+        from trl import GRPOConfig
+
+        return GRPOConfig(
+            output_dir=str(out_dir), max_steps=self.max_steps, learning_rate=self.learning_rate,
+            per_device_train_batch_size=self.tasks_per_step * self.num_generations,
+            gradient_accumulation_steps=1, steps_per_generation=1, num_generations=self.num_generations,
+            max_completion_length=self.max_length, beta=self.beta, temperature=self.temperature,
+            scale_rewards="group", mask_truncated_completions=False, use_vllm=self.use_vllm,
+            logging_steps=1, save_steps=self.save_steps, save_total_limit=2, report_to=[], seed=self.seed,
+            bf16=bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported()), use_cpu=not torch.cuda.is_available(),
+            remove_unused_columns=False, disable_dropout=True, shuffle_dataset=True,
+        )
+
+
+def verifier_reward(completions: list[Any], verifier_score: list[float] | None = None, **_: Any) -> list[float]:
+    """The reward of each completion: the compiled verifier's score of its episode.
+
+    >>> verifier_reward(["a", "b"], verifier_score=[1.0, 0.25])
+    [1.0, 0.25]
+    """
+    if verifier_score is None:
+        return [0.0] * len(completions)
+    return [float(s) for s in verifier_score]
+
+
+class EpisodeRollout:
+    """The ``rollout_func``: plays groups of episodes and applies dynamic filtering."""
+
+    def __init__(self, domain: Domain, tokenizer: Any, tasks: list[dict[str, Any]], settings: GRPOSettings,
+                 user: Any = None):
+        self.domain, self.tokenizer, self.settings = domain, tokenizer, settings
+        self.tasks = {t["id"]: t for t in tasks}
+        self.pool = list(self.tasks)
+        self.user = user or ScriptedUser(domain.stop_marker, settings.seed)
+        self.gold = GoldCache(domain)
+        self.rng = random.Random(settings.seed)
+        self.log: list[dict[str, Any]] = []
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        task_ids = [task_id_of(p) for p in prompts]
+        size = self.settings.num_generations
+        results: list[Rollout] = []
+        flat_groups = replaced = 0
+        for start in range(0, len(task_ids), size):
+            group = task_ids[start:start + size]
+            rollouts = self._play(trainer.model, [self.tasks[t] for t in group])
+            tries = 0
+            while len({round(r.reward, 6) for r in rollouts}) == 1 and tries < self.settings.resample_tries:
+                flat_groups += 1
+                tries += 1
+                other = self.tasks[self.rng.choice(self.pool)]
+                rollouts = self._play(trainer.model, [other] * len(group))
+                replaced += 1
+            results += rollouts
+        rewards = [r.reward for r in results]
+        self.log.append({"step": getattr(trainer.state, "global_step", 0), "reward_mean": sum(rewards) / len(rewards),
+                         "pass_rate": sum(r.passed for r in results) / len(results), "flat_groups": flat_groups,
+                         "replaced": replaced})
+        return {
+            "prompt_ids": [r.prompt_ids for r in results],
+            "completion_ids": [r.completion_ids for r in results],
+            "logprobs": [r.logprobs for r in results],
+            "env_mask": [r.env_mask for r in results],
+            "verifier_score": rewards,
+            "episode_task_id": [r.task_id for r in results],
+        }
+
+    def _play(self, model: Any, tasks: list[dict[str, Any]]) -> list[Rollout]:
+        s = self.settings
+        return play_rollouts(model, self.tokenizer, self.domain, tasks, self.user, self.gold,
+                             max_new_tokens=s.max_new_tokens, temperature=s.temperature, max_turns=s.max_turns,
+                             max_length=s.max_length, context=s.context)
+
+
+def task_id_of(prompt: Any) -> str:
+    text = prompt[-1]["content"] if isinstance(prompt, list) else str(prompt)
+    return text[len(TASK_PREFIX):] if text.startswith(TASK_PREFIX) else text
+
+
+def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], out_dir: str | Path,
+             settings: GRPOSettings | None = None, user: Any = None) -> list[dict[str, Any]]:
+    """Train ``model`` with GRPO on ``tasks``; resumable from ``out_dir``'s last checkpoint.
+
+    Returns the per-step log (reward mean, pass rate, dynamic-filtering counts, loss)."""
+    from datasets import Dataset
+    from transformers.trainer_utils import get_last_checkpoint
+    from trl import GRPOTrainer
+
+    settings = settings or GRPOSettings()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rollout = EpisodeRollout(domain, tokenizer, tasks, settings, user)
+    steps = settings.max_steps * settings.tasks_per_step
+    rng = random.Random(settings.seed)
+    order = [t["id"] for t in tasks]
+    prompts = []
+    while len(prompts) < steps:
+        rng.shuffle(order)
+        prompts += order
+    dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]])
+    trainer = GRPOTrainer(model=model, reward_funcs=verifier_reward, args=settings.to_grpo_config(out),
+                          train_dataset=dataset, processing_class=tokenizer, rollout_func=rollout)
+    checkpoint = get_last_checkpoint(str(out))
+    log_path = out / "rollout_log.jsonl"
+    if checkpoint is not None and log_path.is_file():
+        rollout.log = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    trainer.add_callback(_RolloutLog(rollout, log_path))
+    trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
+    losses = {e["step"]: e["loss"] for e in trainer.state.log_history if "loss" in e}
+    for entry in rollout.log:
+        entry["loss"] = losses.get(entry["step"] + 1)
+    (out / "settings.json").write_text(json.dumps(asdict(settings), indent=2))
+    return rollout.log
+
+
+class _RolloutLog(TrainerCallback):
+    """Keeps the rollout log on disk next to the checkpoints, so a resumed run keeps its history."""
+
+    def __init__(self, rollout: EpisodeRollout, path: Path):
+        self.rollout, self.path = rollout, path
+
+    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("".join(json.dumps(e) + "\n" for e in self.rollout.log))
+        tmp.replace(self.path)

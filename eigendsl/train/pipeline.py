@@ -1,0 +1,259 @@
+"""``eigendsl train``: compile → synth → SFT → GRPO → eval, as the manifest describes.
+
+Every stage writes into ``OUT/`` and records ``OUT/stages/<stage>.json`` when it is done, so a
+crashed run started again skips finished stages and resumes unfinished ones from their last
+checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step).
+
+Layout::
+
+    OUT/synth/            verified dialogues (eigendsl synth)
+    OUT/base/             the model before training (the embedded model: tokenizer + random init)
+    OUT/sft/, OUT/grpo/   checkpoints and final models
+    OUT/eval/<stage>.jsonl  judged evaluation episodes
+    OUT/report.md, OUT/plots/*.png, OUT/summary.json
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from eigendsl.errors import EigenError
+from eigendsl.runtime.backends import compact_prompt
+from eigendsl.runtime.domain import Domain, load_domain
+
+STAGES = ("synth", "base", "sft", "grpo")
+
+
+@dataclass
+class TrainSettings:
+    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (~15 min)."""
+
+    model: str = "tiny"
+    seed: int = 0
+    generations: int = 3
+    per_generation: int = 150
+    sft_epochs: float = 2.0
+    sft_learning_rate: float = 1e-3
+    sft_batch_size: int = 8
+    grpo_steps: int = 12
+    grpo_tasks_per_step: int = 3
+    grpo_generations: int = 4
+    grpo_learning_rate: float = 1e-4
+    use_vllm: bool = False
+    eval_trials: int = 3
+    eval_temperature: float = 0.3
+    eval_split: str = "held-out"
+    context: str = "compact"
+    user_model: bool = False
+    workers: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_manifest(cls, manifest: dict[str, Any], **overrides: Any) -> TrainSettings:
+        """Settings from a training manifest's stages, then explicit overrides (None is ignored)."""
+        stages = {s["name"]: s["settings"] for s in manifest.get("stages", [])}
+        settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
+        for key, (stage, name) in MANIFEST_KEYS.items():
+            if name in stages.get(stage, {}):
+                setattr(settings, key, stages[stage][name])
+        for key, value in overrides.items():
+            if value is not None:
+                setattr(settings, key, value)
+        return settings
+
+
+MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
+    "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
+    "workers": ("synth", "workers"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
+    "sft_batch_size": ("sft", "batch_size"), "grpo_steps": ("grpo", "steps"),
+    "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
+    "grpo_learning_rate": ("grpo", "learning_rate"), "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
+    "eval_temperature": ("eval", "temperature"), "eval_split": ("eval", "tasks"),
+}
+
+
+class Pipeline:
+    def __init__(self, spec_dir: Path, out: Path, settings: TrainSettings,
+                 log: Callable[[str], None] = print):
+        self.spec_dir, self.out, self.settings, self.log = spec_dir, out, settings, log
+        self.domain: Domain = load_domain(spec_dir)
+        self.seconds: dict[str, float] = {}
+        self.results: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ bookkeeping
+
+    def done(self, stage: str) -> dict[str, Any] | None:
+        path = self.out / "stages" / f"{stage}.json"
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def finish(self, stage: str, data: dict[str, Any]) -> None:
+        path = self.out / "stages" / f"{stage}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+        tmp.replace(path)
+
+    def timed(self, stage: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        previous = self.done(stage)
+        if previous is not None:
+            self.log(f"[{stage}] done earlier, kept")
+            self.seconds[stage] = previous.get("seconds", 0.0)
+            return previous
+        self.log(f"[{stage}] running")
+        start = time.perf_counter()
+        data = work()
+        data["seconds"] = round(time.perf_counter() - start, 1)
+        self.seconds[stage] = data["seconds"]
+        self.finish(stage, data)
+        return data
+
+    # ------------------------------------------------------------------ stages
+
+    def run(self) -> dict[str, Any]:
+        s = self.settings
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.timed("synth", self.synth)
+        self.timed("base", self.base)
+        self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"))
+        self.sft_log = self.timed("sft", self.sft)
+        self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"))
+        self.grpo_log = self.timed("grpo", self.grpo) if s.grpo_steps > 0 else {"log": []}
+        self.results["grpo"] = self.timed("eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft"))
+        report = self.report()
+        summary = {
+            stage: {k: self.results[stage][k] for k in ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes")}
+            for stage in ("base", "sft", "grpo")
+        }
+        summary.update({"seconds_per_stage": self.seconds, "report": str(report), "out_dir": str(self.out),
+                        "model": s.model, "eval_tasks": self.results["base"]["tasks"]})
+        (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
+        return summary
+
+    def synth(self) -> dict[str, Any]:
+        from eigendsl.synth.generation import SynthSettings, run_synthesis
+
+        s = self.settings
+        summary = run_synthesis(self.spec_dir, self.out / "synth",
+                                SynthSettings(s.generations, s.per_generation, s.seed, s.workers))
+        return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
+
+    def dialogues(self) -> list[dict[str, Any]]:
+        rows = []
+        for path in sorted((self.out / "synth").glob("gen-*/accepted.jsonl")):
+            rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        if not rows:
+            raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to train on")
+        return [self.for_model(r) for r in rows]
+
+    def for_model(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A dialogue in the context the model sees (the compact prompt, no schemas, for small models)."""
+        if self.settings.context != "compact":
+            return row
+        messages = [{"role": "system", "content": compact_prompt(self.domain)}, *row["messages"][1:]]
+        return {**row, "messages": messages, "tools": []}
+
+    def base(self) -> dict[str, Any]:
+        from eigendsl.train.chat import render_chat
+        from eigendsl.train.model import MODEL_SIZES, load_model
+
+        s = self.settings
+        if s.model in MODEL_SIZES:
+            texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
+            texts.append(self.domain.agent_prompt)
+            model, tokenizer = load_model(s.model, texts, seed=s.seed)
+        else:
+            model, tokenizer = load_model(s.model)
+        model.save_pretrained(self.out / "base")
+        tokenizer.save_pretrained(self.out / "base")
+        return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
+
+    def load(self, stage: str) -> tuple[Any, Any]:
+        from eigendsl.train.model import load_model
+
+        return load_model(str(self.out / stage))
+
+    def sft(self) -> dict[str, Any]:
+        from eigendsl.train.sft import SFTSettings, run_sft
+
+        s = self.settings
+        model, tokenizer = self.load("base")
+        rows = self.dialogues()
+        config = SFTSettings(num_train_epochs=s.sft_epochs, learning_rate=s.sft_learning_rate,
+                             per_device_train_batch_size=s.sft_batch_size, max_length=2048, save_steps=25, seed=s.seed)
+        history = run_sft(model, tokenizer, rows, self.out / "sft", config)
+        result: dict[str, Any] = {"loss": history, "dialogues": len(rows)}
+        if s.user_model:
+            from eigendsl.train.sft import run_user_sft
+
+            user_model, user_tokenizer = self.load("base")
+            result["user_loss"] = run_user_sft(user_model, user_tokenizer, rows, self.out / "user_sft", config,
+                                               user_prompt=self.domain.user_prompt)
+        return result
+
+    def grpo(self) -> dict[str, Any]:
+        from eigendsl.train.grpo import GRPOSettings, run_grpo
+
+        s = self.settings
+        model, tokenizer = self.load("sft")
+        tasks = [t for t in self.domain.tasks if t.get("split") == "train"]
+        user = None
+        if s.user_model and (self.out / "user_sft").is_dir():
+            from eigendsl.runtime.backends import HFBackend, ModelUser
+
+            user_model, user_tokenizer = self.load("user_sft")
+            user = ModelUser(HFBackend(user_model, user_tokenizer, temperature=0.3), self.domain.user_prompt,
+                             self.domain.stop_marker, "user-model")
+        settings = GRPOSettings(max_steps=s.grpo_steps, tasks_per_step=s.grpo_tasks_per_step,
+                                num_generations=s.grpo_generations, learning_rate=s.grpo_learning_rate,
+                                context=s.context, seed=s.seed, use_vllm=s.use_vllm)
+        log = run_grpo(model, tokenizer, self.domain, tasks, self.out / "grpo", settings, user)
+        return {"log": log}
+
+    def evaluate(self, stage: str) -> dict[str, Any]:
+        from eigendsl.train.evaluate import eval_tasks, evaluate
+
+        s = self.settings
+        model, tokenizer = self.load(stage)
+        return evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
+                        temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
+                        seed=s.seed)
+
+    # ------------------------------------------------------------------ report
+
+    def report(self) -> Path:
+        from eigendsl.train.report import write_report
+
+        return write_report(self.out, self.results, self.sft_log, self.grpo_log, self.seconds, self.settings)
+
+
+def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
+    """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one."""
+    if target.is_file() and target.name.endswith((".yaml", ".yml")) and target.name != "domain.yaml":
+        manifest = yaml.safe_load(target.read_text())
+        if not isinstance(manifest, dict) or "spec_dir" not in manifest:
+            raise EigenError(f"{target} is not a training manifest written by `eigendsl compile`")
+        return (target.parent / manifest["spec_dir"]).resolve(), manifest
+    if target.is_dir() and (target / "manifest.yaml").is_file() and not (target / "domain.yaml").is_file():
+        return resolve(target / "manifest.yaml")
+    if target.is_file() and target.name == "domain.yaml":
+        target = target.parent
+    return target, None
+
+
+def train(target: Path | str, out: Path | str | None = None, log: Callable[[str], None] = print,
+          **overrides: Any) -> dict[str, Any]:
+    spec_dir, manifest = resolve(Path(target))
+    if manifest is None:
+        from eigendsl.compiler import compile_domain
+
+        compiled = compile_domain(spec_dir)
+        manifest = yaml.safe_load(compiled.files["manifest.yaml"])
+    settings = TrainSettings.from_manifest(manifest, **overrides)
+    folder = Path(out) if out is not None else Path("runs") / manifest["domain"] / "train"
+    return Pipeline(spec_dir, folder, settings, log).run()

@@ -1,0 +1,85 @@
+"""``report.md`` and its plots: base / SFT / SFT+GRPO on the same held-out tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
+
+
+def _plots(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any]) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = out / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    loss = sft_log.get("loss", [])
+    if loss:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot([e["step"] for e in loss], [e["loss"] for e in loss])
+        ax.set(title="SFT training loss (assistant tokens)", xlabel="step", ylabel="loss")
+        fig.tight_layout()
+        fig.savefig(folder / "sft_loss.png", dpi=110)
+        plt.close(fig)
+        made.append("plots/sft_loss.png")
+    log = grpo_log.get("log", [])
+    if log:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        steps = [e["step"] for e in log]
+        ax.plot(steps, [e["reward_mean"] for e in log], label="mean verifier reward")
+        ax.plot(steps, [e["pass_rate"] for e in log], label="rollout pass rate")
+        ax.set(title="GRPO rollouts", xlabel="step", ylim=(0, 1.05))
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / "grpo_reward.png", dpi=110)
+        plt.close(fig)
+        made.append("plots/grpo_reward.png")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for stage, result in results.items():
+        ks = sorted(int(k) for k in result["pass_hat_k"])
+        ax.plot(ks, [result["pass_hat_k"][str(k)] for k in ks], marker="o", label=f"{STAGE_NAMES[stage]} pass^k")
+    ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(0, 1.05))
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(folder / "pass_rates.png", dpi=110)
+    plt.close(fig)
+    made.append("plots/pass_rates.png")
+    return made
+
+
+def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any],
+                 seconds: dict[str, float], settings: Any) -> Path:
+    plots = _plots(out, results, sft_log, grpo_log)
+    k = max(int(x) for x in results["base"]["pass_hat_k"])
+    lines = [
+        "# Training report",
+        "",
+        f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, {k} trials each "
+        f"(temperature {settings.eval_temperature}).",
+        "",
+        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed |",
+        "|---|---|---|---|---|",
+    ]
+    for stage in ("base", "sft", "grpo"):
+        r = results[stage]
+        lines.append(f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
+                     f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} |")
+    lines += ["", "## pass^1 per task family", "", "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
+              "|---|---|---|---|"]
+    families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
+    for family in families:
+        cells = [f"{results[s].get('families', {}).get(family, 0.0):.2f}" for s in ("base", "sft", "grpo")]
+        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+    lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
+    lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
+    lines += ["", "## Most frequent failures after SFT+GRPO", ""]
+    for reason, count in list(results["grpo"]["failures"].items())[:10]:
+        lines.append(f"- {count} × `{reason}`")
+    lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,171 @@
+"""Multi-turn rollouts for GRPO, token in and token out.
+
+An episode is played by the policy against the environment and the user simulator. What is
+trained on is exactly:
+
+- the prompt ids: the chat template's rendering of the system turn and the user's first
+  message, with the generation prompt;
+- the completion ids: the ids the model generated (never re-tokenized from decoded text),
+  interleaved with the chat template's rendering of the turns in between (tool results, the
+  user's replies, the next generation prompt), tokenized on their own;
+- ``env_mask``: 1 on generated ids, 0 on inserted ones; an episode cut at the length limit is
+  masked out entirely.
+
+The reward is the compiled verifier's score on the episode's trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eigendsl.runtime.backends import agent_view, compact_prompt, template_messages, turn_from_text
+from eigendsl.runtime.domain import Domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import MAX_TOOL_ROUNDS, Episode, GoldCache, apply_agent_turn, judge_episode
+
+
+@dataclass
+class Rollout:
+    """One played episode as GRPO consumes it."""
+
+    task_id: str
+    prompt_ids: list[int]
+    completion_ids: list[int] = field(default_factory=list)
+    env_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    reward: float = 0.0
+    passed: bool = False
+    truncated: bool = False
+    row: dict[str, Any] | None = None
+
+
+class Renderer:
+    """Chat-template arithmetic: the text the template puts between two generated turns."""
+
+    def __init__(self, tokenizer: Any, domain: Domain, context: str):
+        self.tokenizer, self.domain = tokenizer, domain
+        self.system = compact_prompt(domain) if context == "compact" else None
+        self.tools = None if context == "compact" else domain.tool_schemas
+        self.end = tokenizer.eos_token or "<|im_end|>"
+
+    def render(self, messages: list[dict[str, Any]], generation_prompt: bool) -> str:
+        chat = template_messages(agent_view(messages, self.system))
+        return self.tokenizer.apply_chat_template(chat, tools=self.tools, tokenize=False,
+                                                  add_generation_prompt=generation_prompt)
+
+    def ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    def between(self, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> str:
+        """Text the template writes after the model's last turn (ended by its end token) and up
+        to the next generation prompt, given the messages ``before`` and ``after`` that turn's
+        consequences."""
+        head = self.render(before, False)
+        full = self.render(after, True)
+        if not full.startswith(head):  # pragma: no cover - a template that rewrites history
+            raise ValueError("the chat template renders earlier turns differently once later turns exist")
+        glue = head[head.rindex(self.end) + len(self.end):] if self.end in head else ""
+        return glue + full[len(head):]
+
+
+def _logprobs(scores: tuple[Any, ...], tokens: Any, row: int, count: int) -> list[float]:
+    import torch
+
+    out = []
+    for step in range(count):
+        logits = scores[step][row].float()
+        out.append(float(torch.log_softmax(logits, dim=-1)[tokens[step]]))
+    return out
+
+
+def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], user: Any,
+                  gold: GoldCache, max_new_tokens: int = 96, temperature: float = 1.0, max_turns: int = 12,
+                  max_length: int = 2048, context: str = "compact") -> list[Rollout]:
+    """Play one episode per task (repeat a task for a group) with ``model`` as the agent."""
+    import torch
+
+    renderer = Renderer(tokenizer, domain, context)
+    episodes = [Episode(task, Environment(domain, task), trial=i) for i, task in enumerate(tasks)]
+    for episode, text in zip(episodes, user.respond(episodes)):
+        episode.env.add_message({"role": "user", "content": text})
+        episode.waiting_for = "agent"
+    rollouts = [Rollout(e.task["id"], renderer.ids(renderer.render(e.messages, True))) for e in episodes]
+    end_id = tokenizer.convert_tokens_to_ids(renderer.end)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end_id
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        for _ in range(max_turns * (MAX_TOOL_ROUNDS + 1)):
+            active = [i for i, e in enumerate(episodes) if not e.done]
+            if not active:
+                break
+            sequences = [rollouts[i].prompt_ids + rollouts[i].completion_ids for i in active]
+            width = max(len(s) for s in sequences)
+            input_ids = torch.full((len(active), width), pad_id, dtype=torch.long)
+            attention = torch.zeros((len(active), width), dtype=torch.long)
+            for row, seq in enumerate(sequences):
+                input_ids[row, width - len(seq):] = torch.tensor(seq)
+                attention[row, width - len(seq):] = 1
+            with torch.no_grad():
+                out = model.generate(
+                    input_ids=input_ids.to(device), attention_mask=attention.to(device),
+                    max_new_tokens=max_new_tokens, do_sample=temperature > 0,
+                    temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
+                    eos_token_id=end_id, pad_token_id=pad_id, output_scores=True, return_dict_in_generate=True,
+                )
+            new = out.sequences[:, width:].tolist()
+            for row, index in enumerate(active):
+                episode, rollout = episodes[index], rollouts[index]
+                ids = new[row]
+                cut = ids.index(end_id) + 1 if end_id in ids else len(ids)
+                ids = ids[:cut]
+                rollout.completion_ids += ids
+                rollout.env_mask += [1] * len(ids)
+                rollout.logprobs += _logprobs(out.scores, out.sequences[row, width:], row, len(ids))
+                text = tokenizer.decode(ids, skip_special_tokens=False).replace(renderer.end, "")
+                before = list(episode.messages)
+                turn = turn_from_text(text.replace(tokenizer.pad_token or "\0", "").strip())
+                apply_agent_turn(episode, turn)
+                if episode.waiting_for == "user":
+                    reply = user.respond([episode])[0]
+                    episode.env.add_message({"role": "user", "content": reply})
+                    episode.turns += 1
+                    episode.waiting_for = "agent"
+                    if domain.stop_marker in reply:
+                        episode.done, episode.end_reason = True, "stop"
+                if end_id not in ids:
+                    episode.done, episode.end_reason = True, "length"
+                if episode.turns >= max_turns and not episode.done:
+                    episode.done, episode.end_reason = True, "turn_limit"
+                if not episode.done:
+                    before = before + [{"role": "assistant", "content": text}]
+                    inserted = renderer.ids(renderer.between(before, _after(before, episode)))
+                    rollout.completion_ids += inserted
+                    rollout.env_mask += [0] * len(inserted)
+                    rollout.logprobs += [0.0] * len(inserted)
+                if len(rollout.prompt_ids) + len(rollout.completion_ids) > max_length and not episode.done:
+                    episode.done, episode.end_reason = True, "length"
+    finally:
+        model.train(was_training)
+    for episode, rollout in zip(episodes, rollouts):
+        if not episode.done:
+            episode.end_reason = "turn_limit"
+        row = judge_episode(domain, episode, gold)
+        rollout.row = row
+        rollout.passed = bool(row["verdict"]["passed"])
+        rollout.reward = float(row["verdict"]["score"]) if episode.end_reason != "length" else 0.0
+        if episode.end_reason == "length":
+            rollout.truncated = True
+            rollout.env_mask = [0] * len(rollout.env_mask)  # a cut episode teaches nothing
+        if not rollout.completion_ids:
+            rollout.completion_ids, rollout.env_mask, rollout.logprobs = [end_id], [0], [0.0]
+    return rollouts
+
+
+def _after(before: list[dict[str, Any]], episode: Episode) -> list[dict[str, Any]]:
+    """The conversation after the model's last turn and what followed it (tool results, the
+    user's reply), with that turn written as the model wrote it."""
+    consequences = [m for m in episode.messages[len(before) - 1:] if m["role"] in ("tool", "user")]
+    return before + consequences
