@@ -228,12 +228,17 @@ class Verdict:
 
 def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total: float,
            failures: list[Failure]) -> Verdict:
-    """Combine statement results: passed iff every hard statement held; the score is the
-    weighted share of statements that held (each hard statement weighs 1, a `score` term its
-    weight), so a passing trajectory with every soft term met scores 1."""
-    total = hard_total + soft_total
-    score = 1.0 if total == 0 else (hard_ok + soft_ok) / total
-    return Verdict(name, hard_ok == hard_total, round(score, 6), failures)
+    """Combine statement results. The hard statements (require, forbid, unchanged) gate: passed
+    iff all held. Without `score` terms the score is 1 or 0. With them, the weighted share r of
+    `score` terms that held shapes it: (1 + r) / 2 when passed, r / 2 when not, so a passing
+    trajectory always scores at least as high as a failing one, and doing nothing scores 0."""
+    passed = hard_ok == hard_total
+    if soft_total == 0:
+        score = 1.0 if passed else 0.0
+    else:
+        share = soft_ok / soft_total
+        score = (1 + share) / 2 if passed else share / 2
+    return Verdict(name, passed, round(score, 6), failures)
 
 
 # ---------------------------------------------------------------------------- helpers

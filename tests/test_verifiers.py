@@ -107,7 +107,7 @@ def test_wrong_argument_names_the_values_and_the_dsl_position(mini: Domain) -> N
                        gold=cancelled_db(mini), params=PARAMS)
     verdict = mini.v.check("cancelled").verify(trace)
     assert not verdict.passed
-    assert verdict.score == round(5.5 / 6.5, 6)
+    assert verdict.score == 0.5  # failed, but the soft `score` term held: 1/2 of its share
     (failure,) = verdict.failures
     assert failure.statement == "require called cancel_order(order_id=order_id, reason=reason)"
     assert failure.reason == (
@@ -155,12 +155,12 @@ def test_unchanged(mini: Domain) -> None:
 
 
 def test_score_weights(mini: Domain) -> None:
-    # The soft `score 0.5` term is missed: still passed, score 6 / 6.5.
+    # The soft `score 0.5` term is missed: still passed, score (1 + 0) / 2.
     dialogue = [m for m in good_dialogue() if "get_order" not in json.dumps(m)]
     trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
     verdict = mini.v.check("cancelled").verify(trace)
     assert verdict.passed
-    assert verdict.score == round(6 / 6.5, 6)
+    assert verdict.score == 0.5
     (failure,) = verdict.failures
     assert failure.statement == "score 0.5: called get_order(order_id=order_id)"
     assert failure.reason == "get_order(order_id='#1') was never called (calls made: cancel_order, find_user)"

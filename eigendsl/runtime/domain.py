@@ -83,7 +83,8 @@ class Domain:
         return {
             "schema_version": SCHEMA_VERSION,
             "passed": check.passed and policy.passed,
-            "score": round((check.score + policy.score) / 2, 6) if not (check.passed and policy.passed) else 1.0,
+            # The check's score, halved when the policy was broken.
+            "score": round(check.score if policy.passed else check.score / 2, 6),
             "check": {"name": check.name, "passed": check.passed, "score": check.score},
             "policy": {"passed": policy.passed, "score": policy.score},
             "failures": failures,
