@@ -195,7 +195,7 @@ def test_fuzzed_model_output_never_crashes(mini, text):
 def test_parser_reports_errors_in_words():
     content, calls, errors = parse_tool_calls('hi <tool_call>{"name": "x", "arguments": {}}</tool_call> <tool_call>{bad')
     assert content.startswith("hi") and calls == [{"name": "x", "arguments": {}}]
-    assert errors == ["tool call 2 is not closed with </tool_call>"]
+    assert errors == ["Tool call 2: the <tool_call> block is not closed with </tool_call>."]
 
 
 def test_pass_hat_k_matches_tau2_definition():

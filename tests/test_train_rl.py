@@ -1,0 +1,195 @@
+"""GRPO rollouts (token in, token out), the verifier reward, resuming, and the train pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from eigendsl.runtime.domain import load_domain  # noqa: E402
+from eigendsl.runtime.episodes import GoldCache  # noqa: E402
+from eigendsl.runtime.scripted import ScriptedUser  # noqa: E402
+from eigendsl.support import Trace  # noqa: E402
+from eigendsl.train.chat import render_chat  # noqa: E402
+from eigendsl.train.model import load_model  # noqa: E402
+from eigendsl.train.rollout import Renderer, play_rollouts  # noqa: E402
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_domain(MINI)
+
+
+@pytest.fixture(scope="module")
+def micro(mini):
+    texts = [mini.agent_prompt] + [render_chat([{"role": "user", "content": t["user"]["reason"]}]) for t in mini.tasks] * 10
+    return load_model("micro", texts, vocab_size=400, seed=0)
+
+
+class Scripted(torch.nn.Module):
+    """A stand-in policy that 'generates' fixed texts (tokenized canonically), one per turn."""
+
+    def __init__(self, tokenizer, turns):
+        super().__init__()
+        self.tokenizer, self.turns, self.calls = tokenizer, turns, 0
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def generate(self, input_ids, attention_mask, max_new_tokens, **kwargs):
+        vocab = len(self.tokenizer)
+        rows, scores = [], []
+        for _ in range(input_ids.shape[0]):
+            text = self.turns[min(self.calls, len(self.turns) - 1)]
+            rows.append(self.tokenizer(text + self.tokenizer.eos_token, add_special_tokens=False)["input_ids"])
+        self.calls += 1
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id
+        new = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
+        for step in range(width):
+            logits = torch.zeros(len(rows), vocab)
+            logits[torch.arange(len(rows)), new[:, step]] = 5.0
+            scores.append(logits)
+        sequences = torch.cat([input_ids, new], dim=1)
+        return type("Out", (), {"sequences": sequences, "scores": tuple(scores)})()
+
+
+GOOD_TURNS = [
+    'What is your email?',
+    '<tool_call>\n{"name": "find_user", "arguments": {"email": "ann@example.com"}}\n</tool_call>',
+    '<tool_call>\n{"name": "get_order", "arguments": {"order_id": "#1"}}\n</tool_call>',
+    "I will cancel order #1 because it is no longer needed. Do you confirm? (yes/no)",
+    '<tool_call>\n{"name": "cancel_order", "arguments": {"order_id": "#1", "reason": "no longer needed"}}\n</tool_call>',
+    "Your order #1 is cancelled.",
+]
+
+
+def test_token_in_token_out_and_reward_is_the_verifier_score(mini, micro):
+    _, tokenizer = micro
+    task = mini.task("cancel-ann")
+    policy = Scripted(tokenizer, GOOD_TURNS)
+    gold = GoldCache(mini)
+    (rollout,) = play_rollouts(policy, tokenizer, mini, [task], ScriptedUser(mini.stop_marker), gold, max_turns=12)
+    assert len(rollout.completion_ids) == len(rollout.env_mask) == len(rollout.logprobs)
+    # The ids trained on are the rollout's; rendering the final conversation gives the same ids.
+    messages = rollout.row["messages"]
+    last_agent = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    shown = [{"role": m["role"], "content": m["content"]} if m["role"] != "assistant" else m
+             for m in messages[: last_agent + 1]]
+    renderer = Renderer(tokenizer, mini, "compact")
+    full = renderer.ids(renderer.render(_as_generated(shown, GOOD_TURNS), False))
+    assert rollout.prompt_ids + rollout.completion_ids == full[: len(rollout.prompt_ids) + len(rollout.completion_ids)]
+    assert len(full) == len(rollout.prompt_ids) + len(rollout.completion_ids) + 1  # + the template's final "\n"
+    # env_mask marks exactly the generated turns.
+    generated = [i for i, m in zip(rollout.completion_ids, rollout.env_mask) if m]
+    assert tokenizer.decode(generated).count(tokenizer.eos_token) == len(GOOD_TURNS)
+    # The reward is the compiled verifier's score on the same trace.
+    trace = Trace.from_messages(messages, _final_db(mini, messages), mini.seed,
+                                gold.get(task)[0], task["params"], mini.tool_meta)
+    assert mini.judge(trace, task)["score"] == rollout.reward == 1.0 and rollout.passed
+
+
+def _as_generated(messages, turns):
+    """The conversation with each assistant turn written exactly as the policy wrote it."""
+    out, turn = [], iter(turns)
+    for message in messages:
+        out.append({"role": "assistant", "content": next(turn)} if message["role"] == "assistant" else message)
+    return out
+
+
+def _final_db(domain, messages):
+    from eigendsl.runtime.environment import Environment
+
+    env = Environment(domain, domain.tasks[0])
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+    return env.db
+
+
+def test_garbage_gets_reward_zero_without_crashing(mini, micro):
+    _, tokenizer = micro
+    garbage = Scripted(tokenizer, ["<tool_call>{{{not json", "}}}</tool_call> ###", "<tool_call>\n{\"name\": 7}\n</tool_call>"])
+    rollouts = play_rollouts(garbage, tokenizer, mini, mini.tasks[:2], ScriptedUser(mini.stop_marker), GoldCache(mini),
+                             max_turns=6)
+    assert [r.reward for r in rollouts] == [0.0, 0.0]
+    assert all(not r.passed for r in rollouts)
+
+
+def test_episode_cut_at_the_length_limit_is_masked_out(mini, micro):
+    model, tokenizer = micro
+    rollouts = play_rollouts(model, tokenizer, mini, mini.tasks[:1], ScriptedUser(mini.stop_marker), GoldCache(mini),
+                             max_new_tokens=8, max_length=40, temperature=1.0)
+    assert rollouts[0].truncated and not any(rollouts[0].env_mask) and rollouts[0].reward == 0.0
+
+
+@pytest.mark.slow
+def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
+    from eigendsl.train import grpo
+    from eigendsl.train.grpo import GRPOSettings, run_grpo
+
+    # A random model fails every task alike (all rewards 0: no signal). Give the episodes of a
+    # group different rewards, as a partly trained model would get, to see the update happen.
+    real = grpo.EpisodeRollout._play
+
+    def varied(self, model, tasks):
+        rollouts = real(self, model, tasks)
+        for i, rollout in enumerate(rollouts):
+            rollout.reward = float(i % 2)
+            rollout.env_mask = [1] * len(rollout.env_mask)
+        return rollouts
+
+    monkeypatch.setattr(grpo.EpisodeRollout, "_play", varied)
+    model, tokenizer = micro
+    before = [p.detach().clone() for p in model.parameters()]
+    settings = GRPOSettings(max_steps=2, tasks_per_step=2, num_generations=2, max_new_tokens=12, max_turns=3,
+                            resample_tries=1, learning_rate=1e-2)
+    log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
+    assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
+    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert (tmp_path / "grpo" / "model.safetensors").is_file()
+
+
+def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
+    return [sys.executable, "-m", "eigendsl.cli", "train", str(MINI), "--model", "micro", "--out", str(out),
+            "--generations", "1", "--per-generation", "24", "--sft-epochs", "3", "--grpo-steps", str(grpo_steps),
+            "--trials", "2", "--json"]
+
+
+@pytest.mark.slow
+def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
+    out = tmp_path / "run"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    process = subprocess.Popen(_train_cmd(out, 4), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while time.time() < deadline and not list((out / "grpo").glob("checkpoint-*")):
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    checkpoints = sorted((out / "grpo").glob("checkpoint-*"))
+    assert checkpoints, "GRPO never saved a checkpoint before the kill"
+    assert not (out / "stages" / "grpo.json").exists()
+    result = subprocess.run(_train_cmd(out, 4), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "[synth] done earlier, kept" in result.stderr and "[sft] done earlier, kept" in result.stderr
+    state = json.loads((out / "grpo" / checkpoints[-1].name / "trainer_state.json").read_text()) \
+        if (out / "grpo" / checkpoints[-1].name).exists() else None
+    assert state is None or state["global_step"] >= 1
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    for stage in ("base", "sft", "grpo"):
+        assert {"pass_hat_1", "pass_hat_k"} <= set(summary[stage])
+    assert set(summary["seconds_per_stage"]) >= {"synth", "base", "sft", "grpo"}
+    report = Path(summary["report"]).read_text()
+    assert "| SFT+GRPO |" in report
+    assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()
