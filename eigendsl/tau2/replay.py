@@ -182,8 +182,15 @@ def db_diff(a: Mapping[str, Any], b: Mapping[str, Any], limit: int = 20) -> list
     """Human-readable paths where the canonical forms of two databases differ (for debugging)."""
     out: list[str] = []
 
+    def identical(x: Any, y: Any) -> bool:
+        # cheap exact test: equal and byte-identical when marshalled (so no 1 vs 1.0 slips by)
+        try:
+            return bool(x == y) and marshal.dumps(x) == marshal.dumps(y)
+        except ValueError:
+            return False
+
     def walk(x: Any, y: Any, path: str) -> None:
-        if len(out) >= limit:
+        if len(out) >= limit or identical(x, y):
             return
         if isinstance(x, dict) and isinstance(y, dict):
             for key in sorted(set(x) | set(y), key=str):

@@ -446,12 +446,21 @@ def _arith(node: ast.AST) -> Any:
             return left**right
     if isinstance(node, ast.Tuple):
         return tuple(_arith(e) for e in node.elts)
-    if isinstance(node, ast.Call) and not node.keywords:
+    if isinstance(node, ast.Call):
+        # Nothing here is callable; with no commas allowed a call has at most one argument.
         func = _arith(node.func)
         for arg in node.args:
-            if isinstance(arg, ast.Starred):
-                raise ToolError("Invalid characters in expression")
-            _arith(arg)
+            value = _arith(arg.value if isinstance(arg, ast.Starred) else arg)
+            if isinstance(arg, ast.Starred) and not isinstance(value, tuple):
+                raise ToolError(
+                    f"{func} argument after * must be an iterable, not {type(value).__name__}"
+                )
+        for keyword in node.keywords:
+            value = _arith(keyword.value)
+            if keyword.arg is None:
+                raise ToolError(
+                    f"{func} argument after ** must be a mapping, not {type(value).__name__}"
+                )
         raise ToolError(f"'{type(func).__name__}' object is not callable")
     raise ToolError("Invalid characters in expression")
 
