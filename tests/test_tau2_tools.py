@@ -15,6 +15,7 @@ import re
 import warnings
 from pathlib import Path
 
+import pydantic
 import pytest
 
 from eigendsl.support import ToolError
@@ -35,6 +36,7 @@ from eigendsl.tau2 import (
 from eigendsl.tau2 import retail_tools as rt
 from eigendsl.tau2.replay import db_json
 
+PYDANTIC_MINOR = ".".join(pydantic.VERSION.split(".")[:2])
 ROOT = Path(__file__).resolve().parent.parent
 TAU2_RETAIL = ROOT.parent / "shared" / "tau2" / "retail"
 
@@ -618,7 +620,8 @@ def test_error_status_and_shape_rules(db: dict, base_text: str) -> None:
         base_text,
         "modify_pending_order_address",
         "1 validation error for UserAddress\nzip\n  Input should be a valid string "
-        "[type=string_type, input_value=12345, input_type=int]",
+        "[type=string_type, input_value=12345, input_type=int]\n    For further information "
+        f"visit https://errors.pydantic.dev/{PYDANTIC_MINOR}/v/string_type",
         order_id=pending["order_id"],
         **{**address, "zip": 12345},
     )

@@ -40,6 +40,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from eigendsl.support import ToolError
 
 __all__ = [
@@ -255,19 +257,23 @@ def _payment(kind: str, amount: Any, payment_method_id: str) -> dict[str, Any]:
     }
 
 
-def _check_address(**fields: Any) -> dict[str, str]:
-    """Validate the six address fields like tau2's ``UserAddress`` model (strings only)."""
-    bad = [(name, value) for name, value in fields.items() if not isinstance(value, str)]
-    if bad:
-        lines = [f"{len(bad)} validation error{'s' if len(bad) > 1 else ''} for UserAddress"]
-        for name, value in bad:
-            lines.append(name)
-            lines.append(
-                f"  Input should be a valid string [type=string_type, input_value={value!r}, "
-                f"input_type={type(value).__name__}]"
-            )
-        raise ToolError("\n".join(lines))
-    return {name: fields[name] for name in _ADDRESS_FIELDS}
+class UserAddress(BaseModel):
+    """The address shape tau2 validates (pydantic, lax mode), so its error text is tau2's own."""
+
+    address1: str
+    address2: str
+    city: str
+    country: str
+    state: str
+    zip: str
+
+
+def _check_address(**fields: Any) -> dict[str, Any]:
+    """Validate the six address fields like tau2's ``UserAddress`` model does."""
+    try:
+        return UserAddress(**fields).model_dump()
+    except ValidationError as exc:
+        raise ToolError(str(exc)) from exc
 
 
 def _count_check(wanted: list[str], present: list[str], message: Callable[[str], str]) -> None:
