@@ -27,6 +27,10 @@ database by replaying the reference actions through these same semantics:
   no money; ``return_delivered_order_items`` records the request and moves no money either.
 * Item lists stored by exchange/return are sorted; the modified-item search always takes the first
   order line with a matching id, so swapping two ids of one product is order-dependent.
+* ``cancel_pending_order`` refunds every payment-history entry, refunds included; that matters
+  after a payment-method change, which leaves the order ``"pending"`` with three entries.
+* The user lookups compare names and emails case- and accent-insensitively (tau2 main folds them;
+  older releases only lower-cased); the zip must match exactly.
 """
 
 from __future__ import annotations
