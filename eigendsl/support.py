@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 SCHEMA_VERSION = 1
 
@@ -110,6 +110,9 @@ class Trace:
     calls: list[Call] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     _texts: dict[str, list[tuple[int, str]]] | None = None
+    #: A judge model for ``judge "..."`` statements: assertion text -> whether the conversation
+    #: meets it. Without one, those statements are reported as not judged (never passed).
+    judge: Callable[[str], bool] | None = None
 
     def texts(self, role: str) -> list[tuple[int, str]]:
         """(position, normalized text) of the messages of ``role`` that have text."""
@@ -214,20 +217,32 @@ class Verdict:
     passed: bool
     score: float
     failures: list[Failure] = field(default_factory=list)
+    #: Advisory statements that did not hold or were not judged: shown, never gating.
+    notes: list[Failure] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION, "name": self.name, "passed": self.passed,
             "score": self.score, "failures": [f.to_dict() for f in self.failures],
         }
+        if self.notes:
+            out["notes"] = [f.to_dict() for f in self.notes]
+        if self.not_judged:
+            out["not_judged"] = [f.values["assertion"] for f in self.not_judged]
+        return out
 
     @property
     def reasons(self) -> list[str]:
         return [f.reason for f in self.failures]
 
+    @property
+    def not_judged(self) -> list[Failure]:
+        """``judge`` statements no judge model ran on (gating ones are also failures)."""
+        return [f for f in self.failures + self.notes if f.values.get("judged") is False]
+
 
 def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total: float,
-           failures: list[Failure]) -> Verdict:
+           failures: list[Failure], notes: list[Failure] | None = None) -> Verdict:
     """Combine statement results. The hard statements (require, forbid, unchanged) gate: passed
     iff all held. Without `score` terms the score is 1 or 0. With them, the weighted share r of
     `score` terms that held shapes it: (1 + r) / 2 when passed, r / 2 when not, so a passing
@@ -238,7 +253,7 @@ def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total:
     else:
         share = soft_ok / soft_total
         score = (1 + share) / 2 if passed else share / 2
-    return Verdict(name, passed, round(score, 6), failures)
+    return Verdict(name, passed, round(score, 6), failures, list(notes or ()))
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -511,7 +526,25 @@ def combine(name: str, verdicts: list[Verdict]) -> Verdict:
     """One verdict from several (all must pass; the score is their mean)."""
     failures = [f for v in verdicts for f in v.failures]
     score = sum(v.score for v in verdicts) / len(verdicts) if verdicts else 1.0
-    return Verdict(name, all(v.passed for v in verdicts), round(score, 6), failures)
+    notes = [f for v in verdicts for f in v.notes]
+    return Verdict(name, all(v.passed for v in verdicts), round(score, 6), failures, notes)
+
+
+NOT_JUDGED = "not judged: needs a judge model"
+
+
+def judge(trace: Trace, assertion: str) -> bool | None:
+    """The trace's judge model on ``assertion``: True or False, None when there is no judge."""
+    model = getattr(trace, "judge", None)
+    if model is None:
+        return None
+    return bool(model(assertion))
+
+
+def judge_reason(assertion: str, verdict: bool | None) -> str:
+    if verdict is None:
+        return NOT_JUDGED
+    return f"the judge model found this not met: {assertion!r}"
 
 
 def update(db: Any, table: str, key: Any, changes: dict[str, Any]) -> None:

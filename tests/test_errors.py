@@ -60,7 +60,7 @@ CASES = [
          "mini/checks/main.chk:16:1: this line's indentation matches no enclosing block; indent "
          "statements by the same amount as the first one", "   unchanged"),
     case("syntax-misspelled-keyword", CHK, "require db == gold", "requires db == gold",
-         "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'require', 'score', "
+         "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', 'score', "
          "'unchanged', 'use', the end of the block", "requires"),
     case("syntax-ends-early", CHK, "order_id=order_id)\n", "order_id=order_id)\n\ncheck extra(x):\n",
          "mini/checks/main.chk:19:16: the text ends too early; expected an indented block", ""),

@@ -261,7 +261,7 @@ def test_multi_line_query_text_is_joined() -> None:
         ("rule r\n    require true\n", "t.chk:1:7: unexpected end of the line; expected ':'"),
         ("rule r:\nrequire true\n", "t.chk:2:1: unexpected 'require'; expected an indented block"),
         ("rule r:\n    require true\n      forbid false\n",
-         "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'require', 'score', "
+         "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', 'score', "
          "'unchanged', 'use', the end of the block"),
         ("rule r:\n    require a || b\n",
          "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and '!=' "

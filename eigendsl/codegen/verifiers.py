@@ -50,6 +50,7 @@ class StatementCode:
     body: list[ast.stmt]
     hard: int
     soft: float
+    notes: bool = False  # records into `_notes` (an advisory `judge`)
 
 
 class VerifierBuilder:
@@ -78,12 +79,12 @@ class VerifierBuilder:
         if isinstance(stmt, A.Use):
             rule = self.resolved.rules[stmt.rule]
             body: list[ast.stmt] = []
-            hard, soft = 0, 0.0
+            hard, soft, notes = 0, 0.0, False
             for inner in rule.body:
                 code = self.statement(inner, comp)
                 body.extend(code.body)
-                hard, soft = hard + code.hard, soft + code.soft
-            return StatementCode(body, hard, soft)
+                hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
+            return StatementCode(body, hard, soft, notes)
         span = stmt.span
         span = type(span)(self.relative(span.path), span.line, span.col)
         compute = self._compute(stmt, comp)
@@ -104,25 +105,36 @@ class VerifierBuilder:
         # An author's message explains a false condition; an evaluation error explains itself.
         reason: ast.expr = (ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
                             if message else name("_why"))
+        advisory = isinstance(stmt, A.Judge) and stmt.advisory
         if isinstance(stmt, A.Score):
             counted = ast.AugAssign(target=name("_soft", ast.Store()), op=ast.Add(), value=const(stmt.weight))
         else:
             counted = ast.AugAssign(target=name("_hard", ast.Store()), op=ast.Add(), value=const(1))
-        record = ast.If(
-            test=name("_ok"),
-            body=[counted],
-            orelse=[ast.Expr(value=ast.Call(
-                func=_attr("_failures", "append"),
-                args=[_failure(stmt.source, reason, span, name("_vals"))], keywords=[],
-            ))],
-        )
+        failed = ast.Expr(value=ast.Call(
+            func=_attr("_notes" if advisory else "_failures", "append"),
+            args=[_failure(stmt.source, reason, span, name("_vals"))], keywords=[],
+        ))
+        if advisory:  # shown in the verdict's notes, never counted
+            record = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")), body=[failed], orelse=[])
+        else:
+            record = ast.If(test=name("_ok"), body=[counted], orelse=[failed])
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
-        hard = 0 if isinstance(stmt, A.Score) else 1
+        hard = 0 if isinstance(stmt, A.Score) or advisory else 1
         soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
-        return StatementCode([marker, _assign("_raised", const(False)), guarded, record], hard, soft)
+        return StatementCode([marker, _assign("_raised", const(False)), guarded, record], hard, soft, advisory)
 
     def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
         empty = ast.Dict(keys=[], values=[])
+        if isinstance(stmt, A.Judge):
+            text = const(stmt.assertion)
+            return [
+                _assign("_v", rt_call("judge", name("trace"), text)),
+                _assign("_ok", ast.Compare(left=name("_v"), ops=[ast.Is()], comparators=[const(True)])),
+                _assign("_why", ast.IfExp(test=name("_ok"), body=const(None),
+                                          orelse=rt_call("judge_reason", text, name("_v")))),
+                _assign("_vals", ast.Dict(keys=[const("assertion"), const("judged")], values=[
+                    text, ast.Compare(left=name("_v"), ops=[ast.IsNot()], comparators=[const(None)])])),
+            ]
         if isinstance(stmt, A.Unchanged):
             now = comp.compile(stmt.path)
             before = comp.with_env(db="initial").compile(stmt.path)
@@ -195,13 +207,17 @@ class VerifierBuilder:
                          params: list[str], doc: str) -> ast.FunctionDef:
         comp = self.compiler()
         body = self._prologue(params)
-        hard, soft = 0, 0.0
+        start = len(body)
+        hard, soft, notes = 0, 0.0, False
         for stmt in statements:
             code = self.statement(stmt, comp)
             body.extend(code.body)
-            hard, soft = hard + code.hard, soft + code.soft
-        body.append(ast.Return(value=rt_call("finish", const(title), name("_hard"), const(hard),
-                                              name("_soft"), const(soft), name("_failures"))))
+            hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
+        finish = [const(title), name("_hard"), const(hard), name("_soft"), const(soft), name("_failures")]
+        if notes:  # only verifiers with advisory statements carry notes (the others stay as they were)
+            body.insert(start, _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
+            finish.append(name("_notes"))
+        body.append(ast.Return(value=rt_call("finish", *finish)))
         return _function(fname, ["trace"], body, doc)
 
     def check_module(self, check: A.Check) -> ast.Module:

@@ -166,6 +166,13 @@ class Analyzer:
                     self.diag.error(stmt.span, "'unchanged' is not available in a guard (there is no final state yet)")
                 else:
                     self.infer(stmt.path, scope)
+            elif isinstance(stmt, A.Judge):
+                if scope.kind == "guard":
+                    self.diag.error(stmt.span, "'judge' is not available in a guard (a judge model reads a "
+                                    "whole conversation); put it in a check or a rule")
+                elif not stmt.assertion.strip():
+                    self.diag.error(stmt.span, "'judge' needs the assertion to judge, such as "
+                                    "judge \"The agent explains the refund\"")
             elif isinstance(stmt, A.Use):
                 if scope.kind != "check":
                     self.diag.error(stmt.span, "'use' is only allowed in a check; a rule or guard cannot reuse rules")

@@ -167,7 +167,16 @@ class Use(Node):
     rule: str
 
 
-Statement = Union[Require, Forbid, Unchanged, Score, Use]
+@dataclass(frozen=True)
+class Judge(Node):
+    """``judge "assertion" [advisory]``: a natural-language assertion for a judge model."""
+
+    assertion: str
+    advisory: bool  # reported but never changes `passed`
+    source: str
+
+
+Statement = Union[Require, Forbid, Unchanged, Score, Use, Judge]
 
 # ---------------------------------------------------------------------------- declarations
 

@@ -89,6 +89,7 @@ _TOKEN_WORDS = {
     "MUL_OP": "'*', '/' or '%'",
     "QUANT": "a quantifier (all, any, count, sum, first, last)",
     "SAID": "said",
+    "ADVISORY": "'advisory'",
     "$END": "the end of the text",
     "COLON": "':'",
     "LPAR": "'('",
@@ -217,6 +218,9 @@ class _ToAst(Transformer):
 
     def use(self, meta, name):
         return A.Use(self.pos.token(name), str(name))
+
+    def judge(self, meta, text, advisory):
+        return A.Judge(self.pos.meta(meta), _string_value(text, self.pos), advisory is not None, self._src(meta))
 
     # queries
     def query(self, meta, body, var, source, where):

@@ -75,6 +75,8 @@ def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) ->
         return f"unchanged {render_expr(stmt.path, rename)}"
     if isinstance(stmt, A.Score):
         return f"score {stmt.weight:g}: {render_expr(stmt.expr, rename)}"
+    if isinstance(stmt, A.Judge):
+        return f"judge {stmt.assertion!r}" + (" advisory" if stmt.advisory else "")
     keyword = "require" if isinstance(stmt, A.Require) else "forbid"
     text = f"{keyword} {render_expr(stmt.expr, rename)}"
     if stmt.message:

@@ -80,7 +80,7 @@ class Domain:
         policy = self.rules.verify(trace)
         failures = [f.to_dict() | {"verifier": check.name} for f in check.failures]
         failures += [f.to_dict() | {"verifier": "policy"} for f in policy.failures]
-        return {
+        verdict = {
             "schema_version": SCHEMA_VERSION,
             "passed": check.passed and policy.passed,
             # The check's score, halved when the policy was broken.
@@ -89,6 +89,15 @@ class Domain:
             "policy": {"passed": policy.passed, "score": policy.score},
             "failures": failures,
         }
+        # `judge` statements: advisory ones that did not hold, and every one no judge model ran on.
+        notes = [f.to_dict() | {"verifier": check.name} for f in check.notes]
+        notes += [f.to_dict() | {"verifier": "policy"} for f in policy.notes]
+        if notes:
+            verdict["notes"] = notes
+        not_judged = [f.values["assertion"] for f in check.not_judged + policy.not_judged]
+        if not_judged:
+            verdict["not_judged"] = not_judged
+        return verdict
 
 
 def _read(root: Path, files: dict[str, str] | None, rel: str) -> str:
