@@ -98,7 +98,6 @@ def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> A
 
 
 def check_templates(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, TemplateInfo]:
-    spec = loaded.spec
     infos: dict[str, TemplateInfo] = {}
     for path, task_file, raw in loaded.task_files:
         for name, template in task_file.templates.items():

@@ -216,14 +216,10 @@ class VLLMBackend:
 
 
 def compact_prompt(domain: Any) -> str:
-    """A short system prompt for small models: the role and one line per tool, without the
-    policy text and the JSON schemas (which would be thousands of tokens on every turn)."""
-    lines = [f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change, "
-             "and call tools as <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call>. Tools:"]
-    for tool in domain.tools.values():
-        params = ", ".join(tool.parameters.get("properties", {}))
-        lines.append(f"- {tool.name}({params})")
-    return "\n".join(lines)
+    """A short system prompt for small models: the role and the tool names, without the policy
+    text and the JSON schemas (which would be thousands of tokens on every turn)."""
+    return (f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change. "
+            f"Tools: {', '.join(domain.tools)}.")
 
 
 def agent_view(messages: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:

@@ -76,7 +76,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
                       "function": {"name": str(call.get("name", "")),
                                    "arguments": json.dumps(call.get("arguments", {}), ensure_ascii=False)}})
     bad = [f"call_{len(env.messages)}_e{i}" for i in range(len(turn.errors))]
-    for call_id, error in zip(bad, turn.errors):
+    for call_id in bad:
         calls.append({"id": call_id, "type": "function", "function": {"name": "invalid_tool_call", "arguments": "{}"}})
     message: dict[str, Any] = {"role": "assistant", "content": turn.content if turn.content else None}
     if calls:

@@ -13,7 +13,6 @@ for negative examples:
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -186,7 +186,7 @@ class Synthesis:
         return make_backend(spec)
 
     def _role_prompt(self, role: str) -> str:
-        from eigendsl.codegen.artifacts import PROMPTS, ROLES
+        from eigendsl.codegen.artifacts import ROLES
 
         title, purpose, output = ROLES[role]
         return self.base.files.get(f"prompts/roles/{role}.md") or f"{title}\n{purpose}\n{output}"
@@ -375,7 +375,7 @@ class Synthesis:
         return rows
 
     def _prepare_workers(self, domain: Domain) -> None:
-        from eigendsl.runtime.backends import make_agent, make_user
+        from eigendsl.runtime.backends import make_agent
 
         _WORKER.clear()
         _WORKER.update({"domain": domain, "trajectory": self.settings.trajectory})
