@@ -170,17 +170,17 @@ def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(_train_cmd(out, 4), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(_train_cmd(out, 8), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while time.time() < deadline and not list((out / "grpo").glob("checkpoint-*")):
-        time.sleep(0.2)
+        time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
     checkpoints = sorted((out / "grpo").glob("checkpoint-*"))
     assert checkpoints, "GRPO never saved a checkpoint before the kill"
     assert not (out / "stages" / "grpo.json").exists()
-    result = subprocess.run(_train_cmd(out, 4), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(_train_cmd(out, 8), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "[synth] done earlier, kept" in result.stderr and "[sft] done earlier, kept" in result.stderr
     state = json.loads((out / "grpo" / checkpoints[-1].name / "trainer_state.json").read_text()) \

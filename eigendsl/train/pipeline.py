@@ -211,7 +211,9 @@ class Pipeline:
                              self.domain.stop_marker, "user-model")
         settings = GRPOSettings(max_steps=s.grpo_steps, tasks_per_step=s.grpo_tasks_per_step,
                                 num_generations=s.grpo_generations, learning_rate=s.grpo_learning_rate,
-                                context=s.context, seed=s.seed, use_vllm=s.use_vllm)
+                                context=s.context, seed=s.seed, use_vllm=s.use_vllm,
+                                # a checkpoint at least every quarter of the run, so a crash loses little
+                                save_steps=max(1, min(5, s.grpo_steps // 4)))
         log = run_grpo(model, tokenizer, self.domain, tasks, self.out / "grpo", settings, user)
         return {"log": log}
 
