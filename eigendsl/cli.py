@@ -140,16 +140,24 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-turns", type=int, default=None, help="Turn limit (default: the domain's).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the episodes as JSONL here.")
+@click.option("--judge", "judge", default=None,
+              help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
+              "without one they are reported as not judged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
 def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], tasks: int | None,
-            split: str, trials: int, seed: int, max_turns: int | None, out: Path | None, as_json: bool) -> None:
+            split: str, trials: int, seed: int, max_turns: int | None, out: Path | None, as_json: bool,
+            judge: str | None = None) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.backends import make_agent, make_user
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
 
     domain = load_domain(domain_dir)
+    if judge is not None:
+        from eigendsl.runtime.judge import make_judge
+
+        domain.judge_model = make_judge(judge)
     chosen = select_tasks(domain, tasks, split)
     rows = run_episodes(domain, chosen, make_agent(agent, tuple(mistakes), seed), make_user(user, domain, seed),
                         trials=trials, max_turns=max_turns)
@@ -160,6 +168,83 @@ def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], 
         click.echo(json.dumps(summary))
     else:
         print_summary(summary, f"{domain.name}: agent {agent}, user {user}")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import from other formats: tau2-bench domains and simulation results."""
+
+
+@import_group.command("tau2")
+@click.argument("domain_dir", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "spec_dir", type=click.Path(path_type=Path), required=True,
+              help="Spec folder to write (domain.yaml, tools.py, tasks/, checks/).")
+@click.option("--nl", type=click.Choice(["gate", "advisory"]), default="gate", show_default=True,
+              help="NL assertions: `judge` statements that gate the verdict, or advisory ones.")
+@user_errors
+def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str) -> None:
+    """Convert a tau2-bench domain folder (db.json, policy.md, tasks.json) into a spec folder."""
+    from eigendsl.tau2.importer import import_tau2
+
+    result = import_tau2(domain_dir, spec_dir, "advisory" if nl == "advisory" else "gate")
+    click.echo(f"imported {result.domain}: {result.tasks} tasks into {result.spec_dir} "
+               f"({', '.join(result.files)}); next: eigendsl compile {result.spec_dir} -o <out>")
+
+
+@import_group.command("tau2-results")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option("--spec", "spec_dir", type=click.Path(path_type=Path), required=True,
+              help="The spec imported from the same tau2 domain (or its compiled folder).")
+@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Episodes JSONL to write.")
+@click.option("--judge", default=None, help="A backend that judges NL assertions (see `eigendsl run --judge`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
+@user_errors
+def import_tau2_results_cmd(results: Path, spec_dir: Path, out: Path, judge: str | None, as_json: bool) -> None:
+    """Read tau2-bench simulation results as episodes, re-judged with the compiled checks."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import summarize, write_jsonl
+    from eigendsl.tau2.export import import_results
+
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EigenError(f"cannot read tau2 results {results}: {exc}") from None
+    domain = load_domain(spec_dir)
+    judge_model = None
+    if judge is not None:
+        from eigendsl.runtime.judge import make_judge
+
+        judge_model = make_judge(judge)
+    rows = import_results(data, domain, judge_model)
+    write_jsonl(rows, out)
+    summary = summarize(rows)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        print_summary(summary, f"{domain.name}: {results} re-judged")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Export episodes to other formats: tau2-bench simulation results."""
+
+
+@export_group.command("tau2")
+@click.argument("traces", type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), required=True,
+              help="Folder to write results.json into.")
+@click.option("--tau2-tasks", "tau2_tasks", type=click.Path(path_type=Path), default=None,
+              help="The tau2 domain folder (or its tasks.json): puts tau2's tasks in the file and per-action, "
+              "per-string and per-assertion checks in reward_info.")
+@click.option("--domain", "domain_name", default="retail", show_default=True, help="tau2 domain name for `info`.")
+@user_errors
+def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain_name: str) -> None:
+    """Write episodes (JSONL from `eigendsl run --out`) as tau2-bench simulation results."""
+    from eigendsl.tau2.export import export_results, load_tau2_tasks, read_rows, write_results
+
+    rows = read_rows(traces)
+    target = write_results(export_results(rows, load_tau2_tasks(tau2_tasks), domain_name), out_dir)
+    click.echo(f"exported {len(rows)} episodes to {target}")
 
 
 @main.command("synth")

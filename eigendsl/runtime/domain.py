@@ -62,6 +62,9 @@ class Domain:
     stop_marker: str = "###STOP###"
     max_turns: int = 30
     files: dict[str, str] = field(default_factory=dict)
+    #: A judge model for `judge` statements, (trace, assertion) -> bool; set on every trace judged
+    #: here that has none. Without one, those statements are reported as not judged.
+    judge_model: Callable[[Trace, str], bool] | None = None
 
     @property
     def tool_meta(self) -> dict[str, dict[str, Any]]:
@@ -76,6 +79,9 @@ class Domain:
 
     def judge(self, trace: Trace, task: dict[str, Any]) -> dict[str, Any]:
         """The task's check and every policy rule on ``trace``: one verdict dict."""
+        if self.judge_model is not None and trace.judge is None:
+            model = self.judge_model
+            trace.judge = lambda assertion: model(trace, assertion)
         check = self.checks[task["check"]].verify(trace)
         policy = self.rules.verify(trace)
         failures = [f.to_dict() | {"verifier": check.name} for f in check.failures]

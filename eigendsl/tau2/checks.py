@@ -64,7 +64,7 @@ def reward_basis(task: dict[str, Any]) -> list[str]:
     return list(basis) if basis is not None else ["DB", "COMMUNICATE"]
 
 
-def _called(action: dict[str, Any]) -> str:
+def called_text(action: dict[str, Any]) -> str:
     args = action.get("arguments") or {}
     compared = action.get("compare_args")
     if compared is not None:
@@ -87,7 +87,7 @@ def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
     if "DB" in basis:
         body.append("require db == gold")
     if "ACTION" in basis:
-        body += [f"require {_called(a)}" for a in criteria.get("actions") or ()]
+        body += [f"require {called_text(a)}" for a in criteria.get("actions") or ()]
     if "COMMUNICATE" in basis:
         body += [f"require said {dsl_string(info)}" for info in criteria.get("communicate_info") or ()]
     if "NL_ASSERTION" in basis:
@@ -105,4 +105,4 @@ def checks_file(tasks: list[dict[str, Any]], nl: NlMode, header: str) -> str:
     return intro + "\n" + "\n\n".join("\n".join(check_lines(t, nl)) for t in tasks) + "\n"
 
 
-__all__ = ["NlMode", "check_lines", "check_name", "checks_file", "dsl_literal", "dsl_string", "reward_basis"]
+__all__ = ["NlMode", "called_text", "check_lines", "check_name", "checks_file", "dsl_literal", "dsl_string", "reward_basis"]
