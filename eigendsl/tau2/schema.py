@@ -6,10 +6,10 @@ tau2 stores each table as a dict keyed by id. Types are read off the values of e
   mixed in one field give ``float``);
 * a field missing from some rows, or null in some, is ``optional``;
 * a list is a ``list`` of its items' inferred type;
-* dicts with the same keys in every row are an ``object`` whose fields are inferred in turn;
-  dicts whose key sets differ across rows and whose values share one type are a ``map`` of that
-  type (variants by item id, payment methods by id, options by name); dicts whose keys differ
-  but whose values do not share a type are an ``object`` with optional fields;
+* dicts whose values share one type are a ``map`` of that type when their key sets differ across
+  rows, when a key is not an identifier, or when every value holds its own key as a field
+  (variants by item id, payment methods by id, options by name); other dicts are an ``object``
+  whose fields are inferred in turn (optional where some rows lack them);
 * a field named like another table's key whose values are all keys of that table gets a ``ref``.
 
 >>> infer_type([{"a": 1}, {"b": 2}])
@@ -20,11 +20,13 @@ tau2 stores each table as a dict keyed by id. Types are read off the values of e
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from eigendsl.errors import EigenError
 
 _MISSING = object()
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def _scalar(value: Any) -> str:
@@ -79,12 +81,18 @@ def infer_type(values: list[Any], optional: bool = False) -> dict[str, Any] | st
     return _short(spec)
 
 
+def _keyed_by_id(row: dict[str, Any]) -> bool:
+    """Every value is a dict holding its own key as a field (``variants[id].item_id == id``)."""
+    return all(isinstance(v, dict) and k in v.values() for k, v in row.items())
+
+
 def _infer_dict(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    key_sets = {frozenset(row) for row in rows}
-    if len(key_sets) > 1:
-        values = [v for row in rows for v in row.values()]
-        if values and _kind([v for v in values if v is not None]) != "any":
-            return {"type": "map", "of": infer_type(values)}
+    values = [v for row in rows for v in row.values()]
+    shared = bool(values) and _kind([v for v in values if v is not None]) != "any"
+    names_vary = len({frozenset(row) for row in rows}) > 1
+    not_names = any(not _IDENT.match(str(k)) for row in rows for k in row)
+    if shared and (names_vary or not_names or all(row and _keyed_by_id(row) for row in rows)):
+        return {"type": "map", "of": infer_type(values)}
     return {"type": "object", "fields": infer_fields(rows)}
 
 
