@@ -32,8 +32,10 @@ from eigendsl.tau2.importer import import_tau2
 
 ROOT = Path(__file__).resolve().parent.parent
 TAU2_RETAIL = ROOT.parent / "shared" / "tau2" / "retail"
-needs_tau2 = pytest.mark.skipif(not (TAU2_RETAIL / "tasks.json").is_file(),
-                                reason=f"tau2 retail data not found at {TAU2_RETAIL} (it is never copied here)")
+needs_tau2 = pytest.mark.skipif(
+    not (TAU2_RETAIL / "tasks.json").is_file(),
+    reason=f"tau2 retail data not found at {TAU2_RETAIL} (it is never copied here)",
+)
 
 
 def _compile(spec: Path) -> tuple[Domain, Any]:
@@ -71,13 +73,18 @@ def gold_dbs(gated: tuple[Domain, Any, Path]) -> GoldCache:
     return GoldCache(gated[0])
 
 
-def played(domain: Domain, task: dict[str, Any], steps: list[dict[str, Any]], gold: GoldCache) -> Any:
+def played(
+    domain: Domain, task: dict[str, Any], steps: list[dict[str, Any]], gold: GoldCache
+) -> Any:
     """The trace of an agent that makes exactly ``steps`` (tool calls), judged against gold."""
     env = Environment(domain, task)
     env.add_message({"role": "user", "content": task["user"]["reason"]})
     for i, step in enumerate(steps):
-        call = {"id": f"c{i}", "type": "function",
-                "function": {"name": step["tool"], "arguments": json.dumps(step["args"])}}
+        call = {
+            "id": f"c{i}",
+            "type": "function",
+            "function": {"name": step["tool"], "arguments": json.dumps(step["args"])},
+        }
         env.add_message({"role": "assistant", "content": None, "tool_calls": [call]})
         env.call_tool(step["tool"], step["args"], f"c{i}")
     for step in task["gold"]:
@@ -94,7 +101,9 @@ def tool_steps(task: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @needs_tau2
-def test_import_compiles_every_task(gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]]) -> None:
+def test_import_compiles_every_task(
+    gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]]
+) -> None:
     domain, compiled, spec = gated
     assert len(tau2_tasks) == 74
     assert [t["id"] for t in compiled.tasks] == [f"tau2-{t['id']}" for t in tau2_tasks]
@@ -104,16 +113,25 @@ def test_import_compiles_every_task(gated: tuple[Domain, Any, Path], tau2_tasks:
     raw = yaml.safe_load((spec / "domain.yaml").read_text())
     assert (spec / raw["database"]["seed"]).resolve() == (TAU2_RETAIL / "db.json").resolve()
     assert (spec / raw["policy"]).resolve() == (TAU2_RETAIL / "policy.md").resolve()
-    assert sorted(p.name for p in spec.rglob("*") if p.is_file()) == ["domain.yaml", "tau2.chk", "tau2.yaml", "tools.py"]
+    assert sorted(p.name for p in spec.rglob("*") if p.is_file()) == [
+        "domain.yaml",
+        "tau2.chk",
+        "tau2.yaml",
+        "tools.py",
+    ]
     assert set(domain.tools) >= WRITES and all(domain.tools[w].writes for w in WRITES)
     checks = (spec / "checks" / "tau2.chk").read_text()
     assert checks.startswith("# Generated from tau2-bench by `eigendsl import tau2`")
-    assert "# tau2 task 0: reward basis DB, NL_ASSERTION\ncheck tau2_0():\n    require db == gold\n" in checks
+    assert (
+        "# tau2 task 0: reward basis DB, NL_ASSERTION\ncheck tau2_0():\n    require db == gold\n"
+        in checks
+    )
 
 
 @needs_tau2
-def test_gold_replay_matches_tau2(gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]],
-                                  base_db: dict[str, Any]) -> None:
+def test_gold_replay_matches_tau2(
+    gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]], base_db: dict[str, Any]
+) -> None:
     """The compiled spec's gold database is tau2's, and the only tool errors are tau2's own."""
     domain = gated[0]
     for t in tau2_tasks:
@@ -121,17 +139,23 @@ def test_gold_replay_matches_tau2(gated: tuple[Domain, Any, Path], tau2_tasks: l
         ours, our_errors = replay_gold(domain, domain.task(f"tau2-{t['id']}"))
         assert db_hash(ours) == db_hash(expected), t["id"]
         assert [e.split(": ", 1)[0] for e in our_errors] == [
-            f"gold step {e['index'] + 1} ({e['name']})" for e in errors], t["id"]
+            f"gold step {e['index'] + 1} ({e['name']})" for e in errors
+        ], t["id"]
 
 
 @needs_tau2
-def test_gold_passes_except_unjudged(gated: tuple[Domain, Any, Path], advisory: Domain, gold_dbs: GoldCache) -> None:
+def test_gold_passes_except_unjudged(
+    gated: tuple[Domain, Any, Path], advisory: Domain, gold_dbs: GoldCache
+) -> None:
     domain = gated[0]
     adv_gold = GoldCache(advisory)
     for task in domain.tasks:
         steps = tool_steps(task)
         verdict = domain.judge(played(domain, task, steps, gold_dbs), task)
-        assert all(f["reason"] == NOT_JUDGED for f in verdict["failures"]), (task["id"], verdict["failures"])
+        assert all(f["reason"] == NOT_JUDGED for f in verdict["failures"]), (
+            task["id"],
+            verdict["failures"],
+        )
         assert verdict["passed"] == (not verdict["failures"])
         adv_task = advisory.task(task["id"])
         adv = advisory.judge(played(advisory, adv_task, steps, adv_gold), adv_task)
@@ -147,8 +171,9 @@ def _named_difference(reason: str, gold: dict[str, Any], got: dict[str, Any]) ->
     return bool(keys) and any(repr(k) in reason for k in keys)
 
 
-def _expect_caught(domain: Domain, task: dict[str, Any], steps: list[dict[str, Any]], gold: GoldCache,
-                   what: str) -> bool:
+def _expect_caught(
+    domain: Domain, task: dict[str, Any], steps: list[dict[str, Any]], gold: GoldCache, what: str
+) -> bool:
     """The mutated steps fail the check with a reason naming the difference; False when the
     mutation leaves the database equal to gold (nothing to catch)."""
     trace = played(domain, task, steps, gold)
@@ -158,7 +183,11 @@ def _expect_caught(domain: Domain, task: dict[str, Any], steps: list[dict[str, A
     verdict = domain.judge(trace, task)
     assert not verdict["passed"], (task["id"], what)
     (failure,) = [f for f in verdict["failures"] if f["statement"] == "require db == gold"]
-    assert _named_difference(failure["reason"], gold_db, trace.db), (task["id"], what, failure["reason"])
+    assert _named_difference(failure["reason"], gold_db, trace.db), (
+        task["id"],
+        what,
+        failure["reason"],
+    )
     return True
 
 
@@ -169,8 +198,9 @@ def _changed(value: Any) -> Any:
 
 
 @needs_tau2
-def test_broken_writes_fail_with_the_difference(gated: tuple[Domain, Any, Path], gold_dbs: GoldCache,
-                                                tau2_tasks: list[dict[str, Any]]) -> None:
+def test_broken_writes_fail_with_the_difference(
+    gated: tuple[Domain, Any, Path], gold_dbs: GoldCache, tau2_tasks: list[dict[str, Any]]
+) -> None:
     domain = gated[0]
     counts = {"deleted": 0, "reordered": 0, "changed": 0}
     for t in tau2_tasks:
@@ -182,10 +212,15 @@ def test_broken_writes_fail_with_the_difference(gated: tuple[Domain, Any, Path],
         for i in writes:
             # A write undone by a later one (task 22 changes an address, then changes it back)
             # leaves the database equal to gold when deleted: nothing to catch.
-            counts["deleted"] += _expect_caught(domain, task, steps[:i] + steps[i + 1:], gold_dbs, f"delete step {i}")
+            counts["deleted"] += _expect_caught(
+                domain, task, steps[:i] + steps[i + 1 :], gold_dbs, f"delete step {i}"
+            )
             for name in steps[i]["args"]:
                 mutated = [*steps]
-                mutated[i] = {"tool": steps[i]["tool"], "args": {**steps[i]["args"], name: _changed(steps[i]["args"][name])}}
+                mutated[i] = {
+                    "tool": steps[i]["tool"],
+                    "args": {**steps[i]["args"], name: _changed(steps[i]["args"][name])},
+                }
                 if _expect_caught(domain, task, mutated, gold_dbs, f"change {name} of step {i}"):
                     counts["changed"] += 1
                     break
@@ -193,15 +228,19 @@ def test_broken_writes_fail_with_the_difference(gated: tuple[Domain, Any, Path],
         for a, b in itertools.combinations(writes, 2):
             swapped = [*steps]
             swapped[a], swapped[b] = steps[b], steps[a]
-            counts["reordered"] += _expect_caught(domain, task, swapped, gold_dbs, f"swap steps {a} and {b}")
+            counts["reordered"] += _expect_caught(
+                domain, task, swapped, gold_dbs, f"swap steps {a} and {b}"
+            )
     assert counts["deleted"] >= 60 and counts["changed"] >= 60 and counts["reordered"] >= 1, counts
 
 
-# ---------------------------------------------------------------------------- episodes and tau2 results
+# ------------------------------------------------------------------ episodes and tau2 results
 
 
 @needs_tau2
-def test_round_trip_through_tau2_results(gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]]) -> None:
+def test_round_trip_through_tau2_results(
+    gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]]
+) -> None:
     domain = gated[0]
     tasks = domain.tasks[:12]
     user = ScriptedUser(domain.stop_marker)
@@ -212,7 +251,7 @@ def test_round_trip_through_tau2_results(gated: tuple[Domain, Any, Path], tau2_t
     results = json.loads(json.dumps(export_results(rows, {t["id"]: t for t in tau2_tasks})))
     back = import_results(results, domain)
     assert len(back) == len(rows)
-    for before, after in zip(rows, back):
+    for before, after in zip(rows, back, strict=True):
         assert after["task_id"] == before["task_id"] and after["trial"] == before["trial"]
         for key in ("passed", "score", "not_judged"):
             assert after["verdict"].get(key) == before["verdict"].get(key), (before["task_id"], key)
@@ -221,40 +260,96 @@ def test_round_trip_through_tau2_results(gated: tuple[Domain, Any, Path], tau2_t
 
 
 @needs_tau2
-def test_export_has_tau2_keys(gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]],
-                              tmp_path: Path) -> None:
+def test_export_has_tau2_keys(
+    gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]], tmp_path: Path
+) -> None:
     domain, _, spec = gated
     traces = tmp_path / "episodes.jsonl"
     runner = CliRunner()
-    result = runner.invoke(main, ["run", str(spec), "--tasks", "3", "--trials", "2", "--out", str(traces), "--json"])
+    result = runner.invoke(
+        main, ["run", str(spec), "--tasks", "3", "--trials", "2", "--out", str(traces), "--json"]
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert set(summary["pass_hat_k"]) == {"1", "2"}
-    result = runner.invoke(main, ["export", "tau2", str(traces), "-o", str(tmp_path / "out"),
-                                  "--tau2-tasks", str(TAU2_RETAIL)])
+    result = runner.invoke(
+        main,
+        [
+            "export",
+            "tau2",
+            str(traces),
+            "-o",
+            str(tmp_path / "out"),
+            "--tau2-tasks",
+            str(TAU2_RETAIL),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "out" / "results.json").read_text())
     assert set(data) >= {"timestamp", "info", "tasks", "simulations"}
-    assert set(data["info"]) >= {"num_trials", "max_steps", "user_info", "agent_info", "environment_info"}
+    assert set(data["info"]) >= {
+        "num_trials",
+        "max_steps",
+        "user_info",
+        "agent_info",
+        "environment_info",
+    }
     assert [t["id"] for t in data["tasks"]] == ["0", "1", "2"]
     sim = data["simulations"][2]  # task 2: DB and an NL assertion
-    assert set(sim) >= {"id", "task_id", "trial", "messages", "termination_reason", "reward_info",
-                        "start_time", "end_time", "duration"}
+    assert set(sim) >= {
+        "id",
+        "task_id",
+        "trial",
+        "messages",
+        "termination_reason",
+        "reward_info",
+        "start_time",
+        "end_time",
+        "duration",
+    }
     info = sim["reward_info"]
-    assert set(info) >= {"reward", "reward_basis", "reward_breakdown", "db_check", "action_checks",
-                         "communicate_checks", "nl_assertions"}
+    assert set(info) >= {
+        "reward",
+        "reward_basis",
+        "reward_breakdown",
+        "db_check",
+        "action_checks",
+        "communicate_checks",
+        "nl_assertions",
+    }
     assert info["reward_basis"] == ["DB", "NL_ASSERTION"] and info["reward"] == 0.0
-    assert info["nl_assertions"][0]["met"] is False and info["nl_assertions"][0]["justification"] == NOT_JUDGED
+    assert (
+        info["nl_assertions"][0]["met"] is False
+        and info["nl_assertions"][0]["justification"] == NOT_JUDGED
+    )
     assert info["reward_breakdown"]["NL_ASSERTION"] == 0.0
     roles = {m["role"] for m in sim["messages"]}
     assert roles == {"user", "assistant", "tool"}
-    call = next(m for m in sim["messages"] if m["role"] == "assistant" and m["tool_calls"])["tool_calls"][0]
-    assert set(call) == {"id", "name", "arguments", "requestor"} and isinstance(call["arguments"], dict)
+    call = next(m for m in sim["messages"] if m["role"] == "assistant" and m["tool_calls"])[
+        "tool_calls"
+    ][0]
+    assert set(call) == {"id", "name", "arguments", "requestor"} and isinstance(
+        call["arguments"], dict
+    )
     tool = next(m for m in sim["messages"] if m["role"] == "tool")
-    assert set(tool) >= {"id", "content", "requestor", "error", "turn_idx"} and tool["id"] == call["id"]
+    assert (
+        set(tool) >= {"id", "content", "requestor", "error", "turn_idx"}
+        and tool["id"] == call["id"]
+    )
     back = tmp_path / "back.jsonl"
-    result = runner.invoke(main, ["import", "tau2-results", str(tmp_path / "out" / "results.json"),
-                                  "--spec", str(spec), "-o", str(back), "--json"])
+    result = runner.invoke(
+        main,
+        [
+            "import",
+            "tau2-results",
+            str(tmp_path / "out" / "results.json"),
+            "--spec",
+            str(spec),
+            "-o",
+            str(back),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     before = [json.loads(line)["verdict"]["passed"] for line in traces.read_text().splitlines()]
     after = [json.loads(line)["verdict"]["passed"] for line in back.read_text().splitlines()]
@@ -269,53 +364,153 @@ def test_statement_kinds() -> None:
     assert statement_kind("unchanged db.users") is None
 
 
-# ---------------------------------------------------------------------------- a tiny tau2-style folder
+# ------------------------------------------------------------------ a tiny tau2-style folder
 
 
-def tiny_folder(root: Path, actions: list[dict[str, Any]] | None = None, name: str = "retail") -> Path:
+def tiny_folder(
+    root: Path, actions: list[dict[str, Any]] | None = None, name: str = "retail"
+) -> Path:
     folder = root / name
     folder.mkdir(parents=True)
     db = {
         "products": {
-            "p1": {"product_id": "p1", "name": "Lamp", "variants": {
-                "i1": {"item_id": "i1", "options": {"color": "red"}, "available": True, "price": 10},
-                "i2": {"item_id": "i2", "options": {"size": "L", "color": "blue"}, "available": False, "price": 12.5},
-            }},
+            "p1": {
+                "product_id": "p1",
+                "name": "Lamp",
+                "variants": {
+                    "i1": {
+                        "item_id": "i1",
+                        "options": {"color": "red"},
+                        "available": True,
+                        "price": 10,
+                    },
+                    "i2": {
+                        "item_id": "i2",
+                        "options": {"size": "L", "color": "blue"},
+                        "available": False,
+                        "price": 12.5,
+                    },
+                },
+            },
         },
         "users": {
-            "u1": {"user_id": "u1", "name": {"first_name": "Ada", "last_name": "Li"}, "email": "a@x.org",
-                   "address": {"address1": "1 Main St", "address2": "", "city": "X", "country": "USA", "state": "CA", "zip": "1"},
-                   "payment_methods": {"gift_card_1": {"source": "gift_card", "id": "gift_card_1", "balance": 5}},
-                   "orders": ["#W1"], "nickname": "ada"},
-            "u2": {"user_id": "u2", "name": {"first_name": "Bo", "last_name": "Ng"}, "email": "b@x.org",
-                   "address": {"address1": "2 Main St", "address2": "", "city": "Y", "country": "USA", "state": "CA", "zip": "2"},
-                   "payment_methods": {"credit_card_2": {"source": "credit_card", "id": "credit_card_2", "brand": "visa",
-                                                         "last_four": "1234"}},
-                   "orders": [], "nickname": None},
+            "u1": {
+                "user_id": "u1",
+                "name": {"first_name": "Ada", "last_name": "Li"},
+                "email": "a@x.org",
+                "address": {
+                    "address1": "1 Main St",
+                    "address2": "",
+                    "city": "X",
+                    "country": "USA",
+                    "state": "CA",
+                    "zip": "1",
+                },
+                "payment_methods": {
+                    "gift_card_1": {"source": "gift_card", "id": "gift_card_1", "balance": 5}
+                },
+                "orders": ["#W1"],
+                "nickname": "ada",
+            },
+            "u2": {
+                "user_id": "u2",
+                "name": {"first_name": "Bo", "last_name": "Ng"},
+                "email": "b@x.org",
+                "address": {
+                    "address1": "2 Main St",
+                    "address2": "",
+                    "city": "Y",
+                    "country": "USA",
+                    "state": "CA",
+                    "zip": "2",
+                },
+                "payment_methods": {
+                    "credit_card_2": {
+                        "source": "credit_card",
+                        "id": "credit_card_2",
+                        "brand": "visa",
+                        "last_four": "1234",
+                    }
+                },
+                "orders": [],
+                "nickname": None,
+            },
         },
         "orders": {
-            "#W1": {"order_id": "#W1", "user_id": "u1", "address": {"address1": "1 Main St", "address2": "", "city": "X",
-                                                                   "country": "USA", "state": "CA", "zip": "1"},
-                    "items": [{"name": "Lamp", "product_id": "p1", "item_id": "i1", "price": 10, "options": {"color": "red"}}],
-                    "status": "pending", "fulfillments": [],
-                    "payment_history": [{"transaction_type": "payment", "amount": 10, "payment_method_id": "gift_card_1"}]},
+            "#W1": {
+                "order_id": "#W1",
+                "user_id": "u1",
+                "address": {
+                    "address1": "1 Main St",
+                    "address2": "",
+                    "city": "X",
+                    "country": "USA",
+                    "state": "CA",
+                    "zip": "1",
+                },
+                "items": [
+                    {
+                        "name": "Lamp",
+                        "product_id": "p1",
+                        "item_id": "i1",
+                        "price": 10,
+                        "options": {"color": "red"},
+                    }
+                ],
+                "status": "pending",
+                "fulfillments": [],
+                "payment_history": [
+                    {
+                        "transaction_type": "payment",
+                        "amount": 10,
+                        "payment_method_id": "gift_card_1",
+                    }
+                ],
+            },
         },
     }
     tricky = 'He said "hi" \\ then {{ left }}, 1,234'
     task = {
-        "id": "t 1", "description": {"purpose": None},
-        "user_scenario": {"persona": "Calm.", "instructions": {
-            "domain": "retail", "reason_for_call": "Cancel my order {{ now }}", "known_info": "I am Ada Li, zip 1.",
-            "unknown_info": "", "task_instructions": "Be brief."}},
+        "id": "t 1",
+        "description": {"purpose": None},
+        "user_scenario": {
+            "persona": "Calm.",
+            "instructions": {
+                "domain": "retail",
+                "reason_for_call": "Cancel my order {{ now }}",
+                "known_info": "I am Ada Li, zip 1.",
+                "unknown_info": "",
+                "task_instructions": "Be brief.",
+            },
+        },
         "evaluation_criteria": {
-            "actions": actions if actions is not None else [
-                {"action_id": "a0", "name": "find_user_id_by_email", "arguments": {"email": "a@x.org"}, "info": None},
-                {"action_id": "a1", "name": "cancel_pending_order",
-                 "arguments": {"order_id": "#W1", "reason": "no longer needed"}, "info": None},
-                {"action_id": "a2", "name": "transfer_to_human_agents", "arguments": {"summary": tricky},
-                 "compare_args": [], "info": None}],
-            "communicate_info": [tricky], "nl_assertions": ['The agent says "sorry" \\ politely'],
-            "reward_basis": ["DB", "ACTION", "COMMUNICATE", "NL_ASSERTION"]},
+            "actions": actions
+            if actions is not None
+            else [
+                {
+                    "action_id": "a0",
+                    "name": "find_user_id_by_email",
+                    "arguments": {"email": "a@x.org"},
+                    "info": None,
+                },
+                {
+                    "action_id": "a1",
+                    "name": "cancel_pending_order",
+                    "arguments": {"order_id": "#W1", "reason": "no longer needed"},
+                    "info": None,
+                },
+                {
+                    "action_id": "a2",
+                    "name": "transfer_to_human_agents",
+                    "arguments": {"summary": tricky},
+                    "compare_args": [],
+                    "info": None,
+                },
+            ],
+            "communicate_info": [tricky],
+            "nl_assertions": ['The agent says "sorry" \\ politely'],
+            "reward_basis": ["DB", "ACTION", "COMMUNICATE", "NL_ASSERTION"],
+        },
     }
     (folder / "db.json").write_text(json.dumps(db))
     (folder / "tasks.json").write_text(json.dumps([task], indent=4))
@@ -330,13 +525,24 @@ def test_schema_inference(tmp_path: Path) -> None:
     variant = tables["products"]["fields"]["variants"]
     assert tables["products"]["key"] == "product_id" and tables["orders"]["key"] == "order_id"
     assert variant["type"] == "map" and variant["of"]["type"] == "object"  # keys are item ids
-    assert variant["of"]["fields"]["options"] == {"type": "map", "of": "string"}  # keys differ, values text
+    assert variant["of"]["fields"]["options"] == {
+        "type": "map",
+        "of": "string",
+    }  # keys differ, values text
     assert variant["of"]["fields"]["price"] == "float"  # 10 and 12.5
     users = tables["users"]["fields"]
-    assert users["name"] == {"type": "object", "fields": {"first_name": "string", "last_name": "string"}}
+    assert users["name"] == {
+        "type": "object",
+        "fields": {"first_name": "string", "last_name": "string"},
+    }
     methods = users["payment_methods"]
-    assert methods["type"] == "map" and methods["of"]["type"] == "object"  # values mix text and numbers
-    assert methods["of"]["fields"]["brand"] == "string?" and methods["of"]["fields"]["balance"] == "int?"
+    assert (
+        methods["type"] == "map" and methods["of"]["type"] == "object"
+    )  # values mix text and numbers
+    assert (
+        methods["of"]["fields"]["brand"] == "string?"
+        and methods["of"]["fields"]["balance"] == "int?"
+    )
     assert users["nickname"] == "string?" and users["orders"] == {"type": "list", "items": "string"}
     assert tables["orders"]["fields"]["user_id"] == {"type": "string", "ref": "users"}
     assert tables["orders"]["fields"]["fulfillments"] == "list"  # always empty: items unknown
@@ -347,7 +553,9 @@ def test_tiny_task_strings_escaped_and_judged(tmp_path: Path) -> None:
     import_tau2(tiny_folder(tmp_path), spec)
     checks = (spec / "checks" / "tau2.chk").read_text()
     assert "require said " + dsl_literal('He said "hi" \\ then {{ left }}, 1,234') in checks
-    assert "require called transfer_to_human_agents\n" in checks  # compare_args [] compares the name only
+    assert (
+        "require called transfer_to_human_agents\n" in checks
+    )  # compare_args [] compares the name only
     domain, compiled = _compile(spec)
     (task,) = compiled.tasks
     assert task["id"] == "tau2-t 1" and task["user"]["reason"] == "Cancel my order {{ now }}"
@@ -361,7 +569,10 @@ def test_tiny_task_strings_escaped_and_judged(tmp_path: Path) -> None:
     # The agent that never says the string fails COMMUNICATE, with the string in the reason.
     task_silent = {**task, "gold": tool_steps(task)}
     silent = domain.judge(played(domain, task_silent, tool_steps(task), gold), task_silent)
-    assert any(f["statement"].startswith("require said") and "never said" in f["reason"] for f in silent["failures"])
+    assert any(
+        f["statement"].startswith("require said") and "never said" in f["reason"]
+        for f in silent["failures"]
+    )
 
 
 def test_judge_backend_answers_yes_or_no(tmp_path: Path) -> None:
@@ -385,7 +596,9 @@ def test_judge_backend_answers_yes_or_no(tmp_path: Path) -> None:
 
 
 def test_unknown_tool_is_a_clear_error(tmp_path: Path) -> None:
-    folder = tiny_folder(tmp_path, [{"action_id": "a0", "name": "refund_everything", "arguments": {}}])
+    folder = tiny_folder(
+        tmp_path, [{"action_id": "a0", "name": "refund_everything", "arguments": {}}]
+    )
     result = CliRunner().invoke(main, ["import", "tau2", str(folder), "-o", str(tmp_path / "spec")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
@@ -401,4 +614,7 @@ def test_unknown_domain_is_a_clear_error(tmp_path: Path) -> None:
     (folder / "tasks.json").write_text(json.dumps(data))
     result = CliRunner().invoke(main, ["import", "tau2", str(folder), "-o", str(tmp_path / "spec")])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "no tool implementation for the tau2 domain 'airline'" in result.output and "retail" in result.output
+    assert (
+        "no tool implementation for the tau2 domain 'airline'" in result.output
+        and "retail" in result.output
+    )

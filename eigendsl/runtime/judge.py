@@ -9,7 +9,8 @@ answer with one word; an answer that does not start with "yes" counts as not met
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from eigendsl.support import Trace
 
@@ -31,16 +32,25 @@ def transcript(trace: Trace) -> str:
         if message.content:
             lines.append(f"{message.role}: {message.content}")
         for call in calls_at.get(message.position, []):
-            outcome = f"error: {call.error}" if call.error else json.dumps(call.result, default=str)[:500]
-            lines.append(f"tool call {call.tool}({json.dumps(call.args, ensure_ascii=False)}) -> {outcome}")
+            outcome = (
+                f"error: {call.error}" if call.error else json.dumps(call.result, default=str)[:500]
+            )
+            lines.append(
+                f"tool call {call.tool}({json.dumps(call.args, ensure_ascii=False)}) -> {outcome}"
+            )
     return "\n".join(lines)
 
 
 def ask(backend: Any, trace: Trace, assertion: str) -> bool:
     """One yes/no question to ``backend`` about ``assertion`` on ``trace``."""
-    chat = [{"role": "system", "content": JUDGE_PROMPT},
-            {"role": "user", "content": f"Conversation:\n{transcript(trace)}\n\nAssertion: {assertion}\n\n"
-                                        "Does the assertion hold? Answer yes or no."}]
+    chat = [
+        {"role": "system", "content": JUDGE_PROMPT},
+        {
+            "role": "user",
+            "content": f"Conversation:\n{transcript(trace)}\n\nAssertion: {assertion}\n\n"
+            "Does the assertion hold? Answer yes or no.",
+        },
+    ]
     (turn,) = backend.generate([chat], None)
     return (turn.content or "").strip().lower().startswith("yes")
 

@@ -71,7 +71,11 @@ def called_text(action: dict[str, Any]) -> str:
         args = {k: v for k, v in args.items() if k in compared}
     if not args:
         return f"called {action['name']}"
-    return f"called {action['name']}(" + ", ".join(f"{k}={dsl_literal(v)}" for k, v in args.items()) + ")"
+    return (
+        f"called {action['name']}("
+        + ", ".join(f"{k}={dsl_literal(v)}" for k, v in args.items())
+        + ")"
+    )
 
 
 def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
@@ -89,7 +93,9 @@ def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
     if "ACTION" in basis:
         body += [f"require {called_text(a)}" for a in criteria.get("actions") or ()]
     if "COMMUNICATE" in basis:
-        body += [f"require said {dsl_string(info)}" for info in criteria.get("communicate_info") or ()]
+        body += [
+            f"require said {dsl_string(info)}" for info in criteria.get("communicate_info") or ()
+        ]
     if "NL_ASSERTION" in basis:
         suffix = " advisory" if nl == "advisory" else ""
         body += [f"judge {dsl_string(a)}{suffix}" for a in criteria.get("nl_assertions") or ()]
@@ -100,9 +106,21 @@ def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
 
 def checks_file(tasks: list[dict[str, Any]], nl: NlMode, header: str) -> str:
     """``checks/tau2.chk``: a header, then one check per task separated by blank lines."""
-    intro = (f"{header}# One check per tau2 task, from its evaluation_criteria and reward_basis; "
-             f"NL assertions are {'advisory judge statements' if nl == 'advisory' else 'judge statements that gate'}.\n")
+    kind = "advisory judge statements" if nl == "advisory" else "gating judge statements"
+    intro = (
+        f"{header}# One check per tau2 task, from its evaluation_criteria and reward_basis; "
+        f"NL assertions are {kind}.\n"
+    )
     return intro + "\n" + "\n\n".join("\n".join(check_lines(t, nl)) for t in tasks) + "\n"
 
 
-__all__ = ["NlMode", "called_text", "check_lines", "check_name", "checks_file", "dsl_literal", "dsl_string", "reward_basis"]
+__all__ = [
+    "NlMode",
+    "called_text",
+    "check_lines",
+    "check_name",
+    "checks_file",
+    "dsl_literal",
+    "dsl_string",
+    "reward_basis",
+]

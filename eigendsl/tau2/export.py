@@ -20,9 +20,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from eigendsl.errors import EigenError
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
@@ -55,7 +56,7 @@ def statement_kind(statement: str) -> str | None:
 
 def tau2_id(task_id: str) -> str:
     """tau2's task id of an imported task (``tau2-12`` → ``12``)."""
-    return task_id[len(TASK_PREFIX):] if task_id.startswith(TASK_PREFIX) else task_id
+    return task_id[len(TASK_PREFIX) :] if task_id.startswith(TASK_PREFIX) else task_id
 
 
 def load_tau2_tasks(domain_dir: Path | str | None) -> dict[str, dict[str, Any]]:
@@ -86,18 +87,46 @@ def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         args = json.loads(args)
                     except json.JSONDecodeError:
                         args = {"_raw": args}
-                calls.append({"id": call.get("id", ""), "name": function.get("name", ""),
-                              "arguments": args, "requestor": "assistant"})
-            out.append({"role": "assistant", "content": message.get("content"), "tool_calls": calls or None,
-                        "turn_idx": len(out), "timestamp": None})
+                calls.append(
+                    {
+                        "id": call.get("id", ""),
+                        "name": function.get("name", ""),
+                        "arguments": args,
+                        "requestor": "assistant",
+                    }
+                )
+            out.append(
+                {
+                    "role": "assistant",
+                    "content": message.get("content"),
+                    "tool_calls": calls or None,
+                    "turn_idx": len(out),
+                    "timestamp": None,
+                }
+            )
         elif role == "user":
-            out.append({"role": "user", "content": message.get("content"), "tool_calls": None,
-                        "turn_idx": len(out), "timestamp": None})
+            out.append(
+                {
+                    "role": "user",
+                    "content": message.get("content"),
+                    "tool_calls": None,
+                    "turn_idx": len(out),
+                    "timestamp": None,
+                }
+            )
         elif role == "tool":
             content = message.get("content") or ""
-            out.append({"role": "tool", "id": message.get("tool_call_id", ""), "content": content,
-                        "requestor": "assistant", "error": content.startswith("Error:"),
-                        "turn_idx": len(out), "timestamp": None})
+            out.append(
+                {
+                    "role": "tool",
+                    "id": message.get("tool_call_id", ""),
+                    "content": content,
+                    "requestor": "assistant",
+                    "error": content.startswith("Error:"),
+                    "turn_idx": len(out),
+                    "timestamp": None,
+                }
+            )
     return out
 
 
@@ -111,14 +140,24 @@ def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[st
     else:
         basis = sorted(k for k in kinds | {statement_kind(s) for s in noted} | {"DB"} if k)
     criteria = (task or {}).get("evaluation_criteria") or {}
-    info: dict[str, Any] = {"source": "eigendsl", "passed": bool(verdict.get("passed")),
-                            "score": verdict.get("score"),
-                            "failures": [{"statement": f["statement"], "reason": f["reason"]} for f in failed.values()]}
+    info: dict[str, Any] = {
+        "source": "eigendsl",
+        "passed": bool(verdict.get("passed")),
+        "score": verdict.get("score"),
+        "failures": [{"statement": f["statement"], "reason": f["reason"]} for f in failed.values()],
+    }
     if verdict.get("not_judged"):
         info["not_judged"] = list(verdict["not_judged"])
-    result: dict[str, Any] = {"reward": 1.0 if verdict.get("passed") else 0.0, "reward_basis": basis,
-                              "db_check": None, "env_assertions": None, "action_checks": None,
-                              "nl_assertions": None, "communicate_checks": None, "info": info}
+    result: dict[str, Any] = {
+        "reward": 1.0 if verdict.get("passed") else 0.0,
+        "reward_basis": basis,
+        "db_check": None,
+        "env_assertions": None,
+        "action_checks": None,
+        "nl_assertions": None,
+        "communicate_checks": None,
+        "info": info,
+    }
     if "DB" in basis:
         match = "DB" not in kinds
         result["db_check"] = {"db_match": match, "db_reward": 1.0 if match else 0.0}
@@ -127,29 +166,51 @@ def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[st
         checks = []
         for action in actions:
             match = f"require {called_text(action)}" not in failed
-            checks.append({"action": {"requestor": "assistant", **action}, "action_match": match,
-                           "action_reward": 1.0 if match else 0.0})
+            checks.append(
+                {
+                    "action": {"requestor": "assistant", **action},
+                    "action_match": match,
+                    "action_reward": 1.0 if match else 0.0,
+                }
+            )
         result["action_checks"] = checks or [
             {"action": {"name": s, "arguments": {}}, "action_match": False, "action_reward": 0.0}
-            for s in failed if statement_kind(s) == "ACTION"]
+            for s in failed
+            if statement_kind(s) == "ACTION"
+        ]
     if "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
         said = [s for s in failed if statement_kind(s) == "COMMUNICATE"]
         result["communicate_checks"] = [
-            {"info": i, "met": not any(json.dumps(str(i), ensure_ascii=False) in s for s in said),
-             "justification": next((failed[s]["reason"] for s in said if json.dumps(str(i), ensure_ascii=False) in s), "said")}
-            for i in infos]
+            {
+                "info": i,
+                "met": not any(json.dumps(str(i), ensure_ascii=False) in s for s in said),
+                "justification": next(
+                    (
+                        failed[s]["reason"]
+                        for s in said
+                        if json.dumps(str(i), ensure_ascii=False) in s
+                    ),
+                    "said",
+                ),
+            }
+            for i in infos
+        ]
     if "NL_ASSERTION" in basis:
         checks = []
         judged = {**noted, **failed}
         for statement, failure in judged.items():
             if statement_kind(statement) == "NL_ASSERTION":
                 assertion = failure.get("values", {}).get("assertion", statement)
-                checks.append({"nl_assertion": assertion, "met": False, "justification": failure["reason"]})
+                checks.append(
+                    {"nl_assertion": assertion, "met": False, "justification": failure["reason"]}
+                )
         missing = {c["nl_assertion"] for c in checks}
         for assertion in criteria.get("nl_assertions") or []:
             if assertion not in missing:
-                checks.append({"nl_assertion": assertion, "met": True, "justification": "judged met"})
+                checks.append(
+                    {"nl_assertion": assertion, "met": True, "justification": "judged met"}
+                )
         result["nl_assertions"] = checks
     breakdown = {}
     for part in basis:
@@ -165,8 +226,12 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def export_results(rows: list[dict[str, Any]], tau2_tasks: dict[str, dict[str, Any]] | None = None,
-                   domain_name: str = "retail", timestamp: str | None = None) -> dict[str, Any]:
+def export_results(
+    rows: list[dict[str, Any]],
+    tau2_tasks: dict[str, dict[str, Any]] | None = None,
+    domain_name: str = "retail",
+    timestamp: str | None = None,
+) -> dict[str, Any]:
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``."""
     tau2_tasks = tau2_tasks or {}
     stamp = timestamp or _now()
@@ -177,21 +242,39 @@ def export_results(rows: list[dict[str, Any]], tau2_tasks: dict[str, dict[str, A
         if task_id not in task_ids:
             task_ids.append(task_id)
         trial = int(row.get("trial", 0))
-        simulations.append({
-            "id": f"{task_id}-{trial}-{len(simulations)}", "task_id": task_id, "timestamp": stamp,
-            "start_time": stamp, "end_time": stamp, "duration": 0.0,
-            "termination_reason": TERMINATION.get(row.get("end_reason") or "stop", "user_stop"),
-            "agent_cost": None, "user_cost": None,
-            "reward_info": reward_info(row["verdict"], tau2_tasks.get(task_id)),
-            "messages": _messages(row.get("messages", [])), "trial": trial, "seed": None,
-        })
-    tasks = [tau2_tasks.get(t) or {"id": t, "user_scenario": {"instructions": ""}, "evaluation_criteria": None}
-             for t in task_ids]
+        simulations.append(
+            {
+                "id": f"{task_id}-{trial}-{len(simulations)}",
+                "task_id": task_id,
+                "timestamp": stamp,
+                "start_time": stamp,
+                "end_time": stamp,
+                "duration": 0.0,
+                "termination_reason": TERMINATION.get(row.get("end_reason") or "stop", "user_stop"),
+                "agent_cost": None,
+                "user_cost": None,
+                "reward_info": reward_info(row["verdict"], tau2_tasks.get(task_id)),
+                "messages": _messages(row.get("messages", [])),
+                "trial": trial,
+                "seed": None,
+            }
+        )
+    tasks = [
+        tau2_tasks.get(t)
+        or {"id": t, "user_scenario": {"instructions": ""}, "evaluation_criteria": None}
+        for t in task_ids
+    ]
     trials = max((int(r.get("trial", 0)) for r in rows), default=0) + 1
-    info = {"git_commit": "", "num_trials": trials, "max_steps": 0, "max_errors": 0,
-            "user_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
-            "agent_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
-            "environment_info": {"domain_name": domain_name, "policy": "", "tool_defs": None}, "seed": None}
+    info = {
+        "git_commit": "",
+        "num_trials": trials,
+        "max_steps": 0,
+        "max_errors": 0,
+        "user_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
+        "agent_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
+        "environment_info": {"domain_name": domain_name, "policy": "", "tool_defs": None},
+        "seed": None,
+    }
     return {"timestamp": stamp, "info": info, "tasks": tasks, "simulations": simulations}
 
 
@@ -207,8 +290,10 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
                     raise EigenError(f"{path}:{number}: not a JSON row ({exc.msg})") from None
     for number, row in enumerate(rows, start=1):
         if "task_id" not in row or "verdict" not in row:
-            raise EigenError(f"{path}: row {number} lacks 'task_id' or 'verdict'; give episodes written by "
-                             "`eigendsl run --out`")
+            raise EigenError(
+                f"{path}: row {number} lacks 'task_id' or 'verdict'; give episodes written by "
+                "`eigendsl run --out`"
+            )
     return rows
 
 
@@ -226,13 +311,19 @@ def write_results(results: dict[str, Any], out_dir: Path | str) -> Path:
 
 
 def _openai_call(call: dict[str, Any]) -> dict[str, Any]:
-    return {"id": call.get("id", ""), "type": "function",
-            "function": {"name": call.get("name", ""),
-                         "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False)}}
+    return {
+        "id": call.get("id", ""),
+        "type": "function",
+        "function": {
+            "name": call.get("name", ""),
+            "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False),
+        },
+    }
 
 
-def import_results(results: dict[str, Any], domain: Any,
-                   judge: Callable[[Any, str], bool] | None = None) -> list[dict[str, Any]]:
+def import_results(
+    results: dict[str, Any], domain: Any, judge: Callable[[Any, str], bool] | None = None
+) -> list[dict[str, Any]]:
     """Episode rows for tau2 ``results``, re-judged on ``domain`` (a loaded imported spec).
 
     Tool calls are replayed in order on a fresh environment; the recorded tool results are
@@ -248,8 +339,11 @@ def import_results(results: dict[str, Any], domain: Any,
         raw_id = str(sim.get("task_id"))
         task_id = TASK_PREFIX + raw_id if TASK_PREFIX + raw_id in known else raw_id
         if task_id not in known:
-            raise EigenError(f"simulation {index} is of task '{raw_id}', which the domain {domain.name} does not "
-                             f"have (its tasks are tau2-<id>); re-judge against the spec imported from the same tau2 domain")
+            raise EigenError(
+                f"simulation {index} is of task '{raw_id}', which the domain {domain.name} "
+                "does not have (its tasks are tau2-<id>); re-judge against the spec imported "
+                "from the same tau2 domain"
+            )
         task = domain.task(task_id)
         env = Environment(domain, task)
         for message in sim.get("messages") or []:
@@ -262,7 +356,7 @@ def import_results(results: dict[str, Any], domain: Any,
                 if calls:
                     entry["tool_calls"] = calls
                 env.add_message(entry)
-                for call, raw in zip(calls, message.get("tool_calls") or ()):
+                for call, raw in zip(calls, message.get("tool_calls") or (), strict=True):
                     env.call_tool(call["function"]["name"], raw.get("arguments") or {}, call["id"])
         gold_db, _ = gold.get(task)
         trace = env.final_trace(gold_db)
@@ -272,14 +366,33 @@ def import_results(results: dict[str, Any], domain: Any,
         end_reason = END_REASON.get(str(sim.get("termination_reason")), "stop")
         if end_reason == "turn_limit":
             verdict["turn_limit"] = True
-        rows.append({
-            "schema_version": SCHEMA_VERSION, "task_id": task["id"], "template": task.get("template"),
-            "family": task.get("family"), "split": task.get("split"), "params": task.get("params", {}),
-            "trial": int(sim.get("trial") or 0), "generation": 0, "messages": env.messages,
-            "tools": domain.tool_schemas, "verdict": verdict, "end_reason": end_reason,
-        })
+        rows.append(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "task_id": task["id"],
+                "template": task.get("template"),
+                "family": task.get("family"),
+                "split": task.get("split"),
+                "params": task.get("params", {}),
+                "trial": int(sim.get("trial") or 0),
+                "generation": 0,
+                "messages": env.messages,
+                "tools": domain.tool_schemas,
+                "verdict": verdict,
+                "end_reason": end_reason,
+            }
+        )
     return rows
 
 
-__all__ = ["NOT_JUDGED", "export_results", "import_results", "load_tau2_tasks", "read_rows", "reward_info",
-           "statement_kind", "tau2_id", "write_results"]
+__all__ = [
+    "NOT_JUDGED",
+    "export_results",
+    "import_results",
+    "load_tau2_tasks",
+    "read_rows",
+    "reward_info",
+    "statement_kind",
+    "tau2_id",
+    "write_results",
+]

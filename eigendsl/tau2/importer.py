@@ -21,7 +21,6 @@ import ast
 import importlib
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -38,7 +37,10 @@ KNOWN_DOMAINS = {"retail": "eigendsl.tau2.retail_tools"}
 
 TASKS_FILE = "tasks/tau2.yaml"
 CHECKS_FILE = "checks/tau2.chk"
-HEADER = "# Generated from tau2-bench by `eigendsl import tau2` from {source}.\n# Re-run the import rather than editing by hand.\n"
+HEADER = (
+    "# Generated from tau2-bench by `eigendsl import tau2` from {source}.\n"
+    "# Re-run the import rather than editing by hand.\n"
+)
 
 #: tau2 split names that mean "held out" in EigenDSL; a task in none of the splits is train.
 HELD_OUT_SPLITS = ("test", "held-out", "held_out", "dev", "val", "validation")
@@ -74,33 +76,52 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise EigenError(Diagnostic(Span(str(path), 0, 0), f"{path.name} is missing; a tau2 domain folder "
-                                    "holds db.json, policy.md and tasks.json")) from None
+        raise EigenError(
+            Diagnostic(
+                Span(str(path), 0, 0),
+                f"{path.name} is missing; a tau2 domain folder "
+                "holds db.json, policy.md and tasks.json",
+            )
+        ) from None
     except json.JSONDecodeError as exc:
-        raise EigenError(Diagnostic(Span(str(path), exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")) from None
+        raise EigenError(
+            Diagnostic(Span(str(path), exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
+        ) from None
 
 
 def read_domain(domain_dir: Path | str) -> Tau2Domain:
     """Read a tau2 domain folder; its name is the folder's name (or the tasks' ``domain``)."""
     root = Path(domain_dir)
     if not root.is_dir():
-        raise EigenError(f"{root} is not a folder; give a tau2 domain folder (db.json, policy.md, tasks.json)")
+        raise EigenError(
+            f"{root} is not a folder; give a tau2 domain folder (db.json, policy.md, tasks.json)"
+        )
     tasks_path = root / "tasks.json"
     tasks = _read_json(tasks_path)
     if not isinstance(tasks, list):
-        raise EigenError(Diagnostic(Span(str(tasks_path), 1, 1), "tasks.json must be a list of tasks"))
+        raise EigenError(
+            Diagnostic(Span(str(tasks_path), 1, 1), "tasks.json must be a list of tasks")
+        )
     db = _read_json(root / "db.json")
     if not (root / "policy.md").is_file():
-        raise EigenError(f"{root / 'policy.md'} is missing; a tau2 domain folder holds db.json, policy.md and tasks.json")
+        raise EigenError(
+            f"{root / 'policy.md'} is missing; a tau2 domain folder holds db.json, policy.md "
+            "and tasks.json"
+        )
     splits = _read_json(root / "split_tasks.json") if (root / "split_tasks.json").is_file() else {}
     name = root.resolve().name
     if name not in KNOWN_DOMAINS:
-        named = {str(((t.get("user_scenario") or {}).get("instructions") or {}).get("domain"))
-                 for t in tasks if isinstance(t, dict)}
+        named = {
+            str(((t.get("user_scenario") or {}).get("instructions") or {}).get("domain"))
+            for t in tasks
+            if isinstance(t, dict)
+        }
         name = next((n for n in named if n in KNOWN_DOMAINS), name)
     if name not in KNOWN_DOMAINS:
-        raise EigenError(f"no tool implementation for the tau2 domain '{name}' ({root}); EigenDSL implements "
-                         f"the tools of: {', '.join(sorted(KNOWN_DOMAINS))}")
+        raise EigenError(
+            f"no tool implementation for the tau2 domain '{name}' ({root}); EigenDSL implements "
+            f"the tools of: {', '.join(sorted(KNOWN_DOMAINS))}"
+        )
     return Tau2Domain(root, name, db, tasks, splits, tasks_path.read_text(encoding="utf-8"))
 
 
@@ -113,8 +134,14 @@ def domain_tools(name: str) -> Any:
 
 
 def _param(schema: dict[str, Any], required: bool) -> dict[str, Any] | str:
-    kinds = {"string": "string", "integer": "int", "number": "float", "boolean": "bool",
-             "array": "list", "object": "object"}
+    kinds = {
+        "string": "string",
+        "integer": "int",
+        "number": "float",
+        "boolean": "bool",
+        "array": "list",
+        "object": "object",
+    }
     spec: dict[str, Any] = {"type": kinds.get(schema.get("type", ""), "any")}
     if spec["type"] == "list" and isinstance(schema.get("items"), dict):
         item = _param(schema["items"], True)
@@ -140,7 +167,9 @@ def tool_specs(module: Any) -> dict[str, Any]:
             tags.append("transfer")
         tools[name] = {
             "description": function.get("description", ""),
-            "params": {p: _param(s, p in required) for p, s in (parameters.get("properties") or {}).items()},
+            "params": {
+                p: _param(s, p in required) for p, s in (parameters.get("properties") or {}).items()
+            },
             "writes": writes,
             "tags": tags,
             "python": f"tools:{name}",
@@ -149,30 +178,52 @@ def tool_specs(module: Any) -> dict[str, Any]:
 
 
 def tools_module(module_name: str, tools: dict[str, Any]) -> str:
-    """``tools.py`` of the spec: a typed wrapper per tool over ``module_name``, built with ``ast``."""
+    """``tools.py`` of the spec: a typed wrapper per tool over ``module_name`` (via ``ast``)."""
     body: list[ast.stmt] = [
-        ast.Expr(ast.Constant(f"Tools of the imported tau2 domain: wrappers over {module_name}.\n\n"
-                              "Generated by `eigendsl import tau2`; re-run the import rather than editing.\n")),
+        ast.Expr(
+            ast.Constant(
+                f"Tools of the imported tau2 domain: wrappers over {module_name}.\n\n"
+                "Generated by `eigendsl import tau2`; re-run the import rather than editing.\n"
+            )
+        ),
         ast.ImportFrom("__future__", [ast.alias("annotations")], 0),
         ast.Import([ast.alias("typing")]),
-        ast.Import([ast.alias(module_name, "impl")]) if "." not in module_name
-        else ast.ImportFrom(module_name.rsplit(".", 1)[0], [ast.alias(module_name.rsplit(".", 1)[1], "impl")], 0),
+        ast.Import([ast.alias(module_name, "impl")])
+        if "." not in module_name
+        else ast.ImportFrom(
+            module_name.rsplit(".", 1)[0], [ast.alias(module_name.rsplit(".", 1)[1], "impl")], 0
+        ),
     ]
-    py = {"string": "str", "int": "int", "float": "float", "bool": "bool", "list": "list", "object": "dict"}
+    py = {
+        "string": "str",
+        "int": "int",
+        "float": "float",
+        "bool": "bool",
+        "list": "list",
+        "object": "dict",
+    }
     for name, tool in tools.items():
         params = tool["params"]
         args = [ast.arg("db", ast.Attribute(ast.Name("typing"), "Any"))]
         for pname, pspec in params.items():
             kind = pspec["type"] if isinstance(pspec, dict) else str(pspec).rstrip("?")
             args.append(ast.arg(pname, ast.Name(py.get(kind, "typing.Any"))))
-        call = ast.Call(ast.Attribute(ast.Name("impl"), name), [ast.Name("db")],
-                        [ast.keyword(p, ast.Name(p)) for p in params])
+        call = ast.Call(
+            ast.Attribute(ast.Name("impl"), name),
+            [ast.Name("db")],
+            [ast.keyword(p, ast.Name(p)) for p in params],
+        )
         doc = tool["description"].split(". ")[0].rstrip(".") + "."
-        body.append(ast.FunctionDef(
-            name=name, args=ast.arguments([], args, None, [], [], None, []),
-            body=[ast.Expr(ast.Constant(doc)), ast.Return(call)], decorator_list=[],
-            returns=ast.Attribute(ast.Name("typing"), "Any"), type_params=[],
-        ))
+        body.append(
+            ast.FunctionDef(
+                name=name,
+                args=ast.arguments([], args, None, [], [], None, []),
+                body=[ast.Expr(ast.Constant(doc)), ast.Return(call)],
+                decorator_list=[],
+                returns=ast.Attribute(ast.Name("typing"), "Any"),
+                type_params=[],
+            )
+        )
     module = ast.fix_missing_locations(ast.Module(body, []))
     return ast.unparse(module).replace("\n\ndef ", "\n\n\ndef ") + "\n"
 
@@ -183,7 +234,11 @@ def tools_module(module_name: str, tools: dict[str, Any]) -> str:
 def _jinja_safe(text: str) -> str:
     """Text that renders to itself through the spec's Jinja (scenario text and gold arguments)."""
     if any(marker in text for marker in ("{{", "{%", "{#")):
-        return "{% raw %}" + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}") + "{% endraw %}"
+        return (
+            "{% raw %}"
+            + text.replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
+            + "{% endraw %}"
+        )
     return text
 
 
@@ -222,12 +277,16 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     instructions = scenario.get("instructions") or {}
     if isinstance(instructions, str):
         instructions = {"task_instructions": instructions}
-    user: dict[str, Any] = {"reason": _jinja_safe(str(instructions.get("reason_for_call") or "Hi, I need some help."))}
+    user: dict[str, Any] = {
+        "reason": _jinja_safe(str(instructions.get("reason_for_call") or "Hi, I need some help."))
+    }
     if instructions.get("known_info"):
         user["known"] = {"known_info": _jinja_safe(str(instructions["known_info"]))}
     if instructions.get("unknown_info"):
         user["unknown"] = [str(instructions["unknown_info"])]
-    behaviour = [str(instructions["task_instructions"])] if instructions.get("task_instructions") else []
+    behaviour = (
+        [str(instructions["task_instructions"])] if instructions.get("task_instructions") else []
+    )
     if scenario.get("persona"):
         behaviour.insert(0, f"Persona: {scenario['persona']}")
     if behaviour:
@@ -240,9 +299,17 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     info = [str(i) for i in criteria.get("communicate_info") or ()]
     if info:
         gold.append({"say": _jinja_safe("For your information: " + "; ".join(info) + ".")})
-    description = ((task.get("description") or {}).get("purpose")) or f"tau2-bench task {task['id']}"
-    return {"description": description, "family": "tau2", "sample": False, "user": user, "gold": gold,
-            "check": check_name(task)}
+    description = (
+        (task.get("description") or {}).get("purpose")
+    ) or f"tau2-bench task {task['id']}"
+    return {
+        "description": description,
+        "family": "tau2",
+        "sample": False,
+        "user": user,
+        "gold": gold,
+        "check": check_name(task),
+    }
 
 
 def check_actions(domain: Tau2Domain, known_tools: dict[str, Any]) -> None:
@@ -250,16 +317,26 @@ def check_actions(domain: Tau2Domain, known_tools: dict[str, Any]) -> None:
     diag = Diagnostics()
     path = str(domain.root / "tasks.json")
     for task in domain.tasks:
-        for index, action in enumerate((task.get("evaluation_criteria") or {}).get("actions") or ()):
+        for index, action in enumerate(
+            (task.get("evaluation_criteria") or {}).get("actions") or ()
+        ):
             name = str(action.get("name"))
-            span = Span(path, _line_of(domain.tasks_text, f'"id": "{task["id"]}"', f'"name": "{name}"'), 1)
+            span = Span(
+                path, _line_of(domain.tasks_text, f'"id": "{task["id"]}"', f'"name": "{name}"'), 1
+            )
             if name not in known_tools:
-                diag.error(span, f"task {task['id']}: action {index + 1} calls unknown tool '{name}'"
-                           f"{did_you_mean(name, known_tools)}; the {domain.name} domain's tools are "
-                           f"{', '.join(sorted(known_tools))}")
+                diag.error(
+                    span,
+                    f"task {task['id']}: action {index + 1} calls unknown tool '{name}'"
+                    f"{did_you_mean(name, known_tools)}; the {domain.name} domain's tools are "
+                    f"{', '.join(sorted(known_tools))}",
+                )
             elif action.get("requestor", "assistant") != "assistant":
-                diag.error(span, f"task {task['id']}: action {index + 1} ({name}) is made by the "
-                           f"{action.get('requestor')}; EigenDSL imports agent-side actions only")
+                diag.error(
+                    span,
+                    f"task {task['id']}: action {index + 1} ({name}) is made by the "
+                    f"{action.get('requestor')}; EigenDSL imports agent-side actions only",
+                )
     diag.raise_if_errors()
 
 
@@ -311,9 +388,13 @@ def import_tau2(domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate
     source = _reference(domain.root, out)
     spec = {
         "name": f"tau2_{domain.name}",
-        "description": f"tau2-bench's {domain.name} domain, imported by `eigendsl import tau2` from {source}.",
+        "description": f"tau2-bench's {domain.name} domain, imported by `eigendsl import tau2` "
+        f"from {source}.",
         "policy": _reference(domain.policy, out),
-        "database": {"seed": _reference(domain.root / "db.json", out), "tables": infer_tables(domain.db)},
+        "database": {
+            "seed": _reference(domain.root / "db.json", out),
+            "tables": infer_tables(domain.db),
+        },
         "tools": tools,
         "checkers": ["checks/*.chk"],
         "tasks": ["tasks/*.yaml"],
@@ -321,13 +402,20 @@ def import_tau2(domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate
         "sampling": {"per_template": 0},
     }
     templates = {check_name(task): template_for(task, tools) for task in domain.tasks}
-    instances = [{"id": f"tau2-{task['id']}", "template": check_name(task),
-                  "split": task_split(str(task["id"]), domain.splits)} for task in domain.tasks]
+    instances = [
+        {
+            "id": f"tau2-{task['id']}",
+            "template": check_name(task),
+            "split": task_split(str(task["id"]), domain.splits),
+        }
+        for task in domain.tasks
+    ]
     header = HEADER.format(source=source)
     files = {
         "domain.yaml": header + _dump(spec),
         "tools.py": header + tools_module(KNOWN_DOMAINS[domain.name], tools),
-        TASKS_FILE: header + "# One template per tau2 task (sample: false) and the task itself, id tau2-<id>.\n"
+        TASKS_FILE: header
+        + "# One template per tau2 task (sample: false) and the task itself, id tau2-<id>.\n"
         + _dump({"templates": templates, "tasks": instances}),
         CHECKS_FILE: checks_file(domain.tasks, nl, header),
     }
@@ -336,4 +424,11 @@ def import_tau2(domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate
     return ImportResult(out, spec["name"], len(domain.tasks), sorted(files))
 
 
-__all__ = ["ImportResult", "KNOWN_DOMAINS", "Tau2Domain", "import_tau2", "read_domain", "tool_specs"]
+__all__ = [
+    "ImportResult",
+    "KNOWN_DOMAINS",
+    "Tau2Domain",
+    "import_tau2",
+    "read_domain",
+    "tool_specs",
+]

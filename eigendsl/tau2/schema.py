@@ -109,15 +109,19 @@ def table_key(name: str, rows: dict[str, Any]) -> str:
     candidates: list[str] | None = None
     for key, row in rows.items():
         if not isinstance(row, dict):
-            raise EigenError(f"table '{name}' of db.json must map ids to rows (objects), "
-                             f"but the entry {key!r} is {type(row).__name__}")
+            raise EigenError(
+                f"table '{name}' of db.json must map ids to rows (objects), "
+                f"but the entry {key!r} is {type(row).__name__}"
+            )
         matching = [field for field, value in row.items() if value == key]
         candidates = matching if candidates is None else [c for c in candidates if c in matching]
         if not candidates:
             break
     if not candidates:
-        raise EigenError(f"table '{name}' of db.json has no field equal to each row's id in every row; "
-                         "cannot choose its key")
+        raise EigenError(
+            f"table '{name}' of db.json has no field equal to each row's id in every row; "
+            "cannot choose its key"
+        )
     return candidates[0]
 
 
@@ -129,7 +133,9 @@ def infer_tables(db: dict[str, Any]) -> dict[str, Any]:
     keys: dict[str, str] = {}
     for name, rows in db.items():
         if not isinstance(rows, dict):
-            raise EigenError(f"table '{name}' of db.json must map ids to rows, not {type(rows).__name__}")
+            raise EigenError(
+                f"table '{name}' of db.json must map ids to rows, not {type(rows).__name__}"
+            )
         keys[name] = table_key(name, rows)
     for name, rows in db.items():
         fields = infer_fields(list(rows.values()))
@@ -139,7 +145,11 @@ def infer_tables(db: dict[str, Any]) -> dict[str, Any]:
                 continue
             values = [row.get(field) for row in rows.values()]
             if all(v is None or v in db[target] for v in values):
-                fields[field] = {"type": "string", "ref": target, **({"optional": True} if spec == "string?" else {})}
+                fields[field] = {
+                    "type": "string",
+                    "ref": target,
+                    **({"optional": True} if spec == "string?" else {}),
+                }
         tables[name] = {"key": keys[name], "fields": fields}
     return tables
 
