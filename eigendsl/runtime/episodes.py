@@ -21,7 +21,7 @@ from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.runtime.scripted import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
-MAX_TOOL_ROUNDS = 8  # consecutive tool-call turns before the agent must talk to the user
+MAX_TOOL_ROUNDS = 16  # consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up to 13 lookups)
 
 
 class Agent(Protocol):
