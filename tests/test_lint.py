@@ -203,3 +203,24 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     assert strict.stderr.rstrip().endswith("errors")
     quiet = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--no-lint"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
+    # Without a judge model a gating `judge` fails every episode ("not judged"); lint must not
+    # call the task unsolvable for that, nor count every mutation as caught because of it.
+    spec = tmp_path / "mini"
+    shutil.copytree(MINI, spec)
+    checks = spec / "checks" / "main.chk"
+    text = checks.read_text(encoding="utf-8")
+    assert '    require said "cancelled"\n' in text
+    checks.write_text(text.replace('    require said "cancelled"\n',
+                                   '    require said "cancelled"\n    judge "The agent is polite"\n'),
+                      encoding="utf-8")
+    report = lint(spec)
+    assert report.unsolvable == []
+    notes = [f for f in report.findings if f.kind == "needs_judge"]
+    assert len(notes) == 1 and "'cancelled' has 1 natural-language assertion" in notes[0].message
+    assert notes[0].severity == "info" and notes[0].span.line == position(checks, 'judge "The agent')[0]
+    plain = lint(MINI)
+    assert report.scores["cancelled"] == plain.scores["cancelled"]
+    assert load_domain(spec).judge_model is None

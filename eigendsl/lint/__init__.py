@@ -80,10 +80,33 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
     tasks = lint_tasks(loaded, seed, templates, domain, samples)
     ctx = LintContext(loaded, seed, resolved, templates, domain, tasks, template_spans(loaded),
                       GoldCache(domain), ValueIndex(loaded.spec, domain.seed))
-    for run_pass in PASSES:
-        run_pass(ctx)
+    # A judge model is not run here: lint assumes every `judge` assertion holds and measures the
+    # rest of each check (otherwise every gold plan would fail as "not judged").
+    unjudged = domain.judge_model is None
+    if unjudged:
+        domain.judge_model = lambda _trace, _assertion: True
+    try:
+        for run_pass in PASSES:
+            run_pass(ctx)
+    finally:
+        if unjudged:
+            domain.judge_model = None
+    if unjudged:
+        _note_judge_statements(ctx)
     findings = sorted(ctx.findings, key=lambda f: (f.span.path, f.span.line, f.span.col, f.message))
     return LintReport(domain.name, len(tasks), ctx.unsolvable, ctx.scores, findings)
+
+
+def _note_judge_statements(ctx: LintContext) -> None:
+    from eigendsl.dsl import ast as A
+
+    for check in ctx.resolved.checks.values():
+        judged = [st for st in check.body if isinstance(st, A.Judge)]
+        if judged:
+            ctx.add(judged[0].span, f"check '{check.name}' has {len(judged)} natural-language assertion"
+                    f"{'s' if len(judged) > 1 else ''} for a judge model; lint assumed "
+                    f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of the check",
+                    "info", "needs_judge")
 
 
 def lint_compiled(spec_dir: Path | str, out: Path | str, strict: bool, echo: Callable[[str], None]) -> None:

@@ -67,6 +67,9 @@ def execute(domain: Domain, task: dict[str, Any], messages: list[dict[str, Any]]
             env.call_tool(function["name"], args, call["id"])
     trace = rt.Trace.from_messages(env.messages, db=env.db, initial=domain.seed, gold=gold_db,
                                    params=dict(task.get("params", {})), tools=domain.tool_meta)
+    if domain.judge_model is not None:
+        model = domain.judge_model
+        trace.judge = lambda assertion: model(trace, assertion)
     ok_calls = Counter((c.tool, json.dumps(c.args, sort_keys=True)) for c in trace.calls if c.error is None)
     texts = tuple((m.role, m.content) for m in trace.messages if m.role in ("user", "assistant") and m.content)
     ordered = [(c.tool, json.dumps(c.args, sort_keys=True), c.error is None) for c in trace.calls]
