@@ -117,6 +117,9 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         table.add_row(key, str(summary[key]))
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")
+    if "mean_score" in summary:
+        table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
+        table.add_row("tool calls that ran", f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}")
     console.print(table)
     if summary["failures"]:
         failures = Table(title="failures by reason")

@@ -103,7 +103,23 @@ def test_successful_write_changes_only_this_episode(mini):
 def test_gold_trajectories_pass_on_mini(mini):
     rows = scripted(mini, mini.tasks, trials=3)
     assert all(r["verdict"]["passed"] for r in rows), [r["verdict"]["failures"] for r in rows]
-    assert summarize(rows)["pass_hat_k"]["3"] == 1.0
+    summary = summarize(rows)
+    assert summary["pass_hat_k"]["3"] == 1.0
+    assert summary["mean_score"] == 1.0 and summary["tool_call_ok_rate"] == 1.0
+    assert summary["tool_calls"] == sum(len(m.get("tool_calls") or ()) for r in rows for m in r["messages"]) > 0
+
+
+def test_summary_counts_tool_calls_that_failed(mini):
+    rows = scripted(mini, mini.tasks[:1])
+    messages = rows[0]["messages"]
+    made = sum(len(m.get("tool_calls") or ()) for m in messages)
+    first_result = next(m for m in messages if m["role"] == "tool")
+    first_result["content"] = "Error: invalid JSON"
+    rows[0]["verdict"] = {**rows[0]["verdict"], "passed": False, "score": 0.25, "failures": []}
+    summary = summarize(rows)
+    assert summary["tool_calls"] == made
+    assert summary["tool_call_ok_rate"] == round((made - 1) / made, 6)
+    assert summary["mean_score"] == 0.25
 
 
 @pytest.mark.parametrize(

@@ -196,6 +196,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     families: dict[str, list[bool]] = {}
     for row in rows:
         families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
+    made, failed = _tool_calls(rows)
     return {
         "tasks": len(per_task),
         "episodes": len(rows),
@@ -205,7 +206,24 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
         "failures": dict(failures.most_common()),
         "families": {f: round(sum(v) / len(v), 6) for f, v in sorted(families.items())},
+        # Progress short of passing: the verifier's mean score, and how many of the agent's
+        # tool calls ran (a malformed call, an unknown tool or a tool error does not).
+        "mean_score": round(sum(float(r["verdict"].get("score", 0.0)) for r in rows) / len(rows), 6) if rows else 0.0,
+        "tool_calls": made,
+        "tool_call_ok_rate": round((made - failed) / made, 6) if made else 0.0,
     }
+
+
+def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """(tool calls the agent made, those answered with an error) over all episodes."""
+    made = failed = 0
+    for row in rows:
+        for message in row["messages"]:
+            if message.get("role") == "assistant":
+                made += len(message.get("tool_calls") or ())
+            elif message.get("role") == "tool" and str(message.get("content") or "").startswith("Error:"):
+                failed += 1
+    return made, failed
 
 
 def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:

@@ -78,6 +78,10 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
 }
 
 
+# Per stage in `--json`: stage results written by an older EigenDSL may lack the last two.
+SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate")
+
+
 class Pipeline:
     def __init__(self, spec_dir: Path, out: Path, settings: TrainSettings,
                  log: Callable[[str], None] = print):
@@ -127,7 +131,7 @@ class Pipeline:
         self.results["grpo"] = self.timed("eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft"))
         report = self.report()
         summary = {
-            stage: {k: self.results[stage][k] for k in ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes")}
+            stage: {k: self.results[stage][k] for k in SUMMARY_KEYS if k in self.results[stage]}
             for stage in ("base", "sft", "grpo")
         }
         summary.update({"seconds_per_stage": self.seconds, "report": str(report), "out_dir": str(self.out),

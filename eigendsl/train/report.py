@@ -61,13 +61,15 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, {k} trials each "
         f"(temperature {settings.eval_temperature}).",
         "",
-        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed |",
-        "|---|---|---|---|---|",
+        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed | mean verifier score | tool calls that ran |",
+        "|---|---|---|---|---|---|---|",
     ]
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
+        ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
         lines.append(f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
-                     f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} |")
+                     f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
+                     f"{r.get('mean_score', 0.0):.3f} | {ran} |")
     lines += ["", "## pass^1 per task family", "", "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
               "|---|---|---|---|"]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
