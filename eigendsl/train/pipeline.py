@@ -38,7 +38,7 @@ class TrainSettings:
     seed: int = 0
     generations: int = 3
     per_generation: int = 150
-    sft_epochs: float = 6.0
+    sft_epochs: float = 20.0
     sft_learning_rate: float = 5e-3
     sft_batch_size: int = 8
     grpo_steps: int = 12
