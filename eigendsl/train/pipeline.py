@@ -32,7 +32,8 @@ STAGES = ("synth", "base", "sft", "grpo")
 
 @dataclass
 class TrainSettings:
-    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (~15 min)."""
+    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (about 18
+    minutes; SFT needs about 500 steps before the model copies ids into its tool calls)."""
 
     model: str = "tiny"
     seed: int = 0
