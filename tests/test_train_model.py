@@ -627,3 +627,17 @@ def test_doctests():
     for module in (chat, tok_mod, model_mod, sft_mod):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
+
+
+def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path, capsys):
+    from eigendsl.train.sft import last_checkpoint
+
+    assert last_checkpoint(tmp_path) is None
+    complete, partial = tmp_path / "checkpoint-4", tmp_path / "checkpoint-8"
+    for folder in (complete, partial):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"")
+    (complete / "trainer_state.json").write_text("{}")
+    assert last_checkpoint(tmp_path) == str(complete)
+    assert not partial.exists() and complete.is_dir()
+    assert "checkpoint-8 was cut off" in capsys.readouterr().err

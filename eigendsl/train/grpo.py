@@ -137,8 +137,9 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
 
     Returns the per-step log (reward mean, pass rate, dynamic-filtering counts, loss)."""
     from datasets import Dataset
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import GRPOTrainer
+
+    from eigendsl.train.sft import last_checkpoint
 
     settings = settings or GRPOSettings()
     out = Path(out_dir)
@@ -154,10 +155,13 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]])
     trainer = GRPOTrainer(model=model, reward_funcs=verifier_reward, args=settings.to_grpo_config(out),
                           train_dataset=dataset, processing_class=tokenizer, rollout_func=rollout)
-    checkpoint = get_last_checkpoint(str(out))
+    checkpoint = last_checkpoint(out)
     log_path = out / "rollout_log.jsonl"
     if checkpoint is not None and log_path.is_file():
-        rollout.log = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+        # Steps logged after the checkpoint are taken again; keep only those it holds.
+        done = int(Path(checkpoint).name.rsplit("-", 1)[1])
+        rollout.log = [entry for line in log_path.read_text().splitlines() if line.strip()
+                       if (entry := json.loads(line))["step"] < done]
     trainer.add_callback(_RolloutLog(rollout, log_path))
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))

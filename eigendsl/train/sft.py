@@ -218,7 +218,6 @@ def _train(
     from datasets import Dataset
     from transformers import TrainerState
     from transformers.trainer import TRAINER_STATE_NAME
-    from transformers.trainer_utils import get_last_checkpoint
     from trl import SFTTrainer
 
     if not examples:
@@ -231,7 +230,7 @@ def _train(
         train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
     )
-    checkpoint = get_last_checkpoint(str(out)) if config.resume else None
+    checkpoint = last_checkpoint(out) if config.resume else None
     if checkpoint is not None and _finished(trainer, checkpoint):
         # Resuming a finished run would still take one more step (transformers steps before it
         # checks the step count), so take the checkpoint's weights and history as they are.
@@ -246,6 +245,28 @@ def _train(
     return [
         {"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry
     ]
+
+
+def last_checkpoint(out_dir: str | Path) -> str | None:
+    """The newest complete ``checkpoint-<step>`` in ``out_dir``, or None.
+
+    transformers writes ``trainer_state.json`` after the weights, optimizer and RNG states, so a
+    checkpoint without it was cut off mid-save (the process was killed): it is removed, with a
+    message, and the one before it is used.
+    """
+    import shutil
+    import sys
+
+    from transformers.trainer import TRAINER_STATE_NAME
+    from transformers.trainer_utils import get_last_checkpoint
+
+    while (checkpoint := get_last_checkpoint(str(out_dir))) is not None:
+        if (Path(checkpoint) / TRAINER_STATE_NAME).is_file():
+            return checkpoint
+        print(f"{checkpoint} was cut off while it was being saved; removing it and resuming from the one "
+              "before", file=sys.stderr)
+        shutil.rmtree(checkpoint)
+    return None
 
 
 def _finished(trainer: Any, checkpoint: str) -> bool:
