@@ -21,7 +21,8 @@ from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.runtime.scripted import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
-MAX_TOOL_ROUNDS = 16  # consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up to 13 lookups)
+# Consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up to 13).
+MAX_TOOL_ROUNDS = 16
 
 
 class Agent(Protocol):
@@ -208,7 +209,8 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "families": {f: round(sum(v) / len(v), 6) for f, v in sorted(families.items())},
         # Progress short of passing: the verifier's mean score, and how many of the agent's
         # tool calls ran (a malformed call, an unknown tool or a tool error does not).
-        "mean_score": round(sum(float(r["verdict"].get("score", 0.0)) for r in rows) / len(rows), 6) if rows else 0.0,
+        "mean_score": round(sum(float(r["verdict"].get("score", 0.0)) for r in rows) / len(rows), 6)
+        if rows else 0.0,
         "tool_calls": made,
         "tool_call_ok_rate": round((made - failed) / made, 6) if made else 0.0,
     }
