@@ -154,23 +154,36 @@ def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], 
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.backends import make_agent, make_user
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
+    from eigendsl.runtime.episodes import run_episodes
 
     domain = load_domain(domain_dir)
-    if judge is not None:
-        from eigendsl.runtime.judge import make_judge
-
-        domain.judge_model = make_judge(judge)
+    domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
     rows = run_episodes(domain, chosen, make_agent(agent, tuple(mistakes), seed), make_user(user, domain, seed),
                         trials=trials, max_turns=max_turns)
+    report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}")
+
+
+def judge_model(spec: str | None) -> Any:
+    """The judge model of `--judge`, or None."""
+    if spec is None:
+        return None
+    from eigendsl.runtime.judge import make_judge
+
+    return make_judge(spec)
+
+
+def report_episodes(rows: list[dict[str, Any]], out: Path | None, as_json: bool, title: str) -> None:
+    """Write the episodes (when asked) and print their summary, as a table or one JSON line."""
+    from eigendsl.runtime.episodes import summarize, write_jsonl
+
     if out is not None:
         write_jsonl(rows, out)
     summary = summarize(rows)
     if as_json:
         click.echo(json.dumps(summary))
     else:
-        print_summary(summary, f"{domain.name}: agent {agent}, user {user}")
+        print_summary(summary, title)
 
 
 @main.group("import")
@@ -205,7 +218,6 @@ def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str) -> None:
 def import_tau2_results_cmd(results: Path, spec_dir: Path, out: Path, judge: str | None, as_json: bool) -> None:
     """Read tau2-bench simulation results as episodes, re-judged with the compiled checks."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import summarize, write_jsonl
     from eigendsl.tau2.export import import_results
 
     try:
@@ -213,18 +225,8 @@ def import_tau2_results_cmd(results: Path, spec_dir: Path, out: Path, judge: str
     except (OSError, json.JSONDecodeError) as exc:
         raise EigenError(f"cannot read tau2 results {results}: {exc}") from None
     domain = load_domain(spec_dir)
-    judge_model = None
-    if judge is not None:
-        from eigendsl.runtime.judge import make_judge
-
-        judge_model = make_judge(judge)
-    rows = import_results(data, domain, judge_model)
-    write_jsonl(rows, out)
-    summary = summarize(rows)
-    if as_json:
-        click.echo(json.dumps(summary))
-    else:
-        print_summary(summary, f"{domain.name}: {results} re-judged")
+    rows = import_results(data, domain, judge_model(judge))
+    report_episodes(rows, out, as_json, f"{domain.name}: {results} re-judged")
 
 
 @main.group("export")
