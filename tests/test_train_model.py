@@ -424,6 +424,24 @@ def test_tokenizer_special_tokens_and_round_trip(tokenizer, tmp_path):
     assert again.encode(text, add_special_tokens=False) == ids
 
 
+def test_identifiers_become_whole_tokens_and_the_mask_still_fits():
+    ids = [order_id(i) for i in range(6)]
+    tok = train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600, words=ids)
+    assert len(tok) == len(train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), 600)) + 6
+    for oid in ids:
+        pieces = tok.tokenize(f'Order {oid}. "{oid}"')
+        assert pieces.count(oid) == 2, pieces
+    # only whole words: a longer id is spelled out digit by digit, and decodes back
+    longer = ids[0] + "9"
+    assert ids[0] not in tok.tokenize(longer)
+    assert tok.decode(tok.encode(f"x {longer} y {ids[1]}", add_special_tokens=False)) == f"x {longer} y {ids[1]}"
+    row = ROWS[3]
+    out = tok.apply_chat_template(normalize_messages(row["messages"]), tools=TOOLS, tokenize=True,
+                                  return_dict=True, return_assistant_tokens_mask=True)
+    assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(row)
+    assert tok.convert_tokens_to_ids(order_id(3)) in out["input_ids"]
+
+
 def test_tokenizer_vocab_size_and_determinism():
     texts = corpus_texts(["You are a retail agent."], TOOLS, ROWS)
     a = train_tokenizer(texts, vocab_size=400)

@@ -16,8 +16,9 @@ Layout::
 from __future__ import annotations
 
 import json
+import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -42,6 +43,8 @@ class TrainSettings:
     sft_epochs: float = 20.0
     sft_learning_rate: float = 5e-3
     sft_batch_size: int = 8
+    sft_fresh_ids: float = 0.0
+    id_tokens: bool = True
     grpo_steps: int = 12
     grpo_tasks_per_step: int = 3
     grpo_generations: int = 4
@@ -72,7 +75,7 @@ class TrainSettings:
 MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
     "workers": ("synth", "workers"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
-    "sft_batch_size": ("sft", "batch_size"), "grpo_steps": ("grpo", "steps"),
+    "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"), "grpo_steps": ("grpo", "steps"),
     "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
     "grpo_learning_rate": ("grpo", "learning_rate"), "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
     "eval_temperature": ("eval", "temperature"), "eval_split": ("eval", "tasks"),
@@ -169,9 +172,13 @@ class Pipeline:
 
         s = self.settings
         if s.model in MODEL_SIZES:
+            from eigendsl.train.fresh_ids import FreshIds
+
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
-            model, tokenizer = load_model(s.model, texts, seed=s.seed)
+            # The domain's ids become whole tokens: a tiny model copies one token far sooner.
+            words = FreshIds(self.domain.seed).known if s.id_tokens else ()
+            model, tokenizer = load_model(s.model, texts, words=words, seed=s.seed)
         else:
             model, tokenizer = load_model(s.model)
         model.save_pretrained(self.out / "base")
@@ -193,11 +200,22 @@ class Pipeline:
                              per_device_train_batch_size=s.sft_batch_size, max_length=2048, save_steps=25, seed=s.seed,
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
-        history = run_sft(model, tokenizer, rows, self.out / "sft", config)
+        agent_rows, agent_config = rows, config
+        if s.sft_fresh_ids > 0:
+            from eigendsl.train.fresh_ids import FreshIds
+
+            # This share of the passes over the dialogues gets new ids, pass by pass: the same
+            # number of steps, but there ids can only be copied, not recalled.
+            passes = max(1, math.ceil(s.sft_epochs))
+            fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids)))
+            agent_rows = rows * (passes - fresh) + FreshIds(self.domain.seed).passes(rows, fresh, s.seed)
+            agent_config = replace(config, num_train_epochs=s.sft_epochs / passes)
+        history = run_sft(model, tokenizer, agent_rows, self.out / "sft", agent_config)
         result: dict[str, Any] = {"loss": history, "dialogues": len(rows)}
         if s.user_model:
             from eigendsl.train.sft import run_user_sft
 
+            # The user's prompt states the task's own ids, so the user learns the dialogues as they are.
             user_model, user_tokenizer = self.load("base")
             result["user_loss"] = run_user_sft(user_model, user_tokenizer, rows, self.out / "user_sft", config,
                                                user_prompt=self.domain.user_prompt)

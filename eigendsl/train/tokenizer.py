@@ -7,9 +7,16 @@ model learns far more easily than hundreds of merged number chunks. Newlines are
 token too, so no token straddles the ``\\n`` that ends the ``<|im_start|>assistant\\n`` header:
 the assistant mask of the chat template then falls exactly on token boundaries.
 
+``words`` (the domain's identifiers: order ids, user ids, ...) become whole tokens, matched as
+words only: copying one is then copying one token, which a tiny model learns far sooner than
+copying its characters one by one.
+
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300)
 >>> tok.tokenize("#W1234567")[-7:]
 ['1', '2', '3', '4', '5', '6', '7']
+>>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300, words=["#W1234567"])
+>>> tok.tokenize("Order #W1234567, not #W12345678.")[:4]
+['Order', 'Ġ', '#W1234567', ',']
 """
 
 from __future__ import annotations
@@ -44,14 +51,15 @@ def train_tokenizer(
     vocab_size: int = DEFAULT_VOCAB_SIZE,
     min_frequency: int = 2,
     chat_template: str = CHAT_TEMPLATE,
+    words: Iterable[str] = (),
 ) -> PreTrainedTokenizerFast:
     """Learn a byte-level BPE tokenizer from ``texts`` and wrap it for transformers.
 
     The result has ``<|im_end|>`` as its end-of-sequence token (the end of an assistant turn is
     where generation stops), ``<|endoftext|>`` as its padding token, no beginning-of-sequence
     token, and :data:`~eigendsl.train.chat.CHAT_TEMPLATE` as its chat template. The vocabulary has
-    at most ``vocab_size`` entries (fewer when the texts run out of merges). Deterministic: the
-    same texts give the same tokenizer.
+    at most ``vocab_size`` entries (fewer when the texts run out of merges), plus one token for
+    each of ``words``. Deterministic: the same texts and words give the same tokenizer.
     """
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.Sequence(
@@ -76,6 +84,9 @@ def train_tokenizer(
         [AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS]
     )
     backend.add_tokens([AddedToken(t, special=False, normalized=False) for t in MARKUP_TOKENS])
+    backend.add_tokens(
+        [AddedToken(w, special=False, normalized=False, single_word=True) for w in sorted(set(words))]
+    )
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
         eos_token=IM_END,

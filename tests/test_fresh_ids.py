@@ -1,0 +1,150 @@
+"""Fresh identifiers for SFT (eigendsl.train.fresh_ids): a renamed dialogue is the same dialogue
+played on a database whose ids were renamed the same way."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import json
+import random
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+from eigendsl.train import fresh_ids
+from eigendsl.train.fresh_ids import FreshIds
+
+RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return load_domain(RETAIL)
+
+
+@pytest.fixture(scope="module")
+def dialogues(retail):
+    tasks = [t for t in retail.tasks if t.get("split") == "train"]
+    rows = run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker))
+    return [r for r in rows if r["verdict"]["passed"]]
+
+
+def test_doctests():
+    assert doctest.testmod(fresh_ids).failed == 0
+
+
+def test_identifiers_are_found_from_the_seed_data(retail):
+    fresh = FreshIds(retail.seed)
+    some = {"#W1000815", "usr_rufusadeyemi", "card_9264", "I10702", "P107", "97310"}
+    assert some <= fresh.known
+    # Dates, emails, names, enum values, 4-digit strings and field names are not identifiers.
+    assert not {"2026-07-13", "rufus.adeyemi@inbox.example", "Rufus", "pending", "3713", "address1"} & fresh.known
+    # Ids stand in for ids of the same shape, or for keys of the same table.
+    orders = fresh.groups[fresh.group_of["#W1000815"]]
+    assert len(orders) == 40 and all(re.fullmatch(r"#W\d{7}", o) for o in orders)
+    assert fresh.group_of["usr_rufusadeyemi"] == fresh.group_of["usr_bramvos"] == "table users"
+
+
+def test_keys_that_are_words_are_kept():
+    fresh = FreshIds({"tiers": {"gold": {"name": "gold"}, "silver": {"name": "silver"}},
+                      "users": {"u_ann": {}, "u_bob": {}}})
+    assert fresh.known == {"u_ann", "u_bob"}
+
+
+def _rename_db(value: Any, mapping: dict[str, str]) -> Any:
+    """The seed database with its ids renamed (keys and values), as the dialogue's world."""
+    if isinstance(value, str):
+        return mapping.get(value, value)
+    if isinstance(value, dict):
+        return {mapping.get(k, k): _rename_db(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rename_db(v, mapping) for v in value]
+    return value
+
+
+def _as_permutation(fresh: FreshIds, mapping: dict[str, str]) -> dict[str, str]:
+    """``mapping`` made a bijection of the whole database: table keys that were swapped in take the
+    place of the ones that left (the dialogue never mentions them)."""
+    full = dict(mapping)
+    for members in fresh.groups.values():
+        sources = [k for k in members if k not in mapping]
+        targets = [k for k in members if k not in set(mapping.values())]
+        full.update(zip(sources, targets, strict=True))
+    return full
+
+
+def _parse(text: str) -> Any:
+    """A tool result as data. Lists of ids are compared as sets: a tool that sorts them (the
+    returned items of an order) sorts new ids in another order."""
+    try:
+        return _unordered(json.loads(text))
+    except ValueError:
+        return text
+
+
+def _unordered(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _unordered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [_unordered(v) for v in value]
+        return sorted(items) if all(isinstance(v, str) for v in items) else items
+    return value
+
+
+def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues):
+    """Every tool call of the renamed dialogue, run against the database renamed the same way,
+    gives the renamed dialogue's tool result: the rename is consistent across all turns."""
+    fresh = FreshIds(retail.seed)
+    rng = random.Random(7)
+    checked = changed = 0
+    for row in dialogues:
+        mapping = fresh.plan(row, rng)
+        assert len(set(mapping.values())) == len(mapping)  # never two ids into one
+        assert all(fresh.group_of[new] == fresh.group_of[old] for old, new in mapping.items())
+        renamed = fresh.apply(row, mapping)
+        changed += sum(new != old for old, new in mapping.items())
+        world = replace(retail, seed=_rename_db(retail.seed, _as_permutation(fresh, mapping)))
+        env = Environment(world, {})
+        messages = renamed["messages"]
+        assert messages[0] == row["messages"][0]  # the system prompt is kept
+        for i, message in enumerate(messages):
+            for call in message.get("tool_calls") or []:
+                result = next(m for m in messages[i + 1:] if m.get("tool_call_id") == call["id"])
+                args = json.loads(call["function"]["arguments"])
+                text, _ = env.call_tool(call["function"]["name"], args, call["id"])
+                assert _parse(text) == _parse(result["content"]), (row["task_id"], call)
+                checked += 1
+    assert checked > 200 and changed > 200
+
+
+def test_only_identifiers_change(retail, dialogues):
+    """With digits and user ids masked, the renamed dialogue is the original, character for
+    character."""
+    fresh = FreshIds(retail.seed)
+    users = "|".join(map(re.escape, fresh.groups["table users"]))
+
+    def mask(row: dict[str, Any]) -> str:
+        text = json.dumps(row["messages"][1:], sort_keys=True)
+        return re.sub(r"\d", "0", re.sub(users, "USER", text))
+
+    for number, row in enumerate(dialogues):
+        original = copy.deepcopy(row)
+        renamed = fresh.rename(row, random.Random(number))
+        assert row == original  # the input row is not changed
+        assert mask(renamed) == mask(row)
+
+
+def test_passes_are_deterministic_and_differ(retail, dialogues):
+    fresh = FreshIds(retail.seed)
+    rows = dialogues[:20]
+    first, again = fresh.passes(rows, 2, seed=3), fresh.passes(rows, 2, seed=3)
+    assert first == again
+    assert len(first) == 40
+    assert first[:20] != first[20:]  # each pass has its own ids
