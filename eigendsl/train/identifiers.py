@@ -1,18 +1,4 @@
-"""Fresh identifiers for SFT dialogues, so that a small model learns to copy ids, not recall them.
-
-Synthesized dialogues all play on the domain's one seed database, so the same order ids, user ids
-and tracking numbers come back again and again. A small model trained on them for many epochs
-learns them by heart: asked about order ``#W1000297`` it looks up ``#W1000222``, a memorized id,
-instead of copying the one the user gave. Held-out tasks use the same database with other
-entities, so recall is always wrong there.
-
-:class:`FreshIds` rewrites one dialogue with the identifiers of the seed database shuffled:
-each id it mentions becomes another id of the same kind (another order id, another user id),
-consistently in all its turns (what the user says, the tool calls, the tool results), and two ids
-never become one. The dialogue stays coherent, as if played on a database whose ids were
-permuted, but which id goes with which customer changes on each pass over the data, so copying
-is the only way to get the ids right. The new ids are ids of the domain, so the embedded
-tokenizer, which keeps each of them whole (:data:`known` feeds its added tokens), has them all.
+"""The domain's identifiers: whole tokens for the embedded tokenizer, and shuffled ids for SFT.
 
 What counts as an identifier comes from the seed data alone, so any domain gets it:
 
@@ -24,30 +10,44 @@ What counts as an identifier comes from the seed data alone, so any domain gets 
   least 5 (a 4-digit string is as often a year or an amount), and dates (``2026-07-13``, three
   runs) are left alone, since their order means something.
 
-Ids with digits stand in for each other when they have the same shape (the digits in the same
-places: ``#W1000297`` and ``#W1001407``); ids without digits when they are keys of the same table.
-The system prompt is left as it is.
+**Whole tokens.** :meth:`Identifiers.frequent` lists the ids that a corpus uses; the embedded
+tokenizer keeps each of them as one token, so the agent copies an order id as one token instead
+of seven digits (on retail this took pass^1 after SFT from 0.045 to 0.126).
+
+**Shuffled ids** (opt-in: ``training.sft.fresh_ids``, the share of SFT passes to shuffle).
+Synthesized dialogues all play on the domain's one seed database, so the same ids come back again
+and again, and a small model learns them by heart: asked about order ``#W1000297`` it may look up
+a memorized ``#W1000222`` instead of copying the one the user gave. :meth:`Identifiers.rename`
+rewrites a dialogue with each id it mentions replaced by another id of the same kind: ids with
+digits by one of the same shape (the digits in the same places: ``#W1000297``, ``#W1001407``),
+ids without digits by another key of the same table. It does so consistently in all turns but the
+system prompt (what the user says, the tool calls, the tool results), and two ids never become
+one, so the dialogue is the same dialogue played on a database whose ids were permuted; only
+copying gets the ids right. On the embedded model at the default budget this did not help (pass^1
+after SFT fell from 0.126 to 0.000 with half of the passes shuffled): the model learns the
+dialogues' shape more slowly, and copying does not emerge in time. It is there for larger models
+and longer runs, where recall of ids is the failure to fix.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 _DIGIT = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d+")
 
 
-class FreshIds:
+class Identifiers:
     """Renames the seed database's identifiers in dialogues.
 
     >>> seed = {"orders": {"#W1000297": {"order_id": "#W1000297", "user_id": "usr_ann"},
     ...                    "#W1000304": {"order_id": "#W1000304", "user_id": "usr_bob"}},
     ...         "users": {"usr_ann": {"user_id": "usr_ann"}, "usr_bob": {"user_id": "usr_bob"}}}
-    >>> fresh = FreshIds(seed)
+    >>> fresh = Identifiers(seed)
     >>> row = {"messages": [{"role": "user", "content": "Is #W1000297 mine? I am usr_ann."},
     ...                     {"role": "tool", "content": '{"order_id": "#W1000297"}'}]}
     >>> new = fresh.rename(row, random.Random(1))["messages"]
@@ -79,6 +79,18 @@ class FreshIds:
 
     def __len__(self) -> int:
         return len(self.known)
+
+    def frequent(self, texts: Iterable[str], min_count: int = 2) -> list[str]:
+        """The ids that occur at least ``min_count`` times in ``texts``, sorted. (A large database
+        has far more ids than its dialogues mention; a token for one never seen is never trained.)
+
+        >>> ids = Identifiers({"users": {"u_ann": {}, "u_bob": {}, "u_cy": {}}})
+        >>> ids.frequent(["u_ann, u_bob", "u_ann."])
+        ['u_ann']
+        """
+        counts = Counter(name for text in texts for match in self._span.finditer(text)
+                         if (name := self._known_prefix(match.group())) is not None)
+        return sorted(name for name, count in counts.items() if count >= min_count)
 
     def rename(self, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         """``row`` with its identifiers renamed (a new row; ``row`` is not changed)."""

@@ -1,4 +1,4 @@
-"""Fresh identifiers for SFT (eigendsl.train.fresh_ids): a renamed dialogue is the same dialogue
+"""Fresh identifiers for SFT (eigendsl.train.identifiers): a renamed dialogue is the same dialogue
 played on a database whose ids were renamed the same way."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
-from eigendsl.train import fresh_ids
-from eigendsl.train.fresh_ids import FreshIds
+from eigendsl.train import identifiers
+from eigendsl.train.identifiers import Identifiers
 
 RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
@@ -37,11 +37,11 @@ def dialogues(retail):
 
 
 def test_doctests():
-    assert doctest.testmod(fresh_ids).failed == 0
+    assert doctest.testmod(identifiers).failed == 0
 
 
 def test_identifiers_are_found_from_the_seed_data(retail):
-    fresh = FreshIds(retail.seed)
+    fresh = Identifiers(retail.seed)
     some = {"#W1000815", "usr_rufusadeyemi", "card_9264", "I10702", "P107", "97310"}
     assert some <= fresh.known
     # Dates, emails, names, enum values, 4-digit strings and field names are not identifiers.
@@ -53,7 +53,7 @@ def test_identifiers_are_found_from_the_seed_data(retail):
 
 
 def test_keys_that_are_words_are_kept():
-    fresh = FreshIds({"tiers": {"gold": {"name": "gold"}, "silver": {"name": "silver"}},
+    fresh = Identifiers({"tiers": {"gold": {"name": "gold"}, "silver": {"name": "silver"}},
                       "users": {"u_ann": {}, "u_bob": {}}})
     assert fresh.known == {"u_ann", "u_bob"}
 
@@ -69,7 +69,7 @@ def _rename_db(value: Any, mapping: dict[str, str]) -> Any:
     return value
 
 
-def _as_permutation(fresh: FreshIds, mapping: dict[str, str]) -> dict[str, str]:
+def _as_permutation(fresh: Identifiers, mapping: dict[str, str]) -> dict[str, str]:
     """``mapping`` made a bijection of the whole database: table keys that were swapped in take the
     place of the ones that left (the dialogue never mentions them)."""
     full = dict(mapping)
@@ -101,7 +101,7 @@ def _unordered(value: Any) -> Any:
 def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues):
     """Every tool call of the renamed dialogue, run against the database renamed the same way,
     gives the renamed dialogue's tool result: the rename is consistent across all turns."""
-    fresh = FreshIds(retail.seed)
+    fresh = Identifiers(retail.seed)
     rng = random.Random(7)
     checked = changed = 0
     for row in dialogues:
@@ -127,7 +127,7 @@ def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues):
 def test_only_identifiers_change(retail, dialogues):
     """With digits and user ids masked, the renamed dialogue is the original, character for
     character."""
-    fresh = FreshIds(retail.seed)
+    fresh = Identifiers(retail.seed)
     users = "|".join(map(re.escape, fresh.groups["table users"]))
 
     def mask(row: dict[str, Any]) -> str:
@@ -142,7 +142,7 @@ def test_only_identifiers_change(retail, dialogues):
 
 
 def test_passes_are_deterministic_and_differ(retail, dialogues):
-    fresh = FreshIds(retail.seed)
+    fresh = Identifiers(retail.seed)
     rows = dialogues[:20]
     first, again = fresh.passes(rows, 2, seed=3), fresh.passes(rows, 2, seed=3)
     assert first == again
