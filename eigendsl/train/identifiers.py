@@ -12,7 +12,8 @@ What counts as an identifier comes from the seed data alone, so any domain gets 
 
 **Whole tokens.** :meth:`Identifiers.frequent` lists the ids that a corpus uses; the embedded
 tokenizer keeps each of them as one token, so the agent copies an order id as one token instead
-of seven digits (on retail this took pass^1 after SFT from 0.045 to 0.126).
+of seven digits (on retail, after SFT, it looked up the user's own order in 55% and 80% of its
+lookups in two runs, against 48% with ids spelled digit by digit).
 
 **Shuffled ids** (opt-in: ``training.sft.fresh_ids``, the share of SFT passes to shuffle).
 Synthesized dialogues all play on the domain's one seed database, so the same ids come back again
@@ -24,7 +25,7 @@ ids without digits by another key of the same table. It does so consistently in 
 system prompt (what the user says, the tool calls, the tool results), and two ids never become
 one, so the dialogue is the same dialogue played on a database whose ids were permuted; only
 copying gets the ids right. On the embedded model at the default budget this did not help (pass^1
-after SFT fell from 0.126 to 0.000 with half of the passes shuffled): the model learns the
+after SFT fell to 0.000 with half or all of the passes shuffled): the model learns the
 dialogues' shape more slowly, and copying does not emerge in time. It is there for larger models
 and longer runs, where recall of ids is the failure to fix.
 """

@@ -14,7 +14,7 @@ copying its characters one by one.
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300)
 >>> tok.tokenize("#W1234567")[-7:]
 ['1', '2', '3', '4', '5', '6', '7']
->>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300, words=["#W1234567"])
+>>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, 300, words=["#W1234567"])
 >>> tok.tokenize("Order #W1234567, not #W12345678.")[:4]
 ['Order', 'Ġ', '#W1234567', ',']
 """
@@ -85,7 +85,7 @@ def train_tokenizer(
     )
     backend.add_tokens([AddedToken(t, special=False, normalized=False) for t in MARKUP_TOKENS])
     backend.add_tokens(
-        [AddedToken(w, special=False, normalized=False, single_word=True) for w in sorted(set(words))]
+        [AddedToken(w, normalized=False, single_word=True) for w in sorted(set(words))]
     )
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
