@@ -43,7 +43,8 @@ _DIGIT_RUN = re.compile(r"\d+")
 
 
 class Identifiers:
-    """Renames the seed database's identifiers in dialogues.
+    """A domain's identifiers (:attr:`known`), found in its seed data: which of them a corpus
+    uses (:meth:`frequent`), and dialogues with them shuffled (:meth:`rename`).
 
     >>> seed = {"orders": {"#W1000297": {"order_id": "#W1000297", "user_id": "usr_ann"},
     ...                    "#W1000304": {"order_id": "#W1000304", "user_id": "usr_bob"}},
