@@ -65,7 +65,7 @@ class Identifiers:
             # Keys that are plain words ("gold", "silver") may mean something: keep them.
             keys = [k for k in rows if _is_word(k) and not _DIGIT_RUN.search(k) and not k.isalpha()]
             groups[f"table {table}"].update(keys)
-            for value in _strings(rows, keys=False):
+            for value in _strings(rows):
                 if _has_digits(value):
                     groups[f"shape {_DIGIT.sub('0', value)}"].add(value)
         for name, members in sorted(groups.items()):
@@ -79,9 +79,6 @@ class Identifiers:
         # off too ("order #W1000297." ends a sentence).
         self._span = re.compile(rf"[A-Za-z0-9{cls}]+")
 
-    def __len__(self) -> int:
-        return len(self.known)
-
     def frequent(self, texts: Iterable[str], min_count: int = 2) -> list[str]:
         """The ids that occur at least ``min_count`` times in ``texts``, sorted. (A large database
         has far more ids than its dialogues mention; a token for one never seen is never trained.)
@@ -90,8 +87,7 @@ class Identifiers:
         >>> ids.frequent(["u_ann, u_bob", "u_ann."])
         ['u_ann']
         """
-        counts = Counter(name for text in texts for match in self._span.finditer(text)
-                         if (name := self._known_prefix(match.group())) is not None)
+        counts = Counter(self._mentions(texts))
         return sorted(name for name, count in counts.items() if count >= min_count)
 
     def rename(self, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -101,12 +97,8 @@ class Identifiers:
     def plan(self, row: dict[str, Any], rng: random.Random) -> dict[str, str]:
         """New names for the identifiers that ``row``'s turns mention (the system prompt aside).
         Two different ids never get the same new name."""
-        found: dict[str, None] = {}
-        for text in _strings([m for m in row["messages"] if m.get("role") != "system"]):
-            for match in self._span.finditer(text):
-                name = self._known_prefix(match.group())
-                if name is not None:
-                    found[name] = None
+        turns = [m for m in row["messages"] if m.get("role") != "system"]
+        found = dict.fromkeys(self._mentions(_strings(turns)))  # first mention first
         return self._mapping(list(found), rng)
 
     def apply(self, row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
@@ -133,6 +125,14 @@ class Identifiers:
             rng = random.Random(f"{seed}:{number}")
             out += [self.rename(row, rng) for row in rows]
         return out
+
+    def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
+        """Each id mentioned in ``texts``, once per mention."""
+        for text in texts:
+            for match in self._span.finditer(text):
+                name = self._known_prefix(match.group())
+                if name is not None:
+                    yield name
 
     def _known_prefix(self, span: str) -> str | None:
         while span:
@@ -165,18 +165,17 @@ def _has_digits(value: str) -> bool:
     return not value.isdigit() or len(value) >= 5
 
 
-def _strings(value: Any, keys: bool = True) -> Iterator[str]:
-    """Every string in ``value``; with ``keys``, the keys of its mappings too."""
+def _strings(value: Any) -> Iterator[str]:
+    """Every string value in ``value`` (not the keys of its mappings: :func:`_map_strings`, which
+    renames, leaves those as they are too)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for key, item in value.items():
-            if keys and isinstance(key, str):
-                yield key
-            yield from _strings(item, keys)
+        for item in value.values():
+            yield from _strings(item)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _strings(item, keys)
+            yield from _strings(item)
 
 
 def _map_strings(value: Any, sub: Any) -> Any:
