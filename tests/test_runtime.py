@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigendsl.cli import main
-from eigendsl.runtime.backends import OpenAIBackend, ModelAgent, ModelUser, turn_from_text
+from eigendsl.runtime.backends import (
+    ModelAgent, ModelUser, OpenAIBackend, compact_prompt, compact_result, model_view, turn_from_text,
+)
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
@@ -290,6 +292,54 @@ def test_llm_user_through_openai_backend(mini, chat_server):
     assert reply.endswith("###STOP###")
     system = next(r for r in _ChatServer.requests if "tools" not in r)["messages"][0]["content"]
     assert "cancel order #1" in system and "ann@example.com" in system
+
+
+JSON_LEAVES = st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                        st.booleans(), st.none())
+JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=3)
+                           | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), inner, max_size=3),
+                           max_leaves=12)
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+@given(st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), JSON_VALUES, min_size=1, max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_compact_result_keeps_every_key_and_value(result):
+    text = compact_result(json.dumps(result))
+    assert [line.split(": ", 1)[0] for line in text.split("\n")] == list(result)  # one line per field
+    for leaf in _leaves(result):
+        # a value is written as it is, or as JSON when it is not a plain string
+        assert (isinstance(leaf, str) and leaf and leaf in text) or json.dumps(leaf, ensure_ascii=False) in text
+
+
+def test_compact_result_is_shorter_and_leaves_other_text_alone(retail):
+    task = next(t for t in retail.tasks if "order_id" in t["params"])
+    order, ok = Environment(retail, task).call_tool("get_order_details", {"order_id": task["params"]["order_id"]})
+    assert ok
+    compact = compact_result(order)
+    assert len(compact) < 0.9 * len(order) and '"' not in compact.replace('""', "")
+    for text in ("usr_ann", "Error: order #W9 not found", "42", '"a string"', "[1, 2", ""):
+        assert compact_result(text) == text
+    assert compact_result('[{"id": "a, b"}, 3]') == '[{id: "a, b"}, 3]'  # separators inside a value stay quoted
+
+
+def test_model_view_compact_changes_only_the_prompt_and_tool_results(retail):
+    messages = [{"role": "system", "content": retail.agent_prompt},
+                {"role": "user", "content": 'My order is {"x": 1}.'},
+                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
+                    "name": "get_order_details", "arguments": '{"order_id": "#W1"}'}}]},
+                {"role": "tool", "tool_call_id": "c1", "name": "get_order_details", "content": '{"status": "pending"}'}]
+    assert model_view(messages, retail, "full") is messages
+    view = model_view(messages, retail, "compact")
+    assert view[0]["content"] == compact_prompt(retail) and view[3]["content"] == "status: pending"
+    assert view[1:3] == messages[1:3] and messages[3]["content"] == '{"status": "pending"}'  # input unchanged
 
 
 def test_unreachable_endpoint_is_a_clear_error(mini):

@@ -560,6 +560,22 @@ def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):
     ]
 
 
+def test_balanced_passes_give_every_template_an_equal_share():
+    rows = ([{"template": "cancel", "n": i} for i in range(13)] + [{"template": "exchange", "n": i} for i in range(3)]
+            + [{"template": "cancel__refuse", "parts": ["cancel"], "n": 99}]
+            + [{"template": "status", "n": i} for i in range(7)])
+    passes = sft_mod.balanced_passes(rows, 6, seed=1)
+    assert passes == sft_mod.balanced_passes(rows, 6, seed=1) != sft_mod.balanced_passes(rows, 6, seed=2)
+    for one in passes:
+        assert len(one) == len(rows)
+        shares = [sum(sft_mod.template_of(r) == t for r in one) for t in ("cancel", "exchange", "status")]
+        assert max(shares) - min(shares) <= 1 and sum(shares) == len(rows)
+    used = [r["n"] for one in passes for r in one if r["template"] == "exchange"]
+    assert sorted(set(used)) == [0, 1, 2] and max(map(used.count, set(used))) - min(map(used.count, set(used))) <= 1
+    cancels = {(r["template"], r["n"]) for one in passes for r in one if sft_mod.template_of(r) == "cancel"}
+    assert len(cancels) == 14  # over the passes no dialogue of the large group is left out
+
+
 def test_settings_map_onto_sft_config(tmp_path):
     config = SFTSettings(max_steps=3, save_steps=1, extra={"max_grad_norm": 0.5}).to_sft_config(
         tmp_path
@@ -595,6 +611,22 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
     saved, saved_tok = load_model(tmp_path / "sft")
     assert saved_tok.chat_template == CHAT_TEMPLATE
     assert torch.equal(saved.model.norm.weight, model.model.norm.weight)
+
+
+@pytest.mark.slow
+def test_full_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path):
+    """The embedded model's faster loss (full logits) takes the same steps as TRL's own."""
+    runs = {}
+    for full in (True, False):
+        model = _micro(tokenizer)
+        settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
+                                learning_rate=1e-2, warmup_steps=0, full_logits=full)
+        runs[full] = (run_sft(model, tokenizer, ROWS, tmp_path / str(full), settings_), model.state_dict())
+    (full_history, full_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
+    assert [h["loss"] for h in full_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
+    assert full_history[0]["loss"] > full_history[-1]["loss"]
+    for name, value in full_weights.items():
+        assert torch.allclose(value, chunked_weights[name], atol=1e-4), name
 
 
 @pytest.mark.slow

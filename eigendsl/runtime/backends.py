@@ -222,18 +222,62 @@ def compact_prompt(domain: Any) -> str:
             f"Tools: {', '.join(domain.tools)}.")
 
 
-def agent_view(messages: list[dict[str, Any]], system_prompt: str | None) -> list[dict[str, Any]]:
-    """The messages a model sees: the episode's, with its system prompt replaced if asked."""
-    if system_prompt is None or not messages or messages[0]["role"] != "system":
+_STRUCTURE = set('{}[],:"\n')
+
+
+def _flow(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str) and value and value == value.strip() and not _STRUCTURE & set(value):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def compact_result(content: str) -> str:
+    """A tool result as a small model sees it: a JSON object becomes one ``key: value`` line per
+    field, in flow style with strings unquoted (quoted only when empty or holding ``{}[],:"``).
+    Every value stays verbatim, so the model can still copy it; about a third fewer tokens.
+    Anything that is not a JSON object or list (an id, an error message) is left as it is.
+
+    >>> print(compact_result('{"order_id": "#W1", "items": [{"item_id": "I1", "price": 9.5}], "note": ""}'))
+    order_id: #W1
+    items: [{item_id: I1, price: 9.5}]
+    note: ""
+    >>> compact_result("Error: order #W9 not found")
+    'Error: order #W9 not found'
+    """
+    try:
+        value = json.loads(content)
+    except (TypeError, ValueError):
+        return content
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_flow(v)}" for k, v in value.items())
+    return _flow(value) if isinstance(value, list) else content
+
+
+def model_view(messages: list[dict[str, Any]], domain: Any, context: str) -> list[dict[str, Any]]:
+    """The messages a model sees. ``full``: the episode's own (compiled prompt, JSON results).
+    ``compact``, the form the embedded model is trained and evaluated on: :func:`compact_prompt`
+    as the system turn and :func:`compact_result` for every tool result."""
+    if context != "compact":
         return messages
-    return [{"role": "system", "content": system_prompt}, *messages[1:]]
+    view = []
+    for message in messages:
+        if message["role"] == "system":
+            message = {**message, "content": compact_prompt(domain)}
+        elif message["role"] == "tool" and isinstance(message.get("content"), str):
+            message = {**message, "content": compact_result(message["content"])}
+        view.append(message)
+    return view
 
 
 class ModelAgent:
     """The agent role played by a backend: sees the episode's messages and the tools.
 
-    ``context="compact"`` gives the model :func:`compact_prompt` and no tool schemas, the form
-    the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
+    ``context="compact"`` gives the model :func:`model_view`'s compact form and no tool schemas,
+    the form the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
 
     def __init__(self, backend: Backend, name: str, context: str = "full"):
         self.backend, self.name, self.context = backend, name, context
@@ -242,8 +286,7 @@ class ModelAgent:
         if not episodes:
             return []
         domain = episodes[0].env.domain
-        prompt = compact_prompt(domain) if self.context == "compact" else None
-        chats = [agent_view(e.messages, prompt) for e in episodes]
+        chats = [model_view(e.messages, domain, self.context) for e in episodes]
         return self.backend.generate(chats, None if self.context == "compact" else domain.tool_schemas)
 
 

@@ -120,11 +120,12 @@ class Identifiers:
 
     def passes(self, rows: list[dict[str, Any]], count: int, seed: int = 0) -> list[dict[str, Any]]:
         """``count`` passes over ``rows``, each with its own fresh identifiers."""
-        out = []
-        for number in range(count):
-            rng = random.Random(f"{seed}:{number}")
-            out += [self.rename(row, rng) for row in rows]
-        return out
+        return [row for number in range(count) for row in self.fresh_pass(rows, number, seed)]
+
+    def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0) -> list[dict[str, Any]]:
+        """Pass ``number`` over ``rows`` with its own fresh identifiers."""
+        rng = random.Random(f"{seed}:{number}")
+        return [self.rename(row, rng) for row in rows]
 
     def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
         """Each id mentioned in ``texts``, once per mention."""

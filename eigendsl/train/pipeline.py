@@ -25,7 +25,7 @@ from typing import Any, Callable
 import yaml
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import compact_prompt
+from eigendsl.runtime.backends import model_view
 from eigendsl.runtime.domain import Domain, load_domain
 
 STAGES = ("synth", "base", "sft", "grpo")
@@ -47,6 +47,8 @@ class TrainSettings:
     # Share of the SFT passes whose dialogues get shuffled ids (eigendsl.train.identifiers); off by
     # default: on the embedded model at this budget it hurt (pass^1 0.126 -> 0.000 at 0.5).
     sft_fresh_ids: float = 0.0
+    # Each SFT pass has every task template equally often (eigendsl.train.sft.balanced_passes).
+    sft_balance: bool = False
     # The embedded tokenizer keeps each of the seed database's ids whole: the agent then copies the
     # user's order id in 55-80% of its lookups (48% spelled digit by digit).
     id_tokens: bool = True
@@ -80,7 +82,8 @@ class TrainSettings:
 MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
     "workers": ("synth", "workers"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
-    "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"), "grpo_steps": ("grpo", "steps"),
+    "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
+    "sft_balance": ("sft", "balance"), "grpo_steps": ("grpo", "steps"),
     "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
     "grpo_learning_rate": ("grpo", "learning_rate"), "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
     "eval_temperature": ("eval", "temperature"), "eval_split": ("eval", "tasks"),
@@ -165,11 +168,10 @@ class Pipeline:
         return [self.for_model(r) for r in rows]
 
     def for_model(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A dialogue in the context the model sees (the compact prompt, no schemas, for small models)."""
+        """A dialogue in the context the model sees (compact: short prompt and results, no schemas)."""
         if self.settings.context != "compact":
             return row
-        messages = [{"role": "system", "content": compact_prompt(self.domain)}, *row["messages"][1:]]
-        return {**row, "messages": messages, "tools": []}
+        return {**row, "messages": model_view(row["messages"], self.domain, "compact"), "tools": []}
 
     def base(self) -> dict[str, Any]:
         from eigendsl.train.chat import render_chat
@@ -206,14 +208,19 @@ class Pipeline:
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
         agent_rows, agent_config = rows, config
-        if s.sft_fresh_ids > 0:
+        if s.sft_balance or s.sft_fresh_ids > 0:
             from eigendsl.train.identifiers import Identifiers
+            from eigendsl.train.sft import balanced_passes
 
-            # This share of the passes over the dialogues gets new ids, pass by pass: the same
-            # number of steps, but there ids can only be copied, not recalled.
+            # The passes over the dialogues are laid out one after another: each pass balanced
+            # across task templates, and the last share of them with fresh ids (there ids can
+            # only be copied, not recalled). The same number of steps either way.
             passes = max(1, math.ceil(s.sft_epochs))
-            fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids)))
-            agent_rows = rows * (passes - fresh) + Identifiers(self.domain.seed).passes(rows, fresh, s.seed)
+            schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
+            fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
+            ids = Identifiers(self.domain.seed) if fresh else None
+            agent_rows = [row for number, one in enumerate(schedule)
+                          for row in (ids.fresh_pass(one, number, s.seed) if ids and number >= passes - fresh else one)]
             agent_config = replace(config, num_train_epochs=s.sft_epochs / passes)
         history = run_sft(model, tokenizer, agent_rows, self.out / "sft", agent_config)
         result: dict[str, Any] = {"loss": history, "dialogues": len(rows)}

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eigendsl.runtime.backends import agent_view, compact_prompt, template_messages, turn_from_text
+from eigendsl.runtime.backends import model_view, template_messages, turn_from_text
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import MAX_TOOL_ROUNDS, Episode, GoldCache, apply_agent_turn, judge_episode
@@ -44,13 +44,12 @@ class Renderer:
     """Chat-template arithmetic: the text the template puts between two generated turns."""
 
     def __init__(self, tokenizer: Any, domain: Domain, context: str):
-        self.tokenizer, self.domain = tokenizer, domain
-        self.system = compact_prompt(domain) if context == "compact" else None
+        self.tokenizer, self.domain, self.context = tokenizer, domain, context
         self.tools = None if context == "compact" else domain.tool_schemas
         self.end = tokenizer.eos_token or "<|im_end|>"
 
     def render(self, messages: list[dict[str, Any]], generation_prompt: bool) -> str:
-        chat = template_messages(agent_view(messages, self.system))
+        chat = template_messages(model_view(messages, self.domain, self.context))
         return self.tokenizer.apply_chat_template(chat, tools=self.tools, tokenize=False,
                                                   add_generation_prompt=generation_prompt)
 
