@@ -576,6 +576,28 @@ def test_balanced_passes_give_every_template_an_equal_share():
     assert len(cancels) == 14  # over the passes no dialogue of the large group is left out
 
 
+def _row_of_length(i: int) -> dict:
+    row = cancel_row(i)
+    row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}
+    return row
+
+
+def test_epoch_order_keeps_each_pass_together_and_groups_by_length():
+    passes = [[_row_of_length(i) for i in range(40)], [_row_of_length(i) for i in range(40, 80)]]
+    order = sft_mod.epoch_order(passes, batch_size=4, seed=0)
+    assert order == sft_mod.epoch_order(passes, batch_size=4, seed=0) != sft_mod.epoch_order(passes, 4, seed=1)
+    for block, rows in zip((order[:40], order[40:]), passes):  # each pass is one epoch, in order
+        assert sorted(json.dumps(e["messages"]) for e in block) == sorted(
+            json.dumps(sft_mod.to_conversation(r)["messages"]) for r in rows)
+    # as transformers groups one epoch of 40 in batches of 4: mega-batches of 2 batches sorted by
+    # length (but for their first dialogue: the longest of the epoch is swapped to the front)
+    for block in (order[:40], order[40:]):
+        sizes = [len(json.dumps(e["messages"])) for e in block]
+        assert sizes[0] == max(sizes)
+        assert all(sizes[i] >= sizes[i + 1] for start in range(0, 40, 8) for i in range(start + 1, start + 7))
+        assert sizes != sorted(sizes, reverse=True)  # but not sorted as a whole
+
+
 def test_settings_map_onto_sft_config(tmp_path):
     config = SFTSettings(max_steps=3, save_steps=1, extra={"max_grad_norm": 0.5}).to_sft_config(
         tmp_path
@@ -627,6 +649,17 @@ def test_full_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path):
     assert full_history[0]["loss"] > full_history[-1]["loss"]
     for name, value in full_weights.items():
         assert torch.allclose(value, chunked_weights[name], atol=1e-4), name
+
+
+@pytest.mark.slow
+def test_sft_passes_train_one_pass_per_epoch(tokenizer, tmp_path):
+    model = _micro(tokenizer)
+    passes = [ROWS, list(reversed(ROWS)), ROWS[:2] * (len(ROWS) // 2)]
+    settings_ = SFTSettings(num_train_epochs=2, per_device_train_batch_size=2, save_steps=100,
+                            learning_rate=1e-2, warmup_steps=0)
+    history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "sft", settings_)
+    assert len(history) == len(ROWS)  # two of the three passes, two dialogues a step
+    assert history[0]["loss"] > history[-1]["loss"]
 
 
 @pytest.mark.slow

@@ -207,22 +207,21 @@ class Pipeline:
                              per_device_train_batch_size=s.sft_batch_size, max_length=2048, save_steps=25, seed=s.seed,
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
-        agent_rows, agent_config = rows, config
         if s.sft_balance or s.sft_fresh_ids > 0:
             from eigendsl.train.identifiers import Identifiers
-            from eigendsl.train.sft import balanced_passes
+            from eigendsl.train.sft import balanced_passes, run_sft_passes
 
-            # The passes over the dialogues are laid out one after another: each pass balanced
-            # across task templates, and the last share of them with fresh ids (there ids can
-            # only be copied, not recalled). The same number of steps either way.
+            # A pass over the dialogues per epoch: balanced across task templates, and the last
+            # share of the passes with fresh ids (there ids can only be copied, not recalled).
             passes = max(1, math.ceil(s.sft_epochs))
             schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
             fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
             ids = Identifiers(self.domain.seed) if fresh else None
-            agent_rows = [row for number, one in enumerate(schedule)
-                          for row in (ids.fresh_pass(one, number, s.seed) if ids and number >= passes - fresh else one)]
-            agent_config = replace(config, num_train_epochs=s.sft_epochs / passes)
-        history = run_sft(model, tokenizer, agent_rows, self.out / "sft", agent_config)
+            schedule = [ids.fresh_pass(one, number, s.seed) if ids and number >= passes - fresh else one
+                        for number, one in enumerate(schedule)]
+            history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
+        else:
+            history = run_sft(model, tokenizer, rows, self.out / "sft", config)
         result: dict[str, Any] = {"loss": history, "dialogues": len(rows)}
         if s.user_model:
             from eigendsl.train.sft import run_user_sft

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +232,44 @@ def run_sft(
     """
     examples = [to_conversation(row) for row in rows]
     return _train(model, tokenizer, examples, out_dir, config or SFTSettings())
+
+
+def run_sft_passes(
+    model: Any,
+    tokenizer: Any,
+    passes: list[list[dict[str, Any]]],
+    out_dir: str | Path,
+    config: SFTSettings | None = None,
+) -> list[dict[str, float]]:
+    """Like :func:`run_sft`, with its own dialogues for each pass (epoch): ``passes[k]`` is
+    epoch ``k``, e.g. passes balanced across templates or with fresh ids. ``num_train_epochs``
+    counts epochs as usual (at most ``len(passes)``).
+
+    Each pass is shuffled and batched by length exactly as one epoch of the Trainer's
+    ``group_by_length`` would be, and the passes are fed in order. Handing the Trainer all passes
+    as one long epoch instead is not the same: its length grouping then works on mega-batches
+    of 400 dialogues, batches hold near-copies of one template, and the embedded model learned
+    markedly slower (loss 0.76 against 0.52 after 200 steps on the same dialogues)."""
+    config = config or SFTSettings()
+    examples = epoch_order(passes, config.per_device_train_batch_size, config.seed)
+    config = replace(config, num_train_epochs=min(config.num_train_epochs, len(passes)) / len(passes),
+                     extra={**config.extra, "train_sampling_strategy": "sequential"})
+    return _train(model, tokenizer, examples, out_dir, config)
+
+
+def epoch_order(passes: list[list[dict[str, Any]]], batch_size: int, seed: int = 0) -> list[dict[str, Any]]:
+    """The conversations of all passes in training order: pass after pass, each shuffled and
+    grouped by length as transformers' ``LengthGroupedSampler`` orders one epoch."""
+    import torch
+    from transformers.trainer_pt_utils import get_length_grouped_indices
+
+    generator = torch.Generator().manual_seed(seed)
+    examples = []
+    for rows in passes:
+        one = [to_conversation(row) for row in rows]
+        lengths = [len(json.dumps(e["messages"])) for e in one]  # characters: close enough to group by
+        examples += [one[i] for i in get_length_grouped_indices(lengths, batch_size, generator=generator)]
+    return examples
 
 
 def run_user_sft(
