@@ -337,7 +337,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
 @click.option("--trials", type=int, default=4, show_default=True)
 @click.option("--temperature", type=float, default=0.3, show_default=True)
 @click.option("--context", type=click.Choice(["compact", "full"]), default="compact", show_default=True,
-              help="compact: the short prompt the embedded model is trained with; full: compiled prompt and schemas.")
+              help="compact: the short prompt and tool results the embedded model is trained with; "
+                   "full: compiled prompt, JSON results and schemas.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the judged episodes as JSONL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors

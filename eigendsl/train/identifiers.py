@@ -25,8 +25,8 @@ ids without digits by another key of the same table. It does so consistently in 
 system prompt (what the user says, the tool calls, the tool results), and two ids never become
 one, so the dialogue is the same dialogue played on a database whose ids were permuted; only
 copying gets the ids right. On the embedded model at the default budget this did not help (pass^1
-after SFT fell to 0.000 with half or all of the passes shuffled): the model learns the
-dialogues' shape more slowly, and copying does not emerge in time. It is there for larger models
+after SFT fell to 0.000 with half or all of the passes shuffled, also once the passes were fed
+one per epoch): more of its writes then go to the wrong tool, and copying does not emerge in time. It is there for larger models
 and longer runs, where recall of ids is the failure to fix.
 """
 
