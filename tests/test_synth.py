@@ -99,21 +99,6 @@ def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
             "150", "--seed", "3", "--out", str(out), "--workers", str(workers), "--json"]
 
 
-def test_user_intent_uses_every_parameter_set_before_repeating_one(tmp_path):
-    import random
-
-    from eigendsl.synth.generation import Synthesis
-    from eigendsl.synth.roles import PlanItem, param_key
-
-    intent = Synthesis(RETAIL, tmp_path, SynthSettings(1, 10, 0, 1)).intent
-    name = "cancel_processed_refused"  # four processed orders are left once held-out tasks are out
-    item, rng = PlanItem("single", (name,), 1), random.Random(0)
-    keys = [param_key(name, intent.task(item, rng, f"t{i}").params) for i in range(4)]
-    assert len(set(keys)) == 4 and not set(keys) & intent.held_out
-    again = intent.task(item, rng, "t4")  # nothing new is left: a repeat rather than no task
-    assert again is not None and param_key(name, again.params) in keys
-
-
 def test_kill_and_resume_gives_the_same_rows(tmp_path):
     reference = tmp_path / "reference"
     subprocess.run(_synth_cmd(reference), check=True, capture_output=True, cwd=ROOT)

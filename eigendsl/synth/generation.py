@@ -23,8 +23,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
-
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
@@ -264,7 +262,6 @@ class Synthesis:
             self.engineer.dropped = previous["prompt_engineer"]["dropped"]
         plan = self.planner.plan(k, self.settings.per_generation, previous)
         pools = self.engineer.propose(k)
-        self.intent.used = self._planned_before(k)
         tasks: list[SynthTask] = []
         offset = 0
         for item in plan:
@@ -284,18 +281,6 @@ class Synthesis:
         report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
         _write_json(report_path, report)
         return report
-
-    def _planned_before(self, k: int) -> set[str]:
-        """The parameter sets of the single-request tasks of generations before ``k`` (read from
-        their task files, so a resumed run plans exactly as an uninterrupted one)."""
-        used = set()
-        for j in range(1, k):
-            path = self.out / f"gen-{j}" / "tasks.yaml"
-            if path.is_file():
-                for task in yaml.safe_load(path.read_text()).get("tasks", []):
-                    if "__and__" not in task["template"]:
-                        used.add(R.param_key(task["template"].split("__")[0], task["params"]))
-        return used
 
     def _refill(self, plan: list[R.PlanItem], k: int, offset: int, missing: int) -> list[SynthTask]:
         """Single-request tasks that take the place of dropped ones (infeasible compositions,

@@ -127,24 +127,16 @@ class UserIntent:
 
     def __init__(self, templates: dict[str, TemplateInfo], seed: dict[str, Any], held_out: set[str], rng_seed: int = 0):
         self.templates, self.db, self.held_out, self.seed = templates, seed, held_out, rng_seed
-        # Parameter sets planned already (this run's earlier tasks): drawn again only when the
-        # database offers no other, so that the dialogues cover as many combinations as it has.
-        self.used: set[str] = set()
 
     def sample(self, name: str, rng: random.Random) -> dict[str, Any] | None:
         info = self.templates[name]
-        again = None
         for _ in range(20):
             params = sample_params(info, self.db, rng)
             if params is None:
                 return None
-            key = param_key(name, params)
-            if key in self.held_out:
-                continue
-            if key not in self.used:
+            if param_key(name, params) not in self.held_out:
                 return params
-            again = again or params
-        return again
+        return None
 
     def tasks(self, item: PlanItem, generation: int, start: int) -> list[SynthTask]:
         out = []
@@ -162,7 +154,6 @@ class UserIntent:
         params = self.sample(name, rng)
         if params is None:
             return None
-        self.used.add(param_key(name, params))
         info = self.templates[name]
         scenario = info.template.user
         if item.kind == "single":
