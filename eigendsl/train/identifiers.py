@@ -26,8 +26,8 @@ system prompt (what the user says, the tool calls, the tool results), and two id
 one, so the dialogue is the same dialogue played on a database whose ids were permuted; only
 copying gets the ids right. On the embedded model at the default budget this did not help (pass^1
 after SFT fell to 0.000 with half or all of the passes shuffled, also once the passes were fed
-one per epoch): more of its writes then go to the wrong tool, and copying does not emerge in time. It is there for larger models
-and longer runs, where recall of ids is the failure to fix.
+one per epoch): more of its writes then go to the wrong tool, and copying does not emerge in
+time. It is there for larger models and longer runs, where recall of ids is the failure to fix.
 """
 
 from __future__ import annotations

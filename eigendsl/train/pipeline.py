@@ -45,7 +45,7 @@ class TrainSettings:
     sft_learning_rate: float = 5e-3
     sft_batch_size: int = 8
     # Share of the SFT passes whose dialogues get shuffled ids (eigendsl.train.identifiers); off by
-    # default: on the embedded model at this budget it hurt (pass^1 0.126 -> 0.000 at 0.5).
+    # default: on the embedded model at this budget it hurt (pass^1 0.000 at 0.5, in two runs).
     sft_fresh_ids: float = 0.0
     # Each SFT pass has every task template equally often (eigendsl.train.sft.balanced_passes), as
     # the held-out evaluation has; synthesis's curriculum favours the short templates. Measured:
