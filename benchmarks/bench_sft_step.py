@@ -26,8 +26,9 @@ GOAL = 1.5
 
 
 def seconds_per_step(pipeline: Pipeline, rows: list[dict], full_logits: bool, work: Path) -> float:
-    config = SFTSettings(learning_rate=5e-3, per_device_train_batch_size=8, max_length=2048, save_steps=1000,
-                         full_logits=full_logits, extra={"train_sampling_strategy": "group_by_length"})
+    config = SFTSettings(learning_rate=5e-3, per_device_train_batch_size=8, max_length=2048,
+                         save_steps=1000, full_logits=full_logits,
+                         extra={"train_sampling_strategy": "group_by_length"})
     times = {}
     for steps in (8, 24):
         model, tokenizer = pipeline.load("base")

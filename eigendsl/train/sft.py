@@ -85,10 +85,10 @@ class SFTSettings:
     full_logits: bool | None = field(
         default=None,
         metadata={
-            "help": "Compute the loss from the model's full logits instead of TRL's chunked (fused) "
-            "log-probabilities. None decides by vocabulary: full logits below 32k tokens (the "
-            "embedded model, where the chunked kernel doubles a CPU step), chunked above (where "
-            "full logits would not fit in memory)."
+            "help": "Compute the loss from the model's full logits instead of TRL's chunked "
+            "(fused) log-probabilities. None decides by vocabulary: full logits below 32k tokens "
+            "(the embedded model, where the chunked kernel makes a CPU step 1.35x slower), "
+            "chunked above (where full logits would not fit in memory)."
         },
     )
     resume: bool = field(
@@ -252,12 +252,15 @@ def run_sft_passes(
     (loss 0.76 against 0.52 after 200 steps on the same dialogues)."""
     config = config or SFTSettings()
     examples = epoch_order(passes, config.per_device_train_batch_size, config.seed)
-    config = replace(config, num_train_epochs=min(config.num_train_epochs, len(passes)) / len(passes),
+    epochs = min(config.num_train_epochs, len(passes)) / len(passes)
+    config = replace(config, num_train_epochs=epochs,
                      extra={**config.extra, "train_sampling_strategy": "sequential"})
     return _train(model, tokenizer, examples, out_dir, config)
 
 
-def epoch_order(passes: list[list[dict[str, Any]]], batch_size: int, seed: int = 0) -> list[dict[str, Any]]:
+def epoch_order(
+    passes: list[list[dict[str, Any]]], batch_size: int, seed: int = 0
+) -> list[dict[str, Any]]:
     """The conversations of all passes in training order: pass after pass, each shuffled and
     grouped by length as transformers' ``LengthGroupedSampler`` orders one epoch."""
     import torch
@@ -267,8 +270,10 @@ def epoch_order(passes: list[list[dict[str, Any]]], batch_size: int, seed: int =
     examples = []
     for rows in passes:
         one = [to_conversation(row) for row in rows]
-        lengths = [len(json.dumps(e["messages"])) for e in one]  # characters: close enough to group by
-        examples += [one[i] for i in get_length_grouped_indices(lengths, batch_size, generator=generator)]
+        # lengths in characters: close enough to group by
+        lengths = [len(json.dumps(e["messages"])) for e in one]
+        order = get_length_grouped_indices(lengths, batch_size, generator=generator)
+        examples += [one[i] for i in order]
     return examples
 
 
