@@ -118,10 +118,6 @@ class Identifiers:
         turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
         return {**row, "messages": turns}
 
-    def passes(self, rows: list[dict[str, Any]], count: int, seed: int = 0) -> list[dict[str, Any]]:
-        """``count`` passes over ``rows``, each with its own fresh identifiers."""
-        return [row for number in range(count) for row in self.fresh_pass(rows, number, seed)]
-
     def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0) -> list[dict[str, Any]]:
         """Pass ``number`` over ``rows`` with its own fresh identifiers."""
         rng = random.Random(f"{seed}:{number}")
