@@ -628,11 +628,11 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
     history = run_sft(model, tokenizer, ROWS, tmp_path / "sft", settings_)
     assert [h["step"] for h in history] == [1, 2]
     assert all(h["loss"] > 0 for h in history)
-    changed = [k for k, v in model.state_dict().items() if not torch.equal(v, before[k])]
+    changed = [k for k, v in model.state_dict().items() if not torch.equal(v.cpu(), before[k].cpu())]
     assert "model.embed_tokens.weight" in changed and len(changed) == len(before)
     saved, saved_tok = load_model(tmp_path / "sft")
     assert saved_tok.chat_template == CHAT_TEMPLATE
-    assert torch.equal(saved.model.norm.weight, model.model.norm.weight)
+    assert torch.equal(saved.model.norm.weight, model.model.norm.weight.cpu())
 
 
 @pytest.mark.slow
@@ -642,13 +642,14 @@ def test_full_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path):
     for full in (True, False):
         model = _micro(tokenizer)
         settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
-                                learning_rate=1e-2, warmup_steps=0, full_logits=full)
+                                learning_rate=1e-2, warmup_steps=0, full_logits=full,
+                                bf16=False)  # the same arithmetic for both, also on a GPU
         runs[full] = (run_sft(model, tokenizer, ROWS, tmp_path / str(full), settings_), model.state_dict())
     (full_history, full_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
     assert [h["loss"] for h in full_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
     assert full_history[0]["loss"] > full_history[-1]["loss"]
     for name, value in full_weights.items():
-        assert torch.allclose(value, chunked_weights[name], atol=1e-4), name
+        assert torch.allclose(value.cpu(), chunked_weights[name].cpu(), atol=1e-4), name
 
 
 @pytest.mark.slow
@@ -683,7 +684,7 @@ def test_sft_resumes_from_its_last_checkpoint(tokenizer, tmp_path):
     finished = _micro(tokenizer)
     again = run_sft(finished, tokenizer, ROWS, out, SFTSettings(max_steps=4, **base))
     assert again == second  # finished: resuming adds no step, and returns the trained weights
-    assert torch.equal(finished.model.embed_tokens.weight, model.model.embed_tokens.weight)
+    assert torch.equal(finished.model.embed_tokens.weight.cpu(), model.model.embed_tokens.weight.cpu())
 
 
 @pytest.mark.slow
@@ -699,7 +700,7 @@ def test_user_sft_runs(tokenizer, tmp_path):
         user_prompt=lambda row: f"You are a customer. Task {row['task_id']}.",
     )
     assert len(history) == 1
-    assert not torch.equal(before, model.model.embed_tokens.weight)
+    assert not torch.equal(before.cpu(), model.model.embed_tokens.weight.cpu())
     with pytest.raises(ValueError, match="No dialogues to train on"):
         run_user_sft(
             model, tokenizer, [{"messages": [{"role": "user", "content": ""}]}], tmp_path / "none"

@@ -133,6 +133,36 @@ def test_episode_cut_at_the_length_limit_is_masked_out(mini, micro):
     assert rollouts[0].truncated and not any(rollouts[0].env_mask) and rollouts[0].reward == 0.0
 
 
+def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
+    """A group whose episodes all score alike is played again with another task; all flat
+    groups of a step are replayed together, and the step's log counts them."""
+    from types import SimpleNamespace
+
+    from eigendsl.train import grpo
+    from eigendsl.train.rollout import Rollout
+
+    first, *rest = [t["id"] for t in mini.tasks]
+    batches = []
+
+    class Scored(grpo.EpisodeRollout):
+        def _play(self, model, tasks):  # the first task always scores 1: its groups are flat
+            batches.append([t["id"] for t in tasks])
+            return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=1.0 if t["id"] == first else float(i % 2))
+                    for i, t in enumerate(tasks)]
+
+    settings = grpo.GRPOSettings(num_generations=2, resample_tries=2)
+    rollout = Scored(mini, None, mini.tasks, settings)
+    rollout.pool = rest  # replacements are never flat
+    prompts = [[{"role": "user", "content": grpo.TASK_PREFIX + t}] for t in (first, first, rest[0], rest[0], first, first)]
+    out = rollout(prompts, SimpleNamespace(model=None, state=SimpleNamespace(global_step=3)))
+    assert len(batches) == 2 and len(batches[0]) == 6 and len(batches[1]) == 4  # one replay of both flat groups
+    groups = [out["episode_task_id"][i:i + 2] for i in range(0, 6, 2)]
+    assert groups[1] == [rest[0]] * 2 and all(first not in g and len(set(g)) == 1 for g in (groups[0], groups[2]))
+    assert [len({out["verifier_score"][i], out["verifier_score"][i + 1]}) for i in range(0, 6, 2)] == [2, 2, 2]
+    assert rollout.log[-1]["step"] == 3 and rollout.log[-1]["flat_groups"] == 2 and rollout.log[-1]["replaced"] == 2
+    assert rollout.log[-1]["rollout_seconds"] >= 0
+
+
 @pytest.mark.slow
 def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
     from eigendsl.train import grpo
@@ -156,7 +186,7 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
                             resample_tries=1, learning_rate=1e-2)
     log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
     assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
-    assert any(not torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters()))
     assert (tmp_path / "grpo" / "model.safetensors").is_file()
 
 

@@ -48,17 +48,24 @@ class HFBackend:
     """A transformers causal LM with its chat template; left-padded batched generation."""
 
     def __init__(self, model: Any = None, tokenizer: Any = None, path: str | None = None,
-                 max_new_tokens: int = 192, temperature: float = 0.0, seed: int = 0):
+                 max_new_tokens: int = 192, temperature: float = 0.0, seed: int = 0,
+                 device: str | None = None):
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as exc:  # pragma: no cover - the train extra is missing
+            raise EigenError("the hf backend needs transformers: pip install 'eigendsl[train]'") from exc
         if model is None:
-            try:
-                from transformers import AutoModelForCausalLM, AutoTokenizer
-            except ImportError as exc:  # pragma: no cover - the train extra is missing
-                raise EigenError("the hf backend needs transformers: pip install 'eigendsl[train]'") from exc
             try:
                 tokenizer = AutoTokenizer.from_pretrained(path)
                 model = AutoModelForCausalLM.from_pretrained(path)
             except OSError as exc:
                 raise EigenError(f"cannot load model '{path}': {exc}".split("\n")[0]) from None
+        # Generation runs where the GPU is, unless the model was placed already (a device map).
+        device = device or ("cuda" if torch.cuda.is_available() else None)
+        on_cpu = getattr(getattr(model, "device", None), "type", None) == "cpu"
+        if device is not None and on_cpu and getattr(model, "hf_device_map", None) is None:
+            model = model.to(device)
         self.model, self.tokenizer = model, tokenizer
         self.max_new_tokens, self.temperature, self.seed = max_new_tokens, temperature, seed
         if self.tokenizer.pad_token is None:
@@ -78,6 +85,7 @@ class HFBackend:
         prompts = self.prompts(chats, tools)
         self.tokenizer.padding_side = "left"
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = batch.to(self.model.device)
         torch.manual_seed(self.seed)
         with torch.no_grad():
             output = self.model.generate(

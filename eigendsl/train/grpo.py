@@ -15,8 +15,10 @@ with several GPUs launch the same command with ``accelerate launch -m eigendsl.c
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,25 +93,27 @@ class EpisodeRollout:
         self.log: list[dict[str, Any]] = []
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
+        start = time.perf_counter()
         task_ids = [task_id_of(p) for p in prompts]
         size = self.settings.num_generations
-        results: list[Rollout] = []
+        groups = [[self.tasks[t] for t in task_ids[i:i + size]] for i in range(0, len(task_ids), size)]
+        played = self._play_groups(trainer.model, groups)
         flat_groups = replaced = 0
-        for start in range(0, len(task_ids), size):
-            group = task_ids[start:start + size]
-            rollouts = self._play(trainer.model, [self.tasks[t] for t in group])
-            tries = 0
-            while len({round(r.reward, 6) for r in rollouts}) == 1 and tries < self.settings.resample_tries:
-                flat_groups += 1
-                tries += 1
-                other = self.tasks[self.rng.choice(self.pool)]
-                rollouts = self._play(trainer.model, [other] * len(group))
-                replaced += 1
-            results += rollouts
+        for _ in range(self.settings.resample_tries):
+            flat = [i for i, rollouts in enumerate(played) if len({round(r.reward, 6) for r in rollouts}) == 1]
+            if not flat:
+                break
+            # Every flat group at once, each with another task drawn for it.
+            flat_groups += len(flat)
+            others = [[self.tasks[self.rng.choice(self.pool)]] * len(groups[i]) for i in flat]
+            for i, rollouts in zip(flat, self._play_groups(trainer.model, others)):
+                played[i] = rollouts
+            replaced += len(flat)
+        results = [r for rollouts in played for r in rollouts]
         rewards = [r.reward for r in results]
         self.log.append({"step": getattr(trainer.state, "global_step", 0), "reward_mean": sum(rewards) / len(rewards),
                          "pass_rate": sum(r.passed for r in results) / len(results), "flat_groups": flat_groups,
-                         "replaced": replaced})
+                         "replaced": replaced, "rollout_seconds": round(time.perf_counter() - start, 2)})
         return {
             "prompt_ids": [r.prompt_ids for r in results],
             "completion_ids": [r.completion_ids for r in results],
@@ -118,6 +122,12 @@ class EpisodeRollout:
             "verifier_score": rewards,
             "episode_task_id": [r.task_id for r in results],
         }
+
+    def _play_groups(self, model: Any, groups: list[list[dict[str, Any]]]) -> list[list[Rollout]]:
+        """All groups' episodes in one batch, split back into groups."""
+        rollouts = self._play(model, [task for group in groups for task in group])
+        bounds = list(itertools.accumulate(len(g) for g in groups))
+        return [rollouts[end - len(g):end] for g, end in zip(groups, bounds)]
 
     def _play(self, model: Any, tasks: list[dict[str, Any]]) -> list[Rollout]:
         s = self.settings
