@@ -117,6 +117,46 @@ def _final_db(domain, messages):
     return env.db
 
 
+class FakeVLLM:
+    """Stands in for TRL's ``trainer.vllm_generation``: the same ``generate`` signature and
+    return shapes, ranked log-probabilities with the sampled token second."""
+
+    def __init__(self, tokenizer, turns):
+        self.tokenizer, self.turns, self.calls, self.prompts = tokenizer, turns, 0, []
+        self.max_completion_length, self.generation_kwargs = 2048, None
+
+    def generate(self, prompts, images, num_generations):
+        assert images is None and num_generations == 1
+        self.prompts.append([list(p) for p in prompts])
+        text = self.turns[min(self.calls, len(self.turns) - 1)]
+        self.calls += 1
+        ids = self.tokenizer(text + self.tokenizer.eos_token, add_special_tokens=False)["input_ids"]
+        ranked = [[[-0.5, -1.0 - i / 100] for i in range(len(ids))] for _ in prompts]
+        ranked_ids = [[[(t + 1) % len(self.tokenizer), t] for t in ids] for _ in prompts]
+        return prompts, [list(ids) for _ in prompts], ranked, ranked_ids
+
+
+def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
+    from eigendsl.train.grpo import vllm_generate
+
+    _, tokenizer = micro
+    engine, policy = FakeVLLM(tokenizer, GOOD_TURNS), Scripted(tokenizer, ["never used"])
+    generate = vllm_generate(engine, tokenizer, max_new_tokens=96)
+    assert engine.max_completion_length == 96
+    assert engine.generation_kwargs["stop_token_ids"] == [tokenizer.convert_tokens_to_ids(tokenizer.eos_token)]
+    (rollout,) = play_rollouts(policy, tokenizer, mini, [mini.task("cancel-ann")], ScriptedUser(mini.stop_marker),
+                               GoldCache(mini), max_turns=12, generate=generate)
+    assert policy.calls == 0 and engine.calls == len(GOOD_TURNS)
+    assert rollout.reward == 1.0 and rollout.passed
+    # Token in: each call continues exactly the ids of the episode so far.
+    for turn, (prompt,) in enumerate(engine.prompts):
+        assert prompt == (rollout.prompt_ids + rollout.completion_ids)[: len(prompt)]
+        assert turn == 0 or len(prompt) > len(engine.prompts[turn - 1][0])
+    # The sampled token's log-probability, not the top-ranked one's.
+    generated = [lp for lp, m in zip(rollout.logprobs, rollout.env_mask) if m]
+    assert generated and all(-1.0 >= lp > -2.0 for lp in generated)
+
+
 def test_garbage_gets_reward_zero_without_crashing(mini, micro):
     _, tokenizer = micro
     garbage = Scripted(tokenizer, ["<tool_call>{{{not json", "}}}</tool_call> ###", "<tool_call>\n{\"name\": 7}\n</tool_call>"])

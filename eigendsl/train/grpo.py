@@ -25,10 +25,11 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted import ScriptedUser
-from eigendsl.train.rollout import Rollout, play_rollouts
+from eigendsl.train.rollout import Generate, Rollout, play_rollouts
 
 TASK_PREFIX = "task:"
 
@@ -91,12 +92,15 @@ class EpisodeRollout:
         self.gold = GoldCache(domain)
         self.rng = random.Random(settings.seed)
         self.log: list[dict[str, Any]] = []
+        self.generate: Generate | None = None  # vLLM's, set per step when the trainer uses vLLM
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
         start = time.perf_counter()
         task_ids = [task_id_of(p) for p in prompts]
         size = self.settings.num_generations
         groups = [[self.tasks[t] for t in task_ids[i:i + size]] for i in range(0, len(task_ids), size)]
+        self.generate = (vllm_generate(trainer.vllm_generation, self.tokenizer, self.settings.max_new_tokens)
+                         if getattr(trainer, "use_vllm", False) else None)
         played = self._play_groups(trainer.model, groups)
         flat_groups = replaced = 0
         for _ in range(self.settings.resample_tries):
@@ -133,7 +137,37 @@ class EpisodeRollout:
         s = self.settings
         return play_rollouts(model, self.tokenizer, self.domain, tasks, self.user, self.gold,
                              max_new_tokens=s.max_new_tokens, temperature=s.temperature, max_turns=s.max_turns,
-                             max_length=s.max_length, context=s.context)
+                             max_length=s.max_length, context=s.context, generate=self.generate)
+
+
+def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
+    """Agent turns from TRL's vLLM engine (``trainer.vllm_generation``, colocated or a server),
+    whose weights the trainer syncs before each step's rollouts: the same ids and sampling
+    log-probabilities as the model's own generation, far faster on a GPU."""
+    end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token or "<|im_end|>")
+    engine.max_completion_length = max_new_tokens  # one turn, not the whole episode
+    engine.generation_kwargs = {**(engine.generation_kwargs or {}), "stop_token_ids": [end_id]}
+
+    def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
+        _, completions, logprobs, token_ids = engine.generate(sequences, None, 1)
+        turns = []
+        for row, ids in enumerate(completions):
+            ids = list(ids)
+            ids = ids[:ids.index(end_id) + 1] if end_id in ids else ids
+            ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
+            ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
+            turns.append((ids, [_sampled(token, lps, alts) for token, lps, alts in zip(ids, ranked, ranked_ids)]))
+        return turns
+
+    return generate
+
+
+def _sampled(token: int, logprobs: list[float | None], token_ids: list[int]) -> float:
+    """The log-probability of the sampled token among vLLM's ranked ones (0.0 where vLLM gave none)."""
+    for logprob, candidate in zip(logprobs, token_ids):
+        if candidate == token:
+            return float(logprob) if logprob is not None else 0.0
+    return 0.0
 
 
 def task_id_of(prompt: Any) -> str:
@@ -146,6 +180,7 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
     """Train ``model`` with GRPO on ``tasks``; resumable from ``out_dir``'s last checkpoint.
 
     Returns the per-step log (reward mean, pass rate, dynamic-filtering counts, loss)."""
+    from accelerate import PartialState
     from datasets import Dataset
     from trl import GRPOTrainer
 
@@ -163,6 +198,10 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
         rng.shuffle(order)
         prompts += order
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]])
+    if settings.use_vllm and PartialState().num_processes > 1:
+        # Episodes end at different turns on each process, while vLLM's generation is collective.
+        raise EigenError("use_vllm generates multi-turn episodes in one training process; with several GPUs, "
+                         "launch without use_vllm (each process generates with its own model copy)")
     trainer = GRPOTrainer(model=model, reward_funcs=verifier_reward, args=settings.to_grpo_config(out),
                           train_dataset=dataset, processing_class=tokenizer, rollout_func=rollout)
     checkpoint = last_checkpoint(out)

@@ -16,6 +16,7 @@ The reward is the compiled verifier's score on the episode's trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,12 +79,46 @@ def _logprobs(scores: tuple[Any, ...], tokens: Any, row: int, count: int) -> lis
     return out
 
 
-def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], user: Any,
-                  gold: GoldCache, max_new_tokens: int = 96, temperature: float = 1.0, max_turns: int = 12,
-                  max_length: int = 2048, context: str = "compact") -> list[Rollout]:
-    """Play one episode per task (repeat a task for a group) with ``model`` as the agent."""
+# Continues token sequences by one agent turn: per sequence, the generated ids (up to and with
+# the end token) and each one's sampling log-probability.
+Generate = Callable[[list[list[int]]], list[tuple[list[int], list[float]]]]
+
+
+def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, temperature: float) -> Generate:
+    """Batched, left-padded ``model.generate`` on the model's device."""
     import torch
 
+    device = next(model.parameters()).device
+
+    def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
+        width = max(len(s) for s in sequences)
+        input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(sequences), width), dtype=torch.long)
+        for row, seq in enumerate(sequences):
+            input_ids[row, width - len(seq):] = torch.tensor(seq)
+            attention[row, width - len(seq):] = 1
+        with torch.no_grad():
+            out = model.generate(
+                input_ids=input_ids.to(device), attention_mask=attention.to(device),
+                max_new_tokens=max_new_tokens, do_sample=temperature > 0,
+                temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
+                eos_token_id=end_id, pad_token_id=pad_id, output_scores=True, return_dict_in_generate=True,
+            )
+        turns = []
+        for row, ids in enumerate(out.sequences[:, width:].tolist()):
+            ids = ids[:ids.index(end_id) + 1] if end_id in ids else ids
+            turns.append((ids, _logprobs(out.scores, out.sequences[row, width:], row, len(ids))))
+        return turns
+
+    return generate
+
+
+def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], user: Any,
+                  gold: GoldCache, max_new_tokens: int = 96, temperature: float = 1.0, max_turns: int = 12,
+                  max_length: int = 2048, context: str = "compact", generate: Generate | None = None) -> list[Rollout]:
+    """Play one episode per task (repeat a task for a group) with ``model`` as the agent.
+
+    ``generate`` replaces the model's own batched generation (GRPO passes vLLM's when ``use_vllm``)."""
     renderer = Renderer(tokenizer, domain, context)
     episodes = [Episode(task, Environment(domain, task), trial=i) for i, task in enumerate(tasks)]
     for episode, text in zip(episodes, user.respond(episodes)):
@@ -92,7 +127,7 @@ def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[s
     rollouts = [Rollout(e.task["id"], renderer.ids(renderer.render(e.messages, True))) for e in episodes]
     end_id = tokenizer.convert_tokens_to_ids(renderer.end)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end_id
-    device = next(model.parameters()).device
+    generate = generate or hf_generate(model, end_id, pad_id, max_new_tokens, temperature)
     was_training = model.training
     model.eval()
     try:
@@ -100,29 +135,12 @@ def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[s
             active = [i for i, e in enumerate(episodes) if not e.done]
             if not active:
                 break
-            sequences = [rollouts[i].prompt_ids + rollouts[i].completion_ids for i in active]
-            width = max(len(s) for s in sequences)
-            input_ids = torch.full((len(active), width), pad_id, dtype=torch.long)
-            attention = torch.zeros((len(active), width), dtype=torch.long)
-            for row, seq in enumerate(sequences):
-                input_ids[row, width - len(seq):] = torch.tensor(seq)
-                attention[row, width - len(seq):] = 1
-            with torch.no_grad():
-                out = model.generate(
-                    input_ids=input_ids.to(device), attention_mask=attention.to(device),
-                    max_new_tokens=max_new_tokens, do_sample=temperature > 0,
-                    temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
-                    eos_token_id=end_id, pad_token_id=pad_id, output_scores=True, return_dict_in_generate=True,
-                )
-            new = out.sequences[:, width:].tolist()
-            for row, index in enumerate(active):
+            turns = generate([rollouts[i].prompt_ids + rollouts[i].completion_ids for i in active])
+            for index, (ids, logprobs) in zip(active, turns):
                 episode, rollout = episodes[index], rollouts[index]
-                ids = new[row]
-                cut = ids.index(end_id) + 1 if end_id in ids else len(ids)
-                ids = ids[:cut]
                 rollout.completion_ids += ids
                 rollout.env_mask += [1] * len(ids)
-                rollout.logprobs += _logprobs(out.scores, out.sequences[row, width:], row, len(ids))
+                rollout.logprobs += logprobs
                 text = tokenizer.decode(ids, skip_special_tokens=False).replace(renderer.end, "")
                 before = list(episode.messages)
                 turn = turn_from_text(text.replace(tokenizer.pad_token or "\0", "").strip())
