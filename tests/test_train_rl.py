@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -262,4 +263,5 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     assert set(summary["seconds_per_stage"]) >= {"synth", "base", "sft", "grpo"}
     report = Path(summary["report"]).read_text()
     assert "| SFT+GRPO |" in report
+    assert re.search(r"GRPO: \d+\.\d s playing rollouts .* \d+\.\d s in the loss", report)
     assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()

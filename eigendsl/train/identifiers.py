@@ -90,16 +90,18 @@ class Identifiers:
         counts = Counter(self._mentions(texts))
         return sorted(name for name, count in counts.items() if count >= min_count)
 
-    def rename(self, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    def rename(self, row: dict[str, Any], rng: random.Random, invent: bool = False) -> dict[str, Any]:
         """``row`` with its identifiers renamed (a new row; ``row`` is not changed)."""
-        return self.apply(row, self.plan(row, rng))
+        return self.apply(row, self.plan(row, rng, invent))
 
-    def plan(self, row: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    def plan(self, row: dict[str, Any], rng: random.Random, invent: bool = False) -> dict[str, str]:
         """New names for the identifiers that ``row``'s turns mention (the system prompt aside).
-        Two different ids never get the same new name."""
+        Two different ids never get the same new name. With ``invent``, an id with digits gets
+        the same id with new random digits (``#W1000297`` may become ``#W4819033``), one the
+        database does not hold."""
         turns = [m for m in row["messages"] if m.get("role") != "system"]
         found = dict.fromkeys(self._mentions(_strings(turns)))  # first mention first
-        return self._mapping(list(found), rng)
+        return self._mapping(list(found), rng, invent)
 
     def apply(self, row: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
         """``row`` with every occurrence of each id in ``mapping`` replaced by its new name, in
@@ -118,10 +120,12 @@ class Identifiers:
         turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
         return {**row, "messages": turns}
 
-    def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0) -> list[dict[str, Any]]:
-        """Pass ``number`` over ``rows`` with its own fresh identifiers."""
+    def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0,
+                   invent: bool = False) -> list[dict[str, Any]]:
+        """Pass ``number`` over ``rows`` with its own fresh identifiers; ``invent`` gives ids with
+        digits new random digits instead of another id of the database."""
         rng = random.Random(f"{seed}:{number}")
-        return [self.rename(row, rng) for row in rows]
+        return [self.rename(row, rng, invent) for row in rows]
 
     def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
         """Each id mentioned in ``texts``, once per mention."""
@@ -140,12 +144,21 @@ class Identifiers:
             span = span[:-1]
         return None
 
-    def _mapping(self, names: list[str], rng: random.Random) -> dict[str, str]:
+    def _mapping(self, names: list[str], rng: random.Random, invent: bool = False) -> dict[str, str]:
         by_group: dict[str, list[str]] = defaultdict(list)
         for name in names:
             by_group[self.group_of[name]].append(name)
         mapping: dict[str, str] = {}
+        taken = set(self.known)
         for group, found in by_group.items():
+            if invent and _DIGIT.search(found[0]):
+                for name in found:
+                    new = name
+                    while new in taken:
+                        new = _DIGIT.sub(lambda _: rng.choice("0123456789"), name)
+                    mapping[name] = new
+                    taken.add(new)
+                continue
             pool = list(self.groups[group])
             rng.shuffle(pool)
             mapping.update(zip(found, pool, strict=False))  # distinct ids: two ids never merge

@@ -47,6 +47,8 @@ class TrainSettings:
     # Share of the SFT passes whose dialogues get shuffled ids (eigendsl.train.identifiers); off by
     # default: on the embedded model at this budget it hurt (pass^1 0.000 at 0.5, in two runs).
     sft_fresh_ids: float = 0.0
+    # Fresh ids invented (new random digits) rather than drawn from the database's other ids.
+    sft_invent_ids: bool = False
     # Each SFT pass has every task template equally often (eigendsl.train.sft.balanced_passes), as
     # the held-out evaluation has; synthesis's curriculum favours the short templates. Measured:
     # an agent writing with the wrong tool in 36 of 111 held-out episodes instead of 49.
@@ -219,7 +221,7 @@ class Pipeline:
             schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
             fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
             ids = Identifiers(self.domain.seed) if fresh else None
-            schedule = [ids.fresh_pass(one, number, s.seed) if ids and number >= passes - fresh else one
+            schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if ids and number >= passes - fresh else one
                         for number, one in enumerate(schedule)]
             history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
         else:

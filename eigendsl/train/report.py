@@ -78,6 +78,10 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
+    rollouts = sum(e.get("rollout_seconds", 0.0) for e in grpo_log.get("log", []))
+    if rollouts and seconds.get("grpo"):
+        lines += ["", f"GRPO: {rollouts:.1f} s playing rollouts (the episodes, dynamic filtering's replays "
+                      f"included), {seconds['grpo'] - rollouts:.1f} s in the loss, the optimizer and checkpoints."]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
     for reason, count in list(results["grpo"]["failures"].items())[:10]:
         lines.append(f"- {count} × `{reason}`")
