@@ -79,7 +79,7 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
     rollouts = sum(e.get("rollout_seconds", 0.0) for e in grpo_log.get("log", []))
-    if rollouts and seconds.get("grpo"):
+    if 0 < rollouts <= seconds.get("grpo", 0.0):  # (a resumed run's stage time covers only its own steps)
         lines += ["", f"GRPO: {rollouts:.1f} s playing rollouts (the episodes, dynamic filtering's replays "
                       f"included), {seconds['grpo'] - rollouts:.1f} s in the loss, the optimizer and checkpoints."]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
