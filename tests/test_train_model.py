@@ -9,6 +9,7 @@ import copy
 import doctest
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -725,3 +726,19 @@ def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path, capsys):
     assert last_checkpoint(tmp_path) == str(complete)
     assert not partial.exists() and complete.is_dir()
     assert "checkpoint-8 was cut off" in capsys.readouterr().err
+
+
+def test_train_settings_come_from_the_manifest_then_the_command_line():
+    """Every stage setting the compiled manifest holds reaches the training run; options given
+    on the command line win, and None (an option not given) leaves the manifest's value."""
+    import yaml
+
+    from eigendsl.train.pipeline import MANIFEST_KEYS, TrainSettings
+
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "generated/retail/manifest.yaml").read_text())
+    stages = {s["name"]: s["settings"] for s in manifest["stages"]}
+    assert all(name in stages[stage] for stage, name in MANIFEST_KEYS.values())  # no key is misspelled
+    stages["sft"].update(epochs=7, invent_ids=True, fresh_ids=0.25)
+    settings = TrainSettings.from_manifest(manifest, sft_epochs=None, grpo_steps=2)
+    assert (settings.sft_epochs, settings.sft_invent_ids, settings.sft_fresh_ids) == (7, True, 0.25)
+    assert settings.grpo_steps == 2 and settings.sft_balance is stages["sft"]["balance"]

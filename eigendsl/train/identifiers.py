@@ -28,6 +28,13 @@ copying gets the ids right. On the embedded model at the default budget this did
 after SFT fell to 0.000 with half or all of the passes shuffled, also once the passes were fed
 one per epoch): more of its writes then go to the wrong tool, and copying does not emerge in
 time. It is there for larger models and longer runs, where recall of ids is the failure to fix.
+
+**Invented ids** (``invent``; ``training.sft`` of the pipeline: ``sft_invent_ids``): ids with
+digits get new random digits instead of another id of the database, so no id can be recalled at
+all. Measured with ids spelled digit by digit (``id_tokens`` off), half or all of the passes
+invented: pass^1 0.000 after SFT in both runs, and the agent copied the user's order id in none of
+97 lookups (it writes some 7 random digits), while it copied the email, made of word pieces, in
+96 of 99. Copying a digit string did not emerge in 958 steps of the embedded model.
 """
 
 from __future__ import annotations
