@@ -9,6 +9,7 @@ import copy
 import doctest
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -662,6 +663,28 @@ def test_sft_passes_train_one_pass_per_epoch(tokenizer, tmp_path):
     history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "sft", settings_)
     assert len(history) == len(ROWS)  # two of the three passes, two dialogues a step
     assert history[0]["loss"] > history[-1]["loss"]
+
+
+@pytest.mark.slow
+def test_sft_passes_tokenize_each_dialogue_once_and_train_as_the_full_order(tokenizer, tmp_path, monkeypatch):
+    """Repeated dialogues are tokenized once; the steps, losses and weights are those of
+    training on every pass's conversations in order."""
+    passes = [ROWS, list(reversed(ROWS))]
+    settings_ = SFTSettings(num_train_epochs=2, per_device_train_batch_size=2, save_steps=100,
+                            learning_rate=1e-2, warmup_steps=0, bf16=False)
+    seen = []
+    real_train = sft_mod._train
+    monkeypatch.setattr(sft_mod, "_train", lambda *a, **k: seen.append((len(a[2]), k["order"])) or real_train(*a, **k))
+    model = _micro(tokenizer)
+    history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "once", settings_)
+    assert seen == [(len(ROWS), seen[0][1])] and len(seen[0][1]) == 2 * len(ROWS)
+    monkeypatch.setattr(sft_mod, "_train", real_train)
+    expanded = sft_mod.epoch_order(passes, 2, settings_.seed)
+    reference = _micro(tokenizer)
+    config = replace(settings_, num_train_epochs=1.0, extra={"train_sampling_strategy": "sequential"})
+    assert history == real_train(reference, tokenizer, expanded, tmp_path / "all", config)
+    for (name, value), other in zip(model.state_dict().items(), reference.state_dict().values(), strict=True):
+        assert torch.equal(value.cpu(), other.cpu()), name
 
 
 @pytest.mark.slow

@@ -255,7 +255,18 @@ def run_sft_passes(
     epochs = min(config.num_train_epochs, len(passes)) / len(passes)
     config = replace(config, num_train_epochs=epochs,
                      extra={**config.extra, "train_sampling_strategy": "sequential"})
-    return _train(model, tokenizer, examples, out_dir, config)
+    # Passes repeat their dialogues: each distinct one is tokenized once (20 passes over 383
+    # dialogues: 383 tokenized, not 7,660), then the training order picks them.
+    index: dict[str, int] = {}
+    unique: list[dict[str, Any]] = []
+    order = []
+    for example in examples:
+        key = json.dumps(example, sort_keys=True)
+        if key not in index:
+            index[key] = len(unique)
+            unique.append(example)
+        order.append(index[key])
+    return _train(model, tokenizer, unique, out_dir, config, order=order)
 
 
 def epoch_order(
@@ -306,7 +317,10 @@ def _train(
     examples: list[dict[str, Any]],
     out_dir: str | Path,
     config: SFTSettings,
+    order: list[int] | None = None,
 ) -> list[dict[str, float]]:
+    """Train on ``examples``, or on ``[examples[i] for i in order]`` with each example tokenized
+    once."""
     from datasets import Dataset
     from transformers import TrainerState
     from transformers.trainer import TRAINER_STATE_NAME
@@ -325,6 +339,10 @@ def _train(
         train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
     )
+    if order is not None:
+        if len(trainer.train_dataset) != len(examples):  # pragma: no cover - TRL dropped a dialogue
+            raise ValueError("a dialogue has no assistant turn to learn; the training order cannot refer to it")
+        trainer.train_dataset = trainer.train_dataset.select(order)
     checkpoint = last_checkpoint(out) if config.resume else None
     if checkpoint is not None and _finished(trainer, checkpoint):
         # Resuming a finished run would still take one more step (transformers steps before it
