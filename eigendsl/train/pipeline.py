@@ -33,7 +33,7 @@ STAGES = ("synth", "base", "sft", "grpo")
 
 @dataclass
 class TrainSettings:
-    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (about 16
+    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (about 15
     minutes). They were measured: fewer dialogues seen more often beat more dialogues seen less
     (one run each: 383 × 20 epochs, pass^1 0.126 after SFT; 753 × 10 epochs, 0.045)."""
 
