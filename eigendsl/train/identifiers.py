@@ -33,7 +33,7 @@ time. It is there for larger models and longer runs, where recall of ids is the 
 digits get new random digits instead of another id of the database, so no id can be recalled at
 all. Measured with ids spelled digit by digit (``id_tokens`` off), half or all of the passes
 invented: pass^1 0.000 after SFT in both runs, and the agent copied the user's order id in none of
-97 lookups (it writes some 7 random digits), while it copied the email, made of word pieces, in
+97 lookups (it writes random digits), while it copied the email, made of word pieces, in
 96 of 99. Copying a digit string did not emerge in 958 steps of the embedded model.
 """
 
