@@ -158,6 +158,19 @@ def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
     assert generated and all(-1.0 >= lp > -2.0 for lp in generated)
 
 
+def test_use_vllm_without_vllm_is_a_clear_error(mini, micro, tmp_path, monkeypatch):
+    import importlib.util
+
+    from eigendsl.errors import EigenError
+    from eigendsl.train.grpo import GRPOSettings, run_grpo
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    model, tokenizer = micro
+    with pytest.raises(EigenError, match=r"use_vllm needs vLLM: pip install 'eigendsl\[vllm\]'"):
+        run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", GRPOSettings(max_steps=1, use_vllm=True))
+
+
 def test_garbage_gets_reward_zero_without_crashing(mini, micro):
     _, tokenizer = micro
     garbage = Scripted(tokenizer, ["<tool_call>{{{not json", "}}}</tool_call> ###", "<tool_call>\n{\"name\": 7}\n</tool_call>"])

@@ -15,6 +15,7 @@ with several GPUs launch the same command with ``accelerate launch -m eigendsl.c
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import random
@@ -198,6 +199,9 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
         rng.shuffle(order)
         prompts += order
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]])
+    if settings.use_vllm and importlib.util.find_spec("vllm") is None:
+        raise EigenError("use_vllm needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU, "
+                         "or set training.grpo.use_vllm: false")
     if settings.use_vllm and PartialState().num_processes > 1:
         # Episodes end at different turns on each process, while vLLM's generation is collective.
         raise EigenError("use_vllm generates multi-turn episodes in one training process; with several GPUs, "
