@@ -156,7 +156,7 @@ class Identifiers:
         for name in names:
             by_group[self.group_of[name]].append(name)
         mapping: dict[str, str] = {}
-        taken = set(self.known)
+        taken = set(self.known) if invent else set()  # invented ids avoid the database's
         for group, found in by_group.items():
             if invent and _DIGIT.search(found[0]):
                 for name in found:
