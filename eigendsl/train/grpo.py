@@ -30,7 +30,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted import ScriptedUser
-from eigendsl.train.rollout import Generate, Rollout, play_rollouts
+from eigendsl.train.rollout import Generate, Rollout, play_rollouts, through_end
 
 TASK_PREFIX = "task:"
 
@@ -153,8 +153,7 @@ def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
         _, completions, logprobs, token_ids = engine.generate(sequences, None, 1)
         turns = []
         for row, ids in enumerate(completions):
-            ids = list(ids)
-            ids = ids[:ids.index(end_id) + 1] if end_id in ids else ids
+            ids = through_end(list(ids), end_id)
             ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
             ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
             turns.append((ids, [_sampled(token, lps, alts) for token, lps, alts in zip(ids, ranked, ranked_ids)]))

@@ -84,6 +84,11 @@ def _logprobs(scores: tuple[Any, ...], tokens: Any, row: int, count: int) -> lis
 Generate = Callable[[list[list[int]]], list[tuple[list[int], list[float]]]]
 
 
+def through_end(ids: list[int], end_id: int) -> list[int]:
+    """A turn's ids up to and with its end token (all of them when it has none)."""
+    return ids[:ids.index(end_id) + 1] if end_id in ids else ids
+
+
 def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, temperature: float) -> Generate:
     """Batched, left-padded ``model.generate`` on the model's device."""
     import torch
@@ -106,7 +111,7 @@ def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, tempe
             )
         turns = []
         for row, ids in enumerate(out.sequences[:, width:].tolist()):
-            ids = ids[:ids.index(end_id) + 1] if end_id in ids else ids
+            ids = through_end(ids, end_id)
             turns.append((ids, _logprobs(out.scores, out.sequences[row, width:], row, len(ids))))
         return turns
 
