@@ -158,3 +158,14 @@ def test_passes_are_deterministic_and_differ(retail, dialogues):
     assert first == again
     assert len(first) == 40
     assert first[:20] != first[20:]  # each pass has its own ids
+
+
+def test_whole_tokens_are_the_ids_with_digits(retail):
+    """The embedded tokenizer keeps order, item, product and card ids whole; user ids (letters
+    only) stay in word pieces, like the names and emails they are made of."""
+    fresh = Identifiers(retail.seed)
+    text = "usr_rufusadeyemi asked about #W1000815 (I10702, P107) paid with card_9264; usr_bramvos too."
+    assert fresh.frequent([text, text]) == sorted(
+        ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"])
+    assert fresh.whole_tokens([text, text]) == sorted(["#W1000815", "I10702", "P107", "card_9264"])
+    assert fresh.whole_tokens([text]) == []  # each mentioned once: a token never trained is left out

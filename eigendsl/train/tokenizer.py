@@ -7,9 +7,9 @@ model learns far more easily than hundreds of merged number chunks. Newlines are
 token too, so no token straddles the ``\\n`` that ends the ``<|im_start|>assistant\\n`` header:
 the assistant mask of the chat template then falls exactly on token boundaries.
 
-``words`` (the domain's identifiers: order ids, user ids, ...) become whole tokens, matched as
-words only: copying one is then copying one token, which a tiny model learns far sooner than
-copying its characters one by one.
+``words`` (the domain's identifiers with digits: order ids, item ids, ...) become whole tokens,
+matched as words only: copying one is then copying one token, which a tiny model learns far
+sooner than copying its digits one by one.
 
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300)
 >>> tok.tokenize("#W1234567")[-7:]
