@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check of the training stack, for a CUDA machine where the project's dependencies are
-# importable by `python3` (pip install -e ".[train,dev]", or PYTHONPATH):
+# importable by `python3` and the project installed (pip install --no-deps -e .; PYTHONPATH alone misses eigendsl.grammar):
 #
 #   scripts/gpu_check.sh [OUT_DIR]
 #
