@@ -278,3 +278,23 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     assert "| SFT+GRPO |" in report
     assert re.search(r"GRPO: \d+\.\d s playing rollouts .* \d+\.\d s in the loss", report)
     assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()
+
+
+def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
+    from eigendsl.train.rollout import hf_generate
+
+    model, tokenizer = micro
+    end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+    prompts = [tokenizer("hello I want to cancel", add_special_tokens=False)["input_ids"],
+               tokenizer("order", add_special_tokens=False)["input_ids"]]
+    torch.manual_seed(0)
+    turns = hf_generate(model, end_id, tokenizer.pad_token_id, max_new_tokens=12, temperature=1.0)(prompts)
+    assert len(turns) == 2
+    for prompt, (ids, logprobs) in zip(prompts, turns):
+        assert ids and len(logprobs) == len(ids)
+        assert end_id not in ids[:-1]
+        # Teacher-forced: the log-probability of each generated id given everything before it.
+        with torch.no_grad():
+            logits = model(torch.tensor([prompt + ids])).logits[0, len(prompt) - 1:-1].float()
+        expected = torch.log_softmax(logits, dim=-1).gather(-1, torch.tensor(ids)[:, None]).squeeze(-1)
+        assert logprobs == pytest.approx(expected.tolist(), abs=1e-4)

@@ -69,14 +69,15 @@ class Renderer:
         return glue + full[len(head):]
 
 
-def _logprobs(scores: tuple[Any, ...], tokens: Any, row: int, count: int) -> list[float]:
+def _logprobs(scores: tuple[Any, ...], generated: Any) -> list[list[float]]:
+    """Per row, each generated token's log-probability under the processed scores.
+
+    One gather per step and one transfer for the batch: no per-token device sync."""
     import torch
 
-    out = []
-    for step in range(count):
-        logits = scores[step][row].float()
-        out.append(float(torch.log_softmax(logits, dim=-1)[tokens[step]]))
-    return out
+    chosen = [torch.log_softmax(step.float(), dim=-1).gather(-1, generated[:, i:i + 1]).squeeze(-1)
+              for i, step in enumerate(scores)]
+    return torch.stack(chosen, dim=1).tolist()
 
 
 # Continues token sequences by one agent turn: per sequence, the generated ids (up to and with
@@ -109,10 +110,11 @@ def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, tempe
                 temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
                 eos_token_id=end_id, pad_token_id=pad_id, output_scores=True, return_dict_in_generate=True,
             )
+        generated = out.sequences[:, width:]
         turns = []
-        for row, ids in enumerate(out.sequences[:, width:].tolist()):
+        for ids, logprobs in zip(generated.tolist(), _logprobs(out.scores, generated)):
             ids = through_end(ids, end_id)
-            turns.append((ids, _logprobs(out.scores, out.sequences[row, width:], row, len(ids))))
+            turns.append((ids, logprobs[:len(ids)]))
         return turns
 
     return generate
