@@ -169,3 +169,39 @@ def test_whole_tokens_are_the_ids_with_digits(retail):
         ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"])
     assert fresh.whole_tokens([text, text]) == sorted(["#W1000815", "I10702", "P107", "card_9264"])
     assert fresh.whole_tokens([text]) == []  # each mentioned once: a token never trained is left out
+
+
+def _called_ids(fresh: Identifiers, call: dict[str, Any]) -> set[str]:
+    args = [json.loads(c["function"]["arguments"]) for c in call["tool_calls"]]
+    return {v for a in args for v in a.values() if isinstance(v, str) and v in fresh.known}
+
+
+def test_copy_drills_state_every_id_of_their_call_just_before_it(retail, dialogues):
+    fresh = Identifiers(retail.seed)
+    drills = [drill for row in dialogues for drill in fresh.copy_drills(row)]
+    shapes = {tuple(m["role"] for m in d["messages"]) for d in drills}
+    assert shapes == {("user", "assistant"), ("user", "assistant", "tool", "assistant")}
+    # The user id an account call uses comes from the lookup's result, the id alone.
+    by_lookup = [d for d in drills if len(d["messages"]) == 4]
+    assert {d["messages"][-1]["tool_calls"][0]["function"]["name"] for d in by_lookup} >= {"get_user_details"}
+    passes = [drills] + [fresh.fresh_pass(drills, number) for number in range(2)]
+    for one in passes:
+        for drill in one:
+            *before, call = drill["messages"]
+            stated = before[-1]["content"] if len(before) > 1 else " ".join(m["content"] for m in before)
+            assert call["role"] == "assistant" and _called_ids(fresh, call)
+            assert all(name in stated for name in _called_ids(fresh, call))
+    # Each pass has its own ids, so the drills can only be got right by copying.
+    called = [[sorted(_called_ids(fresh, d["messages"][-1])) for d in one] for one in passes]
+    assert called[0] != called[1] != called[2]
+
+
+def test_ids_from_long_tool_results_make_no_drill(retail, dialogues):
+    """A write copies the order id from the order's details (many ids): no drill."""
+    fresh = Identifiers(retail.seed)
+    writes = {"cancel_pending_order", "modify_pending_order_address", "return_delivered_order_items"}
+    calls = [c["function"]["name"] for row in dialogues for m in row["messages"] for c in m.get("tool_calls") or []]
+    assert len([name for name in calls if name in writes]) >= 5
+    for row in dialogues:
+        for drill in fresh.copy_drills(row):
+            assert drill["messages"][-1]["tool_calls"][0]["function"]["name"] not in writes

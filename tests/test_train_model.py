@@ -765,3 +765,22 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
     settings = TrainSettings.from_manifest(manifest, sft_epochs=None, grpo_steps=2)
     assert (settings.sft_epochs, settings.sft_invent_ids, settings.sft_fresh_ids) == (7, True, 0.25)
     assert settings.grpo_steps == 2 and settings.sft_balance is stages["sft"]["balance"]
+
+
+def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids():
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+
+    retail = load_domain(Path(__file__).resolve().parents[1] / "specs" / "retail")
+    tasks = [t for t in retail.tasks if t.get("split") == "train"][:30]
+    rows = [r for r in run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker)) if r["verdict"]["passed"]]
+    drills, schedule = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=2))
+    assert len(drills) == 2 and drills[0] and len(drills[0]) == len(drills[1])
+    assert all(len(d["messages"]) in (2, 4) and d["messages"][-1]["tool_calls"] for one in drills for d in one)
+    assert drills[0] != drills[1]  # fresh ids per pass
+    # then a pass over the dialogues per epoch, as they are
+    assert len(schedule) == 3 and all(one and all(r in rows for r in one) for one in schedule)
+    none, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=0))
+    assert none == [] and plain == schedule

@@ -1,4 +1,5 @@
-"""The domain's identifiers: whole tokens for the embedded tokenizer, and shuffled ids for SFT.
+"""The domain's identifiers: whole tokens for the embedded tokenizer, copy drills and shuffled
+ids for SFT.
 
 What counts as an identifier comes from the seed data alone, so any domain gets it:
 
@@ -18,6 +19,20 @@ token instead of seven digits (on retail, after SFT, it looked up the user's own
 copies those pieces (the email in 97 to 100% of its calls), while a token of its own for each user
 is a handle to recall a training dialogue by, whoever the user is. On retail, pass^1 after SFT
 was 0.081 with user ids whole and 0.162 with them in pieces (seed 0; seed 1: 0.072 against 0.135).
+
+**Copy drills** (``training.sft.copy_drills``, passes before SFT; on by default).
+:meth:`Identifiers.copy_drills` cuts, out of each dialogue, every agent call whose ids the user
+stated: the user's turn, then the call, nothing else. Each drill pass renames them with fresh ids,
+so only copying gets a drill right. The embedded 2-layer model does not learn to copy an id
+across a whole dialogue from the dialogues alone: it learns them by heart (given the start of a
+training dialogue it wrote the next call's ids right 72 times in 93, and 7 times in 93 when the
+dialogue's ids were renamed). Copying is an attention pattern that forms late, and later the
+more tokens stand between the id and the call: with the user's turn alone before the call a toy
+model copied 100 of 100 order ids after 600 steps; with the 130-token system prompt before it,
+7 of 100 after 1,000 steps; trained first on the short form and then 300 steps on the long one,
+95 of 100. The drills are that short form, and the skill carries over to whole dialogues.
+Drills whose id comes from a tool result (several ids, long text) did not teach copying in
+the same number of steps, so a drill's ids all come from user turns.
 
 **Shuffled ids** (opt-in: ``training.sft.fresh_ids``, the share of SFT passes to shuffle).
 Synthesized dialogues all play on the domain's one seed database, so the same ids come back again
@@ -43,6 +58,7 @@ invented: pass^1 0.000 after SFT in both runs, and the agent copied the user's o
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections import Counter, defaultdict
@@ -148,6 +164,58 @@ class Identifiers:
         rng = random.Random(f"{seed}:{number}")
         return [self.rename(row, rng, invent) for row in rows]
 
+    def copy_drills(self, row: dict[str, Any]) -> list[dict[str, Any]]:
+        """Short drills for copying ids out of ``row``, one per agent tool call whose ids were
+        stated just before (for each id of its arguments, the last turn before the call that
+        mentions it): by user turns, the drill is those turns and the call; by a lookup whose
+        result is the id alone (``find_user_id_by_email`` giving a user id), it is the user's
+        turn before the lookup if there is one, the lookup, its result and the call. No system
+        prompt, nothing in between. Renamed with fresh ids (:meth:`fresh_pass`), drills can only
+        be got right by copying; see the module's notes.
+
+        >>> ids = Identifiers({"orders": {"#W1000297": {"id": "#W1000297"}, "#W1000304": {"id": "#W1000304"}},
+        ...                    "users": {"usr_ann": {}, "usr_bob": {}}})
+        >>> def call(name, **args):
+        ...     return {"role": "assistant", "content": None, "tool_calls": [
+        ...         {"type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+        >>> row = {"messages": [{"role": "system", "content": "Be kind."},
+        ...     {"role": "user", "content": "Where is #W1000297?"},
+        ...     {"role": "assistant", "content": "Your email?"},
+        ...     {"role": "user", "content": "ann@example.com"},
+        ...     call("find_user", email="ann@example.com"), {"role": "tool", "content": "usr_ann"},
+        ...     call("get_user", user_id="usr_ann"),
+        ...     call("get_order", order_id="#W1000297"), {"role": "tool", "content": '{"id": "#W1000297"}'},
+        ...     call("cancel", order_id="#W1000297")]}
+        >>> for drill in ids.copy_drills(row):
+        ...     print([m["content"] or m["tool_calls"][0]["function"]["name"] for m in drill["messages"]])
+        ['ann@example.com', 'find_user', 'usr_ann', 'get_user']
+        ['Where is #W1000297?', 'get_order']
+
+        (``cancel`` copies the id from a result that holds more than the id: no drill.)
+        """
+        turns = row["messages"]
+        drills = []
+        for index, turn in enumerate(turns):
+            if turn.get("role") != "assistant":
+                continue
+            sources = set()
+            for name in set(self._mentions(_call_arguments(turn))):
+                sources.add(next((at for at in range(index - 1, -1, -1) if turns[at].get("role") in ("user", "tool")
+                                  and name in self._mentions(_strings(turns[at].get("content")))), None))
+            if sources and all(at is not None and turns[at]["role"] == "user" for at in sources):
+                drills.append({**row, "messages": [turns[at] for at in sorted(sources)] + [turn]})
+            elif len(sources) == 1 and (at := next(iter(sources))) is not None and self._lookup_result(turns, at):
+                start = at - 2 if at >= 2 and turns[at - 2].get("role") == "user" else at - 1
+                drills.append({**row, "messages": turns[start:at + 1] + [turn]})
+        return drills
+
+    def _lookup_result(self, turns: list[dict[str, Any]], at: int) -> bool:
+        """Whether ``turns[at]`` is a tool result that is one id alone, right after its call."""
+        turn, before = turns[at], turns[at - 1] if at else {}
+        content = turn.get("content")
+        return (turn.get("role") == "tool" and isinstance(content, str) and content.strip() in self.known
+                and before.get("role") == "assistant" and bool(before.get("tool_calls")))
+
     def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
         """Each id mentioned in ``texts``, once per mention."""
         for text in texts:
@@ -194,6 +262,13 @@ def _has_digits(value: str) -> bool:
     if not _is_word(value) or len(_DIGIT_RUN.findall(value)) != 1:
         return False
     return not value.isdigit() or len(value) >= 5
+
+
+def _call_arguments(turn: dict[str, Any]) -> Iterator[str]:
+    """The argument strings of a turn's tool calls (JSON text, or the values of a parsed mapping)."""
+    for call in turn.get("tool_calls") or []:
+        arguments = (call.get("function") or {}).get("arguments")
+        yield from [arguments] if isinstance(arguments, str) else _strings(arguments)
 
 
 def _strings(value: Any) -> Iterator[str]:

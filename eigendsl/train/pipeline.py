@@ -59,6 +59,11 @@ class TrainSettings:
     # letters (user ids) stay in word pieces: pass^1 after SFT 0.162 and 0.135 (seeds 0, 1),
     # against 0.081 and 0.072 with them whole.
     id_tokens: bool = True
+    # Passes of copy drills before the SFT passes (eigendsl.train.identifiers: a user turn that
+    # states an id, then the call that uses it, with fresh ids each pass). A 2-layer model does not
+    # learn to copy an id across a whole dialogue from dialogues alone; on the drills it learns
+    # to in a few hundred short steps, and keeps it through SFT. 0 turns them off.
+    sft_copy_drills: int = 25
     grpo_steps: int = 12
     grpo_tasks_per_step: int = 3
     grpo_generations: int = 4
@@ -90,7 +95,7 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
     "workers": ("synth", "workers"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
     "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
-    "sft_invent_ids": ("sft", "invent_ids"),
+    "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"), "grpo_steps": ("grpo", "steps"),
     "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
     "grpo_learning_rate": ("grpo", "learning_rate"), "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
@@ -212,26 +217,25 @@ class Pipeline:
         s = self.settings
         model, tokenizer = self.load("base")
         rows = self.dialogues()
+        result: dict[str, Any] = {"dialogues": len(rows)}
         config = SFTSettings(num_train_epochs=s.sft_epochs, learning_rate=s.sft_learning_rate,
                              per_device_train_batch_size=s.sft_batch_size, max_length=2048, save_steps=25, seed=s.seed,
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
-        if s.sft_balance or s.sft_fresh_ids > 0:
-            from eigendsl.train.identifiers import Identifiers
-            from eigendsl.train.sft import balanced_passes, run_sft_passes
+        if s.sft_balance or s.sft_fresh_ids > 0 or s.sft_copy_drills > 0:
+            from eigendsl.train.sft import run_sft_passes
 
-            # A pass over the dialogues per epoch: balanced across task templates, and the last
-            # share of the passes with fresh ids (there ids can only be copied, not recalled).
-            passes = max(1, math.ceil(s.sft_epochs))
-            schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
-            fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
-            ids = Identifiers(self.domain.seed) if fresh else None
-            schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if ids and number >= passes - fresh else one
-                        for number, one in enumerate(schedule)]
+            drills, schedule = sft_schedule(rows, self.domain.seed, s)
+            if drills:
+                # A run of their own, learning rate schedule included: sharing one with the
+                # dialogues left those the low end of it (pass^1 0.000 after SFT).
+                result["copy_drills"] = len(drills[0])
+                result["drill_loss"] = run_sft_passes(model, tokenizer, drills, self.out / "sft" / "drills",
+                                                      replace(config, num_train_epochs=len(drills)))
             history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
         else:
             history = run_sft(model, tokenizer, rows, self.out / "sft", config)
-        result: dict[str, Any] = {"loss": history, "dialogues": len(rows)}
+        result["loss"] = history
         if s.user_model:
             from eigendsl.train.sft import run_user_sft
 
@@ -291,6 +295,28 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     if target.is_file() and target.name == "domain.yaml":
         target = target.parent
     return target, None
+
+
+def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
+                 s: TrainSettings) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+    """The passes of SFT, in training order: the copy drills', then the dialogues'.
+
+    ``s.sft_copy_drills`` passes of copy drills (``Identifiers.copy_drills``), each with its own
+    fresh ids (none for a domain without ids, or dialogues where no user states one); then a pass
+    over the dialogues per epoch, balanced across task templates (``sft_balance``), the last share
+    of them with fresh ids (``sft_fresh_ids``: there ids can only be copied, not recalled)."""
+    from eigendsl.train.identifiers import Identifiers
+    from eigendsl.train.sft import balanced_passes
+
+    passes = max(1, math.ceil(s.sft_epochs))
+    schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
+    fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
+    ids = Identifiers(seed_data)
+    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if number >= passes - fresh else one
+                for number, one in enumerate(schedule)]
+    drills = [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
+    warmup = [ids.fresh_pass(drills, passes + number, s.seed) for number in range(s.sft_copy_drills)] if drills else []
+    return warmup, schedule
 
 
 def train(target: Path | str, out: Path | str | None = None, log: Callable[[str], None] = print,
