@@ -784,3 +784,25 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids():
     assert len(schedule) == 3 and all(one and all(r in rows for r in one) for one in schedule)
     none, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=0))
     assert none == [] and plain == schedule
+
+
+def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path):
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+    from eigendsl.train.pipeline import Pipeline, TrainSettings
+
+    spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
+    retail = load_domain(spec)
+    tasks = [t for t in retail.tasks if t.get("split") == "train"][:12]
+    rows = [r for r in run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker)) if r["verdict"]["passed"]]
+    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
+    accepted.parent.mkdir(parents=True)
+    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pipeline = Pipeline(spec, tmp_path, TrainSettings(model="micro", sft_epochs=1, sft_copy_drills=1), log=lambda _: None)
+    pipeline.base()
+    result = pipeline.sft()
+    assert result["copy_drills"] > 0 and result["drill_loss"] and result["loss"]
+    assert result["loss"][0]["step"] == 1  # the dialogues' run starts its own count
+    assert (tmp_path / "sft" / "drills" / "model.safetensors").is_file()
+    assert (tmp_path / "sft" / "model.safetensors").is_file()
