@@ -33,9 +33,9 @@ an id, then the call that copies it) and each drill pass renames the ids, so onl
 drill right. Measured on retail: 25 passes (1,266 short steps, about a minute) taught it (60 of
 60 drills with new ids), and it carried over to whole dialogues: after SFT the agent looked up
 the user's own order in 83 of 89 lookups, against 56 of 91 without drills. But it fitted the
-dialogues less (final loss 0.055 against 0.033) and wrote more broken calls after long tool
-results, which it never learned to recover from: pass^1 0.117 after SFT and 0.135 after GRPO,
-against 0.162 and 0.180. Whether copying forms at all is fragile: from drills out of user turns
+dialogues less (loss over the last 50 steps 0.055 against 0.033) and wrote more broken calls
+after long tool results, which it never learned to recover from: pass^1 0.117 after SFT and
+0.135 after GRPO, against 0.162 and 0.180. Whether copying forms at all is fragile: from drills out of user turns
 alone it formed in one run of 25 passes and not in three others (another pass order, another
 seed, a constant learning rate); the lookup drills (a user id, in word pieces as emails are,
 copied out of a lookup's result) made it form, but not in 12 passes. Drills sharing one
