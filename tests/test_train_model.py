@@ -767,15 +767,24 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
     assert settings.grpo_steps == 2 and settings.sft_balance is stages["sft"]["balance"]
 
 
-def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids():
+@pytest.fixture(scope="module")
+def retail_dialogues():
+    """The retail spec's path, domain and the scripted agent's passed dialogues of 12 train tasks."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+
+    spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
+    retail = load_domain(spec)
+    tasks = [t for t in retail.tasks if t.get("split") == "train"][:12]
+    rows = run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker))
+    return spec, retail, [r for r in rows if r["verdict"]["passed"]]
+
+
+def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(retail_dialogues):
     from eigendsl.train.pipeline import TrainSettings, sft_schedule
 
-    retail = load_domain(Path(__file__).resolve().parents[1] / "specs" / "retail")
-    tasks = [t for t in retail.tasks if t.get("split") == "train"][:30]
-    rows = [r for r in run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker)) if r["verdict"]["passed"]]
+    _, retail, rows = retail_dialogues
     drills, schedule = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=2))
     assert len(drills) == 2 and drills[0] and len(drills[0]) == len(drills[1])
     assert all(len(d["messages"]) in (2, 4) and d["messages"][-1]["tool_calls"] for one in drills for d in one)
@@ -786,16 +795,10 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids():
     assert none == [] and plain == schedule
 
 
-def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path):
-    from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import run_episodes
-    from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path, retail_dialogues):
     from eigendsl.train.pipeline import Pipeline, TrainSettings
 
-    spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
-    retail = load_domain(spec)
-    tasks = [t for t in retail.tasks if t.get("split") == "train"][:12]
-    rows = [r for r in run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker)) if r["verdict"]["passed"]]
+    spec, _, rows = retail_dialogues
     accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
     accepted.parent.mkdir(parents=True)
     accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -35,11 +35,12 @@ drill right. Measured on retail: 25 passes (1,266 short steps, about a minute) t
 the user's own order in 83 of 89 lookups, against 56 of 91 without drills. But it fitted the
 dialogues less (loss over the last 50 steps 0.055 against 0.033) and wrote more broken calls
 after long tool results, which it never learned to recover from: pass^1 0.117 after SFT and
-0.135 after GRPO, against 0.162 and 0.180. Whether copying forms at all is fragile: from drills out of user turns
-alone it formed in one run of 25 passes and not in three others (another pass order, another
-seed, a constant learning rate); the lookup drills (a user id, in word pieces as emails are,
-copied out of a lookup's result) made it form, but not in 12 passes. Drills sharing one
-learning-rate schedule with the dialogues left those its low end (pass^1 0.000 after SFT).
+0.135 after GRPO, against 0.162 and 0.180. Whether copying forms at all is fragile: from
+drills out of user turns alone it formed in one run of 25 passes and not in three others
+(another pass order, another seed, a constant learning rate); the lookup drills (a user id, in
+word pieces as emails are, copied out of a lookup's result) made it form, but not in 12 passes.
+Drills sharing one learning-rate schedule with the dialogues left those its low end (pass^1
+0.000 after SFT).
 
 **Shuffled ids** (opt-in: ``training.sft.fresh_ids``, the share of SFT passes to shuffle).
 Synthesized dialogues all play on the domain's one seed database, so the same ids come back again
@@ -201,14 +202,14 @@ class Identifiers:
         (``cancel`` copies the id from a result that holds more than the id: no drill.)
         """
         turns = row["messages"]
+        stated = [set(self._mentions(_strings(t.get("content")))) if t.get("role") in ("user", "tool") else set()
+                  for t in turns]
         drills = []
         for index, turn in enumerate(turns):
             if turn.get("role") != "assistant":
                 continue
-            sources = set()
-            for name in set(self._mentions(_call_arguments(turn))):
-                sources.add(next((at for at in range(index - 1, -1, -1) if turns[at].get("role") in ("user", "tool")
-                                  and name in self._mentions(_strings(turns[at].get("content")))), None))
+            sources = {next((at for at in range(index - 1, -1, -1) if name in stated[at]), None)
+                       for name in self._mentions(_call_arguments(turn))}
             if sources and all(at is not None and turns[at]["role"] == "user" for at in sources):
                 drills.append({**row, "messages": [turns[at] for at in sorted(sources)] + [turn]})
             elif len(sources) == 1 and (at := next(iter(sources))) is not None and self._lookup_result(turns, at):
