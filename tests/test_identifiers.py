@@ -160,15 +160,47 @@ def test_passes_are_deterministic_and_differ(retail, dialogues):
     assert first[:20] != first[20:]  # each pass has its own ids
 
 
-def test_whole_tokens_are_the_ids_with_digits(retail):
-    """The embedded tokenizer keeps order, item, product and card ids whole; user ids (letters
-    only) stay in word pieces, like the names and emails they are made of."""
+def test_id_tokens_are_prefix_and_body_or_whole(retail):
+    """Ids with a prefix that starts only ids are split into prefix and body; user ids give their
+    table's prefix and stay in word pieces; an id without such a prefix stays whole; ids mentioned
+    once give no token (a token never trained)."""
     fresh = Identifiers(retail.seed)
     text = "usr_rufusadeyemi asked about #W1000815 (I10702, P107) paid with card_9264; usr_bramvos too."
     assert fresh.frequent([text, text]) == sorted(
         ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"])
-    assert fresh.whole_tokens([text, text]) == sorted(["#W1000815", "I10702", "P107", "card_9264"])
-    assert fresh.whole_tokens([text]) == []  # each mentioned once: a token never trained is left out
+    assert fresh.id_tokens([text, text]) == (["#W", "card_", "usr_"], ["1000815", "9264"], ["I10702", "P107"])
+    assert fresh.id_tokens([text]) == ([], [], [])
+    # "card_" also starts a word that is no id: no key, its ids stay whole
+    assert fresh.id_tokens([text, text + " card_holder"]).words == ["I10702", "P107", "card_9264"]
+
+
+def test_id_tokens_make_each_id_body_follow_a_key_that_starts_only_ids(retail, dialogues):
+    """Prefixed ids become prefix + body tokens, the rest stay whole; in the dialogues rendered by
+    a tokenizer with those tokens, every prefix token is followed by the body or the name of an id,
+    the text decodes back unchanged, and the assistant mask still falls on token boundaries."""
+    from eigendsl.train.chat import render_chat
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    fresh = Identifiers(retail.seed)
+    texts = [render_chat(row["messages"]) for row in dialogues]
+    tokens = fresh.id_tokens(texts)
+    assert {"#W", "usr_", "card_"} <= set(tokens.prefixes)
+    assert "I10702" in tokens.words or not any("I10702" in t for t in texts)
+    assert not set(tokens.words) & {p + b for p in tokens.prefixes for b in tokens.bodies}
+    tok = train_tokenizer(texts, 600, words=tokens.words, pieces=tokens.prefixes + tokens.bodies)
+    prefixes = {tok.convert_tokens_to_ids(p) for p in tokens.prefixes}
+    followers = 0
+    for text in texts[:20]:
+        ids = tok.encode(text, add_special_tokens=False)
+        assert tok.decode(ids) == text
+        for here, after in zip(ids, ids[1:]):
+            if here in prefixes:
+                name = tok.convert_ids_to_tokens(here) + tok.decode([after])
+                assert any(known.startswith(name) for known in fresh.known), name
+                followers += 1
+    assert followers > 20
+    order = next(t for t in fresh.frequent(texts) if t.startswith("#W"))
+    assert tok.tokenize(f'"order_id": "{order}"')[-3:] == ["#W", order[2:], '"']
 
 
 def _called_ids(fresh: Identifiers, call: dict[str, Any]) -> set[str]:

@@ -444,6 +444,22 @@ def test_identifiers_become_whole_tokens_and_the_mask_still_fits():
     assert tok.convert_tokens_to_ids(order_id(3)) in out["input_ids"]
 
 
+def test_id_prefix_and_body_tokens_split_ids_and_the_mask_still_fits():
+    ids = [order_id(i) for i in range(6)]
+    prefix = "#W"
+    assert all(oid.startswith(prefix) for oid in ids)
+    tok = train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600,
+                          pieces=[prefix] + [oid[len(prefix):] for oid in ids])
+    for oid in ids:
+        assert tok.tokenize(f'"{oid}"')[-3:] == [prefix, oid[len(prefix):], '"']
+    text = f"x {ids[0]}9 y #Wz {ids[1]}."
+    assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
+    for row in ROWS:
+        out = tok.apply_chat_template(normalize_messages(row["messages"]), tools=TOOLS, tokenize=True,
+                                      return_dict=True, return_assistant_tokens_mask=True)
+        assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(row)
+
+
 def test_tokenizer_vocab_size_and_determinism():
     texts = corpus_texts(["You are a retail agent."], TOOLS, ROWS)
     a = train_tokenizer(texts, vocab_size=400)

@@ -100,6 +100,7 @@ def load_model(
     *,
     vocab_size: int = DEFAULT_VOCAB_SIZE,
     words: Iterable[str] = (),
+    pieces: Iterable[str] = (),
     seed: int = 0,
     dtype: torch.dtype | str | None = None,
     **model_kwargs: Any,
@@ -108,8 +109,9 @@ def load_model(
 
     - A key of :data:`MODEL_SIZES` (``"micro"``, ``"tiny"``, ``"small"``) that is not an existing
       directory builds the embedded model: a tokenizer trained on ``texts`` (a list of strings, or a
-      function returning them, called only here; ``words``, the domain's identifiers, become whole
-      tokens) and a random Qwen2 of that size.
+      function returning them, called only here; ``words`` and ``pieces``, the domain's
+      identifiers and their parts, become tokens of their own: see :func:`train_tokenizer`) and
+      a random Qwen2 of that size.
     - Anything else (a local checkpoint directory or a hub id, loaded offline when
       ``HF_HUB_OFFLINE=1``) goes through ``AutoModelForCausalLM`` and ``AutoTokenizer``. When the
       tokenizer's chat template does not mark the assistant's text with ``{% generation %}``, our
@@ -124,7 +126,7 @@ def load_model(
                 "eigendsl.train.tokenizer.domain_corpus(generated_dir, rows)."
             )
         corpus = texts() if callable(texts) else texts
-        embedded_tokenizer = train_tokenizer(corpus, vocab_size=vocab_size, words=words)
+        embedded_tokenizer = train_tokenizer(corpus, vocab_size=vocab_size, words=words, pieces=pieces)
         embedded = build_tiny_model(embedded_tokenizer, size=name, seed=seed)
         if dtype is not None:
             embedded.to(dtype=_dtype(dtype))  # type: ignore[call-arg]

@@ -54,16 +54,19 @@ class TrainSettings:
     # the held-out evaluation has; synthesis's curriculum favours the short templates. Measured:
     # an agent writing with the wrong tool in 36 of 111 held-out episodes instead of 49.
     sft_balance: bool = True
-    # The embedded tokenizer keeps each of the seed database's ids with digits whole: the agent then
-    # copies the user's order id in 55-80% of its lookups (48% spelled digit by digit). Ids of
-    # letters (user ids) stay in word pieces: pass^1 after SFT 0.162 and 0.135 (seeds 0, 1),
-    # against 0.081 and 0.072 with them whole.
+    # The embedded tokenizer gives the ids the dialogues use tokens of their own
+    # (Identifiers.id_tokens): a prefix that starts only ids, then the body (#W + 1000815, usr_ +
+    # a name piece). Measured on retail: pass^1 after SFT 0.153 and 0.216 (seeds 0, 1) against
+    # 0.162 and 0.135 with whole-token ids; the user's id copied out of the lookup 27/35 and 25/37
+    # against 21/36, the order id 65/92 and 58/87 against 56/91.
     id_tokens: bool = True
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
     # passes taught copying (the user's order id in 83 of 89 lookups after SFT, against 56 of 91)
     # but the agent then wrote more broken calls after long tool results (pass^1 after SFT 0.117,
-    # after GRPO 0.135, against 0.162 and 0.180); with 12 passes copying did not form at all.
+    # after GRPO 0.135, against 0.162 and 0.180); with 12 passes copying did not form at all. With
+    # the ids' prefix tokens (id_tokens), one run: order id 92/93, user id 32/35, pass^1 0.189
+    # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills).
     sft_copy_drills: int = 0
     grpo_steps: int = 12
     grpo_tasks_per_step: int = 3
@@ -197,10 +200,12 @@ class Pipeline:
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
-            # The domain's ids with digits become whole tokens: a tiny model copies one token far
-            # sooner than seven digits (ids made of letters stay in pieces, as names do).
-            words = Identifiers(self.domain.seed).whole_tokens(texts) if s.id_tokens else []
-            model, tokenizer = load_model(s.model, texts, words=words, seed=s.seed)
+            # The domain's ids get tokens of their own: a prefix that starts nothing but ids and
+            # the body after it (#W + 1000815, usr_ + a name piece), or the whole id (I10702).
+            tokens = Identifiers(self.domain.seed).id_tokens(texts) if s.id_tokens else None
+            model, tokenizer = load_model(s.model, texts, words=tokens.words if tokens else (),
+                                          pieces=tokens.prefixes + tokens.bodies if tokens else (),
+                                          seed=s.seed)
         else:
             model, tokenizer = load_model(s.model)
         model.save_pretrained(self.out / "base")

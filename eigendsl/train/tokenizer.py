@@ -7,9 +7,11 @@ model learns far more easily than hundreds of merged number chunks. Newlines are
 token too, so no token straddles the ``\\n`` that ends the ``<|im_start|>assistant\\n`` header:
 the assistant mask of the chat template then falls exactly on token boundaries.
 
-``words`` (the domain's identifiers with digits: order ids, item ids, ...) become whole tokens,
+``words`` (the domain's identifiers with digits: item ids, zip codes, ...) become whole tokens,
 matched as words only: copying one is then copying one token, which a tiny model learns far
-sooner than copying its digits one by one.
+sooner than copying its digits one by one. ``pieces`` become tokens matched anywhere, even inside
+a word: the prefixes and bodies of ids (``#W`` and ``1000815`` of ``#W1000815``), so the body
+follows a token that starts nothing but ids (see :meth:`eigendsl.train.identifiers.Identifiers.id_tokens`).
 
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300)
 >>> tok.tokenize("#W1234567")[-7:]
@@ -17,6 +19,9 @@ sooner than copying its digits one by one.
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, 300, words=["#W1234567"])
 >>> tok.tokenize("Order #W1234567, not #W12345678.")[:4]
 ['Order', 'Ġ', '#W1234567', ',']
+>>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, 300, pieces=["#W", "1234567"])
+>>> tok.tokenize("Order #W1234567.")
+['Order', 'Ġ', '#W', '1234567', '.']
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ def train_tokenizer(
     min_frequency: int = 2,
     chat_template: str = CHAT_TEMPLATE,
     words: Iterable[str] = (),
+    pieces: Iterable[str] = (),
 ) -> PreTrainedTokenizerFast:
     """Learn a byte-level BPE tokenizer from ``texts`` and wrap it for transformers.
 
@@ -59,7 +65,7 @@ def train_tokenizer(
     where generation stops), ``<|endoftext|>`` as its padding token, no beginning-of-sequence
     token, and :data:`~eigendsl.train.chat.CHAT_TEMPLATE` as its chat template. The vocabulary has
     at most ``vocab_size`` entries (fewer when the texts run out of merges), plus one token for
-    each of ``words``. Deterministic: the same texts and words give the same tokenizer.
+    each of ``words`` (matched as whole words) and of ``pieces`` (matched anywhere). Deterministic: the same texts and words give the same tokenizer.
     """
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.Sequence(
@@ -87,6 +93,7 @@ def train_tokenizer(
     backend.add_tokens(
         [AddedToken(w, normalized=False, single_word=True) for w in sorted(set(words))]
     )
+    backend.add_tokens([AddedToken(p, normalized=False) for p in sorted(set(pieces))])
     tokenizer = PreTrainedTokenizerFast(
         tokenizer_object=backend,
         eos_token=IM_END,
