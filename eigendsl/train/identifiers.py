@@ -16,11 +16,11 @@ prefix that starts only ids (``#W``, ``usr_``, ``card_``, ``TRK``) and one for t
 prefixed id the dialogues use (``1000815`` of ``#W1000815``); ids without such a prefix
 (``I10702``, zip codes) stay one whole token. Copying is an induction pattern: at ``#W`` in a call,
 find the earlier ``#W`` and write what followed it. A whole-token id follows a space or a quote,
-which every word follows, so nothing points at it; a prefix that starts only ids does. On retail
-(pass^1 after SFT, seeds 0 and 1): 0.153 and 0.216 with key tokens, 0.162 and 0.135 with whole
-ids, 0.081 and 0.072 with user ids whole as well; the user's id copied out of the lookup in 27/35
-and 25/37 calls against 21/36, the user's order looked up in 65/92 and 58/87 against 56/91 (runs
-with ``gift_`` also a key; it now is not, since ``gift_card`` starts with it).
+which every word follows, so nothing points at it; a prefix that starts only ids does. On retail,
+seed 0: pass^1 after SFT 0.171 with key tokens against 0.162 with whole ids (0.081 with user ids
+whole as well); the user's id copied out of the lookup in 40 of 46 calls against 21 of 36, the
+user's order looked up in 72 of 93 lookups against 56 of 91. With ``gift_`` also a key (it is not
+now: ``gift_card`` starts with it), seeds 0 and 1: 0.153 and 0.216 against 0.162 and 0.135.
 
 **Copy drills** (opt-in: ``training.sft.copy_drills``, passes in a run of their own before SFT).
 The embedded 2-layer model does not learn to copy an id across a whole dialogue from the

@@ -56,9 +56,9 @@ class TrainSettings:
     sft_balance: bool = True
     # The embedded tokenizer gives the ids the dialogues use tokens of their own
     # (Identifiers.id_tokens): a prefix that starts only ids, then the body (#W + 1000815, usr_ +
-    # a name piece). Measured on retail: pass^1 after SFT 0.153 and 0.216 (seeds 0, 1) against
-    # 0.162 and 0.135 with whole-token ids; the user's id copied out of the lookup 27/35 and 25/37
-    # against 21/36, the order id 65/92 and 58/87 against 56/91.
+    # a name piece). Measured on retail (seed 0): pass^1 after SFT 0.171 against 0.162 with
+    # whole-token ids, the user's id copied out of the lookup 40/46 against 21/36, the user's order
+    # looked up 72/93 against 56/91 (seed 1, with gift_ also a key: 0.216 against 0.135).
     id_tokens: bool = True
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
