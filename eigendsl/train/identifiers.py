@@ -158,8 +158,9 @@ class Identifiers:
         IdTokens(prefixes=['usr_'], bodies=[], words=['card_1234'])
         """
         texts = list(texts)
+        used = self.frequent(texts, min_count)
         prefix_of: dict[str, str] = {}
-        for name in self.frequent(texts, min_count):
+        for name in used:
             split = _PREFIXED.match(name)
             if split:
                 prefix_of[name] = split.group(1)
@@ -168,7 +169,7 @@ class Identifiers:
         # A prefix that also starts other words ("gift_" of "gift_card") would be no key.
         keys = {p for p in set(prefix_of.values()) if p and self._starts_only_ids(p, texts)}
         prefixes, bodies, words = set(), set(), set()
-        for name in self.frequent(texts, min_count):
+        for name in used:
             if prefix_of.get(name) in keys:
                 prefixes.add(prefix_of[name])
                 if _DIGIT.search(name):
