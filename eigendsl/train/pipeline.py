@@ -65,7 +65,7 @@ class TrainSettings:
     # passes taught copying (the user's order id in 83 of 89 lookups after SFT, against 56 of 91)
     # but the agent then wrote more broken calls after long tool results (pass^1 after SFT 0.117,
     # after GRPO 0.135, against 0.162 and 0.180); with 12 passes copying did not form at all. With
-    # the ids' prefix tokens (id_tokens), one run: order id 92/93, user id 32/35, pass^1 0.189
+    # the ids' prefix tokens (id_tokens), seed 0: order id 92/93, user id 32/35, pass^1 0.189
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
     sft_copy_drills: int = 0
     grpo_steps: int = 12
