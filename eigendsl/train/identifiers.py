@@ -251,8 +251,8 @@ class Identifiers:
         (``cancel`` copies the id from a result that holds more than the id: no drill.)
         """
         turns = row["messages"]
-        stated = [set(self._mentions(_strings(t.get("content")))) if t.get("role") in ("user", "tool") else set()
-                  for t in turns]
+        stated = [set(self._mentions(_strings(t.get("content"))))
+                  if t.get("role") in ("user", "tool") else set() for t in turns]
         drills = []
         for index, turn in enumerate(turns):
             if turn.get("role") != "assistant":
@@ -261,7 +261,8 @@ class Identifiers:
                        for name in self._mentions(_call_arguments(turn))}
             if sources and all(at is not None and turns[at]["role"] == "user" for at in sources):
                 drills.append({**row, "messages": [turns[at] for at in sorted(sources)] + [turn]})
-            elif len(sources) == 1 and (at := next(iter(sources))) is not None and self._lookup_result(turns, at):
+            elif (len(sources) == 1 and (at := next(iter(sources))) is not None
+                  and self._lookup_result(turns, at)):
                 start = at - 2 if at >= 2 and turns[at - 2].get("role") == "user" else at - 1
                 drills.append({**row, "messages": turns[start:at + 1] + [turn]})
         return drills

@@ -196,16 +196,16 @@ class Pipeline:
 
         s = self.settings
         if s.model in MODEL_SIZES:
-            from eigendsl.train.identifiers import Identifiers
+            from eigendsl.train.identifiers import Identifiers, IdTokens
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
             # The domain's ids get tokens of their own: a prefix that starts nothing but ids and
             # the body after it (#W + 1000815, usr_ + a name piece), or the whole id (I10702).
-            tokens = Identifiers(self.domain.seed).id_tokens(texts) if s.id_tokens else None
-            model, tokenizer = load_model(s.model, texts, words=tokens.words if tokens else (),
-                                          pieces=tokens.prefixes + tokens.bodies if tokens else (),
-                                          seed=s.seed)
+            ids = Identifiers(self.domain.seed)
+            tokens = ids.id_tokens(texts) if s.id_tokens else IdTokens([], [], [])
+            model, tokenizer = load_model(s.model, texts, words=tokens.words,
+                                          pieces=tokens.prefixes + tokens.bodies, seed=s.seed)
         else:
             model, tokenizer = load_model(s.model)
         model.save_pretrained(self.out / "base")
@@ -236,8 +236,9 @@ class Pipeline:
                 # A run of their own, learning rate schedule included: sharing one with the
                 # dialogues left those the low end of it (pass^1 0.000 after SFT).
                 result["copy_drills"] = len(drills[0])
-                result["drill_loss"] = run_sft_passes(model, tokenizer, drills, self.out / "sft" / "drills",
-                                                      replace(config, num_train_epochs=len(drills)))
+                result["drill_loss"] = run_sft_passes(
+                    model, tokenizer, drills, self.out / "sft" / "drills",
+                    replace(config, num_train_epochs=len(drills)))
             history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
         else:
             history = run_sft(model, tokenizer, rows, self.out / "sft", config)
@@ -318,10 +319,11 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     schedule = balanced_passes(rows, passes, s.seed) if s.sft_balance else [rows] * passes
     fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
     ids = Identifiers(seed_data)
-    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if number >= passes - fresh else one
-                for number, one in enumerate(schedule)]
+    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if number >= passes - fresh
+                else one for number, one in enumerate(schedule)]
     drills = [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
-    warmup = [ids.fresh_pass(drills, passes + number, s.seed) for number in range(s.sft_copy_drills)] if drills else []
+    warmup = [ids.fresh_pass(drills, passes + number, s.seed)
+              for number in range(s.sft_copy_drills)] if drills else []
     return warmup, schedule
 
 

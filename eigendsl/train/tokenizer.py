@@ -11,7 +11,8 @@ the assistant mask of the chat template then falls exactly on token boundaries.
 matched as words only: copying one is then copying one token, which a tiny model learns far
 sooner than copying its digits one by one. ``pieces`` become tokens matched anywhere, even inside
 a word: the prefixes and bodies of ids (``#W`` and ``1000815`` of ``#W1000815``), so the body
-follows a token that starts nothing but ids (see :meth:`eigendsl.train.identifiers.Identifiers.id_tokens`).
+follows a token that starts nothing but ids (see
+:meth:`eigendsl.train.identifiers.Identifiers.id_tokens`).
 
 >>> tok = train_tokenizer(["Order #W1234567 was cancelled."] * 20, vocab_size=300)
 >>> tok.tokenize("#W1234567")[-7:]
@@ -65,7 +66,8 @@ def train_tokenizer(
     where generation stops), ``<|endoftext|>`` as its padding token, no beginning-of-sequence
     token, and :data:`~eigendsl.train.chat.CHAT_TEMPLATE` as its chat template. The vocabulary has
     at most ``vocab_size`` entries (fewer when the texts run out of merges), plus one token for
-    each of ``words`` (matched as whole words) and of ``pieces`` (matched anywhere). Deterministic: the same texts and words give the same tokenizer.
+    each of ``words`` (matched as whole words) and of ``pieces`` (matched anywhere).
+    Deterministic: the same texts, words and pieces give the same tokenizer.
     """
     backend = Tokenizer(models.BPE())
     backend.pre_tokenizer = pre_tokenizers.Sequence(
