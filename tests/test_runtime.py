@@ -146,6 +146,38 @@ def test_gold_trajectories_pass_on_retail(retail):
     assert len({r["template"] for r in rows}) >= 12
 
 
+def test_scripted_agent_writes_only_values_the_user_or_a_tool_gave(retail):
+    """Dialogues are training data: a write's every argument value was said by the user or
+    returned by a tool before the call, or the trained agent learns to invent it (a new address,
+    a payment method the user named in words, the item id of the variant the user wants)."""
+    invented = []
+    for row in scripted(retail, retail.tasks):
+        heard = ""
+        for message in row["messages"]:
+            if message["role"] in ("user", "tool"):
+                heard += str(message.get("content") or "")
+            for call in message.get("tool_calls") or []:
+                function = call["function"]
+                arguments = json.loads(function["arguments"])
+                if retail.tools[function["name"]].writes:
+                    values = [v for a in arguments.values() for v in (a if isinstance(a, list) else [a])]
+                    invented += [(row["task_id"], v) for v in values if str(v) not in heard]
+    assert not invented, invented[:5]
+
+
+def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question(retail):
+    """The first question names every fact the user knows and has not said: a modify-address
+    dialogue asks for the email and the new address together, right after the request."""
+    missed = []
+    for row in scripted(retail, retail.tasks):
+        opening, question = row["messages"][1]["content"], row["messages"][2]["content"] or ""
+        task = next(t for t in retail.tasks if t["id"] == row["task_id"])
+        unsaid = [k for k, fact in task["user"]["known"].items() if fact not in opening]
+        if "?" in question:
+            missed += [(row["task_id"], k) for k in unsaid if k not in question]
+    assert not missed, missed[:5]
+
+
 @pytest.mark.parametrize("mistake", ["wrong_argument", "skip_confirmation", "missing_lookup"])
 def test_retail_mistakes_are_caught(retail, mistake):
     tasks = [t for t in retail.tasks if _has_write(retail, t)]

@@ -153,7 +153,7 @@ class ScriptedAgent:
                                   for c in env.trace.calls):
                 state.step += 1  # looked up already in this conversation
                 continue
-            needed = self._needed_info(step, episode)
+            needed = self._needed_info(step, episode, writes)
             if needed:
                 for key in needed:
                     state.asked[key] = state.asked.get(key, 0) + 1
@@ -192,19 +192,26 @@ class ScriptedAgent:
         text = rng.choice(self.pools["propose"]).format(action=describe_call(step["tool"], args))
         return AgentTurn(content=self._speak(state, text))
 
-    def _needed_info(self, step: dict[str, Any], episode: Any) -> list[str]:
-        """Known facts the call needs that the user has not said and no tool returned yet."""
+    def _needed_info(self, step: dict[str, Any], episode: Any, writes: bool) -> list[str]:
+        """Known facts the call needs that the user has not said and no tool returned yet.
+
+        A fact is needed when it is an argument's value. The first time the agent asks, and
+        before a write, it asks for every fact the user knows and has not said: a new address, a
+        payment method named in words, the variant wanted. Their values are not the call's
+        arguments one for one (an address is six of them, a variant becomes an item id through a
+        lookup), yet the task depends on them: without asking, the dialogue's agent would know
+        them from nowhere. Asking for them all at once, right after the user's request, also puts
+        the request's words ("new address") in the user's answer, near the calls that act on it.
+        """
         known = episode.task.get("user", {}).get("known", {})
-        seen = " ".join(str(m.get("content") or "") for m in episode.env.messages if m["role"] in ("user", "tool"))
-        needed = []
-        for value in step["args"].values():
-            text = str(value)
-            if not text or text in seen:
-                continue
-            for key, fact in known.items():
-                if fact == text and episode.agent_state.asked.get(key, 0) < 3:
-                    needed.append(key)
-        return sorted(set(needed), key=list(known).index)
+        messages = episode.env.messages
+        seen = " ".join(str(m.get("content") or "") for m in messages if m["role"] in ("user", "tool"))
+        said = " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
+        now = [key for key, fact in known.items()
+               if any(str(v) and str(v) not in seen and fact == str(v) for v in step["args"].values())]
+        rest = [key for key, fact in known.items() if fact and fact not in said and key not in now]
+        needed = now + rest if now or writes else []
+        return [key for key in needed if episode.agent_state.asked.get(key, 0) < 3]
 
 
 def wrong_argument(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str, Any]:
@@ -292,8 +299,12 @@ class ScriptedUser:
                     answers.append(USER_LATER.format(what=spoken(key)))
                 else:
                     answers.append(f"My {spoken(key)} is {value}.")
+        # "payment method for any price difference" asks for a known fact, not for the price
+        asked_about = agent
+        for key in known:
+            asked_about = asked_about.replace(spoken(key).lower(), "").replace(key.lower(), "")
         for thing in scenario.get("unknown", []):
-            if thing.lower() in agent and "?" in agent:
+            if thing.lower() in asked_about and "?" in agent:
                 answers.append(USER_UNKNOWN.format(what=thing))
         if answers:
             return " ".join(answers)
