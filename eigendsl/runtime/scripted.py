@@ -193,9 +193,10 @@ class ScriptedAgent:
         return AgentTurn(content=self._speak(state, text))
 
     def _needed_info(self, step: dict[str, Any], episode: Any, writes: bool) -> list[str]:
-        """Known facts the call needs that the user has not said and no tool returned yet.
+        """Known facts to ask the user for before this step, in the order of ``known``.
 
-        A fact is needed when it is an argument's value. The first time the agent asks, and
+        A fact is needed when it is an argument's value that neither the user nor a tool has
+        given yet. The first time the agent asks, and
         before a write, it asks for every fact the user knows and has not said: a new address, a
         payment method named in words, the variant wanted. Their values are not the call's
         arguments one for one (an address is six of them, a variant becomes an item id through a
