@@ -180,8 +180,9 @@ class Identifiers:
         return IdTokens(sorted(prefixes), sorted(bodies), sorted(words))
 
     def _starts_only_ids(self, prefix: str, texts: list[str]) -> bool:
-        ids = [name for name in self.known if name.startswith(prefix)]
-        return all(any(text.startswith(name, at.start()) for name in ids)
+        ids = {name for name in self.known if name.startswith(prefix)}
+        lengths = {len(name) for name in ids}  # a few: look each length up, not each id
+        return all(any(text[at.start():at.start() + n] in ids for n in lengths)
                    for text in texts for at in re.finditer(re.escape(prefix), text))
 
     def rename(self, row: dict[str, Any], rng: random.Random, invent: bool = False) -> dict[str, Any]:
