@@ -256,9 +256,12 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(_train_cmd(out, 8), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and not list((out / "grpo").glob("checkpoint-*")):
+    # generous: about 150 s alone on 2 cores, and over 300 s beside another training run
+    deadline = time.time() + 900
+    grpo = out / "grpo"
+    while time.time() < deadline and process.poll() is None and not list(grpo.glob("checkpoint-*")):
         time.sleep(0.05)
+    assert process.poll() is None, "the run ended by itself before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
     checkpoints = sorted((out / "grpo").glob("checkpoint-*"))
