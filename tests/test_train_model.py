@@ -594,6 +594,26 @@ def test_balanced_passes_give_every_template_an_equal_share():
     assert len(cancels) == 14  # over the passes no dialogue of the large group is left out
 
 
+def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
+    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+
+    rows = [{"template": "cancel", "n": i} for i in range(40)] + [{"template": "status", "n": i} for i in range(12)]
+    for balance in (True, False):
+        _, passes = sft_schedule(rows, {}, TrainSettings(sft_epochs=5, sft_balance=balance, sft_pass_size=8))
+        assert [len(one) for one in passes] == [8] * 5
+        seen = [(r["template"], r["n"]) for one in passes for r in one]
+        if balance:
+            assert all(sum(r["template"] == "status" for r in one) == 4 for one in passes)
+            # 12 status dialogues, 4 a pass: the fourth pass repeats, the first three do not
+            assert len(set(seen[:24])) == 24 and len(set(seen)) == 20 + 12
+        else:
+            assert seen == [(r["template"], r["n"]) for r in rows[:40]]
+    _, whole = sft_schedule(rows, {}, TrainSettings(sft_epochs=2, sft_balance=False))
+    assert whole == [rows, rows]
+    manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 384, "epochs": 60}}]}
+    assert TrainSettings.from_manifest(manifest).sft_pass_size == 384  # training.sft.pass_size
+
+
 def _row_of_length(i: int) -> dict:
     row = cancel_row(i)
     row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}

@@ -150,15 +150,22 @@ def balanced_passes(
     passes: int,
     seed: int = 0,
     key: Callable[[dict[str, Any]], str] = template_of,
+    size: int | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """``passes`` passes over ``rows``, each as long as ``rows`` but with every group (by default
-    every task template) equally represented: a rare template's dialogues come back more often,
-    a frequent one's less. Within a group the dialogues are taken in turn, reshuffled each round,
-    so none is left out while another repeats.
+    """``passes`` passes over ``rows``, each of ``size`` dialogues (all of ``rows`` by default)
+    with every group (by default every task template) equally represented: a rare template's
+    dialogues come back more often, a frequent one's less. Within a group the dialogues are taken
+    in turn, reshuffled each round, so none is left out while another repeats; with ``size``
+    below ``len(rows)`` each pass goes on where the last stopped, so passes differ until a
+    group's dialogues are used up.
 
     >>> rows = [{"template": "cancel"}] * 6 + [{"template": "exchange"}] * 2
     >>> [sum(r["template"] == "exchange" for r in p) for p in balanced_passes(rows, 2)]
     [4, 4]
+    >>> rows = [{"template": "cancel", "n": n} for n in range(6)] + [{"template": "exchange"}] * 2
+    >>> passes = balanced_passes(rows, 3, size=4)
+    >>> [len(p) for p in passes], sorted(r["n"] for p in passes for r in p if "n" in r)
+    ([4, 4, 4], [0, 1, 2, 3, 4, 5])
     """
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -171,11 +178,12 @@ def balanced_passes(
             yield from rng.sample(group, len(group))
 
     turns = {name: rounds(groups[name]) for name in names}
+    size = len(rows) if size is None else size
     out = []
     for _ in range(passes):
-        bonus = set(rng.sample(names, len(rows) % len(names)))  # the remainder goes to a few groups
+        bonus = set(rng.sample(names, size % len(names)))  # the remainder goes to a few groups
         out.append([next(turns[name]) for name in names
-                    for _ in range(len(rows) // len(names) + (name in bonus))])
+                    for _ in range(size // len(names) + (name in bonus))])
     return out
 
 
