@@ -303,7 +303,7 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
 @click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")
 @click.option("--sft-epochs", type=float, default=None)
-@click.option("--sft-pass-size", type=int, default=None,
+@click.option("--sft-pass-size", type=click.IntRange(min=0), default=None,
               help="Dialogues per SFT pass (0: all); below the number synthesized, each pass takes new ones.")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
 @click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")

@@ -595,6 +595,7 @@ def test_balanced_passes_give_every_template_an_equal_share():
 
 
 def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
+    from eigendsl.errors import EigenError
     from eigendsl.train.pipeline import TrainSettings, sft_schedule
 
     rows = [{"template": "cancel", "n": i} for i in range(40)] + [{"template": "status", "n": i} for i in range(12)]
@@ -612,6 +613,8 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     assert whole == [rows, rows]
     manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 384, "epochs": 60}}]}
     assert TrainSettings.from_manifest(manifest).sft_pass_size == 384  # training.sft.pass_size
+    with pytest.raises(EigenError, match="pass_size is -8"):
+        sft_schedule(rows, {}, TrainSettings(sft_pass_size=-8))
 
 
 def _row_of_length(i: int) -> dict:

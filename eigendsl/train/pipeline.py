@@ -322,6 +322,9 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     from eigendsl.train.sft import balanced_passes
 
     passes = max(1, math.ceil(s.sft_epochs))
+    if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:
+        raise EigenError(f"training.sft.pass_size is {s.sft_pass_size!r}; write a whole number of dialogues "
+                         "per SFT pass, or 0 for all of them")
     if s.sft_balance:
         schedule = balanced_passes(rows, passes, s.seed, size=s.sft_pass_size or None)
     else:  # in synthesis's order; with a pass size, each pass goes on where the last stopped
