@@ -193,16 +193,17 @@ class ScriptedAgent:
         return AgentTurn(content=self._speak(state, text))
 
     def _needed_info(self, step: dict[str, Any], episode: Any, writes: bool) -> list[str]:
-        """Known facts to ask the user for before this step, in the order of ``known``.
+        """Known facts to ask the user for before this step (each fact at most three times).
 
-        A fact is needed when it is an argument's value that neither the user nor a tool has
-        given yet. The first time the agent asks, and
-        before a write, it asks for every fact the user knows and has not said: a new address, a
-        payment method named in words, the variant wanted. Their values are not the call's
-        arguments one for one (an address is six of them, a variant becomes an item id through a
-        lookup), yet the task depends on them: without asking, the dialogue's agent would know
-        them from nowhere. Asking for them all at once, right after the user's request, also puts
-        the request's words ("new address") in the user's answer, near the calls that act on it.
+        First the facts that are an argument's value and that neither the user nor a tool has given
+        yet; then, when there are such facts (as at the agent's first question) or the step writes,
+        every other fact the user knows and has not said: a new address, a payment method named in
+        words, the variant wanted. Each group keeps the order of ``known``. Their values are not the
+        call's arguments one for one (an address is six of them, a variant becomes an item id
+        through a lookup), yet the task depends on them: without asking, the dialogue's agent would
+        know them from nowhere. Asking for them all at once, right after the user's request, also
+        puts the request's words ("new address") in the user's answer, near the calls that act on
+        it.
         """
         known = episode.task.get("user", {}).get("known", {})
         messages = episode.env.messages
