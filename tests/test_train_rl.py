@@ -217,6 +217,38 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
     assert rollout.log[-1]["rollout_seconds"] >= 0
 
 
+def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
+    from eigendsl.errors import EigenError
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted import ScriptedAgent
+    from eigendsl.synth.generation import SynthSettings, run_synthesis
+    from eigendsl.synth.roles import param_key
+    from eigendsl.train.pipeline import GRPO_TASKS_PER_TEMPLATE, Pipeline, TrainSettings
+
+    spec = ROOT / "specs" / "retail"
+    run_synthesis(spec, tmp_path / "synth", SynthSettings(generations=2, per_generation=60, seed=0))
+    pipeline = Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="synth"), log=lambda _: None)
+    domain, tasks = pipeline.grpo_tasks()
+    accepted = {json.loads(line)["task_id"] for line in (tmp_path / "synth" / "gen-2" / "accepted.jsonl").open()}
+    assert tasks and {t["id"] for t in tasks} <= accepted  # the last generation's verified tasks
+    keys = [param_key(t["template"], t["params"]) for t in tasks]
+    held_out = set(json.loads((tmp_path / "synth" / "split.json").read_text())["held_out_params"])
+    assert len(set(keys)) == len(keys) and not set(keys) & held_out
+    per_template = {t["template"]: sum(u["template"] == t["template"] for u in tasks) for t in tasks}
+    assert max(per_template.values()) <= GRPO_TASKS_PER_TEMPLATE and len(per_template) > 10
+    # the domain holds their templates and verifiers (refusals included): the gold plan passes each
+    rows = run_episodes(domain, tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
+    assert all(r["verdict"]["passed"] for r in rows)
+    assert any(t["template"] not in {u["template"] for u in pipeline.domain.tasks} for t in tasks)
+
+    train = Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="train"), log=lambda _: None)
+    assert train.grpo_tasks()[1] == [t for t in train.domain.tasks if t["split"] == "train"]
+    with pytest.raises(EigenError, match="training.grpo.tasks is 'held-out'"):
+        Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="held-out"), log=lambda _: None).grpo_tasks()
+    with pytest.raises(EigenError, match="no accepted dialogues"):
+        Pipeline(spec, tmp_path / "empty", TrainSettings(grpo_tasks="synth"), log=lambda _: None).grpo_tasks()
+
+
 @pytest.mark.slow
 def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
     from eigendsl.train import grpo

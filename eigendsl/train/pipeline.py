@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,8 +28,12 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import model_view
 from eigendsl.runtime.domain import Domain, load_domain
+from eigendsl.synth.roles import param_key
 
 STAGES = ("synth", "base", "sft", "grpo")
+# GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
+# templates synthesis favours do not crowd out the rest.
+GRPO_TASKS_PER_TEMPLATE = 8
 
 
 @dataclass
@@ -74,6 +79,10 @@ class TrainSettings:
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
     sft_copy_drills: int = 0
     grpo_steps: int = 12
+    # What GRPO rolls out on: "synth", the tasks synthesis verified in its last generation
+    # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
+    # template), or "train", the compiled tasks of the train split.
+    grpo_tasks: str = "train"
     grpo_tasks_per_step: int = 3
     grpo_generations: int = 4
     grpo_learning_rate: float = 1e-4
@@ -106,7 +115,7 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
     "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"), "sft_pass_size": ("sft", "pass_size"), "grpo_steps": ("grpo", "steps"),
-    "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
+    "grpo_tasks": ("grpo", "tasks"), "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
     "grpo_learning_rate": ("grpo", "learning_rate"), "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
     "eval_temperature": ("eval", "temperature"), "eval_split": ("eval", "tasks"),
 }
@@ -262,7 +271,7 @@ class Pipeline:
 
         s = self.settings
         model, tokenizer = self.load("sft")
-        tasks = [t for t in self.domain.tasks if t.get("split") == "train"]
+        domain, tasks = self.grpo_tasks()
         user = None
         if s.user_model and (self.out / "user_sft").is_dir():
             from eigendsl.runtime.backends import HFBackend, ModelUser
@@ -275,8 +284,43 @@ class Pipeline:
                                 context=s.context, seed=s.seed, use_vllm=s.use_vllm,
                                 # a checkpoint at least every quarter of the run, so a crash loses little
                                 save_steps=max(1, min(5, s.grpo_steps // 4)))
-        log = run_grpo(model, tokenizer, self.domain, tasks, self.out / "grpo", settings, user)
-        return {"log": log}
+        log = run_grpo(model, tokenizer, domain, tasks, self.out / "grpo", settings, user)
+        return {"log": log, "tasks": len(tasks), "task_source": s.grpo_tasks}
+
+    def grpo_tasks(self) -> tuple[Domain, list[dict[str, Any]]]:
+        """The domain and tasks GRPO rolls out on (``training.grpo.tasks``).
+
+        ``synth``: the last synthesis generation's verified tasks, compiled with that generation's
+        task and check files (its composed and refusal templates), one per distinct parameter set
+        and at most ``GRPO_TASKS_PER_TEMPLATE`` per template. Their values are fresh: on the fixed
+        train split GRPO rewarded writing a train task's own values (a held-out account got the
+        address of ``update_user_address-001``)."""
+        s = self.settings
+        if s.grpo_tasks == "train":
+            return self.domain, [t for t in self.domain.tasks if t.get("split") == "train"]
+        if s.grpo_tasks != "synth":
+            raise EigenError(f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
+                             "verified) or train (the compiled train split)")
+        generations = sorted((self.out / "synth").glob("gen-*/accepted.jsonl"),
+                             key=lambda path: int(path.parent.name.split("-")[1]))
+        if not generations:
+            raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; GRPO's tasks come from synthesis "
+                             "(or set training.grpo.tasks: train)")
+        gen_dir = generations[-1].parent
+        domain = load_domain(self.spec_dir, extra=[gen_dir / "tasks.yaml", gen_dir / "checks.chk"])
+        by_id = {t["id"]: t for t in domain.tasks}
+        rng = random.Random(f"grpo-tasks:{s.seed}")
+        chosen: dict[str, list[dict[str, Any]]] = {}
+        seen: set[str] = set()
+        rows = [json.loads(line) for line in generations[-1].read_text().splitlines() if line.strip()]
+        for row in rng.sample(rows, len(rows)):
+            task = by_id.get(row["task_id"])
+            key = param_key(row["template"], row["params"])
+            if task is None or key in seen or len(chosen.get(row["template"], [])) >= GRPO_TASKS_PER_TEMPLATE:
+                continue
+            seen.add(key)
+            chosen.setdefault(row["template"], []).append(task)
+        return domain, [task for name in sorted(chosen) for task in chosen[name]]
 
     def evaluate(self, stage: str) -> dict[str, Any]:
         from eigendsl.train.evaluate import eval_tasks, evaluate
