@@ -227,6 +227,8 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
 
     spec = ROOT / "specs" / "retail"
     run_synthesis(spec, tmp_path / "synth", SynthSettings(generations=2, per_generation=60, seed=0))
+    (tmp_path / "synth" / "gen-10").mkdir()  # a later generation that accepted nothing is passed over
+    (tmp_path / "synth" / "gen-10" / "accepted.jsonl").write_text("")
     pipeline = Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="synth"), log=lambda _: None)
     domain, tasks = pipeline.grpo_tasks()
     accepted = {json.loads(line)["task_id"] for line in (tmp_path / "synth" / "gen-2" / "accepted.jsonl").open()}

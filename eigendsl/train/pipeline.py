@@ -302,17 +302,21 @@ class Pipeline:
             raise EigenError(f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
                              "verified) or train (the compiled train split)")
         generations = sorted((self.out / "synth").glob("gen-*/accepted.jsonl"),
-                             key=lambda path: int(path.parent.name.split("-")[1]))
-        if not generations:
+                             key=lambda path: int(path.parent.name.split("-")[1]), reverse=True)
+        rows: list[dict[str, Any]] = []
+        for path in generations:  # the last generation that accepted any
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            if rows:
+                break
+        if not rows:
             raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; GRPO's tasks come from synthesis "
                              "(or set training.grpo.tasks: train)")
-        gen_dir = generations[-1].parent
+        gen_dir = path.parent
         domain = load_domain(self.spec_dir, extra=[gen_dir / "tasks.yaml", gen_dir / "checks.chk"])
         by_id = {t["id"]: t for t in domain.tasks}
         rng = random.Random(f"grpo-tasks:{s.seed}")
         chosen: dict[str, list[dict[str, Any]]] = {}
         seen: set[str] = set()
-        rows = [json.loads(line) for line in generations[-1].read_text().splitlines() if line.strip()]
         for row in rng.sample(rows, len(rows)):
             task = by_id.get(row["task_id"])
             key = param_key(row["template"], row["params"])
