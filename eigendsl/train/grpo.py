@@ -218,9 +218,12 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
+    # The trainer's history survives a resume (it is in each checkpoint), the stage's clock does not.
     losses = {e["step"]: e["loss"] for e in trainer.state.log_history if "loss" in e}
+    step_times = {e["step"]: e["step_time"] for e in trainer.state.log_history if "step_time" in e}
     for entry in rollout.log:
         entry["loss"] = losses.get(entry["step"] + 1)
+        entry["step_seconds"] = step_times.get(entry["step"] + 1)
     (out / "settings.json").write_text(json.dumps(asdict(settings), indent=2))
     return rollout.log
 

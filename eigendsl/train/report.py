@@ -78,10 +78,17 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
-    rollouts = sum(e.get("rollout_seconds", 0.0) for e in grpo_log.get("log", []))
-    if 0 < rollouts <= seconds.get("grpo", 0.0):  # (a resumed run's stage time covers only its own steps)
-        lines += ["", f"GRPO: {rollouts:.1f} s playing rollouts (the episodes, dynamic filtering's replays "
-                      f"included), {seconds['grpo'] - rollouts:.1f} s in the loss, the optimizer and checkpoints."]
+    steps = grpo_log.get("log", [])
+    rollouts = sum(e.get("rollout_seconds", 0.0) for e in steps)
+    played = "playing rollouts (the episodes, dynamic filtering's replays included)"
+    if steps and all(e.get("step_seconds") for e in steps):
+        # per-step times from the trainer's history: whole even when the run was resumed
+        total = sum(e["step_seconds"] for e in steps)
+        lines += ["", f"GRPO: {rollouts:.1f} s {played}, {max(total - rollouts, 0.0):.1f} s in the loss and "
+                      f"its gradients over {len(steps)} steps."]
+    elif 0 < rollouts <= seconds.get("grpo", 0.0):  # (a resumed run's stage time covers only its own steps)
+        lines += ["", f"GRPO: {rollouts:.1f} s {played}, {seconds['grpo'] - rollouts:.1f} s in the loss, "
+                      "the optimizer and checkpoints."]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
     for reason, count in list(results["grpo"]["failures"].items())[:10]:
         lines.append(f"- {count} × `{reason}`")
