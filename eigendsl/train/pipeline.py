@@ -84,8 +84,8 @@ class TrainSettings:
     # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
     # template), or "train", the compiled tasks of the train split. Measured on the long run's SFT
     # model (pass^1 0.541), seed 0: 12 steps, 0.559 (synth) and 0.568 (train); 24 steps at lr 5e-4,
-    # 0.532 and 0.523, but on train tasks the agent wrote a train task's address on every held-out
-    # account change (0 of 6 right; 4 of 6 on synthesized tasks).
+    # 0.532 and 0.523, but on train tasks the agent wrote a train task's address in 5 of the 6
+    # held-out account changes (0 of 6 right; 4 of 6 on synthesized tasks).
     grpo_tasks: str = "synth"
     grpo_tasks_per_step: int = 3
     grpo_generations: int = 4
