@@ -194,9 +194,14 @@ class Pipeline:
                                 SynthSettings(s.generations, s.per_generation, s.seed, s.workers))
         return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
 
+    def accepted_files(self) -> list[Path]:
+        """Each synthesis generation's ``accepted.jsonl``, in generation order (gen-2 before gen-10)."""
+        return sorted((self.out / "synth").glob("gen-*/accepted.jsonl"),
+                      key=lambda path: int(path.parent.name.split("-")[1]))
+
     def dialogues(self) -> list[dict[str, Any]]:
         rows = []
-        for path in sorted((self.out / "synth").glob("gen-*/accepted.jsonl")):
+        for path in self.accepted_files():
             rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
         if not rows:
             raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to train on")
@@ -305,10 +310,8 @@ class Pipeline:
         if s.grpo_tasks != "synth":
             raise EigenError(f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
                              "verified) or train (the compiled train split)")
-        generations = sorted((self.out / "synth").glob("gen-*/accepted.jsonl"),
-                             key=lambda path: int(path.parent.name.split("-")[1]), reverse=True)
         rows: list[dict[str, Any]] = []
-        for path in generations:  # the last generation that accepted any
+        for path in reversed(self.accepted_files()):  # the last generation that accepted any
             rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
             if rows:
                 break
