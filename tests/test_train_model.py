@@ -24,6 +24,7 @@ pytest.importorskip("trl")
 import torch  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from transformers import Qwen2ForCausalLM  # noqa: E402
 
 from eigendsl.train import chat  # noqa: E402
 from eigendsl.train import model as model_mod  # noqa: E402
@@ -677,20 +678,66 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
 
 
 @pytest.mark.slow
-def test_full_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path):
-    """The embedded model's faster loss (full logits) takes the same steps as TRL's own."""
+def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path, monkeypatch):
+    """The embedded model's faster loss (logits at the learned positions only) takes the same
+    steps as TRL's own, and is the one used."""
+    calls = []
+    real = sft_mod.labelled_logits
+    monkeypatch.setattr(sft_mod, "labelled_logits", lambda *a: calls.append(1) or real(*a))
     runs = {}
-    for full in (True, False):
+    for labelled in (True, False):
         model = _micro(tokenizer)
         settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
-                                learning_rate=1e-2, warmup_steps=0, full_logits=full,
+                                learning_rate=1e-2, warmup_steps=0, labelled_logits=labelled,
                                 bf16=False)  # the same arithmetic for both, also on a GPU
-        runs[full] = (run_sft(model, tokenizer, ROWS, tmp_path / str(full), settings_), model.state_dict())
-    (full_history, full_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
-    assert [h["loss"] for h in full_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
-    assert full_history[0]["loss"] > full_history[-1]["loss"]
-    for name, value in full_weights.items():
+        runs[labelled] = (run_sft(model, tokenizer, ROWS, tmp_path / str(labelled), settings_), model.state_dict())
+    (own_history, own_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
+    assert len(calls) == 1 + 3  # the first batch's check, then one per step
+    assert [h["loss"] for h in own_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
+    assert own_history[0]["loss"] > own_history[-1]["loss"]
+    for name, value in own_weights.items():
         assert torch.allclose(value.cpu(), chunked_weights[name].cpu(), atol=1e-4), name
+
+
+def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_its_output_layer(
+        tokenizer, tmp_path, monkeypatch):
+    """A model that transforms its logits (here: halves them) is trained on its own loss."""
+    calls = []
+    real = sft_mod.labelled_logits
+    monkeypatch.setattr(sft_mod, "labelled_logits", lambda *a: calls.append(1) or real(*a))
+
+    class Halved(Qwen2ForCausalLM):
+        def forward(self, *args, labels=None, num_items_in_batch=None, **kwargs):
+            out = super().forward(*args, **kwargs)
+            out.logits = out.logits / 2
+            if labels is not None:
+                out.loss = self.loss_function(out.logits, labels, self.config.vocab_size,
+                                              num_items_in_batch=num_items_in_batch)
+            return out
+
+    base = _micro(tokenizer)
+    model = Halved(base.config)
+    model.load_state_dict(base.state_dict())
+    settings_ = SFTSettings(max_steps=1, per_device_train_batch_size=2, save_steps=100, warmup_steps=0,
+                            learning_rate=0.0, labelled_logits=True, bf16=False)
+    history = run_sft(model, tokenizer, ROWS[:2], tmp_path / "halved", settings_)
+    assert calls == [1]  # the check alone
+    conv = [to_conversation(r) for r in ROWS[:2]]
+    rendered = [tokenizer.apply_chat_template(c["messages"], tools=json.loads(c["tools"]) or None,
+                                              return_dict=True, return_assistant_tokens_mask=True) for c in conv]
+    width = max(len(r["input_ids"]) for r in rendered)
+    ids = torch.full((2, width), tokenizer.pad_token_id)
+    labels = torch.full((2, width), -100)
+    mask = torch.zeros((2, width), dtype=torch.long)
+    for row, r in enumerate(rendered):
+        n = len(r["input_ids"])
+        ids[row, :n] = torch.tensor(r["input_ids"])
+        mask[row, :n] = 1
+        learned = torch.tensor(r["assistant_masks"]).bool()
+        labels[row, :n] = torch.where(learned, torch.tensor(r["input_ids"]), -100)
+    with torch.no_grad():
+        expected = model(input_ids=ids, attention_mask=mask, labels=labels).loss.item()
+    assert history[0]["loss"] == pytest.approx(expected, rel=1e-3)
 
 
 @pytest.mark.slow

@@ -82,13 +82,14 @@ class SFTSettings:
         default=False,
         metadata={"help": "Recompute activations to save memory; slower, only for large models."},
     )
-    full_logits: bool | None = field(
+    labelled_logits: bool | None = field(
         default=None,
         metadata={
-            "help": "Compute the loss from the model's full logits instead of TRL's chunked "
-            "(fused) log-probabilities. None decides by vocabulary: full logits below 32k tokens "
-            "(the embedded model, where the chunked kernel makes a CPU step 1.35x slower), "
-            "chunked above (where full logits would not fit in memory)."
+            "help": "Compute the loss from logits at the labelled (assistant) positions only, with "
+            "the model's own output layer, instead of TRL's chunked (fused) log-probabilities over "
+            "every position. None decides by vocabulary: on below 32k tokens (the embedded model, "
+            "where a CPU step takes 0.31 s against 0.48 s with full logits and 0.65 s chunked), "
+            "off above (TRL's kernel keeps the memory of a large vocabulary in bounds)."
         },
     )
     resume: bool = field(
@@ -109,7 +110,7 @@ class SFTSettings:
         if bf16 is None:
             bf16 = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
         settings = asdict(self)
-        for name in ("resume", "extra", "bf16", "full_logits"):
+        for name in ("resume", "extra", "bf16", "labelled_logits"):
             settings.pop(name)
         kwargs = {
             "output_dir": str(out_dir),
@@ -338,10 +339,10 @@ def _train(
         raise ValueError("No dialogues to train on: the rows are empty or have no turns to learn.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    full_logits = config.full_logits
-    if full_logits is None:
-        full_logits = model.config.get_text_config().vocab_size < FULL_LOGITS_VOCAB
-    trainer = (_full_logits_trainer() if full_logits else SFTTrainer)(
+    labelled = config.labelled_logits
+    if labelled is None:
+        labelled = model.config.get_text_config().vocab_size < LABELLED_LOGITS_VOCAB
+    trainer = (_labelled_logits_trainer() if labelled else SFTTrainer)(
         model=model,
         args=config.to_sft_config(out),
         train_dataset=Dataset.from_list(examples),
@@ -368,25 +369,69 @@ def _train(
     ]
 
 
-FULL_LOGITS_VOCAB = 32_000
+LABELLED_LOGITS_VOCAB = 32_000
 
 
-def _full_logits_trainer() -> type:
+def _labelled_logits_trainer() -> type:
+    import torch
     from trl import SFTTrainer
 
-    class FullLogitsSFTTrainer(SFTTrainer):
-        """``SFTTrainer`` whose loss is the model's own cross-entropy over full logits (the same
-        value as TRL's chunked log-probabilities, at about two thirds of the step time on a CPU
-        with a small vocabulary). TRL's entropy and token-accuracy metrics are not logged."""
+    class LabelledLogitsSFTTrainer(SFTTrainer):
+        """``SFTTrainer`` whose loss is the cross-entropy of the tokens it learns, with logits
+        computed at those positions only: the model's body over the whole dialogue, then its
+        output layer where the (shifted) label is not -100, about a fifth of the positions in a
+        retail dialogue. The same value as the model's own loss and as TRL's chunked
+        log-probabilities; TRL's entropy and token-accuracy metrics are not logged.
+
+        On the first batch the selected logits are compared with the model's full ones; a
+        model whose logits are not its output layer applied to its body's last hidden state
+        (e.g. with logit soft-capping), and any run on several processes (where the body
+        called alone would skip the gradient synchronisation), use the model's full loss."""
+
+        _selectable: bool | None = None
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            outputs = model(**inputs, use_cache=False, num_items_in_batch=num_items_in_batch)
-            loss = outputs.loss
+            core = self.accelerator.unwrap_model(model)
+            if return_outputs or not self._can_select(core, inputs):
+                outputs = model(**inputs, use_cache=False, num_items_in_batch=num_items_in_batch)
+                loss = outputs.loss
+            else:
+                logits, targets = labelled_logits(core, inputs)
+                loss = torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
+                count = targets.numel() if num_items_in_batch is None else num_items_in_batch
+                loss = loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
             if self.args.average_tokens_across_devices and num_items_in_batch is not None:
                 loss = loss * self.accelerator.num_processes  # DDP averages what was a global sum
             return (loss, outputs) if return_outputs else loss
 
-    return FullLogitsSFTTrainer
+        def _can_select(self, core: Any, inputs: dict[str, Any]) -> bool:
+            if self._selectable is None:
+                self._selectable = self.accelerator.num_processes == 1 and self._selection_matches(core, inputs)
+            return self._selectable
+
+        def _selection_matches(self, core: Any, inputs: dict[str, Any]) -> bool:
+            with torch.no_grad():
+                full = core(**{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False).logits
+                try:
+                    selected, _ = labelled_logits(core, inputs)
+                except (AttributeError, TypeError):  # no separate body and output layer
+                    return False
+            keep = inputs["labels"][:, 1:] != -100
+            expected = full[:, :-1][keep]
+            return selected.shape == expected.shape and torch.allclose(
+                selected.float(), expected.float(), rtol=1e-3, atol=1e-3)
+
+    return LabelledLogitsSFTTrainer
+
+
+def labelled_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
+    """The logits at the positions whose next token is learned (the shifted label is not -100),
+    and those tokens: ``model``'s body over the whole batch, its output layer at those positions."""
+    body = {k: v for k, v in inputs.items() if k != "labels"}
+    hidden = model.base_model(**body, use_cache=False).last_hidden_state[:, :-1]
+    targets = inputs["labels"][:, 1:]
+    keep = targets != -100
+    return model.get_output_embeddings()(hidden[keep]), targets[keep]
 
 
 def last_checkpoint(out_dir: str | Path) -> str | None:
