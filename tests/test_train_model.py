@@ -699,6 +699,32 @@ def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path,
         assert torch.allclose(value.cpu(), chunked_weights[name].cpu(), atol=1e-4), name
 
 
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_labelled_logits_are_the_models_logits_at_the_learned_positions(tokenizer, side):
+    """Padded on either side, the selected logits are the full forward pass's at the positions
+    whose next token is learned (on the right the mask is dropped: causal attention never reads
+    the padding after a real token)."""
+    model = _micro(tokenizer).eval()
+    lengths = [9, 14, 5]
+    ids = torch.full((3, 14), tokenizer.pad_token_id)
+    mask = torch.zeros((3, 14), dtype=torch.long)
+    labels = torch.full((3, 14), -100)
+    generator = torch.Generator().manual_seed(0)
+    for row, n in enumerate(lengths):
+        span = slice(0, n) if side == "right" else slice(14 - n, 14)
+        ids[row, span] = torch.randint(10, len(tokenizer), (n,), generator=generator)
+        mask[row, span] = 1
+        labels[row, span] = torch.where(torch.arange(n) >= n // 2, ids[row, span], -100)
+    inputs = {"input_ids": ids, "attention_mask": mask, "labels": labels}
+    with torch.no_grad():
+        full = model(input_ids=ids, attention_mask=mask).logits
+        selected, targets = sft_mod.labelled_logits(model, inputs)
+    keep = labels[:, 1:] != -100
+    assert selected.shape == (int(keep.sum()), len(tokenizer))
+    assert torch.equal(targets, labels[:, 1:][keep])
+    assert torch.allclose(selected, full[:, :-1][keep], atol=1e-5)
+
+
 def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_its_output_layer(
         tokenizer, tmp_path, monkeypatch):
     """A model that transforms its logits (here: halves them) is trained on its own loss."""
