@@ -303,6 +303,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
 @click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")
 @click.option("--sft-epochs", type=float, default=None)
+@click.option("--sft-learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Peak learning rate of SFT (default: the manifest's).")
 @click.option("--sft-pass-size", type=click.IntRange(min=0), default=None,
               help="Dialogues per SFT pass (0: all); below the number synthesized, each pass takes new ones.")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
@@ -312,8 +314,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
-              per_generation: int | None, sft_epochs: float | None, sft_pass_size: int | None,
-              grpo_steps: int | None, eval_trials: int | None, user_model: bool, seed: int | None,
+              per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
+              sft_pass_size: int | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool, seed: int | None,
               as_json: bool) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
@@ -322,7 +324,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
 
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
-                    sft_epochs=sft_epochs, sft_pass_size=sft_pass_size, grpo_steps=grpo_steps,
+                    sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
+                    grpo_steps=grpo_steps,
                     eval_trials=eval_trials, user_model=user_model or None, seed=seed)
     if as_json:
         click.echo(json.dumps(summary))

@@ -610,10 +610,10 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
             assert len(set(seen[:24])) == 24 and len(set(seen)) == 20 + 12
         else:
             assert seen == [(r["template"], r["n"]) for r in rows[:40]]
-    _, whole = sft_schedule(rows, {}, TrainSettings(sft_epochs=2, sft_balance=False))
+    _, whole = sft_schedule(rows, {}, TrainSettings(sft_epochs=2, sft_balance=False, sft_pass_size=0))
     assert whole == [rows, rows]
-    manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 384, "epochs": 60}}]}
-    assert TrainSettings.from_manifest(manifest).sft_pass_size == 384  # training.sft.pass_size
+    manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 192, "epochs": 60}}]}
+    assert TrainSettings.from_manifest(manifest).sft_pass_size == 192  # training.sft.pass_size
     with pytest.raises(EigenError, match="pass_size is -8"):
         sft_schedule(rows, {}, TrainSettings(sft_pass_size=-8))
 
@@ -921,3 +921,20 @@ def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path
     assert result["loss"][0]["step"] == 1  # the dialogues' run starts its own count
     assert (tmp_path / "sft" / "drills" / "model.safetensors").is_file()
     assert (tmp_path / "sft" / "model.safetensors").is_file()
+
+
+def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+    from eigendsl.train import pipeline
+
+    seen = {}
+    summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
+    monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
+    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "5e-3", "--sft-pass-size", "0"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"]) == (60.0, 5e-3, 0)
+    refused = CliRunner().invoke(main, ["train", "specs/retail", "--sft-learning-rate", "0"])
+    assert refused.exit_code == 2 and "--sft-learning-rate" in refused.output

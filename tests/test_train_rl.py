@@ -280,7 +280,8 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
 
 def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
     return [sys.executable, "-m", "eigendsl.cli", "train", str(MINI), "--model", "micro", "--out", str(out),
-            "--generations", "1", "--per-generation", "24", "--sft-epochs", "3", "--grpo-steps", str(grpo_steps),
+            "--generations", "1", "--per-generation", "24", "--sft-epochs", "3", "--sft-pass-size", "0",
+            "--grpo-steps", str(grpo_steps),
             "--trials", "2", "--json"]
 
 
