@@ -3,7 +3,7 @@ against TRL's chunked loss.
 
     python benchmarks/bench_sft_step.py [SPEC_DIR]
 
-Synthesizes the default dialogues (3 × 150), builds the embedded model as `eigendsl train` does,
+Synthesizes the default dialogues (3 × 3,000 planned), builds the embedded model as `eigendsl train` does,
 and times SFT steps of 8 dialogues (compact context) with each loss. Setup (tokenizing the
 dataset, building the trainer) is left out: each loss runs 8 and 24 steps and the difference is
 timed. Goal: the labelled positions' logits at least 1.5x faster than TRL's chunked loss on this
