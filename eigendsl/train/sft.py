@@ -418,8 +418,11 @@ def _labelled_logits_trainer() -> type:
                     return False
             keep = inputs["labels"][:, 1:] != -100
             expected = full[:, :-1][keep]
+            # attention with and without the padding mask may take different kernels: equal up to
+            # rounding, which in bf16 or fp16 is about a hundred times coarser
+            tolerance = 1e-3 if expected.dtype == torch.float32 else 5e-2
             return selected.shape == expected.shape and torch.allclose(
-                selected.float(), expected.float(), rtol=1e-3, atol=1e-3)
+                selected.float(), expected.float(), rtol=tolerance, atol=tolerance)
 
     return LabelledLogitsSFTTrainer
 
