@@ -158,7 +158,8 @@ def digest(data: bytes) -> str:
 
 
 # What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (about 15 minutes end to end).
+# embedded model on a 2-core CPU (about 15 minutes end to end). TrainSettings takes its defaults
+# from here.
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "synth": {"generations": 3, "per_generation": 3000, "workers": 1},
     "sft": {"epochs": 36, "learning_rate": 8.0e-3, "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import yaml
 
+from eigendsl.codegen.artifacts import STAGE_DEFAULTS
 from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import model_view
 from eigendsl.runtime.domain import Domain, load_domain
@@ -38,7 +39,8 @@ GRPO_TASKS_PER_TEMPLATE = 8
 
 @dataclass
 class TrainSettings:
-    """What ``eigendsl train`` runs; defaults fit the embedded model on a 2-core CPU (about 15
+    """What ``eigendsl train`` runs; the settings a manifest holds default to the manifest's own
+    defaults (``STAGE_DEFAULTS``), which fit the embedded model on a 2-core CPU (about 15
     minutes). They were measured on retail, seed 0: 6,119 varied dialogues (3 × 3,000 planned)
     in 36 balanced passes of 384 at lr 8e-3 (1,728 steps), pass^1 0.297 after SFT; 32 passes,
     0.189; 60 passes at lr 5e-3 (2,880 steps, ~25 minutes of SFT), 0.486–0.586 over seeds; the
@@ -47,28 +49,28 @@ class TrainSettings:
 
     model: str = "tiny"
     seed: int = 0
-    generations: int = 3
-    per_generation: int = 3000
-    sft_epochs: float = 36.0
-    sft_learning_rate: float = 8e-3
-    sft_batch_size: int = 8
+    generations: int = STAGE_DEFAULTS["synth"]["generations"]
+    per_generation: int = STAGE_DEFAULTS["synth"]["per_generation"]
+    sft_epochs: float = STAGE_DEFAULTS["sft"]["epochs"]
+    sft_learning_rate: float = STAGE_DEFAULTS["sft"]["learning_rate"]
+    sft_batch_size: int = STAGE_DEFAULTS["sft"]["batch_size"]
     # Share of the SFT passes whose dialogues get shuffled ids (eigendsl.train.identifiers); off by
     # default: on the embedded model at this budget it hurt (pass^1 0.000 at 0.5, in two runs).
-    sft_fresh_ids: float = 0.0
+    sft_fresh_ids: float = STAGE_DEFAULTS["sft"]["fresh_ids"]
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
-    sft_invent_ids: bool = False
+    sft_invent_ids: bool = STAGE_DEFAULTS["sft"]["invent_ids"]
     # Each SFT pass has every task template equally often (eigendsl.train.sft.balanced_passes), as
     # the held-out evaluation has; synthesis's curriculum favours the short templates. Measured:
     # an agent writing with the wrong tool in 36 of 111 held-out episodes instead of 49.
-    sft_balance: bool = True
+    sft_balance: bool = STAGE_DEFAULTS["sft"]["balance"]
     # Dialogues per SFT pass (0: all of them). Below the number synthesized, each balanced pass
     # takes the next dialogues of every template, so the passes differ. Measured on retail, seed
     # 0: 6,119 dialogues (per_generation 3000), passes of 384, 20 epochs: pass^1 0.099 after SFT
     # (the agent still ignored the values the user gave); 60 epochs: 0.541 (it took them; seeds 1
     # and 2: 0.486, 0.586). 384 dialogues (150 planned a generation) for 60 epochs: 0.216, values
     # at chance.
-    sft_pass_size: int = 384
+    sft_pass_size: int = STAGE_DEFAULTS["sft"]["pass_size"]
     # The embedded tokenizer gives the ids the dialogues use tokens of their own
     # (Identifiers.id_tokens): a prefix that starts only ids, then the body (#W + 1000815, usr_ +
     # a name piece). Measured on retail (seed 0): pass^1 after SFT 0.171 against 0.162 with
@@ -82,25 +84,25 @@ class TrainSettings:
     # after GRPO 0.135, against 0.162 and 0.180); with 12 passes copying did not form at all. With
     # the ids' prefix tokens (id_tokens), seed 0: order id 92/93, user id 32/35, pass^1 0.189
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
-    sft_copy_drills: int = 0
-    grpo_steps: int = 12
+    sft_copy_drills: int = STAGE_DEFAULTS["sft"]["copy_drills"]
+    grpo_steps: int = STAGE_DEFAULTS["grpo"]["steps"]
     # What GRPO rolls out on: "synth", the tasks synthesis verified in its last generation
     # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
     # template), or "train", the compiled tasks of the train split. Measured on the long run's SFT
     # model (pass^1 0.541), seed 0: 12 steps, 0.559 (synth) and 0.568 (train); 24 steps at lr 5e-4,
     # 0.532 and 0.523, but on train tasks the agent wrote a train task's address in 5 of the 6
     # held-out account changes (0 of 6 right; 4 of 6 on synthesized tasks).
-    grpo_tasks: str = "synth"
-    grpo_tasks_per_step: int = 3
-    grpo_generations: int = 4
-    grpo_learning_rate: float = 1e-4
-    use_vllm: bool = False
-    eval_trials: int = 3
-    eval_temperature: float = 0.3
-    eval_split: str = "held-out"
+    grpo_tasks: str = STAGE_DEFAULTS["grpo"]["tasks"]
+    grpo_tasks_per_step: int = STAGE_DEFAULTS["grpo"]["tasks_per_step"]
+    grpo_generations: int = STAGE_DEFAULTS["grpo"]["num_generations"]
+    grpo_learning_rate: float = STAGE_DEFAULTS["grpo"]["learning_rate"]
+    use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
+    eval_trials: int = STAGE_DEFAULTS["eval"]["trials"]
+    eval_temperature: float = STAGE_DEFAULTS["eval"]["temperature"]
+    eval_split: str = STAGE_DEFAULTS["eval"]["tasks"]
     context: str = "compact"
     user_model: bool = False
-    workers: int = 1
+    workers: int = STAGE_DEFAULTS["synth"]["workers"]
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
