@@ -677,13 +677,19 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
     assert torch.equal(saved.model.norm.weight, model.model.norm.weight.cpu())
 
 
-@pytest.mark.slow
-def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path, monkeypatch):
-    """The embedded model's faster loss (logits at the learned positions only) takes the same
-    steps as TRL's own, and is the one used."""
+@pytest.fixture
+def labelled_calls(monkeypatch):
+    """The calls of ``sft.labelled_logits`` during a test, one entry each."""
     calls = []
     real = sft_mod.labelled_logits
     monkeypatch.setattr(sft_mod, "labelled_logits", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
+@pytest.mark.slow
+def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path, labelled_calls):
+    """The embedded model's faster loss (logits at the learned positions only) takes the same
+    steps as TRL's own, and is the one used."""
     runs = {}
     for labelled in (True, False):
         model = _micro(tokenizer)
@@ -692,7 +698,7 @@ def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path,
                                 bf16=False)  # the same arithmetic for both, also on a GPU
         runs[labelled] = (run_sft(model, tokenizer, ROWS, tmp_path / str(labelled), settings_), model.state_dict())
     (own_history, own_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
-    assert len(calls) == 1 + 3  # the first batch's check, then one per step
+    assert len(labelled_calls) == 1 + 3  # the first batch's check, then one per step
     assert [h["loss"] for h in own_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
     assert own_history[0]["loss"] > own_history[-1]["loss"]
     for name, value in own_weights.items():
@@ -726,11 +732,8 @@ def test_labelled_logits_are_the_models_logits_at_the_learned_positions(tokenize
 
 
 def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_its_output_layer(
-        tokenizer, tmp_path, monkeypatch):
+        tokenizer, tmp_path, labelled_calls):
     """A model that transforms its logits (here: halves them) is trained on its own loss."""
-    calls = []
-    real = sft_mod.labelled_logits
-    monkeypatch.setattr(sft_mod, "labelled_logits", lambda *a: calls.append(1) or real(*a))
 
     class Halved(Qwen2ForCausalLM):
         def forward(self, *args, labels=None, num_items_in_batch=None, **kwargs):
@@ -747,7 +750,7 @@ def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_it
     settings_ = SFTSettings(max_steps=1, per_device_train_batch_size=2, save_steps=100, warmup_steps=0,
                             learning_rate=0.0, labelled_logits=True, bf16=False)
     history = run_sft(model, tokenizer, ROWS[:2], tmp_path / "halved", settings_)
-    assert calls == [1]  # the check alone
+    assert labelled_calls == [1]  # the check alone
     conv = [to_conversation(r) for r in ROWS[:2]]
     rendered = [tokenizer.apply_chat_template(c["messages"], tools=json.loads(c["tools"]) or None,
                                               return_dict=True, return_assistant_tokens_mask=True) for c in conv]
