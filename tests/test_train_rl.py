@@ -312,8 +312,9 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     for stage in ("base", "sft", "grpo"):
         assert {"pass_hat_1", "pass_hat_k"} <= set(summary[stage])
     assert set(summary["seconds_per_stage"]) >= {"synth", "base", "sft", "grpo"}
+    assert {"as_is", "renamed"} <= set(summary["sft"]["ids_copied"])
     report = Path(summary["report"]).read_text()
-    assert "| SFT+GRPO |" in report
+    assert "| SFT+GRPO |" in report and "## Ids copied or recalled" in report
     assert re.search(r"GRPO: \d+\.\d s playing rollouts .* \d+\.\d s in the loss", report)
     assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()
 
@@ -336,3 +337,49 @@ def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
             logits = model(torch.tensor([prompt + ids])).logits[0, len(prompt) - 1:-1].float()
         expected = torch.log_softmax(logits, dim=-1).gather(-1, torch.tensor(ids)[:, None]).squeeze(-1)
         assert logprobs == pytest.approx(expected.tolist(), abs=1e-4)
+
+
+class _Predicts(torch.nn.Module):
+    """A stand-in model whose greedy choice at each position is a given token sequence's next
+    token: ``memory`` (a dialogue learned by heart), or, without it, the input's own next token
+    (a model that copies everything)."""
+
+    def __init__(self, vocab_size: int, memory: list[int] | None = None):
+        super().__init__()
+        self.vocab_size, self.memory = vocab_size, memory
+        self.weight = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, input_ids):
+        source = input_ids[0].tolist() if self.memory is None else self.memory
+        logits = torch.zeros(1, input_ids.shape[1], self.vocab_size)
+        for position in range(input_ids.shape[1] - 1):
+            if position + 1 < len(source):
+                logits[0, position, source[position + 1]] = 1.0
+        return type("Output", (), {"logits": logits})()
+
+
+def test_copy_check_tells_copying_from_recall():
+    from eigendsl.train.evaluate import copy_check
+
+    retail = load_domain(ROOT / "specs" / "retail")
+    call = {"id": "call_1", "type": "function",
+            "function": {"name": "get_order_details", "arguments": json.dumps({"order_id": "#W1000297"})}}
+    row = {"messages": [{"role": "system", "content": "You are the agent."},
+                        {"role": "user", "content": "Where is my order #W1000297?"},
+                        {"role": "assistant", "content": None, "tool_calls": [call]},
+                        {"role": "tool", "tool_call_id": "call_1", "content": "status: delivered"},
+                        {"role": "assistant", "content": "Order #W1000297 is delivered."}],
+           "tools": []}
+    _, tokenizer = load_model("micro", [render_chat(row["messages"])] * 5, vocab_size=400)
+    vocab = len(tokenizer)
+    learned = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"]
+
+    copies = copy_check(_Predicts(vocab), tokenizer, [row], retail.seed)
+    recalls = copy_check(_Predicts(vocab, memory=list(learned)), tokenizer, [row], retail.seed)
+    # The two ids the agent writes (the call's and the answer's), counted once each.
+    assert copies["as_is"] == copies["renamed"] == {"right": 2, "of": 2, "rate": 1.0}
+    assert recalls["as_is"] == {"right": 2, "of": 2, "rate": 1.0}
+    assert recalls["renamed"]["of"] == 2 and recalls["renamed"]["right"] == 0
+    # The user's id is not the agent's to write: an id only in the user's turn counts for nothing.
+    quiet = {**row, "messages": row["messages"][:2]}
+    assert copy_check(_Predicts(vocab), tokenizer, [quiet], retail.seed)["as_is"]["of"] == 0

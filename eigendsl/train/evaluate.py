@@ -3,10 +3,16 @@
 The model plays the agent through the runtime's ``hf`` backend (batched generation across all
 episodes) against the scripted user simulator; every episode is judged by the compiled check
 and the policy rules, exactly as ``eigendsl run`` judges it.
+
+:func:`copy_check` asks what those pass rates cannot tell apart: does the model copy the ids it
+writes out of the dialogue, or recall them from training? Held-out tasks play on the domain's one
+seed database, whose ids the training dialogues already hold.
 """
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +21,7 @@ from eigendsl.runtime.backends import HFBackend, ModelAgent
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
 from eigendsl.runtime.scripted import ScriptedUser
+from eigendsl.train.identifiers import Identifiers
 
 
 def eval_tasks(domain: Domain, which: str = "held-out") -> list[dict[str, Any]]:
@@ -41,3 +48,57 @@ def evaluate(domain: Domain, model: Any, tokenizer: Any, tasks: list[dict[str, A
     summary["pass_hat_1"] = summary["pass_hat_k"].get("1", 0.0)
     summary["pass_hat_k_max"] = summary["pass_hat_k"].get(str(trials), 0.0)
     return summary
+
+
+def copy_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data: dict[str, Any],
+               count: int = 40, seed: int = 0) -> dict[str, dict[str, float]]:
+    """How many of the ids in the agent's turns the model writes right, teacher-forced (the
+    dialogue so far given, every token of the id the greedy choice), on ``count`` of ``rows``
+    (training dialogues, in the form the model sees): ``as_is``, and ``renamed`` with each
+    dialogue's ids permuted consistently (:meth:`Identifiers.rename`: the same dialogue on a
+    database whose ids were shuffled), where only copying gets them right. Each gives ``right``,
+    ``of`` (ids) and ``rate``."""
+    import torch
+
+    from eigendsl.train.sft import to_conversation
+
+    ids = Identifiers(seed_data)
+    rng = random.Random(f"copy-check:{seed}")
+    sample = rng.sample(rows, min(count, len(rows)))
+    renamed = [ids.rename(row, rng) for row in sample]
+    was_training = model.training
+    model.eval()
+    result = {}
+    try:
+        with torch.no_grad():
+            for name, dialogues in (("as_is", sample), ("renamed", renamed)):
+                marks = [mark for row in dialogues for mark in _ids_written(model, tokenizer, to_conversation(row), ids)]
+                right = sum(marks)
+                result[name] = {"right": right, "of": len(marks), "rate": round(right / len(marks), 4) if marks else 0.0}
+    finally:
+        model.train(was_training)
+    return result
+
+
+def _ids_written(model: Any, tokenizer: Any, conversation: dict[str, Any], ids: Identifiers) -> list[bool]:
+    """For each id the assistant writes in one dialogue: whether the model's greedy prediction
+    of each of its tokens, from the tokens before it, is that token."""
+    import torch
+
+    messages, tools = conversation["messages"], json.loads(conversation["tools"]) or None
+    marked = tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=True,
+                                           return_assistant_tokens_mask=True)
+    text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
+    plain = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    tokens = list(marked["input_ids"])
+    if list(plain["input_ids"]) != tokens:  # a template that adds tokens of its own: offsets unknown
+        return []
+    learned = [p for p, mask in enumerate(marked["assistant_masks"]) if mask and p > 0]
+    mentions = [[p for p in learned if plain["offset_mapping"][p][0] < end and start < plain["offset_mapping"][p][1]]
+                for start, end in ids.spans(text)]
+    mentions = [positions for positions in mentions if positions]
+    if not mentions:
+        return []
+    device = next(model.parameters()).device
+    predicted = model(input_ids=torch.tensor([tokens], device=device)).logits[0, :-1].argmax(-1).tolist()
+    return [all(predicted[p - 1] == tokens[p] for p in positions) for positions in mentions]

@@ -275,6 +275,21 @@ class Identifiers:
         return (turn.get("role") == "tool" and isinstance(content, str) and content.strip() in self.known
                 and before.get("role") == "assistant" and bool(before.get("tool_calls")))
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` mentions ids: ``(start, end)`` character offsets, trailing punctuation
+        left out.
+
+        >>> orders = {"#W1000297": {"order_id": "#W1000297"}, "#W1000304": {"order_id": "#W1000304"}}
+        >>> Identifiers({"orders": orders}).spans("Is #W1000297 mine?")
+        [(3, 12)]
+        """
+        found = []
+        for match in self._span.finditer(text):
+            name = self._known_prefix(match.group())
+            if name is not None:
+                found.append((match.start(), match.start() + len(name)))
+        return found
+
     def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
         """Each id mentioned in ``texts``, once per mention."""
         for text in texts:

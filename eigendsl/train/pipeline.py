@@ -340,13 +340,15 @@ class Pipeline:
         return domain, [task for name in sorted(chosen) for task in chosen[name]]
 
     def evaluate(self, stage: str) -> dict[str, Any]:
-        from eigendsl.train.evaluate import eval_tasks, evaluate
+        from eigendsl.train.evaluate import copy_check, eval_tasks, evaluate
 
         s = self.settings
         model, tokenizer = self.load(stage)
-        return evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
-                        temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
-                        seed=s.seed)
+        result = evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
+                          temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
+                          seed=s.seed)
+        result["ids_copied"] = copy_check(model, tokenizer, self.dialogues(), self.domain.seed, seed=s.seed)
+        return result
 
     # ------------------------------------------------------------------ report
 
