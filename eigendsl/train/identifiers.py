@@ -60,14 +60,14 @@ copying gets the ids right. With the 384 dialogues and 960 steps of an earlier d
 not help (pass^1 after SFT fell to 0.000 with half or all of the passes shuffled): copying did not
 emerge in time. With the current default's 6,119 varied dialogues and 1,728 steps it does, and
 fast: with the last half of the passes shuffled, 210 steps into them the agent wrote 64% of the
-ids of renamed dialogues right, token for token (``eigendsl.train.evaluate.copy_check``); at the
-end 71% (seeds 0–2: 148, 148 and 144 of 208), against 9%, 20% and 3% for the same runs without
-shuffling, which write 96% of the ids of their own dialogues right by recall. But copying is
-less sure than recall (77–82% of the ids as trained), and the held-out tasks play on the seed
-database the dialogues hold: pass^1 after SFT 0.324, 0.351 and 0.333 against 0.297, 0.468 and
-0.396 (after GRPO 0.324, 0.387, 0.369 against 0.315, 0.477, 0.414). So it stays opt-in: for a
-domain whose agent must serve ids it was not trained on, which is every real one, its copy
-check is the figure to watch.
+tokens of renamed dialogues' ids right; at the end (``eigendsl.train.evaluate.copy_check``, seeds
+0–2) 148 of 208, 143 of 222 and 148 of 194 renamed ids, against 19, 74 and 5 for the same runs
+without shuffling, which write 91–96% of the ids of their own dialogues right by recall. But
+copying is less sure than recall (72–85% of the ids as trained), and the held-out tasks play on
+the seed database the dialogues hold: pass^1 after SFT 0.324, 0.351 and 0.333 against 0.297,
+0.468 and 0.396 (after GRPO 0.324, 0.387, 0.369 against 0.315, 0.477, 0.414). So it stays
+opt-in: for a domain whose agent must serve ids it was not trained on, which is every real one,
+its copy check is the figure to watch.
 
 **Invented ids** (``invent``; ``training.sft`` of the pipeline: ``sft_invent_ids``): ids with
 digits get new random digits instead of another id of the database, so no id can be recalled at
@@ -301,10 +301,8 @@ class Identifiers:
     def _mentions(self, texts: Iterable[str]) -> Iterator[str]:
         """Each id mentioned in ``texts``, once per mention."""
         for text in texts:
-            for match in self._span.finditer(text):
-                name = self._known_prefix(match.group())
-                if name is not None:
-                    yield name
+            for start, end in self.spans(text):
+                yield text[start:end]
 
     def _known_prefix(self, span: str) -> str | None:
         while span:
