@@ -131,8 +131,9 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
 }
 
 
-# Per stage in `--json`: stage results written by an older EigenDSL may lack the last two.
-SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate")
+# Per stage in `--json`: stage results written by an older EigenDSL may lack the last three.
+SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate",
+                "ids_copied")
 
 
 class Pipeline:
