@@ -71,7 +71,10 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
                      f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
                      f"{r.get('mean_score', 0.0):.3f} | {ran} |")
     copied = {stage: r["ids_copied"] for stage, r in results.items() if "ids_copied" in r}
-    if copied:
+    if copied and not any(c["as_is"]["of"] for c in copied.values()):
+        lines += ["", "## Ids copied or recalled", "",
+                  "No id of the seed database is written in the agent's turns of the checked dialogues."]
+    elif copied:
         lines += ["", "## Ids copied or recalled", "",
                   "Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
                   "greedy): as trained, and with each dialogue's ids permuted, where only copying them from the "
