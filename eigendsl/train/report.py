@@ -71,18 +71,18 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
                      f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
                      f"{r.get('mean_score', 0.0):.3f} | {ran} |")
     copied = {stage: r["ids_copied"] for stage, r in results.items() if "ids_copied" in r}
-    if copied and not any(c["as_is"]["of"] for c in copied.values()):
-        lines += ["", "## Ids copied or recalled", "",
-                  "No id of the seed database is written in the agent's turns of the checked dialogues."]
-    elif copied:
-        lines += ["", "## Ids copied or recalled", "",
-                  "Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
-                  "greedy): as trained, and with each dialogue's ids permuted, where only copying them from the "
-                  "dialogue gets them right. Held-out tasks play on the same seed database, so their pass rates "
-                  "alone cannot tell the two apart.", "",
-                  "| stage | ids right as trained | ids right, renamed |", "|---|---|---|"]
-        lines += [f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
-                  f"{c['renamed']['right']}/{c['renamed']['of']} |" for stage, c in copied.items()]
+    if copied:
+        lines += ["", "## Ids copied or recalled", ""]
+        if not any(c["as_is"]["of"] for c in copied.values()):
+            lines += ["No id of the seed database is written in the agent's turns of the checked dialogues."]
+        else:
+            lines += ["Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
+                      "greedy): as trained, and with each dialogue's ids permuted, where only copying them from "
+                      "the dialogue gets them right. Held-out tasks play on the same seed database, so their pass "
+                      "rates alone cannot tell the two apart.", "",
+                      "| stage | ids right as trained | ids right, renamed |", "|---|---|---|"]
+            lines += [f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
+                      f"{c['renamed']['right']}/{c['renamed']['of']} |" for stage, c in copied.items()]
     lines += ["", "## pass^1 per task family", "", "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
               "|---|---|---|---|"]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
