@@ -203,6 +203,24 @@ def test_id_tokens_make_each_id_body_follow_a_key_that_starts_only_ids(retail, d
     assert tok.tokenize(f'"order_id": "{order}"')[-3:] == ["#W", order[2:], '"']
 
 
+def test_prefix_tokens_alone_spell_every_id_digit_by_digit(retail, dialogues):
+    """With ``bodies=False`` the prefixes are still tokens, but no token holds more than one digit:
+    a held-out order's id or tracking number is spelled with the same ten digit tokens as every
+    id the agent was trained to write, never with a token of its own it was never trained to
+    write."""
+    from eigendsl.train.chat import render_chat
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    fresh = Identifiers(retail.seed)
+    texts = [render_chat(row["messages"]) for row in dialogues]
+    tokens = fresh.id_tokens(texts, bodies=False)
+    assert tokens.prefixes == fresh.id_tokens(texts).prefixes and "#W" in tokens.prefixes
+    assert tokens.bodies == [] and tokens.words == []
+    tok = train_tokenizer(texts, 600, pieces=tokens.prefixes)
+    assert not [t for t in tok.get_vocab() if sum(c.isdigit() for c in t) > 1]
+    assert tok.tokenize("#W1000815 TRK6772467592")[:3] == ["#W", "1", "0"]
+
+
 def _called_ids(fresh: Identifiers, call: dict[str, Any]) -> set[str]:
     args = [json.loads(c["function"]["arguments"]) for c in call["tool_calls"]]
     return {v for a in args for v in a.values() if isinstance(v, str) and v in fresh.known}

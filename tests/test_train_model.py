@@ -501,15 +501,21 @@ def test_load_model_embedded_and_from_directory(tmp_path):
     assert type(again).__name__ == "Qwen2ForCausalLM"
     assert again_tok.chat_template == CHAT_TEMPLATE
     assert torch.equal(again.model.embed_tokens.weight, model.model.embed_tokens.weight)
+    # the tokenizer reloads as it was trained: its own pre-tokenizer, not Qwen2Tokenizer's
+    # (AutoTokenizer's choice for a Qwen2 directory, which would split text its own way)
+    saved = json.loads((tmp_path / "tokenizer.json").read_text())["pre_tokenizer"]
+    assert json.loads(again_tok.backend_tokenizer.to_str())["pre_tokenizer"] == saved
+    assert again_tok.eos_token == "<|im_end|>" and again_tok.pad_token == "<|endoftext|>"
 
 
 def test_checkpoint_without_generation_marks_gets_our_template(tmp_path):
     """A foreign checkpoint: plain template, no ChatML tokens in its vocabulary."""
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
     backend = Tokenizer(models.BPE(unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
     backend.train_from_iterator(
         ["plain text only"] * 5,
         trainers.BpeTrainer(

@@ -149,7 +149,7 @@ class Identifiers:
         counts = Counter(self._mentions(texts))
         return sorted(name for name, count in counts.items() if count >= min_count)
 
-    def id_tokens(self, texts: Iterable[str], min_count: int = 2) -> IdTokens:
+    def id_tokens(self, texts: Iterable[str], min_count: int = 2, bodies: bool = True) -> IdTokens:
         """The embedded tokenizer's tokens for the ids ``texts`` use (see the module's notes,
         *Key tokens*): each id of :meth:`frequent` with digits and a prefix of 2 or more characters
         before them (``#W1000815``, ``card_9264``) becomes that prefix and its body, both tokens
@@ -157,7 +157,8 @@ class Identifiers:
         ids without digits get their table's shared prefix (``usr_``), their name staying in word
         pieces. A prefix that starts anything but ids in ``texts`` (``gift_`` of ``gift_card``)
         is no key: its ids stay whole. Each prefix thus starts only ids, and an induction head can
-        look up the body that follows it.
+        look up the body that follows it. With ``bodies`` false only the prefixes are tokens: every
+        id's digits are then spelled one per token, as the tokenizer spells all digits.
 
         >>> ids = Identifiers({"users": {"usr_ann": {"card": "card_1234", "item": "I1234"},
         ...                              "usr_bob": {"card": "card_5678", "item": "I5678"}}})
@@ -165,6 +166,8 @@ class Identifiers:
         IdTokens(prefixes=['card_', 'usr_'], bodies=['1234'], words=['I1234'])
         >>> ids.id_tokens(["usr_ann card_1234 by credit card_or cash"] * 2)
         IdTokens(prefixes=['usr_'], bodies=[], words=['card_1234'])
+        >>> ids.id_tokens(["usr_ann card_1234 I1234 #x"] * 2, bodies=False)
+        IdTokens(prefixes=['card_', 'usr_'], bodies=[], words=[])
         """
         texts = list(texts)
         used = self.frequent(texts, min_count)
@@ -177,15 +180,17 @@ class Identifiers:
                 prefix_of[name] = _shared_prefix(self.groups[self.group_of[name]])
         # A prefix that also starts other words ("gift_" of "gift_card") would be no key.
         keys = {p for p in set(prefix_of.values()) if p and self._starts_only_ids(p, texts)}
-        prefixes, bodies, words = set(), set(), set()
+        prefixes, found_bodies, words = set(), set(), set()
         for name in used:
             if prefix_of.get(name) in keys:
                 prefixes.add(prefix_of[name])
                 if _DIGIT.search(name):
-                    bodies.add(name[len(prefix_of[name]):])
+                    found_bodies.add(name[len(prefix_of[name]):])
             elif _DIGIT.search(name):
                 words.add(name)
-        return IdTokens(sorted(prefixes), sorted(bodies), sorted(words))
+        if not bodies:
+            return IdTokens(sorted(prefixes), [], [])
+        return IdTokens(sorted(prefixes), sorted(found_bodies), sorted(words))
 
     def _starts_only_ids(self, prefix: str, texts: list[str]) -> bool:
         ids = {name for name in self.known if name.startswith(prefix)}

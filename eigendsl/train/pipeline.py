@@ -32,6 +32,11 @@ from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.roles import param_key
 
 STAGES = ("synth", "base", "sft", "grpo")
+# How the embedded tokenizer spells ids (Identifiers.id_tokens): "bodies", a token for each prefix
+# that starts only ids and one for each id's body (#W + 1000815), other ids one whole token
+# (I10702); "prefixes", the prefix tokens only, every digit its own token (#W 1 0 0 0 8 1 5);
+# "none", no tokens of their own.
+ID_TOKENS = ("bodies", "prefixes", "none")
 # GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
 # templates synthesis favours do not crowd out the rest.
 GRPO_TASKS_PER_TEMPLATE = 8
@@ -78,7 +83,7 @@ class TrainSettings:
     # a name piece). Measured on retail (seed 0): pass^1 after SFT 0.171 against 0.162 with
     # whole-token ids, the user's id copied out of the lookup 40/46 against 21/36, the user's order
     # looked up 72/93 against 56/91 (seed 1, with gift_ also a key: 0.216 against 0.135).
-    id_tokens: bool = True
+    id_tokens: str = "bodies"
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
     # passes taught copying (the user's order id in 83 of 89 lookups after SFT, against 56 of 91)
@@ -240,7 +245,10 @@ class Pipeline:
             # The domain's ids get tokens of their own: a prefix that starts nothing but ids and
             # the body after it (#W + 1000815, usr_ + a name piece), or the whole id (I10702).
             ids = Identifiers(self.domain.seed)
-            tokens = ids.id_tokens(texts) if s.id_tokens else IdTokens([], [], [])
+            if s.id_tokens not in ID_TOKENS:
+                raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
+            tokens = (ids.id_tokens(texts, bodies=s.id_tokens == "bodies") if s.id_tokens != "none"
+                      else IdTokens([], [], []))
             model, tokenizer = load_model(s.model, texts, words=tokens.words,
                                           pieces=tokens.prefixes + tokens.bodies, seed=s.seed)
         else:
