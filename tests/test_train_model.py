@@ -505,6 +505,10 @@ def test_load_model_embedded_and_from_directory(tmp_path):
     # (AutoTokenizer's choice for a Qwen2 directory, which would split text its own way)
     saved = json.loads((tmp_path / "tokenizer.json").read_text())["pre_tokenizer"]
     assert json.loads(again_tok.backend_tokenizer.to_str())["pre_tokenizer"] == saved
+    from eigendsl.runtime.backends import HFBackend
+
+    served = HFBackend(path=str(tmp_path)).tokenizer  # `--agent hf:PATH` loads it the same way
+    assert json.loads(served.backend_tokenizer.to_str())["pre_tokenizer"] == saved
     assert again_tok.eos_token == "<|im_end|>" and again_tok.pad_token == "<|endoftext|>"
 
 

@@ -52,12 +52,14 @@ class HFBackend:
                  device: str | None = None):
         try:
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
+            from transformers import AutoModelForCausalLM
+
+            from eigendsl.train.tokenizer import load_tokenizer
         except ImportError as exc:  # pragma: no cover - the train extra is missing
             raise EigenError("the hf backend needs transformers: pip install 'eigendsl[train]'") from exc
         if model is None:
             try:
-                tokenizer = AutoTokenizer.from_pretrained(path)
+                tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)
             except OSError as exc:
                 raise EigenError(f"cannot load model '{path}': {exc}".split("\n")[0]) from None

@@ -9,7 +9,6 @@ save (a trained "tiny" model reloads as a plain directory).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +18,19 @@ import torch
 from tokenizers import AddedToken
 from transformers import (
     AutoModelForCausalLM,
-    AutoTokenizer,
     PreTrainedModel,
     PreTrainedTokenizerBase,
-    PreTrainedTokenizerFast,
     Qwen2Config,
     Qwen2ForCausalLM,
 )
 
 from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
-from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, MARKUP_TOKENS, train_tokenizer
+from eigendsl.train.tokenizer import (
+    DEFAULT_VOCAB_SIZE,
+    MARKUP_TOKENS,
+    load_tokenizer,
+    train_tokenizer,
+)
 
 
 @dataclass(frozen=True)
@@ -133,28 +135,13 @@ def load_model(
         if dtype is not None:
             embedded.to(dtype=_dtype(dtype))  # type: ignore[call-arg]
         return embedded, embedded_tokenizer
-    tokenizer = _load_tokenizer(name)
+    tokenizer = load_tokenizer(name)
     kwargs = dict(model_kwargs)
     if dtype is not None:
         kwargs["dtype"] = _dtype(dtype)
     model: PreTrainedModel = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     ensure_chat_format(model, tokenizer)
     return model, tokenizer
-
-
-# The class a tokenizer trained with `tokenizers` is saved as (tokenizer_config.json).
-_GENERIC_TOKENIZERS = ("TokenizersBackend", "PreTrainedTokenizerFast")
-
-
-def _load_tokenizer(name: str) -> PreTrainedTokenizerBase:
-    """The checkpoint's tokenizer. One saved as the generic class (the embedded tokenizer) loads as
-    exactly that: ``AutoTokenizer`` would give a Qwen2 model's directory ``Qwen2Tokenizer``, whose
-    own pre-tokenizer replaces the one in ``tokenizer.json`` (the embedded model's text would then
-    be split differently from how its tokenizer was trained)."""
-    config = Path(name, "tokenizer_config.json")
-    if config.is_file() and json.loads(config.read_text()).get("tokenizer_class") in _GENERIC_TOKENIZERS:
-        return PreTrainedTokenizerFast.from_pretrained(name)
-    return AutoTokenizer.from_pretrained(name)
 
 
 def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:

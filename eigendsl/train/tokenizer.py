@@ -108,10 +108,23 @@ def train_tokenizer(
     return tokenizer
 
 
+# The class names a tokenizer without a model-specific class is saved under.
+GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
+
+
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
-    """Load a tokenizer saved with ``save_pretrained`` (ours or any other fast tokenizer)."""
+    """Load a tokenizer saved with ``save_pretrained`` (ours or any other), or a hub id's.
+
+    One saved as the generic class, as :func:`train_tokenizer`'s are, loads as exactly that:
+    ``AutoTokenizer`` gives a Qwen2 model's directory ``Qwen2Tokenizer``, whose own pre-tokenizer
+    replaces the one in ``tokenizer.json``, so text would be split otherwise than the tokenizer
+    was trained to split it."""
     from transformers import AutoTokenizer
 
+    config = Path(path, "tokenizer_config.json")
+    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
+    if saved_as in GENERIC_CLASSES:
+        return PreTrainedTokenizerFast.from_pretrained(str(path))
     return AutoTokenizer.from_pretrained(str(path))
 
 
