@@ -82,7 +82,9 @@ class TrainSettings:
     # (Identifiers.id_tokens): a prefix that starts only ids, then the body (#W + 1000815, usr_ +
     # a name piece). Measured on retail (seed 0): pass^1 after SFT 0.171 against 0.162 with
     # whole-token ids, the user's id copied out of the lookup 40/46 against 21/36, the user's order
-    # looked up 72/93 against 56/91 (seed 1, with gift_ also a key: 0.216 against 0.135).
+    # looked up 72/93 against 56/91 (seed 1, with gift_ also a key: 0.216 against 0.135). With
+    # this default's dialogues (seed 0): 0.297, against 0.117 with "prefixes" and 0.171 with
+    # "none" (ID_TOKENS), where ids are still recalled and copied no better.
     id_tokens: str = "bodies"
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
