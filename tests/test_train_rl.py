@@ -249,6 +249,8 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
         Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="held-out"), log=lambda _: None).grpo_tasks()
     with pytest.raises(EigenError, match="no accepted dialogues"):
         Pipeline(spec, tmp_path / "empty", TrainSettings(grpo_tasks="synth"), log=lambda _: None).grpo_tasks()
+    with pytest.raises(EigenError, match="id_tokens is 'digits'; write one of bodies, prefixes, none"):
+        Pipeline(spec, tmp_path, TrainSettings(id_tokens="digits"), log=lambda _: None).base()
 
 
 @pytest.mark.slow

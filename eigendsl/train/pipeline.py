@@ -239,6 +239,8 @@ class Pipeline:
         from eigendsl.train.model import MODEL_SIZES, load_model
 
         s = self.settings
+        if s.id_tokens not in ID_TOKENS:
+            raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
         if s.model in MODEL_SIZES:
             from eigendsl.train.identifiers import Identifiers, IdTokens
 
@@ -247,8 +249,6 @@ class Pipeline:
             # The domain's ids get tokens of their own: a prefix that starts nothing but ids and
             # the body after it (#W + 1000815, usr_ + a name piece), or the whole id (I10702).
             ids = Identifiers(self.domain.seed)
-            if s.id_tokens not in ID_TOKENS:
-                raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
             tokens = (ids.id_tokens(texts, bodies=s.id_tokens == "bodies") if s.id_tokens != "none"
                       else IdTokens([], [], []))
             model, tokenizer = load_model(s.model, texts, words=tokens.words,
