@@ -246,8 +246,9 @@ class Pipeline:
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
-            # The domain's ids get tokens of their own: a prefix that starts nothing but ids and
-            # the body after it (#W + 1000815, usr_ + a name piece), or the whole id (I10702).
+            # The domain's ids get tokens of their own (ID_TOKENS): by default a prefix that starts
+            # nothing but ids and the body after it (#W + 1000815, usr_ + a name piece), or the
+            # whole id (I10702).
             ids = Identifiers(self.domain.seed)
             tokens = (ids.id_tokens(texts, bodies=s.id_tokens == "bodies") if s.id_tokens != "none"
                       else IdTokens([], [], []))
