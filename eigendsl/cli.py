@@ -120,6 +120,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     if "mean_score" in summary:
         table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
         table.add_row("tool calls that ran", f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}")
+        table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
     if summary["failures"]:
         failures = Table(title="failures by reason")

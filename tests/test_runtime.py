@@ -111,6 +111,34 @@ def test_gold_trajectories_pass_on_mini(mini):
     assert summary["tool_calls"] == sum(len(m.get("tool_calls") or ()) for r in rows for m in r["messages"]) > 0
 
 
+class _Writes:
+    """A backend that writes the given texts in turn and records the chats it was given."""
+
+    def __init__(self, texts):
+        self.texts, self.chats = list(texts), []
+
+    def generate(self, chats, tools):
+        self.chats += chats
+        return [turn_from_text(self.texts.pop(0) if self.texts else "Bye.") for _ in chats]
+
+
+def test_trace_keeps_what_the_model_wrote_when_a_call_cannot_be_read(mini):
+    broken = '<tool_call>\n{"name": "find_user", "arguments": {"email": "arguments": "x"}}\n</tool_call>'
+    backend = _Writes([broken, '<tool_call>\n{"name": "find_user", "arguments": {}}\n</tool_call>'])
+    rows = run_episodes(mini, mini.tasks[:1], ModelAgent(backend, "model", context="compact"),
+                        ScriptedUser(mini.stop_marker), max_turns=6)
+    messages = rows[0]["messages"]
+    [malformed] = [m for m in messages if "raw" in m]
+    assert malformed["raw"] == broken
+    assert malformed["tool_calls"][0]["function"]["name"] == "invalid_tool_call"
+    assert next(m for m in messages if m["role"] == "tool")["content"].startswith("Error: Tool call 1: invalid JSON")
+    # well-formed turns carry no copy; the model's next prompt does not show it the raw text
+    assert sum("raw" in m for m in messages) == 1
+    assert len(backend.chats) >= 2 and not any("raw" in m for chat in backend.chats for m in chat)
+    summary = summarize(rows)
+    assert summary["malformed_tool_calls"] == 1 and summary["tool_calls"] >= 2
+
+
 def test_summary_counts_tool_calls_that_failed(mini):
     rows = scripted(mini, mini.tasks[:1])
     messages = rows[0]["messages"]
@@ -121,6 +149,7 @@ def test_summary_counts_tool_calls_that_failed(mini):
     summary = summarize(rows)
     assert summary["tool_calls"] == made
     assert summary["tool_call_ok_rate"] == round((made - 1) / made, 6)
+    assert summary["malformed_tool_calls"] == 0  # the call was read; the tool refused it
     assert summary["mean_score"] == 0.25
 
 
@@ -315,6 +344,11 @@ def test_openai_backend_plays_an_episode(mini, chat_server):
     messages = rows[0]["messages"]
     tool_texts = [m["content"] for m in messages if m["role"] == "tool"]
     assert tool_texts[0].startswith("Error: tool call arguments are not valid JSON")  # malformed call answered
+    # the trace keeps the call as the endpoint returned it; the endpoint is never sent that field
+    malformed = next(m for m in messages if m.get("raw"))
+    assert json.loads(malformed["raw"])[0]["function"]["arguments"] == '{"email": "ann@example.com"'
+    assert not any("raw" in m for request in _ChatServer.requests for m in request["messages"])
+    assert summarize(rows)["malformed_tool_calls"] == 1
     assert _ChatServer.requests[0]["model"] == "test-model"  # the 503 was retried
     assert len(_ChatServer.requests) >= 3
 
@@ -370,10 +404,15 @@ def test_model_view_compact_changes_only_the_prompt_and_tool_results(retail):
                 {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
                     "name": "get_order_details", "arguments": '{"order_id": "#W1"}'}}]},
                 {"role": "tool", "tool_call_id": "c1", "name": "get_order_details", "content": '{"status": "pending"}'}]
-    assert model_view(messages, retail, "full") is messages
+    assert model_view(messages, retail, "full") == messages
     view = model_view(messages, retail, "compact")
     assert view[0]["content"] == compact_prompt(retail) and view[3]["content"] == "status: pending"
     assert view[1:3] == messages[1:3] and messages[3]["content"] == '{"status": "pending"}'  # input unchanged
+    # the text of a turn whose call could not be read stays in the trace, out of every view
+    with_raw = [*messages[:2], {**messages[2], "raw": "<tool_call>{oops"}, messages[3]]
+    for context in ("full", "compact"):
+        assert model_view(with_raw, retail, context) == model_view(messages, retail, context)
+    assert with_raw[2]["raw"] == "<tool_call>{oops"
 
 
 def test_unreachable_endpoint_is_a_clear_error(mini):

@@ -288,6 +288,24 @@ def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
 
 
 @pytest.mark.slow
+def test_report_counts_the_malformed_tool_calls(tmp_path):
+    from types import SimpleNamespace
+
+    from eigendsl.train.report import write_report
+
+    def stage(passed, malformed):
+        return {"tasks": 2, "episodes": 4, "passed": passed, "pass_hat_k": {"1": passed / 4, "2": 0.0},
+                "pass_at_k": {"1": passed / 4, "2": 0.5}, "failures": {}, "families": {"cancel": passed / 4},
+                "tool_calls": 10, "tool_call_ok_rate": 0.5, "malformed_tool_calls": malformed}
+
+    results = {"base": stage(0, 0), "sft": stage(1, 3), "grpo": stage(2, 1)}
+    report = write_report(tmp_path, results, {}, {}, {"sft": 1.0},
+                          SimpleNamespace(model="tiny", eval_temperature=0.3)).read_text()
+    rows = [line for line in report.splitlines() if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))]
+    assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
+        "0.500 of 10", "0.500 of 10 (3 malformed)", "0.500 of 10 (1 malformed)"]
+
+
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

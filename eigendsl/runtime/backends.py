@@ -202,7 +202,9 @@ def turn_from_openai(message: dict[str, Any]) -> AgentTurn:
     content = message.get("content")
     if isinstance(content, str) and "<tool_call>" in content:
         return turn_from_text(content)
-    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls, errors=errors)
+    raw = json.dumps(message.get("tool_calls"), ensure_ascii=False) if errors else None
+    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls, errors=errors,
+                     raw=raw)
 
 
 class VLLMBackend:
@@ -270,14 +272,16 @@ def compact_result(content: str) -> str:
 def model_view(messages: list[dict[str, Any]], domain: Any, context: str) -> list[dict[str, Any]]:
     """The messages a model sees. ``full``: the episode's own (compiled prompt, JSON results).
     ``compact``, the form the embedded model is trained and evaluated on: :func:`compact_prompt`
-    as the system turn and :func:`compact_result` for every tool result."""
-    if context != "compact":
-        return messages
+    as the system turn and :func:`compact_result` for every tool result. Either way without the
+    ``raw`` text the trace keeps of a turn whose tool calls could not be read."""
+    compact = context == "compact"
     view = []
     for message in messages:
-        if message["role"] == "system":
+        if "raw" in message:  # a malformed turn's text, kept in the trace only
+            message = {key: value for key, value in message.items() if key != "raw"}
+        if compact and message["role"] == "system":
             message = {**message, "content": compact_prompt(domain)}
-        elif message["role"] == "tool" and isinstance(message.get("content"), str):
+        elif compact and message["role"] == "tool" and isinstance(message.get("content"), str):
             message = {**message, "content": compact_result(message["content"])}
         view.append(message)
     return view

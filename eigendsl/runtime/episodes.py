@@ -21,6 +21,8 @@ from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.runtime.scripted import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
+# The name under which a tool call that could not be read is recorded and answered.
+INVALID_CALL = "invalid_tool_call"
 # Consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up to 13).
 MAX_TOOL_ROUNDS = 16
 
@@ -78,8 +80,12 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
                                    "arguments": json.dumps(call.get("arguments", {}), ensure_ascii=False)}})
     bad = [f"call_{len(env.messages)}_e{i}" for i in range(len(turn.errors))]
     for call_id in bad:
-        calls.append({"id": call_id, "type": "function", "function": {"name": "invalid_tool_call", "arguments": "{}"}})
+        calls.append({"id": call_id, "type": "function", "function": {"name": INVALID_CALL, "arguments": "{}"}})
     message: dict[str, Any] = {"role": "assistant", "content": turn.content if turn.content else None}
+    if turn.errors and turn.raw is not None:
+        # What the model wrote, kept for whoever reads the trace (the model itself sees its
+        # turn as the calls above: :func:`~eigendsl.runtime.backends.model_view` drops it).
+        message["raw"] = turn.raw
     if calls:
         message["tool_calls"] = calls
     if not calls and not turn.content:
@@ -88,7 +94,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     for call, raw in zip(calls, turn.tool_calls):
         env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
     for call_id, error in zip(bad, turn.errors):
-        env.add_message({"role": "tool", "tool_call_id": call_id, "name": "invalid_tool_call",
+        env.add_message({"role": "tool", "tool_call_id": call_id, "name": INVALID_CALL,
                          "content": f"Error: {error}"})
         env.trace.calls.append(_error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls)))
     if calls:
@@ -103,7 +109,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
 def _error_call(call_id: str, error: str, position: int, index: int):
     from eigendsl.support import Call
 
-    return Call("invalid_tool_call", {}, error=error, position=position, index=index, id=call_id)
+    return Call(INVALID_CALL, {}, error=error, position=position, index=index, id=call_id)
 
 
 def run_episodes(domain: Domain, tasks: list[dict[str, Any]], agent: Agent, user: User,
@@ -197,7 +203,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     families: dict[str, list[bool]] = {}
     for row in rows:
         families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
-    made, failed = _tool_calls(rows)
+    made, failed, malformed = _tool_calls(rows)
     return {
         "tasks": len(per_task),
         "episodes": len(rows),
@@ -213,19 +219,23 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         if rows else 0.0,
         "tool_calls": made,
         "tool_call_ok_rate": round((made - failed) / made, 6) if made else 0.0,
+        "malformed_tool_calls": malformed,
     }
 
 
-def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int]:
-    """(tool calls the agent made, those answered with an error) over all episodes."""
-    made = failed = 0
+def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """(tool calls the agent made, those answered with an error, those that could not be read
+    as a call at all) over all episodes."""
+    made = failed = malformed = 0
     for row in rows:
         for message in row["messages"]:
             if message.get("role") == "assistant":
-                made += len(message.get("tool_calls") or ())
+                calls = message.get("tool_calls") or ()
+                made += len(calls)
+                malformed += sum((call.get("function") or {}).get("name") == INVALID_CALL for call in calls)
             elif message.get("role") == "tool" and str(message.get("content") or "").startswith("Error:"):
                 failed += 1
-    return made, failed
+    return made, failed, malformed
 
 
 def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:

@@ -67,6 +67,8 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
         ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
+        if r.get("malformed_tool_calls"):
+            ran += f" ({r['malformed_tool_calls']} malformed)"
         lines.append(f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
                      f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
                      f"{r.get('mean_score', 0.0):.3f} | {ran} |")
