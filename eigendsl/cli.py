@@ -303,11 +303,14 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default: runs/<domain>/train).")
 @click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
 @click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")
-@click.option("--sft-epochs", type=float, default=None)
+@click.option("--sft-epochs", type=float, default=None, help="Passes over the dialogues (default: the manifest's).")
 @click.option("--sft-learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Peak learning rate of SFT (default: the manifest's).")
 @click.option("--sft-pass-size", type=click.IntRange(min=0), default=None,
               help="Dialogues per SFT pass (0: all); below the number synthesized, each pass takes new ones.")
+@click.option("--sft-fresh-ids", type=click.FloatRange(0, 1), default=None,
+              help="Share of the SFT passes, the last ones, whose dialogues get fresh ids, which the model "
+                   "can only copy out of the dialogue (default: the manifest's).")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
 @click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
 @click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
@@ -316,8 +319,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @user_errors
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
-              sft_pass_size: int | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool, seed: int | None,
-              as_json: bool) -> None:
+              sft_pass_size: int | None, sft_fresh_ids: float | None, grpo_steps: int | None, eval_trials: int | None,
+              user_model: bool, seed: int | None, as_json: bool) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -326,7 +329,7 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
-                    grpo_steps=grpo_steps,
+                    sft_fresh_ids=sft_fresh_ids, grpo_steps=grpo_steps,
                     eval_trials=eval_trials, user_model=user_model or None, seed=seed)
     if as_json:
         click.echo(json.dumps(summary))

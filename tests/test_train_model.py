@@ -945,9 +945,12 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     seen = {}
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
-    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "5e-3", "--sft-pass-size", "0"]
+    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
+            "--sft-fresh-ids", "0.5"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"]) == (60.0, 5e-3, 0)
-    refused = CliRunner().invoke(main, ["train", "specs/retail", "--sft-learning-rate", "0"])
-    assert refused.exit_code == 2 and "--sft-learning-rate" in refused.output
+    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"]) == (
+        60.0, 3e-3, 0, 0.5)
+    for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5")):
+        refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
+        assert refused.exit_code == 2 and option in refused.output
