@@ -462,6 +462,15 @@ def test_play_as_agent_through_stdin():
     assert "verdict: PASSED" in result.output
 
 
+def test_a_malformed_call_typed_in_play_is_kept_as_typed():
+    from eigendsl.runtime.play import parse_agent_input
+
+    for line, error in (('/call find_user {"email":', "not valid JSON"), ("/call find_user [1]", "a JSON object")):
+        turn = parse_agent_input(line)
+        assert turn.raw == line and not turn.tool_calls and error in turn.errors[0]
+    assert parse_agent_input('/call find_user {"email": "a@b.c"}').raw is None
+
+
 def test_play_as_user_shows_failures():
     result = CliRunner().invoke(main, ["play", str(MINI), "--as", "user"], input="I want to cancel order #1\nno\n/stop\n")
     assert result.exit_code == 0, result.output

@@ -43,9 +43,9 @@ def parse_agent_input(line: str) -> AgentTurn | None:
         try:
             args = json.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
-            return AgentTurn(errors=[f"arguments are not valid JSON: {exc}"])
+            return AgentTurn(errors=[f"arguments are not valid JSON: {exc}"], raw=text)
         if not isinstance(args, dict):
-            return AgentTurn(errors=["arguments must be a JSON object"])
+            return AgentTurn(errors=["arguments must be a JSON object"], raw=text)
         return AgentTurn(tool_calls=[{"name": name, "arguments": args}])
     return AgentTurn(content=text)
 
