@@ -137,7 +137,8 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
               help="scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID.")
 @click.option("--user", default="scripted", show_default=True, help="scripted, or a backend like --agent.")
 @click.option("--mistake", "mistakes", multiple=True,
-              help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup.")
+              help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or recover "
+                   "(a write refused once, then made right).")
 @click.option("--tasks", type=int, default=None, help="Run only the first N tasks.")
 @click.option("--split", type=click.Choice(["all", "train", "held-out"]), default="all", show_default=True)
 @click.option("--trials", type=int, default=1, show_default=True, help="Episodes per task (for pass^k).")
@@ -253,6 +254,10 @@ def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain
     click.echo(f"exported {len(rows)} episodes to {target}")
 
 
+RECOVER_HELP = ("Share of each generation planned as recoveries: the agent's write is refused once (a wrong id), "
+                "it reads again and writes again, right.")
+
+
 @main.command("synth")
 @click.argument("spec_dir", type=click.Path(path_type=Path))
 @click.option("--generations", type=int, default=3, show_default=True)
@@ -265,17 +270,19 @@ def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain
 @click.option("--trajectory", default="scripted", show_default=True, help="scripted, or an agent backend (hf:PATH...).")
 @click.option("--judge", default="programmatic", show_default=True)
 @click.option("--workers", type=int, default=1, show_default=True, help="Processes playing shards.")
+@click.option("--recover", type=click.FloatRange(0, 1), default=0.0, show_default=True, help=RECOVER_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
 def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, out: Path | None, planner: str,
-              user_intent: str, prompt_engineer: str, trajectory: str, judge: str, workers: int, as_json: bool) -> None:
+              user_intent: str, prompt_engineer: str, trajectory: str, judge: str, workers: int, recover: float,
+              as_json: bool) -> None:
     """Synthesize verified dialogues, generation after generation (resumable)."""
     from rich.progress import Progress
 
     from eigendsl.synth.generation import SynthSettings, run_synthesis
 
     settings = SynthSettings(generations, per_generation, seed, workers, planner=planner, user_intent=user_intent,
-                             trajectory=trajectory, judge=judge, prompt_engineer=prompt_engineer)
+                             trajectory=trajectory, judge=judge, prompt_engineer=prompt_engineer, recover=recover)
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
     with Progress(transient=True, disable=as_json) as progress:
         bar = progress.add_task("synthesizing", total=None)
@@ -311,6 +318,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--sft-fresh-ids", type=click.FloatRange(0, 1), default=None,
               help="Share of the SFT passes, the last ones, whose dialogues get fresh ids, which the model "
                    "can only copy out of the dialogue (default: the manifest's).")
+@click.option("--recover", type=click.FloatRange(0, 1), default=None,
+              help=RECOVER_HELP[:-1] + " (default: the manifest's).")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
 @click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
 @click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
@@ -319,8 +328,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @user_errors
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
-              sft_pass_size: int | None, sft_fresh_ids: float | None, grpo_steps: int | None, eval_trials: int | None,
-              user_model: bool, seed: int | None, as_json: bool) -> None:
+              sft_pass_size: int | None, sft_fresh_ids: float | None, recover: float | None, grpo_steps: int | None,
+              eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -329,7 +338,7 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
-                    sft_fresh_ids=sft_fresh_ids, grpo_steps=grpo_steps,
+                    sft_fresh_ids=sft_fresh_ids, recover=recover, grpo_steps=grpo_steps,
                     eval_trials=eval_trials, user_model=user_model or None, seed=seed)
     if as_json:
         click.echo(json.dumps(summary))

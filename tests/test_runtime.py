@@ -217,6 +217,66 @@ def test_retail_mistakes_are_caught(retail, mistake):
     assert caught == len(rows), [r["task_id"] for r in rows if r["verdict"]["passed"]]
 
 
+RECOVERABLE = ("exchange_items", "modify_order_items", "modify_order_payment", "return_original", "return_to_gift_card")
+
+
+def test_a_recovery_reads_again_what_holds_the_right_id_and_passes(retail):
+    """``recover``: the first write carries another variant's or another user's card id; the tool
+    refuses it; the agent calls again the lookup whose result holds the right id (or, when the
+    user said it, writes again at once), then writes the gold call, and the episode passes."""
+    tasks = [t for t in retail.tasks if t["template"] in RECOVERABLE]
+    rows = scripted(retail, tasks, ("recover",))
+    assert len({r["template"] for r in rows}) == len(RECOVERABLE)
+    flat = lambda args: [v for a in args.values() for v in (a if isinstance(a, list) else [a])]  # noqa: E731
+    reread = 0
+    for row in rows:
+        messages = row["messages"]
+        refused = [i for i, m in enumerate(messages) if m["role"] == "tool" and m["content"].startswith("Error: ")]
+        assert len(refused) == 1, row["task_id"]
+        calls = [(i, m["tool_calls"][0]["function"]) for i, m in enumerate(messages) if m.get("tool_calls")]
+        after = [(i, c) for i, c in calls if i > refused[0]]
+        wrong = json.loads(messages[refused[0] - 1]["tool_calls"][0]["function"]["arguments"])
+        retry = json.loads(after[-1][1]["arguments"])
+        lacked = [v for v in flat(retry) if v not in flat(wrong)]
+        assert len(lacked) == 1 and after[-1][1]["name"] == messages[refused[0] - 1]["tool_calls"][0]["function"]["name"]
+        if len(after) == 2:  # a lookup, then the write
+            assert not retail.tools[after[0][1]["name"]].writes
+            assert lacked[0] in messages[after[0][0] + 1]["content"]
+            reread += 1
+        else:
+            assert len(after) == 1
+            assert any(lacked[0] in m["content"] for m in messages if m["role"] == "user"), row["task_id"]
+        assert row["verdict"]["passed"], (row["task_id"], row["verdict"]["failures"][:2])
+    assert reread >= len(rows) // 2
+
+
+def test_a_wrong_id_is_taken_from_nested_records_first(retail):
+    import random
+
+    from eigendsl.runtime.scripted import id_kinds, wrong_id
+
+    kinds = id_kinds(retail.seed)
+    assert kinds["#W1000001"][1] is False and len(kinds["#W1000001"][0]) == len(retail.seed["orders"])
+    args = {"order_id": "#W1000001", "item_ids": ["I10101", "I10202"], "payment_method_id": "card_1423"}
+    for seed in range(20):
+        changed = wrong_id(args, retail, random.Random(seed))
+        diff = {k for k in args if changed[k] != args[k]}
+        assert len(diff) == 1 and diff <= {"item_ids", "payment_method_id"}
+        if "item_ids" in diff:
+            assert sum(a != b for a, b in zip(changed["item_ids"], args["item_ids"])) == 1
+            assert all(i in kinds["I10101"][0] for i in changed["item_ids"])
+        else:
+            assert changed["payment_method_id"] in kinds["card_1423"][0]
+
+
+def test_scripted_doctests():
+    import doctest
+
+    from eigendsl.runtime import scripted as scripted_mod
+
+    assert doctest.testmod(scripted_mod).failed == 0
+
+
 def _has_write(domain, task):
     writes = [s for s in task["gold"] if "tool" in s and domain.tools[s["tool"]].writes]
     lookups = [s for s in task["gold"] if "tool" in s and not domain.tools[s["tool"]].writes]

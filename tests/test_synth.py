@@ -13,7 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from eigendsl.cli import main
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.support import Trace
@@ -92,6 +94,61 @@ def test_hard_cases_and_compositions_are_synthesized_with_their_checks(three_gen
         for row in rows_of(out / f"gen-{k}" / "accepted.jsonl"):
             key = row["template"] + ":" + json.dumps(row["params"], sort_keys=True)
             assert key not in held  # held-out parameter sets never reach training data
+
+
+def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
+    """``--recover``: a share of each generation shows the agent's write refused once and made
+    right; those dialogues pass their checks; templates none of whose recoveries passed (a wrong
+    order id breaks the look-it-up-first rule) are not planned again."""
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200",
+                                       "--recover", "0.25", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads((out / f"gen-{k}" / "report.json").read_text()) for k in (1, 2))
+    planned = lambda report: {i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"}  # noqa: E731
+    assert sum(planned(first).values()) == 50
+    failed = {t for t, rate in first["acceptance_by_recovery"].items() if rate == 0}
+    assert failed and not failed & set(planned(second))
+    assert set(second["acceptance_by_recovery"]) >= failed  # remembered for the generations after
+    kept = [r for k in (1, 2) for r in rows_of(out / f"gen-{k}" / "accepted.jsonl") if r["kind"] == "recover"]
+    assert len(kept) >= 20
+    for row in kept:
+        assert row["mistake"] is None and row["verdict"]["passed"]
+        assert sum(m["role"] == "tool" and m["content"].startswith("Error: ") for m in row["messages"]) <= 1
+    assert sum(any(m["role"] == "tool" and m["content"].startswith("Error: ") for m in r["messages"]) for r in kept) >= 20
+    assert json.loads((out / "settings.json").read_text())["recover"] == 0.25
+    result = CliRunner().invoke(main, ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200",
+                                       "--out", str(out)])
+    assert result.exit_code != 0 and "other settings (recover)" in result.output
+
+
+def test_runs_without_recoveries_keep_their_settings_file(tmp_path):
+    """A run saved before ``recover`` existed resumes: its identity has no such key when it is 0."""
+    assert "recover" not in SynthSettings().identity()
+    assert SynthSettings(recover=0.1).identity()["recover"] == 0.1
+
+
+def test_a_refused_call_is_not_held_to_the_quality_checks():
+    from eigendsl.synth.quality import quality_reasons
+
+    def call(i, name, args):
+        return {"role": "assistant", "content": "", "tool_calls": [
+            {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+
+    def result(i, content):
+        return {"role": "tool", "tool_call_id": f"c{i}", "content": content}
+
+    looked_up = [{"role": "user", "content": "Exchange item I1 of #W1 please."},
+                 call(0, "get_order_details", {"order_id": "#W1"}), result(0, '{"items": ["I1"]}')]
+    refused = [call(1, "exchange", {"order_id": "#W1", "item_ids": ["I9"]}),
+               result(1, "Error: Some of the items are not in this order")]
+    again = [call(2, "get_order_details", {"order_id": "#W1"}), result(2, '{"items": ["I1"]}'),
+             call(3, "exchange", {"order_id": "#W1", "item_ids": ["I1"]}), result(3, "{}")]
+    ids = {"#W1", "I1", "I9"}
+    assert quality_reasons({"messages": looked_up + refused + again}, ids) == []
+    # without the refusal, the same lookup twice and an id nobody gave are still rejected
+    reasons = quality_reasons({"messages": looked_up + again + [call(4, "exchange", {"item_ids": ["I9"]})]}, ids)
+    assert any("called twice" in r for r in reasons) and any("'I9'" in r for r in reasons)
 
 
 def _synth_cmd(out: Path, workers: int = 1) -> list[str]:

@@ -567,6 +567,28 @@ def test_rows_become_arrow_safe_conversations():
     )
 
 
+def test_a_call_the_environment_refused_is_rendered_but_not_learned(tokenizer):
+    """A dialogue that shows a refused call put right (synthesis's recoveries) teaches what came
+    after the refusal, never the refused call: its turn is out of the assistant mask, through
+    the Arrow dataset SFT trains from, and the text the model reads is unchanged."""
+    from datasets import Dataset
+
+    row = copy.deepcopy(ROWS[3])
+    oid = order_id(3)
+    refused = {"role": "assistant", "content": None, "tool_calls": [{"id": "c0", "type": "function", "function": {
+        "name": "cancel_pending_order", "arguments": {"order_id": "#W7654321", "reason": "no longer needed"}}}]}
+    row["messages"][6:6] = [refused, {"role": "tool", "tool_call_id": "c0",
+                                      "content": "Error: The order belongs to another customer"}]
+    conversation = Dataset.from_list([to_conversation(row)] + [to_conversation(r) for r in ROWS])[0]
+    assert [m.get("train") for m in conversation["messages"]].count(False) == 1
+    out = tokenizer.apply_chat_template(conversation["messages"], tools=TOOLS, tokenize=True, return_dict=True,
+                                        return_assistant_tokens_mask=True)
+    assert masked_spans(out["input_ids"], out["assistant_masks"], tokenizer) == expected_assistant_texts(ROWS[3])
+    text = render_chat(conversation["messages"], tools=TOOLS)
+    assert text == render_chat(row["messages"], tools=TOOLS) and "#W7654321" in text
+    assert oid in text
+
+
 def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):
     view = user_view(ROWS[0]["messages"], system_prompt="You are a customer of the store.")
     assert [m["role"] for m in view] == [
@@ -887,8 +909,10 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
     stages = {s["name"]: s["settings"] for s in manifest["stages"]}
     assert all(name in stages[stage] for stage, name in MANIFEST_KEYS.values())  # no key is misspelled
     stages["sft"].update(epochs=7, invent_ids=True, fresh_ids=0.25)
+    stages["synth"].update(recover=0.3)
     settings = TrainSettings.from_manifest(manifest, sft_epochs=None, grpo_steps=2)
     assert (settings.sft_epochs, settings.sft_invent_ids, settings.sft_fresh_ids) == (7, True, 0.25)
+    assert settings.recover == 0.3
     assert settings.grpo_steps == 2 and settings.sft_balance is stages["sft"]["balance"]
 
 
@@ -946,11 +970,11 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
     args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
-            "--sft-fresh-ids", "0.5"]
+            "--sft-fresh-ids", "0.5", "--recover", "0.2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"]) == (
-        60.0, 3e-3, 0, 0.5)
-    for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5")):
+    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
+            seen["recover"]) == (60.0, 3e-3, 0, 0.5, 0.2)
+    for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output

@@ -161,7 +161,7 @@ def digest(data: bytes) -> str:
 # embedded model on a 2-core CPU (about 15 minutes end to end). TrainSettings takes its defaults
 # from here.
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "synth": {"generations": 3, "per_generation": 3000, "workers": 1},
+    "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
     "sft": {"epochs": 36, "learning_rate": 8.0e-3, "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
             "fresh_ids": 0.0, "invent_ids": False, "balance": True, "pass_size": 384, "copy_drills": 0},
     "grpo": {"steps": 12, "tasks": "synth", "tasks_per_step": 3, "num_generations": 4, "learning_rate": 1.0e-4, "beta": 0.0,

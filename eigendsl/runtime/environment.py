@@ -14,6 +14,8 @@ from eigendsl import support as rt
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
 
+TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
+
 MAX_RESULT_CHARS = 20_000
 
 
@@ -117,7 +119,7 @@ class Environment:
                 error, result = self._run(tool, args)
         record.error, record.result = error, result
         self.trace.calls.append(record)
-        text = f"Error: {error}" if error is not None else encode_result(result)
+        text = TOOL_ERROR + error if error is not None else encode_result(result)
         self.add_message({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
         return text, error is None
 

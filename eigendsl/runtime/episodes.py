@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Protocol
 
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.environment import Environment, replay_gold
+from eigendsl.runtime.environment import TOOL_ERROR, Environment, replay_gold
 from eigendsl.runtime.scripted import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
@@ -95,7 +95,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
         env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
     for call_id, error in zip(bad, turn.errors):
         env.add_message({"role": "tool", "tool_call_id": call_id, "name": INVALID_CALL,
-                         "content": f"Error: {error}"})
+                         "content": TOOL_ERROR + error})
         env.trace.calls.append(_error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls)))
     if calls:
         episode.tool_rounds += 1
@@ -233,7 +233,7 @@ def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
                 calls = message.get("tool_calls") or ()
                 made += len(calls)
                 malformed += sum((call.get("function") or {}).get("name") == INVALID_CALL for call in calls)
-            elif message.get("role") == "tool" and str(message.get("content") or "").startswith("Error:"):
+            elif message.get("role") == "tool" and str(message.get("content") or "").startswith(TOOL_ERROR):
                 failed += 1
     return made, failed, malformed
 

@@ -8,6 +8,11 @@ for negative examples:
 - ``wrong_argument``: one argument of the first write call gets another valid value;
 - ``skip_confirmation``: writes without asking the user first;
 - ``missing_lookup``: skips the first read-only lookup (typically the identification).
+
+and, for positive examples of what to do after a tool refuses a call, ``recover``: the first
+write goes out with one id replaced by another of its table (as a model that copied the wrong
+id writes it); when the tool refuses it, the agent calls again the lookup whose result holds the
+right value, then writes again, right.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.runtime.environment import encode_result
+
 MISTAKES = ("wrong_argument", "skip_confirmation", "missing_lookup")
+RECOVER = "recover"
+BEHAVIOURS = (*MISTAKES, RECOVER)
 
 CONFIRM_MARK = "(yes/no)"
 ASK_INFO = [
@@ -84,6 +93,7 @@ class ScriptedAgentState:
     proposed_args: dict[str, Any] | None = None
     mind_changed: bool = False
     mistake_done: bool = False
+    refused: dict[str, Any] | None = None  # recover: the write sent with a wrong id, until its result
     finished: bool = False
     pending: list[str] = field(default_factory=list)  # gold `say` text not spoken yet
 
@@ -94,11 +104,11 @@ class ScriptedAgent:
     name = "scripted"
 
     def __init__(self, mistakes: tuple[str, ...] = (), seed: int = 0, pools: dict[str, list[str]] | None = None):
-        unknown = [m for m in mistakes if m not in MISTAKES]
+        unknown = [m for m in mistakes if m not in BEHAVIOURS]
         if unknown:
             from eigendsl.errors import EigenError
 
-            raise EigenError(f"unknown mistake '{unknown[0]}'; choose from {', '.join(MISTAKES)}")
+            raise EigenError(f"unknown mistake '{unknown[0]}'; choose from {', '.join(BEHAVIOURS)}")
         self.mistakes = tuple(mistakes)
         self.seed = seed
         self.pools = pools_with(pools)
@@ -136,6 +146,10 @@ class ScriptedAgent:
                 state.finished = True
                 return AgentTurn(content=DECLINED)
         state.awaiting = None
+        if state.refused is not None:
+            turn = self._recover(state, env)
+            if turn is not None:
+                return turn
         say_parts = state.pending
         while state.step < len(gold):
             step = gold[state.step]
@@ -166,12 +180,34 @@ class ScriptedAgent:
             if writes and "wrong_argument" in self.mistakes and not state.mistake_done:
                 state.mistake_done = True
                 args = wrong_argument(args, env.domain, rng)
+            if writes and RECOVER in self.mistakes and not state.mistake_done:
+                state.mistake_done = True
+                state.refused = args
+                return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": wrong_id(args, env.domain, rng)}])
             state.step += 1
             return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": args}])
         state.finished = True
         if say_parts:
             return AgentTurn(content=self._speak(state, ""))
         return AgentTurn(content="All done. " + CLOSING)
+
+    @staticmethod
+    def _recover(state: ScriptedAgentState, env: Any) -> AgentTurn | None:
+        """After the write sent with a wrong id: if the tool refused it, read again what holds the
+        right ids (the latest lookup whose result has one the refused call lacked), and the next
+        turn writes again, right (at once when no lookup has them); if it went through, go on (the
+        dialogue then fails its checks)."""
+        right, state.refused = state.refused or {}, None
+        if env.trace.calls and env.trace.calls[-1].error is None:
+            state.step += 1
+            return None
+        sent = _flat(env.trace.calls[-1].args)
+        values = [v for v in _flat(right) if v not in sent]  # the right ids the refused call lacked
+        for call in reversed(env.trace.calls):
+            if not call.writes and call.error is None and any(v in encode_result(call.result) for v in values):
+                return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
+        state.step += 1
+        return AgentTurn(tool_calls=[{"name": env.trace.calls[-1].tool, "arguments": right}])
 
     @staticmethod
     def _speak(state: ScriptedAgentState, text: str) -> str:
@@ -236,6 +272,64 @@ def wrong_argument(args: dict[str, Any], domain: Any, rng: random.Random) -> dic
         if isinstance(args[key], list) and args[key]:
             return {**args, key: args[key][:-1] or args[key] + args[key]}
     return {**args, keys[0]: f"{args[keys[0]]}-x"} if keys else args
+
+
+def wrong_id(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str, Any]:
+    """``args`` with one id replaced by another of its kind (another product's variant, another
+    user's card), as an agent that picked the wrong element out of a record writes it.
+
+    An id is a value, alone or in a list, that keys a collection of records in the seed database;
+    its kind is every key of the collections at the same place (``products.*.variants``). Ids of
+    nested records (a variant, a card) are taken before those of a table's own rows (an order, a
+    user): acting on a record never looked up breaks other rules than a refused value does.
+    :func:`wrong_argument` when no argument holds an id."""
+    kinds = id_kinds(domain.seed)
+    spots = [(key, i) for key in sorted(args)
+             for i, v in (enumerate(args[key]) if isinstance(args[key], list) else [(None, args[key])])
+             if isinstance(v, str) and len(kinds.get(v, ((), False))[0]) > 1]
+    if not spots:
+        return wrong_argument(args, domain, rng)
+    value_at = lambda spot: args[spot[0]] if spot[1] is None else args[spot[0]][spot[1]]  # noqa: E731
+    key, index = rng.choice([s for s in spots if kinds[value_at(s)][1]] or spots)
+    value = value_at((key, index))
+    other = rng.choice([k for k in kinds[value][0] if k != value])
+    if index is None:
+        return {**args, key: other}
+    return {**args, key: [other if i == index else v for i, v in enumerate(args[key])]}
+
+
+def _flat(args: dict[str, Any]) -> list[str]:
+    return [str(v) for value in args.values() for v in (value if isinstance(value, list) else [value])]
+
+
+def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
+    """Each id of the seed database → every id of its kind (sorted), and whether they key nested
+    records. A collection of records is a mapping whose values are all mappings; its keys are ids
+    of one kind with the keys of every collection at the same place.
+
+    >>> kinds = id_kinds({"products": {"P1": {"variants": {"I1": {}, "I2": {}}}, "P2": {"variants": {"I3": {}}}},
+    ...                   "users": {"u1": {}, "u2": {}}})
+    >>> kinds["I3"], kinds["P1"], kinds["u1"]
+    ((['I1', 'I2', 'I3'], True), (['P1', 'P2'], False), (['u1', 'u2'], False))
+    """
+    places: dict[tuple[str, ...], set[str]] = {}
+
+    def walk(node: Any, place: tuple[str, ...]) -> None:
+        if not isinstance(node, dict):
+            return
+        records = bool(node) and all(isinstance(v, dict) for v in node.values())
+        if records:
+            places.setdefault(place, set()).update(str(k) for k in node)
+        for key, value in node.items():
+            walk(value, (*place, "*" if records else str(key)))
+
+    for name, table in seed.items():
+        walk(table, (name,))
+    kinds: dict[str, tuple[list[str], bool]] = {}
+    for place, ids in places.items():
+        for i in ids:
+            kinds[i] = (sorted(ids), len(place) > 1)
+    return kinds
 
 
 def _last(messages: list[dict[str, Any]], role: str) -> str | None:

@@ -28,7 +28,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import GoldCache, run_episodes, write_jsonl
-from eigendsl.runtime.scripted import MISTAKES, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted import MISTAKES, RECOVER, ScriptedAgent, ScriptedUser
 from eigendsl.support import Trace
 from eigendsl.synth import roles as R
 from eigendsl.synth.quality import NearDuplicates, ngrams, tool_sequence, user_text
@@ -50,12 +50,17 @@ class SynthSettings:
     trajectory: str = "scripted"
     judge: str = "programmatic"
     prompt_engineer: str = "programmatic"
+    # Share of each generation planned as recoveries (the agent's write refused once, then made
+    # right; eigendsl.runtime.scripted, ``recover``). Off by default.
+    recover: float = 0.0
 
     def identity(self) -> dict[str, Any]:
         """What must match for a run to resume an existing output folder."""
         data = asdict(self)
         data.pop("workers")
         data.pop("generations")
+        if not data["recover"]:
+            data.pop("recover")  # as a run saved before the setting existed
         return data
 
 
@@ -93,7 +98,7 @@ def _play_shard(job: tuple[int, list[dict[str, Any]], list[str | None], dict[str
         else:
             agent = _WORKER["agent"]
         for row in run_episodes(domain, group, agent, user, generation=generation, gold=gold):
-            row["mistake"] = mistake
+            row["mistake"] = mistake if mistake in MISTAKES else None  # a recovery is no mistake
             by_id[row["task_id"]] = row
     judge = _WORKER["judge"]
     for task in tasks:
@@ -194,9 +199,10 @@ class Synthesis:
     def _roles(self) -> None:
         s = self.settings
         if s.planner == "programmatic":
-            self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed)
+            self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed, s.recover)
         else:
-            self.planner = R.LLMPlanner(self.facts, self._backend(s.planner), self._role_prompt("workflow_planner"), s.seed)
+            self.planner = R.LLMPlanner(self.facts, self._backend(s.planner), self._role_prompt("workflow_planner"), s.seed,
+                                        s.recover)
         if s.user_intent == "programmatic":
             self.intent: R.UserIntent = R.UserIntent(self.templates, self.seed_db, self.held_out, s.seed)
         else:
@@ -241,7 +247,7 @@ class Synthesis:
         if path.is_file():
             saved = json.loads(path.read_text())
             if saved != identity:
-                diff = sorted(k for k in identity if saved.get(k) != identity[k])
+                diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
                 raise EigenError(f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
                                  "resume with the same settings or choose another --out")
         else:
@@ -276,7 +282,8 @@ class Synthesis:
         _write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
         domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
         by_id = {t["id"]: t for t in domain.tasks}
-        rows = self._play(domain, gen_dir, [by_id[t.id] for t in planned], pools, k)
+        recover = {t.id for t in planned if t.kind == "recover"}
+        rows = self._play(domain, gen_dir, [by_id[t.id] for t in planned], pools, k, recover)
         kinds = {t.id: t for t in planned}
         report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
         _write_json(report_path, report)
@@ -336,7 +343,7 @@ class Synthesis:
         return {row["template"] for row in rows if not row["verdict"]["passed"]}
 
     def _play(self, domain: Domain, gen_dir: Path, tasks: list[dict[str, Any]], pools: dict[str, list[str]],
-              k: int) -> list[dict[str, Any]]:
+              k: int, recover: set[str]) -> list[dict[str, Any]]:
         size = self.settings.shard_size
         shards = [tasks[i:i + size] for i in range(0, len(tasks), size)]
         shard_dir = gen_dir / "shards"
@@ -346,7 +353,7 @@ class Synthesis:
             if (shard_dir / f"shard-{index:04d}.jsonl").is_file():
                 continue
             mistakes = [MISTAKES[(i // MISTAKE_EVERY) % len(MISTAKES)] if (index * size + i) % MISTAKE_EVERY == MISTAKE_EVERY - 1
-                        and _writes(domain, t) else None for i, t in enumerate(shard)]
+                        and _writes(domain, t) else RECOVER if t["id"] in recover else None for i, t in enumerate(shard)]
             jobs.append((index, shard, mistakes, pools, self.settings.seed, k))
         self._prepare_workers(domain)
         done = len(shards) - len(jobs)
@@ -405,10 +412,13 @@ class Synthesis:
         write_jsonl([_public(r, reasons=True) for r in rejected], gen_dir / "rejected.jsonl")
         by_template: dict[str, list[bool]] = {}
         by_kind: dict[str, list[bool]] = {}
+        by_recovery: dict[str, list[bool]] = {}
         for row in rows:
             key = "+".join(row["parts"]) if row["kind"] == "compose" else row["parts"][0]
             by_template.setdefault(key, []).append(row["accepted"])
             by_kind.setdefault(row["kind"], []).append(row["accepted"])
+            if row["kind"] == "recover":
+                by_recovery.setdefault(key, []).append(row["accepted"])
         tools = sorted({c["function"]["name"] for r in accepted for m in r["messages"] for c in m.get("tool_calls") or []}
                        & set(self.base.tools))
         rules = sorted({name for r in accepted for name in r.get("rules_exercised", [])})
@@ -432,6 +442,9 @@ class Synthesis:
             "acceptance_rate": rate([r["accepted"] for r in rows]),
             "acceptance_by_template": {key: rate(v) for key, v in sorted(by_template.items())},
             "acceptance_by_kind": {key: rate(v) for key, v in sorted(by_kind.items())},
+            # templates whose recoveries all failed before stay out of the plan
+            "acceptance_by_recovery": {**{key: 0.0 for key, r in (previous or {}).get("acceptance_by_recovery", {}).items()
+                                          if r == 0}, **{key: rate(v) for key, v in sorted(by_recovery.items())}},
             "tools_covered": tools,
             "tool_coverage": round(len(tools) / len(self.base.tools), 4),
             "rules_covered": rules,

@@ -10,6 +10,8 @@ import json
 import re
 from typing import Any
 
+from eigendsl.runtime.environment import TOOL_ERROR
+
 _WORD = re.compile(r"[\w#@.'-]+")
 NEAR_DUPLICATE = 0.9
 
@@ -20,17 +22,27 @@ def ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
 
 
 def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
-    """Reasons to reject a dialogue that its verifiers accept."""
+    """Reasons to reject a dialogue that its verifiers accept.
+
+    A call the environment refused is the agent's mistake, which a dialogue may show being put
+    right (training does not learn it): its values are not checked, and after it, making a
+    lookup again is not redundant."""
     reasons = []
     if row.get("end_reason") == "turn_limit":
         reasons.append("quality: the conversation hit the turn limit")
     seen_text = ""
     calls: set[str] = set()
+    refused = {m.get("tool_call_id") for m in row["messages"]
+               if m["role"] == "tool" and m.get("tool_call_id") and str(m.get("content") or "").startswith(TOOL_ERROR)}
     for message in row["messages"]:
         role = message["role"]
         if role in ("user", "tool"):
             seen_text += " " + str(message.get("content") or "")
+        if role == "tool" and message.get("tool_call_id") in refused:
+            calls.clear()
         for call in message.get("tool_calls") or []:
+            if call.get("id") in refused:
+                continue
             name = call["function"]["name"]
             arguments = call["function"]["arguments"]
             key = name + arguments

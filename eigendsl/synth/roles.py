@@ -18,7 +18,7 @@ from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask
 from eigendsl.tasks import TemplateInfo, render_text, sample_params, template_rng
 
-KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose")
+KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
 
 
 @dataclass
@@ -52,16 +52,27 @@ class WorkflowPlanner:
     requests. Later generations add the templates that use tools or exercise rules not covered
     yet, give more room to templates whose dialogues were often rejected, and add hard cases and
     compositions of two templates whose gold plans compose (compositions found infeasible are
-    not planned again).
+    not planned again). With ``recover`` above 0, that share of every generation is recoveries:
+    requests to a template that writes, whose dialogue has the agent's write refused once
+    (a wrong id) and made again right; templates none of whose recoveries passed are not planned
+    again (a wrong order id, say, breaks the rule to look an order up before acting on it).
     """
 
-    def __init__(self, facts: dict[str, TemplateFacts], seed: int = 0):
+    def __init__(self, facts: dict[str, TemplateFacts], seed: int = 0, recover: float = 0.0):
         self.facts = facts
         self.seed = seed
+        self.recover = recover
 
     def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
-        rng = random.Random(f"plan:{self.seed}:{generation}")
         names = sorted(self.facts, key=lambda n: (self.facts[n].steps, n))
+        failed = {n for n, rate in (previous or {}).get("acceptance_by_recovery", {}).items() if rate == 0}
+        writes = [PlanItem("recover", (n,), 0) for n in names if self.facts[n].writes and n not in failed]
+        recoveries = _spread(round(total * self.recover), writes)
+        rest = total - sum(i.count for i in recoveries)
+        return self._plan(generation, rest, previous, names) + recoveries
+
+    def _plan(self, generation: int, total: int, previous: dict[str, Any] | None, names: list[str]) -> list[PlanItem]:
+        rng = random.Random(f"plan:{self.seed}:{generation}")
         if previous is None:
             active = names[: max(1, (len(names) + 1) // 2)]
             return _spread(total, [PlanItem("single", (n,), 0) for n in active])
@@ -158,6 +169,8 @@ class UserIntent:
         scenario = info.template.user
         if item.kind == "single":
             return SynthTask(task_id, name, params)
+        if item.kind == "recover":
+            return SynthTask(task_id, name, params, "recover", (name,))
         if item.kind == "refuse":
             return SynthTask(task_id, f"{name}__refuse", params, "refuse", (name,))
         if item.kind == "late":
@@ -337,8 +350,9 @@ def ask_json(backend: Any, system: str, user: str) -> Any:
 class LLMPlanner(WorkflowPlanner):
     """A model proposes the plan; invalid or unknown entries fall back to the programmatic one."""
 
-    def __init__(self, facts: dict[str, TemplateFacts], backend: Any, prompt: str, seed: int = 0):
-        super().__init__(facts, seed)
+    def __init__(self, facts: dict[str, TemplateFacts], backend: Any, prompt: str, seed: int = 0,
+                 recover: float = 0.0):
+        super().__init__(facts, seed, recover)
         self.backend, self.prompt = backend, prompt
         self.fallbacks = 0
 

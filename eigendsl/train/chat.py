@@ -8,7 +8,8 @@ own and writes tool calls that :func:`parse_tool_calls` understands.
 
 The assistant's text, tool calls and closing ``<|im_end|>`` sit inside ``{% generation %}``, so
 ``apply_chat_template(..., return_assistant_tokens_mask=True)`` (and TRL's
-``assistant_only_loss=True``) mark exactly what the model must learn to write. The
+``assistant_only_loss=True``) mark exactly what the model must learn to write; an assistant
+message with ``"train": false`` is rendered the same but left out of that mask. The
 ``<|im_start|>assistant\\n`` header stays outside: it is the generation prompt, written by the
 runtime, not by the model.
 
@@ -21,9 +22,11 @@ runtime, not by the model.
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
+from eigendsl.runtime.environment import TOOL_ERROR
 from eigendsl.runtime.toolcalls import parse_tool_calls as runtime_parse
 
 IM_START = "<|im_start|>"
@@ -43,6 +46,30 @@ CHAT_TEMPLATE = """\
 {%- elif message.content is iterable and message.content is not mapping -%}
 {%- for part in message.content if part.type == 'text' %}{{ part.text }}{% endfor -%}
 {%- endif -%}
+{%- endmacro -%}
+{%- macro render_assistant(message) -%}
+    {{- render_content(message) }}
+    {%- if message.tool_calls %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined and tool_call.function is not none %}
+                {%- set tool_call = tool_call.function %}
+            {%- endif %}
+            {%- if not loop.first or render_content(message) %}
+                {{- '\\n' }}
+            {%- endif %}
+            {{- '<tool_call>\\n{"name": ' }}{{- tool_call.name | tojson }}
+            {{- ', "arguments": ' }}
+            {%- if tool_call.arguments is string %}
+                {{- tool_call.arguments }}
+            {%- elif tool_call.arguments is none %}
+                {{- '{}' }}
+            {%- else %}
+                {{- tool_call.arguments | tojson }}
+            {%- endif %}
+            {{- '}\\n</tool_call>' }}
+        {%- endfor %}
+    {%- endif %}
+    {{- '<|im_end|>' }}
 {%- endmacro -%}
 {%- if tools or messages[0].role == 'system' %}
     {{- '<|im_start|>system\\n' }}
@@ -68,30 +95,13 @@ CHAT_TEMPLATE = """\
 {%- for message in messages %}
     {%- if message.role == 'assistant' %}
         {{- '<|im_start|>assistant\\n' }}
-        {%- generation %}
-            {{- render_content(message) }}
-            {%- if message.tool_calls %}
-                {%- for tool_call in message.tool_calls %}
-                    {%- if tool_call.function is defined and tool_call.function is not none %}
-                        {%- set tool_call = tool_call.function %}
-                    {%- endif %}
-                    {%- if not loop.first or render_content(message) %}
-                        {{- '\\n' }}
-                    {%- endif %}
-                    {{- '<tool_call>\\n{"name": ' }}{{- tool_call.name | tojson }}
-                    {{- ', "arguments": ' }}
-                    {%- if tool_call.arguments is string %}
-                        {{- tool_call.arguments }}
-                    {%- elif tool_call.arguments is none %}
-                        {{- '{}' }}
-                    {%- else %}
-                        {{- tool_call.arguments | tojson }}
-                    {%- endif %}
-                    {{- '}\\n</tool_call>' }}
-                {%- endfor %}
-            {%- endif %}
-            {{- '<|im_end|>' }}
-        {%- endgeneration %}
+        {%- if message.train is false %}
+            {{- render_assistant(message) }}
+        {%- else %}
+            {%- generation %}
+                {{- render_assistant(message) }}
+            {%- endgeneration %}
+        {%- endif %}
         {{- '\\n' }}
     {%- elif not (message.role == 'system' and loop.first) %}
         {{- '<|im_start|>' + message.role + '\\n' }}
@@ -128,11 +138,36 @@ def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             new["tool_calls"] = [
                 _normalize_call(call, i) for i, call in enumerate(message["tool_calls"])
             ]
+        if role == "assistant" and message.get("train") is False:
+            new["train"] = False
         if role == "tool":
             for key in ("tool_call_id", "name"):
                 if message.get(key) is not None:
                     new[key] = message[key]
         out.append(new)
+    return out
+
+
+def without_refused_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``messages`` with ``"train": false`` on each assistant turn that made a call the
+    environment refused (a tool turn right after it starts with ``Error: ``): the dialogue keeps
+    what the agent did next, but a model is not taught the refused call itself.
+
+    >>> turns = without_refused_calls([
+    ...     {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f"}}]},
+    ...     {"role": "tool", "content": "Error: no such order"},
+    ...     {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f"}}]},
+    ...     {"role": "tool", "content": "{}"}])
+    >>> [m.get("train") for m in turns]
+    [False, None, None, None]
+    """
+    out = [dict(m) for m in messages]
+    for i, message in enumerate(out):
+        if message["role"] != "assistant" or not message.get("tool_calls"):
+            continue
+        results = itertools.takewhile(lambda m: m["role"] == "tool", out[i + 1:])
+        if any(str(m.get("content") or "").startswith(TOOL_ERROR) for m in results):
+            message["train"] = False
     return out
 
 

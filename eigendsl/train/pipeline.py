@@ -56,6 +56,10 @@ class TrainSettings:
     seed: int = 0
     generations: int = STAGE_DEFAULTS["synth"]["generations"]
     per_generation: int = STAGE_DEFAULTS["synth"]["per_generation"]
+    # Share of each synthesis generation planned as recoveries: the agent's write refused once (a
+    # wrong id), then made again right after reading again what holds the id; SFT does not learn
+    # the refused call. Off by default.
+    recover: float = STAGE_DEFAULTS["synth"]["recover"]
     sft_epochs: float = STAGE_DEFAULTS["sft"]["epochs"]
     sft_learning_rate: float = STAGE_DEFAULTS["sft"]["learning_rate"]
     sft_batch_size: int = STAGE_DEFAULTS["sft"]["batch_size"]
@@ -130,7 +134,7 @@ class TrainSettings:
 
 MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
-    "workers": ("synth", "workers"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
+    "workers": ("synth", "workers"), "recover": ("synth", "recover"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
     "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
     "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"), "sft_pass_size": ("sft", "pass_size"), "grpo_steps": ("grpo", "steps"),
@@ -208,7 +212,7 @@ class Pipeline:
 
         s = self.settings
         summary = run_synthesis(self.spec_dir, self.out / "synth",
-                                SynthSettings(s.generations, s.per_generation, s.seed, s.workers))
+                                SynthSettings(s.generations, s.per_generation, s.seed, s.workers, recover=s.recover))
         return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
 
     def accepted_files(self) -> list[Path]:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from eigendsl.train.chat import normalize_messages
+from eigendsl.train.chat import normalize_messages, without_refused_calls
 
 
 @dataclass
@@ -131,13 +131,14 @@ class SFTSettings:
 
 def to_conversation(row: dict[str, Any]) -> dict[str, Any]:
     """A data-contract row as the SFT dataset holds it: ``messages`` normalised for the chat
-    template, and ``tools`` as a JSON string (TRL parses it back for each row; as a list, Arrow
-    would merge the parameter schemas of all tools into one and fill the gaps with nulls)."""
+    template, with the turns whose calls the environment refused left out of the loss, and
+    ``tools`` as a JSON string (TRL parses it back for each row; as a list, Arrow would merge the
+    parameter schemas of all tools into one and fill the gaps with nulls)."""
     tools = row.get("tools") or []
     if isinstance(tools, str):
         tools = json.loads(tools) if tools.strip() else []
     return {
-        "messages": normalize_messages(row["messages"]),
+        "messages": without_refused_calls(normalize_messages(row["messages"])),
         "tools": json.dumps(tools, ensure_ascii=False),
     }
 
