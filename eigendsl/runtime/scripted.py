@@ -10,9 +10,9 @@ for negative examples:
 - ``missing_lookup``: skips the first read-only lookup (typically the identification).
 
 and, for positive examples of what to do after a tool refuses a call, ``recover``: the first
-write goes out with one id replaced by another of its table (as a model that copied the wrong
+write goes out with one id replaced by another of its kind (as a model that copied the wrong
 id writes it); when the tool refuses it, the agent calls again the lookup whose result holds the
-right value, then writes again, right.
+right id, then writes again, right.
 """
 
 from __future__ import annotations
