@@ -567,7 +567,7 @@ def test_rows_become_arrow_safe_conversations():
     )
 
 
-def test_a_call_the_environment_refused_is_rendered_but_not_learned(tokenizer):
+def test_a_call_the_environment_refused_is_rendered_but_not_learned(tokenizer, tmp_path):
     """A dialogue that shows a refused call put right (synthesis's recoveries) teaches what came
     after the refusal, never the refused call: its turn is out of the assistant mask, through
     the Arrow dataset SFT trains from, and the text the model reads is unchanged."""
@@ -587,6 +587,16 @@ def test_a_call_the_environment_refused_is_rendered_but_not_learned(tokenizer):
     text = render_chat(conversation["messages"], tools=TOOLS)
     assert text == render_chat(row["messages"], tools=TOOLS) and "#W7654321" in text
     assert oid in text
+    # and the labels TRL's SFTTrainer builds from it: the refused call is read, never a target
+    from trl import SFTTrainer
+
+    trainer = SFTTrainer(model=_micro(tokenizer), args=SFTSettings().to_sft_config(tmp_path),
+                         train_dataset=Dataset.from_list([to_conversation(row)]), processing_class=tokenizer)
+    example = trainer.train_dataset[0]
+    learned = tokenizer.decode([t for t, label in zip(example["input_ids"], example["labels"], strict=True)
+                                if label != -100])
+    assert learned == "".join(expected_assistant_texts(ROWS[3])) and "#W7654321" in tokenizer.decode(
+        example["input_ids"])
 
 
 def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):

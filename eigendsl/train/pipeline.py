@@ -134,7 +134,8 @@ class TrainSettings:
 
 MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
-    "workers": ("synth", "workers"), "recover": ("synth", "recover"), "sft_epochs": ("sft", "epochs"), "sft_learning_rate": ("sft", "learning_rate"),
+    "workers": ("synth", "workers"), "recover": ("synth", "recover"), "sft_epochs": ("sft", "epochs"),
+    "sft_learning_rate": ("sft", "learning_rate"),
     "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
     "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"), "sft_pass_size": ("sft", "pass_size"), "grpo_steps": ("grpo", "steps"),
