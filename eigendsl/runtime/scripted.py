@@ -193,17 +193,18 @@ class ScriptedAgent:
 
     @staticmethod
     def _recover(state: ScriptedAgentState, env: Any) -> AgentTurn | None:
-        """After the write sent with a wrong id: if the tool refused it, read again what holds the
-        right ids (the latest lookup whose result has one the refused call lacked), and the next
-        turn writes again, right (at once when no lookup has them); if it went through, go on (the
-        dialogue then fails its checks)."""
+        """After the write sent with a wrong id: if the tool refused it, read again where the right
+        id came from (the first lookup whose result has an id the refused call lacked: an ordered
+        item from the order, not from its product's list of variants), and the next turn writes
+        again, right (at once when no lookup gave it: the user said it); if it went through, go on
+        (the dialogue then fails its checks)."""
         right, state.refused = state.refused or {}, None
         if env.trace.calls and env.trace.calls[-1].error is None:
             state.step += 1
             return None
         sent = _flat(env.trace.calls[-1].args)
         values = [v for v in _flat(right) if v not in sent]  # the right ids the refused call lacked
-        for call in reversed(env.trace.calls):
+        for call in env.trace.calls:  # the first that gave it: where the agent took it from
             if not call.writes and call.error is None and any(v in encode_result(call.result) for v in values):
                 return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
         state.step += 1
