@@ -119,7 +119,7 @@ class Environment:
                 error, result = self._run(tool, args)
         record.error, record.result = error, result
         self.trace.calls.append(record)
-        text = TOOL_ERROR + error if error is not None else encode_result(result)
+        text = f"{TOOL_ERROR}{error}" if error is not None else encode_result(result)
         self.add_message({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
         return text, error is None
 

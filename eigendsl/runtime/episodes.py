@@ -95,7 +95,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
         env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
     for call_id, error in zip(bad, turn.errors):
         env.add_message({"role": "tool", "tool_call_id": call_id, "name": INVALID_CALL,
-                         "content": TOOL_ERROR + error})
+                         "content": f"{TOOL_ERROR}{error}"})
         env.trace.calls.append(_error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls)))
     if calls:
         episode.tool_rounds += 1
