@@ -272,9 +272,11 @@ def test_a_wrong_id_is_taken_from_nested_records_first(retail):
 def test_scripted_doctests():
     import doctest
 
+    from eigendsl.runtime import environment as environment_mod
     from eigendsl.runtime import scripted as scripted_mod
 
     assert doctest.testmod(scripted_mod).failed == 0
+    assert doctest.testmod(environment_mod).failed == 0
 
 
 def _has_write(domain, task):

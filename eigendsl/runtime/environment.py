@@ -16,6 +16,15 @@ from eigendsl.runtime.domain import Domain, ToolInfo
 
 TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
 
+
+def is_refusal(message: dict[str, Any]) -> bool:
+    """Whether ``message`` is the tool turn of a call that could not run (refused or unreadable).
+
+    >>> is_refusal({"role": "tool", "content": "Error: no such order"}), is_refusal({"role": "tool", "content": "{}"})
+    (True, False)
+    """
+    return message.get("role") == "tool" and str(message.get("content") or "").startswith(TOOL_ERROR)
+
 MAX_RESULT_CHARS = 20_000
 
 

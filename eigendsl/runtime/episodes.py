@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable, Protocol
 
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.environment import TOOL_ERROR, Environment, replay_gold
+from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
 from eigendsl.runtime.scripted import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
@@ -233,7 +233,7 @@ def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
                 calls = message.get("tool_calls") or ()
                 made += len(calls)
                 malformed += sum((call.get("function") or {}).get("name") == INVALID_CALL for call in calls)
-            elif message.get("role") == "tool" and str(message.get("content") or "").startswith(TOOL_ERROR):
+            elif is_refusal(message):
                 failed += 1
     return made, failed, malformed
 

@@ -93,7 +93,7 @@ class ScriptedAgentState:
     proposed_args: dict[str, Any] | None = None
     mind_changed: bool = False
     mistake_done: bool = False
-    refused: dict[str, Any] | None = None  # recover: the write sent with a wrong id, until its result
+    recovering: bool = False  # recover: the write at `step` went out with a wrong id, its result is due
     finished: bool = False
     pending: list[str] = field(default_factory=list)  # gold `say` text not spoken yet
 
@@ -146,8 +146,8 @@ class ScriptedAgent:
                 state.finished = True
                 return AgentTurn(content=DECLINED)
         state.awaiting = None
-        if state.refused is not None:
-            turn = self._recover(state, env)
+        if state.recovering:
+            turn = self._recover(state, env, gold[state.step]["args"])
             if turn is not None:
                 return turn
         say_parts = state.pending
@@ -181,8 +181,7 @@ class ScriptedAgent:
                 state.mistake_done = True
                 args = wrong_argument(args, env.domain, rng)
             if writes and RECOVER in self.mistakes and not state.mistake_done:
-                state.mistake_done = True
-                state.refused = args
+                state.mistake_done = state.recovering = True
                 return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": wrong_id(args, env.domain, rng)}])
             state.step += 1
             return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": args}])
@@ -192,13 +191,13 @@ class ScriptedAgent:
         return AgentTurn(content="All done. " + CLOSING)
 
     @staticmethod
-    def _recover(state: ScriptedAgentState, env: Any) -> AgentTurn | None:
+    def _recover(state: ScriptedAgentState, env: Any, right: dict[str, Any]) -> AgentTurn | None:
         """After the write sent with a wrong id: if the tool refused it, read again where the right
         id came from (the first lookup whose result has an id the refused call lacked: an ordered
         item from the order, not from its product's list of variants), and the next turn writes
         again, right (at once when no lookup gave it: the user said it); if it went through, go on
         (the dialogue then fails its checks)."""
-        right, state.refused = state.refused or {}, None
+        state.recovering = False
         if env.trace.calls and env.trace.calls[-1].error is None:
             state.step += 1
             return None
@@ -208,7 +207,7 @@ class ScriptedAgent:
             if not call.writes and call.error is None and any(v in encode_result(call.result) for v in values):
                 return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
         state.step += 1
-        return AgentTurn(tool_calls=[{"name": env.trace.calls[-1].tool, "arguments": right}])
+        return AgentTurn(tool_calls=[{"name": env.trace.calls[-1].tool, "arguments": dict(right)}])
 
     @staticmethod
     def _speak(state: ScriptedAgentState, text: str) -> str:

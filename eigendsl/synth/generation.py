@@ -26,7 +26,7 @@ from typing import Any, Callable
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
-from eigendsl.runtime.environment import TOOL_ERROR, Environment
+from eigendsl.runtime.environment import Environment, is_refusal
 from eigendsl.runtime.episodes import GoldCache, run_episodes, write_jsonl
 from eigendsl.runtime.scripted import MISTAKES, RECOVER, ScriptedAgent, ScriptedUser
 from eigendsl.support import Trace
@@ -418,9 +418,7 @@ class Synthesis:
             by_template.setdefault(key, []).append(row["accepted"])
             by_kind.setdefault(row["kind"], []).append(row["accepted"])
             if row["kind"] == "recover":  # a recovery counts where a write was refused, then put right
-                refused = any(m["role"] == "tool" and str(m.get("content") or "").startswith(TOOL_ERROR)
-                              for m in row["messages"])
-                by_recovery.setdefault(key, []).append(row["accepted"] and refused)
+                by_recovery.setdefault(key, []).append(row["accepted"] and any(map(is_refusal, row["messages"])))
         tools = sorted({c["function"]["name"] for r in accepted for m in r["messages"] for c in m.get("tool_calls") or []}
                        & set(self.base.tools))
         rules = sorted({name for r in accepted for name in r.get("rules_exercised", [])})

@@ -26,7 +26,7 @@ import itertools
 import json
 from typing import Any
 
-from eigendsl.runtime.environment import TOOL_ERROR
+from eigendsl.runtime.environment import is_refusal
 from eigendsl.runtime.toolcalls import parse_tool_calls as runtime_parse
 
 IM_START = "<|im_start|>"
@@ -166,7 +166,7 @@ def without_refused_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]
         if message["role"] != "assistant" or not message.get("tool_calls"):
             continue
         results = itertools.takewhile(lambda m: m["role"] == "tool", out[i + 1:])
-        if any(str(m.get("content") or "").startswith(TOOL_ERROR) for m in results):
+        if any(is_refusal(m) for m in results):
             message["train"] = False
     return out
 
