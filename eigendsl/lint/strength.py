@@ -19,6 +19,7 @@ from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.lint.mutations import execute, mutants, trajectory
+from eigendsl.runtime.environment import refused_call_ids
 
 
 def check_strength(ctx: LintContext) -> None:
@@ -37,7 +38,7 @@ def check_strength(ctx: LintContext) -> None:
         baseline = execute(domain, task, base_messages, gold_db)
         if not check.verify(baseline.trace).passed:
             continue  # the replay differs from the episode; nothing to compare against
-        failed_ids = _failed_ids(row["messages"])
+        failed_ids = refused_call_ids(row["messages"])
         for mutant in mutants(domain, index, base_messages, failed_ids, task):
             counted = False
             survivor: str | None = None
@@ -78,9 +79,3 @@ def check_strength(ctx: LintContext) -> None:
         shown = f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
         ctx.add(decl.name_span, f"check '{check_name}' still passes when {shown}",
                 "warning", "weak_check")
-
-
-def _failed_ids(messages: list[dict[str, Any]]) -> set[str]:
-    ids = {m.get("tool_call_id") for m in messages if m["role"] == "tool" and (m.get("content") or "").startswith("Error:")}
-    return {i for i in ids if i}
-

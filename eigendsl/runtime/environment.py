@@ -25,6 +25,11 @@ def is_refusal(message: dict[str, Any]) -> bool:
     """
     return message.get("role") == "tool" and str(message.get("content") or "").startswith(TOOL_ERROR)
 
+
+def refused_call_ids(messages: list[dict[str, Any]]) -> set[str]:
+    """The ids of the calls whose tool turn is a refusal (:func:`is_refusal`)."""
+    return {m["tool_call_id"] for m in messages if is_refusal(m) and m.get("tool_call_id")}
+
 MAX_RESULT_CHARS = 20_000
 
 

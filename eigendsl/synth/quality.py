@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from eigendsl.runtime.environment import is_refusal
+from eigendsl.runtime.environment import refused_call_ids
 
 _WORD = re.compile(r"[\w#@.'-]+")
 NEAR_DUPLICATE = 0.9
@@ -32,7 +32,7 @@ def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
         reasons.append("quality: the conversation hit the turn limit")
     seen_text = ""
     calls: set[str] = set()
-    refused = {m["tool_call_id"] for m in row["messages"] if is_refusal(m) and m.get("tool_call_id")}
+    refused = refused_call_ids(row["messages"])
     for message in row["messages"]:
         role = message["role"]
         if role in ("user", "tool"):
