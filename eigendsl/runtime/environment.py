@@ -83,8 +83,9 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
 
 
 def encode_result(value: Any) -> str:
-    """A tool result as the text the model reads (JSON for data)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    """A tool result as the text the model reads: JSON for data, its fields in the order the tool
+    returns them (a record's description before its id helps a small model find the id)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "...(truncated)"
 
 

@@ -125,9 +125,10 @@ def products() -> list[dict]:
         for suffix, *rest in variants:
             *option_values, price, available = rest
             item_id = f"I{product_id[1:]}{suffix}"
+            # The description comes before the id it names, options sorted as users say them.
             table[item_id] = {
+                "options": dict(sorted(zip(option_names, option_values, strict=True))),
                 "item_id": item_id,
-                "options": dict(zip(option_names, option_values, strict=True)),
                 "available": available,
                 "price": price,
             }
@@ -291,9 +292,9 @@ def orders(user_rows: list[dict], product_rows: list[dict]) -> list[dict]:
             variant = RNG.choice(list(product["variants"].values()))
             items.append(
                 {
-                    "item_id": variant["item_id"],
-                    "product_id": product["product_id"],
                     "name": product["name"],
+                    "product_id": product["product_id"],
+                    "item_id": variant["item_id"],
                     "price": variant["price"],
                     "options": dict(variant["options"]),
                 }
