@@ -37,6 +37,7 @@ PROPOSE = [
     "I'm about to {action}. Do you confirm? " + CONFIRM_MARK,
     "Here is what I will do: {action}. Shall I proceed? " + CONFIRM_MARK,
 ]
+LOOKUP_NOTE = "Let me look up the {what}."
 DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
 CLOSING = "Is there anything else I can help you with?"
 REFUSAL = ("I'm sorry, but I can't help with that request under our policy. "
@@ -68,9 +69,75 @@ def spoken(key: str) -> str:
     return key.replace("_", " ")
 
 
-def describe_call(tool: str, args: dict[str, Any]) -> str:
-    details = ", ".join(f"{spoken(k)} {v}" for k, v in args.items())
+def describe_call(tool: str, args: dict[str, Any], notes: dict[str, str] | None = None) -> str:
+    """``call TOOL with ARG VALUE, ...``; an argument with a note (what the user called the
+    records its ids name, see :func:`id_notes`) has it in parentheses before the value.
+
+    >>> describe_call("exchange", {"item_ids": ["I1"], "order_id": "#W1"}, {"item_ids": "Mug, color: red"})
+    "call exchange with item ids (Mug, color: red) ['I1'], order id #W1"
+    """
+    notes = notes or {}
+    details = ", ".join(f"{spoken(k)} ({notes[k]}) {v}" if k in notes else f"{spoken(k)} {v}"
+                        for k, v in args.items())
     return f"call {tool} with {details}" if details else f"call {tool}"
+
+
+def id_notes(args: dict[str, Any], calls: list[Any], said: str) -> dict[str, str]:
+    """For each argument whose ids the user never said but a lookup returned: the words the user
+    said of the records holding them in the first lookup that returned them (``said`` is the
+    user's text), in the records' order.
+
+    An agent that names the item ("the keyboard, layout: US") right before its id copies the id
+    from the record with those words, as a small model learns to; one that writes the bare id
+    must find the record from the user's words several turns back.
+
+    >>> class Call: writes, error, result = False, None, {"items": [
+    ...     {"name": "Mug", "item_id": "I1", "options": {"color": "red"}}, {"name": "Pen", "item_id": "I2"}]}
+    >>> id_notes({"item_ids": ["I1"], "order_id": "#W1"}, [Call()], "My Mug from #W1, color: red.")
+    {'item_ids': 'Mug, color: red'}
+    """
+    notes = {}
+    for key, value in args.items():
+        words: list[str] = []
+        for v in value if isinstance(value, list) else [value]:
+            if not isinstance(v, str) or not v or v in said:
+                continue
+            source = next((c for c in calls if not c.writes and c.error is None
+                           and v in encode_result(c.result)), None)  # where the agent took it from
+            record = _holder(source.result, v) if source is not None else None
+            for word in _said_words(record, v, said) if record is not None else []:
+                if word not in words:
+                    words.append(word)
+        if words:
+            notes[key] = ", ".join(words)
+    return notes
+
+
+def _holder(node: Any, value: str, siblings: int = 1) -> dict[str, Any] | None:
+    """The innermost mapping in ``node`` with ``value`` as one of its fields' values, when it is
+    one of several records (a list's element, a value among others): alone, it needs no words
+    to be told apart."""
+    if isinstance(node, dict):
+        for child in node.values():
+            found = _holder(child, value, len(node))
+            if found is not None:
+                return found
+        return node if siblings > 1 and value in node.values() else None
+    if isinstance(node, list):
+        return next((r for r in (_holder(x, value, len(node)) for x in node) if r is not None), None)
+    return None
+
+
+def _said_words(record: dict[str, Any], value: str, said: str) -> list[str]:
+    """The record's text values the user said (nested ones as ``key: value``), not ``value``."""
+    words = []
+    for key, field_value in record.items():
+        if isinstance(field_value, dict):
+            words += [f"{k}: {v}" for k, v in field_value.items()
+                      if isinstance(v, str) and f"{k}: {v}" in said]
+        elif isinstance(field_value, str) and field_value != value and len(field_value) > 2 and field_value in said:
+            words.append(field_value)
+    return words
 
 
 @dataclass
@@ -184,7 +251,9 @@ class ScriptedAgent:
                 state.mistake_done = state.recovering = True
                 return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": wrong_id(args, env.domain, rng)}])
             state.step += 1
-            return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": args}])
+            notes = {} if writes else id_notes(args, env.trace.calls, _user_text(env.messages))
+            content = LOOKUP_NOTE.format(what="; ".join(notes.values())) if notes else None
+            return AgentTurn(content=content, tool_calls=[{"name": step["tool"], "arguments": args}])
         state.finished = True
         if say_parts:
             return AgentTurn(content=self._speak(state, ""))
@@ -225,7 +294,8 @@ class ScriptedAgent:
             true_value = episode.task["params"].get(name.strip())
             args = {k: (first_value.strip() if v == true_value else v) for k, v in args.items()}
         state.awaiting = "confirm"
-        text = rng.choice(self.pools["propose"]).format(action=describe_call(step["tool"], args))
+        notes = id_notes(args, episode.env.trace.calls, _user_text(episode.env.messages))
+        text = rng.choice(self.pools["propose"]).format(action=describe_call(step["tool"], args, notes))
         return AgentTurn(content=self._speak(state, text))
 
     def _needed_info(self, step: dict[str, Any], episode: Any, writes: bool) -> list[str]:
@@ -330,6 +400,10 @@ def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
         for i in ids:
             kinds[i] = (sorted(ids), len(place) > 1)
     return kinds
+
+
+def _user_text(messages: list[dict[str, Any]]) -> str:
+    return " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
 
 
 def _last(messages: list[dict[str, Any]], role: str) -> str | None:
