@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 
@@ -30,10 +31,9 @@ def call_errors(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
             for call in message.get("tool_calls") or ():
                 names[call["id"]] = (len(names), call["function"]["name"])
         elif message["role"] == "tool":
-            content = message.get("content") or ""
-            if content.startswith("Error:") and message.get("tool_call_id") in names:
+            if is_refusal(message) and message.get("tool_call_id") in names:
                 number, tool = names[message["tool_call_id"]]
-                errors.append((number, tool, content[len("Error:"):].strip()))
+                errors.append((number, tool, str(message["content"])[len(TOOL_ERROR):].strip()))
     return errors
 
 

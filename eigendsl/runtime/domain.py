@@ -11,6 +11,7 @@ import json
 import sys
 import types
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 
@@ -65,6 +66,13 @@ class Domain:
     #: A judge model for `judge` statements, (trace, assertion) -> bool; set on every trace judged
     #: here that has none. Without one, those statements are reported as not judged.
     judge_model: Callable[[Trace, str], bool] | None = None
+
+    @cached_property
+    def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
+        """:func:`eigendsl.runtime.scripted.id_kinds` of the seed database, computed once."""
+        from eigendsl.runtime.scripted import id_kinds
+
+        return id_kinds(self.seed)
 
     @property
     def tool_meta(self) -> dict[str, dict[str, Any]]:

@@ -353,7 +353,7 @@ def wrong_id(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str,
     nested records (a variant, a card) are taken before those of a table's own rows (an order, a
     user): acting on a record never looked up breaks other rules than a refused value does.
     :func:`wrong_argument` when no argument holds an id."""
-    kinds = id_kinds(domain.seed)
+    kinds = domain.id_kinds
     spots = [(key, i) for key in sorted(args)
              for i, v in (enumerate(args[key]) if isinstance(args[key], list) else [(None, args[key])])
              if isinstance(v, str) and len(kinds.get(v, ((), False))[0]) > 1]

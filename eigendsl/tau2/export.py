@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
+from eigendsl.runtime.environment import is_refusal
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
 from eigendsl.tau2.checks import called_text, reward_basis
 
@@ -122,7 +123,7 @@ def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "id": message.get("tool_call_id", ""),
                     "content": content,
                     "requestor": "assistant",
-                    "error": content.startswith("Error:"),
+                    "error": is_refusal(message),
                     "turn_idx": len(out),
                     "timestamp": None,
                 }
