@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -207,6 +208,41 @@ def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question
             missed += [(row["task_id"], k) for k in unsaid if k not in question]
     assert not missed, missed[:5]
     assert {"modify_order_address", "exchange_items", "modify_address_and_payment"} <= asked
+
+def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(retail):
+    """An exchange's product lookup names the product, and its proposal names the ordered item and
+    the wanted variant in the user's words right before their ids (an order's only item needs no
+    words); every word of a note was said by the user before (a note never tells what the
+    dialogue has not)."""
+    tasks = [t for t in retail.tasks if t["template"] in ("exchange_items", "modify_order_items")]
+    unsaid, seen = [], 0
+    for row in scripted(retail, retail.tasks):
+        said = ""
+        for message in row["messages"]:
+            if message["role"] == "user":
+                said += str(message.get("content") or "") + "\n"
+            text = str(message.get("content") or "") if message["role"] == "assistant" else ""
+            notes = re.findall(r"Let me look up the (.*)\.$", text) + re.findall(r"\(([^)]*)\) \[", text)
+            unsaid += [(row["task_id"], w) for note in notes for w in note.split(", ") if w not in said]
+            seen += len(notes)
+    assert seen and not unsaid, unsaid[:5]
+    named = 0
+    for row in scripted(retail, tasks):
+        p = row["params"]
+        if len(retail.seed["orders"][p["order_id"]]["items"]) == 1:
+            continue
+        named += 1
+        old = ", ".join(f"{k}: {v}" for k, v in sorted(p["old_options"].items()))
+        new = ", ".join(f"{k}: {v}" for k, v in sorted(p["new_options"].items()))
+        texts = [str(m.get("content")) for m in row["messages"] if m["role"] == "assistant"]
+        lookup = next(m for m in row["messages"] if m["role"] == "assistant" and any(
+            c["function"]["name"] == "get_product_details" for c in m.get("tool_calls") or []))
+        assert lookup["content"].startswith(f"Let me look up the {p['product_name']}"), lookup["content"]
+        proposal = next(t for t in texts if "(yes/no)" in t)
+        assert f"new item ids ({new}) ['{p['new_item_id']}']" in proposal, proposal
+        assert f"({p['product_name']}, {old}) ['{p['item_id']}']" in proposal, proposal
+    assert named >= 4
+
 
 
 @pytest.mark.parametrize("mistake", ["wrong_argument", "skip_confirmation", "missing_lookup"])
