@@ -13,6 +13,10 @@ and, for positive examples of what to do after a tool refuses a call, ``recover`
 write goes out with one id replaced by another of its kind (as a model that copied the wrong
 id writes it); when the tool refuses it, the agent calls again the lookup whose result holds the
 right id, then writes again, right.
+
+Before an id it copies from a lookup (a product id, an ordered item, the variant wanted), the
+agent names the record it came from in the user's own words (:func:`id_notes`), in the lookup's
+turn and in its proposal.
 """
 
 from __future__ import annotations
@@ -314,7 +318,7 @@ class ScriptedAgent:
         known = episode.task.get("user", {}).get("known", {})
         messages = episode.env.messages
         seen = " ".join(str(m.get("content") or "") for m in messages if m["role"] in ("user", "tool"))
-        said = " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
+        said = _user_text(messages)
         now = [key for key, fact in known.items()
                if any(str(v) and str(v) not in seen and fact == str(v) for v in step["args"].values())]
         rest = [key for key, fact in known.items() if fact and fact not in said and key not in now]
