@@ -106,8 +106,7 @@ def id_notes(args: dict[str, Any], calls: list[Any], said: str) -> dict[str, str
         for v in value if isinstance(value, list) else [value]:
             if not isinstance(v, str) or not v or v in said:
                 continue
-            source = next((c for c in calls if not c.writes and c.error is None
-                           and v in encode_result(c.result)), None)  # where the agent took it from
+            source = first_lookup_with(calls, [v])
             record = _holder(source.result, v) if source is not None else None
             for word in _said_words(record, v, said) if record is not None else []:
                 if word not in words:
@@ -115,6 +114,13 @@ def id_notes(args: dict[str, Any], calls: list[Any], said: str) -> dict[str, str
         if words:
             notes[key] = ", ".join(words)
     return notes
+
+
+def first_lookup_with(calls: list[Any], values: list[str]) -> Any:
+    """The first lookup that ran and whose result holds one of ``values``: where an agent took
+    an id from (None when none did: the user said it)."""
+    return next((c for c in calls if not c.writes and c.error is None
+                 and any(v in encode_result(c.result) for v in values)), None)
 
 
 def _holder(node: Any, value: str, siblings: int = 1) -> dict[str, Any] | None:
@@ -276,9 +282,9 @@ class ScriptedAgent:
             return None
         sent = _flat(env.trace.calls[-1].args)
         values = [v for v in _flat(right) if v not in sent]  # the right ids the refused call lacked
-        for call in env.trace.calls:  # the first that gave it: where the agent took it from
-            if not call.writes and call.error is None and any(v in encode_result(call.result) for v in values):
-                return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
+        call = first_lookup_with(env.trace.calls, values)
+        if call is not None:
+            return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
         state.step += 1
         return AgentTurn(tool_calls=[{"name": env.trace.calls[-1].tool, "arguments": dict(right)}])
 
