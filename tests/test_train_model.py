@@ -642,8 +642,9 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     from eigendsl.train.pipeline import TrainSettings, sft_schedule
 
     rows = [{"template": "cancel", "n": i} for i in range(40)] + [{"template": "status", "n": i} for i in range(12)]
-    for balance in (True, False):
-        _, passes = sft_schedule(rows, {}, TrainSettings(sft_epochs=5, sft_balance=balance, sft_pass_size=8))
+    for balance in (True, False):  # these rows have no turns: no shuffled ids
+        settings = TrainSettings(sft_epochs=5, sft_balance=balance, sft_pass_size=8, sft_fresh_ids=0)
+        _, passes = sft_schedule(rows, {}, settings)
         assert [len(one) for one in passes] == [8] * 5
         seen = [(r["template"], r["n"]) for one in passes for r in one]
         if balance:
@@ -652,7 +653,8 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
             assert len(set(seen[:24])) == 24 and len(set(seen)) == 20 + 12
         else:
             assert seen == [(r["template"], r["n"]) for r in rows[:40]]
-    _, whole = sft_schedule(rows, {}, TrainSettings(sft_epochs=2, sft_balance=False, sft_pass_size=0))
+    plain = TrainSettings(sft_epochs=2, sft_balance=False, sft_pass_size=0, sft_fresh_ids=0)
+    _, whole = sft_schedule(rows, {}, plain)
     assert whole == [rows, rows]
     manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 192, "epochs": 60}}]}
     assert TrainSettings.from_manifest(manifest).sft_pass_size == 192  # training.sft.pass_size
@@ -944,14 +946,36 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(reta
     from eigendsl.train.pipeline import TrainSettings, sft_schedule
 
     _, retail, rows = retail_dialogues
-    drills, schedule = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=2))
+    unshuffled = {"sft_epochs": 3, "sft_fresh_ids": 0}
+    drills, schedule = sft_schedule(rows, retail.seed, TrainSettings(sft_copy_drills=2, **unshuffled))
     assert len(drills) == 2 and drills[0] and len(drills[0]) == len(drills[1])
     assert all(len(d["messages"]) in (2, 4) and d["messages"][-1]["tool_calls"] for one in drills for d in one)
     assert drills[0] != drills[1]  # fresh ids per pass
     # then a pass over the dialogues per epoch, as they are
     assert len(schedule) == 3 and all(one and all(r in rows for r in one) for one in schedule)
-    none, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=3, sft_copy_drills=0))
+    none, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_copy_drills=0, **unshuffled))
     assert none == [] and plain == schedule
+
+
+def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passes(retail_dialogues):
+    """The default (training.sft.fresh_ids: 0.5): the first half of the passes are the dialogues
+    as synthesized, the last half the same dialogues with their ids renamed, turn for turn."""
+    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
+    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+
+    _, retail, rows = retail_dialogues
+    settings = TrainSettings(sft_epochs=4)
+    assert settings.sft_fresh_ids == STAGE_DEFAULTS["sft"]["fresh_ids"] == 0.5
+    _, schedule = sft_schedule(rows, retail.seed, settings)
+    assert len(schedule) == 4
+    assert all(r in rows for one in schedule[:2] for r in one)
+    for one in schedule[2:]:
+        assert not any(r in rows for r in one)
+        originals = {r["task_id"]: r for r in rows}
+        for renamed in one:
+            original = originals[renamed["task_id"]]
+            assert [m["role"] for m in renamed["messages"]] == [m["role"] for m in original["messages"]]
+    assert schedule[2] != schedule[3]  # each shuffled pass draws its own names
 
 
 def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path, retail_dialogues):

@@ -45,12 +45,12 @@ GRPO_TASKS_PER_TEMPLATE = 8
 @dataclass
 class TrainSettings:
     """What ``eigendsl train`` runs; the settings a manifest holds default to the manifest's own
-    defaults (``STAGE_DEFAULTS``), which fit the embedded model on a 2-core CPU (about 15
-    minutes). They were measured on retail, seed 0: 6,119 varied dialogues (3 × 3,000 planned)
-    in 36 balanced passes of 384 at lr 8e-3 (1,728 steps), pass^1 0.297 after SFT; 32 passes,
-    0.189; 60 passes at lr 5e-3 (2,880 steps, ~25 minutes of SFT), 0.486–0.586 over seeds; the
-    previous default, 384 dialogues × 20 passes at lr 5e-3 (960 steps), 0.135 (seeds 1 and 2:
-    0.216, 0.090)."""
+    defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
+    retail: 6,118 varied dialogues (3 × 3,000 planned) in 60 balanced passes of 384 at lr 3e-3,
+    the last 30 with shuffled ids (2,880 steps), pass^1 after SFT 0.613, 0.577, 0.523 on seeds
+    0-2; the previous default, 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.419 over
+    seeds 0-3 (0.297-0.468 before tool results kept their fields' order); 32 passes, 0.189; 384
+    dialogues × 20 passes at lr 5e-3 (960 steps), 0.135."""
 
     model: str = "tiny"
     seed: int = 0
@@ -63,10 +63,12 @@ class TrainSettings:
     sft_epochs: float = STAGE_DEFAULTS["sft"]["epochs"]
     sft_learning_rate: float = STAGE_DEFAULTS["sft"]["learning_rate"]
     sft_batch_size: int = STAGE_DEFAULTS["sft"]["batch_size"]
-    # Share of the SFT passes whose dialogues get shuffled ids (eigendsl.train.identifiers); off by
-    # default: at this budget (retail, 0.5, seeds 0-2) the agent copies ids (148/208, 143/222,
-    # 148/194 renamed ids right against 19, 74, 5) but pass^1 after SFT on the seed database is
-    # lower (0.324, 0.351, 0.333 against 0.297, 0.468, 0.396).
+    # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
+    # (eigendsl.train.identifiers): only copying gets their ids right. Half by default, with 60
+    # passes at 3e-3: on retail (seeds 0-2) the agent copies 169/219, 171/230, 147/198 renamed ids
+    # (the 36-pass default without shuffling: 19/208, 74/222, 5/194) and reports tracking numbers
+    # no training dialogue's agent wrote. At 36 passes and 8e-3, shuffling cost pass^1 (0.324,
+    # 0.351, 0.333 against 0.297, 0.468, 0.396); at 5e-3 it broke two seeds of four.
     sft_fresh_ids: float = STAGE_DEFAULTS["sft"]["fresh_ids"]
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
