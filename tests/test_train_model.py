@@ -976,6 +976,11 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
             original = originals[renamed["task_id"]]
             assert [m["role"] for m in renamed["messages"]] == [m["role"] for m in original["messages"]]
     assert schedule[2] != schedule[3]  # each shuffled pass draws its own names
+    # a run of one pass keeps it as synthesized; a share of 1 shuffles every pass
+    _, single = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=1))
+    assert all(r in rows for r in single[0])
+    _, every = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_ids=1.0))
+    assert not any(r in rows for one in every for r in one)
 
 
 def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path, retail_dialogues):

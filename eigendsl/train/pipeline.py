@@ -406,7 +406,7 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     fresh ids (none for a domain without ids, or dialogues where no user states one); then a pass
     of ``sft_pass_size`` dialogues (0: all) per epoch, balanced across task templates
     (``sft_balance``), the last share of them with fresh ids (``sft_fresh_ids``: there ids can
-    only be copied, not recalled)."""
+    only be copied, not recalled; at least one pass, and below a share of 1 never the first)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft import balanced_passes
 
@@ -419,7 +419,10 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     else:  # in synthesis's order; with a pass size, each pass goes on where the last stopped
         size = s.sft_pass_size or len(rows)
         schedule = [[rows[(number * size + k) % len(rows)] for k in range(size)] for number in range(passes)]
-    fresh = max(1, round(passes * min(1.0, s.sft_fresh_ids))) if s.sft_fresh_ids > 0 else 0
+    share = min(1.0, s.sft_fresh_ids)
+    # a share below 1 keeps the first pass as synthesized: a fresh model learns no copying from
+    # renamed dialogues alone (retail: 5 of 208 renamed ids with the first half shuffled)
+    fresh = 0 if share <= 0 else passes if share >= 1 else min(passes - 1, max(1, round(passes * share)))
     ids = Identifiers(seed_data)
     schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if number >= passes - fresh
                 else one for number, one in enumerate(schedule)]
