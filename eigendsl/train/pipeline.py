@@ -47,9 +47,9 @@ class TrainSettings:
     """What ``eigendsl train`` runs; the settings a manifest holds default to the manifest's own
     defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
     retail: 6,118 varied dialogues (3 × 3,000 planned) in 60 balanced passes of 384 at lr 3e-3,
-    the last 30 with shuffled ids (2,880 steps), pass^1 after SFT 0.613, 0.577, 0.523 on seeds
-    0-2; the previous default, 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.419 over
-    seeds 0-3 (0.297-0.468 before tool results kept their fields' order); 32 passes, 0.189; 384
+    the last 30 with shuffled ids (2,880 steps): pass^1 after SFT 0.541 over seeds 0-3 (0.450 to
+    0.613), 14 minutes end to end alone; the previous default, 36 passes at lr 8e-3 without
+    shuffled ids (1,728 steps), 0.367 on the same seeds and machine; 32 passes, 0.189; 384
     dialogues × 20 passes at lr 5e-3 (960 steps), 0.135."""
 
     model: str = "tiny"
