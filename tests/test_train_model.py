@@ -969,9 +969,9 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
     _, schedule = sft_schedule(rows, retail.seed, settings)
     assert len(schedule) == 4
     assert all(r in rows for one in schedule[:2] for r in one)
+    originals = {r["task_id"]: r for r in rows}
     for one in schedule[2:]:
         assert not any(r in rows for r in one)
-        originals = {r["task_id"]: r for r in rows}
         for renamed in one:
             original = originals[renamed["task_id"]]
             assert [m["role"] for m in renamed["messages"]] == [m["role"] for m in original["messages"]]
