@@ -406,7 +406,8 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     fresh ids (none for a domain without ids, or dialogues where no user states one); then a pass
     of ``sft_pass_size`` dialogues (0: all) per epoch, balanced across task templates
     (``sft_balance``), the last share of them with fresh ids (``sft_fresh_ids``: there ids can
-    only be copied, not recalled; at least one pass, and below a share of 1 never the first)."""
+    only be copied, not recalled; below a share of 1 never the first pass, so a one-pass run
+    has none, and at least one of two or more)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft import balanced_passes
 
