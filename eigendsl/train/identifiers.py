@@ -35,7 +35,10 @@ its own. Item ids then came out 19 of 38 (20 of 38 renamed) and gift cards 17 of
 check's renamed ids 158–203 against 147–171 on seeds 0–3; but the agent copied the order's first
 or last item, not the one the user named, and pass^1 after SFT fell to 0.532, 0.532, 0.441 and
 0.450 (mean 0.489 against 0.541), the gift card balance passing in 1 of 24 episodes (5 of 24
-whole). So those ids stay whole.
+whole). With a nested record's id fields also moved after the words that describe it in compact
+tool results (seeds 0 and 1): 0.486 and 0.541 after SFT; the call then repeats the id its
+confirmation wrote, and the misses are in the confirmation's words (another item of the order, or
+the variant the training dialogues name most). So those ids stay whole.
 
 **Copy drills** (opt-in: ``training.sft.copy_drills``, passes in a run of their own before SFT).
 The embedded 2-layer model does not learn to copy an id across a whole dialogue from the
