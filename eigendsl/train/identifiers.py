@@ -37,10 +37,10 @@ or last item, not the one the user named, and pass^1 after SFT fell to 0.532, 0.
 0.450 (mean 0.489 against 0.541), the gift card balance passing in 1 of 24 episodes (5 of 24
 whole). With a nested record's id fields also moved after the words that describe it in compact
 tool results (seeds 0 and 1): 0.486 and 0.541 after SFT; the write then repeats the item ids its
-confirmation wrote (15 of 24 and 22 of 26; whole ids in the default, 0 of 25 and 0 of 28), and the
-misses are in the confirmation's words (another item of the order, or
-the variant the training dialogues name most); with a third layer as well, 0.559 and 0.505. So those
-ids stay whole.
+confirmation wrote (15 of 24 and 22 of 26; whole ids in the default, 0 of 25 and 0 of 28), and
+the misses are in the confirmation's words (another item of the order, or the variant the
+training dialogues name most); with a third layer as well, 0.559 and 0.505. So those ids stay
+whole.
 
 **Copy drills** (opt-in: ``training.sft.copy_drills``, passes in a run of their own before SFT).
 The embedded 2-layer model does not learn to copy an id across a whole dialogue from the
