@@ -318,6 +318,9 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--sft-fresh-ids", type=click.FloatRange(0, 1), default=None,
               help="Share of the SFT passes, the last ones, whose dialogues get fresh ids, which the model "
                    "can only copy out of the dialogue (default: the manifest's).")
+@click.option("--sft-fresh-values/--no-sft-fresh-values", default=None,
+              help="Whether those passes also permute the records' attribute values (a size, a colour) "
+                   "where a turn states them (default: the manifest's).")
 @click.option("--recover", type=click.FloatRange(0, 1), default=None,
               help=RECOVER_HELP[:-1] + " (default: the manifest's).")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
@@ -328,8 +331,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @user_errors
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
-              sft_pass_size: int | None, sft_fresh_ids: float | None, recover: float | None, grpo_steps: int | None,
-              eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool) -> None:
+              sft_pass_size: int | None, sft_fresh_ids: float | None, sft_fresh_values: bool | None,
+              recover: float | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -338,7 +341,7 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
-                    sft_fresh_ids=sft_fresh_ids, recover=recover, grpo_steps=grpo_steps,
+                    sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover, grpo_steps=grpo_steps,
                     eval_trials=eval_trials, user_model=user_model or None, seed=seed)
     if as_json:
         click.echo(json.dumps(summary))

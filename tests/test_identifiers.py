@@ -101,12 +101,24 @@ def _unordered(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("invent", [False, True])
-def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, invent):
+def _permute_db(value: Any, permuted: dict[str, dict[str, str]], under: bool = False) -> Any:
+    """The database with the attribute values under ``options`` permuted as ``permuted`` says."""
+    if isinstance(value, dict):
+        if under:
+            return {k: permuted.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in value.items()}
+        return {k: _permute_db(v, permuted, k == "options") for k, v in value.items()}
+    if isinstance(value, list):
+        return [_permute_db(v, permuted) for v in value]
+    return value
+
+
+@pytest.mark.parametrize(("invent", "values"), [(False, False), (True, False), (False, True)])
+def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, invent, values):
     """Every tool call of the renamed dialogue, run against the database renamed the same way,
     gives the renamed dialogue's tool result: the rename is consistent across all turns. Invented
-    ids have the shape of the ids they replace and are none of the database's."""
-    fresh = Identifiers(retail.seed)
+    ids have the shape of the ids they replace and are none of the database's. With ``values``
+    the attribute values are permuted too, and the database's the same way."""
+    fresh = Identifiers(retail.seed, ["options"])
     rng = random.Random(7)
     checked = changed = 0
     for row in dialogues:
@@ -119,7 +131,13 @@ def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, i
                 assert fresh.group_of[new] == fresh.group_of[old]
         renamed = fresh.apply(row, mapping)
         changed += sum(new != old for old, new in mapping.items())
-        world = replace(retail, seed=_rename_db(retail.seed, _as_permutation(fresh, mapping)))
+        world_seed = _rename_db(retail.seed, _as_permutation(fresh, mapping))
+        if values:
+            permuted = fresh.plan_values(rng)
+            assert all(sorted(p) == sorted(p.values()) for p in permuted.values())  # permutations
+            renamed = fresh.apply_values(renamed, permuted)
+            world_seed = _permute_db(world_seed, permuted)
+        world = replace(retail, seed=world_seed)
         env = Environment(world, {})
         messages = renamed["messages"]
         assert messages[0] == row["messages"][0]  # the system prompt is kept
@@ -131,6 +149,43 @@ def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, i
                 assert _parse(text) == _parse(result["content"]), (row["task_id"], call)
                 checked += 1
     assert checked > 200 and changed > 200
+
+
+def test_attribute_values_are_renamed_only_where_their_name_states_them(retail, dialogues):
+    """With attribute values permuted, the dialogue changes only in the values stated with their
+    name ("color: navy", '"size": "M"'), never in the system prompt, and many of them change."""
+    fresh = Identifiers(retail.seed, ["options"])
+    assert fresh.attributes["size"] == ["41", "42", "43", "44", "L", "M", "S"]
+    assert "matte black" in fresh.attributes["finish"]
+    stated = re.compile(r'"?(' + "|".join(fresh.attributes) + r')"?: "?(' +
+                        "|".join(re.escape(v) for vs in fresh.attributes.values()
+                                 for v in sorted(vs, key=len, reverse=True)) + ")")
+    changed = 0
+    for number, row in enumerate(dialogues):
+        original = copy.deepcopy(row)
+        permuted = fresh.permute_values(row, random.Random(number))
+        assert row == original and permuted["messages"][0] == row["messages"][0]
+        for before, after in zip(identifiers._strings(row["messages"]),
+                                 identifiers._strings(permuted["messages"]), strict=True):
+            assert stated.sub("VALUE", before) == stated.sub("VALUE", after)
+            changed += sum(a != b for a, b in zip(stated.findall(before), stated.findall(after), strict=True))
+    assert changed > 100
+    # ids alone, unless asked
+    assert fresh.rename(dialogues[0], random.Random(1)) == Identifiers(retail.seed).rename(dialogues[0], random.Random(1))
+
+
+def test_attribute_fields_are_the_schemas_maps_of_strings():
+    from eigendsl.loader import load_spec
+    from eigendsl.spec import Table
+    from eigendsl.train.identifiers import attribute_fields
+
+    assert attribute_fields(load_spec(RETAIL).spec.database.tables) == ["options"]
+    table = Table.model_validate({"key": "id", "fields": {
+        "id": "string", "tags": {"type": "map", "of": "string"},
+        "lines": {"type": "list", "items": {"type": "object", "fields": {"specs": {"type": "map", "of": "string"}}}},
+        "cards": {"type": "map", "of": {"type": "object", "fields": {"kind": "string"}}},
+        "name": {"type": "object", "fields": {"first": "string"}}}})
+    assert attribute_fields({"things": table}) == ["specs", "tags"]
 
 
 def test_only_identifiers_change(retail, dialogues):

@@ -9,8 +9,10 @@ import copy
 import doctest
 import json
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -983,6 +985,55 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
     assert not any(r in rows for one in every for r in one)
 
 
+def test_the_shuffled_passes_permute_the_attribute_values_unless_told_not_to(retail_dialogues):
+    """By default (training.sft.fresh_values) the passes with shuffled ids also permute the
+    attribute values each dialogue states (a variant's "color: navy"); with it off, or with no
+    attribute fields, those stay as synthesized."""
+    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
+    from eigendsl.train.identifiers import _strings
+    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+
+    _, retail, rows = retail_dialogues
+    stated = re.compile(r'"?(?:color|size|finish)"?: "?[\w ]+')
+
+    def statements(one: list[dict[str, Any]]) -> list[list[str]]:
+        return [stated.findall(" ".join(_strings(r["messages"]))) for r in one]
+
+    assert TrainSettings().sft_fresh_values is STAGE_DEFAULTS["sft"]["fresh_values"] is True
+    _, permuted = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2), ["options"])
+    _, kept = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=False), ["options"])
+    _, no_fields = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2))
+    assert permuted[0] == kept[0] == no_fields[0]  # the first pass as synthesized
+    assert kept[1] == no_fields[1]
+    original = {r["task_id"]: r for r in rows}
+    assert statements(kept[1]) == statements([original[r["task_id"]] for r in kept[1]])
+    assert sum(a != b for a, b in zip(statements(permuted[1]), statements(kept[1]), strict=True)) > len(rows) // 4
+
+
+def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(tmp_path, retail_dialogues, monkeypatch):
+    from eigendsl.train import pipeline as module
+    from eigendsl.train.pipeline import Pipeline, TrainSettings
+
+    spec, _, rows = retail_dialogues
+    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
+    accepted.parent.mkdir(parents=True)
+    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def schedule(rows, seed_data, settings, attributes=()):
+        seen["attributes"] = attributes
+        raise Stop
+
+    monkeypatch.setattr(module, "sft_schedule", schedule)
+    monkeypatch.setattr(Pipeline, "load", lambda self, stage: (None, None))
+    with pytest.raises(Stop):
+        Pipeline(spec, tmp_path, TrainSettings(sft_epochs=2), log=lambda _: None).sft()
+    assert seen["attributes"] == ["options"]
+
+
 def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path, retail_dialogues):
     from eigendsl.train.pipeline import Pipeline, TrainSettings
 
@@ -1009,11 +1060,13 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
     args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
-            "--sft-fresh-ids", "0.5", "--recover", "0.2"]
+            "--sft-fresh-ids", "0.5", "--no-sft-fresh-values", "--recover", "0.2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
-            seen["recover"]) == (60.0, 3e-3, 0, 0.5, 0.2)
+            seen["sft_fresh_values"], seen["recover"]) == (60.0, 3e-3, 0, 0.5, False, 0.2)
+    assert CliRunner().invoke(main, args[:2]).exit_code == 0
+    assert seen["sft_fresh_values"] is None  # not given: the manifest's
     for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output

@@ -110,8 +110,11 @@ import os
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from typing import Any, NamedTuple
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from eigendsl.spec import FieldType, Table
 
 _DIGIT = re.compile(r"\d")
 _PREFIXED = re.compile(r"(\D{2,})(\d.*)")  # "#W1000815": prefix "#W", body "1000815"
@@ -142,7 +145,7 @@ class Identifiers:
     ('Is #W1000304 mine? I am usr_bob.', '{"order_id": "#W1000304"}')
     """
 
-    def __init__(self, seed: dict[str, dict[str, Any]]):
+    def __init__(self, seed: dict[str, dict[str, Any]], attributes: Iterable[str] = ()):
         self.groups: dict[str, list[str]] = {}  # ids that may stand in for each other
         self.group_of: dict[str, str] = {}
         groups: dict[str, set[str]] = defaultdict(set)
@@ -163,6 +166,16 @@ class Identifiers:
         # Candidate spans: runs of the characters ids are made of; trailing punctuation is tried
         # off too ("order #W1000297." ends a sentence).
         self._span = re.compile(rf"[A-Za-z0-9{cls}]+")
+        # Attribute values (size -> S, M, L): the values of each name across the seed's maps
+        # stored under a field named in ``attributes``, in the order the seed holds them.
+        values: dict[str, set[str]] = defaultdict(set)
+        for found in _maps_under(seed, frozenset(attributes)):
+            for name, value in found.items():
+                if isinstance(value, str):
+                    values[name].add(value)
+        self.attributes = {name: sorted(v) for name, v in values.items() if len(v) > 1}
+        # A value is renamed where its name states it: "size: M", '"size": "M"'.
+        self._stated = {name: _stated(name, vals) for name, vals in self.attributes.items()}
 
     def frequent(self, texts: Iterable[str], min_count: int = 2) -> list[str]:
         """The ids that occur at least ``min_count`` times in ``texts``, sorted. (A large database
@@ -224,9 +237,12 @@ class Identifiers:
         return all(any(text[at.start():at.start() + n] in ids for n in lengths)
                    for text in texts for at in re.finditer(re.escape(prefix), text))
 
-    def rename(self, row: dict[str, Any], rng: random.Random, invent: bool = False) -> dict[str, Any]:
-        """``row`` with its identifiers renamed (a new row; ``row`` is not changed)."""
-        return self.apply(row, self.plan(row, rng, invent))
+    def rename(self, row: dict[str, Any], rng: random.Random, invent: bool = False,
+               values: bool = False) -> dict[str, Any]:
+        """``row`` with its identifiers renamed (a new row; ``row`` is not changed), and with
+        ``values`` its attribute values permuted too (:meth:`permute_values`)."""
+        renamed = self.apply(row, self.plan(row, rng, invent))
+        return self.permute_values(renamed, rng) if values else renamed
 
     def plan(self, row: dict[str, Any], rng: random.Random, invent: bool = False) -> dict[str, str]:
         """New names for the identifiers that ``row``'s turns mention (the system prompt aside).
@@ -254,12 +270,53 @@ class Identifiers:
         turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
         return {**row, "messages": turns}
 
+    def permute_values(self, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+        """``row`` with each attribute's values (:attr:`attributes`) permuted among themselves
+        (:meth:`plan_values`) wherever a turn but the system prompt states one with its name
+        (``size: M``, ``"size": "M"``); a value alone (``M``) is left as it is. The dialogue is
+        then the same dialogue on a database whose values were permuted that way.
+
+        >>> seed = {"items": {"I100": {"options": {"size": "S"}}, "I200": {"options": {"size": "M"}},
+        ...                   "I300": {"options": {"size": "L"}}}}
+        >>> fresh = Identifiers(seed, attributes=["options"])
+        >>> fresh.attributes
+        {'size': ['L', 'M', 'S']}
+        >>> row = {"messages": [{"role": "user", "content": "The size: M one, not L."},
+        ...                     {"role": "tool", "content": '{"options": {"size": "M"}}'}]}
+        >>> [m["content"] for m in fresh.permute_values(row, random.Random(0))["messages"]]
+        ['The size: S one, not L.', '{"options": {"size": "S"}}']
+        """
+        return self.apply_values(row, self.plan_values(rng))
+
+    def plan_values(self, rng: random.Random) -> dict[str, dict[str, str]]:
+        """A permutation of each attribute's values, every attribute's whether a row mentions it
+        or not (two values never become one)."""
+        permuted = {}
+        for name, values in self.attributes.items():
+            shuffled = list(values)
+            rng.shuffle(shuffled)
+            permuted[name] = dict(zip(values, shuffled, strict=True))
+        return permuted
+
+    def apply_values(self, row: dict[str, Any], permuted: dict[str, dict[str, str]]) -> dict[str, Any]:
+        """``row`` with each attribute value stated with its name replaced as ``permuted`` says,
+        in every turn but the system prompt (a new row)."""
+        def sub(text: str) -> str:
+            for name, stated in self._stated.items():
+                new = permuted[name]
+                text = stated.sub(lambda m, new=new: m.group(1) + new[m.group(2)], text)
+            return text
+
+        turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
+        return {**row, "messages": turns}
+
     def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0,
-                   invent: bool = False) -> list[dict[str, Any]]:
+                   invent: bool = False, values: bool = False) -> list[dict[str, Any]]:
         """Pass ``number`` over ``rows`` with its own fresh identifiers; ``invent`` gives ids with
-        digits new random digits instead of another id of the database."""
+        digits new random digits instead of another id of the database; ``values`` permutes each
+        row's attribute values as well."""
         rng = random.Random(f"{seed}:{number}")
-        return [self.rename(row, rng, invent) for row in rows]
+        return [self.rename(row, rng, invent, values) for row in rows]
 
     def copy_drills(self, row: dict[str, Any]) -> list[dict[str, Any]]:
         """Short drills for copying ids out of ``row``, one per agent tool call whose ids were
@@ -363,6 +420,47 @@ class Identifiers:
             rng.shuffle(pool)
             mapping.update(zip(found, pool, strict=False))  # distinct ids: two ids never merge
         return mapping
+
+
+def attribute_fields(tables: Mapping[str, Table]) -> list[str]:
+    """The fields of a schema's tables (``spec.database.tables``) declared as maps of strings
+    (``options: {type: map, of: string}``): a record's attributes, name to value. Sorted."""
+    found: set[str] = set()
+
+    def walk(name: str, kind: FieldType | None) -> None:
+        if kind is None:
+            return
+        if kind.type == "map" and kind.of is not None and kind.of.type == "string":
+            found.add(name)
+        for sub, inner in (kind.fields or {}).items():
+            walk(sub, inner)
+        walk(name, kind.items)
+        walk(name, kind.of)
+
+    for table in tables.values():
+        for name, kind in table.fields.items():
+            walk(name, kind)
+    return sorted(found)
+
+
+def _stated(name: str, values: list[str]) -> re.Pattern[str]:
+    """Where a text states one of ``values`` with ``name``: ``size: M`` or ``"size": "M"``,
+    the name in group 1 and the value in group 2 (the longest value first: ``matte black``)."""
+    alternatives = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+    return re.compile(rf'(?<![\w-])("?{re.escape(name)}"?: "?)({alternatives})(?=[\s"\',}})\].]|$)')
+
+
+def _maps_under(value: Any, fields: frozenset[str]) -> Iterator[dict[str, Any]]:
+    """The mappings stored under one of ``fields`` anywhere in ``value``, in order."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in fields and isinstance(item, dict):
+                yield item
+            else:
+                yield from _maps_under(item, fields)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _maps_under(item, fields)
 
 
 def _shared_prefix(names: list[str]) -> str:

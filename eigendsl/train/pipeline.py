@@ -19,6 +19,7 @@ import json
 import math
 import random
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -70,6 +71,10 @@ class TrainSettings:
     # no training dialogue's agent wrote. At 36 passes and 8e-3, shuffling cost pass^1 (0.324,
     # 0.351, 0.333 against 0.297, 0.468, 0.396); at 5e-3 it broke two seeds of four.
     sft_fresh_ids: float = STAGE_DEFAULTS["sft"]["fresh_ids"]
+    # The passes with shuffled ids also permute the values of the records' attributes (the
+    # schema's maps of strings: a variant's size, colour), wherever a turn states one with its
+    # name ("size: M"), so the item the user describes is found by copying, not recalled.
+    sft_fresh_values: bool = STAGE_DEFAULTS["sft"]["fresh_values"]
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
     sft_invent_ids: bool = STAGE_DEFAULTS["sft"]["invent_ids"]
@@ -139,6 +144,7 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "workers": ("synth", "workers"), "recover": ("synth", "recover"), "sft_epochs": ("sft", "epochs"),
     "sft_learning_rate": ("sft", "learning_rate"),
     "sft_batch_size": ("sft", "batch_size"), "sft_fresh_ids": ("sft", "fresh_ids"),
+    "sft_fresh_values": ("sft", "fresh_values"),
     "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"), "sft_pass_size": ("sft", "pass_size"), "grpo_steps": ("grpo", "steps"),
     "grpo_tasks": ("grpo", "tasks"), "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
@@ -284,9 +290,12 @@ class Pipeline:
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
         if s.sft_balance or s.sft_pass_size or s.sft_fresh_ids > 0 or s.sft_copy_drills > 0:
+            from eigendsl.loader import load_spec
+            from eigendsl.train.identifiers import attribute_fields
             from eigendsl.train.sft import run_sft_passes
 
-            drills, schedule = sft_schedule(rows, self.domain.seed, s)
+            attributes = attribute_fields(load_spec(self.spec_dir).spec.database.tables)
+            drills, schedule = sft_schedule(rows, self.domain.seed, s, attributes)
             if drills:
                 # A run of their own, learning rate schedule included: sharing one with the
                 # dialogues left those the low end of it (pass^1 0.000 after SFT).
@@ -398,8 +407,9 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     return target, None
 
 
-def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
-                 s: TrainSettings) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
+def sft_schedule(
+    rows: list[dict[str, Any]], seed_data: dict[str, Any], s: TrainSettings, attributes: Iterable[str] = (),
+) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
     """The passes of SFT, in training order: the copy drills', then the dialogues'.
 
     ``s.sft_copy_drills`` passes of copy drills (``Identifiers.copy_drills``), each with its own
@@ -407,7 +417,9 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     of ``sft_pass_size`` dialogues (0: all) per epoch, balanced across task templates
     (``sft_balance``), the last share of them with fresh ids (``sft_fresh_ids``: there ids can
     only be copied, not recalled; below a share of 1 never the first pass, so a one-pass run
-    has none, and at least one of two or more)."""
+    has none, and at least one of two or more). With ``sft_fresh_values`` those passes also
+    permute the values of the seed's maps stored under the fields named in ``attributes``
+    (``Identifiers.permute_values``)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft import balanced_passes
 
@@ -424,9 +436,9 @@ def sft_schedule(rows: list[dict[str, Any]], seed_data: dict[str, Any],
     # a share below 1 keeps the first pass as synthesized: a fresh model learns no copying from
     # renamed dialogues alone (retail: 5 of 208 renamed ids with the first half shuffled)
     fresh = 0 if share <= 0 else passes if share >= 1 else min(passes - 1, max(1, round(passes * share)))
-    ids = Identifiers(seed_data)
-    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids) if number >= passes - fresh
-                else one for number, one in enumerate(schedule)]
+    ids = Identifiers(seed_data, attributes)
+    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
+                if number >= passes - fresh else one for number, one in enumerate(schedule)]
     drills = [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
     warmup = [ids.fresh_pass(drills, passes + number, s.seed)
               for number in range(s.sft_copy_drills)] if drills else []
