@@ -985,9 +985,9 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
     assert not any(r in rows for one in every for r in one)
 
 
-def test_the_shuffled_passes_permute_the_attribute_values_unless_told_not_to(retail_dialogues):
-    """By default (training.sft.fresh_values) the passes with shuffled ids also permute the
-    attribute values each dialogue states (a variant's "color: navy"); with it off, or with no
+def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_dialogues):
+    """With training.sft.fresh_values (off by default) the passes with shuffled ids also permute
+    the attribute values each dialogue states (a variant's "color: navy"); without it, or with no
     attribute fields, those stay as synthesized."""
     from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.identifiers import _strings
@@ -999,10 +999,10 @@ def test_the_shuffled_passes_permute_the_attribute_values_unless_told_not_to(ret
     def statements(one: list[dict[str, Any]]) -> list[list[str]]:
         return [stated.findall(" ".join(_strings(r["messages"]))) for r in one]
 
-    assert TrainSettings().sft_fresh_values is STAGE_DEFAULTS["sft"]["fresh_values"] is True
-    _, permuted = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2), ["options"])
-    _, kept = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=False), ["options"])
-    _, no_fields = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2))
+    assert TrainSettings().sft_fresh_values is STAGE_DEFAULTS["sft"]["fresh_values"] is False
+    _, permuted = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True), ["options"])
+    _, kept = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2), ["options"])
+    _, no_fields = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True))
     assert permuted[0] == kept[0] == no_fields[0]  # the first pass as synthesized
     assert kept[1] == no_fields[1]
     original = {r["task_id"]: r for r in rows}
@@ -1060,11 +1060,11 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
     args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
-            "--sft-fresh-ids", "0.5", "--no-sft-fresh-values", "--recover", "0.2"]
+            "--sft-fresh-ids", "0.5", "--sft-fresh-values", "--recover", "0.2"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
-            seen["sft_fresh_values"], seen["recover"]) == (60.0, 3e-3, 0, 0.5, False, 0.2)
+            seen["sft_fresh_values"], seen["recover"]) == (60.0, 3e-3, 0, 0.5, True, 0.2)
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
     for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
