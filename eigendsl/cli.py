@@ -332,7 +332,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
               sft_pass_size: int | None, sft_fresh_ids: float | None, sft_fresh_values: bool | None,
-              recover: float | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool) -> None:
+              recover: float | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool,
+              seed: int | None, as_json: bool) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -341,8 +342,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
-                    sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover, grpo_steps=grpo_steps,
-                    eval_trials=eval_trials, user_model=user_model or None, seed=seed)
+                    sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover,
+                    grpo_steps=grpo_steps, eval_trials=eval_trials, user_model=user_model or None, seed=seed)
     if as_json:
         click.echo(json.dumps(summary))
         return

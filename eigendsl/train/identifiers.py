@@ -107,9 +107,10 @@ a value alone ("M") is left as it is. Measured on retail (one thread, synthesis 
 after SFT 0.649, 0.577, 0.532 and 0.459 on seeds 0–3 against 0.613, 0.577, 0.523 and 0.450
 without (pass^3 0.500 against 0.466 on the mean), but 0.514 against 0.559 on seed 0 with two
 threads: the same within the runs' noise. The embedded model does not learn to copy the values;
-it stops recalling them. Teacher-forced on 60 of its training dialogues, the agent's stated
-values came out right 16 of 34 as synthesized (25 of 34 without the permutation), 17 of 34 once
-permuted (13 of 34 without); seed 1: 23, 15 of 80 against 60, 8. So it is off: held-out tasks
+it stops recalling them. Teacher-forced on 60 of its training dialogues (seed 0), the values the
+agent states came out right in 16 of 34 as synthesized and in 17 of 34 once the dialogues' values
+were permuted; trained without the permutation, 25 and 13 of 34 (seed 1: 23 and 15 of 80 against
+60 and 8). So it is off: held-out tasks
 play on the seed database, whose values recall gets right more often. A model that copies (the
 item families need it: its confirmation now names the order's navy M as "color: olive, size:
 42") is what it is for.
