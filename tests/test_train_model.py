@@ -1030,7 +1030,7 @@ def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(tmp_path, retail
     monkeypatch.setattr(module, "sft_schedule", schedule)
     monkeypatch.setattr(Pipeline, "load", lambda self, stage: (None, None))
     with pytest.raises(Stop):
-        Pipeline(spec, tmp_path, TrainSettings(sft_epochs=2), log=lambda _: None).sft()
+        Pipeline(spec, tmp_path, TrainSettings(sft_epochs=2, sft_fresh_values=True), log=lambda _: None).sft()
     assert seen["attributes"] == ["options"]
 
 

@@ -297,7 +297,9 @@ class Pipeline:
             from eigendsl.train.identifiers import attribute_fields
             from eigendsl.train.sft import run_sft_passes
 
-            attributes = attribute_fields(load_spec(self.spec_dir).spec.database.tables)
+            # the schema is read again only when the values are to be permuted
+            attributes = (attribute_fields(load_spec(self.spec_dir).spec.database.tables)
+                          if s.sft_fresh_values else [])
             drills, schedule = sft_schedule(rows, self.domain.seed, s, attributes)
             if drills:
                 # A run of their own, learning rate schedule included: sharing one with the
