@@ -46,6 +46,8 @@ class ModelSize:
 
 # "micro" is for unit tests; "tiny" trains on a few hundred dialogues in minutes on 2 CPU cores;
 # "small" is the largest that is still pleasant on a CPU.
+# "tiny" shares each key-value head between two query heads: with four (full multi-head
+# attention) retail seeds 0 and 1 gave pass^1 0.486 and 0.505 after SFT against 0.613 and 0.577.
 MODEL_SIZES: dict[str, ModelSize] = {
     "micro": ModelSize(64, 1, 4, 2, 128),
     "tiny": ModelSize(128, 2, 4, 2, 384),
