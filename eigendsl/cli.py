@@ -306,7 +306,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 
 @main.command("train")
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--model", default=None, help="tiny (embedded, default), micro, small, or a checkpoint path or hub id.")
+@click.option("--model", default=None,
+              help="tiny (embedded, default), tiny-wide, micro, small, or a checkpoint path or hub id.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default: runs/<domain>/train).")
 @click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
 @click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")

@@ -273,7 +273,11 @@ class Sampling(Model):
 class Training(Model):
     """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
 
-    model: str = Field("tiny", description="`tiny` (built locally) or a checkpoint path or hub id.")
+    model: str = Field(
+        "tiny",
+        description="An embedded size built locally (`tiny`, `tiny-wide`, `micro`, `small`) or a "
+        "checkpoint path or hub id.",
+    )
     seed: int = Field(0, description="Seed of every stage.")
     synth: dict[str, Any] = Field(default_factory=dict, description="Synthesis overrides.")
     sft: dict[str, Any] = Field(default_factory=dict, description="SFT overrides.")

@@ -486,9 +486,23 @@ def test_build_tiny_model_is_seeded(tokenizer):
 
 
 def test_model_sizes_grow():
-    assert list(MODEL_SIZES) == ["micro", "tiny", "small"]
+    assert list(MODEL_SIZES) == ["micro", "tiny", "tiny-wide", "small"]
     for shape in MODEL_SIZES.values():
         assert shape.hidden_size % shape.num_attention_heads == 0
+
+
+def test_tiny_wide_has_wider_heads_than_tiny():
+    tokenizer = train_tokenizer(["a b c"] * 3, vocab_size=300)
+    tiny = build_tiny_model(tokenizer, size="tiny")
+    wide = build_tiny_model(tokenizer, size="tiny-wide")
+    assert (tiny.config.head_dim, wide.config.head_dim) == (32, 64)
+    attention, wide_attention = tiny.model.layers[0].self_attn, wide.model.layers[0].self_attn
+    assert attention.q_proj.weight.shape == (128, 128)
+    assert wide_attention.q_proj.weight.shape == (4 * 64, 128)
+    assert wide_attention.k_proj.weight.shape == (2 * 64, 128)
+    assert wide_attention.o_proj.weight.shape == (128, 4 * 64)
+    ids = torch.tensor([[5, 6, 7]])
+    assert wide(ids).logits.shape == (1, 3, len(tokenizer))
 
 
 def test_load_model_embedded_and_from_directory(tmp_path):
