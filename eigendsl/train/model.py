@@ -51,7 +51,7 @@ class ModelSize:
 # "tiny" shares each key-value head between two query heads: with four (full multi-head
 # attention) retail seeds 0 and 1 gave pass^1 0.486 and 0.505 after SFT against 0.613 and 0.577.
 # "tiny-wide" is "tiny" with heads of 64 instead of 32: on retail (seeds 0-3, one thread) pass^1
-# 0.573 after SFT against 0.541 and renamed ids copied 88% against 75%, but SFT takes 1.4-1.6
+# 0.572 after SFT against 0.541 and renamed ids copied 88% against 75%, but SFT takes 1.4-1.7
 # times as long; in tiny's time (44 passes, not 60) it fell to 0.505 and 0.396 (seeds 0, 1).
 MODEL_SIZES: dict[str, ModelSize] = {
     "micro": ModelSize(64, 1, 4, 2, 128),
