@@ -148,11 +148,14 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
 @click.option("--judge", "judge", default=None,
               help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
               "without one they are reported as not judged.")
+@click.option("--constrain-calls", is_flag=True,
+              help="Hold the model's tool calls to the tools' schemas while it writes them (hf backend; "
+                   "see the README's *Calls held to the schemas*).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
 def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], tasks: int | None,
             split: str, trials: int, seed: int, max_turns: int | None, out: Path | None, as_json: bool,
-            judge: str | None = None) -> None:
+            judge: str | None = None, constrain_calls: bool = False) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.backends import make_agent, make_user
     from eigendsl.runtime.domain import load_domain
@@ -161,8 +164,8 @@ def run_cmd(domain_dir: Path, agent: str, user: str, mistakes: tuple[str, ...], 
     domain = load_domain(domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
-    rows = run_episodes(domain, chosen, make_agent(agent, tuple(mistakes), seed), make_user(user, domain, seed),
-                        trials=trials, max_turns=max_turns)
+    rows = run_episodes(domain, chosen, make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
+                        make_user(user, domain, seed), trials=trials, max_turns=max_turns)
     report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}")
 
 
@@ -364,10 +367,13 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
               help="compact: the short prompt and tool results the embedded model is trained with; "
                    "full: compiled prompt, JSON results and schemas.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the judged episodes as JSONL.")
+@click.option("--constrain-calls", is_flag=True,
+              help="Hold the model's tool calls to the tools' schemas while it writes them (hf backend; "
+                   "see the README's *Calls held to the schemas*).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
 def eval_cmd(spec_dir: Path, model_path: str, split: str, trials: int, temperature: float, context: str,
-             out: Path | None, as_json: bool) -> None:
+             out: Path | None, as_json: bool, constrain_calls: bool = False) -> None:
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.train.evaluate import eval_tasks, evaluate
@@ -379,7 +385,7 @@ def eval_cmd(spec_dir: Path, model_path: str, split: str, trials: int, temperatu
     except (OSError, ValueError) as exc:
         raise EigenError(f"cannot load model '{model_path}': {str(exc).splitlines()[0]}") from None
     summary = evaluate(domain, model, tokenizer, eval_tasks(domain, split), trials=trials, temperature=temperature,
-                       context=context, out=out)
+                       context=context, out=out, constrain_calls=constrain_calls)
     if as_json:
         click.echo(json.dumps(summary))
     else:

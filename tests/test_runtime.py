@@ -519,6 +519,12 @@ def test_unreachable_endpoint_is_a_clear_error(mini):
     assert "did not answer" in result.output and "Traceback" not in result.output
 
 
+def test_constraining_the_scripted_agent_is_a_clear_error():
+    result = CliRunner().invoke(main, ["run", str(MINI), "--constrain-calls", "--tasks", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Use it with --agent hf:PATH_OR_ID" in result.output
+
+
 def test_vllm_missing_is_a_clear_error():
     pytest.importorskip("torch")
     try:

@@ -80,20 +80,30 @@ class HFBackend:
             for chat in chats
         ]
 
-    def generate_ids(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None):
-        """Prompt ids and generated ids per chat (for token-in, token-out training)."""
+    def generate_ids(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None,
+                     call_tools: list[dict[str, Any]] | None = None):
+        """Prompt ids and generated ids per chat (for token-in, token-out training). With
+        ``call_tools``, the tool calls the model writes are held to those tools' schemas
+        (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`)."""
         import torch
+        from transformers import LogitsProcessorList
 
         prompts = self.prompts(chats, tools)
         self.tokenizer.padding_side = "left"
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.model.device)
+        processors = LogitsProcessorList()
+        if call_tools:
+            from eigendsl.runtime.constrained import ToolCallConstraint
+
+            processors.append(ToolCallConstraint(self.tokenizer, call_tools, batch["input_ids"].shape[1],
+                                                 self.model.get_output_embeddings().weight.shape[0]))
         torch.manual_seed(self.seed)
         with torch.no_grad():
             output = self.model.generate(
                 **batch, max_new_tokens=self.max_new_tokens, do_sample=self.temperature > 0,
                 temperature=self.temperature if self.temperature > 0 else None, top_p=None, top_k=None,
-                pad_token_id=self.tokenizer.pad_token_id,
+                pad_token_id=self.tokenizer.pad_token_id, logits_processor=processors,
             )
         results = []
         width = batch["input_ids"].shape[1]
@@ -103,9 +113,10 @@ class HFBackend:
             results.append((prompt_ids, _until_end(generated, self.tokenizer)))
         return results
 
-    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
+    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None,
+                 call_tools: list[dict[str, Any]] | None = None) -> list[AgentTurn]:
         turns = []
-        for _, ids in self.generate_ids(chats, tools):
+        for _, ids in self.generate_ids(chats, tools, call_tools):
             text = self.tokenizer.decode(ids, skip_special_tokens=False)
             turns.append(turn_from_text(_strip_specials(text, self.tokenizer)))
         return turns
@@ -293,15 +304,23 @@ class ModelAgent:
     ``context="compact"`` gives the model :func:`model_view`'s compact form and no tool schemas,
     the form the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
 
-    def __init__(self, backend: Backend, name: str, context: str = "full"):
-        self.backend, self.name, self.context = backend, name, context
+    def __init__(self, backend: Backend, name: str, context: str = "full", constrain_calls: bool = False):
+        if constrain_calls and not isinstance(backend, HFBackend):
+            raise EigenError(f"constrained tool calls work with the hf backend only, not {name}; an "
+                             "OpenAI-compatible server holds calls to the tools' schemas itself (vLLM: "
+                             "structured outputs). Leave the constraint off for this agent.")
+        self.backend, self.name, self.context, self.constrain_calls = backend, name, context, constrain_calls
 
     def act(self, episodes: list[Any]) -> list[AgentTurn]:
         if not episodes:
             return []
         domain = episodes[0].env.domain
         chats = [model_view(e.messages, domain, self.context) for e in episodes]
-        return self.backend.generate(chats, None if self.context == "compact" else domain.tool_schemas)
+        tools = None if self.context == "compact" else domain.tool_schemas
+        if self.constrain_calls:
+            # the schemas constrain the calls even where the prompt leaves them out (compact)
+            return self.backend.generate(chats, tools, call_tools=domain.tool_schemas)  # type: ignore[call-arg]
+        return self.backend.generate(chats, tools)
 
 
 class ModelUser:
@@ -346,10 +365,14 @@ def make_backend(spec: str, **options: Any) -> Backend:
     raise EigenError(f"unknown backend '{spec}'; use scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID")
 
 
-def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, **options: Any) -> Any:
+def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, constrain_calls: bool = False,
+               **options: Any) -> Any:
     if spec == "scripted":
+        if constrain_calls:
+            raise EigenError("--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
+                             "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID.")
         return ScriptedAgent(mistakes, seed)
-    return ModelAgent(make_backend(spec, **options), spec)
+    return ModelAgent(make_backend(spec, **options), spec, constrain_calls=constrain_calls)
 
 
 def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:

@@ -34,12 +34,14 @@ def eval_tasks(domain: Domain, which: str = "held-out") -> list[dict[str, Any]]:
 
 def evaluate(domain: Domain, model: Any, tokenizer: Any, tasks: list[dict[str, Any]], trials: int = 4,
              temperature: float = 0.3, context: str = "compact", max_new_tokens: int = 128,
-             max_turns: int | None = None, out: Path | None = None, seed: int = 0) -> dict[str, Any]:
+             max_turns: int | None = None, out: Path | None = None, seed: int = 0,
+             constrain_calls: bool = False) -> dict[str, Any]:
     """Play every task ``trials`` times with the model; return the summary of ``eigendsl run``
-    (``episodes``, ``passed``, ``pass_rate``, ``pass_hat_k``, ``pass_at_k``, ``failures``...)."""
+    (``episodes``, ``passed``, ``pass_rate``, ``pass_hat_k``, ``pass_at_k``, ``failures``...).
+    ``constrain_calls`` holds the model's tool calls to the tools' schemas while it writes them."""
     backend = HFBackend(model=model, tokenizer=tokenizer, max_new_tokens=max_new_tokens,
                         temperature=temperature, seed=seed)
-    agent = ModelAgent(backend, "model", context=context)
+    agent = ModelAgent(backend, "model", context=context, constrain_calls=constrain_calls)
     rows = run_episodes(domain, tasks, agent, ScriptedUser(domain.stop_marker, seed), trials=trials,
                         max_turns=max_turns)
     if out is not None:
