@@ -330,6 +330,8 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
 @click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
 @click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
+@click.option("--constrain-calls", is_flag=True,
+              help="Evaluate with the model's tool calls held to the tools' schemas (GRPO's rollouts stay free).")
 @click.option("--seed", type=int, default=None)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
@@ -337,7 +339,7 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
               sft_pass_size: int | None, sft_fresh_ids: float | None, sft_fresh_values: bool | None,
               recover: float | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool,
-              seed: int | None, as_json: bool) -> None:
+              seed: int | None, as_json: bool, constrain_calls: bool = False) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -347,7 +349,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
                     sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover,
-                    grpo_steps=grpo_steps, eval_trials=eval_trials, user_model=user_model or None, seed=seed)
+                    grpo_steps=grpo_steps, eval_trials=eval_trials, user_model=user_model or None, seed=seed,
+                    eval_constrain_calls=constrain_calls or None)
     if as_json:
         click.echo(json.dumps(summary))
         return

@@ -1074,13 +1074,14 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
     args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
-            "--sft-fresh-ids", "0.5", "--sft-fresh-values", "--recover", "0.2"]
+            "--sft-fresh-ids", "0.5", "--sft-fresh-values", "--recover", "0.2", "--constrain-calls"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
-            seen["sft_fresh_values"], seen["recover"]) == (60.0, 3e-3, 0, 0.5, True, 0.2)
+            seen["sft_fresh_values"], seen["recover"], seen["eval_constrain_calls"]) == (60.0, 3e-3, 0, 0.5, True, 0.2, True)
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
+    assert seen["eval_constrain_calls"] is None
     for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output

@@ -304,6 +304,10 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
     rows = [line for line in report.splitlines() if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
         "0.500 of 10", "0.500 of 10 (3 malformed)", "0.500 of 10 (1 malformed)"]
+    assert "held to the schemas" not in report
+    held = write_report(tmp_path / "held", results, {}, {}, {"sft": 1.0},
+                        SimpleNamespace(model="tiny", eval_temperature=0.3, eval_constrain_calls=True)).read_text()
+    assert "(temperature 0.3; tool calls held to the schemas)" in held
 
 
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):

@@ -123,6 +123,10 @@ class TrainSettings:
     eval_trials: int = STAGE_DEFAULTS["eval"]["trials"]
     eval_temperature: float = STAGE_DEFAULTS["eval"]["temperature"]
     eval_split: str = STAGE_DEFAULTS["eval"]["tasks"]
+    # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
+    # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
+    # pass^1 by -2.7 to +0.9 points (mean 0.536 against 0.541).
+    eval_constrain_calls: bool = False
     context: str = "compact"
     user_model: bool = False
     workers: int = STAGE_DEFAULTS["synth"]["workers"]
@@ -386,7 +390,7 @@ class Pipeline:
         model, tokenizer = self.load(stage)
         result = evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
                           temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
-                          seed=s.seed)
+                          seed=s.seed, constrain_calls=s.eval_constrain_calls)
         result["ids_copied"] = copy_check(model, tokenizer, self.dialogues(), self.domain.seed, seed=s.seed)
         return result
 

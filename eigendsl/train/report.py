@@ -59,7 +59,8 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         "# Training report",
         "",
         f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, {k} trials each "
-        f"(temperature {settings.eval_temperature}).",
+        f"(temperature {settings.eval_temperature}"
+        f"{'; tool calls held to the schemas' if getattr(settings, 'eval_constrain_calls', False) else ''}).",
         "",
         f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed | mean verifier score | tool calls that ran |",
         "|---|---|---|---|---|---|---|",
