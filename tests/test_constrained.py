@@ -149,6 +149,13 @@ def test_a_tokenizer_that_splits_the_call_tags_gets_a_clear_error(tokenizer):
         ToolCallConstraint(plain, TOOLS, 0, 20)
 
 
+def test_a_schema_that_cannot_hold_the_calls_is_named_in_the_error(tokenizer):
+    odd = [{"type": "function", "function": {"name": "ping", "parameters": {
+        "type": "object", "properties": {"when": {"type": "timestamp"}}}}}]
+    with pytest.raises(EigenError, match=r"cannot constrain the calls \(.*Invalid type: timestamp\)"):
+        ToolCallConstraint(tokenizer, odd, 0, len(tokenizer))
+
+
 def test_only_a_model_backend_can_be_constrained():
     with pytest.raises(EigenError, match="hf backend only"):
         ModelAgent(OpenAIBackend("http://localhost:1/v1"), "openai:http://localhost:1/v1", constrain_calls=True)

@@ -2,7 +2,7 @@
 
 A small model writes most of a call right and breaks the rest: a tool name that does not exist
 (``get_delivered_details``), a parameter another tool has, a string left open, a ``</tool_call>``
-never opened. Each costs the episode a turn, often the episode. :class:`ToolCallConstraint`
+never opened: turns the environment can only answer with an error. :class:`ToolCallConstraint`
 leaves the agent's text free and, from the moment the model itself opens a call with
 ``<tool_call>`` until ``</tool_call>``, allows only the tokens that keep the call valid:
 ``{"name": N, "arguments": A}`` with ``N`` one of the tools and ``A`` an object of ``N``'s
@@ -30,8 +30,8 @@ OPEN, CLOSE = "<tool_call>", "</tool_call>"
 def call_schema(tools: list[dict[str, Any]], sort_keys: bool = False) -> dict[str, Any]:
     """The JSON schema of one call to any of ``tools`` (OpenAI function format), in the chat
     template's layout: ``name`` first, then ``arguments``, whose keys come in the parameters'
-    order or, with ``sort_keys``, sorted (as a template's ``tojson`` may write them: a model
-    trained on sorted arguments must not be made to write them in another order).
+    order or, with ``sort_keys``, sorted (as EigenDSL's dialogues write them: a model trained on
+    sorted arguments must not be made to write them in another order).
 
     >>> tool = {"type": "function", "function": {"name": "ping", "parameters": {"type": "object"}}}
     >>> call_schema([tool])["anyOf"][0]["properties"]["name"]
@@ -106,6 +106,11 @@ class ToolCallConstraint:
         self.matcher, self.masks = llguidance.LLMatcher, llguidance.torch
         self.grammar = llguidance.LLMatcher.grammar_from_lark(call_grammar(tools, self.close_id, sort_keys))
         self.llg_tokenizer = _llg_tokenizer(tokenizer, vocab_size)
+        problem = llguidance.LLMatcher.validate_grammar(self.grammar, self.llg_tokenizer)
+        if problem:  # a schema llguidance cannot hold calls to: say which, rather than mask blindly
+            reason = problem.splitlines()[0].split(": ", 1)[-1]
+            raise EigenError(f"the tools' parameter schemas cannot constrain the calls ({reason}); fix the "
+                             "schema or leave --constrain-calls off.")
         self.prompt_width = prompt_width
         self.calls: dict[int, Any] = {}  # row -> the matcher of the call it is writing
         self.bitmask: Any = None
