@@ -19,28 +19,62 @@ from eigendsl.runtime.constrained import CLOSE, OPEN, ToolCallConstraint, call_s
 from eigendsl.train.tokenizer import corpus_texts, train_tokenizer  # noqa: E402
 
 TOOLS = [
-    {"type": "function", "function": {
-        "name": "get_order_details", "description": "Read an order.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}},
-    {"type": "function", "function": {
-        "name": "cancel_pending_order", "description": "Cancel a pending order.",
-        "parameters": {"type": "object", "properties": {
-            "reason": {"type": "string", "enum": ["no longer needed", "ordered by mistake"]},
-            "order_id": {"type": "string"},
-            "item_ids": {"type": "array", "items": {"type": "string"}}},
-            "required": ["order_id", "reason"]}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "get_order_details",
+            "description": "Read an order.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "cancel_pending_order",
+            "description": "Cancel a pending order.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "reason": {
+                        "type": "string",
+                        "enum": ["no longer needed", "ordered by mistake"],
+                    },
+                    "order_id": {"type": "string"},
+                    "item_ids": {"type": "array", "items": {"type": "string"}},
+                },
+                "required": ["order_id", "reason"],
+            },
+        },
+    },
 ]
-CALL = {"name": "cancel_pending_order", "arguments": {"order_id": "#W1234567", "reason": "no longer needed"}}
+CALL = {
+    "name": "cancel_pending_order",
+    "arguments": {"order_id": "#W1234567", "reason": "no longer needed"},
+}
 
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    row = {"tools": TOOLS, "messages": [
-        {"role": "user", "content": "Cancel #W1234567, I no longer need it."},
-        {"role": "assistant", "content": None, "tool_calls": [{"type": "function", "function": CALL}]},
-        {"role": "tool", "content": "cancelled"},
-        {"role": "assistant", "content": "Done: #W1234567 is cancelled."}]}
-    return train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, [row] * 4), vocab_size=500)
+    row = {
+        "tools": TOOLS,
+        "messages": [
+            {"role": "user", "content": "Cancel #W1234567, I no longer need it."},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"type": "function", "function": CALL}],
+            },
+            {"role": "tool", "content": "cancelled"},
+            {"role": "assistant", "content": "Done: #W1234567 is cancelled."},
+        ],
+    }
+    return train_tokenizer(
+        corpus_texts(["You are a retail agent."], TOOLS, [row] * 4), vocab_size=500
+    )
 
 
 def test_call_schema_names_every_tool_and_sorts_arguments_like_the_dialogues():
@@ -49,7 +83,10 @@ def test_call_schema_names_every_tool_and_sorts_arguments_like_the_dialogues():
     assert names == ["get_order_details", "cancel_pending_order"]
     arguments = schema["anyOf"][1]["properties"]["arguments"]
     assert list(arguments["properties"]) == ["item_ids", "order_id", "reason"]
-    assert arguments["additionalProperties"] is False and arguments["required"] == ["order_id", "reason"]
+    assert arguments["additionalProperties"] is False and arguments["required"] == [
+        "order_id",
+        "reason",
+    ]
     unsorted = call_schema(TOOLS)["anyOf"][1]["properties"]["arguments"]
     assert list(unsorted["properties"]) == ["reason", "order_id", "item_ids"]
 
@@ -62,7 +99,9 @@ def step(constraint, ids: list[int], vocab: int) -> torch.Tensor:
 
 def written(tokenizer, text: str) -> tuple[ToolCallConstraint, list[int]]:
     """A constraint that has watched the model write ``text`` after a one-token prompt."""
-    ids = [tokenizer.convert_tokens_to_ids("<|im_start|>")] + tokenizer(text, add_special_tokens=False)["input_ids"]
+    ids = [tokenizer.convert_tokens_to_ids("<|im_start|>")] + tokenizer(
+        text, add_special_tokens=False
+    )["input_ids"]
     constraint = ToolCallConstraint(tokenizer, TOOLS, 1, len(tokenizer))
     for end in range(1, len(ids)):
         step(constraint, ids[:end], len(tokenizer))
@@ -81,7 +120,9 @@ def test_a_written_call_is_allowed_token_by_token_and_a_free_turn_cannot_close_o
     assert first[close_id] == float("-inf") and torch.isfinite(first).sum() == vocab - 1
     for token in call:
         scores = step(constraint, ids, vocab)
-        assert torch.isfinite(scores[token]), f"{tokenizer.decode([token])!r} masked after {tokenizer.decode(ids)!r}"
+        assert torch.isfinite(scores[token]), (
+            f"{tokenizer.decode([token])!r} masked after {tokenizer.decode(ids)!r}"
+        )
         ids.append(token)
     # the call is closed: free text again, a second call may open
     after = step(constraint, ids, vocab)
@@ -93,7 +134,9 @@ def test_an_unknown_tool_and_an_undeclared_parameter_are_masked(tokenizer):
     constraint, ids = written(tokenizer, f'{OPEN}\n{{"name": "')
     allowed = torch.isfinite(step(constraint, ids, vocab)).nonzero().flatten().tolist()
     starts = {tokenizer.decode([t]) for t in allowed}
-    assert starts and all("get_order_details".startswith(s) or "cancel_pending_order".startswith(s) for s in starts)
+    assert starts and all(
+        "get_order_details".startswith(s) or "cancel_pending_order".startswith(s) for s in starts
+    )
     constraint, ids = written(tokenizer, f'{OPEN}\n{{"name": "get_order_details", "arguments": {{"')
     allowed = torch.isfinite(step(constraint, ids, vocab)).nonzero().flatten().tolist()
     assert allowed and all('order_id"'.startswith(tokenizer.decode([t])) for t in allowed)
@@ -105,18 +148,25 @@ def test_whatever_the_model_prefers_the_call_it_writes_is_valid(tokenizer, seed)
     a greedy writer from `<tool_call>` on: what it writes is always a call the tools accept."""
     vocab = len(tokenizer)
     rng = torch.Generator().manual_seed(seed)
-    closers = torch.tensor([any(c in tokenizer.decode([t]) for c in '"]}') for t in range(vocab)], dtype=torch.float)
-    open_id, close_id = tokenizer.convert_tokens_to_ids(OPEN), tokenizer.convert_tokens_to_ids(CLOSE)
+    closers = torch.tensor(
+        [any(c in tokenizer.decode([t]) for c in '"]}') for t in range(vocab)], dtype=torch.float
+    )
+    open_id, close_id = (
+        tokenizer.convert_tokens_to_ids(OPEN),
+        tokenizer.convert_tokens_to_ids(CLOSE),
+    )
     constraint = ToolCallConstraint(tokenizer, TOOLS, 1, vocab)
     ids = [tokenizer.convert_tokens_to_ids("<|im_start|>"), open_id]
     for _ in range(400):
-        scores = constraint(torch.tensor([ids]), torch.randn(1, vocab, generator=rng) + 3 * closers)[0]
+        scores = constraint(
+            torch.tensor([ids]), torch.randn(1, vocab, generator=rng) + 3 * closers
+        )[0]
         ids.append(int(scores.argmax()))
         if ids[-1] == close_id:
             break
     text = tokenizer.decode(ids[2:])
     assert text.startswith("\n") and text.endswith(f"\n{CLOSE}"), text
-    call = json.loads(text[1:-len(CLOSE) - 1])
+    call = json.loads(text[1 : -len(CLOSE) - 1])
     schemas = {t["function"]["name"]: t["function"]["parameters"] for t in TOOLS}
     parameters = schemas[call["name"]]
     assert set(parameters["required"]) <= set(call["arguments"]) <= set(parameters["properties"])
@@ -134,7 +184,9 @@ def test_rows_of_a_batch_are_held_apart(tokenizer):
     constraint(torch.tensor([[pad], [pad]]), torch.zeros(2, vocab))
     scores = constraint(torch.tensor([[pad, open_id], [pad, pad]]), torch.zeros(2, vocab))
     newline = tokenizer("\n", add_special_tokens=False)["input_ids"]
-    assert torch.isfinite(scores[0]).sum() == len(newline) == 1 and torch.isfinite(scores[0, newline[0]])
+    assert torch.isfinite(scores[0]).sum() == len(newline) == 1 and torch.isfinite(
+        scores[0, newline[0]]
+    )
     assert torch.isfinite(scores[1]).sum() == vocab - 1
 
 
@@ -142,23 +194,40 @@ def test_a_tokenizer_that_splits_the_call_tags_gets_a_clear_error(tokenizer):
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    chars = Tokenizer(models.WordLevel({c: i for i, c in enumerate("<>/_acdeilost{}\"\n ")}, unk_token=" "))
+    chars = Tokenizer(
+        models.WordLevel({c: i for i, c in enumerate('<>/_acdeilost{}"\n ')}, unk_token=" ")
+    )
     chars.pre_tokenizer = pre_tokenizers.Split("", "isolated")
     plain = PreTrainedTokenizerFast(tokenizer_object=chars)
-    with pytest.raises(EigenError, match="single tokens of the model's tokenizer.*--constrain-calls off"):
+    with pytest.raises(
+        EigenError, match="single tokens of the model's tokenizer.*--constrain-calls off"
+    ):
         ToolCallConstraint(plain, TOOLS, 0, 20)
 
 
 def test_a_schema_that_cannot_hold_the_calls_is_named_in_the_error(tokenizer):
-    odd = [{"type": "function", "function": {"name": "ping", "parameters": {
-        "type": "object", "properties": {"when": {"type": "timestamp"}}}}}]
-    with pytest.raises(EigenError, match=r"cannot constrain the calls \(.*Invalid type: timestamp\)"):
+    odd = [
+        {
+            "type": "function",
+            "function": {
+                "name": "ping",
+                "parameters": {"type": "object", "properties": {"when": {"type": "timestamp"}}},
+            },
+        }
+    ]
+    with pytest.raises(
+        EigenError, match=r"cannot constrain the calls \(.*Invalid type: timestamp\)"
+    ):
         ToolCallConstraint(tokenizer, odd, 0, len(tokenizer))
 
 
 def test_only_a_model_backend_can_be_constrained():
     with pytest.raises(EigenError, match="hf backend only"):
-        ModelAgent(OpenAIBackend("http://localhost:1/v1"), "openai:http://localhost:1/v1", constrain_calls=True)
+        ModelAgent(
+            OpenAIBackend("http://localhost:1/v1"),
+            "openai:http://localhost:1/v1",
+            constrain_calls=True,
+        )
     with pytest.raises(EigenError, match="scripted agent writes its calls from the gold plan"):
         make_agent("scripted", constrain_calls=True)
 

@@ -45,14 +45,18 @@ def call_schema(tools: list[dict[str, Any]], sort_keys: bool = False) -> dict[st
             parameters = _sorted_properties(parameters)
         # the runtime refuses a parameter the tool does not declare, so none may be written
         parameters = {"additionalProperties": False, **parameters}
-        alternatives.append({
-            "type": "object",
-            "properties": {"name": {"const": function["name"]}, "arguments": parameters},
-            "required": ["name", "arguments"],
-            "additionalProperties": False,
-        })
-    return {"anyOf": alternatives,
-            "x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "}}
+        alternatives.append(
+            {
+                "type": "object",
+                "properties": {"name": {"const": function["name"]}, "arguments": parameters},
+                "required": ["name", "arguments"],
+                "additionalProperties": False,
+            }
+        )
+    return {
+        "anyOf": alternatives,
+        "x-guidance": {"whitespace_flexible": False, "item_separator": ", ", "key_separator": ": "},
+    }
 
 
 def _sorted_properties(schema: Any) -> Any:
@@ -63,14 +67,18 @@ def _sorted_properties(schema: Any) -> Any:
         return schema
     out = {key: _sorted_properties(value) for key, value in schema.items()}
     if isinstance(schema.get("properties"), dict):
-        out["properties"] = {key: _sorted_properties(schema["properties"][key]) for key in sorted(schema["properties"])}
+        out["properties"] = {
+            key: _sorted_properties(schema["properties"][key])
+            for key in sorted(schema["properties"])
+        }
     return out
 
 
 def call_grammar(tools: list[dict[str, Any]], close_id: int, sort_keys: bool = False) -> str:
     """The llguidance (Lark-syntax) grammar of what follows ``<tool_call>``: a newline, the call,
     a newline and the ``</tool_call>`` token."""
-    return f'start: "\\n" call "\\n" <[{close_id}]>\ncall: %json {json.dumps(call_schema(tools, sort_keys))}'
+    schema = json.dumps(call_schema(tools, sort_keys))
+    return f'start: "\\n" call "\\n" <[{close_id}]>\ncall: %json {schema}'
 
 
 def _single_token(tokenizer: Any, text: str) -> int | None:
@@ -91,26 +99,43 @@ class ToolCallConstraint:
     compiled tasks' canonical JSON), so as a model trained on them writes them; off, in the
     parameters' order."""
 
-    def __init__(self, tokenizer: Any, tools: list[dict[str, Any]], prompt_width: int, vocab_size: int,
-                 sort_keys: bool = True):
+    def __init__(
+        self,
+        tokenizer: Any,
+        tools: list[dict[str, Any]],
+        prompt_width: int,
+        vocab_size: int,
+        sort_keys: bool = True,
+    ):
         try:
             import llguidance
             import llguidance.torch
         except ImportError:
-            raise EigenError("constrained tool calls need llguidance: pip install 'eigendsl[train]'") from None
-        self.open_id, self.close_id = _single_token(tokenizer, OPEN), _single_token(tokenizer, CLOSE)
+            raise EigenError(
+                "constrained tool calls need llguidance: pip install 'eigendsl[train]'"
+            ) from None
+        self.open_id, self.close_id = (
+            _single_token(tokenizer, OPEN),
+            _single_token(tokenizer, CLOSE),
+        )
         if self.open_id is None or self.close_id is None:
-            raise EigenError(f"constrained tool calls need {OPEN} and {CLOSE} to be single tokens of the "
-                             "model's tokenizer, and this one splits them; leave --constrain-calls off "
-                             "for this model.")
+            raise EigenError(
+                f"constrained tool calls need {OPEN} and {CLOSE} to be single tokens of the "
+                "model's tokenizer, and this one splits them; leave --constrain-calls off "
+                "for this model."
+            )
         self.matcher, self.masks = llguidance.LLMatcher, llguidance.torch
-        self.grammar = llguidance.LLMatcher.grammar_from_lark(call_grammar(tools, self.close_id, sort_keys))
+        self.grammar = llguidance.LLMatcher.grammar_from_lark(
+            call_grammar(tools, self.close_id, sort_keys)
+        )
         self.llg_tokenizer = _llg_tokenizer(tokenizer, vocab_size)
         problem = llguidance.LLMatcher.validate_grammar(self.grammar, self.llg_tokenizer)
         if problem:  # a schema llguidance cannot hold calls to: say which, rather than mask blindly
             reason = problem.splitlines()[0].split(": ", 1)[-1]
-            raise EigenError(f"the tools' parameter schemas cannot constrain the calls ({reason}); fix the "
-                             "schema or leave --constrain-calls off.")
+            raise EigenError(
+                f"the tools' parameter schemas cannot constrain the calls ({reason}); fix the "
+                "schema or leave --constrain-calls off."
+            )
         self.prompt_width = prompt_width
         self.calls: dict[int, Any] = {}  # row -> the matcher of the call it is writing
         self.bitmask: Any = None
