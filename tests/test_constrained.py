@@ -262,3 +262,11 @@ def test_the_hf_backend_writes_a_valid_call_where_the_model_opens_one(tokenizer)
     call = held.tool_calls[0]
     parameters = {t["function"]["name"]: t["function"]["parameters"] for t in TOOLS}[call["name"]]
     assert set(parameters["required"]) <= set(call["arguments"]) <= set(parameters["properties"])
+
+
+def test_llguidance_missing_is_a_clear_error(tokenizer, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "llguidance", None)  # as if it were not installed
+    with pytest.raises(EigenError, match=r"need llguidance: pip install 'eigendsl\[train\]'"):
+        ToolCallConstraint(tokenizer, TOOLS, 0, len(tokenizer))
