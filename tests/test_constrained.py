@@ -15,7 +15,9 @@ import torch  # noqa: E402
 
 from eigendsl.errors import EigenError  # noqa: E402
 from eigendsl.runtime.backends import ModelAgent, OpenAIBackend, make_agent  # noqa: E402
-from eigendsl.runtime.constrained import CLOSE, OPEN, ToolCallConstraint, call_schema  # noqa: E402
+from eigendsl.runtime.constrained import ToolCallConstraint, call_schema  # noqa: E402
+from eigendsl.runtime.toolcalls import TOOL_CALL_CLOSE as CLOSE  # noqa: E402
+from eigendsl.runtime.toolcalls import TOOL_CALL_OPEN as OPEN  # noqa: E402
 from eigendsl.train.tokenizer import corpus_texts, train_tokenizer  # noqa: E402
 
 TOOLS = [

@@ -23,8 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from eigendsl.errors import EigenError
-
-OPEN, CLOSE = "<tool_call>", "</tool_call>"
+from eigendsl.runtime.toolcalls import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
 
 
 def call_schema(tools: list[dict[str, Any]], sort_keys: bool = False) -> dict[str, Any]:
@@ -115,14 +114,14 @@ class ToolCallConstraint:
                 "constrained tool calls need llguidance: pip install 'eigendsl[train]'"
             ) from None
         self.open_id, self.close_id = (
-            _single_token(tokenizer, OPEN),
-            _single_token(tokenizer, CLOSE),
+            _single_token(tokenizer, TOOL_CALL_OPEN),
+            _single_token(tokenizer, TOOL_CALL_CLOSE),
         )
         if self.open_id is None or self.close_id is None:
             raise EigenError(
-                f"constrained tool calls need {OPEN} and {CLOSE} to be single tokens of the "
-                "model's tokenizer, and this one splits them; leave --constrain-calls off "
-                "for this model."
+                f"constrained tool calls need {TOOL_CALL_OPEN} and {TOOL_CALL_CLOSE} to be single "
+                "tokens of the model's tokenizer, and this one splits them; leave "
+                "--constrain-calls off for this model."
             )
         self.matcher, self.masks = llguidance.LLMatcher, llguidance.torch
         self.grammar = llguidance.LLMatcher.grammar_from_lark(
