@@ -707,9 +707,25 @@ def test_settings_map_onto_sft_config(tmp_path):
     assert config.assistant_only_loss and config.max_steps == 3 and config.save_steps == 1
     assert config.max_grad_norm == 0.5 and not config.save_only_model
     assert not config.activation_checkpointing
-    assert config.bf16 == (torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    assert config.bf16 == sft_mod.bf16_default()
+    assert SFTSettings(bf16=False).to_sft_config(tmp_path).bf16 is False
     help_texts = [f.metadata.get("help") for f in sft_mod.SFTSettings.__dataclass_fields__.values()]
     assert all(help_texts)
+
+
+@pytest.mark.parametrize("amx", [True, False])
+def test_bf16_is_the_default_on_a_gpu_only(monkeypatch, tmp_path, amx):
+    """A CPU trains in fp32 unless asked, AMX tiles or not; asked, transformers is told to use the
+    CPU (it refuses bf16 without a GPU otherwise)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: amx, raising=False)
+    assert sft_mod.bf16_default() is False
+    assert SFTSettings().to_sft_config(tmp_path).bf16 is False
+    asked = SFTSettings(bf16=True).to_sft_config(tmp_path)
+    assert asked.bf16 and asked.use_cpu
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
+    assert sft_mod.bf16_default() is True
 
 
 def _micro(tokenizer):
@@ -763,6 +779,23 @@ def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path,
     assert own_history[0]["loss"] > own_history[-1]["loss"]
     for name, value in own_weights.items():
         assert torch.allclose(value.cpu(), chunked_weights[name].cpu(), atol=1e-4), name
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(torch.cuda.is_available(), reason="the CPU's bf16 path")
+def test_labelled_logits_loss_runs_in_bf16_on_the_cpu(tokenizer, tmp_path, labelled_calls):
+    """With bf16 on a CPU the learned positions' loss runs under the accelerator's autocast, like
+    the model's forward that the check compares it with: the check passes and every step takes
+    the fast loss (called past the wrapped forward, it ran in fp32, the check failed and every
+    step fell back to the full logits, 1.9 times slower), with the fp32 run's losses."""
+    runs = {}
+    for bf16 in (True, False):
+        settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
+                                learning_rate=1e-2, warmup_steps=0, labelled_logits=True, bf16=bf16)
+        runs[bf16] = run_sft(_micro(tokenizer), tokenizer, ROWS, tmp_path / str(bf16), settings_)
+    assert len(labelled_calls) == 2 * (1 + 3)  # per run: the first batch's check, one per step
+    losses = {bf16: [h["loss"] for h in history] for bf16, history in runs.items()}
+    assert losses[True] == pytest.approx(losses[False], rel=2e-2)
 
 
 @pytest.mark.parametrize("side", ["right", "left"])

@@ -58,6 +58,8 @@ class GRPOSettings:
         import torch
         from trl import GRPOConfig
 
+        from eigendsl.train.sft import bf16_default
+
         return GRPOConfig(
             output_dir=str(out_dir), max_steps=self.max_steps, learning_rate=self.learning_rate,
             per_device_train_batch_size=self.tasks_per_step * self.num_generations,
@@ -65,7 +67,7 @@ class GRPOSettings:
             max_completion_length=self.max_length, beta=self.beta, temperature=self.temperature,
             scale_rewards="group", mask_truncated_completions=False, use_vllm=self.use_vllm,
             logging_steps=1, save_steps=self.save_steps, save_total_limit=2, report_to=[], seed=self.seed,
-            bf16=bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported()), use_cpu=not torch.cuda.is_available(),
+            bf16=bf16_default(), use_cpu=not torch.cuda.is_available(),
             remove_unused_columns=False, disable_dropout=True, shuffle_dataset=True,
         )
 
