@@ -134,7 +134,7 @@ def bf16_default() -> bool:
     A CPU keeps fp32: without AMX tiles a step of the embedded model is 2.2 times slower in bf16
     (0.87 s against 0.39 s, AMD EPYC); with them, although their bf16 products run 7.7 times an
     fp32 one's speed, the step is too small for it to show (0.31 s against 0.33 s), and the one
-    run measured so was 18 points worse after SFT (0.43 against 0.61, seed 0).
+    run measured so passed 0.43 after SFT (seed 0; 0.61 in fp32, on another machine).
     ``SFTSettings(bf16=True)`` still runs it on a CPU."""
     import torch
 
