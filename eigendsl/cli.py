@@ -328,6 +328,9 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--recover", type=click.FloatRange(0, 1), default=None,
               help=RECOVER_HELP[:-1] + " (default: the manifest's).")
 @click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
+@click.option("--grpo-fresh-ids/--no-grpo-fresh-ids", default=None,
+              help="Whether each GRPO group plays its task on a database whose ids were permuted, "
+                   "where only copying ids earns the reward (default: the manifest's).")
 @click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
 @click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
 @click.option("--constrain-calls", is_flag=True,
@@ -338,8 +341,9 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
               sft_pass_size: int | None, sft_fresh_ids: float | None, sft_fresh_values: bool | None,
-              recover: float | None, grpo_steps: int | None, eval_trials: int | None, user_model: bool,
-              seed: int | None, as_json: bool, constrain_calls: bool = False) -> None:
+              recover: float | None, grpo_steps: int | None, grpo_fresh_ids: bool | None,
+              eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool,
+              constrain_calls: bool = False) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
@@ -349,7 +353,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
                     sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover,
-                    grpo_steps=grpo_steps, eval_trials=eval_trials, user_model=user_model or None, seed=seed,
+                    grpo_steps=grpo_steps, grpo_fresh_ids=grpo_fresh_ids, eval_trials=eval_trials,
+                    user_model=user_model or None, seed=seed,
                     eval_constrain_calls=constrain_calls or None)
     if as_json:
         click.echo(json.dumps(summary))

@@ -199,7 +199,7 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
     batches = []
 
     class Scored(grpo.EpisodeRollout):
-        def _play(self, model, tasks):  # the first task always scores 1: its groups are flat
+        def _play(self, model, tasks, worlds):  # the first task always scores 1: its groups are flat
             batches.append([t["id"] for t in tasks])
             return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=1.0 if t["id"] == first else float(i % 2))
                     for i, t in enumerate(tasks)]
@@ -215,6 +215,59 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
     assert [len({out["verifier_score"][i], out["verifier_score"][i + 1]}) for i in range(0, 6, 2)] == [2, 2, 2]
     assert rollout.log[-1]["step"] == 3 and rollout.log[-1]["flat_groups"] == 2 and rollout.log[-1]["replaced"] == 2
     assert rollout.log[-1]["rollout_seconds"] >= 0
+
+
+def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
+    """``GRPOSettings.fresh_ids``: each group plays its task renamed on the seed database renamed
+    alike, so the gold plan passes there; the episodes of a group share one database."""
+    import random
+    from types import SimpleNamespace
+
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted import ScriptedAgent
+    from eigendsl.train import grpo
+    from eigendsl.train.rollout import Rollout
+
+    retail = load_domain(ROOT / "specs" / "retail")
+    fresh = grpo.FreshIds(retail)
+    tasks = [t for t in retail.tasks if t["split"] == "train"]
+    rng = random.Random(0)
+    worlds = [fresh(task, rng) for task in tasks]
+    renamed = [task for _, task in worlds]
+    # the same task on another database: the gold plan passes there, and not on the seed database
+    rows = [run_episodes(world, [task], ScriptedAgent(), ScriptedUser(retail.stop_marker))[0] for world, task in worlds]
+    assert all(r["verdict"]["passed"] for r in rows)
+    moved = [t for t, u in zip(tasks, renamed) if t["params"] != u["params"]]
+    assert len(moved) >= 0.9 * len(tasks) and len({t["id"] for t in renamed}) == len(tasks)
+    on_seed = run_episodes(retail, renamed[:20], ScriptedAgent(), ScriptedUser(retail.stop_marker))
+    assert sum(r["verdict"]["passed"] for r in on_seed) < 10
+    order = next(t for t in renamed if "order_id" in t["params"])
+    world = next(w for w, t in worlds if t is order)
+    assert world.seed["orders"][order["params"]["order_id"]]["order_id"] == order["params"]["order_id"]
+    assert world.seed["orders"].keys() == retail.seed["orders"].keys()  # a permutation: the same ids
+    assert world.seed["orders"] != retail.seed["orders"] and retail.seed == load_domain(ROOT / "specs" / "retail").seed
+    # a permutation that would give a held-out task's parameters is drawn again; the task as it
+    # is when every draw would
+    keys = iter(["held-out", "held-out", "new"])
+    fresh.avoid, fresh.key = {"held-out"}, lambda template, params: next(keys, "held-out")
+    world, task = fresh(tasks[0], random.Random(1), tries=3)  # the third draw
+    assert task["params"] != tasks[0]["params"] and world is not retail
+    assert fresh(tasks[0], random.Random(1), tries=3) == (retail, tasks[0])
+
+    played = []
+
+    class Recorded(grpo.EpisodeRollout):
+        def _play(self, model, tasks, worlds):
+            played.append((tasks, worlds))
+            return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=float(i % 2)) for i, t in enumerate(tasks)]
+
+    rollout = Recorded(retail, None, tasks, grpo.GRPOSettings(num_generations=2, fresh_ids=True))
+    prompts = [[{"role": "user", "content": grpo.TASK_PREFIX + t["id"]}] for t in (tasks[0], tasks[0], tasks[1], tasks[1])]
+    out = rollout(prompts, SimpleNamespace(model=None, state=SimpleNamespace(global_step=0)))
+    (step_tasks, step_worlds), = played
+    assert step_tasks[0] is step_tasks[1] and step_worlds[0] is step_worlds[1]  # one database per group
+    assert step_worlds[0] is not step_worlds[2] and retail not in step_worlds
+    assert [i.split("~")[0] for i in out["episode_task_id"]] == [tasks[0]["id"]] * 2 + [tasks[1]["id"]] * 2
 
 
 def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):

@@ -64,9 +64,12 @@ class GoldCache:
         self.domain = domain
         self.cache: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
-    def get(self, task: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    def get(self, task: dict[str, Any],
+            domain: Domain | None = None) -> tuple[dict[str, Any], list[str]]:
+        """The gold database of ``task`` played on ``domain`` (this cache's by default; a task id
+        names one task on one database)."""
         if task["id"] not in self.cache:
-            self.cache[task["id"]] = replay_gold(self.domain, task)
+            self.cache[task["id"]] = replay_gold(domain or self.domain, task)
         return self.cache[task["id"]]
 
 
@@ -147,7 +150,7 @@ def run_episodes(domain: Domain, tasks: list[dict[str, Any]], agent: Agent, user
 
 
 def judge_episode(domain: Domain, episode: Episode, gold: GoldCache, generation: int = 0) -> dict[str, Any]:
-    gold_db, gold_errors = gold.get(episode.task)
+    gold_db, gold_errors = gold.get(episode.task, episode.env.domain)
     trace = episode.env.final_trace(gold_db)
     verdict = domain.judge(trace, episode.task)
     if episode.end_reason == "turn_limit":

@@ -20,7 +20,7 @@ import itertools
 import json
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,8 @@ class GRPOSettings:
     save_steps: int = field(default=5, metadata={"help": "Checkpoint every this many steps, for resuming."})
     use_vllm: bool = field(default=False, metadata={"help": "Generate with vLLM (GPU, the vllm extra)."})
     context: str = field(default="compact", metadata={"help": "compact (short prompt, no schemas) or full."})
+    fresh_ids: bool = field(default=False, metadata={
+        "help": "Each group's task on a database whose ids were permuted."})
     seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
 
     def to_grpo_config(self, out_dir: Path) -> Any:
@@ -83,6 +85,39 @@ def verifier_reward(completions: list[Any], verifier_score: list[float] | None =
     return [float(s) for s in verifier_score]
 
 
+class FreshIds:
+    """Tasks on databases whose ids were permuted (``GRPOSettings.fresh_ids``).
+
+    Each call gives the task and the domain's seed database with one permutation of their ids
+    (every id of a kind among the ids of its kind: :meth:`Identifiers.permutation`), so the task is
+    the same task on another database, and the verifier judges it there. The agent can then pass
+    only by copying the ids the user and the tools give it, not by writing ids its dialogues hold
+    for those values, which is what held-out tasks need. A permutation that would turn the task
+    into one of the held-out tasks' parameter sets is drawn again."""
+
+    def __init__(self, domain: Domain):
+        from eigendsl.synth.roles import param_key
+        from eigendsl.train.identifiers import Identifiers
+
+        self.domain, self.ids, self.key = domain, Identifiers(domain.seed), param_key
+        self.avoid = {param_key(t["template"], t["params"])
+                      for t in domain.tasks if t.get("split") == "held-out"}
+        self.made = 0
+
+    def __call__(self, task: dict[str, Any], rng: random.Random,
+                 tries: int = 10) -> tuple[Domain, dict[str, Any]]:
+        for _ in range(tries):
+            mapping = self.ids.permutation(rng)
+            renamed = self.ids.rename_tree(task, mapping)
+            if self.key(renamed["template"], renamed["params"]) not in self.avoid:
+                break
+        else:
+            return self.domain, task
+        self.made += 1
+        renamed["id"] = f"{task['id']}~ids{self.made}"
+        return replace(self.domain, seed=self.ids.rename_tree(self.domain.seed, mapping)), renamed
+
+
 class EpisodeRollout:
     """The ``rollout_func``: plays groups of episodes and applies dynamic filtering."""
 
@@ -94,6 +129,7 @@ class EpisodeRollout:
         self.user = user or ScriptedUser(domain.stop_marker, settings.seed)
         self.gold = GoldCache(domain)
         self.rng = random.Random(settings.seed)
+        self.fresh = FreshIds(domain) if settings.fresh_ids else None
         self.log: list[dict[str, Any]] = []
         self.generate: Generate | None = None  # vLLM's, set per step when the trainer uses vLLM
 
@@ -131,16 +167,23 @@ class EpisodeRollout:
         }
 
     def _play_groups(self, model: Any, groups: list[list[dict[str, Any]]]) -> list[list[Rollout]]:
-        """All groups' episodes in one batch, split back into groups."""
-        rollouts = self._play(model, [task for group in groups for task in group])
+        """All groups' episodes in one batch, split back into groups (with ``fresh_ids``, each
+        group's task on a database of its own)."""
+        played = [(self.domain, task) for group in groups for task in group]
+        if self.fresh is not None:
+            # One database per group: its episodes are compared with each other.
+            worlds = [{t["id"]: self.fresh(t, self.rng) for t in group} for group in groups]
+            played = [worlds[g][task["id"]] for g, group in enumerate(groups) for task in group]
+        rollouts = self._play(model, [task for _, task in played], [world for world, _ in played])
         bounds = list(itertools.accumulate(len(g) for g in groups))
         return [rollouts[end - len(g):end] for g, end in zip(groups, bounds)]
 
-    def _play(self, model: Any, tasks: list[dict[str, Any]]) -> list[Rollout]:
+    def _play(self, model: Any, tasks: list[dict[str, Any]], worlds: list[Domain]) -> list[Rollout]:
         s = self.settings
         return play_rollouts(model, self.tokenizer, self.domain, tasks, self.user, self.gold,
                              max_new_tokens=s.max_new_tokens, temperature=s.temperature, max_turns=s.max_turns,
-                             max_length=s.max_length, context=s.context, generate=self.generate)
+                             max_length=s.max_length, context=s.context, generate=self.generate,
+                             worlds=worlds)
 
 
 def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:

@@ -278,17 +278,47 @@ class Identifiers:
         every turn but the system prompt (a new row)."""
         if not mapping:
             return row
+        sub = self._substitution(mapping)
+        turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
+        return {**row, "messages": turns}
 
+    def permutation(self, rng: random.Random) -> dict[str, str]:
+        """A new name for every id of the database, each id's group permuted among itself: with
+        :meth:`rename_tree` applied to the database and to a task, the task on a database whose ids
+        were permuted, where only an agent that copies ids gets them right."""
+        return self._mapping(sorted(self.known), rng)
+
+    def rename_tree(self, value: Any, mapping: dict[str, str]) -> Any:
+        """``value`` (a database, a task: mappings, lists, strings) with each id in ``mapping``
+        renamed wherever it occurs, in its strings and in its mappings' keys (a new value).
+
+        >>> ids = Identifiers({"users": {"usr_ann": {"card": "card_1234"},
+        ...                              "usr_bob": {"card": "card_5678"}}})
+        >>> ids.rename_tree({"usr_ann": {"card": "card_1234"}, "note": "usr_ann, card_1234."},
+        ...                 {"usr_ann": "usr_bob", "card_1234": "card_5678"})
+        {'usr_bob': {'card': 'card_5678'}, 'note': 'usr_bob, card_5678.'}
+        """
+        sub = self._substitution(mapping)
+
+        def walk(node: Any) -> Any:
+            if isinstance(node, str):
+                return sub(node)
+            if isinstance(node, dict):
+                return {sub(k) if isinstance(k, str) else k: walk(v) for k, v in node.items()}
+            if isinstance(node, list):
+                return [walk(v) for v in node]
+            return node
+
+        return walk(value)
+
+    def _substitution(self, mapping: dict[str, str]) -> Any:
+        """A function of a text: the text with each id in ``mapping`` replaced by its new name."""
         def one(match: re.Match[str]) -> str:
             span = match.group()
             name = self._known_prefix(span)
             return span if name not in mapping else mapping[name] + span[len(name):]
 
-        def sub(text: str) -> str:
-            return self._span.sub(one, text)
-
-        turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
-        return {**row, "messages": turns}
+        return lambda text: self._span.sub(one, text)
 
     def permute_values(self, row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         """``row`` with each attribute's values (:attr:`attributes`) permuted among themselves

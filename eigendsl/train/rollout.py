@@ -122,12 +122,17 @@ def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, tempe
 
 def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], user: Any,
                   gold: GoldCache, max_new_tokens: int = 96, temperature: float = 1.0, max_turns: int = 12,
-                  max_length: int = 2048, context: str = "compact", generate: Generate | None = None) -> list[Rollout]:
+                  max_length: int = 2048, context: str = "compact", generate: Generate | None = None,
+                  worlds: list[Domain] | None = None) -> list[Rollout]:
     """Play one episode per task (repeat a task for a group) with ``model`` as the agent.
 
-    ``generate`` replaces the model's own batched generation (GRPO passes vLLM's when ``use_vllm``)."""
+    ``generate`` replaces the model's own batched generation (GRPO passes vLLM's when ``use_vllm``).
+    ``worlds`` gives each task the domain it plays on (``domain`` with another database, as
+    :class:`~eigendsl.train.grpo.FreshIds` makes them); ``domain`` by default."""
     renderer = Renderer(tokenizer, domain, context)
-    episodes = [Episode(task, Environment(domain, task), trial=i) for i, task in enumerate(tasks)]
+    worlds = worlds or [domain] * len(tasks)
+    episodes = [Episode(task, Environment(world, task), trial=i)
+                for i, (task, world) in enumerate(zip(tasks, worlds, strict=True))]
     for episode, text in zip(episodes, user.respond(episodes)):
         episode.env.add_message({"role": "user", "content": text})
         episode.waiting_for = "agent"
