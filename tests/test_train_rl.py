@@ -225,6 +225,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
 
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.scripted import ScriptedAgent
+    from eigendsl.runtime.environment import replay_gold
     from eigendsl.train import grpo
     from eigendsl.train.rollout import Rollout
 
@@ -259,6 +260,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     class Recorded(grpo.EpisodeRollout):
         def _play(self, model, tasks, worlds):
             played.append((tasks, worlds))
+            assert all(self.gold.get(t, w) == replay_gold(w, t) for t, w in zip(tasks, worlds))
             return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=float(i % 2)) for i, t in enumerate(tasks)]
 
     rollout = Recorded(retail, None, tasks, grpo.GRPOSettings(num_generations=2, fresh_ids=True))
@@ -268,6 +270,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     assert step_tasks[0] is step_tasks[1] and step_worlds[0] is step_worlds[1]  # one database per group
     assert step_worlds[0] is not step_worlds[2] and retail not in step_worlds
     assert [i.split("~")[0] for i in out["episode_task_id"]] == [tasks[0]["id"]] * 2 + [tasks[1]["id"]] * 2
+    assert not rollout.gold.cache  # each permuted task is played once: its gold database is let go
 
 
 def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):

@@ -175,6 +175,9 @@ class EpisodeRollout:
             worlds = [{t["id"]: self.fresh(t, self.rng) for t in group} for group in groups]
             played = [worlds[g][task["id"]] for g, group in enumerate(groups) for task in group]
         rollouts = self._play(model, [task for _, task in played], [world for world, _ in played])
+        if self.fresh is not None:
+            for _, task in played:  # a permuted task is played once: its gold database goes
+                self.gold.cache.pop(task["id"], None)
         bounds = list(itertools.accumulate(len(g) for g in groups))
         return [rollouts[end - len(g):end] for g, end in zip(groups, bounds)]
 
