@@ -318,8 +318,8 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
     # group different rewards, as a partly trained model would get, to see the update happen.
     real = grpo.EpisodeRollout._play
 
-    def varied(self, model, tasks):
-        rollouts = real(self, model, tasks)
+    def varied(self, model, tasks, worlds):
+        rollouts = real(self, model, tasks, worlds)
         for i, rollout in enumerate(rollouts):
             rollout.reward = float(i % 2)
             rollout.env_mask = [1] * len(rollout.env_mask)
@@ -352,15 +352,18 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
     def stage(passed, malformed):
         return {"tasks": 2, "episodes": 4, "passed": passed, "pass_hat_k": {"1": passed / 4, "2": 0.0},
                 "pass_at_k": {"1": passed / 4, "2": 0.5}, "failures": {}, "families": {"cancel": passed / 4},
-                "tool_calls": 10, "tool_call_ok_rate": 0.5, "malformed_tool_calls": malformed}
+                "tool_calls": 10, "tool_call_ok_rate": 0.5, "malformed_tool_calls": malformed,
+                "values_read": {"as_is": {"right": passed, "of": 2}, "swapped": {"right": 0, "of": 2}}}
 
     results = {"base": stage(0, 0), "sft": stage(1, 3), "grpo": stage(2, 1)}
     report = write_report(tmp_path, results, {}, {}, {"sft": 1.0},
                           SimpleNamespace(model="tiny", eval_temperature=0.3)).read_text()
-    rows = [line for line in report.splitlines() if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))]
+    first = report.split("\n\n## ")[0]  # up to the first section: the table of pass rates
+    rows = [line for line in first.splitlines() if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
         "0.500 of 10", "0.500 of 10 (3 malformed)", "0.500 of 10 (1 malformed)"]
     assert "held to the schemas" not in report
+    assert "| SFT+GRPO | 2/2 | 0/2 |" in report.split("## Values read or recalled")[1]
     held = write_report(tmp_path / "held", results, {}, {}, {"sft": 1.0},
                         SimpleNamespace(model="tiny", eval_temperature=0.3, eval_constrain_calls=True)).read_text()
     assert "(temperature 0.3; tool calls held to the schemas)" in held
@@ -393,8 +396,10 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
         assert {"pass_hat_1", "pass_hat_k"} <= set(summary[stage])
     assert set(summary["seconds_per_stage"]) >= {"synth", "base", "sft", "grpo"}
     assert {"as_is", "renamed"} <= set(summary["sft"]["ids_copied"])
+    assert {"as_is", "swapped"} <= set(summary["sft"]["values_read"])
     report = Path(summary["report"]).read_text()
     assert "| SFT+GRPO |" in report and "## Ids copied or recalled" in report
+    assert ("## Values read or recalled" in report) == (summary["sft"]["values_read"]["as_is"]["of"] > 0)
     assert re.search(r"GRPO: \d+\.\d s playing rollouts .* \d+\.\d s in the loss", report)
     assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()
 
@@ -438,24 +443,63 @@ class _Predicts(torch.nn.Module):
         return type("Output", (), {"logits": logits})()
 
 
-def test_copy_check_tells_copying_from_recall():
-    from eigendsl.train.evaluate import copy_check
-
-    retail = load_domain(ROOT / "specs" / "retail")
+def _order_status_dialogue(*texts: str):
+    """A training dialogue whose agent looks an order up and states its status, a micro
+    tokenizer trained on it (and ``texts``), and its token ids."""
     call = {"id": "call_1", "type": "function",
             "function": {"name": "get_order_details", "arguments": json.dumps({"order_id": "#W1000297"})}}
     row = {"messages": [{"role": "system", "content": "You are the agent."},
                         {"role": "user", "content": "Where is my order #W1000297?"},
                         {"role": "assistant", "content": None, "tool_calls": [call]},
-                        {"role": "tool", "tool_call_id": "call_1", "content": "status: delivered"},
+                        {"role": "tool", "tool_call_id": "call_1", "content": "order_id: #W1000297\nstatus: delivered"},
                         {"role": "assistant", "content": "Order #W1000297 is delivered."}],
            "tools": []}
-    _, tokenizer = load_model("micro", [render_chat(row["messages"])] * 5, vocab_size=400)
-    vocab = len(tokenizer)
+    _, tokenizer = load_model("micro", [render_chat(row["messages"]), *texts] * 5, vocab_size=400)
     learned = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"]
+    return row, tokenizer, list(learned)
+
+
+def test_value_check_tells_reading_from_recall(monkeypatch):
+    """The agent's "delivered" comes from the result's ``status: delivered``: a model that reads
+    the result writes the swapped status too, one that learned the dialogue by heart does not."""
+    from eigendsl.train.evaluate import value_check
+
+    retail = load_domain(ROOT / "specs" / "retail")
+    row, tokenizer, learned = _order_status_dialogue("pending processed cancelled delivered")
+    vocab = len(tokenizer)
+
+    reads = value_check(_Predicts(vocab), tokenizer, [row], retail.seed)
+    recalls = value_check(_Predicts(vocab, memory=learned), tokenizer, [row], retail.seed)
+    assert reads["as_is"] == reads["swapped"] == {"right": 1, "of": 1, "rate": 1.0}
+    assert recalls["as_is"] == {"right": 1, "of": 1, "rate": 1.0}
+    assert recalls["swapped"] == {"right": 0, "of": 1, "rate": 0.0}
+    # A value the user said first, or one the agent does not state, is not the result's to give.
+    said = {**row, "messages": [{**m, "content": "Is #W1000297 delivered?"} if m["role"] == "user" else m
+                                for m in row["messages"]]}
+    quiet = {**row, "messages": row["messages"][:-1] + [{"role": "assistant", "content": "Anything else?"}]}
+    assert value_check(_Predicts(vocab), tokenizer, [said, quiet], retail.seed)["as_is"]["of"] == 0
+    # Swapped, the result and the agent's turn state another status of the seed data, alike.
+    from eigendsl.train import evaluate
+
+    seen = []
+    monkeypatch.setattr(evaluate, "_written", lambda model, tok, conversation, spans: seen.append(conversation) or [True])
+    value_check(_Predicts(vocab), tokenizer, [row], retail.seed)
+    as_is, swapped = ([m["content"] for m in c["messages"]] for c in seen)
+    status = swapped[-1].removeprefix("Order #W1000297 is ").removesuffix(".")
+    assert as_is[-2:] == ["order_id: #W1000297\nstatus: delivered", "Order #W1000297 is delivered."]
+    assert swapped[-2] == f"order_id: #W1000297\nstatus: {status}" and status != "delivered"
+    assert status in {o["status"] for o in retail.seed["orders"].values()}
+
+
+def test_copy_check_tells_copying_from_recall():
+    from eigendsl.train.evaluate import copy_check
+
+    retail = load_domain(ROOT / "specs" / "retail")
+    row, tokenizer, learned = _order_status_dialogue()
+    vocab = len(tokenizer)
 
     copies = copy_check(_Predicts(vocab), tokenizer, [row], retail.seed)
-    recalls = copy_check(_Predicts(vocab, memory=list(learned)), tokenizer, [row], retail.seed)
+    recalls = copy_check(_Predicts(vocab, memory=learned), tokenizer, [row], retail.seed)
     # The two ids the agent writes (the call's and the answer's), counted once each.
     assert copies["as_is"] == copies["renamed"] == {"right": 2, "of": 2, "rate": 1.0}
     assert recalls["as_is"] == {"right": 2, "of": 2, "rate": 1.0}

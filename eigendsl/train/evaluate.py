@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +76,8 @@ def copy_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data
     try:
         with torch.no_grad():
             for name, dialogues in (("as_is", sample), ("renamed", renamed)):
-                marks = [mark for row in dialogues for mark in _ids_written(model, tokenizer, to_conversation(row), ids)]
+                marks = [mark for row in dialogues
+                         for mark in _written(model, tokenizer, to_conversation(row), ids.spans)]
                 right = sum(marks)
                 result[name] = {"right": right, "of": len(marks), "rate": round(right / len(marks), 4) if marks else 0.0}
     finally:
@@ -82,9 +85,145 @@ def copy_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data
     return result
 
 
-def _ids_written(model: Any, tokenizer: Any, conversation: dict[str, Any], ids: Identifiers) -> list[bool]:
-    """For each id the assistant writes in one dialogue: whether the model's greedy prediction
-    of each of its tokens, from the tokens before it, is that token."""
+def value_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data: dict[str, Any],
+                count: int = 40, seed: int = 0) -> dict[str, dict[str, float]]:
+    """Whether the model reads the values it states out of the tool results, or recalls them:
+    :func:`copy_check` for the values of the records' other fields (an order's ``status``, a
+    card's ``balance``). In ``count`` of ``rows`` (training dialogues, in the form the model
+    sees) that hold one, a value the agent states in a text turn right after a tool result gave
+    it as a field (``status: delivered``; :func:`stated_value`), not said by the user before:
+    whether the model writes it right teacher-forced (every token the greedy choice), ``as_is``
+    and ``swapped``, with that field's value in the result and in the agent's turn replaced by
+    another value the seed data holds for that field, where only reading the result gets it right.
+    Each gives ``right``, ``of`` (values) and ``rate``."""
+    import torch
+
+    from eigendsl.train.sft import to_conversation
+
+    fields = field_values(seed_data)
+    rng = random.Random(f"value-check:{seed}")
+    found = [(row, stated) for row in rng.sample(rows, len(rows))
+             if (stated := stated_value(row, fields)) is not None][:count]
+    was_training = model.training
+    model.eval()
+    result = {}
+    try:
+        with torch.no_grad():
+            for name in ("as_is", "swapped"):
+                marks = []
+                for row, (tool, turn, key, value) in found:
+                    others = [v for v in fields[key] if v != value]
+                    new = rng.choice(others) if name == "swapped" else value
+                    messages = [dict(m) for m in row["messages"]]
+                    messages[tool]["content"] = _field_pattern(key, value).sub(
+                        lambda m, new=new: m.group(1) + new + m.group(2), messages[tool]["content"])
+                    messages[turn]["content"] = _word_pattern(value).sub(lambda _, new=new: new,
+                                                                         messages[turn]["content"])
+                    where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
+                    conversation = to_conversation({**row, "messages": messages})
+                    marks += _written(model, tokenizer, conversation, where)[:1]
+                right = sum(marks)
+                rate = round(right / len(marks), 4) if marks else 0.0
+                result[name] = {"right": right, "of": len(marks), "rate": rate}
+    finally:
+        model.train(was_training)
+    return result
+
+
+def field_values(seed_data: dict[str, Any]) -> dict[str, list[str]]:
+    """Each field name of the seed data's records → the values it takes there as a result writes
+    them (strings and numbers; not ids, not strings holding ``{}[],:"``), for the fields with two
+    or more.
+
+    >>> field_values({"orders": {
+    ...     "#W1001": {"status": "pending", "total": 9.5, "user_id": "usr_1001"},
+    ...     "#W1002": {"status": "delivered", "total": 9.5, "user_id": "usr_1002"}}})
+    {'status': ['delivered', 'pending']}
+    """
+    ids = Identifiers(seed_data).known
+    values: dict[str, set[str]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    text = str(value)
+                    if text and text not in ids and not any(ch in text for ch in '{}[],:"'):
+                        values.setdefault(str(key), set()).add(text)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(seed_data)
+    return {key: sorted(found) for key, found in sorted(values.items()) if len(found) > 1}
+
+
+def stated_value(row: dict[str, Any],
+                 fields: dict[str, list[str]]) -> tuple[int, int, str, str] | None:
+    r"""The first value the agent states out of a tool result in ``row``: ``(tool message index,
+    agent turn index, field, value)`` for a text turn of the agent, right after the tool results
+    that follow its call, that says a value one of those results gives as ``field: value`` (or
+    ``"field": "value"``), where no user turn before said it; None when there is none.
+
+    >>> row = {"messages": [{"role": "user", "content": "Where is #W1?"},
+    ...     {"role": "assistant", "content": None, "tool_calls": [{}]},
+    ...     {"role": "tool", "content": "order_id: #W1\nstatus: delivered"},
+    ...     {"role": "assistant", "content": "Order #W1 is delivered."}]}
+    >>> stated_value(row, {"status": ["delivered", "pending"]})
+    (2, 3, 'status', 'delivered')
+    """
+    messages = row["messages"]
+    for turn, message in enumerate(messages):
+        text = message.get("content")
+        if message["role"] != "assistant" or not isinstance(text, str) or not text or turn == 0:
+            continue
+        tools = []
+        for before in range(turn - 1, -1, -1):
+            if messages[before]["role"] != "tool":
+                break
+            tools.append(before)
+        said = " ".join(str(m.get("content") or "") for m in messages[:turn] if m["role"] == "user")
+        for tool in tools:
+            result = messages[tool].get("content")
+            if not isinstance(result, str):
+                continue
+            for key, values in fields.items():
+                for value in values:
+                    word = _word_pattern(value)
+                    if (_field_pattern(key, value).search(result) and word.search(text)
+                            and not word.search(said)):
+                        return tool, turn, key, value
+    return None
+
+
+def _field_pattern(key: str, value: str) -> re.Pattern[str]:
+    """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
+    before the value in group 1, after it in group 2."""
+    return re.compile(rf'((?<![\w"])"?{re.escape(key)}"?: "?){re.escape(value)}("?)(?=[\s,}}\]]|$)')
+
+
+def _word_pattern(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
+
+
+def _turn_spans(result: str, turn: str, value: str) -> Callable[[str], list[tuple[int, int]]]:
+    """Where a rendered dialogue holds ``value`` in the agent's ``turn`` after the tool
+    ``result``."""
+    def spans(text: str) -> list[tuple[int, int]]:
+        after = text.find(result)
+        start = text.find(turn, after + len(result)) if after >= 0 else -1
+        found = _word_pattern(value).search(turn) if start >= 0 else None
+        return [(start + found.start(), start + found.end())] if found else []
+
+    return spans
+
+
+def _written(model: Any, tokenizer: Any, conversation: dict[str, Any],
+             spans: Callable[[str], list[tuple[int, int]]]) -> list[bool]:
+    """For each span of the rendered dialogue (``spans`` of its text) that the assistant writes:
+    whether the model's greedy prediction of each of its tokens, from the tokens before it, is
+    that token."""
     import torch
 
     messages, tools = conversation["messages"], json.loads(conversation["tools"]) or None
@@ -97,7 +236,7 @@ def _ids_written(model: Any, tokenizer: Any, conversation: dict[str, Any], ids: 
         return []
     learned = [p for p, mask in enumerate(marked["assistant_masks"]) if mask and p > 0]
     mentions = [[p for p in learned if plain["offset_mapping"][p][0] < end and start < plain["offset_mapping"][p][1]]
-                for start, end in ids.spans(text)]
+                for start, end in spans(text)]
     mentions = [positions for positions in mentions if positions]
     if not mentions:
         return []

@@ -165,9 +165,9 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
 }
 
 
-# Per stage in `--json`: stage results written by an older EigenDSL may lack the last three.
+# Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
 SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate",
-                "ids_copied")
+                "ids_copied", "values_read")
 
 
 class Pipeline:
@@ -390,7 +390,7 @@ class Pipeline:
         return domain, [task for name in sorted(chosen) for task in chosen[name]]
 
     def evaluate(self, stage: str) -> dict[str, Any]:
-        from eigendsl.train.evaluate import copy_check, eval_tasks, evaluate
+        from eigendsl.train.evaluate import copy_check, eval_tasks, evaluate, value_check
 
         s = self.settings
         model, tokenizer = self.load(stage)
@@ -398,6 +398,8 @@ class Pipeline:
                           temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
                           seed=s.seed, constrain_calls=s.eval_constrain_calls)
         result["ids_copied"] = copy_check(model, tokenizer, self.dialogues(), self.domain.seed, seed=s.seed)
+        result["values_read"] = value_check(model, tokenizer, self.dialogues(), self.domain.seed,
+                                            seed=s.seed)
         return result
 
     # ------------------------------------------------------------------ report

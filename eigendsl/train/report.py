@@ -73,19 +73,19 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         lines.append(f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
                      f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
                      f"{r.get('mean_score', 0.0):.3f} | {ran} |")
-    copied = {stage: r["ids_copied"] for stage, r in results.items() if "ids_copied" in r}
-    if copied:
-        lines += ["", "## Ids copied or recalled", ""]
-        if not any(c["as_is"]["of"] for c in copied.values()):
-            lines += ["No id of the seed database is written in the agent's turns of the checked dialogues."]
-        else:
-            lines += ["Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
-                      "greedy): as trained, and with each dialogue's ids permuted, where only copying them from "
-                      "the dialogue gets them right. Held-out tasks play on the same seed database, so their pass "
-                      "rates alone cannot tell the two apart.", "",
-                      "| stage | ids right as trained | ids right, renamed |", "|---|---|---|"]
-            lines += [f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
-                      f"{c['renamed']['right']}/{c['renamed']['of']} |" for stage, c in copied.items()]
+    lines += _check_section(
+        results, "ids_copied", "renamed", "Ids copied or recalled", "ids",
+        "Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
+        "greedy): as trained, and with each dialogue's ids permuted, where only copying them from "
+        "the dialogue gets them right. Held-out tasks play on the same seed database, so their pass "
+        "rates alone cannot tell the two apart.",
+        "No id of the seed database is written in the agent's turns of the checked dialogues.")
+    lines += _check_section(
+        results, "values_read", "swapped", "Values read or recalled", "values",
+        "Values the agent states out of a tool result (an order's status, a balance) in training "
+        "dialogues, that the model writes right (teacher-forced, greedy): as trained, and with that "
+        "field's value swapped for another of the seed data's in the result and in the agent's turn, "
+        "where only reading the result gets it right.")
     lines += ["", "## pass^1 per task family", "", "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
               "|---|---|---|---|"]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
@@ -106,9 +106,27 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         lines += ["", f"GRPO: {rollouts:.1f} s {played}, {seconds['grpo'] - rollouts:.1f} s in the loss, "
                       "the optimizer and checkpoints."]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
-    for reason, count in list(results["grpo"]["failures"].items())[:10]:
+    # most frequent first, ties by reason: a resumed run, which reads the results back, agrees
+    failures = sorted(results["grpo"]["failures"].items(), key=lambda item: (-item[1], item[0]))
+    for reason, count in failures[:10]:
         lines.append(f"- {count} × `{reason}`")
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     path = out / "report.md"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def _check_section(results: dict[str, Any], key: str, changed: str, title: str, what: str,
+                   explained: str, none: str | None = None) -> list[str]:
+    """The report's section of a teacher-forced check (``ids_copied``, ``values_read``): per
+    stage, how many it got right as trained and with the dialogues ``changed``; with ``none``,
+    what to say when the checked dialogues held nothing to check (without it, no section)."""
+    checks = {stage: r[key] for stage, r in results.items() if key in r}
+    if not checks:
+        return []
+    if not any(c["as_is"]["of"] for c in checks.values()):
+        return ["", f"## {title}", "", none] if none else []
+    lines = ["", f"## {title}", "", explained, "",
+             f"| stage | {what} right as trained | {what} right, {changed} |", "|---|---|---|"]
+    return lines + [f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
+                    f"{c[changed]['right']}/{c[changed]['of']} |" for stage, c in checks.items()]
