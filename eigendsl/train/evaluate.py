@@ -6,11 +6,14 @@ and the policy rules, exactly as ``eigendsl run`` judges it.
 
 :func:`copy_check` asks what those pass rates cannot tell apart: does the model copy the ids it
 writes out of the dialogue, or recall them from training? Held-out tasks play on the domain's one
-seed database, whose ids the training dialogues already hold.
+seed database, whose ids the training dialogues already hold. :func:`value_check` asks the same
+of the other values it states out of tool results (a status, a balance, an amount).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import random
 import re
@@ -102,8 +105,8 @@ def value_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_dat
 
     fields = field_values(seed_data)
     rng = random.Random(f"value-check:{seed}")
-    found = [(row, stated) for row in rng.sample(rows, len(rows))
-             if (stated := stated_value(row, fields)) is not None][:count]
+    candidates = ((row, stated_value(row, fields)) for row in rng.sample(rows, len(rows)))
+    found = list(itertools.islice(((row, stated) for row, stated in candidates if stated), count))
     was_training = model.training
     model.eval()
     result = {}
@@ -190,6 +193,8 @@ def stated_value(row: dict[str, Any],
                 continue
             for key, values in fields.items():
                 for value in values:
+                    if value not in text or value not in result:  # cheap before the patterns
+                        continue
                     word = _word_pattern(value)
                     if (_field_pattern(key, value).search(result) and word.search(text)
                             and not word.search(said)):
@@ -197,12 +202,14 @@ def stated_value(row: dict[str, Any],
     return None
 
 
+@functools.cache
 def _field_pattern(key: str, value: str) -> re.Pattern[str]:
     """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
     before the value in group 1, after it in group 2."""
     return re.compile(rf'((?<![\w"])"?{re.escape(key)}"?: "?){re.escape(value)}("?)(?=[\s,}}\]]|$)')
 
 
+@functools.cache
 def _word_pattern(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
 
