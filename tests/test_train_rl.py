@@ -254,6 +254,12 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     world, task = fresh(tasks[0], random.Random(1), tries=3)  # the third draw
     assert task["params"] != tasks[0]["params"] and world is not retail
     assert fresh(tasks[0], random.Random(1), tries=3) == (retail, tasks[0])
+    # a refusal variant of a held-out task's parameters counts as that task
+    fresh = grpo.FreshIds(retail)
+    fresh.ids.permutation = lambda rng: {}  # every draw leaves the ids as they are
+    held = next(t for t in retail.tasks if t["split"] == "held-out")
+    refusal = {**held, "id": "refusal", "template": held["template"] + "__refuse", "split": "train"}
+    assert fresh(refusal, random.Random(0), tries=2) == (retail, refusal)
 
     played = []
 

@@ -109,7 +109,9 @@ class FreshIds:
         for _ in range(tries):
             mapping = self.ids.permutation(rng)
             renamed = self.ids.rename_tree(task, mapping)
-            if self.key(renamed["template"], renamed["params"]) not in self.avoid:
+            # a refusal or composed variant (cancel_pending__refuse) counts as its first template
+            templates = {renamed["template"], renamed["template"].split("__")[0]}
+            if not any(self.key(name, renamed["params"]) in self.avoid for name in templates):
                 break
         else:
             return self.domain, task
