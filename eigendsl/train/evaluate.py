@@ -115,13 +115,15 @@ def value_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_dat
             for name in ("as_is", "swapped"):
                 marks = []
                 for row, (tool, turn, key, value) in found:
-                    others = [v for v in fields[key] if v != value]
-                    new = rng.choice(others) if name == "swapped" else value
-                    messages = [dict(m) for m in row["messages"]]
-                    messages[tool]["content"] = _field_pattern(key, value).sub(
-                        lambda m, new=new: m.group(1) + new + m.group(2), messages[tool]["content"])
-                    messages[turn]["content"] = _word_pattern(value).sub(lambda _, new=new: new,
-                                                                         messages[turn]["content"])
+                    messages, new = row["messages"], value
+                    if name == "swapped":
+                        new = rng.choice([v for v in fields[key] if v != value])
+                        messages = [dict(m) for m in messages]
+                        given, said = messages[tool]["content"], messages[turn]["content"]
+                        messages[tool]["content"] = _field_pattern(key, value).sub(
+                            lambda m, w=new: m.group(1) + w + m.group(2), given)
+                        messages[turn]["content"] = _word_pattern(value).sub(
+                            lambda _, w=new: w, said)
                     where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
                     conversation = to_conversation({**row, "messages": messages})
                     marks += _written(model, tokenizer, conversation, where)[:1]

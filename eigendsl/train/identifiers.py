@@ -130,7 +130,7 @@ import os
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
@@ -311,7 +311,7 @@ class Identifiers:
 
         return walk(value)
 
-    def _substitution(self, mapping: dict[str, str]) -> Any:
+    def _substitution(self, mapping: dict[str, str]) -> Callable[[str], str]:
         """A function of a text: the text with each id in ``mapping`` replaced by its new name."""
         def one(match: re.Match[str]) -> str:
             span = match.group()
