@@ -481,6 +481,8 @@ def test_build_tiny_model_is_seeded(tokenizer):
     assert all(torch.equal(x, y) for x, y in zip(a.parameters(), b.parameters(), strict=True))
     assert a.config.vocab_size == len(tokenizer) and a.config.tie_word_embeddings
     assert a.config.eos_token_id == tokenizer.eos_token_id
+    # pinned, not transformers' default: 1e6 was measured worse on retail (model.ROPE_BASE)
+    assert a.config.rope_parameters["rope_theta"] == 10_000.0
     with pytest.raises(ValueError, match="Unknown model size 'huge'; choose one of micro"):
         build_tiny_model(tokenizer, size="huge")
 

@@ -60,6 +60,12 @@ MODEL_SIZES: dict[str, ModelSize] = {
     "small": ModelSize(256, 4, 4, 2, 768),
 }
 MAX_POSITIONS = 8192
+# The RoPE base of every size, set here rather than left to Qwen2Config's default so that the
+# embedded model does not change with transformers. 1,000,000 (Qwen2.5's), which leaves more of
+# a head's rotary pairs turning slowly enough to match content across a dialogue, gave tiny
+# pass^1 0.514 after SFT on retail (seeds 0-3) against 0.541, with 79% of renamed ids copied
+# against 75% (README, "A larger RoPE base").
+ROPE_BASE = 10_000.0
 
 Texts = Iterable[str] | Callable[[], Iterable[str]]
 
@@ -92,6 +98,7 @@ def build_tiny_model(
         num_key_value_heads=shape.num_key_value_heads,
         head_dim=shape.head_dim or shape.hidden_size // shape.num_attention_heads,
         max_position_embeddings=max_position_embeddings,
+        rope_theta=ROPE_BASE,
         tie_word_embeddings=True,
         use_sliding_window=False,
         bos_token_id=None,
