@@ -98,7 +98,7 @@ def build_tiny_model(
         num_key_value_heads=shape.num_key_value_heads,
         head_dim=shape.head_dim or shape.hidden_size // shape.num_attention_heads,
         max_position_embeddings=max_position_embeddings,
-        rope_theta=ROPE_BASE,
+        rope_parameters={"rope_type": "default", "rope_theta": ROPE_BASE},
         tie_word_embeddings=True,
         use_sliding_window=False,
         bos_token_id=None,
