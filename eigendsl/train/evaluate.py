@@ -188,6 +188,8 @@ def stated_value(row: dict[str, Any],
             if messages[before]["role"] != "tool":
                 break
             tools.append(before)
+        if not tools:
+            continue
         said = " ".join(str(m.get("content") or "") for m in messages[:turn] if m["role"] == "user")
         for tool in tools:
             result = messages[tool].get("content")

@@ -243,7 +243,8 @@ class Pipeline:
 
     def dialogues(self) -> list[dict[str, Any]]:
         """The accepted dialogues of every generation, in the form the model sees. Read once (about
-        6 s for retail's 6,119): the base model, SFT and each evaluation's copy check use them."""
+        6 s for retail's 6,119): the base model, SFT and each evaluation's copy and value checks
+        use them."""
         if self._dialogues is None:
             rows = []
             for path in self.accepted_files():
@@ -397,9 +398,9 @@ class Pipeline:
         result = evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
                           temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
                           seed=s.seed, constrain_calls=s.eval_constrain_calls)
-        result["ids_copied"] = copy_check(model, tokenizer, self.dialogues(), self.domain.seed, seed=s.seed)
-        result["values_read"] = value_check(model, tokenizer, self.dialogues(), self.domain.seed,
-                                            seed=s.seed)
+        rows = self.dialogues()
+        result["ids_copied"] = copy_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
+        result["values_read"] = value_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
         return result
 
     # ------------------------------------------------------------------ report
