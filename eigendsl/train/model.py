@@ -99,6 +99,8 @@ def build_tiny_model(
         head_dim=shape.head_dim or shape.hidden_size // shape.num_attention_heads,
         max_position_embeddings=max_position_embeddings,
         rope_parameters={"rope_type": "default", "rope_theta": ROPE_BASE},
+        # tied: a head that moves an id's embedding forward points the output at that id; untied
+        # (929k parameters) gave retail pass^1 0.450 and 0.486 against 0.613 and 0.577 (seeds 0, 1)
         tie_word_embeddings=True,
         use_sliding_window=False,
         bos_token_id=None,
