@@ -19,7 +19,7 @@ from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 from eigendsl.train import identifiers
-from eigendsl.train.identifiers import Identifiers
+from eigendsl.train.identifiers import Identifiers, schema_names
 
 RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
@@ -310,3 +310,34 @@ def test_ids_from_long_tool_results_make_no_drill(retail, dialogues):
     for row in dialogues:
         for drill in fresh.copy_drills(row):
             assert drill["messages"][-1]["tool_calls"][0]["function"]["name"] not in writes
+
+
+def test_schema_names_are_tokens_of_their_own(retail, dialogues):
+    """The tools', parameters' and record fields' snake-case names (no id among them) become one
+    token each, after a space or not, only as whole words; the dialogues decode back unchanged,
+    ids keep their tokens, and the dialogues take fewer tokens."""
+    from eigendsl.train.chat import render_chat
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    fresh = Identifiers(retail.seed)
+    names = schema_names(retail.seed, retail.tool_schemas, fresh.known)
+    assert {"get_order_details", "find_user_id_by_email", "payment_method_id", "item_id"} <= set(names)
+    assert not set(names) & fresh.known
+    assert all("_" in name and " " not in name for name in names)
+    texts = [render_chat(row["messages"]) for row in dialogues]
+    tokens = fresh.id_tokens(texts)
+    pieces = tokens.prefixes + tokens.bodies
+    tok = train_tokenizer(texts, 600, words=tokens.words + names + [" " + n for n in names],
+                          pieces=pieces)
+    plain = train_tokenizer(texts, 600, words=tokens.words, pieces=pieces)
+    call = '{"name": "get_order_details", "arguments": {"order_id": "#W1000815"}}'
+    spelled = tok.tokenize(call)
+    assert {"get_order_details", "order_id"} <= set(spelled) and "_" not in spelled
+    assert spelled[-3:-1] == ["#W", "1000815"]
+    assert {" get_user_details", " list_user_orders"} <= set(tok.tokenize(
+        "Tools: get_user_details, list_user_orders."))
+    assert "order_id" not in tok.tokenize("reorder_id order_ids")  # whole words only
+    for text in texts[:20]:
+        assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
+    lengths = [sum(len(t.encode(text, add_special_tokens=False)) for text in texts) for t in (tok, plain)]
+    assert lengths[0] < 0.95 * lengths[1]
