@@ -321,7 +321,8 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
 
     fresh = Identifiers(retail.seed)
     names = schema_names(retail.seed, retail.tool_schemas, fresh.known)
-    assert {"get_order_details", "find_user_id_by_email", "payment_method_id", "item_id"} <= set(names)
+    assert {"get_order_details", "find_user_id_by_email", "payment_method_id",
+            "item_id"} <= set(names)
     assert not set(names) & fresh.known
     assert all("_" in name and " " not in name for name in names)
     texts = [render_chat(row["messages"]) for row in dialogues]
@@ -339,5 +340,6 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     assert "order_id" not in tok.tokenize("reorder_id order_ids")  # whole words only
     for text in texts[:20]:
         assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
-    lengths = [sum(len(t.encode(text, add_special_tokens=False)) for text in texts) for t in (tok, plain)]
+    lengths = [sum(len(t.encode(text, add_special_tokens=False)) for text in texts)
+               for t in (tok, plain)]
     assert lengths[0] < 0.95 * lengths[1]

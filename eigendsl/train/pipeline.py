@@ -49,9 +49,9 @@ class TrainSettings:
     defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
     retail: 6,118 varied dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3,
     the last 40 with shuffled ids (3,840 steps), the domain's names tokens of their own
-    (``name_tokens``): pass^1 after SFT 0.640 and 0.613 on seeds 0 and 1 (README, *Name tokens*)
-    in less SFT time than 60 passes without name tokens (2,880 steps: 0.541 over seeds 0-3, 0.613
-    and 0.577 on seeds 0 and 1); 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.367
+    (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; README, *Name
+    tokens*) in less SFT time than 60 passes without name tokens took (2,880 steps: 0.541 on the
+    same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.367
     over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960 steps), 0.135."""
 
     model: str = "tiny"
@@ -106,7 +106,8 @@ class TrainSettings:
     # where byte-level BPE spells each in pieces around its underscores (get _ order _ details).
     # On retail a dialogue takes 513 tokens instead of 637 and an SFT step 26% less time. In the
     # same 60 passes pass^1 after SFT fell to 0.505 and 0.486 (seeds 0, 1; 0.613 and 0.577
-    # without); with the 80 passes that fit in less time than those 60, it rose to 0.640 and 0.613.
+    # without); with the 80 passes that fit in less time than those 60: 0.556 over seeds 0-3
+    # (0.541 without, 60 passes).
     name_tokens: bool = True
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
