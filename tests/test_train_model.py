@@ -1120,3 +1120,21 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output
+
+
+@pytest.mark.parametrize("name_tokens", [True, False])
+def test_the_base_stage_gives_the_domain_names_tokens_of_their_own(tmp_path, retail_dialogues,
+                                                                    name_tokens):
+    from eigendsl.train.pipeline import Pipeline, TrainSettings
+    from eigendsl.train.tokenizer import load_tokenizer
+
+    spec, _, rows = retail_dialogues
+    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
+    accepted.parent.mkdir(parents=True)
+    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    settings = TrainSettings(model="micro", name_tokens=name_tokens)
+    Pipeline(spec, tmp_path, settings, log=lambda _: None).base()
+    tokenizer = load_tokenizer(tmp_path / "base")
+    spelled = tokenizer.tokenize('Tools: get_order_details. {"payment_method_id": "x"}')
+    whole = {" get_order_details", "payment_method_id"}
+    assert (whole <= set(spelled)) == name_tokens, spelled
