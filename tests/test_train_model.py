@@ -1059,14 +1059,19 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
     assert sum(a != b for a, b in zip(statements(permuted[1]), statements(kept[1]), strict=True)) > len(rows) // 4
 
 
+def write_accepted(run: Path, rows: list[dict]) -> None:
+    """``rows`` as a run folder's one generation of accepted dialogues, as synthesis leaves them."""
+    accepted = run / "synth" / "gen-1" / "accepted.jsonl"
+    accepted.parent.mkdir(parents=True)
+    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
 def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(tmp_path, retail_dialogues, monkeypatch):
     from eigendsl.train import pipeline as module
     from eigendsl.train.pipeline import Pipeline, TrainSettings
 
     spec, _, rows = retail_dialogues
-    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
-    accepted.parent.mkdir(parents=True)
-    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_accepted(tmp_path, rows)
     seen = {}
 
     class Stop(Exception):
@@ -1087,9 +1092,7 @@ def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path
     from eigendsl.train.pipeline import Pipeline, TrainSettings
 
     spec, _, rows = retail_dialogues
-    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
-    accepted.parent.mkdir(parents=True)
-    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_accepted(tmp_path, rows)
     pipeline = Pipeline(spec, tmp_path, TrainSettings(model="micro", sft_epochs=1, sft_copy_drills=1), log=lambda _: None)
     pipeline.base()
     result = pipeline.sft()
@@ -1129,9 +1132,7 @@ def test_the_base_stage_gives_the_domain_names_tokens_of_their_own(tmp_path, ret
     from eigendsl.train.tokenizer import load_tokenizer
 
     spec, _, rows = retail_dialogues
-    accepted = tmp_path / "synth" / "gen-1" / "accepted.jsonl"
-    accepted.parent.mkdir(parents=True)
-    accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_accepted(tmp_path, rows)
     settings = TrainSettings(model="micro", name_tokens=name_tokens)
     Pipeline(spec, tmp_path, settings, log=lambda _: None).base()
     tokenizer = load_tokenizer(tmp_path / "base")
