@@ -19,7 +19,7 @@ from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 from eigendsl.train import identifiers
-from eigendsl.train.identifiers import Identifiers, schema_names
+from eigendsl.train.identifiers import Identifiers, name_tokens, schema_names
 
 RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
@@ -314,8 +314,9 @@ def test_ids_from_long_tool_results_make_no_drill(retail, dialogues):
 
 def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     """The tools', parameters' and record fields' snake-case names (no id among them) become one
-    token each, after a space or not, only as whole words; the dialogues decode back unchanged,
-    ids keep their tokens, and the dialogues take fewer tokens."""
+    token each, after a space or not (after a word only with ``after_words``), the plain name only
+    as a whole word; the dialogues decode back unchanged, ids keep their tokens, and the dialogues
+    take fewer tokens."""
     from eigendsl.train.chat import render_chat
     from eigendsl.train.tokenizer import train_tokenizer
 
@@ -328,8 +329,8 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     texts = [render_chat(row["messages"]) for row in dialogues]
     tokens = fresh.id_tokens(texts)
     pieces = tokens.prefixes + tokens.bodies
-    tok = train_tokenizer(texts, 600, words=tokens.words + names + [" " + n for n in names],
-                          pieces=pieces)
+    words, spaced = name_tokens(names, after_words=True)
+    tok = train_tokenizer(texts, 600, words=tokens.words + words, pieces=pieces + spaced)
     plain = train_tokenizer(texts, 600, words=tokens.words, pieces=pieces)
     call = '{"name": "get_order_details", "arguments": {"order_id": "#W1000815"}}'
     spelled = tok.tokenize(call)
@@ -337,6 +338,14 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     assert spelled[-3:-1] == ["#W", "1000815"]
     assert {" get_user_details", " list_user_orders"} <= set(tok.tokenize(
         "Tools: get_user_details, list_user_orders."))
+    after_word = "I will call cancel_pending_order now."
+    assert " cancel_pending_order" in tok.tokenize(after_word)
+    words, spaced = name_tokens(names)  # the default: the spaced form a word, not after a letter
+    assert spaced == [] and " get_user_details" in words
+    default = train_tokenizer(texts, 600, words=tokens.words + words, pieces=pieces)
+    assert " cancel_pending_order" not in default.tokenize(after_word)
+    listed = "Tools: get_user_details, cancel_pending_order."
+    assert " cancel_pending_order" in default.tokenize(listed)
     assert "order_id" not in tok.tokenize("reorder_id order_ids")  # whole words only
     for text in texts[:20]:
         assert tok.decode(tok.encode(text, add_special_tokens=False)) == text

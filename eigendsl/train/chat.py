@@ -35,6 +35,12 @@ ENDOFTEXT = "<|endoftext|>"
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
 
+# The fixed text of a call around its name and its arguments' keys and values, as the template
+# and `tojson` write it (`{"name": "cancel_pending_order", "arguments": {"order_id": "#W1"}}`).
+# The embedded tokenizer makes each a token of its own (TrainSettings.call_tokens), where
+# byte-level BPE spells each in two to five pieces (`{"` `name` `":` `Ġ"`).
+CALL_PIECES = ['{"name": "', '", "arguments": {"', '": "', '", "']
+
 # Arguments may arrive as a dict (rendered with `tojson`) or as the JSON string of an OpenAI
 # message (rendered verbatim). Datasets store them as strings: an Arrow column unifies the keys
 # of every dict in it and would fill the missing ones with nulls. `json.dumps(args,

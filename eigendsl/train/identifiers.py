@@ -29,12 +29,14 @@ order's tracking number) is never a target, so the agent cannot write it.
 
 **Name tokens.** :func:`schema_names` gives the embedded tokenizer a token for each of the
 domain's snake-case names (tools, their parameters, the records' fields), with and without the
-space before it: byte-level BPE splits words at underscores, so ``get_order_details`` was five
-tokens in every call and ``payment_method_id`` five in every result. On retail a dialogue then
-takes 513 tokens instead of 637 and an SFT step about 26% less time. That alone cost pass^1 in the
-same 2,880 steps (0.505 and 0.486 after SFT on seeds 0 and 1, against 0.613 and 0.577); with the
-3,840 steps that fit in less time than those 2,880 took, 0.640, 0.613, 0.450 and 0.523 on seeds
-0-3 (mean 0.556, against 0.541): the default.
+space before it (a spaced name after a letter stays in pieces unless ``after_words``: see
+:func:`name_tokens`): byte-level BPE splits words at underscores, so ``get_order_details`` was
+five tokens in every call and ``payment_method_id`` five in every result. On retail a dialogue
+then takes 693 tokens instead of 838 (the mean over seed 0's 6,118, as SFT renders them) and an
+SFT step about 26% less time. That alone cost pass^1 in the same 2,880 steps (0.505 and 0.486
+after SFT on seeds 0 and 1, against 0.613 and 0.577); with the 3,840 steps that fit in less time
+than those 2,880 took, 0.640, 0.613, 0.450 and 0.523 on seeds 0-3 (mean 0.556, against 0.541): the
+default.
 
 Whole ids are neither copied nor, with shuffled ids (below), recalled: teacher-forced on 60 of
 its own training dialogues, the default's agent (seed 0) wrote 5 of 38 item ids right (1 of 38
@@ -559,6 +561,26 @@ def schema_names(seed: Mapping[str, Mapping[str, Any]], tool_schemas: Iterable[M
         keys(function.get("parameters", {}).get("properties", {}))
     # Keys of a parameter's JSON schema ("type", "items") are no snake-case names, so they drop out.
     return sorted(n for n in names - set(ids) if _SNAKE.fullmatch(n))
+
+
+def name_tokens(names: Iterable[str], after_words: bool = False) -> tuple[list[str], list[str]]:
+    """The ``words`` and ``pieces`` of :func:`~eigendsl.train.tokenizer.train_tokenizer` that make
+    each of ``names`` one token: the name as a whole word (after a quote, at a line's start), and
+    the name with the space before it. By default the spaced form is a word too, which the
+    tokenizer refuses after a letter ("call cancel_pending_order": a word may not follow one);
+    having matched it there, it does not try the plain name either, so the name comes out in
+    pieces. With ``after_words`` the spaced form is a piece, one token after any character; it
+    then also matches before more letters (" order_idx": " order_id" + "x"), and the text still
+    decodes unchanged.
+
+    >>> name_tokens(["order_id"])
+    (['order_id', ' order_id'], [])
+    >>> name_tokens(["order_id"], after_words=True)
+    (['order_id'], [' order_id'])
+    """
+    plain = sorted(set(names))
+    spaced = [" " + name for name in plain]
+    return (plain, spaced) if after_words else (plain + spaced, [])
 
 
 def _shared_prefix(names: list[str]) -> str:

@@ -104,11 +104,23 @@ class TrainSettings:
     # The domain's snake-case names (tools, parameters, record fields: schema_names) are tokens of
     # their own, with and without the space before them (" get_order_details", "payment_method_id"),
     # where byte-level BPE spells each in pieces around its underscores (get _ order _ details).
-    # On retail a dialogue takes 513 tokens instead of 637 and an SFT step 26% less time. In the
+    # On retail a dialogue takes 693 tokens instead of 838 and an SFT step 26% less time. In the
     # same 60 passes pass^1 after SFT fell to 0.505 and 0.486 (seeds 0, 1; 0.613 and 0.577
     # without); with the 80 passes that fit in less time than those 60: 0.556 over seeds 0-3
     # (0.541 without, 60 passes).
     name_tokens: bool = True
+    # The fixed text of a tool call around its name, keys and values (CALL_PIECES: '{"name": "',
+    # '", "arguments": {"', '": "', '", "') is one token each, where byte-level BPE spells them
+    # in two to five pieces, and the names are one token after a word too (name_tokens's
+    # after_words: "call cancel_pending_order"). A call of get_order_details is 11 tokens from
+    # <tool_call> to </tool_call> instead of 18; on retail's 6,118 dialogues (seed 0) the agent
+    # writes 141 tokens a dialogue instead of 171, a dialogue is 662 instead of 693. Off by
+    # default: measured on seeds 0 and 1 only (one thread each, side by side, on a slower machine
+    # than the default's figures), pass^1 after SFT 0.631 and 0.505 (the default's 0.640 and
+    # 0.613 on the faster machine), pass^3 0.622 and 0.405; more of its calls ran (89% and 81%,
+    # against 82% and 93%) and more renamed ids were copied (191/219 and 201/230, against 164/219
+    # and 206/230). Not enough to tell it from the runs' noise (README, *Call tokens*).
+    call_tokens: bool = False
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
     # passes taught copying (the user's order id in 83 of 89 lookups after SFT, against 56 of 91)
@@ -277,7 +289,8 @@ class Pipeline:
         if s.id_tokens not in ID_TOKENS:
             raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
         if s.model in MODEL_SIZES:
-            from eigendsl.train.identifiers import Identifiers, IdTokens, schema_names
+            from eigendsl.train.chat import CALL_PIECES
+            from eigendsl.train.identifiers import Identifiers, IdTokens, name_tokens, schema_names
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
@@ -287,11 +300,13 @@ class Pipeline:
             ids = Identifiers(self.domain.seed)
             tokens = (ids.id_tokens(texts, bodies=s.id_tokens == "bodies") if s.id_tokens != "none"
                       else IdTokens([], [], []))
-            names = (schema_names(self.domain.seed, self.domain.tool_schemas, ids.known)
-                     if s.name_tokens else [])
-            words = tokens.words + names + [" " + name for name in names]
-            model, tokenizer = load_model(s.model, texts, words=words,
-                                          pieces=tokens.prefixes + tokens.bodies, seed=s.seed)
+            names, spaced = name_tokens(
+                schema_names(self.domain.seed, self.domain.tool_schemas, ids.known)
+                if s.name_tokens else [], after_words=s.call_tokens)
+            calls = CALL_PIECES if s.call_tokens else []
+            model, tokenizer = load_model(s.model, texts, words=tokens.words + names,
+                                          pieces=tokens.prefixes + tokens.bodies + spaced + calls,
+                                          seed=s.seed)
         else:
             model, tokenizer = load_model(s.model)
         model.save_pretrained(self.out / "base")
