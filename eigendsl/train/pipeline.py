@@ -118,7 +118,8 @@ class TrainSettings:
     # default: measured on seeds 0 and 1 only (one thread each, side by side, on a slower machine
     # than the default's figures), pass^1 after SFT 0.631 and 0.505 (the default's 0.640 and
     # 0.613 on the faster machine), pass^3 0.622 and 0.405; calls that ran 89% and 81% (82% and
-    # 93%), renamed ids copied 191/219 and 201/230 (164/219 and 206/230). Not enough to tell it
+    # 93%), renamed ids copied 191/219 and 201/230 (164/219 and 206/230); on the slower machine,
+    # seed 0 with two threads, 0.631 against the default's 0.550 there. Not enough to tell it
     # from the runs' noise (README, *Call tokens*).
     call_tokens: bool = False
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
