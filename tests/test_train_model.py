@@ -1125,25 +1125,28 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
         assert refused.exit_code == 2 and option in refused.output
 
 
-@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("names, calls", [(True, False), (True, True), (False, False)])
 def test_the_base_stage_gives_the_domain_names_and_the_call_markup_tokens_of_their_own(
-        tmp_path, retail_dialogues, on):
+        tmp_path, retail_dialogues, names, calls):
     from eigendsl.train.chat import CALL_PIECES
     from eigendsl.train.pipeline import Pipeline, TrainSettings
     from eigendsl.train.tokenizer import load_tokenizer
 
     spec, _, rows = retail_dialogues
     write_accepted(tmp_path, rows)
-    settings = TrainSettings(model="micro", name_tokens=on, call_tokens=on)
+    settings = TrainSettings(model="micro", name_tokens=names, call_tokens=calls)
     Pipeline(spec, tmp_path, settings, log=lambda _: None).base()
     tokenizer = load_tokenizer(tmp_path / "base")
-    spelled = tokenizer.tokenize("Tools: get_order_details. I will call get_order_details now.")
-    # after a word as well as after punctuation
-    assert (spelled.count(" get_order_details") == 2) == on, spelled
+    # after punctuation with name tokens (the default); after a word as well with call tokens
+    listed = tokenizer.tokenize("Tools: get_order_details.")
+    assert (" get_order_details" in listed) == names, listed
+    after_word = tokenizer.tokenize("I will call get_order_details now.")
+    assert (" get_order_details" in after_word) == (names and calls), after_word
     call = {"name": "get_order_details", "arguments": {"order_id": "#W1", "payment_method_id": "x"}}
     turn = {"role": "assistant", "tool_calls": [{"function": call}]}
     text = tokenizer.apply_chat_template([turn], tokenize=False)
     spelled = tokenizer.tokenize(text)
-    assert ({"get_order_details", "payment_method_id", *CALL_PIECES} <= set(spelled)) == on, spelled
+    assert ({"get_order_details", "payment_method_id"} <= set(spelled)) == names, spelled
+    assert (set(CALL_PIECES) <= set(spelled)) == calls, spelled
     # the tokens spell the text back, byte for byte
     assert tokenizer.convert_tokens_to_string(spelled) == text
