@@ -49,8 +49,8 @@ class TrainSettings:
     defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
     retail: 6,118 varied dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3,
     the last 40 with shuffled ids (3,840 steps), the domain's names tokens of their own
-    (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; README, *Name
-    tokens*) in less SFT time than 60 passes without name tokens took (2,880 steps: 0.541 on the
+    (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; 0.577 on a slower
+    kind of machine; README, *Name tokens*) in less SFT time than 60 passes without name tokens took (2,880 steps: 0.541 on the
     same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.367
     over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960 steps), 0.135."""
 
@@ -115,12 +115,9 @@ class TrainSettings:
     # after_words: "call cancel_pending_order"). A call of get_order_details is 11 tokens from
     # <tool_call> to </tool_call> instead of 18; on retail's 6,118 dialogues (seed 0) the agent
     # writes 141 tokens a dialogue instead of 171, a dialogue is 662 instead of 693. Off by
-    # default: measured on seeds 0 and 1 only (one thread each, side by side, on a slower machine
-    # than the default's figures), pass^1 after SFT 0.631 and 0.505 (the default's 0.640 and
-    # 0.613 on the faster machine), pass^3 0.622 and 0.405; calls that ran 89% and 81% (82% and
-    # 93%), renamed ids copied 191/219 and 201/230 (164/219 and 206/230); on the slower machine,
-    # seed 0 with two threads, 0.631 against the default's 0.550 there. Not enough to tell it
-    # from the runs' noise (README, *Call tokens*).
+    # default: over seeds 0-2 on 2-core AMD EPYC machines, pass^1 after SFT 0.631, 0.505 and 0.586
+    # against the default's 0.550, 0.631 and 0.541 there (the same mean, 0.574), SFT about as
+    # long side by side (seed 2: 3,306 s against 3,281 s; README, *Call tokens*).
     call_tokens: bool = False
     # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
