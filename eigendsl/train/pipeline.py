@@ -50,9 +50,10 @@ class TrainSettings:
     retail: 6,118 varied dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3,
     the last 40 with shuffled ids (3,840 steps), the domain's names tokens of their own
     (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; 0.577 on a slower
-    kind of machine; README, *Name tokens*) in less SFT time than 60 passes without name tokens took (2,880 steps: 0.541 on the
-    same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728 steps), 0.367
-    over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960 steps), 0.135."""
+    kind of machine; README, *Name tokens*) in less SFT time than 60 passes without name tokens
+    took (2,880 steps: 0.541 on the same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728
+    steps), 0.367 over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960
+    steps), 0.135."""
 
     model: str = "tiny"
     seed: int = 0
