@@ -37,8 +37,9 @@ else
 fi
 
 start=$SECONDS
-timeout "${TEST_TIMEOUT:-200}" "$py" -m pytest -q -p no:cacheprovider "${tests[@]}" 2>&1 | tail -n 25 \
-    | tee "$out/tests.log"
+# the whole log: a failure's reason is in its middle, not in the summary at the end
+timeout "${TEST_TIMEOUT:-200}" "$py" -m pytest -q -p no:cacheprovider "${tests[@]}" >"$out/tests.log" 2>&1
+tail -n 25 "$out/tests.log"
 echo "tests: $((SECONDS - start)) s"
 
 runs=(defaults)
@@ -57,7 +58,7 @@ for name in "${runs[@]}"; do
     echo "== $name"
     "$py" - "$out/$name.json" <<'EOF' || tail -n 15 "$out/$name.log"
 import json, sys
-s = json.loads(open(sys.argv[1]).read())
+s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])  # --json: the last line
 for stage in ("base", "sft", "grpo"):
     r = s[stage]
     print(f"{stage:5s} pass^1 {r['pass_hat_1']:.3f} pass^k {r['pass_hat_k']} mean {r.get('mean_score', 0):.3f}")

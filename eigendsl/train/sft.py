@@ -111,6 +111,8 @@ class SFTSettings:
         settings = asdict(self)
         for name in ("resume", "extra", "bf16", "labelled_logits"):
             settings.pop(name)
+        if "activation_checkpointing" not in SFTConfig.__dataclass_fields__:  # transformers < 5.23
+            settings["gradient_checkpointing"] = settings.pop("activation_checkpointing")
         kwargs = {
             "output_dir": str(out_dir),
             "assistant_only_loss": True,
