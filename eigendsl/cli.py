@@ -348,7 +348,9 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
     from eigendsl.train.pipeline import train
+    from eigendsl.train.progress import quiet_library_bars
 
+    quiet_library_bars()
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
                     sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,

@@ -739,7 +739,7 @@ def _micro(tokenizer):
 
 
 @pytest.mark.slow
-def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
+def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path, capfd):
     model = _micro(tokenizer)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     settings_ = SFTSettings(
@@ -752,6 +752,9 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path):
     history = run_sft(model, tokenizer, ROWS, tmp_path / "sft", settings_)
     assert [h["step"] for h in history] == [1, 2]
     assert all(h["loss"] > 0 for h in history)
+    # a progress bar on stderr, not transformers' dict a step on stdout (`train --json`'s)
+    printed = capfd.readouterr()
+    assert "loss" not in printed.out and re.search(r"sft .*2/2 loss \d", printed.err)
     changed = [k for k, v in model.state_dict().items() if not torch.equal(v.cpu(), before[k].cpu())]
     assert "model.embed_tokens.weight" in changed and len(changed) == len(before)
     saved, saved_tok = load_model(tmp_path / "sft")

@@ -316,7 +316,7 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
 
 
 @pytest.mark.slow
-def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
+def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, capfd):
     from eigendsl.train import grpo
     from eigendsl.train.grpo import GRPOSettings, run_grpo
 
@@ -340,6 +340,8 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch):
     assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
     assert any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters()))
     assert (tmp_path / "grpo" / "model.safetensors").is_file()
+    printed = capfd.readouterr()
+    assert "reward" not in printed.out and re.search(r"grpo .*2/2 loss \S+ reward \d", printed.err)
 
 
 def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
@@ -397,7 +399,9 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     state = json.loads((out / "grpo" / checkpoints[-1].name / "trainer_state.json").read_text()) \
         if (out / "grpo" / checkpoints[-1].name).exists() else None
     assert state is None or state["global_step"] >= 1
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    # stdout holds the summary alone: the trainers' logs are bars on stderr
+    assert len(result.stdout.strip().splitlines()) == 1
+    summary = json.loads(result.stdout)
     for stage in ("base", "sft", "grpo"):
         assert {"pass_hat_1", "pass_hat_k"} <= set(summary[stage])
     assert set(summary["seconds_per_stage"]) >= {"synth", "base", "sft", "grpo"}

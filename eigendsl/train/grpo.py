@@ -30,6 +30,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted import ScriptedUser
+from eigendsl.train.progress import show_progress
 from eigendsl.train.rollout import Generate, Rollout, play_rollouts, through_end
 
 TASK_PREFIX = "task:"
@@ -265,6 +266,7 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
         rollout.log = [entry for line in log_path.read_text().splitlines() if line.strip()
                        if (entry := json.loads(line))["step"] < done]
     trainer.add_callback(_RolloutLog(rollout, log_path))
+    show_progress(trainer, "grpo")
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))

@@ -351,6 +351,8 @@ def _train(
     from transformers.trainer import TRAINER_STATE_NAME
     from trl import SFTTrainer
 
+    from eigendsl.train.progress import show_progress
+
     if not examples:
         raise ValueError("No dialogues to train on: the rows are empty or have no turns to learn.")
     out = Path(out_dir)
@@ -364,6 +366,7 @@ def _train(
         train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
     )
+    show_progress(trainer, out.name)
     if order is not None:
         if len(trainer.train_dataset) != len(examples):  # pragma: no cover - TRL dropped a dialogue
             raise ValueError("a dialogue has no assistant turn to learn; the training order cannot refer to it")

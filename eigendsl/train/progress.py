@@ -1,0 +1,74 @@
+"""A training run's progress bar, on stderr.
+
+transformers prints each logged step as a dict: with ``disable_tqdm`` on stdout one line a step
+(PrinterCallback), otherwise under its tqdm bar through ``tqdm.write``, on stdout too. SFT logs
+every step, so the default run printed 3,840 lines there, among which ``eigendsl train --json``
+keeps its summary. :func:`show_progress` puts a bar on stderr in their place: steps done, the
+last loss (or reward), the time left. The log history still holds every entry (the trainer's
+state, its checkpoints' ``trainer_state.json``, the report's plots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import TrainerCallback
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+SHOWN = ("loss", "reward")  # the last logged value of each, beside the bar
+
+
+class StepProgress(TrainerCallback):
+    """A rich progress bar of the optimizer steps, on the main process's stderr."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.progress: Any = None
+        self.task: Any = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if not state.is_world_process_zero:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[last]}"), TimeRemainingColumn(),
+                                 console=Console(stderr=True))
+        self.progress.start()
+        # a resumed run starts at its checkpoint's step
+        self.task = self.progress.add_task(self.label, total=state.max_steps, completed=state.global_step,
+                                           last="")
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN
+                 if self.progress is not None and logs and isinstance(logs.get(key), (int, float))]
+        if shown:
+            self.progress.update(self.task, last=" ".join(shown))
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=state.global_step)
+            self.progress.stop()
+            self.progress = None
+
+
+def show_progress(trainer: Any, label: str) -> None:
+    """Replace ``trainer``'s printed logs (and tqdm bar) with a :class:`StepProgress` bar."""
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.add_callback(StepProgress(label))
+
+
+def quiet_library_bars() -> None:
+    """Turn off transformers' and datasets' own bars (a model's shards loaded or written, a
+    dataset tokenized), a few a stage around the training bars of :func:`show_progress`."""
+    import datasets
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    datasets.disable_progress_bars()
