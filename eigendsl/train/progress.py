@@ -18,12 +18,18 @@ SHOWN = ("loss", "reward")  # the last logged value of each, beside the bar
 
 
 class StepProgress(TrainerCallback):
-    """A rich progress bar of the optimizer steps, on the main process's stderr."""
+    """A rich progress bar of the optimizer steps, on the main process's stderr; where stderr is
+    not a terminal (a log file), a line at each tenth of the steps instead."""
+
+    LINES = 10  # lines a run writes where stderr is not a terminal
 
     def __init__(self, label: str):
         self.label = label
         self.progress: Any = None
+        self.console: Any = None
         self.task: Any = None
+        self.last = ""
+        self.printed = 0  # tenths written to a log
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not state.is_world_process_zero:
@@ -31,11 +37,14 @@ class StepProgress(TrainerCallback):
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[last]}"), TimeRemainingColumn(),
-                                 console=Console(stderr=True))
-        self.progress.start()
+        self.console = Console(stderr=True)
         # a resumed run starts at its checkpoint's step
+        self.printed = self.LINES * state.global_step // max(state.max_steps, 1)
+        if not self.console.is_terminal:
+            return
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[last]}"), TimeRemainingColumn(), console=self.console)
+        self.progress.start()
         self.task = self.progress.add_task(self.label, total=state.max_steps, completed=state.global_step,
                                            last="")
 
@@ -45,10 +54,14 @@ class StepProgress(TrainerCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                **kwargs: Any) -> None:
-        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN
-                 if self.progress is not None and logs and isinstance(logs.get(key), (int, float))]
+        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN if logs and isinstance(logs.get(key), (int, float))]
         if shown:
-            self.progress.update(self.task, last=" ".join(shown))
+            self.last = " ".join(shown)
+        if self.progress is not None:
+            self.progress.update(self.task, last=self.last)
+        elif self.console is not None and self.LINES * state.global_step // max(state.max_steps, 1) > self.printed:
+            self.printed = self.LINES * state.global_step // max(state.max_steps, 1)
+            self.console.print(f"{self.label} {state.global_step}/{state.max_steps} {self.last}", highlight=False)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:
