@@ -35,18 +35,24 @@ class StepProgress(TrainerCallback):
         if not state.is_world_process_zero:
             return
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self.console = Console(stderr=True)
-        # a resumed run starts at its checkpoint's step
-        self.printed = self.LINES * state.global_step // max(state.max_steps, 1)
+        self.printed = self._tenths(state)  # a resumed run starts at its checkpoint's step
         if not self.console.is_terminal:
             return
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[last]}"), TimeRemainingColumn(), console=self.console)
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                                 TimeRemainingColumn(), console=self.console)
         self.progress.start()
-        self.task = self.progress.add_task(self.label, total=state.max_steps, completed=state.global_step,
-                                           last="")
+        self.task = self.progress.add_task(self.label, total=state.max_steps,
+                                           completed=state.global_step, last="")
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:
@@ -54,20 +60,25 @@ class StepProgress(TrainerCallback):
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
                **kwargs: Any) -> None:
-        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN if logs and isinstance(logs.get(key), (int, float))]
+        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN
+                 if logs and isinstance(logs.get(key), (int, float))]
         if shown:
             self.last = " ".join(shown)
         if self.progress is not None:
             self.progress.update(self.task, last=self.last)
-        elif self.console is not None and self.LINES * state.global_step // max(state.max_steps, 1) > self.printed:
-            self.printed = self.LINES * state.global_step // max(state.max_steps, 1)
-            self.console.print(f"{self.label} {state.global_step}/{state.max_steps} {self.last}", highlight=False)
+        elif self.console is not None and self._tenths(state) > self.printed:
+            self.printed = self._tenths(state)
+            self.console.print(f"{self.label} {state.global_step}/{state.max_steps} {self.last}",
+                               highlight=False)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:
             self.progress.update(self.task, completed=state.global_step)
             self.progress.stop()
             self.progress = None
+
+    def _tenths(self, state: Any) -> int:
+        return self.LINES * state.global_step // max(state.max_steps, 1)
 
 
 def show_progress(trainer: Any, label: str) -> None:
