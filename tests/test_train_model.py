@@ -984,6 +984,13 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
     assert (settings.sft_epochs, settings.sft_invent_ids, settings.sft_fresh_ids) == (7, True, 0.25)
     assert settings.recover == 0.3
     assert settings.grpo_steps == 2 and settings.sft_balance is stages["sft"]["balance"]
+    # a misspelt setting is refused, not set on the side and ignored
+    misspelt = r"'sft_epoch' is not a training setting \(did you mean 'sft_epochs'\?\)"
+    with pytest.raises(TypeError, match=misspelt):
+        TrainSettings.from_manifest(manifest, sft_epoch=3)
+    unknown = r"'warp' is not a training setting; the settings are model, seed, "
+    with pytest.raises(TypeError, match=unknown):
+        TrainSettings.from_manifest(manifest, warp=None)
 
 
 @pytest.fixture(scope="module")

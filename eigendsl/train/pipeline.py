@@ -15,12 +15,13 @@ Layout::
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -154,11 +155,18 @@ class TrainSettings:
     context: str = "compact"
     user_model: bool = False
     workers: int = STAGE_DEFAULTS["synth"]["workers"]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], **overrides: Any) -> TrainSettings:
-        """Settings from a training manifest's stages, then explicit overrides (None is ignored)."""
+        """Settings from a training manifest's stages, then explicit overrides (None is ignored).
+        An override that is not a setting is refused, as a misspelt keyword argument is."""
+        known = [f.name for f in fields(cls)]
+        for key in overrides:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = (f" (did you mean '{close[0]}'?)" if close
+                        else f"; the settings are {', '.join(known)}")
+                raise TypeError(f"'{key}' is not a training setting{hint}")
         stages = {s["name"]: s["settings"] for s in manifest.get("stages", [])}
         settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
         for key, (stage, name) in MANIFEST_KEYS.items():
