@@ -762,6 +762,26 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path, capfd):
     assert torch.equal(saved.model.norm.weight, model.model.norm.weight.cpu())
 
 
+@pytest.mark.slow
+def test_sft_decay_holds_the_learning_rate_until_the_last_share_of_steps(tokenizer, tmp_path):
+    """``decay`` 0.5 over 4 steps: the peak until the last two steps, then a cosine decay (the
+    log shows the rate each step used: the decay's first is still the peak); 1, the plain cosine
+    schedule, decays from the first step on."""
+    rates = {}
+    for decay in (0.5, 1.0):
+        out = tmp_path / str(decay)
+        settings_ = SFTSettings(max_steps=4, per_device_train_batch_size=2, save_steps=4,
+                                learning_rate=1e-2, warmup_steps=0, decay=decay)
+        run_sft(_micro(tokenizer), tokenizer, ROWS, out, settings_)
+        history = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text())["log_history"]
+        rates[decay] = [entry["learning_rate"] for entry in history if "loss" in entry]
+    assert rates[0.5][:3] == [1e-2] * 3 and 1e-2 > rates[0.5][3] > 0
+    assert rates[1.0][0] == 1e-2 > rates[1.0][1] > rates[1.0][2]
+    assert SFTSettings(decay=0.5).to_sft_config(tmp_path).lr_scheduler_type == "warmup_stable_decay"
+    with pytest.raises(ValueError, match="decay is 0: a share of the steps"):
+        SFTSettings(decay=0).to_sft_config(tmp_path)
+
+
 @pytest.fixture
 def labelled_calls(monkeypatch):
     """The calls of ``sft.labelled_logits`` during a test, one entry each."""

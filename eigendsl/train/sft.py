@@ -62,6 +62,15 @@ class SFTSettings:
         default="cosine",
         metadata={"help": "Learning-rate schedule (a transformers scheduler name)."},
     )
+    decay: float = field(
+        default=1.0,
+        metadata={
+            "help": "Share of the steps, the last ones, over which the learning rate decays "
+            "(cosine, to zero). Below 1 it holds at its peak from the warmup's end until then "
+            "(transformers' warmup_stable_decay, in place of `lr_scheduler_type`); 1 keeps "
+            "`lr_scheduler_type` over all steps."
+        },
+    )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
     save_steps: int = field(
@@ -109,8 +118,12 @@ class SFTSettings:
 
         bf16 = bf16_default() if self.bf16 is None else self.bf16
         settings = asdict(self)
-        for name in ("resume", "extra", "bf16", "labelled_logits"):
+        for name in ("resume", "extra", "bf16", "labelled_logits", "decay"):
             settings.pop(name)
+        if not 0 < self.decay <= 1:
+            raise ValueError(f"decay is {self.decay}: a share of the steps, above 0 and at most 1")
+        if self.decay < 1:  # its decay's length is set once the steps are known (_train)
+            settings["lr_scheduler_type"] = "warmup_stable_decay"
         if "activation_checkpointing" not in SFTConfig.__dataclass_fields__:  # transformers < 5.23
             settings["gradient_checkpointing"] = settings.pop("activation_checkpointing")
         kwargs = {
@@ -367,6 +380,8 @@ def _train(
         processing_class=tokenizer,
     )
     show_progress(trainer, out.name)
+    if config.decay < 1:
+        _decay_over(trainer, config.decay)
     if order is not None:
         if len(trainer.train_dataset) != len(examples):  # pragma: no cover - TRL dropped a dialogue
             raise ValueError("a dialogue has no assistant turn to learn; the training order cannot refer to it")
@@ -386,6 +401,20 @@ def _train(
     return [
         {"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry
     ]
+
+
+def _decay_over(trainer: Any, share: float) -> None:
+    """Give ``trainer``'s warmup-stable-decay schedule its decay: the last ``share`` of the steps,
+    counted when the trainer makes its scheduler (the steps are known only then)."""
+    create = trainer.create_scheduler
+
+    def create_scheduler(num_training_steps: int, optimizer: Any = None) -> Any:
+        decay_steps = max(1, round(share * num_training_steps))
+        trainer.args.lr_scheduler_kwargs = {**(trainer.args.lr_scheduler_kwargs or {}),
+                                            "num_decay_steps": decay_steps}
+        return create(num_training_steps, optimizer)
+
+    trainer.create_scheduler = create_scheduler
 
 
 LABELLED_LOGITS_VOCAB = 32_000
