@@ -680,6 +680,16 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
         sft_schedule(rows, {}, TrainSettings(sft_pass_size=-8))
 
 
+def test_sft_decay_outside_a_share_of_the_steps_is_a_user_error():
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import TrainSettings, sft_decay
+
+    assert sft_decay(TrainSettings()) == 0.2 and sft_decay(TrainSettings(sft_decay=1)) == 1.0
+    for wrong in (0, 1.5, "0.2", True):
+        with pytest.raises(EigenError, match=rf"training.sft.decay is {wrong!r}; write the share"):
+            sft_decay(TrainSettings(sft_decay=wrong))
+
+
 def _row_of_length(i: int) -> dict:
     row = cancel_row(i)
     row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}

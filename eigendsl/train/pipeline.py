@@ -341,7 +341,7 @@ class Pipeline:
         rows = self.dialogues()
         result: dict[str, Any] = {"dialogues": len(rows)}
         config = SFTSettings(num_train_epochs=s.sft_epochs, learning_rate=s.sft_learning_rate,
-                             decay=s.sft_decay, per_device_train_batch_size=s.sft_batch_size,
+                             decay=sft_decay(s), per_device_train_batch_size=s.sft_batch_size,
                              max_length=2048, save_steps=25, seed=s.seed,
                              # batches of similar lengths: far less padding on a CPU
                              extra={"train_sampling_strategy": "group_by_length"})
@@ -466,6 +466,16 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     if target.is_file() and target.name == "domain.yaml":
         target = target.parent
     return target, None
+
+
+def sft_decay(s: TrainSettings) -> float:
+    """``s.sft_decay``, or a user error where it is not a share of the steps."""
+    value = s.sft_decay
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise EigenError(f"training.sft.decay is {value!r}; write the share of the SFT steps, the "
+                         "last ones, over which the learning rate decays: above 0 and at most 1 "
+                         "(1: over all the steps after the warmup)")
+    return float(value)
 
 
 def sft_schedule(
