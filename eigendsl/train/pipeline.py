@@ -71,9 +71,9 @@ class TrainSettings:
     # Share of the SFT steps, the last ones, over which the learning rate decays; before them it
     # holds at its peak from the end of the warmup (warmup-stable-decay; 1.0: cosine over all
     # steps, the default before). Paired on retail, the same dialogues, seeds and machine, SFT
-    # otherwise identical (the first steps' losses equal to the digit): pass^1 after SFT 0.631
-    # and 0.622 (seeds 2, 3) against cosine's 0.541 and 0.586; pass^3 0.595 and 0.622 against
-    # 0.514 and 0.541 (README, *A learning rate that holds*).
+    # otherwise identical (the first steps' losses equal to the digit): pass^1 after SFT 0.595,
+    # 0.640, 0.631, 0.622 (seeds 0-3; mean 0.622) against the cosine's 0.550, 0.631, 0.541, 0.586
+    # (mean 0.577); pass^3 0.588 against 0.547 (README, *A learning rate that holds*).
     sft_decay: float = STAGE_DEFAULTS["sft"]["decay"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
     # (eigendsl.train.identifiers): only copying gets their ids right. Half by default, with 60
