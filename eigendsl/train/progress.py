@@ -9,6 +9,7 @@ state, its checkpoints' ``trainer_state.json``, the report's plots)."""
 
 from __future__ import annotations
 
+import atexit
 from typing import Any
 
 from transformers import TrainerCallback
@@ -51,6 +52,7 @@ class StepProgress(TrainerCallback):
                                  MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
                                  TimeRemainingColumn(), console=self.console)
         self.progress.start()
+        atexit.register(self._stop)  # a crash or ^C mid-run must not leave the cursor hidden
         self.task = self.progress.add_task(self.label, total=state.max_steps,
                                            completed=state.global_step, last="")
 
@@ -74,6 +76,10 @@ class StepProgress(TrainerCallback):
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:
             self.progress.update(self.task, completed=state.global_step)
+        self._stop()
+
+    def _stop(self) -> None:
+        if self.progress is not None:
             self.progress.stop()
             self.progress = None
 
