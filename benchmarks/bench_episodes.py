@@ -37,7 +37,7 @@ def main() -> None:
     count = 0
     start = time.perf_counter()
     while time.perf_counter() - start < 2.0:
-        for tool, args, task in calls:
+        for tool, args, _task in calls:
             env.call_tool(tool, args, "b")
             count += 1
         env.reset()

@@ -61,7 +61,7 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
     """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
-    for path, task_file, raw in loaded.task_files:
+    for _path, task_file, raw in loaded.task_files:
         for index, task in enumerate(task_file.tasks):
             span = raw["tasks"].position(index)
             info = templates.get(task.template)

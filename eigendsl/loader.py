@@ -202,7 +202,7 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             loaded.modules.append(parse(read_text(path, str(path)), str(path)))
         except EigenError as exc:
             diag.extend(exc)
-    for tool_name, tool in spec.tools.items():
+    for tool in spec.tools.values():
         if tool.python:
             module = tool.python.split(":")[0]
             relative = module.replace(".", "/") + ".py"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -79,6 +80,32 @@ def test_generated_python_maps_back_to_the_dsl() -> None:
     for number, position in source_map.items():
         assert lines[int(number) - 1].strip().startswith(f"'{position}: ")
     assert "spec/checks/tasks.chk:4:5" in source_map.values()
+
+def _unread_bindings(module: ast.Module) -> list[str]:
+    """The names ``module`` binds (imports, a function's assignments) that nothing reads."""
+    def read(node: ast.AST) -> set[str]:
+        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+    unread = [alias.asname or alias.name for stmt in module.body if isinstance(stmt, ast.Import)
+              for alias in stmt.names if (alias.asname or alias.name) not in read(module)]
+    for func in (s for s in module.body if isinstance(s, ast.FunctionDef)):
+        assigned = {t.id for s in ast.walk(func) if isinstance(s, ast.Assign)
+                    for t in s.targets if isinstance(t, ast.Name)}
+        unread += [f"{func.name}: {n}" for n in sorted(assigned - read(func))]
+    return unread
+
+
+def test_generated_verifiers_bind_only_what_they_read() -> None:
+    # a check that never looks at the messages does not bind them; a module that calls no
+    # support function does not import it
+    folders = [c / "expected" for c in cases()] + [ROOT / "generated" / "retail"]
+    modules = [p for folder in folders for p in sorted((folder / "verifiers").glob("*.py"))]
+    assert len(modules) > 20
+    for path in modules:
+        assert not _unread_bindings(ast.parse(path.read_text())), path
+    minimal = next(c for c in cases() if c.name == "minimal")
+    minimal_guards = (minimal / "expected" / "verifiers" / "guards.py").read_text()
+    assert "import eigendsl.support" not in minimal_guards
 
 
 # ---------------------------------------------------------------------------- determinism

@@ -22,7 +22,7 @@ from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import Episode, apply_agent_turn, pass_at_k, pass_hat_k, run_episodes, summarize
-from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls
 
 ROOT = Path(__file__).resolve().parent.parent

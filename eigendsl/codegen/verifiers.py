@@ -41,6 +41,38 @@ def _function(fname: str, args: list[str], body: list[ast.stmt], doc: str | None
     )
 
 
+def _without_unused_bindings(prologue: list[ast.stmt], rest: list[ast.stmt]) -> list[ast.stmt]:
+    """``prologue`` less the bindings whose name nothing after them reads (``messages =
+    trace.messages`` in a check that never looks at the messages; the import of the support
+    functions in a module that calls none), so that generated code binds only what it uses. The
+    last binding is decided first: a parameter dropped may leave ``params`` unread."""
+    kept: list[ast.stmt] = []
+    read = {n.id for stmt in rest for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    for stmt in reversed(prologue):
+        bound = _bound_name(stmt)
+        if bound is not None and bound not in read:
+            continue
+        kept.insert(0, stmt)
+        read |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return kept
+
+
+def _bound_name(stmt: ast.stmt) -> str | None:
+    """The one name ``stmt`` binds (``x = ...``, ``import m as x``), or None."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        return stmt.targets[0].id
+    if isinstance(stmt, ast.Import) and len(stmt.names) == 1:
+        return stmt.names[0].asname or stmt.names[0].name
+    return None
+
+
+class _WithoutValues(ast.NodeTransformer):
+    """Drops the assignments of ``_vals`` (the values a failure records) from a statement's code."""
+
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign | None:
+        return None if _bound_name(node) == "_vals" else node
+
+
 def _failure(stmt_source: str, reason: ast.expr, span, values: ast.expr) -> ast.Call:
     return rt_call("Failure", const(stmt_source), reason, const(span.path), const(span.line), const(span.col), values)
 
@@ -88,20 +120,20 @@ class VerifierBuilder:
         span = stmt.span
         span = type(span)(self.relative(span.path), span.line, span.col)
         compute = self._compute(stmt, comp)
+        message = getattr(stmt, "message", None)
         guarded = ast.Try(
             body=compute,
             handlers=[ast.ExceptHandler(
                 type=name("Exception"), name="_e",
                 body=[
                     _assign("_ok", const(False)),
-                    _assign("_raised", const(True)),
+                    *([_assign("_raised", const(True))] if message else []),
                     _assign("_why", rt_call("describe_error", name("_e"))),
                     _assign("_vals", ast.Dict(keys=[], values=[])),
                 ],
             )],
             orelse=[], finalbody=[],
         )
-        message = getattr(stmt, "message", None)
         # An author's message explains a false condition; an evaluation error explains itself.
         reason: ast.expr = (ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
                             if message else name("_why"))
@@ -121,7 +153,8 @@ class VerifierBuilder:
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
         hard = 0 if isinstance(stmt, A.Score) or advisory else 1
         soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
-        return StatementCode([marker, _assign("_raised", const(False)), guarded, record], hard, soft, advisory)
+        raised = [_assign("_raised", const(False))] if message else []
+        return StatementCode([marker, *raised, guarded, record], hard, soft, advisory)
 
     def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
         empty = ast.Dict(keys=[], values=[])
@@ -193,21 +226,20 @@ class VerifierBuilder:
 
     # ------------------------------------------------------------------ functions
 
-    def _prologue(self, params: list[str]) -> list[ast.stmt]:
+    def _bindings(self, params: list[str]) -> list[ast.stmt]:
+        """The trace's parts and the check's parameters as locals (the unread ones are dropped)."""
         body: list[ast.stmt] = [_assign(n, _attr("trace", n)) for n in TRACE_LOCALS]
         if params:
             body.append(_assign("params", _attr("trace", "params")))
             for p in params:
                 body.append(_assign(param_local(p), ast.Call(func=_attr("params", "get"), args=[const(p)], keywords=[])))
-        body += [_assign("_failures", ast.List(elts=[], ctx=ast.Load())), _assign("_hard", const(0)),
-                 _assign("_soft", const(0.0))]
         return body
 
     def _verify_function(self, fname: str, title: str, statements: tuple[A.Statement, ...],
                          params: list[str], doc: str) -> ast.FunctionDef:
         comp = self.compiler()
-        body = self._prologue(params)
-        start = len(body)
+        body: list[ast.stmt] = [_assign("_failures", ast.List(elts=[], ctx=ast.Load())), _assign("_hard", const(0)),
+                                _assign("_soft", const(0.0))]
         hard, soft, notes = 0, 0.0, False
         for stmt in statements:
             code = self.statement(stmt, comp)
@@ -215,10 +247,10 @@ class VerifierBuilder:
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
         finish = [const(title), name("_hard"), const(hard), name("_soft"), const(soft), name("_failures")]
         if notes:  # only verifiers with advisory statements carry notes (the others stay as they were)
-            body.insert(start, _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
+            body.insert(3, _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
             finish.append(name("_notes"))
         body.append(ast.Return(value=rt_call("finish", *finish)))
-        return _function(fname, ["trace"], body, doc)
+        return _function(fname, ["trace"], _without_unused_bindings(self._bindings(params), body) + body, doc)
 
     def check_module(self, check: A.Check) -> ast.Module:
         params = [p.name for p in check.params]
@@ -262,19 +294,22 @@ class VerifierBuilder:
             guard = self.resolved.guards[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
-            body: list[ast.stmt] = [_assign(n, _attr("trace", n)) for n in ("db", "calls", "messages")]
+            bindings: list[ast.stmt] = [_assign(n, _attr("trace", n)) for n in ("db", "calls", "messages")]
             for p in tool.params:
-                body.append(_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)], keywords=[])))
+                bindings.append(_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)], keywords=[])))
+            body: list[ast.stmt] = []
             for stmt in guard.body:
                 code = self.statement(stmt, comp)
                 *compute, record = code.body
                 reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
+                compute = [_WithoutValues().visit(s) for s in compute]  # a guard returns the reason alone
                 body += [*compute, ast.If(
                     test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")),
                     body=[ast.Return(value=reason)], orelse=[],
                 )]
             body.append(ast.Return(value=const(None)))
             doc = f"Guard of '{tool_name}': None when the call may run, else the message for the agent."
+            body = _without_unused_bindings(bindings, body) + body
             stmts.append(_function(f"guard_{tool_name}", ["trace", "args"], body, doc))
         stmts.append(ast.Assign(
             targets=[name("GUARDS", ast.Store())],
@@ -289,15 +324,16 @@ class VerifierBuilder:
             returns, update, sets = bodies[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
+            bindings = [_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p), const(param.default)], keywords=[]))
+                        for p, param in tool.params.items()]
             body: list[ast.stmt] = []
-            for p, param in tool.params.items():
-                body.append(_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p), const(param.default)], keywords=[])))
             if update is not None:
                 table = self.resolved.table_rows[id(update)]
                 body.append(_assign("_changes", ast.Dict(keys=[const(k) for k in sets], values=[comp.compile(v) for v in sets.values()])))
                 body.append(ast.Expr(value=rt_call("update", name("db"), const(table), comp.compile(update.key), name("_changes"))))
             result = comp.compile(returns) if returns is not None else (comp.compile(update) if update is not None else const(None))
             body.append(ast.Return(value=result))
+            body = _without_unused_bindings(bindings, body) + body
             stmts.append(_function(f"tool_{tool_name}", ["db", "args"], body, f"Declarative tool '{tool_name}'."))
         stmts.append(ast.Assign(
             targets=[name("TOOLS", ast.Store())],
@@ -316,8 +352,9 @@ def _source_of(expr: A.Expr) -> str:
 
 
 def _module(body: list[ast.stmt]) -> ast.Module:
+    """A module of ``body``, which imports EigenDSL's support functions if it calls them."""
     imports: list[ast.stmt] = [ast.Import(names=[ast.alias(name="eigendsl.support", asname="rt")])]
-    return ast.fix_missing_locations(ast.Module(body=imports + body, type_ignores=[]))
+    return ast.fix_missing_locations(ast.Module(body=_without_unused_bindings(imports, body) + body, type_ignores=[]))
 
 
 def render(module: ast.Module, source: str) -> str:

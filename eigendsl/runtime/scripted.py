@@ -141,7 +141,7 @@ def _holder(node: Any, value: str, siblings: int = 1) -> dict[str, Any] | None:
 def _said_words(record: dict[str, Any], value: str, said: str) -> list[str]:
     """The record's text values the user said (nested ones as ``key: value``), not ``value``."""
     words = []
-    for key, field_value in record.items():
+    for field_value in record.values():
         if isinstance(field_value, dict):
             words += [f"{k}: {v}" for k, v in field_value.items()
                       if isinstance(v, str) and f"{k}: {v}" in said]

@@ -136,7 +136,7 @@ invented: pass^1 0.000 after SFT in both runs, and the agent copied the user's o
 
 from __future__ import annotations
 
-import json
+import json  # noqa: F401 - the doctests use it
 import os
 import random
 import re

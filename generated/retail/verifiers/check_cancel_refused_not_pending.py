@@ -7,9 +7,7 @@ def verify(trace):
     """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:56)."""
     db = trace.db
     initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     params = trace.params
     p_order_id = params.get('order_id')
     p_status = params.get('status')
@@ -17,7 +15,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -25,7 +22,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -33,7 +29,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_2['result'] == rt.first((v_d_3 for v_d_3 in rt.elements(calls) if rt.member('auth', v_d_3['tags']) and v_d_3['ok']))['result'] for v_c_2 in rt.elements(calls) if rt.member('auth', v_c_2['tags']) and v_c_2['ok']))
         _ok = bool(_v)
@@ -41,7 +36,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -49,7 +43,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_6['args']['user_id'] == rt.first((v_d_7 for v_d_7 in rt.elements(calls) if rt.member('auth', v_d_7['tags']) and v_d_7['ok']))['result'] for v_c_6 in rt.elements(calls) if (rt.member('account', v_c_6['tags']) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
         _ok = bool(_v)
@@ -57,7 +50,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -65,7 +57,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_10['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok']))['result'] for v_c_10 in rt.elements(calls) if (rt.member('account', v_c_10['tags']) and v_c_10['ok']) and rt.member('order_id', v_c_10['args'])))
         _ok = bool(_v)
@@ -73,7 +64,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -81,7 +71,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/tasks.chk:59:5: require db == initial'
-    _raised = False
     try:
         _l = db
         _r = initial
@@ -90,7 +79,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -98,7 +86,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 59, 5, _vals))
     'retail/checks/tasks.chk:60:5: require called get_order_details(order_id=order_id)'
-    _raised = False
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -106,7 +93,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -114,7 +100,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 60, 5, _vals))
     'retail/checks/tasks.chk:61:5: forbid called cancel_pending_order'
-    _raised = False
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -122,7 +107,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -130,7 +114,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 61, 5, _vals))
     'retail/checks/tasks.chk:62:5: require count(c in calls where c.writes and c.ok) == 0'
-    _raised = False
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes'] and v_c_14['ok']))
         _r = 0
@@ -139,7 +122,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -147,7 +129,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 62, 5, _vals))
     'retail/checks/tasks.chk:63:5: require initial.orders[order_id].status == status'
-    _raised = False
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -156,7 +137,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -164,7 +144,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 63, 5, _vals))
     'retail/checks/tasks.chk:64:5: require said status'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -172,7 +151,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

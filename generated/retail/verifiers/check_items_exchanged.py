@@ -20,7 +20,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -28,7 +27,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -36,7 +34,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
-    _raised = False
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -44,7 +41,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -52,7 +48,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_8['result'] == rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok']))['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
@@ -60,7 +55,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -68,7 +62,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_12['args']['user_id'] == rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok']))['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
@@ -76,7 +69,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -84,7 +76,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok']))['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
@@ -92,7 +83,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -100,7 +90,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
-    _raised = False
     try:
         _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if v_c_20['writes'] and rt.member('order_id', v_c_20['args'])))
         _ok = bool(_v)
@@ -108,7 +97,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -116,7 +104,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 31, 5, _vals))
     'retail/checks/tasks.chk:158:5: require db == gold'
-    _raised = False
     try:
         _l = db
         _r = gold
@@ -125,7 +112,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -133,7 +119,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 158, 5, _vals))
     'retail/checks/tasks.chk:159:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
-    _raised = False
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -141,7 +126,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -149,7 +133,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 159, 5, _vals))
     'retail/checks/tasks.chk:160:5: require db.orders[order_id].status == "exchange requested"'
-    _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -158,7 +141,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -166,7 +148,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
     'retail/checks/tasks.chk:161:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
-    _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['exchange_new_items']
         _r = [p_new_item_id]
@@ -175,7 +156,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -183,7 +163,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 161, 5, _vals))
     'retail/checks/tasks.chk:162:5: require count(c in calls where c.writes and c.ok) == 1'
-    _raised = False
     try:
         _l = sum((1 for v_c_24 in rt.elements(calls) if v_c_24['writes'] and v_c_24['ok']))
         _r = 1
@@ -192,7 +171,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -200,7 +178,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 162, 5, _vals))
     'retail/checks/tasks.chk:163:5: forbid called return_delivered_order_items'
-    _raised = False
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -208,7 +185,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -216,7 +192,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 163, 5, _vals))
     'retail/checks/tasks.chk:164:5: forbid called modify_pending_order_items'
-    _raised = False
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -224,7 +199,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -232,7 +206,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 164, 5, _vals))
     'retail/checks/tasks.chk:165:5: unchanged db.products'
-    _raised = False
     try:
         _l = db['products']
         _r = initial['products']
@@ -241,7 +214,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -249,7 +221,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 165, 5, _vals))
     'retail/checks/tasks.chk:166:5: score 1: said abs(difference)'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -257,7 +228,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

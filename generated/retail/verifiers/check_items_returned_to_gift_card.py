@@ -22,7 +22,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -30,7 +29,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -38,7 +36,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
-    _raised = False
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -46,7 +43,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -54,7 +50,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_8['result'] == rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok']))['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
@@ -62,7 +57,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -70,7 +64,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_12['args']['user_id'] == rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok']))['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
@@ -78,7 +71,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -86,7 +78,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok']))['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
@@ -94,7 +85,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -102,7 +92,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
-    _raised = False
     try:
         _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if v_c_20['writes'] and rt.member('order_id', v_c_20['args'])))
         _ok = bool(_v)
@@ -110,7 +99,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -118,7 +106,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 31, 5, _vals))
     'retail/checks/tasks.chk:143:5: require db == gold'
-    _raised = False
     try:
         _l = db
         _r = gold
@@ -127,7 +114,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -135,7 +121,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 143, 5, _vals))
     'retail/checks/tasks.chk:144:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
-    _raised = False
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -143,7 +128,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -151,7 +135,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 144, 5, _vals))
     'retail/checks/tasks.chk:145:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
-    _raised = False
     try:
         _v = (len(rt.row(db['orders'], p_order_id, 'orders')['return_items']) == 2 and rt.member(p_item_id, rt.row(db['orders'], p_order_id, 'orders')['return_items'])) and rt.member(p_other_item_id, rt.row(db['orders'], p_order_id, 'orders')['return_items'])
         _ok = bool(_v)
@@ -159,7 +142,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -167,7 +149,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 145, 5, _vals))
     'retail/checks/tasks.chk:147:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
-    _raised = False
     try:
         _l = rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id)['balance']
         _r = p_new_balance
@@ -176,7 +157,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -184,7 +164,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 147, 5, _vals))
     'retail/checks/tasks.chk:148:5: require count(c in calls where c.writes and c.ok) == 1'
-    _raised = False
     try:
         _l = sum((1 for v_c_24 in rt.elements(calls) if v_c_24['writes'] and v_c_24['ok']))
         _r = 1
@@ -193,7 +172,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -201,7 +179,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 148, 5, _vals))
     'retail/checks/tasks.chk:149:5: forbid called exchange_delivered_order_items'
-    _raised = False
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -209,7 +186,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -217,7 +193,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 149, 5, _vals))
     'retail/checks/tasks.chk:150:5: require said refund'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -225,7 +200,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -233,7 +207,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 150, 5, _vals))
     'retail/checks/tasks.chk:151:5: score 1: said new_balance'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -241,7 +214,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

@@ -18,7 +18,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -26,7 +25,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -34,7 +32,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
-    _raised = False
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -42,7 +39,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -50,7 +46,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_8['result'] == rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok']))['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
@@ -58,7 +53,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -66,7 +60,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_12['args']['user_id'] == rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok']))['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
@@ -74,7 +67,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -82,7 +74,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok']))['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
@@ -90,7 +81,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -98,7 +88,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
-    _raised = False
     try:
         _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if v_c_20['writes'] and rt.member('order_id', v_c_20['args'])))
         _ok = bool(_v)
@@ -106,7 +95,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -114,7 +102,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 31, 5, _vals))
     'retail/checks/tasks.chk:11:5: require db == gold'
-    _raised = False
     try:
         _l = db
         _r = gold
@@ -123,7 +110,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -131,7 +117,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 11, 5, _vals))
     'retail/checks/tasks.chk:12:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
-    _raised = False
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -139,7 +124,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -147,7 +131,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 12, 5, _vals))
     'retail/checks/tasks.chk:13:5: require db.orders[order_id].status == "cancelled"'
-    _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -156,7 +139,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -164,7 +146,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 13, 5, _vals))
     'retail/checks/tasks.chk:14:5: require count(c in calls where c.writes and c.ok) == 1'
-    _raised = False
     try:
         _l = sum((1 for v_c_24 in rt.elements(calls) if v_c_24['writes'] and v_c_24['ok']))
         _r = 1
@@ -173,7 +154,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -181,7 +161,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 14, 5, _vals))
     'retail/checks/tasks.chk:15:5: forbid called transfer_to_human_agents'
-    _raised = False
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -189,7 +168,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -197,7 +175,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 15, 5, _vals))
     'retail/checks/tasks.chk:16:5: unchanged db.products'
-    _raised = False
     try:
         _l = db['products']
         _r = initial['products']
@@ -206,7 +183,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -214,7 +190,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 16, 5, _vals))
     'retail/checks/tasks.chk:17:5: require said total'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -222,7 +197,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -230,7 +204,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 17, 5, _vals))
     'retail/checks/tasks.chk:18:5: score 1: said "cancel"'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', 'cancel')
         _ok = bool(_v)
@@ -238,7 +211,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

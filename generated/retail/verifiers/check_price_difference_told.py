@@ -7,9 +7,7 @@ def verify(trace):
     """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:217)."""
     db = trace.db
     initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     params = trace.params
     p_product_id = params.get('product_id')
     p_difference = params.get('difference')
@@ -17,7 +15,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/tasks.chk:218:5: require db == initial'
-    _raised = False
     try:
         _l = db
         _r = initial
@@ -26,7 +23,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -34,7 +30,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
     'retail/checks/tasks.chk:219:5: require called get_product_details(product_id=product_id)'
-    _raised = False
     try:
         _v = rt.called(calls, 'get_product_details', {'product_id': p_product_id})
         _ok = bool(_v)
@@ -42,7 +37,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -50,7 +44,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
     'retail/checks/tasks.chk:220:5: require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
-    _raised = False
     try:
         _v = any((v_c_1['result'] == p_difference for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'calculate' and v_c_1['ok']))
         _ok = bool(_v)
@@ -58,7 +51,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -66,7 +58,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
     'retail/checks/tasks.chk:221:5: require said difference'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_difference)
         _ok = bool(_v)
@@ -74,7 +65,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -82,7 +72,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
     'retail/checks/tasks.chk:222:5: forbid any(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = any((True for v_c_2 in rt.elements(calls) if rt.member('account', v_c_2['tags'])))
         _ok = not _v
@@ -90,7 +79,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

@@ -7,9 +7,7 @@ def verify(trace):
     """Verifier of check 'status_reported' (retail/checks/tasks.chk:180)."""
     db = trace.db
     initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     params = trace.params
     p_order_id = params.get('order_id')
     p_status = params.get('status')
@@ -18,7 +16,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -26,7 +23,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -34,7 +30,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_2['result'] == rt.first((v_d_3 for v_d_3 in rt.elements(calls) if rt.member('auth', v_d_3['tags']) and v_d_3['ok']))['result'] for v_c_2 in rt.elements(calls) if rt.member('auth', v_c_2['tags']) and v_c_2['ok']))
         _ok = bool(_v)
@@ -42,7 +37,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -50,7 +44,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_6['args']['user_id'] == rt.first((v_d_7 for v_d_7 in rt.elements(calls) if rt.member('auth', v_d_7['tags']) and v_d_7['ok']))['result'] for v_c_6 in rt.elements(calls) if (rt.member('account', v_c_6['tags']) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
         _ok = bool(_v)
@@ -58,7 +51,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -66,7 +58,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_10['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok']))['result'] for v_c_10 in rt.elements(calls) if (rt.member('account', v_c_10['tags']) and v_c_10['ok']) and rt.member('order_id', v_c_10['args'])))
         _ok = bool(_v)
@@ -74,7 +65,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -82,7 +72,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/tasks.chk:183:5: require db == initial'
-    _raised = False
     try:
         _l = db
         _r = initial
@@ -91,7 +80,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -99,7 +87,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 183, 5, _vals))
     'retail/checks/tasks.chk:184:5: require called get_order_details(order_id=order_id)'
-    _raised = False
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -107,7 +94,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -115,7 +101,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 184, 5, _vals))
     'retail/checks/tasks.chk:185:5: require count(c in calls where c.writes) == 0'
-    _raised = False
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -124,7 +109,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -132,7 +116,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 185, 5, _vals))
     'retail/checks/tasks.chk:186:5: require said status'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -140,7 +123,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -148,7 +130,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 186, 5, _vals))
     'retail/checks/tasks.chk:187:5: require said tracking_number'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
         _ok = bool(_v)
@@ -156,7 +137,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -164,7 +144,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 187, 5, _vals))
     'retail/checks/tasks.chk:188:5: forbid called transfer_to_human_agents'
-    _raised = False
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -172,7 +151,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

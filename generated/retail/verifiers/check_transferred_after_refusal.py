@@ -7,16 +7,11 @@ def verify(trace):
     """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:208)."""
     db = trace.db
     initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
-    params = trace.params
-    p_order_id = params.get('order_id')
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -24,7 +19,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -32,7 +26,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_2['result'] == rt.first((v_d_3 for v_d_3 in rt.elements(calls) if rt.member('auth', v_d_3['tags']) and v_d_3['ok']))['result'] for v_c_2 in rt.elements(calls) if rt.member('auth', v_c_2['tags']) and v_c_2['ok']))
         _ok = bool(_v)
@@ -40,7 +33,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -48,7 +40,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_6['args']['user_id'] == rt.first((v_d_7 for v_d_7 in rt.elements(calls) if rt.member('auth', v_d_7['tags']) and v_d_7['ok']))['result'] for v_c_6 in rt.elements(calls) if (rt.member('account', v_c_6['tags']) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
         _ok = bool(_v)
@@ -56,7 +47,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -64,7 +54,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_10['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok']))['result'] for v_c_10 in rt.elements(calls) if (rt.member('account', v_c_10['tags']) and v_c_10['ok']) and rt.member('order_id', v_c_10['args'])))
         _ok = bool(_v)
@@ -72,7 +61,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -80,7 +68,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/rules.chk:37:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
-    _raised = False
     try:
         _v = all((not any((v_d_15['position'] > v_c_14['position'] for v_d_15 in rt.elements(calls))) for v_c_14 in rt.elements(calls) if v_c_14['tool'] == 'transfer_to_human_agents' and v_c_14['ok']))
         _ok = bool(_v)
@@ -88,7 +75,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -96,7 +82,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', _why, 'retail/checks/rules.chk', 37, 5, _vals))
     'retail/checks/tasks.chk:212:5: require db == initial'
-    _raised = False
     try:
         _l = db
         _r = initial
@@ -105,7 +90,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -113,7 +97,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
     'retail/checks/tasks.chk:213:5: require called transfer_to_human_agents'
-    _raised = False
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -121,7 +104,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -129,7 +111,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
     'retail/checks/tasks.chk:214:5: require count(c in calls where c.writes) == 0'
-    _raised = False
     try:
         _l = sum((1 for v_c_18 in rt.elements(calls) if v_c_18['writes']))
         _r = 0
@@ -138,7 +119,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -146,7 +126,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
     'retail/checks/tasks.chk:215:5: require last(c in calls).tool == "transfer_to_human_agents"'
-    _raised = False
     try:
         _l = rt.last((v_c_19 for v_c_19 in rt.elements(calls)))['tool']
         _r = 'transfer_to_human_agents'
@@ -155,7 +134,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

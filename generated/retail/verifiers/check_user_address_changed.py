@@ -17,7 +17,6 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -25,7 +24,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -33,7 +31,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
-    _raised = False
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -41,7 +38,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -49,7 +45,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_8['result'] == rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok']))['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
@@ -57,7 +52,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -65,7 +59,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_12['args']['user_id'] == rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok']))['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
@@ -73,7 +66,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -81,7 +73,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok']))['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
@@ -89,7 +80,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -97,7 +87,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
     'retail/checks/tasks.chk:172:5: require db == gold'
-    _raised = False
     try:
         _l = db
         _r = gold
@@ -106,7 +95,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -114,7 +102,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 172, 5, _vals))
     'retail/checks/tasks.chk:173:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
-    _raised = False
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -122,7 +109,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -130,7 +116,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 173, 5, _vals))
     'retail/checks/tasks.chk:174:5: require db.users[user_id].address == new_address'
-    _raised = False
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -139,7 +124,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -147,7 +131,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 174, 5, _vals))
     'retail/checks/tasks.chk:175:5: require count(c in calls where c.writes and c.ok) == 1'
-    _raised = False
     try:
         _l = sum((1 for v_c_20 in rt.elements(calls) if v_c_20['writes'] and v_c_20['ok']))
         _r = 1
@@ -156,7 +139,6 @@ def verify(trace):
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -164,7 +146,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 175, 5, _vals))
     'retail/checks/tasks.chk:176:5: forbid called modify_pending_order_address'
-    _raised = False
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -172,7 +153,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -180,7 +160,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 176, 5, _vals))
     'retail/checks/tasks.chk:177:5: unchanged db.orders'
-    _raised = False
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -189,7 +168,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -197,7 +175,6 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 177, 5, _vals))
     'retail/checks/tasks.chk:178:5: score 1: said new_address.zip'
-    _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -205,7 +182,6 @@ def verify(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:

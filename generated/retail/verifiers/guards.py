@@ -4,22 +4,17 @@ import eigendsl.support as rt
 def guard_cancel_pending_order(trace, args):
     """Guard of 'cancel_pending_order': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
-    p_reason = args.get('reason')
     'retail/checks/guards.chk:6:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:7:5: require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
@@ -29,12 +24,10 @@ def guard_cancel_pending_order(trace, args):
         _r = 'pending'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only pending orders can be cancelled'
     return None
@@ -42,8 +35,6 @@ def guard_cancel_pending_order(trace, args):
 def guard_exchange_delivered_order_items(trace, args):
     """Guard of 'exchange_delivered_order_items': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
     p_item_ids = args.get('item_ids')
     p_new_item_ids = args.get('new_item_ids')
@@ -54,12 +45,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:64:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
@@ -69,12 +58,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _r = 'delivered'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'delivered'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only delivered orders can be exchanged'
     'retail/checks/guards.chk:65:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
@@ -83,12 +70,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('(len(item_ids) > 0 and len(item_ids) == len(new_item_ids))', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Give one new item for each item to exchange'
     'retail/checks/guards.chk:67:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -97,12 +82,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = all((any((v_x_2['item_id'] == v_i_1 for v_x_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_1 in rt.elements(p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.counterexample_reason('all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i))', rt.first((v_i_3 for v_i_3 in rt.elements(p_item_ids) if not any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))))))
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:69:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
@@ -111,12 +94,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = all((any((rt.member(v_n_6, rt.row(db['products'], v_x_5['product_id'], 'products')['variants']) for v_n_6 in rt.elements(p_new_item_ids))) for v_x_5 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_5['item_id'], p_item_ids))) and all((any((rt.member(v_n_7, rt.row(db['products'], v_x_8['product_id'], 'products')['variants']) for v_x_8 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_8['item_id'], p_item_ids))) for v_n_7 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('(all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)))', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'An item can only be exchanged for another variant of the same product'
     'retail/checks/guards.chk:74:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
@@ -125,12 +106,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = any((rt.member(v_n_9, p_item_ids) for v_n_9 in rt.elements(p_new_item_ids)))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(n in new_item_ids: n in item_ids)', True)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
     'retail/checks/guards.chk:75:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
@@ -139,12 +118,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = all((any((rt.item(v_p_11['variants'], v_n_10)['available'] for v_p_11 in rt.elements(db['products']) if rt.member(v_n_10, v_p_11['variants']))) for v_n_10 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.counterexample_reason('all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available))', rt.first((v_n_12 for v_n_12 in rt.elements(p_new_item_ids) if not any((rt.item(v_p_13['variants'], v_n_12)['available'] for v_p_13 in rt.elements(db['products']) if rt.member(v_n_12, v_p_13['variants']))))))
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'A new item is not available'
     'retail/checks/guards.chk:77:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -153,12 +130,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('payment_method_id in db.users[db.orders[order_id].user_id].payment_methods', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:79:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
@@ -167,12 +142,10 @@ def guard_exchange_delivered_order_items(trace, args):
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -180,11 +153,8 @@ def guard_exchange_delivered_order_items(trace, args):
 def guard_modify_pending_order_address(trace, args):
     """Guard of 'modify_pending_order_address': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
     p_address1 = args.get('address1')
-    p_address2 = args.get('address2')
     p_city = args.get('city')
     p_state = args.get('state')
     p_country = args.get('country')
@@ -195,12 +165,10 @@ def guard_modify_pending_order_address(trace, args):
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:11:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their address changed"'
@@ -210,12 +178,10 @@ def guard_modify_pending_order_address(trace, args):
         _r = 'pending'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only pending orders can have their address changed'
     'retail/checks/guards.chk:12:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
@@ -224,12 +190,10 @@ def guard_modify_pending_order_address(trace, args):
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('((((len(address1) > 0 and len(city) > 0) and len(state) > 0) and len(country) > 0) and len(zip) > 0)', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -237,8 +201,6 @@ def guard_modify_pending_order_address(trace, args):
 def guard_modify_pending_order_items(trace, args):
     """Guard of 'modify_pending_order_items': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
     p_item_ids = args.get('item_ids')
     p_new_item_ids = args.get('new_item_ids')
@@ -249,12 +211,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:29:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their items changed"'
@@ -264,12 +224,10 @@ def guard_modify_pending_order_items(trace, args):
         _r = 'pending'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only pending orders can have their items changed'
     'retail/checks/guards.chk:30:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to replace"'
@@ -278,12 +236,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('(len(item_ids) > 0 and len(item_ids) == len(new_item_ids))', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Give one new item for each item to replace'
     'retail/checks/guards.chk:32:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -292,12 +248,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = all((any((v_x_2['item_id'] == v_i_1 for v_x_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_1 in rt.elements(p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.counterexample_reason('all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i))', rt.first((v_i_3 for v_i_3 in rt.elements(p_item_ids) if not any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))))))
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:34:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be swapped for another variant of the same product"'
@@ -306,12 +260,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = all((any((rt.member(v_n_6, rt.row(db['products'], v_x_5['product_id'], 'products')['variants']) for v_n_6 in rt.elements(p_new_item_ids))) for v_x_5 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_5['item_id'], p_item_ids))) and all((any((rt.member(v_n_7, rt.row(db['products'], v_x_8['product_id'], 'products')['variants']) for v_x_8 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_8['item_id'], p_item_ids))) for v_n_7 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('(all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)))', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'An item can only be swapped for another variant of the same product'
     'retail/checks/guards.chk:39:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
@@ -320,12 +272,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = any((rt.member(v_n_9, p_item_ids) for v_n_9 in rt.elements(p_new_item_ids)))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(n in new_item_ids: n in item_ids)', True)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
     'retail/checks/guards.chk:40:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
@@ -334,12 +284,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = all((any((rt.item(v_p_11['variants'], v_n_10)['available'] for v_p_11 in rt.elements(db['products']) if rt.member(v_n_10, v_p_11['variants']))) for v_n_10 in rt.elements(p_new_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.counterexample_reason('all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available))', rt.first((v_n_12 for v_n_12 in rt.elements(p_new_item_ids) if not any((rt.item(v_p_13['variants'], v_n_12)['available'] for v_p_13 in rt.elements(db['products']) if rt.member(v_n_12, v_p_13['variants']))))))
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'A new item is not available'
     'retail/checks/guards.chk:42:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -348,12 +296,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('payment_method_id in db.users[db.orders[order_id].user_id].payment_methods', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:44:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
@@ -362,12 +308,10 @@ def guard_modify_pending_order_items(trace, args):
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -375,8 +319,6 @@ def guard_modify_pending_order_items(trace, args):
 def guard_modify_pending_order_payment(trace, args):
     """Guard of 'modify_pending_order_payment': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
     p_payment_method_id = args.get('payment_method_id')
     'retail/checks/guards.chk:16:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
@@ -385,12 +327,10 @@ def guard_modify_pending_order_payment(trace, args):
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:17:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their payment method changed"'
@@ -400,12 +340,10 @@ def guard_modify_pending_order_payment(trace, args):
         _r = 'pending'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only pending orders can have their payment method changed'
     'retail/checks/guards.chk:18:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -414,12 +352,10 @@ def guard_modify_pending_order_payment(trace, args):
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('payment_method_id in db.users[db.orders[order_id].user_id].payment_methods', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:20:5: require payment_method_id != db.orders[order_id].payment_method_id else "The order is already paid with this payment method"'
@@ -429,12 +365,10 @@ def guard_modify_pending_order_payment(trace, args):
         _r = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _ok = _l != _r
         _why = None if _ok else rt.compare_reason('payment_method_id != db.orders[order_id].payment_method_id', '!=', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The order is already paid with this payment method'
     'retail/checks/guards.chk:22:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price) else "The gift card\'s balance does not cover the order total"'
@@ -443,12 +377,10 @@ def guard_modify_pending_order_payment(trace, args):
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((v_i_1['price'] for v_i_1 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price))", False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the order total"
     return None
@@ -456,11 +388,8 @@ def guard_modify_pending_order_payment(trace, args):
 def guard_modify_user_address(trace, args):
     """Guard of 'modify_user_address': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_user_id = args.get('user_id')
     p_address1 = args.get('address1')
-    p_address2 = args.get('address2')
     p_city = args.get('city')
     p_state = args.get('state')
     p_country = args.get('country')
@@ -471,12 +400,10 @@ def guard_modify_user_address(trace, args):
         _v = rt.member(p_user_id, db['users'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('user_id in db.users', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Customer not found'
     'retail/checks/guards.chk:87:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
@@ -485,12 +412,10 @@ def guard_modify_user_address(trace, args):
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('((((len(address1) > 0 and len(city) > 0) and len(state) > 0) and len(country) > 0) and len(zip) > 0)', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -498,8 +423,6 @@ def guard_modify_user_address(trace, args):
 def guard_return_delivered_order_items(trace, args):
     """Guard of 'return_delivered_order_items': None when the call may run, else the message for the agent."""
     db = trace.db
-    calls = trace.calls
-    messages = trace.messages
     p_order_id = args.get('order_id')
     p_item_ids = args.get('item_ids')
     p_payment_method_id = args.get('payment_method_id')
@@ -509,12 +432,10 @@ def guard_return_delivered_order_items(trace, args):
         _v = rt.member(p_order_id, db['orders'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('order_id in db.orders', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:52:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
@@ -524,12 +445,10 @@ def guard_return_delivered_order_items(trace, args):
         _r = 'delivered'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'delivered'", '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Only delivered orders can be returned'
     'retail/checks/guards.chk:53:5: require len(item_ids) > 0 else "Name at least one item to return"'
@@ -539,12 +458,10 @@ def guard_return_delivered_order_items(trace, args):
         _r = 0
         _ok = _l > _r
         _why = None if _ok else rt.compare_reason('len(item_ids) > 0', '>', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Name at least one item to return'
     'retail/checks/guards.chk:54:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -553,12 +470,10 @@ def guard_return_delivered_order_items(trace, args):
         _v = all((any((v_x_2['item_id'] == v_i_1 for v_x_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_1 in rt.elements(p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.counterexample_reason('all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i))', rt.first((v_i_3 for v_i_3 in rt.elements(p_item_ids) if not any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))))))
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:56:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -567,12 +482,10 @@ def guard_return_delivered_order_items(trace, args):
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('payment_method_id in db.users[db.orders[order_id].user_id].payment_methods', False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:58:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
@@ -581,12 +494,10 @@ def guard_return_delivered_order_items(trace, args):
         _v = p_payment_method_id == rt.row(db['orders'], p_order_id, 'orders')['payment_method_id'] or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] == 'gift_card'
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == 'gift_card')", False)
-        _vals = {}
     except Exception as _e:
         _ok = False
         _raised = True
         _why = rt.describe_error(_e)
-        _vals = {}
     if not _ok:
         return _why if _raised else "Refunds go to the order's payment method or to a gift card of the customer"
     return None

@@ -3,16 +3,12 @@ import eigendsl.support as rt
 
 def rule_confirm_each_write(trace):
     """Policy rule 'confirm_each_write' (retail/checks/rules.chk:14)."""
-    db = trace.db
-    initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
     messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
-    _raised = False
     try:
         _v = all((any((True for v_m_2 in rt.elements(messages) if ((v_m_2['role'] == 'user' and v_m_2['position'] < v_c_1['position']) and rt.contains(v_m_2['content'], 'yes')) and all((v_d_3['position'] < v_m_2['position'] for v_d_3 in rt.elements(calls) if (v_d_3['writes'] and v_d_3['ok']) and v_d_3['position'] < v_c_1['position'])))) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _ok = bool(_v)
@@ -20,7 +16,6 @@ def rule_confirm_each_write(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -31,16 +26,11 @@ def rule_confirm_each_write(trace):
 
 def rule_confirm_writes(trace):
     """Policy rule 'confirm_writes' (retail/checks/rules.chk:10)."""
-    db = trace.db
-    initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:11:5: require all(c in calls where c.writes: user_said "yes" before c)'
-    _raised = False
     try:
         _v = all((rt.before(rt.said_positions(trace, 'user', 'yes'), rt.positions(v_c_1)) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _ok = bool(_v)
@@ -48,7 +38,6 @@ def rule_confirm_writes(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -59,16 +48,11 @@ def rule_confirm_writes(trace):
 
 def rule_identify_first(trace):
     """Policy rule 'identify_first' (retail/checks/rules.chk:5)."""
-    db = trace.db
-    initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
-    _raised = False
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
@@ -76,7 +60,6 @@ def rule_identify_first(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -87,16 +70,12 @@ def rule_identify_first(trace):
 
 def rule_one_user_per_conversation(trace):
     """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:21)."""
-    db = trace.db
     initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_1['result'] == rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))['result'] for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
         _ok = bool(_v)
@@ -104,7 +83,6 @@ def rule_one_user_per_conversation(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -112,7 +90,6 @@ def rule_one_user_per_conversation(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((v_c_5['args']['user_id'] == rt.first((v_d_6 for v_d_6 in rt.elements(calls) if rt.member('auth', v_d_6['tags']) and v_d_6['ok']))['result'] for v_c_5 in rt.elements(calls) if (rt.member('account', v_c_5['tags']) and v_c_5['ok']) and rt.member('user_id', v_c_5['args'])))
         _ok = bool(_v)
@@ -120,7 +97,6 @@ def rule_one_user_per_conversation(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -128,7 +104,6 @@ def rule_one_user_per_conversation(trace):
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
-    _raised = False
     try:
         _v = all((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok']))['result'] for v_c_9 in rt.elements(calls) if (rt.member('account', v_c_9['tags']) and v_c_9['ok']) and rt.member('order_id', v_c_9['args'])))
         _ok = bool(_v)
@@ -136,7 +111,6 @@ def rule_one_user_per_conversation(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -147,16 +121,11 @@ def rule_one_user_per_conversation(trace):
 
 def rule_read_order_before_change(trace):
     """Policy rule 'read_order_before_change' (retail/checks/rules.chk:30)."""
-    db = trace.db
-    initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
-    _raised = False
     try:
         _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if v_c_1['writes'] and rt.member('order_id', v_c_1['args'])))
         _ok = bool(_v)
@@ -164,7 +133,6 @@ def rule_read_order_before_change(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
@@ -175,16 +143,11 @@ def rule_read_order_before_change(trace):
 
 def rule_transfer_ends_session(trace):
     """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:36)."""
-    db = trace.db
-    initial = trace.initial
-    gold = trace.gold
     calls = trace.calls
-    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
     'retail/checks/rules.chk:37:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
-    _raised = False
     try:
         _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
         _ok = bool(_v)
@@ -192,7 +155,6 @@ def rule_transfer_ends_session(trace):
         _vals = {}
     except Exception as _e:
         _ok = False
-        _raised = True
         _why = rt.describe_error(_e)
         _vals = {}
     if _ok:
