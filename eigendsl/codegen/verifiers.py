@@ -47,19 +47,24 @@ def _without_unused_bindings(prologue: list[ast.stmt], rest: list[ast.stmt]) -> 
     functions in a module that calls none), so that generated code binds only what it uses. The
     last binding is decided first: a parameter dropped may leave ``params`` unread."""
     kept: list[ast.stmt] = []
-    read = {n.id for stmt in rest for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    read = set().union(*map(_names_read, rest))
     for stmt in reversed(prologue):
         bound = _bound_name(stmt)
         if bound is not None and bound not in read:
             continue
         kept.insert(0, stmt)
-        read |= {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        read |= _names_read(stmt)
     return kept
+
+
+def _names_read(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
 def _bound_name(stmt: ast.stmt) -> str | None:
     """The one name ``stmt`` binds (``x = ...``, ``import m as x``), or None."""
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+            and isinstance(stmt.targets[0], ast.Name):
         return stmt.targets[0].id
     if isinstance(stmt, ast.Import) and len(stmt.names) == 1:
         return stmt.names[0].asname or stmt.names[0].name
@@ -238,8 +243,9 @@ class VerifierBuilder:
     def _verify_function(self, fname: str, title: str, statements: tuple[A.Statement, ...],
                          params: list[str], doc: str) -> ast.FunctionDef:
         comp = self.compiler()
-        body: list[ast.stmt] = [_assign("_failures", ast.List(elts=[], ctx=ast.Load())), _assign("_hard", const(0)),
-                                _assign("_soft", const(0.0))]
+        start = [_assign("_failures", ast.List(elts=[], ctx=ast.Load())), _assign("_hard", const(0)),
+                 _assign("_soft", const(0.0))]
+        body: list[ast.stmt] = list(start)
         hard, soft, notes = 0, 0.0, False
         for stmt in statements:
             code = self.statement(stmt, comp)
@@ -247,10 +253,11 @@ class VerifierBuilder:
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
         finish = [const(title), name("_hard"), const(hard), name("_soft"), const(soft), name("_failures")]
         if notes:  # only verifiers with advisory statements carry notes (the others stay as they were)
-            body.insert(3, _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
+            body.insert(len(start), _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
             finish.append(name("_notes"))
         body.append(ast.Return(value=rt_call("finish", *finish)))
-        return _function(fname, ["trace"], _without_unused_bindings(self._bindings(params), body) + body, doc)
+        bindings = _without_unused_bindings(self._bindings(params), body)
+        return _function(fname, ["trace"], bindings + body, doc)
 
     def check_module(self, check: A.Check) -> ast.Module:
         params = [p.name for p in check.params]
@@ -294,15 +301,17 @@ class VerifierBuilder:
             guard = self.resolved.guards[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
-            bindings: list[ast.stmt] = [_assign(n, _attr("trace", n)) for n in ("db", "calls", "messages")]
-            for p in tool.params:
-                bindings.append(_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)], keywords=[])))
+            bindings = [_assign(n, _attr("trace", n)) for n in ("db", "calls", "messages")]
+            bindings += [_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)],
+                                                          keywords=[]))
+                         for p in tool.params]
             body: list[ast.stmt] = []
             for stmt in guard.body:
                 code = self.statement(stmt, comp)
                 *compute, record = code.body
                 reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
-                compute = [_WithoutValues().visit(s) for s in compute]  # a guard returns the reason alone
+                # a guard returns the reason alone, not the values a verdict records
+                compute = [_WithoutValues().visit(s) for s in compute]
                 body += [*compute, ast.If(
                     test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")),
                     body=[ast.Return(value=reason)], orelse=[],
@@ -324,7 +333,8 @@ class VerifierBuilder:
             returns, update, sets = bodies[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
-            bindings = [_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p), const(param.default)], keywords=[]))
+            bindings = [_assign(param_local(p), ast.Call(func=_attr("args", "get"),
+                                                         args=[const(p), const(param.default)], keywords=[]))
                         for p, param in tool.params.items()]
             body: list[ast.stmt] = []
             if update is not None:
@@ -354,7 +364,8 @@ def _source_of(expr: A.Expr) -> str:
 def _module(body: list[ast.stmt]) -> ast.Module:
     """A module of ``body``, which imports EigenDSL's support functions if it calls them."""
     imports: list[ast.stmt] = [ast.Import(names=[ast.alias(name="eigendsl.support", asname="rt")])]
-    return ast.fix_missing_locations(ast.Module(body=_without_unused_bindings(imports, body) + body, type_ignores=[]))
+    module = ast.Module(body=_without_unused_bindings(imports, body) + body, type_ignores=[])
+    return ast.fix_missing_locations(module)
 
 
 def render(module: ast.Module, source: str) -> str:
