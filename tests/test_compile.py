@@ -81,6 +81,7 @@ def test_generated_python_maps_back_to_the_dsl() -> None:
         assert lines[int(number) - 1].strip().startswith(f"'{position}: ")
     assert "spec/checks/tasks.chk:4:5" in source_map.values()
 
+
 def _unread_bindings(module: ast.Module) -> list[str]:
     """The names ``module`` binds (imports, a function's assignments) that nothing reads."""
     def read(node: ast.AST) -> set[str]:

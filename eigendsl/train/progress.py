@@ -82,6 +82,7 @@ class StepProgress(TrainerCallback):
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+            atexit.unregister(self._stop)  # each run registers its own; a finished one lets go
 
     def _tenths(self, state: Any) -> int:
         return self.LINES * state.global_step // max(state.max_steps, 1)
