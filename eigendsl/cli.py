@@ -317,6 +317,9 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.option("--sft-epochs", type=float, default=None, help="Passes over the dialogues (default: the manifest's).")
 @click.option("--sft-learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Peak learning rate of SFT (default: the manifest's).")
+@click.option("--sft-optimizer", type=click.Choice(["adamw", "muon"]), default=None,
+              help="SFT's optimizer: muon (Muon on the hidden layers' matrices, AdamW on the "
+                   "rest) or adamw (default: the manifest's).")
 @click.option("--sft-pass-size", type=click.IntRange(min=0), default=None,
               help="Dialogues per SFT pass (0: all); below the number synthesized, each pass takes new ones.")
 @click.option("--sft-fresh-ids", type=click.FloatRange(0, 1), default=None,
@@ -340,8 +343,9 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @user_errors
 def train_cmd(target: Path, model: str | None, out: Path | None, generations: int | None,
               per_generation: int | None, sft_epochs: float | None, sft_learning_rate: float | None,
-              sft_pass_size: int | None, sft_fresh_ids: float | None, sft_fresh_values: bool | None,
-              recover: float | None, grpo_steps: int | None, grpo_fresh_ids: bool | None,
+              sft_optimizer: str | None, sft_pass_size: int | None, sft_fresh_ids: float | None,
+              sft_fresh_values: bool | None, recover: float | None, grpo_steps: int | None,
+              grpo_fresh_ids: bool | None,
               eval_trials: int | None, user_model: bool, seed: int | None, as_json: bool,
               constrain_calls: bool = False) -> None:
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
@@ -353,7 +357,8 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
     quiet_library_bars()
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     summary = train(target, out, log, model=model, generations=generations, per_generation=per_generation,
-                    sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate, sft_pass_size=sft_pass_size,
+                    sft_epochs=sft_epochs, sft_learning_rate=sft_learning_rate,
+                    sft_optimizer=sft_optimizer, sft_pass_size=sft_pass_size,
                     sft_fresh_ids=sft_fresh_ids, sft_fresh_values=sft_fresh_values, recover=recover,
                     grpo_steps=grpo_steps, grpo_fresh_ids=grpo_fresh_ids, eval_trials=eval_trials,
                     user_model=user_model or None, seed=seed,

@@ -690,6 +690,29 @@ def test_sft_decay_outside_a_share_of_the_steps_is_a_user_error():
             sft_decay(TrainSettings(sft_decay=wrong))
 
 
+def test_an_sft_optimizer_sft_does_not_have_is_a_user_error():
+    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import TrainSettings, sft_optimizer
+
+    assert sft_optimizer(TrainSettings()) == STAGE_DEFAULTS["sft"]["optimizer"]
+    assert sft_optimizer(TrainSettings(sft_optimizer="muon")) == "muon"
+    with pytest.raises(EigenError, match="sft.optimizer is 'Muon'; write one of adamw, muon"):
+        sft_optimizer(TrainSettings(sft_optimizer="Muon"))
+
+
+@pytest.mark.parametrize("wrong", [{"sft_optimizer": "lion"}, {"sft_decay": 0}])
+def test_a_wrong_sft_setting_stops_the_pipeline_before_synthesis(tmp_path, wrong):
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import Pipeline, TrainSettings
+
+    spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
+    pipeline = Pipeline(spec, tmp_path / "run", TrainSettings(**wrong), log=lambda _: None)
+    with pytest.raises(EigenError, match="training.sft"):
+        pipeline.run()
+    assert not (tmp_path / "run").exists()
+
+
 def _row_of_length(i: int) -> dict:
     row = cancel_row(i)
     row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}
@@ -958,6 +981,55 @@ def test_sft_resumes_from_its_last_checkpoint(tokenizer, tmp_path):
     assert torch.equal(finished.model.embed_tokens.weight.cpu(), model.model.embed_tokens.weight.cpu())
 
 
+def test_muon_takes_the_hidden_layers_matrices_and_adamw_the_rest(tokenizer):
+    model = _micro(tokenizer)
+    optimizer = sft_mod.muon_with_adamw(model, lr=1e-2)
+    muon, adamw = optimizer.parts
+    assert isinstance(muon, torch.optim.Muon) and isinstance(adamw, torch.optim.AdamW)
+    names = {id(p): n for n, p in model.named_parameters()}
+    in_muon = {names[id(p)] for g in muon.param_groups for p in g["params"]}
+    in_adamw = {names[id(p)] for g in adamw.param_groups for p in g["params"]}
+    linear = {n for n, p in model.named_parameters() if n.endswith("proj.weight")}
+    assert in_muon == linear and len(linear) == 7  # q, k, v, o; gate, up, down of the one layer
+    # the tied embedding and output layer, the norms, the attention biases
+    assert in_adamw == set(names.values()) - linear and "model.embed_tokens.weight" in in_adamw
+    assert optimizer.param_groups == muon.param_groups + adamw.param_groups
+    with pytest.raises(ValueError, match="optimizer is 'sgd': one of adamw, muon"):
+        SFTSettings(optimizer="sgd").to_sft_config("unused")
+
+
+@pytest.mark.slow
+def test_sft_with_muon_steps_the_matrices_orthogonally_and_resumes(tokenizer, tmp_path):
+    """One step of Muon moves each matrix by its orthogonalised momentum: the change's singular
+    values at most about the learning rate times Muon's AdamW-matching scale, 0.2 * sqrt(max(rows,
+    cols)), and most of them near it (five Newton-Schulz iterations leave the gradient's weakest
+    directions short of it). A run stopped after two steps and resumed to four ends with the
+    weights of a run of four."""
+    base = dict(per_device_train_batch_size=2, save_steps=1, learning_rate=1e-2, warmup_steps=0,
+                lr_scheduler_type="constant", optimizer="muon")
+    model = _micro(tokenizer)
+    before = model.model.layers[0].mlp.down_proj.weight.detach().clone()
+    run_sft(model, tokenizer, ROWS, tmp_path / "one", SFTSettings(max_steps=1, **base))
+    change = (model.model.layers[0].mlp.down_proj.weight.detach() - before).double()
+    scale = 1e-2 * 0.2 * max(change.shape) ** 0.5
+    singular = torch.linalg.svdvals(change) / scale
+    assert singular.max() < 1.3 and singular.median() > 0.6, singular
+    saved = torch.load(tmp_path / "one" / "checkpoint-1" / "optimizer.pt", weights_only=True)
+    muon_groups = saved["parts"][0]["param_groups"]
+    assert len(saved["parts"]) == 2 and muon_groups[0]["adjust_lr_fn"] == "match_rms_adamw"
+
+    straight = _micro(tokenizer)
+    run_sft(straight, tokenizer, ROWS, tmp_path / "straight", SFTSettings(max_steps=4, **base))
+    out = tmp_path / "resumed"
+    run_sft(_micro(tokenizer), tokenizer, ROWS, out, SFTSettings(max_steps=2, **base))
+    resumed = _micro(tokenizer)
+    history = run_sft(resumed, tokenizer, ROWS, out, SFTSettings(max_steps=4, **base))
+    assert [h["step"] for h in history] == [1, 2, 3, 4]
+    pairs = zip(straight.named_parameters(), resumed.parameters(), strict=True)
+    for (name, trained), again in pairs:
+        assert torch.allclose(trained, again, atol=1e-6), name
+
+
 @pytest.mark.slow
 def test_user_sft_runs(tokenizer, tmp_path):
     model = _micro(tokenizer)
@@ -1155,16 +1227,20 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     seen = {}
     summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
     monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
-    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3", "--sft-pass-size", "0",
+    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3",
+            "--sft-optimizer", "muon", "--sft-pass-size", "0",
             "--sft-fresh-ids", "0.5", "--sft-fresh-values", "--recover", "0.2", "--constrain-calls"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
             seen["sft_fresh_values"], seen["recover"], seen["eval_constrain_calls"]) == (60.0, 3e-3, 0, 0.5, True, 0.2, True)
+    assert seen["sft_optimizer"] == "muon"
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
     assert seen["eval_constrain_calls"] is None
-    for option, value in (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1")):
+    refusals = (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1"),
+                ("--sft-optimizer", "sgd"))
+    for option, value in refusals:
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output
 

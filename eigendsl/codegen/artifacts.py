@@ -158,12 +158,13 @@ def digest(data: bytes) -> str:
 
 
 # What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (about 15 minutes end to end on retail: README, *Measured on
-# this machine*).
+# embedded model on a 2-core CPU (README, *Muon on the hidden layers' matrices*, for the time
+# it takes on retail).
 # TrainSettings takes its defaults from here.
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
-    "sft": {"epochs": 80, "learning_rate": 3.0e-3, "decay": 0.2, "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
+    "sft": {"epochs": 48, "learning_rate": 3.0e-3, "decay": 0.2, "optimizer": "muon",
+            "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
             "fresh_ids": 0.5, "fresh_values": False, "invent_ids": False, "balance": True, "pass_size": 384, "copy_drills": 0},
     "grpo": {"steps": 12, "tasks": "synth", "tasks_per_step": 3, "num_generations": 4, "learning_rate": 1.0e-4, "beta": 0.0,
              "temperature": 1.0, "dynamic_filtering": True, "use_vllm": False, "fresh_ids": False},

@@ -71,6 +71,15 @@ class SFTSettings:
             "`lr_scheduler_type` over all steps."
         },
     )
+    optimizer: str = field(
+        default="adamw",
+        metadata={
+            "help": "adamw, or muon: torch's Muon (momentum orthogonalised by Newton-Schulz "
+            "iterations) on the weight matrices of the model's linear layers but its output "
+            "layer, each step scaled to the size of an AdamW step so that `learning_rate` serves "
+            "both, and AdamW on the rest (embeddings, norms, biases)."
+        },
+    )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm."})
     save_steps: int = field(
@@ -118,8 +127,10 @@ class SFTSettings:
 
         bf16 = bf16_default() if self.bf16 is None else self.bf16
         settings = asdict(self)
-        for name in ("resume", "extra", "bf16", "labelled_logits", "decay"):
+        for name in ("resume", "extra", "bf16", "labelled_logits", "decay", "optimizer"):
             settings.pop(name)
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer is {self.optimizer!r}: one of {', '.join(OPTIMIZERS)}")
         if not 0 < self.decay <= 1:
             raise ValueError(f"decay is {self.decay}: a share of the steps, above 0 and at most 1")
         if self.decay < 1:  # its decay's length is set once the steps are known (_train)
@@ -380,6 +391,8 @@ def _train(
         processing_class=tokenizer,
     )
     show_progress(trainer, out.name)
+    if config.optimizer == "muon":
+        _muon_for_matrices(trainer)
     if config.decay < 1:
         _decay_over(trainer, config.decay)
     if order is not None:
@@ -418,6 +431,79 @@ def _decay_over(trainer: Any, share: float) -> None:
 
 
 LABELLED_LOGITS_VOCAB = 32_000
+
+OPTIMIZERS = ("adamw", "muon")
+
+
+def _muon_for_matrices(trainer: Any) -> None:
+    """Make ``trainer`` build :func:`muon_with_adamw`'s optimizer, with its own learning rate,
+    betas, epsilon and weight decay, when training starts (on the model as it placed it)."""
+
+    def create_optimizer(model: Any = None) -> Any:
+        if trainer.optimizer is None:
+            args = trainer.args
+            trainer.optimizer = muon_with_adamw(
+                trainer.model if model is None else model, lr=args.learning_rate,
+                betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon,
+                weight_decay=args.weight_decay)
+        return trainer.optimizer
+
+    trainer.create_optimizer = create_optimizer
+
+
+def muon_with_adamw(model: Any, **settings: Any) -> Any:
+    """SFT's optimizer with ``optimizer: muon``: torch's Muon on the weight matrices of
+    ``model``'s linear layers except its output layer, AdamW on every other parameter (the
+    embeddings, norms and biases), with the same ``lr``, ``betas``, ``eps`` and ``weight_decay``.
+
+    Measured on retail (seed 0, 48 passes): pass^1 after SFT 0.640 against AdamW's 0.595, the
+    training loss at step 400 0.18 against 0.44 (README, *Muon on the hidden layers' matrices*)."""
+    return _muon_with_adamw()(model, **settings)
+
+
+def _muon_with_adamw() -> type:
+    import torch
+
+    class MuonWithAdamW(torch.optim.Optimizer):
+        """Two of torch's optimizers as one: Muon's parameter groups, then AdamW's, in one
+        ``param_groups`` list that the learning-rate scheduler scales, and one state dict that
+        a checkpoint saves and a resumed run loads."""
+
+        def __init__(self, model: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                     eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+            output = getattr(model, "get_output_embeddings", lambda: None)()
+            excluded = {id(p) for p in output.parameters()} if output is not None else set()
+            matrices = [module.weight for module in model.modules()
+                        if isinstance(module, torch.nn.Linear) and module.weight.requires_grad
+                        and id(module.weight) not in excluded]
+            chosen = {id(p) for p in matrices}
+            rest = [p for p in model.parameters() if p.requires_grad and id(p) not in chosen]
+            self.parts = [torch.optim.AdamW(rest, lr=lr, betas=betas, eps=eps,
+                                            weight_decay=weight_decay)]
+            if matrices:
+                self.parts.insert(0, torch.optim.Muon(matrices, lr=lr, weight_decay=weight_decay,
+                                                      adjust_lr_fn="match_rms_adamw"))
+            super().__init__(matrices + rest, {"lr": lr})
+            self.param_groups = [group for part in self.parts for group in part.param_groups]
+
+        def step(self, closure: Callable[[], float] | None = None) -> float | None:
+            loss = closure() if closure is not None else None
+            for part in self.parts:
+                part.step()
+            return loss
+
+        def zero_grad(self, set_to_none: bool = True) -> None:
+            for part in self.parts:
+                part.zero_grad(set_to_none)
+
+        def state_dict(self) -> dict[str, Any]:
+            return {"parts": [part.state_dict() for part in self.parts]}
+
+        def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+            for part, state in zip(self.parts, state_dict["parts"], strict=True):
+                part.load_state_dict(state)
+
+    return MuonWithAdamW
 
 
 def _labelled_logits_trainer() -> type:
