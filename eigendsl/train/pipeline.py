@@ -50,7 +50,7 @@ class TrainSettings:
     defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
     retail, the default: 6,118 varied dialogues in 48 balanced passes of 384 (2,304 steps), the
     last 24 with shuffled ids, Muon on the hidden layers' matrices (``sft_optimizer``): pass^1
-    after SFT 0.620 over seeds 0-3 (0.568 to 0.667), as 80 passes with AdamW gave (0.622). Before
+    after SFT 0.620 over seeds 0-3 (0.568 to 0.667; 80 passes with AdamW: 0.593 there). Before
     it, 6,118 varied dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3
     (held until the last fifth of the steps since ``sft_decay``; the figures that follow are of
     the cosine schedule before it), the last 40 with shuffled ids (3,840 steps), the domain's
@@ -75,8 +75,8 @@ class TrainSettings:
     # SFT's optimizer (eigendsl.train.sft.OPTIMIZERS): "muon", torch's Muon on the matrices of the
     # hidden layers and AdamW on the rest, or "adamw" on everything. On retail, 48 passes, seeds
     # 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW 0.516
-    # (0.595 for seed 0 on the machine of Muon's runs), and 0.622 in 80 passes (README, *Muon on
-    # the hidden layers' matrices*).
+    # (0.595 for seed 0 on the machine of Muon's runs), and in 80 passes 0.593 on that machine
+    # (0.622 on another kind; README, *Muon on the hidden layers' matrices*).
     sft_optimizer: str = STAGE_DEFAULTS["sft"]["optimizer"]
     # Share of the SFT steps, the last ones, over which the learning rate decays; before them it
     # holds at its peak from the end of the warmup (warmup-stable-decay; 1.0: cosine over all
