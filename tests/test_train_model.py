@@ -1235,6 +1235,9 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
             seen["sft_fresh_values"], seen["recover"], seen["eval_constrain_calls"]) == (60.0, 3e-3, 0, 0.5, True, 0.2, True)
     assert seen["sft_optimizer"] == "muon"
+    # the command names its choices without importing SFT (torch and TRL load lazily): the same ones
+    optimizer = next(o for o in main.commands["train"].params if o.name == "sft_optimizer")
+    assert tuple(optimizer.type.choices) == sft_mod.OPTIMIZERS
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
     assert seen["eval_constrain_calls"] is None
