@@ -392,13 +392,10 @@ def eval_cmd(spec_dir: Path, model_path: str, split: str, trials: int, temperatu
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.train.evaluate import eval_tasks, evaluate
-    from eigendsl.train.model import load_model
+    from eigendsl.train.model import load_checkpoint
 
     domain = load_domain(spec_dir)
-    try:
-        model, tokenizer = load_model(model_path)
-    except (OSError, ValueError) as exc:
-        raise EigenError(f"cannot load model '{model_path}': {str(exc).splitlines()[0]}") from None
+    model, tokenizer = load_checkpoint(model_path)
     summary = evaluate(domain, model, tokenizer, eval_tasks(domain, split), trials=trials, temperature=temperature,
                        context=context, out=out, constrain_calls=constrain_calls)
     if as_json:

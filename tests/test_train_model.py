@@ -713,6 +713,41 @@ def test_a_wrong_sft_setting_stops_the_pipeline_before_synthesis(tmp_path, wrong
     assert not (tmp_path / "run").exists()
 
 
+def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path):
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import Pipeline, TrainSettings
+
+    spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
+    (tmp_path / "empty").mkdir()
+    for model, reason in ((tmp_path / "nowhere", "there is no such folder"),
+                          (tmp_path / "empty", "the folder has no config.json")):
+        pipeline = Pipeline(spec, tmp_path / "run", TrainSettings(model=str(model)), log=lambda _: None)
+        with pytest.raises(EigenError) as caught:
+            pipeline.run()
+        assert f"cannot load model '{model}': {reason}; a model is an embedded size (micro" in str(caught.value)
+        assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("command", ["eval", "run"])
+def test_the_commands_that_read_a_model_say_why_it_does_not_load(tmp_path, command):
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+
+    folder = tmp_path / "checkpoint"
+    folder.mkdir()
+    (folder / "config.json").write_text("{not json")
+    option = ["--model", str(folder)] if command == "eval" else ["--agent", f"hf:{folder}"]
+    result = CliRunner().invoke(main, [command, "specs/retail", *option])
+    assert result.exit_code == 1
+    assert f"cannot load model '{folder}': " in result.output
+    assert "a checkpoint folder with config.json" in result.output and "Traceback" not in result.output
+    if command == "eval":
+        untrained = CliRunner().invoke(main, ["eval", "specs/retail", "--model", "tiny"])
+        assert untrained.exit_code == 1
+        assert "an embedded size is built by eigendsl train" in untrained.output
+
+
 def _row_of_length(i: int) -> dict:
     row = cancel_row(i)
     row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}

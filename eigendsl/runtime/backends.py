@@ -61,8 +61,10 @@ class HFBackend:
             try:
                 tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)
-            except OSError as exc:
-                raise EigenError(f"cannot load model '{path}': {exc}".split("\n")[0]) from None
+            except (OSError, ValueError) as exc:
+                from eigendsl.train.model import checkpoint_error
+
+                raise checkpoint_error(path, exc) from None
         # Generation runs where the GPU is, unless the model was placed already (a device map).
         device = device or ("cuda" if torch.cuda.is_available() else None)
         on_cpu = getattr(getattr(model, "device", None), "type", None) == "cpu"

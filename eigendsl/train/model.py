@@ -24,6 +24,7 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
+from eigendsl.errors import EigenError
 from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
 from eigendsl.train.tokenizer import (
     DEFAULT_VOCAB_SIZE,
@@ -161,6 +162,50 @@ def load_model(
     model: PreTrainedModel = AutoModelForCausalLM.from_pretrained(name, **kwargs)
     ensure_chat_format(model, tokenizer)
     return model, tokenizer
+
+
+def load_checkpoint(name_or_path: str | Path, *, embedded: bool = False
+                    ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
+    that says what a model can be (:func:`checkpoint_error`), not the loader's traceback."""
+    try:
+        return load_model(name_or_path)
+    except (OSError, ValueError) as exc:
+        raise checkpoint_error(name_or_path, exc, embedded=embedded) from None
+
+
+def check_model_name(name: str) -> None:
+    """Fail now, before any stage takes its minutes, if ``name`` is neither an embedded size nor a
+    checkpoint whose config loads (a folder's ``config.json``, or a hub id's, which this fetches
+    into the cache that loading the weights then uses)."""
+    from transformers import AutoConfig
+
+    if name in MODEL_SIZES and not Path(name).is_dir():
+        return
+    try:
+        AutoConfig.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise checkpoint_error(name, exc, embedded=True) from None
+
+
+def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
+    """The user error for a checkpoint that does not load: its name, why, and what a model can be
+    (the embedded sizes too where the command builds them: ``embedded``)."""
+    path = Path(name).expanduser()
+    if str(name) in MODEL_SIZES and not path.exists():
+        reason = ("an embedded size is built by eigendsl train; name a folder it wrote "
+                  "(OUT/sft, OUT/grpo)")
+    elif path.is_dir() and not (path / "config.json").is_file():
+        reason = "the folder has no config.json"
+    elif not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
+        reason = "there is no such folder"
+    else:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+    sizes = f"an embedded size ({', '.join(MODEL_SIZES)}), " if embedded else ""
+    return EigenError(
+        f"cannot load model '{name}': {reason}; a model is {sizes}a checkpoint folder with "
+        "config.json (as save_pretrained writes it) or a hub id (offline, one already in the "
+        "Hugging Face cache, with HF_HUB_OFFLINE=1)")
 
 
 def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:

@@ -256,10 +256,13 @@ class Pipeline:
     # ------------------------------------------------------------------ stages
 
     def run(self) -> dict[str, Any]:
+        from eigendsl.train.model import check_model_name
+
         s = self.settings
-        # settings that only SFT reads are checked before the stages before it take their minutes
+        # settings that later stages read are checked before the stages before them take minutes
         sft_decay(s)
         sft_optimizer(s)
+        check_model_name(s.model)
         self.out.mkdir(parents=True, exist_ok=True)
         self.timed("synth", self.synth)
         self.timed("base", self.base)
@@ -312,7 +315,7 @@ class Pipeline:
 
     def base(self) -> dict[str, Any]:
         from eigendsl.train.chat import render_chat
-        from eigendsl.train.model import MODEL_SIZES, load_model
+        from eigendsl.train.model import MODEL_SIZES, load_checkpoint, load_model
 
         s = self.settings
         if s.id_tokens not in ID_TOKENS:
@@ -337,7 +340,7 @@ class Pipeline:
                                           pieces=tokens.prefixes + tokens.bodies + spaced + calls,
                                           seed=s.seed)
         else:
-            model, tokenizer = load_model(s.model)
+            model, tokenizer = load_checkpoint(s.model, embedded=True)
         model.save_pretrained(self.out / "base")
         tokenizer.save_pretrained(self.out / "base")
         return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
