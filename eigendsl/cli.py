@@ -27,6 +27,11 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except EigenError as exc:
             click.echo(exc.render(), err=True)
             sys.exit(1)
+        except OSError as exc:
+            # a file or folder the command was told to read or write: where and why, in one line
+            where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+            click.echo(f"{where or 'error'}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -73,7 +78,7 @@ def compile_cmd(spec_dir: Path, out_dir: Path | None, check: bool, strict: bool 
 
 @main.command("lint")
 @click.argument("spec_dir", type=click.Path(path_type=Path))
-@click.option("--samples", type=int, default=3, show_default=True, help="Parameter sets sampled per template.")
+@click.option("--samples", type=click.IntRange(min=1), default=3, show_default=True, help="Parameter sets sampled per template.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line.")
 @user_errors
 def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
@@ -139,12 +144,12 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
 @click.option("--mistake", "mistakes", multiple=True,
               help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or recover "
                    "(a write refused once, then made right).")
-@click.option("--tasks", type=int, default=None, help="Run only the first N tasks.")
+@click.option("--tasks", type=click.IntRange(min=1), default=None, help="Run only the first N tasks.")
 @click.option("--split", type=click.Choice(["all", "train", "held-out"]), default="all", show_default=True)
-@click.option("--trials", type=int, default=1, show_default=True, help="Episodes per task (for pass^k).")
+@click.option("--trials", type=click.IntRange(min=1), default=1, show_default=True, help="Episodes per task (for pass^k).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-turns", type=int, default=None, help="Turn limit (default: the domain's).")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the episodes as JSONL here.")
+@click.option("--max-turns", type=click.IntRange(min=1), default=None, help="Turn limit (default: the domain's).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the episodes as JSONL here.")
 @click.option("--judge", "judge", default=None,
               help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
               "without one they are reported as not judged.")
@@ -202,12 +207,15 @@ def import_group() -> None:
               help="Spec folder to write (domain.yaml, tools.py, tasks/, checks/).")
 @click.option("--nl", type=click.Choice(["gate", "advisory"]), default="gate", show_default=True,
               help="NL assertions: `judge` statements that gate the verdict, or advisory ones.")
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not an earlier import's output, overwriting its "
+                   "domain.yaml, tools.py, tasks/tau2.yaml and checks/tau2.chk (other files stay).")
 @user_errors
-def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str) -> None:
+def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str, force: bool = False) -> None:
     """Convert a tau2-bench domain folder (db.json, policy.md, tasks.json) into a spec folder."""
     from eigendsl.tau2.importer import import_tau2
 
-    result = import_tau2(domain_dir, spec_dir, "advisory" if nl == "advisory" else "gate")
+    result = import_tau2(domain_dir, spec_dir, "advisory" if nl == "advisory" else "gate", force)
     click.echo(f"imported {result.domain}: {result.tasks} tasks into {result.spec_dir} "
                f"({', '.join(result.files)}); next: eigendsl compile {result.spec_dir} -o <out>")
 
@@ -216,7 +224,7 @@ def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str) -> None:
 @click.argument("results", type=click.Path(path_type=Path))
 @click.option("--spec", "spec_dir", type=click.Path(path_type=Path), required=True,
               help="The spec imported from the same tau2 domain (or its compiled folder).")
-@click.option("-o", "--out", type=click.Path(path_type=Path), required=True, help="Episodes JSONL to write.")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="Episodes JSONL to write.")
 @click.option("--judge", default=None, help="A backend that judges NL assertions (see `eigendsl run --judge`).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
@@ -227,10 +235,13 @@ def import_tau2_results_cmd(results: Path, spec_dir: Path, out: Path, judge: str
 
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise EigenError(f"cannot read tau2 results {results}: not UTF-8 text (byte "
+                         f"{exc.start} cannot be decoded)") from None
     except (OSError, json.JSONDecodeError) as exc:
         raise EigenError(f"cannot read tau2 results {results}: {exc}") from None
     domain = load_domain(spec_dir)
-    rows = import_results(data, domain, judge_model(judge))
+    rows = import_results(data, domain, judge_model(judge), source=str(results))
     report_episodes(rows, out, as_json, f"{domain.name}: {results} re-judged")
 
 
@@ -263,16 +274,16 @@ RECOVER_HELP = ("Share of each generation planned as recoveries: the agent's wri
 
 @main.command("synth")
 @click.argument("spec_dir", type=click.Path(path_type=Path))
-@click.option("--generations", type=int, default=3, show_default=True)
-@click.option("--per-generation", type=int, default=300, show_default=True, help="Dialogues planned per generation.")
+@click.option("--generations", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option("--per-generation", type=click.IntRange(min=1), default=300, show_default=True, help="Dialogues planned per generation.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output folder (default: runs/<domain>/synth).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="Output folder (default: runs/<domain>/synth).")
 @click.option("--planner", default="programmatic", show_default=True, help="programmatic, or a backend (openai:URL#model...).")
 @click.option("--user-intent", default="programmatic", show_default=True)
 @click.option("--prompt-engineer", default="programmatic", show_default=True)
 @click.option("--trajectory", default="scripted", show_default=True, help="scripted, or an agent backend (hf:PATH...).")
 @click.option("--judge", default="programmatic", show_default=True)
-@click.option("--workers", type=int, default=1, show_default=True, help="Processes playing shards.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Processes playing shards.")
 @click.option("--recover", type=click.FloatRange(0, 1), default=0.0, show_default=True, help=RECOVER_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line.")
 @user_errors
@@ -311,10 +322,10 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--model", default=None,
               help="tiny (embedded, default), tiny-wide, micro, small, or a checkpoint path or hub id.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Run folder (default: runs/<domain>/train).")
-@click.option("--generations", type=int, default=None, help="Synthesis generations (default: the manifest's).")
-@click.option("--per-generation", type=int, default=None, help="Dialogues per generation.")
-@click.option("--sft-epochs", type=float, default=None, help="Passes over the dialogues (default: the manifest's).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None, help="Run folder (default: runs/<domain>/train).")
+@click.option("--generations", type=click.IntRange(min=1), default=None, help="Synthesis generations (default: the manifest's).")
+@click.option("--per-generation", type=click.IntRange(min=1), default=None, help="Dialogues per generation.")
+@click.option("--sft-epochs", type=click.FloatRange(min=0, min_open=True), default=None, help="Passes over the dialogues (default: the manifest's).")
 @click.option("--sft-learning-rate", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Peak learning rate of SFT (default: the manifest's).")
 @click.option("--sft-optimizer", type=click.Choice(["adamw", "muon"]), default=None,
@@ -330,11 +341,11 @@ def synth_cmd(spec_dir: Path, generations: int, per_generation: int, seed: int, 
                    "where a turn states them (default: the manifest's).")
 @click.option("--recover", type=click.FloatRange(0, 1), default=None,
               help=RECOVER_HELP[:-1] + " (default: the manifest's).")
-@click.option("--grpo-steps", type=int, default=None, help="0 skips GRPO.")
+@click.option("--grpo-steps", type=click.IntRange(min=0), default=None, help="0 skips GRPO.")
 @click.option("--grpo-fresh-ids/--no-grpo-fresh-ids", default=None,
               help="Whether each GRPO group plays its task on a database whose ids were permuted, "
                    "where only copying ids earns the reward (default: the manifest's).")
-@click.option("--trials", "eval_trials", type=int, default=None, help="Evaluation trials per task (pass^1..K).")
+@click.option("--trials", "eval_trials", type=click.IntRange(min=1), default=None, help="Evaluation trials per task (pass^1..K).")
 @click.option("--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it.")
 @click.option("--constrain-calls", is_flag=True,
               help="Evaluate with the model's tool calls held to the tools' schemas (GRPO's rollouts stay free).")
@@ -376,12 +387,12 @@ def train_cmd(target: Path, model: str | None, out: Path | None, generations: in
 @click.argument("spec_dir", type=click.Path(path_type=Path))
 @click.option("--model", "model_path", required=True, help="A checkpoint folder (e.g. runs/retail/train/sft) or hub id.")
 @click.option("--tasks", "split", type=click.Choice(["held-out", "train", "all"]), default="held-out", show_default=True)
-@click.option("--trials", type=int, default=4, show_default=True)
-@click.option("--temperature", type=float, default=0.3, show_default=True)
+@click.option("--trials", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
 @click.option("--context", type=click.Choice(["compact", "full"]), default="compact", show_default=True,
               help="compact: the short prompt and tool results the embedded model is trained with; "
                    "full: compiled prompt, JSON results and schemas.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the judged episodes as JSONL.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write the judged episodes as JSONL.")
 @click.option("--constrain-calls", is_flag=True,
               help="Hold the model's tool calls to the tools' schemas while it writes them (hf backend; "
                    "see the README's *Calls held to the schemas*).")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import yaml
 
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.verifiers import VerifierBuilder, render
@@ -38,6 +39,7 @@ class CompiledDomain:
     files: dict[str, str]  # path relative to the output folder -> text
     warnings: list[Diagnostic] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    spec_dir: Path | None = None  # the spec folder, which no output may overwrite
 
 
 def analyze(spec_dir: Path | str, extra: list[Path] | None = None
@@ -160,7 +162,7 @@ def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,
               "checks": len(resolved.checks), "rules": len(resolved.rules), "guards": len(resolved.guards)}
     inputs = dict(loaded.inputs)
     files["manifest.yaml"] = artifacts.manifest(spec, spec_rel.replace(os.sep, "/"), inputs, files, counts)
-    return CompiledDomain(spec.name, files, diag.warnings, tasks)
+    return CompiledDomain(spec.name, files, diag.warnings, tasks, loaded.root)
 
 
 def _source_map(text: str) -> dict[str, str]:
@@ -176,29 +178,126 @@ def _source_map(text: str) -> dict[str, str]:
 def write_output(compiled: CompiledDomain, out_dir: Path | str, check: bool = False) -> list[str]:
     """Write the files (atomically, one by one) or, with ``check``, list those that would change.
 
-    Files in the output folder that the compile no longer produces count as changes and are
-    removed when writing.
+    Files that an earlier compile wrote into the output folder (its ``manifest.yaml`` lists them)
+    and that this compile no longer produces count as changes and are removed when writing; any
+    other file there is left alone. A folder that holds files but no manifest of a compile, and
+    one that is, holds or lies in the spec folder, is refused: writing there could lose files.
     """
     out = Path(out_dir)
-    changed: list[str] = []
-    existing = {str(p.relative_to(out)).replace(os.sep, "/") for p in out.rglob("*") if p.is_file()} if out.is_dir() else set()
-    existing = {p for p in existing if "__pycache__" not in p}
+    stale = _stale_files(compiled, out)
+    pending: dict[str, bytes] = {}
     for rel, text in sorted(compiled.files.items()):
         target = out / rel
         data = text.encode("utf-8")
-        if target.is_file() and target.read_bytes() == data:
-            continue
-        changed.append(rel)
-        if not check:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, target)
-    for rel in sorted(existing - set(compiled.files)):
-        changed.append(rel)
-        if not check:
+        if not (target.is_file() and target.read_bytes() == data):
+            pending[rel] = data
+    if not check:
+        # The manifest last: until it is replaced, the earlier one names every file that the
+        # earlier compile wrote, so a compile cut short can run again and clean up after it.
+        manifest = pending.pop("manifest.yaml", None)
+        for rel, data in pending.items():
+            _write_file(out, out / rel, data)
+        for rel in stale:
             (out / rel).unlink()
-    return changed
+        if manifest is not None:
+            _write_file(out, out / "manifest.yaml", manifest)
+            pending["manifest.yaml"] = manifest
+    return sorted(pending) + stale
+
+
+def _is_check_module(rel: str) -> bool:
+    """A module the compiler names after a check: one that this compile does not produce is
+    stale even where the manifest does not list it (the verifiers folder is the compiler's)."""
+    folder, _, name = rel.rpartition("/")
+    return folder == "verifiers" and name.startswith("check_") and name.endswith(".py")
+
+
+def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
+    """Files of ``out`` that an earlier compile wrote and this one does not; raises
+    :class:`EigenError` where ``out`` is not a folder this compile may write into."""
+    if compiled.spec_dir is not None:
+        _refuse_spec_folder(compiled.spec_dir, out)
+    _refuse_a_file_on_the_way(out)
+    if not out.is_dir():
+        return []
+    present = sorted(str(p.relative_to(out)).replace(os.sep, "/") for p in out.rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts)
+    if not present:
+        return []
+    written = _earlier_outputs(out, present)
+    return [rel for rel in present if rel not in compiled.files
+            and (rel in written or _is_check_module(rel))]
+
+
+def _refuse_spec_folder(spec_dir: Path, out: Path) -> None:
+    spec, target = spec_dir.resolve(), out.resolve()
+    shown = spec_dir if spec_dir.name else spec  # not "." when run inside the spec folder
+    if target == spec:
+        relation = "is the spec folder"
+    elif spec in target.parents:
+        relation = f"is inside the spec folder {shown}"
+    elif target in spec.parents:
+        relation = f"contains the spec folder {shown}"
+    else:
+        return
+    raise EigenError(
+        f"the output folder {out} {relation}; compiling there would overwrite or delete files "
+        "of the spec. Give -o a folder outside the spec (the default is generated/<domain>/ "
+        "under the working directory; run from outside the spec folder to use it)"
+    )
+
+
+def _refuse_a_file_on_the_way(out: Path) -> None:
+    for folder in (out, *out.parents):
+        if folder.exists() and not folder.is_dir():
+            raise EigenError(
+                f"{folder} is a file, not a folder, so {out} cannot be written; give -o a folder"
+            )
+
+
+def _earlier_outputs(out: Path, present: list[str]) -> set[str]:
+    """The files an earlier compile wrote into ``out``: its manifest and the manifest's outputs.
+
+    Raises :class:`EigenError` when ``out`` has no such manifest."""
+    manifest = out / "manifest.yaml"
+    if "manifest.yaml" not in present:
+        more = f" and {len(present) - 3} more" if len(present) > 3 else ""
+        shown = ", ".join(present[:3]) + more
+        raise EigenError(
+            f"{out} holds files ({shown}) but no manifest.yaml of an earlier compile, so it is "
+            "not a compile's output folder and compiling into it could overwrite or mix with "
+            "them. Give -o a new or empty folder, or move those files out of it"
+        )
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    outputs = data.get("outputs") if isinstance(data, dict) else None
+    if not isinstance(version, int) or not isinstance(outputs, dict):
+        raise EigenError(
+            f"{manifest} is not the manifest of an `eigendsl compile` (it needs schema_version "
+            f"and outputs), so {out} is not a compile's output folder and compiling into it "
+            "could overwrite its files. Give -o a new or empty folder"
+        )
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise EigenError(
+            f"{manifest} has schema_version {version}, which this EigenDSL (schema version "
+            f"{SCHEMA_VERSION}) does not know, so it cannot tell which files of {out} are its "
+            "own. Compile with the EigenDSL that wrote it, or give -o a new or empty folder"
+        )
+    return {"manifest.yaml", *(str(rel) for rel in outputs)}
+
+
+def _write_file(out: Path, target: Path, data: bytes) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise EigenError(f"cannot write {target} ({exc.strerror or exc}); give -o a folder you "
+                         f"can write, or make {out} writable") from None
 
 
 __all__ = ["compile_domain", "write_output", "analyze", "CompiledDomain", "EigenError"]

@@ -7,10 +7,11 @@ so editors can validate and complete spec files.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -270,6 +271,21 @@ class Sampling(Model):
     held_out_fraction: float = Field(0.25, ge=0, le=1, description="Share of sampled tasks held out.")
 
 
+# What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
+# embedded model on a 2-core CPU (README, *Muon on the hidden layers' matrices*, for the time
+# it takes on retail).
+# TrainSettings takes its defaults from here.
+STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
+    "sft": {"epochs": 48, "learning_rate": 3.0e-3, "decay": 0.2, "optimizer": "muon",
+            "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
+            "fresh_ids": 0.5, "fresh_values": False, "invent_ids": False, "balance": True, "pass_size": 384, "copy_drills": 0},
+    "grpo": {"steps": 12, "tasks": "synth", "tasks_per_step": 3, "num_generations": 4, "learning_rate": 1.0e-4, "beta": 0.0,
+             "temperature": 1.0, "dynamic_filtering": True, "use_vllm": False, "fresh_ids": False},
+    "eval": {"trials": 3, "tasks": "held-out", "temperature": 0.3},
+}
+
+
 class Training(Model):
     """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
 
@@ -283,6 +299,30 @@ class Training(Model):
     sft: dict[str, Any] = Field(default_factory=dict, description="SFT overrides.")
     grpo: dict[str, Any] = Field(default_factory=dict, description="GRPO overrides.")
     eval: dict[str, Any] = Field(default_factory=dict, description="Evaluation overrides.")
+
+    @field_validator("synth", "sft", "grpo", "eval")
+    @classmethod
+    def _known_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Each stage's settings are among its defaults' and of their kind, so a misspelt one is
+        not left out of the run unnoticed."""
+        defaults = STAGE_DEFAULTS[str(info.field_name)]
+        for key, given in value.items():
+            if key not in defaults:
+                close = difflib.get_close_matches(str(key), defaults, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"the settings are {', '.join(defaults)}"
+                raise ValueError(f"'{key}' is not one of the {info.field_name} settings; {hint}")
+            kind = _kind(defaults[key])
+            if _kind(given) != kind:
+                raise ValueError(f"'{key}' is {given!r}; write {kind}")
+        return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "a string" if isinstance(value, str) else type(value).__name__
 
 
 class DomainSpec(Model):

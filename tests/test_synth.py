@@ -190,6 +190,32 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
 
 
+def test_a_damaged_record_of_a_synthesis_run_is_named_and_kept(tmp_path):
+    from eigendsl.errors import EigenError
+
+    out = tmp_path / "run"
+    settings = SynthSettings(generations=1, per_generation=20, seed=1)
+    run_synthesis(RETAIL, out, settings)
+    shard = next((out / "gen-1" / "shards").glob("shard-*.jsonl"))
+    damages = [
+        (out / "settings.json", "{", "settings.json: damaged (", "delete it to resume"),
+        (out / "gen-1" / "report.json", "{}", "report.json: damaged (it lacks prompt_engineer",
+         "to synthesize that generation again"),
+    ]
+    for path, text, where, fix in damages:
+        kept = path.read_text()
+        path.write_text(text)
+        with pytest.raises(EigenError) as caught:
+            run_synthesis(RETAIL, out, settings)
+        assert where in str(caught.value) and fix in str(caught.value)
+        assert path.read_text() == text  # left for the user to look at
+        path.write_text(kept)
+    (out / "gen-1" / "report.json").unlink()  # the generation is played again from its shards
+    shard.write_text(shard.read_text()[:-40] + "\n")
+    with pytest.raises(EigenError, match=r"shard-\d+.jsonl:\d+: damaged \(not a JSON line\); delete the file"):
+        run_synthesis(RETAIL, out, settings)
+
+
 # ---------------------------------------------------------------------------- LLM-backed roles
 
 

@@ -11,7 +11,7 @@ import jinja2
 import yaml
 
 from eigendsl import __version__
-from eigendsl.spec import DomainSpec, FieldType
+from eigendsl.spec import STAGE_DEFAULTS, DomainSpec, FieldType
 
 SCHEMA_VERSION = 1
 PROMPTS = jinja2.Environment(
@@ -155,21 +155,6 @@ def tasks_jsonl(tasks: list[dict[str, Any]]) -> str:
 
 def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
-
-
-# What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (README, *Muon on the hidden layers' matrices*, for the time
-# it takes on retail).
-# TrainSettings takes its defaults from here.
-STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
-    "sft": {"epochs": 48, "learning_rate": 3.0e-3, "decay": 0.2, "optimizer": "muon",
-            "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
-            "fresh_ids": 0.5, "fresh_values": False, "invent_ids": False, "balance": True, "pass_size": 384, "copy_drills": 0},
-    "grpo": {"steps": 12, "tasks": "synth", "tasks_per_step": 3, "num_generations": 4, "learning_rate": 1.0e-4, "beta": 0.0,
-             "temperature": 1.0, "dynamic_filtering": True, "use_vllm": False, "fresh_ids": False},
-    "eval": {"trials": 3, "tasks": "held-out", "temperature": 0.3},
-}
 
 
 def manifest(spec: DomainSpec, spec_dir_rel: str, inputs: dict[str, bytes], outputs: dict[str, str],

@@ -13,6 +13,7 @@ Tool calls are parsed from the model's text in the Hermes/Qwen format
 from __future__ import annotations
 
 import json
+import reprlib
 import time
 from typing import Any, Protocol
 
@@ -178,8 +179,8 @@ class OpenAIBackend:
                     return response.json()
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = type(exc).__name__
-            except json.JSONDecodeError:
-                last = "a response that is not JSON"
+            except (ValueError, RecursionError):  # not JSON, or past what the decoder takes
+                last = "a response that could not be read as JSON"
             if attempt < self.retries:
                 time.sleep(delay)
                 delay *= 2
@@ -203,21 +204,50 @@ class OpenAIBackend:
         return turns
 
 
-def turn_from_openai(message: dict[str, Any]) -> AgentTurn:
+def turn_from_openai(message: Any) -> AgentTurn:
+    """An OpenAI chat-completions message as an agent turn. Never raises: whatever shape the
+    server sent, what cannot be read becomes an error sentence for the model."""
+    if not isinstance(message, dict):
+        return AgentTurn(errors=[f"the endpoint returned a message that is not a JSON object "
+                                 f"(got {type(message).__name__})"], raw=_as_raw(message))
     calls, errors = [], []
-    for raw in message.get("tool_calls") or []:
-        function = raw.get("function") or {}
-        args, error = decode_arguments(function.get("arguments", "{}"))
-        if error or not isinstance(function.get("name"), str):
-            errors.append(error or "a tool call without a name")
+    entries = message.get("tool_calls") or []
+    if not isinstance(entries, list):
+        errors.append(f'"tool_calls" must be a list, got {type(entries).__name__}')
+        entries = []
+    for raw in entries:
+        call, error = _openai_call(raw)
+        if error:
+            errors.append(error)
         else:
-            calls.append({"name": function["name"], "arguments": args})
+            calls.append(call)
     content = message.get("content")
     if isinstance(content, str) and "<tool_call>" in content:
         return turn_from_text(content)
-    raw = json.dumps(message.get("tool_calls"), ensure_ascii=False) if errors else None
-    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls, errors=errors,
-                     raw=raw)
+    raw = _as_raw(message.get("tool_calls")) if errors else None
+    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls,
+                     errors=errors, raw=raw)
+
+
+def _openai_call(raw: Any) -> tuple[dict[str, Any], str | None]:
+    """One entry of ``tool_calls`` as ``{"name", "arguments"}``, or why it cannot be read."""
+    if not isinstance(raw, dict):
+        return {}, f"a tool call must be a JSON object, got {type(raw).__name__}"
+    function = raw.get("function") or {}
+    if not isinstance(function, dict):
+        return {}, f'a tool call\'s "function" must be a JSON object, got {type(function).__name__}'
+    args, error = decode_arguments(function.get("arguments", "{}"))
+    if error or args is None or not isinstance(function.get("name"), str):
+        return {}, error or "a tool call without a name"
+    return {"name": function["name"], "arguments": args}, None
+
+
+def _as_raw(value: Any) -> str:
+    """What the server sent, as JSON text for the trace; a bounded repr if it is not JSON."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return reprlib.repr(value)
 
 
 class VLLMBackend:

@@ -6,28 +6,26 @@ memory first. Generated modules are executed from their text, so nothing is writ
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
+import os
+import re
 import sys
+import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
-from typing import Any, Callable
+from functools import cached_property, partial
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
-from eigendsl.errors import EigenError
+from eigendsl.errors import Diagnostic, EigenError, Span
 from eigendsl.support import SCHEMA_VERSION, Trace
 
 KNOWN_SCHEMA_VERSIONS = {1}
-
-
-def _module(name: str, text: str, filename: str) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__file__ = filename
-    exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102 - our own generated code
-    return module
 
 
 @dataclass
@@ -114,30 +112,231 @@ class Domain:
         return verdict
 
 
-def _read(root: Path, files: dict[str, str] | None, rel: str) -> str:
-    if files is not None:
-        if rel not in files:
-            raise EigenError(f"compiled domain lacks {rel}")
-        return files[rel]
-    path = root / rel
-    if not path.is_file():
-        raise EigenError(f"{path} does not exist; is {root} a folder written by `eigendsl compile`?")
-    return path.read_text(encoding="utf-8")
+def _diagnostic(path: str, message: str, line: int = 0, col: int = 0) -> Diagnostic:
+    """A diagnostic at ``path:line:col``; without a line the message starts with the path, as
+    the CLI prints only the message of a diagnostic that has no line."""
+    if line <= 0:
+        return Diagnostic(Span(path, 0, 0), f"{path}: {message}")
+    return Diagnostic(Span(path, line, max(col, 1)), message)
 
 
-def _python_tool(spec_dir: Path, target: str) -> Callable[..., Any]:
+def _error_line(exc: BaseException, filename: str) -> tuple[int, int]:
+    """Where in ``filename`` ``exc`` arose: a SyntaxError's own position, else the innermost
+    frame of its traceback that ran there; (0, 0) when neither is known."""
+    here = os.path.abspath(filename)
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno \
+            and os.path.abspath(exc.filename) == here:
+        return exc.lineno, exc.offset or 1
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.lineno and os.path.abspath(frame.filename) == here:
+            return frame.lineno, (getattr(frame, "colno", None) or 0) + 1
+    return 0, 0
+
+
+def _describe(exc: BaseException) -> str:
+    # A SyntaxError's str() repeats the file and line the diagnostic already shows.
+    if isinstance(exc, SyntaxError) and exc.msg:
+        return f"SyntaxError: {exc.msg}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _key_line(text: str, key: str) -> int:
+    """The line of the first ``key:`` in YAML ``text``, or 0: positions for the error messages."""
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*:", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "a whole number",
+          bool: "true or false"}
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return _KINDS[type(value)]
+    return "nothing" if value is None else repr(value)
+
+
+@dataclass
+class _CompiledFiles:
+    """The files of a compiled domain: the folder ``root``, or ``files`` in memory.
+
+    Each reader turns a missing or broken file into an EigenError at that file (and line) that
+    says to compile again: these files are compiler output, not meant to be edited by hand.
+    """
+
+    root: Path
+    files: dict[str, str] | None
+
+    def path(self, rel: str) -> str:
+        return str(self.root / rel)
+
+    def error(self, rel: str, message: str, line: int = 0, col: int = 0) -> EigenError:
+        out = self.root if self.files is None else "OUT"
+        hint = f"this folder is compiler output: compile the spec again with " \
+               f"`eigendsl compile SPEC_DIR -o {out}`"
+        return EigenError(_diagnostic(self.path(rel), f"{message}; {hint}", line, col))
+
+    def text(self, rel: str) -> str:
+        if self.files is not None:
+            if rel not in self.files:
+                raise self.error(rel, "the compiled domain lacks this file")
+            return self.files[rel]
+        path = self.root / rel
+        if not path.is_file():
+            raise self.error(rel, f"this file does not exist; is {self.root} a folder written by "
+                                  f"`eigendsl compile`?")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise self.error(rel, f"cannot read this file ({exc.strerror})") from None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            before = data[: exc.start]
+            col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
+            raise self.error(rel, f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} "
+                                  f"here)", before.count(b"\n") + 1, col) from None
+
+    def yaml(self, rel: str) -> Any:
+        try:
+            return yaml.safe_load(self.text(rel))
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+            problem = exc.problem or exc.context or "a broken construct"
+            raise self.error(rel, f"invalid YAML: {problem}", line, col) from None
+        except yaml.YAMLError as exc:
+            raise self.error(rel, f"invalid YAML: {exc}") from None
+
+    def json(self, rel: str) -> Any:
+        try:
+            return json.loads(self.text(rel))
+        except json.JSONDecodeError as exc:
+            raise self.error(rel, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+
+    def jsonl(self, rel: str) -> list[tuple[int, Any]]:
+        """The JSON value of each non-blank line, with its line number."""
+        rows = []
+        for number, line in enumerate(self.text(rel).splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise self.error(rel, f"invalid JSON: {exc.msg}", number, exc.colno) from None
+        return rows
+
+    def module(self, rel: str, name: str) -> types.ModuleType:
+        """A generated module, executed from its text (nothing is imported or written)."""
+        filename = self.path(rel)
+        text = self.text(rel)
+        module = types.ModuleType(name)
+        module.__file__ = filename
+        try:
+            # Our own generated code.
+            exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102
+        except Exception as exc:  # noqa: BLE001 - any failure of a generated module is reported
+            line, col = _error_line(exc, filename)
+            raise self.error(rel, f"this generated module fails to load ({_describe(exc)})",
+                             line, col) from None
+        return module
+
+    def need(self, rel: str, value: Any, kind: type, what: str, line: int = 0) -> Any:
+        """``value`` when it is of ``kind``, else an error that says what ``what`` must be."""
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return value
+        raise self.error(rel, f"{what} must be {_KINDS[kind]}, not {_shown(value)}", line)
+
+    def field(self, rel: str, doc: dict[str, Any], key: str, kind: type,
+              owner: str = "the top level", line: int = 0) -> Any:
+        """``doc[key]``, which must exist and be of ``kind``."""
+        if key not in doc:
+            raise self.error(rel, f"{owner} lacks the key '{key}'", line)
+        return self.need(rel, doc[key], kind, f"'{key}' of {owner}", line)
+
+    def attribute(self, rel: str, module: types.ModuleType, name: str, kind: type | None) -> Any:
+        value = getattr(module, name, None)
+        if value is None or (kind is not None and not isinstance(value, kind)) or \
+                (kind is None and not callable(value)):
+            what = "a function" if kind is None else _KINDS[kind]
+            raise self.error(rel, f"this generated module defines no {name} ({what})")
+        return value
+
+
+def _matches(folder: Path, digests: dict[str, str]) -> bool:
+    """Whether ``folder`` is a spec folder whose files hash to ``digests`` (``sha256:HEX``)."""
+    if not (folder / "domain.yaml").is_file():
+        return False
+    for rel, recorded in digests.items():
+        algorithm, _, expected = str(recorded).partition(":")
+        try:
+            if hashlib.new(algorithm, (folder / rel).read_bytes()).hexdigest() != expected:
+                return False
+        except (OSError, ValueError):
+            return False
+    return True
+
+
+def _spec_folder(compiled: _CompiledFiles, manifest: dict[str, Any]) -> Path:
+    """The spec folder that a compiled folder on disk was made from, for its Python tools.
+
+    The compiler writes ``spec_dir`` relative to the compiled folder. A compiled folder moved or
+    copied elsewhere looks for the same path without its ``..`` steps (``specs/retail``) in the
+    folders above it and above the working directory, and takes the first one whose Python
+    files hash as the manifest recorded.
+    """
+    rel = "manifest.yaml"
+    line = _key_line(compiled.text(rel), "spec_dir")
+    recorded = compiled.field(rel, manifest, "spec_dir", str, line=line)
+    written = (compiled.root / recorded).resolve()
+    if (written / "domain.yaml").is_file():
+        return written
+    inputs = manifest.get("inputs")
+    digests = {str(k): str(v) for k, v in inputs.items() if str(k).endswith(".py")} \
+        if isinstance(inputs, dict) else {}
+    tail = [part for part in PurePosixPath(recorded).parts if part not in ("..", ".", "/")]
+    if tail:
+        here, cwd = compiled.root.resolve(), Path.cwd()
+        for base in dict.fromkeys([here, *here.parents, cwd, *cwd.parents]):
+            if _matches(base.joinpath(*tail), digests):
+                return base.joinpath(*tail)
+    raise compiled.error(rel, f"spec_dir '{recorded}' points at {written} (relative to this "
+                              f"folder), which holds no spec (domain.yaml), and no copy of the "
+                              f"spec was found above this folder or the working directory: the "
+                              f"domain's Python tools live there, so a compiled folder moved "
+                              f"away from its spec cannot run", line)
+
+
+def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
+    """The function ``module:function`` of the spec's Python tools, its module imported once."""
     module_name, function = target.split(":")
     path = spec_dir / (module_name.replace(".", "/") + ".py")
     key = f"eigendsl_spec_{abs(hash(str(path.resolve())))}_{module_name.replace('.', '_')}"
     module = sys.modules.get(key)
     if module is None:
+        if not path.is_file():
+            raise EigenError(_diagnostic(str(path), f"this file does not exist, but tools.json "
+                                                    f"implements the tool '{tool}' in it; restore "
+                                                    f"it, or compile the spec again"))
         spec = importlib.util.spec_from_file_location(key, path)
         if spec is None or spec.loader is None:
-            raise EigenError(f"cannot load tool module {path}")
+            raise EigenError(_diagnostic(str(path), "cannot load this file as a Python module"))
         module = importlib.util.module_from_spec(spec)
         sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return getattr(module, function)
+        try:
+            spec.loader.exec_module(module)
+        except Exception as exc:  # noqa: BLE001 - the user's module; any failure is reported
+            sys.modules.pop(key, None)  # a half-loaded module must not be found next time
+            line, col = _error_line(exc, str(path))
+            raise EigenError(_diagnostic(
+                str(path), f"importing {path.name} failed: {_describe(exc)}; fix the spec's "
+                           f"Python tools so that the module imports", line, col)) from None
+    impl = getattr(module, function, None)
+    if not callable(impl):
+        raise EigenError(_diagnostic(str(path), f"defines no function '{function}', which "
+                                                f"implements the tool '{tool}'; add it, or compile "
+                                                f"the spec again if the tool was renamed"))
+    return impl
 
 
 def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
@@ -149,51 +348,115 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
 
         return load_compiled(compile_domain(root, extra=extra).files, root)
     if not (root / "manifest.yaml").is_file():
-        raise EigenError(f"{root} is neither a spec folder (domain.yaml) nor a compiled domain (manifest.yaml)")
+        raise EigenError(f"{root} is neither a spec folder (domain.yaml) nor a compiled domain "
+                         f"(manifest.yaml)")
     if extra:
         raise EigenError("extra checker and task files need a spec folder, not a compiled domain")
     return load_compiled(None, root)
 
 
-def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
-    """A domain from compiled files in memory (``files``, with ``root`` the spec folder), or
-    from the compiled folder ``root`` when ``files`` is None."""
-    spec_dir = root
-    manifest = yaml.safe_load(_read(root, files, "manifest.yaml"))
+def _manifest(compiled: _CompiledFiles) -> dict[str, Any]:
+    rel = "manifest.yaml"
+    manifest = compiled.need(rel, compiled.yaml(rel), dict, "the manifest")
+    at = partial(_key_line, compiled.text(rel))
     version = manifest.get("schema_version")
     if version not in KNOWN_SCHEMA_VERSIONS:
-        raise EigenError(f"{root}/manifest.yaml has schema_version {version}; this EigenDSL reads "
-                         f"{sorted(KNOWN_SCHEMA_VERSIONS)}. Recompile with `eigendsl compile`.")
-    if files is None:
-        spec_dir = (root / manifest["spec_dir"]).resolve()
-    tools_doc = json.loads(_read(root, files, "tools.json"))
-    prefix = f"eigendsl_generated_{manifest['domain']}"
-    load = lambda rel: _module(f"{prefix}.{Path(rel).stem}", _read(root, files, rel), str(root / rel))  # noqa: E731
-    index = json.loads(_read(root, files, "verifiers/index.json"))
-    declared = load("verifiers/tools_declared.py").TOOLS
-    guards = load("verifiers/guards.py").GUARDS
-    rules = load("verifiers/rules.py")
-    checks = {name: load(f"verifiers/{info['module']}.py") for name, info in index["checks"].items()}
+        raise compiled.error(rel, f"schema_version {version} is not one this EigenDSL reads "
+                                  f"({sorted(KNOWN_SCHEMA_VERSIONS)})", at("schema_version"))
+    compiled.field(rel, manifest, "domain", str, line=at("domain"))
+    settings = manifest.get("user_simulator") or {}
+    compiled.need(rel, settings, dict, "'user_simulator'", at("user_simulator"))
+    compiled.need(rel, settings.get("stop_marker", ""), str, "'stop_marker'", at("stop_marker"))
+    compiled.need(rel, settings.get("max_turns", 30), int, "'max_turns'", at("max_turns"))
+    return manifest
+
+
+def _tools(compiled: _CompiledFiles, declared: dict[str, Any],
+           spec_dir: Callable[[], Path]) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
+    rel = "tools.json"
+    doc = compiled.need(rel, compiled.json(rel), dict, "the top level")
+    schemas = compiled.field(rel, doc, "tools", list)
+    meta = compiled.field(rel, doc, "meta", dict)
     tools: dict[str, ToolInfo] = {}
-    for schema in tools_doc["tools"]:
-        name = schema["function"]["name"]
-        meta = tools_doc["meta"][name]
+    for schema in schemas:
+        schema = compiled.need(rel, schema, dict, "each entry of 'tools'")
+        function = compiled.field(rel, schema, "function", dict, "a tool")
+        name = compiled.field(rel, function, "name", str, "a tool's 'function'")
+        compiled.field(rel, function, "parameters", dict, f"the function of tool '{name}'")
+        info = compiled.field(rel, meta, name, dict, "'meta'")
+        writes = compiled.field(rel, info, "writes", bool, f"the meta of tool '{name}'")
+        tags = compiled.field(rel, info, "tags", list, f"the meta of tool '{name}'")
         if name in declared:
             impl, is_declared = declared[name], True
         else:
-            target = meta.get("python")
-            if target is None:
-                raise EigenError(f"tool '{name}' has no implementation; recompile the domain")
-            impl, is_declared = _python_tool(spec_dir, target), False
-        tools[name] = ToolInfo(name, schema, meta["writes"], tuple(meta["tags"]), impl, is_declared)
-    tasks = [json.loads(line) for line in _read(root, files, "tasks.jsonl").splitlines() if line.strip()]
-    seed = json.loads(_read(root, files, "db.json"))["tables"]
+            target = info.get("python")
+            if not isinstance(target, str) or target.count(":") != 1:
+                raise compiled.error(rel, f"tool '{name}' has no implementation (no 'python': "
+                                          f"'module:function' in its meta, nor a declarative "
+                                          f"body)")
+            impl, is_declared = _python_tool(spec_dir(), target, name), False
+        tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared)
+    return schemas, tools
+
+
+def _tasks(compiled: _CompiledFiles, checks: dict[str, Any]) -> list[dict[str, Any]]:
+    rel = "tasks.jsonl"
+    tasks = []
+    for line, task in compiled.jsonl(rel):
+        task = compiled.need(rel, task, dict, "each line", line)
+        task_id = compiled.field(rel, task, "id", str, "this task", line)
+        check = compiled.field(rel, task, "check", str, f"task '{task_id}'", line)
+        if check not in checks:
+            raise compiled.error(rel, f"task '{task_id}' names the check '{check}', which "
+                                      f"verifiers/index.json does not list", line)
+        tasks.append(task)
+    return tasks
+
+
+def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
+    """A domain from compiled files in memory (``files``, with ``root`` the spec folder), or
+    from the compiled folder ``root`` when ``files`` is None.
+
+    A missing or broken compiled file is an EigenError at that file that says to compile again.
+    """
+    compiled = _CompiledFiles(root, files)
+    manifest = _manifest(compiled)
+    found: list[Path] = []
+
+    def spec_dir() -> Path:  # looked for only when a tool is Python, and then once
+        if not found:
+            found.append(root if files is not None else _spec_folder(compiled, manifest))
+        return found[0]
+
+    prefix = f"eigendsl_generated_{manifest['domain']}"
+
+    def load(rel: str, attribute: str, kind: type | None) -> types.ModuleType:
+        module = compiled.module(rel, f"{prefix}.{Path(rel).stem}")
+        compiled.attribute(rel, module, attribute, kind)
+        return module
+
+    index_rel = "verifiers/index.json"
+    index = compiled.need(index_rel, compiled.json(index_rel), dict, "the top level")
+    checks = {}
+    for name, info in compiled.field(index_rel, index, "checks", dict).items():
+        info = compiled.need(index_rel, info, dict, f"the entry of check '{name}'")
+        module = compiled.field(index_rel, info, "module", str, f"the entry of check '{name}'")
+        checks[name] = load(f"verifiers/{module}.py", "verify", None)
+    declared = load("verifiers/tools_declared.py", "TOOLS", dict).TOOLS
+    guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
+    rules = load("verifiers/rules.py", "verify", None)
+    tool_schemas, tools = _tools(compiled, declared, spec_dir)
+    tasks = _tasks(compiled, checks)
+    db = compiled.need("db.json", compiled.json("db.json"), dict, "the top level")
+    seed = compiled.field("db.json", db, "tables", dict)
+    for table, rows in seed.items():
+        compiled.need("db.json", rows, dict, f"table '{table}'")
     user_settings = manifest.get("user_simulator") or {}
     return Domain(
         name=manifest["domain"], root=root, manifest=manifest, tools=tools,
-        tool_schemas=tools_doc["tools"], guards=guards, checks=checks, rules=rules, tasks=tasks,
-        seed=seed, agent_prompt=_read(root, files, "prompts/agent_system.md"),
-        user_prompt=_read(root, files, "prompts/user_simulator.md"),
+        tool_schemas=tool_schemas, guards=guards, checks=checks, rules=rules, tasks=tasks,
+        seed=seed, agent_prompt=compiled.text("prompts/agent_system.md"),
+        user_prompt=compiled.text("prompts/user_simulator.md"),
         stop_marker=user_settings.get("stop_marker", "###STOP###"),
-        max_turns=int(user_settings.get("max_turns", 30)), files=files or {},
+        max_turns=user_settings.get("max_turns", 30), files=files or {},
     )

@@ -246,10 +246,13 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, target)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 __all__ = ["Episode", "GoldCache", "run_episodes", "summarize", "pass_hat_k", "pass_at_k", "write_jsonl"]

@@ -17,6 +17,7 @@ from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import Episode, GoldCache, apply_agent_turn, judge_episode
 from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.toolcalls import decode_arguments
 
 HELP = ("Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
         "'/tools' lists the tools, '/quit' ends.")
@@ -33,19 +34,17 @@ def tool_list(domain: Domain) -> str:
 
 
 def parse_agent_input(line: str) -> AgentTurn | None:
-    """A person's line as an agent turn; None for '/quit'. Bad JSON becomes a readable error."""
+    """A person's line as an agent turn; None for '/quit'. Arguments that cannot be read (bad JSON,
+    too long a number, too deep a nesting) become a readable error, as a model's would."""
     text = line.strip()
     if text == "/quit":
         return None
     if text.startswith("/call"):
         rest = text[len("/call"):].strip()
         name, _, raw = rest.partition(" ")
-        try:
-            args = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            return AgentTurn(errors=[f"arguments are not valid JSON: {exc}"], raw=text)
-        if not isinstance(args, dict):
-            return AgentTurn(errors=["arguments must be a JSON object"], raw=text)
+        args, error = decode_arguments(raw)
+        if args is None:
+            return AgentTurn(errors=[error or "arguments must be a JSON object"], raw=text)
         return AgentTurn(tool_calls=[{"name": name, "arguments": args}])
     return AgentTurn(content=text)
 

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
 IM_END, ENDOFTEXT = "<|im_end|>", "<|endoftext|>"
 MAX_CALLS = 8
+# Real arguments nest a few levels; a fixed bound keeps the answer the same however deep the
+# caller's stack is (the JSON decoder itself gives up, with RecursionError, near 1000 levels).
+MAX_DEPTH = 100
+_TOO_DEEP = "lists and objects in {what} nest deeper than " + f"{MAX_DEPTH} levels"
 
 _BLOCK = re.compile(re.escape(TOOL_CALL_OPEN) + r"(.*?)" + re.escape(TOOL_CALL_CLOSE), re.DOTALL)
 
@@ -78,6 +83,8 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
             f"{where}: invalid JSON ({exc.msg} at character {exc.pos}); write "
             '{"name": <function-name>, "arguments": {...}}.',
         )
+    except (ValueError, RecursionError) as exc:
+        return {}, f"{where}: {_unreadable(exc, 'the tool call')}."
     if not isinstance(data, dict):
         return {}, f"{where}: expected a JSON object, got {type(data).__name__}."
     name = data.get("name")
@@ -90,23 +97,66 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
             arguments = json.loads(arguments) if arguments.strip() else {}
         except json.JSONDecodeError:
             return {}, f'{where}: "arguments" is a string that is not valid JSON.'
+        except (ValueError, RecursionError) as exc:
+            return {}, f"{where}: {_unreadable(exc, 'the arguments')}."
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
         return {}, f'{where}: "arguments" must be a JSON object, got {type(arguments).__name__}.'
+    if _too_deep(arguments):
+        return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
     return {"name": name, "arguments": arguments}, None
 
 
 def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """OpenAI-style arguments (a JSON string or a dict) as a dict, or an error sentence."""
+    """OpenAI-style arguments (a JSON string or a dict) as a dict, or an error sentence.
+
+    Never raises: numbers too long for Python and nesting deeper than :data:`MAX_DEPTH` are
+    errors like bad JSON.
+
+    >>> decode_arguments('{"a": [1]}')
+    ({'a': [1]}, None)
+    >>> decode_arguments('{"a": ' + '[' * 2000)[1]
+    'lists and objects in the tool call arguments nest deeper than 100 levels'
+    """
     if isinstance(raw, dict):
-        return raw, None
-    if not isinstance(raw, str):
+        value: Any = raw
+    elif not isinstance(raw, str):
         return None, "tool call arguments must be a JSON object"
-    try:
-        value = json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError as exc:
-        return None, f"tool call arguments are not valid JSON: {exc}"
+    else:
+        try:
+            value = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            return None, f"tool call arguments are not valid JSON: {exc}"
+        except (ValueError, RecursionError) as exc:
+            return None, _unreadable(exc, "the tool call arguments")
     if not isinstance(value, dict):
         return None, "tool call arguments must be a JSON object"
+    if _too_deep(value):
+        return None, _TOO_DEEP.format(what="the tool call arguments")
     return value, None
+
+
+def _unreadable(exc: ValueError | RecursionError, what: str) -> str:
+    """Why ``json.loads`` failed other than on bad syntax, as a phrase about ``what``."""
+    if isinstance(exc, RecursionError):
+        return _TOO_DEEP.format(what=what)
+    if "integer string conversion" in str(exc):
+        limit = sys.get_int_max_str_digits()
+        return f"a number in {what} has more than {limit:,} digits; write long numbers as strings"
+    return f"{what} cannot be read ({exc})"
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether lists and objects nest more than :data:`MAX_DEPTH` levels ({} is one level)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:  # a loop, not recursion: the value may nest about as deep as the stack allows
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if not isinstance(item, list):
+            continue
+        if level > MAX_DEPTH:
+            return True
+        stack.extend((child, level + 1) for child in item)
+    return False

@@ -75,6 +75,29 @@ def _write_json(path: Path, data: Any) -> None:
     _write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def _read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
+    """A JSON record a run wrote earlier; a damaged one (or one without ``keys``) is a user error
+    that names it and says how to go on (``fix``): the run's other files stay as they are."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EigenError(f"{path}: damaged ({exc}); {fix}") from None
+    if keys and not (isinstance(data, dict) and all(k in data for k in keys)):
+        raise EigenError(f"{path}: damaged (it lacks {', '.join(keys)}); {fix}")
+    return data
+
+
+def _read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                raise EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}") from None
+    return rows
+
+
 # ---------------------------------------------------------------------------- workers
 
 _WORKER: dict[str, Any] = {}
@@ -245,7 +268,7 @@ class Synthesis:
         path = self.out / "settings.json"
         identity = {"spec": self.base.name, **self.settings.identity()}
         if path.is_file():
-            saved = json.loads(path.read_text())
+            saved = _read_json(path, "delete it to resume with this command's settings")
             if saved != identity:
                 diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
                 raise EigenError(f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
@@ -257,7 +280,8 @@ class Synthesis:
         gen_dir = self.out / f"gen-{k}"
         report_path = gen_dir / "report.json"
         if report_path.is_file():
-            report = json.loads(report_path.read_text())
+            report = _read_json(report_path, f"delete {gen_dir} to synthesize that generation again",
+                                ("prompt_engineer", "dialogues"))
             self.engineer.pools = report["prompt_engineer"]["pools"]
             self.engineer.dropped = report["prompt_engineer"]["dropped"]
             if self.progress:
@@ -378,7 +402,7 @@ class Synthesis:
         rows = []
         for index in range(len(shards)):
             path = shard_dir / f"shard-{index:04d}.jsonl"
-            rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            rows += _read_rows(path, "delete the file to play that shard again")
         return rows
 
     def _prepare_workers(self, domain: Domain) -> None:

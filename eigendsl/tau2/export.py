@@ -29,6 +29,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
 from eigendsl.tau2.checks import called_text, reward_basis
+from eigendsl.tau2.importer import check_tasks, json_kind, read_json
 
 TASK_PREFIX = "tau2-"
 TERMINATION = {"stop": "user_stop", "turn_limit": "max_steps", "agent_stop": "agent_stop"}
@@ -68,10 +69,81 @@ def load_tau2_tasks(domain_dir: Path | str | None) -> dict[str, dict[str, Any]]:
     path = path / "tasks.json" if path.is_dir() else path
     if not path.is_file():
         raise EigenError(f"{path} does not exist; give a tau2 domain folder or its tasks.json")
-    return {str(t["id"]): t for t in json.loads(path.read_text(encoding="utf-8"))}
+    tasks, text = read_json(path)
+    check_tasks(tasks, path, text)
+    return {str(t["id"]): t for t in tasks}
 
 
 # ---------------------------------------------------------------------------- export
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _statements_problem(where: str, items: Any) -> str | None:
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        return f"{where} is {json_kind(items)}; write a list"
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            return f"{where}[{i}] is {json_kind(item)}; write an object with statement and reason"
+        if not isinstance(item.get("statement"), str) or "reason" not in item:
+            return f"{where}[{i}] lacks a statement (a string) or a reason"
+        if item.get("values") is not None and not isinstance(item["values"], dict):
+            return f"{where}[{i}].values is {json_kind(item['values'])}; write an object"
+    return None
+
+
+def _messages_problem(messages: Any) -> str | None:
+    """What is wrong with the shape of a row's OpenAI-format ``messages`` (None: nothing)."""
+    if not isinstance(messages, list):
+        return f"messages is {json_kind(messages)}; write a list of messages"
+    for i, message in enumerate(messages):
+        if not isinstance(message, dict):
+            return f"messages[{i}] is {json_kind(message)}; write an object with role and content"
+        calls = message.get("tool_calls")
+        if calls is not None and not isinstance(calls, list):
+            return f"messages[{i}].tool_calls is {json_kind(calls)}; write a list of tool calls"
+        for j, call in enumerate(calls or ()):
+            function = call.get("function", call) if isinstance(call, dict) else call
+            if not isinstance(function, dict):
+                return (f"messages[{i}].tool_calls[{j}] is {json_kind(call)}; write an object with "
+                        "a function (name and arguments)")
+            args = function.get("arguments")
+            if args is not None and not isinstance(args, (str, dict)):
+                return (f"messages[{i}].tool_calls[{j}] has arguments {json_kind(args)}; write an "
+                        "object or its JSON text")
+    return None
+
+
+def row_problem(row: Any) -> str | None:
+    """What is wrong with the shape of an episode row (None: nothing), for :func:`export_results`.
+
+    >>> row_problem({"task_id": "tau2-1", "verdict": {"passed": True}, "messages": "hi"})
+    'messages is a string; write a list of messages'
+    """
+    if not isinstance(row, dict):
+        return f"the row is {json_kind(row)}, not an episode object (task_id, verdict, messages)"
+    if "task_id" not in row or "verdict" not in row:
+        return "the row lacks 'task_id' or 'verdict'"
+    if not isinstance(row["task_id"], str) and not _is_int(row["task_id"]):
+        return f"task_id is {json_kind(row['task_id'])}; write a string"
+    verdict = row["verdict"]
+    if not isinstance(verdict, dict):
+        return f"verdict is {json_kind(verdict)}; write an object with passed, score and failures"
+    problem = _statements_problem("verdict.failures", verdict.get("failures"))
+    problem = problem or _statements_problem("verdict.notes", verdict.get("notes"))
+    if problem:
+        return problem
+    if not isinstance(verdict.get("not_judged") or [], list):
+        return f"verdict.not_judged is {json_kind(verdict['not_judged'])}; write a list"
+    if "trial" in row and not _is_int(row["trial"]):
+        return f"trial is {json_kind(row['trial'])}; write a whole number"
+    if not isinstance(row.get("end_reason") or "", str):
+        return f"end_reason is {json_kind(row['end_reason'])}; write a string such as stop"
+    return _messages_problem(row.get("messages") or [])
 
 
 def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -234,6 +306,11 @@ def export_results(
     timestamp: str | None = None,
 ) -> dict[str, Any]:
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``."""
+    for number, row in enumerate(rows, start=1):
+        problem = row_problem(row)
+        if problem:
+            raise EigenError(f"episode row {number}: {problem}. Give episodes written by "
+                             "`eigendsl run --out`")
     tau2_tasks = tau2_tasks or {}
     stamp = timestamp or _now()
     simulations = []
@@ -255,7 +332,7 @@ def export_results(
                 "agent_cost": None,
                 "user_cost": None,
                 "reward_info": reward_info(row["verdict"], tau2_tasks.get(task_id)),
-                "messages": _messages(row.get("messages", [])),
+                "messages": _messages(row.get("messages") or []),
                 "trial": trial,
                 "seed": None,
             }
@@ -280,21 +357,35 @@ def export_results(
 
 
 def read_rows(path: Path | str) -> list[dict[str, Any]]:
-    """Episode rows of a JSONL file."""
+    """Episode rows of a JSONL file (what ``eigendsl run --out`` writes)."""
+    path = Path(path)
+    if path.is_dir():
+        raise EigenError(f"{path} is a folder; give the episodes JSONL file that `eigendsl run "
+                         "--out` writes")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EigenError(f"{path} does not exist; give the episodes JSONL file that `eigendsl "
+                         "run --out` writes") from None
+    except UnicodeDecodeError as exc:
+        raise EigenError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); give "
+                         "the episodes JSONL file that `eigendsl run --out` writes") from None
+    except OSError as exc:
+        raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
     rows = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise EigenError(f"{path}:{number}: not a JSON row ({exc.msg})") from None
-    for number, row in enumerate(rows, start=1):
-        if "task_id" not in row or "verdict" not in row:
-            raise EigenError(
-                f"{path}: row {number} lacks 'task_id' or 'verdict'; give episodes written by "
-                "`eigendsl run --out`"
-            )
+    # split on newlines only: a JSON string may hold U+2028, which splitlines() would cut at
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise EigenError(f"{path}:{number}: not a JSON row ({exc.msg})") from None
+        problem = row_problem(row)
+        if problem:
+            raise EigenError(f"{path}:{number}: {problem}. The file must hold episodes "
+                             "written by `eigendsl run --out`")
+        rows.append(row)
     return rows
 
 
@@ -322,17 +413,65 @@ def _openai_call(call: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def results_problem(results: Any) -> str | None:
+    """What is wrong with the shape of tau2 ``results`` (None: nothing), for
+    :func:`import_results`.
+
+    >>> results_problem({"simulations": [{"task_id": "1", "messages": "hi"}]})
+    'simulations[0].messages is a string; write a list of messages'
+    """
+    if not isinstance(results, dict):
+        return f"the results are {json_kind(results)}, not a JSON object with simulations"
+    simulations = results.get("simulations")
+    if simulations is not None and not isinstance(simulations, list):
+        return f"simulations is {json_kind(simulations)}; write a list of simulations"
+    for i, sim in enumerate(simulations or ()):
+        where = f"simulations[{i}]"
+        if not isinstance(sim, dict):
+            return f"{where} is {json_kind(sim)}; write an object with task_id and messages"
+        if sim.get("trial") is not None and not _is_int(sim["trial"]):
+            return f"{where}.trial is {json_kind(sim['trial'])}; write a whole number"
+        messages = sim.get("messages")
+        if messages is not None and not isinstance(messages, list):
+            return f"{where}.messages is {json_kind(messages)}; write a list of messages"
+        for j, message in enumerate(messages or ()):
+            at = f"{where}.messages[{j}]"
+            if not isinstance(message, dict):
+                return f"{at} is {json_kind(message)}; write an object with role and content"
+            if not isinstance(message.get("content") or "", str):
+                return f"{at}.content is {json_kind(message['content'])}; write a string"
+            calls = message.get("tool_calls")
+            if calls is not None and not isinstance(calls, list):
+                return f"{at}.tool_calls is {json_kind(calls)}; write a list of tool calls"
+            for k, call in enumerate(calls or ()):
+                if not isinstance(call, dict) or not isinstance(call.get("name"), str):
+                    shown = json_kind(call) if not isinstance(call, dict) else "without a name"
+                    return (f"{at}.tool_calls[{k}] is {shown}; write an object with name and "
+                            "arguments")
+                if call.get("arguments") is not None and not isinstance(call["arguments"], dict):
+                    return (f"{at}.tool_calls[{k}].arguments is {json_kind(call['arguments'])}; "
+                            "write an object")
+    return None
+
+
 def import_results(
-    results: dict[str, Any], domain: Any, judge: Callable[[Any, str], bool] | None = None
+    results: dict[str, Any],
+    domain: Any,
+    judge: Callable[[Any, str], bool] | None = None,
+    source: str = "the tau2 results",
 ) -> list[dict[str, Any]]:
     """Episode rows for tau2 ``results``, re-judged on ``domain`` (a loaded imported spec).
 
     Tool calls are replayed in order on a fresh environment; the recorded tool results are
     ignored (the replay computes them). ``judge`` (trace, assertion) → bool judges NL
-    assertions; without one they are reported as not judged."""
+    assertions; without one they are reported as not judged. ``source`` names the results in
+    errors (the file they came from)."""
     from eigendsl.runtime.environment import Environment
     from eigendsl.runtime.episodes import GoldCache
 
+    problem = results_problem(results)
+    if problem:
+        raise EigenError(f"{source}: {problem}. Give the results.json that tau2-bench writes")
     gold = GoldCache(domain)
     known = {t["id"] for t in domain.tasks}
     rows = []
@@ -341,9 +480,9 @@ def import_results(
         task_id = TASK_PREFIX + raw_id if TASK_PREFIX + raw_id in known else raw_id
         if task_id not in known:
             raise EigenError(
-                f"simulation {index} is of task '{raw_id}', which the domain {domain.name} "
-                "does not have (its tasks are tau2-<id>); re-judge against the spec imported "
-                "from the same tau2 domain"
+                f"{source}: simulations[{index}] is of task '{raw_id}', which the domain "
+                f"{domain.name} does not have (its tasks are tau2-<id>); re-judge against the "
+                "spec imported from the same tau2 domain"
             )
         task = domain.task(task_id)
         env = Environment(domain, task)
@@ -392,7 +531,9 @@ __all__ = [
     "import_results",
     "load_tau2_tasks",
     "read_rows",
+    "results_problem",
     "reward_info",
+    "row_problem",
     "statement_kind",
     "tau2_id",
     "write_results",

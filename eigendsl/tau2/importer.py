@@ -37,10 +37,9 @@ KNOWN_DOMAINS = {"retail": "eigendsl.tau2.retail_tools"}
 
 TASKS_FILE = "tasks/tau2.yaml"
 CHECKS_FILE = "checks/tau2.chk"
-HEADER = (
-    "# Generated from tau2-bench by `eigendsl import tau2` from {source}.\n"
-    "# Re-run the import rather than editing by hand.\n"
-)
+#: The first line of every file the import writes starts so; a re-import replaces such files.
+MARK = "# Generated from tau2-bench by `eigendsl import tau2`"
+HEADER = MARK + " from {source}.\n# Re-run the import rather than editing by hand.\n"
 
 #: tau2 split names that mean "held out" in EigenDSL; a task in none of the splits is train.
 HELD_OUT_SPLITS = ("test", "held-out", "held_out", "dev", "val", "validation")
@@ -72,9 +71,10 @@ class ImportResult:
     files: list[str]
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> tuple[Any, str]:
+    """The JSON value of a file of the tau2 domain folder, and its text."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EigenError(
             Diagnostic(
@@ -83,10 +83,146 @@ def _read_json(path: Path) -> Any:
                 "holds db.json, policy.md and tasks.json",
             )
         ) from None
+    except UnicodeDecodeError as exc:
+        raise EigenError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return json.loads(text), text
     except json.JSONDecodeError as exc:
         raise EigenError(
             Diagnostic(Span(str(path), exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
         ) from None
+
+
+def json_kind(value: Any) -> str:
+    """The JSON kind of ``value``, with its article: ``a string``, ``an object``, ``null``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+TASK_SHAPE = 'a JSON object with an "id", a "user_scenario" and "evaluation_criteria"'
+INSTRUCTIONS_SHAPE = (
+    'an object with "reason_for_call", "known_info", "unknown_info" and "task_instructions", '
+    "or one string"
+)
+ACTION_SHAPE = 'an object with a "name" (a string) and "arguments" (an object)'
+
+
+def _action_problems(number: int, action: Any) -> list[str]:
+    where = f"action {number} of evaluation_criteria.actions"
+    if not isinstance(action, dict):
+        return [f"{where} is {json_kind(action)}; write {ACTION_SHAPE}"]
+    problems = []
+    if not isinstance(action.get("name"), str):
+        problems.append(f'{where}: "name" is {json_kind(action.get("name"))}; write {ACTION_SHAPE}')
+    for key, kind, shape in (("arguments", dict, "an object"),
+                             ("compare_args", list, "a list of argument names")):
+        if action.get(key) is not None and not isinstance(action[key], kind):
+            problems.append(f'{where}: "{key}" is {json_kind(action[key])}; write {shape}')
+    return problems
+
+
+def _task_problems(task: Any) -> list[str]:
+    """What is wrong with the shape of one task of tasks.json (nothing: ``[]``)."""
+    if not isinstance(task, dict):
+        return [f"it is {json_kind(task)}; each task is {TASK_SHAPE}"]
+    problems = []
+    if "id" not in task:
+        problems.append('it has no "id"; give every task a string or number id, unique in the '
+                        "file")
+    elif not _is_id(task["id"]):
+        problems.append(f'"id" is {json_kind(task["id"])}; write a string or a number')
+    scenario = task.get("user_scenario")
+    if scenario is not None and not isinstance(scenario, dict):
+        problems.append(f'"user_scenario" is {json_kind(scenario)}; write an object with '
+                        '"instructions" (and optionally "persona")')
+    instructions = (scenario or {}).get("instructions") if isinstance(scenario, dict) else None
+    if instructions is not None and not isinstance(instructions, (dict, str)):
+        problems.append(f"user_scenario.instructions is {json_kind(instructions)}; write "
+                        f"{INSTRUCTIONS_SHAPE}")
+    description = task.get("description")
+    if description is not None and not isinstance(description, (dict, str)):
+        problems.append(f'"description" is {json_kind(description)}; write an object with '
+                        '"purpose", or a string')
+    criteria = task.get("evaluation_criteria")
+    if criteria is None:
+        return problems
+    if not isinstance(criteria, dict):
+        return [*problems, f'"evaluation_criteria" is {json_kind(criteria)}; write an object with '
+                '"actions", "communicate_info", "nl_assertions" and "reward_basis"']
+    for key in ("actions", "communicate_info", "nl_assertions", "reward_basis"):
+        value = criteria.get(key)
+        if value is not None and not isinstance(value, list):
+            problems.append(f"evaluation_criteria.{key} is {json_kind(value)}; write a list")
+    for number, action in enumerate(_list(criteria.get("actions")), start=1):
+        problems += _action_problems(number, action)
+    basis = _list(criteria.get("reward_basis"))
+    if any(not isinstance(part, str) for part in basis):
+        problems.append("evaluation_criteria.reward_basis holds an entry that is not a "
+                        'string; write names like "DB", "ACTION", "COMMUNICATE"')
+    return problems
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def check_tasks(tasks: Any, path: Path, text: str) -> None:
+    """Every task of tasks.json has the shape the import reads; all problems together, each
+    naming the task by its id (or its index where it has none)."""
+    if not isinstance(tasks, list):
+        raise EigenError(f"{path} must be a list of tasks, not {json_kind(tasks)}; each task is "
+                         f"{TASK_SHAPE}")
+    diag = Diagnostics()
+    lines = text.splitlines()
+    names: dict[str, int] = {}
+    for index, task in enumerate(tasks):
+        has_id = isinstance(task, dict) and _is_id(task.get("id"))
+        label = f"task {task['id']}" if has_id else f"the task at index {index}"
+        line = _line_of(text, f'"id": {json.dumps(task["id"])}') if has_id else 0
+        problems = _task_problems(task)
+        if not problems and has_id:
+            first = names.setdefault(check_name(task), index)
+            if first != index:
+                # the line found may be the first task's: name this one by its index too
+                label, line = f"{label} (index {index})", 0
+                problems.append(f"its check would be {check_name(task)}, as would that of the "
+                                f"task at index {first}; give every task its own id (ids must "
+                                "differ in more than punctuation)")
+        for problem in problems:
+            if line:
+                col = lines[line - 1].find('"id"') + 1
+                diag.error(Span(str(path), line, col), f"{label}: {problem}")
+            else:
+                diag.error(Span(str(path), 0, 0), f"{path}: {label}: {problem}")
+    diag.raise_if_errors()
+
+
+def check_splits(splits: Any, path: Path) -> None:
+    """split_tasks.json maps split names to lists of task ids."""
+    if not isinstance(splits, dict) or not all(
+        isinstance(ids, list) and all(_is_id(i) for i in ids) for ids in splits.values()
+    ):
+        raise EigenError(
+            f"{path} must map split names to lists of task ids, like "
+            '{"train": ["0", "1"], "test": ["2"]}; '
+            + (f"it is {json_kind(splits)}" if not isinstance(splits, dict)
+               else "a split's value is not a list of ids")
+        )
 
 
 def read_domain(domain_dir: Path | str) -> Tau2Domain:
@@ -97,32 +233,29 @@ def read_domain(domain_dir: Path | str) -> Tau2Domain:
             f"{root} is not a folder; give a tau2 domain folder (db.json, policy.md, tasks.json)"
         )
     tasks_path = root / "tasks.json"
-    tasks = _read_json(tasks_path)
-    if not isinstance(tasks, list):
-        raise EigenError(
-            Diagnostic(Span(str(tasks_path), 1, 1), "tasks.json must be a list of tasks")
-        )
-    db = _read_json(root / "db.json")
+    tasks, tasks_text = read_json(tasks_path)
+    check_tasks(tasks, tasks_path, tasks_text)
+    db, _ = read_json(root / "db.json")
     if not (root / "policy.md").is_file():
         raise EigenError(
             f"{root / 'policy.md'} is missing; a tau2 domain folder holds db.json, policy.md "
             "and tasks.json"
         )
-    splits = _read_json(root / "split_tasks.json") if (root / "split_tasks.json").is_file() else {}
+    splits: Any = {}
+    if (root / "split_tasks.json").is_file():
+        splits, _ = read_json(root / "split_tasks.json")
+        check_splits(splits, root / "split_tasks.json")
     name = root.resolve().name
     if name not in KNOWN_DOMAINS:
-        named = {
-            str(((t.get("user_scenario") or {}).get("instructions") or {}).get("domain"))
-            for t in tasks
-            if isinstance(t, dict)
-        }
+        instructions = [(t.get("user_scenario") or {}).get("instructions") for t in tasks]
+        named = {str(i.get("domain")) for i in instructions if isinstance(i, dict)}
         name = next((n for n in named if n in KNOWN_DOMAINS), name)
     if name not in KNOWN_DOMAINS:
         raise EigenError(
             f"no tool implementation for the tau2 domain '{name}' ({root}); EigenDSL implements "
             f"the tools of: {', '.join(sorted(KNOWN_DOMAINS))}"
         )
-    return Tau2Domain(root, name, db, tasks, splits, tasks_path.read_text(encoding="utf-8"))
+    return Tau2Domain(root, name, db, tasks, splits, tasks_text)
 
 
 def domain_tools(name: str) -> Any:
@@ -299,9 +432,10 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     info = [str(i) for i in criteria.get("communicate_info") or ()]
     if info:
         gold.append({"say": _jinja_safe("For your information: " + "; ".join(info) + ".")})
-    description = (
-        (task.get("description") or {}).get("purpose")
-    ) or f"tau2-bench task {task['id']}"
+    purpose = task.get("description")
+    if isinstance(purpose, dict):
+        purpose = purpose.get("purpose")
+    description = str(purpose or "") or f"tau2-bench task {task['id']}"
     return {
         "description": description,
         "family": "tau2",
@@ -375,11 +509,59 @@ def _write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def import_tau2(domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate") -> ImportResult:
+def _imported(path: Path) -> bool:
+    """Whether ``path`` was written by an import (its first line is the import's header)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(MARK.encode())) == MARK.encode()
+    except OSError:
+        return False
+
+
+def _stale_imported_files(out: Path, files: dict[str, str], force: bool) -> list[str]:
+    """Files of ``out`` that an earlier import wrote and this one does not write.
+
+    Raises :class:`EigenError`, unless ``force``, where ``out`` holds files and is not an
+    earlier import's output (its domain.yaml carries the import's header), or where a file this
+    import writes is there but was not written by an import."""
+    if out.exists() and not out.is_dir():
+        raise EigenError(f"{out} is a file; give -o a new folder, or one an import wrote")
+    present = sorted(
+        str(p.relative_to(out)).replace(os.sep, "/")
+        for p in (out.rglob("*") if out.is_dir() else ())
+        if p.is_file() and "__pycache__" not in p.parts
+    )
+    imported = [rel for rel in present if _imported(out / rel)]
+    if present and not force:
+        if "domain.yaml" not in imported:
+            more = f" and {len(present) - 3} more" if len(present) > 3 else ""
+            shown = ", ".join(present[:3]) + more
+            raise EigenError(
+                f"{out} holds files ({shown}) and is not the output of an earlier `eigendsl "
+                "import tau2` (its domain.yaml does not start with the import's header); the "
+                "import would overwrite domain.yaml and tools.py and mix its tasks with the "
+                "folder's. Give -o a new or empty folder, or add --force to write into it anyway "
+                "(files the import does not write stay as they are)"
+            )
+        own = [rel for rel in files if rel in present and rel not in imported]
+        if own:
+            raise EigenError(
+                f"{', '.join(str(out / rel) for rel in own)} of the earlier import "
+                f"{'was' if len(own) == 1 else 'were'} replaced by hand (no import header); the "
+                "import would overwrite it. Move it away, or add --force to overwrite it"
+            )
+    return [rel for rel in imported if rel not in files]
+
+
+def import_tau2(
+    domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate", force: bool = False
+) -> ImportResult:
     """Convert a tau2 domain folder into a spec folder; see the module docstring.
 
     ``nl`` says what NL assertions become: ``gate`` (``judge "..."``, failing the task when not
-    met or not judged) or ``advisory`` (``judge "..." advisory``: reported, never gating)."""
+    met or not judged) or ``advisory`` (``judge "..." advisory``: reported, never gating).
+    ``spec_dir`` must be new, empty or an earlier import's output (whose files that this import
+    no longer writes are removed); ``force`` writes into any folder, keeping its other files."""
     domain = read_domain(domain_dir)
     module = domain_tools(domain.name)
     tools = tool_specs(module)
@@ -419,8 +601,11 @@ def import_tau2(domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate
         + _dump({"templates": templates, "tasks": instances}),
         CHECKS_FILE: checks_file(domain.tasks, nl, header),
     }
+    stale = _stale_imported_files(out, files, force)
     for rel, text in files.items():
         _write(out / rel, text)
+    for rel in stale:
+        (out / rel).unlink()
     return ImportResult(out, spec["name"], len(domain.tasks), sorted(files))
 
 
@@ -428,7 +613,11 @@ __all__ = [
     "ImportResult",
     "KNOWN_DOMAINS",
     "Tau2Domain",
+    "check_splits",
+    "check_tasks",
     "import_tau2",
+    "json_kind",
     "read_domain",
+    "read_json",
     "tool_specs",
 ]

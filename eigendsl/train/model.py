@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from tokenizers import AddedToken
 from transformers import (
     AutoModelForCausalLM,
@@ -164,13 +165,17 @@ def load_model(
     return model, tokenizer
 
 
+# What loading a checkpoint raises when its files are missing, unreadable or damaged.
+LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+
+
 def load_checkpoint(name_or_path: str | Path, *, embedded: bool = False
                     ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
     that says what a model can be (:func:`checkpoint_error`), not the loader's traceback."""
     try:
         return load_model(name_or_path)
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise checkpoint_error(name_or_path, exc, embedded=embedded) from None
 
 
@@ -184,28 +189,31 @@ def check_model_name(name: str) -> None:
         return
     try:
         AutoConfig.from_pretrained(name)
-    except (OSError, ValueError) as exc:
+    except LOAD_ERRORS as exc:
         raise checkpoint_error(name, exc, embedded=True) from None
 
 
 def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
     """The user error for a checkpoint that does not load: its name, why, and what a model can be
     (the embedded sizes too where the command builds them: ``embedded``)."""
-    path = Path(name).expanduser()
-    if str(name) in MODEL_SIZES and not path.exists():
-        reason = ("an embedded size is built by eigendsl train; name a folder it wrote "
-                  "(OUT/sft, OUT/grpo)")
-    elif path.is_dir() and not (path / "config.json").is_file():
-        reason = "the folder has no config.json"
-    elif not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
-        reason = "there is no such folder"
-    else:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
     sizes = f"an embedded size ({', '.join(MODEL_SIZES)}), " if embedded else ""
     return EigenError(
-        f"cannot load model '{name}': {reason}; a model is {sizes}a checkpoint folder with "
-        "config.json (as save_pretrained writes it) or a hub id (offline, one already in the "
-        "Hugging Face cache, with HF_HUB_OFFLINE=1)")
+        f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
+        "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
+        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)")
+
+
+def load_reason(name: str | Path, exc: BaseException) -> str:
+    """Why the checkpoint ``name`` did not load, in a few words."""
+    path = Path(name).expanduser()
+    if str(name) in MODEL_SIZES and not path.exists():
+        return ("an embedded size is built by eigendsl train; name a folder it wrote "
+                "(OUT/sft, OUT/grpo)")
+    if path.is_dir() and not (path / "config.json").is_file():
+        return "the folder has no config.json"
+    if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
+        return "there is no such folder"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:

@@ -23,9 +23,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Annotated, Any, Callable, Literal, get_args
 
 import yaml
+from pydantic import Field, TypeAdapter, ValidationError
 
 from eigendsl.codegen.artifacts import STAGE_DEFAULTS
 from eigendsl.errors import EigenError
@@ -38,10 +39,17 @@ STAGES = ("synth", "base", "sft", "grpo")
 # that starts only ids and one for each id's body (#W + 1000815), other ids one whole token
 # (I10702); "prefixes", the prefix tokens only, every digit its own token (#W 1 0 0 0 8 1 5);
 # "none", no tokens of their own.
-ID_TOKENS = ("bodies", "prefixes", "none")
+IdTokens = Literal["bodies", "prefixes", "none"]
+ID_TOKENS: tuple[str, ...] = get_args(IdTokens)
 # GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
 # templates synthesis favours do not crowd out the rest.
 GRPO_TASKS_PER_TEMPLATE = 8
+
+# The kinds of values TrainSettings holds; check_settings holds them to these.
+AtLeastOne = Annotated[int, Field(ge=1)]
+NotNegative = Annotated[int, Field(ge=0)]
+AboveZero = Annotated[float, Field(gt=0)]
+Share = Annotated[float, Field(ge=0, le=1)]
 
 
 @dataclass
@@ -62,16 +70,16 @@ class TrainSettings:
     passes 0.572, 48 passes 0.568 (README, *A learning rate that holds*)."""
 
     model: str = "tiny"
-    seed: int = 0
-    generations: int = STAGE_DEFAULTS["synth"]["generations"]
-    per_generation: int = STAGE_DEFAULTS["synth"]["per_generation"]
+    seed: NotNegative = 0
+    generations: AtLeastOne = STAGE_DEFAULTS["synth"]["generations"]
+    per_generation: AtLeastOne = STAGE_DEFAULTS["synth"]["per_generation"]
     # Share of each synthesis generation planned as recoveries: the agent's write refused once (a
     # wrong id), then made again right after reading again what holds the id; SFT does not learn
     # the refused call. Off by default.
-    recover: float = STAGE_DEFAULTS["synth"]["recover"]
-    sft_epochs: float = STAGE_DEFAULTS["sft"]["epochs"]
-    sft_learning_rate: float = STAGE_DEFAULTS["sft"]["learning_rate"]
-    sft_batch_size: int = STAGE_DEFAULTS["sft"]["batch_size"]
+    recover: Annotated[float, Field(ge=0, lt=1)] = STAGE_DEFAULTS["synth"]["recover"]
+    sft_epochs: AboveZero = STAGE_DEFAULTS["sft"]["epochs"]
+    sft_learning_rate: AboveZero = STAGE_DEFAULTS["sft"]["learning_rate"]
+    sft_batch_size: AtLeastOne = STAGE_DEFAULTS["sft"]["batch_size"]
     # SFT's optimizer (eigendsl.train.sft.OPTIMIZERS): "muon", torch's Muon on the matrices of the
     # hidden layers and AdamW on the rest, or "adamw" on everything. On retail, 48 passes, seeds
     # 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW 0.516
@@ -84,14 +92,14 @@ class TrainSettings:
     # otherwise identical (the first steps' losses equal to the digit): pass^1 after SFT 0.595,
     # 0.640, 0.631, 0.622 (seeds 0-3; mean 0.622) against the cosine's 0.550, 0.631, 0.541, 0.586
     # (mean 0.577); pass^3 0.588 against 0.547 (README, *A learning rate that holds*).
-    sft_decay: float = STAGE_DEFAULTS["sft"]["decay"]
+    sft_decay: Annotated[float, Field(gt=0, le=1)] = STAGE_DEFAULTS["sft"]["decay"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
     # (eigendsl.train.identifiers): only copying gets their ids right. Half by default, with 60
     # passes at 3e-3: on retail (seeds 0-2) the agent copies 169/219, 171/230, 147/198 renamed ids
     # (the 36-pass default without shuffling: 19/208, 74/222, 5/194) and reports tracking numbers
     # no training dialogue's agent wrote. At 36 passes and 8e-3, shuffling cost pass^1 (0.324,
     # 0.351, 0.333 against 0.297, 0.468, 0.396); at 5e-3 it broke two seeds of four.
-    sft_fresh_ids: float = STAGE_DEFAULTS["sft"]["fresh_ids"]
+    sft_fresh_ids: Share = STAGE_DEFAULTS["sft"]["fresh_ids"]
     # The passes with shuffled ids also permute the values of the records' attributes (the
     # schema's maps of strings: a variant's size, colour) wherever a turn states one with its
     # name ("size: M"), so those too can only be copied. Off by default: the embedded model does
@@ -112,7 +120,7 @@ class TrainSettings:
     # (the agent still ignored the values the user gave); 60 epochs: 0.541 (it took them; seeds 1
     # and 2: 0.486, 0.586). 384 dialogues (150 planned a generation) for 60 epochs: 0.216, values
     # at chance.
-    sft_pass_size: int = STAGE_DEFAULTS["sft"]["pass_size"]
+    sft_pass_size: NotNegative = STAGE_DEFAULTS["sft"]["pass_size"]
     # The embedded tokenizer gives the ids the dialogues use tokens of their own
     # (Identifiers.id_tokens): a prefix that starts only ids, then the body (#W + 1000815, usr_ +
     # a name piece). Measured on retail (seed 0): pass^1 after SFT 0.171 against 0.162 with
@@ -120,7 +128,7 @@ class TrainSettings:
     # looked up 72/93 against 56/91 (seed 1, with gift_ also a key: 0.216 against 0.135). With
     # this default's dialogues (seed 0): 0.297, against 0.117 with "prefixes" and 0.171 with
     # "none" (ID_TOKENS), where ids are still recalled and copied no better.
-    id_tokens: str = "bodies"
+    id_tokens: IdTokens = "bodies"
     # The domain's snake-case names (tools, parameters, record fields: schema_names) are tokens of
     # their own, with and without the space before them (" get_order_details", "payment_method_id"),
     # where byte-level BPE spells each in pieces around its underscores (get _ order _ details).
@@ -146,33 +154,33 @@ class TrainSettings:
     # after GRPO 0.135, against 0.162 and 0.180); with 12 passes copying did not form at all. With
     # the ids' prefix tokens (id_tokens), seed 0: order id 92/93, user id 32/35, pass^1 0.189
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
-    sft_copy_drills: int = STAGE_DEFAULTS["sft"]["copy_drills"]
-    grpo_steps: int = STAGE_DEFAULTS["grpo"]["steps"]
+    sft_copy_drills: NotNegative = STAGE_DEFAULTS["sft"]["copy_drills"]
+    grpo_steps: NotNegative = STAGE_DEFAULTS["grpo"]["steps"]
     # What GRPO rolls out on: "synth", the tasks synthesis verified in its last generation
     # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
     # template), or "train", the compiled tasks of the train split. Measured on the long run's SFT
     # model (pass^1 0.541), seed 0: 12 steps, 0.559 (synth) and 0.568 (train); 24 steps at lr 5e-4,
     # 0.532 and 0.523, but on train tasks the agent wrote a train task's address in 5 of the 6
     # held-out account changes (0 of 6 right; 4 of 6 on synthesized tasks).
-    grpo_tasks: str = STAGE_DEFAULTS["grpo"]["tasks"]
-    grpo_tasks_per_step: int = STAGE_DEFAULTS["grpo"]["tasks_per_step"]
-    grpo_generations: int = STAGE_DEFAULTS["grpo"]["num_generations"]
-    grpo_learning_rate: float = STAGE_DEFAULTS["grpo"]["learning_rate"]
+    grpo_tasks: Literal["synth", "train"] = STAGE_DEFAULTS["grpo"]["tasks"]
+    grpo_tasks_per_step: AtLeastOne = STAGE_DEFAULTS["grpo"]["tasks_per_step"]
+    grpo_generations: Annotated[int, Field(ge=2)] = STAGE_DEFAULTS["grpo"]["num_generations"]
+    grpo_learning_rate: AboveZero = STAGE_DEFAULTS["grpo"]["learning_rate"]
     # Each GRPO group's task on a database whose ids were permuted (eigendsl.train.grpo.FreshIds),
     # so only copying ids earns the reward. Off: from seed 0's SFT model (0.559; 10 trials 0.554)
     # 12 steps gave 0.541 (10 trials 0.522; unpermuted 0.523 and 0.514), 36 steps at lr 2e-4 0.486.
     grpo_fresh_ids: bool = STAGE_DEFAULTS["grpo"]["fresh_ids"]
     use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
-    eval_trials: int = STAGE_DEFAULTS["eval"]["trials"]
-    eval_temperature: float = STAGE_DEFAULTS["eval"]["temperature"]
-    eval_split: str = STAGE_DEFAULTS["eval"]["tasks"]
+    eval_trials: AtLeastOne = STAGE_DEFAULTS["eval"]["trials"]
+    eval_temperature: Annotated[float, Field(ge=0)] = STAGE_DEFAULTS["eval"]["temperature"]
+    eval_split: Literal["held-out", "train", "all"] = STAGE_DEFAULTS["eval"]["tasks"]
     # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
     # pass^1 by -2.7 to +0.9 points (mean 0.536 against 0.541).
     eval_constrain_calls: bool = False
-    context: str = "compact"
+    context: Literal["compact", "full"] = "compact"
     user_model: bool = False
-    workers: int = STAGE_DEFAULTS["synth"]["workers"]
+    workers: AtLeastOne = STAGE_DEFAULTS["synth"]["workers"]
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], **overrides: Any) -> TrainSettings:
@@ -185,7 +193,13 @@ class TrainSettings:
                 hint = (f" (did you mean '{close[0]}'?)" if close
                         else f"; the settings are {', '.join(known)}")
                 raise TypeError(f"'{key}' is not a training setting{hint}")
-        stages = {s["name"]: s["settings"] for s in manifest.get("stages", [])}
+        listed = manifest.get("stages", [])
+        if not (isinstance(listed, list) and all(
+                isinstance(st, dict) and isinstance(st.get("name"), str)
+                and isinstance(st.get("settings", {}), dict) for st in listed)):
+            raise EigenError("the manifest's stages are not a list of entries with a name and "
+                             "settings; compile the spec again (eigendsl compile SPEC_DIR)")
+        stages = {st["name"]: st.get("settings", {}) for st in listed}
         settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
         for key, (stage, name) in MANIFEST_KEYS.items():
             if name in stages.get(stage, {}):
@@ -212,6 +226,24 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
 }
 
 
+def check_settings(s: TrainSettings) -> TrainSettings:
+    """``s`` with every value checked against its field's kind (numbers as the field's type), or
+    a user error naming each wrong one as the manifest spells it (``training.sft.epochs``), so a
+    run stops before its first stage rather than at the stage that reads the value."""
+    try:
+        return TypeAdapter(TrainSettings).validate_python(
+            {f.name: getattr(s, f.name) for f in fields(s)})
+    except ValidationError as exc:
+        wrong = []
+        for error in exc.errors():
+            name = str(error["loc"][0])
+            stage, key = MANIFEST_KEYS.get(name, (None, name))
+            where = f"training.{stage}.{key}" if stage else f"training.{key}"
+            wrong.append(f"{where} is {error['input']!r}: {error['msg'][0].lower()}{error['msg'][1:]}")
+        raise EigenError("; ".join(wrong) + " (set in domain.yaml's training, the manifest or "
+                         "the command line)") from None
+
+
 # Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
 SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate",
                 "ids_copied", "values_read")
@@ -229,8 +261,20 @@ class Pipeline:
     # ------------------------------------------------------------------ bookkeeping
 
     def done(self, stage: str) -> dict[str, Any] | None:
+        """What a stage that finished earlier recorded, or None; a damaged record is a user error
+        (the stage's outputs stay as they are)."""
         path = self.out / "stages" / f"{stage}.json"
-        return json.loads(path.read_text()) if path.is_file() else None
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            data = exc
+        if not isinstance(data, dict):
+            reason = data if isinstance(data, Exception) else "not a JSON object"
+            raise EigenError(f"{path}: the record of the finished {stage} stage is damaged "
+                             f"({reason}); delete it to run that stage again")
+        return data
 
     def finish(self, stage: str, data: dict[str, Any]) -> None:
         path = self.out / "stages" / f"{stage}.json"
@@ -258,8 +302,8 @@ class Pipeline:
     def run(self) -> dict[str, Any]:
         from eigendsl.train.model import check_model_name
 
-        s = self.settings
         # settings that later stages read are checked before the stages before them take minutes
+        s = self.settings = check_settings(self.settings)
         sft_decay(s)
         sft_optimizer(s)
         check_model_name(s.model)
@@ -299,11 +343,11 @@ class Pipeline:
         6 s for retail's 6,119): the base model, SFT and each evaluation's copy and value checks
         use them."""
         if self._dialogues is None:
-            rows = []
-            for path in self.accepted_files():
-                rows += [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            rows = [row for path in self.accepted_files() for row in read_dialogues(path)]
             if not rows:
-                raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to train on")
+                raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to "
+                                 f"train on: delete {self.out / 'stages' / 'synth.json'} to synthesize again "
+                                 "(more dialogues: --per-generation)")
             self._dialogues = [self.for_model(r) for r in rows]
         return list(self._dialogues)
 
@@ -346,9 +390,17 @@ class Pipeline:
         return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
 
     def load(self, stage: str) -> tuple[Any, Any]:
-        from eigendsl.train.model import load_model
+        """The model a finished stage saved; one that does not load is a user error that says
+        how to make the stage again."""
+        from eigendsl.train.model import LOAD_ERRORS, load_model, load_reason
 
-        return load_model(str(self.out / stage))
+        try:
+            return load_model(str(self.out / stage))
+        except LOAD_ERRORS as exc:
+            record = self.out / "stages" / f"{stage}.json"
+            raise EigenError(f"{self.out / stage}: the {stage} stage's model does not load "
+                             f"({load_reason(self.out / stage, exc)}); delete {record} to make "
+                             "it again") from None
 
     def sft(self) -> dict[str, Any]:
         from eigendsl.train.sft import SFTSettings, run_sft
@@ -430,7 +482,7 @@ class Pipeline:
                              "verified) or train (the compiled train split)")
         rows: list[dict[str, Any]] = []
         for path in reversed(self.accepted_files()):  # the last generation that accepted any
-            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            rows = read_dialogues(path)
             if rows:
                 break
         if not rows:
@@ -475,8 +527,12 @@ class Pipeline:
 def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one."""
     if target.is_file() and target.name.endswith((".yaml", ".yml")) and target.name != "domain.yaml":
-        manifest = yaml.safe_load(target.read_text())
-        if not isinstance(manifest, dict) or "spec_dir" not in manifest:
+        try:
+            manifest = yaml.safe_load(target.read_text())
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise EigenError(f"{target} is not a training manifest written by `eigendsl compile` "
+                             f"({str(exc).splitlines()[0]}); compile the spec again") from None
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("spec_dir"), str):
             raise EigenError(f"{target} is not a training manifest written by `eigendsl compile`")
         return (target.parent / manifest["spec_dir"]).resolve(), manifest
     if target.is_dir() and (target / "manifest.yaml").is_file() and not (target / "domain.yaml").is_file():
@@ -484,6 +540,25 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     if target.is_file() and target.name == "domain.yaml":
         target = target.parent
     return target, None
+
+
+def read_dialogues(path: Path) -> list[dict[str, Any]]:
+    """The dialogues of a synthesis generation's ``accepted.jsonl``; a damaged line is a user
+    error that names it."""
+    rows = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if not isinstance(row, dict) or not isinstance(row.get("messages"), list):
+            raise EigenError(f"{path}:{number}: not a dialogue (a line cut short?); delete the "
+                             "line, or the run's synth folder and stages/synth.json to synthesize "
+                             "again")
+        rows.append(row)
+    return rows
 
 
 def sft_decay(s: TrainSettings) -> float:
@@ -553,5 +628,5 @@ def train(target: Path | str, out: Path | str | None = None, log: Callable[[str]
         compiled = compile_domain(spec_dir)
         manifest = yaml.safe_load(compiled.files["manifest.yaml"])
     settings = TrainSettings.from_manifest(manifest, **overrides)
-    folder = Path(out) if out is not None else Path("runs") / manifest["domain"] / "train"
+    folder = Path(out) if out is not None else Path("runs") / manifest.get("domain", spec_dir.name) / "train"
     return Pipeline(spec_dir, folder, settings, log).run()

@@ -1,0 +1,206 @@
+"""A malformed tool call becomes an error the episode records, never a traceback.
+
+Inputs that Python's JSON decoder refuses with something other than ``JSONDecodeError``: a number
+over the int-to-string digit limit (``ValueError``) and nesting deep enough to exhaust the stack
+(``RecursionError``); and odd shapes an OpenAI-compatible server may send as ``tool_calls``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from eigendsl.cli import main
+from eigendsl.runtime.backends import turn_from_openai, turn_from_text
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import Episode, apply_agent_turn
+from eigendsl.runtime.play import parse_agent_input
+from eigendsl.runtime.scripted import AgentTurn
+from eigendsl.runtime.toolcalls import MAX_DEPTH, decode_arguments, parse_tool_calls
+from tests.conftest import MINI
+
+DIGITS = sys.get_int_max_str_digits()
+BIG_NUMBER = '{"order_id": ' + "9" * 5000 + "}"
+DEEP = '{"order_id": ' + "[" * 1500 + "]" * 1500 + "}"
+TOO_MANY_DIGITS = f"more than {DIGITS:,} digits"
+TOO_DEEP = f"nest deeper than {MAX_DEPTH} levels"
+
+
+@pytest.fixture(scope="module")
+def mini():
+    return load_domain(MINI)
+
+
+def _nested(depth: int) -> str:
+    """Arguments that nest ``depth`` levels, counting the object itself."""
+    return '{"a": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+def _call(arguments: str) -> str:
+    return f'<tool_call>{{"name": "get_order", "arguments": {arguments}}}</tool_call>'
+
+
+# ---------------------------------------------------------------------------- model text
+
+
+@pytest.mark.parametrize("arguments, reason", [(BIG_NUMBER, TOO_MANY_DIGITS), (DEEP, TOO_DEEP)])
+@pytest.mark.parametrize("as_string", [False, True], ids=["object", "json-string"])
+def test_parser_reports_numbers_and_nesting_it_cannot_read(arguments, reason, as_string):
+    text = _call(json.dumps(arguments) if as_string else arguments)
+    content, calls, errors = parse_tool_calls("Checking. " + text)
+    assert content == "Checking." and calls == []
+    [error] = errors
+    assert error.startswith("Tool call 1: ") and reason in error
+
+
+def test_depth_and_digit_limits_are_exact():
+    for depth, readable in ((MAX_DEPTH, True), (MAX_DEPTH + 1, False)):
+        _, calls, errors = parse_tool_calls(_call(_nested(depth)))
+        assert (len(calls), len(errors)) == ((1, 0) if readable else (0, 1)), depth
+        assert (decode_arguments(_nested(depth))[1] is None) is readable
+        assert (decode_arguments(json.loads(_nested(depth)))[1] is None) is readable
+    longest = '{"n": ' + "7" * DIGITS + "}"
+    assert parse_tool_calls(_call(longest))[1][0]["arguments"]["n"] == int("7" * DIGITS)
+    assert decode_arguments(longest)[1] is None
+
+
+@pytest.mark.parametrize("arguments, reason", [(BIG_NUMBER, TOO_MANY_DIGITS), (DEEP, TOO_DEEP)])
+def test_decode_arguments_returns_the_reason(arguments, reason):
+    value, error = decode_arguments(arguments)
+    assert value is None and reason in error
+
+
+def test_a_well_formed_call_beside_an_unreadable_one_still_runs():
+    text = _call(BIG_NUMBER) + _call('{"order_id": "#1"}') + _call(DEEP)
+    _, calls, errors = parse_tool_calls(text)
+    assert calls == [{"name": "get_order", "arguments": {"order_id": "#1"}}]
+    assert [e[:12] for e in errors] == ["Tool call 1:", "Tool call 3:"]
+
+
+@st.composite
+def hostile_arguments(draw) -> str:
+    opens = draw(st.lists(st.sampled_from(['[', '{"k": ']), max_size=2500))
+    closes = "".join("]" if o == "[" else "}" for o in reversed(opens))
+    number = draw(st.sampled_from(["", "-", "0."])) + "9" * draw(st.integers(1, 6000))
+    return '{"a": ' + "".join(opens) + number + closes + "}"
+
+
+@settings(max_examples=60, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(hostile_arguments(), st.booleans())
+def test_hostile_arguments_never_crash_an_episode(mini, arguments, as_string):
+    episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
+    text = _call(json.dumps(arguments) if as_string else arguments)
+    turn = turn_from_text(text)
+    assert len(turn.tool_calls) + len(turn.errors) == 1
+    apply_agent_turn(episode, turn)
+    for message in episode.messages:
+        json.dumps(message)
+    assert decode_arguments(arguments)[0] is None or not turn.errors
+    assert parse_agent_input(f"/call get_order {arguments}") is not None
+
+
+# ---------------------------------------------------------------------------- eigendsl play
+
+
+@pytest.mark.parametrize("arguments, reason", [(BIG_NUMBER, TOO_MANY_DIGITS), (DEEP, TOO_DEEP)])
+def test_play_reports_unreadable_arguments(arguments, reason):
+    line = f"/call get_order {arguments}"
+    turn = parse_agent_input(line)
+    assert turn.raw == line and not turn.tool_calls and reason in turn.errors[0]
+
+
+def test_play_session_survives_unreadable_arguments():
+    lines = [f"/call get_order {BIG_NUMBER}", f"/call get_order {DEEP}", "/quit"]
+    result = CliRunner().invoke(main, ["play", str(MINI), "--task", "cancel-ann"],
+                                input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    assert TOO_MANY_DIGITS in result.output and TOO_DEEP in result.output
+
+
+# ---------------------------------------------------------------------------- OpenAI messages
+
+
+GOOD = {"type": "function", "function": {"name": "get_order", "arguments": '{"order_id": "#1"}'}}
+ODD_TOOL_CALLS = [
+    ("a string", "a JSON object, got str"),
+    (None, "a JSON object, got NoneType"),
+    ([1, 2], "a JSON object, got list"),
+    ({"function": "get_order"}, '"function" must be a JSON object, got str'),
+    ({"function": None}, "without a name"),
+    ({"function": {"name": "get_order", "arguments": 5}}, "must be a JSON object"),
+    ({"function": {"name": 5, "arguments": "{}"}}, "without a name"),
+    ({"function": {"name": "get_order", "arguments": BIG_NUMBER}}, TOO_MANY_DIGITS),
+    ({"function": {"name": "get_order", "arguments": DEEP}}, TOO_DEEP),
+]
+
+
+@pytest.mark.parametrize("entry, reason", ODD_TOOL_CALLS)
+def test_odd_tool_call_entries_are_errors(entry, reason):
+    turn = turn_from_openai({"role": "assistant", "content": None, "tool_calls": [entry, GOOD]})
+    assert turn.tool_calls == [{"name": "get_order", "arguments": {"order_id": "#1"}}]
+    [error] = turn.errors
+    assert reason in error and turn.raw
+
+
+@pytest.mark.parametrize("tool_calls", ["get_order", {"function": GOOD["function"]}, 7])
+def test_tool_calls_that_are_not_a_list_are_an_error(tool_calls):
+    turn = turn_from_openai({"content": "Hi.", "tool_calls": tool_calls})
+    assert turn.content == "Hi." and turn.tool_calls == []
+    [error] = turn.errors
+    assert "must be a list" in error
+
+
+@pytest.mark.parametrize("message", [None, "hello", ["a"], 3])
+def test_a_message_that_is_not_an_object_is_an_error(message):
+    turn = turn_from_openai(message)
+    assert isinstance(turn, AgentTurn) and turn.tool_calls == [] and turn.errors
+
+
+def test_well_formed_openai_messages_read_as_before():
+    turn = turn_from_openai({"content": "Ok.", "tool_calls": [GOOD]})
+    assert turn == AgentTurn(content="Ok.", tool_calls=[
+        {"name": "get_order", "arguments": {"order_id": "#1"}}])
+    assert turn_from_openai({"content": None}) == AgentTurn()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["function", "name", "arguments", "id", "type"]), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None, database=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(JSON_VALUES, max_size=4) | JSON_VALUES)
+def test_any_json_as_tool_calls_never_crashes_an_episode(mini, tool_calls):
+    turn = turn_from_openai({"role": "assistant", "content": None, "tool_calls": tool_calls})
+    episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
+    apply_agent_turn(episode, turn)
+    for message in episode.messages:
+        json.dumps(message)
+
+
+def test_toolcalls_doctests():
+    import doctest
+
+    from eigendsl.runtime import toolcalls
+
+    assert doctest.testmod(toolcalls).failed == 0
+
+
+@pytest.mark.parametrize("arguments", [BIG_NUMBER, DEEP], ids=["digits", "depth"])
+def test_chat_rendering_keeps_arguments_it_cannot_decode_as_written(arguments):
+    from eigendsl.train.chat import normalize_messages
+
+    call = {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": arguments}}
+    [message] = normalize_messages([{"role": "assistant", "content": "", "tool_calls": [call]}])
+    assert message["tool_calls"][0]["function"]["arguments"] == arguments

@@ -1,0 +1,152 @@
+"""Wrong training settings and damaged run folders are user errors that say where and how to
+fix them, found before any stage spends its minutes, and nothing in the run folder is lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("transformers")
+
+from click.testing import CliRunner  # noqa: E402
+
+from eigendsl.cli import main  # noqa: E402
+from eigendsl.errors import EigenError  # noqa: E402
+from eigendsl.train.pipeline import Pipeline, TrainSettings, check_settings, resolve  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "specs" / "retail"
+
+
+def manifest_copy(tmp_path: Path, **stage_settings: dict) -> Path:
+    """The retail manifest, pointing at the spec, with some stages' settings replaced."""
+    manifest = yaml.safe_load((ROOT / "generated" / "retail" / "manifest.yaml").read_text())
+    manifest["spec_dir"] = str(SPEC)
+    for stage in manifest["stages"]:
+        stage["settings"].update(stage_settings.get(stage["name"], {}))
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    return path
+
+
+def test_check_settings_names_every_wrong_value_as_the_manifest_spells_it():
+    wrong = TrainSettings(grpo_steps="x", eval_trials=0, sft_fresh_ids=1.5, eval_split="heldout",
+                          model=123)
+    with pytest.raises(EigenError) as caught:
+        check_settings(wrong)
+    message = str(caught.value)
+    for where in ("training.grpo.steps is 'x'", "training.eval.trials is 0",
+                  "training.sft.fresh_ids is 1.5", "training.eval.tasks is 'heldout'",
+                  "training.model is 123"):
+        assert where in message
+    assert "greater than or equal to 1" in message and "'held-out'" in message
+    # right values pass, numbers become the fields' types
+    checked = check_settings(TrainSettings(sft_epochs=3, grpo_steps="4"))
+    assert checked.sft_epochs == 3.0 and isinstance(checked.sft_epochs, float) and checked.grpo_steps == 4
+    assert check_settings(TrainSettings()) == TrainSettings()
+
+
+def test_a_wrong_setting_in_the_manifest_stops_train_before_synthesis(tmp_path):
+    manifest = manifest_copy(tmp_path, grpo={"steps": "x"}, eval={"trials": 0})
+    result = CliRunner().invoke(main, ["train", str(manifest), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1, result.output
+    assert "training.grpo.steps is 'x'" in result.output and "training.eval.trials is 0" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run").exists()
+
+
+def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
+    garbled = tmp_path / "garbled.yaml"
+    garbled.write_text("stages: [\n")
+    with pytest.raises(EigenError, match="not a training manifest written by `eigendsl compile`"):
+        resolve(garbled)
+    with pytest.raises(EigenError, match="stages are not a list of entries"):
+        TrainSettings.from_manifest({"spec_dir": ".", "stages": "oops"})
+    with pytest.raises(EigenError, match="stages are not a list of entries"):
+        TrainSettings.from_manifest({"spec_dir": ".", "stages": [{"settings": {}}]})
+
+
+def test_commands_refuse_counts_below_one_and_a_folder_for_a_file():
+    runner = CliRunner()
+    for args in (["run", "specs/retail", "--trials", "0"], ["eval", "specs/retail", "--model", "x", "--trials", "0"],
+                 ["train", "specs/retail", "--generations", "0"], ["synth", "specs/retail", "--workers", "0"],
+                 ["run", "specs/retail", "--tasks", "0"], ["eval", "specs/retail", "--model", "x", "--temperature", "-1"]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2 and "Invalid value" in result.output, args
+    result = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--out", "specs"])
+    assert result.exit_code == 2 and "is a directory" in result.output
+
+
+def test_a_file_a_command_cannot_write_is_one_line_not_a_traceback(tmp_path):
+    (tmp_path / "file").write_text("keep me")
+    result = CliRunner().invoke(main, ["compile", "specs/retail", "-o", str(tmp_path / "file" / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert str(tmp_path / "file") in result.output and (tmp_path / "file").read_text() == "keep me"
+
+
+def test_a_damaged_stage_record_is_reported_and_kept(tmp_path):
+    run = tmp_path / "run"
+    (run / "stages").mkdir(parents=True)
+    record = run / "stages" / "synth.json"
+    record.write_text('{"accepted_total": 12')
+    with pytest.raises(EigenError) as caught:
+        Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).run()
+    assert f"{record}: the record of the finished synth stage is damaged" in str(caught.value)
+    assert "delete it to run that stage again" in str(caught.value)
+    assert record.read_text() == '{"accepted_total": 12'
+
+
+def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
+    run = tmp_path / "run"
+    gen = run / "synth" / "gen-1"
+    gen.mkdir(parents=True)
+    row = {"messages": [{"role": "user", "content": "hi"}], "tools": [], "template": "t", "params": {}}
+    (gen / "accepted.jsonl").write_text(json.dumps(row) + "\n" + json.dumps(row)[:30] + "\n")
+    pipeline = Pipeline(SPEC, run, TrainSettings(), log=lambda _: None)
+    with pytest.raises(EigenError, match=r"gen-1/accepted.jsonl:2: not a dialogue"):
+        pipeline.dialogues()
+
+
+def test_a_stage_model_that_does_not_load_says_how_to_make_it_again(tmp_path):
+    from eigendsl.train.model import build_tiny_model
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    run = tmp_path / "run"
+    tokenizer = train_tokenizer(["hello there, order #W1000001"] * 20, vocab_size=300)
+    model = build_tiny_model(tokenizer, size="micro")
+    model.save_pretrained(run / "base")
+    tokenizer.save_pretrained(run / "base")
+    weights = run / "base" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    shutil.copy(weights, tmp_path / "evidence")
+    pipeline = Pipeline(SPEC, run, TrainSettings(), log=lambda _: None)
+    with pytest.raises(EigenError) as caught:
+        pipeline.load("base")
+    message = str(caught.value)
+    assert f"{run / 'base'}: the base stage's model does not load (" in message
+    assert f"delete {run / 'stages' / 'base.json'} to make it again" in message
+    assert weights.read_bytes() == (tmp_path / "evidence").read_bytes()
+
+
+def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
+    from eigendsl.compiler import compile_domain
+
+    spec = tmp_path / "retail"
+    shutil.copytree(SPEC, spec)
+    text = (spec / "domain.yaml").read_text()
+    assert "\ntraining:" not in text
+    for settings, expected in (("    epoch: 3", "'epoch' is not one of the sft settings; did you mean 'epochs'?"),
+                               ("    learning_rate: fast", "'learning_rate' is 'fast'; write a number"),
+                               ("    balance: 1", "'balance' is 1; write true or false")):
+        (spec / "domain.yaml").write_text(text + "training:\n  sft:\n" + settings + "\n")
+        with pytest.raises(EigenError) as caught:
+            compile_domain(spec)
+        assert expected in str(caught.value)
+        assert "domain.yaml:" in str(caught.value)
+    (spec / "domain.yaml").write_text(text + "training:\n  sft:\n    epochs: 0.5\n    balance: false\n")
+    compiled = compile_domain(spec)
+    sft = next(s for s in yaml.safe_load(compiled.files["manifest.yaml"])["stages"] if s["name"] == "sft")
+    assert sft["settings"]["epochs"] == 0.5 and sft["settings"]["balance"] is False
