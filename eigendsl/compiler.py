@@ -26,7 +26,7 @@ from eigendsl.codegen import artifacts
 from eigendsl.codegen.verifiers import VerifierBuilder, render
 from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed
 from eigendsl.dsl.analysis import Analyzer, Resolved
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
 
@@ -220,13 +220,21 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
     _refuse_a_file_on_the_way(out)
     if not out.is_dir():
         return []
-    present = sorted(str(p.relative_to(out)).replace(os.sep, "/") for p in out.rglob("*")
-                     if p.is_file() and "__pycache__" not in p.parts)
+    present = files_in(out)
     if not present:
         return []
     written = _earlier_outputs(out, present)
     return [rel for rel in present if rel not in compiled.files
             and (rel in written or _is_check_module(rel))]
+
+
+def files_in(folder: Path) -> list[str]:
+    """The files under ``folder`` (none if it is not a folder), as sorted paths relative to it
+    with ``/`` separators, Python's caches left out."""
+    if not folder.is_dir():
+        return []
+    return sorted(str(p.relative_to(folder)).replace(os.sep, "/") for p in folder.rglob("*")
+                  if p.is_file() and "__pycache__" not in p.parts)
 
 
 def _refuse_spec_folder(spec_dir: Path, out: Path) -> None:
@@ -261,12 +269,10 @@ def _earlier_outputs(out: Path, present: list[str]) -> set[str]:
     Raises :class:`EigenError` when ``out`` has no such manifest."""
     manifest = out / "manifest.yaml"
     if "manifest.yaml" not in present:
-        more = f" and {len(present) - 3} more" if len(present) > 3 else ""
-        shown = ", ".join(present[:3]) + more
         raise EigenError(
-            f"{out} holds files ({shown}) but no manifest.yaml of an earlier compile, so it is "
-            "not a compile's output folder and compiling into it could overwrite or mix with "
-            "them. Give -o a new or empty folder, or move those files out of it"
+            f"{out} holds files ({first_few(present)}) but no manifest.yaml of an earlier "
+            "compile, so it is not a compile's output folder and compiling into it could "
+            "overwrite or mix with them. Give -o a new or empty folder, or move those files out of it"
         )
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8"))

@@ -165,6 +165,12 @@ class Diagnostics:
         return list(seen.values())
 
 
+def first_few(names: list[str], shown: int = 3) -> str:
+    """``names`` for a message, the first ``shown`` of them: ``"a, b, c and 4 more"``."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def did_you_mean(name: str, candidates: object) -> str:
     """A suggestion suffix: ``"; did you mean 'refund_order'?"`` or an empty string."""
     names = sorted(str(c) for c in candidates)  # type: ignore[attr-defined]

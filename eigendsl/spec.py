@@ -7,11 +7,12 @@ so editors can validate and complete spec files.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from eigendsl.errors import did_you_mean
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -308,9 +309,8 @@ class Training(Model):
         defaults = STAGE_DEFAULTS[str(info.field_name)]
         for key, given in value.items():
             if key not in defaults:
-                close = difflib.get_close_matches(str(key), defaults, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"the settings are {', '.join(defaults)}"
-                raise ValueError(f"'{key}' is not one of the {info.field_name} settings; {hint}")
+                hint = did_you_mean(str(key), defaults) or f"; the settings are {', '.join(defaults)}"
+                raise ValueError(f"'{key}' is not one of the {info.field_name} settings{hint}")
             kind = _kind(defaults[key])
             if _kind(given) != kind:
                 raise ValueError(f"'{key}' is {given!r}; write {kind}")

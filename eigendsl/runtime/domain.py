@@ -6,23 +6,24 @@ memory first. Generated modules are executed from their text, so nothing is writ
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
-import os
-import re
 import sys
-import traceback
 import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-from eigendsl.errors import Diagnostic, EigenError, Span
+from eigendsl.errors import EigenError
+from eigendsl.runtime.compiled import (
+    CompiledFiles,
+    describe,
+    diagnostic,
+    error_line,
+    key_line,
+    spec_folder,
+)
 from eigendsl.support import SCHEMA_VERSION, Trace
 
 KNOWN_SCHEMA_VERSIONS = {1}
@@ -112,201 +113,6 @@ class Domain:
         return verdict
 
 
-def _diagnostic(path: str, message: str, line: int = 0, col: int = 0) -> Diagnostic:
-    """A diagnostic at ``path:line:col``; without a line the message starts with the path, as
-    the CLI prints only the message of a diagnostic that has no line."""
-    if line <= 0:
-        return Diagnostic(Span(path, 0, 0), f"{path}: {message}")
-    return Diagnostic(Span(path, line, max(col, 1)), message)
-
-
-def _error_line(exc: BaseException, filename: str) -> tuple[int, int]:
-    """Where in ``filename`` ``exc`` arose: a SyntaxError's own position, else the innermost
-    frame of its traceback that ran there; (0, 0) when neither is known."""
-    here = os.path.abspath(filename)
-    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno \
-            and os.path.abspath(exc.filename) == here:
-        return exc.lineno, exc.offset or 1
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if frame.lineno and os.path.abspath(frame.filename) == here:
-            return frame.lineno, (getattr(frame, "colno", None) or 0) + 1
-    return 0, 0
-
-
-def _describe(exc: BaseException) -> str:
-    # A SyntaxError's str() repeats the file and line the diagnostic already shows.
-    if isinstance(exc, SyntaxError) and exc.msg:
-        return f"SyntaxError: {exc.msg}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _key_line(text: str, key: str) -> int:
-    """The line of the first ``key:`` in YAML ``text``, or 0: positions for the error messages."""
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*:", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
-
-
-_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "a whole number",
-          bool: "true or false"}
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return _KINDS[type(value)]
-    return "nothing" if value is None else repr(value)
-
-
-@dataclass
-class _CompiledFiles:
-    """The files of a compiled domain: the folder ``root``, or ``files`` in memory.
-
-    Each reader turns a missing or broken file into an EigenError at that file (and line) that
-    says to compile again: these files are compiler output, not meant to be edited by hand.
-    """
-
-    root: Path
-    files: dict[str, str] | None
-
-    def path(self, rel: str) -> str:
-        return str(self.root / rel)
-
-    def error(self, rel: str, message: str, line: int = 0, col: int = 0) -> EigenError:
-        out = self.root if self.files is None else "OUT"
-        hint = f"this folder is compiler output: compile the spec again with " \
-               f"`eigendsl compile SPEC_DIR -o {out}`"
-        return EigenError(_diagnostic(self.path(rel), f"{message}; {hint}", line, col))
-
-    def text(self, rel: str) -> str:
-        if self.files is not None:
-            if rel not in self.files:
-                raise self.error(rel, "the compiled domain lacks this file")
-            return self.files[rel]
-        path = self.root / rel
-        if not path.is_file():
-            raise self.error(rel, f"this file does not exist; is {self.root} a folder written by "
-                                  f"`eigendsl compile`?")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise self.error(rel, f"cannot read this file ({exc.strerror})") from None
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            before = data[: exc.start]
-            col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
-            raise self.error(rel, f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} "
-                                  f"here)", before.count(b"\n") + 1, col) from None
-
-    def yaml(self, rel: str) -> Any:
-        try:
-            return yaml.safe_load(self.text(rel))
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-            problem = exc.problem or exc.context or "a broken construct"
-            raise self.error(rel, f"invalid YAML: {problem}", line, col) from None
-        except yaml.YAMLError as exc:
-            raise self.error(rel, f"invalid YAML: {exc}") from None
-
-    def json(self, rel: str) -> Any:
-        try:
-            return json.loads(self.text(rel))
-        except json.JSONDecodeError as exc:
-            raise self.error(rel, f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
-
-    def jsonl(self, rel: str) -> list[tuple[int, Any]]:
-        """The JSON value of each non-blank line, with its line number."""
-        rows = []
-        for number, line in enumerate(self.text(rel).splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise self.error(rel, f"invalid JSON: {exc.msg}", number, exc.colno) from None
-        return rows
-
-    def module(self, rel: str, name: str) -> types.ModuleType:
-        """A generated module, executed from its text (nothing is imported or written)."""
-        filename = self.path(rel)
-        text = self.text(rel)
-        module = types.ModuleType(name)
-        module.__file__ = filename
-        try:
-            # Our own generated code.
-            exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102
-        except Exception as exc:  # noqa: BLE001 - any failure of a generated module is reported
-            line, col = _error_line(exc, filename)
-            raise self.error(rel, f"this generated module fails to load ({_describe(exc)})",
-                             line, col) from None
-        return module
-
-    def need(self, rel: str, value: Any, kind: type, what: str, line: int = 0) -> Any:
-        """``value`` when it is of ``kind``, else an error that says what ``what`` must be."""
-        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
-            return value
-        raise self.error(rel, f"{what} must be {_KINDS[kind]}, not {_shown(value)}", line)
-
-    def field(self, rel: str, doc: dict[str, Any], key: str, kind: type,
-              owner: str = "the top level", line: int = 0) -> Any:
-        """``doc[key]``, which must exist and be of ``kind``."""
-        if key not in doc:
-            raise self.error(rel, f"{owner} lacks the key '{key}'", line)
-        return self.need(rel, doc[key], kind, f"'{key}' of {owner}", line)
-
-    def attribute(self, rel: str, module: types.ModuleType, name: str, kind: type | None) -> Any:
-        value = getattr(module, name, None)
-        if value is None or (kind is not None and not isinstance(value, kind)) or \
-                (kind is None and not callable(value)):
-            what = "a function" if kind is None else _KINDS[kind]
-            raise self.error(rel, f"this generated module defines no {name} ({what})")
-        return value
-
-
-def _matches(folder: Path, digests: dict[str, str]) -> bool:
-    """Whether ``folder`` is a spec folder whose files hash to ``digests`` (``sha256:HEX``)."""
-    if not (folder / "domain.yaml").is_file():
-        return False
-    for rel, recorded in digests.items():
-        algorithm, _, expected = str(recorded).partition(":")
-        try:
-            if hashlib.new(algorithm, (folder / rel).read_bytes()).hexdigest() != expected:
-                return False
-        except (OSError, ValueError):
-            return False
-    return True
-
-
-def _spec_folder(compiled: _CompiledFiles, manifest: dict[str, Any]) -> Path:
-    """The spec folder that a compiled folder on disk was made from, for its Python tools.
-
-    The compiler writes ``spec_dir`` relative to the compiled folder. A compiled folder moved or
-    copied elsewhere looks for the same path without its ``..`` steps (``specs/retail``) in the
-    folders above it and above the working directory, and takes the first one whose Python
-    files hash as the manifest recorded.
-    """
-    rel = "manifest.yaml"
-    line = _key_line(compiled.text(rel), "spec_dir")
-    recorded = compiled.field(rel, manifest, "spec_dir", str, line=line)
-    written = (compiled.root / recorded).resolve()
-    if (written / "domain.yaml").is_file():
-        return written
-    inputs = manifest.get("inputs")
-    digests = {str(k): str(v) for k, v in inputs.items() if str(k).endswith(".py")} \
-        if isinstance(inputs, dict) else {}
-    tail = [part for part in PurePosixPath(recorded).parts if part not in ("..", ".", "/")]
-    if tail:
-        here, cwd = compiled.root.resolve(), Path.cwd()
-        for base in dict.fromkeys([here, *here.parents, cwd, *cwd.parents]):
-            if _matches(base.joinpath(*tail), digests):
-                return base.joinpath(*tail)
-    raise compiled.error(rel, f"spec_dir '{recorded}' points at {written} (relative to this "
-                              f"folder), which holds no spec (domain.yaml), and no copy of the "
-                              f"spec was found above this folder or the working directory: the "
-                              f"domain's Python tools live there, so a compiled folder moved "
-                              f"away from its spec cannot run", line)
-
-
 def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
     """The function ``module:function`` of the spec's Python tools, its module imported once."""
     module_name, function = target.split(":")
@@ -315,25 +121,25 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
     module = sys.modules.get(key)
     if module is None:
         if not path.is_file():
-            raise EigenError(_diagnostic(str(path), f"this file does not exist, but tools.json "
+            raise EigenError(diagnostic(str(path), f"this file does not exist, but tools.json "
                                                     f"implements the tool '{tool}' in it; restore "
                                                     f"it, or compile the spec again"))
         spec = importlib.util.spec_from_file_location(key, path)
         if spec is None or spec.loader is None:
-            raise EigenError(_diagnostic(str(path), "cannot load this file as a Python module"))
+            raise EigenError(diagnostic(str(path), "cannot load this file as a Python module"))
         module = importlib.util.module_from_spec(spec)
         sys.modules[key] = module
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # noqa: BLE001 - the user's module; any failure is reported
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
-            line, col = _error_line(exc, str(path))
-            raise EigenError(_diagnostic(
-                str(path), f"importing {path.name} failed: {_describe(exc)}; fix the spec's "
+            line, col = error_line(exc, str(path))
+            raise EigenError(diagnostic(
+                str(path), f"importing {path.name} failed: {describe(exc)}; fix the spec's "
                            f"Python tools so that the module imports", line, col)) from None
     impl = getattr(module, function, None)
     if not callable(impl):
-        raise EigenError(_diagnostic(str(path), f"defines no function '{function}', which "
+        raise EigenError(diagnostic(str(path), f"defines no function '{function}', which "
                                                 f"implements the tool '{tool}'; add it, or compile "
                                                 f"the spec again if the tool was renamed"))
     return impl
@@ -355,10 +161,10 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
     return load_compiled(None, root)
 
 
-def _manifest(compiled: _CompiledFiles) -> dict[str, Any]:
+def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     rel = "manifest.yaml"
     manifest = compiled.need(rel, compiled.yaml(rel), dict, "the manifest")
-    at = partial(_key_line, compiled.text(rel))
+    at = partial(key_line, compiled.text(rel))
     version = manifest.get("schema_version")
     if version not in KNOWN_SCHEMA_VERSIONS:
         raise compiled.error(rel, f"schema_version {version} is not one this EigenDSL reads "
@@ -371,7 +177,7 @@ def _manifest(compiled: _CompiledFiles) -> dict[str, Any]:
     return manifest
 
 
-def _tools(compiled: _CompiledFiles, declared: dict[str, Any],
+def _tools(compiled: CompiledFiles, declared: dict[str, Any],
            spec_dir: Callable[[], Path]) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
     rel = "tools.json"
     doc = compiled.need(rel, compiled.json(rel), dict, "the top level")
@@ -399,7 +205,7 @@ def _tools(compiled: _CompiledFiles, declared: dict[str, Any],
     return schemas, tools
 
 
-def _tasks(compiled: _CompiledFiles, checks: dict[str, Any]) -> list[dict[str, Any]]:
+def _tasks(compiled: CompiledFiles, checks: dict[str, Any]) -> list[dict[str, Any]]:
     rel = "tasks.jsonl"
     tasks = []
     for line, task in compiled.jsonl(rel):
@@ -419,13 +225,13 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
 
     A missing or broken compiled file is an EigenError at that file that says to compile again.
     """
-    compiled = _CompiledFiles(root, files)
+    compiled = CompiledFiles(root, files)
     manifest = _manifest(compiled)
     found: list[Path] = []
 
     def spec_dir() -> Path:  # looked for only when a tool is Python, and then once
         if not found:
-            found.append(root if files is not None else _spec_folder(compiled, manifest))
+            found.append(root if files is not None else spec_folder(compiled, manifest))
         return found[0]
 
     prefix = f"eigendsl_generated_{manifest['domain']}"

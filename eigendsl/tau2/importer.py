@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 import yaml
 
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
+from eigendsl.compiler import files_in
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean, first_few
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
 from eigendsl.tau2.schema import infer_tables
 
@@ -526,18 +527,12 @@ def _stale_imported_files(out: Path, files: dict[str, str], force: bool) -> list
     import writes is there but was not written by an import."""
     if out.exists() and not out.is_dir():
         raise EigenError(f"{out} is a file; give -o a new folder, or one an import wrote")
-    present = sorted(
-        str(p.relative_to(out)).replace(os.sep, "/")
-        for p in (out.rglob("*") if out.is_dir() else ())
-        if p.is_file() and "__pycache__" not in p.parts
-    )
+    present = files_in(out)
     imported = [rel for rel in present if _imported(out / rel)]
     if present and not force:
         if "domain.yaml" not in imported:
-            more = f" and {len(present) - 3} more" if len(present) > 3 else ""
-            shown = ", ".join(present[:3]) + more
             raise EigenError(
-                f"{out} holds files ({shown}) and is not the output of an earlier `eigendsl "
+                f"{out} holds files ({first_few(present)}) and is not the output of an earlier `eigendsl "
                 "import tau2` (its domain.yaml does not start with the import's header); the "
                 "import would overwrite domain.yaml and tools.py and mix its tasks with the "
                 "folder's. Give -o a new or empty folder, or add --force to write into it anyway "
