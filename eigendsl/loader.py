@@ -137,9 +137,12 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
     ``extra`` files (``.chk`` checkers, ``.yaml`` task files) are loaded as if the spec named them.
     """
     root = Path(spec_dir)
+    if root.name == "domain.yaml" and root.is_file():  # the spec's file for its folder
+        root = root.parent
     domain_file = root / "domain.yaml"
     if not domain_file.is_file():
-        hint = "" if root.is_dir() else f" (the folder {root} does not exist)"
+        hint = ("" if root.is_dir() else f" ({root} is a file; name the folder that holds "
+                "domain.yaml)" if root.exists() else f" (the folder {root} does not exist)")
         raise EigenError(Diagnostic(Span(str(domain_file), 0, 0),
                                     f"no domain.yaml in {root}{hint}; a spec folder starts with domain.yaml"))
     diag = Diagnostics()

@@ -153,7 +153,8 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
     shown = display or str(path)
     if not path.is_file():
         where = referenced_at or Span(shown, 0, 0)
-        raise EigenError(Diagnostic(where, f"file '{shown}' does not exist; create it or fix the path"))
+        what = "is a folder, not a file" if path.is_dir() else "does not exist"
+        raise EigenError(Diagnostic(where, f"file '{shown}' {what}; create it or fix the path"))
     text = read_text(path, shown)
     if path.suffix == ".json":
         try:

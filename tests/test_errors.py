@@ -232,6 +232,9 @@ CASES = [
     case("missing-seed", DOMAIN, "seed: data/seed.yaml", "seed: data/seeds.yaml",
          "mini/domain.yaml:5:9: file 'mini/data/seeds.yaml' does not exist; create it or fix the path",
          "data/seeds.yaml"),
+    case("seed-is-a-folder", DOMAIN, "seed: data/seed.yaml", "seed: data",
+         "mini/domain.yaml:5:9: file 'mini/data' is a folder, not a file; create it or fix the path",
+         "data"),
     case("missing-checker-glob", DOMAIN, "checkers: [checks/*.chk]", "checkers: [checks/*.dsl]",
          "mini/domain.yaml:54:12: no file matches 'checks/*.dsl' (looked in mini); fix the path or "
          "create the file", "checks/*.dsl"),

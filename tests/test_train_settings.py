@@ -150,3 +150,16 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
     compiled = compile_domain(spec)
     sft = next(s for s in yaml.safe_load(compiled.files["manifest.yaml"])["stages"] if s["name"] == "sft")
     assert sft["settings"]["epochs"] == 0.5 and sft["settings"]["balance"] is False
+
+
+def test_a_spec_or_manifest_file_names_its_folder_and_another_file_is_refused():
+    runner = CliRunner()
+    compiled = runner.invoke(main, ["compile", "specs/retail/domain.yaml", "--check"])
+    assert compiled.exit_code == 0 and "generated/retail is up to date" in compiled.output
+    for target in ("specs/retail/domain.yaml", "generated/retail/manifest.yaml"):
+        played = runner.invoke(main, ["run", target, "--tasks", "1", "--json"])
+        assert played.exit_code == 0, played.output
+        assert json.loads(played.output.strip().splitlines()[-1])["episodes"] == 1
+    refused = runner.invoke(main, ["compile", "README.md"])
+    assert refused.exit_code == 1
+    assert "(README.md is a file; name the folder that holds domain.yaml)" in refused.output

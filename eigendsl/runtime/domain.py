@@ -149,6 +149,8 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
     """Load ``generated/<domain>/`` or compile a spec folder (plus ``extra`` checker and task
     files) in memory and load that."""
     root = Path(path)
+    if root.name in ("domain.yaml", "manifest.yaml") and root.is_file():  # a file for its folder
+        root = root.parent
     if (root / "domain.yaml").is_file():
         from eigendsl.compiler import compile_domain
 
