@@ -181,16 +181,22 @@ def _task(tasks: list[Any]) -> dict[str, Any]:
 
 
 BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
-    "strings": (lambda tasks: ["t1"], ["task at index 0", "is a string", "JSON object"]),
+    "strings": (lambda tasks: ["t1"], ["task at index 0", "is a string", 'an object with "id"']),
     "no-id": (lambda tasks: [{k: v for k, v in _task(tasks).items() if k != "id"}],
-              ["task at index 0", 'no "id"', "unique"]),
+              ["task at index 0", 'no "id"', "a string or a whole number"]),
     "action-string": (
         lambda tasks: [{**_task(tasks), "evaluation_criteria": {"actions": ["cancel"]}}],
-        ["task t 1", "action 1", "is a string", '"name"'],
+        ["task t 1", "evaluation_criteria.actions[0]", "is a string", '"name"'],
     ),
     "instructions-list": (
         lambda tasks: [{**_task(tasks), "user_scenario": {"instructions": ["a", "b"]}}],
         ["task t 1", "instructions", "is a list"],
+    ),
+    "two-bad-tasks": (
+        lambda tasks: [{**_task(tasks), "evaluation_criteria": {"reward_basis": ["DB", 1]}},
+                       {**_task(tasks), "id": 2, "description": 3}],
+        ["task t 1", "reward_basis[1] is a number", "task 2", "description is a number",
+         "2 errors"],
     ),
 }
 
@@ -236,8 +242,11 @@ def test_export_of_unreadable_traces_is_a_clear_error(tmp_path: Path) -> None:
                         ({**ROW, "messages": ["hi"]}, "messages[0] is a string"),
                         ({**ROW, "verdict": "passed"}, "verdict is a string"),
                         ({**ROW, "verdict": {"failures": ["x"]}}, "verdict.failures[0] is a"),
-                        (["not", "a", "row"], "the row is a list"),
-                        ({**ROW, "trial": "x"}, "trial is a string")):
+                        (["not", "a", "row"], "it is a list; write an object with"),
+                        ({**ROW, "trial": "x"}, "trial is a string"),
+                        ({**ROW, "messages": [{"role": "assistant", "tool_calls": [
+                            {"function": {"name": "f", "arguments": 3}}]}]},
+                         "messages[0].tool_calls[0].function.arguments is a number")):
         traces = tmp_path / "traces.jsonl"
         traces.write_text(json.dumps(row) + "\n")
         _refused(_invoke("export", "tau2", traces, "-o", out), str(traces), phrase)
@@ -249,7 +258,7 @@ def test_export_with_bad_tau2_tasks_is_a_clear_error(tmp_path: Path) -> None:
     traces.write_text(json.dumps(ROW) + "\n")
     tasks = tmp_path / "tasks.json"
     for text, phrase in (("{not json", "invalid JSON"),
-                         ('{"id": "1"}', "a list of tasks"),
+                         ('{"id": "1"}', 'a list of tasks, each an object with "id"'),
                          ('["1"]', "task at index 0"),
                          ('[{"name": "x"}]', 'no "id"')):
         tasks.write_text(text)
@@ -276,7 +285,7 @@ def _with_message(message: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("results", "phrase"),
     [
-        ([], "a JSON object"),
+        ([], 'an object with "simulations"'),
         ({"simulations": "x"}, "simulations is a string"),
         ({"simulations": [1]}, "simulations[0] is a number"),
         ({"simulations": [{**SIMULATION, "messages": "hi"}]}, "messages is a string"),
@@ -307,3 +316,14 @@ def test_tau2_results_that_are_not_utf8_are_a_clear_error(tmp_path: Path, tiny_s
     out = tmp_path / "o.jsonl"
     result = _invoke("import", "tau2-results", path, "--spec", tiny_spec, "-o", out)
     _refused(result, str(path), "UTF-8")
+
+
+def test_export_reads_null_failures_and_values_as_none() -> None:
+    from eigendsl.tau2.export import export_results
+
+    for verdict in ({"passed": False, "score": 0.0, "failures": None, "notes": None},
+                    {"passed": False, "score": 0.0, "notes": [], "failures": [
+                        {"statement": 'judge "polite"', "reason": "not judged", "values": None}]}):
+        results = export_results([{**ROW, "verdict": verdict}])
+        [simulation] = results["simulations"]
+        assert simulation["reward_info"]["reward"] == 0.0

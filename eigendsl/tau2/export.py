@@ -23,13 +23,15 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Discriminator, Tag
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
 from eigendsl.tau2.checks import called_text, reward_basis
-from eigendsl.tau2.importer import check_tasks, json_kind, read_json
+from eigendsl.tau2.importer import check_tasks, read_json, shape_problems
 
 TASK_PREFIX = "tau2-"
 TERMINATION = {"stop": "user_stop", "turn_limit": "max_steps", "agent_stop": "agent_stop"}
@@ -77,73 +79,54 @@ def load_tau2_tasks(domain_dir: Path | str | None) -> dict[str, dict[str, Any]]:
 # ---------------------------------------------------------------------------- export
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+#: A falsy value the export reads as absent (``"messages": ""`` is no messages).
+Absent = BeforeValidator(lambda value: value or None)
 
 
-def _statements_problem(where: str, items: Any) -> str | None:
-    if items is None:
-        return None
-    if not isinstance(items, list):
-        return f"{where} is {json_kind(items)}; write a list"
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            return f"{where}[{i}] is {json_kind(item)}; write an object with statement and reason"
-        if not isinstance(item.get("statement"), str) or "reason" not in item:
-            return f"{where}[{i}] lacks a statement (a string) or a reason"
-        if item.get("values") is not None and not isinstance(item["values"], dict):
-            return f"{where}[{i}].values is {json_kind(item['values'])}; write an object"
-    return None
+class Statement(BaseModel):
+    statement: str
+    reason: Any
+    values: dict[str, Any] | None = None
 
 
-def _messages_problem(messages: Any) -> str | None:
-    """What is wrong with the shape of a row's OpenAI-format ``messages`` (None: nothing)."""
-    if not isinstance(messages, list):
-        return f"messages is {json_kind(messages)}; write a list of messages"
-    for i, message in enumerate(messages):
-        if not isinstance(message, dict):
-            return f"messages[{i}] is {json_kind(message)}; write an object with role and content"
-        calls = message.get("tool_calls")
-        if calls is not None and not isinstance(calls, list):
-            return f"messages[{i}].tool_calls is {json_kind(calls)}; write a list of tool calls"
-        for j, call in enumerate(calls or ()):
-            function = call.get("function", call) if isinstance(call, dict) else call
-            if not isinstance(function, dict):
-                return (f"messages[{i}].tool_calls[{j}] is {json_kind(call)}; write an object with "
-                        "a function (name and arguments)")
-            args = function.get("arguments")
-            if args is not None and not isinstance(args, (str, dict)):
-                return (f"messages[{i}].tool_calls[{j}] has arguments {json_kind(args)}; write an "
-                        "object or its JSON text")
-    return None
+class Verdict(BaseModel):
+    passed: Any = None
+    score: Any = None
+    failures: list[Statement] | None = None
+    notes: list[Statement] | None = None
+    not_judged: Annotated[list[Any] | None, Absent] = None
 
 
-def row_problem(row: Any) -> str | None:
-    """What is wrong with the shape of an episode row (None: nothing), for :func:`export_results`.
+class Function(BaseModel):
+    name: Any = None
+    arguments: str | dict[str, Any] | None = None
 
-    >>> row_problem({"task_id": "tau2-1", "verdict": {"passed": True}, "messages": "hi"})
-    'messages is a string; write a list of messages'
-    """
-    if not isinstance(row, dict):
-        return f"the row is {json_kind(row)}, not an episode object (task_id, verdict, messages)"
-    if "task_id" not in row or "verdict" not in row:
-        return "the row lacks 'task_id' or 'verdict'"
-    if not isinstance(row["task_id"], str) and not _is_int(row["task_id"]):
-        return f"task_id is {json_kind(row['task_id'])}; write a string"
-    verdict = row["verdict"]
-    if not isinstance(verdict, dict):
-        return f"verdict is {json_kind(verdict)}; write an object with passed, score and failures"
-    problem = _statements_problem("verdict.failures", verdict.get("failures"))
-    problem = problem or _statements_problem("verdict.notes", verdict.get("notes"))
-    if problem:
-        return problem
-    if not isinstance(verdict.get("not_judged") or [], list):
-        return f"verdict.not_judged is {json_kind(verdict['not_judged'])}; write a list"
-    if "trial" in row and not _is_int(row["trial"]):
-        return f"trial is {json_kind(row['trial'])}; write a whole number"
-    if not isinstance(row.get("end_reason") or "", str):
-        return f"end_reason is {json_kind(row['end_reason'])}; write a string such as stop"
-    return _messages_problem(row.get("messages") or [])
+
+class FunctionCall(BaseModel):
+    function: Function
+
+
+#: An OpenAI-format tool call: ``{"function": {"name", "arguments"}}``, or the function alone.
+ToolCall = Annotated[
+    Annotated[FunctionCall, Tag("function")] | Annotated[Function, Tag("flat")],
+    Discriminator(lambda c: "function" if isinstance(c, dict) and "function" in c else "flat"),
+]
+
+
+class Message(BaseModel):
+    role: Any = None
+    content: Any = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class Episode(BaseModel):
+    """An episode row, as :func:`export_results` and :func:`read_rows` read it."""
+
+    task_id: str | int
+    verdict: Verdict
+    trial: int = 0
+    end_reason: Annotated[str | None, Absent] = None
+    messages: Annotated[list[Message] | None, Absent] = None
 
 
 def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -205,8 +188,8 @@ def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[str, Any]:
     """tau2's ``RewardInfo`` for one verdict; per-item checks need the tau2 ``task``."""
-    failed = {f["statement"]: f for f in verdict.get("failures", [])}
-    noted = {f["statement"]: f for f in verdict.get("notes", [])}
+    failed = {f["statement"]: f for f in verdict.get("failures") or []}  # null reads as none
+    noted = {f["statement"]: f for f in verdict.get("notes") or []}
     kinds = {statement_kind(s) for s in failed}
     if task is not None:
         basis = reward_basis(task)
@@ -274,7 +257,7 @@ def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[st
         judged = {**noted, **failed}
         for statement, failure in judged.items():
             if statement_kind(statement) == "NL_ASSERTION":
-                assertion = failure.get("values", {}).get("assertion", statement)
+                assertion = (failure.get("values") or {}).get("assertion", statement)
                 checks.append(
                     {"nl_assertion": assertion, "met": False, "justification": failure["reason"]}
                 )
@@ -307,9 +290,8 @@ def export_results(
 ) -> dict[str, Any]:
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``."""
     for number, row in enumerate(rows, start=1):
-        problem = row_problem(row)
-        if problem:
-            raise EigenError(f"episode row {number}: {problem}. Give episodes written by "
+        if problems := shape_problems(Episode, row):
+            raise EigenError(f"episode row {number}: {problems[0]}. Give episodes written by "
                              "`eigendsl run --out`")
     tau2_tasks = tau2_tasks or {}
     stamp = timestamp or _now()
@@ -381,9 +363,8 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise EigenError(f"{path}:{number}: not a JSON row ({exc.msg})") from None
-        problem = row_problem(row)
-        if problem:
-            raise EigenError(f"{path}:{number}: {problem}. The file must hold episodes "
+        if problems := shape_problems(Episode, row):
+            raise EigenError(f"{path}:{number}: {problems[0]}. The file must hold episodes "
                              "written by `eigendsl run --out`")
         rows.append(row)
     return rows
@@ -413,45 +394,27 @@ def _openai_call(call: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def results_problem(results: Any) -> str | None:
-    """What is wrong with the shape of tau2 ``results`` (None: nothing), for
-    :func:`import_results`.
+class Tau2ToolCall(BaseModel):
+    name: str
+    arguments: dict[str, Any] | None = None
 
-    >>> results_problem({"simulations": [{"task_id": "1", "messages": "hi"}]})
-    'simulations[0].messages is a string; write a list of messages'
-    """
-    if not isinstance(results, dict):
-        return f"the results are {json_kind(results)}, not a JSON object with simulations"
-    simulations = results.get("simulations")
-    if simulations is not None and not isinstance(simulations, list):
-        return f"simulations is {json_kind(simulations)}; write a list of simulations"
-    for i, sim in enumerate(simulations or ()):
-        where = f"simulations[{i}]"
-        if not isinstance(sim, dict):
-            return f"{where} is {json_kind(sim)}; write an object with task_id and messages"
-        if sim.get("trial") is not None and not _is_int(sim["trial"]):
-            return f"{where}.trial is {json_kind(sim['trial'])}; write a whole number"
-        messages = sim.get("messages")
-        if messages is not None and not isinstance(messages, list):
-            return f"{where}.messages is {json_kind(messages)}; write a list of messages"
-        for j, message in enumerate(messages or ()):
-            at = f"{where}.messages[{j}]"
-            if not isinstance(message, dict):
-                return f"{at} is {json_kind(message)}; write an object with role and content"
-            if not isinstance(message.get("content") or "", str):
-                return f"{at}.content is {json_kind(message['content'])}; write a string"
-            calls = message.get("tool_calls")
-            if calls is not None and not isinstance(calls, list):
-                return f"{at}.tool_calls is {json_kind(calls)}; write a list of tool calls"
-            for k, call in enumerate(calls or ()):
-                if not isinstance(call, dict) or not isinstance(call.get("name"), str):
-                    shown = json_kind(call) if not isinstance(call, dict) else "without a name"
-                    return (f"{at}.tool_calls[{k}] is {shown}; write an object with name and "
-                            "arguments")
-                if call.get("arguments") is not None and not isinstance(call["arguments"], dict):
-                    return (f"{at}.tool_calls[{k}].arguments is {json_kind(call['arguments'])}; "
-                            "write an object")
-    return None
+
+class Tau2Message(BaseModel):
+    role: Any = None
+    content: Annotated[str | None, Absent] = None
+    tool_calls: list[Tau2ToolCall] | None = None
+
+
+class Simulation(BaseModel):
+    task_id: Any = None
+    trial: int | None = None
+    messages: list[Tau2Message] | None = None
+
+
+class Results(BaseModel):
+    """tau2 ``Results``, as :func:`import_results` reads them."""
+
+    simulations: list[Simulation] | None = None
 
 
 def import_results(
@@ -469,9 +432,8 @@ def import_results(
     from eigendsl.runtime.environment import Environment
     from eigendsl.runtime.episodes import GoldCache
 
-    problem = results_problem(results)
-    if problem:
-        raise EigenError(f"{source}: {problem}. Give the results.json that tau2-bench writes")
+    if problems := shape_problems(Results, results):
+        raise EigenError(f"{source}: {problems[0]}. Give the results.json that tau2-bench writes")
     gold = GoldCache(domain)
     known = {t["id"] for t in domain.tasks}
     rows = []
@@ -531,9 +493,7 @@ __all__ = [
     "import_results",
     "load_tau2_tasks",
     "read_rows",
-    "results_problem",
     "reward_info",
-    "row_problem",
     "statement_kind",
     "tau2_id",
     "write_results",

@@ -23,9 +23,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from eigendsl.compiler import files_in
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean, first_few
@@ -111,91 +113,122 @@ def json_kind(value: Any) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
-def _is_id(value: Any) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool)
+# ---------------------------------------------------------------------------- input shapes
+# What the import reads of tau2's files (absent and null alike); other fields are not read.
+
+TaskId = str | int
 
 
-TASK_SHAPE = 'a JSON object with an "id", a "user_scenario" and "evaluation_criteria"'
-INSTRUCTIONS_SHAPE = (
-    'an object with "reason_for_call", "known_info", "unknown_info" and "task_instructions", '
-    "or one string"
-)
-ACTION_SHAPE = 'an object with a "name" (a string) and "arguments" (an object)'
+class Action(BaseModel):
+    name: str
+    arguments: dict[str, Any] | None = None
+    compare_args: list[Any] | None = None
 
 
-def _action_problems(number: int, action: Any) -> list[str]:
-    where = f"action {number} of evaluation_criteria.actions"
-    if not isinstance(action, dict):
-        return [f"{where} is {json_kind(action)}; write {ACTION_SHAPE}"]
+class Criteria(BaseModel):
+    actions: list[Action] | None = None
+    communicate_info: list[Any] | None = None
+    nl_assertions: list[Any] | None = None
+    reward_basis: list[str] | None = None
+
+
+class Instructions(BaseModel):
+    reason_for_call: Any = None
+    known_info: Any = None
+    unknown_info: Any = None
+    task_instructions: Any = None
+
+
+class Scenario(BaseModel):
+    instructions: str | Instructions | None = None
+    persona: Any = None
+
+
+class Purpose(BaseModel):
+    purpose: Any = None
+
+
+class Task(BaseModel):
+    id: TaskId
+    user_scenario: Scenario | None = None
+    description: str | Purpose | None = None
+    evaluation_criteria: Criteria | None = None
+
+
+KINDS = {str: "a string", int: "a whole number", dict: "an object", list: "a list"}
+
+
+def _options(shape: Any) -> list[Any]:
+    """The types ``shape`` allows, less ``Annotated`` and ``None``."""
+    while get_origin(shape) is Annotated:
+        shape = get_args(shape)[0]
+    union = get_origin(shape) in (Union, UnionType)
+    return [o for o in get_args(shape) if o is not type(None)] if union else [shape]
+
+
+def _expected(shape: Any) -> str:
+    """What ``shape`` asks for, in words: ``a string or an object with "purpose"``."""
+    if len(options := _options(shape)) > 1:
+        return " or ".join(_expected(option) for option in options)
+    if fields := getattr(options[0], "model_fields", None):
+        return "an object with " + ", ".join(f'"{name}"' for name in fields)
+    return KINDS.get(get_origin(options[0]) or options[0], "any value")
+
+
+def _at(shape: Any, loc: tuple[Any, ...]) -> tuple[str, Any]:
+    """The path to ``loc`` in a value of ``shape``, and the type there (a union's member named
+    in ``loc`` is read into where tagged, else the union is what is expected)."""
+    path = ""
+    for key in loc:
+        options = _options(shape)
+        one = options[0] if len(options) == 1 else None
+        fields = getattr(one, "model_fields", {})
+        if isinstance(key, int) or key in fields or get_origin(one) is dict:
+            path += f"[{key}]" if isinstance(key, int) else f".{key}"
+            shape = fields[key].annotation if key in fields else get_args(one)[-1]
+        elif tagged := [o for o in options if Tag(key) in get_args(o)[1:]]:
+            shape = tagged[0]
+        else:
+            break
+    return path.lstrip("."), shape
+
+
+def shape_problems(shape: Any, value: Any) -> list[str]:
+    """What is wrong with ``value`` for the pydantic ``shape`` (nothing: ``[]``): each problem's
+    path, what is there and what to write.
+
+    >>> shape_problems(Action, {"arguments": []})
+    ['it has no "name"; give it a string', 'arguments is a list; write an object']
+    """
+    try:
+        TypeAdapter(shape).validate_python(value, strict=True)
+        return []
+    except ValidationError as exc:
+        errors = exc.errors()
     problems = []
-    if not isinstance(action.get("name"), str):
-        problems.append(f'{where}: "name" is {json_kind(action.get("name"))}; write {ACTION_SHAPE}')
-    for key, kind, shape in (("arguments", dict, "an object"),
-                             ("compare_args", list, "a list of argument names")):
-        if action.get(key) is not None and not isinstance(action[key], kind):
-            problems.append(f'{where}: "{key}" is {json_kind(action[key])}; write {shape}')
-    return problems
-
-
-def _task_problems(task: Any) -> list[str]:
-    """What is wrong with the shape of one task of tasks.json (nothing: ``[]``)."""
-    if not isinstance(task, dict):
-        return [f"it is {json_kind(task)}; each task is {TASK_SHAPE}"]
-    problems = []
-    if "id" not in task:
-        problems.append('it has no "id"; give every task a string or number id, unique in the '
-                        "file")
-    elif not _is_id(task["id"]):
-        problems.append(f'"id" is {json_kind(task["id"])}; write a string or a number')
-    scenario = task.get("user_scenario")
-    if scenario is not None and not isinstance(scenario, dict):
-        problems.append(f'"user_scenario" is {json_kind(scenario)}; write an object with '
-                        '"instructions" (and optionally "persona")')
-    instructions = (scenario or {}).get("instructions") if isinstance(scenario, dict) else None
-    if instructions is not None and not isinstance(instructions, (dict, str)):
-        problems.append(f"user_scenario.instructions is {json_kind(instructions)}; write "
-                        f"{INSTRUCTIONS_SHAPE}")
-    description = task.get("description")
-    if description is not None and not isinstance(description, (dict, str)):
-        problems.append(f'"description" is {json_kind(description)}; write an object with '
-                        '"purpose", or a string')
-    criteria = task.get("evaluation_criteria")
-    if criteria is None:
-        return problems
-    if not isinstance(criteria, dict):
-        return [*problems, f'"evaluation_criteria" is {json_kind(criteria)}; write an object with '
-                '"actions", "communicate_info", "nl_assertions" and "reward_basis"']
-    for key in ("actions", "communicate_info", "nl_assertions", "reward_basis"):
-        value = criteria.get(key)
-        if value is not None and not isinstance(value, list):
-            problems.append(f"evaluation_criteria.{key} is {json_kind(value)}; write a list")
-    for number, action in enumerate(_list(criteria.get("actions")), start=1):
-        problems += _action_problems(number, action)
-    basis = _list(criteria.get("reward_basis"))
-    if any(not isinstance(part, str) for part in basis):
-        problems.append("evaluation_criteria.reward_basis holds an entry that is not a "
-                        'string; write names like "DB", "ACTION", "COMMUNICATE"')
-    return problems
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+    for error in errors:
+        path, there = _at(shape, error["loc"])
+        if error["type"] == "missing":
+            text = f'{path.rpartition(".")[0] or "it"} has no "{error["loc"][-1]}"; give it'
+        else:
+            text = f"{path or 'it'} is {json_kind(error['input'])}; write"
+        problems.append(f"{text} {_expected(there)}")
+    return list(dict.fromkeys(problems))  # a union's members fail alike: one problem
 
 
 def check_tasks(tasks: Any, path: Path, text: str) -> None:
-    """Every task of tasks.json has the shape the import reads; all problems together, each
+    """Every task of tasks.json has the shape of :class:`Task`; all problems together, each
     naming the task by its id (or its index where it has none)."""
-    if not isinstance(tasks, list):
-        raise EigenError(f"{path} must be a list of tasks, not {json_kind(tasks)}; each task is "
-                         f"{TASK_SHAPE}")
+    if problems := shape_problems(list[Any], tasks):
+        raise EigenError(f"{path}: {problems[0]} of tasks, each {_expected(Task)}")
     diag = Diagnostics()
     lines = text.splitlines()
     names: dict[str, int] = {}
     for index, task in enumerate(tasks):
-        has_id = isinstance(task, dict) and _is_id(task.get("id"))
+        has_id = isinstance(task, dict) and not shape_problems(TaskId, task.get("id"))
         label = f"task {task['id']}" if has_id else f"the task at index {index}"
         line = _line_of(text, f'"id": {json.dumps(task["id"])}') if has_id else 0
-        problems = _task_problems(task)
+        problems = shape_problems(Task, task)
         if not problems and has_id:
             first = names.setdefault(check_name(task), index)
             if first != index:
@@ -215,15 +248,9 @@ def check_tasks(tasks: Any, path: Path, text: str) -> None:
 
 def check_splits(splits: Any, path: Path) -> None:
     """split_tasks.json maps split names to lists of task ids."""
-    if not isinstance(splits, dict) or not all(
-        isinstance(ids, list) and all(_is_id(i) for i in ids) for ids in splits.values()
-    ):
-        raise EigenError(
-            f"{path} must map split names to lists of task ids, like "
-            '{"train": ["0", "1"], "test": ["2"]}; '
-            + (f"it is {json_kind(splits)}" if not isinstance(splits, dict)
-               else "a split's value is not a list of ids")
-        )
+    if problems := shape_problems(dict[str, list[TaskId]], splits):
+        raise EigenError(f"{path}: {problems[0]}. The file maps split names to lists of task "
+                         'ids, like {"train": ["0", "1"], "test": ["2"]}')
 
 
 def read_domain(domain_dir: Path | str) -> Tau2Domain:
@@ -614,5 +641,6 @@ __all__ = [
     "json_kind",
     "read_domain",
     "read_json",
+    "shape_problems",
     "tool_specs",
 ]
