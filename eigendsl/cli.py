@@ -95,6 +95,7 @@ def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
 @main.command("schema")
 @click.option("--kind", type=click.Choice(["domain", "tasks"]), default="domain",
               help="Which file's schema: domain.yaml or a task file.")
+@user_errors
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema of spec files, for editors to validate and complete them."""
     from eigendsl.spec import DomainSpec, TaskFile
@@ -427,6 +428,9 @@ def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
     from eigendsl.runtime.play import play
 
     domain = load_domain(domain_dir)
+    if not task_id and not domain.tasks:
+        raise EigenError(f"{domain_dir} has no tasks to play; add a task template (with sampled or "
+                         "concrete tasks) to a task file")
     task = domain.task(task_id) if task_id else domain.tasks[0]
 
     def read(prompt: str) -> str:

@@ -163,3 +163,57 @@ def test_a_spec_or_manifest_file_names_its_folder_and_another_file_is_refused():
     refused = runner.invoke(main, ["compile", "README.md"])
     assert refused.exit_code == 1
     assert "(README.md is a file; name the folder that holds domain.yaml)" in refused.output
+
+
+def test_a_run_folder_holds_one_run(tmp_path):
+    run = tmp_path / "run"
+    first = Pipeline(SPEC, run, TrainSettings(model="micro", eval_trials=1), log=lambda _: None)
+    first.claim_folder()
+    record = json.loads((run / "run.json").read_text())
+    assert record["settings"]["model"] == "micro" and record["inputs"]
+    first.claim_folder()  # the same settings resume it
+    other = Pipeline(SPEC, run, TrainSettings(model="tiny", eval_trials=2, workers=2), log=lambda _: None)
+    with pytest.raises(EigenError, match=r"holds a training run with other settings \(eval_trials, model\)"):
+        other.claim_folder()
+    assert json.loads((run / "run.json").read_text()) == record
+    # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "report.md").write_text("my notes")
+    with pytest.raises(EigenError, match="holds files but no training run"):
+        Pipeline(SPEC, tmp_path / "mine", TrainSettings(), log=lambda _: None).claim_folder()
+    (tmp_path / "old" / "stages").mkdir(parents=True)
+    Pipeline(SPEC, tmp_path / "old", TrainSettings(), log=lambda _: None).claim_folder()
+    assert (tmp_path / "old" / "run.json").is_file()
+
+
+def test_settings_refuse_infinite_rates_and_seeds_generators_cannot_take():
+    for wrong, where in ((TrainSettings(sft_learning_rate=float("inf")), "training.sft.learning_rate is inf"),
+                         (TrainSettings(seed=2**64), "training.seed is 18446744073709551616")):
+        with pytest.raises(EigenError, match=where):
+            check_settings(wrong)
+
+
+def test_a_model_whose_weights_diverged_is_a_user_error_when_it_generates():
+    import torch
+
+    from eigendsl.runtime.backends import HFBackend
+    from eigendsl.train.model import build_tiny_model
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    tokenizer = train_tokenizer(["hello there, order #W1000001"] * 20, vocab_size=300)
+    model = build_tiny_model(tokenizer, size="micro")
+    with torch.no_grad():
+        model.get_output_embeddings().weight.fill_(float("nan"))
+    backend = HFBackend(model, tokenizer, temperature=1.0, max_new_tokens=4)
+    with pytest.raises(EigenError, match="probabilities are not finite .* lower learning rate"):
+        backend.generate_ids([[{"role": "user", "content": "hello"}]], None)
+
+
+def test_play_says_when_a_domain_has_no_tasks(tmp_path):
+    spec = tmp_path / "retail"
+    shutil.copytree(SPEC, spec)
+    for path in (spec / "tasks").glob("*.yaml"):
+        path.unlink()
+    (spec / "tasks" / "none.yaml").write_text("templates: {}\n")
+    result = CliRunner().invoke(main, ["play", str(spec)], input="")
+    assert result.exit_code == 1 and "has no tasks to play" in result.output, result.output

@@ -102,12 +102,19 @@ class HFBackend:
             processors.append(ToolCallConstraint(self.tokenizer, call_tools, batch["input_ids"].shape[1],
                                                  self.model.get_output_embeddings().weight.shape[0]))
         torch.manual_seed(self.seed)
-        with torch.no_grad():
-            output = self.model.generate(
-                **batch, max_new_tokens=self.max_new_tokens, do_sample=self.temperature > 0,
-                temperature=self.temperature if self.temperature > 0 else None, top_p=None, top_k=None,
-                pad_token_id=self.tokenizer.pad_token_id, logits_processor=processors,
-            )
+        try:
+            with torch.no_grad():
+                output = self.model.generate(
+                    **batch, max_new_tokens=self.max_new_tokens, do_sample=self.temperature > 0,
+                    temperature=self.temperature if self.temperature > 0 else None, top_p=None, top_k=None,
+                    pad_token_id=self.tokenizer.pad_token_id, logits_processor=processors,
+                )
+        except RuntimeError as exc:
+            if "probability tensor" not in str(exc):
+                raise
+            raise EigenError("the model's next-token probabilities are not finite (inf or nan): its "
+                             "weights diverged in training; train it again with a lower learning "
+                             "rate") from None
         results = []
         width = batch["input_ids"].shape[1]
         for row, mask in zip(output, batch["attention_mask"]):

@@ -270,6 +270,7 @@ class Synthesis:
         if path.is_file():
             saved = _read_json(path, "delete it to resume with this command's settings")
             if saved != identity:
+                saved = saved if isinstance(saved, dict) else {}
                 diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
                 raise EigenError(f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
                                  "resume with the same settings or choose another --out")

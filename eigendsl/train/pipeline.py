@@ -21,7 +21,7 @@ import math
 import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, get_args
 
@@ -48,8 +48,9 @@ GRPO_TASKS_PER_TEMPLATE = 8
 # The kinds of values TrainSettings holds; check_settings holds them to these.
 AtLeastOne = Annotated[int, Field(ge=1)]
 NotNegative = Annotated[int, Field(ge=0)]
-AboveZero = Annotated[float, Field(gt=0)]
+AboveZero = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what torch's and numpy's generators take
 
 
 @dataclass
@@ -70,7 +71,7 @@ class TrainSettings:
     passes 0.572, 48 passes 0.568 (README, *A learning rate that holds*)."""
 
     model: str = "tiny"
-    seed: NotNegative = 0
+    seed: Seed = 0
     generations: AtLeastOne = STAGE_DEFAULTS["synth"]["generations"]
     per_generation: AtLeastOne = STAGE_DEFAULTS["synth"]["per_generation"]
     # Share of each synthesis generation planned as recoveries: the agent's write refused once (a
@@ -172,7 +173,7 @@ class TrainSettings:
     grpo_fresh_ids: bool = STAGE_DEFAULTS["grpo"]["fresh_ids"]
     use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
     eval_trials: AtLeastOne = STAGE_DEFAULTS["eval"]["trials"]
-    eval_temperature: Annotated[float, Field(ge=0)] = STAGE_DEFAULTS["eval"]["temperature"]
+    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["eval"]["temperature"]
     eval_split: Literal["held-out", "train", "all"] = STAGE_DEFAULTS["eval"]["tasks"]
     # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
@@ -307,7 +308,7 @@ class Pipeline:
         sft_decay(s)
         sft_optimizer(s)
         check_model_name(s.model)
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.claim_folder()
         self.timed("synth", self.synth)
         self.timed("base", self.base)
         self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"))
@@ -324,6 +325,40 @@ class Pipeline:
                         "model": s.model, "eval_tasks": self.results["base"]["tasks"]})
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
         return summary
+
+    def claim_folder(self) -> None:
+        """Make ``self.out`` this run's folder, or resume the run it holds. A folder holds one run:
+        one with other settings or another spec is refused (its stages would be kept and reported
+        under this run's settings), and so is a folder of other files, which a run would overwrite.
+        A run folder of an earlier EigenDSL (stages, no record) is taken as this run's."""
+        record = self.out / "run.json"
+        identity = json.loads(json.dumps({
+            "domain": self.domain.name, "inputs": self.domain.manifest.get("inputs"),
+            "settings": {k: v for k, v in asdict(self.settings).items() if k != "workers"},
+        }, default=str))
+        if record.is_file():
+            try:
+                saved = json.loads(record.read_text())
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise EigenError(f"{record}: damaged ({exc}); delete it to resume the run with this "
+                                 "command's settings") from None
+            if saved != identity:
+                old, new = (x if isinstance(x, dict) else {} for x in (saved, identity))
+                diff = sorted(k for k in set(old.get("settings", {})) | set(new["settings"])
+                              if old.get("settings", {}).get(k) != new["settings"].get(k))
+                if old.get("inputs") != new["inputs"] or old.get("domain") != new["domain"]:
+                    diff.insert(0, "the spec")
+                raise EigenError(f"{self.out} holds a training run with other settings "
+                                 f"({', '.join(diff)}); resume it with the same settings, or give "
+                                 "--out another folder")
+            return
+        if self.out.is_dir() and any(self.out.iterdir()) and not (self.out / "stages").is_dir():
+            raise EigenError(f"{self.out} holds files but no training run (no run.json or stages/), "
+                             "and a run would overwrite them; give --out a new or empty folder")
+        self.out.mkdir(parents=True, exist_ok=True)
+        tmp = record.with_name(record.name + ".tmp")
+        tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
+        tmp.replace(record)
 
     def synth(self) -> dict[str, Any]:
         from eigendsl.synth.generation import SynthSettings, run_synthesis
@@ -434,6 +469,11 @@ class Pipeline:
             history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
         else:
             history = run_sft(model, tokenizer, rows, self.out / "sft", config)
+        diverged = next((e for e in history if not math.isfinite(e["loss"])), None)
+        if diverged is not None:
+            raise EigenError(f"SFT diverged: the loss is {diverged['loss']} at step {diverged['step']}; "
+                             f"lower training.sft.learning_rate (now {s.sft_learning_rate:g}), delete "
+                             f"{self.out / 'sft'} and run again")
         result["loss"] = history
         if s.user_model:
             from eigendsl.train.sft import run_user_sft
