@@ -172,10 +172,31 @@ def test_a_run_folder_holds_one_run(tmp_path):
     record = json.loads((run / "run.json").read_text())
     assert record["settings"]["model"] == "micro" and record["inputs"]
     first.claim_folder()  # the same settings resume it
-    other = Pipeline(SPEC, run, TrainSettings(model="tiny", eval_trials=2, workers=2), log=lambda _: None)
-    with pytest.raises(EigenError, match=r"holds a training run with other settings \(eval_trials, model\)"):
+    # settings may change until the stages they make have run
+    (run / "stages").mkdir()
+    (run / "stages" / "synth.json").write_text("{}")
+    (run / "synth").mkdir()
+    Pipeline(SPEC, run, TrainSettings(model="micro", eval_trials=2, grpo_steps=3, workers=2),
+             log=lambda _: None).claim_folder()
+    record = json.loads((run / "run.json").read_text())
+    assert record["settings"]["eval_trials"] == 2 and record["settings"]["grpo_steps"] == 3
+    for name in ("base", "eval_base"):
+        (run / "stages" / f"{name}.json").write_text("{}")
+    (run / "base").mkdir()
+    other = Pipeline(SPEC, run, TrainSettings(model="tiny", eval_trials=3, grpo_steps=3),
+                     log=lambda _: None)
+    with pytest.raises(EigenError) as caught:
         other.claim_folder()
+    message = str(caught.value)
+    assert "whose base, eval_base stages were made with other settings (eval_trials, model)" \
+        in message
+    records = run / "stages"
+    assert f"delete {records / 'base.json'}, {records / 'eval_base.json'}, {run / 'base'}" in message
     assert json.loads((run / "run.json").read_text()) == record
+    seeded = Pipeline(SPEC, run, TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
+                      log=lambda _: None)
+    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .* \(seed\)"):
+        seeded.claim_folder()
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "report.md").write_text("my notes")

@@ -245,6 +245,27 @@ def check_settings(s: TrainSettings) -> TrainSettings:
                          "the command line)") from None
 
 
+# The stages of a run in their order, the folders each writes, and which stages each setting
+# makes (stages_made_by): a stage finished with another value must be made again.
+RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo")
+STAGE_FOLDERS = {"synth": ("synth",), "base": ("base",), "sft": ("sft", "user_sft"),
+                 "grpo": ("grpo",)}
+_EVALS = ("eval_base", "eval_sft", "eval_grpo")
+
+
+def stages_made_by(setting: str) -> tuple[str, ...]:
+    """The stages whose results depend on ``setting`` (a TrainSettings field, or "the spec")."""
+    if setting.startswith("eval_"):
+        return _EVALS
+    if setting.startswith("grpo_") or setting == "use_vllm":
+        return ("grpo", "eval_grpo")
+    if setting.startswith("sft_") or setting == "user_model":
+        return RUN_STAGES[3:]
+    if setting in ("model", "id_tokens", "name_tokens", "call_tokens", "context"):
+        return RUN_STAGES[1:]
+    return RUN_STAGES  # the spec, the seed, synthesis's settings and any other
+
+
 # Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
 SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate",
                 "ids_copied", "values_read")
@@ -327,10 +348,12 @@ class Pipeline:
         return summary
 
     def claim_folder(self) -> None:
-        """Make ``self.out`` this run's folder, or resume the run it holds. A folder holds one run:
-        one with other settings or another spec is refused (its stages would be kept and reported
-        under this run's settings), and so is a folder of other files, which a run would overwrite.
-        A run folder of an earlier EigenDSL (stages, no record) is taken as this run's."""
+        """Make ``self.out`` this run's folder (``run.json`` records what the run is made of), or
+        resume the run it holds. A stage finished with other settings (or another spec) is not
+        kept under these: that is refused, naming the stages to delete to make them again. A
+        setting changed before the stages it affects have run is taken. A folder of other files,
+        which a run would overwrite, is refused; a run folder of an earlier EigenDSL (stages, no
+        record) is taken as this run's."""
         record = self.out / "run.json"
         identity = json.loads(json.dumps({
             "domain": self.domain.name, "inputs": self.domain.manifest.get("inputs"),
@@ -342,17 +365,28 @@ class Pipeline:
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
                 raise EigenError(f"{record}: damaged ({exc}); delete it to resume the run with this "
                                  "command's settings") from None
-            if saved != identity:
-                old, new = (x if isinstance(x, dict) else {} for x in (saved, identity))
-                diff = sorted(k for k in set(old.get("settings", {})) | set(new["settings"])
-                              if old.get("settings", {}).get(k) != new["settings"].get(k))
-                if old.get("inputs") != new["inputs"] or old.get("domain") != new["domain"]:
-                    diff.insert(0, "the spec")
-                raise EigenError(f"{self.out} holds a training run with other settings "
-                                 f"({', '.join(diff)}); resume it with the same settings, or give "
-                                 "--out another folder")
-            return
-        if self.out.is_dir() and any(self.out.iterdir()) and not (self.out / "stages").is_dir():
+            old = saved.get("settings", {}) if isinstance(saved, dict) else {}
+            changed = sorted(k for k in set(old) | set(identity["settings"])
+                             if old.get(k) != identity["settings"].get(k))
+            same_spec = isinstance(saved, dict) and all(
+                saved.get(k) == identity[k] for k in ("domain", "inputs"))
+            if not same_spec:
+                changed.insert(0, "the spec")
+            done = {path.stem for path in (self.out / "stages").glob("*.json")}
+            stale = [stage for stage in RUN_STAGES if stage in done
+                     and any(stage in stages_made_by(name) for name in changed)]
+            if stale:
+                undo = [str(self.out / "stages" / f"{stage}.json") for stage in stale]
+                undo += [str(self.out / folder) for stage in stale
+                         for folder in STAGE_FOLDERS.get(stage, ()) if (self.out / folder).exists()]
+                raise EigenError(
+                    f"{self.out} holds a training run whose {', '.join(stale)} stages were made "
+                    f"with other settings ({', '.join(changed)}); resume it with the same "
+                    f"settings, delete {', '.join(undo)} to make those stages again with these, "
+                    "or give --out another folder")
+            if saved == identity:
+                return
+        elif self.out.is_dir() and any(self.out.iterdir()) and not (self.out / "stages").is_dir():
             raise EigenError(f"{self.out} holds files but no training run (no run.json or stages/), "
                              "and a run would overwrite them; give --out a new or empty folder")
         self.out.mkdir(parents=True, exist_ok=True)
