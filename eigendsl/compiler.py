@@ -198,7 +198,7 @@ def write_output(compiled: CompiledDomain, out_dir: Path | str, check: bool = Fa
         for rel, data in pending.items():
             _write_file(out, out / rel, data)
         for rel in stale:
-            (out / rel).unlink()
+            (out / rel).unlink(missing_ok=True)
         if manifest is not None:
             _write_file(out, out / "manifest.yaml", manifest)
             pending["manifest.yaml"] = manifest
@@ -223,6 +223,12 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
     present = files_in(out)
     if not present:
         return []
+    own = {*compiled.files, *(rel + ".tmp" for rel in compiled.files)}
+    if set(present) <= own and any(rel.startswith(("prompts/", "verifiers/")) for rel in present):
+        # only files this compile writes, its own folders among them: an earlier compile cut
+        # short (the manifest is written last, so it may be missing or half written); its
+        # temporary files go
+        return [rel for rel in present if rel.endswith(".tmp")]
     written = _earlier_outputs(out, present)
     return [rel for rel in present if rel not in compiled.files
             and (rel in written or _is_check_module(rel))]

@@ -166,10 +166,12 @@ TOOLS_FAILURES = [
     ("import nonexistent_module_xyz\n", "No module named 'nonexistent_module_xyz'"),
     ("raise RuntimeError('tools are broken')\n", "RuntimeError: tools are broken"),
     ("from __future__ import annotations\n", "SyntaxError"),
+    ("raise SystemExit(3)\n", "SystemExit: 3"),
 ]
 
 
-@pytest.mark.parametrize(("code", "words"), TOOLS_FAILURES, ids=["import", "raise", "future"])
+@pytest.mark.parametrize(("code", "words"), TOOLS_FAILURES,
+                         ids=["import", "raise", "future", "exit"])
 @pytest.mark.parametrize("which", ["compiled", "spec"])
 def test_tools_py_that_fails_to_import_is_a_clear_error(tree: Path, code, words, which) -> None:
     tools = tree / "specs" / "retail" / "tools.py"

@@ -204,3 +204,18 @@ def test_chat_rendering_keeps_arguments_it_cannot_decode_as_written(arguments):
     call = {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": arguments}}
     [message] = normalize_messages([{"role": "assistant", "content": "", "tool_calls": [call]}])
     assert message["tool_calls"][0]["function"]["arguments"] == arguments
+
+
+def test_a_tool_result_that_cannot_be_written_as_json_is_that_call_s_error(mini):
+    from dataclasses import replace
+
+    circular: dict = {"status": "pending"}
+    circular["self"] = circular
+    name = "find_user"
+    tool = mini.tools[name]
+    impl = (lambda db, args: circular) if tool.declared else (lambda db, **_: circular)
+    broken = replace(tool, impl=impl)
+    env = Environment(replace(mini, tools={**mini.tools, name: broken}))
+    text, ok = env.call_tool(name, {"email": "a@b.example"})
+    assert not ok and "cannot be written as JSON" in text
+    assert env.trace.calls[-1].error and env.trace.calls[-1].result is None

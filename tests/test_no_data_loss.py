@@ -327,3 +327,22 @@ def test_export_reads_null_failures_and_values_as_none() -> None:
         results = export_results([{**ROW, "verdict": verdict}])
         [simulation] = results["simulations"]
         assert simulation["reward_info"]["reward"] == 0.0
+
+
+def test_a_compile_cut_short_can_run_again(tmp_path: Path) -> None:
+    from eigendsl.compiler import compile_domain, write_output
+
+    compiled = compile_domain(Path(__file__).resolve().parents[1] / "specs" / "retail")
+    out = tmp_path / "out"
+    write_output(compiled, out)
+    (out / "manifest.yaml").unlink()  # killed before the manifest, the last file, was written
+    (out / "tools.json").rename(out / "tools.json.tmp")
+    assert write_output(compiled, out) == ["manifest.yaml", "tools.json", "tools.json.tmp"]
+    assert not (out / "tools.json.tmp").exists() and write_output(compiled, out, check=True) == []
+    (out / "manifest.yaml").write_text("{garbled")
+    assert write_output(compiled, out) == ["manifest.yaml"]
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "manifest.yaml").write_text("not ours")
+    with pytest.raises(Exception, match="not the manifest of an `eigendsl compile`"):
+        write_output(compiled, tmp_path / "theirs")
+    assert (tmp_path / "theirs" / "manifest.yaml").read_text() == "not ours"

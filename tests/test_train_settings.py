@@ -97,6 +97,10 @@ def test_a_damaged_stage_record_is_reported_and_kept(tmp_path):
     assert f"{record}: the record of the finished synth stage is damaged" in str(caught.value)
     assert "delete it to run that stage again" in str(caught.value)
     assert record.read_text() == '{"accepted_total": 12'
+    (run / "stages" / "eval_base.json").write_text('{"pass_hat_1": 0.5}')
+    damaged = r"eval_base.json: the record of the finished eval_base stage is damaged \(no pass_hat_k"
+    with pytest.raises(EigenError, match=damaged):
+        Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).done("eval_base")
 
 
 def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):

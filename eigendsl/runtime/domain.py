@@ -131,7 +131,7 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
         sys.modules[key] = module
         try:
             spec.loader.exec_module(module)
-        except Exception as exc:  # noqa: BLE001 - the user's module; any failure is reported
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module: all reported
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
             line, col = error_line(exc, str(path))
             raise EigenError(diagnostic(

@@ -132,9 +132,16 @@ class Environment:
             error = check_arguments(tool, args)
             if error is None:
                 error, result = self._run(tool, args)
+        text = ""
+        if error is None:
+            try:
+                text = encode_result(result)
+            except (ValueError, RecursionError) as exc:  # a circular or too deep result
+                error, result = (f"tool '{name}' returned a result that cannot be written as JSON "
+                                 f"({exc}); the tool's implementation needs fixing"), None
         record.error, record.result = error, result
         self.trace.calls.append(record)
-        text = f"{TOOL_ERROR}{error}" if error is not None else encode_result(result)
+        text = f"{TOOL_ERROR}{error}" if error is not None else text
         self.add_message({"role": "tool", "tool_call_id": call_id, "name": name, "content": text})
         return text, error is None
 

@@ -77,7 +77,7 @@ class TrainSettings:
     # Share of each synthesis generation planned as recoveries: the agent's write refused once (a
     # wrong id), then made again right after reading again what holds the id; SFT does not learn
     # the refused call. Off by default.
-    recover: Annotated[float, Field(ge=0, lt=1)] = STAGE_DEFAULTS["synth"]["recover"]
+    recover: Share = STAGE_DEFAULTS["synth"]["recover"]
     sft_epochs: AboveZero = STAGE_DEFAULTS["sft"]["epochs"]
     sft_learning_rate: AboveZero = STAGE_DEFAULTS["sft"]["learning_rate"]
     sft_batch_size: AtLeastOne = STAGE_DEFAULTS["sft"]["batch_size"]
@@ -251,6 +251,11 @@ RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grp
 STAGE_FOLDERS = {"synth": ("synth",), "base": ("base",), "sft": ("sft", "user_sft"),
                  "grpo": ("grpo",)}
 _EVALS = ("eval_base", "eval_sft", "eval_grpo")
+# What the report reads from each stage's record (the eval stages': "eval").
+STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "sft": {"loss": list}, "grpo": {"log": list},
+    "eval": {"pass_hat_1": (int, float), "pass_hat_k": dict},
+}
 
 
 def stages_made_by(setting: str) -> tuple[str, ...]:
@@ -292,8 +297,12 @@ class Pipeline:
             data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             data = exc
-        if not isinstance(data, dict):
-            reason = data if isinstance(data, Exception) else "not a JSON object"
+        wanted = {k: kind for k, kind in STAGE_RECORDS.get(stage.split("_")[0], {}).items()
+                  if not isinstance(data, dict) or not isinstance(data.get(k), kind)}
+        if not isinstance(data, dict) or wanted:
+            reason = (data if isinstance(data, Exception)
+                      else "not a JSON object" if not isinstance(data, dict)
+                      else f"no {', '.join(wanted)} of the right kind")
             raise EigenError(f"{path}: the record of the finished {stage} stage is damaged "
                              f"({reason}); delete it to run that stage again")
         return data
