@@ -24,10 +24,11 @@ import yaml
 
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.verifiers import VerifierBuilder, render
-from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed
+from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed, value_matches
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
 
 SCHEMA_VERSION = 1
@@ -58,6 +59,14 @@ def analyze(spec_dir: Path | str, extra: list[Path] | None = None
     return loaded, seed, resolved, templates, bodies, diag
 
 
+def _param_problem(value: Any, param: TemplateParam) -> str | None:
+    """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
+    problem = value_matches(value, param)
+    if problem is None and param.choices is not None and value not in param.choices:
+        problem = f"is {value!r}, not one of the choices {', '.join(map(repr, param.choices))}"
+    return problem
+
+
 def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo],
                    diag: Diagnostics) -> list[dict[str, Any]]:
     """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
@@ -79,6 +88,12 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
                 problem = f"lacks {', '.join(missing)}" if missing else f"has unknown parameter {extra[0]}"
                 diag.error(span, f"task '{task.id}' {problem} (template '{task.template}' takes "
                            f"{', '.join(info.param_types) or 'no parameters'})")
+                continue
+            wrong = [f"{name} {problem}" for name, param in info.template.params.items()
+                     if (problem := _param_problem(task.params[name], param))]
+            if wrong:
+                diag.error(span, f"task '{task.id}': parameter {wrong[0]} (template "
+                                 f"'{task.template}')")
                 continue
             seen_ids.add(task.id)
             override = task.user.model_dump() if task.user else None

@@ -223,6 +223,13 @@ CASES = [
     case("yaml-param-reserved", TASKS, "      email: {type: string, from", "      gold: {type: string, from",
          "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
          "(checker expressions read 'gold' from the trace); rename the parameter", "params:"),
+    case("task-param-not-a-choice", TASKS, "reason: no longer needed}}", "reason: too slow}}",
+         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter reason is 'too slow', not one "
+         "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
+         "{id: cancel-ann"),
+    case("task-param-wrong-type", TASKS, 'order_id: "#1", email', "order_id: 7, email",
+         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter order_id is 7, expected string "
+         "(template 'cancel')", "{id: cancel-ann"),
     # ------------------------------------------------------------ missing files
     case("missing-spec-folder", DOMAIN, None, None,
          "no domain.yaml in mini; a spec folder starts with domain.yaml"),
