@@ -242,3 +242,15 @@ def test_play_says_when_a_domain_has_no_tasks(tmp_path):
     (spec / "tasks" / "none.yaml").write_text("templates: {}\n")
     result = CliRunner().invoke(main, ["play", str(spec)], input="")
     assert result.exit_code == 1 and "has no tasks to play" in result.output, result.output
+
+
+def test_backend_options_name_their_own_choices_and_mistakes_need_the_scripted_agent():
+    runner = CliRunner()
+    judged = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--judge", "scripted"])
+    assert judged.exit_code == 1
+    assert "unknown backend 'scripted'; use hf:PATH_OR_ID, openai:" in judged.output
+    planned = runner.invoke(main, ["synth", "specs/retail", "--planner", "bogus"])
+    assert planned.exit_code == 1 and "use programmatic, hf:PATH_OR_ID" in planned.output
+    erring = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--agent", "hf:x",
+                                  "--mistake", "skip_confirmation"])
+    assert erring.exit_code == 1 and "use --agent scripted" in erring.output

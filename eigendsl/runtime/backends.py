@@ -392,7 +392,9 @@ class ModelUser:
         return [(t.content or t.raw or self.stop_marker).strip() for t in turns]
 
 
-def make_backend(spec: str, **options: Any) -> Backend:
+def make_backend(spec: str, builtin: str | None = None, **options: Any) -> Backend:
+    """A model backend from ``hf:PATH_OR_ID``, ``openai:BASE_URL[#model]`` or ``vllm:PATH_OR_ID``;
+    ``builtin`` names the option's own non-model value for the error message (``scripted``)."""
     kind, _, target = spec.partition(":")
     if kind == "hf" and target:
         return HFBackend(path=target, **options)
@@ -401,7 +403,9 @@ def make_backend(spec: str, **options: Any) -> Backend:
         return OpenAIBackend(url, model or "default", **options)
     if kind == "vllm" and target:
         return VLLMBackend(target, **options)
-    raise EigenError(f"unknown backend '{spec}'; use scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID")
+    choices = f"{builtin}, " if builtin else ""
+    raise EigenError(f"unknown backend '{spec}'; use {choices}hf:PATH_OR_ID, "
+                     "openai:BASE_URL[#model] or vllm:PATH_OR_ID")
 
 
 def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, constrain_calls: bool = False,
@@ -411,10 +415,13 @@ def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, constra
             raise EigenError("--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
                              "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID.")
         return ScriptedAgent(mistakes, seed)
-    return ModelAgent(make_backend(spec, **options), spec, constrain_calls=constrain_calls)
+    if mistakes:
+        raise EigenError(f"--mistake makes the scripted agent err on purpose; the agent {spec} writes "
+                         "its own turns. Leave --mistake out, or use --agent scripted")
+    return ModelAgent(make_backend(spec, "scripted", **options), spec, constrain_calls=constrain_calls)
 
 
 def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:
     if spec == "scripted":
         return ScriptedUser(domain.stop_marker, seed)
-    return ModelUser(make_backend(spec, **options), domain.user_prompt, domain.stop_marker, spec)
+    return ModelUser(make_backend(spec, "scripted", **options), domain.user_prompt, domain.stop_marker, spec)

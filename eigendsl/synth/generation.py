@@ -211,7 +211,7 @@ class Synthesis:
     def _backend(self, spec: str) -> Any:
         from eigendsl.runtime.backends import make_backend
 
-        return make_backend(spec)
+        return make_backend(spec, "programmatic")
 
     def _role_prompt(self, role: str) -> str:
         from eigendsl.codegen.artifacts import ROLES
