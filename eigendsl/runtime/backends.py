@@ -416,12 +416,14 @@ def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, constra
                              "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID.")
         return ScriptedAgent(mistakes, seed)
     if mistakes:
-        raise EigenError(f"--mistake makes the scripted agent err on purpose; the agent {spec} writes "
-                         "its own turns. Leave --mistake out, or use --agent scripted")
-    return ModelAgent(make_backend(spec, "scripted", **options), spec, constrain_calls=constrain_calls)
+        raise EigenError(f"--mistake makes the scripted agent err on purpose; the agent {spec} "
+                         "writes its own turns. Leave --mistake out, or use --agent scripted")
+    backend = make_backend(spec, "scripted", **options)
+    return ModelAgent(backend, spec, constrain_calls=constrain_calls)
 
 
 def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:
     if spec == "scripted":
         return ScriptedUser(domain.stop_marker, seed)
-    return ModelUser(make_backend(spec, "scripted", **options), domain.user_prompt, domain.stop_marker, spec)
+    backend = make_backend(spec, "scripted", **options)
+    return ModelUser(backend, domain.user_prompt, domain.stop_marker, spec)
