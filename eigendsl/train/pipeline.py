@@ -173,7 +173,8 @@ class TrainSettings:
     grpo_fresh_ids: bool = STAGE_DEFAULTS["grpo"]["fresh_ids"]
     use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
     eval_trials: AtLeastOne = STAGE_DEFAULTS["eval"]["trials"]
-    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["eval"]["temperature"]
+    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = \
+        STAGE_DEFAULTS["eval"]["temperature"]
     eval_split: Literal["held-out", "train", "all"] = STAGE_DEFAULTS["eval"]["tasks"]
     # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
@@ -240,7 +241,8 @@ def check_settings(s: TrainSettings) -> TrainSettings:
             name = str(error["loc"][0])
             stage, key = MANIFEST_KEYS.get(name, (None, name))
             where = f"training.{stage}.{key}" if stage else f"training.{key}"
-            wrong.append(f"{where} is {error['input']!r}: {error['msg'][0].lower()}{error['msg'][1:]}")
+            msg = error["msg"]
+            wrong.append(f"{where} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}")
         raise EigenError("; ".join(wrong) + " (set in domain.yaml's training, the manifest or "
                          "the command line)") from None
 
