@@ -4,6 +4,7 @@ fix them, found before any stage spends its minutes, and nothing in the run fold
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -254,3 +255,27 @@ def test_backend_options_name_their_own_choices_and_mistakes_need_the_scripted_a
     erring = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--agent", "hf:x",
                                   "--mistake", "skip_confirmation"])
     assert erring.exit_code == 1 and "use --agent scripted" in erring.output
+
+
+def test_one_train_at_a_time_in_a_run_folder(tmp_path):
+    import subprocess
+    import sys
+
+    from eigendsl.train.pipeline import run_lock
+
+    lock = tmp_path / ".lock"
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        lock.write_text(str(running.pid))
+        busy = f"in use by another eigendsl train \\(process {running.pid}\\)"
+        with pytest.raises(EigenError, match=busy):
+            with run_lock(tmp_path):
+                pass
+        assert lock.read_text() == str(running.pid)
+    finally:
+        running.kill()
+        running.wait()
+    # the process has ended: its lock is taken, and removed when the run ends
+    with run_lock(tmp_path):
+        assert lock.read_text() == str(os.getpid())
+    assert not lock.exists()

@@ -15,12 +15,14 @@ Layout::
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
+import os
 import random
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Annotated, Any, Callable, Literal, get_args
@@ -260,6 +262,45 @@ STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 
 
+@contextlib.contextmanager
+def run_lock(folder: Path) -> Iterator[None]:
+    """One ``train`` at a time in a run folder: ``.lock`` holds the process id of the one running
+    (two at once would write the same checkpoints); a lock whose process has ended is taken."""
+    lock = folder / ".lock"
+    for _ in range(3):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _running(pid):
+                raise EigenError(f"{folder} is in use by another eigendsl train (process {pid}); "
+                                 "wait for it to end, or give --out another folder") from None
+            lock.unlink(missing_ok=True)  # left by a run that was killed
+            continue
+        with os.fdopen(handle, "w") as out:
+            out.write(str(os.getpid()))
+        break
+    else:
+        raise EigenError(f"{lock} could not be taken; delete it if no eigendsl train is running")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
 def stages_made_by(setting: str) -> tuple[str, ...]:
     """The stages whose results depend on ``setting`` (a TrainSettings field, or "the spec")."""
     if setting.startswith("eval_"):
@@ -341,6 +382,11 @@ class Pipeline:
         sft_optimizer(s)
         check_model_name(s.model)
         self.claim_folder()
+        with run_lock(self.out):
+            return self.stages(s)
+
+    def stages(self, s: TrainSettings) -> dict[str, Any]:
+        """Every stage in turn (those finished earlier kept), then the report and summary."""
         self.timed("synth", self.synth)
         self.timed("base", self.base)
         self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"))
