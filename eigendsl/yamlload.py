@@ -13,8 +13,8 @@ Span(path='x.yaml', line=2, col=6, end_line=None, end_col=None)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +146,21 @@ def read_text(path: Path, display: str | None = None) -> str:
             Span(display or str(path), line, col),
             f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
         )) from None
+
+
+def jsonl_rows(text: str, damaged: Callable[[int, json.JSONDecodeError], Exception]
+               ) -> list[tuple[int, Any]]:
+    """Each non-blank line of JSONL ``text``, decoded, with its number; a line that is not JSON
+    raises ``damaged(number, error)``. Lines end at "\\n" only: a JSON string written with
+    ``ensure_ascii=False`` may hold U+2028, at which ``str.splitlines`` would cut it."""
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            try:
+                rows.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise damaged(number, exc) from None
+    return rows
 
 
 def load_file(path: Path, display: str | None = None, referenced_at: Span | None = None) -> Any:

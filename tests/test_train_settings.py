@@ -279,3 +279,15 @@ def test_one_train_at_a_time_in_a_run_folder(tmp_path):
     with run_lock(tmp_path):
         assert lock.read_text() == str(os.getpid())
     assert not lock.exists()
+
+
+def test_jsonl_lines_end_at_newlines_only(tmp_path):
+    from eigendsl.train.pipeline import read_dialogues
+    from eigendsl.yamlload import jsonl_rows
+
+    row = {"messages": [{"role": "user", "content": "line one\u2028line two"}], "tools": []}
+    path = tmp_path / "accepted.jsonl"
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n\n" + json.dumps(row) + "\n")
+    assert read_dialogues(path) == [row, row]
+    with pytest.raises(ValueError, match="line 3: Expecting ':' delimiter"):
+        jsonl_rows('{"a": 1}\n\n{"b"\n', lambda n, exc: ValueError(f"line {n}: {exc.msg}"))

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from eigendsl.errors import Diagnostic, EigenError, Span
+from eigendsl.yamlload import jsonl_rows
 
 
 def diagnostic(path: str, message: str, line: int = 0, col: int = 0) -> Diagnostic:
@@ -122,15 +123,8 @@ class CompiledFiles:
 
     def jsonl(self, rel: str) -> list[tuple[int, Any]]:
         """The JSON value of each non-blank line, with its line number."""
-        rows = []
-        for number, line in enumerate(self.text(rel).splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise self.error(rel, f"invalid JSON: {exc.msg}", number, exc.colno) from None
-        return rows
+        return jsonl_rows(self.text(rel), lambda number, exc: self.error(
+            rel, f"invalid JSON: {exc.msg}", number, exc.colno))
 
     def module(self, rel: str, name: str) -> types.ModuleType:
         """A generated module, executed from its text (nothing is imported or written)."""

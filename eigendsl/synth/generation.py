@@ -33,6 +33,7 @@ from eigendsl.support import Trace
 from eigendsl.synth import roles as R
 from eigendsl.synth.quality import NearDuplicates, ngrams, tool_sequence, user_text
 from eigendsl.synth.variants import SynthTask, composed_template, refusal_template, task_file
+from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
 MISTAKE_EVERY = 10  # one dialogue in ten gets an injected mistake: negative examples
@@ -88,14 +89,9 @@ def _read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
 
 
 def _read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}") from None
-    return rows
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [row for _, row in jsonl_rows(text, lambda number, _: EigenError(
+        f"{path}:{number}: damaged (not a JSON line); {fix}"))]
 
 
 # ---------------------------------------------------------------------------- workers

@@ -32,6 +32,7 @@ from eigendsl.runtime.environment import is_refusal
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
 from eigendsl.tau2.checks import called_text, reward_basis
 from eigendsl.tau2.importer import check_tasks, read_json, shape_problems
+from eigendsl.yamlload import jsonl_rows
 
 TASK_PREFIX = "tau2-"
 TERMINATION = {"stop": "user_stop", "turn_limit": "max_steps", "agent_stop": "agent_stop"}
@@ -354,20 +355,13 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
                          "the episodes JSONL file that `eigendsl run --out` writes") from None
     except OSError as exc:
         raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
-    rows = []
-    # split on newlines only: a JSON string may hold U+2028, which splitlines() would cut at
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EigenError(f"{path}:{number}: not a JSON row ({exc.msg})") from None
+    rows = jsonl_rows(text, lambda number, exc: EigenError(
+        f"{path}:{number}: not a JSON row ({exc.msg})"))
+    for number, row in rows:
         if problems := shape_problems(Episode, row):
             raise EigenError(f"{path}:{number}: {problems[0]}. The file must hold episodes "
                              "written by `eigendsl run --out`")
-        rows.append(row)
-    return rows
+    return [row for _, row in rows]
 
 
 def write_results(results: dict[str, Any], out_dir: Path | str) -> Path:

@@ -35,6 +35,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import model_view
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.roles import param_key
+from eigendsl.yamlload import jsonl_rows
 
 STAGES = ("synth", "base", "sft", "grpo")
 # How the embedded tokenizer spells ids (Identifiers.id_tokens): "bodies", a token for each prefix
@@ -676,20 +677,15 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
 def read_dialogues(path: Path) -> list[dict[str, Any]]:
     """The dialogues of a synthesis generation's ``accepted.jsonl``; a damaged line is a user
     error that names it."""
-    rows = []
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            row = None
+    def damaged(number: int, _: Any = None) -> EigenError:
+        return EigenError(f"{path}:{number}: not a dialogue (a line cut short?); delete the line, "
+                          "or the run's synth folder and stages/synth.json to synthesize again")
+
+    rows = jsonl_rows(path.read_text(errors="replace"), damaged)
+    for number, row in rows:
         if not isinstance(row, dict) or not isinstance(row.get("messages"), list):
-            raise EigenError(f"{path}:{number}: not a dialogue (a line cut short?); delete the "
-                             "line, or the run's synth folder and stages/synth.json to synthesize "
-                             "again")
-        rows.append(row)
-    return rows
+            raise damaged(number)
+    return [row for _, row in rows]
 
 
 def sft_decay(s: TrainSettings) -> float:
