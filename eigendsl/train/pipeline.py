@@ -37,7 +37,6 @@ from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.roles import param_key
 from eigendsl.yamlload import jsonl_rows
 
-STAGES = ("synth", "base", "sft", "grpo")
 # How the embedded tokenizer spells ids (Identifiers.id_tokens): "bodies", a token for each prefix
 # that starts only ids and one for each id's body (#W + 1000815), other ids one whole token
 # (I10702); "prefixes", the prefix tokens only, every digit its own token (#W 1 0 0 0 8 1 5);
@@ -255,7 +254,7 @@ def check_settings(s: TrainSettings) -> TrainSettings:
 RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo")
 STAGE_FOLDERS = {"synth": ("synth",), "base": ("base",), "sft": ("sft", "user_sft"),
                  "grpo": ("grpo",)}
-_EVALS = ("eval_base", "eval_sft", "eval_grpo")
+_EVALS = tuple(stage for stage in RUN_STAGES if stage.startswith("eval_"))
 # What the report reads from each stage's record (the eval stages': "eval").
 STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "sft": {"loss": list}, "grpo": {"log": list},
@@ -304,14 +303,17 @@ def _running(pid: int) -> bool:
 
 def stages_made_by(setting: str) -> tuple[str, ...]:
     """The stages whose results depend on ``setting`` (a TrainSettings field, or "the spec")."""
+    def from_(stage: str) -> tuple[str, ...]:  # the stage and every one after it
+        return RUN_STAGES[RUN_STAGES.index(stage):]
+
     if setting.startswith("eval_"):
         return _EVALS
     if setting.startswith("grpo_") or setting == "use_vllm":
-        return ("grpo", "eval_grpo")
+        return from_("grpo")
     if setting.startswith("sft_") or setting == "user_model":
-        return RUN_STAGES[3:]
+        return from_("sft")
     if setting in ("model", "id_tokens", "name_tokens", "call_tokens", "context"):
-        return RUN_STAGES[1:]
+        return from_("base")
     return RUN_STAGES  # the spec, the seed, synthesis's settings and any other
 
 
