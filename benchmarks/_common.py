@@ -19,8 +19,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()} "
-            f"({platform.python_implementation()}); {platform.system()} {platform.release()}")
+    return (
+        f"{cpu}; {os.cpu_count()} cores; Python {platform.python_version()} "
+        f"({platform.python_implementation()}); {platform.system()} {platform.release()}"
+    )
 
 
 def pin_one_core() -> None:

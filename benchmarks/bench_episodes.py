@@ -48,8 +48,12 @@ def main() -> None:
         env.reset()
     reset_us = (time.perf_counter() - start) / resets * 1e6
     print(f"machine: {machine()}")
-    print(f"domain: {domain.name}; tasks: {len(domain.tasks)}; episodes: {len(rows)} ({passed} passed)")
-    print(f"scripted episodes: {episodes_rate:,.0f}/s, judged ({elapsed / len(rows) * 1e3:.2f} ms each)")
+    print(
+        f"domain: {domain.name}; tasks: {len(domain.tasks)}; episodes: {len(rows)} ({passed} passed)"
+    )
+    print(
+        f"scripted episodes: {episodes_rate:,.0f}/s, judged ({elapsed / len(rows) * 1e3:.2f} ms each)"
+    )
     print(f"environment tool calls: {calls_rate:,.0f}/s (guards and argument checks included)")
     print(f"environment reset: {reset_us:.1f} us")
     print(f"ratio to goal ({GOAL}/s): {episodes_rate / GOAL:.2f}x")

@@ -28,11 +28,18 @@ from eigendsl.train.sft import SFTSettings, bf16_default, run_sft
 GOAL = 1.5
 
 
-def seconds_per_step(pipeline: Pipeline, rows: list[dict], labelled: bool, work: Path,
-                     bf16: bool = False) -> float:
-    config = SFTSettings(learning_rate=5e-3, per_device_train_batch_size=8, max_length=2048,
-                         save_steps=1000, labelled_logits=labelled, bf16=bf16,
-                         extra={"train_sampling_strategy": "group_by_length"})
+def seconds_per_step(
+    pipeline: Pipeline, rows: list[dict], labelled: bool, work: Path, bf16: bool = False
+) -> float:
+    config = SFTSettings(
+        learning_rate=5e-3,
+        per_device_train_batch_size=8,
+        max_length=2048,
+        save_steps=1000,
+        labelled_logits=labelled,
+        bf16=bf16,
+        extra={"train_sampling_strategy": "group_by_length"},
+    )
     times = {}
     for steps in (8, 24):
         model, tokenizer = pipeline.load("base")
@@ -59,8 +66,10 @@ def main() -> None:
     print(f"SFT step, logits at the learned positions: {labelled:.2f} s")
     print(f"SFT step, TRL's chunked loss:               {chunked:.2f} s")
     where = "the default here" if bf16_default() else "opt-in here"
-    print(f"SFT step, learned positions, bf16 ({where}): {bf16:.2f} s "
-          f"({labelled / bf16:.2f}x the fp32 step's speed)")
+    print(
+        f"SFT step, learned positions, bf16 ({where}): {bf16:.2f} s "
+        f"({labelled / bf16:.2f}x the fp32 step's speed)"
+    )
     print(f"ratio to goal ({GOAL}x faster): {chunked / labelled / GOAL:.2f}x")
 
 

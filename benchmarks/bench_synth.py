@@ -29,18 +29,28 @@ def main() -> None:
     spec = Path(args[0]) if args else ROOT / "specs" / "retail"
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        summary = run_synthesis(spec, Path(out) / "run", SynthSettings(generations=3, per_generation=300, workers=workers))
+        summary = run_synthesis(
+            spec,
+            Path(out) / "run",
+            SynthSettings(generations=3, per_generation=300, workers=workers),
+        )
         elapsed = time.perf_counter() - start
     accepted = summary["accepted_total"]
     played = sum(g["dialogues"] for g in summary["generations"])
     rate = accepted / elapsed * 60
     print(f"machine: {machine()}")
-    print(f"spec: {spec.name}; workers: {workers}; dialogues played: {played}; verified and kept: {accepted}")
-    print(f"time: {elapsed:.1f} s; verified dialogues per minute: {rate:,.0f}; played per minute: {played / elapsed * 60:,.0f}")
+    print(
+        f"spec: {spec.name}; workers: {workers}; dialogues played: {played}; verified and kept: {accepted}"
+    )
+    print(
+        f"time: {elapsed:.1f} s; verified dialogues per minute: {rate:,.0f}; played per minute: {played / elapsed * 60:,.0f}"
+    )
     for g in summary["generations"]:
-        print(f"  gen {g['generation']}: accepted {g['accepted']}/{g['dialogues']}, tools {g['tool_coverage']:.2f}, "
-              f"rules {g['rule_coverage']:.2f}, tool sequences {g['distinct_tool_sequences']}, "
-              f"user 3-grams {g['distinct_user_ngrams']}")
+        print(
+            f"  gen {g['generation']}: accepted {g['accepted']}/{g['dialogues']}, tools {g['tool_coverage']:.2f}, "
+            f"rules {g['rule_coverage']:.2f}, tool sequences {g['distinct_tool_sequences']}, "
+            f"user 3-grams {g['distinct_user_ngrams']}"
+        )
     print(f"ratio to goal ({GOAL}/min): {rate / GOAL:.2f}x")
 
 

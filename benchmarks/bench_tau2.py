@@ -46,7 +46,11 @@ def gold_trace(domain, task, gold, drop_last_write=False):
             return None
         del steps[writes[-1]]
     for i, step in enumerate(steps):
-        call = {"id": f"c{i}", "type": "function", "function": {"name": step["tool"], "arguments": "{}"}}
+        call = {
+            "id": f"c{i}",
+            "type": "function",
+            "function": {"name": step["tool"], "arguments": "{}"},
+        }
         env.add_message({"role": "assistant", "content": None, "tool_calls": [call]})
         env.call_tool(step["tool"], step["args"], f"c{i}")
     return env.final_trace(gold.get(task)[0])
@@ -79,7 +83,9 @@ def main() -> None:
                 f["reason"].startswith("not judged") for f in verdict["failures"]
             )
     ours = (time.perf_counter() - start) / (ROUNDS * len(cases))
-    broken = [(t, tr) for t in domain.tasks if (tr := gold_trace(domain, t, gold, True)) is not None]
+    broken = [
+        (t, tr) for t in domain.tasks if (tr := gold_trace(domain, t, gold, True)) is not None
+    ]
     start = time.perf_counter()
     for _ in range(ROUNDS):
         for task, trace in broken:
@@ -88,9 +94,7 @@ def main() -> None:
     failing = (time.perf_counter() - start) / (ROUNDS * len(broken))
 
     base = load_db(source / "db.json")
-    episodes = [
-        [{"name": c.tool, "arguments": c.args} for c in trace.calls] for _, trace in cases
-    ]
+    episodes = [[{"name": c.tool, "arguments": c.args} for c in trace.calls] for _, trace in cases]
     gold_hashes = [db_hash(gold.get(task)[0]) for task, _ in cases]
     start = time.perf_counter()
     matches = 0
@@ -100,17 +104,27 @@ def main() -> None:
     theirs = (time.perf_counter() - start) / len(cases)
 
     print(f"machine: {machine()}")
-    print(f"domain: {domain.name} from {source}; tasks: {len(cases)}; import {imported:.2f} s, "
-          f"compile + load {compiled:.2f} s")
-    print(f"compiled checks: {ours * 1e6:,.1f} us per verdict ({1 / ours:,.0f} verdicts/s); "
-          f"{passed // ROUNDS}/{len(cases)} gold trajectories pass every statement but NL ones")
-    print(f"failing trajectories (last gold write left out, reasons built): "
-          f"{failing * 1e6:,.1f} us per verdict over {len(broken)} tasks")
-    print(f"tau2 way (replay on a fresh db copy + hash): {theirs * 1e6:,.0f} us per verdict "
-          f"({1 / theirs:,.1f} verdicts/s); {matches}/{len(cases)} hashes equal gold")
+    print(
+        f"domain: {domain.name} from {source}; tasks: {len(cases)}; import {imported:.2f} s, "
+        f"compile + load {compiled:.2f} s"
+    )
+    print(
+        f"compiled checks: {ours * 1e6:,.1f} us per verdict ({1 / ours:,.0f} verdicts/s); "
+        f"{passed // ROUNDS}/{len(cases)} gold trajectories pass every statement but NL ones"
+    )
+    print(
+        f"failing trajectories (last gold write left out, reasons built): "
+        f"{failing * 1e6:,.1f} us per verdict over {len(broken)} tasks"
+    )
+    print(
+        f"tau2 way (replay on a fresh db copy + hash): {theirs * 1e6:,.0f} us per verdict "
+        f"({1 / theirs:,.1f} verdicts/s); {matches}/{len(cases)} hashes equal gold"
+    )
     print(f"ratio (tau2 way / compiled): {theirs / ours:,.0f}x")
-    print(f"goal (< {GOAL_US:.0f} us per verdict): {'met' if ours * 1e6 < GOAL_US else 'NOT met'} "
-          f"({GOAL_US / (ours * 1e6):.1f}x margin)")
+    print(
+        f"goal (< {GOAL_US:.0f} us per verdict): {'met' if ours * 1e6 < GOAL_US else 'NOT met'} "
+        f"({GOAL_US / (ours * 1e6):.1f}x margin)"
+    )
 
 
 if __name__ == "__main__":

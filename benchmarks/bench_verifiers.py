@@ -48,8 +48,12 @@ def main() -> None:
     if os.environ.get("PROFILE"):  # where the time goes
         import cProfile
 
-        cProfile.runctx("for t, tr in traces: domain.checks[t['check']].verify(tr)",
-                        {}, {"traces": traces, "domain": domain}, sort="tottime")
+        cProfile.runctx(
+            "for t, tr in traces: domain.checks[t['check']].verify(tr)",
+            {},
+            {"traces": traces, "domain": domain},
+            sort="tottime",
+        )
         return
     checks = [(domain.checks[task["check"]].verify, trace) for task, trace in traces]
     for verify, trace in checks[:200]:  # warm up
@@ -64,10 +68,14 @@ def main() -> None:
         domain.rules.verify(trace)
     rules_rate = len(traces) / (time.perf_counter() - start)
     print(f"machine: {machine()}")
-    print(f"domain: {domain.name}; traces: {len(checks)} ({passed} passing); checks: {len(domain.checks)}; "
-          f"rules: {len(domain.rules.RULES)}")
-    print(f"task checks: {rate:,.0f} verdicts/s ({elapsed * 1e6 / len(checks):.1f} us each); "
-          f"passing traces {pass_rate:,.0f}/s, failing traces (reasons built) {fail_rate:,.0f}/s")
+    print(
+        f"domain: {domain.name}; traces: {len(checks)} ({passed} passing); checks: {len(domain.checks)}; "
+        f"rules: {len(domain.rules.RULES)}"
+    )
+    print(
+        f"task checks: {rate:,.0f} verdicts/s ({elapsed * 1e6 / len(checks):.1f} us each); "
+        f"passing traces {pass_rate:,.0f}/s, failing traces (reasons built) {fail_rate:,.0f}/s"
+    )
     print(f"policy rules (all at once): {rules_rate:,.0f} verdicts/s")
     print(f"ratio to goal ({GOAL:,}/s): {rate / GOAL:.2f}x")
 
@@ -91,8 +99,12 @@ def _trace_of(domain, row, task, gold):
         for call in message.get("tool_calls") or []:
             import json
 
-            env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
-    return Trace.from_messages(row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta)
+            env.call_tool(
+                call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"]
+            )
+    return Trace.from_messages(
+        row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta
+    )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ class CompiledDomain:
     spec_dir: Path | None = None  # the spec folder, which no output may overwrite
 
 
-def analyze(spec_dir: Path | str, extra: list[Path] | None = None
-            ) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
+def analyze(
+    spec_dir: Path | str, extra: list[Path] | None = None
+) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
     """Load and check a spec (plus ``extra`` checker and task files); raise :class:`EigenError`
     with every error found."""
     loaded = load_spec(spec_dir, extra)
@@ -67,8 +68,9 @@ def _param_problem(value: Any, param: TemplateParam) -> str | None:
     return problem
 
 
-def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo],
-                   diag: Diagnostics) -> list[dict[str, Any]]:
+def concrete_tasks(
+    loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo], diag: Diagnostics
+) -> list[dict[str, Any]]:
     """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
@@ -77,7 +79,10 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             span = raw["tasks"].position(index)
             info = templates.get(task.template)
             if info is None:
-                diag.error(span, f"task '{task.id}' uses unknown template '{task.template}'{did_you_mean(task.template, templates)}")
+                diag.error(
+                    span,
+                    f"task '{task.id}' uses unknown template '{task.template}'{did_you_mean(task.template, templates)}",
+                )
                 continue
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
@@ -85,20 +90,33 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             missing = [p for p in info.param_types if p not in task.params]
             extra = [p for p in task.params if p not in info.param_types]
             if missing or extra:
-                problem = f"lacks {', '.join(missing)}" if missing else f"has unknown parameter {extra[0]}"
-                diag.error(span, f"task '{task.id}' {problem} (template '{task.template}' takes "
-                           f"{', '.join(info.param_types) or 'no parameters'})")
+                problem = (
+                    f"lacks {', '.join(missing)}"
+                    if missing
+                    else f"has unknown parameter {extra[0]}"
+                )
+                diag.error(
+                    span,
+                    f"task '{task.id}' {problem} (template '{task.template}' takes "
+                    f"{', '.join(info.param_types) or 'no parameters'})",
+                )
                 continue
-            wrong = [f"{name} {problem}" for name, param in info.template.params.items()
-                     if (problem := _param_problem(task.params[name], param))]
+            wrong = [
+                f"{name} {problem}"
+                for name, param in info.template.params.items()
+                if (problem := _param_problem(task.params[name], param))
+            ]
             if wrong:
-                diag.error(span, f"task '{task.id}': parameter {wrong[0]} (template "
-                                 f"'{task.template}')")
+                diag.error(
+                    span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
+                )
                 continue
             seen_ids.add(task.id)
             override = task.user.model_dump() if task.user else None
             try:
-                tasks.append(render_task(info, task.id, dict(task.params), task.split or "train", override))
+                tasks.append(
+                    render_task(info, task.id, dict(task.params), task.split or "train", override)
+                )
             except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
                 diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling
@@ -112,9 +130,11 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             attempts += 1
             params = sample_params(info, seed, rng)
             if params is None:
-                diag.error(info.raw.position("params") if "params" in info.raw else info.raw.span,
-                           f"template '{name}' cannot be sampled: a parameter has no 'from' or 'choices', "
-                           "or its source finds no value in the seed data")
+                diag.error(
+                    info.raw.position("params") if "params" in info.raw else info.raw.span,
+                    f"template '{name}' cannot be sampled: a parameter has no 'from' or 'choices', "
+                    "or its source finds no value in the seed data",
+                )
                 break
             if params not in drawn:
                 drawn.append(params)
@@ -126,8 +146,10 @@ def concrete_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str
             try:
                 tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
             except Exception as exc:  # noqa: BLE001 - as above
-                diag.error(info.raw.span, f"template '{name}' cannot be rendered with {params}: "
-                           f"{_render_problem(exc)}")
+                diag.error(
+                    info.raw.span,
+                    f"template '{name}' cannot be rendered with {params}: {_render_problem(exc)}",
+                )
                 break
     return tasks
 
@@ -138,8 +160,9 @@ def _render_problem(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,
-                   extra: list[Path] | None = None) -> CompiledDomain:
+def compile_domain(
+    spec_dir: Path | str, out_dir: Path | str | None = None, extra: list[Path] | None = None
+) -> CompiledDomain:
     """Compile a spec folder to the files of ``generated/<domain>/`` (not written yet).
 
     ``extra`` adds checker (``.chk``) and task (``.yaml``) files from outside the spec folder,
@@ -151,32 +174,55 @@ def compile_domain(spec_dir: Path | str, out_dir: Path | str | None = None,
     out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name
     builder = VerifierBuilder(spec, resolved, str(loaded.root.resolve().parent))
     files: dict[str, str] = {}
-    index: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checks": {}, "rules": sorted(resolved.rules),
-                             "guards": sorted(resolved.guards), "declared_tools": sorted(bodies),
-                             "source_map": {}}
+    index: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "checks": {},
+        "rules": sorted(resolved.rules),
+        "guards": sorted(resolved.guards),
+        "declared_tools": sorted(bodies),
+        "source_map": {},
+    }
     for name, check in sorted(resolved.checks.items()):
         module = f"check_{name}"
         source = builder.relative(check.span.path)
         files[f"verifiers/{module}.py"] = render(builder.check_module(check), source)
-        index["checks"][name] = {"module": module, "params": [p.name for p in check.params],
-                                 "source": f"{source}:{check.span.line}"}
+        index["checks"][name] = {
+            "module": module,
+            "params": [p.name for p in check.params],
+            "source": f"{source}:{check.span.line}",
+        }
     files["verifiers/rules.py"] = render(builder.rules_module(), "the policy rules")
     files["verifiers/guards.py"] = render(builder.guards_module(), "the tool guards")
-    files["verifiers/tools_declared.py"] = render(builder.declared_tools_module(bodies), "declarative tools")
-    files["verifiers/__init__.py"] = "# Generated by EigenDSL. Verifier modules of this domain; see index.json.\n"
+    files["verifiers/tools_declared.py"] = render(
+        builder.declared_tools_module(bodies), "declarative tools"
+    )
+    files["verifiers/__init__.py"] = (
+        "# Generated by EigenDSL. Verifier modules of this domain; see index.json.\n"
+    )
     for path, text in files.items():
         if path.endswith(".py"):
             index["source_map"][path] = _source_map(text)
     files["verifiers/index.json"] = json.dumps(index, indent=2, sort_keys=True) + "\n"
-    files["db.json"] = json.dumps({"schema_version": SCHEMA_VERSION, "tables": seed}, indent=1, ensure_ascii=False) + "\n"
+    files["db.json"] = (
+        json.dumps({"schema_version": SCHEMA_VERSION, "tables": seed}, indent=1, ensure_ascii=False)
+        + "\n"
+    )
     files["tools.json"] = artifacts.tools_json(spec)
     files.update(artifacts.prompts(spec, loaded.policy, sorted(resolved.rules), list(templates)))
     files["tasks.jsonl"] = artifacts.tasks_jsonl(tasks)
     spec_rel = os.path.relpath(loaded.root.resolve(), out.resolve())
-    counts = {"tools": len(spec.tools), "templates": len(templates), "tasks": len(tasks),
-              "checks": len(resolved.checks), "rules": len(resolved.rules), "guards": len(resolved.guards)}
+    counts = {
+        "tools": len(spec.tools),
+        "templates": len(templates),
+        "tasks": len(tasks),
+        "checks": len(resolved.checks),
+        "rules": len(resolved.rules),
+        "guards": len(resolved.guards),
+    }
     inputs = dict(loaded.inputs)
-    files["manifest.yaml"] = artifacts.manifest(spec, spec_rel.replace(os.sep, "/"), inputs, files, counts)
+    files["manifest.yaml"] = artifacts.manifest(
+        spec, spec_rel.replace(os.sep, "/"), inputs, files, counts
+    )
     return CompiledDomain(spec.name, files, diag.warnings, tasks, loaded.root)
 
 
@@ -245,8 +291,11 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
         # temporary files go
         return [rel for rel in present if rel.endswith(".tmp")]
     written = _earlier_outputs(out, present)
-    return [rel for rel in present if rel not in compiled.files
-            and (rel in written or _is_check_module(rel))]
+    return [
+        rel
+        for rel in present
+        if rel not in compiled.files and (rel in written or _is_check_module(rel))
+    ]
 
 
 def files_in(folder: Path) -> list[str]:
@@ -254,8 +303,11 @@ def files_in(folder: Path) -> list[str]:
     with ``/`` separators, Python's caches left out."""
     if not folder.is_dir():
         return []
-    return sorted(str(p.relative_to(folder)).replace(os.sep, "/") for p in folder.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(
+        str(p.relative_to(folder)).replace(os.sep, "/")
+        for p in folder.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    )
 
 
 def _refuse_spec_folder(spec_dir: Path, out: Path) -> None:
@@ -323,8 +375,10 @@ def _write_file(out: Path, target: Path, data: bytes) -> None:
         tmp.write_bytes(data)
         os.replace(tmp, target)
     except OSError as exc:
-        raise EigenError(f"cannot write {target} ({exc.strerror or exc}); give -o a folder you "
-                         f"can write, or make {out} writable") from None
+        raise EigenError(
+            f"cannot write {target} ({exc.strerror or exc}); give -o a folder you "
+            f"can write, or make {out} writable"
+        ) from None
 
 
 __all__ = ["compile_domain", "write_output", "analyze", "CompiledDomain", "EigenError"]

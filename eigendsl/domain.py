@@ -18,8 +18,14 @@ from eigendsl.spec import FieldType
 from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "int": (int,), "float": (int, float), "bool": (bool,),
-    "list": (list,), "object": (dict,), "map": (dict,), "enum": (str,),
+    "string": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "object": (dict,),
+    "map": (dict,),
+    "enum": (str,),
 }
 
 
@@ -34,7 +40,9 @@ def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str
     return span.path, span.line, span.col
 
 
-def text_origins(text: str, container: MarkedDict | MarkedList, key: Any) -> list[tuple[int, int]] | None:
+def text_origins(
+    text: str, container: MarkedDict | MarkedList, key: Any
+) -> list[tuple[int, int]] | None:
     """The file position of each character of a YAML scalar's text, found by walking the file
     from where the scalar starts: YAML drops indentation, folds lines and strips quotes, so an
     offset into the text is not a column. None when the walk fails (escapes, comments...)."""
@@ -61,17 +69,23 @@ def text_origins(text: str, container: MarkedDict | MarkedList, key: Any) -> lis
                 return None
             col += 1
         origins.append((line, col))
-        col += 2 if style == "'" and char == "'" and source[col:col + 1] == "'" else 1
+        col += 2 if style == "'" and char == "'" and source[col : col + 1] == "'" else 1
     return origins
 
 
 def _style(container: MarkedDict | MarkedList, key: Any) -> str | None:
     if isinstance(container, MarkedDict):
         return container.value_styles.get(key)
-    return container.item_styles[key] if isinstance(key, int) and key < len(container.item_styles) else None
+    return (
+        container.item_styles[key]
+        if isinstance(key, int) and key < len(container.item_styles)
+        else None
+    )
 
 
-def parse_embedded(container: MarkedDict | MarkedList, key: Any, diag: Diagnostics, query: bool = False):
+def parse_embedded(
+    container: MarkedDict | MarkedList, key: Any, diag: Diagnostics, query: bool = False
+):
     path, line, col = embedded_position(container, key)
     text = str(container[key])
     origins = text_origins(text, container, key)
@@ -85,7 +99,11 @@ def parse_embedded(container: MarkedDict | MarkedList, key: Any, diag: Diagnosti
 def value_matches(value: Any, spec: FieldType) -> str | None:
     """None when ``value`` fits the field type, else a sentence saying why not."""
     if value is None:
-        return None if spec.optional else "is null but the field is not optional (add 'optional: true')"
+        return (
+            None
+            if spec.optional
+            else "is null but the field is not optional (add 'optional: true')"
+        )
     if spec.type == "any":
         return None
     allowed = _PY_TYPES[spec.type]
@@ -128,16 +146,25 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
     db: dict[str, dict[str, Any]] = {}
     for table_name in raw:
         if table_name not in spec.database.tables:
-            span = raw.position(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
-            diag.error(span, f"seed data has unknown table '{table_name}'"
-                       f"{did_you_mean(str(table_name), spec.database.tables)}; declare it under database.tables")
+            span = (
+                raw.position(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
+            )
+            diag.error(
+                span,
+                f"seed data has unknown table '{table_name}'"
+                f"{did_you_mean(str(table_name), spec.database.tables)}; declare it under database.tables",
+            )
     raw_rows: dict[tuple[str, Any], Any] = {}  # (table, key) -> the row as loaded, with marks
     for table_name, table in spec.database.tables.items():
         rows_raw = raw.get(table_name) or []
         rows: dict[str, Any] = {}
         if not isinstance(rows_raw, (list, dict)):
-            span = raw.value_span(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
-            diag.error(span, f"table '{table_name}' must be a list (or a map) of rows, not {rows_raw!r}")
+            span = (
+                raw.value_span(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
+            )
+            diag.error(
+                span, f"table '{table_name}' must be a list (or a map) of rows, not {rows_raw!r}"
+            )
             db[table_name] = rows
             continue
         items = list(rows_raw.items()) if isinstance(rows_raw, dict) else list(enumerate(rows_raw))
@@ -149,7 +176,10 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             row_type = FieldType(type="object", fields=table.fields)
             problem = value_matches(row, row_type)
             if problem:
-                diag.error(_problem_span(row, table.fields, span), f"row {index} of '{table_name}' {problem}")
+                diag.error(
+                    _problem_span(row, table.fields, span),
+                    f"row {index} of '{table_name}' {problem}",
+                )
             key = row.get(table.key)
             try:
                 hash(key)
@@ -157,13 +187,17 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
                 key = None
             if key is None:
                 if not problem:
-                    diag.error(span, f"row {index} of '{table_name}' has no usable key '{table.key}'")
+                    diag.error(
+                        span, f"row {index} of '{table_name}' has no usable key '{table.key}'"
+                    )
                 continue
             # A row with a problem still counts as existing, so references to it raise no
             # second, misleading error.
             key_span = row.value_span(table.key) if isinstance(row, MarkedDict) else span
             if isinstance(rows_raw, dict) and given_key != key:
-                diag.error(key_span, f"row key {given_key!r} differs from its '{table.key}' field {key!r}")
+                diag.error(
+                    key_span, f"row key {given_key!r} differs from its '{table.key}' field {key!r}"
+                )
             if key in rows:
                 diag.error(key_span, f"'{table_name}' has two rows with key {key!r}")
             rows[key] = to_plain(row)
@@ -190,24 +224,39 @@ def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
     return Span(fallback_path, 1, 1)
 
 
-def _check_references(loaded: LoadedSpec, db: dict[str, dict[str, Any]], diag: Diagnostics, seed_path: str,
-                      raw_rows: dict[tuple[str, Any], Any]) -> None:
+def _check_references(
+    loaded: LoadedSpec,
+    db: dict[str, dict[str, Any]],
+    diag: Diagnostics,
+    seed_path: str,
+    raw_rows: dict[tuple[str, Any], Any],
+) -> None:
     for table_name, table in loaded.spec.database.tables.items():
         for field_name, field in table.fields.items():
             if field.ref is None:
                 continue
             if field.ref not in db:
                 span = loaded.raw["database"]["tables"][table_name]["fields"].position(field_name)
-                diag.error(span, f"field '{field_name}' refers to unknown table '{field.ref}'"
-                           f"{did_you_mean(field.ref, db)}")
+                diag.error(
+                    span,
+                    f"field '{field_name}' refers to unknown table '{field.ref}'"
+                    f"{did_you_mean(field.ref, db)}",
+                )
                 continue
             for key, row in db[table_name].items():
                 value = row.get(field_name)
                 if value is not None and value not in db[field.ref]:
                     raw_row = raw_rows.get((table_name, key))
-                    span = raw_row.value_span(field_name) if isinstance(raw_row, MarkedDict) else Span(seed_path, 1, 1)
-                    diag.error(span, f"{table_name}[{key!r}].{field_name} = {value!r} "
-                               f"is not a key of '{field.ref}'")
+                    span = (
+                        raw_row.value_span(field_name)
+                        if isinstance(raw_row, MarkedDict)
+                        else Span(seed_path, 1, 1)
+                    )
+                    diag.error(
+                        span,
+                        f"{table_name}[{key!r}].{field_name} = {value!r} "
+                        f"is not a key of '{field.ref}'",
+                    )
 
 
 def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
@@ -229,7 +278,10 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                 diag.extend(exc)
                 parsed[path] = None
             except SyntaxError as exc:
-                diag.error(Span(str(path), exc.lineno or 1, exc.offset or 1), f"Python syntax error: {exc.msg}")
+                diag.error(
+                    Span(str(path), exc.lineno or 1, exc.offset or 1),
+                    f"Python syntax error: {exc.msg}",
+                )
                 parsed[path] = None
             except ValueError as exc:  # a NUL byte, on Python before 3.12
                 diag.error(Span(str(path), 1, 1), f"Python syntax error: {exc}")
@@ -239,20 +291,31 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
             continue
         defs = {n.name: n for n in tree.body if isinstance(n, pyast.FunctionDef)}
         if function not in defs:
-            diag.error(span, f"'{path.name}' defines no function '{function}'{did_you_mean(function, defs)}")
+            diag.error(
+                span,
+                f"'{path.name}' defines no function '{function}'{did_you_mean(function, defs)}",
+            )
             continue
         args = defs[function].args
         names = [a.arg for a in args.args + args.kwonlyargs]
         if not names or names[0] != "db":
-            diag.error(span, f"'{function}' must take the database as its first parameter, named 'db'")
+            diag.error(
+                span, f"'{function}' must take the database as its first parameter, named 'db'"
+            )
             continue
         if args.kwarg is None:
             for param in tool.params:
                 if param not in names:
-                    diag.error(span, f"'{function}' has no parameter '{param}', which tool '{tool_name}' declares")
+                    diag.error(
+                        span,
+                        f"'{function}' has no parameter '{param}', which tool '{tool_name}' declares",
+                    )
             for extra in names[1:]:
                 if extra not in tool.params:
-                    diag.error(span, f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare")
+                    diag.error(
+                        span,
+                        f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare",
+                    )
 
 
 def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:
@@ -284,17 +347,25 @@ def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics)
                 if table is not None:
                     fields = loaded.spec.database.tables[table].fields
                     if field_name not in fields:
-                        diag.error(raw["set"].position(field_name),
-                                   f"table '{table}' has no field '{field_name}'{did_you_mean(field_name, fields)}")
+                        diag.error(
+                            raw["set"].position(field_name),
+                            f"table '{table}' has no field '{field_name}'{did_you_mean(field_name, fields)}",
+                        )
                         continue
                     from eigendsl.dsl.types import assignable
+
                     if not assignable(value_type, from_field(fields[field_name])):
-                        diag.error(expr.span, f"field '{field_name}' is {from_field(fields[field_name]).name}, "
-                                   f"but this is {value_type.name}")
+                        diag.error(
+                            expr.span,
+                            f"field '{field_name}' is {from_field(fields[field_name]).name}, "
+                            f"but this is {value_type.name}",
+                        )
                 sets[field_name] = expr
         if not writes_consistent(tool.writes, update is not None):
-            diag.error(loaded.raw["tools"][tool_name].position("declare"),
-                       f"tool '{tool_name}' updates the database, so it must say 'writes: true'")
+            diag.error(
+                loaded.raw["tools"][tool_name].position("declare"),
+                f"tool '{tool_name}' updates the database, so it must say 'writes: true'",
+            )
         bodies[tool_name] = (returns, update, sets)
     return bodies
 

@@ -41,7 +41,9 @@ class LoadedSpec:
         return str(self.root / relative)
 
 
-def _validation_error(exc: ValidationError, raw: Any, fallback: Span, model: Any) -> list[Diagnostic]:
+def _validation_error(
+    exc: ValidationError, raw: Any, fallback: Span, model: Any
+) -> list[Diagnostic]:
     out = []
     for error in exc.errors():
         loc = tuple(error["loc"])
@@ -55,23 +57,41 @@ def _sentence(error: dict[str, Any], loc: tuple[Any, ...], model: Any) -> str:
     kind = error["type"]
     where = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "the file"
     if kind == "missing":
-        return f"'{loc[-1]}' is required in {'.'.join(map(str, loc[:-1])) or 'the top level'}; add it"
+        return (
+            f"'{loc[-1]}' is required in {'.'.join(map(str, loc[:-1])) or 'the top level'}; add it"
+        )
     if kind == "extra_forbidden":
         return f"unknown key '{loc[-1]}'{_expected_keys(error, loc, model)}"
-    if kind in ("string_type", "int_type", "float_type", "bool_type", "dict_type", "list_type",
-                "int_parsing", "float_parsing", "bool_parsing", "model_type"):
+    if kind in (
+        "string_type",
+        "int_type",
+        "float_type",
+        "bool_type",
+        "dict_type",
+        "list_type",
+        "int_parsing",
+        "float_parsing",
+        "bool_parsing",
+        "model_type",
+    ):
         expected = {
-            "string_type": "text", "int_type": "a whole number", "int_parsing": "a whole number",
-            "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
-            "bool_parsing": "true or false", "dict_type": "a mapping (key: value lines)",
-            "model_type": "a mapping (key: value lines)", "list_type": "a list (- item lines)",
+            "string_type": "text",
+            "int_type": "a whole number",
+            "int_parsing": "a whole number",
+            "float_type": "a number",
+            "float_parsing": "a number",
+            "bool_type": "true or false",
+            "bool_parsing": "true or false",
+            "dict_type": "a mapping (key: value lines)",
+            "model_type": "a mapping (key: value lines)",
+            "list_type": "a list (- item lines)",
         }[kind]
         return f"{where} must be {expected}, not {error.get('input')!r}"
     if kind == "literal_error":
         return f"{where}: {error['msg'].lower()}"
     message = error["msg"]
     if message.startswith("Value error, "):
-        message = message[len("Value error, "):]
+        message = message[len("Value error, ") :]
     return f"{where}: {message}"
 
 
@@ -117,14 +137,20 @@ def validate(model: type[M], raw: Any, fallback: Span, diag: Diagnostics) -> M |
         return None
 
 
-def _expand(root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: str,
-            diag: Diagnostics) -> list[tuple[str, Path]]:
+def _expand(
+    root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: str, diag: Diagnostics
+) -> list[tuple[str, Path]]:
     found: list[tuple[str, Path]] = []
     for index, pattern in enumerate(patterns):
-        span = raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
+        span = (
+            raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
+        )
         matches = sorted(m for m in glob.glob(str(root / pattern)) if Path(m).is_file())
         if not matches:
-            diag.error(span, f"no file matches '{pattern}' (looked in {root}); fix the path or create the file")
+            diag.error(
+                span,
+                f"no file matches '{pattern}' (looked in {root}); fix the path or create the file",
+            )
         for match in matches:
             path = Path(match)
             found.append((str(path.relative_to(root)), path))
@@ -141,15 +167,28 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
         root = root.parent
     domain_file = root / "domain.yaml"
     if not domain_file.is_file():
-        hint = ("" if root.is_dir() else f" ({root} is a file; name the folder that holds "
-                "domain.yaml)" if root.exists() else f" (the folder {root} does not exist)")
-        raise EigenError(Diagnostic(Span(str(domain_file), 0, 0),
-                                    f"no domain.yaml in {root}{hint}; a spec folder starts with domain.yaml"))
+        hint = (
+            ""
+            if root.is_dir()
+            else f" ({root} is a file; name the folder that holds domain.yaml)"
+            if root.exists()
+            else f" (the folder {root} does not exist)"
+        )
+        raise EigenError(
+            Diagnostic(
+                Span(str(domain_file), 0, 0),
+                f"no domain.yaml in {root}{hint}; a spec folder starts with domain.yaml",
+            )
+        )
     diag = Diagnostics()
     inputs: dict[str, bytes] = {"domain.yaml": domain_file.read_bytes()}
     raw = load_file(domain_file, str(domain_file))
     if not isinstance(raw, MarkedDict):
-        raise EigenError(Diagnostic(Span(str(domain_file), 1, 1), "domain.yaml must be a mapping of keys to values"))
+        raise EigenError(
+            Diagnostic(
+                Span(str(domain_file), 1, 1), "domain.yaml must be a mapping of keys to values"
+            )
+        )
     spec = validate(DomainSpec, raw, raw.span, diag)
     if spec is None:
         diag.raise_if_errors()
@@ -164,7 +203,10 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             diag.extend(exc)
         inputs[spec.policy] = policy_path.read_bytes()
     else:
-        diag.error(raw.value_span("policy"), f"policy file '{spec.policy}' does not exist in {root}; create it or fix the path")
+        diag.error(
+            raw.value_span("policy"),
+            f"policy file '{spec.policy}' does not exist in {root}; create it or fix the path",
+        )
 
     seed: dict[str, Any] = {}
     seed_raw: Any = {}
@@ -174,7 +216,10 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
         seed_raw = load_file(seed_path, str(seed_path), referenced_at=seed_span)
         inputs[spec.database.seed] = seed_path.read_bytes()
         if not isinstance(seed_raw, dict):
-            diag.error(Span(str(seed_path), 1, 1), "seed data must map table names to lists (or maps) of rows")
+            diag.error(
+                Span(str(seed_path), 1, 1),
+                "seed data must map table names to lists (or maps) of rows",
+            )
         else:
             seed = seed_raw
     except EigenError as exc:
@@ -192,7 +237,10 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             continue
         inputs[relative] = path.read_bytes()
         if not isinstance(task_raw, MarkedDict):
-            diag.error(Span(str(path), 1, 1), "a task file must be a mapping with 'templates' and/or 'tasks'")
+            diag.error(
+                Span(str(path), 1, 1),
+                "a task file must be a mapping with 'templates' and/or 'tasks'",
+            )
             continue
         task_file = validate(TaskFile, task_raw, task_raw.span, diag)
         if task_file is not None:

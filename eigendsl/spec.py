@@ -37,8 +37,10 @@ def _parameter_names(params: dict[str, Any]) -> dict[str, Any]:
     for name in params:
         _identifier(name, "parameter name")
         if name in CONTEXT_NAMES:
-            raise ValueError(f"parameter name '{name}' is reserved (checker expressions read '{name}' "
-                             "from the trace); rename the parameter")
+            raise ValueError(
+                f"parameter name '{name}' is reserved (checker expressions read '{name}' "
+                "from the trace); rename the parameter"
+            )
     return params
 
 
@@ -114,7 +116,9 @@ class Declared(Model):
     """A declarative tool body: read an expression, or update one row's fields."""
 
     returns: str | None = Field(None, description="DSL expression whose value the tool returns.")
-    update: str | None = Field(None, description="DSL path of the row to update, e.g. db.users[user_id].")
+    update: str | None = Field(
+        None, description="DSL path of the row to update, e.g. db.users[user_id]."
+    )
     set: dict[str, str] | None = Field(None, description="Field → DSL expression of its new value.")
 
     @model_validator(mode="after")
@@ -132,8 +136,12 @@ class Tool(Model):
     description: str = Field(description="What the tool does; shown to the model.")
     params: dict[str, Param] = Field(default_factory=dict, description="Parameters by name.")
     writes: bool = Field(False, description="Whether the tool changes the database.")
-    tags: list[str] = Field(default_factory=list, description="Free labels (lookup, auth, transfer...).")
-    python: str | None = Field(None, description="Implementation `module:function` in the spec folder.")
+    tags: list[str] = Field(
+        default_factory=list, description="Free labels (lookup, auth, transfer...)."
+    )
+    python: str | None = Field(
+        None, description="Implementation `module:function` in the spec folder."
+    )
     declare: Declared | None = Field(None, description="Declarative implementation.")
 
     @field_validator("params")
@@ -168,10 +176,14 @@ class Scenario(Model):
     """What the simulated user wants, knows and does (Jinja text over the task parameters)."""
 
     reason: str = Field(description="Why the user is calling, in their words.")
-    known: dict[str, str] = Field(default_factory=dict, description="Facts the user can give when asked.")
+    known: dict[str, str] = Field(
+        default_factory=dict, description="Facts the user can give when asked."
+    )
     unknown: list[str] = Field(default_factory=list, description="Things the user does not know.")
     instructions: str = Field("", description="How the user behaves, for an LLM-backed simulator.")
-    confirm: bool = Field(True, description="Whether the user agrees when asked to confirm a write.")
+    confirm: bool = Field(
+        True, description="Whether the user agrees when asked to confirm a write."
+    )
     change_mind: str | None = Field(
         None,
         description="`name=first value`: the user first asks with this other value of a parameter, "
@@ -189,7 +201,9 @@ class Step(Model):
     """One step of a gold plan: a tool call with arguments, or an agent utterance."""
 
     tool: str | None = Field(None, description="Tool to call.")
-    args: dict[str, Any] = Field(default_factory=dict, description="Arguments (Jinja over parameters).")
+    args: dict[str, Any] = Field(
+        default_factory=dict, description="Arguments (Jinja over parameters)."
+    )
     say: str | None = Field(None, description="What the agent tells the user (Jinja).")
 
     @model_validator(mode="before")
@@ -197,7 +211,7 @@ class Step(Model):
     def _short_form(cls, data: Any) -> Any:
         # `- cancel_pending_order: {order_id: ...}` is short for `{tool: ..., args: ...}`.
         if isinstance(data, dict) and len(data) == 1:
-            (name, value), = data.items()
+            ((name, value),) = data.items()
             if name not in ("tool", "say", "args") and (value is None or isinstance(value, dict)):
                 return {"tool": name, "args": value or {}}
         return data
@@ -218,7 +232,9 @@ class Template(Model):
     user: Scenario = Field(description="The user's scenario.")
     gold: list[Step] = Field(description="The steps that solve the task.")
     check: str = Field(description="Name of the check declared in a checker file.")
-    sample: bool = Field(True, description="Whether `eigendsl compile` samples tasks from this template.")
+    sample: bool = Field(
+        True, description="Whether `eigendsl compile` samples tasks from this template."
+    )
 
     @field_validator("params")
     @classmethod
@@ -246,7 +262,9 @@ class TaskInstance(Model):
     template: str = Field(description="Template name.")
     params: dict[str, Any] = Field(default_factory=dict, description="Parameter values.")
     split: Literal["train", "held-out"] | None = Field(None, description="Force a split.")
-    user: ScenarioOverride | None = Field(None, description="Replace parts of the template's scenario.")
+    user: ScenarioOverride | None = Field(
+        None, description="Replace parts of the template's scenario."
+    )
 
 
 class TaskFile(Model):
@@ -260,7 +278,9 @@ class UserSimulator(Model):
     """Settings of the user simulator."""
 
     persona: str = Field("A customer calling support.", description="Default persona text.")
-    stop_marker: str = Field("###STOP###", description="What the user says to end the conversation.")
+    stop_marker: str = Field(
+        "###STOP###", description="What the user says to end the conversation."
+    )
     max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
 
 
@@ -269,7 +289,9 @@ class Sampling(Model):
 
     per_template: int = Field(4, ge=0, description="Sampled tasks per template.")
     seed: int = Field(0, description="Seed of the sampler.")
-    held_out_fraction: float = Field(0.25, ge=0, le=1, description="Share of sampled tasks held out.")
+    held_out_fraction: float = Field(
+        0.25, ge=0, le=1, description="Share of sampled tasks held out."
+    )
 
 
 # What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
@@ -278,11 +300,33 @@ class Sampling(Model):
 # TrainSettings takes its defaults from here.
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
-    "sft": {"epochs": 48, "learning_rate": 3.0e-3, "decay": 0.2, "optimizer": "muon",
-            "batch_size": 8, "max_length": 2048, "assistant_only_loss": True,
-            "fresh_ids": 0.5, "fresh_values": False, "invent_ids": False, "balance": True, "pass_size": 384, "copy_drills": 0},
-    "grpo": {"steps": 12, "tasks": "synth", "tasks_per_step": 3, "num_generations": 4, "learning_rate": 1.0e-4, "beta": 0.0,
-             "temperature": 1.0, "dynamic_filtering": True, "use_vllm": False, "fresh_ids": False},
+    "sft": {
+        "epochs": 48,
+        "learning_rate": 3.0e-3,
+        "decay": 0.2,
+        "optimizer": "muon",
+        "batch_size": 8,
+        "max_length": 2048,
+        "assistant_only_loss": True,
+        "fresh_ids": 0.5,
+        "fresh_values": False,
+        "invent_ids": False,
+        "balance": True,
+        "pass_size": 384,
+        "copy_drills": 0,
+    },
+    "grpo": {
+        "steps": 12,
+        "tasks": "synth",
+        "tasks_per_step": 3,
+        "num_generations": 4,
+        "learning_rate": 1.0e-4,
+        "beta": 0.0,
+        "temperature": 1.0,
+        "dynamic_filtering": True,
+        "use_vllm": False,
+        "fresh_ids": False,
+    },
     "eval": {"trials": 3, "tasks": "held-out", "temperature": 0.3},
 }
 
@@ -309,7 +353,9 @@ class Training(Model):
         defaults = STAGE_DEFAULTS[str(info.field_name)]
         for key, given in value.items():
             if key not in defaults:
-                hint = did_you_mean(str(key), defaults) or f"; the settings are {', '.join(defaults)}"
+                hint = (
+                    did_you_mean(str(key), defaults) or f"; the settings are {', '.join(defaults)}"
+                )
                 raise ValueError(f"'{key}' is not one of the {info.field_name} settings{hint}")
             kind = _kind(defaults[key])
             if _kind(given) != kind:

@@ -50,7 +50,13 @@ class Call:
         id: str = "",
     ):
         self.tool, self.args, self.result, self.error = tool, args, result, error
-        self.position, self.index, self.writes, self.tags, self.id = position, index, writes, tags, id
+        self.position, self.index, self.writes, self.tags, self.id = (
+            position,
+            index,
+            writes,
+            tags,
+            id,
+        )
 
     @property
     def ok(self) -> bool:
@@ -70,9 +76,15 @@ class Call:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "tool": self.tool, "args": self.args, "result": self.result, "error": self.error,
-            "position": self.position, "index": self.index, "writes": self.writes,
-            "tags": list(self.tags), "id": self.id,
+            "tool": self.tool,
+            "args": self.args,
+            "result": self.result,
+            "error": self.error,
+            "position": self.position,
+            "index": self.index,
+            "writes": self.writes,
+            "tags": list(self.tags),
+            "id": self.id,
         }
 
 
@@ -124,7 +136,11 @@ class Trace:
             self._texts = {}
         cached = self._texts.get(role)
         if cached is None:
-            cached = [(m.position, normalize_text(m.content)) for m in self.messages if m.role == role and m.content]
+            cached = [
+                (m.position, normalize_text(m.content))
+                for m in self.messages
+                if m.role == role and m.content
+            ]
             self._texts[role] = cached
         return cached
 
@@ -163,9 +179,13 @@ class Trace:
                             args = {}
                     info = tools.get(function.get("name", ""), {})
                     call = Call(
-                        function.get("name", ""), args if isinstance(args, dict) else {},
-                        position=position, index=len(calls), writes=bool(info.get("writes")),
-                        tags=tuple(info.get("tags", ())), id=raw.get("id", ""),
+                        function.get("name", ""),
+                        args if isinstance(args, dict) else {},
+                        position=position,
+                        index=len(calls),
+                        writes=bool(info.get("writes")),
+                        tags=tuple(info.get("tags", ())),
+                        id=raw.get("id", ""),
                     )
                     calls.append(call)
                     by_id[call.id] = call
@@ -177,7 +197,7 @@ class Trace:
                     if isinstance(payload, dict) and set(payload) == {"error"}:
                         call.error = str(payload["error"])
                     elif isinstance(content, str) and content.startswith("Error:"):
-                        call.error = content[len("Error:"):].strip()
+                        call.error = content[len("Error:") :].strip()
                     else:
                         call.result = payload
         return cls(db, initial or {}, gold or {}, params or {}, calls, plain)
@@ -208,8 +228,12 @@ class Failure:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "statement": self.statement, "reason": self.reason, "path": self.path,
-            "line": self.line, "col": self.col, "values": self.values,
+            "statement": self.statement,
+            "reason": self.reason,
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "values": self.values,
         }
 
 
@@ -226,8 +250,11 @@ class Verdict:
 
     def to_dict(self) -> dict[str, Any]:
         out = {
-            "schema_version": SCHEMA_VERSION, "name": self.name, "passed": self.passed,
-            "score": self.score, "failures": [f.to_dict() for f in self.failures],
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "passed": self.passed,
+            "score": self.score,
+            "failures": [f.to_dict() for f in self.failures],
         }
         if self.notes:
             out["notes"] = [f.to_dict() for f in self.notes]
@@ -245,8 +272,15 @@ class Verdict:
         return [f for f in self.failures + self.notes if f.values.get("judged") is False]
 
 
-def finish(name: str, hard_ok: int, hard_total: int, soft_ok: float, soft_total: float,
-           failures: list[Failure], notes: list[Failure] | None = None) -> Verdict:
+def finish(
+    name: str,
+    hard_ok: int,
+    hard_total: int,
+    soft_ok: float,
+    soft_total: float,
+    failures: list[Failure],
+    notes: list[Failure] | None = None,
+) -> Verdict:
     """Combine statement results. The hard statements (require, forbid, unchanged) gate: passed
     iff all held. Without `score` terms the score is 1 or 0. With them, the weighted share r of
     `score` terms that held shapes it: (1 + r) / 2 when passed, r / 2 when not, so a passing
@@ -403,7 +437,12 @@ def _same(a: Any, b: Any) -> bool:
     if a == b:
         return True
     # Models often send numbers as strings and vice versa; tolerate that, nothing looser.
-    if isinstance(a, (int, float)) and isinstance(b, str) or isinstance(b, (int, float)) and isinstance(a, str):
+    if (
+        isinstance(a, (int, float))
+        and isinstance(b, str)
+        or isinstance(b, (int, float))
+        and isinstance(a, str)
+    ):
         return str(a) == str(b)
     return False
 
@@ -418,7 +457,8 @@ def called(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> 
 
 def called_positions(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> list[int]:
     return [
-        c.position for c in calls
+        c.position
+        for c in calls
         if c.tool == tool and c.error is None and (not args or _args_match(c, args))
     ]
 
@@ -429,9 +469,7 @@ def explain_called(calls: list[Call], tool: str, args: dict[str, Any] | None = N
     if not same_tool:
         names = sorted({c.tool for c in calls})
         return f"{wanted} was never called (calls made: {', '.join(names) or 'none'})"
-    shown = "; ".join(
-        f"{c!r}" + (f" failed: {c.error}" if c.error else "") for c in same_tool[:3]
-    )
+    shown = "; ".join(f"{c!r}" + (f" failed: {c.error}" if c.error else "") for c in same_tool[:3])
     return f"{wanted} was never called successfully; calls were: {shown}"
 
 
@@ -510,7 +548,11 @@ def changed_reason(source: str, now: Any, before_: Any) -> str:
 
 
 def explain_forbidden_call(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
-    matches = [c for c in calls if c.tool == tool and c.error is None and (not args or _args_match(c, args))]
+    matches = [
+        c
+        for c in calls
+        if c.tool == tool and c.error is None and (not args or _args_match(c, args))
+    ]
     shown = ", ".join(repr(c) for c in matches[:2])
     return f"{tool} was called, which is forbidden here ({shown})"
 

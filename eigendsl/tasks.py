@@ -27,7 +27,9 @@ from eigendsl.yamlload import MarkedDict, to_plain
 
 SCHEMA_VERSION = 1
 _WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-JINJA = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+JINJA = jinja2.Environment(
+    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
+)
 
 
 @lru_cache(maxsize=4096)
@@ -54,16 +56,23 @@ def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
     try:
         return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
     except jinja2.TemplateSyntaxError as exc:
-        diag.error(Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
-                   f"template syntax error: {exc.message}")
+        diag.error(
+            Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
+            f"template syntax error: {exc.message}",
+        )
         return set()
 
 
-def _check_text(text: str, span: Span, params: dict[str, Type], diag: Diagnostics, what: str) -> None:
+def _check_text(
+    text: str, span: Span, params: dict[str, Type], diag: Diagnostics, what: str
+) -> None:
     for var in sorted(_jinja_vars(text, span, diag)):
         if var not in params:
-            diag.error(_var_span(span, var), f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
-                       f"the template{did_you_mean(var, params)}")
+            diag.error(
+                _var_span(span, var),
+                f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
+                f"the template{did_you_mean(var, params)}",
+            )
 
 
 _JINJA_BLOCK = re.compile(r"\{[{%].*?[}%]\}")
@@ -89,21 +98,33 @@ def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> A
     expr = ExprCompiler(analyzer.resolved.table_rows).query(query)
     names = ["db", *(f"p_{p}" for p in earlier)]
     lam = pyast.Lambda(
-        args=pyast.arguments(posonlyargs=[], args=[pyast.arg(arg=n) for n in names],
-                             kwonlyargs=[], kw_defaults=[], defaults=[]),
+        args=pyast.arguments(
+            posonlyargs=[],
+            args=[pyast.arg(arg=n) for n in names],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
         body=expr,
     )
-    code = compile(pyast.fix_missing_locations(pyast.Expression(body=lam)), "<param source>", "eval")
+    code = compile(
+        pyast.fix_missing_locations(pyast.Expression(body=lam)), "<param source>", "eval"
+    )
     return eval(code, {"rt": rt})  # noqa: S307 - code built from our own AST, literals are constants
 
 
-def check_templates(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, TemplateInfo]:
+def check_templates(
+    loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics
+) -> dict[str, TemplateInfo]:
     infos: dict[str, TemplateInfo] = {}
     for path, task_file, raw in loaded.task_files:
         for name, template in task_file.templates.items():
             t_raw = raw["templates"][name]
             if name in infos:
-                diag.error(raw["templates"].position(name), f"template '{name}' is defined twice (also in {infos[name].path})")
+                diag.error(
+                    raw["templates"].position(name),
+                    f"template '{name}' is defined twice (also in {infos[name].path})",
+                )
                 continue
             param_types: dict[str, Type] = {}
             sources: dict[str, Any] = {}
@@ -117,14 +138,22 @@ def check_templates(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -
                         scope = Scope("query", tuple(param_types.items()))
                         got = analyzer.query(query, scope)
                         if not assignable(got, declared):
-                            diag.error(query.span, f"parameter '{p_name}' is {declared.name}, but this gives {got.name}")
-                        if len(diag.errors) == errors_before:  # code is built from sound queries only
+                            diag.error(
+                                query.span,
+                                f"parameter '{p_name}' is {declared.name}, but this gives {got.name}",
+                            )
+                        if (
+                            len(diag.errors) == errors_before
+                        ):  # code is built from sound queries only
                             sources[p_name] = _compile_source(query, analyzer, list(param_types))
                 elif param.choices is not None:
                     for choice in param.choices:
                         problem = value_matches(choice, param)
                         if problem:
-                            diag.error(t_raw["params"].position(p_name), f"choice {choice!r} of '{p_name}' {problem}")
+                            diag.error(
+                                t_raw["params"].position(p_name),
+                                f"choice {choice!r} of '{p_name}' {problem}",
+                            )
                     sources[p_name] = None
                 param_types[p_name] = declared
             info = TemplateInfo(name, template, t_raw, path, param_types, sources)
@@ -139,16 +168,25 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
     check = info.template.check
     span = info.raw.value_span("check")
     if check not in analyzer.resolved.checks:
-        diag.error(span, f"unknown check '{check}'{did_you_mean(check, analyzer.resolved.checks)}; "
-                   "declare it with 'check NAME(...)' in a checker file")
+        diag.error(
+            span,
+            f"unknown check '{check}'{did_you_mean(check, analyzer.resolved.checks)}; "
+            "declare it with 'check NAME(...)' in a checker file",
+        )
         return
     for p_name, p_type in analyzer.resolved.check_params.get(check, {}).items():
         if p_name not in info.param_types:
-            diag.error(span, f"check '{check}' needs parameter '{p_name}', which template '{info.name}' "
-                       "does not define; add it under params")
+            diag.error(
+                span,
+                f"check '{check}' needs parameter '{p_name}', which template '{info.name}' "
+                "does not define; add it under params",
+            )
         elif not assignable(info.param_types[p_name], p_type):
-            diag.error(span, f"check '{check}' takes '{p_name}' as {p_type.name}, but the template's "
-                       f"'{p_name}' is {info.param_types[p_name].name}")
+            diag.error(
+                span,
+                f"check '{check}' takes '{p_name}' as {p_type.name}, but the template's "
+                f"'{p_name}' is {info.param_types[p_name].name}",
+            )
 
 
 def _value_type(value: Any, params: dict[str, Type]) -> Type:
@@ -182,22 +220,34 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
         assert step.tool is not None
         tool = tools.get(step.tool)
         if tool is None:
-            diag.error(span, f"gold step {index + 1} calls unknown tool '{step.tool}'{did_you_mean(step.tool, tools)}")
+            diag.error(
+                span,
+                f"gold step {index + 1} calls unknown tool '{step.tool}'{did_you_mean(step.tool, tools)}",
+            )
             continue
         args_raw = step_raw.get(step.tool) if step.tool in step_raw else step_raw.get("args", {})
         for arg, value in step.args.items():
             arg_span = args_raw.position(arg) if isinstance(args_raw, MarkedDict) else span
             if arg not in tool.params:
-                diag.error(arg_span, f"tool '{step.tool}' has no parameter '{arg}'{did_you_mean(arg, tool.params)}")
+                diag.error(
+                    arg_span,
+                    f"tool '{step.tool}' has no parameter '{arg}'{did_you_mean(arg, tool.params)}",
+                )
                 continue
             _check_arg_text(value, arg_span, info, diag)
             expected = from_field(tool.params[arg])
             got = _value_type(value, info.param_types)
             if not assignable(got, expected):
-                diag.error(arg_span, f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}")
+                diag.error(
+                    arg_span,
+                    f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}",
+                )
         for p_name, param in tool.params.items():
             if p_name not in step.args and not param.optional and param.default is None:
-                diag.error(span, f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'")
+                diag.error(
+                    span,
+                    f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'",
+                )
 
 
 def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostics) -> None:
@@ -216,19 +266,32 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
     scenario = info.template.user
     for key in ("reason", "instructions"):
         if key in user_raw:
-            _check_text(getattr(scenario, key), user_raw.value_span(key), info.param_types, diag, f"user.{key}")
+            _check_text(
+                getattr(scenario, key),
+                user_raw.value_span(key),
+                info.param_types,
+                diag,
+                f"user.{key}",
+            )
     for key, text in scenario.known.items():
-        _check_text(text, user_raw["known"].value_span(key), info.param_types, diag, f"user.known.{key}")
+        _check_text(
+            text, user_raw["known"].value_span(key), info.param_types, diag, f"user.known.{key}"
+        )
     for key in scenario.reveal_late:
         if key not in scenario.known:
-            diag.error(user_raw.value_span("reveal_late"), f"reveal_late names '{key}', which is not in user.known"
-                       f"{did_you_mean(key, scenario.known)}")
+            diag.error(
+                user_raw.value_span("reveal_late"),
+                f"reveal_late names '{key}', which is not in user.known"
+                f"{did_you_mean(key, scenario.known)}",
+            )
     if scenario.change_mind is not None:
         name = scenario.change_mind.split("=")[0].strip()
         if "=" not in scenario.change_mind or name not in info.param_types:
-            diag.error(user_raw.value_span("change_mind"),
-                       "change_mind must be 'param=new value' with a template parameter"
-                       + did_you_mean(name, info.param_types))
+            diag.error(
+                user_raw.value_span("change_mind"),
+                "change_mind must be 'param=new value' with a template parameter"
+                + did_you_mean(name, info.param_types),
+            )
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -248,8 +311,13 @@ def render_value(value: Any, params: dict[str, Any]) -> Any:
     return value
 
 
-def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split: str,
-                override: dict[str, Any] | None = None) -> dict[str, Any]:
+def render_task(
+    info: TemplateInfo,
+    task_id: str,
+    params: dict[str, Any],
+    split: str,
+    override: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A concrete task: scenario and gold plan rendered with ``params``; ``override`` replaces
     scenario fields (as written in a task file's ``user:``)."""
     t = info.template
@@ -284,7 +352,9 @@ def render_task(info: TemplateInfo, task_id: str, params: dict[str, Any], split:
     }
 
 
-def sample_params(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[str, Any] | None:
+def sample_params(
+    info: TemplateInfo, db: dict[str, Any], rng: random.Random
+) -> dict[str, Any] | None:
     """One parameter set drawn from the seed database; None when some source has no candidates."""
     params: dict[str, Any] = {}
     for name, param in info.template.params.items():

@@ -77,7 +77,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         try:
             hash(key)
         except TypeError:
-            raise EigenError(Diagnostic(_span(loader.path, key_node), "a mapping key must be a plain value")) from None
+            raise EigenError(
+                Diagnostic(_span(loader.path, key_node), "a mapping key must be a plain value")
+            ) from None
         if key in result:
             first = result.key_spans[key]
             raise EigenError(
@@ -142,14 +144,17 @@ def read_text(path: Path, display: str | None = None) -> str:
         before = data[: exc.start]
         line = before.count(b"\n") + 1
         col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
-        raise EigenError(Diagnostic(
-            Span(display or str(path), line, col),
-            f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
-        )) from None
+        raise EigenError(
+            Diagnostic(
+                Span(display or str(path), line, col),
+                f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+            )
+        ) from None
 
 
-def jsonl_rows(text: str, damaged: Callable[[int, json.JSONDecodeError], Exception]
-               ) -> list[tuple[int, Any]]:
+def jsonl_rows(
+    text: str, damaged: Callable[[int, json.JSONDecodeError], Exception]
+) -> list[tuple[int, Any]]:
     """Each non-blank line of JSONL ``text``, decoded, with its number; a line that is not JSON
     raises ``damaged(number, error)``. Lines end at "\\n" only: a JSON string written with
     ``ensure_ascii=False`` may hold U+2028, at which ``str.splitlines`` would cut it."""

@@ -31,7 +31,9 @@ def changed_files(case: Path, write: bool = False) -> list[str]:
 def main() -> int:
     for case in cases():
         changed = changed_files(case, write=True)
-        print(f"{case.name}: {len(changed)} file(s) rewritten" + "".join(f"\n  {c}" for c in changed))
+        print(
+            f"{case.name}: {len(changed)} file(s) rewritten" + "".join(f"\n  {c}" for c in changed)
+        )
     return 0
 
 

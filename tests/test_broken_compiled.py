@@ -47,7 +47,8 @@ def test_a_copied_compiled_folder_finds_the_spec_it_was_compiled_from(tree: Path
 
 
 def test_a_copied_compiled_folder_finds_the_spec_under_the_working_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     moved = tmp_path / "g" / "ok"
     shutil.copytree(GENERATED, moved, ignore=IGNORE)
     monkeypatch.chdir(ROOT)
@@ -55,7 +56,8 @@ def test_a_copied_compiled_folder_finds_the_spec_under_the_working_directory(
 
 
 def test_a_compiled_folder_far_from_its_spec_says_what_was_tried(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     moved = tmp_path / "g" / "ok"
     shutil.copytree(GENERATED, moved, ignore=IGNORE)
     monkeypatch.chdir(tmp_path)
@@ -68,7 +70,8 @@ def test_a_compiled_folder_far_from_its_spec_says_what_was_tried(
 
 
 def test_the_cli_reports_a_missing_spec_without_a_traceback(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     moved = tmp_path / "g" / "ok"
     shutil.copytree(GENERATED, moved, ignore=IGNORE)
     monkeypatch.chdir(tmp_path)
@@ -86,6 +89,7 @@ def _replace(old: str, new: str):
         text = path.read_text(encoding="utf-8")
         assert old in text
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
     return change
 
 
@@ -95,12 +99,14 @@ def _write(content: str | bytes):
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
+
     return change
 
 
 def _append(content: str):
     def change(path: Path) -> None:
         path.write_text(path.read_text(encoding="utf-8") + content, encoding="utf-8")
+
     return change
 
 
@@ -129,8 +135,9 @@ BROKEN = [
 ]
 
 
-@pytest.mark.parametrize(("rel", "change", "line", "words"), BROKEN,
-                         ids=[f"{b[0]}-{b[3]}" for b in BROKEN])
+@pytest.mark.parametrize(
+    ("rel", "change", "line", "words"), BROKEN, ids=[f"{b[0]}-{b[3]}" for b in BROKEN]
+)
 def test_a_broken_compiled_file_is_a_clear_error(tree: Path, rel, change, line, words) -> None:
     out = tree / "generated" / "retail"
     path = out / rel
@@ -170,8 +177,9 @@ TOOLS_FAILURES = [
 ]
 
 
-@pytest.mark.parametrize(("code", "words"), TOOLS_FAILURES,
-                         ids=["import", "raise", "future", "exit"])
+@pytest.mark.parametrize(
+    ("code", "words"), TOOLS_FAILURES, ids=["import", "raise", "future", "exit"]
+)
 @pytest.mark.parametrize("which", ["compiled", "spec"])
 def test_tools_py_that_fails_to_import_is_a_clear_error(tree: Path, code, words, which) -> None:
     tools = tree / "specs" / "retail" / "tools.py"
@@ -183,9 +191,13 @@ def test_tools_py_that_fails_to_import_is_a_clear_error(tree: Path, code, words,
     assert Path(span.path).resolve() == tools.resolve()
     assert span.line == line
     assert words in str(error) and "tools.py" in str(error)
-    loaded = [m for m in list(sys.modules.values())
-              if str(getattr(m, "__file__", "")) and Path(str(m.__file__)).name == "tools.py"
-              and Path(str(m.__file__)).resolve() == tools.resolve()]
+    loaded = [
+        m
+        for m in list(sys.modules.values())
+        if str(getattr(m, "__file__", ""))
+        and Path(str(m.__file__)).name == "tools.py"
+        and Path(str(m.__file__)).resolve() == tools.resolve()
+    ]
     assert not loaded, "a half-loaded tools module stayed in sys.modules"
 
 

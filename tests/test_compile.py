@@ -84,14 +84,27 @@ def test_generated_python_maps_back_to_the_dsl() -> None:
 
 def _unread_bindings(module: ast.Module) -> list[str]:
     """The names ``module`` binds (imports, a function's assignments) that nothing reads."""
-    def read(node: ast.AST) -> set[str]:
-        return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
-    unread = [alias.asname or alias.name for stmt in module.body if isinstance(stmt, ast.Import)
-              for alias in stmt.names if (alias.asname or alias.name) not in read(module)]
+    def read(node: ast.AST) -> set[str]:
+        return {
+            n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+        }
+
+    unread = [
+        alias.asname or alias.name
+        for stmt in module.body
+        if isinstance(stmt, ast.Import)
+        for alias in stmt.names
+        if (alias.asname or alias.name) not in read(module)
+    ]
     for func in (s for s in module.body if isinstance(s, ast.FunctionDef)):
-        assigned = {t.id for s in ast.walk(func) if isinstance(s, ast.Assign)
-                    for t in s.targets if isinstance(t, ast.Name)}
+        assigned = {
+            t.id
+            for s in ast.walk(func)
+            if isinstance(s, ast.Assign)
+            for t in s.targets
+            if isinstance(t, ast.Name)
+        }
         unread += [f"{func.name}: {n}" for n in sorted(assigned - read(func))]
     return unread
 
@@ -120,7 +133,10 @@ def test_compiling_twice_gives_identical_bytes(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run(
         [sys.executable, "-m", "eigendsl.cli", "compile", str(MINI), "-o", str(second)],
-        check=True, env=env, cwd=ROOT, capture_output=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
     )
     a, b = _files(first), _files(second)
     assert sorted(a) == sorted(b)
@@ -129,12 +145,17 @@ def test_compiling_twice_gives_identical_bytes(tmp_path: Path) -> None:
     assert len(a) >= 15
 
 
-def test_compile_does_not_depend_on_the_working_directory(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compile_does_not_depend_on_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = copy_spec(MINI, tmp_path / "specs" / "mini")
     absolute = compile_domain(spec, tmp_path / "out").files
-    for cwd, spec_dir in ((tmp_path / "specs", "mini"), (spec, "."), (spec / "checks", ".."),
-                          (tmp_path, "specs/mini/")):
+    for cwd, spec_dir in (
+        (tmp_path / "specs", "mini"),
+        (spec, "."),
+        (spec / "checks", ".."),
+        (tmp_path, "specs/mini/"),
+    ):
         monkeypatch.chdir(cwd)
         relative = compile_domain(spec_dir, tmp_path / "out").files
         assert relative == absolute, f"compiling {spec_dir} from {cwd} differs"
@@ -163,8 +184,11 @@ def test_check_reports_stale_output(tmp_path: Path) -> None:
     assert "Traceback" not in stale.output
     assert f"{out} is stale; these files would change:" in stale.stderr
     named = [line.strip() for line in stale.stderr.splitlines() if line.startswith("  ")]
-    assert named == [str(out / "tools.json"), str(out / "verifiers" / "check_cancelled.py"),
-                     str(out / "verifiers" / "check_removed.py")]
+    assert named == [
+        str(out / "tools.json"),
+        str(out / "verifiers" / "check_cancelled.py"),
+        str(out / "verifiers" / "check_removed.py"),
+    ]
     # --check writes nothing.
     assert (out / "tools.json").read_text() == "{}\n"
 
@@ -176,7 +200,9 @@ def test_check_reports_stale_output(tmp_path: Path) -> None:
 
 
 def test_check_of_a_missing_output_folder(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["compile", str(MINI), "-o", str(tmp_path / "none"), "--check"])
+    result = CliRunner().invoke(
+        main, ["compile", str(MINI), "-o", str(tmp_path / "none"), "--check"]
+    )
     assert result.exit_code == 1
     assert str(tmp_path / "none" / "manifest.yaml") in result.stderr
     assert not (tmp_path / "none").exists()
@@ -187,10 +213,16 @@ def test_check_of_a_missing_output_folder(tmp_path: Path) -> None:
 
 def _spec_dirs() -> list[Path]:
     specs = ROOT / "specs"
-    return sorted(p for p in specs.iterdir() if (p / "domain.yaml").is_file()) if specs.is_dir() else []
+    return (
+        sorted(p for p in specs.iterdir() if (p / "domain.yaml").is_file())
+        if specs.is_dir()
+        else []
+    )
 
 
-@pytest.mark.parametrize("spec", _spec_dirs() or [None], ids=[p.name for p in _spec_dirs()] or ["none"])
+@pytest.mark.parametrize(
+    "spec", _spec_dirs() or [None], ids=[p.name for p in _spec_dirs()] or ["none"]
+)
 def test_committed_generated_output_is_current(spec: Path | None) -> None:
     """CI's staleness check: generated/<domain>/ is what compiling specs/<domain>/ gives."""
     if spec is None:

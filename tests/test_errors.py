@@ -36,311 +36,883 @@ class Case:
     count: int | None = 1  # number of errors reported; None: not pinned
 
 
-def case(id: str, file: str, old: str | None, new: str | None, message: str, at: str | None = None,
-         count: int | None = 1) -> Case:
+def case(
+    id: str,
+    file: str,
+    old: str | None,
+    new: str | None,
+    message: str,
+    at: str | None = None,
+    count: int | None = 1,
+) -> Case:
     return Case(id, ((file, old, new),), message, at, count)
 
 
 CASES = [
     # ------------------------------------------------------------ checker DSL: syntax
-    case("syntax-missing-colon", CHK, "reason: string):", "reason: string)",
-         "mini/checks/main.chk:10:50: unexpected end of the line; expected ':'", ""),
-    case("syntax-missing-comma", CHK, "order_id: string, reason", "order_id: string reason",
-         "mini/checks/main.chk:10:34: unexpected 'reason'; expected ')', ',', '[', ']'", "reason"),
-    case("syntax-ampersands", CHK, 'require said "cancelled"', 'require said "cancelled" && true',
-         "mini/checks/main.chk:15:30: unexpected character '&'; write 'and', 'or', 'not' for boolean "
-         "logic (and '!=' for inequality)", "&&"),
-    case("syntax-single-equals", CHK, 'status == "cancelled"', 'status = "cancelled"',
-         "mini/checks/main.chk:14:40: unexpected '='; compare with '==' (a single '=' only names an "
-         "argument of 'called')", "= "),
-    case("syntax-unclosed-string", CHK, 'require said "cancelled"', 'require said "cancelled',
-         "mini/checks/main.chk:15:18: this string is not closed; end it with the same quote on the "
-         "same line", '"cancelled'),
-    case("syntax-bad-dedent", CHK, "    unchanged db.users", "   unchanged db.users",
-         "mini/checks/main.chk:16:1: this line's indentation matches no enclosing block; indent "
-         "statements by the same amount as the first one", "   unchanged"),
-    case("syntax-misspelled-keyword", CHK, "require db == gold", "requires db == gold",
-         "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', 'score', "
-         "'unchanged', 'use', the end of the block", "requires"),
-    case("syntax-ends-early", CHK, "order_id=order_id)\n", "order_id=order_id)\n\ncheck extra(x):\n",
-         "mini/checks/main.chk:19:16: the text ends too early; expected an indented block", ""),
-    case("syntax-bad-escape", CHK, 'require said "cancelled"', 'require said "\\xZZ"',
-         "mini/checks/main.chk:15:18: invalid escape in string: 'unicodeescape' codec can't decode "
-         "bytes in position 0-1: truncated \\xXX escape; write a backslash as '\\\\'", '"\\xZZ"'),
-    case("syntax-embedded-in-yaml", DOMAIN, "returns: db.orders[order_id]", "returns: db.orders[order_id",
-         "mini/domain.yaml:37:34: the text ends too early; expected ']'", ""),
-    case("syntax-embedded-single-quoted", TASKS, 'where o.status == "pending"', 'where o.status = "pending"',
-         "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names an "
-         "argument of 'called')", '= "pending"'),
+    case(
+        "syntax-missing-colon",
+        CHK,
+        "reason: string):",
+        "reason: string)",
+        "mini/checks/main.chk:10:50: unexpected end of the line; expected ':'",
+        "",
+    ),
+    case(
+        "syntax-missing-comma",
+        CHK,
+        "order_id: string, reason",
+        "order_id: string reason",
+        "mini/checks/main.chk:10:34: unexpected 'reason'; expected ')', ',', '[', ']'",
+        "reason",
+    ),
+    case(
+        "syntax-ampersands",
+        CHK,
+        'require said "cancelled"',
+        'require said "cancelled" && true',
+        "mini/checks/main.chk:15:30: unexpected character '&'; write 'and', 'or', 'not' for boolean "
+        "logic (and '!=' for inequality)",
+        "&&",
+    ),
+    case(
+        "syntax-single-equals",
+        CHK,
+        'status == "cancelled"',
+        'status = "cancelled"',
+        "mini/checks/main.chk:14:40: unexpected '='; compare with '==' (a single '=' only names an "
+        "argument of 'called')",
+        "= ",
+    ),
+    case(
+        "syntax-unclosed-string",
+        CHK,
+        'require said "cancelled"',
+        'require said "cancelled',
+        "mini/checks/main.chk:15:18: this string is not closed; end it with the same quote on the "
+        "same line",
+        '"cancelled',
+    ),
+    case(
+        "syntax-bad-dedent",
+        CHK,
+        "    unchanged db.users",
+        "   unchanged db.users",
+        "mini/checks/main.chk:16:1: this line's indentation matches no enclosing block; indent "
+        "statements by the same amount as the first one",
+        "   unchanged",
+    ),
+    case(
+        "syntax-misspelled-keyword",
+        CHK,
+        "require db == gold",
+        "requires db == gold",
+        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', 'score', "
+        "'unchanged', 'use', the end of the block",
+        "requires",
+    ),
+    case(
+        "syntax-ends-early",
+        CHK,
+        "order_id=order_id)\n",
+        "order_id=order_id)\n\ncheck extra(x):\n",
+        "mini/checks/main.chk:19:16: the text ends too early; expected an indented block",
+        "",
+    ),
+    case(
+        "syntax-bad-escape",
+        CHK,
+        'require said "cancelled"',
+        'require said "\\xZZ"',
+        "mini/checks/main.chk:15:18: invalid escape in string: 'unicodeescape' codec can't decode "
+        "bytes in position 0-1: truncated \\xXX escape; write a backslash as '\\\\'",
+        '"\\xZZ"',
+    ),
+    case(
+        "syntax-embedded-in-yaml",
+        DOMAIN,
+        "returns: db.orders[order_id]",
+        "returns: db.orders[order_id",
+        "mini/domain.yaml:37:34: the text ends too early; expected ']'",
+        "",
+    ),
+    case(
+        "syntax-embedded-single-quoted",
+        TASKS,
+        'where o.status == "pending"',
+        'where o.status = "pending"',
+        "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names an "
+        "argument of 'called')",
+        '= "pending"',
+    ),
     # ------------------------------------------------------------ checker DSL: unknown names
-    case("unknown-tool", CHK, "require called cancel_order(", "require called cancel_ordr(",
-         "mini/checks/main.chk:13:20: unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
-         "cancel_ordr"),
-    case("unknown-tool-in-guard", CHK, "guard cancel_order:", "guard cancel_ordr:",
-         "mini/checks/main.chk:1:7: guard for unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
-         "cancel_ordr"),
-    case("unknown-tool-parameter", CHK, "reason=reason)", "reasn=reason)",
-         "mini/checks/main.chk:13:52: tool 'cancel_order' has no parameter 'reasn'; did you mean "
-         "'reason'?", "reasn"),
-    case("unknown-table", CHK, 'db.orders[order_id].status == "cancelled"',
-         'db.order[order_id].status == "cancelled"',
-         "mini/checks/main.chk:14:16: unknown table 'order'; did you mean 'orders'?; tables are "
-         "orders, users", "order["),
-    case("unknown-field", CHK, 'status == "cancelled"', 'stat == "cancelled"',
-         "mini/checks/main.chk:14:33: unknown field 'stat' of table 'orders'; did you mean 'status'?",
-         "stat "),
-    case("unknown-call-field", CHK, "c.tags", "c.tagz",
-         "mini/checks/main.chk:5:75: a tool call has no field 'tagz'; did you mean 'tags'?; fields "
-         "are tool, args, result, error, ok, writes, position, index, tags, id", "tagz"),
-    case("unknown-rule", CHK, "use identify_first", "use identify",
-         "mini/checks/main.chk:11:9: unknown rule 'identify'; did you mean 'identify_first'?",
-         "identify"),
-    case("unknown-variable", CHK, "get_order(order_id=order_id)", "get_order(order_id=order_idd)",
-         "mini/checks/main.chk:17:42: unknown name 'order_idd'; did you mean 'order_id'?", "order_idd"),
-    case("unknown-function", CHK, 'require said "cancelled"', "require lenn(calls) > 0",
-         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'?; functions are "
-         "abs, float, int, keys, len, lower, max, min, round, str, upper", "lenn("),
-    case("unknown-type", CHK, "reason: string)", "reason: strng)",
-         "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, bool, "
-         "any, list[...]; did you mean 'string'?", "strng"),
-    case("context-not-in-guard", CHK, 'require db.orders[order_id].status == "pending"',
-         'require gold.orders[order_id].status == "pending"',
-         "mini/checks/main.chk:2:13: 'gold' is not available in a guard; it can read order_id, "
-         "reason, calls, db, messages", "gold."),
-    case("unknown-field-in-tool-body", DOMAIN, "u.email == email).user_id", "u.mail == email).user_id",
-         "mini/domain.yaml:30:44: unknown field 'mail' of table 'users'; did you mean 'email'?", "mail"),
-    case("unknown-field-in-tool-set", DOMAIN, "set: {email: email}", "set: {mail: email}",
-         "mini/domain.yaml:53:13: table 'users' has no field 'mail'; did you mean 'email'?", "mail"),
-    case("unknown-check", TASKS, "check: cancelled", "check: cancel",
-         "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'?; declare it "
-         "with 'check NAME(...)' in a checker file", "cancel"),
-    case("unknown-template", TASKS, "template: cancel,", "template: cancle,",
-         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' uses unknown template 'cancle'; did you mean "
-         "'cancel'?", "{id: cancel-ann"),
-    case("unknown-template-param-in-gold", TASKS, '- get_order: {order_id: "{{ order_id }}"}',
-         '- get_order: {order_id: "{{ order }}"}',
-         "mini/tasks/cancel.yaml:14:35: this argument uses '{{ order }}', which is not a parameter of "
-         "the template; did you mean 'order_id'?", "order }}"),
-    case("unknown-field-in-folded-query", TASKS,
-         """order_id: {type: string, from: 'o.order_id for o in db.orders where o.status == "pending"'}""",
-         """order_id:\n        type: string\n        from: >-\n          o.order_id for o in db.orders\n"""
-         '          where o.stat == "pending"',
-         "mini/tasks/cancel.yaml:9:19: unknown field 'stat' of table 'orders'; did you mean 'status'?", "stat "),
-    case("unknown-field-in-literal-block", DOMAIN, "returns: first(u in db.users where u.email == email).user_id",
-         "returns: |\n        first(u in db.users\n              where u.mail == email).user_id",
-         "mini/domain.yaml:32:23: unknown field 'mail' of table 'users'; did you mean 'email'?", "mail"),
-    case("syntax-in-multi-line-plain-scalar", DOMAIN,
-         "returns: first(u in db.users where u.email == email).user_id",
-         "returns: first(u in db.users\n        where u.email = email).user_id",
-         "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an argument "
-         "of 'called')", "= email"),
+    case(
+        "unknown-tool",
+        CHK,
+        "require called cancel_order(",
+        "require called cancel_ordr(",
+        "mini/checks/main.chk:13:20: unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
+        "cancel_ordr",
+    ),
+    case(
+        "unknown-tool-in-guard",
+        CHK,
+        "guard cancel_order:",
+        "guard cancel_ordr:",
+        "mini/checks/main.chk:1:7: guard for unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
+        "cancel_ordr",
+    ),
+    case(
+        "unknown-tool-parameter",
+        CHK,
+        "reason=reason)",
+        "reasn=reason)",
+        "mini/checks/main.chk:13:52: tool 'cancel_order' has no parameter 'reasn'; did you mean "
+        "'reason'?",
+        "reasn",
+    ),
+    case(
+        "unknown-table",
+        CHK,
+        'db.orders[order_id].status == "cancelled"',
+        'db.order[order_id].status == "cancelled"',
+        "mini/checks/main.chk:14:16: unknown table 'order'; did you mean 'orders'?; tables are "
+        "orders, users",
+        "order[",
+    ),
+    case(
+        "unknown-field",
+        CHK,
+        'status == "cancelled"',
+        'stat == "cancelled"',
+        "mini/checks/main.chk:14:33: unknown field 'stat' of table 'orders'; did you mean 'status'?",
+        "stat ",
+    ),
+    case(
+        "unknown-call-field",
+        CHK,
+        "c.tags",
+        "c.tagz",
+        "mini/checks/main.chk:5:75: a tool call has no field 'tagz'; did you mean 'tags'?; fields "
+        "are tool, args, result, error, ok, writes, position, index, tags, id",
+        "tagz",
+    ),
+    case(
+        "unknown-rule",
+        CHK,
+        "use identify_first",
+        "use identify",
+        "mini/checks/main.chk:11:9: unknown rule 'identify'; did you mean 'identify_first'?",
+        "identify",
+    ),
+    case(
+        "unknown-variable",
+        CHK,
+        "get_order(order_id=order_id)",
+        "get_order(order_id=order_idd)",
+        "mini/checks/main.chk:17:42: unknown name 'order_idd'; did you mean 'order_id'?",
+        "order_idd",
+    ),
+    case(
+        "unknown-function",
+        CHK,
+        'require said "cancelled"',
+        "require lenn(calls) > 0",
+        "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'?; functions are "
+        "abs, float, int, keys, len, lower, max, min, round, str, upper",
+        "lenn(",
+    ),
+    case(
+        "unknown-type",
+        CHK,
+        "reason: string)",
+        "reason: strng)",
+        "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, bool, "
+        "any, list[...]; did you mean 'string'?",
+        "strng",
+    ),
+    case(
+        "context-not-in-guard",
+        CHK,
+        'require db.orders[order_id].status == "pending"',
+        'require gold.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:13: 'gold' is not available in a guard; it can read order_id, "
+        "reason, calls, db, messages",
+        "gold.",
+    ),
+    case(
+        "unknown-field-in-tool-body",
+        DOMAIN,
+        "u.email == email).user_id",
+        "u.mail == email).user_id",
+        "mini/domain.yaml:30:44: unknown field 'mail' of table 'users'; did you mean 'email'?",
+        "mail",
+    ),
+    case(
+        "unknown-field-in-tool-set",
+        DOMAIN,
+        "set: {email: email}",
+        "set: {mail: email}",
+        "mini/domain.yaml:53:13: table 'users' has no field 'mail'; did you mean 'email'?",
+        "mail",
+    ),
+    case(
+        "unknown-check",
+        TASKS,
+        "check: cancelled",
+        "check: cancel",
+        "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'?; declare it "
+        "with 'check NAME(...)' in a checker file",
+        "cancel",
+    ),
+    case(
+        "unknown-template",
+        TASKS,
+        "template: cancel,",
+        "template: cancle,",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' uses unknown template 'cancle'; did you mean "
+        "'cancel'?",
+        "{id: cancel-ann",
+    ),
+    case(
+        "unknown-template-param-in-gold",
+        TASKS,
+        '- get_order: {order_id: "{{ order_id }}"}',
+        '- get_order: {order_id: "{{ order }}"}',
+        "mini/tasks/cancel.yaml:14:35: this argument uses '{{ order }}', which is not a parameter of "
+        "the template; did you mean 'order_id'?",
+        "order }}",
+    ),
+    case(
+        "unknown-field-in-folded-query",
+        TASKS,
+        """order_id: {type: string, from: 'o.order_id for o in db.orders where o.status == "pending"'}""",
+        """order_id:\n        type: string\n        from: >-\n          o.order_id for o in db.orders\n"""
+        '          where o.stat == "pending"',
+        "mini/tasks/cancel.yaml:9:19: unknown field 'stat' of table 'orders'; did you mean 'status'?",
+        "stat ",
+    ),
+    case(
+        "unknown-field-in-literal-block",
+        DOMAIN,
+        "returns: first(u in db.users where u.email == email).user_id",
+        "returns: |\n        first(u in db.users\n              where u.mail == email).user_id",
+        "mini/domain.yaml:32:23: unknown field 'mail' of table 'users'; did you mean 'email'?",
+        "mail",
+    ),
+    case(
+        "syntax-in-multi-line-plain-scalar",
+        DOMAIN,
+        "returns: first(u in db.users where u.email == email).user_id",
+        "returns: first(u in db.users\n        where u.email = email).user_id",
+        "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an argument "
+        "of 'called')",
+        "= email",
+    ),
     # ------------------------------------------------------------ checker DSL: types
-    case("type-compare-string-int", CHK, 'require said "cancelled"',
-         "require db.orders[order_id].user_id == 3",
-         "mini/checks/main.chk:15:13: cannot compare a string with an int using '=='; the two sides "
-         "must have the same type", "db.orders"),
-    case("type-arithmetic-on-text", CHK, 'require said "cancelled"',
-         "require db.orders[order_id].total + db.orders[order_id].user_id > 1",
-         "mini/checks/main.chk:15:41: '+' needs numbers, but this is a string", "db.orders[order_id].user_id"),
-    case("type-require-not-boolean", CHK, 'require said "cancelled"', "require db.orders[order_id].total",
-         "mini/checks/main.chk:15:13: 'require' needs a true/false condition, but this is a float; "
-         "compare it with something (==, <, in ...)", "db.orders"),
-    case("type-enum-value", CHK, 'status == "cancelled"', 'status == "canceled"',
-         "mini/checks/main.chk:14:43: 'canceled' is not one of the allowed values (pending, delivered, "
-         "cancelled); did you mean 'cancelled'?", '"canceled"'),
-    case("type-called-argument", CHK, "cancel_order(order_id=order_id,", "cancel_order(order_id=1,",
-         "mini/checks/main.chk:13:42: argument 'order_id' of 'cancel_order' is string, but this is an int",
-         "1,"),
-    case("type-called-enum-value", CHK, "reason=reason)", 'reason="whatever")',
-         "mini/checks/main.chk:13:59: 'whatever' is not one of the allowed values of 'reason' "
-         "(no longer needed, ordered by mistake)", '"whatever"'),
-    case("type-row-key", CHK, 'db.orders[order_id].status == "cancelled"', 'db.orders[1].status == "cancelled"',
-         "mini/checks/main.chk:14:23: rows of 'orders' are keyed by strings, not by an int", "1]"),
-    case("type-said-table", CHK, 'require said "cancelled"', "require said db.users",
-         "mini/checks/main.chk:15:18: 'said' needs text (or a number), not the table users", "db.users"),
-    case("type-before-non-event", CHK, 'require said "cancelled"', "require said \"x\" before 2",
-         "mini/checks/main.chk:15:29: 'before' compares events: called ..., said ..., user_said ..., a "
-         "call, a message, or first(...)/last(...) of calls or messages", "2"),
-    case("type-count-with-body", CHK, 'require said "cancelled"', "require count(c in calls: c.ok) > 0",
-         "mini/checks/main.chk:15:31: count(...) takes no ': expression'; put the condition after "
-         "'where'", "c.ok"),
-    case("type-param-source", TASKS, '{type: string, from: "db.users', '{type: int, from: "db.users',
-         "mini/tasks/cancel.yaml:6:33: parameter 'email' is int, but this gives string", "db.users", 2),
-    case("type-gold-argument", TASKS, 'cancel_order: {order_id: "{{ order_id }}"', "cancel_order: {order_id: 5",
-         "mini/tasks/cancel.yaml:15:24: argument 'order_id' of 'cancel_order' is string, but this is int",
-         "order_id: 5"),
+    case(
+        "type-compare-string-int",
+        CHK,
+        'require said "cancelled"',
+        "require db.orders[order_id].user_id == 3",
+        "mini/checks/main.chk:15:13: cannot compare a string with an int using '=='; the two sides "
+        "must have the same type",
+        "db.orders",
+    ),
+    case(
+        "type-arithmetic-on-text",
+        CHK,
+        'require said "cancelled"',
+        "require db.orders[order_id].total + db.orders[order_id].user_id > 1",
+        "mini/checks/main.chk:15:41: '+' needs numbers, but this is a string",
+        "db.orders[order_id].user_id",
+    ),
+    case(
+        "type-require-not-boolean",
+        CHK,
+        'require said "cancelled"',
+        "require db.orders[order_id].total",
+        "mini/checks/main.chk:15:13: 'require' needs a true/false condition, but this is a float; "
+        "compare it with something (==, <, in ...)",
+        "db.orders",
+    ),
+    case(
+        "type-enum-value",
+        CHK,
+        'status == "cancelled"',
+        'status == "canceled"',
+        "mini/checks/main.chk:14:43: 'canceled' is not one of the allowed values (pending, delivered, "
+        "cancelled); did you mean 'cancelled'?",
+        '"canceled"',
+    ),
+    case(
+        "type-called-argument",
+        CHK,
+        "cancel_order(order_id=order_id,",
+        "cancel_order(order_id=1,",
+        "mini/checks/main.chk:13:42: argument 'order_id' of 'cancel_order' is string, but this is an int",
+        "1,",
+    ),
+    case(
+        "type-called-enum-value",
+        CHK,
+        "reason=reason)",
+        'reason="whatever")',
+        "mini/checks/main.chk:13:59: 'whatever' is not one of the allowed values of 'reason' "
+        "(no longer needed, ordered by mistake)",
+        '"whatever"',
+    ),
+    case(
+        "type-row-key",
+        CHK,
+        'db.orders[order_id].status == "cancelled"',
+        'db.orders[1].status == "cancelled"',
+        "mini/checks/main.chk:14:23: rows of 'orders' are keyed by strings, not by an int",
+        "1]",
+    ),
+    case(
+        "type-said-table",
+        CHK,
+        'require said "cancelled"',
+        "require said db.users",
+        "mini/checks/main.chk:15:18: 'said' needs text (or a number), not the table users",
+        "db.users",
+    ),
+    case(
+        "type-before-non-event",
+        CHK,
+        'require said "cancelled"',
+        'require said "x" before 2',
+        "mini/checks/main.chk:15:29: 'before' compares events: called ..., said ..., user_said ..., a "
+        "call, a message, or first(...)/last(...) of calls or messages",
+        "2",
+    ),
+    case(
+        "type-count-with-body",
+        CHK,
+        'require said "cancelled"',
+        "require count(c in calls: c.ok) > 0",
+        "mini/checks/main.chk:15:31: count(...) takes no ': expression'; put the condition after "
+        "'where'",
+        "c.ok",
+    ),
+    case(
+        "type-param-source",
+        TASKS,
+        '{type: string, from: "db.users',
+        '{type: int, from: "db.users',
+        "mini/tasks/cancel.yaml:6:33: parameter 'email' is int, but this gives string",
+        "db.users",
+        2,
+    ),
+    case(
+        "type-gold-argument",
+        TASKS,
+        'cancel_order: {order_id: "{{ order_id }}"',
+        "cancel_order: {order_id: 5",
+        "mini/tasks/cancel.yaml:15:24: argument 'order_id' of 'cancel_order' is string, but this is int",
+        "order_id: 5",
+    ),
     # ------------------------------------------------------------ checker DSL: statements
-    case("duplicate-rule", CHK, "rule confirm_writes:", "rule identify_first:",
-         "mini/checks/main.chk:7:6: rule 'identify_first' is declared twice (first at "
-         "mini/checks/main.chk:4:6); merge them or rename one", "identify_first"),
-    case("use-in-rule", CHK, "    require all(c in calls where c.writes",
-         "    use identify_first\n    require all(c in calls where c.writes",
-         "mini/checks/main.chk:8:9: 'use' is only allowed in a check; a rule or guard cannot reuse rules",
-         "identify_first"),
-    case("unchanged-not-db", CHK, "unchanged db.users", "unchanged calls",
-         "mini/checks/main.chk:16:15: 'unchanged' needs a part of the database, such as db.users or "
-         "db.orders[order_id].status", "calls"),
-    case("score-weight", CHK, "score 0.5", "score 0",
-         "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)", "score 0"),
-    case("reserved-check-param", CHK, "reason: string):", "reason: string, calls: int):",
-         "mini/checks/main.chk:10:51: parameter name 'calls' is reserved (checker expressions read "
-         "'calls' from the trace); rename the parameter", "calls: int", 2),
+    case(
+        "duplicate-rule",
+        CHK,
+        "rule confirm_writes:",
+        "rule identify_first:",
+        "mini/checks/main.chk:7:6: rule 'identify_first' is declared twice (first at "
+        "mini/checks/main.chk:4:6); merge them or rename one",
+        "identify_first",
+    ),
+    case(
+        "use-in-rule",
+        CHK,
+        "    require all(c in calls where c.writes",
+        "    use identify_first\n    require all(c in calls where c.writes",
+        "mini/checks/main.chk:8:9: 'use' is only allowed in a check; a rule or guard cannot reuse rules",
+        "identify_first",
+    ),
+    case(
+        "unchanged-not-db",
+        CHK,
+        "unchanged db.users",
+        "unchanged calls",
+        "mini/checks/main.chk:16:15: 'unchanged' needs a part of the database, such as db.users or "
+        "db.orders[order_id].status",
+        "calls",
+    ),
+    case(
+        "score-weight",
+        CHK,
+        "score 0.5",
+        "score 0",
+        "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)",
+        "score 0",
+    ),
+    case(
+        "reserved-check-param",
+        CHK,
+        "reason: string):",
+        "reason: string, calls: int):",
+        "mini/checks/main.chk:10:51: parameter name 'calls' is reserved (checker expressions read "
+        "'calls' from the trace); rename the parameter",
+        "calls: int",
+        2,
+    ),
     # ------------------------------------------------------------ YAML
-    case("yaml-bad-indentation", DOMAIN, "  seed: data/seed.yaml", "   seed: data/seed.yaml",
-         "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping start>' "
-         "(while parsing a block mapping at line 1); check the indentation and quoting here", "tables:"),
-    case("yaml-unclosed-flow", SEED, "name: Ann}", "name: Ann",
-         "mini/data/seed.yaml:3:5: invalid YAML: expected ',' or '}', but got '{' (while parsing a flow "
-         "mapping at line 2); check the indentation and quoting here", "{user_id: u2"),
-    case("yaml-duplicate-key", DOMAIN, "description: A tiny", "name: again\ndescription: A tiny",
-         "mini/domain.yaml:2:1: duplicate key 'name' (first defined at line 1); remove one of them",
-         "name: again"),
-    case("yaml-unknown-key", DOMAIN, "description: A tiny", "descripton: A tiny",
-         "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'?; expected one of "
-         "name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
-         "training", "descripton"),
-    case("yaml-unknown-nested-key", DOMAIN, "    tags: [auth]", "    tag: [auth]",
-         "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'?; expected one of description, "
-         "params, writes, tags, python, declare", "tag:"),
-    case("yaml-missing-key", DOMAIN, "policy: policy.md\n", "",
-         "mini/domain.yaml:1:1: 'policy' is required in the top level; add it", "name: mini"),
-    case("yaml-missing-nested-key", TASKS, "    check: cancelled\n", "",
-         "mini/tasks/cancel.yaml:2:3: 'check' is required in templates.cancel; add it", "cancel:"),
-    case("yaml-wrong-type", DOMAIN, "per_template: 2", "per_template: two",
-         "mini/domain.yaml:56:26: sampling.per_template must be a whole number, not 'two'", "two"),
-    case("yaml-wrong-literal", TASKS, "template: cancel,", "template: cancel, split: test,",
-         "mini/tasks/cancel.yaml:19:47: tasks.0.split: input should be 'train' or 'held-out'", "test"),
-    case("yaml-unknown-field-type", DOMAIN, "email: string\n        name", "email: strin\n        name",
-         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; expected "
-         "one of string, int, float, bool, any, enum, list, object, map", "strin"),
-    case("yaml-two-implementations", DOMAIN, "    tags: [auth]\n", "    tags: [auth]\n    python: tools:x\n",
-         "mini/domain.yaml:24:3: tools.find_user: a tool needs exactly one implementation: 'python' or "
-         "'declare'", "find_user"),
-    case("yaml-param-not-identifier", DOMAIN, "      email: {type: string, description",
-         "      e-mail: {type: string, description",
-         "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an identifier "
-         "(letters, digits and '_')", "params:"),
-    case("yaml-param-reserved", TASKS, "      email: {type: string, from", "      gold: {type: string, from",
-         "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
-         "(checker expressions read 'gold' from the trace); rename the parameter", "params:"),
-    case("task-param-not-a-choice", TASKS, "reason: no longer needed}}", "reason: too slow}}",
-         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter reason is 'too slow', not one "
-         "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
-         "{id: cancel-ann"),
-    case("task-param-wrong-type", TASKS, 'order_id: "#1", email', "order_id: 7, email",
-         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter order_id is 7, expected string "
-         "(template 'cancel')", "{id: cancel-ann"),
+    case(
+        "yaml-bad-indentation",
+        DOMAIN,
+        "  seed: data/seed.yaml",
+        "   seed: data/seed.yaml",
+        "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping start>' "
+        "(while parsing a block mapping at line 1); check the indentation and quoting here",
+        "tables:",
+    ),
+    case(
+        "yaml-unclosed-flow",
+        SEED,
+        "name: Ann}",
+        "name: Ann",
+        "mini/data/seed.yaml:3:5: invalid YAML: expected ',' or '}', but got '{' (while parsing a flow "
+        "mapping at line 2); check the indentation and quoting here",
+        "{user_id: u2",
+    ),
+    case(
+        "yaml-duplicate-key",
+        DOMAIN,
+        "description: A tiny",
+        "name: again\ndescription: A tiny",
+        "mini/domain.yaml:2:1: duplicate key 'name' (first defined at line 1); remove one of them",
+        "name: again",
+    ),
+    case(
+        "yaml-unknown-key",
+        DOMAIN,
+        "description: A tiny",
+        "descripton: A tiny",
+        "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'?; expected one of "
+        "name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
+        "training",
+        "descripton",
+    ),
+    case(
+        "yaml-unknown-nested-key",
+        DOMAIN,
+        "    tags: [auth]",
+        "    tag: [auth]",
+        "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'?; expected one of description, "
+        "params, writes, tags, python, declare",
+        "tag:",
+    ),
+    case(
+        "yaml-missing-key",
+        DOMAIN,
+        "policy: policy.md\n",
+        "",
+        "mini/domain.yaml:1:1: 'policy' is required in the top level; add it",
+        "name: mini",
+    ),
+    case(
+        "yaml-missing-nested-key",
+        TASKS,
+        "    check: cancelled\n",
+        "",
+        "mini/tasks/cancel.yaml:2:3: 'check' is required in templates.cancel; add it",
+        "cancel:",
+    ),
+    case(
+        "yaml-wrong-type",
+        DOMAIN,
+        "per_template: 2",
+        "per_template: two",
+        "mini/domain.yaml:56:26: sampling.per_template must be a whole number, not 'two'",
+        "two",
+    ),
+    case(
+        "yaml-wrong-literal",
+        TASKS,
+        "template: cancel,",
+        "template: cancel, split: test,",
+        "mini/tasks/cancel.yaml:19:47: tasks.0.split: input should be 'train' or 'held-out'",
+        "test",
+    ),
+    case(
+        "yaml-unknown-field-type",
+        DOMAIN,
+        "email: string\n        name",
+        "email: strin\n        name",
+        "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; expected "
+        "one of string, int, float, bool, any, enum, list, object, map",
+        "strin",
+    ),
+    case(
+        "yaml-two-implementations",
+        DOMAIN,
+        "    tags: [auth]\n",
+        "    tags: [auth]\n    python: tools:x\n",
+        "mini/domain.yaml:24:3: tools.find_user: a tool needs exactly one implementation: 'python' or "
+        "'declare'",
+        "find_user",
+    ),
+    case(
+        "yaml-param-not-identifier",
+        DOMAIN,
+        "      email: {type: string, description",
+        "      e-mail: {type: string, description",
+        "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an identifier "
+        "(letters, digits and '_')",
+        "params:",
+    ),
+    case(
+        "yaml-param-reserved",
+        TASKS,
+        "      email: {type: string, from",
+        "      gold: {type: string, from",
+        "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
+        "(checker expressions read 'gold' from the trace); rename the parameter",
+        "params:",
+    ),
+    case(
+        "task-param-not-a-choice",
+        TASKS,
+        "reason: no longer needed}}",
+        "reason: too slow}}",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter reason is 'too slow', not one "
+        "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
+        "{id: cancel-ann",
+    ),
+    case(
+        "task-param-wrong-type",
+        TASKS,
+        'order_id: "#1", email',
+        "order_id: 7, email",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter order_id is 7, expected string "
+        "(template 'cancel')",
+        "{id: cancel-ann",
+    ),
     # ------------------------------------------------------------ missing files
-    case("missing-spec-folder", DOMAIN, None, None,
-         "no domain.yaml in mini; a spec folder starts with domain.yaml"),
-    case("missing-policy", DOMAIN, "policy: policy.md", "policy: rules.md",
-         "mini/domain.yaml:3:9: policy file 'rules.md' does not exist in mini; create it or fix the path",
-         "rules.md"),
-    case("missing-seed", DOMAIN, "seed: data/seed.yaml", "seed: data/seeds.yaml",
-         "mini/domain.yaml:5:9: file 'mini/data/seeds.yaml' does not exist; create it or fix the path",
-         "data/seeds.yaml"),
-    case("seed-is-a-folder", DOMAIN, "seed: data/seed.yaml", "seed: data",
-         "mini/domain.yaml:5:9: file 'mini/data' is a folder, not a file; create it or fix the path",
-         "data"),
-    case("missing-checker-glob", DOMAIN, "checkers: [checks/*.chk]", "checkers: [checks/*.dsl]",
-         "mini/domain.yaml:54:12: no file matches 'checks/*.dsl' (looked in mini); fix the path or "
-         "create the file", "checks/*.dsl"),
-    case("missing-python-module", DOMAIN, "python: tools:cancel_order", "python: tool:cancel_order",
-         "mini/domain.yaml:44:13: module 'tool' not found: mini/tool.py does not exist", "tool:"),
-    case("missing-python-function", DOMAIN, "python: tools:cancel_order", "python: tools:cancel",
-         "mini/domain.yaml:44:13: 'tools.py' defines no function 'cancel'; did you mean 'cancel_order'?",
-         "tools:cancel"),
-    case("python-tool-signature", TOOLS, "def cancel_order(db, order_id, reason):",
-         "def cancel_order(db, order_id):",
-         "mini/domain.yaml:44:13: 'cancel_order' has no parameter 'reason', which tool 'cancel_order' "
-         "declares", "tools:cancel_order"),
-    case("python-tool-syntax", TOOLS, "    order = db", "    order = = db",
-         "mini/tools.py:5:13: Python syntax error: invalid syntax", "= db"),
+    case(
+        "missing-spec-folder",
+        DOMAIN,
+        None,
+        None,
+        "no domain.yaml in mini; a spec folder starts with domain.yaml",
+    ),
+    case(
+        "missing-policy",
+        DOMAIN,
+        "policy: policy.md",
+        "policy: rules.md",
+        "mini/domain.yaml:3:9: policy file 'rules.md' does not exist in mini; create it or fix the path",
+        "rules.md",
+    ),
+    case(
+        "missing-seed",
+        DOMAIN,
+        "seed: data/seed.yaml",
+        "seed: data/seeds.yaml",
+        "mini/domain.yaml:5:9: file 'mini/data/seeds.yaml' does not exist; create it or fix the path",
+        "data/seeds.yaml",
+    ),
+    case(
+        "seed-is-a-folder",
+        DOMAIN,
+        "seed: data/seed.yaml",
+        "seed: data",
+        "mini/domain.yaml:5:9: file 'mini/data' is a folder, not a file; create it or fix the path",
+        "data",
+    ),
+    case(
+        "missing-checker-glob",
+        DOMAIN,
+        "checkers: [checks/*.chk]",
+        "checkers: [checks/*.dsl]",
+        "mini/domain.yaml:54:12: no file matches 'checks/*.dsl' (looked in mini); fix the path or "
+        "create the file",
+        "checks/*.dsl",
+    ),
+    case(
+        "missing-python-module",
+        DOMAIN,
+        "python: tools:cancel_order",
+        "python: tool:cancel_order",
+        "mini/domain.yaml:44:13: module 'tool' not found: mini/tool.py does not exist",
+        "tool:",
+    ),
+    case(
+        "missing-python-function",
+        DOMAIN,
+        "python: tools:cancel_order",
+        "python: tools:cancel",
+        "mini/domain.yaml:44:13: 'tools.py' defines no function 'cancel'; did you mean 'cancel_order'?",
+        "tools:cancel",
+    ),
+    case(
+        "python-tool-signature",
+        TOOLS,
+        "def cancel_order(db, order_id, reason):",
+        "def cancel_order(db, order_id):",
+        "mini/domain.yaml:44:13: 'cancel_order' has no parameter 'reason', which tool 'cancel_order' "
+        "declares",
+        "tools:cancel_order",
+    ),
+    case(
+        "python-tool-syntax",
+        TOOLS,
+        "    order = db",
+        "    order = = db",
+        "mini/tools.py:5:13: Python syntax error: invalid syntax",
+        "= db",
+    ),
     # ------------------------------------------------------------ seed data
-    case("seed-wrong-type", SEED, "total: 20.0", "total: twenty",
-         "mini/data/seed.yaml:5:59: row 0 of 'orders' field 'total' is 'twenty', expected float", "twenty"),
-    case("seed-enum-value", SEED, "status: delivered", "status: shipped",
-         "mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status' is 'shipped', not one of pending, "
-         "delivered, cancelled", "shipped"),
-    case("seed-nested-type", SEED, "{item_id: i2, price: 5.5}", "{item_id: i2, price: cheap}",
-         "mini/data/seed.yaml:6:73: row 1 of 'orders' field 'items' item 0 field 'price' is 'cheap', "
-         "expected float", "[{item_id: i2"),
-    case("seed-unknown-field", SEED, "name: Bob}", "name: Bob, age: 3}",
-         "mini/data/seed.yaml:3:54: row 1 of 'users' has unknown field 'age'", "age"),
-    case("seed-missing-field", SEED, ", name: Bob}", "}",
-         "mini/data/seed.yaml:3:5: row 1 of 'users' lacks field 'name'", "{user_id: u2"),
-    case("seed-unknown-table", SEED, "orders:", "orderz:",
-         "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'?; declare "
-         "it under database.tables", "orderz"),
-    case("seed-dangling-reference", SEED, "user_id: u2, status: pending", "user_id: u9, status: pending",
-         "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'", "u9"),
-    case("seed-duplicate-key", SEED, 'order_id: "#2"', 'order_id: "#1"',
-         "mini/data/seed.yaml:6:16: 'orders' has two rows with key '#1'", '"#1"'),
-    case("seed-invalid-json", DOMAIN, "seed: data/seed.yaml", "seed: data/seed.json",
-         "mini/data/seed.json:2:19: invalid JSON: Expecting ',' delimiter", "] }"),
+    case(
+        "seed-wrong-type",
+        SEED,
+        "total: 20.0",
+        "total: twenty",
+        "mini/data/seed.yaml:5:59: row 0 of 'orders' field 'total' is 'twenty', expected float",
+        "twenty",
+    ),
+    case(
+        "seed-enum-value",
+        SEED,
+        "status: delivered",
+        "status: shipped",
+        "mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status' is 'shipped', not one of pending, "
+        "delivered, cancelled",
+        "shipped",
+    ),
+    case(
+        "seed-nested-type",
+        SEED,
+        "{item_id: i2, price: 5.5}",
+        "{item_id: i2, price: cheap}",
+        "mini/data/seed.yaml:6:73: row 1 of 'orders' field 'items' item 0 field 'price' is 'cheap', "
+        "expected float",
+        "[{item_id: i2",
+    ),
+    case(
+        "seed-unknown-field",
+        SEED,
+        "name: Bob}",
+        "name: Bob, age: 3}",
+        "mini/data/seed.yaml:3:54: row 1 of 'users' has unknown field 'age'",
+        "age",
+    ),
+    case(
+        "seed-missing-field",
+        SEED,
+        ", name: Bob}",
+        "}",
+        "mini/data/seed.yaml:3:5: row 1 of 'users' lacks field 'name'",
+        "{user_id: u2",
+    ),
+    case(
+        "seed-unknown-table",
+        SEED,
+        "orders:",
+        "orderz:",
+        "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'?; declare "
+        "it under database.tables",
+        "orderz",
+    ),
+    case(
+        "seed-dangling-reference",
+        SEED,
+        "user_id: u2, status: pending",
+        "user_id: u9, status: pending",
+        "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'",
+        "u9",
+    ),
+    case(
+        "seed-duplicate-key",
+        SEED,
+        'order_id: "#2"',
+        'order_id: "#1"',
+        "mini/data/seed.yaml:6:16: 'orders' has two rows with key '#1'",
+        '"#1"',
+    ),
+    case(
+        "seed-invalid-json",
+        DOMAIN,
+        "seed: data/seed.yaml",
+        "seed: data/seed.json",
+        "mini/data/seed.json:2:19: invalid JSON: Expecting ',' delimiter",
+        "] }",
+    ),
     # ------------------------------------------------------------ task templates and gold plans
-    case("gold-unknown-tool", TASKS, "- find_user: {email", "- find_usr: {email",
-         "mini/tasks/cancel.yaml:13:9: gold step 1 calls unknown tool 'find_usr'; did you mean "
-         "'find_user'?", "find_usr"),
-    case("gold-unknown-argument", TASKS, '{email: "{{ email }}"}', '{email: "{{ email }}", mail: x}',
-         "mini/tasks/cancel.yaml:13:43: tool 'find_user' has no parameter 'mail'; did you mean 'email'?",
-         "mail"),
-    case("gold-missing-argument", TASKS, ', reason: "{{ reason }}"}', "}",
-         "mini/tasks/cancel.yaml:15:9: gold step 3 misses required argument 'reason' of 'cancel_order'",
-         "cancel_order"),
-    case("gold-say-undefined", TASKS, "Your order {{ order_id }}", "Your order {{ order_number }}",
-         "mini/tasks/cancel.yaml:16:29: this 'say' step uses '{{ order_number }}', which is not a "
-         "parameter of the template; did you mean 'order_id'?", "order_number"),
-    case("check-param-not-provided", CHK, "reason: string):", "reason: string, note: string):",
-         "mini/tasks/cancel.yaml:17:12: check 'cancelled' needs parameter 'note', which template "
-         "'cancel' does not define; add it under params", "cancelled"),
-    case("check-param-type", TASKS, "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
-         "reason: {type: int, choices: [1, 2]}",
-         "mini/tasks/cancel.yaml:15:52: argument 'reason' of 'cancel_order' is enum, but this is int",
-         "reason", 2),
-    case("jinja-undefined-in-scenario", TASKS, "because it is {{ reason }}", "because it is {{ reasn }}",
-         "mini/tasks/cancel.yaml:9:71: user.reason uses '{{ reasn }}', which is not a parameter of the "
-         "template; did you mean 'reason'?", "reasn"),
-    case("jinja-undefined-in-known", TASKS, 'email: "{{ email }}", order_id', 'email: "{{ emial }}", order_id',
-         "mini/tasks/cancel.yaml:10:26: user.known.email uses '{{ emial }}', which is not a parameter "
-         "of the template; did you mean 'email'?", "emial"),
-    case("jinja-syntax", TASKS, "because it is {{ reason }}", "because it is {{ reason }",
-         "mini/tasks/cancel.yaml:9:15: template syntax error: unexpected '}'", '"I want'),
-    case("jinja-render-error", TASKS, "because it is {{ reason }}", "because it is {{ reason + 1 }}",
-         "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#1', "
-         "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only concatenate "
-         'str (not "int") to str', "description:", 2),
-    case("jinja-filter-unknown", TASKS, "because it is {{ reason }}", "because it is {{ reason | shout }}",
-         "mini/tasks/cancel.yaml:9:15: template syntax error: No filter named 'shout'.", '"I want'),
-    case("task-missing-param", TASKS, ", reason: no longer needed}}", "}}",
-         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' lacks reason (template 'cancel' takes "
-         "order_id, email, reason)", "{id: cancel-ann"),
-    case("duplicate-template", "tasks/more.yaml", None,
-         "templates:\n  cancel:\n    user: {reason: again}\n    gold: []\n    check: cancelled\n",
-         "mini/tasks/more.yaml:2:3: template 'cancel' is defined twice (also in mini/tasks/cancel.yaml)",
-         "cancel:"),
-    case("duplicate-task-id", TASKS, "reason: no longer needed}}\n",
-         "reason: no longer needed}}\n  - {id: cancel-ann, template: cancel, params: {order_id: '#3', "
-         "email: bob@example.com, reason: ordered by mistake}}\n",
-         "mini/tasks/cancel.yaml:20:5: task id 'cancel-ann' is used twice", "{id: cancel-ann"),
-    case("reveal-late-unknown", TASKS, "unknown: [user id]", "unknown: [user id]\n      reveal_late: [phone]",
-         "mini/tasks/cancel.yaml:12:20: reveal_late names 'phone', which is not in user.known",
-         "[phone]"),
-    case("change-mind-unknown-param", TASKS, "unknown: [user id]",
-         "unknown: [user id]\n      change_mind: color=red",
-         "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template parameter",
-         "color=red"),
-    case("table-key-not-a-field", DOMAIN, "key: user_id", "key: id",
-         "mini/domain.yaml:7:5: database.tables.users: key 'id' is not one of the table's fields", "users:"),
-    case("reference-to-unknown-table", DOMAIN, "{type: string, ref: users}", "{type: string, ref: user}",
-         "mini/domain.yaml:17:9: field 'user_id' refers to unknown table 'user'; did you mean 'users'?",
-         "user_id: {type"),
-    case("template-unsampleable", TASKS, 'o.status == "pending"', 'o.status == "cancelled"',
-         "mini/tasks/cancel.yaml:4:5: template 'cancel' cannot be sampled: a parameter has no 'from' or "
-         "'choices', or its source finds no value in the seed data", "params"),
-    case("tool-writes-undeclared", DOMAIN, "    writes: true\n    declare", "    declare",
-         "mini/domain.yaml:50:5: tool 'set_email' updates the database, so it must say 'writes: true'",
-         "declare"),
+    case(
+        "gold-unknown-tool",
+        TASKS,
+        "- find_user: {email",
+        "- find_usr: {email",
+        "mini/tasks/cancel.yaml:13:9: gold step 1 calls unknown tool 'find_usr'; did you mean "
+        "'find_user'?",
+        "find_usr",
+    ),
+    case(
+        "gold-unknown-argument",
+        TASKS,
+        '{email: "{{ email }}"}',
+        '{email: "{{ email }}", mail: x}',
+        "mini/tasks/cancel.yaml:13:43: tool 'find_user' has no parameter 'mail'; did you mean 'email'?",
+        "mail",
+    ),
+    case(
+        "gold-missing-argument",
+        TASKS,
+        ', reason: "{{ reason }}"}',
+        "}",
+        "mini/tasks/cancel.yaml:15:9: gold step 3 misses required argument 'reason' of 'cancel_order'",
+        "cancel_order",
+    ),
+    case(
+        "gold-say-undefined",
+        TASKS,
+        "Your order {{ order_id }}",
+        "Your order {{ order_number }}",
+        "mini/tasks/cancel.yaml:16:29: this 'say' step uses '{{ order_number }}', which is not a "
+        "parameter of the template; did you mean 'order_id'?",
+        "order_number",
+    ),
+    case(
+        "check-param-not-provided",
+        CHK,
+        "reason: string):",
+        "reason: string, note: string):",
+        "mini/tasks/cancel.yaml:17:12: check 'cancelled' needs parameter 'note', which template "
+        "'cancel' does not define; add it under params",
+        "cancelled",
+    ),
+    case(
+        "check-param-type",
+        TASKS,
+        "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
+        "reason: {type: int, choices: [1, 2]}",
+        "mini/tasks/cancel.yaml:15:52: argument 'reason' of 'cancel_order' is enum, but this is int",
+        "reason",
+        2,
+    ),
+    case(
+        "jinja-undefined-in-scenario",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reasn }}",
+        "mini/tasks/cancel.yaml:9:71: user.reason uses '{{ reasn }}', which is not a parameter of the "
+        "template; did you mean 'reason'?",
+        "reasn",
+    ),
+    case(
+        "jinja-undefined-in-known",
+        TASKS,
+        'email: "{{ email }}", order_id',
+        'email: "{{ emial }}", order_id',
+        "mini/tasks/cancel.yaml:10:26: user.known.email uses '{{ emial }}', which is not a parameter "
+        "of the template; did you mean 'email'?",
+        "emial",
+    ),
+    case(
+        "jinja-syntax",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reason }",
+        "mini/tasks/cancel.yaml:9:15: template syntax error: unexpected '}'",
+        '"I want',
+    ),
+    case(
+        "jinja-render-error",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reason + 1 }}",
+        "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#1', "
+        "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only concatenate "
+        'str (not "int") to str',
+        "description:",
+        2,
+    ),
+    case(
+        "jinja-filter-unknown",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reason | shout }}",
+        "mini/tasks/cancel.yaml:9:15: template syntax error: No filter named 'shout'.",
+        '"I want',
+    ),
+    case(
+        "task-missing-param",
+        TASKS,
+        ", reason: no longer needed}}",
+        "}}",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' lacks reason (template 'cancel' takes "
+        "order_id, email, reason)",
+        "{id: cancel-ann",
+    ),
+    case(
+        "duplicate-template",
+        "tasks/more.yaml",
+        None,
+        "templates:\n  cancel:\n    user: {reason: again}\n    gold: []\n    check: cancelled\n",
+        "mini/tasks/more.yaml:2:3: template 'cancel' is defined twice (also in mini/tasks/cancel.yaml)",
+        "cancel:",
+    ),
+    case(
+        "duplicate-task-id",
+        TASKS,
+        "reason: no longer needed}}\n",
+        "reason: no longer needed}}\n  - {id: cancel-ann, template: cancel, params: {order_id: '#3', "
+        "email: bob@example.com, reason: ordered by mistake}}\n",
+        "mini/tasks/cancel.yaml:20:5: task id 'cancel-ann' is used twice",
+        "{id: cancel-ann",
+    ),
+    case(
+        "reveal-late-unknown",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      reveal_late: [phone]",
+        "mini/tasks/cancel.yaml:12:20: reveal_late names 'phone', which is not in user.known",
+        "[phone]",
+    ),
+    case(
+        "change-mind-unknown-param",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: color=red",
+        "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template parameter",
+        "color=red",
+    ),
+    case(
+        "table-key-not-a-field",
+        DOMAIN,
+        "key: user_id",
+        "key: id",
+        "mini/domain.yaml:7:5: database.tables.users: key 'id' is not one of the table's fields",
+        "users:",
+    ),
+    case(
+        "reference-to-unknown-table",
+        DOMAIN,
+        "{type: string, ref: users}",
+        "{type: string, ref: user}",
+        "mini/domain.yaml:17:9: field 'user_id' refers to unknown table 'user'; did you mean 'users'?",
+        "user_id: {type",
+    ),
+    case(
+        "template-unsampleable",
+        TASKS,
+        'o.status == "pending"',
+        'o.status == "cancelled"',
+        "mini/tasks/cancel.yaml:4:5: template 'cancel' cannot be sampled: a parameter has no 'from' or "
+        "'choices', or its source finds no value in the seed data",
+        "params",
+    ),
+    case(
+        "tool-writes-undeclared",
+        DOMAIN,
+        "    writes: true\n    declare",
+        "    declare",
+        "mini/domain.yaml:50:5: tool 'set_email' updates the database, so it must say 'writes: true'",
+        "declare",
+    ),
 ]
 
 
@@ -375,7 +947,7 @@ def test_error(mini: Path, tmp_path: Path, c: Case) -> None:
         path, line, col = where.group(1), int(where.group(2)), int(where.group(3))
         text = Path(path).read_text(encoding="utf-8").splitlines()
         source = text[line - 1] if line <= len(text) else ""
-        assert source[col - 1:].startswith(c.at), f"{path}:{line}:{col} is {source[col - 1:]!r}"
+        assert source[col - 1 :].startswith(c.at), f"{path}:{line}:{col} is {source[col - 1 :]!r}"
         # The rendered diagnostic shows that line with a caret under the column.
         lines = rendered.splitlines()
         if line <= len(text):
@@ -427,7 +999,10 @@ def test_cli_reports_errors_without_traceback(mini: Path, tmp_path: Path) -> Non
     assert "Traceback" not in result.output
     assert result.stdout == ""
     lines = result.stderr.splitlines()
-    assert lines[0] == "mini/checks/main.chk:13:20: unknown tool 'cancel_ordr'; did you mean 'cancel_order'?"
+    assert (
+        lines[0]
+        == "mini/checks/main.chk:13:20: unknown tool 'cancel_ordr'; did you mean 'cancel_order'?"
+    )
     assert lines[1] == "        require called cancel_ordr(order_id=order_id, reason=reason)"
     assert lines[2] == " " * 23 + "^" * len("cancel_ordr")
     assert lines[3].startswith("mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status'")

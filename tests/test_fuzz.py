@@ -28,7 +28,14 @@ FILES = ("domain.yaml", "data/seed.yaml", "tasks/cancel.yaml", "checks/main.chk"
 ORIGINAL = {name: (MINI / name).read_text(encoding="utf-8") for name in FILES}
 # Characters that matter to YAML, the DSL, Jinja and Python, plus a few ordinary ones.
 # "\udce9" is written as the raw byte 0xe9 (not UTF-8), through surrogateescape.
-ALPHABET = list(":{}[]()\"'#\n\t -=.,*&|!\\%<>@?0129aZ_") + ["\r\n", "{{", "}}", "\u00e9", "\x00", "\udce9"]
+ALPHABET = list(":{}[]()\"'#\n\t -=.,*&|!\\%<>@?0129aZ_") + [
+    "\r\n",
+    "{{",
+    "}}",
+    "\u00e9",
+    "\x00",
+    "\udce9",
+]
 TOKEN = re.compile(r"\w+|[^\w\s]+")
 
 
@@ -48,9 +55,17 @@ def mutation(draw, text: str) -> str:
     if kind == "swap":
         tokens = list(TOKEN.finditer(text))
         if len(tokens) >= 2:
-            i, j = sorted(draw(st.lists(st.integers(0, len(tokens) - 1), min_size=2, max_size=2, unique=True)))
+            i, j = sorted(
+                draw(st.lists(st.integers(0, len(tokens) - 1), min_size=2, max_size=2, unique=True))
+            )
             a, b = tokens[i], tokens[j]
-            return text[: a.start()] + b.group() + text[a.end() : b.start()] + a.group() + text[b.end() :]
+            return (
+                text[: a.start()]
+                + b.group()
+                + text[a.end() : b.start()]
+                + a.group()
+                + text[b.end() :]
+            )
         kind = "insert"
     if kind == "duplicate_line":
         lines = text.splitlines(keepends=True)
@@ -126,8 +141,11 @@ def dsl_text(draw) -> str:
 @_settings(300)
 @given(dsl_text())
 def test_mutated_dsl_parses_or_reports(text: str) -> None:
-    for parser in (lambda t: parse(t, "f.chk"), lambda t: parse_expression(t, "f.yaml", 3, 7),
-                   lambda t: parse_query(t, "f.yaml")):
+    for parser in (
+        lambda t: parse(t, "f.chk"),
+        lambda t: parse_expression(t, "f.yaml", 3, 7),
+        lambda t: parse_query(t, "f.yaml"),
+    ):
         try:
             parser(text)
         except EigenError as exc:

@@ -54,8 +54,12 @@ def test_identifiers_are_found_from_the_seed_data(retail):
 
 
 def test_keys_that_are_words_are_kept():
-    fresh = Identifiers({"tiers": {"gold": {"name": "gold"}, "silver": {"name": "silver"}},
-                      "users": {"u_ann": {}, "u_bob": {}}})
+    fresh = Identifiers(
+        {
+            "tiers": {"gold": {"name": "gold"}, "silver": {"name": "silver"}},
+            "users": {"u_ann": {}, "u_bob": {}},
+        }
+    )
     assert fresh.known == {"u_ann", "u_bob"}
 
 
@@ -105,7 +109,10 @@ def _permute_db(value: Any, permuted: dict[str, dict[str, str]], under: bool = F
     """The database with the attribute values under ``options`` permuted as ``permuted`` says."""
     if isinstance(value, dict):
         if under:
-            return {k: permuted.get(k, {}).get(v, v) if isinstance(v, str) else v for k, v in value.items()}
+            return {
+                k: permuted.get(k, {}).get(v, v) if isinstance(v, str) else v
+                for k, v in value.items()
+            }
         return {k: _permute_db(v, permuted, k == "options") for k, v in value.items()}
     if isinstance(value, list):
         return [_permute_db(v, permuted) for v in value]
@@ -143,7 +150,7 @@ def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, i
         assert messages[0] == row["messages"][0]  # the system prompt is kept
         for i, message in enumerate(messages):
             for call in message.get("tool_calls") or []:
-                result = next(m for m in messages[i + 1:] if m.get("tool_call_id") == call["id"])
+                result = next(m for m in messages[i + 1 :] if m.get("tool_call_id") == call["id"])
                 args = json.loads(call["function"]["arguments"])
                 text, _ = env.call_tool(call["function"]["name"], args, call["id"])
                 assert _parse(text) == _parse(result["content"]), (row["task_id"], call)
@@ -157,21 +164,36 @@ def test_attribute_values_are_renamed_only_where_their_name_states_them(retail, 
     fresh = Identifiers(retail.seed, ["options"])
     assert fresh.attributes["size"] == ["41", "42", "43", "44", "L", "M", "S"]
     assert "matte black" in fresh.attributes["finish"]
-    stated = re.compile(r'"?(' + "|".join(fresh.attributes) + r')"?: "?(' +
-                        "|".join(re.escape(v) for vs in fresh.attributes.values()
-                                 for v in sorted(vs, key=len, reverse=True)) + ")")
+    stated = re.compile(
+        r'"?('
+        + "|".join(fresh.attributes)
+        + r')"?: "?('
+        + "|".join(
+            re.escape(v)
+            for vs in fresh.attributes.values()
+            for v in sorted(vs, key=len, reverse=True)
+        )
+        + ")"
+    )
     changed = 0
     for number, row in enumerate(dialogues):
         original = copy.deepcopy(row)
         permuted = fresh.permute_values(row, random.Random(number))
         assert row == original and permuted["messages"][0] == row["messages"][0]
-        for before, after in zip(identifiers._strings(row["messages"]),
-                                 identifiers._strings(permuted["messages"]), strict=True):
+        for before, after in zip(
+            identifiers._strings(row["messages"]),
+            identifiers._strings(permuted["messages"]),
+            strict=True,
+        ):
             assert stated.sub("VALUE", before) == stated.sub("VALUE", after)
-            changed += sum(a != b for a, b in zip(stated.findall(before), stated.findall(after), strict=True))
+            changed += sum(
+                a != b for a, b in zip(stated.findall(before), stated.findall(after), strict=True)
+            )
     assert changed > 100
     # ids alone, unless asked
-    assert fresh.rename(dialogues[0], random.Random(1)) == Identifiers(retail.seed).rename(dialogues[0], random.Random(1))
+    assert fresh.rename(dialogues[0], random.Random(1)) == Identifiers(retail.seed).rename(
+        dialogues[0], random.Random(1)
+    )
 
 
 def test_attribute_fields_are_the_schemas_maps_of_strings():
@@ -180,11 +202,24 @@ def test_attribute_fields_are_the_schemas_maps_of_strings():
     from eigendsl.train.identifiers import attribute_fields
 
     assert attribute_fields(load_spec(RETAIL).spec.database.tables) == ["options"]
-    table = Table.model_validate({"key": "id", "fields": {
-        "id": "string", "tags": {"type": "map", "of": "string"},
-        "lines": {"type": "list", "items": {"type": "object", "fields": {"specs": {"type": "map", "of": "string"}}}},
-        "cards": {"type": "map", "of": {"type": "object", "fields": {"kind": "string"}}},
-        "name": {"type": "object", "fields": {"first": "string"}}}})
+    table = Table.model_validate(
+        {
+            "key": "id",
+            "fields": {
+                "id": "string",
+                "tags": {"type": "map", "of": "string"},
+                "lines": {
+                    "type": "list",
+                    "items": {
+                        "type": "object",
+                        "fields": {"specs": {"type": "map", "of": "string"}},
+                    },
+                },
+                "cards": {"type": "map", "of": {"type": "object", "fields": {"kind": "string"}}},
+                "name": {"type": "object", "fields": {"first": "string"}},
+            },
+        }
+    )
     assert attribute_fields({"things": table}) == ["specs", "tags"]
 
 
@@ -222,8 +257,13 @@ def test_id_tokens_are_prefix_and_body_or_whole(retail):
     fresh = Identifiers(retail.seed)
     text = "usr_rufusadeyemi asked about #W1000815 (I10702, P107) paid with card_9264; usr_bramvos too."
     assert fresh.frequent([text, text]) == sorted(
-        ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"])
-    assert fresh.id_tokens([text, text]) == (["#W", "card_", "usr_"], ["1000815", "9264"], ["I10702", "P107"])
+        ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"]
+    )
+    assert fresh.id_tokens([text, text]) == (
+        ["#W", "card_", "usr_"],
+        ["1000815", "9264"],
+        ["I10702", "P107"],
+    )
     assert fresh.id_tokens([text]) == ([], [], [])
     # "card_" also starts a word that is no id: no key, its ids stay whole
     assert fresh.id_tokens([text, text + " card_holder"]).words == ["I10702", "P107", "card_9264"]
@@ -288,12 +328,16 @@ def test_copy_drills_state_every_id_of_their_call_just_before_it(retail, dialogu
     assert shapes == {("user", "assistant"), ("user", "assistant", "tool", "assistant")}
     # The user id an account call uses comes from the lookup's result, the id alone.
     by_lookup = [d for d in drills if len(d["messages"]) == 4]
-    assert {d["messages"][-1]["tool_calls"][0]["function"]["name"] for d in by_lookup} >= {"get_user_details"}
+    assert {d["messages"][-1]["tool_calls"][0]["function"]["name"] for d in by_lookup} >= {
+        "get_user_details"
+    }
     passes = [drills] + [fresh.fresh_pass(drills, number) for number in range(2)]
     for one in passes:
         for drill in one:
             *before, call = drill["messages"]
-            stated = before[-1]["content"] if len(before) > 1 else " ".join(m["content"] for m in before)
+            stated = (
+                before[-1]["content"] if len(before) > 1 else " ".join(m["content"] for m in before)
+            )
             assert call["role"] == "assistant" and _called_ids(fresh, call)
             assert all(name in stated for name in _called_ids(fresh, call))
     # Each pass has its own ids, so the drills can only be got right by copying.
@@ -304,8 +348,17 @@ def test_copy_drills_state_every_id_of_their_call_just_before_it(retail, dialogu
 def test_ids_from_long_tool_results_make_no_drill(retail, dialogues):
     """A write copies the order id from the order's details (many ids): no drill."""
     fresh = Identifiers(retail.seed)
-    writes = {"cancel_pending_order", "modify_pending_order_address", "return_delivered_order_items"}
-    calls = [c["function"]["name"] for row in dialogues for m in row["messages"] for c in m.get("tool_calls") or []]
+    writes = {
+        "cancel_pending_order",
+        "modify_pending_order_address",
+        "return_delivered_order_items",
+    }
+    calls = [
+        c["function"]["name"]
+        for row in dialogues
+        for m in row["messages"]
+        for c in m.get("tool_calls") or []
+    ]
     assert len([name for name in calls if name in writes]) >= 5
     for row in dialogues:
         for drill in fresh.copy_drills(row):
@@ -322,8 +375,9 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
 
     fresh = Identifiers(retail.seed)
     names = schema_names(retail.seed, retail.tool_schemas, fresh.known)
-    assert {"get_order_details", "find_user_id_by_email", "payment_method_id",
-            "item_id"} <= set(names)
+    assert {"get_order_details", "find_user_id_by_email", "payment_method_id", "item_id"} <= set(
+        names
+    )
     assert not set(names) & fresh.known
     assert all("_" in name and " " not in name for name in names)
     texts = [render_chat(row["messages"]) for row in dialogues]
@@ -336,8 +390,9 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     spelled = tok.tokenize(call)
     assert {"get_order_details", "order_id"} <= set(spelled) and "_" not in spelled
     assert spelled[-3:-1] == ["#W", "1000815"]
-    assert {" get_user_details", " list_user_orders"} <= set(tok.tokenize(
-        "Tools: get_user_details, list_user_orders."))
+    assert {" get_user_details", " list_user_orders"} <= set(
+        tok.tokenize("Tools: get_user_details, list_user_orders.")
+    )
     after_word = "I will call cancel_pending_order now."
     assert " cancel_pending_order" in tok.tokenize(after_word)
     words, spaced = name_tokens(names)  # the default: the spaced form a word, not after a letter
@@ -349,6 +404,7 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
     assert "order_id" not in tok.tokenize("reorder_id order_ids")  # whole words only
     for text in texts[:20]:
         assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
-    lengths = [sum(len(t.encode(text, add_special_tokens=False)) for text in texts)
-               for t in (tok, plain)]
+    lengths = [
+        sum(len(t.encode(text, add_special_tokens=False)) for text in texts) for t in (tok, plain)
+    ]
     assert lengths[0] < 0.95 * lengths[1]

@@ -16,21 +16,37 @@ SENTINEL = "SENTINEL_PATH"
 
 # (the literal as written in the DSL, the value it must produce)
 PAYLOADS = [
-    (r'''"\"); import os; os.system('touch SENTINEL_PATH') #"''',
-     """"); import os; os.system('touch SENTINEL_PATH') #"""),
-    (r"""'\'); __import__("os").system("touch SENTINEL_PATH"); #'""",
-     """'); __import__("os").system("touch SENTINEL_PATH"); #"""),
-    ('''\'""" + __import__("os").system("touch SENTINEL_PATH") + """\'''',
-     '''""" + __import__("os").system("touch SENTINEL_PATH") + """'''),
-    ('''"\'\'\' ; open('SENTINEL_PATH', 'w') ; \'\'\'"''',
-     """''' ; open('SENTINEL_PATH', 'w') ; '''"""),
+    (
+        r'''"\"); import os; os.system('touch SENTINEL_PATH') #"''',
+        """"); import os; os.system('touch SENTINEL_PATH') #""",
+    ),
+    (
+        r"""'\'); __import__("os").system("touch SENTINEL_PATH"); #'""",
+        """'); __import__("os").system("touch SENTINEL_PATH"); #""",
+    ),
+    (
+        '''\'""" + __import__("os").system("touch SENTINEL_PATH") + """\'''',
+        '''""" + __import__("os").system("touch SENTINEL_PATH") + """''',
+    ),
+    (
+        '''"\'\'\' ; open('SENTINEL_PATH', 'w') ; \'\'\'"''',
+        """''' ; open('SENTINEL_PATH', 'w') ; '''""",
+    ),
     (r'"trailing backslash \\"', "trailing backslash \\"),
     (r'"C:\\new\\table \\\" quoted"', 'C:\\new\\table \\" quoted'),
-    ("\"{__import__('os').system('touch SENTINEL_PATH')} {0} {{x}}\"",
-     "{__import__('os').system('touch SENTINEL_PATH')} {0} {{x}}"),
+    (
+        "\"{__import__('os').system('touch SENTINEL_PATH')} {0} {{x}}\"",
+        "{__import__('os').system('touch SENTINEL_PATH')} {0} {{x}}",
+    ),
     (r'"line one\nline two\r\n\ttabbed \x41\u00e9"', "line one\nline two\r\n\ttabbed A\u00e9"),
-    ("\"{{ 7*7 }} {% if true %}x{% endif %} %s %(x)s $HOME `id`\"", "{{ 7*7 }} {% if true %}x{% endif %} %s %(x)s $HOME `id`"),
-    ('"# not a comment: exec(compile(\'1\', \'x\', \'exec\'))"', "# not a comment: exec(compile('1', 'x', 'exec'))"),
+    (
+        '"{{ 7*7 }} {% if true %}x{% endif %} %s %(x)s $HOME `id`"',
+        "{{ 7*7 }} {% if true %}x{% endif %} %s %(x)s $HOME `id`",
+    ),
+    (
+        "\"# not a comment: exec(compile('1', 'x', 'exec'))\"",
+        "# not a comment: exec(compile('1', 'x', 'exec'))",
+    ),
 ]
 
 
@@ -81,8 +97,26 @@ def test_literals_are_constants_in_the_generated_code(injected: tuple[Verifiers,
         # The only import is the support module; no call to exec, eval, open or system.
         imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
         assert [a.name for n in imports for a in n.names] == ["eigendsl.support"]
-        called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-        assert called <= {"bool", "all", "any", "sum", "len", "str", "list", "min", "max", "abs", "round", "int", "float"}
+        called = {
+            n.func.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        assert called <= {
+            "bool",
+            "all",
+            "any",
+            "sum",
+            "len",
+            "str",
+            "list",
+            "min",
+            "max",
+            "abs",
+            "round",
+            "int",
+            "float",
+        }
 
 
 @pytest.mark.parametrize("i", range(len(PAYLOADS)))
@@ -120,7 +154,9 @@ def test_guard_message_round_trips(tmp_path: Path) -> None:
     spec = copy_spec(MINI, tmp_path / "inject")
     chk = spec / "checks" / "main.chk"
     text = chk.read_text(encoding="utf-8")
-    chk.write_text(text.replace('"Only pending orders can be cancelled"', literal), encoding="utf-8")
+    chk.write_text(
+        text.replace('"Only pending orders can be cancelled"', literal), encoding="utf-8"
+    )
     verifiers = compile_to(spec, tmp_path / "out")
     db = {"orders": {"#2": {"status": "delivered"}}}
     message = verifiers.guards.guard_cancel_order(Trace(db=db), {"order_id": "#2"})

@@ -43,8 +43,11 @@ def position(path: Path, needle: str, after: str | None = None) -> tuple[int, in
 
 
 def found(report: LintReport, kind: str, path: Path, text: str = "") -> list[tuple[int, int]]:
-    return [(f.span.line, f.span.col) for f in report.findings
-            if f.kind == kind and Path(f.span.path).resolve() == path.resolve() and text in f.message]
+    return [
+        (f.span.line, f.span.col)
+        for f in report.findings
+        if f.kind == kind and Path(f.span.path).resolve() == path.resolve() and text in f.message
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +91,9 @@ def test_weak_check_is_found_with_the_surviving_mutation(planted: LintReport) ->
     assert any("still passes when set_email is called with email=" in f.message for f in weak)
     caught, counted = planted.scores["email_changed"]
     assert 0 < counted and caught < counted
-    assert planted.strength("cancelled") == 1.0  # db == gold, the call and the confirmations: all caught
+    assert (
+        planted.strength("cancelled") == 1.0
+    )  # db == gold, the call and the confirmations: all caught
 
 
 def test_gold_plan_violating_a_rule_points_at_the_gold_plan(planted: LintReport) -> None:
@@ -99,10 +104,16 @@ def test_gold_plan_violating_a_rule_points_at_the_gold_plan(planted: LintReport)
 
 
 def test_coverage_and_consistency_findings(planted: LintReport) -> None:
-    assert found(planted, "unsatisfiable_said", CHECKS, "'tracking'") == [position(CHECKS, 'require said "tracking"')]
+    assert found(planted, "unsatisfiable_said", CHECKS, "'tracking'") == [
+        position(CHECKS, 'require said "tracking"')
+    ]
     assert found(planted, "unused_param", TASKS, "'note'") == [position(TASKS, "note:")]
-    assert found(planted, "guard_never_fails", CHECKS) == [position(CHECKS, "require len(email) >= 0")]
-    assert found(planted, "unused_tool", PLANTED / "domain.yaml") == []  # every tool is in some gold plan
+    assert found(planted, "guard_never_fails", CHECKS) == [
+        position(CHECKS, "require len(email) >= 0")
+    ]
+    assert (
+        found(planted, "unused_tool", PLANTED / "domain.yaml") == []
+    )  # every tool is in some gold plan
     assert found(planted, "unexercised_rule", CHECKS) == [position(CHECKS, "small_orders")]
     assert found(planted, "unused_check", CHECKS) == [position(CHECKS, "order_seen")]
     [note] = [f for f in planted.findings if f.kind == "contradictory_checks"]
@@ -119,7 +130,9 @@ def test_mutations_never_use_an_equal_value_and_no_ops_are_equivalent() -> None:
 
     index = ValueIndex(load_spec(MINI).spec, domain.seed)
     props = domain.tools["cancel_order"].parameters["properties"]
-    assert alternatives(index, props["reason"], "reason", "no longer needed") == ["ordered by mistake"]
+    assert alternatives(index, props["reason"], "reason", "no longer needed") == [
+        "ordered by mistake"
+    ]
     assert "#1" not in alternatives(index, props["order_id"], "order_id", "#1")
     assert alternatives(index, {"type": "integer"}, "count", 3) == [4, 2]
     assert field_names("new_item_ids")[:3] == ["new_item_ids", "new_item_id", "new_items"]
@@ -149,15 +162,24 @@ def test_lint_on_mini() -> None:
     assert report.tasks >= 3
     assert set(report.scores) == {"cancelled"}
     # The mini check does not use the confirmation rule: a refused confirmation survives.
-    assert any(f.kind == "weak_check" and "instead of confirming cancel_order" in f.message for f in report.findings)
+    assert any(
+        f.kind == "weak_check" and "instead of confirming cancel_order" in f.message
+        for f in report.findings
+    )
     assert any(f.kind == "unused_tool" and "'set_email'" in f.message for f in report.findings)
 
 
 def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport) -> None:
     assert retail.errors == [], "\n".join(map(str, retail.errors))
     assert retail.unsolvable == []
-    used = {json.loads(line)["check"] for line in (ROOT / "generated" / "retail" / "tasks.jsonl").read_text().splitlines()} \
-        if (ROOT / "generated" / "retail" / "tasks.jsonl").is_file() else set(retail.scores)
+    used = (
+        {
+            json.loads(line)["check"]
+            for line in (ROOT / "generated" / "retail" / "tasks.jsonl").read_text().splitlines()
+        }
+        if (ROOT / "generated" / "retail" / "tasks.jsonl").is_file()
+        else set(retail.scores)
+    )
     assert used <= set(retail.scores)
     for name in retail.scores:
         assert 0.0 <= retail.strength(name) <= 1.0
@@ -195,11 +217,15 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     runner = CliRunner()
     relaxed = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out")])
     assert relaxed.exit_code == 0, relaxed.output
-    assert re.search(r"planted\.yaml:\d+:\d+: warning: task 'cancel-bob-delivered' is unsolvable", relaxed.stderr)
+    assert re.search(
+        r"planted\.yaml:\d+:\d+: warning: task 'cancel-bob-delivered' is unsolvable", relaxed.stderr
+    )
     strict = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--strict"])
     assert strict.exit_code == 1
     assert "Traceback" not in strict.output
-    assert re.search(r"planted\.yaml:\d+:\d+: task 'cancel-bob-delivered' is unsolvable", strict.stderr)
+    assert re.search(
+        r"planted\.yaml:\d+:\d+: task 'cancel-bob-delivered' is unsolvable", strict.stderr
+    )
     assert strict.stderr.rstrip().endswith("errors")
     quiet = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--no-lint"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
@@ -213,14 +239,21 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     checks = spec / "checks" / "main.chk"
     text = checks.read_text(encoding="utf-8")
     assert '    require said "cancelled"\n' in text
-    checks.write_text(text.replace('    require said "cancelled"\n',
-                                   '    require said "cancelled"\n    judge "The agent is polite"\n'),
-                      encoding="utf-8")
+    checks.write_text(
+        text.replace(
+            '    require said "cancelled"\n',
+            '    require said "cancelled"\n    judge "The agent is polite"\n',
+        ),
+        encoding="utf-8",
+    )
     report = lint(spec)
     assert report.unsolvable == []
     notes = [f for f in report.findings if f.kind == "needs_judge"]
     assert len(notes) == 1 and "'cancelled' has 1 natural-language assertion" in notes[0].message
-    assert notes[0].severity == "info" and notes[0].span.line == position(checks, 'judge "The agent')[0]
+    assert (
+        notes[0].severity == "info"
+        and notes[0].span.line == position(checks, 'judge "The agent')[0]
+    )
     plain = lint(MINI)
     assert report.scores["cancelled"] == plain.scores["cancelled"]
     assert load_domain(spec).judge_model is None

@@ -85,14 +85,19 @@ def test_a_well_formed_call_beside_an_unreadable_one_still_runs():
 
 @st.composite
 def hostile_arguments(draw) -> str:
-    opens = draw(st.lists(st.sampled_from(['[', '{"k": ']), max_size=2500))
+    opens = draw(st.lists(st.sampled_from(["[", '{"k": ']), max_size=2500))
     closes = "".join("]" if o == "[" else "}" for o in reversed(opens))
     number = draw(st.sampled_from(["", "-", "0."])) + "9" * draw(st.integers(1, 6000))
     return '{"a": ' + "".join(opens) + number + closes + "}"
 
 
-@settings(max_examples=60, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(hostile_arguments(), st.booleans())
 def test_hostile_arguments_never_crash_an_episode(mini, arguments, as_string):
     episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
@@ -118,8 +123,9 @@ def test_play_reports_unreadable_arguments(arguments, reason):
 
 def test_play_session_survives_unreadable_arguments():
     lines = [f"/call get_order {BIG_NUMBER}", f"/call get_order {DEEP}", "/quit"]
-    result = CliRunner().invoke(main, ["play", str(MINI), "--task", "cancel-ann"],
-                                input="\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert TOO_MANY_DIGITS in result.output and TOO_DEEP in result.output
 
@@ -165,21 +171,31 @@ def test_a_message_that_is_not_an_object_is_an_error(message):
 
 def test_well_formed_openai_messages_read_as_before():
     turn = turn_from_openai({"content": "Ok.", "tool_calls": [GOOD]})
-    assert turn == AgentTurn(content="Ok.", tool_calls=[
-        {"name": "get_order", "arguments": {"order_id": "#1"}}])
+    assert turn == AgentTurn(
+        content="Ok.", tool_calls=[{"name": "get_order", "arguments": {"order_id": "#1"}}]
+    )
     assert turn_from_openai({"content": None}) == AgentTurn()
 
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["function", "name", "arguments", "id", "type"]), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["function", "name", "arguments", "id", "type"]), inner, max_size=3
+        )
+    ),
     max_leaves=12,
 )
 
 
-@settings(max_examples=200, deadline=None, database=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(JSON_VALUES, max_size=4) | JSON_VALUES)
 def test_any_json_as_tool_calls_never_crashes_an_episode(mini, tool_calls):
     turn = turn_from_openai({"role": "assistant", "content": None, "tool_calls": tool_calls})
@@ -201,7 +217,11 @@ def test_toolcalls_doctests():
 def test_chat_rendering_keeps_arguments_it_cannot_decode_as_written(arguments):
     from eigendsl.train.chat import normalize_messages
 
-    call = {"id": "c1", "type": "function", "function": {"name": "get_order", "arguments": arguments}}
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {"name": "get_order", "arguments": arguments},
+    }
     [message] = normalize_messages([{"role": "assistant", "content": "", "tool_calls": [call]}])
     assert message["tool_calls"][0]["function"]["arguments"] == arguments
 

@@ -47,8 +47,11 @@ def _refused(result: Result, *phrases: str) -> None:
 def test_compile_into_or_around_the_spec_folder_is_refused(tmp_path: Path) -> None:
     spec = copy_spec(MINI, tmp_path / "specs" / "mini")
     before = _files(tmp_path)
-    for out, relation in ((spec, "is the spec folder"), (spec / "out", "is inside the spec folder"),
-                          (tmp_path / "specs", "contains the spec folder")):
+    for out, relation in (
+        (spec, "is the spec folder"),
+        (spec / "out", "is inside the spec folder"),
+        (tmp_path / "specs", "contains the spec folder"),
+    ):
         for check in ([], ["--check"]):
             result = _invoke("compile", spec, "-o", out, "--no-lint", *check)
             _refused(result, str(out), relation, "-o")
@@ -97,37 +100,78 @@ def test_recompile_removes_only_what_the_earlier_compile_wrote(tmp_path: Path) -
 def test_compile_into_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("keep me")
     _refused(_invoke("compile", MINI, "-o", tmp_path / "file", "--no-lint"), str(tmp_path / "file"))
-    _refused(_invoke("compile", MINI, "-o", tmp_path / "file" / "out", "--no-lint"),
-             str(tmp_path / "file"))
+    _refused(
+        _invoke("compile", MINI, "-o", tmp_path / "file" / "out", "--no-lint"),
+        str(tmp_path / "file"),
+    )
     assert (tmp_path / "file").read_text() == "keep me"
 
 
 # ---------------------------------------------------------------------------- import tau2
 
-ADDRESS = {"address1": "1 Main St", "address2": "", "city": "X", "country": "USA", "state": "CA",
-           "zip": "1"}
+ADDRESS = {
+    "address1": "1 Main St",
+    "address2": "",
+    "city": "X",
+    "country": "USA",
+    "state": "CA",
+    "zip": "1",
+}
 TINY_DB = {
-    "products": {"p1": {"product_id": "p1", "name": "Lamp", "variants": {
-        "i1": {"item_id": "i1", "options": {"color": "red"}, "available": True, "price": 10}}}},
-    "users": {"u1": {
-        "user_id": "u1", "name": {"first_name": "Ada", "last_name": "Li"}, "email": "a@x.org",
-        "address": ADDRESS, "orders": ["#W1"],
-        "payment_methods": {"gift_card_1": {"source": "gift_card", "id": "gift_card_1",
-                                            "balance": 5}}}},
-    "orders": {"#W1": {
-        "order_id": "#W1", "user_id": "u1", "address": ADDRESS, "status": "pending",
-        "items": [{"name": "Lamp", "product_id": "p1", "item_id": "i1", "price": 10,
-                   "options": {"color": "red"}}],
-        "fulfillments": [],
-        "payment_history": [{"transaction_type": "payment", "amount": 10,
-                             "payment_method_id": "gift_card_1"}]}},
+    "products": {
+        "p1": {
+            "product_id": "p1",
+            "name": "Lamp",
+            "variants": {
+                "i1": {"item_id": "i1", "options": {"color": "red"}, "available": True, "price": 10}
+            },
+        }
+    },
+    "users": {
+        "u1": {
+            "user_id": "u1",
+            "name": {"first_name": "Ada", "last_name": "Li"},
+            "email": "a@x.org",
+            "address": ADDRESS,
+            "orders": ["#W1"],
+            "payment_methods": {
+                "gift_card_1": {"source": "gift_card", "id": "gift_card_1", "balance": 5}
+            },
+        }
+    },
+    "orders": {
+        "#W1": {
+            "order_id": "#W1",
+            "user_id": "u1",
+            "address": ADDRESS,
+            "status": "pending",
+            "items": [
+                {
+                    "name": "Lamp",
+                    "product_id": "p1",
+                    "item_id": "i1",
+                    "price": 10,
+                    "options": {"color": "red"},
+                }
+            ],
+            "fulfillments": [],
+            "payment_history": [
+                {"transaction_type": "payment", "amount": 10, "payment_method_id": "gift_card_1"}
+            ],
+        }
+    },
 }
 TINY_TASK = {
     "id": "t 1",
     "user_scenario": {"instructions": {"domain": "retail", "reason_for_call": "Cancel #W1."}},
     "evaluation_criteria": {
-        "actions": [{"action_id": "a0", "name": "cancel_pending_order",
-                     "arguments": {"order_id": "#W1", "reason": "no longer needed"}}],
+        "actions": [
+            {
+                "action_id": "a0",
+                "name": "cancel_pending_order",
+                "arguments": {"order_id": "#W1", "reason": "no longer needed"},
+            }
+        ],
         "reward_basis": ["DB", "ACTION"],
     },
 }
@@ -182,8 +226,10 @@ def _task(tasks: list[Any]) -> dict[str, Any]:
 
 BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
     "strings": (lambda tasks: ["t1"], ["task at index 0", "is a string", 'an object with "id"']),
-    "no-id": (lambda tasks: [{k: v for k, v in _task(tasks).items() if k != "id"}],
-              ["task at index 0", 'no "id"', "a string or a whole number"]),
+    "no-id": (
+        lambda tasks: [{k: v for k, v in _task(tasks).items() if k != "id"}],
+        ["task at index 0", 'no "id"', "a string or a whole number"],
+    ),
     "action-string": (
         lambda tasks: [{**_task(tasks), "evaluation_criteria": {"actions": ["cancel"]}}],
         ["task t 1", "evaluation_criteria.actions[0]", "is a string", '"name"'],
@@ -193,10 +239,17 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
         ["task t 1", "instructions", "is a list"],
     ),
     "two-bad-tasks": (
-        lambda tasks: [{**_task(tasks), "evaluation_criteria": {"reward_basis": ["DB", 1]}},
-                       {**_task(tasks), "id": 2, "description": 3}],
-        ["task t 1", "reward_basis[1] is a number", "task 2", "description is a number",
-         "2 errors"],
+        lambda tasks: [
+            {**_task(tasks), "evaluation_criteria": {"reward_basis": ["DB", 1]}},
+            {**_task(tasks), "id": 2, "description": 3},
+        ],
+        [
+            "task t 1",
+            "reward_basis[1] is a number",
+            "task 2",
+            "description is a number",
+            "2 errors",
+        ],
     ),
 }
 
@@ -219,34 +272,54 @@ def test_malformed_splits_and_encodings_are_clear_errors(tmp_path: Path) -> None
     _refused(result, str(folder / "split_tasks.json"), "lists of task ids")
     (folder / "split_tasks.json").unlink()
     (folder / "tasks.json").write_bytes(b'[{"id": "caf\xe9"}]')
-    _refused(_invoke("import", "tau2", folder, "-o", tmp_path / "spec"),
-             str(folder / "tasks.json"), "UTF-8")
+    _refused(
+        _invoke("import", "tau2", folder, "-o", tmp_path / "spec"),
+        str(folder / "tasks.json"),
+        "UTF-8",
+    )
     assert not (tmp_path / "spec").exists()
 
 
 # ---------------------------------------------------------------------------- export tau2
 
-ROW = {"task_id": "tau2-t 1", "trial": 0, "messages": [],
-       "verdict": {"passed": True, "score": 1.0, "failures": [], "notes": []}}
+ROW = {
+    "task_id": "tau2-t 1",
+    "trial": 0,
+    "messages": [],
+    "verdict": {"passed": True, "score": 1.0, "failures": [], "notes": []},
+}
 
 
 def test_export_of_unreadable_traces_is_a_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (tmp_path / "folder").mkdir()
     (tmp_path / "latin1.jsonl").write_bytes(b'{"task_id": "caf\xe9"}\n')
-    for path, phrase in ((tmp_path / "none.jsonl", "does not exist"),
-                         (tmp_path / "folder", "is a folder"),
-                         (tmp_path / "latin1.jsonl", "UTF-8")):
+    for path, phrase in (
+        (tmp_path / "none.jsonl", "does not exist"),
+        (tmp_path / "folder", "is a folder"),
+        (tmp_path / "latin1.jsonl", "UTF-8"),
+    ):
         _refused(_invoke("export", "tau2", path, "-o", out), str(path), phrase)
-    for row, phrase in (({**ROW, "messages": "hi"}, "messages is a string"),
-                        ({**ROW, "messages": ["hi"]}, "messages[0] is a string"),
-                        ({**ROW, "verdict": "passed"}, "verdict is a string"),
-                        ({**ROW, "verdict": {"failures": ["x"]}}, "verdict.failures[0] is a"),
-                        (["not", "a", "row"], "it is a list; write an object with"),
-                        ({**ROW, "trial": "x"}, "trial is a string"),
-                        ({**ROW, "messages": [{"role": "assistant", "tool_calls": [
-                            {"function": {"name": "f", "arguments": 3}}]}]},
-                         "messages[0].tool_calls[0].function.arguments is a number")):
+    for row, phrase in (
+        ({**ROW, "messages": "hi"}, "messages is a string"),
+        ({**ROW, "messages": ["hi"]}, "messages[0] is a string"),
+        ({**ROW, "verdict": "passed"}, "verdict is a string"),
+        ({**ROW, "verdict": {"failures": ["x"]}}, "verdict.failures[0] is a"),
+        (["not", "a", "row"], "it is a list; write an object with"),
+        ({**ROW, "trial": "x"}, "trial is a string"),
+        (
+            {
+                **ROW,
+                "messages": [
+                    {
+                        "role": "assistant",
+                        "tool_calls": [{"function": {"name": "f", "arguments": 3}}],
+                    }
+                ],
+            },
+            "messages[0].tool_calls[0].function.arguments is a number",
+        ),
+    ):
         traces = tmp_path / "traces.jsonl"
         traces.write_text(json.dumps(row) + "\n")
         _refused(_invoke("export", "tau2", traces, "-o", out), str(traces), phrase)
@@ -257,10 +330,12 @@ def test_export_with_bad_tau2_tasks_is_a_clear_error(tmp_path: Path) -> None:
     traces = tmp_path / "traces.jsonl"
     traces.write_text(json.dumps(ROW) + "\n")
     tasks = tmp_path / "tasks.json"
-    for text, phrase in (("{not json", "invalid JSON"),
-                         ('{"id": "1"}', 'a list of tasks, each an object with "id"'),
-                         ('["1"]', "task at index 0"),
-                         ('[{"name": "x"}]', 'no "id"')):
+    for text, phrase in (
+        ("{not json", "invalid JSON"),
+        ('{"id": "1"}', 'a list of tasks, each an object with "id"'),
+        ('["1"]', "task at index 0"),
+        ('[{"name": "x"}]', 'no "id"'),
+    ):
         tasks.write_text(text)
         result = _invoke("export", "tau2", traces, "-o", tmp_path / "out", "--tau2-tasks", tasks)
         _refused(result, str(tasks), phrase)
@@ -292,12 +367,23 @@ def _with_message(message: Any) -> dict[str, Any]:
         (_with_message("hi"), "simulations[0].messages[0] is a string"),
         (_with_message({"role": "assistant", "tool_calls": "x"}), "tool_calls is a string"),
         (_with_message({"role": "assistant", "tool_calls": [1]}), "tool_calls[0] is a number"),
-        (_with_message({"role": "assistant", "tool_calls": [{"name": "x", "arguments": "y"}]}),
-         "tool_calls[0].arguments is a string"),
+        (
+            _with_message({"role": "assistant", "tool_calls": [{"name": "x", "arguments": "y"}]}),
+            "tool_calls[0].arguments is a string",
+        ),
         ({"simulations": [{**SIMULATION, "trial": "x"}]}, "trial is a string"),
     ],
-    ids=["list", "simulations-string", "simulation-number", "messages-string", "message-string",
-         "tool-calls-string", "tool-call-number", "arguments-string", "trial-string"],
+    ids=[
+        "list",
+        "simulations-string",
+        "simulation-number",
+        "messages-string",
+        "message-string",
+        "tool-calls-string",
+        "tool-call-number",
+        "arguments-string",
+        "trial-string",
+    ],
 )
 def test_malformed_tau2_results_are_clear_errors(
     tmp_path: Path, tiny_spec: Path, results: Any, phrase: str
@@ -321,9 +407,15 @@ def test_tau2_results_that_are_not_utf8_are_a_clear_error(tmp_path: Path, tiny_s
 def test_export_reads_null_failures_and_values_as_none() -> None:
     from eigendsl.tau2.export import export_results
 
-    for verdict in ({"passed": False, "score": 0.0, "failures": None, "notes": None},
-                    {"passed": False, "score": 0.0, "notes": [], "failures": [
-                        {"statement": 'judge "polite"', "reason": "not judged", "values": None}]}):
+    for verdict in (
+        {"passed": False, "score": 0.0, "failures": None, "notes": None},
+        {
+            "passed": False,
+            "score": 0.0,
+            "notes": [],
+            "failures": [{"statement": 'judge "polite"', "reason": "not judged", "values": None}],
+        },
+    ):
         results = export_results([{**ROW, "verdict": verdict}])
         [simulation] = results["simulations"]
         assert simulation["reward_info"]["reward"] == 0.0

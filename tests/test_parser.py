@@ -8,7 +8,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse, parse_expression, parse_query
 from eigendsl.errors import EigenError, Span
 
-SAMPLE = '''\
+SAMPLE = """\
 # A comment before everything.
 guard cancel_order:
     require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"
@@ -26,7 +26,7 @@ check cancelled(order_id: string, reason, ids: list[string]):
              or said "done")
     unchanged db.users
     score 0.5: called get_order(order_id=order_id)
-'''
+"""
 
 
 def expr(text: str) -> A.Expr:
@@ -129,13 +129,26 @@ def test_arithmetic_precedence_and_literals() -> None:
     assert isinstance(mul, A.Binary) and mul.op == "%"
     assert mul.left.op == "*" and isinstance(mul.left.right, A.Unary)
     assert mul.left.right.operand.value == 3.5
-    assert [expr(t).value for t in ("true", "false", "null", "7", "'x'")] == [True, False, None, 7, "x"]
+    assert [expr(t).value for t in ("true", "false", "null", "7", "'x'")] == [
+        True,
+        False,
+        None,
+        7,
+        "x",
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "op"),
-    [("a == b", "=="), ("a != b", "!="), ("a <= b", "<="), ("a > b", ">"), ("a in b", "in"),
-     ("a not in b", "not in"), ("a contains b", "contains")],
+    [
+        ("a == b", "=="),
+        ("a != b", "!="),
+        ("a <= b", "<="),
+        ("a > b", ">"),
+        ("a in b", "in"),
+        ("a not in b", "not in"),
+        ("a contains b", "contains"),
+    ],
 )
 def test_comparisons(text: str, op: str) -> None:
     e = expr(text)
@@ -178,9 +191,16 @@ def test_postfix_chains_and_collections() -> None:
 
 @pytest.mark.parametrize(
     ("source", "value"),
-    [(r'"a\"b"', 'a"b'), (r"'it\'s'", "it's"), (r'"back\\slash"', "back\\slash"),
-     (r'"line\nbreak"', "line\nbreak"), (r'"\u00e9t\u00e9"', "été"), (r'"\d"', "\\d"),
-     ('"{x} {{y}}"', "{x} {{y}}"), ('"# not a comment"', "# not a comment")],
+    [
+        (r'"a\"b"', 'a"b'),
+        (r"'it\'s'", "it's"),
+        (r'"back\\slash"', "back\\slash"),
+        (r'"line\nbreak"', "line\nbreak"),
+        (r'"\u00e9t\u00e9"', "été"),
+        (r'"\d"', "\\d"),
+        ('"{x} {{y}}"', "{x} {{y}}"),
+        ('"# not a comment"', "# not a comment"),
+    ],
 )
 def test_string_literals(source: str, value: str) -> None:
     assert expr(source).value == value
@@ -188,9 +208,28 @@ def test_string_literals(source: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["first_name", "lastname", "counter", "summary", "allowed", "anything", "said_x", "user_saidx",
-     "notable", "order_id", "in_stock", "before_date", "contains_x", "wherever", "null_ok",
-     "true_value", "called_x", "uses", "requires", "scores"],
+    [
+        "first_name",
+        "lastname",
+        "counter",
+        "summary",
+        "allowed",
+        "anything",
+        "said_x",
+        "user_saidx",
+        "notable",
+        "order_id",
+        "in_stock",
+        "before_date",
+        "contains_x",
+        "wherever",
+        "null_ok",
+        "true_value",
+        "called_x",
+        "uses",
+        "requires",
+        "scores",
+    ],
 )
 def test_names_that_start_with_a_keyword(name: str) -> None:
     # A keyword is never lexed as the prefix of a longer name.
@@ -260,31 +299,47 @@ def test_multi_line_query_text_is_joined() -> None:
         ("check c(:\n    require true\n", "t.chk:1:9: unexpected ':'; expected ')', a name"),
         ("rule r\n    require true\n", "t.chk:1:7: unexpected end of the line; expected ':'"),
         ("rule r:\nrequire true\n", "t.chk:2:1: unexpected 'require'; expected an indented block"),
-        ("rule r:\n    require true\n      forbid false\n",
-         "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', 'score', "
-         "'unchanged', 'use', the end of the block"),
-        ("rule r:\n    require a || b\n",
-         "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and '!=' "
-         "for inequality)"),
-        ("rule r:\n    require a ! b\n",
-         "t.chk:2:15: unexpected character '!'; write 'and', 'or', 'not' for boolean logic (and '!=' "
-         "for inequality)"),
-        ("rule r:\n    require 'open\n",
-         "t.chk:2:13: this string is not closed; end it with the same quote on the same line"),
+        (
+            "rule r:\n    require true\n      forbid false\n",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', 'score', "
+            "'unchanged', 'use', the end of the block",
+        ),
+        (
+            "rule r:\n    require a || b\n",
+            "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and '!=' "
+            "for inequality)",
+        ),
+        (
+            "rule r:\n    require a ! b\n",
+            "t.chk:2:15: unexpected character '!'; write 'and', 'or', 'not' for boolean logic (and '!=' "
+            "for inequality)",
+        ),
+        (
+            "rule r:\n    require 'open\n",
+            "t.chk:2:13: this string is not closed; end it with the same quote on the same line",
+        ),
         ("rule r:\n    require a ?? b\n", "t.chk:2:15: unexpected character '?'; expected "),
-        ("rule r:\n    require (a == b\n",
-         "t.chk:2:13: this '(' is never closed; close it before the end of the statement"),
+        (
+            "rule r:\n    require (a == b\n",
+            "t.chk:2:13: this '(' is never closed; close it before the end of the statement",
+        ),
         ("rule r:\n    require [1, 2\n    forbid x\n", "t.chk:3:5: unexpected 'forbid'; expected "),
         ("rule r:\n    require a ==\n", "t.chk:2:17: unexpected end of the line; expected "),
-        ("rule r:\n    require true\n  require false\n",
-         "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by the "
-         "same amount as the first one"),
-        ("rules r:\n    require true\n",
-         "t.chk:1:1: unexpected 'rules'; expected 'check', 'guard', 'rule', the end of the line"),
+        (
+            "rule r:\n    require true\n  require false\n",
+            "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by the "
+            "same amount as the first one",
+        ),
+        (
+            "rules r:\n    require true\n",
+            "t.chk:1:1: unexpected 'rules'; expected 'check', 'guard', 'rule', the end of the line",
+        ),
         ("check c(a b):\n    require true\n", "t.chk:1:11: unexpected 'b'; expected "),
         ("rule r:\n    score high: true\n", "t.chk:2:11: unexpected 'high'; expected a number"),
-        ("rule r:\n    require called f(a == 1)\n",
-         "t.chk:2:25: unexpected '='; expected '(', '-', '[', '{', a name"),
+        (
+            "rule r:\n    require called f(a == 1)\n",
+            "t.chk:2:25: unexpected '='; expected '(', '-', '[', '{', a name",
+        ),
     ],
 )
 def test_syntax_errors(text: str, first_line: str) -> None:
@@ -303,5 +358,7 @@ def test_syntax_error_renders_the_line_with_a_caret() -> None:
 
 
 def test_invalid_escape_is_a_diagnostic() -> None:
-    with pytest.raises(EigenError, match=r"^t.chk:2:18: invalid escape in string: .*truncated \\xXX escape"):
+    with pytest.raises(
+        EigenError, match=r"^t.chk:2:18: invalid escape in string: .*truncated \\xXX escape"
+    ):
         parse('rule r:\n    require said "\\x"\n', "t.chk")

@@ -16,12 +16,25 @@ from hypothesis import strategies as st
 
 from eigendsl.cli import main
 from eigendsl.runtime.backends import (
-    ModelAgent, ModelUser, OpenAIBackend, compact_prompt, compact_result, model_view, turn_from_text,
+    ModelAgent,
+    ModelUser,
+    OpenAIBackend,
+    compact_prompt,
+    compact_result,
+    model_view,
+    turn_from_text,
 )
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import Episode, apply_agent_turn, pass_at_k, pass_hat_k, run_episodes, summarize
+from eigendsl.runtime.episodes import (
+    Episode,
+    apply_agent_turn,
+    pass_at_k,
+    pass_hat_k,
+    run_episodes,
+    summarize,
+)
 from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls
 
@@ -43,7 +56,13 @@ def retail():
 
 
 def scripted(domain, tasks, mistakes=(), trials=1, seed=0):
-    return run_episodes(domain, tasks, ScriptedAgent(mistakes, seed), ScriptedUser(domain.stop_marker, seed), trials=trials)
+    return run_episodes(
+        domain,
+        tasks,
+        ScriptedAgent(mistakes, seed),
+        ScriptedUser(domain.stop_marker, seed),
+        trials=trials,
+    )
 
 
 # ---------------------------------------------------------------------------- database
@@ -109,7 +128,11 @@ def test_gold_trajectories_pass_on_mini(mini):
     summary = summarize(rows)
     assert summary["pass_hat_k"]["3"] == 1.0
     assert summary["mean_score"] == 1.0 and summary["tool_call_ok_rate"] == 1.0
-    assert summary["tool_calls"] == sum(len(m.get("tool_calls") or ()) for r in rows for m in r["messages"]) > 0
+    assert (
+        summary["tool_calls"]
+        == sum(len(m.get("tool_calls") or ()) for r in rows for m in r["messages"])
+        > 0
+    )
 
 
 class _Writes:
@@ -124,15 +147,24 @@ class _Writes:
 
 
 def test_trace_keeps_what_the_model_wrote_when_a_call_cannot_be_read(mini):
-    broken = '<tool_call>\n{"name": "find_user", "arguments": {"email": "arguments": "x"}}\n</tool_call>'
+    broken = (
+        '<tool_call>\n{"name": "find_user", "arguments": {"email": "arguments": "x"}}\n</tool_call>'
+    )
     backend = _Writes([broken, '<tool_call>\n{"name": "find_user", "arguments": {}}\n</tool_call>'])
-    rows = run_episodes(mini, mini.tasks[:1], ModelAgent(backend, "model", context="compact"),
-                        ScriptedUser(mini.stop_marker), max_turns=6)
+    rows = run_episodes(
+        mini,
+        mini.tasks[:1],
+        ModelAgent(backend, "model", context="compact"),
+        ScriptedUser(mini.stop_marker),
+        max_turns=6,
+    )
     messages = rows[0]["messages"]
     [malformed] = [m for m in messages if "raw" in m]
     assert malformed["raw"] == broken
     assert malformed["tool_calls"][0]["function"]["name"] == "invalid_tool_call"
-    assert next(m for m in messages if m["role"] == "tool")["content"].startswith("Error: Tool call 1: invalid JSON")
+    assert next(m for m in messages if m["role"] == "tool")["content"].startswith(
+        "Error: Tool call 1: invalid JSON"
+    )
     # well-formed turns carry no copy; the model's next prompt does not show it the raw text
     assert sum("raw" in m for m in messages) == 1
     assert len(backend.chats) >= 2 and not any("raw" in m for chat in backend.chats for m in chat)
@@ -166,12 +198,16 @@ def test_injected_mistakes_fail_with_reason(mini, mistake, statement):
     rows = scripted(mini, mini.tasks, (mistake,))
     for row in rows:
         assert not row["verdict"]["passed"]
-        assert any(statement in f["statement"] for f in row["verdict"]["failures"]), row["verdict"]["failures"]
+        assert any(statement in f["statement"] for f in row["verdict"]["failures"]), row["verdict"][
+            "failures"
+        ]
 
 
 def test_gold_trajectories_pass_on_retail(retail):
     rows = scripted(retail, retail.tasks, trials=2)
-    failed = [(r["task_id"], r["verdict"]["failures"][:2]) for r in rows if not r["verdict"]["passed"]]
+    failed = [
+        (r["task_id"], r["verdict"]["failures"][:2]) for r in rows if not r["verdict"]["passed"]
+    ]
     assert not failed, failed[:5]
     assert len({r["template"] for r in rows}) >= 12
 
@@ -190,7 +226,9 @@ def test_scripted_agent_writes_only_values_the_user_or_a_tool_gave(retail):
                 function = call["function"]
                 arguments = json.loads(function["arguments"])
                 if retail.tools[function["name"]].writes:
-                    values = [v for a in arguments.values() for v in (a if isinstance(a, list) else [a])]
+                    values = [
+                        v for a in arguments.values() for v in (a if isinstance(a, list) else [a])
+                    ]
                     invented += [(row["task_id"], v) for v in values if str(v) not in heard]
     assert not invented, invented[:5]
 
@@ -209,6 +247,7 @@ def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question
     assert not missed, missed[:5]
     assert {"modify_order_address", "exchange_items", "modify_address_and_payment"} <= asked
 
+
 def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(retail):
     """An exchange's product lookup names the product, and its proposal names the ordered item and
     the wanted variant in the user's words right before their ids (an order's only item needs no
@@ -222,8 +261,12 @@ def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(
             if message["role"] == "user":
                 said += str(message.get("content") or "") + "\n"
             text = str(message.get("content") or "") if message["role"] == "assistant" else ""
-            notes = re.findall(r"Let me look up the (.*)\.$", text) + re.findall(r"\(([^)]*)\) \[", text)
-            unsaid += [(row["task_id"], w) for note in notes for w in note.split(", ") if w not in said]
+            notes = re.findall(r"Let me look up the (.*)\.$", text) + re.findall(
+                r"\(([^)]*)\) \[", text
+            )
+            unsaid += [
+                (row["task_id"], w) for note in notes for w in note.split(", ") if w not in said
+            ]
             seen += len(notes)
     assert seen and not unsaid, unsaid[:5]
     named = 0
@@ -235,14 +278,21 @@ def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(
         old = ", ".join(f"{k}: {v}" for k, v in sorted(p["old_options"].items()))
         new = ", ".join(f"{k}: {v}" for k, v in sorted(p["new_options"].items()))
         texts = [str(m.get("content")) for m in row["messages"] if m["role"] == "assistant"]
-        lookup = next(m for m in row["messages"] if m["role"] == "assistant" and any(
-            c["function"]["name"] == "get_product_details" for c in m.get("tool_calls") or []))
-        assert lookup["content"].startswith(f"Let me look up the {p['product_name']}"), lookup["content"]
+        lookup = next(
+            m
+            for m in row["messages"]
+            if m["role"] == "assistant"
+            and any(
+                c["function"]["name"] == "get_product_details" for c in m.get("tool_calls") or []
+            )
+        )
+        assert lookup["content"].startswith(f"Let me look up the {p['product_name']}"), lookup[
+            "content"
+        ]
         proposal = next(t for t in texts if "(yes/no)" in t)
         assert f"new item ids ({new}) ['{p['new_item_id']}']" in proposal, proposal
         assert f"({p['product_name']}, {old}) ['{p['item_id']}']" in proposal, proposal
     assert named >= 4
-
 
 
 @pytest.mark.parametrize("mistake", ["wrong_argument", "skip_confirmation", "missing_lookup"])
@@ -253,7 +303,13 @@ def test_retail_mistakes_are_caught(retail, mistake):
     assert caught == len(rows), [r["task_id"] for r in rows if r["verdict"]["passed"]]
 
 
-RECOVERABLE = ("exchange_items", "modify_order_items", "modify_order_payment", "return_original", "return_to_gift_card")
+RECOVERABLE = (
+    "exchange_items",
+    "modify_order_items",
+    "modify_order_payment",
+    "return_original",
+    "return_to_gift_card",
+)
 
 
 def test_a_recovery_reads_again_what_holds_the_right_id_and_passes(retail):
@@ -267,21 +323,35 @@ def test_a_recovery_reads_again_what_holds_the_right_id_and_passes(retail):
     reread = 0
     for row in rows:
         messages = row["messages"]
-        refused = [i for i, m in enumerate(messages) if m["role"] == "tool" and m["content"].startswith("Error: ")]
+        refused = [
+            i
+            for i, m in enumerate(messages)
+            if m["role"] == "tool" and m["content"].startswith("Error: ")
+        ]
         assert len(refused) == 1, row["task_id"]
-        calls = [(i, m["tool_calls"][0]["function"]) for i, m in enumerate(messages) if m.get("tool_calls")]
+        calls = [
+            (i, m["tool_calls"][0]["function"])
+            for i, m in enumerate(messages)
+            if m.get("tool_calls")
+        ]
         after = [(i, c) for i, c in calls if i > refused[0]]
         wrong = json.loads(messages[refused[0] - 1]["tool_calls"][0]["function"]["arguments"])
         retry = json.loads(after[-1][1]["arguments"])
         lacked = [v for v in flat(retry) if v not in flat(wrong)]
-        assert len(lacked) == 1 and after[-1][1]["name"] == messages[refused[0] - 1]["tool_calls"][0]["function"]["name"]
+        assert (
+            len(lacked) == 1
+            and after[-1][1]["name"]
+            == messages[refused[0] - 1]["tool_calls"][0]["function"]["name"]
+        )
         if len(after) == 2:  # a lookup, then the write
             assert not retail.tools[after[0][1]["name"]].writes
             assert lacked[0] in messages[after[0][0] + 1]["content"]
             reread += 1
         else:
             assert len(after) == 1
-            assert any(lacked[0] in m["content"] for m in messages if m["role"] == "user"), row["task_id"]
+            assert any(lacked[0] in m["content"] for m in messages if m["role"] == "user"), row[
+                "task_id"
+            ]
         assert row["verdict"]["passed"], (row["task_id"], row["verdict"]["failures"][:2])
     assert reread >= len(rows) // 2
 
@@ -292,8 +362,14 @@ def test_a_wrong_id_is_taken_from_nested_records_first(retail):
     from eigendsl.runtime.scripted import id_kinds, wrong_id
 
     kinds = id_kinds(retail.seed)
-    assert kinds["#W1000001"][1] is False and len(kinds["#W1000001"][0]) == len(retail.seed["orders"])
-    args = {"order_id": "#W1000001", "item_ids": ["I10101", "I10202"], "payment_method_id": "card_1423"}
+    assert kinds["#W1000001"][1] is False and len(kinds["#W1000001"][0]) == len(
+        retail.seed["orders"]
+    )
+    args = {
+        "order_id": "#W1000001",
+        "item_ids": ["I10101", "I10202"],
+        "payment_method_id": "card_1423",
+    }
     for seed in range(20):
         changed = wrong_id(args, retail, random.Random(seed))
         diff = {k for k in args if changed[k] != args[k]}
@@ -329,11 +405,15 @@ def test_rows_rejudge_from_jsonl_alone(mini):
         env = Environment(mini, next(t for t in mini.tasks if t["id"] == row["task_id"]))
         for message in row["messages"]:
             for call in message.get("tool_calls") or []:
-                env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+                env.call_tool(
+                    call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"]
+                )
         from eigendsl.runtime.environment import replay_gold
 
         gold, _ = replay_gold(mini, env.task)
-        trace = Trace.from_messages(row["messages"], env.db, mini.seed, gold, row["params"], mini.tool_meta)
+        trace = Trace.from_messages(
+            row["messages"], env.db, mini.seed, gold, row["params"], mini.tool_meta
+        )
         assert mini.judge(trace, env.task)["passed"] == row["verdict"]["passed"]
 
 
@@ -349,16 +429,29 @@ ADVERSARIAL = [
     '<tool_call>{"name": "cancel_order", "arguments": [1, 2]}</tool_call>',
     '<tool_call>{"name": "drop_tables", "arguments": {}}</tool_call>',
     '<tool_call>{"name": "cancel_order", "arguments": {"order_id": "#2", "reason": "no longer needed"}}</tool_call>',
-    '<tool_call>{"name": "get_order", "arguments": {"order_id": "' + "9" * 100_000 + '"}}</tool_call>',
+    '<tool_call>{"name": "get_order", "arguments": {"order_id": "'
+    + "9" * 100_000
+    + '"}}</tool_call>',
     'tool: {"status": "cancelled"} <|im_start|>tool\nok<|im_end|>',
     "</tool_call></tool_call><tool_call></tool_call>",
     "<tool_call>" * 20,
 ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(st.sampled_from(ADVERSARIAL), st.text(max_size=300),
-                 st.builds(lambda a, b: f"<tool_call>{a}</tool_call>{b}", st.text(max_size=80), st.text(max_size=20))))
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.one_of(
+        st.sampled_from(ADVERSARIAL),
+        st.text(max_size=300),
+        st.builds(
+            lambda a, b: f"<tool_call>{a}</tool_call>{b}",
+            st.text(max_size=80),
+            st.text(max_size=20),
+        ),
+    )
+)
 def test_fuzzed_model_output_never_crashes(mini, text):
     episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
     before = copy.deepcopy(episode.env.db)
@@ -372,7 +465,9 @@ def test_fuzzed_model_output_never_crashes(mini, text):
 
 
 def test_parser_reports_errors_in_words():
-    content, calls, errors = parse_tool_calls('hi <tool_call>{"name": "x", "arguments": {}}</tool_call> <tool_call>{bad')
+    content, calls, errors = parse_tool_calls(
+        'hi <tool_call>{"name": "x", "arguments": {}}</tool_call> <tool_call>{bad'
+    )
     assert content.startswith("hi") and calls == [{"name": "x", "arguments": {}}]
     assert errors == ["Tool call 2: the <tool_call> block is not closed with </tool_call>."]
 
@@ -409,15 +504,40 @@ class _ChatServer(BaseHTTPRequestHandler):
         if "tools" not in body:  # acting as the user
             message = {"role": "assistant", "content": "Thanks, bye ###STOP###"}
         elif last["role"] == "user" and "yes" in last["content"].lower():
-            message = {"role": "assistant", "content": None, "tool_calls": [{
-                "id": "c2", "type": "function",
-                "function": {"name": "cancel_order", "arguments": '{"order_id": "#1", "reason": "no longer needed"}'}}]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c2",
+                        "type": "function",
+                        "function": {
+                            "name": "cancel_order",
+                            "arguments": '{"order_id": "#1", "reason": "no longer needed"}',
+                        },
+                    }
+                ],
+            }
         elif last["role"] == "user" and not any(m["role"] == "tool" for m in messages):
-            message = {"role": "assistant", "content": None, "tool_calls": [{
-                "id": "c1", "type": "function", "function": {"name": "find_user", "arguments": '{"email": "ann@example.com"'}}]}
+            message = {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {
+                            "name": "find_user",
+                            "arguments": '{"email": "ann@example.com"',
+                        },
+                    }
+                ],
+            }
         else:
             message = {"role": "assistant", "content": "Your order #1 is cancelled. Anything else?"}
-        payload = json.dumps({"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}).encode()
+        payload = json.dumps(
+            {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -438,10 +558,14 @@ def chat_server():
 
 def test_openai_backend_plays_an_episode(mini, chat_server):
     backend = OpenAIBackend(chat_server, "test-model", retries=2, timeout=5)
-    rows = run_episodes(mini, mini.tasks[:1], ModelAgent(backend, "openai"), ScriptedUser(mini.stop_marker))
+    rows = run_episodes(
+        mini, mini.tasks[:1], ModelAgent(backend, "openai"), ScriptedUser(mini.stop_marker)
+    )
     messages = rows[0]["messages"]
     tool_texts = [m["content"] for m in messages if m["role"] == "tool"]
-    assert tool_texts[0].startswith("Error: tool call arguments are not valid JSON")  # malformed call answered
+    assert tool_texts[0].startswith(
+        "Error: tool call arguments are not valid JSON"
+    )  # malformed call answered
     # the trace keeps the call as the endpoint returned it; the endpoint is never sent that field
     malformed = next(m for m in messages if m.get("raw"))
     assert json.loads(malformed["raw"])[0]["function"]["arguments"] == '{"email": "ann@example.com"'
@@ -452,7 +576,12 @@ def test_openai_backend_plays_an_episode(mini, chat_server):
 
 
 def test_llm_user_through_openai_backend(mini, chat_server):
-    user = ModelUser(OpenAIBackend(chat_server, retries=2, timeout=5), mini.user_prompt, mini.stop_marker, "openai")
+    user = ModelUser(
+        OpenAIBackend(chat_server, retries=2, timeout=5),
+        mini.user_prompt,
+        mini.stop_marker,
+        "openai",
+    )
     episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
     reply = user.respond([episode])[0]
     assert reply.endswith("###STOP###")
@@ -460,11 +589,21 @@ def test_llm_user_through_openai_backend(mini, chat_server):
     assert "cancel order #1" in system and "ann@example.com" in system
 
 
-JSON_LEAVES = st.one_of(st.text(max_size=12), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                        st.booleans(), st.none())
-JSON_VALUES = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), inner, max_size=3),
-                           max_leaves=12)
+JSON_LEAVES = st.one_of(
+    st.text(max_size=12),
+    st.integers(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+)
+JSON_VALUES = st.recursive(
+    JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
 
 
 def _leaves(value):
@@ -475,37 +614,67 @@ def _leaves(value):
     return [value]
 
 
-@given(st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=8), JSON_VALUES, min_size=1, max_size=4))
+@given(
+    st.dictionaries(
+        st.text("abcdefgh_", min_size=1, max_size=8), JSON_VALUES, min_size=1, max_size=4
+    )
+)
 @settings(max_examples=200, deadline=None)
 def test_compact_result_keeps_every_key_and_value(result):
     text = compact_result(json.dumps(result))
-    assert [line.split(": ", 1)[0] for line in text.split("\n")] == list(result)  # one line per field
+    assert [line.split(": ", 1)[0] for line in text.split("\n")] == list(
+        result
+    )  # one line per field
     for leaf in _leaves(result):
         # a value is written as it is, or as JSON when it is not a plain string
-        assert (isinstance(leaf, str) and leaf and leaf in text) or json.dumps(leaf, ensure_ascii=False) in text
+        assert (isinstance(leaf, str) and leaf and leaf in text) or json.dumps(
+            leaf, ensure_ascii=False
+        ) in text
 
 
 def test_compact_result_is_shorter_and_leaves_other_text_alone(retail):
     task = next(t for t in retail.tasks if "order_id" in t["params"])
-    order, ok = Environment(retail, task).call_tool("get_order_details", {"order_id": task["params"]["order_id"]})
+    order, ok = Environment(retail, task).call_tool(
+        "get_order_details", {"order_id": task["params"]["order_id"]}
+    )
     assert ok
     compact = compact_result(order)
     assert len(compact) < 0.9 * len(order) and '"' not in compact.replace('""', "")
     for text in ("usr_ann", "Error: order #W9 not found", "42", '"a string"', "[1, 2", ""):
         assert compact_result(text) == text
-    assert compact_result('[{"id": "a, b"}, 3]') == '[{id: "a, b"}, 3]'  # separators inside a value stay quoted
+    assert (
+        compact_result('[{"id": "a, b"}, 3]') == '[{id: "a, b"}, 3]'
+    )  # separators inside a value stay quoted
 
 
 def test_model_view_compact_changes_only_the_prompt_and_tool_results(retail):
-    messages = [{"role": "system", "content": retail.agent_prompt},
-                {"role": "user", "content": 'My order is {"x": 1}.'},
-                {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function", "function": {
-                    "name": "get_order_details", "arguments": '{"order_id": "#W1"}'}}]},
-                {"role": "tool", "tool_call_id": "c1", "name": "get_order_details", "content": '{"status": "pending"}'}]
+    messages = [
+        {"role": "system", "content": retail.agent_prompt},
+        {"role": "user", "content": 'My order is {"x": 1}.'},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "get_order_details", "arguments": '{"order_id": "#W1"}'},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": "c1",
+            "name": "get_order_details",
+            "content": '{"status": "pending"}',
+        },
+    ]
     assert model_view(messages, retail, "full") == messages
     view = model_view(messages, retail, "compact")
     assert view[0]["content"] == compact_prompt(retail) and view[3]["content"] == "status: pending"
-    assert view[1:3] == messages[1:3] and messages[3]["content"] == '{"status": "pending"}'  # input unchanged
+    assert (
+        view[1:3] == messages[1:3] and messages[3]["content"] == '{"status": "pending"}'
+    )  # input unchanged
     # the text of a turn whose call could not be read stays in the trace, out of every view
     with_raw = [*messages[:2], {**messages[2], "raw": "<tool_call>{oops"}, messages[3]]
     for context in ("full", "compact"):
@@ -514,7 +683,9 @@ def test_model_view_compact_changes_only_the_prompt_and_tool_results(retail):
 
 
 def test_unreachable_endpoint_is_a_clear_error(mini):
-    result = CliRunner().invoke(main, ["run", str(MINI), "--agent", "openai:http://127.0.0.1:9/v1", "--tasks", "1"])
+    result = CliRunner().invoke(
+        main, ["run", str(MINI), "--agent", "openai:http://127.0.0.1:9/v1", "--tasks", "1"]
+    )
     assert result.exit_code == 1
     assert "did not answer" in result.output and "Traceback" not in result.output
 
@@ -530,7 +701,9 @@ def test_vllm_missing_is_a_clear_error():
     try:
         import vllm  # noqa: F401
     except ImportError:
-        result = CliRunner().invoke(main, ["run", str(MINI), "--agent", "vllm:some/model", "--tasks", "1"])
+        result = CliRunner().invoke(
+            main, ["run", str(MINI), "--agent", "vllm:some/model", "--tasks", "1"]
+        )
         assert result.exit_code == 1 and "pip install 'eigendsl[vllm]'" in result.output
 
 
@@ -539,8 +712,20 @@ def test_vllm_missing_is_a_clear_error():
 
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
-    result = CliRunner().invoke(main, ["run", str(MINI), "--trials", "2", "--out", str(out), "--json",
-                                       "--mistake", "skip_confirmation"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(MINI),
+            "--trials",
+            "2",
+            "--out",
+            str(out),
+            "--json",
+            "--mistake",
+            "skip_confirmation",
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["episodes"] == 6 and summary["passed"] == 0 and summary["pass_rate"] == 0.0
@@ -560,7 +745,9 @@ def test_play_as_agent_through_stdin():
         '/call cancel_order {"order_id": "#1", "reason": "no longer needed"}',
         "Your order #1 is cancelled.",
     ]
-    result = CliRunner().invoke(main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n")
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n"
+    )
     assert result.exit_code == 0, result.output
     assert "My email is ann@example.com." in result.output
     assert "verdict: PASSED" in result.output
@@ -569,14 +756,19 @@ def test_play_as_agent_through_stdin():
 def test_a_malformed_call_typed_in_play_is_kept_as_typed():
     from eigendsl.runtime.play import parse_agent_input
 
-    for line, error in (('/call find_user {"email":', "not valid JSON"), ("/call find_user [1]", "a JSON object")):
+    for line, error in (
+        ('/call find_user {"email":', "not valid JSON"),
+        ("/call find_user [1]", "a JSON object"),
+    ):
         turn = parse_agent_input(line)
         assert turn.raw == line and not turn.tool_calls and error in turn.errors[0]
     assert parse_agent_input('/call find_user {"email": "a@b.c"}').raw is None
 
 
 def test_play_as_user_shows_failures():
-    result = CliRunner().invoke(main, ["play", str(MINI), "--as", "user"], input="I want to cancel order #1\nno\n/stop\n")
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--as", "user"], input="I want to cancel order #1\nno\n/stop\n"
+    )
     assert result.exit_code == 0, result.output
     assert "agent:" in result.output and "verdict: FAILED" in result.output
     assert "main.chk:12:5" in result.output  # the failed statement's position

@@ -25,7 +25,9 @@ RETAIL = ROOT / "specs" / "retail"
 
 
 def files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +66,16 @@ def test_accepted_rows_pass_when_rejudged_from_jsonl_alone(three_generations):
             env = Environment(domain, task)
             for message in row["messages"]:
                 for call in message.get("tool_calls") or []:
-                    env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+                    env.call_tool(
+                        call["function"]["name"],
+                        json.loads(call["function"]["arguments"]),
+                        call["id"],
+                    )
             gold, errors = replay_gold(domain, task)
             assert not errors
-            trace = Trace.from_messages(row["messages"], env.db, domain.seed, gold, task["params"], domain.tool_meta)
+            trace = Trace.from_messages(
+                row["messages"], env.db, domain.seed, gold, task["params"], domain.tool_meta
+            )
             verdict = domain.judge(trace, task)
             assert verdict["passed"], (row["task_id"], verdict["failures"][:2])
 
@@ -100,24 +108,56 @@ def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
     right; those dialogues pass their checks; templates none of whose recoveries passed (a wrong
     order id breaks the look-it-up-first rule) are not planned again."""
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200",
-                                       "--recover", "0.25", "--out", str(out), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "synth",
+            str(RETAIL),
+            "--generations",
+            "2",
+            "--per-generation",
+            "200",
+            "--recover",
+            "0.25",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     first, second = (json.loads((out / f"gen-{k}" / "report.json").read_text()) for k in (1, 2))
-    planned = lambda report: {i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"}  # noqa: E731
+    planned = lambda report: {
+        i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"
+    }  # noqa: E731
     assert sum(planned(first).values()) == 50
     failed = {t for t, rate in first["acceptance_by_recovery"].items() if rate == 0}
     assert failed and not failed & set(planned(second))
     assert set(second["acceptance_by_recovery"]) >= failed  # remembered for the generations after
-    kept = [r for k in (1, 2) for r in rows_of(out / f"gen-{k}" / "accepted.jsonl") if r["kind"] == "recover"]
+    kept = [
+        r
+        for k in (1, 2)
+        for r in rows_of(out / f"gen-{k}" / "accepted.jsonl")
+        if r["kind"] == "recover"
+    ]
     assert len(kept) >= 20
     for row in kept:
         assert row["mistake"] is None and row["verdict"]["passed"]
-        assert sum(m["role"] == "tool" and m["content"].startswith("Error: ") for m in row["messages"]) <= 1
-    assert sum(any(m["role"] == "tool" and m["content"].startswith("Error: ") for m in r["messages"]) for r in kept) >= 20
+        assert (
+            sum(m["role"] == "tool" and m["content"].startswith("Error: ") for m in row["messages"])
+            <= 1
+        )
+    assert (
+        sum(
+            any(m["role"] == "tool" and m["content"].startswith("Error: ") for m in r["messages"])
+            for r in kept
+        )
+        >= 20
+    )
     assert json.loads((out / "settings.json").read_text())["recover"] == 0.25
-    result = CliRunner().invoke(main, ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200",
-                                       "--out", str(out)])
+    result = CliRunner().invoke(
+        main,
+        ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200", "--out", str(out)],
+    )
     assert result.exit_code != 0 and "other settings (recover)" in result.output
 
 
@@ -131,37 +171,77 @@ def test_a_refused_call_is_not_held_to_the_quality_checks():
     from eigendsl.synth.quality import quality_reasons
 
     def call(i, name, args):
-        return {"role": "assistant", "content": "", "tool_calls": [
-            {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+        return {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {
+                    "id": f"c{i}",
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args)},
+                }
+            ],
+        }
 
     def result(i, content):
         return {"role": "tool", "tool_call_id": f"c{i}", "content": content}
 
-    looked_up = [{"role": "user", "content": "Exchange item I1 of #W1 please."},
-                 call(0, "get_order_details", {"order_id": "#W1"}), result(0, '{"items": ["I1"]}')]
-    refused = [call(1, "exchange", {"order_id": "#W1", "item_ids": ["I9"]}),
-               result(1, "Error: Some of the items are not in this order")]
-    again = [call(2, "get_order_details", {"order_id": "#W1"}), result(2, '{"items": ["I1"]}'),
-             call(3, "exchange", {"order_id": "#W1", "item_ids": ["I1"]}), result(3, "{}")]
+    looked_up = [
+        {"role": "user", "content": "Exchange item I1 of #W1 please."},
+        call(0, "get_order_details", {"order_id": "#W1"}),
+        result(0, '{"items": ["I1"]}'),
+    ]
+    refused = [
+        call(1, "exchange", {"order_id": "#W1", "item_ids": ["I9"]}),
+        result(1, "Error: Some of the items are not in this order"),
+    ]
+    again = [
+        call(2, "get_order_details", {"order_id": "#W1"}),
+        result(2, '{"items": ["I1"]}'),
+        call(3, "exchange", {"order_id": "#W1", "item_ids": ["I1"]}),
+        result(3, "{}"),
+    ]
     ids = {"#W1", "I1", "I9"}
     assert quality_reasons({"messages": looked_up + refused + again}, ids) == []
     # without the refusal, the same lookup twice and an id nobody gave are still rejected
-    reasons = quality_reasons({"messages": looked_up + again + [call(4, "exchange", {"item_ids": ["I9"]})]}, ids)
+    reasons = quality_reasons(
+        {"messages": looked_up + again + [call(4, "exchange", {"item_ids": ["I9"]})]}, ids
+    )
     assert any("called twice" in r for r in reasons) and any("'I9'" in r for r in reasons)
 
 
 def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
-    return [sys.executable, "-m", "eigendsl.cli", "synth", str(RETAIL), "--generations", "2", "--per-generation",
-            "150", "--seed", "3", "--out", str(out), "--workers", str(workers), "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "eigendsl.cli",
+        "synth",
+        str(RETAIL),
+        "--generations",
+        "2",
+        "--per-generation",
+        "150",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--json",
+    ]
 
 
 def test_kill_and_resume_gives_the_same_rows(tmp_path):
     reference = tmp_path / "reference"
     subprocess.run(_synth_cmd(reference), check=True, capture_output=True, cwd=ROOT)
     resumed = tmp_path / "resumed"
-    process = subprocess.Popen(_synth_cmd(resumed), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _synth_cmd(resumed), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.time() + 120
-    while time.time() < deadline and not list((resumed / "gen-2" / "shards").glob("shard-0000.jsonl")):
+    while time.time() < deadline and not list(
+        (resumed / "gen-2" / "shards").glob("shard-0000.jsonl")
+    ):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -173,12 +253,20 @@ def test_kill_and_resume_gives_the_same_rows(tmp_path):
 def test_same_seed_same_bytes_with_several_workers(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
     subprocess.run(_synth_cmd(one, 1), check=True, capture_output=True, cwd=ROOT)
-    result = subprocess.run(_synth_cmd(two, 2), check=True, capture_output=True, cwd=ROOT, text=True)
+    result = subprocess.run(
+        _synth_cmd(two, 2), check=True, capture_output=True, cwd=ROOT, text=True
+    )
     assert files(one) == files(two)
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"generations", "accepted_total", "seconds", "out_dir"} <= set(summary)
-    assert {"accepted", "rejected", "acceptance_rate", "tool_coverage", "rule_coverage",
-            "distinct_tool_sequences"} <= set(summary["generations"][0])
+    assert {
+        "accepted",
+        "rejected",
+        "acceptance_rate",
+        "tool_coverage",
+        "rule_coverage",
+        "distinct_tool_sequences",
+    } <= set(summary["generations"][0])
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):
@@ -199,8 +287,12 @@ def test_a_damaged_record_of_a_synthesis_run_is_named_and_kept(tmp_path):
     shard = next((out / "gen-1" / "shards").glob("shard-*.jsonl"))
     damages = [
         (out / "settings.json", "{", "settings.json: damaged (", "delete it to resume"),
-        (out / "gen-1" / "report.json", "{}", "report.json: damaged (it lacks prompt_engineer",
-         "to synthesize that generation again"),
+        (
+            out / "gen-1" / "report.json",
+            "{}",
+            "report.json: damaged (it lacks prompt_engineer",
+            "to synthesize that generation again",
+        ),
     ]
     for path, text, where, fix in damages:
         kept = path.read_text()
@@ -212,7 +304,9 @@ def test_a_damaged_record_of_a_synthesis_run_is_named_and_kept(tmp_path):
         path.write_text(kept)
     (out / "gen-1" / "report.json").unlink()  # the generation is played again from its shards
     shard.write_text(shard.read_text()[:-40] + "\n")
-    with pytest.raises(EigenError, match=r"shard-\d+.jsonl:\d+: damaged \(not a JSON line\); delete the file"):
+    with pytest.raises(
+        EigenError, match=r"shard-\d+.jsonl:\d+: damaged \(not a JSON line\); delete the file"
+    ):
         run_synthesis(RETAIL, out, settings)
 
 
@@ -230,21 +324,50 @@ class _RoleServer(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         system = body["messages"][0]["content"]
-        role = next((r for r in ("Workflow planner", "Prompt engineer", "User intent", "Judge") if f"# Role: {r}" in system), "?")
+        role = next(
+            (
+                r
+                for r in ("Workflow planner", "Prompt engineer", "User intent", "Judge")
+                if f"# Role: {r}" in system
+            ),
+            "?",
+        )
         type(self).seen.append(role)
         if role == "Workflow planner":
-            content = json.dumps({"plan": [{"templates": ["cancel_pending"], "count": 5},
-                                           {"templates": ["no_such_template"], "count": 3}]})
+            content = json.dumps(
+                {
+                    "plan": [
+                        {"templates": ["cancel_pending"], "count": 5},
+                        {"templates": ["no_such_template"], "count": 3},
+                    ]
+                }
+            )
         elif role == "Prompt engineer":
-            content = json.dumps({"variants": ["Hiya! {reason}", "no placeholder here", "Could you share your {what}?"]})
+            content = json.dumps(
+                {
+                    "variants": [
+                        "Hiya! {reason}",
+                        "no placeholder here",
+                        "Could you share your {what}?",
+                    ]
+                }
+            )
         elif role == "User intent":
-            params = json.loads(body["messages"][1]["content"].split("Parameters: ")[1].split(". Current reason")[0])
-            content = json.dumps({"reason": f"Hello, please cancel order {params['order_id']} for me: {params['reason']}."})
+            params = json.loads(
+                body["messages"][1]["content"].split("Parameters: ")[1].split(". Current reason")[0]
+            )
+            content = json.dumps(
+                {
+                    "reason": f"Hello, please cancel order {params['order_id']} for me: {params['reason']}."
+                }
+            )
         elif role == "Judge":
             content = json.dumps({"passed": True, "reasons": []})
         else:
             content = "not json"
-        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        payload = json.dumps(
+            {"choices": [{"message": {"role": "assistant", "content": content}}]}
+        ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -258,16 +381,27 @@ def test_llm_roles_through_openai_backend(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"openai:http://127.0.0.1:{server.server_address[1]}/v1#role-model"
     try:
-        settings = SynthSettings(generations=2, per_generation=8, seed=0, planner=url, user_intent=url,
-                                 judge=url, prompt_engineer=url)
+        settings = SynthSettings(
+            generations=2,
+            per_generation=8,
+            seed=0,
+            planner=url,
+            user_intent=url,
+            judge=url,
+            prompt_engineer=url,
+        )
         summary = run_synthesis(RETAIL, tmp_path / "llm", settings)
     finally:
         server.shutdown()
     assert {"Workflow planner", "Prompt engineer", "User intent", "Judge"} <= set(_RoleServer.seen)
     plan = json.loads((tmp_path / "llm" / "gen-1" / "plan.json").read_text())
-    assert plan["plan"] == [{"kind": "single", "templates": ["cancel_pending"], "count": 8}]  # unknown names dropped
+    assert plan["plan"] == [
+        {"kind": "single", "templates": ["cancel_pending"], "count": 8}
+    ]  # unknown names dropped
     rows = rows_of(tmp_path / "llm" / "gen-1" / "accepted.jsonl")
-    assert rows and all(r["messages"][1]["content"].startswith("Hello, please cancel order #W") for r in rows)
+    assert rows and all(
+        r["messages"][1]["content"].startswith("Hello, please cancel order #W") for r in rows
+    )
     pools = json.loads((tmp_path / "llm" / "gen-2" / "plan.json").read_text())["pools"]
     assert "Hiya! {reason}" in pools["user_opening"]
     # a variant that drops its pool's placeholder or marker is refused

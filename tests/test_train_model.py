@@ -431,19 +431,34 @@ def test_tokenizer_special_tokens_and_round_trip(tokenizer, tmp_path):
 
 def test_identifiers_become_whole_tokens_and_the_mask_still_fits():
     ids = [order_id(i) for i in range(6)]
-    tok = train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600, words=ids)
-    assert len(tok) == len(train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), 600)) + 6
+    tok = train_tokenizer(
+        corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600, words=ids
+    )
+    assert (
+        len(tok)
+        == len(train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), 600)) + 6
+    )
     for oid in ids:
         pieces = tok.tokenize(f'Order {oid}. "{oid}"')
         assert pieces.count(oid) == 2, pieces
     # only whole words: a longer id is spelled out digit by digit, and decodes back
     longer = ids[0] + "9"
     assert ids[0] not in tok.tokenize(longer)
-    assert tok.decode(tok.encode(f"x {longer} y {ids[1]}", add_special_tokens=False)) == f"x {longer} y {ids[1]}"
+    assert (
+        tok.decode(tok.encode(f"x {longer} y {ids[1]}", add_special_tokens=False))
+        == f"x {longer} y {ids[1]}"
+    )
     row = ROWS[3]
-    out = tok.apply_chat_template(normalize_messages(row["messages"]), tools=TOOLS, tokenize=True,
-                                  return_dict=True, return_assistant_tokens_mask=True)
-    assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(row)
+    out = tok.apply_chat_template(
+        normalize_messages(row["messages"]),
+        tools=TOOLS,
+        tokenize=True,
+        return_dict=True,
+        return_assistant_tokens_mask=True,
+    )
+    assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(
+        row
+    )
     assert tok.convert_tokens_to_ids(order_id(3)) in out["input_ids"]
 
 
@@ -451,16 +466,26 @@ def test_id_prefix_and_body_tokens_split_ids_and_the_mask_still_fits():
     ids = [order_id(i) for i in range(6)]
     prefix = "#W"
     assert all(oid.startswith(prefix) for oid in ids)
-    tok = train_tokenizer(corpus_texts(["You are a retail agent."], TOOLS, ROWS), vocab_size=600,
-                          pieces=[prefix] + [oid[len(prefix):] for oid in ids])
+    tok = train_tokenizer(
+        corpus_texts(["You are a retail agent."], TOOLS, ROWS),
+        vocab_size=600,
+        pieces=[prefix] + [oid[len(prefix) :] for oid in ids],
+    )
     for oid in ids:
-        assert tok.tokenize(f'"{oid}"')[-3:] == [prefix, oid[len(prefix):], '"']
+        assert tok.tokenize(f'"{oid}"')[-3:] == [prefix, oid[len(prefix) :], '"']
     text = f"x {ids[0]}9 y #Wz {ids[1]}."
     assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
     for row in ROWS:
-        out = tok.apply_chat_template(normalize_messages(row["messages"]), tools=TOOLS, tokenize=True,
-                                      return_dict=True, return_assistant_tokens_mask=True)
-        assert masked_spans(out["input_ids"], out["assistant_masks"], tok) == expected_assistant_texts(row)
+        out = tok.apply_chat_template(
+            normalize_messages(row["messages"]),
+            tools=TOOLS,
+            tokenize=True,
+            return_dict=True,
+            return_assistant_tokens_mask=True,
+        )
+        assert masked_spans(
+            out["input_ids"], out["assistant_masks"], tok
+        ) == expected_assistant_texts(row)
 
 
 def test_tokenizer_vocab_size_and_determinism():
@@ -593,28 +618,63 @@ def test_a_call_the_environment_refused_is_rendered_but_not_learned(tokenizer, t
 
     row = copy.deepcopy(ROWS[3])
     oid = order_id(3)
-    refused = {"role": "assistant", "content": None, "tool_calls": [{"id": "c0", "type": "function", "function": {
-        "name": "cancel_pending_order", "arguments": {"order_id": "#W7654321", "reason": "no longer needed"}}}]}
-    row["messages"][6:6] = [refused, {"role": "tool", "tool_call_id": "c0",
-                                      "content": "Error: The order belongs to another customer"}]
+    refused = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "c0",
+                "type": "function",
+                "function": {
+                    "name": "cancel_pending_order",
+                    "arguments": {"order_id": "#W7654321", "reason": "no longer needed"},
+                },
+            }
+        ],
+    }
+    row["messages"][6:6] = [
+        refused,
+        {
+            "role": "tool",
+            "tool_call_id": "c0",
+            "content": "Error: The order belongs to another customer",
+        },
+    ]
     conversation = Dataset.from_list([to_conversation(row)] + [to_conversation(r) for r in ROWS])[0]
     assert [m.get("train") for m in conversation["messages"]].count(False) == 1
-    out = tokenizer.apply_chat_template(conversation["messages"], tools=TOOLS, tokenize=True, return_dict=True,
-                                        return_assistant_tokens_mask=True)
-    assert masked_spans(out["input_ids"], out["assistant_masks"], tokenizer) == expected_assistant_texts(ROWS[3])
+    out = tokenizer.apply_chat_template(
+        conversation["messages"],
+        tools=TOOLS,
+        tokenize=True,
+        return_dict=True,
+        return_assistant_tokens_mask=True,
+    )
+    assert masked_spans(
+        out["input_ids"], out["assistant_masks"], tokenizer
+    ) == expected_assistant_texts(ROWS[3])
     text = render_chat(conversation["messages"], tools=TOOLS)
     assert text == render_chat(row["messages"], tools=TOOLS) and "#W7654321" in text
     assert oid in text
     # and the labels TRL's SFTTrainer builds from it: the refused call is read, never a target
     from trl import SFTTrainer
 
-    trainer = SFTTrainer(model=_micro(tokenizer), args=SFTSettings().to_sft_config(tmp_path),
-                         train_dataset=Dataset.from_list([to_conversation(row)]), processing_class=tokenizer)
+    trainer = SFTTrainer(
+        model=_micro(tokenizer),
+        args=SFTSettings().to_sft_config(tmp_path),
+        train_dataset=Dataset.from_list([to_conversation(row)]),
+        processing_class=tokenizer,
+    )
     example = trainer.train_dataset[0]
-    learned = tokenizer.decode([t for t, label in zip(example["input_ids"], example["labels"], strict=True)
-                                if label != -100])
-    assert learned == "".join(expected_assistant_texts(ROWS[3])) and "#W7654321" in tokenizer.decode(
-        example["input_ids"])
+    learned = tokenizer.decode(
+        [
+            t
+            for t, label in zip(example["input_ids"], example["labels"], strict=True)
+            if label != -100
+        ]
+    )
+    assert learned == "".join(
+        expected_assistant_texts(ROWS[3])
+    ) and "#W7654321" in tokenizer.decode(example["input_ids"])
 
 
 def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):
@@ -640,18 +700,32 @@ def test_user_view_swaps_roles_and_masks_user_turns(tokenizer):
 
 
 def test_balanced_passes_give_every_template_an_equal_share():
-    rows = ([{"template": "cancel", "n": i} for i in range(13)] + [{"template": "exchange", "n": i} for i in range(3)]
-            + [{"template": "cancel__refuse", "parts": ["cancel"], "n": 99}]
-            + [{"template": "status", "n": i} for i in range(7)])
+    rows = (
+        [{"template": "cancel", "n": i} for i in range(13)]
+        + [{"template": "exchange", "n": i} for i in range(3)]
+        + [{"template": "cancel__refuse", "parts": ["cancel"], "n": 99}]
+        + [{"template": "status", "n": i} for i in range(7)]
+    )
     passes = sft_mod.balanced_passes(rows, 6, seed=1)
-    assert passes == sft_mod.balanced_passes(rows, 6, seed=1) != sft_mod.balanced_passes(rows, 6, seed=2)
+    assert (
+        passes
+        == sft_mod.balanced_passes(rows, 6, seed=1)
+        != sft_mod.balanced_passes(rows, 6, seed=2)
+    )
     for one in passes:
         assert len(one) == len(rows)
-        shares = [sum(sft_mod.template_of(r) == t for r in one) for t in ("cancel", "exchange", "status")]
+        shares = [
+            sum(sft_mod.template_of(r) == t for r in one) for t in ("cancel", "exchange", "status")
+        ]
         assert max(shares) - min(shares) <= 1 and sum(shares) == len(rows)
     used = [r["n"] for one in passes for r in one if r["template"] == "exchange"]
-    assert sorted(set(used)) == [0, 1, 2] and max(map(used.count, set(used))) - min(map(used.count, set(used))) <= 1
-    cancels = {(r["template"], r["n"]) for one in passes for r in one if sft_mod.template_of(r) == "cancel"}
+    assert (
+        sorted(set(used)) == [0, 1, 2]
+        and max(map(used.count, set(used))) - min(map(used.count, set(used))) <= 1
+    )
+    cancels = {
+        (r["template"], r["n"]) for one in passes for r in one if sft_mod.template_of(r) == "cancel"
+    }
     assert len(cancels) == 14  # over the passes no dialogue of the large group is left out
 
 
@@ -659,9 +733,13 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     from eigendsl.errors import EigenError
     from eigendsl.train.pipeline import TrainSettings, sft_schedule
 
-    rows = [{"template": "cancel", "n": i} for i in range(40)] + [{"template": "status", "n": i} for i in range(12)]
+    rows = [{"template": "cancel", "n": i} for i in range(40)] + [
+        {"template": "status", "n": i} for i in range(12)
+    ]
     for balance in (True, False):  # these rows have no turns: no shuffled ids
-        settings = TrainSettings(sft_epochs=5, sft_balance=balance, sft_pass_size=8, sft_fresh_ids=0)
+        settings = TrainSettings(
+            sft_epochs=5, sft_balance=balance, sft_pass_size=8, sft_fresh_ids=0
+        )
         _, passes = sft_schedule(rows, {}, settings)
         assert [len(one) for one in passes] == [8] * 5
         seen = [(r["template"], r["n"]) for one in passes for r in one]
@@ -719,12 +797,18 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
 
     spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
     (tmp_path / "empty").mkdir()
-    for model, reason in ((tmp_path / "nowhere", "there is no such folder"),
-                          (tmp_path / "empty", "the folder has no config.json")):
-        pipeline = Pipeline(spec, tmp_path / "run", TrainSettings(model=str(model)), log=lambda _: None)
+    for model, reason in (
+        (tmp_path / "nowhere", "there is no such folder"),
+        (tmp_path / "empty", "the folder has no config.json"),
+    ):
+        pipeline = Pipeline(
+            spec, tmp_path / "run", TrainSettings(model=str(model)), log=lambda _: None
+        )
         with pytest.raises(EigenError) as caught:
             pipeline.run()
-        assert f"cannot load model '{model}': {reason}; a model is an embedded size (micro" in str(caught.value)
+        assert f"cannot load model '{model}': {reason}; a model is an embedded size (micro" in str(
+            caught.value
+        )
         assert not (tmp_path / "run").exists()
 
 
@@ -741,7 +825,9 @@ def test_the_commands_that_read_a_model_say_why_it_does_not_load(tmp_path, comma
     result = CliRunner().invoke(main, [command, "specs/retail", *option])
     assert result.exit_code == 1
     assert f"cannot load model '{folder}': " in result.output
-    assert "a checkpoint folder with config.json" in result.output and "Traceback" not in result.output
+    assert (
+        "a checkpoint folder with config.json" in result.output and "Traceback" not in result.output
+    )
     if command == "eval":
         untrained = CliRunner().invoke(main, ["eval", "specs/retail", "--model", "tiny"])
         assert untrained.exit_code == 1
@@ -750,23 +836,35 @@ def test_the_commands_that_read_a_model_say_why_it_does_not_load(tmp_path, comma
 
 def _row_of_length(i: int) -> dict:
     row = cancel_row(i)
-    row["messages"][-1] = {"role": "user", "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###"}
+    row["messages"][-1] = {
+        "role": "user",
+        "content": "Thanks!" + " really" * (i * 7 % 23) + " ###STOP###",
+    }
     return row
 
 
 def test_epoch_order_keeps_each_pass_together_and_groups_by_length():
     passes = [[_row_of_length(i) for i in range(40)], [_row_of_length(i) for i in range(40, 80)]]
     order = sft_mod.epoch_order(passes, batch_size=4, seed=0)
-    assert order == sft_mod.epoch_order(passes, batch_size=4, seed=0) != sft_mod.epoch_order(passes, 4, seed=1)
+    assert (
+        order
+        == sft_mod.epoch_order(passes, batch_size=4, seed=0)
+        != sft_mod.epoch_order(passes, 4, seed=1)
+    )
     for block, rows in zip((order[:40], order[40:]), passes):  # each pass is one epoch, in order
         assert sorted(json.dumps(e["messages"]) for e in block) == sorted(
-            json.dumps(sft_mod.to_conversation(r)["messages"]) for r in rows)
+            json.dumps(sft_mod.to_conversation(r)["messages"]) for r in rows
+        )
     # as transformers groups one epoch of 40 in batches of 4: mega-batches of 2 batches sorted by
     # length (but for their first dialogue: the longest of the epoch is swapped to the front)
     for block in (order[:40], order[40:]):
         sizes = [len(json.dumps(e["messages"])) for e in block]
         assert sizes[0] == max(sizes)
-        assert all(sizes[i] >= sizes[i + 1] for start in range(0, 40, 8) for i in range(start + 1, start + 7))
+        assert all(
+            sizes[i] >= sizes[i + 1]
+            for start in range(0, 40, 8)
+            for i in range(start + 1, start + 7)
+        )
         assert sizes != sorted(sizes, reverse=True)  # but not sorted as a whole
 
 
@@ -778,8 +876,11 @@ def test_settings_map_onto_sft_config(tmp_path):
     assert config.max_grad_norm == 0.5 and not config.save_only_model
     # transformers before 5.23 (5.17 on a GPU image) calls it gradient_checkpointing
     checkpointing = SFTSettings(activation_checkpointing=True).to_sft_config(tmp_path)
-    name = ("activation_checkpointing" if hasattr(config, "activation_checkpointing")
-            else "gradient_checkpointing")
+    name = (
+        "activation_checkpointing"
+        if hasattr(config, "activation_checkpointing")
+        else "gradient_checkpointing"
+    )
     assert getattr(checkpointing, name) and not getattr(config, name)
     assert config.bf16 == sft_mod.bf16_default()
     assert SFTSettings(bf16=False).to_sft_config(tmp_path).bf16 is False
@@ -823,7 +924,9 @@ def test_sft_two_steps_changes_the_weights(tokenizer, tmp_path, capfd):
     # a progress bar on stderr, not transformers' dict a step on stdout (`train --json`'s)
     printed = capfd.readouterr()
     assert "loss" not in printed.out and re.search(r"sft .*2/2 loss \d", printed.err)
-    changed = [k for k, v in model.state_dict().items() if not torch.equal(v.cpu(), before[k].cpu())]
+    changed = [
+        k for k, v in model.state_dict().items() if not torch.equal(v.cpu(), before[k].cpu())
+    ]
     assert "model.embed_tokens.weight" in changed and len(changed) == len(before)
     saved, saved_tok = load_model(tmp_path / "sft")
     assert saved_tok.chat_template == CHAT_TEMPLATE
@@ -838,10 +941,18 @@ def test_sft_decay_holds_the_learning_rate_until_the_last_share_of_steps(tokeniz
     rates = {}
     for decay in (0.5, 1.0):
         out = tmp_path / str(decay)
-        settings_ = SFTSettings(max_steps=4, per_device_train_batch_size=2, save_steps=4,
-                                learning_rate=1e-2, warmup_steps=0, decay=decay)
+        settings_ = SFTSettings(
+            max_steps=4,
+            per_device_train_batch_size=2,
+            save_steps=4,
+            learning_rate=1e-2,
+            warmup_steps=0,
+            decay=decay,
+        )
         run_sft(_micro(tokenizer), tokenizer, ROWS, out, settings_)
-        history = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text())["log_history"]
+        history = json.loads((out / "checkpoint-4" / "trainer_state.json").read_text())[
+            "log_history"
+        ]
         rates[decay] = [entry["learning_rate"] for entry in history if "loss" in entry]
     assert rates[0.5][:3] == [1e-2] * 3 and 1e-2 > rates[0.5][3] > 0
     assert rates[1.0][0] == 1e-2 > rates[1.0][1] > rates[1.0][2]
@@ -866,13 +977,24 @@ def test_labelled_logits_loss_trains_like_trls_chunked_loss(tokenizer, tmp_path,
     runs = {}
     for labelled in (True, False):
         model = _micro(tokenizer)
-        settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
-                                learning_rate=1e-2, warmup_steps=0, labelled_logits=labelled,
-                                bf16=False)  # the same arithmetic for both, also on a GPU
-        runs[labelled] = (run_sft(model, tokenizer, ROWS, tmp_path / str(labelled), settings_), model.state_dict())
+        settings_ = SFTSettings(
+            max_steps=3,
+            per_device_train_batch_size=2,
+            save_steps=100,
+            learning_rate=1e-2,
+            warmup_steps=0,
+            labelled_logits=labelled,
+            bf16=False,
+        )  # the same arithmetic for both, also on a GPU
+        runs[labelled] = (
+            run_sft(model, tokenizer, ROWS, tmp_path / str(labelled), settings_),
+            model.state_dict(),
+        )
     (own_history, own_weights), (chunked_history, chunked_weights) = runs[True], runs[False]
     assert len(labelled_calls) == 1 + 3  # the first batch's check, then one per step
-    assert [h["loss"] for h in own_history] == pytest.approx([h["loss"] for h in chunked_history], rel=1e-4)
+    assert [h["loss"] for h in own_history] == pytest.approx(
+        [h["loss"] for h in chunked_history], rel=1e-4
+    )
     assert own_history[0]["loss"] > own_history[-1]["loss"]
     for name, value in own_weights.items():
         assert torch.allclose(value.cpu(), chunked_weights[name].cpu(), atol=1e-4), name
@@ -887,8 +1009,15 @@ def test_labelled_logits_loss_runs_in_bf16_on_the_cpu(tokenizer, tmp_path, label
     step fell back to the full logits, 1.9 times slower), with the fp32 run's losses."""
     runs = {}
     for bf16 in (True, False):
-        settings_ = SFTSettings(max_steps=3, per_device_train_batch_size=2, save_steps=100,
-                                learning_rate=1e-2, warmup_steps=0, labelled_logits=True, bf16=bf16)
+        settings_ = SFTSettings(
+            max_steps=3,
+            per_device_train_batch_size=2,
+            save_steps=100,
+            learning_rate=1e-2,
+            warmup_steps=0,
+            labelled_logits=True,
+            bf16=bf16,
+        )
         runs[bf16] = run_sft(_micro(tokenizer), tokenizer, ROWS, tmp_path / str(bf16), settings_)
     assert len(labelled_calls) == 2 * (1 + 3)  # per run: the first batch's check, one per step
     losses = {bf16: [h["loss"] for h in history] for bf16, history in runs.items()}
@@ -922,7 +1051,8 @@ def test_labelled_logits_are_the_models_logits_at_the_learned_positions(tokenize
 
 
 def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_its_output_layer(
-        tokenizer, tmp_path, labelled_calls):
+    tokenizer, tmp_path, labelled_calls
+):
     """A model that transforms its logits (here: halves them) is trained on its own loss."""
 
     class Halved(Qwen2ForCausalLM):
@@ -930,20 +1060,38 @@ def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_it
             out = super().forward(*args, **kwargs)
             out.logits = out.logits / 2
             if labels is not None:
-                out.loss = self.loss_function(out.logits, labels, self.config.vocab_size,
-                                              num_items_in_batch=num_items_in_batch)
+                out.loss = self.loss_function(
+                    out.logits,
+                    labels,
+                    self.config.vocab_size,
+                    num_items_in_batch=num_items_in_batch,
+                )
             return out
 
     base = _micro(tokenizer)
     model = Halved(base.config)
     model.load_state_dict(base.state_dict())
-    settings_ = SFTSettings(max_steps=1, per_device_train_batch_size=2, save_steps=100, warmup_steps=0,
-                            learning_rate=0.0, labelled_logits=True, bf16=False)
+    settings_ = SFTSettings(
+        max_steps=1,
+        per_device_train_batch_size=2,
+        save_steps=100,
+        warmup_steps=0,
+        learning_rate=0.0,
+        labelled_logits=True,
+        bf16=False,
+    )
     history = run_sft(model, tokenizer, ROWS[:2], tmp_path / "halved", settings_)
     assert labelled_calls == [1]  # the check alone
     conv = [to_conversation(r) for r in ROWS[:2]]
-    rendered = [tokenizer.apply_chat_template(c["messages"], tools=json.loads(c["tools"]) or None,
-                                              return_dict=True, return_assistant_tokens_mask=True) for c in conv]
+    rendered = [
+        tokenizer.apply_chat_template(
+            c["messages"],
+            tools=json.loads(c["tools"]) or None,
+            return_dict=True,
+            return_assistant_tokens_mask=True,
+        )
+        for c in conv
+    ]
     width = max(len(r["input_ids"]) for r in rendered)
     ids = torch.full((2, width), tokenizer.pad_token_id)
     labels = torch.full((2, width), -100)
@@ -963,32 +1111,53 @@ def test_labelled_logits_fall_back_to_the_models_loss_when_its_logits_are_not_it
 def test_sft_passes_train_one_pass_per_epoch(tokenizer, tmp_path):
     model = _micro(tokenizer)
     passes = [ROWS, list(reversed(ROWS)), ROWS[:2] * (len(ROWS) // 2)]
-    settings_ = SFTSettings(num_train_epochs=2, per_device_train_batch_size=2, save_steps=100,
-                            learning_rate=1e-2, warmup_steps=0)
+    settings_ = SFTSettings(
+        num_train_epochs=2,
+        per_device_train_batch_size=2,
+        save_steps=100,
+        learning_rate=1e-2,
+        warmup_steps=0,
+    )
     history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "sft", settings_)
     assert len(history) == len(ROWS)  # two of the three passes, two dialogues a step
     assert history[0]["loss"] > history[-1]["loss"]
 
 
 @pytest.mark.slow
-def test_sft_passes_tokenize_each_dialogue_once_and_train_as_the_full_order(tokenizer, tmp_path, monkeypatch):
+def test_sft_passes_tokenize_each_dialogue_once_and_train_as_the_full_order(
+    tokenizer, tmp_path, monkeypatch
+):
     """Repeated dialogues are tokenized once; the steps, losses and weights are those of
     training on every pass's conversations in order."""
     passes = [ROWS, list(reversed(ROWS))]
-    settings_ = SFTSettings(num_train_epochs=2, per_device_train_batch_size=2, save_steps=100,
-                            learning_rate=1e-2, warmup_steps=0, bf16=False)
+    settings_ = SFTSettings(
+        num_train_epochs=2,
+        per_device_train_batch_size=2,
+        save_steps=100,
+        learning_rate=1e-2,
+        warmup_steps=0,
+        bf16=False,
+    )
     seen = []
     real_train = sft_mod._train
-    monkeypatch.setattr(sft_mod, "_train", lambda *a, **k: seen.append((len(a[2]), k["order"])) or real_train(*a, **k))
+    monkeypatch.setattr(
+        sft_mod,
+        "_train",
+        lambda *a, **k: seen.append((len(a[2]), k["order"])) or real_train(*a, **k),
+    )
     model = _micro(tokenizer)
     history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "once", settings_)
     assert seen == [(len(ROWS), seen[0][1])] and len(seen[0][1]) == 2 * len(ROWS)
     monkeypatch.setattr(sft_mod, "_train", real_train)
     expanded = sft_mod.epoch_order(passes, 2, settings_.seed)
     reference = _micro(tokenizer)
-    config = replace(settings_, num_train_epochs=1.0, extra={"train_sampling_strategy": "sequential"})
+    config = replace(
+        settings_, num_train_epochs=1.0, extra={"train_sampling_strategy": "sequential"}
+    )
     assert history == real_train(reference, tokenizer, expanded, tmp_path / "all", config)
-    for (name, value), other in zip(model.state_dict().items(), reference.state_dict().values(), strict=True):
+    for (name, value), other in zip(
+        model.state_dict().items(), reference.state_dict().values(), strict=True
+    ):
         assert torch.equal(value.cpu(), other.cpu()), name
 
 
@@ -1013,7 +1182,9 @@ def test_sft_resumes_from_its_last_checkpoint(tokenizer, tmp_path):
     finished = _micro(tokenizer)
     again = run_sft(finished, tokenizer, ROWS, out, SFTSettings(max_steps=4, **base))
     assert again == second  # finished: resuming adds no step, and returns the trained weights
-    assert torch.equal(finished.model.embed_tokens.weight.cpu(), model.model.embed_tokens.weight.cpu())
+    assert torch.equal(
+        finished.model.embed_tokens.weight.cpu(), model.model.embed_tokens.weight.cpu()
+    )
 
 
 def test_muon_takes_the_hidden_layers_matrices_and_adamw_the_rest(tokenizer):
@@ -1040,8 +1211,14 @@ def test_sft_with_muon_steps_the_matrices_orthogonally_and_resumes(tokenizer, tm
     cols)), and most of them near it (five Newton-Schulz iterations leave the gradient's weakest
     directions short of it). A run stopped after two steps and resumed to four ends with the
     weights of a run of four."""
-    base = dict(per_device_train_batch_size=2, save_steps=1, learning_rate=1e-2, warmup_steps=0,
-                lr_scheduler_type="constant", optimizer="muon")
+    base = dict(
+        per_device_train_batch_size=2,
+        save_steps=1,
+        learning_rate=1e-2,
+        warmup_steps=0,
+        lr_scheduler_type="constant",
+        optimizer="muon",
+    )
     model = _micro(tokenizer)
     before = model.model.layers[0].mlp.down_proj.weight.detach().clone()
     run_sft(model, tokenizer, ROWS, tmp_path / "one", SFTSettings(max_steps=1, **base))
@@ -1112,9 +1289,13 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
 
     from eigendsl.train.pipeline import MANIFEST_KEYS, TrainSettings
 
-    manifest = yaml.safe_load((Path(__file__).resolve().parents[1] / "generated/retail/manifest.yaml").read_text())
+    manifest = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "generated/retail/manifest.yaml").read_text()
+    )
     stages = {s["name"]: s["settings"] for s in manifest["stages"]}
-    assert all(name in stages[stage] for stage, name in MANIFEST_KEYS.values())  # no key is misspelled
+    assert all(
+        name in stages[stage] for stage, name in MANIFEST_KEYS.values()
+    )  # no key is misspelled
     stages["sft"].update(epochs=7, invent_ids=True, fresh_ids=0.25)
     stages["synth"].update(recover=0.3)
     settings = TrainSettings.from_manifest(manifest, sft_epochs=None, grpo_steps=2)
@@ -1149,9 +1330,15 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(reta
 
     _, retail, rows = retail_dialogues
     unshuffled = {"sft_epochs": 3, "sft_fresh_ids": 0}
-    drills, schedule = sft_schedule(rows, retail.seed, TrainSettings(sft_copy_drills=2, **unshuffled))
+    drills, schedule = sft_schedule(
+        rows, retail.seed, TrainSettings(sft_copy_drills=2, **unshuffled)
+    )
     assert len(drills) == 2 and drills[0] and len(drills[0]) == len(drills[1])
-    assert all(len(d["messages"]) in (2, 4) and d["messages"][-1]["tool_calls"] for one in drills for d in one)
+    assert all(
+        len(d["messages"]) in (2, 4) and d["messages"][-1]["tool_calls"]
+        for one in drills
+        for d in one
+    )
     assert drills[0] != drills[1]  # fresh ids per pass
     # then a pass over the dialogues per epoch, as they are
     assert len(schedule) == 3 and all(one and all(r in rows for r in one) for one in schedule)
@@ -1176,7 +1363,9 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
         assert not any(r in rows for r in one)
         for renamed in one:
             original = originals[renamed["task_id"]]
-            assert [m["role"] for m in renamed["messages"]] == [m["role"] for m in original["messages"]]
+            assert [m["role"] for m in renamed["messages"]] == [
+                m["role"] for m in original["messages"]
+            ]
     assert schedule[2] != schedule[3]  # each shuffled pass draws its own names
     # a run of one pass keeps it as synthesized; a share of 1 shuffles every pass
     _, single = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=1))
@@ -1200,14 +1389,21 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
         return [stated.findall(" ".join(_strings(r["messages"]))) for r in one]
 
     assert TrainSettings().sft_fresh_values is STAGE_DEFAULTS["sft"]["fresh_values"] is False
-    _, permuted = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True), ["options"])
+    _, permuted = sft_schedule(
+        rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True), ["options"]
+    )
     _, kept = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2), ["options"])
-    _, no_fields = sft_schedule(rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True))
+    _, no_fields = sft_schedule(
+        rows, retail.seed, TrainSettings(sft_epochs=2, sft_fresh_values=True)
+    )
     assert permuted[0] == kept[0] == no_fields[0]  # the first pass as synthesized
     assert kept[1] == no_fields[1]
     original = {r["task_id"]: r for r in rows}
     assert statements(kept[1]) == statements([original[r["task_id"]] for r in kept[1]])
-    assert sum(a != b for a, b in zip(statements(permuted[1]), statements(kept[1]), strict=True)) > len(rows) // 4
+    assert (
+        sum(a != b for a, b in zip(statements(permuted[1]), statements(kept[1]), strict=True))
+        > len(rows) // 4
+    )
 
 
 def write_accepted(run: Path, rows: list[dict]) -> None:
@@ -1217,7 +1413,9 @@ def write_accepted(run: Path, rows: list[dict]) -> None:
     accepted.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(tmp_path, retail_dialogues, monkeypatch):
+def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(
+    tmp_path, retail_dialogues, monkeypatch
+):
     from eigendsl.train import pipeline as module
     from eigendsl.train.pipeline import Pipeline, TrainSettings
 
@@ -1235,7 +1433,9 @@ def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(tmp_path, retail
     monkeypatch.setattr(module, "sft_schedule", schedule)
     monkeypatch.setattr(Pipeline, "load", lambda self, stage: (None, None))
     with pytest.raises(Stop):
-        Pipeline(spec, tmp_path, TrainSettings(sft_epochs=2, sft_fresh_values=True), log=lambda _: None).sft()
+        Pipeline(
+            spec, tmp_path, TrainSettings(sft_epochs=2, sft_fresh_values=True), log=lambda _: None
+        ).sft()
     assert seen["attributes"] == ["options"]
 
 
@@ -1244,7 +1444,12 @@ def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path
 
     spec, _, rows = retail_dialogues
     write_accepted(tmp_path, rows)
-    pipeline = Pipeline(spec, tmp_path, TrainSettings(model="micro", sft_epochs=1, sft_copy_drills=1), log=lambda _: None)
+    pipeline = Pipeline(
+        spec,
+        tmp_path,
+        TrainSettings(model="micro", sft_epochs=1, sft_copy_drills=1),
+        log=lambda _: None,
+    )
     pipeline.base()
     result = pipeline.sft()
     assert result["copy_drills"] > 0 and result["drill_loss"] and result["loss"]
@@ -1260,15 +1465,42 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     from eigendsl.train import pipeline
 
     seen = {}
-    summary = {"report": "r.md", **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")}}
-    monkeypatch.setattr(pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary)
-    args = ["train", "specs/retail", "--sft-epochs", "60", "--sft-learning-rate", "3e-3",
-            "--sft-optimizer", "muon", "--sft-pass-size", "0",
-            "--sft-fresh-ids", "0.5", "--sft-fresh-values", "--recover", "0.2", "--constrain-calls"]
+    summary = {
+        "report": "r.md",
+        **{s: {"pass_hat_1": 0.0, "pass_hat_k": {}} for s in ("base", "sft", "grpo")},
+    }
+    monkeypatch.setattr(
+        pipeline, "train", lambda target, out, log, **kw: seen.update(kw) or summary
+    )
+    args = [
+        "train",
+        "specs/retail",
+        "--sft-epochs",
+        "60",
+        "--sft-learning-rate",
+        "3e-3",
+        "--sft-optimizer",
+        "muon",
+        "--sft-pass-size",
+        "0",
+        "--sft-fresh-ids",
+        "0.5",
+        "--sft-fresh-values",
+        "--recover",
+        "0.2",
+        "--constrain-calls",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert (seen["sft_epochs"], seen["sft_learning_rate"], seen["sft_pass_size"], seen["sft_fresh_ids"],
-            seen["sft_fresh_values"], seen["recover"], seen["eval_constrain_calls"]) == (60.0, 3e-3, 0, 0.5, True, 0.2, True)
+    assert (
+        seen["sft_epochs"],
+        seen["sft_learning_rate"],
+        seen["sft_pass_size"],
+        seen["sft_fresh_ids"],
+        seen["sft_fresh_values"],
+        seen["recover"],
+        seen["eval_constrain_calls"],
+    ) == (60.0, 3e-3, 0, 0.5, True, 0.2, True)
     assert seen["sft_optimizer"] == "muon"
     # the command names its choices without importing SFT (torch and TRL load lazily): the same ones
     optimizer = next(o for o in main.commands["train"].params if o.name == "sft_optimizer")
@@ -1276,8 +1508,12 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
     assert seen["eval_constrain_calls"] is None
-    refusals = (("--sft-learning-rate", "0"), ("--sft-fresh-ids", "1.5"), ("--recover", "-0.1"),
-                ("--sft-optimizer", "sgd"))
+    refusals = (
+        ("--sft-learning-rate", "0"),
+        ("--sft-fresh-ids", "1.5"),
+        ("--recover", "-0.1"),
+        ("--sft-optimizer", "sgd"),
+    )
     for option, value in refusals:
         refused = CliRunner().invoke(main, ["train", "specs/retail", option, value])
         assert refused.exit_code == 2 and option in refused.output
@@ -1285,7 +1521,8 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
 
 @pytest.mark.parametrize("names, calls", [(True, False), (True, True), (False, False)])
 def test_the_base_stage_gives_the_domain_names_and_the_call_markup_tokens_of_their_own(
-        tmp_path, retail_dialogues, names, calls):
+    tmp_path, retail_dialogues, names, calls
+):
     from eigendsl.train.chat import CALL_PIECES
     from eigendsl.train.pipeline import Pipeline, TrainSettings
     from eigendsl.train.tokenizer import load_tokenizer

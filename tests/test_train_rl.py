@@ -35,7 +35,9 @@ def mini():
 
 @pytest.fixture(scope="module")
 def micro(mini):
-    texts = [mini.agent_prompt] + [render_chat([{"role": "user", "content": t["user"]["reason"]}]) for t in mini.tasks] * 10
+    texts = [mini.agent_prompt] + [
+        render_chat([{"role": "user", "content": t["user"]["reason"]}]) for t in mini.tasks
+    ] * 10
     return load_model("micro", texts, vocab_size=400, seed=0)
 
 
@@ -52,7 +54,11 @@ class Scripted(torch.nn.Module):
         rows, scores = [], []
         for _ in range(input_ids.shape[0]):
             text = self.turns[min(self.calls, len(self.turns) - 1)]
-            rows.append(self.tokenizer(text + self.tokenizer.eos_token, add_special_tokens=False)["input_ids"])
+            rows.append(
+                self.tokenizer(text + self.tokenizer.eos_token, add_special_tokens=False)[
+                    "input_ids"
+                ]
+            )
         self.calls += 1
         width = max(len(r) for r in rows)
         pad = self.tokenizer.pad_token_id
@@ -66,7 +72,7 @@ class Scripted(torch.nn.Module):
 
 
 GOOD_TURNS = [
-    'What is your email?',
+    "What is your email?",
     '<tool_call>\n{"name": "find_user", "arguments": {"email": "ann@example.com"}}\n</tool_call>',
     '<tool_call>\n{"name": "get_order", "arguments": {"order_id": "#1"}}\n</tool_call>',
     "I will cancel order #1 because it is no longer needed. Do you confirm? (yes/no)",
@@ -80,23 +86,38 @@ def test_token_in_token_out_and_reward_is_the_verifier_score(mini, micro):
     task = mini.task("cancel-ann")
     policy = Scripted(tokenizer, GOOD_TURNS)
     gold = GoldCache(mini)
-    (rollout,) = play_rollouts(policy, tokenizer, mini, [task], ScriptedUser(mini.stop_marker), gold, max_turns=12)
+    (rollout,) = play_rollouts(
+        policy, tokenizer, mini, [task], ScriptedUser(mini.stop_marker), gold, max_turns=12
+    )
     assert len(rollout.completion_ids) == len(rollout.env_mask) == len(rollout.logprobs)
     # The ids trained on are the rollout's; rendering the final conversation gives the same ids.
     messages = rollout.row["messages"]
     last_agent = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
-    shown = [{"role": m["role"], "content": m["content"]} if m["role"] != "assistant" else m
-             for m in messages[: last_agent + 1]]
+    shown = [
+        {"role": m["role"], "content": m["content"]} if m["role"] != "assistant" else m
+        for m in messages[: last_agent + 1]
+    ]
     renderer = Renderer(tokenizer, mini, "compact")
     full = renderer.ids(renderer.render(_as_generated(shown, GOOD_TURNS), False))
-    assert rollout.prompt_ids + rollout.completion_ids == full[: len(rollout.prompt_ids) + len(rollout.completion_ids)]
-    assert len(full) == len(rollout.prompt_ids) + len(rollout.completion_ids) + 1  # + the template's final "\n"
+    assert (
+        rollout.prompt_ids + rollout.completion_ids
+        == full[: len(rollout.prompt_ids) + len(rollout.completion_ids)]
+    )
+    assert (
+        len(full) == len(rollout.prompt_ids) + len(rollout.completion_ids) + 1
+    )  # + the template's final "\n"
     # env_mask marks exactly the generated turns.
     generated = [i for i, m in zip(rollout.completion_ids, rollout.env_mask) if m]
     assert tokenizer.decode(generated).count(tokenizer.eos_token) == len(GOOD_TURNS)
     # The reward is the compiled verifier's score on the same trace.
-    trace = Trace.from_messages(messages, _final_db(mini, messages), mini.seed,
-                                gold.get(task)[0], task["params"], mini.tool_meta)
+    trace = Trace.from_messages(
+        messages,
+        _final_db(mini, messages),
+        mini.seed,
+        gold.get(task)[0],
+        task["params"],
+        mini.tool_meta,
+    )
     assert mini.judge(trace, task)["score"] == rollout.reward == 1.0 and rollout.passed
 
 
@@ -104,7 +125,11 @@ def _as_generated(messages, turns):
     """The conversation with each assistant turn written exactly as the policy wrote it."""
     out, turn = [], iter(turns)
     for message in messages:
-        out.append({"role": "assistant", "content": next(turn)} if message["role"] == "assistant" else message)
+        out.append(
+            {"role": "assistant", "content": next(turn)}
+            if message["role"] == "assistant"
+            else message
+        )
     return out
 
 
@@ -114,7 +139,9 @@ def _final_db(domain, messages):
     env = Environment(domain, domain.tasks[0])
     for message in messages:
         for call in message.get("tool_calls") or []:
-            env.call_tool(call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"])
+            env.call_tool(
+                call["function"]["name"], json.loads(call["function"]["arguments"]), call["id"]
+            )
     return env.db
 
 
@@ -144,9 +171,19 @@ def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
     engine, policy = FakeVLLM(tokenizer, GOOD_TURNS), Scripted(tokenizer, ["never used"])
     generate = vllm_generate(engine, tokenizer, max_new_tokens=96)
     assert engine.max_completion_length == 96
-    assert engine.generation_kwargs["stop_token_ids"] == [tokenizer.convert_tokens_to_ids(tokenizer.eos_token)]
-    (rollout,) = play_rollouts(policy, tokenizer, mini, [mini.task("cancel-ann")], ScriptedUser(mini.stop_marker),
-                               GoldCache(mini), max_turns=12, generate=generate)
+    assert engine.generation_kwargs["stop_token_ids"] == [
+        tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+    ]
+    (rollout,) = play_rollouts(
+        policy,
+        tokenizer,
+        mini,
+        [mini.task("cancel-ann")],
+        ScriptedUser(mini.stop_marker),
+        GoldCache(mini),
+        max_turns=12,
+        generate=generate,
+    )
     assert policy.calls == 0 and engine.calls == len(GOOD_TURNS)
     assert rollout.reward == 1.0 and rollout.passed
     # Token in: each call continues exactly the ids of the episode so far.
@@ -165,25 +202,53 @@ def test_use_vllm_without_vllm_is_a_clear_error(mini, micro, tmp_path, monkeypat
     from eigendsl.train.grpo import GRPOSettings, run_grpo
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a)
+    )
     model, tokenizer = micro
     with pytest.raises(EigenError, match=r"use_vllm needs vLLM: pip install 'eigendsl\[vllm\]'"):
-        run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", GRPOSettings(max_steps=1, use_vllm=True))
+        run_grpo(
+            model,
+            tokenizer,
+            mini,
+            mini.tasks,
+            tmp_path / "grpo",
+            GRPOSettings(max_steps=1, use_vllm=True),
+        )
 
 
 def test_garbage_gets_reward_zero_without_crashing(mini, micro):
     _, tokenizer = micro
-    garbage = Scripted(tokenizer, ["<tool_call>{{{not json", "}}}</tool_call> ###", "<tool_call>\n{\"name\": 7}\n</tool_call>"])
-    rollouts = play_rollouts(garbage, tokenizer, mini, mini.tasks[:2], ScriptedUser(mini.stop_marker), GoldCache(mini),
-                             max_turns=6)
+    garbage = Scripted(
+        tokenizer,
+        ["<tool_call>{{{not json", "}}}</tool_call> ###", '<tool_call>\n{"name": 7}\n</tool_call>'],
+    )
+    rollouts = play_rollouts(
+        garbage,
+        tokenizer,
+        mini,
+        mini.tasks[:2],
+        ScriptedUser(mini.stop_marker),
+        GoldCache(mini),
+        max_turns=6,
+    )
     assert [r.reward for r in rollouts] == [0.0, 0.0]
     assert all(not r.passed for r in rollouts)
 
 
 def test_episode_cut_at_the_length_limit_is_masked_out(mini, micro):
     model, tokenizer = micro
-    rollouts = play_rollouts(model, tokenizer, mini, mini.tasks[:1], ScriptedUser(mini.stop_marker), GoldCache(mini),
-                             max_new_tokens=8, max_length=40, temperature=1.0)
+    rollouts = play_rollouts(
+        model,
+        tokenizer,
+        mini,
+        mini.tasks[:1],
+        ScriptedUser(mini.stop_marker),
+        GoldCache(mini),
+        max_new_tokens=8,
+        max_length=40,
+        temperature=1.0,
+    )
     assert rollouts[0].truncated and not any(rollouts[0].env_mask) and rollouts[0].reward == 0.0
 
 
@@ -199,21 +264,40 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
     batches = []
 
     class Scored(grpo.EpisodeRollout):
-        def _play(self, model, tasks, worlds):  # the first task always scores 1: its groups are flat
+        def _play(
+            self, model, tasks, worlds
+        ):  # the first task always scores 1: its groups are flat
             batches.append([t["id"] for t in tasks])
-            return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=1.0 if t["id"] == first else float(i % 2))
-                    for i, t in enumerate(tasks)]
+            return [
+                Rollout(
+                    t["id"], [1], [2], [1], [-0.1], reward=1.0 if t["id"] == first else float(i % 2)
+                )
+                for i, t in enumerate(tasks)
+            ]
 
     settings = grpo.GRPOSettings(num_generations=2, resample_tries=2)
     rollout = Scored(mini, None, mini.tasks, settings)
     rollout.pool = rest  # replacements are never flat
-    prompts = [[{"role": "user", "content": grpo.TASK_PREFIX + t}] for t in (first, first, rest[0], rest[0], first, first)]
+    prompts = [
+        [{"role": "user", "content": grpo.TASK_PREFIX + t}]
+        for t in (first, first, rest[0], rest[0], first, first)
+    ]
     out = rollout(prompts, SimpleNamespace(model=None, state=SimpleNamespace(global_step=3)))
-    assert len(batches) == 2 and len(batches[0]) == 6 and len(batches[1]) == 4  # one replay of both flat groups
-    groups = [out["episode_task_id"][i:i + 2] for i in range(0, 6, 2)]
-    assert groups[1] == [rest[0]] * 2 and all(first not in g and len(set(g)) == 1 for g in (groups[0], groups[2]))
-    assert [len({out["verifier_score"][i], out["verifier_score"][i + 1]}) for i in range(0, 6, 2)] == [2, 2, 2]
-    assert rollout.log[-1]["step"] == 3 and rollout.log[-1]["flat_groups"] == 2 and rollout.log[-1]["replaced"] == 2
+    assert (
+        len(batches) == 2 and len(batches[0]) == 6 and len(batches[1]) == 4
+    )  # one replay of both flat groups
+    groups = [out["episode_task_id"][i : i + 2] for i in range(0, 6, 2)]
+    assert groups[1] == [rest[0]] * 2 and all(
+        first not in g and len(set(g)) == 1 for g in (groups[0], groups[2])
+    )
+    assert [
+        len({out["verifier_score"][i], out["verifier_score"][i + 1]}) for i in range(0, 6, 2)
+    ] == [2, 2, 2]
+    assert (
+        rollout.log[-1]["step"] == 3
+        and rollout.log[-1]["flat_groups"] == 2
+        and rollout.log[-1]["replaced"] == 2
+    )
     assert rollout.log[-1]["rollout_seconds"] >= 0
 
 
@@ -236,7 +320,10 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     worlds = [fresh(task, rng) for task in tasks]
     renamed = [task for _, task in worlds]
     # the same task on another database: the gold plan passes there, and not on the seed database
-    rows = [run_episodes(world, [task], ScriptedAgent(), ScriptedUser(retail.stop_marker))[0] for world, task in worlds]
+    rows = [
+        run_episodes(world, [task], ScriptedAgent(), ScriptedUser(retail.stop_marker))[0]
+        for world, task in worlds
+    ]
     assert all(r["verdict"]["passed"] for r in rows)
     moved = [t for t, u in zip(tasks, renamed) if t["params"] != u["params"]]
     assert len(moved) >= 0.9 * len(tasks) and len({t["id"] for t in renamed}) == len(tasks)
@@ -244,9 +331,16 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     assert sum(r["verdict"]["passed"] for r in on_seed) < 10
     order = next(t for t in renamed if "order_id" in t["params"])
     world = next(w for w, t in worlds if t is order)
-    assert world.seed["orders"][order["params"]["order_id"]]["order_id"] == order["params"]["order_id"]
-    assert world.seed["orders"].keys() == retail.seed["orders"].keys()  # a permutation: the same ids
-    assert world.seed["orders"] != retail.seed["orders"] and retail.seed == load_domain(ROOT / "specs" / "retail").seed
+    assert (
+        world.seed["orders"][order["params"]["order_id"]]["order_id"] == order["params"]["order_id"]
+    )
+    assert (
+        world.seed["orders"].keys() == retail.seed["orders"].keys()
+    )  # a permutation: the same ids
+    assert (
+        world.seed["orders"] != retail.seed["orders"]
+        and retail.seed == load_domain(ROOT / "specs" / "retail").seed
+    )
     # a permutation that would give a held-out task's parameters is drawn again; the task as it
     # is when every draw would
     keys = iter(["held-out", "held-out", "new"])
@@ -267,15 +361,25 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
         def _play(self, model, tasks, worlds):
             played.append((tasks, worlds))
             assert all(self.gold.get(t, w) == replay_gold(w, t) for t, w in zip(tasks, worlds))
-            return [Rollout(t["id"], [1], [2], [1], [-0.1], reward=float(i % 2)) for i, t in enumerate(tasks)]
+            return [
+                Rollout(t["id"], [1], [2], [1], [-0.1], reward=float(i % 2))
+                for i, t in enumerate(tasks)
+            ]
 
     rollout = Recorded(retail, None, tasks, grpo.GRPOSettings(num_generations=2, fresh_ids=True))
-    prompts = [[{"role": "user", "content": grpo.TASK_PREFIX + t["id"]}] for t in (tasks[0], tasks[0], tasks[1], tasks[1])]
+    prompts = [
+        [{"role": "user", "content": grpo.TASK_PREFIX + t["id"]}]
+        for t in (tasks[0], tasks[0], tasks[1], tasks[1])
+    ]
     out = rollout(prompts, SimpleNamespace(model=None, state=SimpleNamespace(global_step=0)))
-    (step_tasks, step_worlds), = played
-    assert step_tasks[0] is step_tasks[1] and step_worlds[0] is step_worlds[1]  # one database per group
+    ((step_tasks, step_worlds),) = played
+    assert (
+        step_tasks[0] is step_tasks[1] and step_worlds[0] is step_worlds[1]
+    )  # one database per group
     assert step_worlds[0] is not step_worlds[2] and retail not in step_worlds
-    assert [i.split("~")[0] for i in out["episode_task_id"]] == [tasks[0]["id"]] * 2 + [tasks[1]["id"]] * 2
+    assert [i.split("~")[0] for i in out["episode_task_id"]] == [tasks[0]["id"]] * 2 + [
+        tasks[1]["id"]
+    ] * 2
     assert not rollout.gold.cache  # each permuted task is played once: its gold database is let go
 
 
@@ -289,16 +393,23 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
 
     spec = ROOT / "specs" / "retail"
     run_synthesis(spec, tmp_path / "synth", SynthSettings(generations=2, per_generation=60, seed=0))
-    (tmp_path / "synth" / "gen-10").mkdir()  # a later generation that accepted nothing is passed over
+    (
+        tmp_path / "synth" / "gen-10"
+    ).mkdir()  # a later generation that accepted nothing is passed over
     (tmp_path / "synth" / "gen-10" / "accepted.jsonl").write_text("")
     pipeline = Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="synth"), log=lambda _: None)
     domain, tasks = pipeline.grpo_tasks()
-    accepted = {json.loads(line)["task_id"] for line in (tmp_path / "synth" / "gen-2" / "accepted.jsonl").open()}
+    accepted = {
+        json.loads(line)["task_id"]
+        for line in (tmp_path / "synth" / "gen-2" / "accepted.jsonl").open()
+    }
     assert tasks and {t["id"] for t in tasks} <= accepted  # the last generation's verified tasks
     keys = [param_key(t["template"], t["params"]) for t in tasks]
     held_out = set(json.loads((tmp_path / "synth" / "split.json").read_text())["held_out_params"])
     assert len(set(keys)) == len(keys) and not set(keys) & held_out
-    per_template = {t["template"]: sum(u["template"] == t["template"] for u in tasks) for t in tasks}
+    per_template = {
+        t["template"]: sum(u["template"] == t["template"] for u in tasks) for t in tasks
+    }
     assert max(per_template.values()) <= GRPO_TASKS_PER_TEMPLATE and len(per_template) > 10
     # the domain holds their templates and verifiers (refusals included): the gold plan passes each
     rows = run_episodes(domain, tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
@@ -308,10 +419,16 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
     train = Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="train"), log=lambda _: None)
     assert train.grpo_tasks()[1] == [t for t in train.domain.tasks if t["split"] == "train"]
     with pytest.raises(EigenError, match="training.grpo.tasks is 'held-out'"):
-        Pipeline(spec, tmp_path, TrainSettings(grpo_tasks="held-out"), log=lambda _: None).grpo_tasks()
+        Pipeline(
+            spec, tmp_path, TrainSettings(grpo_tasks="held-out"), log=lambda _: None
+        ).grpo_tasks()
     with pytest.raises(EigenError, match="no accepted dialogues"):
-        Pipeline(spec, tmp_path / "empty", TrainSettings(grpo_tasks="synth"), log=lambda _: None).grpo_tasks()
-    with pytest.raises(EigenError, match="id_tokens is 'digits'; write one of bodies, prefixes, none"):
+        Pipeline(
+            spec, tmp_path / "empty", TrainSettings(grpo_tasks="synth"), log=lambda _: None
+        ).grpo_tasks()
+    with pytest.raises(
+        EigenError, match="id_tokens is 'digits'; write one of bodies, prefixes, none"
+    ):
         Pipeline(spec, tmp_path, TrainSettings(id_tokens="digits"), log=lambda _: None).base()
 
 
@@ -334,8 +451,15 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, c
     monkeypatch.setattr(grpo.EpisodeRollout, "_play", varied)
     model, tokenizer = micro
     before = [p.detach().clone() for p in model.parameters()]
-    settings = GRPOSettings(max_steps=2, tasks_per_step=2, num_generations=2, max_new_tokens=12, max_turns=3,
-                            resample_tries=1, learning_rate=1e-2)
+    settings = GRPOSettings(
+        max_steps=2,
+        tasks_per_step=2,
+        num_generations=2,
+        max_new_tokens=12,
+        max_turns=3,
+        resample_tries=1,
+        learning_rate=1e-2,
+    )
     log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
     assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
     assert any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters()))
@@ -345,10 +469,30 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, c
 
 
 def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
-    return [sys.executable, "-m", "eigendsl.cli", "train", str(MINI), "--model", "micro", "--out", str(out),
-            "--generations", "1", "--per-generation", "24", "--sft-epochs", "3", "--sft-pass-size", "0",
-            "--grpo-steps", str(grpo_steps),
-            "--trials", "2", "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "eigendsl.cli",
+        "train",
+        str(MINI),
+        "--model",
+        "micro",
+        "--out",
+        str(out),
+        "--generations",
+        "1",
+        "--per-generation",
+        "24",
+        "--sft-epochs",
+        "3",
+        "--sft-pass-size",
+        "0",
+        "--grpo-steps",
+        str(grpo_steps),
+        "--trials",
+        "2",
+        "--json",
+    ]
 
 
 @pytest.mark.slow
@@ -358,30 +502,54 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
     from eigendsl.train.report import write_report
 
     def stage(passed, malformed):
-        return {"tasks": 2, "episodes": 4, "passed": passed, "pass_hat_k": {"1": passed / 4, "2": 0.0},
-                "pass_at_k": {"1": passed / 4, "2": 0.5}, "failures": {}, "families": {"cancel": passed / 4},
-                "tool_calls": 10, "tool_call_ok_rate": 0.5, "malformed_tool_calls": malformed,
-                "values_read": {"as_is": {"right": passed, "of": 2}, "swapped": {"right": 0, "of": 2}}}
+        return {
+            "tasks": 2,
+            "episodes": 4,
+            "passed": passed,
+            "pass_hat_k": {"1": passed / 4, "2": 0.0},
+            "pass_at_k": {"1": passed / 4, "2": 0.5},
+            "failures": {},
+            "families": {"cancel": passed / 4},
+            "tool_calls": 10,
+            "tool_call_ok_rate": 0.5,
+            "malformed_tool_calls": malformed,
+            "values_read": {"as_is": {"right": passed, "of": 2}, "swapped": {"right": 0, "of": 2}},
+        }
 
     results = {"base": stage(0, 0), "sft": stage(1, 3), "grpo": stage(2, 1)}
-    report = write_report(tmp_path, results, {}, {}, {"sft": 1.0},
-                          SimpleNamespace(model="tiny", eval_temperature=0.3)).read_text()
+    report = write_report(
+        tmp_path, results, {}, {}, {"sft": 1.0}, SimpleNamespace(model="tiny", eval_temperature=0.3)
+    ).read_text()
     first = report.split("\n\n## ")[0]  # up to the first section: the table of pass rates
-    rows = [line for line in first.splitlines() if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))]
+    rows = [
+        line
+        for line in first.splitlines()
+        if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))
+    ]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
-        "0.500 of 10", "0.500 of 10 (3 malformed)", "0.500 of 10 (1 malformed)"]
+        "0.500 of 10",
+        "0.500 of 10 (3 malformed)",
+        "0.500 of 10 (1 malformed)",
+    ]
     assert "held to the schemas" not in report
     assert "| SFT+GRPO | 2/2 | 0/2 |" in report.split("## Values read or recalled")[1]
-    held = write_report(tmp_path / "held", results, {}, {}, {"sft": 1.0},
-                        SimpleNamespace(model="tiny", eval_temperature=0.3, eval_constrain_calls=True)).read_text()
+    held = write_report(
+        tmp_path / "held",
+        results,
+        {},
+        {},
+        {"sft": 1.0},
+        SimpleNamespace(model="tiny", eval_temperature=0.3, eval_constrain_calls=True),
+    ).read_text()
     assert "(temperature 0.3; tool calls held to the schemas)" in held
 
 
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(_train_cmd(out, 8), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        _train_cmd(out, 8), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     # generous: about 150 s alone on 2 cores, and over 300 s beside another training run
     deadline = time.time() + 900
     grpo = out / "grpo"
@@ -393,11 +561,19 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     checkpoints = sorted((out / "grpo").glob("checkpoint-*"))
     assert checkpoints, "GRPO never saved a checkpoint before the kill"
     assert not (out / "stages" / "grpo.json").exists()
-    result = subprocess.run(_train_cmd(out, 8), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        _train_cmd(out, 8), cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "[synth] done earlier, kept" in result.stderr and "[sft] done earlier, kept" in result.stderr
-    state = json.loads((out / "grpo" / checkpoints[-1].name / "trainer_state.json").read_text()) \
-        if (out / "grpo" / checkpoints[-1].name).exists() else None
+    assert (
+        "[synth] done earlier, kept" in result.stderr
+        and "[sft] done earlier, kept" in result.stderr
+    )
+    state = (
+        json.loads((out / "grpo" / checkpoints[-1].name / "trainer_state.json").read_text())
+        if (out / "grpo" / checkpoints[-1].name).exists()
+        else None
+    )
     assert state is None or state["global_step"] >= 1
     # stdout holds the summary alone: the trainers' logs are bars on stderr
     assert len(result.stdout.strip().splitlines()) == 1
@@ -409,9 +585,13 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     assert {"as_is", "swapped"} <= set(summary["sft"]["values_read"])
     report = Path(summary["report"]).read_text()
     assert "| SFT+GRPO |" in report and "## Ids copied or recalled" in report
-    assert ("## Values read or recalled" in report) == (summary["sft"]["values_read"]["as_is"]["of"] > 0)
+    assert ("## Values read or recalled" in report) == (
+        summary["sft"]["values_read"]["as_is"]["of"] > 0
+    )
     assert re.search(r"GRPO: \d+\.\d s playing rollouts .* \d+\.\d s in the loss", report)
-    assert (out / "plots" / "sft_loss.png").is_file() and (out / "plots" / "pass_rates.png").is_file()
+    assert (out / "plots" / "sft_loss.png").is_file() and (
+        out / "plots" / "pass_rates.png"
+    ).is_file()
 
 
 def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
@@ -423,10 +603,14 @@ def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
     # log-probabilities than a forward pass (by up to 0.4 nats; 5.25's agree)
     model.eval()
     end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
-    prompts = [tokenizer("hello I want to cancel", add_special_tokens=False)["input_ids"],
-               tokenizer("order", add_special_tokens=False)["input_ids"]]
+    prompts = [
+        tokenizer("hello I want to cancel", add_special_tokens=False)["input_ids"],
+        tokenizer("order", add_special_tokens=False)["input_ids"],
+    ]
     torch.manual_seed(0)
-    turns = hf_generate(model, end_id, tokenizer.pad_token_id, max_new_tokens=12, temperature=1.0)(prompts)
+    turns = hf_generate(model, end_id, tokenizer.pad_token_id, max_new_tokens=12, temperature=1.0)(
+        prompts
+    )
     assert len(turns) == 2
     for prompt, (ids, logprobs) in zip(prompts, turns):
         assert ids and len(logprobs) == len(ids)
@@ -435,7 +619,7 @@ def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
         with torch.no_grad():
             # on the model's device: the GRPO test before this one moved the shared model to a GPU
             tokens = torch.tensor([prompt + ids], device=model.device)
-            logits = model(tokens).logits[0, len(prompt) - 1:-1].float()
+            logits = model(tokens).logits[0, len(prompt) - 1 : -1].float()
         expected = torch.log_softmax(logits.cpu(), dim=-1).gather(-1, torch.tensor(ids)[:, None])
         expected = expected.squeeze(-1)
         assert logprobs == pytest.approx(expected.tolist(), abs=1e-4)
@@ -463,16 +647,32 @@ class _Predicts(torch.nn.Module):
 def _order_status_dialogue(*texts: str):
     """A training dialogue whose agent looks an order up and states its status, a micro
     tokenizer trained on it (and ``texts``), and its token ids."""
-    call = {"id": "call_1", "type": "function",
-            "function": {"name": "get_order_details", "arguments": json.dumps({"order_id": "#W1000297"})}}
-    row = {"messages": [{"role": "system", "content": "You are the agent."},
-                        {"role": "user", "content": "Where is my order #W1000297?"},
-                        {"role": "assistant", "content": None, "tool_calls": [call]},
-                        {"role": "tool", "tool_call_id": "call_1", "content": "order_id: #W1000297\nstatus: delivered"},
-                        {"role": "assistant", "content": "Order #W1000297 is delivered."}],
-           "tools": []}
+    call = {
+        "id": "call_1",
+        "type": "function",
+        "function": {
+            "name": "get_order_details",
+            "arguments": json.dumps({"order_id": "#W1000297"}),
+        },
+    }
+    row = {
+        "messages": [
+            {"role": "system", "content": "You are the agent."},
+            {"role": "user", "content": "Where is my order #W1000297?"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {
+                "role": "tool",
+                "tool_call_id": "call_1",
+                "content": "order_id: #W1000297\nstatus: delivered",
+            },
+            {"role": "assistant", "content": "Order #W1000297 is delivered."},
+        ],
+        "tools": [],
+    }
     _, tokenizer = load_model("micro", [render_chat(row["messages"]), *texts] * 5, vocab_size=400)
-    learned = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)["input_ids"]
+    learned = tokenizer.apply_chat_template(row["messages"], tokenize=True, return_dict=True)[
+        "input_ids"
+    ]
     return row, tokenizer, list(learned)
 
 
@@ -491,15 +691,27 @@ def test_value_check_tells_reading_from_recall(monkeypatch):
     assert recalls["as_is"] == {"right": 1, "of": 1, "rate": 1.0}
     assert recalls["swapped"] == {"right": 0, "of": 1, "rate": 0.0}
     # A value the user said first, or one the agent does not state, is not the result's to give.
-    said = {**row, "messages": [{**m, "content": "Is #W1000297 delivered?"} if m["role"] == "user" else m
-                                for m in row["messages"]]}
-    quiet = {**row, "messages": row["messages"][:-1] + [{"role": "assistant", "content": "Anything else?"}]}
+    said = {
+        **row,
+        "messages": [
+            {**m, "content": "Is #W1000297 delivered?"} if m["role"] == "user" else m
+            for m in row["messages"]
+        ],
+    }
+    quiet = {
+        **row,
+        "messages": row["messages"][:-1] + [{"role": "assistant", "content": "Anything else?"}],
+    }
     assert value_check(_Predicts(vocab), tokenizer, [said, quiet], retail.seed)["as_is"]["of"] == 0
     # Swapped, the result and the agent's turn state another status of the seed data, alike.
     from eigendsl.train import evaluate
 
     seen = []
-    monkeypatch.setattr(evaluate, "_written", lambda model, tok, conversation, spans: seen.append(conversation) or [True])
+    monkeypatch.setattr(
+        evaluate,
+        "_written",
+        lambda model, tok, conversation, spans: seen.append(conversation) or [True],
+    )
     value_check(_Predicts(vocab), tokenizer, [row], retail.seed)
     as_is, swapped = ([m["content"] for m in c["messages"]] for c in seen)
     status = swapped[-1].removeprefix("Order #W1000297 is ").removesuffix(".")

@@ -35,19 +35,28 @@ def manifest_copy(tmp_path: Path, **stage_settings: dict) -> Path:
 
 
 def test_check_settings_names_every_wrong_value_as_the_manifest_spells_it():
-    wrong = TrainSettings(grpo_steps="x", eval_trials=0, sft_fresh_ids=1.5, eval_split="heldout",
-                          model=123)
+    wrong = TrainSettings(
+        grpo_steps="x", eval_trials=0, sft_fresh_ids=1.5, eval_split="heldout", model=123
+    )
     with pytest.raises(EigenError) as caught:
         check_settings(wrong)
     message = str(caught.value)
-    for where in ("training.grpo.steps is 'x'", "training.eval.trials is 0",
-                  "training.sft.fresh_ids is 1.5", "training.eval.tasks is 'heldout'",
-                  "training.model is 123"):
+    for where in (
+        "training.grpo.steps is 'x'",
+        "training.eval.trials is 0",
+        "training.sft.fresh_ids is 1.5",
+        "training.eval.tasks is 'heldout'",
+        "training.model is 123",
+    ):
         assert where in message
     assert "greater than or equal to 1" in message and "'held-out'" in message
     # right values pass, numbers become the fields' types
     checked = check_settings(TrainSettings(sft_epochs=3, grpo_steps="4"))
-    assert checked.sft_epochs == 3.0 and isinstance(checked.sft_epochs, float) and checked.grpo_steps == 4
+    assert (
+        checked.sft_epochs == 3.0
+        and isinstance(checked.sft_epochs, float)
+        and checked.grpo_steps == 4
+    )
     assert check_settings(TrainSettings()) == TrainSettings()
 
 
@@ -55,7 +64,10 @@ def test_a_wrong_setting_in_the_manifest_stops_train_before_synthesis(tmp_path):
     manifest = manifest_copy(tmp_path, grpo={"steps": "x"}, eval={"trials": 0})
     result = CliRunner().invoke(main, ["train", str(manifest), "--out", str(tmp_path / "run")])
     assert result.exit_code == 1, result.output
-    assert "training.grpo.steps is 'x'" in result.output and "training.eval.trials is 0" in result.output
+    assert (
+        "training.grpo.steps is 'x'" in result.output
+        and "training.eval.trials is 0" in result.output
+    )
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
 
 
@@ -72,9 +84,14 @@ def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
 
 def test_commands_refuse_counts_below_one_and_a_folder_for_a_file():
     runner = CliRunner()
-    for args in (["run", "specs/retail", "--trials", "0"], ["eval", "specs/retail", "--model", "x", "--trials", "0"],
-                 ["train", "specs/retail", "--generations", "0"], ["synth", "specs/retail", "--workers", "0"],
-                 ["run", "specs/retail", "--tasks", "0"], ["eval", "specs/retail", "--model", "x", "--temperature", "-1"]):
+    for args in (
+        ["run", "specs/retail", "--trials", "0"],
+        ["eval", "specs/retail", "--model", "x", "--trials", "0"],
+        ["train", "specs/retail", "--generations", "0"],
+        ["synth", "specs/retail", "--workers", "0"],
+        ["run", "specs/retail", "--tasks", "0"],
+        ["eval", "specs/retail", "--model", "x", "--temperature", "-1"],
+    ):
         result = runner.invoke(main, args)
         assert result.exit_code == 2 and "Invalid value" in result.output, args
     result = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--out", "specs"])
@@ -83,7 +100,9 @@ def test_commands_refuse_counts_below_one_and_a_folder_for_a_file():
 
 def test_a_file_a_command_cannot_write_is_one_line_not_a_traceback(tmp_path):
     (tmp_path / "file").write_text("keep me")
-    result = CliRunner().invoke(main, ["compile", "specs/retail", "-o", str(tmp_path / "file" / "out")])
+    result = CliRunner().invoke(
+        main, ["compile", "specs/retail", "-o", str(tmp_path / "file" / "out")]
+    )
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert str(tmp_path / "file") in result.output and (tmp_path / "file").read_text() == "keep me"
 
@@ -99,7 +118,9 @@ def test_a_damaged_stage_record_is_reported_and_kept(tmp_path):
     assert "delete it to run that stage again" in str(caught.value)
     assert record.read_text() == '{"accepted_total": 12'
     (run / "stages" / "eval_base.json").write_text('{"pass_hat_1": 0.5}')
-    damaged = r"eval_base.json: the record of the finished eval_base stage is damaged \(no pass_hat_k"
+    damaged = (
+        r"eval_base.json: the record of the finished eval_base stage is damaged \(no pass_hat_k"
+    )
     with pytest.raises(EigenError, match=damaged):
         Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).done("eval_base")
 
@@ -108,7 +129,12 @@ def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
     run = tmp_path / "run"
     gen = run / "synth" / "gen-1"
     gen.mkdir(parents=True)
-    row = {"messages": [{"role": "user", "content": "hi"}], "tools": [], "template": "t", "params": {}}
+    row = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "tools": [],
+        "template": "t",
+        "params": {},
+    }
     (gen / "accepted.jsonl").write_text(json.dumps(row) + "\n" + json.dumps(row)[:30] + "\n")
     pipeline = Pipeline(SPEC, run, TrainSettings(), log=lambda _: None)
     with pytest.raises(EigenError, match=r"gen-1/accepted.jsonl:2: not a dialogue"):
@@ -143,17 +169,23 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
     shutil.copytree(SPEC, spec)
     text = (spec / "domain.yaml").read_text()
     assert "\ntraining:" not in text
-    for settings, expected in (("    epoch: 3", "'epoch' is not one of the sft settings; did you mean 'epochs'?"),
-                               ("    learning_rate: fast", "'learning_rate' is 'fast'; write a number"),
-                               ("    balance: 1", "'balance' is 1; write true or false")):
+    for settings, expected in (
+        ("    epoch: 3", "'epoch' is not one of the sft settings; did you mean 'epochs'?"),
+        ("    learning_rate: fast", "'learning_rate' is 'fast'; write a number"),
+        ("    balance: 1", "'balance' is 1; write true or false"),
+    ):
         (spec / "domain.yaml").write_text(text + "training:\n  sft:\n" + settings + "\n")
         with pytest.raises(EigenError) as caught:
             compile_domain(spec)
         assert expected in str(caught.value)
         assert "domain.yaml:" in str(caught.value)
-    (spec / "domain.yaml").write_text(text + "training:\n  sft:\n    epochs: 0.5\n    balance: false\n")
+    (spec / "domain.yaml").write_text(
+        text + "training:\n  sft:\n    epochs: 0.5\n    balance: false\n"
+    )
     compiled = compile_domain(spec)
-    sft = next(s for s in yaml.safe_load(compiled.files["manifest.yaml"])["stages"] if s["name"] == "sft")
+    sft = next(
+        s for s in yaml.safe_load(compiled.files["manifest.yaml"])["stages"] if s["name"] == "sft"
+    )
     assert sft["settings"]["epochs"] == 0.5 and sft["settings"]["balance"] is False
 
 
@@ -181,25 +213,37 @@ def test_a_run_folder_holds_one_run(tmp_path):
     (run / "stages").mkdir()
     (run / "stages" / "synth.json").write_text("{}")
     (run / "synth").mkdir()
-    Pipeline(SPEC, run, TrainSettings(model="micro", eval_trials=2, grpo_steps=3, workers=2),
-             log=lambda _: None).claim_folder()
+    Pipeline(
+        SPEC,
+        run,
+        TrainSettings(model="micro", eval_trials=2, grpo_steps=3, workers=2),
+        log=lambda _: None,
+    ).claim_folder()
     record = json.loads((run / "run.json").read_text())
     assert record["settings"]["eval_trials"] == 2 and record["settings"]["grpo_steps"] == 3
     for name in ("base", "eval_base"):
         (run / "stages" / f"{name}.json").write_text("{}")
     (run / "base").mkdir()
-    other = Pipeline(SPEC, run, TrainSettings(model="tiny", eval_trials=3, grpo_steps=3),
-                     log=lambda _: None)
+    other = Pipeline(
+        SPEC, run, TrainSettings(model="tiny", eval_trials=3, grpo_steps=3), log=lambda _: None
+    )
     with pytest.raises(EigenError) as caught:
         other.claim_folder()
     message = str(caught.value)
-    assert "whose base, eval_base stages were made with other settings (eval_trials, model)" \
-        in message
+    assert (
+        "whose base, eval_base stages were made with other settings (eval_trials, model)" in message
+    )
     records = run / "stages"
-    assert f"delete {records / 'base.json'}, {records / 'eval_base.json'}, {run / 'base'}" in message
+    assert (
+        f"delete {records / 'base.json'}, {records / 'eval_base.json'}, {run / 'base'}" in message
+    )
     assert json.loads((run / "run.json").read_text()) == record
-    seeded = Pipeline(SPEC, run, TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
-                      log=lambda _: None)
+    seeded = Pipeline(
+        SPEC,
+        run,
+        TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
+        log=lambda _: None,
+    )
     with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .* \(seed\)"):
         seeded.claim_folder()
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
@@ -213,8 +257,10 @@ def test_a_run_folder_holds_one_run(tmp_path):
 
 
 def test_settings_refuse_infinite_rates_and_seeds_generators_cannot_take():
-    for wrong, where in ((TrainSettings(sft_learning_rate=float("inf")), "training.sft.learning_rate is inf"),
-                         (TrainSettings(seed=2**64), "training.seed is 18446744073709551616")):
+    for wrong, where in (
+        (TrainSettings(sft_learning_rate=float("inf")), "training.sft.learning_rate is inf"),
+        (TrainSettings(seed=2**64), "training.seed is 18446744073709551616"),
+    ):
         with pytest.raises(EigenError, match=where):
             check_settings(wrong)
 
@@ -252,8 +298,19 @@ def test_backend_options_name_their_own_choices_and_mistakes_need_the_scripted_a
     assert "unknown backend 'scripted'; use hf:PATH_OR_ID, openai:" in judged.output
     planned = runner.invoke(main, ["synth", "specs/retail", "--planner", "bogus"])
     assert planned.exit_code == 1 and "use programmatic, hf:PATH_OR_ID" in planned.output
-    erring = runner.invoke(main, ["run", "specs/retail", "--tasks", "1", "--agent", "hf:x",
-                                  "--mistake", "skip_confirmation"])
+    erring = runner.invoke(
+        main,
+        [
+            "run",
+            "specs/retail",
+            "--tasks",
+            "1",
+            "--agent",
+            "hf:x",
+            "--mistake",
+            "skip_confirmation",
+        ],
+    )
     assert erring.exit_code == 1 and "use --agent scripted" in erring.output
 
 

@@ -20,14 +20,28 @@ from tests.conftest import FIXTURES, Verifiers, compile_to
 _ids = itertools.count(1)
 
 
-def tool_call(name: str, args: dict[str, Any], result: Any = "ok", error: str | None = None) -> list[dict[str, Any]]:
+def tool_call(
+    name: str, args: dict[str, Any], result: Any = "ok", error: str | None = None
+) -> list[dict[str, Any]]:
     """An assistant message calling ``name`` and the tool's answer."""
     call_id = f"call_{next(_ids)}"
     return [
-        {"role": "assistant", "content": None, "tool_calls": [
-            {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]},
-        {"role": "tool", "tool_call_id": call_id,
-         "content": json.dumps({"error": error}) if error else json.dumps(result)},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(args)},
+                }
+            ],
+        },
+        {
+            "role": "tool",
+            "tool_call_id": call_id,
+            "content": json.dumps({"error": error}) if error else json.dumps(result),
+        },
     ]
 
 
@@ -50,12 +64,22 @@ class Domain:
     def db(self) -> dict[str, Any]:
         return copy.deepcopy(self.seed)
 
-    def trace(self, messages: list[dict[str, Any]], db: dict[str, Any] | None = None,
-              gold: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Trace:
+    def trace(
+        self,
+        messages: list[dict[str, Any]],
+        db: dict[str, Any] | None = None,
+        gold: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Trace:
         final = db if db is not None else self.db()
-        return Trace.from_messages(messages, db=final, initial=self.db(),
-                                   gold=gold if gold is not None else final, params=params or {},
-                                   tools=self.meta)
+        return Trace.from_messages(
+            messages,
+            db=final,
+            initial=self.db(),
+            gold=gold if gold is not None else final,
+            params=params or {},
+            tools=self.meta,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +104,9 @@ def cancelled_db(mini: Domain) -> dict[str, Any]:
     return db
 
 
-def good_dialogue(reason: str = "no longer needed", confirm_first: bool = True) -> list[dict[str, Any]]:
+def good_dialogue(
+    reason: str = "no longer needed", confirm_first: bool = True
+) -> list[dict[str, Any]]:
     confirm = [agent("Order #1 is pending. Shall I cancel it?"), user("Yes, please.")]
     return [
         user("Hi, I want to cancel order #1, I no longer need it. My email is ann@example.com."),
@@ -97,14 +123,23 @@ def test_passing_trace(mini: Domain) -> None:
     db = cancelled_db(mini)
     trace = mini.trace(good_dialogue(), db=db, gold=cancelled_db(mini), params=PARAMS)
     verdict = mini.v.check("cancelled").verify(trace)
-    assert (verdict.name, verdict.passed, verdict.score, verdict.failures) == ("cancelled", True, 1.0, [])
+    assert (verdict.name, verdict.passed, verdict.score, verdict.failures) == (
+        "cancelled",
+        True,
+        1.0,
+        [],
+    )
     policy = mini.v.rules.verify(trace)
     assert (policy.name, policy.passed, policy.score) == ("policy", True, 1.0)
 
 
 def test_wrong_argument_names_the_values_and_the_dsl_position(mini: Domain) -> None:
-    trace = mini.trace(good_dialogue(reason="ordered by mistake"), db=cancelled_db(mini),
-                       gold=cancelled_db(mini), params=PARAMS)
+    trace = mini.trace(
+        good_dialogue(reason="ordered by mistake"),
+        db=cancelled_db(mini),
+        gold=cancelled_db(mini),
+        params=PARAMS,
+    )
     verdict = mini.v.check("cancelled").verify(trace)
     assert not verdict.passed
     assert verdict.score == 0.5  # failed, but the soft `score` term held: 1/2 of its share
@@ -121,14 +156,18 @@ def test_wrong_argument_names_the_values_and_the_dsl_position(mini: Domain) -> N
 
 def test_a_failed_call_does_not_count(mini: Domain) -> None:
     dialogue = good_dialogue()
-    cancel_result = next(i for i, m in enumerate(dialogue) if m["role"] == "tool" and "cancelled" in m["content"])
+    cancel_result = next(
+        i for i, m in enumerate(dialogue) if m["role"] == "tool" and "cancelled" in m["content"]
+    )
     dialogue[cancel_result]["content"] = json.dumps({"error": "order is not pending"})
     trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
     assert trace.calls[-1].error == "order is not pending"
     failures = mini.v.check("cancelled").verify(trace).failures
     assert [f.line for f in failures] == [13]
-    assert failures[0].reason.endswith("calls were: cancel_order(order_id='#1', reason='no longer needed') "
-                                       "failed: order is not pending")
+    assert failures[0].reason.endswith(
+        "calls were: cancel_order(order_id='#1', reason='no longer needed') "
+        "failed: order is not pending"
+    )
 
 
 def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
@@ -137,10 +176,18 @@ def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
     trace = mini.trace(dialogue, db=mini.db(), gold=cancelled_db(mini), params=PARAMS)
     verdict = mini.v.check("cancelled").verify(trace)
     reasons = {f.line: f.reason for f in verdict.failures}
-    assert reasons[12] == "db == gold does not hold: ['orders']['#1']['status'] is 'pending', expected 'cancelled'"
-    assert reasons[14] == "db.orders[order_id].status == 'cancelled' does not hold: 'pending' is not 'cancelled'"
-    assert reasons[13].startswith("cancel_order(order_id='#1', reason='no longer needed') was never called "
-                                  "(calls made: find_user, get_order)")
+    assert (
+        reasons[12]
+        == "db == gold does not hold: ['orders']['#1']['status'] is 'pending', expected 'cancelled'"
+    )
+    assert (
+        reasons[14]
+        == "db.orders[order_id].status == 'cancelled' does not hold: 'pending' is not 'cancelled'"
+    )
+    assert reasons[13].startswith(
+        "cancel_order(order_id='#1', reason='no longer needed') was never called "
+        "(calls made: find_user, get_order)"
+    )
     assert verdict.failures[0].values == {} or "left" in verdict.failures[0].values
 
 
@@ -150,7 +197,10 @@ def test_unchanged(mini: Domain) -> None:
     trace = mini.trace(good_dialogue(), db=db, gold=db, params=PARAMS)
     (failure,) = mini.v.check("cancelled").verify(trace).failures
     assert failure.statement == "unchanged db.users"
-    assert failure.reason == "db.users changed: ['u2']['email'] is 'bob@evil.example', expected 'bob@example.com'"
+    assert (
+        failure.reason
+        == "db.users changed: ['u2']['email'] is 'bob@evil.example', expected 'bob@example.com'"
+    )
     assert (failure.line, failure.col) == (16, 5)
 
 
@@ -163,13 +213,21 @@ def test_score_weights(mini: Domain) -> None:
     assert verdict.score == 0.5
     (failure,) = verdict.failures
     assert failure.statement == "score 0.5: called get_order(order_id=order_id)"
-    assert failure.reason == "get_order(order_id='#1') was never called (calls made: cancel_order, find_user)"
+    assert (
+        failure.reason
+        == "get_order(order_id='#1') was never called (calls made: cancel_order, find_user)"
+    )
 
 
 @pytest.mark.parametrize(
     ("text", "passes"),
-    [("Your order is cancelled.", True), ("CANCELLED!", True), ("it is can,celled now", True),
-     ("I cancel it", False), ("cancel-led", False)],
+    [
+        ("Your order is cancelled.", True),
+        ("CANCELLED!", True),
+        ("it is can,celled now", True),
+        ("I cancel it", False),
+        ("cancel-led", False),
+    ],
 )
 def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, passes: bool) -> None:
     dialogue = good_dialogue()[:-1] + [agent(text)]
@@ -250,9 +308,14 @@ def test_declarative_tools(mini: Domain) -> None:
 # ---------------------------------------------------------------------------- features: quantifiers
 
 
-def quantifier_trace(features: Domain, db: dict[str, Any] | None = None,
-                     messages: list[dict[str, Any]] | None = None) -> Trace:
-    default = [user("hi"), *tool_call("find_account", {"owner": "Ann Lee"}, "A1"), agent("Thanks, BYE!")]
+def quantifier_trace(
+    features: Domain, db: dict[str, Any] | None = None, messages: list[dict[str, Any]] | None = None
+) -> Trace:
+    default = [
+        user("hi"),
+        *tool_call("find_account", {"owner": "Ann Lee"}, "A1"),
+        agent("Thanks, BYE!"),
+    ]
     return features.trace(messages if messages is not None else default, db=db)
 
 
@@ -268,14 +331,18 @@ def test_quantifiers_pass(features: Domain) -> None:
 def test_any(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A3"]["status"] = "open"
-    assert quantifier_failures(features, db=db) == ["any(a in db.accounts where a.status == 'frozen') does not hold"]
+    assert quantifier_failures(features, db=db) == [
+        "any(a in db.accounts where a.status == 'frozen') does not hold"
+    ]
 
 
 def test_all_names_a_counterexample(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A2"]["balance"] = -5.0
     (reason,) = quantifier_failures(features, db=db)
-    assert reason.startswith("all(a in db.accounts: a.balance >= 0) does not hold for {'account_id': 'A2'")
+    assert reason.startswith(
+        "all(a in db.accounts: a.balance >= 0) does not hold for {'account_id': 'A2'"
+    )
 
 
 def test_count(features: Domain) -> None:
@@ -289,12 +356,19 @@ def test_count(features: Domain) -> None:
 def test_sum(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A1"]["balance"] = 100.0
-    assert quantifier_failures(features, db=db) == ["sum(a in db.accounts: a.balance) > 1000 does not hold: 130.0 > 1000 is false"]
+    assert quantifier_failures(features, db=db) == [
+        "sum(a in db.accounts: a.balance) > 1000 does not hold: 130.0 > 1000 is false"
+    ]
 
 
 def test_first_and_last(features: Domain) -> None:
-    messages = [user("hi"), *tool_call("get_account", {"account_id": "A1"}),
-                *tool_call("find_account", {"owner": "Ann Lee"}, "A1"), agent("goodbye"), agent("anything else?")]
+    messages = [
+        user("hi"),
+        *tool_call("get_account", {"account_id": "A1"}),
+        *tool_call("find_account", {"owner": "Ann Lee"}, "A1"),
+        agent("goodbye"),
+        agent("anything else?"),
+    ]
     assert quantifier_failures(features, messages=messages) == [
         "first(c in calls).tool == 'find_account' does not hold: 'get_account' is not 'find_account'",
         "last(m in messages where m.role == 'assistant').content contains 'bye' does not hold",
@@ -305,7 +379,10 @@ def test_no_calls_at_all(features: Domain) -> None:
     trace = quantifier_trace(features, messages=[user("hi"), agent("bye")])
     (failure,) = features.v.check("quantifiers").verify(trace).failures
     # first(...) of nothing is null: reading .tool of it fails the statement, with a reason.
-    assert (failure.line, failure.statement) == (23, 'require first(c in calls).tool == "find_account"')
+    assert (failure.line, failure.statement) == (
+        23,
+        'require first(c in calls).tool == "find_account"',
+    )
     assert "NoneType" in failure.reason or "null" in failure.reason
 
 
@@ -313,7 +390,9 @@ def test_no_calls_at_all(features: Domain) -> None:
 
 
 def expressions(features: Domain, messages: list[dict[str, Any]], db: dict[str, Any] | None = None):
-    return features.v.check("expressions").verify(features.trace(messages, db=db, params={"name": "Ann Lee"}))
+    return features.v.check("expressions").verify(
+        features.trace(messages, db=db, params={"name": "Ann Lee"})
+    )
 
 
 GOOD = [user("Refund, please!"), agent("Of course, ann lee.")]
@@ -331,8 +410,13 @@ def test_user_said_ignores_commas_and_case(features: Domain) -> None:
 
 
 def test_said_a_parameter_and_forbid_said(features: Domain) -> None:
-    failed = expressions(features, [user("refund please"), agent("Hello Bob. Your PassWord is safe.")])
-    assert failed.reasons == ["the agent never said 'Ann Lee'", "the agent said 'password', which is forbidden here"]
+    failed = expressions(
+        features, [user("refund please"), agent("Hello Bob. Your PassWord is safe.")]
+    )
+    assert failed.reasons == [
+        "the agent never said 'Ann Lee'",
+        "the agent said 'password', which is forbidden here",
+    ]
 
 
 def test_in_and_contains(features: Domain) -> None:
@@ -359,16 +443,21 @@ def test_transferred_check_with_gold(features: Domain) -> None:
         user("Send 10 euros from A1 to A2, I am Ann Lee."),
         *tool_call("find_account", {"owner": "Ann Lee"}, "A1"),
         *tool_call("get_account", {"account_id": "A1"}),
-        agent("Confirm the transfer?"), user("yes"),
+        agent("Confirm the transfer?"),
+        user("yes"),
         # The model sent the amount as a string: "10" still matches 10.0.
         *tool_call("transfer", {"source": "A1", "target": "A2", "amount": "10.0"}, "T2"),
         agent("I transferred 10 euros."),
     ]
-    verdict = features.v.check("transferred").verify(features.trace(messages, db=final, params=params))
+    verdict = features.v.check("transferred").verify(
+        features.trace(messages, db=final, params=params)
+    )
     assert verdict.passed and verdict.score == 1.0, verdict.reasons
     gold = copy.deepcopy(final)
     gold["accounts"]["A2"]["status"] = "frozen"
-    failed = features.v.check("transferred").verify(features.trace(messages, db=final, gold=gold, params=params))
+    failed = features.v.check("transferred").verify(
+        features.trace(messages, db=final, gold=gold, params=params)
+    )
     assert failed.reasons == [
         "db == gold does not hold: ['accounts']['A2']['status'] is 'open', expected 'frozen'"
     ]
@@ -378,13 +467,27 @@ def test_guards_of_features(features: Domain) -> None:
     guard = features.v.guards.GUARDS["transfer"]
     db = features.db()
     assert guard(Trace(db=db), {"source": "A1", "target": "A2", "amount": 5.0}) is None
-    assert guard(Trace(db=db), {"source": "A3", "target": "A2", "amount": 5.0}) == "The source account is not open"
-    assert guard(Trace(db=db), {"source": "A2", "target": "A1", "amount": 500.0}) == "Insufficient funds"
-    assert guard(Trace(db=db), {"source": "A1", "target": "A1", "amount": 5.0}) == "Source and target must differ"
+    assert (
+        guard(Trace(db=db), {"source": "A3", "target": "A2", "amount": 5.0})
+        == "The source account is not open"
+    )
+    assert (
+        guard(Trace(db=db), {"source": "A2", "target": "A1", "amount": 500.0})
+        == "Insufficient funds"
+    )
+    assert (
+        guard(Trace(db=db), {"source": "A1", "target": "A1", "amount": 5.0})
+        == "Source and target must differ"
+    )
     # No `else`: the guard's message is the reason.
     db["accounts"]["A2"]["status"] = "closed"
-    message = features.v.guards.GUARDS["freeze_account"](Trace(db=db), {"account_id": "A2", "reason": "fraud"})
-    assert message == "db.accounts[account_id].status != 'closed' does not hold: 'closed' != 'closed' is false"
+    message = features.v.guards.GUARDS["freeze_account"](
+        Trace(db=db), {"account_id": "A2", "reason": "fraud"}
+    )
+    assert (
+        message
+        == "db.accounts[account_id].status != 'closed' does not hold: 'closed' != 'closed' is false"
+    )
 
 
 def test_verdicts_are_json(features: Domain, tmp_path: Path) -> None:

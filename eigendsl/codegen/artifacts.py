@@ -75,11 +75,18 @@ def json_schema(field: FieldType) -> dict[str, Any]:
             schema["properties"] = {k: json_schema(v) for k, v in field.fields.items()}
             schema["required"] = [k for k, v in field.fields.items() if not v.optional]
     elif kind == "map":
-        schema = {"type": "object", "additionalProperties": json_schema(field.of) if field.of else {}}
+        schema = {
+            "type": "object",
+            "additionalProperties": json_schema(field.of) if field.of else {},
+        }
     elif kind == "any":
         schema = {}
     else:
-        schema = {"type": {"string": "string", "int": "integer", "float": "number", "bool": "boolean"}[kind]}
+        schema = {
+            "type": {"string": "string", "int": "integer", "float": "number", "bool": "boolean"}[
+                kind
+            ]
+        }
     if field.description:
         schema["description"] = field.description
     return schema
@@ -89,19 +96,21 @@ def tool_schemas(spec: DomainSpec) -> list[dict[str, Any]]:
     out = []
     for name, tool in spec.tools.items():
         required = [p for p, f in tool.params.items() if not f.optional and f.default is None]
-        out.append({
-            "type": "function",
-            "function": {
-                "name": name,
-                "description": tool.description.strip(),
-                "parameters": {
-                    "type": "object",
-                    "properties": {p: json_schema(f) for p, f in tool.params.items()},
-                    "required": required,
-                    "additionalProperties": False,
+        out.append(
+            {
+                "type": "function",
+                "function": {
+                    "name": name,
+                    "description": tool.description.strip(),
+                    "parameters": {
+                        "type": "object",
+                        "properties": {p: json_schema(f) for p, f in tool.params.items()},
+                        "required": required,
+                        "additionalProperties": False,
+                    },
                 },
-            },
-        })
+            }
+        )
     return out
 
 
@@ -121,30 +130,50 @@ def tools_json(spec: DomainSpec) -> str:
 def _tool_view(spec: DomainSpec) -> list[dict[str, Any]]:
     return [
         {
-            "name": n, "description": t.description.strip(), "writes": t.writes,
-            "params": [{"name": p, "type": f.type, "optional": f.optional, "description": f.description}
-                       for p, f in t.params.items()],
+            "name": n,
+            "description": t.description.strip(),
+            "writes": t.writes,
+            "params": [
+                {"name": p, "type": f.type, "optional": f.optional, "description": f.description}
+                for p, f in t.params.items()
+            ],
         }
         for n, t in spec.tools.items()
     ]
 
 
-def prompts(spec: DomainSpec, policy: str, rules: list[str], templates: list[str]) -> dict[str, str]:
-    common = {"schema_version": SCHEMA_VERSION, "domain": spec.name, "description": spec.description.strip()}
+def prompts(
+    spec: DomainSpec, policy: str, rules: list[str], templates: list[str]
+) -> dict[str, str]:
+    common = {
+        "schema_version": SCHEMA_VERSION,
+        "domain": spec.name,
+        "description": spec.description.strip(),
+    }
     tools = _tool_view(spec)
     out = {
         "prompts/agent_system.md": PROMPTS.get_template("agent_system.md.j2").render(
-            **common, tools=tools, policy=policy.strip(),
+            **common,
+            tools=tools,
+            policy=policy.strip(),
             write_tools=[t["name"] for t in tools if t["writes"]] or ["none"],
         ),
         "prompts/user_simulator.md": PROMPTS.get_template("user_simulator.md.j2").render(
-            **common, persona=spec.user_simulator.persona.strip(), stop_marker=spec.user_simulator.stop_marker,
+            **common,
+            persona=spec.user_simulator.persona.strip(),
+            stop_marker=spec.user_simulator.stop_marker,
         ),
     }
     role = PROMPTS.get_template("role.md.j2")
     for key, (title, purpose, output) in ROLES.items():
         out[f"prompts/roles/{key}.md"] = role.render(
-            **common, title=title, purpose=purpose, output=output, tools=tools, templates=templates, rules=rules,
+            **common,
+            title=title,
+            purpose=purpose,
+            output=output,
+            tools=tools,
+            templates=templates,
+            rules=rules,
         )
     return out
 
@@ -157,11 +186,21 @@ def digest(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def manifest(spec: DomainSpec, spec_dir_rel: str, inputs: dict[str, bytes], outputs: dict[str, str],
-             counts: dict[str, int]) -> str:
+def manifest(
+    spec: DomainSpec,
+    spec_dir_rel: str,
+    inputs: dict[str, bytes],
+    outputs: dict[str, str],
+    counts: dict[str, int],
+) -> str:
     training = spec.training
     stages = []
-    overrides = {"synth": training.synth, "sft": training.sft, "grpo": training.grpo, "eval": training.eval}
+    overrides = {
+        "synth": training.synth,
+        "sft": training.sft,
+        "grpo": training.grpo,
+        "eval": training.eval,
+    }
     data = {
         "synth": {"inputs": ["tasks.jsonl", "tools.json", "prompts/"], "outputs": ["synth/"]},
         "sft": {"inputs": ["synth/"], "outputs": ["sft/"]},

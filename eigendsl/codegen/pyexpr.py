@@ -25,7 +25,9 @@ def const(value: Any) -> ast.Constant:
 
 
 def rt_call(func: str, *args: ast.expr) -> ast.Call:
-    return ast.Call(func=ast.Attribute(value=name(RT), attr=func, ctx=ast.Load()), args=list(args), keywords=[])
+    return ast.Call(
+        func=ast.Attribute(value=name(RT), attr=func, ctx=ast.Load()), args=list(args), keywords=[]
+    )
 
 
 def call(func: str, *args: ast.expr) -> ast.Call:
@@ -111,14 +113,20 @@ class ExprCompiler:
     def _func(self, e: A.Func) -> ast.expr:
         args = [self.compile(a) for a in e.args]
         if e.name in ("lower", "upper"):
-            return ast.Call(func=ast.Attribute(value=call("str", *args), attr=e.name, ctx=ast.Load()), args=[], keywords=[])
+            return ast.Call(
+                func=ast.Attribute(value=call("str", *args), attr=e.name, ctx=ast.Load()),
+                args=[],
+                keywords=[],
+            )
         if e.name == "keys":
             return call("list", *args)
         if e.name in ("abs", "min", "max", "round"):
             return call(e.name, *args)
         return call(e.name, *args)  # len str int float
 
-    def comprehension(self, var: str, source: A.Expr, where: A.Expr | None) -> tuple[ExprCompiler, ast.comprehension]:
+    def comprehension(
+        self, var: str, source: A.Expr, where: A.Expr | None
+    ) -> tuple[ExprCompiler, ast.comprehension]:
         local = self.fresh(var)
         inner = self.with_env(**{var: local})
         comp = ast.comprehension(
@@ -144,7 +152,9 @@ class ExprCompiler:
         return rt_call(e.kind, ast.GeneratorExp(elt=body, generators=[comp]))
 
     def called_args(self, e: A.Called) -> ast.expr:
-        return ast.Dict(keys=[const(k) for k in e.arg_names], values=[self.compile(v) for v in e.arg_values])
+        return ast.Dict(
+            keys=[const(k) for k in e.arg_names], values=[self.compile(v) for v in e.arg_values]
+        )
 
     def _called(self, e: A.Called) -> ast.expr:
         if not e.arg_names:

@@ -30,14 +30,25 @@ def _attr(obj: str, attr: str) -> ast.Attribute:
     return ast.Attribute(value=name(obj), attr=attr, ctx=ast.Load())
 
 
-def _function(fname: str, args: list[str], body: list[ast.stmt], doc: str | None = None) -> ast.FunctionDef:
+def _function(
+    fname: str, args: list[str], body: list[ast.stmt], doc: str | None = None
+) -> ast.FunctionDef:
     if doc:
         body = [ast.Expr(value=const(doc)), *body]
     return ast.FunctionDef(
         name=fname,
-        args=ast.arguments(posonlyargs=[], args=[ast.arg(arg=a) for a in args], kwonlyargs=[],
-                           kw_defaults=[], defaults=[]),
-        body=body, decorator_list=[], returns=None, type_params=[], lineno=0,
+        args=ast.arguments(
+            posonlyargs=[],
+            args=[ast.arg(arg=a) for a in args],
+            kwonlyargs=[],
+            kw_defaults=[],
+            defaults=[],
+        ),
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_params=[],
+        lineno=0,
     )
 
 
@@ -63,8 +74,11 @@ def _names_read(node: ast.AST) -> set[str]:
 
 def _bound_name(stmt: ast.stmt) -> str | None:
     """The one name ``stmt`` binds (``x = ...``, ``import m as x``), or None."""
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-            and isinstance(stmt.targets[0], ast.Name):
+    if (
+        isinstance(stmt, ast.Assign)
+        and len(stmt.targets) == 1
+        and isinstance(stmt.targets[0], ast.Name)
+    ):
         return stmt.targets[0].id
     if isinstance(stmt, ast.Import) and len(stmt.names) == 1:
         return stmt.names[0].asname or stmt.names[0].name
@@ -79,7 +93,15 @@ class _WithoutValues(ast.NodeTransformer):
 
 
 def _failure(stmt_source: str, reason: ast.expr, span, values: ast.expr) -> ast.Call:
-    return rt_call("Failure", const(stmt_source), reason, const(span.path), const(span.line), const(span.col), values)
+    return rt_call(
+        "Failure",
+        const(stmt_source),
+        reason,
+        const(span.path),
+        const(span.line),
+        const(span.col),
+        values,
+    )
 
 
 @dataclass
@@ -128,31 +150,45 @@ class VerifierBuilder:
         message = getattr(stmt, "message", None)
         guarded = ast.Try(
             body=compute,
-            handlers=[ast.ExceptHandler(
-                type=name("Exception"), name="_e",
-                body=[
-                    _assign("_ok", const(False)),
-                    *([_assign("_raised", const(True))] if message else []),
-                    _assign("_why", rt_call("describe_error", name("_e"))),
-                    _assign("_vals", ast.Dict(keys=[], values=[])),
-                ],
-            )],
-            orelse=[], finalbody=[],
+            handlers=[
+                ast.ExceptHandler(
+                    type=name("Exception"),
+                    name="_e",
+                    body=[
+                        _assign("_ok", const(False)),
+                        *([_assign("_raised", const(True))] if message else []),
+                        _assign("_why", rt_call("describe_error", name("_e"))),
+                        _assign("_vals", ast.Dict(keys=[], values=[])),
+                    ],
+                )
+            ],
+            orelse=[],
+            finalbody=[],
         )
         # An author's message explains a false condition; an evaluation error explains itself.
-        reason: ast.expr = (ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
-                            if message else name("_why"))
+        reason: ast.expr = (
+            ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
+            if message
+            else name("_why")
+        )
         advisory = isinstance(stmt, A.Judge) and stmt.advisory
         if isinstance(stmt, A.Score):
-            counted = ast.AugAssign(target=name("_soft", ast.Store()), op=ast.Add(), value=const(stmt.weight))
+            counted = ast.AugAssign(
+                target=name("_soft", ast.Store()), op=ast.Add(), value=const(stmt.weight)
+            )
         else:
             counted = ast.AugAssign(target=name("_hard", ast.Store()), op=ast.Add(), value=const(1))
-        failed = ast.Expr(value=ast.Call(
-            func=_attr("_notes" if advisory else "_failures", "append"),
-            args=[_failure(stmt.source, reason, span, name("_vals"))], keywords=[],
-        ))
+        failed = ast.Expr(
+            value=ast.Call(
+                func=_attr("_notes" if advisory else "_failures", "append"),
+                args=[_failure(stmt.source, reason, span, name("_vals"))],
+                keywords=[],
+            )
+        )
         if advisory:  # shown in the verdict's notes, never counted
-            record = ast.If(test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")), body=[failed], orelse=[])
+            record = ast.If(
+                test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")), body=[failed], orelse=[]
+            )
         else:
             record = ast.If(test=name("_ok"), body=[counted], orelse=[failed])
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
@@ -167,58 +203,128 @@ class VerifierBuilder:
             text = const(stmt.assertion)
             return [
                 _assign("_v", rt_call("judge", name("trace"), text)),
-                _assign("_ok", ast.Compare(left=name("_v"), ops=[ast.Is()], comparators=[const(True)])),
-                _assign("_why", ast.IfExp(test=name("_ok"), body=const(None),
-                                          orelse=rt_call("judge_reason", text, name("_v")))),
-                _assign("_vals", ast.Dict(keys=[const("assertion"), const("judged")], values=[
-                    text, ast.Compare(left=name("_v"), ops=[ast.IsNot()], comparators=[const(None)])])),
+                _assign(
+                    "_ok", ast.Compare(left=name("_v"), ops=[ast.Is()], comparators=[const(True)])
+                ),
+                _assign(
+                    "_why",
+                    ast.IfExp(
+                        test=name("_ok"),
+                        body=const(None),
+                        orelse=rt_call("judge_reason", text, name("_v")),
+                    ),
+                ),
+                _assign(
+                    "_vals",
+                    ast.Dict(
+                        keys=[const("assertion"), const("judged")],
+                        values=[
+                            text,
+                            ast.Compare(
+                                left=name("_v"), ops=[ast.IsNot()], comparators=[const(None)]
+                            ),
+                        ],
+                    ),
+                ),
             ]
         if isinstance(stmt, A.Unchanged):
             now = comp.compile(stmt.path)
             before = comp.with_env(db="initial").compile(stmt.path)
             return [
-                _assign("_l", now), _assign("_r", before),
-                _assign("_ok", ast.Compare(left=name("_l"), ops=[ast.Eq()], comparators=[name("_r")])),
-                _assign("_why", ast.IfExp(
-                    test=name("_ok"), body=const(None),
-                    orelse=rt_call("changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r")),
-                )),
+                _assign("_l", now),
+                _assign("_r", before),
+                _assign(
+                    "_ok", ast.Compare(left=name("_l"), ops=[ast.Eq()], comparators=[name("_r")])
+                ),
+                _assign(
+                    "_why",
+                    ast.IfExp(
+                        test=name("_ok"),
+                        body=const(None),
+                        orelse=rt_call(
+                            "changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r")
+                        ),
+                    ),
+                ),
                 _assign("_vals", empty),
             ]
         expr = stmt.expr  # type: ignore[union-attr]
         negate = isinstance(stmt, A.Forbid)
         if isinstance(expr, A.Compare) and expr.op in ("==", "!=", "<", "<=", ">", ">="):
-            test = ast.Compare(left=name("_l"), ops=[ast.Eq() if expr.op == "==" else _cmp(expr.op)],
-                               comparators=[name("_r")])
+            test = ast.Compare(
+                left=name("_l"),
+                ops=[ast.Eq() if expr.op == "==" else _cmp(expr.op)],
+                comparators=[name("_r")],
+            )
             held = ast.UnaryOp(op=ast.Not(), operand=test) if negate else test
             return [
-                _assign("_l", comp.compile(expr.left)), _assign("_r", comp.compile(expr.right)),
+                _assign("_l", comp.compile(expr.left)),
+                _assign("_r", comp.compile(expr.right)),
                 _assign("_ok", held),
-                _assign("_why", ast.IfExp(
-                    test=name("_ok"), body=const(None),
-                    orelse=rt_call("compare_reason", const(_source_of(expr)), const(expr.op),
-                                   name("_l"), name("_r"), const(negate)),
-                )),
-                _assign("_vals", ast.IfExp(test=name("_ok"), body=ast.Dict(keys=[], values=[]), orelse=ast.Dict(
-                    keys=[const("left"), const("right")],
-                    values=[rt_call("summarize", name("_l")), rt_call("summarize", name("_r"))]))),
+                _assign(
+                    "_why",
+                    ast.IfExp(
+                        test=name("_ok"),
+                        body=const(None),
+                        orelse=rt_call(
+                            "compare_reason",
+                            const(_source_of(expr)),
+                            const(expr.op),
+                            name("_l"),
+                            name("_r"),
+                            const(negate),
+                        ),
+                    ),
+                ),
+                _assign(
+                    "_vals",
+                    ast.IfExp(
+                        test=name("_ok"),
+                        body=ast.Dict(keys=[], values=[]),
+                        orelse=ast.Dict(
+                            keys=[const("left"), const("right")],
+                            values=[
+                                rt_call("summarize", name("_l")),
+                                rt_call("summarize", name("_r")),
+                            ],
+                        ),
+                    ),
+                ),
             ]
         value = comp.compile(expr)
-        held_expr: ast.expr = ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
+        held_expr: ast.expr = (
+            ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
+        )
         if isinstance(expr, A.Called):
-            why = rt_call("explain_called", name("calls"), const(expr.tool), comp.called_args(expr)) if not negate \
-                else rt_call("explain_forbidden_call", name("calls"), const(expr.tool), comp.called_args(expr))
+            why = (
+                rt_call("explain_called", name("calls"), const(expr.tool), comp.called_args(expr))
+                if not negate
+                else rt_call(
+                    "explain_forbidden_call",
+                    name("calls"),
+                    const(expr.tool),
+                    comp.called_args(expr),
+                )
+            )
         elif isinstance(expr, A.Said):
             why = rt_call("said_reason", const(expr.role), comp.compile(expr.text), const(negate))
         elif isinstance(expr, A.Quantifier) and expr.kind == "all" and not negate:
             inner, generator = comp.comprehension(expr.var, expr.source, expr.where)
             body = inner.compile(expr.body) if expr.body is not None else const(True)
-            counter = rt_call("first", ast.GeneratorExp(
-                elt=name(generator.target.id),  # type: ignore[attr-defined]
-                generators=[ast.comprehension(target=generator.target, iter=generator.iter,
-                                              ifs=[*generator.ifs, ast.UnaryOp(op=ast.Not(), operand=body)],
-                                              is_async=0)],
-            ))
+            counter = rt_call(
+                "first",
+                ast.GeneratorExp(
+                    elt=name(generator.target.id),  # type: ignore[attr-defined]
+                    generators=[
+                        ast.comprehension(
+                            target=generator.target,
+                            iter=generator.iter,
+                            ifs=[*generator.ifs, ast.UnaryOp(op=ast.Not(), operand=body)],
+                            is_async=0,
+                        )
+                    ],
+                ),
+            )
             why = rt_call("counterexample_reason", const(_source_of(expr)), counter)
         else:
             why = rt_call("condition_reason", const(_source_of(expr)), const(negate))
@@ -237,22 +343,45 @@ class VerifierBuilder:
         if params:
             body.append(_assign("params", _attr("trace", "params")))
             for p in params:
-                body.append(_assign(param_local(p), ast.Call(func=_attr("params", "get"), args=[const(p)], keywords=[])))
+                body.append(
+                    _assign(
+                        param_local(p),
+                        ast.Call(func=_attr("params", "get"), args=[const(p)], keywords=[]),
+                    )
+                )
         return body
 
-    def _verify_function(self, fname: str, title: str, statements: tuple[A.Statement, ...],
-                         params: list[str], doc: str) -> ast.FunctionDef:
+    def _verify_function(
+        self,
+        fname: str,
+        title: str,
+        statements: tuple[A.Statement, ...],
+        params: list[str],
+        doc: str,
+    ) -> ast.FunctionDef:
         comp = self.compiler()
-        start = [_assign("_failures", ast.List(elts=[], ctx=ast.Load())), _assign("_hard", const(0)),
-                 _assign("_soft", const(0.0))]
+        start = [
+            _assign("_failures", ast.List(elts=[], ctx=ast.Load())),
+            _assign("_hard", const(0)),
+            _assign("_soft", const(0.0)),
+        ]
         body: list[ast.stmt] = list(start)
         hard, soft, notes = 0, 0.0, False
         for stmt in statements:
             code = self.statement(stmt, comp)
             body.extend(code.body)
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
-        finish = [const(title), name("_hard"), const(hard), name("_soft"), const(soft), name("_failures")]
-        if notes:  # only verifiers with advisory statements carry notes (the others stay as they were)
+        finish = [
+            const(title),
+            name("_hard"),
+            const(hard),
+            name("_soft"),
+            const(soft),
+            name("_failures"),
+        ]
+        if (
+            notes
+        ):  # only verifiers with advisory statements carry notes (the others stay as they were)
             body.insert(len(start), _assign("_notes", ast.List(elts=[], ctx=ast.Load())))
             finish.append(name("_notes"))
         body.append(ast.Return(value=rt_call("finish", *finish)))
@@ -263,11 +392,17 @@ class VerifierBuilder:
         params = [p.name for p in check.params]
         doc = f"Verifier of check '{check.name}' ({self.relative(check.span.path)}:{check.span.line})."
         func = self._verify_function("verify", check.name, check.body, params, doc)
-        return _module([
-            ast.Assign(targets=[name("NAME", ast.Store())], value=const(check.name), lineno=0),
-            ast.Assign(targets=[name("PARAMS", ast.Store())], value=ast.Tuple(elts=[const(p) for p in params], ctx=ast.Load()), lineno=0),
-            func,
-        ])
+        return _module(
+            [
+                ast.Assign(targets=[name("NAME", ast.Store())], value=const(check.name), lineno=0),
+                ast.Assign(
+                    targets=[name("PARAMS", ast.Store())],
+                    value=ast.Tuple(elts=[const(p) for p in params], ctx=ast.Load()),
+                    lineno=0,
+                ),
+                func,
+            ]
+        )
 
     def rules_module(self) -> ast.Module:
         stmts: list[ast.stmt] = []
@@ -276,22 +411,36 @@ class VerifierBuilder:
             rule = self.resolved.rules[rule_name]
             doc = f"Policy rule '{rule_name}' ({self.relative(rule.span.path)}:{rule.span.line})."
             stmts.append(self._verify_function(f"rule_{rule_name}", rule_name, rule.body, [], doc))
-        stmts.append(ast.Assign(
-            targets=[name("RULES", ast.Store())],
-            value=ast.Dict(keys=[const(n) for n in names], values=[name(f"rule_{n}") for n in names]),
-            lineno=0,
-        ))
+        stmts.append(
+            ast.Assign(
+                targets=[name("RULES", ast.Store())],
+                value=ast.Dict(
+                    keys=[const(n) for n in names], values=[name(f"rule_{n}") for n in names]
+                ),
+                lineno=0,
+            )
+        )
         # verify(trace): every rule at once, one verdict named "policy".
         body: list[ast.stmt] = [
-            _assign("_verdicts", ast.ListComp(
-                elt=call("_rule", name("trace")),
-                generators=[ast.comprehension(target=name("_rule", ast.Store()),
-                                              iter=ast.Call(func=_attr("RULES", "values"), args=[], keywords=[]),
-                                              ifs=[], is_async=0)],
-            )),
+            _assign(
+                "_verdicts",
+                ast.ListComp(
+                    elt=call("_rule", name("trace")),
+                    generators=[
+                        ast.comprehension(
+                            target=name("_rule", ast.Store()),
+                            iter=ast.Call(func=_attr("RULES", "values"), args=[], keywords=[]),
+                            ifs=[],
+                            is_async=0,
+                        )
+                    ],
+                ),
+            ),
             ast.Return(value=rt_call("combine", const("policy"), name("_verdicts"))),
         ]
-        stmts.append(_function("verify", ["trace"], body, "All policy rules; passes when every rule passes."))
+        stmts.append(
+            _function("verify", ["trace"], body, "All policy rules; passes when every rule passes.")
+        )
         return _module(stmts)
 
     def guards_module(self) -> ast.Module:
@@ -302,9 +451,13 @@ class VerifierBuilder:
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
             bindings = [_assign(n, _attr("trace", n)) for n in ("db", "calls", "messages")]
-            bindings += [_assign(param_local(p), ast.Call(func=_attr("args", "get"), args=[const(p)],
-                                                          keywords=[]))
-                         for p in tool.params]
+            bindings += [
+                _assign(
+                    param_local(p),
+                    ast.Call(func=_attr("args", "get"), args=[const(p)], keywords=[]),
+                )
+                for p in tool.params
+            ]
             body: list[ast.stmt] = []
             for stmt in guard.body:
                 code = self.statement(stmt, comp)
@@ -312,44 +465,93 @@ class VerifierBuilder:
                 reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
                 # a guard returns the reason alone, not the values a verdict records
                 compute = [_WithoutValues().visit(s) for s in compute]
-                body += [*compute, ast.If(
-                    test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")),
-                    body=[ast.Return(value=reason)], orelse=[],
-                )]
+                body += [
+                    *compute,
+                    ast.If(
+                        test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")),
+                        body=[ast.Return(value=reason)],
+                        orelse=[],
+                    ),
+                ]
             body.append(ast.Return(value=const(None)))
             doc = f"Guard of '{tool_name}': None when the call may run, else the message for the agent."
             body = _without_unused_bindings(bindings, body) + body
             stmts.append(_function(f"guard_{tool_name}", ["trace", "args"], body, doc))
-        stmts.append(ast.Assign(
-            targets=[name("GUARDS", ast.Store())],
-            value=ast.Dict(keys=[const(t) for t in tools], values=[name(f"guard_{t}") for t in tools]),
-            lineno=0,
-        ))
+        stmts.append(
+            ast.Assign(
+                targets=[name("GUARDS", ast.Store())],
+                value=ast.Dict(
+                    keys=[const(t) for t in tools], values=[name(f"guard_{t}") for t in tools]
+                ),
+                lineno=0,
+            )
+        )
         return _module(stmts)
 
-    def declared_tools_module(self, bodies: dict[str, tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]]) -> ast.Module:
+    def declared_tools_module(
+        self, bodies: dict[str, tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]]
+    ) -> ast.Module:
         stmts: list[ast.stmt] = []
         for tool_name in sorted(bodies):
             returns, update, sets = bodies[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
-            bindings = [_assign(param_local(p), ast.Call(func=_attr("args", "get"),
-                                                         args=[const(p), const(param.default)], keywords=[]))
-                        for p, param in tool.params.items()]
+            bindings = [
+                _assign(
+                    param_local(p),
+                    ast.Call(
+                        func=_attr("args", "get"),
+                        args=[const(p), const(param.default)],
+                        keywords=[],
+                    ),
+                )
+                for p, param in tool.params.items()
+            ]
             body: list[ast.stmt] = []
             if update is not None:
                 table = self.resolved.table_rows[id(update)]
-                body.append(_assign("_changes", ast.Dict(keys=[const(k) for k in sets], values=[comp.compile(v) for v in sets.values()])))
-                body.append(ast.Expr(value=rt_call("update", name("db"), const(table), comp.compile(update.key), name("_changes"))))
-            result = comp.compile(returns) if returns is not None else (comp.compile(update) if update is not None else const(None))
+                body.append(
+                    _assign(
+                        "_changes",
+                        ast.Dict(
+                            keys=[const(k) for k in sets],
+                            values=[comp.compile(v) for v in sets.values()],
+                        ),
+                    )
+                )
+                body.append(
+                    ast.Expr(
+                        value=rt_call(
+                            "update",
+                            name("db"),
+                            const(table),
+                            comp.compile(update.key),
+                            name("_changes"),
+                        )
+                    )
+                )
+            result = (
+                comp.compile(returns)
+                if returns is not None
+                else (comp.compile(update) if update is not None else const(None))
+            )
             body.append(ast.Return(value=result))
             body = _without_unused_bindings(bindings, body) + body
-            stmts.append(_function(f"tool_{tool_name}", ["db", "args"], body, f"Declarative tool '{tool_name}'."))
-        stmts.append(ast.Assign(
-            targets=[name("TOOLS", ast.Store())],
-            value=ast.Dict(keys=[const(t) for t in sorted(bodies)], values=[name(f"tool_{t}") for t in sorted(bodies)]),
-            lineno=0,
-        ))
+            stmts.append(
+                _function(
+                    f"tool_{tool_name}", ["db", "args"], body, f"Declarative tool '{tool_name}'."
+                )
+            )
+        stmts.append(
+            ast.Assign(
+                targets=[name("TOOLS", ast.Store())],
+                value=ast.Dict(
+                    keys=[const(t) for t in sorted(bodies)],
+                    values=[name(f"tool_{t}") for t in sorted(bodies)],
+                ),
+                lineno=0,
+            )
+        )
         return _module(stmts)
 
 

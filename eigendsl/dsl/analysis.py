@@ -10,18 +10,48 @@ from dataclasses import dataclass, field
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import (
-    ANY, BOOL, CALL, CALL_FIELDS, DB, FLOAT, INT, MESSAGE, MESSAGE_FIELDS, NAMED_TYPES, NULL,
-    STRING, Type, assignable, comparable, from_field, is_numeric, iterable_elem, list_of,
+    ANY,
+    BOOL,
+    CALL,
+    CALL_FIELDS,
+    DB,
+    FLOAT,
+    INT,
+    MESSAGE,
+    MESSAGE_FIELDS,
+    NAMED_TYPES,
+    NULL,
+    STRING,
+    Type,
+    assignable,
+    comparable,
+    from_field,
+    is_numeric,
+    iterable_elem,
+    list_of,
 )
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec
 
 FUNCTIONS = {  # name: (min args, max args)
-    "len": (1, 1), "lower": (1, 1), "upper": (1, 1), "str": (1, 1), "abs": (1, 1),
-    "round": (1, 2), "min": (1, 9), "max": (1, 9), "keys": (1, 1), "int": (1, 1), "float": (1, 1),
+    "len": (1, 1),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "str": (1, 1),
+    "abs": (1, 1),
+    "round": (1, 2),
+    "min": (1, 9),
+    "max": (1, 9),
+    "keys": (1, 1),
+    "int": (1, 1),
+    "float": (1, 1),
 }
 CONTEXT_NAMES = {
-    "db": DB, "initial": DB, "gold": DB, "calls": list_of(CALL), "messages": list_of(MESSAGE),
+    "db": DB,
+    "initial": DB,
+    "gold": DB,
+    "calls": list_of(CALL),
+    "messages": list_of(MESSAGE),
 }
 # What each kind of declaration may read besides its own parameters.
 ALLOWED = {
@@ -126,8 +156,11 @@ class Analyzer:
             if param.name in params:
                 self.diag.error(param.span, f"parameter '{param.name}' is listed twice")
             if param.name in CONTEXT_NAMES:
-                self.diag.error(param.span, f"parameter name '{param.name}' is reserved (checker "
-                                f"expressions read '{param.name}' from the trace); rename the parameter")
+                self.diag.error(
+                    param.span,
+                    f"parameter name '{param.name}' is reserved (checker "
+                    f"expressions read '{param.name}' from the trace); rename the parameter",
+                )
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         self.resolved.check_params[check.name] = params
         self._body(check.body, Scope("check", tuple(params.items())))
@@ -150,7 +183,9 @@ class Analyzer:
                 self.condition(stmt.expr, scope, stmt.source.split()[0])
             elif isinstance(stmt, A.Score):
                 if not 0 < stmt.weight <= 100:
-                    self.diag.error(stmt.span, "a score weight must be a number above 0 (and at most 100)")
+                    self.diag.error(
+                        stmt.span, "a score weight must be a number above 0 (and at most 100)"
+                    )
                 self.condition(stmt.expr, scope, "score")
             elif isinstance(stmt, A.Unchanged):
                 root = stmt.path
@@ -163,19 +198,31 @@ class Analyzer:
                         "db.orders[order_id].status",
                     )
                 elif scope.kind == "guard":
-                    self.diag.error(stmt.span, "'unchanged' is not available in a guard (there is no final state yet)")
+                    self.diag.error(
+                        stmt.span,
+                        "'unchanged' is not available in a guard (there is no final state yet)",
+                    )
                 else:
                     self.infer(stmt.path, scope)
             elif isinstance(stmt, A.Judge):
                 if scope.kind == "guard":
-                    self.diag.error(stmt.span, "'judge' is not available in a guard (a judge model reads a "
-                                    "whole conversation); put it in a check or a rule")
+                    self.diag.error(
+                        stmt.span,
+                        "'judge' is not available in a guard (a judge model reads a "
+                        "whole conversation); put it in a check or a rule",
+                    )
                 elif not stmt.assertion.strip():
-                    self.diag.error(stmt.span, "'judge' needs the assertion to judge, such as "
-                                    "judge \"The agent explains the refund\"")
+                    self.diag.error(
+                        stmt.span,
+                        "'judge' needs the assertion to judge, such as "
+                        'judge "The agent explains the refund"',
+                    )
             elif isinstance(stmt, A.Use):
                 if scope.kind != "check":
-                    self.diag.error(stmt.span, "'use' is only allowed in a check; a rule or guard cannot reuse rules")
+                    self.diag.error(
+                        stmt.span,
+                        "'use' is only allowed in a check; a rule or guard cannot reuse rules",
+                    )
                 elif stmt.rule not in self.resolved.rules:
                     self.diag.error(
                         stmt.span,
@@ -211,15 +258,22 @@ class Analyzer:
         return list_of(types[0] if len(kinds) == 1 else ANY)
 
     def _objectlit(self, e: A.ObjectLit, scope: Scope) -> Type:
-        return Type("object", fields=tuple((k, self.infer(v, scope)) for k, v in zip(e.keys, e.values)))
+        return Type(
+            "object", fields=tuple((k, self.infer(v, scope)) for k, v in zip(e.keys, e.values))
+        )
 
     def _name(self, e: A.Name, scope: Scope) -> Type:
         t = scope.lookup(e.id)
         if t is not None:
             return t
         if e.id in CONTEXT_NAMES:
-            where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(scope.kind, "here")
-            self.diag.error(e.span, f"'{e.id}' is not available in {where}; it can read {', '.join(scope.visible())}")
+            where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(
+                scope.kind, "here"
+            )
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is not available in {where}; it can read {', '.join(scope.visible())}",
+            )
         else:
             self.diag.error(e.span, f"unknown name '{e.id}'{did_you_mean(e.id, scope.visible())}")
         return ANY
@@ -271,7 +325,9 @@ class Analyzer:
             assert obj.table is not None
             self.resolved.table_rows[id(e)] = obj.table
             if key.kind not in ("string", "any"):
-                self.diag.error(e.key.span, f"rows of '{obj.table}' are keyed by strings, not by {_a(key)}")
+                self.diag.error(
+                    e.key.span, f"rows of '{obj.table}' are keyed by strings, not by {_a(key)}"
+                )
             return self.row_types[obj.table]
         if obj.kind == "list":
             if key.kind not in ("int", "any"):
@@ -281,7 +337,10 @@ class Analyzer:
             return obj.elem or ANY
         if obj.kind == "object" and isinstance(e.key, A.Literal) and isinstance(e.key.value, str):
             if obj.fields is not None and obj.field(e.key.value) is None:
-                self.diag.error(e.key.span, f"unknown field '{e.key.value}'{did_you_mean(e.key.value, obj.field_names)}")
+                self.diag.error(
+                    e.key.span,
+                    f"unknown field '{e.key.value}'{did_you_mean(e.key.value, obj.field_names)}",
+                )
                 return ANY
             return obj.field(e.key.value) or ANY
         if obj.kind in ("object", "any", "string"):
@@ -318,13 +377,18 @@ class Analyzer:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
         if e.op in ("in", "not in"):
             if right.kind not in ("list", "map", "table", "string", "any", "object"):
-                self.diag.error(e.right.span, f"'{e.op}' needs a list, a table or text on its right, not {_a(right)}")
+                self.diag.error(
+                    e.right.span,
+                    f"'{e.op}' needs a list, a table or text on its right, not {_a(right)}",
+                )
             elif right.kind == "list" and right.elem and not comparable(left, right.elem):
                 self.diag.error(e.span, f"{_a(left)} can never be in a list of {right.elem.name}")
             return BOOL
         if e.op == "contains":
             if left.kind not in ("list", "map", "table", "string", "any", "object"):
-                self.diag.error(e.left.span, f"'contains' needs text or a list on its left, not {_a(left)}")
+                self.diag.error(
+                    e.left.span, f"'contains' needs text or a list on its left, not {_a(left)}"
+                )
             return BOOL
         if not comparable(left, right):
             self.diag.error(
@@ -353,13 +417,20 @@ class Analyzer:
         for side in (e.left, e.right):
             t = self.infer(side, scope)
             if t.kind not in ("bool", "any"):
-                self.diag.error(side.span, f"'{e.op}' needs true/false conditions on both sides, but this is {_a(t)}")
+                self.diag.error(
+                    side.span,
+                    f"'{e.op}' needs true/false conditions on both sides, but this is {_a(t)}",
+                )
         return BOOL
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
         args = [self.infer(a, scope) for a in e.args]
         if e.name not in FUNCTIONS:
-            quantifier = " (quantifiers are written all(x in xs where ...: ...))" if e.name in ("all", "any") else ""
+            quantifier = (
+                " (quantifiers are written all(x in xs where ...: ...))"
+                if e.name in ("all", "any")
+                else ""
+            )
             self.diag.error(
                 e.span,
                 f"unknown function '{e.name}'{did_you_mean(e.name, FUNCTIONS)}; functions are "
@@ -390,7 +461,9 @@ class Analyzer:
         source = self.infer(e.source, scope)
         elem = iterable_elem(source)
         if elem is None:
-            self.diag.error(e.source.span, f"'{e.kind}' needs a list or a table to go over, not {_a(source)}")
+            self.diag.error(
+                e.source.span, f"'{e.kind}' needs a list or a table to go over, not {_a(source)}"
+            )
             elem = ANY
         if source.kind == "table" and source.table:
             elem = self.row_types[source.table]
@@ -403,11 +476,16 @@ class Analyzer:
             return BOOL
         if e.kind == "count":
             if e.body is not None:
-                self.diag.error(e.body.span, "count(...) takes no ': expression'; put the condition after 'where'")
+                self.diag.error(
+                    e.body.span,
+                    "count(...) takes no ': expression'; put the condition after 'where'",
+                )
             return INT
         if e.kind == "sum":
             if e.body is None:
-                self.diag.error(e.span, "sum(...) needs ': expression', the number to add up for each item")
+                self.diag.error(
+                    e.span, "sum(...) needs ': expression', the number to add up for each item"
+                )
                 return ANY
             t = self.infer(e.body, inner)
             if not is_numeric(t):
@@ -415,12 +493,16 @@ class Analyzer:
             return t if t.kind in ("int", "float") else ANY
         # first / last
         result = self.infer(e.body, inner) if e.body is not None else elem
-        return Type(result.kind, result.elem, result.fields, result.table, result.values, optional=True)
+        return Type(
+            result.kind, result.elem, result.fields, result.table, result.values, optional=True
+        )
 
     def _called(self, e: A.Called, scope: Scope) -> Type:
         tool = self.spec.tools.get(e.tool)
         if tool is None:
-            self.diag.error(e.tool_span, f"unknown tool '{e.tool}'{did_you_mean(e.tool, self.spec.tools)}")
+            self.diag.error(
+                e.tool_span, f"unknown tool '{e.tool}'{did_you_mean(e.tool, self.spec.tools)}"
+            )
             for value in e.arg_values:
                 self.infer(value, scope)
             return BOOL
@@ -443,7 +525,11 @@ class Analyzer:
                     value.span,
                     f"argument '{name}' of '{e.tool}' is {expected.name}, but this is {_a(t)}",
                 )
-            elif expected.values and isinstance(value, A.Literal) and value.value not in expected.values:
+            elif (
+                expected.values
+                and isinstance(value, A.Literal)
+                and value.value not in expected.values
+            ):
                 self.diag.error(
                     value.span,
                     f"'{value.value}' is not one of the allowed values of '{name}' "
@@ -474,7 +560,9 @@ class Analyzer:
         if isinstance(e, A.BoolOp) and e.op == "or":
             return self._is_event(e.left, scope) and self._is_event(e.right, scope)
         t = self.infer(e, scope)
-        return t.kind in ("call", "message", "any") or (t.kind == "list" and t.elem in (CALL, MESSAGE))
+        return t.kind in ("call", "message", "any") or (
+            t.kind == "list" and t.elem in (CALL, MESSAGE)
+        )
 
     # ------------------------------------------------------------------ embedded expressions
 
@@ -486,7 +574,9 @@ class Analyzer:
         source = self.infer(q.source, scope)
         elem = iterable_elem(source)
         if elem is None:
-            self.diag.error(q.source.span, f"'for' needs a list or a table to go over, not {_a(source)}")
+            self.diag.error(
+                q.source.span, f"'for' needs a list or a table to go over, not {_a(source)}"
+            )
             return ANY
         if source.kind == "table" and source.table:
             elem = self.row_types[source.table]
@@ -510,4 +600,16 @@ def _a(t: Type) -> str:
     return f"{article} {name}"
 
 
-__all__ = ["Analyzer", "Resolved", "Scope", "FUNCTIONS", "CONTEXT_NAMES", "STRING", "INT", "FLOAT", "BOOL", "ANY", "DB"]
+__all__ = [
+    "Analyzer",
+    "Resolved",
+    "Scope",
+    "FUNCTIONS",
+    "CONTEXT_NAMES",
+    "STRING",
+    "INT",
+    "FLOAT",
+    "BOOL",
+    "ANY",
+    "DB",
+]

@@ -128,8 +128,21 @@ class Query(Node):
 
 
 Expr = Union[
-    Literal, ListLit, ObjectLit, Name, Attribute, Index, Unary, Binary, Compare, BoolOp, Func,
-    Quantifier, Called, Said, Before,
+    Literal,
+    ListLit,
+    ObjectLit,
+    Name,
+    Attribute,
+    Index,
+    Unary,
+    Binary,
+    Compare,
+    BoolOp,
+    Func,
+    Quantifier,
+    Called,
+    Said,
+    Before,
 ]
 
 # ---------------------------------------------------------------------------- statements

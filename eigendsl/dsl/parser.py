@@ -19,7 +19,13 @@ from functools import lru_cache
 
 from lark import Lark, Token, Transformer, v_args
 from lark.lark import PostLex
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 from lark.indenter import DedentError, Indenter
 
 from eigendsl.dsl import ast as A
@@ -123,11 +129,15 @@ def _describe(names: set[str]) -> str:
 class _Positions:
     """Turns Lark positions (relative to the parsed text) into spans in the user's file."""
 
-    def __init__(self, path: str, line: int, col: int, origins: Sequence[tuple[int, int]] | None = None):
+    def __init__(
+        self, path: str, line: int, col: int, origins: Sequence[tuple[int, int]] | None = None
+    ):
         # ``origins``: the file position of each character of a text flattened onto one line.
         self.path, self.line, self.col, self.origins = path, line, col, origins
 
-    def at(self, line: int, col: int, end_line: int | None = None, end_col: int | None = None) -> Span:
+    def at(
+        self, line: int, col: int, end_line: int | None = None, end_col: int | None = None
+    ) -> Span:
         def shift(ln: int, cl: int) -> tuple[int, int]:
             if self.origins and ln == 1:
                 if 0 <= cl - 1 < len(self.origins):
@@ -137,7 +147,11 @@ class _Positions:
             return self.line + ln - 1, (self.col + cl - 1 if ln == 1 else cl)
 
         start = shift(line, col)
-        end = shift(end_line, end_col) if end_line is not None and end_col is not None else (None, None)
+        end = (
+            shift(end_line, end_col)
+            if end_line is not None and end_col is not None
+            else (None, None)
+        )
         return Span(self.path, start[0], start[1], end[0], end[1])
 
     def meta(self, meta) -> Span:
@@ -157,8 +171,11 @@ def _string_value(token: Token, pos: _Positions) -> str:
             value = pyast.literal_eval(str(token))
     except (SyntaxError, ValueError) as exc:
         detail = str(getattr(exc, "msg", exc)).removeprefix("(unicode error) ")
-        raise EigenError(Diagnostic(pos.token(token), f"invalid escape in string: {detail}; "
-                                    "write a backslash as '\\\\'")) from None
+        raise EigenError(
+            Diagnostic(
+                pos.token(token), f"invalid escape in string: {detail}; write a backslash as '\\\\'"
+            )
+        ) from None
     if not isinstance(value, str):  # pragma: no cover - the STRING terminal only matches quotes
         raise EigenError(Diagnostic(pos.token(token), "expected a string"))
     return value
@@ -177,7 +194,9 @@ class _ToAst(Transformer):
 
     def _src(self, meta) -> str:
         # One line of DSL text: comments and line continuations dropped, strings kept as written.
-        text = _COMMENT_OR_CONTINUATION.sub(lambda m: m.group(1) or " ", self.text[meta.start_pos : meta.end_pos])
+        text = _COMMENT_OR_CONTINUATION.sub(
+            lambda m: m.group(1) or " ", self.text[meta.start_pos : meta.end_pos]
+        )
         return " ".join(text.split())
 
     # declarations
@@ -220,7 +239,12 @@ class _ToAst(Transformer):
         return A.Use(self.pos.token(name), str(name))
 
     def judge(self, meta, text, advisory):
-        return A.Judge(self.pos.meta(meta), _string_value(text, self.pos), advisory is not None, self._src(meta))
+        return A.Judge(
+            self.pos.meta(meta),
+            _string_value(text, self.pos),
+            advisory is not None,
+            self._src(meta),
+        )
 
     # queries
     def query(self, meta, body, var, source, where):
@@ -294,7 +318,9 @@ class _ToAst(Transformer):
 
     def object_lit(self, meta, *pairs):
         pairs = tuple(p for p in pairs if p is not None)
-        return A.ObjectLit(self.pos.meta(meta), tuple(k for k, _ in pairs), tuple(v for _, v in pairs))
+        return A.ObjectLit(
+            self.pos.meta(meta), tuple(k for k, _ in pairs), tuple(v for _, v in pairs)
+        )
 
     def func(self, meta, name, *args):
         return A.Func(self.pos.meta(meta), str(name), tuple(a for a in args if a is not None))
@@ -317,11 +343,14 @@ class _ToAst(Transformer):
         )
 
     def said(self, meta, kind, text):
-        return A.Said(self.pos.meta(meta), "user" if str(kind) == "user_said" else "assistant", text)
+        return A.Said(
+            self.pos.meta(meta), "user" if str(kind) == "user_said" else "assistant", text
+        )
 
 
-def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions,
-                  open_bracket: Token | None = None) -> EigenError:
+def _syntax_error(
+    exc: UnexpectedInput, text: str, pos: _Positions, open_bracket: Token | None = None
+) -> EigenError:
     line, col = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         lines = text.splitlines() or [""]
@@ -332,11 +361,16 @@ def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions,
     span = pos.at(line, col)
     if open_bracket is not None and (
         isinstance(exc, UnexpectedEOF)
-        or isinstance(exc, UnexpectedToken) and exc.token.type in ("$END", "_DEDENT")
+        or isinstance(exc, UnexpectedToken)
+        and exc.token.type in ("$END", "_DEDENT")
     ):
         span = pos.token(open_bracket)
-        return EigenError(Diagnostic(span, f"this '{open_bracket}' is never closed; close it "
-                                     "before the end of the statement"))
+        return EigenError(
+            Diagnostic(
+                span,
+                f"this '{open_bracket}' is never closed; close it before the end of the statement",
+            )
+        )
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
         message = f"unexpected character '{char}'"
@@ -364,8 +398,14 @@ def _syntax_error(exc: UnexpectedInput, text: str, pos: _Positions,
     return EigenError(Diagnostic(span, message))
 
 
-def _parse(text: str, path: str, start: str, line: int, col: int,
-           origins: Sequence[tuple[int, int]] | None = None):
+def _parse(
+    text: str,
+    path: str,
+    start: str,
+    line: int,
+    col: int,
+    origins: Sequence[tuple[int, int]] | None = None,
+):
     pos = _Positions(path, line, col, origins)
     source = text if start != "start" or text.endswith("\n") else text + "\n"
     try:
@@ -378,8 +418,11 @@ def _parse(text: str, path: str, start: str, line: int, col: int,
         # Lark reports the dedent only as text; find the offending line ourselves.
         bad = _bad_dedent_line(source)
         raise EigenError(
-            Diagnostic(pos.at(bad, 1), "this line's indentation matches no enclosing block; "
-                       "indent statements by the same amount as the first one")
+            Diagnostic(
+                pos.at(bad, 1),
+                "this line's indentation matches no enclosing block; "
+                "indent statements by the same amount as the first one",
+            )
         ) from None
     except VisitError as exc:
         # An EigenError (a string literal with a bad escape), or a bug in the transformer.
@@ -410,17 +453,31 @@ def parse(text: str, path: str) -> A.Module:
     return A.Module(Span(path, 1, 1), path, decls)
 
 
-def parse_expression(text: str, path: str, line: int = 1, col: int = 1,
-                     origins: Sequence[tuple[int, int]] | None = None) -> A.Expr:
+def parse_expression(
+    text: str,
+    path: str,
+    line: int = 1,
+    col: int = 1,
+    origins: Sequence[tuple[int, int]] | None = None,
+) -> A.Expr:
     """Parse one expression embedded elsewhere (a YAML scalar at ``line``:``col``)."""
     query = parse_query(text, path, line, col, origins)
     if query.var is not None:
-        raise EigenError(Diagnostic(query.span, "a 'for' comprehension is not allowed here; write one expression"))
+        raise EigenError(
+            Diagnostic(
+                query.span, "a 'for' comprehension is not allowed here; write one expression"
+            )
+        )
     return query.body
 
 
-def parse_query(text: str, path: str, line: int = 1, col: int = 1,
-                origins: Sequence[tuple[int, int]] | None = None) -> A.Query:
+def parse_query(
+    text: str,
+    path: str,
+    line: int = 1,
+    col: int = 1,
+    origins: Sequence[tuple[int, int]] | None = None,
+) -> A.Query:
     """Parse a template parameter source: ``expr for x in source [where cond]`` or ``expr``.
 
     Text over several lines is parsed as one line. ``origins``, one file position per character

@@ -14,7 +14,9 @@ from __future__ import annotations
 from eigendsl.dsl import ast as A
 
 
-def render_expr(e: A.Expr, rename: dict[str, str] | None = None, bound: frozenset[str] = frozenset()) -> str:
+def render_expr(
+    e: A.Expr, rename: dict[str, str] | None = None, bound: frozenset[str] = frozenset()
+) -> str:
     rename = rename or {}
 
     def r(x: A.Expr, extra: frozenset[str] = frozenset()) -> str:
@@ -33,8 +35,11 @@ def render_expr(e: A.Expr, rename: dict[str, str] | None = None, bound: frozense
     if isinstance(e, A.Index):
         return f"{r(e.obj)}[{r(e.key)}]"
     if isinstance(e, A.Unary):
-        return f"not ({r(e.operand)})" if e.op == "not" and not isinstance(e.operand, (A.Name, A.Called, A.Said, A.Quantifier)) \
+        return (
+            f"not ({r(e.operand)})"
+            if e.op == "not" and not isinstance(e.operand, (A.Name, A.Called, A.Said, A.Quantifier))
             else (f"not {r(e.operand)}" if e.op == "not" else f"-{r(e.operand)}")
+        )
     if isinstance(e, (A.Binary, A.Compare)):
         return f"{_wrap(e.left, r)} {e.op} {_wrap(e.right, r)}"
     if isinstance(e, A.BoolOp):

@@ -62,12 +62,21 @@ def list_of(elem: Type) -> Type:
 
 
 CALL_FIELDS = {
-    "tool": STRING, "args": Type("object"), "result": ANY, "error": Type("string", optional=True),
-    "ok": BOOL, "writes": BOOL, "position": INT, "index": INT, "tags": list_of(STRING), "id": STRING,
+    "tool": STRING,
+    "args": Type("object"),
+    "result": ANY,
+    "error": Type("string", optional=True),
+    "ok": BOOL,
+    "writes": BOOL,
+    "position": INT,
+    "index": INT,
+    "tags": list_of(STRING),
+    "id": STRING,
 }
 MESSAGE_FIELDS = {
     "role": Type("string", values=("system", "user", "assistant", "tool")),
-    "content": STRING, "position": INT,
+    "content": STRING,
+    "position": INT,
 }
 NAMED_TYPES = {"string": STRING, "int": INT, "float": FLOAT, "bool": BOOL, "any": ANY}
 
@@ -77,7 +86,9 @@ def from_field(spec: FieldType, table: str | None = None) -> Type:
     if spec.type == "enum":
         return Type("string", values=tuple(spec.values or ()), optional=spec.optional)
     if spec.type == "list":
-        return Type("list", elem=from_field(spec.items) if spec.items else ANY, optional=spec.optional)
+        return Type(
+            "list", elem=from_field(spec.items) if spec.items else ANY, optional=spec.optional
+        )
     if spec.type == "map":
         return Type("map", elem=from_field(spec.of) if spec.of else ANY, optional=spec.optional)
     if spec.type == "object":

@@ -65,7 +65,9 @@ class LintReport:
             "tasks": self.tasks,
             "unsolvable": self.unsolvable,
             "weak_checks": {name: self.strength(name) for name in sorted(self.scores)},
-            "mutations": {name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())},
+            "mutations": {
+                name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())
+            },
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -78,8 +80,17 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
     loaded, seed, resolved, templates, _bodies, _diag = analyze(spec_dir)
     domain = domain if domain is not None else load_domain(spec_dir)
     tasks = lint_tasks(loaded, seed, templates, domain, samples)
-    ctx = LintContext(loaded, seed, resolved, templates, domain, tasks, template_spans(loaded),
-                      GoldCache(domain), ValueIndex(loaded.spec, domain.seed))
+    ctx = LintContext(
+        loaded,
+        seed,
+        resolved,
+        templates,
+        domain,
+        tasks,
+        template_spans(loaded),
+        GoldCache(domain),
+        ValueIndex(loaded.spec, domain.seed),
+    )
     # A judge model is not run here: lint assumes every `judge` assertion holds and measures the
     # rest of each check (otherwise every gold plan would fail as "not judged").
     unjudged = domain.judge_model is None
@@ -103,13 +114,19 @@ def _note_judge_statements(ctx: LintContext) -> None:
     for check in ctx.resolved.checks.values():
         judged = [st for st in check.body if isinstance(st, A.Judge)]
         if judged:
-            ctx.add(judged[0].span, f"check '{check.name}' has {len(judged)} natural-language assertion"
-                    f"{'s' if len(judged) > 1 else ''} for a judge model; lint assumed "
-                    f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of the check",
-                    "info", "needs_judge")
+            ctx.add(
+                judged[0].span,
+                f"check '{check.name}' has {len(judged)} natural-language assertion"
+                f"{'s' if len(judged) > 1 else ''} for a judge model; lint assumed "
+                f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of the check",
+                "info",
+                "needs_judge",
+            )
 
 
-def lint_compiled(spec_dir: Path | str, out: Path | str, strict: bool, echo: Callable[[str], None]) -> None:
+def lint_compiled(
+    spec_dir: Path | str, out: Path | str, strict: bool, echo: Callable[[str], None]
+) -> None:
     """The lint step of ``eigendsl compile``: findings (notes aside) as warnings, or with
     ``strict`` as errors (raised together as one :class:`EigenError`)."""
     from eigendsl.errors import EigenError
@@ -132,7 +149,9 @@ def lint_compiled(spec_dir: Path | str, out: Path | str, strict: bool, echo: Cal
     for finding in shown:
         echo(str(finding.diagnostic("warning")))
     if shown:
-        echo(f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the check strengths")
+        echo(
+            f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the check strengths"
+        )
 
 
 __all__ = ["lint", "lint_compiled", "LintReport", "Finding", "DEFAULT_SAMPLES"]

@@ -55,7 +55,11 @@ def _said_statements(check: A.Check) -> list[A.Node]:
     out: list[A.Node] = []
     for stmt in check.body:
         expr = getattr(stmt, "expr", None)
-        if isinstance(stmt, (A.Require, A.Score)) and isinstance(expr, A.Said) and expr.role == "assistant":
+        if (
+            isinstance(stmt, (A.Require, A.Score))
+            and isinstance(expr, A.Said)
+            and expr.role == "assistant"
+        ):
             out.append(stmt)
     return out
 
@@ -64,7 +68,10 @@ def utterances(task: dict[str, Any]) -> list[str]:
     """Everything the scripted agent can say in ``task``: its gold ``say`` steps and fixed phrases."""
     known = list(task.get("user", {}).get("known", {}))
     out = [step["say"] for step in task.get("gold", []) if "say" in step]
-    out += [ask.format(what=" and ".join(k.replace("_", " ") for k in known) or "details") for ask in ASK_INFO]
+    out += [
+        ask.format(what=" and ".join(k.replace("_", " ") for k in known) or "details")
+        for ask in ASK_INFO
+    ]
     for step in task.get("gold", []):
         if "tool" in step:
             out += [p.format(action=describe_call(step["tool"], step["args"])) for p in PROPOSE]
@@ -84,7 +91,9 @@ def unsatisfiable_said(ctx: LintContext) -> None:
             continue
         gold_db, _ = ctx.gold.get(task)
         messages = [rt.Message("assistant", text, i) for i, text in enumerate(utterances(task))]
-        trace = rt.Trace(gold_db, ctx.domain.seed, gold_db, dict(task.get("params", {})), [], messages)
+        trace = rt.Trace(
+            gold_db, ctx.domain.seed, gold_db, dict(task.get("params", {})), [], messages
+        )
         for failure in verifier.verify(trace).failures:
             stmt = statements.get((failure.line, failure.col))
             if stmt is None or not failure.reason.startswith("the agent never said"):
@@ -94,10 +103,18 @@ def unsatisfiable_said(ctx: LintContext) -> None:
                 continue
             reported.add(key)
             scored = isinstance(stmt, A.Score)
-            ctx.add(stmt.span, f"{failure.reason} in {lint_task.label()}, and no utterance can say it: neither a "
-                    "gold 'say' step nor a fixed phrase of the scripted agent contains it"
-                    + ("; this score term can never be earned" if scored else "; add it to a 'say' step"),
-                    "warning" if scored else "error", "unsatisfiable_said")
+            ctx.add(
+                stmt.span,
+                f"{failure.reason} in {lint_task.label()}, and no utterance can say it: neither a "
+                "gold 'say' step nor a fixed phrase of the scripted agent contains it"
+                + (
+                    "; this score term can never be earned"
+                    if scored
+                    else "; add it to a 'say' step"
+                ),
+                "warning" if scored else "error",
+                "unsatisfiable_said",
+            )
 
 
 # ---------------------------------------------------------------------------- composition
@@ -105,7 +122,11 @@ def unsatisfiable_said(ctx: LintContext) -> None:
 
 def _composable(task: dict[str, Any]) -> bool:
     user = task.get("user", {})
-    return bool(user.get("confirm", True)) and not user.get("change_mind") and not user.get("forbidden_request")
+    return (
+        bool(user.get("confirm", True))
+        and not user.get("change_mind")
+        and not user.get("forbidden_request")
+    )
 
 
 def compose(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +165,11 @@ def _partners(ctx: LintContext, a: LintTask, pool: list[dict[str, Any]]) -> list
     """Parameter sets that share a row with ``a``'s (the same value of a parameter that is a key
     of a seed table, such as the customer's id), the most shared first."""
     mine = a.task.get("params", {})
-    keys = {k for k, v in mine.items() if isinstance(v, str) and any(v in rows for rows in ctx.seed.values())}
+    keys = {
+        k
+        for k, v in mine.items()
+        if isinstance(v, str) and any(v in rows for rows in ctx.seed.values())
+    }
 
     def shared(params: dict[str, Any]) -> int:
         return sum(1 for k in keys if params.get(k) == mine[k])
@@ -175,8 +200,9 @@ def contradictory_checks(ctx: LintContext) -> None:
                     pools[name_b] = _draws(ctx, name_b)
                 partners = _partners(ctx, a, pools[name_b])
             for params in partners:
-                b = next((t for t in rendered.get(name_b, []) if t["params"] == params), None) \
-                    or render_task(ctx.templates[name_b], f"{name_b}-partner", params, "train")
+                b = next(
+                    (t for t in rendered.get(name_b, []) if t["params"] == params), None
+                ) or render_task(ctx.templates[name_b], f"{name_b}-partner", params, "train")
                 outcome = _play_composed(ctx, a.task, b)
                 if outcome is None:
                     continue  # the plans interfere (a call fails): try another partner
@@ -187,30 +213,40 @@ def contradictory_checks(ctx: LintContext) -> None:
                         if owner is None or owner[0] != "check":
                             continue  # a policy rule used by the check: the composition's fault, not the check's
                         found.setdefault(task["check"], {}).setdefault(owner[2], []).append(
-                            (other["template"], other["check"], failure.reason))
+                            (other["template"], other["check"], failure.reason)
+                        )
                 break
     for check_name, by_statement in sorted(found.items()):
         ranked = sorted(by_statement.items(), key=lambda item: (-len(item[1]), item[0].span.line))
         stmt, items = ranked[0]
         partner_template, partner_check, reason = items[0]
         templates = sorted({t for entries in by_statement.values() for t, _c, _r in entries})
-        lines = ", ".join(str(s.span.line) for s, _ in sorted(ranked, key=lambda item: item[0].span.line))
-        ctx.add(stmt.span,
-                f"check '{check_name}' cannot pass together with check '{partner_check}' when a task of template "
-                f"'{partner_template}' for the same customer or order shares the conversation: {_short(reason)} "
-                f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
-                "info", "contradictory_checks")
+        lines = ", ".join(
+            str(s.span.line) for s, _ in sorted(ranked, key=lambda item: item[0].span.line)
+        )
+        ctx.add(
+            stmt.span,
+            f"check '{check_name}' cannot pass together with check '{partner_check}' when a task of template "
+            f"'{partner_template}' for the same customer or order shares the conversation: {_short(reason)} "
+            f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
+            "info",
+            "contradictory_checks",
+        )
 
 
 def _short(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _play_composed(ctx: LintContext, a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, dict[str, Any], list[rt.Failure]]] | None:
+def _play_composed(
+    ctx: LintContext, a: dict[str, Any], b: dict[str, Any]
+) -> list[tuple[str, dict[str, Any], list[rt.Failure]]] | None:
     """Failures of each check in the composed conversation, or None when the plans interfere."""
     domain = ctx.domain
     task = compose(a, b)
-    row = run_episodes(domain, [task], ScriptedAgent(), ScriptedUser(domain.stop_marker), gold=GoldCache(domain))[0]
+    row = run_episodes(
+        domain, [task], ScriptedAgent(), ScriptedUser(domain.stop_marker), gold=GoldCache(domain)
+    )[0]
     if call_errors(row["messages"]) or row["end_reason"] != "stop":
         return None
     gold_db, errors = replay_gold(domain, task)

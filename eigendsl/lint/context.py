@@ -40,8 +40,14 @@ class Finding:
         return Diagnostic(self.span, self.message, severity or self.severity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.span.path, "line": self.span.line, "col": self.span.col,
-                "severity": self.severity, "message": self.message, "kind": self.kind}
+        return {
+            "path": self.span.path,
+            "line": self.span.line,
+            "col": self.span.col,
+            "severity": self.severity,
+            "message": self.message,
+            "kind": self.kind,
+        }
 
 
 @dataclass
@@ -84,7 +90,9 @@ class LintContext:
     index: ValueIndex  # plausible argument values from the seed
     findings: list[Finding] = field(default_factory=list)
     # filled by the passes
-    gold_rows: dict[str, dict[str, Any]] = field(default_factory=dict)  # task id -> passing episode row
+    gold_rows: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # task id -> passing episode row
     unsolvable: list[str] = field(default_factory=list)
     scores: dict[str, tuple[int, int]] = field(default_factory=dict)  # check -> (caught, counted)
     exercised_rules: set[str] = field(default_factory=set)
@@ -101,12 +109,19 @@ class LintContext:
         Failure paths are relative to the spec folder's parent; AST spans carry the path the
         spec was loaded with, so paths are compared by suffix.
         """
-        for kind, decls in (("rule", self.resolved.rules), ("check", self.resolved.checks),
-                            ("guard", self.resolved.guards)):
+        for kind, decls in (
+            ("rule", self.resolved.rules),
+            ("check", self.resolved.checks),
+            ("guard", self.resolved.guards),
+        ):
             for name, decl in decls.items():
                 for stmt in decl.body:
                     s = stmt.span
-                    if s.line == line and s.col == col and (s.path == path or s.path.endswith("/" + path)):
+                    if (
+                        s.line == line
+                        and s.col == col
+                        and (s.path == path or s.path.endswith("/" + path))
+                    ):
                         return kind, name, stmt
         return None
 
@@ -120,8 +135,13 @@ def template_spans(loaded: LoadedSpec) -> dict[str, Span]:
     return spans
 
 
-def lint_tasks(loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo],
-               domain: Domain, samples: int) -> list[LintTask]:
+def lint_tasks(
+    loaded: LoadedSpec,
+    seed: dict[str, Any],
+    templates: dict[str, TemplateInfo],
+    domain: Domain,
+    samples: int,
+) -> list[LintTask]:
     """The authored tasks (as compiled) and ``samples`` sampled tasks of each sampled template."""
     compiled = {t["id"]: t for t in domain.tasks}
     spans = template_spans(loaded)

@@ -38,19 +38,28 @@ def check_coverage(ctx: LintContext) -> None:
 
 
 def unused_tools(ctx: LintContext) -> None:
-    used = {step.tool for info in ctx.templates.values() for step in info.template.gold if step.tool}
+    used = {
+        step.tool for info in ctx.templates.values() for step in info.template.gold if step.tool
+    }
     tools_raw = ctx.loaded.raw["tools"]
     for name in ctx.loaded.spec.tools:
         if name not in used:
-            ctx.add(tools_raw.position(name), f"tool '{name}' is called by no task's gold plan, so no task "
-                    "teaches when to use it; add a template that needs it, or remove it", "warning", "unused_tool")
+            ctx.add(
+                tools_raw.position(name),
+                f"tool '{name}' is called by no task's gold plan, so no task "
+                "teaches when to use it; add a template that needs it, or remove it",
+                "warning",
+                "unused_tool",
+            )
 
 
 def unused_checks(ctx: LintContext) -> None:
     used = {info.template.check for info in ctx.templates.values()}
     for name, check in ctx.resolved.checks.items():
         if name not in used:
-            ctx.add(check.name_span, f"check '{name}' is used by no template", "warning", "unused_check")
+            ctx.add(
+                check.name_span, f"check '{name}' is used by no template", "warning", "unused_check"
+            )
 
 
 def unexercised_rules(ctx: LintContext) -> None:
@@ -58,9 +67,14 @@ def unexercised_rules(ctx: LintContext) -> None:
         return  # nothing was mutated; saying every rule is unexercised would be noise
     for name, rule in ctx.resolved.rules.items():
         if name not in ctx.exercised_rules:
-            ctx.add(rule.name_span, f"rule '{name}' is exercised by no task: no mutation of a passing gold plan "
-                    "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) makes it fail; "
-                    "add a task where the rule matters", "warning", "unexercised_rule")
+            ctx.add(
+                rule.name_span,
+                f"rule '{name}' is exercised by no task: no mutation of a passing gold plan "
+                "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) makes it fail; "
+                "add a task where the rule matters",
+                "warning",
+                "unexercised_rule",
+            )
 
 
 def _jinja_names(text: Any) -> set[str]:
@@ -84,7 +98,11 @@ def unused_params(ctx: LintContext) -> None:
     for name, info in ctx.templates.items():
         template = info.template
         used: set[str] = set(ctx.resolved.check_params.get(template.check, {}))
-        scenario = template.user.model_dump() if hasattr(template.user, "model_dump") else dict(template.user)
+        scenario = (
+            template.user.model_dump()
+            if hasattr(template.user, "model_dump")
+            else dict(template.user)
+        )
         for text in _texts(scenario):
             used |= _jinja_names(text)
         if scenario.get("change_mind"):
@@ -96,12 +114,25 @@ def unused_params(ctx: LintContext) -> None:
         for p_name, param in template.params.items():
             source = getattr(param, "source", None)
             if isinstance(source, str):  # later parameters drawn from this one use it
-                used |= {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source) if w in template.params and w != p_name}
+                used |= {
+                    w
+                    for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", source)
+                    if w in template.params and w != p_name
+                }
         for p_name in template.params:
             if p_name not in used:
-                span = params_raw.position(p_name) if hasattr(params_raw, "position") else info.raw.span
-                ctx.add(span, f"parameter '{p_name}' of template '{name}' is never used: not in the scenario, the "
-                        f"gold plan, the check's parameters or another parameter's source", "warning", "unused_param")
+                span = (
+                    params_raw.position(p_name)
+                    if hasattr(params_raw, "position")
+                    else info.raw.span
+                )
+                ctx.add(
+                    span,
+                    f"parameter '{p_name}' of template '{name}' is never used: not in the scenario, the "
+                    f"gold plan, the check's parameters or another parameter's source",
+                    "warning",
+                    "unused_param",
+                )
 
 
 # ---------------------------------------------------------------------------- guards
@@ -134,9 +165,14 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
                     break
         for stmt, failed in zip(guard.body, fails, strict=True):
             if not failed and tried:
-                ctx.add(stmt.span, f"this condition of the guard of '{tool_name}' held for all {tried} plausible "
-                        "argument sets tried on the seed data, so it never rejects a call there; "
-                        "check that it tests what it should", "warning", "guard_never_fails")
+                ctx.add(
+                    stmt.span,
+                    f"this condition of the guard of '{tool_name}' held for all {tried} plausible "
+                    "argument sets tried on the seed data, so it never rejects a call there; "
+                    "check that it tests what it should",
+                    "warning",
+                    "guard_never_fails",
+                )
 
 
 def _statement_guard(builder: VerifierBuilder, guard: A.Guard, stmt: A.Statement) -> Any:
@@ -174,7 +210,11 @@ def _argument_sets(ctx: LintContext, index: ValueIndex, tool: Any, golds: list[d
                     yield args
     rng = random.Random(0)
     for _ in range(RANDOM_COMBINATIONS):
-        args = {n: rng.choice(v) for n, v in values.items() if v and (n in required or rng.random() < 0.5)}
+        args = {
+            n: rng.choice(v)
+            for n, v in values.items()
+            if v and (n in required or rng.random() < 0.5)
+        }
         if fresh(args):
             yield args
 
@@ -189,7 +229,9 @@ def _of_kind(values: list[str], schema: dict[str, Any]) -> list[Any]:
     return []
 
 
-def _plausible(index: ValueIndex, name: str, schema: dict[str, Any], golds: list[dict[str, Any]]) -> list[Any]:
+def _plausible(
+    index: ValueIndex, name: str, schema: dict[str, Any], golds: list[dict[str, Any]]
+) -> list[Any]:
     out: list[Any] = []
 
     def add(value: Any) -> None:
@@ -220,7 +262,9 @@ def _plausible(index: ValueIndex, name: str, schema: dict[str, Any], golds: list
             if value != "":
                 add([value])
         for args in golds:
-            for value in alternatives(index, schema, name, args.get(name), 3) if name in args else []:
+            for value in (
+                alternatives(index, schema, name, args.get(name), 3) if name in args else []
+            ):
                 add(value)
         add([])
     elif kind in ("integer", "number"):
@@ -250,13 +294,21 @@ def _row_values(ctx: LintContext, args: dict[str, Any]) -> list[Any]:
     for table, row in list(rows):
         for field, field_type in spec_tables[table].fields.items() if table in spec_tables else ():
             target = field_type.ref
-            if target and isinstance(row, dict) and row.get(field) in ctx.domain.seed.get(target, {}):
+            if (
+                target
+                and isinstance(row, dict)
+                and row.get(field) in ctx.domain.seed.get(target, {})
+            ):
                 rows.append((target, ctx.domain.seed[target][row[field]]))
 
     def walk(value: Any) -> None:
         if isinstance(value, dict):
             for item in value.values():
-                if isinstance(item, dict) and item and all(isinstance(v, dict) for v in item.values()):
+                if (
+                    isinstance(item, dict)
+                    and item
+                    and all(isinstance(v, dict) for v in item.values())
+                ):
                     out.extend(item)
                 walk(item)
         elif isinstance(value, list):

@@ -53,7 +53,9 @@ def trajectory(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [copy.deepcopy(m) for m in messages if m["role"] not in ("system", "tool")]
 
 
-def execute(domain: Domain, task: dict[str, Any], messages: list[dict[str, Any]], gold_db: dict[str, Any]) -> Executed:
+def execute(
+    domain: Domain, task: dict[str, Any], messages: list[dict[str, Any]], gold_db: dict[str, Any]
+) -> Executed:
     """Replay the agent's calls in a fresh environment and rebuild the trace from the messages."""
     env = Environment(domain, task)
     for message in messages:
@@ -65,13 +67,23 @@ def execute(domain: Domain, task: dict[str, Any], messages: list[dict[str, Any]]
             except json.JSONDecodeError:
                 args = {}
             env.call_tool(function["name"], args, call["id"])
-    trace = rt.Trace.from_messages(env.messages, db=env.db, initial=domain.seed, gold=gold_db,
-                                   params=dict(task.get("params", {})), tools=domain.tool_meta)
+    trace = rt.Trace.from_messages(
+        env.messages,
+        db=env.db,
+        initial=domain.seed,
+        gold=gold_db,
+        params=dict(task.get("params", {})),
+        tools=domain.tool_meta,
+    )
     if domain.judge_model is not None:
         model = domain.judge_model
         trace.judge = lambda assertion: model(trace, assertion)
-    ok_calls = Counter((c.tool, json.dumps(c.args, sort_keys=True)) for c in trace.calls if c.error is None)
-    texts = tuple((m.role, m.content) for m in trace.messages if m.role in ("user", "assistant") and m.content)
+    ok_calls = Counter(
+        (c.tool, json.dumps(c.args, sort_keys=True)) for c in trace.calls if c.error is None
+    )
+    texts = tuple(
+        (m.role, m.content) for m in trace.messages if m.role in ("user", "assistant") and m.content
+    )
     ordered = [(c.tool, json.dumps(c.args, sort_keys=True), c.error is None) for c in trace.calls]
     return Executed(trace, (env.db, ok_calls, texts), ordered)
 
@@ -95,14 +107,27 @@ def calls_of(messages: list[dict[str, Any]], domain: Domain, failed_ids: set[str
         for j, call in enumerate(message.get("tool_calls") or ()):
             name = call["function"]["name"]
             tool = domain.tools.get(name)
-            out.append(CallRef(i, j, name, json.loads(call["function"]["arguments"] or "{}"),
-                               bool(tool and tool.writes), call["id"] not in failed_ids))
+            out.append(
+                CallRef(
+                    i,
+                    j,
+                    name,
+                    json.loads(call["function"]["arguments"] or "{}"),
+                    bool(tool and tool.writes),
+                    call["id"] not in failed_ids,
+                )
+            )
     return out
 
 
-def _set_call(messages: list[dict[str, Any]], ref: CallRef, tool: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+def _set_call(
+    messages: list[dict[str, Any]], ref: CallRef, tool: str, args: dict[str, Any]
+) -> list[dict[str, Any]]:
     out = copy.deepcopy(messages)
-    out[ref.message]["tool_calls"][ref.slot]["function"] = {"name": tool, "arguments": json.dumps(args)}
+    out[ref.message]["tool_calls"][ref.slot]["function"] = {
+        "name": tool,
+        "arguments": json.dumps(args),
+    }
     return out
 
 
@@ -118,98 +143,202 @@ def _drop_call(messages: list[dict[str, Any]], ref: CallRef) -> list[dict[str, A
     return out
 
 
-def _insert_call(messages: list[dict[str, Any]], after: int, tool: str, args: dict[str, Any], n: int) -> list[dict[str, Any]]:
+def _insert_call(
+    messages: list[dict[str, Any]], after: int, tool: str, args: dict[str, Any], n: int
+) -> list[dict[str, Any]]:
     out = copy.deepcopy(messages)
-    out.insert(after + 1, {"role": "assistant", "content": None, "tool_calls": [
-        {"id": f"lint_{n}", "type": "function", "function": {"name": tool, "arguments": json.dumps(args)}}]})
+    out.insert(
+        after + 1,
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": f"lint_{n}",
+                    "type": "function",
+                    "function": {"name": tool, "arguments": json.dumps(args)},
+                }
+            ],
+        },
+    )
     return out
 
 
 def _fits(domain: Domain, tool: str, args: dict[str, Any]) -> bool:
     params = domain.tools[tool].parameters
-    return set(args) <= set(params.get("properties", {})) and set(params.get("required", [])) <= set(args)
+    return set(args) <= set(params.get("properties", {})) and set(
+        params.get("required", [])
+    ) <= set(args)
 
 
-def _one(kind: str, key: tuple[Any, ...], description: str, messages: list[dict[str, Any]],
-         for_checks: bool = True) -> Mutant:
+def _one(
+    kind: str,
+    key: tuple[Any, ...],
+    description: str,
+    messages: list[dict[str, Any]],
+    for_checks: bool = True,
+) -> Mutant:
     return Mutant(kind, key, [(description, messages)], for_checks)
 
 
-def mutants(domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], failed_ids: set[str],
-            task: dict[str, Any]) -> Iterator[Mutant]:
+def mutants(
+    domain: Domain,
+    index: ValueIndex,
+    messages: list[dict[str, Any]],
+    failed_ids: set[str],
+    task: dict[str, Any],
+) -> Iterator[Mutant]:
     """Every mutation of one trajectory (see the module docstring)."""
     calls = calls_of(messages, domain, failed_ids)
     gold = task.get("gold", [])
-    has_say = bool(gold) and "say" in gold[-1]  # the last message then carries the gold plan's words
+    has_say = (
+        bool(gold) and "say" in gold[-1]
+    )  # the last message then carries the gold plan's words
     writes = [c for c in calls if c.writes and c.ok]
     write_tools = [n for n, t in domain.tools.items() if t.writes]
     for ref in writes:
-        yield _one("drop_write", ("drop_write", ref.tool), f"the {ref.tool} call is left out", _drop_call(messages, ref))
+        yield _one(
+            "drop_write",
+            ("drop_write", ref.tool),
+            f"the {ref.tool} call is left out",
+            _drop_call(messages, ref),
+        )
         props = domain.tools[ref.tool].parameters.get("properties", {})
         for name, value in ref.args.items():
-            others = [o for o in alternatives(index, props.get(name, {}), name, value, CANDIDATES)
-                      if not rt._same(o, value)]
+            others = [
+                o
+                for o in alternatives(index, props.get(name, {}), name, value, CANDIDATES)
+                if not rt._same(o, value)
+            ]
             if others:
-                yield Mutant("change_argument", ("change_argument", ref.tool, name), [
-                    (f"{ref.tool} is called with {name}={o!r}", _set_call(messages, ref, ref.tool, {**ref.args, name: o}))
-                    for o in others])
-        yield _one("extra_write", ("repeat_write", ref.tool), f"{ref.tool} is called a second time with the same arguments",
-                   _insert_call(messages, ref.message, ref.tool, ref.args, 0))
+                yield Mutant(
+                    "change_argument",
+                    ("change_argument", ref.tool, name),
+                    [
+                        (
+                            f"{ref.tool} is called with {name}={o!r}",
+                            _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
+                        )
+                        for o in others
+                    ],
+                )
+        yield _one(
+            "extra_write",
+            ("repeat_write", ref.tool),
+            f"{ref.tool} is called a second time with the same arguments",
+            _insert_call(messages, ref.message, ref.tool, ref.args, 0),
+        )
         for other in write_tools:
             if other != ref.tool and _fits(domain, other, ref.args):
-                yield _one("extra_write", ("extra_write", ref.tool, other),
-                           f"{other} is also called with the arguments of {ref.tool}",
-                           _insert_call(messages, ref.message, other, ref.args, 1))
-                yield _one("wrong_tool", ("wrong_tool", ref.tool, other), f"{other} is called instead of {ref.tool}",
-                           _set_call(messages, ref, other, ref.args))
+                yield _one(
+                    "extra_write",
+                    ("extra_write", ref.tool, other),
+                    f"{other} is also called with the arguments of {ref.tool}",
+                    _insert_call(messages, ref.message, other, ref.args, 1),
+                )
+                yield _one(
+                    "wrong_tool",
+                    ("wrong_tool", ref.tool, other),
+                    f"{other} is called instead of {ref.tool}",
+                    _set_call(messages, ref, other, ref.args),
+                )
     for first, second in zip(writes, writes[1:], strict=False):
-        swapped = _set_call(_set_call(messages, first, second.tool, second.args), second, first.tool, first.args)
-        yield _one("swap_writes", ("swap_writes", first.tool, second.tool),
-                   f"the {first.tool} and {second.tool} calls are made in the opposite order", swapped)
+        swapped = _set_call(
+            _set_call(messages, first, second.tool, second.args), second, first.tool, first.args
+        )
+        yield _one(
+            "swap_writes",
+            ("swap_writes", first.tool, second.tool),
+            f"the {first.tool} and {second.tool} calls are made in the opposite order",
+            swapped,
+        )
     if has_say:
-        last = max((i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("content")
-                    and not m.get("tool_calls")), default=None)
+        last = max(
+            (
+                i
+                for i, m in enumerate(messages)
+                if m["role"] == "assistant" and m.get("content") and not m.get("tool_calls")
+            ),
+            default=None,
+        )
         if last is not None:
             out = copy.deepcopy(messages)
             del out[last]
-            yield _one("drop_final_message", ("drop_final_message",),
-                       "the agent's final message to the user is left out", out)
+            yield _one(
+                "drop_final_message",
+                ("drop_final_message",),
+                "the agent's final message to the user is left out",
+                out,
+            )
     for i, message in enumerate(messages[1:], start=1):
         previous = messages[i - 1]
-        if message["role"] == "user" and previous["role"] == "assistant" \
-                and CONFIRM_MARK in (previous.get("content") or "") and "yes" in (message.get("content") or "").lower():
+        if (
+            message["role"] == "user"
+            and previous["role"] == "assistant"
+            and CONFIRM_MARK in (previous.get("content") or "")
+            and "yes" in (message.get("content") or "").lower()
+        ):
             following = next((c.tool for c in writes if c.message > i), "the write")
             out = copy.deepcopy(messages)
             out[i]["content"] = REFUSAL
-            yield _one("refuse_confirmation", ("refuse_confirmation", following),
-                       f"the user answers {REFUSAL!r} instead of confirming {following}", out)
-            yield _one("skip_confirmation", ("skip_confirmation", following),
-                       f"the agent does not ask for confirmation before {following}", out[: i - 1] + out[i + 1:],
-                       for_checks=False)
+            yield _one(
+                "refuse_confirmation",
+                ("refuse_confirmation", following),
+                f"the user answers {REFUSAL!r} instead of confirming {following}",
+                out,
+            )
+            yield _one(
+                "skip_confirmation",
+                ("skip_confirmation", following),
+                f"the agent does not ask for confirmation before {following}",
+                out[: i - 1] + out[i + 1 :],
+                for_checks=False,
+            )
     yield from _unwanted_writes(domain, messages, calls, task)
     yield from _rule_probes(domain, index, messages, calls)
 
 
-def _unwanted_writes(domain: Domain, messages: list[dict[str, Any]], calls: list[CallRef],
-                     task: dict[str, Any]) -> Iterator[Mutant]:
+def _unwanted_writes(
+    domain: Domain, messages: list[dict[str, Any]], calls: list[CallRef], task: dict[str, Any]
+) -> Iterator[Mutant]:
     """Writes the gold trajectory does not make: the one the user declined, and any write tool
     whose arguments the task's parameters supply."""
     done = [(c.tool, c.args) for c in calls if c.ok]
-    pending = [s for s in task.get("gold", []) if "tool" in s and domain.tools.get(s["tool"]) is not None
-               and domain.tools[s["tool"]].writes and (s["tool"], s["args"]) not in done]
+    pending = [
+        s
+        for s in task.get("gold", [])
+        if "tool" in s
+        and domain.tools.get(s["tool"]) is not None
+        and domain.tools[s["tool"]].writes
+        and (s["tool"], s["args"]) not in done
+    ]
     for i, message in enumerate(messages[1:], start=1):
         previous = messages[i - 1]
-        if pending and message["role"] == "user" and CONFIRM_MARK in (previous.get("content") or "") \
-                and "yes" not in (message.get("content") or "").lower():
+        if (
+            pending
+            and message["role"] == "user"
+            and CONFIRM_MARK in (previous.get("content") or "")
+            and "yes" not in (message.get("content") or "").lower()
+        ):
             step = pending[0]
-            yield _one("ignore_refusal", ("ignore_refusal", step["tool"]),
-                       f"the agent calls {step['tool']} although the user declined",
-                       _insert_call(messages, i, step["tool"], step["args"], 3))
+            yield _one(
+                "ignore_refusal",
+                ("ignore_refusal", step["tool"]),
+                f"the agent calls {step['tool']} although the user declined",
+                _insert_call(messages, i, step["tool"], step["args"], 3),
+            )
             break
     params = task.get("params", {})
-    end = max((i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("content")), default=len(messages) - 1)
+    end = max(
+        (i for i, m in enumerate(messages) if m["role"] == "assistant" and m.get("content")),
+        default=len(messages) - 1,
+    )
     for name, tool in domain.tools.items():
-        if not tool.writes or any(c.tool == name for c in calls) or any(s.get("tool") == name for s in pending):
+        if (
+            not tool.writes
+            or any(c.tool == name for c in calls)
+            or any(s.get("tool") == name for s in pending)
+        ):
             continue
         props = tool.parameters.get("properties", {})
         args: dict[str, Any] = {}
@@ -221,30 +350,65 @@ def _unwanted_writes(domain: Domain, messages: list[dict[str, Any]], calls: list
             else:
                 break
         else:
-            yield _one("unrequested_write", ("unrequested_write", name),
-                       f"the agent also calls {name}({', '.join(f'{k}={v!r}' for k, v in args.items())})",
-                       _insert_call(messages, end - 1, name, args, 4))
+            yield _one(
+                "unrequested_write",
+                ("unrequested_write", name),
+                f"the agent also calls {name}({', '.join(f'{k}={v!r}' for k, v in args.items())})",
+                _insert_call(messages, end - 1, name, args, 4),
+            )
 
 
-def _rule_probes(domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], calls: list[CallRef]) -> Iterator[Mutant]:
+def _rule_probes(
+    domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], calls: list[CallRef]
+) -> Iterator[Mutant]:
     """Variants that only probe the policy rules (their checks are not scored on them)."""
     for ref in calls:
         if ref.writes:
             continue
-        yield _one("drop_read", ("drop_read", ref.tool), f"the {ref.tool} call is left out",
-                   _drop_call(messages, ref), for_checks=False)
-        props = domain.tools[ref.tool].parameters.get("properties", {}) if ref.tool in domain.tools else {}
+        yield _one(
+            "drop_read",
+            ("drop_read", ref.tool),
+            f"the {ref.tool} call is left out",
+            _drop_call(messages, ref),
+            for_checks=False,
+        )
+        props = (
+            domain.tools[ref.tool].parameters.get("properties", {})
+            if ref.tool in domain.tools
+            else {}
+        )
         for name, value in ref.args.items():
             others = alternatives(index, props.get(name, {}), name, value, 2)
             if others:
-                yield Mutant("change_read_argument", ("change_read_argument", ref.tool, name), [
-                    (f"{ref.tool} is called with {name}={o!r}", _set_call(messages, ref, ref.tool, {**ref.args, name: o}))
-                    for o in others], for_checks=False)
+                yield Mutant(
+                    "change_read_argument",
+                    ("change_read_argument", ref.tool, name),
+                    [
+                        (
+                            f"{ref.tool} is called with {name}={o!r}",
+                            _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
+                        )
+                        for o in others
+                    ],
+                    for_checks=False,
+                )
     for first, second in zip(calls, calls[1:], strict=False):
-        swapped = _set_call(_set_call(messages, first, second.tool, second.args), second, first.tool, first.args)
-        yield _one("swap_calls", ("swap_calls", first.tool, second.tool),
-                   f"the {first.tool} and {second.tool} calls are swapped", swapped, for_checks=False)
+        swapped = _set_call(
+            _set_call(messages, first, second.tool, second.args), second, first.tool, first.args
+        )
+        yield _one(
+            "swap_calls",
+            ("swap_calls", first.tool, second.tool),
+            f"the {first.tool} and {second.tool} calls are swapped",
+            swapped,
+            for_checks=False,
+        )
     if calls:
         last = calls[-1]
-        yield _one("repeat_last_call", ("repeat_last_call", last.tool), f"{last.tool} is called again at the end",
-                   _insert_call(messages, last.message, last.tool, last.args, 2), for_checks=False)
+        yield _one(
+            "repeat_last_call",
+            ("repeat_last_call", last.tool),
+            f"{last.tool} is called again at the end",
+            _insert_call(messages, last.message, last.tool, last.args, 2),
+            for_checks=False,
+        )

@@ -24,9 +24,13 @@ def text_lines(report: LintReport) -> list[str]:
 
 
 def summary(report: LintReport) -> str:
-    counts = {s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")}
-    return (f"{report.domain}: {report.tasks} tasks linted, {len(report.unsolvable)} unsolvable; "
-            f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    counts = {
+        s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")
+    }
+    return (
+        f"{report.domain}: {report.tasks} tasks linted, {len(report.unsolvable)} unsolvable; "
+        f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
+    )
 
 
 def json_line(report: LintReport) -> str:

@@ -33,15 +33,20 @@ def call_errors(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
         elif message["role"] == "tool":
             if is_refusal(message) and message.get("tool_call_id") in names:
                 number, tool = names[message["tool_call_id"]]
-                errors.append((number, tool, str(message["content"])[len(TOOL_ERROR):].strip()))
+                errors.append((number, tool, str(message["content"])[len(TOOL_ERROR) :].strip()))
     return errors
 
 
 def check_solvable(ctx: LintContext) -> None:
     """Play every task's gold plan; keep the passing episodes in ``ctx.gold_rows``."""
     domain = ctx.domain
-    rows = run_episodes(domain, [t.task for t in ctx.tasks], ScriptedAgent(), ScriptedUser(domain.stop_marker),
-                        gold=ctx.gold)
+    rows = run_episodes(
+        domain,
+        [t.task for t in ctx.tasks],
+        ScriptedAgent(),
+        ScriptedUser(domain.stop_marker),
+        gold=ctx.gold,
+    )
     groups: dict[tuple[Any, ...], list[tuple[LintTask, str]]] = {}
     spans: dict[tuple[Any, ...], Any] = {}
     for lint_task, row in zip(ctx.tasks, rows, strict=True):
@@ -68,12 +73,16 @@ def check_solvable(ctx: LintContext) -> None:
             subject = f"template '{lint_task.info.name}'"
             note = f" [{len(items)} of {total} sampled tasks, e.g. {lint_task.id} with {lint_task.params_text()}]"
         if kind == "policy_violation":
-            ctx.add(spans[group], f"the gold plan of {subject} violates {text}{note}", "error", kind)
+            ctx.add(
+                spans[group], f"the gold plan of {subject} violates {text}{note}", "error", kind
+            )
         else:
             ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
 
 
-def _problems(ctx: LintContext, lint_task: LintTask, row: dict[str, Any]) -> list[tuple[tuple[Any, ...], Any, str, str]]:
+def _problems(
+    ctx: LintContext, lint_task: LintTask, row: dict[str, Any]
+) -> list[tuple[tuple[Any, ...], Any, str, str]]:
     """(group key, span, sentence, kind) for each way the gold episode failed."""
     task = lint_task.task
     messages = row["messages"]
@@ -82,18 +91,38 @@ def _problems(ctx: LintContext, lint_task: LintTask, row: dict[str, Any]) -> lis
     for number, tool, error in call_errors(messages):
         step = steps[number] if number < len(steps) else None
         if step is None:
-            out.append((("call", tool), lint_task.span, f"the scripted agent's call of {tool} fails: {error}", "unsolvable"))
+            out.append(
+                (
+                    ("call", tool),
+                    lint_task.span,
+                    f"the scripted agent's call of {tool} fails: {error}",
+                    "unsolvable",
+                )
+            )
             continue
         span = lint_task.span if lint_task.authored else lint_task.step_span(step)
         where = "" if not lint_task.authored else f" ({lint_task.step_span(step)})"
-        out.append((("step", step), span, f"gold step {step + 1} ({tool}){where} fails: {error}", "unsolvable"))
+        out.append(
+            (
+                ("step", step),
+                span,
+                f"gold step {step + 1} ({tool}){where} fails: {error}",
+                "unsolvable",
+            )
+        )
     if out:
         return out  # the check and rules fail as a consequence; the call error is the cause
     verdict = row["verdict"]
     if row.get("end_reason") == "turn_limit":
-        out.append((("turn_limit",), lint_task.span,
-                    f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) before the "
-                    f"user ended it; last agent message: {_last_agent(messages)!r}", "unsolvable"))
+        out.append(
+            (
+                ("turn_limit",),
+                lint_task.span,
+                f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) before the "
+                f"user ended it; last agent message: {_last_agent(messages)!r}",
+                "unsolvable",
+            )
+        )
     for failure in verdict["failures"]:
         owner = ctx.statement_owner(failure["path"], failure["line"], failure["col"])
         where = str(owner[2].span) if owner else f"{failure['path']}:{failure['line']}"

@@ -75,7 +75,17 @@ def check_strength(ctx: LintContext) -> None:
             continue
         lint_task, description = items[0]
         total = tried[(check_name, _key)]
-        where = f"in {len(items)} of {total} tasks, e.g. {lint_task.id}" if total > 1 else f"task {lint_task.id}"
-        shown = f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
-        ctx.add(decl.name_span, f"check '{check_name}' still passes when {shown}",
-                "warning", "weak_check")
+        where = (
+            f"in {len(items)} of {total} tasks, e.g. {lint_task.id}"
+            if total > 1
+            else f"task {lint_task.id}"
+        )
+        shown = (
+            f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
+        )
+        ctx.add(
+            decl.name_span,
+            f"check '{check_name}' still passes when {shown}",
+            "warning",
+            "weak_check",
+        )

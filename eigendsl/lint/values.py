@@ -76,10 +76,14 @@ class ValueIndex:
     def other_keys(self, table: str, key: str) -> list[str]:
         """Other keys of ``table``: rows sharing a reference with ``key``'s row first."""
         rows = self.seed[table]
-        fields = self.spec.database.tables[table].fields if table in self.spec.database.tables else {}
+        fields = (
+            self.spec.database.tables[table].fields if table in self.spec.database.tables else {}
+        )
         refs = [f for f, t in fields.items() if t.ref]
         row = rows.get(key, {})
-        related = [k for k, r in rows.items() if k != key and any(r.get(f) == row.get(f) for f in refs)]
+        related = [
+            k for k, r in rows.items() if k != key and any(r.get(f) == row.get(f) for f in refs)
+        ]
         rest = _rotate([k for k in rows if k != key and k not in related], key)
         return [*related, *rest]
 
@@ -92,7 +96,9 @@ class ValueIndex:
                 if len(group) > 2:  # (table, field) is a whole column, not a relation
                     lists.append([v for v in self.groups[group] if v != value])
             if not rest and self.by_field.get(candidate):
-                rest = [v for v in self.by_field[candidate] if v != value and type(v) is type(value)]
+                rest = [
+                    v for v in self.by_field[candidate] if v != value and type(v) is type(value)
+                ]
         related: list[Any] = []
         for round_ in zip_longest(*lists):  # one from each group in turn
             related += [v for v in round_ if v is not None and v not in related]
@@ -131,7 +137,9 @@ def _hashable(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
 
 
-def alternatives(index: ValueIndex, schema: dict[str, Any], name: str, value: Any, limit: int = 4) -> list[Any]:
+def alternatives(
+    index: ValueIndex, schema: dict[str, Any], name: str, value: Any, limit: int = 4
+) -> list[Any]:
     """Other valid values for argument ``name`` (JSON schema ``schema``) currently ``value``."""
     if isinstance(value, bool):
         return [not value]
@@ -154,8 +162,12 @@ def alternatives(index: ValueIndex, schema: dict[str, Any], name: str, value: An
                 out.append([*value[:-1], other])
         if len(value) > 1:
             out.append(value[:-1])
-        extra = [v for v in alternatives(index, element, name, last, limit + len(value)) if v not in value]
+        extra = [
+            v
+            for v in alternatives(index, element, name, last, limit + len(value))
+            if v not in value
+        ]
         if extra:
             out.append([*value, extra[0]])
-        return out[:limit + 1]
+        return out[: limit + 1]
     return []

@@ -23,7 +23,9 @@ from eigendsl.runtime.toolcalls import decode_arguments, parse_tool_calls
 
 
 class Backend(Protocol):
-    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]: ...
+    def generate(
+        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+    ) -> list[AgentTurn]: ...
 
 
 def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,16 +50,25 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class HFBackend:
     """A transformers causal LM with its chat template; left-padded batched generation."""
 
-    def __init__(self, model: Any = None, tokenizer: Any = None, path: str | None = None,
-                 max_new_tokens: int = 192, temperature: float = 0.0, seed: int = 0,
-                 device: str | None = None):
+    def __init__(
+        self,
+        model: Any = None,
+        tokenizer: Any = None,
+        path: str | None = None,
+        max_new_tokens: int = 192,
+        temperature: float = 0.0,
+        seed: int = 0,
+        device: str | None = None,
+    ):
         try:
             import torch
             from transformers import AutoModelForCausalLM
 
             from eigendsl.train.tokenizer import load_tokenizer
         except ImportError as exc:  # pragma: no cover - the train extra is missing
-            raise EigenError("the hf backend needs transformers: pip install 'eigendsl[train]'") from exc
+            raise EigenError(
+                "the hf backend needs transformers: pip install 'eigendsl[train]'"
+            ) from exc
         if model is None:
             try:
                 tokenizer = load_tokenizer(path)
@@ -76,15 +87,22 @@ class HFBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
 
-    def prompts(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[str]:
+    def prompts(
+        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+    ) -> list[str]:
         return [
-            self.tokenizer.apply_chat_template(template_messages(chat), tools=tools, add_generation_prompt=True,
-                                               tokenize=False)
+            self.tokenizer.apply_chat_template(
+                template_messages(chat), tools=tools, add_generation_prompt=True, tokenize=False
+            )
             for chat in chats
         ]
 
-    def generate_ids(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None,
-                     call_tools: list[dict[str, Any]] | None = None):
+    def generate_ids(
+        self,
+        chats: list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None,
+        call_tools: list[dict[str, Any]] | None = None,
+    ):
         """Prompt ids and generated ids per chat (for token-in, token-out training). With
         ``call_tools``, the tool calls the model writes are held to those tools' schemas
         (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`)."""
@@ -99,22 +117,35 @@ class HFBackend:
         if call_tools:
             from eigendsl.runtime.constrained import ToolCallConstraint
 
-            processors.append(ToolCallConstraint(self.tokenizer, call_tools, batch["input_ids"].shape[1],
-                                                 self.model.get_output_embeddings().weight.shape[0]))
+            processors.append(
+                ToolCallConstraint(
+                    self.tokenizer,
+                    call_tools,
+                    batch["input_ids"].shape[1],
+                    self.model.get_output_embeddings().weight.shape[0],
+                )
+            )
         torch.manual_seed(self.seed)
         try:
             with torch.no_grad():
                 output = self.model.generate(
-                    **batch, max_new_tokens=self.max_new_tokens, do_sample=self.temperature > 0,
-                    temperature=self.temperature if self.temperature > 0 else None, top_p=None, top_k=None,
-                    pad_token_id=self.tokenizer.pad_token_id, logits_processor=processors,
+                    **batch,
+                    max_new_tokens=self.max_new_tokens,
+                    do_sample=self.temperature > 0,
+                    temperature=self.temperature if self.temperature > 0 else None,
+                    top_p=None,
+                    top_k=None,
+                    pad_token_id=self.tokenizer.pad_token_id,
+                    logits_processor=processors,
                 )
         except RuntimeError as exc:
             if "probability tensor" not in str(exc):
                 raise
-            raise EigenError("the model's next-token probabilities are not finite (inf or nan): its "
-                             "weights diverged in training; train it again with a lower learning "
-                             "rate") from None
+            raise EigenError(
+                "the model's next-token probabilities are not finite (inf or nan): its "
+                "weights diverged in training; train it again with a lower learning "
+                "rate"
+            ) from None
         results = []
         width = batch["input_ids"].shape[1]
         for row, mask in zip(output, batch["attention_mask"]):
@@ -123,8 +154,12 @@ class HFBackend:
             results.append((prompt_ids, _until_end(generated, self.tokenizer)))
         return results
 
-    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None,
-                 call_tools: list[dict[str, Any]] | None = None) -> list[AgentTurn]:
+    def generate(
+        self,
+        chats: list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None,
+        call_tools: list[dict[str, Any]] | None = None,
+    ) -> list[AgentTurn]:
         turns = []
         for _, ids in self.generate_ids(chats, tools, call_tools):
             text = self.tokenizer.decode(ids, skip_special_tokens=False)
@@ -134,7 +169,11 @@ class HFBackend:
 
 def _until_end(ids: list[int], tokenizer: Any) -> list[int]:
     ends = {tokenizer.eos_token_id, tokenizer.pad_token_id}
-    im_end = tokenizer.convert_tokens_to_ids("<|im_end|>") if "<|im_end|>" in tokenizer.get_vocab() else None
+    im_end = (
+        tokenizer.convert_tokens_to_ids("<|im_end|>")
+        if "<|im_end|>" in tokenizer.get_vocab()
+        else None
+    )
     if im_end is not None:
         ends.add(im_end)
     for i, token in enumerate(ids):
@@ -144,7 +183,12 @@ def _until_end(ids: list[int], tokenizer: Any) -> list[int]:
 
 
 def _strip_specials(text: str, tokenizer: Any) -> str:
-    for token in ("<|im_end|>", "<|endoftext|>", tokenizer.eos_token or "", tokenizer.pad_token or ""):
+    for token in (
+        "<|im_end|>",
+        "<|endoftext|>",
+        tokenizer.eos_token or "",
+        tokenizer.pad_token or "",
+    ):
         if token:
             text = text.replace(token, "")
     return text.strip()
@@ -158,8 +202,16 @@ def turn_from_text(text: str) -> AgentTurn:
 class OpenAIBackend:
     """Any OpenAI-compatible chat-completions endpoint with tool calling (e.g. a vLLM server)."""
 
-    def __init__(self, base_url: str, model: str = "default", api_key: str | None = None,
-                 timeout: float = 60.0, retries: int = 3, temperature: float = 0.0, max_tokens: int = 512):
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "default",
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 3,
+        temperature: float = 0.0,
+        max_tokens: int = 512,
+    ):
         import httpx
 
         self.url = base_url.rstrip("/")
@@ -181,7 +233,9 @@ class OpenAIBackend:
                 if response.status_code == 429 or response.status_code >= 500:
                     last = f"HTTP {response.status_code}"
                 elif response.status_code >= 400:
-                    raise EigenError(f"{self.url} refused the request: HTTP {response.status_code}: {response.text[:200]}")
+                    raise EigenError(
+                        f"{self.url} refused the request: HTTP {response.status_code}: {response.text[:200]}"
+                    )
                 else:
                     return response.json()
             except (httpx.TimeoutException, httpx.TransportError) as exc:
@@ -191,14 +245,22 @@ class OpenAIBackend:
             if attempt < self.retries:
                 time.sleep(delay)
                 delay *= 2
-        raise EigenError(f"{self.url} did not answer after {self.retries + 1} attempts (last: {last}); "
-                         "is the server running?")
+        raise EigenError(
+            f"{self.url} did not answer after {self.retries + 1} attempts (last: {last}); "
+            "is the server running?"
+        )
 
-    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
+    def generate(
+        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+    ) -> list[AgentTurn]:
         turns = []
         for chat in chats:
-            payload: dict[str, Any] = {"model": self.model, "messages": chat, "temperature": self.temperature,
-                                       "max_tokens": self.max_tokens}
+            payload: dict[str, Any] = {
+                "model": self.model,
+                "messages": chat,
+                "temperature": self.temperature,
+                "max_tokens": self.max_tokens,
+            }
             if tools:
                 payload["tools"] = tools
             data = self._post(payload)
@@ -215,8 +277,13 @@ def turn_from_openai(message: Any) -> AgentTurn:
     """An OpenAI chat-completions message as an agent turn. Never raises: whatever shape the
     server sent, what cannot be read becomes an error sentence for the model."""
     if not isinstance(message, dict):
-        return AgentTurn(errors=[f"the endpoint returned a message that is not a JSON object "
-                                 f"(got {type(message).__name__})"], raw=_as_raw(message))
+        return AgentTurn(
+            errors=[
+                f"the endpoint returned a message that is not a JSON object "
+                f"(got {type(message).__name__})"
+            ],
+            raw=_as_raw(message),
+        )
     calls, errors = [], []
     entries = message.get("tool_calls") or []
     if not isinstance(entries, list):
@@ -232,8 +299,12 @@ def turn_from_openai(message: Any) -> AgentTurn:
     if isinstance(content, str) and "<tool_call>" in content:
         return turn_from_text(content)
     raw = _as_raw(message.get("tool_calls")) if errors else None
-    return AgentTurn(content=content if isinstance(content, str) else None, tool_calls=calls,
-                     errors=errors, raw=raw)
+    return AgentTurn(
+        content=content if isinstance(content, str) else None,
+        tool_calls=calls,
+        errors=errors,
+        raw=raw,
+    )
 
 
 def _openai_call(raw: Any) -> tuple[dict[str, Any], str | None]:
@@ -260,17 +331,25 @@ def _as_raw(value: Any) -> str:
 class VLLMBackend:
     """In-process vLLM (GPU); the tool-call format is parsed like the hf backend's."""
 
-    def __init__(self, path: str, max_new_tokens: int = 256, temperature: float = 0.0, **engine: Any):
+    def __init__(
+        self, path: str, max_new_tokens: int = 256, temperature: float = 0.0, **engine: Any
+    ):
         try:
             from vllm import LLM, SamplingParams
         except ImportError:
-            raise EigenError("the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU; "
-                             "or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1") from None
+            raise EigenError(
+                "the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU; "
+                "or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1"
+            ) from None
         self.llm = LLM(model=path, **engine)
         self.params = SamplingParams(max_tokens=max_new_tokens, temperature=temperature)
 
-    def generate(self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None) -> list[AgentTurn]:
-        outputs = self.llm.chat([template_messages(c) for c in chats], self.params, tools=tools, use_tqdm=False)
+    def generate(
+        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+    ) -> list[AgentTurn]:
+        outputs = self.llm.chat(
+            [template_messages(c) for c in chats], self.params, tools=tools, use_tqdm=False
+        )
         return [turn_from_text(o.outputs[0].text) for o in outputs]
 
 
@@ -280,8 +359,10 @@ class VLLMBackend:
 def compact_prompt(domain: Any) -> str:
     """A short system prompt for small models: the role and the tool names, without the policy
     text and the JSON schemas (which would be thousands of tokens on every turn)."""
-    return (f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change. "
-            f"Tools: {', '.join(domain.tools)}.")
+    return (
+        f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change. "
+        f"Tools: {', '.join(domain.tools)}."
+    )
 
 
 _STRUCTURE = set('{}[],:"\n')
@@ -343,12 +424,21 @@ class ModelAgent:
     ``context="compact"`` gives the model :func:`model_view`'s compact form and no tool schemas,
     the form the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
 
-    def __init__(self, backend: Backend, name: str, context: str = "full", constrain_calls: bool = False):
+    def __init__(
+        self, backend: Backend, name: str, context: str = "full", constrain_calls: bool = False
+    ):
         if constrain_calls and not isinstance(backend, HFBackend):
-            raise EigenError(f"constrained tool calls work with the hf backend only, not {name}; an "
-                             "OpenAI-compatible server holds calls to the tools' schemas itself (vLLM: "
-                             "structured outputs). Leave the constraint off for this agent.")
-        self.backend, self.name, self.context, self.constrain_calls = backend, name, context, constrain_calls
+            raise EigenError(
+                f"constrained tool calls work with the hf backend only, not {name}; an "
+                "OpenAI-compatible server holds calls to the tools' schemas itself (vLLM: "
+                "structured outputs). Leave the constraint off for this agent."
+            )
+        self.backend, self.name, self.context, self.constrain_calls = (
+            backend,
+            name,
+            context,
+            constrain_calls,
+        )
 
     def act(self, episodes: list[Any]) -> list[AgentTurn]:
         if not episodes:
@@ -367,16 +457,23 @@ class ModelUser:
     roles flipped so that the model writes the user's turns."""
 
     def __init__(self, backend: Backend, user_prompt: str, stop_marker: str, name: str):
-        self.backend, self.user_prompt, self.stop_marker, self.name = backend, user_prompt, stop_marker, name
+        self.backend, self.user_prompt, self.stop_marker, self.name = (
+            backend,
+            user_prompt,
+            stop_marker,
+            name,
+        )
 
     def chat(self, episode: Any) -> list[dict[str, Any]]:
         scenario = episode.task.get("user", {})
         known = "\n".join(f"- {k}: {v}" for k, v in scenario.get("known", {}).items())
         unknown = "\n".join(f"- {u}" for u in scenario.get("unknown", []))
-        system = (f"{self.user_prompt}\n# Your scenario\nReason for calling: {scenario.get('reason', '')}\n"
-                  f"What you know:\n{known or '- nothing'}\nWhat you do not know:\n{unknown or '- nothing'}\n"
-                  f"{scenario.get('instructions', '')}\n"
-                  f"When asked to confirm, answer {'yes' if scenario.get('confirm', True) else 'no'}.")
+        system = (
+            f"{self.user_prompt}\n# Your scenario\nReason for calling: {scenario.get('reason', '')}\n"
+            f"What you know:\n{known or '- nothing'}\nWhat you do not know:\n{unknown or '- nothing'}\n"
+            f"{scenario.get('instructions', '')}\n"
+            f"When asked to confirm, answer {'yes' if scenario.get('confirm', True) else 'no'}."
+        )
         chat = [{"role": "system", "content": system}]
         for message in episode.messages:
             if message["role"] == "assistant" and message.get("content"):
@@ -404,20 +501,31 @@ def make_backend(spec: str, builtin: str | None = None, **options: Any) -> Backe
     if kind == "vllm" and target:
         return VLLMBackend(target, **options)
     choices = f"{builtin}, " if builtin else ""
-    raise EigenError(f"unknown backend '{spec}'; use {choices}hf:PATH_OR_ID, "
-                     "openai:BASE_URL[#model] or vllm:PATH_OR_ID")
+    raise EigenError(
+        f"unknown backend '{spec}'; use {choices}hf:PATH_OR_ID, "
+        "openai:BASE_URL[#model] or vllm:PATH_OR_ID"
+    )
 
 
-def make_agent(spec: str, mistakes: tuple[str, ...] = (), seed: int = 0, constrain_calls: bool = False,
-               **options: Any) -> Any:
+def make_agent(
+    spec: str,
+    mistakes: tuple[str, ...] = (),
+    seed: int = 0,
+    constrain_calls: bool = False,
+    **options: Any,
+) -> Any:
     if spec == "scripted":
         if constrain_calls:
-            raise EigenError("--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
-                             "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID.")
+            raise EigenError(
+                "--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
+                "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID."
+            )
         return ScriptedAgent(mistakes, seed)
     if mistakes:
-        raise EigenError(f"--mistake makes the scripted agent err on purpose; the agent {spec} "
-                         "writes its own turns. Leave --mistake out, or use --agent scripted")
+        raise EigenError(
+            f"--mistake makes the scripted agent err on purpose; the agent {spec} "
+            "writes its own turns. Leave --mistake out, or use --agent scripted"
+        )
     backend = make_backend(spec, "scripted", **options)
     return ModelAgent(backend, spec, constrain_calls=constrain_calls)
 

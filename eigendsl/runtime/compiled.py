@@ -31,8 +31,12 @@ def error_line(exc: BaseException, filename: str) -> tuple[int, int]:
     """Where in ``filename`` ``exc`` arose: a SyntaxError's own position, else the innermost
     frame of its traceback that ran there; (0, 0) when neither is known."""
     here = os.path.abspath(filename)
-    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno \
-            and os.path.abspath(exc.filename) == here:
+    if (
+        isinstance(exc, SyntaxError)
+        and exc.filename
+        and exc.lineno
+        and os.path.abspath(exc.filename) == here
+    ):
         return exc.lineno, exc.offset or 1
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.lineno and os.path.abspath(frame.filename) == here:
@@ -53,8 +57,13 @@ def key_line(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
 
-_KINDS = {dict: "a mapping", list: "a list", str: "a string", int: "a whole number",
-          bool: "true or false"}
+_KINDS = {
+    dict: "a mapping",
+    list: "a list",
+    str: "a string",
+    int: "a whole number",
+    bool: "true or false",
+}
 
 
 def _shown(value: Any) -> str:
@@ -79,8 +88,10 @@ class CompiledFiles:
 
     def error(self, rel: str, message: str, line: int = 0, col: int = 0) -> EigenError:
         out = self.root if self.files is None else "OUT"
-        hint = f"this folder is compiler output: compile the spec again with " \
-               f"`eigendsl compile SPEC_DIR -o {out}`"
+        hint = (
+            f"this folder is compiler output: compile the spec again with "
+            f"`eigendsl compile SPEC_DIR -o {out}`"
+        )
         return EigenError(diagnostic(self.path(rel), f"{message}; {hint}", line, col))
 
     def text(self, rel: str) -> str:
@@ -90,8 +101,10 @@ class CompiledFiles:
             return self.files[rel]
         path = self.root / rel
         if not path.is_file():
-            raise self.error(rel, f"this file does not exist; is {self.root} a folder written by "
-                                  f"`eigendsl compile`?")
+            raise self.error(
+                rel,
+                f"this file does not exist; is {self.root} a folder written by `eigendsl compile`?",
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -101,8 +114,12 @@ class CompiledFiles:
         except UnicodeDecodeError as exc:
             before = data[: exc.start]
             col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
-            raise self.error(rel, f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} "
-                                  f"here)", before.count(b"\n") + 1, col) from None
+            raise self.error(
+                rel,
+                f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here)",
+                before.count(b"\n") + 1,
+                col,
+            ) from None
 
     def yaml(self, rel: str) -> Any:
         try:
@@ -123,8 +140,10 @@ class CompiledFiles:
 
     def jsonl(self, rel: str) -> list[tuple[int, Any]]:
         """The JSON value of each non-blank line, with its line number."""
-        return jsonl_rows(self.text(rel), lambda number, exc: self.error(
-            rel, f"invalid JSON: {exc.msg}", number, exc.colno))
+        return jsonl_rows(
+            self.text(rel),
+            lambda number, exc: self.error(rel, f"invalid JSON: {exc.msg}", number, exc.colno),
+        )
 
     def module(self, rel: str, name: str) -> types.ModuleType:
         """A generated module, executed from its text (nothing is imported or written)."""
@@ -137,8 +156,9 @@ class CompiledFiles:
             exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102
         except Exception as exc:  # noqa: BLE001 - any failure of a generated module is reported
             line, col = error_line(exc, filename)
-            raise self.error(rel, f"this generated module fails to load ({describe(exc)})",
-                             line, col) from None
+            raise self.error(
+                rel, f"this generated module fails to load ({describe(exc)})", line, col
+            ) from None
         return module
 
     def need(self, rel: str, value: Any, kind: type, what: str, line: int = 0) -> Any:
@@ -147,8 +167,15 @@ class CompiledFiles:
             return value
         raise self.error(rel, f"{what} must be {_KINDS[kind]}, not {_shown(value)}", line)
 
-    def field(self, rel: str, doc: dict[str, Any], key: str, kind: type,
-              owner: str = "the top level", line: int = 0) -> Any:
+    def field(
+        self,
+        rel: str,
+        doc: dict[str, Any],
+        key: str,
+        kind: type,
+        owner: str = "the top level",
+        line: int = 0,
+    ) -> Any:
         """``doc[key]``, which must exist and be of ``kind``."""
         if key not in doc:
             raise self.error(rel, f"{owner} lacks the key '{key}'", line)
@@ -156,8 +183,11 @@ class CompiledFiles:
 
     def attribute(self, rel: str, module: types.ModuleType, name: str, kind: type | None) -> Any:
         value = getattr(module, name, None)
-        if value is None or (kind is not None and not isinstance(value, kind)) or \
-                (kind is None and not callable(value)):
+        if (
+            value is None
+            or (kind is not None and not isinstance(value, kind))
+            or (kind is None and not callable(value))
+        ):
             what = "a function" if kind is None else _KINDS[kind]
             raise self.error(rel, f"this generated module defines no {name} ({what})")
         return value
@@ -192,16 +222,23 @@ def spec_folder(compiled: CompiledFiles, manifest: dict[str, Any]) -> Path:
     if (written / "domain.yaml").is_file():
         return written
     inputs = manifest.get("inputs")
-    digests = {str(k): str(v) for k, v in inputs.items() if str(k).endswith(".py")} \
-        if isinstance(inputs, dict) else {}
+    digests = (
+        {str(k): str(v) for k, v in inputs.items() if str(k).endswith(".py")}
+        if isinstance(inputs, dict)
+        else {}
+    )
     tail = [part for part in PurePosixPath(recorded).parts if part not in ("..", ".", "/")]
     if tail:
         here, cwd = compiled.root.resolve(), Path.cwd()
         for base in dict.fromkeys([here, *here.parents, cwd, *cwd.parents]):
             if _matches(base.joinpath(*tail), digests):
                 return base.joinpath(*tail)
-    raise compiled.error(rel, f"spec_dir '{recorded}' points at {written} (relative to this "
-                              f"folder), which holds no spec (domain.yaml), and no copy of the "
-                              f"spec was found above this folder or the working directory: the "
-                              f"domain's Python tools live there, so a compiled folder moved "
-                              f"away from its spec cannot run", line)
+    raise compiled.error(
+        rel,
+        f"spec_dir '{recorded}' points at {written} (relative to this "
+        f"folder), which holds no spec (domain.yaml), and no copy of the "
+        f"spec was found above this folder or the working directory: the "
+        f"domain's Python tools live there, so a compiled folder moved "
+        f"away from its spec cannot run",
+        line,
+    )

@@ -121,9 +121,14 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
     module = sys.modules.get(key)
     if module is None:
         if not path.is_file():
-            raise EigenError(diagnostic(str(path), f"this file does not exist, but tools.json "
-                                                    f"implements the tool '{tool}' in it; restore "
-                                                    f"it, or compile the spec again"))
+            raise EigenError(
+                diagnostic(
+                    str(path),
+                    f"this file does not exist, but tools.json "
+                    f"implements the tool '{tool}' in it; restore "
+                    f"it, or compile the spec again",
+                )
+            )
         spec = importlib.util.spec_from_file_location(key, path)
         if spec is None or spec.loader is None:
             raise EigenError(diagnostic(str(path), "cannot load this file as a Python module"))
@@ -134,14 +139,25 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
         except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module: all reported
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
             line, col = error_line(exc, str(path))
-            raise EigenError(diagnostic(
-                str(path), f"importing {path.name} failed: {describe(exc)}; fix the spec's "
-                           f"Python tools so that the module imports", line, col)) from None
+            raise EigenError(
+                diagnostic(
+                    str(path),
+                    f"importing {path.name} failed: {describe(exc)}; fix the spec's "
+                    f"Python tools so that the module imports",
+                    line,
+                    col,
+                )
+            ) from None
     impl = getattr(module, function, None)
     if not callable(impl):
-        raise EigenError(diagnostic(str(path), f"defines no function '{function}', which "
-                                                f"implements the tool '{tool}'; add it, or compile "
-                                                f"the spec again if the tool was renamed"))
+        raise EigenError(
+            diagnostic(
+                str(path),
+                f"defines no function '{function}', which "
+                f"implements the tool '{tool}'; add it, or compile "
+                f"the spec again if the tool was renamed",
+            )
+        )
     return impl
 
 
@@ -156,8 +172,9 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
 
         return load_compiled(compile_domain(root, extra=extra).files, root)
     if not (root / "manifest.yaml").is_file():
-        raise EigenError(f"{root} is neither a spec folder (domain.yaml) nor a compiled domain "
-                         f"(manifest.yaml)")
+        raise EigenError(
+            f"{root} is neither a spec folder (domain.yaml) nor a compiled domain (manifest.yaml)"
+        )
     if extra:
         raise EigenError("extra checker and task files need a spec folder, not a compiled domain")
     return load_compiled(None, root)
@@ -169,8 +186,12 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     at = partial(key_line, compiled.text(rel))
     version = manifest.get("schema_version")
     if version not in KNOWN_SCHEMA_VERSIONS:
-        raise compiled.error(rel, f"schema_version {version} is not one this EigenDSL reads "
-                                  f"({sorted(KNOWN_SCHEMA_VERSIONS)})", at("schema_version"))
+        raise compiled.error(
+            rel,
+            f"schema_version {version} is not one this EigenDSL reads "
+            f"({sorted(KNOWN_SCHEMA_VERSIONS)})",
+            at("schema_version"),
+        )
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
     settings = manifest.get("user_simulator") or {}
     compiled.need(rel, settings, dict, "'user_simulator'", at("user_simulator"))
@@ -179,8 +200,9 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     return manifest
 
 
-def _tools(compiled: CompiledFiles, declared: dict[str, Any],
-           spec_dir: Callable[[], Path]) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
+def _tools(
+    compiled: CompiledFiles, declared: dict[str, Any], spec_dir: Callable[[], Path]
+) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
     rel = "tools.json"
     doc = compiled.need(rel, compiled.json(rel), dict, "the top level")
     schemas = compiled.field(rel, doc, "tools", list)
@@ -199,9 +221,12 @@ def _tools(compiled: CompiledFiles, declared: dict[str, Any],
         else:
             target = info.get("python")
             if not isinstance(target, str) or target.count(":") != 1:
-                raise compiled.error(rel, f"tool '{name}' has no implementation (no 'python': "
-                                          f"'module:function' in its meta, nor a declarative "
-                                          f"body)")
+                raise compiled.error(
+                    rel,
+                    f"tool '{name}' has no implementation (no 'python': "
+                    f"'module:function' in its meta, nor a declarative "
+                    f"body)",
+                )
             impl, is_declared = _python_tool(spec_dir(), target, name), False
         tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared)
     return schemas, tools
@@ -215,8 +240,12 @@ def _tasks(compiled: CompiledFiles, checks: dict[str, Any]) -> list[dict[str, An
         task_id = compiled.field(rel, task, "id", str, "this task", line)
         check = compiled.field(rel, task, "check", str, f"task '{task_id}'", line)
         if check not in checks:
-            raise compiled.error(rel, f"task '{task_id}' names the check '{check}', which "
-                                      f"verifiers/index.json does not list", line)
+            raise compiled.error(
+                rel,
+                f"task '{task_id}' names the check '{check}', which "
+                f"verifiers/index.json does not list",
+                line,
+            )
         tasks.append(task)
     return tasks
 
@@ -261,10 +290,19 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         compiled.need("db.json", rows, dict, f"table '{table}'")
     user_settings = manifest.get("user_simulator") or {}
     return Domain(
-        name=manifest["domain"], root=root, manifest=manifest, tools=tools,
-        tool_schemas=tool_schemas, guards=guards, checks=checks, rules=rules, tasks=tasks,
-        seed=seed, agent_prompt=compiled.text("prompts/agent_system.md"),
+        name=manifest["domain"],
+        root=root,
+        manifest=manifest,
+        tools=tools,
+        tool_schemas=tool_schemas,
+        guards=guards,
+        checks=checks,
+        rules=rules,
+        tasks=tasks,
+        seed=seed,
+        agent_prompt=compiled.text("prompts/agent_system.md"),
         user_prompt=compiled.text("prompts/user_simulator.md"),
         stop_marker=user_settings.get("stop_marker", "###STOP###"),
-        max_turns=user_settings.get("max_turns", 30), files=files or {},
+        max_turns=user_settings.get("max_turns", 30),
+        files=files or {},
     )

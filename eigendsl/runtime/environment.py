@@ -23,12 +23,15 @@ def is_refusal(message: dict[str, Any]) -> bool:
     >>> is_refusal({"role": "tool", "content": "Error: no such order"}), is_refusal({"role": "tool", "content": "{}"})
     (True, False)
     """
-    return message.get("role") == "tool" and str(message.get("content") or "").startswith(TOOL_ERROR)
+    return message.get("role") == "tool" and str(message.get("content") or "").startswith(
+        TOOL_ERROR
+    )
 
 
 def refused_call_ids(messages: list[dict[str, Any]]) -> set[str]:
     """The ids of the calls whose tool turn is a refusal (:func:`is_refusal`)."""
     return {m["tool_call_id"] for m in messages if is_refusal(m) and m.get("tool_call_id")}
+
 
 MAX_RESULT_CHARS = 20_000
 
@@ -53,15 +56,25 @@ def check_arguments(tool: ToolInfo, args: Any) -> str | None:
     return None
 
 
-_JSON_TYPES = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-               "array": (list,), "object": (dict,)}
+_JSON_TYPES = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
 
 
 def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
     kind = schema.get("type")
     if kind is not None:
         allowed = _JSON_TYPES.get(kind, (object,))
-        if value is None or not isinstance(value, allowed) or (isinstance(value, bool) and kind in ("integer", "number")):
+        if (
+            value is None
+            or not isinstance(value, allowed)
+            or (isinstance(value, bool) and kind in ("integer", "number"))
+        ):
             return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
     if "enum" in schema and value not in schema["enum"]:
         return f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, not {json.dumps(value)[:60]}"
@@ -108,8 +121,11 @@ class Environment:
     def add_message(self, message: dict[str, Any]) -> None:
         self.messages.append(message)
         content = message.get("content")
-        self.trace.messages.append(rt.Message(message["role"], content if isinstance(content, str) else "",
-                                              len(self.messages) - 1))
+        self.trace.messages.append(
+            rt.Message(
+                message["role"], content if isinstance(content, str) else "", len(self.messages) - 1
+            )
+        )
         self.trace._texts = None
 
     # ------------------------------------------------------------------ tools
@@ -121,9 +137,15 @@ class Environment:
         message with the result is appended here.
         """
         tool = self.domain.tools.get(name)
-        record = rt.Call(name, args if isinstance(args, dict) else {}, position=len(self.messages),
-                         index=len(self.trace.calls), writes=bool(tool and tool.writes),
-                         tags=tool.tags if tool else (), id=call_id)
+        record = rt.Call(
+            name,
+            args if isinstance(args, dict) else {},
+            position=len(self.messages),
+            index=len(self.trace.calls),
+            writes=bool(tool and tool.writes),
+            tags=tool.tags if tool else (),
+            id=call_id,
+        )
         error: str | None
         result: Any = None
         if tool is None:
@@ -137,8 +159,13 @@ class Environment:
             try:
                 text = encode_result(result)
             except (ValueError, RecursionError) as exc:  # a circular or too deep result
-                error, result = (f"tool '{name}' returned a result that cannot be written as JSON "
-                                 f"({exc}); the tool's implementation needs fixing"), None
+                error, result = (
+                    (
+                        f"tool '{name}' returned a result that cannot be written as JSON "
+                        f"({exc}); the tool's implementation needs fixing"
+                    ),
+                    None,
+                )
         record.error, record.result = error, result
         self.trace.calls.append(record)
         text = f"{TOOL_ERROR}{error}" if error is not None else text
@@ -196,9 +223,19 @@ def replay_gold(domain: Domain, task: dict[str, Any]) -> tuple[dict[str, Any], l
         tool = domain.tools.get(step["tool"])
         if tool is not None and tool.writes and not confirm:
             continue
-        env.add_message({"role": "assistant", "content": None, "tool_calls": [
-            {"id": f"gold{i}", "type": "function", "function": {"name": step["tool"], "arguments": json.dumps(step["args"])}}
-        ]})
+        env.add_message(
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": f"gold{i}",
+                        "type": "function",
+                        "function": {"name": step["tool"], "arguments": json.dumps(step["args"])},
+                    }
+                ],
+            }
+        )
         text, ok = env.call_tool(step["tool"], step["args"], f"gold{i}")
         if not ok:
             errors.append(f"gold step {i + 1} ({step['tool']}): {text}")

@@ -64,8 +64,9 @@ class GoldCache:
         self.domain = domain
         self.cache: dict[str, tuple[dict[str, Any], list[str]]] = {}
 
-    def get(self, task: dict[str, Any],
-            domain: Domain | None = None) -> tuple[dict[str, Any], list[str]]:
+    def get(
+        self, task: dict[str, Any], domain: Domain | None = None
+    ) -> tuple[dict[str, Any], list[str]]:
         """The gold database of ``task`` played on ``domain`` (this cache's by default; a task id
         names one task on one database)."""
         if task["id"] not in self.cache:
@@ -78,13 +79,29 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     env = episode.env
     calls = []
     for i, call in enumerate(turn.tool_calls):
-        calls.append({"id": f"call_{len(env.messages)}_{i}", "type": "function",
-                      "function": {"name": str(call.get("name", "")),
-                                   "arguments": json.dumps(call.get("arguments", {}), ensure_ascii=False)}})
+        calls.append(
+            {
+                "id": f"call_{len(env.messages)}_{i}",
+                "type": "function",
+                "function": {
+                    "name": str(call.get("name", "")),
+                    "arguments": json.dumps(call.get("arguments", {}), ensure_ascii=False),
+                },
+            }
+        )
     bad = [f"call_{len(env.messages)}_e{i}" for i in range(len(turn.errors))]
     for call_id in bad:
-        calls.append({"id": call_id, "type": "function", "function": {"name": INVALID_CALL, "arguments": "{}"}})
-    message: dict[str, Any] = {"role": "assistant", "content": turn.content if turn.content else None}
+        calls.append(
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": INVALID_CALL, "arguments": "{}"},
+            }
+        )
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": turn.content if turn.content else None,
+    }
     if turn.errors and turn.raw is not None:
         # What the model wrote, kept for whoever reads the trace (the model itself sees its
         # turn as the calls above: :func:`~eigendsl.runtime.backends.model_view` drops it).
@@ -97,9 +114,17 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     for call, raw in zip(calls, turn.tool_calls):
         env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
     for call_id, error in zip(bad, turn.errors):
-        env.add_message({"role": "tool", "tool_call_id": call_id, "name": INVALID_CALL,
-                         "content": f"{TOOL_ERROR}{error}"})
-        env.trace.calls.append(_error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls)))
+        env.add_message(
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "name": INVALID_CALL,
+                "content": f"{TOOL_ERROR}{error}",
+            }
+        )
+        env.trace.calls.append(
+            _error_call(call_id, error, len(env.messages) - 1, len(env.trace.calls))
+        )
     if calls:
         episode.tool_rounds += 1
         episode.waiting_for = "agent" if episode.tool_rounds < MAX_TOOL_ROUNDS else "user"
@@ -115,13 +140,23 @@ def _error_call(call_id: str, error: str, position: int, index: int):
     return Call(INVALID_CALL, {}, error=error, position=position, index=index, id=call_id)
 
 
-def run_episodes(domain: Domain, tasks: list[dict[str, Any]], agent: Agent, user: User,
-                 trials: int = 1, max_turns: int | None = None, generation: int = 0,
-                 gold: GoldCache | None = None, progress: Any = None) -> list[dict[str, Any]]:
+def run_episodes(
+    domain: Domain,
+    tasks: list[dict[str, Any]],
+    agent: Agent,
+    user: User,
+    trials: int = 1,
+    max_turns: int | None = None,
+    generation: int = 0,
+    gold: GoldCache | None = None,
+    progress: Any = None,
+) -> list[dict[str, Any]]:
     """Play every task ``trials`` times; return one judged row per episode."""
     limit = max_turns or domain.max_turns
     gold = gold or GoldCache(domain)
-    episodes = [Episode(task, Environment(domain, task), trial) for trial in range(trials) for task in tasks]
+    episodes = [
+        Episode(task, Environment(domain, task), trial) for trial in range(trials) for task in tasks
+    ]
     active = list(episodes)
     while active:
         for role in ("user", "agent"):
@@ -149,7 +184,9 @@ def run_episodes(domain: Domain, tasks: list[dict[str, Any]], agent: Agent, user
     return [judge_episode(domain, e, gold, generation) for e in episodes]
 
 
-def judge_episode(domain: Domain, episode: Episode, gold: GoldCache, generation: int = 0) -> dict[str, Any]:
+def judge_episode(
+    domain: Domain, episode: Episode, gold: GoldCache, generation: int = 0
+) -> dict[str, Any]:
     gold_db, gold_errors = gold.get(episode.task, episode.env.domain)
     trace = episode.env.final_trace(gold_db)
     verdict = domain.judge(trace, episode.task)
@@ -219,7 +256,8 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         # Progress short of passing: the verifier's mean score, and how many of the agent's
         # tool calls ran (a malformed call, an unknown tool or a tool error does not).
         "mean_score": round(sum(float(r["verdict"].get("score", 0.0)) for r in rows) / len(rows), 6)
-        if rows else 0.0,
+        if rows
+        else 0.0,
         "tool_calls": made,
         "tool_call_ok_rate": round((made - failed) / made, 6) if made else 0.0,
         "malformed_tool_calls": malformed,
@@ -235,7 +273,9 @@ def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
             if message.get("role") == "assistant":
                 calls = message.get("tool_calls") or ()
                 made += len(calls)
-                malformed += sum((call.get("function") or {}).get("name") == INVALID_CALL for call in calls)
+                malformed += sum(
+                    (call.get("function") or {}).get("name") == INVALID_CALL for call in calls
+                )
             elif is_refusal(message):
                 failed += 1
     return made, failed, malformed
@@ -255,4 +295,12 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-__all__ = ["Episode", "GoldCache", "run_episodes", "summarize", "pass_hat_k", "pass_at_k", "write_jsonl"]
+__all__ = [
+    "Episode",
+    "GoldCache",
+    "run_episodes",
+    "summarize",
+    "pass_hat_k",
+    "pass_at_k",
+    "write_jsonl",
+]

@@ -19,8 +19,10 @@ from eigendsl.runtime.episodes import Episode, GoldCache, apply_agent_turn, judg
 from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
 from eigendsl.runtime.toolcalls import decode_arguments
 
-HELP = ("Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
-        "'/tools' lists the tools, '/quit' ends.")
+HELP = (
+    "Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
+    "'/tools' lists the tools, '/quit' ends."
+)
 
 
 def tool_list(domain: Domain) -> str:
@@ -40,7 +42,7 @@ def parse_agent_input(line: str) -> AgentTurn | None:
     if text == "/quit":
         return None
     if text.startswith("/call"):
-        rest = text[len("/call"):].strip()
+        rest = text[len("/call") :].strip()
         name, _, raw = rest.partition(" ")
         args, error = decode_arguments(raw)
         if args is None:
@@ -49,8 +51,14 @@ def parse_agent_input(line: str) -> AgentTurn | None:
     return AgentTurn(content=text)
 
 
-def play(domain: Domain, task: dict[str, Any], role: str, read: Callable[[str], str],
-         write: Callable[[str], None], max_turns: int | None = None) -> dict[str, Any]:
+def play(
+    domain: Domain,
+    task: dict[str, Any],
+    role: str,
+    read: Callable[[str], str],
+    write: Callable[[str], None],
+    max_turns: int | None = None,
+) -> dict[str, Any]:
     """Play one episode with a person in ``role`` ("agent" or "user"); return the judged row."""
     episode = Episode(task, Environment(domain, task))
     limit = max_turns or domain.max_turns
@@ -95,7 +103,9 @@ def play(domain: Domain, task: dict[str, Any], role: str, read: Callable[[str], 
                 write(f"agent: {message['content']}")
             elif message["role"] == "assistant" and message.get("tool_calls") and role == "user":
                 for call in message["tool_calls"]:
-                    write(f"agent calls {call['function']['name']}({call['function']['arguments']})")
+                    write(
+                        f"agent calls {call['function']['name']}({call['function']['arguments']})"
+                    )
             elif message["role"] == "tool":
                 write(f"tool: {message['content'][:500]}")
         if role == "agent" and turn.tool_calls:

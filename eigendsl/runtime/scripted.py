@@ -44,11 +44,17 @@ PROPOSE = [
 LOOKUP_NOTE = "Let me look up the {what}."
 DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
 CLOSING = "Is there anything else I can help you with?"
-REFUSAL = ("I'm sorry, but I can't help with that request under our policy. "
-           "Is there anything else I can help you with?")
+REFUSAL = (
+    "I'm sorry, but I can't help with that request under our policy. "
+    "Is there anything else I can help you with?"
+)
 
 USER_YES = ["Yes, please go ahead.", "Yes, that's right, please do it.", "yes, confirmed."]
-USER_NO = ["No, please don't do that.", "No, I've decided against it.", "No, don't change anything."]
+USER_NO = [
+    "No, please don't do that.",
+    "No, I've decided against it.",
+    "No, don't change anything.",
+]
 USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your help."]
 USER_UNKNOWN = "I'm sorry, I don't know my {what}."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
@@ -56,8 +62,12 @@ USER_LATER = "Hmm, I don't have my {what} at hand right now."
 # The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
 # and markers ("(yes/no)" in proposals, "yes" in confirmations).
 DEFAULT_POOLS: dict[str, list[str]] = {
-    "ask_info": ASK_INFO, "propose": PROPOSE, "user_yes": USER_YES, "user_no": USER_NO,
-    "user_done": USER_DONE, "user_opening": ["{reason}"],
+    "ask_info": ASK_INFO,
+    "propose": PROPOSE,
+    "user_yes": USER_YES,
+    "user_no": USER_NO,
+    "user_done": USER_DONE,
+    "user_opening": ["{reason}"],
 }
 
 
@@ -81,8 +91,10 @@ def describe_call(tool: str, args: dict[str, Any], notes: dict[str, str] | None 
     "call exchange with item ids (Mug, color: red) ['I1'], order id #W1"
     """
     notes = notes or {}
-    details = ", ".join(f"{spoken(k)} ({notes[k]}) {v}" if k in notes else f"{spoken(k)} {v}"
-                        for k, v in args.items())
+    details = ", ".join(
+        f"{spoken(k)} ({notes[k]}) {v}" if k in notes else f"{spoken(k)} {v}"
+        for k, v in args.items()
+    )
     return f"call {tool} with {details}" if details else f"call {tool}"
 
 
@@ -119,8 +131,16 @@ def id_notes(args: dict[str, Any], calls: list[Any], said: str) -> dict[str, str
 def first_lookup_with(calls: list[Any], values: list[str]) -> Any:
     """The first lookup that ran and whose result holds one of ``values``: where an agent took
     an id from (None when none did: the user said it)."""
-    return next((c for c in calls if not c.writes and c.error is None
-                 and any(v in encode_result(c.result) for v in values)), None)
+    return next(
+        (
+            c
+            for c in calls
+            if not c.writes
+            and c.error is None
+            and any(v in encode_result(c.result) for v in values)
+        ),
+        None,
+    )
 
 
 def _holder(node: Any, value: str, siblings: int = 1) -> dict[str, Any] | None:
@@ -134,7 +154,9 @@ def _holder(node: Any, value: str, siblings: int = 1) -> dict[str, Any] | None:
                 return found
         return node if siblings > 1 and value in node.values() else None
     if isinstance(node, list):
-        return next((r for r in (_holder(x, value, len(node)) for x in node) if r is not None), None)
+        return next(
+            (r for r in (_holder(x, value, len(node)) for x in node) if r is not None), None
+        )
     return None
 
 
@@ -143,9 +165,17 @@ def _said_words(record: dict[str, Any], value: str, said: str) -> list[str]:
     words = []
     for field_value in record.values():
         if isinstance(field_value, dict):
-            words += [f"{k}: {v}" for k, v in field_value.items()
-                      if isinstance(v, str) and f"{k}: {v}" in said]
-        elif isinstance(field_value, str) and field_value != value and len(field_value) > 2 and field_value in said:
+            words += [
+                f"{k}: {v}"
+                for k, v in field_value.items()
+                if isinstance(v, str) and f"{k}: {v}" in said
+            ]
+        elif (
+            isinstance(field_value, str)
+            and field_value != value
+            and len(field_value) > 2
+            and field_value in said
+        ):
             words.append(field_value)
     return words
 
@@ -170,7 +200,9 @@ class ScriptedAgentState:
     proposed_args: dict[str, Any] | None = None
     mind_changed: bool = False
     mistake_done: bool = False
-    recovering: bool = False  # recover: the write at `step` went out with a wrong id, its result is due
+    recovering: bool = (
+        False  # recover: the write at `step` went out with a wrong id, its result is due
+    )
     finished: bool = False
     pending: list[str] = field(default_factory=list)  # gold `say` text not spoken yet
 
@@ -180,7 +212,12 @@ class ScriptedAgent:
 
     name = "scripted"
 
-    def __init__(self, mistakes: tuple[str, ...] = (), seed: int = 0, pools: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        mistakes: tuple[str, ...] = (),
+        seed: int = 0,
+        pools: dict[str, list[str]] | None = None,
+    ):
         unknown = [m for m in mistakes if m not in BEHAVIOURS]
         if unknown:
             from eigendsl.errors import EigenError
@@ -207,7 +244,9 @@ class ScriptedAgent:
         gold = task.get("gold", [])
         last_user = _last(env.messages, "user")
         if state.finished:
-            return AgentTurn(content=REFUSAL if last_user and not _is_closing(last_user) else CLOSING)
+            return AgentTurn(
+                content=REFUSAL if last_user and not _is_closing(last_user) else CLOSING
+            )
         if state.awaiting == "confirm":
             state.awaiting = None
             answer = (last_user or "").lower()
@@ -240,8 +279,10 @@ class ScriptedAgent:
                 state.mistake_done = True
                 state.step += 1
                 continue
-            if not writes and any(c.tool == step["tool"] and c.args == step["args"] and c.error is None
-                                  for c in env.trace.calls):
+            if not writes and any(
+                c.tool == step["tool"] and c.args == step["args"] and c.error is None
+                for c in env.trace.calls
+            ):
                 state.step += 1  # looked up already in this conversation
                 continue
             needed = self._needed_info(step, episode, writes)
@@ -250,8 +291,14 @@ class ScriptedAgent:
                     state.asked[key] = state.asked.get(key, 0) + 1
                 state.awaiting = "info"
                 what = " and ".join(spoken(k) for k in needed)
-                return AgentTurn(content=self._speak(state, rng.choice(self.pools["ask_info"]).format(what=what)))
-            if writes and state.confirmed_step != state.step and "skip_confirmation" not in self.mistakes:
+                return AgentTurn(
+                    content=self._speak(state, rng.choice(self.pools["ask_info"]).format(what=what))
+                )
+            if (
+                writes
+                and state.confirmed_step != state.step
+                and "skip_confirmation" not in self.mistakes
+            ):
                 return self._propose(step, rng, state, episode)
             args = dict(step["args"])
             if writes and "wrong_argument" in self.mistakes and not state.mistake_done:
@@ -259,11 +306,17 @@ class ScriptedAgent:
                 args = wrong_argument(args, env.domain, rng)
             if writes and RECOVER in self.mistakes and not state.mistake_done:
                 state.mistake_done = state.recovering = True
-                return AgentTurn(tool_calls=[{"name": step["tool"], "arguments": wrong_id(args, env.domain, rng)}])
+                return AgentTurn(
+                    tool_calls=[
+                        {"name": step["tool"], "arguments": wrong_id(args, env.domain, rng)}
+                    ]
+                )
             state.step += 1
             notes = {} if writes else id_notes(args, env.trace.calls, _user_text(env.messages))
             content = LOOKUP_NOTE.format(what="; ".join(notes.values())) if notes else None
-            return AgentTurn(content=content, tool_calls=[{"name": step["tool"], "arguments": args}])
+            return AgentTurn(
+                content=content, tool_calls=[{"name": step["tool"], "arguments": args}]
+            )
         state.finished = True
         if say_parts:
             return AgentTurn(content=self._speak(state, ""))
@@ -295,8 +348,14 @@ class ScriptedAgent:
         state.pending = []
         return " ".join(parts)
 
-    def _propose(self, step: dict[str, Any], rng: random.Random, state: ScriptedAgentState, episode: Any,
-                 use_gold: bool = False) -> AgentTurn:
+    def _propose(
+        self,
+        step: dict[str, Any],
+        rng: random.Random,
+        state: ScriptedAgentState,
+        episode: Any,
+        use_gold: bool = False,
+    ) -> AgentTurn:
         args = dict(step["args"])
         change = episode.task.get("user", {}).get("change_mind")
         if change and not state.mind_changed and not use_gold:
@@ -305,7 +364,9 @@ class ScriptedAgent:
             args = {k: (first_value.strip() if v == true_value else v) for k, v in args.items()}
         state.awaiting = "confirm"
         notes = id_notes(args, episode.env.trace.calls, _user_text(episode.env.messages))
-        text = rng.choice(self.pools["propose"]).format(action=describe_call(step["tool"], args, notes))
+        text = rng.choice(self.pools["propose"]).format(
+            action=describe_call(step["tool"], args, notes)
+        )
         return AgentTurn(content=self._speak(state, text))
 
     def _needed_info(self, step: dict[str, Any], episode: Any, writes: bool) -> list[str]:
@@ -323,10 +384,15 @@ class ScriptedAgent:
         """
         known = episode.task.get("user", {}).get("known", {})
         messages = episode.env.messages
-        seen = " ".join(str(m.get("content") or "") for m in messages if m["role"] in ("user", "tool"))
+        seen = " ".join(
+            str(m.get("content") or "") for m in messages if m["role"] in ("user", "tool")
+        )
         said = _user_text(messages)
-        now = [key for key, fact in known.items()
-               if any(str(v) and str(v) not in seen and fact == str(v) for v in step["args"].values())]
+        now = [
+            key
+            for key, fact in known.items()
+            if any(str(v) and str(v) not in seen and fact == str(v) for v in step["args"].values())
+        ]
         rest = [key for key, fact in known.items() if fact and fact not in said and key not in now]
         needed = now + rest if now or writes else []
         return [key for key in needed if episode.agent_state.asked.get(key, 0) < 3]
@@ -364,9 +430,12 @@ def wrong_id(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str,
     user): acting on a record never looked up breaks other rules than a refused value does.
     :func:`wrong_argument` when no argument holds an id."""
     kinds = domain.id_kinds
-    spots = [(key, i) for key in sorted(args)
-             for i, v in (enumerate(args[key]) if isinstance(args[key], list) else [(None, args[key])])
-             if isinstance(v, str) and len(kinds.get(v, ((), False))[0]) > 1]
+    spots = [
+        (key, i)
+        for key in sorted(args)
+        for i, v in (enumerate(args[key]) if isinstance(args[key], list) else [(None, args[key])])
+        if isinstance(v, str) and len(kinds.get(v, ((), False))[0]) > 1
+    ]
     if not spots:
         return wrong_argument(args, domain, rng)
     value_at = lambda spot: args[spot[0]] if spot[1] is None else args[spot[0]][spot[1]]  # noqa: E731
@@ -379,7 +448,9 @@ def wrong_id(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str,
 
 
 def _flat(args: dict[str, Any]) -> list[str]:
-    return [str(v) for value in args.values() for v in (value if isinstance(value, list) else [value])]
+    return [
+        str(v) for value in args.values() for v in (value if isinstance(value, list) else [value])
+    ]
 
 
 def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
@@ -442,7 +513,12 @@ class ScriptedUser:
 
     name = "scripted"
 
-    def __init__(self, stop_marker: str = "###STOP###", seed: int = 0, pools: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        stop_marker: str = "###STOP###",
+        seed: int = 0,
+        pools: dict[str, list[str]] | None = None,
+    ):
         self.stop_marker = stop_marker
         self.seed = seed
         self.pools = pools_with(pools)
@@ -455,7 +531,9 @@ class ScriptedUser:
             episode.user_state = ScriptedUserState()
         state: ScriptedUserState = episode.user_state
         scenario = episode.task.get("user", {})
-        rng = random.Random(f"u{self.seed}:{episode.task['id']}:{episode.trial}:{len(episode.env.messages)}")
+        rng = random.Random(
+            f"u{self.seed}:{episode.task['id']}:{episode.trial}:{len(episode.env.messages)}"
+        )
         messages = episode.env.messages
         if not any(m["role"] == "user" for m in messages):
             reason = scenario.get("reason") or "Hi, I need some help."
@@ -467,8 +545,12 @@ class ScriptedUser:
                 state.mind_changed = True
                 name = change.partition("=")[0].strip()
                 value = episode.task["params"].get(name)
-                return f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
-            return rng.choice(self.pools["user_yes" if scenario.get("confirm", True) else "user_no"])
+                return (
+                    f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
+                )
+            return rng.choice(
+                self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
+            )
         answers = []
         known: dict[str, str] = scenario.get("known", {})
         asking = "?" in agent  # a statement that names a fact ("your order id is...") asks nothing

@@ -90,8 +90,12 @@ def _read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
 
 def _read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8", errors="replace")
-    return [row for _, row in jsonl_rows(text, lambda number, _: EigenError(
-        f"{path}:{number}: damaged (not a JSON line); {fix}"))]
+    return [
+        row
+        for _, row in jsonl_rows(
+            text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- workers
@@ -99,14 +103,20 @@ def _read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
 _WORKER: dict[str, Any] = {}
 
 
-def _play_shard(job: tuple[int, list[dict[str, Any]], list[str | None], dict[str, list[str]], int, int]) -> list[dict[str, Any]]:
+def _play_shard(
+    job: tuple[int, list[dict[str, Any]], list[str | None], dict[str, list[str]], int, int],
+) -> list[dict[str, Any]]:
     """Play and judge one shard (runs in a worker process or in the parent)."""
     index, tasks, mistakes, pools, seed, generation = job
     domain: Domain = _WORKER["domain"]
     agent_spec = _WORKER["trajectory"]
     gold = _WORKER.setdefault("gold", GoldCache(domain))
     rows: list[dict[str, Any]] = []
-    user = ScriptedUser(domain.stop_marker, seed, pools) if _WORKER.get("user") is None else _WORKER["user"]
+    user = (
+        ScriptedUser(domain.stop_marker, seed, pools)
+        if _WORKER.get("user") is None
+        else _WORKER["user"]
+    )
     groups: dict[str | None, list[dict[str, Any]]] = {}
     for task, mistake in zip(tasks, mistakes):
         groups.setdefault(mistake, []).append(task)
@@ -142,7 +152,9 @@ def rules_exercised(domain: Domain, row: dict[str, Any], gold: GoldCache) -> lis
             except json.JSONDecodeError:
                 args = {}
             env.call_tool(call["function"]["name"], args, call["id"])
-    base = Trace.from_messages(row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta)
+    base = Trace.from_messages(
+        row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta
+    )
     mutants = list(_mutants(base, domain))
     out = []
     for name, rule in sorted(domain.rules.RULES.items()):
@@ -155,11 +167,25 @@ def _mutants(trace: Trace, domain: Domain):
     from eigendsl.support import Call, Message
 
     def clone(calls=None, messages=None):
-        return Trace(trace.db, trace.initial, trace.gold, trace.params, calls if calls is not None else trace.calls,
-                     messages if messages is not None else trace.messages)
+        return Trace(
+            trace.db,
+            trace.initial,
+            trace.gold,
+            trace.params,
+            calls if calls is not None else trace.calls,
+            messages if messages is not None else trace.messages,
+        )
 
-    yield clone(messages=[Message(m.role, "no" if m.role == "user" and "yes" in m.content.lower() else m.content,
-                                  m.position) for m in trace.messages])
+    yield clone(
+        messages=[
+            Message(
+                m.role,
+                "no" if m.role == "user" and "yes" in m.content.lower() else m.content,
+                m.position,
+            )
+            for m in trace.messages
+        ]
+    )
     yield clone(calls=trace.calls[1:])
     positions = [c.position for c in trace.calls]
     yield clone(calls=[_with(c, position=p) for c, p in zip(reversed(trace.calls), positions)])
@@ -168,8 +194,17 @@ def _mutants(trace: Trace, domain: Domain):
             for table in domain.seed.values():
                 if isinstance(value, str) and value in table and len(table) > 1:
                     other = next(k for k in table if k != value)
-                    changed = Call(call.tool, {**call.args, key: other}, call.result, call.error, call.position,
-                                   call.index, call.writes, call.tags, call.id)
+                    changed = Call(
+                        call.tool,
+                        {**call.args, key: other},
+                        call.result,
+                        call.error,
+                        call.position,
+                        call.index,
+                        call.writes,
+                        call.tags,
+                        call.id,
+                    )
                     yield clone(calls=[changed if c is call else c for c in trace.calls])
                     return
 
@@ -177,20 +212,39 @@ def _mutants(trace: Trace, domain: Domain):
 def _with(call, position):
     from eigendsl.support import Call
 
-    return Call(call.tool, call.args, call.result, call.error, position, call.index, call.writes, call.tags, call.id)
+    return Call(
+        call.tool,
+        call.args,
+        call.result,
+        call.error,
+        position,
+        call.index,
+        call.writes,
+        call.tags,
+        call.id,
+    )
 
 
 # ---------------------------------------------------------------------------- the run
 
 
 class Synthesis:
-    def __init__(self, spec_dir: Path, out: Path, settings: SynthSettings,
-                 progress: Callable[[int, int], None] | None = None):
+    def __init__(
+        self,
+        spec_dir: Path,
+        out: Path,
+        settings: SynthSettings,
+        progress: Callable[[int, int], None] | None = None,
+    ):
         self.spec_dir, self.out, self.settings, self.progress = spec_dir, out, settings, progress
         loaded, seed, resolved, templates, _, _ = analyze(spec_dir)
         self.loaded, self.seed_db, self.resolved, self.templates = loaded, seed, resolved, templates
         self.base = load_compiled(compile_domain(spec_dir).files, spec_dir)
-        self.held_out = {R.param_key(t["template"], t["params"]) for t in self.base.tasks if t["split"] == "held-out"}
+        self.held_out = {
+            R.param_key(t["template"], t["params"])
+            for t in self.base.tasks
+            if t["split"] == "held-out"
+        }
         self.facts = {
             name: R.TemplateFacts(
                 name,
@@ -199,9 +253,12 @@ class Synthesis:
                 len(info.template.gold),
                 tuple(p for p, v in info.template.params.items() if v.choices),
             )
-            for name, info in templates.items() if info.template.sample
+            for name, info in templates.items()
+            if info.template.sample
         }
-        self.checks = {c.name: c for m in loaded.modules for c in m.declarations if type(c).__name__ == "Check"}
+        self.checks = {
+            c.name: c for m in loaded.modules for c in m.declarations if type(c).__name__ == "Check"
+        }
         self._roles()
 
     def _backend(self, spec: str) -> Any:
@@ -220,17 +277,32 @@ class Synthesis:
         if s.planner == "programmatic":
             self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed, s.recover)
         else:
-            self.planner = R.LLMPlanner(self.facts, self._backend(s.planner), self._role_prompt("workflow_planner"), s.seed,
-                                        s.recover)
+            self.planner = R.LLMPlanner(
+                self.facts,
+                self._backend(s.planner),
+                self._role_prompt("workflow_planner"),
+                s.seed,
+                s.recover,
+            )
         if s.user_intent == "programmatic":
-            self.intent: R.UserIntent = R.UserIntent(self.templates, self.seed_db, self.held_out, s.seed)
+            self.intent: R.UserIntent = R.UserIntent(
+                self.templates, self.seed_db, self.held_out, s.seed
+            )
         else:
-            self.intent = R.LLMUserIntent(self.templates, self.seed_db, self.held_out, self._backend(s.user_intent),
-                                          self._role_prompt("user_intent"), s.seed)
+            self.intent = R.LLMUserIntent(
+                self.templates,
+                self.seed_db,
+                self.held_out,
+                self._backend(s.user_intent),
+                self._role_prompt("user_intent"),
+                s.seed,
+            )
         if s.prompt_engineer == "programmatic":
             self.engineer: R.PromptEngineer = R.PromptEngineer(s.seed)
         else:
-            self.engineer = R.LLMPromptEngineer(self._backend(s.prompt_engineer), self._role_prompt("prompt_engineer"), s.seed)
+            self.engineer = R.LLMPromptEngineer(
+                self._backend(s.prompt_engineer), self._role_prompt("prompt_engineer"), s.seed
+            )
 
     # ------------------------------------------------------------------
 
@@ -238,12 +310,17 @@ class Synthesis:
         start = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         self._check_settings()
-        _write_json(self.out / "split.json", {
-            "schema_version": SCHEMA_VERSION,
-            "held_out_tasks": sorted(t["id"] for t in self.base.tasks if t["split"] == "held-out"),
-            "held_out_params": sorted(self.held_out),
-            "rule": "held-out tasks come from `eigendsl compile`; their parameter sets are never used in synthesis",
-        })
+        _write_json(
+            self.out / "split.json",
+            {
+                "schema_version": SCHEMA_VERSION,
+                "held_out_tasks": sorted(
+                    t["id"] for t in self.base.tasks if t["split"] == "held-out"
+                ),
+                "held_out_params": sorted(self.held_out),
+                "rule": "held-out tasks come from `eigendsl compile`; their parameter sets are never used in synthesis",
+            },
+        )
         previous: dict[str, Any] | None = None
         reports = []
         for generation in range(1, self.settings.generations + 1):
@@ -252,9 +329,24 @@ class Synthesis:
             previous = report
         accepted_total = sum(r["accepted"] for r in reports)
         return {
-            "generations": [{k: r[k] for k in ("generation", "dialogues", "accepted", "rejected", "acceptance_rate",
-                                                "tool_coverage", "rule_coverage", "distinct_tool_sequences",
-                                                "distinct_user_ngrams", "near_duplicate_rate")} for r in reports],
+            "generations": [
+                {
+                    k: r[k]
+                    for k in (
+                        "generation",
+                        "dialogues",
+                        "accepted",
+                        "rejected",
+                        "acceptance_rate",
+                        "tool_coverage",
+                        "rule_coverage",
+                        "distinct_tool_sequences",
+                        "distinct_user_ngrams",
+                        "near_duplicate_rate",
+                    )
+                }
+                for r in reports
+            ],
             "accepted_total": accepted_total,
             "seconds": round(time.perf_counter() - start, 3),
             "out_dir": str(self.out),
@@ -267,9 +359,13 @@ class Synthesis:
             saved = _read_json(path, "delete it to resume with this command's settings")
             if saved != identity:
                 saved = saved if isinstance(saved, dict) else {}
-                diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
-                raise EigenError(f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
-                                 "resume with the same settings or choose another --out")
+                diff = sorted(
+                    k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k)
+                )
+                raise EigenError(
+                    f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
+                    "resume with the same settings or choose another --out"
+                )
         else:
             _write_json(path, identity)
 
@@ -277,8 +373,11 @@ class Synthesis:
         gen_dir = self.out / f"gen-{k}"
         report_path = gen_dir / "report.json"
         if report_path.is_file():
-            report = _read_json(report_path, f"delete {gen_dir} to synthesize that generation again",
-                                ("prompt_engineer", "dialogues"))
+            report = _read_json(
+                report_path,
+                f"delete {gen_dir} to synthesize that generation again",
+                ("prompt_engineer", "dialogues"),
+            )
             self.engineer.pools = report["prompt_engineer"]["pools"]
             self.engineer.dropped = report["prompt_engineer"]["dropped"]
             if self.progress:
@@ -294,12 +393,18 @@ class Synthesis:
         for item in plan:
             tasks += self.intent.tasks(item, k, offset)
             offset += item.count
-        _write_json(gen_dir / "plan.json", {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools})
+        _write_json(
+            gen_dir / "plan.json",
+            {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools},
+        )
         infeasible = self._infeasible(gen_dir, tasks)
         planned = [t for t in tasks if t.template not in infeasible]
         planned += self._refill(plan, k, offset, self.settings.per_generation - len(planned))
         extra_templates, checks = self._variants(planned)
-        _write_text(gen_dir / "checks.chk", "# Checks of synthesized tasks (generated).\n" + "\n".join(checks))
+        _write_text(
+            gen_dir / "checks.chk",
+            "# Checks of synthesized tasks (generated).\n" + "\n".join(checks),
+        )
         _write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
         domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
         by_id = {t["id"]: t for t in domain.tasks}
@@ -336,13 +441,17 @@ class Synthesis:
             else:
                 a, b = task.parts
                 ta, tb = self.templates[a].template, self.templates[b].template
-                entry, check = composed_template(a, ta, self.checks[ta.check], b, tb, self.checks[tb.check])
+                entry, check = composed_template(
+                    a, ta, self.checks[ta.check], b, tb, self.checks[tb.check]
+                )
             templates[task.template] = entry
             checks.append(check)
         return templates, checks
 
     def _compile(self, tasks_file: Path, checks_file: Path) -> Domain:
-        return load_compiled(compile_domain(self.spec_dir, extra=[tasks_file, checks_file]).files, self.spec_dir)
+        return load_compiled(
+            compile_domain(self.spec_dir, extra=[tasks_file, checks_file]).files, self.spec_dir
+        )
 
     def _infeasible(self, gen_dir: Path, tasks: list[SynthTask]) -> set[str]:
         """Synthesized templates whose gold plan fails (a tool error, a guard, an unsatisfiable
@@ -359,22 +468,39 @@ class Synthesis:
         _write_text(probe / "checks.chk", "\n".join(checks))
         domain = self._compile(probe / "tasks.yaml", probe / "checks.chk")
         ids = {t.id for t in first.values()}
-        rows = run_episodes(domain, [t for t in domain.tasks if t["id"] in ids], ScriptedAgent(),
-                            ScriptedUser(domain.stop_marker))
+        rows = run_episodes(
+            domain,
+            [t for t in domain.tasks if t["id"] in ids],
+            ScriptedAgent(),
+            ScriptedUser(domain.stop_marker),
+        )
         return {row["template"] for row in rows if not row["verdict"]["passed"]}
 
-    def _play(self, domain: Domain, gen_dir: Path, tasks: list[dict[str, Any]], pools: dict[str, list[str]],
-              k: int, recover: set[str]) -> list[dict[str, Any]]:
+    def _play(
+        self,
+        domain: Domain,
+        gen_dir: Path,
+        tasks: list[dict[str, Any]],
+        pools: dict[str, list[str]],
+        k: int,
+        recover: set[str],
+    ) -> list[dict[str, Any]]:
         size = self.settings.shard_size
-        shards = [tasks[i:i + size] for i in range(0, len(tasks), size)]
+        shards = [tasks[i : i + size] for i in range(0, len(tasks), size)]
         shard_dir = gen_dir / "shards"
         shard_dir.mkdir(parents=True, exist_ok=True)
         jobs = []
         for index, shard in enumerate(shards):
             if (shard_dir / f"shard-{index:04d}.jsonl").is_file():
                 continue
-            mistakes = [MISTAKES[(i // MISTAKE_EVERY) % len(MISTAKES)] if (index * size + i) % MISTAKE_EVERY == MISTAKE_EVERY - 1
-                        and _writes(domain, t) else RECOVER if t["id"] in recover else None for i, t in enumerate(shard)]
+            mistakes = [
+                MISTAKES[(i // MISTAKE_EVERY) % len(MISTAKES)]
+                if (index * size + i) % MISTAKE_EVERY == MISTAKE_EVERY - 1 and _writes(domain, t)
+                else RECOVER
+                if t["id"] in recover
+                else None
+                for i, t in enumerate(shard)
+            ]
             jobs.append((index, shard, mistakes, pools, self.settings.seed, k))
         self._prepare_workers(domain)
         done = len(shards) - len(jobs)
@@ -412,10 +538,20 @@ class Synthesis:
         if self.settings.judge == "programmatic":
             _WORKER["judge"] = R.Judge(domain)
         else:
-            _WORKER["judge"] = R.LLMJudge(domain, self._backend(self.settings.judge), self._role_prompt("judge"))
+            _WORKER["judge"] = R.LLMJudge(
+                domain, self._backend(self.settings.judge), self._role_prompt("judge")
+            )
 
-    def _merge(self, gen_dir: Path, rows: list[dict[str, Any]], kinds: dict[str, SynthTask], k: int,
-               plan: list[R.PlanItem], infeasible: set[str], previous: dict[str, Any] | None) -> dict[str, Any]:
+    def _merge(
+        self,
+        gen_dir: Path,
+        rows: list[dict[str, Any]],
+        kinds: dict[str, SynthTask],
+        k: int,
+        plan: list[R.PlanItem],
+        infeasible: set[str],
+        previous: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         duplicates = NearDuplicates()
         near = 0
         for row in rows:
@@ -438,16 +574,32 @@ class Synthesis:
             key = "+".join(row["parts"]) if row["kind"] == "compose" else row["parts"][0]
             by_template.setdefault(key, []).append(row["accepted"])
             by_kind.setdefault(row["kind"], []).append(row["accepted"])
-            if row["kind"] == "recover":  # a recovery counts where a write was refused, then put right
-                by_recovery.setdefault(key, []).append(row["accepted"] and any(map(is_refusal, row["messages"])))
-        tools = sorted({c["function"]["name"] for r in accepted for m in r["messages"] for c in m.get("tool_calls") or []}
-                       & set(self.base.tools))
+            if (
+                row["kind"] == "recover"
+            ):  # a recovery counts where a write was refused, then put right
+                by_recovery.setdefault(key, []).append(
+                    row["accepted"] and any(map(is_refusal, row["messages"]))
+                )
+        tools = sorted(
+            {
+                c["function"]["name"]
+                for r in accepted
+                for m in r["messages"]
+                for c in m.get("tool_calls") or []
+            }
+            & set(self.base.tools)
+        )
         rules = sorted({name for r in accepted for name in r.get("rules_exercised", [])})
         grams: set[tuple[str, ...]] = set()
         for r in accepted:
             grams |= ngrams(user_text(r))
-        reasons = Counter(reason.split(": ", 1)[-1][:120] if reason.startswith("quality") else reason.split(": ", 1)[0]
-                          for r in rejected for reason in r["reasons"][:1])
+        reasons = Counter(
+            reason.split(": ", 1)[-1][:120]
+            if reason.startswith("quality")
+            else reason.split(": ", 1)[0]
+            for r in rejected
+            for reason in r["reasons"][:1]
+        )
         known_infeasible = {tuple(x) for x in (previous or {}).get("infeasible_compositions", [])}
         for name in infeasible:
             if "__and__" in name:
@@ -464,8 +616,14 @@ class Synthesis:
             "acceptance_by_template": {key: rate(v) for key, v in sorted(by_template.items())},
             "acceptance_by_kind": {key: rate(v) for key, v in sorted(by_kind.items())},
             # templates whose recoveries all failed before stay out of the plan
-            "acceptance_by_recovery": {**{key: 0.0 for key, r in (previous or {}).get("acceptance_by_recovery", {}).items()
-                                          if r == 0}, **{key: rate(v) for key, v in sorted(by_recovery.items())}},
+            "acceptance_by_recovery": {
+                **{
+                    key: 0.0
+                    for key, r in (previous or {}).get("acceptance_by_recovery", {}).items()
+                    if r == 0
+                },
+                **{key: rate(v) for key, v in sorted(by_recovery.items())},
+            },
             "tools_covered": tools,
             "tool_coverage": round(len(tools) / len(self.base.tools), 4),
             "rules_covered": rules,
@@ -476,24 +634,46 @@ class Synthesis:
             "rejection_reasons": dict(reasons.most_common(20)),
             "infeasible_compositions": sorted(list(x) for x in known_infeasible),
             "infeasible_this_generation": sorted(infeasible),
-            "prompt_engineer": {"pools": self.engineer.pools, "dropped": self.engineer.dropped, "decisions": decisions},
+            "prompt_engineer": {
+                "pools": self.engineer.pools,
+                "dropped": self.engineer.dropped,
+                "decisions": decisions,
+            },
         }
 
 
 def _writes(domain: Domain, task: dict[str, Any]) -> bool:
-    return any("tool" in s and domain.tools[s["tool"]].writes for s in task["gold"]) and task["user"].get("confirm", True)
+    return any("tool" in s and domain.tools[s["tool"]].writes for s in task["gold"]) and task[
+        "user"
+    ].get("confirm", True)
 
 
 def _public(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
-    keys = ["schema_version", "task_id", "template", "family", "kind", "parts", "params", "generation", "messages",
-            "tools", "verdict", "mistake"]
+    keys = [
+        "schema_version",
+        "task_id",
+        "template",
+        "family",
+        "kind",
+        "parts",
+        "params",
+        "generation",
+        "messages",
+        "tools",
+        "verdict",
+        "mistake",
+    ]
     out = {k: row.get(k) for k in keys}
     if reasons:
         out["reasons"] = row["reasons"]
     return out
 
 
-def run_synthesis(spec_dir: Path | str, out: Path | str, settings: SynthSettings,
-                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+def run_synthesis(
+    spec_dir: Path | str,
+    out: Path | str,
+    settings: SynthSettings,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
     """Run (or resume) synthesis; returns the summary."""
     return Synthesis(Path(spec_dir), Path(out), settings, progress).run()

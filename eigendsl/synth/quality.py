@@ -18,7 +18,7 @@ NEAR_DUPLICATE = 0.9
 
 def ngrams(text: str, n: int = 3) -> set[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
@@ -54,8 +54,10 @@ def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
                 continue
             for value in _strings(args):
                 if value in known_ids and value not in seen_text:
-                    reasons.append(f"quality: {name} uses the identifier {value!r}, which neither the user "
-                                   "nor a tool gave (invented)")
+                    reasons.append(
+                        f"quality: {name} uses the identifier {value!r}, which neither the user "
+                        "nor a tool gave (invented)"
+                    )
     return reasons
 
 
@@ -74,8 +76,11 @@ def user_text(row: dict[str, Any]) -> str:
 
 
 def dialogue_signature(row: dict[str, Any]) -> set[tuple[str, ...]]:
-    text = " ".join(str(m.get("content") or "") + json.dumps(m.get("tool_calls") or "")
-                    for m in row["messages"] if m["role"] in ("user", "assistant"))
+    text = " ".join(
+        str(m.get("content") or "") + json.dumps(m.get("tool_calls") or "")
+        for m in row["messages"]
+        if m["role"] in ("user", "assistant")
+    )
     return ngrams(text, 3)
 
 

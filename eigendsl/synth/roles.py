@@ -65,13 +65,19 @@ class WorkflowPlanner:
 
     def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
         names = sorted(self.facts, key=lambda n: (self.facts[n].steps, n))
-        failed = {n for n, rate in (previous or {}).get("acceptance_by_recovery", {}).items() if rate == 0}
-        writes = [PlanItem("recover", (n,), 0) for n in names if self.facts[n].writes and n not in failed]
+        failed = {
+            n for n, rate in (previous or {}).get("acceptance_by_recovery", {}).items() if rate == 0
+        }
+        writes = [
+            PlanItem("recover", (n,), 0) for n in names if self.facts[n].writes and n not in failed
+        ]
         recoveries = _spread(round(total * self.recover), writes)
         rest = total - sum(i.count for i in recoveries)
         return self._plan(generation, rest, previous, names) + recoveries
 
-    def _plan(self, generation: int, total: int, previous: dict[str, Any] | None, names: list[str]) -> list[PlanItem]:
+    def _plan(
+        self, generation: int, total: int, previous: dict[str, Any] | None, names: list[str]
+    ) -> list[PlanItem]:
         rng = random.Random(f"plan:{self.seed}:{generation}")
         if previous is None:
             active = names[: max(1, (len(names) + 1) // 2)]
@@ -106,17 +112,26 @@ class WorkflowPlanner:
             hard += [PlanItem(k, (name,), 0) for k in kinds]
         hard = _spread(round(total * hard_share), sorted(hard, key=lambda i: rng.random()))
         # Compositions that worked before, plus a few new pairs to explore.
-        worked = sorted(tuple(key.split("+")) for key, rate in acceptance.items() if "+" in key and rate > 0)
-        fresh = [(a, b) for a in names for b in names
-                 if a != b and (a, b) not in infeasible and (a, b) not in worked]
+        worked = sorted(
+            tuple(key.split("+")) for key, rate in acceptance.items() if "+" in key and rate > 0
+        )
+        fresh = [
+            (a, b)
+            for a in names
+            for b in names
+            if a != b and (a, b) not in infeasible and (a, b) not in worked
+        ]
         rng.shuffle(fresh)
         pairs = worked + fresh[: max(1, len(names) // 2)]
-        composed = _spread(total - sum(i.count for i in singles + hard),
-                           [PlanItem("compose", p, 0) for p in pairs])
+        composed = _spread(
+            total - sum(i.count for i in singles + hard), [PlanItem("compose", p, 0) for p in pairs]
+        )
         return [i for i in singles + hard + composed if i.count > 0]
 
 
-def _spread(total: int, items: list[PlanItem], weights: dict[str, float] | None = None) -> list[PlanItem]:
+def _spread(
+    total: int, items: list[PlanItem], weights: dict[str, float] | None = None
+) -> list[PlanItem]:
     """Share ``total`` among ``items`` in proportion to the weights of their first template."""
     if not items or total <= 0:
         return []
@@ -136,7 +151,13 @@ class UserIntent:
     """Samples task parameters from the database and writes the user's scenario, hard cases
     included. Parameter sets of held-out tasks are never used for training dialogues."""
 
-    def __init__(self, templates: dict[str, TemplateInfo], seed: dict[str, Any], held_out: set[str], rng_seed: int = 0):
+    def __init__(
+        self,
+        templates: dict[str, TemplateInfo],
+        seed: dict[str, Any],
+        held_out: set[str],
+        rng_seed: int = 0,
+    ):
         self.templates, self.db, self.held_out, self.seed = templates, seed, held_out, rng_seed
 
     def sample(self, name: str, rng: random.Random) -> dict[str, Any] | None:
@@ -152,7 +173,9 @@ class UserIntent:
     def tasks(self, item: PlanItem, generation: int, start: int) -> list[SynthTask]:
         out = []
         for i in range(item.count):
-            rng = template_rng(self.seed * 7919 + generation, f"{item.kind}:{':'.join(item.templates)}:{start + i}")
+            rng = template_rng(
+                self.seed * 7919 + generation, f"{item.kind}:{':'.join(item.templates)}:{start + i}"
+            )
             task = self.task(item, rng, f"g{generation}-{start + i:05d}")
             if task is not None:
                 out.append(task)
@@ -177,18 +200,41 @@ class UserIntent:
             needed = [k for k in scenario.known if k not in scenario.reveal_late]
             if not needed:
                 return SynthTask(task_id, name, params)
-            return SynthTask(task_id, name, params, "late", (name,), {"reveal_late": [rng.choice(needed)]})
+            return SynthTask(
+                task_id, name, params, "late", (name,), {"reveal_late": [rng.choice(needed)]}
+            )
         if item.kind == "forbidden":
-            return SynthTask(task_id, name, params, "forbidden", (name,),
-                             {"forbidden_request": rng.choice(FORBIDDEN_REQUESTS)})
+            return SynthTask(
+                task_id,
+                name,
+                params,
+                "forbidden",
+                (name,),
+                {"forbidden_request": rng.choice(FORBIDDEN_REQUESTS)},
+            )
         # mind: the user first asks with another value of a parameter that has choices
-        choices = [p for p in info.template.params if info.template.params[p].choices and len(info.template.params[p].choices or []) > 1]
+        choices = [
+            p
+            for p in info.template.params
+            if info.template.params[p].choices and len(info.template.params[p].choices or []) > 1
+        ]
         if not choices:
             return SynthTask(task_id, name, params)
         param = rng.choice(choices)
-        first = rng.choice([c for c in info.template.params[param].choices or [] if c != params[param]])
-        reason = re.sub(r"\{\{\s*" + param + r"\s*\}\}", str(first).replace("\\", "\\\\"), scenario.reason)
-        return SynthTask(task_id, name, params, "mind", (name,), {"reason": reason, "change_mind": f"{param}={first}"})
+        first = rng.choice(
+            [c for c in info.template.params[param].choices or [] if c != params[param]]
+        )
+        reason = re.sub(
+            r"\{\{\s*" + param + r"\s*\}\}", str(first).replace("\\", "\\\\"), scenario.reason
+        )
+        return SynthTask(
+            task_id,
+            name,
+            params,
+            "mind",
+            (name,),
+            {"reason": reason, "change_mind": f"{param}={first}"},
+        )
 
     def _compose(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
         a, b = item.templates
@@ -231,13 +277,25 @@ def param_key(template: str, params: dict[str, Any]) -> str:
 
 
 PARAPHRASES: dict[str, list[str]] = {
-    "user_opening": ["Hi! {reason}", "Hello there. {reason}", "Good morning. {reason}", "Hey, quick one: {reason}",
-                     "Hi, I hope you can help. {reason}", "{reason} Thanks in advance."],
-    "ask_info": ["Happy to help! May I have your {what}?", "First, I need to verify your account. What is your {what}?",
-                 "Could you tell me your {what}, please?", "Let me look into it. Please share your {what}."],
-    "propose": ["To confirm, I will {action}. Is that okay? (yes/no)",
-                "Before I go ahead: I'm going to {action}. Please confirm (yes/no).",
-                "Just to be sure, you want me to {action}? (yes/no)"],
+    "user_opening": [
+        "Hi! {reason}",
+        "Hello there. {reason}",
+        "Good morning. {reason}",
+        "Hey, quick one: {reason}",
+        "Hi, I hope you can help. {reason}",
+        "{reason} Thanks in advance.",
+    ],
+    "ask_info": [
+        "Happy to help! May I have your {what}?",
+        "First, I need to verify your account. What is your {what}?",
+        "Could you tell me your {what}, please?",
+        "Let me look into it. Please share your {what}.",
+    ],
+    "propose": [
+        "To confirm, I will {action}. Is that okay? (yes/no)",
+        "Before I go ahead: I'm going to {action}. Please confirm (yes/no).",
+        "Just to be sure, you want me to {action}? (yes/no)",
+    ],
     "user_yes": ["yes, go ahead", "Yes please.", "Yes, that's correct.", "yes, do it"],
     "user_no": ["No, leave it as it is.", "no thanks, I changed my mind about that."],
     "user_done": ["That's all, thank you.", "Great, thanks a lot!", "Perfect, that's everything."],
@@ -260,7 +318,9 @@ class PromptEngineer:
         rng = random.Random(f"pe:{self.seed}:{generation}")
         self.trying = {}
         for pool, candidates in PARAPHRASES.items():
-            fresh = [c for c in candidates if c not in self.pools.get(pool, []) and c not in self.dropped]
+            fresh = [
+                c for c in candidates if c not in self.pools.get(pool, []) and c not in self.dropped
+            ]
             rng.shuffle(fresh)
             if fresh and generation > 1:
                 self.trying[pool] = fresh[:per_pool]
@@ -278,12 +338,21 @@ class PromptEngineer:
         for pool, variants in self.trying.items():
             for variant in variants:
                 probe = variant.split("{")[0].strip() or variant.split("}")[-1].strip()
-                used = [r for r in rows if any(probe and probe in (m.get("content") or "") for m in r["messages"])]
+                used = [
+                    r
+                    for r in rows
+                    if any(probe and probe in (m.get("content") or "") for m in r["messages"])
+                ]
                 others = [r for r in rows if r not in used]
                 rate = _acceptance(used)
                 base = _acceptance(others)
                 keep = bool(used) and rate >= base - 0.05
-                decisions[variant] = {"pool": pool, "used": len(used), "acceptance": rate, "kept": keep}
+                decisions[variant] = {
+                    "pool": pool,
+                    "used": len(used),
+                    "acceptance": rate,
+                    "kept": keep,
+                }
                 if keep:
                     self.pools.setdefault(pool, []).append(variant)
                 else:
@@ -308,7 +377,9 @@ class Judge:
         self.ids = {str(k) for table in domain.seed.values() for k in table}
 
     def judge(self, row: dict[str, Any]) -> list[str]:
-        reasons = [f"{f['path']}:{f['line']}:{f['col']}: {f['reason']}" for f in row["verdict"]["failures"]]
+        reasons = [
+            f"{f['path']}:{f['line']}:{f['col']}: {f['reason']}" for f in row["verdict"]["failures"]
+        ]
         reasons += quality_reasons(row, self.ids)
         return reasons
 
@@ -324,7 +395,11 @@ class LLMJudge(Judge):
         reasons = super().judge(row)
         if reasons:
             return reasons
-        dialogue = "\n".join(f"{m['role']}: {m.get('content') or ''}" for m in row["messages"][1:] if m["role"] in ("user", "assistant"))
+        dialogue = "\n".join(
+            f"{m['role']}: {m.get('content') or ''}"
+            for m in row["messages"][1:]
+            if m["role"] in ("user", "assistant")
+        )
         answer = ask_json(self.backend, self.prompt, f"Dialogue:\n{dialogue}")
         if isinstance(answer, dict) and answer.get("passed") is False:
             return [f"judge model: {r}" for r in answer.get("reasons", ["rejected"])][:3]
@@ -336,7 +411,9 @@ class LLMJudge(Judge):
 
 def ask_json(backend: Any, system: str, user: str) -> Any:
     """Ask a backend for a JSON object; None when the answer is not JSON."""
-    turn = backend.generate([[{"role": "system", "content": system}, {"role": "user", "content": user}]], None)[0]
+    turn = backend.generate(
+        [[{"role": "system", "content": system}, {"role": "user", "content": user}]], None
+    )[0]
     text = turn.content or turn.raw or ""
     match = re.search(r"\{.*\}", text, re.DOTALL)
     if not match:
@@ -350,36 +427,65 @@ def ask_json(backend: Any, system: str, user: str) -> Any:
 class LLMPlanner(WorkflowPlanner):
     """A model proposes the plan; invalid or unknown entries fall back to the programmatic one."""
 
-    def __init__(self, facts: dict[str, TemplateFacts], backend: Any, prompt: str, seed: int = 0,
-                 recover: float = 0.0):
+    def __init__(
+        self,
+        facts: dict[str, TemplateFacts],
+        backend: Any,
+        prompt: str,
+        seed: int = 0,
+        recover: float = 0.0,
+    ):
         super().__init__(facts, seed, recover)
         self.backend, self.prompt = backend, prompt
         self.fallbacks = 0
 
     def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
-        report = json.dumps({k: v for k, v in (previous or {}).items() if k != "prompt_engineer"})[:4000]
-        answer = ask_json(self.backend, self.prompt, f"Generation {generation}; {total} dialogues.\nPrevious report: {report}")
+        report = json.dumps({k: v for k, v in (previous or {}).items() if k != "prompt_engineer"})[
+            :4000
+        ]
+        answer = ask_json(
+            self.backend,
+            self.prompt,
+            f"Generation {generation}; {total} dialogues.\nPrevious report: {report}",
+        )
         items = []
         for entry in (answer or {}).get("plan", []) if isinstance(answer, dict) else []:
             names = tuple(entry.get("templates", ()))
             kind = entry.get("kind") or ("compose" if len(names) == 2 else "single")
             count = entry.get("count")
-            if kind in KINDS and names and all(n in self.facts for n in names) and isinstance(count, int) and count > 0:
+            if (
+                kind in KINDS
+                and names
+                and all(n in self.facts for n in names)
+                and isinstance(count, int)
+                and count > 0
+            ):
                 if (kind == "compose") == (len(names) == 2):
                     items.append(PlanItem(kind, names, count))
         if not items:
             self.fallbacks += 1
             return super().plan(generation, total, previous)
         scale = total / sum(i.count for i in items)
-        return [i for i in _spread(total, items, {i.templates[0]: i.count * scale for i in items}) if i.count > 0]
+        return [
+            i
+            for i in _spread(total, items, {i.templates[0]: i.count * scale for i in items})
+            if i.count > 0
+        ]
 
 
 class LLMUserIntent(UserIntent):
     """Parameters are sampled from the database as before; a model rewrites the reason for the
     call (it must keep every identifier, or the programmatic text is kept)."""
 
-    def __init__(self, templates: dict[str, TemplateInfo], seed: dict[str, Any], held_out: set[str],
-                 backend: Any, prompt: str, rng_seed: int = 0):
+    def __init__(
+        self,
+        templates: dict[str, TemplateInfo],
+        seed: dict[str, Any],
+        held_out: set[str],
+        backend: Any,
+        prompt: str,
+        rng_seed: int = 0,
+    ):
         super().__init__(templates, seed, held_out, rng_seed)
         self.backend, self.prompt = backend, prompt
 
@@ -389,11 +495,17 @@ class LLMUserIntent(UserIntent):
             return task
         info = self.templates[item.templates[0]]
         reason = render_text(task.user.get("reason") or info.template.user.reason, task.params)
-        answer = ask_json(self.backend, self.prompt, f"Task: {info.name}. Parameters: {json.dumps(task.params)}. "
-                                                     f"Current reason: {reason}")
+        answer = ask_json(
+            self.backend,
+            self.prompt,
+            f"Task: {info.name}. Parameters: {json.dumps(task.params)}. Current reason: {reason}",
+        )
         if isinstance(answer, dict) and isinstance(answer.get("reason"), str):
             text = answer["reason"]
-            if all(str(v) in text for v in task.params.values() if str(v) in reason) and "{" not in text:
+            if (
+                all(str(v) in text for v in task.params.values() if str(v) in reason)
+                and "{" not in text
+            ):
                 task.user = {**task.user, "reason": text}
         return task
 
@@ -410,11 +522,22 @@ class LLMPromptEngineer(PromptEngineer):
         if generation <= 1:
             return self.current()
         for pool, examples in PARAPHRASES.items():
-            answer = ask_json(self.backend, self.prompt, f"Pool: {pool}. Examples: {json.dumps(examples[:3])}")
+            answer = ask_json(
+                self.backend, self.prompt, f"Pool: {pool}. Examples: {json.dumps(examples[:3])}"
+            )
             variants = answer.get("variants", []) if isinstance(answer, dict) else []
-            markers = re.findall(r"\{\w+\}", examples[0]) + (["(yes/no)"] if pool == "propose" else []) + (["yes"] if pool == "user_yes" else [])
-            good = [v for v in variants if isinstance(v, str) and all(m in v.lower() if m == "yes" else m in v for m in markers)
-                    and set(re.findall(r"\{[^}]*\}", v)) <= set(re.findall(r"\{\w+\}", examples[0]))]
+            markers = (
+                re.findall(r"\{\w+\}", examples[0])
+                + (["(yes/no)"] if pool == "propose" else [])
+                + (["yes"] if pool == "user_yes" else [])
+            )
+            good = [
+                v
+                for v in variants
+                if isinstance(v, str)
+                and all(m in v.lower() if m == "yes" else m in v for m in markers)
+                and set(re.findall(r"\{[^}]*\}", v)) <= set(re.findall(r"\{\w+\}", examples[0]))
+            ]
             if good:
                 self.trying[pool] = good[:per_pool]
         return self.current()

@@ -44,7 +44,12 @@ class SynthTask:
     user: dict[str, Any] = field(default_factory=dict)
 
     def as_yaml(self) -> dict[str, Any]:
-        entry: dict[str, Any] = {"id": self.id, "template": self.template, "params": self.params, "split": "train"}
+        entry: dict[str, Any] = {
+            "id": self.id,
+            "template": self.template,
+            "params": self.params,
+            "split": "train",
+        }
         if self.user:
             entry["user"] = self.user
         return entry
@@ -92,25 +97,32 @@ def refusal_template(name: str, template: Template) -> tuple[dict[str, Any], str
         "check": f"{name}__refuse",
         "sample": False,
     }
-    check = (f"check {name}__refuse():\n"
-             f"    require db == initial else \"the user declined, so nothing may change\"\n"
-             f"    forbid any(c in calls where c.writes and c.ok) else \"a write ran although the user declined\"\n")
+    check = (
+        f"check {name}__refuse():\n"
+        f'    require db == initial else "the user declined, so nothing may change"\n'
+        f'    forbid any(c in calls where c.writes and c.ok) else "a write ran although the user declined"\n'
+    )
     return entry, check
 
 
-def composed_template(a_name: str, a: Template, a_check: A.Check, b_name: str, b: Template,
-                      b_check: A.Check) -> tuple[dict[str, Any], str]:
+def composed_template(
+    a_name: str, a: Template, a_check: A.Check, b_name: str, b: Template, b_check: A.Check
+) -> tuple[dict[str, Any], str]:
     """``<A>__and__<B>``: both requests in one conversation, both checks at once."""
     ra = {p: f"a_{p}" for p in a.params}
     rb = {p: f"b_{p}" for p in b.params}
-    params = {ra[p]: _param_entry(a, p) for p in a.params} | {rb[p]: _param_entry(b, p) for p in b.params}
+    params = {ra[p]: _param_entry(a, p) for p in a.params} | {
+        rb[p]: _param_entry(b, p) for p in b.params
+    }
     ua, ub = a.user, b.user
     known = {**rename_jinja(dict(ub.known), rb), **rename_jinja(dict(ua.known), ra)}
     user = {
         "reason": f"{rename_jinja(ua.reason, ra).strip()} Also, {_lower_first(rename_jinja(ub.reason, rb).strip())}",
         "known": known,
         "unknown": sorted(set(ua.unknown) | set(ub.unknown)),
-        "instructions": " ".join(x for x in (rename_jinja(ua.instructions, ra), rename_jinja(ub.instructions, rb)) if x),
+        "instructions": " ".join(
+            x for x in (rename_jinja(ua.instructions, ra), rename_jinja(ub.instructions, rb)) if x
+        ),
     }
     name = f"{a_name}__and__{b_name}"
     entry = {

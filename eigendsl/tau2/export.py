@@ -292,8 +292,10 @@ def export_results(
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``."""
     for number, row in enumerate(rows, start=1):
         if problems := shape_problems(Episode, row):
-            raise EigenError(f"episode row {number}: {problems[0]}. Give episodes written by "
-                             "`eigendsl run --out`")
+            raise EigenError(
+                f"episode row {number}: {problems[0]}. Give episodes written by "
+                "`eigendsl run --out`"
+            )
     tau2_tasks = tau2_tasks or {}
     stamp = timestamp or _now()
     simulations = []
@@ -343,24 +345,31 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
     """Episode rows of a JSONL file (what ``eigendsl run --out`` writes)."""
     path = Path(path)
     if path.is_dir():
-        raise EigenError(f"{path} is a folder; give the episodes JSONL file that `eigendsl run "
-                         "--out` writes")
+        raise EigenError(
+            f"{path} is a folder; give the episodes JSONL file that `eigendsl run --out` writes"
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise EigenError(f"{path} does not exist; give the episodes JSONL file that `eigendsl "
-                         "run --out` writes") from None
+        raise EigenError(
+            f"{path} does not exist; give the episodes JSONL file that `eigendsl run --out` writes"
+        ) from None
     except UnicodeDecodeError as exc:
-        raise EigenError(f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); give "
-                         "the episodes JSONL file that `eigendsl run --out` writes") from None
+        raise EigenError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); give "
+            "the episodes JSONL file that `eigendsl run --out` writes"
+        ) from None
     except OSError as exc:
         raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
-    rows = jsonl_rows(text, lambda number, exc: EigenError(
-        f"{path}:{number}: not a JSON row ({exc.msg})"))
+    rows = jsonl_rows(
+        text, lambda number, exc: EigenError(f"{path}:{number}: not a JSON row ({exc.msg})")
+    )
     for number, row in rows:
         if problems := shape_problems(Episode, row):
-            raise EigenError(f"{path}:{number}: {problems[0]}. The file must hold episodes "
-                             "written by `eigendsl run --out`")
+            raise EigenError(
+                f"{path}:{number}: {problems[0]}. The file must hold episodes "
+                "written by `eigendsl run --out`"
+            )
     return [row for _, row in rows]
 
 

@@ -234,9 +234,11 @@ def check_tasks(tasks: Any, path: Path, text: str) -> None:
             if first != index:
                 # the line found may be the first task's: name this one by its index too
                 label, line = f"{label} (index {index})", 0
-                problems.append(f"its check would be {check_name(task)}, as would that of the "
-                                f"task at index {first}; give every task its own id (ids must "
-                                "differ in more than punctuation)")
+                problems.append(
+                    f"its check would be {check_name(task)}, as would that of the "
+                    f"task at index {first}; give every task its own id (ids must "
+                    "differ in more than punctuation)"
+                )
         for problem in problems:
             if line:
                 col = lines[line - 1].find('"id"') + 1
@@ -249,8 +251,10 @@ def check_tasks(tasks: Any, path: Path, text: str) -> None:
 def check_splits(splits: Any, path: Path) -> None:
     """split_tasks.json maps split names to lists of task ids."""
     if problems := shape_problems(dict[str, list[TaskId]], splits):
-        raise EigenError(f"{path}: {problems[0]}. The file maps split names to lists of task "
-                         'ids, like {"train": ["0", "1"], "test": ["2"]}')
+        raise EigenError(
+            f"{path}: {problems[0]}. The file maps split names to lists of task "
+            'ids, like {"train": ["0", "1"], "test": ["2"]}'
+        )
 
 
 def read_domain(domain_dir: Path | str) -> Tau2Domain:

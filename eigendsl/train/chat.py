@@ -171,7 +171,7 @@ def without_refused_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]
     for i, message in enumerate(out):
         if message["role"] != "assistant" or not message.get("tool_calls"):
             continue
-        results = itertools.takewhile(lambda m: m["role"] == "tool", out[i + 1:])
+        results = itertools.takewhile(lambda m: m["role"] == "tool", out[i + 1 :])
         if any(is_refusal(m) for m in results):
             message["train"] = False
     return out
@@ -215,7 +215,11 @@ def parse_tool_calls(
     ['Tool call 1: the <tool_call> block is not closed with </tool_call>.']
     """
     content, calls, errors = runtime_parse(text)
-    return content, [{"id": f"call_{i}", "type": "function", "function": c} for i, c in enumerate(calls)], errors
+    return (
+        content,
+        [{"id": f"call_{i}", "type": "function", "function": c} for i, c in enumerate(calls)],
+        errors,
+    )
 
 
 def render_chat(

@@ -33,22 +33,45 @@ def eval_tasks(domain: Domain, which: str = "held-out") -> list[dict[str, Any]]:
     """The tasks of a split (``held-out``, ``train`` or ``all``)."""
     tasks = [t for t in domain.tasks if which == "all" or t.get("split") == which]
     if not tasks:
-        raise EigenError(f"domain {domain.name} has no '{which}' tasks; recompile with sampling.held_out_fraction > 0")
+        raise EigenError(
+            f"domain {domain.name} has no '{which}' tasks; recompile with sampling.held_out_fraction > 0"
+        )
     return tasks
 
 
-def evaluate(domain: Domain, model: Any, tokenizer: Any, tasks: list[dict[str, Any]], trials: int = 4,
-             temperature: float = 0.3, context: str = "compact", max_new_tokens: int = 128,
-             max_turns: int | None = None, out: Path | None = None, seed: int = 0,
-             constrain_calls: bool = False) -> dict[str, Any]:
+def evaluate(
+    domain: Domain,
+    model: Any,
+    tokenizer: Any,
+    tasks: list[dict[str, Any]],
+    trials: int = 4,
+    temperature: float = 0.3,
+    context: str = "compact",
+    max_new_tokens: int = 128,
+    max_turns: int | None = None,
+    out: Path | None = None,
+    seed: int = 0,
+    constrain_calls: bool = False,
+) -> dict[str, Any]:
     """Play every task ``trials`` times with the model; return the summary of ``eigendsl run``
     (``episodes``, ``passed``, ``pass_rate``, ``pass_hat_k``, ``pass_at_k``, ``failures``...).
     ``constrain_calls`` holds the model's tool calls to the tools' schemas while it writes them."""
-    backend = HFBackend(model=model, tokenizer=tokenizer, max_new_tokens=max_new_tokens,
-                        temperature=temperature, seed=seed)
+    backend = HFBackend(
+        model=model,
+        tokenizer=tokenizer,
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        seed=seed,
+    )
     agent = ModelAgent(backend, "model", context=context, constrain_calls=constrain_calls)
-    rows = run_episodes(domain, tasks, agent, ScriptedUser(domain.stop_marker, seed), trials=trials,
-                        max_turns=max_turns)
+    rows = run_episodes(
+        domain,
+        tasks,
+        agent,
+        ScriptedUser(domain.stop_marker, seed),
+        trials=trials,
+        max_turns=max_turns,
+    )
     if out is not None:
         write_jsonl(rows, out)
     summary = summarize(rows, trials)
@@ -57,8 +80,14 @@ def evaluate(domain: Domain, model: Any, tokenizer: Any, tasks: list[dict[str, A
     return summary
 
 
-def copy_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data: dict[str, Any],
-               count: int = 40, seed: int = 0) -> dict[str, dict[str, float]]:
+def copy_check(
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    seed_data: dict[str, Any],
+    count: int = 40,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
     """How many of the ids in the agent's turns the model writes right, teacher-forced (the
     dialogue so far given, every token of the id the greedy choice), on ``count`` of ``rows``
     (training dialogues, in the form the model sees): ``as_is``, and ``renamed`` with each
@@ -79,17 +108,30 @@ def copy_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data
     try:
         with torch.no_grad():
             for name, dialogues in (("as_is", sample), ("renamed", renamed)):
-                marks = [mark for row in dialogues
-                         for mark in _written(model, tokenizer, to_conversation(row), ids.spans)]
+                marks = [
+                    mark
+                    for row in dialogues
+                    for mark in _written(model, tokenizer, to_conversation(row), ids.spans)
+                ]
                 right = sum(marks)
-                result[name] = {"right": right, "of": len(marks), "rate": round(right / len(marks), 4) if marks else 0.0}
+                result[name] = {
+                    "right": right,
+                    "of": len(marks),
+                    "rate": round(right / len(marks), 4) if marks else 0.0,
+                }
     finally:
         model.train(was_training)
     return result
 
 
-def value_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_data: dict[str, Any],
-                count: int = 40, seed: int = 0) -> dict[str, dict[str, float]]:
+def value_check(
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict[str, Any]],
+    seed_data: dict[str, Any],
+    count: int = 40,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
     """Whether the model reads the values it states out of the tool results, or recalls them:
     :func:`copy_check` for the values of the records' other fields (an order's ``status``, a
     card's ``balance``). In ``count`` of ``rows`` (training dialogues, in the form the model
@@ -121,9 +163,11 @@ def value_check(model: Any, tokenizer: Any, rows: list[dict[str, Any]], seed_dat
                         messages = [dict(m) for m in messages]
                         given, said = messages[tool]["content"], messages[turn]["content"]
                         messages[tool]["content"] = _field_pattern(key, value).sub(
-                            lambda m, w=new: m.group(1) + w + m.group(2), given)
+                            lambda m, w=new: m.group(1) + w + m.group(2), given
+                        )
                         messages[turn]["content"] = _word_pattern(value).sub(
-                            lambda _, w=new: w, said)
+                            lambda _, w=new: w, said
+                        )
                     where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
                     conversation = to_conversation({**row, "messages": messages})
                     marks += _written(model, tokenizer, conversation, where)[:1]
@@ -164,8 +208,9 @@ def field_values(seed_data: dict[str, Any]) -> dict[str, list[str]]:
     return {key: sorted(found) for key, found in sorted(values.items()) if len(found) > 1}
 
 
-def stated_value(row: dict[str, Any],
-                 fields: dict[str, list[str]]) -> tuple[int, int, str, str] | None:
+def stated_value(
+    row: dict[str, Any], fields: dict[str, list[str]]
+) -> tuple[int, int, str, str] | None:
     r"""The first value the agent states out of a tool result in ``row``: ``(tool message index,
     agent turn index, field, value)`` for a text turn of the agent, right after the tool results
     that follow its call, that says a value one of those results gives as ``field: value`` (or
@@ -200,8 +245,11 @@ def stated_value(row: dict[str, Any],
                     if value not in text or value not in result:  # cheap before the patterns
                         continue
                     word = _word_pattern(value)
-                    if (_field_pattern(key, value).search(result) and word.search(text)
-                            and not word.search(said)):
+                    if (
+                        _field_pattern(key, value).search(result)
+                        and word.search(text)
+                        and not word.search(said)
+                    ):
                         return tool, turn, key, value
     return None
 
@@ -221,6 +269,7 @@ def _word_pattern(value: str) -> re.Pattern[str]:
 def _turn_spans(result: str, turn: str, value: str) -> Callable[[str], list[tuple[int, int]]]:
     """Where a rendered dialogue holds ``value`` in the agent's ``turn`` after the tool
     ``result``."""
+
     def spans(text: str) -> list[tuple[int, int]]:
         after = text.find(result)
         start = text.find(turn, after + len(result)) if after >= 0 else -1
@@ -230,27 +279,42 @@ def _turn_spans(result: str, turn: str, value: str) -> Callable[[str], list[tupl
     return spans
 
 
-def _written(model: Any, tokenizer: Any, conversation: dict[str, Any],
-             spans: Callable[[str], list[tuple[int, int]]]) -> list[bool]:
+def _written(
+    model: Any,
+    tokenizer: Any,
+    conversation: dict[str, Any],
+    spans: Callable[[str], list[tuple[int, int]]],
+) -> list[bool]:
     """For each span of the rendered dialogue (``spans`` of its text) that the assistant writes:
     whether the model's greedy prediction of each of its tokens, from the tokens before it, is
     that token."""
     import torch
 
     messages, tools = conversation["messages"], json.loads(conversation["tools"]) or None
-    marked = tokenizer.apply_chat_template(messages, tools=tools, tokenize=True, return_dict=True,
-                                           return_assistant_tokens_mask=True)
+    marked = tokenizer.apply_chat_template(
+        messages, tools=tools, tokenize=True, return_dict=True, return_assistant_tokens_mask=True
+    )
     text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
     plain = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     tokens = list(marked["input_ids"])
-    if list(plain["input_ids"]) != tokens:  # a template that adds tokens of its own: offsets unknown
+    if (
+        list(plain["input_ids"]) != tokens
+    ):  # a template that adds tokens of its own: offsets unknown
         return []
     learned = [p for p, mask in enumerate(marked["assistant_masks"]) if mask and p > 0]
-    mentions = [[p for p in learned if plain["offset_mapping"][p][0] < end and start < plain["offset_mapping"][p][1]]
-                for start, end in spans(text)]
+    mentions = [
+        [
+            p
+            for p in learned
+            if plain["offset_mapping"][p][0] < end and start < plain["offset_mapping"][p][1]
+        ]
+        for start, end in spans(text)
+    ]
     mentions = [positions for positions in mentions if positions]
     if not mentions:
         return []
     device = next(model.parameters()).device
-    predicted = model(input_ids=torch.tensor([tokens], device=device)).logits[0, :-1].argmax(-1).tolist()
+    predicted = (
+        model(input_ids=torch.tensor([tokens], device=device)).logits[0, :-1].argmax(-1).tolist()
+    )
     return [all(predicted[p - 1] == tokens[p] for p in positions) for positions in mentions]

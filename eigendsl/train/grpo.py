@@ -43,18 +43,33 @@ class GRPOSettings:
     max_steps: int = field(default=30, metadata={"help": "Optimizer steps."})
     tasks_per_step: int = field(default=4, metadata={"help": "Tasks (groups) per step."})
     num_generations: int = field(default=6, metadata={"help": "Episodes per task: the group size."})
-    learning_rate: float = field(default=2e-4, metadata={"help": "AdamW learning rate (1e-6 for a pretrained model)."})
-    beta: float = field(default=0.0, metadata={"help": "KL coefficient against the reference model (0: none)."})
+    learning_rate: float = field(
+        default=2e-4, metadata={"help": "AdamW learning rate (1e-6 for a pretrained model)."}
+    )
+    beta: float = field(
+        default=0.0, metadata={"help": "KL coefficient against the reference model (0: none)."}
+    )
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of rollouts."})
     max_new_tokens: int = field(default=96, metadata={"help": "Tokens generated per agent turn."})
     max_turns: int = field(default=14, metadata={"help": "Turn limit of a rollout episode."})
-    max_length: int = field(default=2048, metadata={"help": "Token limit of an episode; longer ones are masked out."})
-    resample_tries: int = field(default=3, metadata={"help": "Dynamic filtering: replacements tried for a flat group."})
-    save_steps: int = field(default=5, metadata={"help": "Checkpoint every this many steps, for resuming."})
-    use_vllm: bool = field(default=False, metadata={"help": "Generate with vLLM (GPU, the vllm extra)."})
-    context: str = field(default="compact", metadata={"help": "compact (short prompt, no schemas) or full."})
-    fresh_ids: bool = field(default=False, metadata={
-        "help": "Each group's task on a database whose ids were permuted."})
+    max_length: int = field(
+        default=2048, metadata={"help": "Token limit of an episode; longer ones are masked out."}
+    )
+    resample_tries: int = field(
+        default=3, metadata={"help": "Dynamic filtering: replacements tried for a flat group."}
+    )
+    save_steps: int = field(
+        default=5, metadata={"help": "Checkpoint every this many steps, for resuming."}
+    )
+    use_vllm: bool = field(
+        default=False, metadata={"help": "Generate with vLLM (GPU, the vllm extra)."}
+    )
+    context: str = field(
+        default="compact", metadata={"help": "compact (short prompt, no schemas) or full."}
+    )
+    fresh_ids: bool = field(
+        default=False, metadata={"help": "Each group's task on a database whose ids were permuted."}
+    )
     seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
 
     def to_grpo_config(self, out_dir: Path) -> Any:
@@ -64,18 +79,35 @@ class GRPOSettings:
         from eigendsl.train.sft import bf16_default
 
         return GRPOConfig(
-            output_dir=str(out_dir), max_steps=self.max_steps, learning_rate=self.learning_rate,
+            output_dir=str(out_dir),
+            max_steps=self.max_steps,
+            learning_rate=self.learning_rate,
             per_device_train_batch_size=self.tasks_per_step * self.num_generations,
-            gradient_accumulation_steps=1, steps_per_generation=1, num_generations=self.num_generations,
-            max_completion_length=self.max_length, beta=self.beta, temperature=self.temperature,
-            scale_rewards="group", mask_truncated_completions=False, use_vllm=self.use_vllm,
-            logging_steps=1, save_steps=self.save_steps, save_total_limit=2, report_to=[], seed=self.seed,
-            bf16=bf16_default(), use_cpu=not torch.cuda.is_available(),
-            remove_unused_columns=False, disable_dropout=True, shuffle_dataset=True,
+            gradient_accumulation_steps=1,
+            steps_per_generation=1,
+            num_generations=self.num_generations,
+            max_completion_length=self.max_length,
+            beta=self.beta,
+            temperature=self.temperature,
+            scale_rewards="group",
+            mask_truncated_completions=False,
+            use_vllm=self.use_vllm,
+            logging_steps=1,
+            save_steps=self.save_steps,
+            save_total_limit=2,
+            report_to=[],
+            seed=self.seed,
+            bf16=bf16_default(),
+            use_cpu=not torch.cuda.is_available(),
+            remove_unused_columns=False,
+            disable_dropout=True,
+            shuffle_dataset=True,
         )
 
 
-def verifier_reward(completions: list[Any], verifier_score: list[float] | None = None, **_: Any) -> list[float]:
+def verifier_reward(
+    completions: list[Any], verifier_score: list[float] | None = None, **_: Any
+) -> list[float]:
     """The reward of each completion: the compiled verifier's score of its episode.
 
     >>> verifier_reward(["a", "b"], verifier_score=[1.0, 0.25])
@@ -101,12 +133,16 @@ class FreshIds:
         from eigendsl.train.identifiers import Identifiers
 
         self.domain, self.ids, self.key = domain, Identifiers(domain.seed), param_key
-        self.avoid = {param_key(t["template"], t["params"])
-                      for t in domain.tasks if t.get("split") == "held-out"}
+        self.avoid = {
+            param_key(t["template"], t["params"])
+            for t in domain.tasks
+            if t.get("split") == "held-out"
+        }
         self.made = 0
 
-    def __call__(self, task: dict[str, Any], rng: random.Random,
-                 tries: int = 10) -> tuple[Domain, dict[str, Any]]:
+    def __call__(
+        self, task: dict[str, Any], rng: random.Random, tries: int = 10
+    ) -> tuple[Domain, dict[str, Any]]:
         for _ in range(tries):
             mapping = self.ids.permutation(rng)
             renamed = self.ids.rename_tree(task, mapping)
@@ -124,8 +160,14 @@ class FreshIds:
 class EpisodeRollout:
     """The ``rollout_func``: plays groups of episodes and applies dynamic filtering."""
 
-    def __init__(self, domain: Domain, tokenizer: Any, tasks: list[dict[str, Any]], settings: GRPOSettings,
-                 user: Any = None):
+    def __init__(
+        self,
+        domain: Domain,
+        tokenizer: Any,
+        tasks: list[dict[str, Any]],
+        settings: GRPOSettings,
+        user: Any = None,
+    ):
         self.domain, self.tokenizer, self.settings = domain, tokenizer, settings
         self.tasks = {t["id"]: t for t in tasks}
         self.pool = list(self.tasks)
@@ -140,13 +182,22 @@ class EpisodeRollout:
         start = time.perf_counter()
         task_ids = [task_id_of(p) for p in prompts]
         size = self.settings.num_generations
-        groups = [[self.tasks[t] for t in task_ids[i:i + size]] for i in range(0, len(task_ids), size)]
-        self.generate = (vllm_generate(trainer.vllm_generation, self.tokenizer, self.settings.max_new_tokens)
-                         if getattr(trainer, "use_vllm", False) else None)
+        groups = [
+            [self.tasks[t] for t in task_ids[i : i + size]] for i in range(0, len(task_ids), size)
+        ]
+        self.generate = (
+            vllm_generate(trainer.vllm_generation, self.tokenizer, self.settings.max_new_tokens)
+            if getattr(trainer, "use_vllm", False)
+            else None
+        )
         played = self._play_groups(trainer.model, groups)
         flat_groups = replaced = 0
         for _ in range(self.settings.resample_tries):
-            flat = [i for i, rollouts in enumerate(played) if len({round(r.reward, 6) for r in rollouts}) == 1]
+            flat = [
+                i
+                for i, rollouts in enumerate(played)
+                if len({round(r.reward, 6) for r in rollouts}) == 1
+            ]
             if not flat:
                 break
             # Every flat group at once, each with another task drawn for it.
@@ -157,9 +208,16 @@ class EpisodeRollout:
             replaced += len(flat)
         results = [r for rollouts in played for r in rollouts]
         rewards = [r.reward for r in results]
-        self.log.append({"step": getattr(trainer.state, "global_step", 0), "reward_mean": sum(rewards) / len(rewards),
-                         "pass_rate": sum(r.passed for r in results) / len(results), "flat_groups": flat_groups,
-                         "replaced": replaced, "rollout_seconds": round(time.perf_counter() - start, 2)})
+        self.log.append(
+            {
+                "step": getattr(trainer.state, "global_step", 0),
+                "reward_mean": sum(rewards) / len(rewards),
+                "pass_rate": sum(r.passed for r in results) / len(results),
+                "flat_groups": flat_groups,
+                "replaced": replaced,
+                "rollout_seconds": round(time.perf_counter() - start, 2),
+            }
+        )
         return {
             "prompt_ids": [r.prompt_ids for r in results],
             "completion_ids": [r.completion_ids for r in results],
@@ -182,14 +240,25 @@ class EpisodeRollout:
             for _, task in played:  # a permuted task is played once: its gold database goes
                 self.gold.cache.pop(task["id"], None)
         bounds = list(itertools.accumulate(len(g) for g in groups))
-        return [rollouts[end - len(g):end] for g, end in zip(groups, bounds)]
+        return [rollouts[end - len(g) : end] for g, end in zip(groups, bounds)]
 
     def _play(self, model: Any, tasks: list[dict[str, Any]], worlds: list[Domain]) -> list[Rollout]:
         s = self.settings
-        return play_rollouts(model, self.tokenizer, self.domain, tasks, self.user, self.gold,
-                             max_new_tokens=s.max_new_tokens, temperature=s.temperature, max_turns=s.max_turns,
-                             max_length=s.max_length, context=s.context, generate=self.generate,
-                             worlds=worlds)
+        return play_rollouts(
+            model,
+            self.tokenizer,
+            self.domain,
+            tasks,
+            self.user,
+            self.gold,
+            max_new_tokens=s.max_new_tokens,
+            temperature=s.temperature,
+            max_turns=s.max_turns,
+            max_length=s.max_length,
+            context=s.context,
+            generate=self.generate,
+            worlds=worlds,
+        )
 
 
 def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
@@ -207,7 +276,15 @@ def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
             ids = through_end(list(ids), end_id)
             ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
             ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
-            turns.append((ids, [_sampled(token, lps, alts) for token, lps, alts in zip(ids, ranked, ranked_ids)]))
+            turns.append(
+                (
+                    ids,
+                    [
+                        _sampled(token, lps, alts)
+                        for token, lps, alts in zip(ids, ranked, ranked_ids)
+                    ],
+                )
+            )
         return turns
 
     return generate
@@ -223,11 +300,18 @@ def _sampled(token: int, logprobs: list[float | None], token_ids: list[int]) -> 
 
 def task_id_of(prompt: Any) -> str:
     text = prompt[-1]["content"] if isinstance(prompt, list) else str(prompt)
-    return text[len(TASK_PREFIX):] if text.startswith(TASK_PREFIX) else text
+    return text[len(TASK_PREFIX) :] if text.startswith(TASK_PREFIX) else text
 
 
-def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], out_dir: str | Path,
-             settings: GRPOSettings | None = None, user: Any = None) -> list[dict[str, Any]]:
+def run_grpo(
+    model: Any,
+    tokenizer: Any,
+    domain: Domain,
+    tasks: list[dict[str, Any]],
+    out_dir: str | Path,
+    settings: GRPOSettings | None = None,
+    user: Any = None,
+) -> list[dict[str, Any]]:
     """Train ``model`` with GRPO on ``tasks``; resumable from ``out_dir``'s last checkpoint.
 
     Returns the per-step log (reward mean, pass rate, dynamic-filtering counts, loss)."""
@@ -248,23 +332,39 @@ def run_grpo(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, A
     while len(prompts) < steps:
         rng.shuffle(order)
         prompts += order
-    dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]])
+    dataset = Dataset.from_list(
+        [{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]]
+    )
     if settings.use_vllm and importlib.util.find_spec("vllm") is None:
-        raise EigenError("use_vllm needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU, "
-                         "or set training.grpo.use_vllm: false")
+        raise EigenError(
+            "use_vllm needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU, "
+            "or set training.grpo.use_vllm: false"
+        )
     if settings.use_vllm and PartialState().num_processes > 1:
         # Episodes end at different turns on each process, while vLLM's generation is collective.
-        raise EigenError("use_vllm generates multi-turn episodes in one training process; with several GPUs, "
-                         "launch without use_vllm (each process generates with its own model copy)")
-    trainer = GRPOTrainer(model=model, reward_funcs=verifier_reward, args=settings.to_grpo_config(out),
-                          train_dataset=dataset, processing_class=tokenizer, rollout_func=rollout)
+        raise EigenError(
+            "use_vllm generates multi-turn episodes in one training process; with several GPUs, "
+            "launch without use_vllm (each process generates with its own model copy)"
+        )
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=verifier_reward,
+        args=settings.to_grpo_config(out),
+        train_dataset=dataset,
+        processing_class=tokenizer,
+        rollout_func=rollout,
+    )
     checkpoint = last_checkpoint(out)
     log_path = out / "rollout_log.jsonl"
     if checkpoint is not None and log_path.is_file():
         # Steps logged after the checkpoint are taken again; keep only those it holds.
         done = int(Path(checkpoint).name.rsplit("-", 1)[1])
-        rollout.log = [entry for line in log_path.read_text().splitlines() if line.strip()
-                       if (entry := json.loads(line))["step"] < done]
+        rollout.log = [
+            entry
+            for line in log_path.read_text().splitlines()
+            if line.strip()
+            if (entry := json.loads(line))["step"] < done
+        ]
     trainer.add_callback(_RolloutLog(rollout, log_path))
     show_progress(trainer, "grpo")
     trainer.train(resume_from_checkpoint=checkpoint)

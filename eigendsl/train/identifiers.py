@@ -255,7 +255,7 @@ class Identifiers:
             if prefix_of.get(name) in keys:
                 prefixes.add(prefix_of[name])
                 if _DIGIT.search(name):
-                    found_bodies.add(name[len(prefix_of[name]):])
+                    found_bodies.add(name[len(prefix_of[name]) :])
             elif _DIGIT.search(name):
                 words.add(name)
         if not bodies:
@@ -265,11 +265,15 @@ class Identifiers:
     def _starts_only_ids(self, prefix: str, texts: list[str]) -> bool:
         ids = {name for name in self.known if name.startswith(prefix)}
         lengths = {len(name) for name in ids}  # a few: look each length up, not each id
-        return all(any(text[at.start():at.start() + n] in ids for n in lengths)
-                   for text in texts for at in re.finditer(re.escape(prefix), text))
+        return all(
+            any(text[at.start() : at.start() + n] in ids for n in lengths)
+            for text in texts
+            for at in re.finditer(re.escape(prefix), text)
+        )
 
-    def rename(self, row: dict[str, Any], rng: random.Random, invent: bool = False,
-               values: bool = False) -> dict[str, Any]:
+    def rename(
+        self, row: dict[str, Any], rng: random.Random, invent: bool = False, values: bool = False
+    ) -> dict[str, Any]:
         """``row`` with its identifiers renamed (a new row; ``row`` is not changed), and with
         ``values`` its attribute values permuted too (:meth:`permute_values`)."""
         renamed = self.apply(row, self.plan(row, rng, invent))
@@ -324,10 +328,11 @@ class Identifiers:
 
     def _substitution(self, mapping: dict[str, str]) -> Callable[[str], str]:
         """A function of a text: the text with each id in ``mapping`` replaced by its new name."""
+
         def one(match: re.Match[str]) -> str:
             span = match.group()
             name = self._known_prefix(span)
-            return span if name not in mapping else mapping[name] + span[len(name):]
+            return span if name not in mapping else mapping[name] + span[len(name) :]
 
         return lambda text: self._span.sub(one, text)
 
@@ -359,9 +364,12 @@ class Identifiers:
             permuted[name] = dict(zip(values, shuffled, strict=True))
         return permuted
 
-    def apply_values(self, row: dict[str, Any], permuted: dict[str, dict[str, str]]) -> dict[str, Any]:
+    def apply_values(
+        self, row: dict[str, Any], permuted: dict[str, dict[str, str]]
+    ) -> dict[str, Any]:
         """``row`` with each attribute value stated with its name replaced as ``permuted`` says,
         in every turn but the system prompt (a new row)."""
+
         def sub(text: str) -> str:
             for name, stated in self._stated.items():
                 new = permuted[name]
@@ -371,8 +379,14 @@ class Identifiers:
         turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
         return {**row, "messages": turns}
 
-    def fresh_pass(self, rows: list[dict[str, Any]], number: int, seed: int = 0,
-                   invent: bool = False, values: bool = False) -> list[dict[str, Any]]:
+    def fresh_pass(
+        self,
+        rows: list[dict[str, Any]],
+        number: int,
+        seed: int = 0,
+        invent: bool = False,
+        values: bool = False,
+    ) -> list[dict[str, Any]]:
         """Pass ``number`` over ``rows`` with its own fresh identifiers; ``invent`` gives ids with
         digits new random digits instead of another id of the database; ``values`` permutes each
         row's attribute values as well."""
@@ -409,28 +423,42 @@ class Identifiers:
         (``cancel`` copies the id from a result that holds more than the id: no drill.)
         """
         turns = row["messages"]
-        stated = [set(self._mentions(_strings(t.get("content"))))
-                  if t.get("role") in ("user", "tool") else set() for t in turns]
+        stated = [
+            set(self._mentions(_strings(t.get("content"))))
+            if t.get("role") in ("user", "tool")
+            else set()
+            for t in turns
+        ]
         drills = []
         for index, turn in enumerate(turns):
             if turn.get("role") != "assistant":
                 continue
-            sources = {next((at for at in range(index - 1, -1, -1) if name in stated[at]), None)
-                       for name in self._mentions(_call_arguments(turn))}
+            sources = {
+                next((at for at in range(index - 1, -1, -1) if name in stated[at]), None)
+                for name in self._mentions(_call_arguments(turn))
+            }
             if sources and all(at is not None and turns[at]["role"] == "user" for at in sources):
                 drills.append({**row, "messages": [turns[at] for at in sorted(sources)] + [turn]})
-            elif (len(sources) == 1 and (at := next(iter(sources))) is not None
-                  and self._lookup_result(turns, at)):
+            elif (
+                len(sources) == 1
+                and (at := next(iter(sources))) is not None
+                and self._lookup_result(turns, at)
+            ):
                 start = at - 2 if at >= 2 and turns[at - 2].get("role") == "user" else at - 1
-                drills.append({**row, "messages": turns[start:at + 1] + [turn]})
+                drills.append({**row, "messages": turns[start : at + 1] + [turn]})
         return drills
 
     def _lookup_result(self, turns: list[dict[str, Any]], at: int) -> bool:
         """Whether ``turns[at]`` is a tool result that is one id alone, right after its call."""
         turn, before = turns[at], turns[at - 1] if at else {}
         content = turn.get("content")
-        return (turn.get("role") == "tool" and isinstance(content, str) and content.strip() in self.known
-                and before.get("role") == "assistant" and bool(before.get("tool_calls")))
+        return (
+            turn.get("role") == "tool"
+            and isinstance(content, str)
+            and content.strip() in self.known
+            and before.get("role") == "assistant"
+            and bool(before.get("tool_calls"))
+        )
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where ``text`` mentions ids: ``(start, end)`` character offsets, trailing punctuation
@@ -462,7 +490,9 @@ class Identifiers:
             span = span[:-1]
         return None
 
-    def _mapping(self, names: list[str], rng: random.Random, invent: bool = False) -> dict[str, str]:
+    def _mapping(
+        self, names: list[str], rng: random.Random, invent: bool = False
+    ) -> dict[str, str]:
         by_group: dict[str, list[str]] = defaultdict(list)
         for name in names:
             by_group[self.group_of[name]].append(name)
@@ -527,8 +557,11 @@ def _maps_under(value: Any, fields: frozenset[str]) -> Iterator[dict[str, Any]]:
 _SNAKE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
 
-def schema_names(seed: Mapping[str, Mapping[str, Any]], tool_schemas: Iterable[Mapping[str, Any]],
-                 ids: Iterable[str] = ()) -> list[str]:
+def schema_names(
+    seed: Mapping[str, Mapping[str, Any]],
+    tool_schemas: Iterable[Mapping[str, Any]],
+    ids: Iterable[str] = (),
+) -> list[str]:
     """The domain's names in snake case, which its dialogues repeat in every call and result: its
     tools' names, their parameters' and the seed records' field names, sorted; ``ids`` (and any
     key that is not such a name) left out. The embedded tokenizer makes each a token of its own

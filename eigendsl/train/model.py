@@ -151,7 +151,9 @@ def load_model(
                 "eigendsl.train.tokenizer.domain_corpus(generated_dir, rows)."
             )
         corpus = texts() if callable(texts) else texts
-        embedded_tokenizer = train_tokenizer(corpus, vocab_size=vocab_size, words=words, pieces=pieces)
+        embedded_tokenizer = train_tokenizer(
+            corpus, vocab_size=vocab_size, words=words, pieces=pieces
+        )
         embedded = build_tiny_model(embedded_tokenizer, size=name, seed=seed)
         if dtype is not None:
             embedded.to(dtype=_dtype(dtype))  # type: ignore[call-arg]
@@ -169,8 +171,9 @@ def load_model(
 LOAD_ERRORS = (OSError, ValueError, SafetensorError)
 
 
-def load_checkpoint(name_or_path: str | Path, *, embedded: bool = False
-                    ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_checkpoint(
+    name_or_path: str | Path, *, embedded: bool = False
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
     that says what a model can be (:func:`checkpoint_error`), not the loader's traceback."""
     try:
@@ -200,15 +203,18 @@ def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = F
     return EigenError(
         f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
         "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
-        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)")
+        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)"
+    )
 
 
 def load_reason(name: str | Path, exc: BaseException) -> str:
     """Why the checkpoint ``name`` did not load, in a few words."""
     path = Path(name).expanduser()
     if str(name) in MODEL_SIZES and not path.exists():
-        return ("an embedded size is built by eigendsl train; name a folder it wrote "
-                "(OUT/sft, OUT/grpo)")
+        return (
+            "an embedded size is built by eigendsl train; name a folder it wrote "
+            "(OUT/sft, OUT/grpo)"
+        )
     if path.is_dir() and not (path / "config.json").is_file():
         return "the folder has no config.json"
     if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):

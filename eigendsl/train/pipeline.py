@@ -175,8 +175,9 @@ class TrainSettings:
     grpo_fresh_ids: bool = STAGE_DEFAULTS["grpo"]["fresh_ids"]
     use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
     eval_trials: AtLeastOne = STAGE_DEFAULTS["eval"]["trials"]
-    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = \
-        STAGE_DEFAULTS["eval"]["temperature"]
+    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["eval"][
+        "temperature"
+    ]
     eval_split: Literal["held-out", "train", "all"] = STAGE_DEFAULTS["eval"]["tasks"]
     # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
@@ -194,15 +195,26 @@ class TrainSettings:
         for key in overrides:
             if key not in known:
                 close = difflib.get_close_matches(key, known, n=1)
-                hint = (f" (did you mean '{close[0]}'?)" if close
-                        else f"; the settings are {', '.join(known)}")
+                hint = (
+                    f" (did you mean '{close[0]}'?)"
+                    if close
+                    else f"; the settings are {', '.join(known)}"
+                )
                 raise TypeError(f"'{key}' is not a training setting{hint}")
         listed = manifest.get("stages", [])
-        if not (isinstance(listed, list) and all(
-                isinstance(st, dict) and isinstance(st.get("name"), str)
-                and isinstance(st.get("settings", {}), dict) for st in listed)):
-            raise EigenError("the manifest's stages are not a list of entries with a name and "
-                             "settings; compile the spec again (eigendsl compile SPEC_DIR)")
+        if not (
+            isinstance(listed, list)
+            and all(
+                isinstance(st, dict)
+                and isinstance(st.get("name"), str)
+                and isinstance(st.get("settings", {}), dict)
+                for st in listed
+            )
+        ):
+            raise EigenError(
+                "the manifest's stages are not a list of entries with a name and "
+                "settings; compile the spec again (eigendsl compile SPEC_DIR)"
+            )
         stages = {st["name"]: st.get("settings", {}) for st in listed}
         settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
         for key, (stage, name) in MANIFEST_KEYS.items():
@@ -215,18 +227,31 @@ class TrainSettings:
 
 
 MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
-    "generations": ("synth", "generations"), "per_generation": ("synth", "per_generation"),
-    "workers": ("synth", "workers"), "recover": ("synth", "recover"), "sft_epochs": ("sft", "epochs"),
-    "sft_learning_rate": ("sft", "learning_rate"), "sft_decay": ("sft", "decay"),
-    "sft_batch_size": ("sft", "batch_size"), "sft_optimizer": ("sft", "optimizer"),
+    "generations": ("synth", "generations"),
+    "per_generation": ("synth", "per_generation"),
+    "workers": ("synth", "workers"),
+    "recover": ("synth", "recover"),
+    "sft_epochs": ("sft", "epochs"),
+    "sft_learning_rate": ("sft", "learning_rate"),
+    "sft_decay": ("sft", "decay"),
+    "sft_batch_size": ("sft", "batch_size"),
+    "sft_optimizer": ("sft", "optimizer"),
     "sft_fresh_ids": ("sft", "fresh_ids"),
     "sft_fresh_values": ("sft", "fresh_values"),
-    "sft_invent_ids": ("sft", "invent_ids"), "sft_copy_drills": ("sft", "copy_drills"),
-    "sft_balance": ("sft", "balance"), "sft_pass_size": ("sft", "pass_size"), "grpo_steps": ("grpo", "steps"),
-    "grpo_tasks": ("grpo", "tasks"), "grpo_tasks_per_step": ("grpo", "tasks_per_step"), "grpo_generations": ("grpo", "num_generations"),
-    "grpo_learning_rate": ("grpo", "learning_rate"), "grpo_fresh_ids": ("grpo", "fresh_ids"),
-    "use_vllm": ("grpo", "use_vllm"), "eval_trials": ("eval", "trials"),
-    "eval_temperature": ("eval", "temperature"), "eval_split": ("eval", "tasks"),
+    "sft_invent_ids": ("sft", "invent_ids"),
+    "sft_copy_drills": ("sft", "copy_drills"),
+    "sft_balance": ("sft", "balance"),
+    "sft_pass_size": ("sft", "pass_size"),
+    "grpo_steps": ("grpo", "steps"),
+    "grpo_tasks": ("grpo", "tasks"),
+    "grpo_tasks_per_step": ("grpo", "tasks_per_step"),
+    "grpo_generations": ("grpo", "num_generations"),
+    "grpo_learning_rate": ("grpo", "learning_rate"),
+    "grpo_fresh_ids": ("grpo", "fresh_ids"),
+    "use_vllm": ("grpo", "use_vllm"),
+    "eval_trials": ("eval", "trials"),
+    "eval_temperature": ("eval", "temperature"),
+    "eval_split": ("eval", "tasks"),
 }
 
 
@@ -236,7 +261,8 @@ def check_settings(s: TrainSettings) -> TrainSettings:
     run stops before its first stage rather than at the stage that reads the value."""
     try:
         return TypeAdapter(TrainSettings).validate_python(
-            {f.name: getattr(s, f.name) for f in fields(s)})
+            {f.name: getattr(s, f.name) for f in fields(s)}
+        )
     except ValidationError as exc:
         wrong = []
         for error in exc.errors():
@@ -245,19 +271,25 @@ def check_settings(s: TrainSettings) -> TrainSettings:
             where = f"training.{stage}.{key}" if stage else f"training.{key}"
             msg = error["msg"]
             wrong.append(f"{where} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}")
-        raise EigenError("; ".join(wrong) + " (set in domain.yaml's training, the manifest or "
-                         "the command line)") from None
+        raise EigenError(
+            "; ".join(wrong) + " (set in domain.yaml's training, the manifest or the command line)"
+        ) from None
 
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
 RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo")
-STAGE_FOLDERS = {"synth": ("synth",), "base": ("base",), "sft": ("sft", "user_sft"),
-                 "grpo": ("grpo",)}
+STAGE_FOLDERS = {
+    "synth": ("synth",),
+    "base": ("base",),
+    "sft": ("sft", "user_sft"),
+    "grpo": ("grpo",),
+}
 _EVALS = tuple(stage for stage in RUN_STAGES if stage.startswith("eval_"))
 # What the report reads from each stage's record (the eval stages': "eval").
 STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "sft": {"loss": list}, "grpo": {"log": list},
+    "sft": {"loss": list},
+    "grpo": {"log": list},
     "eval": {"pass_hat_1": (int, float), "pass_hat_k": dict},
 }
 
@@ -276,8 +308,10 @@ def run_lock(folder: Path) -> Iterator[None]:
             except (OSError, ValueError):
                 pid = 0
             if pid and _running(pid):
-                raise EigenError(f"{folder} is in use by another eigendsl train (process {pid}); "
-                                 "wait for it to end, or give --out another folder") from None
+                raise EigenError(
+                    f"{folder} is in use by another eigendsl train (process {pid}); "
+                    "wait for it to end, or give --out another folder"
+                ) from None
             lock.unlink(missing_ok=True)  # left by a run that was killed
             continue
         with os.fdopen(handle, "w") as out:
@@ -303,8 +337,9 @@ def _running(pid: int) -> bool:
 
 def stages_made_by(setting: str) -> tuple[str, ...]:
     """The stages whose results depend on ``setting`` (a TrainSettings field, or "the spec")."""
+
     def from_(stage: str) -> tuple[str, ...]:  # the stage and every one after it
-        return RUN_STAGES[RUN_STAGES.index(stage):]
+        return RUN_STAGES[RUN_STAGES.index(stage) :]
 
     if setting.startswith("eval_"):
         return _EVALS
@@ -318,13 +353,23 @@ def stages_made_by(setting: str) -> tuple[str, ...]:
 
 
 # Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
-SUMMARY_KEYS = ("pass_hat_1", "pass_hat_k", "pass_at_k", "pass_rate", "episodes", "mean_score", "tool_call_ok_rate",
-                "ids_copied", "values_read")
+SUMMARY_KEYS = (
+    "pass_hat_1",
+    "pass_hat_k",
+    "pass_at_k",
+    "pass_rate",
+    "episodes",
+    "mean_score",
+    "tool_call_ok_rate",
+    "ids_copied",
+    "values_read",
+)
 
 
 class Pipeline:
-    def __init__(self, spec_dir: Path, out: Path, settings: TrainSettings,
-                 log: Callable[[str], None] = print):
+    def __init__(
+        self, spec_dir: Path, out: Path, settings: TrainSettings, log: Callable[[str], None] = print
+    ):
         self.spec_dir, self.out, self.settings, self.log = spec_dir, out, settings, log
         self.domain: Domain = load_domain(spec_dir)
         self.seconds: dict[str, float] = {}
@@ -343,14 +388,23 @@ class Pipeline:
             data = json.loads(path.read_text())
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             data = exc
-        wanted = {k: kind for k, kind in STAGE_RECORDS.get(stage.split("_")[0], {}).items()
-                  if not isinstance(data, dict) or not isinstance(data.get(k), kind)}
+        wanted = {
+            k: kind
+            for k, kind in STAGE_RECORDS.get(stage.split("_")[0], {}).items()
+            if not isinstance(data, dict) or not isinstance(data.get(k), kind)
+        }
         if not isinstance(data, dict) or wanted:
-            reason = (data if isinstance(data, Exception)
-                      else "not a JSON object" if not isinstance(data, dict)
-                      else f"no {', '.join(wanted)} of the right kind")
-            raise EigenError(f"{path}: the record of the finished {stage} stage is damaged "
-                             f"({reason}); delete it to run that stage again")
+            reason = (
+                data
+                if isinstance(data, Exception)
+                else "not a JSON object"
+                if not isinstance(data, dict)
+                else f"no {', '.join(wanted)} of the right kind"
+            )
+            raise EigenError(
+                f"{path}: the record of the finished {stage} stage is damaged "
+                f"({reason}); delete it to run that stage again"
+            )
         return data
 
     def finish(self, stage: str, data: dict[str, Any]) -> None:
@@ -396,14 +450,23 @@ class Pipeline:
         self.sft_log = self.timed("sft", self.sft)
         self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"))
         self.grpo_log = self.timed("grpo", self.grpo) if s.grpo_steps > 0 else {"log": []}
-        self.results["grpo"] = self.timed("eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft"))
+        self.results["grpo"] = self.timed(
+            "eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft")
+        )
         report = self.report()
         summary = {
             stage: {k: self.results[stage][k] for k in SUMMARY_KEYS if k in self.results[stage]}
             for stage in ("base", "sft", "grpo")
         }
-        summary.update({"seconds_per_stage": self.seconds, "report": str(report), "out_dir": str(self.out),
-                        "model": s.model, "eval_tasks": self.results["base"]["tasks"]})
+        summary.update(
+            {
+                "seconds_per_stage": self.seconds,
+                "report": str(report),
+                "out_dir": str(self.out),
+                "model": s.model,
+                "eval_tasks": self.results["base"]["tasks"],
+            }
+        )
         (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
         return summary
 
@@ -415,40 +478,62 @@ class Pipeline:
         which a run would overwrite, is refused; a run folder of an earlier EigenDSL (stages, no
         record) is taken as this run's."""
         record = self.out / "run.json"
-        identity = json.loads(json.dumps({
-            "domain": self.domain.name, "inputs": self.domain.manifest.get("inputs"),
-            "settings": {k: v for k, v in asdict(self.settings).items() if k != "workers"},
-        }, default=str))
+        identity = json.loads(
+            json.dumps(
+                {
+                    "domain": self.domain.name,
+                    "inputs": self.domain.manifest.get("inputs"),
+                    "settings": {k: v for k, v in asdict(self.settings).items() if k != "workers"},
+                },
+                default=str,
+            )
+        )
         if record.is_file():
             try:
                 saved = json.loads(record.read_text())
             except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                raise EigenError(f"{record}: damaged ({exc}); delete it to resume the run with this "
-                                 "command's settings") from None
+                raise EigenError(
+                    f"{record}: damaged ({exc}); delete it to resume the run with this "
+                    "command's settings"
+                ) from None
             old = saved.get("settings", {}) if isinstance(saved, dict) else {}
-            changed = sorted(k for k in set(old) | set(identity["settings"])
-                             if old.get(k) != identity["settings"].get(k))
+            changed = sorted(
+                k
+                for k in set(old) | set(identity["settings"])
+                if old.get(k) != identity["settings"].get(k)
+            )
             same_spec = isinstance(saved, dict) and all(
-                saved.get(k) == identity[k] for k in ("domain", "inputs"))
+                saved.get(k) == identity[k] for k in ("domain", "inputs")
+            )
             if not same_spec:
                 changed.insert(0, "the spec")
             done = {path.stem for path in (self.out / "stages").glob("*.json")}
-            stale = [stage for stage in RUN_STAGES if stage in done
-                     and any(stage in stages_made_by(name) for name in changed)]
+            stale = [
+                stage
+                for stage in RUN_STAGES
+                if stage in done and any(stage in stages_made_by(name) for name in changed)
+            ]
             if stale:
                 undo = [str(self.out / "stages" / f"{stage}.json") for stage in stale]
-                undo += [str(self.out / folder) for stage in stale
-                         for folder in STAGE_FOLDERS.get(stage, ()) if (self.out / folder).exists()]
+                undo += [
+                    str(self.out / folder)
+                    for stage in stale
+                    for folder in STAGE_FOLDERS.get(stage, ())
+                    if (self.out / folder).exists()
+                ]
                 raise EigenError(
                     f"{self.out} holds a training run whose {', '.join(stale)} stages were made "
                     f"with other settings ({', '.join(changed)}); resume it with the same "
                     f"settings, delete {', '.join(undo)} to make those stages again with these, "
-                    "or give --out another folder")
+                    "or give --out another folder"
+                )
             if saved == identity:
                 return
         elif self.out.is_dir() and any(self.out.iterdir()) and not (self.out / "stages").is_dir():
-            raise EigenError(f"{self.out} holds files but no training run (no run.json or stages/), "
-                             "and a run would overwrite them; give --out a new or empty folder")
+            raise EigenError(
+                f"{self.out} holds files but no training run (no run.json or stages/), "
+                "and a run would overwrite them; give --out a new or empty folder"
+            )
         self.out.mkdir(parents=True, exist_ok=True)
         tmp = record.with_name(record.name + ".tmp")
         tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
@@ -458,14 +543,19 @@ class Pipeline:
         from eigendsl.synth.generation import SynthSettings, run_synthesis
 
         s = self.settings
-        summary = run_synthesis(self.spec_dir, self.out / "synth",
-                                SynthSettings(s.generations, s.per_generation, s.seed, s.workers, recover=s.recover))
+        summary = run_synthesis(
+            self.spec_dir,
+            self.out / "synth",
+            SynthSettings(s.generations, s.per_generation, s.seed, s.workers, recover=s.recover),
+        )
         return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
 
     def accepted_files(self) -> list[Path]:
         """Each synthesis generation's ``accepted.jsonl``, in generation order (gen-2 before gen-10)."""
-        return sorted((self.out / "synth").glob("gen-*/accepted.jsonl"),
-                      key=lambda path: int(path.parent.name.split("-")[1]))
+        return sorted(
+            (self.out / "synth").glob("gen-*/accepted.jsonl"),
+            key=lambda path: int(path.parent.name.split("-")[1]),
+        )
 
     def dialogues(self) -> list[dict[str, Any]]:
         """The accepted dialogues of every generation, in the form the model sees. Read once (about
@@ -474,9 +564,11 @@ class Pipeline:
         if self._dialogues is None:
             rows = [row for path in self.accepted_files() for row in read_dialogues(path)]
             if not rows:
-                raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to "
-                                 f"train on: delete {self.out / 'stages' / 'synth.json'} to synthesize again "
-                                 "(more dialogues: --per-generation)")
+                raise EigenError(
+                    f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to "
+                    f"train on: delete {self.out / 'stages' / 'synth.json'} to synthesize again "
+                    "(more dialogues: --per-generation)"
+                )
             self._dialogues = [self.for_model(r) for r in rows]
         return list(self._dialogues)
 
@@ -503,15 +595,25 @@ class Pipeline:
             # nothing but ids and the body after it (#W + 1000815, usr_ + a name piece), or the
             # whole id (I10702).
             ids = Identifiers(self.domain.seed)
-            tokens = (ids.id_tokens(texts, bodies=s.id_tokens == "bodies") if s.id_tokens != "none"
-                      else IdTokens([], [], []))
+            tokens = (
+                ids.id_tokens(texts, bodies=s.id_tokens == "bodies")
+                if s.id_tokens != "none"
+                else IdTokens([], [], [])
+            )
             names, spaced = name_tokens(
                 schema_names(self.domain.seed, self.domain.tool_schemas, ids.known)
-                if s.name_tokens else [], after_words=s.call_tokens)
+                if s.name_tokens
+                else [],
+                after_words=s.call_tokens,
+            )
             calls = CALL_PIECES if s.call_tokens else []
-            model, tokenizer = load_model(s.model, texts, words=tokens.words + names,
-                                          pieces=tokens.prefixes + tokens.bodies + spaced + calls,
-                                          seed=s.seed)
+            model, tokenizer = load_model(
+                s.model,
+                texts,
+                words=tokens.words + names,
+                pieces=tokens.prefixes + tokens.bodies + spaced + calls,
+                seed=s.seed,
+            )
         else:
             model, tokenizer = load_checkpoint(s.model, embedded=True)
         model.save_pretrained(self.out / "base")
@@ -527,9 +629,11 @@ class Pipeline:
             return load_model(str(self.out / stage))
         except LOAD_ERRORS as exc:
             record = self.out / "stages" / f"{stage}.json"
-            raise EigenError(f"{self.out / stage}: the {stage} stage's model does not load "
-                             f"({load_reason(self.out / stage, exc)}); delete {record} to make "
-                             "it again") from None
+            raise EigenError(
+                f"{self.out / stage}: the {stage} stage's model does not load "
+                f"({load_reason(self.out / stage, exc)}); delete {record} to make "
+                "it again"
+            ) from None
 
     def sft(self) -> dict[str, Any]:
         from eigendsl.train.sft import SFTSettings, run_sft
@@ -538,44 +642,65 @@ class Pipeline:
         model, tokenizer = self.load("base")
         rows = self.dialogues()
         result: dict[str, Any] = {"dialogues": len(rows)}
-        config = SFTSettings(num_train_epochs=s.sft_epochs, learning_rate=s.sft_learning_rate,
-                             decay=sft_decay(s), optimizer=sft_optimizer(s),
-                             per_device_train_batch_size=s.sft_batch_size,
-                             max_length=2048, save_steps=25, seed=s.seed,
-                             # batches of similar lengths: far less padding on a CPU
-                             extra={"train_sampling_strategy": "group_by_length"})
+        config = SFTSettings(
+            num_train_epochs=s.sft_epochs,
+            learning_rate=s.sft_learning_rate,
+            decay=sft_decay(s),
+            optimizer=sft_optimizer(s),
+            per_device_train_batch_size=s.sft_batch_size,
+            max_length=2048,
+            save_steps=25,
+            seed=s.seed,
+            # batches of similar lengths: far less padding on a CPU
+            extra={"train_sampling_strategy": "group_by_length"},
+        )
         if s.sft_balance or s.sft_pass_size or s.sft_fresh_ids > 0 or s.sft_copy_drills > 0:
             from eigendsl.loader import load_spec
             from eigendsl.train.identifiers import attribute_fields
             from eigendsl.train.sft import run_sft_passes
 
             # the schema is read again only when the values are to be permuted
-            attributes = (attribute_fields(load_spec(self.spec_dir).spec.database.tables)
-                          if s.sft_fresh_values else [])
+            attributes = (
+                attribute_fields(load_spec(self.spec_dir).spec.database.tables)
+                if s.sft_fresh_values
+                else []
+            )
             drills, schedule = sft_schedule(rows, self.domain.seed, s, attributes)
             if drills:
                 # A run of their own, learning rate schedule included: sharing one with the
                 # dialogues left those the low end of it (pass^1 0.000 after SFT).
                 result["copy_drills"] = len(drills[0])
                 result["drill_loss"] = run_sft_passes(
-                    model, tokenizer, drills, self.out / "sft" / "drills",
-                    replace(config, num_train_epochs=len(drills)))
+                    model,
+                    tokenizer,
+                    drills,
+                    self.out / "sft" / "drills",
+                    replace(config, num_train_epochs=len(drills)),
+                )
             history = run_sft_passes(model, tokenizer, schedule, self.out / "sft", config)
         else:
             history = run_sft(model, tokenizer, rows, self.out / "sft", config)
         diverged = next((e for e in history if not math.isfinite(e["loss"])), None)
         if diverged is not None:
-            raise EigenError(f"SFT diverged: the loss is {diverged['loss']} at step {diverged['step']}; "
-                             f"lower training.sft.learning_rate (now {s.sft_learning_rate:g}), delete "
-                             f"{self.out / 'sft'} and run again")
+            raise EigenError(
+                f"SFT diverged: the loss is {diverged['loss']} at step {diverged['step']}; "
+                f"lower training.sft.learning_rate (now {s.sft_learning_rate:g}), delete "
+                f"{self.out / 'sft'} and run again"
+            )
         result["loss"] = history
         if s.user_model:
             from eigendsl.train.sft import run_user_sft
 
             # The user's prompt states the task's own ids, so the user learns the dialogues as they are.
             user_model, user_tokenizer = self.load("base")
-            result["user_loss"] = run_user_sft(user_model, user_tokenizer, rows, self.out / "user_sft", config,
-                                               user_prompt=self.domain.user_prompt)
+            result["user_loss"] = run_user_sft(
+                user_model,
+                user_tokenizer,
+                rows,
+                self.out / "user_sft",
+                config,
+                user_prompt=self.domain.user_prompt,
+            )
         return result
 
     def grpo(self) -> dict[str, Any]:
@@ -589,14 +714,24 @@ class Pipeline:
             from eigendsl.runtime.backends import HFBackend, ModelUser
 
             user_model, user_tokenizer = self.load("user_sft")
-            user = ModelUser(HFBackend(user_model, user_tokenizer, temperature=0.3), self.domain.user_prompt,
-                             self.domain.stop_marker, "user-model")
-        settings = GRPOSettings(max_steps=s.grpo_steps, tasks_per_step=s.grpo_tasks_per_step,
-                                num_generations=s.grpo_generations, learning_rate=s.grpo_learning_rate,
-                                context=s.context, seed=s.seed, use_vllm=s.use_vllm,
-                                fresh_ids=s.grpo_fresh_ids,
-                                # a checkpoint at least every quarter of the run, so a crash loses little
-                                save_steps=max(1, min(5, s.grpo_steps // 4)))
+            user = ModelUser(
+                HFBackend(user_model, user_tokenizer, temperature=0.3),
+                self.domain.user_prompt,
+                self.domain.stop_marker,
+                "user-model",
+            )
+        settings = GRPOSettings(
+            max_steps=s.grpo_steps,
+            tasks_per_step=s.grpo_tasks_per_step,
+            num_generations=s.grpo_generations,
+            learning_rate=s.grpo_learning_rate,
+            context=s.context,
+            seed=s.seed,
+            use_vllm=s.use_vllm,
+            fresh_ids=s.grpo_fresh_ids,
+            # a checkpoint at least every quarter of the run, so a crash loses little
+            save_steps=max(1, min(5, s.grpo_steps // 4)),
+        )
         log = run_grpo(model, tokenizer, domain, tasks, self.out / "grpo", settings, user)
         return {"log": log, "tasks": len(tasks), "task_source": s.grpo_tasks}
 
@@ -612,16 +747,20 @@ class Pipeline:
         if s.grpo_tasks == "train":
             return self.domain, [t for t in self.domain.tasks if t.get("split") == "train"]
         if s.grpo_tasks != "synth":
-            raise EigenError(f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
-                             "verified) or train (the compiled train split)")
+            raise EigenError(
+                f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
+                "verified) or train (the compiled train split)"
+            )
         rows: list[dict[str, Any]] = []
         for path in reversed(self.accepted_files()):  # the last generation that accepted any
             rows = read_dialogues(path)
             if rows:
                 break
         if not rows:
-            raise EigenError(f"no accepted dialogues in {self.out / 'synth'}; GRPO's tasks come from synthesis "
-                             "(or set training.grpo.tasks: train)")
+            raise EigenError(
+                f"no accepted dialogues in {self.out / 'synth'}; GRPO's tasks come from synthesis "
+                "(or set training.grpo.tasks: train)"
+            )
         gen_dir = path.parent
         domain = load_domain(self.spec_dir, extra=[gen_dir / "tasks.yaml", gen_dir / "checks.chk"])
         by_id = {t["id"]: t for t in domain.tasks}
@@ -631,7 +770,11 @@ class Pipeline:
         for row in rng.sample(rows, len(rows)):
             task = by_id.get(row["task_id"])
             key = param_key(row["template"], row["params"])
-            if task is None or key in seen or len(chosen.get(row["template"], [])) >= GRPO_TASKS_PER_TEMPLATE:
+            if (
+                task is None
+                or key in seen
+                or len(chosen.get(row["template"], [])) >= GRPO_TASKS_PER_TEMPLATE
+            ):
                 continue
             seen.add(key)
             chosen.setdefault(row["template"], []).append(task)
@@ -642,9 +785,18 @@ class Pipeline:
 
         s = self.settings
         model, tokenizer = self.load(stage)
-        result = evaluate(self.domain, model, tokenizer, eval_tasks(self.domain, s.eval_split), trials=s.eval_trials,
-                          temperature=s.eval_temperature, context=s.context, out=self.out / "eval" / f"{stage}.jsonl",
-                          seed=s.seed, constrain_calls=s.eval_constrain_calls)
+        result = evaluate(
+            self.domain,
+            model,
+            tokenizer,
+            eval_tasks(self.domain, s.eval_split),
+            trials=s.eval_trials,
+            temperature=s.eval_temperature,
+            context=s.context,
+            out=self.out / "eval" / f"{stage}.jsonl",
+            seed=s.seed,
+            constrain_calls=s.eval_constrain_calls,
+        )
         rows = self.dialogues()
         result["ids_copied"] = copy_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
         result["values_read"] = value_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
@@ -655,21 +807,33 @@ class Pipeline:
     def report(self) -> Path:
         from eigendsl.train.report import write_report
 
-        return write_report(self.out, self.results, self.sft_log, self.grpo_log, self.seconds, self.settings)
+        return write_report(
+            self.out, self.results, self.sft_log, self.grpo_log, self.seconds, self.settings
+        )
 
 
 def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one."""
-    if target.is_file() and target.name.endswith((".yaml", ".yml")) and target.name != "domain.yaml":
+    if (
+        target.is_file()
+        and target.name.endswith((".yaml", ".yml"))
+        and target.name != "domain.yaml"
+    ):
         try:
             manifest = yaml.safe_load(target.read_text())
         except (UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise EigenError(f"{target} is not a training manifest written by `eigendsl compile` "
-                             f"({str(exc).splitlines()[0]}); compile the spec again") from None
+            raise EigenError(
+                f"{target} is not a training manifest written by `eigendsl compile` "
+                f"({str(exc).splitlines()[0]}); compile the spec again"
+            ) from None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("spec_dir"), str):
             raise EigenError(f"{target} is not a training manifest written by `eigendsl compile`")
         return (target.parent / manifest["spec_dir"]).resolve(), manifest
-    if target.is_dir() and (target / "manifest.yaml").is_file() and not (target / "domain.yaml").is_file():
+    if (
+        target.is_dir()
+        and (target / "manifest.yaml").is_file()
+        and not (target / "domain.yaml").is_file()
+    ):
         return resolve(target / "manifest.yaml")
     if target.is_file() and target.name == "domain.yaml":
         target = target.parent
@@ -679,9 +843,12 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
 def read_dialogues(path: Path) -> list[dict[str, Any]]:
     """The dialogues of a synthesis generation's ``accepted.jsonl``; a damaged line is a user
     error that names it."""
+
     def damaged(number: int, _: Any = None) -> EigenError:
-        return EigenError(f"{path}:{number}: not a dialogue (a line cut short?); delete the line, "
-                          "or the run's synth folder and stages/synth.json to synthesize again")
+        return EigenError(
+            f"{path}:{number}: not a dialogue (a line cut short?); delete the line, "
+            "or the run's synth folder and stages/synth.json to synthesize again"
+        )
 
     rows = jsonl_rows(path.read_text(errors="replace"), damaged)
     for number, row in rows:
@@ -694,9 +861,11 @@ def sft_decay(s: TrainSettings) -> float:
     """``s.sft_decay``, or a user error where it is not a share of the steps."""
     value = s.sft_decay
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-        raise EigenError(f"training.sft.decay is {value!r}; write the share of the SFT steps, the "
-                         "last ones, over which the learning rate decays: above 0 and at most 1 "
-                         "(1: over all the steps after the warmup)")
+        raise EigenError(
+            f"training.sft.decay is {value!r}; write the share of the SFT steps, the "
+            "last ones, over which the learning rate decays: above 0 and at most 1 "
+            "(1: over all the steps after the warmup)"
+        )
     return float(value)
 
 
@@ -705,13 +874,17 @@ def sft_optimizer(s: TrainSettings) -> str:
     from eigendsl.train.sft import OPTIMIZERS
 
     if s.sft_optimizer not in OPTIMIZERS:
-        raise EigenError(f"training.sft.optimizer is {s.sft_optimizer!r}; write one of "
-                         f"{', '.join(OPTIMIZERS)}")
+        raise EigenError(
+            f"training.sft.optimizer is {s.sft_optimizer!r}; write one of {', '.join(OPTIMIZERS)}"
+        )
     return s.sft_optimizer
 
 
 def sft_schedule(
-    rows: list[dict[str, Any]], seed_data: dict[str, Any], s: TrainSettings, attributes: Iterable[str] = (),
+    rows: list[dict[str, Any]],
+    seed_data: dict[str, Any],
+    s: TrainSettings,
+    attributes: Iterable[str] = (),
 ) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
     """The passes of SFT, in training order: the copy drills', then the dialogues'.
 
@@ -728,28 +901,51 @@ def sft_schedule(
 
     passes = max(1, math.ceil(s.sft_epochs))
     if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:
-        raise EigenError(f"training.sft.pass_size is {s.sft_pass_size!r}; write a whole number of dialogues "
-                         "per SFT pass, or 0 for all of them")
+        raise EigenError(
+            f"training.sft.pass_size is {s.sft_pass_size!r}; write a whole number of dialogues "
+            "per SFT pass, or 0 for all of them"
+        )
     if s.sft_balance:
         schedule = balanced_passes(rows, passes, s.seed, size=s.sft_pass_size or None)
     else:  # in synthesis's order; with a pass size, each pass goes on where the last stopped
         size = s.sft_pass_size or len(rows)
-        schedule = [[rows[(number * size + k) % len(rows)] for k in range(size)] for number in range(passes)]
+        schedule = [
+            [rows[(number * size + k) % len(rows)] for k in range(size)] for number in range(passes)
+        ]
     share = min(1.0, s.sft_fresh_ids)
     # a share below 1 keeps the first pass as synthesized: a fresh model learns no copying from
     # renamed dialogues alone (retail: 5 of 208 renamed ids with the first half shuffled)
-    fresh = 0 if share <= 0 else passes if share >= 1 else min(passes - 1, max(1, round(passes * share)))
+    fresh = (
+        0
+        if share <= 0
+        else passes
+        if share >= 1
+        else min(passes - 1, max(1, round(passes * share)))
+    )
     ids = Identifiers(seed_data, attributes)
-    schedule = [ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
-                if number >= passes - fresh else one for number, one in enumerate(schedule)]
-    drills = [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
-    warmup = [ids.fresh_pass(drills, passes + number, s.seed)
-              for number in range(s.sft_copy_drills)] if drills else []
+    schedule = [
+        ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
+        if number >= passes - fresh
+        else one
+        for number, one in enumerate(schedule)
+    ]
+    drills = (
+        [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
+    )
+    warmup = (
+        [ids.fresh_pass(drills, passes + number, s.seed) for number in range(s.sft_copy_drills)]
+        if drills
+        else []
+    )
     return warmup, schedule
 
 
-def train(target: Path | str, out: Path | str | None = None, log: Callable[[str], None] = print,
-          **overrides: Any) -> dict[str, Any]:
+def train(
+    target: Path | str,
+    out: Path | str | None = None,
+    log: Callable[[str], None] = print,
+    **overrides: Any,
+) -> dict[str, Any]:
     spec_dir, manifest = resolve(Path(target))
     if manifest is None:
         from eigendsl.compiler import compile_domain
@@ -757,5 +953,9 @@ def train(target: Path | str, out: Path | str | None = None, log: Callable[[str]
         compiled = compile_domain(spec_dir)
         manifest = yaml.safe_load(compiled.files["manifest.yaml"])
     settings = TrainSettings.from_manifest(manifest, **overrides)
-    folder = Path(out) if out is not None else Path("runs") / manifest.get("domain", spec_dir.name) / "train"
+    folder = (
+        Path(out)
+        if out is not None
+        else Path("runs") / manifest.get("domain", spec_dir.name) / "train"
+    )
     return Pipeline(spec_dir, folder, settings, log).run()

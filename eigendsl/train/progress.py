@@ -48,30 +48,41 @@ class StepProgress(TrainerCallback):
         self.printed = self._tenths(state)  # a resumed run starts at its checkpoint's step
         if not self.console.is_terminal:
             return
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
-                                 TimeRemainingColumn(), console=self.console)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[last]}"),
+            TimeRemainingColumn(),
+            console=self.console,
+        )
         self.progress.start()
         atexit.register(self._stop)  # a crash or ^C mid-run must not leave the cursor hidden
-        self.task = self.progress.add_task(self.label, total=state.max_steps,
-                                           completed=state.global_step, last="")
+        self.task = self.progress.add_task(
+            self.label, total=state.max_steps, completed=state.global_step, last=""
+        )
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:
             self.progress.update(self.task, completed=state.global_step)
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-               **kwargs: Any) -> None:
-        shown = [f"{key} {logs[key]:.4g}" for key in SHOWN
-                 if logs and isinstance(logs.get(key), (int, float))]
+    def on_log(
+        self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
+        shown = [
+            f"{key} {logs[key]:.4g}"
+            for key in SHOWN
+            if logs and isinstance(logs.get(key), (int, float))
+        ]
         if shown:
             self.last = " ".join(shown)
         if self.progress is not None:
             self.progress.update(self.task, last=self.last)
         elif self.console is not None and self._tenths(state) > self.printed:
             self.printed = self._tenths(state)
-            self.console.print(f"{self.label} {state.global_step}/{state.max_steps} {self.last}",
-                               highlight=False)
+            self.console.print(
+                f"{self.label} {state.global_step}/{state.max_steps} {self.last}", highlight=False
+            )
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.progress is not None:

@@ -8,7 +8,9 @@ from typing import Any
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
 
 
-def _plots(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any]) -> list[str]:
+def _plots(
+    out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any]
+) -> list[str]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -41,7 +43,12 @@ def _plots(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for stage, result in results.items():
         ks = sorted(int(k) for k in result["pass_hat_k"])
-        ax.plot(ks, [result["pass_hat_k"][str(k)] for k in ks], marker="o", label=f"{STAGE_NAMES[stage]} pass^k")
+        ax.plot(
+            ks,
+            [result["pass_hat_k"][str(k)] for k in ks],
+            marker="o",
+            label=f"{STAGE_NAMES[stage]} pass^k",
+        )
     ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(0, 1.05))
     ax.legend()
     fig.tight_layout()
@@ -51,8 +58,14 @@ def _plots(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log
     return made
 
 
-def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any],
-                 seconds: dict[str, float], settings: Any) -> Path:
+def write_report(
+    out: Path,
+    results: dict[str, Any],
+    sft_log: dict[str, Any],
+    grpo_log: dict[str, Any],
+    seconds: dict[str, float],
+    settings: Any,
+) -> Path:
     plots = _plots(out, results, sft_log, grpo_log)
     k = max(int(x) for x in results["base"]["pass_hat_k"])
     lines = [
@@ -70,27 +83,47 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
         ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
         if r.get("malformed_tool_calls"):
             ran += f" ({r['malformed_tool_calls']} malformed)"
-        lines.append(f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
-                     f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
-                     f"{r.get('mean_score', 0.0):.3f} | {ran} |")
+        lines.append(
+            f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
+            f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
+            f"{r.get('mean_score', 0.0):.3f} | {ran} |"
+        )
     lines += _check_section(
-        results, "ids_copied", "renamed", "Ids copied or recalled", "ids",
+        results,
+        "ids_copied",
+        "renamed",
+        "Ids copied or recalled",
+        "ids",
         "Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
         "greedy): as trained, and with each dialogue's ids permuted, where only copying them from "
         "the dialogue gets them right. Held-out tasks play on the same seed database, so their pass "
         "rates alone cannot tell the two apart.",
-        "No id of the seed database is written in the agent's turns of the checked dialogues.")
+        "No id of the seed database is written in the agent's turns of the checked dialogues.",
+    )
     lines += _check_section(
-        results, "values_read", "swapped", "Values read or recalled", "values",
+        results,
+        "values_read",
+        "swapped",
+        "Values read or recalled",
+        "values",
         "Values the agent states out of a tool result (an order's status, a balance) in training "
         "dialogues, that the model writes right (teacher-forced, greedy): as trained, and with that "
         "field's value swapped for another of the seed data's in the result and in the agent's turn, "
-        "where only reading the result gets it right.")
-    lines += ["", "## pass^1 per task family", "", "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
-              "|---|---|---|---|"]
+        "where only reading the result gets it right.",
+    )
+    lines += [
+        "",
+        "## pass^1 per task family",
+        "",
+        "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
+        "|---|---|---|---|",
+    ]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
     for family in families:
-        cells = [f"{results[s].get('families', {}).get(family, 0.0):.2f}" for s in ("base", "sft", "grpo")]
+        cells = [
+            f"{results[s].get('families', {}).get(family, 0.0):.2f}"
+            for s in ("base", "sft", "grpo")
+        ]
         lines.append(f"| {family} | " + " | ".join(cells) + " |")
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
@@ -100,11 +133,19 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
     if steps and all(e.get("step_seconds") for e in steps):
         # per-step times from the trainer's history: whole even when the run was resumed
         total = sum(e["step_seconds"] for e in steps)
-        lines += ["", f"GRPO: {rollouts:.1f} s {played}, {max(total - rollouts, 0.0):.1f} s in the loss and "
-                      f"its gradients over {len(steps)} steps."]
-    elif 0 < rollouts <= seconds.get("grpo", 0.0):  # (a resumed run's stage time covers only its own steps)
-        lines += ["", f"GRPO: {rollouts:.1f} s {played}, {seconds['grpo'] - rollouts:.1f} s in the loss, "
-                      "the optimizer and checkpoints."]
+        lines += [
+            "",
+            f"GRPO: {rollouts:.1f} s {played}, {max(total - rollouts, 0.0):.1f} s in the loss and "
+            f"its gradients over {len(steps)} steps.",
+        ]
+    elif (
+        0 < rollouts <= seconds.get("grpo", 0.0)
+    ):  # (a resumed run's stage time covers only its own steps)
+        lines += [
+            "",
+            f"GRPO: {rollouts:.1f} s {played}, {seconds['grpo'] - rollouts:.1f} s in the loss, "
+            "the optimizer and checkpoints.",
+        ]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
     # most frequent first, ties by reason: a resumed run, which reads the results back, agrees
     failures = sorted(results["grpo"]["failures"].items(), key=lambda item: (-item[1], item[0]))
@@ -116,8 +157,15 @@ def write_report(out: Path, results: dict[str, Any], sft_log: dict[str, Any], gr
     return path
 
 
-def _check_section(results: dict[str, Any], key: str, changed: str, title: str, what: str,
-                   explained: str, none: str | None = None) -> list[str]:
+def _check_section(
+    results: dict[str, Any],
+    key: str,
+    changed: str,
+    title: str,
+    what: str,
+    explained: str,
+    none: str | None = None,
+) -> list[str]:
     """The report's section of a teacher-forced check (``ids_copied``, ``values_read``): per
     stage, how many it got right as trained and with the dialogues ``changed``; with ``none``,
     what to say when the checked dialogues held nothing to check (without it, no section)."""
@@ -126,7 +174,17 @@ def _check_section(results: dict[str, Any], key: str, changed: str, title: str, 
         return []
     if not any(c["as_is"]["of"] for c in checks.values()):
         return ["", f"## {title}", "", none] if none else []
-    lines = ["", f"## {title}", "", explained, "",
-             f"| stage | {what} right as trained | {what} right, {changed} |", "|---|---|---|"]
-    return lines + [f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
-                    f"{c[changed]['right']}/{c[changed]['of']} |" for stage, c in checks.items()]
+    lines = [
+        "",
+        f"## {title}",
+        "",
+        explained,
+        "",
+        f"| stage | {what} right as trained | {what} right, {changed} |",
+        "|---|---|---|",
+    ]
+    return lines + [
+        f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
+        f"{c[changed]['right']}/{c[changed]['of']} |"
+        for stage, c in checks.items()
+    ]

@@ -23,7 +23,13 @@ from typing import Any
 from eigendsl.runtime.backends import model_view, template_messages, turn_from_text
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import MAX_TOOL_ROUNDS, Episode, GoldCache, apply_agent_turn, judge_episode
+from eigendsl.runtime.episodes import (
+    MAX_TOOL_ROUNDS,
+    Episode,
+    GoldCache,
+    apply_agent_turn,
+    judge_episode,
+)
 
 
 @dataclass
@@ -51,8 +57,9 @@ class Renderer:
 
     def render(self, messages: list[dict[str, Any]], generation_prompt: bool) -> str:
         chat = template_messages(model_view(messages, self.domain, self.context))
-        return self.tokenizer.apply_chat_template(chat, tools=self.tools, tokenize=False,
-                                                  add_generation_prompt=generation_prompt)
+        return self.tokenizer.apply_chat_template(
+            chat, tools=self.tools, tokenize=False, add_generation_prompt=generation_prompt
+        )
 
     def ids(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -64,9 +71,11 @@ class Renderer:
         head = self.render(before, False)
         full = self.render(after, True)
         if not full.startswith(head):  # pragma: no cover - a template that rewrites history
-            raise ValueError("the chat template renders earlier turns differently once later turns exist")
-        glue = head[head.rindex(self.end) + len(self.end):] if self.end in head else ""
-        return glue + full[len(head):]
+            raise ValueError(
+                "the chat template renders earlier turns differently once later turns exist"
+            )
+        glue = head[head.rindex(self.end) + len(self.end) :] if self.end in head else ""
+        return glue + full[len(head) :]
 
 
 def _logprobs(scores: tuple[Any, ...], generated: Any) -> list[list[float]]:
@@ -75,8 +84,10 @@ def _logprobs(scores: tuple[Any, ...], generated: Any) -> list[list[float]]:
     One gather per step and one transfer for the batch: no per-token device sync."""
     import torch
 
-    chosen = [torch.log_softmax(step.float(), dim=-1).gather(-1, generated[:, i:i + 1]).squeeze(-1)
-              for i, step in enumerate(scores)]
+    chosen = [
+        torch.log_softmax(step.float(), dim=-1).gather(-1, generated[:, i : i + 1]).squeeze(-1)
+        for i, step in enumerate(scores)
+    ]
     return torch.stack(chosen, dim=1).tolist()
 
 
@@ -87,10 +98,12 @@ Generate = Callable[[list[list[int]]], list[tuple[list[int], list[float]]]]
 
 def through_end(ids: list[int], end_id: int) -> list[int]:
     """A turn's ids up to and with its end token (all of them when it has none)."""
-    return ids[:ids.index(end_id) + 1] if end_id in ids else ids
+    return ids[: ids.index(end_id) + 1] if end_id in ids else ids
 
 
-def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, temperature: float) -> Generate:
+def hf_generate(
+    model: Any, end_id: int, pad_id: int, max_new_tokens: int, temperature: float
+) -> Generate:
     """Batched, left-padded ``model.generate`` on the model's device."""
     import torch
 
@@ -101,29 +114,47 @@ def hf_generate(model: Any, end_id: int, pad_id: int, max_new_tokens: int, tempe
         input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
         attention = torch.zeros((len(sequences), width), dtype=torch.long)
         for row, seq in enumerate(sequences):
-            input_ids[row, width - len(seq):] = torch.tensor(seq)
-            attention[row, width - len(seq):] = 1
+            input_ids[row, width - len(seq) :] = torch.tensor(seq)
+            attention[row, width - len(seq) :] = 1
         with torch.no_grad():
             out = model.generate(
-                input_ids=input_ids.to(device), attention_mask=attention.to(device),
-                max_new_tokens=max_new_tokens, do_sample=temperature > 0,
-                temperature=temperature if temperature > 0 else None, top_p=None, top_k=None,
-                eos_token_id=end_id, pad_token_id=pad_id, output_scores=True, return_dict_in_generate=True,
+                input_ids=input_ids.to(device),
+                attention_mask=attention.to(device),
+                max_new_tokens=max_new_tokens,
+                do_sample=temperature > 0,
+                temperature=temperature if temperature > 0 else None,
+                top_p=None,
+                top_k=None,
+                eos_token_id=end_id,
+                pad_token_id=pad_id,
+                output_scores=True,
+                return_dict_in_generate=True,
             )
         generated = out.sequences[:, width:]
         turns = []
         for ids, logprobs in zip(generated.tolist(), _logprobs(out.scores, generated)):
             ids = through_end(ids, end_id)
-            turns.append((ids, logprobs[:len(ids)]))
+            turns.append((ids, logprobs[: len(ids)]))
         return turns
 
     return generate
 
 
-def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[str, Any]], user: Any,
-                  gold: GoldCache, max_new_tokens: int = 96, temperature: float = 1.0, max_turns: int = 12,
-                  max_length: int = 2048, context: str = "compact", generate: Generate | None = None,
-                  worlds: list[Domain] | None = None) -> list[Rollout]:
+def play_rollouts(
+    model: Any,
+    tokenizer: Any,
+    domain: Domain,
+    tasks: list[dict[str, Any]],
+    user: Any,
+    gold: GoldCache,
+    max_new_tokens: int = 96,
+    temperature: float = 1.0,
+    max_turns: int = 12,
+    max_length: int = 2048,
+    context: str = "compact",
+    generate: Generate | None = None,
+    worlds: list[Domain] | None = None,
+) -> list[Rollout]:
     """Play one episode per task (repeat a task for a group) with ``model`` as the agent.
 
     ``generate`` replaces the model's own batched generation (GRPO passes vLLM's when ``use_vllm``).
@@ -131,12 +162,16 @@ def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[s
     :class:`~eigendsl.train.grpo.FreshIds` makes them); ``domain`` by default."""
     renderer = Renderer(tokenizer, domain, context)
     worlds = worlds or [domain] * len(tasks)
-    episodes = [Episode(task, Environment(world, task), trial=i)
-                for i, (task, world) in enumerate(zip(tasks, worlds, strict=True))]
+    episodes = [
+        Episode(task, Environment(world, task), trial=i)
+        for i, (task, world) in enumerate(zip(tasks, worlds, strict=True))
+    ]
     for episode, text in zip(episodes, user.respond(episodes)):
         episode.env.add_message({"role": "user", "content": text})
         episode.waiting_for = "agent"
-    rollouts = [Rollout(e.task["id"], renderer.ids(renderer.render(e.messages, True))) for e in episodes]
+    rollouts = [
+        Rollout(e.task["id"], renderer.ids(renderer.render(e.messages, True))) for e in episodes
+    ]
     end_id = tokenizer.convert_tokens_to_ids(renderer.end)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end_id
     generate = generate or hf_generate(model, end_id, pad_id, max_new_tokens, temperature)
@@ -174,7 +209,10 @@ def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[s
                     rollout.completion_ids += inserted
                     rollout.env_mask += [0] * len(inserted)
                     rollout.logprobs += [0.0] * len(inserted)
-                if len(rollout.prompt_ids) + len(rollout.completion_ids) > max_length and not episode.done:
+                if (
+                    len(rollout.prompt_ids) + len(rollout.completion_ids) > max_length
+                    and not episode.done
+                ):
                     episode.done, episode.end_reason = True, "length"
     finally:
         model.train(was_training)
@@ -196,5 +234,5 @@ def play_rollouts(model: Any, tokenizer: Any, domain: Domain, tasks: list[dict[s
 def _after(before: list[dict[str, Any]], episode: Episode) -> list[dict[str, Any]]:
     """The conversation after the model's last turn and what followed it (tool results, the
     user's reply), with that turn written as the model wrote it."""
-    consequences = [m for m in episode.messages[len(before) - 1:] if m["role"] in ("tool", "user")]
+    consequences = [m for m in episode.messages[len(before) - 1 :] if m["role"] in ("tool", "user")]
     return before + consequences

@@ -223,8 +223,13 @@ def balanced_passes(
     out = []
     for _ in range(passes):
         bonus = set(rng.sample(names, size % len(names)))  # the remainder goes to a few groups
-        out.append([next(turns[name]) for name in names
-                    for _ in range(size // len(names) + (name in bonus))])
+        out.append(
+            [
+                next(turns[name])
+                for name in names
+                for _ in range(size // len(names) + (name in bonus))
+            ]
+        )
     return out
 
 
@@ -302,8 +307,11 @@ def run_sft_passes(
     config = config or SFTSettings()
     examples = epoch_order(passes, config.per_device_train_batch_size, config.seed)
     epochs = min(config.num_train_epochs, len(passes)) / len(passes)
-    config = replace(config, num_train_epochs=epochs,
-                     extra={**config.extra, "train_sampling_strategy": "sequential"})
+    config = replace(
+        config,
+        num_train_epochs=epochs,
+        extra={**config.extra, "train_sampling_strategy": "sequential"},
+    )
     # Passes repeat their dialogues: each distinct one is tokenized once (20 passes over 383
     # dialogues: 383 tokenized, not 7,660), then the training order picks them.
     index: dict[str, int] = {}
@@ -397,7 +405,9 @@ def _train(
         _decay_over(trainer, config.decay)
     if order is not None:
         if len(trainer.train_dataset) != len(examples):  # pragma: no cover - TRL dropped a dialogue
-            raise ValueError("a dialogue has no assistant turn to learn; the training order cannot refer to it")
+            raise ValueError(
+                "a dialogue has no assistant turn to learn; the training order cannot refer to it"
+            )
         trainer.train_dataset = trainer.train_dataset.select(order)
     checkpoint = last_checkpoint(out) if config.resume else None
     if checkpoint is not None and _finished(trainer, checkpoint):
@@ -423,8 +433,10 @@ def _decay_over(trainer: Any, share: float) -> None:
 
     def create_scheduler(num_training_steps: int, optimizer: Any = None) -> Any:
         decay_steps = max(1, round(share * num_training_steps))
-        trainer.args.lr_scheduler_kwargs = {**(trainer.args.lr_scheduler_kwargs or {}),
-                                            "num_decay_steps": decay_steps}
+        trainer.args.lr_scheduler_kwargs = {
+            **(trainer.args.lr_scheduler_kwargs or {}),
+            "num_decay_steps": decay_steps,
+        }
         return create(num_training_steps, optimizer)
 
     trainer.create_scheduler = create_scheduler
@@ -443,9 +455,12 @@ def _muon_for_matrices(trainer: Any) -> None:
         if trainer.optimizer is None:
             args = trainer.args
             trainer.optimizer = muon_with_adamw(
-                trainer.model if model is None else model, lr=args.learning_rate,
-                betas=(args.adam_beta1, args.adam_beta2), eps=args.adam_epsilon,
-                weight_decay=args.weight_decay)
+                trainer.model if model is None else model,
+                lr=args.learning_rate,
+                betas=(args.adam_beta1, args.adam_beta2),
+                eps=args.adam_epsilon,
+                weight_decay=args.weight_decay,
+            )
         return trainer.optimizer
 
     trainer.create_optimizer = create_optimizer
@@ -469,20 +484,35 @@ def _muon_with_adamw() -> type:
         ``param_groups`` list that the learning-rate scheduler scales, and one state dict that
         a checkpoint saves and a resumed run loads."""
 
-        def __init__(self, model: Any, lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                     eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        def __init__(
+            self,
+            model: Any,
+            lr: float,
+            betas: tuple[float, float] = (0.9, 0.999),
+            eps: float = 1e-8,
+            weight_decay: float = 0.0,
+        ) -> None:
             output = getattr(model, "get_output_embeddings", lambda: None)()
             excluded = {id(p) for p in output.parameters()} if output is not None else set()
-            matrices = [module.weight for module in model.modules()
-                        if isinstance(module, torch.nn.Linear) and module.weight.requires_grad
-                        and id(module.weight) not in excluded]
+            matrices = [
+                module.weight
+                for module in model.modules()
+                if isinstance(module, torch.nn.Linear)
+                and module.weight.requires_grad
+                and id(module.weight) not in excluded
+            ]
             chosen = {id(p) for p in matrices}
             rest = [p for p in model.parameters() if p.requires_grad and id(p) not in chosen]
-            self.parts = [torch.optim.AdamW(rest, lr=lr, betas=betas, eps=eps,
-                                            weight_decay=weight_decay)]
+            self.parts = [
+                torch.optim.AdamW(rest, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+            ]
             if matrices:
-                self.parts.insert(0, torch.optim.Muon(matrices, lr=lr, weight_decay=weight_decay,
-                                                      adjust_lr_fn="match_rms_adamw"))
+                self.parts.insert(
+                    0,
+                    torch.optim.Muon(
+                        matrices, lr=lr, weight_decay=weight_decay, adjust_lr_fn="match_rms_adamw"
+                    ),
+                )
             super().__init__(matrices + rest, {"lr": lr})
             self.param_groups = [group for part in self.parts for group in part.param_groups]
 
@@ -542,12 +572,16 @@ def _labelled_logits_trainer() -> type:
 
         def _can_select(self, core: Any, inputs: dict[str, Any]) -> bool:
             if self._selectable is None:
-                self._selectable = self.accelerator.num_processes == 1 and self._selection_matches(core, inputs)
+                self._selectable = self.accelerator.num_processes == 1 and self._selection_matches(
+                    core, inputs
+                )
             return self._selectable
 
         def _selection_matches(self, core: Any, inputs: dict[str, Any]) -> bool:
             with torch.no_grad():
-                full = core(**{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False).logits
+                full = core(
+                    **{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False
+                ).logits
                 try:
                     with self.accelerator.autocast():
                         selected, _ = labelled_logits(core, inputs)
@@ -559,7 +593,8 @@ def _labelled_logits_trainer() -> type:
             # rounding, which in bf16 or fp16 is about a hundred times coarser
             tolerance = 1e-3 if expected.dtype == torch.float32 else 5e-2
             return selected.shape == expected.shape and torch.allclose(
-                selected.float(), expected.float(), rtol=tolerance, atol=tolerance)
+                selected.float(), expected.float(), rtol=tolerance, atol=tolerance
+            )
 
     return LabelledLogitsSFTTrainer
 
@@ -598,8 +633,11 @@ def last_checkpoint(out_dir: str | Path) -> str | None:
     while (checkpoint := get_last_checkpoint(str(out_dir))) is not None:
         if (Path(checkpoint) / TRAINER_STATE_NAME).is_file():
             return checkpoint
-        print(f"{checkpoint} was cut off while it was being saved; removing it and resuming from the one "
-              "before", file=sys.stderr)
+        print(
+            f"{checkpoint} was cut off while it was being saved; removing it and resuming from the one "
+            "before",
+            file=sys.stderr,
+        )
         shutil.rmtree(checkpoint)
     return None
 
