@@ -49,10 +49,12 @@ def main() -> None:
     reset_us = (time.perf_counter() - start) / resets * 1e6
     print(f"machine: {machine()}")
     print(
-        f"domain: {domain.name}; tasks: {len(domain.tasks)}; episodes: {len(rows)} ({passed} passed)"
+        f"domain: {domain.name}; tasks: {len(domain.tasks)}; "
+        f"episodes: {len(rows)} ({passed} passed)"
     )
     print(
-        f"scripted episodes: {episodes_rate:,.0f}/s, judged ({elapsed / len(rows) * 1e3:.2f} ms each)"
+        f"scripted episodes: {episodes_rate:,.0f}/s, "
+        f"judged ({elapsed / len(rows) * 1e3:.2f} ms each)"
     )
     print(f"environment tool calls: {calls_rate:,.0f}/s (guards and argument checks included)")
     print(f"environment reset: {reset_us:.1f} us")

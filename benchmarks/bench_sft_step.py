@@ -3,8 +3,8 @@ against TRL's chunked loss, and the first in bf16 autocast.
 
     python benchmarks/bench_sft_step.py [SPEC_DIR]
 
-Synthesizes the default dialogues (3 × 3,000 planned), builds the embedded model as `eigendsl train` does,
-and times SFT steps of 8 dialogues (compact context) with each loss. Setup (tokenizing the
+Synthesizes the default dialogues (3 × 3,000 planned), builds the embedded model as `eigendsl train`
+does, and times SFT steps of 8 dialogues (compact context) with each loss. Setup (tokenizing the
 dataset, building the trainer) is left out: each loss runs 8 and 24 steps and the difference is
 timed. Goal: the labelled positions' logits at least 1.5x faster than TRL's chunked loss on this
 CPU, both in fp32. The bf16 line is a figure, not a goal: bf16 is the default on a GPU only
@@ -22,7 +22,8 @@ from pathlib import Path
 import torch
 from _common import domain_dir, machine
 
-from eigendsl.train.pipeline import Pipeline, TrainSettings
+from eigendsl.train.pipeline import Pipeline
+from eigendsl.train.settings import TrainSettings
 from eigendsl.train.sft import SFTSettings, bf16_default, run_sft
 
 GOAL = 1.5

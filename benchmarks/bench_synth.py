@@ -40,14 +40,17 @@ def main() -> None:
     rate = accepted / elapsed * 60
     print(f"machine: {machine()}")
     print(
-        f"spec: {spec.name}; workers: {workers}; dialogues played: {played}; verified and kept: {accepted}"
+        f"spec: {spec.name}; workers: {workers}; dialogues played: {played}; "
+        f"verified and kept: {accepted}"
     )
     print(
-        f"time: {elapsed:.1f} s; verified dialogues per minute: {rate:,.0f}; played per minute: {played / elapsed * 60:,.0f}"
+        f"time: {elapsed:.1f} s; verified dialogues per minute: {rate:,.0f}; "
+        f"played per minute: {played / elapsed * 60:,.0f}"
     )
     for g in summary["generations"]:
         print(
-            f"  gen {g['generation']}: accepted {g['accepted']}/{g['dialogues']}, tools {g['tool_coverage']:.2f}, "
+            f"  gen {g['generation']}: accepted {g['accepted']}/{g['dialogues']}, "
+            f"tools {g['tool_coverage']:.2f}, "
             f"rules {g['rule_coverage']:.2f}, tool sequences {g['distinct_tool_sequences']}, "
             f"user 3-grams {g['distinct_user_ngrams']}"
         )

@@ -42,7 +42,8 @@ def main() -> None:
     # The 10,000 traces (each with its databases) are most of the heap: left to the cyclic
     # collector, a full collection over them lands in one timed pass or another by chance (the
     # overall rate moved from 10,500/s to 15,900/s between two builds of identical verifiers).
-    # Frozen, they are out of its reach, as in training, where a verifier judges one trace at a time.
+    # Frozen, they are out of its reach, as in training, where a verifier judges one trace at a
+    # time.
     gc.collect()
     gc.freeze()
     if os.environ.get("PROFILE"):  # where the time goes
@@ -60,8 +61,8 @@ def main() -> None:
         verify(trace)
     rate, elapsed, passed = _timed(checks)
     outcomes = [verify(trace).passed for verify, trace in checks]
-    pass_rate, _, _ = _timed([c for c, ok in zip(checks, outcomes) if ok])
-    fail_rate, _, _ = _timed([c for c, ok in zip(checks, outcomes) if not ok])
+    pass_rate, _, _ = _timed([c for c, ok in zip(checks, outcomes, strict=True) if ok])
+    fail_rate, _, _ = _timed([c for c, ok in zip(checks, outcomes, strict=True) if not ok])
     start = time.perf_counter()
     for _, trace in traces:
         trace._texts = None
@@ -69,8 +70,8 @@ def main() -> None:
     rules_rate = len(traces) / (time.perf_counter() - start)
     print(f"machine: {machine()}")
     print(
-        f"domain: {domain.name}; traces: {len(checks)} ({passed} passing); checks: {len(domain.checks)}; "
-        f"rules: {len(domain.rules.RULES)}"
+        f"domain: {domain.name}; traces: {len(checks)} ({passed} passing); "
+        f"checks: {len(domain.checks)}; rules: {len(domain.rules.RULES)}"
     )
     print(
         f"task checks: {rate:,.0f} verdicts/s ({elapsed * 1e6 / len(checks):.1f} us each); "

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -178,8 +179,8 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     "--mistake",
     "mistakes",
     multiple=True,
-    help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or recover "
-    "(a write refused once, then made right).",
+    help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or "
+    "recover (a write refused once, then made right).",
 )
 @click.option(
     "--tasks", type=click.IntRange(min=1), default=None, help="Run only the first N tasks."
@@ -388,8 +389,8 @@ def export_group() -> None:
     "tau2_tasks",
     type=click.Path(path_type=Path),
     default=None,
-    help="The tau2 domain folder (or its tasks.json): puts tau2's tasks in the file and per-action, "
-    "per-string and per-assertion checks in reward_info.",
+    help="The tau2 domain folder (or its tasks.json): puts tau2's tasks in the file and "
+    "per-action, per-string and per-assertion checks in reward_info.",
 )
 @click.option(
     "--domain",
@@ -409,8 +410,8 @@ def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain
 
 
 RECOVER_HELP = (
-    "Share of each generation planned as recoveries: the agent's write is refused once (a wrong id), "
-    "it reads again and writes again, right."
+    "Share of each generation planned as recoveries: the agent's write is refused once "
+    "(a wrong id), it reads again and writes again, right."
 )
 
 
@@ -619,7 +620,8 @@ def synth_cmd(
 @click.option(
     "--constrain-calls",
     is_flag=True,
-    help="Evaluate with the model's tool calls held to the tools' schemas (GRPO's rollouts stay free).",
+    help="Evaluate with the model's tool calls held to the tools' schemas "
+    "(GRPO's rollouts stay free).",
 )
 @click.option("--seed", type=int, default=None)
 @click.option(
@@ -683,7 +685,8 @@ def train_cmd(
     for stage in ("base", "sft", "grpo"):
         result = summary[stage]
         click.echo(
-            f"  {stage:5s} pass^1 {result['pass_hat_1']:.3f}   pass^k {json.dumps(result['pass_hat_k'])}"
+            f"  {stage:5s} pass^1 {result['pass_hat_1']:.3f}   "
+            f"pass^k {json.dumps(result['pass_hat_k'])}"
         )
 
 

@@ -81,7 +81,8 @@ def concrete_tasks(
             if info is None:
                 diag.error(
                     span,
-                    f"task '{task.id}' uses unknown template '{task.template}'{did_you_mean(task.template, templates)}",
+                    f"task '{task.id}' uses unknown template '{task.template}'"
+                    f"{did_you_mean(task.template, templates)}",
                 )
                 continue
             if task.id in seen_ids:
@@ -102,9 +103,9 @@ def concrete_tasks(
                 )
                 continue
             wrong = [
-                f"{name} {problem}"
+                f"{name} {param_problem}"
                 for name, param in info.template.params.items()
-                if (problem := _param_problem(task.params[name], param))
+                if (param_problem := _param_problem(task.params[name], param))
             ]
             if wrong:
                 diag.error(
@@ -345,7 +346,8 @@ def _earlier_outputs(out: Path, present: list[str]) -> set[str]:
         raise EigenError(
             f"{out} holds files ({first_few(present)}) but no manifest.yaml of an earlier "
             "compile, so it is not a compile's output folder and compiling into it could "
-            "overwrite or mix with them. Give -o a new or empty folder, or move those files out of it"
+            "overwrite or mix with them. Give -o a new or empty folder, or move those files "
+            "out of it"
         )
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8"))

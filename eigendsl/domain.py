@@ -17,7 +17,7 @@ from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
 from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
 
-_PY_TYPES: dict[str, tuple[type, ...]] = {
+_PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
     "int": (int,),
     "float": (int, float),
@@ -152,7 +152,8 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             diag.error(
                 span,
                 f"seed data has unknown table '{table_name}'"
-                f"{did_you_mean(str(table_name), spec.database.tables)}; declare it under database.tables",
+                f"{did_you_mean(str(table_name), spec.database.tables)}; "
+                "declare it under database.tables",
             )
     raw_rows: dict[tuple[str, Any], Any] = {}  # (table, key) -> the row as loaded, with marks
     for table_name, table in spec.database.tables.items():
@@ -308,7 +309,8 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                 if param not in names:
                     diag.error(
                         span,
-                        f"'{function}' has no parameter '{param}', which tool '{tool_name}' declares",
+                        f"'{function}' has no parameter '{param}', "
+                        f"which tool '{tool_name}' declares",
                     )
             for extra in names[1:]:
                 if extra not in tool.params:
@@ -349,7 +351,8 @@ def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics)
                     if field_name not in fields:
                         diag.error(
                             raw["set"].position(field_name),
-                            f"table '{table}' has no field '{field_name}'{did_you_mean(field_name, fields)}",
+                            f"table '{table}' has no field '{field_name}'"
+                            f"{did_you_mean(field_name, fields)}",
                         )
                         continue
                     from eigendsl.dsl.types import assignable

@@ -7,10 +7,10 @@ names is checked to exist, and a missing one is reported where it was named.
 from __future__ import annotations
 
 import glob
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
-import types
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -19,6 +19,9 @@ from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
 from eigendsl.spec import DomainSpec, TaskFile
 from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate, read_text
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -53,7 +56,7 @@ def _validation_error(
     return out
 
 
-def _sentence(error: dict[str, Any], loc: tuple[Any, ...], model: Any) -> str:
+def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
     kind = error["type"]
     where = ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "the file"
     if kind == "missing":
@@ -121,7 +124,7 @@ def _unwrap(t: Any) -> Any:
     return t
 
 
-def _expected_keys(error: dict[str, Any], loc: tuple[Any, ...], model: Any) -> str:
+def _expected_keys(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
     owner = _model_at(model, loc[:-1])
     if isinstance(owner, type) and issubclass(owner, BaseModel):
         keys = [f.alias or name for name, f in owner.model_fields.items()]

@@ -18,8 +18,9 @@ helpers the generated code calls.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 SCHEMA_VERSION = 1
 
@@ -190,16 +191,16 @@ class Trace:
                     calls.append(call)
                     by_id[call.id] = call
             elif role == "tool":
-                call = by_id.get(message.get("tool_call_id", ""))
-                if call is not None:
-                    call.position = position
+                answered = by_id.get(message.get("tool_call_id", ""))
+                if answered is not None:
+                    answered.position = position
                     payload = _decode(content)
                     if isinstance(payload, dict) and set(payload) == {"error"}:
-                        call.error = str(payload["error"])
+                        answered.error = str(payload["error"])
                     elif isinstance(content, str) and content.startswith("Error:"):
-                        call.error = content[len("Error:") :].strip()
+                        answered.error = content[len("Error:") :].strip()
                     else:
-                        call.result = payload
+                        answered.result = payload
         return cls(db, initial or {}, gold or {}, params or {}, calls, plain)
 
 
@@ -353,7 +354,7 @@ def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
                     if len(out) >= limit:
                         return
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{where}[{i}]")
         else:
             out.append(f"{where or 'value'} is {show(a)}, expected {show(b)}")

@@ -5,10 +5,10 @@ database, and render concrete tasks (user scenario, gold plan) for ``tasks.jsonl
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 import re
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -140,7 +140,8 @@ def check_templates(
                         if not assignable(got, declared):
                             diag.error(
                                 query.span,
-                                f"parameter '{p_name}' is {declared.name}, but this gives {got.name}",
+                                f"parameter '{p_name}' is {declared.name}, "
+                                f"but this gives {got.name}",
                             )
                         if (
                             len(diag.errors) == errors_before
@@ -222,7 +223,8 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
         if tool is None:
             diag.error(
                 span,
-                f"gold step {index + 1} calls unknown tool '{step.tool}'{did_you_mean(step.tool, tools)}",
+                f"gold step {index + 1} calls unknown tool '{step.tool}'"
+                f"{did_you_mean(step.tool, tools)}",
             )
             continue
         args_raw = step_raw.get(step.tool) if step.tool in step_raw else step_raw.get("args", {})

@@ -147,7 +147,8 @@ def read_text(path: Path, display: str | None = None) -> str:
         raise EigenError(
             Diagnostic(
                 Span(display or str(path), line, col),
-                f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); save it as UTF-8",
+                f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); "
+                "save it as UTF-8",
             )
         ) from None
 

@@ -233,6 +233,6 @@ def test_committed_generated_output_is_current(spec: Path | None) -> None:
     assert compiled.name == name
     changed = write_output(compiled, out, check=True)
     assert not changed, (
-        f"{out} is stale for {spec}: {', '.join(changed)}; run `eigendsl compile {spec.relative_to(ROOT)}` "
-        "and commit the result"
+        f"{out} is stale for {spec}: {', '.join(changed)}; "
+        f"run `eigendsl compile {spec.relative_to(ROOT)}` and commit the result"
     )

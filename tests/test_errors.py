@@ -71,8 +71,8 @@ CASES = [
         CHK,
         'require said "cancelled"',
         'require said "cancelled" && true',
-        "mini/checks/main.chk:15:30: unexpected character '&'; write 'and', 'or', 'not' for boolean "
-        "logic (and '!=' for inequality)",
+        "mini/checks/main.chk:15:30: unexpected character '&'; write 'and', 'or', 'not' for "
+        "boolean logic (and '!=' for inequality)",
         "&&",
     ),
     case(
@@ -107,8 +107,8 @@ CASES = [
         CHK,
         "require db == gold",
         "requires db == gold",
-        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', 'score', "
-        "'unchanged', 'use', the end of the block",
+        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', "
+        "'score', 'unchanged', 'use', the end of the block",
         "requires",
     ),
     case(
@@ -141,8 +141,8 @@ CASES = [
         TASKS,
         'where o.status == "pending"',
         'where o.status = "pending"',
-        "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names an "
-        "argument of 'called')",
+        "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names "
+        "an argument of 'called')",
         '= "pending"',
     ),
     # ------------------------------------------------------------ checker DSL: unknown names
@@ -159,7 +159,8 @@ CASES = [
         CHK,
         "guard cancel_order:",
         "guard cancel_ordr:",
-        "mini/checks/main.chk:1:7: guard for unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
+        "mini/checks/main.chk:1:7: guard for unknown tool 'cancel_ordr'; did you mean "
+        "'cancel_order'?",
         "cancel_ordr",
     ),
     case(
@@ -185,7 +186,8 @@ CASES = [
         CHK,
         'status == "cancelled"',
         'stat == "cancelled"',
-        "mini/checks/main.chk:14:33: unknown field 'stat' of table 'orders'; did you mean 'status'?",
+        "mini/checks/main.chk:14:33: unknown field 'stat' of table 'orders'; did you mean "
+        "'status'?",
         "stat ",
     ),
     case(
@@ -227,8 +229,8 @@ CASES = [
         CHK,
         "reason: string)",
         "reason: strng)",
-        "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, bool, "
-        "any, list[...]; did you mean 'string'?",
+        "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, "
+        "bool, any, list[...]; did you mean 'string'?",
         "strng",
     ),
     case(
@@ -261,8 +263,8 @@ CASES = [
         TASKS,
         "check: cancelled",
         "check: cancel",
-        "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'?; declare it "
-        "with 'check NAME(...)' in a checker file",
+        "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'?; declare "
+        "it with 'check NAME(...)' in a checker file",
         "cancel",
     ),
     case(
@@ -270,8 +272,8 @@ CASES = [
         TASKS,
         "template: cancel,",
         "template: cancle,",
-        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' uses unknown template 'cancle'; did you mean "
-        "'cancel'?",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann' uses unknown template 'cancle'; did you "
+        "mean 'cancel'?",
         "{id: cancel-ann",
     ),
     case(
@@ -279,17 +281,20 @@ CASES = [
         TASKS,
         '- get_order: {order_id: "{{ order_id }}"}',
         '- get_order: {order_id: "{{ order }}"}',
-        "mini/tasks/cancel.yaml:14:35: this argument uses '{{ order }}', which is not a parameter of "
-        "the template; did you mean 'order_id'?",
+        "mini/tasks/cancel.yaml:14:35: this argument uses '{{ order }}', which is not a parameter "
+        "of the template; did you mean 'order_id'?",
         "order }}",
     ),
     case(
         "unknown-field-in-folded-query",
         TASKS,
-        """order_id: {type: string, from: 'o.order_id for o in db.orders where o.status == "pending"'}""",
-        """order_id:\n        type: string\n        from: >-\n          o.order_id for o in db.orders\n"""
+        "order_id: {type: string, from: 'o.order_id for o in db.orders where "
+        'o.status == "pending"\'}',
+        "order_id:\n        type: string\n        from: >-\n"
+        "          o.order_id for o in db.orders\n"
         '          where o.stat == "pending"',
-        "mini/tasks/cancel.yaml:9:19: unknown field 'stat' of table 'orders'; did you mean 'status'?",
+        "mini/tasks/cancel.yaml:9:19: unknown field 'stat' of table 'orders'; did you mean "
+        "'status'?",
         "stat ",
     ),
     case(
@@ -305,8 +310,8 @@ CASES = [
         DOMAIN,
         "returns: first(u in db.users where u.email == email).user_id",
         "returns: first(u in db.users\n        where u.email = email).user_id",
-        "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an argument "
-        "of 'called')",
+        "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an "
+        "argument of 'called')",
         "= email",
     ),
     # ------------------------------------------------------------ checker DSL: types
@@ -341,8 +346,8 @@ CASES = [
         CHK,
         'status == "cancelled"',
         'status == "canceled"',
-        "mini/checks/main.chk:14:43: 'canceled' is not one of the allowed values (pending, delivered, "
-        "cancelled); did you mean 'cancelled'?",
+        "mini/checks/main.chk:14:43: 'canceled' is not one of the allowed values (pending, "
+        "delivered, cancelled); did you mean 'cancelled'?",
         '"canceled"',
     ),
     case(
@@ -350,7 +355,8 @@ CASES = [
         CHK,
         "cancel_order(order_id=order_id,",
         "cancel_order(order_id=1,",
-        "mini/checks/main.chk:13:42: argument 'order_id' of 'cancel_order' is string, but this is an int",
+        "mini/checks/main.chk:13:42: argument 'order_id' of 'cancel_order' is string, but this is "
+        "an int",
         "1,",
     ),
     case(
@@ -383,8 +389,8 @@ CASES = [
         CHK,
         'require said "cancelled"',
         'require said "x" before 2',
-        "mini/checks/main.chk:15:29: 'before' compares events: called ..., said ..., user_said ..., a "
-        "call, a message, or first(...)/last(...) of calls or messages",
+        "mini/checks/main.chk:15:29: 'before' compares events: called ..., said ..., user_said "
+        "..., a call, a message, or first(...)/last(...) of calls or messages",
         "2",
     ),
     case(
@@ -410,7 +416,8 @@ CASES = [
         TASKS,
         'cancel_order: {order_id: "{{ order_id }}"',
         "cancel_order: {order_id: 5",
-        "mini/tasks/cancel.yaml:15:24: argument 'order_id' of 'cancel_order' is string, but this is int",
+        "mini/tasks/cancel.yaml:15:24: argument 'order_id' of 'cancel_order' is string, but this "
+        "is int",
         "order_id: 5",
     ),
     # ------------------------------------------------------------ checker DSL: statements
@@ -428,7 +435,8 @@ CASES = [
         CHK,
         "    require all(c in calls where c.writes",
         "    use identify_first\n    require all(c in calls where c.writes",
-        "mini/checks/main.chk:8:9: 'use' is only allowed in a check; a rule or guard cannot reuse rules",
+        "mini/checks/main.chk:8:9: 'use' is only allowed in a check; a rule or guard cannot reuse "
+        "rules",
         "identify_first",
     ),
     case(
@@ -464,8 +472,8 @@ CASES = [
         DOMAIN,
         "  seed: data/seed.yaml",
         "   seed: data/seed.yaml",
-        "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping start>' "
-        "(while parsing a block mapping at line 1); check the indentation and quoting here",
+        "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping "
+        "start>' (while parsing a block mapping at line 1); check the indentation and quoting here",
         "tables:",
     ),
     case(
@@ -473,8 +481,8 @@ CASES = [
         SEED,
         "name: Ann}",
         "name: Ann",
-        "mini/data/seed.yaml:3:5: invalid YAML: expected ',' or '}', but got '{' (while parsing a flow "
-        "mapping at line 2); check the indentation and quoting here",
+        "mini/data/seed.yaml:3:5: invalid YAML: expected ',' or '}', but got '{' (while parsing a "
+        "flow mapping at line 2); check the indentation and quoting here",
         "{user_id: u2",
     ),
     case(
@@ -490,8 +498,8 @@ CASES = [
         DOMAIN,
         "description: A tiny",
         "descripton: A tiny",
-        "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'?; expected one of "
-        "name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
+        "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'?; expected one "
+        "of name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
         "training",
         "descripton",
     ),
@@ -500,8 +508,8 @@ CASES = [
         DOMAIN,
         "    tags: [auth]",
         "    tag: [auth]",
-        "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'?; expected one of description, "
-        "params, writes, tags, python, declare",
+        "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'?; expected one of "
+        "description, params, writes, tags, python, declare",
         "tag:",
     ),
     case(
@@ -541,8 +549,8 @@ CASES = [
         DOMAIN,
         "email: string\n        name",
         "email: strin\n        name",
-        "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; expected "
-        "one of string, int, float, bool, any, enum, list, object, map",
+        "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
+        "expected one of string, int, float, bool, any, enum, list, object, map",
         "strin",
     ),
     case(
@@ -550,8 +558,8 @@ CASES = [
         DOMAIN,
         "    tags: [auth]\n",
         "    tags: [auth]\n    python: tools:x\n",
-        "mini/domain.yaml:24:3: tools.find_user: a tool needs exactly one implementation: 'python' or "
-        "'declare'",
+        "mini/domain.yaml:24:3: tools.find_user: a tool needs exactly one implementation: 'python' "
+        "or 'declare'",
         "find_user",
     ),
     case(
@@ -559,8 +567,8 @@ CASES = [
         DOMAIN,
         "      email: {type: string, description",
         "      e-mail: {type: string, description",
-        "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an identifier "
-        "(letters, digits and '_')",
+        "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an "
+        "identifier (letters, digits and '_')",
         "params:",
     ),
     case(
@@ -603,7 +611,8 @@ CASES = [
         DOMAIN,
         "policy: policy.md",
         "policy: rules.md",
-        "mini/domain.yaml:3:9: policy file 'rules.md' does not exist in mini; create it or fix the path",
+        "mini/domain.yaml:3:9: policy file 'rules.md' does not exist in mini; create it or fix the "
+        "path",
         "rules.md",
     ),
     case(
@@ -611,7 +620,8 @@ CASES = [
         DOMAIN,
         "seed: data/seed.yaml",
         "seed: data/seeds.yaml",
-        "mini/domain.yaml:5:9: file 'mini/data/seeds.yaml' does not exist; create it or fix the path",
+        "mini/domain.yaml:5:9: file 'mini/data/seeds.yaml' does not exist; create it or fix the "
+        "path",
         "data/seeds.yaml",
     ),
     case(
@@ -644,7 +654,8 @@ CASES = [
         DOMAIN,
         "python: tools:cancel_order",
         "python: tools:cancel",
-        "mini/domain.yaml:44:13: 'tools.py' defines no function 'cancel'; did you mean 'cancel_order'?",
+        "mini/domain.yaml:44:13: 'tools.py' defines no function 'cancel'; did you mean "
+        "'cancel_order'?",
         "tools:cancel",
     ),
     case(
@@ -652,8 +663,8 @@ CASES = [
         TOOLS,
         "def cancel_order(db, order_id, reason):",
         "def cancel_order(db, order_id):",
-        "mini/domain.yaml:44:13: 'cancel_order' has no parameter 'reason', which tool 'cancel_order' "
-        "declares",
+        "mini/domain.yaml:44:13: 'cancel_order' has no parameter 'reason', which tool "
+        "'cancel_order' declares",
         "tools:cancel_order",
     ),
     case(
@@ -678,8 +689,8 @@ CASES = [
         SEED,
         "status: delivered",
         "status: shipped",
-        "mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status' is 'shipped', not one of pending, "
-        "delivered, cancelled",
+        "mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status' is 'shipped', not one of "
+        "pending, delivered, cancelled",
         "shipped",
     ),
     case(
@@ -687,8 +698,8 @@ CASES = [
         SEED,
         "{item_id: i2, price: 5.5}",
         "{item_id: i2, price: cheap}",
-        "mini/data/seed.yaml:6:73: row 1 of 'orders' field 'items' item 0 field 'price' is 'cheap', "
-        "expected float",
+        "mini/data/seed.yaml:6:73: row 1 of 'orders' field 'items' item 0 field 'price' is "
+        "'cheap', expected float",
         "[{item_id: i2",
     ),
     case(
@@ -712,8 +723,8 @@ CASES = [
         SEED,
         "orders:",
         "orderz:",
-        "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'?; declare "
-        "it under database.tables",
+        "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'?; "
+        "declare it under database.tables",
         "orderz",
     ),
     case(
@@ -755,7 +766,8 @@ CASES = [
         TASKS,
         '{email: "{{ email }}"}',
         '{email: "{{ email }}", mail: x}',
-        "mini/tasks/cancel.yaml:13:43: tool 'find_user' has no parameter 'mail'; did you mean 'email'?",
+        "mini/tasks/cancel.yaml:13:43: tool 'find_user' has no parameter 'mail'; did you mean "
+        "'email'?",
         "mail",
     ),
     case(
@@ -763,7 +775,8 @@ CASES = [
         TASKS,
         ', reason: "{{ reason }}"}',
         "}",
-        "mini/tasks/cancel.yaml:15:9: gold step 3 misses required argument 'reason' of 'cancel_order'",
+        "mini/tasks/cancel.yaml:15:9: gold step 3 misses required argument 'reason' of "
+        "'cancel_order'",
         "cancel_order",
     ),
     case(
@@ -789,7 +802,8 @@ CASES = [
         TASKS,
         "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
         "reason: {type: int, choices: [1, 2]}",
-        "mini/tasks/cancel.yaml:15:52: argument 'reason' of 'cancel_order' is enum, but this is int",
+        "mini/tasks/cancel.yaml:15:52: argument 'reason' of 'cancel_order' is enum, but this is "
+        "int",
         "reason",
         2,
     ),
@@ -798,8 +812,8 @@ CASES = [
         TASKS,
         "because it is {{ reason }}",
         "because it is {{ reasn }}",
-        "mini/tasks/cancel.yaml:9:71: user.reason uses '{{ reasn }}', which is not a parameter of the "
-        "template; did you mean 'reason'?",
+        "mini/tasks/cancel.yaml:9:71: user.reason uses '{{ reasn }}', which is not a parameter of "
+        "the template; did you mean 'reason'?",
         "reasn",
     ),
     case(
@@ -807,8 +821,8 @@ CASES = [
         TASKS,
         'email: "{{ email }}", order_id',
         'email: "{{ emial }}", order_id',
-        "mini/tasks/cancel.yaml:10:26: user.known.email uses '{{ emial }}', which is not a parameter "
-        "of the template; did you mean 'email'?",
+        "mini/tasks/cancel.yaml:10:26: user.known.email uses '{{ emial }}', which is not a "
+        "parameter of the template; did you mean 'email'?",
         "emial",
     ),
     case(
@@ -825,8 +839,8 @@ CASES = [
         "because it is {{ reason }}",
         "because it is {{ reason + 1 }}",
         "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#1', "
-        "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only concatenate "
-        'str (not "int") to str',
+        "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only "
+        'concatenate str (not "int") to str',
         "description:",
         2,
     ),
@@ -852,15 +866,16 @@ CASES = [
         "tasks/more.yaml",
         None,
         "templates:\n  cancel:\n    user: {reason: again}\n    gold: []\n    check: cancelled\n",
-        "mini/tasks/more.yaml:2:3: template 'cancel' is defined twice (also in mini/tasks/cancel.yaml)",
+        "mini/tasks/more.yaml:2:3: template 'cancel' is defined twice (also in "
+        "mini/tasks/cancel.yaml)",
         "cancel:",
     ),
     case(
         "duplicate-task-id",
         TASKS,
         "reason: no longer needed}}\n",
-        "reason: no longer needed}}\n  - {id: cancel-ann, template: cancel, params: {order_id: '#3', "
-        "email: bob@example.com, reason: ordered by mistake}}\n",
+        "reason: no longer needed}}\n  - {id: cancel-ann, template: cancel, params: {order_id: "
+        "'#3', email: bob@example.com, reason: ordered by mistake}}\n",
         "mini/tasks/cancel.yaml:20:5: task id 'cancel-ann' is used twice",
         "{id: cancel-ann",
     ),
@@ -877,7 +892,8 @@ CASES = [
         TASKS,
         "unknown: [user id]",
         "unknown: [user id]\n      change_mind: color=red",
-        "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template parameter",
+        "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template "
+        "parameter",
         "color=red",
     ),
     case(
@@ -893,7 +909,8 @@ CASES = [
         DOMAIN,
         "{type: string, ref: users}",
         "{type: string, ref: user}",
-        "mini/domain.yaml:17:9: field 'user_id' refers to unknown table 'user'; did you mean 'users'?",
+        "mini/domain.yaml:17:9: field 'user_id' refers to unknown table 'user'; did you mean "
+        "'users'?",
         "user_id: {type",
     ),
     case(
@@ -901,8 +918,8 @@ CASES = [
         TASKS,
         'o.status == "pending"',
         'o.status == "cancelled"',
-        "mini/tasks/cancel.yaml:4:5: template 'cancel' cannot be sampled: a parameter has no 'from' or "
-        "'choices', or its source finds no value in the seed data",
+        "mini/tasks/cancel.yaml:4:5: template 'cancel' cannot be sampled: a parameter has no "
+        "'from' or 'choices', or its source finds no value in the seed data",
         "params",
     ),
     case(
@@ -910,7 +927,8 @@ CASES = [
         DOMAIN,
         "    writes: true\n    declare",
         "    declare",
-        "mini/domain.yaml:50:5: tool 'set_email' updates the database, so it must say 'writes: true'",
+        "mini/domain.yaml:50:5: tool 'set_email' updates the database, so it must say 'writes: "
+        "true'",
         "declare",
     ),
 ]
@@ -1016,5 +1034,6 @@ def test_cli_missing_spec_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert result.stderr.strip() == (
-        "no domain.yaml in nowhere (the folder nowhere does not exist); a spec folder starts with domain.yaml"
+        "no domain.yaml in nowhere (the folder nowhere does not exist); a spec folder starts with "
+        "domain.yaml"
     )

@@ -255,7 +255,10 @@ def test_id_tokens_are_prefix_and_body_or_whole(retail):
     table's prefix and stay in word pieces; an id without such a prefix stays whole; ids mentioned
     once give no token (a token never trained)."""
     fresh = Identifiers(retail.seed)
-    text = "usr_rufusadeyemi asked about #W1000815 (I10702, P107) paid with card_9264; usr_bramvos too."
+    text = (
+        "usr_rufusadeyemi asked about #W1000815 (I10702, P107) paid with card_9264; "
+        "usr_bramvos too."
+    )
     assert fresh.frequent([text, text]) == sorted(
         ["usr_rufusadeyemi", "usr_bramvos", "#W1000815", "I10702", "P107", "card_9264"]
     )
@@ -288,7 +291,7 @@ def test_id_tokens_make_each_id_body_follow_a_key_that_starts_only_ids(retail, d
     for text in texts[:20]:
         ids = tok.encode(text, add_special_tokens=False)
         assert tok.decode(ids) == text
-        for here, after in zip(ids, ids[1:]):
+        for here, after in zip(ids, ids[1:], strict=False):
             if here in prefixes:
                 name = tok.convert_ids_to_tokens(here) + tok.decode([after])
                 assert any(known.startswith(name) for known in fresh.known), name

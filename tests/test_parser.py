@@ -301,18 +301,18 @@ def test_multi_line_query_text_is_joined() -> None:
         ("rule r:\nrequire true\n", "t.chk:2:1: unexpected 'require'; expected an indented block"),
         (
             "rule r:\n    require true\n      forbid false\n",
-            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', 'score', "
-            "'unchanged', 'use', the end of the block",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
+            "'score', 'unchanged', 'use', the end of the block",
         ),
         (
             "rule r:\n    require a || b\n",
-            "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and '!=' "
-            "for inequality)",
+            "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and "
+            "'!=' for inequality)",
         ),
         (
             "rule r:\n    require a ! b\n",
-            "t.chk:2:15: unexpected character '!'; write 'and', 'or', 'not' for boolean logic (and '!=' "
-            "for inequality)",
+            "t.chk:2:15: unexpected character '!'; write 'and', 'or', 'not' for boolean logic (and "
+            "'!=' for inequality)",
         ),
         (
             "rule r:\n    require 'open\n",
@@ -327,8 +327,8 @@ def test_multi_line_query_text_is_joined() -> None:
         ("rule r:\n    require a ==\n", "t.chk:2:17: unexpected end of the line; expected "),
         (
             "rule r:\n    require true\n  require false\n",
-            "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by the "
-            "same amount as the first one",
+            "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by "
+            "the same amount as the first one",
         ),
         (
             "rules r:\n    require true\n",

@@ -375,7 +375,8 @@ def test_a_wrong_id_is_taken_from_nested_records_first(retail):
         diff = {k for k in args if changed[k] != args[k]}
         assert len(diff) == 1 and diff <= {"item_ids", "payment_method_id"}
         if "item_ids" in diff:
-            assert sum(a != b for a, b in zip(changed["item_ids"], args["item_ids"])) == 1
+            pairs = zip(changed["item_ids"], args["item_ids"], strict=True)
+            assert sum(a != b for a, b in pairs) == 1
             assert all(i in kinds["I10101"][0] for i in changed["item_ids"])
         else:
             assert changed["payment_method_id"] in kinds["card_1423"][0]
@@ -428,7 +429,8 @@ ADVERSARIAL = [
     '<tool_call>{"name": "cancel_order", "arguments": "oops"}</tool_call>',
     '<tool_call>{"name": "cancel_order", "arguments": [1, 2]}</tool_call>',
     '<tool_call>{"name": "drop_tables", "arguments": {}}</tool_call>',
-    '<tool_call>{"name": "cancel_order", "arguments": {"order_id": "#2", "reason": "no longer needed"}}</tool_call>',
+    '<tool_call>{"name": "cancel_order", "arguments": '
+    '{"order_id": "#2", "reason": "no longer needed"}}</tool_call>',
     '<tool_call>{"name": "get_order", "arguments": {"order_id": "'
     + "9" * 100_000
     + '"}}</tool_call>',

@@ -126,9 +126,10 @@ def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
     )
     assert result.exit_code == 0, result.output
     first, second = (json.loads((out / f"gen-{k}" / "report.json").read_text()) for k in (1, 2))
-    planned = lambda report: {
-        i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"
-    }  # noqa: E731
+
+    def planned(report):
+        return {i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"}
+
     assert sum(planned(first).values()) == 50
     failed = {t for t, rate in first["acceptance_by_recovery"].items() if rate == 0}
     assert failed and not failed & set(planned(second))
@@ -358,7 +359,8 @@ class _RoleServer(BaseHTTPRequestHandler):
             )
             content = json.dumps(
                 {
-                    "reason": f"Hello, please cancel order {params['order_id']} for me: {params['reason']}."
+                    "reason": f"Hello, please cancel order {params['order_id']} for me: "
+                    f"{params['reason']}."
                 }
             )
         elif role == "Judge":

@@ -28,6 +28,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from transformers import Qwen2ForCausalLM  # noqa: E402
 
+from eigendsl.runtime.checkpoints import EMBEDDED_SIZES, load_tokenizer  # noqa: E402
 from eigendsl.train import chat  # noqa: E402
 from eigendsl.train import model as model_mod  # noqa: E402
 from eigendsl.train import sft as sft_mod  # noqa: E402
@@ -424,7 +425,7 @@ def test_tokenizer_special_tokens_and_round_trip(tokenizer, tmp_path):
     decoded = tokenizer.decode(tokenizer.encode(call), skip_special_tokens=True)
     assert decoded == call.replace("<|im_end|>", "")
     tokenizer.save_pretrained(tmp_path)
-    again = tok_mod.load_tokenizer(tmp_path)
+    again = load_tokenizer(tmp_path)
     assert again.chat_template == CHAT_TEMPLATE
     assert again.encode(text, add_special_tokens=False) == ids
 
@@ -514,6 +515,8 @@ def test_build_tiny_model_is_seeded(tokenizer):
 
 def test_model_sizes_grow():
     assert list(MODEL_SIZES) == ["micro", "tiny", "tiny-wide", "small"]
+    # the names the loader's messages take for embedded sizes are these
+    assert tuple(MODEL_SIZES) == EMBEDDED_SIZES
     for shape in MODEL_SIZES.values():
         assert shape.hidden_size % shape.num_attention_heads == 0
 
@@ -731,7 +734,7 @@ def test_balanced_passes_give_every_template_an_equal_share():
 
 def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     from eigendsl.errors import EigenError
-    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings, sft_schedule
 
     rows = [{"template": "cancel", "n": i} for i in range(40)] + [
         {"template": "status", "n": i} for i in range(12)
@@ -760,7 +763,7 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
 
 def test_sft_decay_outside_a_share_of_the_steps_is_a_user_error():
     from eigendsl.errors import EigenError
-    from eigendsl.train.pipeline import TrainSettings, sft_decay
+    from eigendsl.train.settings import TrainSettings, sft_decay
 
     assert sft_decay(TrainSettings()) == 0.2 and sft_decay(TrainSettings(sft_decay=1)) == 1.0
     for wrong in (0, 1.5, "0.2", True):
@@ -771,7 +774,7 @@ def test_sft_decay_outside_a_share_of_the_steps_is_a_user_error():
 def test_an_sft_optimizer_sft_does_not_have_is_a_user_error():
     from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.errors import EigenError
-    from eigendsl.train.pipeline import TrainSettings, sft_optimizer
+    from eigendsl.train.settings import TrainSettings, sft_optimizer
 
     assert sft_optimizer(TrainSettings()) == STAGE_DEFAULTS["sft"]["optimizer"]
     assert sft_optimizer(TrainSettings(sft_optimizer="muon")) == "muon"
@@ -782,7 +785,8 @@ def test_an_sft_optimizer_sft_does_not_have_is_a_user_error():
 @pytest.mark.parametrize("wrong", [{"sft_optimizer": "lion"}, {"sft_decay": 0}])
 def test_a_wrong_sft_setting_stops_the_pipeline_before_synthesis(tmp_path, wrong):
     from eigendsl.errors import EigenError
-    from eigendsl.train.pipeline import Pipeline, TrainSettings
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
     pipeline = Pipeline(spec, tmp_path / "run", TrainSettings(**wrong), log=lambda _: None)
@@ -793,7 +797,8 @@ def test_a_wrong_sft_setting_stops_the_pipeline_before_synthesis(tmp_path, wrong
 
 def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path):
     from eigendsl.errors import EigenError
-    from eigendsl.train.pipeline import Pipeline, TrainSettings
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
     (tmp_path / "empty").mkdir()
@@ -851,7 +856,9 @@ def test_epoch_order_keeps_each_pass_together_and_groups_by_length():
         == sft_mod.epoch_order(passes, batch_size=4, seed=0)
         != sft_mod.epoch_order(passes, 4, seed=1)
     )
-    for block, rows in zip((order[:40], order[40:]), passes):  # each pass is one epoch, in order
+    for block, rows in zip(
+        (order[:40], order[40:]), passes, strict=True
+    ):  # each pass is one epoch, in order
         assert sorted(json.dumps(e["messages"]) for e in block) == sorted(
             json.dumps(sft_mod.to_conversation(r)["messages"]) for r in rows
         )
@@ -1287,7 +1294,7 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
     on the command line win, and None (an option not given) leaves the manifest's value."""
     import yaml
 
-    from eigendsl.train.pipeline import MANIFEST_KEYS, TrainSettings
+    from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
 
     manifest = yaml.safe_load(
         (Path(__file__).resolve().parents[1] / "generated/retail/manifest.yaml").read_text()
@@ -1313,7 +1320,8 @@ def test_train_settings_come_from_the_manifest_then_the_command_line():
 
 @pytest.fixture(scope="module")
 def retail_dialogues():
-    """The retail spec's path, domain and the scripted agent's passed dialogues of 12 train tasks."""
+    """The retail spec's path, domain and the scripted agent's passed dialogues of 12 train
+    tasks."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
@@ -1326,7 +1334,7 @@ def retail_dialogues():
 
 
 def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(retail_dialogues):
-    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings, sft_schedule
 
     _, retail, rows = retail_dialogues
     unshuffled = {"sft_epochs": 3, "sft_fresh_ids": 0}
@@ -1350,7 +1358,7 @@ def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passe
     """The default (training.sft.fresh_ids: 0.5): the first half of the passes are the dialogues
     as synthesized, the last half the same dialogues with their ids renamed, turn for turn."""
     from eigendsl.codegen.artifacts import STAGE_DEFAULTS
-    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings, sft_schedule
 
     _, retail, rows = retail_dialogues
     settings = TrainSettings(sft_epochs=4)
@@ -1380,7 +1388,7 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
     attribute fields, those stay as synthesized."""
     from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.identifiers import _strings
-    from eigendsl.train.pipeline import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings, sft_schedule
 
     _, retail, rows = retail_dialogues
     stated = re.compile(r'"?(?:color|size|finish)"?: "?[\w ]+')
@@ -1417,7 +1425,8 @@ def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(
     tmp_path, retail_dialogues, monkeypatch
 ):
     from eigendsl.train import pipeline as module
-    from eigendsl.train.pipeline import Pipeline, TrainSettings
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec, _, rows = retail_dialogues
     write_accepted(tmp_path, rows)
@@ -1440,7 +1449,8 @@ def test_the_sft_stage_takes_the_attribute_fields_from_the_spec(
 
 
 def test_the_sft_stage_runs_the_copy_drills_first_in_a_run_of_their_own(tmp_path, retail_dialogues):
-    from eigendsl.train.pipeline import Pipeline, TrainSettings
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec, _, rows = retail_dialogues
     write_accepted(tmp_path, rows)
@@ -1524,8 +1534,8 @@ def test_the_base_stage_gives_the_domain_names_and_the_call_markup_tokens_of_the
     tmp_path, retail_dialogues, names, calls
 ):
     from eigendsl.train.chat import CALL_PIECES
-    from eigendsl.train.pipeline import Pipeline, TrainSettings
-    from eigendsl.train.tokenizer import load_tokenizer
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec, _, rows = retail_dialogues
     write_accepted(tmp_path, rows)

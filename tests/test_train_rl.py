@@ -76,7 +76,8 @@ GOOD_TURNS = [
     '<tool_call>\n{"name": "find_user", "arguments": {"email": "ann@example.com"}}\n</tool_call>',
     '<tool_call>\n{"name": "get_order", "arguments": {"order_id": "#1"}}\n</tool_call>',
     "I will cancel order #1 because it is no longer needed. Do you confirm? (yes/no)",
-    '<tool_call>\n{"name": "cancel_order", "arguments": {"order_id": "#1", "reason": "no longer needed"}}\n</tool_call>',
+    '<tool_call>\n{"name": "cancel_order", "arguments": '
+    '{"order_id": "#1", "reason": "no longer needed"}}\n</tool_call>',
     "Your order #1 is cancelled.",
 ]
 
@@ -107,7 +108,7 @@ def test_token_in_token_out_and_reward_is_the_verifier_score(mini, micro):
         len(full) == len(rollout.prompt_ids) + len(rollout.completion_ids) + 1
     )  # + the template's final "\n"
     # env_mask marks exactly the generated turns.
-    generated = [i for i, m in zip(rollout.completion_ids, rollout.env_mask) if m]
+    generated = [i for i, m in zip(rollout.completion_ids, rollout.env_mask, strict=True) if m]
     assert tokenizer.decode(generated).count(tokenizer.eos_token) == len(GOOD_TURNS)
     # The reward is the compiled verifier's score on the same trace.
     trace = Trace.from_messages(
@@ -191,7 +192,7 @@ def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
         assert prompt == (rollout.prompt_ids + rollout.completion_ids)[: len(prompt)]
         assert turn == 0 or len(prompt) > len(engine.prompts[turn - 1][0])
     # The sampled token's log-probability, not the top-ranked one's.
-    generated = [lp for lp, m in zip(rollout.logprobs, rollout.env_mask) if m]
+    generated = [lp for lp, m in zip(rollout.logprobs, rollout.env_mask, strict=True) if m]
     assert generated and all(-1.0 >= lp > -2.0 for lp in generated)
 
 
@@ -307,9 +308,9 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     import random
     from types import SimpleNamespace
 
+    from eigendsl.runtime.environment import replay_gold
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.scripted import ScriptedAgent
-    from eigendsl.runtime.environment import replay_gold
     from eigendsl.train import grpo
     from eigendsl.train.rollout import Rollout
 
@@ -325,7 +326,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
         for world, task in worlds
     ]
     assert all(r["verdict"]["passed"] for r in rows)
-    moved = [t for t, u in zip(tasks, renamed) if t["params"] != u["params"]]
+    moved = [t for t, u in zip(tasks, renamed, strict=True) if t["params"] != u["params"]]
     assert len(moved) >= 0.9 * len(tasks) and len({t["id"] for t in renamed}) == len(tasks)
     on_seed = run_episodes(retail, renamed[:20], ScriptedAgent(), ScriptedUser(retail.stop_marker))
     assert sum(r["verdict"]["passed"] for r in on_seed) < 10
@@ -360,7 +361,9 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
     class Recorded(grpo.EpisodeRollout):
         def _play(self, model, tasks, worlds):
             played.append((tasks, worlds))
-            assert all(self.gold.get(t, w) == replay_gold(w, t) for t, w in zip(tasks, worlds))
+            assert all(
+                self.gold.get(t, w) == replay_gold(w, t) for t, w in zip(tasks, worlds, strict=True)
+            )
             return [
                 Rollout(t["id"], [1], [2], [1], [-0.1], reward=float(i % 2))
                 for i, t in enumerate(tasks)
@@ -389,7 +392,8 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
     from eigendsl.runtime.scripted import ScriptedAgent
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.roles import param_key
-    from eigendsl.train.pipeline import GRPO_TASKS_PER_TEMPLATE, Pipeline, TrainSettings
+    from eigendsl.train.pipeline import GRPO_TASKS_PER_TEMPLATE, Pipeline
+    from eigendsl.train.settings import TrainSettings
 
     spec = ROOT / "specs" / "retail"
     run_synthesis(spec, tmp_path / "synth", SynthSettings(generations=2, per_generation=60, seed=0))
@@ -462,7 +466,9 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, c
     )
     log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
     assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
-    assert any(not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters()))
+    assert any(
+        not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters(), strict=True)
+    )
     assert (tmp_path / "grpo" / "model.safetensors").is_file()
     printed = capfd.readouterr()
     assert "reward" not in printed.out and re.search(r"grpo .*2/2 loss \S+ reward \d", printed.err)
@@ -612,7 +618,7 @@ def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
         prompts
     )
     assert len(turns) == 2
-    for prompt, (ids, logprobs) in zip(prompts, turns):
+    for prompt, (ids, logprobs) in zip(prompts, turns, strict=True):
         assert ids and len(logprobs) == len(ids)
         assert end_id not in ids[:-1]
         # Teacher-forced: the log-probability of each generated id given everything before it.

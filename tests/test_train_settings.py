@@ -17,7 +17,9 @@ from click.testing import CliRunner  # noqa: E402
 
 from eigendsl.cli import main  # noqa: E402
 from eigendsl.errors import EigenError  # noqa: E402
-from eigendsl.train.pipeline import Pipeline, TrainSettings, check_settings, resolve  # noqa: E402
+from eigendsl.train.pipeline import Pipeline, resolve  # noqa: E402
+from eigendsl.train.runfolder import finished_stage  # noqa: E402
+from eigendsl.train.settings import TrainSettings, check_settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "retail"
@@ -122,7 +124,7 @@ def test_a_damaged_stage_record_is_reported_and_kept(tmp_path):
         r"eval_base.json: the record of the finished eval_base stage is damaged \(no pass_hat_k"
     )
     with pytest.raises(EigenError, match=damaged):
-        Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).done("eval_base")
+        finished_stage(run, "eval_base")
 
 
 def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
@@ -318,7 +320,7 @@ def test_one_train_at_a_time_in_a_run_folder(tmp_path):
     import subprocess
     import sys
 
-    from eigendsl.train.pipeline import run_lock
+    from eigendsl.train.runfolder import run_lock
 
     lock = tmp_path / ".lock"
     running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
@@ -339,7 +341,7 @@ def test_one_train_at_a_time_in_a_run_folder(tmp_path):
 
 
 def test_jsonl_lines_end_at_newlines_only(tmp_path):
-    from eigendsl.train.pipeline import read_dialogues
+    from eigendsl.train.runfolder import read_dialogues
     from eigendsl.yamlload import jsonl_rows
 
     row = {"messages": [{"role": "user", "content": "line one\u2028line two"}], "tools": []}

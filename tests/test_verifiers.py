@@ -370,7 +370,8 @@ def test_first_and_last(features: Domain) -> None:
         agent("anything else?"),
     ]
     assert quantifier_failures(features, messages=messages) == [
-        "first(c in calls).tool == 'find_account' does not hold: 'get_account' is not 'find_account'",
+        "first(c in calls).tool == 'find_account' does not hold: 'get_account' is not "
+        "'find_account'",
         "last(m in messages where m.role == 'assistant').content contains 'bye' does not hold",
     ]
 
@@ -386,7 +387,7 @@ def test_no_calls_at_all(features: Domain) -> None:
     assert "NoneType" in failure.reason or "null" in failure.reason
 
 
-# ---------------------------------------------------------------------------- features: text, in, contains
+# --------------------------------------------------------------------- features: text, in, contains
 
 
 def expressions(features: Domain, messages: list[dict[str, Any]], db: dict[str, Any] | None = None):

@@ -28,7 +28,8 @@ ROLES = {
         "Decide what the next generation of synthetic dialogues should cover: which task "
         "templates, which compositions of templates into one multi-intent conversation, and "
         "how many of each, from the previous generation's report (coverage of tools and policy "
-        "rules, acceptance rates, failure reasons). Favour what is under-covered or often rejected.",
+        "rules, acceptance rates, failure reasons). Favour what is under-covered or often "
+        "rejected.",
         'A JSON object: {"plan": [{"templates": ["name", ...], "count": N}, ...]}.',
     ),
     "prompt_engineer": (

@@ -9,6 +9,8 @@ A comment above each block maps the generated code back to the DSL source line.
 from __future__ import annotations
 
 import ast
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +37,7 @@ def _function(
 ) -> ast.FunctionDef:
     if doc:
         body = [ast.Expr(value=const(doc)), *body]
-    return ast.FunctionDef(
+    function = ast.FunctionDef(
         name=fname,
         args=ast.arguments(
             posonlyargs=[],
@@ -47,12 +49,16 @@ def _function(
         body=body,
         decorator_list=[],
         returns=None,
-        type_params=[],
         lineno=0,
     )
+    if sys.version_info >= (3, 12):  # a field from Python 3.12 on, which ast.unparse reads
+        function.type_params = []
+    return function
 
 
-def _without_unused_bindings(prologue: list[ast.stmt], rest: list[ast.stmt]) -> list[ast.stmt]:
+def _without_unused_bindings(
+    prologue: Sequence[ast.stmt], rest: Sequence[ast.stmt]
+) -> list[ast.stmt]:
     """``prologue`` less the bindings whose name nothing after them reads (``messages =
     trace.messages`` in a check that never looks at the messages; the import of the support
     functions in a module that calls none), so that generated code binds only what it uses. The
@@ -390,7 +396,10 @@ class VerifierBuilder:
 
     def check_module(self, check: A.Check) -> ast.Module:
         params = [p.name for p in check.params]
-        doc = f"Verifier of check '{check.name}' ({self.relative(check.span.path)}:{check.span.line})."
+        doc = (
+            f"Verifier of check '{check.name}' "
+            f"({self.relative(check.span.path)}:{check.span.line})."
+        )
         func = self._verify_function("verify", check.name, check.body, params, doc)
         return _module(
             [
@@ -474,7 +483,10 @@ class VerifierBuilder:
                     ),
                 ]
             body.append(ast.Return(value=const(None)))
-            doc = f"Guard of '{tool_name}': None when the call may run, else the message for the agent."
+            doc = (
+                f"Guard of '{tool_name}': None when the call may run, "
+                "else the message for the agent."
+            )
             body = _without_unused_bindings(bindings, body) + body
             stmts.append(_function(f"guard_{tool_name}", ["trace", "args"], body, doc))
         stmts.append(

@@ -121,7 +121,8 @@ class Analyzer:
                     first = seen[(kind, name)]
                     self.diag.error(
                         decl.name_span,
-                        f"{kind} '{name}' is declared twice (first at {first}); merge them or rename one",
+                        f"{kind} '{name}' is declared twice (first at {first}); "
+                        "merge them or rename one",
                     )
                     continue
                 seen[(kind, name)] = decl.name_span
@@ -259,7 +260,8 @@ class Analyzer:
 
     def _objectlit(self, e: A.ObjectLit, scope: Scope) -> Type:
         return Type(
-            "object", fields=tuple((k, self.infer(v, scope)) for k, v in zip(e.keys, e.values))
+            "object",
+            fields=tuple((k, self.infer(v, scope)) for k, v in zip(e.keys, e.values, strict=True)),
         )
 
     def _name(self, e: A.Name, scope: Scope) -> Type:
@@ -393,7 +395,8 @@ class Analyzer:
         if not comparable(left, right):
             self.diag.error(
                 e.span,
-                f"cannot compare {_a(left)} with {_a(right)} using '{e.op}'; the two sides must have the same type",
+                f"cannot compare {_a(left)} with {_a(right)} using '{e.op}'; "
+                "the two sides must have the same type",
             )
             return BOOL
         if e.op in ("<", "<=", ">", ">="):
@@ -451,7 +454,7 @@ class Analyzer:
         if e.name in ("round", "float"):
             return FLOAT
         if e.name in ("abs", "min", "max"):
-            for arg, t in zip(e.args, args):
+            for arg, t in zip(e.args, args, strict=True):
                 if not is_numeric(t):
                     self.diag.error(arg.span, f"{e.name}() needs numbers, not {_a(t)}")
             return args[0]
@@ -507,7 +510,7 @@ class Analyzer:
                 self.infer(value, scope)
             return BOOL
         seen = set()
-        for name, value, span in zip(e.arg_names, e.arg_values, e.arg_spans):
+        for name, value, span in zip(e.arg_names, e.arg_values, e.arg_spans, strict=True):
             t = self.infer(value, scope)
             if name in seen:
                 self.diag.error(span, f"argument '{name}' is given twice")

@@ -7,7 +7,7 @@ Class names match the grammar's rule names in ``grammar/checker.lark`` (``Requir
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from eigendsl.errors import Span
 
@@ -127,23 +127,23 @@ class Query(Node):
     where: Expr | None
 
 
-Expr = Union[
-    Literal,
-    ListLit,
-    ObjectLit,
-    Name,
-    Attribute,
-    Index,
-    Unary,
-    Binary,
-    Compare,
-    BoolOp,
-    Func,
-    Quantifier,
-    Called,
-    Said,
-    Before,
-]
+Expr = (
+    Literal
+    | ListLit
+    | ObjectLit
+    | Name
+    | Attribute
+    | Index
+    | Unary
+    | Binary
+    | Compare
+    | BoolOp
+    | Func
+    | Quantifier
+    | Called
+    | Said
+    | Before
+)
 
 # ---------------------------------------------------------------------------- statements
 
@@ -189,7 +189,7 @@ class Judge(Node):
     source: str
 
 
-Statement = Union[Require, Forbid, Unchanged, Score, Use, Judge]
+Statement = Require | Forbid | Unchanged | Score | Use | Judge
 
 # ---------------------------------------------------------------------------- declarations
 
@@ -228,7 +228,7 @@ class Check(Node):
     body: tuple[Statement, ...]
 
 
-Declaration = Union[Guard, Rule, Check]
+Declaration = Guard | Rule | Check
 
 
 @dataclass(frozen=True)

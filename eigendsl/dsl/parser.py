@@ -14,11 +14,11 @@ from __future__ import annotations
 import ast as pyast
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from typing import cast
 
 from lark import Lark, Token, Transformer, v_args
-from lark.lark import PostLex
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -27,6 +27,7 @@ from lark.exceptions import (
     VisitError,
 )
 from lark.indenter import DedentError, Indenter
+from lark.lark import PostLex
 
 from eigendsl.dsl import ast as A
 from eigendsl.errors import Diagnostic, EigenError, Span, register_source
@@ -44,12 +45,12 @@ class _CheckerIndenter(Indenter):
     # name and turns it into the keyword only when it is exactly the keyword.
     always_accept = ("_NL", "NAME")
 
-    def process(self, stream):
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         # Remember the brackets still open: inside them line ends are not tokens, so an
         # unclosed one shows up only as a confusing error at the end of the text.
         self.open_brackets: list[Token] = []
 
-        def tracked():
+        def tracked() -> Iterator[Token]:
             for token in stream:
                 if token.type in self.OPEN_PAREN_types:
                     self.open_brackets.append(token)
@@ -65,7 +66,7 @@ class _WholeNames(PostLex):
 
     always_accept = ("NAME",)
 
-    def process(self, stream):
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         return stream
 
 
@@ -160,6 +161,9 @@ class _Positions:
         return self.at(meta.line, meta.column, meta.end_line, meta.end_column)
 
     def token(self, token: Token) -> Span:
+        # Lark types a token's position Optional (a Token built by hand has none); every token
+        # named here comes from the lexer, which always sets it.
+        assert token.line is not None and token.column is not None
         return self.at(token.line, token.column, token.end_line, token.end_column)
 
 
@@ -372,7 +376,10 @@ def _syntax_error(
             )
         )
     if isinstance(exc, UnexpectedCharacters):
-        char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        # Lark declares pos_in_stream only as ``= None`` on UnexpectedInput (so mypy types it
+        # None); UnexpectedCharacters always sets it to the lexer's position, an int.
+        offset = cast(int, exc.pos_in_stream)
+        char = text[offset] if offset < len(text) else "?"
         message = f"unexpected character '{char}'"
         if char in "&|!":
             message += "; write 'and', 'or', 'not' for boolean logic (and '!=' for inequality)"
@@ -388,7 +395,10 @@ def _syntax_error(
             found = "change of indentation"
         message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
         if str(exc.token) == "=" and "COMP_OP" in exc.expected:
-            message = "unexpected '='; compare with '==' (a single '=' only names an argument of 'called')"
+            message = (
+                "unexpected '='; compare with '==' "
+                "(a single '=' only names an argument of 'called')"
+            )
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     elif isinstance(exc, UnexpectedEOF):

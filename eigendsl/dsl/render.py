@@ -5,7 +5,8 @@ checks of composed tasks in the DSL: the statements of two checks with their par
 renamed apart.
 
 >>> from eigendsl.dsl.parser import parse_expression
->>> render_expr(parse_expression('db.orders[order_id].status == "pending"', "x"), {"order_id": "a_order_id"})
+>>> expr = parse_expression('db.orders[order_id].status == "pending"', "x")
+>>> render_expr(expr, {"order_id": "a_order_id"})
 "db.orders[a_order_id].status == 'pending'"
 """
 
@@ -49,7 +50,7 @@ def render_expr(
     if isinstance(e, A.ListLit):
         return "[" + ", ".join(r(i) for i in e.items) + "]"
     if isinstance(e, A.ObjectLit):
-        return "{" + ", ".join(f"{k}: {r(v)}" for k, v in zip(e.keys, e.values)) + "}"
+        return "{" + ", ".join(f"{k}: {r(v)}" for k, v in zip(e.keys, e.values, strict=True)) + "}"
     if isinstance(e, A.Func):
         return f"{e.name}(" + ", ".join(r(a) for a in e.args) + ")"
     if isinstance(e, A.Quantifier):
@@ -59,7 +60,7 @@ def render_expr(
         text += f": {r(e.body, inner)}" if e.body is not None else ""
         return text + ")"
     if isinstance(e, A.Called):
-        args = ", ".join(f"{k}={r(v)}" for k, v in zip(e.arg_names, e.arg_values))
+        args = ", ".join(f"{k}={r(v)}" for k, v in zip(e.arg_names, e.arg_values, strict=True))
         return f"called {e.tool}" + (f"({args})" if args else "")
     if isinstance(e, A.Said):
         return f"{'said' if e.role == 'assistant' else 'user_said'} {_wrap(e.text, r)}"

@@ -118,7 +118,8 @@ def _note_judge_statements(ctx: LintContext) -> None:
                 judged[0].span,
                 f"check '{check.name}' has {len(judged)} natural-language assertion"
                 f"{'s' if len(judged) > 1 else ''} for a judge model; lint assumed "
-                f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of the check",
+                f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of "
+                "the check",
                 "info",
                 "needs_judge",
             )
@@ -138,7 +139,10 @@ def lint_compiled(
     except EigenError:
         raise
     except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
-        message = f"lint could not run ({type(exc).__name__}: {exc}); `eigendsl lint {spec_dir}` shows the traceback"
+        message = (
+            f"lint could not run ({type(exc).__name__}: {exc}); "
+            f"`eigendsl lint {spec_dir}` shows the traceback"
+        )
         if strict:
             raise EigenError(message) from exc
         echo(f"warning: {message}")
@@ -150,7 +154,8 @@ def lint_compiled(
         echo(str(finding.diagnostic("warning")))
     if shown:
         echo(
-            f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the check strengths"
+            f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the "
+            "check strengths"
         )
 
 

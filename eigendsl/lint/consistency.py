@@ -65,7 +65,8 @@ def _said_statements(check: A.Check) -> list[A.Node]:
 
 
 def utterances(task: dict[str, Any]) -> list[str]:
-    """Everything the scripted agent can say in ``task``: its gold ``say`` steps and fixed phrases."""
+    """Everything the scripted agent can say in ``task``: its gold ``say`` steps and fixed
+    phrases."""
     known = list(task.get("user", {}).get("known", {}))
     out = [step["say"] for step in task.get("gold", []) if "say" in step]
     out += [
@@ -211,7 +212,9 @@ def contradictory_checks(ctx: LintContext) -> None:
                     for failure in failures:
                         owner = ctx.statement_owner(failure.path, failure.line, failure.col)
                         if owner is None or owner[0] != "check":
-                            continue  # a policy rule used by the check: the composition's fault, not the check's
+                            # a policy rule used by the check: the composition's fault, not the
+                            # check's
+                            continue
                         found.setdefault(task["check"], {}).setdefault(owner[2], []).append(
                             (other["template"], other["check"], failure.reason)
                         )
@@ -226,8 +229,9 @@ def contradictory_checks(ctx: LintContext) -> None:
         )
         ctx.add(
             stmt.span,
-            f"check '{check_name}' cannot pass together with check '{partner_check}' when a task of template "
-            f"'{partner_template}' for the same customer or order shares the conversation: {_short(reason)} "
+            f"check '{check_name}' cannot pass together with check '{partner_check}' when a task "
+            f"of template '{partner_template}' for the same customer or order shares the "
+            f"conversation: {_short(reason)} "
             f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
             "info",
             "contradictory_checks",

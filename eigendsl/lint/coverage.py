@@ -70,7 +70,8 @@ def unexercised_rules(ctx: LintContext) -> None:
             ctx.add(
                 rule.name_span,
                 f"rule '{name}' is exercised by no task: no mutation of a passing gold plan "
-                "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) makes it fail; "
+                "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) "
+                "makes it fail; "
                 "add a task where the rule matters",
                 "warning",
                 "unexercised_rule",
@@ -128,8 +129,9 @@ def unused_params(ctx: LintContext) -> None:
                 )
                 ctx.add(
                     span,
-                    f"parameter '{p_name}' of template '{name}' is never used: not in the scenario, the "
-                    f"gold plan, the check's parameters or another parameter's source",
+                    f"parameter '{p_name}' of template '{name}' is never used: not in the "
+                    f"scenario, the gold plan, the check's parameters or another parameter's "
+                    f"source",
                     "warning",
                     "unused_param",
                 )

@@ -71,7 +71,10 @@ def check_solvable(ctx: LintContext) -> None:
         else:
             total = by_template.get(lint_task.info.name, len(items))
             subject = f"template '{lint_task.info.name}'"
-            note = f" [{len(items)} of {total} sampled tasks, e.g. {lint_task.id} with {lint_task.params_text()}]"
+            note = (
+                f" [{len(items)} of {total} sampled tasks, e.g. {lint_task.id} with "
+                f"{lint_task.params_text()}]"
+            )
         if kind == "policy_violation":
             ctx.add(
                 spans[group], f"the gold plan of {subject} violates {text}{note}", "error", kind
@@ -118,8 +121,8 @@ def _problems(
             (
                 ("turn_limit",),
                 lint_task.span,
-                f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) before the "
-                f"user ended it; last agent message: {_last_agent(messages)!r}",
+                f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) "
+                f"before the user ended it; last agent message: {_last_agent(messages)!r}",
                 "unsolvable",
             )
         )
@@ -132,7 +135,10 @@ def _problems(
             span = lint_task.span if lint_task.authored else lint_task.info.raw.position("gold")
             out.append((("rule", name, failure["line"]), span, text, "policy_violation"))
         else:
-            text = f"the gold plan fails check '{verdict['check']['name']}': {failure['reason']} ({where})"
+            text = (
+                f"the gold plan fails check '{verdict['check']['name']}': "
+                f"{failure['reason']} ({where})"
+            )
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
             out.append((("check", failure["line"], failure["col"]), span, text, "unsolvable"))
     return out

@@ -64,7 +64,7 @@ class HFBackend:
             import torch
             from transformers import AutoModelForCausalLM
 
-            from eigendsl.train.tokenizer import load_tokenizer
+            from eigendsl.runtime.checkpoints import checkpoint_error, load_tokenizer
         except ImportError as exc:  # pragma: no cover - the train extra is missing
             raise EigenError(
                 "the hf backend needs transformers: pip install 'eigendsl[train]'"
@@ -74,8 +74,6 @@ class HFBackend:
                 tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)
             except (OSError, ValueError) as exc:
-                from eigendsl.train.model import checkpoint_error
-
                 raise checkpoint_error(path, exc) from None
         # Generation runs where the GPU is, unless the model was placed already (a device map).
         device = device or ("cuda" if torch.cuda.is_available() else None)
@@ -148,7 +146,7 @@ class HFBackend:
             ) from None
         results = []
         width = batch["input_ids"].shape[1]
-        for row, mask in zip(output, batch["attention_mask"]):
+        for row, mask in zip(output, batch["attention_mask"], strict=False):
             prompt_ids = row[:width][mask.bool()].tolist()
             generated = row[width:].tolist()
             results.append((prompt_ids, _until_end(generated, self.tokenizer)))
@@ -234,7 +232,8 @@ class OpenAIBackend:
                     last = f"HTTP {response.status_code}"
                 elif response.status_code >= 400:
                     raise EigenError(
-                        f"{self.url} refused the request: HTTP {response.status_code}: {response.text[:200]}"
+                        f"{self.url} refused the request: HTTP {response.status_code}: "
+                        f"{response.text[:200]}"
                     )
                 else:
                     return response.json()
@@ -338,8 +337,8 @@ class VLLMBackend:
             from vllm import LLM, SamplingParams
         except ImportError:
             raise EigenError(
-                "the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU; "
-                "or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1"
+                "the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a "
+                "GPU; or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1"
             ) from None
         self.llm = LLM(model=path, **engine)
         self.params = SamplingParams(max_tokens=max_new_tokens, temperature=temperature)
@@ -360,8 +359,8 @@ def compact_prompt(domain: Any) -> str:
     """A short system prompt for small models: the role and the tool names, without the policy
     text and the JSON schemas (which would be thousands of tokens on every turn)."""
     return (
-        f"You are the {domain.name} customer-service agent. Identify the user, confirm before any change. "
-        f"Tools: {', '.join(domain.tools)}."
+        f"You are the {domain.name} customer-service agent. Identify the user, confirm before "
+        f"any change. Tools: {', '.join(domain.tools)}."
     )
 
 
@@ -384,7 +383,9 @@ def compact_result(content: str) -> str:
     Every value stays verbatim, so the model can still copy it; on retail 15% fewer tokens.
     Anything that is not a JSON object or list (an id, an error message) is left as it is.
 
-    >>> print(compact_result('{"order_id": "#W1", "items": [{"item_id": "I1", "price": 9.5}], "note": ""}'))
+    >>> print(compact_result(
+    ...     '{"order_id": "#W1", "items": [{"item_id": "I1", "price": 9.5}], "note": ""}'
+    ... ))
     order_id: #W1
     items: [{item_id: I1, price: 9.5}]
     note: ""
@@ -469,8 +470,10 @@ class ModelUser:
         known = "\n".join(f"- {k}: {v}" for k, v in scenario.get("known", {}).items())
         unknown = "\n".join(f"- {u}" for u in scenario.get("unknown", []))
         system = (
-            f"{self.user_prompt}\n# Your scenario\nReason for calling: {scenario.get('reason', '')}\n"
-            f"What you know:\n{known or '- nothing'}\nWhat you do not know:\n{unknown or '- nothing'}\n"
+            f"{self.user_prompt}\n# Your scenario\n"
+            f"Reason for calling: {scenario.get('reason', '')}\n"
+            f"What you know:\n{known or '- nothing'}\n"
+            f"What you do not know:\n{unknown or '- nothing'}\n"
             f"{scenario.get('instructions', '')}\n"
             f"When asked to confirm, answer {'yes' if scenario.get('confirm', True) else 'no'}."
         )

@@ -20,7 +20,8 @@ TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, the
 def is_refusal(message: dict[str, Any]) -> bool:
     """Whether ``message`` is the tool turn of a call that could not run (refused or unreadable).
 
-    >>> is_refusal({"role": "tool", "content": "Error: no such order"}), is_refusal({"role": "tool", "content": "{}"})
+    >>> (is_refusal({"role": "tool", "content": "Error: no such order"}),
+    ...  is_refusal({"role": "tool", "content": "{}"}))
     (True, False)
     """
     return message.get("role") == "tool" and str(message.get("content") or "").startswith(
@@ -77,7 +78,10 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
         ):
             return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
     if "enum" in schema and value not in schema["enum"]:
-        return f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, not {json.dumps(value)[:60]}"
+        return (
+            f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, "
+            f"not {json.dumps(value)[:60]}"
+        )
     if kind == "array" and schema.get("items"):
         for i, item in enumerate(value):
             problem = _check_value(item, schema["items"], f"{where}[{i}]")

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from math import comb
 from pathlib import Path
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
@@ -23,7 +24,8 @@ from eigendsl.support import SCHEMA_VERSION
 
 # The name under which a tool call that could not be read is recorded and answered.
 INVALID_CALL = "invalid_tool_call"
-# Consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up to 13).
+# Consecutive tool-call turns before the agent must talk to the user (tau2 gold plans chain up
+# to 13).
 MAX_TOOL_ROUNDS = 16
 
 
@@ -111,9 +113,9 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     if not calls and not turn.content:
         message["content"] = ""
     env.add_message(message)
-    for call, raw in zip(calls, turn.tool_calls):
+    for call, raw in zip(calls, turn.tool_calls, strict=False):
         env.call_tool(call["function"]["name"], raw.get("arguments", {}), call["id"])
-    for call_id, error in zip(bad, turn.errors):
+    for call_id, error in zip(bad, turn.errors, strict=True):
         env.add_message(
             {
                 "role": "tool",
@@ -165,14 +167,14 @@ def run_episodes(
                 continue
             if role == "user":
                 replies = user.respond(batch)
-                for episode, text in zip(batch, replies):
+                for episode, text in zip(batch, replies, strict=False):
                     episode.env.add_message({"role": "user", "content": text})
                     episode.turns += 1
                     if domain.stop_marker in (text or ""):
                         episode.done, episode.end_reason = True, "stop"
                     episode.waiting_for = "agent"
             else:
-                for episode, turn in zip(batch, agent.act(batch)):
+                for episode, turn in zip(batch, agent.act(batch), strict=False):
                     apply_agent_turn(episode, turn)
         for episode in active:
             if not episode.done and episode.turns >= limit:

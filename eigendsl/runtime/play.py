@@ -11,7 +11,8 @@ As the agent, type a message for the user, or a tool call::
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment

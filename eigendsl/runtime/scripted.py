@@ -87,7 +87,9 @@ def describe_call(tool: str, args: dict[str, Any], notes: dict[str, str] | None 
     """``call TOOL with ARG VALUE, ...``; an argument with a note (what the user called the
     records its ids name, see :func:`id_notes`) has it in parentheses before the value.
 
-    >>> describe_call("exchange", {"item_ids": ["I1"], "order_id": "#W1"}, {"item_ids": "Mug, color: red"})
+    >>> describe_call(
+    ...     "exchange", {"item_ids": ["I1"], "order_id": "#W1"}, {"item_ids": "Mug, color: red"}
+    ... )
     "call exchange with item ids (Mug, color: red) ['I1'], order id #W1"
     """
     notes = notes or {}
@@ -108,7 +110,8 @@ def id_notes(args: dict[str, Any], calls: list[Any], said: str) -> dict[str, str
     must find the record from the user's words several turns back.
 
     >>> class Call: writes, error, result = False, None, {"items": [
-    ...     {"name": "Mug", "item_id": "I1", "options": {"color": "red"}}, {"name": "Pen", "item_id": "I2"}]}
+    ...     {"name": "Mug", "item_id": "I1", "options": {"color": "red"}},
+    ...     {"name": "Pen", "item_id": "I2"}]}
     >>> id_notes({"item_ids": ["I1"], "order_id": "#W1"}, [Call()], "My Mug from #W1, color: red.")
     {'item_ids': 'Mug, color: red'}
     """
@@ -458,7 +461,8 @@ def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
     records. A collection of records is a mapping whose values are all mappings; its keys are ids
     of one kind with the keys of every collection at the same place.
 
-    >>> kinds = id_kinds({"products": {"P1": {"variants": {"I1": {}, "I2": {}}}, "P2": {"variants": {"I3": {}}}},
+    >>> kinds = id_kinds({"products": {"P1": {"variants": {"I1": {}, "I2": {}}},
+    ...                                 "P2": {"variants": {"I3": {}}}},
     ...                   "users": {"u1": {}, "u2": {}}})
     >>> kinds["I3"], kinds["P1"], kinds["u1"]
     ((['I1', 'I2', 'I3'], True), (['P1', 'P2'], False), (['u1', 'u2'], False))

@@ -1,6 +1,8 @@
 """Parse tool calls out of model text in the Hermes/Qwen format, never raising.
 
->>> content, calls, errors = parse_tool_calls('Sure.<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>')
+>>> content, calls, errors = parse_tool_calls(
+...     'Sure.<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>'
+... )
 >>> content, calls[0]["name"], calls[0]["arguments"], errors
 ('Sure.', 'f', {'a': 1}, [])
 """

@@ -19,9 +19,10 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.errors import EigenError
@@ -118,7 +119,7 @@ def _play_shard(
         else _WORKER["user"]
     )
     groups: dict[str | None, list[dict[str, Any]]] = {}
-    for task, mistake in zip(tasks, mistakes):
+    for task, mistake in zip(tasks, mistakes, strict=True):
         groups.setdefault(mistake, []).append(task)
     by_id: dict[str, dict[str, Any]] = {}
     for mistake, group in groups.items():
@@ -188,7 +189,9 @@ def _mutants(trace: Trace, domain: Domain):
     )
     yield clone(calls=trace.calls[1:])
     positions = [c.position for c in trace.calls]
-    yield clone(calls=[_with(c, position=p) for c, p in zip(reversed(trace.calls), positions)])
+    yield clone(
+        calls=[_with(c, position=p) for c, p in zip(reversed(trace.calls), positions, strict=True)]
+    )
     for call in reversed(trace.calls):
         for key, value in call.args.items():
             for table in domain.seed.values():
@@ -318,7 +321,8 @@ class Synthesis:
                     t["id"] for t in self.base.tasks if t["split"] == "held-out"
                 ),
                 "held_out_params": sorted(self.held_out),
-                "rule": "held-out tasks come from `eigendsl compile`; their parameter sets are never used in synthesis",
+                "rule": "held-out tasks come from `eigendsl compile`; their parameter sets are "
+                "never used in synthesis",
             },
         )
         previous: dict[str, Any] | None = None
@@ -517,7 +521,7 @@ class Synthesis:
         workers = self.settings.workers if self.settings.trajectory == "scripted" else 1
         if workers > 1 and len(jobs) > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for (index, *_), rows in zip(jobs, pool.imap(_play_shard, jobs)):
+                for (index, *_), rows in zip(jobs, pool.imap(_play_shard, jobs), strict=True):
                     finished(index, rows)
         else:
             for job in jobs:

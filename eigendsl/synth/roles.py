@@ -141,7 +141,7 @@ def _spread(
     order = sorted(range(len(items)), key=lambda i: exact[i] - counts[i], reverse=True)
     for i in order[: total - sum(counts)]:
         counts[i] += 1
-    return [PlanItem(i.kind, i.templates, c) for i, c in zip(items, counts)]
+    return [PlanItem(i.kind, i.templates, c) for i, c in zip(items, counts, strict=True)]
 
 
 # ---------------------------------------------------------------------------- user intent

@@ -563,10 +563,11 @@ def _stale_imported_files(out: Path, files: dict[str, str], force: bool) -> list
     if present and not force:
         if "domain.yaml" not in imported:
             raise EigenError(
-                f"{out} holds files ({first_few(present)}) and is not the output of an earlier `eigendsl "
-                "import tau2` (its domain.yaml does not start with the import's header); the "
-                "import would overwrite domain.yaml and tools.py and mix its tasks with the "
-                "folder's. Give -o a new or empty folder, or add --force to write into it anyway "
+                f"{out} holds files ({first_few(present)}) and is not the output of an earlier "
+                "`eigendsl import tau2` (its domain.yaml does not start with the import's "
+                "header); the import would overwrite domain.yaml and tools.py and mix its tasks "
+                "with the folder's. Give -o a new or empty folder, or add --force to write into it "
+                "anyway "
                 "(files the import does not write stay as they are)"
             )
         own = [rel for rel in files if rel in present and rel not in imported]

@@ -34,7 +34,8 @@ def eval_tasks(domain: Domain, which: str = "held-out") -> list[dict[str, Any]]:
     tasks = [t for t in domain.tasks if which == "all" or t.get("split") == which]
     if not tasks:
         raise EigenError(
-            f"domain {domain.name} has no '{which}' tasks; recompile with sampling.held_out_fraction > 0"
+            f"domain {domain.name} has no '{which}' tasks; recompile with "
+            "sampling.held_out_fraction > 0"
         )
     return tasks
 

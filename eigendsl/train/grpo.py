@@ -203,7 +203,7 @@ class EpisodeRollout:
             # Every flat group at once, each with another task drawn for it.
             flat_groups += len(flat)
             others = [[self.tasks[self.rng.choice(self.pool)]] * len(groups[i]) for i in flat]
-            for i, rollouts in zip(flat, self._play_groups(trainer.model, others)):
+            for i, rollouts in zip(flat, self._play_groups(trainer.model, others), strict=True):
                 played[i] = rollouts
             replaced += len(flat)
         results = [r for rollouts in played for r in rollouts]
@@ -240,7 +240,7 @@ class EpisodeRollout:
             for _, task in played:  # a permuted task is played once: its gold database goes
                 self.gold.cache.pop(task["id"], None)
         bounds = list(itertools.accumulate(len(g) for g in groups))
-        return [rollouts[end - len(g) : end] for g, end in zip(groups, bounds)]
+        return [rollouts[end - len(g) : end] for g, end in zip(groups, bounds, strict=True)]
 
     def _play(self, model: Any, tasks: list[dict[str, Any]], worlds: list[Domain]) -> list[Rollout]:
         s = self.settings
@@ -281,7 +281,7 @@ def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
                     ids,
                     [
                         _sampled(token, lps, alts)
-                        for token, lps, alts in zip(ids, ranked, ranked_ids)
+                        for token, lps, alts in zip(ids, ranked, ranked_ids, strict=False)
                     ],
                 )
             )
@@ -291,8 +291,9 @@ def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
 
 
 def _sampled(token: int, logprobs: list[float | None], token_ids: list[int]) -> float:
-    """The log-probability of the sampled token among vLLM's ranked ones (0.0 where vLLM gave none)."""
-    for logprob, candidate in zip(logprobs, token_ids):
+    """The log-probability of the sampled token among vLLM's ranked ones (0.0 where vLLM gave
+    none)."""
+    for logprob, candidate in zip(logprobs, token_ids, strict=False):
         if candidate == token:
             return float(logprob) if logprob is not None else 0.0
     return 0.0
@@ -370,7 +371,8 @@ def run_grpo(
     trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
-    # The trainer's history survives a resume (it is in each checkpoint), the stage's clock does not.
+    # The trainer's history survives a resume (it is in each checkpoint), the stage's clock does
+    # not.
     losses = {e["step"]: e["loss"] for e in trainer.state.log_history if "loss" in e}
     step_times = {e["step"]: e["step_time"] for e in trainer.state.log_history if "step_time" in e}
     for entry in rollout.log:

@@ -342,7 +342,8 @@ class Identifiers:
         (``size: M``, ``"size": "M"``); a value alone (``M``) is left as it is. The dialogue is
         then the same dialogue on a database whose values were permuted that way.
 
-        >>> seed = {"items": {"I100": {"options": {"size": "S"}}, "I200": {"options": {"size": "M"}},
+        >>> seed = {"items": {"I100": {"options": {"size": "S"}},
+        ...                   "I200": {"options": {"size": "M"}},
         ...                   "I300": {"options": {"size": "L"}}}}
         >>> fresh = Identifiers(seed, attributes=["options"])
         >>> fresh.attributes
@@ -402,21 +403,25 @@ class Identifiers:
         prompt, nothing in between. Renamed with fresh ids (:meth:`fresh_pass`), drills can only
         be got right by copying; see the module's notes.
 
-        >>> ids = Identifiers({"orders": {"#W1000297": {"id": "#W1000297"}, "#W1000304": {"id": "#W1000304"}},
+        >>> ids = Identifiers({"orders": {"#W1000297": {"id": "#W1000297"},
+        ...                               "#W1000304": {"id": "#W1000304"}},
         ...                    "users": {"usr_ann": {}, "usr_bob": {}}})
         >>> def call(name, **args):
         ...     return {"role": "assistant", "content": None, "tool_calls": [
-        ...         {"type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
+        ...         {"type": "function",
+        ...          "function": {"name": name, "arguments": json.dumps(args)}}]}
         >>> row = {"messages": [{"role": "system", "content": "Be kind."},
         ...     {"role": "user", "content": "Where is #W1000297?"},
         ...     {"role": "assistant", "content": "Your email?"},
         ...     {"role": "user", "content": "ann@example.com"},
         ...     call("find_user", email="ann@example.com"), {"role": "tool", "content": "usr_ann"},
         ...     call("get_user", user_id="usr_ann"),
-        ...     call("get_order", order_id="#W1000297"), {"role": "tool", "content": '{"id": "#W1000297"}'},
+        ...     call("get_order", order_id="#W1000297"),
+        ...     {"role": "tool", "content": '{"id": "#W1000297"}'},
         ...     call("cancel", order_id="#W1000297")]}
         >>> for drill in ids.copy_drills(row):
-        ...     print([m["content"] or m["tool_calls"][0]["function"]["name"] for m in drill["messages"]])
+        ...     print([m["content"] or m["tool_calls"][0]["function"]["name"]
+        ...            for m in drill["messages"]])
         ['ann@example.com', 'find_user', 'usr_ann', 'get_user']
         ['Where is #W1000297?', 'get_order']
 
@@ -464,7 +469,8 @@ class Identifiers:
         """Where ``text`` mentions ids: ``(start, end)`` character offsets, trailing punctuation
         left out.
 
-        >>> orders = {"#W1000297": {"order_id": "#W1000297"}, "#W1000304": {"order_id": "#W1000304"}}
+        >>> orders = {"#W1000297": {"order_id": "#W1000297"},
+        ...           "#W1000304": {"order_id": "#W1000304"}}
         >>> Identifiers({"orders": orders}).spans("Is #W1000297 mine?")
         [(3, 12)]
         """
@@ -635,7 +641,8 @@ def _has_digits(value: str) -> bool:
 
 
 def _call_arguments(turn: dict[str, Any]) -> Iterator[str]:
-    """The argument strings of a turn's tool calls (JSON text, or the values of a parsed mapping)."""
+    """The argument strings of a turn's tool calls (JSON text, or the values of a parsed
+    mapping)."""
     for call in turn.get("tool_calls") or []:
         arguments = (call.get("function") or {}).get("arguments")
         yield from [arguments] if isinstance(arguments, str) else _strings(arguments)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import SafetensorError
 from tokenizers import AddedToken
 from transformers import (
     AutoModelForCausalLM,
@@ -25,14 +24,9 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from eigendsl.errors import EigenError
+from eigendsl.runtime.checkpoints import LOAD_ERRORS, checkpoint_error, load_tokenizer
 from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
-from eigendsl.train.tokenizer import (
-    DEFAULT_VOCAB_SIZE,
-    MARKUP_TOKENS,
-    load_tokenizer,
-    train_tokenizer,
-)
+from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, MARKUP_TOKENS, train_tokenizer
 
 
 @dataclass(frozen=True)
@@ -167,10 +161,6 @@ def load_model(
     return model, tokenizer
 
 
-# What loading a checkpoint raises when its files are missing, unreadable or damaged.
-LOAD_ERRORS = (OSError, ValueError, SafetensorError)
-
-
 def load_checkpoint(
     name_or_path: str | Path, *, embedded: bool = False
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -194,32 +184,6 @@ def check_model_name(name: str) -> None:
         AutoConfig.from_pretrained(name)
     except LOAD_ERRORS as exc:
         raise checkpoint_error(name, exc, embedded=True) from None
-
-
-def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
-    """The user error for a checkpoint that does not load: its name, why, and what a model can be
-    (the embedded sizes too where the command builds them: ``embedded``)."""
-    sizes = f"an embedded size ({', '.join(MODEL_SIZES)}), " if embedded else ""
-    return EigenError(
-        f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
-        "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
-        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)"
-    )
-
-
-def load_reason(name: str | Path, exc: BaseException) -> str:
-    """Why the checkpoint ``name`` did not load, in a few words."""
-    path = Path(name).expanduser()
-    if str(name) in MODEL_SIZES and not path.exists():
-        return (
-            "an embedded size is built by eigendsl train; name a folder it wrote "
-            "(OUT/sft, OUT/grpo)"
-        )
-    if path.is_dir() and not (path / "config.json").is_file():
-        return "the folder has no config.json"
-    if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
-        return "there is no such folder"
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
 
 
 def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:

@@ -68,14 +68,20 @@ def write_report(
 ) -> Path:
     plots = _plots(out, results, sft_log, grpo_log)
     k = max(int(x) for x in results["base"]["pass_hat_k"])
+    held = (
+        "; tool calls held to the schemas"
+        if getattr(settings, "eval_constrain_calls", False)
+        else ""
+    )
     lines = [
         "# Training report",
         "",
         f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, {k} trials each "
         f"(temperature {settings.eval_temperature}"
-        f"{'; tool calls held to the schemas' if getattr(settings, 'eval_constrain_calls', False) else ''}).",
+        f"{held}).",
         "",
-        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed | mean verifier score | tool calls that ran |",
+        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed | mean verifier score "
+        "| tool calls that ran |",
         "|---|---|---|---|---|---|---|",
     ]
     for stage in ("base", "sft", "grpo"):
@@ -84,7 +90,8 @@ def write_report(
         if r.get("malformed_tool_calls"):
             ran += f" ({r['malformed_tool_calls']} malformed)"
         lines.append(
-            f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | {r['pass_hat_k'][str(k)]:.3f} | "
+            f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | "
+            f"{r['pass_hat_k'][str(k)]:.3f} | "
             f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
             f"{r.get('mean_score', 0.0):.3f} | {ran} |"
         )
@@ -94,10 +101,10 @@ def write_report(
         "renamed",
         "Ids copied or recalled",
         "ids",
-        "Ids in the agent's turns of training dialogues that the model writes right (teacher-forced, "
-        "greedy): as trained, and with each dialogue's ids permuted, where only copying them from "
-        "the dialogue gets them right. Held-out tasks play on the same seed database, so their pass "
-        "rates alone cannot tell the two apart.",
+        "Ids in the agent's turns of training dialogues that the model writes right "
+        "(teacher-forced, greedy): as trained, and with each dialogue's ids permuted, where only "
+        "copying them from the dialogue gets them right. Held-out tasks play on the same seed "
+        "database, so their pass rates alone cannot tell the two apart.",
         "No id of the seed database is written in the agent's turns of the checked dialogues.",
     )
     lines += _check_section(
@@ -107,9 +114,9 @@ def write_report(
         "Values read or recalled",
         "values",
         "Values the agent states out of a tool result (an order's status, a balance) in training "
-        "dialogues, that the model writes right (teacher-forced, greedy): as trained, and with that "
-        "field's value swapped for another of the seed data's in the result and in the agent's turn, "
-        "where only reading the result gets it right.",
+        "dialogues, that the model writes right (teacher-forced, greedy): as trained, and with "
+        "that field's value swapped for another of the seed data's in the result and in the "
+        "agent's turn, where only reading the result gets it right.",
     )
     lines += [
         "",

@@ -132,7 +132,7 @@ def hf_generate(
             )
         generated = out.sequences[:, width:]
         turns = []
-        for ids, logprobs in zip(generated.tolist(), _logprobs(out.scores, generated)):
+        for ids, logprobs in zip(generated.tolist(), _logprobs(out.scores, generated), strict=True):
             ids = through_end(ids, end_id)
             turns.append((ids, logprobs[: len(ids)]))
         return turns
@@ -166,7 +166,7 @@ def play_rollouts(
         Episode(task, Environment(world, task), trial=i)
         for i, (task, world) in enumerate(zip(tasks, worlds, strict=True))
     ]
-    for episode, text in zip(episodes, user.respond(episodes)):
+    for episode, text in zip(episodes, user.respond(episodes), strict=True):
         episode.env.add_message({"role": "user", "content": text})
         episode.waiting_for = "agent"
     rollouts = [
@@ -183,7 +183,7 @@ def play_rollouts(
             if not active:
                 break
             turns = generate([rollouts[i].prompt_ids + rollouts[i].completion_ids for i in active])
-            for index, (ids, logprobs) in zip(active, turns):
+            for index, (ids, logprobs) in zip(active, turns, strict=True):
                 episode, rollout = episodes[index], rollouts[index]
                 rollout.completion_ids += ids
                 rollout.env_mask += [1] * len(ids)
@@ -216,7 +216,7 @@ def play_rollouts(
                     episode.done, episode.end_reason = True, "length"
     finally:
         model.train(was_training)
-    for episode, rollout in zip(episodes, rollouts):
+    for episode, rollout in zip(episodes, rollouts, strict=True):
         if not episode.done:
             episode.end_reason = "turn_limit"
         row = judge_episode(domain, episode, gold)

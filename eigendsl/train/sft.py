@@ -634,8 +634,8 @@ def last_checkpoint(out_dir: str | Path) -> str | None:
         if (Path(checkpoint) / TRAINER_STATE_NAME).is_file():
             return checkpoint
         print(
-            f"{checkpoint} was cut off while it was being saved; removing it and resuming from the one "
-            "before",
+            f"{checkpoint} was cut off while it was being saved; removing it and resuming from "
+            "the one before",
             file=sys.stderr,
         )
         shutil.rmtree(checkpoint)

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+from transformers import PreTrainedTokenizerFast
 
 from eigendsl.train.chat import (
     CHAT_TEMPLATE,
@@ -106,26 +106,6 @@ def train_tokenizer(
     )
     tokenizer.chat_template = chat_template
     return tokenizer
-
-
-# The class names a tokenizer without a model-specific class is saved under.
-GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
-
-
-def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
-    """Load a tokenizer saved with ``save_pretrained`` (ours or any other), or a hub id's.
-
-    One saved as the generic class, as :func:`train_tokenizer`'s are, loads as exactly that:
-    ``AutoTokenizer`` gives a Qwen2 model's directory ``Qwen2Tokenizer``, whose own pre-tokenizer
-    replaces the one in ``tokenizer.json``, so text would be split otherwise than the tokenizer
-    was trained to split it."""
-    from transformers import AutoTokenizer
-
-    config = Path(path, "tokenizer_config.json")
-    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
-    if saved_as in GENERIC_CLASSES:
-        return PreTrainedTokenizerFast.from_pretrained(str(path))
-    return AutoTokenizer.from_pretrained(str(path))
 
 
 def corpus_texts(

@@ -1,0 +1,68 @@
+"""Loading a model checkpoint a user names (a folder ``save_pretrained`` wrote, or a hub id):
+its tokenizer, whatever wrote it, and the one user error for a checkpoint that does not load.
+
+The model backends of the runtime and every training stage load checkpoints through here. It
+needs the ``train`` extra (transformers); the runtime imports it only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from safetensors import SafetensorError
+from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+from eigendsl.errors import EigenError
+
+# The names `eigendsl train` builds a model for instead of loading one (the shapes are
+# eigendsl.train.model.MODEL_SIZES): named elsewhere, they say the model must be trained first.
+EMBEDDED_SIZES = ("micro", "tiny", "tiny-wide", "small")
+
+# What loading a checkpoint raises when its files are missing, unreadable or damaged.
+LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+
+# The class names a tokenizer without a model-specific class is saved under.
+GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
+
+
+def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
+    """Load a tokenizer saved with ``save_pretrained`` (ours or any other), or a hub id's.
+
+    One saved as the generic class, as :func:`eigendsl.train.tokenizer.train_tokenizer`'s are,
+    loads as exactly that: ``AutoTokenizer`` gives a Qwen2 model's directory ``Qwen2Tokenizer``,
+    whose own pre-tokenizer replaces the one in ``tokenizer.json``, so text would be split
+    otherwise than the tokenizer was trained to split it."""
+    from transformers import AutoTokenizer
+
+    config = Path(path, "tokenizer_config.json")
+    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
+    if saved_as in GENERIC_CLASSES:
+        return PreTrainedTokenizerFast.from_pretrained(str(path))
+    return AutoTokenizer.from_pretrained(str(path))
+
+
+def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
+    """The user error for a checkpoint that does not load: its name, why, and what a model can be
+    (the embedded sizes too where the command builds them: ``embedded``)."""
+    sizes = f"an embedded size ({', '.join(EMBEDDED_SIZES)}), " if embedded else ""
+    return EigenError(
+        f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
+        "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
+        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)"
+    )
+
+
+def load_reason(name: str | Path, exc: BaseException) -> str:
+    """Why the checkpoint ``name`` did not load, in a few words."""
+    path = Path(name).expanduser()
+    if str(name) in EMBEDDED_SIZES and not path.exists():
+        return (
+            "an embedded size is built by eigendsl train; name a folder it wrote "
+            "(OUT/sft, OUT/grpo)"
+        )
+    if path.is_dir() and not (path / "config.json").is_file():
+        return "the folder has no config.json"
+    if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
+        return "there is no such folder"
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")

@@ -1,0 +1,205 @@
+"""A training run's folder: which stages a run has and what each writes, the records of the
+finished ones (``stages/<stage>.json``) and of what the run is made of (``run.json``), one
+``train`` at a time in it (``.lock``), and the dialogues synthesis accepted into it."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from eigendsl.errors import EigenError
+from eigendsl.yamlload import jsonl_rows
+
+# The stages of a run in their order, the folders each writes, and which stages each setting
+# makes (stages_made_by): a stage finished with another value must be made again.
+RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo")
+STAGE_FOLDERS = {
+    "synth": ("synth",),
+    "base": ("base",),
+    "sft": ("sft", "user_sft"),
+    "grpo": ("grpo",),
+}
+_EVALS = tuple(stage for stage in RUN_STAGES if stage.startswith("eval_"))
+# What the report reads from each stage's record (the eval stages': "eval").
+STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "sft": {"loss": list},
+    "grpo": {"log": list},
+    "eval": {"pass_hat_1": (int, float), "pass_hat_k": dict},
+}
+
+
+@contextlib.contextmanager
+def run_lock(folder: Path) -> Iterator[None]:
+    """One ``train`` at a time in a run folder: ``.lock`` holds the process id of the one running
+    (two at once would write the same checkpoints); a lock whose process has ended is taken."""
+    lock = folder / ".lock"
+    for _ in range(3):
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _running(pid):
+                raise EigenError(
+                    f"{folder} is in use by another eigendsl train (process {pid}); "
+                    "wait for it to end, or give --out another folder"
+                ) from None
+            lock.unlink(missing_ok=True)  # left by a run that was killed
+            continue
+        with os.fdopen(handle, "w") as out:
+            out.write(str(os.getpid()))
+        break
+    else:
+        raise EigenError(f"{lock} could not be taken; delete it if no eigendsl train is running")
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def stages_made_by(setting: str) -> tuple[str, ...]:
+    """The stages whose results depend on ``setting`` (a TrainSettings field, or "the spec")."""
+
+    def from_(stage: str) -> tuple[str, ...]:  # the stage and every one after it
+        return RUN_STAGES[RUN_STAGES.index(stage) :]
+
+    if setting.startswith("eval_"):
+        return _EVALS
+    if setting.startswith("grpo_") or setting == "use_vllm":
+        return from_("grpo")
+    if setting.startswith("sft_") or setting == "user_model":
+        return from_("sft")
+    if setting in ("model", "id_tokens", "name_tokens", "call_tokens", "context"):
+        return from_("base")
+    return RUN_STAGES  # the spec, the seed, synthesis's settings and any other
+
+
+def finished_stage(out: Path, stage: str) -> dict[str, Any] | None:
+    """What a stage that finished earlier recorded, or None; a damaged record is a user error
+    (the stage's outputs stay as they are)."""
+    path = out / "stages" / f"{stage}.json"
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = exc
+    wanted = {
+        k: kind
+        for k, kind in STAGE_RECORDS.get(stage.split("_")[0], {}).items()
+        if not isinstance(data, dict) or not isinstance(data.get(k), kind)
+    }
+    if not isinstance(data, dict) or wanted:
+        reason = (
+            data
+            if isinstance(data, Exception)
+            else "not a JSON object"
+            if not isinstance(data, dict)
+            else f"no {', '.join(wanted)} of the right kind"
+        )
+        raise EigenError(
+            f"{path}: the record of the finished {stage} stage is damaged "
+            f"({reason}); delete it to run that stage again"
+        )
+    return data
+
+
+def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
+    path = out / "stages" / f"{stage}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    tmp.replace(path)
+
+
+def claim_run_folder(out: Path, identity: dict[str, Any]) -> None:
+    """Make ``out`` the folder of the run ``identity`` describes (``run.json`` records what the
+    run is made of: its domain, inputs and settings), or resume the run it holds. A stage
+    finished with other settings (or another spec) is not kept under these: that is refused,
+    naming the stages to delete to make them again. A setting changed before the stages it
+    affects have run is taken. A folder of other files, which a run would overwrite, is refused;
+    a run folder of an earlier EigenDSL (stages, no record) is taken as this run's."""
+    record = out / "run.json"
+    if record.is_file():
+        try:
+            saved = json.loads(record.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise EigenError(
+                f"{record}: damaged ({exc}); delete it to resume the run with this "
+                "command's settings"
+            ) from None
+        old = saved.get("settings", {}) if isinstance(saved, dict) else {}
+        changed = sorted(
+            k
+            for k in set(old) | set(identity["settings"])
+            if old.get(k) != identity["settings"].get(k)
+        )
+        same_spec = isinstance(saved, dict) and all(
+            saved.get(k) == identity[k] for k in ("domain", "inputs")
+        )
+        if not same_spec:
+            changed.insert(0, "the spec")
+        done = {path.stem for path in (out / "stages").glob("*.json")}
+        stale = [
+            stage
+            for stage in RUN_STAGES
+            if stage in done and any(stage in stages_made_by(name) for name in changed)
+        ]
+        if stale:
+            undo = [str(out / "stages" / f"{stage}.json") for stage in stale]
+            undo += [
+                str(out / folder)
+                for stage in stale
+                for folder in STAGE_FOLDERS.get(stage, ())
+                if (out / folder).exists()
+            ]
+            raise EigenError(
+                f"{out} holds a training run whose {', '.join(stale)} stages were made "
+                f"with other settings ({', '.join(changed)}); resume it with the same "
+                f"settings, delete {', '.join(undo)} to make those stages again with these, "
+                "or give --out another folder"
+            )
+        if saved == identity:
+            return
+    elif out.is_dir() and any(out.iterdir()) and not (out / "stages").is_dir():
+        raise EigenError(
+            f"{out} holds files but no training run (no run.json or stages/), "
+            "and a run would overwrite them; give --out a new or empty folder"
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = record.with_name(record.name + ".tmp")
+    tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
+    tmp.replace(record)
+
+
+def read_dialogues(path: Path) -> list[dict[str, Any]]:
+    """The dialogues of a synthesis generation's ``accepted.jsonl``; a damaged line is a user
+    error that names it."""
+
+    def damaged(number: int, _: Any = None) -> EigenError:
+        return EigenError(
+            f"{path}:{number}: not a dialogue (a line cut short?); delete the line, "
+            "or the run's synth folder and stages/synth.json to synthesize again"
+        )
+
+    rows = jsonl_rows(path.read_text(errors="replace"), damaged)
+    for number, row in rows:
+        if not isinstance(row, dict) or not isinstance(row.get("messages"), list):
+            raise damaged(number)
+    return [row for _, row in rows]
