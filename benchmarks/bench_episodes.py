@@ -15,7 +15,8 @@ from _common import domain_dir, machine, pin_one_core
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import GoldCache, run_episodes
-from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 
 GOAL = 500
 

@@ -17,7 +17,9 @@ from _common import domain_dir, machine, pin_one_core
 
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.episodes import Episode, GoldCache, run_episodes
-from eigendsl.runtime.scripted import MISTAKES, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.mistakes import MISTAKES
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 
 GOAL = 20_000
 TRACES = 10_000

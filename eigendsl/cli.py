@@ -241,9 +241,9 @@ def run_cmd(
     constrain_calls: bool = False,
 ) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
-    from eigendsl.runtime.backends import make_agent, make_user
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.model_roles import make_agent, make_user
 
     domain = load_domain(domain_dir)
     domain.judge_model = judge_model(judge)

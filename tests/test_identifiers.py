@@ -17,9 +17,12 @@ import pytest
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes
-from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
-from eigendsl.train import identifiers
-from eigendsl.train.identifiers import Identifiers, name_tokens, schema_names
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.train import copy_drills, identifiers, renaming
+from eigendsl.train import name_tokens as name_tokens_module
+from eigendsl.train.identifiers import Identifiers
+from eigendsl.train.name_tokens import name_tokens, schema_names
 
 RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
@@ -37,7 +40,8 @@ def dialogues(retail):
 
 
 def test_doctests():
-    assert doctest.testmod(identifiers).failed == 0
+    for module in (identifiers, renaming, copy_drills, name_tokens_module):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_identifiers_are_found_from_the_seed_data(retail):
@@ -181,8 +185,8 @@ def test_attribute_values_are_renamed_only_where_their_name_states_them(retail, 
         permuted = fresh.permute_values(row, random.Random(number))
         assert row == original and permuted["messages"][0] == row["messages"][0]
         for before, after in zip(
-            identifiers._strings(row["messages"]),
-            identifiers._strings(permuted["messages"]),
+            renaming._strings(row["messages"]),
+            renaming._strings(permuted["messages"]),
             strict=True,
         ):
             assert stated.sub("VALUE", before) == stated.sub("VALUE", after)
@@ -199,7 +203,7 @@ def test_attribute_values_are_renamed_only_where_their_name_states_them(retail, 
 def test_attribute_fields_are_the_schemas_maps_of_strings():
     from eigendsl.loader import load_spec
     from eigendsl.spec import Table
-    from eigendsl.train.identifiers import attribute_fields
+    from eigendsl.train.renaming import attribute_fields
 
     assert attribute_fields(load_spec(RETAIL).spec.database.tables) == ["options"]
     table = Table.model_validate(

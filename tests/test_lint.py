@@ -21,7 +21,8 @@ from eigendsl.lint.mutations import execute, trajectory
 from eigendsl.lint.values import ValueIndex, alternatives, field_names
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.episodes import GoldCache, run_episodes
-from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"

@@ -15,15 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigendsl.cli import main
-from eigendsl.runtime.backends import (
-    ModelAgent,
-    ModelUser,
-    OpenAIBackend,
-    compact_prompt,
-    compact_result,
-    model_view,
-    turn_from_text,
-)
+from eigendsl.runtime.backends import OpenAIBackend
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
@@ -35,8 +27,12 @@ from eigendsl.runtime.episodes import (
     run_episodes,
     summarize,
 )
-from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+from eigendsl.runtime.model_roles import ModelAgent, ModelUser
+from eigendsl.runtime.model_view import compact_prompt, compact_result, model_view
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls
+from eigendsl.runtime.turns import turn_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -359,7 +355,7 @@ def test_a_recovery_reads_again_what_holds_the_right_id_and_passes(retail):
 def test_a_wrong_id_is_taken_from_nested_records_first(retail):
     import random
 
-    from eigendsl.runtime.scripted import id_kinds, wrong_id
+    from eigendsl.runtime.mistakes import id_kinds, wrong_id
 
     kinds = id_kinds(retail.seed)
     assert kinds["#W1000001"][1] is False and len(kinds["#W1000001"][0]) == len(
@@ -386,9 +382,13 @@ def test_scripted_doctests():
     import doctest
 
     from eigendsl.runtime import environment as environment_mod
-    from eigendsl.runtime import scripted as scripted_mod
+    from eigendsl.runtime import mistakes as mistakes_mod
+    from eigendsl.runtime import model_view as model_view_mod
+    from eigendsl.runtime import scripted_agent as scripted_agent_mod
 
-    assert doctest.testmod(scripted_mod).failed == 0
+    assert doctest.testmod(scripted_agent_mod).failed == 0
+    assert doctest.testmod(mistakes_mod).failed == 0
+    assert doctest.testmod(model_view_mod).failed == 0
     assert doctest.testmod(environment_mod).failed == 0
 
 

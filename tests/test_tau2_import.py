@@ -23,7 +23,9 @@ from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.runtime.episodes import GoldCache, run_episodes
 from eigendsl.runtime.judge import ask
-from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import NOT_JUDGED
 from eigendsl.tau2 import WRITES, db_diff, db_hash, load_db, replay
 from eigendsl.tau2.checks import dsl_literal, reward_basis

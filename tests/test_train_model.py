@@ -29,7 +29,7 @@ from hypothesis import strategies as st  # noqa: E402
 from transformers import Qwen2ForCausalLM  # noqa: E402
 
 from eigendsl.runtime.checkpoints import EMBEDDED_SIZES, load_tokenizer  # noqa: E402
-from eigendsl.train import chat  # noqa: E402
+from eigendsl.train import chat, labelled_loss, optimizers, sft_dialogues  # noqa: E402
 from eigendsl.train import model as model_mod  # noqa: E402
 from eigendsl.train import sft as sft_mod  # noqa: E402
 from eigendsl.train import tokenizer as tok_mod  # noqa: E402
@@ -45,13 +45,8 @@ from eigendsl.train.model import (  # noqa: E402
     ensure_chat_format,
     load_model,
 )
-from eigendsl.train.sft import (  # noqa: E402
-    SFTSettings,
-    run_sft,
-    run_user_sft,
-    to_conversation,
-    user_view,
-)
+from eigendsl.train.sft import SFTSettings, run_sft, run_user_sft  # noqa: E402
+from eigendsl.train.sft_dialogues import to_conversation, user_view  # noqa: E402
 from eigendsl.train.tokenizer import corpus_texts, train_tokenizer  # noqa: E402
 
 REASONS = ["no longer needed", "ordered by mistake"]
@@ -709,16 +704,17 @@ def test_balanced_passes_give_every_template_an_equal_share():
         + [{"template": "cancel__refuse", "parts": ["cancel"], "n": 99}]
         + [{"template": "status", "n": i} for i in range(7)]
     )
-    passes = sft_mod.balanced_passes(rows, 6, seed=1)
+    passes = sft_dialogues.balanced_passes(rows, 6, seed=1)
     assert (
         passes
-        == sft_mod.balanced_passes(rows, 6, seed=1)
-        != sft_mod.balanced_passes(rows, 6, seed=2)
+        == sft_dialogues.balanced_passes(rows, 6, seed=1)
+        != sft_dialogues.balanced_passes(rows, 6, seed=2)
     )
     for one in passes:
         assert len(one) == len(rows)
         shares = [
-            sum(sft_mod.template_of(r) == t for r in one) for t in ("cancel", "exchange", "status")
+            sum(sft_dialogues.template_of(r) == t for r in one)
+            for t in ("cancel", "exchange", "status")
         ]
         assert max(shares) - min(shares) <= 1 and sum(shares) == len(rows)
     used = [r["n"] for one in passes for r in one if r["template"] == "exchange"]
@@ -727,7 +723,10 @@ def test_balanced_passes_give_every_template_an_equal_share():
         and max(map(used.count, set(used))) - min(map(used.count, set(used))) <= 1
     )
     cancels = {
-        (r["template"], r["n"]) for one in passes for r in one if sft_mod.template_of(r) == "cancel"
+        (r["template"], r["n"])
+        for one in passes
+        for r in one
+        if sft_dialogues.template_of(r) == "cancel"
     }
     assert len(cancels) == 14  # over the passes no dialogue of the large group is left out
 
@@ -850,17 +849,17 @@ def _row_of_length(i: int) -> dict:
 
 def test_epoch_order_keeps_each_pass_together_and_groups_by_length():
     passes = [[_row_of_length(i) for i in range(40)], [_row_of_length(i) for i in range(40, 80)]]
-    order = sft_mod.epoch_order(passes, batch_size=4, seed=0)
+    order = sft_dialogues.epoch_order(passes, batch_size=4, seed=0)
     assert (
         order
-        == sft_mod.epoch_order(passes, batch_size=4, seed=0)
-        != sft_mod.epoch_order(passes, 4, seed=1)
+        == sft_dialogues.epoch_order(passes, batch_size=4, seed=0)
+        != sft_dialogues.epoch_order(passes, 4, seed=1)
     )
     for block, rows in zip(
         (order[:40], order[40:]), passes, strict=True
     ):  # each pass is one epoch, in order
         assert sorted(json.dumps(e["messages"]) for e in block) == sorted(
-            json.dumps(sft_mod.to_conversation(r)["messages"]) for r in rows
+            json.dumps(sft_dialogues.to_conversation(r)["messages"]) for r in rows
         )
     # as transformers groups one epoch of 40 in batches of 4: mega-batches of 2 batches sorted by
     # length (but for their first dialogue: the longest of the epoch is swapped to the front)
@@ -970,10 +969,10 @@ def test_sft_decay_holds_the_learning_rate_until_the_last_share_of_steps(tokeniz
 
 @pytest.fixture
 def labelled_calls(monkeypatch):
-    """The calls of ``sft.labelled_logits`` during a test, one entry each."""
+    """The calls of ``labelled_loss.labelled_logits`` during a test, one entry each."""
     calls = []
-    real = sft_mod.labelled_logits
-    monkeypatch.setattr(sft_mod, "labelled_logits", lambda *a: calls.append(1) or real(*a))
+    real = labelled_loss.labelled_logits
+    monkeypatch.setattr(labelled_loss, "labelled_logits", lambda *a: calls.append(1) or real(*a))
     return calls
 
 
@@ -1050,7 +1049,7 @@ def test_labelled_logits_are_the_models_logits_at_the_learned_positions(tokenize
     inputs = {"input_ids": ids, "attention_mask": mask, "labels": labels}
     with torch.no_grad():
         full = model(input_ids=ids, attention_mask=mask).logits
-        selected, targets = sft_mod.labelled_logits(model, inputs)
+        selected, targets = labelled_loss.labelled_logits(model, inputs)
     keep = labels[:, 1:] != -100
     assert selected.shape == (int(keep.sum()), len(tokenizer))
     assert torch.equal(targets, labels[:, 1:][keep])
@@ -1156,7 +1155,7 @@ def test_sft_passes_tokenize_each_dialogue_once_and_train_as_the_full_order(
     history = sft_mod.run_sft_passes(model, tokenizer, passes, tmp_path / "once", settings_)
     assert seen == [(len(ROWS), seen[0][1])] and len(seen[0][1]) == 2 * len(ROWS)
     monkeypatch.setattr(sft_mod, "_train", real_train)
-    expanded = sft_mod.epoch_order(passes, 2, settings_.seed)
+    expanded = sft_dialogues.epoch_order(passes, 2, settings_.seed)
     reference = _micro(tokenizer)
     config = replace(
         settings_, num_train_epochs=1.0, extra={"train_sampling_strategy": "sequential"}
@@ -1196,7 +1195,7 @@ def test_sft_resumes_from_its_last_checkpoint(tokenizer, tmp_path):
 
 def test_muon_takes_the_hidden_layers_matrices_and_adamw_the_rest(tokenizer):
     model = _micro(tokenizer)
-    optimizer = sft_mod.muon_with_adamw(model, lr=1e-2)
+    optimizer = optimizers.muon_with_adamw(model, lr=1e-2)
     muon, adamw = optimizer.parts
     assert isinstance(muon, torch.optim.Muon) and isinstance(adamw, torch.optim.AdamW)
     names = {id(p): n for n, p in model.named_parameters()}
@@ -1270,13 +1269,13 @@ def test_user_sft_runs(tokenizer, tmp_path):
 
 
 def test_doctests():
-    for module in (chat, tok_mod, model_mod, sft_mod):
+    for module in (chat, tok_mod, model_mod, sft_mod, sft_dialogues):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__
 
 
 def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path, capsys):
-    from eigendsl.train.sft import last_checkpoint
+    from eigendsl.train.resume import last_checkpoint
 
     assert last_checkpoint(tmp_path) is None
     complete, partial = tmp_path / "checkpoint-4", tmp_path / "checkpoint-8"
@@ -1324,7 +1323,8 @@ def retail_dialogues():
     tasks."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
-    from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
+    from eigendsl.runtime.scripted_user import ScriptedUser
 
     spec = Path(__file__).resolve().parents[1] / "specs" / "retail"
     retail = load_domain(spec)
@@ -1387,7 +1387,7 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
     the attribute values each dialogue states (a variant's "color: navy"); without it, or with no
     attribute fields, those stay as synthesized."""
     from eigendsl.codegen.artifacts import STAGE_DEFAULTS
-    from eigendsl.train.identifiers import _strings
+    from eigendsl.train.renaming import _strings
     from eigendsl.train.settings import TrainSettings, sft_schedule
 
     _, retail, rows = retail_dialogues
@@ -1514,7 +1514,7 @@ def test_train_command_passes_its_sft_settings_to_the_pipeline(monkeypatch):
     assert seen["sft_optimizer"] == "muon"
     # the command names its choices without importing SFT (torch and TRL load lazily): the same ones
     optimizer = next(o for o in main.commands["train"].params if o.name == "sft_optimizer")
-    assert tuple(optimizer.type.choices) == sft_mod.OPTIMIZERS
+    assert tuple(optimizer.type.choices) == optimizers.OPTIMIZERS
     assert CliRunner().invoke(main, args[:2]).exit_code == 0
     assert seen["sft_fresh_values"] is None  # not given: the manifest's
     assert seen["eval_constrain_calls"] is None

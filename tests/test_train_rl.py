@@ -17,7 +17,7 @@ torch = pytest.importorskip("torch")
 
 from eigendsl.runtime.domain import load_domain  # noqa: E402
 from eigendsl.runtime.episodes import GoldCache  # noqa: E402
-from eigendsl.runtime.scripted import ScriptedUser  # noqa: E402
+from eigendsl.runtime.scripted_user import ScriptedUser  # noqa: E402
 from eigendsl.support import Trace  # noqa: E402
 from eigendsl.train.chat import render_chat  # noqa: E402
 from eigendsl.train.model import load_model  # noqa: E402
@@ -310,7 +310,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
 
     from eigendsl.runtime.environment import replay_gold
     from eigendsl.runtime.episodes import run_episodes
-    from eigendsl.runtime.scripted import ScriptedAgent
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
     from eigendsl.train import grpo
     from eigendsl.train.rollout import Rollout
 
@@ -389,7 +389,7 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
 def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
     from eigendsl.errors import EigenError
     from eigendsl.runtime.episodes import run_episodes
-    from eigendsl.runtime.scripted import ScriptedAgent
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.roles import param_key
     from eigendsl.train.pipeline import GRPO_TASKS_PER_TEMPLATE, Pipeline

@@ -27,16 +27,9 @@ from eigendsl.lint.mutations import execute, trajectory
 from eigendsl.lint.solvability import call_errors
 from eigendsl.runtime.environment import replay_gold
 from eigendsl.runtime.episodes import GoldCache, run_episodes
-from eigendsl.runtime.scripted import (
-    ASK_INFO,
-    CLOSING,
-    DECLINED,
-    PROPOSE,
-    REFUSAL,
-    ScriptedAgent,
-    ScriptedUser,
-    describe_call,
-)
+from eigendsl.runtime.scripted_agent import ScriptedAgent, describe_call
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.runtime.utterances import ASK_INFO, CLOSING, DECLINED, PROPOSE, REFUSAL
 from eigendsl.tasks import render_task, sample_params, template_rng
 
 EXTRA_DRAWS = 40  # parameter sets drawn per template to find a partner task

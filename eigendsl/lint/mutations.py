@@ -26,7 +26,7 @@ from eigendsl import support as rt
 from eigendsl.lint.values import ValueIndex, alternatives
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.scripted import CONFIRM_MARK, USER_NO
+from eigendsl.runtime.utterances import CONFIRM_MARK, USER_NO
 
 REFUSAL = USER_NO[0]
 CANDIDATES = 4  # other values tried for one argument

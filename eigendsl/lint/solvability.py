@@ -14,7 +14,8 @@ from typing import Any
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import run_episodes
-from eigendsl.runtime.scripted import ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 
 
 def tool_step_indexes(task: dict[str, Any]) -> list[int]:

@@ -7,19 +7,19 @@ A backend turns a batch of chats (OpenAI-format messages) into a batch of :class
 - ``vllm:PATH_OR_ID`` in-process vLLM (the optional ``vllm`` extra, GPU).
 
 Tool calls are parsed from the model's text in the Hermes/Qwen format
-(``<tool_call>{json}</tool_call>``); malformed calls come back as errors for the model to read.
+(``<tool_call>{json}</tool_call>``, :mod:`eigendsl.runtime.turns`); malformed calls come back as
+errors for the model to read. The agent and the user a backend plays are
+:mod:`eigendsl.runtime.model_roles`.
 """
 
 from __future__ import annotations
 
-import json
-import reprlib
 import time
 from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
-from eigendsl.runtime.toolcalls import decode_arguments, parse_tool_calls
+from eigendsl.runtime.toolcalls import decode_arguments
+from eigendsl.runtime.turns import AgentTurn, turn_from_openai, turn_from_text
 
 
 class Backend(Protocol):
@@ -192,11 +192,6 @@ def _strip_specials(text: str, tokenizer: Any) -> str:
     return text.strip()
 
 
-def turn_from_text(text: str) -> AgentTurn:
-    content, calls, errors = parse_tool_calls(text)
-    return AgentTurn(content=content or None, tool_calls=calls, errors=errors, raw=text)
-
-
 class OpenAIBackend:
     """Any OpenAI-compatible chat-completions endpoint with tool calling (e.g. a vLLM server)."""
 
@@ -272,61 +267,6 @@ class OpenAIBackend:
         return turns
 
 
-def turn_from_openai(message: Any) -> AgentTurn:
-    """An OpenAI chat-completions message as an agent turn. Never raises: whatever shape the
-    server sent, what cannot be read becomes an error sentence for the model."""
-    if not isinstance(message, dict):
-        return AgentTurn(
-            errors=[
-                f"the endpoint returned a message that is not a JSON object "
-                f"(got {type(message).__name__})"
-            ],
-            raw=_as_raw(message),
-        )
-    calls, errors = [], []
-    entries = message.get("tool_calls") or []
-    if not isinstance(entries, list):
-        errors.append(f'"tool_calls" must be a list, got {type(entries).__name__}')
-        entries = []
-    for raw in entries:
-        call, error = _openai_call(raw)
-        if error:
-            errors.append(error)
-        else:
-            calls.append(call)
-    content = message.get("content")
-    if isinstance(content, str) and "<tool_call>" in content:
-        return turn_from_text(content)
-    raw = _as_raw(message.get("tool_calls")) if errors else None
-    return AgentTurn(
-        content=content if isinstance(content, str) else None,
-        tool_calls=calls,
-        errors=errors,
-        raw=raw,
-    )
-
-
-def _openai_call(raw: Any) -> tuple[dict[str, Any], str | None]:
-    """One entry of ``tool_calls`` as ``{"name", "arguments"}``, or why it cannot be read."""
-    if not isinstance(raw, dict):
-        return {}, f"a tool call must be a JSON object, got {type(raw).__name__}"
-    function = raw.get("function") or {}
-    if not isinstance(function, dict):
-        return {}, f'a tool call\'s "function" must be a JSON object, got {type(function).__name__}'
-    args, error = decode_arguments(function.get("arguments", "{}"))
-    if error or args is None or not isinstance(function.get("name"), str):
-        return {}, error or "a tool call without a name"
-    return {"name": function["name"], "arguments": args}, None
-
-
-def _as_raw(value: Any) -> str:
-    """What the server sent, as JSON text for the trace; a bounded repr if it is not JSON."""
-    try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return reprlib.repr(value)
-
-
 class VLLMBackend:
     """In-process vLLM (GPU); the tool-call format is parsed like the hf backend's."""
 
@@ -352,146 +292,6 @@ class VLLMBackend:
         return [turn_from_text(o.outputs[0].text) for o in outputs]
 
 
-# ---------------------------------------------------------------------------- adapters
-
-
-def compact_prompt(domain: Any) -> str:
-    """A short system prompt for small models: the role and the tool names, without the policy
-    text and the JSON schemas (which would be thousands of tokens on every turn)."""
-    return (
-        f"You are the {domain.name} customer-service agent. Identify the user, confirm before "
-        f"any change. Tools: {', '.join(domain.tools)}."
-    )
-
-
-_STRUCTURE = set('{}[],:"\n')
-
-
-def _flow(value: Any) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if isinstance(value, str) and value and value == value.strip() and not _STRUCTURE & set(value):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def compact_result(content: str) -> str:
-    """A tool result as a small model sees it: a JSON object becomes one ``key: value`` line per
-    field, in flow style with strings unquoted (quoted only when empty or holding ``{}[],:"``).
-    Every value stays verbatim, so the model can still copy it; on retail 15% fewer tokens.
-    Anything that is not a JSON object or list (an id, an error message) is left as it is.
-
-    >>> print(compact_result(
-    ...     '{"order_id": "#W1", "items": [{"item_id": "I1", "price": 9.5}], "note": ""}'
-    ... ))
-    order_id: #W1
-    items: [{item_id: I1, price: 9.5}]
-    note: ""
-    >>> compact_result("Error: order #W9 not found")
-    'Error: order #W9 not found'
-    """
-    try:
-        value = json.loads(content)
-    except (TypeError, ValueError):
-        return content
-    if isinstance(value, dict):
-        return "\n".join(f"{k}: {_flow(v)}" for k, v in value.items())
-    return _flow(value) if isinstance(value, list) else content
-
-
-def model_view(messages: list[dict[str, Any]], domain: Any, context: str) -> list[dict[str, Any]]:
-    """The messages a model sees. ``full``: the episode's own (compiled prompt, JSON results).
-    ``compact``, the form the embedded model is trained and evaluated on: :func:`compact_prompt`
-    as the system turn and :func:`compact_result` for every tool result. Either way without the
-    ``raw`` text the trace keeps of a turn whose tool calls could not be read."""
-    compact = context == "compact"
-    view = []
-    for message in messages:
-        if "raw" in message:  # a malformed turn's text, kept in the trace only
-            message = {key: value for key, value in message.items() if key != "raw"}
-        if compact and message["role"] == "system":
-            message = {**message, "content": compact_prompt(domain)}
-        elif compact and message["role"] == "tool" and isinstance(message.get("content"), str):
-            message = {**message, "content": compact_result(message["content"])}
-        view.append(message)
-    return view
-
-
-class ModelAgent:
-    """The agent role played by a backend: sees the episode's messages and the tools.
-
-    ``context="compact"`` gives the model :func:`model_view`'s compact form and no tool schemas,
-    the form the embedded model is trained on; ``"full"`` gives the compiled prompt and schemas."""
-
-    def __init__(
-        self, backend: Backend, name: str, context: str = "full", constrain_calls: bool = False
-    ):
-        if constrain_calls and not isinstance(backend, HFBackend):
-            raise EigenError(
-                f"constrained tool calls work with the hf backend only, not {name}; an "
-                "OpenAI-compatible server holds calls to the tools' schemas itself (vLLM: "
-                "structured outputs). Leave the constraint off for this agent."
-            )
-        self.backend, self.name, self.context, self.constrain_calls = (
-            backend,
-            name,
-            context,
-            constrain_calls,
-        )
-
-    def act(self, episodes: list[Any]) -> list[AgentTurn]:
-        if not episodes:
-            return []
-        domain = episodes[0].env.domain
-        chats = [model_view(e.messages, domain, self.context) for e in episodes]
-        tools = None if self.context == "compact" else domain.tool_schemas
-        if self.constrain_calls:
-            # the schemas constrain the calls even where the prompt leaves them out (compact)
-            return self.backend.generate(chats, tools, call_tools=domain.tool_schemas)  # type: ignore[call-arg]
-        return self.backend.generate(chats, tools)
-
-
-class ModelUser:
-    """An LLM-backed user simulator: the compiled user prompt plus the task's scenario, with
-    roles flipped so that the model writes the user's turns."""
-
-    def __init__(self, backend: Backend, user_prompt: str, stop_marker: str, name: str):
-        self.backend, self.user_prompt, self.stop_marker, self.name = (
-            backend,
-            user_prompt,
-            stop_marker,
-            name,
-        )
-
-    def chat(self, episode: Any) -> list[dict[str, Any]]:
-        scenario = episode.task.get("user", {})
-        known = "\n".join(f"- {k}: {v}" for k, v in scenario.get("known", {}).items())
-        unknown = "\n".join(f"- {u}" for u in scenario.get("unknown", []))
-        system = (
-            f"{self.user_prompt}\n# Your scenario\n"
-            f"Reason for calling: {scenario.get('reason', '')}\n"
-            f"What you know:\n{known or '- nothing'}\n"
-            f"What you do not know:\n{unknown or '- nothing'}\n"
-            f"{scenario.get('instructions', '')}\n"
-            f"When asked to confirm, answer {'yes' if scenario.get('confirm', True) else 'no'}."
-        )
-        chat = [{"role": "system", "content": system}]
-        for message in episode.messages:
-            if message["role"] == "assistant" and message.get("content"):
-                chat.append({"role": "user", "content": message["content"]})
-            elif message["role"] == "user":
-                chat.append({"role": "assistant", "content": message["content"]})
-        if len(chat) == 1:
-            chat.append({"role": "user", "content": "Hello, how can I help you today?"})
-        return chat
-
-    def respond(self, episodes: list[Any]) -> list[str]:
-        turns = self.backend.generate([self.chat(e) for e in episodes], None)
-        return [(t.content or t.raw or self.stop_marker).strip() for t in turns]
-
-
 def make_backend(spec: str, builtin: str | None = None, **options: Any) -> Backend:
     """A model backend from ``hf:PATH_OR_ID``, ``openai:BASE_URL[#model]`` or ``vllm:PATH_OR_ID``;
     ``builtin`` names the option's own non-model value for the error message (``scripted``)."""
@@ -508,33 +308,3 @@ def make_backend(spec: str, builtin: str | None = None, **options: Any) -> Backe
         f"unknown backend '{spec}'; use {choices}hf:PATH_OR_ID, "
         "openai:BASE_URL[#model] or vllm:PATH_OR_ID"
     )
-
-
-def make_agent(
-    spec: str,
-    mistakes: tuple[str, ...] = (),
-    seed: int = 0,
-    constrain_calls: bool = False,
-    **options: Any,
-) -> Any:
-    if spec == "scripted":
-        if constrain_calls:
-            raise EigenError(
-                "--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
-                "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID."
-            )
-        return ScriptedAgent(mistakes, seed)
-    if mistakes:
-        raise EigenError(
-            f"--mistake makes the scripted agent err on purpose; the agent {spec} "
-            "writes its own turns. Leave --mistake out, or use --agent scripted"
-        )
-    backend = make_backend(spec, "scripted", **options)
-    return ModelAgent(backend, spec, constrain_calls=constrain_calls)
-
-
-def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:
-    if spec == "scripted":
-        return ScriptedUser(domain.stop_marker, seed)
-    backend = make_backend(spec, "scripted", **options)
-    return ModelUser(backend, domain.user_prompt, domain.stop_marker, spec)

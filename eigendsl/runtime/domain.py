@@ -68,8 +68,8 @@ class Domain:
 
     @cached_property
     def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
-        """:func:`eigendsl.runtime.scripted.id_kinds` of the seed database, computed once."""
-        from eigendsl.runtime.scripted import id_kinds
+        """:func:`eigendsl.runtime.mistakes.id_kinds` of the seed database, computed once."""
+        from eigendsl.runtime.mistakes import id_kinds
 
         return id_kinds(self.seed)
 

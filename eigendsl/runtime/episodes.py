@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
-from eigendsl.runtime.scripted import AgentTurn
+from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
 # The name under which a tool call that could not be read is recorded and answered.
@@ -106,7 +106,7 @@ def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     }
     if turn.errors and turn.raw is not None:
         # What the model wrote, kept for whoever reads the trace (the model itself sees its
-        # turn as the calls above: :func:`~eigendsl.runtime.backends.model_view` drops it).
+        # turn as the calls above: :func:`~eigendsl.runtime.model_view.model_view` drops it).
         message["raw"] = turn.raw
     if calls:
         message["tool_calls"] = calls

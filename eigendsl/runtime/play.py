@@ -17,8 +17,10 @@ from typing import Any
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import Episode, GoldCache, apply_agent_turn, judge_episode
-from eigendsl.runtime.scripted import AgentTurn, ScriptedAgent, ScriptedUser
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import decode_arguments
+from eigendsl.runtime.turns import AgentTurn
 
 HELP = (
     "Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "

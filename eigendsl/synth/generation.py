@@ -14,11 +14,8 @@ output is the same byte for byte with one worker or several, interrupted or not.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
-import os
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,16 +24,17 @@ from typing import Any
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
-from eigendsl.runtime.environment import Environment, is_refusal
-from eigendsl.runtime.episodes import GoldCache, run_episodes, write_jsonl
-from eigendsl.runtime.scripted import MISTAKES, RECOVER, ScriptedAgent, ScriptedUser
-from eigendsl.support import Trace
+from eigendsl.runtime.episodes import run_episodes, write_jsonl
+from eigendsl.runtime.mistakes import MISTAKES, RECOVER
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
-from eigendsl.synth.quality import NearDuplicates, ngrams, tool_sequence, user_text
+from eigendsl.synth.quality import NearDuplicates
+from eigendsl.synth.records import SCHEMA_VERSION, read_json, read_rows, write_json, write_text
+from eigendsl.synth.report import generation_report
+from eigendsl.synth.shard_worker import play_shard, prepare_workers
 from eigendsl.synth.variants import SynthTask, composed_template, refusal_template, task_file
-from eigendsl.yamlload import jsonl_rows
 
-SCHEMA_VERSION = 1
 MISTAKE_EVERY = 10  # one dialogue in ten gets an injected mistake: negative examples
 
 
@@ -53,7 +51,7 @@ class SynthSettings:
     judge: str = "programmatic"
     prompt_engineer: str = "programmatic"
     # Share of each generation planned as recoveries (the agent's write refused once, then made
-    # right; eigendsl.runtime.scripted, ``recover``). Off by default.
+    # right; eigendsl.runtime.mistakes, ``recover``). Off by default.
     recover: float = 0.0
 
     def identity(self) -> dict[str, Any]:
@@ -64,171 +62,6 @@ class SynthSettings:
         if not data["recover"]:
             data.pop("recover")  # as a run saved before the setting existed
         return data
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    _write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
-
-
-def _read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
-    """A JSON record a run wrote earlier; a damaged one (or one without ``keys``) is a user error
-    that names it and says how to go on (``fix``): the run's other files stay as they are."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EigenError(f"{path}: damaged ({exc}); {fix}") from None
-    if keys and not (isinstance(data, dict) and all(k in data for k in keys)):
-        raise EigenError(f"{path}: damaged (it lacks {', '.join(keys)}); {fix}")
-    return data
-
-
-def _read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    return [
-        row
-        for _, row in jsonl_rows(
-            text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
-        )
-    ]
-
-
-# ---------------------------------------------------------------------------- workers
-
-_WORKER: dict[str, Any] = {}
-
-
-def _play_shard(
-    job: tuple[int, list[dict[str, Any]], list[str | None], dict[str, list[str]], int, int],
-) -> list[dict[str, Any]]:
-    """Play and judge one shard (runs in a worker process or in the parent)."""
-    index, tasks, mistakes, pools, seed, generation = job
-    domain: Domain = _WORKER["domain"]
-    agent_spec = _WORKER["trajectory"]
-    gold = _WORKER.setdefault("gold", GoldCache(domain))
-    rows: list[dict[str, Any]] = []
-    user = (
-        ScriptedUser(domain.stop_marker, seed, pools)
-        if _WORKER.get("user") is None
-        else _WORKER["user"]
-    )
-    groups: dict[str | None, list[dict[str, Any]]] = {}
-    for task, mistake in zip(tasks, mistakes, strict=True):
-        groups.setdefault(mistake, []).append(task)
-    by_id: dict[str, dict[str, Any]] = {}
-    for mistake, group in groups.items():
-        if agent_spec == "scripted" or mistake is not None:
-            agent = ScriptedAgent((mistake,) if mistake else (), seed, pools)
-        else:
-            agent = _WORKER["agent"]
-        for row in run_episodes(domain, group, agent, user, generation=generation, gold=gold):
-            row["mistake"] = mistake if mistake in MISTAKES else None  # a recovery is no mistake
-            by_id[row["task_id"]] = row
-    judge = _WORKER["judge"]
-    for task in tasks:
-        row = by_id[task["id"]]
-        row["reasons"] = judge.judge(row)
-        row["accepted"] = not row["reasons"]
-        row["rules_exercised"] = rules_exercised(domain, row, gold) if row["accepted"] else []
-        rows.append(row)
-    return rows
-
-
-def rules_exercised(domain: Domain, row: dict[str, Any], gold: GoldCache) -> list[str]:
-    """Rules this dialogue gives evidence for: they hold on it, and fail on one of a few
-    mutations of it (confirmations turned into refusals, the first call dropped, the calls
-    reversed, an identifier of the last call replaced by another)."""
-    task = next(t for t in domain.tasks if t["id"] == row["task_id"])
-    env = Environment(domain, task)
-    for message in row["messages"]:
-        for call in message.get("tool_calls") or []:
-            try:
-                args = json.loads(call["function"]["arguments"])
-            except json.JSONDecodeError:
-                args = {}
-            env.call_tool(call["function"]["name"], args, call["id"])
-    base = Trace.from_messages(
-        row["messages"], env.db, domain.seed, gold.get(task)[0], task["params"], domain.tool_meta
-    )
-    mutants = list(_mutants(base, domain))
-    out = []
-    for name, rule in sorted(domain.rules.RULES.items()):
-        if rule(base).passed and any(not rule(m).passed for m in mutants):
-            out.append(name)
-    return out
-
-
-def _mutants(trace: Trace, domain: Domain):
-    from eigendsl.support import Call, Message
-
-    def clone(calls=None, messages=None):
-        return Trace(
-            trace.db,
-            trace.initial,
-            trace.gold,
-            trace.params,
-            calls if calls is not None else trace.calls,
-            messages if messages is not None else trace.messages,
-        )
-
-    yield clone(
-        messages=[
-            Message(
-                m.role,
-                "no" if m.role == "user" and "yes" in m.content.lower() else m.content,
-                m.position,
-            )
-            for m in trace.messages
-        ]
-    )
-    yield clone(calls=trace.calls[1:])
-    positions = [c.position for c in trace.calls]
-    yield clone(
-        calls=[_with(c, position=p) for c, p in zip(reversed(trace.calls), positions, strict=True)]
-    )
-    for call in reversed(trace.calls):
-        for key, value in call.args.items():
-            for table in domain.seed.values():
-                if isinstance(value, str) and value in table and len(table) > 1:
-                    other = next(k for k in table if k != value)
-                    changed = Call(
-                        call.tool,
-                        {**call.args, key: other},
-                        call.result,
-                        call.error,
-                        call.position,
-                        call.index,
-                        call.writes,
-                        call.tags,
-                        call.id,
-                    )
-                    yield clone(calls=[changed if c is call else c for c in trace.calls])
-                    return
-
-
-def _with(call, position):
-    from eigendsl.support import Call
-
-    return Call(
-        call.tool,
-        call.args,
-        call.result,
-        call.error,
-        position,
-        call.index,
-        call.writes,
-        call.tags,
-        call.id,
-    )
-
-
-# ---------------------------------------------------------------------------- the run
 
 
 class Synthesis:
@@ -313,7 +146,7 @@ class Synthesis:
         start = time.perf_counter()
         self.out.mkdir(parents=True, exist_ok=True)
         self._check_settings()
-        _write_json(
+        write_json(
             self.out / "split.json",
             {
                 "schema_version": SCHEMA_VERSION,
@@ -360,7 +193,7 @@ class Synthesis:
         path = self.out / "settings.json"
         identity = {"spec": self.base.name, **self.settings.identity()}
         if path.is_file():
-            saved = _read_json(path, "delete it to resume with this command's settings")
+            saved = read_json(path, "delete it to resume with this command's settings")
             if saved != identity:
                 saved = saved if isinstance(saved, dict) else {}
                 diff = sorted(
@@ -371,13 +204,13 @@ class Synthesis:
                     "resume with the same settings or choose another --out"
                 )
         else:
-            _write_json(path, identity)
+            write_json(path, identity)
 
     def generation(self, k: int, previous: dict[str, Any] | None) -> dict[str, Any]:
         gen_dir = self.out / f"gen-{k}"
         report_path = gen_dir / "report.json"
         if report_path.is_file():
-            report = _read_json(
+            report = read_json(
                 report_path,
                 f"delete {gen_dir} to synthesize that generation again",
                 ("prompt_engineer", "dialogues"),
@@ -397,7 +230,7 @@ class Synthesis:
         for item in plan:
             tasks += self.intent.tasks(item, k, offset)
             offset += item.count
-        _write_json(
+        write_json(
             gen_dir / "plan.json",
             {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools},
         )
@@ -405,18 +238,18 @@ class Synthesis:
         planned = [t for t in tasks if t.template not in infeasible]
         planned += self._refill(plan, k, offset, self.settings.per_generation - len(planned))
         extra_templates, checks = self._variants(planned)
-        _write_text(
+        write_text(
             gen_dir / "checks.chk",
             "# Checks of synthesized tasks (generated).\n" + "\n".join(checks),
         )
-        _write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
+        write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
         domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
         by_id = {t["id"]: t for t in domain.tasks}
         recover = {t.id for t in planned if t.kind == "recover"}
         rows = self._play(domain, gen_dir, [by_id[t.id] for t in planned], pools, k, recover)
         kinds = {t.id: t for t in planned}
         report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
-        _write_json(report_path, report)
+        write_json(report_path, report)
         return report
 
     def _refill(self, plan: list[R.PlanItem], k: int, offset: int, missing: int) -> list[SynthTask]:
@@ -468,8 +301,8 @@ class Synthesis:
             return set()
         templates, checks = self._variants(list(first.values()))
         probe = gen_dir / "probe"
-        _write_text(probe / "tasks.yaml", task_file(templates, list(first.values())))
-        _write_text(probe / "checks.chk", "\n".join(checks))
+        write_text(probe / "tasks.yaml", task_file(templates, list(first.values())))
+        write_text(probe / "checks.chk", "\n".join(checks))
         domain = self._compile(probe / "tasks.yaml", probe / "checks.chk")
         ids = {t.id for t in first.values()}
         rows = run_episodes(
@@ -521,30 +354,29 @@ class Synthesis:
         workers = self.settings.workers if self.settings.trajectory == "scripted" else 1
         if workers > 1 and len(jobs) > 1:
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for (index, *_), rows in zip(jobs, pool.imap(_play_shard, jobs), strict=True):
+                for (index, *_), rows in zip(jobs, pool.imap(play_shard, jobs), strict=True):
                     finished(index, rows)
         else:
             for job in jobs:
-                finished(job[0], _play_shard(job))
+                finished(job[0], play_shard(job))
         rows = []
         for index in range(len(shards)):
             path = shard_dir / f"shard-{index:04d}.jsonl"
-            rows += _read_rows(path, "delete the file to play that shard again")
+            rows += read_rows(path, "delete the file to play that shard again")
         return rows
 
     def _prepare_workers(self, domain: Domain) -> None:
-        from eigendsl.runtime.backends import make_agent
+        from eigendsl.runtime.model_roles import make_agent
 
-        _WORKER.clear()
-        _WORKER.update({"domain": domain, "trajectory": self.settings.trajectory})
-        if self.settings.trajectory != "scripted":
-            _WORKER["agent"] = make_agent(self.settings.trajectory)
+        trajectory = self.settings.trajectory
+        agent = make_agent(trajectory) if trajectory != "scripted" else None
         if self.settings.judge == "programmatic":
-            _WORKER["judge"] = R.Judge(domain)
+            judge: R.Judge = R.Judge(domain)
         else:
-            _WORKER["judge"] = R.LLMJudge(
+            judge = R.LLMJudge(
                 domain, self._backend(self.settings.judge), self._role_prompt("judge")
             )
+        prepare_workers(domain, trajectory, judge, agent)
 
     def _merge(
         self,
@@ -556,6 +388,8 @@ class Synthesis:
         infeasible: set[str],
         previous: dict[str, Any] | None,
     ) -> dict[str, Any]:
+        """Reject near duplicates, let the prompt engineer review the judged dialogues, write the
+        accepted and rejected ones; returns the generation's report."""
         duplicates = NearDuplicates()
         near = 0
         for row in rows:
@@ -566,84 +400,15 @@ class Synthesis:
                 if duplicate:
                     near += 1
                     row["accepted"], row["reasons"] = False, [duplicate]
-        accepted = [r for r in rows if r["accepted"]]
-        rejected = [r for r in rows if not r["accepted"]]
         decisions = self.engineer.review(rows)
-        write_jsonl([_public(r) for r in accepted], gen_dir / "accepted.jsonl")
-        write_jsonl([_public(r, reasons=True) for r in rejected], gen_dir / "rejected.jsonl")
-        by_template: dict[str, list[bool]] = {}
-        by_kind: dict[str, list[bool]] = {}
-        by_recovery: dict[str, list[bool]] = {}
-        for row in rows:
-            key = "+".join(row["parts"]) if row["kind"] == "compose" else row["parts"][0]
-            by_template.setdefault(key, []).append(row["accepted"])
-            by_kind.setdefault(row["kind"], []).append(row["accepted"])
-            if (
-                row["kind"] == "recover"
-            ):  # a recovery counts where a write was refused, then put right
-                by_recovery.setdefault(key, []).append(
-                    row["accepted"] and any(map(is_refusal, row["messages"]))
-                )
-        tools = sorted(
-            {
-                c["function"]["name"]
-                for r in accepted
-                for m in r["messages"]
-                for c in m.get("tool_calls") or []
-            }
-            & set(self.base.tools)
+        write_jsonl([_public(r) for r in rows if r["accepted"]], gen_dir / "accepted.jsonl")
+        write_jsonl(
+            [_public(r, reasons=True) for r in rows if not r["accepted"]],
+            gen_dir / "rejected.jsonl",
         )
-        rules = sorted({name for r in accepted for name in r.get("rules_exercised", [])})
-        grams: set[tuple[str, ...]] = set()
-        for r in accepted:
-            grams |= ngrams(user_text(r))
-        reasons = Counter(
-            reason.split(": ", 1)[-1][:120]
-            if reason.startswith("quality")
-            else reason.split(": ", 1)[0]
-            for r in rejected
-            for reason in r["reasons"][:1]
+        return generation_report(
+            self.base, k, plan, rows, near, infeasible, previous, self.engineer, decisions
         )
-        known_infeasible = {tuple(x) for x in (previous or {}).get("infeasible_compositions", [])}
-        for name in infeasible:
-            if "__and__" in name:
-                known_infeasible.add(tuple(name.split("__and__")))
-        rate = lambda v: round(sum(v) / len(v), 4) if v else 0.0  # noqa: E731
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "generation": k,
-            "plan": [i.to_dict() for i in plan],
-            "dialogues": len(rows),
-            "accepted": len(accepted),
-            "rejected": len(rejected),
-            "acceptance_rate": rate([r["accepted"] for r in rows]),
-            "acceptance_by_template": {key: rate(v) for key, v in sorted(by_template.items())},
-            "acceptance_by_kind": {key: rate(v) for key, v in sorted(by_kind.items())},
-            # templates whose recoveries all failed before stay out of the plan
-            "acceptance_by_recovery": {
-                **{
-                    key: 0.0
-                    for key, r in (previous or {}).get("acceptance_by_recovery", {}).items()
-                    if r == 0
-                },
-                **{key: rate(v) for key, v in sorted(by_recovery.items())},
-            },
-            "tools_covered": tools,
-            "tool_coverage": round(len(tools) / len(self.base.tools), 4),
-            "rules_covered": rules,
-            "rule_coverage": round(len(rules) / max(len(self.base.rules.RULES), 1), 4),
-            "distinct_tool_sequences": len({tool_sequence(r) for r in accepted}),
-            "distinct_user_ngrams": len(grams),
-            "near_duplicate_rate": round(near / len(rows), 4) if rows else 0.0,
-            "rejection_reasons": dict(reasons.most_common(20)),
-            "infeasible_compositions": sorted(list(x) for x in known_infeasible),
-            "infeasible_this_generation": sorted(infeasible),
-            "prompt_engineer": {
-                "pools": self.engineer.pools,
-                "dropped": self.engineer.dropped,
-                "decisions": decisions,
-            },
-        }
 
 
 def _writes(domain: Domain, task: dict[str, Any]) -> bool:

@@ -3,7 +3,7 @@ default: deterministic for a seed, no model) and an LLM-backed one (any backend,
 role prompts that ``eigendsl compile`` writes to ``prompts/roles/``).
 
 The trajectory agent is a runtime agent (scripted or any backend, see
-:mod:`eigendsl.runtime.backends`); the other four live here.
+:mod:`eigendsl.runtime.model_roles`); the other four live here.
 """
 
 from __future__ import annotations

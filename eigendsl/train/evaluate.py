@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import HFBackend, ModelAgent
+from eigendsl.runtime.backends import HFBackend
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
-from eigendsl.runtime.scripted import ScriptedUser
+from eigendsl.runtime.model_roles import ModelAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.identifiers import Identifiers
 
 
@@ -97,7 +98,7 @@ def copy_check(
     ``of`` (ids) and ``rate``."""
     import torch
 
-    from eigendsl.train.sft import to_conversation
+    from eigendsl.train.sft_dialogues import to_conversation
 
     ids = Identifiers(seed_data)
     rng = random.Random(f"copy-check:{seed}")
@@ -144,7 +145,7 @@ def value_check(
     Each gives ``right``, ``of`` (values) and ``rate``."""
     import torch
 
-    from eigendsl.train.sft import to_conversation
+    from eigendsl.train.sft_dialogues import to_conversation
 
     fields = field_values(seed_data)
     rng = random.Random(f"value-check:{seed}")

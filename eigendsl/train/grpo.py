@@ -29,7 +29,7 @@ from transformers import TrainerCallback
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
-from eigendsl.runtime.scripted import ScriptedUser
+from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.progress import show_progress
 from eigendsl.train.rollout import Generate, Rollout, play_rollouts, through_end
 
@@ -320,7 +320,7 @@ def run_grpo(
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    from eigendsl.train.sft import last_checkpoint
+    from eigendsl.train.resume import last_checkpoint
 
     settings = settings or GRPOSettings()
     out = Path(out_dir)

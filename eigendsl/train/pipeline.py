@@ -27,8 +27,8 @@ from typing import Any
 import yaml
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import model_view
 from eigendsl.runtime.domain import Domain, load_domain
+from eigendsl.runtime.model_view import model_view
 from eigendsl.synth.roles import param_key
 from eigendsl.train.runfolder import (
     claim_run_folder,
@@ -197,7 +197,8 @@ class Pipeline:
             raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
         if s.model in MODEL_SIZES:
             from eigendsl.train.chat import CALL_PIECES
-            from eigendsl.train.identifiers import Identifiers, IdTokens, name_tokens, schema_names
+            from eigendsl.train.identifiers import Identifiers, IdTokens
+            from eigendsl.train.name_tokens import name_tokens, schema_names
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
@@ -267,7 +268,7 @@ class Pipeline:
         )
         if s.sft_balance or s.sft_pass_size or s.sft_fresh_ids > 0 or s.sft_copy_drills > 0:
             from eigendsl.loader import load_spec
-            from eigendsl.train.identifiers import attribute_fields
+            from eigendsl.train.renaming import attribute_fields
             from eigendsl.train.sft import run_sft_passes
 
             # the schema is read again only when the values are to be permuted
@@ -323,7 +324,8 @@ class Pipeline:
         domain, tasks = self.grpo_tasks()
         user = None
         if s.user_model and (self.out / "user_sft").is_dir():
-            from eigendsl.runtime.backends import HFBackend, ModelUser
+            from eigendsl.runtime.backends import HFBackend
+            from eigendsl.runtime.model_roles import ModelUser
 
             user_model, user_tokenizer = self.load("user_sft")
             user = ModelUser(

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from eigendsl.runtime.backends import model_view, template_messages, turn_from_text
+from eigendsl.runtime.backends import template_messages
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import (
@@ -30,6 +30,8 @@ from eigendsl.runtime.episodes import (
     apply_agent_turn,
     judge_episode,
 )
+from eigendsl.runtime.model_view import model_view
+from eigendsl.runtime.turns import turn_from_text
 
 
 @dataclass

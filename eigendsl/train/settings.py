@@ -58,10 +58,10 @@ class TrainSettings:
     sft_epochs: AboveZero = STAGE_DEFAULTS["sft"]["epochs"]
     sft_learning_rate: AboveZero = STAGE_DEFAULTS["sft"]["learning_rate"]
     sft_batch_size: AtLeastOne = STAGE_DEFAULTS["sft"]["batch_size"]
-    # SFT's optimizer (eigendsl.train.sft.OPTIMIZERS): "muon", torch's Muon on the matrices of the
-    # hidden layers and AdamW on the rest, or "adamw" on everything. On retail, 48 passes, seeds
-    # 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW 0.516
-    # (0.595 for seed 0 on the machine of Muon's runs), and in 80 passes 0.593 on that machine
+    # SFT's optimizer (eigendsl.train.optimizers.OPTIMIZERS): "muon", torch's Muon on the matrices
+    # of the hidden layers and AdamW on the rest, or "adamw" on everything. On retail, 48 passes,
+    # seeds 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW
+    # 0.516 (0.595 for seed 0 on the machine of Muon's runs), and in 80 passes 0.593 on that machine
     # (0.622 on another kind; README, *Muon on the hidden layers' matrices*).
     sft_optimizer: str = STAGE_DEFAULTS["sft"]["optimizer"]
     # Share of the SFT steps, the last ones, over which the learning rate decays; before them it
@@ -72,7 +72,7 @@ class TrainSettings:
     # (mean 0.577); pass^3 0.588 against 0.547 (README, *A learning rate that holds*).
     sft_decay: Annotated[float, Field(gt=0, le=1)] = STAGE_DEFAULTS["sft"]["decay"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
-    # (eigendsl.train.identifiers): only copying gets their ids right. Half by default, with 60
+    # (eigendsl.train.renaming): only copying gets their ids right. Half by default, with 60
     # passes at 3e-3: on retail (seeds 0-2) the agent copies 169/219, 171/230, 147/198 renamed ids
     # (the 36-pass default without shuffling: 19/208, 74/222, 5/194) and reports tracking numbers
     # no training dialogue's agent wrote. At 36 passes and 8e-3, shuffling cost pass^1 (0.324,
@@ -83,14 +83,15 @@ class TrainSettings:
     # name ("size: M"), so those too can only be copied. Off by default: the embedded model does
     # not learn to copy them, it stops recalling them (teacher-forced, seed 0: 17/34 values right
     # once permuted against 13/34 without it, 16/34 as synthesized against 25/34); pass^1 after
-    # SFT 0.546 against 0.544 over five retail runs (eigendsl.train.identifiers).
+    # SFT 0.546 against 0.544 over five retail runs (eigendsl.train.renaming).
     sft_fresh_values: bool = STAGE_DEFAULTS["sft"]["fresh_values"]
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
     sft_invent_ids: bool = STAGE_DEFAULTS["sft"]["invent_ids"]
-    # Each SFT pass has every task template equally often (eigendsl.train.sft.balanced_passes), as
-    # the held-out evaluation has; synthesis's curriculum favours the short templates. Measured:
-    # an agent writing with the wrong tool in 36 of 111 held-out episodes instead of 49.
+    # Each SFT pass has every task template equally often
+    # (eigendsl.train.sft_dialogues.balanced_passes), as the held-out evaluation has; synthesis's
+    # curriculum favours the short templates. Measured: an agent writing with the wrong tool in 36
+    # of 111 held-out episodes instead of 49.
     sft_balance: bool = STAGE_DEFAULTS["sft"]["balance"]
     # Dialogues per SFT pass (0: all of them). Below the number synthesized, each balanced pass
     # takes the next dialogues of every template, so the passes differ. Measured on retail, seed
@@ -125,7 +126,7 @@ class TrainSettings:
     # against the default's 0.550, 0.631 and 0.541 there (the same mean, 0.574), SFT about as
     # long side by side (seed 2: 3,306 s against 3,281 s; README, *Call tokens*).
     call_tokens: bool = False
-    # Passes of copy drills, a run before SFT (eigendsl.train.identifiers: the turn that states an
+    # Passes of copy drills, a run before SFT (eigendsl.train.copy_drills: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25
     # passes taught copying (the user's order id in 83 of 89 lookups after SFT, against 56 of 91)
     # but the agent then wrote more broken calls after long tool results (pass^1 after SFT 0.117,
@@ -265,7 +266,7 @@ def sft_decay(s: TrainSettings) -> float:
 
 def sft_optimizer(s: TrainSettings) -> str:
     """``s.sft_optimizer``, or a user error where it names no optimizer SFT has."""
-    from eigendsl.train.sft import OPTIMIZERS
+    from eigendsl.train.optimizers import OPTIMIZERS
 
     if s.sft_optimizer not in OPTIMIZERS:
         raise EigenError(
@@ -291,7 +292,7 @@ def sft_schedule(
     permute the values of the seed's maps stored under the fields named in ``attributes``
     (``Identifiers.permute_values``)."""
     from eigendsl.train.identifiers import Identifiers
-    from eigendsl.train.sft import balanced_passes
+    from eigendsl.train.sft_dialogues import balanced_passes
 
     passes = max(1, math.ceil(s.sft_epochs))
     if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:

@@ -9,18 +9,25 @@ Training is resumable: checkpoints go to ``out_dir/checkpoint-<step>`` every ``s
 steps, and a later call with the same ``out_dir`` continues from the last one. The final model
 and tokenizer are saved in ``out_dir`` itself, which :func:`eigendsl.train.model.load_model`
 loads back.
+
+The dialogues as the trainer takes them are :mod:`eigendsl.train.sft_dialogues`; the optimizer,
+the loss and resuming are :mod:`eigendsl.train.optimizers`, :mod:`eigendsl.train.labelled_loss`
+and :mod:`eigendsl.train.resume`.
 """
 
 from __future__ import annotations
 
 import json
-import random
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from eigendsl.train.chat import normalize_messages, without_refused_calls
+from eigendsl.train.chat import normalize_messages
+from eigendsl.train.labelled_loss import LABELLED_LOGITS_VOCAB, labelled_logits_trainer
+from eigendsl.train.optimizers import OPTIMIZERS, decay_over, muon_for_matrices
+from eigendsl.train.resume import last_checkpoint, run_finished
+from eigendsl.train.sft_dialogues import epoch_order, to_conversation, user_view
 
 
 @dataclass
@@ -167,111 +174,6 @@ def bf16_default() -> bool:
     return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
-def to_conversation(row: dict[str, Any]) -> dict[str, Any]:
-    """A data-contract row as the SFT dataset holds it: ``messages`` normalised for the chat
-    template, with the turns whose calls the environment refused left out of the loss, and
-    ``tools`` as a JSON string (TRL parses it back for each row; as a list, Arrow would merge the
-    parameter schemas of all tools into one and fill the gaps with nulls)."""
-    tools = row.get("tools") or []
-    if isinstance(tools, str):
-        tools = json.loads(tools) if tools.strip() else []
-    return {
-        "messages": without_refused_calls(normalize_messages(row["messages"])),
-        "tools": json.dumps(tools, ensure_ascii=False),
-    }
-
-
-def template_of(row: dict[str, Any]) -> str:
-    """The task template a dialogue comes from (the first, for a composed task)."""
-    return str((row.get("parts") or [row.get("template")])[0])
-
-
-def balanced_passes(
-    rows: list[dict[str, Any]],
-    passes: int,
-    seed: int = 0,
-    key: Callable[[dict[str, Any]], str] = template_of,
-    size: int | None = None,
-) -> list[list[dict[str, Any]]]:
-    """``passes`` passes over ``rows``, each of ``size`` dialogues (all of ``rows`` by default)
-    with every group (by default every task template) equally represented: a rare template's
-    dialogues come back more often, a frequent one's less. Within a group the dialogues are taken
-    in turn, reshuffled each round, so none is left out while another repeats; with ``size``
-    below ``len(rows)`` each pass goes on where the last stopped, so passes differ until a
-    group's dialogues are used up.
-
-    >>> rows = [{"template": "cancel"}] * 6 + [{"template": "exchange"}] * 2
-    >>> [sum(r["template"] == "exchange" for r in p) for p in balanced_passes(rows, 2)]
-    [4, 4]
-    >>> rows = [{"template": "cancel", "n": n} for n in range(6)] + [{"template": "exchange"}] * 2
-    >>> passes = balanced_passes(rows, 3, size=4)
-    >>> [len(p) for p in passes], sorted(r["n"] for p in passes for r in p if "n" in r)
-    ([4, 4, 4], [0, 1, 2, 3, 4, 5])
-    """
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        groups.setdefault(key(row), []).append(row)
-    names = sorted(groups)
-    rng = random.Random(f"balance:{seed}")
-
-    def rounds(group: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        while True:
-            yield from rng.sample(group, len(group))
-
-    turns = {name: rounds(groups[name]) for name in names}
-    size = len(rows) if size is None else size
-    out = []
-    for _ in range(passes):
-        bonus = set(rng.sample(names, size % len(names)))  # the remainder goes to a few groups
-        out.append(
-            [
-                next(turns[name])
-                for name in names
-                for _ in range(size // len(names) + (name in bonus))
-            ]
-        )
-    return out
-
-
-def user_view(
-    messages: list[dict[str, Any]],
-    system_prompt: str | None = None,
-) -> list[dict[str, Any]]:
-    """The dialogue as the user simulator lives it: its turns are the ``assistant`` turns to learn,
-    the agent's words are ``user`` turns; tool calls and tool results, which a user never sees,
-    are dropped, and so is the agent's system prompt. Consecutive turns of one side are joined,
-    and the agent's words after the user's last turn are cut (nothing is left to learn from them).
-
-    >>> user_view([{"role": "system", "content": "agent rules"},
-    ...            {"role": "user", "content": "Cancel my order."},
-    ...            {"role": "assistant", "content": None, "tool_calls": [{"function": {}}]},
-    ...            {"role": "tool", "content": "ok"},
-    ...            {"role": "assistant", "content": "Done."},
-    ...            {"role": "user", "content": "Thanks. ###STOP###"}], "You are a customer.")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    [{'role': 'system', 'content': 'You are a customer.'},
-     {'role': 'assistant', 'content': 'Cancel my order.'},
-     {'role': 'user', 'content': 'Done.'},
-     {'role': 'assistant', 'content': 'Thanks. ###STOP###'}]
-    """
-    swap = {"user": "assistant", "assistant": "user"}
-    turns: list[dict[str, Any]] = []
-    for message in messages:
-        role = swap.get(message["role"])
-        content = message.get("content")
-        if role is None or not isinstance(content, str) or not content.strip():
-            continue
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"] += "\n\n" + content
-        else:
-            turns.append({"role": role, "content": content})
-    while turns and turns[-1]["role"] != "assistant":
-        turns.pop()
-    if system_prompt:
-        turns.insert(0, {"role": "system", "content": system_prompt})
-    return turns
-
-
 def run_sft(
     model: Any,
     tokenizer: Any,
@@ -326,25 +228,6 @@ def run_sft_passes(
     return _train(model, tokenizer, unique, out_dir, config, order=order)
 
 
-def epoch_order(
-    passes: list[list[dict[str, Any]]], batch_size: int, seed: int = 0
-) -> list[dict[str, Any]]:
-    """The conversations of all passes in training order: pass after pass, each shuffled and
-    grouped by length as transformers' ``LengthGroupedSampler`` orders one epoch."""
-    import torch
-    from transformers.trainer_pt_utils import get_length_grouped_indices
-
-    generator = torch.Generator().manual_seed(seed)
-    examples = []
-    for rows in passes:
-        one = [to_conversation(row) for row in rows]
-        # lengths in characters: close enough to group by
-        lengths = [len(json.dumps(e["messages"])) for e in one]
-        order = get_length_grouped_indices(lengths, batch_size, generator=generator)
-        examples += [one[i] for i in order]
-    return examples
-
-
 def run_user_sft(
     model: Any,
     tokenizer: Any,
@@ -392,7 +275,7 @@ def _train(
     labelled = config.labelled_logits
     if labelled is None:
         labelled = model.config.get_text_config().vocab_size < LABELLED_LOGITS_VOCAB
-    trainer = (_labelled_logits_trainer() if labelled else SFTTrainer)(
+    trainer = (labelled_logits_trainer() if labelled else SFTTrainer)(
         model=model,
         args=config.to_sft_config(out),
         train_dataset=Dataset.from_list(examples),
@@ -400,9 +283,9 @@ def _train(
     )
     show_progress(trainer, out.name)
     if config.optimizer == "muon":
-        _muon_for_matrices(trainer)
+        muon_for_matrices(trainer)
     if config.decay < 1:
-        _decay_over(trainer, config.decay)
+        decay_over(trainer, config.decay)
     if order is not None:
         if len(trainer.train_dataset) != len(examples):  # pragma: no cover - TRL dropped a dialogue
             raise ValueError(
@@ -410,7 +293,7 @@ def _train(
             )
         trainer.train_dataset = trainer.train_dataset.select(order)
     checkpoint = last_checkpoint(out) if config.resume else None
-    if checkpoint is not None and _finished(trainer, checkpoint):
+    if checkpoint is not None and run_finished(trainer, checkpoint):
         # Resuming a finished run would still take one more step (transformers steps before it
         # checks the step count), so take the checkpoint's weights and history as they are.
         state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_NAME))
@@ -424,231 +307,3 @@ def _train(
     return [
         {"step": entry["step"], "loss": entry["loss"]} for entry in log_history if "loss" in entry
     ]
-
-
-def _decay_over(trainer: Any, share: float) -> None:
-    """Give ``trainer``'s warmup-stable-decay schedule its decay: the last ``share`` of the steps,
-    counted when the trainer makes its scheduler (the steps are known only then)."""
-    create = trainer.create_scheduler
-
-    def create_scheduler(num_training_steps: int, optimizer: Any = None) -> Any:
-        decay_steps = max(1, round(share * num_training_steps))
-        trainer.args.lr_scheduler_kwargs = {
-            **(trainer.args.lr_scheduler_kwargs or {}),
-            "num_decay_steps": decay_steps,
-        }
-        return create(num_training_steps, optimizer)
-
-    trainer.create_scheduler = create_scheduler
-
-
-LABELLED_LOGITS_VOCAB = 32_000
-
-OPTIMIZERS = ("adamw", "muon")
-
-
-def _muon_for_matrices(trainer: Any) -> None:
-    """Make ``trainer`` build :func:`muon_with_adamw`'s optimizer, with its own learning rate,
-    betas, epsilon and weight decay, when training starts (on the model as it placed it)."""
-
-    def create_optimizer(model: Any = None) -> Any:
-        if trainer.optimizer is None:
-            args = trainer.args
-            trainer.optimizer = muon_with_adamw(
-                trainer.model if model is None else model,
-                lr=args.learning_rate,
-                betas=(args.adam_beta1, args.adam_beta2),
-                eps=args.adam_epsilon,
-                weight_decay=args.weight_decay,
-            )
-        return trainer.optimizer
-
-    trainer.create_optimizer = create_optimizer
-
-
-def muon_with_adamw(model: Any, **settings: Any) -> Any:
-    """SFT's optimizer with ``optimizer: muon``: torch's Muon on the weight matrices of
-    ``model``'s linear layers except its output layer, AdamW on every other parameter (the
-    embeddings, norms and biases), with the same ``lr``, ``betas``, ``eps`` and ``weight_decay``.
-
-    Measured on retail (seed 0, 48 passes): pass^1 after SFT 0.640 against AdamW's 0.595, the
-    training loss at step 400 0.18 against 0.44 (README, *Muon on the hidden layers' matrices*)."""
-    return _muon_with_adamw()(model, **settings)
-
-
-def _muon_with_adamw() -> type:
-    import torch
-
-    class MuonWithAdamW(torch.optim.Optimizer):
-        """Two of torch's optimizers as one: Muon's parameter groups, then AdamW's, in one
-        ``param_groups`` list that the learning-rate scheduler scales, and one state dict that
-        a checkpoint saves and a resumed run loads."""
-
-        def __init__(
-            self,
-            model: Any,
-            lr: float,
-            betas: tuple[float, float] = (0.9, 0.999),
-            eps: float = 1e-8,
-            weight_decay: float = 0.0,
-        ) -> None:
-            output = getattr(model, "get_output_embeddings", lambda: None)()
-            excluded = {id(p) for p in output.parameters()} if output is not None else set()
-            matrices = [
-                module.weight
-                for module in model.modules()
-                if isinstance(module, torch.nn.Linear)
-                and module.weight.requires_grad
-                and id(module.weight) not in excluded
-            ]
-            chosen = {id(p) for p in matrices}
-            rest = [p for p in model.parameters() if p.requires_grad and id(p) not in chosen]
-            self.parts = [
-                torch.optim.AdamW(rest, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-            ]
-            if matrices:
-                self.parts.insert(
-                    0,
-                    torch.optim.Muon(
-                        matrices, lr=lr, weight_decay=weight_decay, adjust_lr_fn="match_rms_adamw"
-                    ),
-                )
-            super().__init__(matrices + rest, {"lr": lr})
-            self.param_groups = [group for part in self.parts for group in part.param_groups]
-
-        def step(self, closure: Callable[[], float] | None = None) -> float | None:
-            loss = closure() if closure is not None else None
-            for part in self.parts:
-                part.step()
-            return loss
-
-        def zero_grad(self, set_to_none: bool = True) -> None:
-            for part in self.parts:
-                part.zero_grad(set_to_none)
-
-        def state_dict(self) -> dict[str, Any]:
-            return {"parts": [part.state_dict() for part in self.parts]}
-
-        def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-            for part, state in zip(self.parts, state_dict["parts"], strict=True):
-                part.load_state_dict(state)
-
-    return MuonWithAdamW
-
-
-def _labelled_logits_trainer() -> type:
-    import torch
-    from trl import SFTTrainer
-
-    class LabelledLogitsSFTTrainer(SFTTrainer):
-        """``SFTTrainer`` whose loss is the cross-entropy of the tokens it learns, with logits
-        computed at those positions only: the model's body over the whole dialogue, then its
-        output layer where the (shifted) label is not -100, about a fifth of the positions in a
-        retail dialogue. The same value as the model's own loss and as TRL's chunked
-        log-probabilities; TRL's entropy and token-accuracy metrics are not logged.
-
-        On the first batch the selected logits are compared with the model's full ones; a
-        model whose logits are not its output layer applied to its body's last hidden state
-        (e.g. with logit soft-capping), and any run on several processes (where the body
-        called alone would skip the gradient synchronisation), use the model's full loss."""
-
-        _selectable: bool | None = None
-
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            core = self.accelerator.unwrap_model(model)
-            if return_outputs or not self._can_select(core, inputs):
-                outputs = model(**inputs, use_cache=False, num_items_in_batch=num_items_in_batch)
-                loss = outputs.loss
-            else:
-                # the body is called past the forward that the accelerator wrapped in autocast
-                with self.accelerator.autocast():
-                    logits, targets = labelled_logits(core, inputs)
-                loss = torch.nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
-                count = targets.numel() if num_items_in_batch is None else num_items_in_batch
-                loss = loss / torch.as_tensor(count, device=loss.device).clamp(min=1)
-            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
-                loss = loss * self.accelerator.num_processes  # DDP averages what was a global sum
-            return (loss, outputs) if return_outputs else loss
-
-        def _can_select(self, core: Any, inputs: dict[str, Any]) -> bool:
-            if self._selectable is None:
-                self._selectable = self.accelerator.num_processes == 1 and self._selection_matches(
-                    core, inputs
-                )
-            return self._selectable
-
-        def _selection_matches(self, core: Any, inputs: dict[str, Any]) -> bool:
-            with torch.no_grad():
-                full = core(
-                    **{k: v for k, v in inputs.items() if k != "labels"}, use_cache=False
-                ).logits
-                try:
-                    with self.accelerator.autocast():
-                        selected, _ = labelled_logits(core, inputs)
-                except (AttributeError, TypeError):  # no separate body and output layer
-                    return False
-            keep = inputs["labels"][:, 1:] != -100
-            expected = full[:, :-1][keep]
-            # attention with and without the padding mask may take different kernels: equal up to
-            # rounding, which in bf16 or fp16 is about a hundred times coarser
-            tolerance = 1e-3 if expected.dtype == torch.float32 else 5e-2
-            return selected.shape == expected.shape and torch.allclose(
-                selected.float(), expected.float(), rtol=tolerance, atol=tolerance
-            )
-
-    return LabelledLogitsSFTTrainer
-
-
-def labelled_logits(model: Any, inputs: dict[str, Any]) -> tuple[Any, Any]:
-    """The logits at the positions whose next token is learned (the shifted label is not -100),
-    and those tokens: ``model``'s body over the whole batch, its output layer at those positions.
-
-    A batch padded on the right goes through the body without its attention mask: under the
-    causal mask no real token sees the padding after it, so the learned positions' logits are the
-    same, and attention without a mask takes the fused causal path (a CPU step 0.48 s instead of
-    0.63 s on a retail batch of 8 × 1,090 tokens)."""
-    body = {k: v for k, v in inputs.items() if k != "labels"}
-    mask = body.get("attention_mask")
-    if mask is not None and mask.dim() == 2 and bool((mask[:, 1:] <= mask[:, :-1]).all()):
-        del body["attention_mask"]
-    hidden = model.base_model(**body, use_cache=False).last_hidden_state[:, :-1]
-    targets = inputs["labels"][:, 1:]
-    keep = targets != -100
-    return model.get_output_embeddings()(hidden[keep]), targets[keep]
-
-
-def last_checkpoint(out_dir: str | Path) -> str | None:
-    """The newest complete ``checkpoint-<step>`` in ``out_dir``, or None.
-
-    transformers writes ``trainer_state.json`` after the weights, optimizer and RNG states, so a
-    checkpoint without it was cut off mid-save (the process was killed): it is removed, with a
-    message, and the one before it is used.
-    """
-    import shutil
-    import sys
-
-    from transformers.trainer import TRAINER_STATE_NAME
-    from transformers.trainer_utils import get_last_checkpoint
-
-    while (checkpoint := get_last_checkpoint(str(out_dir))) is not None:
-        if (Path(checkpoint) / TRAINER_STATE_NAME).is_file():
-            return checkpoint
-        print(
-            f"{checkpoint} was cut off while it was being saved; removing it and resuming from "
-            "the one before",
-            file=sys.stderr,
-        )
-        shutil.rmtree(checkpoint)
-    return None
-
-
-def _finished(trainer: Any, checkpoint: str) -> bool:
-    """Whether the run saved in ``checkpoint`` already took all the steps ``trainer`` would take."""
-    from transformers import TrainerState
-    from transformers.trainer import TRAINER_STATE_NAME
-
-    state = TrainerState.load_from_json(str(Path(checkpoint) / TRAINER_STATE_NAME))
-    *_, max_steps = trainer.set_initial_training_values(
-        trainer.args, trainer.get_train_dataloader()
-    )
-    return state.global_step >= max_steps

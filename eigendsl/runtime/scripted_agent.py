@@ -1,18 +1,10 @@
-"""The scripted agent (plays a task's gold plan) and the scripted user (plays its scenario).
+"""The scripted agent: plays a task's gold plan.
 
-Both speak plain English from small utterance pools, so their dialogues read like real ones and
-can be used as training data. The agent asks the user for what the gold plan needs and the user
-knows, asks for explicit confirmation before every write, and can inject realistic mistakes
-for negative examples:
-
-- ``wrong_argument``: one argument of the first write call gets another valid value;
-- ``skip_confirmation``: writes without asking the user first;
-- ``missing_lookup``: skips the first read-only lookup (typically the identification).
-
-and, for positive examples of what to do after a tool refuses a call, ``recover``: the first
-write goes out with one id replaced by another of its kind (as a model that copied the wrong
-id writes it); when the tool refuses it, the agent calls again the lookup whose result holds the
-right id, then writes again, right.
+It speaks plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`), so its
+dialogues read like real ones and can be used as training data. The agent asks the user for what
+the gold plan needs and the user knows, asks for explicit confirmation before every write, and
+can make realistic mistakes on purpose, or recover from a refused write
+(:mod:`eigendsl.runtime.mistakes`).
 
 Before an id it copies from a lookup (a product id, an ordered item, the variant wanted), the
 agent names the record it came from in the user's own words (:func:`id_notes`), in the lookup's
@@ -26,61 +18,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.runtime.environment import encode_result
-
-MISTAKES = ("wrong_argument", "skip_confirmation", "missing_lookup")
-RECOVER = "recover"
-BEHAVIOURS = (*MISTAKES, RECOVER)
-
-CONFIRM_MARK = "(yes/no)"
-ASK_INFO = [
-    "Could you please give me your {what}?",
-    "To help you, I need your {what}. Could you share it?",
-    "Sure, I can help with that. What is your {what}?",
-]
-PROPOSE = [
-    "I'm about to {action}. Do you confirm? " + CONFIRM_MARK,
-    "Here is what I will do: {action}. Shall I proceed? " + CONFIRM_MARK,
-]
-LOOKUP_NOTE = "Let me look up the {what}."
-DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
-CLOSING = "Is there anything else I can help you with?"
-REFUSAL = (
-    "I'm sorry, but I can't help with that request under our policy. "
-    "Is there anything else I can help you with?"
+from eigendsl.runtime.mistakes import BEHAVIOURS, RECOVER, wrong_argument, wrong_id
+from eigendsl.runtime.turns import AgentTurn
+from eigendsl.runtime.utterances import (
+    CLOSING,
+    DECLINED,
+    LOOKUP_NOTE,
+    REFUSAL,
+    is_closing,
+    last_said,
+    pools_with,
+    spoken,
 )
-
-USER_YES = ["Yes, please go ahead.", "Yes, that's right, please do it.", "yes, confirmed."]
-USER_NO = [
-    "No, please don't do that.",
-    "No, I've decided against it.",
-    "No, don't change anything.",
-]
-USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your help."]
-USER_UNKNOWN = "I'm sorry, I don't know my {what}."
-USER_LATER = "Hmm, I don't have my {what} at hand right now."
-
-# The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
-# and markers ("(yes/no)" in proposals, "yes" in confirmations).
-DEFAULT_POOLS: dict[str, list[str]] = {
-    "ask_info": ASK_INFO,
-    "propose": PROPOSE,
-    "user_yes": USER_YES,
-    "user_no": USER_NO,
-    "user_done": USER_DONE,
-    "user_opening": ["{reason}"],
-}
-
-
-def pools_with(extra: dict[str, list[str]] | None) -> dict[str, list[str]]:
-    pools = {k: list(v) for k, v in DEFAULT_POOLS.items()}
-    for key, variants in (extra or {}).items():
-        pools.setdefault(key, [])
-        pools[key] += [v for v in variants if v not in pools[key]]
-    return pools
-
-
-def spoken(key: str) -> str:
-    return key.replace("_", " ")
 
 
 def describe_call(tool: str, args: dict[str, Any], notes: dict[str, str] | None = None) -> str:
@@ -184,16 +133,6 @@ def _said_words(record: dict[str, Any], value: str, said: str) -> list[str]:
 
 
 @dataclass
-class AgentTurn:
-    """What an agent produced: text and/or tool calls (``arguments`` as dicts)."""
-
-    content: str | None = None
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    raw: str | None = None
-
-
-@dataclass
 class ScriptedAgentState:
     step: int = 0
     awaiting: str | None = None  # "info" or "confirm"
@@ -245,10 +184,10 @@ class ScriptedAgent:
         task, env = episode.task, episode.env
         rng = random.Random(f"{self.seed}:{task['id']}:{episode.trial}:{len(env.messages)}")
         gold = task.get("gold", [])
-        last_user = _last(env.messages, "user")
+        last_user = last_said(env.messages, "user")
         if state.finished:
             return AgentTurn(
-                content=REFUSAL if last_user and not _is_closing(last_user) else CLOSING
+                content=REFUSAL if last_user and not is_closing(last_user) else CLOSING
             )
         if state.awaiting == "confirm":
             state.awaiting = None
@@ -401,181 +340,11 @@ class ScriptedAgent:
         return [key for key in needed if episode.agent_state.asked.get(key, 0) < 3]
 
 
-def wrong_argument(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str, Any]:
-    """Another valid value for one argument: another key of the same table, another enum value,
-    or a nearby number."""
-    keys = sorted(args)
-    rng.shuffle(keys)
-    for key in keys:
-        value = args[key]
-        if isinstance(value, bool):
-            continue
-        if isinstance(value, (int, float)):
-            return {**args, key: value + 1}
-        if isinstance(value, str):
-            for table in domain.seed.values():
-                if value in table and len(table) > 1:
-                    others = [k for k in table if k != value]
-                    return {**args, key: rng.choice(sorted(others))}
-    for key in keys:
-        if isinstance(args[key], list) and args[key]:
-            return {**args, key: args[key][:-1] or args[key] + args[key]}
-    return {**args, keys[0]: f"{args[keys[0]]}-x"} if keys else args
-
-
-def wrong_id(args: dict[str, Any], domain: Any, rng: random.Random) -> dict[str, Any]:
-    """``args`` with one id replaced by another of its kind (another product's variant, another
-    user's card), as an agent that picked the wrong element out of a record writes it.
-
-    An id is a value, alone or in a list, that keys a collection of records in the seed database;
-    its kind is every key of the collections at the same place (``products.*.variants``). Ids of
-    nested records (a variant, a card) are taken before those of a table's own rows (an order, a
-    user): acting on a record never looked up breaks other rules than a refused value does.
-    :func:`wrong_argument` when no argument holds an id."""
-    kinds = domain.id_kinds
-    spots = [
-        (key, i)
-        for key in sorted(args)
-        for i, v in (enumerate(args[key]) if isinstance(args[key], list) else [(None, args[key])])
-        if isinstance(v, str) and len(kinds.get(v, ((), False))[0]) > 1
-    ]
-    if not spots:
-        return wrong_argument(args, domain, rng)
-    value_at = lambda spot: args[spot[0]] if spot[1] is None else args[spot[0]][spot[1]]  # noqa: E731
-    key, index = rng.choice([s for s in spots if kinds[value_at(s)][1]] or spots)
-    value = value_at((key, index))
-    other = rng.choice([k for k in kinds[value][0] if k != value])
-    if index is None:
-        return {**args, key: other}
-    return {**args, key: [other if i == index else v for i, v in enumerate(args[key])]}
-
-
 def _flat(args: dict[str, Any]) -> list[str]:
     return [
         str(v) for value in args.values() for v in (value if isinstance(value, list) else [value])
     ]
 
 
-def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
-    """Each id of the seed database → every id of its kind (sorted), and whether they key nested
-    records. A collection of records is a mapping whose values are all mappings; its keys are ids
-    of one kind with the keys of every collection at the same place.
-
-    >>> kinds = id_kinds({"products": {"P1": {"variants": {"I1": {}, "I2": {}}},
-    ...                                 "P2": {"variants": {"I3": {}}}},
-    ...                   "users": {"u1": {}, "u2": {}}})
-    >>> kinds["I3"], kinds["P1"], kinds["u1"]
-    ((['I1', 'I2', 'I3'], True), (['P1', 'P2'], False), (['u1', 'u2'], False))
-    """
-    places: dict[tuple[str, ...], set[str]] = {}
-
-    def walk(node: Any, place: tuple[str, ...]) -> None:
-        if not isinstance(node, dict):
-            return
-        records = bool(node) and all(isinstance(v, dict) for v in node.values())
-        if records:
-            places.setdefault(place, set()).update(str(k) for k in node)
-        for key, value in node.items():
-            walk(value, (*place, "*" if records else str(key)))
-
-    for name, table in seed.items():
-        walk(table, (name,))
-    kinds: dict[str, tuple[list[str], bool]] = {}
-    for place, ids in places.items():
-        for i in ids:
-            kinds[i] = (sorted(ids), len(place) > 1)
-    return kinds
-
-
 def _user_text(messages: list[dict[str, Any]]) -> str:
     return " ".join(str(m.get("content") or "") for m in messages if m["role"] == "user")
-
-
-def _last(messages: list[dict[str, Any]], role: str) -> str | None:
-    for message in reversed(messages):
-        if message["role"] == role:
-            return message.get("content") or ""
-    return None
-
-
-def _is_closing(text: str) -> bool:
-    return any(text.startswith(d[:10]) for d in USER_DONE)
-
-
-# ---------------------------------------------------------------------------- the user
-
-
-@dataclass
-class ScriptedUserState:
-    asked: dict[str, int] = field(default_factory=dict)
-    mind_changed: bool = False
-    forbidden_asked: bool = False
-
-
-class ScriptedUser:
-    """Answers from the scenario's known info, withholds the unknown, follows its behaviour."""
-
-    name = "scripted"
-
-    def __init__(
-        self,
-        stop_marker: str = "###STOP###",
-        seed: int = 0,
-        pools: dict[str, list[str]] | None = None,
-    ):
-        self.stop_marker = stop_marker
-        self.seed = seed
-        self.pools = pools_with(pools)
-
-    def respond(self, episodes: list[Any]) -> list[str]:
-        return [self._respond(e) for e in episodes]
-
-    def _respond(self, episode: Any) -> str:
-        if episode.user_state is None:
-            episode.user_state = ScriptedUserState()
-        state: ScriptedUserState = episode.user_state
-        scenario = episode.task.get("user", {})
-        rng = random.Random(
-            f"u{self.seed}:{episode.task['id']}:{episode.trial}:{len(episode.env.messages)}"
-        )
-        messages = episode.env.messages
-        if not any(m["role"] == "user" for m in messages):
-            reason = scenario.get("reason") or "Hi, I need some help."
-            return rng.choice(self.pools["user_opening"]).format(reason=reason)
-        agent = (_last(messages, "assistant") or "").lower()
-        if CONFIRM_MARK in agent or "confirm" in agent or "shall i proceed" in agent:
-            change = scenario.get("change_mind")
-            if change and not state.mind_changed:
-                state.mind_changed = True
-                name = change.partition("=")[0].strip()
-                value = episode.task["params"].get(name)
-                return (
-                    f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
-                )
-            return rng.choice(
-                self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
-            )
-        answers = []
-        known: dict[str, str] = scenario.get("known", {})
-        asking = "?" in agent  # a statement that names a fact ("your order id is...") asks nothing
-        for key, value in known.items():
-            if asking and (spoken(key) in agent or key in agent):
-                state.asked[key] = state.asked.get(key, 0) + 1
-                if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
-                    answers.append(USER_LATER.format(what=spoken(key)))
-                else:
-                    answers.append(f"My {spoken(key)} is {value}.")
-        # "payment method for any price difference" asks for a known fact, not for the price
-        asked_about = agent
-        for key in known:
-            asked_about = asked_about.replace(spoken(key).lower(), "").replace(key.lower(), "")
-        for thing in scenario.get("unknown", []):
-            if thing.lower() in asked_about and "?" in agent:
-                answers.append(USER_UNKNOWN.format(what=thing))
-        if answers:
-            return " ".join(answers)
-        forbidden = scenario.get("forbidden_request")
-        if forbidden and not state.forbidden_asked:
-            state.forbidden_asked = True
-            return forbidden
-        return f"{rng.choice(self.pools['user_done'])} {self.stop_marker}"

@@ -1,0 +1,74 @@
+"""What the scripted agent and the scripted user say: plain English from small utterance pools,
+so their dialogues read like real ones and can be used as training data.
+
+The pools a prompt engineer may extend (:data:`DEFAULT_POOLS`, :func:`pools_with`), each side's
+fixed lines, and the small readings of a dialogue both sides share: a key in words
+(:func:`spoken`), what a role said last (:func:`last_said`), whether the user said goodbye
+(:func:`is_closing`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONFIRM_MARK = "(yes/no)"
+ASK_INFO = [
+    "Could you please give me your {what}?",
+    "To help you, I need your {what}. Could you share it?",
+    "Sure, I can help with that. What is your {what}?",
+]
+PROPOSE = [
+    "I'm about to {action}. Do you confirm? " + CONFIRM_MARK,
+    "Here is what I will do: {action}. Shall I proceed? " + CONFIRM_MARK,
+]
+LOOKUP_NOTE = "Let me look up the {what}."
+DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
+CLOSING = "Is there anything else I can help you with?"
+REFUSAL = (
+    "I'm sorry, but I can't help with that request under our policy. "
+    "Is there anything else I can help you with?"
+)
+
+USER_YES = ["Yes, please go ahead.", "Yes, that's right, please do it.", "yes, confirmed."]
+USER_NO = [
+    "No, please don't do that.",
+    "No, I've decided against it.",
+    "No, don't change anything.",
+]
+USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your help."]
+USER_UNKNOWN = "I'm sorry, I don't know my {what}."
+USER_LATER = "Hmm, I don't have my {what} at hand right now."
+
+# The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
+# and markers ("(yes/no)" in proposals, "yes" in confirmations).
+DEFAULT_POOLS: dict[str, list[str]] = {
+    "ask_info": ASK_INFO,
+    "propose": PROPOSE,
+    "user_yes": USER_YES,
+    "user_no": USER_NO,
+    "user_done": USER_DONE,
+    "user_opening": ["{reason}"],
+}
+
+
+def pools_with(extra: dict[str, list[str]] | None) -> dict[str, list[str]]:
+    pools = {k: list(v) for k, v in DEFAULT_POOLS.items()}
+    for key, variants in (extra or {}).items():
+        pools.setdefault(key, [])
+        pools[key] += [v for v in variants if v not in pools[key]]
+    return pools
+
+
+def spoken(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def last_said(messages: list[dict[str, Any]], role: str) -> str | None:
+    for message in reversed(messages):
+        if message["role"] == role:
+            return message.get("content") or ""
+    return None
+
+
+def is_closing(text: str) -> bool:
+    return any(text.startswith(d[:10]) for d in USER_DONE)

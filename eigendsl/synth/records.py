@@ -1,0 +1,52 @@
+"""The records a synthesis run keeps on disk, and reads back when it resumes.
+
+A record is written atomically (to a temporary file, then renamed over the old one), so a run
+killed at any moment leaves either the old record or the new one. A damaged record read back is
+a user error that names the file and says how to go on; the run's other files stay as they are.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from eigendsl.errors import EigenError
+from eigendsl.yamlload import jsonl_rows
+
+SCHEMA_VERSION = 1
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: Any) -> None:
+    write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
+    """A JSON record a run wrote earlier; a damaged one (or one without ``keys``) is a user error
+    that names it and says how to go on (``fix``): the run's other files stay as they are."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EigenError(f"{path}: damaged ({exc}); {fix}") from None
+    if keys and not (isinstance(data, dict) and all(k in data for k in keys)):
+        raise EigenError(f"{path}: damaged (it lacks {', '.join(keys)}); {fix}")
+    return data
+
+
+def read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
+    """The rows of a JSONL record; a damaged line is a user error naming the file and line."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return [
+        row
+        for _, row in jsonl_rows(
+            text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
+        )
+    ]
