@@ -29,6 +29,7 @@ from eigendsl.runtime.mistakes import MISTAKES, RECOVER
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
+from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LLMUserIntent
 from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import SCHEMA_VERSION, read_json, read_rows, write_json, write_text
 from eigendsl.synth.report import generation_report
@@ -113,7 +114,7 @@ class Synthesis:
         if s.planner == "programmatic":
             self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed, s.recover)
         else:
-            self.planner = R.LLMPlanner(
+            self.planner = LLMPlanner(
                 self.facts,
                 self._backend(s.planner),
                 self._role_prompt("workflow_planner"),
@@ -125,7 +126,7 @@ class Synthesis:
                 self.templates, self.seed_db, self.held_out, s.seed
             )
         else:
-            self.intent = R.LLMUserIntent(
+            self.intent = LLMUserIntent(
                 self.templates,
                 self.seed_db,
                 self.held_out,
@@ -136,7 +137,7 @@ class Synthesis:
         if s.prompt_engineer == "programmatic":
             self.engineer: R.PromptEngineer = R.PromptEngineer(s.seed)
         else:
-            self.engineer = R.LLMPromptEngineer(
+            self.engineer = LLMPromptEngineer(
                 self._backend(s.prompt_engineer), self._role_prompt("prompt_engineer"), s.seed
             )
 
@@ -373,9 +374,7 @@ class Synthesis:
         if self.settings.judge == "programmatic":
             judge: R.Judge = R.Judge(domain)
         else:
-            judge = R.LLMJudge(
-                domain, self._backend(self.settings.judge), self._role_prompt("judge")
-            )
+            judge = LLMJudge(domain, self._backend(self.settings.judge), self._role_prompt("judge"))
         prepare_workers(domain, trajectory, judge, agent)
 
     def _merge(

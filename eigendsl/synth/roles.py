@@ -3,7 +3,8 @@ default: deterministic for a seed, no model) and an LLM-backed one (any backend,
 role prompts that ``eigendsl compile`` writes to ``prompts/roles/``).
 
 The trajectory agent is a runtime agent (scripted or any backend, see
-:mod:`eigendsl.runtime.model_roles`); the other four live here.
+:mod:`eigendsl.runtime.model_roles`); the programmatic implementations of the other four live
+here, their LLM-backed ones in :mod:`eigendsl.synth.llm_roles`.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class WorkflowPlanner:
         writes = [
             PlanItem("recover", (n,), 0) for n in names if self.facts[n].writes and n not in failed
         ]
-        recoveries = _spread(round(total * self.recover), writes)
+        recoveries = spread(round(total * self.recover), writes)
         rest = total - sum(i.count for i in recoveries)
         return self._plan(generation, rest, previous, names) + recoveries
 
@@ -81,7 +82,7 @@ class WorkflowPlanner:
         rng = random.Random(f"plan:{self.seed}:{generation}")
         if previous is None:
             active = names[: max(1, (len(names) + 1) // 2)]
-            return _spread(total, [PlanItem("single", (n,), 0) for n in active])
+            return spread(total, [PlanItem("single", (n,), 0) for n in active])
         covered = set(previous.get("tools_covered", []))
         acceptance = previous.get("acceptance_by_template", {})
         infeasible = {tuple(p) for p in previous.get("infeasible_compositions", [])}
@@ -100,7 +101,7 @@ class WorkflowPlanner:
         hard_share = min(0.15 * generation, 0.4)
         compose_share = min(0.1 * generation, 0.3)
         items = [PlanItem("single", (n,), 0) for n in names]
-        singles = _spread(round(total * (1 - hard_share - compose_share)), items, weights)
+        singles = spread(round(total * (1 - hard_share - compose_share)), items, weights)
         hard: list[PlanItem] = []
         for name in names:
             facts = self.facts[name]
@@ -110,7 +111,7 @@ class WorkflowPlanner:
             if facts.writes and facts.choice_params:
                 kinds.append("mind")
             hard += [PlanItem(k, (name,), 0) for k in kinds]
-        hard = _spread(round(total * hard_share), sorted(hard, key=lambda i: rng.random()))
+        hard = spread(round(total * hard_share), sorted(hard, key=lambda i: rng.random()))
         # Compositions that worked before, plus a few new pairs to explore.
         worked = sorted(
             tuple(key.split("+")) for key, rate in acceptance.items() if "+" in key and rate > 0
@@ -123,13 +124,13 @@ class WorkflowPlanner:
         ]
         rng.shuffle(fresh)
         pairs = worked + fresh[: max(1, len(names) // 2)]
-        composed = _spread(
+        composed = spread(
             total - sum(i.count for i in singles + hard), [PlanItem("compose", p, 0) for p in pairs]
         )
         return [i for i in singles + hard + composed if i.count > 0]
 
 
-def _spread(
+def spread(
     total: int, items: list[PlanItem], weights: dict[str, float] | None = None
 ) -> list[PlanItem]:
     """Share ``total`` among ``items`` in proportion to the weights of their first template."""
@@ -382,162 +383,3 @@ class Judge:
         ]
         reasons += quality_reasons(row, self.ids)
         return reasons
-
-
-class LLMJudge(Judge):
-    """The programmatic judge, then a model's opinion on what verifiers cannot see."""
-
-    def __init__(self, domain: Any, backend: Any, prompt: str):
-        super().__init__(domain)
-        self.backend, self.prompt = backend, prompt
-
-    def judge(self, row: dict[str, Any]) -> list[str]:
-        reasons = super().judge(row)
-        if reasons:
-            return reasons
-        dialogue = "\n".join(
-            f"{m['role']}: {m.get('content') or ''}"
-            for m in row["messages"][1:]
-            if m["role"] in ("user", "assistant")
-        )
-        answer = ask_json(self.backend, self.prompt, f"Dialogue:\n{dialogue}")
-        if isinstance(answer, dict) and answer.get("passed") is False:
-            return [f"judge model: {r}" for r in answer.get("reasons", ["rejected"])][:3]
-        return []
-
-
-# ---------------------------------------------------------------------------- LLM-backed roles
-
-
-def ask_json(backend: Any, system: str, user: str) -> Any:
-    """Ask a backend for a JSON object; None when the answer is not JSON."""
-    turn = backend.generate(
-        [[{"role": "system", "content": system}, {"role": "user", "content": user}]], None
-    )[0]
-    text = turn.content or turn.raw or ""
-    match = re.search(r"\{.*\}", text, re.DOTALL)
-    if not match:
-        return None
-    try:
-        return json.loads(match.group(0))
-    except json.JSONDecodeError:
-        return None
-
-
-class LLMPlanner(WorkflowPlanner):
-    """A model proposes the plan; invalid or unknown entries fall back to the programmatic one."""
-
-    def __init__(
-        self,
-        facts: dict[str, TemplateFacts],
-        backend: Any,
-        prompt: str,
-        seed: int = 0,
-        recover: float = 0.0,
-    ):
-        super().__init__(facts, seed, recover)
-        self.backend, self.prompt = backend, prompt
-        self.fallbacks = 0
-
-    def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
-        report = json.dumps({k: v for k, v in (previous or {}).items() if k != "prompt_engineer"})[
-            :4000
-        ]
-        answer = ask_json(
-            self.backend,
-            self.prompt,
-            f"Generation {generation}; {total} dialogues.\nPrevious report: {report}",
-        )
-        items = []
-        for entry in (answer or {}).get("plan", []) if isinstance(answer, dict) else []:
-            names = tuple(entry.get("templates", ()))
-            kind = entry.get("kind") or ("compose" if len(names) == 2 else "single")
-            count = entry.get("count")
-            if (
-                kind in KINDS
-                and names
-                and all(n in self.facts for n in names)
-                and isinstance(count, int)
-                and count > 0
-            ):
-                if (kind == "compose") == (len(names) == 2):
-                    items.append(PlanItem(kind, names, count))
-        if not items:
-            self.fallbacks += 1
-            return super().plan(generation, total, previous)
-        scale = total / sum(i.count for i in items)
-        return [
-            i
-            for i in _spread(total, items, {i.templates[0]: i.count * scale for i in items})
-            if i.count > 0
-        ]
-
-
-class LLMUserIntent(UserIntent):
-    """Parameters are sampled from the database as before; a model rewrites the reason for the
-    call (it must keep every identifier, or the programmatic text is kept)."""
-
-    def __init__(
-        self,
-        templates: dict[str, TemplateInfo],
-        seed: dict[str, Any],
-        held_out: set[str],
-        backend: Any,
-        prompt: str,
-        rng_seed: int = 0,
-    ):
-        super().__init__(templates, seed, held_out, rng_seed)
-        self.backend, self.prompt = backend, prompt
-
-    def task(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
-        task = super().task(item, rng, task_id)
-        if task is None or item.kind == "compose":
-            return task
-        info = self.templates[item.templates[0]]
-        reason = render_text(task.user.get("reason") or info.template.user.reason, task.params)
-        answer = ask_json(
-            self.backend,
-            self.prompt,
-            f"Task: {info.name}. Parameters: {json.dumps(task.params)}. Current reason: {reason}",
-        )
-        if isinstance(answer, dict) and isinstance(answer.get("reason"), str):
-            text = answer["reason"]
-            if (
-                all(str(v) in text for v in task.params.values() if str(v) in reason)
-                and "{" not in text
-            ):
-                task.user = {**task.user, "reason": text}
-        return task
-
-
-class LLMPromptEngineer(PromptEngineer):
-    """A model proposes the new variants; each must keep its pool's placeholders."""
-
-    def __init__(self, backend: Any, prompt: str, seed: int = 0):
-        super().__init__(seed)
-        self.backend, self.prompt = backend, prompt
-
-    def propose(self, generation: int, per_pool: int = 2) -> dict[str, list[str]]:
-        super().propose(generation, per_pool)
-        if generation <= 1:
-            return self.current()
-        for pool, examples in PARAPHRASES.items():
-            answer = ask_json(
-                self.backend, self.prompt, f"Pool: {pool}. Examples: {json.dumps(examples[:3])}"
-            )
-            variants = answer.get("variants", []) if isinstance(answer, dict) else []
-            markers = (
-                re.findall(r"\{\w+\}", examples[0])
-                + (["(yes/no)"] if pool == "propose" else [])
-                + (["yes"] if pool == "user_yes" else [])
-            )
-            good = [
-                v
-                for v in variants
-                if isinstance(v, str)
-                and all(m in v.lower() if m == "yes" else m in v for m in markers)
-                and set(re.findall(r"\{[^}]*\}", v)) <= set(re.findall(r"\{\w+\}", examples[0]))
-            ]
-            if good:
-                self.trying[pool] = good[:per_pool]
-        return self.current()

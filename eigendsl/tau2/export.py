@@ -31,7 +31,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
 from eigendsl.tau2.checks import called_text, reward_basis
-from eigendsl.tau2.importer import check_tasks, read_json, shape_problems
+from eigendsl.tau2.domain_folder import check_tasks, read_json, shape_problems
 from eigendsl.yamlload import jsonl_rows
 
 TASK_PREFIX = "tau2-"

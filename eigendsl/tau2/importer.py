@@ -6,37 +6,39 @@ optionally ``split_tasks.json``. The spec written to ``SPEC_DIR``:
 * ``domain.yaml``: the schema inferred from ``db.json`` (:mod:`eigendsl.tau2.schema`), the seed
   and the policy *referenced* where they are (a relative path when the two folders share more
   than the file-system root, else absolute; nothing of tau2's data is copied), and the tools of
-  the domain with tau2's names, parameters and write flags;
+  the domain with tau2's names, parameters and write flags (:mod:`eigendsl.tau2.spec_tools`);
 * ``tools.py``: one ``(db, **params)`` wrapper per tool over the re-implemented tool semantics
   (:mod:`eigendsl.tau2.retail_tools` for ``retail``), chosen by name;
 * ``tasks/tau2.yaml``: one ``sample: false`` template per tau2 task (user scenario, gold plan from
   its ``actions``) and the concrete task ``tau2-<id>`` with tau2's split;
 * ``checks/tau2.chk``: one check per task, generated from its ``evaluation_criteria`` and reward
   basis (:mod:`eigendsl.tau2.checks`).
+
+The domain folder is read and checked by :mod:`eigendsl.tau2.domain_folder`; this module converts
+its tasks and writes the spec folder.
 """
 
 from __future__ import annotations
 
-import ast
-import importlib
-import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from eigendsl.compiler import files_in
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean, first_few
+from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, first_few
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
+from eigendsl.tau2.domain_folder import (
+    KNOWN_DOMAINS,
+    Tau2Domain,
+    domain_tools,
+    line_of,
+    read_domain,
+)
 from eigendsl.tau2.schema import infer_tables
-
-#: tau2 domains whose tool semantics EigenDSL implements: domain name → module with ``TOOLS``,
-#: ``TOOL_SCHEMAS``, ``WRITES`` and ``READS``.
-KNOWN_DOMAINS = {"retail": "eigendsl.tau2.retail_tools"}
+from eigendsl.tau2.spec_tools import tool_specs, tools_module
 
 TASKS_FILE = "tasks/tau2.yaml"
 CHECKS_FILE = "checks/tau2.chk"
@@ -49,22 +51,6 @@ HELD_OUT_SPLITS = ("test", "held-out", "held_out", "dev", "val", "validation")
 
 
 @dataclass
-class Tau2Domain:
-    """A tau2-bench domain folder, read."""
-
-    root: Path
-    name: str
-    db: dict[str, Any]
-    tasks: list[dict[str, Any]]
-    splits: dict[str, list[str]] = field(default_factory=dict)
-    tasks_text: str = ""
-
-    @property
-    def policy(self) -> Path:
-        return self.root / "policy.md"
-
-
-@dataclass
 class ImportResult:
     """What :func:`import_tau2` wrote."""
 
@@ -72,325 +58,6 @@ class ImportResult:
     domain: str
     tasks: int
     files: list[str]
-
-
-def read_json(path: Path) -> tuple[Any, str]:
-    """The JSON value of a file of the tau2 domain folder, and its text."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise EigenError(
-            Diagnostic(
-                Span(str(path), 0, 0),
-                f"{path.name} is missing; a tau2 domain folder "
-                "holds db.json, policy.md and tasks.json",
-            )
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise EigenError(
-            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        return json.loads(text), text
-    except json.JSONDecodeError as exc:
-        raise EigenError(
-            Diagnostic(Span(str(path), exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
-        ) from None
-
-
-def json_kind(value: Any) -> str:
-    """The JSON kind of ``value``, with its article: ``a string``, ``an object``, ``null``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a list" if isinstance(value, list) else "an object"
-
-
-# ---------------------------------------------------------------------------- input shapes
-# What the import reads of tau2's files (absent and null alike); other fields are not read.
-
-TaskId = str | int
-
-
-class Action(BaseModel):
-    name: str
-    arguments: dict[str, Any] | None = None
-    compare_args: list[Any] | None = None
-
-
-class Criteria(BaseModel):
-    actions: list[Action] | None = None
-    communicate_info: list[Any] | None = None
-    nl_assertions: list[Any] | None = None
-    reward_basis: list[str] | None = None
-
-
-class Instructions(BaseModel):
-    reason_for_call: Any = None
-    known_info: Any = None
-    unknown_info: Any = None
-    task_instructions: Any = None
-
-
-class Scenario(BaseModel):
-    instructions: str | Instructions | None = None
-    persona: Any = None
-
-
-class Purpose(BaseModel):
-    purpose: Any = None
-
-
-class Task(BaseModel):
-    id: TaskId
-    user_scenario: Scenario | None = None
-    description: str | Purpose | None = None
-    evaluation_criteria: Criteria | None = None
-
-
-KINDS = {str: "a string", int: "a whole number", dict: "an object", list: "a list"}
-
-
-def _options(shape: Any) -> list[Any]:
-    """The types ``shape`` allows, less ``Annotated`` and ``None``."""
-    while get_origin(shape) is Annotated:
-        shape = get_args(shape)[0]
-    union = get_origin(shape) in (Union, UnionType)
-    return [o for o in get_args(shape) if o is not type(None)] if union else [shape]
-
-
-def _expected(shape: Any) -> str:
-    """What ``shape`` asks for, in words: ``a string or an object with "purpose"``."""
-    if len(options := _options(shape)) > 1:
-        return " or ".join(_expected(option) for option in options)
-    if fields := getattr(options[0], "model_fields", None):
-        return "an object with " + ", ".join(f'"{name}"' for name in fields)
-    return KINDS.get(get_origin(options[0]) or options[0], "any value")
-
-
-def _at(shape: Any, loc: tuple[Any, ...]) -> tuple[str, Any]:
-    """The path to ``loc`` in a value of ``shape``, and the type there (a union's member named
-    in ``loc`` is read into where tagged, else the union is what is expected)."""
-    path = ""
-    for key in loc:
-        options = _options(shape)
-        one = options[0] if len(options) == 1 else None
-        fields = getattr(one, "model_fields", {})
-        if isinstance(key, int) or key in fields or get_origin(one) is dict:
-            path += f"[{key}]" if isinstance(key, int) else f".{key}"
-            shape = fields[key].annotation if key in fields else get_args(one)[-1]
-        elif tagged := [o for o in options if Tag(key) in get_args(o)[1:]]:
-            shape = tagged[0]
-        else:
-            break
-    return path.lstrip("."), shape
-
-
-def shape_problems(shape: Any, value: Any) -> list[str]:
-    """What is wrong with ``value`` for the pydantic ``shape`` (nothing: ``[]``): each problem's
-    path, what is there and what to write.
-
-    >>> shape_problems(Action, {"arguments": []})
-    ['it has no "name"; give it a string', 'arguments is a list; write an object']
-    """
-    try:
-        TypeAdapter(shape).validate_python(value, strict=True)
-        return []
-    except ValidationError as exc:
-        errors = exc.errors()
-    problems = []
-    for error in errors:
-        path, there = _at(shape, error["loc"])
-        if error["type"] == "missing":
-            text = f'{path.rpartition(".")[0] or "it"} has no "{error["loc"][-1]}"; give it'
-        else:
-            text = f"{path or 'it'} is {json_kind(error['input'])}; write"
-        problems.append(f"{text} {_expected(there)}")
-    return list(dict.fromkeys(problems))  # a union's members fail alike: one problem
-
-
-def check_tasks(tasks: Any, path: Path, text: str) -> None:
-    """Every task of tasks.json has the shape of :class:`Task`; all problems together, each
-    naming the task by its id (or its index where it has none)."""
-    if problems := shape_problems(list[Any], tasks):
-        raise EigenError(f"{path}: {problems[0]} of tasks, each {_expected(Task)}")
-    diag = Diagnostics()
-    lines = text.splitlines()
-    names: dict[str, int] = {}
-    for index, task in enumerate(tasks):
-        has_id = isinstance(task, dict) and not shape_problems(TaskId, task.get("id"))
-        label = f"task {task['id']}" if has_id else f"the task at index {index}"
-        line = _line_of(text, f'"id": {json.dumps(task["id"])}') if has_id else 0
-        problems = shape_problems(Task, task)
-        if not problems and has_id:
-            first = names.setdefault(check_name(task), index)
-            if first != index:
-                # the line found may be the first task's: name this one by its index too
-                label, line = f"{label} (index {index})", 0
-                problems.append(
-                    f"its check would be {check_name(task)}, as would that of the "
-                    f"task at index {first}; give every task its own id (ids must "
-                    "differ in more than punctuation)"
-                )
-        for problem in problems:
-            if line:
-                col = lines[line - 1].find('"id"') + 1
-                diag.error(Span(str(path), line, col), f"{label}: {problem}")
-            else:
-                diag.error(Span(str(path), 0, 0), f"{path}: {label}: {problem}")
-    diag.raise_if_errors()
-
-
-def check_splits(splits: Any, path: Path) -> None:
-    """split_tasks.json maps split names to lists of task ids."""
-    if problems := shape_problems(dict[str, list[TaskId]], splits):
-        raise EigenError(
-            f"{path}: {problems[0]}. The file maps split names to lists of task "
-            'ids, like {"train": ["0", "1"], "test": ["2"]}'
-        )
-
-
-def read_domain(domain_dir: Path | str) -> Tau2Domain:
-    """Read a tau2 domain folder; its name is the folder's name (or the tasks' ``domain``)."""
-    root = Path(domain_dir)
-    if not root.is_dir():
-        raise EigenError(
-            f"{root} is not a folder; give a tau2 domain folder (db.json, policy.md, tasks.json)"
-        )
-    tasks_path = root / "tasks.json"
-    tasks, tasks_text = read_json(tasks_path)
-    check_tasks(tasks, tasks_path, tasks_text)
-    db, _ = read_json(root / "db.json")
-    if not (root / "policy.md").is_file():
-        raise EigenError(
-            f"{root / 'policy.md'} is missing; a tau2 domain folder holds db.json, policy.md "
-            "and tasks.json"
-        )
-    splits: Any = {}
-    if (root / "split_tasks.json").is_file():
-        splits, _ = read_json(root / "split_tasks.json")
-        check_splits(splits, root / "split_tasks.json")
-    name = root.resolve().name
-    if name not in KNOWN_DOMAINS:
-        instructions = [(t.get("user_scenario") or {}).get("instructions") for t in tasks]
-        named = {str(i.get("domain")) for i in instructions if isinstance(i, dict)}
-        name = next((n for n in named if n in KNOWN_DOMAINS), name)
-    if name not in KNOWN_DOMAINS:
-        raise EigenError(
-            f"no tool implementation for the tau2 domain '{name}' ({root}); EigenDSL implements "
-            f"the tools of: {', '.join(sorted(KNOWN_DOMAINS))}"
-        )
-    return Tau2Domain(root, name, db, tasks, splits, tasks_text)
-
-
-def domain_tools(name: str) -> Any:
-    """The module implementing a known tau2 domain's tools."""
-    return importlib.import_module(KNOWN_DOMAINS[name])
-
-
-# ---------------------------------------------------------------------------- tools
-
-
-def _param(schema: dict[str, Any], required: bool) -> dict[str, Any] | str:
-    kinds = {
-        "string": "string",
-        "integer": "int",
-        "number": "float",
-        "boolean": "bool",
-        "array": "list",
-        "object": "object",
-    }
-    spec: dict[str, Any] = {"type": kinds.get(schema.get("type", ""), "any")}
-    if spec["type"] == "list" and isinstance(schema.get("items"), dict):
-        item = _param(schema["items"], True)
-        spec["items"] = item
-    if schema.get("description"):
-        spec["description"] = schema["description"]
-    if not required:
-        spec["optional"] = True
-    return spec
-
-
-def tool_specs(module: Any) -> dict[str, Any]:
-    """``tools:`` of domain.yaml: tau2's names, descriptions, parameters and write flags."""
-    tools: dict[str, Any] = {}
-    for schema in module.TOOL_SCHEMAS:
-        function = schema["function"]
-        name = function["name"]
-        parameters = function.get("parameters") or {}
-        required = set(parameters.get("required") or ())
-        writes = name in module.WRITES
-        tags = ["write"] if writes else ["read"] if name in module.READS else ["generic"]
-        if name.startswith("transfer_to_human"):
-            tags.append("transfer")
-        tools[name] = {
-            "description": function.get("description", ""),
-            "params": {
-                p: _param(s, p in required) for p, s in (parameters.get("properties") or {}).items()
-            },
-            "writes": writes,
-            "tags": tags,
-            "python": f"tools:{name}",
-        }
-    return tools
-
-
-def tools_module(module_name: str, tools: dict[str, Any]) -> str:
-    """``tools.py`` of the spec: a typed wrapper per tool over ``module_name`` (via ``ast``)."""
-    body: list[ast.stmt] = [
-        ast.Expr(
-            ast.Constant(
-                f"Tools of the imported tau2 domain: wrappers over {module_name}.\n\n"
-                "Generated by `eigendsl import tau2`; re-run the import rather than editing.\n"
-            )
-        ),
-        ast.ImportFrom("__future__", [ast.alias("annotations")], 0),
-        ast.Import([ast.alias("typing")]),
-        ast.Import([ast.alias(module_name, "impl")])
-        if "." not in module_name
-        else ast.ImportFrom(
-            module_name.rsplit(".", 1)[0], [ast.alias(module_name.rsplit(".", 1)[1], "impl")], 0
-        ),
-    ]
-    py = {
-        "string": "str",
-        "int": "int",
-        "float": "float",
-        "bool": "bool",
-        "list": "list",
-        "object": "dict",
-    }
-    for name, tool in tools.items():
-        params = tool["params"]
-        args = [ast.arg("db", ast.Attribute(ast.Name("typing"), "Any"))]
-        for pname, pspec in params.items():
-            kind = pspec["type"] if isinstance(pspec, dict) else str(pspec).rstrip("?")
-            args.append(ast.arg(pname, ast.Name(py.get(kind, "typing.Any"))))
-        call = ast.Call(
-            ast.Attribute(ast.Name("impl"), name),
-            [ast.Name("db")],
-            [ast.keyword(p, ast.Name(p)) for p in params],
-        )
-        doc = tool["description"].split(". ")[0].rstrip(".") + "."
-        body.append(
-            ast.FunctionDef(
-                name=name,
-                args=ast.arguments([], args, None, [], [], None, []),
-                body=[ast.Expr(ast.Constant(doc)), ast.Return(call)],
-                decorator_list=[],
-                returns=ast.Attribute(ast.Name("typing"), "Any"),
-                type_params=[],
-            )
-        )
-    module = ast.fix_missing_locations(ast.Module(body, []))
-    return ast.unparse(module).replace("\n\ndef ", "\n\n\ndef ") + "\n"
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -415,17 +82,6 @@ def _jinja_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jinja_value(v) for k, v in value.items()}
     return value
-
-
-def _line_of(text: str, *needles: str) -> int:
-    """1-based line of the first ``needles[-1]`` after the earlier needles (0 when not found)."""
-    offset = 0
-    for needle in needles:
-        found = text.find(needle, offset)
-        if found < 0:
-            return 0
-        offset = found
-    return text.count("\n", 0, offset) + 1
 
 
 def task_split(task_id: str, splits: dict[str, list[str]]) -> Literal["train", "held-out"]:
@@ -488,7 +144,7 @@ def check_actions(domain: Tau2Domain, known_tools: dict[str, Any]) -> None:
         ):
             name = str(action.get("name"))
             span = Span(
-                path, _line_of(domain.tasks_text, f'"id": "{task["id"]}"', f'"name": "{name}"'), 1
+                path, line_of(domain.tasks_text, f'"id": "{task["id"]}"', f'"name": "{name}"'), 1
             )
             if name not in known_tools:
                 diag.error(
@@ -636,16 +292,4 @@ def import_tau2(
     return ImportResult(out, spec["name"], len(domain.tasks), sorted(files))
 
 
-__all__ = [
-    "ImportResult",
-    "KNOWN_DOMAINS",
-    "Tau2Domain",
-    "check_splits",
-    "check_tasks",
-    "import_tau2",
-    "json_kind",
-    "read_domain",
-    "read_json",
-    "shape_problems",
-    "tool_specs",
-]
+__all__ = ["ImportResult", "import_tau2"]

@@ -1,0 +1,221 @@
+"""The commands that play episodes of a domain and judge them: ``eigendsl run``, ``play`` and
+``eval`` (a trained model on held-out tasks)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from eigendsl.cli.shared import (
+    constrain_calls_option,
+    domain_dir_argument,
+    json_option,
+    judge_model,
+    print_summary,
+    report_episodes,
+    seed_option,
+    spec_dir_argument,
+    user_errors,
+)
+from eigendsl.errors import EigenError
+
+
+def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict[str, Any]]:
+    chosen = [t for t in domain.tasks if split in (None, "all") or t.get("split") == split]
+    if not chosen:
+        raise EigenError(f"no tasks in split '{split}' of domain {domain.name}")
+    return chosen[:tasks] if tasks else chosen
+
+
+@click.command("run")
+@domain_dir_argument
+@click.option(
+    "--agent",
+    default="scripted",
+    show_default=True,
+    help="scripted, hf:PATH_OR_ID, openai:BASE_URL[#model] or vllm:PATH_OR_ID.",
+)
+@click.option(
+    "--user", default="scripted", show_default=True, help="scripted, or a backend like --agent."
+)
+@click.option(
+    "--mistake",
+    "mistakes",
+    multiple=True,
+    help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or "
+    "recover (a write refused once, then made right).",
+)
+@click.option(
+    "--tasks", type=click.IntRange(min=1), default=None, help="Run only the first N tasks."
+)
+@click.option(
+    "--split", type=click.Choice(["all", "train", "held-out"]), default="all", show_default=True
+)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Episodes per task (for pass^k).",
+)
+@seed_option
+@click.option(
+    "--max-turns",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Turn limit (default: the domain's).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the episodes as JSONL here.",
+)
+@click.option(
+    "--judge",
+    "judge",
+    default=None,
+    help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
+    "without one they are reported as not judged.",
+)
+@constrain_calls_option
+@json_option
+@user_errors
+def run_cmd(
+    domain_dir: Path,
+    agent: str,
+    user: str,
+    mistakes: tuple[str, ...],
+    tasks: int | None,
+    split: str,
+    trials: int,
+    seed: int,
+    max_turns: int | None,
+    out: Path | None,
+    as_json: bool,
+    judge: str | None = None,
+    constrain_calls: bool = False,
+) -> None:
+    """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.model_roles import make_agent, make_user
+
+    domain = load_domain(domain_dir)
+    domain.judge_model = judge_model(judge)
+    chosen = select_tasks(domain, tasks, split)
+    rows = run_episodes(
+        domain,
+        chosen,
+        make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
+        make_user(user, domain, seed),
+        trials=trials,
+        max_turns=max_turns,
+    )
+    report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}")
+
+
+@click.command("eval")
+@spec_dir_argument
+@click.option(
+    "--model",
+    "model_path",
+    required=True,
+    help="A checkpoint folder (e.g. runs/retail/train/sft) or hub id.",
+)
+@click.option(
+    "--tasks",
+    "split",
+    type=click.Choice(["held-out", "train", "all"]),
+    default="held-out",
+    show_default=True,
+)
+@click.option("--trials", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
+@click.option(
+    "--context",
+    type=click.Choice(["compact", "full"]),
+    default="compact",
+    show_default=True,
+    help="compact: the short prompt and tool results the embedded model is trained with; "
+    "full: compiled prompt, JSON results and schemas.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the judged episodes as JSONL.",
+)
+@constrain_calls_option
+@json_option
+@user_errors
+def eval_cmd(
+    spec_dir: Path,
+    model_path: str,
+    split: str,
+    trials: int,
+    temperature: float,
+    context: str,
+    out: Path | None,
+    as_json: bool,
+    constrain_calls: bool = False,
+) -> None:
+    """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.train.evaluate import eval_tasks, evaluate
+    from eigendsl.train.model import load_checkpoint
+
+    domain = load_domain(spec_dir)
+    model, tokenizer = load_checkpoint(model_path)
+    summary = evaluate(
+        domain,
+        model,
+        tokenizer,
+        eval_tasks(domain, split),
+        trials=trials,
+        temperature=temperature,
+        context=context,
+        out=out,
+        constrain_calls=constrain_calls,
+    )
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        print_summary(summary, f"{domain.name}: {model_path} on {split} tasks")
+
+
+@click.command("play")
+@domain_dir_argument
+@click.option("--task", "task_id", default=None, help="Task id (default: the first task).")
+@click.option(
+    "--as",
+    "role",
+    type=click.Choice(["agent", "user"]),
+    default="agent",
+    show_default=True,
+    help="Which side you play; the other is scripted.",
+)
+@user_errors
+def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
+    """Play one episode interactively and see the verdict with its reasons."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.play import play
+
+    domain = load_domain(domain_dir)
+    if not task_id and not domain.tasks:
+        raise EigenError(
+            f"{domain_dir} has no tasks to play; add a task template (with sampled or "
+            "concrete tasks) to a task file"
+        )
+    task = domain.task(task_id) if task_id else domain.tasks[0]
+
+    def read(prompt: str) -> str:
+        try:
+            return click.prompt(prompt, prompt_suffix="", default="", show_default=False)
+        except (EOFError, click.Abort):
+            return "/quit" if role == "agent" else "/stop"
+
+    play(domain, task, role, read, click.echo)

@@ -1,0 +1,105 @@
+"""What several ``eigendsl`` commands share: the error wrapper, the options they declare alike,
+the judge of ``--judge`` and the summary of judged episodes (a table, or one JSON line).
+
+User errors (:class:`EigenError`) are printed as diagnostics and exit with status 1; no
+traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from eigendsl.errors import EigenError
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Print EigenDSL errors as `file:line:col: sentence` diagnostics and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except EigenError as exc:
+            click.echo(exc.render(), err=True)
+            sys.exit(1)
+        except OSError as exc:
+            # a file or folder the command was told to read or write: where and why, in one line
+            where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+            click.echo(f"{where or 'error'}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+# Arguments and options that several commands declare alike (same name, type, default and help).
+spec_dir_argument = click.argument("spec_dir", type=click.Path(path_type=Path))
+domain_dir_argument = click.argument("domain_dir", type=click.Path(path_type=Path))
+seed_option = click.option("--seed", type=int, default=0, show_default=True)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line."
+)
+constrain_calls_option = click.option(
+    "--constrain-calls",
+    is_flag=True,
+    help="Hold the model's tool calls to the tools' schemas while it writes them (hf backend; "
+    "see the README's *Calls held to the schemas*).",
+)
+
+
+def judge_model(spec: str | None) -> Any:
+    """The judge model of `--judge`, or None."""
+    if spec is None:
+        return None
+    from eigendsl.runtime.judge import make_judge
+
+    return make_judge(spec)
+
+
+def print_summary(summary: dict[str, Any], title: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in ("tasks", "episodes", "passed", "pass_rate"):
+        table.add_row(key, str(summary[key]))
+    for k, value in summary["pass_hat_k"].items():
+        table.add_row(f"pass^{k}", f"{value:.3f}")
+    if "mean_score" in summary:
+        table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
+        table.add_row(
+            "tool calls that ran", f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}"
+        )
+        table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
+    console.print(table)
+    if summary["failures"]:
+        failures = Table(title="failures by reason")
+        failures.add_column("count", justify="right")
+        failures.add_column("statement")
+        for reason, count in list(summary["failures"].items())[:15]:
+            failures.add_row(str(count), reason)
+        console.print(failures)
+
+
+def report_episodes(
+    rows: list[dict[str, Any]], out: Path | None, as_json: bool, title: str
+) -> None:
+    """Write the episodes (when asked) and print their summary, as a table or one JSON line."""
+    from eigendsl.runtime.episodes import summarize, write_jsonl
+
+    if out is not None:
+        write_jsonl(rows, out)
+    summary = summarize(rows)
+    if as_json:
+        click.echo(json.dumps(summary))
+    else:
+        print_summary(summary, title)

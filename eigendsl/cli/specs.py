@@ -1,0 +1,97 @@
+"""The compiler's commands: ``eigendsl compile``, ``lint`` and ``schema``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from eigendsl.cli.shared import spec_dir_argument, user_errors
+
+
+@click.command("compile")
+@spec_dir_argument
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Output folder (default: generated/<domain>/).",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 and name the files that would change."
+)
+@click.option("--strict", is_flag=True, help="Lint findings are errors: exit 1 when there is any.")
+@click.option("--no-lint", is_flag=True, help="Skip the lint analyses (see `eigendsl lint`).")
+@user_errors
+def compile_cmd(
+    spec_dir: Path, out_dir: Path | None, check: bool, strict: bool = False, no_lint: bool = False
+) -> None:
+    """Validate SPEC_DIR and generate prompts, tool schemas, verifiers, tasks and the manifest."""
+    from eigendsl.compiler import compile_domain, write_output
+
+    compiled = compile_domain(spec_dir, out_dir)
+    out = out_dir or Path("generated") / compiled.name
+    for warning in compiled.warnings:
+        click.echo(warning.render(), err=True)
+    changed = write_output(compiled, out, check=check)
+    if check:
+        if changed:
+            click.echo(f"{out} is stale; these files would change:", err=True)
+            for rel in changed:
+                click.echo(f"  {out / rel}", err=True)
+            click.echo(f"run: eigendsl compile {spec_dir} -o {out}", err=True)
+            sys.exit(1)
+        click.echo(f"{out} is up to date ({len(compiled.files)} files)")
+    else:
+        click.echo(
+            f"compiled {compiled.name}: {len(compiled.files)} files in {out}"
+            f" ({len(changed)} changed, {len(compiled.tasks)} tasks)"
+        )
+    if not no_lint:
+        from eigendsl.lint import lint_compiled
+
+        lint_compiled(spec_dir, out, strict, lambda line: click.echo(line, err=True))
+
+
+@click.command("lint")
+@spec_dir_argument
+@click.option(
+    "--samples",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Parameter sets sampled per template.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line."
+)
+@user_errors
+def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
+    """Prove every task of SPEC_DIR solvable and every check strong; exit 1 on errors."""
+    from eigendsl.lint import lint
+    from eigendsl.lint.report import json_line, text_lines
+
+    report = lint(spec_dir, samples)
+    click.echo(json_line(report) if as_json else "\n".join(text_lines(report)))
+    if report.errors:
+        sys.exit(1)
+
+
+@click.command("schema")
+@click.option(
+    "--kind",
+    type=click.Choice(["domain", "tasks"]),
+    default="domain",
+    help="Which file's schema: domain.yaml or a task file.",
+)
+@user_errors
+def schema_cmd(kind: str) -> None:
+    """Print the JSON Schema of spec files, for editors to validate and complete them."""
+    from eigendsl.spec import DomainSpec, TaskFile
+
+    model = DomainSpec if kind == "domain" else TaskFile
+    click.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))

@@ -1,0 +1,142 @@
+"""The tau2-bench commands: ``eigendsl import tau2``, ``import tau2-results`` and
+``export tau2``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from eigendsl.cli.shared import (
+    domain_dir_argument,
+    json_option,
+    judge_model,
+    report_episodes,
+    user_errors,
+)
+from eigendsl.errors import EigenError
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import from other formats: tau2-bench domains and simulation results."""
+
+
+@import_group.command("tau2")
+@domain_dir_argument
+@click.option(
+    "-o",
+    "--out",
+    "spec_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Spec folder to write (domain.yaml, tools.py, tasks/, checks/).",
+)
+@click.option(
+    "--nl",
+    type=click.Choice(["gate", "advisory"]),
+    default="gate",
+    show_default=True,
+    help="NL assertions: `judge` statements that gate the verdict, or advisory ones.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a folder that is not an earlier import's output, overwriting its "
+    "domain.yaml, tools.py, tasks/tau2.yaml and checks/tau2.chk (other files stay).",
+)
+@user_errors
+def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str, force: bool = False) -> None:
+    """Convert a tau2-bench domain folder (db.json, policy.md, tasks.json) into a spec folder."""
+    from eigendsl.tau2.importer import import_tau2
+
+    result = import_tau2(domain_dir, spec_dir, "advisory" if nl == "advisory" else "gate", force)
+    click.echo(
+        f"imported {result.domain}: {result.tasks} tasks into {result.spec_dir} "
+        f"({', '.join(result.files)}); next: eigendsl compile {result.spec_dir} -o <out>"
+    )
+
+
+@import_group.command("tau2-results")
+@click.argument("results", type=click.Path(path_type=Path))
+@click.option(
+    "--spec",
+    "spec_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The spec imported from the same tau2 domain (or its compiled folder).",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Episodes JSONL to write.",
+)
+@click.option(
+    "--judge",
+    default=None,
+    help="A backend that judges NL assertions (see `eigendsl run --judge`).",
+)
+@json_option
+@user_errors
+def import_tau2_results_cmd(
+    results: Path, spec_dir: Path, out: Path, judge: str | None, as_json: bool
+) -> None:
+    """Read tau2-bench simulation results as episodes, re-judged with the compiled checks."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.tau2.export import import_results
+
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise EigenError(
+            f"cannot read tau2 results {results}: not UTF-8 text (byte "
+            f"{exc.start} cannot be decoded)"
+        ) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise EigenError(f"cannot read tau2 results {results}: {exc}") from None
+    domain = load_domain(spec_dir)
+    rows = import_results(data, domain, judge_model(judge), source=str(results))
+    report_episodes(rows, out, as_json, f"{domain.name}: {results} re-judged")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export episodes to other formats: tau2-bench simulation results."""
+
+
+@export_group.command("tau2")
+@click.argument("traces", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write results.json into.",
+)
+@click.option(
+    "--tau2-tasks",
+    "tau2_tasks",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The tau2 domain folder (or its tasks.json): puts tau2's tasks in the file and "
+    "per-action, per-string and per-assertion checks in reward_info.",
+)
+@click.option(
+    "--domain",
+    "domain_name",
+    default="retail",
+    show_default=True,
+    help="tau2 domain name for `info`.",
+)
+@user_errors
+def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain_name: str) -> None:
+    """Write episodes (JSONL from `eigendsl run --out`) as tau2-bench simulation results."""
+    from eigendsl.tau2.export import export_results, load_tau2_tasks, read_rows, write_results
+
+    rows = read_rows(traces)
+    target = write_results(export_results(rows, load_tau2_tasks(tau2_tasks), domain_name), out_dir)
+    click.echo(f"exported {len(rows)} episodes to {target}")

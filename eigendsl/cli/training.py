@@ -1,0 +1,287 @@
+"""The data and training commands: ``eigendsl synth`` (verified dialogues) and ``train``
+(compile → synth → SFT → GRPO → eval)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from eigendsl.cli.shared import json_option, seed_option, spec_dir_argument, user_errors
+
+RECOVER_HELP = (
+    "Share of each generation planned as recoveries: the agent's write is refused once "
+    "(a wrong id), it reads again and writes again, right."
+)
+
+
+@click.command("synth")
+@spec_dir_argument
+@click.option("--generations", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--per-generation",
+    type=click.IntRange(min=1),
+    default=300,
+    show_default=True,
+    help="Dialogues planned per generation.",
+)
+@seed_option
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default: runs/<domain>/synth).",
+)
+@click.option(
+    "--planner",
+    default="programmatic",
+    show_default=True,
+    help="programmatic, or a backend (openai:URL#model...).",
+)
+@click.option("--user-intent", default="programmatic", show_default=True)
+@click.option("--prompt-engineer", default="programmatic", show_default=True)
+@click.option(
+    "--trajectory",
+    default="scripted",
+    show_default=True,
+    help="scripted, or an agent backend (hf:PATH...).",
+)
+@click.option("--judge", default="programmatic", show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes playing shards.",
+)
+@click.option(
+    "--recover", type=click.FloatRange(0, 1), default=0.0, show_default=True, help=RECOVER_HELP
+)
+@json_option
+@user_errors
+def synth_cmd(
+    spec_dir: Path,
+    generations: int,
+    per_generation: int,
+    seed: int,
+    out: Path | None,
+    planner: str,
+    user_intent: str,
+    prompt_engineer: str,
+    trajectory: str,
+    judge: str,
+    workers: int,
+    recover: float,
+    as_json: bool,
+) -> None:
+    """Synthesize verified dialogues, generation after generation (resumable)."""
+    from rich.progress import Progress
+
+    from eigendsl.synth.generation import SynthSettings, run_synthesis
+
+    settings = SynthSettings(
+        generations,
+        per_generation,
+        seed,
+        workers,
+        planner=planner,
+        user_intent=user_intent,
+        trajectory=trajectory,
+        judge=judge,
+        prompt_engineer=prompt_engineer,
+        recover=recover,
+    )
+    target = out or Path("runs") / spec_dir.resolve().name / "synth"
+    with Progress(transient=True, disable=as_json) as progress:
+        bar = progress.add_task("synthesizing", total=None)
+        summary = run_synthesis(
+            spec_dir,
+            target,
+            settings,
+            lambda done, total: progress.update(bar, completed=done, total=total),
+        )
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)")
+    for column in (
+        "gen",
+        "accepted",
+        "rejected",
+        "acceptance",
+        "tools",
+        "rules",
+        "tool seqs",
+        "user 3-grams",
+    ):
+        table.add_column(column, justify="right")
+    for g in summary["generations"]:
+        table.add_row(
+            str(g["generation"]),
+            str(g["accepted"]),
+            str(g["rejected"]),
+            f"{g['acceptance_rate']:.2f}",
+            f"{g['tool_coverage']:.2f}",
+            f"{g['rule_coverage']:.2f}",
+            str(g["distinct_tool_sequences"]),
+            str(g["distinct_user_ngrams"]),
+        )
+    Console().print(table)
+
+
+@click.command("train")
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option(
+    "--model",
+    default=None,
+    help="tiny (embedded, default), tiny-wide, micro, small, or a checkpoint path or hub id.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Run folder (default: runs/<domain>/train).",
+)
+@click.option(
+    "--generations",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Synthesis generations (default: the manifest's).",
+)
+@click.option(
+    "--per-generation", type=click.IntRange(min=1), default=None, help="Dialogues per generation."
+)
+@click.option(
+    "--sft-epochs",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Passes over the dialogues (default: the manifest's).",
+)
+@click.option(
+    "--sft-learning-rate",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Peak learning rate of SFT (default: the manifest's).",
+)
+@click.option(
+    "--sft-optimizer",
+    type=click.Choice(["adamw", "muon"]),
+    default=None,
+    help="SFT's optimizer: muon (Muon on the hidden layers' matrices, AdamW on the "
+    "rest) or adamw (default: the manifest's).",
+)
+@click.option(
+    "--sft-pass-size",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Dialogues per SFT pass (0: all); below the number synthesized, each pass takes new ones.",
+)
+@click.option(
+    "--sft-fresh-ids",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of the SFT passes, the last ones, whose dialogues get fresh ids, which the model "
+    "can only copy out of the dialogue (default: the manifest's).",
+)
+@click.option(
+    "--sft-fresh-values/--no-sft-fresh-values",
+    default=None,
+    help="Whether those passes also permute the records' attribute values (a size, a colour) "
+    "where a turn states them (default: the manifest's).",
+)
+@click.option(
+    "--recover",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help=RECOVER_HELP[:-1] + " (default: the manifest's).",
+)
+@click.option("--grpo-steps", type=click.IntRange(min=0), default=None, help="0 skips GRPO.")
+@click.option(
+    "--grpo-fresh-ids/--no-grpo-fresh-ids",
+    default=None,
+    help="Whether each GRPO group plays its task on a database whose ids were permuted, "
+    "where only copying ids earns the reward (default: the manifest's).",
+)
+@click.option(
+    "--trials",
+    "eval_trials",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Evaluation trials per task (pass^1..K).",
+)
+@click.option(
+    "--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it."
+)
+@click.option(
+    "--constrain-calls",
+    is_flag=True,
+    help="Evaluate with the model's tool calls held to the tools' schemas "
+    "(GRPO's rollouts stay free).",
+)
+@click.option("--seed", type=int, default=None)
+@json_option
+@user_errors
+def train_cmd(
+    target: Path,
+    model: str | None,
+    out: Path | None,
+    generations: int | None,
+    per_generation: int | None,
+    sft_epochs: float | None,
+    sft_learning_rate: float | None,
+    sft_optimizer: str | None,
+    sft_pass_size: int | None,
+    sft_fresh_ids: float | None,
+    sft_fresh_values: bool | None,
+    recover: float | None,
+    grpo_steps: int | None,
+    grpo_fresh_ids: bool | None,
+    eval_trials: int | None,
+    user_model: bool,
+    seed: int | None,
+    as_json: bool,
+    constrain_calls: bool = False,
+) -> None:
+    """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
+
+    Every stage resumes after a crash; report.md and plots are written in the run folder."""
+    from eigendsl.train.pipeline import train
+    from eigendsl.train.progress import quiet_library_bars
+
+    quiet_library_bars()
+    log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
+    summary = train(
+        target,
+        out,
+        log,
+        model=model,
+        generations=generations,
+        per_generation=per_generation,
+        sft_epochs=sft_epochs,
+        sft_learning_rate=sft_learning_rate,
+        sft_optimizer=sft_optimizer,
+        sft_pass_size=sft_pass_size,
+        sft_fresh_ids=sft_fresh_ids,
+        sft_fresh_values=sft_fresh_values,
+        recover=recover,
+        grpo_steps=grpo_steps,
+        grpo_fresh_ids=grpo_fresh_ids,
+        eval_trials=eval_trials,
+        user_model=user_model or None,
+        seed=seed,
+        eval_constrain_calls=constrain_calls or None,
+    )
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    click.echo(f"report: {summary['report']}")
+    for stage in ("base", "sft", "grpo"):
+        result = summary[stage]
+        click.echo(
+            f"  {stage:5s} pass^1 {result['pass_hat_1']:.3f}   "
+            f"pass^k {json.dumps(result['pass_hat_k'])}"
+        )
