@@ -1,5 +1,5 @@
 """The code keeps the rules ARCHITECTURE.md states: imports flow one way down the stages, ruff's
-lint and format pass, and mypy passes over the compiler core."""
+lint and format pass, and mypy passes over the package."""
 
 from __future__ import annotations
 
@@ -96,7 +96,7 @@ def test_ruff_format_passes():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_mypy_passes_over_the_compiler_core():
+def test_mypy_passes_over_the_package():
     pytest.importorskip("mypy", reason="mypy comes with the dev extra")
     result = _tool("mypy", "--cache-dir", "/dev/null")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -70,6 +70,8 @@ class HFBackend:
                 "the hf backend needs transformers: pip install 'eigendsl[train]'"
             ) from exc
         if model is None:
+            if path is None:
+                raise ValueError("HFBackend needs a model and its tokenizer, or a path to load")
             try:
                 tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)

@@ -79,7 +79,7 @@ class GoldCache:
 def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
     """Append the agent's message and run its tool calls (malformed ones become errors)."""
     env = episode.env
-    calls = []
+    calls: list[dict[str, Any]] = []
     for i, call in enumerate(turn.tool_calls):
         calls.append(
             {

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.compiler import analyze, compile_domain
+from eigendsl.dsl.ast import Check
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.episodes import run_episodes, write_jsonl
@@ -94,7 +95,7 @@ class Synthesis:
             if info.template.sample
         }
         self.checks = {
-            c.name: c for m in loaded.modules for c in m.declarations if type(c).__name__ == "Check"
+            c.name: c for m in loaded.modules for c in m.declarations if isinstance(c, Check)
         }
         self._roles()
 

@@ -298,7 +298,7 @@ def export_results(
             )
     tau2_tasks = tau2_tasks or {}
     stamp = timestamp or _now()
-    simulations = []
+    simulations: list[dict[str, Any]] = []
     task_ids: list[str] = []
     for row in rows:
         task_id = tau2_id(str(row["task_id"]))

@@ -251,7 +251,7 @@ def import_tau2(
     check_actions(domain, tools)
     out = Path(spec_dir)
     source = _reference(domain.root, out)
-    spec = {
+    spec: dict[str, Any] = {
         "name": f"tau2_{domain.name}",
         "description": f"tau2-bench's {domain.name} domain, imported by `eigendsl import tau2` "
         f"from {source}.",

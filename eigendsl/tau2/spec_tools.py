@@ -5,6 +5,7 @@ tool over the module that re-implements the domain's tool semantics."""
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 
@@ -89,16 +90,16 @@ def tools_module(module_name: str, tools: dict[str, Any]) -> str:
             [ast.keyword(p, ast.Name(p)) for p in params],
         )
         doc = tool["description"].split(". ")[0].rstrip(".") + "."
-        body.append(
-            ast.FunctionDef(
-                name=name,
-                args=ast.arguments([], args, None, [], [], None, []),
-                body=[ast.Expr(ast.Constant(doc)), ast.Return(call)],
-                decorator_list=[],
-                returns=ast.Attribute(ast.Name("typing"), "Any"),
-                type_params=[],
-            )
+        function = ast.FunctionDef(
+            name=name,
+            args=ast.arguments([], args, None, [], [], None, []),
+            body=[ast.Expr(ast.Constant(doc)), ast.Return(call)],
+            decorator_list=[],
+            returns=ast.Attribute(ast.Name("typing"), "Any"),
         )
+        if sys.version_info >= (3, 12):  # a field from Python 3.12 on, which ast.unparse reads
+            function.type_params = []
+        body.append(function)
     module = ast.fix_missing_locations(ast.Module(body, []))
     return ast.unparse(module).replace("\n\ndef ", "\n\n\ndef ") + "\n"
 

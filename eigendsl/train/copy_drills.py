@@ -95,8 +95,13 @@ class CopyDrills:
                 next((at for at in range(index - 1, -1, -1) if name in stated[at]), None)
                 for name in self._mentions(_call_arguments(turn))
             }
-            if sources and all(at is not None and turns[at]["role"] == "user" for at in sources):
-                drills.append({**row, "messages": [turns[at] for at in sorted(sources)] + [turn]})
+            found = sorted(at for at in sources if at is not None)
+            if (
+                sources
+                and len(found) == len(sources)
+                and all(turns[at]["role"] == "user" for at in found)
+            ):
+                drills.append({**row, "messages": [turns[at] for at in found] + [turn]})
             elif (
                 len(sources) == 1
                 and (at := next(iter(sources))) is not None

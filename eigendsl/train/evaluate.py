@@ -165,10 +165,10 @@ def value_check(
                         messages = [dict(m) for m in messages]
                         given, said = messages[tool]["content"], messages[turn]["content"]
                         messages[tool]["content"] = _field_pattern(key, value).sub(
-                            lambda m, w=new: m.group(1) + w + m.group(2), given
+                            _between_groups(new), given
                         )
                         messages[turn]["content"] = _word_pattern(value).sub(
-                            lambda _, w=new: w, said
+                            _between_groups(new, groups=0), said
                         )
                     where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
                     conversation = to_conversation({**row, "messages": messages})
@@ -257,6 +257,14 @@ def stated_value(
 
 
 @functools.cache
+def _between_groups(value: str, groups: int = 2) -> Callable[[re.Match[str]], str]:
+    """The replacement that puts ``value`` between a match's two groups (or in place of the
+    whole match: ``groups=0``)."""
+    if groups == 0:
+        return lambda match: value
+    return lambda match: match.group(1) + value + match.group(2)
+
+
 def _field_pattern(key: str, value: str) -> re.Pattern[str]:
     """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
     before the value in group 1, after it in group 2."""

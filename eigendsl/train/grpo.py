@@ -107,14 +107,14 @@ class GRPOSettings:
 
 def verifier_reward(
     completions: list[Any], verifier_score: list[float] | None = None, **_: Any
-) -> list[float]:
+) -> list[float | None]:
     """The reward of each completion: the compiled verifier's score of its episode.
 
     >>> verifier_reward(["a", "b"], verifier_score=[1.0, 0.25])
     [1.0, 0.25]
     """
     if verifier_score is None:
-        return [0.0] * len(completions)
+        return [0.0 for _ in completions]
     return [float(s) for s in verifier_score]
 
 
@@ -329,7 +329,7 @@ def run_grpo(
     steps = settings.max_steps * settings.tasks_per_step
     rng = random.Random(settings.seed)
     order = [t["id"] for t in tasks]
-    prompts = []
+    prompts: list[str] = []
     while len(prompts) < steps:
         rng.shuffle(order)
         prompts += order

@@ -93,7 +93,8 @@ def build_tiny_model(
         num_hidden_layers=shape.num_hidden_layers,
         num_attention_heads=shape.num_attention_heads,
         num_key_value_heads=shape.num_key_value_heads,
-        head_dim=shape.head_dim or shape.hidden_size // shape.num_attention_heads,
+        # not a declared field of Qwen2Config, but kept on the config, and its attention reads it
+        head_dim=shape.head_dim or shape.hidden_size // shape.num_attention_heads,  # type: ignore[call-arg]
         max_position_embeddings=max_position_embeddings,
         rope_parameters={"rope_type": "default", "rope_theta": ROPE_BASE},
         # tied: a head that moves an id's embedding forward points the output at that id; untied

@@ -67,7 +67,7 @@ def _muon_with_adamw() -> type:
             ]
             chosen = {id(p) for p in matrices}
             rest = [p for p in model.parameters() if p.requires_grad and id(p) not in chosen]
-            self.parts = [
+            self.parts: list[torch.optim.Optimizer] = [
                 torch.optim.AdamW(rest, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
             ]
             if matrices:
@@ -80,7 +80,10 @@ def _muon_with_adamw() -> type:
             super().__init__(matrices + rest, {"lr": lr})
             self.param_groups = [group for part in self.parts for group in part.param_groups]
 
-        def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        # torch types step as two overloads (with a closure or without); this one takes both
+        def step(  # type: ignore[override]
+            self, closure: Callable[[], float] | None = None
+        ) -> float | None:
             loss = closure() if closure is not None else None
             for part in self.parts:
                 part.step()

@@ -116,7 +116,7 @@ class Pipeline:
             "eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft")
         )
         report = self.report()
-        summary = {
+        summary: dict[str, Any] = {
             stage: {k: self.results[stage][k] for k in SUMMARY_KEYS if k in self.results[stage]}
             for stage in ("base", "sft", "grpo")
         }

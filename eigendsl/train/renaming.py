@@ -208,8 +208,7 @@ class Renaming:
 
         def sub(text: str) -> str:
             for name, stated in self._stated.items():
-                new = permuted[name]
-                text = stated.sub(lambda m, new=new: m.group(1) + new[m.group(2)], text)
+                text = stated.sub(_restate(permuted[name]), text)
             return text
 
         turns = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
@@ -314,3 +313,8 @@ def _map_strings(value: Any, sub: Any) -> Any:
     if isinstance(value, list):
         return [_map_strings(item, sub) for item in value]
     return value
+
+
+def _restate(permuted: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    """The replacement of a stated attribute value (the name stays, the value is permuted)."""
+    return lambda match: match.group(1) + permuted[match.group(2)]
