@@ -1,8 +1,8 @@
 """The domain spec as pydantic models: what a user writes in ``specs/<domain>/*.yaml``.
 
 These models validate shape and types only; names (tools, tables, fields, checks) are resolved
-later by :mod:`eigendsl.analysis`. ``eigendsl schema`` prints the JSON Schema of :class:`DomainSpec`
-so editors can validate and complete spec files.
+later by :mod:`eigendsl.dsl.analysis`. ``eigendsl schema`` prints the JSON Schema of
+:class:`DomainSpec` so editors can validate and complete spec files.
 """
 
 from __future__ import annotations
