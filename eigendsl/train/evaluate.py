@@ -162,14 +162,7 @@ def value_check(
                     messages, new = row["messages"], value
                     if name == "swapped":
                         new = rng.choice([v for v in fields[key] if v != value])
-                        messages = [dict(m) for m in messages]
-                        given, said = messages[tool]["content"], messages[turn]["content"]
-                        messages[tool]["content"] = _field_pattern(key, value).sub(
-                            _between_groups(new), given
-                        )
-                        messages[turn]["content"] = _word_pattern(value).sub(
-                            _between_groups(new, groups=0), said
-                        )
+                        messages = _swapped(messages, tool, turn, key, value, new)
                     where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
                     conversation = to_conversation({**row, "messages": messages})
                     marks += _written(model, tokenizer, conversation, where)[:1]
@@ -256,15 +249,20 @@ def stated_value(
     return None
 
 
+def _swapped(
+    messages: list[dict[str, Any]], tool: int, turn: int, key: str, value: str, new: str
+) -> list[dict[str, Any]]:
+    """``messages`` (copied) with ``value`` replaced by ``new`` where the tool result at ``tool``
+    states it as ``key`` and where the turn at ``turn`` says it."""
+    messages = [dict(m) for m in messages]
+    messages[tool]["content"] = _field_pattern(key, value).sub(
+        lambda match: match.group(1) + new + match.group(2), messages[tool]["content"]
+    )
+    messages[turn]["content"] = _word_pattern(value).sub(lambda _: new, messages[turn]["content"])
+    return messages
+
+
 @functools.cache
-def _between_groups(value: str, groups: int = 2) -> Callable[[re.Match[str]], str]:
-    """The replacement that puts ``value`` between a match's two groups (or in place of the
-    whole match: ``groups=0``)."""
-    if groups == 0:
-        return lambda match: value
-    return lambda match: match.group(1) + value + match.group(2)
-
-
 def _field_pattern(key: str, value: str) -> re.Pattern[str]:
     """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
     before the value in group 1, after it in group 2."""
