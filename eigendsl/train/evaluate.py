@@ -12,11 +12,9 @@ of the other values it states out of tool results (a status, a balance, an amoun
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import random
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
 from eigendsl.runtime.model_roles import ModelAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.identifiers import Identifiers
+from eigendsl.train.stated_values import field_values, stated_value, swapped, word_pattern
 
 
 def eval_tasks(domain: Domain, which: str = "held-out") -> list[dict[str, Any]]:
@@ -162,7 +161,7 @@ def value_check(
                     messages, new = row["messages"], value
                     if name == "swapped":
                         new = rng.choice([v for v in fields[key] if v != value])
-                        messages = _swapped(messages, tool, turn, key, value, new)
+                        messages = swapped(messages, tool, turn, key, value, new)
                     where = _turn_spans(messages[tool]["content"], messages[turn]["content"], new)
                     conversation = to_conversation({**row, "messages": messages})
                     marks += _written(model, tokenizer, conversation, where)[:1]
@@ -174,106 +173,6 @@ def value_check(
     return result
 
 
-def field_values(seed_data: dict[str, Any]) -> dict[str, list[str]]:
-    """Each field name of the seed data's records → the values it takes there as a result writes
-    them (strings and numbers; not ids, not strings holding ``{}[],:"``), for the fields with two
-    or more.
-
-    >>> field_values({"orders": {
-    ...     "#W1001": {"status": "pending", "total": 9.5, "user_id": "usr_1001"},
-    ...     "#W1002": {"status": "delivered", "total": 9.5, "user_id": "usr_1002"}}})
-    {'status': ['delivered', 'pending']}
-    """
-    ids = Identifiers(seed_data).known
-    values: dict[str, set[str]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                    text = str(value)
-                    if text and text not in ids and not any(ch in text for ch in '{}[],:"'):
-                        values.setdefault(str(key), set()).add(text)
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(seed_data)
-    return {key: sorted(found) for key, found in sorted(values.items()) if len(found) > 1}
-
-
-def stated_value(
-    row: dict[str, Any], fields: dict[str, list[str]]
-) -> tuple[int, int, str, str] | None:
-    r"""The first value the agent states out of a tool result in ``row``: ``(tool message index,
-    agent turn index, field, value)`` for a text turn of the agent, right after the tool results
-    that follow its call, that says a value one of those results gives as ``field: value`` (or
-    ``"field": "value"``), where no user turn before said it; None when there is none.
-
-    >>> row = {"messages": [{"role": "user", "content": "Where is #W1?"},
-    ...     {"role": "assistant", "content": None, "tool_calls": [{}]},
-    ...     {"role": "tool", "content": "order_id: #W1\nstatus: delivered"},
-    ...     {"role": "assistant", "content": "Order #W1 is delivered."}]}
-    >>> stated_value(row, {"status": ["delivered", "pending"]})
-    (2, 3, 'status', 'delivered')
-    """
-    messages = row["messages"]
-    for turn, message in enumerate(messages):
-        text = message.get("content")
-        if message["role"] != "assistant" or not isinstance(text, str) or not text or turn == 0:
-            continue
-        tools = []
-        for before in range(turn - 1, -1, -1):
-            if messages[before]["role"] != "tool":
-                break
-            tools.append(before)
-        if not tools:
-            continue
-        said = " ".join(str(m.get("content") or "") for m in messages[:turn] if m["role"] == "user")
-        for tool in tools:
-            result = messages[tool].get("content")
-            if not isinstance(result, str):
-                continue
-            for key, values in fields.items():
-                for value in values:
-                    if value not in text or value not in result:  # cheap before the patterns
-                        continue
-                    word = _word_pattern(value)
-                    if (
-                        _field_pattern(key, value).search(result)
-                        and word.search(text)
-                        and not word.search(said)
-                    ):
-                        return tool, turn, key, value
-    return None
-
-
-def _swapped(
-    messages: list[dict[str, Any]], tool: int, turn: int, key: str, value: str, new: str
-) -> list[dict[str, Any]]:
-    """``messages`` (copied) with ``value`` replaced by ``new`` where the tool result at ``tool``
-    states it as ``key`` and where the turn at ``turn`` says it."""
-    messages = [dict(m) for m in messages]
-    messages[tool]["content"] = _field_pattern(key, value).sub(
-        lambda match: match.group(1) + new + match.group(2), messages[tool]["content"]
-    )
-    messages[turn]["content"] = _word_pattern(value).sub(lambda _: new, messages[turn]["content"])
-    return messages
-
-
-@functools.cache
-def _field_pattern(key: str, value: str) -> re.Pattern[str]:
-    """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
-    before the value in group 1, after it in group 2."""
-    return re.compile(rf'((?<![\w"])"?{re.escape(key)}"?: "?){re.escape(value)}("?)(?=[\s,}}\]]|$)')
-
-
-@functools.cache
-def _word_pattern(value: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
-
-
 def _turn_spans(result: str, turn: str, value: str) -> Callable[[str], list[tuple[int, int]]]:
     """Where a rendered dialogue holds ``value`` in the agent's ``turn`` after the tool
     ``result``."""
@@ -281,7 +180,7 @@ def _turn_spans(result: str, turn: str, value: str) -> Callable[[str], list[tupl
     def spans(text: str) -> list[tuple[int, int]]:
         after = text.find(result)
         start = text.find(turn, after + len(result)) if after >= 0 else -1
-        found = _word_pattern(value).search(turn) if start >= 0 else None
+        found = word_pattern(value).search(turn) if start >= 0 else None
         return [(start + found.start(), start + found.end())] if found else []
 
     return spans

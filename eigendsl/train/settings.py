@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Annotated, Any, Literal, get_args
@@ -85,6 +86,10 @@ class TrainSettings:
     # once permuted against 13/34 without it, 16/34 as synthesized against 25/34); pass^1 after
     # SFT 0.546 against 0.544 over five retail runs (eigendsl.train.renaming).
     sft_fresh_values: bool = STAGE_DEFAULTS["sft"]["fresh_values"]
+    # The passes with shuffled ids also give each number the agent copies out of a tool result (a
+    # balance, a price, a refund) another value of its field (eigendsl.train.stated_values), so
+    # numbers too can only be read, not recalled.
+    sft_fresh_numbers: bool = False
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
     sft_invent_ids: bool = STAGE_DEFAULTS["sft"]["invent_ids"]
@@ -116,6 +121,10 @@ class TrainSettings:
     # without); with the 80 passes that fit in less time than those 60: 0.556 over seeds 0-3
     # (0.541 without, 60 passes).
     name_tokens: bool = True
+    # The numbers the dialogues state (eigendsl.train.stated_values.number_words: the seed's
+    # numeric values, and totals said twice or more) are one token each, where the tokenizer
+    # spells all other digits one per token.
+    number_tokens: bool = False
     # The fixed text of a tool call around its name, keys and values (CALL_PIECES: '{"name": "',
     # '", "arguments": {"', '": "', '", "') is one token each, where byte-level BPE spells them
     # in two to five pieces, and the names are one token after a word too (name_tokens's
@@ -293,6 +302,7 @@ def sft_schedule(
     (``Identifiers.permute_values``)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft_dialogues import balanced_passes
+    from eigendsl.train.stated_values import field_values, numeric_fields, permute_numbers
 
     passes = max(1, math.ceil(s.sft_epochs))
     if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:
@@ -318,10 +328,17 @@ def sft_schedule(
         else min(passes - 1, max(1, round(passes * share)))
     )
     ids = Identifiers(seed_data, attributes)
+    numbers = numeric_fields(field_values(seed_data)) if s.sft_fresh_numbers else {}
+
+    def fresh_pass(rows: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+        rows = ids.fresh_pass(rows, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
+        if not numbers:
+            return rows
+        rng = random.Random(f"{s.seed}:{number}:numbers")
+        return [permute_numbers(row, numbers, rng) for row in rows]
+
     schedule = [
-        ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
-        if number >= passes - fresh
-        else one
+        fresh_pass(one, number) if number >= passes - fresh else one
         for number, one in enumerate(schedule)
     ]
     drills = (

@@ -1,0 +1,143 @@
+"""Numbers the agent states out of tool results (eigendsl.train.stated_values): permuted in SFT
+dialogues so that only reading the result gets them right, and one token each in the embedded
+tokenizer."""
+
+from __future__ import annotations
+
+import copy
+import doctest
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.train import stated_values
+from eigendsl.train.renaming import _strings
+from eigendsl.train.stated_values import (
+    copied_numbers,
+    field_values,
+    number_words,
+    numeric_fields,
+    permute_numbers,
+    word_pattern,
+)
+
+RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
+_NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w]|\.\d)")
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return load_domain(RETAIL)
+
+
+@pytest.fixture(scope="module")
+def dialogues(retail):
+    tasks = [t for t in retail.tasks if t.get("split") == "train"]
+    rows = run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker))
+    return [r for r in rows if r["verdict"]["passed"]]
+
+
+@pytest.fixture(scope="module")
+def numbers(retail):
+    return numeric_fields(field_values(retail.seed))
+
+
+def test_doctests():
+    assert doctest.testmod(stated_values).failed == 0
+
+
+def test_the_numeric_fields_are_the_seeds_numbers(numbers):
+    assert {"balance", "price", "amount"} <= set(numbers)
+    assert numbers["balance"] == ["120.0", "200.0", "350.0", "40.0", "75.0"]
+    assert "status" not in numbers  # words are not permuted: the policy reads them
+
+
+def test_the_agent_copies_balances_and_refunds(retail, dialogues, numbers):
+    """What the scripted agent states out of a result is found: the gift card's balance, a
+    return's refund; a number the user said first is not the agent's copy."""
+    by_family: dict[str, set[str]] = {}
+    for row in dialogues:
+        by_family.setdefault(row["family"], set()).update(copied_numbers(row, numbers).values())
+    assert "balance" in by_family["balance"]
+    assert by_family["return"] & {"amount", "price"}
+    said = {"role": "user", "content": "My balance is 40.0, right?"}
+    result = {"role": "tool", "content": "gift_1: {kind: gift_card, balance: 40.0}"}
+    told = {"role": "assistant", "content": "Your balance is 40.0."}
+    assert copied_numbers({"messages": [result, told]}, numbers) == {"40.0": "balance"}
+    assert copied_numbers({"messages": [said, result, told]}, numbers) == {}
+
+
+def test_permuted_numbers_are_read_where_the_agent_read_them(dialogues, numbers):
+    """Each copied number becomes another value of its field, one the dialogue did not hold, in
+    every turn but the system prompt: the permuted dialogue's agent copies the new values out of
+    the results, no two numbers merge, and nothing but the copied numbers changes."""
+    changed = 0
+    for number, row in enumerate(dialogues):
+        original = copy.deepcopy(row)
+        permuted = permute_numbers(row, numbers, random.Random(number))
+        assert row == original and permuted["messages"][0] == row["messages"][0]
+        before, after = copied_numbers(row, numbers), copied_numbers(permuted, numbers)
+        assert len(before) == len(after)  # in the order the agent writes them
+        held = " ".join(_strings(row["messages"][1:]))
+        for old, new in zip(before, after, strict=True):
+            assert new in numbers[before[old]]
+            assert new == old or not word_pattern(new).search(held)
+            changed += new != old
+        mapping = dict(zip(before, after, strict=True))
+        for text, new_text in zip(
+            _strings(row["messages"]), _strings(permuted["messages"]), strict=True
+        ):
+            expected = text
+            for old, new in mapping.items():
+                expected = word_pattern(old).sub(new, expected)
+            assert new_text == (text if text is row["messages"][0]["content"] else expected)
+        assert len(set(_NUMBER.findall(held))) == len(
+            set(_NUMBER.findall(" ".join(_strings(permuted["messages"][1:]))))
+        )
+    assert changed > 20
+
+
+def test_every_stated_number_is_one_token(retail, dialogues, numbers):
+    """The seed's numbers and those the dialogues repeat are one token each (without the
+    tokens, digits are spelled one by one); the dialogues decode back unchanged."""
+    from eigendsl.train.chat import render_chat
+    from eigendsl.train.tokenizer import train_tokenizer
+
+    texts = [render_chat(row["messages"]) for row in dialogues]
+    words = number_words(texts, numbers)
+    assert {"40.0", "350.0", "86.5", "104.25"} <= set(words)
+    assert all(re.fullmatch(r"\d+\.\d+", word) for word in words)
+    tok = train_tokenizer(texts, 600, words=words)
+    plain = train_tokenizer(texts, 600)
+    spelled = tok.tokenize("gift_8832: {kind: gift_card, balance: 350.0}, price: 104.25.")
+    assert {"350.0", "104.25"} <= set(spelled)
+    assert "350.0" not in plain.tokenize("balance: 350.0") and "1350.0" not in spelled
+    assert "350.0" not in tok.tokenize("balance: 1350.05")  # not inside a longer number
+    for text in texts[:20]:
+        assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
+
+
+def test_the_shuffled_passes_permute_the_copied_numbers_when_told_to(retail, dialogues):
+    """With ``sft_fresh_numbers`` the passes with shuffled ids also give the numbers the agent
+    copies new values; the passes as synthesized keep theirs, and without the setting every
+    number stays."""
+    from eigendsl.train.settings import TrainSettings, sft_schedule
+
+    def numbers_of(one: list[dict]) -> list[list[str]]:
+        return [_NUMBER.findall(" ".join(_strings(r["messages"][1:]))) for r in one]
+
+    rows = dialogues[:30]
+    settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
+    _, plain = sft_schedule(rows, retail.seed, TrainSettings(**settings))
+    _, fresh = sft_schedule(rows, retail.seed, TrainSettings(sft_fresh_numbers=True, **settings))
+    assert fresh[0] == plain[0] == rows  # the first pass as synthesized
+    assert numbers_of(plain[1]) == numbers_of(rows)  # ids renamed, numbers kept
+    moved = sum(a != b for a, b in zip(numbers_of(fresh[1]), numbers_of(rows), strict=True))
+    copied = sum(bool(copied_numbers(r, numeric_fields(field_values(retail.seed)))) for r in rows)
+    assert moved == copied > 5
