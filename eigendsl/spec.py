@@ -310,6 +310,7 @@ STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
         "assistant_only_loss": True,
         "fresh_ids": 0.5,
         "fresh_values": False,
+        "fresh_numbers": True,
         "invent_ids": False,
         "balance": True,
         "pass_size": 384,

@@ -194,6 +194,12 @@ def synth_cmd(
     "where a turn states them (default: the manifest's).",
 )
 @click.option(
+    "--sft-fresh-numbers/--no-sft-fresh-numbers",
+    default=None,
+    help="Whether those passes also give the numbers the agent copies out of tool results (a "
+    "balance, a refund) other values of their field (default: the manifest's).",
+)
+@click.option(
     "--recover",
     type=click.FloatRange(0, 1),
     default=None,
@@ -237,6 +243,7 @@ def train_cmd(
     sft_pass_size: int | None,
     sft_fresh_ids: float | None,
     sft_fresh_values: bool | None,
+    sft_fresh_numbers: bool | None,
     recover: float | None,
     grpo_steps: int | None,
     grpo_fresh_ids: bool | None,
@@ -267,6 +274,7 @@ def train_cmd(
         sft_pass_size=sft_pass_size,
         sft_fresh_ids=sft_fresh_ids,
         sft_fresh_values=sft_fresh_values,
+        sft_fresh_numbers=sft_fresh_numbers,
         recover=recover,
         grpo_steps=grpo_steps,
         grpo_fresh_ids=grpo_fresh_ids,

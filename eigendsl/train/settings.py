@@ -88,8 +88,11 @@ class TrainSettings:
     sft_fresh_values: bool = STAGE_DEFAULTS["sft"]["fresh_values"]
     # The passes with shuffled ids also give each number the agent copies out of a tool result (a
     # balance, a price, a refund) another value of its field (eigendsl.train.stated_values), so
-    # numbers too can only be read, not recalled.
-    sft_fresh_numbers: bool = False
+    # numbers too can only be read, not recalled. With number_tokens, retail seeds 0-3 (one
+    # thread, synthesis reused): values read when swapped 29, 27, 31, 27 of 40 (0, 0, 1, 1
+    # without); pass^1 after SFT 0.613 on the mean (0.619 without), after GRPO 0.635 (0.628);
+    # held-out gift-card balances 13 of 24 episodes (3). README, *Numbers read, not recalled*.
+    sft_fresh_numbers: bool = STAGE_DEFAULTS["sft"]["fresh_numbers"]
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
     sft_invent_ids: bool = STAGE_DEFAULTS["sft"]["invent_ids"]
@@ -122,9 +125,10 @@ class TrainSettings:
     # (0.541 without, 60 passes).
     name_tokens: bool = True
     # The numbers the dialogues state (eigendsl.train.stated_values.number_words: the seed's
-    # numeric values, and totals said twice or more) are one token each, where the tokenizer
-    # spells all other digits one per token.
-    number_tokens: bool = False
+    # numeric values, and totals said twice or more; 122 on retail) are one token each, where
+    # the tokenizer spells all other digits one per token. Permuting numbers spelled in digits
+    # left them unread (3 and 2 of 40 swapped values right, seeds 0 and 1); as tokens, 27-31.
+    number_tokens: bool = True
     # The fixed text of a tool call around its name, keys and values (CALL_PIECES: '{"name": "',
     # '", "arguments": {"', '": "', '", "') is one token each, where byte-level BPE spells them
     # in two to five pieces, and the names are one token after a word too (name_tokens's
@@ -223,6 +227,7 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "sft_optimizer": ("sft", "optimizer"),
     "sft_fresh_ids": ("sft", "fresh_ids"),
     "sft_fresh_values": ("sft", "fresh_values"),
+    "sft_fresh_numbers": ("sft", "fresh_numbers"),
     "sft_invent_ids": ("sft", "invent_ids"),
     "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"),
@@ -299,7 +304,8 @@ def sft_schedule(
     only be copied, not recalled; below a share of 1 never the first pass, so a one-pass run
     has none, and at least one of two or more). With ``sft_fresh_values`` those passes also
     permute the values of the seed's maps stored under the fields named in ``attributes``
-    (``Identifiers.permute_values``)."""
+    (``Identifiers.permute_values``); with ``sft_fresh_numbers`` they give the numbers the agent
+    copies out of tool results other values of their fields (``stated_values.permute_numbers``)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft_dialogues import balanced_passes
     from eigendsl.train.stated_values import field_values, numeric_fields, permute_numbers
