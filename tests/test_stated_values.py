@@ -53,9 +53,9 @@ def test_doctests():
 
 
 def test_the_numeric_fields_are_the_seeds_numbers(numbers):
-    assert {"balance", "price", "amount"} <= set(numbers)
+    assert set(numbers) == {"amount", "balance", "exchange_price_difference", "price"}
     assert numbers["balance"] == ["120.0", "200.0", "350.0", "40.0", "75.0"]
-    assert "status" not in numbers  # words are not permuted: the policy reads them
+    # words are not permuted (the policy reads a status), nor whole numbers (a card's last four)
 
 
 def test_the_agent_copies_balances_and_refunds(retail, dialogues, numbers):
@@ -124,18 +124,22 @@ def test_every_stated_number_is_one_token(retail, dialogues, numbers):
 
 
 def test_the_shuffled_passes_permute_the_copied_numbers_when_told_to(retail, dialogues):
-    """With ``sft_fresh_numbers`` the passes with shuffled ids also give the numbers the agent
-    copies new values; the passes as synthesized keep theirs, and without the setting every
-    number stays."""
+    """With ``sft_fresh_numbers`` (the default) the passes with shuffled ids also give the numbers
+    the agent copies new values; the passes as synthesized keep theirs, and with the setting off
+    every number stays."""
+    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.settings import TrainSettings, sft_schedule
+
+    assert TrainSettings().sft_fresh_numbers is STAGE_DEFAULTS["sft"]["fresh_numbers"] is True
+    assert TrainSettings().number_tokens is True
 
     def numbers_of(one: list[dict]) -> list[list[str]]:
         return [_NUMBER.findall(" ".join(_strings(r["messages"][1:]))) for r in one]
 
     rows = dialogues[:30]
     settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
-    _, plain = sft_schedule(rows, retail.seed, TrainSettings(**settings))
-    _, fresh = sft_schedule(rows, retail.seed, TrainSettings(sft_fresh_numbers=True, **settings))
+    _, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_fresh_numbers=False, **settings))
+    _, fresh = sft_schedule(rows, retail.seed, TrainSettings(**settings))
     assert fresh[0] == plain[0] == rows  # the first pass as synthesized
     assert numbers_of(plain[1]) == numbers_of(rows)  # ids renamed, numbers kept
     moved = sum(a != b for a, b in zip(numbers_of(fresh[1]), numbers_of(rows), strict=True))

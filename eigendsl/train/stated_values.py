@@ -10,18 +10,25 @@ for each number the dialogues state (``number_tokens``), as it has one for each 
 **Numbers copied, not recalled.** Synthesized dialogues all play on the seed database, so a small
 model learns each gift card's balance and each variant's price by heart, and a held-out task
 asking for a balance no training dialogue stated gets another customer's (teacher-forced on 40
-training dialogues with the value swapped in the result, the default's agent wrote 0 of 40 right:
-*Values read or recalled* of the report). Spelled one digit per token, a number is as hard to copy
-as the digit-spelled ids were (:mod:`eigendsl.train.identifiers`); as one token, copying it is one
-induction step (at ``balance:`` in the result, the token after it).
+training dialogues with the value swapped in the result, every agent trained without this module
+wrote 0 or 1 of 40 right: *Values read or recalled* of the report). Spelled one digit per token, a
+number is as hard to copy as the digit-spelled ids were (:mod:`eigendsl.train.identifiers`); as
+one token, copying it is one induction step (at ``balance:`` in the result, the token after it).
 
 :func:`permute_numbers` gives each number the agent writes out of an earlier tool result
 (:func:`copied_numbers`) another value that field takes in the seed data, one the dialogue does
 not hold, wherever a turn but the system prompt holds it: the same dialogue on a database whose
 numbers differ. Only the copied numbers move; a number the agent works out itself (a sum, the
-difference between two prices) stays as synthesized, so a dialogue may then state a total that
-no longer adds up. The agent of such a dialogue never reads that total, and the embedded model
-does no arithmetic it could unlearn: what it learns is where to copy from.
+difference between two prices) stays as synthesized, so a dialogue may then state a total that no
+longer adds up, or a ``calculate`` result that its permuted expression would not give. The agent
+of such a dialogue never reads that total, and the embedded model does no arithmetic it could
+unlearn: what it learns is where to copy from.
+
+Measured on retail (seeds 0-3, one thread, synthesis reused): the value check's swapped values
+right 29, 27, 31 and 27 of 40 after SFT, against 0, 0, 1 and 1 without; held-out gift-card
+balances 13 of 24 episodes against 3; pass^1 after SFT 0.613 on the mean (0.619 without), after
+GRPO 0.635 (0.628). Permuting numbers spelled in digits, an earlier release's trial, left them
+unread (3 and 2 of 40). Both are the default (README, *Numbers read, not recalled*).
 """
 
 from __future__ import annotations
@@ -70,12 +77,17 @@ def field_values(seed_data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def numeric_fields(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    """The fields of :func:`field_values` whose values are all numbers (a balance, a price).
+    """The fields of :func:`field_values` with numbers written with a decimal point (a balance, a
+    price): those values only, for the fields with two or more. Whole numbers are left out: a
+    count, a year, a card's last four digits, which a permutation could also find inside a date
+    or an address.
 
-    >>> numeric_fields({"status": ["delivered", "pending"], "price": ["9.5", "12.0"]})
+    >>> numeric_fields({"status": ["delivered", "pending"], "price": ["9.5", "12.0", "7"],
+    ...                 "last_four": ["1234", "5678"]})
     {'price': ['9.5', '12.0']}
     """
-    return {key: values for key, values in fields.items() if all(map(_is_number, values))}
+    found = {key: [v for v in values if _is_decimal(v)] for key, values in fields.items()}
+    return {key: values for key, values in found.items() if len(values) > 1}
 
 
 def number_words(
@@ -250,9 +262,5 @@ def word_pattern(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return text.lower() not in ("nan", "inf", "-inf", "infinity", "-infinity")
+def _is_decimal(text: str) -> bool:
+    return _DECIMAL.fullmatch(text.removeprefix("-")) is not None
