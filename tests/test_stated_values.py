@@ -104,15 +104,24 @@ def test_permuted_numbers_are_read_where_the_agent_read_them(dialogues, numbers)
 
 
 def test_every_stated_number_is_one_token(retail, dialogues, numbers):
-    """The seed's numbers and those the dialogues repeat are one token each (without the
-    tokens, digits are spelled one by one); the dialogues decode back unchanged."""
+    """The numbers the dialogues repeat are one token each (without the tokens, digits are
+    spelled one by one), a number said once is not, and the dialogues decode back unchanged; the
+    numbers a permuted dialogue may state are among them."""
     from eigendsl.train.chat import render_chat
     from eigendsl.train.tokenizer import train_tokenizer
 
     texts = [render_chat(row["messages"]) for row in dialogues]
-    words = number_words(texts, numbers)
+    words = number_words(texts)
     assert {"40.0", "350.0", "86.5", "104.25"} <= set(words)
     assert all(re.fullmatch(r"\d+\.\d+", word) for word in words)
+    counts = {
+        w: sum(len(re.findall(rf"(?<![\w.]){re.escape(w)}(?!\w|\.\d)", t)) for t in texts)
+        for w in words
+    }
+    assert min(counts.values()) >= 2
+    pool = numeric_fields(field_values(retail.seed), words)
+    assert {v.removeprefix("-") for vs in pool.values() for v in vs} <= set(words)
+    assert pool["balance"] == numbers["balance"]
     tok = train_tokenizer(texts, 600, words=words)
     plain = train_tokenizer(texts, 600)
     spelled = tok.tokenize("gift_8832: {kind: gift_card, balance: 350.0}, price: 104.25.")

@@ -199,7 +199,7 @@ class Pipeline:
             from eigendsl.train.chat import CALL_PIECES
             from eigendsl.train.identifiers import Identifiers, IdTokens
             from eigendsl.train.name_tokens import name_tokens, schema_names
-            from eigendsl.train.stated_values import field_values, number_words, numeric_fields
+            from eigendsl.train.stated_values import number_words
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
@@ -219,11 +219,7 @@ class Pipeline:
                 after_words=s.call_tokens,
             )
             calls = CALL_PIECES if s.call_tokens else []
-            numbers = (
-                number_words(texts, numeric_fields(field_values(self.domain.seed)))
-                if s.number_tokens
-                else []
-            )
+            numbers = number_words(texts) if s.number_tokens else []
             model, tokenizer = load_model(
                 s.model,
                 texts,

@@ -124,9 +124,9 @@ class TrainSettings:
     # without); with the 80 passes that fit in less time than those 60: 0.556 over seeds 0-3
     # (0.541 without, 60 passes).
     name_tokens: bool = True
-    # The numbers the dialogues state (eigendsl.train.stated_values.number_words: the seed's
-    # numeric values, and totals said twice or more; 122 on retail) are one token each, where
-    # the tokenizer spells all other digits one per token. Permuting numbers spelled in digits
+    # The numbers with a decimal point that the dialogues hold twice or more
+    # (eigendsl.train.stated_values.number_words: 119 on retail) are one token each, where the
+    # tokenizer spells all other digits one per token. Permuting numbers spelled in digits
     # left them unread (3 and 2 of 40 swapped values right, seeds 0 and 1); as tokens, 27-31.
     number_tokens: bool = True
     # The fixed text of a tool call around its name, keys and values (CALL_PIECES: '{"name": "',
@@ -308,7 +308,13 @@ def sft_schedule(
     copies out of tool results other values of their fields (``stated_values.permute_numbers``)."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.sft_dialogues import balanced_passes
-    from eigendsl.train.stated_values import field_values, numeric_fields, permute_numbers
+    from eigendsl.train.stated_values import (
+        field_values,
+        number_words,
+        numeric_fields,
+        permute_numbers,
+        row_texts,
+    )
 
     passes = max(1, math.ceil(s.sft_epochs))
     if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:
@@ -334,7 +340,12 @@ def sft_schedule(
         else min(passes - 1, max(1, round(passes * share)))
     )
     ids = Identifiers(seed_data, attributes)
-    numbers = numeric_fields(field_values(seed_data)) if s.sft_fresh_numbers else {}
+    # the numbers a permuted dialogue may state: those the tokenizer makes tokens of
+    numbers = (
+        numeric_fields(field_values(seed_data), number_words(row_texts(rows)))
+        if s.sft_fresh_numbers
+        else {}
+    )
 
     def fresh_pass(rows: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
         rows = ids.fresh_pass(rows, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)

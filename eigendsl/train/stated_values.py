@@ -37,7 +37,7 @@ import functools
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from eigendsl.train.renaming import _map_strings, _strings
@@ -76,35 +76,49 @@ def field_values(seed_data: dict[str, Any]) -> dict[str, list[str]]:
     return {key: sorted(found) for key, found in sorted(values.items()) if len(found) > 1}
 
 
-def numeric_fields(fields: Mapping[str, list[str]]) -> dict[str, list[str]]:
+def numeric_fields(
+    fields: Mapping[str, list[str]], words: Iterable[str] | None = None
+) -> dict[str, list[str]]:
     """The fields of :func:`field_values` with numbers written with a decimal point (a balance, a
     price): those values only, for the fields with two or more. Whole numbers are left out: a
     count, a year, a card's last four digits, which a permutation could also find inside a date
-    or an address.
+    or an address. With ``words`` (:func:`number_words`), only the values among them (the sign
+    aside): the numbers the tokenizer knows, not every price of a large database.
 
-    >>> numeric_fields({"status": ["delivered", "pending"], "price": ["9.5", "12.0", "7"],
-    ...                 "last_four": ["1234", "5678"]})
-    {'price': ['9.5', '12.0']}
+    >>> fields = {"status": ["delivered", "pending"], "price": ["9.5", "12.0", "7", "-3.5"],
+    ...           "last_four": ["1234", "5678"]}
+    >>> numeric_fields(fields)
+    {'price': ['9.5', '12.0', '-3.5']}
+    >>> numeric_fields(fields, words=["3.5", "9.5"])
+    {'price': ['9.5', '-3.5']}
     """
-    found = {key: [v for v in values if _is_decimal(v)] for key, values in fields.items()}
+    known = None if words is None else set(words)
+
+    def kept(value: str) -> bool:
+        plain = value.removeprefix("-")
+        return _DECIMAL.fullmatch(plain) is not None and (known is None or plain in known)
+
+    found = {key: [v for v in values if kept(v)] for key, values in fields.items()}
     return {key: values for key, values in found.items() if len(values) > 1}
 
 
-def number_words(
-    texts: Iterable[str], fields: Mapping[str, list[str]], min_count: int = 2
-) -> list[str]:
-    """The numbers with a decimal point that the embedded tokenizer makes one token each: those of
-    ``fields`` (:func:`numeric_fields`: every value a permuted dialogue may state) and those
-    ``texts`` hold at least ``min_count`` times (totals, differences), without a sign. Sorted.
+def number_words(texts: Iterable[str], min_count: int = 2) -> list[str]:
+    """The numbers with a decimal point that ``texts`` hold at least ``min_count`` times, without
+    a sign, sorted: the embedded tokenizer makes each one token (a number said once would be a
+    token never trained, and a large database holds thousands).
 
-    >>> number_words(["Refund 12.5, then 12.5 again; 3.25 once; order 1000297."],
-    ...              {"price": ["9.5", "-2.0"]})
-    ['12.5', '2.0', '9.5']
+    >>> number_words(["Refund 12.5, then 12.5 again; 3.25 once, -7.0 and 7.0; order 1000297."])
+    ['12.5', '7.0']
     """
     counts = Counter(match.group() for text in texts for match in _DECIMAL.finditer(text))
-    found = {value.lstrip("-") for values in fields.values() for value in values if "." in value}
-    found.update(number for number, count in counts.items() if count >= min_count)
-    return sorted(found)
+    return sorted(number for number, count in counts.items() if count >= min_count)
+
+
+def row_texts(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The text of each row's turns but the system prompt, its calls' arguments included (what
+    :func:`number_words` counts in SFT's dialogues)."""
+    for row in rows:
+        yield "\n".join(_strings([m for m in row["messages"] if m.get("role") != "system"]))
 
 
 def stated_value(
@@ -260,7 +274,3 @@ def field_pattern(key: str, value: str) -> re.Pattern[str]:
 def word_pattern(value: str) -> re.Pattern[str]:
     """``value`` as a word of its own: not inside a longer word or number."""
     return re.compile(rf"(?<![\w.]){re.escape(value)}(?![\w]|\.\d)")
-
-
-def _is_decimal(text: str) -> bool:
-    return _DECIMAL.fullmatch(text.removeprefix("-")) is not None
