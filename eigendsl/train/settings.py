@@ -347,12 +347,12 @@ def sft_schedule(
         else {}
     )
 
-    def fresh_pass(rows: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
-        rows = ids.fresh_pass(rows, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
+    def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+        renamed = ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
         if not numbers:
-            return rows
+            return renamed
         rng = random.Random(f"{s.seed}:{number}:numbers")
-        return [permute_numbers(row, numbers, rng) for row in rows]
+        return [permute_numbers(row, numbers, rng) for row in renamed]
 
     schedule = [
         fresh_pass(one, number) if number >= passes - fresh else one

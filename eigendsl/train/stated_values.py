@@ -5,7 +5,7 @@ The value check of :mod:`eigendsl.train.evaluate` finds such a value in a traini
 reading the result gets it right. The same finding permutes the numbers of SFT dialogues
 (:func:`permute_numbers`, ``training.sft.fresh_numbers``), as fresh ids do for ids
 (:mod:`eigendsl.train.renaming`), and :func:`number_words` gives the embedded tokenizer a token
-for each number the dialogues state (``number_tokens``), as it has one for each id.
+for each number the dialogues repeat (``number_tokens``), as it has one for each id.
 
 **Numbers copied, not recalled.** Synthesized dialogues all play on the seed database, so a small
 model learns each gift card's balance and each variant's price by heart, and a held-out task
@@ -16,13 +16,13 @@ number is as hard to copy as the digit-spelled ids were (:mod:`eigendsl.train.id
 one token, copying it is one induction step (at ``balance:`` in the result, the token after it).
 
 :func:`permute_numbers` gives each number the agent writes out of an earlier tool result
-(:func:`copied_numbers`) another value that field takes in the seed data, one the dialogue does
-not hold, wherever a turn but the system prompt holds it: the same dialogue on a database whose
-numbers differ. Only the copied numbers move; a number the agent works out itself (a sum, the
-difference between two prices) stays as synthesized, so a dialogue may then state a total that no
-longer adds up, or a ``calculate`` result that its permuted expression would not give. The agent
-of such a dialogue never reads that total, and the embedded model does no arithmetic it could
-unlearn: what it learns is where to copy from.
+(:func:`copied_numbers`) another value that field takes in the seed data (one the tokenizer knows:
+:func:`numeric_fields`), one the dialogue does not hold, wherever a turn but the system prompt
+holds it: the same dialogue on a database whose numbers differ. Only the copied numbers move; a
+number the agent works out itself (a sum, the difference between two prices) stays as synthesized,
+so a dialogue may then state a total that no longer adds up, or a ``calculate`` result that its
+permuted expression would not give. The agent of such a dialogue never reads that total, and the
+embedded model does no arithmetic it could unlearn: what it learns is where to copy from.
 
 Measured on retail (seeds 0-3, one thread, synthesis reused): the value check's swapped values
 right 29, 27, 31 and 27 of 40 after SFT, against 0, 0, 1 and 1 without; held-out gift-card
