@@ -9,6 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,25 @@ def compile_to(spec_dir: Path, out: Path) -> Verifiers:
 def mini_verifiers(tmp_path_factory: pytest.TempPathFactory) -> Verifiers:
     """The mini fixture compiled once for the session, its verifiers loaded."""
     return compile_to(MINI, tmp_path_factory.mktemp("mini_out"))
+
+
+@pytest.fixture(scope="session")
+def retail_domain() -> Any:
+    """The retail spec's domain, loaded once a session."""
+    from eigendsl.runtime.domain import load_domain
+
+    return load_domain(ROOT / "specs" / "retail")
+
+
+@pytest.fixture(scope="session")
+def retail_scripted(retail_domain: Any) -> list[dict[str, Any]]:
+    """The scripted agent's passed dialogues of retail's train tasks (computed once a session;
+    tests must not change them)."""
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
+    from eigendsl.runtime.scripted_user import ScriptedUser
+
+    tasks = [t for t in retail_domain.tasks if t.get("split") == "train"]
+    agent, user = ScriptedAgent(), ScriptedUser(retail_domain.stop_marker)
+    rows = run_episodes(retail_domain, tasks, agent, user)
+    return [r for r in rows if r["verdict"]["passed"]]

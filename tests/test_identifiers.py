@@ -14,11 +14,7 @@ from typing import Any
 
 import pytest
 
-from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import run_episodes
-from eigendsl.runtime.scripted_agent import ScriptedAgent
-from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train import copy_drills, identifiers, renaming
 from eigendsl.train import name_tokens as name_tokens_module
 from eigendsl.train.identifiers import Identifiers
@@ -28,15 +24,13 @@ RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
 
 @pytest.fixture(scope="module")
-def retail():
-    return load_domain(RETAIL)
+def retail(retail_domain):
+    return retail_domain
 
 
 @pytest.fixture(scope="module")
-def dialogues(retail):
-    tasks = [t for t in retail.tasks if t.get("split") == "train"]
-    rows = run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker))
-    return [r for r in rows if r["verdict"]["passed"]]
+def dialogues(retail_scripted):
+    return retail_scripted
 
 
 def test_doctests():

@@ -12,10 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from eigendsl.runtime.domain import load_domain
-from eigendsl.runtime.episodes import run_episodes
-from eigendsl.runtime.scripted_agent import ScriptedAgent
-from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train import stated_values
 from eigendsl.train.renaming import _strings
 from eigendsl.train.stated_values import (
@@ -32,20 +28,8 @@ _NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w]|\.\d)")
 
 
 @pytest.fixture(scope="module")
-def retail():
-    return load_domain(RETAIL)
-
-
-@pytest.fixture(scope="module")
-def dialogues(retail):
-    tasks = [t for t in retail.tasks if t.get("split") == "train"]
-    rows = run_episodes(retail, tasks, ScriptedAgent(), ScriptedUser(retail.stop_marker))
-    return [r for r in rows if r["verdict"]["passed"]]
-
-
-@pytest.fixture(scope="module")
-def numbers(retail):
-    return numeric_fields(field_values(retail.seed))
+def numbers(retail_domain):
+    return numeric_fields(field_values(retail_domain.seed))
 
 
 def test_doctests():
@@ -58,11 +42,11 @@ def test_the_numeric_fields_are_the_seeds_numbers(numbers):
     # words are not permuted (the policy reads a status), nor whole numbers (a card's last four)
 
 
-def test_the_agent_copies_balances_and_refunds(retail, dialogues, numbers):
+def test_the_agent_copies_balances_and_refunds(retail_domain, retail_scripted, numbers):
     """What the scripted agent states out of a result is found: the gift card's balance, a
     return's refund; a number the user said first is not the agent's copy."""
     by_family: dict[str, set[str]] = {}
-    for row in dialogues:
+    for row in retail_scripted:
         by_family.setdefault(row["family"], set()).update(copied_numbers(row, numbers).values())
     assert "balance" in by_family["balance"]
     assert by_family["return"] & {"amount", "price"}
@@ -73,12 +57,12 @@ def test_the_agent_copies_balances_and_refunds(retail, dialogues, numbers):
     assert copied_numbers({"messages": [said, result, told]}, numbers) == {}
 
 
-def test_permuted_numbers_are_read_where_the_agent_read_them(dialogues, numbers):
+def test_permuted_numbers_are_read_where_the_agent_read_them(retail_scripted, numbers):
     """Each copied number becomes another value of its field, one the dialogue did not hold, in
     every turn but the system prompt: the permuted dialogue's agent copies the new values out of
     the results, no two numbers merge, and nothing but the copied numbers changes."""
     changed = 0
-    for number, row in enumerate(dialogues):
+    for number, row in enumerate(retail_scripted):
         original = copy.deepcopy(row)
         permuted = permute_numbers(row, numbers, random.Random(number))
         assert row == original and permuted["messages"][0] == row["messages"][0]
@@ -103,14 +87,14 @@ def test_permuted_numbers_are_read_where_the_agent_read_them(dialogues, numbers)
     assert changed > 20
 
 
-def test_every_stated_number_is_one_token(retail, dialogues, numbers):
+def test_every_stated_number_is_one_token(retail_domain, retail_scripted, numbers):
     """The numbers the dialogues repeat are one token each (without the tokens, digits are
     spelled one by one), a number said once is not, and the dialogues decode back unchanged; the
     numbers a permuted dialogue may state are among them."""
     from eigendsl.train.chat import render_chat
     from eigendsl.train.tokenizer import train_tokenizer
 
-    texts = [render_chat(row["messages"]) for row in dialogues]
+    texts = [render_chat(row["messages"]) for row in retail_scripted]
     words = number_words(texts)
     assert {"40.0", "350.0", "86.5", "104.25"} <= set(words)
     assert all(re.fullmatch(r"\d+\.\d+", word) for word in words)
@@ -119,7 +103,7 @@ def test_every_stated_number_is_one_token(retail, dialogues, numbers):
         for w in words
     }
     assert min(counts.values()) >= 2
-    pool = numeric_fields(field_values(retail.seed), words)
+    pool = numeric_fields(field_values(retail_domain.seed), words)
     assert {v.removeprefix("-") for vs in pool.values() for v in vs} <= set(words)
     assert pool["balance"] == numbers["balance"]
     tok = train_tokenizer(texts, 600, words=words)
@@ -132,7 +116,7 @@ def test_every_stated_number_is_one_token(retail, dialogues, numbers):
         assert tok.decode(tok.encode(text, add_special_tokens=False)) == text
 
 
-def test_the_shuffled_passes_permute_the_copied_numbers_when_told_to(retail, dialogues):
+def test_the_shuffled_passes_permute_the_copied_numbers(retail_domain, retail_scripted, numbers):
     """With ``sft_fresh_numbers`` (the default) the passes with shuffled ids also give the numbers
     the agent copies new values; the passes as synthesized keep theirs, and with the setting off
     every number stays."""
@@ -145,12 +129,13 @@ def test_the_shuffled_passes_permute_the_copied_numbers_when_told_to(retail, dia
     def numbers_of(one: list[dict]) -> list[list[str]]:
         return [_NUMBER.findall(" ".join(_strings(r["messages"][1:]))) for r in one]
 
-    rows = dialogues[:30]
+    rows = retail_scripted[:30]
     settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
-    _, plain = sft_schedule(rows, retail.seed, TrainSettings(sft_fresh_numbers=False, **settings))
-    _, fresh = sft_schedule(rows, retail.seed, TrainSettings(**settings))
+    seed = retail_domain.seed
+    _, plain = sft_schedule(rows, seed, TrainSettings(sft_fresh_numbers=False, **settings))
+    _, fresh = sft_schedule(rows, seed, TrainSettings(**settings))
     assert fresh[0] == plain[0] == rows  # the first pass as synthesized
     assert numbers_of(plain[1]) == numbers_of(rows)  # ids renamed, numbers kept
     moved = sum(a != b for a, b in zip(numbers_of(fresh[1]), numbers_of(rows), strict=True))
-    copied = sum(bool(copied_numbers(r, numeric_fields(field_values(retail.seed)))) for r in rows)
+    copied = sum(bool(copied_numbers(r, numbers)) for r in rows)
     assert moved == copied > 5
