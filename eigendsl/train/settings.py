@@ -343,7 +343,7 @@ def sft_schedule(
     # the numbers a permuted dialogue may state: those the tokenizer makes tokens of
     numbers = (
         numeric_fields(field_values(seed_data), number_words(row_texts(rows)))
-        if s.sft_fresh_numbers
+        if s.sft_fresh_numbers and fresh
         else {}
     )
 

@@ -118,7 +118,8 @@ def row_texts(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     """The text of each row's turns but the system prompt, its calls' arguments included (what
     :func:`number_words` counts in SFT's dialogues)."""
     for row in rows:
-        yield "\n".join(_strings([m for m in row["messages"] if m.get("role") != "system"]))
+        turns = [m for m in row.get("messages", []) if m.get("role") != "system"]
+        yield "\n".join(_strings(turns))
 
 
 def stated_value(
