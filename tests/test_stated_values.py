@@ -8,7 +8,6 @@ import copy
 import doctest
 import random
 import re
-from pathlib import Path
 
 import pytest
 
@@ -23,7 +22,6 @@ from eigendsl.train.stated_values import (
     word_pattern,
 )
 
-RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 _NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w]|\.\d)")
 
 
@@ -42,7 +40,7 @@ def test_the_numeric_fields_are_the_seeds_numbers(numbers):
     # words are not permuted (the policy reads a status), nor whole numbers (a card's last four)
 
 
-def test_the_agent_copies_balances_and_refunds(retail_domain, retail_scripted, numbers):
+def test_the_agent_copies_balances_and_refunds(retail_scripted, numbers):
     """What the scripted agent states out of a result is found: the gift card's balance, a
     return's refund; a number the user said first is not the agent's copy."""
     by_family: dict[str, set[str]] = {}
