@@ -199,7 +199,7 @@ class Pipeline:
             from eigendsl.train.chat import CALL_PIECES
             from eigendsl.train.identifiers import Identifiers, IdTokens
             from eigendsl.train.name_tokens import name_tokens, schema_names
-            from eigendsl.train.stated_values import number_words
+            from eigendsl.train.stated_values import number_words, row_texts
 
             texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
             texts.append(self.domain.agent_prompt)
@@ -219,7 +219,9 @@ class Pipeline:
                 after_words=s.call_tokens,
             )
             calls = CALL_PIECES if s.call_tokens else []
-            numbers = number_words(texts) if s.number_tokens else []
+            # counted in the dialogues' turns, as sft_schedule counts the numbers it may permute
+            # to, so every number a permuted dialogue states is one of these tokens
+            numbers = number_words(row_texts(self.dialogues())) if s.number_tokens else []
             model, tokenizer = load_model(
                 s.model,
                 texts,
