@@ -24,7 +24,13 @@ import yaml
 
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.verifiers import VerifierBuilder, render
-from eigendsl.domain import check_python_tools, declarative_tools, normalize_seed, value_matches
+from eigendsl.domain import (
+    check_python_tools,
+    check_training,
+    declarative_tools,
+    normalize_seed,
+    value_matches,
+)
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
@@ -52,6 +58,7 @@ def analyze(
     diag = Diagnostics()
     seed = normalize_seed(loaded, diag)
     check_python_tools(loaded, diag)
+    check_training(loaded, diag)
     analyzer = Analyzer(loaded.spec, diag)
     resolved = analyzer.declarations(loaded.modules)
     bodies = declarative_tools(loaded, analyzer, diag)

@@ -1,5 +1,6 @@
 """Checks of a loaded spec that need more than pydantic: seed data against the schema, tool
-implementations, declarative tool bodies, and the DSL text embedded in YAML.
+implementations, declarative tool bodies, the DSL text embedded in YAML, and the tables the
+training settings name.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
-from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
+from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
 
 _PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
@@ -258,6 +259,19 @@ def _check_references(
                         f"{table_name}[{key!r}].{field_name} = {value!r} "
                         f"is not a key of '{field.ref}'",
                     )
+
+
+def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
+    """``training.sft.catalog`` names tables of the database."""
+    tables = loaded.spec.database.tables
+    for at, table in enumerate(loaded.spec.training.sft.get("catalog", [])):
+        if not isinstance(table, str) or table not in tables:
+            at_file = Span(loaded.display("domain.yaml"), 1, 1)
+            diag.error(
+                locate(loaded.raw, ["training", "sft", "catalog", at], at_file, value=True),
+                f"training.sft.catalog names {table!r}, which is not a table"
+                + (did_you_mean(str(table), tables) or f"; the tables are {', '.join(tables)}"),
+            )
 
 
 def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:

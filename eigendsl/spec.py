@@ -311,6 +311,7 @@ STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
         "fresh_ids": 0.5,
         "fresh_values": False,
         "fresh_numbers": True,
+        "catalog": [],
         "invent_ids": False,
         "balance": True,
         "pass_size": 384,
@@ -372,6 +373,8 @@ def _kind(value: Any) -> str:
         return "true or false"
     if isinstance(value, (int, float)):
         return "a number"
+    if isinstance(value, list):
+        return "a list"
     return "a string" if isinstance(value, str) else type(value).__name__
 
 

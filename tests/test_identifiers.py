@@ -61,6 +61,28 @@ def test_keys_that_are_words_are_kept():
     assert fresh.known == {"u_ann", "u_bob"}
 
 
+def test_values_the_tasks_give_the_user_are_identifiers_too(retail, dialogues):
+    """A new address's zip code is in no seed row; the user says it, and the agent copies it."""
+    said = [row["params"] for row in dialogues]
+    fresh = Identifiers(retail.seed, said=said)
+    zips = {p["new_address"]["zip"] for p in said if "new_address" in p}
+    assert zips and not zips & Identifiers(retail.seed).known and zips <= fresh.known
+    # with the seed's zip codes, as one kind; the address's words are no ids
+    assert fresh.group_of[min(zips)] == fresh.group_of["97310"]
+    assert not {"Eastbridge", "Beacon", "USA"} & fresh.known
+    row = next(r for r in dialogues if r["template"] == "update_user_address")
+    tokens = fresh.id_tokens([json.dumps(r["messages"]) for r in dialogues])
+    assert row["params"]["new_address"]["zip"] in tokens.words
+    # renamed where the user says it and where the call writes it, to another zip code
+    mapping = fresh.plan(row, random.Random(0))
+    old = row["params"]["new_address"]["zip"]
+    new = fresh.apply(row, mapping)["messages"]
+    assert mapping[old] != old and fresh.group_of[mapping[old]] == fresh.group_of[old]
+    told = [m for m in new if m["role"] == "user" and mapping[old] in m["content"]]
+    written = [c for m in new for c in m.get("tool_calls") or [] if mapping[old] in json.dumps(c)]
+    assert told and written and old not in json.dumps(new[1:])
+
+
 def _rename_db(value: Any, mapping: dict[str, str]) -> Any:
     """The seed database with its ids renamed (keys and values), as the dialogue's world."""
     if isinstance(value, str):
@@ -117,18 +139,27 @@ def _permute_db(value: Any, permuted: dict[str, dict[str, str]], under: bool = F
     return value
 
 
-@pytest.mark.parametrize(("invent", "values"), [(False, False), (True, False), (False, True)])
-def test_a_renamed_dialogue_replays_on_the_renamed_database(retail, dialogues, invent, values):
+@pytest.mark.parametrize(
+    ("invent", "values", "catalog"),
+    [(False, False, ()), (True, False, ()), (False, True, ()), (False, False, ("products",))],
+)
+def test_a_renamed_dialogue_replays_on_the_renamed_database(
+    retail, dialogues, invent, values, catalog
+):
     """Every tool call of the renamed dialogue, run against the database renamed the same way,
     gives the renamed dialogue's tool result: the rename is consistent across all turns. Invented
     ids have the shape of the ids they replace and are none of the database's. With ``values``
-    the attribute values are permuted too, and the database's the same way."""
-    fresh = Identifiers(retail.seed, ["options"])
+    the attribute values are permuted too, and the database's the same way. The ids of a
+    ``catalog`` table (products and their variants' item ids) stay as they are."""
+    fresh = Identifiers(retail.seed, ["options"], catalog=catalog)
+    assert bool(catalog) == ({"P101", "I10101", "I10903"} <= fresh.kept)
+    assert not fresh.kept & {"#W1000815", "usr_rufusadeyemi", "card_9264"}
     rng = random.Random(7)
     checked = changed = 0
     for row in dialogues:
         mapping = fresh.plan(row, rng, invent)
         assert len(set(mapping.values())) == len(mapping)  # never two ids into one
+        assert not fresh.kept & (set(mapping) | set(mapping.values()))
         for old, new in mapping.items():
             if invent and re.search(r"\d", old):
                 assert new not in fresh.known and re.sub(r"\d", "0", new) == re.sub(r"\d", "0", old)
@@ -409,3 +440,21 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
         sum(len(t.encode(text, add_special_tokens=False)) for text in texts) for t in (tok, plain)
     ]
     assert lengths[0] < 0.95 * lengths[1]
+
+
+def test_the_shuffled_passes_leave_the_catalogs_ids(retail, dialogues):
+    """With ``sft_catalog`` (retail's spec: products) the passes with shuffled ids keep every
+    product and item id and still shuffle the rest; without it the item ids move too."""
+    from eigendsl.train.settings import TrainSettings, sft_schedule
+
+    rows = [r for r in dialogues if re.search(r"\bI1\d{4}\b", json.dumps(r["messages"][1:]))]
+    settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
+
+    def catalog_ids(one: list[dict]) -> list[list[str]]:
+        return [re.findall(r"\b(?:I1\d{4}|P1\d\d)\b", json.dumps(r["messages"])) for r in one]
+
+    _, kept = sft_schedule(rows, retail.seed, TrainSettings(sft_catalog=("products",), **settings))
+    _, moved = sft_schedule(rows, retail.seed, TrainSettings(**settings))
+    assert len(rows) > 5 and kept[0] == moved[0] == rows
+    assert catalog_ids(kept[1]) == catalog_ids(rows) and kept[1] != rows
+    assert catalog_ids(moved[1]) != catalog_ids(rows)

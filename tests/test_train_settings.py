@@ -169,12 +169,18 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
 
     spec = tmp_path / "retail"
     shutil.copytree(SPEC, spec)
-    text = (spec / "domain.yaml").read_text()
-    assert "\ntraining:" not in text
+    text, _, _ = (spec / "domain.yaml").read_text().partition("\ntraining:")
+    text += "\n"
     for settings, expected in (
         ("    epoch: 3", "'epoch' is not one of the sft settings; did you mean 'epochs'?"),
         ("    learning_rate: fast", "'learning_rate' is 'fast'; write a number"),
         ("    balance: 1", "'balance' is 1; write true or false"),
+        ("    catalog: products", "'catalog' is 'products'; write a list"),
+        (
+            "    catalog: [prodcts]",
+            f":{text.count(chr(10)) + 3}:15: training.sft.catalog names 'prodcts', which is not a "
+            "table; did you mean 'products'?",
+        ),
     ):
         (spec / "domain.yaml").write_text(text + "training:\n  sft:\n" + settings + "\n")
         with pytest.raises(EigenError) as caught:
@@ -182,13 +188,14 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
         assert expected in str(caught.value)
         assert "domain.yaml:" in str(caught.value)
     (spec / "domain.yaml").write_text(
-        text + "training:\n  sft:\n    epochs: 0.5\n    balance: false\n"
+        text + "training:\n  sft:\n    epochs: 0.5\n    balance: false\n    catalog: [products]\n"
     )
     compiled = compile_domain(spec)
     sft = next(
         s for s in yaml.safe_load(compiled.files["manifest.yaml"])["stages"] if s["name"] == "sft"
     )
     assert sft["settings"]["epochs"] == 0.5 and sft["settings"]["balance"] is False
+    assert sft["settings"]["catalog"] == ["products"]
 
 
 def test_a_spec_or_manifest_file_names_its_folder_and_another_file_is_refused():

@@ -12,6 +12,7 @@ import yaml
 
 from eigendsl import __version__
 from eigendsl.spec import STAGE_DEFAULTS, DomainSpec, FieldType
+from eigendsl.yamlload import to_plain
 
 SCHEMA_VERSION = 1
 PROMPTS = jinja2.Environment(
@@ -209,7 +210,7 @@ def manifest(
         "eval": {"inputs": ["grpo/", "tasks.jsonl", "verifiers/"], "outputs": ["eval/"]},
     }
     for stage, defaults in STAGE_DEFAULTS.items():
-        settings = {**defaults, **overrides[stage]}
+        settings = to_plain({**defaults, **overrides[stage]})
         stages.append({"name": stage, "settings": settings, **data[stage]})
     payload = {
         "schema_version": SCHEMA_VERSION,

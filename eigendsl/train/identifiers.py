@@ -3,7 +3,8 @@
 copy drills out of those (:mod:`eigendsl.train.copy_drills`); the domain's snake-case names get
 tokens of their own in :mod:`eigendsl.train.name_tokens`.
 
-What counts as an identifier comes from the seed data alone, so any domain gets it:
+What counts as an identifier comes from the seed data and the tasks' parameters (the values a
+user is given to say), so any domain gets it:
 
 - every table's row keys (``usr_leonamarsh``, ``#W1000297``, ``P101``) of at least 4 characters,
   no spaces, and a digit or a character other than a letter (a key like ``gold`` is a word, and
@@ -11,7 +12,11 @@ What counts as an identifier comes from the seed data alone, so any domain gets 
 - every string value in the rows that has no spaces, at least 4 characters and exactly one run of
   digits (``card_9264``, ``I10702``, ``TRK70838786``, zip codes); strings of digits alone need at
   least 5 (a 4-digit string is as often a year or an amount), and dates (``2026-07-13``, three
-  runs) are left alone, since their order means something.
+  runs) are left alone, since their order means something;
+- the same strings among the tasks' parameters: a zip code of a new address, which the user says
+  and the seed data does not hold. Spelled one digit per token, the agent copied ``07730`` as
+  ``07777`` or ``07770`` into every held-out account change of the previous release's default
+  run (0 of 6 passed; the street, city and state right in all of them).
 
 **Key tokens.** :meth:`Identifiers.id_tokens` gives the embedded tokenizer a token for each
 prefix that starts only ids (``#W``, ``usr_``, ``card_``, ``TRK``) and one for the body of each
@@ -71,7 +76,8 @@ class IdTokens(NamedTuple):
 
 
 class Identifiers(Renaming, CopyDrills):
-    """A domain's identifiers (:attr:`known`), found in its seed data: which of them a corpus
+    """A domain's identifiers (:attr:`known`), found in its seed data and in ``said``, the
+    values its tasks give the user to say (their parameters): which of them a corpus
     uses (:meth:`frequent`), their tokens (:meth:`id_tokens`), dialogues with them shuffled
     (:meth:`rename`, from :class:`~eigendsl.train.renaming.Renaming`) and copy drills
     (:meth:`copy_drills`, from :class:`~eigendsl.train.copy_drills.CopyDrills`).
@@ -87,7 +93,13 @@ class Identifiers(Renaming, CopyDrills):
     ('Is #W1000304 mine? I am usr_bob.', '{"order_id": "#W1000304"}')
     """
 
-    def __init__(self, seed: dict[str, dict[str, Any]], attributes: Iterable[str] = ()):
+    def __init__(
+        self,
+        seed: dict[str, dict[str, Any]],
+        attributes: Iterable[str] = (),
+        said: Iterable[Any] = (),
+        catalog: Iterable[str] = (),
+    ):
         self.groups: dict[str, list[str]] = {}  # ids that may stand in for each other
         self.group_of: dict[str, str] = {}
         groups: dict[str, set[str]] = defaultdict(set)
@@ -95,14 +107,19 @@ class Identifiers(Renaming, CopyDrills):
             # Keys that are plain words ("gold", "silver") may mean something: keep them.
             keys = [k for k in rows if _is_word(k) and not _DIGIT_RUN.search(k) and not k.isalpha()]
             groups[f"table {table}"].update(keys)
-            for value in _strings(rows):
-                if _has_digits(value):
-                    groups[f"shape {_DIGIT.sub('0', value)}"].add(value)
+        # the seed's values, and those the tasks give the user to say (a new address's zip code)
+        for value in _strings([list(seed.values()), list(said)]):
+            if _has_digits(value):
+                groups[f"shape {_DIGIT.sub('0', value)}"].add(value)
         for name, members in sorted(groups.items()):
             if len(members) > 1:
                 self.groups[name] = sorted(members)
                 self.group_of.update(dict.fromkeys(members, name))
         self.known = frozenset(self.group_of)
+        # the ids of the catalog's tables, which renaming leaves as they are
+        self.kept = frozenset(
+            name for table in catalog for name in _ids_in(seed.get(table, {})) if name in self.known
+        )
         chars = {ch for name in self.known for ch in name if not ch.isalnum()}
         cls = "".join(re.escape(ch) for ch in sorted(chars))
         # Candidate spans: runs of the characters ids are made of; trailing punctuation is tried
@@ -203,6 +220,17 @@ class Identifiers(Renaming, CopyDrills):
                 return None
             span = span[:-1]
         return None
+
+
+def _ids_in(value: Any) -> Iterator[str]:
+    """Every string in ``value``, its mappings' keys included."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield key
+            yield from _ids_in(item)
+    else:
+        yield from _strings(value)
 
 
 def _shared_prefix(names: list[str]) -> str:

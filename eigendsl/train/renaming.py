@@ -51,6 +51,15 @@ play on the seed database, whose values recall gets right more often. A model th
 item families need it: its confirmation now names the order's navy M as "color: olive, size:
 42") is what it is for.
 
+**A catalog's ids stay** (``catalog``, the tables named by ``training.sft.catalog``; retail's
+spec names ``products``). Every id the rows of those tables hold (a product's id, its variants'
+item ids) is never renamed, and none is a new name for another id. A catalog is the same for
+every customer, so the agent may know it by heart; and its ids are the ones a model has to look
+up twice to copy (the product by its name, then the variant by its options), which the 2-layer
+model does not learn. Shuffled with the rest, such an id could be neither copied nor recalled:
+the agent wrote the first or last item of the order, or the variant the training dialogues name
+most. CATALOG_FIGURES
+
 **Invented ids** (``invent``; ``training.sft`` of the pipeline: ``sft_invent_ids``): ids with
 digits get new random digits instead of another id of the database, so no id can be recalled at
 all. Measured with ids spelled digit by digit (``id_tokens`` off), half or all of the passes
@@ -81,6 +90,7 @@ class Renaming:
     groups: dict[str, list[str]]
     group_of: dict[str, str]
     known: frozenset[str]
+    kept: frozenset[str]
     attributes: dict[str, list[str]]
     _span: re.Pattern[str]
     _stated: dict[str, re.Pattern[str]]
@@ -233,7 +243,8 @@ class Renaming:
     ) -> dict[str, str]:
         by_group: dict[str, list[str]] = defaultdict(list)
         for name in names:
-            by_group[self.group_of[name]].append(name)
+            if name not in self.kept:
+                by_group[self.group_of[name]].append(name)
         mapping: dict[str, str] = {}
         taken = set(self.known) if invent else set()  # invented ids avoid the database's
         for group, found in by_group.items():
@@ -245,7 +256,7 @@ class Renaming:
                     mapping[name] = new
                     taken.add(new)
                 continue
-            pool = list(self.groups[group])
+            pool = [name for name in self.groups[group] if name not in self.kept]
             rng.shuffle(pool)
             mapping.update(zip(found, pool, strict=False))  # distinct ids: two ids never merge
         return mapping
