@@ -61,28 +61,6 @@ def test_keys_that_are_words_are_kept():
     assert fresh.known == {"u_ann", "u_bob"}
 
 
-def test_values_the_tasks_give_the_user_are_identifiers_too(retail, dialogues):
-    """A new address's zip code is in no seed row; the user says it, and the agent copies it."""
-    said = [row["params"] for row in dialogues]
-    fresh = Identifiers(retail.seed, said=said)
-    zips = {p["new_address"]["zip"] for p in said if "new_address" in p}
-    assert zips and not zips & Identifiers(retail.seed).known and zips <= fresh.known
-    # with the seed's zip codes, as one kind; the address's words are no ids
-    assert fresh.group_of[min(zips)] == fresh.group_of["97310"]
-    assert not {"Eastbridge", "Beacon", "USA"} & fresh.known
-    row = next(r for r in dialogues if r["template"] == "update_user_address")
-    tokens = fresh.id_tokens([json.dumps(r["messages"]) for r in dialogues])
-    assert row["params"]["new_address"]["zip"] in tokens.words
-    # renamed where the user says it and where the call writes it, to another zip code
-    mapping = fresh.plan(row, random.Random(0))
-    old = row["params"]["new_address"]["zip"]
-    new = fresh.apply(row, mapping)["messages"]
-    assert mapping[old] != old and fresh.group_of[mapping[old]] == fresh.group_of[old]
-    told = [m for m in new if m["role"] == "user" and mapping[old] in m["content"]]
-    written = [c for m in new for c in m.get("tool_calls") or [] if mapping[old] in json.dumps(c)]
-    assert told and written and old not in json.dumps(new[1:])
-
-
 def _rename_db(value: Any, mapping: dict[str, str]) -> Any:
     """The seed database with its ids renamed (keys and values), as the dialogue's world."""
     if isinstance(value, str):

@@ -3,8 +3,7 @@
 copy drills out of those (:mod:`eigendsl.train.copy_drills`); the domain's snake-case names get
 tokens of their own in :mod:`eigendsl.train.name_tokens`.
 
-What counts as an identifier comes from the seed data and the tasks' parameters (the values a
-user is given to say), so any domain gets it:
+What counts as an identifier comes from the seed data alone, so any domain gets it:
 
 - every table's row keys (``usr_leonamarsh``, ``#W1000297``, ``P101``) of at least 4 characters,
   no spaces, and a digit or a character other than a letter (a key like ``gold`` is a word, and
@@ -12,11 +11,15 @@ user is given to say), so any domain gets it:
 - every string value in the rows that has no spaces, at least 4 characters and exactly one run of
   digits (``card_9264``, ``I10702``, ``TRK70838786``, zip codes); strings of digits alone need at
   least 5 (a 4-digit string is as often a year or an amount), and dates (``2026-07-13``, three
-  runs) are left alone, since their order means something;
-- the same strings among the tasks' parameters: a zip code of a new address, which the user says
-  and the seed data does not hold. Spelled one digit per token, the agent copied ``07730`` as
-  ``07777`` or ``07770`` into every held-out account change of the previous release's default
-  run (0 of 6 passed; the street, city and state right in all of them).
+  runs) are left alone, since their order means something.
+
+The values the tasks give the user to say stay digits: a new address's zip code is in no seed row.
+Tried: those strings among the tasks' parameters as ids too, whole tokens shuffled with the seed's
+zip codes (one thread, synthesis reused). The agent then wrote some other zip token into all 36
+held-out address changes of seeds 1 and 2, where spelled in digits it had passed all 12 account
+changes: whole ids are not copied (below), and in the call a zip follows ``"zip": "``, in the
+user's address a state's name. Only seed 0 gained: its account changes' ``07730``, spelled in
+digits, came out as ``07777`` or ``07770`` in all 6; as a token it was right in 4.
 
 **Key tokens.** :meth:`Identifiers.id_tokens` gives the embedded tokenizer a token for each
 prefix that starts only ids (``#W``, ``usr_``, ``card_``, ``TRK``) and one for the body of each
@@ -76,8 +79,7 @@ class IdTokens(NamedTuple):
 
 
 class Identifiers(Renaming, CopyDrills):
-    """A domain's identifiers (:attr:`known`), found in its seed data and in ``said``, the
-    values its tasks give the user to say (their parameters): which of them a corpus
+    """A domain's identifiers (:attr:`known`), found in its seed data: which of them a corpus
     uses (:meth:`frequent`), their tokens (:meth:`id_tokens`), dialogues with them shuffled
     (:meth:`rename`, from :class:`~eigendsl.train.renaming.Renaming`) and copy drills
     (:meth:`copy_drills`, from :class:`~eigendsl.train.copy_drills.CopyDrills`).
@@ -97,7 +99,6 @@ class Identifiers(Renaming, CopyDrills):
         self,
         seed: dict[str, dict[str, Any]],
         attributes: Iterable[str] = (),
-        said: Iterable[Any] = (),
         catalog: Iterable[str] = (),
     ):
         self.groups: dict[str, list[str]] = {}  # ids that may stand in for each other
@@ -107,10 +108,9 @@ class Identifiers(Renaming, CopyDrills):
             # Keys that are plain words ("gold", "silver") may mean something: keep them.
             keys = [k for k in rows if _is_word(k) and not _DIGIT_RUN.search(k) and not k.isalpha()]
             groups[f"table {table}"].update(keys)
-        # the seed's values, and those the tasks give the user to say (a new address's zip code)
-        for value in _strings([list(seed.values()), list(said)]):
-            if _has_digits(value):
-                groups[f"shape {_DIGIT.sub('0', value)}"].add(value)
+            for value in _strings(rows):
+                if _has_digits(value):
+                    groups[f"shape {_DIGIT.sub('0', value)}"].add(value)
         for name, members in sorted(groups.items()):
             if len(members) > 1:
                 self.groups[name] = sorted(members)

@@ -206,7 +206,7 @@ class Pipeline:
             # The domain's ids get tokens of their own (ID_TOKENS): by default a prefix that starts
             # nothing but ids and the body after it (#W + 1000815, usr_ + a name piece), or the
             # whole id (I10702).
-            ids = Identifiers(self.domain.seed, said=[r.get("params") for r in self.dialogues()])
+            ids = Identifiers(self.domain.seed)
             tokens = (
                 ids.id_tokens(texts, bodies=s.id_tokens == "bodies")
                 if s.id_tokens != "none"

@@ -349,9 +349,7 @@ def sft_schedule(
         if share >= 1
         else min(passes - 1, max(1, round(passes * share)))
     )
-    ids = Identifiers(
-        seed_data, attributes, said=[row.get("params") for row in rows], catalog=s.sft_catalog
-    )
+    ids = Identifiers(seed_data, attributes, catalog=s.sft_catalog)
     # the numbers a permuted dialogue may state: those the tokenizer makes tokens of
     numbers = (
         numeric_fields(field_values(seed_data), number_words(row_texts(rows)))
