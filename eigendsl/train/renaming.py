@@ -58,7 +58,10 @@ every customer, so the agent may know it by heart; and its ids are the ones a mo
 up twice to copy (the product by its name, then the variant by its options), which the 2-layer
 model does not learn. Shuffled with the rest, such an id could be neither copied nor recalled:
 the agent wrote the first or last item of the order, or the variant the training dialogues name
-most. CATALOG_FIGURES
+most. On retail (``products``), seeds 0–3, one thread, synthesis reused: the first write of a
+held-out exchange, item change or return named the right items in 41 of 85 episodes after SFT (15
+of 89 with them shuffled) and the new variant in 12 of 42 (4 of 42); pass^1 after SFT 0.620
+(0.613), after GRPO 0.658 (0.635).
 
 **Invented ids** (``invent``; ``training.sft`` of the pipeline: ``sft_invent_ids``): ids with
 digits get new random digits instead of another id of the database, so no id can be recalled at
