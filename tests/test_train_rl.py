@@ -342,6 +342,10 @@ def test_fresh_ids_give_each_group_its_task_on_a_database_with_permuted_ids():
         world.seed["orders"] != retail.seed["orders"]
         and retail.seed == load_domain(ROOT / "specs" / "retail").seed
     )
+    # a catalog's ids (training.sft.catalog) stay, as in SFT's shuffled passes
+    world, _ = grpo.FreshIds(retail, ("products",))(tasks[0], random.Random(1))
+    assert world.seed["products"] == retail.seed["products"]
+    assert world.seed["orders"] != retail.seed["orders"]
     # a permutation that would give a held-out task's parameters is drawn again; the task as it
     # is when every draw would
     keys = iter(["held-out", "held-out", "new"])

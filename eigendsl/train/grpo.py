@@ -70,6 +70,9 @@ class GRPOSettings:
     fresh_ids: bool = field(
         default=False, metadata={"help": "Each group's task on a database whose ids were permuted."}
     )
+    catalog: tuple[str, ...] = field(
+        default=(), metadata={"help": "Tables whose ids fresh_ids leaves as they are."}
+    )
     seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
 
     def to_grpo_config(self, out_dir: Path) -> Any:
@@ -128,11 +131,12 @@ class FreshIds:
     for those values, which is what held-out tasks need. A permutation that would turn the task
     into one of the held-out tasks' parameter sets is drawn again."""
 
-    def __init__(self, domain: Domain):
+    def __init__(self, domain: Domain, catalog: tuple[str, ...] = ()):
         from eigendsl.synth.roles import param_key
         from eigendsl.train.identifiers import Identifiers
 
-        self.domain, self.ids, self.key = domain, Identifiers(domain.seed), param_key
+        self.domain, self.key = domain, param_key
+        self.ids = Identifiers(domain.seed, catalog=catalog)  # a catalog's ids stay, as in SFT
         self.avoid = {
             param_key(t["template"], t["params"])
             for t in domain.tasks
@@ -174,7 +178,7 @@ class EpisodeRollout:
         self.user = user or ScriptedUser(domain.stop_marker, settings.seed)
         self.gold = GoldCache(domain)
         self.rng = random.Random(settings.seed)
-        self.fresh = FreshIds(domain) if settings.fresh_ids else None
+        self.fresh = FreshIds(domain, settings.catalog) if settings.fresh_ids else None
         self.log: list[dict[str, Any]] = []
         self.generate: Generate | None = None  # vLLM's, set per step when the trainer uses vLLM
 

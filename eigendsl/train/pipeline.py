@@ -347,6 +347,7 @@ class Pipeline:
             seed=s.seed,
             use_vllm=s.use_vllm,
             fresh_ids=s.grpo_fresh_ids,
+            catalog=s.sft_catalog,
             # a checkpoint at least every quarter of the run, so a crash loses little
             save_steps=max(1, min(5, s.grpo_steps // 4)),
         )

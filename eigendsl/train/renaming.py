@@ -53,7 +53,8 @@ item families need it: its confirmation now names the order's navy M as "color: 
 
 **A catalog's ids stay** (``catalog``, the tables named by ``training.sft.catalog``; retail's
 spec names ``products``). Every id the rows of those tables hold (a product's id, its variants'
-item ids) is never renamed, and none is a new name for another id. A catalog is the same for
+item ids) is never renamed, and none is a new name for another id (in GRPO's permuted
+databases too, ``eigendsl.train.grpo.FreshIds``). A catalog is the same for
 every customer, so the agent may know it by heart; and its ids are the ones a model has to look
 up twice to copy (the product by its name, then the variant by its options), which the 2-layer
 model does not learn. Shuffled with the rest, such an id could be neither copied nor recalled:
