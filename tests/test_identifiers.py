@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.environment import Environment
-from eigendsl.train import copy_drills, identifiers, renaming
-from eigendsl.train import name_tokens as name_tokens_module
+from eigendsl.train import copy_drills, identifiers, renaming, vocabulary
 from eigendsl.train.identifiers import Identifiers
-from eigendsl.train.name_tokens import name_tokens, schema_names
+from eigendsl.train.vocabulary import name_tokens, schema_names
 
 RETAIL = Path(__file__).resolve().parents[1] / "specs" / "retail"
 
@@ -34,7 +33,7 @@ def dialogues(retail_scripted):
 
 
 def test_doctests():
-    for module in (identifiers, renaming, copy_drills, name_tokens_module):
+    for module in (identifiers, renaming, copy_drills, vocabulary):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 
@@ -373,6 +372,30 @@ def test_ids_from_long_tool_results_make_no_drill(retail, dialogues):
     for row in dialogues:
         for drill in fresh.copy_drills(row):
             assert drill["messages"][-1]["tool_calls"][0]["function"]["name"] not in writes
+
+
+def test_the_embedded_vocabulary_holds_each_kind_of_token_its_setting_asks_for(retail, dialogues):
+    """``embedded_vocabulary``: the dialogues and the agent prompt as the tokenizer's corpus; id
+    prefixes and bodies, names, a call's pieces and the numbers the turns state as its tokens, each
+    kind only while its setting is on."""
+    from eigendsl.train.chat import CALL_PIECES
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.vocabulary import embedded_vocabulary
+
+    rows = [{**row, "tools": []} for row in dialogues[:40]]
+    every = TrainSettings(call_tokens=True)  # on by default: ids' bodies, names, numbers
+    full = embedded_vocabulary(retail, rows, every)
+    assert len(full.texts) == len(rows) + 1 and full.texts[-1] == retail.agent_prompt
+    assert {"#W", "usr_", "1000001"} <= set(full.pieces) and set(CALL_PIECES) <= set(full.pieces)
+    assert " get_order_details" in full.pieces and "get_order_details" in full.words
+    assert any(re.fullmatch(r"\d+\.\d+", word) for word in full.words)  # a price, a total
+    off = TrainSettings(id_tokens="none", name_tokens=False, number_tokens=False)
+    bare = embedded_vocabulary(retail, rows, off)
+    assert bare.texts == full.texts and bare.words == [] and bare.pieces == []
+    prefixes = embedded_vocabulary(retail, rows, replace(off, id_tokens="prefixes"))
+    assert "#W" in prefixes.pieces and "1000001" not in prefixes.pieces
+    default = embedded_vocabulary(retail, rows, TrainSettings())
+    assert " get_order_details" in default.words and not set(CALL_PIECES) & set(default.pieces)
 
 
 def test_schema_names_are_tokens_of_their_own(retail, dialogues):

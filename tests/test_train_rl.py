@@ -396,7 +396,8 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
     from eigendsl.runtime.scripted_agent import ScriptedAgent
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.roles import param_key
-    from eigendsl.train.pipeline import GRPO_TASKS_PER_TEMPLATE, Pipeline
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.runfolder import GRPO_TASKS_PER_TEMPLATE
     from eigendsl.train.settings import TrainSettings
 
     spec = ROOT / "specs" / "retail"

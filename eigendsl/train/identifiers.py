@@ -1,7 +1,7 @@
 """The domain's identifiers, found in its seed data, and their tokens in the embedded tokenizer.
 :class:`Identifiers` also renames them in SFT dialogues (:mod:`eigendsl.train.renaming`) and cuts
 copy drills out of those (:mod:`eigendsl.train.copy_drills`); the domain's snake-case names get
-tokens of their own in :mod:`eigendsl.train.name_tokens`.
+tokens of their own in :mod:`eigendsl.train.vocabulary`.
 
 What counts as an identifier comes from the seed data alone, so any domain gets it:
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -29,13 +28,14 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import model_view
-from eigendsl.synth.roles import param_key
 from eigendsl.train.runfolder import (
+    accepted_files,
     claim_run_folder,
     finished_stage,
     read_dialogues,
     record_stage,
     run_lock,
+    synthesized_tasks,
 )
 from eigendsl.train.settings import (
     ID_TOKENS,
@@ -44,23 +44,6 @@ from eigendsl.train.settings import (
     sft_decay,
     sft_optimizer,
     sft_schedule,
-)
-
-# GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
-# templates synthesis favours do not crowd out the rest.
-GRPO_TASKS_PER_TEMPLATE = 8
-
-# Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
-SUMMARY_KEYS = (
-    "pass_hat_1",
-    "pass_hat_k",
-    "pass_at_k",
-    "pass_rate",
-    "episodes",
-    "mean_score",
-    "tool_call_ok_rate",
-    "ids_copied",
-    "values_read",
 )
 
 
@@ -115,22 +98,7 @@ class Pipeline:
         self.results["grpo"] = self.timed(
             "eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft")
         )
-        report = self.report()
-        summary: dict[str, Any] = {
-            stage: {k: self.results[stage][k] for k in SUMMARY_KEYS if k in self.results[stage]}
-            for stage in ("base", "sft", "grpo")
-        }
-        summary.update(
-            {
-                "seconds_per_stage": self.seconds,
-                "report": str(report),
-                "out_dir": str(self.out),
-                "model": s.model,
-                "eval_tasks": self.results["base"]["tasks"],
-            }
-        )
-        (self.out / "summary.json").write_text(json.dumps(summary, indent=2))
-        return summary
+        return self.report()
 
     def claim_folder(self) -> None:
         """Make ``self.out`` this run's folder, or resume the run it holds (``claim_run_folder``):
@@ -158,20 +126,12 @@ class Pipeline:
         )
         return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
 
-    def accepted_files(self) -> list[Path]:
-        """Each synthesis generation's ``accepted.jsonl``, in generation order (gen-2 before
-        gen-10)."""
-        return sorted(
-            (self.out / "synth").glob("gen-*/accepted.jsonl"),
-            key=lambda path: int(path.parent.name.split("-")[1]),
-        )
-
     def dialogues(self) -> list[dict[str, Any]]:
         """The accepted dialogues of every generation, in the form the model sees. Read once (about
         6 s for retail's 6,119): the base model, SFT and each evaluation's copy and value checks
         use them."""
         if self._dialogues is None:
-            rows = [row for path in self.accepted_files() for row in read_dialogues(path)]
+            rows = [row for path in accepted_files(self.out) for row in read_dialogues(path)]
             if not rows:
                 raise EigenError(
                     f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to "
@@ -189,44 +149,20 @@ class Pipeline:
         return {**row, "messages": model_view(row["messages"], self.domain, "compact"), "tools": []}
 
     def base(self) -> dict[str, Any]:
-        from eigendsl.train.chat import render_chat
         from eigendsl.train.model import MODEL_SIZES, load_checkpoint, load_model
 
         s = self.settings
         if s.id_tokens not in ID_TOKENS:
             raise EigenError(f"id_tokens is {s.id_tokens!r}; write one of {', '.join(ID_TOKENS)}")
         if s.model in MODEL_SIZES:
-            from eigendsl.train.chat import CALL_PIECES
-            from eigendsl.train.identifiers import Identifiers, IdTokens
-            from eigendsl.train.name_tokens import name_tokens, schema_names
-            from eigendsl.train.stated_values import number_words, row_texts
+            from eigendsl.train.vocabulary import embedded_vocabulary
 
-            texts = [render_chat(r["messages"], r["tools"] or None) for r in self.dialogues()]
-            texts.append(self.domain.agent_prompt)
-            # The domain's ids get tokens of their own (ID_TOKENS): by default a prefix that starts
-            # nothing but ids and the body after it (#W + 1000815, usr_ + a name piece), or the
-            # whole id (I10702).
-            ids = Identifiers(self.domain.seed)
-            tokens = (
-                ids.id_tokens(texts, bodies=s.id_tokens == "bodies")
-                if s.id_tokens != "none"
-                else IdTokens([], [], [])
-            )
-            names, spaced = name_tokens(
-                schema_names(self.domain.seed, self.domain.tool_schemas, ids.known)
-                if s.name_tokens
-                else [],
-                after_words=s.call_tokens,
-            )
-            calls = CALL_PIECES if s.call_tokens else []
-            # counted in the dialogues' turns, as sft_schedule counts the numbers it may permute
-            # to, so every number a permuted dialogue states is one of these tokens
-            numbers = number_words(row_texts(self.dialogues())) if s.number_tokens else []
+            vocabulary = embedded_vocabulary(self.domain, self.dialogues(), s)
             model, tokenizer = load_model(
                 s.model,
-                texts,
-                words=tokens.words + names + numbers,
-                pieces=tokens.prefixes + tokens.bodies + spaced + calls,
+                vocabulary.texts,
+                words=vocabulary.words,
+                pieces=vocabulary.pieces,
                 seed=s.seed,
             )
         else:
@@ -355,13 +291,9 @@ class Pipeline:
         return {"log": log, "tasks": len(tasks), "task_source": s.grpo_tasks}
 
     def grpo_tasks(self) -> tuple[Domain, list[dict[str, Any]]]:
-        """The domain and tasks GRPO rolls out on (``training.grpo.tasks``).
-
-        ``synth``: the last synthesis generation's verified tasks, compiled with that generation's
-        task and check files (its composed and refusal templates), one per distinct parameter set
-        and at most ``GRPO_TASKS_PER_TEMPLATE`` per template. Their values are fresh: on the fixed
-        train split GRPO rewarded writing a train task's own values (a held-out account got the
-        address of ``update_user_address-001``)."""
+        """The domain and tasks GRPO rolls out on (``training.grpo.tasks``): ``synth``, those
+        the run's last synthesis generation verified (``synthesized_tasks``); ``train``, the
+        compiled train split."""
         s = self.settings
         if s.grpo_tasks == "train":
             return self.domain, [t for t in self.domain.tasks if t.get("split") == "train"]
@@ -370,34 +302,7 @@ class Pipeline:
                 f"training.grpo.tasks is {s.grpo_tasks!r}; write synth (the tasks synthesis "
                 "verified) or train (the compiled train split)"
             )
-        rows: list[dict[str, Any]] = []
-        for path in reversed(self.accepted_files()):  # the last generation that accepted any
-            rows = read_dialogues(path)
-            if rows:
-                break
-        if not rows:
-            raise EigenError(
-                f"no accepted dialogues in {self.out / 'synth'}; GRPO's tasks come from synthesis "
-                "(or set training.grpo.tasks: train)"
-            )
-        gen_dir = path.parent
-        domain = load_domain(self.spec_dir, extra=[gen_dir / "tasks.yaml", gen_dir / "checks.chk"])
-        by_id = {t["id"]: t for t in domain.tasks}
-        rng = random.Random(f"grpo-tasks:{s.seed}")
-        chosen: dict[str, list[dict[str, Any]]] = {}
-        seen: set[str] = set()
-        for row in rng.sample(rows, len(rows)):
-            task = by_id.get(row["task_id"])
-            key = param_key(row["template"], row["params"])
-            if (
-                task is None
-                or key in seen
-                or len(chosen.get(row["template"], [])) >= GRPO_TASKS_PER_TEMPLATE
-            ):
-                continue
-            seen.add(key)
-            chosen.setdefault(row["template"], []).append(task)
-        return domain, [task for name in sorted(chosen) for task in chosen[name]]
+        return synthesized_tasks(self.spec_dir, self.out, s.seed)
 
     def evaluate(self, stage: str) -> dict[str, Any]:
         from eigendsl.train.evaluate import copy_check, eval_tasks, evaluate, value_check
@@ -423,12 +328,14 @@ class Pipeline:
 
     # ------------------------------------------------------------------ report
 
-    def report(self) -> Path:
-        from eigendsl.train.report import write_report
+    def report(self) -> dict[str, Any]:
+        """``report.md``, its plots and ``summary.json``; the summary (``--json``'s object)."""
+        from eigendsl.train.report import write_report, write_summary
 
-        return write_report(
+        report = write_report(
             self.out, self.results, self.sft_log, self.grpo_log, self.seconds, self.settings
         )
+        return write_summary(self.out, self.results, self.seconds, report, self.settings.model)
 
 
 def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:

@@ -1,11 +1,26 @@
-"""``report.md`` and its plots: base / SFT / SFT+GRPO on the same held-out tasks."""
+"""``report.md`` and its plots: base / SFT / SFT+GRPO on the same held-out tasks; and
+``summary.json``, the same figures as ``eigendsl train --json`` prints them."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
+
+# Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
+SUMMARY_KEYS = (
+    "pass_hat_1",
+    "pass_hat_k",
+    "pass_at_k",
+    "pass_rate",
+    "episodes",
+    "mean_score",
+    "tool_call_ok_rate",
+    "ids_copied",
+    "values_read",
+)
 
 
 def _plots(
@@ -195,3 +210,25 @@ def _check_section(
         f"{c[changed]['right']}/{c[changed]['of']} |"
         for stage, c in checks.items()
     ]
+
+
+def write_summary(
+    out: Path, results: dict[str, Any], seconds: dict[str, float], report: Path, model: str
+) -> dict[str, Any]:
+    """``summary.json`` in ``out``, returned: each stage's figures (``SUMMARY_KEYS``), the
+    seconds per stage, where the report and the run are, the model and the held-out tasks."""
+    summary: dict[str, Any] = {
+        stage: {k: results[stage][k] for k in SUMMARY_KEYS if k in results[stage]}
+        for stage in STAGE_NAMES
+    }
+    summary.update(
+        {
+            "seconds_per_stage": seconds,
+            "report": str(report),
+            "out_dir": str(out),
+            "model": model,
+            "eval_tasks": results["base"]["tasks"],
+        }
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    return summary

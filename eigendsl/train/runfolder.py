@@ -1,17 +1,20 @@
 """A training run's folder: which stages a run has and what each writes, the records of the
 finished ones (``stages/<stage>.json``) and of what the run is made of (``run.json``), one
-``train`` at a time in it (``.lock``), and the dialogues synthesis accepted into it."""
+``train`` at a time in it (``.lock``), and the dialogues and tasks synthesis verified in it."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
+from eigendsl.runtime.domain import Domain, load_domain
+from eigendsl.synth.roles import param_key
 from eigendsl.yamlload import jsonl_rows
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
@@ -23,6 +26,9 @@ STAGE_FOLDERS = {
     "sft": ("sft", "user_sft"),
     "grpo": ("grpo",),
 }
+# GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
+# templates synthesis favours do not crowd out the rest.
+GRPO_TASKS_PER_TEMPLATE = 8
 _EVALS = tuple(stage for stage in RUN_STAGES if stage.startswith("eval_"))
 # What the report reads from each stage's record (the eval stages': "eval").
 STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -203,3 +209,49 @@ def read_dialogues(path: Path) -> list[dict[str, Any]]:
         if not isinstance(row, dict) or not isinstance(row.get("messages"), list):
             raise damaged(number)
     return [row for _, row in rows]
+
+
+def accepted_files(out: Path) -> list[Path]:
+    """Each synthesis generation's ``accepted.jsonl`` in the run folder ``out``, in generation
+    order (gen-2 before gen-10)."""
+    return sorted(
+        (out / "synth").glob("gen-*/accepted.jsonl"),
+        key=lambda path: int(path.parent.name.split("-")[1]),
+    )
+
+
+def synthesized_tasks(spec_dir: Path, out: Path, seed: int) -> tuple[Domain, list[dict[str, Any]]]:
+    """The tasks the last synthesis generation of the run in ``out`` verified (the last that
+    accepted any), with the domain compiled with that generation's task and check files (its
+    composed and refusal templates): one per distinct parameter set and at most
+    ``GRPO_TASKS_PER_TEMPLATE`` per template, drawn with ``seed``. Their values are fresh: on the
+    fixed train split GRPO rewarded writing a train task's own values (a held-out account got the
+    address of ``update_user_address-001``)."""
+    rows: list[dict[str, Any]] = []
+    for path in reversed(accepted_files(out)):
+        rows = read_dialogues(path)
+        if rows:
+            break
+    if not rows:
+        raise EigenError(
+            f"no accepted dialogues in {out / 'synth'}; GRPO's tasks come from synthesis "
+            "(or set training.grpo.tasks: train)"
+        )
+    gen_dir = path.parent
+    domain = load_domain(spec_dir, extra=[gen_dir / "tasks.yaml", gen_dir / "checks.chk"])
+    by_id = {t["id"]: t for t in domain.tasks}
+    rng = random.Random(f"grpo-tasks:{seed}")
+    chosen: dict[str, list[dict[str, Any]]] = {}
+    seen: set[str] = set()
+    for row in rng.sample(rows, len(rows)):
+        task = by_id.get(row["task_id"])
+        key = param_key(row["template"], row["params"])
+        if (
+            task is None
+            or key in seen
+            or len(chosen.get(row["template"], [])) >= GRPO_TASKS_PER_TEMPLATE
+        ):
+            continue
+        seen.add(key)
+        chosen.setdefault(row["template"], []).append(task)
+    return domain, [task for name in sorted(chosen) for task in chosen[name]]

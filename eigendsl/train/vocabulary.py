@@ -1,4 +1,7 @@
-"""Name tokens: a token of the embedded tokenizer for each of the domain's snake-case names.
+"""The embedded tokenizer's own tokens: the domain's ids, its snake-case names, the pieces of a
+tool call and the numbers its dialogues state (:func:`embedded_vocabulary`, which ``eigendsl
+train`` builds the base model with; the settings ``training.id_tokens``, ``name_tokens``,
+``call_tokens`` and ``number_tokens`` choose them).
 
 **Name tokens.** :func:`schema_names` gives the embedded tokenizer a token for each of the
 domain's snake-case names (tools, their parameters, the records' fields), with and without the
@@ -16,7 +19,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from eigendsl.train.chat import CALL_PIECES, render_chat
+from eigendsl.train.identifiers import Identifiers, IdTokens
+from eigendsl.train.stated_values import number_words, row_texts
+
+if TYPE_CHECKING:
+    from eigendsl.runtime.domain import Domain
+    from eigendsl.train.settings import TrainSettings
 
 _SNAKE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+")
 
@@ -78,3 +89,48 @@ def name_tokens(names: Iterable[str], after_words: bool = False) -> tuple[list[s
     plain = sorted(set(names))
     spaced = [" " + name for name in plain]
     return (plain, spaced) if after_words else (plain + spaced, [])
+
+
+class Vocabulary(NamedTuple):
+    """What the embedded tokenizer is trained on (``texts``) and the tokens it must have besides
+    (the ``words`` and ``pieces`` of :func:`~eigendsl.train.tokenizer.train_tokenizer`)."""
+
+    texts: list[str]
+    words: list[str]
+    pieces: list[str]
+
+
+def embedded_vocabulary(
+    domain: Domain, rows: list[dict[str, Any]], settings: TrainSettings
+) -> Vocabulary:
+    """The embedded tokenizer's corpus and own tokens for ``rows`` (the dialogues as the model
+    sees them) and the domain's agent prompt, as ``settings`` choose them:
+
+    - ``id_tokens``: the domain's ids get tokens of their own, by default a prefix that starts
+      nothing but ids and the body after it (``#W`` + ``1000815``, ``usr_`` + a name piece), or
+      the whole id (``I10702``);
+    - ``name_tokens``: the snake-case names (*Name tokens* above);
+    - ``call_tokens``: the pieces every tool call repeats (``CALL_PIECES``), and the names one
+      token after a word too;
+    - ``number_tokens``: the numbers the turns state, counted as ``sft_schedule`` counts the numbers
+      it may permute to, so every number a permuted dialogue states is one of these tokens.
+    """
+    texts = [render_chat(r["messages"], r["tools"] or None) for r in rows]
+    texts.append(domain.agent_prompt)
+    ids = Identifiers(domain.seed)
+    tokens = (
+        ids.id_tokens(texts, bodies=settings.id_tokens == "bodies")
+        if settings.id_tokens != "none"
+        else IdTokens([], [], [])
+    )
+    names, spaced = name_tokens(
+        schema_names(domain.seed, domain.tool_schemas, ids.known) if settings.name_tokens else [],
+        after_words=settings.call_tokens,
+    )
+    calls = CALL_PIECES if settings.call_tokens else []
+    numbers = number_words(row_texts(rows)) if settings.number_tokens else []
+    return Vocabulary(
+        texts,
+        words=tokens.words + names + numbers,
+        pieces=tokens.prefixes + tokens.bodies + spaced + calls,
+    )
