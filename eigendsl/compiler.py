@@ -23,7 +23,8 @@ import jinja2
 import yaml
 
 from eigendsl.codegen import artifacts
-from eigendsl.codegen.verifiers import VerifierBuilder, render
+from eigendsl.codegen.pymodule import render
+from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.domain import (
     check_python_tools,
     check_training,
@@ -34,7 +35,7 @@ from eigendsl.domain import (
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
-from eigendsl.spec import TemplateParam
+from eigendsl.task_spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
 
 SCHEMA_VERSION = 1

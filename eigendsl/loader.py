@@ -17,7 +17,8 @@ from pydantic import BaseModel, ValidationError
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
-from eigendsl.spec import DomainSpec, TaskFile
+from eigendsl.spec import DomainSpec
+from eigendsl.task_spec import TaskFile
 from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate, read_text
 
 if TYPE_CHECKING:

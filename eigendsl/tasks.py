@@ -22,7 +22,7 @@ from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
-from eigendsl.spec import Template
+from eigendsl.task_spec import Template
 from eigendsl.yamlload import MarkedDict, to_plain
 
 SCHEMA_VERSION = 1

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from eigendsl.cli import main
 from eigendsl.errors import EigenError
 from eigendsl.lint import LintReport, lint
-from eigendsl.lint.mutations import execute, trajectory
+from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.values import ValueIndex, alternatives, field_names
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.episodes import GoldCache, run_episodes

@@ -29,8 +29,10 @@ from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import NOT_JUDGED
 from eigendsl.tau2 import WRITES, db_diff, db_hash, load_db, replay
 from eigendsl.tau2.checks import dsl_literal, reward_basis
-from eigendsl.tau2.export import export_results, import_results, statement_kind
+from eigendsl.tau2.export import export_results
 from eigendsl.tau2.importer import import_tau2
+from eigendsl.tau2.rejudge import import_results
+from eigendsl.tau2.rewards import statement_kind
 
 ROOT = Path(__file__).resolve().parent.parent
 TAU2_RETAIL = ROOT.parent / "shared" / "tau2" / "retail"

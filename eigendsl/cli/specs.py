@@ -91,7 +91,8 @@ def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
 @user_errors
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema of spec files, for editors to validate and complete them."""
-    from eigendsl.spec import DomainSpec, TaskFile
+    from eigendsl.spec import DomainSpec
+    from eigendsl.task_spec import TaskFile
 
     model = DomainSpec if kind == "domain" else TaskFile
     click.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))

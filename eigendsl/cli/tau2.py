@@ -86,7 +86,7 @@ def import_tau2_results_cmd(
 ) -> None:
     """Read tau2-bench simulation results as episodes, re-judged with the compiled checks."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.tau2.export import import_results
+    from eigendsl.tau2.rejudge import import_results
 
     try:
         data = json.loads(results.read_text(encoding="utf-8"))

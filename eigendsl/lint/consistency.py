@@ -23,7 +23,7 @@ from typing import Any
 from eigendsl import support as rt
 from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.lint.mutations import execute, trajectory
+from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.solvability import call_errors
 from eigendsl.runtime.environment import replay_gold
 from eigendsl.runtime.episodes import GoldCache, run_episodes

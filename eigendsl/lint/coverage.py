@@ -19,7 +19,8 @@ from typing import Any
 import jinja2.meta
 
 from eigendsl import support as rt
-from eigendsl.codegen.verifiers import VerifierBuilder, render
+from eigendsl.codegen.pymodule import render
+from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.values import ValueIndex, alternatives, field_names

@@ -1,10 +1,11 @@
 """Check strength by mutation analysis, and which policy rules the mutations exercise.
 
-Each passing gold trajectory is mutated (:mod:`eigendsl.lint.mutations`) and re-executed; the
-task's check alone judges the result. A mutation is *counted* for a check when it changes
-something: the final database, the successful calls (tool and arguments, as a multiset) or the
-text of the conversation; a mutation equivalent to the gold trajectory (an argument changed to
-an equal value, two commuting writes swapped, an extra write the environment rejected) is not.
+Each passing gold trajectory is mutated (:mod:`eigendsl.lint.mutations`) and re-executed
+(:mod:`eigendsl.lint.replay`); the task's check alone judges the result. A mutation is *counted*
+for a check when it changes something: the final database, the successful calls (tool and
+arguments, as a multiset) or the text of the conversation; a mutation equivalent to the gold
+trajectory (an argument changed to an equal value, two commuting writes swapped, an extra write
+the environment rejected) is not.
 It is *caught* when the check fails on every candidate value tried; one candidate the check
 accepts makes the mutation survive, and the survivor is reported as a weakness of the check.
 A check's strength is the share of its counted mutations it catches.
@@ -18,7 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.lint.mutations import execute, mutants, trajectory
+from eigendsl.lint.mutations import mutants
+from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
 
 

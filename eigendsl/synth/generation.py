@@ -14,7 +14,6 @@ output is the same byte for byte with one worker or several, interrupted or not.
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -26,18 +25,16 @@ from eigendsl.dsl.ast import Check
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.episodes import run_episodes, write_jsonl
-from eigendsl.runtime.mistakes import MISTAKES, RECOVER
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
 from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LLMUserIntent
 from eigendsl.synth.quality import NearDuplicates
-from eigendsl.synth.records import SCHEMA_VERSION, read_json, read_rows, write_json, write_text
+from eigendsl.synth.records import SCHEMA_VERSION, read_json, write_json, write_text
 from eigendsl.synth.report import generation_report
-from eigendsl.synth.shard_worker import play_shard, prepare_workers
+from eigendsl.synth.shard_worker import prepare_workers
+from eigendsl.synth.shards import play_shards
 from eigendsl.synth.variants import SynthTask, composed_template, refusal_template, task_file
-
-MISTAKE_EVERY = 10  # one dialogue in ten gets an injected mistake: negative examples
 
 
 @dataclass
@@ -248,7 +245,19 @@ class Synthesis:
         domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
         by_id = {t["id"]: t for t in domain.tasks}
         recover = {t.id for t in planned if t.kind == "recover"}
-        rows = self._play(domain, gen_dir, [by_id[t.id] for t in planned], pools, k, recover)
+        rows = play_shards(
+            domain,
+            gen_dir,
+            [by_id[t.id] for t in planned],
+            pools,
+            k,
+            recover,
+            size=self.settings.shard_size,
+            seed=self.settings.seed,
+            workers=self.settings.workers if self.settings.trajectory == "scripted" else 1,
+            prepare=self._prepare_workers,
+            progress=self.progress,
+        )
         kinds = {t.id: t for t in planned}
         report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
         write_json(report_path, report)
@@ -315,58 +324,6 @@ class Synthesis:
         )
         return {row["template"] for row in rows if not row["verdict"]["passed"]}
 
-    def _play(
-        self,
-        domain: Domain,
-        gen_dir: Path,
-        tasks: list[dict[str, Any]],
-        pools: dict[str, list[str]],
-        k: int,
-        recover: set[str],
-    ) -> list[dict[str, Any]]:
-        size = self.settings.shard_size
-        shards = [tasks[i : i + size] for i in range(0, len(tasks), size)]
-        shard_dir = gen_dir / "shards"
-        shard_dir.mkdir(parents=True, exist_ok=True)
-        jobs = []
-        for index, shard in enumerate(shards):
-            if (shard_dir / f"shard-{index:04d}.jsonl").is_file():
-                continue
-            mistakes = [
-                MISTAKES[(i // MISTAKE_EVERY) % len(MISTAKES)]
-                if (index * size + i) % MISTAKE_EVERY == MISTAKE_EVERY - 1 and _writes(domain, t)
-                else RECOVER
-                if t["id"] in recover
-                else None
-                for i, t in enumerate(shard)
-            ]
-            jobs.append((index, shard, mistakes, pools, self.settings.seed, k))
-        self._prepare_workers(domain)
-        done = len(shards) - len(jobs)
-        if self.progress:
-            self.progress(done * size, len(tasks))
-
-        def finished(index: int, rows: list[dict[str, Any]]) -> None:
-            nonlocal done
-            write_jsonl(rows, shard_dir / f"shard-{index:04d}.jsonl")
-            done += 1
-            if self.progress:
-                self.progress(min(done * size, len(tasks)), len(tasks))
-
-        workers = self.settings.workers if self.settings.trajectory == "scripted" else 1
-        if workers > 1 and len(jobs) > 1:
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for (index, *_), rows in zip(jobs, pool.imap(play_shard, jobs), strict=True):
-                    finished(index, rows)
-        else:
-            for job in jobs:
-                finished(job[0], play_shard(job))
-        rows = []
-        for index in range(len(shards)):
-            path = shard_dir / f"shard-{index:04d}.jsonl"
-            rows += read_rows(path, "delete the file to play that shard again")
-        return rows
-
     def _prepare_workers(self, domain: Domain) -> None:
         from eigendsl.runtime.model_roles import make_agent
 
@@ -409,12 +366,6 @@ class Synthesis:
         return generation_report(
             self.base, k, plan, rows, near, infeasible, previous, self.engineer, decisions
         )
-
-
-def _writes(domain: Domain, task: dict[str, Any]) -> bool:
-    return any("tool" in s and domain.tools[s["tool"]].writes for s in task["gold"]) and task[
-        "user"
-    ].get("confirm", True)
 
 
 def _public(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:

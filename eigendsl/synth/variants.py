@@ -21,7 +21,7 @@ import yaml
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.render import render_statement
-from eigendsl.spec import Template
+from eigendsl.task_spec import Template
 
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_][A-Za-z0-9_]*)(?![\w'\"])")

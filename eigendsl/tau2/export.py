@@ -1,26 +1,16 @@
-"""Episodes ↔ tau2-bench simulation results.
+"""Episodes → tau2-bench simulation results.
 
 :func:`export_results` turns episode rows of the data contract (what ``eigendsl run --out``
 writes: OpenAI-format ``messages``, ``task_id``, ``trial``, ``verdict``) into tau2-bench's
 ``Results`` JSON (``info``, ``tasks``, ``simulations``), so its tools can read them. Each
-simulation's ``reward_info`` is derived from the verdict: a failed statement counts against the
-part of the reward basis its source text belongs to (``db == gold`` → DB, ``called`` → ACTION,
-``said`` → COMMUNICATE, ``judge`` → NL_ASSERTION).
-
-:func:`import_results` reads such a file back into episode rows and re-judges every simulation
-with the compiled checks: the agent's tool calls are replayed on a fresh environment (the final
-database is not in the file), so the verdict is computed, never copied.
-
-Unjudged NL assertions are written with ``met: false`` and the justification ``"not judged:
-needs a judge model"`` (tau2's ``NLAssertionCheck.met`` is a bool, so a null would not load).
+simulation's ``reward_info`` is derived from the verdict (:mod:`eigendsl.tau2.rewards`).
+:mod:`eigendsl.tau2.rejudge` reads such a file back.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,34 +19,12 @@ from pydantic import BaseModel, BeforeValidator, Discriminator, Tag
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
-from eigendsl.support import NOT_JUDGED, SCHEMA_VERSION
-from eigendsl.tau2.checks import called_text, reward_basis
 from eigendsl.tau2.domain_folder import check_tasks, read_json, shape_problems
+from eigendsl.tau2.rewards import reward_info
 from eigendsl.yamlload import jsonl_rows
 
 TASK_PREFIX = "tau2-"
 TERMINATION = {"stop": "user_stop", "turn_limit": "max_steps", "agent_stop": "agent_stop"}
-END_REASON = {"user_stop": "stop", "max_steps": "turn_limit", "agent_stop": "agent_stop"}
-
-
-def statement_kind(statement: str) -> str | None:
-    """The reward-basis part a DSL statement checks, from its source text (None: other).
-
-    >>> statement_kind('require called cancel_pending_order(order_id="#W1")')
-    'ACTION'
-    >>> statement_kind('judge "The agent apologizes" advisory')
-    'NL_ASSERTION'
-    """
-    text = statement.strip()
-    if text.startswith("judge "):
-        return "NL_ASSERTION"
-    if re.match(r"^(require|forbid)\s+db\s*==\s*gold\b", text):
-        return "DB"
-    if re.search(r"\bcalled\b", text):
-        return "ACTION"
-    if re.search(r"\b(user_)?said\b", text):
-        return "COMMUNICATE"
-    return None
 
 
 def tau2_id(task_id: str) -> str:
@@ -75,9 +43,6 @@ def load_tau2_tasks(domain_dir: Path | str | None) -> dict[str, dict[str, Any]]:
     tasks, text = read_json(path)
     check_tasks(tasks, path, text)
     return {str(t["id"]): t for t in tasks}
-
-
-# ---------------------------------------------------------------------------- export
 
 
 #: A falsy value the export reads as absent (``"messages": ""`` is no messages).
@@ -187,98 +152,6 @@ def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[str, Any]:
-    """tau2's ``RewardInfo`` for one verdict; per-item checks need the tau2 ``task``."""
-    failed = {f["statement"]: f for f in verdict.get("failures") or []}  # null reads as none
-    noted = {f["statement"]: f for f in verdict.get("notes") or []}
-    kinds = {statement_kind(s) for s in failed}
-    if task is not None:
-        basis = reward_basis(task)
-    else:
-        basis = sorted(k for k in kinds | {statement_kind(s) for s in noted} | {"DB"} if k)
-    criteria = (task or {}).get("evaluation_criteria") or {}
-    info: dict[str, Any] = {
-        "source": "eigendsl",
-        "passed": bool(verdict.get("passed")),
-        "score": verdict.get("score"),
-        "failures": [{"statement": f["statement"], "reason": f["reason"]} for f in failed.values()],
-    }
-    if verdict.get("not_judged"):
-        info["not_judged"] = list(verdict["not_judged"])
-    result: dict[str, Any] = {
-        "reward": 1.0 if verdict.get("passed") else 0.0,
-        "reward_basis": basis,
-        "db_check": None,
-        "env_assertions": None,
-        "action_checks": None,
-        "nl_assertions": None,
-        "communicate_checks": None,
-        "info": info,
-    }
-    if "DB" in basis:
-        match = "DB" not in kinds
-        result["db_check"] = {"db_match": match, "db_reward": 1.0 if match else 0.0}
-    if "ACTION" in basis:
-        actions = criteria.get("actions") or []
-        checks = []
-        for action in actions:
-            match = f"require {called_text(action)}" not in failed
-            checks.append(
-                {
-                    "action": {"requestor": "assistant", **action},
-                    "action_match": match,
-                    "action_reward": 1.0 if match else 0.0,
-                }
-            )
-        result["action_checks"] = checks or [
-            {"action": {"name": s, "arguments": {}}, "action_match": False, "action_reward": 0.0}
-            for s in failed
-            if statement_kind(s) == "ACTION"
-        ]
-    if "COMMUNICATE" in basis:
-        infos = criteria.get("communicate_info") or []
-        said = [s for s in failed if statement_kind(s) == "COMMUNICATE"]
-        result["communicate_checks"] = [
-            {
-                "info": i,
-                "met": not any(json.dumps(str(i), ensure_ascii=False) in s for s in said),
-                "justification": next(
-                    (
-                        failed[s]["reason"]
-                        for s in said
-                        if json.dumps(str(i), ensure_ascii=False) in s
-                    ),
-                    "said",
-                ),
-            }
-            for i in infos
-        ]
-    if "NL_ASSERTION" in basis:
-        checks = []
-        judged = {**noted, **failed}
-        for statement, failure in judged.items():
-            if statement_kind(statement) == "NL_ASSERTION":
-                assertion = (failure.get("values") or {}).get("assertion", statement)
-                checks.append(
-                    {"nl_assertion": assertion, "met": False, "justification": failure["reason"]}
-                )
-        missing = {c["nl_assertion"] for c in checks}
-        for assertion in criteria.get("nl_assertions") or []:
-            if assertion not in missing:
-                checks.append(
-                    {"nl_assertion": assertion, "met": True, "justification": "judged met"}
-                )
-        result["nl_assertions"] = checks
-    breakdown = {}
-    for part in basis:
-        if part == "DB":
-            breakdown[part] = result["db_check"]["db_reward"]
-        else:
-            breakdown[part] = 0.0 if part in kinds else 1.0
-    result["reward_breakdown"] = breakdown
-    return result
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
@@ -383,121 +256,10 @@ def write_results(results: dict[str, Any], out_dir: Path | str) -> Path:
     return target
 
 
-# ---------------------------------------------------------------------------- re-import
-
-
-def _openai_call(call: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": call.get("id", ""),
-        "type": "function",
-        "function": {
-            "name": call.get("name", ""),
-            "arguments": json.dumps(call.get("arguments") or {}, ensure_ascii=False),
-        },
-    }
-
-
-class Tau2ToolCall(BaseModel):
-    name: str
-    arguments: dict[str, Any] | None = None
-
-
-class Tau2Message(BaseModel):
-    role: Any = None
-    content: Annotated[str | None, Absent] = None
-    tool_calls: list[Tau2ToolCall] | None = None
-
-
-class Simulation(BaseModel):
-    task_id: Any = None
-    trial: int | None = None
-    messages: list[Tau2Message] | None = None
-
-
-class Results(BaseModel):
-    """tau2 ``Results``, as :func:`import_results` reads them."""
-
-    simulations: list[Simulation] | None = None
-
-
-def import_results(
-    results: dict[str, Any],
-    domain: Any,
-    judge: Callable[[Any, str], bool] | None = None,
-    source: str = "the tau2 results",
-) -> list[dict[str, Any]]:
-    """Episode rows for tau2 ``results``, re-judged on ``domain`` (a loaded imported spec).
-
-    Tool calls are replayed in order on a fresh environment; the recorded tool results are
-    ignored (the replay computes them). ``judge`` (trace, assertion) → bool judges NL
-    assertions; without one they are reported as not judged. ``source`` names the results in
-    errors (the file they came from)."""
-    from eigendsl.runtime.environment import Environment
-    from eigendsl.runtime.episodes import GoldCache
-
-    if problems := shape_problems(Results, results):
-        raise EigenError(f"{source}: {problems[0]}. Give the results.json that tau2-bench writes")
-    gold = GoldCache(domain)
-    known = {t["id"] for t in domain.tasks}
-    rows = []
-    for index, sim in enumerate(results.get("simulations") or []):
-        raw_id = str(sim.get("task_id"))
-        task_id = TASK_PREFIX + raw_id if TASK_PREFIX + raw_id in known else raw_id
-        if task_id not in known:
-            raise EigenError(
-                f"{source}: simulations[{index}] is of task '{raw_id}', which the domain "
-                f"{domain.name} does not have (its tasks are tau2-<id>); re-judge against the "
-                "spec imported from the same tau2 domain"
-            )
-        task = domain.task(task_id)
-        env = Environment(domain, task)
-        for message in sim.get("messages") or []:
-            role = message.get("role")
-            if role == "user":
-                env.add_message({"role": "user", "content": message.get("content")})
-            elif role == "assistant":
-                calls = [_openai_call(c) for c in message.get("tool_calls") or ()]
-                entry: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
-                if calls:
-                    entry["tool_calls"] = calls
-                env.add_message(entry)
-                for call, raw in zip(calls, message.get("tool_calls") or (), strict=True):
-                    env.call_tool(call["function"]["name"], raw.get("arguments") or {}, call["id"])
-        gold_db, _ = gold.get(task)
-        trace = env.final_trace(gold_db)
-        if judge is not None:
-            trace.judge = lambda assertion, trace=trace: judge(trace, assertion)
-        verdict = domain.judge(trace, task)
-        end_reason = END_REASON.get(str(sim.get("termination_reason")), "stop")
-        if end_reason == "turn_limit":
-            verdict["turn_limit"] = True
-        rows.append(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "task_id": task["id"],
-                "template": task.get("template"),
-                "family": task.get("family"),
-                "split": task.get("split"),
-                "params": task.get("params", {}),
-                "trial": int(sim.get("trial") or 0),
-                "generation": 0,
-                "messages": env.messages,
-                "tools": domain.tool_schemas,
-                "verdict": verdict,
-                "end_reason": end_reason,
-            }
-        )
-    return rows
-
-
 __all__ = [
-    "NOT_JUDGED",
     "export_results",
-    "import_results",
     "load_tau2_tasks",
     "read_rows",
-    "reward_info",
-    "statement_kind",
     "tau2_id",
     "write_results",
 ]

@@ -1,0 +1,260 @@
+"""Generate the code of one DSL statement, for the verifier functions to gather.
+
+Each statement becomes a ``try`` block that records whether it held and, when it did not, a
+:class:`eigendsl.support.Failure` with the reason, the offending values and the DSL position.
+A comment above each block maps the generated code back to the DSL source line.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, rt_call
+from eigendsl.codegen.pymodule import assign, attribute
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.analysis import Resolved
+from eigendsl.dsl.render import render_expr
+from eigendsl.spec import DomainSpec
+
+
+def _failure(stmt_source: str, reason: ast.expr, span, values: ast.expr) -> ast.Call:
+    return rt_call(
+        "Failure",
+        const(stmt_source),
+        reason,
+        const(span.path),
+        const(span.line),
+        const(span.col),
+        values,
+    )
+
+
+@dataclass
+class StatementCode:
+    """The code of one statement (of each statement of its rule, for a ``use``) and what the
+    verdict counts of it: ``hard`` statements that must hold, ``soft`` the weight of scores."""
+
+    body: list[ast.stmt]
+    hard: int
+    soft: float
+    notes: bool = False  # records into `_notes` (an advisory `judge`)
+
+
+class StatementCompiler:
+    """Compiles the statements of one domain into code, each in its own try block."""
+
+    def __init__(self, spec: DomainSpec, resolved: Resolved, source_root: str):
+        self.spec = spec
+        self.resolved = resolved
+        self.source_root = source_root
+
+    def compiler(self) -> ExprCompiler:
+        return ExprCompiler(self.resolved.table_rows)
+
+    def relative(self, path: str) -> str:
+        """``path`` relative to the spec folder's parent, whatever the working directory was
+        (``eigendsl compile .`` and ``eigendsl compile specs/x`` give the same output)."""
+        try:
+            return Path(path).resolve().relative_to(Path(self.source_root).resolve()).as_posix()
+        except ValueError:
+            return path
+
+    # ------------------------------------------------------------------ statements
+
+    def statement(self, stmt: A.Statement, comp: ExprCompiler) -> StatementCode:
+        """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded."""
+        if isinstance(stmt, A.Use):
+            rule = self.resolved.rules[stmt.rule]
+            body: list[ast.stmt] = []
+            hard, soft, notes = 0, 0.0, False
+            for inner in rule.body:
+                code = self.statement(inner, comp)
+                body.extend(code.body)
+                hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
+            return StatementCode(body, hard, soft, notes)
+        span = stmt.span
+        span = type(span)(self.relative(span.path), span.line, span.col)
+        compute = self._compute(stmt, comp)
+        message = getattr(stmt, "message", None)
+        guarded = ast.Try(
+            body=compute,
+            handlers=[
+                ast.ExceptHandler(
+                    type=name("Exception"),
+                    name="_e",
+                    body=[
+                        assign("_ok", const(False)),
+                        *([assign("_raised", const(True))] if message else []),
+                        assign("_why", rt_call("describe_error", name("_e"))),
+                        assign("_vals", ast.Dict(keys=[], values=[])),
+                    ],
+                )
+            ],
+            orelse=[],
+            finalbody=[],
+        )
+        # An author's message explains a false condition; an evaluation error explains itself.
+        reason: ast.expr = (
+            ast.IfExp(test=name("_raised"), body=name("_why"), orelse=const(message))
+            if message
+            else name("_why")
+        )
+        advisory = isinstance(stmt, A.Judge) and stmt.advisory
+        if isinstance(stmt, A.Score):
+            counted = ast.AugAssign(
+                target=name("_soft", ast.Store()), op=ast.Add(), value=const(stmt.weight)
+            )
+        else:
+            counted = ast.AugAssign(target=name("_hard", ast.Store()), op=ast.Add(), value=const(1))
+        failed = ast.Expr(
+            value=ast.Call(
+                func=attribute("_notes" if advisory else "_failures", "append"),
+                args=[_failure(stmt.source, reason, span, name("_vals"))],
+                keywords=[],
+            )
+        )
+        if advisory:  # shown in the verdict's notes, never counted
+            record = ast.If(
+                test=ast.UnaryOp(op=ast.Not(), operand=name("_ok")), body=[failed], orelse=[]
+            )
+        else:
+            record = ast.If(test=name("_ok"), body=[counted], orelse=[failed])
+        marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
+        hard = 0 if isinstance(stmt, A.Score) or advisory else 1
+        soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
+        raised = [assign("_raised", const(False))] if message else []
+        return StatementCode([marker, *raised, guarded, record], hard, soft, advisory)
+
+    def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
+        empty = ast.Dict(keys=[], values=[])
+        if isinstance(stmt, A.Judge):
+            text = const(stmt.assertion)
+            return [
+                assign("_v", rt_call("judge", name("trace"), text)),
+                assign(
+                    "_ok", ast.Compare(left=name("_v"), ops=[ast.Is()], comparators=[const(True)])
+                ),
+                _why(rt_call("judge_reason", text, name("_v"))),
+                assign(
+                    "_vals",
+                    ast.Dict(
+                        keys=[const("assertion"), const("judged")],
+                        values=[
+                            text,
+                            ast.Compare(
+                                left=name("_v"), ops=[ast.IsNot()], comparators=[const(None)]
+                            ),
+                        ],
+                    ),
+                ),
+            ]
+        if isinstance(stmt, A.Unchanged):
+            now = comp.compile(stmt.path)
+            before = comp.with_env(db="initial").compile(stmt.path)
+            return [
+                assign("_l", now),
+                assign("_r", before),
+                assign(
+                    "_ok", ast.Compare(left=name("_l"), ops=[ast.Eq()], comparators=[name("_r")])
+                ),
+                _why(
+                    rt_call("changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r"))
+                ),
+                assign("_vals", empty),
+            ]
+        expr = stmt.expr  # type: ignore[union-attr]
+        negate = isinstance(stmt, A.Forbid)
+        if isinstance(expr, A.Compare) and expr.op in ("==", "!=", "<", "<=", ">", ">="):
+            test = ast.Compare(
+                left=name("_l"),
+                ops=[ast.Eq() if expr.op == "==" else _cmp(expr.op)],
+                comparators=[name("_r")],
+            )
+            held = ast.UnaryOp(op=ast.Not(), operand=test) if negate else test
+            return [
+                assign("_l", comp.compile(expr.left)),
+                assign("_r", comp.compile(expr.right)),
+                assign("_ok", held),
+                _why(
+                    rt_call(
+                        "compare_reason",
+                        const(_source_of(expr)),
+                        const(expr.op),
+                        name("_l"),
+                        name("_r"),
+                        const(negate),
+                    ),
+                ),
+                assign(
+                    "_vals",
+                    ast.IfExp(
+                        test=name("_ok"),
+                        body=ast.Dict(keys=[], values=[]),
+                        orelse=ast.Dict(
+                            keys=[const("left"), const("right")],
+                            values=[
+                                rt_call("summarize", name("_l")),
+                                rt_call("summarize", name("_r")),
+                            ],
+                        ),
+                    ),
+                ),
+            ]
+        value = comp.compile(expr)
+        held_expr: ast.expr = (
+            ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
+        )
+        if isinstance(expr, A.Called):
+            why = (
+                rt_call("explain_called", name("calls"), const(expr.tool), comp.called_args(expr))
+                if not negate
+                else rt_call(
+                    "explain_forbidden_call",
+                    name("calls"),
+                    const(expr.tool),
+                    comp.called_args(expr),
+                )
+            )
+        elif isinstance(expr, A.Said):
+            why = rt_call("said_reason", const(expr.role), comp.compile(expr.text), const(negate))
+        elif isinstance(expr, A.Quantifier) and expr.kind == "all" and not negate:
+            inner, generator = comp.comprehension(expr.var, expr.source, expr.where)
+            body = inner.compile(expr.body) if expr.body is not None else const(True)
+            counter = rt_call(
+                "first",
+                ast.GeneratorExp(
+                    elt=name(generator.target.id),  # type: ignore[attr-defined]
+                    generators=[
+                        ast.comprehension(
+                            target=generator.target,
+                            iter=generator.iter,
+                            ifs=[*generator.ifs, ast.UnaryOp(op=ast.Not(), operand=body)],
+                            is_async=0,
+                        )
+                    ],
+                ),
+            )
+            why = rt_call("counterexample_reason", const(_source_of(expr)), counter)
+        else:
+            why = rt_call("condition_reason", const(_source_of(expr)), const(negate))
+        return [
+            assign("_v", value),
+            assign("_ok", held_expr),
+            _why(why),
+            assign("_vals", empty),
+        ]
+
+
+def _why(reason: ast.expr) -> ast.Assign:
+    """``_why = None if _ok else <reason>``: the failure's reason, built only when it failed."""
+    return assign("_why", ast.IfExp(test=name("_ok"), body=const(None), orelse=reason))
+
+
+def _cmp(op: str) -> ast.cmpop:
+    return {"!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.Gt, ">=": ast.GtE}[op]()
+
+
+def _source_of(expr: A.Expr) -> str:
+    return render_expr(expr)

@@ -1,0 +1,91 @@
+"""Type rules of the trace events in the checker DSL: ``called``, ``said`` and ``before``.
+
+``called tool(name=value)`` is checked against the tool's parameters in the spec; ``before``
+orders two events, each a ``called``/``said`` or a call or message of the trace.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.expressions import ExpressionTyper, an
+from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type, assignable, from_field
+from eigendsl.errors import did_you_mean
+from eigendsl.spec import DomainSpec
+
+if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
+    from eigendsl.dsl.analysis import Scope
+
+
+class EventTyper(ExpressionTyper):
+    """The expression rules plus the events of a conversation's trace."""
+
+    spec: DomainSpec  # Analyzer.__init__ sets it; 'called' names one of its tools
+
+    def _called(self, e: A.Called, scope: Scope) -> Type:
+        tool = self.spec.tools.get(e.tool)
+        if tool is None:
+            self.diag.error(
+                e.tool_span, f"unknown tool '{e.tool}'{did_you_mean(e.tool, self.spec.tools)}"
+            )
+            for value in e.arg_values:
+                self.infer(value, scope)
+            return BOOL
+        seen = set()
+        for name, value, span in zip(e.arg_names, e.arg_values, e.arg_spans, strict=True):
+            t = self.infer(value, scope)
+            if name in seen:
+                self.diag.error(span, f"argument '{name}' is given twice")
+            seen.add(name)
+            param = tool.params.get(name)
+            if param is None:
+                self.diag.error(
+                    span,
+                    f"tool '{e.tool}' has no parameter '{name}'{did_you_mean(name, tool.params)}",
+                )
+                continue
+            expected = from_field(param)
+            if not assignable(t, expected):
+                self.diag.error(
+                    value.span,
+                    f"argument '{name}' of '{e.tool}' is {expected.name}, but this is {an(t)}",
+                )
+            elif (
+                expected.values
+                and isinstance(value, A.Literal)
+                and value.value not in expected.values
+            ):
+                self.diag.error(
+                    value.span,
+                    f"'{value.value}' is not one of the allowed values of '{name}' "
+                    f"({', '.join(expected.values)})",
+                )
+        return BOOL
+
+    def _said(self, e: A.Said, scope: Scope) -> Type:
+        t = self.infer(e.text, scope)
+        if t.kind not in ("string", "int", "float", "any"):
+            self.diag.error(e.text.span, f"'said' needs text (or a number), not {an(t)}")
+        return BOOL
+
+    def _before(self, e: A.Before, scope: Scope) -> Type:
+        for side in (e.left, e.right):
+            if not self._is_event(side, scope):
+                self.diag.error(
+                    side.span,
+                    "'before' compares events: called ..., said ..., user_said ..., a call, "
+                    "a message, or first(...)/last(...) of calls or messages",
+                )
+        return BOOL
+
+    def _is_event(self, e: A.Expr, scope: Scope) -> bool:
+        if isinstance(e, (A.Called, A.Said)):
+            self.infer(e, scope)
+            return True
+        if isinstance(e, A.BoolOp) and e.op == "or":
+            return self._is_event(e.left, scope) and self._is_event(e.right, scope)
+        t = self.infer(e, scope)
+        return t.kind in ("call", "message", "any") or (
+            t.kind == "list" and t.elem in (CALL, MESSAGE)
+        )

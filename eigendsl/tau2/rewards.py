@@ -1,0 +1,132 @@
+"""tau2-bench's ``RewardInfo`` of an EigenDSL verdict.
+
+A failed statement counts against the part of the reward basis its source text belongs to
+(``db == gold`` → DB, ``called`` → ACTION, ``said`` → COMMUNICATE, ``judge`` → NL_ASSERTION).
+
+Unjudged NL assertions are written with ``met: false`` and the justification ``"not judged:
+needs a judge model"`` (tau2's ``NLAssertionCheck.met`` is a bool, so a null would not load).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from eigendsl.support import NOT_JUDGED
+from eigendsl.tau2.checks import called_text, reward_basis
+
+
+def statement_kind(statement: str) -> str | None:
+    """The reward-basis part a DSL statement checks, from its source text (None: other).
+
+    >>> statement_kind('require called cancel_pending_order(order_id="#W1")')
+    'ACTION'
+    >>> statement_kind('judge "The agent apologizes" advisory')
+    'NL_ASSERTION'
+    """
+    text = statement.strip()
+    if text.startswith("judge "):
+        return "NL_ASSERTION"
+    if re.match(r"^(require|forbid)\s+db\s*==\s*gold\b", text):
+        return "DB"
+    if re.search(r"\bcalled\b", text):
+        return "ACTION"
+    if re.search(r"\b(user_)?said\b", text):
+        return "COMMUNICATE"
+    return None
+
+
+def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[str, Any]:
+    """tau2's ``RewardInfo`` for one verdict; per-item checks need the tau2 ``task``."""
+    failed = {f["statement"]: f for f in verdict.get("failures") or []}  # null reads as none
+    noted = {f["statement"]: f for f in verdict.get("notes") or []}
+    kinds = {statement_kind(s) for s in failed}
+    if task is not None:
+        basis = reward_basis(task)
+    else:
+        basis = sorted(k for k in kinds | {statement_kind(s) for s in noted} | {"DB"} if k)
+    criteria = (task or {}).get("evaluation_criteria") or {}
+    info: dict[str, Any] = {
+        "source": "eigendsl",
+        "passed": bool(verdict.get("passed")),
+        "score": verdict.get("score"),
+        "failures": [{"statement": f["statement"], "reason": f["reason"]} for f in failed.values()],
+    }
+    if verdict.get("not_judged"):
+        info["not_judged"] = list(verdict["not_judged"])
+    result: dict[str, Any] = {
+        "reward": 1.0 if verdict.get("passed") else 0.0,
+        "reward_basis": basis,
+        "db_check": None,
+        "env_assertions": None,
+        "action_checks": None,
+        "nl_assertions": None,
+        "communicate_checks": None,
+        "info": info,
+    }
+    if "DB" in basis:
+        match = "DB" not in kinds
+        result["db_check"] = {"db_match": match, "db_reward": 1.0 if match else 0.0}
+    if "ACTION" in basis:
+        actions = criteria.get("actions") or []
+        checks = []
+        for action in actions:
+            match = f"require {called_text(action)}" not in failed
+            checks.append(
+                {
+                    "action": {"requestor": "assistant", **action},
+                    "action_match": match,
+                    "action_reward": 1.0 if match else 0.0,
+                }
+            )
+        result["action_checks"] = checks or [
+            {"action": {"name": s, "arguments": {}}, "action_match": False, "action_reward": 0.0}
+            for s in failed
+            if statement_kind(s) == "ACTION"
+        ]
+    if "COMMUNICATE" in basis:
+        infos = criteria.get("communicate_info") or []
+        said = [s for s in failed if statement_kind(s) == "COMMUNICATE"]
+        result["communicate_checks"] = [
+            {
+                "info": i,
+                "met": not any(json.dumps(str(i), ensure_ascii=False) in s for s in said),
+                "justification": next(
+                    (
+                        failed[s]["reason"]
+                        for s in said
+                        if json.dumps(str(i), ensure_ascii=False) in s
+                    ),
+                    "said",
+                ),
+            }
+            for i in infos
+        ]
+    if "NL_ASSERTION" in basis:
+        checks = []
+        judged = {**noted, **failed}
+        for statement, failure in judged.items():
+            if statement_kind(statement) == "NL_ASSERTION":
+                assertion = (failure.get("values") or {}).get("assertion", statement)
+                checks.append(
+                    {"nl_assertion": assertion, "met": False, "justification": failure["reason"]}
+                )
+        missing = {c["nl_assertion"] for c in checks}
+        for assertion in criteria.get("nl_assertions") or []:
+            if assertion not in missing:
+                checks.append(
+                    {"nl_assertion": assertion, "met": True, "justification": "judged met"}
+                )
+        result["nl_assertions"] = checks
+    breakdown = {}
+    for part in basis:
+        if part == "DB":
+            breakdown[part] = result["db_check"]["db_reward"]
+        else:
+            breakdown[part] = 0.0 if part in kinds else 1.0
+    result["reward_breakdown"] = breakdown
+    return result
+
+
+__all__ = ["NOT_JUDGED", "reward_info", "statement_kind"]
