@@ -24,7 +24,20 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.support import ToolError
-from eigendsl.tau2.retail_tools import ORDER_OPTIONAL_FIELDS, TOOLS, WRITES
+from eigendsl.tau2.retail_tools import TOOLS, WRITES
+from eigendsl.tau2.retail_views import (
+    ADDRESS_FIELDS,
+    FULFILLMENT_FIELDS,
+    NAME_FIELDS,
+    ORDER_FIELDS,
+    ORDER_ITEM_FIELDS,
+    ORDER_OPTIONAL_FIELDS,
+    PAYMENT_FIELDS,
+    PAYMENT_METHOD_FIELDS,
+    PRODUCT_FIELDS,
+    USER_FIELDS,
+    VARIANT_FIELDS,
+)
 
 __all__ = [
     "canonical",
@@ -36,29 +49,6 @@ __all__ = [
     "replay",
     "same_db",
 ]
-
-_ORDER = (
-    "order_id",
-    "user_id",
-    "address",
-    "items",
-    "status",
-    "fulfillments",
-    "payment_history",
-) + ORDER_OPTIONAL_FIELDS
-_ADDRESS = ("address1", "address2", "city", "country", "state", "zip")
-_ITEM = ("name", "product_id", "item_id", "price", "options")
-_PAYMENT = ("transaction_type", "amount", "payment_method_id")
-_FULFILLMENT = ("tracking_id", "item_ids")
-_USER = ("user_id", "name", "address", "email", "payment_methods", "orders")
-_NAME = ("first_name", "last_name")
-_METHOD = {
-    "credit_card": ("source", "id", "brand", "last_four"),
-    "gift_card": ("source", "id", "balance"),
-    "paypal": ("source", "id"),
-}
-_PRODUCT = ("name", "product_id", "variants")
-_VARIANT = ("item_id", "options", "available", "price")
 
 
 def load_db(path: str | Path) -> dict[str, Any]:
@@ -95,22 +85,24 @@ def _order(row: Any) -> Any:
     if not isinstance(row, dict):
         return row
     out = {name: row.get(name) for name in ORDER_OPTIONAL_FIELDS}
-    out.update(_pick(row, _ORDER))
-    out["address"] = _pick(out.get("address"), _ADDRESS)
-    out["items"] = [_pick(it, _ITEM) for it in out.get("items") or []]
-    out["fulfillments"] = [_pick(f, _FULFILLMENT) for f in out.get("fulfillments") or []]
-    out["payment_history"] = [_pick(p, _PAYMENT) for p in out.get("payment_history") or []]
+    out.update(_pick(row, ORDER_FIELDS))
+    out["address"] = _pick(out.get("address"), ADDRESS_FIELDS)
+    out["items"] = [_pick(it, ORDER_ITEM_FIELDS) for it in out.get("items") or []]
+    out["fulfillments"] = [_pick(f, FULFILLMENT_FIELDS) for f in out.get("fulfillments") or []]
+    out["payment_history"] = [_pick(p, PAYMENT_FIELDS) for p in out.get("payment_history") or []]
     return out
 
 
 def _user(row: Any) -> Any:
     if not isinstance(row, dict):
         return row
-    out = _pick(row, _USER)
-    out["name"] = _pick(out.get("name"), _NAME)
-    out["address"] = _pick(out.get("address"), _ADDRESS)
+    out = _pick(row, USER_FIELDS)
+    out["name"] = _pick(out.get("name"), NAME_FIELDS)
+    out["address"] = _pick(out.get("address"), ADDRESS_FIELDS)
     out["payment_methods"] = {
-        key: _pick(m, _METHOD.get(str(m.get("source")), tuple(m))) if isinstance(m, dict) else m
+        key: _pick(m, PAYMENT_METHOD_FIELDS.get(str(m.get("source")), tuple(m)))
+        if isinstance(m, dict)
+        else m
         for key, m in (out.get("payment_methods") or {}).items()
     }
     return out
@@ -119,8 +111,8 @@ def _user(row: Any) -> Any:
 def _product(row: Any) -> Any:
     if not isinstance(row, dict):
         return row
-    out = _pick(row, _PRODUCT)
-    out["variants"] = {k: _pick(v, _VARIANT) for k, v in (out.get("variants") or {}).items()}
+    out = _pick(row, PRODUCT_FIELDS)
+    out["variants"] = {k: _pick(v, VARIANT_FIELDS) for k, v in (out.get("variants") or {}).items()}
     return out
 
 

@@ -23,9 +23,10 @@ ORDER_OPTIONAL_FIELDS = (
     "return_payment_method_id",
 )
 
-# Field layouts of tau2's retail data model, in declaration order (the order of its JSON output).
-_ADDRESS_FIELDS = ("address1", "address2", "city", "country", "state", "zip")
-_ORDER_FIELDS = (
+# Field layouts of tau2's retail data model, in declaration order (the order of its JSON output);
+# replay.py lays rows out by them too, to hash a database as tau2 does.
+ADDRESS_FIELDS = ("address1", "address2", "city", "country", "state", "zip")
+ORDER_FIELDS = (
     "order_id",
     "user_id",
     "address",
@@ -34,18 +35,18 @@ _ORDER_FIELDS = (
     "fulfillments",
     "payment_history",
 ) + ORDER_OPTIONAL_FIELDS
-_ORDER_ITEM_FIELDS = ("name", "product_id", "item_id", "price", "options")
-_PAYMENT_FIELDS = ("transaction_type", "amount", "payment_method_id")
-_FULFILLMENT_FIELDS = ("tracking_id", "item_ids")
-_USER_FIELDS = ("user_id", "name", "address", "email", "payment_methods", "orders")
-_NAME_FIELDS = ("first_name", "last_name")
-_PAYMENT_METHOD_FIELDS = {
+ORDER_ITEM_FIELDS = ("name", "product_id", "item_id", "price", "options")
+PAYMENT_FIELDS = ("transaction_type", "amount", "payment_method_id")
+FULFILLMENT_FIELDS = ("tracking_id", "item_ids")
+USER_FIELDS = ("user_id", "name", "address", "email", "payment_methods", "orders")
+NAME_FIELDS = ("first_name", "last_name")
+PAYMENT_METHOD_FIELDS = {
     "credit_card": ("source", "id", "brand", "last_four"),
     "gift_card": ("source", "id", "balance"),
     "paypal": ("source", "id"),
 }
-_PRODUCT_FIELDS = ("name", "product_id", "variants")
-_VARIANT_FIELDS = ("item_id", "options", "available", "price")
+PRODUCT_FIELDS = ("name", "product_id", "variants")
+VARIANT_FIELDS = ("item_id", "options", "available", "price")
 
 
 def _copy(value: Any) -> Any:
@@ -67,31 +68,31 @@ def _layout(row: dict[str, Any], fields: tuple[str, ...], defaults: tuple[str, .
 
 
 def address_view(address: dict[str, Any]) -> dict[str, Any]:
-    return dict(_layout(address, _ADDRESS_FIELDS))
+    return dict(_layout(address, ADDRESS_FIELDS))
 
 
 def payment_method_view(method: dict[str, Any]) -> dict[str, Any]:
-    fields = _PAYMENT_METHOD_FIELDS.get(str(method.get("source")), tuple(method))
+    fields = PAYMENT_METHOD_FIELDS.get(str(method.get("source")), tuple(method))
     return _layout(method, fields)
 
 
 def order_view(order: dict[str, Any]) -> dict[str, Any]:
     """A copy of an order row shaped like tau2's ``Order.model_dump()``."""
-    out = _layout(order, _ORDER_FIELDS, ORDER_OPTIONAL_FIELDS)
+    out = _layout(order, ORDER_FIELDS, ORDER_OPTIONAL_FIELDS)
     if isinstance(out.get("address"), dict):
         out["address"] = address_view(out["address"])
     out["items"] = [
-        {**_layout(it, _ORDER_ITEM_FIELDS), "options": dict(it.get("options", {}))}
+        {**_layout(it, ORDER_ITEM_FIELDS), "options": dict(it.get("options", {}))}
         if isinstance(it, dict)
         else it
         for it in out.get("items", [])
     ]
     out["fulfillments"] = [
-        _copy(_layout(f, _FULFILLMENT_FIELDS)) if isinstance(f, dict) else f
+        _copy(_layout(f, FULFILLMENT_FIELDS)) if isinstance(f, dict) else f
         for f in out.get("fulfillments", [])
     ]
     out["payment_history"] = [
-        _layout(p, _PAYMENT_FIELDS) if isinstance(p, dict) else p
+        _layout(p, PAYMENT_FIELDS) if isinstance(p, dict) else p
         for p in out.get("payment_history", [])
     ]
     for name in ("exchange_items", "exchange_new_items", "return_items"):
@@ -102,9 +103,9 @@ def order_view(order: dict[str, Any]) -> dict[str, Any]:
 
 def user_view(user: dict[str, Any]) -> dict[str, Any]:
     """A copy of a user row shaped like tau2's ``User.model_dump()``."""
-    out = _layout(user, _USER_FIELDS)
+    out = _layout(user, USER_FIELDS)
     if isinstance(out.get("name"), dict):
-        out["name"] = _layout(out["name"], _NAME_FIELDS)
+        out["name"] = _layout(out["name"], NAME_FIELDS)
     if isinstance(out.get("address"), dict):
         out["address"] = address_view(out["address"])
     out["payment_methods"] = {
@@ -116,13 +117,13 @@ def user_view(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def variant_view(variant: dict[str, Any]) -> dict[str, Any]:
-    out = _layout(variant, _VARIANT_FIELDS)
+    out = _layout(variant, VARIANT_FIELDS)
     out["options"] = dict(out.get("options", {}))
     return out
 
 
 def product_view(product: dict[str, Any]) -> dict[str, Any]:
     """A copy of a product row shaped like tau2's ``Product.model_dump()``."""
-    out = _layout(product, _PRODUCT_FIELDS)
+    out = _layout(product, PRODUCT_FIELDS)
     out["variants"] = {k: variant_view(v) for k, v in out.get("variants", {}).items()}
     return out
