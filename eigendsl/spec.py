@@ -182,8 +182,8 @@ class Sampling(Model):
 
 
 # What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (README, *Muon on the hidden layers' matrices*, for the time
-# it takes on retail).
+# embedded model on a 2-core CPU (docs/training.md, *Muon on the hidden layers' matrices*, for
+# the time it takes on retail).
 # TrainSettings takes its defaults from here.
 STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
     "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
@@ -205,8 +205,8 @@ STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
         "copy_drills": 0,
     },
     # GRPO: 36 steps of 3 groups of 8 episodes (12 steps of groups of 4 before): from the SFT
-    # models of five retail runs, pass^1 after GRPO 0.613 on average against 0.580 (README, *GRPO
-    # in groups of 8*), for about 3.4 minutes more on a 2-core CPU.
+    # models of five retail runs, pass^1 after GRPO 0.613 on average against 0.580
+    # (docs/training.md, *GRPO in groups of 8*), for about 3.4 minutes more on a 2-core CPU.
     "grpo": {
         "steps": 36,
         "tasks": "synth",

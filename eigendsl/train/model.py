@@ -61,7 +61,7 @@ MAX_POSITIONS = 8192
 # embedded model does not change with transformers. 1,000,000 (Qwen2.5's), which leaves more of
 # a head's rotary pairs turning slowly enough to match content across a dialogue, gave tiny
 # pass^1 0.514 after SFT on retail (seeds 0-3) against 0.541, with 79% of renamed ids copied
-# against 75% (README, "A larger RoPE base").
+# against 75% (docs/training.md, "A larger RoPE base").
 ROPE_BASE = 10_000.0
 
 Texts = Iterable[str] | Callable[[], Iterable[str]]

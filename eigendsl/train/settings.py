@@ -34,19 +34,19 @@ Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what torch's and numpy's generat
 @dataclass
 class TrainSettings:
     """What ``eigendsl train`` runs; the settings a manifest holds default to the manifest's own
-    defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on
-    retail, the default: 6,118 varied dialogues in 48 balanced passes of 384 (2,304 steps), the
-    last 24 with shuffled ids, Muon on the hidden layers' matrices (``sft_optimizer``): pass^1
-    after SFT 0.620 over seeds 0-3 (0.568 to 0.667; 80 passes with AdamW: 0.593 there). Before
-    it, 6,118 varied dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3
-    (held until the last fifth of the steps since ``sft_decay``; the figures that follow are of
-    the cosine schedule before it), the last 40 with shuffled ids (3,840 steps), the domain's
-    names tokens of their own (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to
-    0.640; 0.577 on a slower kind of machine; README, *Name tokens*) in less SFT time than 60
-    passes without name tokens took (2,880 steps: 0.541 on the same seeds); 36 passes at lr 8e-3
-    without shuffled ids (1,728 steps), 0.367 over seeds 0-3; 32 passes, 0.189; 384 dialogues ×
-    20 passes at lr 5e-3 (960 steps), 0.135. With the held lr, seeds 0-1: 80 passes 0.618, 64
-    passes 0.572, 48 passes 0.568 (README, *A learning rate that holds*)."""
+    defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on retail,
+    the default: 6,118 varied dialogues in 48 balanced passes of 384 (2,304 steps), the last 24 with
+    shuffled ids, Muon on the hidden layers' matrices (``sft_optimizer``): pass^1 after SFT 0.620
+    over seeds 0-3 (0.568 to 0.667; 80 passes with AdamW: 0.593 there). Before it, 6,118 varied
+    dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3 (held until the last fifth
+    of the steps since ``sft_decay``; the figures that follow are of the cosine schedule before it),
+    the last 40 with shuffled ids (3,840 steps), the domain's names tokens of their own
+    (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; 0.577 on a slower kind
+    of machine; docs/training.md, *Name tokens*) in less SFT time than 60 passes without name tokens
+    took (2,880 steps: 0.541 on the same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728
+    steps), 0.367 over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960
+    steps), 0.135. With the held lr, seeds 0-1: 80 passes 0.618, 64 passes 0.572, 48 passes 0.568
+    (docs/training.md, *A learning rate that holds*)."""
 
     model: str = "tiny"
     seed: Seed = 0
@@ -63,14 +63,14 @@ class TrainSettings:
     # of the hidden layers and AdamW on the rest, or "adamw" on everything. On retail, 48 passes,
     # seeds 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW
     # 0.516 (0.595 for seed 0 on the machine of Muon's runs), and in 80 passes 0.593 on that machine
-    # (0.622 on another kind; README, *Muon on the hidden layers' matrices*).
+    # (0.622 on another kind; docs/training.md, *Muon on the hidden layers' matrices*).
     sft_optimizer: str = STAGE_DEFAULTS["sft"]["optimizer"]
     # Share of the SFT steps, the last ones, over which the learning rate decays; before them it
     # holds at its peak from the end of the warmup (warmup-stable-decay; 1.0: cosine over all
     # steps, the default before). Paired on retail, the same dialogues, seeds and machine, SFT
     # otherwise identical (the first steps' losses equal to the digit): pass^1 after SFT 0.595,
     # 0.640, 0.631, 0.622 (seeds 0-3; mean 0.622) against the cosine's 0.550, 0.631, 0.541, 0.586
-    # (mean 0.577); pass^3 0.588 against 0.547 (README, *A learning rate that holds*).
+    # (mean 0.577); pass^3 0.588 against 0.547 (docs/training.md, *A learning rate that holds*).
     sft_decay: Annotated[float, Field(gt=0, le=1)] = STAGE_DEFAULTS["sft"]["decay"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
     # (eigendsl.train.renaming): only copying gets their ids right. Half by default, with 60
@@ -92,15 +92,15 @@ class TrainSettings:
     # thread, synthesis reused): values read when swapped 29, 27, 31, 27 of 40 (0, 0, 1, 1
     # without); pass^1 after SFT 0.613 on the mean (0.619 without), after GRPO 0.635 (0.628);
     # held-out gift-card balances 13 of 24 episodes (3). The tokens alone (seed 0): 1 of 40,
-    # pass^1 0.577. README, *Numbers read, not recalled*.
+    # pass^1 0.577. docs/training.md, *Numbers read, not recalled*.
     sft_fresh_numbers: bool = STAGE_DEFAULTS["sft"]["fresh_numbers"]
     # The tables whose ids every customer shares, a catalog (retail: products, with their
     # variants' item ids): the passes with shuffled ids leave those as they are, so the agent may
     # know them by heart. A variant is found by its product and options, two lookups the 2-layer
     # model does not learn; shuffled, its id could be neither looked up nor recalled. Retail
     # ([products]), seeds 0-3: held-out writes' item ids right in 41 of 85 (15 of 89 without);
-    # pass^1 after SFT 0.620 (0.613), after GRPO 0.658 (0.635). README, *A catalog known by
-    # heart*.
+    # pass^1 after SFT 0.620 (0.613), after GRPO 0.658 (0.635). docs/training.md, *A catalog
+    # known by heart*.
     sft_catalog: tuple[str, ...] = tuple(STAGE_DEFAULTS["sft"]["catalog"])
     # Fresh ids invented (new random digits) rather than drawn from the database's other ids; off:
     # with ids spelled digit by digit it gave pass^1 0.000 (no order id copied, 0 of 97 lookups).
@@ -146,7 +146,7 @@ class TrainSettings:
     # writes 141 tokens a dialogue instead of 171, a dialogue is 662 instead of 693. Off by
     # default: over seeds 0-2 on 2-core AMD EPYC machines, pass^1 after SFT 0.631, 0.505 and 0.586
     # against the default's 0.550, 0.631 and 0.541 there (the same mean, 0.574), SFT about as
-    # long side by side (seed 2: 3,306 s against 3,281 s; README, *Call tokens*).
+    # long side by side (seed 2: 3,306 s against 3,281 s; docs/training.md, *Call tokens*).
     call_tokens: bool = False
     # Passes of copy drills, a run before SFT (eigendsl.train.copy_drills: the turn that states an
     # id, then the call that copies it, with fresh ids each pass). Off by default: on retail, 25

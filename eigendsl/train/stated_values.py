@@ -28,7 +28,7 @@ Measured on retail (seeds 0-3, one thread, synthesis reused): the value check's 
 right 29, 27, 31 and 27 of 40 after SFT, against 0, 0, 1 and 1 without; held-out gift-card
 balances 13 of 24 episodes against 3; pass^1 after SFT 0.613 on the mean (0.619 without), after
 GRPO 0.635 (0.628). Permuting numbers spelled in digits, an earlier release's trial, left them
-unread (3 and 2 of 40). Both are the default (README, *Numbers read, not recalled*).
+unread (3 and 2 of 40). Both are the default (docs/training.md, *Numbers read, not recalled*).
 """
 
 from __future__ import annotations
