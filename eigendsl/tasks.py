@@ -279,6 +279,15 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
         _check_text(
             text, user_raw["known"].value_span(key), info.param_types, diag, f"user.known.{key}"
         )
+    for index, thing in enumerate(scenario.unknown):
+        # The scripted user says it does not know a thing when the agent's question names it:
+        # an entry with no word in it ("." in two of tau2's retail tasks) matches every question.
+        if not any(character.isalnum() for character in thing):
+            diag.error(
+                user_raw["unknown"].value_span(index),
+                f"user.unknown entry {thing!r} names nothing; write what the user does not know "
+                "(e.g. 'email'), or leave the entry out",
+            )
     for key in scenario.reveal_late:
         if key not in scenario.known:
             diag.error(

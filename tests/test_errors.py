@@ -888,6 +888,15 @@ CASES = [
         "[phone]",
     ),
     case(
+        "unknown-names-nothing",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id, '.']",
+        "mini/tasks/cancel.yaml:11:26: user.unknown entry '.' names nothing; write what the user "
+        "does not know (e.g. 'email'), or leave the entry out",
+        "'.'",
+    ),
+    case(
         "change-mind-unknown-param",
         TASKS,
         "unknown: [user id]",

@@ -264,6 +264,30 @@ def test_round_trip_through_tau2_results(
 
 
 @needs_tau2
+def test_scripted_conversations_end_by_the_user(advisory: Domain) -> None:
+    """Every task's scripted conversation ends with the user's stop, within the turn limit, and
+    passes (tasks 37 and 106 say their unknown info is "."; taken as a thing the user does not
+    know, it matched every question and the user never stopped)."""
+    rows = run_episodes(
+        advisory, advisory.tasks, ScriptedAgent(), ScriptedUser(advisory.stop_marker)
+    )
+    assert [r["task_id"] for r in rows if r["end_reason"] != "stop"] == []
+    assert all(r["verdict"]["passed"] for r in rows)
+
+
+def test_unknown_info_that_names_nothing_is_left_out(tmp_path: Path) -> None:
+    folder = tiny_folder(tmp_path)
+    for unknown, expected in ((".", []), ("You do not remember your email.", None)):
+        tasks = json.loads((folder / "tasks.json").read_text())
+        tasks[0]["user_scenario"]["instructions"]["unknown_info"] = unknown
+        (folder / "tasks.json").write_text(json.dumps(tasks))
+        spec = tmp_path / f"spec{len(unknown)}"
+        import_tau2(folder, spec)
+        (task,) = _compile(spec)[1].tasks
+        assert task["user"]["unknown"] == (expected if expected is not None else [unknown])
+
+
+@needs_tau2
 def test_export_has_tau2_keys(
     gated: tuple[Domain, Any, Path], tau2_tasks: list[dict[str, Any]], tmp_path: Path
 ) -> None:

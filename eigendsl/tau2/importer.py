@@ -103,8 +103,9 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     }
     if instructions.get("known_info"):
         user["known"] = {"known_info": _jinja_safe(str(instructions["known_info"]))}
-    if instructions.get("unknown_info"):
-        user["unknown"] = [str(instructions["unknown_info"])]
+    unknown = str(instructions.get("unknown_info") or "")
+    if any(character.isalnum() for character in unknown):  # tasks 37 and 106 have "."
+        user["unknown"] = [unknown]
     behaviour = (
         [str(instructions["task_instructions"])] if instructions.get("task_instructions") else []
     )
