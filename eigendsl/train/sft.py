@@ -18,7 +18,7 @@ and :mod:`eigendsl.train.resume`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -180,14 +180,16 @@ def run_sft(
     rows: Iterable[dict[str, Any]],
     out_dir: str | Path,
     config: SFTSettings | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> list[dict[str, float]]:
     """Fine-tune ``model`` on dialogue rows (the data contract), learning the agent's turns only.
 
     Each row's ``tools`` are listed in its system turn, as at inference. Returns the loss history,
     ``[{"step": ..., "loss": ...}, ...]``, including the steps of a run this one resumed.
+    ``callbacks`` are transformers ``TrainerCallback``s added to the trainer (a step timer).
     """
     examples = [to_conversation(row) for row in rows]
-    return _train(model, tokenizer, examples, out_dir, config or SFTSettings())
+    return _train(model, tokenizer, examples, out_dir, config or SFTSettings(), callbacks=callbacks)
 
 
 def run_sft_passes(
@@ -258,6 +260,7 @@ def _train(
     out_dir: str | Path,
     config: SFTSettings,
     order: list[int] | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> list[dict[str, float]]:
     """Train on ``examples``, or on ``[examples[i] for i in order]`` with each example tokenized
     once."""
@@ -280,6 +283,7 @@ def _train(
         args=config.to_sft_config(out),
         train_dataset=Dataset.from_list(examples),
         processing_class=tokenizer,
+        callbacks=list(callbacks) or None,
     )
     show_progress(trainer, out.name)
     if config.optimizer == "muon":
