@@ -737,6 +737,27 @@ def test_run_json_summary_and_out_file(tmp_path):
     assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(rows[0])
 
 
+def test_out_takes_only_a_new_or_an_episodes_file_and_is_checked_before_the_run(tmp_path):
+    spec = tmp_path / "domain.yaml"
+    spec.write_text("name: mine\n")
+    for command in (["run", str(MINI)], ["eval", str(MINI), "--model", str(tmp_path / "none")]):
+        result = CliRunner().invoke(main, [*command, "--out", str(spec)])
+        assert result.exit_code == 1, result.output
+        # refused before the model is looked for or an episode played
+        assert "is not an episodes file" in result.output and "none" not in result.output
+        assert spec.read_text() == "name: mine\n"
+    out = tmp_path / "episodes.jsonl"
+    for _ in range(2):  # an earlier episodes file is replaced
+        result = CliRunner().invoke(main, ["run", str(MINI), "--tasks", "1", "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 1
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    result = CliRunner().invoke(main, ["run", str(MINI), "--out", str(blocked / "e.jsonl")])
+    assert result.exit_code == 1 and "cannot write the episodes to" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_play_as_agent_through_stdin():
     lines = [
         "/tools",

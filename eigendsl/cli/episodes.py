@@ -101,9 +101,11 @@ def run_cmd(
 ) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.episodes import claim_episodes_file, run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
 
+    if out is not None:
+        claim_episodes_file(out)
     domain = load_domain(domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
@@ -165,9 +167,12 @@ def eval_cmd(
 ) -> None:
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import claim_episodes_file
     from eigendsl.train.evaluate import eval_tasks, evaluate
     from eigendsl.train.model import load_checkpoint
 
+    if out is not None:
+        claim_episodes_file(out)
     domain = load_domain(spec_dir)
     model, tokenizer = load_checkpoint(model_path)
     summary = evaluate(

@@ -17,6 +17,7 @@ from math import comb
 from pathlib import Path
 from typing import Any, Protocol
 
+from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
 from eigendsl.runtime.turns import AgentTurn
@@ -283,6 +284,35 @@ def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:
     return made, failed, malformed
 
 
+def claim_episodes_file(path: Path | str) -> None:
+    """Check, before any episode is played, that ``path`` can take the episodes: a new file, an
+    empty one or an earlier episodes file (never a spec's YAML or a tool's source), in a folder
+    this process can write to. Raises :class:`EigenError` saying which and what to do."""
+    target = Path(path)
+    if target.is_file() and target.stat().st_size:
+        with open(target, "rb") as handle:
+            first = handle.readline(1 << 20)
+        try:
+            row = json.loads(first)
+        except ValueError:
+            row = None
+        if not (isinstance(row, dict) and "task_id" in row and "verdict" in row):
+            raise EigenError(
+                f"{target} exists and is not an episodes file (its first line is not a judged "
+                "episode); name a new file for --out, or delete that one first"
+            )
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.open("w").close()
+        tmp.unlink()
+    except OSError as exc:
+        raise EigenError(
+            f"cannot write the episodes to {target}: {exc.strerror or exc} ({exc.filename}); "
+            "name a file in a folder you can write to"
+        ) from None
+
+
 def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
     """Write rows atomically (temporary file, then rename)."""
     target = Path(path)
@@ -304,5 +334,6 @@ __all__ = [
     "summarize",
     "pass_hat_k",
     "pass_at_k",
+    "claim_episodes_file",
     "write_jsonl",
 ]
