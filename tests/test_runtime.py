@@ -26,6 +26,7 @@ from eigendsl.runtime.episodes import (
     pass_hat_k,
     run_episodes,
     summarize,
+    write_jsonl,
 )
 from eigendsl.runtime.model_roles import ModelAgent, ModelUser
 from eigendsl.runtime.model_view import compact_prompt, compact_result, model_view
@@ -489,6 +490,7 @@ class _ChatServer(BaseHTTPRequestHandler):
 
     requests: list[dict] = []
     fail_first = True
+    closing = "Your order #1 is cancelled. Anything else?"
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -536,7 +538,7 @@ class _ChatServer(BaseHTTPRequestHandler):
                 ],
             }
         else:
-            message = {"role": "assistant", "content": "Your order #1 is cancelled. Anything else?"}
+            message = {"role": "assistant", "content": type(self).closing}
         payload = json.dumps(
             {"choices": [{"index": 0, "message": message, "finish_reason": "stop"}]}
         ).encode()
@@ -551,11 +553,30 @@ class _ChatServer(BaseHTTPRequestHandler):
 def chat_server():
     _ChatServer.requests = []
     _ChatServer.fail_first = True
+    _ChatServer.closing = "Your order #1 is cancelled. Anything else?"
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()
+
+
+def test_a_lone_surrogate_from_a_model_or_a_person_is_written_as_a_replacement(
+    mini, chat_server, tmp_path
+):
+    """JSON may escape half a UTF-16 pair; kept as it came, the episodes file could not be
+    written (UTF-8 has no such character) after the whole run."""
+    from eigendsl.runtime.play import parse_agent_input
+
+    _ChatServer.closing = "Your order #1 is cancelled\ud800. Anything else?"
+    backend = OpenAIBackend(chat_server, "test-model", retries=2, timeout=5)
+    rows = run_episodes(
+        mini, mini.tasks[:1], ModelAgent(backend, "openai"), ScriptedUser(mini.stop_marker)
+    )
+    write_jsonl(rows, tmp_path / "episodes.jsonl")
+    assert "cancelled\ufffd." in (tmp_path / "episodes.jsonl").read_text(encoding="utf-8")
+    typed = parse_agent_input('/call get_order {"order_id": "#1\\ud800"}')
+    assert typed is not None and typed.tool_calls[0]["arguments"] == {"order_id": "#1\ufffd"}
 
 
 def test_openai_backend_plays_an_episode(mini, chat_server):

@@ -18,7 +18,7 @@ import time
 from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.toolcalls import decode_arguments
+from eigendsl.runtime.toolcalls import decode_arguments, without_surrogates
 from eigendsl.runtime.turns import AgentTurn, turn_from_openai, turn_from_text
 
 
@@ -233,7 +233,7 @@ class OpenAIBackend:
                         f"{response.text[:200]}"
                     )
                 else:
-                    return response.json()
+                    return without_surrogates(response.json())
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last = type(exc).__name__
             except (ValueError, RecursionError):  # not JSON, or past what the decoder takes

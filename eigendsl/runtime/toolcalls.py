@@ -110,6 +110,28 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     return {"name": name, "arguments": arguments}, None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD.
+
+    JSON can escape half of a UTF-16 pair (``"\\ud800"``); ``json.loads`` gives it back as a code
+    point that is not text and cannot be written as UTF-8, so a model or a person writing one
+    would crash the episodes file at the end of a run. Pairs are joined by the decoder already.
+
+    >>> without_surrogates({"a": ["x" + chr(0xD800)]}) == {"a": ["x" + chr(0xFFFD)]}
+    True
+    """
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(item) for item in value]
+    return value
+
+
 def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
     """OpenAI-style arguments (a JSON string or a dict) as a dict, or an error sentence.
 
@@ -136,7 +158,7 @@ def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "tool call arguments must be a JSON object"
     if _too_deep(value):
         return None, _TOO_DEEP.format(what="the tool call arguments")
-    return value, None
+    return without_surrogates(value), None
 
 
 def _unreadable(exc: ValueError | RecursionError, what: str) -> str:
