@@ -816,6 +816,24 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
         assert not (tmp_path / "run").exists()
 
 
+def test_a_config_that_its_weights_or_transformers_refuse_is_a_user_error(tmp_path):
+    from eigendsl.errors import EigenError
+    from eigendsl.train.model import load_checkpoint
+
+    model, tok = load_model("micro", texts=lambda: corpus_texts([], TOOLS, ROWS), vocab_size=500)
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    config = json.loads((tmp_path / "config.json").read_text())
+    for key, value, reason in (
+        ("hidden_size", 128, "its weights do not have the shapes its config.json gives"),
+        ("num_hidden_layers", -1, "config.json: `num_hidden_layers` (-1) must be equal to"),
+    ):
+        (tmp_path / "config.json").write_text(json.dumps({**config, key: value}))
+        with pytest.raises(EigenError) as caught:
+            load_checkpoint(tmp_path)
+        assert f"cannot load model '{tmp_path}': {reason}" in str(caught.value)
+
+
 @pytest.mark.parametrize("command", ["eval", "run"])
 def test_the_commands_that_read_a_model_say_why_it_does_not_load(tmp_path, command):
     from click.testing import CliRunner

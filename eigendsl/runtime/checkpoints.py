@@ -19,8 +19,14 @@ from eigendsl.errors import EigenError
 # eigendsl.train.model.MODEL_SIZES): named elsewhere, they say the model must be trained first.
 EMBEDDED_SIZES = ("micro", "tiny", "tiny-wide", "small")
 
-# What loading a checkpoint raises when its files are missing, unreadable or damaged.
-LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+try:  # a config.json whose values transformers' own checks refuse (num_hidden_layers: -1)
+    from huggingface_hub.errors import StrictDataclassError
+except ImportError:  # pragma: no cover - an older huggingface_hub, without those checks
+    StrictDataclassError = ValueError  # type: ignore[assignment,misc]
+
+# What loading a checkpoint raises when its files are missing, unreadable or damaged; a
+# RuntimeError: weights whose shapes are not the config's (a config.json edited or swapped).
+LOAD_ERRORS = (OSError, ValueError, RuntimeError, SafetensorError, StrictDataclassError)
 
 # The class names a tokenizer without a model-specific class is saved under.
 GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
@@ -65,4 +71,9 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
         return "the folder has no config.json"
     if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
         return "there is no such folder"
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+    if "ignore_mismatched_sizes" in str(exc):  # transformers' words; its report went to stderr
+        return "its weights do not have the shapes its config.json gives (edited? another model's?)"
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    if isinstance(exc, StrictDataclassError) and len(lines) > 1:
+        return f"config.json: {lines[-1].removeprefix('ValueError: ')}".rstrip(".")
+    return (lines or [type(exc).__name__])[0].rstrip(".")
