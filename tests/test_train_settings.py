@@ -141,6 +141,16 @@ def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
     pipeline = Pipeline(SPEC, run, TrainSettings(), log=lambda _: None)
     with pytest.raises(EigenError, match=r"gen-1/accepted.jsonl:2: not a dialogue"):
         pipeline.dialogues()
+    # JSON of another shape names the field
+    call = {"role": "assistant", "tool_calls": [{"function": {"name": 5, "arguments": "{}"}}]}
+    for messages, where in (
+        ([1], r"messages\.0: Input should be a valid dictionary"),
+        ([{"role": 5}], r"messages\.0\.role: Input should be"),
+        ([call], r"messages\.0\.tool_calls\.0\.function\.name: Input should be a valid string"),
+    ):
+        (gen / "accepted.jsonl").write_text(json.dumps({**row, "messages": messages}) + "\n")
+        with pytest.raises(EigenError, match=r"accepted.jsonl:1: not a dialogue \(" + where):
+            Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).dialogues()
 
 
 def test_a_stage_model_that_does_not_load_says_how_to_make_it_again(tmp_path):
@@ -263,6 +273,24 @@ def test_a_run_folder_holds_one_run(tmp_path):
     (tmp_path / "old" / "stages").mkdir(parents=True)
     Pipeline(SPEC, tmp_path / "old", TrainSettings(), log=lambda _: None).claim_folder()
     assert (tmp_path / "old" / "run.json").is_file()
+
+
+def test_a_damaged_run_record_is_refused_as_it_is_and_kept(tmp_path):
+    run = tmp_path / "run"
+    pipeline = Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None)
+    pipeline.claim_folder()
+    record = json.loads((run / "run.json").read_text())
+    for damaged, reason in (
+        ('{"domain": "ret', "Unterminated string"),
+        ("[]", "not a JSON object"),
+        (json.dumps({**record, "settings": "x"}), "its settings are not a JSON object"),
+    ):
+        (run / "run.json").write_text(damaged)
+        with pytest.raises(EigenError) as caught:
+            pipeline.claim_folder()
+        assert f"{run / 'run.json'}: damaged ({reason}" in str(caught.value)
+        assert "restore it from a copy" in str(caught.value)
+        assert (run / "run.json").read_text() == damaged
 
 
 def test_settings_refuse_infinite_rates_and_seeds_generators_cannot_take():

@@ -10,7 +10,9 @@ import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
@@ -145,12 +147,19 @@ def claim_run_folder(out: Path, identity: dict[str, Any]) -> None:
     if record.is_file():
         try:
             saved = json.loads(record.read_text())
+            damage = None if isinstance(saved, dict) else "not a JSON object"
+            if damage is None and not isinstance(saved.get("settings", {}), dict):
+                damage = "its settings are not a JSON object"
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            damage = str(exc)
+        if damage is not None:
             raise EigenError(
-                f"{record}: damaged ({exc}); delete it to resume the run with this "
-                "command's settings"
-            ) from None
-        old = saved.get("settings", {}) if isinstance(saved, dict) else {}
+                f"{record}: damaged ({damage}). It records what the finished stages were made "
+                "with: restore it from a copy; or, if this command's settings and spec are the "
+                "ones the run was started with, delete it to resume (they will be recorded as "
+                "the run's); or give --out another folder to start again"
+            )
+        old = saved.get("settings", {})
         changed = sorted(
             k
             for k in set(old) | set(identity["settings"])
@@ -194,20 +203,54 @@ def claim_run_folder(out: Path, identity: dict[str, Any]) -> None:
     tmp.replace(record)
 
 
+class _Shape(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+class _Function(_Shape):
+    name: str
+    arguments: str | dict[str, Any]
+
+
+class _Call(_Shape):
+    function: _Function
+
+
+class _Message(_Shape):
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str | None = None
+    tool_calls: list[_Call] | None = None
+
+
+class _Dialogue(_Shape):
+    """What training reads of an accepted row (the data contract has more; extra keys pass)."""
+
+    messages: list[_Message]
+    tools: list[dict[str, Any]] = []
+
+
+_DIALOGUE = TypeAdapter(_Dialogue)
+
+
 def read_dialogues(path: Path) -> list[dict[str, Any]]:
     """The dialogues of a synthesis generation's ``accepted.jsonl``; a damaged line is a user
-    error that names it."""
+    error that names it (and the field, where the line is JSON of another shape)."""
 
-    def damaged(number: int, _: Any = None) -> EigenError:
+    def damaged(number: int, why: Any = None) -> EigenError:
+        reason = why if isinstance(why, str) else "a line cut short?"
         return EigenError(
-            f"{path}:{number}: not a dialogue (a line cut short?); delete the line, "
-            "or the run's synth folder and stages/synth.json to synthesize again"
+            f"{path}:{number}: not a dialogue ({reason}); delete the line, or the run's synth "
+            "folder and stages/synth.json to synthesize again"
         )
 
     rows = jsonl_rows(path.read_text(errors="replace"), damaged)
     for number, row in rows:
-        if not isinstance(row, dict) or not isinstance(row.get("messages"), list):
-            raise damaged(number)
+        try:
+            _DIALOGUE.validate_python(row)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the line"
+            raise damaged(number, f"{where}: {first['msg']}") from None
     return [row for _, row in rows]
 
 
