@@ -279,6 +279,20 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
 
 
+def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):
+    out = tmp_path / "run"
+    typo = CliRunner().invoke(
+        main, ["synth", str(RETAIL), "--trajectory", "bogus", "--out", str(out)]
+    )
+    assert typo.exit_code == 1 and "unknown backend 'bogus'" in typo.output
+    fixed = CliRunner().invoke(
+        main,
+        ["synth", str(RETAIL), "--generations", "1", "--per-generation", "20", "--out", str(out)],
+    )
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads((out / "settings.json").read_text())["trajectory"] == "scripted"
+
+
 def test_a_damaged_record_of_a_synthesis_run_is_named_and_kept(tmp_path):
     from eigendsl.errors import EigenError
 

@@ -108,7 +108,12 @@ class Synthesis:
         return self.base.files.get(f"prompts/roles/{role}.md") or f"{title}\n{purpose}\n{output}"
 
     def _roles(self) -> None:
+        """Every role's backend, made (a misspelt one refused) before settings.json is written."""
+        from eigendsl.runtime.model_roles import make_agent
+
         s = self.settings
+        self.agent = make_agent(s.trajectory) if s.trajectory != "scripted" else None
+        self.judge_backend = self._backend(s.judge) if s.judge != "programmatic" else None
         if s.planner == "programmatic":
             self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed, s.recover)
         else:
@@ -325,15 +330,11 @@ class Synthesis:
         return {row["template"] for row in rows if not row["verdict"]["passed"]}
 
     def _prepare_workers(self, domain: Domain) -> None:
-        from eigendsl.runtime.model_roles import make_agent
-
-        trajectory = self.settings.trajectory
-        agent = make_agent(trajectory) if trajectory != "scripted" else None
-        if self.settings.judge == "programmatic":
+        if self.judge_backend is None:
             judge: R.Judge = R.Judge(domain)
         else:
-            judge = LLMJudge(domain, self._backend(self.settings.judge), self._role_prompt("judge"))
-        prepare_workers(domain, trajectory, judge, agent)
+            judge = LLMJudge(domain, self.judge_backend, self._role_prompt("judge"))
+        prepare_workers(domain, self.settings.trajectory, judge, self.agent)
 
     def _merge(
         self,
