@@ -57,7 +57,8 @@ def key_line(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
 
-_KINDS = {
+#: How error messages name the kinds of JSON and YAML values.
+KINDS = {
     dict: "a mapping",
     list: "a list",
     str: "a string",
@@ -66,9 +67,12 @@ _KINDS = {
 }
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as an error message names it: its kind when it is a mapping or a list."""
     if isinstance(value, (dict, list)):
-        return _KINDS[type(value)]
+        return KINDS[type(value)]
+    if isinstance(value, bool):  # as JSON and YAML write it
+        return "true" if value else "false"
     return "nothing" if value is None else repr(value)
 
 
@@ -86,13 +90,17 @@ class CompiledFiles:
     def path(self, rel: str) -> str:
         return str(self.root / rel)
 
-    def error(self, rel: str, message: str, line: int = 0, col: int = 0) -> EigenError:
+    def problem(self, rel: str, message: str, line: int = 0, col: int = 0) -> Diagnostic:
+        """A diagnostic at ``rel`` (and line) that says to compile again."""
         out = self.root if self.files is None else "OUT"
         hint = (
             f"this folder is compiler output: compile the spec again with "
             f"`eigendsl compile SPEC_DIR -o {out}`"
         )
-        return EigenError(diagnostic(self.path(rel), f"{message}; {hint}", line, col))
+        return diagnostic(self.path(rel), f"{message}; {hint}", line, col)
+
+    def error(self, rel: str, message: str, line: int = 0, col: int = 0) -> EigenError:
+        return EigenError(self.problem(rel, message, line, col))
 
     def text(self, rel: str) -> str:
         if self.files is not None:
@@ -165,7 +173,7 @@ class CompiledFiles:
         """``value`` when it is of ``kind``, else an error that says what ``what`` must be."""
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return value
-        raise self.error(rel, f"{what} must be {_KINDS[kind]}, not {_shown(value)}", line)
+        raise self.error(rel, f"{what} must be {KINDS[kind]}, not {shown(value)}", line)
 
     def field(
         self,
@@ -188,7 +196,7 @@ class CompiledFiles:
             or (kind is not None and not isinstance(value, kind))
             or (kind is None and not callable(value))
         ):
-            what = "a function" if kind is None else _KINDS[kind]
+            what = "a function" if kind is None else KINDS[kind]
             raise self.error(rel, f"this generated module defines no {name} ({what})")
         return value
 

@@ -15,15 +15,17 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from eigendsl.errors import EigenError
+from eigendsl.errors import Diagnostic, EigenError, did_you_mean
 from eigendsl.runtime.compiled import (
     CompiledFiles,
     describe,
     diagnostic,
     error_line,
     key_line,
+    shown,
     spec_folder,
 )
+from eigendsl.runtime.task_rows import row_problems
 from eigendsl.support import SCHEMA_VERSION, Trace
 
 KNOWN_SCHEMA_VERSIONS = {1}
@@ -180,18 +182,21 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
     return load_compiled(None, root)
 
 
+def _unknown_version(version: Any) -> str:
+    return (
+        f"schema_version must be one this EigenDSL reads ({sorted(KNOWN_SCHEMA_VERSIONS)}), "
+        f"not {shown(version)}"
+    )
+
+
 def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     rel = "manifest.yaml"
     manifest = compiled.need(rel, compiled.yaml(rel), dict, "the manifest")
     at = partial(key_line, compiled.text(rel))
     version = manifest.get("schema_version")
-    if version not in KNOWN_SCHEMA_VERSIONS:
-        raise compiled.error(
-            rel,
-            f"schema_version {version} is not one this EigenDSL reads "
-            f"({sorted(KNOWN_SCHEMA_VERSIONS)})",
-            at("schema_version"),
-        )
+    # A list or a mapping cannot be looked up in a set, and true would pass for 1.
+    if type(version) is not int or version not in KNOWN_SCHEMA_VERSIONS:
+        raise compiled.error(rel, _unknown_version(version), at("schema_version"))
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
     settings = manifest.get("user_simulator") or {}
     compiled.need(rel, settings, dict, "'user_simulator'", at("user_simulator"))
@@ -232,22 +237,57 @@ def _tools(
     return schemas, tools
 
 
-def _tasks(compiled: CompiledFiles, checks: dict[str, Any]) -> list[dict[str, Any]]:
+#: How many problems of a damaged tasks.jsonl are reported: the first ones tell what happened.
+MAX_TASK_PROBLEMS = 10
+
+
+def _tasks(
+    compiled: CompiledFiles, checks: dict[str, Any], tools: dict[str, ToolInfo]
+) -> list[dict[str, Any]]:
+    """The rows of tasks.jsonl, each checked against
+    :class:`~eigendsl.runtime.task_rows.TaskRow` and the domain's checks and tools; the problems
+    found (the first ten) are reported in one error."""
     rel = "tasks.jsonl"
     tasks = []
+    problems: list[Diagnostic] = []
+    first_line: dict[str, int] = {}
     for line, task in compiled.jsonl(rel):
         task = compiled.need(rel, task, dict, "each line", line)
         task_id = compiled.field(rel, task, "id", str, "this task", line)
-        check = compiled.field(rel, task, "check", str, f"task '{task_id}'", line)
-        if check not in checks:
-            raise compiled.error(
-                rel,
-                f"task '{task_id}' names the check '{check}', which "
-                f"verifiers/index.json does not list",
-                line,
-            )
+        found = row_problems(task)
+        if not found:
+            found = _cross_problems(task, checks, tools)
+        if task_id in first_line:
+            found.append(f"its id is used already by the task on line {first_line[task_id]}")
+        first_line.setdefault(task_id, line)
+        problems += [compiled.problem(rel, f"task '{task_id}': {p}", line) for p in found]
+        if len(problems) >= MAX_TASK_PROBLEMS:
+            break
         tasks.append(task)
+    if problems:
+        raise EigenError(problems[:MAX_TASK_PROBLEMS])
     return tasks
+
+
+def _cross_problems(
+    task: dict[str, Any], checks: dict[str, Any], tools: dict[str, ToolInfo]
+) -> list[str]:
+    """Names in a well-formed row that the other compiled files do not define."""
+    found = []
+    if task["schema_version"] not in KNOWN_SCHEMA_VERSIONS:
+        found.append(_unknown_version(task["schema_version"]))
+    if task["check"] not in checks:
+        found.append(
+            f"it names the check '{task['check']}', which verifiers/index.json does not list"
+            f"{did_you_mean(task['check'], checks)}"
+        )
+    for index, step in enumerate(task["gold"]):
+        if "tool" in step and step["tool"] not in tools:
+            found.append(
+                f"gold[{index}] calls the tool '{step['tool']}', which tools.json does not "
+                f"define{did_you_mean(step['tool'], tools)}"
+            )
+    return found
 
 
 def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
@@ -283,7 +323,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
     tool_schemas, tools = _tools(compiled, declared, spec_dir)
-    tasks = _tasks(compiled, checks)
+    tasks = _tasks(compiled, checks, tools)
     db = compiled.need("db.json", compiled.json("db.json"), dict, "the top level")
     seed = compiled.field("db.json", db, "tables", dict)
     for table, rows in seed.items():
