@@ -832,6 +832,14 @@ def test_a_config_that_its_weights_or_transformers_refuse_is_a_user_error(tmp_pa
         with pytest.raises(EigenError) as caught:
             load_checkpoint(tmp_path)
         assert f"cannot load model '{tmp_path}': {reason}" in str(caught.value)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    saved = (tmp_path / "tokenizer.json").read_text()
+    (tmp_path / "tokenizer.json").write_text(saved[:1000])  # cut short
+    with pytest.raises(EigenError, match="tokenizer.json is not valid JSON"):
+        load_checkpoint(tmp_path)
+    (tmp_path / "tokenizer.json").unlink()  # loaded as a tokenizer of no tokens before
+    with pytest.raises(EigenError, match="the folder has no tokenizer"):
+        load_checkpoint(tmp_path)
 
 
 @pytest.mark.parametrize("command", ["eval", "run"])

@@ -31,6 +31,11 @@ LOAD_ERRORS = (OSError, ValueError, RuntimeError, SafetensorError, StrictDatacla
 # The class names a tokenizer without a model-specific class is saved under.
 GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
 
+# The vocabulary files of a saved tokenizer, one at least (tokenizer.json, sentencepiece's
+# *.model, BPE's vocab.json, WordPiece's vocab.txt, tiktoken's): a folder with none loaded as a
+# tokenizer of no tokens.
+TOKENIZER_FILES = ("tokenizer.json", "*.model", "vocab*", "*.tiktoken")
+
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """Load a tokenizer saved with ``save_pretrained`` (ours or any other), or a hub id's.
@@ -41,6 +46,9 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     otherwise than the tokenizer was trained to split it."""
     from transformers import AutoTokenizer
 
+    folder = Path(path)
+    if folder.is_dir() and not any(any(folder.glob(files)) for files in TOKENIZER_FILES):
+        raise OSError("the folder has no tokenizer (no tokenizer.json, *.model or vocab file)")
     config = Path(path, "tokenizer_config.json")
     saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
     if saved_as in GENERIC_CLASSES:
@@ -71,6 +79,12 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
         return "the folder has no config.json"
     if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
         return "there is no such folder"
+    if isinstance(exc, json.JSONDecodeError) and path.is_dir():
+        for saved in sorted(path.glob("*.json")):
+            try:
+                json.loads(saved.read_text(errors="replace"))
+            except json.JSONDecodeError as bad:
+                return f"{saved.name} is not valid JSON ({bad}); was it cut short?"
     if "ignore_mismatched_sizes" in str(exc):  # transformers' words; its report went to stderr
         return "its weights do not have the shapes its config.json gives (edited? another model's?)"
     lines = [line.strip() for line in str(exc).strip().splitlines()]
