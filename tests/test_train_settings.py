@@ -78,6 +78,11 @@ def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
     garbled.write_text("stages: [\n")
     with pytest.raises(EigenError, match="not a training manifest written by `eigendsl compile`"):
         resolve(garbled)
+    moved = tmp_path / "moved" / "manifest.yaml"
+    moved.parent.mkdir()
+    moved.write_text((ROOT / "generated" / "retail" / "manifest.yaml").read_text())
+    with pytest.raises(EigenError, match=r"manifest.yaml: its spec_dir, \.\./\.\./specs/retail, "):
+        resolve(moved)
     with pytest.raises(EigenError, match="stages are not a list of entries"):
         TrainSettings.from_manifest({"spec_dir": ".", "stages": "oops"})
     with pytest.raises(EigenError, match="stages are not a list of entries"):

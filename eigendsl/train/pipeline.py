@@ -354,7 +354,14 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
             ) from None
         if not isinstance(manifest, dict) or not isinstance(manifest.get("spec_dir"), str):
             raise EigenError(f"{target} is not a training manifest written by `eigendsl compile`")
-        return (target.parent / manifest["spec_dir"]).resolve(), manifest
+        spec_dir = (target.parent / manifest["spec_dir"]).resolve()
+        if not (spec_dir / "domain.yaml").is_file():
+            raise EigenError(
+                f"{target}: its spec_dir, {manifest['spec_dir']}, names {spec_dir}, which holds "
+                "no domain.yaml (was the manifest moved away from its spec?); train the spec "
+                "folder itself, or compile it again to write a manifest beside it"
+            )
+        return spec_dir, manifest
     if (
         target.is_dir()
         and (target / "manifest.yaml").is_file()
