@@ -149,15 +149,23 @@ def _expand(
         span = (
             raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
         )
-        matches = sorted(m for m in glob.glob(str(root / pattern)) if Path(m).is_file())
+        if Path(pattern).is_absolute():
+            # Files are named (in the manifest, in generated code) relative to the spec folder,
+            # so that the output does not depend on where the spec lives.
+            diag.error(
+                span,
+                f"'{pattern}' is an absolute path; write it relative to the spec folder {root} "
+                "('../' reaches outside it)",
+            )
+            continue
+        # root_dir: a spec folder whose name holds [, * or ? is not read as a pattern.
+        matches = sorted(m for m in glob.glob(pattern, root_dir=root) if (root / m).is_file())
         if not matches:
             diag.error(
                 span,
                 f"no file matches '{pattern}' (looked in {root}); fix the path or create the file",
             )
-        for match in matches:
-            path = Path(match)
-            found.append((str(path.relative_to(root)), path))
+        found += [(match, root / match) for match in matches]
     return found
 
 

@@ -166,15 +166,27 @@ class UserSimulator(Model):
 
     persona: str = Field("A customer calling support.", description="Default persona text.")
     stop_marker: str = Field(
-        "###STOP###", description="What the user says to end the conversation."
+        "###STOP###", description="What the user says to end the conversation (not blank)."
     )
     max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
+
+    @field_validator("stop_marker")
+    @classmethod
+    def _marker(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError(
+                "the stop marker is blank, so no episode could end by the user; write a marker "
+                "the user says to end the conversation, such as '###STOP###'"
+            )
+        return value
 
 
 class Sampling(Model):
     """How concrete tasks are drawn from templates at compile time."""
 
-    per_template: int = Field(4, ge=0, description="Sampled tasks per template.")
+    per_template: int = Field(
+        4, ge=0, le=1000, description="Sampled tasks per template (at most 1000)."
+    )
     seed: int = Field(0, description="Seed of the sampler.")
     held_out_fraction: float = Field(
         0.25, ge=0, le=1, description="Share of sampled tasks held out."

@@ -28,6 +28,16 @@ class TemplateParam(FieldType):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @field_validator("choices")
+    @classmethod
+    def _some_choices(cls, value: list[Any] | None) -> list[Any] | None:
+        if value == []:
+            raise ValueError(
+                "an empty list of choices leaves nothing to sample; list at least one value, "
+                "or drop 'choices'"
+            )
+        return value
+
 
 class Scenario(Model):
     """What the simulated user wants, knows and does (Jinja text over the task parameters)."""

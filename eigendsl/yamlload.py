@@ -22,6 +22,14 @@ import yaml
 
 from eigendsl.errors import Diagnostic, EigenError, Span
 
+# The deepest nesting of lists and mappings a spec file may hold: reading YAML, and every stage
+# after it, recurses once a level, and Python's recursion limit is about a thousand calls.
+MAX_NESTING = 100
+_TOO_DEEP = (
+    f"this value is nested more than {MAX_NESTING} levels deep, deeper than EigenDSL reads; "
+    "flatten it"
+)
+
 
 class MarkedDict(dict):
     """A mapping loaded from YAML, with the span of each key and value."""
@@ -66,6 +74,21 @@ def _span(path: str, node: yaml.Node) -> Span:
 
 class _Loader(yaml.SafeLoader):
     path = "<string>"
+    depth = 0  # lists and mappings around the node being composed
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.CollectionStartEvent):
+            if self.depth >= MAX_NESTING:
+                mark = self.peek_event().start_mark
+                raise EigenError(
+                    Diagnostic(Span(self.path, mark.line + 1, mark.column + 1), _TOO_DEEP)
+                )
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+        return super().compose_node(parent, index)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> MarkedDict:
@@ -120,7 +143,7 @@ def loads(text: str, path: str) -> Any:
 def _loads_cached(text: str, path: str) -> Any:
     loader_cls = type("Loader", (_Loader,), {"path": path})
     try:
-        return yaml.load(text, Loader=loader_cls)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=loader_cls)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         span = Span(path, mark.line + 1, mark.column + 1) if mark else Span(path, 1, 1)
@@ -133,6 +156,15 @@ def _loads_cached(text: str, path: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise EigenError(Diagnostic(Span(path, 1, 1), f"invalid YAML: {exc}")) from None
+    if _nesting(data) > MAX_NESTING:  # through aliases, which the composer does not count
+        raise EigenError(
+            Diagnostic(
+                Span(path, 1, 1),
+                f"values of this file are nested more than {MAX_NESTING} levels deep through "
+                "aliases (*name), deeper than EigenDSL reads; flatten them",
+            )
+        )
+    return data
 
 
 def read_text(path: Path, display: str | None = None) -> str:
@@ -179,12 +211,58 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
     text = read_text(path, shown)
     if path.suffix == ".json":
         try:
-            return json.loads(text)
+            data = json.loads(text)
+            too_deep = _nesting(data) > MAX_NESTING
         except json.JSONDecodeError as exc:
             raise EigenError(
                 Diagnostic(Span(shown, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
             ) from None
+        except RecursionError:
+            too_deep = True
+        if too_deep:
+            raise EigenError(Diagnostic(_too_deep_json(text, shown), _TOO_DEEP))
+        return data
     return loads(text, shown)
+
+
+def _nesting(value: Any) -> int:
+    """How many lists and mappings ``value`` nests, counted without recursion; a list or mapping
+    that YAML aliases share is counted once, not once per path to it."""
+    heights: dict[int, int] = {}  # id of a list or mapping -> its nesting
+    stack: list[tuple[Any, bool]] = [(value, False)]
+    while stack:
+        current, children_done = stack.pop()
+        if not isinstance(current, (dict, list)) or id(current) in heights:
+            continue
+        items = list(current.values()) if isinstance(current, dict) else current
+        if children_done:
+            heights[id(current)] = 1 + max((heights.get(id(i), 0) for i in items), default=0)
+        else:
+            stack.append((current, True))
+            stack.extend((item, False) for item in items)
+    return heights.get(id(value), 0)
+
+
+def _too_deep_json(text: str, path: str) -> Span:
+    """Where JSON ``text`` first opens more than :data:`MAX_NESTING` brackets."""
+    depth, line, col, quoted, escaped = 0, 1, 0, False, False
+    for char in text:
+        col += 1
+        if char == "\n":
+            line, col = line + 1, 0
+        elif escaped:  # inside a string, after a backslash
+            escaped = False
+        elif quoted:
+            escaped, quoted = char == "\\", char != '"'
+        elif char == '"':
+            quoted = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return Span(path, line, col)
+        elif char in "]}":
+            depth -= 1
+    return Span(path, 1, 1)
 
 
 def locate(root: Any, loc: Iterable[Any], fallback: Span, value: bool = False) -> Span:

@@ -208,6 +208,33 @@ CASES = [
         "identify",
     ),
     case(
+        "use-a-check",
+        CHK,
+        "use identify_first",
+        "use cancelled",
+        "mini/checks/main.chk:11:9: 'cancelled' is a check; 'use' takes a rule (declared with "
+        "'rule')",
+        "cancelled",
+    ),
+    case(
+        "blank-stop-marker",
+        DOMAIN,
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 2, seed: 1}\nuser_simulator: {stop_marker: ' '}",
+        "mini/domain.yaml:57:31: user_simulator.stop_marker: the stop marker is blank, so no "
+        "episode could end by the user; write a marker the user says to end the conversation, "
+        "such as '###STOP###'",
+        "' '",
+    ),
+    case(
+        "too-many-sampled-tasks",
+        DOMAIN,
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 100000000, seed: 1}",
+        "mini/domain.yaml:56:26: sampling.per_template: Input should be less than or equal to 1000",
+        "100000000",
+    ),
+    case(
         "unknown-variable",
         CHK,
         "get_order(order_id=order_id)",
@@ -939,6 +966,43 @@ CASES = [
         "mini/domain.yaml:50:5: tool 'set_email' updates the database, so it must say 'writes: "
         "true'",
         "declare",
+    ),
+    # ------------------------------------------------------------ limits of what a spec holds
+    case(
+        "choices-empty",
+        TASKS,
+        "choices: [no longer needed, ordered by mistake]",
+        "choices: []",
+        "mini/tasks/cancel.yaml:7:39: templates.cancel.params.reason.choices: an empty list of "
+        "choices leaves nothing to sample; list at least one value, or drop 'choices'",
+        "[]",
+    ),
+    case(
+        "yaml-nested-too-deeply",
+        DOMAIN,
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 2, seed: 1}\nx: " + "[" * 200 + "]" * 200,
+        "mini/domain.yaml:57:103: this value is nested more than 100 levels deep, deeper than "
+        "EigenDSL reads; flatten it",
+        "[" * 101 + "]",  # the 100th of the 200 lists, inside the file's mapping: the 101st level
+    ),
+    case(
+        "statement-nested-too-deeply",
+        CHK,
+        "require db == gold",
+        "require " + "not " * 3000 + "db == gold",
+        "mini/checks/main.chk:12:5: this expression is nested too deeply (3002 levels; EigenDSL "
+        "compiles up to 64); split it into several statements",
+        "require not not",
+    ),
+    case(
+        "parameter-source-nested-too-deeply",
+        TASKS,
+        'from: "db.users[db.orders[order_id].user_id].email"',
+        'from: "' + "-" * 70 + '1"',
+        "mini/tasks/cancel.yaml:6:36: this expression is nested too deeply (71 levels; EigenDSL "
+        "compiles up to 64); simplify it",
+        "---",
     ),
 ]
 

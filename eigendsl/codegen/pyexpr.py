@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.transformer import LONG_CHAIN
 
 RT = "rt"
 CONTEXT = ("db", "initial", "gold", "calls", "messages")
@@ -108,6 +109,9 @@ class ExprCompiler:
 
     def _boolop(self, e: A.BoolOp) -> ast.expr:
         op = ast.And() if e.op == "and" else ast.Or()
+        terms = _chain_terms(e)
+        if len(terms) > LONG_CHAIN:  # one flat `a or b or ...`: Python's compiler nests no deeper
+            return ast.BoolOp(op=op, values=[self.compile(t) for t in terms])
         return ast.BoolOp(op=op, values=[self.compile(e.left), self.compile(e.right)])
 
     def _func(self, e: A.Func) -> ast.expr:
@@ -184,3 +188,17 @@ class ExprCompiler:
         assert q.source is not None
         inner, comp = self.comprehension(q.var, q.source, q.where)
         return ast.ListComp(elt=inner.compile(q.body), generators=[comp])
+
+
+def _chain_terms(e: A.BoolOp) -> list[A.Expr]:
+    """The terms of the chain of ``e``'s operator that ``e`` heads, left to right:
+    ``a or (b or c)`` gives ``a``, ``b``, ``c`` (``or`` and ``and`` are associative)."""
+    terms: list[A.Expr] = []
+    pending: list[A.Expr] = [e]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, A.BoolOp) and node.op == e.op:
+            pending += [node.right, node.left]
+        else:
+            terms.append(node)
+    return terms

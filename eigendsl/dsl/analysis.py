@@ -190,6 +190,11 @@ class Analyzer(EventTyper):
                         stmt.span,
                         "'use' is only allowed in a check; a rule or guard cannot reuse rules",
                     )
+                elif stmt.rule in self.resolved.checks:
+                    self.diag.error(
+                        stmt.span,
+                        f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')",
+                    )
                 elif stmt.rule not in self.resolved.rules:
                     self.diag.error(
                         stmt.span,

@@ -193,7 +193,8 @@ def _parse(
     source = text if start != "start" or text.endswith("\n") else text + "\n"
     try:
         tree = _parser(start).parse(source)
-        return ToAst(source, pos).transform(tree)
+        to_ast = ToAst(source, pos)
+        result = to_ast.transform(tree)
     except UnexpectedInput as exc:
         brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
         raise _syntax_error(exc, source, pos, brackets[-1] if brackets else None) from None
@@ -210,6 +211,9 @@ def _parse(
     except VisitError as exc:
         # An EigenError (a string literal with a bad escape), or a bug in the transformer.
         raise exc.orig_exc from None
+    if to_ast.errors:
+        raise EigenError(to_ast.errors)
+    return result
 
 
 def _bad_dedent_line(text: str) -> int:

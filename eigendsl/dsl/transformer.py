@@ -10,12 +10,22 @@ from __future__ import annotations
 import ast as pyast
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from lark import Token, Transformer, v_args
+from lark import Token, Transformer_NonRecursive, v_args
 
 from eigendsl.dsl import ast as A
 from eigendsl.errors import Diagnostic, EigenError, Span
+
+# An and/or chain of up to this many terms nests to the left, as written; a longer one is built
+# as a balanced tree, so that a chain of hundreds of terms nests only a few levels (the analysis,
+# the code generator and Python's own compiler all recurse into nested expressions).
+LONG_CHAIN = 32
+# The deepest expression a statement may hold. The stages after the parser recurse (Python's
+# recursion limit), and generated code may open two or three brackets a level (Python's parser
+# refuses more than 200 nested brackets).
+MAX_DEPTH = 64
 
 
 class Positions:
@@ -81,13 +91,112 @@ _COMMENT_OR_CONTINUATION = re.compile(
 )
 
 
+def expression_depth(node: A.Node) -> int:
+    """How many levels ``node``'s tree nests (1 for a name or a literal), counted without
+    recursion, so that it works on the deepest tree.
+
+    >>> expression_depth(A.Unary(Span("x", 1, 1), "not", A.Name(Span("x", 1, 5), "ok")))
+    2
+    """
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for value in vars(current).values():
+            children = value if isinstance(value, tuple) else (value,)
+            stack.extend((child, depth + 1) for child in children if isinstance(child, A.Node))
+    return deepest
+
+
+def too_deep(span: Span, depth: int, fix: str = "split it into several statements") -> Diagnostic:
+    """The error for an expression nested ``depth`` levels, too deep to compile."""
+    limit = f"; EigenDSL compiles up to {MAX_DEPTH}" if depth > MAX_DEPTH else ""
+    return Diagnostic(span, f"this expression is nested too deeply ({depth} levels{limit}); {fix}")
+
+
+def deepest_statement(modules: Sequence[A.Module], fallback: Span) -> Diagnostic:
+    """The error for a stage that ran out of Python's recursion limit all the same: at the most
+    deeply nested statement of ``modules`` (at ``fallback`` when they have none)."""
+    statements = [s for m in modules for d in m.declarations for s in d.body]
+    if not statements:
+        return Diagnostic(fallback, "an expression is nested too deeply to compile; simplify it")
+    deepest = max(statements, key=expression_depth)
+    return too_deep(deepest.span, expression_depth(deepest) - 1)  # less the statement itself
+
+
+@contextmanager
+def too_deep_as_error(modules: Sequence[A.Module], fallback: Span) -> Iterator[None]:
+    """Report a :class:`RecursionError` of the code inside as :func:`deepest_statement`.
+
+    :data:`MAX_DEPTH` is meant to keep it from happening; this is what the user sees if it does.
+    """
+    try:
+        yield
+    except RecursionError:
+        raise EigenError(deepest_statement(modules, fallback)) from None
+
+
+class _Chain:
+    """The terms of one and/or chain, met left to right; past :data:`LONG_CHAIN` terms it keeps
+    them as perfect balanced blocks, like the digits of a binary counter, so that adding a term
+    costs a few nodes and the chain's tree stays shallow."""
+
+    def __init__(self, op: str, first: A.Expr):
+        self.op, self.node, self.count = op, first, 1
+        self.terms: list[A.Expr] = [first]
+        self.blocks: list[tuple[A.Expr, int]] = []  # (balanced tree, number of terms in it)
+
+    def add(self, term: A.Expr, span: Span) -> A.Expr:
+        self.count += 1
+        if self.count <= LONG_CHAIN:
+            self.terms.append(term)
+            self.node = A.BoolOp(span, self.op, self.node, term)
+            return self.node
+        # The chain has just grown long: its terms so far go into blocks first.
+        pending, self.terms = [*self.terms, term], []
+        for t in pending:
+            self.blocks.append((t, 1))
+            while len(self.blocks) > 1 and self.blocks[-1][1] == self.blocks[-2][1]:
+                (left, size), (right, _) = self.blocks[-2:]
+                self.blocks[-2:] = [(self._join(left, right), 2 * size)]
+        self.node = self.blocks[0][0]
+        for block, _ in self.blocks[1:]:
+            self.node = self._join(self.node, block)
+        return self.node
+
+    def _join(self, left: A.Expr, right: A.Expr) -> A.BoolOp:
+        start, end = left.span, right.span
+        span = Span(start.path, start.line, start.col, end.end_line, end.end_col)
+        return A.BoolOp(span, self.op, left, right)
+
+
 @v_args(meta=True, inline=True)
-class ToAst(Transformer):
-    """Builds the AST: ``transform(tree)`` returns the declarations of a module or a query."""
+class ToAst(Transformer_NonRecursive):
+    """Builds the AST: ``transform(tree)`` returns the declarations of a module or a query.
+
+    It never recurses (an expression may nest thousands of levels); statements nested deeper
+    than :data:`MAX_DEPTH` are collected in ``errors``.
+    """
 
     def __init__(self, text: str, pos: Positions):
         super().__init__()
         self.text, self.pos = text, pos
+        self.errors: list[Diagnostic] = []
+        self._chains: dict[int, _Chain] = {}  # id of a chain's tree so far -> the chain
+
+    def _shallow(self, meta, node: A.Node, fix: str = "split it into several statements") -> None:
+        depth = expression_depth(node) - (1 if isinstance(node, A.Query) else 0)
+        if depth > MAX_DEPTH:
+            self.errors.append(too_deep(self.pos.meta(meta), depth, fix))
+
+    def _chain(self, meta, op: str, left: A.Expr, right: A.Expr) -> A.Expr:
+        chain = self._chains.pop(id(left), None)
+        if chain is None or chain.op != op or chain.node is not left:
+            chain = _Chain(op, left)
+        node = chain.add(right, self.pos.meta(meta))
+        self._chains[id(node)] = chain
+        return node
 
     def _src(self, meta) -> str:
         # One line of DSL text: comments and line continuations dropped, strings kept as written.
@@ -119,17 +228,21 @@ class ToAst(Transformer):
 
     # statements
     def require(self, meta, expr, message):
+        self._shallow(meta, expr)
         msg = _string_value(message, self.pos) if message is not None else None
         return A.Require(self.pos.meta(meta), expr, msg, self._src(meta))
 
     def forbid(self, meta, expr, message):
+        self._shallow(meta, expr)
         msg = _string_value(message, self.pos) if message is not None else None
         return A.Forbid(self.pos.meta(meta), expr, msg, self._src(meta))
 
     def unchanged(self, meta, path):
+        self._shallow(meta, path)
         return A.Unchanged(self.pos.meta(meta), path, self._src(meta))
 
     def score(self, meta, weight, expr):
+        self._shallow(meta, expr)
         return A.Score(self.pos.meta(meta), float(weight), expr, self._src(meta))
 
     def use(self, meta, name):
@@ -145,17 +258,21 @@ class ToAst(Transformer):
 
     # queries
     def query(self, meta, body, var, source, where):
-        return A.Query(self.pos.meta(meta), body, str(var), source, where)
+        query = A.Query(self.pos.meta(meta), body, str(var), source, where)
+        self._shallow(meta, query, "simplify it")
+        return query
 
     def single(self, meta, body):
-        return A.Query(self.pos.meta(meta), body, None, None, None)
+        query = A.Query(self.pos.meta(meta), body, None, None, None)
+        self._shallow(meta, query, "simplify it")
+        return query
 
     # expressions
     def or_op(self, meta, left, right):
-        return A.BoolOp(self.pos.meta(meta), "or", left, right)
+        return self._chain(meta, "or", left, right)
 
     def and_op(self, meta, left, right):
-        return A.BoolOp(self.pos.meta(meta), "and", left, right)
+        return self._chain(meta, "and", left, right)
 
     def not_op(self, meta, operand):
         return A.Unary(self.pos.meta(meta), "not", operand)

@@ -1,0 +1,134 @@
+"""Specs at the edges of what the compiler takes: file patterns outside the spec folder, long
+and deeply nested checker expressions, deeply nested YAML and JSON. Each is compiled or refused
+with a ``file:line:col`` error, never a Python traceback."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from eigendsl import compiler
+from eigendsl.compiler import compile_domain
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.parser import parse
+from eigendsl.dsl.transformer import LONG_CHAIN, expression_depth
+from eigendsl.errors import EigenError
+from eigendsl.yamlload import loads
+from tests.conftest import MINI, copy_spec, edit
+
+CHK = "checks/main.chk"
+DOMAIN = "domain.yaml"
+
+
+def _error(spec: Path, out: Path) -> str:
+    with pytest.raises(EigenError) as info:
+        compile_domain(spec, out)
+    assert len(info.value.diagnostics) == 1, info.value.render()
+    return str(info.value.diagnostics[0])
+
+
+# ---------------------------------------------------------------------------- file patterns
+
+
+def test_absolute_pattern_is_refused_and_a_relative_one_outside_the_folder_kept(
+    mini: Path, tmp_path: Path
+) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (mini / CHK).rename(shared / "main.chk")
+    absolute = f"{shared.resolve()}/*.chk"
+    edit(mini, DOMAIN, "checkers: [checks/*.chk]", f"checkers: [../shared/*.chk, {absolute}]")
+    assert _error(mini, tmp_path / "out") == (
+        f"mini/domain.yaml:54:29: '{absolute}' is an absolute path; write it relative to the "
+        "spec folder mini ('../' reaches outside it)"
+    )
+    edit(mini, DOMAIN, f", {absolute}]", "]")
+    compiled = compile_domain(mini, tmp_path / "out")
+    assert "verifiers/check_cancelled.py" in compiled.files
+
+
+def test_spec_folder_whose_name_is_a_pattern(tmp_path: Path) -> None:
+    spec = copy_spec(MINI, tmp_path / "mini[1]")
+    compiled = compile_domain(spec, tmp_path / "out")
+    assert compiled.tasks and "verifiers/check_cancelled.py" in compiled.files
+
+
+# ---------------------------------------------------------------------------- checker expressions
+
+
+def _terms(e: A.Expr, op: str) -> list[A.Expr]:
+    if isinstance(e, A.BoolOp) and e.op == op:
+        return _terms(e.left, op) + _terms(e.right, op)
+    return [e]
+
+
+def _condition(text: str) -> A.Expr:
+    module = parse(f"rule r:\n    require {text}\n", "limits.chk")
+    statement = module.declarations[0].body[0]
+    assert isinstance(statement, A.Require)
+    return statement.expr
+
+
+def test_long_chains_parse_shallow_in_order() -> None:
+    names = [f"x{i}" for i in range(1000)]
+    chain = _condition(" or ".join(f"{n} and {n}" for n in names))
+    assert expression_depth(chain) <= 25
+    terms = _terms(chain, "or")
+    assert all(isinstance(t, A.BoolOp) and t.op == "and" for t in terms)
+    assert [t.left.id for t in terms if isinstance(t, A.BoolOp) and isinstance(t.left, A.Name)] == (
+        names
+    )
+    # A chain no longer than LONG_CHAIN nests to the left, as it always did.
+    short = _condition(" and ".join(names[:LONG_CHAIN]))
+    assert expression_depth(short) == LONG_CHAIN
+    assert isinstance(short, A.BoolOp) and isinstance(short.right, A.Name)
+    assert short.right.id == names[LONG_CHAIN - 1]
+
+
+def test_long_chains_compile_to_one_flat_python_operator(mini: Path, tmp_path: Path) -> None:
+    condition = " or ".join(["db == gold"] * 300) + " and " + " and ".join(['said "x"'] * 300)
+    edit(mini, CHK, "require db == gold", f"require {condition}")
+    code = compile_domain(mini, tmp_path / "out").files["verifiers/check_cancelled.py"]
+    ast.parse(code)  # Python's own parser takes it (no more than 200 nested brackets)
+    line = next(x for x in code.splitlines() if x.strip().startswith("_v = db == gold or"))
+    assert line.count(" or ") == 299 and "((" not in line
+    assert line.count("rt.said(trace, 'assistant', 'x')") == 300
+
+
+@pytest.mark.parametrize("stage", ["analysis", "codegen"])
+def test_recursion_in_a_later_stage_is_an_error_at_the_deepest_statement(
+    mini: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str
+) -> None:
+    def too_deep(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    if stage == "analysis":
+        monkeypatch.setattr(compiler.Analyzer, "declarations", too_deep)
+    else:
+        monkeypatch.setattr(compiler, "render", too_deep)
+    edit(mini, CHK, "require db == gold", "require not not not not not (db == gold)")
+    assert _error(mini, tmp_path / "out") == (
+        "mini/checks/main.chk:12:5: this expression is nested too deeply (7 levels); split it "
+        "into several statements"
+    )
+
+
+# ---------------------------------------------------------------------------- YAML and JSON
+
+
+def test_json_nested_too_deeply(mini: Path, tmp_path: Path) -> None:
+    edit(mini, DOMAIN, "seed: data/seed.yaml", "seed: data/seed.json")
+    prefix = '{"a\\"[[": 0, "users": '  # brackets in a string do not count
+    edit(mini, "data/seed.json", None, prefix + "[" * 2000 + "]" * 2000 + "}\n")
+    assert _error(mini, tmp_path / "out") == (
+        f"mini/data/seed.json:1:{len(prefix) + 100}: this value is nested more than 100 levels "
+        "deep, deeper than EigenDSL reads; flatten it"
+    )
+
+
+def test_yaml_nested_too_deeply_through_aliases() -> None:
+    text = "l0: &l0 [1]\n" + "".join(f"l{i}: &l{i} [*l{i - 1}]\n" for i in range(1, 150))
+    with pytest.raises(EigenError, match=r"^deep\.yaml:1:1: values of this file are nested more "):
+        loads(text, "deep.yaml")
