@@ -156,6 +156,11 @@ def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
         (gen / "accepted.jsonl").write_text(json.dumps({**row, "messages": messages}) + "\n")
         with pytest.raises(EigenError, match=r"accepted.jsonl:1: not a dialogue \(" + where):
             Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).dialogues()
+    # a file cut at a line's end reads well, but holds fewer dialogues than synthesis accepted
+    (gen / "accepted.jsonl").write_text(json.dumps(row) + "\n")
+    (gen / "report.json").write_text(json.dumps({"accepted": 2, "generation": 1}))
+    with pytest.raises(EigenError, match="holds 1 dialogues where its report.json counts 2"):
+        Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).dialogues()
 
 
 def test_a_stage_model_that_does_not_load_says_how_to_make_it_again(tmp_path):

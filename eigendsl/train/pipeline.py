@@ -128,7 +128,7 @@ class Pipeline:
 
     def dialogues(self) -> list[dict[str, Any]]:
         """The accepted dialogues of every generation, in the form the model sees. Read once (about
-        6 s for retail's 6,119): the base model, SFT and each evaluation's copy and value checks
+        6 s for retail's 6,118): the base model, SFT and each evaluation's copy and value checks
         use them."""
         if self._dialogues is None:
             rows = [row for path in accepted_files(self.out) for row in read_dialogues(path)]

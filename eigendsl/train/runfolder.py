@@ -251,6 +251,15 @@ def read_dialogues(path: Path) -> list[dict[str, Any]]:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "the line"
             raise damaged(number, f"{where}: {first['msg']}") from None
+    report = path.parent / "report.json"
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no report: not counted
+        counted = json.loads(report.read_text()).get("accepted")
+        if isinstance(counted, int) and counted != len(rows):
+            raise EigenError(
+                f"{path} holds {len(rows)} dialogues where its report.json counts {counted} (a "
+                f"file cut short, or edited?); delete {path.parent} and the run's "
+                "stages/synth.json to synthesize that generation again"
+            )
     return [row for _, row in rows]
 
 
