@@ -215,9 +215,13 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             diag.extend(exc)
         inputs[spec.policy] = policy_path.read_bytes()
     else:
+        what = (
+            "is a folder in {root}; name the policy's Markdown file in it"
+            if policy_path.is_dir()
+            else "does not exist in {root}; create it or fix the path"
+        )
         diag.error(
-            raw.value_span("policy"),
-            f"policy file '{spec.policy}' does not exist in {root}; create it or fix the path",
+            raw.value_span("policy"), f"policy file '{spec.policy}' " + what.format(root=root)
         )
 
     seed: dict[str, Any] = {}

@@ -79,8 +79,14 @@ class Step(Model):
         # `- cancel_pending_order: {order_id: ...}` is short for `{tool: ..., args: ...}`.
         if isinstance(data, dict) and len(data) == 1:
             ((name, value),) = data.items()
-            if name not in ("tool", "say", "args") and (value is None or isinstance(value, dict)):
-                return {"tool": name, "args": value or {}}
+            if name not in ("tool", "say", "args"):
+                if value is None or isinstance(value, dict):
+                    return {"tool": name, "args": value or {}}
+                given = "a list" if isinstance(value, list) else repr(value)
+                raise ValueError(
+                    f"the short form '{name}: ...' calls the tool {name} with the arguments that "
+                    f"follow, which must be a mapping (name: value), not {given}"
+                )
         return data
 
     @model_validator(mode="after")

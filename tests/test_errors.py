@@ -643,6 +643,15 @@ CASES = [
         "rules.md",
     ),
     case(
+        "policy-is-a-folder",
+        DOMAIN,
+        "policy: policy.md",
+        "policy: checks",
+        "mini/domain.yaml:3:9: policy file 'checks' is a folder in mini; name the policy's "
+        "Markdown file in it",
+        "checks",
+    ),
+    case(
         "missing-seed",
         DOMAIN,
         "seed: data/seed.yaml",
@@ -905,6 +914,16 @@ CASES = [
         "'#3', email: bob@example.com, reason: ordered by mistake}}\n",
         "mini/tasks/cancel.yaml:20:5: task id 'cancel-ann' is used twice",
         "{id: cancel-ann",
+    ),
+    case(
+        "gold-short-form-not-a-mapping",
+        TASKS,
+        '- get_order: {order_id: "{{ order_id }}"}',
+        "- get_order: [1]",
+        "mini/tasks/cancel.yaml:14:9: templates.cancel.gold.1: the short form 'get_order: ...' "
+        "calls the tool get_order with the arguments that follow, which must be a mapping (name: "
+        "value), not a list",
+        "get_order",
     ),
     case(
         "reveal-late-unknown",
