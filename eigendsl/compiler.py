@@ -25,17 +25,12 @@ import yaml
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
-from eigendsl.domain import (
-    check_python_tools,
-    check_training,
-    declarative_tools,
-    normalize_seed,
-    value_matches,
-)
+from eigendsl.domain import check_python_tools, check_training, declarative_tools, normalize_seed
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.spec import value_matches
 from eigendsl.task_spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
 

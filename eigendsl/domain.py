@@ -15,19 +15,8 @@ from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
-from eigendsl.spec import FieldType
+from eigendsl.spec import FieldType, value_matches
 from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
-
-_PY_TYPES: dict[str, tuple[type[Any], ...]] = {
-    "string": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "list": (list,),
-    "object": (dict,),
-    "map": (dict,),
-    "enum": (str,),
-}
 
 
 def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str, int, int]:
@@ -95,48 +84,6 @@ def parse_embedded(
     except EigenError as exc:
         diag.extend(exc)
         return None
-
-
-def value_matches(value: Any, spec: FieldType) -> str | None:
-    """None when ``value`` fits the field type, else a sentence saying why not."""
-    if value is None:
-        return (
-            None
-            if spec.optional
-            else "is null but the field is not optional (add 'optional: true')"
-        )
-    if spec.type == "any":
-        return None
-    allowed = _PY_TYPES[spec.type]
-    if isinstance(value, bool) and spec.type in ("int", "float"):
-        return f"is {value!r}, expected {spec.type}"
-    if not isinstance(value, allowed):
-        return f"is {value!r}, expected {spec.type}"
-    if spec.type == "enum" and value not in (spec.values or ()):
-        return f"is {value!r}, not one of {', '.join(spec.values or ())}"
-    if spec.type == "list" and spec.items is not None:
-        for i, item in enumerate(value):
-            problem = value_matches(item, spec.items)
-            if problem:
-                return f"item {i} {problem}"
-    if spec.type == "object" and spec.fields is not None:
-        for name, sub in spec.fields.items():
-            if name not in value:
-                if not sub.optional:
-                    return f"lacks field '{name}'"
-                continue
-            problem = value_matches(value[name], sub)
-            if problem:
-                return f"field '{name}' {problem}"
-        extra = [k for k in value if k not in spec.fields]
-        if extra:
-            return f"has unknown field '{extra[0]}'{did_you_mean(str(extra[0]), spec.fields)}"
-    if spec.type == "map" and spec.of is not None:
-        for k, item in value.items():
-            problem = value_matches(item, spec.of)
-            if problem:
-                return f"entry {k!r} {problem}"
-    return None
 
 
 def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str, Any]]:

@@ -109,10 +109,71 @@ class Database(Model):
     tables: dict[str, Table] = Field(description="Tables by name.")
 
 
+_PY_TYPES: dict[str, tuple[type[Any], ...]] = {
+    "string": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "object": (dict,),
+    "map": (dict,),
+    "enum": (str,),
+}
+
+
+def value_matches(value: Any, spec: FieldType) -> str | None:
+    """None when ``value`` fits the field type, else a sentence saying why not."""
+    if value is None:
+        return (
+            None
+            if spec.optional
+            else "is null but the field is not optional (add 'optional: true')"
+        )
+    if spec.type == "any":
+        return None
+    allowed = _PY_TYPES[spec.type]
+    if isinstance(value, bool) and spec.type in ("int", "float"):
+        return f"is {value!r}, expected {spec.type}"
+    if not isinstance(value, allowed):
+        return f"is {value!r}, expected {spec.type}"
+    if spec.type == "enum" and value not in (spec.values or ()):
+        return f"is {value!r}, not one of {', '.join(spec.values or ())}"
+    if spec.type == "list" and spec.items is not None:
+        for i, item in enumerate(value):
+            problem = value_matches(item, spec.items)
+            if problem:
+                return f"item {i} {problem}"
+    if spec.type == "object" and spec.fields is not None:
+        for name, sub in spec.fields.items():
+            if name not in value:
+                if not sub.optional:
+                    return f"lacks field '{name}'"
+                continue
+            problem = value_matches(value[name], sub)
+            if problem:
+                return f"field '{name}' {problem}"
+        extra = [k for k in value if k not in spec.fields]
+        if extra:
+            return f"has unknown field '{extra[0]}'{did_you_mean(str(extra[0]), spec.fields)}"
+    if spec.type == "map" and spec.of is not None:
+        for k, item in value.items():
+            problem = value_matches(item, spec.of)
+            if problem:
+                return f"entry {k!r} {problem}"
+    return None
+
+
 class Param(FieldType):
     """A tool parameter."""
 
     default: Any = Field(None, description="Value used when an optional parameter is omitted.")
+
+    @model_validator(mode="after")
+    def _default_fits(self) -> Param:
+        problem = None if self.default is None else value_matches(self.default, self)
+        if problem:
+            raise ValueError(f"the default {problem}")
+        return self
 
 
 class Declared(Model):

@@ -16,12 +16,13 @@ import jinja2.meta
 
 from eigendsl import support as rt
 from eigendsl.codegen.pyexpr import ExprCompiler
-from eigendsl.domain import parse_embedded, value_matches
+from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
+from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
 from eigendsl.yamlload import MarkedDict, to_plain
 

@@ -643,6 +643,14 @@ CASES = [
         "rules.md",
     ),
     case(
+        "default-of-another-type",
+        DOMAIN,
+        "email: {type: string, description: The user's email.}",
+        "email: {type: string, description: The user's email., optional: true, default: 5}",
+        "mini/domain.yaml:27:7: tools.find_user.params.email: the default is 5, expected string",
+        "email",
+    ),
+    case(
         "policy-is-a-folder",
         DOMAIN,
         "policy: policy.md",
