@@ -360,6 +360,15 @@ CASES = [
         "db.orders[order_id].user_id",
     ),
     case(
+        "type-len-of-a-number",
+        CHK,
+        'require said "cancelled"',
+        "require len(db.orders[order_id].total) > 1",
+        "mini/checks/main.chk:15:17: len() needs a list, a table, a string or a mapping, not a "
+        "float",
+        "db.orders[order_id].total",
+    ),
+    case(
         "type-require-not-boolean",
         CHK,
         'require said "cancelled"',

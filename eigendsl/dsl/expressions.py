@@ -282,6 +282,11 @@ class ExpressionTyper:
             return ANY
         if e.name in ("lower", "upper", "str"):
             return STRING
+        if e.name == "len" and args[0].kind in ("int", "float", "bool", "null"):
+            self.diag.error(
+                e.args[0].span,
+                f"len() needs a list, a table, a string or a mapping, not {an(args[0])}",
+            )
         if e.name in ("len", "int"):
             return INT
         if e.name == "keys":
