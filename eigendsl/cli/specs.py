@@ -61,10 +61,10 @@ def compile_cmd(
 @spec_dir_argument
 @click.option(
     "--samples",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=1000),
     default=3,
     show_default=True,
-    help="Parameter sets sampled per template.",
+    help="Parameter sets sampled per template (each is played and mutated: seconds apiece).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line."
