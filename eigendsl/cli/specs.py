@@ -64,7 +64,7 @@ def compile_cmd(
     type=click.IntRange(min=1, max=1000),
     default=3,
     show_default=True,
-    help="Parameter sets sampled per template (each is played and mutated: seconds apiece).",
+    help="Parameter sets sampled per template, each played and mutated (at most 1000).",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line."
