@@ -25,6 +25,9 @@ from eigendsl.errors import Diagnostic, EigenError, Span
 # The deepest nesting of lists and mappings a spec file may hold: reading YAML, and every stage
 # after it, recurses once a level, and Python's recursion limit is about a thousand calls.
 MAX_NESTING = 100
+# The most values a YAML file may hold once its aliases are expanded (tau2's retail database, a
+# JSON file, holds about 66,000).
+MAX_VALUES = 10_000_000
 _TOO_DEEP = (
     f"this value is nested more than {MAX_NESTING} levels deep, deeper than EigenDSL reads; "
     "flatten it"
@@ -156,12 +159,21 @@ def _loads_cached(text: str, path: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise EigenError(Diagnostic(Span(path, 1, 1), f"invalid YAML: {exc}")) from None
-    if _nesting(data) > MAX_NESTING:  # through aliases, which the composer does not count
+    nesting, size = _shape(data)
+    if nesting > MAX_NESTING:  # through aliases, which the composer does not count
         raise EigenError(
             Diagnostic(
                 Span(path, 1, 1),
                 f"values of this file are nested more than {MAX_NESTING} levels deep through "
                 "aliases (*name), deeper than EigenDSL reads; flatten them",
+            )
+        )
+    if size > MAX_VALUES:  # aliases of aliases: each level doubles what a copy would hold
+        raise EigenError(
+            Diagnostic(
+                Span(path, 1, 1),
+                f"this file's aliases (*name) expand to {size:,} values, more than EigenDSL "
+                f"reads ({MAX_VALUES:,}); write the values out, or alias fewer",
             )
         )
     return data
@@ -225,22 +237,31 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
     return loads(text, shown)
 
 
-def _nesting(value: Any) -> int:
-    """How many lists and mappings ``value`` nests, counted without recursion; a list or mapping
-    that YAML aliases share is counted once, not once per path to it."""
-    heights: dict[int, int] = {}  # id of a list or mapping -> its nesting
+def _shape(value: Any) -> tuple[int, int]:
+    """How many lists and mappings ``value`` nests, and how many values it holds once YAML
+    aliases are expanded (as a copy or JSON of it would hold them), counted without recursion;
+    a list or mapping that aliases share is walked once."""
+    shapes: dict[int, tuple[int, int]] = {}  # id of a list or mapping -> (nesting, values)
     stack: list[tuple[Any, bool]] = [(value, False)]
     while stack:
         current, children_done = stack.pop()
-        if not isinstance(current, (dict, list)) or id(current) in heights:
+        if not isinstance(current, (dict, list)) or id(current) in shapes:
             continue
         items = list(current.values()) if isinstance(current, dict) else current
         if children_done:
-            heights[id(current)] = 1 + max((heights.get(id(i), 0) for i in items), default=0)
+            inner = [shapes.get(id(i), (0, 1)) for i in items]
+            shapes[id(current)] = (
+                1 + max((depth for depth, _ in inner), default=0),
+                1 + sum(size for _, size in inner),
+            )
         else:
             stack.append((current, True))
             stack.extend((item, False) for item in items)
-    return heights.get(id(value), 0)
+    return shapes.get(id(value), (0, 1))
+
+
+def _nesting(value: Any) -> int:
+    return _shape(value)[0]
 
 
 def _too_deep_json(text: str, path: str) -> Span:

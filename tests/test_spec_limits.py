@@ -132,3 +132,15 @@ def test_yaml_nested_too_deeply_through_aliases() -> None:
     text = "l0: &l0 [1]\n" + "".join(f"l{i}: &l{i} [*l{i - 1}]\n" for i in range(1, 150))
     with pytest.raises(EigenError, match=r"^deep\.yaml:1:1: values of this file are nested more "):
         loads(text, "deep.yaml")
+
+
+def test_yaml_whose_aliases_expand_past_what_is_read() -> None:
+    """Ten aliases of the level below, eleven levels: a few hundred bytes that a copy or JSON of
+    the data would hold as 10^12 values ("billion laughs")."""
+    text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 12)
+    )
+    with pytest.raises(EigenError, match=r"^bomb\.yaml:1:1: this file's aliases \(\*name\) expand"):
+        loads(text, "bomb.yaml")
+    shared = "a: &a [1, 2, 3]\nb: *a\nc: *a\n"  # aliases within reason are read as before
+    assert loads(shared, "shared.yaml") == {"a": [1, 2, 3], "b": [1, 2, 3], "c": [1, 2, 3]}
