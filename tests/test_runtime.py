@@ -719,6 +719,13 @@ def test_constraining_the_scripted_agent_is_a_clear_error():
     assert "Use it with --agent hf:PATH_OR_ID" in result.output
 
 
+def test_an_openai_backend_that_names_no_server_is_refused_at_once():
+    for spec in ("openai:not a url", "openai:localhost:8000/v1#m"):
+        result = CliRunner().invoke(main, ["run", str(MINI), "--agent", spec, "--tasks", "1"])
+        assert result.exit_code == 1, result.output
+        assert "does not name a server; write its base URL" in result.output
+
+
 def test_vllm_missing_is_a_clear_error():
     pytest.importorskip("torch")
     try:

@@ -14,6 +14,7 @@ errors for the model to read. The agent and the user a backend plays are
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Protocol
 
@@ -209,6 +210,11 @@ class OpenAIBackend:
     ):
         import httpx
 
+        if not re.match(r"https?://[^\s/]+", base_url) or re.search(r"\s", base_url):
+            raise EigenError(
+                f"openai:{base_url} does not name a server; write its base URL, such as "
+                "openai:http://localhost:8000/v1#model"
+            )
         self.url = base_url.rstrip("/")
         if not self.url.endswith("/chat/completions"):
             self.url += "/chat/completions"
