@@ -73,6 +73,15 @@ def test_a_wrong_setting_in_the_manifest_stops_train_before_synthesis(tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
 
 
+def test_a_catalog_table_the_database_lacks_stops_train_before_synthesis(tmp_path):
+    pipeline = Pipeline(
+        SPEC, tmp_path / "run", TrainSettings(sft_catalog=("product",)), log=lambda _: None
+    )
+    with pytest.raises(EigenError, match="training.sft.catalog names 'product', which is not a"):
+        pipeline.run()
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_manifest_of_the_wrong_shape_is_a_user_error(tmp_path):
     garbled = tmp_path / "garbled.yaml"
     garbled.write_text("stages: [\n")

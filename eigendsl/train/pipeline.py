@@ -41,6 +41,7 @@ from eigendsl.train.settings import (
     ID_TOKENS,
     TrainSettings,
     check_settings,
+    sft_catalog,
     sft_decay,
     sft_optimizer,
     sft_schedule,
@@ -82,6 +83,7 @@ class Pipeline:
         s = self.settings = check_settings(self.settings)
         sft_decay(s)
         sft_optimizer(s)
+        sft_catalog(s, self.domain.seed)
         check_model_name(s.model)
         self.claim_folder()
         with run_lock(self.out):

@@ -288,6 +288,18 @@ def sft_decay(s: TrainSettings) -> float:
     return float(value)
 
 
+def sft_catalog(s: TrainSettings, tables: Iterable[str]) -> None:
+    """A user error where ``s.sft_catalog`` names a table the database lacks (compile checks the
+    spec's; this, a manifest or a caller's, which would otherwise be left out unnoticed)."""
+    known = sorted(tables)
+    for table in s.sft_catalog:
+        if table not in known:
+            raise EigenError(
+                f"training.sft.catalog names {table!r}, which is not a table of the database "
+                f"({', '.join(known)})"
+            )
+
+
 def sft_optimizer(s: TrainSettings) -> str:
     """``s.sft_optimizer``, or a user error where it names no optimizer SFT has."""
     from eigendsl.train.optimizers import OPTIMIZERS
