@@ -172,6 +172,15 @@ def test_a_damaged_dialogue_line_is_named_by_file_and_line(tmp_path):
         Pipeline(SPEC, run, TrainSettings(), log=lambda _: None).dialogues()
 
 
+def test_a_synth_folder_deleted_under_its_record_is_named_as_gone(tmp_path):
+    pipeline = Pipeline(SPEC, tmp_path / "run", TrainSettings(), log=lambda _: None)
+    with pytest.raises(EigenError, match=r"synth \(the folder is gone\): delete .*synth.json"):
+        pipeline.dialogues()
+    (tmp_path / "run" / "synth").mkdir(parents=True)
+    with pytest.raises(EigenError, match=r"synth \(none made\): delete .*synth.json"):
+        pipeline.dialogues()
+
+
 def test_a_stage_model_that_does_not_load_says_how_to_make_it_again(tmp_path):
     from eigendsl.train.model import build_tiny_model
     from eigendsl.train.tokenizer import train_tokenizer

@@ -135,10 +135,11 @@ class Pipeline:
         if self._dialogues is None:
             rows = [row for path in accepted_files(self.out) for row in read_dialogues(path)]
             if not rows:
+                why = "the folder is gone" if not (self.out / "synth").is_dir() else "none made"
                 raise EigenError(
-                    f"no accepted dialogues in {self.out / 'synth'}; synthesis produced nothing to "
-                    f"train on: delete {self.out / 'stages' / 'synth.json'} to synthesize again "
-                    "(more dialogues: --per-generation)"
+                    f"no accepted dialogues in {self.out / 'synth'} ({why}): delete "
+                    f"{self.out / 'stages' / 'synth.json'} to synthesize again (more: "
+                    "--per-generation)"
                 )
             self._dialogues = [self.for_model(r) for r in rows]
         return list(self._dialogues)
