@@ -383,24 +383,50 @@ def test_one_train_at_a_time_in_a_run_folder(tmp_path):
     import subprocess
     import sys
 
-    from eigendsl.train.runfolder import run_lock
+    from eigendsl.synth.records import folder_lock
 
-    lock = tmp_path / ".lock"
-    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    run = tmp_path / "run"
+    Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None).claim_folder()
+    record = (run / "run.json").read_text()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from eigendsl.synth.records import "
+            "folder_lock\nwith folder_lock(Path(sys.argv[1]), 'train'):\n print('held', "
+            "flush=True); time.sleep(60)",
+            str(run),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        lock.write_text(str(running.pid))
-        busy = f"in use by another eigendsl train \\(process {running.pid}\\)"
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        busy = f"in use by another eigendsl train \\(process {holder.pid}\\)"
+        other = Pipeline(SPEC, run, TrainSettings(model="micro", seed=3), log=lambda _: None)
         with pytest.raises(EigenError, match=busy):
-            with run_lock(tmp_path):
-                pass
-        assert lock.read_text() == str(running.pid)
+            other.run()
+        assert (run / "run.json").read_text() == record  # refused, it recorded nothing
     finally:
-        running.kill()
-        running.wait()
-    # the process has ended: its lock is taken, and removed when the run ends
-    with run_lock(tmp_path):
-        assert lock.read_text() == str(os.getpid())
-    assert not lock.exists()
+        holder.kill()
+        holder.wait()
+    # the holder was killed: the system released its lock; a stale process id (here one of a
+    # running process, as after a restart) blocks nothing
+    (run / ".lock").write_text("1")
+    with folder_lock(run, "train"):
+        assert (run / ".lock").read_text() == str(os.getpid())
+    assert not (run / ".lock").exists()
+
+
+def test_one_synth_at_a_time_in_its_folder(tmp_path):
+    from eigendsl.synth.records import folder_lock
+
+    out = tmp_path / "synth"
+    with folder_lock(out, "synth"):
+        result = CliRunner().invoke(main, ["synth", str(SPEC), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{out} is in use by another eigendsl synth (process {os.getpid()})" in result.output
+    assert list(out.iterdir()) == []
 
 
 def test_jsonl_lines_end_at_newlines_only(tmp_path):
@@ -413,3 +439,23 @@ def test_jsonl_lines_end_at_newlines_only(tmp_path):
     assert read_dialogues(path) == [row, row]
     with pytest.raises(ValueError, match="line 3: Expecting ':' delimiter"):
         jsonl_rows('{"a": 1}\n\n{"b"\n', lambda n, exc: ValueError(f"line {n}: {exc.msg}"))
+
+
+def test_a_stage_that_fails_on_a_full_disk_says_so(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    from eigendsl.train.runfolder import full_disk_as_error
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 10**9))
+    with pytest.raises(RuntimeError, match="a bug"):  # room left: not the disk's doing
+        with full_disk_as_error(tmp_path, "sft"):
+            raise RuntimeError("a bug")
+    with pytest.raises(EigenError, match=r"the sft stage stopped: the disk holding .* is full"):
+        with full_disk_as_error(tmp_path, "sft"):  # safetensors says so itself
+            raise ValueError("Error while serializing: No space left on device (os error 28)")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 2**20))
+    with pytest.raises(EigenError, match=r"\(1 MiB left; RuntimeError\); free some space"):
+        with full_disk_as_error(tmp_path, "grpo"):  # torch's zip writer does not
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64")

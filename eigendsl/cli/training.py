@@ -79,6 +79,7 @@ def synth_cmd(
     from rich.progress import Progress
 
     from eigendsl.synth.generation import SynthSettings, run_synthesis
+    from eigendsl.synth.records import folder_lock
 
     settings = SynthSettings(
         generations,
@@ -93,7 +94,7 @@ def synth_cmd(
         recover=recover,
     )
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
-    with Progress(transient=True, disable=as_json) as progress:
+    with folder_lock(target, "synth"), Progress(transient=True, disable=as_json) as progress:
         bar = progress.add_task("synthesizing", total=None)
         summary = run_synthesis(
             spec_dir,

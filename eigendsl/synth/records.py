@@ -7,8 +7,11 @@ a user error that names the file and says how to go on; the run's other files st
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,41 @@ from eigendsl.errors import EigenError
 from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, command: str) -> Iterator[None]:
+    """One ``eigendsl COMMAND`` at a time in ``folder`` (two would write the same files): an
+    exclusive ``flock`` on ``folder/.lock``, which the system releases when the process ends,
+    however it ends, so a killed run leaves no lock to clear and no process id to be reused. The
+    file holds the holder's process id, for the message, and is removed when the run ends."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ".lock"
+    while True:
+        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise EigenError(
+                f"{folder} is in use by another eigendsl {command} (process {holder}); wait for "
+                "it to end, or give --out another folder"
+            ) from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break
+        handle.close()  # the run before removed the file this one locked: lock the new one
+    try:
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        handle.close()
 
 
 def write_text(path: Path, text: str) -> None:

@@ -28,13 +28,14 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import model_view
+from eigendsl.synth.records import folder_lock
 from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
     finished_stage,
+    full_disk_as_error,
     read_dialogues,
     record_stage,
-    run_lock,
     synthesized_tasks,
 )
 from eigendsl.train.settings import (
@@ -68,7 +69,8 @@ class Pipeline:
             return previous
         self.log(f"[{stage}] running")
         start = time.perf_counter()
-        data = work()
+        with full_disk_as_error(self.out, stage):
+            data = work()
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
         record_stage(self.out, stage, data)
@@ -85,8 +87,9 @@ class Pipeline:
         sft_optimizer(s)
         sft_catalog(s, self.domain.seed)
         check_model_name(s.model)
-        self.claim_folder()
-        with run_lock(self.out):
+        self.claim_folder(write=False)  # refused before the lock is waited for, or taken
+        with folder_lock(self.out, "train"):
+            self.claim_folder()
             return self.stages(s)
 
     def stages(self, s: TrainSettings) -> dict[str, Any]:
@@ -102,7 +105,7 @@ class Pipeline:
         )
         return self.report()
 
-    def claim_folder(self) -> None:
+    def claim_folder(self, write: bool = True) -> None:
         """Make ``self.out`` this run's folder, or resume the run it holds (``claim_run_folder``):
         the run is the domain, the spec's inputs and the settings (``workers`` aside)."""
         identity = json.loads(
@@ -115,7 +118,7 @@ class Pipeline:
                 default=str,
             )
         )
-        claim_run_folder(self.out, identity)
+        claim_run_folder(self.out, identity, write)
 
     def synth(self) -> dict[str, Any]:
         from eigendsl.synth.generation import SynthSettings, run_synthesis

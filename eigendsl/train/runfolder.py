@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -40,45 +40,27 @@ STAGE_RECORDS: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 
 
+# Free space under which a stage that failed is taken to have failed on a full disk.
+FULL_DISK_BYTES = 64 * 2**20
+
+
 @contextlib.contextmanager
-def run_lock(folder: Path) -> Iterator[None]:
-    """One ``train`` at a time in a run folder: ``.lock`` holds the process id of the one running
-    (two at once would write the same checkpoints); a lock whose process has ended is taken."""
-    lock = folder / ".lock"
-    for _ in range(3):
-        try:
-            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError:
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except (OSError, ValueError):
-                pid = 0
-            if pid and _running(pid):
-                raise EigenError(
-                    f"{folder} is in use by another eigendsl train (process {pid}); "
-                    "wait for it to end, or give --out another folder"
-                ) from None
-            lock.unlink(missing_ok=True)  # left by a run that was killed
-            continue
-        with os.fdopen(handle, "w") as out:
-            out.write(str(os.getpid()))
-        break
-    else:
-        raise EigenError(f"{lock} could not be taken; delete it if no eigendsl train is running")
+def full_disk_as_error(out: Path, stage: str) -> Iterator[None]:
+    """A stage that fails on a full disk is a user error that says so: saving a checkpoint then
+    raises safetensors' or torch's own errors ("unexpected pos"), not an OSError."""
     try:
         yield
-    finally:
-        lock.unlink(missing_ok=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
+    except Exception as exc:
+        free = shutil.disk_usage(out).free if out.exists() else FULL_DISK_BYTES
+        if isinstance(exc, EigenError) or (
+            free >= FULL_DISK_BYTES and "No space left" not in str(exc)
+        ):
+            raise
+        raise EigenError(
+            f"the {stage} stage stopped: the disk holding {out} is full ({free / 2**20:.0f} MiB "
+            f"left; {type(exc).__name__}); free some space and run the same command again, "
+            "which resumes from the last checkpoint"
+        ) from None
 
 
 def stages_made_by(setting: str) -> tuple[str, ...]:
@@ -136,13 +118,15 @@ def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def claim_run_folder(out: Path, identity: dict[str, Any]) -> None:
+def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> None:
     """Make ``out`` the folder of the run ``identity`` describes (``run.json`` records what the
     run is made of: its domain, inputs and settings), or resume the run it holds. A stage
     finished with other settings (or another spec) is not kept under these: that is refused,
     naming the stages to delete to make them again. A setting changed before the stages it
     affects have run is taken. A folder of other files, which a run would overwrite, is refused;
-    a run folder of an earlier EigenDSL (stages, no record) is taken as this run's."""
+    a run folder of an earlier EigenDSL (stages, no record) is taken as this run's. ``write``
+    False checks only: ``train`` checks before it waits for the folder's lock, and records once
+    it holds it, so that a run refused the lock changes nothing."""
     record = out / "run.json"
     if record.is_file():
         try:
@@ -192,11 +176,17 @@ def claim_run_folder(out: Path, identity: dict[str, Any]) -> None:
             )
         if saved == identity:
             return
-    elif out.is_dir() and any(out.iterdir()) and not (out / "stages").is_dir():
+    elif (
+        out.is_dir()
+        and any(path.name != ".lock" for path in out.iterdir())
+        and not (out / "stages").is_dir()
+    ):
         raise EigenError(
             f"{out} holds files but no training run (no run.json or stages/), "
             "and a run would overwrite them; give --out a new or empty folder"
         )
+    if not write:
+        return
     out.mkdir(parents=True, exist_ok=True)
     tmp = record.with_name(record.name + ".tmp")
     tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
