@@ -316,7 +316,8 @@ def locate(root: Any, loc: Iterable[Any], fallback: Span, value: bool = False) -
 
 
 def to_plain(value: Any) -> Any:
-    """Strip marks: plain dicts and lists, for data handed to generated code."""
+    """A deep copy as plain dicts and lists: YAML's marked containers for data handed to
+    generated code, a write tool's staged rows for its result, a view's rows for tau2's."""
     if isinstance(value, dict):
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, list):

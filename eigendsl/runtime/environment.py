@@ -13,6 +13,7 @@ from typing import Any
 from eigendsl import support as rt
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
+from eigendsl.yamlload import to_plain
 
 TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
 
@@ -197,7 +198,7 @@ class Environment:
             return f"the tool failed: {rt.describe_error(exc)}", None
         if tool.writes:
             view.commit()
-            result = _detach(result)
+            result = to_plain(result)  # a write tool's result may hold staged rows
         self.trace.db = self.db
         return None, result
 
@@ -205,15 +206,6 @@ class Environment:
         self.trace.db = self.db
         self.trace.gold = gold
         return self.trace
-
-
-def _detach(value: Any) -> Any:
-    """Results of write tools may be staged rows; hand back plain data."""
-    if isinstance(value, dict):
-        return {k: _detach(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_detach(v) for v in value]
-    return value
 
 
 def replay_gold(domain: Domain, task: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from eigendsl.yamlload import to_plain
+
 #: Order fields that tau2's data model declares optional (default ``None``). ``db.json`` leaves
 #: them out; tau2's ``model_dump()`` (and so its DB hash and tool output) always includes them.
 ORDER_OPTIONAL_FIELDS = (
@@ -49,14 +51,6 @@ PRODUCT_FIELDS = ("name", "product_id", "variants")
 VARIANT_FIELDS = ("item_id", "options", "available", "price")
 
 
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
-
-
 def _layout(row: dict[str, Any], fields: tuple[str, ...], defaults: tuple[str, ...] = ()) -> dict:
     out: dict[str, Any] = {}
     for name in fields:
@@ -88,7 +82,7 @@ def order_view(order: dict[str, Any]) -> dict[str, Any]:
         for it in out.get("items", [])
     ]
     out["fulfillments"] = [
-        _copy(_layout(f, FULFILLMENT_FIELDS)) if isinstance(f, dict) else f
+        to_plain(_layout(f, FULFILLMENT_FIELDS)) if isinstance(f, dict) else f
         for f in out.get("fulfillments", [])
     ]
     out["payment_history"] = [
