@@ -369,6 +369,15 @@ CASES = [
         "db.orders[order_id].total",
     ),
     case(
+        "division-by-literal-zero",
+        CHK,
+        'require said "cancelled"',
+        "require db.orders[order_id].total / -0.0 > 1",
+        "mini/checks/main.chk:15:41: '/' by zero fails whenever it is evaluated: divide by another "
+        "number",
+        "-0.0",
+    ),
+    case(
         "type-require-not-boolean",
         CHK,
         'require said "cancelled"',

@@ -206,6 +206,11 @@ class ExpressionTyper:
             if not is_numeric(t):
                 self.diag.error(side.span, f"'{e.op}' needs numbers, but this is {an(t)}")
                 return ANY
+        if e.op in ("/", "%") and _is_zero(e.right):
+            self.diag.error(
+                e.right.span,
+                f"'{e.op}' by zero fails whenever it is evaluated: divide by another number",
+            )
         if e.op == "/" or FLOAT in (left, right) or "any" in (left.kind, right.kind):
             return FLOAT if "any" not in (left.kind, right.kind) else ANY
         return INT
@@ -375,3 +380,15 @@ def an(t: Type) -> str:
         return "null"
     article = "an" if name[0] in "aeiou" else "a"
     return f"{article} {name}"
+
+
+def _is_zero(e: A.Expr) -> bool:
+    """Whether ``e`` is the number 0 written out (``0``, ``0.0``, ``-0``, ``(0)``)."""
+    if isinstance(e, A.Unary) and e.op == "-":
+        return _is_zero(e.operand)
+    return (
+        isinstance(e, A.Literal)
+        and isinstance(e.value, (int, float))
+        and not isinstance(e.value, bool)
+        and e.value == 0
+    )
