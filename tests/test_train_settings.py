@@ -445,17 +445,74 @@ def test_a_stage_that_fails_on_a_full_disk_says_so(tmp_path, monkeypatch):
     import shutil
     from collections import namedtuple
 
-    from eigendsl.train.runfolder import full_disk_as_error
+    from eigendsl.train.runfolder import disk_errors
 
     usage = namedtuple("usage", "total used free")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 10**9))
     with pytest.raises(RuntimeError, match="a bug"):  # room left: not the disk's doing
-        with full_disk_as_error(tmp_path, "sft"):
+        with disk_errors(tmp_path, "sft"):
             raise RuntimeError("a bug")
     with pytest.raises(EigenError, match=r"the sft stage stopped: the disk holding .* is full"):
-        with full_disk_as_error(tmp_path, "sft"):  # safetensors says so itself
+        with disk_errors(tmp_path, "sft"):  # safetensors says so itself
             raise ValueError("Error while serializing: No space left on device (os error 28)")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 2**20))
     with pytest.raises(EigenError, match=r"\(1 MiB left; RuntimeError\); free some space"):
-        with full_disk_as_error(tmp_path, "grpo"):  # torch's zip writer does not
+        with disk_errors(tmp_path, "grpo"):  # torch's zip writer does not
             raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64")
+
+
+def test_a_folder_that_cannot_be_written(tmp_path, monkeypatch):
+    import errno
+    from types import SimpleNamespace
+
+    from eigendsl.synth.records import folder_lock
+    from eigendsl.train import report as report_module
+    from eigendsl.train.runfolder import disk_errors
+
+    # the lock is on the folder itself: without a process-id note (here `.lock` is a folder, so
+    # the note cannot be written), a second run is still refused
+    run = tmp_path / "run"
+    (run / ".lock").mkdir(parents=True)
+    with folder_lock(run, "train"):
+        with pytest.raises(EigenError, match=r"in use by another eigendsl train \(process unknown"):
+            with folder_lock(run, "train"):
+                pass
+    # a stage that must run in a folder it cannot write stops before it runs
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(EigenError, match=r"the sft stage cannot run: .* cannot be written"):
+        with disk_errors(run, "sft"):
+            raise AssertionError("the stage ran")
+    monkeypatch.undo()
+
+    # a finished run read again rewrites none of its report's files, and where they cannot be
+    # written the summary comes back all the same
+    stage = {
+        "tasks": 2,
+        "episodes": 4,
+        "passed": 1,
+        "pass_hat_k": {"1": 0.25, "2": 0.0},
+        "pass_hat_1": 0.25,
+        "pass_at_k": {"1": 0.25, "2": 0.5},
+        "failures": {},
+        "families": {"cancel": 0.25},
+    }
+    results = {"base": stage, "sft": stage, "grpo": stage}
+    logs = ({"loss": [{"step": 1, "loss": 2.0}]}, {"log": []})
+    settings = SimpleNamespace(model="tiny", eval_temperature=0.3)
+    said: list[str] = []
+    first = report_module.write_run_report(run, results, logs, {"sft": 1.0}, settings, said.append)
+    files = [run / "report.md", run / "summary.json", *sorted((run / "plots").iterdir())]
+    stamps = [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files]
+    assert len(files) == 4 and said == []
+    assert report_module.write_run_report(run, results, logs, {"sft": 1.0}, settings, said.append)
+    assert [(p.stat().st_ino, p.stat().st_mtime_ns) for p in files] == stamps
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(report_module, "write_if_changed", read_only)
+    again = report_module.write_run_report(run, results, logs, {"sft": 9.0}, settings, said.append)
+    assert again["seconds_per_stage"] == {"sft": 9.0} and again["sft"] == first["sft"]
+    assert said == [
+        f"[report] {run}: Read-only file system; report.md, plots and summary.json kept as they are"
+    ]

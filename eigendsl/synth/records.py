@@ -8,6 +8,7 @@ a user error that names the file and says how to go on; the run's other files st
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
@@ -19,47 +20,59 @@ from eigendsl.errors import EigenError
 from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
+# The errors of a file that cannot be written: a read-only disk, a folder without permission.
+NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 @contextlib.contextmanager
 def folder_lock(folder: Path, command: str) -> Iterator[None]:
     """One ``eigendsl COMMAND`` at a time in ``folder`` (two would write the same files): an
-    exclusive ``flock`` on ``folder/.lock``, which the system releases when the process ends,
-    however it ends, so a killed run leaves no lock to clear and no process id to be reused. The
-    file holds the holder's process id, for the message, and is removed when the run ends."""
+    exclusive ``flock`` on the folder itself, which the system releases when the process ends,
+    however it ends, so a killed run leaves no lock to clear and no process id to be reused.
+    ``folder/.lock`` holds the holder's process id, for the message, where the folder can be
+    written (a finished run on a read-only disk is read without it), and is removed when the run
+    ends."""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ".lock"
-    while True:
-        handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            handle.close()
-            raise EigenError(
-                f"{folder} is in use by another eigendsl {command} (process {holder}); wait for "
-                "it to end, or give --out another folder"
-            ) from None
-        with contextlib.suppress(FileNotFoundError):
-            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
-                break
-        handle.close()  # the run before removed the file this one locked: lock the new one
+    note = folder / ".lock"
+    handle = os.open(folder, os.O_RDONLY)
     try:
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        try:
+            holder = note.read_text(encoding="utf-8").strip() or "unknown"
+        except (OSError, UnicodeDecodeError):
+            holder = "unknown"
+        raise EigenError(
+            f"{folder} is in use by another eigendsl {command} (process {holder}); wait for it to "
+            "end, or give --out another folder"
+        ) from None
+    try:
+        with contextlib.suppress(OSError):
+            note.write_text(str(os.getpid()), encoding="utf-8")
         yield
     finally:
-        path.unlink(missing_ok=True)
-        handle.close()
+        with contextlib.suppress(OSError):
+            note.unlink(missing_ok=True)
+        os.close(handle)
 
 
 def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_if_changed(path: Path, data: bytes) -> None:
+    """:func:`write_text`'s atomic write of ``data``, unless ``path`` holds it already: a finished
+    run read again writes nothing, and so can be read on a read-only disk."""
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 

@@ -32,8 +32,8 @@ from eigendsl.synth.records import folder_lock
 from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
+    disk_errors,
     finished_stage,
-    full_disk_as_error,
     read_dialogues,
     record_stage,
     synthesized_tasks,
@@ -69,7 +69,7 @@ class Pipeline:
             return previous
         self.log(f"[{stage}] running")
         start = time.perf_counter()
-        with full_disk_as_error(self.out, stage):
+        with disk_errors(self.out, stage):
             data = work()
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
@@ -336,12 +336,10 @@ class Pipeline:
 
     def report(self) -> dict[str, Any]:
         """``report.md``, its plots and ``summary.json``; the summary (``--json``'s object)."""
-        from eigendsl.train.report import write_report, write_summary
+        from eigendsl.train.report import write_run_report
 
-        report = write_report(
-            self.out, self.results, self.sft_log, self.grpo_log, self.seconds, self.settings
-        )
-        return write_summary(self.out, self.results, self.seconds, report, self.settings.model)
+        logs = (self.sft_log, self.grpo_log)
+        return write_run_report(self.out, self.results, logs, self.seconds, self.settings, self.log)
 
 
 def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:

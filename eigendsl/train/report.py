@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
 
@@ -32,17 +36,22 @@ def _plots(
     import matplotlib.pyplot as plt
 
     folder = out / "plots"
-    folder.mkdir(parents=True, exist_ok=True)
     made = []
+
+    def save(fig: Any, name: str) -> None:
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=110)
+        plt.close(fig)
+        write_if_changed(folder / name, png.getvalue())
+        made.append(f"plots/{name}")
+
     loss = sft_log.get("loss", [])
     if loss:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot([e["step"] for e in loss], [e["loss"] for e in loss])
         ax.set(title="SFT training loss (assistant tokens)", xlabel="step", ylabel="loss")
         fig.tight_layout()
-        fig.savefig(folder / "sft_loss.png", dpi=110)
-        plt.close(fig)
-        made.append("plots/sft_loss.png")
+        save(fig, "sft_loss.png")
     log = grpo_log.get("log", [])
     if log:
         fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -52,9 +61,7 @@ def _plots(
         ax.set(title="GRPO rollouts", xlabel="step", ylim=(0, 1.05))
         ax.legend()
         fig.tight_layout()
-        fig.savefig(folder / "grpo_reward.png", dpi=110)
-        plt.close(fig)
-        made.append("plots/grpo_reward.png")
+        save(fig, "grpo_reward.png")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for stage, result in results.items():
         ks = sorted(int(k) for k in result["pass_hat_k"])
@@ -67,9 +74,7 @@ def _plots(
     ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(0, 1.05))
     ax.legend()
     fig.tight_layout()
-    fig.savefig(folder / "pass_rates.png", dpi=110)
-    plt.close(fig)
-    made.append("plots/pass_rates.png")
+    save(fig, "pass_rates.png")
     return made
 
 
@@ -175,7 +180,7 @@ def write_report(
         lines.append(f"- {count} × `{reason}`")
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     path = out / "report.md"
-    path.write_text("\n".join(lines) + "\n")
+    write_if_changed(path, ("\n".join(lines) + "\n").encode())
     return path
 
 
@@ -212,11 +217,20 @@ def _check_section(
     ]
 
 
-def write_summary(
-    out: Path, results: dict[str, Any], seconds: dict[str, float], report: Path, model: str
+def write_run_report(
+    out: Path,
+    results: dict[str, Any],
+    logs: tuple[dict[str, Any], dict[str, Any]],
+    seconds: dict[str, float],
+    settings: Any,
+    log: Callable[[str], None],
 ) -> dict[str, Any]:
-    """``summary.json`` in ``out``, returned: each stage's figures (``SUMMARY_KEYS``), the
-    seconds per stage, where the report and the run are, the model and the held-out tasks."""
+    """``report.md``, its plots and ``summary.json`` in ``out``, each written where it changed
+    (``logs``: SFT's and GRPO's records); the summary, ``--json``'s object: each stage's figures
+    (``SUMMARY_KEYS``), the seconds per stage, where the report and the run are, the model and
+    the held-out tasks. A finished run read again on a disk it cannot write keeps the files it
+    has, and says so."""
+    report = out / "report.md"
     summary: dict[str, Any] = {
         stage: {k: results[stage][k] for k in SUMMARY_KEYS if k in results[stage]}
         for stage in STAGE_NAMES
@@ -226,9 +240,15 @@ def write_summary(
             "seconds_per_stage": seconds,
             "report": str(report),
             "out_dir": str(out),
-            "model": model,
+            "model": settings.model,
             "eval_tasks": results["base"]["tasks"],
         }
     )
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    try:
+        write_report(out, results, *logs, seconds, settings)
+        write_if_changed(out / "summary.json", json.dumps(summary, indent=2).encode())
+    except OSError as exc:
+        if exc.errno not in NOT_WRITABLE:
+            raise
+        log(f"[report] {out}: {exc.strerror}; report.md, plots and summary.json kept as they are")
     return summary

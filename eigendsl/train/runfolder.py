@@ -1,11 +1,12 @@
 """A training run's folder: which stages a run has and what each writes, the records of the
 finished ones (``stages/<stage>.json``) and of what the run is made of (``run.json``), one
-``train`` at a time in it (``.lock``), and the dialogues and tasks synthesis verified in it."""
+``train`` at a time in it (a lock on the folder), and the dialogues and tasks synthesis verified in it."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import shutil
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
+from eigendsl.synth.records import NOT_WRITABLE
 from eigendsl.synth.roles import param_key
 from eigendsl.yamlload import jsonl_rows
 
@@ -45,12 +47,24 @@ FULL_DISK_BYTES = 64 * 2**20
 
 
 @contextlib.contextmanager
-def full_disk_as_error(out: Path, stage: str) -> Iterator[None]:
-    """A stage that fails on a full disk is a user error that says so: saving a checkpoint then
-    raises safetensors' or torch's own errors ("unexpected pos"), not an OSError."""
+def disk_errors(out: Path, stage: str) -> Iterator[None]:
+    """A stage that the run folder's disk stops is a user error that says so: a folder it cannot
+    write, before the stage runs (a finished run reads it without writing); a full disk, where
+    saving a checkpoint raises safetensors' or torch's own errors ("unexpected pos"), not an
+    OSError."""
+    if not os.access(out, os.W_OK):
+        raise EigenError(
+            f"the {stage} stage cannot run: {out} cannot be written; make it writable (or give "
+            "--out another folder) and run the same command again"
+        )
     try:
         yield
     except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in NOT_WRITABLE:
+            raise EigenError(
+                f"the {stage} stage stopped: {exc.filename or out}: {exc.strerror}; make the run "
+                "folder writable (or give --out another folder) and run the same command again"
+            ) from None
         free = shutil.disk_usage(out).free if out.exists() else FULL_DISK_BYTES
         if isinstance(exc, EigenError) or (
             free >= FULL_DISK_BYTES and "No space left" not in str(exc)
