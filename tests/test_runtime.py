@@ -246,9 +246,9 @@ def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question
 
 
 def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(retail):
-    """An exchange's product lookup names the product, and its proposal names the ordered item and
-    the wanted variant in the user's words right before their ids (an order's only item needs no
-    words); every word of a note was said by the user before (a note never tells what the
+    """An exchange's product lookup names the product, and its proposal names the wanted variant
+    and the ordered item in the user's words right before their ids (an order's only item needs
+    no words); every word of a note was said by the user before (a note never tells what the
     dialogue has not)."""
     tasks = [t for t in retail.tasks if t["template"] in ("exchange_items", "modify_order_items")]
     unsaid, seen = [], 0
@@ -287,7 +287,9 @@ def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(
             "content"
         ]
         proposal = next(t for t in texts if "(yes/no)" in t)
-        assert f"new item ids ({new}) ['{p['new_item_id']}']" in proposal, proposal
+        # said first, the argument no other change takes: the tool's name, two tokens back, picks
+        # it; a return's proposal goes on from the item ids to the payment method
+        assert f"_items with new item ids ({new}) ['{p['new_item_id']}'], item ids" in proposal
         assert f"({p['product_name']}, {old}) ['{p['item_id']}']" in proposal, proposal
     assert named >= 4
 
@@ -823,3 +825,14 @@ def test_play_as_user_shows_failures():
     assert result.exit_code == 0, result.output
     assert "agent:" in result.output and "verdict: FAILED" in result.output
     assert "main.chk:12:5" in result.output  # the failed statement's position
+
+
+def test_a_proposal_says_first_the_arguments_fewest_tools_take(retail):
+    share = retail.parameter_share
+    assert share["new_item_ids"] == 2 and share["order_id"] > share["payment_method_id"] > 2
+    said = retail.said_order(
+        {"item_ids": ["I1"], "new_item_ids": ["I2"], "order_id": "#W1", "payment_method_id": "c"}
+    )
+    assert list(said) == ["new_item_ids", "item_ids", "payment_method_id", "order_id"]
+    assert list(retail.said_order({"order_id": "#W1", "reason": "r"})) == ["reason", "order_id"]
+    assert retail.said_order({"unknown": 1, "order_id": "#W1"}) == {"unknown": 1, "order_id": "#W1"}

@@ -25,6 +25,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.solvability import call_errors
+from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import replay_gold
 from eigendsl.runtime.episodes import GoldCache, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent, describe_call
@@ -57,7 +58,7 @@ def _said_statements(check: A.Check) -> list[A.Node]:
     return out
 
 
-def utterances(task: dict[str, Any]) -> list[str]:
+def utterances(task: dict[str, Any], domain: Domain) -> list[str]:
     """Everything the scripted agent can say in ``task``: its gold ``say`` steps and fixed
     phrases."""
     known = list(task.get("user", {}).get("known", {}))
@@ -68,7 +69,8 @@ def utterances(task: dict[str, Any]) -> list[str]:
     ]
     for step in task.get("gold", []):
         if "tool" in step:
-            out += [p.format(action=describe_call(step["tool"], step["args"])) for p in PROPOSE]
+            action = describe_call(step["tool"], domain.said_order(step["args"]))
+            out += [p.format(action=action) for p in PROPOSE]
     return out + [DECLINED, CLOSING, REFUSAL, "All done. " + CLOSING]
 
 
@@ -84,7 +86,8 @@ def unsatisfiable_said(ctx: LintContext) -> None:
         if not statements:
             continue
         gold_db, _ = ctx.gold.get(task)
-        messages = [rt.Message("assistant", text, i) for i, text in enumerate(utterances(task))]
+        said = utterances(task, ctx.domain)
+        messages = [rt.Message("assistant", text, i) for i, text in enumerate(said)]
         trace = rt.Trace(
             gold_db, ctx.domain.seed, gold_db, dict(task.get("params", {})), [], messages
         )

@@ -305,6 +305,7 @@ class ScriptedAgent:
             true_value = episode.task["params"].get(name.strip())
             args = {k: (first_value.strip() if v == true_value else v) for k, v in args.items()}
         state.awaiting = "confirm"
+        args = episode.env.domain.said_order(args)
         notes = id_notes(args, episode.env.trace.calls, _user_text(episode.env.messages))
         text = rng.choice(self.pools["propose"]).format(
             action=describe_call(step["tool"], args, notes)
