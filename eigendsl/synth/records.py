@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from eigendsl.errors import EigenError
 from eigendsl.yamlload import jsonl_rows
@@ -27,34 +27,54 @@ NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 @contextlib.contextmanager
 def folder_lock(folder: Path, command: str) -> Iterator[None]:
     """One ``eigendsl COMMAND`` at a time in ``folder`` (two would write the same files): an
-    exclusive ``flock`` on the folder itself, which the system releases when the process ends,
-    however it ends, so a killed run leaves no lock to clear and no process id to be reused.
-    ``folder/.lock`` holds the holder's process id, for the message, where the folder can be
-    written (a finished run on a read-only disk is read without it), and is removed when the run
-    ends."""
+    exclusive ``flock`` on ``folder/.lock``, which the system releases when the process ends,
+    however it ends, so a killed run leaves no lock to clear and no process id to be reused. The
+    file holds the holder's process id, for the message, and is removed when the run ends.
+
+    A folder this process cannot write (a finished run on a read-only disk) is read without a
+    lock: nothing in it can be changed from here, and a stage that would write stops before it
+    runs (``eigendsl.train.runfolder.disk_errors``). (The folder itself is not what is locked:
+    over NFS an exclusive ``flock`` needs a file open for writing.)"""
     folder.mkdir(parents=True, exist_ok=True)
-    note = folder / ".lock"
-    handle = os.open(folder, os.O_RDONLY)
+    path = folder / ".lock"
+    handle = _locked(path, f"{folder} is in use by another eigendsl {command}")
+    if handle is None:
+        yield
+        return
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
-        try:
-            holder = note.read_text(encoding="utf-8").strip() or "unknown"
-        except (OSError, UnicodeDecodeError):
-            holder = "unknown"
-        raise EigenError(
-            f"{folder} is in use by another eigendsl {command} (process {holder}); wait for it to "
-            "end, or give --out another folder"
-        ) from None
-    try:
-        with contextlib.suppress(OSError):
-            note.write_text(str(os.getpid()), encoding="utf-8")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
         yield
     finally:
-        with contextlib.suppress(OSError):
-            note.unlink(missing_ok=True)
-        os.close(handle)
+        path.unlink(missing_ok=True)
+        handle.close()
+
+
+def _locked(path: Path, busy: str) -> TextIO | None:
+    """``path`` opened and locked (``busy``: the start of the message when another process holds
+    it); None where the file cannot be made or written."""
+    while True:
+        try:
+            handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 - held until the run ends
+        except OSError as exc:
+            if exc.errno not in NOT_WRITABLE:
+                raise
+            return None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise EigenError(
+                f"{busy} (process {holder}); wait for it to end, or give --out another folder"
+            ) from None
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                return handle
+        handle.close()  # the run before removed the file this one locked: lock the new one
 
 
 def write_text(path: Path, text: str) -> None:

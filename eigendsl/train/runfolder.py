@@ -1,7 +1,6 @@
 """A training run's folder: which stages a run has and what each writes, the records of the
 finished ones (``stages/<stage>.json``) and of what the run is made of (``run.json``), one
-``train`` at a time in it (a lock on the folder), and the dialogues and tasks synthesis verified
-in it."""
+``train`` at a time in it (``.lock``), and the dialogues and tasks synthesis verified in it."""
 
 from __future__ import annotations
 
