@@ -486,6 +486,10 @@ def test_a_folder_that_cannot_be_written(tmp_path, monkeypatch):
         with disk_errors(run, "sft"):
             raise AssertionError("the stage ran")
     monkeypatch.undo()
+    # one whose file cannot be written while it runs says which (not a traceback)
+    with pytest.raises(EigenError, match=r"the grpo stage stopped: .*model.bin: Permission denied"):
+        with disk_errors(run, "grpo"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(run / "model.bin"))
 
     # a finished run read again rewrites none of its report's files, and where they cannot be
     # written the summary comes back all the same
