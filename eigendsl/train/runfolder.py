@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.synth.records import NOT_WRITABLE
+from eigendsl.synth.records import NOT_WRITABLE, write_text
 from eigendsl.synth.roles import param_key
 from eigendsl.yamlload import jsonl_rows
 
@@ -125,11 +125,7 @@ def finished_stage(out: Path, stage: str) -> dict[str, Any] | None:
 
 
 def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
-    path = out / "stages" / f"{stage}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-    tmp.replace(path)
+    write_text(out / "stages" / f"{stage}.json", json.dumps(data, indent=2, sort_keys=True))
 
 
 def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> None:
@@ -199,12 +195,8 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             f"{out} holds files but no training run (no run.json or stages/), "
             "and a run would overwrite them; give --out a new or empty folder"
         )
-    if not write:
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = record.with_name(record.name + ".tmp")
-    tmp.write_text(json.dumps(identity, indent=2, sort_keys=True))
-    tmp.replace(record)
+    if write:
+        write_text(record, json.dumps(identity, indent=2, sort_keys=True))
 
 
 class _Shape(BaseModel):
