@@ -166,7 +166,7 @@ class FakeVLLM:
 
 
 def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
-    from eigendsl.train.grpo import vllm_generate
+    from eigendsl.train.rollout import vllm_generate
 
     _, tokenizer = micro
     engine, policy = FakeVLLM(tokenizer, GOOD_TURNS), Scripted(tokenizer, ["never used"])

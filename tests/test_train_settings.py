@@ -62,6 +62,35 @@ def test_check_settings_names_every_wrong_value_as_the_manifest_spells_it():
     assert check_settings(TrainSettings()) == TrainSettings()
 
 
+def test_every_manifest_setting_reaches_its_stage(tmp_path):
+    """A setting the manifest holds is one the run reads: none is accepted and then left out
+    (GRPO's beta, temperature and dynamic filtering, SFT's length limit were, once)."""
+    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
+    from eigendsl.train.grpo import GRPOSettings
+    from eigendsl.train.settings import MANIFEST_KEYS
+
+    read = set(MANIFEST_KEYS.values())
+    assert [
+        (stage, key) for stage, d in STAGE_DEFAULTS.items() for key in d if (stage, key) not in read
+    ] == []
+    manifest = yaml.safe_load(
+        manifest_copy(
+            tmp_path,
+            sft={"max_length": 1024},
+            grpo={"beta": 0.04, "temperature": 0.7, "dynamic_filtering": False},
+        ).read_text()
+    )
+    s = check_settings(TrainSettings.from_manifest(manifest))
+    assert s.sft_max_length == 1024
+    grpo = GRPOSettings.of(s)
+    assert (grpo.beta, grpo.temperature, grpo.resample_tries) == (0.04, 0.7, 0)
+    config = grpo.to_grpo_config(tmp_path)
+    assert (config.beta, config.temperature) == (0.04, 0.7)
+    assert GRPOSettings.of(TrainSettings()).resample_tries == GRPOSettings().resample_tries > 0
+    with pytest.raises(EigenError, match=r"training\.sft\.assistant_only_loss is False"):
+        check_settings(TrainSettings(sft_assistant_only_loss=False))  # type: ignore[arg-type]
+
+
 def test_a_wrong_setting_in_the_manifest_stops_train_before_synthesis(tmp_path):
     manifest = manifest_copy(tmp_path, grpo={"steps": "x"}, eval={"trials": 0})
     result = CliRunner().invoke(main, ["train", str(manifest), "--out", str(tmp_path / "run")])

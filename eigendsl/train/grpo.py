@@ -31,7 +31,8 @@ from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.progress import show_progress
-from eigendsl.train.rollout import Generate, Rollout, play_rollouts, through_end
+from eigendsl.train.rollout import Generate, Rollout, play_rollouts, vllm_generate
+from eigendsl.train.settings import TrainSettings
 
 TASK_PREFIX = "task:"
 
@@ -74,6 +75,26 @@ class GRPOSettings:
         default=(), metadata={"help": "Tables whose ids fresh_ids leaves as they are."}
     )
     seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
+
+    @classmethod
+    def of(cls, s: TrainSettings) -> GRPOSettings:
+        """The GRPO stage's settings in a training run (the manifest's ``training.grpo``)."""
+        return cls(
+            max_steps=s.grpo_steps,
+            tasks_per_step=s.grpo_tasks_per_step,
+            num_generations=s.grpo_generations,
+            learning_rate=s.grpo_learning_rate,
+            beta=s.grpo_beta,
+            temperature=s.grpo_temperature,
+            resample_tries=cls.resample_tries if s.grpo_dynamic_filtering else 0,
+            context=s.context,
+            seed=s.seed,
+            use_vllm=s.use_vllm,
+            fresh_ids=s.grpo_fresh_ids,
+            catalog=s.sft_catalog,
+            # a checkpoint at least every quarter of the run, so a crash loses little
+            save_steps=max(1, min(5, s.grpo_steps // 4)),
+        )
 
     def to_grpo_config(self, out_dir: Path) -> Any:
         import torch
@@ -263,44 +284,6 @@ class EpisodeRollout:
             generate=self.generate,
             worlds=worlds,
         )
-
-
-def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
-    """Agent turns from TRL's vLLM engine (``trainer.vllm_generation``, colocated or a server),
-    whose weights the trainer syncs before each step's rollouts: the same ids and sampling
-    log-probabilities as the model's own generation, far faster on a GPU."""
-    end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token or "<|im_end|>")
-    engine.max_completion_length = max_new_tokens  # one turn, not the whole episode
-    engine.generation_kwargs = {**(engine.generation_kwargs or {}), "stop_token_ids": [end_id]}
-
-    def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
-        _, completions, logprobs, token_ids = engine.generate(sequences, None, 1)
-        turns = []
-        for row, ids in enumerate(completions):
-            ids = through_end(list(ids), end_id)
-            ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
-            ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
-            turns.append(
-                (
-                    ids,
-                    [
-                        _sampled(token, lps, alts)
-                        for token, lps, alts in zip(ids, ranked, ranked_ids, strict=False)
-                    ],
-                )
-            )
-        return turns
-
-    return generate
-
-
-def _sampled(token: int, logprobs: list[float | None], token_ids: list[int]) -> float:
-    """The log-probability of the sampled token among vLLM's ranked ones (0.0 where vLLM gave
-    none)."""
-    for logprob, candidate in zip(logprobs, token_ids, strict=False):
-        if candidate == token:
-            return float(logprob) if logprob is not None else 0.0
-    return 0.0
 
 
 def task_id_of(prompt: Any) -> str:

@@ -206,7 +206,7 @@ class Pipeline:
             decay=sft_decay(s),
             optimizer=sft_optimizer(s),
             per_device_train_batch_size=s.sft_batch_size,
-            max_length=2048,
+            max_length=s.sft_max_length,
             save_steps=25,
             seed=s.seed,
             # batches of similar lengths: far less padding on a CPU
@@ -280,19 +280,7 @@ class Pipeline:
                 self.domain.stop_marker,
                 "user-model",
             )
-        settings = GRPOSettings(
-            max_steps=s.grpo_steps,
-            tasks_per_step=s.grpo_tasks_per_step,
-            num_generations=s.grpo_generations,
-            learning_rate=s.grpo_learning_rate,
-            context=s.context,
-            seed=s.seed,
-            use_vllm=s.use_vllm,
-            fresh_ids=s.grpo_fresh_ids,
-            catalog=s.sft_catalog,
-            # a checkpoint at least every quarter of the run, so a crash loses little
-            save_steps=max(1, min(5, s.grpo_steps // 4)),
-        )
+        settings = GRPOSettings.of(s)
         log = run_grpo(model, tokenizer, domain, tasks, self.out / "grpo", settings, user)
         return {"log": log, "tasks": len(tasks), "task_source": s.grpo_tasks}
 

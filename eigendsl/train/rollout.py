@@ -238,3 +238,41 @@ def _after(before: list[dict[str, Any]], episode: Episode) -> list[dict[str, Any
     user's reply), with that turn written as the model wrote it."""
     consequences = [m for m in episode.messages[len(before) - 1 :] if m["role"] in ("tool", "user")]
     return before + consequences
+
+
+def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
+    """Agent turns from TRL's vLLM engine (``trainer.vllm_generation``, colocated or a server),
+    whose weights the trainer syncs before each step's rollouts: the same ids and sampling
+    log-probabilities as the model's own generation, far faster on a GPU."""
+    end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token or "<|im_end|>")
+    engine.max_completion_length = max_new_tokens  # one turn, not the whole episode
+    engine.generation_kwargs = {**(engine.generation_kwargs or {}), "stop_token_ids": [end_id]}
+
+    def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
+        _, completions, logprobs, token_ids = engine.generate(sequences, None, 1)
+        turns = []
+        for row, ids in enumerate(completions):
+            ids = through_end(list(ids), end_id)
+            ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
+            ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
+            turns.append(
+                (
+                    ids,
+                    [
+                        _sampled(token, lps, alts)
+                        for token, lps, alts in zip(ids, ranked, ranked_ids, strict=False)
+                    ],
+                )
+            )
+        return turns
+
+    return generate
+
+
+def _sampled(token: int, logprobs: list[float | None], token_ids: list[int]) -> float:
+    """The log-probability of the sampled token among vLLM's ranked ones (0.0 where vLLM gave
+    none)."""
+    for logprob, candidate in zip(logprobs, token_ids, strict=False):
+        if candidate == token:
+            return float(logprob) if logprob is not None else 0.0
+    return 0.0

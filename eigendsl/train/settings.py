@@ -35,18 +35,9 @@ Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what torch's and numpy's generat
 class TrainSettings:
     """What ``eigendsl train`` runs; the settings a manifest holds default to the manifest's own
     defaults (``STAGE_DEFAULTS``), sized for the embedded model on a 2-core CPU. Measured on retail,
-    the default: 6,118 varied dialogues in 48 balanced passes of 384 (2,304 steps), the last 24 with
-    shuffled ids, Muon on the hidden layers' matrices (``sft_optimizer``): pass^1 after SFT 0.620
-    over seeds 0-3 (0.568 to 0.667; 80 passes with AdamW: 0.593 there). Before it, 6,118 varied
-    dialogues (3 × 3,000 planned) in 80 balanced passes of 384 at lr 3e-3 (held until the last fifth
-    of the steps since ``sft_decay``; the figures that follow are of the cosine schedule before it),
-    the last 40 with shuffled ids (3,840 steps), the domain's names tokens of their own
-    (``name_tokens``): pass^1 after SFT 0.556 over seeds 0-3 (0.450 to 0.640; 0.577 on a slower kind
-    of machine; docs/training.md, *Name tokens*) in less SFT time than 60 passes without name tokens
-    took (2,880 steps: 0.541 on the same seeds); 36 passes at lr 8e-3 without shuffled ids (1,728
-    steps), 0.367 over seeds 0-3; 32 passes, 0.189; 384 dialogues × 20 passes at lr 5e-3 (960
-    steps), 0.135. With the held lr, seeds 0-1: 80 passes 0.618, 64 passes 0.572, 48 passes 0.568
-    (docs/training.md, *A learning rate that holds*)."""
+    the default (6,118 varied dialogues in 48 balanced passes of 384, the last 24 with shuffled ids,
+    Muon on the hidden layers' matrices) gave pass^1 after SFT 0.620 over seeds 0-3 when it was
+    made; docs/training.md holds each default's measurements and the settings tried against it."""
 
     model: str = "tiny"
     seed: Seed = 0
@@ -156,6 +147,10 @@ class TrainSettings:
     # the ids' prefix tokens (id_tokens), seed 0: order id 92/93, user id 32/35, pass^1 0.189
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
     sft_copy_drills: NotNegative = STAGE_DEFAULTS["sft"]["copy_drills"]
+    # Tokens kept of each SFT dialogue (its start; a longer dialogue loses its end).
+    sft_max_length: Annotated[int, Field(ge=64)] = STAGE_DEFAULTS["sft"]["max_length"]
+    # The agent learns its own turns only; the user model (user_model) learns the user's.
+    sft_assistant_only_loss: Literal[True] = STAGE_DEFAULTS["sft"]["assistant_only_loss"]
     grpo_steps: NotNegative = STAGE_DEFAULTS["grpo"]["steps"]
     # What GRPO rolls out on: "synth", the tasks synthesis verified in its last generation
     # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
@@ -167,6 +162,11 @@ class TrainSettings:
     grpo_tasks_per_step: AtLeastOne = STAGE_DEFAULTS["grpo"]["tasks_per_step"]
     grpo_generations: Annotated[int, Field(ge=2)] = STAGE_DEFAULTS["grpo"]["num_generations"]
     grpo_learning_rate: AboveZero = STAGE_DEFAULTS["grpo"]["learning_rate"]
+    # KL coefficient against the SFT model (0: no reference model) and the rollouts' temperature.
+    grpo_beta: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["grpo"]["beta"]
+    grpo_temperature: AboveZero = STAGE_DEFAULTS["grpo"]["temperature"]
+    # Flat groups (all rewards equal) played again with other tasks (GRPOSettings.resample_tries).
+    grpo_dynamic_filtering: bool = STAGE_DEFAULTS["grpo"]["dynamic_filtering"]
     # Each GRPO group's task on a database whose ids were permuted (eigendsl.train.grpo.FreshIds),
     # so only copying ids earns the reward. Off: from seed 0's SFT model (0.559; 10 trials 0.554)
     # 12 steps gave 0.541 (10 trials 0.522; unpermuted 0.523 and 0.514), 36 steps at lr 2e-4 0.486.
@@ -242,11 +242,16 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
     "sft_copy_drills": ("sft", "copy_drills"),
     "sft_balance": ("sft", "balance"),
     "sft_pass_size": ("sft", "pass_size"),
+    "sft_max_length": ("sft", "max_length"),
+    "sft_assistant_only_loss": ("sft", "assistant_only_loss"),
     "grpo_steps": ("grpo", "steps"),
     "grpo_tasks": ("grpo", "tasks"),
     "grpo_tasks_per_step": ("grpo", "tasks_per_step"),
     "grpo_generations": ("grpo", "num_generations"),
     "grpo_learning_rate": ("grpo", "learning_rate"),
+    "grpo_beta": ("grpo", "beta"),
+    "grpo_temperature": ("grpo", "temperature"),
+    "grpo_dynamic_filtering": ("grpo", "dynamic_filtering"),
     "grpo_fresh_ids": ("grpo", "fresh_ids"),
     "use_vllm": ("grpo", "use_vllm"),
     "eval_trials": ("eval", "trials"),
