@@ -332,6 +332,25 @@ def test_a_run_folder_holds_one_run(tmp_path):
     assert (tmp_path / "old" / "run.json").is_file()
 
 
+def test_a_run_recorded_before_a_setting_existed_resumes_under_its_default(tmp_path):
+    """A run folder of an earlier release lacks the settings added since; it ran with their
+    defaults, so it resumes under them and is refused under another value."""
+    run = tmp_path / "run"
+    Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None).claim_folder()
+    record = json.loads((run / "run.json").read_text())
+    del record["settings"]["grpo_beta"], record["settings"]["sft_max_length"]
+    (run / "run.json").write_text(json.dumps(record))
+    (run / "stages").mkdir()
+    for stage in ("synth", "base", "sft", "grpo"):
+        (run / "stages" / f"{stage}.json").write_text("{}")
+    Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None).claim_folder()
+    assert json.loads((run / "run.json").read_text())["settings"]["grpo_beta"] == 0.0
+    (run / "run.json").write_text(json.dumps(record))
+    changed = Pipeline(SPEC, run, TrainSettings(model="micro", grpo_beta=0.04), log=lambda _: None)
+    with pytest.raises(EigenError, match=r"whose grpo stages .* \(grpo_beta\)"):
+        changed.claim_folder()
+
+
 def test_a_damaged_run_record_is_refused_as_it_is_and_kept(tmp_path):
     run = tmp_path / "run"
     pipeline = Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None)

@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,6 +20,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.records import NOT_WRITABLE, write_text
 from eigendsl.synth.roles import param_key
+from eigendsl.train.settings import TrainSettings
 from eigendsl.yamlload import jsonl_rows
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
@@ -75,6 +77,9 @@ def disk_errors(out: Path, stage: str) -> Iterator[None]:
             f"left; {type(exc).__name__}); free some space and run the same command again, "
             "which resumes from the last checkpoint"
         ) from None
+
+
+_DEFAULTS = asdict(TrainSettings())
 
 
 def stages_made_by(setting: str) -> tuple[str, ...]:
@@ -153,10 +158,12 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 "ones the run was started with, delete it to resume (they will be recorded as "
                 "the run's); or give --out another folder to start again"
             )
-        old = saved.get("settings", {})
+        # A setting the record lacks came after the run was started: that release ran with its
+        # default (a new setting keeps the behaviour before it).
+        old = {**_DEFAULTS, **saved.get("settings", {})}
         changed = sorted(
             k
-            for k in set(old) | set(identity["settings"])
+            for k in set(saved.get("settings", {})) | set(identity["settings"])
             if old.get(k) != identity["settings"].get(k)
         )
         same_spec = isinstance(saved, dict) and all(
