@@ -79,6 +79,7 @@ def disk_errors(out: Path, stage: str) -> Iterator[None]:
         ) from None
 
 
+# What a run recorded before a setting existed ran with (claim_run_folder).
 _DEFAULTS = asdict(TrainSettings())
 
 
@@ -158,12 +159,13 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 "ones the run was started with, delete it to resume (they will be recorded as "
                 "the run's); or give --out another folder to start again"
             )
+        recorded = saved.get("settings", {})
         # A setting the record lacks came after the run was started: that release ran with its
         # default (a new setting keeps the behaviour before it).
-        old = {**_DEFAULTS, **saved.get("settings", {})}
+        old = {**_DEFAULTS, **recorded}
         changed = sorted(
             k
-            for k in set(saved.get("settings", {})) | set(identity["settings"])
+            for k in set(recorded) | set(identity["settings"])
             if old.get(k) != identity["settings"].get(k)
         )
         same_spec = isinstance(saved, dict) and all(
