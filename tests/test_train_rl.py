@@ -298,7 +298,16 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
         rollout.log[-1]["step"] == 3
         and rollout.log[-1]["flat_groups"] == 2
         and rollout.log[-1]["replaced"] == 2
+        and rollout.log[-1]["flat_kept"] == 0
     )
+    # without dynamic filtering the flat groups are trained on as they are, and counted
+    batches.clear()
+    unfiltered = Scored(
+        mini, None, mini.tasks, grpo.GRPOSettings(num_generations=2, resample_tries=0)
+    )
+    unfiltered(prompts, SimpleNamespace(model=None, state=SimpleNamespace(global_step=0)))
+    assert len(batches) == 1 and unfiltered.log[-1]["flat_kept"] == 2
+    assert unfiltered.log[-1]["flat_groups"] == unfiltered.log[-1]["replaced"] == 0
     assert rollout.log[-1]["rollout_seconds"] >= 0
 
 

@@ -218,11 +218,7 @@ class EpisodeRollout:
         played = self._play_groups(trainer.model, groups)
         flat_groups = replaced = 0
         for _ in range(self.settings.resample_tries):
-            flat = [
-                i
-                for i, rollouts in enumerate(played)
-                if len({round(r.reward, 6) for r in rollouts}) == 1
-            ]
+            flat = [i for i, rollouts in enumerate(played) if _flat(rollouts)]
             if not flat:
                 break
             # Every flat group at once, each with another task drawn for it.
@@ -231,6 +227,9 @@ class EpisodeRollout:
             for i, rollouts in zip(flat, self._play_groups(trainer.model, others), strict=True):
                 played[i] = rollouts
             replaced += len(flat)
+        # the groups trained on with all advantages 0: flat after the last replay (or all the
+        # flat ones, without dynamic filtering)
+        flat_kept = sum(_flat(rollouts) for rollouts in played)
         results = [r for rollouts in played for r in rollouts]
         rewards = [r.reward for r in results]
         self.log.append(
@@ -240,6 +239,7 @@ class EpisodeRollout:
                 "pass_rate": sum(r.passed for r in results) / len(results),
                 "flat_groups": flat_groups,
                 "replaced": replaced,
+                "flat_kept": flat_kept,
                 "rollout_seconds": round(time.perf_counter() - start, 2),
             }
         )
@@ -284,6 +284,11 @@ class EpisodeRollout:
             generate=self.generate,
             worlds=worlds,
         )
+
+
+def _flat(rollouts: list[Rollout]) -> bool:
+    """Whether a group's rewards are all equal: its advantages are all 0, it teaches nothing."""
+    return len({round(r.reward, 6) for r in rollouts}) == 1
 
 
 def task_id_of(prompt: Any) -> str:
