@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from eigendsl.errors import did_you_mean
+from eigendsl.errors import EigenError, did_you_mean
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -319,15 +319,42 @@ class Training(Model):
         not left out of the run unnoticed."""
         defaults = STAGE_DEFAULTS[str(info.field_name)]
         for key, given in value.items():
-            if key not in defaults:
-                hint = (
-                    did_you_mean(str(key), defaults) or f"; the settings are {', '.join(defaults)}"
-                )
-                raise ValueError(f"'{key}' is not one of the {info.field_name} settings{hint}")
+            if (unknown := unknown_setting(str(info.field_name), str(key))) is not None:
+                raise ValueError(unknown)
             kind = _kind(defaults[key])
             if _kind(given) != kind:
                 raise ValueError(f"'{key}' is {given!r}; write {kind}")
         return value
+
+
+def unknown_setting(stage: str, key: str) -> str | None:
+    """Why ``key`` is not one of ``stage``'s training settings, or None where it is one."""
+    defaults = STAGE_DEFAULTS[stage]
+    if key in defaults:
+        return None
+    hint = did_you_mean(key, defaults) or f"; the settings are {', '.join(defaults)}"
+    return f"'{key}' is not one of the {stage} settings{hint}"
+
+
+def check_manifest_stages(stages: dict[str, dict[str, Any]]) -> None:
+    """A user error where a training manifest's stage or setting is not one a run has (a misspelt
+    one would be left out unnoticed) or a stage is missing (it would run on its defaults)."""
+    for stage, settings in stages.items():
+        if stage not in STAGE_DEFAULTS:
+            raise EigenError(
+                f"the manifest's stage '{stage}' is not one of {', '.join(STAGE_DEFAULTS)}"
+                f"{did_you_mean(stage, STAGE_DEFAULTS)}"
+            )
+        for key in settings:
+            if (unknown := unknown_setting(stage, str(key))) is not None:
+                raise EigenError(f"the manifest's {stage} stage: {unknown}")
+    missing = [stage for stage in STAGE_DEFAULTS if stage not in stages]
+    if missing:
+        skip = "; to skip GRPO keep its stage with steps: 0" if "grpo" in missing else ""
+        raise EigenError(
+            f"the manifest lists no {', '.join(missing)} stage: a run has "
+            f"{', '.join(STAGE_DEFAULTS)}{skip} (compile the spec again for a whole manifest)"
+        )
 
 
 def _kind(value: Any) -> str:

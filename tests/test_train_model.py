@@ -754,7 +754,8 @@ def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     plain = TrainSettings(sft_epochs=2, sft_balance=False, sft_pass_size=0, sft_fresh_ids=0)
     _, whole = sft_schedule(rows, {}, plain)
     assert whole == [rows, rows]
-    manifest = {"stages": [{"name": "sft", "settings": {"pass_size": 192, "epochs": 60}}]}
+    manifest = {"stages": [{"name": stage, "settings": {}} for stage in ("synth", "grpo", "eval")]}
+    manifest["stages"].append({"name": "sft", "settings": {"pass_size": 192, "epochs": 60}})
     assert TrainSettings.from_manifest(manifest).sft_pass_size == 192  # training.sft.pass_size
     with pytest.raises(EigenError, match="pass_size is -8"):
         sft_schedule(rows, {}, TrainSettings(sft_pass_size=-8))

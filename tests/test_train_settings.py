@@ -102,6 +102,41 @@ def test_a_wrong_setting_in_the_manifest_stops_train_before_synthesis(tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            lambda stages: stages["grpo"]["settings"].update(stepz=3),
+            "the manifest's grpo stage: 'stepz' is not one of the grpo settings; "
+            "did you mean 'steps'?",
+        ),
+        (
+            lambda stages: stages["grpo"].update(name="grpoo"),
+            "the manifest's stage 'grpoo' is not one of synth, sft, grpo, eval; "
+            "did you mean 'grpo'?",
+        ),
+        (
+            lambda stages: stages.pop("grpo"),
+            "the manifest lists no grpo stage: a run has synth, sft, grpo, eval; to skip GRPO "
+            "keep its stage with steps: 0",
+        ),
+    ],
+)
+def test_a_misspelt_or_missing_stage_in_the_manifest_stops_train(tmp_path, edit, said):
+    """A hand-edited manifest's misspelt setting or stage would be left out, and a stage taken
+    out would run on its defaults: each is refused before synthesis."""
+    manifest = yaml.safe_load(manifest_copy(tmp_path).read_text())
+    stages = {stage["name"]: stage for stage in manifest["stages"]}
+    edit(stages)
+    manifest["stages"] = list(stages.values())
+    (tmp_path / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    result = CliRunner().invoke(
+        main, ["train", str(tmp_path / "manifest.yaml"), "--out", str(tmp_path / "run")]
+    )
+    assert result.exit_code == 1 and said in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "run").exists()
+
+
 def test_a_catalog_table_the_database_lacks_stops_train_before_synthesis(tmp_path):
     pipeline = Pipeline(
         SPEC, tmp_path / "run", TrainSettings(sft_catalog=("product",)), log=lambda _: None

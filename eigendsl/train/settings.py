@@ -15,6 +15,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from eigendsl.codegen.artifacts import STAGE_DEFAULTS
 from eigendsl.errors import EigenError
+from eigendsl.spec import check_manifest_stages
 
 # How the embedded tokenizer spells ids (Identifiers.id_tokens): "bodies", a token for each prefix
 # that starts only ids and one for each id's body (#W + 1000815), other ids one whole token
@@ -214,6 +215,7 @@ class TrainSettings:
                 "settings; compile the spec again (eigendsl compile SPEC_DIR)"
             )
         stages = {st["name"]: st.get("settings", {}) for st in listed}
+        check_manifest_stages(stages)
         settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
         for key, (stage, name) in MANIFEST_KEYS.items():
             if name in stages.get(stage, {}):
