@@ -16,6 +16,7 @@ from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType, value_matches
+from eigendsl.training_spec import STAGE_DEFAULTS, value_problem
 from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
 
 
@@ -209,11 +210,19 @@ def _check_references(
 
 
 def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
-    """``training.sft.catalog`` names tables of the database."""
+    """Each training setting holds a value its stage takes (``epochs: 0``, ``tasks: heldout``
+    are refused here, not when ``eigendsl train`` reaches them), and ``training.sft.catalog``
+    names tables of the database."""
+    at_file = Span(loaded.display("domain.yaml"), 1, 1)
+    training = loaded.spec.training
+    for stage in STAGE_DEFAULTS:
+        for key, given in getattr(training, stage).items():
+            if (problem := value_problem(stage, key, given)) is not None:
+                where = locate(loaded.raw, ["training", stage, key], at_file, value=True)
+                diag.error(where, problem)
     tables = loaded.spec.database.tables
-    for at, table in enumerate(loaded.spec.training.sft.get("catalog", [])):
-        if not isinstance(table, str) or table not in tables:
-            at_file = Span(loaded.display("domain.yaml"), 1, 1)
+    for at, table in enumerate(training.sft.get("catalog", [])):
+        if isinstance(table, str) and table not in tables:  # a non-string: value_problem
             diag.error(
                 locate(loaded.raw, ["training", "sft", "catalog", at], at_file, value=True),
                 f"training.sft.catalog names {table!r}, which is not a table"

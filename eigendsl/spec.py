@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from eigendsl.errors import EigenError, did_you_mean
+from eigendsl.errors import did_you_mean
+from eigendsl.training_spec import Seed, kind_problem, unknown_setting
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -254,50 +255,6 @@ class Sampling(Model):
     )
 
 
-# What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (docs/training.md, *Muon on the hidden layers' matrices*, for
-# the time it takes on retail).
-# TrainSettings takes its defaults from here.
-STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
-    "sft": {
-        "epochs": 48,
-        "learning_rate": 3.0e-3,
-        "decay": 0.2,
-        "optimizer": "muon",
-        "batch_size": 8,
-        "max_length": 2048,
-        "assistant_only_loss": True,
-        "fresh_ids": 0.5,
-        "fresh_values": False,
-        "fresh_numbers": True,
-        "catalog": [],
-        "invent_ids": False,
-        "balance": True,
-        "pass_size": 384,
-        "copy_drills": 0,
-    },
-    # GRPO: 54 steps of 3 groups of 8 episodes. Groups of 8 rather than 4 (36 steps rather than
-    # 12): from five retail SFT models, pass^1 after GRPO 0.613 on average against 0.580
-    # (docs/training.md, *GRPO in groups of 8*); 54 steps rather than 36: from the SFT models of
-    # seeds 0-3, 0.714 against 0.703, higher or equal on each (*Said first*); the default command
-    # took 14 min 50 s instead of 11 min 49 s (GRPO 342 s against 196 s).
-    "grpo": {
-        "steps": 54,
-        "tasks": "synth",
-        "tasks_per_step": 3,
-        "num_generations": 8,
-        "learning_rate": 1.0e-4,
-        "beta": 0.0,
-        "temperature": 1.0,
-        "dynamic_filtering": True,
-        "use_vllm": False,
-        "fresh_ids": False,
-    },
-    "eval": {"trials": 3, "tasks": "held-out", "temperature": 0.3},
-}
-
-
 class Training(Model):
     """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
 
@@ -306,7 +263,7 @@ class Training(Model):
         description="An embedded size built locally (`tiny`, `tiny-wide`, `micro`, `small`) or a "
         "checkpoint path or hub id.",
     )
-    seed: int = Field(0, description="Seed of every stage.")
+    seed: Seed = Field(0, description="Seed of every stage.")
     synth: dict[str, Any] = Field(default_factory=dict, description="Synthesis overrides.")
     sft: dict[str, Any] = Field(default_factory=dict, description="SFT overrides.")
     grpo: dict[str, Any] = Field(default_factory=dict, description="GRPO overrides.")
@@ -316,55 +273,14 @@ class Training(Model):
     @classmethod
     def _known_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         """Each stage's settings are among its defaults' and of their kind, so a misspelt one is
-        not left out of the run unnoticed."""
-        defaults = STAGE_DEFAULTS[str(info.field_name)]
+        not left out of the run unnoticed (their values: :func:`eigendsl.domain.check_training`,
+        at each value)."""
+        stage = str(info.field_name)
         for key, given in value.items():
-            if (unknown := unknown_setting(str(info.field_name), str(key))) is not None:
-                raise ValueError(unknown)
-            kind = _kind(defaults[key])
-            if _kind(given) != kind:
-                raise ValueError(f"'{key}' is {given!r}; write {kind}")
+            problem = unknown_setting(stage, str(key)) or kind_problem(stage, str(key), given)
+            if problem is not None:
+                raise ValueError(problem)
         return value
-
-
-def unknown_setting(stage: str, key: str) -> str | None:
-    """Why ``key`` is not one of ``stage``'s training settings, or None where it is one."""
-    defaults = STAGE_DEFAULTS[stage]
-    if key in defaults:
-        return None
-    hint = did_you_mean(key, defaults) or f"; the settings are {', '.join(defaults)}"
-    return f"'{key}' is not one of the {stage} settings{hint}"
-
-
-def check_manifest_stages(stages: dict[str, dict[str, Any]]) -> None:
-    """A user error where a training manifest's stage or setting is not one a run has (a misspelt
-    one would be left out unnoticed) or a stage is missing (it would run on its defaults)."""
-    for stage, settings in stages.items():
-        if stage not in STAGE_DEFAULTS:
-            raise EigenError(
-                f"the manifest's stage '{stage}' is not one of {', '.join(STAGE_DEFAULTS)}"
-                f"{did_you_mean(stage, STAGE_DEFAULTS)}"
-            )
-        for key in settings:
-            if (unknown := unknown_setting(stage, str(key))) is not None:
-                raise EigenError(f"the manifest's {stage} stage: {unknown}")
-    missing = [stage for stage in STAGE_DEFAULTS if stage not in stages]
-    if missing:
-        skip = "; to skip GRPO keep its stage with steps: 0" if "grpo" in missing else ""
-        raise EigenError(
-            f"the manifest lists no {', '.join(missing)} stage: a run has "
-            f"{', '.join(STAGE_DEFAULTS)}{skip} (compile the spec again for a whole manifest)"
-        )
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "a list"
-    return "a string" if isinstance(value, str) else type(value).__name__
 
 
 class DomainSpec(Model):

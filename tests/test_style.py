@@ -19,7 +19,7 @@ LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
     ("yamlload",),
-    ("spec", "task_spec"),
+    ("spec", "task_spec", "training_spec"),
     ("dsl",),
     ("loader", "domain"),
     ("codegen",),

@@ -772,9 +772,9 @@ def test_sft_decay_outside_a_share_of_the_steps_is_a_user_error():
 
 
 def test_an_sft_optimizer_sft_does_not_have_is_a_user_error():
-    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.errors import EigenError
     from eigendsl.train.settings import TrainSettings, sft_optimizer
+    from eigendsl.training_spec import STAGE_DEFAULTS
 
     assert sft_optimizer(TrainSettings()) == STAGE_DEFAULTS["sft"]["optimizer"]
     assert sft_optimizer(TrainSettings(sft_optimizer="muon")) == "muon"
@@ -1384,8 +1384,8 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(reta
 def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passes(retail_dialogues):
     """The default (training.sft.fresh_ids: 0.5): the first half of the passes are the dialogues
     as synthesized, the last half the same dialogues with their ids renamed, turn for turn."""
-    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.training_spec import STAGE_DEFAULTS
 
     _, retail, rows = retail_dialogues
     settings = TrainSettings(sft_epochs=4)
@@ -1413,9 +1413,9 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
     """With training.sft.fresh_values (off by default) the passes with shuffled ids also permute
     the attribute values each dialogue states (a variant's "color: navy"); without it, or with no
     attribute fields, those stay as synthesized."""
-    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.renaming import _strings
     from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.training_spec import STAGE_DEFAULTS
 
     _, retail, rows = retail_dialogues
     stated = re.compile(r'"?(?:color|size|finish)"?: "?[\w ]+')

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,6 +21,7 @@ from eigendsl.errors import EigenError  # noqa: E402
 from eigendsl.train.pipeline import Pipeline, resolve  # noqa: E402
 from eigendsl.train.runfolder import finished_stage  # noqa: E402
 from eigendsl.train.settings import TrainSettings, check_settings  # noqa: E402
+from eigendsl.training_spec import STAGE_DEFAULTS, value_problem  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "specs" / "retail"
@@ -65,7 +67,6 @@ def test_check_settings_names_every_wrong_value_as_the_manifest_spells_it():
 def test_every_manifest_setting_reaches_its_stage(tmp_path):
     """A setting the manifest holds is one the run reads: none is accepted and then left out
     (GRPO's beta, temperature and dynamic filtering, SFT's length limit were, once)."""
-    from eigendsl.codegen.artifacts import STAGE_DEFAULTS
     from eigendsl.train.grpo import GRPOSettings
     from eigendsl.train.settings import MANIFEST_KEYS
 
@@ -298,6 +299,65 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
     )
     assert sft["settings"]["epochs"] == 0.5 and sft["settings"]["balance"] is False
     assert sft["settings"]["catalog"] == ["products"]
+
+
+def test_the_spec_refuses_a_training_value_no_stage_takes_at_the_value(tmp_path):
+    """compile refuses every value train would refuse (a count of 0, a name no stage has, false
+    where only true works), each at its value in domain.yaml, all together; train says the same
+    words of a manifest or a caller's settings."""
+    from eigendsl.compiler import compile_domain
+
+    spec = tmp_path / "retail"
+    shutil.copytree(SPEC, spec)
+    text, _, _ = (spec / "domain.yaml").read_text().partition("\ntraining:")
+    text += "\n"
+    (spec / "domain.yaml").write_text(
+        text + "training:\n  sft:\n    epochs: 0\n    optimizer: sgd\n"
+        "    assistant_only_loss: false\n  grpo:\n    tasks: heldout\n    num_generations: 1\n"
+        "  eval:\n    trials: 2.5\n"
+    )
+    with pytest.raises(EigenError) as caught:
+        compile_domain(spec)
+    message = str(caught.value)
+    own = "the agent learns only its own turns; a user model, `eigendsl train --user-model`"
+    wrong = {
+        (3, 13): "training.sft.epochs is 0: input should be greater than 0",
+        (4, 16): "training.sft.optimizer is 'sgd': input should be 'adamw' or 'muon'",
+        (5, 26): f"training.sft.assistant_only_loss is False: input should be True ({own}",
+        (7, 12): "training.grpo.tasks is 'heldout': input should be 'synth' or 'train'",
+        (8, 22): "training.grpo.num_generations is 1: input should be greater than or equal to 2",
+        (10, 13): "training.eval.trials is 2.5: input should be a valid integer, got a number "
+        "with a fractional part",
+    }
+    lines = text.count("\n")
+    for (line, col), sentence in wrong.items():
+        assert f"domain.yaml:{lines + line}:{col}: {sentence}" in message
+    assert message.count("domain.yaml:") == len(wrong)
+    sgd: Any = "sgd"
+    caller = TrainSettings(sft_epochs=0, sft_optimizer=sgd, grpo_generations=1)
+    with pytest.raises(EigenError) as caught:
+        check_settings(caller)
+    for sentence in (wrong[3, 13], wrong[4, 16], wrong[8, 22]):
+        assert sentence in str(caught.value)
+
+
+def test_each_setting_a_manifest_sets_takes_the_values_its_spec_setting_takes():
+    """TrainSettings' fields take the kinds compile checks domain.yaml's settings against, so
+    compile and train refuse the same values."""
+    from typing import get_type_hints
+
+    from eigendsl.train.settings import MANIFEST_KEYS
+    from eigendsl.training_spec import STAGE_VALUES
+
+    hints = get_type_hints(TrainSettings, include_extras=True)
+    assert {name: hints[name] for name in MANIFEST_KEYS} == {
+        name: STAGE_VALUES[stage][key] for name, (stage, key) in MANIFEST_KEYS.items()
+    }
+    assert {stage: set(values) for stage, values in STAGE_VALUES.items()} == {
+        stage: set(defaults) for stage, defaults in STAGE_DEFAULTS.items()
+    }
+    for name, (stage, key) in MANIFEST_KEYS.items():
+        assert value_problem(stage, key, getattr(TrainSettings(), name)) is None
 
 
 def test_a_spec_or_manifest_file_names_its_folder_and_another_file_is_refused():

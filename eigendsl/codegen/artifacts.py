@@ -11,7 +11,8 @@ import jinja2
 import yaml
 
 from eigendsl import __version__
-from eigendsl.spec import STAGE_DEFAULTS, DomainSpec, FieldType
+from eigendsl.spec import DomainSpec, FieldType
+from eigendsl.training_spec import STAGE_DEFAULTS
 from eigendsl.yamlload import to_plain
 
 SCHEMA_VERSION = 1

@@ -6,9 +6,11 @@ its warmup-stable-decay learning-rate schedule (:func:`decay_over`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_args
 
-OPTIMIZERS = ("adamw", "muon")
+from eigendsl.training_spec import SftOptimizer
+
+OPTIMIZERS: tuple[str, ...] = get_args(SftOptimizer)
 
 
 def muon_for_matrices(trainer: Any) -> None:

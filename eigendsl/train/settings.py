@@ -9,13 +9,29 @@ import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Annotated, Any, Literal, get_args
+from typing import Any, Literal, get_args
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from eigendsl.codegen.artifacts import STAGE_DEFAULTS
 from eigendsl.errors import EigenError
-from eigendsl.spec import check_manifest_stages
+from eigendsl.training_spec import (
+    STAGE_DEFAULTS,
+    AboveZero,
+    AssistantOnly,
+    AtLeastOne,
+    AtLeastTwo,
+    EvalTasks,
+    GrpoTasks,
+    NotBelowZero,
+    NotNegative,
+    Seed,
+    SftOptimizer,
+    Share,
+    ShareAboveZero,
+    Tokens,
+    check_manifest_stages,
+    value_problem,
+)
 
 # How the embedded tokenizer spells ids (Identifiers.id_tokens): "bodies", a token for each prefix
 # that starts only ids and one for each id's body (#W + 1000815), other ids one whole token
@@ -24,12 +40,8 @@ from eigendsl.spec import check_manifest_stages
 IdTokens = Literal["bodies", "prefixes", "none"]
 ID_TOKENS: tuple[str, ...] = get_args(IdTokens)
 
-# The kinds of values TrainSettings holds; check_settings holds them to these.
-AtLeastOne = Annotated[int, Field(ge=1)]
-NotNegative = Annotated[int, Field(ge=0)]
-AboveZero = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Seed = Annotated[int, Field(ge=0, lt=2**32)]  # what torch's and numpy's generators take
+# TrainSettings' fields that a manifest sets take the kinds of values its settings take
+# (eigendsl.training_spec.STAGE_VALUES); check_settings holds them to these.
 
 
 @dataclass
@@ -56,14 +68,14 @@ class TrainSettings:
     # seeds 0-3: pass^1 after SFT 0.640, 0.568, 0.604, 0.667 with Muon (mean 0.620); with AdamW
     # 0.516 (0.595 for seed 0 on the machine of Muon's runs), and in 80 passes 0.593 on that machine
     # (0.622 on another kind; docs/training.md, *Muon on the hidden layers' matrices*).
-    sft_optimizer: str = STAGE_DEFAULTS["sft"]["optimizer"]
+    sft_optimizer: SftOptimizer = STAGE_DEFAULTS["sft"]["optimizer"]
     # Share of the SFT steps, the last ones, over which the learning rate decays; before them it
     # holds at its peak from the end of the warmup (warmup-stable-decay; 1.0: cosine over all
     # steps, the default before). Paired on retail, the same dialogues, seeds and machine, SFT
     # otherwise identical (the first steps' losses equal to the digit): pass^1 after SFT 0.595,
     # 0.640, 0.631, 0.622 (seeds 0-3; mean 0.622) against the cosine's 0.550, 0.631, 0.541, 0.586
     # (mean 0.577); pass^3 0.588 against 0.547 (docs/training.md, *A learning rate that holds*).
-    sft_decay: Annotated[float, Field(gt=0, le=1)] = STAGE_DEFAULTS["sft"]["decay"]
+    sft_decay: ShareAboveZero = STAGE_DEFAULTS["sft"]["decay"]
     # Share of the SFT passes, the last ones, whose dialogues get shuffled ids
     # (eigendsl.train.renaming): only copying gets their ids right. Half by default, with 60
     # passes at 3e-3: on retail (seeds 0-2) the agent copies 169/219, 171/230, 147/198 renamed ids
@@ -149,9 +161,8 @@ class TrainSettings:
     # after SFT and 0.180 after GRPO (seed 0; 0.153 and 0.135 without drills); seed 1: 0.099.
     sft_copy_drills: NotNegative = STAGE_DEFAULTS["sft"]["copy_drills"]
     # Tokens kept of each SFT dialogue (its start; a longer dialogue loses its end).
-    sft_max_length: Annotated[int, Field(ge=64)] = STAGE_DEFAULTS["sft"]["max_length"]
-    # The agent learns its own turns only; the user model (user_model) learns the user's.
-    sft_assistant_only_loss: Literal[True] = STAGE_DEFAULTS["sft"]["assistant_only_loss"]
+    sft_max_length: Tokens = STAGE_DEFAULTS["sft"]["max_length"]
+    sft_assistant_only_loss: AssistantOnly = STAGE_DEFAULTS["sft"]["assistant_only_loss"]
     grpo_steps: NotNegative = STAGE_DEFAULTS["grpo"]["steps"]
     # What GRPO rolls out on: "synth", the tasks synthesis verified in its last generation
     # (fresh values, held-out parameters excluded; at most GRPO_TASKS_PER_TEMPLATE of each
@@ -159,12 +170,12 @@ class TrainSettings:
     # model (pass^1 0.541), seed 0: 12 steps, 0.559 (synth) and 0.568 (train); 24 steps at lr 5e-4,
     # 0.532 and 0.523, but on train tasks the agent wrote a train task's address in 5 of the 6
     # held-out account changes (0 of 6 right; 4 of 6 on synthesized tasks).
-    grpo_tasks: Literal["synth", "train"] = STAGE_DEFAULTS["grpo"]["tasks"]
+    grpo_tasks: GrpoTasks = STAGE_DEFAULTS["grpo"]["tasks"]
     grpo_tasks_per_step: AtLeastOne = STAGE_DEFAULTS["grpo"]["tasks_per_step"]
-    grpo_generations: Annotated[int, Field(ge=2)] = STAGE_DEFAULTS["grpo"]["num_generations"]
+    grpo_generations: AtLeastTwo = STAGE_DEFAULTS["grpo"]["num_generations"]
     grpo_learning_rate: AboveZero = STAGE_DEFAULTS["grpo"]["learning_rate"]
-    # KL coefficient against the SFT model (0: no reference model) and the rollouts' temperature.
-    grpo_beta: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["grpo"]["beta"]
+    # The KL coefficient against the SFT model (0: no reference model), the rollouts' temperature.
+    grpo_beta: NotBelowZero = STAGE_DEFAULTS["grpo"]["beta"]
     grpo_temperature: AboveZero = STAGE_DEFAULTS["grpo"]["temperature"]
     # Flat groups (all rewards equal) played again with other tasks (GRPOSettings.resample_tries).
     grpo_dynamic_filtering: bool = STAGE_DEFAULTS["grpo"]["dynamic_filtering"]
@@ -174,10 +185,8 @@ class TrainSettings:
     grpo_fresh_ids: bool = STAGE_DEFAULTS["grpo"]["fresh_ids"]
     use_vllm: bool = STAGE_DEFAULTS["grpo"]["use_vllm"]
     eval_trials: AtLeastOne = STAGE_DEFAULTS["eval"]["trials"]
-    eval_temperature: Annotated[float, Field(ge=0, allow_inf_nan=False)] = STAGE_DEFAULTS["eval"][
-        "temperature"
-    ]
-    eval_split: Literal["held-out", "train", "all"] = STAGE_DEFAULTS["eval"]["tasks"]
+    eval_temperature: NotBelowZero = STAGE_DEFAULTS["eval"]["temperature"]
+    eval_split: EvalTasks = STAGE_DEFAULTS["eval"]["tasks"]
     # The evaluations' tool calls held to the tools' schemas (`--constrain-calls`; rollouts stay
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
     # pass^1 by -2.7 to +0.9 points (mean 0.536 against 0.541).
@@ -274,10 +283,11 @@ def check_settings(s: TrainSettings) -> TrainSettings:
         wrong = []
         for error in exc.errors():
             name = str(error["loc"][0])
-            stage, key = MANIFEST_KEYS.get(name, (None, name))
-            where = f"training.{stage}.{key}" if stage else f"training.{key}"
+            if name in MANIFEST_KEYS:  # as compile says it of domain.yaml
+                wrong.append(str(value_problem(*MANIFEST_KEYS[name], getattr(s, name))))
+                continue
             msg = error["msg"]
-            wrong.append(f"{where} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}")
+            wrong.append(f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}")
         raise EigenError(
             "; ".join(wrong) + " (set in domain.yaml's training, the manifest or the command line)"
         ) from None
