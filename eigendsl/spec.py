@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from eigendsl.errors import did_you_mean
-from eigendsl.training_spec import Seed, kind_problem, unknown_setting
+from eigendsl.training_spec import Seed, kind_problem, stage_json_schema, unknown_setting
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -264,10 +264,26 @@ class Training(Model):
         "checkpoint path or hub id.",
     )
     seed: Seed = Field(0, description="Seed of every stage.")
-    synth: dict[str, Any] = Field(default_factory=dict, description="Synthesis overrides.")
-    sft: dict[str, Any] = Field(default_factory=dict, description="SFT overrides.")
-    grpo: dict[str, Any] = Field(default_factory=dict, description="GRPO overrides.")
-    eval: dict[str, Any] = Field(default_factory=dict, description="Evaluation overrides.")
+    synth: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Synthesis overrides.",
+        json_schema_extra=stage_json_schema("synth"),
+    )
+    sft: dict[str, Any] = Field(
+        default_factory=dict,
+        description="SFT overrides.",
+        json_schema_extra=stage_json_schema("sft"),
+    )
+    grpo: dict[str, Any] = Field(
+        default_factory=dict,
+        description="GRPO overrides.",
+        json_schema_extra=stage_json_schema("grpo"),
+    )
+    eval: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Evaluation overrides.",
+        json_schema_extra=stage_json_schema("eval"),
+    )
 
     @field_validator("synth", "sft", "grpo", "eval")
     @classmethod

@@ -170,6 +170,16 @@ _WHY = {
 }
 
 
+def stage_json_schema(stage: str) -> dict[str, Any]:
+    """The JSON Schema of ``stage``'s settings (``eigendsl schema``): each setting's kind, range
+    and default, no other key, so that an editor completes them and marks a wrong one."""
+    settings = {
+        key: {**TypeAdapter(kind).json_schema(), "default": STAGE_DEFAULTS[stage][key]}
+        for key, kind in STAGE_VALUES[stage].items()
+    }
+    return {"properties": settings, "additionalProperties": False}
+
+
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true or false"

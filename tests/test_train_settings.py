@@ -360,6 +360,24 @@ def test_each_setting_a_manifest_sets_takes_the_values_its_spec_setting_takes():
         assert value_problem(stage, key, getattr(TrainSettings(), name)) is None
 
 
+def test_the_schema_of_domain_yaml_lists_each_training_setting_with_its_values():
+    """`eigendsl schema`, for editors: each stage's settings with their kinds, ranges and
+    defaults, and no other key (a stage's settings were an open object)."""
+    printed = CliRunner().invoke(main, ["schema"])
+    assert printed.exit_code == 0, printed.output
+    training = json.loads(printed.output)["$defs"]["Training"]["properties"]
+    for stage, defaults in STAGE_DEFAULTS.items():
+        settings = training[stage]
+        assert settings["additionalProperties"] is False
+        assert {key: p["default"] for key, p in settings["properties"].items()} == defaults
+    sft, grpo = training["sft"]["properties"], training["grpo"]["properties"]
+    assert sft["epochs"] == {"default": 48, "exclusiveMinimum": 0, "type": "number"}
+    assert sft["optimizer"]["enum"] == ["adamw", "muon"] and sft["assistant_only_loss"]["const"]
+    assert grpo["num_generations"]["minimum"] == 2 and grpo["tasks"]["enum"] == ["synth", "train"]
+    tasks = CliRunner().invoke(main, ["schema", "--kind", "tasks"])
+    assert tasks.exit_code == 0 and json.loads(tasks.output)["title"] == "TaskFile"
+
+
 def test_a_spec_or_manifest_file_names_its_folder_and_another_file_is_refused():
     runner = CliRunner()
     compiled = runner.invoke(main, ["compile", "specs/retail/domain.yaml", "--check"])
