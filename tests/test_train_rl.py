@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -478,8 +479,15 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, c
         resample_tries=1,
         learning_rate=1e-2,
     )
-    log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        log = run_grpo(model, tokenizer, mini, mini.tasks, tmp_path / "grpo", settings)
     assert len(log) == 2 and {"reward_mean", "pass_rate", "flat_groups", "replaced"} <= set(log[0])
+    # activations are not recomputed in the backward pass (TRL's default), and neither that
+    # setting nor rollout_func prints TRL's or transformers' warnings on every step
+    assert not settings.to_grpo_config(tmp_path / "config").gradient_checkpointing
+    said = [str(w.message) for w in caught]
+    assert not [w for w in said if "checkpointing" in w or "rollout_func" in w], said
     assert any(
         not torch.equal(a.cpu(), b.cpu()) for a, b in zip(before, model.parameters(), strict=True)
     )

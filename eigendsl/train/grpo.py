@@ -20,6 +20,7 @@ import itertools
 import json
 import random
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,10 @@ class GRPOSettings:
         default=(), metadata={"help": "Tables whose ids fresh_ids leaves as they are."}
     )
     seed: int = field(default=0, metadata={"help": "Seed of task order and sampling."})
+    activation_checkpointing: bool = field(
+        default=False,
+        metadata={"help": "Recompute activations to save memory; slower, only for large models."},
+    )
 
     @classmethod
     def of(cls, s: TrainSettings) -> GRPOSettings:
@@ -100,7 +105,7 @@ class GRPOSettings:
         import torch
         from trl import GRPOConfig
 
-        from eigendsl.train.sft import bf16_default
+        from eigendsl.train.sft import bf16_default, checkpointing
 
         return GRPOConfig(
             output_dir=str(out_dir),
@@ -126,6 +131,7 @@ class GRPOSettings:
             remove_unused_columns=False,
             disable_dropout=True,
             shuffle_dataset=True,
+            **checkpointing(GRPOConfig, self.activation_checkpointing),
         )
 
 
@@ -339,14 +345,17 @@ def run_grpo(
             "use_vllm generates multi-turn episodes in one training process; with several GPUs, "
             "launch without use_vllm (each process generates with its own model copy)"
         )
-    trainer = GRPOTrainer(
-        model=model,
-        reward_funcs=verifier_reward,
-        args=settings.to_grpo_config(out),
-        train_dataset=dataset,
-        processing_class=tokenizer,
-        rollout_func=rollout,
-    )
+    with warnings.catch_warnings():
+        # TRL warns that rollout_func, which this stage is built on, is experimental.
+        warnings.filterwarnings("ignore", "You are using 'rollout_func'", UserWarning)
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=verifier_reward,
+            args=settings.to_grpo_config(out),
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            rollout_func=rollout,
+        )
     checkpoint = last_checkpoint(out)
     log_path = out / "rollout_log.jsonl"
     if checkpoint is not None and log_path.is_file():
@@ -360,7 +369,10 @@ def run_grpo(
         ]
     trainer.add_callback(_RolloutLog(rollout, log_path))
     show_progress(trainer, "grpo")
-    trainer.train(resume_from_checkpoint=checkpoint)
+    with warnings.catch_warnings():
+        # Each step TRL reads transformers' deprecated is_gradient_checkpointing, which warns.
+        warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is", FutureWarning)
+        trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
     # The trainer's history survives a resume (it is in each checkpoint), the stage's clock does

@@ -280,16 +280,17 @@ def check_settings(s: TrainSettings) -> TrainSettings:
             {f.name: getattr(s, f.name) for f in fields(s)}
         )
     except ValidationError as exc:
-        wrong = []
+        wrong: dict[str, str] = {}  # a field's first error
         for error in exc.errors():
             name = str(error["loc"][0])
-            if name in MANIFEST_KEYS:  # as compile says it of domain.yaml
-                wrong.append(str(value_problem(*MANIFEST_KEYS[name], getattr(s, name))))
-                continue
             msg = error["msg"]
-            wrong.append(f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}")
+            said = f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}"
+            if name in MANIFEST_KEYS:  # worded as compile words it of domain.yaml
+                said = value_problem(*MANIFEST_KEYS[name], getattr(s, name)) or said
+            wrong.setdefault(name, said)
         raise EigenError(
-            "; ".join(wrong) + " (set in domain.yaml's training, the manifest or the command line)"
+            "; ".join(wrong.values())
+            + " (set in domain.yaml's training, the manifest or the command line)"
         ) from None
 
 

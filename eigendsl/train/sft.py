@@ -142,8 +142,7 @@ class SFTSettings:
             raise ValueError(f"decay is {self.decay}: a share of the steps, above 0 and at most 1")
         if self.decay < 1:  # its decay's length is set once the steps are known (_train)
             settings["lr_scheduler_type"] = "warmup_stable_decay"
-        if "activation_checkpointing" not in SFTConfig.__dataclass_fields__:  # transformers < 5.23
-            settings["gradient_checkpointing"] = settings.pop("activation_checkpointing")
+        settings.update(checkpointing(SFTConfig, settings.pop("activation_checkpointing")))
         kwargs = {
             "output_dir": str(out_dir),
             "assistant_only_loss": True,
@@ -160,6 +159,16 @@ class SFTSettings:
             **self.extra,
         }
         return SFTConfig(**kwargs)
+
+
+def checkpointing(config_class: Any, on: bool) -> dict[str, bool]:
+    """A TRL config's argument that turns activation checkpointing ``on`` or off (recomputing each
+    layer's activations in the backward pass: memory a large model needs, a forward pass more a
+    step): ``activation_checkpointing`` since transformers 5.23, ``gradient_checkpointing`` before
+    (TRL turns it on unless told, and the old name warns on every run since)."""
+    if "activation_checkpointing" in config_class.__dataclass_fields__:
+        return {"activation_checkpointing": on}
+    return {"gradient_checkpointing": on}
 
 
 def bf16_default() -> bool:
