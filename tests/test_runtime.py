@@ -836,3 +836,17 @@ def test_a_proposal_says_first_the_arguments_fewest_tools_take(retail):
     assert list(said) == ["new_item_ids", "item_ids", "payment_method_id", "order_id"]
     assert list(retail.said_order({"order_id": "#W1", "reason": "r"})) == ["reason", "order_id"]
     assert retail.said_order({"unknown": 1, "order_id": "#W1"}) == {"unknown": 1, "order_id": "#W1"}
+
+
+def test_the_failures_table_prints_each_statement_as_written():
+    """rich reads ``[order_id]`` as a style: the table printed ``db.orders.status`` for
+    ``db.orders[order_id].status`` and ``item_ids=`` for ``item_ids=[item_id]``."""
+    command = ["run", "specs/retail", "--mistake", "wrong_argument", "--tasks", "12"]
+    runner = CliRunner(env={"COLUMNS": "400"})
+    failures = json.loads(runner.invoke(main, [*command, "--json"]).output.splitlines()[-1])
+    reasons = list(failures["failures"])[:15]  # the table's rows
+    assert [r for r in reasons if "[order_id]" in r], reasons
+    printed = runner.invoke(main, command)
+    assert printed.exit_code == 0, printed.output
+    for reason in reasons:
+        assert reason in printed.output

@@ -63,11 +63,14 @@ def judge_model(spec: str | None) -> Any:
 
 
 def print_summary(summary: dict[str, Any], title: str) -> None:
+    """The episodes' summary as tables. The title and the failed statements are printed as
+    written: rich would read ``[item_id]`` in ``item_ids=[item_id]`` as a style and drop it."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    table = Table(title=title)
+    table = Table(title=escape(title))
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in ("tasks", "episodes", "passed", "pass_rate"):
@@ -86,7 +89,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         failures.add_column("count", justify="right")
         failures.add_column("statement")
         for reason, count in list(summary["failures"].items())[:15]:
-            failures.add_row(str(count), reason)
+            failures.add_row(str(count), escape(reason))
         console.print(failures)
 
 

@@ -106,9 +106,11 @@ def synth_cmd(
         click.echo(json.dumps(summary))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)")
+    title = f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)"
+    table = Table(title=escape(title))  # a folder named [x] stays named so
     for column in (
         "gen",
         "accepted",
