@@ -764,3 +764,35 @@ def test_copy_check_tells_copying_from_recall():
     # The user's id is not the agent's to write: an id only in the user's turn counts for nothing.
     quiet = {**row, "messages": row["messages"][:2]}
     assert copy_check(_Predicts(vocab), tokenizer, [quiet], retail.seed)["as_is"]["of"] == 0
+
+
+def test_ctrl_c_keeps_the_run_and_says_the_same_command_resumes(tmp_path):
+    """Ctrl-C in the middle of SFT: exit 130 with a sentence on how to go on (click's own word is
+    "Aborted!"), no traceback, and the checkpoints stay for the next run."""
+    out = tmp_path / "run"
+    cmd = _train_cmd(out, 2)
+    cmd[cmd.index("--sft-epochs") + 1] = "400"  # long enough to be interrupted
+    process = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # as a terminal delivers Ctrl-C: a background child of a shell ignores SIGINT
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 600
+    while (
+        time.time() < deadline and process.poll() is None and not list(out.glob("sft/checkpoint-*"))
+    ):
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended by itself before it could be interrupted"
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err[-2000:]
+    assert (
+        "interrupted: what was done is kept in the output folder; the same command resumes" in err
+    )
+    assert "Traceback" not in err and "Aborted!" not in err
+    assert list(out.glob("sft/checkpoint-*")) and (out / "stages" / "synth.json").is_file()

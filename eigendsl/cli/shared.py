@@ -38,6 +38,25 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A command whose work is kept on disk as it goes (synth, train): Ctrl-C says so and how to go
+    on, and exits 130 as an interrupted program does (click's own word is "Aborted!")."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo(
+                "\ninterrupted: what was done is kept in the output folder; the same command "
+                "resumes from it",
+                err=True,
+            )
+            sys.exit(130)
+
+    return wrapper
+
+
 # Arguments and options that several commands declare alike (same name, type, default and help).
 spec_dir_argument = click.argument("spec_dir", type=click.Path(path_type=Path))
 domain_dir_argument = click.argument("domain_dir", type=click.Path(path_type=Path))

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from eigendsl.cli.shared import json_option, seed_option, spec_dir_argument, user_errors
+from eigendsl.cli.shared import (
+    json_option,
+    resumes_after_interrupt,
+    seed_option,
+    spec_dir_argument,
+    user_errors,
+)
 
 RECOVER_HELP = (
     "Share of each generation planned as recoveries: the agent's write is refused once "
@@ -60,6 +66,7 @@ RECOVER_HELP = (
 )
 @json_option
 @user_errors
+@resumes_after_interrupt
 def synth_cmd(
     spec_dir: Path,
     generations: int,
@@ -234,6 +241,7 @@ def synth_cmd(
 @click.option("--seed", type=int, default=None)
 @json_option
 @user_errors
+@resumes_after_interrupt
 def train_cmd(
     target: Path,
     model: str | None,
