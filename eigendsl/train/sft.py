@@ -161,7 +161,7 @@ class SFTSettings:
         return SFTConfig(**kwargs)
 
 
-def checkpointing(config_class: Any, on: bool) -> dict[str, bool]:
+def checkpointing(config_class: Any, on: bool) -> dict[str, Any]:
     """A TRL config's argument that turns activation checkpointing ``on`` or off (recomputing each
     layer's activations in the backward pass: memory a large model needs, a forward pass more a
     step): ``activation_checkpointing`` since transformers 5.23, ``gradient_checkpointing`` before
