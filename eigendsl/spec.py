@@ -255,6 +255,13 @@ class Sampling(Model):
     )
 
 
+def _stage_settings(stage: str, description: str) -> Any:
+    """A stage's settings under ``training:``, with their JSON Schema for editors."""
+    return Field(
+        default_factory=dict, description=description, json_schema_extra=stage_json_schema(stage)
+    )
+
+
 class Training(Model):
     """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
 
@@ -264,26 +271,10 @@ class Training(Model):
         "checkpoint path or hub id.",
     )
     seed: Seed = Field(0, description="Seed of every stage.")
-    synth: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Synthesis overrides.",
-        json_schema_extra=stage_json_schema("synth"),
-    )
-    sft: dict[str, Any] = Field(
-        default_factory=dict,
-        description="SFT overrides.",
-        json_schema_extra=stage_json_schema("sft"),
-    )
-    grpo: dict[str, Any] = Field(
-        default_factory=dict,
-        description="GRPO overrides.",
-        json_schema_extra=stage_json_schema("grpo"),
-    )
-    eval: dict[str, Any] = Field(
-        default_factory=dict,
-        description="Evaluation overrides.",
-        json_schema_extra=stage_json_schema("eval"),
-    )
+    synth: dict[str, Any] = _stage_settings("synth", "Synthesis overrides.")
+    sft: dict[str, Any] = _stage_settings("sft", "SFT overrides.")
+    grpo: dict[str, Any] = _stage_settings("grpo", "GRPO overrides.")
+    eval: dict[str, Any] = _stage_settings("eval", "Evaluation overrides.")
 
     @field_validator("synth", "sft", "grpo", "eval")
     @classmethod
