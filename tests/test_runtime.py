@@ -850,3 +850,20 @@ def test_the_failures_table_prints_each_statement_as_written():
     assert printed.exit_code == 0, printed.output
     for reason in reasons:
         assert reason in printed.output
+
+
+def test_the_summary_tables_print_text_as_written(monkeypatch, capsys):
+    """Neither rich's markup nor its emoji codes reach the tables: a tau2 check's line 100 was
+    printed as an emoji ("tau2.chk💯 judge ...")."""
+    from eigendsl.cli.shared import print_summary
+
+    monkeypatch.setenv("COLUMNS", "300")
+    reasons = {
+        't2/checks/tau2.chk:100: judge "Agent should tell the refund"': 2,
+        "retail/checks/tasks.chk:132: require db.orders[order_id].return_items == [item_id]": 1,
+    }
+    summary = {"tasks": 1, "episodes": 3, "passed": 0, "pass_rate": 0.0, "failures": reasons}
+    print_summary({**summary, "pass_hat_k": {"1": 0.0}}, "m[x] :smile:")
+    printed = capsys.readouterr().out
+    for reason in [*reasons, "m[x] :smile:"]:
+        assert reason in printed

@@ -81,15 +81,20 @@ def judge_model(spec: str | None) -> Any:
     return make_judge(spec)
 
 
-def print_summary(summary: dict[str, Any], title: str) -> None:
-    """The episodes' summary as tables. The title and the failed statements are printed as
-    written: rich would read ``[item_id]`` in ``item_ids=[item_id]`` as a style and drop it."""
+def plain_console() -> Any:
+    """A rich console that prints text as written: a failed statement's ``[item_id]`` is not a
+    style to rich and ``tau2.chk:100:`` not the emoji code ``:100:``."""
     from rich.console import Console
-    from rich.markup import escape
+
+    return Console(markup=False, emoji=False)
+
+
+def print_summary(summary: dict[str, Any], title: str) -> None:
+    """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
 
-    console = Console()
-    table = Table(title=escape(title))
+    console = plain_console()
+    table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in ("tasks", "episodes", "passed", "pass_rate"):
@@ -108,7 +113,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         failures.add_column("count", justify="right")
         failures.add_column("statement")
         for reason, count in list(summary["failures"].items())[:15]:
-            failures.add_row(str(count), escape(reason))
+            failures.add_row(str(count), reason)
         console.print(failures)
 
 

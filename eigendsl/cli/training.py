@@ -10,6 +10,7 @@ import click
 
 from eigendsl.cli.shared import (
     json_option,
+    plain_console,
     resumes_after_interrupt,
     seed_option,
     spec_dir_argument,
@@ -112,12 +113,9 @@ def synth_cmd(
     if as_json:
         click.echo(json.dumps(summary))
         return
-    from rich.console import Console
-    from rich.markup import escape
     from rich.table import Table
 
-    title = f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)"
-    table = Table(title=escape(title))  # a folder named [x] stays named so
+    table = Table(title=f"synthesis into {summary['out_dir']} ({summary['seconds']:.1f} s)")
     for column in (
         "gen",
         "accepted",
@@ -140,7 +138,7 @@ def synth_cmd(
             str(g["distinct_tool_sequences"]),
             str(g["distinct_user_ngrams"]),
         )
-    Console().print(table)
+    plain_console().print(table)
 
 
 @click.command("train")
