@@ -766,6 +766,7 @@ def test_copy_check_tells_copying_from_recall():
     assert copy_check(_Predicts(vocab), tokenizer, [quiet], retail.seed)["as_is"]["of"] == 0
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_run_and_says_the_same_command_resumes(tmp_path):
     """Ctrl-C in the middle of SFT: exit 130 with a sentence on how to go on (click's own word is
     "Aborted!"), no traceback, and the checkpoints stay for the next run."""
@@ -796,3 +797,52 @@ def test_ctrl_c_keeps_the_run_and_says_the_same_command_resumes(tmp_path):
     )
     assert "Traceback" not in err and "Aborted!" not in err
     assert list(out.glob("sft/checkpoint-*")) and (out / "stages" / "synth.json").is_file()
+
+
+@pytest.mark.slow
+def test_the_user_model_is_fine_tuned_and_plays_the_user_in_grpo(tmp_path, monkeypatch):
+    """`train --user-model`: a second model learns the user's turns of the same dialogues, and
+    GRPO's episodes get their user turns from it, not from the scripted user."""
+    from safetensors.torch import load_file
+
+    from eigendsl.runtime.model_roles import ModelUser
+    from eigendsl.train import grpo
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
+
+    said: list[str] = []
+    respond = ModelUser.respond
+
+    def recorded(self, episodes):
+        said.extend(respond(self, episodes))
+        return said[-len(episodes) :]
+
+    users = []
+    run_grpo = grpo.run_grpo
+
+    def recording(model, tokenizer, domain, tasks, out_dir, settings=None, user=None):
+        users.append(user)
+        return run_grpo(model, tokenizer, domain, tasks, out_dir, settings, user)
+
+    monkeypatch.setattr(ModelUser, "respond", recorded)
+    monkeypatch.setattr(grpo, "run_grpo", recording)
+    settings = TrainSettings(
+        model="micro",
+        user_model=True,
+        generations=1,
+        per_generation=24,
+        sft_epochs=3,
+        sft_pass_size=0,
+        grpo_steps=1,
+        eval_trials=1,
+    )
+    run = tmp_path / "run"
+    Pipeline(MINI, run, settings, log=lambda _: None).run()
+    user = users[0]
+    assert isinstance(user, ModelUser) and user.name == "user-model"
+    weights = user.backend.model.state_dict()
+    trained = load_file(run / "user_sft" / "model.safetensors")
+    assert all(torch.equal(weights[k].cpu(), trained[k]) for k in trained)
+    agent = load_file(run / "sft" / "model.safetensors")
+    assert not all(torch.equal(weights[k].cpu(), agent[k]) for k in trained)
+    assert said  # every GRPO episode opened with the user model's turn
