@@ -817,6 +817,21 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
         assert not (tmp_path / "run").exists()
 
 
+def test_a_misspelt_embedded_size_is_named_in_the_error():
+    """`--model tny` (a hub id to transformers) ends with the size meant; a hub id with its owner,
+    another hub name, or a command that builds no embedded model get no guess."""
+    from eigendsl.runtime.checkpoints import checkpoint_error
+
+    offline = OSError("We couldn't connect to 'https://huggingface.co'")
+    said = str(checkpoint_error("tny", offline, embedded=True))
+    assert said.startswith("cannot load model 'tny': We couldn't connect")
+    assert said.endswith("HF_HUB_OFFLINE=1); did you mean 'tiny'?")
+    assert str(checkpoint_error("tiny_wide", offline, embedded=True)).endswith("'tiny-wide'?")
+    for name in ("org/tiny", "t5-small", "gpt2"):
+        assert "did you mean" not in str(checkpoint_error(name, offline, embedded=True))
+    assert "did you mean" not in str(checkpoint_error("tny", offline))
+
+
 def test_a_config_that_its_weights_or_transformers_refuse_is_a_user_error(tmp_path):
     from eigendsl.errors import EigenError
     from eigendsl.train.model import load_checkpoint

@@ -7,6 +7,7 @@ needs the ``train`` extra (transformers); the runtime imports it only when a mod
 
 from __future__ import annotations
 
+import difflib
 import json
 from pathlib import Path
 
@@ -63,8 +64,18 @@ def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = F
     return EigenError(
         f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
         "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
-        "already in the Hugging Face cache, with HF_HUB_OFFLINE=1)"
+        f"already in the Hugging Face cache, with HF_HUB_OFFLINE=1){_size_meant(name, embedded)}"
     )
+
+
+def _size_meant(name: str | Path, embedded: bool) -> str:
+    """``"; did you mean 'tiny'?"`` for a misspelt embedded size (``tny``): a name close to one,
+    neither a folder nor a hub id with its owner (``org/name``)."""
+    text = str(name)
+    if not embedded or "/" in text or Path(text).expanduser().exists():
+        return ""
+    close = difflib.get_close_matches(text, EMBEDDED_SIZES, n=1, cutoff=0.8)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def load_reason(name: str | Path, exc: BaseException) -> str:
