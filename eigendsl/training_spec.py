@@ -1,7 +1,7 @@
 """The ``training:`` section of a domain spec, as the manifest carries it: each stage's settings
-(:data:`STAGE_DEFAULTS`), the values each takes (:data:`STAGE_VALUES`, the kinds ``TrainSettings``
-declares its fields with, so that ``eigendsl compile`` refuses what ``eigendsl train`` would), and
-the checks of a stage's settings that compile and train share."""
+with their defaults and the values each takes (:data:`STAGES`; ``TrainSettings`` declares its
+fields with the same kinds, so that ``eigendsl compile`` refuses what ``eigendsl train`` would),
+and the checks of a stage's settings that compile and train share."""
 
 from __future__ import annotations
 
@@ -10,50 +10,6 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError, did_you_mean
-
-# What `eigendsl train` runs unless the spec's `training:` section says otherwise; sized for the
-# embedded model on a 2-core CPU (docs/training.md, *Muon on the hidden layers' matrices*, for
-# the time it takes on retail).
-# TrainSettings takes its defaults from here.
-STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
-    "synth": {"generations": 3, "per_generation": 3000, "workers": 1, "recover": 0.0},
-    "sft": {
-        "epochs": 48,
-        "learning_rate": 3.0e-3,
-        "decay": 0.2,
-        "optimizer": "muon",
-        "batch_size": 8,
-        "max_length": 2048,
-        "assistant_only_loss": True,
-        "fresh_ids": 0.5,
-        "fresh_values": False,
-        "fresh_numbers": True,
-        "catalog": [],
-        "invent_ids": False,
-        "balance": True,
-        "pass_size": 384,
-        "copy_drills": 0,
-    },
-    # GRPO: 54 steps of 3 groups of 8 episodes. Groups of 8 rather than 4 (36 steps rather than
-    # 12): from five retail SFT models, pass^1 after GRPO 0.613 on average against 0.580
-    # (docs/training.md, *GRPO in groups of 8*); 54 steps rather than 36: from the SFT models of
-    # seeds 0-3, 0.714 against 0.703, higher or equal on each (*Said first*); the default command
-    # took 14 min 50 s instead of 11 min 49 s (GRPO 342 s against 196 s).
-    "grpo": {
-        "steps": 54,
-        "tasks": "synth",
-        "tasks_per_step": 3,
-        "num_generations": 8,
-        "learning_rate": 1.0e-4,
-        "beta": 0.0,
-        "temperature": 1.0,
-        "dynamic_filtering": True,
-        "use_vllm": False,
-        "fresh_ids": False,
-    },
-    "eval": {"trials": 3, "tasks": "held-out", "temperature": 0.3},
-}
-
 
 # The kinds of values the settings take.
 AtLeastOne = Annotated[int, Field(ge=1)]
@@ -71,45 +27,65 @@ SftOptimizer = Literal["adamw", "muon"]  # eigendsl.train.optimizers builds each
 GrpoTasks = Literal["synth", "train"]
 EvalTasks = Literal["held-out", "train", "all"]
 
-# The values each setting takes; each of TrainSettings' fields that a manifest sets is declared
-# with its setting's kind here.
-STAGE_VALUES: dict[str, dict[str, Any]] = {
+# Each stage's settings: (the default, the values it takes). The defaults are what `eigendsl
+# train` runs unless the spec's `training:` section says otherwise, sized for the embedded model
+# on a 2-core CPU (docs/training.md, *Muon on the hidden layers' matrices*, for the time it takes
+# on retail); TrainSettings takes its defaults from here and declares each field a manifest sets
+# with its setting's kind.
+STAGES: dict[str, dict[str, tuple[Any, Any]]] = {
     "synth": {
-        "generations": AtLeastOne,
-        "per_generation": AtLeastOne,
-        "workers": AtLeastOne,
-        "recover": Share,
+        "generations": (3, AtLeastOne),
+        "per_generation": (3000, AtLeastOne),
+        "workers": (1, AtLeastOne),
+        "recover": (0.0, Share),
     },
     "sft": {
-        "epochs": AboveZero,
-        "learning_rate": AboveZero,
-        "decay": ShareAboveZero,
-        "optimizer": SftOptimizer,
-        "batch_size": AtLeastOne,
-        "max_length": Tokens,
-        "assistant_only_loss": AssistantOnly,
-        "fresh_ids": Share,
-        "fresh_values": bool,
-        "fresh_numbers": bool,
-        "catalog": tuple[str, ...],
-        "invent_ids": bool,
-        "balance": bool,
-        "pass_size": NotNegative,
-        "copy_drills": NotNegative,
+        "epochs": (48, AboveZero),
+        "learning_rate": (3.0e-3, AboveZero),
+        "decay": (0.2, ShareAboveZero),
+        "optimizer": ("muon", SftOptimizer),
+        "batch_size": (8, AtLeastOne),
+        "max_length": (2048, Tokens),
+        "assistant_only_loss": (True, AssistantOnly),
+        "fresh_ids": (0.5, Share),
+        "fresh_values": (False, bool),
+        "fresh_numbers": (True, bool),
+        "catalog": ([], tuple[str, ...]),
+        "invent_ids": (False, bool),
+        "balance": (True, bool),
+        "pass_size": (384, NotNegative),
+        "copy_drills": (0, NotNegative),
     },
+    # GRPO: 54 steps of 3 groups of 8 episodes. Groups of 8 rather than 4 (36 steps rather than
+    # 12): from five retail SFT models, pass^1 after GRPO 0.613 on average against 0.580
+    # (docs/training.md, *GRPO in groups of 8*); 54 steps rather than 36: from the SFT models of
+    # seeds 0-3, 0.714 against 0.703, higher or equal on each (*Said first*); the default command
+    # took 14 min 50 s instead of 11 min 49 s (GRPO 342 s against 196 s).
     "grpo": {
-        "steps": NotNegative,
-        "tasks": GrpoTasks,
-        "tasks_per_step": AtLeastOne,
-        "num_generations": AtLeastTwo,
-        "learning_rate": AboveZero,
-        "beta": NotBelowZero,  # the KL coefficient against the SFT model (0: no reference model)
-        "temperature": AboveZero,
-        "dynamic_filtering": bool,
-        "use_vllm": bool,
-        "fresh_ids": bool,
+        "steps": (54, NotNegative),
+        "tasks": ("synth", GrpoTasks),
+        "tasks_per_step": (3, AtLeastOne),
+        "num_generations": (8, AtLeastTwo),
+        "learning_rate": (1.0e-4, AboveZero),
+        # the KL coefficient against the SFT model (0: no reference model)
+        "beta": (0.0, NotBelowZero),
+        "temperature": (1.0, AboveZero),
+        "dynamic_filtering": (True, bool),
+        "use_vllm": (False, bool),
+        "fresh_ids": (False, bool),
     },
-    "eval": {"trials": AtLeastOne, "tasks": EvalTasks, "temperature": NotBelowZero},
+    "eval": {
+        "trials": (3, AtLeastOne),
+        "tasks": ("held-out", EvalTasks),
+        "temperature": (0.3, NotBelowZero),
+    },
+}
+STAGE_DEFAULTS: dict[str, dict[str, Any]] = {
+    stage: {key: default for key, (default, _) in settings.items()}
+    for stage, settings in STAGES.items()
+}
+STAGE_VALUES: dict[str, dict[str, Any]] = {
+    stage: {key: kind for key, (_, kind) in settings.items()} for stage, settings in STAGES.items()
 }
 
 
