@@ -126,7 +126,10 @@ def synth_cmd(
         "tool seqs",
         "user 3-grams",
     ):
-        table.add_column(column, justify="right")
+        # as wide as its longest word, so that the table fits 80 columns with no header cut
+        # short ("acceptan…"): two-word headers take two lines
+        word = max(map(len, column.split()))
+        table.add_column(column, justify="right", min_width=word, max_width=word)
     for g in summary["generations"]:
         table.add_row(
             str(g["generation"]),
