@@ -446,7 +446,8 @@ def test_schema_names_are_tokens_of_their_own(retail, dialogues):
 def test_the_shuffled_passes_leave_the_catalogs_ids(retail, dialogues):
     """With ``sft_catalog`` (retail's spec: products) the passes with shuffled ids keep every
     product and item id and still shuffle the rest; without it the item ids move too."""
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
 
     rows = [r for r in dialogues if re.search(r"\bI1\d{4}\b", json.dumps(r["messages"][1:]))]
     settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}

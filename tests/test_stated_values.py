@@ -118,7 +118,8 @@ def test_the_shuffled_passes_permute_the_copied_numbers(retail_domain, retail_sc
     """With ``sft_fresh_numbers`` (the default) the passes with shuffled ids also give the numbers
     the agent copies new values; the passes as synthesized keep theirs, and with the setting off
     every number stays."""
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
     from eigendsl.training_spec import STAGE_DEFAULTS
 
     assert TrainSettings().sft_fresh_numbers is STAGE_DEFAULTS["sft"]["fresh_numbers"] is True

@@ -733,7 +733,8 @@ def test_balanced_passes_give_every_template_an_equal_share():
 
 def test_passes_smaller_than_the_dialogues_go_on_where_the_last_stopped():
     from eigendsl.errors import EigenError
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
 
     rows = [{"template": "cancel", "n": i} for i in range(40)] + [
         {"template": "status", "n": i} for i in range(12)
@@ -1376,7 +1377,8 @@ def retail_dialogues():
 
 
 def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(retail_dialogues):
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
 
     _, retail, rows = retail_dialogues
     unshuffled = {"sft_epochs": 3, "sft_fresh_ids": 0}
@@ -1399,7 +1401,8 @@ def test_sft_schedule_puts_the_copy_drills_first_each_pass_with_its_own_ids(reta
 def test_the_default_sft_schedule_shuffles_the_ids_of_its_last_half_of_the_passes(retail_dialogues):
     """The default (training.sft.fresh_ids: 0.5): the first half of the passes are the dialogues
     as synthesized, the last half the same dialogues with their ids renamed, turn for turn."""
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
     from eigendsl.training_spec import STAGE_DEFAULTS
 
     _, retail, rows = retail_dialogues
@@ -1429,7 +1432,8 @@ def test_the_shuffled_passes_permute_the_attribute_values_when_told_to(retail_di
     the attribute values each dialogue states (a variant's "color: navy"); without it, or with no
     attribute fields, those stay as synthesized."""
     from eigendsl.train.renaming import _strings
-    from eigendsl.train.settings import TrainSettings, sft_schedule
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
     from eigendsl.training_spec import STAGE_DEFAULTS
 
     _, retail, rows = retail_dialogues

@@ -45,8 +45,8 @@ from eigendsl.train.settings import (
     sft_catalog,
     sft_decay,
     sft_optimizer,
-    sft_schedule,
 )
+from eigendsl.train.sft_dialogues import sft_schedule
 
 
 class Pipeline:

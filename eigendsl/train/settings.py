@@ -1,12 +1,10 @@
 """What ``eigendsl train`` runs: ``TrainSettings``, read from a training manifest and checked
 before the first stage, and the SFT settings read as the SFT stage takes them (``sft_decay``,
-``sft_optimizer``, ``sft_schedule``: the passes of SFT in training order)."""
+``sft_catalog``, ``sft_optimizer``; the passes they make: ``sft_dialogues.sft_schedule``)."""
 
 from __future__ import annotations
 
 import difflib
-import math
-import random
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
@@ -328,84 +326,3 @@ def sft_optimizer(s: TrainSettings) -> str:
             f"training.sft.optimizer is {s.sft_optimizer!r}; write one of {', '.join(OPTIMIZERS)}"
         )
     return s.sft_optimizer
-
-
-def sft_schedule(
-    rows: list[dict[str, Any]],
-    seed_data: dict[str, Any],
-    s: TrainSettings,
-    attributes: Iterable[str] = (),
-) -> tuple[list[list[dict[str, Any]]], list[list[dict[str, Any]]]]:
-    """The passes of SFT, in training order: the copy drills', then the dialogues'.
-
-    ``s.sft_copy_drills`` passes of copy drills (``Identifiers.copy_drills``), each with its own
-    fresh ids (none for a domain without ids, or dialogues where no user states one); then a pass
-    of ``sft_pass_size`` dialogues (0: all) per epoch, balanced across task templates
-    (``sft_balance``), the last share of them with fresh ids (``sft_fresh_ids``: there ids can
-    only be copied, not recalled; below a share of 1 never the first pass, so a one-pass run
-    has none, and at least one of two or more). With ``sft_fresh_values`` those passes also
-    permute the values of the seed's maps stored under the fields named in ``attributes``
-    (``Identifiers.permute_values``); with ``sft_fresh_numbers`` they give the numbers the agent
-    copies out of tool results other values of their fields (``stated_values.permute_numbers``).
-    The ids of the tables in ``sft_catalog`` are never shuffled."""
-    from eigendsl.train.identifiers import Identifiers
-    from eigendsl.train.sft_dialogues import balanced_passes
-    from eigendsl.train.stated_values import (
-        field_values,
-        number_words,
-        numeric_fields,
-        permute_numbers,
-        row_texts,
-    )
-
-    passes = max(1, math.ceil(s.sft_epochs))
-    if not isinstance(s.sft_pass_size, int) or s.sft_pass_size < 0:
-        raise EigenError(
-            f"training.sft.pass_size is {s.sft_pass_size!r}; write a whole number of dialogues "
-            "per SFT pass, or 0 for all of them"
-        )
-    if s.sft_balance:
-        schedule = balanced_passes(rows, passes, s.seed, size=s.sft_pass_size or None)
-    else:  # in synthesis's order; with a pass size, each pass goes on where the last stopped
-        size = s.sft_pass_size or len(rows)
-        schedule = [
-            [rows[(number * size + k) % len(rows)] for k in range(size)] for number in range(passes)
-        ]
-    share = min(1.0, s.sft_fresh_ids)
-    # a share below 1 keeps the first pass as synthesized: a fresh model learns no copying from
-    # renamed dialogues alone (retail: 5 of 208 renamed ids with the first half shuffled)
-    fresh = (
-        0
-        if share <= 0
-        else passes
-        if share >= 1
-        else min(passes - 1, max(1, round(passes * share)))
-    )
-    ids = Identifiers(seed_data, attributes, catalog=s.sft_catalog)
-    # the numbers a permuted dialogue may state: those the tokenizer makes tokens of
-    numbers = (
-        numeric_fields(field_values(seed_data), number_words(row_texts(rows)))
-        if s.sft_fresh_numbers and fresh
-        else {}
-    )
-
-    def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
-        renamed = ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
-        if not numbers:
-            return renamed
-        rng = random.Random(f"{s.seed}:{number}:numbers")
-        return [permute_numbers(row, numbers, rng) for row in renamed]
-
-    schedule = [
-        fresh_pass(one, number) if number >= passes - fresh else one
-        for number, one in enumerate(schedule)
-    ]
-    drills = (
-        [drill for row in rows for drill in ids.copy_drills(row)] if s.sft_copy_drills > 0 else []
-    )
-    warmup = (
-        [ids.fresh_pass(drills, passes + number, s.seed) for number in range(s.sft_copy_drills)]
-        if drills
-        else []
-    )
-    return warmup, schedule
