@@ -218,8 +218,8 @@ def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
     for stage in STAGE_DEFAULTS:
         for key, given in getattr(training, stage).items():
             if (problem := value_problem(stage, key, given)) is not None:
-                where = locate(loaded.raw, ["training", stage, key], at_file, value=True)
-                diag.error(where, problem)
+                path = ["training", stage, key, *problem.at]
+                diag.error(locate(loaded.raw, path, at_file, value=True), problem.sentence)
     tables = loaded.spec.database.tables
     for at, table in enumerate(training.sft.get("catalog", [])):
         if isinstance(table, str) and table not in tables:  # a non-string: value_problem

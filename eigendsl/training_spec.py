@@ -5,7 +5,7 @@ and the checks of a stage's settings that compile and train share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -127,15 +127,25 @@ def kind_problem(stage: str, key: str, value: Any) -> str | None:
     return None if _kind(value) == kind else f"'{key}' is {value!r}; write {kind}"
 
 
-def value_problem(stage: str, key: str, value: Any) -> str | None:
+class ValueProblem(NamedTuple):
+    """Why a setting's value is refused: ``at``, where in the value (``(0,)``: a list's first
+    item; ``()``: the value itself), and the sentence."""
+
+    at: tuple[int | str, ...]
+    sentence: str
+
+
+def value_problem(stage: str, key: str, value: Any) -> ValueProblem | None:
     """Why ``value``, of the right kind, is not one ``stage``'s setting ``key`` takes (out of its
-    range, not one of its names), or None where it is."""
+    range, not one of its names, a list item of another kind), or None where it is."""
     try:
         TypeAdapter(STAGE_VALUES[stage][key]).validate_python(value)
     except ValidationError as exc:
-        msg = exc.errors()[0]["msg"]
-        why = _WHY.get((stage, key), "")
-        return f"training.{stage}.{key} is {value!r}: {msg[:1].lower()}{msg[1:]}{why}"
+        error = exc.errors()[0]
+        at = tuple(error["loc"])
+        where = f"training.{stage}.{key}" + "".join(f"[{i}]" for i in at)
+        msg, why = error["msg"], _WHY.get((stage, key), "")
+        return ValueProblem(at, f"{where} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}{why}")
     return None
 
 

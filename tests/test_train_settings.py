@@ -314,20 +314,29 @@ def test_the_spec_refuses_a_training_value_no_stage_takes_at_the_value(tmp_path)
     (spec / "domain.yaml").write_text(
         text + "training:\n  sft:\n    epochs: 0\n    optimizer: sgd\n"
         "    assistant_only_loss: false\n  grpo:\n    tasks: heldout\n    num_generations: 1\n"
-        "  eval:\n    trials: 2.5\n"
+        "  eval:\n    trials: 2.5\n    temperature: .inf\n  synth:\n    workers: 0\n"
+        "  model: tiny\n"  # a key after the stages: positions are still the values'
+    )
+    (spec / "domain.yaml").write_text(
+        (spec / "domain.yaml")
+        .read_text()
+        .replace("  sft:\n", "  sft:\n    catalog: [products, 7]\n")
     )
     with pytest.raises(EigenError) as caught:
         compile_domain(spec)
     message = str(caught.value)
     own = "the agent learns only its own turns; a user model, `eigendsl train --user-model`"
     wrong = {
-        (3, 13): "training.sft.epochs is 0: input should be greater than 0",
-        (4, 16): "training.sft.optimizer is 'sgd': input should be 'adamw' or 'muon'",
-        (5, 26): f"training.sft.assistant_only_loss is False: input should be True ({own}",
-        (7, 12): "training.grpo.tasks is 'heldout': input should be 'synth' or 'train'",
-        (8, 22): "training.grpo.num_generations is 1: input should be greater than or equal to 2",
-        (10, 13): "training.eval.trials is 2.5: input should be a valid integer, got a number "
+        (3, 25): "training.sft.catalog[1] is 7: input should be a valid string",
+        (4, 13): "training.sft.epochs is 0: input should be greater than 0",
+        (5, 16): "training.sft.optimizer is 'sgd': input should be 'adamw' or 'muon'",
+        (6, 26): f"training.sft.assistant_only_loss is False: input should be True ({own}",
+        (8, 12): "training.grpo.tasks is 'heldout': input should be 'synth' or 'train'",
+        (9, 22): "training.grpo.num_generations is 1: input should be greater than or equal to 2",
+        (11, 13): "training.eval.trials is 2.5: input should be a valid integer, got a number "
         "with a fractional part",
+        (12, 18): "training.eval.temperature is inf: input should be a finite number",
+        (14, 14): "training.synth.workers is 0: input should be greater than or equal to 1",
     }
     lines = text.count("\n")
     for (line, col), sentence in wrong.items():
@@ -337,7 +346,7 @@ def test_the_spec_refuses_a_training_value_no_stage_takes_at_the_value(tmp_path)
     caller = TrainSettings(sft_epochs=0, sft_optimizer=sgd, grpo_generations=1)
     with pytest.raises(EigenError) as caught:
         check_settings(caller)
-    for sentence in (wrong[3, 13], wrong[4, 16], wrong[8, 22]):
+    for sentence in (wrong[4, 13], wrong[5, 16], wrong[9, 22]):
         assert sentence in str(caught.value)
 
 

@@ -282,11 +282,14 @@ def check_settings(s: TrainSettings) -> TrainSettings:
         wrong: dict[str, str] = {}  # a field's first error
         for error in exc.errors():
             name = str(error["loc"][0])
-            msg = error["msg"]
-            said = f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}"
             if name in MANIFEST_KEYS:  # worded as compile words it of domain.yaml
-                said = value_problem(*MANIFEST_KEYS[name], getattr(s, name)) or said
-            wrong.setdefault(name, said)
+                problem = value_problem(*MANIFEST_KEYS[name], getattr(s, name))
+                if problem is not None:
+                    wrong.setdefault(name, problem.sentence)
+            msg = error["msg"]
+            wrong.setdefault(
+                name, f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}"
+            )
         raise EigenError(
             "; ".join(wrong.values())
             + " (set in domain.yaml's training, the manifest or the command line)"
