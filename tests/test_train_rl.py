@@ -219,6 +219,25 @@ def test_use_vllm_without_vllm_is_a_clear_error(mini, micro, tmp_path, monkeypat
         )
 
 
+def test_use_vllm_without_vllm_stops_train_before_synthesis(tmp_path, monkeypatch):
+    """The pipeline asks for vLLM before its first stage, not when GRPO starts after SFT."""
+    import importlib.util
+
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a)
+    )
+    run = tmp_path / "run"
+    pipeline = Pipeline(MINI, run, TrainSettings(model="micro", use_vllm=True), log=lambda _: None)
+    with pytest.raises(EigenError, match="use_vllm needs vLLM"):
+        pipeline.run()
+    assert not run.exists()
+
+
 def test_garbage_gets_reward_zero_without_crashing(mini, micro):
     _, tokenizer = micro
     garbage = Scripted(

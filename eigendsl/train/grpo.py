@@ -15,7 +15,6 @@ with several GPUs launch the same command with ``accelerate launch -m eigendsl.c
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import random
@@ -32,7 +31,13 @@ from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.progress import show_progress
-from eigendsl.train.rollout import Generate, Rollout, play_rollouts, vllm_generate
+from eigendsl.train.rollout import (
+    Generate,
+    Rollout,
+    play_rollouts,
+    require_vllm,
+    vllm_generate,
+)
 from eigendsl.train.settings import TrainSettings
 
 TASK_PREFIX = "task:"
@@ -334,11 +339,7 @@ def run_grpo(
     dataset = Dataset.from_list(
         [{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]]
     )
-    if settings.use_vllm and importlib.util.find_spec("vllm") is None:
-        raise EigenError(
-            "use_vllm needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU, "
-            "or set training.grpo.use_vllm: false"
-        )
+    require_vllm(settings.use_vllm)
     if settings.use_vllm and PartialState().num_processes > 1:
         # Episodes end at different turns on each process, while vLLM's generation is collective.
         raise EigenError(

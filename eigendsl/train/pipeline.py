@@ -80,12 +80,14 @@ class Pipeline:
 
     def run(self) -> dict[str, Any]:
         from eigendsl.train.model import check_model_name
+        from eigendsl.train.rollout import require_vllm
 
         # settings that later stages read are checked before the stages before them take minutes
         s = self.settings = check_settings(self.settings)
         sft_decay(s)
         sft_optimizer(s)
         sft_catalog(s, self.domain.seed)
+        require_vllm(s.use_vllm and s.grpo_steps > 0)
         check_model_name(s.model)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):

@@ -16,10 +16,12 @@ The reward is the compiled verifier's score on the episode's trace.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import template_messages
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
@@ -238,6 +240,16 @@ def _after(before: list[dict[str, Any]], episode: Episode) -> list[dict[str, Any
     user's reply), with that turn written as the model wrote it."""
     consequences = [m for m in episode.messages[len(before) - 1 :] if m["role"] in ("tool", "user")]
     return before + consequences
+
+
+def require_vllm(use_vllm: bool) -> None:
+    """A user error where ``use_vllm`` asks for vLLM and it is not installed (the pipeline asks
+    before its first stage, so that a run does not stop at GRPO after SFT's minutes)."""
+    if use_vllm and importlib.util.find_spec("vllm") is None:
+        raise EigenError(
+            "use_vllm needs vLLM: pip install 'eigendsl[vllm]' on a machine with a GPU, "
+            "or set training.grpo.use_vllm: false"
+        )
 
 
 def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
