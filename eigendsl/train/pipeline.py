@@ -83,9 +83,7 @@ class Pipeline:
         from eigendsl.train.rollout import require_vllm
 
         # settings that later stages read are checked before the stages before them take minutes
-        s = self.settings = check_settings(self.settings)
-        sft_decay(s)
-        sft_optimizer(s)
+        s = self.settings = check_settings(self.settings)  # SFT's decay and optimizer among them
         sft_catalog(s, self.domain.seed)
         require_vllm(s.use_vllm and s.grpo_steps > 0)
         check_model_name(s.model)

@@ -39,7 +39,7 @@ IdTokens = Literal["bodies", "prefixes", "none"]
 ID_TOKENS: tuple[str, ...] = get_args(IdTokens)
 
 # TrainSettings' fields that a manifest sets take the kinds of values its settings take
-# (eigendsl.training_spec.STAGE_VALUES); check_settings holds them to these.
+# (eigendsl.training_spec.STAGES); check_settings holds them to these.
 
 
 @dataclass
@@ -282,6 +282,8 @@ def check_settings(s: TrainSettings) -> TrainSettings:
         wrong: dict[str, str] = {}  # a field's first error
         for error in exc.errors():
             name = str(error["loc"][0])
+            if name in wrong:  # another item of a list already said
+                continue
             if name in MANIFEST_KEYS:  # worded as compile words it of domain.yaml
                 problem = value_problem(*MANIFEST_KEYS[name], getattr(s, name))
                 if problem is not None:
