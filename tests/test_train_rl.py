@@ -589,6 +589,26 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
         SimpleNamespace(model="tiny", eval_temperature=0.3, eval_constrain_calls=True),
     ).read_text()
     assert "(temperature 0.3; tool calls held to the schemas)" in held
+    assert first.splitlines()[4].startswith(
+        "| stage | pass^1 | pass^2 | pass@2 | episodes passed |"
+    )
+    for r in results.values():  # one trial a task: pass^1 is pass^k, one column
+        r["pass_hat_k"].pop("2")
+        r["pass_at_k"].pop("2")
+    one = write_report(
+        tmp_path / "one",
+        results,
+        {},
+        {},
+        {"sft": 1.0},
+        SimpleNamespace(model="tiny", eval_temperature=0.3),
+    ).read_text()
+    table = one.split("\n\n## ")[0].splitlines()[4:]
+    assert table[0] == (
+        "| stage | pass^1 | pass@1 | episodes passed | mean verifier score | tool calls that ran |"
+    )
+    assert {row.count("|") for row in table} == {7}
+    assert table[3].startswith("| SFT | 0.250 | 0.250 | 1/4 |")
 
 
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):

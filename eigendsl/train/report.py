@@ -100,21 +100,23 @@ def write_report(
         f"(temperature {settings.eval_temperature}"
         f"{held}).",
         "",
-        f"| stage | pass^1 | pass^{k} | pass@{k} | episodes passed | mean verifier score "
-        "| tool calls that ran |",
-        "|---|---|---|---|---|---|---|",
     ]
+    # pass^1..k: one column when k is 1 (pass^1 twice would read as two measures)
+    hats = sorted({1, k})
+    head = ["stage", *(f"pass^{j}" for j in hats), f"pass@{k}", "episodes passed"]
+    lines += [_row([*head, "mean verifier score", "tool calls that ran"])]
+    lines += [_row(["---"] * (len(head) + 2))]
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
         ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
         if r.get("malformed_tool_calls"):
             ran += f" ({r['malformed_tool_calls']} malformed)"
-        lines.append(
-            f"| {STAGE_NAMES[stage]} | {r['pass_hat_k']['1']:.3f} | "
-            f"{r['pass_hat_k'][str(k)]:.3f} | "
-            f"{r['pass_at_k'][str(k)]:.3f} | {r['passed']}/{r['episodes']} | "
-            f"{r.get('mean_score', 0.0):.3f} | {ran} |"
-        )
+        hat = [f"{r['pass_hat_k'][str(j)]:.3f}" for j in hats]
+        at = f"{r['pass_at_k'][str(k)]:.3f}"
+        score = f"{r.get('mean_score', 0.0):.3f}"
+        lines += [
+            _row([STAGE_NAMES[stage], *hat, at, f"{r['passed']}/{r['episodes']}", score, ran])
+        ]
     lines += _check_section(
         results,
         "ids_copied",
@@ -142,8 +144,8 @@ def write_report(
         "",
         "## pass^1 per task family",
         "",
-        "| family | " + " | ".join(STAGE_NAMES.values()) + " |",
-        "|---|---|---|---|",
+        _row(["family", *STAGE_NAMES.values()]),
+        _row(["---"] * 4),
     ]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
     for family in families:
@@ -151,7 +153,7 @@ def write_report(
             f"{results[s].get('families', {}).get(family, 0.0):.2f}"
             for s in ("base", "sft", "grpo")
         ]
-        lines.append(f"| {family} | " + " | ".join(cells) + " |")
+        lines.append(_row([family, *cells]))
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
     steps = grpo_log.get("log", [])
@@ -184,6 +186,11 @@ def write_report(
     return path
 
 
+def _row(cells: list[str]) -> str:
+    """One row of a Markdown table."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def _check_section(
     results: dict[str, Any],
     key: str,
@@ -207,12 +214,11 @@ def _check_section(
         "",
         explained,
         "",
-        f"| stage | {what} right as trained | {what} right, {changed} |",
-        "|---|---|---|",
+        _row(["stage", f"{what} right as trained", f"{what} right, {changed}"]),
+        _row(["---"] * 3),
     ]
     return lines + [
-        f"| {STAGE_NAMES[stage]} | {c['as_is']['right']}/{c['as_is']['of']} | "
-        f"{c[changed]['right']}/{c[changed]['of']} |"
+        _row([STAGE_NAMES[stage], *(f"{c[v]['right']}/{c[v]['of']}" for v in ("as_is", changed))])
         for stage, c in checks.items()
     ]
 
