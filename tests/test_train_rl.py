@@ -603,6 +603,7 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
         {"sft": 1.0},
         SimpleNamespace(model="tiny", eval_temperature=0.3),
     ).read_text()
+    assert "held-out tasks: 2, 1 trial each (temperature 0.3)" in one
     table = one.split("\n\n## ")[0].splitlines()[4:]
     assert table[0] == (
         "| stage | pass^1 | pass@1 | episodes passed | mean verifier score | tool calls that ran |"

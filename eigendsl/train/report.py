@@ -34,11 +34,14 @@ def _plots(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     folder = out / "plots"
     made = []
 
     def save(fig: Any, name: str) -> None:
+        fig.gca().xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # counts
+        fig.tight_layout()
         png = io.BytesIO()
         fig.savefig(png, format="png", dpi=110)
         plt.close(fig)
@@ -50,17 +53,15 @@ def _plots(
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot([e["step"] for e in loss], [e["loss"] for e in loss])
         ax.set(title="SFT training loss (assistant tokens)", xlabel="step", ylabel="loss")
-        fig.tight_layout()
         save(fig, "sft_loss.png")
     log = grpo_log.get("log", [])
     if log:
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        steps = [e["step"] for e in log]
+        steps = [e["step"] + 1 for e in log]  # the step a rollout fed, counted from 1 as printed
         ax.plot(steps, [e["reward_mean"] for e in log], label="mean verifier reward")
         ax.plot(steps, [e["pass_rate"] for e in log], label="rollout pass rate")
-        ax.set(title="GRPO rollouts", xlabel="step", ylim=(0, 1.05))
+        ax.set(title="GRPO rollouts", xlabel="step", ylim=(-0.03, 1.05))
         ax.legend()
-        fig.tight_layout()
         save(fig, "grpo_reward.png")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for stage, result in results.items():
@@ -71,9 +72,10 @@ def _plots(
             marker="o",
             label=f"{STAGE_NAMES[stage]} pass^k",
         )
-    ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(0, 1.05))
+    trials = max(int(j) for result in results.values() for j in result["pass_hat_k"])
+    ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(-0.03, 1.05))
+    ax.set_xlim(0.5, trials + 0.5)  # one trial a task, or a pass rate of 0, stays in sight
     ax.legend()
-    fig.tight_layout()
     save(fig, "pass_rates.png")
     return made
 
@@ -96,7 +98,8 @@ def write_report(
     lines = [
         "# Training report",
         "",
-        f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, {k} trials each "
+        f"Model: `{settings.model}`; held-out tasks: {results['base']['tasks']}, "
+        f"{k} trial{'s' * (k > 1)} each "
         f"(temperature {settings.eval_temperature}"
         f"{held}).",
         "",
