@@ -867,3 +867,12 @@ def test_the_summary_tables_print_text_as_written(monkeypatch, capsys):
     printed = capsys.readouterr().out
     for reason in [*reasons, "m[x] :smile:"]:
         assert reason in printed
+    assert "pass@" not in printed  # one trial: pass@1 is pass^1
+    hats, ats = {"1": 0.5, "2": 0.25}, {"1": 0.5, "2": 0.75}
+    print_summary({**summary, "pass_hat_k": hats, "pass_at_k": ats}, "two trials")
+    rows = [line.strip("│ ").split() for line in capsys.readouterr().out.splitlines()]
+    assert [r[::2] for r in rows if r and r[0][:5] in ("pass^", "pass@")] == [
+        ["pass^1", "0.500"],
+        ["pass^2", "0.250"],
+        ["pass@2", "0.750"],
+    ]

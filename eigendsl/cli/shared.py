@@ -101,6 +101,10 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         table.add_row(key, str(summary[key]))
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")
+    if summary.get("pass_at_k"):  # pass@K, K the trials a task: pass@1 is pass^1
+        k, value = max(summary["pass_at_k"].items(), key=lambda item: int(item[0]))
+        if k != "1":
+            table.add_row(f"pass@{k}", f"{value:.3f}")
     if "mean_score" in summary:
         table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
         table.add_row(
