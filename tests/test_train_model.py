@@ -1601,3 +1601,18 @@ def test_the_base_stage_gives_the_domain_names_and_the_call_markup_tokens_of_the
     assert (set(CALL_PIECES) <= set(spelled)) == calls, spelled
     # the tokens spell the text back, byte for byte
     assert tokenizer.convert_tokens_to_string(spelled) == text
+
+
+def test_a_run_folder_given_as_the_model_names_the_models_in_it(tmp_path):
+    """`eval --model runs/retail/train` (the run, not one of its models) says where they are."""
+    from eigendsl.runtime.checkpoints import checkpoint_error
+
+    for name in ("sft", "grpo", "plots"):
+        (tmp_path / name).mkdir()
+    for name in ("sft", "grpo"):
+        (tmp_path / name / "config.json").write_text("{}")
+    said = str(checkpoint_error(tmp_path, OSError("no file named config.json")))
+    assert said.startswith(
+        f"cannot load model '{tmp_path}': the folder has no config.json; "
+        "models are in its folders grpo, sft; a model is a checkpoint folder"
+    )
