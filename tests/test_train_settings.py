@@ -690,3 +690,24 @@ def test_a_folder_that_cannot_be_written(tmp_path, monkeypatch):
     assert said == [
         f"[report] {run}: Read-only file system; report.md, plots and summary.json kept as they are"
     ]
+
+
+def test_train_prints_the_pass_rates_as_a_table(capsys):
+    """`train` without --json ends with base / SFT / SFT+GRPO: pass^1, pass^K and pass@K."""
+    from eigendsl.cli.training import _print_pass_rates
+
+    def stage(hat1, hat3, at3):
+        return {"pass_hat_k": {"1": hat1, "2": 0.0, "3": hat3}, "pass_at_k": {"3": at3}}
+
+    summary = {
+        "base": stage(0, 0, 0),
+        "sft": stage(0.613, 0.514, 0.73),
+        "grpo": stage(0.676, 0.622, 0.75),
+    }
+    _print_pass_rates(summary)
+    assert capsys.readouterr().out.splitlines() == [
+        "             pass^1  pass^3  pass@3",
+        "  base        0.000   0.000   0.000",
+        "  SFT         0.613   0.514   0.730",
+        "  SFT+GRPO    0.676   0.622   0.750",
+    ]

@@ -299,9 +299,19 @@ def train_cmd(
         click.echo(json.dumps(summary))
         return
     click.echo(f"report: {summary['report']}")
+    _print_pass_rates(summary)
+
+
+def _print_pass_rates(summary: dict) -> None:
+    """base / SFT / SFT+GRPO on the held-out tasks, as report.md's first table gives them."""
+    from eigendsl.train.report import STAGE_NAMES
+
+    k = max(int(j) for j in summary["base"]["pass_hat_k"])
+    hats = sorted({1, k})  # with one trial, pass^1 once and no pass@1
+    head = [f"pass^{j}" for j in hats] + ([f"pass@{k}"] if k > 1 else [])
+    click.echo(f"  {'':9s}" + "".join(f"{name:>8s}" for name in head))
     for stage in ("base", "sft", "grpo"):
         result = summary[stage]
-        click.echo(
-            f"  {stage:5s} pass^1 {result['pass_hat_1']:.3f}   "
-            f"pass^k {json.dumps(result['pass_hat_k'])}"
-        )
+        rates = [result["pass_hat_k"][str(j)] for j in hats]
+        rates += [result["pass_at_k"][str(k)]] if k > 1 else []
+        click.echo(f"  {STAGE_NAMES[stage]:9s}" + "".join(f"{rate:8.3f}" for rate in rates))
