@@ -97,8 +97,9 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     table = Table(title=title)
     table.add_column("metric")
     table.add_column("value", justify="right")
-    for key in ("tasks", "episodes", "passed", "pass_rate"):
+    for key in ("tasks", "episodes", "passed"):
         table.add_row(key, str(summary[key]))
+    table.add_row("pass_rate", f"{summary['pass_rate']:.3f}")
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")
     if summary.get("pass_at_k"):  # pass@K, K the trials a task: pass@1 is pass^1
