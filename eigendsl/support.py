@@ -18,6 +18,7 @@ helpers the generated code calls.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -416,14 +417,27 @@ def member(value: Any, container: Any) -> bool:
     return value in container
 
 
+# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``).
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+
+
+def says(content: str, text: Any) -> bool:
+    """Whether ``content`` (as :func:`normalize_text` gives it) says ``text``: a number as a
+    number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
+    ``2025`` 20.0, nor ``#W1000149`` 100); anything else as a substring, as tau2-bench's
+    ``communicate_info`` compares."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        tolerance = 1e-6 * max(1.0, abs(text))
+        return any(abs(float(said) - text) <= tolerance for said in _NUMBER.findall(content))
+    return normalize_text(text) in content
+
+
 def said(trace: Trace, role: str, text: Any) -> bool:
-    needle = normalize_text(text)
-    return any(needle in content for _, content in trace.texts(role))
+    return any(says(content, text) for _, content in trace.texts(role))
 
 
 def said_positions(trace: Trace, role: str, text: Any) -> list[int]:
-    needle = normalize_text(text)
-    return [position for position, content in trace.texts(role) if needle in content]
+    return [position for position, content in trace.texts(role) if says(content, text)]
 
 
 def _args_match(call: Call, args: dict[str, Any]) -> bool:

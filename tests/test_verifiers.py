@@ -238,6 +238,29 @@ def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, pa
         assert [f.reason for f in verdict.failures] == ["the agent never said 'cancelled'"]
 
 
+@pytest.mark.parametrize(
+    ("text", "value", "passes"),
+    [
+        ("Your refund of $40.00 is on its way.", 40.0, True),
+        ("The balance is 1,093.34.", 1093.34, True),
+        ("A new balance of 317.5 dollars.", 350.0 - 32.5000000001, True),
+        ("The difference is -5.", -5, True),
+        ("Loan L5017 is returned.", 0.0, False),  # the digits of an id say no number
+        ("Order #W1000149 is pending.", 100.0, False),
+        ("It is due on 2025-12-01.", 20.0, False),  # nor those of a longer number
+        ("The difference is 5.", -5, False),
+        ("You paid 40.5 for it.", 40.0, False),
+    ],
+)
+def test_said_a_number_needs_that_number(text: str, value: float, passes: bool) -> None:
+    """A number is said as a number of its own: ``said total`` of 0.0 passed on any "0" before."""
+    from eigendsl.support import Trace, said, said_positions
+
+    trace = Trace.from_messages([user("hi"), agent(text)], db={})
+    assert said(trace, "assistant", value) is passes
+    assert said_positions(trace, "assistant", value) == ([1] if passes else [])
+
+
 def test_said_reads_only_the_agent(mini: Domain) -> None:
     dialogue = good_dialogue()[:-1] + [user("so it is cancelled?"), agent("Bye.")]
     trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
