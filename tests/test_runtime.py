@@ -245,6 +245,15 @@ def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question
     assert {"modify_order_address", "exchange_items", "modify_address_and_payment"} <= asked
 
 
+def test_a_lookup_note_gives_a_name_one_article():
+    from eigendsl.runtime.utterances import lookup_note
+
+    assert lookup_note("Cork Yoga Mat") == "Let me look up the Cork Yoga Mat."
+    assert lookup_note("The Salt Road") == "Let me look up The Salt Road."  # not "the The"
+    assert lookup_note("an atlas; Theo") == "Let me look up an atlas; Theo."
+    assert lookup_note("Theory of Colour") == "Let me look up the Theory of Colour."
+
+
 def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(retail):
     """An exchange's product lookup names the product, and its proposal names the wanted variant
     and the ordered item in the user's words right before their ids (an order's only item needs

@@ -23,10 +23,10 @@ from eigendsl.runtime.turns import AgentTurn
 from eigendsl.runtime.utterances import (
     CLOSING,
     DECLINED,
-    LOOKUP_NOTE,
     REFUSAL,
     is_closing,
     last_said,
+    lookup_note,
     pools_with,
     spoken,
 )
@@ -255,7 +255,7 @@ class ScriptedAgent:
                 )
             state.step += 1
             notes = {} if writes else id_notes(args, env.trace.calls, _user_text(env.messages))
-            content = LOOKUP_NOTE.format(what="; ".join(notes.values())) if notes else None
+            content = lookup_note("; ".join(notes.values())) if notes else None
             return AgentTurn(
                 content=content, tool_calls=[{"name": step["tool"], "arguments": args}]
             )

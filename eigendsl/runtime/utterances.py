@@ -21,7 +21,14 @@ PROPOSE = [
     "I'm about to {action}. Do you confirm? " + CONFIRM_MARK,
     "Here is what I will do: {action}. Shall I proceed? " + CONFIRM_MARK,
 ]
-LOOKUP_NOTE = "Let me look up the {what}."
+LOOKUP_NOTE = "Let me look up {what}."
+
+
+def lookup_note(what: str) -> str:
+    """:data:`LOOKUP_NOTE` of what the user called a record: "the Cork Yoga Mat", and a name with
+    its own article ("The Salt Road") as it is."""
+    article = "" if what.lower().startswith(("the ", "a ", "an ")) else "the "
+    return LOOKUP_NOTE.format(what=article + what)
 DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
 CLOSING = "Is there anything else I can help you with?"
 REFUSAL = (
