@@ -245,6 +245,25 @@ def test_scripted_agent_asks_for_everything_the_user_knows_at_its_first_question
     assert {"modify_order_address", "exchange_items", "modify_address_and_payment"} <= asked
 
 
+def test_a_declined_write_is_answered_with_the_templates_own_words(retail):
+    """A template whose user says no (``confirm: false``) wrote what the agent says then, as the
+    `say` after the write; the agent used to say its stock line instead."""
+    tasks = [t for t in retail.tasks if t["template"] == "cancel_declined"]
+    for row in scripted(retail, tasks):
+        said = [m["content"] for m in row["messages"] if m["role"] == "assistant"]
+        order = row["params"]["order_id"]
+        assert (
+            said[-1] == f"Understood, I have not cancelled anything: order {order} stays as it is."
+        )
+    # a write declined where the template's user says yes (a model user): not the success text
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
+    from eigendsl.runtime.utterances import DECLINED
+
+    after = [{"say": "Your order is cancelled."}]
+    assert ScriptedAgent._declined({"user": {"confirm": True}}, after) == DECLINED
+    assert ScriptedAgent._declined({"user": {"confirm": False}}, after) == after[0]["say"]
+
+
 def test_a_lookup_note_gives_a_name_one_article():
     from eigendsl.runtime.utterances import lookup_note
 

@@ -200,9 +200,10 @@ class ScriptedAgent:
                 state.confirmed_step = state.step
             else:
                 state.writes_declined = True
+                written = state.step
                 state.step = len(gold)
                 state.finished = True
-                return AgentTurn(content=DECLINED)
+                return AgentTurn(content=self._declined(task, gold[written + 1 :]))
         state.awaiting = None
         if state.recovering:
             turn = self._recover(state, env, gold[state.step]["args"])
@@ -282,6 +283,19 @@ class ScriptedAgent:
             return AgentTurn(tool_calls=[{"name": call.tool, "arguments": dict(call.args)}])
         state.step += 1
         return AgentTurn(tool_calls=[{"name": env.trace.calls[-1].tool, "arguments": dict(right)}])
+
+    @staticmethod
+    def _declined(task: dict[str, Any], after: list[dict[str, Any]]) -> str:
+        """What the agent says to a write declined: a template whose user declines (``confirm:
+        false``) wrote it, as the `say` steps right after the write; otherwise :data:`DECLINED`."""
+        if task.get("user", {}).get("confirm", True):
+            return DECLINED
+        said = []
+        for step in after:
+            if "say" not in step:
+                break
+            said.append(step["say"])
+        return " ".join(said) or DECLINED
 
     @staticmethod
     def _speak(state: ScriptedAgentState, text: str) -> str:
