@@ -109,6 +109,15 @@ class Diagnostic:
         return f"{text}\n    {line}\n    {caret}"
 
 
+class ValueAt(ValueError):
+    """A pydantic validator's refusal of a part of its field's value: ``at`` is the path to that
+    part (a mapping's key, a list's index), so the error points at it, not at the field."""
+
+    def __init__(self, message: str, at: tuple[str | int, ...], *, key: bool = False):
+        super().__init__(message)
+        self.at, self.key = at, key  # key: point at the last key itself, not at its value
+
+
 class EigenError(Exception):
     """A user error: one or more diagnostics. Never a traceback for the user."""
 

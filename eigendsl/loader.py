@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
 from eigendsl.spec import DomainSpec
 from eigendsl.task_spec import TaskFile
 from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate, read_text
@@ -51,7 +51,10 @@ def _validation_error(
     out = []
     for error in exc.errors():
         loc = tuple(error["loc"])
-        span = locate(raw, loc, fallback, value=error["type"] != "extra_forbidden")
+        at, value = loc, error["type"] != "extra_forbidden"
+        if isinstance(part := error.get("ctx", {}).get("error"), ValueAt):
+            at, value = loc + part.at, not part.key  # the part of the value refused
+        span = locate(raw, at, fallback, value=value)
         message = _sentence(error, loc, model)
         out.append(Diagnostic(span, message))
     return out

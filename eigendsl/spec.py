@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from eigendsl.errors import did_you_mean
+from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.training_spec import Seed, kind_problem, stage_json_schema, unknown_setting
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "any")
@@ -284,9 +284,10 @@ class Training(Model):
         at each value)."""
         stage = str(info.field_name)
         for key, given in value.items():
-            problem = unknown_setting(stage, str(key)) or kind_problem(stage, str(key), given)
-            if problem is not None:
-                raise ValueError(problem)
+            if (unknown := unknown_setting(stage, str(key))) is not None:
+                raise ValueAt(unknown, (key,), key=True)
+            if (problem := kind_problem(stage, str(key), given)) is not None:
+                raise ValueAt(problem, (key,))
         return value
 
 

@@ -274,14 +274,18 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
     shutil.copytree(SPEC, spec)
     text, _, _ = (spec / "domain.yaml").read_text().partition("\ntraining:")
     text += "\n"
-    for settings, expected in (
-        ("    epoch: 3", "'epoch' is not one of the sft settings; did you mean 'epochs'?"),
-        ("    learning_rate: fast", "'learning_rate' is 'fast'; write a number"),
-        ("    balance: 1", "'balance' is 1; write true or false"),
-        ("    catalog: products", "'catalog' is 'products'; write a list"),
+    line = text.count("\n") + 3  # the setting's, after "training:" and "  sft:"
+    for settings, expected in (  # each at the setting's key (misspelt) or value (mistyped)
+        ("    epoch: 3", f":{line}:5: training.sft: 'epoch' is not one of the sft settings; did "),
+        (
+            "    learning_rate: fast",
+            f":{line}:20: training.sft: 'learning_rate' is 'fast'; write a",
+        ),
+        ("    balance: 1", f":{line}:14: training.sft: 'balance' is 1; write true or false"),
+        ("    catalog: products", f":{line}:14: training.sft: 'catalog' is 'products'; write a"),
         (
             "    catalog: [prodcts]",
-            f":{text.count(chr(10)) + 3}:15: training.sft.catalog names 'prodcts', which is not a "
+            f":{line}:15: training.sft.catalog names 'prodcts', which is not a "
             "table; did you mean 'products'?",
         ),
     ):
