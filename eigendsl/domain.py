@@ -101,8 +101,9 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             diag.error(
                 span,
                 f"seed data has unknown table '{table_name}'"
-                f"{did_you_mean(str(table_name), spec.database.tables)}; "
-                "declare it under database.tables",
+                + did_you_mean(
+                    str(table_name), spec.database.tables, "declare it under database.tables"
+                ),
             )
     raw_rows: dict[tuple[str, Any], Any] = {}  # (table, key) -> the row as loaded, with marks
     for table_name, table in spec.database.tables.items():
@@ -118,7 +119,7 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             db[table_name] = rows
             continue
         items = list(rows_raw.items()) if isinstance(rows_raw, dict) else list(enumerate(rows_raw))
-        for index, (given_key, row) in enumerate(items):
+        for index, (given_key, row) in enumerate(items, start=1):
             span = _item_span(rows_raw, given_key, seed_path)
             if not isinstance(row, dict):
                 diag.error(span, f"a row of '{table_name}' must be a mapping of fields")
@@ -128,7 +129,7 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             if problem:
                 diag.error(
                     _problem_span(row, table.fields, span),
-                    f"row {index} of '{table_name}' {problem}",
+                    f"{_row_name(row, table.key, index)} of '{table_name}' {problem}",
                 )
             key = row.get(table.key)
             try:
@@ -166,6 +167,12 @@ def _problem_span(row: Any, fields: dict[str, FieldType], fallback: Span) -> Spa
             return row.value_span(name)
     extra = [k for k in row if k not in fields]
     return row.position(extra[0]) if extra else fallback
+
+
+def _row_name(row: dict[str, Any], key: str, number: int) -> str:
+    """A seed row as an error names it: by its key (``row 'L5017'``), else counted from 1."""
+    value = row.get(key)
+    return f"row {value!r}" if isinstance(value, (str, int)) and value != "" else f"row {number}"
 
 
 def _item_span(container: Any, key: Any, fallback_path: str) -> Span:

@@ -93,7 +93,7 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
             "model_type": "a mapping (key: value lines)",
             "list_type": "a list (- item lines)",
         }[kind]
-        return f"{where} must be {expected}, not {error.get('input')!r}"
+        return f"{where} must be {expected}, not {_given(error.get('input'))}"
     if kind == "literal_error":
         return f"{where}: {error['msg'].lower()}"
     message = error["msg"]
@@ -128,11 +128,20 @@ def _unwrap(t: Any) -> Any:
     return t
 
 
+def _given(value: Any) -> str:
+    """A wrong value as a message shows it: a scalar as written, a mapping or list by its kind."""
+    if isinstance(value, dict):
+        return f"a mapping ({', '.join(map(str, value))})" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)}" if value else "an empty list"
+    return repr(value)
+
+
 def _expected_keys(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
     owner = _model_at(model, loc[:-1])
     if isinstance(owner, type) and issubclass(owner, BaseModel):
         keys = [f.alias or name for name, f in owner.model_fields.items()]
-        return did_you_mean(str(loc[-1]), keys) + f"; expected one of {', '.join(keys)}"
+        return did_you_mean(str(loc[-1]), keys, f"expected one of {', '.join(keys)}")
     return "; remove it or check its spelling"
 
 

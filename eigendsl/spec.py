@@ -143,7 +143,7 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         for i, item in enumerate(value):
             problem = value_matches(item, spec.items)
             if problem:
-                return f"item {i} {problem}"
+                return f"item {i + 1} {problem}"  # counted as people count
     if spec.type == "object" and spec.fields is not None:
         for name, sub in spec.fields.items():
             if name not in value:

@@ -172,8 +172,12 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
     if check not in analyzer.resolved.checks:
         diag.error(
             span,
-            f"unknown check '{check}'{did_you_mean(check, analyzer.resolved.checks)}; "
-            "declare it with 'check NAME(...)' in a checker file",
+            f"unknown check '{check}'"
+            + did_you_mean(
+                check,
+                analyzer.resolved.checks,
+                "declare it with 'check NAME(...)' in a checker file",
+            ),
         )
         return
     for p_name, p_type in analyzer.resolved.check_params.get(check, {}).items():

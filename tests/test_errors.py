@@ -177,7 +177,7 @@ CASES = [
         CHK,
         'db.orders[order_id].status == "cancelled"',
         'db.order[order_id].status == "cancelled"',
-        "mini/checks/main.chk:14:16: unknown table 'order'; did you mean 'orders'?; tables are "
+        "mini/checks/main.chk:14:16: unknown table 'order'; did you mean 'orders'? Tables are "
         "orders, users",
         "order[",
     ),
@@ -195,7 +195,7 @@ CASES = [
         CHK,
         "c.tags",
         "c.tagz",
-        "mini/checks/main.chk:5:75: a tool call has no field 'tagz'; did you mean 'tags'?; fields "
+        "mini/checks/main.chk:5:75: a tool call has no field 'tagz'; did you mean 'tags'? Fields "
         "are tool, args, result, error, ok, writes, position, index, tags, id",
         "tagz",
     ),
@@ -247,7 +247,7 @@ CASES = [
         CHK,
         'require said "cancelled"',
         "require lenn(calls) > 0",
-        "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'?; functions are "
+        "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
         "abs, float, int, keys, len, lower, max, min, round, str, upper",
         "lenn(",
     ),
@@ -290,7 +290,7 @@ CASES = [
         TASKS,
         "check: cancelled",
         "check: cancel",
-        "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'?; declare "
+        "mini/tasks/cancel.yaml:17:12: unknown check 'cancel'; did you mean 'cancelled'? Declare "
         "it with 'check NAME(...)' in a checker file",
         "cancel",
     ),
@@ -543,7 +543,7 @@ CASES = [
         DOMAIN,
         "description: A tiny",
         "descripton: A tiny",
-        "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'?; expected one "
+        "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'? Expected one "
         "of name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
         "training",
         "descripton",
@@ -553,7 +553,7 @@ CASES = [
         DOMAIN,
         "    tags: [auth]",
         "    tag: [auth]",
-        "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'?; expected one of "
+        "mini/domain.yaml:28:5: unknown key 'tag'; did you mean 'tags'? Expected one of "
         "description, params, writes, tags, python, declare",
         "tag:",
     ),
@@ -580,6 +580,14 @@ CASES = [
         "per_template: two",
         "mini/domain.yaml:56:26: sampling.per_template must be a whole number, not 'two'",
         "two",
+    ),
+    case(
+        "yaml-mapping-for-text",  # the mapping by its kind and keys, not as Python prints it
+        TASKS,
+        "    check: cancelled",
+        "    check: {name: cancelled}",
+        "mini/tasks/cancel.yaml:17:5: templates.cancel.check must be text, not a mapping (name)",
+        "check",
     ),
     case(
         "yaml-wrong-literal",
@@ -743,7 +751,7 @@ CASES = [
         SEED,
         "total: 20.0",
         "total: twenty",
-        "mini/data/seed.yaml:5:59: row 0 of 'orders' field 'total' is 'twenty', expected float",
+        "mini/data/seed.yaml:5:59: row '#1' of 'orders' field 'total' is 'twenty', expected float",
         "twenty",
     ),
     case(
@@ -751,7 +759,7 @@ CASES = [
         SEED,
         "status: delivered",
         "status: shipped",
-        "mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status' is 'shipped', not one of "
+        "mini/data/seed.yaml:6:43: row '#2' of 'orders' field 'status' is 'shipped', not one of "
         "pending, delivered, cancelled",
         "shipped",
     ),
@@ -760,7 +768,7 @@ CASES = [
         SEED,
         "{item_id: i2, price: 5.5}",
         "{item_id: i2, price: cheap}",
-        "mini/data/seed.yaml:6:73: row 1 of 'orders' field 'items' item 0 field 'price' is "
+        "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
         "'cheap', expected float",
         "[{item_id: i2",
     ),
@@ -769,7 +777,7 @@ CASES = [
         SEED,
         "name: Bob}",
         "name: Bob, age: 3}",
-        "mini/data/seed.yaml:3:54: row 1 of 'users' has unknown field 'age'",
+        "mini/data/seed.yaml:3:54: row 'u2' of 'users' has unknown field 'age'",
         "age",
     ),
     case(
@@ -777,7 +785,15 @@ CASES = [
         SEED,
         ", name: Bob}",
         "}",
-        "mini/data/seed.yaml:3:5: row 1 of 'users' lacks field 'name'",
+        "mini/data/seed.yaml:3:5: row 'u2' of 'users' lacks field 'name'",
+        "{user_id: u2",
+    ),
+    case(
+        "seed-row-without-key",  # named by its place, counted from 1, as it has no key
+        SEED,
+        '{order_id: "#3", user_id: u2,',
+        "{user_id: u2,",
+        "mini/data/seed.yaml:7:5: row 3 of 'orders' lacks field 'order_id'",
         "{user_id: u2",
     ),
     case(
@@ -785,8 +801,8 @@ CASES = [
         SEED,
         "orders:",
         "orderz:",
-        "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'?; "
-        "declare it under database.tables",
+        "mini/data/seed.yaml:4:1: seed data has unknown table 'orderz'; did you mean 'orders'? "
+        "Declare it under database.tables",
         "orderz",
     ),
     case(
@@ -1141,7 +1157,7 @@ def test_cli_reports_errors_without_traceback(mini: Path, tmp_path: Path) -> Non
     )
     assert lines[1] == "        require called cancel_ordr(order_id=order_id, reason=reason)"
     assert lines[2] == " " * 23 + "^" * len("cancel_ordr")
-    assert lines[3].startswith("mini/data/seed.yaml:6:43: row 1 of 'orders' field 'status'")
+    assert lines[3].startswith("mini/data/seed.yaml:6:43: row '#2' of 'orders' field 'status'")
     assert lines[-1] == "2 errors"
     assert not (tmp_path / "out").exists()
 

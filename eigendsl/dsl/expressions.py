@@ -121,8 +121,10 @@ class ExpressionTyper:
             if e.name not in self.row_types:
                 self.diag.error(
                     e.name_span,
-                    f"unknown table '{e.name}'{did_you_mean(e.name, self.row_types)}; "
-                    f"tables are {', '.join(sorted(self.row_types))}",
+                    f"unknown table '{e.name}'"
+                    + did_you_mean(
+                        e.name, self.row_types, f"tables are {', '.join(sorted(self.row_types))}"
+                    ),
                 )
                 return ANY
             return Type("table", table=e.name)
@@ -149,8 +151,8 @@ class ExpressionTyper:
         if e.name not in fields:
             self.diag.error(
                 e.name_span,
-                f"{what} has no field '{e.name}'{did_you_mean(e.name, fields)}; "
-                f"fields are {', '.join(fields)}",
+                f"{what} has no field '{e.name}'"
+                + did_you_mean(e.name, fields, f"fields are {', '.join(fields)}"),
             )
             return ANY
         return fields[e.name]
@@ -276,8 +278,9 @@ class ExpressionTyper:
             )
             self.diag.error(
                 e.span,
-                f"unknown function '{e.name}'{did_you_mean(e.name, FUNCTIONS)}; functions are "
-                f"{', '.join(sorted(FUNCTIONS))}{quantifier}",
+                f"unknown function '{e.name}'"
+                + did_you_mean(e.name, FUNCTIONS, f"functions are {', '.join(sorted(FUNCTIONS))}")
+                + quantifier,
             )
             return ANY
         low, high = FUNCTIONS[e.name]

@@ -29,6 +29,8 @@ def lookup_note(what: str) -> str:
     its own article ("The Salt Road") as it is."""
     article = "" if what.lower().startswith(("the ", "a ", "an ")) else "the "
     return LOOKUP_NOTE.format(what=article + what)
+
+
 DECLINED = "Understood, I won't make that change. Is there anything else I can help you with?"
 CLOSING = "Is there anything else I can help you with?"
 REFUSAL = (
