@@ -424,3 +424,23 @@ def test_llm_roles_through_openai_backend(tmp_path):
     for pool in ("user_opening", "ask_info", "propose", "user_yes"):
         assert "no placeholder here" not in pools.get(pool, [])
     assert summary["accepted_total"] > 0
+
+
+def test_synth_takes_its_sizes_from_the_spec_unless_an_option_says(tmp_path):
+    """`eigendsl synth` plans what the spec's training.synth says, as `train` would (it planned
+    300 a generation whatever the spec said); an option still wins."""
+    from tests.conftest import MINI, copy_spec
+
+    spec = copy_spec(MINI, tmp_path / "mini")
+    with (spec / "domain.yaml").open("a") as handle:
+        handle.write("training:\n  synth: {generations: 2, per_generation: 12}\n")
+
+    def planned(*options: str) -> list[int]:
+        out = tmp_path / f"run{len(options)}"
+        command = ["synth", str(spec), "--out", str(out), "--json", *options]
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 0, result.output
+        return [g["dialogues"] for g in json.loads(result.output.splitlines()[-1])["generations"]]
+
+    assert planned() == [12, 12]
+    assert planned("--per-generation", "5") == [5, 5]

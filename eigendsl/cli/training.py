@@ -16,6 +16,9 @@ from eigendsl.cli.shared import (
     spec_dir_argument,
     user_errors,
 )
+from eigendsl.training_spec import STAGE_DEFAULTS
+
+SYNTH = STAGE_DEFAULTS["synth"]  # what synth runs when neither an option nor the spec says
 
 RECOVER_HELP = (
     "Share of each generation planned as recoveries: the agent's write is refused once "
@@ -25,13 +28,17 @@ RECOVER_HELP = (
 
 @click.command("synth")
 @spec_dir_argument
-@click.option("--generations", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--generations",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Generations (default: the spec's training.synth, else {SYNTH['generations']}).",
+)
 @click.option(
     "--per-generation",
     type=click.IntRange(min=1),
-    default=300,
-    show_default=True,
-    help="Dialogues planned per generation.",
+    default=None,
+    help=f"Dialogues planned per generation (default: the spec's, else {SYNTH['per_generation']}).",
 )
 @seed_option
 @click.option(
@@ -58,20 +65,22 @@ RECOVER_HELP = (
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes playing shards.",
+    default=None,
+    help=f"Processes playing shards (default: the spec's, else {SYNTH['workers']}).",
 )
 @click.option(
-    "--recover", type=click.FloatRange(0, 1), default=0.0, show_default=True, help=RECOVER_HELP
+    "--recover",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help=RECOVER_HELP[:-1] + f" (default: the spec's, else {SYNTH['recover']:g}).",
 )
 @json_option
 @user_errors
 @resumes_after_interrupt
 def synth_cmd(
     spec_dir: Path,
-    generations: int,
-    per_generation: int,
+    generations: int | None,
+    per_generation: int | None,
     seed: int,
     out: Path | None,
     planner: str,
@@ -79,27 +88,30 @@ def synth_cmd(
     prompt_engineer: str,
     trajectory: str,
     judge: str,
-    workers: int,
-    recover: float,
+    workers: int | None,
+    recover: float | None,
     as_json: bool,
 ) -> None:
-    """Synthesize verified dialogues, generation after generation (resumable)."""
+    """Synthesize verified dialogues, generation after generation (resumable); the sizes the
+    spec's `training.synth` gives (as `eigendsl train` synthesizes) unless an option says."""
     from rich.progress import Progress
 
+    from eigendsl.loader import load_spec
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.records import folder_lock
 
+    spec = {**SYNTH, **load_spec(spec_dir).spec.training.synth}
     settings = SynthSettings(
-        generations,
-        per_generation,
+        spec["generations"] if generations is None else generations,
+        spec["per_generation"] if per_generation is None else per_generation,
         seed,
-        workers,
+        spec["workers"] if workers is None else workers,
         planner=planner,
         user_intent=user_intent,
         trajectory=trajectory,
         judge=judge,
         prompt_engineer=prompt_engineer,
-        recover=recover,
+        recover=spec["recover"] if recover is None else recover,
     )
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
     with folder_lock(target, "synth"), Progress(transient=True, disable=as_json) as progress:
