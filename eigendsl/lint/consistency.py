@@ -226,8 +226,8 @@ def contradictory_checks(ctx: LintContext) -> None:
         ctx.add(
             stmt.span,
             f"check '{check_name}' cannot pass together with check '{partner_check}' when a task "
-            f"of template '{partner_template}' for the same customer or order shares the "
-            f"conversation: {_short(reason)} "
+            f"of template '{partner_template}' on the same records (a key parameter's value) "
+            f"shares the conversation: {_short(reason)} "
             f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
             "info",
             "contradictory_checks",
