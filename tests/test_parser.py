@@ -323,7 +323,14 @@ def test_multi_line_query_text_is_joined() -> None:
             "rule r:\n    require (a == b\n",
             "t.chk:2:13: this '(' is never closed; close it before the end of the statement",
         ),
-        ("rule r:\n    require [1, 2\n    forbid x\n", "t.chk:3:5: unexpected 'forbid'; expected "),
+        (  # the next statement is read as more of the list: the '[' is what is wrong
+            "rule r:\n    require [1, 2\n    forbid x\n",
+            "t.chk:2:13: this '[' is never closed; close it before the end of the statement",
+        ),
+        (  # a bracket over several lines, wrong inside: the error where it is
+            "rule r:\n    require all(c in calls where c.writes:\n        c.ok ==)\n",
+            "t.chk:3:16: unexpected ')'; expected ",
+        ),
         ("rule r:\n    require a ==\n", "t.chk:2:17: unexpected end of the line; expected "),
         (
             "rule r:\n    require true\n  require false\n",

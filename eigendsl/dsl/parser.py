@@ -125,6 +125,12 @@ def _describe(names: set[str]) -> str:
     return ", ".join(words)
 
 
+# The words that begin a statement or a declaration (grammar/checker.lark).
+_STATEMENT_WORDS = frozenset(
+    {"require", "forbid", "unchanged", "score", "use", "judge", "guard", "rule", "check"}
+)
+
+
 def _syntax_error(
     exc: UnexpectedInput, text: str, pos: Positions, open_bracket: Token | None = None
 ) -> EigenError:
@@ -139,7 +145,12 @@ def _syntax_error(
     if open_bracket is not None and (
         isinstance(exc, UnexpectedEOF)
         or isinstance(exc, UnexpectedToken)
-        and exc.token.type in ("$END", "_DEDENT")
+        and (
+            exc.token.type in ("$END", "_DEDENT")
+            # the next statement read as more of the bracket's, line ends being no tokens there
+            or str(exc.token) in _STATEMENT_WORDS
+            and (exc.token.line or 0) > (open_bracket.line or 0)
+        )
     ):
         span = pos.token(open_bracket)
         return EigenError(
