@@ -1,0 +1,83 @@
+"""A second domain, library loans, written from the README alone by someone new to EigenDSL:
+compile, lint and the scripted episodes work on it as on retail, with none of retail's names."""
+
+from __future__ import annotations
+
+import pytest
+
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from tests.conftest import ROOT
+
+LIBRARY = ROOT / "tests" / "fixtures" / "library"
+
+
+@pytest.fixture(scope="module")
+def library():
+    from eigendsl.runtime.domain import load_domain
+
+    return load_domain(LIBRARY)
+
+
+def scripted(domain, tasks):
+    return run_episodes(
+        domain, tasks, ScriptedAgent((), 0), ScriptedUser(domain.stop_marker, 0), trials=1
+    )
+
+
+def test_it_lints_with_every_task_solvable():
+    from eigendsl.lint import lint
+
+    report = lint(LIBRARY)
+    assert report.tasks >= 20
+    assert report.unsolvable == [] and report.errors == []
+
+
+def test_the_scripted_agent_passes_every_task_in_the_templates_words(library):
+    rows = scripted(library, library.tasks)
+    assert len(rows) == len(library.tasks) and all(r["verdict"]["passed"] for r in rows)
+    said = [
+        str(m.get("content"))
+        for r in rows
+        for m in r["messages"]
+        if m["role"] == "assistant" and m.get("content")
+    ]
+    assert any("Let me look up The Salt Road" in s for s in said)  # its own article only
+    assert not any("the The" in s for s in said)
+    declined = [r for r in rows if r["task_id"].startswith("report_lost_declined")]
+    assert declined, [r["task_id"] for r in rows]
+    for row in declined:  # a declined write answered with the template's own words
+        assert row["messages"][-2]["content"].startswith("Understood, I have not recorded anything")
+
+
+def test_a_fine_of_zero_is_not_said_by_the_digits_of_an_id(library):
+    """``require said fine`` with a fine of 0.0 passed on any agent text holding a 0 (the loan
+    id 'L5017'); a number is said as a number of its own."""
+    from eigendsl.runtime.environment import replay_gold
+    from eigendsl.support import Trace
+
+    task = next(
+        t for t in library.tasks if t["check"] == "book_returned" and not t["params"]["fine"]
+    )
+    messages = scripted(library, [task])[0]["messages"]
+    final = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    assert "fine of 0.0 " in messages[final]["content"]
+    gold = replay_gold(library, task)[0]
+
+    def verdict(text: str) -> dict:
+        said = [*messages[:final], {"role": "assistant", "content": text}]
+        trace = Trace.from_messages(
+            said,
+            db=gold,
+            initial=library.seed,
+            gold=gold,
+            params=task["params"],
+            tools=library.tool_meta,
+        )
+        return library.judge(trace, task)
+
+    assert verdict("Returned, no fine was added: 0.00.")["passed"]
+    refused = verdict(f"Loan {task['params']['loan_id']} is returned.")
+    assert not refused["passed"]
+    assert [f["reason"] for f in refused["failures"]] == ["the agent never said '0.0'"]
