@@ -87,7 +87,10 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
             "(OUT/sft, OUT/grpo)"
         )
     if path.is_dir() and not (path / "config.json").is_file():
-        inside = [p.name for p in sorted(path.iterdir()) if (p / "config.json").is_file()]
+        try:
+            inside = [p.name for p in sorted(path.iterdir()) if (p / "config.json").is_file()]
+        except OSError:  # a folder it may not list
+            inside = []
         if inside:  # a train run's folder: its base, sft and grpo models
             return f"the folder has no config.json; models are in its folders {', '.join(inside)}"
         return "the folder has no config.json"
