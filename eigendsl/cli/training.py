@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -314,16 +315,12 @@ def train_cmd(
     _print_pass_rates(summary)
 
 
-def _print_pass_rates(summary: dict) -> None:
+def _print_pass_rates(summary: dict[str, Any]) -> None:
     """base / SFT / SFT+GRPO on the held-out tasks, as report.md's first table gives them."""
+    from eigendsl.runtime.episodes import headline_rates
     from eigendsl.train.report import STAGE_NAMES
 
-    k = max(int(j) for j in summary["base"]["pass_hat_k"])
-    hats = sorted({1, k})  # with one trial, pass^1 once and no pass@1
-    head = [f"pass^{j}" for j in hats] + ([f"pass@{k}"] if k > 1 else [])
-    click.echo(f"  {'':9s}" + "".join(f"{name:>8s}" for name in head))
+    click.echo(f"  {'':9s}" + "".join(f"{name:>8s}" for name, _ in headline_rates(summary["base"])))
     for stage in ("base", "sft", "grpo"):
-        result = summary[stage]
-        rates = [result["pass_hat_k"][str(j)] for j in hats]
-        rates += [result["pass_at_k"][str(k)]] if k > 1 else []
-        click.echo(f"  {STAGE_NAMES[stage]:9s}" + "".join(f"{rate:8.3f}" for rate in rates))
+        rates = "".join(f"{rate:8.3f}" for _, rate in headline_rates(summary[stage]))
+        click.echo(f"  {STAGE_NAMES[stage]:9s}{rates}")

@@ -231,6 +231,17 @@ def pass_at_k(successes: Iterable[tuple[int, int]], k: int) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def headline_rates(summary: dict[str, Any]) -> list[tuple[str, float]]:
+    """What a table of :func:`summarize`'s figures leads with: pass^1 and, with K trials a task,
+    pass^K and pass@K (with one trial these are all pass^1)."""
+    k = max((int(j) for j in summary["pass_hat_k"]), default=1)
+    rates = [("pass^1", summary["pass_hat_k"].get("1", 0.0))]
+    if k > 1:
+        rates += [(f"pass^{k}", summary["pass_hat_k"][str(k)])]
+        rates += [(f"pass@{k}", summary["pass_at_k"][str(k)])]
+    return rates
+
+
 def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str, Any]:
     per_task: dict[str, list[bool]] = {}
     for row in rows:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from eigendsl.runtime.episodes import headline_rates
 from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
@@ -104,22 +105,17 @@ def write_report(
         f"{held}).",
         "",
     ]
-    # pass^1..k: one column when k is 1 (pass^1 twice would read as two measures)
-    hats = sorted({1, k})
-    head = ["stage", *(f"pass^{j}" for j in hats), f"pass@{k}", "episodes passed"]
-    lines += [_row([*head, "mean verifier score", "tool calls that ran"])]
-    lines += [_row(["---"] * (len(head) + 2))]
+    names = [name for name, _ in headline_rates(results["base"])]
+    head = ["stage", *names, "episodes passed", "mean verifier score", "tool calls that ran"]
+    lines += [_row(head), _row(["---"] * len(head))]
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
         ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
         if r.get("malformed_tool_calls"):
             ran += f" ({r['malformed_tool_calls']} malformed)"
-        hat = [f"{r['pass_hat_k'][str(j)]:.3f}" for j in hats]
-        at = f"{r['pass_at_k'][str(k)]:.3f}"
-        score = f"{r.get('mean_score', 0.0):.3f}"
-        lines += [
-            _row([STAGE_NAMES[stage], *hat, at, f"{r['passed']}/{r['episodes']}", score, ran])
-        ]
+        cells = [f"{rate:.3f}" for _, rate in headline_rates(r)]
+        cells += [f"{r['passed']}/{r['episodes']}", f"{r.get('mean_score', 0.0):.3f}", ran]
+        lines += [_row([STAGE_NAMES[stage], *cells])]
     lines += _check_section(
         results,
         "ids_copied",
