@@ -6,6 +6,7 @@ training settings name.
 from __future__ import annotations
 
 import ast as pyast
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -264,6 +265,8 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
             except ValueError as exc:  # a NUL byte, on Python before 3.12
                 diag.error(Span(str(path), 1, 1), f"Python syntax error: {exc}")
                 parsed[path] = None
+            else:
+                _check_imports(parsed[path], path, loaded.root, diag)
         tree = parsed[path]
         if tree is None:
             continue
@@ -295,6 +298,28 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                         span,
                         f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare",
                     )
+
+
+def _check_imports(tree: pyast.Module | None, path: Path, root: Path, diag: Diagnostics) -> None:
+    """Each module a tools file imports at its top level can be found (installed, or a file or
+    folder beside it), without running it: a misspelt ``import numpyy`` is a compile error,
+    not a failure at the first episode."""
+    for node in tree.body if tree is not None else []:
+        if isinstance(node, pyast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, pyast.ImportFrom) and not node.level and node.module:
+            names = [node.module]
+        else:
+            continue
+        for name in names:
+            top = name.partition(".")[0]
+            beside = (root / f"{top}.py").is_file() or (root / top).is_dir()
+            if not beside and importlib.util.find_spec(top) is None:
+                diag.error(
+                    Span(str(path), node.lineno, node.col_offset + 1),
+                    f"'{path.name}' imports '{top}', which is not installed; install it in "
+                    "this environment or fix the name",
+                )
 
 
 def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:

@@ -745,6 +745,15 @@ CASES = [
         "mini/tools.py:5:13: Python syntax error: invalid syntax",
         "= db",
     ),
+    case(
+        "python-tools-import-missing",  # found without running the file: not at the first episode
+        TOOLS,
+        "from eigendsl.support import ToolError",
+        "from eigendsl.support import ToolError\nimport numpyy.linalg",
+        "mini/tools.py:2:1: 'tools.py' imports 'numpyy', which is not installed; install it in "
+        "this environment or fix the name",
+        "import numpyy",
+    ),
     # ------------------------------------------------------------ seed data
     case(
         "seed-wrong-type",
