@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast as pyast
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -314,12 +315,21 @@ def _check_imports(tree: pyast.Module | None, path: Path, root: Path, diag: Diag
         for name in names:
             top = name.partition(".")[0]
             beside = (root / f"{top}.py").is_file() or (root / top).is_dir()
-            if not beside and importlib.util.find_spec(top) is None:
+            if not beside and top not in sys.modules and _find_spec(top) is None:
                 diag.error(
                     Span(str(path), node.lineno, node.col_offset + 1),
                     f"'{path.name}' imports '{top}', which is not installed; install it in "
                     "this environment or fix the name",
                 )
+
+
+def _find_spec(name: str) -> object:
+    """Where the module ``name`` would be imported from, or None; a name ``find_spec`` cannot
+    look up (it raises) counts as found, for the import itself to judge."""
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return name
 
 
 def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:
