@@ -256,7 +256,6 @@ def test_a_declined_write_is_answered_with_the_templates_own_words(retail):
             said[-1] == f"Understood, I have not cancelled anything: order {order} stays as it is."
         )
     # a write declined where the template's user says yes (a model user): not the success text
-    from eigendsl.runtime.scripted_agent import ScriptedAgent
     from eigendsl.runtime.utterances import DECLINED
 
     after = [{"say": "Your order is cancelled."}]
