@@ -93,6 +93,8 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
 
+    from eigendsl.runtime.episodes import headline_rates
+
     console = plain_console()
     table = Table(title=title)
     table.add_column("metric")
@@ -102,10 +104,9 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     table.add_row("pass_rate", f"{summary['pass_rate']:.3f}")
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")
-    if summary.get("pass_at_k"):  # pass@K, K the trials a task: pass@1 is pass^1
-        k, value = max(summary["pass_at_k"].items(), key=lambda item: int(item[0]))
-        if k != "1":
-            table.add_row(f"pass@{k}", f"{value:.3f}")
+    for name, value in headline_rates(summary):  # pass@K, K the trials a task (none for one)
+        if name.startswith("pass@"):
+            table.add_row(name, f"{value:.3f}")
     if "mean_score" in summary:
         table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
         table.add_row(
