@@ -17,6 +17,7 @@ helpers the generated code calls.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -526,6 +527,42 @@ def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EvalError(f"{show(value)} is not a number")
     return value
+
+
+def _date(value: Any) -> dt.date:
+    """The calendar day of an ISO date ("2025-06-10") or date and time ("2025-06-10 14:30")."""
+    if isinstance(value, str):
+        for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
+            try:
+                day = parse(value)
+            except ValueError:
+                continue
+            return day.date() if isinstance(day, dt.datetime) else day
+    raise EvalError(f"{show(value)} is not a date (dates are written YYYY-MM-DD)")
+
+
+def days_between(start: Any, end: Any) -> int:
+    """Whole days from ``start`` to ``end``, negative when ``end`` comes first; a time of day is
+    ignored.
+
+    >>> days_between("2025-06-01", "2025-06-10"), days_between("2025-06-10 23:59", "2025-06-01")
+    (9, -9)
+    """
+    return (_date(end) - _date(start)).days
+
+
+def add_days(value: Any, days: Any) -> str:
+    """The date ``days`` days after ``value`` (before, when negative), written YYYY-MM-DD.
+
+    >>> add_days("2025-06-25", 14), add_days("2024-03-01", -1)
+    ('2025-07-09', '2024-02-29')
+    """
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise EvalError(f"add_days() adds a whole number of days, not {show(days)}")
+    try:
+        return (_date(value) + dt.timedelta(days=days)).isoformat()
+    except OverflowError:
+        raise EvalError(f"{show(value)} plus {days} days is not a date") from None
 
 
 def describe_error(exc: BaseException) -> str:

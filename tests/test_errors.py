@@ -248,7 +248,7 @@ CASES = [
         'require said "cancelled"',
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
-        "abs, float, int, keys, len, lower, max, min, round, str, upper",
+        "abs, add_days, days_between, float, int, keys, len, lower, max, min, round, str, upper",
         "lenn(",
     ),
     case(
@@ -367,6 +367,30 @@ CASES = [
         "mini/checks/main.chk:15:17: len() needs a list, a table, a string or a mapping, not a "
         "float",
         "db.orders[order_id].total",
+    ),
+    case(
+        "type-days-between-a-number",
+        CHK,
+        'require said "cancelled"',
+        'require days_between(db.orders[order_id].total, "2025-06-10") > 1',
+        "mini/checks/main.chk:15:26: days_between() needs a date (text YYYY-MM-DD), not a float",
+        "db.orders[order_id].total",
+    ),
+    case(
+        "date-literal-not-a-date",
+        CHK,
+        'require said "cancelled"',
+        'require days_between("2025-02-30", "2025-06-10") > 1',
+        "mini/checks/main.chk:15:26: '2025-02-30' is not a date (dates are written YYYY-MM-DD)",
+        '"2025-02-30"',
+    ),
+    case(
+        "type-add-days-a-fraction",
+        CHK,
+        'require said "cancelled"',
+        'require add_days("2025-06-10", 1.5) == "2025-06-11"',
+        "mini/checks/main.chk:15:36: add_days() adds a whole number of days, not a float",
+        "1.5",
     ),
     case(
         "division-by-literal-zero",

@@ -81,3 +81,21 @@ def test_a_fine_of_zero_is_not_said_by_the_digits_of_an_id(library):
     refused = verdict(f"Loan {task['params']['loan_id']} is returned.")
     assert not refused["passed"]
     assert [f["reason"] for f in refused["failures"]] == ["the agent never said '0.0'"]
+
+
+def test_dates_are_counted_in_days(library):
+    """The renewal limit counts the days from the due date to the policy's today
+    (``days_between``), and a renewal moves the due date 21 days on (``add_days``)."""
+    from eigendsl.runtime.environment import Environment
+
+    env = Environment(library)
+    overdue = {loan: env.db["loans"][loan]["due_date"] for loan in ("L5002", "L5003")}
+    assert overdue == {"L5002": "2025-06-07", "L5003": "2025-05-29"}  # 3 and 12 days before
+    text, ok = env.call_tool("renew_loan", {"loan_id": "L5003"})
+    assert not ok and "more than 7 days overdue" in text
+    text, ok = env.call_tool("renew_loan", {"loan_id": "L5002"})
+    assert ok, text
+    assert env.db["loans"]["L5002"]["due_date"] == "2025-06-28"
+    refusals = [t for t in library.tasks if t["template"] == "renew_refused_overdue"]
+    days = {t["params"]["loan_id"]: t["params"]["days"] for t in refusals}
+    assert days.get("L5003") == 12 and all(d > 7 for d in days.values())

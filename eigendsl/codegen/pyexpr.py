@@ -124,6 +124,8 @@ class ExprCompiler:
             )
         if e.name == "keys":
             return call("list", *args)
+        if e.name in ("days_between", "add_days"):
+            return rt_call(e.name, *args)
         if e.name in ("abs", "min", "max", "round"):
             return call(e.name, *args)
         return call(e.name, *args)  # len str int float

@@ -29,6 +29,7 @@ from eigendsl.dsl.types import (
     list_of,
 )
 from eigendsl.errors import Diagnostics, did_you_mean
+from eigendsl.support import EvalError, days_between
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -45,6 +46,8 @@ FUNCTIONS = {  # name: (min args, max args)
     "keys": (1, 1),
     "int": (1, 1),
     "float": (1, 1),
+    "days_between": (2, 2),
+    "add_days": (2, 2),
 }
 CONTEXT_NAMES = {
     "db": DB,
@@ -301,12 +304,34 @@ class ExpressionTyper:
             return list_of(STRING)
         if e.name in ("round", "float"):
             return FLOAT
+        if e.name in ("days_between", "add_days"):
+            return self._date_func(e, args)
         if e.name in ("abs", "min", "max"):
             for arg, t in zip(e.args, args, strict=True):
                 if not is_numeric(t):
                     self.diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
             return args[0]
         return ANY  # pragma: no cover
+
+    def _date_func(self, e: A.Func, args: list[Type]) -> Type:
+        """``days_between(start, end)`` and ``add_days(date, days)``: dates are ISO text, checked
+        here when written as a literal."""
+        dates = e.args if e.name == "days_between" else e.args[:1]
+        for arg, t in zip(dates, args, strict=False):
+            if t.kind not in ("string", "any"):
+                self.diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
+            elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
+                try:
+                    days_between(arg.value, arg.value)
+                except EvalError as exc:
+                    self.diag.error(arg.span, str(exc))
+        if e.name == "days_between":
+            return INT
+        if args[1].kind not in ("int", "any"):
+            self.diag.error(
+                e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}"
+            )
+        return STRING
 
     def _quantifier(self, e: A.Quantifier, scope: Scope) -> Type:
         source = self.infer(e.source, scope)
