@@ -8,6 +8,7 @@ later by :mod:`eigendsl.dsl.analysis`. ``eigendsl schema`` prints the JSON Schem
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any, Literal
 
@@ -297,6 +298,11 @@ class DomainSpec(Model):
     name: str = Field(description="Domain name (an identifier); output goes to generated/<name>/.")
     description: str = Field("", description="One paragraph about the domain.")
     policy: str = Field(description="Markdown file with the policy the agent must follow.")
+    today: dt.date | None = Field(
+        None,
+        description="The domain's date (YYYY-MM-DD), for rules that count days: the name "
+        "'today' in expressions, and a line of the agent prompt.",
+    )
     database: Database
     tools: dict[str, Tool] = Field(description="Tools by name.")
     checkers: list[str] = Field(description="Checker DSL files (globs allowed).")
@@ -309,6 +315,16 @@ class DomainSpec(Model):
     @classmethod
     def _name(cls, value: str) -> str:
         return _identifier(value, "domain name")
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _today(cls, value: Any) -> Any:
+        if value is None or isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"'{value}' is not a date; write it YYYY-MM-DD") from None
 
     @field_validator("tools")
     @classmethod

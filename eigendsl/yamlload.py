@@ -122,6 +122,12 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
     return result
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """A date or time written unquoted (2025-06-10) stays the text it is, as in JSON data: a field
+    of type string takes it, the DSL's date functions read it, and 2025-02-30 is no crash."""
+    return str(loader.construct_scalar(node))
+
+
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, deep: bool = False) -> MarkedList:
     result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
     result.span = _span(loader.path, node)
@@ -132,6 +138,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, deep: bool = F
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def loads(text: str, path: str) -> Any:

@@ -393,6 +393,23 @@ CASES = [
         "1.5",
     ),
     case(
+        "today-not-set",
+        CHK,
+        'require said "cancelled"',
+        'require days_between(today, "2025-06-10") > 1',
+        "mini/checks/main.chk:15:26: 'today' is not set: give the domain's date in domain.yaml "
+        "(today: YYYY-MM-DD)",
+        "today,",
+    ),
+    case(
+        "today-not-a-date",
+        DOMAIN,
+        "policy: policy.md",
+        "policy: policy.md\ntoday: 2025-02-30",
+        "mini/domain.yaml:4:8: today: '2025-02-30' is not a date; write it YYYY-MM-DD",
+        "2025-02-30",
+    ),
+    case(
         "division-by-literal-zero",
         CHK,
         'require said "cancelled"',
@@ -568,8 +585,8 @@ CASES = [
         "description: A tiny",
         "descripton: A tiny",
         "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'? Expected one "
-        "of name, description, policy, database, tools, checkers, tasks, user_simulator, sampling, "
-        "training",
+        "of name, description, policy, today, database, tools, checkers, tasks, user_simulator, "
+        "sampling, training",
         "descripton",
     ),
     case(

@@ -84,9 +84,12 @@ def test_a_fine_of_zero_is_not_said_by_the_digits_of_an_id(library):
 
 
 def test_dates_are_counted_in_days(library):
-    """The renewal limit counts the days from the due date to the policy's today
-    (``days_between``), and a renewal moves the due date 21 days on (``add_days``)."""
+    """The renewal limit counts the days from the due date to the domain's ``today``
+    (``days_between``), and a renewal moves the due date 21 days on (``add_days``); the agent's
+    prompt says what day it is."""
     from eigendsl.runtime.environment import Environment
+
+    assert "\n\nToday is 2025-06-10.\n\n" in library.agent_prompt
 
     env = Environment(library)
     overdue = {loan: env.db["loans"][loan]["due_date"] for loan in ("L5002", "L5003")}
@@ -99,3 +102,19 @@ def test_dates_are_counted_in_days(library):
     refusals = [t for t in library.tasks if t["template"] == "renew_refused_overdue"]
     days = {t["params"]["loan_id"]: t["params"]["days"] for t in refusals}
     assert days.get("L5003") == 12 and all(d > 7 for d in days.values())
+
+
+def test_an_unquoted_date_in_yaml_is_its_text(tmp_path):
+    """YAML reads 2025-06-12 as a date object: a string field refused it with a Python repr, and
+    2025-02-30 crashed the loader. It is now the text written, as in JSON data."""
+    import shutil
+
+    from eigendsl.runtime.domain import load_domain
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    seed = spec / "data" / "seed.yaml"
+    text = seed.read_text()
+    assert 'due_date: "2025-06-12"' in text
+    seed.write_text(text.replace('due_date: "2025-06-12"', "due_date: 2025-06-12"))
+    assert load_domain(spec).seed["loans"]["L5001"]["due_date"] == "2025-06-12"

@@ -158,6 +158,7 @@ def prompts(
         "prompts/agent_system.md": PROMPTS.get_template("agent_system.md.j2").render(
             **common,
             tools=tools,
+            today=spec.today.isoformat() if spec.today else "",
             policy=policy.strip(),
             write_tools=[t["name"] for t in tools if t["writes"]] or ["none"],
         ),

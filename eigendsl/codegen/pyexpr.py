@@ -52,11 +52,12 @@ class ExprCompiler:
     """Compiles expressions of one declaration. ``env`` maps DSL names to Python locals."""
 
     table_rows: dict[int, str]
+    constants: dict[A.Name, str] = field(default_factory=dict)  # `today`, and its value
     env: dict[str, str] = field(default_factory=dict)
     counter: list[int] = field(default_factory=lambda: [0])
 
     def with_env(self, **extra: str) -> ExprCompiler:
-        return ExprCompiler(self.table_rows, {**self.env, **extra}, self.counter)
+        return ExprCompiler(self.table_rows, self.constants, {**self.env, **extra}, self.counter)
 
     def fresh(self, hint: str) -> str:
         self.counter[0] += 1
@@ -77,6 +78,8 @@ class ExprCompiler:
     def _name(self, e: A.Name) -> ast.expr:
         if e.id in self.env:
             return name(self.env[e.id])
+        if e in self.constants:
+            return const(self.constants[e])
         if e.id in CONTEXT:
             return name(e.id)
         return name(param_local(e.id))

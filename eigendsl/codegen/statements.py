@@ -51,7 +51,7 @@ class StatementCompiler:
         self.source_root = source_root
 
     def compiler(self) -> ExprCompiler:
-        return ExprCompiler(self.resolved.table_rows)
+        return ExprCompiler(self.resolved.table_rows, self.resolved.constants)
 
     def relative(self, path: str) -> str:
         """``path`` relative to the spec folder's parent, whatever the working directory was

@@ -57,6 +57,8 @@ class Resolved:
     check_params: dict[str, dict[str, Type]] = field(default_factory=dict)
     # id() of Index nodes that read a table row, with the table's name
     table_rows: dict[int, str] = field(default_factory=dict)
+    # Name nodes that read a constant of the domain (``today``), with its value
+    constants: dict[A.Name, str] = field(default_factory=dict)
 
 
 class Analyzer(EventTyper):

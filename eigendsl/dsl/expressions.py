@@ -33,6 +33,7 @@ from eigendsl.support import EvalError, days_between
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
+    from eigendsl.spec import DomainSpec
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -69,6 +70,7 @@ class ExpressionTyper:
     diag: Diagnostics
     resolved: Resolved
     row_types: dict[str, Type]
+    spec: DomainSpec
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
         t = self.infer(expr, scope)
@@ -106,6 +108,15 @@ class ExpressionTyper:
         t = scope.lookup(e.id)
         if t is not None:
             return t
+        if e.id == "today":  # a parameter of that name is found first
+            if self.spec.today is None:
+                self.diag.error(
+                    e.span,
+                    "'today' is not set: give the domain's date in domain.yaml (today: YYYY-MM-DD)",
+                )
+                return ANY
+            self.resolved.constants[e] = self.spec.today.isoformat()
+            return STRING
         if e.id in CONTEXT_NAMES:
             where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(
                 scope.kind, "here"
