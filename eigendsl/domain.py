@@ -349,10 +349,10 @@ def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics)
             update = parse_embedded(raw, "update", diag)
             if update is not None:
                 analyzer.infer(update, scope)
-                if not (isinstance(update, A.Index) and id(update) in analyzer.resolved.table_rows):
+                if not (isinstance(update, A.Index) and update in analyzer.resolved.table_rows):
                     diag.error(update.span, "'update' must name one row, like db.users[user_id]")
                     update = None
-            table = analyzer.resolved.table_rows.get(id(update)) if update is not None else None
+            table = analyzer.resolved.table_rows.get(update) if update is not None else None
             for field_name in tool.declare.set or {}:
                 expr = parse_embedded(raw["set"], field_name, diag)
                 if expr is None:

@@ -51,7 +51,7 @@ _BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "%": ast.Mod
 class ExprCompiler:
     """Compiles expressions of one declaration. ``env`` maps DSL names to Python locals."""
 
-    table_rows: dict[int, str]
+    table_rows: dict[A.Index, str]
     constants: dict[A.Name, str] = field(default_factory=dict)  # `today`, and its value
     env: dict[str, str] = field(default_factory=dict)
     counter: list[int] = field(default_factory=lambda: [0])
@@ -88,7 +88,7 @@ class ExprCompiler:
         return subscript(self.compile(e.obj), const(e.name))
 
     def _index(self, e: A.Index) -> ast.expr:
-        table = self.table_rows.get(id(e))
+        table = self.table_rows.get(e)
         if table is not None:
             return rt_call("row", self.compile(e.obj), self.compile(e.key), const(table))
         return rt_call("item", self.compile(e.obj), self.compile(e.key))

@@ -217,7 +217,7 @@ class VerifierBuilder(StatementCompiler):
             ]
             body: list[ast.stmt] = []
             if update is not None:
-                table = self.resolved.table_rows[id(update)]
+                table = self.resolved.table_rows[update]
                 body.append(
                     assign(
                         "_changes",

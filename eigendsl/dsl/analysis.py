@@ -55,9 +55,11 @@ class Resolved:
     rules: dict[str, A.Rule] = field(default_factory=dict)
     checks: dict[str, A.Check] = field(default_factory=dict)
     check_params: dict[str, dict[str, Type]] = field(default_factory=dict)
-    # id() of Index nodes that read a table row, with the table's name
-    table_rows: dict[int, str] = field(default_factory=dict)
-    # Name nodes that read a constant of the domain (``today``), with its value
+    # The nodes (equal when they are the same text at the same place) of the Index expressions
+    # that read a table row, with the table's name, and of the names that read a constant of the
+    # domain (``today``), with its value. Keyed by node, not id(): a node's id is reused once it
+    # is freed (a template's parameter source is compiled and dropped).
+    table_rows: dict[A.Index, str] = field(default_factory=dict)
     constants: dict[A.Name, str] = field(default_factory=dict)
 
 

@@ -176,7 +176,7 @@ class ExpressionTyper:
         key = self.infer(e.key, scope)
         if obj.kind == "table":
             assert obj.table is not None
-            self.resolved.table_rows[id(e)] = obj.table
+            self.resolved.table_rows[e] = obj.table
             if key.kind not in ("string", "any"):
                 self.diag.error(
                     e.key.span, f"rows of '{obj.table}' are keyed by strings, not by {an(key)}"
