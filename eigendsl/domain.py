@@ -240,7 +240,8 @@ def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
 
 
 def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
-    """Each `python: module:function` exists and takes `(db, <the tool's parameters>)`."""
+    """Each `python: module:function` exists and takes `(db, <the tool's parameters>)`, and
+    `today` where the domain sets it."""
     parsed: dict[Path, pyast.Module | None] = {}
     for tool_name, tool in loaded.spec.tools.items():
         if not tool.python:
@@ -294,10 +295,17 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                         f"which tool '{tool_name}' declares",
                     )
             for extra in names[1:]:
+                if extra == "today" and loaded.spec.today is not None:
+                    continue  # the domain's date, passed by the runtime
                 if extra not in tool.params:
                     diag.error(
                         span,
-                        f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare",
+                        f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare"
+                        + (
+                            "; to pass it the domain's date, set today: YYYY-MM-DD in domain.yaml"
+                            if extra == "today"
+                            else ""
+                        ),
                     )
 
 

@@ -779,6 +779,15 @@ CASES = [
         "tools:cancel_order",
     ),
     case(
+        "python-tool-takes-today-the-domain-lacks",
+        TOOLS,
+        "def cancel_order(db, order_id, reason):",
+        "def cancel_order(db, order_id, reason, today):",
+        "mini/domain.yaml:44:13: 'cancel_order' takes 'today', which tool 'cancel_order' does not "
+        "declare; to pass it the domain's date, set today: YYYY-MM-DD in domain.yaml",
+        "tools:cancel_order",
+    ),
+    case(
         "python-tool-syntax",
         TOOLS,
         "    order = db",

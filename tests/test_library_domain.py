@@ -3,6 +3,8 @@ compile, lint and the scripted episodes work on it as on retail, with none of re
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from eigendsl.runtime.episodes import run_episodes
@@ -99,6 +101,8 @@ def test_dates_are_counted_in_days(library):
     text, ok = env.call_tool("renew_loan", {"loan_id": "L5002"})
     assert ok, text
     assert env.db["loans"]["L5002"]["due_date"] == "2025-06-28"
+    text, ok = env.call_tool("return_book", {"loan_id": "L5003"})  # a Python tool given today
+    assert ok and json.loads(text)["fine_added"] == 3.0, text
     refusals = [t for t in library.tasks if t["template"] == "renew_refused_overdue"]
     days = {t["params"]["loan_id"]: t["params"]["days"] for t in refusals}
     assert days.get("L5003") == 12 and all(d > 7 for d in days.values())

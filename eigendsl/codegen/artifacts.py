@@ -218,6 +218,7 @@ def manifest(
         "schema_version": SCHEMA_VERSION,
         "eigendsl_version": __version__,
         "domain": spec.name,
+        **({"today": spec.today.isoformat()} if spec.today else {}),
         "spec_dir": spec_dir_rel,
         "model": training.model,
         "seed": training.seed,

@@ -7,6 +7,7 @@ memory first. Generated modules are executed from their text, so nothing is writ
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import sys
 import types
 from collections import Counter
@@ -218,6 +219,8 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     if type(version) is not int or version not in KNOWN_SCHEMA_VERSIONS:
         raise compiled.error(rel, _unknown_version(version), at("schema_version"))
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
+    if "today" in manifest:
+        compiled.field(rel, manifest, "today", str, line=at("today"))
     settings = manifest.get("user_simulator") or {}
     compiled.need(rel, settings, dict, "'user_simulator'", at("user_simulator"))
     compiled.need(rel, settings.get("stop_marker", ""), str, "'stop_marker'", at("stop_marker"))
@@ -225,8 +228,21 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     return manifest
 
 
+def _given_today(impl: Callable[..., Any], today: str) -> Callable[..., Any]:
+    """A Python tool that takes ``today`` (and the tool declares no such parameter) is given the
+    domain's date."""
+    try:
+        takes = "today" in inspect.signature(impl).parameters
+    except (TypeError, ValueError):  # a callable without a signature Python can read
+        return impl
+    return partial(impl, today=today) if takes else impl
+
+
 def _tools(
-    compiled: CompiledFiles, declared: dict[str, Any], spec_dir: Callable[[], Path]
+    compiled: CompiledFiles,
+    declared: dict[str, Any],
+    spec_dir: Callable[[], Path],
+    today: str | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
     rel = "tools.json"
     doc = compiled.need(rel, compiled.json(rel), dict, "the top level")
@@ -253,6 +269,8 @@ def _tools(
                     f"body)",
                 )
             impl, is_declared = _python_tool(spec_dir(), target, name), False
+            if today is not None and "today" not in function["parameters"].get("properties", {}):
+                impl = _given_today(impl, today)
         tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared)
     return schemas, tools
 
@@ -342,7 +360,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     declared = load("verifiers/tools_declared.py", "TOOLS", dict).TOOLS
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
-    tool_schemas, tools = _tools(compiled, declared, spec_dir)
+    tool_schemas, tools = _tools(compiled, declared, spec_dir, manifest.get("today"))
     tasks = _tasks(compiled, checks, tools)
     db = compiled.need("db.json", compiled.json("db.json"), dict, "the top level")
     seed = compiled.field("db.json", db, "tables", dict)
