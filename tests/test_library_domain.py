@@ -90,8 +90,10 @@ def test_dates_are_counted_in_days(library):
     (``days_between``), and a renewal moves the due date 21 days on (``add_days``); the agent's
     prompt says what day it is."""
     from eigendsl.runtime.environment import Environment
+    from eigendsl.runtime.model_view import compact_prompt
 
     assert "\n\nToday is 2025-06-10.\n\n" in library.agent_prompt
+    assert compact_prompt(library).endswith(" Today is 2025-06-10.")  # the embedded model's
 
     env = Environment(library)
     overdue = {loan: env.db["loans"][loan]["due_date"] for loan in ("L5002", "L5003")}

@@ -10,10 +10,12 @@ from typing import Any
 
 def compact_prompt(domain: Any) -> str:
     """A short system prompt for small models: the role and the tool names, without the policy
-    text and the JSON schemas (which would be thousands of tokens on every turn)."""
+    text and the JSON schemas (which would be thousands of tokens on every turn); the domain's
+    date where it sets one."""
+    today = (getattr(domain, "manifest", None) or {}).get("today")
     return (
         f"You are the {domain.name} customer-service agent. Identify the user, confirm before "
-        f"any change. Tools: {', '.join(domain.tools)}."
+        f"any change. Tools: {', '.join(domain.tools)}." + (f" Today is {today}." if today else "")
     )
 
 
