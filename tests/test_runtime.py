@@ -327,6 +327,9 @@ def test_retail_mistakes_are_caught(retail, mistake):
     rows = scripted(retail, tasks, (mistake,))
     caught = sum(not r["verdict"]["passed"] for r in rows)
     assert caught == len(rows), [r["task_id"] for r in rows if r["verdict"]["passed"]]
+    for row in rows:  # a rule the check uses fails once, not once as the check's and the policy's
+        where = [(f["path"], f["line"], f["col"], f["reason"]) for f in row["verdict"]["failures"]]
+        assert len(where) == len(set(where)), row["verdict"]["failures"]
 
 
 RECOVERABLE = (

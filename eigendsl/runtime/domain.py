@@ -115,7 +115,13 @@ class Domain:
         check = self.checks[task["check"]].verify(trace)
         policy = self.rules.verify(trace)
         failures = [f.to_dict() | {"verifier": check.name} for f in check.failures]
-        failures += [f.to_dict() | {"verifier": "policy"} for f in policy.failures]
+        # A rule the check `use`s fails in both: it is one failure, reported once (as the check's).
+        found = {(f["path"], f["line"], f["col"], f["reason"]) for f in failures}
+        failures += [
+            f.to_dict() | {"verifier": "policy"}
+            for f in policy.failures
+            if (f.path, f.line, f.col, f.reason) not in found
+        ]
         verdict = {
             "schema_version": SCHEMA_VERSION,
             "passed": check.passed and policy.passed,
