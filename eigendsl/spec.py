@@ -36,16 +36,29 @@ def _identifier(value: str, what: str) -> str:
 CONTEXT_NAMES = ("db", "initial", "gold", "calls", "messages")
 
 
+def reserved_name(name: str) -> str | None:
+    """Why a parameter may not be called ``name`` (it would hide what expressions read by that
+    name: the trace's parts, the domain's date), or None."""
+    if name in CONTEXT_NAMES:
+        return (
+            f"parameter name '{name}' is reserved (checker expressions read '{name}' from the "
+            "trace); rename the parameter"
+        )
+    if name == "today":  # a tool's: the agent would choose the date the guards count from
+        return (
+            "parameter name 'today' is reserved (checker expressions read 'today' as the "
+            "domain's date); rename the parameter"
+        )
+    return None
+
+
 def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` as given, once each name is an identifier and none is a name checker
-    expressions read from the trace (a tool's or a task template's parameters)."""
+    """``params`` as given, once each name is an identifier and none is reserved (a tool's or a
+    task template's parameters)."""
     for name in params:
         _identifier(name, "parameter name")
-        if name in CONTEXT_NAMES:
-            raise ValueError(
-                f"parameter name '{name}' is reserved (checker expressions read '{name}' "
-                "from the trace); rename the parameter"
-            )
+        if (why := reserved_name(name)) is not None:
+            raise ValueError(why)
     return params
 
 

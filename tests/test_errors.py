@@ -666,6 +666,15 @@ CASES = [
         "params:",
     ),
     case(
+        "tool-param-today-reserved",  # the agent would choose the date the guards count from
+        DOMAIN,
+        "      user_id: string\n      email: string",
+        "      user_id: string\n      today: string",
+        "mini/domain.yaml:47:5: tools.set_email.params: parameter name 'today' is reserved "
+        "(checker expressions read 'today' as the domain's date); rename the parameter",
+        "params:",
+    ),
+    case(
         "yaml-param-reserved",
         TASKS,
         "      email: {type: string, from",

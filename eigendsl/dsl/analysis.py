@@ -15,7 +15,7 @@ from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
-from eigendsl.spec import DomainSpec
+from eigendsl.spec import DomainSpec, reserved_name
 
 # What each kind of declaration may read besides its own parameters.
 ALLOWED = {
@@ -126,12 +126,8 @@ class Analyzer(EventTyper):
         for param in check.params:
             if param.name in params:
                 self.diag.error(param.span, f"parameter '{param.name}' is listed twice")
-            if param.name in CONTEXT_NAMES:
-                self.diag.error(
-                    param.span,
-                    f"parameter name '{param.name}' is reserved (checker "
-                    f"expressions read '{param.name}' from the trace); rename the parameter",
-                )
+            if (why := reserved_name(param.name)) is not None:
+                self.diag.error(param.span, why)
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         self.resolved.check_params[check.name] = params
         self._body(check.body, Scope("check", tuple(params.items())))
