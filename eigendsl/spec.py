@@ -15,9 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from eigendsl.errors import ValueAt, did_you_mean
+from eigendsl.support import date_problem
 from eigendsl.training_spec import Seed, kind_problem, stage_json_schema, unknown_setting
 
-SCALAR_TYPES = ("string", "int", "float", "bool", "any")
+SCALAR_TYPES = ("string", "int", "float", "bool", "date", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -65,9 +66,9 @@ def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
 class FieldType(Model):
     """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
 
-    type: Literal["string", "int", "float", "bool", "any", "enum", "list", "object", "map"] = Field(
-        description="The value's type."
-    )
+    type: Literal[
+        "string", "int", "float", "bool", "date", "any", "enum", "list", "object", "map"
+    ] = Field(description="The value's type (a date is text written YYYY-MM-DD).")
     description: str = Field("", description="What the value means; shown in prompts and schemas.")
     values: list[str] | None = Field(None, description="Allowed values of an enum.")
     items: FieldType | None = Field(None, description="Type of a list's items.")
@@ -133,6 +134,7 @@ _PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "object": (dict,),
     "map": (dict,),
     "enum": (str,),
+    "date": (str,),
 }
 
 
@@ -153,6 +155,8 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         return f"is {value!r}, expected {spec.type}"
     if spec.type == "enum" and value not in (spec.values or ()):
         return f"is {value!r}, not one of {', '.join(spec.values or ())}"
+    if spec.type == "date" and date_problem(value) is not None:
+        return f"is {value!r}, not a day written YYYY-MM-DD"
     if spec.type == "list" and spec.items is not None:
         for i, item in enumerate(value):
             problem = value_matches(item, spec.items)
@@ -334,10 +338,10 @@ class DomainSpec(Model):
     def _today(cls, value: Any) -> Any:
         if value is None or isinstance(value, dt.date):
             return value
-        try:
-            return dt.date.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a date; write it YYYY-MM-DD") from None
+        problem = date_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return dt.date.fromisoformat(value)
 
     @field_validator("tools")
     @classmethod

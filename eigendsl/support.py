@@ -529,6 +529,25 @@ def number(value: Any) -> float:
     return value
 
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def date_problem(value: Any) -> str | None:
+    """Why ``value`` is not a date written YYYY-MM-DD (what a field or an argument of type
+    ``date`` holds), or None.
+
+    >>> date_problem("2025-06-10"), date_problem("2025-6-10"), date_problem("2025-02-30")
+    (None, "'2025-6-10' is not a date (dates are written YYYY-MM-DD)", 'there is no day 2025-02-30')
+    """
+    if not isinstance(value, str) or not _DAY.fullmatch(value):
+        return f"{show(value)} is not a date (dates are written YYYY-MM-DD)"
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return f"there is no day {value}"
+    return None
+
+
 def _date(value: Any) -> dt.date:
     """The calendar day of an ISO date ("2025-06-10") or date and time ("2025-06-10 14:30")."""
     if isinstance(value, str):
@@ -538,7 +557,10 @@ def _date(value: Any) -> dt.date:
             except ValueError:
                 continue
             return day.date() if isinstance(day, dt.datetime) else day
-    raise EvalError(f"{show(value)} is not a date (dates are written YYYY-MM-DD)")
+    written = value[:10] if isinstance(value, str) and _DAY.fullmatch(value[:10]) else value
+    raise EvalError(
+        date_problem(written) or f"{show(value)} is not a date (dates are written YYYY-MM-DD)"
+    )
 
 
 def days_between(start: Any, end: Any) -> int:

@@ -381,7 +381,7 @@ CASES = [
         CHK,
         'require said "cancelled"',
         'require days_between("2025-02-30", "2025-06-10") > 1',
-        "mini/checks/main.chk:15:26: '2025-02-30' is not a date (dates are written YYYY-MM-DD)",
+        "mini/checks/main.chk:15:26: there is no day 2025-02-30",
         '"2025-02-30"',
     ),
     case(
@@ -406,7 +406,7 @@ CASES = [
         DOMAIN,
         "policy: policy.md",
         "policy: policy.md\ntoday: 2025-02-30",
-        "mini/domain.yaml:4:8: today: '2025-02-30' is not a date; write it YYYY-MM-DD",
+        "mini/domain.yaml:4:8: today: there is no day 2025-02-30",
         "2025-02-30",
     ),
     case(
@@ -644,7 +644,7 @@ CASES = [
         "email: string\n        name",
         "email: strin\n        name",
         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
-        "expected one of string, int, float, bool, any, enum, list, object, map",
+        "expected one of string, int, float, bool, date, any, enum, list, object, map",
         "strin",
     ),
     case(

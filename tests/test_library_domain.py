@@ -124,3 +124,36 @@ def test_an_unquoted_date_in_yaml_is_its_text(tmp_path):
     assert 'due_date: "2025-06-12"' in text
     seed.write_text(text.replace('due_date: "2025-06-12"', "due_date: 2025-06-12"))
     assert load_domain(spec).seed["loans"]["L5001"]["due_date"] == "2025-06-12"
+
+
+def test_a_date_field_holds_days_written_yyyy_mm_dd(tmp_path):
+    """``type: date``: text written YYYY-MM-DD (so that comparing two of them compares the days),
+    checked in the seed data and in a model's tool arguments; a string to the DSL."""
+    import shutil
+
+    from eigendsl.codegen.artifacts import json_schema
+    from eigendsl.errors import EigenError
+    from eigendsl.runtime.domain import ToolInfo, load_domain
+    from eigendsl.runtime.environment import check_arguments
+    from eigendsl.spec import FieldType
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    seed = spec / "data" / "seed.yaml"
+    seed.write_text(seed.read_text().replace('"2025-06-12"', '"2025-6-12"'))
+    with pytest.raises(EigenError) as info:
+        load_domain(spec)
+    assert (
+        "row 'L5001' of 'loans' field 'due_date' is '2025-6-12', not a day written YYYY-MM-DD"
+        in (str(info.value))
+    )
+
+    schema = json_schema(FieldType(type="date"))
+    assert schema == {"type": "string", "format": "date"}
+    parameters = {"type": "object", "properties": {"until": schema}, "required": ["until"]}
+    tool = ToolInfo("extend", {"function": {"parameters": parameters}}, True, (), print, False)
+    assert check_arguments(tool, {"until": "2025-07-01"}) is None
+    assert "'until' must be a date written YYYY-MM-DD: there is no day 2025-06-31" in str(
+        check_arguments(tool, {"until": "2025-06-31"})
+    )
+    assert "'1/7/2025' is not a date" in str(check_arguments(tool, {"until": "1/7/2025"}))

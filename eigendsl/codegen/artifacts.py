@@ -84,6 +84,8 @@ def json_schema(field: FieldType) -> dict[str, Any]:
         }
     elif kind == "any":
         schema = {}
+    elif kind == "date":
+        schema = {"type": "string", "format": "date"}
     else:
         schema = {
             "type": {"string": "string", "int": "integer", "float": "number", "bool": "boolean"}[

@@ -78,7 +78,15 @@ MESSAGE_FIELDS = {
     "content": STRING,
     "position": INT,
 }
-NAMED_TYPES = {"string": STRING, "int": INT, "float": FLOAT, "bool": BOOL, "any": ANY}
+# A date is text written YYYY-MM-DD: compared as text, that is in time order.
+NAMED_TYPES = {
+    "string": STRING,
+    "int": INT,
+    "float": FLOAT,
+    "bool": BOOL,
+    "date": STRING,
+    "any": ANY,
+}
 
 
 def from_field(spec: FieldType, table: str | None = None) -> Type:
@@ -96,6 +104,8 @@ def from_field(spec: FieldType, table: str | None = None) -> Type:
             return Type("object", optional=spec.optional)
         fields = tuple((k, from_field(v)) for k, v in spec.fields.items())
         return Type("object", fields=fields, table=table, optional=spec.optional)
+    if spec.type == "date":
+        return Type("string", optional=spec.optional)
     return Type(spec.type, optional=spec.optional)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Any
 
+from eigendsl import support as rt
 from eigendsl.spec import DomainSpec
 
 Group = tuple[str, ...]
@@ -145,6 +146,8 @@ def alternatives(
         return [not value]
     if "enum" in schema:
         return [v for v in schema["enum"] if v != value][:limit]
+    if schema.get("format") == "date" and rt.date_problem(value) is None:
+        return [rt.add_days(value, 1), rt.add_days(value, -1)]  # the days either side
     if isinstance(value, (int, float)):
         nearby = [value + 1, value - 1] if value - 1 >= 0 else [value + 1]
         return [round(v, 2) if isinstance(v, float) else v for v in nearby]

@@ -78,6 +78,8 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
             or (isinstance(value, bool) and kind in ("integer", "number"))
         ):
             return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
+    if schema.get("format") == "date" and (problem := rt.date_problem(value)) is not None:
+        return f"'{where}' must be a date written YYYY-MM-DD: {problem}"
     if "enum" in schema and value not in schema["enum"]:
         return (
             f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, "
