@@ -28,11 +28,12 @@ from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.domain import check_python_tools, check_training, declarative_tools, normalize_seed
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.transformer import too_deep_as_error
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, did_you_mean, first_few
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
+from eigendsl.yamlload import MarkedDict
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +64,15 @@ def analyze(
         templates = check_templates(loaded, analyzer, diag)
     diag.raise_if_errors()
     return loaded, seed, resolved, templates, bodies, diag
+
+
+def _source_span(info: TemplateInfo, param: str) -> Span:
+    """Where a template parameter's source is written (its ``from``), else the parameter."""
+    params = info.raw.get("params")
+    entry = params.get(param) if isinstance(params, MarkedDict) else None
+    if isinstance(entry, MarkedDict) and "from" in entry:
+        return entry.value_span("from")
+    return params.position(param) if isinstance(params, MarkedDict) else info.raw.span
 
 
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
@@ -134,12 +144,12 @@ def concrete_tasks(
         attempts = 0
         while len(drawn) < sampling.per_template and attempts < sampling.per_template * 20:
             attempts += 1
-            params = sample_params(info, seed, rng)
+            why: list[tuple[str, str]] = []
+            params = sample_params(info, seed, rng, why)
             if params is None:
+                param, problem = why[0]
                 diag.error(
-                    info.raw.position("params") if "params" in info.raw else info.raw.span,
-                    f"template '{name}' cannot be sampled: a parameter has no 'from' or 'choices', "
-                    "or its source finds no value in the seed data",
+                    _source_span(info, param), f"template '{name}' cannot be sampled: {problem}"
                 )
                 break
             if params not in drawn:

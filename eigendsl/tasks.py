@@ -369,24 +369,38 @@ def render_task(
 
 
 def sample_params(
-    info: TemplateInfo, db: dict[str, Any], rng: random.Random
+    info: TemplateInfo,
+    db: dict[str, Any],
+    rng: random.Random,
+    why: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any] | None:
-    """One parameter set drawn from the seed database; None when some source has no candidates."""
+    """One parameter set drawn from the seed database; None when some source has no candidates
+    (``why`` then gets the parameter and a sentence)."""
     params: dict[str, Any] = {}
+
+    def fail(name: str, problem: str) -> None:
+        drawn = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        if why is not None:
+            why.append((name, problem + (f" (with {drawn})" if drawn else "")))
+
     for name, param in info.template.params.items():
         if param.choices is not None:
             params[name] = to_plain(rng.choice(param.choices))
             continue
         source = info.sources.get(name)
         if source is None:
+            fail(name, f"parameter '{name}' has no 'from' or 'choices'")
             return None
         local = {f"p_{k}": v for k, v in params.items()}
         try:
             candidates = source(db, **local)
-        except Exception:  # noqa: BLE001 - a source failing on the seed data means no candidates
+        except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
+            problem = rt.describe_error(exc)
+            fail(name, f"the source of '{name}' fails on the seed data: {problem}")
             return None
         candidates = [c for c in candidates if c is not None]
         if not candidates:
+            fail(name, f"the source of '{name}' finds no value in the seed data")
             return None
         params[name] = rng.choice(candidates)
     return params

@@ -1083,9 +1083,18 @@ CASES = [
         TASKS,
         'o.status == "pending"',
         'o.status == "cancelled"',
-        "mini/tasks/cancel.yaml:4:5: template 'cancel' cannot be sampled: a parameter has no "
-        "'from' or 'choices', or its source finds no value in the seed data",
-        "params",
+        "mini/tasks/cancel.yaml:5:38: template 'cancel' cannot be sampled: the source of "
+        "'order_id' finds no value in the seed data",
+        "'o.order_id",
+    ),
+    case(
+        "template-source-fails-on-the-seed",  # said, and where: not "finds no value"
+        TASKS,
+        '"db.users[db.orders[order_id].user_id].email"',
+        """'db.users["u" + order_id].email'""",
+        "mini/tasks/cancel.yaml:6:35: template 'cancel' cannot be sampled: the source of 'email' "
+        "fails on the seed data: users has no row with key 'u#1' (with order_id='#1')",
+        "'db.users",
     ),
     case(
         "tool-writes-undeclared",
