@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 import yaml
 
+from eigendsl import support as rt
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
@@ -75,6 +76,34 @@ def _source_span(info: TemplateInfo, param: str) -> Span:
     return params.position(param) if isinstance(params, MarkedDict) else info.raw.span
 
 
+def _unsourced(info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]) -> list[str]:
+    """The first derived parameter of a written task (its source is one expression of the seed
+    and the parameters before it) that is not what its source gives for the values written. A
+    parameter chosen among candidates may be another one: lint tells whether the task holds."""
+    earlier: dict[str, Any] = {}
+    for name in info.template.params:  # in the template's order, which the sources follow
+        value = params[name]
+        source = info.sources.get(name)
+        if source is not None and name in info.derived:
+            given = ", ".join(f"{k}={v!r}" for k, v in earlier.items())
+            try:
+                candidates = source(seed, **{f"p_{k}": v for k, v in earlier.items()})
+            except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
+                return [f"{name}: its source fails ({rt.describe_error(exc)})"]
+            if value not in candidates:
+                gives = (
+                    f"gives {candidates[0]!r}"
+                    if len(candidates) == 1
+                    else "does not give it"
+                    if candidates
+                    else "gives no value"
+                )
+                given = f" for {given}" if given else ""
+                return [f"{name} is {value!r}, but its source {gives}{given}"]
+        earlier[name] = value
+    return []
+
+
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
     """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
     problem = value_matches(value, param)
@@ -89,6 +118,7 @@ def concrete_tasks(
     """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
+    authored: list[tuple[str, dict[str, Any]]] = []  # (template, params) of the tasks written
     for _path, task_file, raw in loaded.task_files:
         for index, task in enumerate(task_file.tasks):
             span = raw["tasks"].position(index)
@@ -121,13 +151,14 @@ def concrete_tasks(
                 f"{name} {param_problem}"
                 for name, param in info.template.params.items()
                 if (param_problem := _param_problem(task.params[name], param))
-            ]
+            ] or _unsourced(info, task.params, seed)
             if wrong:
                 diag.error(
                     span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
                 )
                 continue
             seen_ids.add(task.id)
+            authored.append((task.template, dict(task.params)))
             override = task.user.model_dump() if task.user else None
             try:
                 tasks.append(
@@ -152,7 +183,7 @@ def concrete_tasks(
                     _source_span(info, param), f"template '{name}' cannot be sampled: {problem}"
                 )
                 break
-            if params not in drawn:
+            if params not in drawn and (name, params) not in authored:  # one task, one split
                 drawn.append(params)
         held = round(len(drawn) * sampling.held_out_fraction)
         if sampling.held_out_fraction > 0 and len(drawn) >= 2:

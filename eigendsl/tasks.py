@@ -51,6 +51,9 @@ class TemplateInfo:
     path: str
     param_types: dict[str, Type]
     sources: dict[str, Any]  # param -> compiled candidate function, or None
+    # params whose source is one expression (a value derived from the seed and earlier params),
+    # not a choice among candidates
+    derived: frozenset[str] = frozenset()
 
 
 def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
@@ -129,6 +132,7 @@ def check_templates(
                 continue
             param_types: dict[str, Type] = {}
             sources: dict[str, Any] = {}
+            derived: set[str] = set()
             for p_name, param in template.params.items():
                 p_raw = t_raw["params"][p_name]
                 declared = from_field(param)
@@ -148,6 +152,8 @@ def check_templates(
                             len(diag.errors) == errors_before
                         ):  # code is built from sound queries only
                             sources[p_name] = _compile_source(query, analyzer, list(param_types))
+                            if query.var is None:
+                                derived.add(p_name)
                 elif param.choices is not None:
                     for choice in param.choices:
                         problem = value_matches(choice, param)
@@ -158,7 +164,9 @@ def check_templates(
                             )
                     sources[p_name] = None
                 param_types[p_name] = declared
-            info = TemplateInfo(name, template, t_raw, path, param_types, sources)
+            info = TemplateInfo(
+                name, template, t_raw, path, param_types, sources, frozenset(derived)
+            )
             _check_check_binding(info, analyzer, diag)
             _check_gold(info, loaded, diag)
             _check_scenario(info, diag)

@@ -684,6 +684,15 @@ CASES = [
         "params:",
     ),
     case(
+        "task-param-not-from-its-source",  # a derived value must be what it derives from gives
+        TASKS,
+        "email: ann@example.com, reason",
+        "email: bob@example.com, reason",
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter email is 'bob@example.com', but "
+        "its source gives 'ann@example.com' for order_id='#1' (template 'cancel')",
+        "{id: cancel-ann",
+    ),
+    case(
         "task-param-not-a-choice",
         TASKS,
         "reason: no longer needed}}",
@@ -984,8 +993,8 @@ CASES = [
         TASKS,
         "because it is {{ reason }}",
         "because it is {{ reason + 1 }}",
-        "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#1', "
-        "'email': 'ann@example.com', 'reason': 'no longer needed'}: TypeError: can only "
+        "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#3', "
+        "'email': 'bob@example.com', 'reason': 'ordered by mistake'}: TypeError: can only "
         'concatenate str (not "int") to str',
         "description:",
         2,
@@ -1095,6 +1104,7 @@ CASES = [
         "mini/tasks/cancel.yaml:6:35: template 'cancel' cannot be sampled: the source of 'email' "
         "fails on the seed data: users has no row with key 'u#1' (with order_id='#1')",
         "'db.users",
+        2,  # and the written task's email, derived by that source
     ),
     case(
         "tool-writes-undeclared",

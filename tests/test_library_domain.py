@@ -157,3 +157,11 @@ def test_a_date_field_holds_days_written_yyyy_mm_dd(tmp_path):
         check_arguments(tool, {"until": "2025-06-31"})
     )
     assert "'1/7/2025' is not a date" in str(check_arguments(tool, {"until": "1/7/2025"}))
+
+
+def test_a_written_task_is_not_drawn_again(library):
+    """A sampled parameter set equal to a written task's is drawn again: the same task was in
+    the training split as written and in the held-out one as drawn."""
+    keys = [(t["template"], json.dumps(t["params"], sort_keys=True)) for t in library.tasks]
+    assert len(keys) == len(set(keys))
+    assert any(t["id"] == "refuse-ada-moss" for t in library.tasks)
