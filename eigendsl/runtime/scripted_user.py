@@ -1,14 +1,15 @@
 """The scripted user: plays a task's scenario.
 
-It answers from the scenario's known facts, withholds the unknown ones and follows the
-scenario's behaviour (confirming or declining, revealing a fact late, changing its mind, asking
-for what the policy forbids), in plain English from small utterance pools
-(:mod:`eigendsl.runtime.utterances`).
+It answers what the agent asks for (in a question or a request, whatever surrounds it) from the
+scenario's known facts, withholds the unknown ones and follows the scenario's behaviour
+(confirming or declining, revealing a fact late, changing its mind, asking for what the policy
+forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
 """
 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,46 @@ from eigendsl.runtime.utterances import (
     pools_with,
     spoken,
 )
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_REQUEST = re.compile(
+    r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
+)
+EXCEPTION = "Please make an exception just this once: {request}."
+
+
+def requests(text: str) -> str:
+    """The sentences of an agent's turn that ask the user for something, lower-cased: questions
+    and requests, whatever surrounds them. A statement that names a fact ("Your order id is #1.")
+    asks nothing.
+
+    >>> requests("Let me look into it. Please share your email.")
+    'please share your email.'
+    >>> requests("Your order id is #1. What is your email?")
+    'what is your email?'
+    """
+    sentences = _SENTENCE_END.split(text.lower())
+    return " ".join(s for s in sentences if "?" in s or _REQUEST.search(s))
+
+
+def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
+    """Whether the agent asks the user to confirm an action, not a fact ("please confirm your
+    email" asks for the email)."""
+    text, asked = text.lower(), requests(text)
+    if CONFIRM_MARK in text or "shall i proceed" in text:
+        return True
+    return "confirm" in asked and not any(f"your {spoken(k)}" in asked for k in known)
+
+
+def forbidden_words(request: str) -> str:
+    """A forbidden request as the user says it: a task file may describe it ("cancel an order
+    that has already been processed") rather than write the user's words.
+
+    >>> forbidden_words("cancel an order that has already been processed")
+    'Please make an exception just this once: cancel an order that has already been processed.'
+    """
+    text = request.strip()
+    return text if text[-1:] in ".?!" else EXCEPTION.format(request=text)
 
 
 @dataclass
@@ -59,40 +100,42 @@ class ScriptedUser:
         if not any(m["role"] == "user" for m in messages):
             reason = scenario.get("reason") or "Hi, I need some help."
             return rng.choice(self.pools["user_opening"]).format(reason=reason)
-        agent = (last_said(messages, "assistant") or "").lower()
-        if CONFIRM_MARK in agent or "confirm" in agent or "shall i proceed" in agent:
+        said = last_said(messages, "assistant") or ""
+        known: dict[str, str] = scenario.get("known", {})
+        if asks_to_confirm(said, known):
             change = scenario.get("change_mind")
-            if change and not state.mind_changed:
+            name, _, first = (change or "").partition("=")
+            # a change of mind from the value the agent proposes, never from one it did not
+            if change and not state.mind_changed and first.strip().lower() in said.lower():
                 state.mind_changed = True
-                name = change.partition("=")[0].strip()
-                value = episode.task["params"].get(name)
+                value = episode.task["params"].get(name.strip())
                 return (
-                    f"Actually, I changed my mind: I want the {spoken(name)} to be {value} instead."
+                    f"Actually, I changed my mind: I want the {spoken(name.strip())} to be "
+                    f"{value} instead."
                 )
             return rng.choice(
                 self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
             )
         answers = []
-        known: dict[str, str] = scenario.get("known", {})
-        asking = "?" in agent  # a statement that names a fact ("your order id is...") asks nothing
+        asked = requests(said)
         for key, value in known.items():
-            if asking and (spoken(key) in agent or key in agent):
+            if spoken(key) in asked or key in asked:
                 state.asked[key] = state.asked.get(key, 0) + 1
                 if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
                     answers.append(USER_LATER.format(what=spoken(key)))
                 else:
                     answers.append(f"My {spoken(key)} is {value}.")
         # "payment method for any price difference" asks for a known fact, not for the price
-        asked_about = agent
+        asked_about = asked
         for key in known:
             asked_about = asked_about.replace(spoken(key).lower(), "").replace(key.lower(), "")
         for thing in scenario.get("unknown", []):
-            if thing.lower() in asked_about and "?" in agent:
+            if thing.lower() in asked_about:
                 answers.append(USER_UNKNOWN.format(what=thing))
         if answers:
             return " ".join(answers)
         forbidden = scenario.get("forbidden_request")
         if forbidden and not state.forbidden_asked:
             state.forbidden_asked = True
-            return forbidden
+            return forbidden_words(forbidden)
         return f"{rng.choice(self.pools['user_done'])} {self.stop_marker}"

@@ -1,0 +1,122 @@
+"""The scripted user reads what the agent asks for in any wording: a request without a question
+mark ("Please share your email.") is answered, a statement that names a fact is not, and a
+refusal still declines the write it is asked to confirm."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from tests.conftest import ROOT
+
+RETAIL = ROOT / "specs" / "retail"
+SCENARIO = {
+    "reason": "Please cancel order #W1.",
+    "known": {"email": "ann@example.com", "order id": "#W1"},
+    "unknown": ["customer id"],
+    "confirm": True,
+}
+
+
+def reply(agent: str, **scenario) -> str:
+    """What the scripted user answers to one agent turn, after its opening."""
+    task = {"id": "t", "params": {"reason": "no longer needed"}, "user": SCENARIO | scenario}
+    messages = [{"role": "user", "content": "Please cancel order #W1."}]
+    messages.append({"role": "assistant", "content": agent})
+    episode = SimpleNamespace(
+        user_state=None, task=task, trial=0, env=SimpleNamespace(messages=messages)
+    )
+    return ScriptedUser().respond([episode])[0]
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "Let me look into it. Please share your email.",
+        "Let me look into it. Please share your email",
+        "Thanks for waiting! To look up the order, I need your email.",
+        "Sure. Your order #W1 is in our system. Could you tell me your email, please?",
+        "To confirm your identity, please provide your email.",
+        "Please confirm your email.",
+    ],
+)
+def test_a_request_for_a_fact_is_answered_with_it_whatever_surrounds_it(agent):
+    assert reply(agent) == "My email is ann@example.com."
+
+
+def test_a_statement_that_names_a_fact_asks_for_nothing():
+    assert reply("Your order id is #W1. It is pending.").endswith("###STOP###")
+
+
+def test_an_unknown_fact_asked_without_a_question_mark_is_not_known():
+    assert reply("Please share your customer id.") == "I'm sorry, I don't know my customer id."
+
+
+def test_a_forbidden_request_answers_no_question_and_is_said_in_words():
+    described = {"forbidden_request": "cancel an order that has already been processed"}
+    assert reply("Let me look into it. Please share your email.", **described) == (
+        "My email is ann@example.com."
+    )
+    assert reply("I'm sorry, only pending orders can be cancelled.", **described) == (
+        "Please make an exception just this once: cancel an order that has already been processed."
+    )
+    words = {"forbidden_request": "Could you also waive the policy?"}
+    assert reply("The order is cancelled.", **words) == "Could you also waive the policy?"
+
+
+def test_a_proposal_is_confirmed_or_declined_as_the_scenario_says():
+    proposal = "Here is what I will do: cancel order #W1. Shall I proceed? (yes/no)"
+    assert "yes" in reply(proposal).lower()
+    assert reply(proposal, confirm=False).startswith("No")
+    # a change of mind is from the value the agent proposes, to the task's own value
+    changed = reply(
+        f"I'm about to cancel #W1, reason ordered by mistake. {proposal}",
+        **{"change_mind": "reason=ordered by mistake"},
+    )
+    assert (
+        changed == "Actually, I changed my mind: I want the reason to be no longer needed instead."
+    )
+    # a proposal that already has the task's value is confirmed, not "changed" to the same value
+    same = reply(f"Reason no longer needed. {proposal}", change_mind="reason=ordered by mistake")
+    assert "yes" in same.lower()
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return load_domain(RETAIL)
+
+
+def test_every_retail_task_passes_when_the_agent_asks_without_a_question_mark(retail):
+    agent = ScriptedAgent()
+    agent.pools["ask_info"] = ["Let me look into it. Please share your {what}."]
+    rows = run_episodes(retail, retail.tasks, agent, ScriptedUser(retail.stop_marker), trials=1)
+    failed = [
+        (r["task_id"], r["verdict"]["failures"][:1]) for r in rows if not r["verdict"]["passed"]
+    ]
+    assert not failed, failed[:3]
+    answers = [
+        row["messages"][i + 1]["content"]
+        for row in rows
+        for i, m in enumerate(row["messages"])
+        if m["role"] == "assistant" and "Please share your" in (m.get("content") or "")
+    ]
+    assert len(answers) >= len(rows) - 5  # a catalog question needs no account
+    assert all(a.startswith(("My ", "Hmm")) for a in answers)
+    declined = [r for r in rows if r["template"] == "cancel_declined"]
+    assert declined and all(
+        any(m["content"].startswith("No") for m in r["messages"] if m["role"] == "user")
+        for r in declined
+    )
+
+
+def test_scripted_user_doctests():
+    import doctest
+
+    from eigendsl.runtime import scripted_user
+
+    assert doctest.testmod(scripted_user).failed == 0
