@@ -80,13 +80,14 @@ class Synthesis:
             for t in self.base.tasks
             if t["split"] == "held-out"
         }
+        self.writes = {name for name, tool in self.base.tools.items() if tool.writes}
         self.facts = {
             name: R.TemplateFacts(
                 name,
                 tuple(sorted({s.tool for s in info.template.gold if s.tool})),
                 any(s.tool and self.base.tools[s.tool].writes for s in info.template.gold),
                 len(info.template.gold),
-                tuple(p for p, v in info.template.params.items() if v.choices),
+                R.mind_params(info.template, self.writes),
             )
             for name, info in templates.items()
             if info.template.sample
@@ -126,7 +127,7 @@ class Synthesis:
             )
         if s.user_intent == "programmatic":
             self.intent: R.UserIntent = R.UserIntent(
-                self.templates, self.seed_db, self.held_out, s.seed
+                self.templates, self.seed_db, self.held_out, s.seed, writes=self.writes
             )
         else:
             self.intent = LLMUserIntent(
@@ -136,6 +137,7 @@ class Synthesis:
                 self._backend(s.user_intent),
                 self._role_prompt("user_intent"),
                 s.seed,
+                writes=self.writes,
             )
         if s.prompt_engineer == "programmatic":
             self.engineer: R.PromptEngineer = R.PromptEngineer(s.seed)
@@ -290,7 +292,7 @@ class Synthesis:
                 continue
             if task.kind == "refuse":
                 (base,) = task.parts
-                entry, check = refusal_template(base, self.templates[base].template)
+                entry, check = refusal_template(base, self.templates[base].template, self.writes)
             else:
                 a, b = task.parts
                 ta, tb = self.templates[a].template, self.templates[b].template

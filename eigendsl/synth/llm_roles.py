@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Collection
 from typing import Any
 
 from eigendsl.synth.roles import (
@@ -101,8 +102,10 @@ class LLMUserIntent(UserIntent):
         backend: Any,
         prompt: str,
         rng_seed: int = 0,
+        *,
+        writes: Collection[str],
     ):
-        super().__init__(templates, seed, held_out, rng_seed)
+        super().__init__(templates, seed, held_out, rng_seed, writes=writes)
         self.backend, self.prompt = backend, prompt
 
     def task(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.synth.quality import quality_reasons
-from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask
+from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference
 from eigendsl.tasks import TemplateInfo, render_text, sample_params, template_rng
 
 KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
@@ -40,7 +41,7 @@ class TemplateFacts:
     tools: tuple[str, ...]
     writes: bool
     steps: int
-    choice_params: tuple[str, ...]
+    choice_params: tuple[str, ...]  # what the user may change their mind about (mind_params)
 
 
 # ---------------------------------------------------------------------------- workflow planner
@@ -158,8 +159,11 @@ class UserIntent:
         seed: dict[str, Any],
         held_out: set[str],
         rng_seed: int = 0,
+        *,
+        writes: Collection[str],
     ):
         self.templates, self.db, self.held_out, self.seed = templates, seed, held_out, rng_seed
+        self.writes = writes  # the tools that write, which a change of mind is about
 
     def sample(self, name: str, rng: random.Random) -> dict[str, Any] | None:
         info = self.templates[name]
@@ -213,29 +217,21 @@ class UserIntent:
                 (name,),
                 {"forbidden_request": rng.choice(FORBIDDEN_REQUESTS)},
             )
-        # mind: the user first asks with another value of a parameter that has choices
-        choices = [
-            p
-            for p in info.template.params
-            if info.template.params[p].choices and len(info.template.params[p].choices or []) > 1
-        ]
+        # mind: the user first asks with another value of a parameter they state (mind_params)
+        choices = mind_params(info.template, self.writes)
         if not choices:
             return SynthTask(task_id, name, params)
         param = rng.choice(choices)
         first = rng.choice(
             [c for c in info.template.params[param].choices or [] if c != params[param]]
         )
-        reason = re.sub(
-            r"\{\{\s*" + param + r"\s*\}\}", str(first).replace("\\", "\\\\"), scenario.reason
-        )
-        return SynthTask(
-            task_id,
-            name,
-            params,
-            "mind",
-            (name,),
-            {"reason": reason, "change_mind": f"{param}={first}"},
-        )
+        # until the change, the user asks for and answers with the first value
+        said = lambda text: re.sub(reference(param), str(first).replace("\\", "\\\\"), text)  # noqa: E731
+        user: dict[str, Any] = {"reason": said(scenario.reason), "change_mind": f"{param}={first}"}
+        known = {k: said(v) for k, v in scenario.known.items()}
+        if known != scenario.known:
+            user["known"] = known
+        return SynthTask(task_id, name, params, "mind", (name,), user)
 
     def _compose(self, item: PlanItem, rng: random.Random, task_id: str) -> SynthTask | None:
         a, b = item.templates

@@ -3,8 +3,9 @@
 A synthesized task is a task like any authored one: synthesis writes ``gen-K/tasks.yaml`` and
 ``gen-K/checks.chk`` and compiles them together with the spec, which gives their verifiers.
 
-- hard cases that keep the task's goal (information revealed late, a change of mind, a
-  request the policy forbids) are concrete tasks with a scenario override;
+- hard cases that keep the task's goal (information revealed late, a change of mind about a
+  parameter the user states, :func:`mind_params`, a request the policy forbids) are concrete
+  tasks with a scenario override;
 - a refusal (the user declines the write) gets a template ``<T>__refuse`` whose check requires
   the database unchanged;
 - a composition of two templates into one conversation gets a template ``<A>__and__<B>`` whose
@@ -14,13 +15,16 @@ A synthesized task is a task like any authored one: synthesis writes ``gen-K/tas
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.parser import parse_query
 from eigendsl.dsl.render import render_statement
+from eigendsl.runtime.utterances import DECLINED
 from eigendsl.task_spec import Template
 
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
@@ -87,16 +91,61 @@ def _gold(template: Template, rename: dict[str, str]) -> list[dict[str, Any]]:
     return steps
 
 
-def refusal_template(name: str, template: Template) -> tuple[dict[str, Any], str]:
-    """``<T>__refuse``: the user declines the write; nothing may change."""
+def mind_params(template: Template, writes: Collection[str]) -> tuple[str, ...]:
+    """The parameters a user can change their mind about: one with several choices that the
+    user states in the reason for the call (``{{ name }}``, which the change's first value
+    replaces), that a write of the gold plan takes as an argument (which the agent first proposes
+    with that value) and from which no other parameter is derived: a date counted from an offset
+    (``add_days(today, offset)``) is rendered once, from the task's own offset, so a user who
+    changed their mind about the offset would ask for that date from the start, and the agent
+    would propose, and the verifier check, the same date before and after the change.
+    """
+    derived = {
+        n.id
+        for p in template.params.values()
+        if p.source is not None
+        for n in A.walk(parse_query(p.source, "<param source>"))
+        if isinstance(n, A.Name)
+    }
+    return tuple(
+        name
+        for name, param in template.params.items()
+        if len(param.choices or []) > 1
+        and name not in derived
+        and re.search(reference(name), template.user.reason)
+        and any(
+            step.tool in writes
+            and any(re.fullmatch(reference(name), str(a)) for a in step.args.values())
+            for step in template.gold
+        )
+    )
+
+
+def reference(name: str) -> str:
+    """A regular expression for ``{{ name }}`` in Jinja text."""
+    return r"\{\{\s*" + name + r"\s*\}\}"
+
+
+def refusal_template(
+    name: str, template: Template, writes: Collection[str]
+) -> tuple[dict[str, Any], str]:
+    """``<T>__refuse``: the user declines the write; nothing may change.
+
+    The gold plan is T's up to its first write, the one the user declines, and then the agent
+    says so: what T says after that write tells of a change made (where T's own user declines,
+    it is already what the agent says to that)."""
     user = template.user.model_dump(exclude_defaults=True)
     user["confirm"] = False
+    gold = _gold(template, {})
+    first = next((i for i, s in enumerate(template.gold) if s.tool in writes), None)
+    if template.user.confirm and first is not None:
+        gold = [*gold[: first + 1], {"say": DECLINED}]
     entry = {
         "description": f"{template.description} The user declines when asked to confirm.".strip(),
         "family": f"{template.family or name}__refuse",
         "params": {p: _param_entry(template, p) for p in template.params},
         "user": user,
-        "gold": _gold(template, {}),
+        "gold": gold,
         "check": f"{name}__refuse",
         "sample": False,
     }
