@@ -93,6 +93,7 @@ def test_dates_are_counted_in_days(library):
     from eigendsl.runtime.model_view import compact_prompt
 
     assert "\n\nToday is 2025-06-10.\n\n" in library.agent_prompt
+    assert "\n\nToday is 2025-06-10.\n\n" in library.user_prompt  # a model user's too
     assert compact_prompt(library).endswith(" Today is 2025-06-10.")  # the embedded model's
 
     env = Environment(library)

@@ -154,13 +154,13 @@ def prompts(
         "schema_version": SCHEMA_VERSION,
         "domain": spec.name,
         "description": spec.description.strip(),
+        "today": spec.today.isoformat() if spec.today else "",
     }
     tools = _tool_view(spec)
     out = {
         "prompts/agent_system.md": PROMPTS.get_template("agent_system.md.j2").render(
             **common,
             tools=tools,
-            today=spec.today.isoformat() if spec.today else "",
             policy=policy.strip(),
             write_tools=[t["name"] for t in tools if t["writes"]] or ["none"],
         ),
