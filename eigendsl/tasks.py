@@ -140,7 +140,9 @@ def check_templates(
                     query = parse_embedded(p_raw, "from", diag, query=True)
                     if query is not None:
                         errors_before = len(diag.errors)
-                        scope = Scope("query", tuple(param_types.items()))
+                        names = list(template.params)
+                        later = tuple(names[names.index(p_name) + 1 :])
+                        scope = Scope("query", tuple(param_types.items()), later)
                         got = analyzer.query(query, scope)
                         if not assignable(got, declared):
                             diag.error(

@@ -684,6 +684,15 @@ CASES = [
         "params:",
     ),
     case(
+        "template-source-reads-a-later-parameter",
+        TASKS,
+        "db.users[db.orders[order_id].user_id].email",
+        "db.users[db.orders[order_id].user_id].email + reason",
+        "mini/tasks/cancel.yaml:6:82: 'reason' is a parameter listed after this one; parameters "
+        "are drawn in the order they are listed, so list 'reason' first",
+        "reason",
+    ),
+    case(
         "task-param-not-from-its-source",  # a derived value must be what it derives from gives
         TASKS,
         "email: ann@example.com, reason",

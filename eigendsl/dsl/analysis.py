@@ -31,6 +31,7 @@ ALLOWED = {
 class Scope:
     kind: str  # guard rule check query tool
     names: tuple[tuple[str, Type], ...]
+    later: tuple[str, ...] = ()  # a template's parameters after the one whose source this is
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -41,7 +42,7 @@ class Scope:
         return None
 
     def bind(self, name: str, t: Type) -> Scope:
-        return Scope(self.kind, (*self.names, (name, t)))
+        return Scope(self.kind, (*self.names, (name, t)), self.later)
 
     def visible(self) -> list[str]:
         return [k for k, _ in self.names] + sorted(ALLOWED[self.kind])

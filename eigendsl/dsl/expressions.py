@@ -125,6 +125,12 @@ class ExpressionTyper:
                 e.span,
                 f"'{e.id}' is not available in {where}; it can read {', '.join(scope.visible())}",
             )
+        elif e.id in scope.later:
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is a parameter listed after this one; parameters are drawn in the "
+                f"order they are listed, so list '{e.id}' first",
+            )
         else:
             self.diag.error(e.span, f"unknown name '{e.id}'{did_you_mean(e.id, scope.visible())}")
         return ANY
