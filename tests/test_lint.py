@@ -258,3 +258,16 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     plain = lint(MINI)
     assert report.scores["cancelled"] == plain.scores["cancelled"]
     assert load_domain(spec).judge_model is None
+
+
+def test_the_summary_counts_in_words():
+    from eigendsl.errors import Span
+    from eigendsl.lint import LintReport
+    from eigendsl.lint.context import Finding
+    from eigendsl.lint.report import summary
+
+    at = Span("x.chk", 1, 1)
+    found = [Finding(at, "m", "error", "unsolvable"), Finding(at, "m", "info", "note")]
+    found += [Finding(at, "m", "warning", "weak_check")] * 2
+    report = LintReport("shop", 1, ["t"], {}, found)
+    assert summary(report) == "shop: 1 task linted, 1 unsolvable; 1 error, 2 warnings, 1 note"

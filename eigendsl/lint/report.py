@@ -27,9 +27,14 @@ def summary(report: LintReport) -> str:
     counts = {
         s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")
     }
+
+    def counted(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
     return (
-        f"{report.domain}: {report.tasks} tasks linted, {len(report.unsolvable)} unsolvable; "
-        f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes"
+        f"{report.domain}: {counted(report.tasks, 'task')} linted, "
+        f"{len(report.unsolvable)} unsolvable; {counted(counts['error'], 'error')}, "
+        f"{counted(counts['warning'], 'warning')}, {counted(counts['info'], 'note')}"
     )
 
 
