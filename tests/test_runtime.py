@@ -270,6 +270,8 @@ def test_a_lookup_note_gives_a_name_one_article():
     assert lookup_note("The Salt Road") == "Let me look up The Salt Road."  # not "the The"
     assert lookup_note("an atlas; Theo") == "Let me look up an atlas; Theo."
     assert lookup_note("Theory of Colour") == "Let me look up the Theory of Colour."
+    assert lookup_note("Dr. Anika Rao, 2025-06-11") == "Let me look up Dr. Anika Rao, 2025-06-11."
+    assert lookup_note("2025-06-11 with Dr. Rao") == "Let me look up 2025-06-11 with Dr. Rao."
 
 
 def test_scripted_agent_names_the_records_it_copies_ids_from_in_the_users_words(retail):

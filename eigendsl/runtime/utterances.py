@@ -9,6 +9,7 @@ fixed lines, and the small readings of a dialogue both sides share: a key in wor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 CONFIRM_MARK = "(yes/no)"
@@ -24,10 +25,14 @@ PROPOSE = [
 LOOKUP_NOTE = "Let me look up {what}."
 
 
+# What a name that takes no "the" starts with: an article, a person's title, a number or date.
+_NO_ARTICLE = re.compile(r"(?i)(the|a|an|dr|mr|mrs|ms|mx|prof)\b|\d")
+
+
 def lookup_note(what: str) -> str:
     """:data:`LOOKUP_NOTE` of what the user called a record: "the Cork Yoga Mat", and a name with
-    its own article ("The Salt Road") as it is."""
-    article = "" if what.lower().startswith(("the ", "a ", "an ")) else "the "
+    its own article ("The Salt Road"), a person's ("Dr. Anika Rao") or a date as it is."""
+    article = "" if _NO_ARTICLE.match(what) else "the "
     return LOOKUP_NOTE.format(what=article + what)
 
 
