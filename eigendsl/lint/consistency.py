@@ -223,9 +223,10 @@ def contradictory_checks(ctx: LintContext) -> None:
         lines = ", ".join(
             str(s.span.line) for s, _ in sorted(ranked, key=lambda item: item[0].span.line)
         )
+        partner = "itself" if partner_check == check_name else f"check '{partner_check}'"
         ctx.add(
             stmt.span,
-            f"check '{check_name}' cannot pass together with check '{partner_check}' when a task "
+            f"check '{check_name}' cannot pass together with {partner} when a task "
             f"of template '{partner_template}' on the same records (a key parameter's value) "
             f"shares the conversation: {_short(reason)} "
             f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
