@@ -75,7 +75,12 @@ def _check_text(
             diag.error(
                 _var_span(span, var),
                 f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
-                f"the template{did_you_mean(var, params)}",
+                f"the template{did_you_mean(var, params)}"
+                + (
+                    "; the domain's date is a parameter's source: day: {type: date, from: today}"
+                    if var == "today"
+                    else ""
+                ),
             )
 
 

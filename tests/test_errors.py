@@ -684,6 +684,15 @@ CASES = [
         "params:",
     ),
     case(
+        "jinja-today-is-no-parameter",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reason }} on {{ today }}",
+        "mini/tasks/cancel.yaml:9:87: user.reason uses '{{ today }}', which is not a parameter of "
+        "the template; the domain's date is a parameter's source: day: {type: date, from: today}",
+        "today }}",
+    ),
+    case(
         "template-source-reads-a-later-parameter",
         TASKS,
         "db.users[db.orders[order_id].user_id].email",
