@@ -34,7 +34,7 @@ from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, check_templates, render_task, sample_params, template_rng
-from eigendsl.yamlload import MarkedDict
+from eigendsl.yamlload import MarkedDict, to_plain
 
 SCHEMA_VERSION = 1
 
@@ -74,6 +74,26 @@ def _source_span(info: TemplateInfo, param: str) -> Span:
     if isinstance(entry, MarkedDict) and "from" in entry:
         return entry.value_span("from")
     return params.position(param) if isinstance(params, MarkedDict) else info.raw.span
+
+
+def _with_derived(
+    info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]
+) -> dict[str, Any]:
+    """A written task's parameters, with each derived one it leaves out worked out from its
+    source and the parameters before it (a task gives an offset; its date follows)."""
+    for name in info.template.params:
+        if name in params or name not in info.derived:
+            continue
+        earlier = list(info.template.params)[: list(info.template.params).index(name)]
+        if any(p not in params for p in earlier):
+            break  # left out, and reported so
+        try:
+            values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
+        except Exception:  # noqa: BLE001 - reported by _unsourced once the value is given
+            break
+        if len(values) == 1 and values[0] is not None:
+            params[name] = to_plain(values[0])
+    return params
 
 
 def _unsourced(info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]) -> list[str]:
@@ -133,8 +153,9 @@ def concrete_tasks(
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
                 continue
-            missing = [p for p in info.param_types if p not in task.params]
-            extra = [p for p in task.params if p not in info.param_types]
+            given = _with_derived(info, dict(task.params), seed)
+            missing = [p for p in info.param_types if p not in given]
+            extra = [p for p in given if p not in info.param_types]
             if missing or extra:
                 problem = (
                     f"lacks {', '.join(missing)}"
@@ -150,20 +171,18 @@ def concrete_tasks(
             wrong = [
                 f"{name} {param_problem}"
                 for name, param in info.template.params.items()
-                if (param_problem := _param_problem(task.params[name], param))
-            ] or _unsourced(info, task.params, seed)
+                if (param_problem := _param_problem(given[name], param))
+            ] or _unsourced(info, given, seed)
             if wrong:
                 diag.error(
                     span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
                 )
                 continue
             seen_ids.add(task.id)
-            authored.append((task.template, dict(task.params)))
+            authored.append((task.template, given))
             override = task.user.model_dump() if task.user else None
             try:
-                tasks.append(
-                    render_task(info, task.id, dict(task.params), task.split or "train", override)
-                )
+                tasks.append(render_task(info, task.id, given, task.split or "train", override))
             except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
                 diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling

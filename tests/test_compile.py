@@ -252,3 +252,16 @@ def test_committed_generated_output_is_current(spec: Path | None) -> None:
         f"{out} is stale for {spec}: {', '.join(changed)}; "
         f"run `eigendsl compile {spec.relative_to(ROOT)}` and commit the result"
     )
+
+
+def test_a_written_task_may_leave_out_what_its_parameters_derive(mini: Path) -> None:
+    """A derived parameter (its source one expression of the earlier ones) that a written task
+    leaves out is worked out, as a sampled task's is; given, it must be that value."""
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text()
+    assert "email: ann@example.com, " in text
+    tasks.write_text(text.replace("email: ann@example.com, ", ""))
+    rows = [json.loads(line) for line in compile_domain(mini).files["tasks.jsonl"].splitlines()]
+    written = next(r for r in rows if r["id"] == "cancel-ann")
+    assert written["params"]["email"] == "ann@example.com"
+    assert written["user"]["known"]["email"] == "ann@example.com"
