@@ -1,12 +1,10 @@
-"""Task templates: validate them against tools and checks, sample parameters from the seed
-database, and render concrete tasks (user scenario, gold plan) for ``tasks.jsonl``.
+"""Task templates: validate them against tools and checks, and render concrete tasks (user
+scenario, gold plan) for ``tasks.jsonl``; :mod:`eigendsl.task_set` draws and checks the tasks.
 """
 
 from __future__ import annotations
 
-import random
 import re
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -381,45 +379,3 @@ def render_task(
         },
         "gold": gold,
     }
-
-
-def sample_params(
-    info: TemplateInfo,
-    db: dict[str, Any],
-    rng: random.Random,
-    why: list[tuple[str, str]] | None = None,
-) -> dict[str, Any] | None:
-    """One parameter set drawn from the seed database; None when some source has no candidates
-    (``why`` then gets the parameter and a sentence)."""
-    params: dict[str, Any] = {}
-
-    def fail(name: str, problem: str) -> None:
-        drawn = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        if why is not None:
-            why.append((name, problem + (f" (with {drawn})" if drawn else "")))
-
-    for name, param in info.template.params.items():
-        if param.choices is not None:
-            params[name] = to_plain(rng.choice(param.choices))
-            continue
-        source = info.sources.get(name)
-        if source is None:
-            fail(name, f"parameter '{name}' has no 'from' or 'choices'")
-            return None
-        local = {f"p_{k}": v for k, v in params.items()}
-        try:
-            candidates = source(db, **local)
-        except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
-            problem = rt.describe_error(exc)
-            fail(name, f"the source of '{name}' fails on the seed data: {problem}")
-            return None
-        candidates = [c for c in candidates if c is not None]
-        if not candidates:
-            fail(name, f"the source of '{name}' finds no value in the seed data")
-            return None
-        params[name] = rng.choice(candidates)
-    return params
-
-
-def template_rng(seed: int, name: str) -> random.Random:
-    return random.Random(seed * 1_000_003 + zlib.crc32(name.encode()))

@@ -23,7 +23,7 @@ LAYERS = (
     ("dsl",),
     ("loader", "domain"),
     ("codegen",),
-    ("tasks",),
+    ("tasks", "task_set"),
     ("compiler",),
     ("runtime",),
     ("lint", "synth", "tau2"),

@@ -31,7 +31,8 @@ from eigendsl.runtime.episodes import GoldCache, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent, describe_call
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.utterances import ASK_INFO, CLOSING, DECLINED, PROPOSE, REFUSAL
-from eigendsl.tasks import render_task, sample_params, template_rng
+from eigendsl.task_set import sample_params, template_rng
+from eigendsl.tasks import render_task
 
 EXTRA_DRAWS = 40  # parameter sets drawn per template to find a partner task
 PARTNERS_TRIED = 4

@@ -18,7 +18,8 @@ from eigendsl.lint.values import ValueIndex
 from eigendsl.loader import LoadedSpec
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
-from eigendsl.tasks import TemplateInfo, render_task, sample_params, template_rng
+from eigendsl.task_set import sample_params, template_rng
+from eigendsl.tasks import TemplateInfo, render_task
 
 SEVERITIES = ("error", "warning", "info")  # info: a property worth knowing, not a defect
 

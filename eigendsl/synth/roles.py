@@ -18,7 +18,8 @@ from typing import Any
 
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference
-from eigendsl.tasks import TemplateInfo, render_text, sample_params, template_rng
+from eigendsl.task_set import sample_params, template_rng
+from eigendsl.tasks import TemplateInfo, render_text
 
 KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
 

@@ -1,0 +1,221 @@
+"""The task list a compile writes: the tasks a spec's files write, checked against their
+templates (a derived parameter worked out or checked), and those sampled from the seed data,
+each in its split.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from typing import Any
+
+import jinja2
+
+from eigendsl import support as rt
+from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.loader import LoadedSpec
+from eigendsl.spec import value_matches
+from eigendsl.task_spec import TemplateParam
+from eigendsl.tasks import TemplateInfo, render_task
+from eigendsl.yamlload import MarkedDict, to_plain
+
+
+def _source_span(info: TemplateInfo, param: str) -> Span:
+    """Where a template parameter's source is written (its ``from``), else the parameter."""
+    params = info.raw.get("params")
+    entry = params.get(param) if isinstance(params, MarkedDict) else None
+    if isinstance(entry, MarkedDict) and "from" in entry:
+        return entry.value_span("from")
+    return params.position(param) if isinstance(params, MarkedDict) else info.raw.span
+
+
+def _with_derived(
+    info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]
+) -> dict[str, Any]:
+    """A written task's parameters, with each derived one it leaves out worked out from its
+    source and the parameters before it (a task gives an offset; its date follows)."""
+    for name in info.template.params:
+        if name in params or name not in info.derived:
+            continue
+        earlier = list(info.template.params)[: list(info.template.params).index(name)]
+        if any(p not in params for p in earlier):
+            break  # left out, and reported so
+        try:
+            values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
+        except Exception:  # noqa: BLE001 - reported by _unsourced once the value is given
+            break
+        if len(values) == 1 and values[0] is not None:
+            params[name] = to_plain(values[0])
+    return params
+
+
+def _unsourced(info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]) -> list[str]:
+    """The first derived parameter of a written task (its source is one expression of the seed
+    and the parameters before it) that is not what its source gives for the values written. A
+    parameter chosen among candidates may be another one: lint tells whether the task holds."""
+    earlier: dict[str, Any] = {}
+    for name in info.template.params:  # in the template's order, which the sources follow
+        value = params[name]
+        source = info.sources.get(name)
+        if source is not None and name in info.derived:
+            given = ", ".join(f"{k}={v!r}" for k, v in earlier.items())
+            try:
+                candidates = source(seed, **{f"p_{k}": v for k, v in earlier.items()})
+            except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
+                return [f"{name}: its source fails ({rt.describe_error(exc)})"]
+            if value not in candidates:
+                gives = (
+                    f"gives {candidates[0]!r}"
+                    if len(candidates) == 1
+                    else "does not give it"
+                    if candidates
+                    else "gives no value"
+                )
+                given = f" for {given}" if given else ""
+                return [f"{name} is {value!r}, but its source {gives}{given}"]
+        earlier[name] = value
+    return []
+
+
+def _param_problem(value: Any, param: TemplateParam) -> str | None:
+    """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
+    problem = value_matches(value, param)
+    if problem is None and param.choices is not None and value not in param.choices:
+        problem = f"is {value!r}, not one of the choices {', '.join(map(repr, param.choices))}"
+    return problem
+
+
+def concrete_tasks(
+    loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo], diag: Diagnostics
+) -> list[dict[str, Any]]:
+    """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
+    tasks: list[dict[str, Any]] = []
+    seen_ids: set[str] = set()
+    authored: list[tuple[str, dict[str, Any]]] = []  # (template, params) of the tasks written
+    for _path, task_file, raw in loaded.task_files:
+        for index, task in enumerate(task_file.tasks):
+            span = raw["tasks"].position(index)
+            info = templates.get(task.template)
+            if info is None:
+                diag.error(
+                    span,
+                    f"task '{task.id}' uses unknown template '{task.template}'"
+                    f"{did_you_mean(task.template, templates)}",
+                )
+                continue
+            if task.id in seen_ids:
+                diag.error(span, f"task id '{task.id}' is used twice")
+                continue
+            given = _with_derived(info, dict(task.params), seed)
+            missing = [p for p in info.param_types if p not in given]
+            extra = [p for p in given if p not in info.param_types]
+            if missing or extra:
+                problem = (
+                    f"lacks {', '.join(missing)}"
+                    if missing
+                    else f"has unknown parameter {extra[0]}"
+                )
+                diag.error(
+                    span,
+                    f"task '{task.id}' {problem} (template '{task.template}' takes "
+                    f"{', '.join(info.param_types) or 'no parameters'})",
+                )
+                continue
+            wrong = [
+                f"{name} {param_problem}"
+                for name, param in info.template.params.items()
+                if (param_problem := _param_problem(given[name], param))
+            ] or _unsourced(info, given, seed)
+            if wrong:
+                diag.error(
+                    span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
+                )
+                continue
+            seen_ids.add(task.id)
+            authored.append((task.template, given))
+            override = task.user.model_dump() if task.user else None
+            try:
+                tasks.append(render_task(info, task.id, given, task.split or "train", override))
+            except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
+                diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
+    sampling = loaded.spec.sampling
+    for name, info in templates.items():
+        if not info.template.sample:
+            continue
+        rng = template_rng(sampling.seed, name)
+        drawn: list[dict[str, Any]] = []
+        attempts = 0
+        while len(drawn) < sampling.per_template and attempts < sampling.per_template * 20:
+            attempts += 1
+            why: list[tuple[str, str]] = []
+            params = sample_params(info, seed, rng, why)
+            if params is None:
+                param, problem = why[0]
+                diag.error(
+                    _source_span(info, param), f"template '{name}' cannot be sampled: {problem}"
+                )
+                break
+            if params not in drawn and (name, params) not in authored:  # one task, one split
+                drawn.append(params)
+        held = round(len(drawn) * sampling.held_out_fraction)
+        if sampling.held_out_fraction > 0 and len(drawn) >= 2:
+            held = max(held, 1)  # every template keeps at least one unseen parameter set
+        for i, params in enumerate(drawn):
+            split = "held-out" if i >= len(drawn) - held else "train"
+            try:
+                tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+            except Exception as exc:  # noqa: BLE001 - as above
+                diag.error(
+                    info.raw.span,
+                    f"template '{name}' cannot be rendered with {params}: {_render_problem(exc)}",
+                )
+                break
+    return tasks
+
+
+def _render_problem(exc: Exception) -> str:
+    if isinstance(exc, jinja2.TemplateError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def sample_params(
+    info: TemplateInfo,
+    db: dict[str, Any],
+    rng: random.Random,
+    why: list[tuple[str, str]] | None = None,
+) -> dict[str, Any] | None:
+    """One parameter set drawn from the seed database; None when some source has no candidates
+    (``why`` then gets the parameter and a sentence)."""
+    params: dict[str, Any] = {}
+
+    def fail(name: str, problem: str) -> None:
+        drawn = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        if why is not None:
+            why.append((name, problem + (f" (with {drawn})" if drawn else "")))
+
+    for name, param in info.template.params.items():
+        if param.choices is not None:
+            params[name] = to_plain(rng.choice(param.choices))
+            continue
+        source = info.sources.get(name)
+        if source is None:
+            fail(name, f"parameter '{name}' has no 'from' or 'choices'")
+            return None
+        local = {f"p_{k}": v for k, v in params.items()}
+        try:
+            candidates = source(db, **local)
+        except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
+            problem = rt.describe_error(exc)
+            fail(name, f"the source of '{name}' fails on the seed data: {problem}")
+            return None
+        candidates = [c for c in candidates if c is not None]
+        if not candidates:
+            fail(name, f"the source of '{name}' finds no value in the seed data")
+            return None
+        params[name] = rng.choice(candidates)
+    return params
+
+
+def template_rng(seed: int, name: str) -> random.Random:
+    return random.Random(seed * 1_000_003 + zlib.crc32(name.encode()))
