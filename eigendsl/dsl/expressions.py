@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.functions import an, call_type
 from eigendsl.dsl.types import (
     ANY,
     BOOL,
@@ -29,27 +30,11 @@ from eigendsl.dsl.types import (
     list_of,
 )
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import EvalError, days_between
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
     from eigendsl.spec import DomainSpec
 
-FUNCTIONS = {  # name: (min args, max args)
-    "len": (1, 1),
-    "lower": (1, 1),
-    "upper": (1, 1),
-    "str": (1, 1),
-    "abs": (1, 1),
-    "round": (1, 2),
-    "min": (1, 9),
-    "max": (1, 9),
-    "keys": (1, 1),
-    "int": (1, 1),
-    "float": (1, 1),
-    "days_between": (2, 2),
-    "add_days": (2, 2),
-}
 CONTEXT_NAMES = {
     "db": DB,
     "initial": DB,
@@ -289,66 +274,7 @@ class ExpressionTyper:
         return BOOL
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
-        args = [self.infer(a, scope) for a in e.args]
-        if e.name not in FUNCTIONS:
-            quantifier = (
-                " (quantifiers are written all(x in xs where ...: ...))"
-                if e.name in ("all", "any")
-                else ""
-            )
-            self.diag.error(
-                e.span,
-                f"unknown function '{e.name}'"
-                + did_you_mean(e.name, FUNCTIONS, f"functions are {', '.join(sorted(FUNCTIONS))}")
-                + quantifier,
-            )
-            return ANY
-        low, high = FUNCTIONS[e.name]
-        if not low <= len(args) <= high:
-            count = f"{low}" if low == high else f"{low} to {high}"
-            self.diag.error(e.span, f"{e.name}() takes {count} argument(s), not {len(args)}")
-            return ANY
-        if e.name in ("lower", "upper", "str"):
-            return STRING
-        if e.name == "len" and args[0].kind in ("int", "float", "bool", "null"):
-            self.diag.error(
-                e.args[0].span,
-                f"len() needs a list, a table, a string or a mapping, not {an(args[0])}",
-            )
-        if e.name in ("len", "int"):
-            return INT
-        if e.name == "keys":
-            return list_of(STRING)
-        if e.name in ("round", "float"):
-            return FLOAT
-        if e.name in ("days_between", "add_days"):
-            return self._date_func(e, args)
-        if e.name in ("abs", "min", "max"):
-            for arg, t in zip(e.args, args, strict=True):
-                if not is_numeric(t):
-                    self.diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
-            return args[0]
-        return ANY  # pragma: no cover
-
-    def _date_func(self, e: A.Func, args: list[Type]) -> Type:
-        """``days_between(start, end)`` and ``add_days(date, days)``: dates are ISO text, checked
-        here when written as a literal."""
-        dates = e.args if e.name == "days_between" else e.args[:1]
-        for arg, t in zip(dates, args, strict=False):
-            if t.kind not in ("string", "any"):
-                self.diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
-            elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
-                try:
-                    days_between(arg.value, arg.value)
-                except EvalError as exc:
-                    self.diag.error(arg.span, str(exc))
-        if e.name == "days_between":
-            return INT
-        if args[1].kind not in ("int", "any"):
-            self.diag.error(
-                e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}"
-            )
-        return STRING
+        return call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
 
     def _quantifier(self, e: A.Quantifier, scope: Scope) -> Type:
         source = self.infer(e.source, scope)
@@ -410,21 +336,6 @@ class ExpressionTyper:
         if q.where is not None:
             self.condition(q.where, inner, "where")
         return self.infer(q.body, inner)
-
-
-def an(t: Type) -> str:
-    """A type as an error message names it, with its article: "a string", "an int"."""
-    name = t.name
-    if t.kind in ("object",) and t.table:
-        return f"a {name}"
-    if t.kind in ("table",):
-        return f"the {name}"
-    if t.kind == "db":
-        return "the whole database"
-    if t.kind == "null":
-        return "null"
-    article = "an" if name[0] in "aeiou" else "a"
-    return f"{article} {name}"
 
 
 def _is_zero(e: A.Expr) -> bool:

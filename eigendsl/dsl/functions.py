@@ -1,0 +1,103 @@
+"""Type rules of the checker DSL's functions (``len``, ``round``, ``days_between`` ...): the
+type of each call, and an error for each misuse."""
+
+from __future__ import annotations
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.types import ANY, FLOAT, INT, STRING, Type, is_numeric, list_of
+from eigendsl.errors import Diagnostics, did_you_mean
+from eigendsl.support import EvalError, days_between
+
+FUNCTIONS = {  # name: (min args, max args)
+    "len": (1, 1),
+    "lower": (1, 1),
+    "upper": (1, 1),
+    "str": (1, 1),
+    "abs": (1, 1),
+    "round": (1, 2),
+    "min": (1, 9),
+    "max": (1, 9),
+    "keys": (1, 1),
+    "int": (1, 1),
+    "float": (1, 1),
+    "days_between": (2, 2),
+    "add_days": (2, 2),
+}
+
+
+def an(t: Type) -> str:
+    """A type as an error message names it, with its article: "a string", "an int"."""
+    name = t.name
+    if t.kind in ("object",) and t.table:
+        return f"a {name}"
+    if t.kind in ("table",):
+        return f"the {name}"
+    if t.kind == "db":
+        return "the whole database"
+    if t.kind == "null":
+        return "null"
+    article = "an" if name[0] in "aeiou" else "a"
+    return f"{article} {name}"
+
+
+def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
+    """The type of a call of one of :data:`FUNCTIONS` whose arguments have the types ``args``,
+    each misuse reported to ``diag``."""
+    if e.name not in FUNCTIONS:
+        quantifier = (
+            " (quantifiers are written all(x in xs where ...: ...))"
+            if e.name in ("all", "any")
+            else ""
+        )
+        diag.error(
+            e.span,
+            f"unknown function '{e.name}'"
+            + did_you_mean(e.name, FUNCTIONS, f"functions are {', '.join(sorted(FUNCTIONS))}")
+            + quantifier,
+        )
+        return ANY
+    low, high = FUNCTIONS[e.name]
+    if not low <= len(args) <= high:
+        count = f"{low}" if low == high else f"{low} to {high}"
+        diag.error(e.span, f"{e.name}() takes {count} argument(s), not {len(args)}")
+        return ANY
+    if e.name in ("lower", "upper", "str"):
+        return STRING
+    if e.name == "len" and args[0].kind in ("int", "float", "bool", "null"):
+        diag.error(
+            e.args[0].span,
+            f"len() needs a list, a table, a string or a mapping, not {an(args[0])}",
+        )
+    if e.name in ("len", "int"):
+        return INT
+    if e.name == "keys":
+        return list_of(STRING)
+    if e.name in ("round", "float"):
+        return FLOAT
+    if e.name in ("days_between", "add_days"):
+        return _date_call(e, args, diag)
+    if e.name in ("abs", "min", "max"):
+        for arg, t in zip(e.args, args, strict=True):
+            if not is_numeric(t):
+                diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
+        return args[0]
+    return ANY  # pragma: no cover
+
+
+def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
+    """``days_between(start, end)`` and ``add_days(date, days)``: dates are ISO text, checked
+    here when written as a literal."""
+    dates = e.args if e.name == "days_between" else e.args[:1]
+    for arg, t in zip(dates, args, strict=False):
+        if t.kind not in ("string", "any"):
+            diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
+        elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
+            try:
+                days_between(arg.value, arg.value)
+            except EvalError as exc:
+                diag.error(arg.span, str(exc))
+    if e.name == "days_between":
+        return INT
+    if args[1].kind not in ("int", "any"):
+        diag.error(e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}")
+    return STRING
