@@ -29,52 +29,36 @@ def _source_span(info: TemplateInfo, param: str) -> Span:
     return params.position(param) if isinstance(params, MarkedDict) else info.raw.span
 
 
-def _with_derived(
-    info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]
-) -> dict[str, Any]:
-    """A written task's parameters, with each derived one it leaves out worked out from its
-    source and the parameters before it (a task gives an offset; its date follows)."""
-    for name in info.template.params:
-        if name in params or name not in info.derived:
-            continue
-        earlier = list(info.template.params)[: list(info.template.params).index(name)]
-        if any(p not in params for p in earlier):
-            break  # left out, and reported so
+def _derived(
+    info: TemplateInfo, written: dict[str, Any], seed: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """A written task's parameters, each derived one (its source one expression of the seed and
+    the parameters before it) worked out once: filled in where the task leaves it out (a task
+    gives an offset; its date follows), and where the task gives it, the first one that is not
+    what its source gives for the values written, as a problem. A parameter chosen among
+    candidates may be another one: lint tells whether the task holds."""
+    params, problems = dict(written), []
+    names = list(info.template.params)  # in the template's order, which the sources follow
+    for index, name in enumerate(names):
+        earlier = names[:index]
+        if name not in info.derived or any(p not in params for p in earlier):
+            continue  # a parameter left out is reported as such
         try:
             values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
-        except Exception:  # noqa: BLE001 - reported by _unsourced once the value is given
-            break
-        if len(values) == 1 and values[0] is not None:
-            params[name] = to_plain(values[0])
-    return params
-
-
-def _unsourced(info: TemplateInfo, params: dict[str, Any], seed: dict[str, Any]) -> list[str]:
-    """The first derived parameter of a written task (its source is one expression of the seed
-    and the parameters before it) that is not what its source gives for the values written. A
-    parameter chosen among candidates may be another one: lint tells whether the task holds."""
-    earlier: dict[str, Any] = {}
-    for name in info.template.params:  # in the template's order, which the sources follow
-        value = params[name]
-        source = info.sources.get(name)
-        if source is not None and name in info.derived:
-            given = ", ".join(f"{k}={v!r}" for k, v in earlier.items())
-            try:
-                candidates = source(seed, **{f"p_{k}": v for k, v in earlier.items()})
-            except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
-                return [f"{name}: its source fails ({rt.describe_error(exc)})"]
-            if value not in candidates:
-                gives = (
-                    f"gives {candidates[0]!r}"
-                    if len(candidates) == 1
-                    else "does not give it"
-                    if candidates
-                    else "gives no value"
-                )
-                given = f" for {given}" if given else ""
-                return [f"{name} is {value!r}, but its source {gives}{given}"]
-        earlier[name] = value
-    return []
+        except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
+            if name in params:
+                problems.append(f"{name}: its source fails ({rt.describe_error(exc)})")
+            continue
+        if name not in params:
+            if len(values) == 1 and values[0] is not None:
+                params[name] = to_plain(values[0])
+        elif params[name] not in values:
+            given = ", ".join(f"{p}={params[p]!r}" for p in earlier)
+            given = f" for {given}" if given else ""
+            problems.append(
+                f"{name} is {params[name]!r}, but its source gives {values[0]!r}{given}"
+            )
+    return params, problems[:1]
 
 
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
@@ -106,7 +90,7 @@ def concrete_tasks(
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
                 continue
-            given = _with_derived(info, dict(task.params), seed)
+            given, unsourced = _derived(info, task.params, seed)
             missing = [p for p in info.param_types if p not in given]
             extra = [p for p in given if p not in info.param_types]
             if missing or extra:
@@ -125,7 +109,7 @@ def concrete_tasks(
                 f"{name} {param_problem}"
                 for name, param in info.template.params.items()
                 if (param_problem := _param_problem(given[name], param))
-            ] or _unsourced(info, given, seed)
+            ] or unsourced
             if wrong:
                 diag.error(
                     span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
