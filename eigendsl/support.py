@@ -548,7 +548,7 @@ def date_problem(value: Any) -> str | None:
     return None
 
 
-def _date(value: Any) -> dt.date:
+def day_of(value: Any) -> dt.date:
     """The calendar day of an ISO date ("2025-06-10") or date and time ("2025-06-10 14:30")."""
     if isinstance(value, str):
         for parse in (dt.date.fromisoformat, dt.datetime.fromisoformat):
@@ -570,7 +570,7 @@ def days_between(start: Any, end: Any) -> int:
     >>> days_between("2025-06-01", "2025-06-10"), days_between("2025-06-10 23:59", "2025-06-01")
     (9, -9)
     """
-    return (_date(end) - _date(start)).days
+    return (day_of(end) - day_of(start)).days
 
 
 def add_days(value: Any, days: Any) -> str:
@@ -582,7 +582,7 @@ def add_days(value: Any, days: Any) -> str:
     if isinstance(days, bool) or not isinstance(days, int):
         raise EvalError(f"add_days() adds a whole number of days, not {show(days)}")
     try:
-        return (_date(value) + dt.timedelta(days=days)).isoformat()
+        return (day_of(value) + dt.timedelta(days=days)).isoformat()
     except OverflowError:
         raise EvalError(f"{show(value)} plus {days} days is not a date") from None
 

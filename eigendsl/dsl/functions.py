@@ -6,7 +6,7 @@ from __future__ import annotations
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import ANY, FLOAT, INT, STRING, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import EvalError, days_between
+from eigendsl.support import EvalError, day_of
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -93,7 +93,7 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
             diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
         elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
             try:
-                days_between(arg.value, arg.value)
+                day_of(arg.value)
             except EvalError as exc:
                 diag.error(arg.span, str(exc))
     if e.name == "days_between":
