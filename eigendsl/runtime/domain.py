@@ -235,8 +235,8 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
 
 
 def _given_today(impl: Callable[..., Any], today: str) -> Callable[..., Any]:
-    """A Python tool that takes ``today`` (and the tool declares no such parameter) is given the
-    domain's date."""
+    """A Python tool that takes ``today`` is given the domain's date (no tool declares a parameter
+    of that name: compile refuses it)."""
     try:
         takes = "today" in inspect.signature(impl).parameters
     except (TypeError, ValueError):  # a callable without a signature Python can read
@@ -275,7 +275,7 @@ def _tools(
                     f"body)",
                 )
             impl, is_declared = _python_tool(spec_dir(), target, name), False
-            if today is not None and "today" not in function["parameters"].get("properties", {}):
+            if today is not None:
                 impl = _given_today(impl, today)
         tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared)
     return schemas, tools
