@@ -19,7 +19,7 @@ from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
 from eigendsl.spec import DomainSpec
 from eigendsl.task_spec import TaskFile
-from eigendsl.yamlload import MarkedDict, MarkedList, load_file, locate, read_text
+from eigendsl.yamlload import MarkedDict, MarkedList, comma_hint, load_file, locate, read_text
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -56,6 +56,10 @@ def _validation_error(
             at, value = loc + part.at, not part.key  # the part of the value refused
         span = locate(raw, at, fallback, value=value)
         message = _sentence(error, loc, model)
+        if error["type"] == "extra_forbidden":
+            message = comma_hint(raw, loc) or message
+            if any(d.message == message for d in out):
+                continue  # another piece of a value cut at its commas
         out.append(Diagnostic(span, message))
     return out
 

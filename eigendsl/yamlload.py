@@ -12,6 +12,7 @@ Span(path='x.yaml', line=2, col=6, end_line=None, end_col=None)
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -45,6 +46,9 @@ class MarkedDict(dict):
         self.key_spans: dict[Any, Span] = {}
         self.value_spans: dict[Any, Span] = {}
         self.value_styles: dict[Any, str | None] = {}
+        # keys of a {…} mapping written with no ':' (``{a: one, two}`` holds the key 'two'): what
+        # an unquoted comma inside a value makes
+        self.bare_keys: set[Any] = set()
 
     def position(self, key: Any) -> Span:
         return self.key_spans.get(key, self.span)
@@ -119,6 +123,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         result.key_spans[key] = _span(loader.path, key_node)
         result.value_spans[key] = _span(loader.path, value_node)
         result.value_styles[key] = getattr(value_node, "style", None)
+        if node.flow_style and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value:
+            result.bare_keys.add(key)
     return result
 
 
@@ -320,6 +326,34 @@ def locate(root: Any, loc: Iterable[Any], fallback: Span, value: bool = False) -
         else:
             return span
     return span
+
+
+def comma_hint(root: Any, loc: Iterable[Any]) -> str:
+    """Why an unknown key that is a bare word in a ``{…}`` mapping is there: a comma inside the
+    value before it, which YAML reads as the end of that entry ('' when it is not so). The pieces
+    of one value cut at several commas all get the same sentence."""
+    *path, key = loc
+    owner = root
+    for part in path:
+        try:
+            owner = owner[part]
+        except (LookupError, TypeError):
+            return ""
+    if not isinstance(owner, MarkedDict) or key not in owner.bare_keys:
+        return ""
+    keys = list(owner)
+    first = keys.index(key)
+    while first > 0 and keys[first] in owner.bare_keys:
+        first -= 1  # back over the other pieces of the same value ("a, b, c")
+    start = keys[first]
+    if start in owner.bare_keys or not isinstance(owner[start], str):
+        return f"unknown key '{key}': inside {{ }} a comma ends an entry; quote a value with one"
+    pieces = itertools.takewhile(lambda k: k in owner.bare_keys, keys[first + 1 :])
+    whole = ", ".join([owner[start], *map(str, pieces)])
+    return (
+        f"the value of '{start}' ends at a comma: inside {{ }} a comma ends an entry and what "
+        f"follows it reads as a key; quote the value: {start}: {whole!r}"
+    )
 
 
 def to_plain(value: Any) -> Any:

@@ -599,6 +599,17 @@ CASES = [
         "tag:",
     ),
     case(
+        # two commas in an unquoted value: one error, the whole value quoted in its fix
+        "yaml-comma-in-flow-value",
+        DOMAIN,
+        "{type: string, description: The user's email.}",
+        "{type: string, description: The user's email, as given, or none}",
+        "mini/domain.yaml:27:60: the value of 'description' ends at a comma: inside { } a comma "
+        "ends an entry and what follows it reads as a key; quote the value: description: "
+        '"The user\'s email, as given, or none"',
+        "as given",
+    ),
+    case(
         "yaml-missing-key",
         DOMAIN,
         "policy: policy.md\n",
