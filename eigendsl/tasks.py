@@ -52,6 +52,16 @@ class TemplateInfo:
     # params whose source is one expression (a value derived from the seed and earlier params),
     # not a choice among candidates
     derived: frozenset[str] = frozenset()
+    today: str | None = None  # the domain's date, YYYY-MM-DD: {{ today }} in the template's text
+
+    @property
+    def text_types(self) -> dict[str, Type]:
+        """The names the template's text may use: its parameters, and the domain's date."""
+        return self.param_types | ({"today": STRING} if self.today else {})
+
+    def text_context(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What the template's text is rendered with: ``params``, and the domain's date."""
+        return params | {"today": self.today} if self.today else params
 
 
 def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
@@ -75,7 +85,7 @@ def _check_text(
                 f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
                 f"the template{did_you_mean(var, params)}"
                 + (
-                    "; the domain's date is a parameter's source: day: {type: date, from: today}"
+                    "; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml"
                     if var == "today"
                     else ""
                 ),
@@ -169,8 +179,9 @@ def check_templates(
                             )
                     sources[p_name] = None
                 param_types[p_name] = declared
+            today = loaded.spec.today.isoformat() if loaded.spec.today else None
             info = TemplateInfo(
-                name, template, t_raw, path, param_types, sources, frozenset(derived)
+                name, template, t_raw, path, param_types, sources, frozenset(derived), today
             )
             _check_check_binding(info, analyzer, diag)
             _check_gold(info, loaded, diag)
@@ -234,7 +245,7 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
         step_raw = steps_raw[index]
         span = steps_raw.position(index)
         if step.say is not None:
-            _check_text(step.say, span, info.param_types, diag, "this 'say' step")
+            _check_text(step.say, span, info.text_types, diag, "this 'say' step")
             continue
         assert step.tool is not None
         tool = tools.get(step.tool)
@@ -256,7 +267,7 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                 continue
             _check_arg_text(value, arg_span, info, diag)
             expected = from_field(tool.params[arg])
-            got = _value_type(value, info.param_types)
+            got = _value_type(value, info.text_types)
             if not assignable(got, expected):
                 diag.error(
                     arg_span,
@@ -272,7 +283,7 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
 
 def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostics) -> None:
     if isinstance(value, str):
-        _check_text(value, span, info.param_types, diag, "this argument")
+        _check_text(value, span, info.text_types, diag, "this argument")
     elif isinstance(value, list):
         for item in value:
             _check_arg_text(item, span, info, diag)
@@ -289,13 +300,13 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
             _check_text(
                 getattr(scenario, key),
                 user_raw.value_span(key),
-                info.param_types,
+                info.text_types,
                 diag,
                 f"user.{key}",
             )
     for key, text in scenario.known.items():
         _check_text(
-            text, user_raw["known"].value_span(key), info.param_types, diag, f"user.known.{key}"
+            text, user_raw["known"].value_span(key), info.text_types, diag, f"user.known.{key}"
         )
     for index, thing in enumerate(scenario.unknown):
         # The scripted user says it does not know a thing when the agent's question names it:
@@ -350,13 +361,14 @@ def render_task(
     """A concrete task: scenario and gold plan rendered with ``params``; ``override`` replaces
     scenario fields (as written in a task file's ``user:``)."""
     t = info.template
-    text = lambda s: render_text(s, params) if s else s  # noqa: E731
+    context = info.text_context(params)
+    text = lambda s: render_text(s, context) if s else s  # noqa: E731
     gold = []
     for step in t.gold:
         if step.say is not None:
             gold.append({"say": text(step.say)})
         else:
-            gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), params)})
+            gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), context)})
     scenario = t.user.model_dump()
     scenario.update({k: v for k, v in (override or {}).items() if v is not None})
     return {

@@ -700,7 +700,7 @@ CASES = [
         "because it is {{ reason }}",
         "because it is {{ reason }} on {{ today }}",
         "mini/tasks/cancel.yaml:9:87: user.reason uses '{{ today }}', which is not a parameter of "
-        "the template; the domain's date is a parameter's source: day: {type: date, from: today}",
+        "the template; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml",
         "today }}",
     ),
     case(

@@ -109,6 +109,10 @@ def test_dates_are_counted_in_days(library):
     refusals = [t for t in library.tasks if t["template"] == "renew_refused_overdue"]
     days = {t["params"]["loan_id"]: t["params"]["days"] for t in refusals}
     assert days.get("L5003") == 12 and all(d > 7 for d in days.values())
+    # a template's text reads the domain's date as {{ today }}, no parameter needed
+    returns = [t for t in library.tasks if t["template"] == "return_book"]
+    said = [step["say"] for t in returns for step in t["gold"] if "say" in step]
+    assert said and all(" is returned as of 2025-06-10. " in s for s in said), said
 
 
 def test_an_unquoted_date_in_yaml_is_its_text(tmp_path):

@@ -113,7 +113,8 @@ class LLMUserIntent(UserIntent):
         if task is None or item.kind == "compose":
             return task
         info = self.templates[item.templates[0]]
-        reason = render_text(task.user.get("reason") or info.template.user.reason, task.params)
+        written = task.user.get("reason") or info.template.user.reason
+        reason = render_text(written, info.text_context(task.params))
         answer = ask_json(
             self.backend,
             self.prompt,

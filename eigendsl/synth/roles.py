@@ -264,7 +264,8 @@ def _identity_keys(info: TemplateInfo) -> set[str]:
 
 
 def _known(info: TemplateInfo, params: dict[str, Any]) -> dict[str, str]:
-    return {k: render_text(v, params) for k, v in info.template.user.known.items()}
+    context = info.text_context(params)
+    return {k: render_text(v, context) for k, v in info.template.user.known.items()}
 
 
 def param_key(template: str, params: dict[str, Any]) -> str:
