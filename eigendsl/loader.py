@@ -48,7 +48,7 @@ class LoadedSpec:
 def _validation_error(
     exc: ValidationError, raw: Any, fallback: Span, model: Any
 ) -> list[Diagnostic]:
-    out = []
+    out: list[Diagnostic] = []
     for error in exc.errors():
         loc = tuple(error["loc"])
         at, value = loc, error["type"] != "extra_forbidden"
