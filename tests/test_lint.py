@@ -221,6 +221,8 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     assert re.search(
         r"planted\.yaml:\d+:\d+: warning: task 'cancel-bob-delivered' is unsolvable", relaxed.stderr
     )
+    # the summary's error count is explained, not contradicted by the "warning:" lines
+    assert "errors are shown as warnings: the output is written; `--strict` stops" in relaxed.stderr
     strict = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--strict"])
     assert strict.exit_code == 1
     assert "Traceback" not in strict.output
@@ -271,3 +273,23 @@ def test_the_summary_counts_in_words():
     found += [Finding(at, "m", "warning", "weak_check")] * 2
     report = LintReport("shop", 1, ["t"], {}, found)
     assert summary(report) == "shop: 1 task linted, 1 unsolvable; 1 error, 2 warnings, 1 note"
+
+
+def test_a_score_term_the_gold_plan_misses_lowers_its_reward_and_is_not_unsolvable(tmp_path):
+    # `eigendsl run` passes such episodes (a score term does not gate); lint used to call the
+    # template unsolvable and exit 1.
+    spec = tmp_path / "mini"
+    shutil.copytree(MINI, spec)
+    checks = spec / "checks" / "main.chk"
+    text = checks.read_text(encoding="utf-8")
+    term = "    score 0.5: called get_order(order_id=order_id)\n"
+    assert term in text
+    # never earned: the order is cancelled by then
+    missed_term = '    score 0.5: db.orders[order_id].status == "pending"\n'
+    checks.write_text(text.replace(term, term + missed_term), encoding="utf-8")
+    report = lint(spec)
+    assert report.unsolvable == [] and report.errors == []
+    missed = [f for f in report.findings if f.kind == "unearned_score"]
+    assert missed and all(f.severity == "warning" for f in missed)
+    assert "does not earn the score term of check 'cancelled'" in missed[0].message
+    assert "so a right episode's reward is below 1" in missed[0].message

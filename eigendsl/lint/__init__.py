@@ -153,9 +153,16 @@ def lint_compiled(
     for finding in shown:
         echo(str(finding.diagnostic("warning")))
     if shown:
+        errors = len(report.errors)
         echo(
-            f"lint: {summary(report)}; `eigendsl lint {spec_dir}` shows every finding and the "
-            "check strengths"
+            f"lint: {summary(report)}"
+            + (
+                f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
+                "output is written; `--strict` stops on them)"
+                if errors
+                else ""
+            )
+            + f"; `eigendsl lint {spec_dir}` shows every finding and the check strengths"
         )
 
 

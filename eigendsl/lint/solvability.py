@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import run_episodes
@@ -52,10 +53,10 @@ def check_solvable(ctx: LintContext) -> None:
     spans: dict[tuple[Any, ...], Any] = {}
     for lint_task, row in zip(ctx.tasks, rows, strict=True):
         problems = _problems(ctx, lint_task, row)
-        if not problems:
+        if all(kind == "unearned_score" for *_, kind in problems):
             ctx.gold_rows[lint_task.id] = row
-            continue
-        ctx.unsolvable.append(lint_task.id)
+        else:
+            ctx.unsolvable.append(lint_task.id)
         for key, span, text, kind in problems:
             group = (lint_task.id if lint_task.authored else lint_task.info.name, kind, *key)
             groups.setdefault(group, []).append((lint_task, text))
@@ -80,6 +81,8 @@ def check_solvable(ctx: LintContext) -> None:
             ctx.add(
                 spans[group], f"the gold plan of {subject} violates {text}{note}", "error", kind
             )
+        elif kind == "unearned_score":
+            ctx.add(spans[group], f"{subject}: {text}{note}", "warning", kind)
         else:
             ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
 
@@ -130,7 +133,19 @@ def _problems(
     for failure in verdict["failures"]:
         owner = ctx.statement_owner(failure["path"], failure["line"], failure["col"])
         where = str(owner[2].span) if owner else f"{failure['path']}:{failure['line']}"
-        if failure["verifier"] == "policy":
+        if owner and isinstance(owner[2], A.Score):
+            # a score term lowers the reward, it does not fail the check (one the gold plan cannot
+            # say is the consistency pass's finding, at the term)
+            if failure["reason"].startswith("the agent never said"):
+                continue
+            text = (
+                f"the gold plan does not earn the score term of check "
+                f"'{verdict['check']['name']}': {failure['reason']} ({where}), so a right "
+                "episode's reward is below 1"
+            )
+            span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
+            out.append((("score", failure["line"], failure["col"]), span, text, "unearned_score"))
+        elif failure["verifier"] == "policy":
             name = owner[1] if owner else "a policy rule"
             text = f"rule '{name}': {failure['reason']} ({where})"
             span = lint_task.span if lint_task.authored else lint_task.info.raw.position("gold")
