@@ -293,3 +293,33 @@ def test_a_score_term_the_gold_plan_misses_lowers_its_reward_and_is_not_unsolvab
     assert missed and all(f.severity == "warning" for f in missed)
     assert "does not earn the score term of check 'cancelled'" in missed[0].message
     assert "so a right episode's reward is below 1" in missed[0].message
+
+
+def test_a_template_whose_gold_dialogue_synthesis_rejects_is_reported(tmp_path):
+    # solvable, so compile, lint and run passed, while synthesis accepted none of its dialogues
+    spec = tmp_path / "mini"
+    shutil.copytree(MINI, spec)
+    tasks = spec / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    for old, new in (
+        ("cancel order {{ order_id }} because", "cancel my order because"),
+        (
+            'known: {email: "{{ email }}", order_id: "{{ order_id }}"}',
+            'known: {email: "{{ email }}"}',
+        ),
+        ("Your order {{ order_id }} is cancelled.", "Your order is cancelled."),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+    tasks.write_text(text, encoding="utf-8")
+    report = lint(spec)
+    assert report.unsolvable == []
+    rejected = [f for f in report.findings if f.kind == "unsynthesizable"]
+    assert len(rejected) == 1 and rejected[0].severity == "warning"
+    assert (rejected[0].span.line, rejected[0].span.col) == position(tasks, "gold:")
+    assert rejected[0].message.startswith(
+        "synthesis rejects the gold dialogue of template 'cancel' (3 of 3 sampled tasks, e.g. "
+    )
+    assert "get_order uses the identifier '#" in rejected[0].message
+    assert "give it to the user (user.known) or have a tool return it" in rejected[0].message
+    assert not [f for f in lint(MINI).findings if f.kind == "unsynthesizable"]

@@ -211,6 +211,40 @@ def test_a_refused_call_is_not_held_to_the_quality_checks():
     assert any("called twice" in r for r in reasons) and any("'I9'" in r for r in reasons)
 
 
+def test_an_identifier_stated_in_its_pieces_is_not_invented():
+    # a flight id built from the flight number and the day the user said, as an airline spec
+    # keys its flights; a wrong day is still an invented id
+    from eigendsl.synth.quality import quality_reasons
+
+    def asked(flight_id):
+        return {
+            "messages": [
+                {"role": "user", "content": "What's the status of flight HAT201 on 2025-06-11?"},
+                {
+                    "role": "assistant",
+                    "content": "",
+                    "tool_calls": [
+                        {
+                            "id": "c0",
+                            "type": "function",
+                            "function": {
+                                "name": "get_flight",
+                                "arguments": json.dumps({"flight_id": flight_id}),
+                            },
+                        }
+                    ],
+                },
+            ]
+        }
+
+    ids = {"HAT201-2025-06-11", "HAT201-2025-06-13"}
+    assert quality_reasons(asked("HAT201-2025-06-11"), ids) == []
+    assert quality_reasons(asked("HAT201-2025-06-13"), ids) == [
+        "quality: get_flight uses the identifier 'HAT201-2025-06-13', which neither the user nor "
+        "a tool gave (invented)"
+    ]
+
+
 def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
     return [
         sys.executable,

@@ -9,6 +9,7 @@ plan fails for every draw gives one finding, not one per draw.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from eigendsl.dsl import ast as A
@@ -168,3 +169,36 @@ def _last_agent(messages: list[dict[str, Any]]) -> str:
             call = message["tool_calls"][0]["function"]
             return f"{call['name']}({json.loads(call['arguments'] or '{}')})"[:100]
     return ""
+
+
+def check_synthesizable(ctx: LintContext) -> None:
+    """Synthesis's quality filter on the passing gold episodes of sampled tasks: a template whose
+    gold dialogue it rejects (an identifier neither the user nor a tool states, a call repeated)
+    gets no accepted dialogue at all, though its tasks are solvable."""
+    from eigendsl.synth.quality import quality_reasons
+
+    ids = {str(key) for table in ctx.domain.seed.values() for key in table}
+    groups: dict[tuple[str, str], list[tuple[LintTask, str]]] = {}
+    for lint_task in ctx.passing():
+        if lint_task.authored:
+            continue  # synthesis draws its own parameter sets from the templates
+        for reason in quality_reasons(ctx.gold_rows[lint_task.id], ids):
+            # one finding per template and kind of reason, whatever the identifier
+            kind = re.sub(r"'[^']*'", "…", reason)
+            groups.setdefault((lint_task.info.name, kind), []).append((lint_task, reason))
+    for items in groups.values():
+        lint_task, reason = items[0]
+        sampled = sum(not t.authored and t.info is lint_task.info for t in ctx.tasks)
+        fix = (
+            "; give it to the user (user.known) or have a tool return it before the call"
+            if "(invented)" in reason
+            else ""
+        )
+        ctx.add(
+            lint_task.info.raw.position("gold"),
+            f"synthesis rejects the gold dialogue of template '{lint_task.info.name}' "
+            f"({len(items)} of {sampled} sampled tasks, e.g. {lint_task.id}): "
+            f"{reason.removeprefix('quality: ')}{fix}",
+            "warning",
+            "unsynthesizable",
+        )

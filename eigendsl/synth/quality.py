@@ -53,12 +53,32 @@ def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
             except json.JSONDecodeError:
                 continue
             for value in _strings(args):
-                if value in known_ids and value not in seen_text:
+                if value in known_ids and not stated(value, seen_text):
                     reasons.append(
                         f"quality: {name} uses the identifier {value!r}, which neither the user "
                         "nor a tool gave (invented)"
                     )
     return reasons
+
+
+_SEPARATOR = re.compile(r"[-_/:.]")
+
+
+def stated(identifier: str, text: str) -> bool:
+    """Whether ``text`` gives ``identifier``: whole, or as each of its pieces between separators
+    (a flight ``HAT201-2025-06-11`` from "flight HAT201 on 2025-06-11").
+
+    >>> stated("HAT201-2025-06-11", "the status of flight HAT201 on 2025-06-11?")
+    True
+    >>> stated("HAT201-2025-06-13", "the status of flight HAT201 on 2025-06-11?")
+    False
+    """
+    if identifier in text:
+        return True
+    pieces = [p for p in _SEPARATOR.split(identifier) if p]
+    return len(pieces) > 1 and all(
+        re.search(rf"(?<![A-Za-z0-9]){re.escape(p)}(?![A-Za-z0-9])", text) for p in pieces
+    )
 
 
 def _strings(value: Any) -> list[str]:
