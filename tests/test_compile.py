@@ -191,6 +191,14 @@ def test_check_reports_stale_output(tmp_path: Path) -> None:
     current = runner.invoke(main, [*args, "--check"])
     assert current.exit_code == 0, current.output
     assert "is up to date" in current.stdout
+    # lint's findings (mini has warnings) are not mixed into the answer, unless --strict asks
+    assert "warning:" in written.stderr and current.stderr == ""
+    strict = runner.invoke(main, [*args, "--check", "--strict"])
+    assert (
+        strict.exit_code == 1
+        and "warning" not in strict.stderr
+        and "tool 'set_email'" in strict.stderr
+    )
 
     (out / "tools.json").write_text("{}\n")
     (out / "verifiers" / "check_cancelled.py").unlink()
