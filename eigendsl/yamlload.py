@@ -107,9 +107,14 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         try:
             hash(key)
         except TypeError:
-            raise EigenError(
-                Diagnostic(_span(loader.path, key_node), "a mapping key must be a plain value")
-            ) from None
+            message = "a mapping key must be a plain value"
+            if isinstance(key, dict) and len(key) == 1 and None in key.values():
+                # {{ name }} unquoted: a mapping whose one key is the mapping {name}
+                jinja = f"'{{{{ {next(iter(key))} }}}}'"
+                message = (
+                    f"an unquoted {jinja[1:-1]} is a mapping in YAML, not text; quote it: {jinja}"
+                )
+            raise EigenError(Diagnostic(_span(loader.path, key_node), message)) from None
         if key in result:
             first = result.key_spans[key]
             raise EigenError(

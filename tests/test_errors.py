@@ -610,6 +610,15 @@ CASES = [
         "as given",
     ),
     case(
+        "yaml-unquoted-jinja",
+        TASKS,
+        '- get_order: {order_id: "{{ order_id }}"}',
+        "- get_order: {order_id: {{ order_id }}}",
+        "mini/tasks/cancel.yaml:14:32: an unquoted {{ order_id }} is a mapping in YAML, not text; "
+        "quote it: '{{ order_id }}'",
+        "{ order_id }",
+    ),
+    case(
         "yaml-missing-key",
         DOMAIN,
         "policy: policy.md\n",
