@@ -17,6 +17,7 @@ from eigendsl.codegen.pyexpr import ExprCompiler
 from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
+from eigendsl.dsl.functions import FUNCTIONS
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
@@ -83,13 +84,21 @@ def _check_text(
             diag.error(
                 _var_span(span, var),
                 f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
-                f"the template{did_you_mean(var, params)}"
-                + (
-                    "; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml"
-                    if var == "today"
-                    else ""
-                ),
+                f"the template{did_you_mean(var, params)}" + _text_hint(var),
             )
+
+
+def _text_hint(var: str) -> str:
+    """How to have in a template's text what ``{{ var }}`` reached for."""
+    if var == "today":
+        return "; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml"
+    return (
+        "; a template's text sees its parameters, not the checker DSL's functions or db: give "
+        "the value a parameter whose source computes it (amount: {type: float, from: "
+        "'abs(difference)'}), or use a Jinja filter ({{ difference | abs }})"
+        if var in FUNCTIONS or var == "db"
+        else ""
+    )
 
 
 _JINJA_BLOCK = re.compile(r"\{[{%].*?[}%]\}")

@@ -704,6 +704,17 @@ CASES = [
         "params:",
     ),
     case(
+        "jinja-dsl-function",
+        TASKS,
+        '"Your order {{ order_id }} is cancelled."',
+        '"Your order {{ upper(order_id) }} is cancelled."',
+        "mini/tasks/cancel.yaml:16:29: this 'say' step uses '{{ upper }}', which is not a "
+        "parameter of the template; a template's text sees its parameters, not the checker DSL's "
+        "functions or db: give the value a parameter whose source computes it (amount: "
+        "{type: float, from: 'abs(difference)'}), or use a Jinja filter ({{ difference | abs }})",
+        "upper(",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
