@@ -180,15 +180,21 @@ def first_few(names: list[str], shown: int = 3) -> str:
     return ", ".join(names[:shown]) + more
 
 
+def closest(name: str, candidates: object) -> str | None:
+    """The candidate ``name`` is most likely a misspelling of, if any."""
+    names = sorted(str(c) for c in candidates)  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    return next((c for c in names if name and (name in c or c in name)), None)
+
+
 def did_you_mean(name: str, candidates: object, then: str = "") -> str:
     """A suggestion suffix: ``"; did you mean 'refund_order'?"`` or an empty string; with
     ``then`` (``"tables are ..."``), that clause follows, as a sentence of its own after a
     suggestion (``"...? Tables are ..."``) and after a semicolon without one."""
-    names = sorted(str(c) for c in candidates)  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    if not close:
-        close = [c for c in names if name and (name in c or c in name)][:1]
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    close = closest(name, candidates)
+    hint = f"; did you mean '{close}'?" if close else ""
     if not then:
         return hint
     return f"{hint} {then[0].upper()}{then[1:]}" if hint else f"; {then}"

@@ -19,7 +19,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.functions import FUNCTIONS
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
-from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
+from eigendsl.errors import Diagnostics, Span, closest, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
@@ -282,8 +282,10 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                     arg_span,
                     f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}",
                 )
+        misspelt = {closest(arg, tool.params) for arg in step.args if arg not in tool.params}
         for p_name, param in tool.params.items():
-            if p_name not in step.args and not param.optional and param.default is None:
+            given = p_name in step.args or p_name in misspelt  # "did you mean" says it
+            if not given and not param.optional and param.default is None:
                 diag.error(
                     span,
                     f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'",

@@ -715,6 +715,16 @@ CASES = [
         "upper(",
     ),
     case(
+        # one error: the misspelt argument's "did you mean" says the required one is missing
+        "gold-misspelt-argument",
+        TASKS,
+        '- get_order: {order_id: "{{ order_id }}"}',
+        '- get_order: {order: "{{ order_id }}"}',
+        "mini/tasks/cancel.yaml:14:21: tool 'get_order' has no parameter 'order'; did you mean "
+        "'order_id'?",
+        "order:",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
