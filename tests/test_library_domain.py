@@ -170,3 +170,42 @@ def test_a_written_task_is_not_drawn_again(library):
     keys = [(t["template"], json.dumps(t["params"], sort_keys=True)) for t in library.tasks]
     assert len(keys) == len(set(keys))
     assert any(t["id"] == "refuse-ada-moss" for t in library.tasks)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (  # an enum where a date goes (the newcomer's cabin class)
+            "days_between(db.loans[loan_id].due_date, today)",
+            "days_between(db.loans[loan_id].status, today)",
+            "days_between() needs a date (text YYYY-MM-DD), not an enum",
+        ),
+        (  # text that is no day, compared with a date: it would compare letters
+            "days_between(db.loans[loan_id].due_date, today) <= 7",
+            'db.loans[loan_id].due_date > "June 10"',
+            "'June 10' is not a date (dates are written YYYY-MM-DD); a date compared with other "
+            "text compares letters, not days",
+        ),
+    ],
+)
+def test_a_date_misused_in_a_guard_is_a_compile_error(tmp_path, old, new, message):
+    import shutil
+
+    from eigendsl.compiler import compile_domain
+    from eigendsl.errors import EigenError
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    guards = spec / "checks" / "guards.chk"
+    text = guards.read_text(encoding="utf-8")
+    assert old in text
+    guards.write_text(text.replace(old, new), encoding="utf-8")
+    with pytest.raises(EigenError) as info:
+        compile_domain(spec, tmp_path / "out")
+    first = str(info.value).splitlines()[0]
+    assert "guards.chk:6:" in first and first.endswith(f": {message}"), first
+    # a date compared with a day, or with "" (no date), is right
+    condition = "days_between(db.loans[loan_id].due_date, today) <= 7"
+    for fine in ('db.loans[loan_id].due_date > "2025-06-01"', 'db.loans[loan_id].due_date != ""'):
+        guards.write_text(text.replace(condition, fine), encoding="utf-8")
+        compile_domain(spec, tmp_path / "out")

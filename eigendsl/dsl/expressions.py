@@ -16,6 +16,7 @@ from eigendsl.dsl.types import (
     BOOL,
     CALL,
     CALL_FIELDS,
+    DATE,
     DB,
     FLOAT,
     INT,
@@ -30,6 +31,7 @@ from eigendsl.dsl.types import (
     list_of,
 )
 from eigendsl.errors import Diagnostics, did_you_mean
+from eigendsl.support import EvalError, day_of
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -101,7 +103,7 @@ class ExpressionTyper:
                 )
                 return ANY
             self.resolved.constants[e] = self.spec.today.isoformat()
-            return STRING
+            return DATE
         if e.id in CONTEXT_NAMES:
             where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(
                 scope.kind, "here"
@@ -252,7 +254,20 @@ class ExpressionTyper:
                     self.diag.error(side.span, f"'{e.op}' needs numbers or text, not {an(t)}")
         self._enum_literal(left, e.right)
         self._enum_literal(right, e.left)
+        self._date_literal(left, e.right)
+        self._date_literal(right, e.left)
         return BOOL
+
+    def _date_literal(self, t: Type, other: A.Expr) -> None:
+        """Text compared with a date must be a day ("" aside: no date): "June 10" compares as
+        text, letter by letter."""
+        if t.date and isinstance(other, A.Literal) and isinstance(other.value, str) and other.value:
+            try:
+                day_of(other.value)
+            except EvalError as exc:
+                self.diag.error(
+                    other.span, f"{exc}; a date compared with other text compares letters, not days"
+                )
 
     def _enum_literal(self, t: Type, other: A.Expr) -> None:
         if t.values and isinstance(other, A.Literal) and isinstance(other.value, str):

@@ -4,7 +4,7 @@ type of each call, and an error for each misuse."""
 from __future__ import annotations
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.types import ANY, FLOAT, INT, STRING, Type, is_numeric, list_of
+from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
 from eigendsl.support import EvalError, day_of
 
@@ -89,7 +89,7 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     here when written as a literal."""
     dates = e.args if e.name == "days_between" else e.args[:1]
     for arg, t in zip(dates, args, strict=False):
-        if t.kind not in ("string", "any"):
+        if t.kind not in ("string", "any") or t.values:
             diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
         elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
             try:
@@ -100,4 +100,4 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return INT
     if args[1].kind not in ("int", "any"):
         diag.error(e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}")
-    return STRING
+    return DATE

@@ -19,6 +19,7 @@ class Type:
     table: str | None = None  # the table of a row or of a table
     values: tuple[str, ...] | None = None  # enum values of a string
     optional: bool = False
+    date: bool = False  # a string holding a day, YYYY-MM-DD (a field of type date, today)
 
     @property
     def name(self) -> str:
@@ -32,6 +33,8 @@ class Type:
             return f"table {self.table}"
         if self.kind == "string" and self.values:
             return "enum"
+        if self.kind == "string" and self.date:
+            return "date"
         return self.kind
 
     def field(self, name: str) -> Type | None:
@@ -79,6 +82,7 @@ MESSAGE_FIELDS = {
     "position": INT,
 }
 # A date is text written YYYY-MM-DD: compared as text, that is in time order.
+DATE = Type("string", date=True)
 NAMED_TYPES = {
     "string": STRING,
     "int": INT,
@@ -105,7 +109,7 @@ def from_field(spec: FieldType, table: str | None = None) -> Type:
         fields = tuple((k, from_field(v)) for k, v in spec.fields.items())
         return Type("object", fields=fields, table=table, optional=spec.optional)
     if spec.type == "date":
-        return Type("string", optional=spec.optional)
+        return Type("string", optional=spec.optional, date=True)
     return Type(spec.type, optional=spec.optional)
 
 
