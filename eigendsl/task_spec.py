@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from eigendsl.errors import ValueAt
 from eigendsl.spec import FieldType, Model, parameter_names
 
 
@@ -62,6 +63,18 @@ class Scenario(Model):
     forbidden_request: str | None = Field(
         None, description="Something the user asks for that the policy forbids."
     )
+
+    @model_validator(mode="after")
+    def _known_or_unknown(self) -> Scenario:
+        """A fact is known or not: in both lists, the scripted user would give it and also say
+        it does not know it."""
+        for index, thing in enumerate(self.unknown):
+            if thing in self.known:
+                raise ValueAt(
+                    f"'{thing}' is in both user.known and user.unknown; keep it in one of them",
+                    ("unknown", index),
+                )
+        return self
 
 
 class Step(Model):

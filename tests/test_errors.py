@@ -725,6 +725,15 @@ CASES = [
         "order:",
     ),
     case(
+        "fact-known-and-unknown",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id, email]",
+        "mini/tasks/cancel.yaml:11:26: templates.cancel.user: 'email' is in both user.known and "
+        "user.unknown; keep it in one of them",
+        "email]",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
