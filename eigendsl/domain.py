@@ -384,14 +384,16 @@ def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics)
                             f"but this is {value_type.name}",
                         )
                 sets[field_name] = expr
-        if not writes_consistent(tool.writes, update is not None):
+        if update is not None and not tool.writes:
             diag.error(
                 loaded.raw["tools"][tool_name].position("declare"),
                 f"tool '{tool_name}' updates the database, so it must say 'writes: true'",
             )
+        elif tool.writes and tool.declare.update is None:
+            diag.error(
+                loaded.raw["tools"][tool_name].position("writes"),
+                f"tool '{tool_name}' says 'writes: true', but its declare body only returns a "
+                "value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
+            )
         bodies[tool_name] = (returns, update, sets)
     return bodies
-
-
-def writes_consistent(writes: bool, updates: bool) -> bool:
-    return writes or not updates

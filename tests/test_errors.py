@@ -734,6 +734,15 @@ CASES = [
         "email]",
     ),
     case(
+        "declared-write-that-only-returns",
+        DOMAIN,
+        "      update: db.users[user_id]\n      set: {email: email}",
+        "      returns: db.users[user_id]",
+        "mini/domain.yaml:50:5: tool 'set_email' says 'writes: true', but its declare body only "
+        "returns a value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
+        "writes: true",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
