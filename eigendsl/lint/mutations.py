@@ -211,10 +211,13 @@ def mutants(
         if last is not None:
             out = copy.deepcopy(messages)
             del out[last]
+            said = str(messages[last]["content"])
+            said = said if len(said) <= 60 else said[:57].rstrip() + "..."
             yield _one(
                 "drop_final_message",
                 ("drop_final_message",),
-                "the agent's final message to the user is left out",
+                f"the agent's final message to the user ({said!r}) is left out: if the user must "
+                "be told it, `require said` what matters in it",
                 out,
             )
     for i, message in enumerate(messages[1:], start=1):
