@@ -185,6 +185,16 @@ def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport)
     for name in retail.scores:
         assert 0.0 <= retail.strength(name) <= 1.0
         assert retail.scores[name][1] > 0
+    # a check that survives its final message dropped is shown that message (a refusal's stock
+    # apology reads as the agent's words, not the author's)
+    dropped = [f.message for f in retail.findings if "final message to the user" in f.message]
+    assert any(
+        "check 'cancel_refused_not_pending' still passes when the agent's final message to the "
+        "user (\"I'm sorry, but I can't help"
+        in m
+        and "`require said` what matters in it" in m
+        for m in dropped
+    ), dropped
 
 
 # ---------------------------------------------------------------------------- CLI
