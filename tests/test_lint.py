@@ -83,6 +83,13 @@ def test_unsolvable_authored_task_points_at_the_task(planted: LintReport) -> Non
 def test_unsolvable_template_points_at_the_failing_gold_step(planted: LintReport) -> None:
     line, col = position(TASKS, "cancel_order:", after="cancel_delivered:")
     assert found(planted, "unsolvable", TASKS, "template 'cancel_delivered'") == [(line, col)]
+    # the parameters drawn come first, the email derived from them last
+    assert found(
+        planted,
+        "unsolvable",
+        TASKS,
+        "with order_id='#2', reason='no longer needed', email='bob@example.com']",
+    )
 
 
 def test_weak_check_is_found_with_the_surviving_mutation(planted: LintReport) -> None:

@@ -69,13 +69,21 @@ class LintTask:
             return f"task '{self.id}'"
         return f"template '{self.info.name}' (sampled task {self.id} with {self.params_text()})"
 
-    def params_text(self, limit: int = 140) -> str:
-        shown = ", ".join(f"{k}={v!r}" for k, v in self.task.get("params", {}).items())
-        return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+    def params_text(self, limit: int = 160) -> str:
+        """The task's parameters, those drawn first (what tells the task apart; those derived
+        from them follow), each value cut to 40 characters."""
+        params = self.task.get("params", {})
+        order = sorted(params, key=lambda k: k in self.info.derived)
+        shown = ", ".join(f"{k}={_short(repr(params[k]), 40)}" for k in order)
+        return _short(shown, limit)
 
     def step_span(self, index: int) -> Span:
         """Where gold step ``index`` (0-based) is written in the template."""
         return self.info.raw["gold"].position(index)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass
