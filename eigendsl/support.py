@@ -587,6 +587,18 @@ def add_days(value: Any, days: Any) -> str:
         raise EvalError(f"{show(value)} plus {days} days is not a date") from None
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def weekday(value: Any) -> str:
+    """The day of the week of a date, in English whatever the machine's locale.
+
+    >>> weekday("2025-06-10"), weekday("2025-06-15 09:00")
+    ('Tuesday', 'Sunday')
+    """
+    return WEEKDAYS[day_of(value).weekday()]
+
+
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, EvalError):
         return str(exc)

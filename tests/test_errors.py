@@ -248,7 +248,8 @@ CASES = [
         'require said "cancelled"',
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
-        "abs, add_days, days_between, float, int, keys, len, lower, max, min, round, str, upper",
+        "abs, add_days, days_between, float, int, keys, len, lower, max, min, round, str, upper, "
+        "weekday",
         "lenn(",
     ),
     case(

@@ -209,3 +209,30 @@ def test_a_date_misused_in_a_guard_is_a_compile_error(tmp_path, old, new, messag
     for fine in ('db.loans[loan_id].due_date > "2025-06-01"', 'db.loans[loan_id].due_date != ""'):
         guards.write_text(text.replace(condition, fine), encoding="utf-8")
         compile_domain(spec, tmp_path / "out")
+
+
+def test_weekday_names_the_day_of_a_date(tmp_path):
+    """``weekday(date)``: a guard can close the library on one day of the week (the domain's
+    ``today``, 2025-06-10, is a Tuesday); the day's name is an enum, so a misspelt one is a compile
+    error."""
+    import shutil
+
+    from eigendsl.compiler import compile_domain
+    from eigendsl.errors import EigenError
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.environment import Environment
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    guards = spec / "checks" / "guards.chk"
+    text = guards.read_text(encoding="utf-8")
+    head = "guard renew_loan:"
+    assert head in text
+    for day, refused in (("Sunday", False), ("Tuesday", True)):
+        closed = f'{head}\n    require weekday(today) != "{day}" else "We are closed on {day}s"'
+        guards.write_text(text.replace(head, closed, 1), encoding="utf-8")
+        said, ok = Environment(load_domain(spec)).call_tool("renew_loan", {"loan_id": "L5002"})
+        assert ok is not refused and ("closed on Tuesdays" in said) is refused, said
+    guards.write_text(text.replace(head, f'{head}\n    require weekday(today) != "sunday"', 1))
+    with pytest.raises(EigenError, match="'sunday' is not one of the allowed values"):
+        compile_domain(spec, tmp_path / "misspelt")

@@ -127,7 +127,7 @@ class ExprCompiler:
             )
         if e.name == "keys":
             return call("list", *args)
-        if e.name in ("days_between", "add_days"):
+        if e.name in ("days_between", "add_days", "weekday"):
             return rt_call(e.name, *args)
         if e.name in ("abs", "min", "max", "round"):
             return call(e.name, *args)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import EvalError, day_of
+from eigendsl.support import WEEKDAYS, EvalError, day_of
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -22,6 +22,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "float": (1, 1),
     "days_between": (2, 2),
     "add_days": (2, 2),
+    "weekday": (1, 1),
 }
 
 
@@ -74,7 +75,7 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return list_of(STRING)
     if e.name in ("round", "float"):
         return FLOAT
-    if e.name in ("days_between", "add_days"):
+    if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
     if e.name in ("abs", "min", "max"):
         for arg, t in zip(e.args, args, strict=True):
@@ -85,9 +86,9 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
 
 
 def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
-    """``days_between(start, end)`` and ``add_days(date, days)``: dates are ISO text, checked
-    here when written as a literal."""
-    dates = e.args if e.name == "days_between" else e.args[:1]
+    """``days_between(start, end)``, ``add_days(date, days)`` and ``weekday(date)``: dates are
+    ISO text, checked here when written as a literal; a weekday is one of :data:`WEEKDAYS`."""
+    dates = e.args if e.name == "days_between" else e.args[:1]  # add_days's, weekday's first
     for arg, t in zip(dates, args, strict=False):
         if t.kind not in ("string", "any") or t.values:
             diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
@@ -98,6 +99,8 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
                 diag.error(arg.span, str(exc))
     if e.name == "days_between":
         return INT
+    if e.name == "weekday":
+        return Type("string", values=WEEKDAYS)
     if args[1].kind not in ("int", "any"):
         diag.error(e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}")
     return DATE
