@@ -919,6 +919,20 @@ CASES = [
         "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'",
         "u9",
     ),
+    Case(
+        "seed-nested-dangling-reference",  # at the value, not later at a template's source
+        (
+            (
+                DOMAIN,
+                "{item_id: string, price: float}",
+                "{item_id: string, price: float, by: {type: string, ref: users}}",
+            ),
+            (SEED, "{item_id: i1, price: 20.0}", "{item_id: i1, price: 20.0, by: u1}"),
+            (SEED, "{item_id: i2, price: 5.5}", "{item_id: i2, price: 5.5, by: u9}"),
+        ),
+        "mini/data/seed.yaml:6:104: orders['#2'].items[0].by = 'u9' is not a key of 'users'",
+        "u9",
+    ),
     case(
         "seed-duplicate-key",
         SEED,
@@ -1115,6 +1129,15 @@ CASES = [
         "mini/domain.yaml:17:9: field 'user_id' refers to unknown table 'user'; did you mean "
         "'users'?",
         "user_id: {type",
+    ),
+    case(
+        "nested-reference-to-unknown-table",  # a ref on an object field inside a list's items
+        DOMAIN,
+        "{item_id: string, price: float}",
+        "{item_id: {type: string, ref: user}, price: float}",
+        "mini/domain.yaml:22:42: field 'item_id' of each item of 'items' refers to unknown table "
+        "'user'; did you mean 'users'?",
+        "item_id: {type",
     ),
     case(
         "template-unsampleable",
