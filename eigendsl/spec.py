@@ -155,8 +155,14 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         return f"is {value!r}, expected {spec.type}"
     if spec.type == "enum" and value not in (spec.values or ()):
         return f"is {value!r}, not one of {', '.join(spec.values or ())}"
-    if spec.type == "date" and date_problem(value) is not None:
-        return f"is {value!r}, not a day written YYYY-MM-DD"
+    if spec.type == "date" and (problem := date_problem(value)) is not None:
+        # written YYYY-MM-DD, a day that does not exist is said so: "there is no day 2025-02-30"
+        written = problem.startswith("there is no day")
+        return (
+            f"is {value!r}, but {problem}"
+            if written
+            else f"is {value!r}, not a day written YYYY-MM-DD"
+        )
     if spec.type == "list" and spec.items is not None:
         for i, item in enumerate(value):
             problem = value_matches(item, spec.items)

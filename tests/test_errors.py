@@ -731,6 +731,24 @@ CASES = [
         "{id: cancel-ann",
     ),
     case(
+        "choice-no-such-day",  # written YYYY-MM-DD, but the day does not exist; at the choice
+        TASKS,
+        "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
+        'reason: {type: date, choices: ["2024-02-29", "2025-02-29"]}',
+        "mini/tasks/cancel.yaml:7:52: choice 2 of 'reason' is '2025-02-29', but there is no day "
+        "2025-02-29",
+        '"2025-02-29"',
+    ),
+    case(
+        "choice-not-a-date",
+        TASKS,
+        "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
+        "reason: {type: date, choices: [2025-02-28, 28/02/2025]}",
+        "mini/tasks/cancel.yaml:7:50: choice 2 of 'reason' is '28/02/2025', not a day written "
+        "YYYY-MM-DD",
+        "28/02/2025",
+    ),
+    case(
         "task-param-wrong-type",
         TASKS,
         'order_id: "#1", email',
