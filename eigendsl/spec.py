@@ -56,10 +56,13 @@ def reserved_name(name: str) -> str | None:
 def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
     """``params`` as given, once each name is an identifier and none is reserved (a tool's or a
     task template's parameters)."""
-    for name in params:
-        _identifier(name, "parameter name")
+    for name in params:  # each refusal points at the name, not at 'params:'
+        try:
+            _identifier(name, "parameter name")
+        except ValueError as exc:
+            raise ValueAt(str(exc), (name,), key=True) from None
         if (why := reserved_name(name)) is not None:
-            raise ValueError(why)
+            raise ValueAt(why, (name,), key=True)
     return params
 
 

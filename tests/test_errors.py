@@ -672,27 +672,27 @@ CASES = [
         DOMAIN,
         "      email: {type: string, description",
         "      e-mail: {type: string, description",
-        "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an "
+        "mini/domain.yaml:27:7: tools.find_user.params: parameter name 'e-mail' must be an "
         "identifier (letters, digits and '_')",
-        "params:",
+        "e-mail:",
     ),
     case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
         DOMAIN,
         "      user_id: string\n      email: string",
         "      user_id: string\n      today: string",
-        "mini/domain.yaml:47:5: tools.set_email.params: parameter name 'today' is reserved "
+        "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'today' is reserved "
         "(checker expressions read 'today' as the domain's date); rename the parameter",
-        "params:",
+        "today:",
     ),
     case(
         "yaml-param-reserved",
         TASKS,
         "      email: {type: string, from",
         "      gold: {type: string, from",
-        "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
+        "mini/tasks/cancel.yaml:6:7: templates.cancel.params: parameter name 'gold' is reserved "
         "(checker expressions read 'gold' from the trace); rename the parameter",
-        "params:",
+        "gold:",
     ),
     case(
         "jinja-today-is-no-parameter",
