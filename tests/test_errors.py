@@ -1264,6 +1264,38 @@ def test_error(mini: Path, tmp_path: Path, c: Case) -> None:
             assert lines[2].index("^") == 4 + col - 1
 
 
+def test_references_at_any_depth(mini: Path, tmp_path: Path) -> None:
+    """A ref on the list items of a map's values: its table is checked (at the key whose value
+    holds the ref), and each seed value where it is written."""
+    import doctest
+
+    from eigendsl import references
+
+    assert doctest.testmod(references).failed == 0
+    watchers = "{type: map, optional: true, of: {type: list, items: {type: string, ref: user}}}"
+    edit(
+        mini,
+        DOMAIN,
+        "        total: float\n",
+        f"        total: float\n        watchers: {watchers}\n",
+    )
+    edit(mini, SEED, "status: delivered,", "status: delivered, watchers: {gift: [u1, u7]},")
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "out")
+    assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
+        "mini/domain.yaml:20:64: each item of each value of field 'watchers' refers to unknown "
+        "table 'user'; did you mean 'users'?"
+    ]
+    assert (mini / DOMAIN).read_text().splitlines()[19][63:].startswith("items: {type: string")
+    edit(mini, DOMAIN, "ref: user}", "ref: users}")
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "out")
+    assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
+        "mini/data/seed.yaml:6:76: orders['#2'].watchers['gift'][1] = 'u7' is not a key of 'users'"
+    ]
+    assert (mini / SEED).read_text().splitlines()[5][75:].startswith("u7]")
+
+
 def test_all_errors_reported_together(mini: Path, tmp_path: Path) -> None:
     edit(mini, CHK, "require called cancel_order(", "require called cancel_ordr(")
     edit(mini, CHK, 'status == "cancelled"', 'status == "canceled"')
