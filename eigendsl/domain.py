@@ -17,6 +17,7 @@ from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
+from eigendsl.references import check_references
 from eigendsl.spec import FieldType, value_matches
 from eigendsl.training_spec import STAGE_DEFAULTS, value_problem
 from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
@@ -156,7 +157,7 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             rows[key] = to_plain(row)
             raw_rows[(table_name, key)] = row
         db[table_name] = rows
-    _check_references(loaded, db, diag, seed_path, raw_rows)
+    check_references(loaded, db, diag, seed_path, raw_rows)
     return db
 
 
@@ -181,41 +182,6 @@ def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
     if isinstance(container, (MarkedDict, MarkedList)):
         return container.position(key)
     return Span(fallback_path, 1, 1)
-
-
-def _check_references(
-    loaded: LoadedSpec,
-    db: dict[str, dict[str, Any]],
-    diag: Diagnostics,
-    seed_path: str,
-    raw_rows: dict[tuple[str, Any], Any],
-) -> None:
-    for table_name, table in loaded.spec.database.tables.items():
-        for field_name, field in table.fields.items():
-            if field.ref is None:
-                continue
-            if field.ref not in db:
-                span = loaded.raw["database"]["tables"][table_name]["fields"].position(field_name)
-                diag.error(
-                    span,
-                    f"field '{field_name}' refers to unknown table '{field.ref}'"
-                    f"{did_you_mean(field.ref, db)}",
-                )
-                continue
-            for key, row in db[table_name].items():
-                value = row.get(field_name)
-                if value is not None and value not in db[field.ref]:
-                    raw_row = raw_rows.get((table_name, key))
-                    span = (
-                        raw_row.value_span(field_name)
-                        if isinstance(raw_row, MarkedDict)
-                        else Span(seed_path, 1, 1)
-                    )
-                    diag.error(
-                        span,
-                        f"{table_name}[{key!r}].{field_name} = {value!r} "
-                        f"is not a key of '{field.ref}'",
-                    )
 
 
 def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:

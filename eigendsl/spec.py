@@ -56,10 +56,13 @@ def reserved_name(name: str) -> str | None:
 def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
     """``params`` as given, once each name is an identifier and none is reserved (a tool's or a
     task template's parameters)."""
-    for name in params:
-        _identifier(name, "parameter name")
+    for name in params:  # each refusal points at the name, not at 'params:'
+        try:
+            _identifier(name, "parameter name")
+        except ValueError as exc:
+            raise ValueAt(str(exc), (name,), key=True) from None
         if (why := reserved_name(name)) is not None:
-            raise ValueError(why)
+            raise ValueAt(why, (name,), key=True)
     return params
 
 
@@ -155,8 +158,14 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         return f"is {value!r}, expected {spec.type}"
     if spec.type == "enum" and value not in (spec.values or ()):
         return f"is {value!r}, not one of {', '.join(spec.values or ())}"
-    if spec.type == "date" and date_problem(value) is not None:
-        return f"is {value!r}, not a day written YYYY-MM-DD"
+    if spec.type == "date" and (problem := date_problem(value)) is not None:
+        # written YYYY-MM-DD, a day that does not exist is said so: "there is no day 2025-02-30"
+        written = problem.startswith("there is no day")
+        return (
+            f"is {value!r}, but {problem}"
+            if written
+            else f"is {value!r}, not a day written YYYY-MM-DD"
+        )
     if spec.type == "list" and spec.items is not None:
         for i, item in enumerate(value):
             problem = value_matches(item, spec.items)

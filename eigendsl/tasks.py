@@ -23,7 +23,7 @@ from eigendsl.errors import Diagnostics, Span, closest, did_you_mean, source_lin
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
-from eigendsl.yamlload import MarkedDict, to_plain
+from eigendsl.yamlload import MarkedDict, locate, to_plain
 
 SCHEMA_VERSION = 1
 _WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
@@ -179,12 +179,13 @@ def check_templates(
                             if query.var is None:
                                 derived.add(p_name)
                 elif param.choices is not None:
-                    for choice in param.choices:
+                    for index, choice in enumerate(param.choices):
                         problem = value_matches(choice, param)
-                        if problem:
+                        if problem:  # at the choice itself, in the list
+                            at = t_raw["params"].position(p_name)
                             diag.error(
-                                t_raw["params"].position(p_name),
-                                f"choice {choice!r} of '{p_name}' {problem}",
+                                locate(p_raw, ["choices", index], at, value=True),
+                                f"choice {index + 1} of '{p_name}' {problem}",
                             )
                     sources[p_name] = None
                 param_types[p_name] = declared

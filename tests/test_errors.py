@@ -682,27 +682,27 @@ CASES = [
         DOMAIN,
         "      email: {type: string, description",
         "      e-mail: {type: string, description",
-        "mini/domain.yaml:26:5: tools.find_user.params: parameter name 'e-mail' must be an "
+        "mini/domain.yaml:27:7: tools.find_user.params: parameter name 'e-mail' must be an "
         "identifier (letters, digits and '_')",
-        "params:",
+        "e-mail:",
     ),
     case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
         DOMAIN,
         "      user_id: string\n      email: string",
         "      user_id: string\n      today: string",
-        "mini/domain.yaml:47:5: tools.set_email.params: parameter name 'today' is reserved "
+        "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'today' is reserved "
         "(checker expressions read 'today' as the domain's date); rename the parameter",
-        "params:",
+        "today:",
     ),
     case(
         "yaml-param-reserved",
         TASKS,
         "      email: {type: string, from",
         "      gold: {type: string, from",
-        "mini/tasks/cancel.yaml:4:5: templates.cancel.params: parameter name 'gold' is reserved "
+        "mini/tasks/cancel.yaml:6:7: templates.cancel.params: parameter name 'gold' is reserved "
         "(checker expressions read 'gold' from the trace); rename the parameter",
-        "params:",
+        "gold:",
     ),
     case(
         "jinja-dsl-function",
@@ -778,6 +778,24 @@ CASES = [
         "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter reason is 'too slow', not one "
         "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
         "{id: cancel-ann",
+    ),
+    case(
+        "choice-no-such-day",  # written YYYY-MM-DD, but the day does not exist; at the choice
+        TASKS,
+        "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
+        'reason: {type: date, choices: ["2024-02-29", "2025-02-29"]}',
+        "mini/tasks/cancel.yaml:7:52: choice 2 of 'reason' is '2025-02-29', but there is no day "
+        "2025-02-29",
+        '"2025-02-29"',
+    ),
+    case(
+        "choice-not-a-date",
+        TASKS,
+        "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
+        "reason: {type: date, choices: [2025-02-28, 28/02/2025]}",
+        "mini/tasks/cancel.yaml:7:50: choice 2 of 'reason' is '28/02/2025', not a day written "
+        "YYYY-MM-DD",
+        "28/02/2025",
     ),
     case(
         "task-param-wrong-type",
@@ -966,6 +984,20 @@ CASES = [
         "user_id: u2, status: pending",
         "user_id: u9, status: pending",
         "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'",
+        "u9",
+    ),
+    Case(
+        "seed-nested-dangling-reference",  # at the value, not later at a template's source
+        (
+            (
+                DOMAIN,
+                "{item_id: string, price: float}",
+                "{item_id: string, price: float, by: {type: string, ref: users}}",
+            ),
+            (SEED, "{item_id: i1, price: 20.0}", "{item_id: i1, price: 20.0, by: u1}"),
+            (SEED, "{item_id: i2, price: 5.5}", "{item_id: i2, price: 5.5, by: u9}"),
+        ),
+        "mini/data/seed.yaml:6:104: orders['#2'].items[0].by = 'u9' is not a key of 'users'",
         "u9",
     ),
     case(
@@ -1166,6 +1198,15 @@ CASES = [
         "user_id: {type",
     ),
     case(
+        "nested-reference-to-unknown-table",  # a ref on an object field inside a list's items
+        DOMAIN,
+        "{item_id: string, price: float}",
+        "{item_id: {type: string, ref: user}, price: float}",
+        "mini/domain.yaml:22:42: field 'item_id' of each item of 'items' refers to unknown table "
+        "'user'; did you mean 'users'?",
+        "item_id: {type",
+    ),
+    case(
         "template-unsampleable",
         TASKS,
         'o.status == "pending"',
@@ -1270,6 +1311,38 @@ def test_error(mini: Path, tmp_path: Path, c: Case) -> None:
         if line <= len(text):
             assert lines[1] == "    " + source
             assert lines[2].index("^") == 4 + col - 1
+
+
+def test_references_at_any_depth(mini: Path, tmp_path: Path) -> None:
+    """A ref on the list items of a map's values: its table is checked (at the key whose value
+    holds the ref), and each seed value where it is written."""
+    import doctest
+
+    from eigendsl import references
+
+    assert doctest.testmod(references).failed == 0
+    watchers = "{type: map, optional: true, of: {type: list, items: {type: string, ref: user}}}"
+    edit(
+        mini,
+        DOMAIN,
+        "        total: float\n",
+        f"        total: float\n        watchers: {watchers}\n",
+    )
+    edit(mini, SEED, "status: delivered,", "status: delivered, watchers: {gift: [u1, u7]},")
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "out")
+    assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
+        "mini/domain.yaml:20:64: each item of each value of field 'watchers' refers to unknown "
+        "table 'user'; did you mean 'users'?"
+    ]
+    assert (mini / DOMAIN).read_text().splitlines()[19][63:].startswith("items: {type: string")
+    edit(mini, DOMAIN, "ref: user}", "ref: users}")
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "out")
+    assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
+        "mini/data/seed.yaml:6:76: orders['#2'].watchers['gift'][1] = 'u7' is not a key of 'users'"
+    ]
+    assert (mini / SEED).read_text().splitlines()[5][75:].startswith("u7]")
 
 
 def test_all_errors_reported_together(mini: Path, tmp_path: Path) -> None:

@@ -145,11 +145,20 @@ def test_a_date_field_holds_days_written_yyyy_mm_dd(tmp_path):
     spec = tmp_path / "library"
     shutil.copytree(LIBRARY, spec)
     seed = spec / "data" / "seed.yaml"
-    seed.write_text(seed.read_text().replace('"2025-06-12"', '"2025-6-12"'))
+    written = seed.read_text()
+    seed.write_text(written.replace('"2025-06-12"', '"2025-6-12"'))
     with pytest.raises(EigenError) as info:
         load_domain(spec)
     assert (
         "row 'L5001' of 'loans' field 'due_date' is '2025-6-12', not a day written YYYY-MM-DD"
+        in (str(info.value))
+    )
+    # written YYYY-MM-DD, but the day does not exist: said so, not that it is written wrong
+    seed.write_text(written.replace('"2025-06-12"', '"2025-06-31"'))
+    with pytest.raises(EigenError) as info:
+        load_domain(spec)
+    assert (
+        "row 'L5001' of 'loans' field 'due_date' is '2025-06-31', but there is no day 2025-06-31"
         in (str(info.value))
     )
 

@@ -21,7 +21,7 @@ LAYERS = (
     ("yamlload",),
     ("spec", "task_spec", "training_spec"),
     ("dsl",),
-    ("loader", "domain"),
+    ("loader", "domain", "references"),
     ("codegen",),
     ("tasks", "task_set"),
     ("compiler",),
