@@ -173,7 +173,8 @@ def composed_template(
         "reason": f"{rename_jinja(ua.reason, ra).strip()} Also, "
         f"{_lower_first(rename_jinja(ub.reason, rb).strip())}",
         "known": known,
-        "unknown": sorted(set(ua.unknown) | set(ub.unknown)),
+        # what one request's user does not know, the other's may (a latest order's id): known
+        "unknown": sorted((set(ua.unknown) | set(ub.unknown)) - set(known)),
         "instructions": " ".join(
             x for x in (rename_jinja(ua.instructions, ra), rename_jinja(ub.instructions, rb)) if x
         ),
