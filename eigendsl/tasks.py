@@ -4,42 +4,23 @@ scenario, gold plan) for ``tasks.jsonl``; :mod:`eigendsl.task_set` draws and che
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-import jinja2
-import jinja2.meta
 
 from eigendsl import support as rt
 from eigendsl.codegen.pyexpr import ExprCompiler
 from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
-from eigendsl.dsl.functions import FUNCTIONS
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
-from eigendsl.errors import Diagnostics, Span, closest, did_you_mean, source_line
+from eigendsl.errors import Diagnostics, Span, closest, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
+from eigendsl.template_text import WHOLE_REF, check_text, render_text, render_value
 from eigendsl.yamlload import MarkedDict, locate, to_plain
 
 SCHEMA_VERSION = 1
-_WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-JINJA = jinja2.Environment(
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-)
-
-
-@lru_cache(maxsize=4096)
-def _template(text: str) -> jinja2.Template:
-    return JINJA.from_string(text)
-
-
-def render_text(text: str, params: dict[str, Any]) -> str:
-    """Render Jinja text with the task parameters (templates compiled once, then cached)."""
-    return _template(text).render(params) if "{" in text else text
 
 
 @dataclass
@@ -63,58 +44,6 @@ class TemplateInfo:
     def text_context(self, params: dict[str, Any]) -> dict[str, Any]:
         """What the template's text is rendered with: ``params``, and the domain's date."""
         return params | {"today": self.today} if self.today else params
-
-
-def _jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
-    try:
-        return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
-    except jinja2.TemplateSyntaxError as exc:
-        diag.error(
-            Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
-            f"template syntax error: {exc.message}",
-        )
-        return set()
-
-
-def _check_text(
-    text: str, span: Span, params: dict[str, Type], diag: Diagnostics, what: str
-) -> None:
-    for var in sorted(_jinja_vars(text, span, diag)):
-        if var not in params:
-            diag.error(
-                _var_span(span, var),
-                f"{what} uses '{{{{ {var} }}}}', which is not a parameter of "
-                f"the template{did_you_mean(var, params)}" + _text_hint(var),
-            )
-
-
-def _text_hint(var: str) -> str:
-    """How to have in a template's text what ``{{ var }}`` reached for."""
-    if var == "today":
-        return "; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml"
-    return (
-        "; a template's text sees its parameters, not the checker DSL's functions or db: give "
-        "the value a parameter whose source computes it (amount: {type: float, from: "
-        "'abs(difference)'}), or use a Jinja filter ({{ difference | abs }})"
-        if var in FUNCTIONS or var == "db"
-        else ""
-    )
-
-
-_JINJA_BLOCK = re.compile(r"\{[{%].*?[}%]\}")
-
-
-def _var_span(span: Span, var: str) -> Span:
-    """Where ``var`` is used inside ``{{ }}``/``{% %}`` on the text's first line, else ``span``."""
-    line = source_line(span)
-    if line is None:
-        return span
-    word = re.compile(rf"\b{re.escape(var)}\b")
-    for block in _JINJA_BLOCK.finditer(line, max(span.col - 1, 0)):
-        found = word.search(line, block.start(), block.end())
-        if found:
-            return Span(span.path, span.line, found.start() + 1, span.line, found.end() + 1)
-    return span
 
 
 def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> Any:
@@ -231,7 +160,7 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
 
 def _value_type(value: Any, params: dict[str, Type]) -> Type:
     if isinstance(value, str):
-        whole = _WHOLE_REF.match(value)
+        whole = WHOLE_REF.match(value)
         if whole:
             return params.get(whole.group(1), ANY)
         return STRING
@@ -255,7 +184,7 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
         step_raw = steps_raw[index]
         span = steps_raw.position(index)
         if step.say is not None:
-            _check_text(step.say, span, info.text_types, diag, "this 'say' step")
+            check_text(step.say, span, info.text_types, diag, "this 'say' step")
             continue
         assert step.tool is not None
         tool = tools.get(step.tool)
@@ -295,7 +224,7 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
 
 def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostics) -> None:
     if isinstance(value, str):
-        _check_text(value, span, info.text_types, diag, "this argument")
+        check_text(value, span, info.text_types, diag, "this argument")
     elif isinstance(value, list):
         for item in value:
             _check_arg_text(item, span, info, diag)
@@ -309,7 +238,7 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
     scenario = info.template.user
     for key in ("reason", "instructions"):
         if key in user_raw:
-            _check_text(
+            check_text(
                 getattr(scenario, key),
                 user_raw.value_span(key),
                 info.text_types,
@@ -317,7 +246,7 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
                 f"user.{key}",
             )
     for key, text in scenario.known.items():
-        _check_text(
+        check_text(
             text, user_raw["known"].value_span(key), info.text_types, diag, f"user.known.{key}"
         )
     for index, thing in enumerate(scenario.unknown):
@@ -347,20 +276,6 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
 
 
 # ---------------------------------------------------------------------------- rendering
-
-
-def render_value(value: Any, params: dict[str, Any]) -> Any:
-    """Render Jinja in a gold argument; ``"{{ name }}"`` alone keeps the parameter's own type."""
-    if isinstance(value, str):
-        whole = _WHOLE_REF.match(value)
-        if whole and whole.group(1) in params:
-            return params[whole.group(1)]
-        return render_text(value, params)
-    if isinstance(value, list):
-        return [render_value(v, params) for v in value]
-    if isinstance(value, dict):
-        return {k: render_value(v, params) for k, v in value.items()}
-    return value
 
 
 def render_task(

@@ -23,7 +23,7 @@ LAYERS = (
     ("dsl",),
     ("loader", "domain", "references"),
     ("codegen",),
-    ("tasks", "task_set"),
+    ("tasks", "task_set", "template_text"),
     ("compiler",),
     ("runtime",),
     ("lint", "synth", "tau2"),

@@ -24,7 +24,7 @@ from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.values import ValueIndex, alternatives, field_names
-from eigendsl.tasks import JINJA
+from eigendsl.template_text import JINJA
 
 RANDOM_COMBINATIONS = 300
 VALUES_PER_PARAM = 40

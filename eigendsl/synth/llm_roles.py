@@ -23,7 +23,8 @@ from eigendsl.synth.roles import (
     spread,
 )
 from eigendsl.synth.variants import SynthTask
-from eigendsl.tasks import TemplateInfo, render_text
+from eigendsl.tasks import TemplateInfo
+from eigendsl.template_text import render_text
 
 
 def ask_json(backend: Any, system: str, user: str) -> Any:

@@ -19,7 +19,8 @@ from typing import Any
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference
 from eigendsl.task_set import sample_params, template_rng
-from eigendsl.tasks import TemplateInfo, render_text
+from eigendsl.tasks import TemplateInfo
+from eigendsl.template_text import render_text
 
 KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
 
