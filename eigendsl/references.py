@@ -71,7 +71,8 @@ def check_references(
     seed_path: str,
     raw_rows: dict[tuple[str, Any], Any],
 ) -> None:
-    """Each ``ref`` names a table, and each value of it in the seed data is a key of that table."""
+    """Each ``ref`` (of a table's field or a tool's parameter) names a table, and each value of it
+    in the seed data is a key of that table."""
     at_file = Span(loaded.display("domain.yaml"), 1, 1)
     for table_name, table in loaded.spec.database.tables.items():
         table_path = ["database", "tables", table_name]
@@ -82,6 +83,18 @@ def check_references(
                     diag.error(
                         locate(loaded.raw, path, at_file),
                         f"{describe(steps)} refers to unknown table '{ref}'{did_you_mean(ref, db)}",
+                    )
+    for tool_name, tool in loaded.spec.tools.items():
+        for p_name, param in tool.params.items():
+            for steps, ref in declared_refs(param, (("field", p_name),)):
+                if ref not in db:
+                    inner = (part for step in steps[1:] for part in _yaml_keys(step))
+                    path = ["tools", tool_name, "params", p_name, *inner]
+                    what = describe(steps) if len(steps) > 1 else f"parameter '{p_name}'"
+                    diag.error(
+                        locate(loaded.raw, path, at_file),
+                        f"{what} of tool '{tool_name}' refers to unknown table '{ref}'"
+                        f"{did_you_mean(ref, db)}",
                     )
     row_type = {
         name: FieldType(type="object", fields=t.fields)

@@ -744,6 +744,15 @@ CASES = [
         "writes: true",
     ),
     case(
+        "tool-param-reference-to-unknown-table",
+        DOMAIN,
+        "      order_id: string\n    tags: [account]",
+        "      order_id: {type: string, ref: order}\n    tags: [account]",
+        "mini/domain.yaml:34:7: parameter 'order_id' of tool 'get_order' refers to unknown table "
+        "'order'; did you mean 'orders'?",
+        "order_id:",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
