@@ -107,10 +107,9 @@ def compile_domain(
         if path.endswith(".py"):
             index["source_map"][path] = _source_map(text)
     files["verifiers/index.json"] = json.dumps(index, indent=2, sort_keys=True) + "\n"
-    files["db.json"] = (
-        json.dumps({"schema_version": SCHEMA_VERSION, "tables": seed}, indent=1, ensure_ascii=False)
-        + "\n"
-    )
+    # The table schemas travel with the seed: the runtime checks what a Python tool writes.
+    db = {"schema_version": SCHEMA_VERSION, "schema": artifacts.table_schemas(spec), "tables": seed}
+    files["db.json"] = json.dumps(db, indent=1, ensure_ascii=False) + "\n"
     files["tools.json"] = artifacts.tools_json(spec)
     files.update(artifacts.prompts(spec, loaded.policy, sorted(resolved.rules), list(templates)))
     files["tasks.jsonl"] = artifacts.tasks_jsonl(tasks)

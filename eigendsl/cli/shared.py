@@ -121,6 +121,13 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         for reason, count in list(summary["failures"].items())[:15]:
             failures.add_row(str(count), reason)
         console.print(failures)
+    if summary.get("tool_faults"):
+        bugs = Table(title="errors in the spec's tools (bugs to fix in their code)")
+        bugs.add_column("count", justify="right")
+        bugs.add_column("fault")
+        for reason, count in list(summary["tool_faults"].items())[:15]:
+            bugs.add_row(str(count), reason)
+        console.print(bugs)
 
 
 def report_episodes(

@@ -97,6 +97,34 @@ def json_schema(field: FieldType) -> dict[str, Any]:
     return schema
 
 
+def field_schema(field: FieldType) -> dict[str, Any]:
+    """A field's type as ``db.json`` records it for the runtime's check of what Python tools
+    write: the type and, where they apply, ``optional``, ``values``, ``items``, ``fields``,
+    ``of`` and ``ref`` (descriptions left out)."""
+    out: dict[str, Any] = {"type": field.type}
+    if field.optional:
+        out["optional"] = True
+    if field.values is not None:
+        out["values"] = list(field.values)
+    if field.items is not None:
+        out["items"] = field_schema(field.items)
+    if field.fields is not None:
+        out["fields"] = {k: field_schema(v) for k, v in field.fields.items()}
+    if field.of is not None:
+        out["of"] = field_schema(field.of)
+    if field.ref is not None:
+        out["ref"] = field.ref
+    return out
+
+
+def table_schemas(spec: DomainSpec) -> dict[str, Any]:
+    """Each table's key field and field types, for ``db.json``."""
+    return {
+        name: {"key": table.key, "fields": {k: field_schema(v) for k, v in table.fields.items()}}
+        for name, table in spec.database.tables.items()
+    }
+
+
 def tool_schemas(spec: DomainSpec) -> list[dict[str, Any]]:
     out = []
     for name, tool in spec.tools.items():

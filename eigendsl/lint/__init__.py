@@ -28,14 +28,15 @@ from typing import Any
 from eigendsl.lint.consistency import check_consistency
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
 from eigendsl.lint.coverage import check_coverage
-from eigendsl.lint.solvability import check_solvable, check_synthesizable
+from eigendsl.lint.solvability import check_synthesizable
 from eigendsl.lint.strength import check_strength
+from eigendsl.lint.tool_audit import check_solvable_audited
 from eigendsl.lint.values import ValueIndex
 from eigendsl.runtime.episodes import GoldCache
 
 # The passes, in order: later ones read what earlier ones found (passing episodes, exercised rules).
 PASSES = (
-    check_solvable,
+    check_solvable_audited,
     check_synthesizable,
     check_strength,
     check_coverage,

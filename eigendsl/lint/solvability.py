@@ -18,6 +18,7 @@ from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.runtime.tool_faults import ToolFault
 
 
 def tool_step_indexes(task: dict[str, Any]) -> list[int]:
@@ -96,7 +97,11 @@ def _problems(
     messages = row["messages"]
     steps = tool_step_indexes(task)
     out: list[tuple[tuple[Any, ...], Any, str, str]] = []
+    # A call that failed by a bug in the tool's code: the author reads where, not the model's line.
+    faults = {f["call_id"]: str(ToolFault(**f)) for f in row.get("tool_faults", ())}
+    ids = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or ()]
     for number, tool, error in call_errors(messages):
+        error = faults.get(ids[number], error) if number < len(ids) else error
         step = steps[number] if number < len(steps) else None
         if step is None:
             out.append(

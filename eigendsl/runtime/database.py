@@ -23,7 +23,7 @@ import copy
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-_DELETED = object()
+DELETED = object()  # a removed row among a table's changes
 
 
 def fresh(seed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -41,7 +41,7 @@ class StagedTable(MutableMapping):
     def __getitem__(self, key: str) -> Any:
         if key in self.changes:
             value = self.changes[key]
-            if value is _DELETED:
+            if value is DELETED:
                 raise KeyError(key)
             return value
         value = copy.deepcopy(self.base[key])
@@ -54,30 +54,36 @@ class StagedTable(MutableMapping):
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise KeyError(key)
-        self.changes[key] = _DELETED
+        self.changes[key] = DELETED
 
     def __contains__(self, key: object) -> bool:
         if key in self.changes:
-            return self.changes[key] is not _DELETED  # type: ignore[index]
+            return self.changes[key] is not DELETED  # type: ignore[index]
         return key in self.base
 
     def __iter__(self) -> Iterator[str]:
         for key in self.base:
-            if self.changes.get(key) is not _DELETED:
+            if self.changes.get(key) is not DELETED:
                 yield key
         for key, value in self.changes.items():
-            if key not in self.base and value is not _DELETED:
+            if key not in self.base and value is not DELETED:
                 yield key
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
 
-    def merged(self) -> dict[str, Any]:
+    def changed(self) -> dict[str, Any]:
+        """The rows that differ from the base (``DELETED`` for a removed one), not those only
+        read."""
+        base = self.base
+        return {k: v for k, v in self.changes.items() if base.get(k, DELETED) != v}
+
+    def merged(self, changed: dict[str, Any] | None = None) -> dict[str, Any]:
         table = dict(self.base)
-        for key, value in self.changes.items():
-            if value is _DELETED:
+        for key, value in (self.changed() if changed is None else changed).items():
+            if value is DELETED:
                 table.pop(key, None)
-            elif table.get(key) != value:
+            else:
                 table[key] = value
         return table
 
@@ -109,10 +115,18 @@ class Staged(MutableMapping):
     def __len__(self) -> int:
         return len(self.db)
 
-    def commit(self) -> None:
+    def changed(self) -> dict[str, dict[str, Any]]:
+        """``table -> key -> row`` of the rows the tool changed, added (or ``DELETED``)."""
+        out = {}
         for name, table in self.tables.items():
-            if any(table.base.get(k, _DELETED) != v for k, v in table.changes.items()):
-                self.db[name] = table.merged()
+            if rows := table.changed():
+                out[name] = rows
+        return out
+
+    def commit(self, changed: dict[str, dict[str, Any]] | None = None) -> None:
+        """Apply the changes (``changed``, when the caller has already computed them)."""
+        for name, rows in (self.changed() if changed is None else changed).items():
+            self.db[name] = self.tables[name].merged(rows)
 
 
 def snapshot(db: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ from eigendsl.runtime.compiled import (
     shown,
     spec_folder,
 )
+from eigendsl.runtime.row_schema import read_schemas
 from eigendsl.runtime.task_rows import row_problems
 from eigendsl.support import SCHEMA_VERSION, Trace
 
@@ -41,6 +42,8 @@ class ToolInfo:
     tags: tuple[str, ...]
     impl: Callable[..., Any]
     declared: bool  # a declarative tool takes (db, args) rather than (db, **args)
+    origin: Path | None = None  # a Python tool's spec folder, where its exceptions are placed
+    staged: bool = False  # lint's mark on a read tool found changing the database: drop changes
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -69,6 +72,10 @@ class Domain:
     #: A judge model for `judge` statements, (trace, assertion) -> bool; set on every trace judged
     #: here that has none. Without one, those statements are reported as not judged.
     judge_model: Callable[[Trace, str], bool] | None = None
+    #: Each table's key and field types (``db.json``'s ``schema``), for what Python tools write.
+    schemas: dict[str, Any] = field(default_factory=dict)
+    #: A list while lint replays gold plans: calls are audited (:class:`.environment.Environment`)
+    audit: list[Any] | None = None
 
     @cached_property
     def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
@@ -153,9 +160,8 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
             raise EigenError(
                 diagnostic(
                     str(path),
-                    f"this file does not exist, but tools.json "
-                    f"implements the tool '{tool}' in it; restore "
-                    f"it, or compile the spec again",
+                    f"this file does not exist, but tools.json implements the tool '{tool}' "
+                    "in it; restore it, or compile the spec again",
                 )
             )
         spec = importlib.util.spec_from_file_location(key, path)
@@ -182,9 +188,8 @@ def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
         raise EigenError(
             diagnostic(
                 str(path),
-                f"defines no function '{function}', which "
-                f"implements the tool '{tool}'; add it, or compile "
-                f"the spec again if the tool was renamed",
+                f"defines no function '{function}', which implements the tool '{tool}'; add "
+                "it, or compile the spec again if the tool was renamed",
             )
         )
     return impl
@@ -264,20 +269,20 @@ def _tools(
         writes = compiled.field(rel, info, "writes", bool, f"the meta of tool '{name}'")
         tags = compiled.field(rel, info, "tags", list, f"the meta of tool '{name}'")
         if name in declared:
-            impl, is_declared = declared[name], True
+            impl, is_declared, origin = declared[name], True, None
         else:
             target = info.get("python")
             if not isinstance(target, str) or target.count(":") != 1:
                 raise compiled.error(
                     rel,
-                    f"tool '{name}' has no implementation (no 'python': "
-                    f"'module:function' in its meta, nor a declarative "
-                    f"body)",
+                    f"tool '{name}' has no implementation (no 'python': 'module:function' in "
+                    "its meta, nor a declarative body)",
                 )
-            impl, is_declared = _python_tool(spec_dir(), target, name), False
+            origin = spec_dir()
+            impl, is_declared = _python_tool(origin, target, name), False
             if today is not None:
                 impl = _given_today(impl, today)
-        tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared)
+        tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared, origin)
     return schemas, tools
 
 
@@ -372,6 +377,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     seed = compiled.field("db.json", db, "tables", dict)
     for table, rows in seed.items():
         compiled.need("db.json", rows, dict, f"table '{table}'")
+    schemas = read_schemas(compiled, db.get("schema", {}))
     user_settings = manifest.get("user_simulator") or {}
     return Domain(
         name=manifest["domain"],
@@ -389,4 +395,5 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         stop_marker=user_settings.get("stop_marker", "###STOP###"),
         max_turns=user_settings.get("max_turns", 30),
         files=files or {},
+        schemas=schemas,
     )

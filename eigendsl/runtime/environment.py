@@ -8,11 +8,14 @@ message the model can read and leaves the database exactly as it was.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from eigendsl import support as rt
-from eigendsl.runtime.database import Staged, fresh
+from eigendsl.runtime import tool_faults as faults
+from eigendsl.runtime.database import DELETED, Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
+from eigendsl.runtime.row_schema import write_problem
 from eigendsl.yamlload import to_plain
 
 TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
@@ -120,6 +123,8 @@ class Environment:
     def reset(self) -> None:
         self.db = fresh(self.domain.seed)
         self.messages: list[dict[str, Any]] = []
+        self.faults: list[faults.ToolFault] = []  # bugs of the tools found in this episode
+        self._call_id = ""
         self.trace = rt.Trace(self.db, self.domain.seed, {}, dict(self.task.get("params", {})))
         self.add_message({"role": "system", "content": self.domain.agent_prompt})
 
@@ -160,6 +165,7 @@ class Environment:
         else:
             error = check_arguments(tool, args)
             if error is None:
+                self._call_id = call_id
                 error, result = self._run(tool, args)
         text = ""
         if error is None:
@@ -189,7 +195,12 @@ class Environment:
                 message = rt.describe_error(exc)
             if message is not None:
                 return str(message), None
-        view: Any = Staged(self.db) if tool.writes else self.db
+        # Python tools are audited while lint replays gold plans (the DSL's cannot err so).
+        audit = self.domain.audit is not None and not tool.declared
+        # A write tool works on staged rows, applied when it succeeds; a read tool that an audit
+        # found changing the database too, its changes dropped (the seed's rows stay intact).
+        view: Any = Staged(self.db) if tool.writes or tool.staged else self.db
+        before = faults.snapshot(self.db) if audit and view is self.db else None
         try:
             result = tool.impl(view, args) if tool.declared else tool.impl(view, **args)
         except rt.ToolError as exc:
@@ -197,12 +208,36 @@ class Environment:
         except rt.EvalError as exc:
             return str(exc), None
         except Exception as exc:  # noqa: BLE001 - a bug in a tool is an error for this call only
-            return f"the tool failed: {rt.describe_error(exc)}", None
+            if tool.declared:
+                return f"the tool failed: {rt.describe_error(exc)}", None
+            self._fault(faults.exception_fault(tool.name, exc, tool.origin))
+            return faults.model_text(tool.name, exc), None
+        finally:
+            if before is not None and (change := faults.restore(self.db, before)) is not None:
+                self._fault(faults.undeclared_write(tool.name, change))
+                tool.staged = True
         if tool.writes:
-            view.commit()
+            changed = view.changed()
+            if changed and self.domain.schemas and not tool.declared:
+                problem = write_problem(
+                    tool.name, changed, self.domain.schemas, view, self.db, DELETED
+                )
+                if problem is not None:
+                    self._fault(faults.bad_write(tool.name, problem))
+                    return faults.model_text(tool.name), None
+            view.commit(changed)
             result = to_plain(result)  # a write tool's result may hold staged rows
+        if audit and (problem := faults.json_problem(result)) is not None:
+            self._fault(faults.not_json(tool.name, problem))
         self.trace.db = self.db
         return None, result
+
+    def _fault(self, fault: faults.ToolFault) -> None:
+        """Record a bug of a tool found on the call being made (its id set by call_tool)."""
+        fault = replace(fault, task=str(self.task.get("id", "")), call_id=self._call_id)
+        self.faults.append(fault)
+        if self.domain.audit is not None:
+            self.domain.audit.append(fault)
 
     def final_trace(self, gold: dict[str, Any]) -> rt.Trace:
         self.trace.db = self.db

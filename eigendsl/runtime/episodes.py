@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
+from eigendsl.runtime.tool_faults import ToolFault
 from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import SCHEMA_VERSION
 
@@ -195,7 +196,7 @@ def judge_episode(
     verdict = domain.judge(trace, episode.task)
     if episode.end_reason == "turn_limit":
         verdict["turn_limit"] = True
-    return {
+    row = {
         "schema_version": SCHEMA_VERSION,
         "task_id": episode.task["id"],
         "template": episode.task.get("template"),
@@ -209,6 +210,9 @@ def judge_episode(
         "verdict": verdict,
         "end_reason": episode.end_reason,
     }
+    if episode.env.faults:  # bugs of the spec's tools, for its author (the model never sees them)
+        row["tool_faults"] = [f.to_dict() for f in episode.env.faults]
+    return row
 
 
 # ---------------------------------------------------------------------------- metrics
@@ -258,6 +262,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     for row in rows:
         families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
     made, failed, malformed = _tool_calls(rows)
+    tool_faults = _tool_faults(rows)
     return {
         "tasks": len(per_task),
         "episodes": len(rows),
@@ -275,7 +280,21 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "tool_calls": made,
         "tool_call_ok_rate": round((made - failed) / made, 6) if made else 0.0,
         "malformed_tool_calls": malformed,
+        # Exceptions and bad writes in the spec's tools, by where and what: bugs to fix there.
+        "tool_faults": dict(tool_faults.most_common()),
     }
+
+
+def _tool_faults(rows: list[dict[str, Any]]) -> Counter[str]:
+    """How often each bug of the spec's tools was met, by its first sentence (one bug is the
+    same tool, kind and place or field, whichever row it wrote)."""
+    first: dict[tuple[str, str, str], str] = {}
+    counts: Counter[str] = Counter()
+    for row in rows:
+        for found in row.get("tool_faults", ()):
+            fault = ToolFault(**found)
+            counts[first.setdefault((fault.tool, fault.kind, fault.group), str(fault))] += 1
+    return counts
 
 
 def _tool_calls(rows: list[dict[str, Any]]) -> tuple[int, int, int]:

@@ -237,6 +237,16 @@ def _stale_imported_files(out: Path, files: dict[str, str], force: bool) -> list
     return [rel for rel in imported if rel not in files]
 
 
+def _with_written_fields(tables: dict[str, Any], module: Any) -> dict[str, Any]:
+    """The inferred tables, with the optional order fields the domain's tools write that no row
+    of the data has yet (``cancel_reason`` where no order was cancelled): what a Python tool
+    writes is checked against the schema."""
+    orders = tables.get("orders", {}).get("fields")
+    for name in getattr(module, "ORDER_OPTIONAL_FIELDS", ()) if orders is not None else ():
+        orders.setdefault(name, "any?")
+    return tables
+
+
 def import_tau2(
     domain_dir: Path | str, spec_dir: Path | str, nl: NlMode = "gate", force: bool = False
 ) -> ImportResult:
@@ -259,7 +269,7 @@ def import_tau2(
         "policy": _reference(domain.policy, out),
         "database": {
             "seed": _reference(domain.root / "db.json", out),
-            "tables": infer_tables(domain.db),
+            "tables": _with_written_fields(infer_tables(domain.db), module),
         },
         "tools": tools,
         "checkers": ["checks/*.chk"],

@@ -1,0 +1,68 @@
+"""Bugs in the spec's Python tools, found while the gold plans are replayed.
+
+Solvability plays every gold plan once; during that pass the environments audit each tool call
+(:attr:`~eigendsl.runtime.domain.Domain.audit`): an exception in a tool's code, a row written
+against the table schema, a change made by a tool not declared ``writes: true``, a result that
+is not JSON. The later passes replay many mutated plans and run unaudited, as synthesis does.
+
+Each bug is reported once, at its cause: an exception at the line of the spec's Python file that
+raised it, the others at the tool's definition in ``domain.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from eigendsl.errors import Span
+from eigendsl.lint.context import LintContext
+from eigendsl.lint.solvability import check_solvable
+from eigendsl.runtime.tool_faults import ToolFault
+
+#: How bad each kind of fault is: a result that is not JSON still reaches the model as text.
+SEVERITY = {"exception": "error", "bad_write": "error", "undeclared_write": "error"}
+
+
+def check_solvable_audited(
+    ctx: LintContext, solvable: Callable[[LintContext], None] = check_solvable
+) -> None:
+    """The solvability pass with every tool call audited; then the tools' faults as findings."""
+    found: list[ToolFault] = []
+    ctx.domain.audit = found
+    try:
+        solvable(ctx)
+    finally:
+        ctx.domain.audit = None
+    report_faults(ctx, found)
+
+
+def report_faults(ctx: LintContext, found: list[ToolFault]) -> None:
+    """One finding per bug (tool, kind, and where or what), with how often the gold plans met it."""
+    groups: dict[tuple[str, str, str], list[ToolFault]] = {}
+    for fault in found:
+        groups.setdefault((fault.tool, fault.kind, fault.group), []).append(fault)
+    for (_tool, kind, _group), faults in groups.items():
+        first = faults[0]
+        tasks = sorted({f.task for f in faults if f.task})
+        seen = ""
+        if tasks:
+            more = f"{len(tasks)} tasks, e.g. {tasks[0]}" if len(tasks) > 1 else f"task {tasks[0]}"
+            seen = f" (seen replaying the gold plan of {more})"
+        ctx.add(
+            _span(ctx, first),
+            first.message + seen,
+            SEVERITY.get(kind, "warning"),
+            f"tool_{kind}",
+        )
+
+
+def _span(ctx: LintContext, fault: ToolFault) -> Span:
+    """Where a fault is reported: the raising line of a Python file in the spec folder, else the
+    tool's definition in domain.yaml."""
+    if fault.file and fault.line:
+        inside = PurePosixPath(fault.file).parts[1:]  # the path below the spec folder
+        return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, 1)
+    tools = ctx.loaded.raw.get("tools")
+    if tools is not None and fault.tool in tools:
+        return tools.position(fault.tool)
+    return ctx.loaded.raw.span

@@ -1,0 +1,161 @@
+"""What a Python tool writes, checked against the table schemas ``db.json`` records.
+
+Seed data and a model's arguments are checked when they enter; a Python write tool's rows are
+checked here, when the tool returns: only the rows it changed or added (a staged write knows
+them), so the check costs a walk over a few rows per write call. A problem is one sentence that
+names the tool, the row, the field and what is wrong with it; the write is then not applied.
+
+>>> schema = {"orders": {"key": "id", "fields": {"id": {"type": "string"},
+...                                              "total": {"type": "int"}}}}
+>>> write_problem("refund", {"orders": {"#1": {"id": "#1", "total": "4"}}}, schema, {}, {})
+"tool 'refund' wrote orders['#1'].total = '4' (a string), but the field is int; store an int"
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from eigendsl import support as rt
+from eigendsl.runtime.compiled import CompiledFiles
+
+#: The Python types each field type admits (bool is refused for int and float apart).
+_TYPES: dict[str, tuple[type[Any], ...]] = {
+    "string": (str,),
+    "enum": (str,),
+    "date": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "object": (dict,),
+    "map": (dict,),
+}
+_DAYS: set[str] = set()  # dates found well written already
+_A = {"int": "an int", "enum": "a string", "object": "a mapping", "map": "a mapping"}
+_KINDS = {str: "a string", int: "an int", float: "a float", bool: "a bool", list: "a list"}
+_KINDS |= {dict: "a mapping", tuple: "a tuple", set: "a set"}
+
+
+def _kind(value: Any) -> str:
+    return _KINDS.get(type(value), f"a Python {type(value).__name__} object")
+
+
+def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) -> str | None:
+    """None when ``value`` fits ``field``, else the rest of a sentence that starts with the
+    place written (``orders['#1'].total``); nested places come first (``.items[0]``)."""
+    kind = field.get("type", "any")
+    if value is None:
+        if field.get("optional"):
+            return None
+        return " = None, but the field is not optional; store a value, or mark it optional"
+    if kind == "any":
+        return None
+    allowed = _TYPES.get(kind)
+    if allowed is None:
+        return None
+    if kind == "date" and isinstance(value, datetime.date):
+        return (
+            f" = {value!r}, a Python date object, but the database holds a date as text written "
+            "YYYY-MM-DD; store day.isoformat()"
+        )
+    if kind == "int" and isinstance(value, float) and value.is_integer():
+        return None  # one number to JSON (and to ==): a sum of money paid back whole, 10.0
+    if not isinstance(value, allowed) or (isinstance(value, bool) and kind in ("int", "float")):
+        wanted = _A.get(kind, f"a {kind}")
+        return f" = {value!r} ({_kind(value)}), but the field is {kind}; store {wanted}"
+    if kind == "date" and value not in _DAYS:
+        if (problem := rt.date_problem(value)) is not None:
+            return f" = {value!r}, which is not a day written YYYY-MM-DD ({problem})"
+        if len(_DAYS) < 4096:  # episodes write the same few days again and again
+            _DAYS.add(value)
+    if kind == "enum" and value not in field.get("values", ()):
+        return f" = {value!r}, which is not one of {', '.join(field.get('values', ()))}"
+    ref = field.get("ref")
+    if ref is not None and ref in tables and value not in tables[ref]:
+        return f" = {value!r}, which is not a key of '{ref}'"
+    if kind == "list" and "items" in field:
+        for i, item in enumerate(value):
+            if (problem := value_problem(item, field["items"], tables)) is not None:
+                return f"[{i}]{problem}"
+    elif kind == "object" and "fields" in field:
+        return fields_problem(value, field["fields"], tables)
+    elif kind == "map" and "of" in field:
+        for key, item in value.items():
+            if (problem := value_problem(item, field["of"], tables)) is not None:
+                return f"[{key!r}]{problem}"
+    return None
+
+
+def fields_problem(
+    row: dict[str, Any],
+    fields: dict[str, Any],
+    tables: Mapping[str, Any],
+    old: dict[str, Any] | None = None,
+) -> str | None:
+    """The first problem of a mapping with named ``fields`` (a row, or an object value); a
+    field equal to its value in ``old`` (the row before the write) was checked already."""
+    for name, value in row.items():
+        if old is not None and name in old and old[name] == value:
+            continue  # a comparison in C, cheaper than walking the value again
+        field = fields.get(name)
+        if field is None:
+            return (
+                f".{name}, which the table has no field for; declare the field in "
+                "domain.yaml, or do not write it"
+            )
+        if (problem := value_problem(value, field, tables)) is not None:
+            return f".{name}{problem}"
+    for name, field in fields.items():
+        if name not in row and not field.get("optional"):
+            return f" without its field '{name}', which is not optional; set it"
+    return None
+
+
+def write_problem(
+    tool: str,
+    changed: dict[str, dict[str, Any]],
+    schemas: dict[str, Any],
+    tables: Mapping[str, Any],
+    before: dict[str, dict[str, Any]],
+    deleted: object = None,
+) -> str | None:
+    """The first problem of the rows a write tool changed (``table -> key -> row``; a row that
+    is ``deleted`` was removed and is not checked), as one sentence; None when all fit.
+
+    ``tables`` is the database as the tool left it, where references are looked up; ``before``
+    as it was, whose field values are not checked again."""
+    for table, rows in changed.items():
+        schema = schemas.get(table)
+        if schema is None:
+            continue
+        key_field, fields = schema["key"], schema["fields"]
+        for key, row in rows.items():
+            if row is deleted:
+                continue
+            where = f"tool '{tool}' wrote {table}[{key!r}]"
+            if not isinstance(row, dict):
+                return f"{where} = {_kind(row)}, but a row is a mapping of fields; store a dict"
+            problem = fields_problem(row, fields, tables, before.get(table, {}).get(key))
+            if problem is not None:
+                return where + problem
+            if row.get(key_field) != key:
+                return (
+                    f"{where} with {key_field} {row.get(key_field)!r}; a row's key must equal "
+                    f"its '{key_field}' field"
+                )
+    return None
+
+
+def read_schemas(compiled: CompiledFiles, given: Any) -> dict[str, Any]:
+    """``db.json``'s table schemas, each a key field and a mapping of field types (none in a
+    folder compiled before they were recorded: nothing is checked then)."""
+    rel = "db.json"
+    schemas = compiled.need(rel, given, dict, "'schema'")
+    for table, schema in schemas.items():
+        owner = f"the schema of table '{table}'"
+        compiled.need(rel, schema, dict, owner)
+        compiled.field(rel, schema, "key", str, owner)
+        compiled.field(rel, schema, "fields", dict, owner)
+    return schemas

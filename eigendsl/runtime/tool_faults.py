@@ -1,0 +1,180 @@
+"""Bugs in a spec's Python tools, told apart from refusals.
+
+A tool refuses a call by raising ``ToolError``: the agent reads why and may try again. Any other
+exception, a row written against the table schema, a change made by a tool not declared
+``writes: true`` and a result that is not JSON are faults of the tool's code. The model reads a
+short line that says so (never a traceback); the spec's author reads a :class:`ToolFault`, which
+names the tool, the problem and, for an exception, the line of the spec's Python file that
+raised it. Episode rows carry them (``tool_faults``), `eigendsl run` counts them, and lint
+reports them where gold plans are replayed.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import traceback
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+#: The values a tool result may hold: what JSON writes without a conversion.
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class ToolFault:
+    """A bug of one tool found on one call.
+
+    ``kind``: ``exception``, ``bad_write``, ``undeclared_write`` or ``not_json``. ``file`` and
+    ``line`` place an exception in the spec folder (``file`` relative to the folder's parent,
+    ``airline/tools.py``); ``group`` is what the same bug shares across calls and tasks."""
+
+    tool: str
+    kind: str
+    message: str
+    group: str
+    file: str = ""
+    line: int = 0
+    task: str = ""
+    call_id: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.file else self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def raising_line(exc: BaseException, folder: Path | None) -> tuple[str, int]:
+    """The deepest frame of ``exc``'s traceback inside the spec ``folder``: its file (relative
+    to the folder's parent) and line; ("", 0) when no frame ran there."""
+    if folder is None:
+        return "", 0
+    base = os.path.abspath(folder)
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        path = os.path.abspath(frame.filename)
+        if frame.lineno and path.startswith(base + os.sep):
+            return os.path.relpath(path, os.path.dirname(base)).replace(os.sep, "/"), frame.lineno
+    return "", 0
+
+
+def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolFault:
+    """The fault of a tool whose code raised ``exc`` (anything but ``ToolError``)."""
+    file, line = raising_line(exc, folder)
+    text = str(exc)
+    if isinstance(exc, KeyError) and exc.args:
+        text = repr(exc.args[0])
+    raised = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    where = "" if file else " (outside the spec folder)"
+    message = (
+        f"tool '{tool}' raised {raised}{where}: an exception in the tool's code, not a refusal; "
+        "fix the code, or raise ToolError('...') where the tool should refuse the call"
+    )
+    return ToolFault(tool, "exception", message, f"{file}:{line}:{type(exc).__name__}", file, line)
+
+
+def model_text(tool: str, exc: BaseException | None = None) -> str:
+    """What the model reads of a faulty call: that the tool broke, not that it refused."""
+    cause = f" ({type(exc).__name__})" if exc is not None else ""
+    return (
+        f"internal error in the tool {tool}{cause}: a fault of the tool, not a refusal of the "
+        "request; the database is unchanged"
+    )
+
+
+def snapshot(db: dict[str, dict[str, Any]]) -> bytes | None:
+    """The database as bytes, to tell whether a read tool changed it (None: it holds a value
+    pickle cannot write, and the call goes unaudited)."""
+    try:
+        return pickle.dumps(db, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - whatever a tool stored; auditing is best effort
+        return None
+
+
+def restore(db: dict[str, dict[str, Any]], before: bytes) -> str | None:
+    """Undo what a read tool changed in ``db`` since ``before`` (:func:`snapshot`), in place, as
+    the rows it changed may be the seed's; the first change as a sentence names it
+    (``changed flights['F1'].status``, ``added flights['F9']``), or None when there was none."""
+    if snapshot(db) == before:
+        return None
+    old: dict[str, dict[str, Any]] = pickle.loads(before)  # noqa: S301 - our own bytes
+    first = None
+    for table in [t for t in db if t not in old]:
+        first = first or f"added the table '{table}'"
+        del db[table]
+    for table, rows in old.items():
+        live = db.setdefault(table, {})
+        for key in [k for k in live if k not in rows]:
+            first = first or f"added {table}[{key!r}]"
+            del live[key]
+        for key, row in rows.items():
+            if key not in live:
+                first = first or f"deleted {table}[{key!r}]"
+                live[key] = row
+                continue
+            now = live[key]
+            if now == row:
+                continue
+            if isinstance(now, dict) and isinstance(row, dict):
+                changed = [f for f in {**row, **now} if row.get(f, row) != now.get(f, row)]
+                first = first or f"changed {table}[{key!r}].{changed[0]}"
+                now.clear()
+                now.update(row)
+            else:
+                first = first or f"changed {table}[{key!r}]"
+                live[key] = row
+    return first or "changed the database"
+
+
+def undeclared_write(tool: str, change: str) -> ToolFault:
+    message = (
+        f"tool '{tool}' is not declared writes: true, but it {change}; declare it writes: true "
+        "or do not change the database"
+    )
+    return ToolFault(tool, "undeclared_write", message, change.split("[", 1)[0])
+
+
+def bad_write(tool: str, problem: str) -> ToolFault:
+    # The same field of any row is the same bug: the group drops the row's key.
+    group = problem.split("]", 1)[-1].split(" ", 1)[0]
+    return ToolFault(tool, "bad_write", problem, group)
+
+
+def json_problem(value: Any, where: str = "the result") -> str | None:
+    """None when ``value`` is made of JSON values only, else where the first other one is and
+    its Python type (a tuple counts as a list: JSON writes it as one).
+
+    >>> json_problem({"when": __import__("datetime").date(2025, 6, 10)})
+    "the result['when'] is a datetime.date"
+    """
+    if isinstance(value, JSON_SCALARS):
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            if (problem := json_problem(item, f"{where}[{i}]")) is not None:
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
+            if (problem := json_problem(item, f"{where}[{key!r}]")) is not None:
+                return problem
+        return None
+    kind = type(value)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    return f"{where} is a {name}"
+
+
+def not_json(tool: str, problem: str) -> ToolFault:
+    message = (
+        f"tool '{tool}' returned a value that is not JSON: {problem}; the model reads "
+        "it as text made by str(), so return JSON values only: str, int, float, bool, None, "
+        "list, dict"
+    )
+    return ToolFault(tool, "not_json", message, problem.rsplit(" is ", 1)[-1])

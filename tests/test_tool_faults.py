@@ -1,0 +1,191 @@
+"""Bugs in a spec's Python tools are told apart from refusals (runtime/tool_faults.py): an
+exception in a tool's code is placed at its line, a write against the table schema is refused,
+a read tool that changes the database and a result that is not JSON are found by lint's replay
+of the gold plans (lint/tool_audit.py)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eigendsl.cli import main
+from eigendsl.lint import lint
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import run_episodes, summarize
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.runtime.tool_faults import json_problem
+from tests.conftest import edit
+
+CANCEL = '    order["status"] = "cancelled"\n'
+
+
+def _line_of(root: Path, text: str) -> int:
+    lines = (root / "tools.py").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if text in line)
+
+
+def _python_get_order(mini: Path, body: str) -> None:
+    """Make get_order (a read tool) a Python tool with ``body``."""
+    edit(mini, "domain.yaml", "      returns: db.orders[order_id]\n", "")
+    edit(mini, "domain.yaml", "    tags: [account]\n    declare:\n", "    tags: [account]\n")
+    edit(
+        mini,
+        "domain.yaml",
+        "      order_id: string\n    tags: [account]\n",
+        ("      order_id: string\n    tags: [account]\n    python: tools:get_order\n"),
+    )
+    tools = (mini / "tools.py").read_text(encoding="utf-8")
+    (mini / "tools.py").write_text(tools + f"\n\ndef get_order(db, order_id):\n{body}", "utf-8")
+
+
+def test_an_exception_in_a_tool_is_placed_at_its_line_and_is_no_refusal(mini: Path) -> None:
+    edit(mini, "tools.py", CANCEL, CANCEL + '    db["nope"]["x"]\n')
+    line = _line_of(mini, 'db["nope"]')
+    report = lint(mini)
+    at_line = [f for f in report.findings if f.kind == "tool_exception"]
+    assert [(f.span.path, f.span.line, f.severity) for f in at_line] == [
+        ("mini/tools.py", line, "error")
+    ]
+    assert "tool 'cancel_order' raised KeyError: 'nope'" in at_line[0].message
+    assert "not a refusal" in at_line[0].message
+    # Solvability names the place too, not the model's line.
+    unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
+    assert unsolvable and all(f"mini/tools.py:{line}: " in f.message for f in unsolvable)
+    # The model reads that the tool broke, without a traceback or a file.
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and "internal error in the tool cancel_order (KeyError)" in text
+    assert "not a refusal" in text and "tools.py" not in text
+    assert [str(f) for f in env.faults] == [str(f) for f in env.faults if f.line == line]
+
+
+def test_run_counts_the_exceptions_of_the_tools_by_place(mini: Path) -> None:
+    edit(mini, "tools.py", CANCEL, CANCEL + "    raise ValueError('boom')\n")
+    line = _line_of(mini, "boom")
+    domain = load_domain(mini)
+    rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
+    faults = summarize(rows)["tool_faults"]
+    assert list(faults) == [
+        f"mini/tools.py:{line}: tool 'cancel_order' raised ValueError: boom: an exception in the "
+        "tool's code, not a refusal; fix the code, or raise ToolError('...') where the tool "
+        "should refuse the call"
+    ]
+    assert faults[next(iter(faults))] == len(domain.tasks)
+    result = CliRunner().invoke(main, ["run", str(mini)])
+    assert result.exit_code == 0 and "errors in the spec's tools" in result.output
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        (
+            '    order["placed_on"] = __import__("datetime").date(2025, 6, 10)\n',
+            "wrote orders['#1'].placed_on, which the table has no field for",
+        ),
+        (
+            '    order["total"] = "20.0"\n',
+            "wrote orders['#1'].total = '20.0' (a string), but the field is float; store a float",
+        ),
+        (
+            '    order["status"] = "gone"\n',
+            "wrote orders['#1'].status = 'gone', which is not one of pending, delivered, cancelled",
+        ),
+        (
+            '    order["user_id"] = "u9"\n',
+            "wrote orders['#1'].user_id = 'u9', which is not a key of 'users'",
+        ),
+        (
+            '    order["items"][0]["price"] = None\n',
+            "wrote orders['#1'].items[0].price = None, but the field is not optional",
+        ),
+        (
+            '    db["orders"]["#9"] = {"order_id": "#9"}\n',
+            "wrote orders['#9'] without its field 'user_id', which is not optional",
+        ),
+    ],
+)
+def test_a_write_against_the_table_schema_is_refused_and_not_applied(
+    mini: Path, code: str, problem: str
+) -> None:
+    edit(mini, "tools.py", CANCEL, CANCEL + code)
+    env = Environment(load_domain(mini))
+    before = json.dumps(env.db, sort_keys=True)
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and text.startswith("Error: internal error in the tool cancel_order")
+    assert json.dumps(env.db, sort_keys=True) == before
+    assert [f.kind for f in env.faults] == ["bad_write"]
+    assert env.faults[0].message.startswith("tool 'cancel_order' " + problem)
+
+
+def test_lint_reports_a_bad_write_at_the_tool(mini: Path) -> None:
+    edit(
+        mini,
+        "tools.py",
+        CANCEL,
+        CANCEL + '    order["cancelled_on"] = datetime.date(2025, 6, 10)\n',
+    )
+    edit(mini, "tools.py", "from eigendsl", "import datetime\n\nfrom eigendsl")
+    edit(
+        mini,
+        "domain.yaml",
+        "        total: float\n",
+        "        total: float\n        cancelled_on: date?\n",
+    )
+    lines = (mini / "domain.yaml").read_text(encoding="utf-8").splitlines()
+    tool_line = lines.index("  cancel_order:") + 1
+    report = lint(mini)
+    found = [f for f in report.findings if f.kind == "tool_bad_write"]
+    assert [(f.span.path, f.span.line, f.severity) for f in found] == [
+        ("mini/domain.yaml", tool_line, "error")
+    ]
+    assert found[0].message.startswith(
+        "tool 'cancel_order' wrote orders['#1'].cancelled_on = datetime.date(2025, 6, 10), a "
+        "Python date object, but the database holds a date as text written YYYY-MM-DD; store "
+        "day.isoformat() (seen replaying the gold plan of "
+    )
+    assert report.unsolvable  # the write was refused, so the gold plans fail their check
+
+
+def test_lint_finds_a_read_tool_that_changes_the_database(mini: Path) -> None:
+    _python_get_order(mini, '    db["orders"][order_id]["status"] = "delivered"\n    return {}\n')
+    domain = load_domain(mini)
+    # Episodes do not compare the database around each read call: only lint's replay does.
+    env = Environment(domain)
+    assert env.call_tool("get_order", {"order_id": "#3"})[1] and env.faults == []
+    domain = load_domain(mini)
+    report = lint(mini, domain=domain)
+    found = [f for f in report.findings if f.kind == "tool_undeclared_write"]
+    assert [(f.span.path, f.severity) for f in found] == [("mini/domain.yaml", "error")]
+    assert found[0].message.startswith(
+        "tool 'get_order' is not declared writes: true, but it changed orders['#1'].status; "
+        "declare it writes: true or do not change the database"
+    )
+    assert domain.seed["orders"]["#1"]["status"] == "pending"  # the change was undone
+    assert not report.unsolvable
+
+
+def test_a_result_that_is_not_json_is_a_warning_and_the_run_goes_on(mini: Path) -> None:
+    edit(mini, "tools.py", "    return order\n", '    return {**order, "tags": {1, 2}}\n')
+    found = [f for f in lint(mini).findings if f.kind == "tool_not_json"]
+    assert [f.severity for f in found] == ["warning"]
+    assert "tool 'cancel_order' returned a value that is not JSON: the result['tags'] is a set" in (
+        found[0].message
+    )
+    assert "str, int, float, bool, None, list, dict" in found[0].message
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert ok and '"tags": "{1, 2}"' in text
+
+
+def test_json_problem_names_the_place_and_type() -> None:
+    assert json_problem({"a": [1, (2, "x")], "b": None}) is None
+    assert json_problem({"when": datetime.date(2025, 6, 10)}) == (
+        "the result['when'] is a datetime.date"
+    )
+    assert json_problem([{1: "x"}]) == "the result[0] has the key 1, int where JSON takes text"
