@@ -212,6 +212,9 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                     arg_span,
                     f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}",
                 )
+            elif expected.values and isinstance(value, str) and (whole := WHOLE_REF.match(value)):
+                target = f"{step.tool}'s '{arg}'"
+                _check_choices(info, whole.group(1), expected.values, target, diag)
         misspelt = {closest(arg, tool.params) for arg in step.args if arg not in tool.params}
         for p_name, param in tool.params.items():
             given = p_name in step.args or p_name in misspelt  # "did you mean" says it
@@ -220,6 +223,24 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                     span,
                     f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'",
                 )
+
+
+def _check_choices(
+    info: TemplateInfo, name: str, allowed: tuple[str, ...], target: str, diag: Diagnostics
+) -> None:
+    """Each choice of parameter ``name`` that feeds an enum argument is one of its values (the
+    tool would refuse it in every task drawn with it)."""
+    param = info.template.params.get(name)
+    if param is None or param.type != "string":  # another type's choices are checked as such
+        return
+    for index, choice in enumerate(param.choices or ()):
+        if choice not in allowed:
+            at = info.raw["params"].position(name)
+            diag.error(
+                locate(info.raw["params"][name], ["choices", index], at, value=True),
+                f"choice {index + 1} of '{name}' is {choice!r}, which {target} does not take; it "
+                f"takes {', '.join(allowed)}{did_you_mean(str(choice), allowed)}",
+            )
 
 
 def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostics) -> None:

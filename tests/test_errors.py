@@ -753,6 +753,17 @@ CASES = [
         "order_id:",
     ),
     case(
+        # a choice the tool's enum refuses fails every task drawn with it (lint: unsolvable)
+        "choice-outside-the-tool-enum",
+        TASKS,
+        "choices: [no longer needed, ordered by mistake]",
+        "choices: [no longer needed, ordered by error]",
+        "mini/tasks/cancel.yaml:7:58: choice 2 of 'reason' is 'ordered by error', which "
+        "cancel_order's 'reason' does not take; it takes no longer needed, ordered by mistake; "
+        "did you mean 'ordered by mistake'?",
+        "ordered by error",
+    ),
+    case(
         "jinja-today-is-no-parameter",
         TASKS,
         "because it is {{ reason }}",
