@@ -128,7 +128,8 @@ class Database(Model):
     tables: dict[str, Table] = Field(description="Tables by name.")
 
 
-_PY_TYPES: dict[str, tuple[type[Any], ...]] = {
+#: The Python values each field type admits (a bool is refused where an int or a float goes).
+PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
     "int": (int,),
     "float": (int, float),
@@ -151,7 +152,7 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         )
     if spec.type == "any":
         return None
-    allowed = _PY_TYPES[spec.type]
+    allowed = PY_TYPES[spec.type]
     if isinstance(value, bool) and spec.type in ("int", "float"):
         return f"is {value!r}, expected {spec.type}"
     if not isinstance(value, allowed):

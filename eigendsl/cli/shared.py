@@ -114,20 +114,17 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         )
         table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
-    if summary["failures"]:
-        failures = Table(title="failures by reason")
-        failures.add_column("count", justify="right")
-        failures.add_column("statement")
-        for reason, count in list(summary["failures"].items())[:15]:
-            failures.add_row(str(count), reason)
-        console.print(failures)
-    if summary.get("tool_faults"):
-        bugs = Table(title="errors in the spec's tools (bugs to fix in their code)")
-        bugs.add_column("count", justify="right")
-        bugs.add_column("fault")
-        for reason, count in list(summary["tool_faults"].items())[:15]:
-            bugs.add_row(str(count), reason)
-        console.print(bugs)
+    for key, title, column in (
+        ("failures", "failures by reason", "statement"),
+        ("tool_faults", "errors in the spec's tools (bugs to fix in their code)", "fault"),
+    ):
+        if summary.get(key):
+            counts = Table(title=title)
+            counts.add_column("count", justify="right")
+            counts.add_column(column)
+            for reason, count in list(summary[key].items())[:15]:
+                counts.add_row(str(count), reason)
+            console.print(counts)
 
 
 def report_episodes(

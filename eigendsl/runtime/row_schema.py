@@ -19,19 +19,8 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.runtime.compiled import CompiledFiles
+from eigendsl.spec import PY_TYPES
 
-#: The Python types each field type admits (bool is refused for int and float apart).
-_TYPES: dict[str, tuple[type[Any], ...]] = {
-    "string": (str,),
-    "enum": (str,),
-    "date": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "list": (list,),
-    "object": (dict,),
-    "map": (dict,),
-}
 _DAYS: set[str] = set()  # dates found well written already
 _A = {"int": "an int", "enum": "a string", "object": "a mapping", "map": "a mapping"}
 _KINDS = {str: "a string", int: "an int", float: "a float", bool: "a bool", list: "a list"}
@@ -52,7 +41,7 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
         return " = None, but the field is not optional; store a value, or mark it optional"
     if kind == "any":
         return None
-    allowed = _TYPES.get(kind)
+    allowed = PY_TYPES.get(kind)
     if allowed is None:
         return None
     if kind == "date" and isinstance(value, datetime.date):
