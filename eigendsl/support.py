@@ -418,15 +418,22 @@ def member(value: Any, container: Any) -> bool:
     return value in container
 
 
-# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``).
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``),
+# nor a part of a date, a time or a phone number (``2025-10-14``, ``14:00``, ``555-14-00``).
+_NUMBER = re.compile(r"(?<![\w.])(?<!\d[-:/])-?\d+(?:\.\d+)?(?!\d|[-:/.]\d)")
 
 
 def says(content: str, text: Any) -> bool:
     """Whether ``content`` (as :func:`normalize_text` gives it) says ``text``: a number as a
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
-    ``2025`` 20.0, nor ``#W1000149`` 100); anything else as a substring, as tau2-bench's
-    ``communicate_info`` compares."""
+    ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); anything else as a
+    substring, as tau2-bench's ``communicate_info`` compares.
+
+    >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
+    [True, False, False, False]
+    >>> [says(t, 40) for t in ("costs $40.00.", "a change of -40", "40.5", "1-40")]
+    [True, False, False, False]
+    """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         tolerance = 1e-6 * max(1.0, abs(text))
         return any(abs(float(said) - text) <= tolerance for said in _NUMBER.findall(content))

@@ -250,6 +250,11 @@ def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, pa
         ("It is due on 2025-12-01.", 20.0, False),  # nor those of a longer number
         ("The difference is 5.", -5, False),
         ("You paid 40.5 for it.", 40.0, False),
+        # nor the parts of a date, a time or a phone number (a check passed on a date read out)
+        ("Your contract ends on 2025-10-14.", 14.0, False),
+        ("It is 14:00 now.", 14.0, False),
+        ("Call 555-14-00 for help.", 14.0, False),
+        ("You have 14.0 GB left, until 2025-10-14.", 14.0, True),
     ],
 )
 def test_said_a_number_needs_that_number(text: str, value: float, passes: bool) -> None:
