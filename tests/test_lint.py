@@ -340,3 +340,23 @@ def test_a_template_whose_gold_dialogue_synthesis_rejects_is_reported(tmp_path):
     assert "get_order uses the identifier '#" in rejected[0].message
     assert "give it to the user (user.known) or have a tool return it" in rejected[0].message
     assert not [f for f in lint(MINI).findings if f.kind == "unsynthesizable"]
+
+
+def test_a_guard_condition_after_one_on_the_episode_is_judged(tmp_path):
+    # An owner condition reads `calls`, which lint's trial of the guard has none of: it used to
+    # refuse every argument set, so the status condition after it was never reached and was
+    # reported as one that "never rejects".
+    spec = tmp_path / "mini"
+    shutil.copytree(MINI, spec)
+    checks = spec / "checks" / "main.chk"
+    text = checks.read_text(encoding="utf-8")
+    head = "guard cancel_order:\n"
+    owner = (
+        '    require any(c in calls where c.tool == "find_user" and c.ok: c.result == '
+        'db.orders[order_id].user_id) else "That order belongs to another customer"\n'
+    )
+    assert head in text
+    checks.write_text(text.replace(head, head + owner), encoding="utf-8")
+    report = lint(spec)
+    assert report.unsolvable == []
+    assert not [f for f in report.findings if f.kind == "guard_never_fails"], report.findings
