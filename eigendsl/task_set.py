@@ -197,7 +197,11 @@ def sample_params(
         if not candidates:
             fail(name, f"the source of '{name}' finds no value in the seed data")
             return None
-        params[name] = rng.choice(candidates)
+        value = rng.choice(candidates)
+        if (problem := value_matches(value, param)) is not None:  # a weekday for a date, say
+            fail(name, f"the source of '{name}' gives a value that {problem}")
+            return None
+        params[name] = value
     return params
 
 

@@ -245,3 +245,27 @@ def test_weekday_names_the_day_of_a_date(tmp_path):
     guards.write_text(text.replace(head, f'{head}\n    require weekday(today) != "sunday"', 1))
     with pytest.raises(EigenError, match="'sunday' is not one of the allowed values"):
         compile_domain(spec, tmp_path / "misspelt")
+
+
+def test_a_date_parameter_whose_source_gives_no_date_is_an_error(tmp_path):
+    """A template parameter of ``type: date`` holds a day: a source giving a weekday's name was
+    sampled into the tasks without a word."""
+    import shutil
+
+    from eigendsl.compiler import compile_domain
+    from eigendsl.errors import EigenError
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    tasks = spec / "tasks" / "loans.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    derived = "days: {type: int, from: 'days_between(db.loans[loan_id].due_date, today)'}"
+    assert derived in text
+    text = text.replace(derived, derived + "\n      due_day: {type: date, from: 'weekday(today)'}")
+    tasks.write_text(text, encoding="utf-8")
+    with pytest.raises(EigenError) as info:
+        compile_domain(spec, tmp_path / "out")
+    assert (
+        "cannot be sampled: the source of 'due_day' gives a value that is 'Tuesday', not a day "
+        "written YYYY-MM-DD (with loan_id=" in str(info.value)
+    )
