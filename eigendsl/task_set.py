@@ -198,8 +198,8 @@ def sample_params(
             fail(name, f"the source of '{name}' finds no value in the seed data")
             return None
         value = rng.choice(candidates)
-        if (problem := value_matches(value, param)) is not None:  # a weekday for a date, say
-            fail(name, f"the source of '{name}' gives a value that {problem}")
+        if (unfit := value_matches(value, param)) is not None:  # a weekday for a date, say
+            fail(name, f"the source of '{name}' gives a value that {unfit}")
             return None
         params[name] = value
     return params
