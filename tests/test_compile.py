@@ -228,7 +228,8 @@ def test_check_of_a_missing_output_folder(tmp_path: Path) -> None:
         main, ["compile", str(MINI), "-o", str(tmp_path / "none"), "--check"]
     )
     assert result.exit_code == 1
-    assert str(tmp_path / "none" / "manifest.yaml") in result.stderr
+    assert result.stderr.startswith(f"{tmp_path / 'none'} does not exist: nothing was compiled")
+    assert f"run: eigendsl compile {MINI} -o {tmp_path / 'none'}" in result.stderr
     assert not (tmp_path / "none").exists()
 
 

@@ -41,6 +41,10 @@ def compile_cmd(
         click.echo(warning.render(), err=True)
     changed = write_output(compiled, out, check=check)
     if check:
+        if not out.exists():
+            click.echo(f"{out} does not exist: nothing was compiled there yet", err=True)
+            click.echo(f"run: eigendsl compile {spec_dir} -o {out}", err=True)
+            sys.exit(1)
         if changed:
             click.echo(f"{out} is stale; these files would change:", err=True)
             for rel in changed:
