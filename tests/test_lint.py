@@ -83,6 +83,8 @@ def test_unsolvable_authored_task_points_at_the_task(planted: LintReport) -> Non
 def test_unsolvable_template_points_at_the_failing_gold_step(planted: LintReport) -> None:
     line, col = position(TASKS, "cancel_order:", after="cancel_delivered:")
     assert found(planted, "unsolvable", TASKS, "template 'cancel_delivered'") == [(line, col)]
+    # the guard condition that refused the step is named where it is written
+    assert found(planted, "unsolvable", TASKS, "(the guard of 'cancel_order' at ")
     # the parameters drawn come first, the email derived from them last
     assert found(
         planted,

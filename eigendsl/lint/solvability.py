@@ -119,7 +119,7 @@ def _problems(
             (
                 ("step", step),
                 span,
-                f"gold step {step + 1} ({tool}){where} fails: {error}",
+                f"gold step {step + 1} ({tool}){where} fails: {error}{_guard_at(ctx, tool, error)}",
                 "unsolvable",
             )
         )
@@ -164,6 +164,15 @@ def _problems(
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
             out.append((("check", failure["line"], failure["col"]), span, text, "unsolvable"))
     return out
+
+
+def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
+    """Where the guard condition that refused a call with ``error`` is written, if one did."""
+    guard = ctx.resolved.guards.get(tool)
+    for stmt in guard.body if guard else ():
+        if getattr(stmt, "message", None) == error:
+            return f" (the guard of '{tool}' at {stmt.span})"
+    return ""
 
 
 def _last_agent(messages: list[dict[str, Any]]) -> str:
