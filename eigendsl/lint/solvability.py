@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from eigendsl.dsl import ast as A
@@ -63,10 +64,7 @@ def check_solvable(ctx: LintContext) -> None:
             group = (lint_task.id if lint_task.authored else lint_task.info.name, kind, *key)
             groups.setdefault(group, []).append((lint_task, text))
             spans[group] = span
-    by_template: dict[str, int] = {}
-    for t in ctx.tasks:
-        if not t.authored:
-            by_template[t.info.name] = by_template.get(t.info.name, 0) + 1
+    by_template = _sampled(ctx)
     for group, items in groups.items():
         lint_task, text = items[0]
         kind = group[1]
@@ -166,6 +164,11 @@ def _problems(
     return out
 
 
+def _sampled(ctx: LintContext) -> Counter[str]:
+    """How many sampled (not written) tasks lint plays of each template."""
+    return Counter(t.info.name for t in ctx.tasks if not t.authored)
+
+
 def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
     """Where the guard condition that refused a call with ``error`` is written, if one did."""
     guard = ctx.resolved.guards.get(tool)
@@ -200,9 +203,9 @@ def check_synthesizable(ctx: LintContext) -> None:
             # one finding per template and kind of reason, whatever the identifier
             kind = re.sub(r"'[^']*'", "…", reason)
             groups.setdefault((lint_task.info.name, kind), []).append((lint_task, reason))
+    sampled = _sampled(ctx)
     for items in groups.values():
         lint_task, reason = items[0]
-        sampled = sum(not t.authored and t.info is lint_task.info for t in ctx.tasks)
         fix = (
             "; give it to the user (user.known) or have a tool return it before the call"
             if "(invented)" in reason
@@ -211,7 +214,7 @@ def check_synthesizable(ctx: LintContext) -> None:
         ctx.add(
             lint_task.info.raw.position("gold"),
             f"synthesis rejects the gold dialogue of template '{lint_task.info.name}' "
-            f"({len(items)} of {sampled} sampled tasks, e.g. {lint_task.id}): "
+            f"({len(items)} of {sampled[lint_task.info.name]} sampled tasks, e.g. {lint_task.id}): "
             f"{reason.removeprefix('quality: ')}{fix}",
             "warning",
             "unsynthesizable",

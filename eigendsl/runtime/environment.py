@@ -13,7 +13,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.runtime import tool_faults as faults
-from eigendsl.runtime.database import DELETED, Staged, fresh
+from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
 from eigendsl.runtime.row_schema import write_problem
 from eigendsl.yamlload import to_plain
@@ -219,9 +219,7 @@ class Environment:
         if tool.writes:
             changed = view.changed()
             if changed and self.domain.schemas and not tool.declared:
-                problem = write_problem(
-                    tool.name, changed, self.domain.schemas, view, self.db, DELETED
-                )
+                problem = write_problem(tool.name, changed, self.domain.schemas, view, self.db)
                 if problem is not None:
                     self._fault(faults.bad_write(tool.name, problem))
                     return faults.model_text(tool.name), None

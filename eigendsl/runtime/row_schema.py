@@ -19,6 +19,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.runtime.compiled import CompiledFiles
+from eigendsl.runtime.database import DELETED
 from eigendsl.spec import PY_TYPES
 
 _DAYS: set[str] = set()  # dates found well written already
@@ -108,10 +109,9 @@ def write_problem(
     schemas: dict[str, Any],
     tables: Mapping[str, Any],
     before: dict[str, dict[str, Any]],
-    deleted: object = None,
 ) -> str | None:
     """The first problem of the rows a write tool changed (``table -> key -> row``; a row that
-    is ``deleted`` was removed and is not checked), as one sentence; None when all fit.
+    is ``DELETED`` was removed and is not checked), as one sentence; None when all fit.
 
     ``tables`` is the database as the tool left it, where references are looked up; ``before``
     as it was, whose field values are not checked again."""
@@ -121,7 +121,7 @@ def write_problem(
             continue
         key_field, fields = schema["key"], schema["fields"]
         for key, row in rows.items():
-            if row is deleted:
+            if row is DELETED:
                 continue
             where = f"tool '{tool}' wrote {table}[{key!r}]"
             if not isinstance(row, dict):
