@@ -112,6 +112,26 @@ CASES = [
         "requires",
     ),
     case(
+        "syntax-condition-cut-after-operator",
+        CHK,
+        'status == "cancelled"',
+        'status == "cancelled" and\n        called cancel_order',
+        "mini/checks/main.chk:14:58: unexpected end of the line; expected '(', '-', '[', "
+        "'called', 'false', 'not', 'null', 'true', ...; to go on with the condition on the next "
+        "line, end this line with '\\' (or put the condition in brackets)",
+        "",
+    ),
+    case(
+        "syntax-condition-cut-before-operator",
+        CHK,
+        'status == "cancelled"',
+        'status == "cancelled"\n        and called cancel_order',
+        "mini/checks/main.chk:15:9: unexpected change of indentation; expected 'forbid', 'judge', "
+        "'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on with "
+        "the condition above, end the line above with '\\' (or put the condition in brackets)",
+        "and called",
+    ),
+    case(
         "syntax-ends-early",
         CHK,
         "order_id=order_id)\n",
@@ -239,8 +259,18 @@ CASES = [
         CHK,
         "get_order(order_id=order_id)",
         "get_order(order_id=order_idd)",
-        "mini/checks/main.chk:17:42: unknown name 'order_idd'; did you mean 'order_id'?",
+        "mini/checks/main.chk:17:42: unknown name 'order_idd'; did you mean 'order_id'? Names "
+        "here are order_id, reason, calls, db, gold, initial, messages",
         "order_idd",
+    ),
+    case(
+        "unknown-variable-none-close",
+        CHK,
+        'require said "cancelled"',
+        "require refund > 0",
+        "mini/checks/main.chk:15:13: unknown name 'refund'; names here are order_id, reason, "
+        "calls, db, gold, initial, messages",
+        "refund",
     ),
     case(
         "unknown-function",

@@ -304,6 +304,18 @@ def test_multi_line_query_text_is_joined() -> None:
             "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
             "'score', 'unchanged', 'use', the end of the block",
         ),
+        (  # a condition carried on to a deeper line: how to continue it
+            "rule r:\n    require a\n      or b\n",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
+            "'score', 'unchanged', 'use', the end of the block; if this line goes on with the "
+            "condition above, end the line above with '\\' (or put the condition in brackets)",
+        ),
+        (
+            "rule r:\n    require a or\n      b\n",
+            "t.chk:2:17: unexpected end of the line; expected '(', '-', '[', 'called', 'false', "
+            "'not', 'null', 'true', ...; to go on with the condition on the next line, end this "
+            "line with '\\' (or put the condition in brackets)",
+        ),
         (
             "rule r:\n    require a || b\n",
             "t.chk:2:15: unexpected character '|'; write 'and', 'or', 'not' for boolean logic (and "
@@ -351,6 +363,17 @@ def test_multi_line_query_text_is_joined() -> None:
 )
 def test_syntax_errors(text: str, first_line: str) -> None:
     assert syntax_error(text).startswith(first_line)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rule r:\n    require true\n      forbid false\n",  # a statement indented too deep
+        "guard g\n    require true\n",  # a declaration's line, not a condition's
+    ],
+)
+def test_no_continuation_hint_where_nothing_was_continued(text: str) -> None:
+    assert "go on with the condition" not in syntax_error(text)
 
 
 def test_syntax_error_renders_the_line_with_a_caret() -> None:

@@ -119,7 +119,12 @@ class ExpressionTyper:
                 f"order they are listed, so list '{e.id}' first",
             )
         else:
-            self.diag.error(e.span, f"unknown name '{e.id}'{did_you_mean(e.id, scope.visible())}")
+            names = scope.visible()
+            self.diag.error(
+                e.span,
+                f"unknown name '{e.id}'"
+                + did_you_mean(e.id, names, f"names here are {', '.join(names)}"),
+            )
         return ANY
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:

@@ -131,6 +131,34 @@ _STATEMENT_WORDS = frozenset(
 )
 
 
+_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score"})
+
+
+def _cut_statement(exc: UnexpectedToken, text: str) -> bool:
+    """Whether a statement's condition seems to go on to the next line without a ``\\``: its line
+    ends in the middle of it, or the next line, indented deeper, is read as a new block."""
+    if exc.token.type == "_NL":
+        line = exc.token.line
+    elif exc.token.type == "_INDENT" and {e.lower() for e in exc.expected} & _STATEMENT_WORDS:
+        line = (exc.token.end_line or 2) - 1
+    else:
+        return False
+    lines = text.splitlines()
+    if not line or line > len(lines):
+        return False
+    if exc.token.type == "_INDENT" and line < len(lines):
+        deeper = lines[line].split()
+        if deeper and deeper[0] in _STATEMENT_WORDS:
+            return False  # a statement of its own, indented too deep
+    # back to the statement's first line: over blank lines and lines a '\\' continued
+    while line > 1 and (
+        not lines[line - 1].strip() or lines[line - 2].rstrip().endswith("\\")
+    ):
+        line -= 1
+    words = lines[line - 1].split()
+    return bool(words) and words[0] in _CONDITION_WORDS
+
+
 def _syntax_error(
     exc: UnexpectedInput, text: str, pos: Positions, open_bracket: Token | None = None
 ) -> EigenError:
@@ -178,6 +206,14 @@ def _syntax_error(
         if exc.token.type in ("_INDENT", "_DEDENT"):
             found = "change of indentation"
         message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
+        if _cut_statement(exc, text):
+            message += (
+                "; to go on with the condition on the next line, end this line with '\\' "
+                "(or put the condition in brackets)"
+                if exc.token.type == "_NL"
+                else "; if this line goes on with the condition above, end the line above with "
+                "'\\' (or put the condition in brackets)"
+            )
         if str(exc.token) == "=" and "COMP_OP" in exc.expected:
             message = (
                 "unexpected '='; compare with '==' "
