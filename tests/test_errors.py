@@ -589,9 +589,65 @@ CASES = [
         DOMAIN,
         "  seed: data/seed.yaml",
         "   seed: data/seed.yaml",
-        "mini/domain.yaml:6:3: invalid YAML: expected <block end>, but found '<block mapping "
-        "start>' (while parsing a block mapping at line 1); check the indentation and quoting here",
+        "mini/domain.yaml:6:3: invalid YAML: this line is indented 2 spaces, line 5 above it 3 "
+        "and line 4 0: no block here is indented 2; indent this line like one of them, or line 5 "
+        "like this one",
         "tables:",
+    ),
+    case(  # PyYAML finds it on the next line, where the mapping's value would be
+        "yaml-missing-colon-before-a-key",
+        DOMAIN,
+        "    description: Read an order.",
+        "    description Read an order.",
+        "mini/domain.yaml:32:5: invalid YAML: this line has no ':' after its key, so YAML reads "
+        "it and the next line as one text; write 'key: value'",
+        "description Read",
+    ),
+    case(  # PyYAML finds it where the next key starts
+        "yaml-missing-colon-before-a-dedent",
+        DOMAIN,
+        "        user_id: string\n        email: string",
+        "        user_id: string\n        email string",
+        "mini/domain.yaml:11:9: invalid YAML: this line has no ':' after its key; write 'key: "
+        "value', or quote it if it is a list's text",
+        "email string",
+    ),
+    case(  # PyYAML finds it at the end of the file
+        "yaml-unclosed-quote",
+        TASKS,
+        "reason: no longer needed}}",
+        'reason: "no longer needed}}',
+        "mini/tasks/cancel.yaml:19:97: invalid YAML: this quoted text is never closed; end it "
+        "with the same quote",
+        '"no longer',
+    ),
+    case(
+        "yaml-key-as-deep-as-the-dash",
+        TASKS,
+        "    check: cancelled\ntasks:",
+        "    check: cancelled\ntasks:\n  - id: x\n  template: cancel",
+        "mini/tasks/cancel.yaml:20:3: invalid YAML: this line is indented as far as the '-' of "
+        "line 19 but starts no list item; indent it like the item's keys (4 spaces), or start an "
+        "item with '- '",
+        "template: cancel",
+    ),
+    case(  # a list item's key: its '- ' line is not the block to name
+        "yaml-misindented-key-of-a-list-item",
+        TASKS,
+        "    check: cancelled\ntasks:",
+        "    check: cancelled\ntasks:\n  - id: x\n    params:\n      a: 1\n   template: cancel",
+        "mini/tasks/cancel.yaml:22:4: invalid YAML: this line is indented 3 spaces and line 20 "
+        "above it 4: no block here is indented 3; indent the two alike",
+        "template: cancel",
+    ),
+    case(
+        "yaml-unquoted-colon-in-value",
+        DOMAIN,
+        "    description: Read an order.",
+        "    description: Note: reads an order.",
+        "mini/domain.yaml:32:22: invalid YAML: mapping values are not allowed here (a value "
+        "holding ': ' must be quoted); check the indentation and quoting here",
+        ": reads",
     ),
     case(
         "yaml-unclosed-flow",
