@@ -151,9 +151,7 @@ def _cut_statement(exc: UnexpectedToken, text: str) -> bool:
         if deeper and deeper[0] in _STATEMENT_WORDS:
             return False  # a statement of its own, indented too deep
     # back to the statement's first line: over blank lines and lines a '\\' continued
-    while line > 1 and (
-        not lines[line - 1].strip() or lines[line - 2].rstrip().endswith("\\")
-    ):
+    while line > 1 and (not lines[line - 1].strip() or lines[line - 2].rstrip().endswith("\\")):
         line -= 1
     words = lines[line - 1].split()
     return bool(words) and words[0] in _CONDITION_WORDS
