@@ -240,6 +240,12 @@ class Failure:
         }
 
 
+def is_score_term(failure: dict[str, Any]) -> bool:
+    """Whether a verdict's failure (as a dict) is a `score` term that did not hold: it lowers the
+    score and fails nothing. A statement's text starts with its keyword."""
+    return str(failure.get("statement", "")).startswith("score ")
+
+
 @dataclass
 class Verdict:
     """The result of a verifier: passed, a score in [0, 1], and the failures with reasons."""

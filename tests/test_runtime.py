@@ -34,6 +34,7 @@ from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls
 from eigendsl.runtime.turns import turn_from_text
+from tests.conftest import copy_spec, edit
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -797,6 +798,25 @@ def test_run_json_summary_and_out_file(tmp_path):
     assert list(summary["failures"].values()) == [6]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(rows[0])
+
+
+def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path):
+    spec = copy_spec(MINI, tmp_path / "mini")
+    edit(
+        spec,
+        "checks/main.chk",
+        "    unchanged db.users",
+        '    unchanged db.users\n    score 1: said "refund"',
+    )
+    result = CliRunner().invoke(main, ["run", str(spec), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["passed"] == summary["episodes"] > 0 and summary["failures"] == {}
+    assert summary["scores_missed"] == {
+        'mini/checks/main.chk:17: score 1: said "refund"': summary["episodes"]
+    }
+    table = CliRunner().invoke(main, ["run", str(spec)]).output
+    assert "score terms not earned" in table and "failures by reason" not in table
 
 
 def test_out_takes_only_a_new_or_an_episodes_file_and_is_checked_before_the_run(tmp_path):

@@ -116,6 +116,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     console.print(table)
     for key, title, column in (
         ("failures", "failures by reason", "statement"),
+        ("scores_missed", "score terms not earned (a lower score, not a failure)", "statement"),
         ("tool_faults", "errors in the spec's tools (bugs to fix in their code)", "fault"),
     ):
         if summary.get(key):

@@ -22,7 +22,7 @@ from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import TOOL_ERROR, Environment, is_refusal, replay_gold
 from eigendsl.runtime.tool_faults import ToolFault
 from eigendsl.runtime.turns import AgentTurn
-from eigendsl.support import SCHEMA_VERSION
+from eigendsl.support import SCHEMA_VERSION, is_score_term
 
 # The name under which a tool call that could not be read is recorded and answered.
 INVALID_CALL = "invalid_tool_call"
@@ -253,10 +253,13 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     counts = [(len(v), sum(v)) for v in per_task.values()]
     trials = min((n for n, _ in counts), default=0)
     k_max = min(k_max or trials, trials) if trials else 0
+    # A `score` term that did not hold lowers the score and fails no episode: counted apart.
     failures: Counter[str] = Counter()
+    scores_missed: Counter[str] = Counter()
     for row in rows:
         for failure in row["verdict"]["failures"]:
-            failures[f"{failure['path']}:{failure['line']}: {failure['statement']}"] += 1
+            tally = scores_missed if is_score_term(failure) else failures
+            tally[f"{failure['path']}:{failure['line']}: {failure['statement']}"] += 1
     passed = sum(bool(r["verdict"]["passed"]) for r in rows)
     families: dict[str, list[bool]] = {}
     for row in rows:
@@ -271,6 +274,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "pass_hat_k": {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)},
         "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
         "failures": dict(failures.most_common()),
+        "scores_missed": dict(scores_missed.most_common()),
         "families": {f: round(sum(v) / len(v), 6) for f, v in sorted(families.items())},
         # Progress short of passing: the verifier's mean score, and how many of the agent's
         # tool calls ran (a malformed call, an unknown tool or a tool error does not).

@@ -21,6 +21,7 @@ from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import decode_arguments
 from eigendsl.runtime.turns import AgentTurn
+from eigendsl.support import is_score_term
 
 HELP = (
     "Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
@@ -119,5 +120,8 @@ def play(
     verdict = row["verdict"]
     write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
     for failure in verdict["failures"]:
-        write(f"  {failure['path']}:{failure['line']}:{failure['col']}: {failure['reason']}")
+        missed = "score term not earned: " if is_score_term(failure) else ""
+        write(
+            f"  {failure['path']}:{failure['line']}:{failure['col']}: {missed}{failure['reason']}"
+        )
     return row
