@@ -128,6 +128,27 @@ def _one(
     return Mutant(kind, key, [(description, messages)], for_checks)
 
 
+def _other_values(domain: Domain, index: ValueIndex, tool: str, name: str, value: Any) -> list[Any]:
+    """The values a write's argument is changed to: others of its type, found in the schema,
+    the seed data and the tasks."""
+    schema = domain.tools[tool].parameters.get("properties", {}).get(name, {})
+    return [o for o in alternatives(index, schema, name, value, CANDIDATES) if not rt._same(o, value)]
+
+
+def unmutated_arguments(
+    domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], failed_ids: set[str]
+) -> set[tuple[str, str]]:
+    """The (tool, argument) pairs of a trajectory's writes that :func:`mutants` could give no
+    other value: whether the check reads them, the mutations do not tell."""
+    return {
+        (ref.tool, name)
+        for ref in calls_of(messages, domain, failed_ids)
+        if ref.writes and ref.ok
+        for name, value in ref.args.items()
+        if not _other_values(domain, index, ref.tool, name, value)
+    }
+
+
 def mutants(
     domain: Domain,
     index: ValueIndex,
@@ -150,13 +171,8 @@ def mutants(
             f"the {ref.tool} call is left out",
             _drop_call(messages, ref),
         )
-        props = domain.tools[ref.tool].parameters.get("properties", {})
         for name, value in ref.args.items():
-            others = [
-                o
-                for o in alternatives(index, props.get(name, {}), name, value, CANDIDATES)
-                if not rt._same(o, value)
-            ]
+            others = _other_values(domain, index, ref.tool, name, value)
             if others:
                 yield Mutant(
                     "change_argument",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.lint.mutations import mutants
+from eigendsl.lint.mutations import mutants, unmutated_arguments
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
 
@@ -31,6 +31,9 @@ def check_strength(ctx: LintContext) -> None:
     tried: dict[tuple[str, tuple[Any, ...]], int] = {}
     caught_count: dict[str, int] = {}
     counted_count: dict[str, int] = {}
+    # per check, the write arguments no task's mutations could change, and those some could
+    unmutated: dict[str, set[tuple[str, str]]] = {}
+    mutated: dict[str, set[tuple[str, str]]] = {}
     for lint_task in ctx.passing():
         task = lint_task.task
         check = domain.checks[task["check"]]
@@ -42,6 +45,8 @@ def check_strength(ctx: LintContext) -> None:
             continue  # the replay differs from the episode; nothing to compare against
         failed_ids = refused_call_ids(row["messages"])
         for mutant in mutants(domain, index, base_messages, failed_ids, task):
+            if mutant.kind == "change_argument":
+                mutated.setdefault(task["check"], set()).add(mutant.key[1:])
             counted = False
             survivor: str | None = None
             for description, messages in mutant.variants:
@@ -69,8 +74,12 @@ def check_strength(ctx: LintContext) -> None:
                 caught_count[check_name] = caught_count.get(check_name, 0) + 1
             else:
                 survivors.setdefault(group, []).append((lint_task, survivor))
+        unmutated.setdefault(task["check"], set()).update(
+            unmutated_arguments(domain, index, base_messages, failed_ids)
+        )
     for check_name, total in sorted(counted_count.items()):
         ctx.scores[check_name] = (caught_count.get(check_name, 0), total)
+    _report_unmutated(ctx, unmutated, mutated)
     for (check_name, _key), items in survivors.items():
         decl = ctx.resolved.checks.get(check_name)
         if decl is None:
@@ -90,4 +99,28 @@ def check_strength(ctx: LintContext) -> None:
             f"check '{check_name}' still passes when {shown}",
             "warning",
             "weak_check",
+        )
+
+
+def _report_unmutated(
+    ctx: LintContext,
+    unmutated: dict[str, set[tuple[str, str]]],
+    mutated: dict[str, set[tuple[str, str]]],
+) -> None:
+    """A note at each check for the write arguments no task gave lint another value to try."""
+    for check_name, pairs in sorted(unmutated.items()):
+        decl = ctx.resolved.checks.get(check_name)
+        untried = sorted(pairs - mutated.get(check_name, set()))
+        if decl is None or not untried:
+            continue
+        names = ", ".join(f"{tool}'s {arg}" for tool, arg in untried)
+        ctx.add(
+            decl.name_span,
+            f"check '{check_name}': lint found no other value to try for {names} (it takes "
+            "other values of the type from the schema, the seed data and the tasks), so the "
+            "check's strength does not tell whether it checks "
+            + ("that argument" if len(untried) == 1 else "those arguments")
+            + "; a seed row or a task with another value gives it one",
+            "info",
+            "untested_argument",
         )
