@@ -132,7 +132,9 @@ def _other_values(domain: Domain, index: ValueIndex, tool: str, name: str, value
     """The values a write's argument is changed to: others of its type, found in the schema,
     the seed data and the tasks."""
     schema = domain.tools[tool].parameters.get("properties", {}).get(name, {})
-    return [o for o in alternatives(index, schema, name, value, CANDIDATES) if not rt._same(o, value)]
+    return [
+        o for o in alternatives(index, schema, name, value, CANDIDATES) if not rt._same(o, value)
+    ]
 
 
 def unmutated_arguments(
