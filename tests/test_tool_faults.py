@@ -19,7 +19,7 @@ from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes, summarize
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
-from eigendsl.runtime.tool_faults import json_problem
+from eigendsl.runtime.tool_faults import json_problems
 from tests.conftest import edit
 
 CANCEL = '    order["status"] = "cancelled"\n'
@@ -119,7 +119,7 @@ def test_a_write_against_the_table_schema_is_refused_and_not_applied(
     text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
     assert not ok and text.startswith("Error: internal error in the tool cancel_order")
     assert json.dumps(env.db, sort_keys=True) == before
-    assert [f.kind for f in env.faults] == ["bad_write"]
+    assert {f.kind for f in env.faults} == {"bad_write"}
     assert env.faults[0].message.startswith("tool 'cancel_order' " + problem)
 
 
@@ -183,9 +183,51 @@ def test_a_result_that_is_not_json_is_a_warning_and_the_run_goes_on(mini: Path) 
     assert ok and '"tags": "{1, 2}"' in text
 
 
-def test_json_problem_names_the_place_and_type() -> None:
-    assert json_problem({"a": [1, (2, "x")], "b": None}) is None
-    assert json_problem({"when": datetime.date(2025, 6, 10)}) == (
-        "the result['when'] is a datetime.date"
+def test_json_problems_name_each_place_and_type() -> None:
+    assert json_problems({"a": [1, (2, "x")], "b": None}) == []
+    assert json_problems({"when": datetime.date(2025, 6, 10), "tags": [{1, 2}]}) == [
+        "the result['when'] is a datetime.date",
+        "the result['tags'][0] is a set",
+    ]
+    assert json_problems([{1: "x"}]) == ["the result[0] has the key 1, int where JSON takes text"]
+    assert len(json_problems([{1}] * 50)) == 20  # a few places tell the bug
+
+
+def test_every_problem_of_a_write_is_told_each_field_once(mini: Path) -> None:
+    edit(
+        mini,
+        "tools.py",
+        CANCEL,
+        CANCEL + '    order["total"] = "20.0"\n    order["status"] = "gone"\n'
+        '    db["orders"]["#9"] = {"order_id": "#9"}\n',
     )
-    assert json_problem([{1: "x"}]) == "the result[0] has the key 1, int where JSON takes text"
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and "internal error in the tool cancel_order" in text
+    told = sorted(f.message.split(" wrote ", 1)[1].split(";")[0] for f in env.faults)
+    assert told == [
+        "orders['#1'].status = 'gone', which is not one of pending, delivered, cancelled",
+        "orders['#1'].total = '20.0' (a string), but the field is float",
+        "orders['#9'] without its field 'items', which is not optional",
+        "orders['#9'] without its field 'status', which is not optional",
+        "orders['#9'] without its field 'total', which is not optional",
+        "orders['#9'] without its field 'user_id', which is not optional",
+    ]
+    # lint reports each bug once: each field's, whichever row it met it in
+    found = [f.message for f in lint(mini).findings if f.kind == "tool_bad_write"]
+    assert len(found) == 6, found
+
+
+def test_lint_reports_each_place_a_result_is_not_json(mini: Path) -> None:
+    edit(
+        mini,
+        "tools.py",
+        "    return order\n",
+        '    return {**order, "tags": {1, 2}, "on": __import__("datetime").date(2025, 6, 10)}\n',
+    )
+    found = [f.message for f in lint(mini).findings if f.kind == "tool_not_json"]
+    assert len(found) == 2, found
+    assert {m.split("not JSON: ")[1].split(";")[0] for m in found} == {
+        "the result['tags'] is a set",
+        "the result['on'] is a datetime.date",
+    }

@@ -15,7 +15,7 @@ from eigendsl import support as rt
 from eigendsl.runtime import tool_faults as faults
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
-from eigendsl.runtime.row_schema import write_problem
+from eigendsl.runtime.row_schema import write_problems
 from eigendsl.yamlload import to_plain
 
 TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
@@ -219,14 +219,16 @@ class Environment:
         if tool.writes:
             changed = view.changed()
             if changed and self.domain.schemas and not tool.declared:
-                problem = write_problem(tool.name, changed, self.domain.schemas, view, self.db)
-                if problem is not None:
+                problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
+                for problem in problems:
                     self._fault(faults.bad_write(tool.name, problem))
+                if problems:
                     return faults.model_text(tool.name), None
             view.commit(changed)
             result = to_plain(result)  # a write tool's result may hold staged rows
-        if audit and (problem := faults.json_problem(result)) is not None:
-            self._fault(faults.not_json(tool.name, problem))
+        if audit:
+            for problem in faults.json_problems(result):
+                self._fault(faults.not_json(tool.name, problem))
         self.trace.db = self.db
         return None, result
 

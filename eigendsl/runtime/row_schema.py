@@ -3,12 +3,13 @@
 Seed data and a model's arguments are checked when they enter; a Python write tool's rows are
 checked here, when the tool returns: only the rows it changed or added (a staged write knows
 them), so the check costs a walk over a few rows per write call. A problem is one sentence that
-names the tool, the row, the field and what is wrong with it; the write is then not applied.
+names the tool, the row, the field and what is wrong with it; each field's is told, and the
+write is then not applied.
 
 >>> schema = {"orders": {"key": "id", "fields": {"id": {"type": "string"},
 ...                                              "total": {"type": "int"}}}}
->>> write_problem("refund", {"orders": {"#1": {"id": "#1", "total": "4"}}}, schema, {}, {})
-"tool 'refund' wrote orders['#1'].total = '4' (a string), but the field is int; store an int"
+>>> write_problems("refund", {"orders": {"#1": {"id": "#1", "total": "4"}}}, schema, {}, {})
+["tool 'refund' wrote orders['#1'].total = '4' (a string), but the field is int; store an int"]
 """
 
 from __future__ import annotations
@@ -78,63 +79,82 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
     return None
 
 
-def fields_problem(
+def fields_problems(
     row: dict[str, Any],
     fields: dict[str, Any],
     tables: Mapping[str, Any],
     old: dict[str, Any] | None = None,
-) -> str | None:
-    """The first problem of a mapping with named ``fields`` (a row, or an object value); a
-    field equal to its value in ``old`` (the row before the write) was checked already."""
+) -> list[str]:
+    """The problems of a mapping with named ``fields`` (a row, or an object value), one a field;
+    a field equal to its value in ``old`` (the row before the write) was checked already."""
+    problems = []
     for name, value in row.items():
         if old is not None and name in old and old[name] == value:
             continue  # a comparison in C, cheaper than walking the value again
         field = fields.get(name)
         if field is None:
-            return (
+            problems.append(
                 f".{name}, which the table has no field for; declare the field in "
                 "domain.yaml, or do not write it"
             )
-        if (problem := value_problem(value, field, tables)) is not None:
-            return f".{name}{problem}"
+        elif (problem := value_problem(value, field, tables)) is not None:
+            problems.append(f".{name}{problem}")
     for name, field in fields.items():
         if name not in row and not field.get("optional"):
-            return f" without its field '{name}', which is not optional; set it"
-    return None
+            problems.append(f" without its field '{name}', which is not optional; set it")
+    return problems
 
 
-def write_problem(
+def fields_problem(
+    row: dict[str, Any], fields: dict[str, Any], tables: Mapping[str, Any]
+) -> str | None:
+    """The first of :func:`fields_problems` (an object value nested in a field)."""
+    return next(iter(fields_problems(row, fields, tables)), None)
+
+
+#: The most problems one write reports: each is a bug of its own, and the same field of many rows
+#: is one bug (a tool that writes every row wrong is told so without a sentence a row).
+MAX_PROBLEMS = 20
+
+
+def write_problems(
     tool: str,
     changed: dict[str, dict[str, Any]],
     schemas: dict[str, Any],
     tables: Mapping[str, Any],
     before: dict[str, dict[str, Any]],
-) -> str | None:
-    """The first problem of the rows a write tool changed (``table -> key -> row``; a row that
-    is ``DELETED`` was removed and is not checked), as one sentence; None when all fit.
+) -> list[str]:
+    """The problems of the rows a write tool changed (``table -> key -> row``; a row that is
+    ``DELETED`` was removed and is not checked), a sentence each (at most :data:`MAX_PROBLEMS`);
+    none when all fit.
 
     ``tables`` is the database as the tool left it, where references are looked up; ``before``
     as it was, whose field values are not checked again."""
+    problems: list[str] = []
     for table, rows in changed.items():
         schema = schemas.get(table)
         if schema is None:
             continue
         key_field, fields = schema["key"], schema["fields"]
         for key, row in rows.items():
+            if len(problems) >= MAX_PROBLEMS:
+                return problems[:MAX_PROBLEMS]
             if row is DELETED:
                 continue
             where = f"tool '{tool}' wrote {table}[{key!r}]"
             if not isinstance(row, dict):
-                return f"{where} = {_kind(row)}, but a row is a mapping of fields; store a dict"
-            problem = fields_problem(row, fields, tables, before.get(table, {}).get(key))
-            if problem is not None:
-                return where + problem
+                problems.append(
+                    f"{where} = {_kind(row)}, but a row is a mapping of fields; store a dict"
+                )
+                continue
+            old = before.get(table, {}).get(key)
+            problems += [where + p for p in fields_problems(row, fields, tables, old)]
             if row.get(key_field) != key:
-                return (
+                problems.append(
                     f"{where} with {key_field} {row.get(key_field)!r}; a row's key must equal "
                     f"its '{key_field}' field"
                 )
-    return None
+    return problems[:MAX_PROBLEMS]
 
 
 def read_schemas(compiled: CompiledFiles, given: Any) -> dict[str, Any]:

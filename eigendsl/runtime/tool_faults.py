@@ -136,39 +136,46 @@ def undeclared_write(tool: str, change: str) -> ToolFault:
 
 
 def bad_write(tool: str, problem: str) -> ToolFault:
-    # The same field of any row is the same bug: the group drops the row's key.
-    group = problem.split("]", 1)[-1].split(" ", 1)[0]
+    # The same field of any row is the same bug: the group drops the row's key and the value.
+    rest = problem.split("]", 1)[-1]
+    group = rest.split(",", 1)[0] if rest.startswith(" without") else rest.split(" ", 1)[0]
     return ToolFault(tool, "bad_write", problem, group)
 
 
-def json_problem(value: Any, where: str = "the result") -> str | None:
-    """None when ``value`` is made of JSON values only, else where the first other one is and
-    its Python type (a tuple counts as a list: JSON writes it as one).
+def json_problems(value: Any, where: str = "the result", limit: int = 20) -> list[str]:
+    """Where ``value`` holds something other than JSON values, and its Python type, a place each
+    (at most ``limit``; a tuple counts as a list: JSON writes it as one); none when it is JSON.
 
-    >>> json_problem({"when": __import__("datetime").date(2025, 6, 10)})
-    "the result['when'] is a datetime.date"
+    >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": {1}})
+    ["the result['when'] is a datetime.date", "the result['tags'] is a set"]
     """
-    if isinstance(value, JSON_SCALARS):
-        return None
+    problems: list[str] = []
+    _json_problems(value, where, problems, limit)
+    return problems[:limit]
+
+
+def _json_problems(value: Any, where: str, problems: list[str], limit: int) -> None:
+    if isinstance(value, JSON_SCALARS) or len(problems) >= limit:
+        return
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
-            if (problem := json_problem(item, f"{where}[{i}]")) is not None:
-                return problem
-        return None
+            _json_problems(item, f"{where}[{i}]", problems, limit)
+        return
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                return f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
-            if (problem := json_problem(item, f"{where}[{key!r}]")) is not None:
-                return problem
-        return None
+                problems.append(
+                    f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
+                )
+            _json_problems(item, f"{where}[{key!r}]", problems, limit)
+        return
     kind = type(value)
     name = (
         kind.__qualname__
         if kind.__module__ == "builtins"
         else f"{kind.__module__}.{kind.__qualname__}"
     )
-    return f"{where} is a {name}"
+    problems.append(f"{where} is a {name}")
 
 
 def not_json(tool: str, problem: str) -> ToolFault:
