@@ -86,6 +86,28 @@ def test_a_proposal_is_confirmed_or_declined_as_the_scenario_says():
     assert "yes" in same.lower()
 
 
+def test_a_proposal_with_a_known_fact_wrong_is_corrected_before_anything_else():
+    known = {"email": "ann7@example.com", "order id": "#W1000371", "zip": "10001"}
+    wrong = "I'm about to cancel order #W1000372. Do you confirm? (yes/no)"
+    assert reply(wrong, known=known) == "No, that's not right: my order id is #W1000371."
+    assert reply(wrong, known=known, confirm=False).startswith("No, that's not right")
+    right = "I'm about to cancel order #W1000371. Do you confirm? (yes/no)"
+    assert "yes" in reply(right, known=known).lower()
+    # a value of the same shape that is part of what the user knows is no mistake: another
+    # order the user named, the zip code inside a new address
+    two = known | {"second order id": "#W2000005", "new address": "1 Elm St, Austin, TX 73301"}
+    for proposal in (
+        "I'm about to cancel order #W2000005. Do you confirm? (yes/no)",
+        "I'm about to ship order #W1000371 to 1 Elm St, Austin, TX 73301. Do you confirm? (yes/no)",
+    ):
+        assert "yes" in reply(proposal, known=two).lower(), proposal
+    # numbers of other shapes are no order id or zip code: a price, a date, an item id
+    other = (
+        "Refund $20002.50 (20,002 points) on 2025-06-10 for item 1000371234 of #W1000371? (yes/no)"
+    )
+    assert "yes" in reply(other, known=known).lower()
+
+
 @pytest.fixture(scope="module")
 def retail():
     return load_domain(RETAIL)

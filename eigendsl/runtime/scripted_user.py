@@ -15,6 +15,7 @@ from typing import Any
 
 from eigendsl.runtime.utterances import (
     CONFIRM_MARK,
+    CORRECTION,
     USER_LATER,
     USER_UNKNOWN,
     last_said,
@@ -50,6 +51,37 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
     return "confirm" in asked and not any(f"your {spoken(k)}" in asked for k in known)
+
+
+def _shape(value: str) -> re.Pattern[str]:
+    """What a value of the same kind as ``value`` looks like: its digits any digits, the rest as
+    written (``#W1000371``: ``#W`` and seven digits), not inside a longer word, number, amount
+    or date."""
+    body = "".join(r"\d" if c.isdigit() else re.escape(c) for c in value)
+    return re.compile(rf"(?<![\w#$.,/-]){body}(?!\w|[.,/-]\d)", re.IGNORECASE)
+
+
+def misstated(text: str, known: dict[str, str]) -> str | None:
+    """The known fact an agent's proposal gets wrong, if any: the proposal does not say the
+    user's value but says another of its shape (another order id, another zip code) that is no
+    part of what the user knows. Only facts with digits have a shape to tell.
+
+    >>> misstated("I'll cancel order #W1000372. (yes/no)", {"order_id": "#W1000371"})
+    'order_id'
+    >>> misstated("I'll cancel order #W1000371. (yes/no)", {"order_id": "#W1000371"}) is None
+    True
+    """
+    lowered = text.lower()
+    values = [str(v).lower() for v in known.values()]
+    for key, value in known.items():
+        value = str(value)
+        if len(value) < 4 or not any(c.isdigit() for c in value) or value.lower() in lowered:
+            continue
+        if any(
+            not any(m.group().lower() in v for v in values) for m in _shape(value).finditer(text)
+        ):
+            return key
+    return None
 
 
 def forbidden_words(request: str) -> str:
@@ -103,6 +135,9 @@ class ScriptedUser:
         said = last_said(messages, "assistant") or ""
         known: dict[str, str] = scenario.get("known", {})
         if asks_to_confirm(said, known):
+            wrong = misstated(said, known)
+            if wrong is not None:
+                return CORRECTION.format(what=spoken(wrong), value=known[wrong])
             change = scenario.get("change_mind")
             name, _, first = (change or "").partition("=")
             # a change of mind from the value the agent proposes, never from one it did not

@@ -51,6 +51,7 @@ USER_NO = [
 ]
 USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your help."]
 USER_UNKNOWN = "I'm sorry, I don't know my {what}."
+CORRECTION = "No, that's not right: my {what} is {value}."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
 
 # The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
