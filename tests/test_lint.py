@@ -182,6 +182,8 @@ def test_lint_on_mini() -> None:
 def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport) -> None:
     assert retail.errors == [], "\n".join(map(str, retail.errors))
     assert retail.unsolvable == []
+    # its rules judge the writes that ran: an agent may recover from a refused one
+    assert [f for f in retail.findings if f.kind == "fails_recovery"] == []
     used = (
         {
             json.loads(line)["check"]
@@ -204,6 +206,26 @@ def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport)
         and "`require said` what matters in it" in m
         for m in dropped
     ), dropped
+
+
+@pytest.mark.parametrize("ran", ["", " and c.ok"])
+def test_a_rule_that_fails_a_recovered_write_is_a_warning(mini: Path, ran: str) -> None:
+    checks = mini / "checks" / "main.chk"
+    rule = f"rule one_write:\n    require count(c in calls where c.writes{ran}) <= 1\n"
+    checks.write_text(checks.read_text(encoding="utf-8") + "\n" + rule, encoding="utf-8")
+    report = lint(mini)
+    found = [f for f in report.findings if f.kind == "fails_recovery"]
+    if ran:  # counting the writes that ran: the refused one is not among them
+        assert found == []
+        return
+    assert [(f.span.line, f.severity) for f in found] == [
+        (position(checks, "require count(c in calls")[0], "warning")
+    ]
+    assert "rule 'one_write' fails an agent that recovers from a refused write (" in (
+        found[0].message
+    )
+    assert "2 <= 1 is false; a refused call is in `calls` too" in found[0].message
+    assert not report.unsolvable  # the gold plans themselves pass
 
 
 def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport) -> None:

@@ -9,12 +9,14 @@ The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 
 1. solvability (:mod:`.solvability`): every task's gold plan, played by the scripted agent and
    user, runs without a tool error and passes its check and every policy rule;
-2. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
+2. recovery (:mod:`.recovery`): statements that fail a gold plan played with its first write
+   refused once and then made right;
+3. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
    still accepts, and a strength score per check;
-3. coverage (:mod:`.coverage`): tools no gold plan calls, rules no mutation breaks, guard
+4. coverage (:mod:`.coverage`): tools no gold plan calls, rules no mutation breaks, guard
    conditions that never fail on the seed data, template parameters nothing reads, checks no
    template uses;
-4. consistency (:mod:`.consistency`): ``said`` requirements no agent utterance can meet, and
+5. consistency (:mod:`.consistency`): ``said`` requirements no agent utterance can meet, and
    checks that cannot pass together when two templates' gold plans share one conversation.
 """
 
@@ -28,6 +30,7 @@ from typing import Any
 from eigendsl.lint.consistency import check_consistency
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
 from eigendsl.lint.coverage import check_coverage
+from eigendsl.lint.recovery import check_recoverable
 from eigendsl.lint.solvability import check_synthesizable
 from eigendsl.lint.strength import check_strength
 from eigendsl.lint.tool_audit import check_solvable_audited
@@ -38,6 +41,7 @@ from eigendsl.runtime.episodes import GoldCache
 PASSES = (
     check_solvable_audited,
     check_synthesizable,
+    check_recoverable,
     check_strength,
     check_coverage,
     check_consistency,

@@ -1,0 +1,75 @@
+"""Recovery: each passing gold plan played again with its first write refused once.
+
+The scripted agent's ``recover`` behaviour (``eigendsl run --mistake recover``) sends the first
+write with one id replaced by another of its kind; when the tool refuses it, the agent reads
+again what holds the right id and makes the write right. Where that episode ends with the gold
+plan's writes, a rule or check statement that fails it fails any agent that recovers from a
+refused call: most often one that counts or orders ``calls`` without ``c.ok``, so the refused
+call counts as a write. Synthesis's recovery dialogues (``synth.recover``) are rejected by it too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eigendsl.errors import Span
+from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.solvability import call_errors
+from eigendsl.runtime.environment import refused_call_ids
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.mistakes import RECOVER
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.support import is_score_term
+
+
+def check_recoverable(ctx: LintContext) -> None:
+    """A warning at each statement that fails a recovered episode, with a task that shows it."""
+    domain = ctx.domain
+    passing = ctx.passing()
+    rows = run_episodes(
+        domain,
+        [t.task for t in passing],
+        ScriptedAgent((RECOVER,)),
+        ScriptedUser(domain.stop_marker),
+        gold=ctx.gold,
+    )
+    writes = {name for name, tool in domain.tools.items() if tool.writes}
+    groups: dict[tuple[str, int, int], list[tuple[LintTask, dict[str, Any]]]] = {}
+    for lint_task, row in zip(passing, rows, strict=True):
+        refused = [tool for _, tool, _ in call_errors(row["messages"]) if tool in writes]
+        if not refused or _writes_made(row, writes) != _writes_made(
+            ctx.gold_rows[lint_task.id], writes
+        ):
+            continue  # nothing to recover from, or the wrong write went through
+        for failure in row["verdict"]["failures"]:
+            if not is_score_term(failure):
+                place = (failure["path"], failure["line"], failure["col"])
+                groups.setdefault(place, []).append((lint_task, failure))
+    for (path, line, col), items in groups.items():
+        lint_task, failure = items[0]
+        owner = ctx.statement_owner(path, line, col)
+        span = owner[2].span if owner else Span(path, line, col)
+        what = f"{owner[0]} '{owner[1]}'" if owner else "this statement"
+        more = f"{len(items)} tasks, e.g. {lint_task.id}" if len(items) > 1 else lint_task.id
+        ctx.add(
+            span,
+            f"{what} fails an agent that recovers from a refused write ({more}: the write "
+            f"refused once, then made right, as `--mistake recover` plays it): "
+            f"{failure['reason']}; a refused call is in `calls` too, with ok false: count and "
+            "order the calls that ran (`c.ok`)",
+            "warning",
+            "fails_recovery",
+        )
+
+
+def _writes_made(row: dict[str, Any], writes: set[str]) -> list[tuple[str, str]]:
+    """The write calls that ran in an episode, in order: (tool, arguments as JSON text)."""
+    refused = refused_call_ids(row["messages"])
+    return [
+        (call["function"]["name"], call["function"]["arguments"])
+        for m in row["messages"]
+        if m["role"] == "assistant"
+        for call in m.get("tool_calls") or ()
+        if call["function"]["name"] in writes and call["id"] not in refused
+    ]
