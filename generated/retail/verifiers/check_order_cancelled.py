@@ -87,11 +87,11 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
-    'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    'retail/checks/rules.chk:32:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
-        _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if v_c_20['writes'] and rt.member('order_id', v_c_20['args'])))
+        _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if (v_c_20['writes'] and v_c_20['ok']) and rt.member('order_id', v_c_20['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (c.writes and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_22 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and rt.member('order_id', v_c_22['args']) if not any((v_d_23['args']['order_id'] == v_c_22['args']['order_id'] for v_d_23 in rt.elements(calls) if (v_d_23['tool'] == 'get_order_details' and v_d_23['ok']) and v_d_23['position'] < v_c_22['position'])))))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where ((c.writes and c.ok) and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_22 for v_c_22 in rt.elements(calls) if (v_c_22['writes'] and v_c_22['ok']) and rt.member('order_id', v_c_22['args']) if not any((v_d_23['args']['order_id'] == v_c_22['args']['order_id'] for v_d_23 in rt.elements(calls) if (v_d_23['tool'] == 'get_order_details' and v_d_23['ok']) and v_d_23['position'] < v_c_22['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -100,7 +100,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 31, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 32, 5, _vals))
     'retail/checks/tasks.chk:11:5: require db == gold'
     try:
         _l = db

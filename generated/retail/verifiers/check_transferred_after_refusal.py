@@ -67,7 +67,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
-    'retail/checks/rules.chk:37:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+    'retail/checks/rules.chk:38:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
     try:
         _v = all((not any((v_d_15['position'] > v_c_14['position'] for v_d_15 in rt.elements(calls))) for v_c_14 in rt.elements(calls) if v_c_14['tool'] == 'transfer_to_human_agents' and v_c_14['ok']))
         _ok = bool(_v)
@@ -80,7 +80,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', _why, 'retail/checks/rules.chk', 37, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', _why, 'retail/checks/rules.chk', 38, 5, _vals))
     'retail/checks/tasks.chk:212:5: require db == initial'
     try:
         _l = db

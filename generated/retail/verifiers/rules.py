@@ -120,16 +120,16 @@ def rule_one_user_per_conversation(trace):
     return rt.finish('one_user_per_conversation', _hard, 3, _soft, 0.0, _failures)
 
 def rule_read_order_before_change(trace):
-    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:30)."""
+    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:31)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:31:5: require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    'retail/checks/rules.chk:32:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
-        _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if v_c_1['writes'] and rt.member('order_id', v_c_1['args'])))
+        _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if (v_c_1['writes'] and v_c_1['ok']) and rt.member('order_id', v_c_1['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (c.writes and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['writes'] and rt.member('order_id', v_c_3['args']) if not any((v_d_4['args']['order_id'] == v_c_3['args']['order_id'] for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == 'get_order_details' and v_d_4['ok']) and v_d_4['position'] < v_c_3['position'])))))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where ((c.writes and c.ok) and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if (v_c_3['writes'] and v_c_3['ok']) and rt.member('order_id', v_c_3['args']) if not any((v_d_4['args']['order_id'] == v_c_3['args']['order_id'] for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == 'get_order_details' and v_d_4['ok']) and v_d_4['position'] < v_c_3['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -138,16 +138,16 @@ def rule_read_order_before_change(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 31, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 32, 5, _vals))
     return rt.finish('read_order_before_change', _hard, 1, _soft, 0.0, _failures)
 
 def rule_transfer_ends_session(trace):
-    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:36)."""
+    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:37)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:37:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+    'retail/checks/rules.chk:38:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
     try:
         _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
         _ok = bool(_v)
@@ -160,7 +160,7 @@ def rule_transfer_ends_session(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', _why, 'retail/checks/rules.chk', 37, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', _why, 'retail/checks/rules.chk', 38, 5, _vals))
     return rt.finish('transfer_ends_session', _hard, 1, _soft, 0.0, _failures)
 RULES = {'confirm_each_write': rule_confirm_each_write, 'confirm_writes': rule_confirm_writes, 'identify_first': rule_identify_first, 'one_user_per_conversation': rule_one_user_per_conversation, 'read_order_before_change': rule_read_order_before_change, 'transfer_ends_session': rule_transfer_ends_session}
 
