@@ -330,6 +330,12 @@ def test_the_summary_counts_in_words():
     found += [Finding(at, "m", "warning", "weak_check")] * 2
     report = LintReport("shop", 1, ["t"], {}, found)
     assert summary(report) == "shop: 1 task linted, 1 unsolvable; 1 error, 2 warnings, 1 note"
+    # lint's tasks are not compile's: those of the tasks files, and its own draws
+    drawn = LintReport("shop", 7, [], {}, [], written=1, templates=2, samples=3)
+    assert summary(drawn) == (
+        "shop: 7 tasks linted (1 written, 6 drawn from 2 templates with --samples 3), "
+        "0 unsolvable; 0 errors, 0 warnings, 0 notes"
+    )
 
 
 def test_a_score_term_the_gold_plan_misses_lowers_its_reward_and_is_not_unsolvable(tmp_path):

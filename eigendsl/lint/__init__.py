@@ -59,6 +59,10 @@ class LintReport:
     unsolvable: list[str]
     scores: dict[str, tuple[int, int]]  # check -> (caught, counted) mutations
     findings: list[Finding] = field(default_factory=list)
+    # of ``tasks``: the tasks files' own, and those drawn from the templates (``samples`` each)
+    written: int = 0
+    templates: int = 0
+    samples: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -116,7 +120,16 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
     if unjudged:
         _note_judge_statements(ctx)
     findings = sorted(ctx.findings, key=lambda f: (f.span.path, f.span.line, f.span.col, f.message))
-    return LintReport(domain.name, len(tasks), ctx.unsolvable, ctx.scores, findings)
+    return LintReport(
+        domain.name,
+        len(tasks),
+        ctx.unsolvable,
+        ctx.scores,
+        findings,
+        written=sum(t.authored for t in tasks),
+        templates=len({t.info.name for t in tasks if not t.authored}),
+        samples=samples,
+    )
 
 
 def _note_judge_statements(ctx: LintContext) -> None:

@@ -31,8 +31,15 @@ def summary(report: LintReport) -> str:
     def counted(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
+    drawn = report.tasks - report.written
+    which = (
+        f" ({report.written} written, {drawn} drawn from {counted(report.templates, 'template')}"
+        f" with --samples {report.samples})"
+        if drawn and report.templates
+        else ""
+    )
     return (
-        f"{report.domain}: {counted(report.tasks, 'task')} linted, "
+        f"{report.domain}: {counted(report.tasks, 'task')} linted{which}, "
         f"{len(report.unsolvable)} unsolvable; {counted(counts['error'], 'error')}, "
         f"{counted(counts['warning'], 'warning')}, {counted(counts['info'], 'note')}"
     )
