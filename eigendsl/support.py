@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 SCHEMA_VERSION = 1
@@ -432,18 +433,45 @@ _NUMBER = re.compile(r"(?<![\w.])(?<!\d[-:/])-?\d+(?:\.\d+)?(?!\d|[-:/.]\d)")
 def says(content: str, text: Any) -> bool:
     """Whether ``content`` (as :func:`normalize_text` gives it) says ``text``: a number as a
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
-    ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); anything else as a
-    substring, as tau2-bench's ``communicate_info`` compares.
+    ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); a day as written or
+    in words; anything else as a substring, as tau2-bench's ``communicate_info`` compares.
 
     >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
     [True, False, False, False]
     >>> [says(t, 40) for t in ("costs $40.00.", "a change of -40", "40.5", "1-40")]
     [True, False, False, False]
+
+    A day (``2025-06-10``) is said as written or in words: ``June 10``, ``10th of June 2025``.
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         tolerance = 1e-6 * max(1.0, abs(text))
         return any(abs(float(said) - text) <= tolerance for said in _NUMBER.findall(content))
+    if isinstance(text, str) and _DAY.fullmatch(text) and date_problem(text) is None:
+        return text in content or _spoken_day(text).search(content) is not None
     return normalize_text(text) in content
+
+
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+
+
+@lru_cache(maxsize=1024)
+def _spoken_day(day: str) -> re.Pattern[str]:
+    """A day as people write it in words, in lower case and without commas: ``june 10 2025``,
+    ``jun. 10th``, ``10 june``, ``the 10th of june 2025``; another year after it is another day.
+
+    >>> [bool(_spoken_day("2025-06-10").search(t)) for t in (
+    ...     "tuesday june 10 2025", "on jun 10th.", "the 10th of june", "june 10 2024", "june 100")]
+    [True, True, True, False, False]
+    """
+    date = dt.date.fromisoformat(day)
+    full = _MONTHS[date.month - 1]
+    sept = r"|sept\.?" if date.month == 9 else ""
+    month = rf"(?:{full}|{full[:3]}\.?{sept})"
+    number = rf"0?{date.day}(?:st|nd|rd|th)?"
+    year = rf"(?:\s+{date.year}\b|(?!\s+\d))"  # its year, or none
+    return re.compile(rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}")
 
 
 def said(trace: Trace, role: str, text: Any) -> bool:

@@ -266,6 +266,36 @@ def test_said_a_number_needs_that_number(text: str, value: float, passes: bool) 
     assert said_positions(trace, "assistant", value) == ([1] if passes else [])
 
 
+@pytest.mark.parametrize(
+    ("text", "passes"),
+    [
+        ("Your stay starts on 2025-06-10.", True),
+        ("Your stay starts on Tuesday, June 10, 2025.", True),
+        ("Check-in is Jun. 10th.", True),
+        ("That is the 10th of June.", True),
+        ("Check-in: 10 June 2025.", True),
+        ("Check-in is on June 10, 2024.", False),  # another year: another day
+        ("Check-in is June 1, 2025.", False),
+        ("Room 10 in June.", False),
+        ("The rate changes on June 100.", False),
+    ],
+)
+def test_said_a_day_takes_it_as_written_or_in_words(text: str, passes: bool) -> None:
+    """A day is said as the agent would say it: a check on a check-in date failed on "June 10"."""
+    from eigendsl.support import Trace, said
+
+    trace = Trace.from_messages([user("hi"), agent(text)], db={})
+    assert said(trace, "assistant", "2025-06-10") is passes
+
+
+def test_support_doctests() -> None:
+    import doctest
+
+    from eigendsl import support
+
+    assert doctest.testmod(support).failed == 0
+
+
 def test_said_reads_only_the_agent(mini: Domain) -> None:
     dialogue = good_dialogue()[:-1] + [user("so it is cancelled?"), agent("Bye.")]
     trace = mini.trace(dialogue, db=cancelled_db(mini), gold=cancelled_db(mini), params=PARAMS)
