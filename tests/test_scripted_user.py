@@ -86,6 +86,22 @@ def test_a_proposal_is_confirmed_or_declined_as_the_scenario_says():
     assert "yes" in same.lower()
 
 
+@pytest.mark.parametrize(
+    "agent",
+    [
+        "I'll cancel order #W1 because it is no longer needed. Okay?",
+        "Would you like me to cancel order #W1 now?",
+        "Shall I go ahead with the cancellation of order #W1?",
+        "So: cancel order #W1, reason no longer needed. Is that correct?",
+        "Let me know if I should proceed with cancelling order #W1.",
+    ],
+)
+def test_leave_to_act_asked_in_any_words_is_answered_not_left(agent):
+    # the user ended the conversation here: no "confirm", no "(yes/no)", no fact asked
+    assert "yes" in reply(agent).lower()
+    assert reply(agent, confirm=False).startswith("No")
+
+
 def test_a_proposal_with_a_known_fact_wrong_is_corrected_before_anything_else():
     known = {"email": "ann7@example.com", "order id": "#W1000371", "zip": "10001"}
     wrong = "I'm about to cancel order #W1000372. Do you confirm? (yes/no)"

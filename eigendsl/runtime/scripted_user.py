@@ -44,13 +44,27 @@ def requests(text: str) -> str:
     return " ".join(s for s in sentences if "?" in s or _REQUEST.search(s))
 
 
+# How an agent asks leave to act, in a question or a request: "Shall I go ahead?", "Would you
+# like me to cancel it?", "Is that correct?" ("May I have your email?" asks for a fact).
+_LEAVE = re.compile(
+    r"\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
+    r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?)"
+)
+
+
 def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     """Whether the agent asks the user to confirm an action, not a fact ("please confirm your
-    email" asks for the email)."""
+    email" asks for the email).
+
+    >>> [asks_to_confirm(t, {"email": "a@b.c"}) for t in (
+    ...     "I'll cancel order #1. Okay?", "Would you like me to cancel it?",
+    ...     "May I have your email?", "Please confirm your email.", "It is cancelled.")]
+    [True, True, False, False, False]
+    """
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
-    return "confirm" in asked and not any(f"your {spoken(k)}" in asked for k in known)
+    return bool(_LEAVE.search(asked)) and not any(f"your {spoken(k)}" in asked for k in known)
 
 
 def _shape(value: str) -> re.Pattern[str]:
