@@ -610,6 +610,23 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
     )
     assert {row.count("|") for row in table} == {6}
     assert table[3].startswith("| SFT | 0.250 | 1/4 |")
+    # a score term not earned is listed apart from the failures
+    results["grpo"]["failures"] = {"x.chk:3: require a": 2}
+    results["grpo"]["scores_missed"] = {'x.chk:4: score 1: said "y"': 3}
+    both = write_report(
+        tmp_path / "both",
+        results,
+        {},
+        {},
+        {"sft": 1.0},
+        SimpleNamespace(model="tiny", eval_temperature=0.3),
+    ).read_text()
+    failures = both.split("## Most frequent failures after SFT+GRPO")[1].split("## Plots")[0]
+    assert (
+        failures.index("- 2 × `x.chk:3: require a`")
+        < failures.index("Score terms not earned")
+        < failures.index('- 3 × `x.chk:4: score 1: said "y"`')
+    )
 
 
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):

@@ -179,6 +179,13 @@ def write_report(
     failures = sorted(results["grpo"]["failures"].items(), key=lambda item: (-item[1], item[0]))
     for reason, count in failures[:10]:
         lines.append(f"- {count} × `{reason}`")
+    # `score` terms fail no episode; a results file written before they were apart has none
+    missed = sorted(
+        (results["grpo"].get("scores_missed") or {}).items(), key=lambda item: (-item[1], item[0])
+    )
+    if missed:
+        lines += ["", "Score terms not earned (a lower reward, not a failure):", ""]
+        lines += [f"- {count} × `{reason}`" for reason, count in missed[:10]]
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     path = out / "report.md"
     write_if_changed(path, ("\n".join(lines) + "\n").encode())
