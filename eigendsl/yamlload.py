@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -448,7 +448,7 @@ def comma_hint(root: Any, loc: Iterable[Any]) -> str:
 def to_plain(value: Any) -> Any:
     """A deep copy as plain dicts and lists: YAML's marked containers for data handed to
     generated code, a write tool's staged rows for its result, a view's rows for tau2's."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # a staged table or database is a mapping, not a dict
         return {k: to_plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_plain(v) for v in value]

@@ -155,9 +155,19 @@ def test_lint_reports_a_bad_write_at_the_tool(mini: Path) -> None:
 def test_lint_finds_a_read_tool_that_changes_the_database(mini: Path) -> None:
     _python_get_order(mini, '    db["orders"][order_id]["status"] = "delivered"\n    return {}\n')
     domain = load_domain(mini)
-    # Episodes do not compare the database around each read call: only lint's replay does.
+    # Every episode stages a Python read tool's rows: its change is a fault, and dropped, so the
+    # seed's rows, which later episodes start from, stay as they were (they changed for all).
     env = Environment(domain)
-    assert env.call_tool("get_order", {"order_id": "#3"})[1] and env.faults == []
+    text, ok = env.call_tool("get_order", {"order_id": "#3"})
+    assert ok and text == "{}"
+    assert [f.message.split(";")[0] for f in env.faults] == [
+        "tool 'get_order' is not declared writes: true, but it changed orders['#3'].status"
+    ]
+    assert env.db["orders"]["#3"]["status"] == domain.seed["orders"]["#3"]["status"] == "pending"
+    assert Environment(domain).db["orders"]["#3"]["status"] == "pending"
+    rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
+    assert summarize(rows)["tool_faults"]
+    assert domain.seed["orders"]["#1"]["status"] == "pending"
     domain = load_domain(mini)
     report = lint(mini, domain=domain)
     found = [f for f in report.findings if f.kind == "tool_undeclared_write"]

@@ -43,7 +43,6 @@ class ToolInfo:
     impl: Callable[..., Any]
     declared: bool  # a declarative tool takes (db, args) rather than (db, **args)
     origin: Path | None = None  # a Python tool's spec folder, where its exceptions are placed
-    staged: bool = False  # lint's mark on a read tool found changing the database: drop changes
 
     @property
     def parameters(self) -> dict[str, Any]:

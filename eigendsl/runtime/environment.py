@@ -195,12 +195,12 @@ class Environment:
                 message = rt.describe_error(exc)
             if message is not None:
                 return str(message), None
-        # Python tools are audited while lint replays gold plans (the DSL's cannot err so).
+        # Python tools' results are audited while lint replays gold plans (the DSL's cannot err
+        # so). A write tool works on staged rows, applied when it succeeds; so does a Python read
+        # tool, whose changes are a fault and dropped: the rows it reads may be the seed's, which
+        # every later episode starts from. A declared read tool cannot change anything.
         audit = self.domain.audit is not None and not tool.declared
-        # A write tool works on staged rows, applied when it succeeds; a read tool that an audit
-        # found changing the database too, its changes dropped (the seed's rows stay intact).
-        view: Any = Staged(self.db) if tool.writes or tool.staged else self.db
-        before = faults.snapshot(self.db) if audit and view is self.db else None
+        view: Any = Staged(self.db) if tool.writes or not tool.declared else self.db
         try:
             result = tool.impl(view, args) if tool.declared else tool.impl(view, **args)
         except rt.ToolError as exc:
@@ -212,11 +212,13 @@ class Environment:
                 return f"the tool failed: {rt.describe_error(exc)}", None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))
             return faults.model_text(tool.name, exc), None
-        finally:
-            if before is not None and (change := faults.restore(self.db, before)) is not None:
-                self._fault(faults.undeclared_write(tool.name, change))
-                tool.staged = True
-        if tool.writes:
+        if not tool.writes and view is not self.db:
+            if changed := view.changed():
+                self._fault(
+                    faults.undeclared_write(tool.name, faults.first_change(changed, self.db))
+                )
+            result = to_plain(result)  # it may hold the view's rows
+        elif tool.writes:
             changed = view.changed()
             if changed and self.domain.schemas and not tool.declared:
                 problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)

@@ -12,11 +12,12 @@ reports them where gold plans are replayed.
 from __future__ import annotations
 
 import os
-import pickle
 import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from eigendsl.runtime.database import DELETED
 
 #: The values a tool result may hold: what JSON writes without a conversion.
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -83,48 +84,22 @@ def model_text(tool: str, exc: BaseException | None = None) -> str:
     )
 
 
-def snapshot(db: dict[str, dict[str, Any]]) -> bytes | None:
-    """The database as bytes, to tell whether a read tool changed it (None: it holds a value
-    pickle cannot write, and the call goes unaudited)."""
-    try:
-        return pickle.dumps(db, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception:  # noqa: BLE001 - whatever a tool stored; auditing is best effort
-        return None
-
-
-def restore(db: dict[str, dict[str, Any]], before: bytes) -> str | None:
-    """Undo what a read tool changed in ``db`` since ``before`` (:func:`snapshot`), in place, as
-    the rows it changed may be the seed's; the first change as a sentence names it
-    (``changed flights['F1'].status``, ``added flights['F9']``), or None when there was none."""
-    if snapshot(db) == before:
-        return None
-    old: dict[str, dict[str, Any]] = pickle.loads(before)  # noqa: S301 - our own bytes
-    first = None
-    for table in [t for t in db if t not in old]:
-        first = first or f"added the table '{table}'"
-        del db[table]
-    for table, rows in old.items():
-        live = db.setdefault(table, {})
-        for key in [k for k in live if k not in rows]:
-            first = first or f"added {table}[{key!r}]"
-            del live[key]
-        for key, row in rows.items():
-            if key not in live:
-                first = first or f"deleted {table}[{key!r}]"
-                live[key] = row
-                continue
-            now = live[key]
-            if now == row:
-                continue
-            if isinstance(now, dict) and isinstance(row, dict):
-                changed = [f for f in {**row, **now} if row.get(f, row) != now.get(f, row)]
-                first = first or f"changed {table}[{key!r}].{changed[0]}"
-                now.clear()
-                now.update(row)
-            else:
-                first = first or f"changed {table}[{key!r}]"
-                live[key] = row
-    return first or "changed the database"
+def first_change(changed: dict[str, dict[str, Any]], db: dict[str, dict[str, Any]]) -> str:
+    """The first of the rows a read tool changed (``table -> key -> row``, a staged view's
+    :meth:`~eigendsl.runtime.database.Staged.changed`) as words: ``changed flights['F1'].status``,
+    ``added flights['F9']``, ``deleted flights['F2']``."""
+    table, rows = next(iter(changed.items()))
+    key, row = next(iter(rows.items()))
+    old = db.get(table, {}).get(key, DELETED)
+    if row is DELETED:
+        return f"deleted {table}[{key!r}]"
+    if old is DELETED:
+        return f"added {table}[{key!r}]"
+    if isinstance(row, dict) and isinstance(old, dict):
+        fields = [f for f in {**old, **row} if old.get(f, old) != row.get(f, old)]
+        if fields:
+            return f"changed {table}[{key!r}].{fields[0]}"
+    return f"changed {table}[{key!r}]"
 
 
 def undeclared_write(tool: str, change: str) -> ToolFault:
