@@ -274,3 +274,17 @@ def test_a_written_task_may_leave_out_what_its_parameters_derive(mini: Path) -> 
     written = next(r for r in rows if r["id"] == "cancel-ann")
     assert written["params"]["email"] == "ann@example.com"
     assert written["user"]["known"]["email"] == "ann@example.com"
+
+
+def test_a_tools_module_that_cannot_import_stops_compile_before_it_writes(mini: Path) -> None:
+    # it said "compiled mini: ... files", wrote them, then failed in lint's import of the tools
+    tools = mini / "tools.py"
+    tools.write_text("SETTINGS = {}['rate']\n" + tools.read_text(encoding="utf-8"), "utf-8")
+    for check in ([], ["--check"]):
+        result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", *check])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(
+            "mini/tools.py:1:12: importing tools.py failed: KeyError: 'rate'"
+        ), result.output
+        assert "compiled" not in result.output and "Traceback" not in result.output
+        assert not Path("out").exists()

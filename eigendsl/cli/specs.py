@@ -39,6 +39,10 @@ def compile_cmd(
     out = out_dir or Path("generated") / compiled.name
     for warning in compiled.warnings:
         click.echo(warning.render(), err=True)
+    if "tools.json" in compiled.files:  # a tools.py that cannot import: nothing is written
+        from eigendsl.runtime.domain import import_python_tools
+
+        import_python_tools(Path(spec_dir), compiled.files["tools.json"])
     changed = write_output(compiled, out, check=check)
     if check:
         if not out.exists():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import json
 import sys
 import types
 from collections import Counter
@@ -146,6 +147,16 @@ class Domain:
         if not_judged:
             verdict["not_judged"] = not_judged
         return verdict
+
+
+def import_python_tools(spec_dir: Path, tools_json: str) -> None:
+    """Import the spec's Python tools that a compiled ``tools.json`` names, as a run will: a
+    module that fails to import is an error at its line (compile reports it before it writes)."""
+    meta = json.loads(tools_json).get("meta", {})
+    for name, info in meta.items():
+        target = info.get("python") if isinstance(info, dict) else None
+        if isinstance(target, str) and target.count(":") == 1:
+            _python_tool(spec_dir, target, name)
 
 
 def _python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
