@@ -343,12 +343,16 @@ def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics)
                         continue
                     from eigendsl.dsl.types import assignable
 
-                    if not assignable(value_type, from_field(fields[field_name])):
+                    field_type = from_field(fields[field_name])
+                    if not assignable(value_type, field_type):
                         diag.error(
                             expr.span,
-                            f"field '{field_name}' is {from_field(fields[field_name]).name}, "
+                            f"field '{field_name}' is {field_type.name}, "
                             f"but this is {value_type.name}",
                         )
+                    else:  # a literal the field cannot hold: an enum's other value, no day
+                        analyzer.enum_literal(field_type, expr)
+                        analyzer.date_literal(field_type, expr)
                 sets[field_name] = expr
         if update is not None and not tool.writes:
             diag.error(

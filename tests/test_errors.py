@@ -829,6 +829,15 @@ CASES = [
         "returns a value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
         "writes: true",
     ),
+    case(  # a run stored it, and nothing noticed
+        "declared-write-of-a-value-the-enum-lacks",
+        DOMAIN,
+        "      update: db.users[user_id]\n      set: {email: email}",
+        "      update: db.orders[user_id]\n      set: {status: '\"gone\"'}",
+        "mini/domain.yaml:53:22: 'gone' is not one of the allowed values (pending, delivered, "
+        "cancelled)",
+        '"gone"',
+    ),
     case(
         "tool-param-reference-to-unknown-table",
         DOMAIN,

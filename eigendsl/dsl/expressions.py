@@ -257,13 +257,13 @@ class ExpressionTyper:
             for side, t in ((e.left, left), (e.right, right)):
                 if t.kind not in ("int", "float", "string", "any", "null"):
                     self.diag.error(side.span, f"'{e.op}' needs numbers or text, not {an(t)}")
-        self._enum_literal(left, e.right)
-        self._enum_literal(right, e.left)
-        self._date_literal(left, e.right)
-        self._date_literal(right, e.left)
+        self.enum_literal(left, e.right)
+        self.enum_literal(right, e.left)
+        self.date_literal(left, e.right)
+        self.date_literal(right, e.left)
         return BOOL
 
-    def _date_literal(self, t: Type, other: A.Expr) -> None:
+    def date_literal(self, t: Type, other: A.Expr) -> None:
         """Text compared with a date must be a day ("" aside: no date): "June 10" compares as
         text, letter by letter."""
         if t.date and isinstance(other, A.Literal) and isinstance(other.value, str) and other.value:
@@ -274,7 +274,7 @@ class ExpressionTyper:
                     other.span, f"{exc}; a date compared with other text compares letters, not days"
                 )
 
-    def _enum_literal(self, t: Type, other: A.Expr) -> None:
+    def enum_literal(self, t: Type, other: A.Expr) -> None:
         if t.values and isinstance(other, A.Literal) and isinstance(other.value, str):
             if other.value not in t.values:
                 self.diag.error(
