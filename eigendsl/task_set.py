@@ -31,34 +31,39 @@ def _source_span(info: TemplateInfo, param: str) -> Span:
 
 def _derived(
     info: TemplateInfo, written: dict[str, Any], seed: dict[str, Any]
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[dict[str, Any], list[str], dict[str, str]]:
     """A written task's parameters, each derived one (its source one expression of the seed and
     the parameters before it) worked out once: filled in where the task leaves it out (a task
     gives an offset; its date follows), and where the task gives it, the first one that is not
     what its source gives for the values written, as a problem. A parameter chosen among
-    candidates may be another one: lint tells whether the task holds."""
-    params, problems = dict(written), []
+    candidates may be another one: lint tells whether the task holds. Last, why each derived
+    parameter left out could not be worked out (a written id the seed lacks)."""
+    params, problems, unworked = dict(written), [], {}
     names = list(info.template.params)  # in the template's order, which the sources follow
     for index, name in enumerate(names):
         earlier = names[:index]
         if name not in info.derived or any(p not in params for p in earlier):
             continue  # a parameter left out is reported as such
+        given = ", ".join(f"{p}={params[p]!r}" for p in earlier)
+        given = f" for {given}" if given else ""
         try:
             values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
         except Exception as exc:  # noqa: BLE001 - the expression may fail on these values
             if name in params:
                 problems.append(f"{name}: its source fails ({rt.describe_error(exc)})")
+            else:
+                unworked[name] = f"its source fails{given} ({rt.describe_error(exc)})"
             continue
         if name not in params:
             if len(values) == 1 and values[0] is not None:
                 params[name] = to_plain(values[0])
+            elif not values or values == [None]:
+                unworked[name] = f"its source finds no value{given}"
         elif params[name] not in values:
-            given = ", ".join(f"{p}={params[p]!r}" for p in earlier)
-            given = f" for {given}" if given else ""
             problems.append(
                 f"{name} is {params[name]!r}, but its source gives {values[0]!r}{given}"
             )
-    return params, problems[:1]
+    return params, problems[:1], unworked
 
 
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
@@ -90,9 +95,17 @@ def concrete_tasks(
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
                 continue
-            given, unsourced = _derived(info, task.params, seed)
+            given, unsourced, unworked = _derived(info, task.params, seed)
             missing = [p for p in info.param_types if p not in given]
             extra = [p for p in given if p not in info.param_types]
+            cause = next((p for p in missing if p in unworked), None)
+            if cause is not None:  # the others follow from it: a written value is wrong
+                diag.error(
+                    span,
+                    f"task '{task.id}': {cause} cannot be worked out from the values written: "
+                    f"{unworked[cause]}",
+                )
+                continue
             if missing or extra:
                 problem = (
                     f"lacks {', '.join(missing)}"

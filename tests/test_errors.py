@@ -829,6 +829,15 @@ CASES = [
         "returns a value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
         "writes: true",
     ),
+    case(  # it said the task "lacks email", which the task may leave out
+        "task-derives-nothing-from-a-missing-row",
+        TASKS,
+        '{order_id: "#1", email: ann@example.com, reason: no longer needed}',
+        '{order_id: "#9", reason: no longer needed}',
+        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': email cannot be worked out from the "
+        "values written: its source fails for order_id='#9' (orders has no row with key '#9')",
+        "{id: cancel-ann",
+    ),
     case(  # a run stored it, and nothing noticed
         "declared-write-of-a-value-the-enum-lacks",
         DOMAIN,
