@@ -287,13 +287,38 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
                 f"{did_you_mean(key, scenario.known)}",
             )
     if scenario.change_mind is not None:
-        name = scenario.change_mind.split("=")[0].strip()
+        name, _, first = (part.strip() for part in scenario.change_mind.partition("="))
         if "=" not in scenario.change_mind or name not in info.param_types:
             diag.error(
                 user_raw.value_span("change_mind"),
                 "change_mind must be 'param=new value' with a template parameter"
                 + did_you_mean(name, info.param_types),
             )
+        elif (why := _unfit_text(first, info.param_types[name])) is not None:
+            diag.error(
+                user_raw.value_span("change_mind"),
+                f"change_mind's first value for '{name}' is {first!r}, {why}",
+            )
+
+
+def _unfit_text(text: str, t: Type) -> str | None:
+    """Why ``text``, a value written in a sentence, cannot be one of type ``t``, or None."""
+    if t.kind in ("int", "float"):
+        try:
+            number = float(text)
+        except ValueError:
+            return f"which is not a number, and the parameter is {t.name}"
+        if t.kind == "int" and not number.is_integer():
+            return "which is not a whole number, and the parameter is int"
+    elif t.kind == "bool" and text.lower() not in ("true", "false"):
+        return "but the parameter is bool: write true or false"
+    elif t.values and text not in t.values:
+        return (
+            f"which is not one of its values ({', '.join(t.values)}){did_you_mean(text, t.values)}"
+        )
+    elif t.date and (problem := rt.date_problem(text)) is not None:
+        return f"but the parameter is a date: {problem}"
+    return None
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -1304,6 +1304,20 @@ CASES = [
         "parameter",
         "color=red",
     ),
+    Case(  # the dialogue said "call ... with count lots"
+        "change-mind-value-unfit",
+        (
+            (
+                TASKS,
+                "      reason: {type: string",
+                "      count: {type: int, choices: [1, 2]}\n      reason: {type: string",
+            ),
+            (TASKS, "unknown: [user id]", "unknown: [user id]\n      change_mind: count=lots"),
+        ),
+        "mini/tasks/cancel.yaml:13:20: change_mind's first value for 'count' is 'lots', which is "
+        "not a number, and the parameter is int",
+        "count=lots",
+    ),
     case(
         "table-key-not-a-field",
         DOMAIN,
