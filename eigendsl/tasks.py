@@ -267,6 +267,14 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
                 f"user.{key}",
             )
     for key, text in scenario.known.items():
+        if not str(text).strip():
+            diag.error(
+                user_raw["known"].value_span(key),
+                f"user.known.{key} is empty, so the user can say nothing when asked for it, and "
+                "the gold plan's value reaches the call unsaid; give the value, or leave the fact "
+                "out (user.unknown, if the user does not know it)",
+            )
+            continue
         check_text(
             text, user_raw["known"].value_span(key), info.text_types, diag, f"user.known.{key}"
         )

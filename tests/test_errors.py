@@ -1304,6 +1304,16 @@ CASES = [
         "parameter",
         "color=red",
     ),
+    case(  # the scripted agent called find_user with the gold email, never asked for
+        "known-fact-empty",
+        TASKS,
+        'known: {email: "{{ email }}"',
+        'known: {email: ""',
+        "mini/tasks/cancel.yaml:10:22: user.known.email is empty, so the user can say nothing when "
+        "asked for it, and the gold plan's value reaches the call unsaid; give the value, or leave "
+        "the fact out (user.unknown, if the user does not know it)",
+        '""',
+    ),
     Case(  # the dialogue said "call ... with count lots"
         "change-mind-value-unfit",
         (
