@@ -241,3 +241,15 @@ def test_lint_reports_each_place_a_result_is_not_json(mini: Path) -> None:
         "the result['tags'] is a set",
         "the result['on'] is a datetime.date",
     }
+
+
+def test_a_print_in_the_tools_keeps_json_output_one_object(mini: Path) -> None:
+    # `lint --json` printed the tools' DEBUG lines first, and the output did not parse
+    edit(mini, "tools.py", CANCEL, CANCEL + '    print("DEBUG cancelling", order_id)\n')
+    tools = mini / "tools.py"
+    tools.write_text('print("DEBUG loading tools")\n' + tools.read_text("utf-8"), "utf-8")
+    for command in (["lint", str(mini)], ["run", str(mini)]):
+        result = CliRunner().invoke(main, [*command, "--json"])
+        assert result.stdout.count("\n") == 1, result.stdout
+        assert json.loads(result.stdout)["tasks"] > 0
+        assert "DEBUG cancelling" in result.stderr

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import click
 from eigendsl.cli.shared import (
     constrain_calls_option,
     domain_dir_argument,
+    echo_json,
     json_option,
     judge_model,
     print_summary,
@@ -187,7 +187,7 @@ def eval_cmd(
         constrain_calls=constrain_calls,
     )
     if as_json:
-        click.echo(json.dumps(summary))
+        echo_json(summary)
     else:
         print_summary(summary, f"{domain.name}: {model_path} on {split} tasks")
 

@@ -7,6 +7,7 @@ traceback reaches the user.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -61,9 +62,44 @@ def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
 spec_dir_argument = click.argument("spec_dir", type=click.Path(path_type=Path))
 domain_dir_argument = click.argument("domain_dir", type=click.Path(path_type=Path))
 seed_option = click.option("--seed", type=int, default=0, show_default=True)
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print the summary as one JSON object on the last line."
-)
+# Where a `--json` command's one JSON line goes: the standard output it started with. Whatever
+# else reaches stdout while it runs (a print() in the spec's tools.py, a library's notice) is
+# sent to stderr, so the output stays one JSON object that parses.
+_JSON_OUT: list[Any] = []
+
+
+def json_option(func: Callable[..., Any] | None = None, *, what: str = "summary") -> Any:
+    """``--json`` (as ``as_json``): the command's result as one JSON line, and only that, on
+    stdout; see :func:`echo_json`."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not kwargs.get("as_json"):
+                return command(*args, **kwargs)
+            _JSON_OUT.append(sys.stdout)
+            try:
+                with contextlib.redirect_stdout(sys.stderr):
+                    return command(*args, **kwargs)
+            finally:
+                _JSON_OUT.pop()
+
+        return click.option(
+            "--json",
+            "as_json",
+            is_flag=True,
+            help=f"Print the {what} as one JSON object on the last line.",
+        )(wrapper)
+
+    return decorate(func) if func is not None else decorate
+
+
+def echo_json(value: Any) -> None:
+    """Print ``value`` as one JSON line on the stdout the ``--json`` command started with."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    click.echo(text, file=_JSON_OUT[-1] if _JSON_OUT else None)
+
+
 constrain_calls_option = click.option(
     "--constrain-calls",
     is_flag=True,
@@ -138,6 +174,6 @@ def report_episodes(
         write_jsonl(rows, out)
     summary = summarize(rows)
     if as_json:
-        click.echo(json.dumps(summary))
+        echo_json(summary)
     else:
         print_summary(summary, title)

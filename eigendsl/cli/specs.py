@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from eigendsl.cli.shared import spec_dir_argument, user_errors
+from eigendsl.cli.shared import echo_json, json_option, spec_dir_argument, user_errors
 
 
 @click.command("compile")
@@ -77,9 +77,7 @@ def compile_cmd(
     show_default=True,
     help="Parameter sets sampled per template, each played and mutated (at most 1000).",
 )
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the report as one JSON object on the last line."
-)
+@json_option(what="report")
 @user_errors
 def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
     """Prove every task of SPEC_DIR solvable and every check strong; exit 1 on errors."""
@@ -87,7 +85,10 @@ def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
     from eigendsl.lint.report import json_line, text_lines
 
     report = lint(spec_dir, samples)
-    click.echo(json_line(report) if as_json else "\n".join(text_lines(report)))
+    if as_json:
+        echo_json(json_line(report))
+    else:
+        click.echo("\n".join(text_lines(report)))
     if report.errors:
         sys.exit(1)
 

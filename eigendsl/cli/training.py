@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from eigendsl.cli.shared import (
+    echo_json,
     json_option,
     plain_console,
     resumes_after_interrupt,
@@ -124,7 +124,7 @@ def synth_cmd(
             lambda done, total: progress.update(bar, completed=done, total=total),
         )
     if as_json:
-        click.echo(json.dumps(summary))
+        echo_json(summary)
         return
     from rich.table import Table
 
@@ -309,7 +309,7 @@ def train_cmd(
         eval_constrain_calls=constrain_calls or None,
     )
     if as_json:
-        click.echo(json.dumps(summary))
+        echo_json(summary)
         return
     click.echo(f"report: {summary['report']}")
     _print_pass_rates(summary)
