@@ -24,9 +24,14 @@ from eigendsl.cli.shared import echo_json, json_option, spec_dir_argument, user_
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 and name the files that would change (lint runs with --strict).",
+    help="Write nothing; exit 1 and name the files that would change (lint runs only with "
+    "--strict).",
 )
-@click.option("--strict", is_flag=True, help="Lint findings are errors: exit 1 when there is any.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Lint findings are errors: exit 1 when there is any (the output is written all the same).",
+)
 @click.option("--no-lint", is_flag=True, help="Skip the lint analyses (see `eigendsl lint`).")
 @user_errors
 def compile_cmd(

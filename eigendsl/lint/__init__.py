@@ -182,7 +182,7 @@ def lint_compiled(
             f"lint: {summary(report)}"
             + (
                 f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
-                "output is written; `--strict` stops on them)"
+                "output is written; with `--strict` they fail the compile)"
                 if errors
                 else ""
             )
