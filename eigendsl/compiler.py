@@ -24,7 +24,13 @@ import yaml
 from eigendsl.codegen import artifacts
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
-from eigendsl.domain import check_python_tools, check_training, declarative_tools, normalize_seed
+from eigendsl.domain import (
+    check_python_tools,
+    check_tool_tags,
+    check_training,
+    declarative_tools,
+    normalize_seed,
+)
 from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
@@ -59,6 +65,7 @@ def analyze(
         resolved = analyzer.declarations(loaded.modules)
         bodies = declarative_tools(loaded, analyzer, diag)
         templates = check_templates(loaded, analyzer, diag)
+    check_tool_tags(loaded, analyzer.tags_named, diag)
     diag.raise_if_errors()
     return loaded, seed, resolved, templates, bodies, diag
 

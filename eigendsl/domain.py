@@ -15,7 +15,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.dsl.types import from_field
-from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, source_line
+from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import FieldType, value_matches
@@ -304,6 +304,21 @@ def _find_spec(name: str) -> object:
         return importlib.util.find_spec(name)
     except (ImportError, ValueError):
         return name
+
+
+def check_tool_tags(loaded: LoadedSpec, named: set[str], diag: Diagnostics) -> None:
+    """A warning at a tool's tag that no checker names but one close to it is named: the rules
+    that select calls by that tag ("account" in c.tags) pass the tool by."""
+    for tool_name, tool in loaded.spec.tools.items():
+        for index, tag in enumerate(tool.tags):
+            close = closest(tag, named) if tag not in named else None
+            if close is not None:
+                raw = loaded.raw["tools"][tool_name]
+                diag.warning(
+                    locate(raw, ["tags", index], raw.position("tags"), value=True),
+                    f"tool '{tool_name}' has the tag '{tag}', which no checker names; did you "
+                    f"mean '{close}'? The rules that select calls by '{close}' pass it by",
+                )
 
 
 def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from eigendsl.cli import main
 from eigendsl.compiler import compile_domain, write_output
-from tests.conftest import MINI, ROOT, copy_spec
+from tests.conftest import MINI, ROOT, copy_spec, edit
 from tests.regen_golden import cases, changed_files
 
 REGEN = "python -m tests.regen_golden"
@@ -288,3 +288,16 @@ def test_a_tools_module_that_cannot_import_stops_compile_before_it_writes(mini: 
         ), result.output
         assert "compiled" not in result.output and "Traceback" not in result.output
         assert not Path("out").exists()
+
+
+def test_a_tool_tag_close_to_one_the_checkers_name_is_a_warning(mini: Path) -> None:
+    # the tool dropped out of the rule that selects calls by "account", and nothing said so
+    # (another tool keeps the tag: with none, the rule's "account" is an error of its own)
+    edit(mini, "domain.yaml", "    tags: [auth]", "    tags: [auth, account]")
+    edit(mini, "domain.yaml", "    tags: [account]", "    tags: [acount]")
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "mini/domain.yaml:35:12: warning: tool 'get_order' has the tag 'acount', which no checker "
+        "names; did you mean 'account'? The rules that select calls by 'account' pass it by"
+    ), result.stderr

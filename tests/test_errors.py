@@ -219,6 +219,15 @@ CASES = [
         "are tool, args, result, error, ok, writes, position, index, tags, id",
         "tagz",
     ),
+    case(  # the rule selected no call, and said nothing
+        "unknown-tag",
+        CHK,
+        '"account" in c.tags',
+        '"acount" in c.tags',
+        "mini/checks/main.chk:5:60: no tool has the tag 'acount', so no call matches it; did you "
+        "mean 'account'? The tools' tags are account, auth",
+        '"acount"',
+    ),
     case(
         "unknown-rule",
         CHK,

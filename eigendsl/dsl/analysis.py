@@ -71,6 +71,8 @@ class Analyzer(EventTyper):
         self.spec = spec
         self.diag = diagnostics
         self.resolved = Resolved()
+        self.tag_reads: set[A.Attribute] = set()
+        self.tags_named: set[str] = set()
         self.row_types = {
             name: Type(
                 "object",

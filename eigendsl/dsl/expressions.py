@@ -58,6 +58,8 @@ class ExpressionTyper:
     resolved: Resolved
     row_types: dict[str, Type]
     spec: DomainSpec
+    tag_reads: set[A.Attribute]  # the `c.tags` read so far
+    tags_named: set[str]  # the tags named in a test of `c.tags` ("auth" in c.tags)
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
         t = self.infer(expr, scope)
@@ -141,6 +143,8 @@ class ExpressionTyper:
                 return ANY
             return Type("table", table=e.name)
         if obj.kind == "call":
+            if e.name == "tags":
+                self.tag_reads.add(e)
             return self._known_field(e, CALL_FIELDS, "a tool call")
         if obj.kind == "message":
             return self._known_field(e, MESSAGE_FIELDS, "a message")
@@ -231,6 +235,10 @@ class ExpressionTyper:
 
     def _compare(self, e: A.Compare, scope: Scope) -> Type:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
+        if e.op in ("in", "not in") and e.right in self.tag_reads:
+            self._tag_literal(e.left)
+        if e.op == "contains" and e.left in self.tag_reads:
+            self._tag_literal(e.right)
         if e.op in ("in", "not in"):
             if right.kind not in ("list", "map", "table", "string", "any", "object"):
                 self.diag.error(
@@ -273,6 +281,25 @@ class ExpressionTyper:
                 self.diag.error(
                     other.span, f"{exc}; a date compared with other text compares letters, not days"
                 )
+
+    def _tag_literal(self, e: A.Expr) -> None:
+        """A tag tested on a call is one some tool declares: a misspelt one never matches."""
+        if not (isinstance(e, A.Literal) and isinstance(e.value, str)):
+            return
+        self.tags_named.add(e.value)
+        tags = sorted({tag for tool in self.spec.tools.values() for tag in tool.tags})
+        if e.value not in tags:
+            self.diag.error(
+                e.span,
+                f"no tool has the tag '{e.value}', so no call matches it"
+                + did_you_mean(
+                    e.value,
+                    tags,
+                    f"the tools' tags are {', '.join(tags)}"
+                    if tags
+                    else "tag tools in domain.yaml (tags: [...])",
+                ),
+            )
 
     def enum_literal(self, t: Type, other: A.Expr) -> None:
         if t.values and isinstance(other, A.Literal) and isinstance(other.value, str):
