@@ -36,6 +36,16 @@ class EvalError(Exception):
     """A DSL expression could not be evaluated on this trace (a missing row, a null field...)."""
 
 
+class GuardFault(Exception):
+    """A guard's condition raised an exception that is not an :class:`EvalError`: a bug of the
+    spec (a field read from text, a division by zero), not a refusal of the call. It carries the
+    condition's DSL position; the exception is its ``__cause__``."""
+
+    def __init__(self, error: BaseException, path: str, line: int, col: int):
+        super().__init__(f"{path}:{line}:{col}: {type(error).__name__}: {error}")
+        self.error, self.path, self.line, self.col = error, path, line, col
+
+
 class Call:
     """One tool call of a trace: what was called, with what, what came back, and when."""
 
@@ -564,6 +574,15 @@ def last(items: Any) -> Any:
     return result
 
 
+def found(value: Any, what: str) -> Any:
+    """``first(...)`` or ``last(...)`` whose field or entry is read: the value, or an
+    :class:`EvalError` that says nothing matched (``what``: ``guests row``, ``element of calls``)
+    when it found nothing."""
+    if value is None:
+        raise EvalError(f"no {what} matches")
+    return value
+
+
 def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EvalError(f"{show(value)} is not a number")
@@ -638,6 +657,16 @@ def weekday(value: Any) -> str:
     ('Tuesday', 'Sunday')
     """
     return WEEKDAYS[day_of(value).weekday()]
+
+
+def guard_error(exc: BaseException, path: str, line: int, col: int) -> str:
+    """Why a guard's condition at ``path:line:col`` could not be evaluated, as the agent reads
+    it, when the call's data explains it (an :class:`EvalError`: a row or entry the arguments
+    name does not exist); any other exception is a bug of the spec, raised as a
+    :class:`GuardFault` for the environment to record."""
+    if isinstance(exc, EvalError):
+        return str(exc)
+    raise GuardFault(exc, path, line, col) from exc
 
 
 def describe_error(exc: BaseException) -> str:

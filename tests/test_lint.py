@@ -228,6 +228,24 @@ def test_a_rule_that_fails_a_recovered_write_is_a_warning(mini: Path, ran: str) 
     assert not report.unsolvable  # the gold plans themselves pass
 
 
+def test_a_guard_condition_without_an_else_message_is_a_warning(mini: Path) -> None:
+    # The agent a condition with no message refuses reads the DSL's own text.
+    checks = mini / "checks" / "main.chk"
+    text = checks.read_text(encoding="utf-8")
+    checks.write_text(
+        text.replace(' else "Only pending orders can be cancelled"', "", 1), encoding="utf-8"
+    )
+    found = [f for f in lint(mini).findings if f.kind == "guard_without_message"]
+    assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in found] == [
+        ("mini/checks/main.chk", 2, 5, "warning")
+    ]
+    assert found[0].message == (
+        "this condition of the guard of 'cancel_order' has no else message, so the agent it "
+        "refuses reads the DSL's own text ('db.orders[order_id].status == 'pending' does not "
+        "hold'); give it an else message the agent can read"
+    )
+
+
 def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport) -> None:
     # every seed address is in the USA: no other country to try, while the street, city, zip...
     # of the same calls have other values in the seed data and are mutated

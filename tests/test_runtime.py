@@ -93,6 +93,15 @@ def test_failed_guard_and_tool_error_leave_db_unchanged(mini):
     assert [c.error is not None for c in env.trace.calls] == [True, True]
 
 
+def test_a_declared_lookup_that_finds_nothing_says_so(mini):
+    # find_user returns first(u in db.users where u.email == email).user_id: an email no user
+    # has is a refusal the agent can act on, not a Python error on null.
+    env = Environment(mini, mini.tasks[0])
+    text, ok = env.call_tool("find_user", {"email": "nobody@example.com"}, "c1")
+    assert not ok and text == "Error: no users row matches"
+    assert env.faults == []
+
+
 def test_bad_arguments_are_errors_for_the_model(mini):
     env = Environment(mini, mini.tasks[0])
     cases = [

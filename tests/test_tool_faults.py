@@ -81,6 +81,75 @@ def test_run_counts_the_exceptions_of_the_tools_by_place(mini: Path) -> None:
     assert result.exit_code == 0 and "errors in the spec's tools" in result.output
 
 
+GUARD = (
+    'require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
+)
+GUARD = f"    {GUARD}\n"
+
+
+@pytest.mark.parametrize(
+    ("condition", "raised"),
+    [
+        ("require 1 / (len(order_id) - len(order_id)) >= 0", "ZeroDivisionError: division by zero"),
+        (
+            'require any(c in calls where "auth" in c.tags and c.ok: c.result.user_id == "u1")',
+            "TypeError: string indices must be integers",
+        ),
+    ],
+)
+def test_a_guard_condition_that_raises_is_a_fault_of_the_spec_at_its_place(
+    mini: Path, condition: str, raised: str
+) -> None:
+    # find_user returns the id as text, so `c.result.user_id` reads a field of a string.
+    edit(mini, "checks/main.chk", GUARD, GUARD + f'    {condition} else "Never"\n')
+    report = lint(mini)
+    at_guard = [f for f in report.findings if f.kind == "tool_guard_exception"]
+    assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in at_guard] == [
+        ("mini/checks/main.chk", 3, 5, "error")
+    ]
+    assert f"the guard of 'cancel_order' raised {raised}" in at_guard[0].message
+    unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
+    assert unsolvable and all("mini/checks/main.chk:3:5: " in f.message for f in unsolvable)
+    # The model reads that the check broke: no refusal, no Python, no file.
+    env = Environment(load_domain(mini))
+    env.call_tool("find_user", {"email": "ann@example.com"}, "c1")
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"}, "c2")
+    assert not ok and text.startswith("Error: internal error in the check of the tool cancel_order")
+    assert "Never" not in text and "Error:" not in text[6:] and ".chk" not in text
+    assert raised.split(":")[0] not in text and env.db["orders"]["#1"]["status"] == "pending"
+    assert [(f.kind, f.file, f.line, f.col, f.call_id) for f in env.faults] == [
+        ("guard_exception", "mini/checks/main.chk", 3, 5, "c2")
+    ]
+    # `run` counts it among the errors of the spec's tools.
+    domain = load_domain(mini)
+    rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
+    assert [key.split(" raised")[0] for key in summarize(rows)["tool_faults"]] == [
+        "mini/checks/main.chk:3:5: the guard of 'cancel_order'"
+    ]
+
+
+def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Path) -> None:
+    # The agent's data explains it (an EvalError): a refusal as before, no fault of the spec.
+    edit(
+        mini,
+        "checks/main.chk",
+        GUARD,
+        GUARD.replace("db.orders[order_id]", "first(o in db.orders where o.order_id == order_id)"),
+    )
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#9", "reason": "no longer needed"}, "c1")
+    assert not ok and text == "Error: no orders row matches" and env.faults == []
+    edit(
+        mini,
+        "checks/main.chk",
+        "first(o in db.orders where o.order_id == order_id)",
+        "db.orders[order_id]",
+    )
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#9", "reason": "no longer needed"}, "c1")
+    assert not ok and text == "Error: orders has no row with key '#9'" and env.faults == []
+
+
 @pytest.mark.parametrize(
     ("code", "problem"),
     [

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.transformer import LONG_CHAIN
 
 RT = "rt"
@@ -85,13 +86,24 @@ class ExprCompiler:
         return name(param_local(e.id))
 
     def _attribute(self, e: A.Attribute) -> ast.expr:
-        return subscript(self.compile(e.obj), const(e.name))
+        return subscript(self.found(e.obj), const(e.name))
 
     def _index(self, e: A.Index) -> ast.expr:
         table = self.table_rows.get(e)
         if table is not None:
             return rt_call("row", self.compile(e.obj), self.compile(e.key), const(table))
-        return rt_call("item", self.compile(e.obj), self.compile(e.key))
+        return rt_call("item", self.found(e.obj), self.compile(e.key))
+
+    def found(self, e: A.Expr) -> ast.expr:
+        """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read,
+        checked to have found something: "no guests row matches", not a Python error on null."""
+        if not (isinstance(e, A.Quantifier) and e.kind in ("first", "last")):
+            return self.compile(e)
+        source = e.source
+        what = f"element of {render_expr(source)}"
+        if isinstance(source, A.Attribute) and isinstance(source.obj, A.Name):
+            what = f"{source.name} row" if source.obj.id in ("db", "initial", "gold") else what
+        return rt_call("found", self.compile(e), const(what))
 
     def _unary(self, e: A.Unary) -> ast.expr:
         op = ast.Not() if e.op == "not" else ast.USub()

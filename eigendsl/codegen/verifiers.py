@@ -21,6 +21,7 @@ from eigendsl.codegen.pymodule import (
 )
 from eigendsl.codegen.statements import StatementCompiler
 from eigendsl.dsl import ast as A
+from eigendsl.errors import Span
 
 TRACE_LOCALS = ("db", "initial", "gold", "calls", "messages")
 
@@ -30,6 +31,22 @@ class _WithoutValues(ast.NodeTransformer):
 
     def visit_Assign(self, node: ast.Assign) -> ast.Assign | None:
         return None if bound_name(node) == "_vals" else node
+
+
+class _GuardCode(_WithoutValues):
+    """A statement's code as a guard runs it: without the values a verdict records, and an
+    exception explained by ``rt.guard_error`` at the statement's position, which raises the ones
+    that are bugs of the spec rather than refusals (anything but an ``EvalError``)."""
+
+    def __init__(self, span: Span):
+        self.span = span
+
+    def visit_Assign(self, node: ast.Assign) -> ast.Assign | None:
+        value = node.value
+        if isinstance(value, ast.Call) and getattr(value.func, "attr", "") == "describe_error":
+            position = (const(self.span.path), const(self.span.line), const(self.span.col))
+            node.value = rt_call("guard_error", *value.args, *position)
+        return super().visit_Assign(node)
 
 
 class VerifierBuilder(StatementCompiler):
@@ -169,7 +186,8 @@ class VerifierBuilder(StatementCompiler):
                 *compute, record = code.body
                 reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
                 # a guard returns the reason alone, not the values a verdict records
-                compute = [_WithoutValues().visit(s) for s in compute]
+                span = Span(self.relative(stmt.span.path), stmt.span.line, stmt.span.col)
+                compute = [_GuardCode(span).visit(s) for s in compute]
                 body += [
                     *compute,
                     ast.If(

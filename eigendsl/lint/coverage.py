@@ -1,6 +1,7 @@
 """Coverage and dead code: tools no gold plan calls, checks no template uses, policy rules no
-mutation of a gold plan breaks, guard conditions that never fail on the seed data, and
-template parameters nothing reads.
+mutation of a gold plan breaks, guard conditions that never fail on the seed data (and those
+with no ``else`` message, which refuse with the DSL's own text), and template parameters
+nothing reads.
 
 A guard condition is tried on plausible arguments: every gold call of its tool, each argument
 in turn replaced by values from the seed (values stored under the same name, keys of the
@@ -23,6 +24,7 @@ from eigendsl import support as rt
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.render import render_expr
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.values import ValueIndex, alternatives, field_names
 from eigendsl.template_text import JINJA
@@ -38,6 +40,7 @@ def check_coverage(ctx: LintContext) -> None:
     unexercised_rules(ctx)
     unused_params(ctx)
     guards_never_failing(ctx, ctx.index)
+    guard_conditions_without_message(ctx)
 
 
 def unused_tools(ctx: LintContext) -> None:
@@ -182,6 +185,23 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
                     "check that it tests what it should",
                     "warning",
                     "guard_never_fails",
+                )
+
+
+def guard_conditions_without_message(ctx: LintContext) -> None:
+    """A guard condition with no ``else`` message refuses a call with its own DSL text
+    (``new_room_id in db.rooms does not hold``): what the agent reads, and learns from."""
+    for tool_name, guard in ctx.resolved.guards.items():
+        for stmt in guard.body:
+            if isinstance(stmt, (A.Require, A.Forbid)) and stmt.message is None:
+                ctx.add(
+                    stmt.span,
+                    f"this condition of the guard of '{tool_name}' has no else message, so the "
+                    f"agent it refuses reads the DSL's own text ('{render_expr(stmt.expr)} "
+                    f"{'holds but is forbidden' if isinstance(stmt, A.Forbid) else 'does not hold'}"
+                    "'); give it an else message the agent can read",
+                    "warning",
+                    "guard_without_message",
                 )
 
 

@@ -1,12 +1,13 @@
 """Bugs in the spec's Python tools, found while the gold plans are replayed.
 
 Solvability plays every gold plan once; during that pass the environments audit each tool call
-(:attr:`~eigendsl.runtime.domain.Domain.audit`): an exception in a tool's code, a row written
-against the table schema, a change made by a tool not declared ``writes: true``, a result that
-is not JSON. The later passes replay many mutated plans and run unaudited, as synthesis does.
+(:attr:`~eigendsl.runtime.domain.Domain.audit`): an exception in a tool's code or in a guard's
+condition (one that is not a refusal), a row written against the table schema, a change made by
+a tool not declared ``writes: true``, a result that is not JSON. The later passes replay many
+mutated plans and run unaudited, as synthesis does.
 
 Each bug is reported once, at its cause: an exception at the line of the spec's Python file that
-raised it, the others at the tool's definition in ``domain.yaml``.
+raised it or at the guard condition, the others at the tool's definition in ``domain.yaml``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from eigendsl.lint.solvability import check_solvable
 from eigendsl.runtime.tool_faults import ToolFault
 
 #: How bad each kind of fault is: a result that is not JSON still reaches the model as text.
-SEVERITY = {"exception": "error", "bad_write": "error", "undeclared_write": "error"}
+SEVERITY = {
+    "exception": "error",
+    "guard_exception": "error",
+    "bad_write": "error",
+    "undeclared_write": "error",
+}
 
 
 def check_solvable_audited(
@@ -57,11 +63,11 @@ def report_faults(ctx: LintContext, found: list[ToolFault]) -> None:
 
 
 def _span(ctx: LintContext, fault: ToolFault) -> Span:
-    """Where a fault is reported: the raising line of a Python file in the spec folder, else the
-    tool's definition in domain.yaml."""
+    """Where a fault is reported: the raising line of a Python file in the spec folder (or the
+    guard condition that raised), else the tool's definition in domain.yaml."""
     if fault.file and fault.line:
         inside = PurePosixPath(fault.file).parts[1:]  # the path below the spec folder
-        return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, 1)
+        return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, fault.col or 1)
     tools = ctx.loaded.raw.get("tools")
     if tools is not None and fault.tool in tools:
         return tools.position(fault.tool)

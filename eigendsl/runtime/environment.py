@@ -191,6 +191,9 @@ class Environment:
         if guard is not None:
             try:
                 message = guard(self.trace, args)
+            except rt.GuardFault as exc:  # a bug of the spec's condition, not a refusal
+                self._fault(faults.guard_fault(tool.name, exc))
+                return faults.guard_text(tool.name), None
             except Exception as exc:  # noqa: BLE001 - a guard must never crash the episode
                 message = rt.describe_error(exc)
             if message is not None:

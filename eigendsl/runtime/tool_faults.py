@@ -2,7 +2,9 @@
 
 A tool refuses a call by raising ``ToolError``: the agent reads why and may try again. Any other
 exception, a row written against the table schema, a change made by a tool not declared
-``writes: true`` and a result that is not JSON are faults of the tool's code. The model reads a
+``writes: true`` and a result that is not JSON are faults of the tool's code; so is a guard
+condition that raises anything but an ``EvalError`` (a missing row the arguments name is a
+refusal, a division by zero a bug). The model reads a
 short line that says so (never a traceback); the spec's author reads a :class:`ToolFault`, which
 names the tool, the problem and, for an exception, the line of the spec's Python file that
 raised it. Episode rows carry them (``tool_faults``), `eigendsl run` counts them, and lint
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.database import DELETED
+from eigendsl.support import GuardFault
 
 #: The values a tool result may hold: what JSON writes without a conversion.
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -27,9 +30,10 @@ JSON_SCALARS = (str, int, float, bool, type(None))
 class ToolFault:
     """A bug of one tool found on one call.
 
-    ``kind``: ``exception``, ``bad_write``, ``undeclared_write`` or ``not_json``. ``file`` and
-    ``line`` place an exception in the spec folder (``file`` relative to the folder's parent,
-    ``airline/tools.py``); ``group`` is what the same bug shares across calls and tasks."""
+    ``kind``: ``exception``, ``guard_exception``, ``bad_write``, ``undeclared_write`` or
+    ``not_json``. ``file``, ``line`` (and ``col`` for a guard's condition) place an exception in
+    the spec folder (``file`` relative to the folder's parent, ``airline/tools.py``); ``group``
+    is what the same bug shares across calls and tasks."""
 
     tool: str
     kind: str
@@ -39,9 +43,13 @@ class ToolFault:
     line: int = 0
     task: str = ""
     call_id: str = ""
+    col: int = 0
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.file else self.message
+        if not self.file:
+            return self.message
+        col = f"{self.col}:" if self.col else ""
+        return f"{self.file}:{self.line}:{col} {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +81,28 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
         "fix the code, or raise ToolError('...') where the tool should refuse the call"
     )
     return ToolFault(tool, "exception", message, f"{file}:{line}:{type(exc).__name__}", file, line)
+
+
+def guard_fault(tool: str, fault: GuardFault) -> ToolFault:
+    """The fault of a guard of ``tool`` whose condition raised an exception that is not an
+    ``EvalError`` (a field read from text, a division by zero), at the condition."""
+    error = fault.error
+    text = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    raised = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    message = (
+        f"the guard of '{tool}' raised {raised}: a bug of the spec, not a refusal of the call; "
+        "fix the condition (the agent reads that the check of the tool broke)"
+    )
+    group = f"{fault.path}:{fault.line}:{fault.col}:{type(error).__name__}"
+    return ToolFault(tool, "guard_exception", message, group, fault.path, fault.line, col=fault.col)
+
+
+def guard_text(tool: str) -> str:
+    """What the model reads of a call whose guard broke: no Python, no file."""
+    return (
+        f"internal error in the check of the tool {tool}: a fault of the system, not a refusal "
+        "of the request; the call was not made and the database is unchanged"
+    )
 
 
 def model_text(tool: str, exc: BaseException | None = None) -> str:

@@ -46,9 +46,9 @@ def verify(trace):
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((v_c_8['result'] == rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok']))['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
+        _v = all((v_c_8['result'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_10 for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok'] if not v_c_10['result'] == rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_10 for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok'] if not v_c_10['result'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -60,9 +60,9 @@ def verify(trace):
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((v_c_12['args']['user_id'] == rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok']))['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
+        _v = all((v_c_12['args']['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_14 for v_c_14 in rt.elements(calls) if (rt.member('account', v_c_14['tags']) and v_c_14['ok']) and rt.member('user_id', v_c_14['args']) if not v_c_14['args']['user_id'] == rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_14 for v_c_14 in rt.elements(calls) if (rt.member('account', v_c_14['tags']) and v_c_14['ok']) and rt.member('user_id', v_c_14['args']) if not v_c_14['args']['user_id'] == rt.found(rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -74,9 +74,9 @@ def verify(trace):
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok']))['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
+        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok'])), 'element of calls')['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (rt.member('account', v_c_18['tags']) and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not rt.row(initial['orders'], v_c_18['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_19 for v_d_19 in rt.elements(calls) if rt.member('auth', v_d_19['tags']) and v_d_19['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (rt.member('account', v_c_18['tags']) and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not rt.row(initial['orders'], v_c_18['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_19 for v_d_19 in rt.elements(calls) if rt.member('auth', v_d_19['tags']) and v_d_19['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False

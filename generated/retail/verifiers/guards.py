@@ -14,7 +14,7 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 6, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:7:5: require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
@@ -27,7 +27,7 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 7, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can be cancelled'
     return None
@@ -48,7 +48,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 63, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:64:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
@@ -61,7 +61,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 64, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be exchanged'
     'retail/checks/guards.chk:65:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
@@ -73,7 +73,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 65, 5)
     if not _ok:
         return _why if _raised else 'Give one new item for each item to exchange'
     'retail/checks/guards.chk:67:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -85,7 +85,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 67, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:69:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
@@ -97,7 +97,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 69, 5)
     if not _ok:
         return _why if _raised else 'An item can only be exchanged for another variant of the same product'
     'retail/checks/guards.chk:74:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
@@ -109,7 +109,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 74, 5)
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
     'retail/checks/guards.chk:75:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
@@ -121,7 +121,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 75, 5)
     if not _ok:
         return _why if _raised else 'A new item is not available'
     'retail/checks/guards.chk:77:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -133,19 +133,19 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 77, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:79:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
-        _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
+        _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 79, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -168,7 +168,7 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 10, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:11:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their address changed"'
@@ -181,7 +181,7 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 11, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their address changed'
     'retail/checks/guards.chk:12:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
@@ -193,7 +193,7 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -214,7 +214,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 28, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:29:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their items changed"'
@@ -227,7 +227,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 29, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their items changed'
     'retail/checks/guards.chk:30:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to replace"'
@@ -239,7 +239,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 30, 5)
     if not _ok:
         return _why if _raised else 'Give one new item for each item to replace'
     'retail/checks/guards.chk:32:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -251,7 +251,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 32, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:34:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be swapped for another variant of the same product"'
@@ -263,7 +263,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 34, 5)
     if not _ok:
         return _why if _raised else 'An item can only be swapped for another variant of the same product'
     'retail/checks/guards.chk:39:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
@@ -275,7 +275,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 39, 5)
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
     'retail/checks/guards.chk:40:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
@@ -287,7 +287,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 40, 5)
     if not _ok:
         return _why if _raised else 'A new item is not available'
     'retail/checks/guards.chk:42:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -299,19 +299,19 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 42, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:44:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
-        _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants'])))['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
+        _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['balance'] >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 44, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -330,7 +330,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 16, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:17:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their payment method changed"'
@@ -343,7 +343,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 17, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their payment method changed'
     'retail/checks/guards.chk:18:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -355,7 +355,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 18, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:20:5: require payment_method_id != db.orders[order_id].payment_method_id else "The order is already paid with this payment method"'
@@ -368,7 +368,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 20, 5)
     if not _ok:
         return _why if _raised else 'The order is already paid with this payment method'
     'retail/checks/guards.chk:22:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price) else "The gift card\'s balance does not cover the order total"'
@@ -380,7 +380,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 22, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the order total"
     return None
@@ -403,7 +403,7 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 86, 5)
     if not _ok:
         return _why if _raised else 'Customer not found'
     'retail/checks/guards.chk:87:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
@@ -415,7 +415,7 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 87, 5)
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -435,7 +435,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 51, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
     'retail/checks/guards.chk:52:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
@@ -448,7 +448,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 52, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be returned'
     'retail/checks/guards.chk:53:5: require len(item_ids) > 0 else "Name at least one item to return"'
@@ -461,7 +461,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 53, 5)
     if not _ok:
         return _why if _raised else 'Name at least one item to return'
     'retail/checks/guards.chk:54:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
@@ -473,7 +473,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 54, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
     'retail/checks/guards.chk:56:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
@@ -485,7 +485,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 56, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
     'retail/checks/guards.chk:58:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
@@ -497,7 +497,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.describe_error(_e)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 58, 5)
     if not _ok:
         return _why if _raised else "Refunds go to the order's payment method or to a gift card of the customer"
     return None

@@ -77,9 +77,9 @@ def rule_one_user_per_conversation(trace):
     _soft = 0.0
     'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((v_c_1['result'] == rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))['result'] for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
+        _v = all((v_c_1['result'] == rt.found(rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok'])), 'element of calls')['result'] for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok'] if not v_c_3['result'] == rt.first((v_d_4 for v_d_4 in rt.elements(calls) if rt.member('auth', v_d_4['tags']) and v_d_4['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok'] if not v_c_3['result'] == rt.found(rt.first((v_d_4 for v_d_4 in rt.elements(calls) if rt.member('auth', v_d_4['tags']) and v_d_4['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -91,9 +91,9 @@ def rule_one_user_per_conversation(trace):
         _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
     'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((v_c_5['args']['user_id'] == rt.first((v_d_6 for v_d_6 in rt.elements(calls) if rt.member('auth', v_d_6['tags']) and v_d_6['ok']))['result'] for v_c_5 in rt.elements(calls) if (rt.member('account', v_c_5['tags']) and v_c_5['ok']) and rt.member('user_id', v_c_5['args'])))
+        _v = all((v_c_5['args']['user_id'] == rt.found(rt.first((v_d_6 for v_d_6 in rt.elements(calls) if rt.member('auth', v_d_6['tags']) and v_d_6['ok'])), 'element of calls')['result'] for v_c_5 in rt.elements(calls) if (rt.member('account', v_c_5['tags']) and v_c_5['ok']) and rt.member('user_id', v_c_5['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_7 for v_c_7 in rt.elements(calls) if (rt.member('account', v_c_7['tags']) and v_c_7['ok']) and rt.member('user_id', v_c_7['args']) if not v_c_7['args']['user_id'] == rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_7 for v_c_7 in rt.elements(calls) if (rt.member('account', v_c_7['tags']) and v_c_7['ok']) and rt.member('user_id', v_c_7['args']) if not v_c_7['args']['user_id'] == rt.found(rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -105,9 +105,9 @@ def rule_one_user_per_conversation(trace):
         _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
     'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok']))['result'] for v_c_9 in rt.elements(calls) if (rt.member('account', v_c_9['tags']) and v_c_9['ok']) and rt.member('order_id', v_c_9['args'])))
+        _v = all((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok'])), 'element of calls')['result'] for v_c_9 in rt.elements(calls) if (rt.member('account', v_c_9['tags']) and v_c_9['ok']) and rt.member('order_id', v_c_9['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_11 for v_c_11 in rt.elements(calls) if (rt.member('account', v_c_11['tags']) and v_c_11['ok']) and rt.member('order_id', v_c_11['args']) if not rt.row(initial['orders'], v_c_11['args']['order_id'], 'orders')['user_id'] == rt.first((v_d_12 for v_d_12 in rt.elements(calls) if rt.member('auth', v_d_12['tags']) and v_d_12['ok']))['result'])))
+        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_11 for v_c_11 in rt.elements(calls) if (rt.member('account', v_c_11['tags']) and v_c_11['ok']) and rt.member('order_id', v_c_11['args']) if not rt.row(initial['orders'], v_c_11['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_12 for v_d_12 in rt.elements(calls) if rt.member('auth', v_d_12['tags']) and v_d_12['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
