@@ -640,6 +640,11 @@ def weekday(value: Any) -> str:
     return WEEKDAYS[day_of(value).weekday()]
 
 
+def read_from_null(exc: BaseException) -> bool:
+    """Whether ``exc`` is a field read from null: a lookup (``first(...)``) found nothing."""
+    return isinstance(exc, TypeError) and "NoneType" in str(exc) and "subscriptable" in str(exc)
+
+
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, EvalError):
         return str(exc)
@@ -647,9 +652,9 @@ def describe_error(exc: BaseException) -> str:
         return f"missing entry {exc.args[0]!r}"
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
+    if read_from_null(exc):
+        return "a field was read from null (a lookup such as first(...) or a row found nothing)"
     if isinstance(exc, TypeError):
-        if "NoneType" in str(exc) and "subscriptable" in str(exc):
-            return "a field was read from null (a lookup such as first(...) or a row found nothing)"
         return f"values of the wrong type ({exc})"
     return f"{type(exc).__name__}: {exc}"
 
