@@ -574,12 +574,16 @@ def last(items: Any) -> Any:
     return result
 
 
+class NothingFound(EvalError):
+    """A ``first(...)`` or ``last(...)`` whose field is read found nothing."""
+
+
 def found(value: Any, what: str) -> Any:
     """``first(...)`` or ``last(...)`` whose field or entry is read: the value, or an
-    :class:`EvalError` that says nothing matched (``what``: ``guests row``, ``element of calls``)
-    when it found nothing."""
+    :class:`NothingFound` that says nothing matched (``what``: ``guests row``, ``element of
+    calls``) when it found nothing."""
     if value is None:
-        raise EvalError(f"no {what} matches")
+        raise NothingFound(f"no {what} matches")
     return value
 
 
@@ -669,6 +673,14 @@ def guard_error(exc: BaseException, path: str, line: int, col: int) -> str:
     raise GuardFault(exc, path, line, col) from exc
 
 
+def read_from_null(exc: BaseException) -> bool:
+    """Whether ``exc`` says a lookup found nothing: a ``first(...)`` whose field is read
+    (:class:`NothingFound`), or another field read from null."""
+    return isinstance(exc, NothingFound) or (
+        isinstance(exc, TypeError) and "NoneType" in str(exc) and "subscriptable" in str(exc)
+    )
+
+
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, EvalError):
         return str(exc)
@@ -676,9 +688,9 @@ def describe_error(exc: BaseException) -> str:
         return f"missing entry {exc.args[0]!r}"
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
+    if read_from_null(exc):
+        return "a field was read from null (a lookup such as first(...) or a row found nothing)"
     if isinstance(exc, TypeError):
-        if "NoneType" in str(exc) and "subscriptable" in str(exc):
-            return "a field was read from null (a lookup such as first(...) or a row found nothing)"
         return f"values of the wrong type ({exc})"
     return f"{type(exc).__name__}: {exc}"
 

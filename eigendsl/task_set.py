@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import jinja2
@@ -176,20 +177,52 @@ def _render_problem(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+DRAW_TRIES = 50
+"""Draws of a template's parameters before finding none that fits the seed data is an error."""
+
+
+@dataclass(frozen=True)
+class _Miss:
+    """Why one draw of a template's parameters has no value for ``param``."""
+
+    param: str
+    problem: str
+    given: str  # the parameters drawn before it, as a message shows them
+    by_chance: bool  # its source found nothing for these values; others may give one
+
+
 def sample_params(
     info: TemplateInfo,
     db: dict[str, Any],
     rng: random.Random,
     why: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any] | None:
-    """One parameter set drawn from the seed database; None when some source has no candidates
-    (``why`` then gets the parameter and a sentence)."""
+    """One parameter set drawn from the seed database. A draw for which a later source finds
+    nothing (the reservation drawn has no free suite) is skipped and another one drawn, up to
+    ``DRAW_TRIES``; None when no draw fits, or when a source is wrong whatever is drawn (``why``
+    then gets the parameter and a sentence)."""
+    tried: dict[str, set[str]] = {}  # for each source, the draws it found nothing for
+    miss: _Miss | None = None
+    for _ in range(DRAW_TRIES):
+        drawn = _draw(info, db, rng)
+        if not isinstance(drawn, _Miss):
+            return drawn
+        miss = drawn
+        if not miss.by_chance:
+            break
+        tried.setdefault(miss.param, set()).add(miss.given)
+    if why is not None and miss is not None:
+        why.append((miss.param, _missed(miss, len(tried.get(miss.param, ())))))
+    return None
+
+
+def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[str, Any] | _Miss:
+    """One draw of every parameter in the template's order, or why one of them has no value."""
     params: dict[str, Any] = {}
 
-    def fail(name: str, problem: str) -> None:
-        drawn = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        if why is not None:
-            why.append((name, problem + (f" (with {drawn})" if drawn else "")))
+    def miss(name: str, problem: str, by_chance: bool = False) -> _Miss:
+        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        return _Miss(name, problem, given, by_chance and bool(given))
 
     for name, param in info.template.params.items():
         if param.choices is not None:
@@ -197,25 +230,32 @@ def sample_params(
             continue
         source = info.sources.get(name)
         if source is None:
-            fail(name, f"parameter '{name}' has no 'from' or 'choices'")
-            return None
+            return miss(name, f"parameter '{name}' has no 'from' or 'choices'")
         local = {f"p_{k}": v for k, v in params.items()}
         try:
             candidates = source(db, **local)
         except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
-            problem = rt.describe_error(exc)
-            fail(name, f"the source of '{name}' fails on the seed data: {problem}")
-            return None
+            problem = f"the source of '{name}' fails on the seed data: {rt.describe_error(exc)}"
+            return miss(name, problem, by_chance=rt.read_from_null(exc))  # first(...) found none
         candidates = [c for c in candidates if c is not None]
         if not candidates:
-            fail(name, f"the source of '{name}' finds no value in the seed data")
-            return None
+            return miss(
+                name, f"the source of '{name}' finds no value in the seed data", by_chance=True
+            )
         value = rng.choice(candidates)
         if (unfit := value_matches(value, param)) is not None:  # a weekday for a date, say
-            fail(name, f"the source of '{name}' gives a value that {unfit}")
-            return None
+            return miss(name, f"the source of '{name}' gives a value that {unfit}")
         params[name] = value
     return params
+
+
+def _missed(miss: _Miss, draws: int) -> str:
+    """The sentence for a template none of whose draws fits: with the last draw's values."""
+    if not miss.by_chance:
+        return f"{miss.problem} (with {miss.given})" if miss.given else miss.problem
+    if draws == 1:
+        return f"{miss.problem} (with {miss.given}; {DRAW_TRIES} draws gave no other values)"
+    return f"{miss.problem} for any of the {draws} combinations tried; the last: {miss.given}"
 
 
 def template_rng(seed: int, name: str) -> random.Random:

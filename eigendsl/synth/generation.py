@@ -10,6 +10,8 @@ Each generation K writes into ``OUT/gen-K/``:
 A run killed at any moment resumes from what is on disk: finished generations are kept, a
 finished shard is never played again, and everything is a pure function of the seed, so the
 output is the same byte for byte with one worker or several, interrupted or not.
+A generation that stops before any of its dialogues is played (its tasks do not compile) leaves
+no ``gen-K/`` behind.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
 from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LLMUserIntent
 from eigendsl.synth.quality import NearDuplicates
-from eigendsl.synth.records import SCHEMA_VERSION, read_json, write_json, write_text
+from eigendsl.synth.records import (
+    SCHEMA_VERSION,
+    read_json,
+    removed_unless_played,
+    write_json,
+    write_text,
+)
 from eigendsl.synth.report import generation_report
 from eigendsl.synth.shard_worker import prepare_workers
 from eigendsl.synth.shards import play_shards
@@ -229,27 +237,28 @@ class Synthesis:
         if previous is not None:
             self.engineer.pools = previous["prompt_engineer"]["pools"]
             self.engineer.dropped = previous["prompt_engineer"]["dropped"]
-        plan = self.planner.plan(k, self.settings.per_generation, previous)
-        pools = self.engineer.propose(k)
-        tasks: list[SynthTask] = []
-        offset = 0
-        for item in plan:
-            tasks += self.intent.tasks(item, k, offset)
-            offset += item.count
-        write_json(
-            gen_dir / "plan.json",
-            {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools},
-        )
-        infeasible = self._infeasible(gen_dir, tasks)
-        planned = [t for t in tasks if t.template not in infeasible]
-        planned += self._refill(plan, k, offset, self.settings.per_generation - len(planned))
-        extra_templates, checks = self._variants(planned)
-        write_text(
-            gen_dir / "checks.chk",
-            "# Checks of synthesized tasks (generated).\n" + "\n".join(checks),
-        )
-        write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
-        domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
+        with removed_unless_played(gen_dir):
+            plan = self.planner.plan(k, self.settings.per_generation, previous)
+            pools = self.engineer.propose(k)
+            tasks: list[SynthTask] = []
+            offset = 0
+            for item in plan:
+                tasks += self.intent.tasks(item, k, offset)
+                offset += item.count
+            write_json(
+                gen_dir / "plan.json",
+                {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools},
+            )
+            infeasible = self._infeasible(gen_dir, tasks)
+            planned = [t for t in tasks if t.template not in infeasible]
+            planned += self._refill(plan, k, offset, self.settings.per_generation - len(planned))
+            extra_templates, checks = self._variants(planned)
+            write_text(
+                gen_dir / "checks.chk",
+                "# Checks of synthesized tasks (generated).\n" + "\n".join(checks),
+            )
+            write_text(gen_dir / "tasks.yaml", task_file(extra_templates, planned))
+            domain = self._compile(gen_dir / "tasks.yaml", gen_dir / "checks.chk")
         by_id = {t["id"]: t for t in domain.tasks}
         recover = {t.id for t in planned if t.kind == "recover"}
         rows = play_shards(

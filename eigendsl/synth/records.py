@@ -77,6 +77,26 @@ def _locked(path: Path, busy: str) -> TextIO | None:
         handle.close()  # the run before removed the file this one locked: lock the new one
 
 
+UNPLAYED = ("plan.json", "probe/tasks.yaml", "probe/checks.chk", "tasks.yaml", "checks.chk")
+"""What a generation writes before its first dialogue is played: the seed makes them again."""
+
+
+@contextlib.contextmanager
+def removed_unless_played(gen_dir: Path) -> Iterator[None]:
+    """A generation that stops before any dialogue is played (its tasks do not compile) leaves
+    no folder behind: a plan and tasks alone would read as a generation synthesized."""
+    try:
+        yield
+    except BaseException:
+        if not any(gen_dir.glob("shards/*.jsonl")):
+            for name in UNPLAYED:
+                (gen_dir / name).unlink(missing_ok=True)
+            for folder in (gen_dir / "probe", gen_dir / "shards", gen_dir):
+                with contextlib.suppress(OSError):  # not there, or holds what we did not write
+                    folder.rmdir()
+        raise
+
+
 def write_text(path: Path, text: str) -> None:
     _write(path, text.encode("utf-8"))
 
