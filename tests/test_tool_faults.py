@@ -270,6 +270,11 @@ def test_json_problems_name_each_place_and_type() -> None:
     ]
     assert json_problems([{1: "x"}]) == ["the result[0] has the key 1, int where JSON takes text"]
     assert len(json_problems([{1}] * 50)) == 20  # a few places tell the bug
+    # NaN and Infinity: json.dumps writes them, and no JSON reader takes them
+    assert json_problems({"difference": float("nan"), "cap": float("-inf"), "ok": 1.5}) == [
+        "the result['difference'] is nan, a float JSON cannot write",
+        "the result['cap'] is -inf, a float JSON cannot write",
+    ]
 
 
 def test_every_problem_of_a_write_is_told_each_field_once(mini: Path) -> None:

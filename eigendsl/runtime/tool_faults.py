@@ -13,6 +13,7 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
+import math
 import os
 import traceback
 from dataclasses import asdict, dataclass
@@ -153,6 +154,8 @@ def json_problems(value: Any, where: str = "the result", limit: int = 20) -> lis
 
     >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": {1}})
     ["the result['when'] is a datetime.date", "the result['tags'] is a set"]
+    >>> json_problems([float("nan")])
+    ['the result[0] is nan, a float JSON cannot write']
     """
     problems: list[str] = []
     _json_problems(value, where, problems, limit)
@@ -160,6 +163,9 @@ def json_problems(value: Any, where: str = "the result", limit: int = 20) -> lis
 
 
 def _json_problems(value: Any, where: str, problems: list[str], limit: int) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(f"{where} is {value!r}, a float JSON cannot write")
+        return
     if isinstance(value, JSON_SCALARS) or len(problems) >= limit:
         return
     if isinstance(value, (list, tuple)):
@@ -184,9 +190,11 @@ def _json_problems(value: Any, where: str, problems: list[str], limit: int) -> N
 
 
 def not_json(tool: str, problem: str) -> ToolFault:
-    message = (
-        f"tool '{tool}' returned a value that is not JSON: {problem}; the model reads "
-        "it as text made by str(), so return JSON values only: str, int, float, bool, None, "
-        "list, dict"
+    fix = (
+        "the model reads NaN or Infinity, which JSON readers refuse; return a number or None"
+        if problem.endswith("a float JSON cannot write")
+        else "the model reads it as text made by str(), so return JSON values only: str, int, "
+        "float, bool, None, list, dict"
     )
+    message = f"tool '{tool}' returned a value that is not JSON: {problem}; {fix}"
     return ToolFault(tool, "not_json", message, problem.rsplit(" is ", 1)[-1])
