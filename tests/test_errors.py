@@ -175,6 +175,43 @@ CASES = [
         "cancel_ordr",
     ),
     case(
+        "unknown-tool-none-close",
+        CHK,
+        "require called cancel_order(",
+        "require called zap(",
+        "mini/checks/main.chk:13:20: unknown tool 'zap'; tools are find_user, get_order, "
+        "cancel_order, set_email",
+        "zap",
+    ),
+    case(  # YAML took the quotes off: the text is a name to the DSL
+        "unquoted-text-in-a-declared-tool",
+        DOMAIN,
+        "set: {email: email}",
+        "set: {email: nobody}",
+        "mini/domain.yaml:53:20: unknown name 'nobody'; names here are user_id, email, db; text is "
+        "quoted inside the YAML value: '\"nobody\"'",
+        "nobody",
+    ),
+    case(
+        "unquoted-enum-value",
+        CHK,
+        'db.orders[order_id].status == "cancelled"',
+        "db.orders[order_id].status == cancelled",
+        "mini/checks/main.chk:14:43: unknown name 'cancelled'; names here are order_id, reason, "
+        "calls, db, gold, initial, messages; 'cancelled' is a value of orders.status: quote it, "
+        '"cancelled"',
+        "cancelled",
+    ),
+    case(
+        "said-takes-one-value",
+        CHK,
+        'require said "cancelled"',
+        'require said reason + "!"',
+        "mini/checks/main.chk:15:13: '+' needs numbers, but this is a bool; 'said' takes only the "
+        "value right after it: put what it should say in brackets, said (a + b)",
+        "said reason",
+    ),
+    case(
         "unknown-tool-in-guard",
         CHK,
         "guard cancel_order:",

@@ -27,7 +27,12 @@ class EventTyper(ExpressionTyper):
         tool = self.spec.tools.get(e.tool)
         if tool is None:
             self.diag.error(
-                e.tool_span, f"unknown tool '{e.tool}'{did_you_mean(e.tool, self.spec.tools)}"
+                e.tool_span,
+                f"unknown tool '{e.tool}'"
+                + (
+                    did_you_mean(e.tool, self.spec.tools)
+                    or f"; tools are {', '.join(self.spec.tools)}"
+                ),
             )
             for value in e.arg_values:
                 self.infer(value, scope)

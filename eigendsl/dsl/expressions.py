@@ -121,13 +121,27 @@ class ExpressionTyper:
                 f"order they are listed, so list '{e.id}' first",
             )
         else:
-            names = scope.visible()
+            names = scope.visible() + (["today"] if self.spec.today is not None else [])
             self.diag.error(
                 e.span,
                 f"unknown name '{e.id}'"
-                + did_you_mean(e.id, names, f"names here are {', '.join(names)}"),
+                + did_you_mean(e.id, names, f"names here are {', '.join(names)}")
+                + self._text_hint(e.id, scope),
             )
         return ANY
+
+    def _text_hint(self, word: str, scope: Scope) -> str:
+        """How to write ``word`` as text where it was likely meant as text: in a tool's YAML body,
+        whose quotes YAML takes off, or when it is a value of an enum field."""
+        if scope.kind == "tool":
+            return f"; text is quoted inside the YAML value: '\"{word}\"'"
+        enums = [
+            f"{table}.{name}"
+            for table, t in self.row_types.items()
+            for name, field in t.fields or ()
+            if field.values and word in field.values
+        ]
+        return f"; '{word}' is a value of {enums[0]}: quote it, \"{word}\"" if enums else ""
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
         obj = self.infer(e.obj, scope)
@@ -222,7 +236,16 @@ class ExpressionTyper:
             return left
         for side, t in ((e.left, left), (e.right, right)):
             if not is_numeric(t):
-                self.diag.error(side.span, f"'{e.op}' needs numbers, but this is {an(t)}")
+                days = (
+                    "; a date moves by days with add_days(date, n), and days_between(start, end) "
+                    "counts them"
+                    if t.date and e.op in ("+", "-")
+                    else "; 'said' takes only the value right after it: put what it should say "
+                    "in brackets, said (a + b)"
+                    if isinstance(side, A.Said)
+                    else ""
+                )
+                self.diag.error(side.span, f"'{e.op}' needs numbers, but this is {an(t)}{days}")
                 return ANY
         if e.op in ("/", "%") and _is_zero(e.right):
             self.diag.error(

@@ -186,7 +186,7 @@ def _json_problems(value: Any, where: str, problems: list[str], limit: int) -> N
         if kind.__module__ == "builtins"
         else f"{kind.__module__}.{kind.__qualname__}"
     )
-    problems.append(f"{where} is a {name}")
+    problems.append(f"{where} is {'an' if name[0] in 'aeiou' else 'a'} {name}")
 
 
 def not_json(tool: str, problem: str) -> ToolFault:
