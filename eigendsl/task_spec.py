@@ -39,6 +39,17 @@ class TemplateParam(FieldType):
             )
         return value
 
+    @model_validator(mode="after")
+    def _one_source(self) -> TemplateParam:
+        """A parameter is drawn from its source or from its choices: with both, the choices
+        were drawn and the source never read."""
+        if self.source is not None and self.choices is not None:
+            raise ValueAt(
+                "a parameter takes its values from 'from' or from 'choices', not both; keep one",
+                ("choices",),
+            )
+        return self
+
 
 class Scenario(Model):
     """What the simulated user wants, knows and does (Jinja text over the task parameters)."""

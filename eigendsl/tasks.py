@@ -150,11 +150,14 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
                 f"check '{check}' needs parameter '{p_name}', which template '{info.name}' "
                 "does not define; add it under params",
             )
-        elif not assignable(info.param_types[p_name], p_type):
+        elif not assignable(given := info.param_types[p_name], p_type) or (
+            p_type.date and given.kind == "string" and not given.date
+        ):  # text that is no day would compare as letters ("RES1001" < "2025-06-10")
             diag.error(
                 span,
                 f"check '{check}' takes '{p_name}' as {p_type.name}, but the template's "
-                f"'{p_name}' is {info.param_types[p_name].name}",
+                f"'{p_name}' is {given.name}"
+                + ("; declare it type: date" if p_type.date and given.kind == "string" else ""),
             )
 
 

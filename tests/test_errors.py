@@ -334,7 +334,7 @@ CASES = [
         "reason: string)",
         "reason: strng)",
         "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, "
-        "bool, any, list[...]; did you mean 'string'?",
+        "bool, date, any, list[...]; did you mean 'string'?",
         "strng",
     ),
     case(
@@ -1359,6 +1359,24 @@ CASES = [
         "asked for it, and the gold plan's value reaches the call unsaid; give the value, or leave "
         "the fact out (user.unknown, if the user does not know it)",
         '""',
+    ),
+    case(  # the choices were drawn, and the source never read
+        "param-from-and-choices",
+        TASKS,
+        "reason: {type: string, choices:",
+        "reason: {type: string, from: '\"x\"', choices:",
+        "mini/tasks/cancel.yaml:7:43: templates.cancel.params.reason: a parameter takes its "
+        "values from 'from' or from 'choices', not both; keep one",
+        "choices:",
+    ),
+    case(  # text compared with days compares letters: "RES1001" < "2025-06-10"
+        "check-date-param-given-text",
+        CHK,
+        "reason: string):",
+        "reason: date):",
+        "mini/tasks/cancel.yaml:17:12: check 'cancelled' takes 'reason' as date, but the "
+        "template's 'reason' is string; declare it type: date",
+        "cancelled",
     ),
     Case(  # the dialogue said "call ... with count lots"
         "change-mind-value-unfit",

@@ -88,7 +88,7 @@ NAMED_TYPES = {
     "int": INT,
     "float": FLOAT,
     "bool": BOOL,
-    "date": STRING,
+    "date": DATE,
     "any": ANY,
 }
 
