@@ -183,6 +183,14 @@ def _value_type(value: Any, params: dict[str, Type]) -> Type:
 def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> None:
     tools = loaded.spec.tools
     steps_raw = info.raw["gold"]
+    writes = [s.tool for s in info.template.gold if s.tool in tools and tools[s.tool].writes]
+    if not info.template.user.confirm and not writes and "user" in info.raw:
+        user_raw = info.raw["user"]
+        diag.warning(
+            user_raw.position("confirm") if "confirm" in user_raw else user_raw.span,
+            "user.confirm is false, but the gold plan makes no write for the user to decline, so "
+            "it changes nothing; drop it, or add the write the user declines",
+        )
     for index, step in enumerate(info.template.gold):
         step_raw = steps_raw[index]
         span = steps_raw.position(index)

@@ -301,3 +301,25 @@ def test_a_tool_tag_close_to_one_the_checkers_name_is_a_warning(mini: Path) -> N
         "mini/domain.yaml:35:12: warning: tool 'get_order' has the tag 'acount', which no checker "
         "names; did you mean 'account'? The rules that select calls by 'account' pass it by"
     ), result.stderr
+
+
+def test_a_decline_with_nothing_to_decline_is_a_warning(mini: Path) -> None:
+    tasks = "tasks/cancel.yaml"
+    edit(
+        mini,
+        tasks,
+        '      - cancel_order: {order_id: "{{ order_id }}", reason: "{{ reason }}"}\n',
+        "",
+    )
+    edit(
+        mini,
+        tasks,
+        "      unknown: [user id]\n",
+        "      unknown: [user id]\n      confirm: false\n",
+    )
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "mini/tasks/cancel.yaml:12:7: warning: user.confirm is false, but the gold plan makes no "
+        "write for the user to decline"
+    ), result.stderr
