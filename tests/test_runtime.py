@@ -809,8 +809,9 @@ def test_run_json_summary_and_out_file(tmp_path):
     assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(rows[0])
 
 
-def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path):
-    spec = copy_spec(MINI, tmp_path / "mini")
+def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = copy_spec(MINI, Path("specs") / "mini")
     edit(
         spec,
         "checks/main.chk",
@@ -821,9 +822,13 @@ def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path):
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["passed"] == summary["episodes"] > 0 and summary["failures"] == {}
+    # the place as a path from here, which opens (the verdict's own is from the spec's parent)
     assert summary["scores_missed"] == {
-        'mini/checks/main.chk:17: score 1: said "refund"': summary["episodes"]
+        'specs/mini/checks/main.chk:17: score 1: said "refund"': summary["episodes"]
     }
+    domain = load_domain(spec)
+    rows = scripted(domain, domain.tasks)
+    assert {f["path"] for r in rows for f in r["verdict"]["failures"]} == {"mini/checks/main.chk"}
     table = CliRunner().invoke(main, ["run", str(spec)]).output
     assert "score terms not earned" in table and "failures by reason" not in table
 

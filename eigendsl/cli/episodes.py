@@ -14,6 +14,7 @@ from eigendsl.cli.shared import (
     echo_json,
     json_option,
     judge_model,
+    placed,
     print_summary,
     report_episodes,
     seed_option,
@@ -117,7 +118,7 @@ def run_cmd(
         trials=trials,
         max_turns=max_turns,
     )
-    report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}")
+    report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}", domain_dir)
 
 
 @click.command("eval")
@@ -186,6 +187,7 @@ def eval_cmd(
         out=out,
         constrain_calls=constrain_calls,
     )
+    summary = placed(summary, spec_dir)
     if as_json:
         echo_json(summary)
     else:
