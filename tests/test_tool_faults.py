@@ -327,3 +327,16 @@ def test_a_print_in_the_tools_keeps_json_output_one_object(mini: Path) -> None:
         assert result.stdout.count("\n") == 1, result.stdout
         assert json.loads(result.stdout)["tasks"] > 0
         assert "DEBUG cancelling" in result.stderr
+
+
+def test_a_write_that_deletes_a_row_others_refer_to_is_refused(mini: Path) -> None:
+    # run and lint were clean while orders kept pointing at a user that was gone
+    edit(mini, "tools.py", CANCEL, CANCEL + '    del db["users"]["u1"]\n')
+    env = Environment(load_domain(mini))
+    before = json.dumps(env.db, sort_keys=True)
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and json.dumps(env.db, sort_keys=True) == before
+    assert [f.message for f in env.faults] == [
+        "tool 'cancel_order' deleted users['u1'], which orders['#1'].user_id refers to; delete "
+        "or change the rows that refer to it too, or keep it"
+    ]

@@ -20,7 +20,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.runtime.compiled import CompiledFiles
-from eigendsl.runtime.database import DELETED
+from eigendsl.runtime.database import DELETED, StagedTable
 from eigendsl.spec import PY_TYPES
 
 _DAYS: set[str] = set()  # dates found well written already
@@ -140,6 +140,7 @@ def write_problems(
             if len(problems) >= MAX_PROBLEMS:
                 return problems[:MAX_PROBLEMS]
             if row is DELETED:
+                problems += _dangling(tool, table, key, schemas, tables)
                 continue
             where = f"tool '{tool}' wrote {table}[{key!r}]"
             if not isinstance(row, dict):
@@ -155,6 +156,29 @@ def write_problems(
                     f"its '{key_field}' field"
                 )
     return problems[:MAX_PROBLEMS]
+
+
+def _dangling(
+    tool: str, table: str, key: str, schemas: dict[str, Any], tables: Mapping[str, Any]
+) -> list[str]:
+    """The rows left referring to a row a tool deleted (by a field's ``ref``, top-level fields
+    only: a delete is rare, and this walk of the referring tables is paid only then)."""
+    out = []
+    for other, schema in schemas.items():
+        for name, field in schema["fields"].items():
+            if field.get("ref") != table or other not in tables:
+                continue
+            rows = tables[other]
+            rows = rows.merged() if isinstance(rows, StagedTable) else rows  # no row copied
+            holder = next(
+                (k for k, r in rows.items() if isinstance(r, dict) and r.get(name) == key), None
+            )
+            if holder is not None:
+                out.append(
+                    f"tool '{tool}' deleted {table}[{key!r}], which {other}[{holder!r}].{name} "
+                    "refers to; delete or change the rows that refer to it too, or keep it"
+                )
+    return out
 
 
 def read_schemas(compiled: CompiledFiles, given: Any) -> dict[str, Any]:
