@@ -246,6 +246,17 @@ def test_a_guard_condition_without_an_else_message_is_a_warning(mini: Path) -> N
     )
 
 
+def test_a_write_no_guard_refuses_with_a_wrong_id_is_a_note(retail: LintReport) -> None:
+    # no retail guard refuses another user's id: the rules fail such an episode, and the
+    # recovery `--mistake recover` would play never happens there
+    notes = {f.message.split("'")[1]: f for f in retail.findings if f.kind == "no_recovery"}
+    assert "update_user_address" in notes and notes["update_user_address"].severity == "info"
+    assert re.search(
+        r"modify_user_address\(user_id='usr_\w+'\)\), so `--mistake recover` plays no recovery",
+        notes["update_user_address"].message,
+    )
+
+
 def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport) -> None:
     # every seed address is in the USA: no other country to try, while the street, city, zip...
     # of the same calls have other values in the seed data and are mutated

@@ -10,6 +10,7 @@ call counts as a write. Synthesis's recovery dialogues (``synth.recover``) are r
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from eigendsl.errors import Span
@@ -36,16 +37,21 @@ def check_recoverable(ctx: LintContext) -> None:
     )
     writes = {name for name, tool in domain.tools.items() if tool.writes}
     groups: dict[tuple[str, int, int], list[tuple[LintTask, dict[str, Any]]]] = {}
+    accepted: dict[str, list[tuple[LintTask, tuple[str, str]]]] = {}
     for lint_task, row in zip(passing, rows, strict=True):
         refused = [tool for _, tool, _ in call_errors(row["messages"]) if tool in writes]
-        if not refused or _writes_made(row, writes) != _writes_made(
-            ctx.gold_rows[lint_task.id], writes
-        ):
+        made, right = _writes_made(row, writes), _writes_made(ctx.gold_rows[lint_task.id], writes)
+        if not refused and made != right:  # the wrong id was taken: no recovery to play
+            accepted.setdefault(lint_task.info.name, []).append(
+                (lint_task, _first_wrong(made, right))
+            )
+        if not refused or made != right:
             continue  # nothing to recover from, or the wrong write went through
         for failure in row["verdict"]["failures"]:
             if not is_score_term(failure):
                 place = (failure["path"], failure["line"], failure["col"])
                 groups.setdefault(place, []).append((lint_task, failure))
+    _report_accepted(ctx, accepted)
     for (path, line, col), items in groups.items():
         lint_task, failure = items[0]
         owner = ctx.statement_owner(path, line, col)
@@ -61,6 +67,34 @@ def check_recoverable(ctx: LintContext) -> None:
             "warning",
             "fails_recovery",
         )
+
+
+def _report_accepted(
+    ctx: LintContext, accepted: dict[str, list[tuple[LintTask, tuple[str, str]]]]
+) -> None:
+    """A note at each template whose write took the wrong id `--mistake recover` gave it: no
+    guard refused it, so its tasks play no recovery (and synthesis's recoveries skip them)."""
+    for template, items in accepted.items():
+        lint_task, (tool, arguments) = items[0]
+        more = f"{len(items)} tasks, e.g. {lint_task.id}" if len(items) > 1 else lint_task.id
+        ctx.add(
+            lint_task.info.raw.position("gold"),
+            f"template '{template}': no guard refused the write given another id of its kind "
+            f"({more}: {tool}({arguments})), so `--mistake recover` plays no recovery there; "
+            "if that id is not the user's to change, a guard on the tool can refuse it",
+            "info",
+            "no_recovery",
+        )
+
+
+def _first_wrong(made: list[tuple[str, str]], right: list[tuple[str, str]]) -> tuple[str, str]:
+    """The first write that differs from the gold plan's, as the tool and the arguments that
+    differ (``order_id='#W1001111'``)."""
+    padded = zip(made + [("", "{}")], right + [("", "{}")], strict=False)
+    (tool, given), (_, wanted) = next((c, g) for c, g in padded if c != g)
+    args, gold = json.loads(given or "{}"), json.loads(wanted or "{}")
+    differ = {k: v for k, v in args.items() if gold.get(k) != v} or args
+    return tool, ", ".join(f"{k}={v!r}" for k, v in differ.items())
 
 
 def _writes_made(row: dict[str, Any], writes: set[str]) -> list[tuple[str, str]]:
