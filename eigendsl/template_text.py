@@ -4,6 +4,7 @@ use, checked at compile time with their position, and its rendering with a task'
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 from typing import Any
@@ -35,9 +36,17 @@ def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
     try:
         return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
     except jinja2.TemplateSyntaxError as exc:
+        message = str(exc.message)
+        unknown = re.fullmatch(r"No filter named '(\w+)'\.", message)
+        # a near spelling only ("uper"): Jinja's many short filter names are close to most words
+        close = (
+            difflib.get_close_matches(unknown.group(1), JINJA.filters, 1, 0.8) if unknown else []
+        )
+        if close:
+            message += f" Did you mean '{close[0]}'?"
         diag.error(
             Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
-            f"template syntax error: {exc.message}",
+            f"template syntax error: {message}",
         )
         return set()
 

@@ -1288,6 +1288,15 @@ CASES = [
         '"I want',
     ),
     case(
+        "jinja-filter-misspelt",
+        TASKS,
+        "because it is {{ reason }}",
+        "because it is {{ reason | uper }}",
+        "mini/tasks/cancel.yaml:9:15: template syntax error: No filter named 'uper'. Did you mean "
+        "'upper'?",
+        '"I want',
+    ),
+    case(
         "task-missing-param",
         TASKS,
         ", reason: no longer needed}}",
