@@ -47,7 +47,7 @@ def compile_cmd(
     if "tools.json" in compiled.files:  # a tools.py that cannot import: nothing is written
         from eigendsl.runtime.domain import import_python_tools
 
-        import_python_tools(Path(spec_dir), compiled.files["tools.json"])
+        import_python_tools(compiled.spec_dir or Path(spec_dir), compiled.files["tools.json"])
     changed = write_output(compiled, out, check=check)
     if check:
         if not out.exists():
