@@ -209,7 +209,7 @@ def _syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic
                 Span(path, context.line + 1, context.column + 1),
                 "invalid YAML: this quoted text is never closed; end it with the same quote",
             )
-    if exc.problem == "mapping values are not allowed here" and mark is not None:
+    if exc.problem == "mapping values are not allowed here" and mark and mark.line < len(lines):
         above = _line_above(lines, mark.line)
         if above is not None and _indent(lines[above]) == _indent(lines[mark.line]):
             words = lines[above].strip()
