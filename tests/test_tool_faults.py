@@ -340,3 +340,21 @@ def test_a_write_that_deletes_a_row_others_refer_to_is_refused(mini: Path) -> No
         "tool 'cancel_order' deleted users['u1'], which orders['#1'].user_id refers to; delete "
         "or change the rows that refer to it too, or keep it"
     ]
+
+
+def test_a_tool_that_never_returns_is_stopped_by_lint_at_its_line(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # compile and lint hung, with no output
+    from eigendsl.runtime import tool_faults
+
+    monkeypatch.setattr(tool_faults, "AUDIT_SECONDS", 0.2)
+    edit(mini, "tools.py", CANCEL, CANCEL + "    while True:\n        pass\n")
+    line = _line_of(mini, "while True")
+    found = [f for f in lint(mini).findings if f.kind == "tool_exception"]
+    assert [(f.span.path, f.severity) for f in found] == [("mini/tools.py", "error")]
+    assert found[0].span.line in (line, line + 1)
+    assert found[0].message.startswith(
+        "tool 'cancel_order' ran longer than 0.2 s while lint replayed a gold plan, and was "
+        "stopped here: a loop that never ends? fix the code"
+    )

@@ -13,9 +13,14 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import signal
+import threading
+import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +74,42 @@ def raising_line(exc: BaseException, folder: Path | None) -> tuple[str, int]:
     return "", 0
 
 
+#: How long lint lets one call of a Python tool run before it stops it (seconds).
+AUDIT_SECONDS = 10.0
+
+
+class ToolTimeout(Exception):
+    """A tool call that ran past :data:`AUDIT_SECONDS` while lint replayed a gold plan."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop the code run inside after ``seconds`` with :class:`ToolTimeout`, raised where it
+    is (a tool in an endless loop would hang lint and compile). Only the main thread can take
+    the signal that does it, on a system that has it; elsewhere the code runs unlimited. A timer
+    set before is put back, less the time spent here."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise ToolTimeout(f"ran longer than {seconds:g} s")
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, stop)
+    pending, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if pending:
+            left = max(pending - (time.monotonic() - started), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
 def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolFault:
     """The fault of a tool whose code raised ``exc`` (anything but ``ToolError``)."""
     file, line = raising_line(exc, folder)
@@ -78,8 +119,11 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
     raised = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     where = "" if file else " (outside the spec folder)"
     message = (
-        f"tool '{tool}' raised {raised}{where}: an exception in the tool's code, not a refusal; "
-        "fix the code, or raise ToolError('...') where the tool should refuse the call"
+        f"tool '{tool}' {text} while lint replayed a gold plan, and was stopped here{where}: a "
+        "loop that never ends? fix the code"
+        if isinstance(exc, ToolTimeout)
+        else f"tool '{tool}' raised {raised}{where}: an exception in the tool's code, not a "
+        "refusal; fix the code, or raise ToolError('...') where the tool should refuse the call"
     )
     return ToolFault(tool, "exception", message, f"{file}:{line}:{type(exc).__name__}", file, line)
 
