@@ -18,7 +18,7 @@ PACKAGE = ROOT / "eigendsl"
 LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
-    ("yamlload",),
+    ("yaml_errors", "yamlload"),
     ("spec", "task_spec", "training_spec"),
     ("dsl",),
     ("loader", "domain", "references"),
