@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an, call_type
+from eigendsl.dsl.literals import LiteralChecks
 from eigendsl.dsl.types import (
     ANY,
     BOOL,
@@ -30,12 +31,10 @@ from eigendsl.dsl.types import (
     iterable_elem,
     list_of,
 )
-from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import EvalError, day_of
+from eigendsl.errors import did_you_mean
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
-    from eigendsl.spec import DomainSpec
 
 CONTEXT_NAMES = {
     "db": DB,
@@ -46,7 +45,7 @@ CONTEXT_NAMES = {
 }
 
 
-class ExpressionTyper:
+class ExpressionTyper(LiteralChecks):
     """Infers the type of an expression in a :class:`~eigendsl.dsl.analysis.Scope`.
 
     An expression with an error is reported to ``diag`` and typed ``any``, so the analysis goes
@@ -54,12 +53,8 @@ class ExpressionTyper:
     """
 
     # Analyzer.__init__ sets these: the analysis state belongs to the analyzer.
-    diag: Diagnostics
     resolved: Resolved
-    row_types: dict[str, Type]
-    spec: DomainSpec
     tag_reads: set[A.Attribute]  # the `c.tags` read so far
-    tags_named: set[str]  # the tags named in a test of `c.tags` ("auth" in c.tags)
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
         t = self.infer(expr, scope)
@@ -126,22 +121,9 @@ class ExpressionTyper:
                 e.span,
                 f"unknown name '{e.id}'"
                 + did_you_mean(e.id, names, f"names here are {', '.join(names)}")
-                + self._text_hint(e.id, scope),
+                + self.text_hint(e.id, scope),
             )
         return ANY
-
-    def _text_hint(self, word: str, scope: Scope) -> str:
-        """How to write ``word`` as text where it was likely meant as text: in a tool's YAML body,
-        whose quotes YAML takes off, or when it is a value of an enum field."""
-        if scope.kind == "tool":
-            return f"; text is quoted inside the YAML value: '\"{word}\"'"
-        enums = [
-            f"{table}.{name}"
-            for table, t in self.row_types.items()
-            for name, field in t.fields or ()
-            if field.values and word in field.values
-        ]
-        return f"; '{word}' is a value of {enums[0]}: quote it, \"{word}\"" if enums else ""
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
         obj = self.infer(e.obj, scope)
@@ -259,9 +241,9 @@ class ExpressionTyper:
     def _compare(self, e: A.Compare, scope: Scope) -> Type:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
         if e.op in ("in", "not in") and e.right in self.tag_reads:
-            self._tag_literal(e.left)
+            self.tag_literal(e.left)
         if e.op == "contains" and e.left in self.tag_reads:
-            self._tag_literal(e.right)
+            self.tag_literal(e.right)
         if e.op in ("in", "not in"):
             if right.kind not in ("list", "map", "table", "string", "any", "object"):
                 self.diag.error(
@@ -293,45 +275,6 @@ class ExpressionTyper:
         self.date_literal(left, e.right)
         self.date_literal(right, e.left)
         return BOOL
-
-    def date_literal(self, t: Type, other: A.Expr) -> None:
-        """Text compared with a date must be a day ("" aside: no date): "June 10" compares as
-        text, letter by letter."""
-        if t.date and isinstance(other, A.Literal) and isinstance(other.value, str) and other.value:
-            try:
-                day_of(other.value)
-            except EvalError as exc:
-                self.diag.error(
-                    other.span, f"{exc}; a date compared with other text compares letters, not days"
-                )
-
-    def _tag_literal(self, e: A.Expr) -> None:
-        """A tag tested on a call is one some tool declares: a misspelt one never matches."""
-        if not (isinstance(e, A.Literal) and isinstance(e.value, str)):
-            return
-        self.tags_named.add(e.value)
-        tags = sorted({tag for tool in self.spec.tools.values() for tag in tool.tags})
-        if e.value not in tags:
-            self.diag.error(
-                e.span,
-                f"no tool has the tag '{e.value}', so no call matches it"
-                + did_you_mean(
-                    e.value,
-                    tags,
-                    f"the tools' tags are {', '.join(tags)}"
-                    if tags
-                    else "tag tools in domain.yaml (tags: [...])",
-                ),
-            )
-
-    def enum_literal(self, t: Type, other: A.Expr) -> None:
-        if t.values and isinstance(other, A.Literal) and isinstance(other.value, str):
-            if other.value not in t.values:
-                self.diag.error(
-                    other.span,
-                    f"'{other.value}' is not one of the allowed values ({', '.join(t.values)})"
-                    + did_you_mean(other.value, t.values),
-                )
 
     def _boolop(self, e: A.BoolOp, scope: Scope) -> Type:
         for side in (e.left, e.right):
