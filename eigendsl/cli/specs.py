@@ -45,7 +45,7 @@ def compile_cmd(
     for warning in compiled.warnings:
         click.echo(warning.render(), err=True)
     if "tools.json" in compiled.files:  # a tools.py that cannot import: nothing is written
-        from eigendsl.runtime.domain import import_python_tools
+        from eigendsl.runtime.python_tools import import_python_tools
 
         import_python_tools(compiled.spec_dir or Path(spec_dir), compiled.files["tools.json"])
     changed = write_output(compiled, out, check=check)

@@ -1,0 +1,84 @@
+"""The spec's Python tools: each ``module:function`` of ``tools.py`` (or another module beside
+it), its module imported once a process, and given the domain's date when it takes ``today``.
+A module that fails to import, or a function that is not there, is an error at its file.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from eigendsl.errors import EigenError
+from eigendsl.runtime.compiled import describe, diagnostic, error_line
+
+
+def import_python_tools(spec_dir: Path, tools_json: str) -> None:
+    """Import the spec's Python tools that a compiled ``tools.json`` names, as a run will: a
+    module that fails to import is an error at its line (compile reports it before it writes)."""
+    meta = json.loads(tools_json).get("meta", {})
+    for name, info in meta.items():
+        target = info.get("python") if isinstance(info, dict) else None
+        if isinstance(target, str) and target.count(":") == 1:
+            python_tool(spec_dir, target, name)
+
+
+def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
+    """The function ``module:function`` of the spec's Python tools, its module imported once."""
+    module_name, function = target.split(":")
+    path = spec_dir / (module_name.replace(".", "/") + ".py")
+    key = f"eigendsl_spec_{abs(hash(str(path.resolve())))}_{module_name.replace('.', '_')}"
+    module = sys.modules.get(key)
+    if module is None:
+        if not path.is_file():
+            raise EigenError(
+                diagnostic(
+                    str(path),
+                    f"this file does not exist, but tools.json implements the tool '{tool}' "
+                    "in it; restore it, or compile the spec again",
+                )
+            )
+        spec = importlib.util.spec_from_file_location(key, path)
+        if spec is None or spec.loader is None:
+            raise EigenError(diagnostic(str(path), "cannot load this file as a Python module"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        try:
+            spec.loader.exec_module(module)
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module: all reported
+            sys.modules.pop(key, None)  # a half-loaded module must not be found next time
+            line, col = error_line(exc, str(path))
+            raise EigenError(
+                diagnostic(
+                    str(path),
+                    f"importing {path.name} failed: {describe(exc)}; fix the spec's "
+                    f"Python tools so that the module imports",
+                    line,
+                    col,
+                )
+            ) from None
+    impl = getattr(module, function, None)
+    if not callable(impl):
+        raise EigenError(
+            diagnostic(
+                str(path),
+                f"defines no function '{function}', which implements the tool '{tool}'; add "
+                "it, or compile the spec again if the tool was renamed",
+            )
+        )
+    return impl
+
+
+def given_today(impl: Callable[..., Any], today: str) -> Callable[..., Any]:
+    """A Python tool that takes ``today`` is given the domain's date (no tool declares a parameter
+    of that name: compile refuses it)."""
+    try:
+        takes = "today" in inspect.signature(impl).parameters
+    except (TypeError, ValueError):  # a callable without a signature Python can read
+        return impl
+    return partial(impl, today=today) if takes else impl
