@@ -137,17 +137,16 @@ def _other_values(domain: Domain, index: ValueIndex, tool: str, name: str, value
     ]
 
 
-def unmutated_arguments(
-    domain: Domain, index: ValueIndex, messages: list[dict[str, Any]], failed_ids: set[str]
+def written_arguments(
+    domain: Domain, messages: list[dict[str, Any]], failed_ids: set[str]
 ) -> set[tuple[str, str]]:
-    """The (tool, argument) pairs of a trajectory's writes that :func:`mutants` could give no
-    other value: whether the check reads them, the mutations do not tell."""
+    """The (tool, argument) pairs of a trajectory's writes that ran: those no
+    ``change_argument`` mutant names are the ones :func:`mutants` could give no other value."""
     return {
         (ref.tool, name)
         for ref in calls_of(messages, domain, failed_ids)
         if ref.writes and ref.ok
-        for name, value in ref.args.items()
-        if not _other_values(domain, index, ref.tool, name, value)
+        for name in ref.args
     }
 
 

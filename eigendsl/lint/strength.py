@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.lint.mutations import mutants, unmutated_arguments
+from eigendsl.lint.mutations import mutants, written_arguments
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
 
@@ -31,8 +31,8 @@ def check_strength(ctx: LintContext) -> None:
     tried: dict[tuple[str, tuple[Any, ...]], int] = {}
     caught_count: dict[str, int] = {}
     counted_count: dict[str, int] = {}
-    # per check, the write arguments no task's mutations could change, and those some could
-    unmutated: dict[str, set[tuple[str, str]]] = {}
+    # per check, the arguments of the writes that ran, and those some task's mutations changed
+    written: dict[str, set[tuple[str, str]]] = {}
     mutated: dict[str, set[tuple[str, str]]] = {}
     for lint_task in ctx.passing():
         task = lint_task.task
@@ -74,12 +74,12 @@ def check_strength(ctx: LintContext) -> None:
                 caught_count[check_name] = caught_count.get(check_name, 0) + 1
             else:
                 survivors.setdefault(group, []).append((lint_task, survivor))
-        unmutated.setdefault(task["check"], set()).update(
-            unmutated_arguments(domain, index, base_messages, failed_ids)
+        written.setdefault(task["check"], set()).update(
+            written_arguments(domain, base_messages, failed_ids)
         )
     for check_name, total in sorted(counted_count.items()):
         ctx.scores[check_name] = (caught_count.get(check_name, 0), total)
-    _report_unmutated(ctx, unmutated, mutated)
+    _report_unmutated(ctx, written, mutated)
     for (check_name, _key), items in survivors.items():
         decl = ctx.resolved.checks.get(check_name)
         if decl is None:
@@ -104,11 +104,11 @@ def check_strength(ctx: LintContext) -> None:
 
 def _report_unmutated(
     ctx: LintContext,
-    unmutated: dict[str, set[tuple[str, str]]],
+    written: dict[str, set[tuple[str, str]]],
     mutated: dict[str, set[tuple[str, str]]],
 ) -> None:
     """A note at each check for the write arguments no task gave lint another value to try."""
-    for check_name, pairs in sorted(unmutated.items()):
+    for check_name, pairs in sorted(written.items()):
         decl = ctx.resolved.checks.get(check_name)
         untried = sorted(pairs - mutated.get(check_name, set()))
         if decl is None or not untried:
