@@ -15,7 +15,6 @@ from typing import Any
 
 from eigendsl.errors import Span
 from eigendsl.lint.context import LintContext, LintTask
-from eigendsl.lint.solvability import call_errors
 from eigendsl.runtime.environment import refused_call_ids
 from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.mistakes import RECOVER
@@ -39,8 +38,8 @@ def check_recoverable(ctx: LintContext) -> None:
     groups: dict[tuple[str, int, int], list[tuple[LintTask, dict[str, Any]]]] = {}
     accepted: dict[str, list[tuple[LintTask, tuple[str, str]]]] = {}
     for lint_task, row in zip(passing, rows, strict=True):
-        refused = [tool for _, tool, _ in call_errors(row["messages"]) if tool in writes]
-        made, right = _writes_made(row, writes), _writes_made(ctx.gold_rows[lint_task.id], writes)
+        made, refused = _writes(row, writes)
+        right, _ = _writes(ctx.gold_rows[lint_task.id], writes)
         if not refused and made != right:  # the wrong id was taken: no recovery to play
             accepted.setdefault(lint_task.info.name, []).append(
                 (lint_task, _first_wrong(made, right))
@@ -97,13 +96,20 @@ def _first_wrong(made: list[tuple[str, str]], right: list[tuple[str, str]]) -> t
     return tool, ", ".join(f"{k}={v!r}" for k, v in differ.items())
 
 
-def _writes_made(row: dict[str, Any], writes: set[str]) -> list[tuple[str, str]]:
-    """The write calls that ran in an episode, in order: (tool, arguments as JSON text)."""
-    refused = refused_call_ids(row["messages"])
-    return [
-        (call["function"]["name"], call["function"]["arguments"])
+def _writes(row: dict[str, Any], writes: set[str]) -> tuple[list[tuple[str, str]], bool]:
+    """The write calls that ran in an episode, in order (tool, arguments as JSON text), and
+    whether one was refused."""
+    refused_ids = refused_call_ids(row["messages"])
+    calls = [
+        call
         for m in row["messages"]
         if m["role"] == "assistant"
         for call in m.get("tool_calls") or ()
-        if call["function"]["name"] in writes and call["id"] not in refused
+        if call["function"]["name"] in writes
     ]
+    made = [
+        (c["function"]["name"], c["function"]["arguments"])
+        for c in calls
+        if c["id"] not in refused_ids
+    ]
+    return made, len(made) < len(calls)
