@@ -125,6 +125,14 @@ def plain_console() -> Any:
     return Console(markup=False, emoji=False)
 
 
+# The counts of a summary keyed by a place in the spec, with their table's title and column.
+PLACED_COUNTS = {
+    "failures": ("failures by reason", "statement"),
+    "scores_missed": ("score terms not earned (a lower score, not a failure)", "statement"),
+    "tool_faults": ("errors in the spec's tools (bugs to fix in their code)", "fault"),
+}
+
+
 def print_summary(summary: dict[str, Any], title: str) -> None:
     """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
@@ -150,13 +158,9 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         )
         table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
-    for key, title, column in (
-        ("failures", "failures by reason", "statement"),
-        ("scores_missed", "score terms not earned (a lower score, not a failure)", "statement"),
-        ("tool_faults", "errors in the spec's tools (bugs to fix in their code)", "fault"),
-    ):
+    for key, (heading, column) in PLACED_COUNTS.items():
         if summary.get(key):
-            counts = Table(title=title)
+            counts = Table(title=heading)
             counts.add_column("count", justify="right")
             counts.add_column(column)
             for reason, count in list(summary[key].items())[:15]:
@@ -173,7 +177,7 @@ def placed(summary: dict[str, Any], domain_dir: Path) -> dict[str, Any]:
         return summary
     prefix = f"{domain_dir.name}/"
     out = dict(summary)
-    for key in ("failures", "scores_missed", "tool_faults"):
+    for key in PLACED_COUNTS:
         if isinstance(summary.get(key), dict):
             out[key] = {
                 (

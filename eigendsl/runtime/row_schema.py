@@ -124,8 +124,8 @@ def write_problems(
     tables: Mapping[str, Any],
     before: dict[str, dict[str, Any]],
 ) -> list[str]:
-    """The problems of the rows a write tool changed (``table -> key -> row``; a row that is
-    ``DELETED`` was removed and is not checked), a sentence each (at most :data:`MAX_PROBLEMS`);
+    """The problems of the rows a write tool changed (``table -> key -> row``; of a row that is
+    ``DELETED``, the rows left referring to it), a sentence each (at most :data:`MAX_PROBLEMS`);
     none when all fit.
 
     ``tables`` is the database as the tool left it, where references are looked up; ``before``
