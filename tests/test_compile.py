@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -288,6 +289,25 @@ def test_a_tools_module_that_cannot_import_stops_compile_before_it_writes(mini: 
         ), result.output
         assert "compiled" not in result.output and "Traceback" not in result.output
         assert not Path("out").exists()
+
+
+def test_a_tools_module_that_never_finishes_importing_is_stopped_at_its_line(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # compile hung, with no output
+    from eigendsl.runtime import tool_faults
+
+    monkeypatch.setattr(tool_faults, "CALL_SECONDS", 0.2)
+    tools = mini / "tools.py"
+    tools.write_text("while True:\n    pass\n" + tools.read_text(encoding="utf-8"), "utf-8")
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert re.match(
+        r"mini/tools.py:[12]:\d+: importing tools.py ran longer than 0.2 s and was stopped here: "
+        "a loop that never ends\\? fix the module's top-level code",
+        result.output,
+    ), result.output
+    assert not Path("out").exists()
 
 
 def test_a_tool_tag_close_to_one_the_checkers_name_is_a_warning(mini: Path) -> None:

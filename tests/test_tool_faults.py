@@ -348,13 +348,68 @@ def test_a_tool_that_never_returns_is_stopped_by_lint_at_its_line(
     # compile and lint hung, with no output
     from eigendsl.runtime import tool_faults
 
-    monkeypatch.setattr(tool_faults, "AUDIT_SECONDS", 0.2)
+    monkeypatch.setattr(tool_faults, "CALL_SECONDS", 0.2)
     edit(mini, "tools.py", CANCEL, CANCEL + "    while True:\n        pass\n")
     line = _line_of(mini, "while True")
     found = [f for f in lint(mini).findings if f.kind == "tool_exception"]
     assert [(f.span.path, f.severity) for f in found] == [("mini/tools.py", "error")]
     assert found[0].span.line in (line, line + 1)
     assert found[0].message.startswith(
-        "tool 'cancel_order' ran longer than 0.2 s while lint replayed a gold plan, and was "
-        "stopped here: a loop that never ends? fix the code"
+        "tool 'cancel_order' ran longer than 0.2 s and was stopped here: a loop that never "
+        "ends? fix the code, or make the call faster (every command stops a call after 0.2 s)"
     )
+
+
+def test_run_stops_a_tool_that_never_returns_and_drops_its_writes(
+    mini: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # run, synth and training hung on it: only lint had a time limit. A tool that catches the
+    # stop with its own `except Exception` is stopped too.
+    from eigendsl.runtime import tool_faults
+
+    monkeypatch.setattr(tool_faults, "CALL_SECONDS", 0.2)
+    loop = "    while True:\n        try:\n            pass\n        except Exception:\n"
+    edit(mini, "tools.py", CANCEL, CANCEL + loop + "            pass\n")
+    line = _line_of(mini, "while True")
+    env = Environment(load_domain(mini))
+    before = json.dumps(env.db, sort_keys=True)
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and "internal error in the tool cancel_order (ToolTimeout)" in text
+    assert json.dumps(env.db, sort_keys=True) == before  # the staged cancellation is dropped
+    assert [(f.kind, f.file, f.line in range(line, line + 5)) for f in env.faults] == [
+        ("exception", "mini/tools.py", True)
+    ]
+    result = CliRunner().invoke(main, ["run", str(mini), "--json"])
+    assert result.exit_code == 0, result.output
+    faults = json.loads(result.stdout)["tool_faults"]
+    assert [k.split(": ", 1)[1] for k in faults] == [
+        "tool 'cancel_order' ran longer than 0.2 s and was stopped here: a loop that never ends? "
+        "fix the code, or make the call faster (every command stops a call after 0.2 s)"
+    ]
+
+
+def test_the_time_limit_of_a_call_puts_back_a_timer_set_before() -> None:
+    # a SIGALRM timer of other code (a test runner's timeout) still fires, to its own handler
+    import signal
+    import time
+
+    from eigendsl.runtime.tool_faults import ToolTimeout, time_limit
+
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no interval timers on this system")
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        time_limit.take()  # as an environment does at its start
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with time_limit(5):
+            pass
+        with pytest.raises(ToolTimeout, match="ran longer than 0.05 s"):
+            with time_limit(0.05):
+                time.sleep(1)
+        assert not fired
+        time.sleep(0.5)
+        assert fired == [signal.SIGALRM]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

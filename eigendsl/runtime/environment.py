@@ -118,6 +118,7 @@ class Environment:
     def __init__(self, domain: Domain, task: dict[str, Any] | None = None):
         self.domain = domain
         self.task = task or {}
+        faults.time_limit.take()  # the stops of Python tool calls that never end
         self.reset()
 
     def reset(self) -> None:
@@ -205,11 +206,14 @@ class Environment:
         audit = self.domain.audit is not None and not tool.declared
         view: Any = Staged(self.db) if tool.writes or not tool.declared else self.db
         try:
-            if audit:  # lint stops a call that never ends, at the line it is stuck on
-                with faults.time_limit(faults.AUDIT_SECONDS):
+            if tool.declared:
+                result = tool.impl(view, args)
+            else:  # a call that never ends is stopped, at the line it is stuck on
+                with faults.time_limit(faults.CALL_SECONDS):
                     result = tool.impl(view, **args)
-            else:
-                result = tool.impl(view, args) if tool.declared else tool.impl(view, **args)
+        except faults.ToolTimeout as exc:
+            self._fault(faults.exception_fault(tool.name, exc, tool.origin))
+            return faults.model_text(tool.name, exc), None
         except rt.ToolError as exc:
             return str(exc) or "the tool failed", None
         except rt.EvalError as exc:

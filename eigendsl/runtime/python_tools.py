@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
+from eigendsl.runtime import tool_faults
 from eigendsl.runtime.compiled import describe, diagnostic, error_line
+from eigendsl.runtime.tool_faults import ToolTimeout, time_limit
 
 
 def import_python_tools(spec_dir: Path, tools_json: str) -> None:
@@ -49,14 +51,20 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[key] = module
         try:
-            spec.loader.exec_module(module)
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - the user's module: all reported
+            with time_limit(
+                tool_faults.CALL_SECONDS
+            ):  # a module that never finishes importing is stopped
+                spec.loader.exec_module(module)
+        except (Exception, SystemExit, ToolTimeout) as exc:  # noqa: BLE001 - all reported
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
             line, col = error_line(exc, str(path))
             raise EigenError(
                 diagnostic(
                     str(path),
-                    f"importing {path.name} failed: {describe(exc)}; fix the spec's "
+                    f"importing {path.name} {exc} and was stopped here: a loop that never "
+                    "ends? fix the module's top-level code"
+                    if isinstance(exc, ToolTimeout)
+                    else f"importing {path.name} failed: {describe(exc)}; fix the spec's "
                     f"Python tools so that the module imports",
                     line,
                     col,

@@ -13,14 +13,12 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import signal
 import threading
 import time
 import traceback
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -74,40 +72,73 @@ def raising_line(exc: BaseException, folder: Path | None) -> tuple[str, int]:
     return "", 0
 
 
-#: How long lint lets one call of a Python tool run before it stops it (seconds).
-AUDIT_SECONDS = 10.0
+#: How long one call of a Python tool may run before it is stopped (seconds), in every command
+#: that plays episodes: a tool in an endless loop would hang lint, run, synth and training.
+CALL_SECONDS = 10.0
 
 
-class ToolTimeout(Exception):
-    """A tool call that ran past :data:`AUDIT_SECONDS` while lint replayed a gold plan."""
+class ToolTimeout(BaseException):
+    """A tool call that ran past its time limit. Not an ``Exception``: a tool's own
+    ``except Exception`` must not swallow it and go on looping."""
 
 
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
+class time_limit:
     """Stop the code run inside after ``seconds`` with :class:`ToolTimeout`, raised where it
-    is (a tool in an endless loop would hang lint and compile). Only the main thread can take
-    the signal that does it, on a system that has it; elsewhere the code runs unlimited. A timer
-    set before is put back, less the time spent here."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(
-        signal, "setitimer"
-    ):
-        yield
-        return
+    is, and again each second after if the code catches it. Only the main thread can take the
+    signal that does it, on a system that has it; elsewhere the code runs unlimited.
 
-    def stop(_signum: int, _frame: Any) -> None:
-        raise ToolTimeout(f"ran longer than {seconds:g} s")
+    A call costs two ``setitimer`` calls (about half a microsecond), so every tool call can have
+    one. The signal's handler is taken once (:meth:`take`), and again where other code took it
+    since (an environment checks at its start): a signal not of a call goes to the handler that
+    was there before. A timer set before is put back, less the time spent here."""
 
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, stop)
-    pending, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
+    _armed = 0.0  # the seconds of the call being timed; 0 when none
+    _taken = False
+    _previous: Any = None
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.pending = (0.0, 0.0)
+        self.started = 0.0
+        self.on = _TIMERS and threading.current_thread() is threading.main_thread()
+
+    @staticmethod
+    def take() -> None:
+        """Make the handler of the stops the signal's, if it is not (from the main thread)."""
+        if not _TIMERS or threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGALRM) is not _stop:
+            time_limit._previous = signal.signal(signal.SIGALRM, _stop)
+        time_limit._taken = True
+
+    def __enter__(self) -> None:
+        if not self.on:
+            return
+        if not time_limit._taken:
+            time_limit.take()
+        time_limit._armed = self.seconds
+        self.started = time.monotonic()
+        self.pending = signal.setitimer(signal.ITIMER_REAL, self.seconds, 1.0)
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.on:
+            return
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        time_limit._armed = 0.0
+        pending, interval = self.pending
         if pending:
-            left = max(pending - (time.monotonic() - started), 1e-3)
+            left = max(pending - (time.monotonic() - self.started), 1e-3)
             signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
+_TIMERS = hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
+
+
+def _stop(signum: int, frame: Any) -> None:
+    if time_limit._armed:
+        raise ToolTimeout(f"ran longer than {time_limit._armed:g} s")
+    if callable(time_limit._previous):  # a timer not of a tool call: what was there before
+        time_limit._previous(signum, frame)
 
 
 def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolFault:
@@ -119,8 +150,9 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
     raised = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     where = "" if file else " (outside the spec folder)"
     message = (
-        f"tool '{tool}' {text} while lint replayed a gold plan, and was stopped here{where}: a "
-        "loop that never ends? fix the code"
+        f"tool '{tool}' {text} and was stopped here{where}: a loop that never ends? fix the "
+        "code, or make the call faster (every command stops a call after "
+        f"{CALL_SECONDS:g} s)"
         if isinstance(exc, ToolTimeout)
         else f"tool '{tool}' raised {raised}{where}: an exception in the tool's code, not a "
         "refusal; fix the code, or raise ToolError('...') where the tool should refuse the call"
