@@ -138,8 +138,3 @@ class Staged(MutableMapping):
         """Apply the changes (``changed``, when the caller has already computed them)."""
         for name, rows in (self.changed() if changed is None else changed).items():
             self.db[name] = self.tables[name].merged(rows)
-
-
-def snapshot(db: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """A deep copy, for callers that hand the database to code outside the runtime."""
-    return copy.deepcopy(db)

@@ -34,6 +34,7 @@ from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LL
 from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import (
     SCHEMA_VERSION,
+    dialogue_record,
     read_json,
     removed_unless_played,
     write_json,
@@ -370,35 +371,14 @@ class Synthesis:
                     near += 1
                     row["accepted"], row["reasons"] = False, [duplicate]
         decisions = self.engineer.review(rows)
-        write_jsonl([_public(r) for r in rows if r["accepted"]], gen_dir / "accepted.jsonl")
+        write_jsonl([dialogue_record(r) for r in rows if r["accepted"]], gen_dir / "accepted.jsonl")
         write_jsonl(
-            [_public(r, reasons=True) for r in rows if not r["accepted"]],
+            [dialogue_record(r, reasons=True) for r in rows if not r["accepted"]],
             gen_dir / "rejected.jsonl",
         )
         return generation_report(
             self.base, k, plan, rows, near, infeasible, previous, self.engineer, decisions
         )
-
-
-def _public(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
-    keys = [
-        "schema_version",
-        "task_id",
-        "template",
-        "family",
-        "kind",
-        "parts",
-        "params",
-        "generation",
-        "messages",
-        "tools",
-        "verdict",
-        "mistake",
-    ]
-    out = {k: row.get(k) for k in keys}
-    if reasons:
-        out["reasons"] = row["reasons"]
-    return out
 
 
 def run_synthesis(

@@ -142,3 +142,26 @@ def read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
             text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
         )
     ]
+
+
+def dialogue_record(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
+    """What ``accepted.jsonl`` keeps of a judged dialogue (``rejected.jsonl``: and the judge's
+    reasons); the rest of the row is the run's own bookkeeping."""
+    keys = [
+        "schema_version",
+        "task_id",
+        "template",
+        "family",
+        "kind",
+        "parts",
+        "params",
+        "generation",
+        "messages",
+        "tools",
+        "verdict",
+        "mistake",
+    ]
+    out = {k: row.get(k) for k in keys}
+    if reasons:
+        out["reasons"] = row["reasons"]
+    return out
