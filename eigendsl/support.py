@@ -444,7 +444,8 @@ def says(content: str, text: Any) -> bool:
     """Whether ``content`` (as :func:`normalize_text` gives it) says ``text``: a number as a
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
     ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); a day as written or
-    in words; anything else as a substring, as tau2-bench's ``communicate_info`` compares.
+    in words; anything else as words of its own (tau2-bench's ``communicate_info`` compares
+    substrings, but then ``yes`` is said by "yesterday" and ``active`` by "inactive").
 
     >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
     [True, False, False, False]
@@ -457,8 +458,25 @@ def says(content: str, text: Any) -> bool:
         tolerance = 1e-6 * max(1.0, abs(text))
         return any(abs(float(said) - text) <= tolerance for said in _NUMBER.findall(content))
     if isinstance(text, str) and _DAY.fullmatch(text) and date_problem(text) is None:
-        return text in content or _spoken_day(text).search(content) is not None
-    return normalize_text(text) in content
+        return _as_word(text).search(content) is not None or (
+            _spoken_day(text).search(content) is not None
+        )
+    needle = normalize_text(text)
+    return needle in content and _as_word(needle).search(content) is not None
+
+
+@lru_cache(maxsize=4096)
+def _as_word(text: str) -> re.Pattern[str]:
+    """``text`` said as words of its own: not inside a longer word or number (``yes`` is not
+    said by "yesterday", ``active`` not by "inactive", ``FD-1015`` not by "FD-10150"). An end
+    of ``text`` that is no letter or digit (``$40``, ``#W1``) may touch anything.
+
+    >>> [bool(_as_word("yes").search(t)) for t in ("yes, please", "yesterday", "eyes", "yes!")]
+    [True, False, False, True]
+    """
+    start = r"(?<!\w)" if text[:1].isalnum() or text[:1] == "_" else ""
+    end = r"(?!\w)" if text[-1:].isalnum() or text[-1:] == "_" else ""
+    return re.compile(start + re.escape(text) + end)
 
 
 _MONTHS = (

@@ -288,6 +288,33 @@ def test_said_a_day_takes_it_as_written_or_in_words(text: str, passes: bool) -> 
     assert said(trace, "assistant", "2025-06-10") is passes
 
 
+@pytest.mark.parametrize(
+    ("text", "said_text", "passes"),
+    [
+        ("Yes, please go ahead.", "yes", True),
+        ("yes!", "yes", True),
+        ("I placed it yesterday.", "yes", False),  # a confirmation rule passed on "yesterday"
+        ("Eyes on it.", "yes", False),
+        ("The line is still inactive.", "active", False),
+        ("The line is active again.", "active", True),
+        ("Your latest order FD-10150 was replaced.", "FD-1015", False),
+        ("Your latest order FD-1015 was placed.", "FD-1015", True),
+        ("It was replaced.", "placed", False),
+        ("It ends on 2025-06-111.", "2025-06-11", False),
+        ("It costs $40 today.", "$40", True),
+        ("Order #W1 is here", "#W1", True),
+    ],
+)
+def test_said_text_is_said_as_words_of_its_own(text: str, said_text: str, passes: bool) -> None:
+    """Not inside a longer word or number: the README's `user_said "yes"` rule passed writes no
+    one confirmed when the user said "yesterday"."""
+    from eigendsl.support import Trace, said
+
+    trace = Trace.from_messages([user(text), agent(text)], db={})
+    assert said(trace, "user", said_text) is passes
+    assert said(trace, "assistant", said_text) is passes
+
+
 def test_support_doctests() -> None:
     import doctest
 

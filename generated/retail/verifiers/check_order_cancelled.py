@@ -203,11 +203,11 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 17, 5, _vals))
-    'retail/checks/tasks.chk:18:5: score 1: said "cancel"'
+    'retail/checks/tasks.chk:18:5: score 1: said "cancelled"'
     try:
-        _v = rt.said(trace, 'assistant', 'cancel')
+        _v = rt.said(trace, 'assistant', 'cancelled')
         _ok = bool(_v)
-        _why = None if _ok else rt.said_reason('assistant', 'cancel', False)
+        _why = None if _ok else rt.said_reason('assistant', 'cancelled', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -216,5 +216,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancel"', _why, 'retail/checks/tasks.chk', 18, 5, _vals))
+        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 18, 5, _vals))
     return rt.finish('order_cancelled', _hard, 13, _soft, 1.0, _failures)
