@@ -308,11 +308,12 @@ def _find_spec(name: str) -> object:
 
 def check_tool_tags(loaded: LoadedSpec, named: set[str], diag: Diagnostics) -> None:
     """A warning at a tool's tag that no checker names but one close to it is named: the rules
-    that select calls by that tag ("account" in c.tags) pass the tool by."""
+    that select calls by that tag ("account" in c.tags) pass the tool by. A tool that has the
+    close tag as well (``[auth, strong_auth]``) has the other as a label of its own."""
     for tool_name, tool in loaded.spec.tools.items():
         for index, tag in enumerate(tool.tags):
             close = closest(tag, named) if tag not in named else None
-            if close is not None:
+            if close is not None and close not in tool.tags:
                 raw = loaded.raw["tools"][tool_name]
                 diag.warning(
                     locate(raw, ["tags", index], raw.position("tags"), value=True),

@@ -323,6 +323,14 @@ def test_a_tool_tag_close_to_one_the_checkers_name_is_a_warning(mini: Path) -> N
     ), result.stderr
 
 
+def test_a_tool_with_the_close_tag_too_has_the_other_as_a_label_of_its_own(mini: Path) -> None:
+    # [auth, strong_auth] warned "did you mean 'auth'?" on a tool that has both
+    edit(mini, "domain.yaml", "    tags: [account]", "    tags: [account, acount]")
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr, result.stderr
+
+
 def test_a_decline_with_nothing_to_decline_is_a_warning(mini: Path) -> None:
     tasks = "tasks/cancel.yaml"
     edit(
