@@ -445,7 +445,8 @@ def says(content: str, text: Any) -> bool:
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
     ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); a day as written or
     in words; anything else as words of its own (tau2-bench's ``communicate_info`` compares
-    substrings, but then ``yes`` is said by "yesterday" and ``active`` by "inactive").
+    substrings, but then ``yes`` is said by "yesterday" and ``active`` by "inactive"), an
+    identifier's ``_`` as a space too (``out_for_delivery`` is said by "out for delivery").
 
     >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
     [True, False, False, False]
@@ -462,7 +463,11 @@ def says(content: str, text: Any) -> bool:
             _spoken_day(text).search(content) is not None
         )
     needle = normalize_text(text)
-    return needle in content and _as_word(needle).search(content) is not None
+    if needle in content and _as_word(needle).search(content) is not None:
+        return True
+    # an identifier's words said as words: out_for_delivery as "out for delivery"
+    spoken = needle.replace("_", " ").strip()
+    return spoken != needle and spoken in content and _as_word(spoken).search(content) is not None
 
 
 @lru_cache(maxsize=4096)

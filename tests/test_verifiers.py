@@ -303,6 +303,9 @@ def test_said_a_day_takes_it_as_written_or_in_words(text: str, passes: bool) -> 
         ("It ends on 2025-06-111.", "2025-06-11", False),
         ("It costs $40 today.", "$40", True),
         ("Order #W1 is here", "#W1", True),
+        ("It is out for delivery.", "out_for_delivery", True),  # an enum's value, said in words
+        ("It is out_for_delivery.", "out_for_delivery", True),
+        ("It is out for delivery_fee.", "out_for_delivery", False),
     ],
 )
 def test_said_text_is_said_as_words_of_its_own(text: str, said_text: str, passes: bool) -> None:
