@@ -134,6 +134,22 @@ def test_coverage_and_consistency_findings(planted: LintReport) -> None:
 # ---------------------------------------------------------------------------- mutations
 
 
+def test_guard_coverage_tries_the_values_of_one_seed_row_together() -> None:
+    # a guard forbidding a second dispute of a bill's item was said never to reject a call:
+    # varying one argument at a time never gave the bill and the item of a dispute that exists
+    from eigendsl.lint.coverage import _seed_rows_as_arguments
+    from eigendsl.loader import load_spec
+
+    domain = load_domain(MINI)
+    index = ValueIndex(load_spec(MINI).spec, domain.seed)
+    props = domain.tools["set_email"].parameters["properties"]
+    together = list(_seed_rows_as_arguments(index, props))
+    assert together == [
+        {"user_id": "u1", "email": "ann@example.com"},
+        {"user_id": "u2", "email": "bob@example.com"},
+    ]
+
+
 def test_mutations_never_use_an_equal_value_and_no_ops_are_equivalent() -> None:
     domain = load_domain(MINI)
     from eigendsl.loader import load_spec

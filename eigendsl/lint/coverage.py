@@ -5,10 +5,11 @@ nothing reads.
 
 A guard condition is tried on plausible arguments: every gold call of its tool, each argument
 in turn replaced by values from the seed (values stored under the same name, keys of the
-tables, the values of the rows the call refers to, the empty string and list), and random
-combinations of them. A condition is judged where the guard reaches it, that is on arguments
-that pass the conditions above it; one that reads the episode so far (``calls``, ``messages``)
-is not judged, as no episode is played here.
+tables, the values of the rows the call refers to, the empty string and list), the values of
+one seed row given together to the arguments named as its fields, and random combinations. A
+condition is judged where the guard reaches it, that is on arguments that pass the conditions
+above it; one that reads the episode so far (``calls``, ``messages``) is not judged, as no
+episode is played here.
 """
 
 from __future__ import annotations
@@ -180,9 +181,11 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
             if not failed and tried:
                 ctx.add(
                     stmt.span,
-                    f"this condition of the guard of '{tool_name}' held for all {tried} plausible "
-                    "argument sets tried on the seed data, so it never rejects a call there; "
-                    "check that it tests what it should",
+                    f"this condition of the guard of '{tool_name}' held for all {tried} "
+                    "argument sets lint tried on the seed data (the gold calls, each argument "
+                    "in turn given the seed's values, the values of a seed row together, random "
+                    "combinations), so it rejected none of them; check that it tests what it "
+                    "should",
                     "warning",
                     "guard_never_fails",
                 )
@@ -238,6 +241,10 @@ def _argument_sets(ctx: LintContext, index: ValueIndex, tool: Any, golds: list[d
                 args = {**base, name: value}
                 if fresh(args):
                     yield args
+        for together in _seed_rows_as_arguments(index, props):
+            args = {**base, **together}
+            if fresh(args):
+                yield args
     rng = random.Random(0)
     for _ in range(RANDOM_COMBINATIONS):
         args = {
@@ -247,6 +254,33 @@ def _argument_sets(ctx: LintContext, index: ValueIndex, tool: Any, golds: list[d
         }
         if fresh(args):
             yield args
+
+
+def _seed_rows_as_arguments(index: ValueIndex, props: dict[str, Any]):
+    """Two or more arguments given together the values of one seed row (its key and fields
+    stored under the arguments' names): a dispute's bill and item, which a guard forbidding a
+    second dispute of the same item refuses, and which varying one argument at a time misses."""
+    for table, rows in index.seed.items():
+        key = ctx_key(index, table)
+        for row_key, row in list(rows.items())[:VALUES_PER_PARAM]:
+            if not isinstance(row, dict):
+                continue
+            args: dict[str, Any] = {}
+            for name, schema in props.items():
+                for field in field_names(name):
+                    value = row_key if field == key else row.get(field)
+                    if _fits(value, schema):
+                        args[name] = value
+                        break
+            if len(args) >= 2:
+                yield args
+
+
+def _fits(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether a seed value could be an argument of ``schema`` (a string, in its enum if any)."""
+    if not isinstance(value, str) or schema.get("type") != "string":
+        return False
+    return "enum" not in schema or value in schema["enum"]
 
 
 def _of_kind(values: list[str], schema: dict[str, Any]) -> list[Any]:
