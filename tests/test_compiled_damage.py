@@ -4,6 +4,7 @@ the middle of an episode."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from eigendsl.cli import main
@@ -152,10 +154,44 @@ def test_a_wholly_damaged_file_reports_the_first_problems_only(out: Path) -> Non
 
 
 def test_rows_stay_the_dicts_of_the_file_and_may_carry_more_keys(out: Path) -> None:
+    # as a later compiler may write them, with the manifest recording what it wrote
     path = edit_rows(out, lambda rows: rows[0].update(note="kept"))
+    record_outputs(out)
     written = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     tasks = load_domain(out).tasks
     assert tasks == written and tasks[0]["note"] == "kept"
+
+
+def record_outputs(out: Path) -> None:
+    """The manifest's hashes of the compiled files made those on disk."""
+    manifest = out / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    for rel in data["outputs"]:
+        data["outputs"][rel] = "sha256:" + hashlib.sha256((out / rel).read_bytes()).hexdigest()
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_a_compiled_file_edited_by_hand_is_an_error_at_it(out: Path) -> None:
+    # a hand-edited db.json was played as if the spec said so, and nothing was said
+    db = out / "db.json"
+    data = json.loads(db.read_text(encoding="utf-8"))
+    table = next(iter(data["tables"].values()))
+    next(iter(table.values()))["edited"] = "by hand"
+    db.write_text(json.dumps(data), encoding="utf-8")
+    result = run(out)
+    assert_clear_error(result)
+    assert f"{db}: this file is not the one compile wrote (its hash is not the one " in (
+        result.output
+    )
+    assert "compiled files are not edited by hand; change the spec instead" in result.output
+
+
+def test_a_compiled_folder_with_crlf_line_endings_loads(out: Path) -> None:
+    # a checkout may turn the golden files' line endings to CRLF: that is no edit
+    for rel in ("tasks.jsonl", "prompts/agent_system.md"):
+        path = out / rel
+        path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    assert load_domain(out).tasks
 
 
 def test_every_row_the_compiler_writes_has_the_shape() -> None:

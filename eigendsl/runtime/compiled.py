@@ -201,6 +201,27 @@ class CompiledFiles:
         return value
 
 
+def check_outputs(compiled: CompiledFiles, manifest: dict[str, Any]) -> None:
+    """An error at the first compiled file on disk whose content is not what the manifest
+    records compile wrote (a hand-edited ``db.json``: the run would play another database than
+    the spec's, and say nothing). Line endings do not count: a checkout may turn them to CRLF."""
+    outputs = manifest.get("outputs")
+    if compiled.files is not None or not isinstance(outputs, dict):
+        return
+    for rel, recorded in outputs.items():
+        algorithm, _, expected = str(recorded).partition(":")
+        path = compiled.root / str(rel)
+        if algorithm not in hashlib.algorithms_available or not path.is_file():
+            continue
+        data = path.read_bytes().replace(b"\r\n", b"\n")
+        if hashlib.new(algorithm, data).hexdigest() != expected:
+            raise compiled.error(
+                str(rel),
+                "this file is not the one compile wrote (its hash is not the one manifest.yaml "
+                "records): compiled files are not edited by hand; change the spec instead",
+            )
+
+
 def _matches(folder: Path, digests: dict[str, str]) -> bool:
     """Whether ``folder`` is a spec folder whose files hash to ``digests`` (``sha256:HEX``)."""
     if not (folder / "domain.yaml").is_file():

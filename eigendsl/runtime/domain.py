@@ -17,6 +17,7 @@ from typing import Any
 from eigendsl.errors import Diagnostic, EigenError, did_you_mean
 from eigendsl.runtime.compiled import (
     CompiledFiles,
+    check_outputs,
     key_line,
     shown,
     spec_folder,
@@ -317,7 +318,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         compiled.need("db.json", rows, dict, f"table '{table}'")
     schemas = read_schemas(compiled, db.get("schema", {}))
     user_settings = manifest.get("user_simulator") or {}
-    return Domain(
+    domain = Domain(
         name=manifest["domain"],
         root=root,
         manifest=manifest,
@@ -335,3 +336,5 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         files=files or {},
         schemas=schemas,
     )
+    check_outputs(compiled, manifest)  # after the reads that place a broken file
+    return domain
