@@ -167,7 +167,14 @@ def _tool_view(spec: DomainSpec) -> list[dict[str, Any]]:
             "description": t.description.strip(),
             "writes": t.writes,
             "params": [
-                {"name": p, "type": f.type, "optional": f.optional, "description": f.description}
+                {
+                    "name": p,
+                    "type": f.type,
+                    "optional": f.optional,
+                    "description": f.description,
+                    # an enum's values: the prompt is where a model without the schemas reads them
+                    "values": [json.dumps(v, ensure_ascii=False) for v in f.values or ()],
+                }
                 for p, f in t.params.items()
             ],
         }
