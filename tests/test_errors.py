@@ -81,7 +81,7 @@ CASES = [
         'status == "cancelled"',
         'status = "cancelled"',
         "mini/checks/main.chk:14:40: unexpected '='; compare with '==' (a single '=' only names an "
-        "argument of 'called')",
+        "argument of 'called' or binds the name of a 'let')",
         "= ",
     ),
     case(
@@ -107,8 +107,8 @@ CASES = [
         CHK,
         "require db == gold",
         "requires db == gold",
-        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', "
-        "'score', 'unchanged', 'use', the end of the block",
+        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'let', "
+        "'require', 'score', 'unchanged', 'use', the end of the block",
         "requires",
     ),
     case(
@@ -127,8 +127,8 @@ CASES = [
         'status == "cancelled"',
         'status == "cancelled"\n        and called cancel_order',
         "mini/checks/main.chk:15:9: unexpected change of indentation; expected 'forbid', 'judge', "
-        "'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on with "
-        "the condition above, end the line above with '\\' (or put the condition in brackets)",
+        "'let', 'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on "
+        "with the condition above, end the line above with '\\' (or put the condition in brackets)",
         "and called",
     ),
     case(
@@ -162,7 +162,7 @@ CASES = [
         'where o.status == "pending"',
         'where o.status = "pending"',
         "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names "
-        "an argument of 'called')",
+        "an argument of 'called' or binds the name of a 'let')",
         '= "pending"',
     ),
     # ------------------------------------------------------------ checker DSL: unknown names
@@ -415,7 +415,7 @@ CASES = [
         "returns: first(u in db.users where u.email == email).user_id",
         "returns: first(u in db.users\n        where u.email = email).user_id",
         "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an "
-        "argument of 'called')",
+        "argument of 'called' or binds the name of a 'let')",
         "= email",
     ),
     # ------------------------------------------------------------ checker DSL: types

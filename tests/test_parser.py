@@ -301,14 +301,15 @@ def test_multi_line_query_text_is_joined() -> None:
         ("rule r:\nrequire true\n", "t.chk:2:1: unexpected 'require'; expected an indented block"),
         (
             "rule r:\n    require true\n      forbid false\n",
-            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
-            "'score', 'unchanged', 'use', the end of the block",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'let', "
+            "'require', 'score', 'unchanged', 'use', the end of the block",
         ),
         (  # a condition carried on to a deeper line: how to continue it
             "rule r:\n    require a\n      or b\n",
-            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
-            "'score', 'unchanged', 'use', the end of the block; if this line goes on with the "
-            "condition above, end the line above with '\\' (or put the condition in brackets)",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'let', "
+            "'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on "
+            "with the condition above, end the line above with '\\' (or put the condition in "
+            "brackets)",
         ),
         (
             "rule r:\n    require a or\n      b\n",

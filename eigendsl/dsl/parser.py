@@ -11,6 +11,7 @@ Lark parses with positions on (LALR, contextual lexer, an indenter for blocks); 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import cast
@@ -127,11 +128,14 @@ def _describe(names: set[str]) -> str:
 
 # The words that begin a statement or a declaration (grammar/checker.lark).
 _STATEMENT_WORDS = frozenset(
-    {"require", "forbid", "unchanged", "score", "use", "judge", "guard", "rule", "check"}
+    {"require", "forbid", "unchanged", "score", "use", "judge", "let", "guard", "rule", "check"}
 )
 
 
-_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score"})
+# What a single '=' does in the DSL, for the error at one written where '==' was meant.
+_SINGLE_EQUALS = "(a single '=' only names an argument of 'called' or binds the name of a 'let')"
+
+_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score", "let"})
 
 
 def _cut_statement(exc: UnexpectedToken, text: str) -> bool:
@@ -155,6 +159,14 @@ def _cut_statement(exc: UnexpectedToken, text: str) -> bool:
         line -= 1
     words = lines[line - 1].split()
     return bool(words) and words[0] in _CONDITION_WORDS
+
+
+_LET_WITH_EQUALS = re.compile(r"\s*let\s+\w+\s*==")
+
+
+def _line(text: str, number: int | None) -> str:
+    lines = text.splitlines()
+    return lines[number - 1] if number and 0 < number <= len(lines) else ""
 
 
 def _syntax_error(
@@ -196,7 +208,7 @@ def _syntax_error(
         elif char in "\"'":
             message = "this string is not closed; end it with the same quote on the same line"
         elif char == "=":
-            message += "; compare with '==' (a single '=' only names an argument of 'called')"
+            message += f"; compare with '==' {_SINGLE_EQUALS}"
         else:
             message += "; expected " + _describe(set(exc.allowed or ()))
     elif isinstance(exc, UnexpectedToken):
@@ -213,9 +225,11 @@ def _syntax_error(
                 "'\\' (or put the condition in brackets)"
             )
         if str(exc.token) == "=" and "COMP_OP" in exc.expected:
+            message = f"unexpected '='; compare with '==' {_SINGLE_EQUALS}"
+        elif str(exc.token) == "=" and _LET_WITH_EQUALS.match(_line(text, exc.token.line)):
             message = (
-                "unexpected '='; compare with '==' "
-                "(a single '=' only names an argument of 'called')"
+                "unexpected '='; a 'let' binds its name with a single '=' "
+                "(let order = db.orders[order_id]), '==' compares two values"
             )
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
