@@ -126,6 +126,8 @@ DSL_SNIPPETS = [
     "require sum(o in db.orders: o.total) > 10 and not (x in [1, 2])",
     "unchanged db.users",
     "use identify_first",
+    "let order = db.orders[order_id]",
+    'require order.status == "pending" or x in order.items',
 ]
 
 
@@ -150,3 +152,11 @@ def test_mutated_dsl_parses_or_reports(text: str) -> None:
             parser(text)
         except EigenError as exc:
             assert exc.render()
+
+
+@_settings(100)
+@given(dsl_text())
+def test_mutated_checks_compile_or_report(text: str) -> None:
+    """The same texts as a check of the mini spec: the analysis and the code generation (of
+    lets read before, after or never, bound twice...) report, never raise anything else."""
+    _compile({**ORIGINAL, "checks/fuzzed.chk": text})

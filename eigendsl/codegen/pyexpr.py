@@ -140,11 +140,13 @@ class ExprCompiler:
         return rt_call("item", self.found(e.obj), self.compile(e.key))
 
     def found(self, e: A.Expr) -> ast.expr:
-        """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read,
-        checked to have found something: "no guests row matches", not a Python error on null."""
-        if not (isinstance(e, A.Quantifier) and e.kind in ("first", "last")):
+        """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read
+        (or a let of one), checked to have found something: "no guests row matches", not a
+        Python error on null."""
+        shown, _ = self.explained(e)
+        if not (isinstance(shown, A.Quantifier) and shown.kind in ("first", "last")):
             return self.compile(e)
-        source = e.source
+        source = shown.source
         what = f"element of {render_expr(source)}"
         if isinstance(source, A.Attribute) and isinstance(source.obj, A.Name):
             what = f"{source.name} row" if source.obj.id in ("db", "initial", "gold") else what

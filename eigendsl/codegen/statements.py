@@ -195,6 +195,8 @@ class StatementCompiler:
         shown, at = comp.explained(expr)
         lets = where(shown, at.let_exprs())
         if isinstance(shown, A.Compare) and shown.op in ("==", "!=", "<", "<=", ">", ">="):
+            left: ast.expr
+            right: ast.expr
             if shown is expr:
                 test = ast.Compare(
                     left=name("_l"),

@@ -184,9 +184,10 @@ class Analyzer(EventTyper):
             if isinstance(stmt, A.Let):
                 t = self.infer(stmt.expr, replace(scope, defining=stmt))
                 taken = self._let_name_taken(stmt, scope, owner)
-                if taken is not None:
+                if taken is not None:  # not bound: the statements below read the name as before
                     self.diag.error(stmt.name_span, taken)
-                elif index == len(body) - 1:
+                    continue
+                if index == len(body) - 1:
                     self.diag.error(
                         stmt.span,
                         f"nothing follows 'let {stmt.name}', so nothing can read it (a let binds "
@@ -197,7 +198,6 @@ class Analyzer(EventTyper):
                     bound.append(stmt)
                 if self.event_form(stmt.expr, scope):
                     self.event_lets.add(stmt)
-                # bound even when its name is taken: the statements below read it as meant
                 scope = scope.bind_let(stmt, t)
             elif isinstance(stmt, (A.Require, A.Forbid)):
                 self.condition(stmt.expr, scope, stmt.source.split()[0])
