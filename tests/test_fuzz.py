@@ -2,8 +2,10 @@
 any other exception (a traceback would reach the user).
 
 Mutations are random character insertions, deletions and replacements, and swaps of two tokens,
-in the YAML files and the checker DSL of the mini fixture. The runs are derandomized, so the
-suite is deterministic; set ``EIGENDSL_FUZZ_EXAMPLES=5000`` for a longer, random campaign.
+in the YAML files and the checker DSL of the mini fixture, and in checks made of a few DSL
+statements (lets among them), parsed alone and compiled with the mini spec. The runs are
+derandomized, so the suite is deterministic; set ``EIGENDSL_FUZZ_EXAMPLES=5000`` for a longer,
+random campaign.
 """
 
 from __future__ import annotations

@@ -442,6 +442,18 @@ def test_a_guard_condition_reading_calls_through_a_let_is_not_judged(mini: Path)
     assert [f for f in report.findings if f.kind == "guard_never_fails"] == []
 
 
+def test_a_said_through_a_let_no_utterance_can_meet_is_found(mini: Path) -> None:
+    edit(
+        mini,
+        CHK,
+        '    require said "cancelled"\n',
+        '    let told = said "tracking number"\n    require told\n',
+    )
+    [finding] = [f for f in lint(mini).findings if f.kind == "unsatisfiable_said"]
+    assert (finding.span.line, finding.span.col) == (16, 5)
+    assert finding.message.startswith("the agent never said 'tracking number' in task")
+
+
 # ---------------------------------------------------------------------------- rendering
 
 
