@@ -24,6 +24,7 @@ from eigendsl.lint import lint
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.synth.variants import composed_template
+from eigendsl.tau2.rewards import statement_kind
 from tests.conftest import MINI, Verifiers, compile_to, copy_spec, edit
 from tests.test_verifiers import Domain as Compiled
 from tests.test_verifiers import agent, tool_call, user
@@ -315,6 +316,8 @@ def test_a_statement_reading_a_let_alone_is_explained_by_the_let(
         "require cancelled_it (where cancelled_it = called cancel_order(order_id=order_id, "
         "reason=reason))"
     )
+    assert statement_kind(statement.statement) == "ACTION"
+    assert statement_kind("require same (where same = db == gold)") == "DB"
 
 
 def test_a_let_of_a_comparison_is_explained_with_its_values(mini: Path, tmp_path: Path) -> None:
