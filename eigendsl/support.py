@@ -610,6 +610,37 @@ def found(value: Any, what: str) -> Any:
     return value
 
 
+class FailedLet:
+    """The value of a ``let`` whose expression raised: each statement that reads it raises the
+    same error, as the expression written there would (a guard refuses with an
+    :class:`EvalError`'s sentence, a check's statement fails with it), and one that does not
+    read it is not affected."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+def let_failed(error: BaseException) -> FailedLet:
+    return FailedLet(error)
+
+
+def let_value(value: Any) -> Any:
+    """A let's value where a statement reads it: the error of its expression raised again.
+
+    >>> let_value(3)
+    3
+    >>> let_value(let_failed(EvalError("orders has no row with key '#9'")))
+    Traceback (most recent call last):
+    ...
+    eigendsl.support.EvalError: orders has no row with key '#9'
+    """
+    if type(value) is FailedLet:
+        raise value.error.with_traceback(None)
+    return value
+
+
 def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise EvalError(f"{show(value)} is not a number")

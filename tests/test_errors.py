@@ -81,7 +81,7 @@ CASES = [
         'status == "cancelled"',
         'status = "cancelled"',
         "mini/checks/main.chk:14:40: unexpected '='; compare with '==' (a single '=' only names an "
-        "argument of 'called')",
+        "argument of 'called' or binds the name of a 'let')",
         "= ",
     ),
     case(
@@ -107,8 +107,8 @@ CASES = [
         CHK,
         "require db == gold",
         "requires db == gold",
-        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'require', "
-        "'score', 'unchanged', 'use', the end of the block",
+        "mini/checks/main.chk:12:5: unexpected 'requires'; expected 'forbid', 'judge', 'let', "
+        "'require', 'score', 'unchanged', 'use', the end of the block",
         "requires",
     ),
     case(
@@ -127,8 +127,8 @@ CASES = [
         'status == "cancelled"',
         'status == "cancelled"\n        and called cancel_order',
         "mini/checks/main.chk:15:9: unexpected change of indentation; expected 'forbid', 'judge', "
-        "'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on with "
-        "the condition above, end the line above with '\\' (or put the condition in brackets)",
+        "'let', 'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on "
+        "with the condition above, end the line above with '\\' (or put the condition in brackets)",
         "and called",
     ),
     case(
@@ -162,7 +162,7 @@ CASES = [
         'where o.status == "pending"',
         'where o.status = "pending"',
         "mini/tasks/cancel.yaml:5:84: unexpected '='; compare with '==' (a single '=' only names "
-        "an argument of 'called')",
+        "an argument of 'called' or binds the name of a 'let')",
         '= "pending"',
     ),
     # ------------------------------------------------------------ checker DSL: unknown names
@@ -415,7 +415,7 @@ CASES = [
         "returns: first(u in db.users where u.email == email).user_id",
         "returns: first(u in db.users\n        where u.email = email).user_id",
         "mini/domain.yaml:31:23: unexpected '='; compare with '==' (a single '=' only names an "
-        "argument of 'called')",
+        "argument of 'called' or binds the name of a 'let')",
         "= email",
     ),
     # ------------------------------------------------------------ checker DSL: types
@@ -628,6 +628,152 @@ CASES = [
         "'calls' from the trace); rename the parameter",
         "calls: int",
         2,
+    ),
+    # ------------------------------------------------------------ checker DSL: let
+    case(
+        "let-double-equals",
+        CHK,
+        "    require db == gold\n",
+        "    let order == db.orders[order_id]\n    require db == gold\n",
+        "mini/checks/main.chk:12:16: unexpected '='; a 'let' binds its name with a single '=' "
+        "(let order = db.orders[order_id]), '==' compares two values",
+        "= db.orders",
+    ),
+    case(
+        "let-takes-a-check-parameter",
+        CHK,
+        "    require db == gold\n",
+        "    let reason = 1\n    require db == gold\n",
+        "mini/checks/main.chk:12:9: 'reason' is already a parameter of check 'cancelled', which "
+        "this let would hide; give the let another name",
+        "reason = 1",
+    ),
+    case(
+        "let-takes-a-tool-argument",
+        CHK,
+        '    require db.orders[order_id].status == "pending"',
+        '    let order_id = "#1"\n    require db.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:9: 'order_id' is already an argument of tool 'cancel_order', "
+        "which this let would hide; give the let another name",
+        'order_id = "#1"',
+    ),
+    case(
+        "let-takes-a-provided-name",
+        CHK,
+        "    require db == gold\n",
+        "    let gold = db\n    require db == gold\n",
+        "mini/checks/main.chk:12:9: 'gold' is a name the DSL provides (the database after the gold "
+        "plan), which this let would hide; give the let another name",
+        "gold = db",
+    ),
+    case(
+        "let-takes-today",
+        CHK,
+        '    require db.orders[order_id].status == "pending"',
+        '    let today = "2025-01-01"\n    require db.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:9: 'today' is a name the DSL provides (the domain's date), which "
+        "this let would hide; give the let another name",
+        "today =",
+    ),
+    case(
+        "let-bound-twice",
+        CHK,
+        '    require db.orders[order_id].status == "cancelled"',
+        "    let order = db.orders[order_id]\n    let order = initial.orders[order_id]\n"
+        '    require order.status == "cancelled"',
+        "mini/checks/main.chk:15:9: 'order' is already bound by the let at line 14; a name is "
+        "bound once in a block: give this let another name",
+        "order = initial",
+    ),
+    case(
+        "let-named-by-a-keyword",
+        CHK,
+        "    require db == gold\n",
+        "    let count = 1\n    require db == gold\n",
+        "mini/checks/main.chk:12:9: 'count' is a word of the DSL's expressions, so nothing could "
+        "read this let; give it another name",
+        "count = 1",
+    ),
+    case(
+        "let-read-before-it",
+        CHK,
+        '    require db.orders[order_id].status == "cancelled"',
+        '    require order.status == "cancelled"\n    let order = db.orders[order_id]\n'
+        '    require order.user_id == "u1"',
+        "mini/checks/main.chk:14:13: 'order' is read before the let that binds it (line 15); a "
+        "let binds its name for the statements after it: move the let above this statement",
+        "order.status",
+    ),
+    case(
+        "let-reads-itself",
+        CHK,
+        "    require db == gold\n",
+        "    let total = total + 1\n    require total > 0\n    require db == gold\n",
+        "mini/checks/main.chk:12:17: 'total' is read in its own let; a let's expression reads only "
+        "the names bound above it",
+        "total + 1",
+    ),
+    case(
+        "let-with-nothing-after-it",
+        CHK,
+        "score 0.5: called get_order(order_id=order_id)",
+        "score 0.5: called get_order(order_id=order_id)\n    let total = 1",
+        "mini/checks/main.chk:18:5: nothing follows 'let total', so nothing can read it (a let "
+        "binds its name for the statements after it in the same block); add the statements that "
+        "use it below it, or remove it",
+        "let total",
+    ),
+    case(
+        "let-unknown-name-lists-the-lets",
+        CHK,
+        "    require db == gold\n",
+        "    let order = db.orders[order_id]\n    let paid = zzz + order.total\n"
+        "    require paid > 0\n    require db == gold\n",
+        "mini/checks/main.chk:13:16: unknown name 'zzz'; names here are order_id, reason, order, "
+        "calls, db, gold, initial, messages",
+        "zzz",
+    ),
+    Case(
+        "let-of-a-rule-is-its-own",
+        (
+            (
+                CHK,
+                "    require called find_user before",
+                "    let identified = called find_user\n    require identified before",
+            ),
+            (CHK, "    require db == gold\n", "    require identified\n    require db == gold\n"),
+        ),
+        "mini/checks/main.chk:13:13: unknown name 'identified'; names here are order_id, reason, "
+        "calls, db, gold, initial, messages",
+        "identified",
+    ),
+    case(
+        "let-unknown-field-of-its-row",
+        CHK,
+        '    require db.orders[order_id].status == "cancelled"',
+        '    let order = db.orders[order_id]\n    require order.stat == "cancelled"',
+        "mini/checks/main.chk:15:19: unknown field 'stat' of table 'orders'; did you mean "
+        "'status'?",
+        "stat ==",
+    ),
+    case(
+        "let-typed-by-its-expression",
+        CHK,
+        '    require db.orders[order_id].status == "cancelled"',
+        '    let order = db.orders[order_id]\n    require order.total == "high"',
+        "mini/checks/main.chk:15:13: cannot compare a float with a string using '=='; the two "
+        "sides must have the same type",
+        "order.total",
+    ),
+    case(
+        "unchanged-a-let",
+        CHK,
+        "    unchanged db.users",
+        "    let users = db.users\n    unchanged users",
+        "mini/checks/main.chk:17:15: 'unchanged' reads its path in the final and in the initial "
+        "database, so the path starts at db; 'users' is a let, one value read from the final "
+        "database: write the path from db (users = db.users)",
+        "users",
     ),
     # ------------------------------------------------------------ YAML
     case(

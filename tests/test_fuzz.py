@@ -2,8 +2,10 @@
 any other exception (a traceback would reach the user).
 
 Mutations are random character insertions, deletions and replacements, and swaps of two tokens,
-in the YAML files and the checker DSL of the mini fixture. The runs are derandomized, so the
-suite is deterministic; set ``EIGENDSL_FUZZ_EXAMPLES=5000`` for a longer, random campaign.
+in the YAML files and the checker DSL of the mini fixture, and in checks made of a few DSL
+statements (lets among them), parsed alone and compiled with the mini spec. The runs are
+derandomized, so the suite is deterministic; set ``EIGENDSL_FUZZ_EXAMPLES=5000`` for a longer,
+random campaign.
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ DSL_SNIPPETS = [
     "require sum(o in db.orders: o.total) > 10 and not (x in [1, 2])",
     "unchanged db.users",
     "use identify_first",
+    "let order = db.orders[order_id]",
+    'require order.status == "pending" or x in order.items',
 ]
 
 
@@ -150,3 +154,11 @@ def test_mutated_dsl_parses_or_reports(text: str) -> None:
             parser(text)
         except EigenError as exc:
             assert exc.render()
+
+
+@_settings(100)
+@given(dsl_text())
+def test_mutated_checks_compile_or_report(text: str) -> None:
+    """The same texts as a check of the mini spec: the analysis and the code generation (of
+    lets read before, after or never, bound twice...) report, never raise anything else."""
+    _compile({**ORIGINAL, "checks/fuzzed.chk": text})

@@ -61,6 +61,34 @@ def test_declarations_and_statements() -> None:
     assert check.body[6].weight == 0.5
 
 
+def test_let_binds_a_name_to_an_expression() -> None:
+    text = (
+        "guard g:\n"
+        "    let order = db.orders[\n"
+        "        order_id]   # the order\n"
+        "    let let_x = order.total\n"
+        "    require let_x > 0\n"
+    )
+    let, second, require = parse(text, "t.chk").declarations[0].body
+    assert isinstance(let, A.Let) and isinstance(second, A.Let) and isinstance(require, A.Require)
+    assert (let.name, let.name_span) == ("order", Span("t.chk", 2, 9, 2, 14))
+    assert let.span.line == 2 and let.span.col == 5
+    assert let.source == "let order = db.orders[ order_id]"
+    assert _shape(let.expr) == _shape(expr("db.orders[order_id]"))
+    assert (second.name, second.expr.obj.id) == ("let_x", "order")
+
+
+def _shape(node: object) -> object:
+    """A node without its positions."""
+    if isinstance(node, A.Node):
+        return (type(node).__name__,) + tuple(
+            _shape(v) for k, v in vars(node).items() if k not in ("span", "name_span")
+        )
+    if isinstance(node, tuple):
+        return tuple(_shape(v) for v in node)
+    return node
+
+
 def test_statement_spans_and_normalized_source() -> None:
     check = parse(SAMPLE, "s.chk").declarations[2]
     called = check.body[3]
@@ -229,6 +257,8 @@ def test_string_literals(source: str, value: str) -> None:
         "uses",
         "requires",
         "scores",
+        "letter",
+        "let",
     ],
 )
 def test_names_that_start_with_a_keyword(name: str) -> None:
@@ -301,14 +331,15 @@ def test_multi_line_query_text_is_joined() -> None:
         ("rule r:\nrequire true\n", "t.chk:2:1: unexpected 'require'; expected an indented block"),
         (
             "rule r:\n    require true\n      forbid false\n",
-            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
-            "'score', 'unchanged', 'use', the end of the block",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'let', "
+            "'require', 'score', 'unchanged', 'use', the end of the block",
         ),
         (  # a condition carried on to a deeper line: how to continue it
             "rule r:\n    require a\n      or b\n",
-            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'require', "
-            "'score', 'unchanged', 'use', the end of the block; if this line goes on with the "
-            "condition above, end the line above with '\\' (or put the condition in brackets)",
+            "t.chk:3:7: unexpected change of indentation; expected 'forbid', 'judge', 'let', "
+            "'require', 'score', 'unchanged', 'use', the end of the block; if this line goes on "
+            "with the condition above, end the line above with '\\' (or put the condition in "
+            "brackets)",
         ),
         (
             "rule r:\n    require a or\n      b\n",

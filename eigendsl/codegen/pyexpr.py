@@ -48,17 +48,60 @@ _COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.
 _BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "%": ast.Mod}
 
 
+@dataclass(frozen=True)
+class LetBinding:
+    """A let as the code after it reads it: the Python local that holds its value, the let, and
+    the compiler of the place where it stands (what the names of its expression are there)."""
+
+    local: str
+    let: A.Let
+    at: ExprCompiler
+
+
 @dataclass
 class ExprCompiler:
-    """Compiles expressions of one declaration. ``env`` maps DSL names to Python locals."""
+    """Compiles expressions of one declaration. ``env`` maps DSL names to Python locals, and
+    ``lets`` the names of the lets bound so far (that no quantifier's variable hides)."""
 
     table_rows: dict[A.Index, str]
     constants: dict[A.Name, str] = field(default_factory=dict)  # `today`, and its value
     env: dict[str, str] = field(default_factory=dict)
     counter: list[int] = field(default_factory=lambda: [0])
+    lets: dict[str, LetBinding] = field(default_factory=dict)
 
     def with_env(self, **extra: str) -> ExprCompiler:
-        return ExprCompiler(self.table_rows, self.constants, {**self.env, **extra}, self.counter)
+        lets = {k: v for k, v in self.lets.items() if k not in extra}
+        return ExprCompiler(
+            self.table_rows, self.constants, {**self.env, **extra}, self.counter, lets
+        )
+
+    def block(self) -> ExprCompiler:
+        """A compiler for another block of statements (a rule a check uses): the same locals'
+        counter, none of the lets bound here."""
+        return ExprCompiler(self.table_rows, self.constants, {}, self.counter)
+
+    def bind_let(self, let: A.Let) -> str:
+        """Bind ``let`` for what is compiled after it; returns the local that holds its value
+        (a fresh one: two rules a check uses may each bind the same name)."""
+        at = ExprCompiler(
+            self.table_rows, self.constants, dict(self.env), self.counter, dict(self.lets)
+        )
+        local = self.fresh(let.name)
+        self.lets[let.name] = LetBinding(local, let, at)
+        return local
+
+    def let_exprs(self) -> dict[str, A.Let]:
+        """The lets bound here, by name."""
+        return {k: v.let for k, v in self.lets.items()}
+
+    def explained(self, e: A.Expr) -> tuple[A.Expr, ExprCompiler]:
+        """What a statement that reads one let alone tests (``require paid``): the let's
+        expression and the compiler of its place; any other expression with this compiler."""
+        comp: ExprCompiler = self
+        while isinstance(e, A.Name) and e.id in comp.lets:
+            binding = comp.lets[e.id]
+            e, comp = binding.let.expr, binding.at
+        return e, comp
 
     def fresh(self, hint: str) -> str:
         self.counter[0] += 1
@@ -77,6 +120,8 @@ class ExprCompiler:
         return ast.Dict(keys=[const(k) for k in e.keys], values=[self.compile(v) for v in e.values])
 
     def _name(self, e: A.Name) -> ast.expr:
+        if e.id in self.lets:  # the value, or the error its expression raised, raised again
+            return rt_call("let_value", name(self.lets[e.id].local))
         if e.id in self.env:
             return name(self.env[e.id])
         if e in self.constants:
@@ -95,11 +140,13 @@ class ExprCompiler:
         return rt_call("item", self.found(e.obj), self.compile(e.key))
 
     def found(self, e: A.Expr) -> ast.expr:
-        """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read,
-        checked to have found something: "no guests row matches", not a Python error on null."""
-        if not (isinstance(e, A.Quantifier) and e.kind in ("first", "last")):
+        """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read
+        (or a let of one), checked to have found something: "no guests row matches", not a
+        Python error on null."""
+        shown, _ = self.explained(e)
+        if not (isinstance(shown, A.Quantifier) and shown.kind in ("first", "last")):
             return self.compile(e)
-        source = e.source
+        source = shown.source
         what = f"element of {render_expr(source)}"
         if isinstance(source, A.Attribute) and isinstance(source.obj, A.Name):
             what = f"{source.name} row" if source.obj.id in ("db", "initial", "gold") else what
@@ -190,6 +237,9 @@ class ExprCompiler:
 
     def events(self, e: A.Expr) -> ast.expr:
         """An expression used with ``before``, compiled to the list of its positions."""
+        if isinstance(e, A.Name) and e.id in self.lets and self.is_event(e):
+            binding = self.lets[e.id]  # its value says whether it happened; 'before' asks when
+            return binding.at.events(binding.let.expr)
         if isinstance(e, A.Called):
             return rt_call("called_positions", name("calls"), const(e.tool), self.called_args(e))
         if isinstance(e, A.Said):
@@ -197,6 +247,18 @@ class ExprCompiler:
         if isinstance(e, A.BoolOp) and e.op == "or":
             return ast.BinOp(left=self.events(e.left), op=ast.Add(), right=self.events(e.right))
         return rt_call("positions", self.compile(e))
+
+    def is_event(self, e: A.Expr) -> bool:
+        """Whether ``e`` is written as events (``called``, ``said``, an ``or`` of them, a let
+        of one), as the analysis lets ``before`` read a let."""
+        if isinstance(e, (A.Called, A.Said)):
+            return True
+        if isinstance(e, A.BoolOp) and e.op == "or":
+            return self.is_event(e.left) and self.is_event(e.right)
+        if isinstance(e, A.Name) and e.id in self.lets:
+            binding = self.lets[e.id]
+            return binding.at.is_event(binding.let.expr)
+        return False
 
     def query(self, q: A.Query) -> ast.expr:
         """A template parameter source: the list of candidate values."""

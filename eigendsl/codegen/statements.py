@@ -15,6 +15,7 @@ from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, rt_call
 from eigendsl.codegen.pymodule import assign, attribute
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
+from eigendsl.dsl.lets import statement_exprs, where
 from eigendsl.dsl.render import render_expr
 from eigendsl.spec import DomainSpec
 
@@ -69,13 +70,19 @@ class StatementCompiler:
             rule = self.resolved.rules[stmt.rule]
             body: list[ast.stmt] = []
             hard, soft, notes = 0, 0.0, False
+            scope = comp.block()  # the rule's lets are its own, apart from the check's
             for inner in rule.body:
-                code = self.statement(inner, comp)
+                code = self.statement(inner, scope)
                 body.extend(code.body)
                 hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
             return StatementCode(body, hard, soft, notes)
         span = stmt.span
         span = type(span)(self.relative(span.path), span.line, span.col)
+        marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
+        if isinstance(stmt, A.Let):
+            return StatementCode([marker, self._let(stmt, comp)], 0, 0.0)
+        # shown apart from its block, a statement is followed by the lets it reads
+        source = stmt.source + where(statement_exprs(stmt), comp.let_exprs())
         compute = self._compute(stmt, comp)
         message = getattr(stmt, "message", None)
         guarded = ast.Try(
@@ -111,7 +118,7 @@ class StatementCompiler:
         failed = ast.Expr(
             value=ast.Call(
                 func=attribute("_notes" if advisory else "_failures", "append"),
-                args=[_failure(stmt.source, reason, span, name("_vals"))],
+                args=[_failure(source, reason, span, name("_vals"))],
                 keywords=[],
             )
         )
@@ -121,11 +128,27 @@ class StatementCompiler:
             )
         else:
             record = ast.If(test=name("_ok"), body=[counted], orelse=[failed])
-        marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
         hard = 0 if isinstance(stmt, A.Score) or advisory else 1
         soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
         raised = [assign("_raised", const(False))] if message else []
         return StatementCode([marker, *raised, guarded, record], hard, soft, advisory)
+
+    def _let(self, let: A.Let, comp: ExprCompiler) -> ast.Try:
+        """``v = <expr>``, or, when it raises, the error kept for the statements that read it."""
+        value = comp.compile(let.expr)  # the names above the let, not the let's own
+        local = comp.bind_let(let)
+        return ast.Try(
+            body=[assign(local, value)],
+            handlers=[
+                ast.ExceptHandler(
+                    type=name("Exception"),
+                    name="_e",
+                    body=[assign(local, rt_call("let_failed", name("_e")))],
+                )
+            ],
+            orelse=[],
+            finalbody=[],
+        )
 
     def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
         empty = ast.Dict(keys=[], values=[])
@@ -160,32 +183,49 @@ class StatementCompiler:
                     "_ok", ast.Compare(left=name("_l"), ops=[ast.Eq()], comparators=[name("_r")])
                 ),
                 _why(
-                    rt_call("changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r"))
+                    rt_call("changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r")),
+                    where(stmt.path, comp.let_exprs()),
                 ),
                 assign("_vals", empty),
             ]
         expr = stmt.expr  # type: ignore[union-attr]
         negate = isinstance(stmt, A.Forbid)
-        if isinstance(expr, A.Compare) and expr.op in ("==", "!=", "<", "<=", ">", ">="):
-            test = ast.Compare(
-                left=name("_l"),
-                ops=[ast.Eq() if expr.op == "==" else _cmp(expr.op)],
-                comparators=[name("_r")],
-            )
-            held = ast.UnaryOp(op=ast.Not(), operand=test) if negate else test
+        # A statement that reads one let alone is explained by the let's expression (`require
+        # paid` fails as `order.total == 20` does); the value is the let's, read once.
+        shown, at = comp.explained(expr)
+        lets = where(shown, at.let_exprs())
+        if isinstance(shown, A.Compare) and shown.op in ("==", "!=", "<", "<=", ">", ">="):
+            left: ast.expr
+            right: ast.expr
+            if shown is expr:
+                test = ast.Compare(
+                    left=name("_l"),
+                    ops=[ast.Eq() if expr.op == "==" else _cmp(expr.op)],
+                    comparators=[name("_r")],
+                )
+                held = ast.UnaryOp(op=ast.Not(), operand=test) if negate else test
+                compute = [
+                    assign("_l", comp.compile(expr.left)),
+                    assign("_r", comp.compile(expr.right)),
+                    assign("_ok", held),
+                ]
+                left, right = name("_l"), name("_r")
+            else:  # the sides read again to explain a failure, where the let stands
+                compute = [assign("_v", comp.compile(expr)), assign("_ok", _held(negate))]
+                left = ast.NamedExpr(target=name("_l", ast.Store()), value=at.compile(shown.left))
+                right = ast.NamedExpr(target=name("_r", ast.Store()), value=at.compile(shown.right))
             return [
-                assign("_l", comp.compile(expr.left)),
-                assign("_r", comp.compile(expr.right)),
-                assign("_ok", held),
+                *compute,
                 _why(
                     rt_call(
                         "compare_reason",
-                        const(_source_of(expr)),
-                        const(expr.op),
-                        name("_l"),
-                        name("_r"),
+                        const(_source_of(shown)),
+                        const(shown.op),
+                        left,
+                        right,
                         const(negate),
                     ),
+                    lets,
                 ),
                 assign(
                     "_vals",
@@ -203,25 +243,24 @@ class StatementCompiler:
                 ),
             ]
         value = comp.compile(expr)
-        held_expr: ast.expr = (
-            ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
-        )
-        if isinstance(expr, A.Called):
+        if isinstance(shown, A.Called):
             why = (
-                rt_call("explain_called", name("calls"), const(expr.tool), comp.called_args(expr))
+                rt_call("explain_called", name("calls"), const(shown.tool), at.called_args(shown))
                 if not negate
                 else rt_call(
                     "explain_forbidden_call",
                     name("calls"),
-                    const(expr.tool),
-                    comp.called_args(expr),
+                    const(shown.tool),
+                    at.called_args(shown),
                 )
             )
-        elif isinstance(expr, A.Said):
-            why = rt_call("said_reason", const(expr.role), comp.compile(expr.text), const(negate))
-        elif isinstance(expr, A.Quantifier) and expr.kind == "all" and not negate:
-            inner, generator = comp.comprehension(expr.var, expr.source, expr.where)
-            body = inner.compile(expr.body) if expr.body is not None else const(True)
+            lets = ""  # the reason shows the values, not the DSL text
+        elif isinstance(shown, A.Said):
+            why = rt_call("said_reason", const(shown.role), at.compile(shown.text), const(negate))
+            lets = ""
+        elif isinstance(shown, A.Quantifier) and shown.kind == "all" and not negate:
+            inner, generator = at.comprehension(shown.var, shown.source, shown.where)
+            body = inner.compile(shown.body) if shown.body is not None else const(True)
             counter = rt_call(
                 "first",
                 ast.GeneratorExp(
@@ -236,19 +275,27 @@ class StatementCompiler:
                     ],
                 ),
             )
-            why = rt_call("counterexample_reason", const(_source_of(expr)), counter)
+            why = rt_call("counterexample_reason", const(_source_of(shown)), counter)
         else:
-            why = rt_call("condition_reason", const(_source_of(expr)), const(negate))
+            why = rt_call("condition_reason", const(_source_of(shown)), const(negate))
         return [
             assign("_v", value),
-            assign("_ok", held_expr),
-            _why(why),
+            assign("_ok", _held(negate)),
+            _why(why, lets),
             assign("_vals", empty),
         ]
 
 
-def _why(reason: ast.expr) -> ast.Assign:
-    """``_why = None if _ok else <reason>``: the failure's reason, built only when it failed."""
+def _held(negate: bool) -> ast.expr:
+    """Whether the statement held, from its value ``_v``."""
+    return ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
+
+
+def _why(reason: ast.expr, lets: str = "") -> ast.Assign:
+    """``_why = None if _ok else <reason>``: the failure's reason, built only when it failed,
+    followed by ``lets``, the lets its DSL text reads (`` (where order = ...)``)."""
+    if lets:
+        reason = ast.BinOp(left=reason, op=ast.Add(), right=const(lets))
     return assign("_why", ast.IfExp(test=name("_ok"), body=const(None), orelse=reason))
 
 

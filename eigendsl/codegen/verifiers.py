@@ -183,6 +183,9 @@ class VerifierBuilder(StatementCompiler):
             body: list[ast.stmt] = []
             for stmt in guard.body:
                 code = self.statement(stmt, comp)
+                if isinstance(stmt, A.Let):
+                    body += code.body
+                    continue
                 *compute, record = code.body
                 reason = record.orelse[0].value.args[0].args[1]  # type: ignore[attr-defined]
                 # a guard returns the reason alone, not the values a verdict records

@@ -8,11 +8,13 @@ expressions come from its bases, :mod:`eigendsl.dsl.expressions` and :mod:`eigen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
+from eigendsl.dsl.lets import EXPRESSION_WORDS
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec, reserved_name
@@ -26,12 +28,26 @@ ALLOWED = {
     "tool": {"db"},
 }
 
+# The names the DSL gives every declaration's expressions (where it may read them): a let may
+# not hide them.
+PROVIDED = {
+    "db": "the database after the episode",
+    "initial": "the database before the episode",
+    "gold": "the database after the gold plan",
+    "calls": "the episode's tool calls",
+    "messages": "the episode's messages",
+    "today": "the domain's date",
+}
+
 
 @dataclass(frozen=True)
 class Scope:
     kind: str  # guard rule check query tool
     names: tuple[tuple[str, Type], ...]
     later: tuple[str, ...] = ()  # a template's parameters after the one whose source this is
+    lets: tuple[A.Let, ...] = ()  # the lets bound here that no quantifier variable hides
+    pending: tuple[A.Let, ...] = ()  # the lets of the block below the statement being read
+    defining: A.Let | None = None  # the let whose expression is being read
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -42,7 +58,16 @@ class Scope:
         return None
 
     def bind(self, name: str, t: Type) -> Scope:
-        return Scope(self.kind, (*self.names, (name, t)), self.later)
+        """The scope inside a quantifier whose variable is ``name``: it hides a let of that name."""
+        lets = tuple(let for let in self.lets if let.name != name)
+        return replace(self, names=(*self.names, (name, t)), lets=lets)
+
+    def bind_let(self, let: A.Let, t: Type) -> Scope:
+        return replace(self, names=(*self.names, (let.name, t)), lets=(*self.lets, let))
+
+    def let_named(self, name: str) -> A.Let | None:
+        """The let that ``name`` reads here, or None (a parameter, a quantifier's variable)."""
+        return next((let for let in reversed(self.lets) if let.name == name), None)
 
     def visible(self) -> list[str]:
         return [k for k, _ in self.names] + sorted(ALLOWED[self.kind])
@@ -73,6 +98,8 @@ class Analyzer(EventTyper):
         self.resolved = Resolved()
         self.tag_reads: set[A.Attribute] = set()
         self.tags_named: set[str] = set()
+        self.let_reads: set[A.Let] = set()  # the lets some expression reads
+        self.event_lets: set[A.Let] = set()  # the lets of an event (`called ...`, `said ...`)
         self.row_types = {
             name: Type(
                 "object",
@@ -108,7 +135,7 @@ class Analyzer(EventTyper):
         for guard in self.resolved.guards.values():
             self._guard(guard)
         for rule in self.resolved.rules.values():
-            self._body(rule.body, Scope("rule", ()))
+            self._body(rule.body, Scope("rule", ()), "")
         for check in self.resolved.checks.values():
             self._check(check)
         return self.resolved
@@ -122,7 +149,7 @@ class Analyzer(EventTyper):
             )
             return
         names = tuple((p, from_field(t)) for p, t in tool.params.items())
-        self._body(guard.body, Scope("guard", names))
+        self._body(guard.body, Scope("guard", names), f"an argument of tool '{guard.tool}'")
 
     def _check(self, check: A.Check) -> None:
         params: dict[str, Type] = {}
@@ -133,7 +160,8 @@ class Analyzer(EventTyper):
                 self.diag.error(param.span, why)
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         self.resolved.check_params[check.name] = params
-        self._body(check.body, Scope("check", tuple(params.items())))
+        owner = f"a parameter of check '{check.name}'"
+        self._body(check.body, Scope("check", tuple(params.items())), owner)
 
     def _type_ref(self, ref: A.TypeRef) -> Type:
         if ref.name == "list":
@@ -147,9 +175,31 @@ class Analyzer(EventTyper):
         )
         return ANY
 
-    def _body(self, body: tuple[A.Statement, ...], scope: Scope) -> None:
-        for stmt in body:
-            if isinstance(stmt, (A.Require, A.Forbid)):
+    def _body(self, body: tuple[A.Statement, ...], scope: Scope, owner: str) -> None:
+        """Check a block's statements; ``owner`` says what a parameter of the declaration is
+        (\"a parameter of check 'x'\"), for a let that takes a parameter's name."""
+        bound: list[A.Let] = []
+        for index, stmt in enumerate(body):
+            scope = replace(scope, pending=tuple(s for s in body[index:] if isinstance(s, A.Let)))
+            if isinstance(stmt, A.Let):
+                t = self.infer(stmt.expr, replace(scope, defining=stmt))
+                taken = self._let_name_taken(stmt, scope, owner)
+                if taken is not None:  # not bound: the statements below read the name as before
+                    self.diag.error(stmt.name_span, taken)
+                    continue
+                if index == len(body) - 1:
+                    self.diag.error(
+                        stmt.span,
+                        f"nothing follows 'let {stmt.name}', so nothing can read it (a let binds "
+                        "its name for the statements after it in the same block); add the "
+                        "statements that use it below it, or remove it",
+                    )
+                else:
+                    bound.append(stmt)
+                if self.event_form(stmt.expr, scope):
+                    self.event_lets.add(stmt)
+                scope = scope.bind_let(stmt, t)
+            elif isinstance(stmt, (A.Require, A.Forbid)):
                 self.condition(stmt.expr, scope, stmt.source.split()[0])
             elif isinstance(stmt, A.Score):
                 if not 0 < stmt.weight <= 100:
@@ -161,7 +211,17 @@ class Analyzer(EventTyper):
                 root = stmt.path
                 while isinstance(root, (A.Attribute, A.Index)):
                     root = root.obj
-                if not (isinstance(root, A.Name) and root.id == "db") or stmt.path == root:
+                let = scope.let_named(root.id) if isinstance(root, A.Name) else None
+                if let is not None:
+                    self.let_reads.add(let)
+                    self.diag.error(
+                        root.span,
+                        f"'unchanged' reads its path in the final and in the initial database, "
+                        f"so the path starts at db; '{let.name}' is a let, one value read from "
+                        f"the final database: write the path from db "
+                        f"({let.name} = {render_expr(let.expr)})",
+                    )
+                elif not (isinstance(root, A.Name) and root.id == "db") or stmt.path == root:
                     self.diag.error(
                         stmt.path.span,
                         "'unchanged' needs a part of the database, such as db.users or "
@@ -203,6 +263,38 @@ class Analyzer(EventTyper):
                         stmt.span,
                         f"unknown rule '{stmt.rule}'{did_you_mean(stmt.rule, self.resolved.rules)}",
                     )
+        for let in bound:
+            if let not in self.let_reads:
+                self.diag.warning(
+                    let.name_span,
+                    f"'{let.name}' is bound by this let but no statement after it reads it; "
+                    "use it below, or remove the let",
+                )
+
+    def _let_name_taken(self, let: A.Let, scope: Scope, owner: str) -> str | None:
+        """Why ``let`` may not bind its name here (it would hide another name), or None."""
+        name = let.name
+        if name in EXPRESSION_WORDS:
+            return (
+                f"'{name}' is a word of the DSL's expressions, so nothing could read this let; "
+                "give it another name"
+            )
+        if name in PROVIDED:
+            return (
+                f"'{name}' is a name the DSL provides ({PROVIDED[name]}), which this let would "
+                "hide; give the let another name"
+            )
+        earlier = scope.let_named(name)
+        if earlier is not None:
+            return (
+                f"'{name}' is already bound by the let at line {earlier.span.line}; a name is "
+                "bound once in a block: give this let another name"
+            )
+        if scope.lookup(name) is not None:
+            return (
+                f"'{name}' is already {owner}, which this let would hide; give the let another name"
+            )
+        return None
 
 
 __all__ = ["Analyzer", "Resolved", "Scope"]

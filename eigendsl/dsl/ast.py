@@ -189,7 +189,18 @@ class Judge(Node):
     source: str
 
 
-Statement = Require | Forbid | Unchanged | Score | Use | Judge
+@dataclass(frozen=True)
+class Let(Node):
+    """``let name = expr``: ``name`` holds the value of ``expr`` in the statements after it in
+    the same block."""
+
+    name: str
+    name_span: Span
+    expr: Expr
+    source: str
+
+
+Statement = Require | Forbid | Unchanged | Score | Use | Judge | Let
 
 # ---------------------------------------------------------------------------- declarations
 

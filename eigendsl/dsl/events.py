@@ -22,6 +22,16 @@ class EventTyper(ExpressionTyper):
     """The expression rules plus the events of a conversation's trace."""
 
     spec: DomainSpec  # Analyzer.__init__ sets it; 'called' names one of its tools
+    event_lets: set[A.Let]  # the lets whose expression is an event: 'before' can read them
+
+    def event_form(self, e: A.Expr, scope: Scope) -> bool:
+        """Whether ``e`` is written as events: ``called``, ``said`` or ``user_said``, an ``or``
+        of them, or a let of one (whose value is whether it happened; ``before`` reads when)."""
+        if isinstance(e, (A.Called, A.Said)):
+            return True
+        if isinstance(e, A.BoolOp) and e.op == "or":
+            return self.event_form(e.left, scope) and self.event_form(e.right, scope)
+        return isinstance(e, A.Name) and scope.let_named(e.id) in self.event_lets
 
     def _called(self, e: A.Called, scope: Scope) -> Type:
         tool = self.spec.tools.get(e.tool)
@@ -91,6 +101,8 @@ class EventTyper(ExpressionTyper):
         if isinstance(e, A.BoolOp) and e.op == "or":
             return self._is_event(e.left, scope) and self._is_event(e.right, scope)
         t = self.infer(e, scope)
+        if isinstance(e, A.Name) and self.event_form(e, scope):
+            return True  # a let of an event: 'before' reads when it happened
         return t.kind in ("call", "message", "any") or (
             t.kind == "list" and t.elem in (CALL, MESSAGE)
         )

@@ -55,6 +55,7 @@ class ExpressionTyper(LiteralChecks):
     # Analyzer.__init__ sets these: the analysis state belongs to the analyzer.
     resolved: Resolved
     tag_reads: set[A.Attribute]  # the `c.tags` read so far
+    let_reads: set[A.Let]  # the lets read so far
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
         t = self.infer(expr, scope)
@@ -91,7 +92,26 @@ class ExpressionTyper(LiteralChecks):
     def _name(self, e: A.Name, scope: Scope) -> Type:
         t = scope.lookup(e.id)
         if t is not None:
+            let = scope.let_named(e.id)
+            if let is not None:
+                self.let_reads.add(let)
             return t
+        pending = next((let for let in scope.pending if let.name == e.id), None)
+        if pending is not None and pending is scope.defining:
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is read in its own let; a let's expression reads only the names "
+                "bound above it",
+            )
+            return ANY
+        if pending is not None:
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is read before the let that binds it (line {pending.span.line}); a "
+                "let binds its name for the statements after it: move the let above this "
+                "statement",
+            )
+            return ANY
         if e.id == "today":  # a parameter of that name is found first
             if self.spec.today is None:
                 self.diag.error(

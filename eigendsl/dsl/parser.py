@@ -11,6 +11,7 @@ Lark parses with positions on (LALR, contextual lexer, an indenter for blocks); 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import cast
@@ -127,34 +128,48 @@ def _describe(names: set[str]) -> str:
 
 # The words that begin a statement or a declaration (grammar/checker.lark).
 _STATEMENT_WORDS = frozenset(
-    {"require", "forbid", "unchanged", "score", "use", "judge", "guard", "rule", "check"}
+    {"require", "forbid", "unchanged", "score", "use", "judge", "let", "guard", "rule", "check"}
 )
 
 
-_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score"})
+# What a single '=' does in the DSL, for the error at one written where '==' was meant.
+_SINGLE_EQUALS = "(a single '=' only names an argument of 'called' or binds the name of a 'let')"
+
+_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score", "let"})
 
 
-def _cut_statement(exc: UnexpectedToken, text: str) -> bool:
-    """Whether a statement's condition seems to go on to the next line without a ``\\``: its line
-    ends in the middle of it, or the next line, indented deeper, is read as a new block."""
+def _cut_statement(exc: UnexpectedToken, text: str) -> str | None:
+    """What a statement holds (``condition``, or a let's ``expression``) when it seems to go on to
+    the next line without a ``\\``: its line ends in the middle of it, or the next line, indented
+    deeper, is read as a new block; None otherwise."""
     if exc.token.type == "_NL":
         line = exc.token.line
     elif exc.token.type == "_INDENT" and {e.lower() for e in exc.expected} & _STATEMENT_WORDS:
         line = (exc.token.end_line or 2) - 1
     else:
-        return False
+        return None
     lines = text.splitlines()
     if not line or line > len(lines):
-        return False
+        return None
     if exc.token.type == "_INDENT" and line < len(lines):
         deeper = lines[line].split()
         if deeper and deeper[0] in _STATEMENT_WORDS:
-            return False  # a statement of its own, indented too deep
+            return None  # a statement of its own, indented too deep
     # back to the statement's first line: over blank lines and lines a '\\' continued
     while line > 1 and (not lines[line - 1].strip() or lines[line - 2].rstrip().endswith("\\")):
         line -= 1
     words = lines[line - 1].split()
-    return bool(words) and words[0] in _CONDITION_WORDS
+    if not words or words[0] not in _CONDITION_WORDS:
+        return None
+    return "expression" if words[0] == "let" else "condition"
+
+
+_LET_WITH_EQUALS = re.compile(r"\s*let\s+\w+\s*==")
+
+
+def _line(text: str, number: int | None) -> str:
+    lines = text.splitlines()
+    return lines[number - 1] if number and 0 < number <= len(lines) else ""
 
 
 def _syntax_error(
@@ -196,7 +211,7 @@ def _syntax_error(
         elif char in "\"'":
             message = "this string is not closed; end it with the same quote on the same line"
         elif char == "=":
-            message += "; compare with '==' (a single '=' only names an argument of 'called')"
+            message += f"; compare with '==' {_SINGLE_EQUALS}"
         else:
             message += "; expected " + _describe(set(exc.allowed or ()))
     elif isinstance(exc, UnexpectedToken):
@@ -204,18 +219,21 @@ def _syntax_error(
         if exc.token.type in ("_INDENT", "_DEDENT"):
             found = "change of indentation"
         message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
-        if _cut_statement(exc, text):
+        held = _cut_statement(exc, text)
+        if held is not None:
             message += (
-                "; to go on with the condition on the next line, end this line with '\\' "
-                "(or put the condition in brackets)"
+                f"; to go on with the {held} on the next line, end this line with '\\' "
+                f"(or put the {held} in brackets)"
                 if exc.token.type == "_NL"
-                else "; if this line goes on with the condition above, end the line above with "
-                "'\\' (or put the condition in brackets)"
+                else f"; if this line goes on with the {held} above, end the line above with "
+                f"'\\' (or put the {held} in brackets)"
             )
         if str(exc.token) == "=" and "COMP_OP" in exc.expected:
+            message = f"unexpected '='; compare with '==' {_SINGLE_EQUALS}"
+        elif str(exc.token) == "=" and _LET_WITH_EQUALS.match(_line(text, exc.token.line)):
             message = (
-                "unexpected '='; compare with '==' "
-                "(a single '=' only names an argument of 'called')"
+                "unexpected '='; a 'let' binds its name with a single '=' "
+                "(let order = db.orders[order_id]), '==' compares two values"
             )
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"

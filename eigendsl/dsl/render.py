@@ -83,6 +83,8 @@ def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) ->
         return f"score {stmt.weight:g}: {render_expr(stmt.expr, rename)}"
     if isinstance(stmt, A.Judge):
         return f"judge {stmt.assertion!r}" + (" advisory" if stmt.advisory else "")
+    if isinstance(stmt, A.Let):
+        return f"let {(rename or {}).get(stmt.name, stmt.name)} = {render_expr(stmt.expr, rename)}"
     keyword = "require" if isinstance(stmt, A.Require) else "forbid"
     text = f"{keyword} {render_expr(stmt.expr, rename)}"
     if stmt.message:

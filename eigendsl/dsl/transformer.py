@@ -248,6 +248,10 @@ class ToAst(Transformer_NonRecursive):
     def use(self, meta, name):
         return A.Use(self.pos.token(name), str(name))
 
+    def let(self, meta, name, expr):
+        self._shallow(meta, expr)
+        return A.Let(self.pos.meta(meta), str(name), self.pos.token(name), expr, self._src(meta))
+
     def judge(self, meta, text, advisory):
         return A.Judge(
             self.pos.meta(meta),

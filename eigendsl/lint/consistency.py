@@ -22,6 +22,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.lets import explained, lets_above
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.solvability import call_errors
@@ -47,15 +48,14 @@ def check_consistency(ctx: LintContext) -> None:
 
 
 def _said_statements(check: A.Check) -> list[A.Node]:
+    """The statements of ``check`` that require the agent to say something (``require said
+    ...``, or ``require x`` where a let binds ``x`` to ``said ...``)."""
     out: list[A.Node] = []
-    for stmt in check.body:
-        expr = getattr(stmt, "expr", None)
-        if (
-            isinstance(stmt, (A.Require, A.Score))
-            and isinstance(expr, A.Said)
-            and expr.role == "assistant"
-        ):
-            out.append(stmt)
+    for stmt, lets in lets_above(check.body):
+        if isinstance(stmt, (A.Require, A.Score)):
+            expr = explained(stmt.expr, lets)
+            if isinstance(expr, A.Said) and expr.role == "assistant":
+                out.append(stmt)
     return out
 
 

@@ -25,6 +25,7 @@ from eigendsl import support as rt
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.lets import explained, lets_above, lets_read, statement_exprs, where
 from eigendsl.dsl.render import render_expr
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.values import ValueIndex, alternatives, field_names
@@ -157,12 +158,15 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
     trace = rt.Trace(ctx.domain.seed, ctx.domain.seed)
     for tool_name, guard in ctx.resolved.guards.items():
         tool = ctx.domain.tools.get(tool_name)
-        if tool is None or not guard.body:
+        # the conditions, each with the lets above it (a let is no condition: it refuses nothing)
+        conditions = [(s, lets) for s, lets in lets_above(guard.body) if not isinstance(s, A.Let)]
+        if tool is None or not conditions:
             continue
-        functions = [_statement_guard(builder, guard, stmt) for stmt in guard.body]
-        # a condition on the episode so far (an owner check reading `calls`) has no episode to
-        # read here: it is passed over, not judged, and does not stop the ones after it
-        episode = [_EPISODE.search(getattr(stmt, "source", "")) is not None for stmt in guard.body]
+        functions = [_statement_guard(builder, guard, stmt, lets) for stmt, lets in conditions]
+        # a condition on the episode so far (an owner check reading `calls`), through a let too,
+        # has no episode to read here: it is passed over, not judged, and does not stop the ones
+        # after it
+        episode = [_reads_episode(stmt, lets) for stmt, lets in conditions]
         reached = [0] * len(functions)
         fails = [False] * len(functions)
         for args in _argument_sets(ctx, index, tool, gold_args.get(tool_name, [])):
@@ -177,7 +181,7 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
                 if message is not None:
                     fails[k] = True
                     break
-        for stmt, failed, tried in zip(guard.body, fails, reached, strict=True):
+        for (stmt, _lets), failed, tried in zip(conditions, fails, reached, strict=True):
             if not failed and tried:
                 ctx.add(
                     stmt.span,
@@ -191,26 +195,40 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
                 )
 
 
+def _reads_episode(stmt: A.Statement, lets: dict[str, A.Let]) -> bool:
+    """Whether a guard's condition reads the episode so far (``calls``, ``messages``), itself or
+    through the lets it reads."""
+    read = lets_read(statement_exprs(stmt), lets)
+    return any(_EPISODE.search(getattr(s, "source", "")) for s in (stmt, *read))
+
+
 def guard_conditions_without_message(ctx: LintContext) -> None:
     """A guard condition with no ``else`` message refuses a call with its own DSL text
     (``new_room_id in db.rooms does not hold``): what the agent reads, and learns from."""
     for tool_name, guard in ctx.resolved.guards.items():
-        for stmt in guard.body:
+        for stmt, lets in lets_above(guard.body):
             if isinstance(stmt, (A.Require, A.Forbid)) and stmt.message is None:
+                shown = explained(
+                    stmt.expr, lets
+                )  # what the refusal explains, as the agent reads it
                 ctx.add(
                     stmt.span,
                     f"this condition of the guard of '{tool_name}' has no else message, so the "
-                    f"agent it refuses reads the DSL's own text ('{render_expr(stmt.expr)} "
+                    f"agent it refuses reads the DSL's own text ('{render_expr(shown)} "
                     f"{'holds but is forbidden' if isinstance(stmt, A.Forbid) else 'does not hold'}"
-                    "'); give it an else message the agent can read",
+                    f"{where(shown, lets)}'); give it an else message the agent can read",
                     "warning",
                     "guard_without_message",
                 )
 
 
-def _statement_guard(builder: VerifierBuilder, guard: A.Guard, stmt: A.Statement) -> Any:
-    """A guard function that checks ``stmt`` alone, generated like the real guard."""
-    single = dataclasses.replace(guard, body=(stmt,))
+def _statement_guard(
+    builder: VerifierBuilder, guard: A.Guard, stmt: A.Statement, lets: dict[str, A.Let]
+) -> Any:
+    """A guard function that checks ``stmt`` alone (after the lets it reads), generated like the
+    real guard."""
+    read = lets_read(statement_exprs(stmt), lets)
+    single = dataclasses.replace(guard, body=(*read, stmt))
     resolved = dataclasses.replace(builder.resolved, guards={guard.tool: single})
     module = VerifierBuilder(builder.spec, resolved, builder.source_root).guards_module()
     namespace: dict[str, Any] = {}

@@ -192,7 +192,10 @@ def composed_template(
     signature = [_param(p, ra) for p in a_check.params] + [_param(p, rb) for p in b_check.params]
     lines = [f"check {name}({', '.join(signature)}):"]
     seen_uses: set[str] = set()
-    for check, rename in ((a_check, ra), (b_check, rb)):
+    for check, rename, prefix in ((a_check, ra, "a_"), (b_check, rb, "b_")):
+        # each check's lets are renamed apart too: both may bind `order`
+        lets = {s.name: f"{prefix}{s.name}" for s in check.body if isinstance(s, A.Let)}
+        rename = {**rename, **lets}
         for stmt in check.body:
             if isinstance(stmt, A.Use):
                 if stmt.rule in seen_uses:

@@ -24,11 +24,18 @@ def statement_kind(statement: str) -> str | None:
     'ACTION'
     >>> statement_kind('judge "The agent apologizes" advisory')
     'NL_ASSERTION'
+
+    A statement that reads a let alone is the let's (its text ends with the lets it reads):
+
+    >>> statement_kind("require same (where same = db == gold)")
+    'DB'
     """
     text = statement.strip()
     if text.startswith("judge "):
         return "NL_ASSERTION"
-    if re.match(r"^(require|forbid)\s+db\s*==\s*gold\b", text):
+    if re.match(r"^(require|forbid)\s+db\s*==\s*gold\b", text) or re.match(
+        r"^(require|forbid) (\w+) \(where (.*, )?\2 = db == gold[,)]", text
+    ):
         return "DB"
     if re.search(r"\bcalled\b", text):
         return "ACTION"

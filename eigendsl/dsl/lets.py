@@ -1,0 +1,140 @@
+"""Local bindings (``let name = expr``) as the stages after the analysis read them: the names an
+expression reads, the lets it reads (through other lets too), and how a statement that reads
+lets is shown apart from its block, with those lets after it.
+
+A let binds its name for the statements after it in the same block, so a statement is always
+read with the lets above it (:func:`lets_above`).
+
+>>> from eigendsl.dsl.parser import parse
+>>> check = parse(
+...     "check c(order_id):\\n"
+...     "    let order = db.orders[order_id]\\n"
+...     "    let owner = db.users[order.user_id]\\n"
+...     '    require owner.name == "Ann"\\n',
+...     "x.chk",
+... ).declarations[0]
+>>> [(s.source, sorted(lets)) for s, lets in lets_above(check.body)][2]
+('require owner.name == "Ann"', ['order', 'owner'])
+>>> stmt, lets = lets_above(check.body)[2]
+>>> where(stmt.expr, lets)
+' (where order = db.orders[order_id], owner = db.users[order.user_id])'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.render import render_expr
+
+# Words the DSL reads as keywords inside an expression: a let of that name could never be read.
+EXPRESSION_WORDS = frozenset(
+    {
+        "true",
+        "false",
+        "null",
+        "not",
+        "and",
+        "or",
+        "in",
+        "contains",
+        "before",
+        "where",
+        "called",
+        "said",
+        "user_said",
+        "all",
+        "any",
+        "count",
+        "sum",
+        "first",
+        "last",
+    }
+)
+
+
+def names_read(expr: A.Node) -> set[str]:
+    """The names ``expr`` reads from outside it: those a quantifier inside binds are left out.
+
+    >>> from eigendsl.dsl.parser import parse_expression
+    >>> sorted(names_read(parse_expression("all(i in items: i in order.ids) and n > 0", "x")))
+    ['items', 'n', 'order']
+    """
+    found: set[str] = set()
+    stack: list[tuple[A.Node, frozenset[str]]] = [(expr, frozenset())]
+    while stack:  # no recursion: an expression may nest deeply
+        node, bound = stack.pop()
+        if isinstance(node, A.Name):
+            if node.id not in bound:
+                found.add(node.id)
+            continue
+        if isinstance(node, A.Quantifier):
+            inner = bound | {node.var}
+            stack.append((node.source, bound))
+            stack.extend((part, inner) for part in (node.where, node.body) if part is not None)
+            continue
+        for value in vars(node).values():
+            children = value if isinstance(value, tuple) else (value,)
+            stack.extend((child, bound) for child in children if isinstance(child, A.Node))
+    return found
+
+
+def statement_exprs(stmt: A.Statement) -> tuple[A.Expr, ...]:
+    """The expressions a statement evaluates (none for ``use`` and ``judge``)."""
+    if isinstance(stmt, A.Unchanged):
+        return (stmt.path,)
+    if isinstance(stmt, (A.Require, A.Forbid, A.Score, A.Let)):
+        return (stmt.expr,)
+    return ()
+
+
+def lets_above(body: tuple[A.Statement, ...]) -> list[tuple[A.Statement, dict[str, A.Let]]]:
+    """Each statement of a block with the lets bound above it, by name."""
+    out: list[tuple[A.Statement, dict[str, A.Let]]] = []
+    lets: dict[str, A.Let] = {}
+    for stmt in body:
+        out.append((stmt, dict(lets)))
+        if isinstance(stmt, A.Let):
+            lets.setdefault(stmt.name, stmt)  # a second let of a name is an analysis error
+    return out
+
+
+def lets_read(exprs: tuple[A.Expr, ...] | A.Expr, lets: Mapping[str, A.Let]) -> list[A.Let]:
+    """The lets of ``lets`` that ``exprs`` read, directly or through another let, in the order
+    they are bound."""
+    pending = list(exprs) if isinstance(exprs, tuple) else [exprs]
+    found: dict[str, A.Let] = {}
+    while pending:
+        for name in names_read(pending.pop()):
+            let = lets.get(name)
+            if let is not None and name not in found:
+                found[name] = let
+                pending.append(let.expr)
+    return sorted(found.values(), key=lambda let: (let.span.line, let.span.col))
+
+
+def explained(expr: A.Expr, lets: Mapping[str, A.Let]) -> A.Expr:
+    """What a statement that reads one let alone (``require paid``) tests: the let's expression
+    (through a let of a let too); any other expression as it is."""
+    seen: set[str] = set()
+    while isinstance(expr, A.Name) and expr.id in lets and expr.id not in seen:
+        seen.add(expr.id)
+        expr = lets[expr.id].expr
+    return expr
+
+
+def where(
+    exprs: tuple[A.Expr, ...] | A.Expr,
+    lets: Mapping[str, A.Let],
+    rename: dict[str, str] | None = None,
+) -> str:
+    """`` (where a = ..., b = ...)``: the lets ``exprs`` read, for the text of a statement shown
+    apart from its block; empty when it reads none."""
+    read = lets_read(exprs, lets)
+    if not read:
+        return ""
+    bound = ", ".join(
+        f"{(rename or {}).get(let.name, let.name)} = {render_expr(let.expr, rename)}"
+        for let in read
+    )
+    return f" (where {bound})"
