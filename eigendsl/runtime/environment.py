@@ -218,7 +218,9 @@ class Environment:
             return str(exc) or "the tool failed", None
         except rt.EvalError as exc:
             return str(exc), None
-        except Exception as exc:  # noqa: BLE001 - a bug in a tool is an error for this call only
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a bug in a tool fails one call
+            # sys.exit() in a tool's code would end the whole command, silently; Ctrl-C still
+            # stops it (KeyboardInterrupt is neither).
             if tool.declared:
                 return f"the tool failed: {rt.describe_error(exc)}", None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))
