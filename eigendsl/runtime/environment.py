@@ -8,6 +8,7 @@ message the model can read and leaves the database exactly as it was.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -81,6 +82,8 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
             or (isinstance(value, bool) and kind in ("integer", "number"))
         ):
             return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
+        if isinstance(value, float) and not math.isfinite(value):  # a caller not of toolcalls
+            return f"'{where}' must be a finite number, not {value}"
     if schema.get("format") == "date" and (problem := rt.date_problem(value)) is not None:
         return f"'{where}' must be a date written YYYY-MM-DD: {problem}"
     if "enum" in schema and value not in schema["enum"]:
