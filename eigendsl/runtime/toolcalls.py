@@ -112,8 +112,8 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
         return {}, f'{where}: "arguments" must be a JSON object, got {type(arguments).__name__}.'
     if _too_deep(arguments):
         return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
-    if (number := _not_finite(arguments)) is not None:
-        return {}, f"{where}: {_NOT_FINITE.format(what='the arguments', number=number)}."
+    if (not_finite := _not_finite(arguments)) is not None:
+        return {}, f"{where}: {_NOT_FINITE.format(what='the arguments', number=not_finite)}."
     return {"name": name, "arguments": arguments}, None
 
 
@@ -165,8 +165,8 @@ def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "tool call arguments must be a JSON object"
     if _too_deep(value):
         return None, _TOO_DEEP.format(what="the tool call arguments")
-    if (number := _not_finite(value)) is not None:
-        return None, _NOT_FINITE.format(what="the tool call arguments", number=number)
+    if (not_finite := _not_finite(value)) is not None:
+        return None, _NOT_FINITE.format(what="the tool call arguments", number=not_finite)
     return without_surrogates(value), None
 
 
