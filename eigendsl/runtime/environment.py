@@ -236,7 +236,7 @@ class Environment:
             result = to_plain(result)  # it may hold the view's rows
         elif tool.writes:
             changed = view.changed()
-            if changed and self.domain.schemas and not tool.declared:
+            if changed and self.domain.schemas:  # a declared tool's too: its values are args
                 problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
                 for problem in problems:
                     self._fault(faults.bad_write(tool.name, problem))

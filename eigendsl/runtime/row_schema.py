@@ -1,8 +1,10 @@
-"""What a Python tool writes, checked against the table schemas ``db.json`` records.
+"""What a write tool writes, checked against the table schemas ``db.json`` records.
 
-Seed data and a model's arguments are checked when they enter; a Python write tool's rows are
-checked here, when the tool returns: only the rows it changed or added (a staged write knows
-them), so the check costs a walk over a few rows per write call. A problem is one sentence that
+Seed data and a model's arguments are checked when they enter; a write tool's rows are checked
+here, when the tool returns (a Python tool's, and a declared one's, whose ``set`` values come
+from the arguments: a text parameter written to a date, enum or reference field): only the rows
+it changed or added (a staged write knows them), so the check costs a walk over a few rows per
+write call. A problem is one sentence that
 names the tool, the row, the field and what is wrong with it; each field's is told, and the
 write is then not applied.
 
