@@ -1115,6 +1115,24 @@ CASES = [
         "'cheap', expected float",
         "[{item_id: i2",
     ),
+    case(  # stored, a NaN made every tool that returned it look broken
+        "seed-nan",
+        SEED,
+        "total: 5.5",
+        "total: .nan",
+        "mini/data/seed.yaml:6:61: row '#2' of 'orders' field 'total' is nan, which JSON cannot "
+        "hold; write a finite number",
+        ".nan",
+    ),
+    case(
+        "seed-nested-infinity",
+        SEED,
+        "{item_id: i2, price: 5.5}",
+        "{item_id: i2, price: -.inf}",
+        "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
+        "-inf, which JSON cannot hold; write a finite number",
+        "[{item_id: i2",
+    ),
     case(
         "seed-unknown-field",
         SEED,

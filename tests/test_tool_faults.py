@@ -184,6 +184,10 @@ def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Pat
             "wrote orders['#1'].total = '20.0' (a string), but the field is float; store a float",
         ),
         (
+            '    order["total"] = float("nan")\n',
+            "wrote orders['#1'].total = nan, which JSON cannot write; store a finite number",
+        ),
+        (
             '    order["status"] = "gone"\n',
             "wrote orders['#1'].status = 'gone', which is not one of pending, delivered, cancelled",
         ),

@@ -17,6 +17,7 @@ write is then not applied.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,8 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
         if field.get("optional"):
             return None
         return " = None, but the field is not optional; store a value, or mark it optional"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f" = {value!r}, which JSON cannot write; store a finite number (or None)"
     if kind == "any":
         return None
     allowed = PY_TYPES.get(kind)
