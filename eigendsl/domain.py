@@ -249,6 +249,7 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                 span, f"'{function}' must take the database as its first parameter, named 'db'"
             )
             continue
+        _check_python_defaults(loaded, tool_name, function, args, diag)
         if args.kwarg is None:
             for param in tool.params:
                 if param not in names:
@@ -270,6 +271,32 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                             else ""
                         ),
                     )
+
+
+def _check_python_defaults(
+    loaded: LoadedSpec, tool_name: str, function: str, args: pyast.arguments, diag: Diagnostics
+) -> None:
+    """A parameter a call may leave out (``optional: true``, or a ``default``) has a default in
+    the Python function too: the runtime passes only the arguments a call gives, so every call
+    without it would be a TypeError, an internal error of the tool."""
+    positional = args.posonlyargs + args.args
+    has_default = {a.arg for a in positional[len(positional) - len(args.defaults) :]}
+    has_default |= {
+        a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    }
+    required = {a.arg for a in positional + args.kwonlyargs} - has_default
+    params = loaded.raw["tools"][tool_name].get("params")
+    for name, param in loaded.spec.tools[tool_name].params.items():
+        if name not in required or not (param.optional or param.default is not None):
+            continue
+        given = "optional" if param.default is None else f"given a default ({param.default!r})"
+        default = "None" if param.default is None else repr(param.default)
+        diag.error(
+            params.position(name) if isinstance(params, MarkedDict) else loaded.raw.span,
+            f"parameter '{name}' is {given}, so a call may leave it out, but '{function}' "
+            f"requires it; give the Python parameter a default ({name}={default}): every call "
+            "without it would fail with a TypeError",
+        )
 
 
 def _check_imports(tree: pyast.Module | None, path: Path, root: Path, diag: Diagnostics) -> None:

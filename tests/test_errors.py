@@ -1062,6 +1062,33 @@ CASES = [
         "'cancel_order' declares",
         "tools:cancel_order",
     ),
+    case(  # every call without it was "internal error (TypeError)"
+        "python-tool-optional-parameter-without-a-default",
+        DOMAIN,
+        "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+        "      reason: {type: enum, values: [no longer needed, ordered by mistake], "
+        "optional: true}",
+        "mini/domain.yaml:42:7: parameter 'reason' is optional, so a call may leave it out, but "
+        "'cancel_order' requires it; give the Python parameter a default (reason=None): every "
+        "call without it would fail with a TypeError",
+        "reason:",
+    ),
+    Case(
+        "python-tool-parameter-with-a-default-only-in-the-spec",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake], "
+                "default: ordered by mistake}",
+            ),
+            (TOOLS, "order_id, reason):", "order_id, *, reason):"),
+        ),
+        "mini/domain.yaml:42:7: parameter 'reason' is given a default ('ordered by mistake'), so "
+        "a call may leave it out, but 'cancel_order' requires it; give the Python parameter a "
+        "default (reason='ordered by mistake'): every call without it would fail with a TypeError",
+        "reason:",
+    ),
     case(
         "python-tool-takes-today-the-domain-lacks",
         TOOLS,
