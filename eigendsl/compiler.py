@@ -28,7 +28,6 @@ from eigendsl.domain import (
     check_python_tools,
     check_tool_tags,
     check_training,
-    declarative_tools,
     normalize_seed,
 )
 from eigendsl.dsl.analysis import Analyzer, Resolved
@@ -37,6 +36,7 @@ from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
+from eigendsl.tool_bodies import declarative_tools
 
 SCHEMA_VERSION = 1
 
@@ -63,7 +63,7 @@ def analyze(
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         resolved = analyzer.declarations(loaded.modules)
-        bodies = declarative_tools(loaded, analyzer, diag)
+        bodies = declarative_tools(loaded, analyzer, diag, seed)
         templates = check_templates(loaded, analyzer, diag)
     check_tool_tags(loaded, analyzer.tags_named, diag)
     diag.raise_if_errors()

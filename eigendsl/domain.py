@@ -1,6 +1,6 @@
 """Checks of a loaded spec that need more than pydantic: seed data against the schema, tool
-implementations, declarative tool bodies, the DSL text embedded in YAML, and the tables the
-training settings name.
+implementations, the DSL text embedded in YAML, and the tables the training settings name
+(declarative tool bodies: ``tool_bodies.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eigendsl.dsl import ast as A
-from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.parser import parse_expression, parse_query
-from eigendsl.dsl.types import from_field
 from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean, source_line
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
@@ -252,6 +249,7 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                 span, f"'{function}' must take the database as its first parameter, named 'db'"
             )
             continue
+        _check_python_defaults(loaded, tool_name, function, args, diag)
         if args.kwarg is None:
             for param in tool.params:
                 if param not in names:
@@ -273,6 +271,32 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                             else ""
                         ),
                     )
+
+
+def _check_python_defaults(
+    loaded: LoadedSpec, tool_name: str, function: str, args: pyast.arguments, diag: Diagnostics
+) -> None:
+    """A parameter a call may leave out (``optional: true``, or a ``default``) has a default in
+    the Python function too: the runtime passes only the arguments a call gives, so every call
+    without it would be a TypeError, an internal error of the tool."""
+    positional = args.posonlyargs + args.args
+    has_default = {a.arg for a in positional[len(positional) - len(args.defaults) :]}
+    has_default |= {
+        a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    }
+    required = {a.arg for a in positional + args.kwonlyargs} - has_default
+    params = loaded.raw["tools"][tool_name].get("params")
+    for name, param in loaded.spec.tools[tool_name].params.items():
+        if name not in required or not (param.optional or param.default is not None):
+            continue
+        given = "optional" if param.default is None else f"given a default ({param.default!r})"
+        default = "None" if param.default is None else repr(param.default)
+        diag.error(
+            params.position(name) if isinstance(params, MarkedDict) else loaded.raw.span,
+            f"parameter '{name}' is {given}, so a call may leave it out, but '{function}' "
+            f"requires it; give the Python parameter a default ({name}={default}): every call "
+            "without it would fail with a TypeError",
+        )
 
 
 def _check_imports(tree: pyast.Module | None, path: Path, root: Path, diag: Diagnostics) -> None:
@@ -320,66 +344,3 @@ def check_tool_tags(loaded: LoadedSpec, named: set[str], diag: Diagnostics) -> N
                     f"tool '{tool_name}' has the tag '{tag}', which no checker names; did you "
                     f"mean '{close}'? The rules that select calls by '{close}' pass it by",
                 )
-
-
-def declarative_tools(loaded: LoadedSpec, analyzer: Analyzer, diag: Diagnostics) -> dict[str, Any]:
-    """Parse and type-check declarative tool bodies: name -> (returns, update path, sets)."""
-    bodies: dict[str, Any] = {}
-    for tool_name, tool in loaded.spec.tools.items():
-        if tool.declare is None:
-            continue
-        raw = loaded.raw["tools"][tool_name]["declare"]
-        scope = Scope("tool", tuple((p, from_field(t)) for p, t in tool.params.items()))
-        returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
-        if returns is not None:
-            analyzer.infer(returns, scope)
-        update = None
-        sets: dict[str, A.Expr] = {}
-        if tool.declare.update:
-            update = parse_embedded(raw, "update", diag)
-            if update is not None:
-                analyzer.infer(update, scope)
-                if not (isinstance(update, A.Index) and update in analyzer.resolved.table_rows):
-                    diag.error(update.span, "'update' must name one row, like db.users[user_id]")
-                    update = None
-            table = analyzer.resolved.table_rows.get(update) if update is not None else None
-            for field_name in tool.declare.set or {}:
-                expr = parse_embedded(raw["set"], field_name, diag)
-                if expr is None:
-                    continue
-                value_type = analyzer.infer(expr, scope)
-                if table is not None:
-                    fields = loaded.spec.database.tables[table].fields
-                    if field_name not in fields:
-                        diag.error(
-                            raw["set"].position(field_name),
-                            f"table '{table}' has no field '{field_name}'"
-                            f"{did_you_mean(field_name, fields)}",
-                        )
-                        continue
-                    from eigendsl.dsl.types import assignable
-
-                    field_type = from_field(fields[field_name])
-                    if not assignable(value_type, field_type):
-                        diag.error(
-                            expr.span,
-                            f"field '{field_name}' is {field_type.name}, "
-                            f"but this is {value_type.name}",
-                        )
-                    else:  # a literal the field cannot hold: an enum's other value, no day
-                        analyzer.enum_literal(field_type, expr)
-                        analyzer.date_literal(field_type, expr)
-                sets[field_name] = expr
-        if update is not None and not tool.writes:
-            diag.error(
-                loaded.raw["tools"][tool_name].position("declare"),
-                f"tool '{tool_name}' updates the database, so it must say 'writes: true'",
-            )
-        elif tool.writes and tool.declare.update is None:
-            diag.error(
-                loaded.raw["tools"][tool_name].position("writes"),
-                f"tool '{tool_name}' says 'writes: true', but its declare body only returns a "
-                "value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
-            )
-        bodies[tool_name] = (returns, update, sets)
-    return bodies

@@ -9,6 +9,7 @@ later by :mod:`eigendsl.dsl.analysis`. ``eigendsl schema`` prints the JSON Schem
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any, Literal
 
@@ -150,6 +151,8 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
             if spec.optional
             else "is null but the field is not optional (add 'optional: true')"
         )
+    if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf in YAML; NaN in JSON
+        return f"is {value!r}, which JSON cannot hold; write a finite number"
     if spec.type == "any":
         return None
     allowed = PY_TYPES[spec.type]

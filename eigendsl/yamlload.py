@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,10 @@ MAX_VALUES = 10_000_000
 _TOO_DEEP = (
     f"this value is nested more than {MAX_NESTING} levels deep, deeper than EigenDSL reads; "
     "flatten it"
+)
+
+_TOO_LONG = (
+    "this number has more digits than an int can hold (4300 decimal digits); write a smaller one"
 )
 
 
@@ -148,7 +153,20 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, deep: bool = F
     return result
 
 
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    """An int, or an error at it past the 4300 digits Python reads or writes in decimal (a
+    ValueError otherwise, here or where the value is written as JSON: 0x... reads any length)."""
+    try:
+        value = loader.construct_yaml_int(node)
+        if value.bit_length() > 14_000:
+            str(value)
+        return value
+    except ValueError:
+        raise EigenError(Diagnostic(_span(loader.path, node), _TOO_LONG)) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
@@ -240,12 +258,22 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
             raise EigenError(
                 Diagnostic(Span(shown, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
             ) from None
+        except ValueError:  # an int past the 4300 digits Python reads
+            raise EigenError(Diagnostic(_long_number(text, shown), _TOO_LONG)) from None
         except RecursionError:
             too_deep = True
         if too_deep:
             raise EigenError(Diagnostic(_too_deep_json(text, shown), _TOO_DEEP))
         return data
     return loads(text, shown)
+
+
+def _long_number(text: str, path: str) -> Span:
+    """Where JSON ``text`` holds its first number of more than 4300 digits."""
+    found = re.search(r"\d{4301,}", text)
+    start = found.start() if found else 0
+    line = text.count("\n", 0, start) + 1
+    return Span(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
 
 
 def _shape(value: Any) -> tuple[int, int]:

@@ -1208,6 +1208,33 @@ CASES = [
         "'cancel_order' declares",
         "tools:cancel_order",
     ),
+    case(  # every call without it was "internal error (TypeError)"
+        "python-tool-optional-parameter-without-a-default",
+        DOMAIN,
+        "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+        "      reason: {type: enum, values: [no longer needed, ordered by mistake], "
+        "optional: true}",
+        "mini/domain.yaml:42:7: parameter 'reason' is optional, so a call may leave it out, but "
+        "'cancel_order' requires it; give the Python parameter a default (reason=None): every "
+        "call without it would fail with a TypeError",
+        "reason:",
+    ),
+    Case(
+        "python-tool-parameter-with-a-default-only-in-the-spec",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake], "
+                "default: ordered by mistake}",
+            ),
+            (TOOLS, "order_id, reason):", "order_id, *, reason):"),
+        ),
+        "mini/domain.yaml:42:7: parameter 'reason' is given a default ('ordered by mistake'), so "
+        "a call may leave it out, but 'cancel_order' requires it; give the Python parameter a "
+        "default (reason='ordered by mistake'): every call without it would fail with a TypeError",
+        "reason:",
+    ),
     case(
         "python-tool-takes-today-the-domain-lacks",
         TOOLS,
@@ -1259,6 +1286,24 @@ CASES = [
         "{item_id: i2, price: cheap}",
         "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
         "'cheap', expected float",
+        "[{item_id: i2",
+    ),
+    case(  # stored, a NaN made every tool that returned it look broken
+        "seed-nan",
+        SEED,
+        "total: 5.5",
+        "total: .nan",
+        "mini/data/seed.yaml:6:61: row '#2' of 'orders' field 'total' is nan, which JSON cannot "
+        "hold; write a finite number",
+        ".nan",
+    ),
+    case(
+        "seed-nested-infinity",
+        SEED,
+        "{item_id: i2, price: 5.5}",
+        "{item_id: i2, price: -.inf}",
+        "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
+        "-inf, which JSON cannot hold; write a finite number",
         "[{item_id: i2",
     ),
     case(

@@ -110,6 +110,41 @@ def test_hostile_arguments_never_crash_an_episode(mini, arguments, as_string):
     assert parse_agent_input(f"/call get_order {arguments}") is not None
 
 
+NOT_JSON_NUMBERS = ["NaN", "Infinity", "-Infinity", "1e999"]
+
+
+@pytest.mark.parametrize("number", NOT_JSON_NUMBERS)
+@pytest.mark.parametrize("as_string", [False, True], ids=["object", "json-string"])
+def test_nan_and_infinity_in_arguments_are_a_malformed_call(mini, number, as_string):
+    # Python's json reads them; stored, they passed guards (tip >= 0) and broke episodes files.
+    arguments = '{"order_id": [1, ' + number + "]}"
+    shown = "Infinity" if number == "1e999" else number
+    _, calls, errors = parse_tool_calls(_call(json.dumps(arguments) if as_string else arguments))
+    assert calls == [] and errors == [
+        f"Tool call 1: a number in the arguments is {shown}, which JSON does not allow; write "
+        "a finite number."
+    ]
+    assert f"is {shown}, which JSON does not allow" in decode_arguments(arguments)[1]
+    assert f"is {shown}" in parse_agent_input(f"/call get_order {arguments}").errors[0]
+    episode = Episode(mini.tasks[0], Environment(mini, mini.tasks[0]))
+    apply_agent_turn(episode, turn_from_text(_call(arguments)))
+    assert [(c.tool, c.args) for c in episode.env.trace.calls] == [("invalid_tool_call", {})]
+    for message in episode.messages:
+        json.dumps(message, allow_nan=False)
+
+
+def test_a_number_argument_that_is_not_finite_is_refused_by_the_environment(mini):
+    from dataclasses import replace
+
+    tool = mini.tools["get_order"]
+    schema = json.loads(json.dumps(tool.schema))
+    schema["function"]["parameters"]["properties"]["order_id"] = {"type": "number"}
+    numbered = replace(tool, schema=schema)
+    env = Environment(replace(mini, tools={**mini.tools, "get_order": numbered}))
+    text, ok = env.call_tool("get_order", {"order_id": float("nan")})
+    assert not ok and text == "Error: argument 'order_id' must be a finite number, not nan"
+
+
 # ---------------------------------------------------------------------------- eigendsl play
 
 

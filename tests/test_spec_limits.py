@@ -144,3 +144,40 @@ def test_yaml_whose_aliases_expand_past_what_is_read() -> None:
         loads(text, "bomb.yaml")
     shared = "a: &a [1, 2, 3]\nb: *a\nc: *a\n"  # aliases within reason are read as before
     assert loads(shared, "shared.yaml") == {"a": [1, 2, 3], "b": [1, 2, 3], "c": [1, 2, 3]}
+
+
+# ---------------------------------------------------------------------------- numbers
+
+HUGE = "9" * 5000  # past the 4300 digits Python reads as an int
+
+
+def test_a_number_too_long_for_python_in_the_seed_is_an_error_at_it(
+    mini: Path, tmp_path: Path
+) -> None:
+    edit(mini, "data/seed.yaml", "total: 7.0", f"total: {HUGE}")
+    assert _error(mini, tmp_path / "out") == (
+        "mini/data/seed.yaml:7:59: this number has more digits than an int can hold (4300 "
+        "decimal digits); write a smaller one"
+    )
+    with pytest.raises(EigenError, match=r"^hex\.yaml:1:4: this number has more digits"):
+        loads("a: 0x" + "f" * 4000 + "\n", "hex.yaml")  # read, but never written as decimal
+    edit(mini, DOMAIN, "seed: data/seed.yaml", "seed: data/seed.json")
+    edit(mini, "data/seed.json", None, '{"users": [],\n "orders": [' + HUGE + "]}\n")
+    assert _error(mini, tmp_path / "out").startswith(
+        "mini/data/seed.json:2:13: this number has more digits than an int can hold"
+    )
+
+
+@pytest.mark.parametrize(
+    "literal", [HUGE, "1" * 400 + ".5"], ids=["int-digits", "float-past-1.8e308"]
+)
+def test_a_number_too_long_for_python_in_a_check_is_an_error_at_it(
+    mini: Path, tmp_path: Path, literal: str
+) -> None:
+    edit(mini, CHK, "require db == gold", f"require len(order_id) < {literal}")
+    digits = len(literal.split(".")[0])
+    assert _error(mini, tmp_path / "out") == (
+        f"mini/checks/main.chk:12:29: this number has {digits} digits, more than a number can "
+        "hold; write a smaller one (an int has at most 4300 digits, a float is at most about "
+        "1.8e308)"
+    )

@@ -21,7 +21,7 @@ LAYERS = (
     ("yaml_errors", "yamlload"),
     ("spec", "task_spec", "training_spec"),
     ("dsl",),
-    ("loader", "domain", "references"),
+    ("loader", "domain", "references", "tool_bodies"),
     ("codegen",),
     ("tasks", "task_set", "template_text"),
     ("compiler",),

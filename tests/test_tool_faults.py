@@ -81,6 +81,28 @@ def test_run_counts_the_exceptions_of_the_tools_by_place(mini: Path) -> None:
     assert result.exit_code == 0 and "errors in the spec's tools" in result.output
 
 
+def test_sys_exit_in_a_tool_is_a_fault_of_the_call_not_the_end_of_the_command(mini: Path) -> None:
+    # SystemExit is no Exception: it used to end compile (mid-lint), lint and run with its code
+    # and no message.
+    edit(mini, "tools.py", CANCEL, CANCEL + "    import sys\n    sys.exit(3)\n")
+    line = _line_of(mini, "sys.exit(3)")
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and "internal error in the tool cancel_order (SystemExit)" in text
+    assert env.db["orders"]["#1"]["status"] == "pending"
+    assert [(f.kind, f.file, f.line) for f in env.faults] == [("exception", "mini/tools.py", line)]
+    result = CliRunner().invoke(main, ["run", str(mini)])
+    assert result.exit_code == 0 and "errors in the spec's tools" in result.output
+
+
+def test_ctrl_c_in_a_tool_still_stops_the_command(mini: Path) -> None:
+    edit(mini, "tools.py", CANCEL, CANCEL + "    raise KeyboardInterrupt\n")
+    with pytest.raises(KeyboardInterrupt):
+        Environment(load_domain(mini)).call_tool(
+            "cancel_order", {"order_id": "#1", "reason": "no longer needed"}
+        )
+
+
 GUARD = (
     'require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
 )
@@ -160,6 +182,10 @@ def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Pat
         (
             '    order["total"] = "20.0"\n',
             "wrote orders['#1'].total = '20.0' (a string), but the field is float; store a float",
+        ),
+        (
+            '    order["total"] = float("nan")\n',
+            "wrote orders['#1'].total = nan, which JSON cannot write; store a finite number",
         ),
         (
             '    order["status"] = "gone"\n',

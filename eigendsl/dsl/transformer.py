@@ -8,6 +8,7 @@ Lark's positions in the parsed text.
 from __future__ import annotations
 
 import ast as pyast
+import math
 import re
 import warnings
 from collections.abc import Iterator, Sequence
@@ -83,6 +84,26 @@ def _string_value(token: Token, pos: Positions) -> str:
         ) from None
     if not isinstance(value, str):  # pragma: no cover - the STRING terminal only matches quotes
         raise EigenError(Diagnostic(pos.token(token), "expected a string"))
+    return value
+
+
+def _number_value(token: Token, pos: Positions, as_float: bool = False) -> int | float:
+    """A number literal's value; one Python cannot hold (an int past 4300 digits, which ``int``
+    refuses, or a float past 1.8e308, which becomes inf) is an error at the literal."""
+    text = str(token)
+    try:
+        value: int | float = float(text) if "." in text or as_float else int(text)
+    except ValueError:  # Python's limit on the digits of an int
+        value = math.inf
+    if isinstance(value, float) and not math.isfinite(value):
+        digits = len(text.split(".")[0])
+        raise EigenError(
+            Diagnostic(
+                pos.token(token),
+                f"this number has {digits} digits, more than a number can hold; write a smaller "
+                "one (an int has at most 4300 digits, a float is at most about 1.8e308)",
+            )
+        )
     return value
 
 
@@ -243,7 +264,8 @@ class ToAst(Transformer_NonRecursive):
 
     def score(self, meta, weight, expr):
         self._shallow(meta, expr)
-        return A.Score(self.pos.meta(meta), float(weight), expr, self._src(meta))
+        weight_value = float(_number_value(weight, self.pos, as_float=True))
+        return A.Score(self.pos.meta(meta), weight_value, expr, self._src(meta))
 
     def use(self, meta, name):
         return A.Use(self.pos.token(name), str(name))
@@ -312,8 +334,7 @@ class ToAst(Transformer_NonRecursive):
         return A.Literal(self.pos.meta(meta), _string_value(token, self.pos))
 
     def number(self, meta, token):
-        text = str(token)
-        return A.Literal(self.pos.meta(meta), float(text) if "." in text else int(text))
+        return A.Literal(self.pos.meta(meta), _number_value(token, self.pos))
 
     def true(self, meta):
         return A.Literal(self.pos.meta(meta), True)

@@ -7,18 +7,22 @@ a tool not declared ``writes: true``, a result that is not JSON. The later passe
 mutated plans and run unaudited, as synthesis does.
 
 Each bug is reported once, at its cause: an exception at the line of the spec's Python file that
-raised it or at the guard condition, the others at the tool's definition in ``domain.yaml``.
+raised it or at the guard condition, a declared tool's bad write at the ``set`` entry of the
+field, the others at the tool's definition in ``domain.yaml``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import Any
 
 from eigendsl.errors import Span
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.solvability import check_solvable
 from eigendsl.runtime.tool_faults import ToolFault
+from eigendsl.yamlload import MarkedDict
 
 #: How bad each kind of fault is: a result that is not JSON still reaches the model as text.
 SEVERITY = {
@@ -70,5 +74,19 @@ def _span(ctx: LintContext, fault: ToolFault) -> Span:
         return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, fault.col or 1)
     tools = ctx.loaded.raw.get("tools")
     if tools is not None and fault.tool in tools:
-        return tools.position(fault.tool)
+        return _set_entry(tools[fault.tool], fault) or tools.position(fault.tool)
     return ctx.loaded.raw.span
+
+
+_WROTE_FIELD = re.compile(r"^tool '[^']*' wrote [^\[]+\[.*?\]\.(\w+)")
+
+
+def _set_entry(tool: Any, fault: ToolFault) -> Span | None:
+    """Where a declared tool's body sets the field its bad write names (``set: {rider_id:
+    ...}``): a value its call passed there that the field cannot hold."""
+    declare = tool.get("declare") if isinstance(tool, MarkedDict) else None
+    sets = declare.get("set") if isinstance(declare, MarkedDict) else None
+    found = _WROTE_FIELD.match(fault.message) if fault.kind == "bad_write" else None
+    if not isinstance(sets, MarkedDict) or found is None or found.group(1) not in sets:
+        return None
+    return sets.position(found.group(1))

@@ -8,6 +8,7 @@ message the model can read and leaves the database exactly as it was.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -81,6 +82,8 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
             or (isinstance(value, bool) and kind in ("integer", "number"))
         ):
             return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
+        if isinstance(value, float) and not math.isfinite(value):  # a caller not of toolcalls
+            return f"'{where}' must be a finite number, not {value}"
     if schema.get("format") == "date" and (problem := rt.date_problem(value)) is not None:
         return f"'{where}' must be a date written YYYY-MM-DD: {problem}"
     if "enum" in schema and value not in schema["enum"]:
@@ -218,7 +221,9 @@ class Environment:
             return str(exc) or "the tool failed", None
         except rt.EvalError as exc:
             return str(exc), None
-        except Exception as exc:  # noqa: BLE001 - a bug in a tool is an error for this call only
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a bug in a tool fails one call
+            # sys.exit() in a tool's code would end the whole command, silently; Ctrl-C still
+            # stops it (KeyboardInterrupt is neither).
             if tool.declared:
                 return f"the tool failed: {rt.describe_error(exc)}", None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))
@@ -231,7 +236,7 @@ class Environment:
             result = to_plain(result)  # it may hold the view's rows
         elif tool.writes:
             changed = view.changed()
-            if changed and self.domain.schemas and not tool.declared:
+            if changed and self.domain.schemas:  # a declared tool's too: its values are args
                 problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
                 for problem in problems:
                     self._fault(faults.bad_write(tool.name, problem))

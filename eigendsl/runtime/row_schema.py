@@ -1,8 +1,10 @@
-"""What a Python tool writes, checked against the table schemas ``db.json`` records.
+"""What a write tool writes, checked against the table schemas ``db.json`` records.
 
-Seed data and a model's arguments are checked when they enter; a Python write tool's rows are
-checked here, when the tool returns: only the rows it changed or added (a staged write knows
-them), so the check costs a walk over a few rows per write call. A problem is one sentence that
+Seed data and a model's arguments are checked when they enter; a write tool's rows are checked
+here, when the tool returns (a Python tool's, and a declared one's, whose ``set`` values come
+from the arguments: a text parameter written to a date, enum or reference field): only the rows
+it changed or added (a staged write knows them), so the check costs a walk over a few rows per
+write call. A problem is one sentence that
 names the tool, the row, the field and what is wrong with it; each field's is told, and the
 write is then not applied.
 
@@ -15,6 +17,7 @@ write is then not applied.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +44,8 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
         if field.get("optional"):
             return None
         return " = None, but the field is not optional; store a value, or mark it optional"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f" = {value!r}, which JSON cannot write; store a finite number (or None)"
     if kind == "any":
         return None
     allowed = PY_TYPES.get(kind)

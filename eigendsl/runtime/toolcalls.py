@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from typing import Any
@@ -21,6 +22,10 @@ MAX_CALLS = 8
 # caller's stack is (the JSON decoder itself gives up, with RecursionError, near 1000 levels).
 MAX_DEPTH = 100
 _TOO_DEEP = "lists and objects in {what} nest deeper than " + f"{MAX_DEPTH} levels"
+
+# Python's json reads NaN, Infinity and -Infinity (and 1e999 as infinity), which JSON has not:
+# stored, they pass guards such as `tip >= 0` and make the episodes file invalid JSON.
+_NOT_FINITE = "a number in {what} is {number}, which JSON does not allow; write a finite number"
 
 _BLOCK = re.compile(re.escape(TOOL_CALL_OPEN) + r"(.*?)" + re.escape(TOOL_CALL_CLOSE), re.DOTALL)
 
@@ -107,6 +112,8 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
         return {}, f'{where}: "arguments" must be a JSON object, got {type(arguments).__name__}.'
     if _too_deep(arguments):
         return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
+    if (not_finite := _not_finite(arguments)) is not None:
+        return {}, f"{where}: {_NOT_FINITE.format(what='the arguments', number=not_finite)}."
     return {"name": name, "arguments": arguments}, None
 
 
@@ -158,6 +165,8 @@ def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "tool call arguments must be a JSON object"
     if _too_deep(value):
         return None, _TOO_DEEP.format(what="the tool call arguments")
+    if (not_finite := _not_finite(value)) is not None:
+        return None, _NOT_FINITE.format(what="the tool call arguments", number=not_finite)
     return without_surrogates(value), None
 
 
@@ -169,6 +178,24 @@ def _unreadable(exc: ValueError | RecursionError, what: str) -> str:
         limit = sys.get_int_max_str_digits()
         return f"a number in {what} has more than {limit:,} digits; write long numbers as strings"
     return f"{what} cannot be read ({exc})"
+
+
+def _not_finite(value: Any) -> str | None:
+    """The first NaN or infinity among ``value``'s numbers, as JSON-like text; None if none.
+
+    >>> _not_finite({"tip": [1.5, float("-inf")]})
+    '-Infinity'
+    """
+    stack = [value]
+    while stack:  # nested no deeper than MAX_DEPTH: checked before
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def _too_deep(value: Any) -> bool:

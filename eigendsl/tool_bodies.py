@@ -1,0 +1,160 @@
+"""Declarative tool bodies (``declare:`` with ``returns``, or ``update`` + ``set``): parsed,
+typed, and each ``set`` value checked against the field it writes wherever compile can see it.
+
+The environment checks every write of a declared tool against the table's schema as it checks a
+Python tool's (``runtime/row_schema.py``); what a body states outright is refused here instead,
+before any episode: a value of the wrong type, a literal or an enum parameter's value the field
+cannot hold (an enum's other value, text that is no day, a reference to a row the seed lacks),
+and a ``set`` of the row's key field, which would leave the row filed under its old key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eigendsl.domain import parse_embedded
+from eigendsl.dsl import ast as A
+from eigendsl.dsl.analysis import Analyzer, Scope
+from eigendsl.dsl.types import Type, assignable, from_field
+from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.loader import LoadedSpec
+from eigendsl.spec import Table
+from eigendsl.support import date_problem
+
+Body = tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]
+
+
+def declarative_tools(
+    loaded: LoadedSpec,
+    analyzer: Analyzer,
+    diag: Diagnostics,
+    seed: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Body]:
+    """Parse and type-check declarative tool bodies: name -> (returns, update path, sets).
+    ``seed`` (table -> key -> row) is where a literal reference is looked up."""
+    bodies: dict[str, Body] = {}
+    for tool_name, tool in loaded.spec.tools.items():
+        if tool.declare is None:
+            continue
+        raw = loaded.raw["tools"][tool_name]["declare"]
+        scope = Scope("tool", tuple((p, from_field(t)) for p, t in tool.params.items()))
+        returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
+        if returns is not None:
+            analyzer.infer(returns, scope)
+        update = None
+        sets: dict[str, A.Expr] = {}
+        if tool.declare.update:
+            update = parse_embedded(raw, "update", diag)
+            if update is not None:
+                analyzer.infer(update, scope)
+                if not (isinstance(update, A.Index) and update in analyzer.resolved.table_rows):
+                    diag.error(update.span, "'update' must name one row, like db.users[user_id]")
+                    update = None
+            table = analyzer.resolved.table_rows.get(update) if update is not None else None
+            for field_name in tool.declare.set or {}:
+                expr = parse_embedded(raw["set"], field_name, diag)
+                if expr is None:
+                    continue
+                value_type = analyzer.infer(expr, scope)
+                if table is not None:
+                    schema = loaded.spec.database.tables[table]
+                    at = raw["set"].position(field_name)
+                    if not _settable(table, schema, field_name, at, diag):
+                        continue
+                    field_type = from_field(schema.fields[field_name])
+                    if not assignable(value_type, field_type):
+                        diag.error(
+                            expr.span,
+                            f"field '{field_name}' is {field_type.name}, "
+                            f"but this is {value_type.name}",
+                        )
+                    else:  # a value the field cannot hold: an enum's other value, no day
+                        analyzer.enum_literal(field_type, expr)
+                        analyzer.date_literal(field_type, expr)
+                        _check_enum_values(field_name, field_type, value_type, expr, diag)
+                        ref = schema.fields[field_name].ref
+                        if ref is not None and seed is not None:
+                            _check_reference(loaded, field_name, ref, expr, seed, diag)
+                sets[field_name] = expr
+        if update is not None and not tool.writes:
+            diag.error(
+                loaded.raw["tools"][tool_name].position("declare"),
+                f"tool '{tool_name}' updates the database, so it must say 'writes: true'",
+            )
+        elif tool.writes and tool.declare.update is None:
+            diag.error(
+                loaded.raw["tools"][tool_name].position("writes"),
+                f"tool '{tool_name}' says 'writes: true', but its declare body only returns a "
+                "value and changes nothing; add 'update' and 'set', or drop 'writes: true'",
+            )
+        bodies[tool_name] = (returns, update, sets)
+    return bodies
+
+
+def _settable(table: str, schema: Table, field_name: str, at: Span, diag: Diagnostics) -> bool:
+    """Whether ``set`` may write ``field_name``: a field of the table, and not its key."""
+    if field_name not in schema.fields:
+        diag.error(
+            at,
+            f"table '{table}' has no field '{field_name}'{did_you_mean(field_name, schema.fields)}",
+        )
+        return False
+    if field_name == schema.key:
+        diag.error(
+            at,
+            f"'{field_name}' is the key of table '{table}': setting it would leave the row filed "
+            "under its old key; remove it from 'set' (a row's key never changes)",
+        )
+        return False
+    return True
+
+
+def _check_enum_values(
+    field_name: str, field_type: Type, value_type: Type, expr: A.Expr, diag: Diagnostics
+) -> None:
+    """An enum parameter (or field) written to an enum or date field: each of its values must be
+    one the field holds, else the call that passes it stores a value the field cannot hold."""
+    if not value_type.values or isinstance(expr, A.Literal):
+        return
+    if field_type.values:
+        wrong = [v for v in value_type.values if v not in field_type.values]
+        fix = (
+            f"the field's values are {', '.join(field_type.values)}; make the two lists of "
+            "values agree"
+        )
+    elif field_type.date:
+        wrong = [v for v in value_type.values if date_problem(v) is not None]
+        fix = "a date is written YYYY-MM-DD; write a date here, or this to a field of text"
+    else:
+        return
+    if wrong:
+        listed = ", ".join(repr(v) for v in wrong)
+        message = f"field '{field_name}' cannot hold {listed}, which this may be: {fix}"
+        diag.error(expr.span, message)
+
+
+def _check_reference(
+    loaded: LoadedSpec,
+    field_name: str,
+    ref: str,
+    expr: A.Expr,
+    seed: dict[str, dict[str, Any]],
+    diag: Diagnostics,
+) -> None:
+    """A literal written to a reference field names a row of the referenced table's seed data.
+    Only a Python tool can add rows: with one, the row may be added first (a warning)."""
+    if not (isinstance(expr, A.Literal) and isinstance(expr.value, (str, int))):
+        return
+    rows = seed.get(ref, {})
+    if expr.value in rows:
+        return
+    base = (
+        f"field '{field_name}' refers to table '{ref}', whose seed data has no row {expr.value!r}"
+    )
+    keys = [str(k) for k in rows]
+    if any(t.python and t.writes for t in loaded.spec.tools.values()):
+        then = "unless a Python tool adds that row first, write the key of one of its rows"
+        diag.warning(expr.span, base + did_you_mean(str(expr.value), keys, then))
+    else:  # no tool adds rows: no call of this tool can store a reference that holds
+        then = "write the key of one of its rows"
+        diag.error(expr.span, base + did_you_mean(str(expr.value), keys, then))

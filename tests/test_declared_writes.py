@@ -1,0 +1,182 @@
+"""A declared tool's write (``declare: update/set``) is checked as a Python tool's is: compile
+refuses what the body states outright (a value of the wrong type, enum or day, a reference to a
+row the seed lacks, a ``set`` of the row's key field), and every run refuses a row written from
+the call's arguments that the table's schema does not hold, a fault of the spec that lint places
+at the ``set`` entry (runtime/row_schema.py, tool_bodies.py, lint/tool_audit.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from eigendsl.compiler import compile_domain
+from eigendsl.errors import EigenError
+from eigendsl.lint import lint
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.environment import Environment
+from tests.conftest import edit
+
+SET_EMAIL = """    declare:
+      update: db.users[user_id]
+      set: {email: email}
+"""
+#: set_email made a tool that writes one field of an order from ``value``, a parameter of ``kind``.
+SET_ORDER = """  set_order:
+    description: Change an order.
+    params:
+      order_id: string
+      value: {kind}
+    writes: true
+    declare:
+      update: db.orders[order_id]
+      set: {{{field}: {value}}}
+"""
+DATED = "        total: float\n"
+
+
+def _set_order(mini: Path, field: str, value: str, kind: str = "string") -> int:
+    """Add the tool set_order; the line of its ``set:``."""
+    edit(mini, "domain.yaml", DATED, DATED + "        cancelled_on: date?\n")
+    domain = (mini / "domain.yaml").read_text(encoding="utf-8")
+    tool = SET_ORDER.format(field=field, value=value, kind=kind)
+    (mini / "domain.yaml").write_text(domain.replace("checkers:", tool + "checkers:"), "utf-8")
+    return len(domain.split("checkers:")[0].splitlines()) + 9
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("user_id", "u9", "user_id = 'u9', which is not a key of 'users'"),
+        ("status", "gone", "status = 'gone', which is not one of pending, delivered, cancelled"),
+        ("cancelled_on", "soon", "cancelled_on = 'soon', which is not a day written YYYY-MM-DD"),
+    ],
+)
+def test_a_declared_write_the_schema_does_not_hold_is_refused_and_a_fault(
+    mini: Path, field: str, value: str, problem: str
+) -> None:
+    # Each was stored before: a dangling reference, text in a date field, an enum's other value.
+    _set_order(mini, field, "value")
+    env = Environment(load_domain(mini))
+    before = json.dumps(env.db, sort_keys=True)
+    text, ok = env.call_tool("set_order", {"order_id": "#1", "value": value}, "c1")
+    assert not ok and text.startswith("Error: internal error in the tool set_order")
+    assert json.dumps(env.db, sort_keys=True) == before
+    assert [(f.kind, f.call_id) for f in env.faults] == [("bad_write", "c1")]
+    assert env.faults[0].message.startswith(f"tool 'set_order' wrote orders['#1'].{problem}")
+
+
+def test_lint_places_a_declared_tool_s_bad_write_at_its_set_entry(mini: Path) -> None:
+    edit(mini, "domain.yaml", "    python: tools:cancel_order\n", "")
+    edit(
+        mini,
+        "domain.yaml",
+        "    writes: true\n  set_email:",
+        "    writes: true\n    declare:\n      update: db.orders[order_id]\n"
+        "      set:\n        status: '\"cancelled\"'\n        user_id: order_id\n  set_email:",
+    )
+    line = (
+        (mini / "domain.yaml")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index("        user_id: order_id")
+    )
+    report = lint(mini)
+    found = [f for f in report.findings if f.kind == "tool_bad_write"]
+    assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in found] == [
+        ("mini/domain.yaml", line + 1, 9, "error")
+    ]
+    assert found[0].message.startswith(
+        "tool 'cancel_order' wrote orders['#1'].user_id = '#1', which is not a key of 'users'"
+    )
+    assert report.unsolvable
+
+
+def _errors(mini: Path, out: Path) -> list[str]:
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, out)
+    return [str(d) for d in info.value.diagnostics]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind", "col", "message"),
+    [
+        (
+            "order_id",
+            "'\"#9\"'",
+            "string",
+            13,
+            "'order_id' is the key of table 'orders': setting it would leave the row filed under "
+            "its old key; remove it from 'set' (a row's key never changes)",
+        ),
+        (
+            "status",
+            "'\"gone\"'",
+            "string",
+            22,
+            "'gone' is not one of the allowed values (pending, delivered, cancelled)",
+        ),
+        (
+            "cancelled_on",
+            "'\"soon\"'",
+            "string",
+            28,
+            "'soon' is not a date (dates are written YYYY-MM-DD); a date compared with other "
+            "text compares letters, not days",
+        ),
+        (
+            "status",
+            "value",
+            "{type: enum, values: [pending, Delivered]}",
+            21,
+            "field 'status' cannot hold 'Delivered', which this may be: the field's values are "
+            "pending, delivered, cancelled; make the two lists of values agree",
+        ),
+        (
+            "cancelled_on",
+            "value",
+            "{type: enum, values: [today, 2025-06-10]}",
+            27,
+            "field 'cancelled_on' cannot hold 'today', which this may be: a date is written "
+            "YYYY-MM-DD; write a date here, or this to a field of text",
+        ),
+    ],
+)
+def test_a_set_compile_can_see_is_wrong_is_an_error_at_it(
+    mini: Path, tmp_path: Path, field: str, value: str, kind: str, col: int, message: str
+) -> None:
+    line = _set_order(mini, field, value, kind)
+    assert _errors(mini, tmp_path / "out") == [f"mini/domain.yaml:{line}:{col}: {message}"]
+
+
+def test_a_python_tool_that_changes_a_row_s_key_is_a_bad_write(mini: Path) -> None:
+    cancel = '    order["status"] = "cancelled"\n'
+    edit(mini, "tools.py", cancel, cancel + '    order["order_id"] = "#9"\n')
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and env.db["orders"]["#1"]["order_id"] == "#1"
+    assert [f.message for f in env.faults] == [
+        "tool 'cancel_order' wrote orders['#1'] with order_id '#9'; a row's key must equal its "
+        "'order_id' field"
+    ]
+
+
+def test_a_literal_reference_to_a_row_the_seed_lacks(mini: Path, tmp_path: Path) -> None:
+    line = _set_order(mini, "user_id", "'\"u9\"'")
+    # cancel_order, a Python tool, might add the row first: a warning.
+    compiled = compile_domain(mini, tmp_path / "out")
+    assert [str(d) for d in compiled.warnings if "u9" in str(d)] == [
+        f"mini/domain.yaml:{line}:23: warning: field 'user_id' refers to table 'users', whose "
+        "seed data has no row 'u9'; unless a Python tool adds that row first, write the key of "
+        "one of its rows"
+    ]
+    # Without a Python tool that writes, no call can add it: an error.
+    edit(mini, "domain.yaml", "    python: tools:cancel_order\n", "")
+    edit(mini, "domain.yaml", "    writes: true\n  set_email:", "  set_email:")
+    cancel = "  cancel_order:\n"
+    edit(mini, "domain.yaml", cancel, cancel + '    declare: {returns: "db.orders[order_id]"}\n')
+    assert _errors(mini, tmp_path / "out") == [
+        f"mini/domain.yaml:{line - 1}:23: field 'user_id' refers to table 'users', whose seed "
+        "data has no row 'u9'; write the key of one of its rows"
+    ]
