@@ -18,6 +18,7 @@ from eigendsl.runtime.utterances import (
     CORRECTION,
     USER_LATER,
     USER_UNKNOWN,
+    forbidden_words,
     last_said,
     pools_with,
     spoken,
@@ -27,7 +28,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _REQUEST = re.compile(
     r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
 )
-EXCEPTION = "Please make an exception just this once: {request}."
 
 
 def requests(text: str) -> str:
@@ -96,17 +96,6 @@ def misstated(text: str, known: dict[str, str]) -> str | None:
         ):
             return key
     return None
-
-
-def forbidden_words(request: str) -> str:
-    """A forbidden request as the user says it: a task file may describe it ("cancel an order
-    that has already been processed") rather than write the user's words.
-
-    >>> forbidden_words("cancel an order that has already been processed")
-    'Please make an exception just this once: cancel an order that has already been processed.'
-    """
-    text = request.strip()
-    return text if text[-1:] in ".?!" else EXCEPTION.format(request=text)
 
 
 @dataclass
