@@ -430,6 +430,7 @@ def test_scripted_doctests():
     from eigendsl.runtime import mistakes as mistakes_mod
     from eigendsl.runtime import model_view as model_view_mod
     from eigendsl.runtime import scripted_agent as scripted_agent_mod
+    from eigendsl.runtime import scripted_user as scripted_user_mod
     from eigendsl.runtime import utterances as utterances_mod
 
     assert doctest.testmod(scripted_agent_mod).failed == 0
@@ -437,6 +438,7 @@ def test_scripted_doctests():
     assert doctest.testmod(model_view_mod).failed == 0
     assert doctest.testmod(environment_mod).failed == 0
     assert doctest.testmod(utterances_mod).failed == 0
+    assert doctest.testmod(scripted_user_mod).failed == 0
 
 
 def _has_write(domain, task):

@@ -75,21 +75,38 @@ def _shape(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w#$.,/-]){body}(?!\w|[.,/-]\d)", re.IGNORECASE)
 
 
+# A fact that names a day, a time or an amount, not a record: "1988-03-14", "14/03/1988",
+# "09:30", "71.0" (a zip code or a PIN, digits alone, is a record's). A proposal's other value of
+# its shape is another fact (an effective date beside a date of birth), no mistake about this one.
+_NOT_AN_ID = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?"
+    r"|[$€£]\d+([.,]\d+)?|\d+[.,]\d+%?|\d+%"
+)
+
+
 def misstated(text: str, known: dict[str, str]) -> str | None:
     """The known fact an agent's proposal gets wrong, if any: the proposal does not say the
     user's value but says another of its shape (another order id, another zip code) that is no
-    part of what the user knows. Only facts with digits have a shape to tell.
+    part of what the user knows. Only identifiers have a shape to tell: facts with digits that
+    are not a date, a time or an amount alone (:data:`_NOT_AN_ID`).
 
     >>> misstated("I'll cancel order #W1000372. (yes/no)", {"order_id": "#W1000371"})
     'order_id'
     >>> misstated("I'll cancel order #W1000371. (yes/no)", {"order_id": "#W1000371"}) is None
+    True
+    >>> misstated("Start on 2025-06-20? (yes/no)", {"date of birth": "1988-03-14"}) is None
     True
     """
     lowered = text.lower()
     values = [str(v).lower() for v in known.values()]
     for key, value in known.items():
         value = str(value)
-        if len(value) < 4 or not any(c.isdigit() for c in value) or value.lower() in lowered:
+        if (
+            len(value) < 4
+            or not any(c.isdigit() for c in value)
+            or _NOT_AN_ID.fullmatch(value.strip())
+            or value.lower() in lowered
+        ):
             continue
         if any(
             not any(m.group().lower() in v for v in values) for m in _shape(value).finditer(text)
