@@ -177,3 +177,14 @@ def test_scripted_user_doctests():
     from eigendsl.runtime import scripted_user
 
     assert doctest.testmod(scripted_user).failed == 0
+
+
+def test_a_known_fact_named_with_capitals_is_answered():
+    """The agent's question is read lower-cased: a key such as ``PIN`` was never found in it, and
+    the user ended the conversation instead of answering."""
+    known = {"PIN": "4821", "new SIM ICCID": "8901260000000000001"}
+    assert reply("Could you please give me your PIN?", known=known) == "My PIN is 4821."
+    assert reply("What is your new SIM ICCID?", known=known) == (
+        "My new SIM ICCID is 8901260000000000001."
+    )
+    assert "yes" in reply("Please confirm: I'll reset your PIN. (yes/no)", known=known).lower()

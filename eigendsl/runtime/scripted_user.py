@@ -64,7 +64,9 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
-    return bool(_LEAVE.search(asked)) and not any(f"your {spoken(k)}" in asked for k in known)
+    return bool(_LEAVE.search(asked)) and not any(
+        f"your {spoken(k).lower()}" in asked for k in known
+    )
 
 
 def _shape(value: str) -> re.Pattern[str]:
@@ -174,7 +176,7 @@ class ScriptedUser:
         answers = []
         asked = requests(said)
         for key, value in known.items():
-            if spoken(key) in asked or key in asked:
+            if spoken(key).lower() in asked or key.lower() in asked:  # asked is lower-cased
                 state.asked[key] = state.asked.get(key, 0) + 1
                 if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
                     answers.append(USER_LATER.format(what=spoken(key)))
