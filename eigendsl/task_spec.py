@@ -65,8 +65,9 @@ class Scenario(Model):
     )
     change_mind: str | None = Field(
         None,
-        description="`name=first value`: the user first asks with this other value of a parameter, "
-        "then, when asked to confirm, changes their mind to the task's own value.",
+        description="`name=first value`: the user first asks with this other value of a parameter "
+        "a write takes (its request and known facts say it), then, when asked to confirm, "
+        "changes their mind to the task's own value.",
     )
     reveal_late: list[str] = Field(
         default_factory=list, description="Known facts the user gives only when asked twice."

@@ -1355,9 +1355,36 @@ CASES = [
         TASKS,
         "unknown: [user id]",
         "unknown: [user id]\n      change_mind: color=red",
-        "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template "
-        "parameter",
+        "mini/tasks/cancel.yaml:12:20: change_mind must be 'name=first value', with name a "
+        "template parameter: the value the user asks for first, before changing its mind to the "
+        "task's own",
         "color=red",
+    ),
+    case(  # the change was silently never played: no write proposes the email
+        "change-mind-not-a-write-argument",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: email=x@example.com",
+        "mini/tasks/cancel.yaml:12:20: change_mind names 'email', which no write of the gold plan "
+        "takes as a whole argument ('{{ email }}'): the agent never proposes the first value, so "
+        "the user never changes its mind; name a parameter a write takes, or drop change_mind",
+        "email=x@example.com",
+    ),
+    Case(  # "I changed my mind: ... ordered by mistake instead" after asking for it
+        "change-mind-to-the-same-value",
+        (
+            (TASKS, "[no longer needed, ordered by mistake]", "[ordered by mistake]"),
+            (
+                TASKS,
+                "unknown: [user id]",
+                "unknown: [user id]\n      change_mind: reason=ordered by mistake",
+            ),
+        ),
+        "mini/tasks/cancel.yaml:12:20: change_mind's first value for 'reason' is 'ordered by "
+        "mistake', the only value 'reason' takes: the user would change its mind to the value it "
+        "first asked for; give another first value, or another choice",
+        "reason=ordered",
+        None,
     ),
     case(  # the scripted agent called find_user with the gold email, never asked for
         "known-fact-empty",
@@ -1630,3 +1657,11 @@ def test_cli_missing_spec_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "no domain.yaml in nowhere (the folder nowhere does not exist); a spec folder starts with "
         "domain.yaml"
     )
+
+
+def test_change_mind_doctests() -> None:
+    import doctest
+
+    from eigendsl import change_mind
+
+    assert doctest.testmod(change_mind).failed == 0

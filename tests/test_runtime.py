@@ -986,3 +986,29 @@ def test_gold_say_steps_are_played_in_their_written_order(tmp_path):
     said = _said_and_called(scripted(domain, [forbidden])[0])
     at = said.index("Let me read the order.")
     assert said[at + 1 : at + 3] == ["user: Please refund me twice.", "call get_order"]
+
+
+def test_a_change_of_mind_asks_first_with_the_first_value(tmp_path):
+    """``change_mind: reason=no longer needed`` with a request that names ``{{ reason }}``: the
+    request says the first value and the user changes to the task's own (it said the task's
+    value, was offered the first and changed back to it); a draw whose value is the first value
+    has no change of mind (it was "I changed my mind: ... X instead" with the same X)."""
+    spec = copy_spec(MINI, tmp_path / "mini")
+    edit(
+        spec,
+        "tasks/cancel.yaml",
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: reason=no longer needed",
+    )
+    domain = load_domain(spec)
+    for row in scripted(domain, domain.tasks):
+        assert row["verdict"]["passed"], row["task_id"]
+        user = [m["content"] for m in row["messages"] if m["role"] == "user"]
+        assert user[0].endswith("because it is no longer needed.")
+        changed = [u for u in user if "changed my mind" in u]
+        if row["params"]["reason"] == "no longer needed":
+            assert not changed, row["task_id"]
+        else:
+            assert changed == [
+                "Actually, I changed my mind: I want the reason to be ordered by mistake instead."
+            ]
