@@ -438,3 +438,20 @@ def test_a_guard_condition_after_one_on_the_episode_is_judged(tmp_path):
     report = lint(spec)
     assert report.unsolvable == []
     assert not [f for f in report.findings if f.kind == "guard_never_fails"], report.findings
+
+
+def test_a_refused_gold_step_whose_episode_passes_is_a_warning_not_unsolvable(mini: Path):
+    # A second, refused cancel: `run` passes every episode (the check counts what ran), while
+    # lint called the template unsolvable, an error.
+    tasks = mini / "tasks" / "cancel.yaml"
+    step = '      - cancel_order: {order_id: "{{ order_id }}", reason: "{{ reason }}"}\n'
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace(step, step * 2), encoding="utf-8")
+    report = lint(mini)
+    assert report.unsolvable == [] and report.errors == []
+    refused = [f for f in report.findings if f.kind == "refused_step"]
+    assert refused and all(f.severity == "warning" for f in refused)
+    assert (refused[0].span.line, refused[0].span.col) == (16, 9)  # the second cancel
+    assert "gold step 4 (cancel_order) is refused: Only pending orders can be cancelled" in (
+        refused[0].message
+    )
+    assert "the check passes all the same (the task is solvable" in refused[0].message
