@@ -340,15 +340,26 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     )
     report = lint(spec)
     assert report.unsolvable == []
-    notes = [f for f in report.findings if f.kind == "needs_judge"]
-    assert len(notes) == 1 and "'cancelled' has 1 natural-language assertion" in notes[0].message
-    assert (
-        notes[0].severity == "info"
-        and notes[0].span.line == position(checks, 'judge "The agent')[0]
+    # gating: every episode fails it without a judge model (lint said nothing but a note)
+    found = [f for f in report.findings if f.kind == "needs_judge"]
+    assert [(f.severity, f.span.line) for f in found] == [
+        ("warning", position(checks, 'judge "The agent')[0])
+    ]
+    assert found[0].message.startswith(
+        "this judge statement gates check 'cancelled': without a judge model (`--judge BACKEND`) "
+        "every episode of the templates that use the check fails it"
     )
+    assert "mark it `advisory`, or run with a judge" in found[0].message
     plain = lint(MINI)
     assert report.scores["cancelled"] == plain.scores["cancelled"]
     assert load_domain(spec).judge_model is None
+    # advisory: a note
+    checks.write_text(
+        checks.read_text(encoding="utf-8").replace('polite"', 'polite" advisory'), encoding="utf-8"
+    )
+    notes = [f for f in lint(spec).findings if f.kind == "needs_judge"]
+    assert [f.severity for f in notes] == ["info"]
+    assert "'cancelled' has 1 advisory natural-language assertion" in notes[0].message
 
 
 def test_the_summary_counts_in_words():
