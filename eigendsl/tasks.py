@@ -192,6 +192,8 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
             "user.confirm is false, but the gold plan makes no write for the user to decline, so "
             "it changes nothing; drop it, or add the write the user declines",
         )
+    if not info.template.user.confirm and writes:
+        _warn_declined_tail(info, set(writes), diag)
     for index, step in enumerate(info.template.gold):
         step_raw = steps_raw[index]
         span = steps_raw.position(index)
@@ -235,6 +237,24 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                     span,
                     f"gold step {index + 1} misses required argument '{p_name}' of '{step.tool}'",
                 )
+
+
+def _warn_declined_tail(info: TemplateInfo, writes: set[str], diag: Diagnostics) -> None:
+    """With ``confirm: false`` the user declines the plan's first write; the agent answers with
+    the `say` steps right after it, and nothing later is played."""
+    gold = info.template.gold
+    declined = next(i for i, step in enumerate(gold) if step.tool in writes)
+    after = declined + 1
+    while after < len(gold) and gold[after].say is not None:
+        after += 1
+    if after < len(gold):
+        diag.warning(
+            info.raw["gold"].position(after),
+            f"with user.confirm false the user declines the write of gold step {declined + 1}, "
+            f"and the agent answers with the 'say' steps right after it: gold step {after + 1} "
+            f"and any after it are never played; drop {'it' if after + 1 == len(gold) else 'them'}"
+            ", or let the user confirm",
+        )
 
 
 def _check_choices(
