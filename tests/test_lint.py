@@ -466,3 +466,23 @@ def test_a_refused_gold_step_whose_episode_passes_is_a_warning_not_unsolvable(mi
         refused[0].message
     )
     assert "the check passes all the same (the task is solvable" in refused[0].message
+
+
+def test_an_unsolvable_template_ended_by_the_user_shows_its_last_message(mini: Path):
+    # the check's failed statements alone did not show why: the user stopped at once
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(
+        text.replace("because it is {{ reason }}.", "because it is {{ reason }}. ###STOP###"),
+        encoding="utf-8",
+    )
+    report = lint(mini)
+    unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
+    assert unsolvable and report.unsolvable
+    assert all(
+        "; the conversation ended before gold step 1 (find_user), the user's last message: "
+        "'I want to cancel order"
+        in f.message
+        and "###STOP###'" in f.message
+        for f in unsolvable
+    ), [f.message for f in unsolvable]

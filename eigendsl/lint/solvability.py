@@ -174,7 +174,7 @@ def _problems(
         else:
             text = (
                 f"the gold plan fails check '{verdict['check']['name']}': "
-                f"{failure['reason']} ({where})"
+                f"{failure['reason']} ({where}){_ended_early(task, messages)}"
             )
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
             out.append((("check", failure["line"], failure["col"]), span, text, "unsolvable"))
@@ -193,6 +193,25 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
         if getattr(stmt, "message", None) == error:
             return f" (the guard of '{tool}' at {stmt.span})"
     return ""
+
+
+def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """Where the user ended the conversation before the gold plan's last call, and its last
+    words (a fact it never gave, a correction, a stop marker said early): the cause of the
+    check's failures, which the failed statements do not show; empty otherwise."""
+    steps = tool_step_indexes(task)
+    made = sum(len(m.get("tool_calls") or ()) for m in messages if m["role"] == "assistant")
+    if made >= len(steps):
+        return ""
+    said = next(
+        (str(m.get("content") or "") for m in reversed(messages) if m["role"] == "user"), ""
+    )
+    words = said if len(said) <= 120 else said[:117] + "..."
+    step = steps[made]
+    return (
+        f"; the conversation ended before gold step {step + 1} "
+        f"({task['gold'][step]['tool']}), the user's last message: {words!r}"
+    )
 
 
 def _last_agent(messages: list[dict[str, Any]]) -> str:
