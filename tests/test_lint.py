@@ -486,3 +486,21 @@ def test_an_unsolvable_template_ended_by_the_user_shows_its_last_message(mini: P
         and "###STOP###'" in f.message
         for f in unsolvable
     ), [f.message for f in unsolvable]
+
+
+def test_a_gold_argument_nobody_stated_is_a_warning_at_its_step(mini: Path):
+    # the user no longer knows the email; the scripted agent passed it to find_user all the same
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(text.replace('known: {email: "{{ email }}", ', "known: {"), encoding="utf-8")
+    report = lint(mini)
+    assert report.unsolvable == []
+    found = [f for f in report.findings if f.kind == "unstated_value"]
+    at = position(tasks, "find_user:")
+    assert [(f.span.line, f.span.col, f.severity) for f in found if f.span.line == at[0]] == [
+        (at[0], at[1], "warning")
+    ]
+    assert "gold step 1 gives find_user's 'email' the value of 'email' (" in found[-1].message
+    assert "which neither the user nor an earlier tool result states" in found[-1].message
+    # stated values are not reported
+    assert not [f for f in lint(MINI).findings if f.kind == "unstated_value"]

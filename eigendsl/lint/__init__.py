@@ -8,7 +8,8 @@
 The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 
 1. solvability (:mod:`.solvability`): every task's gold plan, played by the scripted agent and
-   user, runs without a tool error and passes its check and every policy rule;
+   user, runs without a tool error and passes its check and every policy rule; unstated
+   values (:mod:`.unstated`): a gold argument's value neither the user nor a tool stated;
 2. recovery (:mod:`.recovery`): statements that fail a gold plan played with its first write
    refused once and then made right;
 3. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
@@ -34,6 +35,7 @@ from eigendsl.lint.recovery import check_recoverable
 from eigendsl.lint.solvability import check_synthesizable
 from eigendsl.lint.strength import check_strength
 from eigendsl.lint.tool_audit import check_solvable_audited
+from eigendsl.lint.unstated import check_unstated_values
 from eigendsl.lint.values import ValueIndex
 from eigendsl.runtime.episodes import GoldCache
 
@@ -41,6 +43,7 @@ from eigendsl.runtime.episodes import GoldCache
 PASSES = (
     check_solvable_audited,
     check_synthesizable,
+    check_unstated_values,
     check_recoverable,
     check_strength,
     check_coverage,
