@@ -112,6 +112,14 @@ class Step(Model):
                     f"the short form '{name}: ...' calls the tool {name} with the arguments that "
                     f"follow, which must be a mapping (name: value), not {given}"
                 )
+        tools = (
+            [k for k in data if k not in ("tool", "say", "args")] if isinstance(data, dict) else []
+        )
+        if len(tools) > 1 and not {"tool", "say"} & set(data):
+            raise ValueError(
+                f"this step holds two tools ({', '.join(map(str, tools))}): a step calls one; "
+                "check the indentation (each tool is an item of its own, starting with '- ')"
+            )
         return data
 
     @model_validator(mode="after")

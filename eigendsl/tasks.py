@@ -289,8 +289,17 @@ def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostic
 def _check_scenario(info: TemplateInfo, writes: set[str], diag: Diagnostics) -> None:
     user_raw = info.raw["user"]
     scenario = info.template.user
-    for key in ("reason", "instructions"):
-        if key in user_raw:
+    for key in ("reason", "forbidden_request"):
+        if key in user_raw and not str(getattr(scenario, key) or "").strip():
+            diag.error(
+                user_raw.value_span(key),
+                f"user.{key} is empty, so the user says nothing"
+                + (" in its request" if key == "reason" else " the policy forbids")
+                + f"; write it, or leave user.{key} out"
+                + (" for the stock opening" if key == "reason" else ""),
+            )
+    for key in ("reason", "instructions", "forbidden_request"):
+        if key in user_raw and getattr(scenario, key):
             check_text(
                 getattr(scenario, key),
                 user_raw.value_span(key),

@@ -347,6 +347,22 @@ def test_gold_steps_after_a_declined_write_are_a_warning(mini: Path) -> None:
     ), result.stderr
 
 
+def test_a_template_neither_sampled_nor_written_is_a_warning(mini: Path) -> None:
+    edit(
+        mini,
+        "tasks/cancel.yaml",
+        "    check: cancelled\n",
+        "    check: cancelled\n    sample: false\n",
+    )
+    text = (mini / "tasks/cancel.yaml").read_text(encoding="utf-8")
+    edit(mini, "tasks/cancel.yaml", text[text.index("tasks:\n") :], "tasks: []\n")
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.stderr.startswith(
+        "mini/tasks/cancel.yaml:18:5: warning: template 'cancel' has sample: false and no task in "
+        "the tasks files, so it gives no task to compile, run or synthesize"
+    ), result.stderr
+
+
 def test_a_decline_with_nothing_to_decline_is_a_warning(mini: Path) -> None:
     tasks = "tasks/cancel.yaml"
     edit(

@@ -1386,6 +1386,43 @@ CASES = [
         "reason=ordered",
         None,
     ),
+    case(  # "unknown key 'get_order'; expected one of tool, args, say"
+        "gold-step-holds-two-tools",
+        TASKS,
+        '      - get_order: {order_id: "{{ order_id }}"}\n      - cancel_order',
+        '      - get_order: {order_id: "{{ order_id }}"}\n        cancel_order',
+        "mini/tasks/cancel.yaml:14:9: templates.cancel.gold.1: this step holds two tools "
+        "(get_order, cancel_order): a step calls one; check the indentation (each tool is an "
+        "item of its own, starting with '- ')",
+        "get_order:",
+    ),
+    case(
+        "user-reason-empty",
+        TASKS,
+        'reason: "I want to cancel order {{ order_id }} because it is {{ reason }}."',
+        'reason: ""',
+        "mini/tasks/cancel.yaml:9:15: user.reason is empty, so the user says nothing in its "
+        "request; write it, or leave user.reason out for the stock opening",
+        '""',
+    ),
+    case(
+        "forbidden-request-empty",
+        TASKS,
+        "unknown: [user id]",
+        'unknown: [user id]\n      forbidden_request: ""',
+        "mini/tasks/cancel.yaml:12:26: user.forbidden_request is empty, so the user says nothing "
+        "the policy forbids; write it, or leave user.forbidden_request out",
+        '""',
+    ),
+    case(  # it was placed at the template's description line, with a dict dump
+        "forbidden-request-jinja",
+        TASKS,
+        "unknown: [user id]",
+        'unknown: [user id]\n      forbidden_request: "refund {{ ordr_id }} twice"',
+        "mini/tasks/cancel.yaml:12:37: user.forbidden_request uses '{{ ordr_id }}', which is not "
+        "a parameter of the template; did you mean 'order_id'?",
+        "ordr_id }}",
+    ),
     case(  # the scripted agent called find_user with the gold email, never asked for
         "known-fact-empty",
         TASKS,
