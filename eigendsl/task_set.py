@@ -139,6 +139,13 @@ def concrete_tasks(
     sampling = loaded.spec.sampling
     for name, info in templates.items():
         if not info.template.sample:
+            if not any(template == name for template, _ in authored):
+                diag.warning(
+                    info.raw.position("sample") if "sample" in info.raw else info.raw.span,
+                    f"template '{name}' has sample: false and no task in the tasks files, so it "
+                    "gives no task to compile, run or synthesize; write a task for it, or let "
+                    "it be sampled",
+                )
             continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []

@@ -65,8 +65,9 @@ class Scenario(Model):
     )
     change_mind: str | None = Field(
         None,
-        description="`name=first value`: the user first asks with this other value of a parameter, "
-        "then, when asked to confirm, changes their mind to the task's own value.",
+        description="`name=first value`: the user first asks with this other value of a parameter "
+        "a write takes (its request and known facts say it), then, when asked to confirm, "
+        "changes their mind to the task's own value.",
     )
     reveal_late: list[str] = Field(
         default_factory=list, description="Known facts the user gives only when asked twice."
@@ -111,6 +112,14 @@ class Step(Model):
                     f"the short form '{name}: ...' calls the tool {name} with the arguments that "
                     f"follow, which must be a mapping (name: value), not {given}"
                 )
+        tools = (
+            [k for k in data if k not in ("tool", "say", "args")] if isinstance(data, dict) else []
+        )
+        if len(tools) > 1 and not {"tool", "say"} & set(data):
+            raise ValueError(
+                f"this step holds two tools ({', '.join(map(str, tools))}): a step calls one; "
+                "check the indentation (each tool is an item of its own, starting with '- ')"
+            )
         return data
 
     @model_validator(mode="after")

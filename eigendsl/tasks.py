@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eigendsl import support as rt
+from eigendsl.change_mind import check_change_mind, first_value_context
 from eigendsl.codegen.pyexpr import ExprCompiler
 from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
@@ -124,7 +125,7 @@ def check_templates(
             )
             _check_check_binding(info, analyzer, diag)
             _check_gold(info, loaded, diag)
-            _check_scenario(info, diag)
+            _check_scenario(info, {n for n, t in loaded.spec.tools.items() if t.writes}, diag)
             infos[name] = info
     return infos
 
@@ -191,6 +192,8 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
             "user.confirm is false, but the gold plan makes no write for the user to decline, so "
             "it changes nothing; drop it, or add the write the user declines",
         )
+    if not info.template.user.confirm and writes:
+        _warn_declined_tail(info, set(writes), diag)
     for index, step in enumerate(info.template.gold):
         step_raw = steps_raw[index]
         span = steps_raw.position(index)
@@ -236,6 +239,24 @@ def _check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> No
                 )
 
 
+def _warn_declined_tail(info: TemplateInfo, writes: set[str], diag: Diagnostics) -> None:
+    """With ``confirm: false`` the user declines the plan's first write; the agent answers with
+    the `say` steps right after it, and nothing later is played."""
+    gold = info.template.gold
+    declined = next(i for i, step in enumerate(gold) if step.tool in writes)
+    after = declined + 1
+    while after < len(gold) and gold[after].say is not None:
+        after += 1
+    if after < len(gold):
+        diag.warning(
+            info.raw["gold"].position(after),
+            f"with user.confirm false the user declines the write of gold step {declined + 1}, "
+            f"and the agent answers with the 'say' steps right after it: gold step {after + 1} "
+            f"and any after it are never played; drop {'it' if after + 1 == len(gold) else 'them'}"
+            ", or let the user confirm",
+        )
+
+
 def _check_choices(
     info: TemplateInfo, name: str, allowed: tuple[str, ...], target: str, diag: Diagnostics
 ) -> None:
@@ -265,11 +286,20 @@ def _check_arg_text(value: Any, span: Span, info: TemplateInfo, diag: Diagnostic
             _check_arg_text(item, span, info, diag)
 
 
-def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
+def _check_scenario(info: TemplateInfo, writes: set[str], diag: Diagnostics) -> None:
     user_raw = info.raw["user"]
     scenario = info.template.user
-    for key in ("reason", "instructions"):
-        if key in user_raw:
+    for key in ("reason", "forbidden_request"):
+        if key in user_raw and not str(getattr(scenario, key) or "").strip():
+            diag.error(
+                user_raw.value_span(key),
+                f"user.{key} is empty, so the user says nothing"
+                + (" in its request" if key == "reason" else " the policy forbids")
+                + f"; write it, or leave user.{key} out"
+                + (" for the stock opening" if key == "reason" else ""),
+            )
+    for key in ("reason", "instructions", "forbidden_request"):
+        if key in user_raw and getattr(scenario, key):
             check_text(
                 getattr(scenario, key),
                 user_raw.value_span(key),
@@ -306,38 +336,14 @@ def _check_scenario(info: TemplateInfo, diag: Diagnostics) -> None:
                 f"{did_you_mean(key, scenario.known)}",
             )
     if scenario.change_mind is not None:
-        name, _, first = (part.strip() for part in scenario.change_mind.partition("="))
-        if "=" not in scenario.change_mind or name not in info.param_types:
-            diag.error(
-                user_raw.value_span("change_mind"),
-                "change_mind must be 'param=new value' with a template parameter"
-                + did_you_mean(name, info.param_types),
-            )
-        elif (why := _unfit_text(first, info.param_types[name])) is not None:
-            diag.error(
-                user_raw.value_span("change_mind"),
-                f"change_mind's first value for '{name}' is {first!r}, {why}",
-            )
-
-
-def _unfit_text(text: str, t: Type) -> str | None:
-    """Why ``text``, a value written in a sentence, cannot be one of type ``t``, or None."""
-    if t.kind in ("int", "float"):
-        try:
-            number = float(text)
-        except ValueError:
-            return f"which is not a number, and the parameter is {t.name}"
-        if t.kind == "int" and not number.is_integer():
-            return "which is not a whole number, and the parameter is int"
-    elif t.kind == "bool" and text.lower() not in ("true", "false"):
-        return "but the parameter is bool: write true or false"
-    elif t.values and text not in t.values:
-        return (
-            f"which is not one of its values ({', '.join(t.values)}){did_you_mean(text, t.values)}"
+        check_change_mind(
+            scenario.change_mind,
+            user_raw.value_span("change_mind"),
+            info.template,
+            info.param_types,
+            writes,
+            diag,
         )
-    elif t.date and (problem := rt.date_problem(text)) is not None:
-        return f"but the parameter is a date: {problem}"
-    return None
 
 
 # ---------------------------------------------------------------------------- rendering
@@ -363,6 +369,11 @@ def render_task(
             gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), context)})
     scenario = t.user.model_dump()
     scenario.update({k: v for k, v in (override or {}).items() if v is not None})
+    # the request and the facts the user gives: with a change of mind's first value
+    change, said_context = first_value_context(
+        text(scenario["change_mind"]), params, context, info.param_types
+    )
+    said = lambda s: render_text(s, said_context) if s else s  # noqa: E731
     return {
         "schema_version": SCHEMA_VERSION,
         "id": task_id,
@@ -372,12 +383,12 @@ def render_task(
         "params": params,
         "check": t.check,
         "user": {
-            "reason": text(scenario["reason"]),
-            "known": {k: text(v) for k, v in scenario["known"].items()},
+            "reason": said(scenario["reason"]),
+            "known": {k: said(v) for k, v in scenario["known"].items()},
             "unknown": list(scenario["unknown"]),
             "instructions": text(scenario["instructions"]),
             "confirm": scenario["confirm"],
-            "change_mind": text(scenario["change_mind"]),
+            "change_mind": change,
             "reveal_late": list(scenario["reveal_late"]),
             "forbidden_request": text(scenario["forbidden_request"]),
         },

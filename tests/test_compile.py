@@ -331,6 +331,46 @@ def test_a_tool_with_the_close_tag_too_has_the_other_as_a_label_of_its_own(mini:
     assert "warning" not in result.stderr, result.stderr
 
 
+def test_gold_steps_after_a_declined_write_are_a_warning(mini: Path) -> None:
+    # the transfer after the declined write and its `say` was silently never played
+    tasks = "tasks/cancel.yaml"
+    edit(
+        mini,
+        tasks,
+        "      unknown: [user id]\n",
+        "      unknown: [user id]\n      confirm: false\n",
+    )
+    edit(
+        mini,
+        tasks,
+        '      - say: "Your order {{ order_id }} is cancelled."\n',
+        '      - say: "Nothing was cancelled."\n      - get_order: {order_id: "{{ order_id }}"}\n',
+    )
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        "mini/tasks/cancel.yaml:18:9: warning: with user.confirm false the user declines the "
+        "write of gold step 3, and the agent answers with the 'say' steps right after it: gold "
+        "step 5 and any after it are never played; drop it, or let the user confirm"
+    ), result.stderr
+
+
+def test_a_template_neither_sampled_nor_written_is_a_warning(mini: Path) -> None:
+    edit(
+        mini,
+        "tasks/cancel.yaml",
+        "    check: cancelled\n",
+        "    check: cancelled\n    sample: false\n",
+    )
+    text = (mini / "tasks/cancel.yaml").read_text(encoding="utf-8")
+    edit(mini, "tasks/cancel.yaml", text[text.index("tasks:\n") :], "tasks: []\n")
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--no-lint"])
+    assert result.stderr.startswith(
+        "mini/tasks/cancel.yaml:18:5: warning: template 'cancel' has sample: false and no task in "
+        "the tasks files, so it gives no task to compile, run or synthesize"
+    ), result.stderr
+
+
 def test_a_decline_with_nothing_to_decline_is_a_warning(mini: Path) -> None:
     tasks = "tasks/cancel.yaml"
     edit(

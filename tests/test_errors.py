@@ -1546,9 +1546,73 @@ CASES = [
         TASKS,
         "unknown: [user id]",
         "unknown: [user id]\n      change_mind: color=red",
-        "mini/tasks/cancel.yaml:12:20: change_mind must be 'param=new value' with a template "
-        "parameter",
+        "mini/tasks/cancel.yaml:12:20: change_mind must be 'name=first value', with name a "
+        "template parameter: the value the user asks for first, before changing its mind to the "
+        "task's own",
         "color=red",
+    ),
+    case(  # the change was silently never played: no write proposes the email
+        "change-mind-not-a-write-argument",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: email=x@example.com",
+        "mini/tasks/cancel.yaml:12:20: change_mind names 'email', which no write of the gold plan "
+        "takes as a whole argument ('{{ email }}'): the agent never proposes the first value, so "
+        "the user never changes its mind; name a parameter a write takes, or drop change_mind",
+        "email=x@example.com",
+    ),
+    Case(  # "I changed my mind: ... ordered by mistake instead" after asking for it
+        "change-mind-to-the-same-value",
+        (
+            (TASKS, "[no longer needed, ordered by mistake]", "[ordered by mistake]"),
+            (
+                TASKS,
+                "unknown: [user id]",
+                "unknown: [user id]\n      change_mind: reason=ordered by mistake",
+            ),
+        ),
+        "mini/tasks/cancel.yaml:12:20: change_mind's first value for 'reason' is 'ordered by "
+        "mistake', the only value 'reason' takes: the user would change its mind to the value it "
+        "first asked for; give another first value, or another choice",
+        "reason=ordered",
+        None,
+    ),
+    case(  # "unknown key 'get_order'; expected one of tool, args, say"
+        "gold-step-holds-two-tools",
+        TASKS,
+        '      - get_order: {order_id: "{{ order_id }}"}\n      - cancel_order',
+        '      - get_order: {order_id: "{{ order_id }}"}\n        cancel_order',
+        "mini/tasks/cancel.yaml:14:9: templates.cancel.gold.1: this step holds two tools "
+        "(get_order, cancel_order): a step calls one; check the indentation (each tool is an "
+        "item of its own, starting with '- ')",
+        "get_order:",
+    ),
+    case(
+        "user-reason-empty",
+        TASKS,
+        'reason: "I want to cancel order {{ order_id }} because it is {{ reason }}."',
+        'reason: ""',
+        "mini/tasks/cancel.yaml:9:15: user.reason is empty, so the user says nothing in its "
+        "request; write it, or leave user.reason out for the stock opening",
+        '""',
+    ),
+    case(
+        "forbidden-request-empty",
+        TASKS,
+        "unknown: [user id]",
+        'unknown: [user id]\n      forbidden_request: ""',
+        "mini/tasks/cancel.yaml:12:26: user.forbidden_request is empty, so the user says nothing "
+        "the policy forbids; write it, or leave user.forbidden_request out",
+        '""',
+    ),
+    case(  # it was placed at the template's description line, with a dict dump
+        "forbidden-request-jinja",
+        TASKS,
+        "unknown: [user id]",
+        'unknown: [user id]\n      forbidden_request: "refund {{ ordr_id }} twice"',
+        "mini/tasks/cancel.yaml:12:37: user.forbidden_request uses '{{ ordr_id }}', which is not "
+        "a parameter of the template; did you mean 'order_id'?",
+        "ordr_id }}",
     ),
     case(  # the scripted agent called find_user with the gold email, never asked for
         "known-fact-empty",
@@ -1821,3 +1885,11 @@ def test_cli_missing_spec_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "no domain.yaml in nowhere (the folder nowhere does not exist); a spec folder starts with "
         "domain.yaml"
     )
+
+
+def test_change_mind_doctests() -> None:
+    import doctest
+
+    from eigendsl import change_mind
+
+    assert doctest.testmod(change_mind).failed == 0

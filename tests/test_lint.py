@@ -356,15 +356,26 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     )
     report = lint(spec)
     assert report.unsolvable == []
-    notes = [f for f in report.findings if f.kind == "needs_judge"]
-    assert len(notes) == 1 and "'cancelled' has 1 natural-language assertion" in notes[0].message
-    assert (
-        notes[0].severity == "info"
-        and notes[0].span.line == position(checks, 'judge "The agent')[0]
+    # gating: every episode fails it without a judge model (lint said nothing but a note)
+    found = [f for f in report.findings if f.kind == "needs_judge"]
+    assert [(f.severity, f.span.line) for f in found] == [
+        ("warning", position(checks, 'judge "The agent')[0])
+    ]
+    assert found[0].message.startswith(
+        "this judge statement gates check 'cancelled': without a judge model (`--judge BACKEND`) "
+        "every episode of the templates that use the check fails it"
     )
+    assert "mark it `advisory`, or run with a judge" in found[0].message
     plain = lint(MINI)
     assert report.scores["cancelled"] == plain.scores["cancelled"]
     assert load_domain(spec).judge_model is None
+    # advisory: a note
+    checks.write_text(
+        checks.read_text(encoding="utf-8").replace('polite"', 'polite" advisory'), encoding="utf-8"
+    )
+    notes = [f for f in lint(spec).findings if f.kind == "needs_judge"]
+    assert [f.severity for f in notes] == ["info"]
+    assert "'cancelled' has 1 advisory natural-language assertion" in notes[0].message
 
 
 def test_the_summary_counts_in_words():
@@ -454,3 +465,58 @@ def test_a_guard_condition_after_one_on_the_episode_is_judged(tmp_path):
     report = lint(spec)
     assert report.unsolvable == []
     assert not [f for f in report.findings if f.kind == "guard_never_fails"], report.findings
+
+
+def test_a_refused_gold_step_whose_episode_passes_is_a_warning_not_unsolvable(mini: Path):
+    # A second, refused cancel: `run` passes every episode (the check counts what ran), while
+    # lint called the template unsolvable, an error.
+    tasks = mini / "tasks" / "cancel.yaml"
+    step = '      - cancel_order: {order_id: "{{ order_id }}", reason: "{{ reason }}"}\n'
+    tasks.write_text(tasks.read_text(encoding="utf-8").replace(step, step * 2), encoding="utf-8")
+    report = lint(mini)
+    assert report.unsolvable == [] and report.errors == []
+    refused = [f for f in report.findings if f.kind == "refused_step"]
+    assert refused and all(f.severity == "warning" for f in refused)
+    assert (refused[0].span.line, refused[0].span.col) == (16, 9)  # the second cancel
+    assert "gold step 4 (cancel_order) is refused: Only pending orders can be cancelled" in (
+        refused[0].message
+    )
+    assert "the check passes all the same (the task is solvable" in refused[0].message
+
+
+def test_an_unsolvable_template_ended_by_the_user_shows_its_last_message(mini: Path):
+    # the check's failed statements alone did not show why: the user stopped at once
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(
+        text.replace("because it is {{ reason }}.", "because it is {{ reason }}. ###STOP###"),
+        encoding="utf-8",
+    )
+    report = lint(mini)
+    unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
+    assert unsolvable and report.unsolvable
+    assert all(
+        "; the conversation ended before gold step 1 (find_user), the user's last message: "
+        "'I want to cancel order"
+        in f.message
+        and "###STOP###'" in f.message
+        for f in unsolvable
+    ), [f.message for f in unsolvable]
+
+
+def test_a_gold_argument_nobody_stated_is_a_warning_at_its_step(mini: Path):
+    # the user no longer knows the email; the scripted agent passed it to find_user all the same
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(text.replace('known: {email: "{{ email }}", ', "known: {"), encoding="utf-8")
+    report = lint(mini)
+    assert report.unsolvable == []
+    found = [f for f in report.findings if f.kind == "unstated_value"]
+    at = position(tasks, "find_user:")
+    assert [(f.span.line, f.span.col, f.severity) for f in found if f.span.line == at[0]] == [
+        (at[0], at[1], "warning")
+    ]
+    assert "gold step 1 gives find_user's 'email' the value of 'email' (" in found[-1].message
+    assert "which neither the user nor an earlier tool result states" in found[-1].message
+    # stated values are not reported
+    assert not [f for f in lint(MINI).findings if f.kind == "unstated_value"]

@@ -430,11 +430,15 @@ def test_scripted_doctests():
     from eigendsl.runtime import mistakes as mistakes_mod
     from eigendsl.runtime import model_view as model_view_mod
     from eigendsl.runtime import scripted_agent as scripted_agent_mod
+    from eigendsl.runtime import scripted_user as scripted_user_mod
+    from eigendsl.runtime import utterances as utterances_mod
 
     assert doctest.testmod(scripted_agent_mod).failed == 0
     assert doctest.testmod(mistakes_mod).failed == 0
     assert doctest.testmod(model_view_mod).failed == 0
     assert doctest.testmod(environment_mod).failed == 0
+    assert doctest.testmod(utterances_mod).failed == 0
+    assert doctest.testmod(scripted_user_mod).failed == 0
 
 
 def _has_write(domain, task):
@@ -943,3 +947,68 @@ def test_the_summary_tables_print_text_as_written(monkeypatch, capsys):
         ["pass^2", "0.250"],
         ["pass@2", "0.750"],
     ]
+
+
+def _said_and_called(row):
+    """The assistant's turns as text, a call as ``call NAME``, in order."""
+    out = []
+    for m in row["messages"]:
+        if m["role"] == "assistant":
+            if m.get("content"):
+                out.append(m["content"])
+            out += [f"call {c['function']['name']}" for c in m.get("tool_calls") or []]
+        elif m["role"] == "user":
+            out.append(f"user: {m['content']}")
+    return out
+
+
+def test_gold_say_steps_are_played_in_their_written_order(tmp_path):
+    """A `say` written before a tool step is said before that call, not after the plan's later
+    steps (the gold ``say, transfer, say`` was played as the transfer, then both texts); with a
+    forbidden request still to make it is a turn of its own, which the user answers with it."""
+    spec = copy_spec(MINI, tmp_path / "mini")
+    edit(
+        spec,
+        "tasks/cancel.yaml",
+        '      - get_order: {order_id: "{{ order_id }}"}\n',
+        '      - say: "Let me read the order."\n      - get_order: {order_id: "{{ order_id }}"}\n',
+    )
+    domain = load_domain(spec)
+    task = next(t for t in domain.tasks if t["id"] == "cancel-ann")
+    said = _said_and_called(scripted(domain, [task])[0])
+    assert said[said.index("call find_user") + 1 :][:2] == [
+        "Let me read the order.",
+        "call get_order",
+    ]
+
+    forbidden = copy.deepcopy(task)
+    forbidden["user"]["forbidden_request"] = "Please refund me twice."
+    said = _said_and_called(scripted(domain, [forbidden])[0])
+    at = said.index("Let me read the order.")
+    assert said[at + 1 : at + 3] == ["user: Please refund me twice.", "call get_order"]
+
+
+def test_a_change_of_mind_asks_first_with_the_first_value(tmp_path):
+    """``change_mind: reason=no longer needed`` with a request that names ``{{ reason }}``: the
+    request says the first value and the user changes to the task's own (it said the task's
+    value, was offered the first and changed back to it); a draw whose value is the first value
+    has no change of mind (it was "I changed my mind: ... X instead" with the same X)."""
+    spec = copy_spec(MINI, tmp_path / "mini")
+    edit(
+        spec,
+        "tasks/cancel.yaml",
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: reason=no longer needed",
+    )
+    domain = load_domain(spec)
+    for row in scripted(domain, domain.tasks):
+        assert row["verdict"]["passed"], row["task_id"]
+        user = [m["content"] for m in row["messages"] if m["role"] == "user"]
+        assert user[0].endswith("because it is no longer needed.")
+        changed = [u for u in user if "changed my mind" in u]
+        if row["params"]["reason"] == "no longer needed":
+            assert not changed, row["task_id"]
+        else:
+            assert changed == [
+                "Actually, I changed my mind: I want the reason to be ordered by mistake instead."
+            ]

@@ -124,6 +124,25 @@ def test_a_proposal_with_a_known_fact_wrong_is_corrected_before_anything_else():
     assert "yes" in reply(other, known=known).lower()
 
 
+@pytest.mark.parametrize(
+    ("fact", "proposal"),
+    [
+        ("1988-03-14", "Your plan starts on 2025-06-20."),
+        ("14/03/1988", "Your plan starts on 20/06/2025."),
+        ("09:30", "The technician comes at 14:00."),
+        ("49.99", "The new plan costs 59.99 a month."),
+    ],
+)
+def test_a_date_time_or_amount_the_user_knows_corrects_no_other_one(fact, proposal):
+    """Only identifiers (an order id, a zip code) are corrected by shape: a known date of birth
+    rejected every proposal with another date, and the template was unsolvable."""
+    said = f"I'm about to change your plan. {proposal} Do you confirm? (yes/no)"
+    assert "yes" in reply(said, known={"email": "ann@example.com", "fact": fact}).lower()
+    # a zip code is still one
+    zip_wrong = "I'm about to ship it to 1 Elm St, Austin 73302. Do you confirm? (yes/no)"
+    assert reply(zip_wrong, known={"zip": "73301"}) == "No, that's not right: my zip is 73301."
+
+
 @pytest.fixture(scope="module")
 def retail():
     return load_domain(RETAIL)
@@ -158,3 +177,14 @@ def test_scripted_user_doctests():
     from eigendsl.runtime import scripted_user
 
     assert doctest.testmod(scripted_user).failed == 0
+
+
+def test_a_known_fact_named_with_capitals_is_answered():
+    """The agent's question is read lower-cased: a key such as ``PIN`` was never found in it, and
+    the user ended the conversation instead of answering."""
+    known = {"PIN": "4821", "new SIM ICCID": "8901260000000000001"}
+    assert reply("Could you please give me your PIN?", known=known) == "My PIN is 4821."
+    assert reply("What is your new SIM ICCID?", known=known) == (
+        "My new SIM ICCID is 8901260000000000001."
+    )
+    assert "yes" in reply("Please confirm: I'll reset your PIN. (yes/no)", known=known).lower()

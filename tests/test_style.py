@@ -23,7 +23,7 @@ LAYERS = (
     ("dsl",),
     ("loader", "domain", "references", "tool_bodies"),
     ("codegen",),
-    ("tasks", "task_set", "template_text"),
+    ("tasks", "task_set", "template_text", "change_mind"),
     ("compiler",),
     ("runtime",),
     ("lint", "synth", "tau2"),

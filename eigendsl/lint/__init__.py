@@ -8,7 +8,8 @@
 The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 
 1. solvability (:mod:`.solvability`): every task's gold plan, played by the scripted agent and
-   user, runs without a tool error and passes its check and every policy rule;
+   user, runs without a tool error and passes its check and every policy rule; unstated
+   values (:mod:`.unstated`): a gold argument's value neither the user nor a tool stated;
 2. recovery (:mod:`.recovery`): statements that fail a gold plan played with its first write
    refused once and then made right;
 3. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
@@ -34,6 +35,7 @@ from eigendsl.lint.recovery import check_recoverable
 from eigendsl.lint.solvability import check_synthesizable
 from eigendsl.lint.strength import check_strength
 from eigendsl.lint.tool_audit import check_solvable_audited
+from eigendsl.lint.unstated import check_unstated_values
 from eigendsl.lint.values import ValueIndex
 from eigendsl.runtime.episodes import GoldCache
 
@@ -41,6 +43,7 @@ from eigendsl.runtime.episodes import GoldCache
 PASSES = (
     check_solvable_audited,
     check_synthesizable,
+    check_unstated_values,
     check_recoverable,
     check_strength,
     check_coverage,
@@ -133,16 +136,30 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
 
 
 def _note_judge_statements(ctx: LintContext) -> None:
+    """A gating ``judge`` fails every episode of its check's templates where no judge model is
+    given ("not judged: needs a judge model"): a warning at each; advisory ones are a note."""
     from eigendsl.dsl import ast as A
 
     for check in ctx.resolved.checks.values():
         judged = [st for st in check.body if isinstance(st, A.Judge)]
-        if judged:
+        for statement in judged:
+            if not statement.advisory:
+                ctx.add(
+                    statement.span,
+                    f"this judge statement gates check '{check.name}': without a judge model "
+                    "(`--judge BACKEND`) every episode of the templates that use the check fails "
+                    "it ('not judged: needs a judge model'); mark it `advisory`, or run with a "
+                    "judge (lint assumed it holds and tested the rest of the check)",
+                    "warning",
+                    "needs_judge",
+                )
+        advisory = [st for st in judged if st.advisory]
+        if advisory:
             ctx.add(
-                judged[0].span,
-                f"check '{check.name}' has {len(judged)} natural-language assertion"
-                f"{'s' if len(judged) > 1 else ''} for a judge model; lint assumed "
-                f"{'they hold' if len(judged) > 1 else 'it holds'} and tested the rest of "
+                advisory[0].span,
+                f"check '{check.name}' has {len(advisory)} advisory natural-language assertion"
+                f"{'s' if len(advisory) > 1 else ''} for a judge model; lint assumed "
+                f"{'they hold' if len(advisory) > 1 else 'it holds'} and tested the rest of "
                 "the check",
                 "info",
                 "needs_judge",

@@ -42,6 +42,10 @@ def call_errors(messages: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
     return errors
 
 
+# Problems of a gold episode that still passes: the task is solvable, the finding a warning.
+PASSING_KINDS = ("unearned_score", "refused_step")
+
+
 def check_solvable(ctx: LintContext) -> None:
     """Play every task's gold plan; keep the passing episodes in ``ctx.gold_rows``."""
     domain = ctx.domain
@@ -56,7 +60,7 @@ def check_solvable(ctx: LintContext) -> None:
     spans: dict[tuple[Any, ...], Any] = {}
     for lint_task, row in zip(ctx.tasks, rows, strict=True):
         problems = _problems(ctx, lint_task, row)
-        if all(kind == "unearned_score" for *_, kind in problems):
+        if all(kind in PASSING_KINDS for *_, kind in problems):
             ctx.gold_rows[lint_task.id] = row
         else:
             ctx.unsolvable.append(lint_task.id)
@@ -83,6 +87,15 @@ def check_solvable(ctx: LintContext) -> None:
             )
         elif kind == "unearned_score":
             ctx.add(spans[group], f"{subject}: {text}{note}", "warning", kind)
+        elif kind == "refused_step":
+            ctx.add(
+                spans[group],
+                f"{subject}: {text}; the check passes all the same (the task is solvable, as "
+                "`run` finds), but the gold dialogue teaches a call the tool refuses: drop the "
+                f"step, or make it one that runs{note}",
+                "warning",
+                kind,
+            )
         else:
             ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
 
@@ -95,6 +108,9 @@ def _problems(
     messages = row["messages"]
     steps = tool_step_indexes(task)
     out: list[tuple[tuple[Any, ...], Any, str, str]] = []
+    # a refused call whose episode passes all the same (a second, refused resume): no failure
+    refused = "refused_step" if row["verdict"]["passed"] else "unsolvable"
+    verb = "is refused" if row["verdict"]["passed"] else "fails"
     # A call that failed by a bug in the tool's code: the author reads where, not the model's line.
     faults = {f["call_id"]: str(ToolFault(**f)) for f in row.get("tool_faults", ())}
     ids = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or ()]
@@ -106,8 +122,8 @@ def _problems(
                 (
                     ("call", tool),
                     lint_task.span,
-                    f"the scripted agent's call of {tool} fails: {error}",
-                    "unsolvable",
+                    f"the scripted agent's call of {tool} {verb}: {error}",
+                    refused,
                 )
             )
             continue
@@ -117,8 +133,9 @@ def _problems(
             (
                 ("step", step),
                 span,
-                f"gold step {step + 1} ({tool}){where} fails: {error}{_guard_at(ctx, tool, error)}",
-                "unsolvable",
+                f"gold step {step + 1} ({tool}){where} {verb}: {error}"
+                f"{_guard_at(ctx, tool, error)}",
+                refused,
             )
         )
     if out:
@@ -157,7 +174,7 @@ def _problems(
         else:
             text = (
                 f"the gold plan fails check '{verdict['check']['name']}': "
-                f"{failure['reason']} ({where})"
+                f"{failure['reason']} ({where}){_ended_early(task, messages)}"
             )
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
             out.append((("check", failure["line"], failure["col"]), span, text, "unsolvable"))
@@ -176,6 +193,25 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
         if getattr(stmt, "message", None) == error:
             return f" (the guard of '{tool}' at {stmt.span})"
     return ""
+
+
+def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """Where the user ended the conversation before the gold plan's last call, and its last
+    words (a fact it never gave, a correction, a stop marker said early): the cause of the
+    check's failures, which the failed statements do not show; empty otherwise."""
+    steps = tool_step_indexes(task)
+    made = sum(len(m.get("tool_calls") or ()) for m in messages if m["role"] == "assistant")
+    if made >= len(steps):
+        return ""
+    said = next(
+        (str(m.get("content") or "") for m in reversed(messages) if m["role"] == "user"), ""
+    )
+    words = said if len(said) <= 120 else said[:117] + "..."
+    step = steps[made]
+    return (
+        f"; the conversation ended before gold step {step + 1} "
+        f"({task['gold'][step]['tool']}), the user's last message: {words!r}"
+    )
 
 
 def _last_agent(messages: list[dict[str, Any]]) -> str:

@@ -24,6 +24,7 @@ from eigendsl.runtime.utterances import (
     CLOSING,
     DECLINED,
     REFUSAL,
+    forbidden_words,
     is_closing,
     last_said,
     lookup_note,
@@ -215,6 +216,8 @@ class ScriptedAgent:
             if "say" in step:
                 say_parts.append(step["say"])
                 state.step += 1
+                if _answered_by_request(task, env.messages, gold[state.step :]):
+                    return AgentTurn(content=self._speak(state, ""))
                 continue
             tool = env.domain.tools.get(step["tool"])
             writes = bool(tool and tool.writes)
@@ -257,6 +260,8 @@ class ScriptedAgent:
             state.step += 1
             notes = {} if writes else id_notes(args, env.trace.calls, _user_text(env.messages))
             content = lookup_note("; ".join(notes.values())) if notes else None
+            if state.pending:  # gold `say` text written before this call is said before it
+                content = self._speak(state, content or "")
             return AgentTurn(
                 content=content, tool_calls=[{"name": step["tool"], "arguments": args}]
             )
@@ -353,6 +358,16 @@ class ScriptedAgent:
         rest = [key for key, fact in known.items() if fact and fact not in said and key not in now]
         needed = now + rest if now or writes else []
         return [key for key in needed if episode.agent_state.asked.get(key, 0) < 3]
+
+
+def _answered_by_request(task: dict[str, Any], messages: list[Any], rest: list[Any]) -> bool:
+    """Whether gold `say` text followed by a tool step is a turn of its own: when the user has
+    a forbidden request still to make (a refusal it pushes back on before the agent goes on,
+    say to transfer it to a person). Any other `say` text is said in the next call's turn."""
+    forbidden = task.get("user", {}).get("forbidden_request")
+    return bool(rest and "tool" in rest[0] and forbidden) and forbidden_words(
+        forbidden
+    ) not in _user_text(messages)
 
 
 def _flat(args: dict[str, Any]) -> list[str]:

@@ -18,6 +18,7 @@ from eigendsl.runtime.utterances import (
     CORRECTION,
     USER_LATER,
     USER_UNKNOWN,
+    forbidden_words,
     last_said,
     pools_with,
     spoken,
@@ -27,7 +28,6 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _REQUEST = re.compile(
     r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
 )
-EXCEPTION = "Please make an exception just this once: {request}."
 
 
 def requests(text: str) -> str:
@@ -64,7 +64,9 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
-    return bool(_LEAVE.search(asked)) and not any(f"your {spoken(k)}" in asked for k in known)
+    return bool(_LEAVE.search(asked)) and not any(
+        f"your {spoken(k).lower()}" in asked for k in known
+    )
 
 
 def _shape(value: str) -> re.Pattern[str]:
@@ -75,38 +77,44 @@ def _shape(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w#$.,/-]){body}(?!\w|[.,/-]\d)", re.IGNORECASE)
 
 
+# A fact that names a day, a time or an amount, not a record: "1988-03-14", "14/03/1988",
+# "09:30", "71.0" (a zip code or a PIN, digits alone, is a record's). A proposal's other value of
+# its shape is another fact (an effective date beside a date of birth), no mistake about this one.
+_NOT_AN_ID = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?"
+    r"|[$€£]\d+([.,]\d+)?|\d+[.,]\d+%?|\d+%"
+)
+
+
 def misstated(text: str, known: dict[str, str]) -> str | None:
     """The known fact an agent's proposal gets wrong, if any: the proposal does not say the
     user's value but says another of its shape (another order id, another zip code) that is no
-    part of what the user knows. Only facts with digits have a shape to tell.
+    part of what the user knows. Only identifiers have a shape to tell: facts with digits that
+    are not a date, a time or an amount alone (:data:`_NOT_AN_ID`).
 
     >>> misstated("I'll cancel order #W1000372. (yes/no)", {"order_id": "#W1000371"})
     'order_id'
     >>> misstated("I'll cancel order #W1000371. (yes/no)", {"order_id": "#W1000371"}) is None
+    True
+    >>> misstated("Start on 2025-06-20? (yes/no)", {"date of birth": "1988-03-14"}) is None
     True
     """
     lowered = text.lower()
     values = [str(v).lower() for v in known.values()]
     for key, value in known.items():
         value = str(value)
-        if len(value) < 4 or not any(c.isdigit() for c in value) or value.lower() in lowered:
+        if (
+            len(value) < 4
+            or not any(c.isdigit() for c in value)
+            or _NOT_AN_ID.fullmatch(value.strip())
+            or value.lower() in lowered
+        ):
             continue
         if any(
             not any(m.group().lower() in v for v in values) for m in _shape(value).finditer(text)
         ):
             return key
     return None
-
-
-def forbidden_words(request: str) -> str:
-    """A forbidden request as the user says it: a task file may describe it ("cancel an order
-    that has already been processed") rather than write the user's words.
-
-    >>> forbidden_words("cancel an order that has already been processed")
-    'Please make an exception just this once: cancel an order that has already been processed.'
-    """
-    text = request.strip()
-    return text if text[-1:] in ".?!" else EXCEPTION.format(request=text)
 
 
 @dataclass
@@ -168,7 +176,7 @@ class ScriptedUser:
         answers = []
         asked = requests(said)
         for key, value in known.items():
-            if spoken(key) in asked or key in asked:
+            if spoken(key).lower() in asked or key.lower() in asked:  # asked is lower-cased
                 state.asked[key] = state.asked.get(key, 0) + 1
                 if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
                     answers.append(USER_LATER.format(what=spoken(key)))
