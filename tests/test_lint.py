@@ -333,8 +333,18 @@ def test_cli_json_shape() -> None:
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"tasks", "unsolvable", "weak_checks", "findings"} <= set(data)
     assert isinstance(data["tasks"], int) and "cancel-bob-delivered" in data["unsolvable"]
-    assert set(data["weak_checks"]) == {"cancelled", "email_changed"}
-    assert all(isinstance(v, float) for v in data["weak_checks"].values())
+    # every check mutation-tested has a strength; the weak ones alone are in weak_checks
+    assert set(data["check_strength"]) == {"cancelled", "email_changed"}
+    assert all(isinstance(v, float) for v in data["check_strength"].values())
+    assert data["weak_checks"] == {k: v for k, v in data["check_strength"].items() if v < 1.0}
+
+
+def test_cli_json_weak_checks_leaves_out_the_strong_ones() -> None:
+    result = CliRunner().invoke(main, ["lint", str(RETAIL), "--json", "--samples", "1"])
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    assert data["check_strength"]["order_cancelled"] == 1.0
+    assert "order_cancelled" not in data["weak_checks"]
+    assert all(v < 1.0 for v in data["weak_checks"].values())
     for finding in data["findings"]:
         assert set(finding) == {"path", "line", "col", "severity", "message", "kind"}
         assert finding["severity"] in ("error", "warning", "info")
