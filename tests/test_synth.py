@@ -19,6 +19,7 @@ from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.support import Trace
 from eigendsl.synth.generation import SynthSettings, run_synthesis
+from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "specs" / "retail"
@@ -311,6 +312,35 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
     with pytest.raises(EigenError, match="other settings"):
         run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
+
+
+def test_resume_from_a_changed_spec_is_refused_and_says_what_changed(mini: Path) -> None:
+    from eigendsl.errors import EigenError
+
+    out = Path("run")
+    settings = SynthSettings(generations=1, per_generation=10, seed=1)
+    run_synthesis(mini, out, settings)
+    recorded = json.loads((out / "settings.json").read_text())["spec_inputs"]
+    assert set(recorded) >= {"domain.yaml", "checks/main.chk", "tasks/cancel.yaml"}
+    edit(mini, "domain.yaml", "per_template: 2", "per_template: 3")
+    edit(mini, "checks/main.chk", '    require said "cancelled"\n', "")
+    edit(mini, "tasks/extra.yaml", None, "templates: {}\n")
+    more = SynthSettings(generations=2, per_generation=10, seed=1)
+    with pytest.raises(EigenError) as caught:
+        run_synthesis(mini, out, more)
+    assert str(caught.value) == (
+        "run holds a synthesis run of spec 'mini' as it was before checks/main.chk changed, "
+        "domain.yaml changed, tasks/extra.yaml added: its generations were planned and judged by "
+        "that version, and more generations would mix the two; choose another --out to "
+        "synthesize from the spec as it is, or remove run to start over (or put the spec back "
+        "as it was to resume the run)"
+    )
+    assert not (out / "gen-2").exists()
+    # a run recorded before the spec's digests were resumes as it did
+    record = json.loads((out / "settings.json").read_text())
+    del record["spec_inputs"]
+    (out / "settings.json").write_text(json.dumps(record))
+    assert len(run_synthesis(mini, out, more)["generations"]) == 2
 
 
 def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):

@@ -144,6 +144,44 @@ def read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
     ]
 
 
+def check_run_record(out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]) -> None:
+    """Refuse to resume the run in ``out`` if it was made with other settings (``identity``) or
+    from another version of the spec (``spec_inputs``: each spec file's digest, as the compiled
+    manifest's ``inputs``), since its generations were planned and judged by those; write both
+    into ``settings.json`` for a new run. A run recorded before the digests were resumes."""
+    path = out / "settings.json"
+    if not path.is_file():
+        write_json(path, {**identity, "spec_inputs": spec_inputs})
+        return
+    saved = read_json(path, "delete it to resume with this command's settings")
+    saved = dict(saved) if isinstance(saved, dict) else {}
+    recorded_inputs = saved.pop("spec_inputs", None)
+    if saved != identity:
+        diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
+        raise EigenError(
+            f"{out} holds a synthesis run with other settings ({', '.join(diff)}); "
+            "resume with the same settings or choose another --out"
+        )
+    if isinstance(recorded_inputs, dict) and recorded_inputs != spec_inputs:
+        raise EigenError(
+            f"{out} holds a synthesis run of spec '{identity['spec']}' as it was before "
+            f"{_spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
+            "judged by that version, and more generations would mix the two; choose another "
+            f"--out to synthesize from the spec as it is, or remove {out} to start over (or "
+            "put the spec back as it was to resume the run)"
+        )
+
+
+def _spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
+    """``checks/main.chk changed, tasks/new.yaml added``: the spec files that differ."""
+    changes = [
+        f"{rel} {'added' if rel not in before else 'removed' if rel not in now else 'changed'}"
+        for rel in sorted(before.keys() | now.keys())
+        if before.get(rel) != now.get(rel)
+    ]
+    return ", ".join(changes)
+
+
 def dialogue_record(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:
     """What ``accepted.jsonl`` keeps of a judged dialogue (``rejected.jsonl``: and the judge's
     reasons); the rest of the row is the run's own bookkeeping."""
