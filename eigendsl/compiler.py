@@ -35,6 +35,7 @@ from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 
@@ -187,7 +188,7 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
     """Files of ``out`` that an earlier compile wrote and this one does not; raises
     :class:`EigenError` where ``out`` is not a folder this compile may write into."""
     if compiled.spec_dir is not None:
-        _refuse_spec_folder(compiled.spec_dir, out)
+        refuse_spec_folder(compiled.spec_dir, out, "compiling", "-o", "generated/<domain>/")
     _refuse_a_file_on_the_way(out)
     if not out.is_dir():
         return []
@@ -217,24 +218,6 @@ def files_in(folder: Path) -> list[str]:
         str(p.relative_to(folder)).replace(os.sep, "/")
         for p in folder.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
-    )
-
-
-def _refuse_spec_folder(spec_dir: Path, out: Path) -> None:
-    spec, target = spec_dir.resolve(), out.resolve()
-    shown = spec_dir if spec_dir.name else spec  # not "." when run inside the spec folder
-    if target == spec:
-        relation = "is the spec folder"
-    elif spec in target.parents:
-        relation = f"is inside the spec folder {shown}"
-    elif target in spec.parents:
-        relation = f"contains the spec folder {shown}"
-    else:
-        return
-    raise EigenError(
-        f"the output folder {out} {relation}; compiling there would overwrite or delete files "
-        "of the spec. Give -o a folder outside the spec (the default is generated/<domain>/ "
-        "under the working directory; run from outside the spec folder to use it)"
     )
 
 

@@ -24,7 +24,7 @@ LAYERS = (
     ("loader", "domain", "references"),
     ("codegen",),
     ("tasks", "task_set", "template_text"),
-    ("compiler",),
+    ("compiler", "output_folders"),
     ("runtime",),
     ("lint", "synth", "tau2"),
     ("train",),

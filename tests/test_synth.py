@@ -343,6 +343,34 @@ def test_resume_from_a_changed_spec_is_refused_and_says_what_changed(mini: Path)
     assert len(run_synthesis(mini, out, more)["generations"]) == 2
 
 
+def test_synth_refuses_the_spec_folder_and_a_folder_of_other_files(mini: Path) -> None:
+    # as compile -o does: a run written into the spec would mix with (or read as) its files
+    def tree(folder: Path) -> list[str]:
+        return sorted(str(p) for p in folder.rglob("*"))
+
+    before = tree(Path("."))
+    for out, relation in (
+        (mini, "is the spec folder"),
+        (mini / "runs", "is inside the spec folder mini"),
+        (Path("."), "contains the spec folder mini"),
+    ):
+        result = CliRunner().invoke(main, ["synth", str(mini), "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert f"the output folder {out} {relation}; synthesizing there would" in result.output
+        assert "Give --out a folder outside the spec" in result.output
+    other = Path("notes")
+    other.mkdir()
+    (other / "todo.txt").write_text("keep me\n")
+    result = CliRunner().invoke(main, ["synth", str(mini), "--out", str(other)])
+    assert result.exit_code == 1
+    assert (
+        "notes holds files (todo.txt) but no synthesis run (settings.json, split.json or "
+        "gen-*/), and writing there would overwrite or mix with them; give --out a new or empty "
+        "folder" in result.output
+    )
+    assert tree(Path(".")) == sorted([*before, "notes", "notes/todo.txt"])
+
+
 def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):
     out = tmp_path / "run"
     typo = CliRunner().invoke(

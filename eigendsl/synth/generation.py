@@ -35,6 +35,7 @@ from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import (
     SCHEMA_VERSION,
     check_run_record,
+    claim_synth_folder,
     dialogue_record,
     read_json,
     removed_unless_played,
@@ -160,6 +161,7 @@ class Synthesis:
 
     def run(self) -> dict[str, Any]:
         start = time.perf_counter()
+        claim_synth_folder(self.spec_dir, self.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self._check_settings()
         write_json(

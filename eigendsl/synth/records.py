@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from eigendsl.errors import EigenError
+from eigendsl.output_folders import refuse_other_files, refuse_spec_folder
 from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
@@ -142,6 +143,21 @@ def read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
             text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
         )
     ]
+
+
+def claim_synth_folder(spec_dir: Path, out: Path) -> None:
+    """Refuse ``out`` as a synthesis run's folder where it is, lies in or holds the spec folder,
+    or holds files but no synthesis run (as ``compile -o`` and ``train --out`` refuse theirs)."""
+    refuse_spec_folder(spec_dir, out, "synthesizing", "--out")
+    refuse_other_files(
+        out,
+        lambda folder: (
+            any((folder / name).exists() for name in ("settings.json", "split.json"))
+            or any(folder.glob("gen-*/"))
+        ),
+        "no synthesis run (settings.json, split.json or gen-*/)",
+        "--out",
+    )
 
 
 def check_run_record(out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]) -> None:
