@@ -195,6 +195,8 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
     present = files_in(out)
     if not present:
         return []
+    if "manifest.yaml" in present:
+        _refuse_another_domain(out, compiled.name)
     own = {*compiled.files, *(rel + ".tmp" for rel in compiled.files)}
     if set(present) <= own and any(rel.startswith(("prompts/", "verifiers/")) for rel in present):
         # only files this compile writes, its own folders among them: an earlier compile cut
@@ -227,6 +229,23 @@ def _refuse_a_file_on_the_way(out: Path) -> None:
             raise EigenError(
                 f"{folder} is a file, not a folder, so {out} cannot be written; give -o a folder"
             )
+
+
+def _refuse_another_domain(out: Path, domain: str) -> None:
+    """Raise :class:`EigenError` when the manifest in ``out`` is a compile's of another domain:
+    compiling would replace that domain's files (they share the names)."""
+    try:
+        data = yaml.safe_load((out / "manifest.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # _earlier_outputs says what is wrong with it
+    earlier = data.get("domain") if isinstance(data, dict) else None
+    if isinstance(earlier, str) and earlier != domain:
+        raise EigenError(
+            f"{out} holds the compiled domain '{earlier}' (its manifest.yaml says so), not "
+            f"'{domain}': compiling '{domain}' there would replace its files. Give -o another "
+            f"folder (the default is generated/{domain}/), or delete {out} first if '{earlier}' "
+            "may go"
+        )
 
 
 def _earlier_outputs(out: Path, present: list[str]) -> set[str]:
