@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import signal
 import subprocess
@@ -369,6 +370,31 @@ def test_synth_refuses_the_spec_folder_and_a_folder_of_other_files(mini: Path) -
         "folder" in result.output
     )
     assert tree(Path(".")) == sorted([*before, "notes", "notes/todo.txt"])
+
+
+def test_rejection_reasons_are_counted_by_kind_and_add_up(mini: Path) -> None:
+    # near duplicates are one kind (they were one key per earlier dialogue, cut to 20 keys, so
+    # the counts fell short of the rejected); a few whole reasons are kept as examples
+    run_synthesis(mini, Path("run"), SynthSettings(generations=1, per_generation=60, seed=1))
+    report = json.loads(Path("run/gen-1/report.json").read_text())
+    reasons = report["rejection_reasons"]
+    assert sum(reasons.values()) == report["rejected"] > 0
+    assert reasons["near-duplicate"] > 1
+    assert not [k for k in reasons if "g1-" in k]
+    examples = report["rejection_examples"]["near-duplicate"]
+    assert 0 < len(examples) <= 3 and len(set(examples)) == len(examples)
+    assert all(
+        e.startswith("quality: near-duplicate of the dialogue of task g1-") for e in examples
+    )
+    # acceptance_by_template mixes every variant played from a template; this names them
+    assert report["acceptance_by_variant"] == {"cancel": {"single": report["acceptance_rate"]}}
+    from eigendsl.synth.quality import reason_kind
+
+    # its docstring's examples (the module's own doctest prints a set, in no fixed order)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(reason_kind, "reason_kind"):
+        assert runner.run(test).failed == 0
 
 
 def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):
