@@ -356,6 +356,9 @@ class DomainSpec(Model):
     @field_validator("tools")
     @classmethod
     def _tool_names(cls, value: dict[str, Tool]) -> dict[str, Tool]:
-        for name in value:
-            _identifier(name, "tool name")
+        for name in value:  # the refusal points at the name, not at 'tools:'
+            try:
+                _identifier(name, "tool name")
+            except ValueError as exc:
+                raise ValueAt(str(exc), (name,), key=True) from None
         return value

@@ -819,6 +819,15 @@ CASES = [
         "e-mail:",
     ),
     case(
+        "tool-name-not-identifier",  # at the name's own line, not at 'tools:'
+        DOMAIN,
+        "  set_email:\n",
+        "  set email:\n",
+        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier (letters, "
+        "digits and '_')",
+        "set email:",
+    ),
+    case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
         DOMAIN,
         "      user_id: string\n      email: string",
