@@ -12,7 +12,16 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
 from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.support import date_problem
@@ -66,6 +75,16 @@ def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def short_form_schema(full: JsonSchema, short: JsonSchema) -> JsonSchema:
+    """A model's JSON Schema that also admits the short form its ``before`` validator expands:
+    an editor checking a spec against the long form alone flags every short one."""
+    description = full.get("description")
+    return {
+        **({"description": description} if description else {}),
+        "anyOf": [short, full],
+    }
+
+
 class FieldType(Model):
     """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
 
@@ -91,6 +110,18 @@ class FieldType(Model):
                 raise ValueError(f"unknown type '{name}'; expected one of {', '.join(TYPE_NAMES)}")
             return {"type": name, "optional": optional}
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: GetJsonSchemaHandler) -> JsonSchema:
+        """The schema editors read takes the short form too (``city: string``, ``string?``)."""
+        return short_form_schema(
+            handler(core),
+            {
+                "type": "string",
+                "pattern": f"^({'|'.join(TYPE_NAMES)})\\??$",
+                "description": "Short for {type: ...}; a trailing ? makes it optional.",
+            },
+        )
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldType:
