@@ -127,6 +127,12 @@ class FieldType(Model):
     def _consistent(self) -> FieldType:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum needs 'values', the list of allowed values")
+        repeated = sorted({v for v in self.values or () if (self.values or []).count(v) > 1})
+        if repeated:
+            raise ValueError(
+                f"the enum's values list {', '.join(map(repr, repeated))} more than once; "
+                "list each value once"
+            )
         if self.type != "enum" and self.values is not None:
             raise ValueError("'values' is only allowed on an enum")
         if self.items is not None and self.type != "list":
@@ -259,7 +265,9 @@ class Tool(Model):
 
     description: str = Field(description="What the tool does; shown to the model.")
     params: dict[str, Param] = Field(default_factory=dict, description="Parameters by name.")
-    writes: bool = Field(False, description="Whether the tool changes the database.")
+    writes: bool = Field(
+        False, strict=True, description="Whether the tool changes the database (true or false)."
+    )
     tags: list[str] = Field(
         default_factory=list, description="Free labels (lookup, auth, transfer...)."
     )
