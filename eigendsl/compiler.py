@@ -34,6 +34,7 @@ from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 from eigendsl.tool_bodies import declarative_tools
@@ -187,13 +188,15 @@ def _stale_files(compiled: CompiledDomain, out: Path) -> list[str]:
     """Files of ``out`` that an earlier compile wrote and this one does not; raises
     :class:`EigenError` where ``out`` is not a folder this compile may write into."""
     if compiled.spec_dir is not None:
-        _refuse_spec_folder(compiled.spec_dir, out)
+        refuse_spec_folder(compiled.spec_dir, out, "compiling", "-o", "generated/<domain>/")
     _refuse_a_file_on_the_way(out)
     if not out.is_dir():
         return []
     present = files_in(out)
     if not present:
         return []
+    if "manifest.yaml" in present:
+        _refuse_another_domain(out, compiled.name)
     own = {*compiled.files, *(rel + ".tmp" for rel in compiled.files)}
     if set(present) <= own and any(rel.startswith(("prompts/", "verifiers/")) for rel in present):
         # only files this compile writes, its own folders among them: an earlier compile cut
@@ -220,30 +223,29 @@ def files_in(folder: Path) -> list[str]:
     )
 
 
-def _refuse_spec_folder(spec_dir: Path, out: Path) -> None:
-    spec, target = spec_dir.resolve(), out.resolve()
-    shown = spec_dir if spec_dir.name else spec  # not "." when run inside the spec folder
-    if target == spec:
-        relation = "is the spec folder"
-    elif spec in target.parents:
-        relation = f"is inside the spec folder {shown}"
-    elif target in spec.parents:
-        relation = f"contains the spec folder {shown}"
-    else:
-        return
-    raise EigenError(
-        f"the output folder {out} {relation}; compiling there would overwrite or delete files "
-        "of the spec. Give -o a folder outside the spec (the default is generated/<domain>/ "
-        "under the working directory; run from outside the spec folder to use it)"
-    )
-
-
 def _refuse_a_file_on_the_way(out: Path) -> None:
     for folder in (out, *out.parents):
         if folder.exists() and not folder.is_dir():
             raise EigenError(
                 f"{folder} is a file, not a folder, so {out} cannot be written; give -o a folder"
             )
+
+
+def _refuse_another_domain(out: Path, domain: str) -> None:
+    """Raise :class:`EigenError` when the manifest in ``out`` is a compile's of another domain:
+    compiling would replace that domain's files (they share the names)."""
+    try:
+        data = yaml.safe_load((out / "manifest.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return  # _earlier_outputs says what is wrong with it
+    earlier = data.get("domain") if isinstance(data, dict) else None
+    if isinstance(earlier, str) and earlier != domain:
+        raise EigenError(
+            f"{out} holds the compiled domain '{earlier}' (its manifest.yaml says so), not "
+            f"'{domain}': compiling '{domain}' there would replace its files. Give -o another "
+            f"folder (the default is generated/{domain}/), or delete {out} first if '{earlier}' "
+            "may go"
+        )
 
 
 def _earlier_outputs(out: Path, present: list[str]) -> set[str]:

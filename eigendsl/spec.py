@@ -13,7 +13,16 @@ import math
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
 from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.support import date_problem
@@ -67,6 +76,16 @@ def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
+def short_form_schema(full: JsonSchema, short: JsonSchema) -> JsonSchema:
+    """A model's JSON Schema that also admits the short form its ``before`` validator expands:
+    an editor checking a spec against the long form alone flags every short one."""
+    description = full.get("description")
+    return {
+        **({"description": description} if description else {}),
+        "anyOf": [short, full],
+    }
+
+
 class FieldType(Model):
     """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
 
@@ -93,10 +112,28 @@ class FieldType(Model):
             return {"type": name, "optional": optional}
         return data
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: GetJsonSchemaHandler) -> JsonSchema:
+        """The schema editors read takes the short form too (``city: string``, ``string?``)."""
+        return short_form_schema(
+            handler(core),
+            {
+                "type": "string",
+                "pattern": f"^({'|'.join(TYPE_NAMES)})\\??$",
+                "description": "Short for {type: ...}; a trailing ? makes it optional.",
+            },
+        )
+
     @model_validator(mode="after")
     def _consistent(self) -> FieldType:
         if self.type == "enum" and not self.values:
             raise ValueError("an enum needs 'values', the list of allowed values")
+        repeated = sorted({v for v in self.values or () if (self.values or []).count(v) > 1})
+        if repeated:
+            raise ValueError(
+                f"the enum's values list {', '.join(map(repr, repeated))} more than once; "
+                "list each value once"
+            )
         if self.type != "enum" and self.values is not None:
             raise ValueError("'values' is only allowed on an enum")
         if self.items is not None and self.type != "list":
@@ -231,7 +268,9 @@ class Tool(Model):
 
     description: str = Field(description="What the tool does; shown to the model.")
     params: dict[str, Param] = Field(default_factory=dict, description="Parameters by name.")
-    writes: bool = Field(False, description="Whether the tool changes the database.")
+    writes: bool = Field(
+        False, strict=True, description="Whether the tool changes the database (true or false)."
+    )
     tags: list[str] = Field(
         default_factory=list, description="Free labels (lookup, auth, transfer...)."
     )
@@ -359,6 +398,9 @@ class DomainSpec(Model):
     @field_validator("tools")
     @classmethod
     def _tool_names(cls, value: dict[str, Tool]) -> dict[str, Tool]:
-        for name in value:
-            _identifier(name, "tool name")
+        for name in value:  # the refusal points at the name, not at 'tools:'
+            try:
+                _identifier(name, "tool name")
+            except ValueError as exc:
+                raise ValueAt(str(exc), (name,), key=True) from None
         return value

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, GetJsonSchemaHandler, field_validator, model_validator
+from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
 from eigendsl.errors import ValueAt
-from eigendsl.spec import FieldType, Model, parameter_names
+from eigendsl.spec import FieldType, Model, parameter_names, short_form_schema
 
 
 class TemplateParam(FieldType):
@@ -121,6 +122,23 @@ class Step(Model):
                 "check the indentation (each tool is an item of its own, starting with '- ')"
             )
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core: Any, handler: GetJsonSchemaHandler) -> JsonSchema:
+        """The schema editors read takes the short form too (``- tool_name: {args}``)."""
+        return short_form_schema(
+            handler(core),
+            {
+                "type": "object",
+                "minProperties": 1,
+                "maxProperties": 1,
+                "not": {
+                    "anyOf": [{"required": ["tool"]}, {"required": ["say"]}, {"required": ["args"]}]
+                },
+                "additionalProperties": {"type": ["object", "null"]},
+                "description": "Short for {tool: NAME, args: {...}}: a tool name, its arguments.",
+            },
+        )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:

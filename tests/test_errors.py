@@ -965,6 +965,32 @@ CASES = [
         "e-mail:",
     ),
     case(
+        "tool-writes-text",  # a bool setting took any text pydantic reads as one ("yes")
+        DOMAIN,
+        "    writes: true\n    python: tools:cancel_order",
+        '    writes: "yes"\n    python: tools:cancel_order',
+        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'yes'",
+        '"yes"',
+    ),
+    case(
+        "enum-value-repeated",
+        DOMAIN,
+        "values: [pending, delivered, cancelled]",
+        "values: [pending, delivered, cancelled, pending]",
+        "mini/domain.yaml:18:9: database.tables.orders.fields.status: the enum's values list "
+        "'pending' more than once; list each value once",
+        "status:",
+    ),
+    case(
+        "tool-name-not-identifier",  # at the name's own line, not at 'tools:'
+        DOMAIN,
+        "  set_email:\n",
+        "  set email:\n",
+        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier (letters, "
+        "digits and '_')",
+        "set email:",
+    ),
+    case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
         DOMAIN,
         "      user_id: string\n      email: string",

@@ -23,6 +23,7 @@ from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.episodes import GoldCache, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
+from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"
@@ -208,20 +209,70 @@ def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport)
         if (ROOT / "generated" / "retail" / "tasks.jsonl").is_file()
         else set(retail.scores)
     )
-    assert used <= set(retail.scores)
+    # a check whose only counted mutation would be its unread refusal has no strength
+    notes_only = {"cancel_refused_not_pending", "transferred_after_refusal"}
+    assert used <= set(retail.scores) | notes_only
     for name in retail.scores:
         assert 0.0 <= retail.strength(name) <= 1.0
         assert retail.scores[name][1] > 0
-    # a check that survives its final message dropped is shown that message (a refusal's stock
-    # apology reads as the agent's words, not the author's)
-    dropped = [f.message for f in retail.findings if "final message to the user" in f.message]
-    assert any(
-        "check 'cancel_refused_not_pending' still passes when the agent's final message to the "
-        "user (\"I'm sorry, but I can't help"
-        in m
-        and "`require said` what matters in it" in m
-        for m in dropped
-    ), dropped
+    # a refusal's final message is the agent's own wording (the scripted agent's stock apology
+    # is no model for a check): a check that does not read it gets a note, and --strict passes
+    dropped = {
+        f.message.split("'")[1]: f for f in retail.findings if "final message to the" in f.message
+    }
+    refusal = dropped["cancel_refused_not_pending"]
+    assert refusal.severity == "info" and refusal.kind == "unread_message"
+    assert (
+        "still passes when the agent's final message to the user (\"I'm sorry, but I can't help"
+        in refusal.message
+    )
+    assert "the agent words it as it likes, so this is a note" in refusal.message
+    assert {f.severity for f in dropped.values()} == {"info"}
+
+
+def test_a_final_message_left_unread_is_a_note_unless_it_answers_a_question(mini: Path) -> None:
+    # the cancellation's confirmation rounds off a write the database shows: a note, outside the
+    # strength; a read-only task's final message is its answer: a check not reading it is weak
+    edit(mini, "checks/main.chk", '    require said "cancelled"\n', "")
+    edit(
+        mini,
+        "checks/main.chk",
+        None,
+        (mini / "checks" / "main.chk").read_text(encoding="utf-8")
+        + "\ncheck looked_up(order_id: string):\n    require called get_order(order_id=order_id)\n",
+    )
+    edit(
+        mini,
+        "tasks/cancel.yaml",
+        "tasks:\n",
+        """  status:
+    description: Tell a customer an order's status.
+    params:
+      order_id: {type: string, from: 'o.order_id for o in db.orders'}
+      status: {type: string, from: "db.orders[order_id].status"}
+      email: {type: string, from: "db.users[db.orders[order_id].user_id].email"}
+    user:
+      reason: "What is the status of order {{ order_id }}?"
+      known: {email: "{{ email }}", order_id: "{{ order_id }}"}
+    gold:
+      - find_user: {email: "{{ email }}"}
+      - get_order: {order_id: "{{ order_id }}"}
+      - say: "Order {{ order_id }} is {{ status }}."
+    check: looked_up
+tasks:
+""",
+    )
+    report = lint(mini)
+    dropped = {
+        f.message.split("'")[1]: (f.severity, f.kind)
+        for f in report.findings
+        if "final message to the user" in f.message
+    }
+    assert dropped == {
+        "cancelled": ("info", "unread_message"),
+        "looked_up": ("warning", "weak_check"),
+    }
+    assert report.scores["looked_up"][0] < report.scores["looked_up"][1]
 
 
 @pytest.mark.parametrize("ran", ["", " and c.ok"])
@@ -298,8 +349,18 @@ def test_cli_json_shape() -> None:
     data = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"tasks", "unsolvable", "weak_checks", "findings"} <= set(data)
     assert isinstance(data["tasks"], int) and "cancel-bob-delivered" in data["unsolvable"]
-    assert set(data["weak_checks"]) == {"cancelled", "email_changed"}
-    assert all(isinstance(v, float) for v in data["weak_checks"].values())
+    # every check mutation-tested has a strength; the weak ones alone are in weak_checks
+    assert set(data["check_strength"]) == {"cancelled", "email_changed"}
+    assert all(isinstance(v, float) for v in data["check_strength"].values())
+    assert data["weak_checks"] == {k: v for k, v in data["check_strength"].items() if v < 1.0}
+
+
+def test_cli_json_weak_checks_leaves_out_the_strong_ones() -> None:
+    result = CliRunner().invoke(main, ["lint", str(RETAIL), "--json", "--samples", "1"])
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    assert data["check_strength"]["order_cancelled"] == 1.0
+    assert "order_cancelled" not in data["weak_checks"]
+    assert all(v < 1.0 for v in data["weak_checks"].values())
     for finding in data["findings"]:
         assert set(finding) == {"path", "line", "col", "severity", "message", "kind"}
         assert finding["severity"] in ("error", "warning", "info")

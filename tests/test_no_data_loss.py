@@ -75,8 +75,30 @@ def test_compile_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     assert _files(out) == before
 
 
+def test_compile_refuses_another_domains_compiled_folder(tmp_path: Path) -> None:
+    other = copy_spec(MINI, tmp_path / "other")
+    domain_yaml = other / "domain.yaml"
+    domain_yaml.write_text(domain_yaml.read_text().replace("name: mini", "name: other", 1))
+    out = tmp_path / "out"
+    assert _invoke("compile", other, "-o", out, "--no-lint").exit_code == 0
+    before = _files(out)
+    for check in ([], ["--check"]):
+        _refused(
+            _invoke("compile", MINI, "-o", out, "--no-lint", *check),
+            f"{out} holds the compiled domain 'other' (its manifest.yaml says so), not 'mini': "
+            "compiling 'mini' there would replace its files. Give -o another folder (the default "
+            f"is generated/mini/), or delete {out} first if 'other' may go",
+        )
+    assert _files(out) == before
+    assert _invoke("compile", other, "-o", out, "--no-lint").exit_code == 0  # its own domain
+
+
 def test_recompile_removes_only_what_the_earlier_compile_wrote(tmp_path: Path) -> None:
     features, minimal = (next(c for c in cases() if c.name == n) for n in ("features", "minimal"))
+    # the smaller spec as a later version of the same domain (another domain's folder is refused)
+    smaller = copy_spec(minimal / "spec", tmp_path / "minimal" / "spec")
+    domain_yaml = smaller / "domain.yaml"
+    domain_yaml.write_text(domain_yaml.read_text().replace("name: minimal", "name: features", 1))
     out = tmp_path / "out"
     assert _invoke("compile", features / "spec", "-o", out, "--no-lint").exit_code == 0
     gone = sorted(set(_files(features / "expected")) - set(_files(minimal / "expected")))
@@ -84,17 +106,17 @@ def test_recompile_removes_only_what_the_earlier_compile_wrote(tmp_path: Path) -
     (out / "notes.md").write_text("mine\n")
     (out / "prompts" / "mine.md").write_text("mine too\n")
 
-    stale = _invoke("compile", minimal / "spec", "-o", out, "--check", "--no-lint")
+    stale = _invoke("compile", smaller, "-o", out, "--check", "--no-lint")
     assert stale.exit_code == 1
     named = {line.strip() for line in stale.stderr.splitlines() if line.startswith("  ")}
     assert {str(out / rel) for rel in gone} <= named
     assert not {str(out / "notes.md"), str(out / "prompts" / "mine.md")} & named
 
-    written = _invoke("compile", minimal / "spec", "-o", out, "--no-lint")
+    written = _invoke("compile", smaller, "-o", out, "--no-lint")
     assert written.exit_code == 0, written.output
     assert set(_files(out)) == set(_files(minimal / "expected")) | {"notes.md", "prompts/mine.md"}
     assert (out / "notes.md").read_text() == "mine\n"
-    assert _invoke("compile", minimal / "spec", "-o", out, "--check", "--no-lint").exit_code == 0
+    assert _invoke("compile", smaller, "-o", out, "--check", "--no-lint").exit_code == 0
 
 
 def test_compile_into_a_file_is_refused(tmp_path: Path) -> None:

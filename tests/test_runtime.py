@@ -788,6 +788,17 @@ def test_vllm_missing_is_a_clear_error():
 # ---------------------------------------------------------------------------- CLI
 
 
+def test_run_counts_why_the_episodes_ended() -> None:
+    # failures of episodes the turn limit cut short said nothing of it
+    cut = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "3", "--json"])
+    summary = json.loads(cut.stdout.strip().splitlines()[-1])
+    assert summary["ended"] == {"turn_limit": summary["episodes"]} and summary["failures"]
+    whole = CliRunner().invoke(main, ["run", str(MINI), "--json"])
+    assert json.loads(whole.stdout.strip().splitlines()[-1])["ended"] == {"stop": 3}
+    table = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "3"])
+    assert re.search(r"│ ended: turn_limit\s+│\s+3 │", table.stdout), table.stdout
+
+
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
     result = CliRunner().invoke(

@@ -24,7 +24,7 @@ LAYERS = (
     ("loader", "domain", "references", "tool_bodies"),
     ("codegen",),
     ("tasks", "task_set", "template_text", "change_mind"),
-    ("compiler",),
+    ("compiler", "output_folders"),
     ("runtime",),
     ("lint", "synth", "tau2"),
     ("train",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.support import Trace
 from eigendsl.synth.generation import SynthSettings, run_synthesis
+from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "specs" / "retail"
@@ -311,6 +313,88 @@ def test_resume_with_other_settings_is_refused(tmp_path):
 
     with pytest.raises(EigenError, match="other settings"):
         run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
+
+
+def test_resume_from_a_changed_spec_is_refused_and_says_what_changed(mini: Path) -> None:
+    from eigendsl.errors import EigenError
+
+    out = Path("run")
+    settings = SynthSettings(generations=1, per_generation=10, seed=1)
+    run_synthesis(mini, out, settings)
+    recorded = json.loads((out / "settings.json").read_text())["spec_inputs"]
+    assert set(recorded) >= {"domain.yaml", "checks/main.chk", "tasks/cancel.yaml"}
+    edit(mini, "domain.yaml", "per_template: 2", "per_template: 3")
+    edit(mini, "checks/main.chk", '    require said "cancelled"\n', "")
+    edit(mini, "tasks/extra.yaml", None, "templates: {}\n")
+    more = SynthSettings(generations=2, per_generation=10, seed=1)
+    with pytest.raises(EigenError) as caught:
+        run_synthesis(mini, out, more)
+    assert str(caught.value) == (
+        "run holds a synthesis run of spec 'mini' as it was before checks/main.chk changed, "
+        "domain.yaml changed, tasks/extra.yaml added: its generations were planned and judged by "
+        "that version, and more generations would mix the two; choose another --out to "
+        "synthesize from the spec as it is, or remove run to start over (or put the spec back "
+        "as it was to resume the run)"
+    )
+    assert not (out / "gen-2").exists()
+    # a run recorded before the spec's digests were resumes as it did
+    record = json.loads((out / "settings.json").read_text())
+    del record["spec_inputs"]
+    (out / "settings.json").write_text(json.dumps(record))
+    assert len(run_synthesis(mini, out, more)["generations"]) == 2
+
+
+def test_synth_refuses_the_spec_folder_and_a_folder_of_other_files(mini: Path) -> None:
+    # as compile -o does: a run written into the spec would mix with (or read as) its files
+    def tree(folder: Path) -> list[str]:
+        return sorted(str(p) for p in folder.rglob("*"))
+
+    before = tree(Path("."))
+    for out, relation in (
+        (mini, "is the spec folder"),
+        (mini / "runs", "is inside the spec folder mini"),
+        (Path("."), "contains the spec folder mini"),
+    ):
+        result = CliRunner().invoke(main, ["synth", str(mini), "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert f"the output folder {out} {relation}; synthesizing there would" in result.output
+        assert "Give --out a folder outside the spec" in result.output
+    other = Path("notes")
+    other.mkdir()
+    (other / "todo.txt").write_text("keep me\n")
+    result = CliRunner().invoke(main, ["synth", str(mini), "--out", str(other)])
+    assert result.exit_code == 1
+    assert (
+        "notes holds files (todo.txt) but no synthesis run (settings.json, split.json or "
+        "gen-*/), and writing there would overwrite or mix with them; give --out a new or empty "
+        "folder" in result.output
+    )
+    assert tree(Path(".")) == sorted([*before, "notes", "notes/todo.txt"])
+
+
+def test_rejection_reasons_are_counted_by_kind_and_add_up(mini: Path) -> None:
+    # near duplicates are one kind (they were one key per earlier dialogue, cut to 20 keys, so
+    # the counts fell short of the rejected); a few whole reasons are kept as examples
+    run_synthesis(mini, Path("run"), SynthSettings(generations=1, per_generation=60, seed=1))
+    report = json.loads(Path("run/gen-1/report.json").read_text())
+    reasons = report["rejection_reasons"]
+    assert sum(reasons.values()) == report["rejected"] > 0
+    assert reasons["near-duplicate"] > 1
+    assert not [k for k in reasons if "g1-" in k]
+    examples = report["rejection_examples"]["near-duplicate"]
+    assert 0 < len(examples) <= 3 and len(set(examples)) == len(examples)
+    assert all(
+        e.startswith("quality: near-duplicate of the dialogue of task g1-") for e in examples
+    )
+    # acceptance_by_template mixes every variant played from a template; this names them
+    assert report["acceptance_by_variant"] == {"cancel": {"single": report["acceptance_rate"]}}
+    from eigendsl.synth.quality import reason_kind
+
+    # its docstring's examples (the module's own doctest prints a set, in no fixed order)
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner()
+    for test in finder.find(reason_kind, "reason_kind"):
+        assert runner.run(test).failed == 0
 
 
 def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):

@@ -145,6 +145,8 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     table.add_column("value", justify="right")
     for key in ("tasks", "episodes", "passed"):
         table.add_row(key, str(summary[key]))
+    for reason, count in summary.get("ended", {}).items():
+        table.add_row(f"ended: {reason}", str(count))
     table.add_row("pass_rate", f"{summary['pass_rate']:.3f}")
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")

@@ -76,13 +76,16 @@ class LintReport:
         return round(caught / counted, 3) if counted else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` object. ``weak_checks`` maps every check that was mutation-tested to
-        its strength (1.0: every counted mutation caught); ``mutations`` gives the counts."""
+        """The ``--json`` object. ``check_strength`` maps every check that was mutation-tested
+        to its strength (1.0: every counted mutation caught), ``weak_checks`` only those below
+        1.0 (a mutation survived: the findings say which); ``mutations`` gives the counts."""
+        strength = {name: self.strength(name) for name in sorted(self.scores)}
         return {
             "domain": self.domain,
             "tasks": self.tasks,
             "unsolvable": self.unsolvable,
-            "weak_checks": {name: self.strength(name) for name in sorted(self.scores)},
+            "check_strength": strength,
+            "weak_checks": {name: value for name, value in strength.items() if value < 1.0},
             "mutations": {
                 name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())
             },

@@ -36,6 +36,8 @@ class Mutant:
     # (description, trajectory) per candidate; a description completes "... still passes when"
     variants: list[tuple[str, list[dict[str, Any]]]]
     for_checks: bool = True
+    # a survivor is a note, not a weakness, and the mutation is not counted in the strength
+    note_only: bool = False
 
 
 @dataclass
@@ -230,12 +232,18 @@ def mutants(
             del out[last]
             said = str(messages[last]["content"])
             said = said if len(said) <= 60 else said[:57].rstrip() + "..."
-            yield _one(
+            worded_freely = _final_message_worded_freely(task, writes)
+            advice = (
+                "the agent words it as it likes, so this is a note; `require said` only a "
+                "value the user must be told"
+                if worded_freely
+                else "if the user must be told it, `require said` what matters in it"
+            )
+            yield Mutant(
                 "drop_final_message",
                 ("drop_final_message",),
-                f"the agent's final message to the user ({said!r}) is left out: if the user must "
-                "be told it, `require said` what matters in it",
-                out,
+                [(f"the agent's final message to the user ({said!r}) is left out: {advice}", out)],
+                note_only=worded_freely,
             )
     for i, message in enumerate(messages[1:], start=1):
         previous = messages[i - 1]
@@ -263,6 +271,16 @@ def mutants(
             )
     yield from _unwanted_writes(domain, messages, calls, task)
     yield from _rule_probes(domain, index, messages, calls)
+
+
+def _final_message_worded_freely(task: dict[str, Any], writes: list[CallRef]) -> bool:
+    """Whether the final message only rounds off an outcome the check judges elsewhere: a
+    refusal of a forbidden request or of a declined write (its wording varies from agent to
+    agent: the scripted one's stock apology is no model for a check), or the confirmation of a
+    write the database shows. Only a read-only task's final message carries what the user asked
+    for, and a check that survives its loss is weak."""
+    user = task.get("user") or {}
+    return bool(user.get("forbidden_request")) or user.get("confirm") is False or bool(writes)
 
 
 def _unwanted_writes(

@@ -8,7 +8,10 @@ trajectory (an argument changed to an equal value, two commuting writes swapped,
 the environment rejected) is not.
 It is *caught* when the check fails on every candidate value tried; one candidate the check
 accepts makes the mutation survive, and the survivor is reported as a weakness of the check.
-A check's strength is the share of its counted mutations it catches.
+A check's strength is the share of its counted mutations it catches. Dropping the final message
+of a refusal, of a declined write or of a write's confirmation is judged but left out of the
+strength: that message's wording is the agent's own and the outcome is judged elsewhere, so a
+check that does not read it gets a note (``unread_message``), not a weakness.
 
 A policy rule is *exercised* when some counted mutation or rule probe of a gold trajectory
 makes it fail: then a task shows what the rule forbids.
@@ -34,6 +37,8 @@ def check_strength(ctx: LintContext) -> None:
     # per check, the arguments of the writes that ran, and those some task's mutations changed
     written: dict[str, set[tuple[str, str]]] = {}
     mutated: dict[str, set[tuple[str, str]]] = {}
+    # survivors of the mutations that make notes (a refusal's or confirmation's final message)
+    unread: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]] = {}
     for lint_task in ctx.passing():
         task = lint_task.task
         check = domain.checks[task["check"]]
@@ -67,9 +72,13 @@ def check_strength(ctx: LintContext) -> None:
             if not (counted and mutant.for_checks):
                 continue
             check_name = task["check"]
-            counted_count[check_name] = counted_count.get(check_name, 0) + 1
             group = (check_name, mutant.key)
             tried[group] = tried.get(group, 0) + 1
+            if mutant.note_only:  # not a weakness: a note, outside the strength
+                if survivor is not None:
+                    unread.setdefault(group, []).append((lint_task, survivor))
+                continue
+            counted_count[check_name] = counted_count.get(check_name, 0) + 1
             if survivor is None:
                 caught_count[check_name] = caught_count.get(check_name, 0) + 1
             else:
@@ -80,12 +89,24 @@ def check_strength(ctx: LintContext) -> None:
     for check_name, total in sorted(counted_count.items()):
         ctx.scores[check_name] = (caught_count.get(check_name, 0), total)
     _report_unmutated(ctx, written, mutated)
-    for (check_name, _key), items in survivors.items():
+    _report_survivors(ctx, survivors, tried, "warning", "weak_check")
+    _report_survivors(ctx, unread, tried, "info", "unread_message")
+
+
+def _report_survivors(
+    ctx: LintContext,
+    survivors: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]],
+    tried: dict[tuple[str, tuple[Any, ...]], int],
+    severity: str,
+    kind: str,
+) -> None:
+    """One finding at each check for each mutation it accepted, with the tasks it was tried in."""
+    for (check_name, key), items in survivors.items():
         decl = ctx.resolved.checks.get(check_name)
         if decl is None:
             continue
         lint_task, description = items[0]
-        total = tried[(check_name, _key)]
+        total = tried[(check_name, key)]
         where = (
             f"in {len(items)} of {total} tasks, e.g. {lint_task.id}"
             if total > 1
@@ -94,12 +115,7 @@ def check_strength(ctx: LintContext) -> None:
         shown = (
             f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
         )
-        ctx.add(
-            decl.name_span,
-            f"check '{check_name}' still passes when {shown}",
-            "warning",
-            "weak_check",
-        )
+        ctx.add(decl.name_span, f"check '{check_name}' still passes when {shown}", severity, kind)
 
 
 def _report_unmutated(

@@ -273,6 +273,9 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "pass_rate": round(passed / len(rows), 6) if rows else 0.0,
         "pass_hat_k": {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)},
         "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
+        # why each episode ended: the user's stop marker, or the turn limit (whose episodes'
+        # failures are often only that the conversation was cut short)
+        "ended": dict(sorted(Counter(r.get("end_reason") or "-" for r in rows).items())),
         "failures": dict(failures.most_common()),
         "scores_missed": dict(scores_missed.most_common()),
         "families": {f: round(sum(v) / len(v), 6) for f, v in sorted(families.items())},

@@ -22,9 +22,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from eigendsl.codegen.artifacts import digest
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.dsl.ast import Check
-from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.episodes import run_episodes, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
@@ -34,6 +34,8 @@ from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LL
 from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import (
     SCHEMA_VERSION,
+    check_run_record,
+    claim_synth_folder,
     dialogue_record,
     read_json,
     removed_unless_played,
@@ -159,6 +161,7 @@ class Synthesis:
 
     def run(self) -> dict[str, Any]:
         start = time.perf_counter()
+        claim_synth_folder(self.spec_dir, self.out)
         self.out.mkdir(parents=True, exist_ok=True)
         self._check_settings()
         write_json(
@@ -205,21 +208,10 @@ class Synthesis:
         }
 
     def _check_settings(self) -> None:
-        path = self.out / "settings.json"
-        identity = {"spec": self.base.name, **self.settings.identity()}
-        if path.is_file():
-            saved = read_json(path, "delete it to resume with this command's settings")
-            if saved != identity:
-                saved = saved if isinstance(saved, dict) else {}
-                diff = sorted(
-                    k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k)
-                )
-                raise EigenError(
-                    f"{self.out} holds a synthesis run with other settings ({', '.join(diff)}); "
-                    "resume with the same settings or choose another --out"
-                )
-        else:
-            write_json(path, identity)
+        spec_inputs = {rel: digest(data) for rel, data in sorted(self.loaded.inputs.items())}
+        check_run_record(
+            self.out, {"spec": self.base.name, **self.settings.identity()}, spec_inputs
+        )
 
     def generation(self, k: int, previous: dict[str, Any] | None) -> dict[str, Any]:
         gen_dir = self.out / f"gen-{k}"

@@ -108,6 +108,33 @@ def tool_sequence(row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(c["function"]["name"] for m in row["messages"] for c in m.get("tool_calls") or [])
 
 
+_REASON_KINDS = (
+    (re.compile(r"^quality: near-duplicate of the dialogue of task .*"), "near-duplicate"),
+    (
+        re.compile(r"^quality: (\S+) uses the identifier .*"),
+        r"\1 uses an identifier nobody gave (invented)",
+    ),
+)
+
+
+def reason_kind(reason: str) -> str:
+    """What kind of rejection ``reason`` is, without what tells one dialogue's from another's:
+    ``near-duplicate`` for every near duplicate, a tool's invented identifier whatever its
+    value; a verifier's statement by its position (``checks/tasks.chk:40:5``).
+
+    >>> reason_kind("quality: near-duplicate of the dialogue of task g1-00046")
+    'near-duplicate'
+    >>> reason_kind("checks/tasks.chk:40:5: db == gold does not hold: ...")
+    'checks/tasks.chk:40:5'
+    """
+    if not reason.startswith("quality: "):
+        return reason.split(": ", 1)[0]
+    for pattern, kind in _REASON_KINDS:
+        if pattern.match(reason):
+            return pattern.sub(kind, reason, count=1)
+    return reason.removeprefix("quality: ")[:120]  # the turn limit, a call made twice
+
+
 class NearDuplicates:
     """Flags a dialogue whose word 3-grams overlap an earlier one's by Jaccard >= 0.9.
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from eigendsl.errors import EigenError
+from eigendsl.output_folders import refuse_other_files, refuse_spec_folder
 from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
@@ -142,6 +143,59 @@ def read_rows(path: Path, fix: str) -> list[dict[str, Any]]:
             text, lambda number, _: EigenError(f"{path}:{number}: damaged (not a JSON line); {fix}")
         )
     ]
+
+
+def claim_synth_folder(spec_dir: Path, out: Path) -> None:
+    """Refuse ``out`` as a synthesis run's folder where it is, lies in or holds the spec folder,
+    or holds files but no synthesis run (as ``compile -o`` and ``train --out`` refuse theirs)."""
+    refuse_spec_folder(spec_dir, out, "synthesizing", "--out")
+    refuse_other_files(
+        out,
+        lambda folder: (
+            any((folder / name).exists() for name in ("settings.json", "split.json"))
+            or any(folder.glob("gen-*/"))
+        ),
+        "no synthesis run (settings.json, split.json or gen-*/)",
+        "--out",
+    )
+
+
+def check_run_record(out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]) -> None:
+    """Refuse to resume the run in ``out`` if it was made with other settings (``identity``) or
+    from another version of the spec (``spec_inputs``: each spec file's digest, as the compiled
+    manifest's ``inputs``), since its generations were planned and judged by those; write both
+    into ``settings.json`` for a new run. A run recorded before the digests were resumes."""
+    path = out / "settings.json"
+    if not path.is_file():
+        write_json(path, {**identity, "spec_inputs": spec_inputs})
+        return
+    saved = read_json(path, "delete it to resume with this command's settings")
+    saved = dict(saved) if isinstance(saved, dict) else {}
+    recorded_inputs = saved.pop("spec_inputs", None)
+    if saved != identity:
+        diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
+        raise EigenError(
+            f"{out} holds a synthesis run with other settings ({', '.join(diff)}); "
+            "resume with the same settings or choose another --out"
+        )
+    if isinstance(recorded_inputs, dict) and recorded_inputs != spec_inputs:
+        raise EigenError(
+            f"{out} holds a synthesis run of spec '{identity['spec']}' as it was before "
+            f"{_spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
+            "judged by that version, and more generations would mix the two; choose another "
+            f"--out to synthesize from the spec as it is, or remove {out} to start over (or "
+            "put the spec back as it was to resume the run)"
+        )
+
+
+def _spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
+    """``checks/main.chk changed, tasks/new.yaml added``: the spec files that differ."""
+    changes = [
+        f"{rel} {'added' if rel not in before else 'removed' if rel not in now else 'changed'}"
+        for rel in sorted(before.keys() | now.keys())
+        if before.get(rel) != now.get(rel)
+    ]
+    return ", ".join(changes)
 
 
 def dialogue_record(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:

@@ -9,8 +9,10 @@ from typing import Any
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.synth import roles as R
-from eigendsl.synth.quality import ngrams, tool_sequence, user_text
+from eigendsl.synth.quality import ngrams, reason_kind, tool_sequence, user_text
 from eigendsl.synth.records import SCHEMA_VERSION
+
+REASON_EXAMPLES = 3  # reasons kept whole for each kind of rejection
 
 
 def generation_report(
@@ -30,11 +32,13 @@ def generation_report(
     rejected = [r for r in rows if not r["accepted"]]
     by_template: dict[str, list[bool]] = {}
     by_kind: dict[str, list[bool]] = {}
+    by_variant: dict[str, dict[str, list[bool]]] = {}
     by_recovery: dict[str, list[bool]] = {}
     for row in rows:
         key = "+".join(row["parts"]) if row["kind"] == "compose" else row["parts"][0]
         by_template.setdefault(key, []).append(row["accepted"])
         by_kind.setdefault(row["kind"], []).append(row["accepted"])
+        by_variant.setdefault(key, {}).setdefault(row["kind"], []).append(row["accepted"])
         if row["kind"] == "recover":  # a recovery counts where a write was refused, then put right
             by_recovery.setdefault(key, []).append(
                 row["accepted"] and any(map(is_refusal, row["messages"]))
@@ -52,13 +56,16 @@ def generation_report(
     grams: set[tuple[str, ...]] = set()
     for r in accepted:
         grams |= ngrams(user_text(r))
-    reasons = Counter(
-        reason.split(": ", 1)[-1][:120]
-        if reason.startswith("quality")
-        else reason.split(": ", 1)[0]
-        for r in rejected
-        for reason in r["reasons"][:1]
-    )
+    # each rejected dialogue counted once, by its first reason's kind, so the counts add up to
+    # the rejected; the reasons themselves of a few, for the kinds that leave out the details
+    firsts = [r["reasons"][0] for r in rejected if r["reasons"]]
+    reasons = Counter(reason_kind(reason) for reason in firsts)
+    examples: dict[str, list[str]] = {}
+    for reason in firsts:
+        kind = reason_kind(reason)
+        shown = examples.setdefault(kind, []) if kind != reason else []
+        if kind != reason and reason not in shown and len(shown) < REASON_EXAMPLES:
+            shown.append(reason)
     known_infeasible = {tuple(x) for x in (previous or {}).get("infeasible_compositions", [])}
     for name in infeasible:
         if "__and__" in name:
@@ -74,6 +81,12 @@ def generation_report(
         "acceptance_rate": rate([r["accepted"] for r in rows]),
         "acceptance_by_template": {key: rate(v) for key, v in sorted(by_template.items())},
         "acceptance_by_kind": {key: rate(v) for key, v in sorted(by_kind.items())},
+        # acceptance_by_template covers every variant played from a template (a refusal, where
+        # its write is never called, too); this says which variants those were
+        "acceptance_by_variant": {
+            key: {kind: rate(v) for kind, v in sorted(kinds.items())}
+            for key, kinds in sorted(by_variant.items())
+        },
         # templates whose recoveries all failed before stay out of the plan
         "acceptance_by_recovery": {
             **{
@@ -90,7 +103,8 @@ def generation_report(
         "distinct_tool_sequences": len({tool_sequence(r) for r in accepted}),
         "distinct_user_ngrams": len(grams),
         "near_duplicate_rate": round(near / len(rows), 4) if rows else 0.0,
-        "rejection_reasons": dict(reasons.most_common(20)),
+        "rejection_reasons": dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "rejection_examples": dict(sorted(examples.items())),
         "infeasible_compositions": sorted(list(x) for x in known_infeasible),
         "infeasible_this_generation": sorted(infeasible),
         "prompt_engineer": {
