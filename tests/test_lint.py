@@ -138,7 +138,7 @@ def test_coverage_and_consistency_findings(planted: LintReport) -> None:
 def test_guard_coverage_tries_the_values_of_one_seed_row_together() -> None:
     # a guard forbidding a second dispute of a bill's item was said never to reject a call:
     # varying one argument at a time never gave the bill and the item of a dispute that exists
-    from eigendsl.lint.coverage import _seed_rows_as_arguments
+    from eigendsl.lint.guard_arguments import _seed_rows_as_arguments
     from eigendsl.loader import load_spec
 
     domain = load_domain(MINI)
