@@ -343,8 +343,35 @@ CASES = [
         'require db.orders[order_id].status == "pending"',
         'require gold.orders[order_id].status == "pending"',
         "mini/checks/main.chk:2:13: 'gold' is not available in a guard; it can read order_id, "
-        "reason, calls, db, messages",
+        "reason, calls, db",
         "gold.",
+    ),
+    # The gold plan is replayed with no conversation: a guard reading it refused the gold calls,
+    # so the gold database stayed the initial one and `db == gold` failed perfect episodes.
+    case(
+        "guard-reads-user-said",
+        CHK,
+        'else "Only pending orders can be cancelled"\n',
+        'else "Only pending orders can be cancelled"\n    require user_said "yes" else "Ask"\n',
+        "mini/checks/main.chk:3:13: 'user_said' is not available in a guard; a guard sees the "
+        "call, the database and the calls before it, not the conversation: the gold plan is "
+        "replayed with no conversation, so such a guard would refuse the gold calls; put the "
+        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
+        '"yes" before c)',
+        'user_said "yes"',
+    ),
+    case(
+        "guard-reads-messages",
+        CHK,
+        'else "Only pending orders can be cancelled"\n',
+        'else "Only pending orders can be cancelled"\n'
+        '    forbid any(m in messages: m.content contains "ICCID")\n',
+        "mini/checks/main.chk:3:21: 'messages' is not available in a guard; a guard sees the "
+        "call, the database and the calls before it, not the conversation: the gold plan is "
+        "replayed with no conversation, so such a guard would refuse the gold calls; put the "
+        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
+        '"yes" before c)',
+        "messages:",
     ),
     case(
         "unknown-field-in-tool-body",

@@ -43,6 +43,14 @@ CONTEXT_NAMES = {
     "calls": list_of(CALL),
     "messages": list_of(MESSAGE),
 }
+# Why a guard may not read the conversation (`messages`, `said`, `user_said`), and where such a
+# condition goes instead.
+GUARD_SEES_NO_CONVERSATION = (
+    "a guard sees the call, the database and the calls before it, not the conversation: the "
+    "gold plan is replayed with no conversation, so such a guard would refuse the gold calls; "
+    "put the condition in a policy rule, such as require all(c in calls where c.writes: "
+    'user_said "yes" before c)'
+)
 
 
 class ExpressionTyper(LiteralChecks):
@@ -121,7 +129,11 @@ class ExpressionTyper(LiteralChecks):
                 return ANY
             self.resolved.constants[e] = self.spec.today.isoformat()
             return DATE
-        if e.id in CONTEXT_NAMES:
+        if e.id == "messages" and scope.kind == "guard":
+            self.diag.error(
+                e.span, f"'messages' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
+            )
+        elif e.id in CONTEXT_NAMES:
             where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(
                 scope.kind, "here"
             )
