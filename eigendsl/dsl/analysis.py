@@ -89,6 +89,8 @@ class Resolved:
     # is freed (a template's parameter source is compiled and dropped).
     table_rows: dict[A.Index, str] = field(default_factory=dict)
     constants: dict[A.Name, str] = field(default_factory=dict)
+    # The `.field` reads of a field the schema makes optional: null where a row leaves it out.
+    optional_reads: set[A.Attribute] = field(default_factory=set)
 
 
 class Analyzer(EventTyper):

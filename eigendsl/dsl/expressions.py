@@ -185,6 +185,8 @@ class ExpressionTyper(LiteralChecks):
                     f"unknown field '{e.name}' of {what}{did_you_mean(e.name, obj.field_names)}",
                 )
                 return ANY
+            if t.optional:
+                self.resolved.optional_reads.add(e)
             return t
         if obj.kind in ("object", "map", "any"):
             return obj.elem or ANY if obj.kind == "map" else ANY
