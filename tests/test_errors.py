@@ -346,6 +346,35 @@ CASES = [
         "reason, calls, db",
         "gold.",
     ),
+    # A list written out is checked item by item, as `==` checks one value.
+    case(
+        "enum-misspelt-in-list",
+        CHK,
+        'status == "cancelled"',
+        'status in ["pending", "canceled"]',
+        "mini/checks/main.chk:14:55: 'canceled' is not one of the allowed values (pending, "
+        "delivered, cancelled); did you mean 'cancelled'?",
+        '"canceled"',
+    ),
+    case(
+        "number-in-list-of-enum",
+        CHK,
+        'status == "cancelled"',
+        'status in ["cancelled", 3]',
+        "mini/checks/main.chk:14:57: an enum can never be 3: each value of the list is compared "
+        "with it, so write each as one of its values (pending, delivered, cancelled)",
+        "3]",
+    ),
+    case(
+        "text-contains-number",
+        CHK,
+        'require said "cancelled"',
+        "require any(m in messages: m.content contains 5)",
+        "mini/checks/main.chk:15:51: text is searched for text, but 5 is a number: quote it, "
+        '"5" (or use said / user_said, which find a number said as a number, not the digits of '
+        "another one)",
+        "5)",
+    ),
     # The gold plan is replayed with no conversation: a guard reading it refused the gold calls,
     # so the gold database stayed the initial one and `db == gold` failed perfect episodes.
     case(

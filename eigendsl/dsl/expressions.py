@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an, call_type
-from eigendsl.dsl.literals import LiteralChecks
+from eigendsl.dsl.literals import LiteralChecks, literal_type
 from eigendsl.dsl.types import (
     ANY,
     BOOL,
@@ -23,7 +23,6 @@ from eigendsl.dsl.types import (
     INT,
     MESSAGE,
     MESSAGE_FIELDS,
-    NULL,
     STRING,
     Type,
     comparable,
@@ -79,12 +78,7 @@ class ExpressionTyper(LiteralChecks):
         return method(expr, scope)
 
     def _literal(self, e: A.Literal, scope: Scope) -> Type:
-        v = e.value
-        if v is None:
-            return NULL
-        if isinstance(v, bool):
-            return BOOL
-        return INT if isinstance(v, int) else FLOAT if isinstance(v, float) else STRING
+        return literal_type(e.value)
 
     def _listlit(self, e: A.ListLit, scope: Scope) -> Type:
         types = [self.infer(i, scope) for i in e.items]
@@ -286,12 +280,20 @@ class ExpressionTyper(LiteralChecks):
                 )
             elif right.kind == "list" and right.elem and not comparable(left, right.elem):
                 self.diag.error(e.span, f"{an(left)} can never be in a list of {right.elem.name}")
+            elif isinstance(e.right, A.ListLit):
+                self.listed_literals(left, e.right)
+            elif right.kind == "string":
+                self.number_in_text(e.left, left)
             return BOOL
         if e.op == "contains":
             if left.kind not in ("list", "map", "table", "string", "any", "object"):
                 self.diag.error(
                     e.left.span, f"'contains' needs text or a list on its left, not {an(left)}"
                 )
+            elif isinstance(e.left, A.ListLit):
+                self.listed_literals(right, e.left)
+            elif left.kind == "string":
+                self.number_in_text(e.right, right)
             return BOOL
         if not comparable(left, right):
             self.diag.error(
