@@ -346,6 +346,16 @@ CASES = [
         "reason, calls, db",
         "gold.",
     ),
+    case(
+        "empty-else",
+        CHK,
+        'else "Only pending orders can be cancelled"',
+        'else ""',
+        "mini/checks/main.chk:2:58: this 'else' text is empty, and it is what the agent reads "
+        "when the statement fails (or the verdict's reason); say why, or leave 'else' out to "
+        "show the condition",
+        '""',
+    ),
     # A list written out is checked item by item, as `==` checks one value.
     case(
         "enum-misspelt-in-list",
