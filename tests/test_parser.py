@@ -380,6 +380,17 @@ def test_multi_line_query_text_is_joined() -> None:
             "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by "
             "the same amount as the first one",
         ),
+        (  # Lark counts a tab as 4 spaces, an editor as 2, 4 or 8: never among spaces
+            "rule r:\n    require true\n\trequire false\n",
+            "t.chk:3:1: a tab in this line's indentation, where its block is indented with "
+            "spaces; indent with spaces only (or with the same characters as the rest of the "
+            "block)",
+        ),
+        (
+            "rule r:\n\trequire true\n    require false\n",
+            "t.chk:3:1: this line is indented with other characters than its block (tabs and "
+            "spaces mixed); indent with spaces only",
+        ),
         (
             "rules r:\n    require true\n",
             "t.chk:1:1: unexpected 'rules'; expected 'check', 'guard', 'rule', the end of the line",
@@ -423,3 +434,9 @@ def test_invalid_escape_is_a_diagnostic() -> None:
         EigenError, match=r"^t.chk:2:18: invalid escape in string: .*truncated \\xXX escape"
     ):
         parse('rule r:\n    require said "\\x"\n', "t.chk")
+
+
+def test_a_block_indented_with_tabs_only_parses() -> None:
+    rule = parse("rule r:\n\trequire true\n\tforbid false\n", "t.chk").declarations[0]
+    assert [type(s) for s in rule.body] == [A.Require, A.Forbid]
+
