@@ -440,3 +440,12 @@ def test_a_block_indented_with_tabs_only_parses() -> None:
     rule = parse("rule r:\n\trequire true\n\tforbid false\n", "t.chk").declarations[0]
     assert [type(s) for s in rule.body] == [A.Require, A.Forbid]
 
+
+def test_a_byte_order_mark_is_not_part_of_the_text() -> None:
+    """An editor's "UTF-8 with BOM" (YAML files take one): it was an unexpected character
+    '\\ufeff'; the first line's columns count without it."""
+    module = parse("\ufeffrule r:\n    require true\n", "t.chk")
+    assert module.declarations[0].name_span == Span("t.chk", 1, 6, 1, 7)
+    assert syntax_error("\ufeffrule r x:\n    require true\n").startswith(
+        "t.chk:1:8: unexpected 'x'"
+    )

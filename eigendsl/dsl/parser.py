@@ -349,7 +349,10 @@ def _bad_dedent_line(text: str) -> int:
 
 
 def parse(text: str, path: str) -> A.Module:
-    """Parse a checker file's text."""
+    """Parse a checker file's text. A byte order mark that starts it (an editor's "UTF-8 with
+    BOM", which YAML files may start with too) is not part of the text: columns count without it.
+    """
+    text = text.removeprefix("\ufeff")
     register_source(path, text)
     decls = _parse(text, path, "start", 1, 1)
     return A.Module(Span(path, 1, 1), path, decls)
