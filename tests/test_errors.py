@@ -356,6 +356,31 @@ CASES = [
         "show the condition",
         '""',
     ),
+    case(
+        "list-plus-one-value",
+        CHK,
+        'require db.orders[order_id].status == "cancelled"',
+        "require len(db.orders[order_id].items + reason) == 2",
+        "mini/checks/main.chk:14:45: '+' joins two lists, but this is a string: put it in a "
+        "list, db.orders[order_id].items + [reason]",
+        "reason)",
+    ),
+    case(
+        "python-none",
+        CHK,
+        'status == "cancelled"',
+        "status != None",
+        "mini/checks/main.chk:14:43: unknown name 'None'; the DSL writes it null",
+        "None",
+    ),
+    case(
+        "capitalized-false",
+        CHK,
+        'status == "cancelled"',
+        'status == "cancelled" or False',
+        "mini/checks/main.chk:14:58: unknown name 'False'; the DSL writes it false",
+        "False",
+    ),
     # A list written out is checked item by item, as `==` checks one value.
     case(
         "enum-misspelt-in-list",

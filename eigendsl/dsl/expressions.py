@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an, call_type
 from eigendsl.dsl.literals import LiteralChecks, literal_type
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
     ANY,
     BOOL,
@@ -143,12 +144,7 @@ class ExpressionTyper(LiteralChecks):
             )
         else:
             names = scope.visible() + (["today"] if self.spec.today is not None else [])
-            self.diag.error(
-                e.span,
-                f"unknown name '{e.id}'"
-                + did_you_mean(e.id, names, f"names here are {', '.join(names)}")
-                + self.text_hint(e.id, scope),
-            )
+            self.diag.error(e.span, f"unknown name '{e.id}'{self.name_hint(e.id, names, scope)}")
         return ANY
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
@@ -243,6 +239,13 @@ class ExpressionTyper(LiteralChecks):
         if e.op == "+" and left.kind == "string" and right.kind in ("string", "any"):
             return STRING
         if e.op == "+" and left.kind == "list" and right.kind in ("list", "any"):
+            return left
+        if e.op == "+" and left.kind == "list" and right.kind != "list":
+            self.diag.error(
+                e.right.span,
+                f"'+' joins two lists, but this is {an(right)}: put it in a list, "
+                f"{render_expr(e.left)} + [{render_expr(e.right)}]",
+            )
             return left
         for side, t in ((e.left, left), (e.right, right)):
             if not is_numeric(t):

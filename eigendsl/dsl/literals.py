@@ -20,6 +20,17 @@ if TYPE_CHECKING:
     from eigendsl.spec import DomainSpec
 
 
+# Other languages' words for the DSL's null, true and false, lower-cased (the DSL's own are
+# keywords, never names): a name spelt so meant the DSL's.
+OTHER_LANGUAGES_WORDS = {
+    "none": "null",
+    "nil": "null",
+    "null": "null",
+    "true": "true",
+    "false": "false",
+}
+
+
 def literal_type(value: object) -> Type:
     """The type of a literal's value (``"x"``, ``3``, ``2.5``, ``true``, ``null``)."""
     if value is None:
@@ -36,6 +47,15 @@ class LiteralChecks:
     spec: DomainSpec
     row_types: dict[str, Type]
     tags_named: set[str]  # the tags named in a test of `c.tags` ("auth" in c.tags)
+
+    def name_hint(self, word: str, names: list[str], scope: Scope) -> str:
+        """What an unknown name ``word`` was likely meant as, among the ``names`` visible here:
+        another language's null, true or false (None, nil, True), a name, or text."""
+        if word.lower() in OTHER_LANGUAGES_WORDS:
+            return f"; the DSL writes it {OTHER_LANGUAGES_WORDS[word.lower()]}"
+        return did_you_mean(word, names, f"names here are {', '.join(names)}") + self.text_hint(
+            word, scope
+        )
 
     def text_hint(self, word: str, scope: Scope) -> str:
         """How to write ``word`` as text where it was likely meant as text: in a tool's YAML body,
