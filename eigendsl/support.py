@@ -408,6 +408,18 @@ def field_of(value: Any, name: str) -> Any:
         raise EvalError(f"{show(value)} has no field '{name}'") from None
 
 
+def optional_field(value: Any, name: str) -> Any:
+    """``value.name`` of a field the schema makes optional ("may be missing or null"): null
+    where the row leaves it out; read from null or from a list, the error a field's read gives.
+
+    >>> optional_field({"promo_code": "X"}, "promo_code"), optional_field({}, "promo_code")
+    ('X', None)
+    """
+    if isinstance(value, dict):
+        return value.get(name)
+    return value[name]
+
+
 def elements(collection: Any) -> Any:
     """What a quantifier iterates: a list's items, or a table's or map's values."""
     if isinstance(collection, dict):

@@ -51,7 +51,11 @@ def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> A
     """A function ``(db, p_<earlier param>=...) -> candidates`` built from the query's AST."""
     import ast as pyast
 
-    expr = ExprCompiler(analyzer.resolved.table_rows, analyzer.resolved.constants).query(query)
+    expr = ExprCompiler(
+        analyzer.resolved.table_rows,
+        analyzer.resolved.constants,
+        optional_reads=analyzer.resolved.optional_reads,
+    ).query(query)
     names = ["db", *(f"p_{p}" for p in earlier)]
     lam = pyast.Lambda(
         args=pyast.arguments(

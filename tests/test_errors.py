@@ -343,8 +343,99 @@ CASES = [
         'require db.orders[order_id].status == "pending"',
         'require gold.orders[order_id].status == "pending"',
         "mini/checks/main.chk:2:13: 'gold' is not available in a guard; it can read order_id, "
-        "reason, calls, db, messages",
+        "reason, calls, db",
         "gold.",
+    ),
+    case(
+        "empty-else",
+        CHK,
+        'else "Only pending orders can be cancelled"',
+        'else ""',
+        "mini/checks/main.chk:2:58: this 'else' text is empty, and it is what the agent reads "
+        "when the statement fails (or the verdict's reason); say why, or leave 'else' out to "
+        "show the condition",
+        '""',
+    ),
+    case(
+        "list-plus-one-value",
+        CHK,
+        'require db.orders[order_id].status == "cancelled"',
+        "require len(db.orders[order_id].items + reason) == 2",
+        "mini/checks/main.chk:14:45: '+' joins two lists, but this is a string: put it in a "
+        "list, db.orders[order_id].items + [reason]",
+        "reason)",
+    ),
+    case(
+        "python-none",
+        CHK,
+        'status == "cancelled"',
+        "status != None",
+        "mini/checks/main.chk:14:43: unknown name 'None'; the DSL writes it null",
+        "None",
+    ),
+    case(
+        "capitalized-false",
+        CHK,
+        'status == "cancelled"',
+        'status == "cancelled" or False',
+        "mini/checks/main.chk:14:58: unknown name 'False'; the DSL writes it false",
+        "False",
+    ),
+    # A list written out is checked item by item, as `==` checks one value.
+    case(
+        "enum-misspelt-in-list",
+        CHK,
+        'status == "cancelled"',
+        'status in ["pending", "canceled"]',
+        "mini/checks/main.chk:14:55: 'canceled' is not one of the allowed values (pending, "
+        "delivered, cancelled); did you mean 'cancelled'?",
+        '"canceled"',
+    ),
+    case(
+        "number-in-list-of-enum",
+        CHK,
+        'status == "cancelled"',
+        'status in ["cancelled", 3]',
+        "mini/checks/main.chk:14:57: an enum can never be 3: each value of the list is compared "
+        "with it, so write each as one of its values (pending, delivered, cancelled)",
+        "3]",
+    ),
+    case(
+        "text-contains-number",
+        CHK,
+        'require said "cancelled"',
+        "require any(m in messages: m.content contains 5)",
+        "mini/checks/main.chk:15:51: text is searched for text, but 5 is a number: quote it, "
+        '"5" (or use said / user_said, which find a number said as a number, not the digits of '
+        "another one)",
+        "5)",
+    ),
+    # The gold plan is replayed with no conversation: a guard reading it refused the gold calls,
+    # so the gold database stayed the initial one and `db == gold` failed perfect episodes.
+    case(
+        "guard-reads-user-said",
+        CHK,
+        'else "Only pending orders can be cancelled"\n',
+        'else "Only pending orders can be cancelled"\n    require user_said "yes" else "Ask"\n',
+        "mini/checks/main.chk:3:13: 'user_said' is not available in a guard; a guard sees the "
+        "call, the database and the calls before it, not the conversation: the gold plan is "
+        "replayed with no conversation, so such a guard would refuse the gold calls; put the "
+        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
+        '"yes" before c)',
+        'user_said "yes"',
+    ),
+    case(
+        "guard-reads-messages",
+        CHK,
+        'else "Only pending orders can be cancelled"\n',
+        'else "Only pending orders can be cancelled"\n'
+        '    forbid any(m in messages: m.content contains "ICCID")\n',
+        "mini/checks/main.chk:3:21: 'messages' is not available in a guard; a guard sees the "
+        "call, the database and the calls before it, not the conversation: the gold plan is "
+        "replayed with no conversation, so such a guard would refuse the gold calls; put the "
+        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
+        '"yes" before c)',
+        "messages:",
     ),
     case(
         "unknown-field-in-tool-body",

@@ -380,6 +380,17 @@ def test_multi_line_query_text_is_joined() -> None:
             "t.chk:3:1: this line's indentation matches no enclosing block; indent statements by "
             "the same amount as the first one",
         ),
+        (  # Lark counts a tab as 4 spaces, an editor as 2, 4 or 8: never among spaces
+            "rule r:\n    require true\n\trequire false\n",
+            "t.chk:3:1: a tab in this line's indentation, where its block is indented with "
+            "spaces; indent with spaces only (or with the same characters as the rest of the "
+            "block)",
+        ),
+        (
+            "rule r:\n\trequire true\n    require false\n",
+            "t.chk:3:1: this line is indented with other characters than its block (tabs and "
+            "spaces mixed); indent with spaces only",
+        ),
         (
             "rules r:\n    require true\n",
             "t.chk:1:1: unexpected 'rules'; expected 'check', 'guard', 'rule', the end of the line",
@@ -423,3 +434,18 @@ def test_invalid_escape_is_a_diagnostic() -> None:
         EigenError, match=r"^t.chk:2:18: invalid escape in string: .*truncated \\xXX escape"
     ):
         parse('rule r:\n    require said "\\x"\n', "t.chk")
+
+
+def test_a_block_indented_with_tabs_only_parses() -> None:
+    rule = parse("rule r:\n\trequire true\n\tforbid false\n", "t.chk").declarations[0]
+    assert [type(s) for s in rule.body] == [A.Require, A.Forbid]
+
+
+def test_a_byte_order_mark_is_not_part_of_the_text() -> None:
+    """An editor's "UTF-8 with BOM" (YAML files take one): it was an unexpected character
+    '\\ufeff'; the first line's columns count without it."""
+    module = parse("\ufeffrule r:\n    require true\n", "t.chk")
+    assert module.declarations[0].name_span == Span("t.chk", 1, 6, 1, 7)
+    assert syntax_error("\ufeffrule r x:\n    require true\n").startswith(
+        "t.chk:1:8: unexpected 'x'"
+    )

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from eigendsl.support import Trace
-from tests.conftest import FIXTURES, Verifiers, compile_to
+from eigendsl.support import GuardFault, Trace
+from tests.conftest import FIXTURES, MINI, Verifiers, compile_to, copy_spec, edit
 
 _ids = itertools.count(1)
 
@@ -380,6 +380,55 @@ def test_guard_returns_its_message(mini: Domain) -> None:
     assert guard(Trace(db=mini.db()), {"order_id": "#2"}) == "Only pending orders can be cancelled"
     # An order that does not exist fails the guard with the reason, not the `else` message.
     assert guard(Trace(db=mini.db()), {"order_id": "#9"}) == "orders has no row with key '#9'"
+
+
+def test_an_optional_field_a_row_leaves_out_reads_as_null(tmp_path: Path) -> None:
+    """A field the schema makes optional ("may be missing or null") that a row lacks reads as
+    null, in a guard and in a check; it raised KeyError (a fault of the spec's guard, a check's
+    "missing entry 'promo_code'"). A required field a row lacks stays an error."""
+    spec = copy_spec(MINI, tmp_path / "spec")
+    edit(
+        spec,
+        "domain.yaml",
+        "        total: float\n",
+        "        total: float\n        promo_code: {type: string, optional: true}\n",
+    )
+    edit(
+        spec,
+        "data/seed.yaml",
+        "status: pending, total: 20.0,",
+        "status: pending, total: 20.0, promo_code: SAVE5,",
+    )
+    edit(
+        spec,
+        "checks/main.chk",
+        'else "Only pending orders can be cancelled"\n',
+        'else "Only pending orders can be cancelled"\n'
+        '    require db.orders[order_id].promo_code == null else "Promo orders stay"\n'
+        "    require db.orders[order_id].total >= 0\n",
+    )
+    edit(
+        spec,
+        "checks/main.chk",
+        "    unchanged db.users\n",
+        "    unchanged db.users\n    require db.orders[order_id].promo_code == null\n",
+    )
+    domain = Domain(compile_to(spec, tmp_path / "out"))
+    guard = domain.v.guards.GUARDS["cancel_order"]
+    assert guard(Trace(db=domain.db()), {"order_id": "#3", "reason": "no longer needed"}) is None
+    assert guard(Trace(db=domain.db()), {"order_id": "#1"}) == "Promo orders stay"
+    db = domain.db()
+    del db["orders"]["#3"]["total"]
+    with pytest.raises(GuardFault, match="total"):
+        guard(Trace(db=db), {"order_id": "#3"})
+    params = {**PARAMS, "order_id": "#3"}
+    db = domain.db()
+    db["orders"]["#3"]["status"] = "cancelled"
+    verdict = domain.v.check("cancelled").verify(domain.trace([], db=db, params=params))
+    assert not any("promo_code" in f.reason for f in verdict.failures), verdict.failures
+    params = {**PARAMS, "order_id": "#1"}
+    verdict = domain.v.check("cancelled").verify(domain.trace([], params=params))
+    assert any("'SAVE5' is not None" in f.reason for f in verdict.failures), verdict.failures
 
 
 def test_declarative_tools(mini: Domain) -> None:

@@ -7,7 +7,7 @@ calls helpers of :mod:`eigendsl.support`, imported as ``rt``.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eigendsl.dsl import ast as A
@@ -68,24 +68,22 @@ class ExprCompiler:
     env: dict[str, str] = field(default_factory=dict)
     counter: list[int] = field(default_factory=lambda: [0])
     lets: dict[str, LetBinding] = field(default_factory=dict)
+    optional_reads: set[A.Attribute] = field(default_factory=set)  # `.field`s a row may lack
 
     def with_env(self, **extra: str) -> ExprCompiler:
         lets = {k: v for k, v in self.lets.items() if k not in extra}
-        return ExprCompiler(
-            self.table_rows, self.constants, {**self.env, **extra}, self.counter, lets
-        )
+        env = {**self.env, **extra}
+        return replace(self, env=env, lets=lets)
 
     def block(self) -> ExprCompiler:
         """A compiler for another block of statements (a rule a check uses): the same locals'
         counter, none of the lets bound here."""
-        return ExprCompiler(self.table_rows, self.constants, {}, self.counter)
+        return replace(self, env={}, lets={})
 
     def bind_let(self, let: A.Let) -> str:
         """Bind ``let`` for what is compiled after it; returns the local that holds its value
         (a fresh one: two rules a check uses may each bind the same name)."""
-        at = ExprCompiler(
-            self.table_rows, self.constants, dict(self.env), self.counter, dict(self.lets)
-        )
+        at = replace(self, env=dict(self.env), lets=dict(self.lets))
         local = self.fresh(let.name)
         self.lets[let.name] = LetBinding(local, let, at)
         return local
@@ -131,6 +129,8 @@ class ExprCompiler:
         return name(param_local(e.id))
 
     def _attribute(self, e: A.Attribute) -> ast.expr:
+        if e in self.optional_reads:  # the schema says a row may leave it out: null then
+            return rt_call("optional_field", self.found(e.obj), const(e.name))
         return subscript(self.found(e.obj), const(e.name))
 
     def _index(self, e: A.Index) -> ast.expr:

@@ -52,7 +52,11 @@ class StatementCompiler:
         self.source_root = source_root
 
     def compiler(self) -> ExprCompiler:
-        return ExprCompiler(self.resolved.table_rows, self.resolved.constants)
+        return ExprCompiler(
+            self.resolved.table_rows,
+            self.resolved.constants,
+            optional_reads=self.resolved.optional_reads,
+        )
 
     def relative(self, path: str) -> str:
         """``path`` relative to the spec folder's parent, whatever the working directory was

@@ -19,9 +19,11 @@ from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec, reserved_name
 
-# What each kind of declaration may read besides its own parameters.
+# What each kind of declaration may read besides its own parameters. A guard reads the calls
+# before its own but not the conversation: gold plans are replayed with no messages, so a guard
+# that read them would refuse the gold calls (and `db == gold` would fail every perfect episode).
 ALLOWED = {
-    "guard": {"db", "calls", "messages"},
+    "guard": {"db", "calls"},
     "rule": {"db", "initial", "gold", "calls", "messages"},
     "check": {"db", "initial", "gold", "calls", "messages"},
     "query": {"db"},
@@ -87,6 +89,8 @@ class Resolved:
     # is freed (a template's parameter source is compiled and dropped).
     table_rows: dict[A.Index, str] = field(default_factory=dict)
     constants: dict[A.Name, str] = field(default_factory=dict)
+    # The `.field` reads of a field the schema makes optional: null where a row leaves it out.
+    optional_reads: set[A.Attribute] = field(default_factory=set)
 
 
 class Analyzer(EventTyper):

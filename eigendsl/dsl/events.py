@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.expressions import ExpressionTyper, an
+from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, ExpressionTyper, an
 from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type, assignable, from_field
 from eigendsl.errors import did_you_mean
 from eigendsl.spec import DomainSpec
@@ -80,6 +80,17 @@ class EventTyper(ExpressionTyper):
 
     def _said(self, e: A.Said, scope: Scope) -> Type:
         t = self.infer(e.text, scope)
+        word = "said" if e.role == "assistant" else "user_said"
+        if scope.kind == "guard":
+            self.diag.error(
+                e.span, f"'{word}' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
+            )
+            return BOOL
+        if scope.kind != "rule" and scope.kind != "check":
+            self.diag.error(
+                e.span, f"'{word}' reads the conversation, which is only there in a rule or a check"
+            )
+            return BOOL
         if t.kind not in ("string", "int", "float", "any"):
             self.diag.error(e.text.span, f"'said' needs text (or a number), not {an(t)}")
         return BOOL

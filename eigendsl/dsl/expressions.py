@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an, call_type
-from eigendsl.dsl.literals import LiteralChecks
+from eigendsl.dsl.literals import LiteralChecks, literal_type
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
     ANY,
     BOOL,
@@ -23,7 +24,6 @@ from eigendsl.dsl.types import (
     INT,
     MESSAGE,
     MESSAGE_FIELDS,
-    NULL,
     STRING,
     Type,
     comparable,
@@ -43,6 +43,14 @@ CONTEXT_NAMES = {
     "calls": list_of(CALL),
     "messages": list_of(MESSAGE),
 }
+# Why a guard may not read the conversation (`messages`, `said`, `user_said`), and where such a
+# condition goes instead.
+GUARD_SEES_NO_CONVERSATION = (
+    "a guard sees the call, the database and the calls before it, not the conversation: the "
+    "gold plan is replayed with no conversation, so such a guard would refuse the gold calls; "
+    "put the condition in a policy rule, such as require all(c in calls where c.writes: "
+    'user_said "yes" before c)'
+)
 
 
 class ExpressionTyper(LiteralChecks):
@@ -71,12 +79,7 @@ class ExpressionTyper(LiteralChecks):
         return method(expr, scope)
 
     def _literal(self, e: A.Literal, scope: Scope) -> Type:
-        v = e.value
-        if v is None:
-            return NULL
-        if isinstance(v, bool):
-            return BOOL
-        return INT if isinstance(v, int) else FLOAT if isinstance(v, float) else STRING
+        return literal_type(e.value)
 
     def _listlit(self, e: A.ListLit, scope: Scope) -> Type:
         types = [self.infer(i, scope) for i in e.items]
@@ -121,7 +124,11 @@ class ExpressionTyper(LiteralChecks):
                 return ANY
             self.resolved.constants[e] = self.spec.today.isoformat()
             return DATE
-        if e.id in CONTEXT_NAMES:
+        if e.id == "messages" and scope.kind == "guard":
+            self.diag.error(
+                e.span, f"'messages' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
+            )
+        elif e.id in CONTEXT_NAMES:
             where = {"guard": "a guard", "query": "a parameter source", "tool": "a tool body"}.get(
                 scope.kind, "here"
             )
@@ -137,12 +144,7 @@ class ExpressionTyper(LiteralChecks):
             )
         else:
             names = scope.visible() + (["today"] if self.spec.today is not None else [])
-            self.diag.error(
-                e.span,
-                f"unknown name '{e.id}'"
-                + did_you_mean(e.id, names, f"names here are {', '.join(names)}")
-                + self.text_hint(e.id, scope),
-            )
+            self.diag.error(e.span, f"unknown name '{e.id}'{self.name_hint(e.id, names, scope)}")
         return ANY
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
@@ -173,6 +175,8 @@ class ExpressionTyper(LiteralChecks):
                     f"unknown field '{e.name}' of {what}{did_you_mean(e.name, obj.field_names)}",
                 )
                 return ANY
+            if t.optional:
+                self.resolved.optional_reads.add(e)
             return t
         if obj.kind in ("object", "map", "any"):
             return obj.elem or ANY if obj.kind == "map" else ANY
@@ -236,6 +240,13 @@ class ExpressionTyper(LiteralChecks):
             return STRING
         if e.op == "+" and left.kind == "list" and right.kind in ("list", "any"):
             return left
+        if e.op == "+" and left.kind == "list" and right.kind != "list":
+            self.diag.error(
+                e.right.span,
+                f"'+' joins two lists, but this is {an(right)}: put it in a list, "
+                f"{render_expr(e.left)} + [{render_expr(e.right)}]",
+            )
+            return left
         for side, t in ((e.left, left), (e.right, right)):
             if not is_numeric(t):
                 days = (
@@ -272,12 +283,20 @@ class ExpressionTyper(LiteralChecks):
                 )
             elif right.kind == "list" and right.elem and not comparable(left, right.elem):
                 self.diag.error(e.span, f"{an(left)} can never be in a list of {right.elem.name}")
+            elif isinstance(e.right, A.ListLit):
+                self.listed_literals(left, e.right)
+            elif right.kind == "string":
+                self.number_in_text(e.left, left)
             return BOOL
         if e.op == "contains":
             if left.kind not in ("list", "map", "table", "string", "any", "object"):
                 self.diag.error(
                     e.left.span, f"'contains' needs text or a list on its left, not {an(left)}"
                 )
+            elif isinstance(e.left, A.ListLit):
+                self.listed_literals(right, e.left)
+            elif left.kind == "string":
+                self.number_in_text(e.right, right)
             return BOOL
         if not comparable(left, right):
             self.diag.error(

@@ -1,7 +1,7 @@
 """Checks of the literals an expression compares or stores: text that must be a day, one of an
-enum's values, a tag some tool declares; and how to write a word as text where the DSL read it
-as a name. A mixin of :class:`~eigendsl.dsl.expressions.ExpressionTyper`, whose analyzer sets
-the state below.
+enum's values (in a list written out too), a tag some tool declares, text (not a number) looked
+for in text; and how to write a word as text where the DSL read it as a name. A mixin of
+:class:`~eigendsl.dsl.expressions.ExpressionTyper`, whose analyzer sets the state below.
 """
 
 from __future__ import annotations
@@ -9,13 +9,35 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.types import Type
+from eigendsl.dsl.functions import an
+from eigendsl.dsl.render import render_expr
+from eigendsl.dsl.types import BOOL, FLOAT, INT, NULL, STRING, Type, comparable
 from eigendsl.errors import Diagnostics, did_you_mean
 from eigendsl.support import EvalError, day_of
 
 if TYPE_CHECKING:
     from eigendsl.dsl.analysis import Scope
     from eigendsl.spec import DomainSpec
+
+
+# Other languages' words for the DSL's null, true and false, lower-cased (the DSL's own are
+# keywords, never names): a name spelt so meant the DSL's.
+OTHER_LANGUAGES_WORDS = {
+    "none": "null",
+    "nil": "null",
+    "null": "null",
+    "true": "true",
+    "false": "false",
+}
+
+
+def literal_type(value: object) -> Type:
+    """The type of a literal's value (``"x"``, ``3``, ``2.5``, ``true``, ``null``)."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return BOOL
+    return INT if isinstance(value, int) else FLOAT if isinstance(value, float) else STRING
 
 
 class LiteralChecks:
@@ -25,6 +47,15 @@ class LiteralChecks:
     spec: DomainSpec
     row_types: dict[str, Type]
     tags_named: set[str]  # the tags named in a test of `c.tags` ("auth" in c.tags)
+
+    def name_hint(self, word: str, names: list[str], scope: Scope) -> str:
+        """What an unknown name ``word`` was likely meant as, among the ``names`` visible here:
+        another language's null, true or false (None, nil, True), a name, or text."""
+        if word.lower() in OTHER_LANGUAGES_WORDS:
+            return f"; the DSL writes it {OTHER_LANGUAGES_WORDS[word.lower()]}"
+        return did_you_mean(word, names, f"names here are {', '.join(names)}") + self.text_hint(
+            word, scope
+        )
 
     def text_hint(self, word: str, scope: Scope) -> str:
         """How to write ``word`` as text where it was likely meant as text: in a tool's YAML body,
@@ -77,3 +108,42 @@ class LiteralChecks:
                     f"'{other.value}' is not one of the allowed values ({', '.join(t.values)})"
                     + did_you_mean(other.value, t.values),
                 )
+
+    def listed_literals(self, t: Type, items: A.ListLit) -> None:
+        """Each literal of a list written out that a value of type ``t`` is looked for in is
+        one such a value can be, as ``==`` would check it: a misspelt enum value or a number
+        among an enum's values never matches."""
+        for item in items.items:
+            if not isinstance(item, A.Literal):
+                continue
+            if not comparable(t, literal_type(item.value)):
+                each = f"one of its values ({', '.join(t.values)})" if t.values else an(t)
+                self.diag.error(
+                    item.span,
+                    f"{an(t)} can never be {render_expr(item)}: each value of the list is "
+                    f"compared with it, so write each as {each}",
+                )
+            else:
+                self.enum_literal(t, item)
+                self.date_literal(t, item)
+
+    def number_in_text(self, side: A.Expr, t: Type) -> None:
+        """A number looked for in text is matched as digits anywhere in it (the 5 of 15 or of
+        L5017; 5.0 is not in "5"): written out, it is text that was meant (an error); read from
+        elsewhere, it may be meant (a warning)."""
+        if t.kind not in ("int", "float"):
+            return
+        if isinstance(side, A.Literal):
+            self.diag.error(
+                side.span,
+                f"text is searched for text, but {render_expr(side)} is a number: quote it, "
+                f'"{render_expr(side)}" (or use said / user_said, which find a number said as a '
+                "number, not the digits of another one)",
+            )
+        else:
+            self.diag.warning(
+                side.span,
+                f"this is {an(t)}, looked for in text as its digits anywhere (the 5 of 15, and "
+                f"40.0 is not in $40): write str({render_expr(side)}) if that is meant, or use "
+                "said / user_said, which find a number said as a number",
+            )

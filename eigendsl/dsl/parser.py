@@ -48,6 +48,7 @@ class _CheckerIndenter(Indenter):
         # Remember the brackets still open: inside them line ends are not tokens, so an
         # unclosed one shows up only as a confusing error at the end of the text.
         self.open_brackets: list[Token] = []
+        self.indent_strings = [""]  # the characters that indent each open block
 
         def tracked() -> Iterator[Token]:
             for token in stream:
@@ -58,6 +59,55 @@ class _CheckerIndenter(Indenter):
                 yield token
 
         return super().process(tracked())
+
+    def handle_NL(self, token: Token) -> Iterator[Token]:
+        if self.paren_level == 0:
+            self._same_characters(token)
+        return super().handle_NL(token)
+
+    def _same_characters(self, token: Token) -> None:
+        """A line indents with the characters of its block: Lark counts a tab as 4 spaces (an
+        editor shows 2, 4 or 8), so a tab among spaces put a statement in a block it may not
+        look to be in, and its columns were counted from the tab as one."""
+        indent = token.rsplit("\n", 1)[1]
+        levels = self.indent_strings
+        if _width(indent) > _width(levels[-1]):
+            same = indent.startswith(levels[-1])
+            levels.append(indent)
+        else:
+            while len(levels) > 1 and _width(indent) < _width(levels[-1]):
+                levels.pop()
+            same = _width(indent) != _width(levels[-1]) or indent == levels[-1]
+        if same:
+            return
+        line = token.end_line or 1
+        if "\t" in indent and "\t" not in levels[-1]:
+            raise _MixedIndentation(
+                line,
+                indent.index("\t") + 1,
+                "a tab in this line's indentation, where its block is indented with spaces; "
+                "indent with spaces only (or with the same characters as the rest of the block)",
+            )
+        raise _MixedIndentation(
+            line,
+            1,
+            "this line is indented with other characters than its block (tabs and spaces "
+            "mixed); indent with spaces only (or with the same characters as the rest of the "
+            "block)",
+        )
+
+
+def _width(indent: str) -> int:
+    """An indentation's width as Lark's indenter counts it."""
+    return indent.count(" ") + indent.count("\t") * _CheckerIndenter.tab_len
+
+
+class _MixedIndentation(Exception):
+    """A line indented with other characters than its block, at ``line``:``col``."""
+
+    def __init__(self, line: int, col: int, message: str):
+        super().__init__(message)
+        self.line, self.col, self.message = line, col, message
 
 
 class _WholeNames(PostLex):
@@ -261,6 +311,8 @@ def _parse(
     except UnexpectedInput as exc:
         brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
         raise _syntax_error(exc, source, pos, brackets[-1] if brackets else None) from None
+    except _MixedIndentation as exc:
+        raise EigenError(Diagnostic(pos.at(exc.line, exc.col), exc.message)) from None
     except DedentError:
         # Lark reports the dedent only as text; find the offending line ourselves.
         bad = _bad_dedent_line(source)
@@ -297,7 +349,10 @@ def _bad_dedent_line(text: str) -> int:
 
 
 def parse(text: str, path: str) -> A.Module:
-    """Parse a checker file's text."""
+    """Parse a checker file's text. A byte order mark that starts it (an editor's "UTF-8 with
+    BOM", which YAML files may start with too) is not part of the text: columns count without it.
+    """
+    text = text.removeprefix("\ufeff")
     register_source(path, text)
     decls = _parse(text, path, "start", 1, 1)
     return A.Module(Span(path, 1, 1), path, decls)

@@ -250,13 +250,28 @@ class ToAst(Transformer_NonRecursive):
     # statements
     def require(self, meta, expr, message):
         self._shallow(meta, expr)
-        msg = _string_value(message, self.pos) if message is not None else None
-        return A.Require(self.pos.meta(meta), expr, msg, self._src(meta))
+        return A.Require(self.pos.meta(meta), expr, self._else(message), self._src(meta))
 
     def forbid(self, meta, expr, message):
         self._shallow(meta, expr)
-        msg = _string_value(message, self.pos) if message is not None else None
-        return A.Forbid(self.pos.meta(meta), expr, msg, self._src(meta))
+        return A.Forbid(self.pos.meta(meta), expr, self._else(message), self._src(meta))
+
+    def _else(self, message: Token | None) -> str | None:
+        """A statement's ``else`` text: the refusal the agent reads (or a verdict's reason),
+        so never blank."""
+        if message is None:
+            return None
+        text = _string_value(message, self.pos)
+        if not text.strip():
+            self.errors.append(
+                Diagnostic(
+                    self.pos.token(message),
+                    "this 'else' text is empty, and it is what the agent reads when the "
+                    "statement fails (or the verdict's reason); say why, or leave 'else' out to "
+                    "show the condition",
+                )
+            )
+        return text
 
     def unchanged(self, meta, path):
         self._shallow(meta, path)

@@ -145,7 +145,7 @@ def verify(trace):
         _failures.append(rt.Failure('forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")', _why, 'retail/checks/tasks.chk', 27, 5, _vals))
     'retail/checks/tasks.chk:28:5: require db.orders[order_id].cancel_reason == "ordered by mistake"'
     try:
-        _l = rt.row(db['orders'], p_order_id, 'orders')['cancel_reason']
+        _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'cancel_reason')
         _r = 'ordered by mistake'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason("db.orders[order_id].cancel_reason == 'ordered by mistake'", '==', _l, _r, False)

@@ -149,7 +149,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
     'retail/checks/tasks.chk:161:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
-        _l = rt.row(db['orders'], p_order_id, 'orders')['exchange_new_items']
+        _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db.orders[order_id].exchange_new_items == [new_item_id]', '==', _l, _r, False)

@@ -148,7 +148,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 131, 5, _vals))
     'retail/checks/tasks.chk:132:5: require db.orders[order_id].return_items == [item_id]'
     try:
-        _l = rt.row(db['orders'], p_order_id, 'orders')['return_items']
+        _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db.orders[order_id].return_items == [item_id]', '==', _l, _r, False)

@@ -136,7 +136,7 @@ def verify(trace):
         _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 144, 5, _vals))
     'retail/checks/tasks.chk:145:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
-        _v = (len(rt.row(db['orders'], p_order_id, 'orders')['return_items']) == 2 and rt.member(p_item_id, rt.row(db['orders'], p_order_id, 'orders')['return_items'])) and rt.member(p_other_item_id, rt.row(db['orders'], p_order_id, 'orders')['return_items'])
+        _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
         _why = None if _ok else rt.condition_reason('((len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items) and other_item_id in db.orders[order_id].return_items)', False)
         _vals = {}
@@ -150,7 +150,7 @@ def verify(trace):
         _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 145, 5, _vals))
     'retail/checks/tasks.chk:147:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
-        _l = rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id)['balance']
+        _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db.users[user_id].payment_methods[gift_card_id].balance == new_balance', '==', _l, _r, False)
