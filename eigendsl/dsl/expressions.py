@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an, call_type
-from eigendsl.dsl.literals import LiteralChecks, literal_type
+from eigendsl.dsl.literals import LiteralChecks, is_zero, literal_type
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
     ANY,
@@ -260,7 +260,7 @@ class ExpressionTyper(LiteralChecks):
                 )
                 self.diag.error(side.span, f"'{e.op}' needs numbers, but this is {an(t)}{days}")
                 return ANY
-        if e.op in ("/", "%") and _is_zero(e.right):
+        if e.op in ("/", "%") and is_zero(e.right):
             self.diag.error(
                 e.right.span,
                 f"'{e.op}' by zero fails whenever it is evaluated: divide by another number",
@@ -388,15 +388,3 @@ class ExpressionTyper(LiteralChecks):
         if q.where is not None:
             self.condition(q.where, inner, "where")
         return self.infer(q.body, inner)
-
-
-def _is_zero(e: A.Expr) -> bool:
-    """Whether ``e`` is the number 0 written out (``0``, ``0.0``, ``-0``, ``(0)``)."""
-    if isinstance(e, A.Unary) and e.op == "-":
-        return _is_zero(e.operand)
-    return (
-        isinstance(e, A.Literal)
-        and isinstance(e.value, (int, float))
-        and not isinstance(e.value, bool)
-        and e.value == 0
-    )

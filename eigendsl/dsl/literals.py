@@ -147,3 +147,15 @@ class LiteralChecks:
                 f"40.0 is not in $40): write str({render_expr(side)}) if that is meant, or use "
                 "said / user_said, which find a number said as a number",
             )
+
+
+def is_zero(e: A.Expr) -> bool:
+    """Whether ``e`` is the number 0 written out (``0``, ``0.0``, ``-0``, ``(0)``)."""
+    if isinstance(e, A.Unary) and e.op == "-":
+        return is_zero(e.operand)
+    return (
+        isinstance(e, A.Literal)
+        and isinstance(e.value, (int, float))
+        and not isinstance(e.value, bool)
+        and e.value == 0
+    )
