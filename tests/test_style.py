@@ -19,7 +19,7 @@ LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
     ("yaml_errors", "yamlload"),
-    ("spec", "task_spec", "training_spec"),
+    ("spec", "task_spec", "training_spec", "settings_spec"),
     ("dsl",),
     ("loader", "domain", "references", "tool_bodies"),
     ("codegen",),
