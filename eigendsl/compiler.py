@@ -25,6 +25,7 @@ from eigendsl.codegen import artifacts
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.domain import (
+    check_list_items,
     check_python_tools,
     check_tool_tags,
     check_training,
@@ -61,6 +62,7 @@ def analyze(
     seed = normalize_seed(loaded, diag)
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
+    check_list_items(loaded, diag)
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         resolved = analyzer.declarations(loaded.modules)

@@ -1,6 +1,6 @@
-"""Checks of a loaded spec that need more than pydantic: seed data against the schema, tool
-implementations, the DSL text embedded in YAML, and the tables the training settings name
-(declarative tool bodies: ``tool_bodies.py``).
+"""Checks of a loaded spec that need more than pydantic: seed data against the schema, lists
+that say nothing of their items, tool implementations, the DSL text embedded in YAML, and the
+tables the training settings name (declarative tool bodies: ``tool_bodies.py``).
 """
 
 from __future__ import annotations
@@ -156,6 +156,36 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
         db[table_name] = rows
     check_references(loaded, db, diag, seed_path, raw_rows)
     return db
+
+
+def check_list_items(loaded: LoadedSpec, diag: Diagnostics) -> None:
+    """A warning at each list (a table's field, a tool's parameter, or a part of one) that says
+    nothing of its items: they are of any type, checked nowhere (seed data, writes, arguments),
+    and the agent's tool schema says nothing of them. ``items: any`` says so on purpose."""
+    at_file = Span(loaded.display("domain.yaml"), 1, 1)
+
+    def walk(path: list[Any], name: str, field: FieldType) -> None:
+        if field.type == "list" and field.items is None:
+            diag.warning(
+                locate(loaded.raw, path, at_file),
+                f"the list '{name}' does not say what its items are, so any item passes "
+                "unchecked (in the seed data, a write or a call) and the agent's tool schema "
+                "says nothing of them; give their type (items: string, with ref: <table> if "
+                "they are keys), or write items: any if they may be anything",
+            )
+        if field.items is not None:
+            walk([*path, "items"], f"{name}'s item", field.items)
+        for sub_name, sub in (field.fields or {}).items():
+            walk([*path, "fields", sub_name], sub_name, sub)
+        if field.of is not None:
+            walk([*path, "of"], f"{name}'s value", field.of)
+
+    for table_name, table in loaded.spec.database.tables.items():
+        for name, field in table.fields.items():
+            walk(["database", "tables", table_name, "fields", name], name, field)
+    for tool_name, tool in loaded.spec.tools.items():
+        for name, param in tool.params.items():
+            walk(["tools", tool_name, "params", name], name, param)
 
 
 def _problem_span(row: Any, fields: dict[str, FieldType], fallback: Span) -> Span:
