@@ -4,8 +4,9 @@ stage's overrides (``training``; the settings' defaults and the values each take
 :mod:`eigendsl.training_spec`'s). :class:`eigendsl.spec.DomainSpec` holds one of each, with
 their defaults when a spec leaves a section out.
 
-A training value out of its range is refused after loading, at the value's line
-(:func:`eigendsl.domain.check_training`).
+The checks that need the loaded spec run after loading, at the setting's line
+(:mod:`eigendsl.settings_checks`: a training value out of its range; a stop marker a user says
+without meaning to end the conversation).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class UserSimulator(Settings):
     persona: str = Field("A customer calling support.", description="Default persona text.")
     stop_marker: str = Field(
         DEFAULT_STOP_MARKER,
-        description="What the user says to end the conversation (not blank).",
+        description="What the user says to end the conversation (not blank; text no user says "
+        "otherwise, such as ###STOP###).",
     )
     max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
 
@@ -84,8 +86,8 @@ class Training(Settings):
     @classmethod
     def _known_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         """Each stage's settings are among its defaults' and of their kind, so a misspelt one is
-        not left out of the run unnoticed (their values: :func:`eigendsl.domain.check_training`,
-        at each value)."""
+        not left out of the run unnoticed (their values:
+        :func:`eigendsl.settings_checks.check_training`, at each value)."""
         stage = str(info.field_name)
         for key, given in value.items():
             if (unknown := unknown_setting(stage, str(key))) is not None:

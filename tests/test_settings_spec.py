@@ -75,3 +75,34 @@ def test_a_list_that_says_nothing_of_its_items_is_a_warning_at_it(mini: Path) ->
         in (listed[0])
     )
     assert "or write items: any if they may be anything" in listed[1]
+
+
+@pytest.mark.parametrize(
+    ("marker", "said"),
+    [
+        ("yes", "is an ordinary word or number (only letters, digits and spaces)"),
+        ("20", "is an ordinary word or number"),
+        ("@example.", "occurs in the seed data's 'users' ('ann@example.com')"),
+        ("[cancel]", "occurs in the user text of template 'cancel' (mini/tasks/cancel.yaml)"),
+    ],
+)
+def test_a_stop_marker_a_user_says_otherwise_is_a_warning_at_it(
+    mini: Path, marker: str, said: str
+) -> None:
+    """An episode ends at the first user message that holds the marker: "yes" ended it at "yes,
+    confirmed", "415" at every phone number. The default, ###STOP###, gives no warning."""
+    assert not [str(d) for d in compile_domain(mini).warnings if "stop marker" in str(d)]
+    edit(mini, "tasks/cancel.yaml", "because it is", "[cancel] because it is")
+    edit(
+        mini,
+        "domain.yaml",
+        "sampling: {per_template: 2, seed: 1}",
+        f"sampling: {{per_template: 2, seed: 1}}\nuser_simulator:\n  stop_marker: '{marker}'\n",
+    )
+    warned = [str(d) for d in compile_domain(mini).warnings if "stop marker" in str(d)]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"mini/domain.yaml:58:16: warning: the stop marker '{marker}' ")
+    assert said in warned[0]
+    assert warned[0].endswith(
+        "write text no one says otherwise, such as '###STOP###' (the default)"
+    )
