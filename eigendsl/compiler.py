@@ -35,7 +35,7 @@ from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.output_folders import refuse_spec_folder
-from eigendsl.settings_checks import check_stop_marker, check_training
+from eigendsl.settings_checks import check_policy, check_stop_marker, check_training
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 from eigendsl.tool_bodies import declarative_tools
@@ -63,6 +63,7 @@ def analyze(
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
     check_stop_marker(loaded, diag)
+    check_policy(loaded, diag)
     check_list_items(loaded, diag)
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):

@@ -1,6 +1,7 @@
-"""Checks of ``domain.yaml``'s settings that need the loaded spec, each at the setting's line: a
-training value its stage does not take (``epochs: 0``), a catalog naming no table, and a stop
-marker that a user says without meaning to end the conversation.
+"""Checks of ``domain.yaml``'s settings and policy that need the loaded spec, each at the
+setting's line: a training value its stage does not take (``epochs: 0``), a catalog naming no
+table, a stop marker that a user says without meaning to end the conversation, and a policy file
+with nothing in it.
 
 A stop marker ends an episode wherever a user's message holds it (``stop_marker in text``,
 :mod:`eigendsl.runtime.episodes`): ``"yes"`` ends it at "yes, confirmed", ``"415"`` at every phone
@@ -68,6 +69,20 @@ def check_stop_marker(loaded: LoadedSpec, diag: Diagnostics) -> None:
             f"the stop marker {marker!r} occurs in {said}, so a user who says it ends the "
             f"conversation there; {fix}",
         )
+
+
+def check_policy(loaded: LoadedSpec, diag: Diagnostics) -> None:
+    """A warning at ``policy:`` when the policy file holds nothing but blanks: the agent's prompt
+    then has no rule to follow, while the checks still judge it by the rules."""
+    if loaded.policy.strip():
+        return
+    at_file = Span(loaded.display("domain.yaml"), 1, 1)
+    diag.warning(
+        locate(loaded.raw, ["policy"], at_file, value=True),
+        f"the policy file '{loaded.spec.policy}' is empty, so the agent's prompt states no "
+        "policy while the checks and rules still judge it by one; write the policy the agent "
+        "must follow in it",
+    )
 
 
 def _user_texts(loaded: LoadedSpec) -> Iterator[tuple[str, str]]:

@@ -106,3 +106,14 @@ def test_a_stop_marker_a_user_says_otherwise_is_a_warning_at_it(
     assert warned[0].endswith(
         "write text no one says otherwise, such as '###STOP###' (the default)"
     )
+
+
+@pytest.mark.parametrize("text", ["", "  \n\n"])
+def test_an_empty_policy_is_a_warning_at_the_policy_setting(mini: Path, text: str) -> None:
+    edit(mini, "policy.md", None, text)
+    warned = [str(d) for d in compile_domain(mini).warnings if "policy" in str(d)]
+    assert warned == [
+        "mini/domain.yaml:3:9: warning: the policy file 'policy.md' is empty, so the agent's "
+        "prompt states no policy while the checks and rules still judge it by one; write the "
+        "policy the agent must follow in it"
+    ]
