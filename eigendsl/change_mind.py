@@ -4,7 +4,8 @@ into the task's scenario.
 The user asks first with the first value (its request and the facts it gives say it), the agent
 proposes the write with it, and when asked to confirm the user changes its mind to the task's own
 value. A draw whose own value is the first value has no change of mind: the user asks for it and
-agrees.
+agrees. The user says the value it changes its mind to, so a parameter ``user.unknown`` names
+cannot change.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def check_change_mind(
             f"argument ('{{{{ {name} }}}}'): the agent never proposes the first value, so the "
             "user never changes its mind; name a parameter a write takes, or drop change_mind",
         )
+    elif (unknown := _unknown_naming(name, template.user.unknown)) is not None:
+        diag.error(
+            span,
+            f"change_mind names '{name}', which user.unknown lists ('{unknown}'): the user "
+            f'says the value it changes its mind to ("I want the {name.replace("_", " ")} to '
+            'be ... instead"), which it is not supposed to know; take it out of unknown if the '
+            "user may say it, or drop change_mind",
+        )
     elif param.choices is not None and all(str(c) == first for c in param.choices):
         diag.error(
             span,
@@ -79,6 +88,19 @@ def first_value_context(
     if first == str(params.get(name)):
         return None, context
     return change, context | {name: _typed(first, param_types[name])}
+
+
+def _unknown_naming(name: str, unknown: list[str]) -> str | None:
+    """The entry of ``unknown`` that names parameter ``name`` as the user says it (``plan id``
+    names ``new_plan_id``), or None.
+
+    >>> _unknown_naming("new_plan_id", ["customer id", "plan id"])
+    'plan id'
+    >>> _unknown_naming("reason", ["customer id"]) is None
+    True
+    """
+    words = f" {name.replace('_', ' ').lower()} "
+    return next((u for u in unknown if u.strip() and f" {u.strip().lower()} " in words), None)
 
 
 def _whole_ref(value: str) -> str | None:

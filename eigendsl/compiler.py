@@ -25,9 +25,9 @@ from eigendsl.codegen import artifacts
 from eigendsl.codegen.pymodule import render
 from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.domain import (
+    check_list_items,
     check_python_tools,
     check_tool_tags,
-    check_training,
     normalize_seed,
 )
 from eigendsl.dsl.analysis import Analyzer, Resolved
@@ -35,6 +35,7 @@ from eigendsl.dsl.transformer import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.output_folders import refuse_spec_folder
+from eigendsl.settings_checks import check_policy, check_stop_marker, check_training
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 from eigendsl.tool_bodies import declarative_tools
@@ -61,6 +62,9 @@ def analyze(
     seed = normalize_seed(loaded, diag)
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
+    check_stop_marker(loaded, diag)
+    check_policy(loaded, diag)
+    check_list_items(loaded, diag)
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         resolved = analyzer.declarations(loaded.modules)

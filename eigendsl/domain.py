@@ -1,6 +1,7 @@
-"""Checks of a loaded spec that need more than pydantic: seed data against the schema, tool
-implementations, the DSL text embedded in YAML, and the tables the training settings name
-(declarative tool bodies: ``tool_bodies.py``).
+"""Checks of a loaded spec that need more than pydantic: seed data against the schema, lists
+that say nothing of their items, tool implementations and the DSL text embedded in YAML
+(declarative tool bodies: ``tool_bodies.py``; the settings and the policy:
+``settings_checks.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import FieldType, value_matches
-from eigendsl.training_spec import STAGE_DEFAULTS, value_problem
 from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
 
 
@@ -158,6 +158,36 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
     return db
 
 
+def check_list_items(loaded: LoadedSpec, diag: Diagnostics) -> None:
+    """A warning at each list (a table's field, a tool's parameter, or a part of one) that says
+    nothing of its items: they are of any type, checked nowhere (seed data, writes, arguments),
+    and the agent's tool schema says nothing of them. ``items: any`` says so on purpose."""
+    at_file = Span(loaded.display("domain.yaml"), 1, 1)
+
+    def walk(path: list[Any], name: str, field: FieldType) -> None:
+        if field.type == "list" and field.items is None:
+            diag.warning(
+                locate(loaded.raw, path, at_file),
+                f"the list '{name}' does not say what its items are, so any item passes "
+                "unchecked (in the seed data, a write or a call) and the agent's tool schema "
+                "says nothing of them; give their type (items: string, with ref: <table> if "
+                "they are keys), or write items: any if they may be anything",
+            )
+        if field.items is not None:
+            walk([*path, "items"], f"{name}'s item", field.items)
+        for sub_name, sub in (field.fields or {}).items():
+            walk([*path, "fields", sub_name], sub_name, sub)
+        if field.of is not None:
+            walk([*path, "of"], f"{name}'s value", field.of)
+
+    for table_name, table in loaded.spec.database.tables.items():
+        for name, field in table.fields.items():
+            walk(["database", "tables", table_name, "fields", name], name, field)
+    for tool_name, tool in loaded.spec.tools.items():
+        for name, param in tool.params.items():
+            walk(["tools", tool_name, "params", name], name, param)
+
+
 def _problem_span(row: Any, fields: dict[str, FieldType], fallback: Span) -> Span:
     """Where in a row the first problem that :func:`value_matches` reports lies."""
     if not isinstance(row, MarkedDict):
@@ -179,27 +209,6 @@ def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
     if isinstance(container, (MarkedDict, MarkedList)):
         return container.position(key)
     return Span(fallback_path, 1, 1)
-
-
-def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
-    """Each training setting holds a value its stage takes (``epochs: 0``, ``tasks: heldout``
-    are refused here, not when ``eigendsl train`` reaches them), and ``training.sft.catalog``
-    names tables of the database."""
-    at_file = Span(loaded.display("domain.yaml"), 1, 1)
-    training = loaded.spec.training
-    for stage in STAGE_DEFAULTS:
-        for key, given in getattr(training, stage).items():
-            if (problem := value_problem(stage, key, given)) is not None:
-                path = ["training", stage, key, *problem.at]
-                diag.error(locate(loaded.raw, path, at_file, value=True), problem.sentence)
-    tables = loaded.spec.database.tables
-    for at, table in enumerate(training.sft.get("catalog", [])):
-        if isinstance(table, str) and table not in tables:  # a non-string: value_problem
-            diag.error(
-                locate(loaded.raw, ["training", "sft", "catalog", at], at_file, value=True),
-                f"training.sft.catalog names {table!r}, which is not a table"
-                + (did_you_mean(str(table), tables) or f"; the tables are {', '.join(tables)}"),
-            )
 
 
 def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:

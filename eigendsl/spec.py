@@ -1,9 +1,11 @@
 """The domain spec as pydantic models: what a user writes in ``specs/<domain>/*.yaml``.
 
-Task files have models of their own (:mod:`eigendsl.task_spec`). These models validate shape
-and types only; names (tools, tables, fields, checks) are resolved
-later by :mod:`eigendsl.dsl.analysis`. ``eigendsl schema`` prints the JSON Schema of
-:class:`DomainSpec` so editors can validate and complete spec files.
+Task files have models of their own (:mod:`eigendsl.task_spec`), and so have the settings
+sections, ``user_simulator``, ``sampling`` and ``training`` (:mod:`eigendsl.settings_spec`).
+These models validate shape and types only;
+names (tools, tables, fields, checks) are resolved later by :mod:`eigendsl.dsl.analysis`.
+``eigendsl schema`` prints the JSON Schema of :class:`DomainSpec` so editors can validate and
+complete spec files.
 """
 
 from __future__ import annotations
@@ -18,15 +20,14 @@ from pydantic import (
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
 from eigendsl.errors import ValueAt, did_you_mean
+from eigendsl.settings_spec import Sampling, Training, UserSimulator
 from eigendsl.support import date_problem
-from eigendsl.training_spec import Seed, kind_problem, stage_json_schema, unknown_setting
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -291,74 +292,6 @@ class Tool(Model):
         if self.python is not None and not re.match(r"^[\w.]+:\w+$", self.python):
             raise ValueError(f"'python' must look like module:function, not '{self.python}'")
         return self
-
-
-class UserSimulator(Model):
-    """Settings of the user simulator."""
-
-    persona: str = Field("A customer calling support.", description="Default persona text.")
-    stop_marker: str = Field(
-        "###STOP###", description="What the user says to end the conversation (not blank)."
-    )
-    max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
-
-    @field_validator("stop_marker")
-    @classmethod
-    def _marker(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError(
-                "the stop marker is blank, so no episode could end by the user; write a marker "
-                "the user says to end the conversation, such as '###STOP###'"
-            )
-        return value
-
-
-class Sampling(Model):
-    """How concrete tasks are drawn from templates at compile time."""
-
-    per_template: int = Field(
-        4, ge=0, le=1000, description="Sampled tasks per template (at most 1000)."
-    )
-    seed: int = Field(0, description="Seed of the sampler.")
-    held_out_fraction: float = Field(
-        0.25, ge=0, le=1, description="Share of sampled tasks held out."
-    )
-
-
-def _stage_settings(stage: str, description: str) -> Any:
-    """A stage's settings under ``training:``, with their JSON Schema for editors."""
-    return Field(
-        default_factory=dict, description=description, json_schema_extra=stage_json_schema(stage)
-    )
-
-
-class Training(Model):
-    """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
-
-    model: str = Field(
-        "tiny",
-        description="An embedded size built locally (`tiny`, `tiny-wide`, `micro`, `small`) or a "
-        "checkpoint path or hub id.",
-    )
-    seed: Seed = Field(0, description="Seed of every stage.")
-    synth: dict[str, Any] = _stage_settings("synth", "Synthesis overrides.")
-    sft: dict[str, Any] = _stage_settings("sft", "SFT overrides.")
-    grpo: dict[str, Any] = _stage_settings("grpo", "GRPO overrides.")
-    eval: dict[str, Any] = _stage_settings("eval", "Evaluation overrides.")
-
-    @field_validator("synth", "sft", "grpo", "eval")
-    @classmethod
-    def _known_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """Each stage's settings are among its defaults' and of their kind, so a misspelt one is
-        not left out of the run unnoticed (their values: :func:`eigendsl.domain.check_training`,
-        at each value)."""
-        stage = str(info.field_name)
-        for key, given in value.items():
-            if (unknown := unknown_setting(stage, str(key))) is not None:
-                raise ValueAt(unknown, (key,), key=True)
-            if (problem := kind_problem(stage, str(key), given)) is not None:
-                raise ValueAt(problem, (key,))
-        return value
 
 
 class DomainSpec(Model):

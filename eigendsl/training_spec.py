@@ -5,7 +5,7 @@ and the checks of a stage's settings that compile and train share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 from pydantic import Field, TypeAdapter, ValidationError
 
@@ -40,6 +40,8 @@ STAGES: dict[str, dict[str, tuple[Any, Any]]] = {
         "recover": (0.0, Share),
     },
     "sft": {
+        # a number of passes, not a count: 2.5 trains two passes and half of a third (the
+        # Trainer's num_train_epochs, over passes of their own)
         "epochs": (48, AboveZero),
         "learning_rate": (3.0e-3, AboveZero),
         "decay": (0.2, ShareAboveZero),
@@ -137,7 +139,13 @@ class ValueProblem(NamedTuple):
 
 def value_problem(stage: str, key: str, value: Any) -> ValueProblem | None:
     """Why ``value``, of the right kind, is not one ``stage``'s setting ``key`` takes (out of its
-    range, not one of its names, a list item of another kind), or None where it is."""
+    range, not one of its names, a list item of another kind), or None where it is. A count
+    given as a whole float (``batch_size: 8.0``) is refused too: pydantic would take it as 8, but
+    the manifest copies the spec's value, 8.0."""
+    if _counts(STAGE_VALUES[stage][key]) and isinstance(value, float) and value.is_integer():
+        return ValueProblem(
+            (), f"training.{stage}.{key} is {value!r}: write a whole number, {int(value)}"
+        )
     try:
         TypeAdapter(STAGE_VALUES[stage][key]).validate_python(value)
     except ValidationError as exc:
@@ -164,6 +172,11 @@ def stage_json_schema(stage: str) -> dict[str, Any]:
         for key, kind in STAGE_VALUES[stage].items()
     }
     return {"properties": settings, "additionalProperties": False}
+
+
+def _counts(kind: Any) -> bool:
+    """Whether a setting of ``kind`` takes whole numbers only (a count, a seed)."""
+    return (get_args(kind)[0] if get_origin(kind) is Annotated else kind) is int
 
 
 def _kind(value: Any) -> str:

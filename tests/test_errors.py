@@ -1678,6 +1678,17 @@ CASES = [
         "the user never changes its mind; name a parameter a write takes, or drop change_mind",
         "email=x@example.com",
     ),
+    case(  # the user said "I want the new plan id to be pl_unlimited instead", unknown to it
+        "change-mind-to-an-unknown-value",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id, Reason]\n      change_mind: reason=ordered by mistake",
+        "mini/tasks/cancel.yaml:12:20: change_mind names 'reason', which user.unknown lists "
+        "('Reason'): the user says the value it changes its mind to (\"I want the reason to be "
+        '... instead"), which it is not supposed to know; take it out of unknown if the user may '
+        "say it, or drop change_mind",
+        "reason=ordered",
+    ),
     Case(  # "I changed my mind: ... ordered by mistake instead" after asking for it
         "change-mind-to-the-same-value",
         (

@@ -19,9 +19,9 @@ LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
     ("yaml_errors", "yamlload"),
-    ("spec", "task_spec", "training_spec"),
+    ("spec", "task_spec", "training_spec", "settings_spec"),
     ("dsl",),
-    ("loader", "domain", "references", "tool_bodies"),
+    ("loader", "domain", "references", "tool_bodies", "settings_checks"),
     ("codegen",),
     ("tasks", "task_set", "template_text", "change_mind"),
     ("compiler", "output_folders"),

@@ -69,9 +69,8 @@ def infer_type(values: list[Any], optional: bool = False) -> dict[str, Any] | st
     kind = _kind(present) if present else "any"
     if kind == "list":
         items = [item for value in present for item in value]
-        spec = {"type": "list"}
-        if items:
-            spec["items"] = infer_type(items)
+        # no item to infer from: any, said so (compile warns of a list that says nothing)
+        spec = {"type": "list", "items": infer_type(items) if items else "any"}
     elif kind == "dict":
         spec = _infer_dict(present)
     else:

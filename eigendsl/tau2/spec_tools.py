@@ -19,9 +19,9 @@ def _param(schema: dict[str, Any], required: bool) -> dict[str, Any] | str:
         "object": "object",
     }
     spec: dict[str, Any] = {"type": kinds.get(schema.get("type", ""), "any")}
-    if spec["type"] == "list" and isinstance(schema.get("items"), dict):
-        item = _param(schema["items"], True)
-        spec["items"] = item
+    if spec["type"] == "list":  # items of no type are any, said so (compile warns otherwise)
+        items = schema.get("items")
+        spec["items"] = _param(items, True) if isinstance(items, dict) else "any"
     if schema.get("description"):
         spec["description"] = schema["description"]
     if not required:
