@@ -31,7 +31,7 @@ from eigendsl.domain import (
     normalize_seed,
 )
 from eigendsl.dsl.analysis import Analyzer, Resolved
-from eigendsl.dsl.transformer import too_deep_as_error
+from eigendsl.dsl.depth import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
 from eigendsl.output_folders import refuse_spec_folder

@@ -12,8 +12,8 @@ import pytest
 from eigendsl import compiler
 from eigendsl.compiler import compile_domain
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.depth import LONG_CHAIN, expression_depth
 from eigendsl.dsl.parser import parse
-from eigendsl.dsl.transformer import LONG_CHAIN, expression_depth
 from eigendsl.errors import EigenError
 from eigendsl.yamlload import loads
 from tests.conftest import MINI, copy_spec, edit

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.depth import LONG_CHAIN
 from eigendsl.dsl.render import render_expr
-from eigendsl.dsl.transformer import LONG_CHAIN
 
 RT = "rt"
 CONTEXT = ("db", "initial", "gold", "calls", "messages")
