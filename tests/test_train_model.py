@@ -1331,6 +1331,21 @@ def test_a_checkpoint_cut_off_mid_save_is_skipped(tmp_path, capsys):
     assert "checkpoint-8 was cut off" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("state", ["", '{"global_step": 8, "log_hist', "[]"])
+def test_a_checkpoint_whose_state_was_cut_short_is_skipped(tmp_path, capsys, state):
+    # killed while trainer_state.json was written: the resume raised a JSONDecodeError
+    from eigendsl.train.resume import last_checkpoint
+
+    complete, partial = tmp_path / "checkpoint-4", tmp_path / "checkpoint-8"
+    for folder in (complete, partial):
+        folder.mkdir()
+    (complete / "trainer_state.json").write_text('{"global_step": 4}')
+    (partial / "trainer_state.json").write_text(state)
+    assert last_checkpoint(tmp_path) == str(complete)
+    assert not partial.exists()
+    assert "checkpoint-8 was cut off" in capsys.readouterr().err
+
+
 def test_train_settings_come_from_the_manifest_then_the_command_line():
     """Every stage setting the compiled manifest holds reaches the training run; options given
     on the command line win, and None (an option not given) leaves the manifest's value."""

@@ -5,6 +5,7 @@ the last complete one (:func:`last_checkpoint`), and whether the run it holds to
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +14,17 @@ def last_checkpoint(out_dir: str | Path) -> str | None:
     """The newest complete ``checkpoint-<step>`` in ``out_dir``, or None.
 
     transformers writes ``trainer_state.json`` after the weights, optimizer and RNG states, so a
-    checkpoint without it was cut off mid-save (the process was killed): it is removed, with a
-    message, and the one before it is used.
+    checkpoint without it, or with one cut short (killed while it was written: resuming from it
+    raised a JSONDecodeError), was cut off mid-save: it is removed, with a message, and the one
+    before it is used.
     """
     import shutil
     import sys
 
-    from transformers.trainer import TRAINER_STATE_NAME
     from transformers.trainer_utils import get_last_checkpoint
 
     while (checkpoint := get_last_checkpoint(str(out_dir))) is not None:
-        if (Path(checkpoint) / TRAINER_STATE_NAME).is_file():
+        if _state_written(Path(checkpoint)):
             return checkpoint
         print(
             f"{checkpoint} was cut off while it was being saved; removing it and resuming from "
@@ -32,6 +33,17 @@ def last_checkpoint(out_dir: str | Path) -> str | None:
         )
         shutil.rmtree(checkpoint)
     return None
+
+
+def _state_written(checkpoint: Path) -> bool:
+    """Whether ``checkpoint``'s ``trainer_state.json`` is there whole (a JSON object)."""
+    from transformers.trainer import TRAINER_STATE_NAME
+
+    try:
+        state = json.loads((checkpoint / TRAINER_STATE_NAME).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(state, dict)
 
 
 def run_finished(trainer: Any, checkpoint: str) -> bool:
