@@ -86,6 +86,32 @@ def test_a_proposal_is_confirmed_or_declined_as_the_scenario_says():
     assert "yes" in same.lower()
 
 
+def test_a_change_of_mind_on_a_known_id_is_confirmed_once_the_agent_takes_it():
+    # the user took its own change back: "No, that's not right: my order id is #W1000371."
+    task = {
+        "id": "t",
+        "params": {"order_id": "#W1000372"},
+        "user": SCENARIO
+        | {"known": {"order id": "#W1000371"}, "change_mind": "order_id=#W1000371"},
+    }
+    messages = [{"role": "user", "content": "Please cancel order #W1000371."}]
+    episode = SimpleNamespace(
+        user_state=None, task=task, trial=0, env=SimpleNamespace(messages=messages)
+    )
+    user = ScriptedUser()
+    turns = []
+    for order in ("#W1000371", "#W1000372"):
+        messages.append(
+            {"role": "assistant", "content": f"I'll cancel order {order}. Do you confirm? (yes/no)"}
+        )
+        turns.append(user.respond([episode])[0])
+        messages.append({"role": "user", "content": turns[-1]})
+    assert turns[0] == "Actually, I changed my mind: I want the order id to be #W1000372 instead."
+    assert "yes" in turns[1].lower() and "not right" not in turns[1]
+    messages.append({"role": "assistant", "content": "What is your order id?"})
+    assert user.respond([episode])[0] == "My order id is #W1000372."
+
+
 @pytest.mark.parametrize(
     "agent",
     [

@@ -155,13 +155,16 @@ class ScriptedUser:
             reason = scenario.get("reason") or "Hi, I need some help."
             return rng.choice(self.pools["user_opening"]).format(reason=reason)
         said = last_said(messages, "assistant") or ""
+        change = scenario.get("change_mind")
+        name, _, first = (change or "").partition("=")
         known: dict[str, str] = scenario.get("known", {})
+        if state.mind_changed:  # the facts stated with the first value now hold the new one
+            now = str(episode.task["params"].get(name.strip()))
+            known = {k: now if str(v).strip() == first.strip() else v for k, v in known.items()}
         if asks_to_confirm(said, known):
             wrong = misstated(said, known)
             if wrong is not None:
                 return CORRECTION.format(what=spoken(wrong), value=known[wrong])
-            change = scenario.get("change_mind")
-            name, _, first = (change or "").partition("=")
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and first.strip().lower() in said.lower():
                 state.mind_changed = True
