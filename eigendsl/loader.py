@@ -138,6 +138,8 @@ def _given(value: Any) -> str:
         return f"a mapping ({', '.join(map(str, value))})" if value else "an empty mapping"
     if isinstance(value, list):
         return f"a list of {len(value)}" if value else "an empty list"
+    if isinstance(value, bool) or value is None:  # as YAML writes it
+        return {True: "true", False: "false", None: "null"}[value]
     return repr(value)
 
 

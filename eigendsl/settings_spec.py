@@ -36,7 +36,7 @@ class UserSimulator(Settings):
         description="What the user says to end the conversation (not blank; text no user says "
         "otherwise, such as ###STOP###).",
     )
-    max_turns: int = Field(30, ge=2, description="Turn limit of an episode.")
+    max_turns: int = Field(30, ge=2, strict=True, description="Turn limit of an episode.")
 
     @field_validator("stop_marker")
     @classmethod
@@ -53,9 +53,9 @@ class Sampling(Settings):
     """How concrete tasks are drawn from templates at compile time."""
 
     per_template: int = Field(
-        4, ge=0, le=1000, description="Sampled tasks per template (at most 1000)."
+        4, ge=0, le=1000, strict=True, description="Sampled tasks per template (at most 1000)."
     )
-    seed: int = Field(0, description="Seed of the sampler.")
+    seed: int = Field(0, strict=True, description="Seed of the sampler.")
     held_out_fraction: float = Field(
         0.25, ge=0, le=1, description="Share of sampled tasks held out."
     )
@@ -76,7 +76,7 @@ class Training(Settings):
         description="An embedded size built locally (`tiny`, `tiny-wide`, `micro`, `small`) or a "
         "checkpoint path or hub id.",
     )
-    seed: Seed = Field(0, description="Seed of every stage.")
+    seed: Seed = Field(0, strict=True, description="Seed of every stage.")
     synth: dict[str, Any] = _stage_settings("synth", "Synthesis overrides.")
     sft: dict[str, Any] = _stage_settings("sft", "SFT overrides.")
     grpo: dict[str, Any] = _stage_settings("grpo", "GRPO overrides.")

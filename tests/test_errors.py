@@ -1012,6 +1012,22 @@ CASES = [
         "mini/domain.yaml:56:26: sampling.per_template must be a whole number, not 'two'",
         "two",
     ),
+    case(  # 5.0 was taken as 5, and true as 1: compile quietly made a fifth of the tasks
+        "yaml-whole-float-for-a-count",
+        DOMAIN,
+        "per_template: 2",
+        "per_template: 5.0",
+        "mini/domain.yaml:56:26: sampling.per_template must be a whole number, not 5.0",
+        "5.0",
+    ),
+    case(
+        "yaml-true-for-a-seed",
+        DOMAIN,
+        "seed: 1}",
+        "seed: true}",
+        "mini/domain.yaml:56:35: sampling.seed must be a whole number, not true",
+        "true",
+    ),
     case(
         "yaml-mapping-for-text",  # the mapping by its kind and keys, not as Python prints it
         TASKS,
