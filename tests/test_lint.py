@@ -343,6 +343,29 @@ def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport)
 # ---------------------------------------------------------------------------- CLI
 
 
+def test_lint_tells_the_compile_warnings_too(mini: Path) -> None:
+    # compile warned of a list with no items; lint, run on its own, said nothing of it
+    edit(
+        mini,
+        "domain.yaml",
+        "          items: {type: object, fields: {item_id: string, price: float}}\n",
+        "",
+    )
+    result = CliRunner().invoke(main, ["lint", str(mini), "--json"])
+    report = json.loads(result.stdout)
+    [warning] = [f for f in report["findings"] if f["kind"] == "compile_warning"]
+    assert (warning["path"], warning["line"], warning["severity"]) == (
+        "mini/domain.yaml",
+        20,
+        "warning",
+    )
+    assert "items" in warning["message"]
+    text = CliRunner().invoke(main, ["lint", str(mini)]).output
+    assert warning["message"] in text
+    strict = CliRunner().invoke(main, ["compile", str(mini), "-o", "out", "--strict"])
+    assert strict.exit_code == 1 and warning["message"] in strict.output
+
+
 def test_cli_json_shape() -> None:
     result = CliRunner().invoke(main, ["lint", str(PLANTED), "--json", "--samples", "1"])
     assert result.exit_code == 1  # the planted errors

@@ -42,8 +42,11 @@ def compile_cmd(
 
     compiled = compile_domain(spec_dir, out_dir)
     out = out_dir or Path("generated") / compiled.name
-    for warning in compiled.warnings:
-        click.echo(warning.render(), err=True)
+    # --check answers whether the output is current; its findings are lint's, asked for by --strict
+    linted = not no_lint and (strict or not check)
+    if not linted:  # lint tells them with its own findings
+        for warning in compiled.warnings:
+            click.echo(warning.render(), err=True)
     if "tools.json" in compiled.files:  # a tools.py that cannot import: nothing is written
         from eigendsl.runtime.python_tools import import_python_tools
 
@@ -66,11 +69,12 @@ def compile_cmd(
             f"compiled {compiled.name}: {len(compiled.files)} files in {out}"
             f" ({len(changed)} changed, {len(compiled.tasks)} tasks)"
         )
-    # --check answers whether the output is current; its findings are lint's, asked for by --strict
-    if not no_lint and (strict or not check):
+    if linted:
         from eigendsl.lint import lint_compiled
 
-        lint_compiled(spec_dir, out, strict, lambda line: click.echo(line, err=True))
+        lint_compiled(
+            spec_dir, out, strict, lambda line: click.echo(line, err=True), compiled.warnings
+        )
 
 
 @click.command("lint")

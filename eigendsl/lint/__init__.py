@@ -93,13 +93,23 @@ class LintReport:
         }
 
 
-def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = None) -> LintReport:
-    """Run every lint pass on a spec folder. ``domain``: the spec already compiled and loaded."""
-    from eigendsl.compiler import analyze
-    from eigendsl.runtime.domain import load_domain
+def lint(
+    spec_dir: Path | str,
+    samples: int = DEFAULT_SAMPLES,
+    domain: Any = None,
+    warnings: list[Any] | None = None,
+) -> LintReport:
+    """Run every lint pass on a spec folder. ``domain``: the spec already compiled and loaded,
+    with the compile's ``warnings``. Those are findings too (``compile_warning``): a spec's
+    warnings are told by lint as by compile."""
+    from eigendsl.compiler import analyze, compile_domain
+    from eigendsl.runtime.domain import load_compiled
 
     loaded, seed, resolved, templates, _bodies, _diag = analyze(spec_dir)
-    domain = domain if domain is not None else load_domain(spec_dir)
+    if domain is None:
+        compiled = compile_domain(spec_dir)
+        domain = load_compiled(compiled.files, Path(compiled.spec_dir or spec_dir))
+        warnings = compiled.warnings
     tasks = lint_tasks(loaded, seed, templates, domain, samples)
     ctx = LintContext(
         loaded,
@@ -117,6 +127,8 @@ def lint(spec_dir: Path | str, samples: int = DEFAULT_SAMPLES, domain: Any = Non
     unjudged = domain.judge_model is None
     if unjudged:
         domain.judge_model = lambda _trace, _assertion: True
+    for warning in warnings or []:
+        ctx.add(warning.span, warning.message, "warning", "compile_warning")
     try:
         for run_pass in PASSES:
             run_pass(ctx)
@@ -170,16 +182,21 @@ def _note_judge_statements(ctx: LintContext) -> None:
 
 
 def lint_compiled(
-    spec_dir: Path | str, out: Path | str, strict: bool, echo: Callable[[str], None]
+    spec_dir: Path | str,
+    out: Path | str,
+    strict: bool,
+    echo: Callable[[str], None],
+    warnings: list[Any] | None = None,
 ) -> None:
-    """The lint step of ``eigendsl compile``: findings (notes aside) as warnings, or with
-    ``strict`` as errors (raised together as one :class:`EigenError`)."""
+    """The lint step of ``eigendsl compile``: findings (notes aside; the compile's ``warnings``
+    among them) as warnings, or with ``strict`` as errors (raised together as one
+    :class:`EigenError`)."""
     from eigendsl.errors import EigenError
     from eigendsl.lint.report import summary
     from eigendsl.runtime.domain import load_domain
 
     try:
-        report = lint(spec_dir, domain=load_domain(out))
+        report = lint(spec_dir, domain=load_domain(out), warnings=warnings)
     except EigenError:
         raise
     except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
@@ -189,13 +206,16 @@ def lint_compiled(
         )
         if strict:
             raise EigenError(message) from exc
+        for early in warnings or []:
+            echo(early.render())
         echo(f"warning: {message}")
         return
     shown = [f for f in report.findings if f.severity != "info"]
     if strict and shown:
         raise EigenError([f.diagnostic("error") for f in shown])
-    for finding in shown:
-        echo(str(finding.diagnostic("warning")))
+    for finding in shown:  # the compile's own warnings with their source line, as compile shows
+        warning = finding.diagnostic("warning")
+        echo(warning.render() if finding.kind == "compile_warning" else str(warning))
     if shown:
         errors = len(report.errors)
         echo(
