@@ -209,12 +209,10 @@ def check_outputs(compiled: CompiledFiles, manifest: dict[str, Any]) -> None:
     if compiled.files is not None or not isinstance(outputs, dict):
         return
     for rel, recorded in outputs.items():
-        algorithm, _, expected = str(recorded).partition(":")
         path = compiled.root / str(rel)
-        if algorithm not in hashlib.algorithms_available or not path.is_file():
+        if not path.is_file():
             continue
-        data = path.read_bytes().replace(b"\r\n", b"\n")
-        if hashlib.new(algorithm, data).hexdigest() != expected:
+        if _hashes_to(path.read_bytes().replace(b"\r\n", b"\n"), recorded) is False:
             raise compiled.error(
                 str(rel),
                 "this file is not the one compile wrote (its hash is not the one manifest.yaml "
@@ -227,13 +225,21 @@ def _matches(folder: Path, digests: dict[str, str]) -> bool:
     if not (folder / "domain.yaml").is_file():
         return False
     for rel, recorded in digests.items():
-        algorithm, _, expected = str(recorded).partition(":")
         try:
-            if hashlib.new(algorithm, (folder / rel).read_bytes()).hexdigest() != expected:
+            if not _hashes_to((folder / rel).read_bytes(), recorded):
                 return False
-        except (OSError, ValueError):
+        except OSError:
             return False
     return True
+
+
+def _hashes_to(data: bytes, recorded: Any) -> bool | None:
+    """Whether ``data`` hashes to ``recorded`` as the manifest writes it (``sha256:HEX``); None
+    when its algorithm is not one this Python has."""
+    algorithm, _, expected = str(recorded).partition(":")
+    if algorithm not in hashlib.algorithms_available:
+        return None
+    return hashlib.new(algorithm, data).hexdigest() == expected
 
 
 def spec_folder(compiled: CompiledFiles, manifest: dict[str, Any]) -> Path:

@@ -214,16 +214,13 @@ class Environment:
             else:  # a call that never ends is stopped, at the line it is stuck on
                 with faults.time_limit(faults.CALL_SECONDS):
                     result = tool.impl(view, **args)
-        except faults.ToolTimeout as exc:
-            self._fault(faults.exception_fault(tool.name, exc, tool.origin))
-            return faults.model_text(tool.name, exc), None
         except rt.ToolError as exc:
             return str(exc) or "the tool failed", None
         except rt.EvalError as exc:
             return str(exc), None
-        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a bug in a tool fails one call
+        except (Exception, SystemExit, faults.ToolTimeout) as exc:  # noqa: BLE001 - one call's
             # sys.exit() in a tool's code would end the whole command, silently; Ctrl-C still
-            # stops it (KeyboardInterrupt is neither).
+            # stops it (KeyboardInterrupt is none of these).
             if tool.declared:
                 return f"the tool failed: {rt.describe_error(exc)}", None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))

@@ -17,7 +17,6 @@ from typing import Any
 from eigendsl.errors import EigenError
 from eigendsl.runtime import tool_faults
 from eigendsl.runtime.compiled import describe, diagnostic, error_line
-from eigendsl.runtime.tool_faults import ToolTimeout, time_limit
 
 
 def import_python_tools(spec_dir: Path, tools_json: str) -> None:
@@ -51,11 +50,9 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[key] = module
         try:
-            with time_limit(
-                tool_faults.CALL_SECONDS
-            ):  # a module that never finishes importing is stopped
+            with tool_faults.time_limit(tool_faults.CALL_SECONDS):  # an import that never ends
                 spec.loader.exec_module(module)
-        except (Exception, SystemExit, ToolTimeout) as exc:  # noqa: BLE001 - all reported
+        except (Exception, SystemExit, tool_faults.ToolTimeout) as exc:  # noqa: BLE001 - all told
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
             line, col = error_line(exc, str(path))
             raise EigenError(
@@ -63,7 +60,7 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
                     str(path),
                     f"importing {path.name} {exc} and was stopped here: a loop that never "
                     "ends? fix the module's top-level code"
-                    if isinstance(exc, ToolTimeout)
+                    if isinstance(exc, tool_faults.ToolTimeout)
                     else f"importing {path.name} failed: {describe(exc)}; fix the spec's "
                     f"Python tools so that the module imports",
                     line,
