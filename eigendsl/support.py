@@ -457,8 +457,9 @@ def says(content: str, text: Any) -> bool:
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor
     ``2025`` 20.0, nor ``#W1000149`` 100, nor ``2025-10-14`` or ``14:00`` 14); a day as written or
     in words; anything else as words of its own (tau2-bench's ``communicate_info`` compares
-    substrings, but then ``yes`` is said by "yesterday" and ``active`` by "inactive"), an
-    identifier's ``_`` as a space too (``out_for_delivery`` is said by "out for delivery").
+    substrings, but then ``yes`` is said by "yesterday" and ``active`` by "inactive"), words
+    joined by ``_``, ``-`` or spaces joined by any of them (``out_for_delivery`` is said by "out
+    for delivery").
 
     >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
     [True, False, False, False]
@@ -475,25 +476,32 @@ def says(content: str, text: Any) -> bool:
             _spoken_day(text).search(content) is not None
         )
     needle = normalize_text(text)
-    if needle in content and _as_word(needle).search(content) is not None:
-        return True
-    # an identifier's words said as words: out_for_delivery as "out for delivery"
-    spoken = needle.replace("_", " ").strip()
-    return spoken != needle and spoken in content and _as_word(spoken).search(content) is not None
+    first = _SEPARATOR.split(needle, maxsplit=1)[0]
+    return first in content and _as_word(needle).search(content) is not None
+
+
+# Between two letters or digits, ``_``, ``-`` and spaces join words alike.
+_SEPARATOR = re.compile(r"(?<=[^\W_])[-_\s]+(?=[^\W_])")
 
 
 @lru_cache(maxsize=4096)
 def _as_word(text: str) -> re.Pattern[str]:
     """``text`` said as words of its own: not inside a longer word or number (``yes`` is not
     said by "yesterday", ``active`` not by "inactive", ``FD-1015`` not by "FD-10150"). An end
-    of ``text`` that is no letter or digit (``$40``, ``#W1``) may touch anything.
+    of ``text`` that is no letter or digit (``$40``, ``#W1``) may touch anything. Words joined by
+    ``_``, ``-`` or spaces are said joined by any of them: ``out_for_delivery`` by "out for
+    delivery" and "out-for-delivery".
 
     >>> [bool(_as_word("yes").search(t)) for t in ("yes, please", "yesterday", "eyes", "yes!")]
     [True, False, False, True]
+    >>> [bool(_as_word("out-for-delivery").search(t)) for t in (
+    ...     "out for delivery", "out_for_delivery", "out-for-delivery", "out for deliveryman")]
+    [True, True, True, False]
     """
     start = r"(?<!\w)" if text[:1].isalnum() or text[:1] == "_" else ""
     end = r"(?!\w)" if text[-1:].isalnum() or text[-1:] == "_" else ""
-    return re.compile(start + re.escape(text) + end)
+    words = r"[-_\s]+".join(re.escape(word) for word in _SEPARATOR.split(text))
+    return re.compile(start + words + end)
 
 
 _MONTHS = (

@@ -306,6 +306,12 @@ def test_said_a_day_takes_it_as_written_or_in_words(text: str, passes: bool) -> 
         ("It is out for delivery.", "out_for_delivery", True),  # an enum's value, said in words
         ("It is out_for_delivery.", "out_for_delivery", True),
         ("It is out for delivery_fee.", "out_for_delivery", False),
+        # words joined by `_`, `-` or spaces, joined by any of them
+        ("It is out-for-delivery.", "out_for_delivery", True),
+        ("It is out for delivery.", "out-for-delivery", True),
+        ("It is out_for_delivery.", "out for delivery", True),
+        ("Call 555 123 4567.", "555-123-4567", True),
+        ("Your order FD 10150 was replaced.", "FD-1015", False),
     ],
 )
 def test_said_text_is_said_as_words_of_its_own(text: str, said_text: str, passes: bool) -> None:
