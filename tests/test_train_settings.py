@@ -448,7 +448,7 @@ def test_a_run_folder_holds_one_run(tmp_path):
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "report.md").write_text("my notes")
-    with pytest.raises(EigenError, match="holds files but no training run"):
+    with pytest.raises(EigenError, match=r"holds files \(report.md\) but no training run"):
         Pipeline(SPEC, tmp_path / "mine", TrainSettings(), log=lambda _: None).claim_folder()
     (tmp_path / "old" / "stages").mkdir(parents=True)
     Pipeline(SPEC, tmp_path / "old", TrainSettings(), log=lambda _: None).claim_folder()

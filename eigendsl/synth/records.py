@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from eigendsl.errors import EigenError
-from eigendsl.output_folders import refuse_other_files, refuse_spec_folder
+from eigendsl.output_folders import LOCK, refuse_other_files, refuse_spec_folder
 from eigendsl.yamlload import jsonl_rows
 
 SCHEMA_VERSION = 1
@@ -37,7 +37,7 @@ def folder_lock(folder: Path, command: str) -> Iterator[None]:
     runs (``eigendsl.train.runfolder.disk_errors``). (The folder itself is not what is locked:
     over NFS an exclusive ``flock`` needs a file open for writing.)"""
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / ".lock"
+    path = folder / LOCK
     handle = _locked(path, f"{folder} is in use by another eigendsl {command}")
     if handle is None:
         yield

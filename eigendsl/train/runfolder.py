@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError
+from eigendsl.output_folders import refuse_other_files
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.records import NOT_WRITABLE, write_text
 from eigendsl.synth.roles import param_key
@@ -195,14 +196,9 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             )
         if saved == identity:
             return
-    elif (
-        out.is_dir()
-        and any(path.name != ".lock" for path in out.iterdir())
-        and not (out / "stages").is_dir()
-    ):
-        raise EigenError(
-            f"{out} holds files but no training run (no run.json or stages/), "
-            "and a run would overwrite them; give --out a new or empty folder"
+    else:
+        refuse_other_files(
+            out, lambda o: (o / "stages").is_dir(), "no training run (run.json or stages/)", "--out"
         )
     if write:
         write_text(record, json.dumps(identity, indent=2, sort_keys=True))
