@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from eigendsl.lint.allow import allows, apply_allows
 from eigendsl.lint.consistency import check_consistency
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
 from eigendsl.lint.coverage import check_coverage
@@ -62,6 +63,8 @@ class LintReport:
     unsolvable: list[str]
     scores: dict[str, tuple[int, int]]  # check -> (caught, counted) mutations
     findings: list[Finding] = field(default_factory=list)
+    # warnings and notes a ``lint: allow KIND`` comment on their line accepts (:mod:`.allow`)
+    allowed: list[Finding] = field(default_factory=list)
     # of ``tasks``: the tasks files' own, and those drawn from the templates (``samples`` each)
     written: int = 0
     templates: int = 0
@@ -90,6 +93,7 @@ class LintReport:
                 name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())
             },
             "findings": [f.to_dict() for f in self.findings],
+            "allowed": [f.to_dict() for f in self.allowed],
         }
 
 
@@ -137,13 +141,14 @@ def lint(
             domain.judge_model = None
     if unjudged:
         _note_judge_statements(ctx)
-    findings = sorted(ctx.findings, key=lambda f: (f.span.path, f.span.line, f.span.col, f.message))
+    findings, allowed = apply_allows(ctx.findings, allows(loaded.inputs, loaded.display))
     return LintReport(
         domain.name,
         len(tasks),
         ctx.unsolvable,
         ctx.scores,
-        findings,
+        sorted(findings, key=_position),
+        allowed=sorted(allowed, key=_position),
         written=sum(t.authored for t in tasks),
         templates=len({t.info.name for t in tasks if not t.authored}),
         samples=samples,
@@ -179,6 +184,10 @@ def _note_judge_statements(ctx: LintContext) -> None:
                 "info",
                 "needs_judge",
             )
+
+
+def _position(finding: Finding) -> tuple[str, int, int, str]:
+    return (finding.span.path, finding.span.line, finding.span.col, finding.message)
 
 
 def lint_compiled(

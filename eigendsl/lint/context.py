@@ -35,10 +35,11 @@ class Finding:
 
     def __str__(self) -> str:
         prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.span}: {prefix}{self.message}"
+        return f"{self.span}: {prefix}{self.message} [{self.kind}]"
 
     def diagnostic(self, severity: str | None = None) -> Diagnostic:
-        return Diagnostic(self.span, self.message, severity or self.severity)
+        """The finding as compile shows it; its kind last, for a ``lint: allow`` comment."""
+        return Diagnostic(self.span, f"{self.message} [{self.kind}]", severity or self.severity)
 
     def to_dict(self) -> dict[str, Any]:
         return {

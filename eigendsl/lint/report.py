@@ -42,6 +42,7 @@ def summary(report: LintReport) -> str:
         f"{report.domain}: {counted(report.tasks, 'task')} linted{which}, "
         f"{len(report.unsolvable)} unsolvable; {counted(counts['error'], 'error')}, "
         f"{counted(counts['warning'], 'warning')}, {counted(counts['info'], 'note')}"
+        + (f" ({len(report.allowed)} allowed by `lint: allow`)" if report.allowed else "")
     )
 
 

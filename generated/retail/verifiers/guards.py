@@ -39,7 +39,7 @@ def guard_exchange_delivered_order_items(trace, args):
     p_item_ids = args.get('item_ids')
     p_new_item_ids = args.get('new_item_ids')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:63:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:64:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -48,10 +48,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 63, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 64, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:64:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
+    'retail/checks/guards.chk:65:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -61,10 +61,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 64, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 65, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be exchanged'
-    'retail/checks/guards.chk:65:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
+    'retail/checks/guards.chk:66:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
     _raised = False
     try:
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
@@ -73,10 +73,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 65, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 66, 5)
     if not _ok:
         return _why if _raised else 'Give one new item for each item to exchange'
-    'retail/checks/guards.chk:67:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
+    'retail/checks/guards.chk:68:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
     _raised = False
     try:
         _v = all((any((v_x_2['item_id'] == v_i_1 for v_x_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_1 in rt.elements(p_item_ids)))
@@ -85,10 +85,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 67, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 68, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
-    'retail/checks/guards.chk:69:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
+    'retail/checks/guards.chk:70:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
     _raised = False
     try:
         _v = all((any((rt.member(v_n_6, rt.row(db['products'], v_x_5['product_id'], 'products')['variants']) for v_n_6 in rt.elements(p_new_item_ids))) for v_x_5 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_5['item_id'], p_item_ids))) and all((any((rt.member(v_n_7, rt.row(db['products'], v_x_8['product_id'], 'products')['variants']) for v_x_8 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_8['item_id'], p_item_ids))) for v_n_7 in rt.elements(p_new_item_ids)))
@@ -97,10 +97,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 69, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 70, 5)
     if not _ok:
         return _why if _raised else 'An item can only be exchanged for another variant of the same product'
-    'retail/checks/guards.chk:74:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
+    'retail/checks/guards.chk:75:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
     _raised = False
     try:
         _v = any((rt.member(v_n_9, p_item_ids) for v_n_9 in rt.elements(p_new_item_ids)))
@@ -109,10 +109,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 74, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 75, 5)
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
-    'retail/checks/guards.chk:75:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
+    'retail/checks/guards.chk:76:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
     _raised = False
     try:
         _v = all((any((rt.item(v_p_11['variants'], v_n_10)['available'] for v_p_11 in rt.elements(db['products']) if rt.member(v_n_10, v_p_11['variants']))) for v_n_10 in rt.elements(p_new_item_ids)))
@@ -121,10 +121,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 75, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 76, 5)
     if not _ok:
         return _why if _raised else 'A new item is not available'
-    'retail/checks/guards.chk:77:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:78:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -133,10 +133,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 77, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 78, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:79:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
+    'retail/checks/guards.chk:81:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
@@ -145,7 +145,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 79, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 81, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -302,7 +302,7 @@ def guard_modify_pending_order_items(trace, args):
         _why = rt.guard_error(_e, 'retail/checks/guards.chk', 42, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:44:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
+    'retail/checks/guards.chk:45:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
@@ -311,7 +311,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 44, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 45, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -394,7 +394,7 @@ def guard_modify_user_address(trace, args):
     p_state = args.get('state')
     p_country = args.get('country')
     p_zip = args.get('zip')
-    'retail/checks/guards.chk:86:5: require user_id in db.users else "Customer not found"'
+    'retail/checks/guards.chk:88:5: require user_id in db.users else "Customer not found"'
     _raised = False
     try:
         _v = rt.member(p_user_id, db['users'])
@@ -403,10 +403,10 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 86, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 88, 5)
     if not _ok:
         return _why if _raised else 'Customer not found'
-    'retail/checks/guards.chk:87:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
+    'retail/checks/guards.chk:89:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
     _raised = False
     try:
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
@@ -415,7 +415,7 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 87, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 89, 5)
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -426,7 +426,7 @@ def guard_return_delivered_order_items(trace, args):
     p_order_id = args.get('order_id')
     p_item_ids = args.get('item_ids')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:51:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:52:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -435,10 +435,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 51, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 52, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:52:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
+    'retail/checks/guards.chk:53:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -448,10 +448,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 52, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 53, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be returned'
-    'retail/checks/guards.chk:53:5: require len(item_ids) > 0 else "Name at least one item to return"'
+    'retail/checks/guards.chk:54:5: require len(item_ids) > 0 else "Name at least one item to return"'
     _raised = False
     try:
         _l = len(p_item_ids)
@@ -461,10 +461,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 53, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 54, 5)
     if not _ok:
         return _why if _raised else 'Name at least one item to return'
-    'retail/checks/guards.chk:54:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
+    'retail/checks/guards.chk:55:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
     _raised = False
     try:
         _v = all((any((v_x_2['item_id'] == v_i_1 for v_x_2 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_1 in rt.elements(p_item_ids)))
@@ -473,10 +473,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 54, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 55, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
-    'retail/checks/guards.chk:56:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:57:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -485,10 +485,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 56, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 57, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:58:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
+    'retail/checks/guards.chk:59:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
     _raised = False
     try:
         _v = p_payment_method_id == rt.row(db['orders'], p_order_id, 'orders')['payment_method_id'] or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] == 'gift_card'
@@ -497,7 +497,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 58, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 59, 5)
     if not _ok:
         return _why if _raised else "Refunds go to the order's payment method or to a gift card of the customer"
     return None

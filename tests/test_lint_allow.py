@@ -1,0 +1,115 @@
+"""`lint: allow KIND` comments: a true, meant warning or note accepted where it points, so that
+`compile --strict` can pass; errors stay, and an allow that allows nothing is a note."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from eigendsl.cli import main
+from eigendsl.lint import lint
+from tests.conftest import edit
+
+ROOT = Path(__file__).resolve().parent.parent
+PLANTED = ROOT / "tests" / "fixtures" / "lint" / "planted"
+WEAK = "check cancelled(order_id: string, reason: string):\n"
+UNUSED_TOOL = "  set_email:\n"
+
+
+def kinds(findings: list) -> list[tuple[int, str, str]]:
+    return sorted((f.span.line, f.severity, f.kind) for f in findings)
+
+
+def test_an_allow_comment_accepts_the_finding_of_its_kind_on_its_line(mini: Path) -> None:
+    before = lint(mini)
+    assert (10, "warning", "weak_check") in kinds(before.findings)
+    # above the line, in a .chk file; at the end of the line, in YAML
+    edit(
+        mini,
+        "checks/main.chk",
+        WEAK,
+        "# lint: allow weak_check: a refusal is judged by rule\n" + WEAK,
+    )
+    edit(mini, "domain.yaml", UNUSED_TOOL, "  set_email:  # lint: allow unused_tool: for later\n")
+    after = lint(mini)
+    assert [f.kind for f in after.findings if f.severity == "warning"] == []
+    assert kinds(after.allowed) == [(11, "warning", "weak_check"), (45, "warning", "unused_tool")]
+    assert "unused_allow" not in {f.kind for f in after.findings}
+    # the rest of the report is as it was
+    assert after.scores == before.scores and after.tasks == before.tasks
+
+
+def test_strict_compile_passes_with_allowed_warnings_and_json_lists_them(mini: Path) -> None:
+    runner = CliRunner()
+    failed = runner.invoke(main, ["compile", str(mini), "-o", "out", "--strict"])
+    assert failed.exit_code == 1
+    assert "[weak_check]" in failed.output and "[unused_tool]" in failed.output  # the kinds named
+    edit(mini, "checks/main.chk", WEAK, "# lint: allow weak_check\n" + WEAK)
+    edit(mini, "domain.yaml", UNUSED_TOOL, "  set_email:  # lint: allow unused_tool\n")
+    passed = runner.invoke(main, ["compile", str(mini), "-o", "out", "--strict"])
+    assert passed.exit_code == 0, passed.output
+    report = json.loads(runner.invoke(main, ["lint", str(mini), "--json"]).stdout)
+    assert [(f["kind"], f["line"]) for f in report["allowed"]] == [
+        ("weak_check", 11),
+        ("unused_tool", 45),
+    ]
+    text = runner.invoke(main, ["lint", str(mini)]).stdout.splitlines()
+    assert text[-1].endswith("0 errors, 0 warnings, 1 note (2 allowed by `lint: allow`)")
+
+
+def test_an_allow_that_allows_nothing_is_a_note_at_the_comment(mini: Path) -> None:
+    # a misspelt kind leaves the warning and says what the line's finding is
+    edit(mini, "checks/main.chk", WEAK, "# lint: allow weak_checks\n" + WEAK)
+    # a finding that is gone, or was never there
+    edit(
+        mini,
+        "checks/main.chk",
+        "    unchanged db.users\n",
+        "    unchanged db.users  # lint: allow weak_check\n",
+    )
+    report = lint(mini)
+    assert (11, "warning", "weak_check") in kinds(report.findings)
+    notes = {f.span.line: f for f in report.findings if f.kind == "unused_allow"}
+    assert sorted(notes) == [10, 17] and all(f.severity == "info" for f in notes.values())
+    assert notes[10].span.col == 1
+    assert notes[10].message == (
+        "'lint: allow weak_checks' allows nothing: the findings it is about are of kind "
+        "weak_check; did you mean 'weak_check'?"
+    )
+    assert "no finding is on the line it is about" in notes[17].message
+    assert report.allowed == []
+
+
+def test_an_error_is_never_allowed(tmp_path: Path) -> None:
+    spec = shutil.copytree(PLANTED, tmp_path / "planted")
+    [error] = [f for f in lint(spec).errors if "cancel-bob-delivered" in f.message]
+    tasks = Path(error.span.path)
+    lines = tasks.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = lines[error.span.line - 1]
+    lines[error.span.line - 1] = line.rstrip("\n") + f"  # lint: allow {error.kind}\n"
+    tasks.write_text("".join(lines), encoding="utf-8")
+    report = lint(spec)
+    assert any("cancel-bob-delivered" in f.message for f in report.errors)
+    [note] = [f for f in report.findings if f.kind == "unused_allow"]
+    assert note.span.line == error.span.line
+    assert note.message == (
+        f"'lint: allow {error.kind}' cannot allow an error: fix what the error there says"
+    )
+
+
+def test_retail_accepts_its_two_guard_warnings_and_strict_compile_passes(tmp_path: Path) -> None:
+    """Retail's seed has no gift card short of a price difference: the two guards' balance
+    conditions never refuse there, which its guards.chk says with an allow comment each."""
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["compile", str(ROOT / "specs" / "retail"), "-o", str(tmp_path / "out"), "--strict"]
+    )
+    assert result.exit_code == 0, result.output
+    report = lint(ROOT / "specs" / "retail", samples=1)
+    assert [(f.kind, Path(f.span.path).name) for f in report.allowed] == [
+        ("guard_never_fails", "guards.chk"),
+        ("guard_never_fails", "guards.chk"),
+    ]
