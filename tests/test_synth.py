@@ -408,7 +408,7 @@ def test_settings_may_change_while_nothing_was_synthesized_with_them(tmp_path):
         ["synth", str(RETAIL), "--generations", "1", "--per-generation", "20", "--out", str(out)],
     )
     assert fixed.exit_code == 0, fixed.output
-    assert json.loads((out / "settings.json").read_text())["trajectory"] == "scripted"
+    assert json.loads((out / "gen-1" / "report.json").read_text())["trajectory"] == "scripted"
 
 
 def test_a_damaged_record_of_a_synthesis_run_is_named_and_kept(tmp_path):

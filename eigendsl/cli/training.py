@@ -156,6 +156,9 @@ def synth_cmd(
             str(g["distinct_user_ngrams"]),
         )
     plain_console().print(table)
+    for g in summary["generations"]:
+        if g["trajectory"] != "scripted":
+            click.echo(f"generation {g['generation']} was played by {g['trajectory']}")
 
 
 @click.command("train")

@@ -38,6 +38,7 @@ from eigendsl.synth.records import (
     claim_synth_folder,
     dialogue_record,
     read_json,
+    refuse_another_agent,
     removed_unless_played,
     write_json,
     write_text,
@@ -65,10 +66,12 @@ class SynthSettings:
     recover: float = 0.0
 
     def identity(self) -> dict[str, Any]:
-        """What must match for a run to resume an existing output folder."""
+        """What must match for a run to resume an existing output folder. The trajectory agent
+        may change from one generation to the next (each records its own): a model trained on
+        the first generations plays the next, and its verified dialogues join them."""
         data = asdict(self)
-        data.pop("workers")
-        data.pop("generations")
+        for per_run in ("workers", "generations", "trajectory"):
+            data.pop(per_run)
         if not data["recover"]:
             data.pop("recover")  # as a run saved before the setting existed
         return data
@@ -200,6 +203,7 @@ class Synthesis:
                         "near_duplicate_rate",
                     )
                 }
+                | {"trajectory": r.get("trajectory", self.recorded_trajectory)}
                 for r in reports
             ],
             "accepted_total": accepted_total,
@@ -209,9 +213,10 @@ class Synthesis:
 
     def _check_settings(self) -> None:
         spec_inputs = {rel: digest(data) for rel, data in sorted(self.loaded.inputs.items())}
-        check_run_record(
+        # a run recorded before the trajectory agent was a generation's own played them all
+        self.recorded_trajectory = check_run_record(
             self.out, {"spec": self.base.name, **self.settings.identity()}, spec_inputs
-        )
+        ).get("trajectory", "scripted")
 
     def generation(self, k: int, previous: dict[str, Any] | None) -> dict[str, Any]:
         gen_dir = self.out / f"gen-{k}"
@@ -230,6 +235,7 @@ class Synthesis:
         if previous is not None:
             self.engineer.pools = previous["prompt_engineer"]["pools"]
             self.engineer.dropped = previous["prompt_engineer"]["dropped"]
+        refuse_another_agent(gen_dir, self.settings.trajectory, self.recorded_trajectory)
         with removed_unless_played(gen_dir):
             plan = self.planner.plan(k, self.settings.per_generation, previous)
             pools = self.engineer.propose(k)
@@ -240,7 +246,12 @@ class Synthesis:
                 offset += item.count
             write_json(
                 gen_dir / "plan.json",
-                {"generation": k, "plan": [i.to_dict() for i in plan], "pools": pools},
+                {
+                    "generation": k,
+                    "plan": [i.to_dict() for i in plan],
+                    "pools": pools,
+                    "trajectory": self.settings.trajectory,
+                },
             )
             infeasible = self._infeasible(gen_dir, tasks)
             planned = [t for t in tasks if t.template not in infeasible]
@@ -269,6 +280,7 @@ class Synthesis:
         )
         kinds = {t.id: t for t in planned}
         report = self._merge(gen_dir, rows, kinds, k, plan, infeasible, previous)
+        report["trajectory"] = self.settings.trajectory
         write_json(report_path, report)
         return report
 

@@ -160,18 +160,23 @@ def claim_synth_folder(spec_dir: Path, out: Path) -> None:
     )
 
 
-def check_run_record(out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]) -> None:
+def check_run_record(
+    out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]
+) -> dict[str, Any]:
     """Refuse to resume the run in ``out`` if it was made with other settings (``identity``) or
     from another version of the spec (``spec_inputs``: each spec file's digest, as the compiled
     manifest's ``inputs``), since its generations were planned and judged by those; write both
-    into ``settings.json`` for a new run. A run recorded before the digests were resumes."""
+    into ``settings.json`` for a new run. A run recorded before the digests were resumes.
+    Returns what an earlier release recorded that ``identity`` no longer holds (``trajectory``,
+    now each generation's own)."""
     path = out / "settings.json"
     if not path.is_file():
         write_json(path, {**identity, "spec_inputs": spec_inputs})
-        return
+        return {}
     saved = read_json(path, "delete it to resume with this command's settings")
     saved = dict(saved) if isinstance(saved, dict) else {}
     recorded_inputs = saved.pop("spec_inputs", None)
+    earlier = {k: saved.pop(k) for k in _PER_GENERATION if k in saved}
     if saved != identity:
         diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
         raise EigenError(
@@ -185,6 +190,28 @@ def check_run_record(out: Path, identity: dict[str, Any], spec_inputs: dict[str,
             "judged by that version, and more generations would mix the two; choose another "
             f"--out to synthesize from the spec as it is, or remove {out} to start over (or "
             "put the spec back as it was to resume the run)"
+        )
+    return earlier
+
+
+# Settings an earlier release recorded for the whole run, which each generation records now.
+_PER_GENERATION = ("trajectory",)
+
+
+def refuse_another_agent(gen_dir: Path, agent: str, recorded: str) -> None:
+    """Refuse to finish with ``agent`` (``--trajectory``) a generation cut short that another
+    began (``recorded``: the run's agent where its plan names none): its played shards and the
+    rest would be two agents' dialogues under one generation."""
+    plan = gen_dir / "plan.json"
+    if not plan.is_file() or not any(gen_dir.glob("shards/*.jsonl")):
+        return
+    began = read_json(plan, f"delete {gen_dir} to synthesize that generation again")
+    first = began.get("trajectory", recorded) if isinstance(began, dict) else recorded
+    if first != agent:
+        raise EigenError(
+            f"{gen_dir} was begun with --trajectory {first} and cut short; finish it with "
+            f"--trajectory {first} (then add generations with {agent}), or delete {gen_dir} to "
+            f"play it with {agent}"
         )
 
 
