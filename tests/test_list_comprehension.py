@@ -414,3 +414,10 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
     assert render_statement(let, {"o": "a_o", "pending": "a_pending"}) == (
         "let a_pending = [o.order_id for o in db.orders where o.status == 'pending']"
     )
+
+
+def test_a_let_may_not_take_the_word_for(mini: Path) -> None:
+    """`for` is a word of expressions now, so a let of that name could never be read."""
+    with_check(mini, "    let for = 1\n    require true\n")
+    with pytest.raises(EigenError, match="^mini/checks/main.chk:20:9: 'for' is a word of the DSL"):
+        compile_domain(mini)
