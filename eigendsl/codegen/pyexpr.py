@@ -219,6 +219,10 @@ class ExprCompiler:
         body = inner.compile(e.body) if e.body is not None else element
         return rt_call(e.kind, ast.GeneratorExp(elt=body, generators=[comp]))
 
+    def _listcomp(self, e: A.ListComp) -> ast.expr:
+        inner, comp = self.comprehension(e.var, e.source, e.where)
+        return ast.ListComp(elt=inner.compile(e.body), generators=[comp])
+
     def called_args(self, e: A.Called) -> ast.expr:
         return ast.Dict(
             keys=[const(k) for k in e.arg_names], values=[self.compile(v) for v in e.arg_values]

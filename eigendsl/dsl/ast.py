@@ -97,6 +97,17 @@ class Quantifier(Node):
 
 
 @dataclass(frozen=True)
+class ListComp(Node):
+    """``[body for var in source where cond]``: the list of ``body`` for each element of
+    ``source`` that ``cond`` holds for (``var`` is bound in ``body`` and ``cond`` only)."""
+
+    body: Expr
+    var: str
+    source: Expr
+    where: Expr | None
+
+
+@dataclass(frozen=True)
 class Called(Node):
     tool: str
     tool_span: Span
@@ -140,6 +151,7 @@ Expr = (
     | BoolOp
     | Func
     | Quantifier
+    | ListComp
     | Called
     | Said
     | Before

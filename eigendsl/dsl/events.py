@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, ExpressionTyper, an
+from eigendsl.dsl.comprehensions import ComprehensionTyper
+from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, an
 from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type, assignable, from_field
 from eigendsl.errors import did_you_mean
 from eigendsl.spec import DomainSpec
@@ -18,7 +19,7 @@ if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back woul
     from eigendsl.dsl.analysis import Scope
 
 
-class EventTyper(ExpressionTyper):
+class EventTyper(ComprehensionTyper):
     """The expression rules plus the events of a conversation's trace."""
 
     spec: DomainSpec  # Analyzer.__init__ sets it; 'called' names one of its tools

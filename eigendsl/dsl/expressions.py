@@ -28,7 +28,6 @@ from eigendsl.dsl.types import (
     Type,
     comparable,
     is_numeric,
-    iterable_elem,
     list_of,
 )
 from eigendsl.errors import did_you_mean
@@ -327,64 +326,3 @@ class ExpressionTyper(LiteralChecks):
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
         return call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
-
-    def _quantifier(self, e: A.Quantifier, scope: Scope) -> Type:
-        source = self.infer(e.source, scope)
-        elem = iterable_elem(source)
-        if elem is None:
-            self.diag.error(
-                e.source.span, f"'{e.kind}' needs a list or a table to go over, not {an(source)}"
-            )
-            elem = ANY
-        if source.kind == "table" and source.table:
-            elem = self.row_types[source.table]
-        inner = scope.bind(e.var, elem)
-        if e.where is not None:
-            self.condition(e.where, inner, "where")
-        if e.kind in ("all", "any"):
-            if e.body is not None:
-                self.condition(e.body, inner, e.kind)
-            return BOOL
-        if e.kind == "count":
-            if e.body is not None:
-                self.diag.error(
-                    e.body.span,
-                    "count(...) takes no ': expression'; put the condition after 'where'",
-                )
-            return INT
-        if e.kind == "sum":
-            if e.body is None:
-                self.diag.error(
-                    e.span, "sum(...) needs ': expression', the number to add up for each item"
-                )
-                return ANY
-            t = self.infer(e.body, inner)
-            if not is_numeric(t):
-                self.diag.error(e.body.span, f"sum(...) adds numbers, but this is {an(t)}")
-            return t if t.kind in ("int", "float") else ANY
-        # first / last
-        result = self.infer(e.body, inner) if e.body is not None else elem
-        return Type(
-            result.kind, result.elem, result.fields, result.table, result.values, optional=True
-        )
-
-    # ------------------------------------------------------------------ embedded expressions
-
-    def query(self, q: A.Query, scope: Scope) -> Type:
-        """Type of the values a template parameter source yields."""
-        if q.var is None:
-            return self.infer(q.body, scope)
-        assert q.source is not None
-        source = self.infer(q.source, scope)
-        elem = iterable_elem(source)
-        if elem is None:
-            self.diag.error(
-                q.source.span, f"'for' needs a list or a table to go over, not {an(source)}"
-            )
-            return ANY
-        if source.kind == "table" and source.table:
-            elem = self.row_types[source.table]
-        inner = scope.bind(q.var, elem)
-        if q.where is not None:
-            self.condition(q.where, inner, "where")
-        return self.infer(q.body, inner)

@@ -40,6 +40,7 @@ EXPRESSION_WORDS = frozenset(
         "contains",
         "before",
         "where",
+        "for",
         "called",
         "said",
         "user_said",
@@ -54,11 +55,14 @@ EXPRESSION_WORDS = frozenset(
 
 
 def names_read(expr: A.Node) -> set[str]:
-    """The names ``expr`` reads from outside it: those a quantifier inside binds are left out.
+    """The names ``expr`` reads from outside it: those a quantifier, a list comprehension or a
+    parameter source binds inside it are left out.
 
     >>> from eigendsl.dsl.parser import parse_expression
     >>> sorted(names_read(parse_expression("all(i in items: i in order.ids) and n > 0", "x")))
     ['items', 'n', 'order']
+    >>> sorted(names_read(parse_expression("[o.id for o in orders where o.total > least]", "x")))
+    ['least', 'orders']
     """
     found: set[str] = set()
     stack: list[tuple[A.Node, frozenset[str]]] = [(expr, frozenset())]
@@ -68,8 +72,9 @@ def names_read(expr: A.Node) -> set[str]:
             if node.id not in bound:
                 found.add(node.id)
             continue
-        if isinstance(node, A.Quantifier):
+        if isinstance(node, (A.Quantifier, A.ListComp, A.Query)) and node.var is not None:
             inner = bound | {node.var}
+            assert node.source is not None  # a query with a variable has a source
             stack.append((node.source, bound))
             stack.extend((part, inner) for part in (node.where, node.body) if part is not None)
             continue

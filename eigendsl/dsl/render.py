@@ -59,6 +59,11 @@ def render_expr(
         text += f" where {r(e.where, inner)}" if e.where is not None else ""
         text += f": {r(e.body, inner)}" if e.body is not None else ""
         return text + ")"
+    if isinstance(e, A.ListComp):
+        inner = frozenset({e.var})
+        text = f"[{r(e.body, inner)} for {e.var} in {r(e.source)}"
+        text += f" where {r(e.where, inner)}" if e.where is not None else ""
+        return text + "]"
     if isinstance(e, A.Called):
         args = ", ".join(f"{k}={r(v)}" for k, v in zip(e.arg_names, e.arg_values, strict=True))
         return f"called {e.tool}" + (f"({args})" if args else "")

@@ -327,6 +327,9 @@ class ToAst(Transformer_NonRecursive):
     def quantifier(self, meta, kind, var, source, where, body):
         return A.Quantifier(self.pos.meta(meta), str(kind), str(var), source, where, body)
 
+    def list_comp(self, meta, body, var, source, where):
+        return A.ListComp(self.pos.meta(meta), body, str(var), source, where)
+
     def kwarg(self, meta, name, value):
         return (str(name), value, self.pos.token(name))
 

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.lets import names_read
 from eigendsl.dsl.parser import parse_query
 from eigendsl.dsl.render import render_statement
 from eigendsl.runtime.utterances import DECLINED
@@ -101,11 +102,10 @@ def mind_params(template: Template, writes: Collection[str]) -> tuple[str, ...]:
     would propose, and the verifier check, the same date before and after the change.
     """
     derived = {
-        n.id
+        read
         for p in template.params.values()
         if p.source is not None
-        for n in A.walk(parse_query(p.source, "<param source>"))
-        if isinstance(n, A.Name)
+        for read in names_read(parse_query(p.source, "<param source>"))
     }
     return tuple(
         name
