@@ -127,8 +127,13 @@ def test_a_checkpoint_plays_a_generation_through_the_hf_backend(tmp_path: Path) 
     checkpoint = tmp_path / "model"
     model.save_pretrained(checkpoint)
     tokenizer.save_pretrained(checkpoint)
-    summary = synth(out, "--generations", "2", "--trajectory", f"hf:{checkpoint}")
-    played = summary["generations"][1]
+    command = ["synth", str(RETAIL), "--out", str(out), "--per-generation", "8", "--json"]
+    result = CliRunner().invoke(
+        main, [*command, "--generations", "2", "--trajectory", f"hf:{checkpoint}"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Loading weights" not in result.output  # transformers' bar between the command's lines
+    played = json.loads(result.stdout.strip().splitlines()[-1])["generations"][1]
     assert played["trajectory"] == f"hf:{checkpoint}"
     assert played["accepted"] + played["rejected"] == 8
     rejected = [

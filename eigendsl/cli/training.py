@@ -285,8 +285,8 @@ def train_cmd(
     """compile → synth → SFT → GRPO → eval on TARGET (a spec folder or a training manifest).
 
     Every stage resumes after a crash; report.md and plots are written in the run folder."""
+    from eigendsl.runtime.checkpoints import quiet_library_bars
     from eigendsl.train.pipeline import train
-    from eigendsl.train.progress import quiet_library_bars
 
     quiet_library_bars()
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo

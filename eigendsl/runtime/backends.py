@@ -65,7 +65,11 @@ class HFBackend:
             import torch
             from transformers import AutoModelForCausalLM
 
-            from eigendsl.runtime.checkpoints import checkpoint_error, load_tokenizer
+            from eigendsl.runtime.checkpoints import (
+                checkpoint_error,
+                load_tokenizer,
+                quiet_library_bars,
+            )
         except ImportError as exc:  # pragma: no cover - the train extra is missing
             raise EigenError(
                 "the hf backend needs transformers: pip install 'eigendsl[train]'"
@@ -73,6 +77,7 @@ class HFBackend:
         if model is None:
             if path is None:
                 raise ValueError("HFBackend needs a model and its tokenizer, or a path to load")
+            quiet_library_bars()
             try:
                 tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)

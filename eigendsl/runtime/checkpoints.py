@@ -7,6 +7,7 @@ needs the ``train`` extra (transformers); the runtime imports it only when a mod
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 from pathlib import Path
@@ -36,6 +37,19 @@ GENERIC_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
 # *.model, BPE's vocab.json, WordPiece's vocab.txt, tiktoken's): a folder with none loaded as a
 # tokenizer of no tokens.
 TOKENIZER_FILES = ("tokenizer.json", "*.model", "vocab*", "*.tiktoken")
+
+
+def quiet_library_bars() -> None:
+    """Turn off transformers' and datasets' own bars (a model's shards loaded or written, a
+    dataset tokenized): a command shows its own progress, and a bar of a library's between
+    its lines reads as noise."""
+    from transformers.utils import logging
+
+    logging.disable_progress_bar()
+    with contextlib.suppress(ImportError):  # datasets comes with the train extra
+        import datasets
+
+        datasets.disable_progress_bars()
 
 
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:

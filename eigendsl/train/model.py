@@ -24,7 +24,12 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
-from eigendsl.runtime.checkpoints import LOAD_ERRORS, checkpoint_error, load_tokenizer
+from eigendsl.runtime.checkpoints import (
+    LOAD_ERRORS,
+    checkpoint_error,
+    load_tokenizer,
+    quiet_library_bars,
+)
 from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
 from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, MARKUP_TOKENS, train_tokenizer
 
@@ -167,6 +172,7 @@ def load_checkpoint(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
     that says what a model can be (:func:`checkpoint_error`), not the loader's traceback."""
+    quiet_library_bars()
     try:
         return load_model(name_or_path)
     except LOAD_ERRORS as exc:

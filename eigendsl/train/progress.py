@@ -104,13 +104,3 @@ def show_progress(trainer: Any, label: str) -> None:
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
     trainer.add_callback(StepProgress(label))
-
-
-def quiet_library_bars() -> None:
-    """Turn off transformers' and datasets' own bars (a model's shards loaded or written, a
-    dataset tokenized), a few a stage around the training bars of :func:`show_progress`."""
-    import datasets
-    from transformers.utils import logging
-
-    logging.disable_progress_bar()
-    datasets.disable_progress_bars()
