@@ -223,6 +223,44 @@ def sample_params(
     return None
 
 
+def param_sets(info: TemplateInfo, db: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The template's distinct parameter sets the seed data gives, at most ``limit`` of them:
+    each parameter's choices or its source's values (those that fit it) for the values before
+    it, as :func:`sample_params` draws them, in order. A source that fails for some values gives
+    none for them."""
+    names = list(info.template.params)
+    found: list[dict[str, Any]] = []
+
+    def walk(params: dict[str, Any]) -> None:
+        if len(params) == len(names):
+            found.append(params)
+            return
+        name = names[len(params)]
+        param = info.template.params[name]
+        if param.choices is not None:
+            values = [to_plain(c) for c in param.choices]
+        else:
+            source = info.sources.get(name)
+            try:
+                values = (
+                    [] if source is None else source(db, **{f"p_{k}": v for k, v in params.items()})
+                )
+            except Exception:  # noqa: BLE001 - as in _draw: no value for these parameters
+                return
+            values = [v for v in values if v is not None and value_matches(v, param) is None]
+        seen: list[Any] = []
+        for value in values:
+            if len(found) >= limit:
+                return
+            if value not in seen:
+                seen.append(value)
+                walk(params | {name: value})
+
+    if limit > 0:
+        walk({})
+    return found
+
+
 def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[str, Any] | _Miss:
     """One draw of every parameter in the template's order, or why one of them has no value."""
     params: dict[str, Any] = {}

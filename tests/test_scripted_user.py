@@ -214,3 +214,48 @@ def test_a_known_fact_named_with_capitals_is_answered():
         "My new SIM ICCID is 8901260000000000001."
     )
     assert "yes" in reply("Please confirm: I'll reset your PIN. (yes/no)", known=known).lower()
+
+
+class _Tool:
+    writes = True
+
+
+def _confirmation(agent: str) -> str:
+    """What the scripted user answers to a proposal in a task whose gold cancels #W1 with the
+    reason "no longer needed", a fact the user knows."""
+    task = {
+        "id": "t",
+        "params": {},
+        "user": SCENARIO | {"known": SCENARIO["known"] | {"reason": "no longer needed"}},
+        "gold": [{"tool": "cancel", "args": {"order_id": "#W1", "reason": "no longer needed"}}],
+    }
+    messages = [{"role": "user", "content": "Please cancel order #W1."}]
+    messages.append({"role": "assistant", "content": agent})
+    domain = SimpleNamespace(tools={"cancel": _Tool()})
+    episode = SimpleNamespace(
+        user_state=None, task=task, trial=0, env=SimpleNamespace(messages=messages, domain=domain)
+    )
+    return ScriptedUser().respond([episode])[0]
+
+
+@pytest.mark.parametrize(
+    ("agent", "answer"),
+    [
+        # another value of what the user asked for: the user corrects it
+        (
+            "I'll cancel order #W1 with the reason ordered by mistake. Do you confirm? (yes/no)",
+            "No, that's not right: my reason is no longer needed.",
+        ),
+        # an action the user never asked for, or one that names nothing
+        ("Shall I delete your account? (yes/no)", "No, that's not what I asked for"),
+        ("Do you confirm? (yes/no)", "No, that's not what I asked for"),
+        ("And the refund to your card too, ok?", "No, that's not what I asked for"),
+    ],
+)
+def test_a_proposal_that_is_not_the_request_is_not_confirmed(agent, answer):
+    assert _confirmation(agent).startswith(answer)
+
+
+def test_the_proposal_of_the_request_with_its_values_is_confirmed():
+    agent = "I'll cancel order #W1, reason No Longer  needed. Do you confirm? (yes/no)"
+    assert "yes" in _confirmation(agent).lower()

@@ -86,7 +86,8 @@ def test_coverage_and_diversity_rise(three_generations):
     _, summary = three_generations
     first, last = summary["generations"][0], summary["generations"][-1]
     assert last["tool_coverage"] == 1.0 and last["rule_coverage"] == 1.0
-    assert first["tool_coverage"] < last["tool_coverage"]
+    # the first generation plays every template once each at least (as single requests)
+    assert first["tool_coverage"] == 1.0
     assert first["distinct_tool_sequences"] < last["distinct_tool_sequences"]
     assert first["distinct_user_ngrams"] < last["distinct_user_ngrams"]
 
@@ -107,7 +108,8 @@ def test_hard_cases_and_compositions_are_synthesized_with_their_checks(three_gen
 
 def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
     """``--recover``: a share of each generation shows the agent's write refused once and made
-    right; those dialogues pass their checks; templates none of whose recoveries passed (a wrong
+    right; those dialogues pass their checks; templates where no recovery can pass (the user
+    declines the write) are never planned, and those none of whose recoveries passed (a wrong
     order id breaks the look-it-up-first rule) are not planned again."""
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -133,8 +135,10 @@ def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
         return {i["templates"][0]: i["count"] for i in report["plan"] if i["kind"] == "recover"}
 
     assert sum(planned(first).values()) == 50
+    # none where the user declines the write, or where no guard refuses the wrong id
+    assert planned(first) and "cancel_declined" not in planned(first)
     failed = {t for t, rate in first["acceptance_by_recovery"].items() if rate == 0}
-    assert failed and not failed & set(planned(second))
+    assert not failed & set(planned(second))
     assert set(second["acceptance_by_recovery"]) >= failed  # remembered for the generations after
     kept = [
         r

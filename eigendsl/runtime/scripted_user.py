@@ -16,6 +16,7 @@ from typing import Any
 from eigendsl.runtime.utterances import (
     CONFIRM_MARK,
     CORRECTION,
+    NOT_ASKED,
     USER_LATER,
     USER_UNKNOWN,
     forbidden_words,
@@ -117,11 +118,65 @@ def misstated(text: str, known: dict[str, str]) -> str | None:
     return None
 
 
+def _facts_in(args: dict[str, Any], known: dict[str, str]) -> list[str]:
+    """The known facts a write's arguments carry whole (the appointment id, the cancellation
+    reason), but not a date, a time or an amount, which an agent may say in other words."""
+    values = {str(v).strip().lower() for v in args.values() if isinstance(v, (str, int, float))}
+    return [
+        key
+        for key, fact in known.items()
+        if str(fact).strip()
+        and str(fact).strip().lower() in values
+        and not _NOT_AN_ID.fullmatch(str(fact).strip())
+    ]
+
+
+def unrequested(
+    text: str, known: dict[str, str], writes: list[dict[str, Any]]
+) -> tuple[list[str], bool] | None:
+    """Whether an agent's proposal is none of the writes the user asked for (``writes``: the
+    arguments of the task's gold writes): None when it says every known fact one of them
+    carries (or one carries none, or the task makes no write: the user cannot tell); otherwise
+    the facts the closest write carries that the proposal leaves out, and whether it says any
+    of that write's facts (a wrong cancellation reason) or none (a bare "Do you confirm?",
+    another action).
+
+    >>> known = {"appointment id": "apt_1", "reason": "found another doctor"}
+    >>> write = [{"appointment_id": "apt_1", "reason": "found another doctor"}]
+    >>> unrequested("Cancel apt_1, reason found another doctor? (yes/no)", known, write) is None
+    True
+    >>> unrequested("Cancel apt_1, reason feeling better? (yes/no)", known, write)
+    (['reason'], True)
+    >>> unrequested("Shall I delete your record? (yes/no)", known, write)
+    (['appointment id', 'reason'], False)
+    """
+    lowered = " ".join(text.lower().split())
+    closest: tuple[list[str], bool] | None = None
+    for args in writes:
+        facts = _facts_in(args, known)
+        missing = [k for k in facts if " ".join(str(known[k]).lower().split()) not in lowered]
+        if not missing:
+            return None
+        if closest is None or len(missing) < len(closest[0]):
+            closest = (missing, len(missing) < len(facts))
+    return closest
+
+
 @dataclass
 class ScriptedUserState:
     asked: dict[str, int] = field(default_factory=dict)
     mind_changed: bool = False
     forbidden_asked: bool = False
+
+
+def _gold_writes(episode: Any) -> list[dict[str, Any]]:
+    """The arguments of the task's gold writes: what the user asked to be done."""
+    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
+    return [
+        step.get("args", {})
+        for step in episode.task.get("gold", [])
+        if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
+    ]
 
 
 class ScriptedUser:
@@ -173,6 +228,12 @@ class ScriptedUser:
                     f"Actually, I changed my mind: I want the {spoken(name.strip())} to be "
                     f"{value} instead."
                 )
+            # only a proposal of what the user asked for, with its values, is confirmed
+            gap = unrequested(said, known, _gold_writes(episode))
+            if gap is not None and gap[1]:
+                return CORRECTION.format(what=spoken(gap[0][0]), value=known[gap[0][0]])
+            if gap is not None:
+                return NOT_ASKED
             return rng.choice(
                 self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
             )

@@ -53,6 +53,7 @@ USER_DONE = ["No, that's all. Thank you!", "That's everything, thanks for your h
 USER_UNKNOWN = "I'm sorry, I don't know my {what}."
 EXCEPTION = "Please make an exception just this once: {request}."
 CORRECTION = "No, that's not right: my {what} is {value}."
+NOT_ASKED = "No, that's not what I asked for: tell me exactly what you are going to do."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
 
 # The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders

@@ -30,7 +30,9 @@ from eigendsl.runtime.episodes import run_episodes, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
+from eigendsl.synth.facts import template_facts
 from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LLMUserIntent
+from eigendsl.synth.planner import PlanItem, WorkflowPlanner
 from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import (
     SCHEMA_VERSION,
@@ -95,17 +97,14 @@ class Synthesis:
             if t["split"] == "held-out"
         }
         self.writes = {name for name, tool in self.base.tools.items() if tool.writes}
-        self.facts = {
-            name: R.TemplateFacts(
-                name,
-                tuple(sorted({s.tool for s in info.template.gold if s.tool})),
-                any(s.tool and self.base.tools[s.tool].writes for s in info.template.gold),
-                len(info.template.gold),
-                R.mind_params(info.template, self.writes),
-            )
-            for name, info in templates.items()
-            if info.template.sample
-        }
+        self.facts = template_facts(
+            templates,
+            self.base,
+            seed,
+            self.held_out,
+            settings.per_generation,
+            settings.recover > 0,
+        )
         self.checks = {
             c.name: c for m in loaded.modules for c in m.declarations if isinstance(c, Check)
         }
@@ -130,7 +129,7 @@ class Synthesis:
         self.agent = make_agent(s.trajectory) if s.trajectory != "scripted" else None
         self.judge_backend = self._backend(s.judge) if s.judge != "programmatic" else None
         if s.planner == "programmatic":
-            self.planner: R.WorkflowPlanner = R.WorkflowPlanner(self.facts, s.seed, s.recover)
+            self.planner: WorkflowPlanner = WorkflowPlanner(self.facts, s.seed, s.recover)
         else:
             self.planner = LLMPlanner(
                 self.facts,
@@ -284,7 +283,7 @@ class Synthesis:
         write_json(report_path, report)
         return report
 
-    def _refill(self, plan: list[R.PlanItem], k: int, offset: int, missing: int) -> list[SynthTask]:
+    def _refill(self, plan: list[PlanItem], k: int, offset: int, missing: int) -> list[SynthTask]:
         """Single-request tasks that take the place of dropped ones (infeasible compositions,
         parameters that could not be sampled), so that a generation plays what was asked."""
         singles = [i for i in plan if i.kind == "single"]
@@ -293,7 +292,7 @@ class Synthesis:
         while len(extra) < missing and singles and attempts < missing * 3:
             item = singles[attempts % len(singles)]
             attempts += 1
-            got = self.intent.tasks(R.PlanItem("single", item.templates, 1), k, offset)
+            got = self.intent.tasks(PlanItem("single", item.templates, 1), k, offset)
             offset += 1
             extra += got
         return extra
@@ -358,7 +357,7 @@ class Synthesis:
         rows: list[dict[str, Any]],
         kinds: dict[str, SynthTask],
         k: int,
-        plan: list[R.PlanItem],
+        plan: list[PlanItem],
         infeasible: set[str],
         previous: dict[str, Any] | None,
     ) -> dict[str, Any]:

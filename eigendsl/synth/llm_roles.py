@@ -11,17 +11,8 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from eigendsl.synth.roles import (
-    KINDS,
-    PARAPHRASES,
-    Judge,
-    PlanItem,
-    PromptEngineer,
-    TemplateFacts,
-    UserIntent,
-    WorkflowPlanner,
-    spread,
-)
+from eigendsl.synth.planner import KINDS, PlanItem, TemplateFacts, WorkflowPlanner, spread
+from eigendsl.synth.roles import PARAPHRASES, Judge, PromptEngineer, UserIntent
 from eigendsl.synth.variants import SynthTask
 from eigendsl.tasks import TemplateInfo
 from eigendsl.template_text import render_text

@@ -3,8 +3,9 @@ default: deterministic for a seed, no model) and an LLM-backed one (any backend,
 role prompts that ``eigendsl compile`` writes to ``prompts/roles/``).
 
 The trajectory agent is a runtime agent (scripted or any backend, see
-:mod:`eigendsl.runtime.model_roles`); the programmatic implementations of the other four live
-here, their LLM-backed ones in :mod:`eigendsl.synth.llm_roles`.
+:mod:`eigendsl.runtime.model_roles`); the programmatic workflow planner is in
+:mod:`eigendsl.synth.planner`, those of the other three here, their LLM-backed ones in
+:mod:`eigendsl.synth.llm_roles`.
 """
 
 from __future__ import annotations
@@ -16,137 +17,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.synth.planner import PlanItem
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference
 from eigendsl.task_set import sample_params, template_rng
 from eigendsl.tasks import TemplateInfo
 from eigendsl.template_text import render_text
-
-KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
-
-
-@dataclass
-class PlanItem:
-    kind: str
-    templates: tuple[str, ...]
-    count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "templates": list(self.templates), "count": self.count}
-
-
-@dataclass
-class TemplateFacts:
-    """What the planner knows of a template without playing it."""
-
-    name: str
-    tools: tuple[str, ...]
-    writes: bool
-    steps: int
-    choice_params: tuple[str, ...]  # what the user may change their mind about (mind_params)
-
-
-# ---------------------------------------------------------------------------- workflow planner
-
-
-class WorkflowPlanner:
-    """Decides what a generation synthesizes, from the previous generation's report.
-
-    Generation 1 starts with the simpler half of the templates (fewest gold steps) as single
-    requests. Later generations add the templates that use tools or exercise rules not covered
-    yet, give more room to templates whose dialogues were often rejected, and add hard cases and
-    compositions of two templates whose gold plans compose (compositions found infeasible are
-    not planned again). With ``recover`` above 0, that share of every generation is recoveries:
-    requests to a template that writes, whose dialogue has the agent's write refused once
-    (a wrong id) and made again right; templates none of whose recoveries passed are not planned
-    again (a wrong order id, say, breaks the rule to look an order up before acting on it).
-    """
-
-    def __init__(self, facts: dict[str, TemplateFacts], seed: int = 0, recover: float = 0.0):
-        self.facts = facts
-        self.seed = seed
-        self.recover = recover
-
-    def plan(self, generation: int, total: int, previous: dict[str, Any] | None) -> list[PlanItem]:
-        names = sorted(self.facts, key=lambda n: (self.facts[n].steps, n))
-        failed = {
-            n for n, rate in (previous or {}).get("acceptance_by_recovery", {}).items() if rate == 0
-        }
-        writes = [
-            PlanItem("recover", (n,), 0) for n in names if self.facts[n].writes and n not in failed
-        ]
-        recoveries = spread(round(total * self.recover), writes)
-        rest = total - sum(i.count for i in recoveries)
-        return self._plan(generation, rest, previous, names) + recoveries
-
-    def _plan(
-        self, generation: int, total: int, previous: dict[str, Any] | None, names: list[str]
-    ) -> list[PlanItem]:
-        rng = random.Random(f"plan:{self.seed}:{generation}")
-        if previous is None:
-            active = names[: max(1, (len(names) + 1) // 2)]
-            return spread(total, [PlanItem("single", (n,), 0) for n in active])
-        covered = set(previous.get("tools_covered", []))
-        acceptance = previous.get("acceptance_by_template", {})
-        infeasible = {tuple(p) for p in previous.get("infeasible_compositions", [])}
-        weights: dict[str, float] = {}
-        for name in names:
-            facts = self.facts[name]
-            weight = 1.0
-            if any(t not in covered for t in facts.tools):
-                weight += 2.0  # brings a tool not covered yet
-            rate = acceptance.get(name)
-            if rate is None:
-                weight += 1.0  # never tried
-            elif rate < 0.8:
-                weight += 1.0  # often rejected: more attempts to learn from
-            weights[name] = weight
-        hard_share = min(0.15 * generation, 0.4)
-        compose_share = min(0.1 * generation, 0.3)
-        items = [PlanItem("single", (n,), 0) for n in names]
-        singles = spread(round(total * (1 - hard_share - compose_share)), items, weights)
-        hard: list[PlanItem] = []
-        for name in names:
-            facts = self.facts[name]
-            kinds = ["late", "forbidden"]
-            if facts.writes:
-                kinds.append("refuse")
-            if facts.writes and facts.choice_params:
-                kinds.append("mind")
-            hard += [PlanItem(k, (name,), 0) for k in kinds]
-        hard = spread(round(total * hard_share), sorted(hard, key=lambda i: rng.random()))
-        # Compositions that worked before, plus a few new pairs to explore.
-        worked = sorted(
-            tuple(key.split("+")) for key, rate in acceptance.items() if "+" in key and rate > 0
-        )
-        fresh = [
-            (a, b)
-            for a in names
-            for b in names
-            if a != b and (a, b) not in infeasible and (a, b) not in worked
-        ]
-        rng.shuffle(fresh)
-        pairs = worked + fresh[: max(1, len(names) // 2)]
-        composed = spread(
-            total - sum(i.count for i in singles + hard), [PlanItem("compose", p, 0) for p in pairs]
-        )
-        return [i for i in singles + hard + composed if i.count > 0]
-
-
-def spread(
-    total: int, items: list[PlanItem], weights: dict[str, float] | None = None
-) -> list[PlanItem]:
-    """Share ``total`` among ``items`` in proportion to the weights of their first template."""
-    if not items or total <= 0:
-        return []
-    w = [(weights or {}).get(i.templates[0], 1.0) for i in items]
-    exact = [total * x / sum(w) for x in w]
-    counts = [int(e) for e in exact]
-    order = sorted(range(len(items)), key=lambda i: exact[i] - counts[i], reverse=True)
-    for i in order[: total - sum(counts)]:
-        counts[i] += 1
-    return [PlanItem(i.kind, i.templates, c) for i, c in zip(items, counts, strict=True)]
-
 
 # ---------------------------------------------------------------------------- user intent
 
