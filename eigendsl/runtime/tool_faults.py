@@ -282,7 +282,7 @@ _PLACE = re.compile(r"^the result(\[[^\]]*\])* ")
 def long_result(tool: str, length: int, shown: int) -> ToolFault:
     """A result longer than the model is shown: it reads the first ``shown`` characters only."""
     message = (
-        f"tool '{tool}' returned {length:,} characters of JSON, and the model reads only the "
+        f"tool '{tool}' returned a result of {length:,} characters, and the model reads only the "
         f"first {shown:,}: the rest is cut off; return less (a page of rows, or only the fields "
         "the task needs)"
     )
