@@ -68,6 +68,8 @@ def declarative_tools(
                             f"field '{field_name}' is {field_type.name}, "
                             f"but this is {value_type.name}",
                         )
+                    elif value_type.optional and not field_type.optional:
+                        _null_to_required(field_name, expr, diag)
                     else:  # a value the field cannot hold: an enum's other value, no day
                         analyzer.enum_literal(field_type, expr)
                         analyzer.date_literal(field_type, expr)
@@ -89,6 +91,21 @@ def declarative_tools(
             )
         bodies[tool_name] = (returns, update, sets)
     return bodies
+
+
+def _null_to_required(field_name: str, expr: A.Expr, diag: Diagnostics) -> None:
+    """A value that may be null set to a field that is not optional: the call that leaves it out
+    would store null there (a bad write, refused at run time)."""
+    what = (
+        f"'{expr.id}' is an optional parameter: a call may leave it out"
+        if isinstance(expr, A.Name)
+        else "this may be null (the field it reads is optional)"
+    )
+    diag.error(
+        expr.span,
+        f"{what}, but field '{field_name}' is not optional, so such a call would store null "
+        "there; make the parameter required, or the field optional",
+    )
 
 
 def _settable(table: str, schema: Table, field_name: str, at: Span, diag: Diagnostics) -> bool:

@@ -141,6 +141,27 @@ def _errors(mini: Path, out: Path) -> list[str]:
             "field 'cancelled_on' cannot hold 'today', which this may be: a date is written "
             "YYYY-MM-DD; write a date here, or this to a field of text",
         ),
+        # An optional parameter is null where a call leaves it out: compile passed both, and
+        # every such call failed ("can only concatenate str (not "NoneType") to str").
+        (
+            "total",
+            "value + 1.0",
+            "float?",
+            20,
+            "'value' is an optional parameter: a call may leave it out, and '+' fails on null, "
+            "so every such call would fail; a declared tool cannot give it a default: make it "
+            "required, or implement the tool in Python (python: module:function), with a "
+            "default for it",
+        ),
+        (
+            "user_id",
+            "value",
+            "string?",
+            22,
+            "'value' is an optional parameter: a call may leave it out, but field 'user_id' is "
+            "not optional, so such a call would store null there; make the parameter required, "
+            "or the field optional",
+        ),
     ],
 )
 def test_a_set_compile_can_see_is_wrong_is_an_error_at_it(

@@ -560,6 +560,26 @@ CASES = [
         "mini/checks/main.chk:15:36: add_days() adds a whole number of days, not a float",
         "1.5",
     ),
+    case(  # a guard with it refused every call, no place given (today 9999-12-20)
+        "add-days-past-the-last-date",
+        CHK,
+        'require said "cancelled"',
+        'require add_days("9999-12-20", 30) > "2025-06-11"',
+        "mini/checks/main.chk:15:13: 30 days after 9999-12-20 is past 9999-12-31, the last date "
+        "there is, so this fails whenever it is evaluated (in a guard, it refuses every call); "
+        "move the date, or add fewer days",
+        'add_days("9999-12-20", 30)',
+    ),
+    case(
+        "add-days-before-the-first-date",
+        CHK,
+        'require said "cancelled"',
+        'require add_days("0001-01-02", -2) > "2025-06-11"',
+        "mini/checks/main.chk:15:13: 2 days before 0001-01-02 is before 0001-01-01, the first "
+        "date there is, so this fails whenever it is evaluated (in a guard, it refuses every "
+        "call); move the date, or add fewer days",
+        'add_days("0001-01-02", -2)',
+    ),
     case(
         "today-not-set",
         CHK,

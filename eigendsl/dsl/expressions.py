@@ -7,6 +7,7 @@ with the trace events (:mod:`eigendsl.dsl.events`) and the declarations.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
@@ -235,6 +236,8 @@ class ExpressionTyper(LiteralChecks):
 
     def _binary(self, e: A.Binary, scope: Scope) -> Type:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
+        if scope.kind == "tool":
+            self._null_operand(e, ((e.left, left), (e.right, right)))
         if e.op == "+" and left.kind == "string" and right.kind in ("string", "any"):
             return STRING
         if e.op == "+" and left.kind == "list" and right.kind in ("list", "any"):
@@ -267,6 +270,24 @@ class ExpressionTyper(LiteralChecks):
         if e.op == "/" or FLOAT in (left, right) or "any" in (left.kind, right.kind):
             return FLOAT if "any" not in (left.kind, right.kind) else ANY
         return INT
+
+    def _null_operand(self, e: A.Binary, sides: tuple[tuple[A.Expr, Type], ...]) -> None:
+        """In a declared tool's body, an operand that may be null is an error: the body has no
+        way to give it a default, and every call where it is null fails."""
+        for side, t in sides:
+            if not t.optional:
+                continue
+            what = (
+                f"'{side.id}' is an optional parameter: a call may leave it out"
+                if isinstance(side, A.Name)
+                else "this field is optional: a row may leave it out"
+            )
+            self.diag.error(
+                side.span,
+                f"{what}, and '{e.op}' fails on null, so every such call would fail; a declared "
+                "tool cannot give it a default: make it required, or implement the tool in "
+                "Python (python: module:function), with a default for it",
+            )
 
     def _compare(self, e: A.Compare, scope: Scope) -> Type:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
@@ -325,4 +346,43 @@ class ExpressionTyper(LiteralChecks):
         return BOOL
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
-        return call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
+        t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
+        if e.name == "add_days" and len(e.args) == 2:
+            self._add_days_in_range(e)
+        return t
+
+    def _add_days_in_range(self, e: A.Func) -> None:
+        """``add_days`` of two constants (``today`` or a date written out, and a whole number)
+        past the last day a date holds: every evaluation fails, a refusal in a guard."""
+        start, days = e.args
+        day = (
+            self.resolved.constants.get(start)
+            if isinstance(start, A.Name)
+            else start.value
+            if isinstance(start, A.Literal)
+            else None
+        )
+        sign = 1
+        if isinstance(days, A.Unary) and days.op == "-":
+            sign, days = -1, days.operand
+        if not isinstance(day, str) or not isinstance(days, A.Literal):
+            return
+        if isinstance(days.value, bool) or not isinstance(days.value, int):
+            return
+        try:
+            dt.date.fromisoformat(day) + dt.timedelta(days=sign * days.value)
+        except ValueError:
+            return  # not a date: the date literal check says so
+        except OverflowError:
+            n = sign * days.value
+            what = f"today ({day} in domain.yaml)" if isinstance(start, A.Name) else day
+            beyond = (
+                f"{n} days after {what} is past 9999-12-31, the last date there is"
+                if n > 0
+                else f"{-n} days before {what} is before 0001-01-01, the first date there is"
+            )
+            self.diag.error(
+                e.span,
+                f"{beyond}, so this fails whenever it is evaluated (in a guard, it refuses every "
+                "call); move the date, or add fewer days",
+            )

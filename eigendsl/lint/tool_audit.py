@@ -3,7 +3,9 @@
 Solvability plays every gold plan once; during that pass the environments audit each tool call
 (:attr:`~eigendsl.runtime.domain.Domain.audit`): an exception in a tool's code or in a guard's
 condition (one that is not a refusal), a row written against the table schema, a change made by
-a tool not declared ``writes: true``, a result that is not JSON. The later passes replay many
+a tool not declared ``writes: true``, a result that is not JSON, or longer than the model is
+shown. Then each gold plan that calls a Python tool is replayed twice side by side: a tool whose
+result or rows differ between the two is not deterministic. The later passes replay many
 mutated plans and run unaudited, as synthesis does.
 
 Each bug is reported once, at its cause: an exception at the line of the spec's Python file that
@@ -18,9 +20,11 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
+from eigendsl import support as rt
 from eigendsl.errors import Span
 from eigendsl.lint.context import LintContext
 from eigendsl.lint.solvability import check_solvable
+from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.tool_faults import ToolFault
 from eigendsl.yamlload import MarkedDict
 
@@ -30,6 +34,8 @@ SEVERITY = {
     "guard_exception": "error",
     "bad_write": "error",
     "undeclared_write": "error",
+    "unwritable_result": "error",
+    "nondeterministic": "error",  # a write's rows; a result that differs is a warning
 }
 
 
@@ -43,7 +49,53 @@ def check_solvable_audited(
         solvable(ctx)
     finally:
         ctx.domain.audit = None
-    report_faults(ctx, found)
+    report_faults(ctx, found + nondeterministic_tools(ctx))
+
+
+def nondeterministic_tools(ctx: LintContext) -> list[ToolFault]:
+    """Each gold plan that calls a Python tool, replayed twice side by side: the first call
+    whose result, or the database after it, differs between the two is a tool that is not
+    deterministic (a random id, the clock, a counter kept between calls). The gold database is
+    then one no episode meets, and `db == gold` fails at random. One fault per tool."""
+    domain = ctx.domain
+    python = {name for name, tool in domain.tools.items() if not tool.declared}
+    found: dict[str, ToolFault] = {}
+    for lint_task in ctx.tasks:
+        task = lint_task.task
+        confirm = task.get("user", {}).get("confirm", True)
+        steps = [
+            s
+            for s in task.get("gold", [])
+            if s.get("tool") in domain.tools and (confirm or not domain.tools[s["tool"]].writes)
+        ]
+        if not any(s["tool"] in python and s["tool"] not in found for s in steps):
+            continue
+        envs = (Environment(domain, task), Environment(domain, task))
+        for step in steps:
+            first, second = (env.call_tool(step["tool"], step["args"])[0] for env in envs)
+            differs = rt.diff(envs[0].db, envs[1].db, "db", 1)
+            if first == second and not differs:
+                continue
+            if step["tool"] in python and step["tool"] not in found:
+                found[step["tool"]] = _nondeterministic(step["tool"], lint_task.id, differs)
+            break
+    return list(found.values())
+
+
+def _nondeterministic(tool: str, task: str, differs: list[str]) -> ToolFault:
+    what = (
+        f"wrote different rows (the first against the second: {differs[0]})"
+        if differs
+        else "returned different results"
+    )
+    message = (
+        f"tool '{tool}' is not deterministic: the same call in the same database {what} when "
+        f"the gold plan of task {task} was replayed twice; a random id, the clock or a counter "
+        "kept between calls? the gold database is then one no episode meets, and checks fail "
+        "at random: derive ids and values from the database and the arguments"
+    )
+    kind = "nondeterministic" if differs else "nondeterministic_result"
+    return ToolFault(tool, kind, message, kind)
 
 
 def report_faults(ctx: LintContext, found: list[ToolFault]) -> None:

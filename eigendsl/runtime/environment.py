@@ -17,6 +17,7 @@ from eigendsl.runtime import tool_faults as faults
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
 from eigendsl.runtime.row_schema import write_problems
+from eigendsl.runtime.tool_results import json_result
 from eigendsl.yamlload import to_plain
 
 TOOL_ERROR = "Error: "  # starts the tool turn of a call that could not run, then the reason
@@ -40,6 +41,16 @@ def refused_call_ids(messages: list[dict[str, Any]]) -> set[str]:
 
 
 MAX_RESULT_CHARS = 20_000
+
+
+def left_out(tool: ToolInfo, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` without the optional parameters given as null: a call that sends null for an
+    argument it leaves out (as OpenAI's strict mode has models do, every parameter present) is
+    the call that leaves it out, the default then given."""
+    optional = set(tool.parameters.get("properties", {})) - set(tool.parameters.get("required", ()))
+    if all(value is not None or name not in optional for name, value in args.items()):
+        return args
+    return {k: v for k, v in args.items() if v is not None or k not in optional}
 
 
 def check_arguments(tool: ToolInfo, args: Any) -> str | None:
@@ -81,7 +92,7 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
             or not isinstance(value, allowed)
             or (isinstance(value, bool) and kind in ("integer", "number"))
         ):
-            return f"'{where}' must be {kind}, not {json.dumps(value)[:60]}"
+            return f"'{where}' must be {_kind(schema)}, not {json.dumps(value)[:60]}"
         if isinstance(value, float) and not math.isfinite(value):  # a caller not of toolcalls
             return f"'{where}' must be a finite number, not {value}"
     if schema.get("format") == "date" and (problem := rt.date_problem(value)) is not None:
@@ -108,11 +119,23 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
     return None
 
 
+TRUNCATED = "...(truncated)"  # ends a result cut at MAX_RESULT_CHARS
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    """A parameter's type as its spec names it: a date and an enum are strings in JSON."""
+    if schema.get("format") == "date":
+        return "a date written YYYY-MM-DD"
+    if "enum" in schema:
+        return f"one of {', '.join(map(str, schema['enum']))}"
+    return str(schema.get("type"))
+
+
 def encode_result(value: Any) -> str:
     """A tool result as the text the model reads: JSON for data, its fields in the order the tool
-    returns them (a record's description before its id helps a small model find the id)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "...(truncated)"
+    returns them (a record's description before its id helps a small model find the id); the
+    environment cuts it at :data:`MAX_RESULT_CHARS`."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
 
 class Environment:
@@ -122,6 +145,7 @@ class Environment:
         self.domain = domain
         self.task = task or {}
         faults.time_limit.take()  # the stops of Python tool calls that never end
+        faults.interrupts.take()  # Ctrl-C told apart from a tool raising KeyboardInterrupt
         self.reset()
 
     def reset(self) -> None:
@@ -153,6 +177,8 @@ class Environment:
         message with the result is appended here.
         """
         tool = self.domain.tools.get(name)
+        if tool is not None and isinstance(args, dict):
+            args = left_out(tool, args)
         record = rt.Call(
             name,
             args if isinstance(args, dict) else {},
@@ -173,16 +199,15 @@ class Environment:
                 error, result = self._run(tool, args)
         text = ""
         if error is None:
-            try:
-                text = encode_result(result)
-            except (ValueError, RecursionError) as exc:  # a circular or too deep result
-                error, result = (
-                    (
-                        f"tool '{name}' returned a result that cannot be written as JSON "
-                        f"({exc}); the tool's implementation needs fixing"
-                    ),
-                    None,
-                )
+            try:  # a Python tool's result is JSON already (tool_results); a declared one's is
+                text = encode_result(result)  # the database's: JSON, unless a test made it not
+            except (ValueError, TypeError, RecursionError) as exc:
+                error = f"tool '{name}' returned a result that cannot be written as JSON ({exc})"
+                result = None
+        if len(text) > MAX_RESULT_CHARS:  # the model reads the start only
+            if self.domain.audit is not None:
+                self._fault(faults.long_result(name, len(text), MAX_RESULT_CHARS))
+            text = text[:MAX_RESULT_CHARS] + TRUNCATED
         record.error, record.result = error, result
         self.trace.calls.append(record)
         text = f"{TOOL_ERROR}{error}" if error is not None else text
@@ -208,6 +233,7 @@ class Environment:
         # every later episode starts from. A declared read tool cannot change anything.
         audit = self.domain.audit is not None and not tool.declared
         view: Any = Staged(self.db) if tool.writes or not tool.declared else self.db
+        interrupts = faults.interrupts.count
         try:
             if tool.declared:
                 result = tool.impl(view, args)
@@ -218,32 +244,36 @@ class Environment:
             return str(exc) or "the tool failed", None
         except rt.EvalError as exc:
             return str(exc), None
-        except (Exception, SystemExit, faults.ToolTimeout) as exc:  # noqa: BLE001 - one call's
-            # sys.exit() in a tool's code would end the whole command, silently; Ctrl-C still
-            # stops it (KeyboardInterrupt is none of these).
+        except BaseException as exc:  # noqa: BLE001 - one call's sys.exit(), GeneratorExit, a
+            # KeyboardInterrupt it raises itself would end the whole command; Ctrl-C still does
+            if faults.interrupts.stops(exc, interrupts):
+                raise
             if tool.declared:
                 return f"the tool failed: {rt.describe_error(exc)}", None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))
             return faults.model_text(tool.name, exc), None
-        if not tool.writes and view is not self.db:
-            if changed := view.changed():
-                self._fault(
-                    faults.undeclared_write(tool.name, faults.first_change(changed, self.db))
-                )
-            result = to_plain(result)  # it may hold the view's rows
-        elif tool.writes:
-            changed = view.changed()
-            if changed and self.domain.schemas:  # a declared tool's too: its values are args
-                problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
-                for problem in problems:
-                    self._fault(faults.bad_write(tool.name, problem))
-                if problems:
-                    return faults.model_text(tool.name), None
+        changed = view.changed() if view is not self.db else {}
+        if changed and not tool.writes:
+            self._fault(faults.undeclared_write(tool.name, faults.first_change(changed, self.db)))
+        elif changed and self.domain.schemas:  # a declared tool's too: its values are args
+            problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
+            for problem in problems:
+                self._fault(faults.bad_write(tool.name, problem))
+            if problems:
+                return faults.model_text(tool.name), None
+        if tool.declared:
+            result = to_plain(result) if tool.writes else result  # it may hold staged rows
+        else:  # JSON values, what the model, the checks and the episode files all read
+            found = json_result(result)
+            if found.fatal:  # the call fails, and its writes are dropped
+                self._fault(faults.unwritable(tool.name, found.fatal))
+                return faults.model_text(tool.name), None
+            result = found.value
+            if audit:
+                for problem in found.problems:
+                    self._fault(faults.not_json(tool.name, problem))
+        if tool.writes:
             view.commit(changed)
-            result = to_plain(result)  # a write tool's result may hold staged rows
-        if audit:
-            for problem in faults.json_problems(result):
-                self._fault(faults.not_json(tool.name, problem))
         self.trace.db = self.db
         return None, result
 

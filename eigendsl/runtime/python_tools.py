@@ -8,8 +8,10 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
     """The function ``module:function`` of the spec's Python tools, its module imported once."""
     module_name, function = target.split(":")
     path = spec_dir / (module_name.replace(".", "/") + ".py")
-    key = f"eigendsl_spec_{abs(hash(str(path.resolve())))}_{module_name.replace('.', '_')}"
+    key = _module_key(path, module_name)
     module = sys.modules.get(key)
     if module is None:
         if not path.is_file():
@@ -49,11 +51,15 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
             raise EigenError(diagnostic(str(path), "cannot load this file as a Python module"))
         module = importlib.util.module_from_spec(spec)
         sys.modules[key] = module
+        tool_faults.interrupts.take()
+        interrupts = tool_faults.interrupts.count
         try:
-            with tool_faults.time_limit(tool_faults.CALL_SECONDS):  # an import that never ends
-                spec.loader.exec_module(module)
-        except (Exception, SystemExit, tool_faults.ToolTimeout) as exc:  # noqa: BLE001 - all told
+            with tool_faults.time_limit(tool_faults.CALL_SECONDS), _beside(spec_dir):
+                spec.loader.exec_module(module)  # an import that never ends is stopped
+        except BaseException as exc:  # noqa: BLE001 - all told but Ctrl-C
             sys.modules.pop(key, None)  # a half-loaded module must not be found next time
+            if tool_faults.interrupts.stops(exc, interrupts):
+                raise
             line, col = error_line(exc, str(path))
             raise EigenError(
                 diagnostic(
@@ -77,6 +83,37 @@ def python_tool(spec_dir: Path, target: str, tool: str) -> Callable[..., Any]:
             )
         )
     return impl
+
+
+def _module_key(path: Path, module_name: str) -> str:
+    """The name a spec's module has in ``sys.modules``: one per file, so that two spec folders'
+    ``tools.py`` (or a module named like the standard library's) never meet."""
+    return f"eigendsl_spec_{abs(hash(str(path.resolve())))}_{module_name.replace('.', '_')}"
+
+
+@contextmanager
+def _beside(spec_dir: Path) -> Iterator[None]:
+    """While a spec's module is imported, the modules beside it can be imported too (``from
+    helpers import shout``), as when Python runs a script there. After, the spec folder leaves
+    ``sys.path``, and each module imported from it leaves ``sys.modules`` under its plain name
+    for its own key (:func:`_module_key`): another spec's ``helpers.py`` is its own, and
+    ``python: helpers:fn`` finds the module ``tools.py`` imported."""
+    folder = str(spec_dir.resolve())
+    before = set(sys.modules)
+    sys.path.insert(0, folder)
+    try:
+        yield
+    finally:
+        if folder in sys.path:
+            sys.path.remove(folder)
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules[name], "__file__", None) or ""
+            if name.startswith("eigendsl_spec_") or not file:
+                continue
+            if os.path.abspath(file).startswith(folder + os.sep):
+                module = sys.modules.pop(name)
+                if "." not in name:
+                    sys.modules.setdefault(_module_key(Path(file), name), module)
 
 
 def given_today(impl: Callable[..., Any], today: str) -> Callable[..., Any]:

@@ -13,8 +13,8 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
-import math
 import os
+import re
 import signal
 import threading
 import time
@@ -25,9 +25,6 @@ from typing import Any
 
 from eigendsl.runtime.database import DELETED
 from eigendsl.support import GuardFault
-
-#: The values a tool result may hold: what JSON writes without a conversion.
-JSON_SCALARS = (str, int, float, bool, type(None))
 
 
 @dataclass(frozen=True)
@@ -141,6 +138,36 @@ def _stop(signum: int, frame: Any) -> None:
         time_limit._previous(signum, frame)
 
 
+class interrupts:
+    """Ctrl-C told apart from a tool that raises ``KeyboardInterrupt`` itself: the first stops
+    the command, the second is a fault of the tool like any exception. The SIGINT handler is
+    taken once (:meth:`take`), where it is Python's own: it counts each Ctrl-C, then raises
+    ``KeyboardInterrupt`` as Python's does. Where it is another's, or off the main thread,
+    every ``KeyboardInterrupt`` counts as a Ctrl-C."""
+
+    count = 0
+
+    @staticmethod
+    def take() -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, _interrupted)
+
+    @staticmethod
+    def stops(exc: BaseException, count: int) -> bool:
+        """Whether ``exc``, raised in a tool call that began when :attr:`count` was ``count``,
+        must stop the command: a Ctrl-C, or a ``KeyboardInterrupt`` that may be one."""
+        if not isinstance(exc, KeyboardInterrupt):
+            return False
+        return interrupts.count != count or signal.getsignal(signal.SIGINT) is not _interrupted
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    interrupts.count += 1
+    signal.default_int_handler(signum, frame)
+
+
 def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolFault:
     """The fault of a tool whose code raised ``exc`` (anything but ``ToolError``)."""
     file, line = raising_line(exc, folder)
@@ -224,53 +251,39 @@ def bad_write(tool: str, problem: str) -> ToolFault:
     return ToolFault(tool, "bad_write", problem, group)
 
 
-def json_problems(value: Any, where: str = "the result", limit: int = 20) -> list[str]:
-    """Where ``value`` holds something other than JSON values, and its Python type, a place each
-    (at most ``limit``; a tuple counts as a list: JSON writes it as one); none when it is JSON.
-
-    >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": {1}})
-    ["the result['when'] is a datetime.date", "the result['tags'] is a set"]
-    >>> json_problems([float("nan")])
-    ['the result[0] is nan, a float JSON cannot write']
-    """
-    problems: list[str] = []
-    _json_problems(value, where, problems, limit)
-    return problems[:limit]
-
-
-def _json_problems(value: Any, where: str, problems: list[str], limit: int) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        problems.append(f"{where} is {value!r}, a float JSON cannot write")
-        return
-    if isinstance(value, JSON_SCALARS) or len(problems) >= limit:
-        return
-    if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            _json_problems(item, f"{where}[{i}]", problems, limit)
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                problems.append(
-                    f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
-                )
-            _json_problems(item, f"{where}[{key!r}]", problems, limit)
-        return
-    kind = type(value)
-    name = (
-        kind.__qualname__
-        if kind.__module__ == "builtins"
-        else f"{kind.__module__}.{kind.__qualname__}"
-    )
-    problems.append(f"{where} is {'an' if name[0] in 'aeiou' else 'a'} {name}")
-
-
 def not_json(tool: str, problem: str) -> ToolFault:
     fix = (
         "the model reads NaN or Infinity, which JSON readers refuse; return a number or None"
         if problem.endswith("a float JSON cannot write")
+        else "the model and the episode files read \ufffd in its place; decode bytes with "
+        "errors='replace', not 'surrogateescape'"
+        if "surrogate pair" in problem
         else "the model reads it as text made by str(), so return JSON values only: str, int, "
         "float, bool, None, list, dict"
     )
     message = f"tool '{tool}' returned a value that is not JSON: {problem}; {fix}"
     return ToolFault(tool, "not_json", message, problem.rsplit(" is ", 1)[-1])
+
+
+def unwritable(tool: str, problem: str) -> ToolFault:
+    """The fault of a call whose result no JSON writer takes (``tool_results.json_result``'s
+    ``fatal``): the call fails, and a write it made is not applied."""
+    message = (
+        f"tool '{tool}' returned a result that cannot be written as JSON: {problem}; the call "
+        "fails (the model reads that the tool broke); return JSON values only: str, int, "
+        "float, bool, None, list, dict"
+    )
+    return ToolFault(tool, "unwritable_result", message, _PLACE.sub("", problem))
+
+
+_PLACE = re.compile(r"^the result(\[[^\]]*\])* ")
+
+
+def long_result(tool: str, length: int, shown: int) -> ToolFault:
+    """A result longer than the model is shown: it reads the first ``shown`` characters only."""
+    message = (
+        f"tool '{tool}' returned a result of {length:,} characters, and the model reads only the "
+        f"first {shown:,}: the rest is cut off; return less (a page of rows, or only the fields "
+        "the task needs)"
+    )
+    return ToolFault(tool, "long_result", message, "long")

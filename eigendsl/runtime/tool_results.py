@@ -1,0 +1,185 @@
+"""A Python tool's result as JSON values, converted once where the tool returns it.
+
+What the model reads, what a check reads in ``calls`` and what ``run --out`` and ``synth`` write
+are then the same value, and no later step can fail on it. A place that is not JSON (a ``date``,
+a ``set``, a tuple key, NaN, text holding a lone surrogate) is converted as ``json.dumps(...,
+default=str)`` would write it, and named, for lint to report at the tool. A result no JSON
+writer can take at all (one that holds itself, one nested too deep, an int too long for Python
+to write as text) is a fault of the call, which then fails.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: How deep a result may nest lists and mappings: deeper is a tool's bug, and JSON writers and
+#: readers (Python's included) fail on it.
+MAX_DEPTH = 100
+
+# A lone half of a UTF-16 surrogate pair: Python's text decoded with errors="surrogateescape"
+# holds them, and no UTF-8 file can (writing one fails).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass
+class JsonResult:
+    """``value``: the result as JSON values; ``problems``: the places that were not JSON (at
+    most ``limit``), each converted; ``fatal``: why the result cannot be written at all, or
+    ''."""
+
+    value: Any = None
+    problems: list[str] = field(default_factory=list)
+    fatal: str = ""
+
+
+class _Unwritable(Exception):
+    pass
+
+
+def json_result(value: Any, where: str = "the result", limit: int = 20) -> JsonResult:
+    """``value`` as JSON values, and where it was not JSON.
+
+    >>> r = json_result({(1, 2): "x", "s": {3}})
+    >>> r.value
+    {'(1, 2)': 'x', 's': '{3}'}
+    >>> r.problems
+    ['the result has the key (1, 2), tuple where JSON takes text', "the result['s'] is a set"]
+    >>> json_result("a" + chr(0xDC80)).value == "a" + chr(0xFFFD)
+    True
+    >>> loop: list[Any] = []
+    >>> loop.append(loop)
+    >>> json_result({"a": loop}).fatal
+    "the result['a'][0] holds itself (a list inside itself), which JSON cannot write"
+    """
+    result = JsonResult()
+    try:
+        result.value = _plain(value, where, result.problems, limit, 0, set())
+    except _Unwritable as exc:
+        result.fatal = str(exc)
+    except RecursionError:  # a mapping type of the tool's own that nests through its methods
+        result.fatal = f"{where} is nested too deep to write as JSON"
+    except Exception as exc:  # noqa: BLE001 - a mapping of the tool's own that fails to iterate
+        result.fatal = f"{where} could not be read ({type(exc).__name__}: {exc})"
+    return result
+
+
+def json_problems(value: Any, where: str = "the result", limit: int = 20) -> list[str]:
+    """Where ``value`` holds something other than JSON values, a place each (at most
+    ``limit``; a tuple counts as a list: JSON writes it as one); none when it is JSON.
+
+    >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": {1}})
+    ["the result['when'] is a datetime.date", "the result['tags'] is a set"]
+    >>> json_problems([float("nan")])
+    ['the result[0] is nan, a float JSON cannot write']
+    """
+    found = json_result(value, where, limit)
+    return [*found.problems, found.fatal] if found.fatal else found.problems
+
+
+def _note(problems: list[str], limit: int, problem: str) -> None:
+    if len(problems) < limit:
+        problems.append(problem)
+
+
+def _text(value: str, where: str, problems: list[str], limit: int) -> str:
+    if value.isascii() or (found := _SURROGATE.search(value)) is None:
+        return value
+    _note(
+        problems,
+        limit,
+        f"{where} holds {found.group()!r}, half of a UTF-16 surrogate pair and no character: "
+        "UTF-8 cannot write it (it is written \ufffd)",
+    )
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _plain(
+    value: Any, where: str, problems: list[str], limit: int, depth: int, open_: set[int]
+) -> Any:
+    if isinstance(value, str):
+        return _text(value, where, problems, limit)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        _int_text(value, where)
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            _note(problems, limit, f"{where} is {value!r}, a float JSON cannot write")
+        return value
+    if not isinstance(value, (Mapping, list, tuple)):
+        _note(problems, limit, f"{where} is {_a_type(value)}")
+        return _text(_str(value), where, problems, limit)
+    if depth >= MAX_DEPTH:
+        place = where if len(where) <= 40 else where[:40] + "..."
+        raise _Unwritable(f"{place} is nested more than {MAX_DEPTH} levels deep")
+    if id(value) in open_:
+        kind = "mapping" if isinstance(value, Mapping) else type(value).__name__
+        raise _Unwritable(f"{where} holds itself (a {kind} inside itself), which JSON cannot write")
+    open_.add(id(value))
+    try:
+        if not isinstance(value, Mapping):
+            return [
+                _plain(item, f"{where}[{i}]", problems, limit, depth + 1, open_)
+                for i, item in enumerate(value)
+            ]
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out[_key(key, where, problems, limit)] = _plain(
+                item, f"{where}[{key!r}]", problems, limit, depth + 1, open_
+            )
+        return out
+    finally:
+        open_.discard(id(value))
+
+
+def _int_text(value: int, where: str) -> None:
+    """Refuse an int Python will not write as text (``sys.set_int_max_str_digits``)."""
+    most = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    if most and value.bit_length() > 3 * most:
+        try:
+            str(value)
+        except ValueError:
+            raise _Unwritable(
+                f"{where} is an int of more than {most} digits, which Python does not write as "
+                "text (so neither as JSON); return a smaller number, or the digits as a string"
+            ) from None
+
+
+def _key(key: Any, where: str, problems: list[str], limit: int) -> str:
+    """A mapping's key as the text JSON writes for it."""
+    if isinstance(key, str):
+        return _text(key, f"{where} key", problems, limit)
+    _note(
+        problems, limit, f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
+    )
+    if key is None or isinstance(key, (bool, float)):
+        return json.dumps(key)  # null, true, NaN: as json.dumps writes the key
+    if isinstance(key, int):
+        _int_text(key, f"{where} key")
+        return str(key)
+    return _text(_str(key), f"{where} key", problems, limit)
+
+
+def _a_type(value: Any) -> str:
+    """A value's type with its article: "a set", "a datetime.date"."""
+    kind = type(value)
+    name = (
+        kind.__qualname__
+        if kind.__module__ == "builtins"
+        else f"{kind.__module__}.{kind.__qualname__}"
+    )
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+def _str(value: Any) -> str:
+    try:
+        return str(value)
+    except Exception:  # noqa: BLE001 - a __str__ of the tool's own that fails
+        return f"<{type(value).__name__} object>"
