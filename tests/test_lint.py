@@ -423,6 +423,24 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     assert quiet.exit_code == 0 and quiet.stderr == ""
 
 
+def test_strict_compile_that_fails_writes_nothing(tmp_path: Path) -> None:
+    # --strict exited 1 but wrote (or rewrote) the compiled folder all the same
+    spec = shutil.copytree(PLANTED, tmp_path / "planted")
+    runner = CliRunner()
+    fresh = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "fresh"), "--strict"])
+    assert fresh.exit_code == 1 and "Traceback" not in fresh.output
+    assert not (tmp_path / "fresh").exists()
+    assert "compiled " not in fresh.output
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["compile", str(spec), "-o", str(out)]).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text() + "# a change\n")
+    again = runner.invoke(main, ["compile", str(spec), "-o", str(out), "--strict"])
+    assert again.exit_code == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
 def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     # Without a judge model a gating `judge` fails every episode ("not judged"); lint must not
     # call the task unsolvable for that, nor count every mutation as caught because of it.

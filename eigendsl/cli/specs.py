@@ -30,7 +30,7 @@ from eigendsl.cli.shared import echo_json, json_option, spec_dir_argument, user_
 @click.option(
     "--strict",
     is_flag=True,
-    help="Lint findings are errors: exit 1 when there is any (the output is written all the same).",
+    help="Lint findings are errors: exit 1 when there is any, and write nothing.",
 )
 @click.option("--no-lint", is_flag=True, help="Skip the lint analyses (see `eigendsl lint`).")
 @user_errors
@@ -51,6 +51,11 @@ def compile_cmd(
         from eigendsl.runtime.python_tools import import_python_tools
 
         import_python_tools(compiled.spec_dir or Path(spec_dir), compiled.files["tools.json"])
+    if linted and strict:  # a compile that --strict fails writes nothing: lint it in memory first
+        from eigendsl.lint import lint_compiled
+
+        lint_compiled(spec_dir, compiled, strict, lambda line: click.echo(line, err=True))
+        linted = False
     changed = write_output(compiled, out, check=check)
     if check:
         if not out.exists():
@@ -72,9 +77,7 @@ def compile_cmd(
     if linted:
         from eigendsl.lint import lint_compiled
 
-        lint_compiled(
-            spec_dir, out, strict, lambda line: click.echo(line, err=True), compiled.warnings
-        )
+        lint_compiled(spec_dir, compiled, strict, lambda line: click.echo(line, err=True))
 
 
 @click.command("lint")

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eigendsl.lint.allow import allows, apply_allows
 from eigendsl.lint.consistency import check_consistency
@@ -39,6 +39,9 @@ from eigendsl.lint.tool_audit import check_solvable_audited
 from eigendsl.lint.unstated import check_unstated_values
 from eigendsl.lint.values import ValueIndex
 from eigendsl.runtime.episodes import GoldCache
+
+if TYPE_CHECKING:
+    from eigendsl.compiler import CompiledDomain
 
 # The passes, in order: later ones read what earlier ones found (passing episodes, exercised rules).
 PASSES = (
@@ -191,21 +194,20 @@ def _position(finding: Finding) -> tuple[str, int, int, str]:
 
 
 def lint_compiled(
-    spec_dir: Path | str,
-    out: Path | str,
-    strict: bool,
-    echo: Callable[[str], None],
-    warnings: list[Any] | None = None,
+    spec_dir: Path | str, compiled: CompiledDomain, strict: bool, echo: Callable[[str], None]
 ) -> None:
-    """The lint step of ``eigendsl compile``: findings (notes aside; the compile's ``warnings``
-    among them) as warnings, or with ``strict`` as errors (raised together as one
-    :class:`EigenError`)."""
+    """The lint step of ``eigendsl compile``, over the ``compiled`` domain's files in memory
+    (not yet written): findings (notes aside; the compile's
+    warnings among them) as warnings, or with ``strict`` as errors (raised together as one
+    :class:`EigenError`, which ``compile --strict`` raises before it writes anything)."""
     from eigendsl.errors import EigenError
     from eigendsl.lint.report import summary
-    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.domain import load_compiled
 
+    warnings = compiled.warnings
+    root = compiled.spec_dir or Path(spec_dir)
     try:
-        report = lint(spec_dir, domain=load_domain(out), warnings=warnings)
+        report = lint(spec_dir, domain=load_compiled(compiled.files, root), warnings=warnings)
     except EigenError:
         raise
     except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
@@ -231,7 +233,8 @@ def lint_compiled(
             f"lint: {summary(report)}"
             + (
                 f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
-                "output is written; with `--strict` they fail the compile)"
+                "output is written; with `--strict` they fail the compile and nothing is "
+                "written)"
                 if errors
                 else ""
             )
