@@ -1705,6 +1705,50 @@ CASES = [
         "say it, or drop change_mind",
         "reason=ordered",
     ),
+    case(  # the agent was scripted to propose a reason cancel_order refuses
+        "change-mind-to-a-value-the-write-refuses",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: reason=bored",
+        "mini/tasks/cancel.yaml:12:20: change_mind's first value for 'reason' is 'bored', which "
+        "is not one of the values cancel_order's 'reason' takes (no longer needed, ordered by "
+        "mistake); the agent would propose it and cancel_order would refuse it; give a first "
+        "value it takes",
+        "reason=bored",
+    ),
+    case(  # no message at compile time; in a declined write, none at all
+        "gold-literal-not-an-enum-value",
+        TASKS,
+        'reason: "{{ reason }}"}',
+        "reason: by mistake}",
+        "mini/tasks/cancel.yaml:15:60: argument 'reason' of gold step 3 is 'by mistake', which "
+        "is not one of the values cancel_order's 'reason' takes (no longer needed, ordered by "
+        "mistake); did you mean 'ordered by mistake'? The tool would refuse it in every task of "
+        "the template; give a value it takes",
+        "by mistake}",
+        None,
+    ),
+    Case(  # found only by lint's replay, as an unsolvable template
+        "gold-literal-not-a-date",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum",
+                "      when: {type: date, optional: true}\n      reason: {type: enum",
+            ),
+            (
+                TOOLS,
+                "def cancel_order(db, order_id, reason):",
+                "def cancel_order(db, order_id, reason, when=None):",
+            ),
+            (TASKS, 'reason: "{{ reason }}"}', 'reason: "{{ reason }}", when: next week}'),
+        ),
+        "mini/tasks/cancel.yaml:15:82: argument 'when' of gold step 3 is 'next week', but "
+        "cancel_order's 'when' is a date: 'next week' is not a date (dates are written "
+        "YYYY-MM-DD); the tool would refuse it in every task of the template; give a value it "
+        "takes",
+        "next week}",
+    ),
     Case(  # "I changed my mind: ... ordered by mistake instead" after asking for it
         "change-mind-to-the-same-value",
         (
