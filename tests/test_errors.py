@@ -684,6 +684,16 @@ CASES = [
         "mini/checks/main.chk:4:6); merge them or rename one",
         "identify_first",
     ),
+    case(  # "'identify_first' is a check; 'use' takes a rule" at each use, the rule declared
+        "check-named-like-a-rule",
+        CHK,
+        "rule confirm_writes:",
+        "check identify_first(order_id: string):\n    require true\n\nrule confirm_writes:",
+        "mini/checks/main.chk:7:7: 'identify_first' is declared twice, as a rule (at "
+        "mini/checks/main.chk:4:6) and as a check; rules and checks share their names "
+        "(`use identify_first` would not say which), so rename one",
+        "identify_first",
+    ),
     case(
         "use-in-rule",
         CHK,
