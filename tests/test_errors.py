@@ -1086,7 +1086,9 @@ CASES = [
         DOMAIN,
         "    writes: true\n    python: tools:cancel_order",
         '    writes: "yes"\n    python: tools:cancel_order',
-        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'yes'",
+        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'yes'; "
+        "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true "
+        "or false",
         '"yes"',
     ),
     case(
