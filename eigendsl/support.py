@@ -85,7 +85,7 @@ class Call:
             raise KeyError(name) from None
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
+        args = ", ".join(f"{k}={_brief(v)}" for k, v in self.args.items())
         return f"{self.tool}({args})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -344,6 +344,8 @@ def _brief(value: Any, depth: int = 2) -> str:
         return "[" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "]"
     if isinstance(value, str) and len(value) > 80:
         return repr(value[:77] + "...")
+    if value is None or isinstance(value, bool):  # as the DSL, YAML and JSON write them
+        return {None: "null", True: "true", False: "false"}[value]
     return repr(value)
 
 
@@ -400,7 +402,10 @@ def row(table: Any, key: Any, name: str) -> Any:
     try:
         return table[key]
     except (KeyError, TypeError):
-        raise EvalError(f"{name} has no row with key {key!r}") from None
+        null = " (the key read is null: an optional field, say, that has no value)"
+        raise EvalError(
+            f"{name} has no row with key {show(key)}{null if key is None else ''}"
+        ) from None
 
 
 def item(value: Any, key: Any) -> Any:
@@ -408,7 +413,7 @@ def item(value: Any, key: Any) -> Any:
     try:
         return value[key]
     except (KeyError, IndexError, TypeError):
-        raise EvalError(f"{show(value)} has no entry {key!r}") from None
+        raise EvalError(f"{show(value)} has no entry {show(key)}") from None
 
 
 def field_of(value: Any, name: str) -> Any:
@@ -625,7 +630,7 @@ def called_positions(calls: list[Call], tool: str, args: dict[str, Any] | None =
 
 
 def explain_called(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
-    wanted = f"{tool}({', '.join(f'{k}={v!r}' for k, v in (args or {}).items())})"
+    wanted = f"{tool}({', '.join(f'{k}={_brief(v)}' for k, v in (args or {}).items())})"
     same_tool = [c for c in calls if c.tool == tool]
     if not same_tool:
         names = sorted({c.tool for c in calls})

@@ -469,7 +469,7 @@ def test_an_optional_field_a_row_leaves_out_reads_as_null(tmp_path: Path) -> Non
     assert not any("promo_code" in f.reason for f in verdict.failures), verdict.failures
     params = {**PARAMS, "order_id": "#1"}
     verdict = domain.v.check("cancelled").verify(domain.trace([], params=params))
-    assert any("'SAVE5' is not None" in f.reason for f in verdict.failures), verdict.failures
+    assert any("'SAVE5' is not null" in f.reason for f in verdict.failures), verdict.failures
 
 
 def test_declarative_tools(mini: Domain) -> None:
@@ -674,3 +674,14 @@ def test_verdicts_are_json(features: Domain, tmp_path: Path) -> None:
     data = json.loads(json.dumps(verdict.to_dict()))
     assert data["schema_version"] == 1 and data["passed"] is False
     assert {f["path"] for f in data["failures"]} == {"spec/checks/tasks.chk"}
+
+
+def test_reasons_spell_null_and_booleans_as_the_dsl_does() -> None:
+    # "insurance_plans has no row with key None": Python's spelling in a DSL reason
+    from eigendsl.support import Call, EvalError, row, show
+
+    with pytest.raises(EvalError) as info:
+        row({"p1": {}}, None, "insurance_plans")
+    assert str(info.value).startswith("insurance_plans has no row with key null (the key read")
+    assert show([None, True, False]) == "[null, true, false]"
+    assert repr(Call("find", {"id": None, "all": True}, result=None)) == "find(id=null, all=true)"
