@@ -39,9 +39,30 @@ class Model(BaseModel):
 
 
 def _identifier(value: str, what: str) -> str:
-    if not IDENT.match(value):
-        raise ValueError(f"{what} '{value}' must be an identifier (letters, digits and '_')")
-    return value
+    """``value``, or a ValueError that names the first character an identifier cannot hold.
+
+    >>> try:
+    ...     _identifier("transférer", "tool name")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[1])
+    'é' is not ASCII (the name goes into Python and into tool-calling schemas), so write it without accents
+    """  # noqa: E501
+    if IDENT.match(value):
+        return value
+    why = ""
+    if value[:1].isdigit():
+        why = f"; it starts with the digit '{value[0]}'"
+    elif bad := next((c for c in value if not (c.isascii() and (c.isalnum() or c == "_"))), ""):
+        why = (
+            f"; '{bad}' is not ASCII (the name goes into Python and into tool-calling schemas), "
+            "so write it without accents"
+            if bad.isalpha()
+            else f"; it holds {bad!r}"
+        )
+    raise ValueError(
+        f"{what} '{value}' must be an identifier: ASCII letters (a-z, A-Z), digits and '_', "
+        f"not starting with a digit{why}"
+    )
 
 
 # What checker expressions read from the trace; a parameter of that name would hide it.

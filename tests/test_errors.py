@@ -1105,9 +1105,19 @@ CASES = [
         DOMAIN,
         "  set_email:\n",
         "  set email:\n",
-        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier (letters, "
-        "digits and '_')",
+        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier: ASCII "
+        "letters (a-z, A-Z), digits and '_', not starting with a digit; it holds ' '",
         "set email:",
+    ),
+    case(  # "must be an identifier (letters, ...)": é is a letter
+        "tool-name-with-an-accent",
+        DOMAIN,
+        "  set_email:\n",
+        "  sét_email:\n",
+        "mini/domain.yaml:45:3: tools: tool name 'sét_email' must be an identifier: ASCII "
+        "letters (a-z, A-Z), digits and '_', not starting with a digit; 'é' is not ASCII (the "
+        "name goes into Python and into tool-calling schemas), so write it without accents",
+        "sét_email:",
     ),
     case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
