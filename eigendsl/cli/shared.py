@@ -170,6 +170,20 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
             console.print(counts)
 
 
+def warn_if_stale(domain: Any, domain_dir: Path) -> None:
+    """A warning on stderr when ``domain`` is a compiled folder whose spec changed since the
+    compile: the command plays the folder as compiled, not the spec as it is now."""
+    if domain.spec_changes is None:
+        return
+    spec, changed = domain.spec_changes
+    files = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    click.echo(
+        f"warning: {domain_dir} is stale: its spec {spec} changed since the compile ({files}), "
+        f"and this plays the domain as compiled; run: eigendsl compile {spec} -o {domain_dir}",
+        err=True,
+    )
+
+
 def placed(summary: dict[str, Any], domain_dir: Path) -> dict[str, Any]:
     """The summary with the places of its failures and faults as paths from here: a verdict
     names a file from the spec folder's parent (``retail/checks/tasks.chk``), which opens only

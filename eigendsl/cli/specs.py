@@ -38,7 +38,7 @@ def compile_cmd(
     spec_dir: Path, out_dir: Path | None, check: bool, strict: bool = False, no_lint: bool = False
 ) -> None:
     """Validate SPEC_DIR and generate prompts, tool schemas, verifiers, tasks and the manifest."""
-    from eigendsl.compiler import compile_domain, write_output
+    from eigendsl.compiler import compile_domain, other_spec_compiled_in, write_output
 
     compiled = compile_domain(spec_dir, out_dir)
     out = out_dir or Path("generated") / compiled.name
@@ -56,7 +56,16 @@ def compile_cmd(
 
         lint_compiled(spec_dir, compiled, strict, lambda line: click.echo(line, err=True))
         linted = False
+    other = other_spec_compiled_in(out, compiled.spec_dir)
     changed = write_output(compiled, out, check=check)
+    if other is not None:  # two specs of one name share generated/<domain>/
+        click.echo(
+            f"warning: {out} {'holds' if check else 'held'} the compile of another spec folder "
+            f"named '{compiled.name}', {other}"
+            + ("" if check else f", which this compile of {spec_dir} replaced")
+            + "; give each its own folder with -o (or rename one domain)",
+            err=True,
+        )
     if check:
         if not out.exists():
             click.echo(f"{out} does not exist: nothing was compiled there yet", err=True)
