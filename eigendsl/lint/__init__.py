@@ -68,6 +68,8 @@ class LintReport:
     findings: list[Finding] = field(default_factory=list)
     # warnings and notes a ``lint: allow KIND`` comment on their line accepts (:mod:`.allow`)
     allowed: list[Finding] = field(default_factory=list)
+    # checks mutation-tested with no mutation counted (each one a note's, or changing nothing)
+    unmeasured: list[str] = field(default_factory=list)
     # of ``tasks``: the tasks files' own, and those drawn from the templates (``samples`` each)
     written: int = 0
     templates: int = 0
@@ -84,7 +86,8 @@ class LintReport:
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` object. ``check_strength`` maps every check that was mutation-tested
         to its strength (1.0: every counted mutation caught), ``weak_checks`` only those below
-        1.0 (a mutation survived: the findings say which); ``mutations`` gives the counts."""
+        1.0 (a mutation survived: the findings say which); ``mutations`` gives the counts;
+        ``unmeasured_checks`` those no mutation counted for (no strength, not 1.0)."""
         strength = {name: self.strength(name) for name in sorted(self.scores)}
         return {
             "domain": self.domain,
@@ -95,6 +98,7 @@ class LintReport:
             "mutations": {
                 name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())
             },
+            "unmeasured_checks": self.unmeasured,
             "findings": [f.to_dict() for f in self.findings],
             "allowed": [f.to_dict() for f in self.allowed],
         }
@@ -152,6 +156,7 @@ def lint(
         ctx.scores,
         sorted(findings, key=_position),
         allowed=sorted(allowed, key=_position),
+        unmeasured=sorted(ctx.unmeasured),
         written=sum(t.authored for t in tasks),
         templates=len({t.info.name for t in tasks if not t.authored}),
         samples=samples,
