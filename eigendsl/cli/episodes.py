@@ -66,9 +66,9 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
 @seed_option
 @click.option(
     "--max-turns",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=2),
     default=None,
-    help="Turn limit (default: the domain's).",
+    help="Turn limit, at least 2 as the spec's max_turns (default: the domain's).",
 )
 @click.option(
     "--out",

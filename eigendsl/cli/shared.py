@@ -137,7 +137,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
 
-    from eigendsl.runtime.episodes import headline_rates
+    from eigendsl.runtime.episodes import calls_that_ran, headline_rates
 
     console = plain_console()
     table = Table(title=title)
@@ -155,9 +155,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
             table.add_row(name, f"{value:.3f}")
     if "mean_score" in summary:
         table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
-        table.add_row(
-            "tool calls that ran", f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}"
-        )
+        table.add_row("tool calls that ran", calls_that_ran(summary))
         table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
     for key, (heading, column) in PLACED_COUNTS.items():
