@@ -1078,7 +1078,8 @@ CASES = [
         "      email: {type: string, description",
         "      e-mail: {type: string, description",
         "mini/domain.yaml:27:7: tools.find_user.params: parameter name 'e-mail' must be an "
-        "identifier (letters, digits and '_')",
+        "identifier: ASCII letters (a-z, A-Z), digits and '_', not starting with a digit; it "
+        "holds '-'",
         "e-mail:",
     ),
     case(
