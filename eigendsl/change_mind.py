@@ -24,11 +24,13 @@ def check_change_mind(
     span: Span,
     template: Template,
     param_types: dict[str, Type],
-    writes: set[str],
+    writes: dict[str, dict[str, Type]],
     diag: Diagnostics,
 ) -> None:
     """The agent proposes a write with the first value where the task's own is a whole argument
-    (``"{{ name }}"``): with no such argument nothing is proposed with it, and nothing changes."""
+    (``"{{ name }}"``): with no such argument nothing is proposed with it, and nothing changes;
+    a first value that argument does not take (not one of an enum's values) the tool refuses.
+    ``writes``: the types of the arguments of each tool that writes."""
     name, _, first = (part.strip() for part in change.partition("="))
     param = template.params.get(name)
     if "=" not in change or param is None:
@@ -38,13 +40,9 @@ def check_change_mind(
             "the user asks for first, before changing its mind to the task's own"
             + did_you_mean(name, param_types),
         )
-    elif (why := _unfit_text(first, param_types[name])) is not None:
+    elif (why := unfit_text(first, param_types[name])) is not None:
         diag.error(span, f"change_mind's first value for '{name}' is {first!r}, {why}")
-    elif not any(
-        step.tool in writes
-        and any(isinstance(v, str) and _whole_ref(v) == name for v in step.args.values())
-        for step in template.gold
-    ):
+    elif not (taking := _writes_taking(name, template, writes)):
         diag.error(
             span,
             f"change_mind names '{name}', which no write of the gold plan takes as a whole "
@@ -59,6 +57,24 @@ def check_change_mind(
             'be ... instead"), which it is not supposed to know; take it out of unknown if the '
             "user may say it, or drop change_mind",
         )
+    elif unfit := next(
+        (
+            why
+            for tool, arg, t in taking
+            if (
+                why := unfit_text(
+                    first,
+                    t,
+                    f"{tool}'s '{arg}'",
+                    f"the agent would propose it and {tool} would refuse it; give a first "
+                    "value it takes",
+                )
+            )
+            is not None
+        ),
+        None,
+    ):
+        diag.error(span, f"change_mind's first value for '{name}' is {first!r}, {unfit}")
     elif param.choices is not None and all(str(c) == first for c in param.choices):
         diag.error(
             span,
@@ -90,6 +106,20 @@ def first_value_context(
     return change, context | {name: _typed(first, param_types[name])}
 
 
+def _writes_taking(
+    name: str, template: Template, writes: dict[str, dict[str, Type]]
+) -> list[tuple[str, str, Type]]:
+    """(tool, argument, its type) of each write of the gold plan that takes parameter ``name``
+    as a whole argument (``"{{ name }}"``)."""
+    return [
+        (step.tool, arg, writes[step.tool].get(arg, Type("any")))
+        for step in template.gold
+        if step.tool is not None and step.tool in writes
+        for arg, value in step.args.items()
+        if isinstance(value, str) and _whole_ref(value) == name
+    ]
+
+
 def _unknown_naming(name: str, unknown: list[str]) -> str | None:
     """The entry of ``unknown`` that names parameter ``name`` as the user says it (``plan id``
     names ``new_plan_id``), or None.
@@ -109,23 +139,32 @@ def _whole_ref(value: str) -> str | None:
     return whole.group(1) if whole else None
 
 
-def _unfit_text(text: str, t: Type) -> str | None:
-    """Why ``text``, a value written in a sentence, cannot be one of type ``t``, or None."""
+def unfit_text(text: str, t: Type, what: str = "the parameter", then: str = "") -> str | None:
+    """Why ``text``, a value written in a sentence or a spec's literal, cannot be one of type
+    ``t`` (what ``what`` takes), or None; ``then`` (how to fix it) follows, after a suggestion.
+
+    >>> unfit_text("bored", Type("string", values=("feeling better", "sick")), "'reason'")
+    "which is not one of the values 'reason' takes (feeling better, sick)"
+    >>> unfit_text("next week", Type("string", date=True), "'date'", "give a date")
+    "but 'date' is a date: 'next week' is not a date (dates are written YYYY-MM-DD); give a date"
+    """
+    tail = f"; {then}" if then else ""
     if t.kind in ("int", "float"):
         try:
             number = float(text)
         except ValueError:
-            return f"which is not a number, and the parameter is {t.name}"
+            return f"which is not a number, and {what} is {t.name}{tail}"
         if t.kind == "int" and not number.is_integer():
-            return "which is not a whole number, and the parameter is int"
+            return f"which is not a whole number, and {what} is int{tail}"
     elif t.kind == "bool" and text.lower() not in ("true", "false"):
-        return "but the parameter is bool: write true or false"
+        return f"but {what} is bool: write true or false{tail}"
     elif t.values and text not in t.values:
         return (
-            f"which is not one of its values ({', '.join(t.values)}){did_you_mean(text, t.values)}"
+            f"which is not one of the values {what} takes ({', '.join(t.values)})"
+            f"{did_you_mean(text, t.values, then)}"
         )
     elif t.date and (problem := rt.date_problem(text)) is not None:
-        return f"but the parameter is a date: {problem}"
+        return f"but {what} is a date: {problem}{tail}"
     return None
 
 

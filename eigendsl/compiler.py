@@ -252,6 +252,25 @@ def _refuse_another_domain(out: Path, domain: str) -> None:
         )
 
 
+def other_spec_compiled_in(out: Path | str, spec_dir: Path | None) -> Path | None:
+    """Another spec folder of the same domain name, still there, whose compile ``out`` holds (its
+    manifest's ``spec_dir``): compiling ``spec_dir`` there replaces that compile. None if not."""
+    manifest = Path(out) / "manifest.yaml"
+    if spec_dir is None or not manifest.is_file():
+        return None
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    recorded = data.get("spec_dir") if isinstance(data, dict) else None
+    if not isinstance(recorded, str):
+        return None
+    other = (Path(out) / recorded).resolve()
+    if other == spec_dir.resolve() or not (other / "domain.yaml").is_file():
+        return None
+    return other
+
+
 def _earlier_outputs(out: Path, present: list[str]) -> set[str]:
     """The files an earlier compile wrote into ``out``: its manifest and the manifest's outputs.
 
@@ -298,4 +317,11 @@ def _write_file(out: Path, target: Path, data: bytes) -> None:
         ) from None
 
 
-__all__ = ["compile_domain", "write_output", "analyze", "CompiledDomain", "EigenError"]
+__all__ = [
+    "compile_domain",
+    "write_output",
+    "analyze",
+    "other_spec_compiled_in",
+    "CompiledDomain",
+    "EigenError",
+]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
-from eigendsl.spec import DomainSpec
+from eigendsl.spec import YAML_BOOL_TEXT, DomainSpec, is_yaml11_bool
 from eigendsl.task_spec import TaskFile
 from eigendsl.yamlload import MarkedDict, MarkedList, comma_hint, load_file, locate, read_text
 
@@ -97,7 +97,9 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
             "model_type": "a mapping (key: value lines)",
             "list_type": "a list (- item lines)",
         }[kind]
-        return f"{where} must be {expected}, not {_given(error.get('input'))}"
+        given = error.get("input")
+        hint = f"; {YAML_BOOL_TEXT}" if kind.startswith("bool") and is_yaml11_bool(given) else ""
+        return f"{where} must be {expected}, not {_given(given)}{hint}"
     if kind == "literal_error":
         return f"{where}: {error['msg'].lower()}"
     message = error["msg"]

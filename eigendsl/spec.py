@@ -39,9 +39,30 @@ class Model(BaseModel):
 
 
 def _identifier(value: str, what: str) -> str:
-    if not IDENT.match(value):
-        raise ValueError(f"{what} '{value}' must be an identifier (letters, digits and '_')")
-    return value
+    """``value``, or a ValueError that names the first character an identifier cannot hold.
+
+    >>> try:
+    ...     _identifier("transférer", "tool name")
+    ... except ValueError as exc:
+    ...     print(str(exc).split("; ")[1])
+    'é' is not ASCII (the name goes into Python and into tool-calling schemas), so write it without accents
+    """  # noqa: E501
+    if IDENT.match(value):
+        return value
+    why = ""
+    if value[:1].isdigit():
+        why = f"; it starts with the digit '{value[0]}'"
+    elif bad := next((c for c in value if not (c.isascii() and (c.isalnum() or c == "_"))), ""):
+        why = (
+            f"; '{bad}' is not ASCII (the name goes into Python and into tool-calling schemas), "
+            "so write it without accents"
+            if bad.isalpha()
+            else f"; it holds {bad!r}"
+        )
+    raise ValueError(
+        f"{what} '{value}' must be an identifier: ASCII letters (a-z, A-Z), digits and '_', "
+        f"not starting with a digit{why}"
+    )
 
 
 # What checker expressions read from the trace; a parameter of that name would hide it.
@@ -181,6 +202,24 @@ PY_TYPES: dict[str, tuple[type[Any], ...]] = {
 }
 
 
+#: Why ``yes`` is no boolean (:func:`eigendsl.yamlload._construct_bool`), for bool fields' errors.
+YAML_BOOL_TEXT = (
+    "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
+)
+
+
+def is_yaml11_bool(value: Any) -> bool:
+    """Whether ``value`` is text that YAML 1.1 would have read as a boolean (``yes``, ``Off``)."""
+    return isinstance(value, str) and value.lower() in ("yes", "no", "on", "off", "y", "n")
+
+
+def _written(value: Any) -> str:
+    """A value as YAML and JSON write it (``true``, ``null``), text and numbers as Python's repr."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)
+
+
 def value_matches(value: Any, spec: FieldType) -> str | None:
     """None when ``value`` fits the field type, else a sentence saying why not."""
     if value is None:
@@ -195,11 +234,13 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         return None
     allowed = PY_TYPES[spec.type]
     if isinstance(value, bool) and spec.type in ("int", "float"):
-        return f"is {value!r}, expected {spec.type}"
+        return f"is {_written(value)}, expected {spec.type}"
     if not isinstance(value, allowed):
-        return f"is {value!r}, expected {spec.type}"
+        return f"is {_written(value)}, expected {spec.type}" + (
+            f"; {YAML_BOOL_TEXT}" if spec.type == "bool" and is_yaml11_bool(value) else ""
+        )
     if spec.type == "enum" and value not in (spec.values or ()):
-        return f"is {value!r}, not one of {', '.join(spec.values or ())}"
+        return f"is {_written(value)}, not one of {', '.join(spec.values or ())}"
     if spec.type == "date" and (problem := date_problem(value)) is not None:
         # written YYYY-MM-DD, a day that does not exist is said so: "there is no day 2025-02-30"
         written = problem.startswith("there is no day")

@@ -85,7 +85,7 @@ class Call:
             raise KeyError(name) from None
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.args.items())
+        args = ", ".join(f"{k}={_brief(v)}" for k, v in self.args.items())
         return f"{self.tool}({args})"
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,11 +122,24 @@ class Message:
         return f"{self.role}@{self.position}: {self.content[:60]!r}"
 
 
+# A decimal comma: between digits, one or two digits after it (``25,0``, ``12,50``); three
+# (``1,093``) make a thousands separator, which goes with the other commas.
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+# An ISO date and time: the ``T`` between them (``2025-06-16T15:00``) parts the two.
+_ISO_T = re.compile(r"(?<=\d{4}-\d\d-\d\d)t(?=\d\d:\d\d)")
+
+
 def normalize_text(text: Any) -> str:
-    """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention)."""
+    """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention) but a
+    decimal comma read as a point, and an ISO date and time parted by a space.
+
+    >>> normalize_text("Copay: 25,0 EUR; 1,093.34 in all, on 2025-06-16T15:00")
+    'copay: 25.0 eur; 1093.34 in all on 2025-06-16 15:00'
+    """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    return str(text).lower().replace(",", "")
+    text = _ISO_T.sub(" ", str(text).lower())
+    return _DECIMAL_COMMA.sub(".", text).replace(",", "")
 
 
 @dataclass
@@ -331,6 +344,8 @@ def _brief(value: Any, depth: int = 2) -> str:
         return "[" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "]"
     if isinstance(value, str) and len(value) > 80:
         return repr(value[:77] + "...")
+    if value is None or isinstance(value, bool):  # as the DSL, YAML and JSON write them
+        return {None: "null", True: "true", False: "false"}[value]
     return repr(value)
 
 
@@ -387,7 +402,10 @@ def row(table: Any, key: Any, name: str) -> Any:
     try:
         return table[key]
     except (KeyError, TypeError):
-        raise EvalError(f"{name} has no row with key {key!r}") from None
+        null = " (the key read is null: an optional field, say, that has no value)"
+        raise EvalError(
+            f"{name} has no row with key {show(key)}{null if key is None else ''}"
+        ) from None
 
 
 def item(value: Any, key: Any) -> Any:
@@ -395,7 +413,7 @@ def item(value: Any, key: Any) -> Any:
     try:
         return value[key]
     except (KeyError, IndexError, TypeError):
-        raise EvalError(f"{show(value)} has no entry {key!r}") from None
+        raise EvalError(f"{show(value)} has no entry {show(key)}") from None
 
 
 def field_of(value: Any, name: str) -> Any:
@@ -447,9 +465,15 @@ def member(value: Any, container: Any) -> bool:
     return value in container
 
 
-# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``),
-# nor a part of a date, a time or a phone number (``2025-10-14``, ``14:00``, ``555-14-00``).
-_NUMBER = re.compile(r"(?<![\w.])(?<!\d[-:/])-?\d+(?:\.\d+)?(?!\d|[-:/.]\d)")
+# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``,
+# ``R-0``), nor one an id's label names (``id 25``, ``#5``, ``no. 7``), nor a part of a date, a
+# time or a phone number (``2025-10-14``, ``14:00``, ``555-14-00``).
+_ID_LABELS = ("#", r"\bid ", r"\bid: ", r"\bid:", r"\bid=", r"\bid #", r"\bno\. ", r"\bref ")
+_NUMBER = re.compile(
+    r"(?<![\w.])(?<!\w[-:/])"
+    + "".join(f"(?<!{label})" for label in _ID_LABELS)
+    + r"-?\d+(?:\.\d+)?(?!\d|[-:/.]\d)"
+)
 
 
 def says(content: str, text: Any) -> bool:
@@ -465,8 +489,12 @@ def says(content: str, text: Any) -> bool:
     [True, False, False, False]
     >>> [says(t, 40) for t in ("costs $40.00.", "a change of -40", "40.5", "1-40")]
     [True, False, False, False]
+    >>> [says(t, 0) for t in ("0 refills left", "reference r-0", "plan id 0", "order #0")]
+    [True, False, False, False]
 
-    A day (``2025-06-10``) is said as written or in words: ``June 10``, ``10th of June 2025``.
+    A day (``2025-06-10``) is said as written or in words: ``June 10``, ``10th of June 2025``,
+    and in a date and time (``2025-06-10T15:00``). A time of day (``15:00``) is said as written,
+    without its leading zero (``9:00``) or on a 12-hour clock (``3pm``, ``3:00 p.m.``).
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         tolerance = 1e-6 * max(1.0, abs(text))
@@ -475,6 +503,8 @@ def says(content: str, text: Any) -> bool:
         return _as_word(text).search(content) is not None or (
             _spoken_day(text).search(content) is not None
         )
+    if isinstance(text, str) and _TIME.fullmatch(text):
+        return _spoken_time(text).search(content) is not None
     needle = normalize_text(text)
     first = _SEPARATOR.split(needle, maxsplit=1)[0]
     return first in content and _as_word(needle).search(content) is not None
@@ -527,6 +557,32 @@ def _spoken_day(day: str) -> re.Pattern[str]:
     return re.compile(rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}")
 
 
+_TIME = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
+
+
+@lru_cache(maxsize=1024)
+def _spoken_time(time: str) -> re.Pattern[str]:
+    """A time of day as people write it: ``15:00`` as written or on a 12-hour clock (``3pm``,
+    ``3 pm``, ``3:00 p.m.``), ``09:30`` as ``9:30`` or ``9:30 am``; ``12:00`` is ``12 pm`` or
+    ``noon``, ``00:00`` ``12 am`` or ``midnight``.
+
+    >>> [bool(_spoken_time("15:00").search(t)) for t in (
+    ...     "at 15:00.", "at 3pm", "at 3:00 p.m.", "at 3 am", "at 3", "at 13:00", "at 15:001")]
+    [True, True, True, False, False, False, False]
+    """
+    hours, minutes = (int(part) for part in time.split(":"))
+    clock = 12 if hours % 12 == 0 else hours % 12
+    half = "a" if hours < 12 else "p"
+    suffix = rf"\s*{half}\.?m\b\.?"
+    twelve = rf"{clock}:{minutes:02d}{suffix}"
+    if minutes == 0:
+        twelve = rf"{clock}(?::00)?{suffix}"
+    spoken = [rf"0?{hours}:{minutes:02d}(?::00)?(?![\d:])", twelve]
+    if minutes == 0 and hours in (0, 12):
+        spoken.append("midnight" if hours == 0 else "noon")
+    return re.compile(r"(?<![\w:.])(?:" + "|".join(spoken) + r")(?!\w)")
+
+
 def said(trace: Trace, role: str, text: Any) -> bool:
     return any(says(content, text) for _, content in trace.texts(role))
 
@@ -574,7 +630,7 @@ def called_positions(calls: list[Call], tool: str, args: dict[str, Any] | None =
 
 
 def explain_called(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
-    wanted = f"{tool}({', '.join(f'{k}={v!r}' for k, v in (args or {}).items())})"
+    wanted = f"{tool}({', '.join(f'{k}={_brief(v)}' for k, v in (args or {}).items())})"
     same_tool = [c for c in calls if c.tool == tool]
     if not same_tool:
         names = sorted({c.tool for c in calls})

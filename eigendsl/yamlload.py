@@ -145,6 +145,14 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool | str:
+    """``true`` and ``false`` (any case) are booleans, as in JSON and YAML 1.2; YAML 1.1's other
+    spellings (``yes``, ``no``, ``on``, ``off``) stay the text they are: an enum's ``[yes, no]``,
+    Norway's code ``NO`` or a key ``on:``; where true or false is due, the error says so."""
+    text = str(loader.construct_scalar(node))
+    return text.lower() == "true" if text.lower() in ("true", "false") else text
+
+
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, deep: bool = False) -> MarkedList:
     result = MarkedList(loader.construct_object(child, deep=True) for child in node.value)
     result.span = _span(loader.path, node)
@@ -169,6 +177,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _constru
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
 def loads(text: str, path: str) -> Any:

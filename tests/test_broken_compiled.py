@@ -207,3 +207,24 @@ def test_a_tool_function_missing_from_tools_py_is_a_clear_error(tree: Path) -> N
     _replace("def find_user_id_by_email(", "def renamed_tool(")(tools)
     error = load_error(tree / "generated" / "retail")
     assert "find_user_id_by_email" in str(error) and "tools.py" in str(error)
+
+
+def test_a_run_on_a_folder_whose_spec_changed_since_warns(tree: Path) -> None:
+    # `compile --check` said stale, and `run` played the old folder without a word
+    compiled = tree / "generated" / "retail"
+    assert load_domain(compiled).spec_changes is None
+    policy = tree / "specs" / "retail" / "policy.md"
+    policy.write_bytes(policy.read_bytes().replace(b"\n", b"\r\n"))  # line endings do not count
+    assert load_domain(compiled).spec_changes is None
+    policy.write_text(policy.read_text() + "\nA new rule.\n")
+    (tree / "specs" / "retail" / "checks" / "rules.chk").unlink()
+    spec, changed = load_domain(compiled).spec_changes or (None, [])
+    assert spec == (tree / "specs" / "retail").resolve()
+    assert changed == ["checks/rules.chk", "policy.md"]
+    result = CliRunner().invoke(main, ["run", "generated/retail", "--trials", "1", "--tasks", "1"])
+    assert result.exit_code == 0, result.output
+    assert (
+        result.stderr.startswith("warning: generated/retail is stale: its spec ")
+        and "changed since the compile (checks/rules.chk, policy.md)" in result.stderr
+    )
+    assert "run: eigendsl compile" in result.stderr

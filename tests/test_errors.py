@@ -704,6 +704,16 @@ CASES = [
         "mini/checks/main.chk:4:6); merge them or rename one",
         "identify_first",
     ),
+    case(  # "'identify_first' is a check; 'use' takes a rule" at each use, the rule declared
+        "check-named-like-a-rule",
+        CHK,
+        "rule confirm_writes:",
+        "check identify_first(order_id: string):\n    require true\n\nrule confirm_writes:",
+        "mini/checks/main.chk:7:7: 'identify_first' is declared twice, as a rule (at "
+        "mini/checks/main.chk:4:6) and as a check; rules and checks share their names "
+        "(`use identify_first` would not say which), so rename one",
+        "identify_first",
+    ),
     case(
         "use-in-rule",
         CHK,
@@ -1088,7 +1098,8 @@ CASES = [
         "      email: {type: string, description",
         "      e-mail: {type: string, description",
         "mini/domain.yaml:27:7: tools.find_user.params: parameter name 'e-mail' must be an "
-        "identifier (letters, digits and '_')",
+        "identifier: ASCII letters (a-z, A-Z), digits and '_', not starting with a digit; it "
+        "holds '-'",
         "e-mail:",
     ),
     case(
@@ -1096,7 +1107,9 @@ CASES = [
         DOMAIN,
         "    writes: true\n    python: tools:cancel_order",
         '    writes: "yes"\n    python: tools:cancel_order',
-        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'yes'",
+        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'yes'; "
+        "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true "
+        "or false",
         '"yes"',
     ),
     case(
@@ -1113,9 +1126,19 @@ CASES = [
         DOMAIN,
         "  set_email:\n",
         "  set email:\n",
-        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier (letters, "
-        "digits and '_')",
+        "mini/domain.yaml:45:3: tools: tool name 'set email' must be an identifier: ASCII "
+        "letters (a-z, A-Z), digits and '_', not starting with a digit; it holds ' '",
         "set email:",
+    ),
+    case(  # "must be an identifier (letters, ...)": é is a letter
+        "tool-name-with-an-accent",
+        DOMAIN,
+        "  set_email:\n",
+        "  sét_email:\n",
+        "mini/domain.yaml:45:3: tools: tool name 'sét_email' must be an identifier: ASCII "
+        "letters (a-z, A-Z), digits and '_', not starting with a digit; 'é' is not ASCII (the "
+        "name goes into Python and into tool-calling schemas), so write it without accents",
+        "sét_email:",
     ),
     case(
         "tool-param-today-reserved",  # the agent would choose the date the guards count from
@@ -1724,6 +1747,50 @@ CASES = [
         '... instead"), which it is not supposed to know; take it out of unknown if the user may '
         "say it, or drop change_mind",
         "reason=ordered",
+    ),
+    case(  # the agent was scripted to propose a reason cancel_order refuses
+        "change-mind-to-a-value-the-write-refuses",
+        TASKS,
+        "unknown: [user id]",
+        "unknown: [user id]\n      change_mind: reason=bored",
+        "mini/tasks/cancel.yaml:12:20: change_mind's first value for 'reason' is 'bored', which "
+        "is not one of the values cancel_order's 'reason' takes (no longer needed, ordered by "
+        "mistake); the agent would propose it and cancel_order would refuse it; give a first "
+        "value it takes",
+        "reason=bored",
+    ),
+    case(  # no message at compile time; in a declined write, none at all
+        "gold-literal-not-an-enum-value",
+        TASKS,
+        'reason: "{{ reason }}"}',
+        "reason: by mistake}",
+        "mini/tasks/cancel.yaml:15:60: argument 'reason' of gold step 3 is 'by mistake', which "
+        "is not one of the values cancel_order's 'reason' takes (no longer needed, ordered by "
+        "mistake); did you mean 'ordered by mistake'? The tool would refuse it in every task of "
+        "the template; give a value it takes",
+        "by mistake}",
+        None,
+    ),
+    Case(  # found only by lint's replay, as an unsolvable template
+        "gold-literal-not-a-date",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum",
+                "      when: {type: date, optional: true}\n      reason: {type: enum",
+            ),
+            (
+                TOOLS,
+                "def cancel_order(db, order_id, reason):",
+                "def cancel_order(db, order_id, reason, when=None):",
+            ),
+            (TASKS, 'reason: "{{ reason }}"}', 'reason: "{{ reason }}", when: next week}'),
+        ),
+        "mini/tasks/cancel.yaml:15:82: argument 'when' of gold step 3 is 'next week', but "
+        "cancel_order's 'when' is a date: 'next week' is not a date (dates are written "
+        "YYYY-MM-DD); the tool would refuse it in every task of the template; give a value it "
+        "takes",
+        "next week}",
     ),
     Case(  # "I changed my mind: ... ordered by mistake instead" after asking for it
         "change-mind-to-the-same-value",

@@ -195,6 +195,17 @@ def test_a_written_task_is_not_drawn_again(library):
             "'June 10' is not a date (dates are written YYYY-MM-DD); a date compared with other "
             "text compares letters, not days",
         ),
+        (  # a date joined with text: weekday() failed only when the check ran
+            "days_between(db.loans[loan_id].due_date, today) <= 7",
+            'weekday(db.loans[loan_id].due_date + "x") != "Sunday"',
+            "weekday() needs a date (text YYYY-MM-DD), but this is text built from others, which "
+            "is no date; to move a date by days, use add_days(date, n)",
+        ),
+        (  # min() and max() of dates take dates only
+            "days_between(db.loans[loan_id].due_date, today) <= 7",
+            "max(db.loans[loan_id].due_date, 7) == today",
+            "max() of dates takes dates only, not an int",
+        ),
     ],
 )
 def test_a_date_misused_in_a_guard_is_a_compile_error(tmp_path, old, new, message):
@@ -269,3 +280,20 @@ def test_a_date_parameter_whose_source_gives_no_date_is_an_error(tmp_path):
         "cannot be sampled: the source of 'due_day' gives a value that is 'Tuesday', not a day "
         "written YYYY-MM-DD (with loan_id=" in str(info.value)
     )
+
+
+def test_min_and_max_of_dates_compile_as_comparisons_of_dates_do(tmp_path):
+    # `<` and `>` took dates, min() and max() refused them ("min() needs numbers, not a date")
+    import shutil
+
+    from eigendsl.compiler import compile_domain
+
+    spec = tmp_path / "library"
+    shutil.copytree(LIBRARY, spec)
+    guards = spec / "checks" / "guards.chk"
+    old = "days_between(db.loans[loan_id].due_date, today) <= 7"
+    text = guards.read_text(encoding="utf-8")
+    assert old in text
+    new = 'days_between(min(db.loans[loan_id].due_date, today), max(today, "2025-06-17")) <= 7'
+    guards.write_text(text.replace(old, new), encoding="utf-8")
+    assert compile_domain(spec, tmp_path / "out").files

@@ -381,6 +381,15 @@ def test_cli_json_shape() -> None:
 def test_cli_json_weak_checks_leaves_out_the_strong_ones() -> None:
     result = CliRunner().invoke(main, ["lint", str(RETAIL), "--json", "--samples", "1"])
     data = json.loads(result.stdout.strip().splitlines()[-1])
+    # refusals are judged by what no mutation counts for (their final message is a note's):
+    # they were left out of the table without a word
+    assert data["unmeasured_checks"] == ["cancel_refused_not_pending", "transferred_after_refusal"]
+    assert not set(data["unmeasured_checks"]) & set(data["check_strength"])
+    text = CliRunner().invoke(main, ["lint", str(RETAIL), "--samples", "1"]).stdout.splitlines()
+    assert text[-2] == (
+        "  not measured, no mutation counted (each one a note's, or changing nothing): "
+        "cancel_refused_not_pending, transferred_after_refusal"
+    )
     assert data["check_strength"]["order_cancelled"] == 1.0
     assert "order_cancelled" not in data["weak_checks"]
     assert all(v < 1.0 for v in data["weak_checks"].values())
@@ -421,6 +430,24 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     assert strict.stderr.rstrip().endswith("errors")
     quiet = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--no-lint"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_strict_compile_that_fails_writes_nothing(tmp_path: Path) -> None:
+    # --strict exited 1 but wrote (or rewrote) the compiled folder all the same
+    spec = shutil.copytree(PLANTED, tmp_path / "planted")
+    runner = CliRunner()
+    fresh = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "fresh"), "--strict"])
+    assert fresh.exit_code == 1 and "Traceback" not in fresh.output
+    assert not (tmp_path / "fresh").exists()
+    assert "compiled " not in fresh.output
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["compile", str(spec), "-o", str(out)]).exit_code == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text() + "# a change\n")
+    again = runner.invoke(main, ["compile", str(spec), "-o", str(out), "--strict"])
+    assert again.exit_code == 1
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):

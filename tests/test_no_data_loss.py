@@ -460,3 +460,21 @@ def test_a_compile_cut_short_can_run_again(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not the manifest of an `eigendsl compile`"):
         write_output(compiled, tmp_path / "theirs")
     assert (tmp_path / "theirs" / "manifest.yaml").read_text() == "not ours"
+
+
+def test_a_spec_that_replaces_another_of_the_same_name_is_told(tmp_path: Path) -> None:
+    # two spec folders named alike share generated/<domain>/: the second compile replaced the
+    # first's ("14 changed") with no message
+    first = copy_spec(MINI, tmp_path / "a" / "mini")
+    second = copy_spec(MINI, tmp_path / "b" / "mini")
+    out = tmp_path / "out"
+    assert _invoke("compile", first, "-o", out, "--no-lint").stderr == ""
+    again = _invoke("compile", first, "-o", out, "--no-lint")
+    assert again.exit_code == 0 and again.stderr == ""
+    replaced = _invoke("compile", second, "-o", out, "--no-lint")
+    assert replaced.exit_code == 0, replaced.output
+    assert replaced.stderr.startswith(
+        f"warning: {out} held the compile of another spec folder named 'mini', "
+        f"{first.resolve()}, which this compile of {second} replaced; give each its own folder "
+        "with -o"
+    )

@@ -401,6 +401,15 @@ def test_multi_line_query_text_is_joined() -> None:
             "rule r:\n    require called f(a == 1)\n",
             "t.chk:2:25: unexpected '='; expected '(', '-', '[', '{', a name",
         ),
+        (  # "unexpected change of indentation; expected ')', '*' ..."
+            "rule r:\n    require true \\",
+            "t.chk:2:18: this '\\' joins its line to the next one, but the file ends there: "
+            "remove the '\\', or go on with the statement on the very next line",
+        ),
+        (  # "end this line with '\'", at the blank line
+            "rule r:\n    require true and \\\n\n        false\n",
+            "t.chk:2:22: this '\\' joins its line to the next one, but the next line is blank",
+        ),
     ],
 )
 def test_syntax_errors(text: str, first_line: str) -> None:

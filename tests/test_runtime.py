@@ -799,6 +799,15 @@ def test_run_counts_why_the_episodes_ended() -> None:
     assert re.search(r"│ ended: turn_limit\s+│\s+3 │", table.stdout), table.stdout
 
 
+def test_a_run_with_no_tool_call_says_none_made() -> None:
+    # "tool calls that ran │ 0.000 of 0" after `run --max-turns 1`, which the spec refuses
+    two = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "2"])
+    assert two.exit_code == 0, two.output
+    assert re.search(r"│ tool calls that ran\s+│\s+none made │", two.stdout), two.stdout
+    one = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "1"])
+    assert one.exit_code == 2 and "1 is not in the range x>=2" in one.output
+
+
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
     result = CliRunner().invoke(

@@ -181,3 +181,28 @@ def test_a_number_too_long_for_python_in_a_check_is_an_error_at_it(
         "hold; write a smaller one (an int has at most 4300 digits, a float is at most about "
         "1.8e308)"
     )
+
+
+def test_yaml_11_booleans_stay_text_and_a_bool_field_says_so(mini: Path, tmp_path: Path) -> None:
+    # `values: [yes, no]` read as [true, false] ("values.0 must be text, not true"), a key `on:`
+    # as true, Norway's code NO as false; "phone: yes" as "is True, expected string"
+    from eigendsl.spec import FieldType, value_matches
+
+    data = loads("a: [yes, no, NO, On, off]\nb: [true, False, TRUE]\non: 1\n", "t.yaml")
+    assert data == {"a": ["yes", "no", "NO", "On", "off"], "b": [True, False, True], "on": 1}
+    assert value_matches(True, FieldType(type="string")) == "is true, expected string"
+    assert value_matches("yes", FieldType(type="bool")) == (
+        "is 'yes', expected bool; yes, no, on and off are text in EigenDSL's YAML (as in YAML "
+        "1.2 and JSON): write true or false"
+    )
+    edit(mini, DOMAIN, "values: [pending, delivered, cancelled]", "values: [pending, no, yes]")
+    edit(
+        mini,
+        DOMAIN,
+        "    writes: true\n    python: tools:cancel_order",
+        "    writes: on\n    python: tools:cancel_order",
+    )
+    assert _error(mini, tmp_path / "out").endswith(
+        "tools.cancel_order.writes must be true or false, not 'on'; yes, no, on and off are "
+        "text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
+    )

@@ -255,6 +255,16 @@ def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, pa
         ("It is 14:00 now.", 14.0, False),
         ("Call 555-14-00 for help.", 14.0, False),
         ("You have 14.0 GB left, until 2025-10-14.", 14.0, True),
+        # nor an id's digits after a dash, nor a number an id's label names
+        ("Refill requested for rx_805, reference R-0.", 0, False),
+        ("Your plan id 25 covers it.", 25.0, False),
+        ("Order #5 is here.", 5, False),
+        ("You have 0 refills left.", 0, True),
+        # a decimal comma is a point; a thousands separator is no decimal comma
+        ("Copay: 25,0 EUR.", 25.0, True),
+        ("Copay: 25,0 EUR.", 250, False),
+        ("Copay: 12,50 EUR.", 12.5, True),
+        ("The balance is 1,093.", 1093, True),
     ],
 )
 def test_said_a_number_needs_that_number(text: str, value: float, passes: bool) -> None:
@@ -286,6 +296,31 @@ def test_said_a_day_takes_it_as_written_or_in_words(text: str, passes: bool) -> 
 
     trace = Trace.from_messages([user("hi"), agent(text)], db={})
     assert said(trace, "assistant", "2025-06-10") is passes
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "passes"),
+    [
+        # an ISO date and time says its day and its time (it said neither)
+        ("Booked on 2025-06-10T15:00.", "2025-06-10", True),
+        ("Booked on 2025-06-10T15:00.", "15:00", True),
+        ("Booked on June 10 at 15:00.", "15:00", True),
+        ("Booked on June 10 at 3pm.", "15:00", True),
+        ("Booked on June 10 at 3:00 P.M.", "15:00", True),
+        ("Booked for 9:30 am.", "09:30", True),
+        ("Booked for 09:30.", "09:30", True),
+        ("Booked for noon.", "12:00", True),
+        ("Booked on June 10 at 3 am.", "15:00", False),
+        ("Booked on June 10 at 13:00.", "15:00", False),
+        ("Booked on June 10 at 3.", "15:00", False),
+        ("Booked at 15:001.", "15:00", False),
+    ],
+)
+def test_said_a_time_or_a_date_and_time(text: str, value: str, passes: bool) -> None:
+    from eigendsl.support import Trace, said
+
+    trace = Trace.from_messages([user("hi"), agent(text)], db={})
+    assert said(trace, "assistant", value) is passes
 
 
 @pytest.mark.parametrize(
@@ -434,7 +469,7 @@ def test_an_optional_field_a_row_leaves_out_reads_as_null(tmp_path: Path) -> Non
     assert not any("promo_code" in f.reason for f in verdict.failures), verdict.failures
     params = {**PARAMS, "order_id": "#1"}
     verdict = domain.v.check("cancelled").verify(domain.trace([], params=params))
-    assert any("'SAVE5' is not None" in f.reason for f in verdict.failures), verdict.failures
+    assert any("'SAVE5' is not null" in f.reason for f in verdict.failures), verdict.failures
 
 
 def test_declarative_tools(mini: Domain) -> None:
@@ -639,3 +674,14 @@ def test_verdicts_are_json(features: Domain, tmp_path: Path) -> None:
     data = json.loads(json.dumps(verdict.to_dict()))
     assert data["schema_version"] == 1 and data["passed"] is False
     assert {f["path"] for f in data["failures"]} == {"spec/checks/tasks.chk"}
+
+
+def test_reasons_spell_null_and_booleans_as_the_dsl_does() -> None:
+    # "insurance_plans has no row with key None": Python's spelling in a DSL reason
+    from eigendsl.support import Call, EvalError, row, show
+
+    with pytest.raises(EvalError) as info:
+        row({"p1": {}}, None, "insurance_plans")
+    assert str(info.value).startswith("insurance_plans has no row with key null (the key read")
+    assert show([None, True, False]) == "[null, true, false]"
+    assert repr(Call("find", {"id": None, "all": True}, result=None)) == "find(id=null, all=true)"

@@ -20,6 +20,7 @@ from eigendsl.cli.shared import (
     seed_option,
     spec_dir_argument,
     user_errors,
+    warn_if_stale,
 )
 from eigendsl.errors import EigenError
 
@@ -65,9 +66,9 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
 @seed_option
 @click.option(
     "--max-turns",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=2),
     default=None,
-    help="Turn limit (default: the domain's).",
+    help="Turn limit, at least 2 as the spec's max_turns (default: the domain's).",
 )
 @click.option(
     "--out",
@@ -108,6 +109,7 @@ def run_cmd(
     if out is not None:
         claim_episodes_file(out)
     domain = load_domain(domain_dir)
+    warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
     rows = run_episodes(
@@ -175,6 +177,7 @@ def eval_cmd(
     if out is not None:
         claim_episodes_file(out)
     domain = load_domain(spec_dir)
+    warn_if_stale(domain, spec_dir)
     model, tokenizer = load_checkpoint(model_path)
     summary = evaluate(
         domain,
@@ -212,6 +215,7 @@ def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
     from eigendsl.runtime.play import play
 
     domain = load_domain(domain_dir)
+    warn_if_stale(domain, domain_dir)
     if not task_id and not domain.tasks:
         raise EigenError(
             f"{domain_dir} has no tasks to play; add a task template (with sampled or "

@@ -137,7 +137,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
 
-    from eigendsl.runtime.episodes import headline_rates
+    from eigendsl.runtime.episodes import calls_that_ran, headline_rates
 
     console = plain_console()
     table = Table(title=title)
@@ -155,9 +155,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
             table.add_row(name, f"{value:.3f}")
     if "mean_score" in summary:
         table.add_row("mean verifier score", f"{summary['mean_score']:.3f}")
-        table.add_row(
-            "tool calls that ran", f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}"
-        )
+        table.add_row("tool calls that ran", calls_that_ran(summary))
         table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
     for key, (heading, column) in PLACED_COUNTS.items():
@@ -168,6 +166,20 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
             for reason, count in list(summary[key].items())[:15]:
                 counts.add_row(str(count), reason)
             console.print(counts)
+
+
+def warn_if_stale(domain: Any, domain_dir: Path) -> None:
+    """A warning on stderr when ``domain`` is a compiled folder whose spec changed since the
+    compile: the command plays the folder as compiled, not the spec as it is now."""
+    if domain.spec_changes is None:
+        return
+    spec, changed = domain.spec_changes
+    files = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    click.echo(
+        f"warning: {domain_dir} is stale: its spec {spec} changed since the compile ({files}), "
+        f"and this plays the domain as compiled; run: eigendsl compile {spec} -o {domain_dir}",
+        err=True,
+    )
 
 
 def placed(summary: dict[str, Any], domain_dir: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from eigendsl.cli.shared import echo_json, json_option, spec_dir_argument, user_
 @click.option(
     "--strict",
     is_flag=True,
-    help="Lint findings are errors: exit 1 when there is any (the output is written all the same).",
+    help="Lint findings are errors: exit 1 when there is any, and write nothing.",
 )
 @click.option("--no-lint", is_flag=True, help="Skip the lint analyses (see `eigendsl lint`).")
 @user_errors
@@ -38,7 +38,7 @@ def compile_cmd(
     spec_dir: Path, out_dir: Path | None, check: bool, strict: bool = False, no_lint: bool = False
 ) -> None:
     """Validate SPEC_DIR and generate prompts, tool schemas, verifiers, tasks and the manifest."""
-    from eigendsl.compiler import compile_domain, write_output
+    from eigendsl.compiler import compile_domain, other_spec_compiled_in, write_output
 
     compiled = compile_domain(spec_dir, out_dir)
     out = out_dir or Path("generated") / compiled.name
@@ -51,7 +51,21 @@ def compile_cmd(
         from eigendsl.runtime.python_tools import import_python_tools
 
         import_python_tools(compiled.spec_dir or Path(spec_dir), compiled.files["tools.json"])
+    if linted and strict:  # a compile that --strict fails writes nothing: lint it in memory first
+        from eigendsl.lint import lint_compiled
+
+        lint_compiled(spec_dir, compiled, strict, lambda line: click.echo(line, err=True))
+        linted = False
+    other = other_spec_compiled_in(out, compiled.spec_dir)
     changed = write_output(compiled, out, check=check)
+    if other is not None:  # two specs of one name share generated/<domain>/
+        click.echo(
+            f"warning: {out} {'holds' if check else 'held'} the compile of another spec folder "
+            f"named '{compiled.name}', {other}"
+            + ("" if check else f", which this compile of {spec_dir} replaced")
+            + "; give each its own folder with -o (or rename one domain)",
+            err=True,
+        )
     if check:
         if not out.exists():
             click.echo(f"{out} does not exist: nothing was compiled there yet", err=True)
@@ -72,9 +86,7 @@ def compile_cmd(
     if linted:
         from eigendsl.lint import lint_compiled
 
-        lint_compiled(
-            spec_dir, out, strict, lambda line: click.echo(line, err=True), compiled.warnings
-        )
+        lint_compiled(spec_dir, compiled, strict, lambda line: click.echo(line, err=True))
 
 
 @click.command("lint")

@@ -130,6 +130,14 @@ class Analyzer(EventTyper):
                     )
                     continue
                 seen[(kind, name)] = decl.name_span
+                other = {"rule": "check", "check": "rule"}.get(kind)
+                if other is not None and (other, name) in seen:  # `use` and reports name them
+                    self.diag.error(
+                        decl.name_span,
+                        f"'{name}' is declared twice, as a {other} (at {seen[(other, name)]}) "
+                        f"and as a {kind}; rules and checks share their names (`use {name}` "
+                        "would not say which), so rename one",
+                    )
                 if isinstance(decl, A.Guard):
                     self.resolved.guards[name] = decl
                 elif isinstance(decl, A.Rule):
@@ -257,15 +265,13 @@ class Analyzer(EventTyper):
                         stmt.span,
                         "'use' is only allowed in a check; a rule or guard cannot reuse rules",
                     )
-                elif stmt.rule in self.resolved.checks:
-                    self.diag.error(
-                        stmt.span,
-                        f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')",
-                    )
                 elif stmt.rule not in self.resolved.rules:
                     self.diag.error(
                         stmt.span,
-                        f"unknown rule '{stmt.rule}'{did_you_mean(stmt.rule, self.resolved.rules)}",
+                        f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')"
+                        if stmt.rule in self.resolved.checks
+                        else f"unknown rule '{stmt.rule}'"
+                        + did_you_mean(stmt.rule, self.resolved.rules),
                     )
         for let in bound:
             if let not in self.let_reads:

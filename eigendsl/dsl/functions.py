@@ -6,7 +6,7 @@ from __future__ import annotations
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import WEEKDAYS, EvalError, day_of
+from eigendsl.support import WEEKDAYS, EvalError, date_problem, day_of
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -77,6 +77,12 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return FLOAT
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
+    dates = [t.date or _date_literal(a) for a, t in zip(e.args, args, strict=True)]
+    if e.name in ("min", "max") and any(dates):  # days compare as `<` compares them
+        for arg, t, is_date in zip(e.args, args, dates, strict=True):
+            if not is_date and t.kind != "any":
+                diag.error(arg.span, f"{e.name}() of dates takes dates only, not {an(t)}")
+        return DATE
     if e.name in ("abs", "min", "max"):
         for arg, t in zip(e.args, args, strict=True):
             if not is_numeric(t):
@@ -92,6 +98,12 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     for arg, t in zip(dates, args, strict=False):
         if t.kind not in ("string", "any") or t.values:
             diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
+        elif not t.date and _built_text(arg):
+            diag.error(
+                arg.span,
+                f"{e.name}() needs a date (text YYYY-MM-DD), but this is text built from "
+                "others, which is no date; to move a date by days, use add_days(date, n)",
+            )
         elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
             try:
                 day_of(arg.value)
@@ -104,3 +116,16 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     if args[1].kind not in ("int", "any"):
         diag.error(e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}")
     return DATE
+
+
+def _built_text(e: A.Node) -> bool:
+    """Whether ``e`` builds text that is no date: text joined with ``+``, or changed by
+    ``lower``, ``upper`` or ``str``."""
+    return (isinstance(e, A.Binary) and e.op == "+") or (
+        isinstance(e, A.Func) and e.name in ("lower", "upper", "str")
+    )
+
+
+def _date_literal(e: A.Node) -> bool:
+    """Whether ``e`` is a date written as a literal, ``"2025-06-10"``."""
+    return isinstance(e, A.Literal) and isinstance(e.value, str) and date_problem(e.value) is None

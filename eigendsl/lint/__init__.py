@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eigendsl.lint.allow import allows, apply_allows
 from eigendsl.lint.consistency import check_consistency
@@ -39,6 +39,9 @@ from eigendsl.lint.tool_audit import check_solvable_audited
 from eigendsl.lint.unstated import check_unstated_values
 from eigendsl.lint.values import ValueIndex
 from eigendsl.runtime.episodes import GoldCache
+
+if TYPE_CHECKING:
+    from eigendsl.compiler import CompiledDomain
 
 # The passes, in order: later ones read what earlier ones found (passing episodes, exercised rules).
 PASSES = (
@@ -65,6 +68,8 @@ class LintReport:
     findings: list[Finding] = field(default_factory=list)
     # warnings and notes a ``lint: allow KIND`` comment on their line accepts (:mod:`.allow`)
     allowed: list[Finding] = field(default_factory=list)
+    # checks mutation-tested with no mutation counted (each one a note's, or changing nothing)
+    unmeasured: list[str] = field(default_factory=list)
     # of ``tasks``: the tasks files' own, and those drawn from the templates (``samples`` each)
     written: int = 0
     templates: int = 0
@@ -81,7 +86,8 @@ class LintReport:
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` object. ``check_strength`` maps every check that was mutation-tested
         to its strength (1.0: every counted mutation caught), ``weak_checks`` only those below
-        1.0 (a mutation survived: the findings say which); ``mutations`` gives the counts."""
+        1.0 (a mutation survived: the findings say which); ``mutations`` gives the counts;
+        ``unmeasured_checks`` those no mutation counted for (no strength, not 1.0)."""
         strength = {name: self.strength(name) for name in sorted(self.scores)}
         return {
             "domain": self.domain,
@@ -92,6 +98,7 @@ class LintReport:
             "mutations": {
                 name: {"caught": c, "counted": n} for name, (c, n) in sorted(self.scores.items())
             },
+            "unmeasured_checks": self.unmeasured,
             "findings": [f.to_dict() for f in self.findings],
             "allowed": [f.to_dict() for f in self.allowed],
         }
@@ -149,6 +156,7 @@ def lint(
         ctx.scores,
         sorted(findings, key=_position),
         allowed=sorted(allowed, key=_position),
+        unmeasured=sorted(ctx.unmeasured),
         written=sum(t.authored for t in tasks),
         templates=len({t.info.name for t in tasks if not t.authored}),
         samples=samples,
@@ -191,21 +199,20 @@ def _position(finding: Finding) -> tuple[str, int, int, str]:
 
 
 def lint_compiled(
-    spec_dir: Path | str,
-    out: Path | str,
-    strict: bool,
-    echo: Callable[[str], None],
-    warnings: list[Any] | None = None,
+    spec_dir: Path | str, compiled: CompiledDomain, strict: bool, echo: Callable[[str], None]
 ) -> None:
-    """The lint step of ``eigendsl compile``: findings (notes aside; the compile's ``warnings``
-    among them) as warnings, or with ``strict`` as errors (raised together as one
-    :class:`EigenError`)."""
+    """The lint step of ``eigendsl compile``, over the ``compiled`` domain's files in memory
+    (not yet written): findings (notes aside; the compile's
+    warnings among them) as warnings, or with ``strict`` as errors (raised together as one
+    :class:`EigenError`, which ``compile --strict`` raises before it writes anything)."""
     from eigendsl.errors import EigenError
     from eigendsl.lint.report import summary
-    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.domain import load_compiled
 
+    warnings = compiled.warnings
+    root = compiled.spec_dir or Path(spec_dir)
     try:
-        report = lint(spec_dir, domain=load_domain(out), warnings=warnings)
+        report = lint(spec_dir, domain=load_compiled(compiled.files, root), warnings=warnings)
     except EigenError:
         raise
     except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
@@ -231,7 +238,8 @@ def lint_compiled(
             f"lint: {summary(report)}"
             + (
                 f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
-                "output is written; with `--strict` they fail the compile)"
+                "output is written; with `--strict` they fail the compile and nothing is "
+                "written)"
                 if errors
                 else ""
             )

@@ -105,6 +105,8 @@ class LintContext:
     )  # task id -> passing episode row
     unsolvable: list[str] = field(default_factory=list)
     scores: dict[str, tuple[int, int]] = field(default_factory=dict)  # check -> (caught, counted)
+    # checks whose passing tasks were mutated, but no mutation counted toward a strength
+    unmeasured: set[str] = field(default_factory=set)
     exercised_rules: set[str] = field(default_factory=set)
 
     def add(self, span: Span, message: str, severity: str, kind: str) -> None:

@@ -19,6 +19,13 @@ def text_lines(report: LintReport) -> list[str]:
         for name in sorted(report.scores, key=lambda n: (report.strength(n), n)):
             caught, counted = report.scores[name]
             lines.append(f"  {name:<{width}}  {report.strength(name):.2f}  {caught}/{counted}")
+    if report.unmeasured:
+        if not report.scores:
+            lines.append("check strength (mutations caught / counted):")
+        lines.append(
+            f"  not measured, no mutation counted (each one a note's, or changing nothing): "
+            f"{', '.join(report.unmeasured)}"
+        )
     lines.append(summary(report))
     return lines
 

@@ -48,6 +48,7 @@ def check_strength(ctx: LintContext) -> None:
         baseline = execute(domain, task, base_messages, gold_db)
         if not check.verify(baseline.trace).passed:
             continue  # the replay differs from the episode; nothing to compare against
+        ctx.unmeasured.add(task["check"])
         failed_ids = refused_call_ids(row["messages"])
         for mutant in mutants(domain, index, base_messages, failed_ids, task):
             if mutant.kind == "change_argument":
@@ -88,6 +89,7 @@ def check_strength(ctx: LintContext) -> None:
         )
     for check_name, total in sorted(counted_count.items()):
         ctx.scores[check_name] = (caught_count.get(check_name, 0), total)
+    ctx.unmeasured -= set(counted_count)
     _report_unmutated(ctx, written, mutated)
     _report_survivors(ctx, survivors, tried, "warning", "weak_check")
     _report_survivors(ctx, unread, tried, "info", "unread_message")

@@ -220,6 +220,31 @@ def check_outputs(compiled: CompiledFiles, manifest: dict[str, Any]) -> None:
             )
 
 
+def changed_inputs(compiled: CompiledFiles, manifest: dict[str, Any]) -> tuple[Path, list[str]]:
+    """The spec folder a compiled folder on disk names (``spec_dir``) and the files of it that
+    changed or went since the compile (the manifest's ``inputs`` hash otherwise): a run then plays
+    the folder as compiled, not the spec as it is. No files when the folder is in memory, or the
+    spec is not where the manifest says (a moved or vendored folder)."""
+    recorded, inputs = manifest.get("spec_dir"), manifest.get("inputs")
+    if compiled.files is not None or not isinstance(recorded, str) or not isinstance(inputs, dict):
+        return compiled.root, []
+    spec = (compiled.root / recorded).resolve()
+    if not (spec / "domain.yaml").is_file():
+        return spec, []
+    changed = []
+    for rel, digest in sorted(inputs.items(), key=lambda item: str(item[0])):
+        try:
+            data = (spec / str(rel)).read_bytes()
+        except OSError:
+            changed.append(str(rel))
+            continue
+        # line endings do not count: a checkout may turn them to CRLF
+        same = any(_hashes_to(d, digest) is not False for d in (data, data.replace(b"\r\n", b"\n")))
+        if not same:
+            changed.append(str(rel))
+    return spec, changed
+
+
 def _matches(folder: Path, digests: dict[str, str]) -> bool:
     """Whether ``folder`` is a spec folder whose files hash to ``digests`` (``sha256:HEX``)."""
     if not (folder / "domain.yaml").is_file():

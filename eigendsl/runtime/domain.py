@@ -17,6 +17,7 @@ from typing import Any
 from eigendsl.errors import Diagnostic, EigenError, did_you_mean
 from eigendsl.runtime.compiled import (
     CompiledFiles,
+    changed_inputs,
     check_outputs,
     key_line,
     shown,
@@ -71,6 +72,9 @@ class Domain:
     schemas: dict[str, Any] = field(default_factory=dict)
     #: A list while lint replays gold plans: calls are audited (:class:`.environment.Environment`)
     audit: list[Any] | None = None
+    #: The spec folder a compiled folder on disk was made from and its files changed since the
+    #: compile (None when none changed): the domain is the folder as compiled.
+    spec_changes: tuple[Path, list[str]] | None = None
 
     @cached_property
     def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
@@ -337,4 +341,6 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         schemas=schemas,
     )
     check_outputs(compiled, manifest)  # after the reads that place a broken file
+    spec, changed = changed_inputs(compiled, manifest)
+    domain.spec_changes = (spec, changed) if changed else None
     return domain

@@ -235,6 +235,13 @@ def pass_at_k(successes: Iterable[tuple[int, int]], k: int) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def calls_that_ran(summary: dict[str, Any]) -> str:
+    """The share of the tool calls made that ran, of how many; "none made" rather than 0/0."""
+    if not summary.get("tool_calls"):
+        return "none made"
+    return f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}"
+
+
 def headline_rates(summary: dict[str, Any]) -> list[tuple[str, float]]:
     """What a table of :func:`summarize`'s figures leads with: pass^1 and, with K trials a task,
     pass^K and pass@K (with one trial these are all pass^1)."""

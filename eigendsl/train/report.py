@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eigendsl.runtime.episodes import headline_rates
+from eigendsl.runtime.episodes import calls_that_ran, headline_rates
 from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
@@ -110,7 +110,7 @@ def write_report(
     lines += [_row(head), _row(["---"] * len(head))]
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
-        ran = f"{r['tool_call_ok_rate']:.3f} of {r['tool_calls']}" if "tool_calls" in r else "-"
+        ran = calls_that_ran(r) if "tool_calls" in r else "-"
         if r.get("malformed_tool_calls"):
             ran += f" ({r['malformed_tool_calls']} malformed)"
         cells = [f"{rate:.3f}" for _, rate in headline_rates(r)]

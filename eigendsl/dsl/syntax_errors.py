@@ -1,0 +1,199 @@
+"""Lark's syntax errors in checker text as sentences at the place to fix: what was expected in
+words, a statement cut at a line end, a bracket never closed, a ``\\`` that joins its line to
+nothing, ``=`` written for ``==``."""
+
+from __future__ import annotations
+
+import re
+from typing import cast
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from eigendsl.dsl.transformer import Positions
+from eigendsl.errors import Diagnostic, EigenError
+
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "STRING": "a string",
+    "NUMBER": "a number",
+    "_NL": "the end of the line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "the end of the block",
+    "COMP_OP": "a comparison",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*', '/' or '%'",
+    "QUANT": "a quantifier (all, any, count, sum, first, last)",
+    "SAID": "said",
+    "ADVISORY": "'advisory'",
+    "$END": "the end of the text",
+    "COLON": "':'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LSQB": "'['",
+    "RSQB": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "EQUAL": "'='",
+    "MINUS": "'-'",
+}
+
+
+def _describe(names: set[str]) -> str:
+    words = []
+    for name in sorted(names):
+        if name in _TOKEN_WORDS:
+            words.append(_TOKEN_WORDS[name])
+        elif name.isupper():
+            words.append(f"'{name.lower()}'")
+        else:
+            words.append(name)
+    words = sorted(set(words))
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return ", ".join(words)
+
+
+# The words that begin a statement or a declaration (grammar/checker.lark).
+_STATEMENT_WORDS = frozenset(
+    {"require", "forbid", "unchanged", "score", "use", "judge", "let", "guard", "rule", "check"}
+)
+
+
+# What a single '=' does in the DSL, for the error at one written where '==' was meant.
+_SINGLE_EQUALS = "(a single '=' only names an argument of 'called' or binds the name of a 'let')"
+
+_CONDITION_WORDS = frozenset({"require", "forbid", "unchanged", "score", "let"})
+
+
+def _cut_statement(exc: UnexpectedToken, text: str) -> str | None:
+    """What a statement holds (``condition``, or a let's ``expression``) when it seems to go on to
+    the next line without a ``\\``: its line ends in the middle of it, or the next line, indented
+    deeper, is read as a new block; None otherwise."""
+    if exc.token.type == "_NL":
+        line = exc.token.line
+    elif exc.token.type == "_INDENT" and {e.lower() for e in exc.expected} & _STATEMENT_WORDS:
+        line = (exc.token.end_line or 2) - 1
+    else:
+        return None
+    lines = text.splitlines()
+    if not line or line > len(lines):
+        return None
+    if exc.token.type == "_INDENT" and line < len(lines):
+        deeper = lines[line].split()
+        if deeper and deeper[0] in _STATEMENT_WORDS:
+            return None  # a statement of its own, indented too deep
+    # back to the statement's first line: over blank lines and lines a '\\' continued
+    while line > 1 and (not lines[line - 1].strip() or lines[line - 2].rstrip().endswith("\\")):
+        line -= 1
+    words = lines[line - 1].split()
+    if not words or words[0] not in _CONDITION_WORDS:
+        return None
+    return "expression" if words[0] == "let" else "condition"
+
+
+def _dangling_backslash(text: str, line: int) -> tuple[int, str] | None:
+    """The line (and what follows it) of a ``\\`` that ends the last line with text at or before
+    ``line`` and joins it to a blank line or to the end of the file; None if there is none."""
+    lines = text.splitlines()
+    at = min(line, len(lines))
+    while at > 1 and not lines[at - 1].strip():
+        at -= 1
+    if not 0 < at <= len(lines) or not lines[at - 1].rstrip().endswith("\\"):
+        return None
+    if at == len(lines) or not "".join(lines[at:]).strip():
+        return at, "the file ends there"
+    if not lines[at].strip():
+        return at, "the next line is blank"
+    return None
+
+
+_LET_WITH_EQUALS = re.compile(r"\s*let\s+\w+\s*==")
+
+
+def _line(text: str, number: int | None) -> str:
+    lines = text.splitlines()
+    return lines[number - 1] if number and 0 < number <= len(lines) else ""
+
+
+def syntax_error(
+    exc: UnexpectedInput, text: str, pos: Positions, open_bracket: Token | None = None
+) -> EigenError:
+    line, col = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+    if isinstance(exc, UnexpectedToken) and exc.token.type in ("_INDENT", "_DEDENT"):
+        # These borrow the position of the line end before them; point at the next line instead.
+        line, col = exc.token.end_line or line, exc.token.end_column or col
+    span = pos.at(line, col)
+    if isinstance(exc, UnexpectedToken) and (dangling := _dangling_backslash(text, line)):
+        at, follows = dangling
+        return EigenError(
+            Diagnostic(
+                pos.at(at, text.splitlines()[at - 1].rstrip().rindex("\\") + 1),
+                f"this '\\' joins its line to the next one, but {follows}: remove the '\\', "
+                "or go on with the statement on the very next line",
+            )
+        )
+    if open_bracket is not None and (
+        isinstance(exc, UnexpectedEOF)
+        or isinstance(exc, UnexpectedToken)
+        and (
+            exc.token.type in ("$END", "_DEDENT")
+            # the next statement read as more of the bracket's, line ends being no tokens there
+            or str(exc.token) in _STATEMENT_WORDS
+            and (exc.token.line or 0) > (open_bracket.line or 0)
+        )
+    ):
+        span = pos.token(open_bracket)
+        return EigenError(
+            Diagnostic(
+                span,
+                f"this '{open_bracket}' is never closed; close it before the end of the statement",
+            )
+        )
+    if isinstance(exc, UnexpectedCharacters):
+        # Lark declares pos_in_stream only as ``= None`` on UnexpectedInput (so mypy types it
+        # None); UnexpectedCharacters always sets it to the lexer's position, an int.
+        offset = cast(int, exc.pos_in_stream)
+        char = text[offset] if offset < len(text) else "?"
+        message = f"unexpected character '{char}'"
+        if char in "&|!":
+            message += "; write 'and', 'or', 'not' for boolean logic (and '!=' for inequality)"
+        elif char in "\"'":
+            message = "this string is not closed; end it with the same quote on the same line"
+        elif char == "=":
+            message += f"; compare with '==' {_SINGLE_EQUALS}"
+        else:
+            message += "; expected " + _describe(set(exc.allowed or ()))
+    elif isinstance(exc, UnexpectedToken):
+        found = "end of the line" if exc.token.type == "_NL" else f"'{exc.token}'"
+        if exc.token.type in ("_INDENT", "_DEDENT"):
+            found = "change of indentation"
+        message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
+        held = _cut_statement(exc, text)
+        if held is not None:
+            message += (
+                f"; to go on with the {held} on the next line, end this line with '\\' "
+                f"(or put the {held} in brackets)"
+                if exc.token.type == "_NL"
+                else f"; if this line goes on with the {held} above, end the line above with "
+                f"'\\' (or put the {held} in brackets)"
+            )
+        if str(exc.token) == "=" and "COMP_OP" in exc.expected:
+            message = f"unexpected '='; compare with '==' {_SINGLE_EQUALS}"
+        elif str(exc.token) == "=" and _LET_WITH_EQUALS.match(_line(text, exc.token.line)):
+            message = (
+                "unexpected '='; a 'let' binds its name with a single '=' "
+                "(let order = db.orders[order_id]), '==' compares two values"
+            )
+        if exc.token.type == "$END":
+            message = f"the text ends too early; expected {_describe(set(exc.expected))}"
+    elif isinstance(exc, UnexpectedEOF):
+        message = f"the text ends too early; expected {_describe(set(exc.expected))}"
+    else:  # pragma: no cover - Lark has no other kinds today
+        message = "syntax error"
+    return EigenError(Diagnostic(span, message))
