@@ -17,7 +17,8 @@ from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import FieldType, value_matches
-from eigendsl.yamlload import MarkedDict, MarkedList, locate, read_text, to_plain
+from eigendsl.yaml_places import locate
+from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
 
 
 def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str, int, int]:

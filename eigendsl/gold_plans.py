@@ -11,7 +11,8 @@ from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, closest, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.template_text import WHOLE_REF, check_text
-from eigendsl.yamlload import MarkedDict, locate
+from eigendsl.yaml_places import locate
+from eigendsl.yamlload import MarkedDict
 
 if TYPE_CHECKING:
     from eigendsl.tasks import TemplateInfo

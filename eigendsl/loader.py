@@ -19,7 +19,8 @@ from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
 from eigendsl.spec import YAML_BOOL_TEXT, DomainSpec, is_yaml11_bool
 from eigendsl.task_spec import TaskFile
-from eigendsl.yamlload import MarkedDict, MarkedList, comma_hint, load_file, locate, read_text
+from eigendsl.yaml_places import comma_hint, locate
+from eigendsl.yamlload import MarkedDict, MarkedList, load_file, read_text
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

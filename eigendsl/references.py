@@ -16,7 +16,8 @@ from typing import Any
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
-from eigendsl.yamlload import MarkedDict, MarkedList, locate
+from eigendsl.yaml_places import locate
+from eigendsl.yamlload import MarkedDict, MarkedList
 
 # A step from a table's field down to a part of its value: ("field", name), ("items",), ("of",).
 Step = tuple[str, ...]

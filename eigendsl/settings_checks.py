@@ -18,7 +18,7 @@ from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.settings_spec import DEFAULT_STOP_MARKER
 from eigendsl.training_spec import STAGE_DEFAULTS, value_problem
-from eigendsl.yamlload import locate
+from eigendsl.yaml_places import locate
 
 
 def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:

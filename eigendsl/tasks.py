@@ -20,7 +20,8 @@ from eigendsl.loader import LoadedSpec
 from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
 from eigendsl.template_text import check_text, render_text, render_value
-from eigendsl.yamlload import MarkedDict, locate, to_plain
+from eigendsl.yaml_places import locate
+from eigendsl.yamlload import MarkedDict, to_plain
 
 SCHEMA_VERSION = 1
 
