@@ -58,6 +58,22 @@ def test_compile_into_or_around_the_spec_folder_is_refused(tmp_path: Path) -> No
         assert _files(tmp_path) == before
 
 
+def test_train_into_or_around_the_spec_folder_is_refused_before_it_writes(tmp_path: Path) -> None:
+    """``train --out SPEC/run`` wrote run.json there before synthesis refused the folder."""
+    spec = copy_spec(MINI, tmp_path / "specs" / "mini")
+    before = _files(tmp_path)
+    for out, relation in (
+        (spec / "run", "is inside the spec folder"),
+        (spec, "is the spec folder"),
+        (tmp_path / "specs", "contains the spec folder"),
+    ):
+        result = _invoke("train", spec, "--out", out)
+        _refused(result, str(out), relation, "training there", "Give --out a folder outside")
+        assert "[synth]" not in result.output
+        assert _files(tmp_path) == before
+        assert not (spec / "run").exists()
+
+
 def test_compile_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     (out / "notes").mkdir(parents=True)
