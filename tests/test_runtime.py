@@ -808,6 +808,21 @@ def test_a_run_with_no_tool_call_says_none_made() -> None:
     assert one.exit_code == 2 and "1 is not in the range x>=2" in one.output
 
 
+def test_trials_are_bounded_and_the_bound_said() -> None:
+    """`run --trials 100000000` held every episode in memory until memory ran out."""
+    for command in ("run", "eval"):
+        args = [command, str(MINI), "--trials", "1001"]
+        result = CliRunner().invoke(main, [*args, *(["--model", "tiny"] * (command == "eval"))])
+        assert result.exit_code == 2, result.output
+        assert "1001 is not in the range 1<=x<=1000" in result.output
+    assert "at most 1000" in CliRunner().invoke(main, ["run", "--help"]).output
+    most = CliRunner().invoke(
+        main, ["run", str(MINI), "--tasks", "1", "--trials", "1000", "--json"]
+    )
+    assert most.exit_code == 0, most.output
+    assert json.loads(most.stdout)["episodes"] == 1000
+
+
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
     result = CliRunner().invoke(

@@ -9,9 +9,11 @@ from typing import Any
 import click
 
 from eigendsl.cli.shared import (
+    MAX_TRIALS,
     constrain_calls_option,
     domain_dir_argument,
     echo_json,
+    episodes_progress,
     json_option,
     judge_model,
     placed,
@@ -58,10 +60,11 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
 )
 @click.option(
     "--trials",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TRIALS),
     default=1,
     show_default=True,
-    help="Episodes per task (for pass^k).",
+    help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}: every episode is kept until "
+    "the summary).",
 )
 @seed_option
 @click.option(
@@ -112,14 +115,16 @@ def run_cmd(
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
-    rows = run_episodes(
-        domain,
-        chosen,
-        make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
-        make_user(user, domain, seed),
-        trials=trials,
-        max_turns=max_turns,
-    )
+    with episodes_progress(len(chosen) * trials) as progress:
+        rows = run_episodes(
+            domain,
+            chosen,
+            make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
+            make_user(user, domain, seed),
+            trials=trials,
+            max_turns=max_turns,
+            progress=progress,
+        )
     report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}", domain_dir)
 
 
@@ -138,7 +143,13 @@ def run_cmd(
     default="held-out",
     show_default=True,
 )
-@click.option("--trials", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1, max=MAX_TRIALS),
+    default=4,
+    show_default=True,
+    help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}).",
+)
 @click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
 @click.option(
     "--context",
