@@ -932,6 +932,59 @@ def test_play_as_user_shows_failures():
     assert "main.chk:12:5" in result.output  # the failed statement's position
 
 
+def test_play_skips_blank_lines_and_refuses_unknown_commands():
+    """A stray Enter or a mistyped /command went to the user as the agent's message; the
+    scripted user said goodbye and the episode ended, FAILED, before the real question."""
+    lines = ["", "   ", "/tool", "/callx find_user {}", "What is your email?", "/quit"]
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "unknown command '/tool'; the commands are /call, /tools, /quit" in result.output
+    assert "unknown command '/callx'" in result.output
+    assert "My email is ann@example.com." in result.output  # the question reached the user
+    as_user = CliRunner().invoke(
+        main, ["play", str(MINI), "--as", "user"], input="\n/sotp\nI want to cancel order #1\n"
+    )
+    assert "unknown command '/sotp'; the commands are /stop, /quit" in as_user.output
+    assert "agent:" in as_user.output
+
+
+@pytest.mark.parametrize("role", ["agent", "user"])
+def test_ctrl_c_in_play_ends_the_episode_with_its_verdict_in_either_role(role):
+    """As the agent Ctrl-C printed the verdict and exited 0; as the user, "Aborted!" and 1."""
+    from eigendsl.runtime.play import play
+
+    domain = load_domain(MINI)
+    lines = iter(["What is your email?" if role == "agent" else "I want to cancel order #1"])
+
+    def read(prompt: str) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise KeyboardInterrupt
+        return line
+
+    written: list[str] = []
+    row = play(domain, domain.task("cancel-ann"), role, read, written.append)
+    assert row["end_reason"] == "interrupted"
+    assert any(line.startswith("verdict: FAILED") for line in written), written
+    assert "interrupted: the episode ends here" in "\n".join(written)
+
+
+def test_play_as_user_says_how_to_type_a_fact(retail):
+    """The scripted agent recognises "ordered by mistake", not "I ordered it by mistake"."""
+    from eigendsl.runtime.play import known_facts
+
+    text = known_facts(retail.task("cancel-amara-by-mistake"))
+    assert "recognises a fact only as it is written here" in text
+    assert "\n  reason: ordered by mistake" in text
+
+
+def test_play_an_empty_task_id_is_no_task():
+    result = CliRunner().invoke(main, ["play", str(MINI), "--task", ""])
+    assert result.exit_code == 1 and "no task ''" in result.output
+
+
 def test_a_proposal_says_first_the_arguments_fewest_tools_take(retail):
     share = retail.parameter_share
     assert share["new_item_ids"] == 2 and share["order_id"] > share["payment_method_id"] > 2

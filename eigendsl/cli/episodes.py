@@ -221,23 +221,35 @@ def eval_cmd(
 )
 @user_errors
 def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
-    """Play one episode interactively and see the verdict with its reasons."""
+    """Play one episode interactively and see the verdict with its reasons (Ctrl-C ends the
+    episode where it is: the verdict, then exit status 130)."""
+    import sys
+
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.play import play
 
-    domain = load_domain(domain_dir)
+    try:
+        domain = load_domain(domain_dir)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted before the episode began", err=True)
+        sys.exit(130)
     warn_if_stale(domain, domain_dir)
-    if not task_id and not domain.tasks:
+    if task_id is None and not domain.tasks:
         raise EigenError(
             f"{domain_dir} has no tasks to play; add a task template (with sampled or "
             "concrete tasks) to a task file"
         )
-    task = domain.task(task_id) if task_id else domain.tasks[0]
+    task = domain.task(task_id) if task_id is not None else domain.tasks[0]
 
     def read(prompt: str) -> str:
+        # input(), not click.prompt: click turns Ctrl-C into the same Abort as the end of the
+        # input, and play ends an episode on Ctrl-C whichever role the person plays
         try:
-            return click.prompt(prompt, prompt_suffix="", default="", show_default=False)
-        except (EOFError, click.Abort):
+            return input(prompt)
+        except EOFError:  # the end of the input: as /quit (the agent) or /stop (the user)
+            click.echo()
             return "/quit" if role == "agent" else "/stop"
 
-    play(domain, task, role, read, click.echo)
+    row = play(domain, task, role, read, click.echo)
+    if row["end_reason"] == "interrupted":
+        sys.exit(130)
