@@ -5,6 +5,7 @@ and the checks of a stage's settings that compile and train share."""
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 from pydantic import Field, TypeAdapter, ValidationError
@@ -146,6 +147,9 @@ def value_problem(stage: str, key: str, value: Any) -> ValueProblem | None:
         return ValueProblem(
             (), f"training.{stage}.{key} is {value!r}: write a whole number, {int(value)}"
         )
+    if isinstance(value, float) and not math.isfinite(value):
+        # pydantic's word for nan is "less than or equal to 1", which says nothing of it
+        return ValueProblem((), f"training.{stage}.{key} is {value!r}: write a finite number")
     try:
         TypeAdapter(STAGE_VALUES[stage][key]).validate_python(value)
     except ValidationError as exc:

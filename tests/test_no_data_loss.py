@@ -58,6 +58,22 @@ def test_compile_into_or_around_the_spec_folder_is_refused(tmp_path: Path) -> No
         assert _files(tmp_path) == before
 
 
+def test_train_into_or_around_the_spec_folder_is_refused_before_it_writes(tmp_path: Path) -> None:
+    """``train --out SPEC/run`` wrote run.json there before synthesis refused the folder."""
+    spec = copy_spec(MINI, tmp_path / "specs" / "mini")
+    before = _files(tmp_path)
+    for out, relation in (
+        (spec / "run", "is inside the spec folder"),
+        (spec, "is the spec folder"),
+        (tmp_path / "specs", "contains the spec folder"),
+    ):
+        result = _invoke("train", spec, "--out", out)
+        _refused(result, str(out), relation, "training there", "Give --out a folder outside")
+        assert "[synth]" not in result.output
+        assert _files(tmp_path) == before
+        assert not (spec / "run").exists()
+
+
 def test_compile_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
     out = tmp_path / "mine"
     (out / "notes").mkdir(parents=True)
@@ -260,6 +276,35 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
         lambda tasks: [{**_task(tasks), "user_scenario": {"instructions": ["a", "b"]}}],
         ["task t 1", "instructions", "is a list"],
     ),
+    # tau2 requires a user scenario; the import made the request up ("Hi, I need some help.")
+    "no-user-scenario": (
+        lambda tasks: [{k: v for k, v in _task(tasks).items() if k != "user_scenario"}],
+        ["task t 1", 'no "user_scenario"', '"instructions"'],
+    ),
+    "no-instructions": (
+        lambda tasks: [{**_task(tasks), "user_scenario": {"persona": "Calm."}}],
+        ["task t 1", 'user_scenario has no "instructions"'],
+    ),
+    "no-request": (
+        lambda tasks: [
+            {**_task(tasks), "user_scenario": {"instructions": {"domain": "retail"}}},
+            {**_task(tasks), "id": 2, "user_scenario": {"instructions": " "}},
+        ],
+        [
+            "task t 1: user_scenario.instructions.reason_for_call is missing",
+            "task 2: user_scenario.instructions is empty",
+            "the user's request",
+        ],
+    ),
+    # tau2 gives a task with no criteria reward 1; imported, a do-nothing agent passed it
+    "no-criteria": (
+        lambda tasks: [
+            {**_task(tasks), "evaluation_criteria": None},
+            {k: v for k, v in _task(tasks).items() if k != "evaluation_criteria"} | {"id": 2},
+        ],
+        ["task t 1: it has no evaluation_criteria", "task 2: it has no", "reward 1", "2 errors"],
+    ),
+    "empty-list": (lambda tasks: [], ["holds no tasks (an empty list)"]),
     "two-bad-tasks": (
         lambda tasks: [
             {**_task(tasks), "evaluation_criteria": {"reward_basis": ["DB", 1]}},
@@ -299,6 +344,21 @@ def test_malformed_splits_and_encodings_are_clear_errors(tmp_path: Path) -> None
         str(folder / "tasks.json"),
         "UTF-8",
     )
+    assert not (tmp_path / "spec").exists()
+
+
+def test_a_missing_or_malformed_db_is_named_by_its_path(tmp_path: Path) -> None:
+    folder = tiny_folder(tmp_path / "tau2")
+    db = folder / "db.json"
+    for text, phrase in (
+        ("[1]", "is a list; it must be an object mapping table names"),
+        ("{}", "is an empty object"),
+        ('{"users": {"u1": {"name": "Ada"}}}', "table 'users' of " + str(db) + " has no field"),
+    ):
+        db.write_text(text)
+        _refused(_invoke("import", "tau2", folder, "-o", tmp_path / "spec"), str(db), phrase)
+    db.unlink()
+    _refused(_invoke("import", "tau2", folder, "-o", tmp_path / "spec"), f"{db} is missing")
     assert not (tmp_path / "spec").exists()
 
 

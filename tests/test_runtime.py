@@ -808,6 +808,21 @@ def test_a_run_with_no_tool_call_says_none_made() -> None:
     assert one.exit_code == 2 and "1 is not in the range x>=2" in one.output
 
 
+def test_trials_are_bounded_and_the_bound_said() -> None:
+    """`run --trials 100000000` held every episode in memory until memory ran out."""
+    for command in ("run", "eval"):
+        args = [command, str(MINI), "--trials", "1001"]
+        result = CliRunner().invoke(main, [*args, *(["--model", "tiny"] * (command == "eval"))])
+        assert result.exit_code == 2, result.output
+        assert "1001 is not in the range 1<=x<=1000" in result.output
+    assert "at most 1000" in CliRunner().invoke(main, ["run", "--help"]).output
+    most = CliRunner().invoke(
+        main, ["run", str(MINI), "--tasks", "1", "--trials", "1000", "--json"]
+    )
+    assert most.exit_code == 0, most.output
+    assert json.loads(most.stdout)["episodes"] == 1000
+
+
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
     result = CliRunner().invoke(
@@ -915,6 +930,59 @@ def test_play_as_user_shows_failures():
     assert result.exit_code == 0, result.output
     assert "agent:" in result.output and "verdict: FAILED" in result.output
     assert "main.chk:12:5" in result.output  # the failed statement's position
+
+
+def test_play_skips_blank_lines_and_refuses_unknown_commands():
+    """A stray Enter or a mistyped /command went to the user as the agent's message; the
+    scripted user said goodbye and the episode ended, FAILED, before the real question."""
+    lines = ["", "   ", "/tool", "/callx find_user {}", "What is your email?", "/quit"]
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "unknown command '/tool'; the commands are /call, /tools, /quit" in result.output
+    assert "unknown command '/callx'" in result.output
+    assert "My email is ann@example.com." in result.output  # the question reached the user
+    as_user = CliRunner().invoke(
+        main, ["play", str(MINI), "--as", "user"], input="\n/sotp\nI want to cancel order #1\n"
+    )
+    assert "unknown command '/sotp'; the commands are /stop, /quit" in as_user.output
+    assert "agent:" in as_user.output
+
+
+@pytest.mark.parametrize("role", ["agent", "user"])
+def test_ctrl_c_in_play_ends_the_episode_with_its_verdict_in_either_role(role):
+    """As the agent Ctrl-C printed the verdict and exited 0; as the user, "Aborted!" and 1."""
+    from eigendsl.runtime.play import play
+
+    domain = load_domain(MINI)
+    lines = iter(["What is your email?" if role == "agent" else "I want to cancel order #1"])
+
+    def read(prompt: str) -> str:
+        line = next(lines, None)
+        if line is None:
+            raise KeyboardInterrupt
+        return line
+
+    written: list[str] = []
+    row = play(domain, domain.task("cancel-ann"), role, read, written.append)
+    assert row["end_reason"] == "interrupted"
+    assert any(line.startswith("verdict: FAILED") for line in written), written
+    assert "interrupted: the episode ends here" in "\n".join(written)
+
+
+def test_play_as_user_says_how_to_type_a_fact(retail):
+    """The scripted agent recognises "ordered by mistake", not "I ordered it by mistake"."""
+    from eigendsl.runtime.play import known_facts
+
+    text = known_facts(retail.task("cancel-amara-by-mistake"))
+    assert "recognises a fact only as it is written here" in text
+    assert "\n  reason: ordered by mistake" in text
+
+
+def test_play_an_empty_task_id_is_no_task():
+    result = CliRunner().invoke(main, ["play", str(MINI), "--task", ""])
+    assert result.exit_code == 1 and "no task ''" in result.output
 
 
 def test_a_proposal_says_first_the_arguments_fewest_tools_take(retail):

@@ -631,7 +631,10 @@ def test_unknown_tool_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", "tau2", str(folder), "-o", str(tmp_path / "spec")])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "task t 1: action 1 calls unknown tool 'refund_everything'" in result.output
+    assert (
+        "task t 1: evaluation_criteria.actions[0] calls unknown tool 'refund_everything'"
+        in result.output
+    )
     assert "cancel_pending_order" in result.output and "tasks.json:" in result.output
     assert not (tmp_path / "spec").exists()
 

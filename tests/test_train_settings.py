@@ -715,3 +715,23 @@ def test_train_prints_the_pass_rates_as_a_table(capsys):
         "  SFT         0.613   0.514   0.730",
         "  SFT+GRPO    0.676   0.622   0.750",
     ]
+
+
+def test_nan_and_infinity_are_named_as_such() -> None:
+    """`--recover nan` said "input should be less than or equal to 1", of a value that is none."""
+    for value in (float("nan"), float("inf")):
+        problem = value_problem("synth", "recover", value)
+        assert problem is not None
+        assert problem.sentence == f"training.synth.recover is {value!r}: write a finite number"
+
+
+def test_an_output_folder_that_cannot_be_made_is_said_with_the_fix(tmp_path: Path) -> None:
+    """`synth --out /proc/foo` printed only "/proc/foo: No such file or directory"."""
+    (tmp_path / "file").write_text("")
+    for command in ("synth", "train"):
+        result = CliRunner().invoke(
+            main, [command, str(SPEC), "--out", str(tmp_path / "file" / "x")]
+        )
+        assert result.exit_code == 1, result.output
+        assert f"cannot make the output folder {tmp_path / 'file' / 'x'}" in result.output
+        assert "give --out a folder that can be made and written to" in result.output

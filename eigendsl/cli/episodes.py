@@ -9,9 +9,11 @@ from typing import Any
 import click
 
 from eigendsl.cli.shared import (
+    MAX_TRIALS,
     constrain_calls_option,
     domain_dir_argument,
     echo_json,
+    episodes_progress,
     json_option,
     judge_model,
     placed,
@@ -58,10 +60,11 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
 )
 @click.option(
     "--trials",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TRIALS),
     default=1,
     show_default=True,
-    help="Episodes per task (for pass^k).",
+    help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}: every episode is kept until "
+    "the summary).",
 )
 @seed_option
 @click.option(
@@ -112,14 +115,16 @@ def run_cmd(
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split)
-    rows = run_episodes(
-        domain,
-        chosen,
-        make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
-        make_user(user, domain, seed),
-        trials=trials,
-        max_turns=max_turns,
-    )
+    with episodes_progress(len(chosen) * trials) as progress:
+        rows = run_episodes(
+            domain,
+            chosen,
+            make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
+            make_user(user, domain, seed),
+            trials=trials,
+            max_turns=max_turns,
+            progress=progress,
+        )
     report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}", domain_dir)
 
 
@@ -138,7 +143,13 @@ def run_cmd(
     default="held-out",
     show_default=True,
 )
-@click.option("--trials", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option(
+    "--trials",
+    type=click.IntRange(min=1, max=MAX_TRIALS),
+    default=4,
+    show_default=True,
+    help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}).",
+)
 @click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
 @click.option(
     "--context",
@@ -210,23 +221,35 @@ def eval_cmd(
 )
 @user_errors
 def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
-    """Play one episode interactively and see the verdict with its reasons."""
+    """Play one episode interactively and see the verdict with its reasons (Ctrl-C ends the
+    episode where it is: the verdict, then exit status 130)."""
+    import sys
+
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.play import play
 
-    domain = load_domain(domain_dir)
+    try:
+        domain = load_domain(domain_dir)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted before the episode began", err=True)
+        sys.exit(130)
     warn_if_stale(domain, domain_dir)
-    if not task_id and not domain.tasks:
+    if task_id is None and not domain.tasks:
         raise EigenError(
             f"{domain_dir} has no tasks to play; add a task template (with sampled or "
             "concrete tasks) to a task file"
         )
-    task = domain.task(task_id) if task_id else domain.tasks[0]
+    task = domain.task(task_id) if task_id is not None else domain.tasks[0]
 
     def read(prompt: str) -> str:
+        # input(), not click.prompt: click turns Ctrl-C into the same Abort as the end of the
+        # input, and play ends an episode on Ctrl-C whichever role the person plays
         try:
-            return click.prompt(prompt, prompt_suffix="", default="", show_default=False)
-        except (EOFError, click.Abort):
+            return input(prompt)
+        except EOFError:  # the end of the input: as /quit (the agent) or /stop (the user)
+            click.echo()
             return "/quit" if role == "agent" else "/stop"
 
-    play(domain, task, role, read, click.echo)
+    row = play(domain, task, role, read, click.echo)
+    if row["end_reason"] == "interrupted":
+        sys.exit(130)

@@ -11,13 +11,17 @@ import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
 from eigendsl.errors import EigenError
+
+# Episodes per task that run, eval and train play at most: every episode is held until the
+# summary (pass^k needs them all), so 10**8 trials ran until memory ran out.
+MAX_TRIALS = 1000
 
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -115,6 +119,18 @@ def judge_model(spec: str | None) -> Any:
     from eigendsl.runtime.judge import make_judge
 
     return make_judge(spec)
+
+
+@contextlib.contextmanager
+def episodes_progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A bar on stderr (stdout holds the summary) of the episodes finished out of ``total``;
+    the callable takes how many more finished. Shown only on a terminal, and gone once done."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("episodes", total=total)
+        yield lambda finished: bar.advance(task, finished)
 
 
 def plain_console() -> Any:

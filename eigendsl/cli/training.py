@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from eigendsl.cli.shared import (
+    MAX_TRIALS,
     echo_json,
     json_option,
     plain_console,
@@ -243,9 +244,9 @@ def synth_cmd(
 @click.option(
     "--trials",
     "eval_trials",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_TRIALS),
     default=None,
-    help="Evaluation trials per task (pass^1..K).",
+    help=f"Evaluation trials per task (pass^1..K; at most {MAX_TRIALS}).",
 )
 @click.option(
     "--user-model", is_flag=True, help="Also fine-tune a user simulator and roll out GRPO with it."

@@ -5,12 +5,14 @@ As the agent, type a message for the user, or a tool call::
     /call get_order_details {"order_id": "#W1000001"}
 
 ``/tools`` lists the tools, ``/quit`` ends the episode. As the user, type what the user says;
-``/stop`` ends the conversation. At the end the verdict is shown with its reasons.
+``/stop`` ends the conversation. A blank line is skipped, and a line that starts with ``/`` but
+is no command is refused with the commands (it went to the other side as a message, which ended
+the episode). Ctrl-C ends the episode where it is, in either role. At the end the verdict is
+shown with its reasons.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,32 @@ HELP = (
     "Type a message for the user, or '/call TOOL {json arguments}' to call a tool; "
     "'/tools' lists the tools, '/quit' ends."
 )
+# Each role's commands; any other line that starts with "/" is refused, not sent.
+COMMANDS = {"agent": ("/call", "/tools", "/quit"), "user": ("/stop", "/quit")}
+
+
+def unknown_command(line: str, role: str) -> str | None:
+    """What to say of a line that starts with ``/`` but is none of ``role``'s commands (None
+    for any other line)."""
+    word = line.strip().split(maxsplit=1)[0] if line.strip().startswith("/") else ""
+    if not word or word in COMMANDS[role]:
+        return None
+    return (
+        f"unknown command {word!r}; the commands are {', '.join(COMMANDS[role])} (a message "
+        "may not start with '/'). Nothing was sent."
+    )
+
+
+def known_facts(task: dict[str, Any]) -> str:
+    """The banner's lines of what the user knows, each as the scripted agent recognises it."""
+    known = task["user"].get("known", {})
+    if not known:
+        return "You know nothing the agent will ask for."
+    lines = "\n".join(f"  {name}: {value}" for name, value in known.items())
+    return (
+        "You know (the scripted agent recognises a fact only as it is written here: type it "
+        f"so):\n{lines}"
+    )
 
 
 def tool_list(domain: Domain) -> str:
@@ -45,7 +73,7 @@ def parse_agent_input(line: str) -> AgentTurn | None:
     text = line.strip()
     if text == "/quit":
         return None
-    if text.startswith("/call"):
+    if text.split(maxsplit=1)[:1] == ["/call"]:
         rest = text[len("/call") :].strip()
         name, _, raw = rest.partition(" ")
         args, error = decode_arguments(raw)
@@ -63,21 +91,62 @@ def play(
     write: Callable[[str], None],
     max_turns: int | None = None,
 ) -> dict[str, Any]:
-    """Play one episode with a person in ``role`` ("agent" or "user"); return the judged row."""
+    """Play one episode with a person in ``role`` ("agent" or "user"); return the judged row.
+    Ctrl-C (``read`` or a scripted turn raising KeyboardInterrupt) ends the episode where it is,
+    in either role: it is judged as it stands, its ``end_reason`` "interrupted"."""
     episode = Episode(task, Environment(domain, task))
-    limit = max_turns or domain.max_turns
-    user, agent = ScriptedUser(domain.stop_marker), ScriptedAgent()
     write(f"Task {task['id']} ({task.get('template')}); you play the {role}.")
     if role == "agent":
         write(HELP)
         write("Tools:\n" + tool_list(domain))
     else:
         write(f"Your scenario: {task['user']['reason']}")
-        write(f"You know: {json.dumps(task['user'].get('known', {}))}. Type '/stop' to end.")
+        write(known_facts(task))
+        write("Type '/stop' to end.")
+    try:
+        _turns(domain, episode, role, read, write, max_turns or domain.max_turns)
+    except KeyboardInterrupt:
+        write("\ninterrupted: the episode ends here, judged as it stands")
+        episode.done, episode.end_reason = True, "interrupted"
+    if not episode.end_reason:
+        episode.end_reason = "turn_limit"
+    row = judge_episode(domain, episode, GoldCache(domain))
+    verdict = row["verdict"]
+    write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
+    for failure in verdict["failures"]:
+        missed = "score term not earned: " if is_score_term(failure) else ""
+        write(
+            f"  {failure['path']}:{failure['line']}:{failure['col']}: {missed}{failure['reason']}"
+        )
+    return row
+
+
+def _read_line(role: str, read: Callable[[str], str], write: Callable[[str], None]) -> str:
+    """The person's next line: a blank one is skipped, an unknown command refused."""
+    while True:
+        line = read(f"{role}> ")
+        if not line.strip():
+            continue
+        refusal = unknown_command(line, role)
+        if refusal is None:
+            return line
+        write(refusal)
+
+
+def _turns(
+    domain: Domain,
+    episode: Episode,
+    role: str,
+    read: Callable[[str], str],
+    write: Callable[[str], None],
+    limit: int,
+) -> None:
+    """The episode's turns until it ends (a stop, /quit, the turn limit)."""
+    user, agent = ScriptedUser(domain.stop_marker), ScriptedAgent()
     while not episode.done and episode.turns < limit:
         if episode.waiting_for == "user":
             if role == "user":
-                text = read("user> ")
+                text = _read_line(role, read, write)
                 if text.strip() in ("/stop", "/quit"):
                     text = f"Thanks, bye. {domain.stop_marker}"
             else:
@@ -90,7 +159,7 @@ def play(
                 episode.done, episode.end_reason = True, "stop"
             continue
         if role == "agent":
-            line = read("agent> ")
+            line = _read_line(role, read, write)
             if line.strip() == "/tools":
                 write(tool_list(domain))
                 continue
@@ -114,14 +183,3 @@ def play(
                 write(f"tool: {message['content'][:500]}")
         if role == "agent" and turn.tool_calls:
             episode.waiting_for = "agent"
-    if not episode.end_reason:
-        episode.end_reason = "turn_limit"
-    row = judge_episode(domain, episode, GoldCache(domain))
-    verdict = row["verdict"]
-    write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
-    for failure in verdict["failures"]:
-        missed = "score term not earned: " if is_score_term(failure) else ""
-        write(
-            f"  {failure['path']}:{failure['line']}:{failure['col']}: {missed}{failure['reason']}"
-        )
-    return row

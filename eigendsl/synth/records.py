@@ -36,7 +36,13 @@ def folder_lock(folder: Path, command: str) -> Iterator[None]:
     lock: nothing in it can be changed from here, and a stage that would write stops before it
     runs (``eigendsl.train.runfolder.disk_errors``). (The folder itself is not what is locked:
     over NFS an exclusive ``flock`` needs a file open for writing.)"""
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # under /proc, a file in the way, no permission: said with the fix
+        raise EigenError(
+            f"cannot make the output folder {folder} ({exc.filename or folder}: "
+            f"{exc.strerror or exc}); give --out a folder that can be made and written to"
+        ) from None
     path = folder / LOCK
     handle = _locked(path, f"{folder} is in use by another eigendsl {command}")
     if handle is None:

@@ -47,11 +47,7 @@ def read_json(path: Path) -> tuple[Any, str]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EigenError(
-            Diagnostic(
-                Span(str(path), 0, 0),
-                f"{path.name} is missing; a tau2 domain folder "
-                "holds db.json, policy.md and tasks.json",
-            )
+            f"{path} is missing; a tau2 domain folder holds db.json, policy.md and tasks.json"
         ) from None
     except UnicodeDecodeError as exc:
         raise EigenError(
@@ -107,7 +103,7 @@ class Instructions(BaseModel):
 
 
 class Scenario(BaseModel):
-    instructions: str | Instructions | None = None
+    instructions: str | Instructions  # as tau2's UserScenario, which requires it
     persona: Any = None
 
 
@@ -117,7 +113,7 @@ class Purpose(BaseModel):
 
 class Task(BaseModel):
     id: TaskId
-    user_scenario: Scenario | None = None
+    user_scenario: Scenario  # as tau2's Task, which requires it
     description: str | Purpose | None = None
     evaluation_criteria: Criteria | None = None
 
@@ -194,11 +190,46 @@ def line_of(text: str, *needles: str) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def check_tasks(tasks: Any, path: Path, text: str) -> None:
+def import_problems(task: dict[str, Any]) -> list[str]:
+    """What keeps a task of the shape of :class:`Task` from being imported: a request that
+    says nothing (the import made one up: "Hi, I need some help."), and no evaluation criteria
+    (tau2 rewards such a task 1 whatever the agent does; imported, a do-nothing agent passed
+    it)."""
+    problems = []
+    instructions = task["user_scenario"]["instructions"]
+    if isinstance(instructions, dict):
+        reason = instructions.get("reason_for_call")
+        where = "user_scenario.instructions.reason_for_call"
+    else:
+        reason, where = instructions, "user_scenario.instructions"
+    if not isinstance(reason, str) or not reason.strip():
+        said = "missing" if reason is None else f"{json_kind(reason)}, not what the user asks for"
+        if isinstance(reason, str):
+            said = "empty"
+        problems.append(
+            f"{where} is {said}; write the user's request as a string (the user's first "
+            "message, which the import does not make up)"
+        )
+    if task.get("evaluation_criteria") is None:
+        problems.append(
+            "it has no evaluation_criteria (tau2 gives such a task reward 1 whatever the agent "
+            "does, so it would neither train nor measure anything); give it evaluation_criteria "
+            '(its "actions" and "reward_basis"), or remove the task'
+        )
+    return problems
+
+
+def check_tasks(tasks: Any, path: Path, text: str, importing: bool = False) -> None:
     """Every task of tasks.json has the shape of :class:`Task`; all problems together, each
-    naming the task by its id (or its index where it has none)."""
+    naming the task by its id (or its index where it has none). ``importing``: also what keeps
+    a task from being imported (:func:`import_problems`), and an empty list."""
     if problems := shape_problems(list[Any], tasks):
         raise EigenError(f"{path}: {problems[0]} of tasks, each {_expected(Task)}")
+    if importing and not tasks:
+        raise EigenError(
+            f"{path} holds no tasks (an empty list); an import needs at least one task, each "
+            f"{_expected(Task)}"
+        )
     diag = Diagnostics()
     lines = text.splitlines()
     names: dict[str, int] = {}
@@ -207,6 +238,8 @@ def check_tasks(tasks: Any, path: Path, text: str) -> None:
         label = f"task {task['id']}" if has_id else f"the task at index {index}"
         line = line_of(text, f'"id": {json.dumps(task["id"])}') if has_id else 0
         problems = shape_problems(Task, task)
+        if importing and not problems:
+            problems = import_problems(task)
         if not problems and has_id:
             first = names.setdefault(check_name(task), index)
             if first != index:
@@ -244,8 +277,14 @@ def read_domain(domain_dir: Path | str) -> Tau2Domain:
         )
     tasks_path = root / "tasks.json"
     tasks, tasks_text = read_json(tasks_path)
-    check_tasks(tasks, tasks_path, tasks_text)
+    check_tasks(tasks, tasks_path, tasks_text, importing=True)
     db, _ = read_json(root / "db.json")
+    if not isinstance(db, dict) or not db:
+        what = "an empty object" if isinstance(db, dict) else json_kind(db)
+        raise EigenError(
+            f"{root / 'db.json'} is {what}; it must be an object mapping table names to tables "
+            'of rows keyed by id, like {"users": {"u1": {"user_id": "u1", ...}}}'
+        )
     if not (root / "policy.md").is_file():
         raise EigenError(
             f"{root / 'policy.md'} is missing; a tau2 domain folder holds db.json, policy.md "
@@ -279,6 +318,7 @@ __all__ = [
     "check_splits",
     "check_tasks",
     "domain_tools",
+    "import_problems",
     "json_kind",
     "line_of",
     "read_domain",

@@ -150,15 +150,16 @@ def check_actions(domain: Tau2Domain, known_tools: dict[str, Any]) -> None:
             if name not in known_tools:
                 diag.error(
                     span,
-                    f"task {task['id']}: action {index + 1} calls unknown tool '{name}'"
+                    f"task {task['id']}: evaluation_criteria.actions[{index}] calls unknown tool "
+                    f"'{name}'"
                     f"{did_you_mean(name, known_tools)}; the {domain.name} domain's tools are "
                     f"{', '.join(sorted(known_tools))}",
                 )
             elif action.get("requestor", "assistant") != "assistant":
                 diag.error(
                     span,
-                    f"task {task['id']}: action {index + 1} ({name}) is made by the "
-                    f"{action.get('requestor')}; EigenDSL imports agent-side actions only",
+                    f"task {task['id']}: evaluation_criteria.actions[{index}] ({name}) is made by "
+                    f"the {action.get('requestor')}; EigenDSL imports agent-side actions only",
                 )
     diag.raise_if_errors()
 
@@ -269,7 +270,9 @@ def import_tau2(
         "policy": _reference(domain.policy, out),
         "database": {
             "seed": _reference(domain.root / "db.json", out),
-            "tables": _with_written_fields(infer_tables(domain.db), module),
+            "tables": _with_written_fields(
+                infer_tables(domain.db, str(domain.root / "db.json")), module
+            ),
         },
         "tools": tools,
         "checkers": ["checks/*.chk"],

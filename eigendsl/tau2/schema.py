@@ -103,13 +103,14 @@ def infer_fields(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {name: infer_type([row.get(name, _MISSING) for row in rows]) for name in names}
 
 
-def table_key(name: str, rows: dict[str, Any]) -> str:
-    """The field whose value is each row's key in the table dict (``order_id`` for orders)."""
+def table_key(name: str, rows: dict[str, Any], source: str = "db.json") -> str:
+    """The field whose value is each row's key in the table dict (``order_id`` for orders);
+    ``source`` (the file's path) names the file in errors."""
     candidates: list[str] | None = None
     for key, row in rows.items():
         if not isinstance(row, dict):
             raise EigenError(
-                f"table '{name}' of db.json must map ids to rows (objects), "
+                f"table '{name}' of {source} must map ids to rows (objects), "
                 f"but the entry {key!r} is {type(row).__name__}"
             )
         matching = [field for field, value in row.items() if value == key]
@@ -118,24 +119,25 @@ def table_key(name: str, rows: dict[str, Any]) -> str:
             break
     if not candidates:
         raise EigenError(
-            f"table '{name}' of db.json has no field equal to each row's id in every row; "
+            f"table '{name}' of {source} has no field equal to each row's id in every row; "
             "cannot choose its key"
         )
     return candidates[0]
 
 
-def infer_tables(db: dict[str, Any]) -> dict[str, Any]:
-    """``database.tables`` of ``domain.yaml`` for a tau2 database: key and fields per table."""
+def infer_tables(db: dict[str, Any], source: str = "db.json") -> dict[str, Any]:
+    """``database.tables`` of ``domain.yaml`` for a tau2 database: key and fields per table;
+    ``source`` (the file's path) names the file in errors."""
     if not isinstance(db, dict) or not db:
-        raise EigenError("db.json must be an object mapping table names to tables")
+        raise EigenError(f"{source} must be an object mapping table names to tables")
     tables: dict[str, Any] = {}
     keys: dict[str, str] = {}
     for name, rows in db.items():
         if not isinstance(rows, dict):
             raise EigenError(
-                f"table '{name}' of db.json must map ids to rows, not {type(rows).__name__}"
+                f"table '{name}' of {source} must map ids to rows, not {type(rows).__name__}"
             )
-        keys[name] = table_key(name, rows)
+        keys[name] = table_key(name, rows, source)
     for name, rows in db.items():
         fields = infer_fields(list(rows.values()))
         for field, spec in fields.items():

@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 
 from eigendsl.errors import EigenError
+from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import model_view
 from eigendsl.synth.records import folder_lock
@@ -82,6 +83,8 @@ class Pipeline:
         from eigendsl.train.model import check_model_name
         from eigendsl.train.rollout import require_vllm
 
+        # before anything is written (run.json): synthesis refused SPEC/run/synth only after
+        refuse_spec_folder(self.spec_dir, self.out, "training", "--out", "runs/<domain>/train/")
         # settings that later stages read are checked before the stages before them take minutes
         s = self.settings = check_settings(self.settings)  # SFT's decay and optimizer among them
         sft_catalog(s, self.domain.seed)
