@@ -820,7 +820,8 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
 
 def test_a_misspelt_embedded_size_is_named_in_the_error():
     """`--model tny` (a hub id to transformers) ends with the size meant; a hub id with its owner,
-    another hub name, or a command that builds no embedded model get no guess."""
+    another hub name get no guess; a command that builds no embedded model (eval, run) names the
+    folder to give instead."""
     from eigendsl.runtime.checkpoints import checkpoint_error
 
     offline = OSError("We couldn't connect to 'https://huggingface.co'")
@@ -830,7 +831,9 @@ def test_a_misspelt_embedded_size_is_named_in_the_error():
     assert str(checkpoint_error("tiny_wide", offline, embedded=True)).endswith("'tiny-wide'?")
     for name in ("org/tiny", "t5-small", "gpt2"):
         assert "did you mean" not in str(checkpoint_error(name, offline, embedded=True))
-    assert "did you mean" not in str(checkpoint_error("tny", offline))
+    assert str(checkpoint_error("tny", offline)).endswith(
+        "did you mean 'tiny'? (eigendsl train builds it; name a folder it wrote: OUT/sft)"
+    )
 
 
 def test_a_config_that_its_weights_or_transformers_refuse_is_a_user_error(tmp_path):

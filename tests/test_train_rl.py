@@ -515,6 +515,60 @@ def test_grpo_two_steps_change_the_weights(mini, micro, tmp_path, monkeypatch, c
     assert "reward" not in printed.out and re.search(r"grpo .*2/2 loss \S+ reward \d", printed.err)
 
 
+@pytest.mark.slow
+def test_grpo_resumed_after_a_crash_trains_the_model_a_run_never_stopped_does(
+    mini, micro, tmp_path, monkeypatch, capfd
+):
+    import copy
+
+    from safetensors.torch import load_file
+
+    from eigendsl.train import grpo, resume
+    from eigendsl.train.grpo import GRPOSettings, run_grpo
+
+    real = grpo.EpisodeRollout._play
+
+    def varied(self, model, tasks, worlds):  # rewards that vary with what was sampled
+        rollouts = real(self, model, tasks, worlds)
+        for rollout in rollouts:
+            rollout.reward = float(sum(rollout.completion_ids) % 2)
+            rollout.env_mask = [1] * len(rollout.env_mask)
+        return rollouts
+
+    monkeypatch.setattr(grpo.EpisodeRollout, "_play", varied)
+    model, tokenizer = micro
+    settings = GRPOSettings(
+        max_steps=4,
+        tasks_per_step=2,
+        num_generations=2,
+        max_new_tokens=12,
+        max_turns=3,
+        resample_tries=2,
+        learning_rate=1e-2,
+        fresh_ids=True,  # the rollouts' own draws: fresh ids, replayed groups' tasks
+        save_steps=1,
+    )
+    run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "whole", settings)
+    saved = resume.RolloutLog.on_save
+
+    def crash(self, args, state, control, **kwargs):
+        saved(self, args, state, control, **kwargs)
+        if state.global_step == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(resume.RolloutLog, "on_save", crash)
+    with pytest.raises(KeyboardInterrupt):
+        run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "cut", settings)
+    monkeypatch.setattr(resume.RolloutLog, "on_save", saved)
+    capfd.readouterr()
+    run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "cut", settings)
+    # the tied output layer, which no checkpoint saves, is not reported missing
+    assert "missing keys" not in capfd.readouterr().err
+    whole = load_file(tmp_path / "whole" / "model.safetensors")
+    cut = load_file(tmp_path / "cut" / "model.safetensors")
+    assert all(torch.equal(whole[k], cut[k]) for k in whole)
+
+
 def _train_cmd(out: Path, grpo_steps: int) -> list[str]:
     return [
         sys.executable,
@@ -903,3 +957,11 @@ def test_the_user_model_is_fine_tuned_and_plays_the_user_in_grpo(tmp_path, monke
     agent = load_file(run / "sft" / "model.safetensors")
     assert not all(torch.equal(weights[k].cpu(), agent[k]) for k in trained)
     assert said  # every GRPO episode opened with the user model's turn
+    # the user simulator's SFT is a stage of its own: its record, its seconds, a line in the report
+    record = json.loads((run / "stages" / "user_sft.json").read_text())
+    assert record["loss"] and record["seconds"] > 0
+    summary = json.loads((run / "summary.json").read_text())
+    assert "user_sft" in summary["seconds_per_stage"]
+    report = (run / "report.md").read_text()
+    assert "GRPO rolled out against a user simulator fine-tuned on the same dialogues" in report
+    assert "| user_sft |" in report

@@ -86,6 +86,14 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
     help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
     "without one they are reported as not judged.",
 )
+@click.option(
+    "--context",
+    type=click.Choice(["compact", "full"]),
+    default=None,
+    help="What a model agent is shown. compact: the short prompt and tool results the embedded "
+    "model is trained with; full: compiled prompt, JSON results and schemas. Default: the one "
+    "the checkpoint was trained with where eigendsl train made it, else full.",
+)
 @constrain_calls_option
 @json_option
 @user_errors
@@ -102,6 +110,7 @@ def run_cmd(
     out: Path | None,
     as_json: bool,
     judge: str | None = None,
+    context: str | None = None,
     constrain_calls: bool = False,
 ) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
@@ -119,7 +128,9 @@ def run_cmd(
         rows = run_episodes(
             domain,
             chosen,
-            make_agent(agent, tuple(mistakes), seed, constrain_calls=constrain_calls),
+            make_agent(
+                agent, tuple(mistakes), seed, constrain_calls=constrain_calls, context=context
+            ),
             make_user(user, domain, seed),
             trials=trials,
             max_turns=max_turns,
@@ -154,10 +165,10 @@ def run_cmd(
 @click.option(
     "--context",
     type=click.Choice(["compact", "full"]),
-    default="compact",
-    show_default=True,
+    default=None,
     help="compact: the short prompt and tool results the embedded model is trained with; "
-    "full: compiled prompt, JSON results and schemas.",
+    "full: compiled prompt, JSON results and schemas. Default: the one the checkpoint was "
+    "trained with where eigendsl train made it, else full (as run --agent hf:).",
 )
 @click.option(
     "--out",
@@ -174,7 +185,7 @@ def eval_cmd(
     split: str,
     trials: int,
     temperature: float,
-    context: str,
+    context: str | None,
     out: Path | None,
     as_json: bool,
     constrain_calls: bool = False,
@@ -182,6 +193,7 @@ def eval_cmd(
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import claim_episodes_file
+    from eigendsl.runtime.model_view import agent_context
     from eigendsl.train.evaluate import eval_tasks, evaluate
     from eigendsl.train.model import load_checkpoint
 
@@ -189,7 +201,7 @@ def eval_cmd(
         claim_episodes_file(out)
     domain = load_domain(spec_dir)
     warn_if_stale(domain, spec_dir)
-    model, tokenizer = load_checkpoint(model_path)
+    model, tokenizer = load_checkpoint(model_path, note=lambda line: click.echo(line, err=True))
     summary = evaluate(
         domain,
         model,
@@ -197,7 +209,7 @@ def eval_cmd(
         eval_tasks(domain, split),
         trials=trials,
         temperature=temperature,
-        context=context,
+        context=agent_context(f"hf:{model_path}", context),
         out=out,
         constrain_calls=constrain_calls,
     )

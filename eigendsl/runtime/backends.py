@@ -66,6 +66,8 @@ class HFBackend:
             from transformers import AutoModelForCausalLM
 
             from eigendsl.runtime.checkpoints import (
+                LOAD_ERRORS,
+                check_vocabulary,
                 checkpoint_error,
                 load_tokenizer,
                 quiet_library_bars,
@@ -81,7 +83,8 @@ class HFBackend:
             try:
                 tokenizer = load_tokenizer(path)
                 model = AutoModelForCausalLM.from_pretrained(path)
-            except (OSError, ValueError) as exc:
+                check_vocabulary(tokenizer, int(model.get_input_embeddings().weight.shape[0]))
+            except LOAD_ERRORS as exc:
                 raise checkpoint_error(path, exc) from None
         # Generation runs where the GPU is, unless the model was placed already (a device map).
         device = device or ("cuda" if torch.cuda.is_available() else None)

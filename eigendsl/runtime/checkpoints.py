@@ -52,6 +52,27 @@ def quiet_library_bars() -> None:
         datasets.disable_progress_bars()
 
 
+def offline_unless_reachable(name: str | Path, timeout: float = 3.0) -> None:
+    """Before a hub id (``name`` that is no local path) is loaded: where the Hugging Face hub
+    cannot be reached within ``timeout`` seconds, go offline for the rest of the process, as
+    ``HF_HUB_OFFLINE=1`` does, so a model in the cache loads and one that is not fails at once,
+    not after huggingface_hub's five retries (a minute and more of "Retrying in 8s")."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or Path(name).expanduser().exists():
+        return
+    url = urlsplit(constants.ENDPOINT)
+    try:
+        socket.create_connection(
+            (url.hostname or "", url.port or (443 if url.scheme == "https" else 80)), timeout
+        ).close()
+    except OSError:
+        constants.HF_HUB_OFFLINE = True
+
+
 def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     """Load a tokenizer saved with ``save_pretrained`` (ours or any other), or a hub id's.
 
@@ -61,6 +82,7 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     otherwise than the tokenizer was trained to split it."""
     from transformers import AutoTokenizer
 
+    offline_unless_reachable(path)
     folder = Path(path)
     if folder.is_dir() and not any(any(folder.glob(files)) for files in TOKENIZER_FILES):
         raise OSError("the folder has no tokenizer (no tokenizer.json, *.model or vocab file)")
@@ -69,6 +91,17 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     if saved_as in GENERIC_CLASSES:
         return PreTrainedTokenizerFast.from_pretrained(str(path))
     return AutoTokenizer.from_pretrained(str(path))
+
+
+def check_vocabulary(tokenizer: PreTrainedTokenizerBase, rows: int) -> None:
+    """Refuse a checkpoint whose tokenizer has more tokens than its model's embedding has ``rows``
+    (a tokenizer of another model beside the weights): its ids past the last row would fail deep
+    in generation or training. A ``ValueError``, which :func:`checkpoint_error` words."""
+    if len(tokenizer) > rows:
+        raise ValueError(
+            f"its tokenizer has {len(tokenizer)} tokens but the model's embedding has {rows} "
+            "rows (a tokenizer saved beside another model's weights?)"
+        )
 
 
 def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
@@ -84,12 +117,16 @@ def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = F
 
 def _size_meant(name: str | Path, embedded: bool) -> str:
     """``"; did you mean 'tiny'?"`` for a misspelt embedded size (``tny``): a name close to one,
-    neither a folder nor a hub id with its owner (``org/name``)."""
+    neither a folder nor a hub id with its owner (``org/name``). Where the command does not
+    build one (``embedded`` False: eval, run), it says which folder to name instead."""
     text = str(name)
-    if not embedded or "/" in text or Path(text).expanduser().exists():
+    if "/" in text or Path(text).expanduser().exists():
         return ""
     close = difflib.get_close_matches(text, EMBEDDED_SIZES, n=1, cutoff=0.8)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    if not close:
+        return ""
+    built = "" if embedded else " (eigendsl train builds it; name a folder it wrote: OUT/sft)"
+    return f"; did you mean '{close[0]}'?{built}"
 
 
 def load_reason(name: str | Path, exc: BaseException) -> str:

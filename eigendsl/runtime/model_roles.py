@@ -9,7 +9,7 @@ from typing import Any
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import Backend, HFBackend, make_backend
-from eigendsl.runtime.model_view import model_view
+from eigendsl.runtime.model_view import agent_context, model_view
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.turns import AgentTurn
@@ -93,14 +93,21 @@ def make_agent(
     mistakes: tuple[str, ...] = (),
     seed: int = 0,
     constrain_calls: bool = False,
+    context: str | None = None,
     **options: Any,
 ) -> Any:
+    """The agent ``spec`` names. A model agent is shown ``context`` (compact or full), by default
+    the one its checkpoint was trained on (:func:`agent_context`)."""
     if spec == "scripted":
-        if constrain_calls:
-            raise EigenError(
-                "--constrain-calls holds a model's tool calls to the schemas; the scripted agent "
-                "writes its calls from the gold plan. Use it with --agent hf:PATH_OR_ID."
-            )
+        for given, option in (
+            (constrain_calls, "--constrain-calls holds a model's tool calls to the schemas"),
+            (context, "--context chooses what a model is shown"),
+        ):
+            if given:
+                raise EigenError(
+                    f"{option}; the scripted agent writes its calls from the gold plan. Use it "
+                    "with --agent hf:PATH_OR_ID."
+                )
         return ScriptedAgent(mistakes, seed)
     if mistakes:
         raise EigenError(
@@ -108,7 +115,9 @@ def make_agent(
             "writes its own turns. Leave --mistake out, or use --agent scripted"
         )
     backend = make_backend(spec, "scripted", **options)
-    return ModelAgent(backend, spec, constrain_calls=constrain_calls)
+    return ModelAgent(
+        backend, spec, context=agent_context(spec, context), constrain_calls=constrain_calls
+    )
 
 
 def make_user(spec: str, domain: Any, seed: int = 0, **options: Any) -> Any:

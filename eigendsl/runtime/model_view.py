@@ -1,11 +1,50 @@
 """What a model is shown of an episode: its messages in full, or in the compact form the embedded
-model is trained and evaluated on (a short system prompt, tool results as ``key: value`` lines).
+model is trained and evaluated on (a short system prompt, tool results as ``key: value`` lines);
+and which of the two a checkpoint was trained on (:func:`agent_context`).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
+
+CONTEXTS = ("compact", "full")
+# The key of a checkpoint's config.json that names the context `eigendsl train` trained it on.
+CONTEXT_KEY = "eigendsl_context"
+
+
+def trained_context(path: str | Path) -> str | None:
+    """The context the checkpoint folder ``path`` was trained on where EigenDSL made it: its
+    config.json's ``eigendsl_context``, or, for a folder of a train run that predates that key
+    (``OUT/base``, ``OUT/sft``, ``OUT/grpo``), the run's ``run.json`` settings. None otherwise (a
+    hub id, a checkpoint made elsewhere)."""
+    folder = Path(path).expanduser()
+    for record, keys in (
+        (folder / "config.json", (CONTEXT_KEY,)),
+        (folder.parent / "run.json", ("settings", "context")),
+    ):
+        try:
+            value: Any = json.loads(record.read_text())
+            for key in keys:
+                value = value.get(key) if isinstance(value, dict) else None
+        except (OSError, ValueError):
+            continue
+        if value in CONTEXTS:
+            return str(value)
+    return None
+
+
+def agent_context(spec: str, chosen: str | None) -> str:
+    """The context a model agent (``hf:PATH``, ``vllm:PATH``, ``openai:...``) is shown: ``chosen``
+    (``--context``) where given, else the one the checkpoint was trained on
+    (:func:`trained_context`), else ``full`` (the compiled prompt and schemas, what a model made
+    elsewhere is written for). ``run``, ``eval`` and synthesis's trajectory model agree on it."""
+    if chosen is not None:
+        return chosen
+    kind, _, target = spec.partition(":")
+    found = trained_context(target) if kind in ("hf", "vllm") and target else None
+    return found or "full"
 
 
 def compact_prompt(domain: Any) -> str:

@@ -24,8 +24,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
-
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
@@ -323,7 +321,7 @@ def run_grpo(
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    from eigendsl.train.resume import last_checkpoint
+    from eigendsl.train.resume import RolloutLog, last_checkpoint, tied_weights_quiet
 
     settings = settings or GRPOSettings()
     out = Path(out_dir)
@@ -358,22 +356,13 @@ def run_grpo(
             rollout_func=rollout,
         )
     checkpoint = last_checkpoint(out)
-    log_path = out / "rollout_log.jsonl"
-    if checkpoint is not None and log_path.is_file():
-        # Steps logged after the checkpoint are taken again; keep only those it holds.
-        done = int(Path(checkpoint).name.rsplit("-", 1)[1])
-        rollout.log = [
-            entry
-            for line in log_path.read_text().splitlines()
-            if line.strip()
-            if (entry := json.loads(line))["step"] < done
-        ]
-    trainer.add_callback(_RolloutLog(rollout, log_path))
+    trainer.add_callback(RolloutLog.resumed(rollout, out, checkpoint))
     show_progress(trainer, "grpo")
     with warnings.catch_warnings():
         # Each step TRL reads transformers' deprecated is_gradient_checkpointing, which warns.
         warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is", FutureWarning)
-        trainer.train(resume_from_checkpoint=checkpoint)
+        with tied_weights_quiet(model):
+            trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(str(out))
     tokenizer.save_pretrained(str(out))
     # The trainer's history survives a resume (it is in each checkpoint), the stage's clock does
@@ -385,15 +374,3 @@ def run_grpo(
         entry["step_seconds"] = step_times.get(entry["step"] + 1)
     (out / "settings.json").write_text(json.dumps(asdict(settings), indent=2))
     return rollout.log
-
-
-class _RolloutLog(TrainerCallback):
-    """Keeps the rollout log on disk next to the checkpoints, so a resumed run keeps its history."""
-
-    def __init__(self, rollout: EpisodeRollout, path: Path):
-        self.rollout, self.path = rollout, path
-
-    def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text("".join(json.dumps(e) + "\n" for e in self.rollout.log))
-        tmp.replace(self.path)

@@ -26,8 +26,10 @@ from transformers import (
 
 from eigendsl.runtime.checkpoints import (
     LOAD_ERRORS,
+    check_vocabulary,
     checkpoint_error,
     load_tokenizer,
+    offline_unless_reachable,
     quiet_library_bars,
 )
 from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
@@ -128,6 +130,7 @@ def load_model(
     pieces: Iterable[str] = (),
     seed: int = 0,
     dtype: torch.dtype | str | None = None,
+    note: Callable[[str], None] | None = None,
     **model_kwargs: Any,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return ``(model, tokenizer)`` for an embedded size name or any checkpoint.
@@ -140,7 +143,9 @@ def load_model(
     - Anything else (a local checkpoint directory or a hub id, loaded offline when
       ``HF_HUB_OFFLINE=1``) goes through ``AutoModelForCausalLM`` and ``AutoTokenizer``. When the
       tokenizer's chat template does not mark the assistant's text with ``{% generation %}``, our
-      template replaces it (see :func:`ensure_chat_format`).
+      template replaces it (see :func:`ensure_chat_format`), and ``note`` is told so. A tokenizer
+      with more tokens than the model's embedding has rows is a ``ValueError``
+      (:func:`~eigendsl.runtime.checkpoints.check_vocabulary`).
     """
     name = str(name_or_path)
     if name in MODEL_SIZES and not Path(name).is_dir():
@@ -163,18 +168,34 @@ def load_model(
     if dtype is not None:
         kwargs["dtype"] = _dtype(dtype)
     model: PreTrainedModel = AutoModelForCausalLM.from_pretrained(name, **kwargs)
-    ensure_chat_format(model, tokenizer)
+    embeddings: Any = model.get_input_embeddings()
+    rows = int(embeddings.weight.shape[0])
+    check_vocabulary(tokenizer, rows)  # before ensure_chat_format grows the embedding
+    had_template = bool(tokenizer.chat_template)
+    if ensure_chat_format(model, tokenizer) and note is not None:
+        note(
+            f"note: {name}: EigenDSL's ChatML chat template is used "
+            + (
+                "in place of the checkpoint's own, which has no {% generation %} marks"
+                if had_template
+                else "(the checkpoint has none)"
+            )
+        )
     return model, tokenizer
 
 
 def load_checkpoint(
-    name_or_path: str | Path, *, embedded: bool = False
+    name_or_path: str | Path,
+    *,
+    embedded: bool = False,
+    note: Callable[[str], None] | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
-    that says what a model can be (:func:`checkpoint_error`), not the loader's traceback."""
+    that says what a model can be (:func:`checkpoint_error`), not the loader's traceback;
+    ``note`` is told when EigenDSL's chat template replaces the checkpoint's."""
     quiet_library_bars()
     try:
-        return load_model(name_or_path)
+        return load_model(name_or_path, note=note)
     except LOAD_ERRORS as exc:
         raise checkpoint_error(name_or_path, exc, embedded=embedded) from None
 
@@ -182,13 +203,17 @@ def load_checkpoint(
 def check_model_name(name: str) -> None:
     """Fail now, before any stage takes its minutes, if ``name`` is neither an embedded size nor a
     checkpoint whose config loads (a folder's ``config.json``, or a hub id's, which this fetches
-    into the cache that loading the weights then uses)."""
+    into the cache that loading the weights then uses) and whose tokenizer fits its embedding."""
     from transformers import AutoConfig
 
     if name in MODEL_SIZES and not Path(name).is_dir():
         return
+    offline_unless_reachable(name)
     try:
-        AutoConfig.from_pretrained(name)
+        config = AutoConfig.from_pretrained(name)
+        rows = getattr(config, "vocab_size", None)
+        if isinstance(rows, int):  # the tokenizer too, where the config gives the embedding's rows
+            check_vocabulary(load_tokenizer(name), rows)
     except LOAD_ERRORS as exc:
         raise checkpoint_error(name, exc, embedded=True) from None
 

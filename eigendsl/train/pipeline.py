@@ -28,7 +28,7 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.runtime.model_view import model_view
+from eigendsl.runtime.model_view import CONTEXT_KEY, model_view
 from eigendsl.synth.records import folder_lock
 from eigendsl.train.runfolder import (
     accepted_files,
@@ -44,8 +44,7 @@ from eigendsl.train.settings import (
     TrainSettings,
     check_settings,
     sft_catalog,
-    sft_decay,
-    sft_optimizer,
+    sft_settings,
 )
 from eigendsl.train.sft_dialogues import sft_schedule
 
@@ -58,6 +57,7 @@ class Pipeline:
         self.domain: Domain = load_domain(spec_dir)
         self.seconds: dict[str, float] = {}
         self.results: dict[str, Any] = {}
+        self.user_log: dict[str, Any] | None = None  # the user simulator's SFT (--user-model)
         self._dialogues: list[dict[str, Any]] | None = None  # read once synthesis is done
 
     # ------------------------------------------------------------------ bookkeeping
@@ -101,6 +101,8 @@ class Pipeline:
         self.timed("base", self.base)
         self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"))
         self.sft_log = self.timed("sft", self.sft)
+        if s.user_model:
+            self.user_log = self.timed("user_sft", self.user_sft)
         self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"))
         self.grpo_log = self.timed("grpo", self.grpo) if s.grpo_steps > 0 else {"log": []}
         self.results["grpo"] = self.timed(
@@ -175,7 +177,9 @@ class Pipeline:
                 seed=s.seed,
             )
         else:
-            model, tokenizer = load_checkpoint(s.model, embedded=True)
+            model, tokenizer = load_checkpoint(s.model, embedded=True, note=self.log)
+        # the context it is trained on travels in its config.json, for run and eval to show it
+        setattr(model.config, CONTEXT_KEY, s.context)
         model.save_pretrained(self.out / "base")
         tokenizer.save_pretrained(self.out / "base")
         return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
@@ -197,24 +201,13 @@ class Pipeline:
             ) from None
 
     def sft(self) -> dict[str, Any]:
-        from eigendsl.train.sft import SFTSettings, run_sft
+        from eigendsl.train.sft import run_sft
 
         s = self.settings
         model, tokenizer = self.load("base")
         rows = self.dialogues()
         result: dict[str, Any] = {"dialogues": len(rows)}
-        config = SFTSettings(
-            num_train_epochs=s.sft_epochs,
-            learning_rate=s.sft_learning_rate,
-            decay=sft_decay(s),
-            optimizer=sft_optimizer(s),
-            per_device_train_batch_size=s.sft_batch_size,
-            max_length=s.sft_max_length,
-            save_steps=25,
-            seed=s.seed,
-            # batches of similar lengths: far less padding on a CPU
-            extra={"train_sampling_strategy": "group_by_length"},
-        )
+        config = sft_settings(s)
         if s.sft_balance or s.sft_pass_size or s.sft_fresh_ids > 0 or s.sft_copy_drills > 0:
             from eigendsl.loader import load_spec
             from eigendsl.train.renaming import attribute_fields
@@ -249,21 +242,25 @@ class Pipeline:
                 f"{self.out / 'sft'} and run again"
             )
         result["loss"] = history
-        if s.user_model:
-            from eigendsl.train.sft import run_user_sft
-
-            # The user's prompt states the task's own ids, so the user learns the dialogues as
-            # they are.
-            user_model, user_tokenizer = self.load("base")
-            result["user_loss"] = run_user_sft(
-                user_model,
-                user_tokenizer,
-                rows,
-                self.out / "user_sft",
-                config,
-                user_prompt=self.domain.user_prompt,
-            )
         return result
+
+    def user_sft(self) -> dict[str, Any]:
+        """``--user-model``: a user simulator fine-tuned from the base model on the same
+        dialogues, which GRPO rolls out against. The user's prompt states the task's own ids,
+        so the user learns the dialogues as they are."""
+        from eigendsl.train.sft import run_user_sft
+
+        user_model, user_tokenizer = self.load("base")
+        rows = self.dialogues()
+        loss = run_user_sft(
+            user_model,
+            user_tokenizer,
+            rows,
+            self.out / "user_sft",
+            sft_settings(self.settings),
+            user_prompt=self.domain.user_prompt,
+        )
+        return {"dialogues": len(rows), "loss": loss}
 
     def grpo(self) -> dict[str, Any]:
         from eigendsl.train.grpo import GRPOSettings, run_grpo
@@ -329,7 +326,10 @@ class Pipeline:
         """``report.md``, its plots and ``summary.json``; the summary (``--json``'s object)."""
         from eigendsl.train.report import write_run_report
 
-        logs = (self.sft_log, self.grpo_log)
+        sft_log = self.sft_log
+        if self.user_log is not None:  # the report says GRPO played against a trained user
+            sft_log = {**sft_log, "user_loss": self.user_log.get("loss", [])}
+        logs = (sft_log, self.grpo_log)
         return write_run_report(self.out, self.results, logs, self.seconds, self.settings, self.log)
 
 

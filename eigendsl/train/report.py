@@ -105,6 +105,14 @@ def write_report(
         f"{held}).",
         "",
     ]
+    user_loss = sft_log.get("user_loss")
+    if user_loss is not None:  # --user-model
+        last = f", last loss {user_loss[-1]['loss']:.4f}" if user_loss else ""
+        lines[-1:-1] = [
+            "",
+            "GRPO rolled out against a user simulator fine-tuned on the same dialogues "
+            f"(`user_sft/`: {len(user_loss)} logged steps{last}), not the scripted user.",
+        ]
     names = [name for name, _ in headline_rates(results["base"])]
     head = ["stage", *names, "episodes passed", "mean verifier score", "tool calls that ran"]
     lines += [_row(head), _row(["---"] * len(head))]

@@ -26,11 +26,13 @@ from eigendsl.yamlload import jsonl_rows
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
-RUN_STAGES = ("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo")
+# user_sft: the user simulator's SFT, run only with --user-model (training.user_model).
+RUN_STAGES = ("synth", "base", "eval_base", "sft", "user_sft", "eval_sft", "grpo", "eval_grpo")
 STAGE_FOLDERS = {
     "synth": ("synth",),
     "base": ("base",),
-    "sft": ("sft", "user_sft"),
+    "sft": ("sft",),
+    "user_sft": ("user_sft",),
     "grpo": ("grpo",),
 }
 # GRPO on synthesized tasks: at most this many of each template (distinct parameters), so the
@@ -94,7 +96,9 @@ def stages_made_by(setting: str) -> tuple[str, ...]:
         return _EVALS
     if setting.startswith("grpo_") or setting == "use_vllm":
         return from_("grpo")
-    if setting.startswith("sft_") or setting == "user_model":
+    if setting == "user_model":  # the agent's SFT is the same with and without it
+        return ("user_sft", *from_("grpo"))
+    if setting.startswith("sft_"):
         return from_("sft")
     if setting in ("model", "id_tokens", "name_tokens", "call_tokens", "context"):
         return from_("base")

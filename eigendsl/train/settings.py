@@ -331,3 +331,21 @@ def sft_optimizer(s: TrainSettings) -> str:
             f"training.sft.optimizer is {s.sft_optimizer!r}; write one of {', '.join(OPTIMIZERS)}"
         )
     return s.sft_optimizer
+
+
+def sft_settings(s: TrainSettings) -> Any:
+    """The ``SFTSettings`` of a run's SFT stages (the agent's, and ``--user-model``'s user's)."""
+    from eigendsl.train.sft import SFTSettings
+
+    return SFTSettings(
+        num_train_epochs=s.sft_epochs,
+        learning_rate=s.sft_learning_rate,
+        decay=sft_decay(s),
+        optimizer=sft_optimizer(s),
+        per_device_train_batch_size=s.sft_batch_size,
+        max_length=s.sft_max_length,
+        save_steps=25,
+        seed=s.seed,
+        # batches of similar lengths: far less padding on a CPU
+        extra={"train_sampling_strategy": "group_by_length"},
+    )

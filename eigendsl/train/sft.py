@@ -26,7 +26,7 @@ from typing import Any
 from eigendsl.train.chat import normalize_messages
 from eigendsl.train.labelled_loss import LABELLED_LOGITS_VOCAB, labelled_logits_trainer
 from eigendsl.train.optimizers import OPTIMIZERS, decay_over, muon_for_matrices
-from eigendsl.train.resume import last_checkpoint, run_finished
+from eigendsl.train.resume import last_checkpoint, run_finished, tied_weights_quiet
 from eigendsl.train.sft_dialogues import epoch_order, to_conversation, user_view
 
 
@@ -314,7 +314,8 @@ def _train(
         model.load_state_dict(trained.state_dict())
         log_history = state.log_history
     else:
-        trainer.train(resume_from_checkpoint=checkpoint)
+        with tied_weights_quiet(model):
+            trainer.train(resume_from_checkpoint=checkpoint)
         log_history = trainer.state.log_history
     trainer.save_model(str(out))
     return [
