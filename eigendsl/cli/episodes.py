@@ -11,6 +11,7 @@ import click
 from eigendsl.cli.shared import (
     MAX_TRIALS,
     constrain_calls_option,
+    context_option,
     domain_dir_argument,
     echo_json,
     episodes_progress,
@@ -86,14 +87,7 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
     help="A backend (hf:..., openai:..., vllm:...) that judges `judge` statements yes/no; "
     "without one they are reported as not judged.",
 )
-@click.option(
-    "--context",
-    type=click.Choice(["compact", "full"]),
-    default=None,
-    help="What a model agent is shown. compact: the short prompt and tool results the embedded "
-    "model is trained with; full: compiled prompt, JSON results and schemas. Default: the one "
-    "the checkpoint was trained with where eigendsl train made it, else full.",
-)
+@context_option
 @constrain_calls_option
 @json_option
 @user_errors
@@ -162,14 +156,7 @@ def run_cmd(
     help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}).",
 )
 @click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
-@click.option(
-    "--context",
-    type=click.Choice(["compact", "full"]),
-    default=None,
-    help="compact: the short prompt and tool results the embedded model is trained with; "
-    "full: compiled prompt, JSON results and schemas. Default: the one the checkpoint was "
-    "trained with where eigendsl train made it, else full (as run --agent hf:).",
-)
+@context_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),

@@ -104,6 +104,16 @@ def echo_json(value: Any) -> None:
     click.echo(text, file=_JSON_OUT[-1] if _JSON_OUT else None)
 
 
+context_option = click.option(
+    "--context",
+    type=click.Choice(["compact", "full"]),
+    default=None,
+    help="What a model agent is shown. compact: the short prompt and tool results the embedded "
+    "model is trained with; full: compiled prompt, JSON results and schemas. Default: the one "
+    "the checkpoint was trained with where eigendsl train made it, else full (run and eval "
+    "alike).",
+)
+
 constrain_calls_option = click.option(
     "--constrain-calls",
     is_flag=True,
