@@ -139,8 +139,16 @@ def test_an_unreachable_hub_fails_at_once_and_a_misspelt_size_is_named(monkeypat
     def unreachable(*args, **kwargs):
         raise OSError("Name or service not known")
 
+    for proxy in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(proxy, raising=False)
+        monkeypatch.delenv(proxy.lower(), raising=False)
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     monkeypatch.setattr(socket, "create_connection", unreachable)
+    # behind a proxy a direct connection says nothing of the hub: it stays online
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    offline_unless_reachable("Qwen/Qwen2.5-0.5B-Instruct")
+    assert not constants.HF_HUB_OFFLINE
+    monkeypatch.delenv("HTTPS_PROXY")
     offline_unless_reachable("Qwen/Qwen2.5-0.5B-Instruct")
     assert constants.HF_HUB_OFFLINE  # no retries: what is not in the cache fails now
     with pytest.raises(EigenError, match=r"did you mean 'tiny'\? \(eigendsl train builds it"):

@@ -52,17 +52,24 @@ def quiet_library_bars() -> None:
         datasets.disable_progress_bars()
 
 
+_PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
+
+
 def offline_unless_reachable(name: str | Path, timeout: float = 3.0) -> None:
     """Before a hub id (``name`` that is no local path) is loaded: where the Hugging Face hub
     cannot be reached within ``timeout`` seconds, go offline for the rest of the process, as
     ``HF_HUB_OFFLINE=1`` does, so a model in the cache loads and one that is not fails at once,
-    not after huggingface_hub's five retries (a minute and more of "Retrying in 8s")."""
+    not after huggingface_hub's five retries (a minute and more of "Retrying in 8s"). Behind a
+    proxy (``HTTPS_PROXY`` and the like) a direct connection says nothing of the hub: no test."""
+    import os
     import socket
     from urllib.parse import urlsplit
 
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE or Path(name).expanduser().exists():
+        return
+    if any(os.environ.get(v) for v in _PROXIES + tuple(v.lower() for v in _PROXIES)):
         return
     url = urlsplit(constants.ENDPOINT)
     try:
