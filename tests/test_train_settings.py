@@ -339,7 +339,7 @@ def test_the_spec_refuses_a_training_value_no_stage_takes_at_the_value(tmp_path)
         (9, 22): "training.grpo.num_generations is 1: input should be greater than or equal to 2",
         (11, 13): "training.eval.trials is 2.5: input should be a valid integer, got a number "
         "with a fractional part",
-        (12, 18): "training.eval.temperature is inf: input should be a finite number",
+        (12, 18): "training.eval.temperature is inf: write a finite number",
         (14, 14): "training.synth.workers is 0: input should be greater than or equal to 1",
     }
     lines = text.count("\n")
