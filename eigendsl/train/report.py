@@ -237,6 +237,26 @@ def _check_section(
     ]
 
 
+def write_json_if_changed(path: Path, value: Any) -> None:
+    """Write ``value`` as JSON to ``path`` unless the file holds it already, in whatever key
+    order: the figures of stages a resumed run kept come back from their records with their
+    keys sorted, and a finished run read again writes nothing.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "summary.json"
+    >>> _ = path.write_text('{"sft": {"of": 2, "right": 1}}')
+    >>> write_json_if_changed(path, {"sft": {"right": 1, "of": 2}})
+    >>> path.read_text()
+    '{"sft": {"of": 2, "right": 1}}'
+    """
+    try:
+        if json.loads(path.read_bytes()) == value:
+            return
+    except (OSError, ValueError):
+        pass  # no file, or not the JSON it should hold: written below
+    write_if_changed(path, json.dumps(value, indent=2).encode())
+
+
 def write_run_report(
     out: Path,
     results: dict[str, Any],
@@ -266,7 +286,7 @@ def write_run_report(
     )
     try:
         write_report(out, results, *logs, seconds, settings)
-        write_if_changed(out / "summary.json", json.dumps(summary, indent=2).encode())
+        write_json_if_changed(out / "summary.json", summary)
     except OSError as exc:
         if exc.errno not in NOT_WRITABLE:
             raise
