@@ -82,89 +82,117 @@ def json_problems(value: Any, where: str = "the result", limit: int = 20) -> lis
     return [*found.problems, found.fatal] if found.fatal else found.problems
 
 
+# Where a value lies in the result: the root's name ("the result"), or (the place of its list or
+# mapping, its index or key). Written out only for a problem: a result that is JSON, every call's
+# case, builds no text.
+Place = Any
+
+
+def _where(at: Place, suffix: str = "") -> str:
+    """``at`` as text: ``the result['items'][0]``, and ``suffix`` (`` key``)."""
+    keys = []
+    while isinstance(at, tuple):
+        at, key = at
+        keys.append(f"[{key!r}]")
+    return at + "".join(reversed(keys)) + suffix
+
+
 def _note(problems: list[str], limit: int, problem: str) -> None:
     if len(problems) < limit:
         problems.append(problem)
 
 
-def _text(value: str, where: str, problems: list[str], limit: int) -> str:
+def _text(value: str, at: Place, problems: list[str], limit: int, suffix: str = "") -> str:
     if value.isascii() or (found := _SURROGATE.search(value)) is None:
         return value
     _note(
         problems,
         limit,
-        f"{where} holds {found.group()!r}, half of a UTF-16 surrogate pair and no character: "
-        "UTF-8 cannot write it (it is written \ufffd)",
+        f"{_where(at, suffix)} holds {found.group()!r}, half of a UTF-16 surrogate pair and no "
+        "character: UTF-8 cannot write it (it is written \ufffd)",
     )
     return _SURROGATE.sub("\ufffd", value)
 
 
 def _plain(
-    value: Any, where: str, problems: list[str], limit: int, depth: int, open_: set[int]
+    value: Any, at: Place, problems: list[str], limit: int, depth: int, open_: set[int]
 ) -> Any:
     if isinstance(value, str):
-        return _text(value, where, problems, limit)
+        return _text(value, at, problems, limit)
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):
-        _int_text(value, where)
+        _int_text(value, at)
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            _note(problems, limit, f"{where} is {value!r}, a float JSON cannot write")
+            _note(problems, limit, f"{_where(at)} is {value!r}, a float JSON cannot write")
         return value
     if not isinstance(value, (Mapping, list, tuple)):
-        _note(problems, limit, f"{where} is {_a_type(value)}")
-        return _text(_str(value), where, problems, limit)
+        _note(problems, limit, f"{_where(at)} is {_a_type(value)}")
+        return _text(_str(value), at, problems, limit)
     if depth >= MAX_DEPTH:
+        where = _where(at)
         place = where if len(where) <= 40 else where[:40] + "..."
         raise _Unwritable(f"{place} is nested more than {MAX_DEPTH} levels deep")
     if id(value) in open_:
         kind = "mapping" if isinstance(value, Mapping) else type(value).__name__
-        raise _Unwritable(f"{where} holds itself (a {kind} inside itself), which JSON cannot write")
+        raise _Unwritable(
+            f"{_where(at)} holds itself (a {kind} inside itself), which JSON cannot write"
+        )
     open_.add(id(value))
     try:
         if not isinstance(value, Mapping):
             return [
-                _plain(item, f"{where}[{i}]", problems, limit, depth + 1, open_)
+                _plain(item, (at, i), problems, limit, depth + 1, open_)
                 for i, item in enumerate(value)
             ]
         out: dict[str, Any] = {}
         for key, item in value.items():
-            out[_key(key, where, problems, limit)] = _plain(
-                item, f"{where}[{key!r}]", problems, limit, depth + 1, open_
+            out[_key(key, at, problems, limit)] = _plain(
+                item, (at, key), problems, limit, depth + 1, open_
             )
         return out
     finally:
         open_.discard(id(value))
 
 
-def _int_text(value: int, where: str) -> None:
+# Python writes an int as text up to sys.get_int_max_str_digits() digits, at least 640 (about
+# 2,126 bits): an int of fewer bits is written whatever the limit is set to.
+_ALWAYS_WRITTEN_BITS = 2_000
+
+
+def _int_text(value: int, at: Place, suffix: str = "") -> None:
     """Refuse an int Python will not write as text (``sys.set_int_max_str_digits``)."""
+    if value.bit_length() <= _ALWAYS_WRITTEN_BITS:
+        return
     most = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
     if most and value.bit_length() > 3 * most:
         try:
             str(value)
         except ValueError:
             raise _Unwritable(
-                f"{where} is an int of more than {most} digits, which Python does not write as "
-                "text (so neither as JSON); return a smaller number, or the digits as a string"
+                f"{_where(at, suffix)} is an int of more than {most} digits, which Python does "
+                "not write as text (so neither as JSON); return a smaller number, or the digits "
+                "as a string"
             ) from None
 
 
-def _key(key: Any, where: str, problems: list[str], limit: int) -> str:
+def _key(key: Any, at: Place, problems: list[str], limit: int) -> str:
     """A mapping's key as the text JSON writes for it."""
     if isinstance(key, str):
-        return _text(key, f"{where} key", problems, limit)
+        return _text(key, at, problems, limit, " key")
     _note(
-        problems, limit, f"{where} has the key {key!r}, {type(key).__name__} where JSON takes text"
+        problems,
+        limit,
+        f"{_where(at)} has the key {key!r}, {type(key).__name__} where JSON takes text",
     )
     if key is None or isinstance(key, (bool, float)):
         return json.dumps(key)  # null, true, NaN: as json.dumps writes the key
     if isinstance(key, int):
-        _int_text(key, f"{where} key")
+        _int_text(key, at, " key")
         return str(key)
-    return _text(_str(key), f"{where} key", problems, limit)
+    return _text(_str(key), at, problems, limit, " key")
 
 
 def _a_type(value: Any) -> str:
