@@ -823,6 +823,24 @@ def test_trials_are_bounded_and_the_bound_said() -> None:
     assert json.loads(most.stdout)["episodes"] == 1000
 
 
+def test_run_task_plays_the_named_tasks_only(tmp_path):
+    """`run --task ID` (repeatable) plays those tasks in that order; an unknown id is refused
+    with the id it is most likely a misspelling of, and one outside --split says so."""
+    out = tmp_path / "episodes.jsonl"
+    ids = ["cancel-001", "cancel-ann"]
+    args = ["run", str(MINI), "--task", ids[0], "--task", ids[1], "--task", ids[0]]
+    result = CliRunner().invoke(main, [*args, "--trials", "2", "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    played = [json.loads(line)["task_id"] for line in out.read_text().splitlines()]
+    assert played == ids * 2  # each trial plays the tasks in the order named
+    typo = CliRunner().invoke(main, ["run", str(MINI), "--task", "cancel-an"])
+    assert typo.exit_code == 1 and "did you mean 'cancel-ann'?" in typo.output
+    split = CliRunner().invoke(
+        main, ["run", str(MINI), "--task", "cancel-ann", "--split", "held-out"]
+    )
+    assert split.exit_code == 1 and "none of the tasks cancel-ann is in split" in split.output
+
+
 def test_run_json_summary_and_out_file(tmp_path):
     out = tmp_path / "episodes.jsonl"
     result = CliRunner().invoke(

@@ -28,8 +28,20 @@ from eigendsl.cli.shared import (
 from eigendsl.errors import EigenError
 
 
-def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict[str, Any]]:
-    chosen = [t for t in domain.tasks if split in (None, "all") or t.get("split") == split]
+def select_tasks(
+    domain: Any, tasks: int | None, split: str | None, ids: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """The tasks a command plays: those named by ``ids`` (in that order, each once) or all, then
+    those of ``split``, then the first ``tasks`` of them."""
+    named = [domain.task(i) for i in dict.fromkeys(ids)]  # an unknown id: did you mean
+    chosen = [
+        t for t in (named or domain.tasks) if split in (None, "all") or t.get("split") == split
+    ]
+    if not chosen and named:
+        raise EigenError(
+            f"none of the tasks {', '.join(ids)} is in split '{split}' of domain {domain.name}; "
+            "leave --split out (it is 'all' by default) or name a task of that split"
+        )
     if not chosen:
         raise EigenError(f"no tasks in split '{split}' of domain {domain.name}")
     return chosen[:tasks] if tasks else chosen
@@ -52,6 +64,12 @@ def select_tasks(domain: Any, tasks: int | None, split: str | None) -> list[dict
     multiple=True,
     help="Scripted agent only: inject wrong_argument, skip_confirmation or missing_lookup; or "
     "recover (a write refused once, then made right).",
+)
+@click.option(
+    "--task",
+    "task_ids",
+    multiple=True,
+    help="Run only this task (its id, as in tasks.jsonl); repeat for several.",
 )
 @click.option(
     "--tasks", type=click.IntRange(min=1), default=None, help="Run only the first N tasks."
@@ -96,6 +114,7 @@ def run_cmd(
     agent: str,
     user: str,
     mistakes: tuple[str, ...],
+    task_ids: tuple[str, ...],
     tasks: int | None,
     split: str,
     trials: int,
@@ -117,7 +136,7 @@ def run_cmd(
     domain = load_domain(domain_dir)
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
-    chosen = select_tasks(domain, tasks, split)
+    chosen = select_tasks(domain, tasks, split, task_ids)
     with episodes_progress(len(chosen) * trials) as progress:
         rows = run_episodes(
             domain,

@@ -14,7 +14,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
-from eigendsl.errors import Diagnostic, EigenError, did_you_mean
+from eigendsl.errors import Diagnostic, EigenError, did_you_mean, first_few
 from eigendsl.runtime.compiled import (
     CompiledFiles,
     changed_inputs,
@@ -110,8 +110,11 @@ class Domain:
         for task in self.tasks:
             if task["id"] == task_id:
                 return task
-        known = ", ".join(t["id"] for t in self.tasks[:8])
-        raise EigenError(f"no task '{task_id}' in domain {self.name} (tasks include {known}, ...)")
+        ids = [t["id"] for t in self.tasks]
+        raise EigenError(
+            f"no task '{task_id}' in domain {self.name}"
+            + did_you_mean(task_id, ids, f"its tasks are {first_few(ids, 8)}")
+        )
 
     def judge(self, trace: Trace, task: dict[str, Any]) -> dict[str, Any]:
         """The task's check and every policy rule on ``trace``: one verdict dict."""
