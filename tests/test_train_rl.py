@@ -315,7 +315,7 @@ def test_dynamic_filtering_replaces_flat_groups_in_one_batch(mini):
         len({out["verifier_score"][i], out["verifier_score"][i + 1]}) for i in range(0, 6, 2)
     ] == [2, 2, 2]
     assert (
-        rollout.log[-1]["step"] == 3
+        rollout.log[-1]["step"] == 4  # the step it feeds: 3 taken before it
         and rollout.log[-1]["flat_groups"] == 2
         and rollout.log[-1]["replaced"] == 2
         and rollout.log[-1]["flat_kept"] == 0
@@ -548,7 +548,11 @@ def test_grpo_resumed_after_a_crash_trains_the_model_a_run_never_stopped_does(
         fresh_ids=True,  # the rollouts' own draws: fresh ids, replayed groups' tasks
         save_steps=1,
     )
-    run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "whole", settings)
+    whole_log = run_grpo(
+        copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "whole", settings
+    )
+    assert [e["step"] for e in whole_log] == [1, 2, 3, 4]  # counted from 1, as SFT's
+    assert all(e["loss"] is not None for e in whole_log)  # each step's own loss
     saved = resume.RolloutLog.on_save
 
     def crash(self, args, state, control, **kwargs):
@@ -560,8 +564,17 @@ def test_grpo_resumed_after_a_crash_trains_the_model_a_run_never_stopped_does(
     with pytest.raises(KeyboardInterrupt):
         run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "cut", settings)
     monkeypatch.setattr(resume.RolloutLog, "on_save", saved)
+    # as a run before steps were counted from 1 wrote its log: from 0
+    written = tmp_path / "cut" / "rollout_log.jsonl"
+    entries = [json.loads(line) for line in written.read_text().splitlines()]
+    assert [e["step"] for e in entries] == [1, 2]
+    written.write_text("".join(json.dumps(e | {"step": e["step"] - 1}) + "\n" for e in entries))
     capfd.readouterr()
-    run_grpo(copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "cut", settings)
+    cut_log = run_grpo(
+        copy.deepcopy(model), tokenizer, mini, mini.tasks, tmp_path / "cut", settings
+    )
+    assert [e["step"] for e in cut_log] == [1, 2, 3, 4]
+    assert [e["reward_mean"] for e in cut_log] == [e["reward_mean"] for e in whole_log]
     # the tied output layer, which no checkpoint saves, is not reported missing
     assert "missing keys" not in capfd.readouterr().err
     whole = load_file(tmp_path / "whole" / "model.safetensors")
@@ -965,3 +978,13 @@ def test_the_user_model_is_fine_tuned_and_plays_the_user_in_grpo(tmp_path, monke
     report = (run / "report.md").read_text()
     assert "GRPO rolled out against a user simulator fine-tuned on the same dialogues" in report
     assert "| user_sft |" in report
+
+
+def test_an_older_rollout_log_counted_from_0_reads_counted_from_1():
+    from eigendsl.train.runfolder import steps_from_one
+
+    older = [{"step": 0, "reward_mean": 0.5}, {"step": 1, "reward_mean": 0.25}]
+    assert [e["step"] for e in steps_from_one(older)] == [1, 2]
+    assert older[0]["step"] == 0  # the record read is left as it was
+    assert steps_from_one([{"step": 1}, {"step": 2}]) == [{"step": 1}, {"step": 2}]
+    assert steps_from_one([]) == []

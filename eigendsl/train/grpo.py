@@ -243,7 +243,8 @@ class EpisodeRollout:
         rewards = [r.reward for r in results]
         self.log.append(
             {
-                "step": getattr(trainer.state, "global_step", 0),
+                # the step these episodes feed, counted from 1
+                "step": getattr(trainer.state, "global_step", 0) + 1,
                 "reward_mean": sum(rewards) / len(rewards),
                 "pass_rate": sum(r.passed for r in results) / len(results),
                 "flat_groups": flat_groups,
@@ -370,7 +371,7 @@ def run_grpo(
     losses = {e["step"]: e["loss"] for e in trainer.state.log_history if "loss" in e}
     step_times = {e["step"]: e["step_time"] for e in trainer.state.log_history if "step_time" in e}
     for entry in rollout.log:
-        entry["loss"] = losses.get(entry["step"] + 1)
-        entry["step_seconds"] = step_times.get(entry["step"] + 1)
+        entry["loss"] = losses.get(entry["step"])
+        entry["step_seconds"] = step_times.get(entry["step"])
     (out / "settings.json").write_text(json.dumps(asdict(settings), indent=2))
     return rollout.log

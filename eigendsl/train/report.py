@@ -11,6 +11,7 @@ from typing import Any
 
 from eigendsl.runtime.episodes import calls_that_ran, headline_rates
 from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
+from eigendsl.train.runfolder import steps_from_one
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
 
@@ -55,10 +56,10 @@ def _plots(
         ax.plot([e["step"] for e in loss], [e["loss"] for e in loss])
         ax.set(title="SFT training loss (assistant tokens)", xlabel="step", ylabel="loss")
         save(fig, "sft_loss.png")
-    log = grpo_log.get("log", [])
+    log = steps_from_one(grpo_log.get("log", []))
     if log:
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        steps = [e["step"] + 1 for e in log]  # the step a rollout fed, counted from 1 as printed
+        steps = [e["step"] for e in log]
         ax.plot(steps, [e["reward_mean"] for e in log], label="mean verifier reward")
         ax.plot(steps, [e["pass_rate"] for e in log], label="rollout pass rate")
         ax.set(title="GRPO rollouts", xlabel="step", ylim=(-0.03, 1.05))

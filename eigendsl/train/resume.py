@@ -17,6 +17,8 @@ from typing import Any
 
 from transformers import TrainerCallback
 
+from eigendsl.train.runfolder import steps_from_one
+
 
 def last_checkpoint(out_dir: str | Path) -> str | None:
     """The newest complete ``checkpoint-<step>`` in ``out_dir``, or None.
@@ -132,12 +134,8 @@ class RolloutLog(TrainerCallback):
             return log
         if log.path.is_file():
             done = int(Path(checkpoint).name.rsplit("-", 1)[1])
-            rollout.log = [
-                entry
-                for line in log.path.read_text().splitlines()
-                if line.strip()
-                if (entry := json.loads(line))["step"] < done
-            ]
+            written = [json.loads(line) for line in log.path.read_text().splitlines() if line]
+            rollout.log = [entry for entry in steps_from_one(written) if entry["step"] <= done]
         try:
             version, internal, gauss = json.loads((Path(checkpoint) / ROLLOUT_RNG).read_text())
             rollout.rng.setstate((version, tuple(internal), gauss))

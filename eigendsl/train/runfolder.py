@@ -312,3 +312,12 @@ def synthesized_tasks(spec_dir: Path, out: Path, seed: int) -> tuple[Domain, lis
         seen.add(key)
         chosen.setdefault(row["template"], []).append(task)
     return domain, [task for name in sorted(chosen) for task in chosen[name]]
+
+
+def steps_from_one(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """GRPO's rollout ``log``, each entry's ``step`` the trainer's step it fed, counted from 1 as
+    SFT's and the progress bar's are: a log written before they were (its first step 0, the
+    trainer's count of steps taken before the rollout) is shifted by one."""
+    if log and log[0].get("step") == 0:
+        return [entry | {"step": entry["step"] + 1} for entry in log]
+    return log
