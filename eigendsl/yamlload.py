@@ -172,7 +172,31 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
         raise EigenError(Diagnostic(_span(loader.path, node), _TOO_LONG)) from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
+    """Text, with an escaped surrogate pair (``"\\ud83d\\ude00"``, as JSON writes characters
+    past U+FFFF) read as the one character it stands for; a lone surrogate is an error at it: it
+    is no character, and no file or JSON line can hold it as UTF-8."""
+    text = str(loader.construct_scalar(node))
+    if not _SURROGATE.search(text):
+        return text
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if lone := _SURROGATE.search(text):
+        raise EigenError(
+            Diagnostic(
+                _span(loader.path, node),
+                f"this text holds a lone surrogate (\\u{ord(lone.group()):04x}), which is no "
+                "character and cannot be written as UTF-8; write the character itself, or both "
+                "halves of its pair (\\ud83d\\ude00)",
+            )
+        )
+    return text
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)

@@ -168,6 +168,24 @@ def test_a_number_too_long_for_python_in_the_seed_is_an_error_at_it(
     )
 
 
+def test_a_lone_surrogate_in_spec_text_is_an_error_at_it_and_a_pair_one_character(
+    mini: Path, tmp_path: Path
+) -> None:
+    # compile wrote a traceback (UnicodeEncodeError) when it hashed its outputs
+    edit(mini, "data/seed.yaml", "name: Bob", 'name: "Bo\\ud800b"')
+    assert _error(mini, tmp_path / "out") == (
+        "mini/data/seed.yaml:3:49: this text holds a lone surrogate (\\ud800), which is no "
+        "character and cannot be written as UTF-8; write the character itself, or both halves "
+        "of its pair (\\ud83d\\ude00)"
+    )
+    with pytest.raises(EigenError, match=r"^k\.json:1:2: this text holds a lone surrogate"):
+        loads('{"\\udc00": 1}', "k.json")  # a key, in JSON
+    assert loads('a: "x\\ud83d\\ude00y"\n', "t.yaml") == {"a": "x\U0001f600y"}
+    edit(mini, "data/seed.yaml", 'name: "Bo\\ud800b"', 'name: "Bo\\ud83d\\ude00b"')
+    compiler.write_output(compile_domain(mini, tmp_path / "out"), tmp_path / "out")
+    assert '"Bo\U0001f600b"' in (tmp_path / "out" / "db.json").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "literal", [HUGE, "1" * 400 + ".5"], ids=["int-digits", "float-past-1.8e308"]
 )
