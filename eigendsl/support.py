@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -332,7 +332,7 @@ def finish(
 
 def _brief(value: Any, depth: int = 2) -> str:
     """repr() that looks at most a few entries a few levels deep (cheap on a whole database)."""
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         if depth == 0:
             return "{...}" if value else "{}"
         items = [f"{k!r}: {_brief(v, depth - 1)}" for k, v in list(value.items())[:3]]
@@ -439,8 +439,9 @@ def optional_field(value: Any, name: str) -> Any:
 
 
 def elements(collection: Any) -> Any:
-    """What a quantifier iterates: a list's items, or a table's or map's values."""
-    if isinstance(collection, dict):
+    """What a quantifier iterates: a list's items, or a table's or map's values (a write tool's
+    staged table is a Mapping, not a dict)."""
+    if isinstance(collection, Mapping):
         return collection.values()
     if collection is None:
         return ()
@@ -451,7 +452,7 @@ def contains(container: Any, part: Any) -> bool:
     """``a contains b``: case-insensitive substring for text, membership otherwise."""
     if isinstance(container, str):
         return normalize_text(part) in normalize_text(container)
-    if isinstance(container, dict):
+    if isinstance(container, Mapping):
         return part in container or part in container.values()
     return part in container
 

@@ -201,3 +201,28 @@ def test_a_literal_reference_to_a_row_the_seed_lacks(mini: Path, tmp_path: Path)
         f"mini/domain.yaml:{line - 1}:23: field 'user_id' refers to table 'users', whose seed "
         "data has no row 'u9'; write the key of one of its rows"
     ]
+
+
+def test_a_write_tool_s_body_reads_tables_as_rows_as_a_read_tool_s_does(mini: Path) -> None:
+    # A write runs on a staged view of the database, whose tables are no dicts: a quantifier, a
+    # comprehension or `contains` over one walked its keys ("string indices must be integers").
+    tool = """  cancel_priciest:
+    description: Cancel the user's dearest pending order.
+    params: {user_id: string}
+    writes: true
+    declare:
+      update: >-
+        db.orders[first(o in db.orders where o.user_id == user_id and o.status == "pending"
+        and all(p in db.orders where p.user_id == user_id: p.total <= o.total)).order_id]
+      set: {status: '"cancelled"'}
+      returns: >-
+        [o.order_id for o in db.orders where o.status == "cancelled"] + [str(count(o in
+        db.orders where o.user_id == user_id))]
+"""
+    domain = (mini / "domain.yaml").read_text(encoding="utf-8")
+    (mini / "domain.yaml").write_text(domain.replace("checkers:", tool + "checkers:"), "utf-8")
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_priciest", {"user_id": "u2"}, "c1")
+    assert ok, text
+    assert json.loads(text) == ["#3", "2"]
+    assert env.db["orders"]["#3"]["status"] == "cancelled" and not env.faults
