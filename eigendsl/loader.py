@@ -17,10 +17,17 @@ from pydantic import BaseModel, ValidationError
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
-from eigendsl.spec import YAML_BOOL_TEXT, DomainSpec, is_yaml11_bool
+from eigendsl.spec import DomainSpec
 from eigendsl.task_spec import TaskFile
 from eigendsl.yaml_places import comma_hint, locate
-from eigendsl.yamlload import MarkedDict, MarkedList, load_file, read_text
+from eigendsl.yamlload import (
+    YAML_BOOL_TEXT,
+    MarkedDict,
+    MarkedList,
+    is_yaml11_bool,
+    load_file,
+    read_text,
+)
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

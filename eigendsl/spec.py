@@ -28,6 +28,7 @@ from pydantic.json_schema import JsonSchemaValue as JsonSchema
 from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.settings_spec import Sampling, Training, UserSimulator
 from eigendsl.support import date_problem
+from eigendsl.yamlload import YAML_BOOL_TEXT, is_yaml11_bool
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -120,7 +121,9 @@ class FieldType(Model):
     fields: dict[str, FieldType] | None = Field(None, description="Named fields of an object.")
     of: FieldType | None = Field(None, description="Type of a map's values (keys are strings).")
     ref: str | None = Field(None, description="Table whose key this value is (a reference).")
-    optional: bool = Field(False, description="Whether the value may be missing or null.")
+    optional: bool = Field(
+        False, strict=True, description="Whether the value may be missing or null (true or false)."
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -200,17 +203,6 @@ PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "enum": (str,),
     "date": (str,),
 }
-
-
-#: Why ``yes`` is no boolean (:func:`eigendsl.yamlload._construct_bool`), for bool fields' errors.
-YAML_BOOL_TEXT = (
-    "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
-)
-
-
-def is_yaml11_bool(value: Any) -> bool:
-    """Whether ``value`` is text that YAML 1.1 would have read as a boolean (``yes``, ``Off``)."""
-    return isinstance(value, str) and value.lower() in ("yes", "no", "on", "off", "y", "n")
 
 
 def _written(value: Any) -> str:

@@ -62,7 +62,9 @@ class Scenario(Model):
     unknown: list[str] = Field(default_factory=list, description="Things the user does not know.")
     instructions: str = Field("", description="How the user behaves, for an LLM-backed simulator.")
     confirm: bool = Field(
-        True, description="Whether the user agrees when asked to confirm a write."
+        True,
+        strict=True,
+        description="Whether the user agrees when asked to confirm a write (true or false).",
     )
     change_mind: str | None = Field(
         None,
@@ -157,7 +159,9 @@ class Template(Model):
     gold: list[Step] = Field(description="The steps that solve the task.")
     check: str = Field(description="Name of the check declared in a checker file.")
     sample: bool = Field(
-        True, description="Whether `eigendsl compile` samples tasks from this template."
+        True,
+        strict=True,
+        description="Whether `eigendsl compile` samples tasks from this template.",
     )
 
     @field_validator("params")
@@ -173,7 +177,7 @@ class ScenarioOverride(Model):
     known: dict[str, str] | None = None
     unknown: list[str] | None = None
     instructions: str | None = None
-    confirm: bool | None = None
+    confirm: bool | None = Field(None, strict=True)
     change_mind: str | None = None
     reveal_late: list[str] | None = None
     forbidden_request: str | None = None

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from pydantic import Field, TypeAdapter, ValidationError
 
 from eigendsl.errors import EigenError, did_you_mean
+from eigendsl.yamlload import YAML_BOOL_TEXT, is_yaml11_bool
 
 # The kinds of values the settings take.
 AtLeastOne = Annotated[int, Field(ge=1)]
@@ -127,7 +128,11 @@ def kind_problem(stage: str, key: str, value: Any) -> str | None:
     false, a string, a list), or None where it is. Checked before the value itself, so that a
     number YAML read as a string (``3e-3``) is named for what it is."""
     kind = _kind(STAGE_DEFAULTS[stage][key])
-    return None if _kind(value) == kind else f"'{key}' is {value!r}; write {kind}"
+    if _kind(value) == kind:
+        return None
+    if kind == "true or false" and is_yaml11_bool(value):
+        return f"'{key}' is {value!r}; {YAML_BOOL_TEXT}"
+    return f"'{key}' is {value!r}; write {kind}"
 
 
 class ValueProblem(NamedTuple):

@@ -144,6 +144,17 @@ def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+#: Why ``yes`` is no boolean (:func:`_construct_bool`), for the errors of every bool setting.
+YAML_BOOL_TEXT = (
+    "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
+)
+
+
+def is_yaml11_bool(value: Any) -> bool:
+    """Whether ``value`` is text that YAML 1.1 would have read as a boolean (``yes``, ``Off``)."""
+    return isinstance(value, str) and value.lower() in ("yes", "no", "on", "off", "y", "n")
+
+
 def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool | str:
     """``true`` and ``false`` (any case) are booleans, as in JSON and YAML 1.2; YAML 1.1's other
     spellings (``yes``, ``no``, ``on``, ``off``) stay the text they are: an enum's ``[yes, no]``,

@@ -1113,6 +1113,46 @@ CASES = [
         '"yes"',
     ),
     case(
+        "field-optional-yes",  # pydantic took yes as true where writes: yes was refused
+        DOMAIN,
+        "      email: {type: string, description: The user's email.}",
+        "      email: {type: string, description: The user's email., optional: yes}",
+        "mini/domain.yaml:27:71: tools.find_user.params.email.optional must be true or false, not "
+        "'yes'; yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write "
+        "true or false",
+        "yes}",
+    ),
+    case(
+        "template-confirm-no",
+        TASKS,
+        "      unknown: [user id]",
+        "      unknown: [user id]\n      confirm: no",
+        "mini/tasks/cancel.yaml:12:16: templates.cancel.user.confirm must be true or false, not "
+        "'no'; yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write "
+        "true or false",
+        "no",
+    ),
+    case(
+        "template-sample-off",
+        TASKS,
+        "    check: cancelled",
+        "    check: cancelled\n    sample: off",
+        "mini/tasks/cancel.yaml:18:13: templates.cancel.sample must be true or false, not 'off'; "
+        "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or "
+        "false",
+        "off",
+    ),
+    case(
+        "task-confirm-yes",
+        TASKS,
+        "reason: no longer needed}}",
+        "reason: no longer needed}, user: {confirm: yes}}",
+        "mini/tasks/cancel.yaml:19:132: tasks.0.user.confirm must be true or false, not 'yes'; "
+        "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or "
+        "false",
+        "yes}",
+    ),
+    case(
         "enum-value-repeated",
         DOMAIN,
         "values: [pending, delivered, cancelled]",

@@ -282,6 +282,11 @@ def test_the_spec_refuses_a_misspelt_or_mistyped_training_setting(tmp_path):
             f":{line}:20: training.sft: 'learning_rate' is 'fast'; write a",
         ),
         ("    balance: 1", f":{line}:14: training.sft: 'balance' is 1; write true or false"),
+        (  # pydantic would take yes as true, as a spec's other bools refuse it
+            "    balance: yes",
+            f":{line}:14: training.sft: 'balance' is 'yes'; yes, no, on and off are text in "
+            "EigenDSL's YAML",
+        ),
         ("    catalog: products", f":{line}:14: training.sft: 'catalog' is 'products'; write a"),
         (
             "    catalog: [prodcts]",
