@@ -968,6 +968,30 @@ def test_play_skips_blank_lines_and_refuses_unknown_commands():
     assert "agent:" in as_user.output
 
 
+def test_play_refuses_a_command_with_words_after_it_or_a_call_with_no_tool():
+    """`/tools extra` and `/quit now` went to the user as a message (who then said goodbye),
+    and a bare `/call` called a tool named ''."""
+    lines = ["/tools extra", "/quit now", "/call", '/call {"email": "a"}', "What is your email?"]
+    result = CliRunner().invoke(
+        main, ["play", str(MINI), "--task", "cancel-ann"], input="\n".join(lines + ["/quit"]) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "'/tools' takes nothing after it; type '/tools' alone, to list the tools. Nothing was "
+        "sent." in result.output
+    )
+    assert "'/quit' takes nothing after it; type '/quit' alone" in result.output
+    assert result.output.count("'/call' needs a tool's name; type '/call TOOL {json") == 2
+    assert "unknown tool" not in result.output
+    assert result.output.count("user: ") == 2  # its opening, and its answer to the question
+    assert "My email is ann@example.com." in result.output
+    as_user = CliRunner().invoke(
+        main, ["play", str(MINI), "--as", "user"], input="/stop now\nI want to cancel order #1\n"
+    )
+    assert "'/stop' takes nothing after it; type '/stop' alone" in as_user.output
+    assert "agent:" in as_user.output
+
+
 @pytest.mark.parametrize("role", ["agent", "user"])
 def test_ctrl_c_in_play_ends_the_episode_with_its_verdict_in_either_role(role):
     """As the agent Ctrl-C printed the verdict and exited 0; as the user, "Aborted!" and 1."""

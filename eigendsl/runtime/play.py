@@ -6,8 +6,9 @@ As the agent, type a message for the user, or a tool call::
 
 ``/tools`` lists the tools, ``/quit`` ends the episode. As the user, type what the user says;
 ``/stop`` ends the conversation. A blank line is skipped, and a line that starts with ``/`` but
-is no command is refused with the commands (it went to the other side as a message, which ended
-the episode). Ctrl-C ends the episode where it is, in either role. At the end the verdict is
+is no command as typed (``/bogus``, ``/tools extra``, ``/quit now``, ``/call`` with no tool) is
+refused with the commands or the command's usage (it went to the other side as a message, which
+ended the episode). Ctrl-C ends the episode where it is, in either role. At the end the verdict is
 shown with its reasons.
 """
 
@@ -33,16 +34,33 @@ HELP = (
 COMMANDS = {"agent": ("/call", "/tools", "/quit"), "user": ("/stop", "/quit")}
 
 
-def unknown_command(line: str, role: str) -> str | None:
-    """What to say of a line that starts with ``/`` but is none of ``role``'s commands (None
-    for any other line)."""
-    word = line.strip().split(maxsplit=1)[0] if line.strip().startswith("/") else ""
-    if not word or word in COMMANDS[role]:
+# How each command is typed, for a line that starts with one but misuses it.
+USAGE = {
+    "/call": "'/call TOOL {json arguments}' ('/tools' lists the tools)",
+    "/tools": "'/tools' alone, to list the tools",
+    "/quit": "'/quit' alone, to end the episode",
+    "/stop": "'/stop' alone, to end the conversation",
+}
+
+
+def command_refusal(line: str, role: str) -> str | None:
+    """What to say of a line that starts with ``/`` but is none of ``role``'s commands as it is
+    typed (None for any other line): an unknown word, or a known one misused (``/tools extra``,
+    ``/quit now``, ``/call`` with no tool), which would otherwise go to the other side as a
+    message or call a tool named ''."""
+    if not line.strip().startswith("/"):
         return None
-    return (
-        f"unknown command {word!r}; the commands are {', '.join(COMMANDS[role])} (a message "
-        "may not start with '/'). Nothing was sent."
-    )
+    word, *rest = line.split(maxsplit=1)
+    if word not in COMMANDS[role]:
+        return (
+            f"unknown command {word!r}; the commands are {', '.join(COMMANDS[role])} (a message "
+            "may not start with '/'). Nothing was sent."
+        )
+    if word == "/call" and (not rest or rest[0].startswith("{")):
+        return f"'/call' needs a tool's name; type {USAGE[word]}. Nothing was sent."
+    if word != "/call" and rest:
+        return f"'{word}' takes nothing after it; type {USAGE[word]}. Nothing was sent."
+    return None
 
 
 def known_facts(task: dict[str, Any]) -> str:
@@ -127,7 +145,7 @@ def _read_line(role: str, read: Callable[[str], str], write: Callable[[str], Non
         line = read(f"{role}> ")
         if not line.strip():
             continue
-        refusal = unknown_command(line, role)
+        refusal = command_refusal(line, role)
         if refusal is None:
             return line
         write(refusal)
