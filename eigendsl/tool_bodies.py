@@ -10,6 +10,7 @@ and a ``set`` of the row's key field, which would leave the row filed under its 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from eigendsl.domain import parse_embedded
@@ -18,7 +19,7 @@ from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.types import Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
-from eigendsl.spec import Table
+from eigendsl.spec import Param, Table
 from eigendsl.support import date_problem
 
 Body = tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]
@@ -37,7 +38,7 @@ def declarative_tools(
         if tool.declare is None:
             continue
         raw = loaded.raw["tools"][tool_name]["declare"]
-        scope = Scope("tool", tuple((p, from_field(t)) for p, t in tool.params.items()))
+        scope = Scope("tool", tuple((p, _param_type(t)) for p, t in tool.params.items()))
         returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
         if returns is not None:
             analyzer.infer(returns, scope)
@@ -93,18 +94,27 @@ def declarative_tools(
     return bodies
 
 
+def _param_type(param: Param) -> Type:
+    """A parameter's type in its tool's body: one with a default is never null there (the
+    generated body reads ``args.get(name, default)``, and an optional one sent as null is left
+    out first), so ``optional: true`` with a ``default:`` types as its default does."""
+    declared = from_field(param)
+    return replace(declared, optional=False) if param.default is not None else declared
+
+
 def _null_to_required(field_name: str, expr: A.Expr, diag: Diagnostics) -> None:
     """A value that may be null set to a field that is not optional: the call that leaves it out
     would store null there (a bad write, refused at run time)."""
     what = (
-        f"'{expr.id}' is an optional parameter: a call may leave it out"
+        f"'{expr.id}' is an optional parameter with no default: a call may leave it out"
         if isinstance(expr, A.Name)
         else "this may be null (the field it reads is optional)"
     )
     diag.error(
         expr.span,
         f"{what}, but field '{field_name}' is not optional, so such a call would store null "
-        "there; make the parameter required, or the field optional",
+        "there; give the parameter a default (default: beside its type), make it required, or "
+        "make the field optional",
     )
 
 

@@ -148,19 +148,19 @@ def _errors(mini: Path, out: Path) -> list[str]:
             "value + 1.0",
             "float?",
             20,
-            "'value' is an optional parameter: a call may leave it out, and '+' fails on null, "
-            "so every such call would fail; a declared tool cannot give it a default: make it "
-            "required, or implement the tool in Python (python: module:function), with a "
-            "default for it",
+            "'value' is an optional parameter with no default: a call may leave it out, and "
+            "'+' fails on null, so every such call would fail; give it a default (default: "
+            "beside its type), which a call that leaves it out gets, or make it required",
         ),
         (
             "user_id",
             "value",
             "string?",
             22,
-            "'value' is an optional parameter: a call may leave it out, but field 'user_id' is "
-            "not optional, so such a call would store null there; make the parameter required, "
-            "or the field optional",
+            "'value' is an optional parameter with no default: a call may leave it out, but "
+            "field 'user_id' is not optional, so such a call would store null there; give the "
+            "parameter a default (default: beside its type), make it required, or make the "
+            "field optional",
         ),
     ],
 )
@@ -169,6 +169,26 @@ def test_a_set_compile_can_see_is_wrong_is_an_error_at_it(
 ) -> None:
     line = _set_order(mini, field, value, kind)
     assert _errors(mini, tmp_path / "out") == [f"mini/domain.yaml:{line}:{col}: {message}"]
+
+
+def test_a_declared_tool_gives_a_left_out_parameter_its_default_and_says_so(mini: Path) -> None:
+    # The body read args.get(name, default) all along, but compile refused an optional parameter
+    # with a default in arithmetic ("a declared tool cannot give it a default"), and neither the
+    # tool's schema nor the prompt told the model what a call that leaves it out gets.
+    _set_order(mini, "total", "value + 1.0", "{type: float, optional: true, default: 2.0}")
+    files = compile_domain(mini).files
+    tools = json.loads(files["tools.json"])["tools"]
+    schema = next(t for t in tools if t["function"]["name"] == "set_order")["function"]
+    assert schema["parameters"]["properties"]["value"] == {"type": "number", "default": 2.0}
+    assert schema["parameters"]["required"] == ["order_id"]
+    assert "  - `value` (float, optional, default 2.0)\n" in files["prompts/agent_system.md"]
+    env = Environment(load_domain(mini))
+    for args in ({"order_id": "#1"}, {"order_id": "#1", "value": None}):
+        text, ok = env.call_tool("set_order", args)
+        assert ok, text
+        assert env.db["orders"]["#1"]["total"] == 3.0
+    assert env.call_tool("set_order", {"order_id": "#1", "value": 5.0})[1]
+    assert env.db["orders"]["#1"]["total"] == 6.0 and not env.faults
 
 
 def test_a_python_tool_that_changes_a_row_s_key_is_a_bad_write(mini: Path) -> None:

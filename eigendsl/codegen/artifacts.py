@@ -11,7 +11,7 @@ import jinja2
 import yaml
 
 from eigendsl import __version__
-from eigendsl.spec import DomainSpec, FieldType
+from eigendsl.spec import DomainSpec, FieldType, Param
 from eigendsl.training_spec import STAGE_DEFAULTS
 from eigendsl.yamlload import to_plain
 
@@ -97,6 +97,16 @@ def json_schema(field: FieldType) -> dict[str, Any]:
     return schema
 
 
+def param_schema(param: Param) -> dict[str, Any]:
+    """A tool parameter's JSON Schema, with its ``default`` where it has one (as pydantic writes
+    a Python function's, tau2's tools among them): the value a call that leaves it out gets, a
+    declared tool's body and a Python tool's alike, which the model reads nowhere else."""
+    schema = json_schema(param)
+    if param.default is not None:
+        schema["default"] = to_plain(param.default)
+    return schema
+
+
 def field_schema(field: FieldType) -> dict[str, Any]:
     """A field's type as ``db.json`` records it for the runtime's check of what Python tools
     write: the type and, where they apply, ``optional``, ``values``, ``items``, ``fields``,
@@ -137,7 +147,7 @@ def tool_schemas(spec: DomainSpec) -> list[dict[str, Any]]:
                     "description": tool.description.strip(),
                     "parameters": {
                         "type": "object",
-                        "properties": {p: json_schema(f) for p, f in tool.params.items()},
+                        "properties": {p: param_schema(f) for p, f in tool.params.items()},
                         "required": required,
                         "additionalProperties": False,
                     },
@@ -170,7 +180,11 @@ def _tool_view(spec: DomainSpec) -> list[dict[str, Any]]:
                 {
                     "name": p,
                     "type": f.type,
-                    "optional": f.optional,
+                    # a call may leave it out: optional, or given a default (not required)
+                    "optional": f.optional or f.default is not None,
+                    "default": None
+                    if f.default is None
+                    else json.dumps(f.default, ensure_ascii=False),
                     "description": f.description,
                     # an enum's values: the prompt is where a model without the schemas reads them
                     "values": [json.dumps(v, ensure_ascii=False) for v in f.values or ()],

@@ -272,21 +272,27 @@ class ExpressionTyper(LiteralChecks):
         return INT
 
     def _null_operand(self, e: A.Binary, sides: tuple[tuple[A.Expr, Type], ...]) -> None:
-        """In a declared tool's body, an operand that may be null is an error: the body has no
-        way to give it a default, and every call where it is null fails."""
+        """In a declared tool's body, an operand that may be null is an error: every call where
+        it is null fails. A parameter's ``default:`` is what a call that leaves it out gets, so
+        one with a default is never null here (tool_bodies types it so)."""
         for side, t in sides:
             if not t.optional:
                 continue
-            what = (
-                f"'{side.id}' is an optional parameter: a call may leave it out"
-                if isinstance(side, A.Name)
-                else "this field is optional: a row may leave it out"
-            )
+            if isinstance(side, A.Name):
+                what, fix = (
+                    f"'{side.id}' is an optional parameter with no default: a call may leave it "
+                    "out",
+                    "give it a default (default: beside its type), which a call that leaves it "
+                    "out gets, or make it required",
+                )
+            else:
+                what, fix = (
+                    "this field is optional: a row may leave it out",
+                    "implement the tool in Python (python: module:function), which can test it",
+                )
             self.diag.error(
                 side.span,
-                f"{what}, and '{e.op}' fails on null, so every such call would fail; a declared "
-                "tool cannot give it a default: make it required, or implement the tool in "
-                "Python (python: module:function), with a default for it",
+                f"{what}, and '{e.op}' fails on null, so every such call would fail; {fix}",
             )
 
     def _compare(self, e: A.Compare, scope: Scope) -> Type:
