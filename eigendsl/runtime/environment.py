@@ -16,7 +16,7 @@ from eigendsl import support as rt
 from eigendsl.runtime import tool_faults as faults
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
-from eigendsl.runtime.row_schema import write_problems
+from eigendsl.runtime.row_schema import argument_refusal, write_problems
 from eigendsl.runtime.tool_results import json_result
 from eigendsl.yamlload import to_plain
 
@@ -259,8 +259,11 @@ class Environment:
             problems = write_problems(tool.name, changed, self.domain.schemas, view, self.db)
             for problem in problems:
                 self._fault(faults.bad_write(tool.name, problem))
-            if problems:
-                return faults.model_text(tool.name), None
+            if problems:  # a declared body's value from an argument: said of the argument
+                said = tool.declared and argument_refusal(
+                    args, changed, self.domain.schemas, view, self.db
+                )
+                return said or faults.model_text(tool.name), None
         if tool.declared:
             result = to_plain(result) if tool.writes else result  # it may hold staged rows
         else:  # JSON values, what the model, the checks and the episode files all read

@@ -163,6 +163,43 @@ def write_problems(
     return problems[:MAX_PROBLEMS]
 
 
+def argument_refusal(
+    args: dict[str, Any],
+    changed: dict[str, dict[str, Any]],
+    schemas: dict[str, Any],
+    tables: Mapping[str, Any],
+    before: dict[str, dict[str, Any]],
+) -> str | None:
+    """What the model reads of a declared tool's bad write whose value is one of the call's
+    arguments, said of that argument (``sim_id is 'S-999', which is not a key of 'sims'``):
+    the spec's fault, a guard it lacks, is recorded all the same, but the model asked for a
+    row that is not there, and "internal error in the tool" told it the tool was broken. None
+    where the bad value is no argument's (a computed one: the tool's fault alone)."""
+    for table, rows in changed.items():
+        fields = schemas.get(table, {}).get("fields", {})
+        for key, row in rows.items():
+            if not isinstance(row, dict):
+                continue
+            old = before.get(table, {}).get(key) or {}
+            for name, value in row.items():
+                if name not in fields or (name in old and old[name] == value):
+                    continue
+                problem = value_problem(value, fields[name], tables)
+                written = f" = {value!r},"
+                if problem is None or not problem.startswith(written):
+                    continue
+                arg = next((a for a, v in args.items() if _same_value(v, value)), None)
+                if arg is None:
+                    return None
+                return f"{arg} is {value!r},{problem[len(written) :]}; the database is unchanged"
+    return None
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Equal and of one kind: an argument 1 is not the value True, nor 1.0."""
+    return type(a) is type(b) and a == b
+
+
 def _dangling(
     tool: str, table: str, key: str, schemas: dict[str, Any], tables: Mapping[str, Any]
 ) -> list[str]:
