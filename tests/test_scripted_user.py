@@ -259,3 +259,33 @@ def test_a_proposal_that_is_not_the_request_is_not_confirmed(agent, answer):
 def test_the_proposal_of_the_request_with_its_values_is_confirmed():
     agent = "I'll cancel order #W1, reason No Longer  needed. Do you confirm? (yes/no)"
     assert "yes" in _confirmation(agent).lower()
+
+
+def _switch(agent: str, request: str) -> str:
+    """What the scripted user answers to a proposal in a task whose gold turns roaming on for
+    line L-1 (``enabled: true``), the user's request being ``request``."""
+    task = {
+        "id": "t",
+        "params": {},
+        "user": {"reason": request, "known": {"line id": "L-1"}, "confirm": True},
+        "gold": [{"tool": "set_roaming", "args": {"line_id": "L-1", "enabled": True}}],
+    }
+    messages = [{"role": "user", "content": request}, {"role": "assistant", "content": agent}]
+    domain = SimpleNamespace(tools={"set_roaming": _Tool()})
+    episode = SimpleNamespace(
+        user_state=None, task=task, trial=0, env=SimpleNamespace(messages=messages, domain=domain)
+    )
+    return ScriptedUser().respond([episode])[0]
+
+
+def test_a_proposal_of_the_other_value_of_a_switch_the_request_states_is_not_confirmed():
+    """Only the known facts a write carries were checked: "turn roaming OFF" proposed to a user
+    who asked to turn it on was confirmed, so an agent proposing the opposite was told yes."""
+    ask = "Please turn roaming on for line L-1."
+    off = "I will turn roaming OFF for line L-1 and cancel your contract. Do you confirm?"
+    assert _switch(off, ask).startswith("No, that's not what I asked for")
+    assert _switch("Shall I disable roaming on line L-1? (yes/no)", ask).startswith("No, that's")
+    assert "yes" in _switch("I'll turn roaming on for line L-1. Do you confirm?", ask).lower()
+    assert "yes" in _switch("Shall I enable roaming on line L-1? (yes/no)", ask).lower()
+    # a request that states no value leaves the user nothing to tell the proposal by
+    assert "yes" in _switch(off, "I'm going abroad with line L-1.").lower()

@@ -162,6 +162,48 @@ def unrequested(
     return closest
 
 
+# The words that state a switch's value ("turn roaming on", "disable the alerts"), and those a
+# proposal states the other value with: not "on", which a proposal of either says ("based on",
+# "on line L-101"); a request's "on" is only believed without a word of "off" beside it.
+_SWITCH_WORDS = {
+    True: frozenset({"on", "enable", "enabled", "activate", "activated"}),
+    False: frozenset({"off", "disable", "disabled", "deactivate", "deactivated"}),
+}
+_OTHER_VALUE_WORDS = {True: _SWITCH_WORDS[False], False: _SWITCH_WORDS[True] - {"on"}}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z]+", text.lower()))
+
+
+def switched(text: str, request: str, writes: list[dict[str, Any]]) -> bool:
+    """Whether an agent's proposal states the other value of a true-or-false argument whose
+    value the user's request states (``writes``: the arguments of the task's gold writes), as a
+    known fact a write carries is checked (:func:`unrequested`): "turn roaming off" proposed
+    to "please turn roaming on". False where some write has no such argument, or the request
+    states none (the user cannot tell).
+
+    >>> write = [{"line_id": "L-1", "enabled": True}]
+    >>> switched("I'll turn roaming OFF for L-1. Confirm?", "Turn roaming on for L-1.", write)
+    True
+    >>> switched("I'll turn roaming on for L-1. Confirm?", "Turn roaming on for L-1.", write)
+    False
+    >>> switched("I'll disable roaming. Confirm?", "Roaming for L-1, please.", write)
+    False
+    """
+    said, asked = _words(text), _words(request)
+    stated = False
+    for args in writes:
+        values = {v for v in args.values() if isinstance(v, bool)}
+        told = [v for v in values if asked & _SWITCH_WORDS[v] and not asked & _SWITCH_WORDS[not v]]
+        if not told:
+            return False
+        stated = True
+        if not any(said & (_OTHER_VALUE_WORDS[v] - asked) for v in told):
+            return False  # this write's values as the request says them
+    return stated
+
+
 @dataclass
 class ScriptedUserState:
     asked: dict[str, int] = field(default_factory=dict)
@@ -232,7 +274,7 @@ class ScriptedUser:
             gap = unrequested(said, known, _gold_writes(episode))
             if gap is not None and gap[1]:
                 return CORRECTION.format(what=spoken(gap[0][0]), value=known[gap[0][0]])
-            if gap is not None:
+            if gap is not None or switched(said, scenario.get("reason", ""), _gold_writes(episode)):
                 return NOT_ASKED
             return rng.choice(
                 self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
