@@ -110,10 +110,22 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
         return f"{where} must be {expected}, not {_given(given)}{hint}"
     if kind == "literal_error":
         return f"{where}: {error['msg'].lower()}"
+    if kind in _BOUNDS:  # pydantic's "Input should be greater than or equal to 2"
+        bound = next(iter((error.get("ctx") or {}).values()), "?")
+        return f"{where} is {_given(error.get('input'))}; write a number {_BOUNDS[kind]} {bound}"
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
     return f"{where}: {message}"
+
+
+# How a number's bound reads in a sentence, by pydantic's error type.
+_BOUNDS = {
+    "greater_than_equal": "of at least",
+    "greater_than": "above",
+    "less_than_equal": "of at most",
+    "less_than": "below",
+}
 
 
 def _model_at(model: Any, loc: tuple[Any, ...]) -> Any:

@@ -297,7 +297,8 @@ CASES = [
         DOMAIN,
         "sampling: {per_template: 2, seed: 1}",
         "sampling: {per_template: 100000000, seed: 1}",
-        "mini/domain.yaml:56:26: sampling.per_template: Input should be less than or equal to 1000",
+        "mini/domain.yaml:56:26: sampling.per_template is 100000000; write a number of at most "
+        "1000",
         "100000000",
     ),
     case(
@@ -1151,6 +1152,22 @@ CASES = [
         "yes, no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or "
         "false",
         "yes}",
+    ),
+    case(
+        "max-turns-zero",  # pydantic's words: "Input should be greater than or equal to 2"
+        DOMAIN,
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 2, seed: 1}\nuser_simulator: {max_turns: 0}",
+        "mini/domain.yaml:57:29: user_simulator.max_turns is 0; write a number of at least 2",
+        "0}",
+    ),
+    case(
+        "held-out-above-one",
+        DOMAIN,
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 2, seed: 1, held_out_fraction: 2}",
+        "mini/domain.yaml:56:57: sampling.held_out_fraction is 2; write a number of at most 1.0",
+        "2}",
     ),
     case(
         "enum-value-repeated",
