@@ -165,7 +165,7 @@ def test_recoveries_are_planned_verified_and_kept_apart_from_mistakes(tmp_path):
         main,
         ["synth", str(RETAIL), "--generations", "2", "--per-generation", "200", "--out", str(out)],
     )
-    assert result.exit_code != 0 and "other settings (recover)" in result.output
+    assert result.exit_code != 0 and "other settings (recover 0.25 there, " in result.output
 
 
 def test_runs_without_recoveries_keep_their_settings_file(tmp_path):
@@ -315,7 +315,8 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=1))
     from eigendsl.errors import EigenError
 
-    with pytest.raises(EigenError, match="other settings"):
+    # each setting named with its value there and now, so that the run can be resumed as it was
+    with pytest.raises(EigenError, match=r"other settings \(seed 1 there, 2 now\); resume with"):
         run_synthesis(RETAIL, out, SynthSettings(generations=1, per_generation=20, seed=2))
 
 

@@ -166,6 +166,12 @@ def claim_synth_folder(spec_dir: Path, out: Path) -> None:
     )
 
 
+def _shown(value: Any) -> str:
+    """A setting's value as JSON writes it (``40``, ``null``, ``"held-out"``), cut short."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def check_run_record(
     out: Path, identity: dict[str, Any], spec_inputs: dict[str, str]
 ) -> dict[str, Any]:
@@ -185,9 +191,12 @@ def check_run_record(
     earlier = {k: saved.pop(k) for k in _PER_GENERATION if k in saved}
     if saved != identity:
         diff = sorted(k for k in identity.keys() | saved.keys() if saved.get(k) != identity.get(k))
+        told = "; ".join(
+            f"{k} {_shown(saved.get(k))} there, {_shown(identity.get(k))} now" for k in diff
+        )
         raise EigenError(
-            f"{out} holds a synthesis run with other settings ({', '.join(diff)}); "
-            "resume with the same settings or choose another --out"
+            f"{out} holds a synthesis run with other settings ({told}); resume with the same "
+            "settings (its values, named first) or choose another --out"
         )
     if isinstance(recorded_inputs, dict) and recorded_inputs != spec_inputs:
         raise EigenError(
