@@ -83,6 +83,29 @@ def test_an_allow_that_allows_nothing_is_a_note_at_the_comment(mini: Path) -> No
     assert report.allowed == []
 
 
+def test_an_allow_in_capitals_allows_and_one_naming_no_kind_is_a_note(mini: Path) -> None:
+    # both were ignored without a word: the warning stayed, and nothing said why
+    edit(
+        mini,
+        "checks/main.chk",
+        WEAK,
+        "# LINT: ALLOW WEAK_CHECK (a refusal is judged by rule)\n" + WEAK,
+    )
+    edit(mini, "domain.yaml", UNUSED_TOOL, "  set_email:  # lint: allow\n")
+    report = lint(mini)
+    assert kinds(report.allowed) == [(11, "warning", "weak_check")]
+    assert (45, "warning", "unused_tool") in kinds(report.findings)
+    notes = [f for f in report.findings if f.kind == "unused_allow"]
+    assert [(f.span.line, f.message) for f in notes] == [
+        (
+            45,
+            "'lint: allow' names no kind, so it allows nothing; write the kind lint prints after "
+            "the finding, 'lint: allow unused_tool' (the findings on its line are of kind "
+            "unused_tool)",
+        )
+    ]
+
+
 def test_an_error_is_never_allowed(tmp_path: Path) -> None:
     spec = shutil.copytree(PLANTED, tmp_path / "planted")
     [error] = [f for f in lint(spec).errors if "cancel-bob-delivered" in f.message]

@@ -15,7 +15,8 @@ statement continued with ``\\`` cannot end its first line with a comment)::
 in a ``.chk`` file, a YAML file or ``tools.py`` (``#``), and in ``policy.md`` ``<!-- lint: allow
 KIND -->``. Errors are never allowed: an unsolvable task or a tool that raises is wrong
 whatever a comment says. An allow that allows nothing (the kind misspelt, the finding gone, an
-error) is a note at the comment, so a stale one is found; lint still runs every analysis.
+error, no kind named) is a note at the comment, so a stale one is found; lint still runs every
+analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,13 @@ from collections.abc import Callable, Iterable
 from eigendsl.errors import Span, did_you_mean
 from eigendsl.lint.context import Finding
 
-# kinds comma-separated; what follows them is the reason, for the reader
-_ALLOW = re.compile(r"(?:#|<!--).*?\blint:\s*allow\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)")
+# kinds comma-separated; what follows them is the reason, for the reader. Any case is read
+# (`# LINT: ALLOW WEAK_CHECK` was ignored without a word), and one naming no kind is kept, to be
+# told so (_unused).
+_ALLOW = re.compile(
+    r"(?:#|<!--).*?\blint:\s*allow\b(?:\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*))?",
+    re.IGNORECASE,
+)
 
 
 Comments = dict[tuple[str, int], tuple[Span, set[str]]]
@@ -47,13 +53,13 @@ def allows(inputs: dict[str, bytes], display: Callable[[str], str]) -> Comments:
     """
     found: Comments = {}
     for relative, content in inputs.items():
-        if b"lint:" not in content:
+        if b"lint:" not in content.lower():
             continue
         path = display(relative)
         text = content.decode("utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if match := _ALLOW.search(line):
-                kinds = {kind.strip() for kind in match.group(1).split(",")}
+                kinds = {kind.strip().lower() for kind in (match.group(1) or "").split(",")}
                 alone = not line[: match.start()].strip()  # then it is about the next line
                 found[(path, number + alone)] = (Span(path, number, match.start() + 1), kinds)
     return found
@@ -87,6 +93,14 @@ def apply_allows(
 
 def _unused(kind: str, here: list[Finding]) -> str:
     """Why an allow comment's ``kind`` allowed nothing, and what its line's findings are."""
+    if not kind:
+        on_line = sorted({f.kind for f in here})
+        return (
+            "'lint: allow' names no kind, so it allows nothing; write the kind lint prints "
+            "after the finding, 'lint: allow "
+            f"{on_line[0] if len(on_line) == 1 else 'weak_check'}'"
+            + (f" (the findings on its line are of kind {', '.join(on_line)})" if on_line else "")
+        )
     errors = [f for f in here if f.kind == kind]
     if errors:
         return f"'lint: allow {kind}' cannot allow an error: fix what the error there says"
