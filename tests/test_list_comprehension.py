@@ -198,6 +198,19 @@ def with_check(mini: Path, body: str) -> None:
             "20:58",
             r"'shipped' is not one of the allowed values \(pending, delivered, cancelled\)",
         ),
+        (
+            "    require len([x for x in db.orders[order_id]]) == 4\n",
+            "20:29",
+            r"a list comprehension \(\[\.\.\. for x in \.\.\.\]\) needs a list or a table to go "
+            r"over, not a row of orders; read a row's fields by name "
+            r"\(db\.orders\[order_id\]\.order_id\), or go over the table \(db\.orders\)",
+        ),
+        (
+            "    require all(i in db.orders[order_id].items[0]: i != null)\n",
+            "20:22",
+            r"'all' needs a list or a table to go over, not an object; read an object's fields "
+            r"by name \(db\.orders\[order_id\]\.items\[0\]\.item_id\)",
+        ),
     ],
     ids=[
         "over-an-int",
@@ -209,6 +222,8 @@ def with_check(mini: Path, body: str) -> None:
         "list-of-body-type",
         "nested-element-type",
         "enum-elements",
+        "over-a-row",
+        "over-an-object-of-named-fields",
     ],
 )
 def test_type_errors_at_their_line_and_column(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.expressions import ExpressionTyper
 from eigendsl.dsl.functions import an
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import ANY, BOOL, INT, Type, is_numeric, iterable_elem, list_of
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
@@ -30,7 +31,17 @@ class ComprehensionTyper(ExpressionTyper):
         t = self.infer(source, scope)
         elem = iterable_elem(t)
         if elem is None:
-            self.diag.error(source.span, f"{what} needs a list or a table to go over, not {an(t)}")
+            example = f"{render_expr(source)}.{t.field_names[0]}" if t.field_names else ""
+            fields = (
+                f"; read a row's fields by name ({example}), or go over the table (db.{t.table})"
+                if t.kind == "object" and t.table
+                else f"; read an object's fields by name ({example})"
+                if t.kind == "object"
+                else ""
+            )
+            self.diag.error(
+                source.span, f"{what} needs a list or a table to go over, not {an(t)}{fields}"
+            )
         if t.kind == "table" and t.table:
             elem = self.row_types[t.table]
         return scope.bind(var, elem or ANY), elem or ANY, elem is not None

@@ -134,9 +134,9 @@ def iterable_elem(t: Type) -> Type | None:
         return t.elem or ANY
     if t.kind == "table":
         return ANY  # resolved by the analyzer, which knows the schema
-    if t.kind in ("any", "object"):
-        return ANY
-    return None
+    if t.kind == "any" or (t.kind == "object" and t.fields is None):
+        return ANY  # an open object (a call's args) may hold a map's values
+    return None  # a row or an object of named fields: its values are of unrelated types
 
 
 def assignable(value: Type, target: Type) -> bool:
