@@ -211,6 +211,31 @@ def with_check(mini: Path, body: str) -> None:
             r"'all' needs a list or a table to go over, not an object; read an object's fields "
             r"by name \(db\.orders\[order_id\]\.items\[0\]\.item_id\)",
         ),
+        (
+            "    require [o.order_id for o in db.orders] == [5]\n",
+            "20:13",
+            r"cannot compare a list\[string\] with a list\[int\] using '=='",
+        ),
+        (
+            "    require [o.order_id for o in db.orders] contains 5\n",
+            "20:13",
+            "a list of string can never contain an int",
+        ),
+        (
+            "    require [o.status for o in db.orders] != ['pending', 'shiped']\n",
+            "20:58",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
+        (
+            "    require 'shiped' in [o.status for o in db.orders]\n",
+            "20:13",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
+        (
+            "    require [o.status for o in db.orders] contains 'shiped'\n",
+            "20:52",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
     ],
     ids=[
         "over-an-int",
@@ -224,6 +249,11 @@ def with_check(mini: Path, body: str) -> None:
         "enum-elements",
         "over-a-row",
         "over-an-object-of-named-fields",
+        "list-item-types",
+        "list-contains-item-type",
+        "enum-in-a-list-compared-with-a-list",
+        "enum-in-a-list-of-enums",
+        "list-of-enums-contains",
     ],
 )
 def test_type_errors_at_their_line_and_column(
