@@ -100,7 +100,8 @@ def check_templates(
                         errors_before = len(diag.errors)
                         names = list(template.params)
                         later = tuple(names[names.index(p_name) + 1 :])
-                        scope = Scope("query", tuple(param_types.items()), later)
+                        owner = f"a parameter of template '{name}'"
+                        scope = Scope("query", tuple(param_types.items()), later, owner=owner)
                         got = analyzer.query(query, scope)
                         if not assignable(got, declared):
                             diag.error(

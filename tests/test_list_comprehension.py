@@ -265,22 +265,29 @@ def test_type_errors_at_their_line_and_column(
     assert str(info.value).count("mini/checks/main.chk:") == 1  # no cascade
 
 
-def test_the_bound_name_hides_a_let_and_a_parameter_as_a_quantifier_does(
-    mini: Path, tmp_path: Path
-) -> None:
+def test_a_bound_name_that_would_hide_another_is_an_error_at_it(mini: Path) -> None:
+    """A comprehension's or a quantifier's variable may not hide a parameter, a let, a name the
+    DSL provides or an outer variable, as a let may not: it silently did, and the expression
+    read the variable where its writer meant the parameter."""
     with_check(
         mini,
         "    let o = db.orders[order_id]\n"
-        "    require [o.total for o in db.orders where o.order_id != order_id] == [5.5, 7.0] "
-        "and o.total == 20.0\n"
-        "    require [order_id for order_id in [o.user_id]] == ['u1']\n",
+        "    require [o.total for o in db.orders] == [] and o.total == 20.0\n"
+        "    require [order_id for order_id in [o.user_id]] == ['u1']\n"
+        "    require all(db in db.orders: db.total > 0)\n"
+        "    require all(x in db.orders: any(i in x.items: [x for x in x.items] != []))\n",
     )
-    compiled = Compiled(compile_to(mini, tmp_path / "out"))
-    trace = compiled.trace([user("Hi.")], params={"order_id": "#1"})
-    verdict = compiled.v.check("c").verify(trace)
-    assert (verdict.passed, verdict.failures) == (True, [])
-    wrong = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#2"}))
-    assert [f.line for f in wrong.failures] == [21, 22]
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini)
+    hides = "which this variable would hide; give the variable another name"
+    assert [str(d) for d in info.value.diagnostics] == [
+        f"mini/checks/main.chk:21:26: 'o' is already bound by the let at line 20, {hides}",
+        f"mini/checks/main.chk:22:27: 'order_id' is already a parameter of check 'c', {hides}",
+        "mini/checks/main.chk:23:17: 'db' is a name the DSL provides (the database after the "
+        f"episode), {hides}",
+        "mini/checks/main.chk:24:58: 'x' is already bound by the variable at line 24, column "
+        f"17, {hides}",
+    ]
 
 
 # ---------------------------------------------------------------------------- verdicts
@@ -407,6 +414,21 @@ def test_a_declared_tool_returns_a_comprehension(mini: Path) -> None:
     assert env.call_tool("list_orders", {"user_id": "u9"}, "b") == ("[]", True)
 
 
+def test_a_declared_tool_s_variable_may_not_hide_its_parameter(mini: Path) -> None:
+    edit(
+        mini,
+        "domain.yaml",
+        "      returns: first(u in db.users where u.email == email).user_id\n",
+        "      returns: first(email in db.users where email.email != '').user_id\n",
+    )
+    with pytest.raises(
+        EigenError,
+        match="^mini/domain.yaml:30:22: 'email' is already a "
+        "parameter of tool 'find_user', which this variable would hide",
+    ):
+        compile_domain(mini)
+
+
 def test_a_template_query_draws_from_a_comprehension(mini: Path) -> None:
     email = '      email: {type: string, from: "db.users[db.orders[order_id].user_id].email"}\n'
     source = "i for i in [it.item_id for it in db.orders[order_id].items where it.price > 10]"
@@ -441,7 +463,7 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
         "    require db == gold\n"
         '    let pending = [o.order_id for o in db.orders where o.status == "pending"]\n'
         "    require order_id not in pending\n"
-        "    require [order_id for order_id in [db.orders[order_id].user_id]] == ['u1']\n",
+        "    require [u for u in [db.orders[order_id].user_id]] == ['u1']\n",
     )
     _loaded, _seed, resolved, templates, _bodies, _diag = analyze(mini)
     template, check = templates["cancel"].template, resolved.checks["cancelled"]
@@ -450,9 +472,7 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
         "    let a_pending = [o.order_id for o in db.orders where o.status == 'pending']\n" in text
     )
     assert "    require b_order_id not in b_pending\n" in text
-    assert (
-        "    require [order_id for order_id in [db.orders[a_order_id].user_id]] == ['u1']\n" in text
-    )
+    assert "    require [u for u in [db.orders[a_order_id].user_id]] == ['u1']\n" in text
     edit(mini, "checks/composed.chk", None, text)
     compile_domain(mini)  # the composed check compiles: no name bound twice or unknown
     let = next(s for s in check.body if isinstance(s, A.Let))
