@@ -750,6 +750,18 @@ CASES = [
         "calls: int",
         2,
     ),
+    # A check's parameter named by a word of expressions: where it is read, the parser read the
+    # word, and the only error was that line's syntax error, which did not say why.
+    case(
+        "check-param-a-word-of-expressions",
+        CHK,
+        "reason: string):\n    use identify_first\n",
+        "reason: string, count: int):\n    use identify_first\n    require count > 0\n",
+        "mini/checks/main.chk:10:51: parameter name 'count' is a word of the checker DSL's "
+        "expressions, so no expression could read the parameter; rename the parameter",
+        "count",
+        2,
+    ),
     # ------------------------------------------------------------ checker DSL: let
     case(
         "let-double-equals",
@@ -759,6 +771,16 @@ CASES = [
         "mini/checks/main.chk:12:16: unexpected '='; a 'let' binds its name with a single '=' "
         "(let order = db.orders[order_id]), '==' compares two values",
         "= db.orders",
+    ),
+    case(  # the let's name read below it was a syntax error there, and the only error
+        "let-a-word-of-expressions-read-below",
+        CHK,
+        "    require db == gold\n",
+        "    let first = 1\n    require first == 1\n",
+        "mini/checks/main.chk:12:9: 'first' is a word of the DSL's expressions, so nothing could "
+        "read this let; give it another name",
+        "first = 1",
+        2,
     ),
     case(
         "let-takes-a-check-parameter",
@@ -1148,6 +1170,16 @@ CASES = [
         "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'today' is reserved "
         "(checker expressions read 'today' as the domain's date); rename the parameter",
         "today:",
+    ),
+    case(  # its body could not read it: `count` there is a quantifier missing its brackets
+        "tool-param-a-word-of-expressions",
+        DOMAIN,
+        "      user_id: string\n      email: string",
+        "      user_id: string\n      count: string",
+        "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'count' is a word of the "
+        "checker DSL's expressions, so no expression could read the parameter; rename the "
+        "parameter",
+        "count:",
     ),
     case(
         "yaml-param-reserved",

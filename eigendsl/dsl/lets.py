@@ -28,36 +28,10 @@ from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.render import render_expr
+from eigendsl.spec import EXPRESSION_WORDS
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Scope
-
-# Words the DSL reads as keywords inside an expression: a let of that name could never be read.
-EXPRESSION_WORDS = frozenset(
-    {
-        "true",
-        "false",
-        "null",
-        "not",
-        "and",
-        "or",
-        "in",
-        "contains",
-        "before",
-        "where",
-        "for",
-        "called",
-        "said",
-        "user_said",
-        "all",
-        "any",
-        "count",
-        "sum",
-        "first",
-        "last",
-    }
-)
-
 
 # The names the DSL gives every declaration's expressions (where it may read them): a let or a
 # variable may not hide them.
@@ -71,16 +45,24 @@ PROVIDED = {
 }
 
 
+def word_taken(name: str, this: str = "this let") -> str | None:
+    """Why ``this`` may not be called ``name``, a word of expressions, or None: where it is
+    read, the parser reads the word (``count == 1`` is a quantifier missing its brackets)."""
+    if name not in EXPRESSION_WORDS:
+        return None
+    return (
+        f"'{name}' is a word of the DSL's expressions, so nothing could read {this}; "
+        "give it another name"
+    )
+
+
 def name_taken(name: str, scope: Scope, var: bool = False) -> str | None:
     """Why a let (or, with ``var``, a quantifier's or a comprehension's variable) may not
     bind ``name`` here, or None: it would hide another name, which the expressions below
     it could then no longer read, and a reader would take the one for the other."""
     this, it = ("this variable", "the variable") if var else ("this let", "the let")
-    if name in EXPRESSION_WORDS:
-        return (
-            f"'{name}' is a word of the DSL's expressions, so nothing could read {this}; "
-            "give it another name"
-        )
+    if (word := word_taken(name, this)) is not None:
+        return word
     if name in PROVIDED:
         return (
             f"'{name}' is a name the DSL provides ({PROVIDED[name]}), which {this} would "

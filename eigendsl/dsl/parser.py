@@ -23,7 +23,7 @@ from lark.indenter import DedentError, Indenter
 from lark.lark import PostLex
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.syntax_errors import syntax_error
+from eigendsl.dsl.syntax_errors import syntax_error, words_bound
 from eigendsl.dsl.transformer import Positions, ToAst
 from eigendsl.errors import Diagnostic, EigenError, Span, register_source
 
@@ -145,7 +145,9 @@ def _parse(
         result = to_ast.transform(tree)
     except UnexpectedInput as exc:
         brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
-        raise syntax_error(exc, source, pos, brackets[-1] if brackets else None) from None
+        error = syntax_error(exc, source, pos, brackets[-1] if brackets else None)
+        bound = words_bound(source, pos, getattr(exc, "line", 1) or 1)
+        raise EigenError([*bound, *error.diagnostics]) from None
     except _MixedIndentation as exc:
         raise EigenError(Diagnostic(pos.at(exc.line, exc.col), exc.message)) from None
     except DedentError:

@@ -10,8 +10,10 @@ from typing import cast
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from eigendsl.dsl.lets import word_taken
 from eigendsl.dsl.transformer import Positions
 from eigendsl.errors import Diagnostic, EigenError
+from eigendsl.spec import EXPRESSION_WORDS, reserved_name
 
 _TOKEN_WORDS = {
     "NAME": "a name",
@@ -197,3 +199,33 @@ def syntax_error(
     else:  # pragma: no cover - Lark has no other kinds today
         message = "syntax error"
     return EigenError(Diagnostic(span, message))
+
+
+_LET_NAME = re.compile(r"[ \t]*let[ \t]+([A-Za-z_]\w*)[ \t]*=")
+_CHECK_PARAMS = re.compile(r"[ \t]*check[ \t]+\w+[ \t]*\(([^)]*)\)")
+_PARAM_NAME = re.compile(r"(?:^|,)[ \t]*([A-Za-z_]\w*)")
+
+
+def words_bound(text: str, pos: Positions, before: int) -> list[Diagnostic]:
+    """The lets and check parameters above line ``before`` named by a word of expressions
+    (``let count = 1``): where the name is read, the parser reads the word, and the syntax error
+    it reports there (``unexpected '=='; expected '('``) does not say why."""
+    found = []
+    for number, line in enumerate(text.splitlines()[: max(before - 1, 0)], start=1):
+        for name, start in _names_bound(line):
+            why = word_taken(name) if line.lstrip().startswith("let") else reserved_name(name)
+            if name in EXPRESSION_WORDS and why is not None:
+                found.append(
+                    Diagnostic(pos.at(number, start + 1, number, start + len(name) + 1), why)
+                )
+    return found
+
+
+def _names_bound(line: str) -> list[tuple[str, int]]:
+    """The names a line binds, a let's or a check's parameters, with their offsets in it."""
+    if let := _LET_NAME.match(line):
+        return [(let.group(1), let.start(1))]
+    if check := _CHECK_PARAMS.match(line):
+        params = _PARAM_NAME.finditer(check.group(1))
+        return [(m.group(1), check.start(1) + m.start(1)) for m in params]
+    return []
