@@ -740,6 +740,16 @@ CASES = [
         "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)",
         "score 0",
     ),
+    case(  # it compiled to a refusal: the call was refused when the term did not hold
+        "score-in-a-guard",
+        CHK,
+        '    require db.orders[order_id].status == "pending"',
+        '    score 1: order_id != ""\n    require db.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:5: 'score' is not available in a guard (a guard allows or "
+        "refuses a call, and has no reward to add to); write require to refuse, or put the "
+        "score in a check or a rule",
+        "score 1",
+    ),
     case(
         "reserved-check-param",
         CHK,

@@ -206,6 +206,13 @@ class Analyzer(EventTyper):
                 scope = scope.bind_let(stmt, t)
             elif isinstance(stmt, (A.Require, A.Forbid)):
                 self.condition(stmt.expr, scope, stmt.source.split()[0])
+            elif isinstance(stmt, A.Score) and scope.kind == "guard":
+                self.diag.error(
+                    stmt.span,
+                    "'score' is not available in a guard (a guard allows or refuses a call, and "
+                    "has no reward to add to); write require to refuse, or put the score in a "
+                    "check or a rule",
+                )
             elif isinstance(stmt, A.Score):
                 if not 0 < stmt.weight <= 100:
                     self.diag.error(
