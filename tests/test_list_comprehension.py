@@ -236,6 +236,17 @@ def with_check(mini: Path, body: str) -> None:
             "20:52",
             r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
         ),
+        (
+            "    require min([o.status for o in db.orders]) == 1\n",
+            "20:17",
+            r"min\(\) takes numbers or dates, two or more, or one list of them, such as "
+            r"min\(\[o\.total for o in db\.orders\]\), not a list of enum",
+        ),
+        (
+            "    require max([o.total for o in db.orders]) == 'x'\n",
+            "20:13",
+            "cannot compare a float with a string using '=='",
+        ),
     ],
     ids=[
         "over-an-int",
@@ -254,6 +265,8 @@ def with_check(mini: Path, body: str) -> None:
         "enum-in-a-list-compared-with-a-list",
         "enum-in-a-list-of-enums",
         "list-of-enums-contains",
+        "min-of-a-list-of-text",
+        "max-of-a-list-is-its-item-type",
     ],
 )
 def test_type_errors_at_their_line_and_column(
@@ -287,6 +300,23 @@ def test_a_bound_name_that_would_hide_another_is_an_error_at_it(mini: Path) -> N
         f"episode), {hides}",
         "mini/checks/main.chk:24:58: 'x' is already bound by the variable at line 24, column "
         f"17, {hides}",
+    ]
+
+
+def test_min_and_max_of_one_list(mini: Path, tmp_path: Path) -> None:
+    """min() and max() take one list too (a comprehension's); an empty one has no value."""
+    with_check(
+        mini,
+        "    require min([o.total for o in db.orders]) == 5.5\n"
+        "    require max([o.total for o in db.orders where o.user_id == 'u2']) == 7.0\n"
+        "    require max([i.price for i in db.orders[order_id].items]) > 0\n",
+    )
+    compiled = Compiled(compile_to(mini, tmp_path / "out"))
+    verdict = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#1"}))
+    assert (verdict.passed, verdict.failures) == (True, [])
+    empty = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#3"}))
+    assert [(f.line, f.reason) for f in empty.failures] == [
+        (22, "max() of an empty list has no value")
     ]
 
 
