@@ -482,6 +482,23 @@ def test_a_template_query_over_a_non_list_is_an_error_at_it(mini: Path) -> None:
     assert str(info.value).count("mini/tasks/cancel.yaml:") == 1
 
 
+def test_a_bracketed_source_of_one_value_says_to_drop_the_brackets(mini: Path) -> None:
+    source = "[o.order_id for o in db.orders where o.status == 'pending']"
+    edit(
+        mini,
+        TASKS,
+        """'o.order_id for o in db.orders where o.status == "pending"'""",
+        f'"{source}"',
+    )
+    with pytest.raises(
+        EigenError,
+        match=r"^mini/tasks/cancel.yaml:5:39: parameter 'order_id' is string, but this gives "
+        r"list\[string\]; to draw one of its values, drop the brackets: o.order_id for o in "
+        r"db.orders where o.status == 'pending'\n",
+    ):
+        compile_domain(mini)
+
+
 # ---------------------------------------------------------------------------- synthesis
 
 
