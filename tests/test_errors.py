@@ -740,6 +740,14 @@ CASES = [
         "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)",
         "score 0",
     ),
+    case(  # a parse error, "unexpected '-'; expected a name, a number", said nothing of weights
+        "score-weight-negative",
+        CHK,
+        "score 0.5",
+        "score -1",
+        "mini/checks/main.chk:17:11: a score weight must be a number above 0 (and at most 100)",
+        "-1",
+    ),
     case(  # it compiled to a refusal: the call was refused when the term did not hold
         "score-in-a-guard",
         CHK,

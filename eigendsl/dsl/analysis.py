@@ -15,6 +15,7 @@ from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
 from eigendsl.dsl.lets import name_taken
 from eigendsl.dsl.render import render_expr
+from eigendsl.dsl.syntax_errors import SCORE_WEIGHT
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec, reserved_name
@@ -215,9 +216,7 @@ class Analyzer(EventTyper):
                 )
             elif isinstance(stmt, A.Score):
                 if not 0 < stmt.weight <= 100:
-                    self.diag.error(
-                        stmt.span, "a score weight must be a number above 0 (and at most 100)"
-                    )
+                    self.diag.error(stmt.span, SCORE_WEIGHT)
                 self.condition(stmt.expr, scope, "score")
             elif isinstance(stmt, A.Unchanged):
                 root = stmt.path

@@ -113,6 +113,9 @@ def _dangling_backslash(text: str, line: int) -> tuple[int, str] | None:
 
 
 _LET_WITH_EQUALS = re.compile(r"\s*let\s+\w+\s*==")
+_NEGATIVE_WEIGHT = re.compile(r"\s*score\s*-")
+# What the analysis says of a weight of 0 or above 100 (a weight below 0 is no NUMBER to parse).
+SCORE_WEIGHT = "a score weight must be a number above 0 (and at most 100)"
 
 
 def _line(text: str, number: int | None) -> str:
@@ -192,6 +195,8 @@ def syntax_error(
                 "unexpected '='; a 'let' binds its name with a single '=' "
                 "(let order = db.orders[order_id]), '==' compares two values"
             )
+        elif str(exc.token) == "-" and _NEGATIVE_WEIGHT.match(_line(text, exc.token.line)):
+            message = SCORE_WEIGHT
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     elif isinstance(exc, UnexpectedEOF):
