@@ -68,11 +68,38 @@ def _identifier(value: str, what: str) -> str:
 
 # What checker expressions read from the trace; a parameter of that name would hide it.
 CONTEXT_NAMES = ("db", "initial", "gold", "calls", "messages")
+# Words the checker DSL reads as keywords inside an expression: a let or a parameter of that name
+# could never be read.
+EXPRESSION_WORDS = frozenset(
+    {
+        "true",
+        "false",
+        "null",
+        "not",
+        "and",
+        "or",
+        "in",
+        "contains",
+        "before",
+        "where",
+        "for",
+        "called",
+        "said",
+        "user_said",
+        "all",
+        "any",
+        "count",
+        "sum",
+        "first",
+        "last",
+    }
+)
 
 
-def reserved_name(name: str) -> str | None:
+def reserved_name(name: str, words: bool = True) -> str | None:
     """Why a parameter may not be called ``name`` (it would hide what expressions read by that
-    name: the trace's parts, the domain's date), or None."""
+    name: the trace's parts, the domain's date; with ``words``, a word of expressions, which
+    the parser reads as the word), or None."""
     if name in CONTEXT_NAMES:
         return (
             f"parameter name '{name}' is reserved (checker expressions read '{name}' from the "
@@ -83,18 +110,24 @@ def reserved_name(name: str) -> str | None:
             "parameter name 'today' is reserved (checker expressions read 'today' as the "
             "domain's date); rename the parameter"
         )
+    if words and name in EXPRESSION_WORDS:
+        return (
+            f"parameter name '{name}' is a word of the checker DSL's expressions, so no "
+            "expression could read the parameter; rename the parameter"
+        )
     return None
 
 
-def parameter_names(params: dict[str, Any]) -> dict[str, Any]:
+def parameter_names(params: dict[str, Any], words: bool = True) -> dict[str, Any]:
     """``params`` as given, once each name is an identifier and none is reserved (a tool's or a
-    task template's parameters)."""
+    task template's parameters); with ``words`` (a tool's, which its guard and its declared body
+    read) none is a word of expressions either."""
     for name in params:  # each refusal points at the name, not at 'params:'
         try:
             _identifier(name, "parameter name")
         except ValueError as exc:
             raise ValueAt(str(exc), (name,), key=True) from None
-        if (why := reserved_name(name)) is not None:
+        if (why := reserved_name(name, words)) is not None:
             raise ValueAt(why, (name,), key=True)
     return params
 

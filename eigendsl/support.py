@@ -782,6 +782,36 @@ def add_days(value: Any, days: Any) -> str:
         raise EvalError(f"{show(value)} plus {days} days is not a date") from None
 
 
+def least(values: Any) -> Any:
+    """``min(list)``: the smallest of a list's numbers, or its earliest date.
+
+    >>> least([3, 1.5, 2]), least(["2025-06-10", "2025-01-31"])
+    (1.5, '2025-01-31')
+    """
+    return _extreme(min, values)
+
+
+def greatest(values: Any) -> Any:
+    """``max(list)``: the greatest of a list's numbers, or its latest date."""
+    return _extreme(max, values)
+
+
+def _extreme(pick: Any, values: Any) -> Any:
+    """What ``pick`` (min or max) takes from ``values``: an empty list has no such value, and
+    null, or a mix of numbers and text, compares with nothing."""
+    items = list(elements(values))
+    if not items:
+        raise EvalError(f"{pick.__name__}() of an empty list has no value")
+    texts = [isinstance(v, str) for v in items]
+    if not all(texts) and not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in items
+    ):
+        raise EvalError(
+            f"{pick.__name__}() compares numbers, or dates, but {show(items)} holds others"
+        )
+    return pick(items)
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

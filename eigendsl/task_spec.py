@@ -167,7 +167,7 @@ class Template(Model):
     @field_validator("params")
     @classmethod
     def _param_names(cls, value: dict[str, TemplateParam]) -> dict[str, TemplateParam]:
-        return parameter_names(value)
+        return parameter_names(value, words=False)  # {{ count }} reads it in a template's text
 
 
 class ScenarioOverride(Model):

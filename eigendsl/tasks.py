@@ -13,6 +13,7 @@ from eigendsl.codegen.pyexpr import ExprCompiler
 from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, did_you_mean
 from eigendsl.gold_plans import check_gold
@@ -100,13 +101,14 @@ def check_templates(
                         errors_before = len(diag.errors)
                         names = list(template.params)
                         later = tuple(names[names.index(p_name) + 1 :])
-                        scope = Scope("query", tuple(param_types.items()), later)
+                        owner = f"a parameter of template '{name}'"
+                        scope = Scope("query", tuple(param_types.items()), later, owner=owner)
                         got = analyzer.query(query, scope)
                         if not assignable(got, declared):
                             diag.error(
                                 query.span,
                                 f"parameter '{p_name}' is {declared.name}, "
-                                f"but this gives {got.name}",
+                                f"but this gives {got.name}{_one_of_list(query, got, declared)}",
                             )
                         if (
                             len(diag.errors) == errors_before
@@ -166,6 +168,18 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
                 f"'{p_name}' is {given.name}"
                 + ("; declare it type: date" if p_type.date and given.kind == "string" else ""),
             )
+
+
+def _one_of_list(query: A.Query, got: Type, declared: Type) -> str:
+    """How to draw one value from a list comprehension whose list a parameter of one value was
+    given: the same text without its brackets is a source that draws one of its items."""
+    body = query.body
+    if query.var is not None or not isinstance(body, A.ListComp):
+        return ""
+    if got.elem is None or not assignable(got.elem, declared):
+        return ""
+    text = render_expr(body)[1:-1]
+    return f"; to draw one of its values, drop the brackets: {text}"
 
 
 def _write_arguments(loaded: LoadedSpec) -> dict[str, dict[str, Type]]:

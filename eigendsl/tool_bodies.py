@@ -38,7 +38,8 @@ def declarative_tools(
         if tool.declare is None:
             continue
         raw = loaded.raw["tools"][tool_name]["declare"]
-        scope = Scope("tool", tuple((p, _param_type(t)) for p, t in tool.params.items()))
+        params = tuple((p, _param_type(t)) for p, t in tool.params.items())
+        scope = Scope("tool", params, owner=f"a parameter of tool '{tool_name}'")
         returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
         if returns is not None:
             analyzer.infer(returns, scope)

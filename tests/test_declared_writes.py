@@ -144,6 +144,14 @@ def _errors(mini: Path, out: Path) -> list[str]:
             "field 'cancelled_on' cannot hold 'today', which this may be: a date is written "
             "YYYY-MM-DD; write a date here, or this to a field of text",
         ),
+        # A list of other items than the field's: compile passed it (the items were not typed).
+        (
+            "items",
+            "'[i.price for i in db.orders[order_id].items]'",
+            "string",
+            21,
+            "field 'items' is list[object], but this is list[float]",
+        ),
         # An optional parameter is null where a call leaves it out: compile passed both, and
         # every such call failed ("can only concatenate str (not "NoneType") to str").
         (

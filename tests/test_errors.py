@@ -741,6 +741,24 @@ CASES = [
         "mini/checks/main.chk:17:5: a score weight must be a number above 0 (and at most 100)",
         "score 0",
     ),
+    case(  # a parse error, "unexpected '-'; expected a name, a number", said nothing of weights
+        "score-weight-negative",
+        CHK,
+        "score 0.5",
+        "score -1",
+        "mini/checks/main.chk:17:11: a score weight must be a number above 0 (and at most 100)",
+        "-1",
+    ),
+    case(  # it compiled to a refusal: the call was refused when the term did not hold
+        "score-in-a-guard",
+        CHK,
+        '    require db.orders[order_id].status == "pending"',
+        '    score 1: order_id != ""\n    require db.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:5: 'score' is not available in a guard (a guard allows or "
+        "refuses a call, and has no reward to add to); write require to refuse, or put the "
+        "score in a check or a rule",
+        "score 1",
+    ),
     case(
         "reserved-check-param",
         CHK,
@@ -749,6 +767,18 @@ CASES = [
         "mini/checks/main.chk:10:51: parameter name 'calls' is reserved (checker expressions read "
         "'calls' from the trace); rename the parameter",
         "calls: int",
+        2,
+    ),
+    # A check's parameter named by a word of expressions: where it is read, the parser read the
+    # word, and the only error was that line's syntax error, which did not say why.
+    case(
+        "check-param-a-word-of-expressions",
+        CHK,
+        "reason: string):\n    use identify_first\n",
+        "reason: string, count: int):\n    use identify_first\n    require count > 0\n",
+        "mini/checks/main.chk:10:51: parameter name 'count' is a word of the checker DSL's "
+        "expressions, so no expression could read the parameter; rename the parameter",
+        "count",
         2,
     ),
     # ------------------------------------------------------------ checker DSL: let
@@ -760,6 +790,16 @@ CASES = [
         "mini/checks/main.chk:12:16: unexpected '='; a 'let' binds its name with a single '=' "
         "(let order = db.orders[order_id]), '==' compares two values",
         "= db.orders",
+    ),
+    case(  # the let's name read below it was a syntax error there, and the only error
+        "let-a-word-of-expressions-read-below",
+        CHK,
+        "    require db == gold\n",
+        "    let first = 1\n    require first == 1\n",
+        "mini/checks/main.chk:12:9: 'first' is a word of the DSL's expressions, so nothing could "
+        "read this let; give it another name",
+        "first = 1",
+        2,
     ),
     case(
         "let-takes-a-check-parameter",
@@ -1205,6 +1245,16 @@ CASES = [
         "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'today' is reserved "
         "(checker expressions read 'today' as the domain's date); rename the parameter",
         "today:",
+    ),
+    case(  # its body could not read it: `count` there is a quantifier missing its brackets
+        "tool-param-a-word-of-expressions",
+        DOMAIN,
+        "      user_id: string\n      email: string",
+        "      user_id: string\n      count: string",
+        "mini/domain.yaml:49:7: tools.set_email.params: parameter name 'count' is a word of the "
+        "checker DSL's expressions, so no expression could read the parameter; rename the "
+        "parameter",
+        "count:",
     ),
     case(
         "yaml-param-reserved",

@@ -198,6 +198,55 @@ def with_check(mini: Path, body: str) -> None:
             "20:58",
             r"'shipped' is not one of the allowed values \(pending, delivered, cancelled\)",
         ),
+        (
+            "    require len([x for x in db.orders[order_id]]) == 4\n",
+            "20:29",
+            r"a list comprehension \(\[\.\.\. for x in \.\.\.\]\) needs a list or a table to go "
+            r"over, not a row of orders; read a row's fields by name "
+            r"\(db\.orders\[order_id\]\.order_id\), or go over the table \(db\.orders\)",
+        ),
+        (
+            "    require all(i in db.orders[order_id].items[0]: i != null)\n",
+            "20:22",
+            r"'all' needs a list or a table to go over, not an object; read an object's fields "
+            r"by name \(db\.orders\[order_id\]\.items\[0\]\.item_id\)",
+        ),
+        (
+            "    require [o.order_id for o in db.orders] == [5]\n",
+            "20:13",
+            r"cannot compare a list\[string\] with a list\[int\] using '=='",
+        ),
+        (
+            "    require [o.order_id for o in db.orders] contains 5\n",
+            "20:13",
+            "a list of string can never contain an int",
+        ),
+        (
+            "    require [o.status for o in db.orders] != ['pending', 'shiped']\n",
+            "20:58",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
+        (
+            "    require 'shiped' in [o.status for o in db.orders]\n",
+            "20:13",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
+        (
+            "    require [o.status for o in db.orders] contains 'shiped'\n",
+            "20:52",
+            r"'shiped' is not one of the allowed values \(pending, delivered, cancelled\)",
+        ),
+        (
+            "    require min([o.status for o in db.orders]) == 1\n",
+            "20:17",
+            r"min\(\) takes numbers or dates, two or more, or one list of them, such as "
+            r"min\(\[o\.total for o in db\.orders\]\), not a list of enum",
+        ),
+        (
+            "    require max([o.total for o in db.orders]) == 'x'\n",
+            "20:13",
+            "cannot compare a float with a string using '=='",
+        ),
     ],
     ids=[
         "over-an-int",
@@ -209,6 +258,15 @@ def with_check(mini: Path, body: str) -> None:
         "list-of-body-type",
         "nested-element-type",
         "enum-elements",
+        "over-a-row",
+        "over-an-object-of-named-fields",
+        "list-item-types",
+        "list-contains-item-type",
+        "enum-in-a-list-compared-with-a-list",
+        "enum-in-a-list-of-enums",
+        "list-of-enums-contains",
+        "min-of-a-list-of-text",
+        "max-of-a-list-is-its-item-type",
     ],
 )
 def test_type_errors_at_their_line_and_column(
@@ -220,22 +278,46 @@ def test_type_errors_at_their_line_and_column(
     assert str(info.value).count("mini/checks/main.chk:") == 1  # no cascade
 
 
-def test_the_bound_name_hides_a_let_and_a_parameter_as_a_quantifier_does(
-    mini: Path, tmp_path: Path
-) -> None:
+def test_a_bound_name_that_would_hide_another_is_an_error_at_it(mini: Path) -> None:
+    """A comprehension's or a quantifier's variable may not hide a parameter, a let, a name the
+    DSL provides or an outer variable, as a let may not: it silently did, and the expression
+    read the variable where its writer meant the parameter."""
     with_check(
         mini,
         "    let o = db.orders[order_id]\n"
-        "    require [o.total for o in db.orders where o.order_id != order_id] == [5.5, 7.0] "
-        "and o.total == 20.0\n"
-        "    require [order_id for order_id in [o.user_id]] == ['u1']\n",
+        "    require [o.total for o in db.orders] == [] and o.total == 20.0\n"
+        "    require [order_id for order_id in [o.user_id]] == ['u1']\n"
+        "    require all(db in db.orders: db.total > 0)\n"
+        "    require all(x in db.orders: any(i in x.items: [x for x in x.items] != []))\n",
+    )
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini)
+    hides = "which this variable would hide; give the variable another name"
+    assert [str(d) for d in info.value.diagnostics] == [
+        f"mini/checks/main.chk:21:26: 'o' is already bound by the let at line 20, {hides}",
+        f"mini/checks/main.chk:22:27: 'order_id' is already a parameter of check 'c', {hides}",
+        "mini/checks/main.chk:23:17: 'db' is a name the DSL provides (the database after the "
+        f"episode), {hides}",
+        "mini/checks/main.chk:24:58: 'x' is already bound by the variable at line 24, column "
+        f"17, {hides}",
+    ]
+
+
+def test_min_and_max_of_one_list(mini: Path, tmp_path: Path) -> None:
+    """min() and max() take one list too (a comprehension's); an empty one has no value."""
+    with_check(
+        mini,
+        "    require min([o.total for o in db.orders]) == 5.5\n"
+        "    require max([o.total for o in db.orders where o.user_id == 'u2']) == 7.0\n"
+        "    require max([i.price for i in db.orders[order_id].items]) > 0\n",
     )
     compiled = Compiled(compile_to(mini, tmp_path / "out"))
-    trace = compiled.trace([user("Hi.")], params={"order_id": "#1"})
-    verdict = compiled.v.check("c").verify(trace)
+    verdict = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#1"}))
     assert (verdict.passed, verdict.failures) == (True, [])
-    wrong = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#2"}))
-    assert [f.line for f in wrong.failures] == [21, 22]
+    empty = compiled.v.check("c").verify(compiled.trace([user("Hi.")], params={"order_id": "#3"}))
+    assert [(f.line, f.reason) for f in empty.failures] == [
+        (22, "max() of an empty list has no value")
+    ]
 
 
 # ---------------------------------------------------------------------------- verdicts
@@ -362,6 +444,21 @@ def test_a_declared_tool_returns_a_comprehension(mini: Path) -> None:
     assert env.call_tool("list_orders", {"user_id": "u9"}, "b") == ("[]", True)
 
 
+def test_a_declared_tool_s_variable_may_not_hide_its_parameter(mini: Path) -> None:
+    edit(
+        mini,
+        "domain.yaml",
+        "      returns: first(u in db.users where u.email == email).user_id\n",
+        "      returns: first(email in db.users where email.email != '').user_id\n",
+    )
+    with pytest.raises(
+        EigenError,
+        match="^mini/domain.yaml:30:22: 'email' is already a "
+        "parameter of tool 'find_user', which this variable would hide",
+    ):
+        compile_domain(mini)
+
+
 def test_a_template_query_draws_from_a_comprehension(mini: Path) -> None:
     email = '      email: {type: string, from: "db.users[db.orders[order_id].user_id].email"}\n'
     source = "i for i in [it.item_id for it in db.orders[order_id].items where it.price > 10]"
@@ -385,6 +482,23 @@ def test_a_template_query_over_a_non_list_is_an_error_at_it(mini: Path) -> None:
     assert str(info.value).count("mini/tasks/cancel.yaml:") == 1
 
 
+def test_a_bracketed_source_of_one_value_says_to_drop_the_brackets(mini: Path) -> None:
+    source = "[o.order_id for o in db.orders where o.status == 'pending']"
+    edit(
+        mini,
+        TASKS,
+        """'o.order_id for o in db.orders where o.status == "pending"'""",
+        f'"{source}"',
+    )
+    with pytest.raises(
+        EigenError,
+        match=r"^mini/tasks/cancel.yaml:5:39: parameter 'order_id' is string, but this gives "
+        r"list\[string\]; to draw one of its values, drop the brackets: o.order_id for o in "
+        r"db.orders where o.status == 'pending'\n",
+    ):
+        compile_domain(mini)
+
+
 # ---------------------------------------------------------------------------- synthesis
 
 
@@ -396,7 +510,7 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
         "    require db == gold\n"
         '    let pending = [o.order_id for o in db.orders where o.status == "pending"]\n'
         "    require order_id not in pending\n"
-        "    require [order_id for order_id in [db.orders[order_id].user_id]] == ['u1']\n",
+        "    require [u for u in [db.orders[order_id].user_id]] == ['u1']\n",
     )
     _loaded, _seed, resolved, templates, _bodies, _diag = analyze(mini)
     template, check = templates["cancel"].template, resolved.checks["cancelled"]
@@ -405,9 +519,7 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
         "    let a_pending = [o.order_id for o in db.orders where o.status == 'pending']\n" in text
     )
     assert "    require b_order_id not in b_pending\n" in text
-    assert (
-        "    require [order_id for order_id in [db.orders[a_order_id].user_id]] == ['u1']\n" in text
-    )
+    assert "    require [u for u in [db.orders[a_order_id].user_id]] == ['u1']\n" in text
     edit(mini, "checks/composed.chk", None, text)
     compile_domain(mini)  # the composed check compiles: no name bound twice or unknown
     let = next(s for s in check.body if isinstance(s, A.Let))

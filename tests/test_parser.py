@@ -386,6 +386,15 @@ def test_multi_line_query_text_is_joined() -> None:
             "spaces; indent with spaces only (or with the same characters as the rest of the "
             "block)",
         ),
+        (  # deeper by a tab: "unexpected change of indentation", the tab not named
+            "rule r:\n    require true\n    \trequire false\n",
+            "t.chk:3:5: a tab in this line's indentation, where its block is indented with spaces",
+        ),
+        (  # a deeper block of tabs by spaces
+            "rule r:\n\trequire true\n\t  require false\n",
+            "t.chk:3:1: this line is indented with other characters than its block (tabs and "
+            "spaces mixed)",
+        ),
         (
             "rule r:\n\trequire true\n    require false\n",
             "t.chk:3:1: this line is indented with other characters than its block (tabs and "

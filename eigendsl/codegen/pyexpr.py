@@ -188,6 +188,8 @@ class ExprCompiler:
             return call("list", *args)
         if e.name in ("days_between", "add_days", "weekday"):
             return rt_call(e.name, *args)
+        if e.name in ("min", "max") and len(args) == 1:  # of a list: empty, it has none
+            return rt_call("least" if e.name == "min" else "greatest", *args)
         if e.name in ("abs", "min", "max", "round"):
             return call(e.name, *args)
         return call(e.name, *args)  # len str int float

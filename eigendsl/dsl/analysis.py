@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
-from eigendsl.dsl.lets import EXPRESSION_WORDS
+from eigendsl.dsl.lets import name_taken
 from eigendsl.dsl.render import render_expr
+from eigendsl.dsl.syntax_errors import SCORE_WEIGHT
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec, reserved_name
@@ -30,17 +31,6 @@ ALLOWED = {
     "tool": {"db"},
 }
 
-# The names the DSL gives every declaration's expressions (where it may read them): a let may
-# not hide them.
-PROVIDED = {
-    "db": "the database after the episode",
-    "initial": "the database before the episode",
-    "gold": "the database after the gold plan",
-    "calls": "the episode's tool calls",
-    "messages": "the episode's messages",
-    "today": "the domain's date",
-}
-
 
 @dataclass(frozen=True)
 class Scope:
@@ -50,6 +40,8 @@ class Scope:
     lets: tuple[A.Let, ...] = ()  # the lets bound here that no quantifier variable hides
     pending: tuple[A.Let, ...] = ()  # the lets of the block below the statement being read
     defining: A.Let | None = None  # the let whose expression is being read
+    owner: str = "a parameter"  # what a name of ``names`` is ("a parameter of check 'x'")
+    bound: tuple[tuple[str, Span], ...] = ()  # the variables of the collections gone over here
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -59,10 +51,13 @@ class Scope:
             return CONTEXT_NAMES[name]
         return None
 
-    def bind(self, name: str, t: Type) -> Scope:
-        """The scope inside a quantifier whose variable is ``name``: it hides a let of that name."""
+    def bind(self, name: str, t: Type, at: Span) -> Scope:
+        """The scope inside a quantifier whose variable is ``name`` (written at ``at``): were it
+        to hide a let of that name (an error), the name reads the variable there."""
         lets = tuple(let for let in self.lets if let.name != name)
-        return replace(self, names=(*self.names, (name, t)), lets=lets)
+        return replace(
+            self, names=(*self.names, (name, t)), lets=lets, bound=(*self.bound, (name, at))
+        )
 
     def bind_let(self, let: A.Let, t: Type) -> Scope:
         return replace(self, names=(*self.names, (let.name, t)), lets=(*self.lets, let))
@@ -147,7 +142,7 @@ class Analyzer(EventTyper):
         for guard in self.resolved.guards.values():
             self._guard(guard)
         for rule in self.resolved.rules.values():
-            self._body(rule.body, Scope("rule", ()), "")
+            self._body(rule.body, Scope("rule", ()))
         for check in self.resolved.checks.values():
             self._check(check)
         return self.resolved
@@ -161,7 +156,7 @@ class Analyzer(EventTyper):
             )
             return
         names = tuple((p, from_field(t)) for p, t in tool.params.items())
-        self._body(guard.body, Scope("guard", names), f"an argument of tool '{guard.tool}'")
+        self._body(guard.body, Scope("guard", names, owner=f"an argument of tool '{guard.tool}'"))
 
     def _check(self, check: A.Check) -> None:
         params: dict[str, Type] = {}
@@ -173,7 +168,7 @@ class Analyzer(EventTyper):
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         self.resolved.check_params[check.name] = params
         owner = f"a parameter of check '{check.name}'"
-        self._body(check.body, Scope("check", tuple(params.items())), owner)
+        self._body(check.body, Scope("check", tuple(params.items()), owner=owner))
 
     def _type_ref(self, ref: A.TypeRef) -> Type:
         if ref.name == "list":
@@ -187,15 +182,14 @@ class Analyzer(EventTyper):
         )
         return ANY
 
-    def _body(self, body: tuple[A.Statement, ...], scope: Scope, owner: str) -> None:
-        """Check a block's statements; ``owner`` says what a parameter of the declaration is
-        (\"a parameter of check 'x'\"), for a let that takes a parameter's name."""
+    def _body(self, body: tuple[A.Statement, ...], scope: Scope) -> None:
+        """Check a block's statements."""
         bound: list[A.Let] = []
         for index, stmt in enumerate(body):
             scope = replace(scope, pending=tuple(s for s in body[index:] if isinstance(s, A.Let)))
             if isinstance(stmt, A.Let):
                 t = self.infer(stmt.expr, replace(scope, defining=stmt))
-                taken = self._let_name_taken(stmt, scope, owner)
+                taken = name_taken(stmt.name, scope)
                 if taken is not None:  # not bound: the statements below read the name as before
                     self.diag.error(stmt.name_span, taken)
                     continue
@@ -213,11 +207,16 @@ class Analyzer(EventTyper):
                 scope = scope.bind_let(stmt, t)
             elif isinstance(stmt, (A.Require, A.Forbid)):
                 self.condition(stmt.expr, scope, stmt.source.split()[0])
+            elif isinstance(stmt, A.Score) and scope.kind == "guard":
+                self.diag.error(
+                    stmt.span,
+                    "'score' is not available in a guard (a guard allows or refuses a call, and "
+                    "has no reward to add to); write require to refuse, or put the score in a "
+                    "check or a rule",
+                )
             elif isinstance(stmt, A.Score):
                 if not 0 < stmt.weight <= 100:
-                    self.diag.error(
-                        stmt.span, "a score weight must be a number above 0 (and at most 100)"
-                    )
+                    self.diag.error(stmt.span, SCORE_WEIGHT)
                 self.condition(stmt.expr, scope, "score")
             elif isinstance(stmt, A.Unchanged):
                 root = stmt.path
@@ -280,31 +279,6 @@ class Analyzer(EventTyper):
                     f"'{let.name}' is bound by this let but no statement after it reads it; "
                     "use it below, or remove the let",
                 )
-
-    def _let_name_taken(self, let: A.Let, scope: Scope, owner: str) -> str | None:
-        """Why ``let`` may not bind its name here (it would hide another name), or None."""
-        name = let.name
-        if name in EXPRESSION_WORDS:
-            return (
-                f"'{name}' is a word of the DSL's expressions, so nothing could read this let; "
-                "give it another name"
-            )
-        if name in PROVIDED:
-            return (
-                f"'{name}' is a name the DSL provides ({PROVIDED[name]}), which this let would "
-                "hide; give the let another name"
-            )
-        earlier = scope.let_named(name)
-        if earlier is not None:
-            return (
-                f"'{name}' is already bound by the let at line {earlier.span.line}; a name is "
-                "bound once in a block: give this let another name"
-            )
-        if scope.lookup(name) is not None:
-            return (
-                f"'{name}' is already {owner}, which this let would hide; give the let another name"
-            )
-        return None
 
 
 __all__ = ["Analyzer", "Resolved", "Scope"]

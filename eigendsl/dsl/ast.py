@@ -91,6 +91,7 @@ class Func(Node):
 class Quantifier(Node):
     kind: str  # all any count sum first last
     var: str
+    var_span: Span
     source: Expr
     where: Expr | None
     body: Expr | None
@@ -103,6 +104,7 @@ class ListComp(Node):
 
     body: Expr
     var: str
+    var_span: Span
     source: Expr
     where: Expr | None
 
@@ -134,6 +136,7 @@ class Query(Node):
 
     body: Expr
     var: str | None
+    var_span: Span | None
     source: Expr | None
     where: Expr | None
 

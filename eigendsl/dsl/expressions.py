@@ -311,6 +311,8 @@ class ExpressionTyper(LiteralChecks):
                 self.diag.error(e.span, f"{an(left)} can never be in a list of {right.elem.name}")
             elif isinstance(e.right, A.ListLit):
                 self.listed_literals(left, e.right)
+            elif right.kind == "list" and right.elem:
+                self.item_literal(right.elem, e.left)
             elif right.kind == "string":
                 self.number_in_text(e.left, left)
             return BOOL
@@ -319,8 +321,12 @@ class ExpressionTyper(LiteralChecks):
                 self.diag.error(
                     e.left.span, f"'contains' needs text or a list on its left, not {an(left)}"
                 )
+            elif left.kind == "list" and left.elem and not comparable(right, left.elem):
+                self.diag.error(e.span, f"a list of {left.elem.name} can never contain {an(right)}")
             elif isinstance(e.left, A.ListLit):
                 self.listed_literals(right, e.left)
+            elif left.kind == "list" and left.elem:
+                self.item_literal(left.elem, e.right)
             elif left.kind == "string":
                 self.number_in_text(e.right, right)
             return BOOL
@@ -335,10 +341,11 @@ class ExpressionTyper(LiteralChecks):
             for side, t in ((e.left, left), (e.right, right)):
                 if t.kind not in ("int", "float", "string", "any", "null"):
                     self.diag.error(side.span, f"'{e.op}' needs numbers or text, not {an(t)}")
-        self.enum_literal(left, e.right)
-        self.enum_literal(right, e.left)
-        self.date_literal(left, e.right)
-        self.date_literal(right, e.left)
+        self.item_literal(left, e.right)
+        self.item_literal(right, e.left)
+        for one, other in ((left, e.right), (right, e.left)):
+            if one.kind == "list" and one.elem and isinstance(other, A.ListLit):
+                self.listed_literals(one.elem, other)  # ["activ"] == [l.status for l in ...]
         return BOOL
 
     def _boolop(self, e: A.BoolOp, scope: Scope) -> Type:

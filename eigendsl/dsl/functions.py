@@ -3,6 +3,8 @@ type of each call, and an error for each misuse."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
@@ -77,6 +79,8 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return FLOAT
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
+    if e.name in ("min", "max") and len(args) == 1:
+        return _extreme_of_list(e, args[0], diag)
     dates = [t.date or _date_literal(a) for a, t in zip(e.args, args, strict=True)]
     if e.name in ("min", "max") and any(dates):  # days compare as `<` compares them
         for arg, t, is_date in zip(e.args, args, dates, strict=True):
@@ -84,11 +88,27 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
                 diag.error(arg.span, f"{e.name}() of dates takes dates only, not {an(t)}")
         return DATE
     if e.name in ("abs", "min", "max"):
-        for arg, t in zip(e.args, args, strict=True):
-            if not is_numeric(t):
-                diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
-        return args[0]
+        wrong = [(arg, t) for arg, t in zip(e.args, args, strict=True) if not is_numeric(t)]
+        for arg, t in wrong:
+            diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
+        return ANY if wrong else args[0]  # a wrong type is not passed on to what reads it
     return ANY  # pragma: no cover
+
+
+def _extreme_of_list(e: A.Func, arg: Type, diag: Diagnostics) -> Type:
+    """``min(list)`` / ``max(list)``: the type of the list's items, numbers or dates."""
+    if arg.kind == "any" or (arg.kind == "list" and (arg.elem is None or arg.elem.kind == "any")):
+        return ANY
+    item = arg.elem if arg.kind == "list" else None
+    if item is None or not (item.kind in ("int", "float") or item.date):
+        what = an(arg) if item is None else f"a list of {item.name}"
+        diag.error(
+            e.args[0].span,
+            f"{e.name}() takes numbers or dates, two or more, or one list of them, such as "
+            f"{e.name}([o.total for o in db.orders]), not {what}",
+        )
+        return ANY
+    return replace(item, optional=False)
 
 
 def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:

@@ -1,6 +1,7 @@
 """Local bindings (``let name = expr``) as the stages after the analysis read them: the names an
 expression reads, the lets it reads (through other lets too), and how a statement that reads
-lets is shown apart from its block, with those lets after it.
+lets is shown apart from its block, with those lets after it; and the names a let or a
+quantifier's variable may not take (:func:`name_taken`).
 
 A let binds its name for the statements after it in the same block, so a statement is always
 read with the lets above it (:func:`lets_above`).
@@ -23,35 +24,70 @@ read with the lets above it (:func:`lets_above`).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.render import render_expr
+from eigendsl.spec import EXPRESSION_WORDS
 
-# Words the DSL reads as keywords inside an expression: a let of that name could never be read.
-EXPRESSION_WORDS = frozenset(
-    {
-        "true",
-        "false",
-        "null",
-        "not",
-        "and",
-        "or",
-        "in",
-        "contains",
-        "before",
-        "where",
-        "for",
-        "called",
-        "said",
-        "user_said",
-        "all",
-        "any",
-        "count",
-        "sum",
-        "first",
-        "last",
-    }
-)
+if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
+    from eigendsl.dsl.analysis import Scope
+
+# The names the DSL gives every declaration's expressions (where it may read them): a let or a
+# variable may not hide them.
+PROVIDED = {
+    "db": "the database after the episode",
+    "initial": "the database before the episode",
+    "gold": "the database after the gold plan",
+    "calls": "the episode's tool calls",
+    "messages": "the episode's messages",
+    "today": "the domain's date",
+}
+
+
+def word_taken(name: str, this: str = "this let") -> str | None:
+    """Why ``this`` may not be called ``name``, a word of expressions, or None: where it is
+    read, the parser reads the word (``count == 1`` is a quantifier missing its brackets)."""
+    if name not in EXPRESSION_WORDS:
+        return None
+    return (
+        f"'{name}' is a word of the DSL's expressions, so nothing could read {this}; "
+        "give it another name"
+    )
+
+
+def name_taken(name: str, scope: Scope, var: bool = False) -> str | None:
+    """Why a let (or, with ``var``, a quantifier's or a comprehension's variable) may not
+    bind ``name`` here, or None: it would hide another name, which the expressions below
+    it could then no longer read, and a reader would take the one for the other."""
+    this, it = ("this variable", "the variable") if var else ("this let", "the let")
+    if (word := word_taken(name, this)) is not None:
+        return word
+    if name in PROVIDED:
+        return (
+            f"'{name}' is a name the DSL provides ({PROVIDED[name]}), which {this} would "
+            f"hide; give {it} another name"
+        )
+    outer = next((at for bound, at in reversed(scope.bound) if bound == name), None)
+    if outer is not None:
+        return (
+            f"'{name}' is already bound by the variable at line {outer.line}, column "
+            f"{outer.col}, which {this} would hide; give {it} another name"
+        )
+    earlier = scope.let_named(name)
+    if earlier is not None and not var:
+        return (
+            f"'{name}' is already bound by the let at line {earlier.span.line}; a name is "
+            "bound once in a block: give this let another name"
+        )
+    if earlier is not None:
+        return (
+            f"'{name}' is already bound by the let at line {earlier.span.line}, which {this} "
+            f"would hide; give {it} another name"
+        )
+    if scope.lookup(name) is not None:
+        return f"'{name}' is already {scope.owner}, which {this} would hide; give {it} another name"
+    return None
 
 
 def names_read(expr: A.Node) -> set[str]:

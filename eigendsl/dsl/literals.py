@@ -109,6 +109,12 @@ class LiteralChecks:
                     + did_you_mean(other.value, t.values),
                 )
 
+    def item_literal(self, t: Type, other: A.Expr) -> None:
+        """Text compared with a value of type ``t`` is one such a value can be: an enum's
+        value, a day."""
+        self.enum_literal(t, other)
+        self.date_literal(t, other)
+
     def listed_literals(self, t: Type, items: A.ListLit) -> None:
         """Each literal of a list written out that a value of type ``t`` is looked for in is
         one such a value can be, as ``==`` would check it: a misspelt enum value or a number
@@ -124,8 +130,7 @@ class LiteralChecks:
                     f"compared with it, so write each as {each}",
                 )
             else:
-                self.enum_literal(t, item)
-                self.date_literal(t, item)
+                self.item_literal(t, item)
 
     def number_in_text(self, side: A.Expr, t: Type) -> None:
         """A number looked for in text is matched as digits anywhere in it (the 5 of 15 or of

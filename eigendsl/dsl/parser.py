@@ -23,7 +23,7 @@ from lark.indenter import DedentError, Indenter
 from lark.lark import PostLex
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.syntax_errors import syntax_error
+from eigendsl.dsl.syntax_errors import syntax_error, words_bound
 from eigendsl.dsl.transformer import Positions, ToAst
 from eigendsl.errors import Diagnostic, EigenError, Span, register_source
 
@@ -67,17 +67,21 @@ class _CheckerIndenter(Indenter):
         look to be in, and its columns were counted from the tab as one."""
         indent = token.rsplit("\n", 1)[1]
         levels = self.indent_strings
-        if _width(indent) > _width(levels[-1]):
-            same = indent.startswith(levels[-1])
+        block = levels[-1]
+        if _width(indent) > _width(block):
+            # deeper than a block of spaces by a tab ("    \t"): a tab among its spaces
+            added = set(indent[len(block) :]) - set(block)
+            same = indent.startswith(block) and not (block and added)
             levels.append(indent)
         else:
             while len(levels) > 1 and _width(indent) < _width(levels[-1]):
                 levels.pop()
-            same = _width(indent) != _width(levels[-1]) or indent == levels[-1]
+            block = levels[-1]
+            same = _width(indent) != _width(block) or indent == block
         if same:
             return
         line = token.end_line or 1
-        if "\t" in indent and "\t" not in levels[-1]:
+        if "\t" in indent and "\t" not in block:
             raise _MixedIndentation(
                 line,
                 indent.index("\t") + 1,
@@ -145,7 +149,9 @@ def _parse(
         result = to_ast.transform(tree)
     except UnexpectedInput as exc:
         brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
-        raise syntax_error(exc, source, pos, brackets[-1] if brackets else None) from None
+        error = syntax_error(exc, source, pos, brackets[-1] if brackets else None)
+        bound = words_bound(source, pos, getattr(exc, "line", 1) or 1)
+        raise EigenError([*bound, *error.diagnostics]) from None
     except _MixedIndentation as exc:
         raise EigenError(Diagnostic(pos.at(exc.line, exc.col), exc.message)) from None
     except DedentError:

@@ -10,8 +10,10 @@ from typing import cast
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from eigendsl.dsl.lets import word_taken
 from eigendsl.dsl.transformer import Positions
 from eigendsl.errors import Diagnostic, EigenError
+from eigendsl.spec import EXPRESSION_WORDS, reserved_name
 
 _TOKEN_WORDS = {
     "NAME": "a name",
@@ -111,6 +113,9 @@ def _dangling_backslash(text: str, line: int) -> tuple[int, str] | None:
 
 
 _LET_WITH_EQUALS = re.compile(r"\s*let\s+\w+\s*==")
+_NEGATIVE_WEIGHT = re.compile(r"\s*score\s*-")
+# What the analysis says of a weight of 0 or above 100 (a weight below 0 is no NUMBER to parse).
+SCORE_WEIGHT = "a score weight must be a number above 0 (and at most 100)"
 
 
 def _line(text: str, number: int | None) -> str:
@@ -190,6 +195,8 @@ def syntax_error(
                 "unexpected '='; a 'let' binds its name with a single '=' "
                 "(let order = db.orders[order_id]), '==' compares two values"
             )
+        elif str(exc.token) == "-" and _NEGATIVE_WEIGHT.match(_line(text, exc.token.line)):
+            message = SCORE_WEIGHT
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     elif isinstance(exc, UnexpectedEOF):
@@ -197,3 +204,33 @@ def syntax_error(
     else:  # pragma: no cover - Lark has no other kinds today
         message = "syntax error"
     return EigenError(Diagnostic(span, message))
+
+
+_LET_NAME = re.compile(r"[ \t]*let[ \t]+([A-Za-z_]\w*)[ \t]*=")
+_CHECK_PARAMS = re.compile(r"[ \t]*check[ \t]+\w+[ \t]*\(([^)]*)\)")
+_PARAM_NAME = re.compile(r"(?:^|,)[ \t]*([A-Za-z_]\w*)")
+
+
+def words_bound(text: str, pos: Positions, before: int) -> list[Diagnostic]:
+    """The lets and check parameters above line ``before`` named by a word of expressions
+    (``let count = 1``): where the name is read, the parser reads the word, and the syntax error
+    it reports there (``unexpected '=='; expected '('``) does not say why."""
+    found = []
+    for number, line in enumerate(text.splitlines()[: max(before - 1, 0)], start=1):
+        for name, start in _names_bound(line):
+            why = word_taken(name) if line.lstrip().startswith("let") else reserved_name(name)
+            if name in EXPRESSION_WORDS and why is not None:
+                found.append(
+                    Diagnostic(pos.at(number, start + 1, number, start + len(name) + 1), why)
+                )
+    return found
+
+
+def _names_bound(line: str) -> list[tuple[str, int]]:
+    """The names a line binds, a let's or a check's parameters, with their offsets in it."""
+    if let := _LET_NAME.match(line):
+        return [(let.group(1), let.start(1))]
+    if check := _CHECK_PARAMS.match(line):
+        params = _PARAM_NAME.finditer(check.group(1))
+        return [(m.group(1), check.start(1) + m.start(1)) for m in params]
+    return []

@@ -244,12 +244,12 @@ class ToAst(Transformer_NonRecursive):
 
     # queries
     def query(self, meta, body, var, source, where):
-        query = A.Query(self.pos.meta(meta), body, str(var), source, where)
+        query = A.Query(self.pos.meta(meta), body, str(var), self.pos.token(var), source, where)
         self._shallow(meta, query, "simplify it")
         return query
 
     def single(self, meta, body):
-        query = A.Query(self.pos.meta(meta), body, None, None, None)
+        query = A.Query(self.pos.meta(meta), body, None, None, None, None)
         self._shallow(meta, query, "simplify it")
         return query
 
@@ -325,10 +325,12 @@ class ToAst(Transformer_NonRecursive):
         return A.Func(self.pos.meta(meta), str(name), tuple(a for a in args if a is not None))
 
     def quantifier(self, meta, kind, var, source, where, body):
-        return A.Quantifier(self.pos.meta(meta), str(kind), str(var), source, where, body)
+        return A.Quantifier(
+            self.pos.meta(meta), str(kind), str(var), self.pos.token(var), source, where, body
+        )
 
     def list_comp(self, meta, body, var, source, where):
-        return A.ListComp(self.pos.meta(meta), body, str(var), source, where)
+        return A.ListComp(self.pos.meta(meta), body, str(var), self.pos.token(var), source, where)
 
     def kwarg(self, meta, name, value):
         return (str(name), value, self.pos.token(name))

@@ -123,6 +123,8 @@ def comparable(a: Type, b: Type) -> bool:
         return True
     if a.kind in NUMERIC and b.kind in NUMERIC:
         return True
+    if a.kind == b.kind and a.kind in ("list", "map"):  # [1] == ["1"] never holds
+        return a.elem is None or b.elem is None or comparable(a.elem, b.elem)
     if a.kind == b.kind:
         return True
     return {a.kind, b.kind} <= {"object", "map"} or {a.kind, b.kind} <= {"table", "map"}
@@ -134,9 +136,9 @@ def iterable_elem(t: Type) -> Type | None:
         return t.elem or ANY
     if t.kind == "table":
         return ANY  # resolved by the analyzer, which knows the schema
-    if t.kind in ("any", "object"):
-        return ANY
-    return None
+    if t.kind == "any" or (t.kind == "object" and t.fields is None):
+        return ANY  # an open object (a call's args) may hold a map's values
+    return None  # a row or an object of named fields: its values are of unrelated types
 
 
 def assignable(value: Type, target: Type) -> bool:
@@ -149,4 +151,6 @@ def assignable(value: Type, target: Type) -> bool:
         return True
     if value.kind != target.kind:
         return value.kind in ("object", "map") and target.kind in ("object", "map")
+    if value.kind in ("list", "map") and value.elem is not None and target.elem is not None:
+        return assignable(value.elem, target.elem)  # each item goes where an item is expected
     return True
