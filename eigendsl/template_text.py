@@ -44,11 +44,70 @@ def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
         )
         if close:
             message += f" Did you mean '{close[0]}'?"
-        diag.error(
-            Span(span.path, span.line + (exc.lineno or 1) - 1, span.col),
-            f"template syntax error: {message}",
-        )
+        where = Span(span.path, span.line + (exc.lineno or 1) - 1, span.col)
+        where, message = _unclosed_block(text, span, where, message)
+        diag.error(where, f"template syntax error: {message}")
         return set()
+
+
+_UNEXPECTED_CHAR = re.compile(r"unexpected char '(.+)' at (\d+)")
+_CLOSERS = {"{{": "}}", "{%": "%}"}
+
+
+def _unclosed_block(text: str, span: Span, where: Span, message: str) -> tuple[Span, str]:
+    """Jinja's two errors of a block left open, at the place to fix and saying how.
+
+    "unexpected char '?' at 33" counts characters of the whole text, which no one can find in
+    the file; "unexpected end of template" names no block. Both mostly mean a ``{{`` the writer
+    forgot to close (``{{ email ?``), so the caret goes to the character, or the open ``{{``.
+    """
+    char = _UNEXPECTED_CHAR.fullmatch(message)
+    if char:
+        offset = int(char.group(2))
+        opener = _open_block(text, offset)
+        if opener is None:
+            return _text_span(text, offset, span, where), f"unexpected '{char.group(1)}'"
+        closer, what = _CLOSERS[text[opener : opener + 2]], _block_content(text, opener)
+        return _text_span(text, offset, span, where), (
+            f"'{char.group(1)}' cannot stand inside '{text[opener : opener + 2]} {closer}', "
+            f"{what}; close the block with '{closer}' before the '{char.group(1)}'"
+        )
+    if message.startswith("unexpected end of template, expected 'end of"):
+        opener = _open_block(text, len(text))
+        if opener is not None:
+            closer = _CLOSERS[text[opener : opener + 2]]
+            return _text_span(text, opener, span, where), (
+                f"this '{text[opener : opener + 2]}' is never closed, "
+                f"{_block_content(text, opener)}; add '{closer}' after it"
+            )
+    return where, message
+
+
+def _open_block(text: str, offset: int) -> int | None:
+    """Where the ``{{``/``{%`` still open at ``offset`` starts, if one is."""
+    opener = max(text.rfind("{{", 0, offset), text.rfind("{%", 0, offset))
+    if opener < 0 or _CLOSERS[text[opener : opener + 2]] in text[opener + 2 : offset]:
+        return None
+    return opener
+
+
+def _block_content(text: str, opener: int) -> str:
+    if text.startswith("{{", opener):
+        return "which holds a parameter's name, with filters after '|' ({{ email | upper }})"
+    return "which holds a statement ({% if vip %})"
+
+
+def _text_span(text: str, offset: int, span: Span, where: Span) -> Span:
+    """The file position of ``text[offset]`` (the text starts at ``span``), found by its line's
+    words on the source line; ``where`` when quoting or escapes change them there."""
+    start = text.rfind("\n", 0, offset) + 1
+    text_line = text[start:].split("\n", 1)[0]
+    at = Span(span.path, span.line + text.count("\n", 0, offset), 1)
+    line = source_line(at)
+    found = line.find(text_line, span.col - 1 if start == 0 else 0) if line and text_line else -1
+    if found < 0:
+        return where
+    return Span(at.path, at.line, found + offset - start + 1)
 
 
 def check_text(

@@ -1743,6 +1743,26 @@ CASES = [
         '"I want',
     ),
     case(
+        "jinja-unclosed-before-char",
+        TASKS,
+        "because it is {{ reason }}.",
+        "because it is {{ reason ?",
+        "mini/tasks/cancel.yaml:9:78: template syntax error: '?' cannot stand inside '{{ }}', "
+        "which holds a parameter's name, with filters after '|' ({{ email | upper }}); close the "
+        "block with '}}' before the '?'",
+        "?",
+    ),
+    case(
+        "jinja-unclosed-at-end",
+        TASKS,
+        "because it is {{ reason }}.",
+        "because it is {{ reason",
+        "mini/tasks/cancel.yaml:9:68: template syntax error: this '{{' is never closed, which "
+        "holds a parameter's name, with filters after '|' ({{ email | upper }}); add '}}' after "
+        "it",
+        "{{ reason",
+    ),
+    case(
         "jinja-render-error",
         TASKS,
         "because it is {{ reason }}",
