@@ -196,6 +196,34 @@ def test_lint_on_mini() -> None:
     assert any(f.kind == "unused_tool" and "'set_email'" in f.message for f in report.findings)
 
 
+def test_a_tool_only_a_template_without_tasks_calls_is_unused(mini: Path) -> None:
+    """A template with sample: false and no written task gives no task: the tools its gold plan
+    calls are taught by none, and the warning names that template."""
+    edit(
+        mini,
+        "tasks/cancel.yaml",
+        "tasks:\n",
+        "  change_email:\n"
+        "    sample: false\n"
+        "    params:\n"
+        "      user_id: {type: string, from: 'u.user_id for u in db.users'}\n"
+        "      order_id: {type: string, from: 'o.order_id for o in db.orders'}\n"
+        "      reason: {type: string, choices: [new address]}\n"
+        "    user: {reason: 'Change my email, I am {{ user_id }}.'}\n"
+        "    gold:\n"
+        "      - set_email: {user_id: '{{ user_id }}', email: new@example.com}\n"
+        "    check: cancelled\n"
+        "tasks:\n",
+    )
+    report = lint(mini)
+    unused = [f.message for f in report.findings if f.kind == "unused_tool"]
+    assert unused == [
+        "tool 'set_email' is called by no task's gold plan, so no task teaches when to use it: "
+        "template 'change_email' calls it, but has sample: false and no task; write a task for "
+        "that template, or let it be sampled"
+    ]
+
+
 def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport) -> None:
     assert retail.errors == [], "\n".join(map(str, retail.errors))
     assert retail.unsolvable == []

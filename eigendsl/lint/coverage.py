@@ -1,4 +1,4 @@
-"""Coverage and dead code: tools no gold plan calls, checks no template uses, policy rules no
+"""Coverage and dead code: tools no task's gold plan calls, checks no template uses, policy rules no
 mutation of a gold plan breaks, guard conditions that never fail on the seed data (and those
 with no ``else`` message, which refuse with the DSL's own text), and template parameters
 nothing reads.
@@ -41,19 +41,45 @@ def check_coverage(ctx: LintContext) -> None:
 
 
 def unused_tools(ctx: LintContext) -> None:
-    used = {
-        step.tool for info in ctx.templates.values() for step in info.template.gold if step.tool
-    }
+    teaching = _templates_with_tasks(ctx)
+    callers: dict[str, set[str]] = {}
+    for name, info in ctx.templates.items():
+        for step in info.template.gold:
+            if step.tool:
+                callers.setdefault(step.tool, set()).add(name)
     tools_raw = ctx.loaded.raw["tools"]
     for name in ctx.loaded.spec.tools:
-        if name not in used:
+        if not teaching & callers.get(name, set()):
             ctx.add(
                 tools_raw.position(name),
-                f"tool '{name}' is called by no task's gold plan, so no task "
-                "teaches when to use it; add a template that needs it, or remove it",
+                f"tool '{name}' is called by no task's gold plan, so no task teaches when to "
+                f"use it{_unused_tool_fix(sorted(callers.get(name, set())))}",
                 "warning",
                 "unused_tool",
             )
+
+
+def _templates_with_tasks(ctx: LintContext) -> set[str]:
+    """The templates that give tasks: sampled ones, and those a written task uses (a template
+    with ``sample: false`` and no task teaches nothing, whatever its gold plan calls)."""
+    written = {task.template for _path, file, _raw in ctx.loaded.task_files for task in file.tasks}
+    return {name for name, info in ctx.templates.items() if info.template.sample or name in written}
+
+
+def _unused_tool_fix(taskless: list[str]) -> str:
+    """How to have the tool taught: by the templates that call it but give no task, if any."""
+    if not taskless:
+        return "; add a template that needs it, or remove it"
+    names = ", ".join(f"'{name}'" for name in taskless)
+    if len(taskless) == 1:
+        return (
+            f": template {names} calls it, but has sample: false and no task; write a task "
+            "for that template, or let it be sampled"
+        )
+    return (
+        f": templates {names} call it, but have sample: false and no task; write a task for "
+        "one of them, or let it be sampled"
+    )
 
 
 def unused_checks(ctx: LintContext) -> None:
