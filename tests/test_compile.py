@@ -371,6 +371,22 @@ def test_a_template_neither_sampled_nor_written_is_a_warning(mini: Path) -> None
     ), result.stderr
 
 
+def test_a_rule_used_twice_in_a_check_is_a_warning(mini: Path) -> None:
+    """The second ``use`` judges the rule again, so each of its failures is reported twice."""
+    edit(
+        mini,
+        "checks/main.chk",
+        "    unchanged db.users\n",
+        "    unchanged db.users\n    use identify_first\n",
+    )
+    compiled = compile_domain(mini)
+    assert [str(w) for w in compiled.warnings] == [
+        "mini/checks/main.chk:17:9: warning: rule 'identify_first' is already used in this check "
+        "(line 11); a second 'use' judges it again, each failure reported and each score "
+        "counted twice: remove this one"
+    ]
+
+
 def test_a_decline_with_nothing_to_decline_is_a_warning(mini: Path) -> None:
     tasks = "tasks/cancel.yaml"
     edit(

@@ -185,6 +185,7 @@ class Analyzer(EventTyper):
     def _body(self, body: tuple[A.Statement, ...], scope: Scope) -> None:
         """Check a block's statements."""
         bound: list[A.Let] = []
+        uses: dict[str, A.Use] = {}
         for index, stmt in enumerate(body):
             scope = replace(scope, pending=tuple(s for s in body[index:] if isinstance(s, A.Let)))
             if isinstance(stmt, A.Let):
@@ -259,19 +260,7 @@ class Analyzer(EventTyper):
                         'judge "The agent explains the refund"',
                     )
             elif isinstance(stmt, A.Use):
-                if scope.kind != "check":
-                    self.diag.error(
-                        stmt.span,
-                        "'use' is only allowed in a check; a rule or guard cannot reuse rules",
-                    )
-                elif stmt.rule not in self.resolved.rules:
-                    self.diag.error(
-                        stmt.span,
-                        f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')"
-                        if stmt.rule in self.resolved.checks
-                        else f"unknown rule '{stmt.rule}'"
-                        + did_you_mean(stmt.rule, self.resolved.rules),
-                    )
+                self._use(stmt, scope, uses)
         for let in bound:
             if let not in self.let_reads:
                 self.diag.warning(
@@ -279,6 +268,30 @@ class Analyzer(EventTyper):
                     f"'{let.name}' is bound by this let but no statement after it reads it; "
                     "use it below, or remove the let",
                 )
+
+    def _use(self, stmt: A.Use, scope: Scope, uses: dict[str, A.Use]) -> None:
+        """A ``use`` of a rule; ``uses`` holds the block's earlier ones, by rule."""
+        if scope.kind != "check":
+            self.diag.error(
+                stmt.span, "'use' is only allowed in a check; a rule or guard cannot reuse rules"
+            )
+        elif stmt.rule not in self.resolved.rules:
+            self.diag.error(
+                stmt.span,
+                f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')"
+                if stmt.rule in self.resolved.checks
+                else f"unknown rule '{stmt.rule}'" + did_you_mean(stmt.rule, self.resolved.rules),
+            )
+        elif stmt.rule in uses:
+            # not an error: the rule's statements just run twice, and fail (or score) twice
+            self.diag.warning(
+                stmt.span,
+                f"rule '{stmt.rule}' is already used in this check (line "
+                f"{uses[stmt.rule].span.line}); a second 'use' judges it again, each failure "
+                "reported and each score counted twice: remove this one",
+            )
+        else:
+            uses[stmt.rule] = stmt
 
 
 __all__ = ["Analyzer", "Resolved", "Scope"]
