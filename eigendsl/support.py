@@ -79,6 +79,8 @@ class Call:
     def __getitem__(self, name: str) -> Any:
         # Verifiers read fields as `c["tool"]`; the analysis admits only field names, so this is
         # a plain attribute read (the hottest line of a verdict).
+        if name == "args":
+            return CallArguments(self)
         try:
             return getattr(self, name)
         except AttributeError:
@@ -100,6 +102,42 @@ class Call:
             "tags": list(self.tags),
             "id": self.id,
         }
+
+
+class CallArguments(dict[str, Any]):
+    """A call's arguments as a verifier reads them: ``c.args.plan_id`` of a call that was not
+    given ``plan_id`` raises :class:`MissingArgument`, which names the call.
+
+    >>> CallArguments(Call("get_line", {"line_id": "L-1"}))["plan_id"]
+    Traceback (most recent call last):
+    eigendsl.support.MissingArgument: 'plan_id'
+    """
+
+    __slots__ = ("call",)
+
+    def __init__(self, call: Call):
+        super().__init__(call.args)
+        self.call = call
+
+    def __missing__(self, name: str) -> Any:
+        raise MissingArgument(name, self.call)
+
+
+class MissingArgument(KeyError):
+    """An argument read from a call that was not given it. Still a ``KeyError`` (a guard that
+    reads one is a bug of the spec, as before), with the call to name in a verdict's reason."""
+
+    def __init__(self, name: str, call: Call):
+        super().__init__(name)
+        self.call = call
+
+    def reason(self) -> str:
+        name = self.args[0]
+        return (
+            f"call {self.call.index + 1}, {self.call!r}, has no argument {name!r} (a call's args "
+            f"are the arguments it was given): read .{name} only of the calls of a tool that "
+            "takes it, with a where on the call's tool"
+        )
 
 
 class Message:
@@ -845,6 +883,8 @@ def read_from_null(exc: BaseException) -> bool:
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, EvalError):
         return str(exc)
+    if isinstance(exc, MissingArgument):
+        return exc.reason()
     if isinstance(exc, KeyError):
         return f"missing entry {exc.args[0]!r}"
     if isinstance(exc, ZeroDivisionError):

@@ -472,6 +472,27 @@ def test_an_optional_field_a_row_leaves_out_reads_as_null(tmp_path: Path) -> Non
     assert any("'SAVE5' is not null" in f.reason for f in verdict.failures), verdict.failures
 
 
+def test_an_argument_a_call_was_not_given_names_the_call(tmp_path: Path) -> None:
+    """``c.args.reason`` over every call reads it of find_user too, which takes no reason: the
+    verdict names that call (it said only "missing entry 'reason'")."""
+    spec = copy_spec(MINI, tmp_path / "spec")
+    edit(
+        spec,
+        "checks/main.chk",
+        "    unchanged db.users\n",
+        "    unchanged db.users\n    require len([c.args.reason for c in calls]) >= 0\n",
+    )
+    domain = Domain(compile_to(spec, tmp_path / "out"))
+    db = cancelled_db(domain)
+    trace = domain.trace(good_dialogue(), db=db, gold=cancelled_db(domain), params=PARAMS)
+    verdict = domain.v.check("cancelled").verify(trace)
+    assert [f.reason for f in verdict.failures] == [
+        "call 1, find_user(email='ann@example.com'), has no argument 'reason' (a call's args are "
+        "the arguments it was given): read .reason only of the calls of a tool that takes it, "
+        "with a where on the call's tool"
+    ]
+
+
 def test_declarative_tools(mini: Domain) -> None:
     tools = mini.v.tools.TOOLS
     db = mini.db()
