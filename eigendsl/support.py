@@ -412,7 +412,7 @@ def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
         if isinstance(a, dict) and isinstance(b, dict):
             for key, value in a.items():
                 if key not in b:
-                    out.append(f"{where}[{key!r}] is present but expected absent")
+                    out.append(f"{where}[{key!r}] is {show(value)}, expected left out")
                 else:
                     other = b[key]
                     if value is other or value == other:  # most rows: shared or equal, no call
@@ -422,7 +422,7 @@ def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
                     return
             for key in b:
                 if key not in a:
-                    out.append(f"{where}[{key!r}] is missing")
+                    out.append(f"{where}[{key!r}] is left out, expected {show(b[key])}")
                     if len(out) >= limit:
                         return
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
@@ -969,9 +969,23 @@ def judge_reason(assertion: str, verdict: bool | None) -> str:
 
 
 def update(db: Any, table: str, key: Any, changes: dict[str, Any]) -> None:
-    """Replace one row by a copy with ``changes`` applied (rows are never mutated in place)."""
+    """Replace one row by a copy with ``changes`` applied (rows are never mutated in place).
+
+    A change to null leaves the field out: only an optional field takes null (compile refuses
+    it elsewhere), and the DSL reads an optional field left out as null, so the row is then the
+    same as a seed row that never had it (``db == initial`` holds after a value is set and
+    cleared again).
+
+    >>> db = {"lines": {"L1": {"status": "active"}}}
+    >>> update(db, "lines", "L1", {"reason": "travel"}); update(db, "lines", "L1", {"reason": None})
+    >>> db
+    {'lines': {'L1': {'status': 'active'}}}
+    """
     rows = db[table]
     current = row(rows, key, table)
     new = dict(current)
     new.update(changes)
+    for name, value in changes.items():
+        if value is None:
+            del new[name]
     rows[key] = new

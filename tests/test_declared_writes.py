@@ -257,3 +257,18 @@ def test_a_write_tool_s_body_reads_tables_as_rows_as_a_read_tool_s_does(mini: Pa
     assert ok, text
     assert json.loads(text) == ["#3", "2"]
     assert env.db["orders"]["#3"]["status"] == "cancelled" and not env.faults
+
+
+def test_a_declared_write_of_null_leaves_the_field_out_as_the_seed_does(mini: Path) -> None:
+    """An optional field set and then cleared reads as the seed row that never had it, so
+    ``db == initial`` holds (the row kept ``cancelled_on: null``, which failed it: "is present
+    but expected absent")."""
+    _set_order(mini, "cancelled_on", "value", kind="{type: date, optional: true}")
+    domain = load_domain(mini)
+    env = Environment(domain)
+    initial = json.dumps(env.db, sort_keys=True)
+    assert env.call_tool("set_order", {"order_id": "#1", "value": "2025-06-01"}, "c1")[1]
+    assert env.db["orders"]["#1"]["cancelled_on"] == "2025-06-01"
+    assert env.call_tool("set_order", {"order_id": "#1"}, "c2")[1]
+    assert "cancelled_on" not in env.db["orders"]["#1"]
+    assert json.dumps(env.db, sort_keys=True) == initial

@@ -706,3 +706,15 @@ def test_reasons_spell_null_and_booleans_as_the_dsl_does() -> None:
     assert str(info.value).startswith("insurance_plans has no row with key null (the key read")
     assert show([None, True, False]) == "[null, true, false]"
     assert repr(Call("find", {"id": None, "all": True}, result=None)) == "find(id=null, all=true)"
+
+
+def test_a_field_one_row_has_and_the_other_leaves_out_is_said_with_its_value() -> None:
+    # "['lines']['L-101']['suspend_reason'] is present but expected absent" hid that it is null
+    from eigendsl.support import diff
+
+    assert diff({"L1": {"reason": None}}, {"L1": {}}, "['lines']") == [
+        "['lines']['L1']['reason'] is null, expected left out"
+    ]
+    assert diff({"L1": {}}, {"L1": {"reason": "travel"}}) == [
+        "['L1']['reason'] is left out, expected 'travel'"
+    ]
