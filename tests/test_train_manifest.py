@@ -175,6 +175,38 @@ def test_a_repeated_stage_or_an_unknown_key_in_a_manifest_is_refused(tmp_path, o
     assert f"{path}{said}" in refusal(path)
 
 
+def test_training_context_is_set_in_the_spec_the_manifest_or_on_the_command_line(tmp_path):
+    """README: the compact context is what train uses by default, `training.context`."""
+    from eigendsl.cli.training import train_cmd
+    from eigendsl.compiler import compile_domain
+    from eigendsl.train.settings import OPTIONS
+
+    spec = tmp_path / "retail"
+    spec.mkdir()
+    for item in SPEC.iterdir():
+        (spec / item.name).symlink_to(item)
+    (spec / "domain.yaml").unlink()
+    text = (
+        (SPEC / "domain.yaml")
+        .read_text()
+        .replace("\ntraining:\n", "\ntraining:\n  context: full\n")
+    )
+    (spec / "domain.yaml").write_text(text)
+    manifest = compile_domain(spec).files["manifest.yaml"]
+    assert "\ncontext: full\n" in manifest
+    path = edited(tmp_path, "context: compact", "context: full")
+    _, read = resolve(path)
+    assert read is not None and TrainSettings.from_manifest(read).context == "full"
+    assert TrainSettings.from_manifest(read, context="compact").context == "compact"
+    wrong = edited(tmp_path, "context: compact", "context: short")
+    assert f"{wrong}:7:10: context is 'short': write 'compact' or 'full'" in refusal(wrong)
+    # every option train has is named as the command line spells it
+    flags = {p.name: p.opts[0] for p in train_cmd.params if p.opts[0].startswith("--")}
+    flags["eval_constrain_calls"] = flags.pop("constrain_calls")
+    flags.pop("out"), flags.pop("as_json")
+    assert flags == OPTIONS
+
+
 def test_pydantic_words_are_eigendsl_s_in_compile_and_train(tmp_path):
     """Not pydantic's "input should be a valid tuple" or "greater than 0": a user wrote YAML."""
     catalog = edited(tmp_path, "    catalog:\n    - products\n", "    catalog: products\n")
