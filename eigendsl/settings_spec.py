@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from eigendsl.errors import ValueAt
-from eigendsl.training_spec import Seed, kind_problem, stage_json_schema, unknown_setting
+from eigendsl.training_spec import Context, Seed, kind_problem, stage_json_schema, unknown_setting
 
 DEFAULT_STOP_MARKER = "###STOP###"
 
@@ -77,6 +77,11 @@ class Training(Settings):
         "checkpoint path or hub id.",
     )
     seed: Seed = Field(0, strict=True, description="Seed of every stage.")
+    context: Context = Field(
+        "compact",
+        description="What the model is trained and evaluated with: `compact` (a short prompt, "
+        "key: value tool results) or `full` (the compiled prompt, JSON results and schemas).",
+    )
     synth: dict[str, Any] = _stage_settings("synth", "Synthesis overrides.")
     sft: dict[str, Any] = _stage_settings("sft", "SFT overrides.")
     grpo: dict[str, Any] = _stage_settings("grpo", "GRPO overrides.")

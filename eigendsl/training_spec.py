@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from eigendsl.errors import EigenError, did_you_mean
+from eigendsl.errors import did_you_mean
 from eigendsl.yamlload import YAML_BOOL_TEXT, is_yaml11_bool
 
 # The kinds of values the settings take.
@@ -28,6 +28,9 @@ AssistantOnly = Literal[True]
 SftOptimizer = Literal["adamw", "muon"]  # eigendsl.train.optimizers builds each
 GrpoTasks = Literal["synth", "train"]
 EvalTasks = Literal["held-out", "train", "all"]
+# What a model is shown: the short prompt and tool results the embedded model is trained with, or
+# the compiled prompt, JSON results and schemas (eigendsl.runtime.model_view).
+Context = Literal["compact", "full"]
 
 # Each stage's settings: (the default, the values it takes). The defaults are what `eigendsl
 # train` runs unless the spec's `training:` section says otherwise, sized for the embedded model
@@ -102,37 +105,26 @@ def unknown_setting(stage: str, key: str) -> str | None:
     return f"'{key}' is not one of the {stage} settings{hint}"
 
 
-def check_manifest_stages(stages: dict[str, dict[str, Any]]) -> None:
-    """A user error where a training manifest's stage or setting is not one a run has (a misspelt
-    one would be left out unnoticed) or a stage is missing (it would run on its defaults)."""
-    for stage, settings in stages.items():
-        if stage not in STAGE_DEFAULTS:
-            raise EigenError(
-                f"the manifest's stage '{stage}' is not one of {', '.join(STAGE_DEFAULTS)}"
-                f"{did_you_mean(stage, STAGE_DEFAULTS)}"
-            )
-        for key in settings:
-            if (unknown := unknown_setting(stage, str(key))) is not None:
-                raise EigenError(f"the manifest's {stage} stage: {unknown}")
-    missing = [stage for stage in STAGE_DEFAULTS if stage not in stages]
-    if missing:
-        skip = "; to skip GRPO keep its stage with steps: 0" if "grpo" in missing else ""
-        raise EigenError(
-            f"the manifest lists no {', '.join(missing)} stage: a run has "
-            f"{', '.join(STAGE_DEFAULTS)}{skip} (compile the spec again for a whole manifest)"
-        )
-
-
-def kind_problem(stage: str, key: str, value: Any) -> str | None:
+def kind_problem(stage: str, key: str, value: Any, name: str | None = None) -> str | None:
     """Why ``value`` is not of the kind ``stage``'s setting ``key`` takes (a number, true or
-    false, a string, a list), or None where it is. Checked before the value itself, so that a
-    number YAML read as a string (``3e-3``) is named for what it is."""
-    kind = _kind(STAGE_DEFAULTS[stage][key])
-    if _kind(value) == kind:
+    false, a string, a list), or None where it is; ``name`` is how the sentence names the setting
+    (``'epochs'``, as compile prefixes it with ``training.sft``). Checked before the value
+    itself, so that a number YAML read as a string (``3e-3``) is named for what it is."""
+    return setting_kind_problem(
+        STAGE_VALUES[stage][key], STAGE_DEFAULTS[stage][key], value, name or f"'{key}'"
+    )
+
+
+def setting_kind_problem(kind: Any, default: Any, value: Any, name: str) -> str | None:
+    """Why ``value`` is not of the kind of ``default`` (a number for a number, true or false for
+    a bool), or None where it is: pydantic would take '3' for 3 and 'yes' for true, which compile
+    refuses in domain.yaml, so neither a manifest nor a caller may pass them to train."""
+    expected = _kind(default)
+    if _kind(value) == expected:
         return None
-    if kind == "true or false" and is_yaml11_bool(value):
-        return f"'{key}' is {value!r}; {YAML_BOOL_TEXT}"
-    return f"'{key}' is {value!r}; write {kind}"
+    if expected == "true or false" and is_yaml11_bool(value):
+        return f"{name} is {_shown(value)}; {YAML_BOOL_TEXT}"
+    return f"{name} is {_shown(value)}; write {values_words(kind)}"
 
 
 class ValueProblem(NamedTuple):
@@ -143,27 +135,80 @@ class ValueProblem(NamedTuple):
     sentence: str
 
 
-def value_problem(stage: str, key: str, value: Any) -> ValueProblem | None:
+def value_problem(
+    stage: str, key: str, value: Any, where: str | None = None
+) -> ValueProblem | None:
     """Why ``value``, of the right kind, is not one ``stage``'s setting ``key`` takes (out of its
-    range, not one of its names, a list item of another kind), or None where it is. A count
-    given as a whole float (``batch_size: 8.0``) is refused too: pydantic would take it as 8, but
-    the manifest copies the spec's value, 8.0."""
-    if _counts(STAGE_VALUES[stage][key]) and isinstance(value, float) and value.is_integer():
-        return ValueProblem(
-            (), f"training.{stage}.{key} is {value!r}: write a whole number, {int(value)}"
-        )
+    range, not one of its names, a list item of another kind), or None where it is; ``where``
+    names the setting (``training.sft.epochs``, or the command line's ``--sft-epochs``)."""
+    problem = setting_value_problem(
+        STAGE_VALUES[stage][key], value, where or f"training.{stage}.{key}"
+    )
+    if problem is None or problem.at:
+        return problem
+    return problem._replace(sentence=problem.sentence + _WHY.get((stage, key), ""))
+
+
+def setting_value_problem(kind: Any, value: Any, where: str) -> ValueProblem | None:
+    """Why ``value`` is not one of the values of ``kind``, in EigenDSL's words ("write a number
+    above 0"), or None where it is one. A count given as a whole float (``batch_size: 8.0``) is
+    refused too: pydantic would take it as 8, but the manifest copies the spec's value, 8.0."""
+    if _counts(kind) and isinstance(value, float) and value.is_integer():
+        return ValueProblem((), f"{where} is {value!r}: write a whole number, {int(value)}")
     if isinstance(value, float) and not math.isfinite(value):
         # pydantic's word for nan is "less than or equal to 1", which says nothing of it
-        return ValueProblem((), f"training.{stage}.{key} is {value!r}: write a finite number")
+        return ValueProblem((), f"{where} is {value!r}: write a finite number")
     try:
-        TypeAdapter(STAGE_VALUES[stage][key]).validate_python(value)
+        TypeAdapter(kind).validate_python(value)
     except ValidationError as exc:
         error = exc.errors()[0]
         at = tuple(error["loc"])
-        where = f"training.{stage}.{key}" + "".join(f"[{i}]" for i in at)
-        msg, why = error["msg"], _WHY.get((stage, key), "")
-        return ValueProblem(at, f"{where} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}{why}")
+        named = where + "".join(f"[{i}]" for i in at)
+        # a list's item is of the list's items' kind (tuple[str, ...]: a string)
+        wanted = values_words(get_args(kind)[0] if at else kind)
+        return ValueProblem(at, f"{named} is {_shown(error['input'])}: write {wanted}")
     return None
+
+
+def values_words(kind: Any) -> str:
+    """The values ``kind`` takes, as a sentence says what to write: "a whole number of at least
+    1", "a number above 0 and at most 1", "'synth' or 'train'", "true or false"."""
+    if get_origin(kind) is Literal:
+        choices = [_shown(choice) for choice in get_args(kind)]
+        return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+    base, bounds = kind, []
+    if get_origin(kind) is Annotated:
+        base, *extras = get_args(kind)
+        bounds = [bound for extra in extras for bound in getattr(extra, "metadata", [])]
+    if base is bool:
+        return "true or false"
+    if base is str:
+        return "a string"
+    if get_origin(base) in (tuple, list):
+        return "a list"
+    noun = "a whole number" if base is int else "a number"
+    return noun + _range_words(bounds, whole=base is int)
+
+
+def _range_words(bounds: list[Any], whole: bool) -> str:
+    """The range pydantic's bounds (Ge, Gt, Le, Lt) allow, as words: " from 0 to 1"."""
+    low = high = ""
+    for bound in bounds:
+        if hasattr(bound, "ge"):
+            low = f"{bound.ge}"
+        elif hasattr(bound, "gt"):
+            low = f"above {bound.gt}"
+        elif hasattr(bound, "le"):
+            high = f"{bound.le}"
+        elif hasattr(bound, "lt"):
+            high = f"{bound.lt - 1}" if whole else f"below {bound.lt}"
+    if not high:
+        return f" of at least {low}" if low and not low.startswith("above") else f" {low}".rstrip()
+    if low and not low.startswith("above") and not high.startswith("below"):
+        return f" from {low} to {high}"
+    at_most = high if high.startswith("below") else f"at most {high}"
+    at_least = low if low.startswith("above") else f"of at least {low}"
+    return f" {at_least} and {at_most}" if low else f" {at_most}"
 
 
 # What a setting with one value that works says of why.
@@ -193,6 +238,13 @@ def _kind(value: Any) -> str:
         return "true or false"
     if isinstance(value, (int, float)):
         return "a number"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):  # a caller's tuple is the manifest's list
         return "a list"
     return "a string" if isinstance(value, str) else type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: true, false and null as YAML writes them, else its repr."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return repr(value)

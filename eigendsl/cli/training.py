@@ -257,6 +257,14 @@ def synth_cmd(
     help="Evaluate with the model's tool calls held to the tools' schemas "
     "(GRPO's rollouts stay free).",
 )
+@click.option(
+    "--context",
+    type=click.Choice(["compact", "full"]),
+    default=None,
+    help="What the model is trained and evaluated with: compact (the short prompt and key: value "
+    "tool results the embedded model fits) or full (the compiled prompt, JSON results and "
+    "schemas); default: the manifest's training.context, else compact.",
+)
 @click.option("--seed", type=int, default=None)
 @json_option
 @user_errors
@@ -279,6 +287,7 @@ def train_cmd(
     grpo_fresh_ids: bool | None,
     eval_trials: int | None,
     user_model: bool,
+    context: str | None,
     seed: int | None,
     as_json: bool,
     constrain_calls: bool = False,
@@ -310,6 +319,7 @@ def train_cmd(
         grpo_fresh_ids=grpo_fresh_ids,
         eval_trials=eval_trials,
         user_model=user_model or None,
+        context=context,
         seed=seed,
         eval_constrain_calls=constrain_calls or None,
     )

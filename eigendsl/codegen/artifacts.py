@@ -273,6 +273,7 @@ def manifest(
         "spec_dir": spec_dir_rel,
         "model": training.model,
         "seed": training.seed,
+        "context": training.context,
         "counts": counts,
         "user_simulator": spec.user_simulator.model_dump(),
         "inputs": {k: digest(v) for k, v in sorted(inputs.items())},

@@ -170,7 +170,8 @@ def load_domain(path: Path | str, extra: list[Path] | None = None) -> Domain:
     return load_compiled(None, root)
 
 
-def _unknown_version(version: Any) -> str:
+def unknown_version(version: Any) -> str:
+    """Why a compiled file's ``schema_version`` is refused (``run`` and ``train`` alike)."""
     return (
         f"schema_version must be one this EigenDSL reads ({sorted(KNOWN_SCHEMA_VERSIONS)}), "
         f"not {shown(version)}"
@@ -184,7 +185,7 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     version = manifest.get("schema_version")
     # A list or a mapping cannot be looked up in a set, and true would pass for 1.
     if type(version) is not int or version not in KNOWN_SCHEMA_VERSIONS:
-        raise compiled.error(rel, _unknown_version(version), at("schema_version"))
+        raise compiled.error(rel, unknown_version(version), at("schema_version"))
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
     if "today" in manifest:
         compiled.field(rel, manifest, "today", str, line=at("today"))
@@ -270,7 +271,7 @@ def _cross_problems(
     """Names in a well-formed row that the other compiled files do not define."""
     found = []
     if task["schema_version"] not in KNOWN_SCHEMA_VERSIONS:
-        found.append(_unknown_version(task["schema_version"]))
+        found.append(unknown_version(task["schema_version"]))
     if task["check"] not in checks:
         found.append(
             f"it names the check '{task['check']}', which verifiers/index.json does not list"

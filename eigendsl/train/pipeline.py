@@ -30,6 +30,7 @@ from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import CONTEXT_KEY, model_view
 from eigendsl.synth.records import folder_lock
+from eigendsl.train.manifest import read_manifest
 from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
@@ -334,21 +335,14 @@ class Pipeline:
 
 
 def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
-    """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one."""
+    """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one, read with
+    the marks of its values (its settings' errors are at them)."""
     if (
         target.is_file()
         and target.name.endswith((".yaml", ".yml"))
         and target.name != "domain.yaml"
     ):
-        try:
-            manifest = yaml.safe_load(target.read_text())
-        except (UnicodeDecodeError, yaml.YAMLError) as exc:
-            raise EigenError(
-                f"{target} is not a training manifest written by `eigendsl compile` "
-                f"({str(exc).splitlines()[0]}); compile the spec again"
-            ) from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("spec_dir"), str):
-            raise EigenError(f"{target} is not a training manifest written by `eigendsl compile`")
+        manifest = read_manifest(target)
         spec_dir = (target.parent / manifest["spec_dir"]).resolve()
         if not (spec_dir / "domain.yaml").is_file():
             raise EigenError(

@@ -5,19 +5,22 @@ before the first stage, and the SFT settings read as the SFT stage takes them (`
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_type_hints
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
-from eigendsl.errors import EigenError
+from eigendsl.errors import UNKNOWN, Diagnostic, EigenError
+from eigendsl.train.manifest import manifest_stages
 from eigendsl.training_spec import (
     STAGE_DEFAULTS,
     AboveZero,
     AssistantOnly,
     AtLeastOne,
     AtLeastTwo,
+    Context,
     EvalTasks,
     GrpoTasks,
     NotBelowZero,
@@ -27,7 +30,10 @@ from eigendsl.training_spec import (
     Share,
     ShareAboveZero,
     Tokens,
-    check_manifest_stages,
+    ValueProblem,
+    kind_problem,
+    setting_kind_problem,
+    setting_value_problem,
     value_problem,
 )
 
@@ -190,14 +196,18 @@ class TrainSettings:
     # free). Off: on retail's four SFT models it removed 272 of 280 malformed calls and moved
     # pass^1 by -2.7 to +0.9 points (mean 0.536 against 0.541).
     eval_constrain_calls: bool = False
-    context: Literal["compact", "full"] = "compact"
+    # What the model is trained and evaluated with (training.context, `--context`): "compact", the
+    # short prompt and key: value tool results the embedded model fits, or "full".
+    context: Context = "compact"
     user_model: bool = False
     workers: AtLeastOne = STAGE_DEFAULTS["synth"]["workers"]
 
     @classmethod
     def from_manifest(cls, manifest: dict[str, Any], **overrides: Any) -> TrainSettings:
         """Settings from a training manifest's stages, then explicit overrides (None is ignored).
-        An override that is not a setting is refused, as a misspelt keyword argument is."""
+        An override that is not a setting is refused, as a misspelt keyword argument is; every
+        wrong value of the manifest (at its place, overridden or not: the manifest stays as it
+        is for the next run) and of the overrides (by its option) is one error."""
         known = [f.name for f in fields(cls)]
         for key in overrides:
             if key not in known:
@@ -208,23 +218,17 @@ class TrainSettings:
                     else f"; the settings are {', '.join(known)}"
                 )
                 raise TypeError(f"'{key}' is not a training setting{hint}")
-        listed = manifest.get("stages", [])
-        if not (
-            isinstance(listed, list)
-            and all(
-                isinstance(st, dict)
-                and isinstance(st.get("name"), str)
-                and isinstance(st.get("settings", {}), dict)
-                for st in listed
-            )
-        ):
-            raise EigenError(
-                "the manifest's stages are not a list of entries with a name and "
-                "settings; compile the spec again (eigendsl compile SPEC_DIR)"
-            )
-        stages = {st["name"]: st.get("settings", {}) for st in listed}
-        check_manifest_stages(stages)
-        settings = cls(model=manifest.get("model", "tiny"), seed=manifest.get("seed", 0))
+        stages, problems = manifest_stages(manifest)
+        for key, value in overrides.items():
+            if value is not None and (wrong := field_problem(key, value, OPTIONS.get(key, key))):
+                problems.append(Diagnostic(UNKNOWN, wrong.sentence))
+        if problems:
+            raise EigenError(problems)
+        settings = cls(
+            model=manifest.get("model", "tiny"),
+            seed=manifest.get("seed", 0),
+            context=manifest.get("context", "compact"),
+        )
         for key, (stage, name) in MANIFEST_KEYS.items():
             if name in stages.get(stage, {}):
                 setattr(settings, key, stages[stage][name])
@@ -270,32 +274,75 @@ MANIFEST_KEYS = {  # TrainSettings field: (stage, manifest setting)
 }
 
 
+# The command line's name of each setting `eigendsl train` takes an option for, as its errors name
+# a value given there.
+OPTIONS = {
+    "model": "--model",
+    "generations": "--generations",
+    "per_generation": "--per-generation",
+    "sft_epochs": "--sft-epochs",
+    "sft_learning_rate": "--sft-learning-rate",
+    "sft_optimizer": "--sft-optimizer",
+    "sft_pass_size": "--sft-pass-size",
+    "sft_fresh_ids": "--sft-fresh-ids",
+    "sft_fresh_values": "--sft-fresh-values",
+    "sft_fresh_numbers": "--sft-fresh-numbers",
+    "recover": "--recover",
+    "grpo_steps": "--grpo-steps",
+    "grpo_fresh_ids": "--grpo-fresh-ids",
+    "eval_trials": "--trials",
+    "user_model": "--user-model",
+    "eval_constrain_calls": "--constrain-calls",
+    "context": "--context",
+    "seed": "--seed",
+}
+
+
+def field_problem(name: str, value: Any, called: str) -> ValueProblem | None:
+    """Why ``value`` is not one TrainSettings' field ``name`` takes, in the words compile has for
+    ``domain.yaml``'s ``training:`` (the same checks: '3' is no number, 8.0 no count, yes no
+    bool), the setting ``called`` as the place the value came from names it; None where it is."""
+    if name in MANIFEST_KEYS:
+        stage, key = MANIFEST_KEYS[name]
+        if (wrong := kind_problem(stage, key, value, called)) is not None:
+            return ValueProblem((), wrong)
+        return value_problem(stage, key, value, called)
+    kind = _field_kinds()[name]
+    field = next(f for f in fields(TrainSettings) if f.name == name)
+    if (wrong := setting_kind_problem(kind, field.default, value, called)) is not None:
+        return ValueProblem((), wrong)
+    return setting_value_problem(kind, value, called)
+
+
 def check_settings(s: TrainSettings) -> TrainSettings:
-    """``s`` with every value checked against its field's kind (numbers as the field's type), or
-    a user error naming each wrong one as the manifest spells it (``training.sft.epochs``), so a
-    run stops before its first stage rather than at the stage that reads the value."""
-    try:
-        return TypeAdapter(TrainSettings).validate_python(
-            {f.name: getattr(s, f.name) for f in fields(s)}
-        )
-    except ValidationError as exc:
-        wrong: dict[str, str] = {}  # a field's first error
-        for error in exc.errors():
-            name = str(error["loc"][0])
-            if name in wrong:  # another item of a list already said
-                continue
-            if name in MANIFEST_KEYS:  # worded as compile words it of domain.yaml
-                problem = value_problem(*MANIFEST_KEYS[name], getattr(s, name))
-                if problem is not None:
-                    wrong.setdefault(name, problem.sentence)
-            msg = error["msg"]
-            wrong.setdefault(
-                name, f"training.{name} is {error['input']!r}: {msg[:1].lower()}{msg[1:]}"
-            )
-        raise EigenError(
-            "; ".join(wrong.values())
-            + " (set in domain.yaml's training, the manifest or the command line)"
-        ) from None
+    """``s`` with every value checked as compile checks the spec's (:func:`field_problem`) and
+    numbers made the field's type, or a user error naming each wrong one as the spec spells it
+    (``training.sft.epochs``), so a run stops before its first stage rather than at the stage
+    that reads the value. A manifest's values and the command line's are checked where they are
+    read (:meth:`TrainSettings.from_manifest`), at their place; this holds a caller's."""
+    wrong = [
+        Diagnostic(UNKNOWN, problem.sentence)
+        for f in fields(s)
+        if (problem := field_problem(f.name, getattr(s, f.name), _spelled(f.name))) is not None
+    ]
+    if wrong:
+        raise EigenError(wrong)
+    return TypeAdapter(TrainSettings).validate_python(
+        {f.name: getattr(s, f.name) for f in fields(s)}
+    )
+
+
+def _spelled(name: str) -> str:
+    """A TrainSettings field as domain.yaml spells it: training.sft.epochs, training.seed."""
+    if name in MANIFEST_KEYS:
+        return "training." + ".".join(MANIFEST_KEYS[name])
+    return f"training.{name}" if name in ("model", "seed", "context") else name
+
+
+@functools.cache
+def _field_kinds() -> dict[str, Any]:
+    """Each TrainSettings field's kind with its bounds (evaluated once: the hints are text)."""
+    return get_type_hints(TrainSettings, include_extras=True)
 
 
 def sft_decay(s: TrainSettings) -> float:
