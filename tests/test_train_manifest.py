@@ -223,3 +223,27 @@ def test_pydantic_words_are_eigendsl_s_in_compile_and_train(tmp_path):
     ):
         message = refusal(edited(tmp_path, old, new))
         assert said in message and "input should" not in message, message
+
+
+def test_a_manifest_whose_spec_changed_since_the_compile_is_trained_with_a_warning(
+    tmp_path, capsys
+):
+    """train reads the spec as it is now, with the manifest's settings: as run and eval do for a
+    stale compiled folder, it says so, naming the files and the compile to run."""
+    import shutil
+
+    from tests.conftest import MINI
+
+    spec = tmp_path / "mini"
+    shutil.copytree(MINI, spec)
+    out = tmp_path / "gen"
+    assert (
+        CliRunner().invoke(main, ["compile", str(spec), "-o", str(out), "--no-lint"]).exit_code == 0
+    )
+    resolve(out / "manifest.yaml")
+    assert "stale" not in capsys.readouterr().err
+    (spec / "policy.md").write_text((spec / "policy.md").read_text() + "\nBe brief.\n")
+    assert resolve(out / "manifest.yaml")[0] == spec.resolve()
+    said = capsys.readouterr().err
+    assert f"warning: {out / 'manifest.yaml'} is stale: its spec {spec.resolve()} changed" in said
+    assert "(policy.md)" in said and f"run: eigendsl compile {spec.resolve()} -o {out}" in said

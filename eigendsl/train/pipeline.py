@@ -350,6 +350,7 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
                 "no domain.yaml (was the manifest moved away from its spec?); train the spec "
                 "folder itself, or compile it again to write a manifest beside it"
             )
+        _warn_if_stale(target, manifest)
         return spec_dir, manifest
     if (
         target.is_dir()
@@ -360,6 +361,24 @@ def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
     if target.is_file() and target.name == "domain.yaml":
         target = target.parent
     return target, None
+
+
+def _warn_if_stale(path: Path, manifest: dict[str, Any]) -> None:
+    """A warning on stderr when the spec a manifest was compiled from changed since: train reads
+    the spec as it is now (its tools, checks, tasks), with the settings the manifest holds."""
+    import sys
+
+    from eigendsl.errors import first_few
+    from eigendsl.runtime.compiled import CompiledFiles, changed_inputs
+
+    spec, changed = changed_inputs(CompiledFiles(path.parent, None), manifest)
+    if changed:
+        print(
+            f"warning: {path} is stale: its spec {spec} changed since the compile "
+            f"({first_few(changed)}); train reads the spec as it is now, with this manifest's "
+            f"settings; run: eigendsl compile {spec} -o {path.parent}",
+            file=sys.stderr,
+        )
 
 
 def train(
