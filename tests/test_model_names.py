@@ -1,7 +1,10 @@
 """The models a run names: an embedded size's name is that size, whatever folders the working
-directory holds (a spec folder ``small`` is common), and a folder of that name is ``./small``."""
+directory holds (a spec folder ``small`` is common), and a folder of that name is ``./small``; a
+trained stage's model card names the model it was trained from."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -43,3 +46,51 @@ def test_eval_takes_a_folder_named_as_a_size_for_that_folder(tmp_path, monkeypat
     tokenizer.save_pretrained(tmp_path / "tiny")
     model, _ = load_checkpoint("tiny")
     assert model.config.hidden_size == MODEL_SIZES["micro"].hidden_size  # the folder's model
+
+
+TRL_DRAFT = "This model is a fine-tuned version of [None](https://huggingface.co/None).\n"
+
+
+def test_the_sft_stage_names_the_run_s_model_in_its_card(tmp_path, monkeypatch):
+    """TRL's draft card (written at each checkpoint) named the base model "None": it names one
+    only from a hub id, and a run's SFT starts from its own OUT/base folder."""
+    from eigendsl.train import pipeline as pipeline_mod
+    from eigendsl.train import sft as sft_mod
+    from eigendsl.train.settings import TrainSettings
+
+    def trl_sft(model, tokenizer, rows, out, config):
+        out.mkdir(parents=True)
+        (out / "README.md").write_text(TRL_DRAFT)
+        return [{"step": 1, "loss": 1.0}]
+
+    monkeypatch.setattr(sft_mod, "run_sft", trl_sft)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ckpt" / "qwen_tools").mkdir(parents=True)  # the checkpoint the run names
+    run = object.__new__(pipeline_mod.Pipeline)
+    run.out, run.spec_dir = tmp_path / "run", tmp_path / "specs" / "shop"
+    run.settings = TrainSettings(
+        model="ckpt/qwen_tools",
+        sft_balance=False,
+        sft_pass_size=0,
+        sft_fresh_ids=0,
+        sft_copy_drills=0,
+    )
+    monkeypatch.setattr(run, "load", lambda stage: (None, None), raising=False)
+    monkeypatch.setattr(run, "dialogues", lambda: [], raising=False)
+    run.sft()
+    card = (run.out / "sft" / "README.md").read_text()
+    assert "None" not in card
+    assert "Trained from `ckpt/qwen_tools` with supervised fine-tuning" in card
+    assert f"eigendsl eval {run.spec_dir} --model {run.out / 'sft'}" in card
+    assert "base_model" not in card  # a local folder is no hub id
+
+
+def test_a_card_gives_a_hub_id_as_base_model_and_an_embedded_size_in_words(tmp_path):
+    from eigendsl.train.model_card import model_card
+
+    hub = model_card(tmp_path / "grpo", "grpo", "Qwen/Qwen2.5-0.5B-Instruct", Path("specs/retail"))
+    assert "base_model: Qwen/Qwen2.5-0.5B-Instruct" in hub and "then with GRPO" in hub
+    embedded = model_card(tmp_path / "sft", "sft", "tiny", Path("specs/retail"))
+    assert "EigenDSL's embedded `tiny` model" in embedded and "base_model" not in embedded
+    user = model_card(tmp_path / "user_sft", "user_sft", "tiny", Path("specs/retail"))
+    assert f"eigendsl run specs/retail --user hf:{tmp_path / 'user_sft'}" in user
