@@ -660,6 +660,25 @@ def test_llm_user_through_openai_backend(mini, chat_server):
     assert "cancel order #1" in system and "ann@example.com" in system
 
 
+class _SilentBackend:
+    """A user model that writes nothing, as a broken checkpoint does."""
+
+    def generate(self, chats, tools):
+        from eigendsl.runtime.turns import AgentTurn
+
+        return [AgentTurn(content="", raw="") for _ in chats]
+
+
+def test_an_empty_turn_from_a_model_user_ends_the_episode_as_user_empty_not_stop(mini):
+    """An empty generation used to become the stop marker, and the episode counted as one the
+    user had finished (``ended: stop``): a broken user model looked like finished conversations."""
+    user = ModelUser(_SilentBackend(), mini.user_prompt, mini.stop_marker, "hf:broken")
+    rows = run_episodes(mini, mini.tasks[:1], ScriptedAgent(), user)
+    assert rows[0]["end_reason"] == "user_empty"
+    assert rows[0]["messages"][-1] == {"role": "user", "content": ""}
+    assert summarize(rows)["ended"] == {"user_empty": 1}
+
+
 JSON_LEAVES = st.one_of(
     st.text(max_size=12),
     st.integers(),

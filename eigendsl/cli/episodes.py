@@ -164,8 +164,15 @@ def run_cmd(
     "--tasks",
     "split",
     type=click.Choice(["held-out", "train", "all"]),
-    default="held-out",
-    show_default=True,
+    default=None,
+    help="The split to play (default: held-out; with --task, the named tasks whatever their "
+    "split).",
+)
+@click.option(
+    "--task",
+    "task_ids",
+    multiple=True,
+    help="Play only this task (its id, as in tasks.jsonl); repeat for several.",
 )
 @click.option(
     "--trials",
@@ -188,7 +195,8 @@ def run_cmd(
 def eval_cmd(
     spec_dir: Path,
     model_path: str,
-    split: str,
+    split: str | None,
+    task_ids: tuple[str, ...],
     trials: int,
     temperature: float,
     context: str | None,
@@ -200,19 +208,20 @@ def eval_cmd(
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import claim_episodes_file
     from eigendsl.runtime.model_view import agent_context
-    from eigendsl.train.evaluate import eval_tasks, evaluate
+    from eigendsl.train.evaluate import evaluate
     from eigendsl.train.model import load_checkpoint
 
     if out is not None:
         claim_episodes_file(out)
     domain = load_domain(spec_dir)
     warn_if_stale(domain, spec_dir)
+    tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
     model, tokenizer = load_checkpoint(model_path, note=lambda line: click.echo(line, err=True))
     summary = evaluate(
         domain,
         model,
         tokenizer,
-        eval_tasks(domain, split),
+        tasks,
         trials=trials,
         temperature=temperature,
         context=agent_context(f"hf:{model_path}", context),
@@ -223,7 +232,28 @@ def eval_cmd(
     if as_json:
         echo_json(summary)
     else:
-        print_summary(summary, f"{domain.name}: {model_path} on {split} tasks")
+        print_summary(summary, f"{domain.name}: {model_path} on {played}")
+
+
+def eval_selection(
+    domain: Any, split: str | None, ids: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], str]:
+    """The tasks ``eval`` plays, and their name for its table: the split (``held-out`` when none
+    is given), or the tasks ``ids`` names, those of ``split`` among them when one is given."""
+    from eigendsl.train.evaluate import eval_tasks
+
+    if not ids:
+        split = split or "held-out"
+        return eval_tasks(domain, split), f"{split} tasks"
+    named = [domain.task(i) for i in dict.fromkeys(ids)]  # an unknown id: did you mean
+    chosen = [t for t in named if split in (None, "all") or t.get("split") == split]
+    if not chosen:
+        raise EigenError(
+            f"none of the tasks {', '.join(ids)} is a {split} task of domain {domain.name}; "
+            "leave --tasks out to play the named tasks whatever their split, or name a task "
+            "of that split"
+        )
+    return chosen, "tasks " + ", ".join(t["id"] for t in chosen)
 
 
 @click.command("play")

@@ -1,4 +1,5 @@
-"""The episode runner: agent ↔ user ↔ environment until the stop marker or the turn limit.
+"""The episode runner: agent ↔ user ↔ environment until the stop marker, an empty user turn or
+the turn limit.
 
 Episodes advance in lockstep so that model backends see batches: every round, all episodes
 waiting for the agent are sent to it together, then all waiting for the user. Each finished
@@ -144,6 +145,20 @@ def _error_call(call_id: str, error: str, position: int, index: int):
     return Call(INVALID_CALL, {}, error=error, position=position, index=index, id=call_id)
 
 
+def add_user_turn(episode: Episode, text: str, stop_marker: str) -> None:
+    """Record the user's turn; it ends the episode when it holds the stop marker (``stop``) or
+    holds nothing (``user_empty``). A user model that writes nothing is broken, not done: its
+    episodes must not pass for conversations the user finished."""
+    text = text or ""
+    episode.env.add_message({"role": "user", "content": text})
+    episode.turns += 1
+    episode.waiting_for = "agent"
+    if stop_marker in text:
+        episode.done, episode.end_reason = True, "stop"
+    elif not text.strip():
+        episode.done, episode.end_reason = True, "user_empty"
+
+
 def run_episodes(
     domain: Domain,
     tasks: list[dict[str, Any]],
@@ -170,11 +185,7 @@ def run_episodes(
             if role == "user":
                 replies = user.respond(batch)
                 for episode, text in zip(batch, replies, strict=False):
-                    episode.env.add_message({"role": "user", "content": text})
-                    episode.turns += 1
-                    if domain.stop_marker in (text or ""):
-                        episode.done, episode.end_reason = True, "stop"
-                    episode.waiting_for = "agent"
+                    add_user_turn(episode, text, domain.stop_marker)
             else:
                 for episode, turn in zip(batch, agent.act(batch), strict=False):
                     apply_agent_turn(episode, turn)
@@ -280,8 +291,9 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "pass_rate": round(passed / len(rows), 6) if rows else 0.0,
         "pass_hat_k": {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)},
         "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
-        # why each episode ended: the user's stop marker, or the turn limit (whose episodes'
-        # failures are often only that the conversation was cut short)
+        # why each episode ended: the user's stop marker, an empty user turn (a broken user
+        # model), or the turn limit (whose episodes' failures are often only that the
+        # conversation was cut short)
         "ended": dict(sorted(Counter(r.get("end_reason") or "-" for r in rows).items())),
         "failures": dict(failures.most_common()),
         "scores_missed": dict(scores_missed.most_common()),
@@ -374,6 +386,7 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
 __all__ = [
     "Episode",
     "GoldCache",
+    "add_user_turn",
     "run_episodes",
     "summarize",
     "pass_hat_k",

@@ -84,8 +84,10 @@ class ModelUser:
         return chat
 
     def respond(self, episodes: list[Any]) -> list[str]:
+        """The user's turns, as the model wrote them: an empty one stays empty (the runner ends
+        that episode as ``user_empty``), never taken for the stop marker."""
         turns = self.backend.generate([self.chat(e) for e in episodes], None)
-        return [(t.content or t.raw or self.stop_marker).strip() for t in turns]
+        return [(t.content or t.raw or "").strip() for t in turns]
 
 
 def make_agent(

@@ -19,7 +19,13 @@ from typing import Any
 
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import Episode, GoldCache, apply_agent_turn, judge_episode
+from eigendsl.runtime.episodes import (
+    Episode,
+    GoldCache,
+    add_user_turn,
+    apply_agent_turn,
+    judge_episode,
+)
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import decode_arguments
@@ -170,11 +176,7 @@ def _turns(
             else:
                 text = user.respond([episode])[0]
                 write(f"user: {text}")
-            episode.env.add_message({"role": "user", "content": text})
-            episode.turns += 1
-            episode.waiting_for = "agent"
-            if domain.stop_marker in text:
-                episode.done, episode.end_reason = True, "stop"
+            add_user_turn(episode, text, domain.stop_marker)
             continue
         if role == "agent":
             line = _read_line(role, read, write)

@@ -9,6 +9,7 @@ save (a trained "tiny" model reloads as a plain directory).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,9 +136,10 @@ def load_model(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return ``(model, tokenizer)`` for an embedded size name or any checkpoint.
 
-    - A key of :data:`MODEL_SIZES` (``"micro"``, ``"tiny"``, ``"tiny-wide"``, ``"small"``) that
-      is not an existing directory builds the embedded model: a tokenizer trained on ``texts`` (a
-      list of strings, or a function returning them, called only here; ``words`` and
+    - A key of :data:`MODEL_SIZES` (``"micro"``, ``"tiny"``, ``"tiny-wide"``, ``"small"``)
+      builds the embedded model, even where the working directory holds a folder of that name
+      (a spec folder ``small`` is common; that folder is ``./small``): a tokenizer trained on
+      ``texts`` (a list of strings, or a function returning them, called only here; ``words`` and
       ``pieces``, the domain's identifiers and their parts, become tokens of their own: see
       :func:`train_tokenizer`) and a random Qwen2 of that size.
     - Anything else (a local checkpoint directory or a hub id, loaded offline when
@@ -148,7 +150,7 @@ def load_model(
       (:func:`~eigendsl.runtime.checkpoints.check_vocabulary`).
     """
     name = str(name_or_path)
-    if name in MODEL_SIZES and not Path(name).is_dir():
+    if name in MODEL_SIZES:
         if texts is None:
             raise ValueError(
                 f"The embedded model {name!r} trains its tokenizer on the domain's text: pass "
@@ -194,6 +196,9 @@ def load_checkpoint(
     that says what a model can be (:func:`checkpoint_error`), not the loader's traceback;
     ``note`` is told when EigenDSL's chat template replaces the checkpoint's."""
     quiet_library_bars()
+    if not embedded and str(name_or_path) in MODEL_SIZES and Path(name_or_path).is_dir():
+        # a command that builds no embedded model (eval) can only mean the folder of that name
+        name_or_path = os.path.join(".", name_or_path)
     try:
         return load_model(name_or_path, note=note)
     except LOAD_ERRORS as exc:
@@ -203,10 +208,11 @@ def load_checkpoint(
 def check_model_name(name: str) -> None:
     """Fail now, before any stage takes its minutes, if ``name`` is neither an embedded size nor a
     checkpoint whose config loads (a folder's ``config.json``, or a hub id's, which this fetches
-    into the cache that loading the weights then uses) and whose tokenizer fits its embedding."""
+    into the cache that loading the weights then uses) and whose tokenizer fits its embedding.
+    A size's name is the embedded size, whatever folders the working directory holds."""
     from transformers import AutoConfig
 
-    if name in MODEL_SIZES and not Path(name).is_dir():
+    if name in MODEL_SIZES:
         return
     offline_unless_reachable(name)
     try:

@@ -243,7 +243,14 @@ class Pipeline:
                 f"{self.out / 'sft'} and run again"
             )
         result["loss"] = history
+        self.model_card("sft")
         return result
+
+    def model_card(self, stage: str) -> None:
+        """The stage's model card, naming the run's --model (TRL's draft names "None")."""
+        from eigendsl.train.model_card import write_model_card
+
+        write_model_card(self.out / stage, stage, self.settings.model, self.spec_dir)
 
     def user_sft(self) -> dict[str, Any]:
         """``--user-model``: a user simulator fine-tuned from the base model on the same
@@ -261,6 +268,7 @@ class Pipeline:
             sft_settings(self.settings),
             user_prompt=self.domain.user_prompt,
         )
+        self.model_card("user_sft")
         return {"dialogues": len(rows), "loss": loss}
 
     def grpo(self) -> dict[str, Any]:
@@ -283,6 +291,7 @@ class Pipeline:
             )
         settings = GRPOSettings.of(s)
         log = run_grpo(model, tokenizer, domain, tasks, self.out / "grpo", settings, user)
+        self.model_card("grpo")
         return {"log": log, "tasks": len(tasks), "task_source": s.grpo_tasks}
 
     def grpo_tasks(self) -> tuple[Domain, list[dict[str, Any]]]:

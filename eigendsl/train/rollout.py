@@ -29,6 +29,7 @@ from eigendsl.runtime.episodes import (
     MAX_TOOL_ROUNDS,
     Episode,
     GoldCache,
+    add_user_turn,
     apply_agent_turn,
     judge_episode,
 )
@@ -197,12 +198,7 @@ def play_rollouts(
                 turn = turn_from_text(text.replace(tokenizer.pad_token or "\0", "").strip())
                 apply_agent_turn(episode, turn)
                 if episode.waiting_for == "user":
-                    reply = user.respond([episode])[0]
-                    episode.env.add_message({"role": "user", "content": reply})
-                    episode.turns += 1
-                    episode.waiting_for = "agent"
-                    if domain.stop_marker in reply:
-                        episode.done, episode.end_reason = True, "stop"
+                    add_user_turn(episode, user.respond([episode])[0], domain.stop_marker)
                 if end_id not in ids:
                     episode.done, episode.end_reason = True, "length"
                 if episode.turns >= max_turns and not episode.done:
