@@ -15,15 +15,22 @@ from eigendsl.train.runfolder import steps_from_one
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
 
-# Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
+# Per stage in `--json` and summary.json: the figures of report.md's table and families, so that
+# a script can check them (the failures, statements as written, stay in report.md and eval/).
+# Stage results written by an older EigenDSL may lack any after pass_rate: those are left out.
 SUMMARY_KEYS = (
     "pass_hat_1",
     "pass_hat_k",
     "pass_at_k",
     "pass_rate",
+    "pass_hat_k_max",
     "episodes",
+    "passed",
     "mean_score",
+    "tool_calls",
     "tool_call_ok_rate",
+    "malformed_tool_calls",
+    "families",
     "ids_copied",
     "values_read",
 )
