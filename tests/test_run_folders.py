@@ -1,13 +1,96 @@
 """A training run's folder and what it holds: the summary `train --json` prints and summary.json
-keeps."""
+keeps; and the run folders (train's, synth's) refuse what they cannot take with messages that say
+why in the user's words: another domain's run, settings named as they are set."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, fields
+from pathlib import Path
 
 import pytest
 
 pytest.importorskip("transformers")
+
+from eigendsl.errors import EigenError  # noqa: E402
+from eigendsl.train.runfolder import claim_run_folder, setting_words  # noqa: E402
+from eigendsl.train.settings import TrainSettings  # noqa: E402
+
+INPUTS = {"domain.yaml": "sha256:aa", "tasks/cancel.yaml": "sha256:bb"}
+
+
+def identity(domain: str = "retail", inputs: dict | None = None, **settings) -> dict:
+    """What a Pipeline records in run.json: its domain, the spec's digests and its settings."""
+    chosen = asdict(TrainSettings(**settings))
+    chosen["sft_catalog"] = list(chosen["sft_catalog"])
+    return {"domain": domain, "inputs": inputs or INPUTS, "settings": chosen}
+
+
+def finished(run: Path, *stages: str) -> None:
+    (run / "stages").mkdir(parents=True, exist_ok=True)
+    for stage in stages:
+        (run / "stages" / f"{stage}.json").write_text("{}")
+
+
+def test_a_run_of_another_domain_is_refused_as_such(tmp_path):
+    """It was refused as a run 'made with other settings (the spec, ...)', told to resume it
+    with the same settings or delete its stages one by one, which left its report behind."""
+    run = tmp_path / "run"
+    claim_run_folder(run, identity("retail"))
+    finished(run, "synth", "base")
+    with pytest.raises(EigenError) as caught:
+        claim_run_folder(run, identity("shop"))
+    assert str(caught.value) == (
+        f"{run} holds a run of domain 'retail', not 'shop'; give --out another folder"
+    )
+    # even one that has finished no stage yet: its synth/ may hold the other domain's dialogues
+    fresh = tmp_path / "fresh"
+    claim_run_folder(fresh, identity("retail"))
+    with pytest.raises(EigenError, match="holds a run of domain 'retail'"):
+        claim_run_folder(fresh, identity("shop"))
+    assert json.loads((fresh / "run.json").read_text())["domain"] == "retail"
+
+
+def test_settings_that_differ_are_named_as_set_with_both_values(tmp_path):
+    """The refusal named fields (grpo_steps, sft_pass_size) and 'the spec', with no values and
+    no file."""
+    run = tmp_path / "run"
+    claim_run_folder(run, identity(grpo_steps=2, sft_pass_size=0))
+    finished(run, "synth", "base", "eval_base", "sft", "eval_sft", "grpo")
+    changed = {**INPUTS, "domain.yaml": "sha256:cc", "checks/more.chk": "sha256:dd"}
+    with pytest.raises(EigenError) as caught:
+        claim_run_folder(
+            run, identity(inputs=changed, grpo_steps=3, sft_pass_size=0, sft_optimizer="adamw")
+        )
+    message = str(caught.value)
+    assert (
+        "made with other settings: the spec's checks/more.chk added, domain.yaml changed; "
+        "training.grpo.steps (--grpo-steps) 2 in the run, 3 now; "
+        'training.sft.optimizer (--sft-optimizer) "muon" in the run, "adamw" now. '
+        "Resume it with the same settings" in message
+    )
+    with pytest.raises(EigenError, match=r"training.grpo.beta 0.0 in the run, 0.04 now\."):
+        claim_run_folder(run, identity(grpo_steps=2, sft_pass_size=0, grpo_beta=0.04))
+    with pytest.raises(EigenError, match=r"train\(\)'s id_tokens \"bodies\" in the run, \"none\""):
+        claim_run_folder(run, identity(grpo_steps=2, sft_pass_size=0, id_tokens="none"))
+
+
+def test_each_setting_is_named_by_the_option_train_has_for_it():
+    """setting_words names `eigendsl train`'s option of a setting: it must be the option's own."""
+    from eigendsl.cli.training import train_cmd
+
+    options = {
+        {"constrain_calls": "eval_constrain_calls"}.get(p.name, p.name): p.opts[0]
+        for p in train_cmd.params
+        if p.name not in ("target", "out", "as_json")
+    }
+    for field in fields(TrainSettings):
+        words = setting_words(field.name)
+        flag = words.split("(")[-1].rstrip(")") if words.endswith(")") else words
+        if field.name in options:
+            assert flag == options[field.name], field.name
+        else:
+            assert not flag.startswith("--"), field.name
 
 
 def test_train_json_gives_each_stage_the_figures_of_the_report(tmp_path):

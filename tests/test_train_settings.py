@@ -435,7 +435,9 @@ def test_a_run_folder_holds_one_run(tmp_path):
         other.claim_folder()
     message = str(caught.value)
     assert (
-        "whose base, eval_base stages were made with other settings (eval_trials, model)" in message
+        "whose base, eval_base stages were made with other settings: training.eval.trials "
+        '(--trials) 2 in the run, 3 now; training.model (--model) "micro" in the run, "tiny" '
+        "now. Resume it" in message
     )
     records = run / "stages"
     assert (
@@ -448,7 +450,7 @@ def test_a_run_folder_holds_one_run(tmp_path):
         TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
         log=lambda _: None,
     )
-    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .* \(seed\)"):
+    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .*: training.seed"):
         seeded.claim_folder()
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
     (tmp_path / "mine").mkdir()
@@ -475,7 +477,7 @@ def test_a_run_recorded_before_a_setting_existed_resumes_under_its_default(tmp_p
     assert json.loads((run / "run.json").read_text())["settings"]["grpo_beta"] == 0.0
     (run / "run.json").write_text(json.dumps(record))
     changed = Pipeline(SPEC, run, TrainSettings(model="micro", grpo_beta=0.04), log=lambda _: None)
-    with pytest.raises(EigenError, match=r"whose grpo stages .* \(grpo_beta\)"):
+    with pytest.raises(EigenError, match=r"whose grpo stages .*: training.grpo.beta 0.0 in"):
         changed.claim_folder()
 
 

@@ -201,7 +201,7 @@ def check_run_record(
     if isinstance(recorded_inputs, dict) and recorded_inputs != spec_inputs:
         raise EigenError(
             f"{out} holds a synthesis run of spec '{identity['spec']}' as it was before "
-            f"{_spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
+            f"{spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
             "judged by that version, and more generations would mix the two; choose another "
             f"--out to synthesize from the spec as it is, or remove {out} to start over (or "
             "put the spec back as it was to resume the run)"
@@ -230,7 +230,7 @@ def refuse_another_agent(gen_dir: Path, agent: str, recorded: str) -> None:
         )
 
 
-def _spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
+def spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
     """``checks/main.chk changed, tasks/new.yaml added``: the spec files that differ."""
     changes = [
         f"{rel} {'added' if rel not in before else 'removed' if rel not in now else 'changed'}"
