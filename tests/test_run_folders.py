@@ -4,6 +4,7 @@ why in the user's words: another domain's run, settings named as they are set.""
 
 from __future__ import annotations
 
+import errno
 import json
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -16,6 +17,7 @@ from eigendsl.errors import EigenError  # noqa: E402
 from eigendsl.train.runfolder import claim_run_folder, setting_words  # noqa: E402
 from eigendsl.train.settings import TrainSettings  # noqa: E402
 
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 INPUTS = {"domain.yaml": "sha256:aa", "tasks/cancel.yaml": "sha256:bb"}
 
 
@@ -124,3 +126,39 @@ def test_train_json_gives_each_stage_the_figures_of_the_report(tmp_path):
         in (tmp_path / "report.md").read_text()
     )
     assert json.loads((tmp_path / "summary.json").read_text())["sft"] == summary["sft"]
+
+
+def _read_only(monkeypatch):
+    """Every file write refused as a read-only disk refuses it (root writes through chmod)."""
+
+    def refused(path, data):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(Path, "write_bytes", refused)
+
+
+def test_a_folder_that_cannot_be_written_is_said_so_without_a_temporary_file(tmp_path, monkeypatch):
+    """`train --out` and `synth --out` of a new read-only folder printed the bare OSError of a
+    temporary file: '/x/run.json.tmp: Read-only file system'."""
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+    from eigendsl.synth.records import write_text
+    from eigendsl.train.runfolder import disk_errors
+
+    told = (
+        "cannot be written (Read-only file system); make it writable (or give --out another "
+        "folder) and run the same command again"
+    )
+    run = tmp_path / "run"
+    _read_only(monkeypatch)
+    with pytest.raises(EigenError) as caught:
+        claim_run_folder(run, identity())
+    assert str(caught.value) == f"{run} {told}"
+    synth = CliRunner().invoke(main, ["synth", str(MINI), "--out", str(tmp_path / "syn")])
+    assert synth.exit_code == 1 and f"{tmp_path / 'syn'} {told}" in synth.output
+    assert ".tmp" not in synth.output
+    # a stage's own write names the file it writes, not its temporary one
+    with pytest.raises(EigenError) as caught, disk_errors(run, "synth"):
+        write_text(run / "synth" / "settings.json", "{}")
+    assert f"{run / 'synth' / 'settings.json'}: Read-only file system;" in str(caught.value)

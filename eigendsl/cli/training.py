@@ -100,7 +100,7 @@ def synth_cmd(
 
     from eigendsl.loader import load_spec
     from eigendsl.synth.generation import SynthSettings, run_synthesis
-    from eigendsl.synth.records import claim_synth_folder, folder_lock
+    from eigendsl.synth.records import claim_synth_folder, folder_lock, writable
 
     spec = {**SYNTH, **load_spec(spec_dir).spec.training.synth}
     settings = SynthSettings(
@@ -117,7 +117,11 @@ def synth_cmd(
     )
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
     claim_synth_folder(spec_dir, target)  # before the lock makes the folder
-    with folder_lock(target, "synth"), Progress(transient=True, disable=as_json) as progress:
+    with (
+        folder_lock(target, "synth"),
+        writable(target),
+        Progress(transient=True, disable=as_json) as progress,
+    ):
         bar = progress.add_task("synthesizing", total=None)
         summary = run_synthesis(
             spec_dir,

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.synth.records import NOT_WRITABLE, spec_changes, write_text
+from eigendsl.synth.records import NOT_WRITABLE, spec_changes, writable, write_text
 from eigendsl.synth.roles import param_key
 from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
 from eigendsl.yamlload import jsonl_rows
@@ -214,7 +214,8 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             out, lambda o: (o / "stages").is_dir(), "no training run (run.json or stages/)", "--out"
         )
     if write:
-        write_text(record, json.dumps(identity, indent=2, sort_keys=True))
+        with writable(out):
+            write_text(record, json.dumps(identity, indent=2, sort_keys=True))
 
 
 # The options of `eigendsl train` that set a TrainSettings field of another name than the field's
