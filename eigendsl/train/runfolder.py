@@ -77,8 +77,8 @@ def disk_errors(out: Path, stage: str) -> Iterator[None]:
             raise
         raise EigenError(
             f"the {stage} stage stopped: the disk holding {out} is full ({free / 2**20:.0f} MiB "
-            f"left; {type(exc).__name__}); free some space and run the same command again, "
-            "which resumes from the last checkpoint"
+            "left); free some space and run the same command again, which resumes from the last "
+            "checkpoint"
         ) from None
 
 
