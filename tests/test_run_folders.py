@@ -162,3 +162,29 @@ def test_a_folder_that_cannot_be_written_is_said_so_without_a_temporary_file(tmp
     with pytest.raises(EigenError) as caught, disk_errors(run, "synth"):
         write_text(run / "synth" / "settings.json", "{}")
     assert f"{run / 'synth' / 'settings.json'}: Read-only file system;" in str(caught.value)
+
+
+def test_synth_refuses_the_synth_folder_of_a_training_run(tmp_path):
+    """`synth --out RUN/synth` added generations to a training run's synthesis, which its record
+    did not hold and its SFT would have read; `train` never noticed."""
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+
+    run = tmp_path / "run"
+    claim_run_folder(run, identity())
+    (run / "synth" / "gen-1").mkdir(parents=True)
+    refused = CliRunner().invoke(
+        main, ["synth", str(MINI), "--out", str(run / "synth"), "--generations", "2"]
+    )
+    assert refused.exit_code == 1, refused.output
+    assert (
+        f"{run / 'synth'} is the synth folder of the training run in {run}, whose run.json "
+        "records the generations made there; synthesize for that run with `eigendsl train` (its "
+        f"--generations, with --out {run}), or give --out another folder"
+    ) in " ".join(refused.output.split())
+    assert sorted(p.name for p in (run / "synth").iterdir()) == ["gen-1"]
+    from eigendsl.output_folders import refuse_train_synth
+
+    refuse_train_synth(tmp_path / "synth")  # a synthesis folder of its own is no run's
+    refuse_train_synth(run / "synth" / "gen-1")

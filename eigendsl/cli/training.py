@@ -99,6 +99,7 @@ def synth_cmd(
     from rich.progress import Progress
 
     from eigendsl.loader import load_spec
+    from eigendsl.output_folders import refuse_train_synth
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.records import claim_synth_folder, folder_lock, writable
 
@@ -116,6 +117,7 @@ def synth_cmd(
         recover=spec["recover"] if recover is None else recover,
     )
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
+    refuse_train_synth(target)
     claim_synth_folder(spec_dir, target)  # before the lock makes the folder
     with (
         folder_lock(target, "synth"),
