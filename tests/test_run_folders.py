@@ -188,3 +188,27 @@ def test_synth_refuses_the_synth_folder_of_a_training_run(tmp_path):
 
     refuse_train_synth(tmp_path / "synth")  # a synthesis folder of its own is no run's
     refuse_train_synth(run / "synth" / "gen-1")
+
+
+def test_synth_says_when_the_folder_holds_generations_past_those_asked_for(tmp_path):
+    """`synth --generations 1` on a folder of 2 generations printed generation 1's row alone, as
+    though generation 2 had been dropped."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+
+    out = tmp_path / "syn"
+    command = ["synth", str(MINI), "--out", str(out), "--per-generation", "4", "--generations", "1"]
+    first = CliRunner().invoke(main, command)
+    assert first.exit_code == 0, first.output
+    assert "kept as" not in first.output
+    shutil.copytree(out / "gen-1", out / "gen-2")
+    again = CliRunner().invoke(main, command)
+    assert again.exit_code == 0, again.output
+    said = f"{out} holds 2 generations; shown: the first 1 (--generations 1); gen-2 kept as it is"
+    assert said in " ".join(again.output.split())
+    as_json = CliRunner().invoke(main, [*command, "--json"])
+    assert said in " ".join(as_json.stderr.split())
+    assert [g["generation"] for g in json.loads(as_json.stdout)["generations"]] == [1]

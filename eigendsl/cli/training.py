@@ -131,7 +131,10 @@ def synth_cmd(
             settings,
             lambda done, total: progress.update(bar, completed=done, total=total),
         )
+    later = _later_generations(target, settings.generations)
     if as_json:
+        if later:
+            click.echo(later, err=True)
         echo_json(summary)
         return
     from rich.table import Table
@@ -166,6 +169,26 @@ def synth_cmd(
     for g in summary["generations"]:
         if g["trajectory"] != "scripted":
             click.echo(f"generation {g['generation']} was played by {g['trajectory']}")
+    if later:
+        click.echo(later)
+
+
+def _later_generations(folder: Path, generations: int) -> str | None:
+    """A line saying that ``folder`` holds generations past the ``generations`` asked for, which
+    the summary leaves out: it would otherwise read as though they had been dropped."""
+    held = sorted(
+        int(path.name[4:])
+        for path in folder.glob("gen-*")
+        if path.name[4:].isdigit() and (path / "report.json").is_file()
+    )
+    later = [k for k in held if k > generations]
+    if not later:
+        return None
+    return (
+        f"{folder} holds {len(held)} generations; shown: the first {generations} (--generations "
+        f"{generations}); gen-{later[0]}{f' to gen-{later[-1]}' * (len(later) > 1)} kept as "
+        f"{'they are' if len(later) > 1 else 'it is'}"
+    )
 
 
 @click.command("train")
