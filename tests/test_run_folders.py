@@ -212,3 +212,49 @@ def test_synth_says_when_the_folder_holds_generations_past_those_asked_for(tmp_p
     as_json = CliRunner().invoke(main, [*command, "--json"])
     assert said in " ".join(as_json.stderr.split())
     assert [g["generation"] for g in json.loads(as_json.stdout)["generations"]] == [1]
+
+
+def test_the_report_says_when_grpo_changed_nothing(tmp_path, monkeypatch):
+    """With every group flat (reward 0 everywhere) GRPO's model is SFT's byte for byte, and the
+    report said only how long GRPO took: its row read as a measurement of its own."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+    from eigendsl.train import pipeline
+    from eigendsl.train.report import GRPO_UNCHANGED, write_run_report
+
+    stage = {
+        "tasks": 2,
+        "episodes": 4,
+        "passed": 0,
+        "pass_hat_k": {"1": 0.0},
+        "pass_at_k": {"1": 0.0},
+        "failures": {},
+    }
+    results = {"base": stage, "sft": stage, "grpo": stage}
+    settings = SimpleNamespace(model="tiny", eval_temperature=0.3, grpo_tasks_per_step=2)
+    flat = [{"step": s, "reward_mean": 0.0, "pass_rate": 0.0, "flat_kept": 2} for s in (1, 2)]
+
+    def report(log, folder):
+        summary = write_run_report(
+            tmp_path / folder, results, ({}, {"log": log}), {}, settings, print
+        )
+        return summary, (tmp_path / folder / "report.md").read_text()
+
+    summary, text = report(flat, "flat")  # a log of an older release: the run's tasks per step
+    assert summary["grpo_all_flat"] and f"\n\n{GRPO_UNCHANGED}\n" in text
+    summary, text = report([{**e, "groups": 2} for e in flat], "counted")
+    assert summary["grpo_all_flat"] and GRPO_UNCHANGED in text
+    learned = [flat[0], {**flat[1], "flat_kept": 1, "groups": 2}]
+    summary, text = report(learned, "learned")  # one group of one step could teach
+    assert summary["grpo_all_flat"] is False and GRPO_UNCHANGED not in text
+    assert "grpo_all_flat" not in report([], "none")[0]  # GRPO did not run (--grpo-steps 0)
+
+    # `train` says it under its table of pass rates
+    said = {**summary, "grpo_all_flat": True}
+    monkeypatch.setattr(pipeline, "train", lambda *args, **kwargs: said)
+    printed = CliRunner().invoke(main, ["train", str(MINI)])
+    assert printed.exit_code == 0, printed.output
+    assert " ".join(GRPO_UNCHANGED.split()) in " ".join(printed.stdout.split())

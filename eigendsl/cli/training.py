@@ -347,6 +347,10 @@ def train_cmd(
         return
     click.echo(f"report: {summary['report']}")
     _print_pass_rates(summary)
+    if summary.get("grpo_all_flat"):
+        from eigendsl.train.report import GRPO_UNCHANGED
+
+        click.echo(GRPO_UNCHANGED)
 
 
 def _print_pass_rates(summary: dict[str, Any]) -> None:
