@@ -62,3 +62,20 @@ def refuse_other_files(out: Path, ours: Callable[[Path], bool], what: str, optio
             f"overwrite or mix with them; give {option} a new or empty folder, or move those "
             "files out of it"
         )
+
+
+def refuse_train_synth(out: Path) -> None:
+    """Raise :class:`EigenError` when ``out`` is the ``synth/`` folder of a training run (a
+    ``run.json`` or ``stages/`` beside it): ``synth`` would add generations that the run's record
+    does not hold, which its SFT would then train on unnoticed (it reads every ``gen-*``)."""
+    target = out.resolve()
+    run = target.parent
+    if target.name != "synth" or not (
+        (run / "run.json").is_file() or (run / "stages" / "synth.json").is_file()
+    ):
+        return
+    raise EigenError(
+        f"{out} is the synth folder of the training run in {run}, whose run.json records the "
+        "generations made there; synthesize for that run with `eigendsl train` (its "
+        f"--generations, with --out {run}), or give --out another folder"
+    )

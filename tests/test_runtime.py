@@ -885,6 +885,25 @@ def test_run_json_summary_and_out_file(tmp_path):
     assert {"messages", "tools", "task_id", "verdict", "generation"} <= set(rows[0])
 
 
+def test_run_json_and_eval_json_give_the_same_keys(mini, monkeypatch):
+    """`run --json` lacked the pass_hat_1 and pass_hat_k_max that `eval --json` gives: a script
+    reading pass_hat_1 from run's summary got a KeyError."""
+    from eigendsl.train import evaluate as evaluate_module
+
+    ran = CliRunner().invoke(main, ["run", str(MINI), "--trials", "2", "--json"])
+    assert ran.exit_code == 0, ran.output
+    summary = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert summary["pass_hat_1"] == summary["pass_hat_k"]["1"]
+    assert summary["pass_hat_k_max"] == summary["pass_hat_k"]["2"]
+    # eval's summary, of the same episodes played by the scripted agent in the model's place
+    rows = scripted(mini, mini.tasks, trials=2)
+    monkeypatch.setattr(evaluate_module, "HFBackend", lambda **_: None)
+    monkeypatch.setattr(evaluate_module, "ModelAgent", lambda *_, **__: None)
+    monkeypatch.setattr(evaluate_module, "run_episodes", lambda *_, **__: rows)
+    evaluated = evaluate_module.evaluate(mini, None, None, mini.tasks, trials=2)
+    assert set(evaluated) == set(summary)
+
+
 def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     spec = copy_spec(MINI, Path("specs") / "mini")

@@ -439,7 +439,9 @@ def test_a_run_folder_holds_one_run(tmp_path):
         other.claim_folder()
     message = str(caught.value)
     assert (
-        "whose base, eval_base stages were made with other settings (eval_trials, model)" in message
+        "whose base, eval_base stages were made with other settings: training.eval.trials "
+        '(--trials) 2 in the run, 3 now; training.model (--model) "micro" in the run, "tiny" '
+        "now. Resume it" in message
     )
     records = run / "stages"
     assert (
@@ -452,7 +454,7 @@ def test_a_run_folder_holds_one_run(tmp_path):
         TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
         log=lambda _: None,
     )
-    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .* \(seed\)"):
+    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .*: training.seed"):
         seeded.claim_folder()
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
     (tmp_path / "mine").mkdir()
@@ -479,7 +481,7 @@ def test_a_run_recorded_before_a_setting_existed_resumes_under_its_default(tmp_p
     assert json.loads((run / "run.json").read_text())["settings"]["grpo_beta"] == 0.0
     (run / "run.json").write_text(json.dumps(record))
     changed = Pipeline(SPEC, run, TrainSettings(model="micro", grpo_beta=0.04), log=lambda _: None)
-    with pytest.raises(EigenError, match=r"whose grpo stages .* \(grpo_beta\)"):
+    with pytest.raises(EigenError, match=r"whose grpo stages .*: training.grpo.beta 0.0 in"):
         changed.claim_folder()
 
 
@@ -636,7 +638,8 @@ def test_a_stage_that_fails_on_a_full_disk_says_so(tmp_path, monkeypatch):
         with disk_errors(tmp_path, "sft"):  # safetensors says so itself
             raise ValueError("Error while serializing: No space left on device (os error 28)")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: usage(10**9, 10**9, 2**20))
-    with pytest.raises(EigenError, match=r"\(1 MiB left; RuntimeError\); free some space"):
+    # (the exception's class, "RuntimeError", meant nothing to a user: newcomer C, L4)
+    with pytest.raises(EigenError, match=r"is full \(1 MiB left\); free some space"):
         with disk_errors(tmp_path, "grpo"):  # torch's zip writer does not
             raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64")
 

@@ -99,8 +99,9 @@ def synth_cmd(
     from rich.progress import Progress
 
     from eigendsl.loader import load_spec
+    from eigendsl.output_folders import refuse_train_synth
     from eigendsl.synth.generation import SynthSettings, run_synthesis
-    from eigendsl.synth.records import claim_synth_folder, folder_lock
+    from eigendsl.synth.records import claim_synth_folder, folder_lock, writable
 
     spec = {**SYNTH, **load_spec(spec_dir).spec.training.synth}
     settings = SynthSettings(
@@ -116,8 +117,13 @@ def synth_cmd(
         recover=spec["recover"] if recover is None else recover,
     )
     target = out or Path("runs") / spec_dir.resolve().name / "synth"
+    refuse_train_synth(target)
     claim_synth_folder(spec_dir, target)  # before the lock makes the folder
-    with folder_lock(target, "synth"), Progress(transient=True, disable=as_json) as progress:
+    with (
+        folder_lock(target, "synth"),
+        writable(target),
+        Progress(transient=True, disable=as_json) as progress,
+    ):
         bar = progress.add_task("synthesizing", total=None)
         summary = run_synthesis(
             spec_dir,
@@ -125,7 +131,10 @@ def synth_cmd(
             settings,
             lambda done, total: progress.update(bar, completed=done, total=total),
         )
+    later = _later_generations(target, settings.generations)
     if as_json:
+        if later:
+            click.echo(later, err=True)
         echo_json(summary)
         return
     from rich.table import Table
@@ -160,6 +169,26 @@ def synth_cmd(
     for g in summary["generations"]:
         if g["trajectory"] != "scripted":
             click.echo(f"generation {g['generation']} was played by {g['trajectory']}")
+    if later:
+        click.echo(later)
+
+
+def _later_generations(folder: Path, generations: int) -> str | None:
+    """A line saying that ``folder`` holds generations past the ``generations`` asked for, which
+    the summary leaves out: it would otherwise read as though they had been dropped."""
+    held = sorted(
+        int(path.name[4:])
+        for path in folder.glob("gen-*")
+        if path.name[4:].isdigit() and (path / "report.json").is_file()
+    )
+    later = [k for k in held if k > generations]
+    if not later:
+        return None
+    return (
+        f"{folder} holds {len(held)} generations; shown: the first {generations} (--generations "
+        f"{generations}); gen-{later[0]}{f' to gen-{later[-1]}' * (len(later) > 1)} kept as "
+        f"{'they are' if len(later) > 1 else 'it is'}"
+    )
 
 
 @click.command("train")
@@ -328,6 +357,10 @@ def train_cmd(
         return
     click.echo(f"report: {summary['report']}")
     _print_pass_rates(summary)
+    if summary.get("grpo_all_flat"):
+        from eigendsl.train.report import GRPO_UNCHANGED
+
+        click.echo(GRPO_UNCHANGED)
 
 
 def _print_pass_rates(summary: dict[str, Any]) -> None:

@@ -265,6 +265,9 @@ def headline_rates(summary: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str, Any]:
+    """The summary of episodes that ``run``, ``eval`` and ``train`` print and record, one shape
+    for all three (``pass_hat_1`` and ``pass_hat_k_max`` too, so that a script reading either of
+    ``run --json`` and ``eval --json`` finds the same keys)."""
     per_task: dict[str, list[bool]] = {}
     for row in rows:
         per_task.setdefault(row["task_id"], []).append(bool(row["verdict"]["passed"]))
@@ -284,13 +287,16 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
     made, failed, malformed = _tool_calls(rows)
     tool_faults = _tool_faults(rows)
+    hats = {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)}
     return {
         "tasks": len(per_task),
         "episodes": len(rows),
         "passed": passed,
         "pass_rate": round(passed / len(rows), 6) if rows else 0.0,
-        "pass_hat_k": {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)},
+        "pass_hat_k": hats,
         "pass_at_k": {str(k): round(pass_at_k(counts, k), 6) for k in range(1, k_max + 1)},
+        "pass_hat_1": hats.get("1", 0.0),
+        "pass_hat_k_max": hats.get(str(k_max), 0.0),
         # why each episode ended: the user's stop marker, an empty user turn (a broken user
         # model), or the turn limit (whose episodes' failures are often only that the
         # conversation was cut short)

@@ -120,8 +120,31 @@ def write_if_changed(path: Path, data: bytes) -> None:
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as exc:  # said of the file being written, not of the temporary one
+        if exc.filename == str(tmp):
+            exc.filename = str(path)
+        raise
+
+
+@contextlib.contextmanager
+def writable(folder: Path) -> Iterator[None]:
+    """A write into ``folder`` that the disk refuses (read-only, no permission) is a user error in
+    the words a stage of ``train`` uses for it, not the OSError of the file it began with."""
+    try:
+        yield
+    except OSError as exc:
+        inside = exc.filename is None or Path(os.path.abspath(exc.filename)).is_relative_to(
+            os.path.abspath(folder)
+        )
+        if exc.errno not in NOT_WRITABLE or not inside:  # a spec file it could not read
+            raise
+        raise EigenError(
+            f"{folder} cannot be written ({exc.strerror}); make it writable (or give --out "
+            "another folder) and run the same command again"
+        ) from None
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -201,7 +224,7 @@ def check_run_record(
     if isinstance(recorded_inputs, dict) and recorded_inputs != spec_inputs:
         raise EigenError(
             f"{out} holds a synthesis run of spec '{identity['spec']}' as it was before "
-            f"{_spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
+            f"{spec_changes(recorded_inputs, spec_inputs)}: its generations were planned and "
             "judged by that version, and more generations would mix the two; choose another "
             f"--out to synthesize from the spec as it is, or remove {out} to start over (or "
             "put the spec back as it was to resume the run)"
@@ -230,7 +253,7 @@ def refuse_another_agent(gen_dir: Path, agent: str, recorded: str) -> None:
         )
 
 
-def _spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
+def spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
     """``checks/main.chk changed, tasks/new.yaml added``: the spec files that differ."""
     changes = [
         f"{rel} {'added' if rel not in before else 'removed' if rel not in now else 'changed'}"

@@ -250,6 +250,7 @@ class EpisodeRollout:
                 "flat_groups": flat_groups,
                 "replaced": replaced,
                 "flat_kept": flat_kept,
+                "groups": len(played),
                 "rollout_seconds": round(time.perf_counter() - start, 2),
             }
         )

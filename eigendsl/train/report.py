@@ -15,18 +15,45 @@ from eigendsl.train.runfolder import steps_from_one
 
 STAGE_NAMES = {"base": "base", "sft": "SFT", "grpo": "SFT+GRPO"}
 
-# Per stage in `--json`: stage results written by an older EigenDSL may lack the last four.
+# What report.md and `train` say when grpo_all_flat holds.
+GRPO_UNCHANGED = (
+    "GRPO did not change the model: at every step, every group's rollouts earned the same reward, "
+    "so no advantage was other than 0 and the SFT+GRPO row measures the SFT model again (more "
+    "SFT, or tasks the SFT model passes some of the time, give GRPO something to learn from)."
+)
+
+# Per stage in `--json` and summary.json: the figures of report.md's table and families, so that
+# a script can check them (the failures, statements as written, stay in report.md and eval/).
+# Stage results written by an older EigenDSL may lack any after pass_rate: those are left out.
 SUMMARY_KEYS = (
     "pass_hat_1",
     "pass_hat_k",
     "pass_at_k",
     "pass_rate",
+    "pass_hat_k_max",
     "episodes",
+    "passed",
     "mean_score",
+    "tool_calls",
     "tool_call_ok_rate",
+    "malformed_tool_calls",
+    "families",
     "ids_copied",
     "values_read",
 )
+
+
+def grpo_all_flat(grpo_log: dict[str, Any], settings: Any) -> bool:
+    """Whether every group of every GRPO step was flat (all its rewards equal, after dynamic
+    filtering's replays): no advantage was other than 0, so GRPO did not change the model and the
+    SFT+GRPO row measures the SFT model again. A log of an older release counts a step's groups
+    by the run's tasks per step."""
+    steps = grpo_log.get("log", [])
+    per_step = getattr(settings, "grpo_tasks_per_step", None)
+    return bool(steps) and all(
+        isinstance(e.get("flat_kept"), int) and e["flat_kept"] >= e.get("groups", per_step or 0) > 0
+        for e in steps
+    )
 
 
 def _plots(
@@ -125,6 +152,8 @@ def write_report(
         cells = [f"{rate:.3f}" for _, rate in headline_rates(r)]
         cells += [f"{r['passed']}/{r['episodes']}", f"{r.get('mean_score', 0.0):.3f}", ran]
         lines += [_row([STAGE_NAMES[stage], *cells])]
+    if grpo_all_flat(grpo_log, settings):
+        lines += ["", GRPO_UNCHANGED]
     lines += _check_section(
         results,
         "ids_copied",
@@ -285,6 +314,8 @@ def write_run_report(
             "eval_tasks": results["base"]["tasks"],
         }
     )
+    if logs[1].get("log"):  # GRPO ran: whether it could change the model at all
+        summary["grpo_all_flat"] = grpo_all_flat(logs[1], settings)
     try:
         write_report(out, results, *logs, seconds, settings)
         write_json_if_changed(out / "summary.json", summary)

@@ -19,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.synth.records import NOT_WRITABLE, write_text
+from eigendsl.synth.records import NOT_WRITABLE, spec_changes, writable, write_text
 from eigendsl.synth.roles import param_key
-from eigendsl.train.settings import TrainSettings
+from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
 from eigendsl.yamlload import jsonl_rows
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
@@ -77,8 +77,8 @@ def disk_errors(out: Path, stage: str) -> Iterator[None]:
             raise
         raise EigenError(
             f"the {stage} stage stopped: the disk holding {out} is full ({free / 2**20:.0f} MiB "
-            f"left; {type(exc).__name__}); free some space and run the same command again, "
-            "which resumes from the last checkpoint"
+            "left); free some space and run the same command again, which resumes from the last "
+            "checkpoint"
         ) from None
 
 
@@ -164,6 +164,12 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 "ones the run was started with, delete it to resume (they will be recorded as "
                 "the run's); or give --out another folder to start again"
             )
+        if saved.get("domain", identity["domain"]) != identity["domain"]:
+            # no setting makes it this domain's run: none of its stages can be kept
+            raise EigenError(
+                f"{out} holds a run of domain {saved['domain']!r}, not {identity['domain']!r}; "
+                "give --out another folder"
+            )
         recorded = saved.get("settings", {})
         # A setting the record lacks came after the run was started: that release ran with its
         # default (a new setting keeps the behaviour before it).
@@ -173,11 +179,14 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             for k in set(recorded) | set(identity["settings"])
             if old.get(k) != identity["settings"].get(k)
         )
-        same_spec = isinstance(saved, dict) and all(
-            saved.get(k) == identity[k] for k in ("domain", "inputs")
-        )
-        if not same_spec:
+        differences = [
+            f"{setting_words(k)} {_shown(old.get(k))} in the run, "
+            f"{_shown(identity['settings'].get(k))} now"
+            for k in changed
+        ]
+        if saved.get("inputs") != identity["inputs"]:
             changed.insert(0, "the spec")
+            differences.insert(0, _spec_files(saved.get("inputs"), identity["inputs"]))
         done = {path.stem for path in (out / "stages").glob("*.json")}
         stale = [
             stage
@@ -194,7 +203,7 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             ]
             raise EigenError(
                 f"{out} holds a training run whose {', '.join(stale)} stages were made "
-                f"with other settings ({', '.join(changed)}); resume it with the same "
+                f"with other settings: {'; '.join(differences)}. Resume it with the same "
                 f"settings, delete {', '.join(undo)} to make those stages again with these, "
                 "or give --out another folder"
             )
@@ -205,7 +214,72 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             out, lambda o: (o / "stages").is_dir(), "no training run (run.json or stages/)", "--out"
         )
     if write:
-        write_text(record, json.dumps(identity, indent=2, sort_keys=True))
+        with writable(out):
+            write_text(record, json.dumps(identity, indent=2, sort_keys=True))
+
+
+# The options of `eigendsl train` that set a TrainSettings field of another name than the field's
+# own dashed (--sft-epochs sets sft_epochs), and the fields that have no option: a run folder's
+# refusal names a setting as the user writes it (tests check these against train's options).
+TRAIN_FLAGS = {"eval_trials": "--trials", "eval_constrain_calls": "--constrain-calls"}
+NO_FLAG = frozenset(
+    {
+        "context",
+        "id_tokens",
+        "name_tokens",
+        "number_tokens",
+        "call_tokens",
+        "sft_decay",
+        "sft_batch_size",
+        "sft_catalog",
+        "sft_invent_ids",
+        "sft_balance",
+        "sft_copy_drills",
+        "sft_max_length",
+        "sft_assistant_only_loss",
+        "grpo_tasks",
+        "grpo_tasks_per_step",
+        "grpo_generations",
+        "grpo_learning_rate",
+        "grpo_beta",
+        "grpo_temperature",
+        "grpo_dynamic_filtering",
+        "use_vllm",
+        "eval_temperature",
+        "eval_split",
+        "workers",
+    }
+)
+
+
+def setting_words(field: str) -> str:
+    """A TrainSettings field as a user sets it: its key in domain.yaml's ``training`` (and the
+    manifest) and its option of ``eigendsl train``, or the keyword of Python's ``train()`` where it
+    has neither (``sft_epochs`` → ``training.sft.epochs (--sft-epochs)``)."""
+    if field in MANIFEST_KEYS:
+        stage, name = MANIFEST_KEYS[field]
+        key = f"training.{stage}.{name}"
+    elif field in ("model", "seed"):
+        key = f"training.{field}"
+    else:
+        key = ""
+    flag = "" if field in NO_FLAG else TRAIN_FLAGS.get(field, "--" + field.replace("_", "-"))
+    if key and flag:
+        return f"{key} ({flag})"
+    return key or flag or f"train()'s {field}"
+
+
+def _shown(value: Any) -> str:
+    """A setting's value as domain.yaml and run.json write it (true, "muon", ["products"])."""
+    return json.dumps(value)
+
+
+def _spec_files(before: Any, now: Any) -> str:
+    """The spec's files that differ from those the run was made of, by their digests in run.json's
+    ``inputs`` (a record without them: the spec alone)."""
+    if isinstance(before, dict) and isinstance(now, dict) and before != now:
+        return f"the spec's {spec_changes(before, now)}"
+    return "the spec"
 
 
 class _Shape(BaseModel):
