@@ -224,7 +224,6 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
 TRAIN_FLAGS = {"eval_trials": "--trials", "eval_constrain_calls": "--constrain-calls"}
 NO_FLAG = frozenset(
     {
-        "context",
         "id_tokens",
         "name_tokens",
         "number_tokens",
@@ -259,7 +258,7 @@ def setting_words(field: str) -> str:
     if field in MANIFEST_KEYS:
         stage, name = MANIFEST_KEYS[field]
         key = f"training.{stage}.{name}"
-    elif field in ("model", "seed"):
+    elif field in ("model", "seed", "context"):
         key = f"training.{field}"
     else:
         key = ""
