@@ -116,7 +116,7 @@ BROKEN = [
     ("manifest.yaml", _write("- a\n- b\n"), 0, "must be a mapping, not a list"),
     ("manifest.yaml", _replace("spec_dir: ../../specs/retail\n", ""), 0, "'spec_dir'"),
     ("manifest.yaml", _replace("domain: retail\n", ""), 0, "'domain'"),
-    ("manifest.yaml", _replace("max_turns: 30", "max_turns: lots"), 18, "max_turns"),
+    ("manifest.yaml", _replace("max_turns: 30", "max_turns: lots"), 19, "max_turns"),
     ("manifest.yaml", _replace("schema_version: 1", "schema_version: 9"), 1, "schema_version"),
     ("tools.json", _write('{\n  "tools": [\n'), 3, "invalid JSON"),
     ("tools.json", _write("[]"), 0, "must be a mapping, not a list"),
