@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import HFBackend
+from eigendsl.runtime.backends import TURN_TOKENS, HFBackend
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
 from eigendsl.runtime.model_roles import ModelAgent
@@ -48,7 +48,7 @@ def evaluate(
     trials: int = 4,
     temperature: float = 0.3,
     context: str = "compact",
-    max_new_tokens: int = 128,
+    max_new_tokens: int = TURN_TOKENS,
     max_turns: int | None = None,
     out: Path | None = None,
     seed: int = 0,
