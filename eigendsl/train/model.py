@@ -24,12 +24,15 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
+from eigendsl.errors import EigenError
 from eigendsl.runtime.chat_format import chat_format_note, ensure_chat_format, training_chat_reason
 from eigendsl.runtime.checkpoints import (
     LOAD_ERRORS,
     check_vocabulary,
     checkpoint_error,
+    is_rotary,
     load_tokenizer,
+    model_positions,
     offline_unless_reachable,
     quiet_library_bars,
 )
@@ -199,11 +202,13 @@ def load_checkpoint(
         raise checkpoint_error(name_or_path, exc, embedded=embedded) from None
 
 
-def check_model_name(name: str) -> None:
+def check_model_name(name: str, max_length: int | None = None) -> None:
     """Fail now, before any stage takes its minutes, if ``name`` is neither an embedded size nor a
     checkpoint whose config loads (a folder's ``config.json``, or a hub id's, which this fetches
-    into the cache that loading the weights then uses) and whose tokenizer fits its embedding.
-    A size's name is the embedded size, whatever folders the working directory holds."""
+    into the cache that loading the weights then uses) and whose tokenizer fits its embedding;
+    or if its positions are fewer than SFT's ``max_length`` (``training.sft.max_length``) for a
+    model with learned positions (GPT-2's), which would fail on the first long dialogue. A size's
+    name is the embedded size, whatever folders the working directory holds."""
     from transformers import AutoConfig
 
     if name in MODEL_SIZES:
@@ -216,6 +221,15 @@ def check_model_name(name: str) -> None:
             check_vocabulary(load_tokenizer(name), rows)
     except LOAD_ERRORS as exc:
         raise checkpoint_error(name, exc, embedded=True) from None
+    limit = model_positions(config)
+    if max_length is not None and limit is not None and max_length > limit[0]:
+        if not is_rotary(config):
+            raise EigenError(
+                f"training.sft.max_length is {max_length} tokens, but the model '{name}' takes "
+                f"{limit[0]} positions ({limit[1]} in its config.json); set "
+                f"training.sft.max_length to {limit[0]} or less in the spec's training: "
+                "section, or use a model with a longer context"
+            )
 
 
 def _dtype(dtype: torch.dtype | str) -> torch.dtype:
