@@ -20,8 +20,8 @@ TRAIN_TASK, HELD_OUT_TASK = "cancel-amara-by-mistake", "transfer-leona-compensat
 @pytest.fixture()
 def played(monkeypatch):
     """The ids of the tasks eval hands to evaluation; no model is loaded or played."""
+    from eigendsl.runtime import checkpoints as checkpoints_mod
     from eigendsl.train import evaluate as evaluate_mod
-    from eigendsl.train import model as model_mod
 
     seen: list[list[str]] = []
 
@@ -29,7 +29,7 @@ def played(monkeypatch):
         seen.append([t["id"] for t in tasks])
         raise EigenError("stop here")
 
-    monkeypatch.setattr(model_mod, "load_checkpoint", lambda *args, **kwargs: (None, None))
+    monkeypatch.setattr(checkpoints_mod, "load_for_play", lambda *args, **kwargs: (None, None))
     monkeypatch.setattr(evaluate_mod, "evaluate", fake_evaluate)
     return seen
 

@@ -205,18 +205,18 @@ def eval_cmd(
     constrain_calls: bool = False,
 ) -> None:
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
+    from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import claim_episodes_file
     from eigendsl.runtime.model_view import agent_context
     from eigendsl.train.evaluate import evaluate
-    from eigendsl.train.model import load_checkpoint
 
     if out is not None:
         claim_episodes_file(out)
     domain = load_domain(spec_dir)
     warn_if_stale(domain, spec_dir)
     tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
-    model, tokenizer = load_checkpoint(model_path, note=lambda line: click.echo(line, err=True))
+    model, tokenizer = load_for_play(model_path, lambda line: click.echo(line, err=True))
     summary = evaluate(
         domain,
         model,

@@ -14,8 +14,11 @@ errors for the model to read. The agent and the user a backend plays are
 
 from __future__ import annotations
 
+import contextlib
 import re
+import sys
 import time
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
@@ -48,30 +51,39 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# New tokens a model may write in one turn, run's and eval's alike (GRPO's rollouts: its own
+# max_new_tokens). A babbling model's turns take this many: the time of an evaluation.
+TURN_TOKENS = 128
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
 class HFBackend:
-    """A transformers causal LM with its chat template; left-padded batched generation."""
+    """A transformers causal LM with its chat template; left-padded batched generation.
+
+    Decoding is EigenDSL's alone (greedy at ``temperature`` 0, sampling above): a
+    checkpoint's ``generation_config.json`` gives only its token ids (end, padding, start), not
+    its repetition penalty, minimum length or other defaults. ``note`` hears the one-line notes
+    (EigenDSL's chat template used, a prompt past a rotary model's positions); stderr by
+    default."""
 
     def __init__(
         self,
         model: Any = None,
         tokenizer: Any = None,
         path: str | None = None,
-        max_new_tokens: int = 192,
+        max_new_tokens: int = TURN_TOKENS,
         temperature: float = 0.0,
         seed: int = 0,
         device: str | None = None,
+        note: Callable[[str], None] = _stderr,
     ):
         try:
             import torch
-            from transformers import AutoModelForCausalLM
 
-            from eigendsl.runtime.checkpoints import (
-                LOAD_ERRORS,
-                check_vocabulary,
-                checkpoint_error,
-                load_tokenizer,
-                quiet_library_bars,
-            )
+            from eigendsl.runtime.checkpoints import load_for_play
         except ImportError as exc:  # pragma: no cover - the train extra is missing
             raise EigenError(
                 "the hf backend needs transformers: pip install 'eigendsl[train]'"
@@ -79,13 +91,7 @@ class HFBackend:
         if model is None:
             if path is None:
                 raise ValueError("HFBackend needs a model and its tokenizer, or a path to load")
-            quiet_library_bars()
-            try:
-                tokenizer = load_tokenizer(path)
-                model = AutoModelForCausalLM.from_pretrained(path)
-                check_vocabulary(tokenizer, int(model.get_input_embeddings().weight.shape[0]))
-            except LOAD_ERRORS as exc:
-                raise checkpoint_error(path, exc) from None
+            model, tokenizer = load_for_play(path, note)
         # Generation runs where the GPU is, unless the model was placed already (a device map).
         device = device or ("cuda" if torch.cuda.is_available() else None)
         on_cpu = getattr(getattr(model, "device", None), "type", None) == "cpu"
@@ -93,8 +99,10 @@ class HFBackend:
             model = model.to(device)
         self.model, self.tokenizer = model, tokenizer
         self.max_new_tokens, self.temperature, self.seed = max_new_tokens, temperature, seed
+        self.note, self.warned_context = note, False
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.generation = decoding_config(model, self.tokenizer)
 
     def prompts(
         self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
@@ -134,9 +142,10 @@ class HFBackend:
                     self.model.get_output_embeddings().weight.shape[0],
                 )
             )
+        self.check_context(batch["input_ids"].shape[1])
         torch.manual_seed(self.seed)
         try:
-            with torch.no_grad():
+            with torch.no_grad(), own_decoding(self.model, self.generation):
                 output = self.model.generate(
                     **batch,
                     max_new_tokens=self.max_new_tokens,
@@ -160,8 +169,28 @@ class HFBackend:
         for row, mask in zip(output, batch["attention_mask"], strict=False):
             prompt_ids = row[:width][mask.bool()].tolist()
             generated = row[width:].tolist()
-            results.append((prompt_ids, _until_end(generated, self.tokenizer)))
+            results.append((prompt_ids, _until_end(generated, self.tokenizer, self.generation)))
         return results
+
+    def check_context(self, width: int) -> None:
+        """Before a batch is generated: a prompt of ``width`` tokens that, with a turn's new
+        tokens, does not fit the model's positions is one user error for learned positions
+        (GPT-2's, which would fail with an IndexError), one warning for rotary ones."""
+        from eigendsl.runtime.checkpoints import context_problem
+
+        problem = context_problem(
+            self.model.config,
+            width + self.max_new_tokens,
+            f"the prompt ({width} tokens) and a turn's {self.max_new_tokens} new tokens",
+        )
+        if problem is None:
+            return
+        sentence, fatal = problem
+        if fatal:
+            raise EigenError(sentence)
+        if not self.warned_context:
+            self.warned_context = True
+            self.note(sentence)
 
     def generate(
         self,
@@ -176,8 +205,52 @@ class HFBackend:
         return turns
 
 
-def _until_end(ids: list[int], tokenizer: Any) -> list[int]:
+def decoding_config(model: Any, tokenizer: Any = None) -> Any:
+    """The generation config a backend decodes with: transformers' defaults and the checkpoint's
+    token ids only (end, padding, start: the ends of a turn a real model needs), so that nothing
+    else of its ``generation_config.json`` (a repetition penalty, a minimum length) applies
+    unseen; temperature and length are set per call."""
+    from transformers import GenerationConfig
+
+    saved = getattr(model, "generation_config", None)
+
+    def token_id(key: str, fallback: Any) -> Any:
+        value = getattr(saved, key, None)
+        return fallback if value is None else value
+
+    return GenerationConfig(
+        eos_token_id=token_id("eos_token_id", getattr(tokenizer, "eos_token_id", None)),
+        pad_token_id=token_id("pad_token_id", getattr(tokenizer, "pad_token_id", None)),
+        bos_token_id=token_id("bos_token_id", None),
+        decoder_start_token_id=token_id("decoder_start_token_id", None),
+    )
+
+
+@contextlib.contextmanager
+def own_decoding(model: Any, config: Any) -> Iterator[None]:
+    """``model.generate`` with ``config`` in place of the model's own generation config, which
+    transformers would otherwise draw every value left unset from; and without transformers'
+    "friendly reminder" of a prompt past the model's positions (:meth:`HFBackend.check_context`
+    says it once, in words that say what to do)."""
+    from eigendsl.runtime.checkpoints import library_warning_dropped
+
+    saved = getattr(model, "generation_config", None)  # a stand-in model of a test has none
+    if saved is not None:
+        model.generation_config = config
+    try:
+        with library_warning_dropped(
+            "transformers.generation.stopping_criteria", "This is a friendly reminder"
+        ):
+            yield
+    finally:
+        if saved is not None:
+            model.generation_config = saved
+
+
+def _until_end(ids: list[int], tokenizer: Any, config: Any = None) -> list[int]:
     ends = {tokenizer.eos_token_id, tokenizer.pad_token_id}
+    eos = getattr(config, "eos_token_id", None)  # a checkpoint's turn may end at any of several
+    ends.update(eos if isinstance(eos, list) else [eos])
     im_end = (
         tokenizer.convert_tokens_to_ids("<|im_end|>")
         if "<|im_end|>" in tokenizer.get_vocab()
@@ -185,6 +258,7 @@ def _until_end(ids: list[int], tokenizer: Any) -> list[int]:
     )
     if im_end is not None:
         ends.add(im_end)
+    ends.discard(None)
     for i, token in enumerate(ids):
         if token in ends:
             return ids[: i + 1]

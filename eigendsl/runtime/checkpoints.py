@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from safetensors import SafetensorError
 from transformers import PreTrainedTokenizerBase, PreTrainedTokenizerFast
@@ -100,20 +102,54 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(str(path))
 
 
+class VocabularyMismatch(ValueError):
+    """A tokenizer with more tokens than its model's embedding has rows."""
+
+
 def check_vocabulary(tokenizer: PreTrainedTokenizerBase, rows: int) -> None:
     """Refuse a checkpoint whose tokenizer has more tokens than its model's embedding has ``rows``
     (a tokenizer of another model beside the weights): its ids past the last row would fail deep
     in generation or training. A ``ValueError``, which :func:`checkpoint_error` words."""
     if len(tokenizer) > rows:
-        raise ValueError(
+        raise VocabularyMismatch(
             f"its tokenizer has {len(tokenizer)} tokens but the model's embedding has {rows} "
             "rows (a tokenizer saved beside another model's weights?)"
         )
 
 
+def load_for_play(name: str | Path, note: Callable[[str], None]) -> tuple[Any, Any]:
+    """The model and tokenizer of a checkpoint a user names to play episodes: ``run``'s ``hf:``
+    agent, user and judge, ``synth --trajectory hf:``, ``eval --model``, all through here. A
+    checkpoint that does not load is one user error (:func:`checkpoint_error`); one whose chat
+    template cannot render an episode gets EigenDSL's, and ``note`` is told in one line
+    (:func:`~eigendsl.runtime.chat_format.inference_chat_format`)."""
+    from transformers import AutoModelForCausalLM
+
+    from eigendsl.runtime.chat_format import chat_format_note, inference_chat_format
+
+    quiet_library_bars()
+    try:
+        tokenizer = load_tokenizer(name)
+        model = AutoModelForCausalLM.from_pretrained(str(name))
+        embeddings: Any = model.get_input_embeddings()
+        check_vocabulary(tokenizer, int(embeddings.weight.shape[0]))
+        reason = inference_chat_format(model, tokenizer)
+    except LOAD_ERRORS as exc:
+        raise checkpoint_error(name, exc) from None
+    if reason is not None:
+        note(chat_format_note(name, reason))
+    return model, tokenizer
+
+
 def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = False) -> EigenError:
     """The user error for a checkpoint that does not load: its name, why, and what a model can be
     (the embedded sizes too where the command builds them: ``embedded``)."""
+    if isinstance(exc, VocabularyMismatch):  # it is a checkpoint: what a model is helps not
+        return EigenError(
+            f"cannot load model '{name}': {exc}; save the tokenizer that belongs to these "
+            "weights beside them, or grow the embedding to the tokenizer "
+            "(model.resize_token_embeddings(len(tokenizer)), then save_pretrained again)"
+        )
     sizes = f"an embedded size ({', '.join(EMBEDDED_SIZES)}), " if embedded else ""
     return EigenError(
         f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
@@ -166,3 +202,71 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
     if isinstance(exc, StrictDataclassError) and len(lines) > 1:
         return f"config.json: {lines[-1].removeprefix('ValueError: ')}".rstrip(".")
     return (lines or [type(exc).__name__])[0].rstrip(".")
+
+
+@contextlib.contextmanager
+def library_warning_dropped(logger_name: str, prefix: str) -> Iterator[None]:
+    """Leave out, while this holds, the warnings of a library's logger that start with ``prefix``:
+    one that EigenDSL says in its own words (transformers' "The new embeddings will be
+    initialized ...", a note names the tokens added; "This is a friendly reminder ...", the
+    context warning of :func:`context_problem` says it)."""
+    import logging
+
+    def keep(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(prefix)
+
+    quiet = logging.Filter()
+    quiet.filter = keep  # type: ignore[method-assign]
+    logger = logging.getLogger(logger_name)
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
+# The config keys a model's position limit goes by (GPT-2's n_positions, older models' n_ctx).
+POSITION_KEYS = ("max_position_embeddings", "n_positions", "n_ctx", "max_sequence_length")
+
+
+def model_positions(config: Any) -> tuple[int, str] | None:
+    """How many positions a model takes, and the key of its config that says so; None where its
+    config says nothing of it."""
+    for source in (config, getattr(config, "get_text_config", lambda: config)()):
+        for key in POSITION_KEYS:
+            value = getattr(source, key, None)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                # the key config.json holds (GPT-2's max_position_embeddings is n_positions)
+                return value, getattr(source, "attribute_map", {}).get(key, key)
+    return None
+
+
+def is_rotary(config: Any) -> bool:
+    """Whether a model encodes positions by rotation (RoPE: Qwen2, Llama), which runs on past its
+    trained length, rather than with a table of learned positions (GPT-2), which fails there."""
+    return any(
+        getattr(config, key, None) for key in ("rope_parameters", "rope_theta", "rope_scaling")
+    )
+
+
+def context_problem(config: Any, tokens: int, what: str) -> tuple[str, bool] | None:
+    """``(sentence, fatal)`` where ``tokens`` (``what`` they are: "the prompt and a turn's new
+    tokens") do not fit the model's positions: fatal for learned positions, which have no row
+    past the last; a warning for rotary ones, which run on but were not trained there. None where
+    they fit, or the config gives no limit."""
+    limit = model_positions(config)
+    if limit is None or tokens <= limit[0]:
+        return None
+    positions, key = limit
+    told = (
+        f"{what} come to {tokens} tokens, but the model takes {positions} positions ({key} in "
+        "its config.json)"
+    )
+    if is_rotary(config):
+        return (
+            f"warning: {told}; it generates on past them, as it was never trained to; "
+            "show it less with --context compact, or use a model with a longer context"
+        ), False
+    return (
+        f"{told}; show it less with --context compact, or use a model with a longer context"
+    ), True

@@ -26,99 +26,20 @@ import itertools
 import json
 from typing import Any
 
+from eigendsl.runtime.chat_format import CHAT_TEMPLATE as CHAT_TEMPLATE
+from eigendsl.runtime.chat_format import ENDOFTEXT as ENDOFTEXT
+from eigendsl.runtime.chat_format import IM_END as IM_END
+from eigendsl.runtime.chat_format import IM_START as IM_START
+from eigendsl.runtime.chat_format import TOOL_CALL_CLOSE as TOOL_CALL_CLOSE
+from eigendsl.runtime.chat_format import TOOL_CALL_OPEN as TOOL_CALL_OPEN
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.runtime.toolcalls import parse_tool_calls as runtime_parse
-
-IM_START = "<|im_start|>"
-IM_END = "<|im_end|>"
-ENDOFTEXT = "<|endoftext|>"
-TOOL_CALL_OPEN = "<tool_call>"
-TOOL_CALL_CLOSE = "</tool_call>"
 
 # The fixed text of a call around its name and its arguments' keys and values, as the template
 # and `tojson` write it (`{"name": "cancel_pending_order", "arguments": {"order_id": "#W1"}}`).
 # The embedded tokenizer makes each a token of its own (TrainSettings.call_tokens), where
 # byte-level BPE spells each in two to five pieces (`{"` `name` `":` `Ġ"`).
 CALL_PIECES = ['{"name": "', '", "arguments": {"', '": "', '", "']
-
-# Arguments may arrive as a dict (rendered with `tojson`) or as the JSON string of an OpenAI
-# message (rendered verbatim). Datasets store them as strings: an Arrow column unifies the keys
-# of every dict in it and would fill the missing ones with nulls. `json.dumps(args,
-# ensure_ascii=False)` writes the same text as `tojson`, so both forms render identically (see
-# `normalize_messages`).
-CHAT_TEMPLATE = """\
-{%- macro render_content(message) -%}
-{%- if message.content is string -%}{{ message.content }}\
-{%- elif message.content is iterable and message.content is not mapping -%}
-{%- for part in message.content if part.type == 'text' %}{{ part.text }}{% endfor -%}
-{%- endif -%}
-{%- endmacro -%}
-{%- macro render_assistant(message) -%}
-    {{- render_content(message) }}
-    {%- if message.tool_calls %}
-        {%- for tool_call in message.tool_calls %}
-            {%- if tool_call.function is defined and tool_call.function is not none %}
-                {%- set tool_call = tool_call.function %}
-            {%- endif %}
-            {%- if not loop.first or render_content(message) %}
-                {{- '\\n' }}
-            {%- endif %}
-            {{- '<tool_call>\\n{"name": ' }}{{- tool_call.name | tojson }}
-            {{- ', "arguments": ' }}
-            {%- if tool_call.arguments is string %}
-                {{- tool_call.arguments }}
-            {%- elif tool_call.arguments is none %}
-                {{- '{}' }}
-            {%- else %}
-                {{- tool_call.arguments | tojson }}
-            {%- endif %}
-            {{- '}\\n</tool_call>' }}
-        {%- endfor %}
-    {%- endif %}
-    {{- '<|im_end|>' }}
-{%- endmacro -%}
-{%- if tools or messages[0].role == 'system' %}
-    {{- '<|im_start|>system\\n' }}
-    {%- if messages[0].role == 'system' %}
-        {{- render_content(messages[0]) }}
-    {%- endif %}
-    {%- if tools %}
-        {%- if messages[0].role == 'system' %}
-            {{- '\\n\\n' }}
-        {%- endif %}
-        {{- '# Tools\\n\\nYou may call one or more functions to assist with the user '
-            'query.\\n\\nYou are provided with function signatures within <tools></tools> '
-            'XML tags:\\n<tools>' }}
-        {%- for tool in tools %}
-            {{- '\\n' }}{{- tool | tojson }}
-        {%- endfor %}
-        {{- '\\n</tools>\\n\\nFor each function call, return a json object with function name and '
-            'arguments within <tool_call></tool_call> XML tags:\\n<tool_call>\\n'
-            '{"name": <function-name>, "arguments": <args-json-object>}\\n</tool_call>' }}
-    {%- endif %}
-    {{- '<|im_end|>\\n' }}
-{%- endif %}
-{%- for message in messages %}
-    {%- if message.role == 'assistant' %}
-        {{- '<|im_start|>assistant\\n' }}
-        {%- if message.train is false %}
-            {{- render_assistant(message) }}
-        {%- else %}
-            {%- generation %}
-                {{- render_assistant(message) }}
-            {%- endgeneration %}
-        {%- endif %}
-        {{- '\\n' }}
-    {%- elif not (message.role == 'system' and loop.first) %}
-        {{- '<|im_start|>' + message.role + '\\n' }}
-        {{- render_content(message) }}
-        {{- '<|im_end|>\\n' }}
-    {%- endif %}
-{%- endfor %}
-{%- if add_generation_prompt %}
-    {{- '<|im_start|>assistant\\n' }}
-{%- endif %}
-"""
 
 
 def normalize_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import HFBackend
+from eigendsl.runtime.backends import TURN_TOKENS, HFBackend
+from eigendsl.runtime.checkpoints import is_rotary, model_positions
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
 from eigendsl.runtime.model_roles import ModelAgent
@@ -48,7 +49,7 @@ def evaluate(
     trials: int = 4,
     temperature: float = 0.3,
     context: str = "compact",
-    max_new_tokens: int = 128,
+    max_new_tokens: int = TURN_TOKENS,
     max_turns: int | None = None,
     out: Path | None = None,
     seed: int = 0,
@@ -215,6 +216,12 @@ def _written(
         for start, end in spans(text)
     ]
     mentions = [positions for positions in mentions if positions]
+    config = getattr(model, "config", None)  # a stand-in model of a test has none
+    limit = model_positions(config)
+    if limit is not None and len(tokens) > limit[0] and not is_rotary(config):
+        # learned positions (GPT-2's) have no row past the last: the dialogue up to there
+        tokens = tokens[: limit[0]]
+        mentions = [positions for positions in mentions if positions[-1] < limit[0]]
     if not mentions:
         return []
     device = next(model.parameters()).device

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tokenizers import AddedToken
 from transformers import (
     AutoModelForCausalLM,
     PreTrainedModel,
@@ -25,16 +24,19 @@ from transformers import (
     Qwen2ForCausalLM,
 )
 
+from eigendsl.errors import EigenError
+from eigendsl.runtime.chat_format import chat_format_note, ensure_chat_format, training_chat_reason
 from eigendsl.runtime.checkpoints import (
     LOAD_ERRORS,
     check_vocabulary,
     checkpoint_error,
+    is_rotary,
     load_tokenizer,
+    model_positions,
     offline_unless_reachable,
     quiet_library_bars,
 )
-from eigendsl.train.chat import CHAT_TEMPLATE, ENDOFTEXT, IM_END, IM_START
-from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, MARKUP_TOKENS, train_tokenizer
+from eigendsl.train.tokenizer import DEFAULT_VOCAB_SIZE, train_tokenizer
 
 
 @dataclass(frozen=True)
@@ -173,16 +175,9 @@ def load_model(
     embeddings: Any = model.get_input_embeddings()
     rows = int(embeddings.weight.shape[0])
     check_vocabulary(tokenizer, rows)  # before ensure_chat_format grows the embedding
-    had_template = bool(tokenizer.chat_template)
-    if ensure_chat_format(model, tokenizer) and note is not None:
-        note(
-            f"note: {name}: EigenDSL's ChatML chat template is used "
-            + (
-                "in place of the checkpoint's own, which has no {% generation %} marks"
-                if had_template
-                else "(the checkpoint has none)"
-            )
-        )
+    reason = training_chat_reason(tokenizer)
+    if ensure_chat_format(model, tokenizer) and note is not None and reason is not None:
+        note(chat_format_note(name, reason))
     return model, tokenizer
 
 
@@ -192,9 +187,11 @@ def load_checkpoint(
     embedded: bool = False,
     note: Callable[[str], None] | None = None,
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
-    """:func:`load_model` for a checkpoint the user named: one that does not load is a user error
-    that says what a model can be (:func:`checkpoint_error`), not the loader's traceback;
-    ``note`` is told when EigenDSL's chat template replaces the checkpoint's."""
+    """:func:`load_model` for a checkpoint the user named to ``train``: one that does not load is
+    a user error that says what a model can be (:func:`checkpoint_error`), not the loader's
+    traceback; ``note`` is told when EigenDSL's chat template replaces the checkpoint's. The
+    commands that only play a checkpoint load it with
+    :func:`~eigendsl.runtime.checkpoints.load_for_play`."""
     quiet_library_bars()
     if not embedded and str(name_or_path) in MODEL_SIZES and Path(name_or_path).is_dir():
         # a command that builds no embedded model (eval) can only mean the folder of that name
@@ -205,11 +202,13 @@ def load_checkpoint(
         raise checkpoint_error(name_or_path, exc, embedded=embedded) from None
 
 
-def check_model_name(name: str) -> None:
+def check_model_name(name: str, max_length: int | None = None) -> None:
     """Fail now, before any stage takes its minutes, if ``name`` is neither an embedded size nor a
     checkpoint whose config loads (a folder's ``config.json``, or a hub id's, which this fetches
-    into the cache that loading the weights then uses) and whose tokenizer fits its embedding.
-    A size's name is the embedded size, whatever folders the working directory holds."""
+    into the cache that loading the weights then uses) and whose tokenizer fits its embedding;
+    or if its positions are fewer than SFT's ``max_length`` (``training.sft.max_length``) for a
+    model with learned positions (GPT-2's), which would fail on the first long dialogue. A size's
+    name is the embedded size, whatever folders the working directory holds."""
     from transformers import AutoConfig
 
     if name in MODEL_SIZES:
@@ -222,53 +221,15 @@ def check_model_name(name: str) -> None:
             check_vocabulary(load_tokenizer(name), rows)
     except LOAD_ERRORS as exc:
         raise checkpoint_error(name, exc, embedded=True) from None
-
-
-def ensure_chat_format(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> bool:
-    """Make ``tokenizer`` render chats with generation marks, in place; return whether it changed.
-
-    A template that already has ``{% generation %}`` is kept. Otherwise ours is set, the ChatML
-    and tool-call tokens the vocabulary lacks are added (and ``model``'s embeddings grown to
-    match), ``<|im_end|>`` becomes the end-of-sequence token, and a padding token is set if
-    there is none.
-    """
-    template = tokenizer.chat_template
-    if isinstance(template, dict):
-        template = template.get("default")
-    if template and _has_generation_marks(template):
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        return False
-    vocab = tokenizer.get_vocab()
-    missing_special = [t for t in (IM_START, IM_END, ENDOFTEXT) if t not in vocab]
-    if missing_special:
-        tokenizer.add_special_tokens(
-            {"extra_special_tokens": missing_special}, replace_extra_special_tokens=False
-        )
-    missing_markup = [t for t in MARKUP_TOKENS if t not in vocab]
-    if missing_markup:
-        tokenizer.add_tokens(
-            [AddedToken(t, special=False, normalized=False) for t in missing_markup]
-        )
-    embeddings: Any = model.get_input_embeddings()
-    if len(tokenizer) > embeddings.weight.shape[0]:
-        model.resize_token_embeddings(len(tokenizer))
-    tokenizer.chat_template = CHAT_TEMPLATE
-    tokenizer.eos_token = IM_END
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = ENDOFTEXT
-    eos_id = tokenizer.convert_tokens_to_ids(IM_END)
-    model.config.eos_token_id = eos_id
-    if model.generation_config is not None:
-        model.generation_config.eos_token_id = eos_id
-        model.generation_config.pad_token_id = tokenizer.pad_token_id
-    return True
-
-
-def _has_generation_marks(template: str) -> bool:
-    import re
-
-    return re.search(r"\{%-?\s*generation\s*-?%\}", template) is not None
+    limit = model_positions(config)
+    if max_length is not None and limit is not None and max_length > limit[0]:
+        if not is_rotary(config):
+            raise EigenError(
+                f"training.sft.max_length is {max_length} tokens, but the model '{name}' takes "
+                f"{limit[0]} positions ({limit[1]} in its config.json); set "
+                f"training.sft.max_length to {limit[0]} or less in the spec's training: "
+                "section, or use a model with a longer context"
+            )
 
 
 def _dtype(dtype: torch.dtype | str) -> torch.dtype:

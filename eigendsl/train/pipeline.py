@@ -90,7 +90,7 @@ class Pipeline:
         s = self.settings = check_settings(self.settings)  # SFT's decay and optimizer among them
         sft_catalog(s, self.domain.seed)
         require_vllm(s.use_vllm and s.grpo_steps > 0)
-        check_model_name(s.model)
+        check_model_name(s.model, s.sft_max_length)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):
             self.claim_folder()

@@ -112,16 +112,27 @@ def hf_generate(
     """Batched, left-padded ``model.generate`` on the model's device."""
     import torch
 
+    from eigendsl.runtime.backends import decoding_config, own_decoding
+    from eigendsl.runtime.checkpoints import context_problem
+
     device = next(model.parameters()).device
+    decoding = decoding_config(model)
 
     def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
         width = max(len(s) for s in sequences)
+        problem = context_problem(
+            getattr(model, "config", None),
+            width + max_new_tokens,
+            f"a rollout's prompt ({width} tokens) and a turn's {max_new_tokens} new tokens",
+        )
+        if problem is not None and problem[1]:  # learned positions; rotary ones run on
+            raise EigenError(problem[0])
         input_ids = torch.full((len(sequences), width), pad_id, dtype=torch.long)
         attention = torch.zeros((len(sequences), width), dtype=torch.long)
         for row, seq in enumerate(sequences):
             input_ids[row, width - len(seq) :] = torch.tensor(seq)
             attention[row, width - len(seq) :] = 1
-        with torch.no_grad():
+        with torch.no_grad(), own_decoding(model, decoding):
             out = model.generate(
                 input_ids=input_ids.to(device),
                 attention_mask=attention.to(device),

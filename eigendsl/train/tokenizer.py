@@ -34,21 +34,17 @@ from pathlib import Path
 from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
+from eigendsl.runtime.chat_format import MARKUP_TOKENS
 from eigendsl.train.chat import (
     CHAT_TEMPLATE,
     ENDOFTEXT,
     IM_END,
     IM_START,
-    TOOL_CALL_CLOSE,
-    TOOL_CALL_OPEN,
     render_chat,
 )
 
 # Control tokens: never produced by the byte-level model, removed by `skip_special_tokens`.
 SPECIAL_TOKENS = [ENDOFTEXT, IM_START, IM_END]
-# Markup the model writes and the runtime must read back, so it survives `skip_special_tokens`
-# (as in Qwen2.5, where <tool_call> is an added token that is not special).
-MARKUP_TOKENS = [TOOL_CALL_OPEN, TOOL_CALL_CLOSE, "<tools>", "</tools>"]
 DEFAULT_VOCAB_SIZE = 3000
 
 

@@ -1,0 +1,196 @@
+"""Checkpoints not made by ``eigendsl train``: one loading path for every command that plays one
+(its chat template, the note when EigenDSL's replaces it), decoding set by EigenDSL alone, and a
+prompt or ``sft.max_length`` past the model's positions told in one message."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import logging
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
+from transformers import (  # noqa: E402
+    GPT2Config,
+    GPT2LMHeadModel,
+    PreTrainedTokenizerFast,
+    Qwen2Config,
+    Qwen2ForCausalLM,
+)
+
+from eigendsl.errors import EigenError  # noqa: E402
+from eigendsl.runtime.backends import HFBackend  # noqa: E402
+from eigendsl.runtime.chat_format import CHAT_TEMPLATE  # noqa: E402
+from eigendsl.runtime.model_roles import make_agent  # noqa: E402
+from eigendsl.train.evaluate import evaluate  # noqa: E402
+from eigendsl.train.model import check_model_name, load_checkpoint  # noqa: E402
+
+TEXTS = ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 8
+CHAT = [{"role": "system", "content": "hi"}, {"role": "user", "content": "cancel #W1000075"}]
+# A template of the Llama-2 kind: each message's text, no tools, no tool calls.
+PLAIN_TEMPLATE = "{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}"
+
+
+@pytest.fixture(scope="module")
+def foreign():
+    """A byte-level BPE of another model: none of EigenDSL's ChatML or tool-call tokens."""
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    backend.decoder = decoders.ByteLevel()
+    backend.train_from_iterator(
+        TEXTS,
+        trainers.BpeTrainer(
+            vocab_size=300,
+            special_tokens=["<|endoftext|>"],
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend, eos_token="<|endoftext|>", bos_token="<|endoftext|>"
+    )
+
+
+def _gpt2(vocab: int, positions: int) -> GPT2LMHeadModel:
+    config = GPT2Config(vocab_size=vocab, n_embd=32, n_layer=1, n_head=2, n_positions=positions)
+    config.bos_token_id = config.eos_token_id = 0  # <|endoftext|>, the first special token
+    return GPT2LMHeadModel(config)
+
+
+def _qwen(vocab: int, positions: int = 512) -> Qwen2ForCausalLM:
+    config = Qwen2Config(
+        vocab_size=vocab,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=positions,
+        tie_word_embeddings=True,
+    )
+    return Qwen2ForCausalLM(config)
+
+
+def _save(folder, model, tokenizer, template):
+    saved, tokenizer.chat_template = tokenizer.chat_template, template
+    try:
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+    finally:
+        tokenizer.chat_template = saved
+    if template is None:
+        for extra in folder.glob("*.jinja"):
+            extra.unlink()
+    return folder
+
+
+def test_run_plays_a_checkpoint_with_no_template_as_eval_does(tmp_path, foreign, capsys):
+    """H1, L1: run's hf: agent gave a traceback (no chat template); now EigenDSL's ChatML, with
+    the note eval prints, naming the tokens added in place of transformers' warning."""
+    from transformers.utils import logging as hf_logging
+
+    folder = _save(tmp_path / "gpt2", _gpt2(len(foreign), 2048), foreign, None)
+    capsys.readouterr()  # save_pretrained's bar
+    heard: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("transformers.modeling_utils").addHandler(handler)
+    hf_logging.warning_once.cache_clear()  # said once a process: said again here, if at all
+    try:
+        agent = make_agent(f"hf:{folder}", context="compact")
+    finally:
+        logging.getLogger("transformers.modeling_utils").removeHandler(handler)
+    note = capsys.readouterr().err.strip()
+    assert note == (
+        f"note: {folder}: EigenDSL's ChatML chat template is used (the checkpoint has none); 6 "
+        "of its tokens are new to the vocabulary (<|im_start|>, <|im_end|>, <tool_call>, "
+        "</tool_call>, <tools>, </tools>), their embeddings the mean of the others' until trained"
+    )
+    assert not [line for line in heard if line.startswith("The new embeddings")]
+    prompt = agent.backend.prompts([CHAT], None)[0]
+    assert prompt.startswith("<|im_start|>system\nhi<|im_end|>")
+    from eigendsl.runtime.checkpoints import load_for_play
+
+    notes: list[str] = []
+    load_for_play(str(folder), notes.append)  # eval's load: the same note
+    assert notes == [note]
+
+
+def test_run_and_eval_pick_the_same_template_and_turn_length(tmp_path, foreign):
+    """M2: a template that leaves the tools out is replaced by run and eval alike (run kept it
+    and said nothing); one that renders an episode whole is kept by both, and train still
+    gives it ours, which has the {% generation %} marks SFT needs."""
+    from eigendsl.runtime.checkpoints import load_for_play
+
+    plain = _save(tmp_path / "plain", _qwen(len(foreign)), foreign, PLAIN_TEMPLATE)
+    notes: list[str] = []
+    backend = HFBackend(path=str(plain), note=notes.append)
+    _, tokenizer = load_for_play(str(plain), notes.append)
+    assert backend.tokenizer.chat_template == tokenizer.chat_template == CHAT_TEMPLATE
+    assert len(notes) == 2 and notes[0] == notes[1]
+    assert "which leaves the tools' schemas and the agent's tool calls out of the chat" in notes[0]
+
+    unmarked = CHAT_TEMPLATE.replace("{%- generation %}", "").replace("{%- endgeneration %}", "")
+    whole = _save(tmp_path / "whole", _qwen(len(foreign)), foreign, unmarked)
+    notes.clear()
+    assert HFBackend(path=str(whole), note=notes.append).tokenizer.chat_template == unmarked
+    assert load_for_play(str(whole), notes.append)[1].chat_template == unmarked
+    assert notes == []
+    assert load_checkpoint(str(whole), note=notes.append)[1].chat_template == CHAT_TEMPLATE
+    assert "which has no {% generation %} marks" in notes[0]
+    # one turn's length for run's agent and eval's
+    assert (
+        backend.max_new_tokens == inspect.signature(evaluate).parameters["max_new_tokens"].default
+    )
+
+
+def test_a_checkpoints_generation_config_does_not_change_decoding(tmp_path, foreign):
+    """M3: the same weights with and without a generation_config.json holding a repetition
+    penalty decoded differently; now alike, the checkpoint's end-of-turn ids kept."""
+    from transformers import GenerationConfig
+
+    model = _qwen(len(foreign))
+    plain = _save(tmp_path / "plain", model, foreign, CHAT_TEMPLATE)
+    end = foreign.convert_tokens_to_ids("<|endoftext|>")
+    model.generation_config = GenerationConfig(
+        repetition_penalty=3.0, no_repeat_ngram_size=1, eos_token_id=[end, 5], pad_token_id=end
+    )
+    odd = _save(tmp_path / "odd", model, foreign, CHAT_TEMPLATE)
+    decoded = [
+        HFBackend(path=str(f), max_new_tokens=12).generate_ids([CHAT], None) for f in (odd, plain)
+    ]
+    assert decoded[0] == decoded[1]
+    assert HFBackend(path=str(odd)).generation.eos_token_id == [end, 5]
+
+
+def test_a_prompt_past_the_models_positions_is_one_message(tmp_path, foreign):
+    """H2: learned positions (GPT-2) gave an IndexError; rotary ones a warning of transformers'.
+    Now one user error, and one warning of ours, once."""
+    long_chat = [CHAT[0], {"role": "user", "content": "cancel order #W1000075 " * 40}]
+    tokenizer = copy.deepcopy(foreign)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    gpt2 = HFBackend(_gpt2(len(foreign), 64), tokenizer, max_new_tokens=8)
+    with pytest.raises(EigenError, match=r"but the model takes 64 positions \(n_positions in its"):
+        gpt2.generate_ids([long_chat], None)
+    notes: list[str] = []
+    qwen = HFBackend(_qwen(len(foreign), 64), tokenizer, max_new_tokens=4, note=notes.append)
+    qwen.generate_ids([long_chat], None)
+    qwen.generate_ids([long_chat], None)
+    assert len(notes) == 1 and notes[0].startswith("warning: the prompt (")
+    assert "64 positions (max_position_embeddings in its config.json)" in notes[0]
+    assert "--context compact" in notes[0]
+
+
+def test_train_refuses_sft_max_length_past_learned_positions(tmp_path, foreign):
+    """H3: train's copy check (and SFT) hit an IndexError; now refused before the first stage."""
+    folder = _save(tmp_path / "gpt2", _gpt2(len(foreign), 1024), foreign, None)
+    with pytest.raises(
+        EigenError,
+        match=r"training.sft.max_length is 2048 tokens, but the model '.*' takes 1024 positions "
+        r"\(n_positions in its config.json\); set training.sft.max_length to 1024 or less",
+    ):
+        check_model_name(str(folder), 2048)
+    check_model_name(str(folder), 1024)
