@@ -7,6 +7,7 @@ out; a module beside tools.py imports; a tool that is not deterministic is named
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -112,14 +113,35 @@ def test_a_tool_raising_any_base_exception_is_a_fault_of_the_call(mini: Path, ra
     assert result.exit_code == 0 and "errors in the spec's tools" in result.output
 
 
+def test_a_tool_s_own_keyboard_interrupt_is_its_fault_where_sigint_is_ignored(
+    mini: Path,
+) -> None:
+    # A command a shell starts in the background (or nohup) ignores SIGINT: no Ctrl-C reaches
+    # it, yet a tool's own KeyboardInterrupt stopped the command as if one had.
+    edit(mini, "tools.py", CANCEL, CANCEL + "    raise KeyboardInterrupt\n")
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        env = Environment(load_domain(mini))
+        text, ok = env.call_tool("cancel_order", ARGS)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert not ok and "internal error in the tool cancel_order" in text
+    assert [f.kind for f in env.faults] == ["exception"]
+
+
 def test_ctrl_c_during_a_tool_call_still_stops_the_command(mini: Path) -> None:
     body = (
         "    import os, signal, time\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(5)\n"
     )
     edit(mini, "tools.py", CANCEL, CANCEL + body)
-    env = Environment(load_domain(mini))
-    with pytest.raises(KeyboardInterrupt):
-        env.call_tool("cancel_order", ARGS)
+    # as a command on a terminal gets it: Python's handler, not the SIG_IGN a background job has
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        env = Environment(load_domain(mini))
+        with pytest.raises(KeyboardInterrupt):
+            env.call_tool("cancel_order", ARGS)
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_a_module_that_raises_generator_exit_at_import_is_an_error_at_its_line(

@@ -142,7 +142,9 @@ class interrupts:
     """Ctrl-C told apart from a tool that raises ``KeyboardInterrupt`` itself: the first stops
     the command, the second is a fault of the tool like any exception. The SIGINT handler is
     taken once (:meth:`take`), where it is Python's own: it counts each Ctrl-C, then raises
-    ``KeyboardInterrupt`` as Python's does. Where it is another's, or off the main thread,
+    ``KeyboardInterrupt`` as Python's does. Where SIGINT is ignored (a command started in the
+    background by a shell, or under ``nohup``), no Ctrl-C reaches the command, and every
+    ``KeyboardInterrupt`` is the tool's own. Where it is another's, or off the main thread,
     every ``KeyboardInterrupt`` counts as a Ctrl-C."""
 
     count = 0
@@ -160,7 +162,10 @@ class interrupts:
         must stop the command: a Ctrl-C, or a ``KeyboardInterrupt`` that may be one."""
         if not isinstance(exc, KeyboardInterrupt):
             return False
-        return interrupts.count != count or signal.getsignal(signal.SIGINT) is not _interrupted
+        handler = signal.getsignal(signal.SIGINT)
+        if handler is signal.SIG_IGN:
+            return False
+        return interrupts.count != count or handler is not _interrupted
 
 
 def _interrupted(signum: int, frame: Any) -> None:
