@@ -46,6 +46,24 @@ def edit(root: Path, relative: str, old: str | None, new: str | None) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def tiny_qwen(vocab: int, positions: int = 512) -> Any:
+    """A Qwen2 of one small layer, random init, for tests of checkpoints made elsewhere (the
+    train extra's transformers is imported here, where it is needed)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    config = Qwen2Config(
+        vocab_size=vocab,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=positions,
+        tie_word_embeddings=True,
+    )
+    return Qwen2ForCausalLM(config)
+
+
 @pytest.fixture
 def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the mini spec at ``./mini`` (the working directory is ``tmp_path``),

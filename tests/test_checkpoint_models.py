@@ -12,7 +12,6 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from click.testing import CliRunner  # noqa: E402
-from transformers import Qwen2Config, Qwen2ForCausalLM  # noqa: E402
 
 from eigendsl.cli import main  # noqa: E402
 from eigendsl.errors import EigenError  # noqa: E402
@@ -20,6 +19,7 @@ from eigendsl.runtime.model_roles import ModelAgent, make_agent  # noqa: E402
 from eigendsl.runtime.model_view import agent_context, trained_context  # noqa: E402
 from eigendsl.train.model import build_tiny_model, check_model_name, load_checkpoint  # noqa: E402
 from eigendsl.train.tokenizer import train_tokenizer  # noqa: E402
+from tests.conftest import tiny_qwen  # noqa: E402
 
 TEXTS = ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 4
 
@@ -29,23 +29,9 @@ def tokenizer():
     return train_tokenizer(TEXTS, vocab_size=400)
 
 
-def _qwen(vocab: int) -> Qwen2ForCausalLM:
-    config = Qwen2Config(
-        vocab_size=vocab,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=512,
-        tie_word_embeddings=True,
-    )
-    return Qwen2ForCausalLM(config)
-
-
 def test_a_tokenizer_larger_than_the_embedding_is_one_message(tmp_path, tokenizer):
     folder = tmp_path / "small"
-    _qwen(50).save_pretrained(folder)
+    tiny_qwen(50).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     said = f"its tokenizer has {len(tokenizer)} tokens but the model's embedding has 50 rows"
     for load in (load_checkpoint, check_model_name):  # eval's load, and train's up-front check

@@ -18,8 +18,6 @@ from transformers import (  # noqa: E402
     GPT2Config,
     GPT2LMHeadModel,
     PreTrainedTokenizerFast,
-    Qwen2Config,
-    Qwen2ForCausalLM,
 )
 
 from eigendsl.errors import EigenError  # noqa: E402
@@ -28,6 +26,7 @@ from eigendsl.runtime.chat_format import CHAT_TEMPLATE  # noqa: E402
 from eigendsl.runtime.model_roles import make_agent  # noqa: E402
 from eigendsl.train.evaluate import evaluate  # noqa: E402
 from eigendsl.train.model import check_model_name, load_checkpoint  # noqa: E402
+from tests.conftest import tiny_qwen  # noqa: E402
 
 TEXTS = ["Hello, I want to cancel order #W1000075.", "get_order_details order_id"] * 8
 CHAT = [{"role": "system", "content": "hi"}, {"role": "user", "content": "cancel #W1000075"}]
@@ -58,20 +57,6 @@ def _gpt2(vocab: int, positions: int) -> GPT2LMHeadModel:
     config = GPT2Config(vocab_size=vocab, n_embd=32, n_layer=1, n_head=2, n_positions=positions)
     config.bos_token_id = config.eos_token_id = 0  # <|endoftext|>, the first special token
     return GPT2LMHeadModel(config)
-
-
-def _qwen(vocab: int, positions: int = 512) -> Qwen2ForCausalLM:
-    config = Qwen2Config(
-        vocab_size=vocab,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=positions,
-        tie_word_embeddings=True,
-    )
-    return Qwen2ForCausalLM(config)
 
 
 def _save(folder, model, tokenizer, template):
@@ -125,7 +110,7 @@ def test_run_and_eval_pick_the_same_template_and_turn_length(tmp_path, foreign):
     gives it ours, which has the {% generation %} marks SFT needs."""
     from eigendsl.runtime.checkpoints import load_for_play
 
-    plain = _save(tmp_path / "plain", _qwen(len(foreign)), foreign, PLAIN_TEMPLATE)
+    plain = _save(tmp_path / "plain", tiny_qwen(len(foreign)), foreign, PLAIN_TEMPLATE)
     notes: list[str] = []
     backend = HFBackend(path=str(plain), note=notes.append)
     _, tokenizer = load_for_play(str(plain), notes.append)
@@ -134,7 +119,7 @@ def test_run_and_eval_pick_the_same_template_and_turn_length(tmp_path, foreign):
     assert "which leaves the tools' schemas and the agent's tool calls out of the chat" in notes[0]
 
     unmarked = CHAT_TEMPLATE.replace("{%- generation %}", "").replace("{%- endgeneration %}", "")
-    whole = _save(tmp_path / "whole", _qwen(len(foreign)), foreign, unmarked)
+    whole = _save(tmp_path / "whole", tiny_qwen(len(foreign)), foreign, unmarked)
     notes.clear()
     assert HFBackend(path=str(whole), note=notes.append).tokenizer.chat_template == unmarked
     assert load_for_play(str(whole), notes.append)[1].chat_template == unmarked
@@ -152,7 +137,7 @@ def test_a_checkpoints_generation_config_does_not_change_decoding(tmp_path, fore
     penalty decoded differently; now alike, the checkpoint's end-of-turn ids kept."""
     from transformers import GenerationConfig
 
-    model = _qwen(len(foreign))
+    model = tiny_qwen(len(foreign))
     plain = _save(tmp_path / "plain", model, foreign, CHAT_TEMPLATE)
     end = foreign.convert_tokens_to_ids("<|endoftext|>")
     model.generation_config = GenerationConfig(
@@ -176,7 +161,7 @@ def test_a_prompt_past_the_models_positions_is_one_message(tmp_path, foreign):
     with pytest.raises(EigenError, match=r"but the model takes 64 positions \(n_positions in its"):
         gpt2.generate_ids([long_chat], None)
     notes: list[str] = []
-    qwen = HFBackend(_qwen(len(foreign), 64), tokenizer, max_new_tokens=4, note=notes.append)
+    qwen = HFBackend(tiny_qwen(len(foreign), 64), tokenizer, max_new_tokens=4, note=notes.append)
     qwen.generate_ids([long_chat], None)
     qwen.generate_ids([long_chat], None)
     assert len(notes) == 1 and notes[0].startswith("warning: the prompt (")
