@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from eigendsl.cli import main
 from eigendsl.errors import EigenError
-from eigendsl.train.pipeline import resolve
+from eigendsl.train.manifest import resolve
 from eigendsl.train.settings import TrainSettings, check_settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,8 @@ from click.testing import CliRunner  # noqa: E402
 
 from eigendsl.cli import main  # noqa: E402
 from eigendsl.errors import EigenError  # noqa: E402
-from eigendsl.train.pipeline import Pipeline, resolve  # noqa: E402
+from eigendsl.train.manifest import resolve  # noqa: E402
+from eigendsl.train.pipeline import Pipeline  # noqa: E402
 from eigendsl.train.runfolder import finished_stage  # noqa: E402
 from eigendsl.train.settings import TrainSettings, check_settings  # noqa: E402
 from eigendsl.training_spec import STAGE_DEFAULTS, value_problem  # noqa: E402

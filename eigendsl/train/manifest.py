@@ -229,3 +229,50 @@ def _error(
     manifest: dict[str, Any], loc: list[Any], message: str, value: bool = True
 ) -> Diagnostic:
     return Diagnostic(_at(manifest, loc, value), message)
+
+
+def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
+    """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one, read with
+    the marks of its values (its settings' errors are at them)."""
+    if (
+        target.is_file()
+        and target.name.endswith((".yaml", ".yml"))
+        and target.name != "domain.yaml"
+    ):
+        manifest = read_manifest(target)
+        spec_dir = (target.parent / manifest["spec_dir"]).resolve()
+        if not (spec_dir / "domain.yaml").is_file():
+            raise EigenError(
+                f"{target}: its spec_dir, {manifest['spec_dir']}, names {spec_dir}, which holds "
+                "no domain.yaml (was the manifest moved away from its spec?); train the spec "
+                "folder itself, or compile it again to write a manifest beside it"
+            )
+        _warn_if_stale(target, manifest)
+        return spec_dir, manifest
+    if (
+        target.is_dir()
+        and (target / "manifest.yaml").is_file()
+        and not (target / "domain.yaml").is_file()
+    ):
+        return resolve(target / "manifest.yaml")
+    if target.is_file() and target.name == "domain.yaml":
+        target = target.parent
+    return target, None
+
+
+def _warn_if_stale(path: Path, manifest: dict[str, Any]) -> None:
+    """A warning on stderr when the spec a manifest was compiled from changed since: train reads
+    the spec as it is now (its tools, checks, tasks), with the settings the manifest holds."""
+    import sys
+
+    from eigendsl.errors import first_few
+    from eigendsl.runtime.compiled import CompiledFiles, changed_inputs
+
+    spec, changed = changed_inputs(CompiledFiles(path.parent, None), manifest)
+    if changed:
+        print(
+            f"warning: {path} is stale: its spec {spec} changed since the compile "
+            f"({first_few(changed)}); train reads the spec as it is now, with this manifest's "
+            f"settings; run: eigendsl compile {spec} -o {path.parent}",
+            file=sys.stderr,
+        )

@@ -30,7 +30,7 @@ from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import CONTEXT_KEY, model_view
 from eigendsl.synth.records import folder_lock
-from eigendsl.train.manifest import read_manifest
+from eigendsl.train.manifest import resolve
 from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
@@ -341,53 +341,6 @@ class Pipeline:
             sft_log = {**sft_log, "user_loss": self.user_log.get("loss", [])}
         logs = (sft_log, self.grpo_log)
         return write_run_report(self.out, self.results, logs, self.seconds, self.settings, self.log)
-
-
-def resolve(target: Path) -> tuple[Path, dict[str, Any] | None]:
-    """A spec folder, or a manifest (``generated/<d>/manifest.yaml``) pointing at one, read with
-    the marks of its values (its settings' errors are at them)."""
-    if (
-        target.is_file()
-        and target.name.endswith((".yaml", ".yml"))
-        and target.name != "domain.yaml"
-    ):
-        manifest = read_manifest(target)
-        spec_dir = (target.parent / manifest["spec_dir"]).resolve()
-        if not (spec_dir / "domain.yaml").is_file():
-            raise EigenError(
-                f"{target}: its spec_dir, {manifest['spec_dir']}, names {spec_dir}, which holds "
-                "no domain.yaml (was the manifest moved away from its spec?); train the spec "
-                "folder itself, or compile it again to write a manifest beside it"
-            )
-        _warn_if_stale(target, manifest)
-        return spec_dir, manifest
-    if (
-        target.is_dir()
-        and (target / "manifest.yaml").is_file()
-        and not (target / "domain.yaml").is_file()
-    ):
-        return resolve(target / "manifest.yaml")
-    if target.is_file() and target.name == "domain.yaml":
-        target = target.parent
-    return target, None
-
-
-def _warn_if_stale(path: Path, manifest: dict[str, Any]) -> None:
-    """A warning on stderr when the spec a manifest was compiled from changed since: train reads
-    the spec as it is now (its tools, checks, tasks), with the settings the manifest holds."""
-    import sys
-
-    from eigendsl.errors import first_few
-    from eigendsl.runtime.compiled import CompiledFiles, changed_inputs
-
-    spec, changed = changed_inputs(CompiledFiles(path.parent, None), manifest)
-    if changed:
-        print(
-            f"warning: {path} is stale: its spec {spec} changed since the compile "
-            f"({first_few(changed)}); train reads the spec as it is now, with this manifest's "
-            f"settings; run: eigendsl compile {spec} -o {path.parent}",
-            file=sys.stderr,
-        )
 
 
 def train(
