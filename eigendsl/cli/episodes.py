@@ -28,20 +28,32 @@ from eigendsl.cli.shared import (
 from eigendsl.errors import EigenError
 
 
+def named_tasks(
+    domain: Any, ids: tuple[str, ...], split: str | None, option: str
+) -> list[dict[str, Any]]:
+    """The tasks ``ids`` names, in that order and each once (an unknown id: did you mean), those
+    of ``split`` among them where one is given; none of them there is an error that says to leave
+    ``option``, the command's split option, out."""
+    named = [domain.task(i) for i in dict.fromkeys(ids)]
+    chosen = [t for t in named if split in (None, "all") or t.get("split") == split]
+    if not chosen:
+        raise EigenError(
+            f"none of the tasks {', '.join(ids)} is a {split} task of domain {domain.name}; "
+            f"leave {option} out to play the named tasks whatever their split, or name a task "
+            "of that split"
+        )
+    return chosen
+
+
 def select_tasks(
     domain: Any, tasks: int | None, split: str | None, ids: tuple[str, ...] = ()
 ) -> list[dict[str, Any]]:
-    """The tasks a command plays: those named by ``ids`` (in that order, each once) or all, then
-    those of ``split``, then the first ``tasks`` of them."""
-    named = [domain.task(i) for i in dict.fromkeys(ids)]  # an unknown id: did you mean
-    chosen = [
-        t for t in (named or domain.tasks) if split in (None, "all") or t.get("split") == split
-    ]
-    if not chosen and named:
-        raise EigenError(
-            f"none of the tasks {', '.join(ids)} is in split '{split}' of domain {domain.name}; "
-            "leave --split out (it is 'all' by default) or name a task of that split"
-        )
+    """The tasks ``run`` plays: those named by ``ids`` (:func:`named_tasks`) or those of
+    ``split``, then the first ``tasks`` of them."""
+    if ids:
+        chosen = named_tasks(domain, ids, split, "--split")
+    else:
+        chosen = [t for t in domain.tasks if split in (None, "all") or t.get("split") == split]
     if not chosen:
         raise EigenError(f"no tasks in split '{split}' of domain {domain.name}")
     return chosen[:tasks] if tasks else chosen
@@ -245,14 +257,7 @@ def eval_selection(
     if not ids:
         split = split or "held-out"
         return eval_tasks(domain, split), f"{split} tasks"
-    named = [domain.task(i) for i in dict.fromkeys(ids)]  # an unknown id: did you mean
-    chosen = [t for t in named if split in (None, "all") or t.get("split") == split]
-    if not chosen:
-        raise EigenError(
-            f"none of the tasks {', '.join(ids)} is a {split} task of domain {domain.name}; "
-            "leave --tasks out to play the named tasks whatever their split, or name a task "
-            "of that split"
-        )
+    chosen = named_tasks(domain, ids, split, "--tasks")
     return chosen, "tasks " + ", ".join(t["id"] for t in chosen)
 
 
