@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from eigendsl.errors import EigenError
+from eigendsl.errors import EigenError, first_few
 
 # Episodes per task that run, eval and train play at most: every episode is held until the
 # summary (pass^k needs them all), so 10**8 trials ran until memory ran out.
@@ -200,9 +200,9 @@ def warn_if_stale(domain: Any, domain_dir: Path) -> None:
     if domain.spec_changes is None:
         return
     spec, changed = domain.spec_changes
-    files = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
     click.echo(
-        f"warning: {domain_dir} is stale: its spec {spec} changed since the compile ({files}), "
+        f"warning: {domain_dir} is stale: its spec {spec} changed since the compile "
+        f"({first_few(changed)}), "
         f"and this plays the domain as compiled; run: eigendsl compile {spec} -o {domain_dir}",
         err=True,
     )
