@@ -169,6 +169,63 @@ def test_a_prompt_past_the_models_positions_is_one_message(tmp_path, foreign):
     assert "--context compact" in notes[0]
 
 
+def test_a_conversation_that_outgrows_learned_positions_ends_there_alone(foreign):
+    """B1's limit: a conversation that grew past a GPT-2's positions in the middle of a run
+    stopped the whole run with that error. Now that chat is not generated (the episode ends
+    ``context_full``), the others of its batch are, and the note is said once."""
+    from eigendsl.runtime.backends import ContextFull
+
+    tokenizer = copy.deepcopy(foreign)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    grown = [*CHAT, {"role": "assistant", "content": "cancel order #W1000075 " * 40}]
+    notes: list[str] = []
+    gpt2 = HFBackend(_gpt2(len(foreign), 128), tokenizer, max_new_tokens=8, note=notes.append)
+    out = gpt2.generate_ids([CHAT, grown, CHAT], None)
+    assert isinstance(out[1], ContextFull)
+    assert "but the model takes 128 positions" in out[1].sentence
+    assert all(isinstance(out[i], tuple) and out[i][1] for i in (0, 2))
+    turns = gpt2.generate([grown, CHAT], None)
+    assert turns[0].context_full == out[1].sentence and turns[1].context_full is None
+    assert len(notes) == 1 and notes[0].startswith("note: the prompt (")
+    assert notes[0].endswith("ends there (context_full); the others go on")
+
+
+def test_episodes_past_learned_positions_end_as_context_full(retail_domain, foreign):
+    """A run in which a conversation outgrows a GPT-2 after its first turn ends that episode as
+    ``context_full``, plays the others on, and judges and sums up all of them, where it stopped
+    at the first such turn."""
+    from eigendsl.runtime.environment import Environment
+    from eigendsl.runtime.episodes import Episode, add_user_turn, run_episodes, summarize
+    from eigendsl.runtime.model_roles import ModelAgent
+    from eigendsl.runtime.model_view import model_view
+    from eigendsl.runtime.scripted_user import ScriptedUser
+
+    tokenizer = copy.deepcopy(foreign)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tasks = [t for t in retail_domain.tasks if t["split"] == "held-out"][:3]
+    user = ScriptedUser(retail_domain.stop_marker)
+    widths = []
+    for task in tasks:  # the agent's first prompt of each
+        episode = Episode(task, Environment(retail_domain, task))
+        add_user_turn(episode, user.respond([episode])[0], retail_domain.stop_marker)
+        chat = model_view(episode.messages, retail_domain, "compact")
+        prompt = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        widths.append(len(tokenizer(prompt, add_special_tokens=False)["input_ids"]))
+    notes: list[str] = []
+    # each first prompt fits with its turn; the prompt after that turn does not
+    gpt2 = _gpt2(len(foreign), max(widths) + 8)
+    agent = ModelAgent(HFBackend(gpt2, tokenizer, max_new_tokens=8, note=notes.append), "gpt2")
+    agent.context = "compact"
+    rows = run_episodes(retail_domain, tasks, agent, ScriptedUser(retail_domain.stop_marker))
+    reasons = [r["end_reason"] for r in rows]
+    assert reasons[widths.index(max(widths))] == "context_full"
+    assert all([m["role"] for m in r["messages"]].count("assistant") >= 1 for r in rows)
+    assert not any(r["verdict"]["passed"] for r in rows)
+    ended = summarize(rows)["ended"]
+    assert sum(ended.values()) == 3 and ended["context_full"] == reasons.count("context_full")
+    assert len(notes) == 1
+
+
 def test_train_refuses_sft_max_length_past_learned_positions(tmp_path, foreign):
     """H3: train's copy check (and SFT) hit an IndexError; now refused before the first stage."""
     folder = _save(tmp_path / "gpt2", _gpt2(len(foreign), 1024), foreign, None)

@@ -19,6 +19,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
@@ -54,6 +55,13 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # New tokens a model may write in one turn, run's and eval's alike (GRPO's rollouts: its own
 # max_new_tokens). A babbling model's turns take this many: the time of an evaluation.
 TURN_TOKENS = 128
+
+
+@dataclass(frozen=True)
+class ContextFull:
+    """A conversation that no longer fits a model with learned positions, and why."""
+
+    sentence: str
 
 
 def _stderr(line: str) -> None:
@@ -119,14 +127,23 @@ class HFBackend:
         chats: list[list[dict[str, Any]]],
         tools: list[dict[str, Any]] | None,
         call_tools: list[dict[str, Any]] | None = None,
-    ):
+    ) -> list[tuple[list[int], list[int]] | ContextFull]:
         """Prompt ids and generated ids per chat (for token-in, token-out training). With
         ``call_tools``, the tool calls the model writes are held to those tools' schemas
-        (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`)."""
+        (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`). A conversation that has
+        outgrown a model with learned positions is not generated: its entry is a
+        :class:`ContextFull`, and the others go on."""
+        prompts = self.prompts(chats, tools)
+        full = self.check_context(chats, prompts)
+        if full:
+            fitting = [i for i in range(len(chats)) if i not in full]
+            generated = iter(
+                self.generate_ids([chats[i] for i in fitting], tools, call_tools) if fitting else []
+            )
+            return [full[i] if i in full else next(generated) for i in range(len(chats))]
         import torch
         from transformers import LogitsProcessorList
 
-        prompts = self.prompts(chats, tools)
         self.tokenizer.padding_side = "left"
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.model.device)
@@ -142,7 +159,6 @@ class HFBackend:
                     self.model.get_output_embeddings().weight.shape[0],
                 )
             )
-        self.check_context(batch["input_ids"].shape[1])
         torch.manual_seed(self.seed)
         try:
             with torch.no_grad(), own_decoding(self.model, self.generation):
@@ -164,7 +180,7 @@ class HFBackend:
                 "weights diverged in training; train it again with a lower learning "
                 "rate"
             ) from None
-        results = []
+        results: list[tuple[list[int], list[int]] | ContextFull] = []
         width = batch["input_ids"].shape[1]
         for row, mask in zip(output, batch["attention_mask"], strict=False):
             prompt_ids = row[:width][mask.bool()].tolist()
@@ -172,25 +188,40 @@ class HFBackend:
             results.append((prompt_ids, _until_end(generated, self.tokenizer, self.generation)))
         return results
 
-    def check_context(self, width: int) -> None:
-        """Before a batch is generated: a prompt of ``width`` tokens that, with a turn's new
-        tokens, does not fit the model's positions is one user error for learned positions
-        (GPT-2's, which would fail with an IndexError), one warning for rotary ones."""
+    def check_context(
+        self, chats: list[list[dict[str, Any]]], prompts: list[str]
+    ) -> dict[int, ContextFull]:
+        """The chats whose prompt, with a turn's new tokens, does not fit the model's positions.
+        For rotary positions, one warning and none (they run on past them). For learned ones
+        (GPT-2's, which would fail with an IndexError) those chats, by index, to end there; and
+        one note, the first time. A prompt that does not fit before the model's first turn is a
+        user error: every conversation starts so."""
         from eigendsl.runtime.checkpoints import context_problem
 
-        problem = context_problem(
-            self.model.config,
-            width + self.max_new_tokens,
-            f"the prompt ({width} tokens) and a turn's {self.max_new_tokens} new tokens",
-        )
-        if problem is None:
-            return
-        sentence, fatal = problem
-        if fatal:
-            raise EigenError(sentence)
-        if not self.warned_context:
-            self.warned_context = True
-            self.note(sentence)
+        full: dict[int, ContextFull] = {}
+        for index, (chat, prompt) in enumerate(zip(chats, prompts, strict=True)):
+            width = len(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+            problem = context_problem(
+                self.model.config,
+                width + self.max_new_tokens,
+                f"the prompt ({width} tokens) and a turn's {self.max_new_tokens} new tokens",
+            )
+            if problem is None:
+                continue
+            sentence, fatal = problem
+            if fatal and not any(message.get("role") == "assistant" for message in chat):
+                raise EigenError(sentence)
+            if fatal:
+                full[index] = ContextFull(sentence)
+            if not self.warned_context:
+                self.warned_context = True
+                self.note(
+                    f"note: {sentence}. A conversation that outgrows them ends there "
+                    "(context_full); the others go on"
+                    if fatal
+                    else sentence
+                )
+        return full
 
     def generate(
         self,
@@ -199,8 +230,11 @@ class HFBackend:
         call_tools: list[dict[str, Any]] | None = None,
     ) -> list[AgentTurn]:
         turns = []
-        for _, ids in self.generate_ids(chats, tools, call_tools):
-            text = self.tokenizer.decode(ids, skip_special_tokens=False)
+        for generated in self.generate_ids(chats, tools, call_tools):
+            if isinstance(generated, ContextFull):
+                turns.append(AgentTurn(context_full=generated.sentence))
+                continue
+            text = self.tokenizer.decode(generated[1], skip_special_tokens=False)
             turns.append(turn_from_text(_strip_specials(text, self.tokenizer)))
         return turns
 

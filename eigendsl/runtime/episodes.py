@@ -41,7 +41,7 @@ class Agent(Protocol):
 class User(Protocol):
     name: str
 
-    def respond(self, episodes: list[Episode]) -> list[str]: ...
+    def respond(self, episodes: list[Episode]) -> list[str | None]: ...
 
 
 @dataclass
@@ -80,7 +80,12 @@ class GoldCache:
 
 
 def apply_agent_turn(episode: Episode, turn: AgentTurn) -> None:
-    """Append the agent's message and run its tool calls (malformed ones become errors)."""
+    """Append the agent's message and run its tool calls (malformed ones become errors). A turn
+    the model could not write, the conversation past its positions, ends the episode
+    (``context_full``)."""
+    if turn.context_full:
+        episode.done, episode.end_reason = True, "context_full"
+        return
     env = episode.env
     calls: list[dict[str, Any]] = []
     for i, call in enumerate(turn.tool_calls):
@@ -145,11 +150,14 @@ def _error_call(call_id: str, error: str, position: int, index: int):
     return Call(INVALID_CALL, {}, error=error, position=position, index=index, id=call_id)
 
 
-def add_user_turn(episode: Episode, text: str, stop_marker: str) -> None:
+def add_user_turn(episode: Episode, text: str | None, stop_marker: str) -> None:
     """Record the user's turn; it ends the episode when it holds the stop marker (``stop``) or
     holds nothing (``user_empty``). A user model that writes nothing is broken, not done: its
-    episodes must not pass for conversations the user finished."""
-    text = text or ""
+    episodes must not pass for conversations the user finished. None is a turn a user model
+    could not write, the conversation past its positions (``context_full``)."""
+    if text is None:
+        episode.done, episode.end_reason = True, "context_full"
+        return
     episode.env.add_message({"role": "user", "content": text})
     episode.turns += 1
     episode.waiting_for = "agent"

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from eigendsl.errors import EigenError
 from eigendsl.support import Trace
 
 JUDGE_PROMPT = (
@@ -52,6 +53,8 @@ def ask(backend: Any, trace: Trace, assertion: str) -> bool:
         },
     ]
     (turn,) = backend.generate([chat], None)
+    if turn.context_full:
+        raise EigenError(f"the judge cannot read the conversation: {turn.context_full}")
     return (turn.content or "").strip().lower().startswith("yes")
 
 

@@ -83,11 +83,12 @@ class ModelUser:
             chat.append({"role": "user", "content": "Hello, how can I help you today?"})
         return chat
 
-    def respond(self, episodes: list[Any]) -> list[str]:
+    def respond(self, episodes: list[Any]) -> list[str | None]:
         """The user's turns, as the model wrote them: an empty one stays empty (the runner ends
-        that episode as ``user_empty``), never taken for the stop marker."""
+        that episode as ``user_empty``), never taken for the stop marker; None where the
+        conversation has outgrown the model's positions (``context_full``)."""
         turns = self.backend.generate([self.chat(e) for e in episodes], None)
-        return [(t.content or t.raw or "").strip() for t in turns]
+        return [None if t.context_full else (t.content or t.raw or "").strip() for t in turns]
 
 
 def make_agent(

@@ -18,12 +18,15 @@ from eigendsl.runtime.toolcalls import decode_arguments, parse_tool_calls
 
 @dataclass
 class AgentTurn:
-    """What an agent produced: text and/or tool calls (``arguments`` as dicts)."""
+    """What an agent produced: text and/or tool calls (``arguments`` as dicts). ``context_full``
+    says why a model wrote nothing: the conversation outgrew its positions (the runner ends the
+    episode as ``context_full``)."""
 
     content: str | None = None
     tool_calls: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     raw: str | None = None
+    context_full: str | None = None
 
 
 def turn_from_text(text: str) -> AgentTurn:

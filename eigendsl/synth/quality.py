@@ -30,6 +30,8 @@ def quality_reasons(row: dict[str, Any], known_ids: set[str]) -> list[str]:
     reasons = []
     if row.get("end_reason") == "turn_limit":
         reasons.append("quality: the conversation hit the turn limit")
+    if row.get("end_reason") == "context_full":
+        reasons.append("quality: the conversation outgrew the model's positions")
     seen_text = ""
     calls: set[str] = set()
     refused = refused_call_ids(row["messages"])

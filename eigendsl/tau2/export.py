@@ -24,7 +24,14 @@ from eigendsl.tau2.rewards import reward_info
 from eigendsl.yamlload import jsonl_rows
 
 TASK_PREFIX = "tau2-"
-TERMINATION = {"stop": "user_stop", "turn_limit": "max_steps", "agent_stop": "agent_stop"}
+# Why an episode ended, as tau2's TerminationReason says it.
+TERMINATION = {
+    "stop": "user_stop",
+    "turn_limit": "max_steps",
+    "agent_stop": "agent_stop",
+    "user_empty": "user_error",
+    "context_full": "context_window_exceeded",
+}
 
 
 def tau2_id(task_id: str) -> str:

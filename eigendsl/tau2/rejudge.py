@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from eigendsl.errors import EigenError
 from eigendsl.support import SCHEMA_VERSION
 from eigendsl.tau2.domain_folder import shape_problems
-from eigendsl.tau2.export import TASK_PREFIX, Absent
+from eigendsl.tau2.export import TASK_PREFIX, TERMINATION, Absent
 
-END_REASON = {"user_stop": "stop", "max_steps": "turn_limit", "agent_stop": "agent_stop"}
+END_REASON = {reason: ours for ours, reason in TERMINATION.items()}
 
 
 def _openai_call(call: dict[str, Any]) -> dict[str, Any]:

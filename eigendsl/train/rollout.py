@@ -233,8 +233,11 @@ def play_rollouts(
         row = judge_episode(domain, episode, gold)
         rollout.row = row
         rollout.passed = bool(row["verdict"]["passed"])
-        rollout.reward = float(row["verdict"]["score"]) if episode.end_reason != "length" else 0.0
-        if episode.end_reason == "length":
+        # an episode cut at the length limit, or whose user model's context was full, is not
+        # the agent's to be judged on
+        cut = episode.end_reason in ("length", "context_full")
+        rollout.reward = 0.0 if cut else float(row["verdict"]["score"])
+        if cut:
             rollout.truncated = True
             rollout.env_mask = [0] * len(rollout.env_mask)  # a cut episode teaches nothing
         if not rollout.completion_ids:
