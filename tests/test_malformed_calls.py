@@ -273,3 +273,66 @@ def test_a_tool_result_that_cannot_be_written_as_json_is_that_call_s_error(mini)
     text, ok = env.call_tool(name, {"email": "a@b.example"})
     assert not ok and "cannot be written as JSON" in text
     assert env.trace.calls[-1].error and env.trace.calls[-1].result is None
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [
+        # Llama 3.1: the python tag, one call or several separated by ';', the end of the turn
+        (
+            '<|python_tag|>{"name": "get_order", "parameters": {"order_id": "#W1"}}<|eom_id|>',
+            [("get_order", {"order_id": "#W1"})],
+        ),
+        (
+            '<|python_tag|>{"name": "a", "parameters": {}}; {"name": "b", "parameters": {"x": 1}}',
+            [("a", {}), ("b", {"x": 1})],
+        ),
+        # Llama 3.x, a JSON-calling template: the whole turn the call
+        (
+            '{"name": "get_order", "parameters": {"order_id": "#W1"}}',
+            [("get_order", {"order_id": "#W1"})],
+        ),
+        (
+            '[{"name": "a", "parameters": {}}, {"name": "b", "parameters": {}}]',
+            [("a", {}), ("b", {})],
+        ),
+        # Mistral
+        ('[TOOL_CALLS] [{"name": "a", "arguments": {"x": "y"}}]', [("a", {"x": "y"})]),
+        ('[TOOL_CALLS]{"name": "a", "arguments": {}}', [("a", {})]),
+    ],
+)
+def test_calls_in_the_formats_other_checkpoints_templates_teach_are_read(text, calls):
+    """B1's limit: a checkpoint that keeps its own template (a Llama 3 one that renders tools)
+    wrote its calls as that template taught it, and EigenDSL read only ``<tool_call>``: every
+    call counted as malformed, sent to the user as text."""
+    turn = turn_from_text(text)
+    assert [(c["name"], c["arguments"]) for c in turn.tool_calls] == calls
+    assert turn.errors == [] and turn.content is None
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('<|python_tag|>{"name": "a", "parameters": {', "Tool call 1: invalid JSON"),
+        ('[TOOL_CALLS] [{"name": "a", "arguments": [1]}]', '"arguments" must be a JSON object'),
+        ("[TOOL_CALLS] [1]", "expected a JSON object, got int"),
+        ('<|python_tag|>{"name": "a", "parameters": {"n": NaN}}', "which JSON does not allow"),
+    ],
+)
+def test_a_malformed_call_in_another_format_is_an_error_for_the_model(text, error):
+    turn = turn_from_text(text)
+    assert turn.tool_calls == [] and len(turn.errors) == 1 and error in turn.errors[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your order #W1 is delivered.",
+        '{"status": "delivered"}',  # JSON, but no call's "name" and "parameters"
+        '{"name": "Amara", "arguments": {}}',  # EigenDSL's calls come in <tool_call> only
+        '{"name": "Amara" "parameters"',  # not JSON at all
+    ],
+)
+def test_text_in_no_call_format_stays_text(text):
+    turn = turn_from_text(text)
+    assert turn.tool_calls == [] and turn.errors == [] and turn.content == text

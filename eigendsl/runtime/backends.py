@@ -7,9 +7,9 @@ A backend turns a batch of chats (OpenAI-format messages) into a batch of :class
 - ``vllm:PATH_OR_ID`` in-process vLLM (the optional ``vllm`` extra, GPU).
 
 Tool calls are parsed from the model's text in the Hermes/Qwen format
-(``<tool_call>{json}</tool_call>``, :mod:`eigendsl.runtime.turns`); malformed calls come back as
-errors for the model to read. The agent and the user a backend plays are
-:mod:`eigendsl.runtime.model_roles`.
+(``<tool_call>{json}</tool_call>``, or another a checkpoint's own template teaches:
+:mod:`eigendsl.runtime.turns`); malformed calls come back as errors for the model to read. The
+agent and the user a backend plays are :mod:`eigendsl.runtime.model_roles`.
 """
 
 from __future__ import annotations

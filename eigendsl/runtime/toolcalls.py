@@ -1,4 +1,7 @@
-"""Parse tool calls out of model text in the Hermes/Qwen format, never raising.
+"""Parse tool calls out of model text, never raising: the Hermes/Qwen format EigenDSL trains
+(``<tool_call>{json}</tool_call>``), and the formats other checkpoints' own chat templates teach
+(:func:`other_format_calls`: Llama 3's ``<|python_tag|>`` and JSON turns, Mistral's
+``[TOOL_CALLS]``).
 
 >>> content, calls, errors = parse_tool_calls(
 ...     'Sure.<tool_call>{"name": "f", "arguments": {"a": 1}}</tool_call>'
@@ -48,6 +51,10 @@ def parse_tool_calls(
     if not isinstance(text, str):
         return "", [], [f"Expected the model's output as text, got {type(text).__name__}."]
     text = text.replace(IM_END, "").replace(ENDOFTEXT, "")
+    if TOOL_CALL_OPEN not in text and TOOL_CALL_CLOSE not in text:
+        other = other_format_calls(text)
+        if other is not None:
+            return other
     calls: list[dict[str, Any]] = []
     errors: list[str] = []
     pieces: list[str] = []
@@ -78,6 +85,82 @@ def parse_tool_calls(
         errors.append("Found </tool_call> without a matching <tool_call>.")
         content = content.replace(TOOL_CALL_CLOSE, "")
     return content.strip(), calls, errors
+
+
+# Llama 3's marker of a turn that is a call, and the end of such a turn; Mistral's marker.
+PYTHON_TAG, EOM, EOT = "<|python_tag|>", "<|eom_id|>", "<|eot_id|>"
+MISTRAL_CALLS = "[TOOL_CALLS]"
+
+
+def other_format_calls(text: str) -> tuple[str, list[dict[str, Any]], list[str]] | None:
+    """The calls of a turn in a format other than Hermes/Qwen, as :func:`parse_tool_calls` gives
+    them; None where the turn is in none of them (it is text). A checkpoint that keeps its own
+    chat template writes its calls as that template taught it:
+
+    - Llama 3.1: ``<|python_tag|>`` then a call (or several, separated by ``;``);
+    - Llama 3.x with a JSON-calling template: the whole turn a JSON object (or a list of them)
+      with ``"name"`` and ``"parameters"``, the key Llama's template asks for (EigenDSL's own
+      calls say ``"arguments"``, in ``<tool_call>``, so a turn of them is never read so);
+    - Mistral: ``[TOOL_CALLS]`` then a JSON list of calls (or one).
+
+    >>> other_format_calls('<|python_tag|>{"name": "f", "parameters": {"a": 1}}<|eom_id|>')
+    ('', [{'name': 'f', 'arguments': {'a': 1}}], [])
+    >>> other_format_calls('Your order is on its way.') is None
+    True
+    """
+    text = text.replace(EOM, "").replace(EOT, "").strip()
+    if text.startswith(PYTHON_TAG):
+        body = text[len(PYTHON_TAG) :].strip()
+        try:
+            json.loads(body)
+            bodies = [body]
+        except (ValueError, RecursionError):  # several calls: Llama separates them with ';'
+            bodies = [part for part in body.split(";") if part.strip()] or [body]
+        return _read_calls(bodies)
+    if text.startswith(MISTRAL_CALLS):
+        return _read_calls([text[len(MISTRAL_CALLS) :].strip()], listed=True)
+    if not text.startswith(("{", "[")) or '"parameters"' not in text:
+        return None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return None  # text that happens to start with a brace
+    entries = data if isinstance(data, list) else [data]
+    if not entries or not all(
+        isinstance(e, dict) and "name" in e and "parameters" in e for e in entries
+    ):
+        return None
+    return _read_calls([text], listed=True)
+
+
+def _read_calls(
+    bodies: list[str], listed: bool = False
+) -> tuple[str, list[dict[str, Any]], list[str]]:
+    """The calls of ``bodies`` (each one call's JSON, or with ``listed`` a JSON list of calls or
+    one call), numbered across them, at most :data:`MAX_CALLS`."""
+    calls: list[dict[str, Any]] = []
+    errors: list[str] = []
+    number = 0
+    for body in bodies:
+        entries = [body]
+        if listed:
+            try:
+                data = json.loads(body)
+            except (ValueError, RecursionError):
+                data = None  # _read_call says what is wrong with it
+            if isinstance(data, list):
+                entries = [json.dumps(entry) for entry in data]
+        for entry in entries:
+            if number >= MAX_CALLS:
+                errors.append(f"Too many tool calls in one message (at most {MAX_CALLS}).")
+                return "", calls, errors
+            number += 1
+            call, error = _read_call(entry, number)
+            if error:
+                errors.append(error)
+            else:
+                calls.append(call)
+    return "", calls, errors
 
 
 def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:

@@ -1,9 +1,9 @@
 """What an agent produced in one turn (:class:`AgentTurn`), and reading one from a model's output.
 
 Tool calls are parsed from the model's text in the Hermes/Qwen format
-(``<tool_call>{json}</tool_call>``, :mod:`eigendsl.runtime.toolcalls`) or taken from an OpenAI
-chat-completions message; neither reading raises: malformed calls come back as errors for the
-model to read.
+(``<tool_call>{json}</tool_call>``, or another a checkpoint's own template teaches:
+:mod:`eigendsl.runtime.toolcalls`) or taken from an OpenAI chat-completions message; neither
+reading raises: malformed calls come back as errors for the model to read.
 """
 
 from __future__ import annotations
