@@ -258,3 +258,21 @@ def test_the_report_says_when_grpo_changed_nothing(tmp_path, monkeypatch):
     printed = CliRunner().invoke(main, ["train", str(MINI)])
     assert printed.exit_code == 0, printed.output
     assert " ".join(GRPO_UNCHANGED.split()) in " ".join(printed.stdout.split())
+
+
+def test_a_finished_synthesis_reads_again_on_a_read_only_disk(tmp_path, monkeypatch):
+    """C2's limit: `synth` wrote split.json again on every run, so a finished synthesis on a
+    read-only disk stopped with 'cannot be written'. Run again, it now writes nothing."""
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+
+    out = tmp_path / "syn"
+    args = ["synth", str(MINI), "--out", str(out), "--generations", "1", "--per-generation", "8"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    _read_only(monkeypatch)
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -148,7 +148,10 @@ def writable(folder: Path) -> Iterator[None]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    """``data`` as JSON in ``path``, unless the file holds it already (:func:`write_if_changed`):
+    a finished synthesis run again, its ``split.json`` the same, writes nothing."""
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    write_if_changed(path, text.encode("utf-8"))
 
 
 def read_json(path: Path, fix: str, keys: tuple[str, ...] = ()) -> Any:
