@@ -152,7 +152,13 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
                 )
             if key in rows:
                 diag.error(key_span, f"'{table_name}' has two rows with key {key!r}")
-            rows[key] = to_plain(row)
+            # an optional field written null is the field left out, as the DSL reads both and
+            # a write of null leaves it out: db == initial compares them alike
+            rows[key] = {
+                name: value
+                for name, value in to_plain(row).items()
+                if value is not None or not (name in table.fields and table.fields[name].optional)
+            }
             raw_rows[(table_name, key)] = row
         db[table_name] = rows
     check_references(loaded, db, diag, seed_path, raw_rows)

@@ -163,6 +163,35 @@ def write_problems(
     return problems[:MAX_PROBLEMS]
 
 
+def nulls_left_out(
+    changed: dict[str, dict[str, Any]], schemas: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """``changed`` with each optional field a row holds as None left out, as a declared tool's
+    ``set`` of null leaves it out (:func:`eigendsl.support.update`) and compile leaves out a seed
+    row's null: the DSL reads both as null, and ``db == gold`` then compares a Python tool's
+    ``row["reason"] = None`` and a row that never had the field alike. (A field that is not
+    optional takes no None: :func:`write_problems` refuses that write.)
+
+    >>> schemas = {"t": {"key": "id", "fields": {"id": {}, "why": {"optional": True}}}}
+    >>> nulls_left_out({"t": {"1": {"id": "1", "why": None}}}, schemas)
+    {'t': {'1': {'id': '1'}}}
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for table, rows in changed.items():
+        fields = schemas.get(table, {}).get("fields", {})
+        out[table] = {
+            key: row
+            if row is DELETED or not isinstance(row, dict)
+            else {
+                name: value
+                for name, value in row.items()
+                if value is not None or not fields.get(name, {}).get("optional")
+            }
+            for key, row in rows.items()
+        }
+    return out
+
+
 def argument_refusal(
     args: dict[str, Any],
     changed: dict[str, dict[str, Any]],
