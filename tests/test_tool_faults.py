@@ -437,8 +437,9 @@ def test_an_optional_field_written_null_is_the_field_left_out(mini: Path) -> Non
     """A3's L10: a Python tool that wrote None into an optional field, or a seed row with an
     explicit null, compared as different from a row without the field (db == gold failed with
     "is null, expected left out"), though the DSL reads both as null and a declared tool's
-    `set` of null leaves the field out."""
-    note = "        total: float\n        note: string?\n"
+    `set` of null leaves the field out. And a whole-number float written into an int field was
+    kept as the float."""
+    note = "        total: float\n        note: string?\n        parcels: int?\n"
     edit(mini, "domain.yaml", "        total: float\n", note)
     edit(
         mini,
@@ -446,10 +447,14 @@ def test_an_optional_field_written_null_is_the_field_left_out(mini: Path) -> Non
         "status: delivered, total: 5.5,",
         "status: delivered, note: null, total: 5.5,",
     )
-    edit(mini, "tools.py", CANCEL, CANCEL + '    order["note"] = None\n')
+    written = '    order["note"] = None\n    order["parcels"] = 2.0\n'
+    edit(mini, "tools.py", CANCEL, CANCEL + written)
     domain = load_domain(mini)
     assert "note" not in domain.seed["orders"]["#2"]
     env = Environment(domain)
     _, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
     assert ok and env.faults == []
-    assert env.db["orders"]["#1"] == {**domain.seed["orders"]["#1"], "status": "cancelled"}
+    cancelled = env.db["orders"]["#1"]
+    assert cancelled == {**domain.seed["orders"]["#1"], "status": "cancelled", "parcels": 2}
+    # a whole-number float written into an int field is the int (10.0 was kept, and shown so)
+    assert type(cancelled["parcels"]) is int

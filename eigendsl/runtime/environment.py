@@ -16,7 +16,7 @@ from eigendsl import support as rt
 from eigendsl.runtime import tool_faults as faults
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import Domain, ToolInfo
-from eigendsl.runtime.row_schema import argument_refusal, nulls_left_out, write_problems
+from eigendsl.runtime.row_schema import argument_refusal, as_stored, write_problems
 from eigendsl.runtime.tool_results import json_result
 from eigendsl.yamlload import to_plain
 
@@ -276,7 +276,7 @@ class Environment:
                 for problem in found.problems:
                     self._fault(faults.not_json(tool.name, problem))
         if tool.writes:
-            view.commit(nulls_left_out(changed, self.domain.schemas))
+            view.commit(as_stored(changed, self.domain.schemas))
         self.trace.db = self.db
         return None, result
 

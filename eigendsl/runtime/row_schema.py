@@ -163,33 +163,45 @@ def write_problems(
     return problems[:MAX_PROBLEMS]
 
 
-def nulls_left_out(
+def as_stored(
     changed: dict[str, dict[str, Any]], schemas: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    """``changed`` with each optional field a row holds as None left out, as a declared tool's
-    ``set`` of null leaves it out (:func:`eigendsl.support.update`) and compile leaves out a seed
-    row's null: the DSL reads both as null, and ``db == gold`` then compares a Python tool's
-    ``row["reason"] = None`` and a row that never had the field alike. (A field that is not
-    optional takes no None: :func:`write_problems` refuses that write.)
+    """``changed`` as the database keeps it: each optional field a row holds as None left out,
+    and each whole-number float in an int field an int.
 
-    >>> schemas = {"t": {"key": "id", "fields": {"id": {}, "why": {"optional": True}}}}
-    >>> nulls_left_out({"t": {"1": {"id": "1", "why": None}}}, schemas)
-    {'t': {'1': {'id': '1'}}}
+    A declared tool's ``set`` of null leaves the field out (:func:`eigendsl.support.update`), and
+    compile leaves out a seed row's null: the DSL reads both as null, and ``db == gold`` then
+    compares a Python tool's ``row["reason"] = None`` and a row that never had the field alike.
+    A sum paid back whole (``10.0``) is the int the field holds, in the episode files and in
+    what later reads give the model. (A field that is not optional takes no None, and an int
+    field no other float: :func:`write_problems` refuses those writes.)
+
+    >>> schemas = {"t": {"key": "id", "fields": {"id": {}, "why": {"optional": True},
+    ...                                         "n": {"type": "int"}}}}
+    >>> as_stored({"t": {"1": {"id": "1", "why": None, "n": 10.0}}}, schemas)
+    {'t': {'1': {'id': '1', 'n': 10}}}
     """
-    out: dict[str, dict[str, Any]] = {}
-    for table, rows in changed.items():
-        fields = schemas.get(table, {}).get("fields", {})
-        out[table] = {
+
+    def stored(row: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for name, value in row.items():
+            field = fields.get(name, {})
+            if value is None and field.get("optional"):
+                continue
+            if isinstance(value, float) and field.get("type") == "int" and value.is_integer():
+                value = int(value)
+            out[name] = value
+        return out
+
+    return {
+        table: {
             key: row
             if row is DELETED or not isinstance(row, dict)
-            else {
-                name: value
-                for name, value in row.items()
-                if value is not None or not fields.get(name, {}).get("optional")
-            }
+            else stored(row, schemas.get(table, {}).get("fields", {}))
             for key, row in rows.items()
         }
-    return out
+        for table, rows in changed.items()
+    }
 
 
 def argument_refusal(
