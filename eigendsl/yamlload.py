@@ -183,7 +183,9 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
         raise EigenError(Diagnostic(_span(loader.path, node), _TOO_LONG)) from None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+#: A lone half of a UTF-16 surrogate pair: no character, and no UTF-8 file or JSON line can hold
+#: it (text decoded with errors="surrogateescape" does, and JSON's "\ud800" escape gives one).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -191,10 +193,10 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     past U+FFFF) read as the one character it stands for; a lone surrogate is an error at it: it
     is no character, and no file or JSON line can hold it as UTF-8."""
     text = str(loader.construct_scalar(node))
-    if not _SURROGATE.search(text):
+    if not LONE_SURROGATE.search(text):
         return text
     text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
-    if lone := _SURROGATE.search(text):
+    if lone := LONE_SURROGATE.search(text):
         raise EigenError(
             Diagnostic(
                 _span(loader.path, node),

@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.yamlload import LONE_SURROGATE
+
 #: How deep a result may nest lists and mappings: deeper is a tool's bug, and JSON writers and
 #: readers (Python's included) fail on it.
 MAX_DEPTH = 100
-
-# A lone half of a UTF-16 surrogate pair: Python's text decoded with errors="surrogateescape"
-# holds them, and no UTF-8 file can (writing one fails).
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -103,7 +100,7 @@ def _note(problems: list[str], limit: int, problem: str) -> None:
 
 
 def _text(value: str, at: Place, problems: list[str], limit: int, suffix: str = "") -> str:
-    if value.isascii() or (found := _SURROGATE.search(value)) is None:
+    if value.isascii() or (found := LONE_SURROGATE.search(value)) is None:
         return value
     _note(
         problems,
@@ -111,7 +108,7 @@ def _text(value: str, at: Place, problems: list[str], limit: int, suffix: str = 
         f"{_where(at, suffix)} holds {found.group()!r}, half of a UTF-16 surrogate pair and no "
         "character: UTF-8 cannot write it (it is written \ufffd)",
     )
-    return _SURROGATE.sub("\ufffd", value)
+    return LONE_SURROGATE.sub("\ufffd", value)
 
 
 def _plain(

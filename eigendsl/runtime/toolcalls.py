@@ -18,6 +18,8 @@ import re
 import sys
 from typing import Any
 
+from eigendsl.yamlload import LONE_SURROGATE
+
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
 IM_END, ENDOFTEXT = "<|im_end|>", "<|endoftext|>"
 MAX_CALLS = 8
@@ -200,9 +202,6 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     return {"name": name, "arguments": arguments}, None
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
 def without_surrogates(value: Any) -> Any:
     """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD.
 
@@ -214,7 +213,7 @@ def without_surrogates(value: Any) -> Any:
     True
     """
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+        return LONE_SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):
