@@ -14,9 +14,9 @@ pytest.importorskip("transformers")
 import torch  # noqa: E402
 
 from eigendsl.errors import EigenError  # noqa: E402
-from eigendsl.runtime.backends import OpenAIBackend  # noqa: E402
 from eigendsl.runtime.constrained import ToolCallConstraint, call_schema  # noqa: E402
 from eigendsl.runtime.model_roles import ModelAgent, make_agent  # noqa: E402
+from eigendsl.runtime.openai_backend import OpenAIBackend  # noqa: E402
 from eigendsl.runtime.toolcalls import TOOL_CALL_CLOSE as CLOSE  # noqa: E402
 from eigendsl.runtime.toolcalls import TOOL_CALL_OPEN as OPEN  # noqa: E402
 from eigendsl.train.tokenizer import corpus_texts, train_tokenizer  # noqa: E402

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigendsl.cli import main
-from eigendsl.runtime.backends import OpenAIBackend
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
@@ -30,6 +29,7 @@ from eigendsl.runtime.episodes import (
 )
 from eigendsl.runtime.model_roles import ModelAgent, ModelUser
 from eigendsl.runtime.model_view import compact_prompt, compact_result, model_view
+from eigendsl.runtime.openai_backend import OpenAIBackend
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls

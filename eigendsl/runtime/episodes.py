@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from math import comb
 from pathlib import Path
@@ -41,7 +41,7 @@ class Agent(Protocol):
 class User(Protocol):
     name: str
 
-    def respond(self, episodes: list[Episode]) -> list[str | None]: ...
+    def respond(self, episodes: list[Episode]) -> Sequence[str | None]: ...
 
 
 @dataclass
