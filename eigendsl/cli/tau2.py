@@ -49,13 +49,12 @@ def import_group() -> None:
 @user_errors
 def import_tau2_cmd(domain_dir: Path, spec_dir: Path, nl: str, force: bool = False) -> None:
     """Convert a tau2-bench domain folder (db.json, policy.md, tasks.json) into a spec folder."""
-    from eigendsl.tau2.importer import import_tau2
+    from eigendsl.tau2.importer import import_summary, import_tau2
 
     result = import_tau2(domain_dir, spec_dir, "advisory" if nl == "advisory" else "gate", force)
-    click.echo(
-        f"imported {result.domain}: {result.tasks} tasks into {result.spec_dir} "
-        f"({', '.join(result.files)}); next: eigendsl compile {result.spec_dir} -o <out>"
-    )
+    for warning in result.warnings:
+        click.echo(warning.render(), err=True)
+    click.echo(import_summary(result))
 
 
 @import_group.command("tau2-results")

@@ -23,6 +23,7 @@ The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,8 +235,16 @@ def lint_compiled(
         echo(warning.render() if finding.kind == "compile_warning" else str(warning))
     if shown:
         errors = len(report.errors)
+        kinds = Counter(finding.kind for finding in shown).most_common()
         echo(
             f"lint: {summary(report)}"
+            + (
+                " (shown above by kind: "
+                + ", ".join(f"{count} {kind}" for kind, count in kinds)
+                + ")"
+                if len(kinds) > 1
+                else ""
+            )
             + (
                 f" (the {'error is' if errors == 1 else 'errors are'} shown as warnings: the "
                 "output is written; with `--strict` they fail the compile and nothing is "

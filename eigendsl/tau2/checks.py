@@ -4,7 +4,9 @@ Each part of the reward basis becomes statements with tau2's meaning:
 
 * ``DB`` → ``require db == gold`` (the final database equals the gold actions replayed);
 * ``ACTION`` → ``require called name(arg=value, ...)`` per gold action (only the arguments in
-  ``compare_args`` when tau2 gives them);
+  ``compare_args`` when tau2 gives them); a gold action tau2's own tools refuse is matched as
+  tau2 matches it, a refused call counted (:func:`tried_text`), since ``called`` counts only
+  calls that ran and would make the task unsolvable;
 * ``COMMUNICATE`` → ``require said "info"`` per string;
 * ``NL_ASSERTION`` → ``judge "assertion"`` (``judge "assertion" advisory`` in advisory mode),
   which needs a judge model and is reported as not judged without one.
@@ -25,6 +27,7 @@ import re
 from typing import Any, Literal
 
 NlMode = Literal["gate", "advisory"]
+#: tau2's ``RewardType`` values.
 REWARD_PARTS = ("DB", "ENV_ASSERTION", "ACTION", "COMMUNICATE", "NL_ASSERTION")
 
 
@@ -78,20 +81,52 @@ def called_text(action: dict[str, Any]) -> str:
     )
 
 
-def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
-    """The check of one task, as DSL lines (with comments saying what each part is)."""
+def tried_text(action: dict[str, Any]) -> str:
+    """tau2's match of a gold action, refused calls counted (``called`` counts only calls that
+    ran): a call of the tool whose arguments equal the action's, or, with ``compare_args``,
+    agree on those (one given on one side only is a difference, as in tau2).
+
+    >>> tried_text({"name": "get_user_details", "arguments": {"user_id": "u1"}})
+    'any(c in calls where c.tool == "get_user_details": c.args == {"user_id": "u1"})'
+    """
+    head = f"any(c in calls where c.tool == {dsl_string(action['name'])}"
+    args = action.get("arguments") or {}
+    compared = action.get("compare_args")
+    if compared is None:
+        return f"{head}: c.args == {dsl_literal(args)})"
+    terms = []
+    for key in dict.fromkeys(str(k) for k in compared):
+        read = f"c.args.{key}" if key.isidentifier() else f"c.args[{dsl_string(key)}]"
+        if key in args:
+            terms.append(f"{dsl_string(key)} in c.args and {read} == {dsl_literal(args[key])}")
+        else:
+            terms.append(f"{dsl_string(key)} not in c.args")
+    return f"{head}: {' and '.join(terms)})" if terms else f"{head})"
+
+
+def env_assertions(task: dict[str, Any]) -> list[Any]:
+    """The task's environment assertions that its reward basis grades (none: ``[]``)."""
+    criteria = task.get("evaluation_criteria") or {}
+    graded = "ENV_ASSERTION" in reward_basis(task)
+    return list(criteria.get("env_assertions") or ()) if graded else []
+
+
+def statements(
+    task: dict[str, Any], nl: NlMode = "gate", refused: frozenset[int] = frozenset()
+) -> list[str]:
+    """The statements of a task's check, one per graded item of its reward basis (``refused``:
+    the indices of the gold actions tau2's own tools refuse, matched as tau2 does, by
+    :func:`tried_text`). ENV_ASSERTION has none: EigenDSL cannot check tau2's assertions."""
     criteria = task.get("evaluation_criteria") or {}
     basis = reward_basis(task)
-    lines = [f"# tau2 task {task['id']}: reward basis {', '.join(basis) or '(none)'}"]
-    ignored = [part for part in basis if part not in REWARD_PARTS or part == "ENV_ASSERTION"]
-    if ignored:
-        lines.append(f"# not expressible, left out: {', '.join(ignored)}")
-    lines.append(f"check {check_name(task)}():")
     body: list[str] = []
     if "DB" in basis:
         body.append("require db == gold")
     if "ACTION" in basis:
-        body += [f"require {called_text(a)}" for a in criteria.get("actions") or ()]
+        body += [
+            f"require {tried_text(a) if i in refused else called_text(a)}"
+            for i, a in enumerate(criteria.get("actions") or ())
+        ]
     if "COMMUNICATE" in basis:
         body += [
             f"require said {dsl_string(info)}" for info in criteria.get("communicate_info") or ()
@@ -99,19 +134,61 @@ def check_lines(task: dict[str, Any], nl: NlMode = "gate") -> list[str]:
     if "NL_ASSERTION" in basis:
         suffix = " advisory" if nl == "advisory" else ""
         body += [f"judge {dsl_string(a)}{suffix}" for a in criteria.get("nl_assertions") or ()]
+    return body
+
+
+def check_lines(
+    task: dict[str, Any], nl: NlMode = "gate", refused: frozenset[int] = frozenset()
+) -> list[str]:
+    """The check of one task, as DSL lines (with comments saying what each part is).
+
+    A task whose graded environment assertions are all there is to check is not imported
+    (:mod:`eigendsl.tau2.task_support`), so ``require true`` stands only where tau2 gives
+    reward 1 too: an empty basis, or parts that list nothing to check."""
+    basis = reward_basis(task)
+    lines = [f"# tau2 task {task['id']}: reward basis {', '.join(basis) or '(none)'}"]
+    if assertions := env_assertions(task):
+        lines.append(
+            f"# not checked: ENV_ASSERTION ({len(assertions)} environment assertion"
+            f"{'s' if len(assertions) > 1 else ''}; EigenDSL cannot check them)"
+        )
+    if refused and "ACTION" in basis:
+        steps = ", ".join(str(i + 1) for i in sorted(refused))
+        lines.append(
+            f"# gold step{'s' if len(refused) > 1 else ''} {steps} "
+            f"{'fail' if len(refused) > 1 else 'fails'} in tau2's own replay: matched as "
+            "tau2's action check matches, a refused call counted"
+        )
+    lines.append(f"check {check_name(task)}():")
+    body = statements(task, nl, refused)
     if not body:
-        body.append("require true  # nothing in the reward basis to check: tau2 gives reward 1")
+        why = "an empty reward basis" if not basis else "a reward basis that lists nothing"
+        body.append(f"require true  # {why} to check: tau2 gives reward 1")
     return lines + ["    " + line for line in body]
 
 
-def checks_file(tasks: list[dict[str, Any]], nl: NlMode, header: str) -> str:
-    """``checks/tau2.chk``: a header, then one check per task separated by blank lines."""
+def checks_file(
+    tasks: list[dict[str, Any]],
+    nl: NlMode,
+    header: str,
+    refused: dict[str, frozenset[int]] | None = None,
+) -> str:
+    """``checks/tau2.chk``: a header, then one check per task separated by blank lines
+    (``refused``: by task id, the indices of the gold actions tau2's own tools refuse)."""
     kind = "advisory judge statements" if nl == "advisory" else "gating judge statements"
     intro = (
         f"{header}# One check per tau2 task, from its evaluation_criteria and reward_basis; "
         f"NL assertions are {kind}.\n"
     )
-    return intro + "\n" + "\n\n".join("\n".join(check_lines(t, nl)) for t in tasks) + "\n"
+    refused = refused or {}
+    return (
+        intro
+        + "\n"
+        + "\n\n".join(
+            "\n".join(check_lines(t, nl, refused.get(str(t["id"]), frozenset()))) for t in tasks
+        )
+        + "\n"
+    )
 
 
 __all__ = [
@@ -122,5 +199,8 @@ __all__ = [
     "checks_file",
     "dsl_literal",
     "dsl_string",
+    "env_assertions",
     "reward_basis",
+    "statements",
+    "tried_text",
 ]

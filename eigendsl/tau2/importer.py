@@ -21,14 +21,14 @@ its tasks and writes the spec folder.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 
 from eigendsl.compiler import files_in
-from eigendsl.errors import Diagnostics, EigenError, Span, did_you_mean, first_few
+from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_mean, first_few
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
 from eigendsl.tau2.domain_folder import (
     KNOWN_DOMAINS,
@@ -39,6 +39,7 @@ from eigendsl.tau2.domain_folder import (
 )
 from eigendsl.tau2.schema import infer_tables
 from eigendsl.tau2.spec_tools import tool_specs, tools_module
+from eigendsl.tau2.task_support import basis_errors, refused_gold_steps, task_problems
 
 TASKS_FILE = "tasks/tau2.yaml"
 CHECKS_FILE = "checks/tau2.chk"
@@ -52,12 +53,17 @@ HELD_OUT_SPLITS = ("test", "held-out", "held_out", "dev", "val", "validation")
 
 @dataclass
 class ImportResult:
-    """What :func:`import_tau2` wrote."""
+    """What :func:`import_tau2` wrote, and what it could not express: ``warnings`` at their
+    place in tasks.json, the ids of the tasks ``left_out`` of the spec, and by task id the gold
+    steps tau2's own tools refuse (``(index, tool, message)``)."""
 
     spec_dir: Path
     domain: str
     tasks: int
     files: list[str]
+    warnings: list[Diagnostic] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    refused: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -261,6 +267,25 @@ def import_tau2(
     module = domain_tools(domain.name)
     tools = tool_specs(module)
     check_actions(domain, tools)
+    tasks_path = domain.root / "tasks.json"
+    diag = Diagnostics()
+    diag.extend(basis_errors(tasks_path, domain.tasks_text, domain.tasks))
+    diag.raise_if_errors()
+    problems = task_problems(tasks_path, domain.tasks_text, domain.tasks)
+    left_out = list(dict.fromkeys(p.task_id for p in problems if p.left_out))
+    tasks = [task for task in domain.tasks if str(task["id"]) not in left_out]
+    if not tasks:
+        raise EigenError(
+            [p.warning for p in problems]
+            + [
+                Diagnostic(
+                    Span(str(tasks_path), 0, 0),
+                    f"{tasks_path}: none of its {len(domain.tasks)} tasks can be imported (see "
+                    "above); there is no spec to write",
+                )
+            ]
+        )
+    refused = refused_gold_steps(domain.db, tasks, module.TOOLS)
     out = Path(spec_dir)
     source = _reference(domain.root, out)
     spec: dict[str, Any] = {
@@ -280,14 +305,14 @@ def import_tau2(
         "user_simulator": {"persona": "A customer contacting customer support.", "max_turns": 60},
         "sampling": {"per_template": 0},
     }
-    templates = {check_name(task): template_for(task, tools) for task in domain.tasks}
+    templates = {check_name(task): template_for(task, tools) for task in tasks}
     instances = [
         {
             "id": f"tau2-{task['id']}",
             "template": check_name(task),
             "split": task_split(str(task["id"]), domain.splits),
         }
-        for task in domain.tasks
+        for task in tasks
     ]
     header = HEADER.format(source=source)
     files = {
@@ -296,14 +321,57 @@ def import_tau2(
         TASKS_FILE: header
         + "# One template per tau2 task (sample: false) and the task itself, id tau2-<id>.\n"
         + _dump({"templates": templates, "tasks": instances}),
-        CHECKS_FILE: checks_file(domain.tasks, nl, header),
+        CHECKS_FILE: checks_file(
+            tasks,
+            nl,
+            header,
+            {task_id: frozenset(i for i, _, _ in steps) for task_id, steps in refused.items()},
+        ),
     }
     stale = _stale_imported_files(out, files, force)
     for rel, text in files.items():
         _write(out / rel, text)
     for rel in stale:
         (out / rel).unlink()
-    return ImportResult(out, spec["name"], len(domain.tasks), sorted(files))
+    return ImportResult(
+        out,
+        spec["name"],
+        len(tasks),
+        sorted(files),
+        [p.warning for p in problems],
+        left_out,
+        refused,
+    )
 
 
-__all__ = ["ImportResult", "import_tau2"]
+def import_summary(result: ImportResult) -> str:
+    """What ``eigendsl import tau2`` prints when it wrote the spec: the tasks, those left out
+    (the warnings above say why) and the gold steps tau2's own tools refuse, which compile's
+    lint reports one by one among its other findings (``refused_step``)."""
+    lines = [
+        f"imported {result.domain}: {result.tasks} tasks into {result.spec_dir} "
+        f"({', '.join(result.files)}); next: eigendsl compile {result.spec_dir} -o <out>"
+    ]
+    if result.left_out:
+        lines.append(
+            f"left out {len(result.left_out)} task{'s' if len(result.left_out) > 1 else ''} "
+            f"that cannot be imported as tau2 grades {'them' if len(result.left_out) > 1 else 'it'}"
+            f" (the warnings above say why): {first_few(result.left_out, 10)}"
+        )
+    if result.refused:
+        steps = sum(len(s) for s in result.refused.values())
+        named = "; ".join(
+            f"{task_id}: " + ", ".join(f"step {i + 1} {tool} ({message})" for i, tool, message in s)
+            for task_id, s in list(result.refused.items())[:10]
+        )
+        more = f"; and {len(result.refused) - 10} more tasks" if len(result.refused) > 10 else ""
+        lines.append(
+            f"tau2's own tools refuse {steps} gold step{'s' if steps > 1 else ''} of "
+            f"{len(result.refused)} task{'s' if len(result.refused) > 1 else ''} (tau2 replays "
+            "them so too; compile's lint warns of each, as refused_step; where ACTION is "
+            f"graded, the check counts a refused call, as tau2 does): {named}{more}"
+        )
+    return "\n".join(lines)
+
+
+__all__ = ["ImportResult", "import_summary", "import_tau2"]

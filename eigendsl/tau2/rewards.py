@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from eigendsl.support import NOT_JUDGED
-from eigendsl.tau2.checks import called_text, reward_basis
+from eigendsl.tau2.checks import called_text, reward_basis, tried_text
 
 
 def statement_kind(statement: str) -> str | None:
@@ -37,7 +37,7 @@ def statement_kind(statement: str) -> str | None:
         r"^(require|forbid) (\w+) \(where (.*, )?\2 = db == gold[,)]", text
     ):
         return "DB"
-    if re.search(r"\bcalled\b", text):
+    if re.search(r"\bcalled\b", text) or text.startswith("require any(c in calls where c.tool =="):
         return "ACTION"
     if re.search(r"\b(user_)?said\b", text):
         return "COMMUNICATE"
@@ -79,7 +79,9 @@ def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[st
         actions = criteria.get("actions") or []
         checks = []
         for action in actions:
-            match = f"require {called_text(action)}" not in failed
+            match = not {f"require {called_text(action)}", f"require {tried_text(action)}"} & set(
+                failed
+            )
             checks.append(
                 {
                     "action": {"requestor": "assistant", **action},
