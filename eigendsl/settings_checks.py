@@ -1,7 +1,7 @@
 """Checks of ``domain.yaml``'s settings and policy that need the loaded spec, each at the
-setting's line: a training value its stage does not take (``epochs: 0``), a catalog naming no
-table, a stop marker that a user says without meaning to end the conversation, and a policy file
-with nothing in it.
+setting's line: a training setting misspelt, of the wrong kind or a value its stage does not
+take (``epochs: 0``), a catalog naming no table, a stop marker that a user says without meaning
+to end the conversation, and a policy file with nothing in it.
 
 A stop marker ends an episode wherever a user's message holds it (``stop_marker in text``,
 :mod:`eigendsl.runtime.episodes`): ``"yes"`` ends it at "yes, confirmed", ``"415"`` at every phone
@@ -17,23 +17,33 @@ from typing import Any
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.settings_spec import DEFAULT_STOP_MARKER
-from eigendsl.training_spec import STAGE_DEFAULTS, value_problem
+from eigendsl.training_spec import STAGE_DEFAULTS, kind_problem, unknown_setting, value_problem
 from eigendsl.yaml_places import locate
 
 
 def check_training(loaded: LoadedSpec, diag: Diagnostics) -> None:
-    """Each training setting holds a value its stage takes (``epochs: 0``, ``tasks: heldout``
-    are refused here, not when ``eigendsl train`` reaches them), and ``training.sft.catalog``
-    names tables of the database."""
+    """Each training setting is one of its stage's (a misspelt one, at its key, with a
+    suggestion), of its kind (``yes`` for a bool, text for a number) and a value its stage takes
+    (``epochs: 0``, ``tasks: heldout`` are refused here, not when ``eigendsl train`` reaches
+    them), and ``training.sft.catalog`` names tables of the database. Every setting is checked,
+    each reported once, beside the spec's other errors (pydantic takes any mapping of settings,
+    so that a misspelt one does not stop the compile alone)."""
     at_file = Span(loaded.display("domain.yaml"), 1, 1)
     training = loaded.spec.training
     for stage in STAGE_DEFAULTS:
         for key, given in getattr(training, stage).items():
-            if (problem := value_problem(stage, key, given)) is not None:
+            if (unknown := unknown_setting(stage, str(key))) is not None:
+                span = locate(loaded.raw, ["training", stage, key], at_file, value=False)
+                diag.error(span, f"training.{stage}: {unknown}")
+            elif (kind := kind_problem(stage, str(key), given)) is not None:
+                span = locate(loaded.raw, ["training", stage, key], at_file, value=True)
+                diag.error(span, f"training.{stage}: {kind}")
+            elif (problem := value_problem(stage, key, given)) is not None:
                 path = ["training", stage, key, *problem.at]
                 diag.error(locate(loaded.raw, path, at_file, value=True), problem.sentence)
     tables = loaded.spec.database.tables
-    for at, table in enumerate(training.sft.get("catalog", [])):
+    catalog = training.sft.get("catalog", [])
+    for at, table in enumerate(catalog if isinstance(catalog, list) else []):
         if isinstance(table, str) and table not in tables:  # a non-string: value_problem
             diag.error(
                 locate(loaded.raw, ["training", "sft", "catalog", at], at_file, value=True),

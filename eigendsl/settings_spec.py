@@ -5,18 +5,17 @@ stage's overrides (``training``; the settings' defaults and the values each take
 their defaults when a spec leaves a section out.
 
 The checks that need the loaded spec run after loading, at the setting's line
-(:mod:`eigendsl.settings_checks`: a training value out of its range; a stop marker a user says
-without meaning to end the conversation).
+(:mod:`eigendsl.settings_checks`: a training setting misspelt, of the wrong kind or out of its
+range; a stop marker a user says without meaning to end the conversation).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from eigendsl.errors import ValueAt
-from eigendsl.training_spec import Context, Seed, kind_problem, stage_json_schema, unknown_setting
+from eigendsl.training_spec import Context, Seed, stage_json_schema
 
 DEFAULT_STOP_MARKER = "###STOP###"
 
@@ -69,7 +68,11 @@ def _stage_settings(stage: str, description: str) -> Any:
 
 
 class Training(Settings):
-    """Settings copied into the training manifest (defaults fit the embedded tiny model)."""
+    """Settings copied into the training manifest (defaults fit the embedded tiny model).
+
+    A stage's settings are any mapping here: their names, kinds and values are checked after
+    loading (:func:`eigendsl.settings_checks.check_training`), so that a misspelt one is reported
+    with the spec's other errors rather than alone."""
 
     model: str = Field(
         "tiny",
@@ -86,17 +89,3 @@ class Training(Settings):
     sft: dict[str, Any] = _stage_settings("sft", "SFT overrides.")
     grpo: dict[str, Any] = _stage_settings("grpo", "GRPO overrides.")
     eval: dict[str, Any] = _stage_settings("eval", "Evaluation overrides.")
-
-    @field_validator("synth", "sft", "grpo", "eval")
-    @classmethod
-    def _known_settings(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        """Each stage's settings are among its defaults' and of their kind, so a misspelt one is
-        not left out of the run unnoticed (their values:
-        :func:`eigendsl.settings_checks.check_training`, at each value)."""
-        stage = str(info.field_name)
-        for key, given in value.items():
-            if (unknown := unknown_setting(stage, str(key))) is not None:
-                raise ValueAt(unknown, (key,), key=True)
-            if (problem := kind_problem(stage, str(key), given)) is not None:
-                raise ValueAt(problem, (key,))
-        return value

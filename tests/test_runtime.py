@@ -931,6 +931,43 @@ def test_a_score_term_not_earned_is_counted_apart_from_the_failures(tmp_path, mo
     assert "score terms not earned" in table and "failures by reason" not in table
 
 
+def test_play_episode_files_and_synthesis_name_the_spec_s_files_as_run_does(tmp_path, monkeypatch):
+    """`run` named a failure's file from here (specs/mini/checks/main.chk), but `play`, the
+    episodes `run --out` wrote and synthesis's rejection reasons named it from the spec folder's
+    parent (mini/checks/main.chk), which opens only from there."""
+    from eigendsl.synth.generation import SynthSettings, run_synthesis
+
+    monkeypatch.chdir(tmp_path)
+    spec = copy_spec(MINI, Path("specs") / "mini")
+    edit(
+        spec,
+        "checks/main.chk",
+        "    unchanged db.users",
+        '    unchanged db.users\n    require said "x"',
+    )
+    here = "specs/mini/checks/main.chk"
+    played = CliRunner().invoke(main, ["play", str(spec), "--task", "cancel-ann"], input="")
+    assert played.exit_code == 0, played.output
+    assert f"  {here}:12:5: " in played.output and " mini/checks" not in played.output
+    out = tmp_path / "episodes.jsonl"
+    ran = CliRunner().invoke(main, ["run", str(spec), "--tasks", "2", "--out", str(out), "--json"])
+    assert ran.exit_code == 0, ran.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {f["path"] for r in rows for f in r["verdict"]["failures"]} == {here}
+    assert set(json.loads(ran.output.splitlines()[-1])["failures"]) == {
+        f'{here}:17: require said "x"'
+    }
+    run_synthesis(spec, tmp_path / "synth", SynthSettings(1, 12, 0))
+    report = json.loads((tmp_path / "synth" / "gen-1" / "report.json").read_text())
+    assert f"{here}:17:5" in report["rejection_reasons"]
+    assert all(not r.startswith("mini/") for r in report["rejection_reasons"])
+    # a compiled folder's spec may be anywhere: its places stay as the verdict names them
+    compiled = tmp_path / "compiled"
+    assert CliRunner().invoke(main, ["compile", str(spec), "-o", str(compiled)]).exit_code == 0
+    played = CliRunner().invoke(main, ["play", str(compiled), "--task", "cancel-ann"], input="")
+    assert "  mini/checks/main.chk:12:5: " in played.output
+
+
 def test_out_takes_only_a_new_or_an_episodes_file_and_is_checked_before_the_run(tmp_path):
     spec = tmp_path / "domain.yaml"
     spec.write_text("name: mine\n")

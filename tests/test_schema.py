@@ -123,6 +123,16 @@ def as_editor_reads(path: Path) -> Any:
     return plain(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+@pytest.mark.parametrize("kind", ["domain", "tasks"])
+def test_the_schema_names_the_draft_it_is_written_for(kind: str) -> None:
+    """Without `$schema`, an editor that picks its validator by it validated with none; pydantic
+    writes JSON Schema draft 2020-12 (its `$defs`, for one)."""
+    printed = schema(kind)
+    assert next(iter(printed)) == "$schema"
+    assert printed["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert "$defs" in printed
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=[str(p.relative_to(ROOT)) for p in SPECS])
 def test_every_spec_file_the_loader_takes_matches_the_schema(spec: Path) -> None:
     domain, tasks = schema("domain"), schema("tasks")

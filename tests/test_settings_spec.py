@@ -46,6 +46,35 @@ def test_a_count_given_as_a_float_is_an_error_at_its_value(mini: Path) -> None:
     assert sft["epochs"] == 2.5 and sft["batch_size"] == 8
 
 
+def test_a_misspelt_or_mistyped_setting_is_reported_with_the_spec_s_other_errors(
+    mini: Path,
+) -> None:
+    """A misspelt training setting or a ``yes`` for true was reported alone: pydantic refused
+    the whole of domain.yaml, so the checker files' errors and the other settings' values were
+    not checked until it was fixed. Each is now one of the compile's errors."""
+    edit(
+        mini,
+        "domain.yaml",
+        "sampling: {per_template: 2, seed: 1}",
+        "sampling: {per_template: 2, seed: 1}\n"
+        "training:\n  sft: {epoch: 2, balance: yes, batch_size: 0}\n  eval: {trials: 0}\n",
+    )
+    edit(mini, "checks/main.chk", "require called cancel_order(", "require called cancel_ordr(")
+    with pytest.raises(EigenError) as caught:
+        compile_domain(mini)
+    message = str(caught.value)
+    for expected in (
+        "mini/checks/main.chk:13:20: unknown tool 'cancel_ordr'; did you mean 'cancel_order'?",
+        "mini/domain.yaml:58:9: training.sft: 'epoch' is not one of the sft settings; did you "
+        "mean 'epochs'?",
+        "mini/domain.yaml:58:28: training.sft: 'balance' is 'yes'; yes, no, on and off are text",
+        "mini/domain.yaml:58:45: training.sft.batch_size is 0: write a whole number of at least 1",
+        "mini/domain.yaml:59:18: training.eval.trials is 0: write a whole number of at least 1",
+    ):
+        assert expected in message
+    assert message.rstrip().endswith("5 errors")
+
+
 def test_a_list_that_says_nothing_of_its_items_is_a_warning_at_it(mini: Path) -> None:
     """A list without ``items`` takes any item unchecked (a ref on its items dropped with them
     went unnoticed); ``items: any`` says so on purpose."""

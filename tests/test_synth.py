@@ -567,3 +567,12 @@ def test_synth_takes_its_sizes_from_the_spec_unless_an_option_says(tmp_path):
 
     assert planned() == [12, 12]
     assert planned("--per-generation", "5") == [5, 5]
+    # a misspelt setting is refused before anything is planned, not left out unnoticed
+    text = (spec / "domain.yaml").read_text()
+    (spec / "domain.yaml").write_text(text.replace("generations: 2", "generation: 2"))
+    result = CliRunner().invoke(main, ["synth", str(spec), "--out", str(tmp_path / "misspelt")])
+    assert result.exit_code == 1
+    assert "training.synth: 'generation' is not one of the synth settings; did you mean " in (
+        result.output
+    )
+    assert not (tmp_path / "misspelt").exists()

@@ -17,7 +17,6 @@ from eigendsl.cli.shared import (
     episodes_progress,
     json_option,
     judge_model,
-    placed,
     print_summary,
     report_episodes,
     seed_option,
@@ -240,7 +239,6 @@ def eval_cmd(
         out=out,
         constrain_calls=constrain_calls,
     )
-    summary = placed(summary, spec_dir)
     if as_json:
         echo_json(summary)
     else:

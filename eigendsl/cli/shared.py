@@ -208,26 +208,6 @@ def warn_if_stale(domain: Any, domain_dir: Path) -> None:
     )
 
 
-def placed(summary: dict[str, Any], domain_dir: Path) -> dict[str, Any]:
-    """The summary with the places of its failures and faults as paths from here: a verdict
-    names a file from the spec folder's parent (``retail/checks/tasks.chk``), which opens only
-    from there; run on a spec folder, ``specs/retail/checks/tasks.chk`` opens from here. (A
-    compiled folder's spec may be anywhere: its places stay as they are.)"""
-    if not (domain_dir / "domain.yaml").is_file() or domain_dir.parent == Path("."):
-        return summary
-    prefix = f"{domain_dir.name}/"
-    out = dict(summary)
-    for key in PLACED_COUNTS:
-        if isinstance(summary.get(key), dict):
-            out[key] = {
-                (
-                    f"{domain_dir.parent.as_posix()}/{place}" if place.startswith(prefix) else place
-                ): n
-                for place, n in summary[key].items()
-            }
-    return out
-
-
 def report_episodes(
     rows: list[dict[str, Any]],
     out: Path | None,
@@ -236,14 +216,14 @@ def report_episodes(
     domain_dir: Path | None = None,
 ) -> None:
     """Write the episodes (when asked) and print their summary, as a table or one JSON line
-    (the places in it as paths from here, when ``domain_dir`` is the spec folder)."""
-    from eigendsl.runtime.episodes import summarize, write_jsonl
+    (the spec files they name as paths from here, when ``domain_dir`` is the spec folder)."""
+    from eigendsl.runtime.episodes import row_from_here, summarize, write_jsonl
 
+    if domain_dir is not None:
+        rows = [row_from_here(row, domain_dir) for row in rows]
     if out is not None:
         write_jsonl(rows, out)
     summary = summarize(rows)
-    if domain_dir is not None:
-        summary = placed(summary, domain_dir)
     if as_json:
         echo_json(summary)
     else:

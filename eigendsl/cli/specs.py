@@ -124,8 +124,13 @@ def lint_cmd(spec_dir: Path, samples: int, as_json: bool) -> None:
 @user_errors
 def schema_cmd(kind: str) -> None:
     """Print the JSON Schema of spec files, for editors to validate and complete them."""
+    from pydantic.json_schema import GenerateJsonSchema
+
     from eigendsl.spec import DomainSpec
     from eigendsl.task_spec import TaskFile
 
     model = DomainSpec if kind == "domain" else TaskFile
-    click.echo(json.dumps(model.model_json_schema(by_alias=True), indent=2))
+    schema = model.model_json_schema(by_alias=True, schema_generator=GenerateJsonSchema)
+    # the draft pydantic writes for (2020-12), named, as editors pick their validator by it
+    schema = {"$schema": GenerateJsonSchema.schema_dialect, **schema}
+    click.echo(json.dumps(schema, indent=2))

@@ -98,12 +98,18 @@ def synth_cmd(
     spec's `training.synth` gives (as `eigendsl train` synthesizes) unless an option says."""
     from rich.progress import Progress
 
+    from eigendsl.errors import Diagnostics
     from eigendsl.loader import load_spec
     from eigendsl.output_folders import refuse_train_synth
+    from eigendsl.settings_checks import check_training
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.records import claim_synth_folder, folder_lock, writable
 
-    spec = {**SYNTH, **load_spec(spec_dir).spec.training.synth}
+    loaded = load_spec(spec_dir)
+    settings_errors = Diagnostics()  # a misspelt setting is not left out unnoticed
+    check_training(loaded, settings_errors)
+    settings_errors.raise_if_errors()
+    spec = {**SYNTH, **loaded.spec.training.synth}
     settings = SynthSettings(
         spec["generations"] if generations is None else generations,
         spec["per_generation"] if per_generation is None else per_generation,

@@ -325,6 +325,48 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     }
 
 
+def from_here(place: str, spec_dir: Path) -> str:
+    """``place`` (a spec file a verdict, a tool fault or a rejection names, with its
+    ``:line:col`` and what follows, or not) as a path from the working directory. A compiled
+    verifier names a spec file from the spec folder's parent (``retail/checks/tasks.chk``, the
+    same wherever it was compiled from), which opens only from there; played from the spec
+    folder ``specs/retail``, it is ``specs/retail/checks/tasks.chk``, as the user named the
+    folder. A compiled folder's spec may be anywhere: ``place`` stays as it is there, and where
+    the spec folder is in the working directory.
+
+    >>> from_here("retail/checks/tasks.chk:11:5: db == gold does not hold", Path("specs/retail"))
+    'specs/retail/checks/tasks.chk:11:5: db == gold does not hold'
+    """
+    if not (spec_dir / "domain.yaml").is_file() or spec_dir.parent == Path("."):
+        return place
+    if not place.startswith(f"{spec_dir.name}/"):
+        return place  # a file outside the spec folder: named as it was given
+    return f"{spec_dir.parent.as_posix()}/{place}"
+
+
+def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
+    """An episode row with the spec files it names (its verdict's failures and notes, its tool
+    faults, a synthesized dialogue's rejection reasons) as paths from here (:func:`from_here`),
+    as the episode files and reports a command writes name them."""
+    verdict = row["verdict"]
+    out = dict(row)
+    out["verdict"] = {
+        **verdict,
+        **{
+            key: [{**item, "path": from_here(item["path"], spec_dir)} for item in verdict[key]]
+            for key in ("failures", "notes")
+            if key in verdict
+        },
+    }
+    if "tool_faults" in row:
+        out["tool_faults"] = [
+            {**fault, "file": from_here(fault["file"], spec_dir)} for fault in row["tool_faults"]
+        ]
+    if "reasons" in row:
+        out["reasons"] = [from_here(reason, spec_dir) for reason in row["reasons"]]
+    return out
+
+
 def _tool_faults(rows: list[dict[str, Any]]) -> Counter[str]:
     """How often each bug of the spec's tools was met, by its first sentence (one bug is the
     same tool, kind and place or field, whichever row it wrote)."""

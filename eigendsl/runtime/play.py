@@ -25,6 +25,7 @@ from eigendsl.runtime.episodes import (
     add_user_turn,
     apply_agent_turn,
     judge_episode,
+    row_from_here,
 )
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
@@ -134,7 +135,8 @@ def play(
         episode.done, episode.end_reason = True, "interrupted"
     if not episode.end_reason:
         episode.end_reason = "turn_limit"
-    row = judge_episode(domain, episode, GoldCache(domain))
+    # the spec's files as paths from here, as `run` names them
+    row = row_from_here(judge_episode(domain, episode, GoldCache(domain)), domain.root)
     verdict = row["verdict"]
     write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
     for failure in verdict["failures"]:

@@ -26,7 +26,7 @@ from eigendsl.codegen.artifacts import digest
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.dsl.ast import Check
 from eigendsl.runtime.domain import Domain, load_compiled
-from eigendsl.runtime.episodes import run_episodes, write_jsonl
+from eigendsl.runtime.episodes import row_from_here, run_episodes, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
@@ -375,6 +375,9 @@ class Synthesis:
                     row["accepted"], row["reasons"] = False, [duplicate]
         decisions = self.engineer.review(rows)
         write_jsonl([dialogue_record(r) for r in rows if r["accepted"]], gen_dir / "accepted.jsonl")
+        # The rejections name the spec's files from here, as `run` does (the accepted dialogues,
+        # training data, stay the same bytes wherever the spec folder was named from).
+        rows = [r if r["accepted"] else row_from_here(r, self.spec_dir) for r in rows]
         write_jsonl(
             [dialogue_record(r, reasons=True) for r in rows if not r["accepted"]],
             gen_dir / "rejected.jsonl",

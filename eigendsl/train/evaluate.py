@@ -23,7 +23,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import TURN_TOKENS, HFBackend
 from eigendsl.runtime.checkpoints import is_rotary, model_positions
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.episodes import run_episodes, summarize, write_jsonl
+from eigendsl.runtime.episodes import row_from_here, run_episodes, summarize, write_jsonl
 from eigendsl.runtime.model_roles import ModelAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.identifiers import Identifiers
@@ -74,6 +74,8 @@ def evaluate(
         trials=trials,
         max_turns=max_turns,
     )
+    # a spec folder's files as paths from here, as `run` names them
+    rows = [row_from_here(row, domain.root) for row in rows]
     if out is not None:
         write_jsonl(rows, out)
     return summarize(rows, trials)
