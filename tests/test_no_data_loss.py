@@ -266,7 +266,7 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
     "strings": (lambda tasks: ["t1"], ["task at index 0", "is a string", 'an object with "id"']),
     "no-id": (
         lambda tasks: [{k: v for k, v in _task(tasks).items() if k != "id"}],
-        ["task at index 0", 'no "id"', "a string or a whole number"],
+        ["task at index 0", 'no "id"', "give it a string"],
     ),
     "action-string": (
         lambda tasks: [{**_task(tasks), "evaluation_criteria": {"actions": ["cancel"]}}],
@@ -288,7 +288,7 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
     "no-request": (
         lambda tasks: [
             {**_task(tasks), "user_scenario": {"instructions": {"domain": "retail"}}},
-            {**_task(tasks), "id": 2, "user_scenario": {"instructions": " "}},
+            {**_task(tasks), "id": "2", "user_scenario": {"instructions": " "}},
         ],
         [
             "task t 1: user_scenario.instructions.reason_for_call is missing",
@@ -300,7 +300,7 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
     "no-criteria": (
         lambda tasks: [
             {**_task(tasks), "evaluation_criteria": None},
-            {k: v for k, v in _task(tasks).items() if k != "evaluation_criteria"} | {"id": 2},
+            {k: v for k, v in _task(tasks).items() if k != "evaluation_criteria"} | {"id": "2"},
         ],
         ["task t 1: it has no evaluation_criteria", "task 2: it has no", "reward 1", "2 errors"],
     ),
@@ -308,7 +308,7 @@ BAD_TASKS: dict[str, tuple[Callable[[list[Any]], Any], list[str]]] = {
     "two-bad-tasks": (
         lambda tasks: [
             {**_task(tasks), "evaluation_criteria": {"reward_basis": ["DB", 1]}},
-            {**_task(tasks), "id": 2, "description": 3},
+            {**_task(tasks), "id": "2", "description": 3},
         ],
         [
             "task t 1",

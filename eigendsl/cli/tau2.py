@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -99,7 +100,13 @@ def import_tau2_results_cmd(
     except (OSError, json.JSONDecodeError) as exc:
         raise EigenError(f"cannot read tau2 results {results}: {exc}") from None
     domain = load_domain(spec_dir)
-    rows = import_results(data, domain, judge_model(judge), source=str(results))
+    rows = import_results(
+        data,
+        domain,
+        judge_model(judge),
+        source=str(results),
+        warn=lambda message: click.echo(f"warning: {message}", err=True),
+    )
     report_episodes(rows, out, as_json, f"{domain.name}: {results} re-judged")
 
 
@@ -133,11 +140,32 @@ def export_group() -> None:
     show_default=True,
     help="tau2 domain name for `info`.",
 )
+@click.option(
+    "--spec",
+    "spec_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The spec the episodes were played on (or its compiled folder): puts the agent's "
+    "system prompt (policy) and the turn limit (max_steps) in `info`.",
+)
 @user_errors
-def export_tau2_cmd(traces: Path, out_dir: Path, tau2_tasks: Path | None, domain_name: str) -> None:
+def export_tau2_cmd(
+    traces: Path,
+    out_dir: Path,
+    tau2_tasks: Path | None,
+    domain_name: str,
+    spec_dir: Path | None = None,
+) -> None:
     """Write episodes (JSONL from `eigendsl run --out`) as tau2-bench simulation results."""
     from eigendsl.tau2.export import export_results, load_tau2_tasks, read_rows, write_results
 
     rows = read_rows(traces)
-    target = write_results(export_results(rows, load_tau2_tasks(tau2_tasks), domain_name), out_dir)
+    tasks = load_tau2_tasks(tau2_tasks) if tau2_tasks is not None else None
+    told: dict[str, Any] = {}
+    if spec_dir is not None:
+        from eigendsl.runtime.domain import load_domain
+
+        domain = load_domain(spec_dir)
+        told = {"policy": domain.agent_prompt, "max_steps": domain.max_turns}
+    target = write_results(export_results(rows, tasks, domain_name, **told), out_dir)
     click.echo(f"exported {len(rows)} episodes to {target}")

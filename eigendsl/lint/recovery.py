@@ -16,7 +16,7 @@ from typing import Any
 from eigendsl.errors import Span
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.runtime.environment import refused_call_ids
-from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.episodes import END_VERIFIER, run_episodes
 from eigendsl.runtime.mistakes import RECOVER
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
@@ -47,7 +47,7 @@ def check_recoverable(ctx: LintContext) -> None:
         if not refused or made != right:
             continue  # nothing to recover from, or the wrong write went through
         for failure in row["verdict"]["failures"]:
-            if not is_score_term(failure):
+            if not is_score_term(failure) and failure.get("verifier") != END_VERIFIER:
                 place = (failure["path"], failure["line"], failure["col"])
                 groups.setdefault(place, []).append((lint_task, failure))
     _report_accepted(ctx, accepted)

@@ -16,7 +16,7 @@ from typing import Any
 from eigendsl.dsl import ast as A
 from eigendsl.lint.context import LintContext, LintTask
 from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
-from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.episodes import END_VERIFIER, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.tool_faults import ToolFault
@@ -152,6 +152,8 @@ def _problems(
             )
         )
     for failure in verdict["failures"]:
+        if failure.get("verifier") == END_VERIFIER:
+            continue  # the turn limit, reported above with the last agent message
         owner = ctx.statement_owner(failure["path"], failure["line"], failure["col"])
         where = str(owner[2].span) if owner else f"{failure['path']}:{failure['line']}"
         if owner and isinstance(owner[2], A.Score):

@@ -56,6 +56,7 @@ class Episode:
     done: bool = False
     end_reason: str = ""
     waiting_for: str = "user"  # who speaks next
+    max_turns: int | None = None  # the turn limit it plays under (the domain's when None)
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -182,7 +183,9 @@ def run_episodes(
     limit = max_turns or domain.max_turns
     gold = gold or GoldCache(domain)
     episodes = [
-        Episode(task, Environment(domain, task), trial) for trial in range(trials) for task in tasks
+        Episode(task, Environment(domain, task), trial, max_turns=limit)
+        for trial in range(trials)
+        for task in tasks
     ]
     active = list(episodes)
     while active:
@@ -207,14 +210,71 @@ def run_episodes(
     return [judge_episode(domain, e, gold, generation) for e in episodes]
 
 
+#: Why an episode ended, when it ended as a conversation should: the user's stop marker (``stop``)
+#: or, in a re-judged tau2 run, the agent's stop (``agent_stop``); a person playing the agent who
+#: types ``/quit`` ends it as tau2's agent does (``quit``). Any other end fails the episode.
+NORMAL_ENDS = ("stop", "agent_stop", "quit")
+#: The ``verifier`` of the failure that an unfinished conversation adds to its verdict (not a
+#: check's name, which is an identifier).
+END_VERIFIER = "episode end"
+#: Why each other end fails, finished by " before the user ended it".
+_UNFINISHED = {
+    "turn_limit": "the conversation ended at the turn limit ({limit} turns)",
+    "context_full": "the conversation outgrew a model's positions (context_full)",
+    "user_empty": "the user model wrote an empty turn (user_empty)",
+    "interrupted": "the episode was interrupted (Ctrl-C)",
+    "length": "the agent's turns reached the rollout's length limit (length)",
+}
+
+
+def unfinished_reason(end_reason: str, max_turns: int | None = None) -> str | None:
+    """Why an episode that ended by ``end_reason`` fails whatever its check says (None: it ended
+    normally, :data:`NORMAL_ENDS`). tau2-bench gives such a run reward 0 ("Simulation terminated
+    prematurely"), and so do we: a conversation cut short is not one the agent finished.
+
+    >>> unfinished_reason("turn_limit", 20)
+    'the conversation ended at the turn limit (20 turns) before the user ended it'
+    >>> unfinished_reason("stop") is None
+    True
+    """
+    if end_reason in NORMAL_ENDS:
+        return None
+    what = _UNFINISHED.get(end_reason, f"the conversation ended by {end_reason}")
+    limit = max_turns if max_turns is not None else "?"
+    return f"{what.format(limit=limit)} before the user ended it"
+
+
+def fail_unfinished(verdict: dict[str, Any], end_reason: str, max_turns: int | None = None) -> None:
+    """Fail ``verdict`` (score 0, one failure saying why) when its episode did not end normally;
+    the check's and the policy's own results stay as they were under ``check`` and ``policy``.
+    ``turn_limit`` marks an episode cut at the turn limit."""
+    if end_reason == "turn_limit":
+        verdict["turn_limit"] = True
+    reason = unfinished_reason(end_reason, max_turns)
+    if reason is None:
+        return
+    verdict["passed"], verdict["score"] = False, 0.0
+    verdict["failures"] = [
+        *verdict["failures"],
+        {
+            "statement": "the user ends the conversation",
+            "reason": reason,
+            "path": "",
+            "line": 0,
+            "col": 0,
+            "values": {"end_reason": end_reason},
+            "verifier": END_VERIFIER,
+        },
+    ]
+
+
 def judge_episode(
     domain: Domain, episode: Episode, gold: GoldCache, generation: int = 0
 ) -> dict[str, Any]:
     gold_db, gold_errors = gold.get(episode.task, episode.env.domain)
     trace = episode.env.final_trace(gold_db)
     verdict = domain.judge(trace, episode.task)
-    if episode.end_reason == "turn_limit":
-        verdict["turn_limit"] = True
+    fail_unfinished(verdict, episode.end_reason, episode.max_turns or domain.max_turns)
     row = {
         "schema_version": SCHEMA_VERSION,
         "task_id": episode.task["id"],
@@ -288,7 +348,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
     for row in rows:
         for failure in row["verdict"]["failures"]:
             tally = scores_missed if is_score_term(failure) else failures
-            tally[f"{failure['path']}:{failure['line']}: {failure['statement']}"] += 1
+            tally[failure_place(failure)] += 1
     passed = sum(bool(r["verdict"]["passed"]) for r in rows)
     families: dict[str, list[bool]] = {}
     for row in rows:
@@ -306,8 +366,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
         "pass_hat_1": hats.get("1", 0.0),
         "pass_hat_k_max": hats.get(str(k_max), 0.0),
         # why each episode ended: the user's stop marker, an empty user turn (a broken user
-        # model), or the turn limit (whose episodes' failures are often only that the
-        # conversation was cut short)
+        # model), or the turn limit (each end but the stop marker fails the episode)
         "ended": dict(sorted(Counter(r.get("end_reason") or "-" for r in rows).items())),
         "failures": dict(failures.most_common()),
         "scores_missed": dict(scores_missed.most_common()),
@@ -365,6 +424,22 @@ def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
     if "reasons" in row:
         out["reasons"] = [from_here(reason, spec_dir) for reason in row["reasons"]]
     return out
+
+
+def failure_text(failure: dict[str, Any]) -> str:
+    """A verdict's failure as one line: ``path:line:col: reason`` (the reason alone for an
+    episode that did not end normally, which no statement wrote)."""
+    if failure.get("verifier") == END_VERIFIER:
+        return str(failure["reason"])
+    return f"{failure['path']}:{failure['line']}:{failure['col']}: {failure['reason']}"
+
+
+def failure_place(failure: dict[str, Any]) -> str:
+    """A failure as the summary counts it: its statement where it is written, or, for an
+    episode that did not end normally, why (:func:`fail_unfinished`)."""
+    if failure.get("verifier") == END_VERIFIER:
+        return str(failure["reason"])
+    return f"{failure['path']}:{failure['line']}: {failure['statement']}"
 
 
 def _tool_faults(rows: list[dict[str, Any]]) -> Counter[str]:

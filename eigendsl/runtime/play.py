@@ -24,6 +24,7 @@ from eigendsl.runtime.episodes import (
     GoldCache,
     add_user_turn,
     apply_agent_turn,
+    failure_text,
     judge_episode,
     row_from_here,
 )
@@ -119,7 +120,7 @@ def play(
     """Play one episode with a person in ``role`` ("agent" or "user"); return the judged row.
     Ctrl-C (``read`` or a scripted turn raising KeyboardInterrupt) ends the episode where it is,
     in either role: it is judged as it stands, its ``end_reason`` "interrupted"."""
-    episode = Episode(task, Environment(domain, task))
+    episode = Episode(task, Environment(domain, task), max_turns=max_turns or domain.max_turns)
     write(f"Task {task['id']} ({task.get('template')}); you play the {role}.")
     if role == "agent":
         write(HELP)
@@ -129,7 +130,7 @@ def play(
         write(known_facts(task))
         write("Type '/stop' to end.")
     try:
-        _turns(domain, episode, role, read, write, max_turns or domain.max_turns)
+        _turns(domain, episode, role, read, write, episode.max_turns or domain.max_turns)
     except KeyboardInterrupt:
         write("\ninterrupted: the episode ends here, judged as it stands")
         episode.done, episode.end_reason = True, "interrupted"
@@ -141,9 +142,8 @@ def play(
     write(f"verdict: {'PASSED' if verdict['passed'] else 'FAILED'} (score {verdict['score']})")
     for failure in verdict["failures"]:
         missed = "score term not earned: " if is_score_term(failure) else ""
-        write(
-            f"  {failure['path']}:{failure['line']}:{failure['col']}: {missed}{failure['reason']}"
-        )
+        where = failure_text(failure).removesuffix(failure["reason"])  # path:line:col: or none
+        write(f"  {where}{missed}{failure['reason']}")
     return row
 
 

@@ -17,6 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.runtime.episodes import failure_text
 from eigendsl.synth.planner import PlanItem
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference
@@ -253,8 +254,6 @@ class Judge:
         self.ids = {str(k) for table in domain.seed.values() for k in table}
 
     def judge(self, row: dict[str, Any]) -> list[str]:
-        reasons = [
-            f"{f['path']}:{f['line']}:{f['col']}: {f['reason']}" for f in row["verdict"]["failures"]
-        ]
+        reasons = [failure_text(f) for f in row["verdict"]["failures"]]
         reasons += quality_reasons(row, self.ids)
         return reasons

@@ -79,7 +79,7 @@ def json_kind(value: Any) -> str:
 # ---------------------------------------------------------------------------- input shapes
 # What the import reads of tau2's files (absent and null alike); other fields are not read.
 
-TaskId = str | int
+TaskId = str  # tau2's Task.id is a string (pydantic does not take a number for it)
 
 
 class Action(BaseModel):

@@ -32,6 +32,25 @@ TERMINATION = {
     "user_empty": "user_error",
     "context_full": "context_window_exceeded",
 }
+#: Ends of episodes tau2 has no name for, as the nearest it has: a person playing the agent who
+#: quits ends it as tau2's agent does; Ctrl-C is the person's (the user side's) error; the
+#: rollout's token length limit is a step limit. (A re-judged run's own reason is written back.)
+TERMINATION_NEAREST = {"quit": "agent_stop", "interrupted": "user_error", "length": "max_steps"}
+#: tau2's ``TerminationReason`` values (its releases to date). ``user_stop`` and ``agent_stop``
+#: are normal ends; tau2 gives any other reward 0, and so does EigenDSL's verdict.
+TAU2_TERMINATIONS = (
+    "user_stop",
+    "agent_stop",
+    "max_steps",
+    "timeout",
+    "too_many_errors",
+    "agent_error",
+    "user_error",
+    "infrastructure_error",
+    "context_window_exceeded",
+    "unexpected_error",
+    "invalid_agent_message",
+)
 
 
 def tau2_id(task_id: str) -> str:
@@ -102,65 +121,95 @@ class Episode(BaseModel):
     messages: Annotated[list[Message] | None, Absent] = None
 
 
-def _messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _messages(
+    messages: list[dict[str, Any]], carried: list[dict[str, Any] | None] | None = None
+) -> list[dict[str, Any]]:
+    """tau2 messages of an episode's; ``carried`` holds, at an episode message's position, the
+    fields of the tau2 message it was read from (timestamp, cost, usage: a re-judged run's)."""
     out: list[dict[str, Any]] = []
-    for message in messages:
-        role = message.get("role")
-        if role == "assistant":
-            calls = []
-            for call in message.get("tool_calls") or ():
-                function = call.get("function", call)
-                args = function.get("arguments", {})
-                if isinstance(args, str):
-                    try:
-                        args = json.loads(args)
-                    except json.JSONDecodeError:
-                        args = {"_raw": args}
-                calls.append(
-                    {
-                        "id": call.get("id", ""),
-                        "name": function.get("name", ""),
-                        "arguments": args,
-                        "requestor": "assistant",
-                    }
-                )
-            out.append(
-                {
-                    "role": "assistant",
-                    "content": message.get("content"),
-                    "tool_calls": calls or None,
-                    "turn_idx": len(out),
-                    "timestamp": None,
-                }
-            )
-        elif role == "user":
-            out.append(
-                {
-                    "role": "user",
-                    "content": message.get("content"),
-                    "tool_calls": None,
-                    "turn_idx": len(out),
-                    "timestamp": None,
-                }
-            )
-        elif role == "tool":
-            content = message.get("content") or ""
-            out.append(
-                {
-                    "role": "tool",
-                    "id": message.get("tool_call_id", ""),
-                    "content": content,
-                    "requestor": "assistant",
-                    "error": is_refusal(message),
-                    "turn_idx": len(out),
-                    "timestamp": None,
-                }
-            )
+    for position, message in enumerate(messages):
+        extra = carried[position] if carried and position < len(carried) else None
+        count = len(out)
+        _message(message, out)
+        if extra and len(out) > count:
+            out[-1].update(extra)
     return out
+
+
+def _message(message: dict[str, Any], out: list[dict[str, Any]]) -> None:
+    """Append the tau2 form of one episode message to ``out`` (other roles: nothing)."""
+    role = message.get("role")
+    if role == "assistant":
+        calls = []
+        for call in message.get("tool_calls") or ():
+            function = call.get("function", call)
+            args = function.get("arguments", {})
+            if isinstance(args, str):
+                try:
+                    args = json.loads(args)
+                except json.JSONDecodeError:
+                    args = {"_raw": args}
+            calls.append(
+                {
+                    "id": call.get("id", ""),
+                    "name": function.get("name", ""),
+                    "arguments": args,
+                    "requestor": "assistant",
+                }
+            )
+        out.append(
+            {
+                "role": "assistant",
+                "content": message.get("content"),
+                "tool_calls": calls or None,
+                "turn_idx": len(out),
+                "timestamp": None,
+            }
+        )
+    elif role == "user":
+        out.append(
+            {
+                "role": "user",
+                "content": message.get("content"),
+                "tool_calls": None,
+                "turn_idx": len(out),
+                "timestamp": None,
+            }
+        )
+    elif role == "tool":
+        content = message.get("content") or ""
+        out.append(
+            {
+                "role": "tool",
+                "id": message.get("tool_call_id", ""),
+                "content": content,
+                "requestor": "assistant",
+                "error": is_refusal(message),
+                "turn_idx": len(out),
+                "timestamp": None,
+            }
+        )
 
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
+
+
+def termination_reason(end_reason: str | None) -> str:
+    """tau2's ``termination_reason`` for an episode's ``end_reason`` (a tau2 reason, which a
+    re-judged run keeps where EigenDSL has no name for it, stays as it is)."""
+    reason = end_reason or "stop"
+    if reason in TERMINATION:
+        return TERMINATION[reason]
+    if reason in TERMINATION_NEAREST:
+        return TERMINATION_NEAREST[reason]
+    return reason if reason in TAU2_TERMINATIONS else "user_error"
+
+
+def _carried(row: dict[str, Any]) -> dict[str, Any]:
+    """What a re-judged tau2 run's row kept of the simulation (``tau2``; empty for others)."""
+    kept = row.get("tau2")
+    return kept if isinstance(kept, dict) else {}
 
 
 def export_results(
@@ -168,15 +217,30 @@ def export_results(
     tau2_tasks: dict[str, dict[str, Any]] | None = None,
     domain_name: str = "retail",
     timestamp: str | None = None,
+    policy: str = "",
+    max_steps: int = 0,
 ) -> dict[str, Any]:
-    """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``."""
+    """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``.
+
+    ``tau2_tasks`` (tau2's tasks by id), when given, must hold every episode's task. ``policy``
+    and ``max_steps`` are what the agent was told and the turn limit (``info``), from the spec.
+    Rows re-judged from tau2 results get back what they kept of it (:mod:`.rejudge`): the run's
+    ``info``, each simulation's ids, times, costs and seed, each message's timestamp and cost."""
     for number, row in enumerate(rows, start=1):
         if problems := shape_problems(Episode, row):
             raise EigenError(
                 f"episode row {number}: {problems[0]}. Give episodes written by "
                 "`eigendsl run --out`"
             )
-    tau2_tasks = tau2_tasks or {}
+        task_id = tau2_id(str(row["task_id"]))
+        if tau2_tasks is not None and task_id not in tau2_tasks:
+            raise EigenError(
+                f"episode row {number} is of task '{row['task_id']}', and the tau2 tasks given "
+                f"have no task '{task_id}' (tau2 would find no evaluation criteria for it); give "
+                "the tau2 domain folder its spec was imported from as --tau2-tasks, or leave "
+                "--tau2-tasks out for episodes of a spec written by hand"
+            )
+    known = tau2_tasks or {}
     stamp = timestamp or _now()
     simulations: list[dict[str, Any]] = []
     task_ids: list[str] = []
@@ -185,39 +249,45 @@ def export_results(
         if task_id not in task_ids:
             task_ids.append(task_id)
         trial = int(row.get("trial", 0))
-        simulations.append(
-            {
-                "id": f"{task_id}-{trial}-{len(simulations)}",
-                "task_id": task_id,
-                "timestamp": stamp,
-                "start_time": stamp,
-                "end_time": stamp,
-                "duration": 0.0,
-                "termination_reason": TERMINATION.get(row.get("end_reason") or "stop", "user_stop"),
-                "agent_cost": None,
-                "user_cost": None,
-                "reward_info": reward_info(row["verdict"], tau2_tasks.get(task_id)),
-                "messages": _messages(row.get("messages") or []),
-                "trial": trial,
-                "seed": None,
-            }
-        )
+        messages = row.get("messages") or []
+        carried = _carried(row)
+        simulation = {
+            "id": f"{task_id}-{trial}-{len(simulations)}",
+            "task_id": task_id,
+            "timestamp": stamp,
+            "start_time": stamp,
+            "end_time": stamp,
+            "duration": 0.0,
+            "termination_reason": termination_reason(row.get("end_reason")),
+            "agent_cost": None,
+            "user_cost": None,
+            "reward_info": reward_info(row["verdict"], known.get(task_id), messages),
+            "messages": _messages(messages, carried.get("messages")),
+            "trial": trial,
+            "seed": None,
+        }
+        if isinstance(carried.get("simulation"), dict):
+            simulation.update(carried["simulation"])
+        simulations.append(simulation)
     tasks = [
-        tau2_tasks.get(t)
+        known.get(t)
         or {"id": t, "user_scenario": {"instructions": ""}, "evaluation_criteria": None}
         for t in task_ids
     ]
     trials = max((int(r.get("trial", 0)) for r in rows), default=0) + 1
-    info = {
+    info: dict[str, Any] = {
         "git_commit": "",
         "num_trials": trials,
-        "max_steps": 0,
+        "max_steps": max_steps,
         "max_errors": 0,
         "user_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
         "agent_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
-        "environment_info": {"domain_name": domain_name, "policy": "", "tool_defs": None},
+        "environment_info": {"domain_name": domain_name, "policy": policy, "tool_defs": None},
         "seed": None,
     }
+    runs = [_carried(row).get("info") for row in rows]
+    if rows and all(isinstance(run, dict) and run == runs[0] for run in runs):
+        info = dict(runs[0] or {})  # all re-judged from one tau2 run: its own info
     return {"timestamp": stamp, "info": info, "tasks": tasks, "simulations": simulations}
 
 
@@ -265,6 +335,7 @@ def write_results(results: dict[str, Any], out_dir: Path | str) -> Path:
 
 __all__ = [
     "export_results",
+    "termination_reason",
     "load_tau2_tasks",
     "read_rows",
     "tau2_id",

@@ -44,8 +44,50 @@ def statement_kind(statement: str) -> str | None:
     return None
 
 
-def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[str, Any]:
-    """tau2's ``RewardInfo`` for one verdict; per-item checks need the tau2 ``task``."""
+def _said(messages: list[dict[str, Any]], info: Any) -> bool:
+    """tau2's CommunicateEvaluator: ``info`` in an assistant message, case and commas aside."""
+    wanted = str(info).lower()
+    return any(
+        m.get("role") == "assistant"
+        and isinstance(m.get("content"), str)
+        and wanted in m["content"].lower().replace(",", "")
+        for m in messages
+    )
+
+
+def _made(messages: list[dict[str, Any]], action: dict[str, Any]) -> bool:
+    """tau2's ActionEvaluator: a call (refused or not) of the action's tool whose compared
+    arguments (``compare_args``, all by default) equal the action's."""
+    wanted = action.get("arguments") or {}
+    compared = action.get("compare_args")
+    names = list(wanted) if compared is None else list(compared)
+    gold = {k: wanted.get(k) for k in names}
+    for message in messages:
+        for call in message.get("tool_calls") or ():
+            function = call.get("function", call)
+            args = function.get("arguments", {})
+            if isinstance(args, str):
+                try:
+                    args = json.loads(args)
+                except json.JSONDecodeError:
+                    continue
+            if function.get("name") != action.get("name") or not isinstance(args, dict):
+                continue
+            if {k: args[k] for k in names if k in args} == gold:
+                return True
+    return False
+
+
+def reward_info(
+    verdict: dict[str, Any],
+    task: dict[str, Any] | None,
+    messages: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """tau2's ``RewardInfo`` for one verdict; per-item checks need the tau2 ``task``.
+
+    As tau2's ALL evaluation, the per-action and per-string checks are filled whether or not
+    ACTION and COMMUNICATE are in the reward basis: from the verdict where they are, from the
+    episode's ``messages`` where they are not (they then count for nothing in the reward)."""
     failed = {f["statement"]: f for f in verdict.get("failures") or []}  # null reads as none
     noted = {f["statement"]: f for f in verdict.get("notes") or []}
     kinds = {statement_kind(s) for s in failed}
@@ -111,6 +153,26 @@ def reward_info(verdict: dict[str, Any], task: dict[str, Any] | None) -> dict[st
                 ),
             }
             for i in infos
+        ]
+    if messages is not None and "ACTION" not in basis and criteria.get("actions"):
+        result["action_checks"] = [
+            {
+                "action": {"requestor": "assistant", **action},
+                "action_match": (made := _made(messages, action)),
+                "action_reward": 1.0 if made else 0.0,
+            }
+            for action in criteria["actions"]
+        ]
+    if messages is not None and "COMMUNICATE" not in basis and criteria.get("communicate_info"):
+        result["communicate_checks"] = [
+            {
+                "info": i,
+                "met": (met := _said(messages, i)),
+                "justification": "Information communicated to the user"
+                if met
+                else "Information not communicated",
+            }
+            for i in criteria["communicate_info"]
         ]
     if "NL_ASSERTION" in basis:
         checks = []

@@ -179,7 +179,7 @@ def play_rollouts(
     renderer = Renderer(tokenizer, domain, context)
     worlds = worlds or [domain] * len(tasks)
     episodes = [
-        Episode(task, Environment(world, task), trial=i)
+        Episode(task, Environment(world, task), trial=i, max_turns=max_turns)
         for i, (task, world) in enumerate(zip(tasks, worlds, strict=True))
     ]
     for episode, text in zip(episodes, user.respond(episodes), strict=True):
@@ -234,7 +234,8 @@ def play_rollouts(
         rollout.row = row
         rollout.passed = bool(row["verdict"]["passed"])
         # an episode cut at the length limit, or whose user model's context was full, is not
-        # the agent's to be judged on
+        # the agent's to be judged on: masked out. One the turn limit cut is: its verdict fails
+        # (as any episode the user did not end), so its reward, the verdict's score, is 0.
         cut = episode.end_reason in ("length", "context_full")
         rollout.reward = 0.0 if cut else float(row["verdict"]["score"])
         if cut:
