@@ -82,6 +82,26 @@ def source_line(span: Span) -> str | None:
     return None
 
 
+#: The most characters of a source line an error shows; a longer line (a minified JSON file is
+#: one line) is shown as a window around the column, its cut ends marked with "...".
+SHOWN_WIDTH = 200
+
+
+def _window(line: str, col: int) -> tuple[str, int]:
+    """The part of ``line`` an error shows around 1-based ``col``, and ``col`` in that part.
+
+    >>> shown, col = _window("x" * 300 + "^" + "y" * 300, 301)
+    >>> shown[col - 1], len(shown), shown[:4], shown[-4:]
+    ('^', 206, '...x', 'y...')
+    """
+    if len(line) <= SHOWN_WIDTH:
+        return line, col
+    start = min(max(col - 1 - SHOWN_WIDTH // 3, 0), len(line) - SHOWN_WIDTH)
+    end = start + SHOWN_WIDTH
+    shown = ("..." if start else "") + line[start:end] + ("..." if end < len(line) else "")
+    return shown, col - start + (3 if start else 0)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding: where, what, and whether it stops the compile."""
@@ -104,6 +124,7 @@ class Diagnostic:
         width = 1
         if self.span.end_col and (self.span.end_line in (None, self.span.line)):
             width = max(self.span.end_col - col, 1)
+        line, col = _window(line, col)
         width = min(width, max(len(line) - col + 1, 1))
         caret = " " * (col - 1) + "^" * width
         return f"{text}\n    {line}\n    {caret}"

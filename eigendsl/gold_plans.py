@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from eigendsl.change_mind import unfit_text
+from eigendsl.dsl.functions import an
 from eigendsl.dsl.types import ANY, STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, closest, did_you_mean
 from eigendsl.loader import LoadedSpec
@@ -82,7 +83,8 @@ def check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> Non
             if not assignable(got, expected):
                 diag.error(
                     arg_span,
-                    f"argument '{arg}' of '{step.tool}' is {expected.name}, but this is {got.name}",
+                    f"parameter '{arg}' of '{step.tool}' takes {an(expected)}, but this value "
+                    f"is {an(got)}",
                 )
             elif expected.values and isinstance(value, str) and (whole := WHOLE_REF.match(value)):
                 target = f"{step.tool}'s '{arg}'"

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from eigendsl.cli import main
 from eigendsl.compiler import compile_domain
-from eigendsl.errors import EigenError
+from eigendsl.errors import SHOWN_WIDTH, EigenError
 from tests.conftest import edit
 
 CHK = "checks/main.chk"
@@ -630,8 +630,8 @@ CASES = [
         CHK,
         "cancel_order(order_id=order_id,",
         "cancel_order(order_id=1,",
-        "mini/checks/main.chk:13:42: argument 'order_id' of 'cancel_order' is string, but this is "
-        "an int",
+        "mini/checks/main.chk:13:42: parameter 'order_id' of 'cancel_order' takes a string, but "
+        "this value is an int",
         "1,",
     ),
     case(
@@ -691,8 +691,8 @@ CASES = [
         TASKS,
         'cancel_order: {order_id: "{{ order_id }}"',
         "cancel_order: {order_id: 5",
-        "mini/tasks/cancel.yaml:15:24: argument 'order_id' of 'cancel_order' is string, but this "
-        "is int",
+        "mini/tasks/cancel.yaml:15:24: parameter 'order_id' of 'cancel_order' takes a string, but "
+        "this value is an int",
         "order_id: 5",
     ),
     # ------------------------------------------------------------ checker DSL: statements
@@ -1711,8 +1711,8 @@ CASES = [
         TASKS,
         "reason: {type: string, choices: [no longer needed, ordered by mistake]}",
         "reason: {type: int, choices: [1, 2]}",
-        "mini/tasks/cancel.yaml:15:52: argument 'reason' of 'cancel_order' is enum, but this is "
-        "int",
+        "mini/tasks/cancel.yaml:15:52: parameter 'reason' of 'cancel_order' takes an enum, but "
+        "this value is an int",
         "reason",
         2,
     ),
@@ -2140,11 +2140,15 @@ def test_error(mini: Path, tmp_path: Path, c: Case) -> None:
         text = Path(path).read_text(encoding="utf-8").splitlines()
         source = text[line - 1] if line <= len(text) else ""
         assert source[col - 1 :].startswith(c.at), f"{path}:{line}:{col} is {source[col - 1 :]!r}"
-        # The rendered diagnostic shows that line with a caret under the column.
+        # The rendered diagnostic shows that line with a caret under the column (a long line,
+        # a window of it around the column).
         lines = rendered.splitlines()
-        if line <= len(text):
+        if line <= len(text) and len(source) <= SHOWN_WIDTH:
             assert lines[1] == "    " + source
             assert lines[2].index("^") == 4 + col - 1
+        elif line <= len(text):
+            assert len(lines[1]) <= 4 + SHOWN_WIDTH + 6 and "..." in lines[1]
+            assert lines[1][lines[2].index("^") :].startswith(c.at)
 
 
 def test_references_at_any_depth(mini: Path, tmp_path: Path) -> None:

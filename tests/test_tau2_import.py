@@ -277,7 +277,11 @@ def test_scripted_conversations_end_by_the_user(advisory: Domain) -> None:
 
 def test_unknown_info_that_names_nothing_is_left_out(tmp_path: Path) -> None:
     folder = tiny_folder(tmp_path)
-    for unknown, expected in ((".", []), ("You do not remember your email.", None)):
+    for unknown, expected in (
+        (".", []),
+        ("You do not remember your email.", ["email"]),  # what it names, as an agent asks
+        ("Your pet's name escapes you.", None),  # nothing read from it: as it is
+    ):
         tasks = json.loads((folder / "tasks.json").read_text())
         tasks[0]["user_scenario"]["instructions"]["unknown_info"] = unknown
         (folder / "tasks.json").write_text(json.dumps(tasks))

@@ -65,7 +65,8 @@ class EventTyper(ComprehensionTyper):
             if not assignable(t, expected):
                 self.diag.error(
                     value.span,
-                    f"argument '{name}' of '{e.tool}' is {expected.name}, but this is {an(t)}",
+                    f"parameter '{name}' of '{e.tool}' takes {an(expected)}, but this value is "
+                    f"{an(t)}",
                 )
             elif (
                 expected.values

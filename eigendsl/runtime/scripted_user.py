@@ -87,11 +87,15 @@ _NOT_AN_ID = re.compile(
 )
 
 
-def misstated(text: str, known: dict[str, str]) -> str | None:
+def misstated(
+    text: str, known: dict[str, str], asked: list[dict[str, Any]] | None = None
+) -> str | None:
     """The known fact an agent's proposal gets wrong, if any: the proposal does not say the
     user's value but says another of its shape (another order id, another zip code) that is no
-    part of what the user knows. Only identifiers have a shape to tell: facts with digits that
-    are not a date, a time or an amount alone (:data:`_NOT_AN_ID`).
+    part of what the user knows, nor of the writes the user asked for (``asked``: the arguments
+    of the task's gold writes, so a new address's zip code is no mistake about the user's own).
+    Only identifiers have a shape to tell: facts with digits that are not a date, a time or an
+    amount alone (:data:`_NOT_AN_ID`).
 
     >>> misstated("I'll cancel order #W1000372. (yes/no)", {"order_id": "#W1000371"})
     'order_id'
@@ -99,9 +103,11 @@ def misstated(text: str, known: dict[str, str]) -> str | None:
     True
     >>> misstated("Start on 2025-06-20? (yes/no)", {"date of birth": "1988-03-14"}) is None
     True
+    >>> misstated("Move it to 1 Elm St, 10001? (yes/no)", {"zip": "80280"}, [{"zip": "10001"}])
     """
     lowered = text.lower()
     values = [str(v).lower() for v in known.values()]
+    values += [str(v).lower() for args in asked or () for v in args.values()]
     for key, value in known.items():
         value = str(value)
         if (
@@ -259,7 +265,7 @@ class ScriptedUser:
             now = str(episode.task["params"].get(name.strip()))
             known = {k: now if str(v).strip() == first.strip() else v for k, v in known.items()}
         if asks_to_confirm(said, known):
-            wrong = misstated(said, known)
+            wrong = misstated(said, known, _gold_writes(episode))
             if wrong is not None:
                 return CORRECTION.format(what=spoken(wrong), value=known[wrong])
             # a change of mind from the value the agent proposes, never from one it did not

@@ -25,6 +25,7 @@ from typing import Any
 from eigendsl.codegen.artifacts import digest
 from eigendsl.compiler import analyze, compile_domain
 from eigendsl.dsl.ast import Check
+from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
 from eigendsl.runtime.episodes import row_from_here, run_episodes, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
@@ -105,6 +106,8 @@ class Synthesis:
             settings.per_generation,
             settings.recover > 0,
         )
+        if not self.facts and settings.generations > 0 and settings.per_generation > 0:
+            raise EigenError(nothing_to_sample(spec_dir, templates))
         self.checks = {
             c.name: c for m in loaded.modules for c in m.declarations if isinstance(c, Check)
         }
@@ -385,6 +388,24 @@ class Synthesis:
         return generation_report(
             self.base, k, plan, rows, near, infeasible, previous, self.engineer, decisions
         )
+
+
+def nothing_to_sample(spec_dir: Path, templates: dict[str, Any]) -> str:
+    """Why synthesis can plan no dialogue of ``spec_dir`` (no template is sampled, or none draws
+    a task from the seed data), and what to do instead."""
+    unsampled = sum(not info.template.sample for info in templates.values())
+    why = (
+        f"all {len(templates)} of its templates are `sample: false`"
+        if unsampled == len(templates)
+        else f"{unsampled} of its {len(templates)} templates are `sample: false` and the others "
+        "draw no task from the seed data (no parameter set, or only held-out ones)"
+    )
+    return (
+        f"{spec_dir}: synthesis has nothing to plan: {why}, and synthesis plans its dialogues "
+        "from tasks it samples. Let a template be sampled (drop `sample: false`, give its params "
+        "sources the seed data fills); for the gold dialogues of the spec's own tasks (an "
+        "imported tau2 spec's), run `eigendsl run SPEC --agent scripted --out dialogues.jsonl`"
+    )
 
 
 def run_synthesis(

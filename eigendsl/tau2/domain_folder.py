@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import UnionType
@@ -34,7 +36,7 @@ class Tau2Domain:
     db: dict[str, Any]
     tasks: list[dict[str, Any]]
     splits: dict[str, list[str]] = field(default_factory=dict)
-    tasks_text: str = ""
+    places: JsonPlaces | None = None  # tasks.json's text, indexed
 
     @property
     def policy(self) -> Path:
@@ -179,15 +181,55 @@ def shape_problems(shape: Any, value: Any) -> list[str]:
     return list(dict.fromkeys(problems))  # a union's members fail alike: one problem
 
 
-def line_of(text: str, *needles: str) -> int:
-    """1-based line of the first ``needles[-1]`` after the earlier needles (0 when not found)."""
-    offset = 0
-    for needle in needles:
-        found = text.find(needle, offset)
-        if found < 0:
-            return 0
-        offset = found
-    return text.count("\n", 0, offset) + 1
+class JsonPlaces:
+    """Where things are in a JSON file's text, found without rescanning it: the line starts are
+    indexed once (a position's line is a bisection), and a search starts where the last one of
+    the same walk ended (tasks.json lists its tasks in order), so locating every task and action
+    of a file is linear in its size.
+
+    >>> places = JsonPlaces('[{"id": "a"},\n {"id":"b", "name": "x"}]')
+    >>> places.line_col(places.find("id", "b"))
+    (2, 3)
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts = [0, *(match.end() for match in re.finditer("\n", text))]
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """The 1-based line and column of ``offset`` (``(0, 0)`` for a negative one)."""
+        if offset < 0:
+            return 0, 0
+        line = bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def find(self, key: str, value: Any, start: int = 0) -> int:
+        """The offset of the first ``"key": value`` at or after ``start``, with any spacing
+        (a minified file's too); -1 when there is none."""
+        start = max(start, 0)
+        found = self.text.find(f"{json.dumps(key)}: {json.dumps(value)}", start)  # json.dump's
+        if found >= 0:
+            return found
+        values = {json.dumps(value), json.dumps(value, ensure_ascii=False)}
+        pattern = re.escape(json.dumps(key)) + r"\s*:\s*(?:" + "|".join(map(re.escape, values))
+        match = re.compile(pattern + ")").search(self.text, start)
+        return match.start() if match else -1
+
+    def task_offsets(self, tasks: list[Any]) -> list[int]:
+        """The offset of each task's ``"id"`` (-1 where it has none or it is not found), each
+        searched for after the previous task's."""
+        offsets, after = [], 0
+        for task in tasks:
+            task_id = task.get("id") if isinstance(task, dict) else None
+            found = -1
+            if isinstance(task_id, (str, int)) and not isinstance(task_id, bool):
+                found = self.find("id", task_id, after)
+                if found < 0:  # out of order: the first anywhere, as before
+                    found = self.find("id", task_id)
+                else:
+                    after = found + 1
+            offsets.append(found)
+        return offsets
 
 
 def import_problems(task: dict[str, Any]) -> list[str]:
@@ -219,7 +261,7 @@ def import_problems(task: dict[str, Any]) -> list[str]:
     return problems
 
 
-def check_tasks(tasks: Any, path: Path, text: str, importing: bool = False) -> None:
+def check_tasks(tasks: Any, path: Path, text: str | JsonPlaces, importing: bool = False) -> None:
     """Every task of tasks.json has the shape of :class:`Task`; all problems together, each
     naming the task by its id (or its index where it has none). ``importing``: also what keeps
     a task from being imported (:func:`import_problems`), and an empty list."""
@@ -231,20 +273,20 @@ def check_tasks(tasks: Any, path: Path, text: str, importing: bool = False) -> N
             f"{_expected(Task)}"
         )
     diag = Diagnostics()
-    lines = text.splitlines()
+    places = text if isinstance(text, JsonPlaces) else JsonPlaces(text)
+    offsets = places.task_offsets(tasks)
     names: dict[str, int] = {}
     for index, task in enumerate(tasks):
         has_id = isinstance(task, dict) and not shape_problems(TaskId, task.get("id"))
         label = f"task {task['id']}" if has_id else f"the task at index {index}"
-        line = line_of(text, f'"id": {json.dumps(task["id"])}') if has_id else 0
+        line, col = places.line_col(offsets[index]) if has_id else (0, 0)
         problems = shape_problems(Task, task)
         if importing and not problems:
             problems = import_problems(task)
         if not problems and has_id:
             first = names.setdefault(check_name(task), index)
             if first != index:
-                # the line found may be the first task's: name this one by its index too
-                label, line = f"{label} (index {index})", 0
+                label = f"{label} (index {index})"
                 problems.append(
                     f"its check would be {check_name(task)}, as would that of the "
                     f"task at index {first}; give every task its own id (ids must "
@@ -252,7 +294,6 @@ def check_tasks(tasks: Any, path: Path, text: str, importing: bool = False) -> N
                 )
         for problem in problems:
             if line:
-                col = lines[line - 1].find('"id"') + 1
                 diag.error(Span(str(path), line, col), f"{label}: {problem}")
             else:
                 diag.error(Span(str(path), 0, 0), f"{path}: {label}: {problem}")
@@ -277,7 +318,8 @@ def read_domain(domain_dir: Path | str) -> Tau2Domain:
         )
     tasks_path = root / "tasks.json"
     tasks, tasks_text = read_json(tasks_path)
-    check_tasks(tasks, tasks_path, tasks_text, importing=True)
+    places = JsonPlaces(tasks_text)
+    check_tasks(tasks, tasks_path, places, importing=True)
     db, _ = read_json(root / "db.json")
     if not isinstance(db, dict) or not db:
         what = "an empty object" if isinstance(db, dict) else json_kind(db)
@@ -304,7 +346,7 @@ def read_domain(domain_dir: Path | str) -> Tau2Domain:
             f"no tool implementation for the tau2 domain '{name}' ({root}); EigenDSL implements "
             f"the tools of: {', '.join(sorted(KNOWN_DOMAINS))}"
         )
-    return Tau2Domain(root, name, db, tasks, splits, tasks_text)
+    return Tau2Domain(root, name, db, tasks, splits, places)
 
 
 def domain_tools(name: str) -> Any:
@@ -314,13 +356,13 @@ def domain_tools(name: str) -> Any:
 
 __all__ = [
     "KNOWN_DOMAINS",
+    "JsonPlaces",
     "Tau2Domain",
     "check_splits",
     "check_tasks",
     "domain_tools",
     "import_problems",
     "json_kind",
-    "line_of",
     "read_domain",
     "read_json",
     "shape_problems",

@@ -20,6 +20,7 @@ its tasks and writes the spec folder.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +33,13 @@ from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, did_you_m
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
 from eigendsl.tau2.domain_folder import (
     KNOWN_DOMAINS,
+    JsonPlaces,
     Tau2Domain,
     domain_tools,
-    line_of,
+    json_kind,
     read_domain,
 )
+from eigendsl.tau2.scenario import known_facts, opening, unknown_things
 from eigendsl.tau2.schema import infer_tables
 from eigendsl.tau2.spec_tools import tool_specs, tools_module
 from eigendsl.tau2.task_support import basis_errors, refused_gold_steps, task_problems
@@ -104,19 +107,29 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     instructions = scenario.get("instructions") or {}
     if isinstance(instructions, str):
         instructions = {"task_instructions": instructions}
-    user: dict[str, Any] = {
-        "reason": _jinja_safe(str(instructions.get("reason_for_call") or "Hi, I need some help."))
-    }
-    if instructions.get("known_info"):
-        user["known"] = {"known_info": _jinja_safe(str(instructions["known_info"]))}
-    unknown = str(instructions.get("unknown_info") or "")
-    if any(character.isalnum() for character in unknown):  # tasks 37 and 106 have "."
-        user["unknown"] = [unknown]
-    behaviour = (
-        [str(instructions["task_instructions"])] if instructions.get("task_instructions") else []
-    )
-    if scenario.get("persona"):
-        behaviour.insert(0, f"Persona: {scenario['persona']}")
+    reason = str(instructions.get("reason_for_call") or "Hi, I need some help.")
+    user: dict[str, Any] = {"reason": _jinja_safe(opening(reason) or reason)}
+    known_info = str(instructions.get("known_info") or "")
+    unknown_info = str(instructions.get("unknown_info") or "")
+    if facts := known_facts(known_info):
+        user["known"] = {key: _jinja_safe(value) for key, value in facts.items()}
+    elif known_info:  # nothing the scripted user could answer with read from it: as it is
+        user["known"] = {"known_info": _jinja_safe(known_info)}
+    if things := unknown_things(unknown_info):
+        user["unknown"] = things
+    elif any(character.isalnum() for character in unknown_info):  # tasks 37 and 106 have "."
+        user["unknown"] = [unknown_info]
+    behaviour = [f"Persona: {scenario['persona']}"] if scenario.get("persona") else []
+    # tau2's own words, for a model playing the user: the request in full, and the sentences
+    # the facts above were read from
+    told = [("Your request", reason if user["reason"] != _jinja_safe(reason) else "")]
+    told += [
+        ("What you know", known_info if facts else ""),
+        ("What you do not know", unknown_info if things else ""),
+    ]
+    behaviour += [f"{what}, as tau2 words it: {text}" for what, text in told if text]
+    if instructions.get("task_instructions"):
+        behaviour.append(str(instructions["task_instructions"]))
     if behaviour:
         user["instructions"] = _jinja_safe("\n\n".join(behaviour))
     criteria = task.get("evaluation_criteria") or {}
@@ -141,31 +154,102 @@ def template_for(task: dict[str, Any], known_tools: dict[str, Any]) -> dict[str,
     }
 
 
+#: What a tool parameter's type takes, as a JSON value: the type's name in words, and a test.
+_TAKES: dict[str, tuple[str, Any]] = {
+    "string": ("a string", lambda v: isinstance(v, str)),
+    "int": ("a whole number", lambda v: isinstance(v, int) and not isinstance(v, bool)),
+    "float": ("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)),
+    "bool": ("true or false", lambda v: isinstance(v, bool)),
+    "list": ("a list", lambda v: isinstance(v, list)),
+    "object": ("an object", lambda v: isinstance(v, dict)),
+}
+
+
+def _misfit(value: Any, param: dict[str, Any]) -> str | None:
+    """What a gold argument's JSON value is where its parameter takes another type (None when it
+    fits): "takes a string, but this value is a number"."""
+    kind = param.get("type", "any")
+    if kind not in _TAKES or (value is None and param.get("optional")):
+        return None
+    takes, fits = _TAKES[kind]
+    items = param.get("items")
+    if fits(value) and isinstance(items, dict) and items.get("type") in _TAKES:
+        item_takes, item_fits = _TAKES[items["type"]]
+        wrong = [v for v in value if not item_fits(v)]
+        return (
+            f"takes a list, each {item_takes}, but this one holds {json_kind(wrong[0])}"
+            if wrong
+            else None
+        )
+    return None if fits(value) else f"takes {takes}, but this value is {json_kind(value)}"
+
+
 def check_actions(domain: Tau2Domain, known_tools: dict[str, Any]) -> None:
-    """Every gold action names a tool of the domain and is the agent's; all problems together."""
+    """Every gold action names a tool of the domain, is the agent's and gives that tool's
+    arguments (names, required ones, types): all problems together, each at tasks.json's line
+    and column. tau2 would run a mistyped gold call as a failing one, but the spec's gold plan is
+    checked against the tools, so the import reports it where it can be fixed."""
     diag = Diagnostics()
     path = str(domain.root / "tasks.json")
-    for task in domain.tasks:
+    places = domain.places or JsonPlaces("")
+
+    def span(offset: int) -> Span:
+        line, col = places.line_col(offset)
+        return Span(path, line, col)
+
+    for task, start in zip(domain.tasks, places.task_offsets(domain.tasks), strict=True):
         for index, action in enumerate(
             (task.get("evaluation_criteria") or {}).get("actions") or ()
         ):
             name = str(action.get("name"))
-            span = Span(
-                path, line_of(domain.tasks_text, f'"id": "{task["id"]}"', f'"name": "{name}"'), 1
-            )
+            found = places.find("name", action.get("name"), start)
+            start = max(found, start)
+            at = f"task {task['id']}: evaluation_criteria.actions[{index}]"
             if name not in known_tools:
                 diag.error(
-                    span,
-                    f"task {task['id']}: evaluation_criteria.actions[{index}] calls unknown tool "
-                    f"'{name}'"
-                    f"{did_you_mean(name, known_tools)}; the {domain.name} domain's tools are "
-                    f"{', '.join(sorted(known_tools))}",
+                    span(found),
+                    f"{at} calls unknown tool '{name}'"
+                    + did_you_mean(
+                        name,
+                        known_tools,
+                        f"the {domain.name} domain's tools are {', '.join(sorted(known_tools))}",
+                    ),
                 )
-            elif action.get("requestor", "assistant") != "assistant":
+                continue
+            if action.get("requestor", "assistant") != "assistant":
                 diag.error(
-                    span,
-                    f"task {task['id']}: evaluation_criteria.actions[{index}] ({name}) is made by "
-                    f"the {action.get('requestor')}; EigenDSL imports agent-side actions only",
+                    span(found),
+                    f"{at} ({name}) is made by the {action.get('requestor')}; EigenDSL imports "
+                    "agent-side actions only",
+                )
+                continue
+            params = known_tools[name]["params"]
+            arguments = action.get("arguments") or {}
+            for arg, value in arguments.items():
+                where = places.find(arg, value, start)
+                arg_span = span(where if where >= 0 else found)
+                if arg not in params:
+                    diag.error(
+                        arg_span,
+                        f"{at} gives '{name}' the argument '{arg}', which it has no parameter "
+                        f"for{did_you_mean(arg, params)}; its parameters are "
+                        f"{', '.join(params) or 'none'}",
+                    )
+                elif (why := _misfit(value, params[arg])) is not None:
+                    diag.error(
+                        arg_span,
+                        f"{at}: parameter '{arg}' of '{name}' {why} ({json.dumps(value)}); "
+                        "write the value as the tool takes it",
+                    )
+            missing = [
+                p for p, spec in params.items() if not spec.get("optional") and p not in arguments
+            ]
+            if missing:
+                diag.error(
+                    span(found),
+                    f"{at} calls '{name}' without its required argument"
+                    f"{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)}; "
+                    "add it to the action's arguments",
                 )
     diag.raise_if_errors()
 
@@ -269,9 +353,10 @@ def import_tau2(
     check_actions(domain, tools)
     tasks_path = domain.root / "tasks.json"
     diag = Diagnostics()
-    diag.extend(basis_errors(tasks_path, domain.tasks_text, domain.tasks))
+    tasks_text = domain.places.text if domain.places is not None else ""
+    diag.extend(basis_errors(tasks_path, tasks_text, domain.tasks))
     diag.raise_if_errors()
-    problems = task_problems(tasks_path, domain.tasks_text, domain.tasks)
+    problems = task_problems(tasks_path, tasks_text, domain.tasks)
     left_out = list(dict.fromkeys(p.task_id for p in problems if p.left_out))
     tasks = [task for task in domain.tasks if str(task["id"]) not in left_out]
     if not tasks:
