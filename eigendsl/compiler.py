@@ -43,6 +43,11 @@ from eigendsl.tool_bodies import declarative_tools
 SCHEMA_VERSION = 1
 
 
+#: What :func:`analyze` gives: the loaded spec, the seed, the resolved checks, the templates,
+#: the declared tools' bodies and the diagnostics so far.
+Analysis = tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]
+
+
 @dataclass
 class CompiledDomain:
     name: str
@@ -50,11 +55,11 @@ class CompiledDomain:
     warnings: list[Diagnostic] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     spec_dir: Path | None = None  # the spec folder, which no output may overwrite
+    # what analyze found, which lint reads again rather than analyzing the spec a second time
+    analysis: Analysis | None = field(default=None, repr=False, compare=False)
 
 
-def analyze(
-    spec_dir: Path | str, extra: list[Path] | None = None
-) -> tuple[LoadedSpec, dict[str, Any], Resolved, dict[str, TemplateInfo], Any, Diagnostics]:
+def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
     """Load and check a spec (plus ``extra`` checker and task files); raise :class:`EigenError`
     with every error found."""
     loaded = load_spec(spec_dir, extra)
@@ -82,7 +87,8 @@ def compile_domain(
 
     ``extra`` adds checker (``.chk``) and task (``.yaml``) files from outside the spec folder,
     such as the tasks synthesis writes with their checks."""
-    loaded, seed, resolved, templates, bodies, diag = analyze(spec_dir, extra)
+    analysis = analyze(spec_dir, extra)
+    loaded, seed, resolved, templates, bodies, diag = analysis
     tasks = concrete_tasks(loaded, seed, templates, diag)
     diag.raise_if_errors()
     spec = loaded.spec
@@ -138,7 +144,7 @@ def compile_domain(
     files["manifest.yaml"] = artifacts.manifest(
         spec, spec_rel.replace(os.sep, "/"), inputs, files, counts
     )
-    return CompiledDomain(spec.name, files, diag.warnings, tasks, loaded.root)
+    return CompiledDomain(spec.name, files, diag.warnings, tasks, loaded.root, analysis)
 
 
 def _source_map(text: str) -> dict[str, str]:

@@ -110,18 +110,20 @@ def lint(
     samples: int = DEFAULT_SAMPLES,
     domain: Any = None,
     warnings: list[Any] | None = None,
+    analysis: Any = None,
 ) -> LintReport:
     """Run every lint pass on a spec folder. ``domain``: the spec already compiled and loaded,
-    with the compile's ``warnings``. Those are findings too (``compile_warning``): a spec's
-    warnings are told by lint as by compile."""
+    with the compile's ``warnings`` and ``analysis`` (:attr:`CompiledDomain.analysis`, so the spec
+    is analyzed once). The warnings are findings too (``compile_warning``): a spec's warnings are
+    told by lint as by compile."""
     from eigendsl.compiler import analyze, compile_domain
     from eigendsl.runtime.domain import load_compiled
 
-    loaded, seed, resolved, templates, _bodies, _diag = analyze(spec_dir)
     if domain is None:
         compiled = compile_domain(spec_dir)
         domain = load_compiled(compiled.files, Path(compiled.spec_dir or spec_dir))
-        warnings = compiled.warnings
+        warnings, analysis = compiled.warnings, compiled.analysis
+    loaded, seed, resolved, templates, _bodies, _diag = analysis or analyze(spec_dir)
     tasks = lint_tasks(loaded, seed, templates, domain, samples)
     ctx = LintContext(
         loaded,
@@ -213,7 +215,12 @@ def lint_compiled(
     warnings = compiled.warnings
     root = compiled.spec_dir or Path(spec_dir)
     try:
-        report = lint(spec_dir, domain=load_compiled(compiled.files, root), warnings=warnings)
+        report = lint(
+            spec_dir,
+            domain=load_compiled(compiled.files, root),
+            warnings=warnings,
+            analysis=compiled.analysis,
+        )
     except EigenError:
         raise
     except Exception as exc:  # noqa: BLE001 - a lint bug must not break the compile that already succeeded
