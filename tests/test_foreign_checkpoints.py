@@ -195,9 +195,10 @@ def test_episodes_past_learned_positions_end_as_context_full(retail_domain, fore
     ``context_full``, plays the others on, and judges and sums up all of them, where it stopped
     at the first such turn."""
     from eigendsl.runtime.environment import Environment
-    from eigendsl.runtime.episodes import Episode, add_user_turn, run_episodes, summarize
+    from eigendsl.runtime.episodes import Episode, add_user_turn, run_episodes
     from eigendsl.runtime.model_roles import ModelAgent
     from eigendsl.runtime.model_view import model_view
+    from eigendsl.runtime.rows import summarize
     from eigendsl.runtime.scripted_user import ScriptedUser
 
     tokenizer = copy.deepcopy(foreign)

@@ -18,18 +18,11 @@ from eigendsl.cli import main
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import (
-    Episode,
-    apply_agent_turn,
-    pass_at_k,
-    pass_hat_k,
-    run_episodes,
-    summarize,
-    write_jsonl,
-)
+from eigendsl.runtime.episodes import Episode, apply_agent_turn, run_episodes
 from eigendsl.runtime.model_roles import ModelAgent, ModelUser
 from eigendsl.runtime.model_view import compact_prompt, compact_result, model_view
 from eigendsl.runtime.openai_backend import OpenAIBackend
+from eigendsl.runtime.rows import pass_at_k, pass_hat_k, summarize, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import parse_tool_calls

@@ -16,7 +16,8 @@ from eigendsl.cli import main
 from eigendsl.lint import lint
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.episodes import run_episodes, summarize
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.rows import summarize
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.tool_results import json_problems

@@ -139,8 +139,9 @@ def run_cmd(
 ) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import claim_episodes_file, run_episodes
+    from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
+    from eigendsl.runtime.rows import claim_episodes_file
 
     if out is not None:
         claim_episodes_file(out)
@@ -218,8 +219,8 @@ def eval_cmd(
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import claim_episodes_file
     from eigendsl.runtime.model_view import agent_context
+    from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.train.evaluate import evaluate
 
     if out is not None:

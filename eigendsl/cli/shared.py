@@ -163,7 +163,7 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     """The episodes' summary as tables (the failed statements as written)."""
     from rich.table import Table
 
-    from eigendsl.runtime.episodes import calls_that_ran, headline_rates
+    from eigendsl.runtime.rows import calls_that_ran, headline_rates
 
     console = plain_console()
     table = Table(title=title)
@@ -217,7 +217,7 @@ def report_episodes(
 ) -> None:
     """Write the episodes (when asked) and print their summary, as a table or one JSON line
     (the spec files they name as paths from here, when ``domain_dir`` is the spec folder)."""
-    from eigendsl.runtime.episodes import row_from_here, summarize, write_jsonl
+    from eigendsl.runtime.rows import row_from_here, summarize, write_jsonl
 
     if domain_dir is not None:
         rows = [row_from_here(row, domain_dir) for row in rows]

@@ -86,7 +86,7 @@ def import_tau2_results_cmd(
 ) -> None:
     """Read tau2-bench simulation results as episodes, re-judged with the compiled checks."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import claim_episodes_file
+    from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.tau2.rejudge import import_results
 
     claim_episodes_file(out)

@@ -371,7 +371,7 @@ def train_cmd(
 
 def _print_pass_rates(summary: dict[str, Any]) -> None:
     """base / SFT / SFT+GRPO on the held-out tasks, as report.md's first table gives them."""
-    from eigendsl.runtime.episodes import headline_rates
+    from eigendsl.runtime.rows import headline_rates
     from eigendsl.train.report import STAGE_NAMES
 
     click.echo(f"  {'':9s}" + "".join(f"{name:>8s}" for name, _ in headline_rates(summary["base"])))

@@ -24,10 +24,9 @@ from eigendsl.runtime.episodes import (
     GoldCache,
     add_user_turn,
     apply_agent_turn,
-    failure_text,
     judge_episode,
-    row_from_here,
 )
+from eigendsl.runtime.rows import failure_text, row_from_here
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.toolcalls import decode_arguments

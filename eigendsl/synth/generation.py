@@ -27,7 +27,8 @@ from eigendsl.compiler import analyze, compile_domain
 from eigendsl.dsl.ast import Check
 from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain, load_compiled
-from eigendsl.runtime.episodes import row_from_here, run_episodes, write_jsonl
+from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.rows import row_from_here, write_jsonl
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R

@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from eigendsl.runtime.episodes import failure_text
+from eigendsl.runtime.rows import failure_text
 from eigendsl.synth.planner import PlanItem
 from eigendsl.synth.quality import quality_reasons
 from eigendsl.synth.variants import FORBIDDEN_REQUESTS, SynthTask, mind_params, reference

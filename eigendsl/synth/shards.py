@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.episodes import write_jsonl
 from eigendsl.runtime.mistakes import MISTAKES, RECOVER
+from eigendsl.runtime.rows import write_jsonl
 from eigendsl.synth.records import read_rows
 from eigendsl.synth.shard_worker import play_shard
 

@@ -187,7 +187,7 @@ class JsonPlaces:
     the same walk ended (tasks.json lists its tasks in order), so locating every task and action
     of a file is linear in its size.
 
-    >>> places = JsonPlaces('[{"id": "a"},\n {"id":"b", "name": "x"}]')
+    >>> places = JsonPlaces('[{"id": "a"},\\n {"id":"b", "name": "x"}]')
     >>> places.line_col(places.find("id", "b"))
     (2, 3)
     """

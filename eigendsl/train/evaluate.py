@@ -23,8 +23,9 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import TURN_TOKENS, HFBackend
 from eigendsl.runtime.checkpoints import is_rotary, model_positions
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.episodes import row_from_here, run_episodes, summarize, write_jsonl
+from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.model_roles import ModelAgent
+from eigendsl.runtime.rows import row_from_here, summarize, write_jsonl
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.train.identifiers import Identifiers
 from eigendsl.train.stated_values import field_values, stated_value, swapped, word_pattern

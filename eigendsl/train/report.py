@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eigendsl.runtime.episodes import calls_that_ran, headline_rates
+from eigendsl.runtime.rows import calls_that_ran, headline_rates
 from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
 from eigendsl.train.runfolder import steps_from_one
 
