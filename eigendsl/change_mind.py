@@ -165,6 +165,8 @@ def unfit_text(text: str, t: Type, what: str = "the parameter", then: str = "") 
         )
     elif t.date and (problem := rt.date_problem(text)) is not None:
         return f"but {what} is a date: {problem}{tail}"
+    elif t.time and (problem := rt.time_problem(text)) is not None:
+        return f"but {what} is a time of day: {problem}{tail}"
     return None
 
 

@@ -27,10 +27,10 @@ from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
 from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.settings_spec import Sampling, Training, UserSimulator
-from eigendsl.support import date_problem
+from eigendsl.support import date_problem, time_problem
 from eigendsl.yamlload import YAML_BOOL_TEXT, is_yaml11_bool
 
-SCALAR_TYPES = ("string", "int", "float", "bool", "date", "any")
+SCALAR_TYPES = ("string", "int", "float", "bool", "date", "time", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -146,8 +146,11 @@ class FieldType(Model):
     """A typed value: a scalar, an enum, a list, an object with named fields, or a map."""
 
     type: Literal[
-        "string", "int", "float", "bool", "date", "any", "enum", "list", "object", "map"
-    ] = Field(description="The value's type (a date is text written YYYY-MM-DD).")
+        "string", "int", "float", "bool", "date", "time", "any", "enum", "list", "object", "map"
+    ] = Field(
+        description="The value's type (a date is text written YYYY-MM-DD, a time of day text "
+        "written HH:MM on a 24-hour clock)."
+    )
     description: str = Field("", description="What the value means; shown in prompts and schemas.")
     values: list[str] | None = Field(None, description="Allowed values of an enum.")
     items: FieldType | None = Field(None, description="Type of a list's items.")
@@ -235,6 +238,7 @@ PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "map": (dict,),
     "enum": (str,),
     "date": (str,),
+    "time": (str,),
 }
 
 
@@ -274,6 +278,9 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
             if written
             else f"is {value!r}, not a day written YYYY-MM-DD"
         )
+    if spec.type == "time" and (problem := time_problem(value)) is not None:
+        # "'25:00' is not a time written HH:MM (hour 25 is past 23)", the value said once
+        return f"is {value!r}, which is not{problem.split(' is not', 1)[1]}"
     if spec.type == "list" and spec.items is not None:
         for i, item in enumerate(value):
             problem = value_matches(item, spec.items)

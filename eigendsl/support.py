@@ -820,8 +820,84 @@ def add_days(value: Any, days: Any) -> str:
         raise EvalError(f"{show(value)} plus {days} days is not a date") from None
 
 
+#: A time of day as a field of type ``time`` holds it: ``HH:MM``, 24-hour, zero-padded (text in
+#: this shape compares, letter by letter, in time order). A tool schema's ``pattern``, and how
+#: the runtime knows a time parameter from other text.
+TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
+_CLOCK = re.compile(r"(\d{2}):(\d{2})")
+_MINUTES_A_DAY = 24 * 60
+
+
+def time_problem(value: Any) -> str | None:
+    """Why ``value`` is not a time of day written HH:MM, 24-hour (what a field or an argument
+    of type ``time`` holds), or None.
+
+    >>> time_problem("09:30"), time_problem("23:59"), time_problem("9:30")
+    (None, None, "'9:30' is not a time written HH:MM (24-hour, zero-padded: 09:30)")
+    >>> time_problem("25:00"), time_problem("10:60")
+    ("'25:00' is not a time written HH:MM (hour 25 is past 23)", "'10:60' is not a time written HH:MM (minute 60 is past 59)")
+    """  # noqa: E501
+    match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        return f"{show(value)} is not a time written HH:MM (24-hour, zero-padded: 09:30)"
+    hours, minutes = int(match[1]), int(match[2])
+    if hours > 23:
+        return f"{show(value)} is not a time written HH:MM (hour {hours} is past 23)"
+    if minutes > 59:
+        return f"{show(value)} is not a time written HH:MM (minute {minutes} is past 59)"
+    return None
+
+
+def minutes_of(value: Any) -> int:
+    """The minutes from midnight to a time of day written HH:MM.
+
+    >>> minutes_of("00:00"), minutes_of("09:30"), minutes_of("23:59")
+    (0, 570, 1439)
+    """
+    if (problem := time_problem(value)) is not None:
+        raise EvalError(problem)
+    return int(value[:2]) * 60 + int(value[3:])
+
+
+def minutes_between(start: Any, end: Any) -> int:
+    """Minutes from time ``start`` to time ``end`` of the same day, negative when ``end`` comes
+    first.
+
+    >>> minutes_between("09:30", "11:00"), minutes_between("11:00", "09:30")
+    (90, -90)
+    """
+    return minutes_of(end) - minutes_of(start)
+
+
+def add_minutes(value: Any, minutes: Any) -> str:
+    """The time ``minutes`` minutes after ``value`` (before, when negative), written HH:MM; a
+    time past 23:59 or before 00:00 is no time of the same day, an error.
+
+    >>> add_minutes("09:30", 45), add_minutes("09:30", -570)
+    ('10:15', '00:00')
+    >>> add_minutes("23:30", 45)
+    Traceback (most recent call last):
+    ...
+    eigendsl.support.EvalError: 23:30 plus 45 minutes is past 23:59, the last time of a day
+    """
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        raise EvalError(f"add_minutes() adds a whole number of minutes, not {show(minutes)}")
+    moved = minutes_of(value) + minutes
+    if not 0 <= moved < _MINUTES_A_DAY:
+        raise EvalError(time_out_of_day(value, minutes))
+    return f"{moved // 60:02d}:{moved % 60:02d}"
+
+
+def time_out_of_day(value: str, minutes: int) -> str:
+    """Why ``value`` moved by ``minutes`` is no time of the day (the compiler says it too, of
+    two constants)."""
+    if minutes > 0:
+        return f"{value} plus {minutes} minutes is past 23:59, the last time of a day"
+    return f"{value} minus {-minutes} minutes is before 00:00, the first time of a day"
+
+
 def least(values: Any) -> Any:
-    """``min(list)``: the smallest of a list's numbers, or its earliest date.
+    """``min(list)``: the smallest of a list's numbers, or its earliest date or time.
 
     >>> least([3, 1.5, 2]), least(["2025-06-10", "2025-01-31"])
     (1.5, '2025-01-31')
@@ -830,7 +906,7 @@ def least(values: Any) -> Any:
 
 
 def greatest(values: Any) -> Any:
-    """``max(list)``: the greatest of a list's numbers, or its latest date."""
+    """``max(list)``: the greatest of a list's numbers, or its latest date or time."""
     return _extreme(max, values)
 
 

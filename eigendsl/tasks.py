@@ -160,13 +160,18 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
                 "does not define; add it under params",
             )
         elif not assignable(given := info.param_types[p_name], p_type) or (
-            p_type.date and given.kind == "string" and not given.date
+            given.kind == "string"
+            and ((p_type.date and not given.date) or (p_type.time and not given.time))
         ):  # text that is no day would compare as letters ("RES1001" < "2025-06-10")
             diag.error(
                 span,
                 f"check '{check}' takes '{p_name}' as {p_type.name}, but the template's "
                 f"'{p_name}' is {given.name}"
-                + ("; declare it type: date" if p_type.date and given.kind == "string" else ""),
+                + (
+                    f"; declare it type: {p_type.name}"
+                    if (p_type.date or p_type.time) and given.kind == "string"
+                    else ""
+                ),
             )
 
 

@@ -20,7 +20,7 @@ from eigendsl.dsl.types import Type, assignable, from_field
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import Param, Table
-from eigendsl.support import date_problem
+from eigendsl.support import date_problem, time_problem
 
 Body = tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]
 
@@ -75,6 +75,7 @@ def declarative_tools(
                     else:  # a value the field cannot hold: an enum's other value, no day
                         analyzer.enum_literal(field_type, expr)
                         analyzer.date_literal(field_type, expr)
+                        analyzer.time_literal(field_type, expr)
                         _check_enum_values(field_name, field_type, value_type, expr, diag)
                         ref = schema.fields[field_name].ref
                         if ref is not None and seed is not None:
@@ -140,8 +141,9 @@ def _settable(table: str, schema: Table, field_name: str, at: Span, diag: Diagno
 def _check_enum_values(
     field_name: str, field_type: Type, value_type: Type, expr: A.Expr, diag: Diagnostics
 ) -> None:
-    """An enum parameter (or field) written to an enum or date field: each of its values must be
-    one the field holds, else the call that passes it stores a value the field cannot hold."""
+    """An enum parameter (or field) written to an enum, date or time field: each of its values
+    must be one the field holds, else the call that passes it stores a value the field cannot
+    hold."""
     if not value_type.values or isinstance(expr, A.Literal):
         return
     if field_type.values:
@@ -153,6 +155,9 @@ def _check_enum_values(
     elif field_type.date:
         wrong = [v for v in value_type.values if date_problem(v) is not None]
         fix = "a date is written YYYY-MM-DD; write a date here, or this to a field of text"
+    elif field_type.time:
+        wrong = [v for v in value_type.values if time_problem(v) is not None]
+        fix = "a time is written HH:MM; write a time here, or this to a field of text"
     else:
         return
     if wrong:

@@ -171,9 +171,13 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode, deep: bool = F
     return result
 
 
-def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
     """An int, or an error at it past the 4300 digits Python reads or writes in decimal (a
-    ValueError otherwise, here or where the value is written as JSON: 0x... reads any length)."""
+    ValueError otherwise, here or where the value is written as JSON: 0x... reads any length).
+    YAML 1.1's base 60 (``10:30`` is 630) stays the text it is, as in YAML 1.2 and JSON: it is a
+    time of day, and a field of type ``time`` takes it."""
+    if ":" in str(node.value):
+        return str(node.value)
     try:
         value = loader.construct_yaml_int(node)
         if value.bit_length() > 14_000:
@@ -181,6 +185,13 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
         return value
     except ValueError:
         raise EigenError(Diagnostic(_span(loader.path, node), _TOO_LONG)) from None
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
+    """A float; YAML 1.1's base 60 (``1:30.5`` is 90.5) stays the text it is, as an int's does."""
+    if ":" in str(node.value):
+        return str(node.value)
+    return float(loader.construct_yaml_float(node))
 
 
 #: A lone half of a UTF-16 surrogate pair: no character, and no UTF-8 file or JSON line can hold
@@ -211,6 +222,7 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)

@@ -325,8 +325,8 @@ CASES = [
         'require said "cancelled"',
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
-        "abs, add_days, days_between, float, int, keys, len, lower, max, min, round, str, upper, "
-        "weekday",
+        "abs, add_days, add_minutes, days_between, float, int, keys, len, lower, max, min, "
+        "minutes_between, round, str, upper, weekday",
         "lenn(",
     ),
     case(
@@ -335,7 +335,7 @@ CASES = [
         "reason: string)",
         "reason: strng)",
         "mini/checks/main.chk:10:43: unknown type 'strng'; expected one of string, int, float, "
-        "bool, date, any, list[...]; did you mean 'string'?",
+        "bool, date, time, any, list[...]; did you mean 'string'?",
         "strng",
     ),
     case(
@@ -1121,7 +1121,7 @@ CASES = [
         "email: string\n        name",
         "email: strin\n        name",
         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
-        "expected one of string, int, float, bool, date, any, enum, list, object, map",
+        "expected one of string, int, float, bool, date, time, any, enum, list, object, map",
         "strin",
     ),
     case(

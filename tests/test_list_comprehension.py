@@ -239,7 +239,7 @@ def with_check(mini: Path, body: str) -> None:
         (
             "    require min([o.status for o in db.orders]) == 1\n",
             "20:17",
-            r"min\(\) takes numbers or dates, two or more, or one list of them, such as "
+            r"min\(\) takes numbers, dates or times, two or more, or one list of them, such as "
             r"min\(\[o\.total for o in db\.orders\]\), not a list of enum",
         ),
         (

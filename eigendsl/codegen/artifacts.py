@@ -12,6 +12,7 @@ import yaml
 
 from eigendsl import __version__
 from eigendsl.spec import DomainSpec, FieldType, Param
+from eigendsl.support import TIME_PATTERN
 from eigendsl.training_spec import STAGE_DEFAULTS
 from eigendsl.yamlload import to_plain
 
@@ -64,6 +65,10 @@ ROLES = {
 }
 
 
+# How a tool schema tells the model what a time parameter takes.
+TIME_FORMAT = "a time of day written HH:MM on a 24-hour clock, such as 09:30 or 17:45"
+
+
 def json_schema(field: FieldType) -> dict[str, Any]:
     """JSON Schema of a typed value, as OpenAI function parameters expect it."""
     kind = field.type
@@ -86,13 +91,24 @@ def json_schema(field: FieldType) -> dict[str, Any]:
         schema = {}
     elif kind == "date":
         schema = {"type": "string", "format": "date"}
+    elif kind == "time":
+        # Not JSON Schema's "format": "time", which is RFC 3339's full time, with seconds and an
+        # offset (09:30:00+02:00): a field of type time holds the time of day as HH:MM.
+        schema = {"type": "string", "pattern": TIME_PATTERN}
     else:
         schema = {
             "type": {"string": "string", "int": "integer", "float": "number", "bool": "boolean"}[
                 kind
             ]
         }
-    if field.description:
+    if kind == "time":  # the model reads the format here: the pattern alone is hard to read
+        told = field.description.rstrip()
+        schema["description"] = (
+            f"{told.removesuffix('.')} ({TIME_FORMAT}){'.' if told.endswith('.') else ''}"
+            if told
+            else f"{TIME_FORMAT[0].upper()}{TIME_FORMAT[1:]}."
+        )
+    elif field.description:
         schema["description"] = field.description
     return schema
 

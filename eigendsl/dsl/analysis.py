@@ -177,8 +177,8 @@ class Analyzer(EventTyper):
             return NAMED_TYPES[ref.name]
         self.diag.error(
             ref.span,
-            f"unknown type '{ref.name}'; expected one of string, int, float, bool, date, any, "
-            "list[...]" + did_you_mean(ref.name, [*NAMED_TYPES, "list"]),
+            f"unknown type '{ref.name}'; expected one of string, int, float, bool, date, time, "
+            "any, list[...]" + did_you_mean(ref.name, [*NAMED_TYPES, "list"]),
         )
         return ANY
 

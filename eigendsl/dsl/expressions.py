@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.functions import an, call_type
+from eigendsl.dsl.functions import USE_DATE_FUNCTIONS, USE_TIME_FUNCTIONS, an, call_type
 from eigendsl.dsl.literals import LiteralChecks, is_zero, literal_type
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
@@ -32,6 +32,7 @@ from eigendsl.dsl.types import (
     list_of,
 )
 from eigendsl.errors import did_you_mean
+from eigendsl.support import minutes_of, time_out_of_day, time_problem
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -252,9 +253,10 @@ class ExpressionTyper(LiteralChecks):
         for side, t in ((e.left, left), (e.right, right)):
             if not is_numeric(t):
                 days = (
-                    "; a date moves by days with add_days(date, n), and days_between(start, end) "
-                    "counts them"
+                    f"; {USE_DATE_FUNCTIONS}"
                     if t.date and e.op in ("+", "-")
+                    else f"; {USE_TIME_FUNCTIONS}"
+                    if t.time and e.op in ("+", "-")
                     else "; 'said' takes only the value right after it: put what it should say "
                     "in brackets, said (a + b)"
                     if isinstance(side, A.Said)
@@ -334,7 +336,7 @@ class ExpressionTyper(LiteralChecks):
             self.diag.error(
                 e.span,
                 f"cannot compare {an(left)} with {an(right)} using '{e.op}'; "
-                "the two sides must have the same type",
+                f"the two sides must have the same type{_compare_hint(left, right)}",
             )
             return BOOL
         if e.op in ("<", "<=", ">", ">="):
@@ -362,7 +364,31 @@ class ExpressionTyper(LiteralChecks):
         t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
         if e.name == "add_days" and len(e.args) == 2:
             self._add_days_in_range(e)
+        if e.name == "add_minutes" and len(e.args) == 2:
+            self._add_minutes_in_range(e)
         return t
+
+    def _add_minutes_in_range(self, e: A.Func) -> None:
+        """``add_minutes`` of two constants (a time written out and a whole number) past 23:59
+        or before 00:00: every evaluation fails, a refusal in a guard."""
+        start, minutes = e.args
+        sign = 1
+        if isinstance(minutes, A.Unary) and minutes.op == "-":
+            sign, minutes = -1, minutes.operand
+        if not (isinstance(start, A.Literal) and isinstance(minutes, A.Literal)):
+            return
+        if isinstance(minutes.value, bool) or not isinstance(minutes.value, int):
+            return
+        if not isinstance(start.value, str) or time_problem(start.value) is not None:
+            return  # not a time: the time literal check says so
+        n = sign * minutes.value
+        if 0 <= minutes_of(start.value) + n < 24 * 60:
+            return
+        self.diag.error(
+            e.span,
+            f"{time_out_of_day(start.value, n)}, so this fails whenever it is evaluated (in a "
+            "guard, it refuses every call); move the time, or add fewer minutes",
+        )
 
     def _add_days_in_range(self, e: A.Func) -> None:
         """``add_days`` of two constants (``today`` or a date written out, and a whole number)
@@ -399,3 +425,20 @@ class ExpressionTyper(LiteralChecks):
                 f"{beyond}, so this fails whenever it is evaluated (in a guard, it refuses every "
                 "call); move the date, or add fewer days",
             )
+
+
+def _compare_hint(left: Type, right: Type) -> str:
+    """What to compare instead, where a time of day meets a date or a number."""
+    if (left.date and right.time) or (left.time and right.date):
+        return (
+            "; a time of day (HH:MM) is no date (YYYY-MM-DD); compare a time with a time, and a "
+            "date with a date"
+        )
+    if (left.time and right.kind in ("int", "float")) or (
+        right.time and left.kind in ("int", "float")
+    ):
+        return (
+            '; a time of day is text written HH:MM; compare it with a time ("09:30"), or '
+            "count minutes with minutes_between(start, end)"
+        )
+    return ""

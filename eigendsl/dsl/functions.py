@@ -1,14 +1,14 @@
-"""Type rules of the checker DSL's functions (``len``, ``round``, ``days_between`` ...): the
-type of each call, and an error for each misuse."""
+"""Type rules of the checker DSL's functions (``len``, ``round``, ``days_between``,
+``add_minutes`` ...): the type of each call, and an error for each misuse."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, Type, is_numeric, list_of
+from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, TIME, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import WEEKDAYS, EvalError, date_problem, day_of
+from eigendsl.support import WEEKDAYS, EvalError, date_problem, day_of, time_problem
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -25,7 +25,17 @@ FUNCTIONS = {  # name: (min args, max args)
     "days_between": (2, 2),
     "add_days": (2, 2),
     "weekday": (1, 1),
+    "minutes_between": (2, 2),
+    "add_minutes": (2, 2),
 }
+# What a date given where a time goes, or a time where a date goes, should use instead.
+USE_DATE_FUNCTIONS = (
+    "a date moves by days with add_days(date, n), and days_between(start, end) counts them"
+)
+USE_TIME_FUNCTIONS = (
+    "a time of day moves by minutes with add_minutes(time, n), and minutes_between(start, end) "
+    "counts them"
+)
 
 
 def an(t: Type) -> str:
@@ -79,14 +89,19 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return FLOAT
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
+    if e.name in ("minutes_between", "add_minutes"):
+        return _time_call(e, args, diag)
     if e.name in ("min", "max") and len(args) == 1:
         return _extreme_of_list(e, args[0], diag)
     dates = [t.date or _date_literal(a) for a, t in zip(e.args, args, strict=True)]
-    if e.name in ("min", "max") and any(dates):  # days compare as `<` compares them
-        for arg, t, is_date in zip(e.args, args, dates, strict=True):
-            if not is_date and t.kind != "any":
-                diag.error(arg.span, f"{e.name}() of dates takes dates only, not {an(t)}")
-        return DATE
+    times = [t.time or _time_literal(a) for a, t in zip(e.args, args, strict=True)]
+    for kind, found, result in (("dates", dates, DATE), ("times", times, TIME)):
+        if e.name in ("min", "max") and any(found):  # days and times compare as `<` does
+            wrong = [(a, t) for a, t, fits in zip(e.args, args, found, strict=True) if not fits]
+            for arg, t in wrong:
+                if t.kind != "any":
+                    diag.error(arg.span, f"{e.name}() of {kind} takes {kind} only, not {an(t)}")
+            return ANY if any(t.kind != "any" for _, t in wrong) else result  # said once
     if e.name in ("abs", "min", "max"):
         wrong = [(arg, t) for arg, t in zip(e.args, args, strict=True) if not is_numeric(t)]
         for arg, t in wrong:
@@ -100,11 +115,11 @@ def _extreme_of_list(e: A.Func, arg: Type, diag: Diagnostics) -> Type:
     if arg.kind == "any" or (arg.kind == "list" and (arg.elem is None or arg.elem.kind == "any")):
         return ANY
     item = arg.elem if arg.kind == "list" else None
-    if item is None or not (item.kind in ("int", "float") or item.date):
+    if item is None or not (item.kind in ("int", "float") or item.date or item.time):
         what = an(arg) if item is None else f"a list of {item.name}"
         diag.error(
             e.args[0].span,
-            f"{e.name}() takes numbers or dates, two or more, or one list of them, such as "
+            f"{e.name}() takes numbers, dates or times, two or more, or one list of them, such as "
             f"{e.name}([o.total for o in db.orders]), not {what}",
         )
         return ANY
@@ -118,6 +133,11 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     for arg, t in zip(dates, args, strict=False):
         if t.kind not in ("string", "any") or t.values:
             diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
+        elif t.time:
+            diag.error(
+                arg.span,
+                f"{e.name}() needs a date (text YYYY-MM-DD), not a time; {USE_TIME_FUNCTIONS}",
+            )
         elif not t.date and _built_text(arg):
             diag.error(
                 arg.span,
@@ -135,7 +155,37 @@ def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return Type("string", values=WEEKDAYS)
     if args[1].kind not in ("int", "any"):
         diag.error(e.args[1].span, f"add_days() adds a whole number of days, not {an(args[1])}")
-    return DATE
+    return ANY if args[0].time else DATE  # a time moved by days: said once, above
+
+
+def _time_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
+    """``minutes_between(start, end)`` and ``add_minutes(time, minutes)``: times of day are
+    text written HH:MM, checked here when written as a literal."""
+    times = e.args if e.name == "minutes_between" else e.args[:1]  # add_minutes's first
+    for arg, t in zip(times, args, strict=False):
+        if t.kind not in ("string", "any") or t.values:
+            diag.error(arg.span, f"{e.name}() needs a time (text HH:MM), not {an(t)}")
+        elif t.date:
+            diag.error(
+                arg.span,
+                f"{e.name}() needs a time (text HH:MM), not a date; {USE_DATE_FUNCTIONS}",
+            )
+        elif not t.time and _built_text(arg):
+            diag.error(
+                arg.span,
+                f"{e.name}() needs a time (text HH:MM), but this is text built from others, "
+                "which is no time; to move a time by minutes, use add_minutes(time, n)",
+            )
+        elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
+            if (problem := time_problem(arg.value)) is not None:
+                diag.error(arg.span, problem)
+    if e.name == "minutes_between":
+        return INT
+    if args[1].kind not in ("int", "any"):
+        diag.error(
+            e.args[1].span, f"add_minutes() adds a whole number of minutes, not {an(args[1])}"
+        )
+    return ANY if args[0].date else TIME  # a date moved by minutes: said once, above
 
 
 def _built_text(e: A.Node) -> bool:
@@ -149,3 +199,8 @@ def _built_text(e: A.Node) -> bool:
 def _date_literal(e: A.Node) -> bool:
     """Whether ``e`` is a date written as a literal, ``"2025-06-10"``."""
     return isinstance(e, A.Literal) and isinstance(e.value, str) and date_problem(e.value) is None
+
+
+def _time_literal(e: A.Node) -> bool:
+    """Whether ``e`` is a time of day written as a literal, ``"09:30"``."""
+    return isinstance(e, A.Literal) and isinstance(e.value, str) and time_problem(e.value) is None

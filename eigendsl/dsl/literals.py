@@ -1,4 +1,5 @@
-"""Checks of the literals an expression compares or stores: text that must be a day, one of an
+"""Checks of the literals an expression compares or stores: text that must be a day or a time
+of day, one of an
 enum's values (in a list written out too), a tag some tool declares, text (not a number) looked
 for in text; and how to write a word as text where the DSL read it as a name. A mixin of
 :class:`~eigendsl.dsl.expressions.ExpressionTyper`, whose analyzer sets the state below.
@@ -13,7 +14,7 @@ from eigendsl.dsl.functions import an
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import BOOL, FLOAT, INT, NULL, STRING, Type, comparable
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import EvalError, day_of
+from eigendsl.support import EvalError, day_of, time_problem
 
 if TYPE_CHECKING:
     from eigendsl.dsl.analysis import Scope
@@ -81,6 +82,16 @@ class LiteralChecks:
                     other.span, f"{exc}; a date compared with other text compares letters, not days"
                 )
 
+    def time_literal(self, t: Type, other: A.Expr) -> None:
+        """Text compared with a time of day must be one written HH:MM ("" aside): "9:30"
+        compares as text, letter by letter, after "10:00"."""
+        if t.time and isinstance(other, A.Literal) and isinstance(other.value, str) and other.value:
+            if (problem := time_problem(other.value)) is not None:
+                self.diag.error(
+                    other.span,
+                    f"{problem}; a time compared with other text compares letters, not times",
+                )
+
     def tag_literal(self, e: A.Expr) -> None:
         """A tag tested on a call is one some tool declares: a misspelt one never matches."""
         if not (isinstance(e, A.Literal) and isinstance(e.value, str)):
@@ -111,9 +122,10 @@ class LiteralChecks:
 
     def item_literal(self, t: Type, other: A.Expr) -> None:
         """Text compared with a value of type ``t`` is one such a value can be: an enum's
-        value, a day."""
+        value, a day, a time of day."""
         self.enum_literal(t, other)
         self.date_literal(t, other)
+        self.time_literal(t, other)
 
     def listed_literals(self, t: Type, items: A.ListLit) -> None:
         """Each literal of a list written out that a value of type ``t`` is looked for in is

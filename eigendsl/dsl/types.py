@@ -20,6 +20,7 @@ class Type:
     values: tuple[str, ...] | None = None  # enum values of a string
     optional: bool = False
     date: bool = False  # a string holding a day, YYYY-MM-DD (a field of type date, today)
+    time: bool = False  # a string holding a time of day, HH:MM (a field of type time)
 
     @property
     def name(self) -> str:
@@ -35,6 +36,8 @@ class Type:
             return "enum"
         if self.kind == "string" and self.date:
             return "date"
+        if self.kind == "string" and self.time:
+            return "time"
         return self.kind
 
     def field(self, name: str) -> Type | None:
@@ -83,12 +86,15 @@ MESSAGE_FIELDS = {
 }
 # A date is text written YYYY-MM-DD: compared as text, that is in time order.
 DATE = Type("string", date=True)
+# A time of day is text written HH:MM, 24-hour and zero-padded: compared as text, in time order.
+TIME = Type("string", time=True)
 NAMED_TYPES = {
     "string": STRING,
     "int": INT,
     "float": FLOAT,
     "bool": BOOL,
     "date": DATE,
+    "time": TIME,
     "any": ANY,
 }
 
@@ -110,6 +116,8 @@ def from_field(spec: FieldType, table: str | None = None) -> Type:
         return Type("object", fields=fields, table=table, optional=spec.optional)
     if spec.type == "date":
         return Type("string", optional=spec.optional, date=True)
+    if spec.type == "time":
+        return Type("string", optional=spec.optional, time=True)
     return Type(spec.type, optional=spec.optional)
 
 
@@ -123,6 +131,8 @@ def comparable(a: Type, b: Type) -> bool:
         return True
     if a.kind in NUMERIC and b.kind in NUMERIC:
         return True
+    if (a.date and b.time) or (a.time and b.date):  # "2025-06-10" == "09:30" never holds
+        return False
     if a.kind == b.kind and a.kind in ("list", "map"):  # [1] == ["1"] never holds
         return a.elem is None or b.elem is None or comparable(a.elem, b.elem)
     if a.kind == b.kind:
@@ -149,6 +159,8 @@ def assignable(value: Type, target: Type) -> bool:
         return target.optional
     if value.kind == "int" and target.kind == "float":
         return True
+    if (value.date and target.time) or (value.time and target.date):
+        return False
     if value.kind != target.kind:
         return value.kind in ("object", "map") and target.kind in ("object", "map")
     if value.kind in ("list", "map") and value.elem is not None and target.elem is not None:

@@ -148,6 +148,10 @@ def alternatives(
         return [v for v in schema["enum"] if v != value][:limit]
     if schema.get("format") == "date" and rt.date_problem(value) is None:
         return [rt.add_days(value, 1), rt.add_days(value, -1)]  # the days either side
+    if schema.get("pattern") == rt.TIME_PATTERN and rt.time_problem(value) is None:
+        # half an hour either side, those of the same day (no 24:15 after 23:45)
+        minutes = rt.minutes_of(value)
+        return [rt.add_minutes(value, n) for n in (30, -30) if 0 <= minutes + n < 24 * 60]
     if isinstance(value, (int, float)):
         nearby = [value + 1, value - 1] if value - 1 >= 0 else [value + 1]
         return [round(v, 2) if isinstance(v, float) else v for v in nearby]

@@ -97,6 +97,8 @@ def _check_value(value: Any, schema: dict[str, Any], where: str) -> str | None:
             return f"'{where}' must be a finite number, not {value}"
     if schema.get("format") == "date" and (problem := rt.date_problem(value)) is not None:
         return f"'{where}' must be a date written YYYY-MM-DD: {problem}"
+    if schema.get("pattern") == rt.TIME_PATTERN and (problem := rt.time_problem(value)):
+        return f"'{where}' must be a time of day: {problem}"
     if "enum" in schema and value not in schema["enum"]:
         return (
             f"'{where}' must be one of {', '.join(map(str, schema['enum']))}, "
@@ -123,9 +125,12 @@ TRUNCATED = "...(truncated)"  # ends a result cut at MAX_RESULT_CHARS
 
 
 def _kind(schema: dict[str, Any]) -> str:
-    """A parameter's type as its spec names it: a date and an enum are strings in JSON."""
+    """A parameter's type as its spec names it: a date, a time and an enum are strings in
+    JSON."""
     if schema.get("format") == "date":
         return "a date written YYYY-MM-DD"
+    if schema.get("pattern") == rt.TIME_PATTERN:
+        return "a time of day written HH:MM"
     if "enum" in schema:
         return f"one of {', '.join(map(str, schema['enum']))}"
     return str(schema.get("type"))

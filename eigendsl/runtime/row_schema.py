@@ -66,6 +66,11 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
             return f" = {value!r}, which is not a day written YYYY-MM-DD ({problem})"
         if len(_DAYS) < 4096:  # episodes write the same few days again and again
             _DAYS.add(value)
+    if kind == "time" and (problem := rt.time_problem(value)) is not None:
+        return (  # the problem says the value: "'9:30' is not a time written HH:MM (...)"
+            f" = {value!r}, which is not{problem.split(' is not', 1)[1]}; store a time of day "
+            "as text, such as f'{hour:02d}:{minute:02d}' or time.strftime('%H:%M')"
+        )
     if kind == "enum" and value not in field.get("values", ()):
         return f" = {value!r}, which is not one of {', '.join(field.get('values', ()))}"
     ref = field.get("ref")
