@@ -203,20 +203,31 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     """Text, with an escaped surrogate pair (``"\\ud83d\\ude00"``, as JSON writes characters
     past U+FFFF) read as the one character it stands for; a lone surrogate is an error at it: it
     is no character, and no file or JSON line can hold it as UTF-8."""
-    text = str(loader.construct_scalar(node))
+    text, problem = join_surrogate_pairs(str(loader.construct_scalar(node)))
+    if problem:
+        raise EigenError(Diagnostic(_span(loader.path, node), problem))
+    return text
+
+
+def join_surrogate_pairs(text: str, what: str = "text") -> tuple[str, str | None]:
+    """``text`` with each escaped surrogate pair joined into the character it stands for, and
+    the sentence saying why it cannot be kept if a lone surrogate remains (None if none).
+
+    >>> join_surrogate_pairs(chr(0xD83D) + chr(0xDE00)) == (chr(0x1F600), None)
+    True
+    >>> print(join_surrogate_pairs(chr(0xD800), "string")[1][:43])
+    this string holds a lone surrogate (\\ud800)
+    """
     if not LONE_SURROGATE.search(text):
-        return text
+        return text, None
     text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     if lone := LONE_SURROGATE.search(text):
-        raise EigenError(
-            Diagnostic(
-                _span(loader.path, node),
-                f"this text holds a lone surrogate (\\u{ord(lone.group()):04x}), which is no "
-                "character and cannot be written as UTF-8; write the character itself, or both "
-                "halves of its pair (\\ud83d\\ude00)",
-            )
+        return text, (
+            f"this {what} holds a lone surrogate (\\u{ord(lone.group()):04x}), which is no "
+            "character and cannot be written as UTF-8; write the character itself, or both "
+            "halves of its pair (\\ud83d\\ude00)"
         )
-    return text
+    return text, None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

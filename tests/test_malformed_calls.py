@@ -336,3 +336,115 @@ def test_a_malformed_call_in_another_format_is_an_error_for_the_model(text, erro
 def test_text_in_no_call_format_stays_text(text):
     turn = turn_from_text(text)
     assert turn.tool_calls == [] and turn.errors == [] and turn.content == text
+
+
+# ------------------------------------------------------- what the text path read differently
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<tool_call>{"name": "f\\ud800", "arguments": {"s\\udfff": "a\\ud83d"}}</tool_call>',
+        '<tool_call>{"name": "f\\ud800", "arguments": "{\\"s\\\\udfff\\": \\"a\\\\ud83d\\"}"}'
+        "</tool_call>",
+        '<|python_tag|>{"name": "f\\ud800", "parameters": {"s\\udfff": "a\\ud83d"}}<|eom_id|>',
+        '{"name": "f\\ud800", "parameters": {"s\\udfff": "a\\ud83d"}}',
+        '[TOOL_CALLS] [{"name": "f\\ud800", "arguments": {"s\\udfff": "a\\ud83d"}}]',
+    ],
+    ids=["hermes", "arguments-string", "python-tag", "json-turn", "mistral"],
+)
+def test_a_lone_surrogate_escape_in_a_text_call_is_replaced_as_on_the_openai_path(text):
+    """Kept, it went into the chat: the next OpenAI request could not be encoded and the
+    episodes file could not be written (decode_arguments, the structured path, replaced it)."""
+    _, calls, errors = parse_tool_calls(text)
+    assert errors == []
+    assert calls == [{"name": "f\ufffd", "arguments": {"s\ufffd": "a\ufffd"}}]
+    assert decode_arguments('{"s\\udfff": "a\\ud83d"}') == (calls[0]["arguments"], None)
+
+
+def test_structured_tool_calls_are_kept_when_the_text_mentions_tool_call():
+    """The text was re-read as Hermes calls whenever it held <tool_call>, and the server's
+    well-formed tool_calls were dropped: the model was told of an unclosed call it never made."""
+    text = "I will use a <tool_call> now."
+    turn = turn_from_openai({"content": text, "tool_calls": [GOOD]})
+    assert turn.tool_calls == [{"name": "get_order", "arguments": {"order_id": "#1"}}]
+    assert turn.errors == [] and turn.content == text
+    hermes = '<tool_call>{"name": "get_order", "arguments": {}}</tool_call>'
+    for empty in (None, []):  # a server without a tool parser: the calls are in the text
+        turn = turn_from_openai({"content": hermes, "tool_calls": empty})
+        assert turn.tool_calls == [{"name": "get_order", "arguments": {}}]
+
+
+def test_many_unclosed_tags_are_read_in_linear_time():
+    """Each <tool_call> searched the rest of the text for its </tool_call>: 12,000 repeated tags
+    (a degenerate model's turn, 130 KB) took seconds, and the time grew as their square."""
+    text = "Let me check. " + "<tool_call>" * 12_000
+    assert parse_tool_calls(text) == (
+        "Let me check.",
+        [],
+        ["Tool call 1: the <tool_call> block is not closed with </tool_call>."],
+    )
+    good = '<tool_call>{"name": "f", "arguments": {}}</tool_call>'
+    _, calls, errors = parse_tool_calls(good + "<tool_call>" * 12_000 + good)
+    assert calls == [{"name": "f", "arguments": {}}]
+    assert [e[:29] for e in errors] == ["Tool call 2: invalid JSON (Ex"]
+
+
+def test_a_ninth_call_is_only_too_many():
+    """The ninth, closed, call was also reported as not closed: two errors for one cause."""
+    call = '<tool_call>{{"name": "f", "arguments": {{"a": {}}}}}</tool_call>'
+    content, calls, errors = parse_tool_calls(
+        "Doing it. " + "".join(call.format(i) for i in range(9)) + " done"
+    )
+    assert content == "Doing it." and len(calls) == 8
+    assert errors == ["Too many tool calls in one message (at most 8)."]
+
+
+def test_end_of_turn_tokens_are_removed_around_calls_only():
+    """<|im_end|> was deleted from the whole turn, an argument's text included."""
+    call = '<tool_call>{"name": "f", "arguments": {"s": "a<|im_end|>b"}}</tool_call>'
+    content, calls, errors = parse_tool_calls("Sure.<|endoftext|> " + call + "<|im_end|>")
+    assert content == "Sure." and errors == []
+    assert calls == [{"name": "f", "arguments": {"s": "a<|im_end|>b"}}]
+    python_tag = '<|python_tag|>{"name": "f", "parameters": {"s": "a<|eot_id|>b"}}<|eom_id|>'
+    assert parse_tool_calls(python_tag)[1] == [{"name": "f", "arguments": {"s": "a<|eot_id|>b"}}]
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            '<tool_call>{"name": "f", "arguments": null, "parameters": {"a": 1}}</tool_call>',
+            'Tool call 1: the call gives both "arguments" and "parameters"; write its arguments '
+            'once, as "arguments".',
+        ),
+        (
+            '<tool_call>{"name": "f", "name": "g", "arguments": {}}</tool_call>',
+            'Tool call 1: the call names "name" twice.',
+        ),
+        (
+            '<tool_call>{"name": "f", "arguments": {"a": 1, "a": 2}}</tool_call>',
+            'Tool call 1: the call names "a" twice.',
+        ),
+        (
+            '<tool_call>{"name": "f", "arguments": "{\\"a\\": 1, \\"a\\": 2}"}</tool_call>',
+            'Tool call 1: "arguments" names "a" twice.',
+        ),
+        (
+            '<|python_tag|>{"name": "f", "parameters": {"a": {"b": 1, "b": 1}}}',
+            'Tool call 1: the call names "b" twice.',
+        ),
+        (
+            '[TOOL_CALLS] [{"name": "f", "arguments": {}, "arguments": {"a": 1}}]',
+            'Tool call 1: the call names "arguments" twice.',
+        ),
+    ],
+    ids=["arguments-and-parameters", "name", "argument", "string-arguments", "nested", "listed"],
+)
+def test_an_ambiguous_call_is_an_error_not_a_silent_choice(text, error):
+    """null arguments beside parameters called with {}; of a key named twice the last won."""
+    assert parse_tool_calls(text)[1:] == ([], [error])
+
+
+def test_a_key_named_twice_in_openai_arguments_is_an_error():
+    assert decode_arguments('{"a": 1, "a": 2}') == (None, 'tool call arguments names "a" twice')

@@ -454,6 +454,21 @@ def test_invalid_escape_is_a_diagnostic() -> None:
         parse('rule r:\n    require said "\\x"\n', "t.chk")
 
 
+def test_a_lone_surrogate_escape_in_a_string_is_an_error_at_it() -> None:
+    """`require said "\\ud800"` compiled silently, though YAML text with a lone surrogate is an
+    error: it is no character, no model's text can hold it. A pair is one character, as in YAML."""
+    with pytest.raises(
+        EigenError,
+        match=r"^t\.chk:2:18: this string holds a lone surrogate \(\\udfff\), which is no "
+        r"character and cannot be written as UTF-8; write the character itself, or both halves",
+    ):
+        parse('rule r:\n    require said "a\\udfffb"\n', "t.chk")
+    with pytest.raises(EigenError, match=r"^t\.chk:2:14: this string holds a lone surrogate"):
+        parse("rule r:\n    require {'\\ud800': 1} == {}\n", "t.chk")  # a key
+    module = parse('rule r:\n    require said "\\ud83d\\ude00"\n', "t.chk")
+    assert "'\U0001f600'" in repr(module.declarations[0].body)
+
+
 def test_a_block_indented_with_tabs_only_parses() -> None:
     rule = parse("rule r:\n\trequire true\n\tforbid false\n", "t.chk").declarations[0]
     assert [type(s) for s in rule.body] == [A.Require, A.Forbid]

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigendsl.cli import main
+from eigendsl.errors import EigenError
 from eigendsl.runtime.database import Staged, fresh
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
@@ -532,6 +533,7 @@ class _ChatServer(BaseHTTPRequestHandler):
     requests: list[dict] = []
     fail_first = True
     closing = "Your order #1 is cancelled. Anything else?"
+    hermes: str | None = None  # if set, the first call, as the text of a server without a parser
 
     def log_message(self, *args):  # keep test output quiet
         pass
@@ -563,6 +565,8 @@ class _ChatServer(BaseHTTPRequestHandler):
                     }
                 ],
             }
+        elif type(self).hermes and not any(m["role"] == "tool" for m in messages):
+            message = {"role": "assistant", "content": type(self).hermes}
         elif last["role"] == "user" and not any(m["role"] == "tool" for m in messages):
             message = {
                 "role": "assistant",
@@ -595,6 +599,7 @@ def chat_server():
     _ChatServer.requests = []
     _ChatServer.fail_first = True
     _ChatServer.closing = "Your order #1 is cancelled. Anything else?"
+    _ChatServer.hermes = None
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -618,6 +623,65 @@ def test_a_lone_surrogate_from_a_model_or_a_person_is_written_as_a_replacement(
     assert "cancelled\ufffd." in (tmp_path / "episodes.jsonl").read_text(encoding="utf-8")
     typed = parse_agent_input('/call get_order {"order_id": "#1\\ud800"}')
     assert typed is not None and typed.tool_calls[0]["arguments"] == {"order_id": "#1\ufffd"}
+
+
+# A call whose JSON escapes half a UTF-16 pair, in its name or its arguments.
+LONE_SURROGATE_CALLS = [
+    '<tool_call>{"name": "get_order", "arguments": {"order_id": "#1\\ud800"}}</tool_call>',
+    '<tool_call>{"name": "get_order\\udfff", "arguments": {"order_id": "#1"}}</tool_call>',
+]
+
+
+@pytest.mark.parametrize("text", LONE_SURROGATE_CALLS, ids=["arguments", "name"])
+def test_a_lone_surrogate_in_a_served_text_call_is_replaced_not_blamed_on_the_server(
+    mini, chat_server, tmp_path, text
+):
+    """A vLLM server without a tool parser returns the model's <tool_call> as text. Its lone
+    surrogate went into the chat; the next request could not be encoded, which the backend
+    reported as the server not answering ("is the server running?") and the run stopped."""
+    _ChatServer.hermes = text
+    backend = OpenAIBackend(chat_server, "test-model", retries=2, timeout=5)
+    rows = run_episodes(
+        mini, mini.tasks[:1], ModelAgent(backend, "openai"), ScriptedUser(mini.stop_marker)
+    )
+    write_jsonl(rows, tmp_path / "episodes.jsonl")
+    written = (tmp_path / "episodes.jsonl").read_text(encoding="utf-8")
+    assert "\ufffd" in written
+    [call] = [c for m in rows[0]["messages"] for c in m.get("tool_calls") or []]
+    assert "\ufffd" in json.dumps(call, ensure_ascii=False)
+    assert rows[0]["messages"][-1]["content"].endswith("###STOP###")  # the episode went on
+
+
+def test_a_request_that_cannot_be_written_is_not_blamed_on_the_server(chat_server):
+    """httpx encoded the request inside the retry loop, and its ValueError was caught as "a
+    response that could not be read as JSON": retried, then "is the server running?"."""
+    _ChatServer.fail_first = False
+    backend = OpenAIBackend(chat_server, "test-model", retries=2, timeout=5)
+    chat = [{"role": "user", "content": "hi"}, {"role": "tool", "content": float("nan")}]
+    with pytest.raises(EigenError, match="was not sent: the conversation cannot be written as"):
+        backend.generate([chat], None)
+    assert _ChatServer.requests == []
+
+
+def test_a_text_path_call_with_a_lone_surrogate_is_written_to_the_episodes_file(mini, tmp_path):
+    """The hf: path (HFBackend gives turn_from_text of the decoded text): the episode played,
+    then `run --out` crashed writing it (UnicodeEncodeError), after the whole run."""
+
+    class TextBackend:
+        def generate(self, chats, tools):
+            return [turn_from_text(LONE_SURROGATE_CALLS[0]) for _ in chats]
+
+    rows = run_episodes(
+        mini,
+        mini.tasks[:1],
+        ModelAgent(TextBackend(), "hf:fake"),
+        ScriptedUser(mini.stop_marker),
+        max_turns=3,
+    )
+    write_jsonl(rows, tmp_path / "episodes.jsonl")
+    [row] = [json.loads(line) for line in (tmp_path / "episodes.jsonl").open(encoding="utf-8")]
+    calls = [c for m in row["messages"] for c in m.get("tool_calls") or []]
+    assert calls and all('"#1\ufffd"' in c["function"]["arguments"] for c in calls)
 
 
 def test_openai_backend_plays_an_episode(mini, chat_server):

@@ -18,6 +18,7 @@ from lark import Token, Transformer_NonRecursive, v_args
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.depth import LONG_CHAIN, MAX_DEPTH, expression_depth, too_deep
 from eigendsl.errors import Diagnostic, EigenError, Span
+from eigendsl.yamlload import join_surrogate_pairs
 
 
 class Positions:
@@ -75,6 +76,10 @@ def _string_value(token: Token, pos: Positions) -> str:
         ) from None
     if not isinstance(value, str):  # pragma: no cover - the STRING terminal only matches quotes
         raise EigenError(Diagnostic(pos.token(token), "expected a string"))
+    # "\ud83d\ude00" is one character, as in YAML text; a lone "\ud800" is none, as there.
+    value, problem = join_surrogate_pairs(value, "string")
+    if problem:
+        raise EigenError(Diagnostic(pos.token(token), problem))
     return value
 
 

@@ -5,6 +5,7 @@ tool calling (a vLLM server, a hosted API), over httpx, with retries and timeout
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -45,11 +46,26 @@ class OpenAIBackend:
     def _post(self, payload: dict[str, Any]) -> dict[str, Any]:
         import httpx
 
+        try:
+            # Built here, not by httpx inside the retry loop: a request that cannot be written
+            # is EigenDSL's fault, not the server's, and retrying it would not help.
+            body = json.dumps(
+                payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+            ).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise EigenError(
+                f"the request to {self.url} was not sent: the conversation cannot be written as "
+                f"JSON ({exc}); the runtime should never put such a value in it, please report it"
+            ) from None
+        headers = {"Content-Type": "application/json"}
         delay = 0.5
         last = ""
         for attempt in range(self.retries + 1):
             try:
-                response = self.client.post(self.url, json=payload)
+                response = self.client.post(self.url, content=body, headers=headers)
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = type(exc).__name__
+            else:
                 if response.status_code == 429 or response.status_code >= 500:
                     last = f"HTTP {response.status_code}"
                 elif response.status_code >= 400:
@@ -58,11 +74,10 @@ class OpenAIBackend:
                         f"{response.text[:200]}"
                     )
                 else:
-                    return without_surrogates(response.json())
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = type(exc).__name__
-            except (ValueError, RecursionError):  # not JSON, or past what the decoder takes
-                last = "a response that could not be read as JSON"
+                    try:
+                        return without_surrogates(response.json())
+                    except (ValueError, RecursionError):  # not JSON, or past what it decodes
+                        last = "a response that could not be read as JSON"
             if attempt < self.retries:
                 time.sleep(delay)
                 delay *= 2

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import sys
 from typing import Any
 
@@ -32,8 +31,6 @@ _TOO_DEEP = "lists and objects in {what} nest deeper than " + f"{MAX_DEPTH} leve
 # stored, they pass guards such as `tip >= 0` and make the episodes file invalid JSON.
 _NOT_FINITE = "a number in {what} is {number}, which JSON does not allow; write a finite number"
 
-_BLOCK = re.compile(re.escape(TOOL_CALL_OPEN) + r"(.*?)" + re.escape(TOOL_CALL_CLOSE), re.DOTALL)
-
 
 def parse_tool_calls(
     text: str,
@@ -44,6 +41,7 @@ def parse_tool_calls(
     ``<tool_call>`` blocks (stripped, end-of-turn tokens removed), ``tool_calls`` the well-formed
     calls as ``{"name", "arguments"}`` with ``arguments`` a dict, ``errors`` one sentence for each
     block that could not be read. Never raises: the runtime answers each error to the model.
+    Reading is linear in the text's length, however many tags it repeats.
 
     >>> parse_tool_calls('<tool_call>\\n{"name": "f", "arguments": [1]}\\n</tool_call>')[2]
     ['Tool call 1: "arguments" must be a JSON object, got list.']
@@ -52,7 +50,6 @@ def parse_tool_calls(
     """
     if not isinstance(text, str):
         return "", [], [f"Expected the model's output as text, got {type(text).__name__}."]
-    text = text.replace(IM_END, "").replace(ENDOFTEXT, "")
     if TOOL_CALL_OPEN not in text and TOOL_CALL_CLOSE not in text:
         other = other_format_calls(text)
         if other is not None:
@@ -60,29 +57,31 @@ def parse_tool_calls(
     calls: list[dict[str, Any]] = []
     errors: list[str] = []
     pieces: list[str] = []
-    position = 0
-    number = 0
-    for match in _BLOCK.finditer(text):
+    position = number = 0
+    while (start := text.find(TOOL_CALL_OPEN, position)) >= 0:
+        pieces.append(text[position:start])
+        position = len(text)  # what follows a block that stops the reading is not text
         if number >= MAX_CALLS:
             errors.append(f"Too many tool calls in one message (at most {MAX_CALLS}).")
             break
-        pieces.append(text[position : match.start()])
-        position = match.end()
         number += 1
-        function, error = _read_call(match.group(1), number)
+        body_start = start + len(TOOL_CALL_OPEN)
+        end = text.find(TOOL_CALL_CLOSE, body_start)
+        if end < 0:  # one search to the end, then stop: repeated tags cost linear time
+            errors.append(
+                f"Tool call {number}: the <tool_call> block is not closed with </tool_call>."
+            )
+            break
+        function, error = _read_call(text[body_start:end], number)
         if error:
             errors.append(error)
         else:
             calls.append(function)
-    rest = text[position:]
-    if TOOL_CALL_OPEN in rest:
-        cut = rest.index(TOOL_CALL_OPEN)
-        pieces.append(rest[:cut])
-        number += 1
-        errors.append(f"Tool call {number}: the <tool_call> block is not closed with </tool_call>.")
-    else:
-        pieces.append(rest)
-    content = "".join(pieces)
+        position = end + len(TOOL_CALL_CLOSE)
+    pieces.append(text[position:])
+    # End-of-turn tokens are removed from the text around the calls only: inside a call they
+    # are what the model wrote (an argument's text), read as JSON like the rest of it.
+    content = "".join(pieces).replace(IM_END, "").replace(ENDOFTEXT, "")
     if TOOL_CALL_CLOSE in content:
         errors.append("Found </tool_call> without a matching <tool_call>.")
         content = content.replace(TOOL_CALL_CLOSE, "")
@@ -92,6 +91,7 @@ def parse_tool_calls(
 # Llama 3's marker of a turn that is a call, and the end of such a turn; Mistral's marker.
 PYTHON_TAG, EOM, EOT = "<|python_tag|>", "<|eom_id|>", "<|eot_id|>"
 MISTRAL_CALLS = "[TOOL_CALLS]"
+_END_TOKENS = (EOM, EOT, IM_END, ENDOFTEXT)
 
 
 def other_format_calls(text: str) -> tuple[str, list[dict[str, Any]], list[str]] | None:
@@ -110,7 +110,9 @@ def other_format_calls(text: str) -> tuple[str, list[dict[str, Any]], list[str]]
     >>> other_format_calls('Your order is on its way.') is None
     True
     """
-    text = text.replace(EOM, "").replace(EOT, "").strip()
+    text = text.strip()
+    while text.endswith(_END_TOKENS):  # the turn's end; inside a call they are what it says
+        text = text.removesuffix(next(t for t in _END_TOKENS if text.endswith(t))).rstrip()
     if text.startswith(PYTHON_TAG):
         body = text[len(PYTHON_TAG) :].strip()
         try:
@@ -147,7 +149,7 @@ def _read_calls(
         entries = [body]
         if listed:
             try:
-                data = json.loads(body)
+                data = _loads(body)
             except (ValueError, RecursionError):
                 data = None  # _read_call says what is wrong with it
             if isinstance(data, list):
@@ -168,7 +170,9 @@ def _read_calls(
 def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     where = f"Tool call {number}"
     try:
-        data = json.loads(body)
+        data = _loads(body)
+    except _DuplicateKey as exc:
+        return {}, f"{where}: the call {exc}."
     except json.JSONDecodeError as exc:
         return (
             {},
@@ -182,11 +186,18 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     name = data.get("name")
     if not isinstance(name, str) or not name:
         return {}, f'{where}: missing the "name" of the function.'
+    if "arguments" in data and "parameters" in data:
+        return {}, (
+            f'{where}: the call gives both "arguments" and "parameters"; write its arguments '
+            'once, as "arguments".'
+        )
     arguments = data.get("arguments", data.get("parameters", {}))
     if isinstance(arguments, str):
         # Some models write the arguments as a JSON string, as OpenAI messages carry them.
         try:
-            arguments = json.loads(arguments) if arguments.strip() else {}
+            arguments = _loads(arguments) if arguments.strip() else {}
+        except _DuplicateKey as exc:
+            return {}, f'{where}: "arguments" {exc}.'
         except json.JSONDecodeError:
             return {}, f'{where}: "arguments" is a string that is not valid JSON.'
         except (ValueError, RecursionError) as exc:
@@ -199,7 +210,34 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
         return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
     if (not_finite := _not_finite(arguments)) is not None:
         return {}, f"{where}: {_NOT_FINITE.format(what='the arguments', number=not_finite)}."
-    return {"name": name, "arguments": arguments}, None
+    # As decode_arguments does: a lone surrogate escape ("\\ud800") is no character, and no
+    # request or episodes file could be written with it.
+    return {"name": without_surrogates(name), "arguments": without_surrogates(arguments)}, None
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object that names a key twice (``json.loads`` would keep the last silently)."""
+
+    def __init__(self, key: str):
+        shown = json.dumps(key if len(key) <= 40 else key[:40] + "...")  # ASCII: any key prints
+        super().__init__(f"names {shown} twice")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return value
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, refusing an object that names a key twice (:class:`_DuplicateKey`): a
+    model's ``{"name": "f", "name": "g"}`` is ambiguous, not a call of g."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
 
 
 def without_surrogates(value: Any) -> Any:
@@ -238,7 +276,9 @@ def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "tool call arguments must be a JSON object"
     else:
         try:
-            value = json.loads(raw) if raw.strip() else {}
+            value = _loads(raw) if raw.strip() else {}
+        except _DuplicateKey as exc:
+            return None, f"tool call arguments {exc}"
         except json.JSONDecodeError as exc:
             return None, f"tool call arguments are not valid JSON: {exc}"
         except (ValueError, RecursionError) as exc:

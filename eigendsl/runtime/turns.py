@@ -45,8 +45,13 @@ def turn_from_openai(message: Any) -> AgentTurn:
             ],
             raw=_as_raw(message),
         )
-    calls, errors = [], []
+    content = message.get("content")
     entries = message.get("tool_calls") or []
+    if not entries and isinstance(content, str) and "<tool_call>" in content:
+        # A server without a tool parser returns the model's calls as Hermes text. When it sent
+        # structured calls, they are the turn's calls, and <tool_call> in its text is just text.
+        return turn_from_text(content)
+    calls, errors = [], []
     if not isinstance(entries, list):
         errors.append(f'"tool_calls" must be a list, got {type(entries).__name__}')
         entries = []
@@ -56,9 +61,6 @@ def turn_from_openai(message: Any) -> AgentTurn:
             errors.append(error)
         else:
             calls.append(call)
-    content = message.get("content")
-    if isinstance(content, str) and "<tool_call>" in content:
-        return turn_from_text(content)
     raw = _as_raw(message.get("tool_calls")) if errors else None
     return AgentTurn(
         content=content if isinstance(content, str) else None,
