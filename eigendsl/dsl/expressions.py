@@ -7,11 +7,16 @@ with the trace events (:mod:`eigendsl.dsl.events`) and the declarations.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.functions import USE_DATE_FUNCTIONS, USE_TIME_FUNCTIONS, an, call_type
+from eigendsl.dsl.functions import (
+    USE_DATE_FUNCTIONS,
+    USE_TIME_FUNCTIONS,
+    an,
+    call_type,
+    constant_shift_problem,
+)
 from eigendsl.dsl.literals import LiteralChecks, is_zero, literal_type
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
@@ -32,7 +37,6 @@ from eigendsl.dsl.types import (
     list_of,
 )
 from eigendsl.errors import did_you_mean
-from eigendsl.support import minutes_of, time_out_of_day, time_problem
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -362,69 +366,9 @@ class ExpressionTyper(LiteralChecks):
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
         t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
-        if e.name == "add_days" and len(e.args) == 2:
-            self._add_days_in_range(e)
-        if e.name == "add_minutes" and len(e.args) == 2:
-            self._add_minutes_in_range(e)
+        if (problem := constant_shift_problem(e, self.resolved.constants)) is not None:
+            self.diag.error(e.span, problem)
         return t
-
-    def _add_minutes_in_range(self, e: A.Func) -> None:
-        """``add_minutes`` of two constants (a time written out and a whole number) past 23:59
-        or before 00:00: every evaluation fails, a refusal in a guard."""
-        start, minutes = e.args
-        sign = 1
-        if isinstance(minutes, A.Unary) and minutes.op == "-":
-            sign, minutes = -1, minutes.operand
-        if not (isinstance(start, A.Literal) and isinstance(minutes, A.Literal)):
-            return
-        if isinstance(minutes.value, bool) or not isinstance(minutes.value, int):
-            return
-        if not isinstance(start.value, str) or time_problem(start.value) is not None:
-            return  # not a time: the time literal check says so
-        n = sign * minutes.value
-        if 0 <= minutes_of(start.value) + n < 24 * 60:
-            return
-        self.diag.error(
-            e.span,
-            f"{time_out_of_day(start.value, n)}, so this fails whenever it is evaluated (in a "
-            "guard, it refuses every call); move the time, or add fewer minutes",
-        )
-
-    def _add_days_in_range(self, e: A.Func) -> None:
-        """``add_days`` of two constants (``today`` or a date written out, and a whole number)
-        past the last day a date holds: every evaluation fails, a refusal in a guard."""
-        start, days = e.args
-        day = (
-            self.resolved.constants.get(start)
-            if isinstance(start, A.Name)
-            else start.value
-            if isinstance(start, A.Literal)
-            else None
-        )
-        sign = 1
-        if isinstance(days, A.Unary) and days.op == "-":
-            sign, days = -1, days.operand
-        if not isinstance(day, str) or not isinstance(days, A.Literal):
-            return
-        if isinstance(days.value, bool) or not isinstance(days.value, int):
-            return
-        try:
-            dt.date.fromisoformat(day) + dt.timedelta(days=sign * days.value)
-        except ValueError:
-            return  # not a date: the date literal check says so
-        except OverflowError:
-            n = sign * days.value
-            what = f"today ({day} in domain.yaml)" if isinstance(start, A.Name) else day
-            beyond = (
-                f"{n} days after {what} is past 9999-12-31, the last date there is"
-                if n > 0
-                else f"{-n} days before {what} is before 0001-01-01, the first date there is"
-            )
-            self.diag.error(
-                e.span,
-                f"{beyond}, so this fails whenever it is evaluated (in a guard, it refuses every "
-                "call); move the date, or add fewer days",
-            )
 
 
 def _compare_hint(left: Type, right: Type) -> str:

@@ -3,12 +3,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.types import ANY, DATE, FLOAT, INT, STRING, TIME, Type, is_numeric, list_of
 from eigendsl.errors import Diagnostics, did_you_mean
-from eigendsl.support import WEEKDAYS, EvalError, date_problem, day_of, time_problem
+from eigendsl.support import (
+    WEEKDAYS,
+    EvalError,
+    date_problem,
+    day_of,
+    minutes_of,
+    time_out_of_day,
+    time_problem,
+)
 
 FUNCTIONS = {  # name: (min args, max args)
     "len": (1, 1),
@@ -204,3 +214,57 @@ def _date_literal(e: A.Node) -> bool:
 def _time_literal(e: A.Node) -> bool:
     """Whether ``e`` is a time of day written as a literal, ``"09:30"``."""
     return isinstance(e, A.Literal) and isinstance(e.value, str) and time_problem(e.value) is None
+
+
+def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
+    """Why ``add_days`` or ``add_minutes`` of two constants (``today`` or a date written out, a
+    time written out; a whole number) fails whenever it is evaluated (in a guard, it refuses every
+    call): a day past the last a date holds, a time past 23:59 or before 00:00. None otherwise, or
+    where the call is not of constants (``constants``: the resolved ``today`` and the like)."""
+    if e.name not in ("add_days", "add_minutes") or len(e.args) != 2:
+        return None
+    start, amount = e.args
+    sign = 1
+    if isinstance(amount, A.Unary) and amount.op == "-":
+        sign, amount = -1, amount.operand
+    if not isinstance(amount, A.Literal):
+        return None
+    if isinstance(amount.value, bool) or not isinstance(amount.value, int):
+        return None
+    n = sign * amount.value
+    if e.name == "add_minutes":
+        if not isinstance(start, A.Literal) or not isinstance(start.value, str):
+            return None
+        if time_problem(start.value) is not None:
+            return None  # not a time: the time literal check says so
+        if 0 <= minutes_of(start.value) + n < 24 * 60:
+            return None
+        return (
+            f"{time_out_of_day(start.value, n)}, so this fails whenever it is evaluated (in a "
+            "guard, it refuses every call); move the time, or add fewer minutes"
+        )
+    day = (
+        constants.get(start)
+        if isinstance(start, A.Name)
+        else start.value
+        if isinstance(start, A.Literal)
+        else None
+    )
+    if not isinstance(day, str):
+        return None
+    try:
+        dt.date.fromisoformat(day) + dt.timedelta(days=n)
+    except ValueError:
+        return None  # not a date: the date literal check says so
+    except OverflowError:
+        what = f"today ({day} in domain.yaml)" if isinstance(start, A.Name) else day
+        beyond = (
+            f"{n} days after {what} is past 9999-12-31, the last date there is"
+            if n > 0
+            else f"{-n} days before {what} is before 0001-01-01, the first date there is"
+        )
+        return (
+            f"{beyond}, so this fails whenever it is evaluated (in a guard, it refuses every "
+            "call); move the date, or add fewer days"
+        )
+    return None
