@@ -14,9 +14,10 @@ from typing import Any
 
 from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean, source_line
+from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
-from eigendsl.spec import FieldType, value_matches
+from eigendsl.spec import FieldType
 from eigendsl.yaml_places import locate
 from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
 

@@ -11,7 +11,6 @@ complete spec files.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from typing import Any, Literal
 
@@ -25,10 +24,10 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
-from eigendsl.errors import ValueAt, did_you_mean
+from eigendsl.errors import ValueAt
+from eigendsl.field_values import value_matches
 from eigendsl.settings_spec import Sampling, Training, UserSimulator
-from eigendsl.support import date_problem, time_problem
-from eigendsl.yamlload import YAML_BOOL_TEXT, is_yaml11_bool
+from eigendsl.support import date_problem
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "time", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -225,85 +224,6 @@ class Database(Model):
 
     seed: str = Field(description="Seed data file (YAML or JSON), relative to the spec folder.")
     tables: dict[str, Table] = Field(description="Tables by name.")
-
-
-#: The Python values each field type admits (a bool is refused where an int or a float goes).
-PY_TYPES: dict[str, tuple[type[Any], ...]] = {
-    "string": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "list": (list,),
-    "object": (dict,),
-    "map": (dict,),
-    "enum": (str,),
-    "date": (str,),
-    "time": (str,),
-}
-
-
-def _written(value: Any) -> str:
-    """A value as YAML and JSON write it (``true``, ``null``), text and numbers as Python's repr."""
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    return repr(value)
-
-
-def value_matches(value: Any, spec: FieldType) -> str | None:
-    """None when ``value`` fits the field type, else a sentence saying why not."""
-    if value is None:
-        return (
-            None
-            if spec.optional
-            else "is null but the field is not optional (add 'optional: true')"
-        )
-    if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf in YAML; NaN in JSON
-        return f"is {value!r}, which JSON cannot hold; write a finite number"
-    if spec.type == "any":
-        return None
-    allowed = PY_TYPES[spec.type]
-    if isinstance(value, bool) and spec.type in ("int", "float"):
-        return f"is {_written(value)}, expected {spec.type}"
-    if not isinstance(value, allowed):
-        return f"is {_written(value)}, expected {spec.type}" + (
-            f"; {YAML_BOOL_TEXT}" if spec.type == "bool" and is_yaml11_bool(value) else ""
-        )
-    if spec.type == "enum" and value not in (spec.values or ()):
-        return f"is {_written(value)}, not one of {', '.join(spec.values or ())}"
-    if spec.type == "date" and (problem := date_problem(value)) is not None:
-        # written YYYY-MM-DD, a day that does not exist is said so: "there is no day 2025-02-30"
-        written = problem.startswith("there is no day")
-        return (
-            f"is {value!r}, but {problem}"
-            if written
-            else f"is {value!r}, not a day written YYYY-MM-DD"
-        )
-    if spec.type == "time" and (problem := time_problem(value)) is not None:
-        # "'25:00' is not a time written HH:MM (hour 25 is past 23)", the value said once
-        return f"is {value!r}, which is not{problem.split(' is not', 1)[1]}"
-    if spec.type == "list" and spec.items is not None:
-        for i, item in enumerate(value):
-            problem = value_matches(item, spec.items)
-            if problem:
-                return f"item {i + 1} {problem}"  # counted as people count
-    if spec.type == "object" and spec.fields is not None:
-        for name, sub in spec.fields.items():
-            if name not in value:
-                if not sub.optional:
-                    return f"lacks field '{name}'"
-                continue
-            problem = value_matches(value[name], sub)
-            if problem:
-                return f"field '{name}' {problem}"
-        extra = [k for k in value if k not in spec.fields]
-        if extra:
-            return f"has unknown field '{extra[0]}'{did_you_mean(str(extra[0]), spec.fields)}"
-    if spec.type == "map" and spec.of is not None:
-        for k, item in value.items():
-            problem = value_matches(item, spec.of)
-            if problem:
-                return f"entry {k!r} {problem}"
-    return None
 
 
 class Param(FieldType):

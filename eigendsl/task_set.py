@@ -14,8 +14,8 @@ import jinja2
 
 from eigendsl import support as rt
 from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
-from eigendsl.spec import value_matches
 from eigendsl.task_spec import TemplateParam
 from eigendsl.tasks import TemplateInfo, render_task
 from eigendsl.yamlload import MarkedDict, to_plain

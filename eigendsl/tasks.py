@@ -16,9 +16,9 @@ from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import STRING, Type, assignable, from_field
 from eigendsl.errors import Diagnostics, did_you_mean
+from eigendsl.field_values import value_matches
 from eigendsl.gold_plans import check_gold
 from eigendsl.loader import LoadedSpec
-from eigendsl.spec import value_matches
 from eigendsl.task_spec import Template
 from eigendsl.template_text import check_text, render_text, render_value
 from eigendsl.yaml_places import locate

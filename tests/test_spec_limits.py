@@ -204,7 +204,8 @@ def test_a_number_too_long_for_python_in_a_check_is_an_error_at_it(
 def test_yaml_11_booleans_stay_text_and_a_bool_field_says_so(mini: Path, tmp_path: Path) -> None:
     # `values: [yes, no]` read as [true, false] ("values.0 must be text, not true"), a key `on:`
     # as true, Norway's code NO as false; "phone: yes" as "is True, expected string"
-    from eigendsl.spec import FieldType, value_matches
+    from eigendsl.field_values import value_matches
+    from eigendsl.spec import FieldType
 
     data = loads("a: [yes, no, NO, On, off]\nb: [true, False, TRUE]\non: 1\n", "t.yaml")
     assert data == {"a": ["yes", "no", "NO", "On", "off"], "b": [True, False, True], "on": 1}

@@ -19,7 +19,7 @@ LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
     ("yaml_errors", "yamlload", "yaml_places"),
-    ("spec", "task_spec", "training_spec", "settings_spec"),
+    ("spec", "field_values", "task_spec", "training_spec", "settings_spec"),
     ("dsl",),
     ("loader", "domain", "references", "tool_bodies", "settings_checks"),
     ("codegen",),

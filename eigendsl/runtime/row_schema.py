@@ -22,9 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from eigendsl import support as rt
+from eigendsl.field_values import PY_TYPES
 from eigendsl.runtime.compiled import CompiledFiles
 from eigendsl.runtime.database import DELETED, StagedTable
-from eigendsl.spec import PY_TYPES
 
 _DAYS: set[str] = set()  # dates found well written already
 _A = {"int": "an int", "enum": "a string", "object": "a mapping", "map": "a mapping"}
