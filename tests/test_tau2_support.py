@@ -196,3 +196,16 @@ def test_tried_text_compares_as_tau2() -> None:
     assert tried_text({**action, "compare_args": None}) == (
         'any(c in calls where c.tool == "t": c.args == {"a": 1, "b": [2]})'
     )
+
+
+def test_a_split_naming_a_task_tasks_json_has_not_is_warned_of(tmp_path: Path) -> None:
+    """E1's L5: split_tasks.json naming an id absent from tasks.json was read without a word,
+    though a typo there leaves a held-out task in training."""
+    folder = _folder(tmp_path, lambda task: None)
+    (folder / "split_tasks.json").write_text(json.dumps({"train": ["t0"], "test": ["t9"]}))
+    result = _import(folder, tmp_path / "spec")
+    assert result.exit_code == 0, result.output
+    assert (
+        "split_tasks.json:1:28: warning: split 'test' names task 't9', which tasks.json has not"
+        in result.output
+    )

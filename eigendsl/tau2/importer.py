@@ -423,10 +423,40 @@ def import_tau2(
         spec["name"],
         len(tasks),
         sorted(files),
-        [p.warning for p in problems],
+        [p.warning for p in problems] + split_warnings(domain),
         left_out,
         refused,
     )
+
+
+def split_warnings(domain: Tau2Domain) -> list[Diagnostic]:
+    """A warning at each id ``split_tasks.json`` names that ``tasks.json`` has not (tau2 reads
+    such a file without a word; a typo there would leave a held-out task in training)."""
+    path = domain.root / "split_tasks.json"
+    known = {str(task["id"]) for task in domain.tasks}
+    missing = [
+        (name, task_id)
+        for name, ids in domain.splits.items()
+        for task_id in ids
+        if task_id not in known
+    ]
+    if not missing:
+        return []
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    warnings = []
+    for name, task_id in missing:
+        offset = text.find(json.dumps(task_id))
+        line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
+        col = offset - text.rfind("\n", 0, offset) if offset >= 0 else 1
+        warnings.append(
+            Diagnostic(
+                Span(str(path), line, col),
+                f"split '{name}' names task {task_id!r}, which tasks.json has not; the split "
+                "leaves it out (correct the id, or remove it)",
+                "warning",
+            )
+        )
+    return warnings
 
 
 def import_summary(result: ImportResult) -> str:
