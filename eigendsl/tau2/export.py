@@ -20,7 +20,7 @@ from pydantic import BaseModel, BeforeValidator, Discriminator, Tag
 from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.tau2.domain_folder import check_tasks, read_json, shape_problems
-from eigendsl.tau2.rewards import reward_info
+from eigendsl.tau2.rewards import call_parts, reward_info
 from eigendsl.yamlload import jsonl_rows
 
 TASK_PREFIX = "tau2-"
@@ -142,18 +142,12 @@ def _message(message: dict[str, Any], out: list[dict[str, Any]]) -> None:
     if role == "assistant":
         calls = []
         for call in message.get("tool_calls") or ():
-            function = call.get("function", call)
-            args = function.get("arguments", {})
-            if isinstance(args, str):
-                try:
-                    args = json.loads(args)
-                except json.JSONDecodeError:
-                    args = {"_raw": args}
+            name, args = call_parts(call)
             calls.append(
                 {
                     "id": call.get("id", ""),
-                    "name": function.get("name", ""),
-                    "arguments": args,
+                    "name": name,
+                    "arguments": {"_raw": args} if isinstance(args, str) else args,
                     "requestor": "assistant",
                 }
             )

@@ -55,6 +55,19 @@ def _said(messages: list[dict[str, Any]], info: Any) -> bool:
     )
 
 
+def call_parts(call: dict[str, Any]) -> tuple[str, Any]:
+    """An episode message's tool call as its name and arguments: decoded from the JSON text an
+    OpenAI message carries them as, or that text as it is where it is not JSON."""
+    function = call.get("function", call)
+    args = function.get("arguments", {})
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except json.JSONDecodeError:
+            pass
+    return function.get("name", ""), args
+
+
 def _made(messages: list[dict[str, Any]], action: dict[str, Any]) -> bool:
     """tau2's ActionEvaluator: a call (refused or not) of the action's tool whose compared
     arguments (``compare_args``, all by default) equal the action's."""
@@ -64,14 +77,8 @@ def _made(messages: list[dict[str, Any]], action: dict[str, Any]) -> bool:
     gold = {k: wanted.get(k) for k in names}
     for message in messages:
         for call in message.get("tool_calls") or ():
-            function = call.get("function", call)
-            args = function.get("arguments", {})
-            if isinstance(args, str):
-                try:
-                    args = json.loads(args)
-                except json.JSONDecodeError:
-                    continue
-            if function.get("name") != action.get("name") or not isinstance(args, dict):
+            name, args = call_parts(call)
+            if name != action.get("name") or not isinstance(args, dict):
                 continue
             if {k: args[k] for k in names if k in args} == gold:
                 return True
