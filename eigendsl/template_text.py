@@ -102,6 +102,7 @@ def render_text(text: str, params: dict[str, Any]) -> str:
 def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
     try:
         tree = JINJA.parse(text)
+        names = set(jinja2.meta.find_undeclared_variables(tree))  # unknown filters raise here
     except jinja2.TemplateSyntaxError as exc:
         message = str(exc.message)
         unknown = re.fullmatch(r"No filter named '(\w+)'\.", message)
@@ -125,7 +126,7 @@ def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
                 f"template text cannot use '{attr}': a template's text reads its parameters "
                 "and their fields, not Python's internals",
             )
-    return set(jinja2.meta.find_undeclared_variables(tree))
+    return names
 
 
 def _attr_span(span: Span, attr: str) -> Span:
