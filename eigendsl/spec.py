@@ -266,12 +266,12 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
                 f"is {value}, past the largest float (inf), which JSON cannot hold; write a "
                 "finite number"
             )
-        written = repr(number)
-        if "e" in written and "." not in written:  # 1e+20: YAML 1.1 wants 1.0e+20
-            written = written.replace("e", ".0e")
+        as_yaml = repr(number)
+        if "e" in as_yaml and "." not in as_yaml:  # 1e+20: YAML 1.1 wants 1.0e+20
+            as_yaml = as_yaml.replace("e", ".0e")
         return (
             f"is {value!r}, expected float; YAML reads an exponent written without a '.' and a "
-            f"sign as text: write {written}"
+            f"sign as text: write {as_yaml}"
         )
     if spec.type == "any":
         return None

@@ -117,9 +117,8 @@ def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
         diag.error(where, f"template syntax error: {message}")
         return set()
     for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
-        attr = (
-            node.attr if isinstance(node, jinja2.nodes.Getattr) else getattr(node.arg, "value", "")
-        )
+        attr = node.attr if isinstance(node, jinja2.nodes.Getattr) else getattr(node, "arg", None)
+        attr = getattr(attr, "value", "") if isinstance(attr, jinja2.nodes.Const) else attr
         if isinstance(attr, str) and attr.startswith("_"):
             diag.error(
                 _attr_span(span, attr),
