@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -130,6 +131,65 @@ class Diagnostic:
         return f"{text}\n    {line}\n    {caret}"
 
 
+#: How many diagnostics of one kind (one message but for its names and numbers) a file's report
+#: shows in full; the rest are counted on one line. 4,000 wrong values in one list are one
+#: mistake, and shown in full they were 4,000 copies of the line: hundreds of megabytes.
+SHOWN_ALIKE = 3
+
+_VARYING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\d+")
+
+
+def _kind(diagnostic: Diagnostic) -> tuple[str, str, str]:
+    """What diagnostics of one kind share: their file, severity and message but for the names,
+    values and numbers in it."""
+    return diagnostic.span.path, diagnostic.severity, _VARYING.sub("_", diagnostic.message)
+
+
+def _more_like_it(alike: list[Diagnostic]) -> str:
+    """The line that counts the diagnostics of a kind not shown: where they are."""
+    first = alike[0].span
+    rest = [d.span for d in alike[SHOWN_ALIKE:]]
+    lines = list(dict.fromkeys(span.line for span in rest))
+    if len(lines) == 1:
+        where = f"on line {lines[0]}, at columns " + first_few([str(s.col) for s in rest])
+    else:
+        where = "at lines " + first_few([str(line) for line in lines])
+    kind = "warnings" if alike[0].severity == "warning" else "errors"
+    return f"{first.path}: and {len(rest)} more {kind} like these {where}"
+
+
+def render_all(diagnostics: list[Diagnostic]) -> list[str]:
+    """Each diagnostic rendered, but of each kind in a file only the first :data:`SHOWN_ALIKE`,
+    then one line counting the rest and saying where they are; a diagnostic of another kind is
+    always shown.
+
+    >>> register_source("a.yaml", "xs: [1, 2, 3, 4, 5]")
+    >>> found = [Diagnostic(Span("a.yaml", 1, c), f"{c // 3 - 1} is bad") for c in range(6, 19, 3)]
+    >>> print("\\n".join(render_all(found)[-2:]))
+    a.yaml:1:12: 3 is bad
+        xs: [1, 2, 3, 4, 5]
+                   ^
+    a.yaml: and 2 more errors like these on line 1, at columns 15, 18
+    """
+    groups: dict[tuple[str, str, str], list[Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        if diagnostic.span.line:
+            groups.setdefault(_kind(diagnostic), []).append(diagnostic)
+    parts: list[str] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for diagnostic in diagnostics:
+        if not diagnostic.span.line:
+            parts.append(diagnostic.message)
+            continue
+        kind = _kind(diagnostic)
+        seen[kind] = index = seen.get(kind, 0) + 1
+        if index <= SHOWN_ALIKE:
+            parts.append(diagnostic.render())
+        if index == SHOWN_ALIKE and len(groups[kind]) > SHOWN_ALIKE:
+            parts.append(_more_like_it(groups[kind]))
+    return parts
+
+
 class ValueAt(ValueError):
     """A pydantic validator's refusal of a part of its field's value: ``at`` is the path to that
     part (a mapping's key, a list's index), so the error points at it, not at the field."""
@@ -151,9 +211,7 @@ class EigenError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        parts = []
-        for diagnostic in self.diagnostics:
-            parts.append(diagnostic.render() if diagnostic.span.line else diagnostic.message)
+        parts = render_all(self.diagnostics)
         count = sum(d.severity == "error" for d in self.diagnostics)
         if count > 1:
             parts.append(f"{count} errors")

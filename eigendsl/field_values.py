@@ -5,6 +5,7 @@ words of YAML and JSON (``true``, ``null``)."""
 from __future__ import annotations
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from eigendsl.errors import did_you_mean
@@ -37,6 +38,9 @@ def _written(value: Any) -> str:
     return repr(value)
 
 
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def value_matches(value: Any, spec: FieldType) -> str | None:
     """None when ``value`` fits the field type, else a sentence saying why not."""
     if value is None:
@@ -47,6 +51,21 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
         )
     if isinstance(value, float) and not math.isfinite(value):  # .nan, .inf in YAML; NaN in JSON
         return f"is {value!r}, which JSON cannot hold; write a finite number"
+    if spec.type == "float" and isinstance(value, str) and _EXPONENT.fullmatch(value):
+        # YAML 1.1 reads 1e400 (no '.', no sign after the 'e') as text; as a number it is inf
+        number = float(value)
+        if not math.isfinite(number):
+            return (
+                f"is {value}, past the largest float (inf), which JSON cannot hold; write a "
+                "finite number"
+            )
+        as_yaml = repr(number)
+        if "e" in as_yaml and "." not in as_yaml:  # 1e+20: YAML 1.1 wants 1.0e+20
+            as_yaml = as_yaml.replace("e", ".0e")
+        return (
+            f"is {value!r}, expected float; YAML reads an exponent written without a '.' and a "
+            f"sign as text: write {as_yaml}"
+        )
     if spec.type == "any":
         return None
     allowed = PY_TYPES[spec.type]

@@ -35,7 +35,9 @@ class UserSimulator(Settings):
         description="What the user says to end the conversation (not blank; text no user says "
         "otherwise, such as ###STOP###).",
     )
-    max_turns: int = Field(30, ge=2, strict=True, description="Turn limit of an episode.")
+    max_turns: int = Field(
+        30, ge=2, le=1000, strict=True, description="Turn limit of an episode (2 to 1000)."
+    )
 
     @field_validator("stop_marker")
     @classmethod

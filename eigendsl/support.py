@@ -18,6 +18,7 @@ helpers the generated code calls.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -373,8 +374,10 @@ def _brief(value: Any, depth: int = 2) -> str:
     if isinstance(value, Mapping):
         if depth == 0:
             return "{...}" if value else "{}"
-        items = [f"{k!r}: {_brief(v, depth - 1)}" for k, v in list(value.items())[:3]]
-        return "{" + ", ".join(items) + (", ..." if len(value) > 3 else "") + "}"
+        # islice, not list(items)[:3]: a whole table's rows were listed for each reason
+        first = list(itertools.islice(value.items(), 4))
+        items = [f"{k!r}: {_brief(v, depth - 1)}" for k, v in first[:3]]
+        return "{" + ", ".join(items) + (", ..." if len(first) > 3 else "") + "}"
     if isinstance(value, (list, tuple)):
         if depth == 0:
             return "[...]" if value else "[]"

@@ -11,15 +11,73 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+import jinja2.nodes
+import jinja2.sandbox
 
 from eigendsl.dsl.functions import FUNCTIONS
 from eigendsl.dsl.types import Type
 from eigendsl.errors import Diagnostics, Span, did_you_mean, source_line
 
 WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-JINJA = jinja2.Environment(
-    undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False
-)
+
+#: The most characters a template's text may render to, and the most items a ``range`` in it
+#: may count: a user's message is a few sentences, and ``range(100000000)`` or ``'x' * 10**10``
+#: kept a compile running (and allocating) for minutes.
+MAX_TEXT = 100_000
+MAX_RANGE = 10_000
+
+
+class TextTooLong(jinja2.sandbox.SecurityError):
+    """A template's text that renders to more than :data:`MAX_TEXT` characters."""
+
+
+def _range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise TextTooLong(
+            f"range() of {len(numbers)} numbers; a template's text counts at most {MAX_RANGE}"
+        )
+    return numbers
+
+
+def _width_checked(name: str, func: Any) -> Any:
+    """A filter whose width argument sizes its result (``center``, ``indent``), bounded."""
+
+    def checked(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(width, int) and width > MAX_TEXT:
+            raise TextTooLong(
+                f"'{name}' to {width} characters; a template's text renders to at most {MAX_TEXT}"
+            )
+        return func(value, width, *args, **kwargs)
+
+    return checked
+
+
+class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """Jinja for a template's text: no attribute walks (``''.__class__``), no changing a
+    parameter's value, and bounded results (``range``, ``*`` of text or lists, widths)."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise TextTooLong(f"'**' to the power {right}; a template's text takes at most 64")
+        if operator == "*":
+            for sized, times in ((left, right), (right, left)):
+                if isinstance(sized, (str, list, tuple)) and isinstance(times, int):
+                    if len(sized) * times > MAX_TEXT:
+                        raise TextTooLong(
+                            f"'*' repeats {len(sized)} items {times} times; a template's text "
+                            f"renders to at most {MAX_TEXT} characters"
+                        )
+        return super().call_binop(context, operator, left, right)
+
+
+JINJA = _Sandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+JINJA.globals["range"] = _range
+JINJA.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
+for _name in ("center", "indent"):
+    JINJA.filters[_name] = _width_checked(_name, JINJA.filters[_name])
 
 
 @lru_cache(maxsize=4096)
@@ -28,13 +86,23 @@ def _template(text: str) -> jinja2.Template:
 
 
 def render_text(text: str, params: dict[str, Any]) -> str:
-    """Render Jinja text with the task parameters (templates compiled once, then cached)."""
-    return _template(text).render(params) if "{" in text else text
+    """Render Jinja text with the task parameters (templates compiled once, then cached); more
+    than :data:`MAX_TEXT` characters is an error, found before they are all made."""
+    if "{" not in text:
+        return text
+    parts, size = [], 0
+    for part in _template(text).generate(params):
+        size += len(part)
+        if size > MAX_TEXT:
+            raise TextTooLong(f"the text renders to more than {MAX_TEXT} characters")
+        parts.append(part)
+    return "".join(parts)
 
 
 def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
     try:
-        return set(jinja2.meta.find_undeclared_variables(JINJA.parse(text)))
+        tree = JINJA.parse(text)
+        names = set(jinja2.meta.find_undeclared_variables(tree))  # unknown filters raise here
     except jinja2.TemplateSyntaxError as exc:
         message = str(exc.message)
         unknown = re.fullmatch(r"No filter named '(\w+)'\.", message)
@@ -48,6 +116,27 @@ def jinja_vars(text: str, span: Span, diag: Diagnostics) -> set[str]:
         where, message = _unclosed_block(text, span, where, message)
         diag.error(where, f"template syntax error: {message}")
         return set()
+    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        attr = node.attr if isinstance(node, jinja2.nodes.Getattr) else getattr(node, "arg", None)
+        attr = getattr(attr, "value", "") if isinstance(attr, jinja2.nodes.Const) else attr
+        if isinstance(attr, str) and attr.startswith("_"):
+            diag.error(
+                _attr_span(span, attr),
+                f"template text cannot use '{attr}': a template's text reads its parameters "
+                "and their fields, not Python's internals",
+            )
+    return names
+
+
+def _attr_span(span: Span, attr: str) -> Span:
+    """Where ``attr`` is on the text's first line, else ``span``."""
+    line = source_line(span)
+    found = line.find(attr, max(span.col - 1, 0)) if line else -1
+    return (
+        span
+        if found < 0
+        else Span(span.path, span.line, found + 1, span.line, found + 1 + len(attr))
+    )
 
 
 _UNEXPECTED_CHAR = re.compile(r"unexpected char '(.+)' at (\d+)")

@@ -230,6 +230,21 @@ def join_surrogate_pairs(text: str, what: str = "text") -> tuple[str, str | None
     return text, None
 
 
+def _construct_refused(loader: _Loader, node: yaml.Node) -> Any:
+    """YAML's tags for other kinds of value (``!!binary``, ``!!set``, ``!!omap``, ``!!pairs``)
+    are an error at the value: ``name: !!binary aGVsbG8=`` named the domain ``hello``."""
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    raise EigenError(
+        Diagnostic(
+            _span(loader.path, node),
+            f"'{tag}' is a YAML tag a spec does not take: its values are text, numbers, true or "
+            f"false, null, lists and mappings; remove the tag and write the value itself",
+        )
+    )
+
+
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_refused)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_str)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)

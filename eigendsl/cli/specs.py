@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from eigendsl.cli.shared import echo_json, json_option, spec_dir_argument, user_errors
+from eigendsl.errors import render_all
 
 
 @click.command("compile")
@@ -45,8 +46,8 @@ def compile_cmd(
     # --check answers whether the output is current; its findings are lint's, asked for by --strict
     linted = not no_lint and (strict or not check)
     if not linted:  # lint tells them with its own findings
-        for warning in compiled.warnings:
-            click.echo(warning.render(), err=True)
+        for shown in render_all(compiled.warnings):
+            click.echo(shown, err=True)
     if "tools.json" in compiled.files:  # a tools.py that cannot import: nothing is written
         from eigendsl.runtime.python_tools import import_python_tools
 

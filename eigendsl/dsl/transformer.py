@@ -85,7 +85,8 @@ def _string_value(token: Token, pos: Positions) -> str:
 
 def _number_value(token: Token, pos: Positions, as_float: bool = False) -> int | float:
     """A number literal's value; one Python cannot hold (an int past 4300 digits, which ``int``
-    refuses, or a float past 1.8e308, which becomes inf) is an error at the literal."""
+    refuses, or a float of more than about 308 digits before its '.', which becomes inf)
+    is an error at the literal."""
     text = str(token)
     try:
         value: int | float = float(text) if "." in text or as_float else int(text)
@@ -93,13 +94,19 @@ def _number_value(token: Token, pos: Positions, as_float: bool = False) -> int |
         value = math.inf
     if isinstance(value, float) and not math.isfinite(value):
         digits = len(text.split(".")[0])
-        raise EigenError(
-            Diagnostic(
-                pos.token(token),
-                f"this number has {digits} digits, more than a number can hold; write a smaller "
-                "one (an int has at most 4300 digits, a float is at most about 1.8e308)",
+        # no exponent form (1.8e308) in the advice: the DSL reads none
+        if "." in text or as_float:
+            where = " before its '.'" if "." in text else ""
+            problem = (
+                f"this number has {digits} digits{where}, more than a float can hold; write a "
+                f"smaller one (at most 308 digits{where})"
             )
-        )
+        else:
+            problem = (
+                f"this number has {digits} digits, more than an int can hold; write a smaller "
+                "one (at most 4300 digits)"
+            )
+        raise EigenError(Diagnostic(pos.token(token), problem))
     return value
 
 

@@ -99,6 +99,7 @@ def id_kinds(seed: dict[str, Any]) -> dict[str, tuple[list[str], bool]]:
         walk(table, (name,))
     kinds: dict[str, tuple[list[str], bool]] = {}
     for place, ids in places.items():
+        kind = (sorted(ids), len(place) > 1)  # one list a kind: a sort per id was n² log n
         for i in ids:
-            kinds[i] = (sorted(ids), len(place) > 1)
+            kinds[i] = kind
     return kinds
