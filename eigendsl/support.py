@@ -765,7 +765,7 @@ def number(value: Any) -> float:
     return value
 
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \\d takes any script's
 
 
 def date_problem(value: Any) -> str | None:
@@ -827,7 +827,7 @@ def add_days(value: Any, days: Any) -> str:
 #: this shape compares, letter by letter, in time order). A tool schema's ``pattern``, and how
 #: the runtime knows a time parameter from other text.
 TIME_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
-_CLOCK = re.compile(r"(\d{2}):(\d{2})")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})")  # ASCII digits, as TIME_PATTERN says
 _MINUTES_A_DAY = 24 * 60
 
 

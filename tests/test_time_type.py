@@ -339,3 +339,46 @@ def test_the_time_functions_doctests() -> None:
         for test in finder.find(function, globs=vars(support)):
             runner.run(test)
         assert runner.failures == 0 and runner.tries > 0, function.__name__
+
+
+# Digits of other scripts: Python's \d and int() read them, but a time or a date is ASCII, as the
+# tool schema's pattern says; stored, "٠٩:٣٠" would compare as text after every ASCII time.
+OTHER_DIGITS = ("٠٩:٣٠", "０９:３０", "0٩:30")
+
+
+def test_a_time_or_a_date_in_other_digits_is_neither() -> None:
+    for at in OTHER_DIGITS:
+        assert support.time_problem(at) == (
+            f"{at!r} is not a time written HH:MM (24-hour, zero-padded: 09:30)"
+        )
+    for day in ("٢٠٢٥-٠٦-١٠", "２０２５-06-10"):
+        assert support.date_problem(day) == (
+            f"{day!r} is not a date (dates are written YYYY-MM-DD)"
+        )  # not "there is no day ...": it is no date at all
+
+
+def test_a_time_in_other_digits_is_refused_as_argument_write_seed_and_literal(
+    mini: Path, tmp_path: Path
+) -> None:
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.environment import Environment
+    from eigendsl.runtime.row_schema import write_problems
+
+    env = Environment(load_domain(with_times(mini)))
+    for at in OTHER_DIGITS:
+        text, ok = env.call_tool("reschedule_delivery", {"order_id": "#1", "at": at})
+        assert not ok and "must be a time of day" in text, text
+        assert env.db["orders"]["#1"]["deliver_at"] == "09:30"
+    schema = {"orders": {"key": "id", "fields": {"id": {"type": "string"}, "at": {"type": "time"}}}}
+    wrote = write_problems("move", {"orders": {"#1": {"id": "#1", "at": "٠٩:٣٠"}}}, schema, {}, {})
+    assert len(wrote) == 1 and "is not a time written HH:MM" in wrote[0], wrote
+
+    edit(mini, SEED, "deliver_at: 09:30", 'deliver_at: "٠٩:٣٠"')
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "seed")
+    assert "field 'deliver_at' is '٠٩:٣٠', which is not a time written HH:MM" in info.value.render()
+    edit(mini, SEED, 'deliver_at: "٠٩:٣٠"', "deliver_at: 09:30")
+    edit(mini, CHK, 'at >= "08:00"', 'at >= "０８:００"')
+    with pytest.raises(EigenError) as info:
+        compile_domain(mini, tmp_path / "literal")
+    assert "'０８:００' is not a time written HH:MM" in info.value.render(), info.value.render()
