@@ -448,3 +448,155 @@ def test_an_ambiguous_call_is_an_error_not_a_silent_choice(text, error):
 
 def test_a_key_named_twice_in_openai_arguments_is_an_error():
     assert decode_arguments('{"a": 1, "a": 2}') == (None, 'tool call arguments names "a" twice')
+
+
+# -------------------------------------- calls in other formats: read whole, beside text, narrowed
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "calls"),
+    [
+        # a ';' inside a string is the string's: split at every ';', the first call was lost
+        (
+            '<|python_tag|>{"name": "note", "parameters": {"text": "a; b"}}; '
+            '{"name": "g", "parameters": {}}',
+            None,
+            [("note", {"text": "a; b"}), ("g", {})],
+        ),
+        # Llama 3.2: a JSON list after the tag
+        (
+            '<|python_tag|>[{"name": "a", "parameters": {}}, {"name": "b", "parameters": {}}]',
+            None,
+            [("a", {}), ("b", {})],
+        ),
+        # text before the marker is the turn's content, as before a Hermes block
+        (
+            'Let me look that up.<|python_tag|>{"name": "a", "parameters": {"x": 1}}<|eom_id|>',
+            "Let me look that up.",
+            [("a", {"x": 1})],
+        ),
+        (
+            'Sure. [TOOL_CALLS][{"name": "a", "arguments": {"x": "y"}}]</s>',
+            "Sure.",
+            [("a", {"x": "y"})],
+        ),
+        (
+            '[TOOL_CALLS][{"name": "a", "arguments": {}}]'
+            '[TOOL_CALLS][{"name": "b", "arguments": {}}]',
+            None,
+            [("a", {}), ("b", {})],
+        ),
+        (
+            '{"name": "a", "parameters": {"x": 1}} I will look you up.',
+            "I will look you up.",
+            [("a", {"x": 1})],
+        ),
+        ('```json\n{"name": "a", "parameters": {}}\n```', None, [("a", {})]),
+        # a turn that mentions a marker, with no JSON after it, is text
+        ("In Llama the token <|python_tag|> starts a call.", "same", []),
+        ("I cannot use [TOOL_CALLS] here.", "same", []),
+    ],
+)
+def test_calls_in_other_formats_are_read_whole_and_beside_text(text, content, calls):
+    turn = turn_from_text(text)
+    assert [(c["name"], c["arguments"]) for c in turn.tool_calls] == calls
+    assert turn.errors == [] and turn.content == (text if content == "same" else content)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"name": "cancel_order", "parameters": {"order_id": "string", "reason": "string"}}',
+        '{"name": "Ann", "parameters": {"height": 170}}',
+    ],
+)
+def test_a_json_turn_is_a_call_only_of_the_episodes_tools(text):
+    """An agent that showed the user a JSON record (or another domain's tool) had it executed:
+    the unmarked JSON turn is read as a call only where it names one of the episode's tools."""
+    turn = turn_from_text(text, {"find_user", "get_order"})
+    assert turn.tool_calls == [] and turn.errors == [] and turn.content == text
+    assert turn_from_text(text.replace(text.split('"')[3], "get_order"), {"get_order"}).tool_calls
+    assert turn_from_text(text, set()).tool_calls == []  # a user's turn: no tools
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ('{"name": "a", "parameters": [[1]]}', '"parameters" must be a JSON object, got list.'),
+        (
+            '<|python_tag|>{"name": "a", "parameters": {',
+            'write {"name": <function-name>, "parameters": {...}}.',
+        ),
+        (
+            '[TOOL_CALLS][{"name": "a", "arguments": {]',
+            'write {"name": <function-name>, "arguments": {...}}.',
+        ),
+        ('<|python_tag|>{"name": "a", "parameters": "{x"}', '"parameters" is a string that is'),
+    ],
+)
+def test_an_error_in_another_format_names_the_key_the_model_wrote(text, error):
+    """A Llama model that wrote "parameters" was told "arguments" must be an object."""
+    turn = turn_from_text(text)
+    assert turn.tool_calls == [] and len(turn.errors) == 1 and error in turn.errors[0], turn.errors
+
+
+class _StandInLLM:
+    """vLLM's LLM as VLLMBackend uses it; its text keeps the special tokens only when asked."""
+
+    made: list[dict] = []
+
+    def __init__(self, model: str, **engine: object) -> None:
+        self.model = model
+
+    def get_tokenizer(self) -> object:
+        return type("Tokenizer", (), {"eos_token": "</s>", "pad_token": None})()
+
+    def chat(self, chats, params, tools=None, use_tqdm=True):
+        text = '[TOOL_CALLS][{"name": "get_order", "arguments": {"order_id": "#1"}}]</s>'
+        if params.kwargs.get("skip_special_tokens", True):  # vLLM's default
+            text = text.replace("[TOOL_CALLS]", "").replace("</s>", "")
+        output = type("Completion", (), {"text": text})()
+        return [type("Output", (), {"outputs": [output]})() for _ in chats]
+
+
+class _StandInParams:
+    def __init__(self, **kwargs: object) -> None:
+        self.kwargs = kwargs
+
+
+def test_the_vllm_backend_keeps_the_special_tokens_that_mark_calls(monkeypatch):
+    """vLLM decodes without special tokens unless told: Mistral's [TOOL_CALLS] is one, and its
+    call was read as text to the user."""
+    import types
+
+    from eigendsl.runtime.backends import VLLMBackend
+
+    vllm = types.ModuleType("vllm")
+    vllm.LLM, vllm.SamplingParams = _StandInLLM, _StandInParams  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "vllm", vllm)
+    backend = VLLMBackend("some/model")
+    tools = [{"type": "function", "function": {"name": "get_order", "parameters": {}}}]
+    (turn,) = backend.generate([[{"role": "user", "content": "Where is #1?"}]], tools)
+    assert turn.tool_calls == [{"name": "get_order", "arguments": {"order_id": "#1"}}]
+    assert turn.errors == [] and turn.content is None
+
+
+def test_the_hf_backend_reads_a_json_turn_as_a_call_of_its_tools_only(monkeypatch):
+    from eigendsl.runtime.backends import HFBackend
+
+    backend = object.__new__(HFBackend)
+    backend.tokenizer = type(
+        "Tokenizer",
+        (),
+        {"eos_token": "<|eot_id|>", "pad_token": None, "decode": lambda self, ids, **_: ids},
+    )()
+    said = '{"name": "Ann", "parameters": {"height": 170}}<|eot_id|>'
+    monkeypatch.setattr(backend, "generate_ids", lambda *_: [([], said)])
+    tools = [{"type": "function", "function": {"name": "find_user", "parameters": {}}}]
+    (turn,) = backend.generate([[]], tools)
+    assert turn.tool_calls == [] and turn.content == said.removesuffix("<|eot_id|>")
+    said = said.replace("Ann", "find_user")
+    monkeypatch.setattr(backend, "generate_ids", lambda *_: [([], said)])
+    assert backend.generate([[]], tools)[0].tool_calls == [
+        {"name": "find_user", "arguments": {"height": 170}}
+    ]

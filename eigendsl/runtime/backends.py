@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.openai_backend import OpenAIBackend
-from eigendsl.runtime.toolcalls import decode_arguments
+from eigendsl.runtime.toolcalls import decode_arguments, tool_names
 from eigendsl.runtime.turns import AgentTurn, turn_from_text
 
 
@@ -228,13 +228,13 @@ class HFBackend:
         tools: list[dict[str, Any]] | None,
         call_tools: list[dict[str, Any]] | None = None,
     ) -> list[AgentTurn]:
-        turns = []
+        turns, names = [], tool_names(tools)
         for generated in self.generate_ids(chats, tools, call_tools):
             if isinstance(generated, ContextFull):
                 turns.append(AgentTurn(context_full=generated.sentence))
                 continue
             text = self.tokenizer.decode(generated[1], skip_special_tokens=False)
-            turns.append(turn_from_text(_strip_specials(text, self.tokenizer)))
+            turns.append(turn_from_text(_strip_specials(text, self.tokenizer), names))
         return turns
 
 
@@ -311,7 +311,10 @@ def _strip_specials(text: str, tokenizer: Any) -> str:
 
 
 class VLLMBackend:
-    """In-process vLLM (GPU); the tool-call format is parsed like the hf backend's."""
+    """In-process vLLM (GPU); the tool-call format is parsed like the hf backend's, from text
+    decoded as it decodes it: with special tokens (vLLM's default drops them, and with them the
+    markers of Mistral's and Llama's calls, ``[TOOL_CALLS]`` and ``<|python_tag|>``), the end of
+    the turn removed."""
 
     def __init__(
         self, path: str, max_new_tokens: int = 256, temperature: float = 0.0, **engine: Any
@@ -324,7 +327,9 @@ class VLLMBackend:
                 "GPU; or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1"
             ) from None
         self.llm = LLM(model=path, **engine)
-        self.params = SamplingParams(max_tokens=max_new_tokens, temperature=temperature)
+        self.params = SamplingParams(
+            max_tokens=max_new_tokens, temperature=temperature, skip_special_tokens=False
+        )
 
     def generate(
         self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
@@ -332,7 +337,10 @@ class VLLMBackend:
         outputs = self.llm.chat(
             [template_messages(c) for c in chats], self.params, tools=tools, use_tqdm=False
         )
-        return [turn_from_text(o.outputs[0].text) for o in outputs]
+        tokenizer, names = self.llm.get_tokenizer(), tool_names(tools)
+        return [
+            turn_from_text(_strip_specials(o.outputs[0].text, tokenizer), names) for o in outputs
+        ]
 
 
 def make_backend(spec: str, builtin: str | None = None, **options: Any) -> Backend:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
+from collections.abc import Collection
 from typing import Any
 
 from eigendsl.yamlload import LONE_SURROGATE
@@ -33,7 +35,7 @@ _NOT_FINITE = "a number in {what} is {number}, which JSON does not allow; write 
 
 
 def parse_tool_calls(
-    text: str,
+    text: str, tool_names: Collection[str] | None = None
 ) -> tuple[str, list[dict[str, Any]], list[str]]:
     """Split a model's turn into its text, its tool calls and what was wrong with them.
 
@@ -41,7 +43,9 @@ def parse_tool_calls(
     ``<tool_call>`` blocks (stripped, end-of-turn tokens removed), ``tool_calls`` the well-formed
     calls as ``{"name", "arguments"}`` with ``arguments`` a dict, ``errors`` one sentence for each
     block that could not be read. Never raises: the runtime answers each error to the model.
-    Reading is linear in the text's length, however many tags it repeats.
+    Reading is linear in the text's length, however many tags it repeats. ``tool_names``, the
+    episode's tools where the caller knows them, narrow the one unmarked format
+    (:func:`other_format_calls`).
 
     >>> parse_tool_calls('<tool_call>\\n{"name": "f", "arguments": [1]}\\n</tool_call>')[2]
     ['Tool call 1: "arguments" must be a JSON object, got list.']
@@ -51,7 +55,7 @@ def parse_tool_calls(
     if not isinstance(text, str):
         return "", [], [f"Expected the model's output as text, got {type(text).__name__}."]
     if TOOL_CALL_OPEN not in text and TOOL_CALL_CLOSE not in text:
-        other = other_format_calls(text)
+        other = other_format_calls(text, tool_names)
         if other is not None:
             return other
     calls: list[dict[str, Any]] = []
@@ -88,99 +92,153 @@ def parse_tool_calls(
     return content.strip(), calls, errors
 
 
-# Llama 3's marker of a turn that is a call, and the end of such a turn; Mistral's marker.
+# Llama 3's marker of a turn that is a call, and the end of such a turn; Mistral's marker and
+# end of turn.
 PYTHON_TAG, EOM, EOT = "<|python_tag|>", "<|eom_id|>", "<|eot_id|>"
-MISTRAL_CALLS = "[TOOL_CALLS]"
-_END_TOKENS = (EOM, EOT, IM_END, ENDOFTEXT)
+MISTRAL_CALLS, MISTRAL_END = "[TOOL_CALLS]", "</s>"
+_END_TOKENS = (EOM, EOT, IM_END, ENDOFTEXT, MISTRAL_END)
+# The key each format's calls give their arguments under, as its template teaches it.
+_MARKERS = ((PYTHON_TAG, "parameters"), (MISTRAL_CALLS, "arguments"))
+_FENCE = re.compile(r"```(?:json)?[ \t]*\n(.*?)\n?[ \t]*```", re.DOTALL)
 
 
-def other_format_calls(text: str) -> tuple[str, list[dict[str, Any]], list[str]] | None:
+def other_format_calls(
+    text: str, tool_names: Collection[str] | None = None
+) -> tuple[str, list[dict[str, Any]], list[str]] | None:
     """The calls of a turn in a format other than Hermes/Qwen, as :func:`parse_tool_calls` gives
     them; None where the turn is in none of them (it is text). A checkpoint that keeps its own
     chat template writes its calls as that template taught it:
 
-    - Llama 3.1: ``<|python_tag|>`` then a call (or several, separated by ``;``);
+    - Llama 3.1: ``<|python_tag|>`` then a call (or several, separated by ``;``; Llama 3.2 writes
+      a JSON list of them);
+    - Mistral: ``[TOOL_CALLS]`` then a JSON list of calls (or one; or several such blocks);
     - Llama 3.x with a JSON-calling template: the whole turn a JSON object (or a list of them)
       with ``"name"`` and ``"parameters"``, the key Llama's template asks for (EigenDSL's own
-      calls say ``"arguments"``, in ``<tool_call>``, so a turn of them is never read so);
-    - Mistral: ``[TOOL_CALLS]`` then a JSON list of calls (or one).
+      calls say ``"arguments"``, in ``<tool_call>``, so a turn of them is never read so).
+
+    Text before a marker, or after the calls, is the turn's content, as around Hermes blocks. A
+    marker is a call where the turn starts with it or JSON follows it; elsewhere (a turn that
+    mentions ``[TOOL_CALLS]``) it is text. The unmarked JSON turn is the one form an agent may
+    write for the user too (a tool's parameters explained, a record shown): with ``tool_names``
+    (the episode's tools) it is a call only where every entry names one of them.
 
     >>> other_format_calls('<|python_tag|>{"name": "f", "parameters": {"a": 1}}<|eom_id|>')
     ('', [{'name': 'f', 'arguments': {'a': 1}}], [])
+    >>> other_format_calls('Sure. [TOOL_CALLS][{"name": "f", "arguments": {}}]</s>')
+    ('Sure.', [{'name': 'f', 'arguments': {}}], [])
+    >>> other_format_calls('{"name": "Ann", "parameters": {"age": 40}}', {"find_user"}) is None
+    True
     >>> other_format_calls('Your order is on its way.') is None
     True
     """
     text = text.strip()
     while text.endswith(_END_TOKENS):  # the turn's end; inside a call they are what it says
         text = text.removesuffix(next(t for t in _END_TOKENS if text.endswith(t))).rstrip()
-    if text.startswith(PYTHON_TAG):
-        body = text[len(PYTHON_TAG) :].strip()
-        try:
-            json.loads(body)
-            bodies = [body]
-        except (ValueError, RecursionError):  # several calls: Llama separates them with ';'
-            bodies = [part for part in body.split(";") if part.strip()] or [body]
-        return _read_calls(bodies)
-    if text.startswith(MISTRAL_CALLS):
-        return _read_calls([text[len(MISTRAL_CALLS) :].strip()], listed=True)
-    if not text.startswith(("{", "[")) or '"parameters"' not in text:
+    found = [
+        (at, marker, key)
+        for marker, key in _MARKERS
+        if (at := text.find(marker)) == 0
+        or (at > 0 and text[at + len(marker) :].lstrip().startswith(("{", "[")))
+    ]
+    if found:
+        at, marker, key = min(found)
+        after, calls, errors = _read_values(text[at + len(marker) :], key, (";", marker))
+        return " ".join(p for p in (text[:at].strip(), after) if p), calls, errors
+    fenced = _FENCE.fullmatch(text)  # a JSON turn in a Markdown code block
+    body = fenced[1].strip() if fenced else text
+    if not body.startswith(("{", "[")) or '"parameters"' not in body:
         return None
-    try:
-        data = json.loads(text)
+    try:  # a key named twice is the call's error (_read_values), not a reason to be text
+        data, _ = json.JSONDecoder().raw_decode(body)
     except (ValueError, RecursionError):
         return None  # text that happens to start with a brace
     entries = data if isinstance(data, list) else [data]
     if not entries or not all(
-        isinstance(e, dict) and "name" in e and "parameters" in e for e in entries
+        isinstance(e, dict)
+        and isinstance(e.get("name"), str)
+        and ("parameters" in e or "arguments" in e)
+        and (tool_names is None or e["name"] in tool_names)
+        for e in entries
     ):
         return None
-    return _read_calls([text], listed=True)
+    if not any("parameters" in e for e in entries):
+        return None
+    return _read_values(body, "parameters", (";",))
 
 
-def _read_calls(
-    bodies: list[str], listed: bool = False
+def _read_values(
+    body: str, key: str, separators: tuple[str, ...]
 ) -> tuple[str, list[dict[str, Any]], list[str]]:
-    """The calls of ``bodies`` (each one call's JSON, or with ``listed`` a JSON list of calls or
-    one call), numbered across them, at most :data:`MAX_CALLS`."""
+    """The calls written one JSON value after another in ``body`` (each a call or a list of
+    calls, apart by whitespace or ``separators``), numbered across them, at most
+    :data:`MAX_CALLS`; and the text after them. A ';' inside a string is the string's: values
+    are read whole (``raw_decode``), not split. ``key`` is the format's word for the arguments,
+    the one its errors use."""
     calls: list[dict[str, Any]] = []
     errors: list[str] = []
-    number = 0
-    for body in bodies:
-        entries = [body]
-        if listed:
-            try:
-                data = _loads(body)
-            except (ValueError, RecursionError):
-                data = None  # _read_call says what is wrong with it
-            if isinstance(data, list):
-                entries = [json.dumps(entry) for entry in data]
-        for entry in entries:
+    number = position = 0
+    while True:
+        while position < len(body):  # what lies between two values
+            if body[position].isspace():
+                position += 1
+            elif sep := next((s for s in separators if body.startswith(s, position)), ""):
+                position += len(sep)
+            else:
+                break
+        if position >= len(body):
+            return "", calls, errors
+        if number and body[position] not in "{[":
+            return body[position:].strip(), calls, errors  # text after the calls
+        where = f"Tool call {number + 1}"
+        try:
+            data, end = _DECODER.raw_decode(body, position)
+        except _DuplicateKey as exc:
+            errors.append(f"{where}: the call {exc}.")
+            return "", calls, errors
+        except json.JSONDecodeError as exc:
+            errors.append(_invalid_json(where, exc, key, exc.pos - position))
+            return "", calls, errors
+        except (ValueError, RecursionError) as exc:
+            errors.append(f"{where}: {_unreadable(exc, 'the tool call')}.")
+            return "", calls, errors
+        position = end
+        for entry in data if isinstance(data, list) else [data]:
             if number >= MAX_CALLS:
                 errors.append(f"Too many tool calls in one message (at most {MAX_CALLS}).")
                 return "", calls, errors
             number += 1
-            call, error = _read_call(entry, number)
+            call, error = _call_of(entry, number, key)
             if error:
                 errors.append(error)
             else:
                 calls.append(call)
-    return "", calls, errors
+
+
+def _invalid_json(where: str, exc: json.JSONDecodeError, key: str, at: int) -> str:
+    return (
+        f"{where}: invalid JSON ({exc.msg} at character {at}); write "
+        f'{{"name": <function-name>, "{key}": {{...}}}}.'
+    )
 
 
 def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
+    """One Hermes block's call (its JSON text), or why it cannot be read."""
     where = f"Tool call {number}"
     try:
         data = _loads(body)
     except _DuplicateKey as exc:
         return {}, f"{where}: the call {exc}."
     except json.JSONDecodeError as exc:
-        return (
-            {},
-            f"{where}: invalid JSON ({exc.msg} at character {exc.pos}); write "
-            '{"name": <function-name>, "arguments": {...}}.',
-        )
+        return {}, _invalid_json(where, exc, "arguments", exc.pos)
     except (ValueError, RecursionError) as exc:
         return {}, f"{where}: {_unreadable(exc, 'the tool call')}."
+    return _call_of(data, number, "arguments")
+
+
+def _call_of(data: Any, number: int, key: str) -> tuple[dict[str, Any], str | None]:
+    """A decoded call as ``{"name", "arguments"}``, or why it is none. Errors name the key the
+    call wrote its arguments under (``key``, the format's, where it wrote neither)."""
+    where = f"Tool call {number}"
     if not isinstance(data, dict):
         return {}, f"{where}: expected a JSON object, got {type(data).__name__}."
     name = data.get("name")
@@ -189,23 +247,24 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     if "arguments" in data and "parameters" in data:
         return {}, (
             f'{where}: the call gives both "arguments" and "parameters"; write its arguments '
-            'once, as "arguments".'
+            f'once, as "{key}".'
         )
+    key = "parameters" if "parameters" in data else "arguments" if "arguments" in data else key
     arguments = data.get("arguments", data.get("parameters", {}))
     if isinstance(arguments, str):
         # Some models write the arguments as a JSON string, as OpenAI messages carry them.
         try:
             arguments = _loads(arguments) if arguments.strip() else {}
         except _DuplicateKey as exc:
-            return {}, f'{where}: "arguments" {exc}.'
+            return {}, f'{where}: "{key}" {exc}.'
         except json.JSONDecodeError:
-            return {}, f'{where}: "arguments" is a string that is not valid JSON.'
+            return {}, f'{where}: "{key}" is a string that is not valid JSON.'
         except (ValueError, RecursionError) as exc:
             return {}, f"{where}: {_unreadable(exc, 'the arguments')}."
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
-        return {}, f'{where}: "arguments" must be a JSON object, got {type(arguments).__name__}.'
+        return {}, f'{where}: "{key}" must be a JSON object, got {type(arguments).__name__}.'
     if _too_deep(arguments):
         return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
     if (not_finite := _not_finite(arguments)) is not None:
@@ -238,6 +297,9 @@ def _loads(text: str) -> Any:
     """``json.loads``, refusing an object that names a key twice (:class:`_DuplicateKey`): a
     model's ``{"name": "f", "name": "g"}`` is ambiguous, not a call of g."""
     return json.loads(text, object_pairs_hook=_unique_keys)
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)  # one value of several, as _loads
 
 
 def without_surrogates(value: Any) -> Any:
@@ -333,3 +395,18 @@ def _too_deep(value: Any) -> bool:
             return True
         stack.extend((child, level + 1) for child in item)
     return False
+
+
+def tool_names(tools: list[dict[str, Any]] | None) -> frozenset[str]:
+    """The names of OpenAI-format ``tools`` (none where there are none: a user's turn).
+
+    >>> sorted(tool_names([{"type": "function", "function": {"name": "find_user"}}]))
+    ['find_user']
+    """
+    return frozenset(
+        t["function"]["name"]
+        for t in tools or []
+        if isinstance(t, dict)
+        and isinstance(t.get("function"), dict)
+        and isinstance(t["function"].get("name"), str)
+    )

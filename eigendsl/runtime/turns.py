@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import reprlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +30,11 @@ class AgentTurn:
     context_full: str | None = None
 
 
-def turn_from_text(text: str) -> AgentTurn:
-    content, calls, errors = parse_tool_calls(text)
+def turn_from_text(text: str, tool_names: Collection[str] | None = None) -> AgentTurn:
+    """A model's text as a turn. ``tool_names``, the episode's tools where the caller knows
+    them: a turn that is only JSON is a call of one of them, not of any name (the agent may be
+    showing the user a record)."""
+    content, calls, errors = parse_tool_calls(text, tool_names)
     return AgentTurn(content=content or None, tool_calls=calls, errors=errors, raw=text)
 
 
