@@ -1,0 +1,146 @@
+"""The scripted user as an agent that words its turns freely meets it (retail, through
+``eigendsl play``): it answers a fact asked in other words, restates its request after a greeting
+or a question it cannot place instead of ending the conversation, takes a paraphrase of its own
+values as said, and turns down a proposal whose details are not what it asked for. Each of these
+ended the episode, or got a wrong answer, in the newcomer's transcripts."""
+
+from __future__ import annotations
+
+import pytest
+
+from eigendsl.runtime.domain import load_domain
+from eigendsl.runtime.play import play
+from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return load_domain(ROOT / "specs" / "retail")
+
+
+def users(retail, task_id: str, *agent: str) -> list[str]:
+    """The user's turns after each of the agent's lines (``/call`` lines included), opening
+    first, in ``eigendsl play``; the episode ends with the lines."""
+    lines = iter(agent)
+    out: list[str] = []
+    play(retail, retail.task(task_id), "agent", lambda _: next(lines, "/quit"), out.append)
+    return [line.removeprefix("user: ") for line in out if line.startswith("user: ")]
+
+
+AMARA = "cancel-amara-by-mistake"
+STOP = "###STOP###"
+
+
+@pytest.mark.parametrize(
+    ("task", "question", "answer"),
+    [
+        (AMARA, "What e-mail is the account under?", "My email is amara.nwosu@inbox.example."),
+        (AMARA, "Why do you want to cancel?", "My reason is ordered by mistake."),
+        (
+            AMARA,
+            "Could I get your order number and the email on the account?",
+            "My email is amara.nwosu@inbox.example. My order id is #W1000075.",
+        ),
+        # a name the user does not know: it offers what identifies it
+        (AMARA, "I need your full name and zip code to verify you.", "My email is"),
+        (AMARA, "Could you please verify your identity first?", "My email is"),
+        ("cancel_name_zip-000", "What's your name?", "My first name is Felix. My last name is"),
+        (
+            "cancel_name_zip-000",
+            "Could you give me your email?",
+            "I'm sorry, I don't know my email",
+        ),
+        ("update_user_address-000", "Where did you move to?", "My new address is 5 Lighthouse"),
+        (
+            "update_user_address-000",
+            "Please provide the new street address, city, state and zip code.",
+            "My new address is 5 Lighthouse",
+        ),
+        (
+            "exchange-odile-backpack-gift-card",
+            "What variant do you have now?",
+            "My current variant",
+        ),
+        (
+            "exchange-odile-backpack-gift-card",
+            "Which item would you like to exchange, and which variant do you want instead?",
+            "My product is Commuter Backpack. My wanted variant is capacity: 30 l",
+        ),
+        ("return-hana-two-items-gift-card", "Which items would you like to return?", "My items"),
+        (
+            "modify_order_payment-000",
+            "Which payment method would you like to use instead?",
+            "My new payment method is my credit_card (card_6046).",
+        ),
+        (
+            "cancel_change_mind-000",
+            "What's the reason for cancelling: no longer needed or ordered by mistake?",
+            "My reason is no longer needed.",
+        ),
+    ],
+)
+def test_a_fact_asked_in_other_words_is_answered(retail, task, question, answer):
+    assert users(retail, task, question)[1].startswith(answer)
+
+
+@pytest.mark.parametrize(
+    "turn",
+    [
+        "Hello! How can I help you today?",
+        "Let me look that up for you.",
+        "Your order contains a Cork Yoga Mat and a Trailhead Running Shoe. Do you want to cancel "
+        "the whole order or only one item?",
+    ],
+)
+def test_a_turn_the_user_cannot_answer_gets_the_request_restated_once(retail, turn):
+    said = users(retail, AMARA, turn, turn, "Please share your email.")
+    assert STOP not in said[1] and "cancel my order #W1000075" in said[1]
+    assert said[2].endswith(STOP) and len(said) == 3  # a second such turn in a row ends it
+    # an answered turn in between starts the count again
+    said = users(retail, AMARA, turn, "Please share your email.", turn)
+    assert STOP not in said[3]
+
+
+def test_a_statement_or_a_closing_still_ends_the_conversation(retail):
+    assert users(retail, AMARA, "Your order is cancelled.")[1].endswith(STOP)
+    assert users(retail, AMARA, "Is there anything else I can help you with?")[1].endswith(STOP)
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [
+        "Are you sure you want to cancel order #W1000075 (ordered by mistake)?",
+        "Can I cancel order #W1000075 (ordered by mistake) for you now?",
+        "Please reply yes to cancel order #W1000075 (ordered by mistake).",
+        # an id without its "#", the reason in other words
+        "Just to confirm: cancel order W1000075 since it was ordered by mistake, right?",
+        "I'll cancel order #W1000075 because you ordered it by mistake. Shall I proceed?",
+    ],
+)
+def test_a_proposal_in_other_words_is_confirmed(retail, proposal):
+    said = users(retail, AMARA, "Please share your email.", proposal)
+    assert said[2].lower().startswith("yes"), said[2]
+
+
+def test_a_fact_question_or_a_lookup_offer_is_no_proposal(retail):
+    assert users(retail, AMARA, "Can you confirm the order number?")[1] == (
+        "My order id is #W1000075."
+    )
+    assert users(retail, AMARA, "Would you like me to look up your order first?")[1] == (
+        "Yes, please."
+    )
+    assert users(
+        retail,
+        "exchange-odile-backpack-gift-card",
+        "Which payment method should I use for any price difference?",
+    )[1].startswith("My payment method for any price difference is")
+
+
+def test_the_change_of_mind_is_on_the_first_reason_in_other_words(retail):
+    said = users(
+        retail,
+        "cancel_change_mind-000",
+        "Please share your email.",
+        "I'll cancel order #W1000260 because you no longer need it. Shall I proceed?",
+    )
+    assert said[2].startswith("Actually, I changed my mind"), said[2]
