@@ -144,3 +144,66 @@ def test_the_change_of_mind_is_on_the_first_reason_in_other_words(retail):
         "I'll cancel order #W1000260 because you no longer need it. Shall I proceed?",
     )
     assert said[2].startswith("Actually, I changed my mind"), said[2]
+
+
+@pytest.mark.parametrize(
+    ("task", "proposal", "answer"),
+    [
+        (
+            "exchange-odile-backpack-gift-card",
+            "I'll exchange the Commuter Backpack in order #W1000001 for capacity: 40 l, "
+            "color: red, using gift card gift_6207. Shall I proceed?",
+            "No, that's not right: my wanted variant is capacity: 30 l, color: black.",
+        ),
+        (
+            "exchange-odile-backpack-gift-card",
+            "I'll exchange the Commuter Backpack in order #W1000001 for capacity: 30 l, "
+            "color: black, charging your credit card card_1234. Shall I proceed?",
+            "No, that's not right: my payment method for any price difference is",
+        ),
+        (
+            "update_user_address-000",
+            "I'll update your account address to 9 Other Street, Port Linden, ME 04015, USA. "
+            "Shall I proceed?",
+            "No, that's not right: my new address is 5 Lighthouse Row",
+        ),
+        (
+            "return-hana-two-items-gift-card",
+            "I'll return the Arc LED Desk Lamp from order #W1000149 and refund it to gift card "
+            "gift_6690. Shall I proceed?",
+            "No, that's not right: my items to return is Arc LED Desk Lamp and Pocket",
+        ),
+        (
+            "modify_order_payment-000",
+            "I'll switch order #W1000223 to your PayPal paypal_9999. Shall I proceed?",
+            "No, that's not right: my new payment method is my credit_card (card_6046).",
+        ),
+        (
+            AMARA,
+            "I'll cancel order #W1000075 (ordered by mistake) and also delete your account. "
+            "Shall I proceed?",
+            "No, that's not what I asked for",
+        ),
+        (
+            AMARA,
+            "Shall I cancel order #W1000075 (ordered by mistake) and order #W1000076 too?",
+            "No, that's not what I asked for",
+        ),
+    ],
+)
+def test_a_proposal_whose_details_are_not_the_request_is_turned_down(
+    retail, task, proposal, answer
+):
+    assert users(retail, task, "Please share your email.", proposal)[2].startswith(answer)
+
+
+def test_the_proposal_of_the_request_in_other_words_is_still_confirmed(retail):
+    said = users(
+        retail,
+        "exchange-odile-backpack-gift-card",
+        "Please share your email.",
+        "I'll exchange the Commuter Backpack (capacity: 18 l, color: black) in order #W1000001 "
+        "for capacity: 30 l, color: black, paying the difference with your gift card gift_6207. "
+        "Shall I proceed?",
+    )
+    assert said[2].lower().startswith("yes"), said[2]

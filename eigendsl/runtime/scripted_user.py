@@ -197,7 +197,7 @@ _NOT_AN_ID = re.compile(
 
 
 _FILLER = frozenset(
-    {"the", "a", "an", "by", "it", "to", "of", "my", "your", "for", "is", "i", "you"}
+    {"the", "a", "an", "and", "by", "it", "to", "of", "my", "your", "for", "is", "i", "you"}
 )
 
 
@@ -263,6 +263,99 @@ def misstated(
         ):
             return key
     return None
+
+
+# What another value of a fact's kind looks like, where its shape alone does not tell: a street
+# ("9 Other Street" for "5 Lighthouse Row"), a payment method's id ("paypal_9999" for
+# "card_6046"), a variant's option ("color: red").
+_STREET = re.compile(
+    r"\b\d+ [A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)* (?:Street|St|Row|Road|Rd|Avenue|Ave|Lane|Ln"
+    r"|Drive|Dr|Way|Boulevard|Blvd|Court|Ct|Place|Pl)\b"
+)
+_METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
+_OPTION = re.compile(r"\b([a-z]+):\s*([^,.;:()]+?)\s*(?=[,.;)]|$|\s(?:for|in|and|with|instead)\b)")
+
+
+def _options(text: str) -> list[tuple[str, str]]:
+    return [(k, " ".join(v.split())) for k, v in _OPTION.findall(text.lower())]
+
+
+def contradicted(
+    text: str, known: dict[str, str], asked: list[dict[str, Any]] | None = None
+) -> str | None:
+    """The known fact an agent's proposal states otherwise, where no id's shape tells
+    (:func:`misstated`): only some of a list ("the lamp" for "the lamp and the speaker"),
+    another value of one of a variant's options, another street, another payment method's id.
+    Values the user knows or the writes it asked for carry (``asked``) are no contradiction.
+
+    >>> known = {"wanted variant": "capacity: 30 l, color: black", "pay with": "my card_6046",
+    ...     "items": "Desk Lamp and Speaker", "new address": "5 Lighthouse Row, Linden"}
+    >>> [contradicted(t, known) for t in ("Exchange for capacity: 40 l, color: red?",
+    ...     "Charge it to paypal_9999?", "Return the Desk Lamp?", "Move to 9 Other Street?",
+    ...     "Return the Desk Lamp and Speaker to 5 Lighthouse Row, Linden with card_6046?")]
+    ['wanted variant', 'pay with', 'items', 'new address', None]
+    """
+    values = "; ".join(str(v).lower() for v in known.values())
+    values += "; " + "; ".join(str(v).lower() for args in asked or () for v in args.values())
+    options = _options(values)
+    # a fact the proposal leaves out is the one it states otherwise; a "current" one last
+    for key in sorted(known, key=lambda k: "current" in k.lower()):
+        value = str(known[key])
+        if not value.strip() or says(text, value):
+            continue
+        if re.search(r"\band\b", value):
+            parts = [p for p in re.split(r",\s*|\s+and\s+", value) if p.strip()]
+            if any(says(text, p) for p in parts):
+                return key  # some of the list, not all
+        mine = {k for k, _ in _options(value)}
+        if any(k in mine and (k, v) not in options for k, v in _options(text)):
+            return key
+        for rival in (_STREET, _METHOD_ID):
+            if rival.search(value) and any(
+                m.group().lower() not in values for m in rival.finditer(text)
+            ):
+                return key
+    return None
+
+
+def another_record(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> bool:
+    """Whether a proposal that says the user's id also names another of its shape that neither
+    the user nor the writes it asked for name ("cancel #W1000075 and #W1000076 too").
+
+    >>> another_record("Cancel #W1000075 and #W1000076?", {"order id": "#W1000075"}, [])
+    True
+    """
+    values = [str(v).lower() for v in known.values()]
+    values += [str(v).lower() for args in asked for v in args.values()]
+    return any(
+        len(str(value)) >= 4
+        and any(c.isdigit() for c in str(value))
+        and not _NOT_AN_ID.fullmatch(str(value).strip())
+        and says(text, str(value))
+        and any(
+            not any(m.group().lower() in v for v in values)
+            for m in _shape(str(value)).finditer(text)
+        )
+        for value in known.values()
+    )
+
+
+# Actions a proposal may name that the user's request or the task's writes must name too
+# ("... and also delete your account").
+_ACTIONS = ("cancel", "return", "exchange", "delete")
+
+
+def other_action(text: str, request: str, tools: list[str]) -> bool:
+    """Whether a proposal names an action (:data:`_ACTIONS`) that neither the user's request
+    nor the name of a write the task asks for names.
+
+    >>> other_action("Cancel #W1 and delete your account?", "Cancel #W1.", ["cancel_order"])
+    True
+    >>> other_action("Shall I cancel #W1?", "I don't need #W1.", ["cancel_order"])
+    False
+    """
+    said, wanted = text.lower(), (request + " " + " ".join(tools)).lower()
+    return any(re.search(rf"\b{a}", said) and a not in wanted for a in _ACTIONS)
 
 
 def _facts_in(args: dict[str, Any], known: dict[str, str]) -> list[str]:
@@ -369,6 +462,16 @@ def _gold_writes(episode: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _gold_tools(episode: Any) -> list[str]:
+    """The names of the task's gold writes."""
+    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
+    return [
+        step["tool"]
+        for step in episode.task.get("gold", [])
+        if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
+    ]
+
+
 class ScriptedUser:
     """Answers from the scenario's known info, withholds the unknown, follows its behaviour."""
 
@@ -415,9 +518,15 @@ class ScriptedUser:
             return "Yes, please."
         if asks_to_confirm(said, known):
             state.unanswered = 0
-            wrong = misstated(said, known, _gold_writes(episode))
+            writes = _gold_writes(episode)
+            wrong = misstated(said, known, writes) or contradicted(said, known, writes)
             if wrong is not None:
                 return CORRECTION.format(what=spoken(wrong), value=known[wrong])
+            if writes and (
+                another_record(said, known, writes)
+                or other_action(said, scenario.get("reason", ""), _gold_tools(episode))
+            ):
+                return NOT_ASKED
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):
                 state.mind_changed = True
