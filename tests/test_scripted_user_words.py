@@ -207,3 +207,16 @@ def test_the_proposal_of_the_request_in_other_words_is_still_confirmed(retail):
         "Shall I proceed?",
     )
     assert said[2].lower().startswith("yes"), said[2]
+
+
+def test_a_proposal_without_the_details_of_the_request_is_not_confirmed(retail):
+    said = users(
+        retail,
+        "update_user_address-000",
+        "Please share your email.",
+        "I'll update your account address. Shall I proceed?",
+        "I'll update your account address to 5 Lighthouse Row, Port Linden, ME 04015, USA. "
+        "Shall I proceed?",
+    )
+    assert said[2].startswith("No, that's not what I asked for"), said[2]
+    assert said[3].lower().startswith("yes"), said[3]

@@ -225,6 +225,9 @@ def says(text: str, value: str) -> bool:
         return True
     if value.startswith("#") and re.search(rf"(?<![\w#]){re.escape(value[1:])}(?!\w)", text):
         return True
+    ids = _METHOD_ID.findall(value)  # "my credit_card (card_6046)" by its id
+    if ids and all(re.search(rf"\b{re.escape(i)}\b", text) for i in ids):
+        return True
     words = _stems(value)
     return len(words) >= 2 and set(words) <= set(_stems(text))
 
@@ -366,9 +369,20 @@ def _facts_in(args: dict[str, Any], known: dict[str, str]) -> list[str]:
         key
         for key, fact in known.items()
         if str(fact).strip()
-        and str(fact).strip().lower() in values
+        and (str(fact).strip().lower() in values or _carries_part(str(fact).lower(), values))
         and not _NOT_AN_ID.fullmatch(str(fact).strip())
     ]
+
+
+def _carries_part(fact: str, values: set[str]) -> bool:
+    """Whether a write carries part of a fact: the street of a new address, the id of a payment
+    method the user names in words ("my credit_card (card_6046)")."""
+    return any(
+        len(v) >= 4
+        and not _NOT_AN_ID.fullmatch(v)
+        and re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", fact)
+        for v in values
+    )
 
 
 def unrequested(
