@@ -220,3 +220,14 @@ def test_a_proposal_without_the_details_of_the_request_is_not_confirmed(retail):
     )
     assert said[2].startswith("No, that's not what I asked for"), said[2]
     assert said[3].lower().startswith("yes"), said[3]
+
+
+def test_a_user_who_declines_says_no_to_a_confirmation_in_other_words(retail):
+    """cancel_declined passed though the user never said no: "are you sure?" ended the episode."""
+    said = users(
+        retail,
+        "cancel_declined-000",
+        "Please share your email.",
+        "Just to double-check: cancel order #W1000223 because it's no longer needed. Are you sure?",
+    )
+    assert said[2].startswith("No,") and STOP not in said[2], said[2]
