@@ -231,3 +231,10 @@ def test_a_user_who_declines_says_no_to_a_confirmation_in_other_words(retail):
         "Just to double-check: cancel order #W1000223 because it's no longer needed. Are you sure?",
     )
     assert said[2].startswith("No,") and STOP not in said[2], said[2]
+
+
+def test_a_question_about_another_name_gets_no_identity(retail):
+    said = users(retail, "update_user_address-000", "What's the name of the street?")
+    assert said[1].startswith("My new address is"), said[1]
+    said = users(retail, AMARA, "What's the name of the product?")
+    assert "My email" not in said[1] and STOP not in said[1], said[1]

@@ -1,9 +1,11 @@
 """The scripted user: plays a task's scenario.
 
-It answers what the agent asks for (in a question or a request, whatever surrounds it) from the
-scenario's known facts, withholds the unknown ones and follows the scenario's behaviour
-(confirming or declining, revealing a fact late, changing its mind, asking for what the policy
-forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
+It answers what the agent asks for (in a question or a request, whatever surrounds it, by a fact's
+name or in other words: :data:`FACT_PHRASINGS`) from the scenario's known facts, restates its
+request after a greeting or a question it cannot place, withholds the unknown ones and follows
+the scenario's behaviour (confirming or declining, revealing a fact late, changing its mind,
+asking for what the policy forbids), in plain English from small utterance pools
+(:mod:`eigendsl.runtime.utterances`).
 """
 
 from __future__ import annotations
@@ -120,8 +122,8 @@ def asks_for(name: str, asked: str) -> bool:
 # A turn that asks to know who the user is without naming a fact the user knows: it is answered
 # with the facts that identify the user, as a customer offers its email when asked for a name.
 _IDENTITY = re.compile(
-    r"\b(verify|verif\w+|identity|identify|authenticat\w*|your account|the account|name|zip"
-    r"|post(al)? ?code|phone|date of birth|e-?mail)\b"
+    r"\b(verify|verif\w+|identity|identify|authenticat\w*|your account|the account"
+    r"|(your|full) name|zip|post(al)? ?code|phone|date of birth|e-?mail)\b"
 )
 _IDENTIFYING = ("email", "first name", "last name", "zip")
 # A turn that closes the conversation, and one that greets or narrates ("Let me look that up."):
