@@ -287,5 +287,8 @@ def test_a_proposal_of_the_other_value_of_a_switch_the_request_states_is_not_con
     assert _switch("Shall I disable roaming on line L-1? (yes/no)", ask).startswith("No, that's")
     assert "yes" in _switch("I'll turn roaming on for line L-1. Do you confirm?", ask).lower()
     assert "yes" in _switch("Shall I enable roaming on line L-1? (yes/no)", ask).lower()
-    # a request that states no value leaves the user nothing to tell the proposal by
-    assert "yes" in _switch(off, "I'm going abroad with line L-1.").lower()
+    # a request that states no value leaves the user nothing to tell the proposal by (but an
+    # action it never asked for, "and cancel your contract", is still turned down)
+    bare_off = "I will turn roaming OFF for line L-1. Do you confirm?"
+    assert "yes" in _switch(bare_off, "I'm going abroad with line L-1.").lower()
+    assert _switch(off, "I'm going abroad with line L-1.").startswith("No, that's not what")
