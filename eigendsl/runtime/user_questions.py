@@ -1,0 +1,220 @@
+"""What an agent's turn asks of the scripted user, read the way a customer would: the facts it
+asks for, by a fact's name or in other words (:data:`FACT_PHRASINGS`), whether it asks leave to
+act, whether it only greets or narrates, and whether it says a value (an id without its '#', a
+reason in other words)."""
+
+from __future__ import annotations
+
+import re
+
+from eigendsl.runtime.utterances import (
+    CONFIRM_MARK,
+    spoken,
+)
+
+METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_REQUEST = re.compile(
+    r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
+)
+
+
+def requests(text: str) -> str:
+    """The sentences of an agent's turn that ask the user for something, lower-cased: questions
+    and requests, whatever surrounds them. A statement that names a fact ("Your order id is #1.")
+    asks nothing.
+
+    >>> requests("Let me look into it. Please share your email.")
+    'please share your email.'
+    >>> requests("Your order id is #1. What is your email?")
+    'what is your email?'
+    """
+    sentences = _SENTENCE_END.split(text.lower())
+    return " ".join(s for s in sentences if "?" in s or _REQUEST.search(s))
+
+
+# How an agent may ask for a fact of each kind besides its name ("order number" for the order id,
+# "why" for the reason): regular expressions over the lower-cased request sentences, by a fact's
+# name in words. A fact is asked for when its name or one of its kind's phrasings is there. The
+# scripted agent asks by name; these are for an agent that words its questions freely.
+_NAME = (r"\b(your|full|the|whose|account holder'?s) name\b", r"\bname (on|for|of) the\b")
+_ITEMS = (
+    r"\b(which|what) (item|product|one)s?\b",
+    r"\bitems?\b.*\breturn",
+    r"\breturn\b.*\bwhich\b",
+)
+_PAYMENT = (r"\bpayment( method)?\b", r"\bpay (with|by|using|for)\b", r"\b(which|what) card\b")
+FACT_PHRASINGS: dict[str, tuple[str, ...]] = {
+    "email": (r"\be-?mail\b",),
+    "email address": (r"\be-?mail\b",),
+    "order id": (r"\border (number|no\b|#|code|reference)", r"\b(which|what) order\b"),
+    "first name": _NAME,
+    "last name": _NAME + (r"\b(sur|family )name\b",),
+    "zip": (r"\bzip\b", r"\bpost(al)? ?code\b"),
+    "zip code": (r"\bzip\b", r"\bpost(al)? ?code\b"),
+    "reason": (r"\bwhy\b", r"\breason\b", r"\bwhat (made|makes|prompted)\b"),
+    "new address": (
+        r"(?<!e-mail )(?<!email )\baddress\b",
+        r"\bmov(e|ed|ing) to\b",
+        r"\bwhere (did|do|are|will|have) you (move|moving|moved|live)",
+        r"\bstreet\b",
+    ),
+    "current variant": (
+        r"(?<!wanted )(?<!new )\b(variant|option|version)s?\b(?!.*\b(want|instead|new|prefer)\b)",
+        r"\b(variant|option|version|one|size|colou?r) (do )?you (have|own|bought|ordered|got)\b",
+    ),
+    "wanted variant": (
+        r"\b(variant|option|version|size|colou?r|capacity)s?\b.*\b(want|instead|prefer|like)\b",
+        r"\b(new|other|wanted|desired|different|replacement) (variant|option|version)",
+        r"\bexchange (it|them) for\b",
+    ),
+    "product": (r"\b(which|what) (item|product|one)s?\b",),
+    "items to return": _ITEMS,
+    "item to return": _ITEMS,
+    "new payment method": _PAYMENT,
+    "payment method for any price difference": _PAYMENT
+    + (r"\b(pay|cover|charge)\b.*\bdifference",),
+    "refund to": (
+        r"\brefund\b.*\b(where|which|how|go|to)\b",
+        r"\b(where|which|how)\b.*\brefund",
+        r"\bmoney back\b",
+    ),
+    "gift card": (r"\brefund\b.*\b(where|which|go|to)\b", r"\b(where|which)\b.*\brefund"),
+    "item ids": (r"\bitem (id|number)s?\b",),
+    "gift card id": (r"\bgift ?card (number|no\b|id|code)",),
+    "customer id": (r"\b(customer|user|account) (id|number)\b",),
+    "tracking number": (r"\btracking\b",),
+    "order total": (r"\b(order|the) total\b", r"\bhow much did you pay\b"),
+}
+
+
+def asks_for(name: str, asked: str) -> bool:
+    """Whether the request sentences ``asked`` (:func:`requests`) ask for the fact ``name``: by
+    its name ("order id", "order_id") or a phrasing of its kind (:data:`FACT_PHRASINGS`).
+
+    >>> [asks_for(n, requests(t)) for n, t in (
+    ...     ("order id", "Could I get your order number?"), ("email", "What e-mail is it under?"),
+    ...     ("first name", "What's your name?"), ("reason", "Why do you want to cancel?"),
+    ...     ("first name", "What's the product name?"),
+    ...     ("new address", "What's your email address?"))]
+    [True, True, True, True, False, False]
+    """
+    words = spoken(name).lower()
+    if words in asked or name.lower() in asked:
+        return True
+    return any(re.search(p, asked) for p in FACT_PHRASINGS.get(words, ()))
+
+
+# A turn that asks to know who the user is without naming a fact the user knows: it is answered
+# with the facts that identify the user, as a customer offers its email when asked for a name.
+IDENTITY = re.compile(
+    r"\b(verify|verif\w+|identity|identify|authenticat\w*|your account|the account"
+    r"|(your|full) name|zip|post(al)? ?code|phone|date of birth|e-?mail)\b"
+)
+IDENTIFYING = ("email", "first name", "last name", "zip")
+# A turn that closes the conversation, and one that greets or narrates ("Let me look that up."):
+# the user says goodbye to the first; it restates its request after the second.
+CLOSING = re.compile(r"\banything else\b|\bgoodbye\b|\bhave a (great|nice|good) (day|one)\b")
+NARRATION = re.compile(
+    r"\b(hello|hi|hey|welcome|let me|one moment|just a moment|bear with me|happy to help"
+    r"|glad to help|i can help|i'?ll (check|look|pull|find|need)|checking|looking (that|it|into))\b"
+)
+# An offer to look something up, which asks leave for no write: the user accepts it.
+LOOKUP_OFFER = re.compile(
+    r"\b(like me to|want me to|shall i|should i|can i|may i) (first )?"
+    r"(look|check|find|pull|search|verify)\b"
+)
+RESTATE = "I'm not sure what you need from me. {reason}"
+
+
+# How an agent asks leave to act, in a question or a request: "Shall I go ahead?", "Would you
+# like me to cancel it?", "Is that correct?" ("May I have your email?" asks for a fact).
+_LEAVE = re.compile(
+    r"\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
+    r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
+    r"|(reply|say|answer) (with )?\W?yes\b|like me to"
+    r"|(can|may) i (cancel|return|exchange|update|change|modify|switch|process|submit|place)\b)"
+)
+
+
+def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
+    """Whether the agent asks the user to confirm an action, not a fact ("please confirm your
+    email" asks for the email).
+
+    >>> [asks_to_confirm(t, {"email": "a@b.c"}) for t in (
+    ...     "I'll cancel order #1. Okay?", "Would you like me to cancel it?",
+    ...     "May I have your email?", "Please confirm your email.", "It is cancelled.")]
+    [True, True, False, False, False]
+    """
+    text, asked = text.lower(), requests(text)
+    if CONFIRM_MARK in text or "shall i proceed" in text:
+        return True
+    return (
+        bool(_LEAVE.search(asked))
+        and not any(f"your {spoken(k).lower()}" in asked for k in known)
+        and not any(_asks_a_fact(s, known) for s in _SENTENCE_END.split(asked))
+    )
+
+
+def _asks_a_fact(sentence: str, known: dict[str, str]) -> bool:
+    """Whether a sentence that seems to ask leave to act asks for a known fact instead: "Which
+    payment method should I use?", "Can you confirm the order number?" (one that states a
+    known value, "Shall I cancel order #W1?", proposes)."""
+    return (
+        bool(re.search(r"\b(which|what|confirm (your|the))\b", sentence))
+        and any(asks_for(k, sentence) for k in known)
+        and not any(says(sentence, v) for v in known.values())
+    )
+
+
+def id_shape(value: str) -> re.Pattern[str]:
+    """What a value of the same kind as ``value`` looks like: its digits any digits, the rest as
+    written (``#W1000371``: ``#W`` and seven digits), not inside a longer word, number, amount
+    or date."""
+    body = "".join(r"\d" if c.isdigit() else re.escape(c) for c in value)
+    return re.compile(rf"(?<![\w#$.,/-]){body}(?!\w|[.,/-]\d)", re.IGNORECASE)
+
+
+# A fact that names a day, a time or an amount, not a record: "1988-03-14", "14/03/1988",
+# "09:30", "71.0" (a zip code or a PIN, digits alone, is a record's). A proposal's other value of
+# its shape is another fact (an effective date beside a date of birth), no mistake about this one.
+NOT_AN_ID = re.compile(
+    r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|\d{1,2}:\d{2}(:\d{2})?"
+    r"|[$€£]\d+([.,]\d+)?|\d+[.,]\d+%?|\d+%"
+)
+
+
+_FILLER = frozenset(
+    {"the", "a", "an", "and", "by", "it", "to", "of", "my", "your", "for", "is", "i", "you"}
+)
+
+
+def _stems(text: str) -> list[str]:
+    """The words and numbers of a text, lower-cased, past "-ed", "-ing" and plural endings."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return [re.sub(r"(?<=[a-z]{3})(ed|ing|es|s)$", "", w) for w in words if w not in _FILLER]
+
+
+def says(text: str, value: str) -> bool:
+    """Whether ``text`` states the fact ``value``: as written, an id without its "#", or a
+    phrase in other words that keeps its words ("you ordered it by mistake" for "ordered by
+    mistake", "you no longer need it" for "no longer needed").
+
+    >>> [says(t, v) for t, v in (("Cancel W1000075?", "#W1000075"),
+    ...     ("because you ordered it by mistake", "ordered by mistake"),
+    ...     ("as you no longer need it", "no longer needed"),
+    ...     ("as you no longer need it", "ordered by mistake"), ("Cancel #W1000057?", "#W1000075"))]
+    [True, True, True, False, False]
+    """
+    text, value = " ".join(text.lower().split()), " ".join(str(value).lower().split())
+    if not value:
+        return False
+    if value in text:
+        return True
+    if value.startswith("#") and re.search(rf"(?<![\w#]){re.escape(value[1:])}(?!\w)", text):
+        return True
+    ids = METHOD_ID.findall(value)  # "my credit_card (card_6046)" by its id
+    if ids and all(re.search(rf"\b{re.escape(i)}\b", text) for i in ids):
+        return True
+    words = _stems(value)
+    return len(words) >= 2 and set(words) <= set(_stems(text))
