@@ -1567,9 +1567,9 @@ CASES = [
         SEED,
         "{item_id: i2, price: 5.5}",
         "{item_id: i2, price: cheap}",
-        "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
+        "mini/data/seed.yaml:6:95: row '#2' of 'orders' field 'items' item 1 field 'price' is "
         "'cheap', expected float",
-        "[{item_id: i2",
+        "cheap}",  # at the value at fault, not at the field holding it
     ),
     case(  # stored, a NaN made every tool that returned it look broken
         "seed-nan",
@@ -1585,9 +1585,9 @@ CASES = [
         SEED,
         "{item_id: i2, price: 5.5}",
         "{item_id: i2, price: -.inf}",
-        "mini/data/seed.yaml:6:73: row '#2' of 'orders' field 'items' item 1 field 'price' is "
+        "mini/data/seed.yaml:6:95: row '#2' of 'orders' field 'items' item 1 field 'price' is "
         "-inf, which JSON cannot hold; write a finite number",
-        "[{item_id: i2",
+        "-.inf}",
     ),
     case(
         "seed-unknown-field",
