@@ -67,6 +67,12 @@ def _derived(
     return params, problems[:1], unworked
 
 
+def _param_span(raw_task: Any, name: str, fallback: Span) -> Span:
+    """Where a written task gives parameter ``name`` its value, else ``fallback`` (the task)."""
+    params = raw_task.get("params") if isinstance(raw_task, MarkedDict) else None
+    return params.value_span(name) if isinstance(params, MarkedDict) else fallback
+
+
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
     """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
     problem = value_matches(value, param)
@@ -95,6 +101,20 @@ def concrete_tasks(
                 continue
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
+                continue
+            # a value written wrong is said as such first: a parameter derived from it (its
+            # source fails on it, or gives another value) is only its consequence
+            direct = [
+                (name, problem)
+                for name, param in info.template.params.items()
+                if name in task.params and (problem := _param_problem(task.params[name], param))
+            ]
+            for name, problem in direct:
+                diag.error(
+                    _param_span(raw["tasks"][index], name, span),
+                    f"task '{task.id}': parameter {name} {problem} (template '{task.template}')",
+                )
+            if direct:
                 continue
             given, unsourced, unworked = _derived(info, task.params, seed)
             missing = [p for p in info.param_types if p not in given]
@@ -149,11 +169,12 @@ def concrete_tasks(
             continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []
+        failures: list[tuple[str, str]] = []
         attempts = 0
         while len(drawn) < sampling.per_template and attempts < sampling.per_template * 20:
             attempts += 1
             why: list[tuple[str, str]] = []
-            params = sample_params(info, seed, rng, why)
+            params = sample_params(info, seed, rng, why, failures)
             if params is None:
                 param, problem = why[0]
                 diag.error(
@@ -162,6 +183,13 @@ def concrete_tasks(
                 break
             if params not in drawn and (name, params) not in authored:  # one task, one split
                 drawn.append(params)
+        if drawn and failures:  # drawn again, but a source that fails on the seed is a slip
+            param, problem = failures[0]
+            diag.warning(
+                _source_span(info, param),
+                f"template '{name}': {problem}; such a draw is skipped and another drawn; "
+                "keep such values out of the source (a 'where' in its 'from') so every draw fits",
+            )
         held = round(len(drawn) * sampling.held_out_fraction)
         if sampling.held_out_fraction > 0 and len(drawn) >= 2:
             held = max(held, 1)  # every template keeps at least one unseen parameter set
@@ -195,7 +223,8 @@ class _Miss:
     param: str
     problem: str
     given: str  # the parameters drawn before it, as a message shows them
-    by_chance: bool  # its source found nothing for these values; others may give one
+    by_chance: bool  # its source found nothing for these values (or failed); others may give one
+    failed: bool = False  # its source raised an error for these values, not found nothing
 
 
 def sample_params(
@@ -203,11 +232,13 @@ def sample_params(
     db: dict[str, Any],
     rng: random.Random,
     why: list[tuple[str, str]] | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any] | None:
     """One parameter set drawn from the seed database. A draw for which a later source finds
-    nothing (the reservation drawn has no free suite) is skipped and another one drawn, up to
-    ``DRAW_TRIES``; None when no draw fits, or when a source is wrong whatever is drawn (``why``
-    then gets the parameter and a sentence)."""
+    nothing (the reservation drawn has no free suite) or fails (23:30 plus 30 minutes) is
+    skipped and another one drawn, up to ``DRAW_TRIES``; None when no draw fits, or when a
+    source is wrong whatever is drawn (``why`` then gets the parameter and a sentence).
+    ``failures`` gets each skipped draw a source failed on, as parameter and sentence."""
     tried: dict[str, set[str]] = {}  # for each source, the draws it found nothing for
     miss: _Miss | None = None
     for _ in range(DRAW_TRIES):
@@ -217,6 +248,8 @@ def sample_params(
         miss = drawn
         if not miss.by_chance:
             break
+        if miss.failed and failures is not None:
+            failures.append((miss.param, f"{miss.problem} (with {miss.given})"))
         tried.setdefault(miss.param, set()).add(miss.given)
     if why is not None and miss is not None:
         why.append((miss.param, _missed(miss, len(tried.get(miss.param, ())))))
@@ -265,9 +298,9 @@ def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[st
     """One draw of every parameter in the template's order, or why one of them has no value."""
     params: dict[str, Any] = {}
 
-    def miss(name: str, problem: str, by_chance: bool = False) -> _Miss:
+    def miss(name: str, problem: str, by_chance: bool = False, failed: bool = False) -> _Miss:
         given = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        return _Miss(name, problem, given, by_chance and bool(given))
+        return _Miss(name, problem, given, by_chance and bool(given), failed)
 
     for name, param in info.template.params.items():
         if param.choices is not None:
@@ -281,7 +314,8 @@ def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[st
             candidates = source(db, **local)
         except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
             problem = f"the source of '{name}' fails on the seed data: {rt.describe_error(exc)}"
-            return miss(name, problem, by_chance=rt.read_from_null(exc))  # first(...) found none
+            # on the values drawn before it (23:30 plus 30 minutes): another draw may fit
+            return miss(name, problem, by_chance=True, failed=not rt.read_from_null(exc))
         candidates = [c for c in candidates if c is not None]
         if not candidates:
             return miss(
@@ -300,6 +334,8 @@ def _missed(miss: _Miss, draws: int) -> str:
         return f"{miss.problem} (with {miss.given})" if miss.given else miss.problem
     if draws == 1:
         return f"{miss.problem} (with {miss.given}; {DRAW_TRIES} draws gave no other values)"
+    if miss.failed:
+        return f"{miss.problem} (with {miss.given}; it fails on all {draws} combinations tried)"
     return f"{miss.problem} for any of the {draws} combinations tried; the last: {miss.given}"
 
 

@@ -1374,9 +1374,9 @@ CASES = [
         TASKS,
         "reason: no longer needed}}",
         "reason: too slow}}",
-        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter reason is 'too slow', not one "
+        "mini/tasks/cancel.yaml:19:97: task 'cancel-ann': parameter reason is 'too slow', not one "
         "of the choices 'no longer needed', 'ordered by mistake' (template 'cancel')",
-        "{id: cancel-ann",
+        "too slow}}",  # at the value, not the task's start
     ),
     case(
         "choice-no-such-day",  # written YYYY-MM-DD, but the day does not exist; at the choice
@@ -1401,9 +1401,9 @@ CASES = [
         TASKS,
         'order_id: "#1", email',
         "order_id: 7, email",
-        "mini/tasks/cancel.yaml:19:5: task 'cancel-ann': parameter order_id is 7, expected string "
-        "(template 'cancel')",
-        "{id: cancel-ann",
+        "mini/tasks/cancel.yaml:19:59: task 'cancel-ann': parameter order_id is 7, expected "
+        "string (template 'cancel')",
+        "7, email",
     ),
     # ------------------------------------------------------------ missing files
     case(
@@ -2055,7 +2055,8 @@ CASES = [
         '"db.users[db.orders[order_id].user_id].email"',
         """'db.users["u" + order_id].email'""",
         "mini/tasks/cancel.yaml:6:35: template 'cancel' cannot be sampled: the source of 'email' "
-        "fails on the seed data: users has no row with key 'u#1' (with order_id='#1')",
+        "fails on the seed data: users has no row with key 'u#1' (with order_id='#1'; it fails on "
+        "all 2 combinations tried)",
         "'db.users",
         2,  # and the written task's email, derived by that source
     ),
