@@ -17,8 +17,8 @@ from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
 from eigendsl.task_spec import TemplateParam
-from eigendsl.tasks import TemplateInfo, render_task
-from eigendsl.yamlload import MarkedDict, to_plain
+from eigendsl.tasks import TemplateInfo, TextRenderError, render_task
+from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
 
 
 def _source_span(info: TemplateInfo, param: str) -> Span:
@@ -88,6 +88,7 @@ def concrete_tasks(
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
     authored: list[tuple[str, dict[str, Any]]] = []  # (template, params) of the tasks written
+    unrendered: set[tuple[Span, str]] = set()  # the texts that failed to render, each said once
     for _path, task_file, raw in loaded.task_files:
         for index, task in enumerate(task_file.tasks):
             span = raw["tasks"].position(index)
@@ -154,6 +155,11 @@ def concrete_tasks(
             override = task.user.model_dump() if task.user else None
             try:
                 tasks.append(render_task(info, task.id, given, task.split or "train", override))
+            except TextRenderError as exc:
+                where = _text_where(info, raw["tasks"][index] if exc.in_task else None, exc, span)
+                if where not in unrendered:
+                    unrendered.add(where)
+                    diag.error(where[0], f"task '{task.id}': {_text_failure(exc, given)}")
             except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
                 diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling
@@ -197,6 +203,12 @@ def concrete_tasks(
             split = "held-out" if i >= len(drawn) - held else "train"
             try:
                 tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+            except TextRenderError as exc:  # said once: a written task may have met it already
+                where = _text_where(info, None, exc, info.raw.span)
+                if where not in unrendered:
+                    unrendered.add(where)
+                    diag.error(where[0], f"template '{name}': {_text_failure(exc, params)}")
+                break
             except Exception as exc:  # noqa: BLE001 - as above
                 diag.error(
                     info.raw.span,
@@ -209,7 +221,39 @@ def concrete_tasks(
 def _render_problem(exc: Exception) -> str:
     if isinstance(exc, jinja2.TemplateError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return rt.describe_error(exc)  # "division by zero", not ZeroDivisionError's name
+
+
+def _text_name(where: tuple[Any, ...]) -> str:
+    """A text's key as its writer finds it: ``user.reason``, ``gold step 2 (book_slot)``."""
+    if where[0] == "gold":
+        return f"gold step {where[1] + 1} ({where[2]})"
+    return ".".join(map(str, where))
+
+
+def _text_where(
+    info: TemplateInfo, raw_task: Any, exc: TextRenderError, fallback: Span
+) -> tuple[Span, str]:
+    """Where the text that failed is written (the template's key, or the task's own ``user:``),
+    with the problem: what one error says once."""
+    part = raw_task if raw_task is not None else info.raw
+    where = fallback
+    for step in exc.where:
+        if not isinstance(part, (MarkedDict, MarkedList)):
+            break
+        try:
+            where = part.value_span(step)
+            part = part[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return where, _render_problem(exc.cause)
+
+
+def _text_failure(exc: TextRenderError, params: dict[str, Any]) -> str:
+    given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return (
+        f"{_text_name(exc.where)} cannot be rendered (with {given}): {_render_problem(exc.cause)}"
+    )
 
 
 DRAW_TRIES = 50

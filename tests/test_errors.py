@@ -1767,11 +1767,11 @@ CASES = [
         TASKS,
         "because it is {{ reason }}",
         "because it is {{ reason + 1 }}",
-        "mini/tasks/cancel.yaml:3:5: template 'cancel' cannot be rendered with {'order_id': '#3', "
-        "'email': 'bob@example.com', 'reason': 'ordered by mistake'}: TypeError: can only "
-        'concatenate str (not "int") to str',
-        "description:",
-        2,
+        "mini/tasks/cancel.yaml:9:15: task 'cancel-ann': user.reason cannot be rendered (with "
+        "order_id='#1', email='ann@example.com', reason='no longer needed'): values of the wrong "
+        'type (can only concatenate str (not "int") to str)',
+        '"I want to cancel',
+        1,  # at the text, once: the sampled tasks' failure of the same text is not said again
     ),
     case(
         "jinja-filter-unknown",
