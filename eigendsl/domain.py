@@ -14,7 +14,7 @@ from typing import Any
 
 from eigendsl.dsl.parser import parse_expression, parse_query
 from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean, source_line
-from eigendsl.field_values import value_matches
+from eigendsl.field_values import Problem, value_problems
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import FieldType
@@ -127,11 +127,11 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
                 diag.error(span, f"a row of '{table_name}' must be a mapping of fields")
                 continue
             row_type = FieldType(type="object", fields=table.fields)
-            problem = value_matches(row, row_type)
-            if problem:
+            problems = value_problems(row, row_type)
+            for problem in problems:  # each at its own value: one compile says them all
                 diag.error(
-                    _problem_span(row, table.fields, span),
-                    f"{_row_name(row, table.key, index)} of '{table_name}' {problem}",
+                    _problem_span(row, problem, span),
+                    f"{_row_name(row, table.key, index)} of '{table_name}' {problem.message}",
                 )
             key = row.get(table.key)
             try:
@@ -139,7 +139,7 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
             except TypeError:
                 key = None
             if key is None:
-                if not problem:
+                if not problems:
                     diag.error(
                         span, f"row {index} of '{table_name}' has no usable key '{table.key}'"
                     )
@@ -196,15 +196,23 @@ def check_list_items(loaded: LoadedSpec, diag: Diagnostics) -> None:
             walk(["tools", tool_name, "params", name], name, param)
 
 
-def _problem_span(row: Any, fields: dict[str, FieldType], fallback: Span) -> Span:
-    """Where in a row the first problem that :func:`value_matches` reports lies."""
-    if not isinstance(row, MarkedDict):
-        return fallback
-    for name, spec in fields.items():
-        if name in row and value_matches(row[name], spec):
-            return row.value_span(name)
-    extra = [k for k in row if k not in fields]
-    return row.position(extra[0]) if extra else fallback
+def _problem_span(row: Any, problem: Problem, fallback: Span) -> Span:
+    """Where in a row the part at fault of ``problem`` is: the deepest value (or, for an unknown
+    field, key) of its path that the YAML marks, else ``fallback``."""
+    where, part = fallback, row
+    for depth, step in enumerate(problem.path, start=1):
+        if not isinstance(part, (MarkedDict, MarkedList)):
+            break
+        try:
+            last = depth == len(problem.path)
+            if isinstance(part, MarkedList):
+                where = part.position(step)
+            else:
+                where = part.position(step) if last and problem.at_key else part.value_span(step)
+            part = part[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return where
 
 
 def _row_name(row: dict[str, Any], key: str, number: int) -> str:

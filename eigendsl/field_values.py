@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eigendsl.errors import did_you_mean
 from eigendsl.support import date_problem, time_problem
@@ -42,7 +42,62 @@ _EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def value_matches(value: Any, spec: FieldType) -> str | None:
-    """None when ``value`` fits the field type, else a sentence saying why not."""
+    """None when ``value`` fits the field type, else a sentence saying why not (its first
+    problem; :func:`value_problems` gives them all)."""
+    problems = value_problems(value, spec)
+    return problems[0].message if problems else None
+
+
+class Problem(NamedTuple):
+    """One way a value does not fit its type: ``message`` says it from the whole value ("field
+    'hours' entry 'mon' is '25:00', ..."); ``path`` leads to the part at fault (keys and item
+    indexes), whose key rather than value is at fault when ``at_key`` (an unknown field)."""
+
+    path: tuple[Any, ...]
+    message: str
+    at_key: bool = False
+
+
+def value_problems(value: Any, spec: FieldType) -> list[Problem]:
+    """Every way ``value`` does not fit the field type: each bad item, entry and field of it on
+    its own, so one check of seed data says all of a row's mistakes."""
+    problem = _scalar_problem(value, spec)
+    if problem is not None:
+        return [Problem((), problem)]
+    if spec.type == "any" or value is None:
+        return []
+    found: list[Problem] = []
+
+    def inner(key: Any, what: str, part: Any, part_spec: FieldType) -> None:
+        for sub in value_problems(part, part_spec):
+            found.append(Problem((key, *sub.path), f"{what} {sub.message}", sub.at_key))
+
+    if spec.type == "list" and spec.items is not None:
+        for i, item in enumerate(value):
+            inner(i, f"item {i + 1}", item, spec.items)  # counted as people count
+    if spec.type == "object" and spec.fields is not None:
+        for name, sub in spec.fields.items():
+            if name not in value:
+                if not sub.optional:
+                    found.append(Problem((), f"lacks field '{name}'"))
+                continue
+            inner(name, f"field '{name}'", value[name], sub)
+        for extra in (k for k in value if k not in spec.fields):
+            found.append(
+                Problem(
+                    (extra,),
+                    f"has unknown field '{extra}'{did_you_mean(str(extra), spec.fields)}",
+                    at_key=True,
+                )
+            )
+    if spec.type == "map" and spec.of is not None:
+        for k, item in value.items():
+            inner(k, f"entry {k!r}", item, spec.of)
+    return found
+
+
+def _scalar_problem(value: Any, spec: FieldType) -> str | None:
+    """Why ``value`` is not of the type at all (its parts are not looked at), or None."""
     if value is None:
         return (
             None
@@ -88,26 +143,4 @@ def value_matches(value: Any, spec: FieldType) -> str | None:
     if spec.type == "time" and (problem := time_problem(value)) is not None:
         # "'25:00' is not a time written HH:MM (hour 25 is past 23)", the value said once
         return f"is {value!r}, which is not{problem.split(' is not', 1)[1]}"
-    if spec.type == "list" and spec.items is not None:
-        for i, item in enumerate(value):
-            problem = value_matches(item, spec.items)
-            if problem:
-                return f"item {i + 1} {problem}"  # counted as people count
-    if spec.type == "object" and spec.fields is not None:
-        for name, sub in spec.fields.items():
-            if name not in value:
-                if not sub.optional:
-                    return f"lacks field '{name}'"
-                continue
-            problem = value_matches(value[name], sub)
-            if problem:
-                return f"field '{name}' {problem}"
-        extra = [k for k in value if k not in spec.fields]
-        if extra:
-            return f"has unknown field '{extra[0]}'{did_you_mean(str(extra[0]), spec.fields)}"
-    if spec.type == "map" and spec.of is not None:
-        for k, item in value.items():
-            problem = value_matches(item, spec.of)
-            if problem:
-                return f"entry {k!r} {problem}"
     return None

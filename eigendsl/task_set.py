@@ -17,8 +17,8 @@ from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
 from eigendsl.task_spec import TemplateParam
-from eigendsl.tasks import TemplateInfo, render_task
-from eigendsl.yamlload import MarkedDict, to_plain
+from eigendsl.tasks import TemplateInfo, TextRenderError, render_task
+from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
 
 
 def _source_span(info: TemplateInfo, param: str) -> Span:
@@ -67,6 +67,12 @@ def _derived(
     return params, problems[:1], unworked
 
 
+def _param_span(raw_task: Any, name: str, fallback: Span) -> Span:
+    """Where a written task gives parameter ``name`` its value, else ``fallback`` (the task)."""
+    params = raw_task.get("params") if isinstance(raw_task, MarkedDict) else None
+    return params.value_span(name) if isinstance(params, MarkedDict) else fallback
+
+
 def _param_problem(value: Any, param: TemplateParam) -> str | None:
     """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
     problem = value_matches(value, param)
@@ -82,6 +88,7 @@ def concrete_tasks(
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
     authored: list[tuple[str, dict[str, Any]]] = []  # (template, params) of the tasks written
+    unrendered: set[tuple[Span, str]] = set()  # the texts that failed to render, each said once
     for _path, task_file, raw in loaded.task_files:
         for index, task in enumerate(task_file.tasks):
             span = raw["tasks"].position(index)
@@ -95,6 +102,20 @@ def concrete_tasks(
                 continue
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
+                continue
+            # a value written wrong is said as such first: a parameter derived from it (its
+            # source fails on it, or gives another value) is only its consequence
+            direct = [
+                (name, problem)
+                for name, param in info.template.params.items()
+                if name in task.params and (problem := _param_problem(task.params[name], param))
+            ]
+            for name, problem in direct:
+                diag.error(
+                    _param_span(raw["tasks"][index], name, span),
+                    f"task '{task.id}': parameter {name} {problem} (template '{task.template}')",
+                )
+            if direct:
                 continue
             given, unsourced, unworked = _derived(info, task.params, seed)
             missing = [p for p in info.param_types if p not in given]
@@ -134,6 +155,11 @@ def concrete_tasks(
             override = task.user.model_dump() if task.user else None
             try:
                 tasks.append(render_task(info, task.id, given, task.split or "train", override))
+            except TextRenderError as exc:
+                where = _text_where(info, raw["tasks"][index] if exc.in_task else None, exc, span)
+                if where not in unrendered:
+                    unrendered.add(where)
+                    diag.error(where[0], f"task '{task.id}': {_text_failure(exc, given)}")
             except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
                 diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling
@@ -149,11 +175,12 @@ def concrete_tasks(
             continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []
+        failures: list[tuple[str, str]] = []
         attempts = 0
         while len(drawn) < sampling.per_template and attempts < sampling.per_template * 20:
             attempts += 1
             why: list[tuple[str, str]] = []
-            params = sample_params(info, seed, rng, why)
+            params = sample_params(info, seed, rng, why, failures)
             if params is None:
                 param, problem = why[0]
                 diag.error(
@@ -162,6 +189,13 @@ def concrete_tasks(
                 break
             if params not in drawn and (name, params) not in authored:  # one task, one split
                 drawn.append(params)
+        if drawn and failures:  # drawn again, but a source that fails on the seed is a slip
+            param, problem = failures[0]
+            diag.warning(
+                _source_span(info, param),
+                f"template '{name}': {problem}; such a draw is skipped and another drawn; "
+                "keep such values out of the source (a 'where' in its 'from') so every draw fits",
+            )
         held = round(len(drawn) * sampling.held_out_fraction)
         if sampling.held_out_fraction > 0 and len(drawn) >= 2:
             held = max(held, 1)  # every template keeps at least one unseen parameter set
@@ -169,6 +203,12 @@ def concrete_tasks(
             split = "held-out" if i >= len(drawn) - held else "train"
             try:
                 tasks.append(render_task(info, f"{name}-{i:03d}", params, split))
+            except TextRenderError as exc:  # said once: a written task may have met it already
+                where = _text_where(info, None, exc, info.raw.span)
+                if where not in unrendered:
+                    unrendered.add(where)
+                    diag.error(where[0], f"template '{name}': {_text_failure(exc, params)}")
+                break
             except Exception as exc:  # noqa: BLE001 - as above
                 diag.error(
                     info.raw.span,
@@ -181,7 +221,39 @@ def concrete_tasks(
 def _render_problem(exc: Exception) -> str:
     if isinstance(exc, jinja2.TemplateError):
         return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+    return rt.describe_error(exc)  # "division by zero", not ZeroDivisionError's name
+
+
+def _text_name(where: tuple[Any, ...]) -> str:
+    """A text's key as its writer finds it: ``user.reason``, ``gold step 2 (book_slot)``."""
+    if where[0] == "gold":
+        return f"gold step {where[1] + 1} ({where[2]})"
+    return ".".join(map(str, where))
+
+
+def _text_where(
+    info: TemplateInfo, raw_task: Any, exc: TextRenderError, fallback: Span
+) -> tuple[Span, str]:
+    """Where the text that failed is written (the template's key, or the task's own ``user:``),
+    with the problem: what one error says once."""
+    part = raw_task if raw_task is not None else info.raw
+    where = fallback
+    for step in exc.where:
+        if not isinstance(part, (MarkedDict, MarkedList)):
+            break
+        try:
+            where = part.value_span(step)
+            part = part[step]
+        except (KeyError, IndexError, TypeError):
+            break
+    return where, _render_problem(exc.cause)
+
+
+def _text_failure(exc: TextRenderError, params: dict[str, Any]) -> str:
+    given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    return (
+        f"{_text_name(exc.where)} cannot be rendered (with {given}): {_render_problem(exc.cause)}"
+    )
 
 
 DRAW_TRIES = 50
@@ -195,7 +267,8 @@ class _Miss:
     param: str
     problem: str
     given: str  # the parameters drawn before it, as a message shows them
-    by_chance: bool  # its source found nothing for these values; others may give one
+    by_chance: bool  # its source found nothing for these values (or failed); others may give one
+    failed: bool = False  # its source raised an error for these values, not found nothing
 
 
 def sample_params(
@@ -203,11 +276,13 @@ def sample_params(
     db: dict[str, Any],
     rng: random.Random,
     why: list[tuple[str, str]] | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any] | None:
     """One parameter set drawn from the seed database. A draw for which a later source finds
-    nothing (the reservation drawn has no free suite) is skipped and another one drawn, up to
-    ``DRAW_TRIES``; None when no draw fits, or when a source is wrong whatever is drawn (``why``
-    then gets the parameter and a sentence)."""
+    nothing (the reservation drawn has no free suite) or fails (23:30 plus 30 minutes) is
+    skipped and another one drawn, up to ``DRAW_TRIES``; None when no draw fits, or when a
+    source is wrong whatever is drawn (``why`` then gets the parameter and a sentence).
+    ``failures`` gets each skipped draw a source failed on, as parameter and sentence."""
     tried: dict[str, set[str]] = {}  # for each source, the draws it found nothing for
     miss: _Miss | None = None
     for _ in range(DRAW_TRIES):
@@ -217,6 +292,8 @@ def sample_params(
         miss = drawn
         if not miss.by_chance:
             break
+        if miss.failed and failures is not None:
+            failures.append((miss.param, f"{miss.problem} (with {miss.given})"))
         tried.setdefault(miss.param, set()).add(miss.given)
     if why is not None and miss is not None:
         why.append((miss.param, _missed(miss, len(tried.get(miss.param, ())))))
@@ -265,9 +342,9 @@ def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[st
     """One draw of every parameter in the template's order, or why one of them has no value."""
     params: dict[str, Any] = {}
 
-    def miss(name: str, problem: str, by_chance: bool = False) -> _Miss:
+    def miss(name: str, problem: str, by_chance: bool = False, failed: bool = False) -> _Miss:
         given = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        return _Miss(name, problem, given, by_chance and bool(given))
+        return _Miss(name, problem, given, by_chance and bool(given), failed)
 
     for name, param in info.template.params.items():
         if param.choices is not None:
@@ -281,7 +358,8 @@ def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[st
             candidates = source(db, **local)
         except Exception as exc:  # noqa: BLE001 - the seed data may break any expression
             problem = f"the source of '{name}' fails on the seed data: {rt.describe_error(exc)}"
-            return miss(name, problem, by_chance=rt.read_from_null(exc))  # first(...) found none
+            # on the values drawn before it (23:30 plus 30 minutes): another draw may fit
+            return miss(name, problem, by_chance=True, failed=not rt.read_from_null(exc))
         candidates = [c for c in candidates if c is not None]
         if not candidates:
             return miss(
@@ -300,6 +378,8 @@ def _missed(miss: _Miss, draws: int) -> str:
         return f"{miss.problem} (with {miss.given})" if miss.given else miss.problem
     if draws == 1:
         return f"{miss.problem} (with {miss.given}; {DRAW_TRIES} draws gave no other values)"
+    if miss.failed:
+        return f"{miss.problem} (with {miss.given}; it fails on all {draws} combinations tried)"
     return f"{miss.problem} for any of the {draws} combinations tried; the last: {miss.given}"
 
 

@@ -261,6 +261,16 @@ def _check_scenario(
 # ---------------------------------------------------------------------------- rendering
 
 
+class TextRenderError(Exception):
+    """A template's text that fails to render with a task's parameters: ``where`` is the text's
+    key in the template (``("user", "reason")``, ``("gold", 1, "book_slot")``), or in the task's
+    own ``user:`` when ``in_task``; ``cause`` is the error Jinja or Python raised."""
+
+    def __init__(self, where: tuple[Any, ...], cause: Exception, in_task: bool = False) -> None:
+        super().__init__(f"{'.'.join(map(str, where))}: {cause}")
+        self.where, self.cause, self.in_task = where, cause, in_task
+
+
 def render_task(
     info: TemplateInfo,
     task_id: str,
@@ -269,23 +279,38 @@ def render_task(
     override: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A concrete task: scenario and gold plan rendered with ``params``; ``override`` replaces
-    scenario fields (as written in a task file's ``user:``)."""
+    scenario fields (as written in a task file's ``user:``). A text that fails to render raises
+    :class:`TextRenderError`, which says which text."""
     t = info.template
     context = info.text_context(params)
-    text = lambda s: render_text(s, context) if s else s  # noqa: E731
+    overridden = {k for k, v in (override or {}).items() if v is not None}
+
+    def rendered(
+        where: tuple[Any, ...], value: Any, with_context: dict[str, Any], args: bool = False
+    ) -> Any:
+        if not value:
+            return value
+        try:  # a gold step's arguments keep a whole "{{ name }}"'s type; a text is text
+            return render_value(value, with_context) if args else render_text(value, with_context)
+        except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0)
+            in_task = where[0] == "user" and where[1] in overridden
+            raise TextRenderError(where, exc, in_task) from exc
+
     gold = []
-    for step in t.gold:
+    for number, step in enumerate(t.gold):
         if step.say is not None:
-            gold.append({"say": text(step.say)})
+            gold.append({"say": rendered(("gold", number, "say"), step.say, context)})
         else:
-            gold.append({"tool": step.tool, "args": render_value(to_plain(step.args), context)})
+            args = rendered(("gold", number, step.tool), to_plain(step.args), context, True)
+            gold.append({"tool": step.tool, "args": args})
     scenario = t.user.model_dump()
     scenario.update({k: v for k, v in (override or {}).items() if v is not None})
+    text = lambda key, s: rendered(("user", key), s, context)  # noqa: E731
     # the request and the facts the user gives: with a change of mind's first value
     change, said_context = first_value_context(
-        text(scenario["change_mind"]), params, context, info.param_types
+        text("change_mind", scenario["change_mind"]), params, context, info.param_types
     )
-    said = lambda s: render_text(s, said_context) if s else s  # noqa: E731
+    said = lambda key, s: rendered(key, s, said_context)  # noqa: E731
     return {
         "schema_version": SCHEMA_VERSION,
         "id": task_id,
@@ -295,14 +320,14 @@ def render_task(
         "params": params,
         "check": t.check,
         "user": {
-            "reason": said(scenario["reason"]),
-            "known": {k: said(v) for k, v in scenario["known"].items()},
+            "reason": said(("user", "reason"), scenario["reason"]),
+            "known": {k: said(("user", "known", k), v) for k, v in scenario["known"].items()},
             "unknown": list(scenario["unknown"]),
-            "instructions": text(scenario["instructions"]),
+            "instructions": text("instructions", scenario["instructions"]),
             "confirm": scenario["confirm"],
             "change_mind": change,
             "reveal_late": list(scenario["reveal_late"]),
-            "forbidden_request": text(scenario["forbidden_request"]),
+            "forbidden_request": text("forbidden_request", scenario["forbidden_request"]),
         },
         "gold": gold,
     }

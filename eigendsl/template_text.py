@@ -4,8 +4,10 @@ use, checked at compile time with their position, and its rendering with a task'
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -26,9 +28,35 @@ WHOLE_REF = re.compile(r"^\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
 MAX_TEXT = 100_000
 MAX_RANGE = 10_000
 
+#: The most steps one rendering of a text may take: each item a loop goes through, each call,
+#: each number a ``range`` counts and each item a filter reads. Loops inside loops kept a compile
+#: running for hours while every ``range`` and the text itself stayed small.
+MAX_STEPS = 100_000
+
+#: The steps the rendering in progress has taken (a one-item list, so it can be added to).
+_STEPS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("_steps", default=None)
+
 
 class TextTooLong(jinja2.sandbox.SecurityError):
     """A template's text that renders to more than :data:`MAX_TEXT` characters."""
+
+
+class TooMuchWork(jinja2.sandbox.SecurityError):
+    """A template's text whose rendering takes more than :data:`MAX_STEPS` steps."""
+
+
+def _spend(steps: int) -> None:
+    """Count ``steps`` against the rendering in progress; past :data:`MAX_STEPS`, stop it."""
+    spent = _STEPS.get()
+    if spent is None:
+        return
+    spent[0] += steps
+    if spent[0] > MAX_STEPS:
+        raise TooMuchWork(
+            f"the text takes more than {MAX_STEPS} steps to render (loop rounds, calls, range "
+            "numbers and filtered items, counted together, loops inside loops multiplying); "
+            "a user's message needs a few: loop over a parameter's items, not over range()s"
+        )
 
 
 def _range(*args: int) -> range:
@@ -37,7 +65,30 @@ def _range(*args: int) -> range:
         raise TextTooLong(
             f"range() of {len(numbers)} numbers; a template's text counts at most {MAX_RANGE}"
         )
+    _spend(len(numbers))
     return numbers
+
+
+def _counted(items: Iterable[Any]) -> Iterator[Any]:
+    """A ``{% for %}`` loop's items, each round counted as a step."""
+    for item in items:
+        _spend(1)
+        yield item
+
+
+def _charged(func: Any) -> Any:
+    """A filter that counts the items of the value it reads (``sort``, ``join``) as steps."""
+    pass_arg = jinja2.utils._PassArg.from_obj(func)
+
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        value = args[1 if pass_arg is not None else 0] if args else None
+        _spend(len(value) if isinstance(value, (str, list, tuple, dict)) else 1)
+        return func(*args, **kwargs)
+
+    charged.__name__ = getattr(func, "__name__", "filter")
+    if pass_arg is not None:
+        charged.jinja_pass_arg = pass_arg  # type: ignore[attr-defined]
+    return charged
 
 
 def _width_checked(name: str, func: Any) -> Any:
@@ -59,6 +110,17 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset(["*", "**"])
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """The text's tree, each ``{% for %}`` loop's items read through :func:`_counted`."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Filter(loop.iter, "_counted", [], [], None, None)
+        return tree
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _spend(1)
+        return super().call(__context, __obj, *args, **kwargs)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int) and abs(right) > 64:
             raise TextTooLong(f"'**' to the power {right}; a template's text takes at most 64")
@@ -78,6 +140,8 @@ JINJA.globals["range"] = _range
 JINJA.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
 for _name in ("center", "indent"):
     JINJA.filters[_name] = _width_checked(_name, JINJA.filters[_name])
+JINJA.filters = {name: _charged(func) for name, func in JINJA.filters.items()}
+JINJA.filters["_counted"] = _counted
 
 
 @lru_cache(maxsize=4096)
@@ -87,15 +151,20 @@ def _template(text: str) -> jinja2.Template:
 
 def render_text(text: str, params: dict[str, Any]) -> str:
     """Render Jinja text with the task parameters (templates compiled once, then cached); more
-    than :data:`MAX_TEXT` characters is an error, found before they are all made."""
+    than :data:`MAX_TEXT` characters or :data:`MAX_STEPS` steps is an error, found before they
+    are all made."""
     if "{" not in text:
         return text
     parts, size = [], 0
-    for part in _template(text).generate(params):
-        size += len(part)
-        if size > MAX_TEXT:
-            raise TextTooLong(f"the text renders to more than {MAX_TEXT} characters")
-        parts.append(part)
+    token = _STEPS.set([0])
+    try:
+        for part in _template(text).generate(params):
+            size += len(part)
+            if size > MAX_TEXT:
+                raise TextTooLong(f"the text renders to more than {MAX_TEXT} characters")
+            parts.append(part)
+    finally:
+        _STEPS.reset(token)
     return "".join(parts)
 
 

@@ -1,12 +1,15 @@
 """A template's Jinja text runs in a sandbox: no walk through Python's attributes (it wrote
 ``object.__subclasses__()`` into tasks.jsonl), and bounded results (``range(100000000)`` or
-``'x' * 10000000000`` kept a compile running past a minute)."""
+``'x' * 10000000000`` kept a compile running past a minute), and bounded work in one rendering
+(loops inside loops, each within the limits, kept it running for hours)."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+from jinja2.sandbox import SecurityError
 
 from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
@@ -56,3 +59,40 @@ def test_rendered_text_is_bounded() -> None:
     with pytest.raises(TextTooLong, match="more than 100000 characters"):
         render_text("{% for i in range(9000) %}{{ s }}{% endfor %}", {"s": "y" * 20})
     assert len(render_text("{{ s }}", {"s": "y" * MAX_TEXT})) == MAX_TEXT
+
+
+NESTED = (
+    "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}"
+    "{% endfor %}{% endfor %}{% endfor %}"
+)
+
+
+@pytest.mark.parametrize(
+    "jinja",
+    [
+        NESTED,  # every range within its limit, nothing written: 10**12 rounds
+        "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+        "{% set s = 'x' * 90000 %}{% for i in range(1000) %}{% set y = s | sort %}{% endfor %}",
+    ],
+)
+def test_work_of_one_rendering_is_bounded(jinja: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(SecurityError, match="more than 100000 steps to render"):
+        render_text(jinja, {})
+    assert time.monotonic() - started < 5
+
+
+def test_nested_loops_are_an_error_of_the_compile(mini: Path, tmp_path: Path) -> None:
+    errors = _errors(mini, tmp_path, f"{NESTED} {{{{ order_id }}}} because")
+    assert any("more than 100000 steps to render" in e for e in errors), errors
+
+
+def test_ordinary_text_renders_as_before() -> None:
+    text = (
+        "{% for x in xs %}{{ loop.index }}:{{ x | upper }} {% endfor %}{{ xs | join(', ') }} "
+        "{{ '%05d' | format(n) }} {{ range(3) | list }}{% for i in range(10000) %}{% endfor %}"
+    )
+    assert render_text(text, {"xs": ["a", "b"], "n": 3}) == "1:A 2:B a, b 00003 [0, 1, 2]"
+    # the budget is one rendering's: many renderings each get all of it
+    for _ in range(20):
+        render_text("{% for i in range(10000) %}{% endfor %}{{ n }}", {"n": 1})

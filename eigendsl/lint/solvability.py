@@ -142,15 +142,22 @@ def _problems(
         return out  # the check and rules fail as a consequence; the call error is the cause
     verdict = row["verdict"]
     if row.get("end_reason") == "turn_limit":
+        # the cause: the check, its rules and score fail because the plan was cut, not said apart
+        limit = row.get("max_turns") or ctx.domain.max_turns
+        unreached = _unreached_step(task, messages)
+        cut = f"gold step {unreached} and before " if unreached else ""
         out.append(
             (
                 ("turn_limit",),
                 lint_task.span,
-                f"the scripted conversation reached the turn limit ({ctx.domain.max_turns} turns) "
-                f"before the user ended it; last agent message: {_last_agent(messages)!r}",
+                f"the scripted conversation reached the turn limit ({limit} turns) before "
+                f"{cut}the user ended it; last agent message: {_last_agent(messages)!r}; give the "
+                "conversation more turns (user_simulator: {max_turns: ...} in domain.yaml), or "
+                "shorten the gold plan",
                 "unsolvable",
             )
         )
+        return out
     for failure in verdict["failures"]:
         if failure.get("verifier") == END_VERIFIER:
             continue  # the turn limit, reported above with the last agent message
@@ -195,6 +202,15 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
         if getattr(stmt, "message", None) == error:
             return f" (the guard of '{tool}' at {stmt.span})"
     return ""
+
+
+def _unreached_step(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
+    """The first gold step (``2 (book_slot)``) a conversation ended before, or empty."""
+    steps = tool_step_indexes(task)
+    made = sum(len(m.get("tool_calls") or ()) for m in messages if m["role"] == "assistant")
+    if made >= len(steps):
+        return ""
+    return f"{steps[made] + 1} ({task['gold'][steps[made]]['tool']})"
 
 
 def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:

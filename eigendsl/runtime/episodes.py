@@ -268,7 +268,8 @@ def judge_episode(
     gold_db, gold_errors = gold.get(episode.task, episode.env.domain)
     trace = episode.env.final_trace(gold_db)
     verdict = domain.judge(trace, episode.task)
-    fail_unfinished(verdict, episode.end_reason, episode.max_turns or domain.max_turns)
+    limit = episode.max_turns or domain.max_turns
+    fail_unfinished(verdict, episode.end_reason, limit)
     row = {
         "schema_version": SCHEMA_VERSION,
         "task_id": episode.task["id"],
@@ -282,6 +283,7 @@ def judge_episode(
         "tools": domain.tool_schemas,
         "verdict": verdict,
         "end_reason": episode.end_reason,
+        "max_turns": limit,  # the turn limit it played under (`run --max-turns` or the spec's)
     }
     if episode.env.faults:  # bugs of the spec's tools, for its author (the model never sees them)
         row["tool_faults"] = [f.to_dict() for f in episode.env.faults]

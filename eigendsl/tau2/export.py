@@ -118,6 +118,7 @@ class Episode(BaseModel):
     verdict: Verdict
     trial: int = 0
     end_reason: Annotated[str | None, Absent] = None
+    max_turns: Annotated[int | None, Absent] = None
     messages: Annotated[list[Message] | None, Absent] = None
 
 
@@ -217,7 +218,9 @@ def export_results(
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``.
 
     ``tau2_tasks`` (tau2's tasks by id), when given, must hold every episode's task. ``policy``
-    and ``max_steps`` are what the agent was told and the turn limit (``info``), from the spec.
+    and ``max_steps`` are what the agent was told and the turn limit (``info``), from the spec;
+    the turn limit the episodes played under, which each row records, wins over the spec's (0,
+    unknown, when their limits differ).
     Rows re-judged from tau2 results get back what they kept of it (:mod:`.rejudge`): the run's
     ``info``, each simulation's ids, times, costs and seed, each message's timestamp and cost."""
     for number, row in enumerate(rows, start=1):
@@ -272,7 +275,7 @@ def export_results(
     info: dict[str, Any] = {
         "git_commit": "",
         "num_trials": trials,
-        "max_steps": max_steps,
+        "max_steps": played_limit(rows, max_steps),
         "max_errors": 0,
         "user_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
         "agent_info": {"implementation": "eigendsl", "llm": None, "llm_args": None},
@@ -283,6 +286,22 @@ def export_results(
     if rows and all(isinstance(run, dict) and run == runs[0] for run in runs):
         info = dict(runs[0] or {})  # all re-judged from one tau2 run: its own info
     return {"timestamp": stamp, "info": info, "tasks": tasks, "simulations": simulations}
+
+
+def played_limit(rows: list[dict[str, Any]], spec_limit: int = 0) -> int:
+    """The turn limit ``rows`` played under: the one they record (``run --max-turns`` or the
+    spec's at the time), else ``spec_limit`` for rows written before rows recorded it; 0 (tau2's
+    "not known") when the rows' limits differ.
+
+    >>> played_limit([{"max_turns": 2}, {"max_turns": 2}], 30)
+    2
+    >>> played_limit([{}], 30), played_limit([{"max_turns": 2}, {"max_turns": 5}], 30)
+    (30, 0)
+    """
+    limits = {r.get("max_turns") if isinstance(r.get("max_turns"), int) else None for r in rows}
+    if limits == {None}:
+        return spec_limit
+    return limits.pop() if len(limits) == 1 else 0  # type: ignore[return-value]
 
 
 def read_rows(path: Path | str) -> list[dict[str, Any]]:

@@ -172,7 +172,8 @@ def import_results(
         verdict = domain.judge(trace, task)
         # tau2's own reason where EigenDSL has no name for it (too_many_errors, agent_error, ...)
         end_reason = END_REASON.get(sim["termination_reason"], sim["termination_reason"])
-        fail_unfinished(verdict, end_reason, max_steps if isinstance(max_steps, int) else None)
+        known_limit = isinstance(max_steps, int) and max_steps > 0  # tau2's 0: not stated
+        fail_unfinished(verdict, end_reason, max_steps if known_limit else None)
         failure = verdict["failures"][-1] if verdict["failures"] else {}
         if end_reason == "turn_limit":  # tau2 counts steps (messages), not turns
             failure["reason"] = failure["reason"].replace(" turns)", " steps: tau2's max_steps)")
