@@ -18,8 +18,9 @@ from eigendsl.field_values import Problem, value_problems
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import FieldType
+from eigendsl.yaml_files import read_text
 from eigendsl.yaml_places import locate
-from eigendsl.yamlload import MarkedDict, MarkedList, read_text, to_plain
+from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
 
 
 def embedded_position(container: MarkedDict | MarkedList, key: Any) -> tuple[str, int, int]:

@@ -19,15 +19,9 @@ from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
 from eigendsl.spec import DomainSpec
 from eigendsl.task_spec import TaskFile
+from eigendsl.yaml_files import load_file, read_text
 from eigendsl.yaml_places import comma_hint, locate
-from eigendsl.yamlload import (
-    YAML_BOOL_TEXT,
-    MarkedDict,
-    MarkedList,
-    is_yaml11_bool,
-    load_file,
-    read_text,
-)
+from eigendsl.yamlload import YAML_BOOL_TEXT, MarkedDict, MarkedList, is_yaml11_bool
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

@@ -12,11 +12,9 @@ Span(path='x.yaml', line=2, col=6, end_line=None, end_col=None)
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -30,12 +28,12 @@ MAX_NESTING = 100
 # The most values a YAML file may hold once its aliases are expanded (tau2's retail database, a
 # JSON file, holds about 66,000).
 MAX_VALUES = 10_000_000
-_TOO_DEEP = (
+TOO_DEEP = (
     f"this value is nested more than {MAX_NESTING} levels deep, deeper than EigenDSL reads; "
     "flatten it"
 )
 
-_TOO_LONG = (
+TOO_LONG = (
     "this number has more digits than an int can hold (4300 decimal digits); write a smaller one"
 )
 
@@ -93,7 +91,7 @@ class _Loader(yaml.SafeLoader):
             if self.depth >= MAX_NESTING:
                 mark = self.peek_event().start_mark
                 raise EigenError(
-                    Diagnostic(Span(self.path, mark.line + 1, mark.column + 1), _TOO_DEEP)
+                    Diagnostic(Span(self.path, mark.line + 1, mark.column + 1), TOO_DEEP)
                 )
             self.depth += 1
             try:
@@ -184,7 +182,7 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
             str(value)
         return value
     except ValueError:
-        raise EigenError(Diagnostic(_span(loader.path, node), _TOO_LONG)) from None
+        raise EigenError(Diagnostic(_span(loader.path, node), TOO_LONG)) from None
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
@@ -271,7 +269,7 @@ def _loads_cached(text: str, path: str) -> Any:
         raise EigenError(syntax_error(exc, text, path)) from None
     except yaml.YAMLError as exc:
         raise EigenError(Diagnostic(Span(path, 1, 1), f"invalid YAML: {exc}")) from None
-    nesting, size = _shape(data)
+    nesting, size = value_shape(data)
     if nesting > MAX_NESTING:  # through aliases, which the composer does not count
         raise EigenError(
             Diagnostic(
@@ -291,75 +289,7 @@ def _loads_cached(text: str, path: str) -> Any:
     return data
 
 
-def read_text(path: Path, display: str | None = None) -> str:
-    """A spec file's text; a file that is not UTF-8 is an error at its first bad byte."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")) + 1
-        raise EigenError(
-            Diagnostic(
-                Span(display or str(path), line, col),
-                f"this file is not UTF-8 text (byte 0x{data[exc.start]:02x} here); "
-                "save it as UTF-8",
-            )
-        ) from None
-
-
-def jsonl_rows(
-    text: str, damaged: Callable[[int, json.JSONDecodeError], Exception]
-) -> list[tuple[int, Any]]:
-    """Each non-blank line of JSONL ``text``, decoded, with its number; a line that is not JSON
-    raises ``damaged(number, error)``. Lines end at "\\n" only: a JSON string written with
-    ``ensure_ascii=False`` may hold U+2028, at which ``str.splitlines`` would cut it."""
-    rows = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise damaged(number, exc) from None
-    return rows
-
-
-def load_file(path: Path, display: str | None = None, referenced_at: Span | None = None) -> Any:
-    """Load a YAML (or JSON) file, reporting a missing file at the place that named it."""
-    shown = display or str(path)
-    if not path.is_file():
-        where = referenced_at or Span(shown, 0, 0)
-        what = "is a folder, not a file" if path.is_dir() else "does not exist"
-        raise EigenError(Diagnostic(where, f"file '{shown}' {what}; create it or fix the path"))
-    text = read_text(path, shown)
-    if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-            too_deep = _nesting(data) > MAX_NESTING
-        except json.JSONDecodeError as exc:
-            raise EigenError(
-                Diagnostic(Span(shown, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
-            ) from None
-        except ValueError:  # an int past the 4300 digits Python reads
-            raise EigenError(Diagnostic(_long_number(text, shown), _TOO_LONG)) from None
-        except RecursionError:
-            too_deep = True
-        if too_deep:
-            raise EigenError(Diagnostic(_too_deep_json(text, shown), _TOO_DEEP))
-        return data
-    return loads(text, shown)
-
-
-def _long_number(text: str, path: str) -> Span:
-    """Where JSON ``text`` holds its first number of more than 4300 digits."""
-    found = re.search(r"\d{4301,}", text)
-    start = found.start() if found else 0
-    line = text.count("\n", 0, start) + 1
-    return Span(path, line, start - (text.rfind("\n", 0, start) + 1) + 1)
-
-
-def _shape(value: Any) -> tuple[int, int]:
+def value_shape(value: Any) -> tuple[int, int]:
     """How many lists and mappings ``value`` nests, and how many values it holds once YAML
     aliases are expanded (as a copy or JSON of it would hold them), counted without recursion;
     a list or mapping that aliases share is walked once."""
@@ -380,32 +310,6 @@ def _shape(value: Any) -> tuple[int, int]:
             stack.append((current, True))
             stack.extend((item, False) for item in items)
     return shapes.get(id(value), (0, 1))
-
-
-def _nesting(value: Any) -> int:
-    return _shape(value)[0]
-
-
-def _too_deep_json(text: str, path: str) -> Span:
-    """Where JSON ``text`` first opens more than :data:`MAX_NESTING` brackets."""
-    depth, line, col, quoted, escaped = 0, 1, 0, False, False
-    for char in text:
-        col += 1
-        if char == "\n":
-            line, col = line + 1, 0
-        elif escaped:  # inside a string, after a backslash
-            escaped = False
-        elif quoted:
-            escaped, quoted = char == "\\", char != '"'
-        elif char == '"':
-            quoted = True
-        elif char in "[{":
-            depth += 1
-            if depth > MAX_NESTING:
-                return Span(path, line, col)
-        elif char in "]}":
-            depth -= 1
-    return Span(path, 1, 1)
 
 
 def to_plain(value: Any) -> Any:

@@ -18,7 +18,7 @@ PACKAGE = ROOT / "eigendsl"
 LAYERS = (
     ("support",),  # stdlib only: the module generated verifiers import
     ("errors",),
-    ("yaml_errors", "yamlload", "yaml_places"),
+    ("yaml_errors", "yamlload", "yaml_files", "yaml_places"),
     ("spec", "field_values", "task_spec", "training_spec", "settings_spec"),
     ("dsl",),
     ("loader", "domain", "references", "tool_bodies", "settings_checks"),

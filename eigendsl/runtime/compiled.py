@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from eigendsl.errors import Diagnostic, EigenError, Span
-from eigendsl.yamlload import jsonl_rows
+from eigendsl.yaml_files import jsonl_rows
 
 
 def diagnostic(path: str, message: str, line: int = 0, col: int = 0) -> Diagnostic:

@@ -34,7 +34,7 @@ from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.synth import roles as R
 from eigendsl.synth.facts import template_facts
 from eigendsl.synth.llm_roles import LLMJudge, LLMPlanner, LLMPromptEngineer, LLMUserIntent
-from eigendsl.synth.planner import PlanItem, WorkflowPlanner
+from eigendsl.synth.planner import PlanItem, WorkflowPlanner, nothing_to_sample
 from eigendsl.synth.quality import NearDuplicates
 from eigendsl.synth.records import (
     SCHEMA_VERSION,
@@ -389,24 +389,6 @@ class Synthesis:
         return generation_report(
             self.base, k, plan, rows, near, infeasible, previous, self.engineer, decisions
         )
-
-
-def nothing_to_sample(spec_dir: Path, templates: dict[str, Any]) -> str:
-    """Why synthesis can plan no dialogue of ``spec_dir`` (no template is sampled, or none draws
-    a task from the seed data), and what to do instead."""
-    unsampled = sum(not info.template.sample for info in templates.values())
-    why = (
-        f"all {len(templates)} of its templates are `sample: false`"
-        if unsampled == len(templates)
-        else f"{unsampled} of its {len(templates)} templates are `sample: false` and the others "
-        "draw no task from the seed data (no parameter set, or only held-out ones)"
-    )
-    return (
-        f"{spec_dir}: synthesis has nothing to plan: {why}, and synthesis plans its dialogues "
-        "from tasks it samples. Let a template be sampled (drop `sample: false`, give its params "
-        "sources the seed data fills); for the gold dialogues of the spec's own tasks (an "
-        "imported tau2 spec's), run `eigendsl run SPEC --agent scripted --out dialogues.jsonl`"
-    )
 
 
 def run_synthesis(

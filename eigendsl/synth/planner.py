@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 KINDS = ("single", "refuse", "late", "mind", "forbidden", "compose", "recover")
@@ -196,3 +197,21 @@ def _shares(total: int, w: list[float]) -> list[int]:
     for i in order[: total - sum(counts)]:
         counts[i] += 1
     return counts
+
+
+def nothing_to_sample(spec_dir: Path, templates: dict[str, Any]) -> str:
+    """Why synthesis can plan no dialogue of ``spec_dir`` (no template is sampled, or none draws
+    a task from the seed data), and what to do instead."""
+    unsampled = sum(not info.template.sample for info in templates.values())
+    why = (
+        f"all {len(templates)} of its templates are `sample: false`"
+        if unsampled == len(templates)
+        else f"{unsampled} of its {len(templates)} templates are `sample: false` and the others "
+        "draw no task from the seed data (no parameter set, or only held-out ones)"
+    )
+    return (
+        f"{spec_dir}: synthesis has nothing to plan: {why}, and synthesis plans its dialogues "
+        "from tasks it samples. Let a template be sampled (drop `sample: false`, give its params "
+        "sources the seed data fills); for the gold dialogues of the spec's own tasks (an "
+        "imported tau2 spec's), run `eigendsl run SPEC --agent scripted --out dialogues.jsonl`"
+    )

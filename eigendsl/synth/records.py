@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import LOCK, refuse_other_files, refuse_spec_folder
-from eigendsl.yamlload import jsonl_rows
+from eigendsl.yaml_files import jsonl_rows
 
 SCHEMA_VERSION = 1
 # The errors of a file that cannot be written: a read-only disk, a folder without permission.

@@ -21,7 +21,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.environment import is_refusal
 from eigendsl.tau2.domain_folder import check_tasks, read_json, shape_problems
 from eigendsl.tau2.rewards import call_parts, reward_info
-from eigendsl.yamlload import jsonl_rows
+from eigendsl.yaml_files import jsonl_rows
 
 TASK_PREFIX = "tau2-"
 # Why an episode ended, as tau2's TerminationReason says it.

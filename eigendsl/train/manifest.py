@@ -24,8 +24,9 @@ from eigendsl.training_spec import (
     unknown_setting,
     value_problem,
 )
+from eigendsl.yaml_files import read_text
 from eigendsl.yaml_places import locate
-from eigendsl.yamlload import loads, read_text, to_plain
+from eigendsl.yamlload import loads, to_plain
 
 # The keys `eigendsl compile` writes at a manifest's top (eigendsl.codegen.artifacts.manifest).
 TOP_KEYS = (

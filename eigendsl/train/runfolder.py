@@ -22,7 +22,7 @@ from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.synth.records import NOT_WRITABLE, spec_changes, writable, write_text
 from eigendsl.synth.roles import param_key
 from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
-from eigendsl.yamlload import jsonl_rows
+from eigendsl.yaml_files import jsonl_rows
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
