@@ -135,6 +135,9 @@ class Diagnostic:
 #: shows in full; the rest are counted on one line. 4,000 wrong values in one list are one
 #: mistake, and shown in full they were 4,000 copies of the line: hundreds of megabytes.
 SHOWN_ALIKE = 3
+#: The fewest diagnostics past those that are counted on one line: one or two more are shown, as
+#: a line in their place would hide each one's own words ("did you mean ...") to save none.
+FOLDED_AT_LEAST = 3
 
 _VARYING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"|\d+")
 
@@ -160,16 +163,19 @@ def _more_like_it(alike: list[Diagnostic]) -> str:
 
 def render_all(diagnostics: list[Diagnostic]) -> list[str]:
     """Each diagnostic rendered, but of each kind in a file only the first :data:`SHOWN_ALIKE`,
-    then one line counting the rest and saying where they are; a diagnostic of another kind is
-    always shown.
+    then one line counting the rest and saying where they are, where there are at least
+    :data:`FOLDED_AT_LEAST` of them (fewer are shown: a line would hide each one's own words); a
+    diagnostic of another kind is always shown.
 
-    >>> register_source("a.yaml", "xs: [1, 2, 3, 4, 5]")
-    >>> found = [Diagnostic(Span("a.yaml", 1, c), f"{c // 3 - 1} is bad") for c in range(6, 19, 3)]
+    >>> register_source("a.yaml", "xs: [1, 2, 3, 4, 5, 6, 7]")
+    >>> found = [Diagnostic(Span("a.yaml", 1, c), f"{c // 3 - 1} is bad") for c in range(6, 25, 3)]
     >>> print("\\n".join(render_all(found)[-2:]))
     a.yaml:1:12: 3 is bad
-        xs: [1, 2, 3, 4, 5]
+        xs: [1, 2, 3, 4, 5, 6, 7]
                    ^
-    a.yaml: and 2 more errors like these on line 1, at columns 15, 18
+    a.yaml: and 4 more errors like these on line 1, at columns 15, 18, 21 and 1 more
+    >>> len(render_all(found[:5]))  # two more alike are shown, not folded into a line
+    5
     """
     groups: dict[tuple[str, str, str], list[Diagnostic]] = {}
     for diagnostic in diagnostics:
@@ -183,9 +189,10 @@ def render_all(diagnostics: list[Diagnostic]) -> list[str]:
             continue
         kind = _kind(diagnostic)
         seen[kind] = index = seen.get(kind, 0) + 1
-        if index <= SHOWN_ALIKE:
+        folded = len(groups[kind]) >= SHOWN_ALIKE + FOLDED_AT_LEAST
+        if index <= SHOWN_ALIKE or not folded:
             parts.append(diagnostic.render())
-        if index == SHOWN_ALIKE and len(groups[kind]) > SHOWN_ALIKE:
+        if index == SHOWN_ALIKE and folded:
             parts.append(_more_like_it(groups[kind]))
     return parts
 

@@ -135,7 +135,28 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-JINJA = _Sandbox(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+class NotAValue(jinja2.sandbox.SecurityError):
+    """A template's text that shows a method or function rather than a value."""
+
+
+def _shown(value: Any) -> Any:
+    """What ``{{ ... }}`` writes into the text: a value, never a method or function, whose
+    ``<function ... at 0x7f...>`` would differ from run to run (``slot_id.format_map``)."""
+    if callable(value):
+        name = getattr(value, "__name__", type(value).__name__)
+        raise NotAValue(
+            f"the text shows '{name}', a method or function, not a value; call it, or write the "
+            "parameter itself"
+        )
+    return value
+
+
+JINJA = _Sandbox(
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+    autoescape=False,
+    finalize=_shown,
+)
 JINJA.globals["range"] = _range
 JINJA.globals.pop("lipsum", None)  # lipsum(n) writes n paragraphs
 for _name in ("center", "indent"):

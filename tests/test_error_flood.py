@@ -33,16 +33,27 @@ def test_many_wrong_choices_on_one_line_are_counted(mini: Path, tmp_path: Path) 
 
 
 def test_errors_of_other_kinds_are_all_shown() -> None:
-    register_source("k.chk", "a\nb\nc\nd\ne\n")
-    spans = [Span("k.chk", line, 1) for line in range(1, 6)]
+    register_source("k.chk", "a\nb\nc\nd\ne\nf\n")
+    spans = [Span("k.chk", line, 1) for line in range(1, 7)]
     alike = [Diagnostic(span, f"unknown tool 't{i}'") for i, span in enumerate(spans)]
-    other = Diagnostic(spans[4], "a line of another kind")
+    other = Diagnostic(spans[5], "a line of another kind")
     lines = EigenError([*alike, other]).render().splitlines()
     assert [line for line in lines if line.startswith("k.chk")] == [
         "k.chk:1:1: unknown tool 't0'",
         "k.chk:2:1: unknown tool 't1'",
         "k.chk:3:1: unknown tool 't2'",
-        "k.chk: and 2 more errors like these at lines 4, 5",
-        "k.chk:5:1: a line of another kind",
+        "k.chk: and 3 more errors like these at lines 4, 5, 6",
+        "k.chk:6:1: a line of another kind",
     ]
-    assert lines[-1] == "6 errors"
+    assert lines[-1] == "7 errors"
+
+
+def test_one_or_two_alike_past_the_shown_are_shown_too() -> None:
+    """Newcomer G's L2: "and 1 more errors like these on line 6" hid an `unknown tool 'fnd_user'`
+    with its own did-you-mean, to save no line."""
+    register_source("m.chk", "a\nb\nc\nd\ne\n")
+    alike = [Diagnostic(Span("m.chk", line, 1), f"unknown tool 't{line}'") for line in range(1, 6)]
+    lines = EigenError(alike).render().splitlines()
+    assert [line for line in lines if line.startswith("m.chk")] == [
+        f"m.chk:{line}:1: unknown tool 't{line}'" for line in range(1, 6)
+    ]

@@ -1277,3 +1277,10 @@ def test_a_change_of_mind_asks_first_with_the_first_value(tmp_path):
             assert changed == [
                 "Actually, I changed my mind: I want the reason to be ordered by mistake instead."
             ]
+
+
+def test_run_takes_a_turn_limit_in_the_spec_s_range() -> None:
+    """Newcomer G's L5: `run --max-turns 1001` was taken, though the spec's max_turns is 2..1000."""
+    result = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "1001"])
+    assert result.exit_code == 2 and "1001 is not in the range 2<=x<=1000" in result.output
+    assert CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "1000"]).exit_code == 0

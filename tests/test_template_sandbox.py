@@ -96,3 +96,14 @@ def test_ordinary_text_renders_as_before() -> None:
     # the budget is one rendering's: many renderings each get all of it
     for _ in range(20):
         render_text("{% for i in range(10000) %}{% endfor %}{{ n }}", {"n": 1})
+
+
+def test_a_method_shown_in_the_text_is_an_error(mini: Path, tmp_path: Path) -> None:
+    """Newcomer G's L7: `{{ order_id.format_map }}` wrote `<built-in method format_map of str
+    object at 0x7f...>` into tasks.jsonl, an address that differs from run to run."""
+    errors = _errors(mini, tmp_path, "I want {{ order_id.format_map }} {{ order_id }} because")
+    assert any(
+        "cannot be rendered" in e and "shows 'format_map', a method or function, not a value" in e
+        for e in errors
+    ), errors
+    assert render_text("{{ s | upper }} {{ s.upper() }}", {"s": "ok"}) == "OK OK"

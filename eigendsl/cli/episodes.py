@@ -99,9 +99,9 @@ def select_tasks(
 @seed_option
 @click.option(
     "--max-turns",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=1000),
     default=None,
-    help="Turn limit, at least 2 as the spec's max_turns (default: the domain's).",
+    help="Turn limit, 2 to 1000 as the spec's max_turns (default: the domain's).",
 )
 @click.option(
     "--out",
