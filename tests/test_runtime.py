@@ -881,7 +881,7 @@ def test_a_run_with_no_tool_call_says_none_made() -> None:
     assert two.exit_code == 0, two.output
     assert re.search(r"│ tool calls that ran\s+│\s+none made │", two.stdout), two.stdout
     one = CliRunner().invoke(main, ["run", str(MINI), "--max-turns", "1"])
-    assert one.exit_code == 2 and "1 is not in the range x>=2" in one.output
+    assert one.exit_code == 2 and "1 is not in the range 2<=x<=1000" in one.output
 
 
 def test_trials_are_bounded_and_the_bound_said() -> None:
