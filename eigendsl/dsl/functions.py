@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eigendsl.dsl import ast as A
@@ -136,29 +137,72 @@ def _extreme_of_list(e: A.Func, arg: Type, diag: Diagnostics) -> Type:
     return replace(item, optional=False)
 
 
+@dataclass(frozen=True)
+class _Moment:
+    """A date or a time of day as a function's argument: how it is written, the other kind's
+    functions to use instead, how to move one, and why a literal is not one (None: it is)."""
+
+    name: str
+    written: str
+    other: str
+    use_other: str
+    move: str
+    problem: Callable[[str], str | None]
+
+
+def _day_problem(text: str) -> str | None:
+    try:
+        day_of(text)
+    except EvalError as exc:
+        return str(exc)
+    return None
+
+
+_DATE = _Moment(
+    name="date",
+    written="text YYYY-MM-DD",
+    other="time",
+    use_other=USE_TIME_FUNCTIONS,
+    move="to move a date by days, use add_days(date, n)",
+    problem=_day_problem,
+)
+_TIME = _Moment(
+    name="time",
+    written="text HH:MM",
+    other="date",
+    use_other=USE_DATE_FUNCTIONS,
+    move="to move a time by minutes, use add_minutes(time, n)",
+    problem=time_problem,
+)
+
+
+def _check_moments(
+    e: A.Func, moments: Sequence[A.Expr], args: list[Type], kind: _Moment, diag: Diagnostics
+) -> None:
+    """An error at each of ``moments`` (the arguments that must be a date, or a time) that is
+    not one: another type, the other kind, text built from others, a literal written wrong."""
+    needs = f"{e.name}() needs a {kind.name} ({kind.written})"
+    for arg, t in zip(moments, args, strict=False):
+        if t.kind not in ("string", "any") or t.values:
+            diag.error(arg.span, f"{needs}, not {an(t)}")
+        elif getattr(t, kind.other):
+            diag.error(arg.span, f"{needs}, not a {kind.other}; {kind.use_other}")
+        elif not getattr(t, kind.name) and _built_text(arg):
+            diag.error(
+                arg.span,
+                f"{needs}, but this is text built from others, which is no {kind.name}; "
+                f"{kind.move}",
+            )
+        elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
+            if (problem := kind.problem(arg.value)) is not None:
+                diag.error(arg.span, problem)
+
+
 def _date_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     """``days_between(start, end)``, ``add_days(date, days)`` and ``weekday(date)``: dates are
     ISO text, checked here when written as a literal; a weekday is one of :data:`WEEKDAYS`."""
     dates = e.args if e.name == "days_between" else e.args[:1]  # add_days's, weekday's first
-    for arg, t in zip(dates, args, strict=False):
-        if t.kind not in ("string", "any") or t.values:
-            diag.error(arg.span, f"{e.name}() needs a date (text YYYY-MM-DD), not {an(t)}")
-        elif t.time:
-            diag.error(
-                arg.span,
-                f"{e.name}() needs a date (text YYYY-MM-DD), not a time; {USE_TIME_FUNCTIONS}",
-            )
-        elif not t.date and _built_text(arg):
-            diag.error(
-                arg.span,
-                f"{e.name}() needs a date (text YYYY-MM-DD), but this is text built from "
-                "others, which is no date; to move a date by days, use add_days(date, n)",
-            )
-        elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
-            try:
-                day_of(arg.value)
-            except EvalError as exc:
-                diag.error(arg.span, str(exc))
+    _check_moments(e, dates, args, _DATE, diag)
     if e.name == "days_between":
         return INT
     if e.name == "weekday":
@@ -172,23 +216,7 @@ def _time_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     """``minutes_between(start, end)`` and ``add_minutes(time, minutes)``: times of day are
     text written HH:MM, checked here when written as a literal."""
     times = e.args if e.name == "minutes_between" else e.args[:1]  # add_minutes's first
-    for arg, t in zip(times, args, strict=False):
-        if t.kind not in ("string", "any") or t.values:
-            diag.error(arg.span, f"{e.name}() needs a time (text HH:MM), not {an(t)}")
-        elif t.date:
-            diag.error(
-                arg.span,
-                f"{e.name}() needs a time (text HH:MM), not a date; {USE_DATE_FUNCTIONS}",
-            )
-        elif not t.time and _built_text(arg):
-            diag.error(
-                arg.span,
-                f"{e.name}() needs a time (text HH:MM), but this is text built from others, "
-                "which is no time; to move a time by minutes, use add_minutes(time, n)",
-            )
-        elif isinstance(arg, A.Literal) and isinstance(arg.value, str):
-            if (problem := time_problem(arg.value)) is not None:
-                diag.error(arg.span, problem)
+    _check_moments(e, times, args, _TIME, diag)
     if e.name == "minutes_between":
         return INT
     if args[1].kind not in ("int", "any"):
