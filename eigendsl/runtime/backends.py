@@ -132,19 +132,19 @@ class HFBackend:
         (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`). A conversation that has
         outgrown a model with learned positions is not generated: its entry is a
         :class:`ContextFull`, and the others go on."""
+        import torch
+        from transformers import LogitsProcessorList
+
         prompts = self.prompts(chats, tools)
-        full = self.check_context(chats, prompts)
+        self.tokenizer.padding_side = "left"
+        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        full = self.check_context(chats, batch["attention_mask"].sum(dim=1).tolist())
         if full:
             fitting = [i for i in range(len(chats)) if i not in full]
             generated = iter(
                 self.generate_ids([chats[i] for i in fitting], tools, call_tools) if fitting else []
             )
             return [full[i] if i in full else next(generated) for i in range(len(chats))]
-        import torch
-        from transformers import LogitsProcessorList
-
-        self.tokenizer.padding_side = "left"
-        batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
         batch = batch.to(self.model.device)
         processors = LogitsProcessorList()
         if call_tools:
@@ -188,9 +188,10 @@ class HFBackend:
         return results
 
     def check_context(
-        self, chats: list[list[dict[str, Any]]], prompts: list[str]
+        self, chats: list[list[dict[str, Any]]], widths: list[int]
     ) -> dict[int, ContextFull]:
-        """The chats whose prompt, with a turn's new tokens, does not fit the model's positions.
+        """The chats whose prompt (``widths``: each one's tokens, from the batch's attention
+        mask), with a turn's new tokens, does not fit the model's positions.
         For rotary positions, one warning and none (they run on past them). For learned ones
         (GPT-2's, which would fail with an IndexError) those chats, by index, to end there; and
         one note, the first time. A prompt that does not fit before the model's first turn is a
@@ -198,8 +199,7 @@ class HFBackend:
         from eigendsl.runtime.checkpoints import context_problem
 
         full: dict[int, ContextFull] = {}
-        for index, (chat, prompt) in enumerate(zip(chats, prompts, strict=True)):
-            width = len(self.tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        for index, (chat, width) in enumerate(zip(chats, widths, strict=True)):
             problem = context_problem(
                 self.model.config,
                 width + self.max_new_tokens,
