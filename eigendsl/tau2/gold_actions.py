@@ -127,12 +127,11 @@ def split_warnings(domain: Tau2Domain) -> list[Diagnostic]:
     ]
     if not missing:
         return []
-    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    places = JsonPlaces(path.read_text(encoding="utf-8") if path.is_file() else "")
     warnings = []
     for name, task_id in missing:
-        offset = text.find(json.dumps(task_id))
-        line = text.count("\n", 0, offset) + 1 if offset >= 0 else 1
-        col = offset - text.rfind("\n", 0, offset) if offset >= 0 else 1
+        offset = places.text.find(json.dumps(task_id))
+        line, col = places.line_col(offset) if offset >= 0 else (1, 1)
         warnings.append(
             Diagnostic(
                 Span(str(path), line, col),
