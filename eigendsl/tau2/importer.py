@@ -32,6 +32,7 @@ from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, first_few
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
 from eigendsl.tau2.domain_folder import (
     KNOWN_DOMAINS,
+    JsonPlaces,
     domain_tools,
     read_domain,
 )
@@ -247,10 +248,10 @@ def import_tau2(
     check_actions(domain, tools)
     tasks_path = domain.root / "tasks.json"
     diag = Diagnostics()
-    tasks_text = domain.places.text if domain.places is not None else ""
-    diag.extend(basis_errors(tasks_path, tasks_text, domain.tasks))
+    places = domain.places or JsonPlaces("")
+    diag.extend(basis_errors(tasks_path, places, domain.tasks))
     diag.raise_if_errors()
-    problems = task_problems(tasks_path, tasks_text, domain.tasks)
+    problems = task_problems(tasks_path, places, domain.tasks)
     left_out = list(dict.fromkeys(p.task_id for p in problems if p.left_out))
     tasks = [task for task in domain.tasks if str(task["id"]) not in left_out]
     if not tasks:

@@ -31,6 +31,7 @@ from typing import Any
 
 from eigendsl.errors import Diagnostic, Span, did_you_mean
 from eigendsl.tau2.checks import REWARD_PARTS, env_assertions, reward_basis, statements
+from eigendsl.tau2.domain_folder import JsonPlaces
 
 #: The fields of tau2's ``Task`` and ``EvaluationCriteria`` models; others are ignored by tau2.
 TASK_FIELDS = (
@@ -58,42 +59,39 @@ class TaskProblem:
 
 
 class _Text:
-    """tasks.json's text, for positions inside one task's part of it."""
+    """tasks.json's text (indexed: :class:`~eigendsl.tau2.domain_folder.JsonPlaces`), for
+    positions inside one task's part of it."""
 
-    def __init__(self, path: Path, text: str, tasks: list[dict[str, Any]]):
-        self.path, self.text, self.tasks = str(path), text, tasks
-
-    @staticmethod
-    def _id(task: dict[str, Any]) -> str:
-        return f'"id": {json.dumps(task["id"])}'
+    def __init__(self, path: Path, places: JsonPlaces, tasks: list[dict[str, Any]]):
+        self.path, self.places, self.tasks = str(path), places, tasks
 
     def span(self, index: int, *needles: str) -> Span:
         """Where the last of ``needles`` is, searched in order after the id of task ``index``
         and before the next task's id (the task's id where one is not found)."""
-        start = self.text.find(self._id(self.tasks[index]))
+        start = self.places.find("id", self.tasks[index]["id"])
         if start < 0:
             return Span(self.path, 0, 0)
         end = -1
         if index + 1 < len(self.tasks):
-            end = self.text.find(self._id(self.tasks[index + 1]), start + 1)
+            end = self.places.find("id", self.tasks[index + 1]["id"], start + 1)
+        text = self.places.text
         offset = found = start
         for needle in needles:
-            found = self.text.find(needle, offset, end if end >= 0 else len(self.text))
+            found = text.find(needle, offset, end if end >= 0 else len(text))
             if found < 0:
                 found = start
                 break
             offset = found
-        line = self.text.count("\n", 0, found) + 1
-        return Span(self.path, line, found - self.text.rfind("\n", 0, found))
+        return Span(self.path, *self.places.line_col(found))
 
     def diagnostic(self, span: Span, message: str, severity: str = "warning") -> Diagnostic:
         # a position not found: the file's path starts the message, as check_tasks writes it
         return Diagnostic(span, message if span.line else f"{self.path}: {message}", severity)
 
 
-def basis_errors(path: Path, text: str, tasks: list[dict[str, Any]]) -> list[Diagnostic]:
+def basis_errors(path: Path, places: JsonPlaces, tasks: list[dict[str, Any]]) -> list[Diagnostic]:
     """A ``reward_basis`` entry that is not one of tau2's reward types, at the entry."""
-    where = _Text(path, text, tasks)
+    where = _Text(path, places, tasks)
     errors = []
     for index, task in enumerate(tasks):
         basis = (task.get("evaluation_criteria") or {}).get("reward_basis") or []
@@ -128,9 +126,9 @@ def _set_parts(state: Any) -> list[str]:
     return parts
 
 
-def task_problems(path: Path, text: str, tasks: list[dict[str, Any]]) -> list[TaskProblem]:
+def task_problems(path: Path, places: JsonPlaces, tasks: list[dict[str, Any]]) -> list[TaskProblem]:
     """What the import cannot express of each task (see the module docstring), in task order."""
-    where = _Text(path, text, tasks)
+    where = _Text(path, places, tasks)
     problems: list[TaskProblem] = []
 
     def add(index: int, span: Span, message: str, left_out: bool = False) -> None:
