@@ -970,6 +970,12 @@ def describe_error(exc: BaseException) -> str:
         return "division by zero"
     if read_from_null(exc):
         return "a field was read from null (a lookup such as first(...) or a row found nothing)"
+    if isinstance(exc, TypeError) and "NoneType" in str(exc):
+        # len(), a sum or a comparison of a field left out of its row (optional fields are)
+        return (
+            "a value was null (a field left out of its row, or a lookup that found nothing) "
+            "where a list, text or number was needed"
+        )
     if isinstance(exc, TypeError):
         return f"values of the wrong type ({exc})"
     return f"{type(exc).__name__}: {exc}"

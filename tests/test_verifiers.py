@@ -718,3 +718,30 @@ def test_a_field_one_row_has_and_the_other_leaves_out_is_said_with_its_value() -
     assert diff({"L1": {}}, {"L1": {"reason": "travel"}}) == [
         "['L1']['reason'] is left out, expected 'travel'"
     ]
+
+
+def test_a_null_field_in_a_check_is_said_so_not_in_python_s_words() -> None:
+    """retail's check of a return to a gift card takes ``len`` of the order's return items, a
+    field left out until a return is made: an episode that made none fails that statement with
+    a reason that says a value was null, not Python's TypeError text."""
+    import copy
+    from pathlib import Path
+
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import GoldCache
+    from eigendsl.support import Trace
+
+    retail = load_domain(Path(__file__).resolve().parent.parent / "specs" / "retail")
+    task = next(t for t in retail.tasks if t["template"] == "return_to_gift_card")
+    messages = [{"role": "user", "content": task["user"]["reason"]}]
+    gold = GoldCache(retail).get(task)[0]
+    trace = Trace.from_messages(
+        messages, copy.deepcopy(retail.seed), retail.seed, gold, task["params"], retail.tool_meta
+    )
+    reasons = [f["reason"] for f in retail.judge(trace, task)["failures"]]
+    null = [r for r in reasons if "null" in r]
+    assert null == [
+        "a value was null (a field left out of its row, or a lookup that found nothing) where a "
+        "list, text or number was needed"
+    ]
+    assert not any("NoneType" in r for r in reasons)
