@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eigendsl.cli import main
+from eigendsl.runtime.call_values import MAX_DEPTH, decode_arguments
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import Episode, apply_agent_turn
 from eigendsl.runtime.play import parse_agent_input
-from eigendsl.runtime.toolcalls import MAX_DEPTH, decode_arguments, parse_tool_calls
+from eigendsl.runtime.toolcalls import parse_tool_calls
 from eigendsl.runtime.turns import AgentTurn, turn_from_openai, turn_from_text
 from tests.conftest import MINI
 

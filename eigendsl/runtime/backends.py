@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
+from eigendsl.runtime.call_values import decode_arguments
 from eigendsl.runtime.openai_backend import OpenAIBackend
-from eigendsl.runtime.toolcalls import decode_arguments, tool_names
+from eigendsl.runtime.toolcalls import tool_names
 from eigendsl.runtime.turns import AgentTurn, turn_from_text
 
 

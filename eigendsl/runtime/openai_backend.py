@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.toolcalls import without_surrogates
+from eigendsl.runtime.call_values import without_surrogates
 from eigendsl.runtime.turns import AgentTurn, turn_from_openai
 
 

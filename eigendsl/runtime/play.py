@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from eigendsl.runtime.call_values import decode_arguments
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import (
@@ -29,7 +30,6 @@ from eigendsl.runtime.episodes import (
 from eigendsl.runtime.rows import failure_text, row_from_here
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
-from eigendsl.runtime.toolcalls import decode_arguments
 from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import is_score_term
 

@@ -13,25 +13,22 @@
 from __future__ import annotations
 
 import json
-import math
 import re
-import sys
 from collections.abc import Collection
 from typing import Any
 
-from eigendsl.yamlload import LONE_SURROGATE
+from eigendsl.runtime.call_values import (
+    DECODER,
+    DuplicateKey,
+    strict_loads,
+    unreadable,
+    value_problem,
+    without_surrogates,
+)
 
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
 IM_END, ENDOFTEXT = "<|im_end|>", "<|endoftext|>"
 MAX_CALLS = 8
-# Real arguments nest a few levels; a fixed bound keeps the answer the same however deep the
-# caller's stack is (the JSON decoder itself gives up, with RecursionError, near 1000 levels).
-MAX_DEPTH = 100
-_TOO_DEEP = "lists and objects in {what} nest deeper than " + f"{MAX_DEPTH} levels"
-
-# Python's json reads NaN, Infinity and -Infinity (and 1e999 as infinity), which JSON has not:
-# stored, they pass guards such as `tip >= 0` and make the episodes file invalid JSON.
-_NOT_FINITE = "a number in {what} is {number}, which JSON does not allow; write a finite number"
 
 
 def parse_tool_calls(
@@ -191,15 +188,15 @@ def _read_values(
             return body[position:].strip(), calls, errors  # text after the calls
         where = f"Tool call {number + 1}"
         try:
-            data, end = _DECODER.raw_decode(body, position)
-        except _DuplicateKey as exc:
+            data, end = DECODER.raw_decode(body, position)
+        except DuplicateKey as exc:
             errors.append(f"{where}: the call {exc}.")
             return "", calls, errors
         except json.JSONDecodeError as exc:
             errors.append(_invalid_json(where, exc, key, exc.pos - position))
             return "", calls, errors
         except (ValueError, RecursionError) as exc:
-            errors.append(f"{where}: {_unreadable(exc, 'the tool call')}.")
+            errors.append(f"{where}: {unreadable(exc, 'the tool call')}.")
             return "", calls, errors
         position = end
         for entry in data if isinstance(data, list) else [data]:
@@ -225,13 +222,13 @@ def _read_call(body: str, number: int) -> tuple[dict[str, Any], str | None]:
     """One Hermes block's call (its JSON text), or why it cannot be read."""
     where = f"Tool call {number}"
     try:
-        data = _loads(body)
-    except _DuplicateKey as exc:
+        data = strict_loads(body)
+    except DuplicateKey as exc:
         return {}, f"{where}: the call {exc}."
     except json.JSONDecodeError as exc:
         return {}, _invalid_json(where, exc, "arguments", exc.pos)
     except (ValueError, RecursionError) as exc:
-        return {}, f"{where}: {_unreadable(exc, 'the tool call')}."
+        return {}, f"{where}: {unreadable(exc, 'the tool call')}."
     return _call_of(data, number, "arguments")
 
 
@@ -254,147 +251,22 @@ def _call_of(data: Any, number: int, key: str) -> tuple[dict[str, Any], str | No
     if isinstance(arguments, str):
         # Some models write the arguments as a JSON string, as OpenAI messages carry them.
         try:
-            arguments = _loads(arguments) if arguments.strip() else {}
-        except _DuplicateKey as exc:
+            arguments = strict_loads(arguments) if arguments.strip() else {}
+        except DuplicateKey as exc:
             return {}, f'{where}: "{key}" {exc}.'
         except json.JSONDecodeError:
             return {}, f'{where}: "{key}" is a string that is not valid JSON.'
         except (ValueError, RecursionError) as exc:
-            return {}, f"{where}: {_unreadable(exc, 'the arguments')}."
+            return {}, f"{where}: {unreadable(exc, 'the arguments')}."
     if arguments is None:
         arguments = {}
     if not isinstance(arguments, dict):
         return {}, f'{where}: "{key}" must be a JSON object, got {type(arguments).__name__}.'
-    if _too_deep(arguments):
-        return {}, f"{where}: {_TOO_DEEP.format(what='the arguments')}."
-    if (not_finite := _not_finite(arguments)) is not None:
-        return {}, f"{where}: {_NOT_FINITE.format(what='the arguments', number=not_finite)}."
+    if (problem := value_problem(arguments, "the arguments")) is not None:
+        return {}, f"{where}: {problem}."
     # As decode_arguments does: a lone surrogate escape ("\\ud800") is no character, and no
     # request or episodes file could be written with it.
     return {"name": without_surrogates(name), "arguments": without_surrogates(arguments)}, None
-
-
-class _DuplicateKey(ValueError):
-    """A JSON object that names a key twice (``json.loads`` would keep the last silently)."""
-
-    def __init__(self, key: str):
-        shown = json.dumps(key if len(key) <= 40 else key[:40] + "...")  # ASCII: any key prints
-        super().__init__(f"names {shown} twice")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
-    if len(value) < len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return value
-
-
-def _loads(text: str) -> Any:
-    """``json.loads``, refusing an object that names a key twice (:class:`_DuplicateKey`): a
-    model's ``{"name": "f", "name": "g"}`` is ambiguous, not a call of g."""
-    return json.loads(text, object_pairs_hook=_unique_keys)
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)  # one value of several, as _loads
-
-
-def without_surrogates(value: Any) -> Any:
-    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD.
-
-    JSON can escape half of a UTF-16 pair (``"\\ud800"``); ``json.loads`` gives it back as a code
-    point that is not text and cannot be written as UTF-8, so a model or a person writing one
-    would crash the episodes file at the end of a run. Pairs are joined by the decoder already.
-
-    >>> without_surrogates({"a": ["x" + chr(0xD800)]}) == {"a": ["x" + chr(0xFFFD)]}
-    True
-    """
-    if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_surrogates(item) for item in value]
-    return value
-
-
-def decode_arguments(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
-    """OpenAI-style arguments (a JSON string or a dict) as a dict, or an error sentence.
-
-    Never raises: numbers too long for Python and nesting deeper than :data:`MAX_DEPTH` are
-    errors like bad JSON.
-
-    >>> decode_arguments('{"a": [1]}')
-    ({'a': [1]}, None)
-    >>> decode_arguments('{"a": ' + '[' * 2000)[1]
-    'lists and objects in the tool call arguments nest deeper than 100 levels'
-    """
-    if isinstance(raw, dict):
-        value: Any = raw
-    elif not isinstance(raw, str):
-        return None, "tool call arguments must be a JSON object"
-    else:
-        try:
-            value = _loads(raw) if raw.strip() else {}
-        except _DuplicateKey as exc:
-            return None, f"tool call arguments {exc}"
-        except json.JSONDecodeError as exc:
-            return None, f"tool call arguments are not valid JSON: {exc}"
-        except (ValueError, RecursionError) as exc:
-            return None, _unreadable(exc, "the tool call arguments")
-    if not isinstance(value, dict):
-        return None, "tool call arguments must be a JSON object"
-    if _too_deep(value):
-        return None, _TOO_DEEP.format(what="the tool call arguments")
-    if (not_finite := _not_finite(value)) is not None:
-        return None, _NOT_FINITE.format(what="the tool call arguments", number=not_finite)
-    return without_surrogates(value), None
-
-
-def _unreadable(exc: ValueError | RecursionError, what: str) -> str:
-    """Why ``json.loads`` failed other than on bad syntax, as a phrase about ``what``."""
-    if isinstance(exc, RecursionError):
-        return _TOO_DEEP.format(what=what)
-    if "integer string conversion" in str(exc):
-        limit = sys.get_int_max_str_digits()
-        return f"a number in {what} has more than {limit:,} digits; write long numbers as strings"
-    return f"{what} cannot be read ({exc})"
-
-
-def _not_finite(value: Any) -> str | None:
-    """The first NaN or infinity among ``value``'s numbers, as JSON-like text; None if none.
-
-    >>> _not_finite({"tip": [1.5, float("-inf")]})
-    '-Infinity'
-    """
-    stack = [value]
-    while stack:  # nested no deeper than MAX_DEPTH: checked before
-        item = stack.pop()
-        if isinstance(item, float) and not math.isfinite(item):
-            return "NaN" if math.isnan(item) else ("Infinity" if item > 0 else "-Infinity")
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return None
-
-
-def _too_deep(value: Any) -> bool:
-    """Whether lists and objects nest more than :data:`MAX_DEPTH` levels ({} is one level)."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:  # a loop, not recursion: the value may nest about as deep as the stack allows
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            item = list(item.values())
-        if not isinstance(item, list):
-            continue
-        if level > MAX_DEPTH:
-            return True
-        stack.extend((child, level + 1) for child in item)
-    return False
 
 
 def tool_names(tools: list[dict[str, Any]] | None) -> frozenset[str]:

@@ -14,7 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from eigendsl.runtime.toolcalls import decode_arguments, parse_tool_calls
+from eigendsl.runtime.call_values import decode_arguments
+from eigendsl.runtime.toolcalls import parse_tool_calls
 
 
 @dataclass
