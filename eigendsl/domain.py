@@ -17,7 +17,7 @@ from eigendsl.errors import Diagnostics, EigenError, Span, closest, did_you_mean
 from eigendsl.field_values import Problem, value_problems
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
-from eigendsl.spec import FieldType
+from eigendsl.spec import DOMAIN_CLOCK, FieldType
 from eigendsl.yaml_files import read_text
 from eigendsl.yaml_places import locate
 from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
@@ -230,7 +230,7 @@ def _item_span(container: Any, key: Any, fallback_path: str) -> Span:
 
 def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
     """Each `python: module:function` exists and takes `(db, <the tool's parameters>)`, and
-    `today` where the domain sets it."""
+    `today` and `now` where the domain sets them."""
     parsed: dict[Path, pyast.Module | None] = {}
     for tool_name, tool in loaded.spec.tools.items():
         if not tool.python:
@@ -285,18 +285,21 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                         f"which tool '{tool_name}' declares",
                     )
             for extra in names[1:]:
-                if extra == "today" and loaded.spec.today is not None:
-                    continue  # the domain's date, passed by the runtime
+                if extra in DOMAIN_CLOCK and getattr(loaded.spec, extra) is not None:
+                    continue  # the domain's date or time of day, passed by the runtime
                 if extra not in tool.params:
                     diag.error(
                         span,
                         f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare"
-                        + (
-                            "; to pass it the domain's date, set today: YYYY-MM-DD in domain.yaml"
-                            if extra == "today"
-                            else ""
-                        ),
+                        + _CLOCK_HINTS.get(extra, ""),
                     )
+
+
+# How a Python tool that takes ``today`` or ``now`` is given it.
+_CLOCK_HINTS = {
+    "today": "; to pass it the domain's date, set today: YYYY-MM-DD in domain.yaml",
+    "now": "; to pass it the domain's time of day, set now: HH:MM in domain.yaml",
+}
 
 
 def _check_python_defaults(

@@ -27,7 +27,7 @@ from pydantic.json_schema import JsonSchemaValue as JsonSchema
 from eigendsl.errors import ValueAt
 from eigendsl.field_values import value_matches
 from eigendsl.settings_spec import Sampling, Training, UserSimulator
-from eigendsl.support import date_problem
+from eigendsl.support import date_problem, time_problem
 
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "time", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
@@ -95,19 +95,23 @@ EXPRESSION_WORDS = frozenset(
 )
 
 
+#: The names expressions read the domain's clock by (``today`` and ``now`` in domain.yaml).
+DOMAIN_CLOCK = {"today": "domain's date", "now": "domain's time of day"}
+
+
 def reserved_name(name: str, words: bool = True) -> str | None:
     """Why a parameter may not be called ``name`` (it would hide what expressions read by that
-    name: the trace's parts, the domain's date; with ``words``, a word of expressions, which
-    the parser reads as the word), or None."""
+    name: the trace's parts, the domain's date and time of day; with ``words``, a word of
+    expressions, which the parser reads as the word), or None."""
     if name in CONTEXT_NAMES:
         return (
             f"parameter name '{name}' is reserved (checker expressions read '{name}' from the "
             "trace); rename the parameter"
         )
-    if name == "today":  # a tool's: the agent would choose the date the guards count from
+    if name in DOMAIN_CLOCK:  # a tool's: the agent would choose the day or time guards count from
         return (
-            "parameter name 'today' is reserved (checker expressions read 'today' as the "
-            "domain's date); rename the parameter"
+            f"parameter name '{name}' is reserved (checker expressions read '{name}' as the "
+            f"{DOMAIN_CLOCK[name]}); rename the parameter"
         )
     if words and name in EXPRESSION_WORDS:
         return (
@@ -298,6 +302,11 @@ class DomainSpec(Model):
         description="The domain's date (YYYY-MM-DD), for rules that count days: the name "
         "'today' in expressions, and a line of the agent prompt.",
     )
+    now: str | None = Field(
+        None,
+        description="The domain's time of day (HH:MM, 24-hour), for rules that count minutes: "
+        "the name 'now' in expressions, and the agent prompt's line that says what day it is.",
+    )
     database: Database
     tools: dict[str, Tool] = Field(description="Tools by name.")
     checkers: list[str] = Field(description="Checker DSL files (globs allowed).")
@@ -320,6 +329,14 @@ class DomainSpec(Model):
         if problem is not None:
             raise ValueError(problem)
         return dt.date.fromisoformat(value)
+
+    @field_validator("now", mode="before")
+    @classmethod
+    def _now(cls, value: Any) -> Any:
+        # an unquoted 10:30 is already its text, not YAML 1.1's 630 (eigendsl.yamlload)
+        if value is not None and (problem := time_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
     @field_validator("tools")
     @classmethod

@@ -899,6 +899,20 @@ def time_out_of_day(value: str, minutes: int) -> str:
     return f"{value} minus {-minutes} minutes is before 00:00, the first time of a day"
 
 
+def clock_sentence(today: str | None, now: str | None) -> str:
+    """The prompts' line that says what day it is and, where the domain sets it, what time
+    (``today`` and ``now`` in domain.yaml); empty where it sets neither.
+
+    >>> clock_sentence("2025-06-10", None), clock_sentence("2025-06-10", "10:30")
+    ('Today is 2025-06-10.', 'Today is 2025-06-10, and the time is 10:30.')
+    >>> clock_sentence(None, "10:30"), clock_sentence(None, None)
+    ('The time is 10:30.', '')
+    """
+    if today and now:
+        return f"Today is {today}, and the time is {now}."
+    return f"Today is {today}." if today else f"The time is {now}." if now else ""
+
+
 def least(values: Any) -> Any:
     """``min(list)``: the smallest of a list's numbers, or its earliest date or time.
 

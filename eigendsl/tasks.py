@@ -39,15 +39,21 @@ class TemplateInfo:
     # not a choice among candidates
     derived: frozenset[str] = frozenset()
     today: str | None = None  # the domain's date, YYYY-MM-DD: {{ today }} in the template's text
+    now: str | None = None  # the domain's time of day, HH:MM: {{ now }} in the template's text
+
+    @property
+    def clock(self) -> dict[str, str]:
+        """The domain's date and time of day, by the names the template's text reads them."""
+        return {k: v for k, v in (("today", self.today), ("now", self.now)) if v}
 
     @property
     def text_types(self) -> dict[str, Type]:
-        """The names the template's text may use: its parameters, and the domain's date."""
-        return self.param_types | ({"today": STRING} if self.today else {})
+        """The names the template's text may use: its parameters, the domain's date and time."""
+        return self.param_types | dict.fromkeys(self.clock, STRING)
 
     def text_context(self, params: dict[str, Any]) -> dict[str, Any]:
-        """What the template's text is rendered with: ``params``, and the domain's date."""
-        return params | {"today": self.today} if self.today else params
+        """What the template's text is rendered with: ``params``, the domain's date and time."""
+        return params | self.clock if self.clock else params
 
 
 def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> Any:
@@ -129,7 +135,15 @@ def check_templates(
                 param_types[p_name] = declared
             today = loaded.spec.today.isoformat() if loaded.spec.today else None
             info = TemplateInfo(
-                name, template, t_raw, path, param_types, sources, frozenset(derived), today
+                name,
+                template,
+                t_raw,
+                path,
+                param_types,
+                sources,
+                frozenset(derived),
+                today,
+                loaded.spec.now,
             )
             _check_check_binding(info, analyzer, diag)
             check_gold(info, loaded, diag)

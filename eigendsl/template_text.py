@@ -305,6 +305,8 @@ def _text_hint(var: str) -> str:
     """How to have in a template's text what ``{{ var }}`` reached for."""
     if var == "today":
         return "; the domain sets no date: add 'today: YYYY-MM-DD' to domain.yaml"
+    if var == "now":
+        return "; the domain sets no time of day: add 'now: HH:MM' to domain.yaml"
     return (
         "; a template's text sees its parameters, not the checker DSL's functions or db: give "
         "the value a parameter whose source computes it (amount: {type: float, from: "

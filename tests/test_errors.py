@@ -1026,8 +1026,8 @@ CASES = [
         "description: A tiny",
         "descripton: A tiny",
         "mini/domain.yaml:2:1: unknown key 'descripton'; did you mean 'description'? Expected one "
-        "of name, description, policy, today, database, tools, checkers, tasks, user_simulator, "
-        "sampling, training",
+        "of name, description, policy, today, now, database, tools, checkers, tasks, "
+        "user_simulator, sampling, training",
         "descripton",
     ),
     case(

@@ -12,7 +12,7 @@ import yaml
 
 from eigendsl import __version__
 from eigendsl.spec import DomainSpec, FieldType, Param
-from eigendsl.support import TIME_PATTERN
+from eigendsl.support import TIME_PATTERN, clock_sentence
 from eigendsl.training_spec import STAGE_DEFAULTS
 from eigendsl.yamlload import to_plain
 
@@ -219,7 +219,7 @@ def prompts(
         "schema_version": SCHEMA_VERSION,
         "domain": spec.name,
         "description": spec.description.strip(),
-        "today": spec.today.isoformat() if spec.today else "",
+        "clock": clock_sentence(spec.today.isoformat() if spec.today else None, spec.now),
     }
     tools = _tool_view(spec)
     out = {
@@ -286,6 +286,7 @@ def manifest(
         "eigendsl_version": __version__,
         "domain": spec.name,
         **({"today": spec.today.isoformat()} if spec.today else {}),
+        **({"now": spec.now} if spec.now else {}),
         "spec_dir": spec_dir_rel,
         "model": training.model,
         "seed": training.seed,

@@ -64,7 +64,7 @@ class ExprCompiler:
     ``lets`` the names of the lets bound so far (that no quantifier's variable hides)."""
 
     table_rows: dict[A.Index, str]
-    constants: dict[A.Name, str] = field(default_factory=dict)  # `today`, and its value
+    constants: dict[A.Name, str] = field(default_factory=dict)  # `today`, `now`, and their values
     env: dict[str, str] = field(default_factory=dict)
     counter: list[int] = field(default_factory=lambda: [0])
     lets: dict[str, LetBinding] = field(default_factory=dict)

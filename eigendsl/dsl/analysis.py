@@ -80,8 +80,8 @@ class Resolved:
     check_params: dict[str, dict[str, Type]] = field(default_factory=dict)
     # The nodes (equal when they are the same text at the same place) of the Index expressions
     # that read a table row, with the table's name, and of the names that read a constant of the
-    # domain (``today``), with its value. Keyed by node, not id(): a node's id is reused once it
-    # is freed (a template's parameter source is compiled and dropped).
+    # domain (``today``, ``now``), with its value. Keyed by node, not id(): a node's id is reused
+    # once it is freed (a template's parameter source is compiled and dropped).
     table_rows: dict[A.Index, str] = field(default_factory=dict)
     constants: dict[A.Name, str] = field(default_factory=dict)
     # The `.field` reads of a field the schema makes optional: null where a row leaves it out.

@@ -31,12 +31,14 @@ from eigendsl.dsl.types import (
     MESSAGE,
     MESSAGE_FIELDS,
     STRING,
+    TIME,
     Type,
     comparable,
     is_numeric,
     list_of,
 )
 from eigendsl.errors import did_you_mean
+from eigendsl.spec import DOMAIN_CLOCK
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -129,6 +131,15 @@ class ExpressionTyper(LiteralChecks):
                 return ANY
             self.resolved.constants[e] = self.spec.today.isoformat()
             return DATE
+        if e.id == "now":  # the domain's time of day, as today is its date
+            if self.spec.now is None:
+                self.diag.error(
+                    e.span,
+                    "'now' is not set: give the domain's time of day in domain.yaml (now: HH:MM)",
+                )
+                return ANY
+            self.resolved.constants[e] = self.spec.now
+            return TIME
         if e.id == "messages" and scope.kind == "guard":
             self.diag.error(
                 e.span, f"'messages' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
@@ -148,7 +159,9 @@ class ExpressionTyper(LiteralChecks):
                 f"order they are listed, so list '{e.id}' first",
             )
         else:
-            names = scope.visible() + (["today"] if self.spec.today is not None else [])
+            names = scope.visible() + [
+                name for name in DOMAIN_CLOCK if getattr(self.spec, name) is not None
+            ]
             self.diag.error(e.span, f"unknown name '{e.id}'{self.name_hint(e.id, names, scope)}")
         return ANY
 

@@ -245,10 +245,11 @@ def _time_literal(e: A.Node) -> bool:
 
 
 def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
-    """Why ``add_days`` or ``add_minutes`` of two constants (``today`` or a date written out, a
-    time written out; a whole number) fails whenever it is evaluated (in a guard, it refuses every
-    call): a day past the last a date holds, a time past 23:59 or before 00:00. None otherwise, or
-    where the call is not of constants (``constants``: the resolved ``today`` and the like)."""
+    """Why ``add_days`` or ``add_minutes`` of two constants (``today`` or a date written out,
+    ``now`` or a time written out; a whole number) fails whenever it is evaluated (in a guard, it
+    refuses every call): a day past the last a date holds, a time past 23:59 or before 00:00.
+    None otherwise, or where the call is not of constants (``constants``: the resolved ``today``
+    and ``now``)."""
     if e.name not in ("add_days", "add_minutes") or len(e.args) != 2:
         return None
     start, amount = e.args
@@ -261,14 +262,20 @@ def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
         return None
     n = sign * amount.value
     if e.name == "add_minutes":
-        if not isinstance(start, A.Literal) or not isinstance(start.value, str):
-            return None
-        if time_problem(start.value) is not None:
+        time = (
+            constants.get(start)
+            if isinstance(start, A.Name)
+            else start.value
+            if isinstance(start, A.Literal)
+            else None
+        )
+        if not isinstance(time, str) or time_problem(time) is not None:
             return None  # not a time: the time literal check says so
-        if 0 <= minutes_of(start.value) + n < 24 * 60:
+        if 0 <= minutes_of(time) + n < 24 * 60:
             return None
+        what = f"now ({time} in domain.yaml)" if isinstance(start, A.Name) else time
         return (
-            f"{time_out_of_day(start.value, n)}, so this fails whenever it is evaluated (in a "
+            f"{time_out_of_day(what, n)}, so this fails whenever it is evaluated (in a "
             "guard, it refuses every call); move the time, or add fewer minutes"
         )
     day = (

@@ -42,6 +42,7 @@ PROVIDED = {
     "calls": "the episode's tool calls",
     "messages": "the episode's messages",
     "today": "the domain's date",
+    "now": "the domain's time of day",
 }
 
 

@@ -23,7 +23,7 @@ from eigendsl.runtime.compiled import (
     shown,
     spec_folder,
 )
-from eigendsl.runtime.python_tools import given_today, python_tool
+from eigendsl.runtime.python_tools import given_clock, python_tool
 from eigendsl.runtime.row_schema import read_schemas
 from eigendsl.runtime.task_rows import row_problems
 from eigendsl.support import SCHEMA_VERSION, Trace
@@ -187,8 +187,9 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     if type(version) is not int or version not in KNOWN_SCHEMA_VERSIONS:
         raise compiled.error(rel, unknown_version(version), at("schema_version"))
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
-    if "today" in manifest:
-        compiled.field(rel, manifest, "today", str, line=at("today"))
+    for name in ("today", "now"):  # the domain's date and time of day, where it sets them
+        if name in manifest:
+            compiled.field(rel, manifest, name, str, line=at(name))
     settings = manifest.get("user_simulator") or {}
     compiled.need(rel, settings, dict, "'user_simulator'", at("user_simulator"))
     compiled.need(rel, settings.get("stop_marker", ""), str, "'stop_marker'", at("stop_marker"))
@@ -200,7 +201,7 @@ def _tools(
     compiled: CompiledFiles,
     declared: dict[str, Any],
     spec_dir: Callable[[], Path],
-    today: str | None = None,
+    clock: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, ToolInfo]]:
     rel = "tools.json"
     doc = compiled.need(rel, compiled.json(rel), dict, "the top level")
@@ -227,8 +228,8 @@ def _tools(
                 )
             origin = spec_dir()
             impl, is_declared = python_tool(origin, target, name), False
-            if today is not None:
-                impl = given_today(impl, today)
+            if clock:
+                impl = given_clock(impl, clock)
         tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared, origin)
     return schemas, tools
 
@@ -318,7 +319,9 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     declared = load("verifiers/tools_declared.py", "TOOLS", dict).TOOLS
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
-    tool_schemas, tools = _tools(compiled, declared, spec_dir, manifest.get("today"))
+    tool_schemas, tools = _tools(
+        compiled, declared, spec_dir, {k: manifest[k] for k in ("today", "now") if k in manifest}
+    )
     tasks = _tasks(compiled, checks, tools)
     db = compiled.need("db.json", compiled.json("db.json"), dict, "the top level")
     seed = compiled.field("db.json", db, "tables", dict)

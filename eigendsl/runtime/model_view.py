@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from eigendsl.support import clock_sentence
+
 CONTEXTS = ("compact", "full")
 # The key of a checkpoint's config.json that names the context `eigendsl train` trained it on.
 CONTEXT_KEY = "eigendsl_context"
@@ -50,11 +52,12 @@ def agent_context(spec: str, chosen: str | None) -> str:
 def compact_prompt(domain: Any) -> str:
     """A short system prompt for small models: the role and the tool names, without the policy
     text and the JSON schemas (which would be thousands of tokens on every turn); the domain's
-    date where it sets one."""
-    today = (getattr(domain, "manifest", None) or {}).get("today")
+    date and time of day where it sets them."""
+    manifest = getattr(domain, "manifest", None) or {}
+    clock = clock_sentence(manifest.get("today"), manifest.get("now"))
     return (
         f"You are the {domain.name} customer-service agent. Identify the user, confirm before "
-        f"any change. Tools: {', '.join(domain.tools)}." + (f" Today is {today}." if today else "")
+        f"any change. Tools: {', '.join(domain.tools)}." + (f" {clock}" if clock else "")
     )
 
 

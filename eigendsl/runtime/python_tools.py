@@ -1,6 +1,7 @@
 """The spec's Python tools: each ``module:function`` of ``tools.py`` (or another module beside
-it), its module imported once a process, and given the domain's date when it takes ``today``.
-A module that fails to import, or a function that is not there, is an error at its file.
+it), its module imported once a process, and given the domain's date or time of day when it
+takes ``today`` or ``now``. A module that fails to import, or a function that is not there,
+is an error at its file.
 """
 
 from __future__ import annotations
@@ -116,11 +117,12 @@ def _beside(spec_dir: Path) -> Iterator[None]:
                     sys.modules.setdefault(_module_key(Path(file), name), module)
 
 
-def given_today(impl: Callable[..., Any], today: str) -> Callable[..., Any]:
-    """A Python tool that takes ``today`` is given the domain's date (no tool declares a parameter
-    of that name: compile refuses it)."""
+def given_clock(impl: Callable[..., Any], clock: dict[str, str]) -> Callable[..., Any]:
+    """A Python tool that takes ``today`` or ``now`` is given the domain's date or time of day
+    from ``clock`` (no tool declares a parameter of either name: compile refuses it)."""
     try:
-        takes = "today" in inspect.signature(impl).parameters
+        takes = inspect.signature(impl).parameters
     except (TypeError, ValueError):  # a callable without a signature Python can read
         return impl
-    return partial(impl, today=today) if takes else impl
+    given = {name: value for name, value in clock.items() if name in takes}
+    return partial(impl, **given) if given else impl

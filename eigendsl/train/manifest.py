@@ -34,6 +34,7 @@ TOP_KEYS = (
     "eigendsl_version",
     "domain",
     "today",
+    "now",
     "spec_dir",
     "model",
     "seed",
