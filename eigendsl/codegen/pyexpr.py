@@ -143,6 +143,10 @@ class ExprCompiler:
         """``e`` compiled, and when it is a ``first(...)`` or ``last(...)`` whose field is read
         (or a let of one), checked to have found something: "no guests row matches", not a
         Python error on null."""
+        if isinstance(e, A.Conditional):  # each branch checked, and only the one chosen
+            return ast.IfExp(
+                test=self.compile(e.cond), body=self.found(e.body), orelse=self.found(e.orelse)
+            )
         shown, _ = self.explained(e)
         if not (isinstance(shown, A.Quantifier) and shown.kind in ("first", "last")):
             return self.compile(e)
@@ -175,6 +179,11 @@ class ExprCompiler:
         if len(terms) > LONG_CHAIN:  # one flat `a or b or ...`: Python's compiler nests no deeper
             return ast.BoolOp(op=op, values=[self.compile(t) for t in terms])
         return ast.BoolOp(op=op, values=[self.compile(e.left), self.compile(e.right)])
+
+    def _conditional(self, e: A.Conditional) -> ast.expr:
+        return ast.IfExp(
+            test=self.compile(e.cond), body=self.compile(e.body), orelse=self.compile(e.orelse)
+        )
 
     def _func(self, e: A.Func) -> ast.expr:
         args = [self.compile(a) for a in e.args]
@@ -252,15 +261,21 @@ class ExprCompiler:
             return rt_call("said_positions", name("trace"), const(e.role), self.compile(e.text))
         if isinstance(e, A.BoolOp) and e.op == "or":
             return ast.BinOp(left=self.events(e.left), op=ast.Add(), right=self.events(e.right))
+        if isinstance(e, A.Conditional) and self.is_event(e):
+            return ast.IfExp(
+                test=self.compile(e.cond), body=self.events(e.body), orelse=self.events(e.orelse)
+            )
         return rt_call("positions", self.compile(e))
 
     def is_event(self, e: A.Expr) -> bool:
-        """Whether ``e`` is written as events (``called``, ``said``, an ``or`` of them, a let
-        of one), as the analysis lets ``before`` read a let."""
+        """Whether ``e`` is written as events (``called``, ``said``, an ``or`` of them, a
+        conditional between them, a let of one), as the analysis lets ``before`` read a let."""
         if isinstance(e, (A.Called, A.Said)):
             return True
         if isinstance(e, A.BoolOp) and e.op == "or":
             return self.is_event(e.left) and self.is_event(e.right)
+        if isinstance(e, A.Conditional):
+            return self.is_event(e.body) and self.is_event(e.orelse)
         if isinstance(e, A.Name) and e.id in self.lets:
             binding = self.lets[e.id]
             return binding.at.is_event(binding.let.expr)

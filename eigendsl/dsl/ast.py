@@ -82,6 +82,15 @@ class BoolOp(Node):
 
 
 @dataclass(frozen=True)
+class Conditional(Node):
+    """``body if cond else orelse``: only the branch ``cond`` chooses is evaluated."""
+
+    body: Expr
+    cond: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True)
 class Func(Node):
     name: str
     args: tuple[Expr, ...]
@@ -152,6 +161,7 @@ Expr = (
     | Binary
     | Compare
     | BoolOp
+    | Conditional
     | Func
     | Quantifier
     | ListComp

@@ -27,11 +27,14 @@ class EventTyper(ComprehensionTyper):
 
     def event_form(self, e: A.Expr, scope: Scope) -> bool:
         """Whether ``e`` is written as events: ``called``, ``said`` or ``user_said``, an ``or``
-        of them, or a let of one (whose value is whether it happened; ``before`` reads when)."""
+        of them, a conditional that chooses between them, or a let of one (whose value is
+        whether it happened; ``before`` reads when)."""
         if isinstance(e, (A.Called, A.Said)):
             return True
         if isinstance(e, A.BoolOp) and e.op == "or":
             return self.event_form(e.left, scope) and self.event_form(e.right, scope)
+        if isinstance(e, A.Conditional):
+            return self.event_form(e.body, scope) and self.event_form(e.orelse, scope)
         return isinstance(e, A.Name) and scope.let_named(e.id) in self.event_lets
 
     def _called(self, e: A.Called, scope: Scope) -> Type:
@@ -113,6 +116,9 @@ class EventTyper(ComprehensionTyper):
             return True
         if isinstance(e, A.BoolOp) and e.op == "or":
             return self._is_event(e.left, scope) and self._is_event(e.right, scope)
+        if isinstance(e, A.Conditional) and self.event_form(e, scope):  # the events chosen
+            self.condition(e.cond, scope, "if")
+            return self._is_event(e.body, scope) and self._is_event(e.orelse, scope)
         t = self.infer(e, scope)
         if isinstance(e, A.Name) and self.event_form(e, scope):
             return True  # a let of an event: 'before' reads when it happened

@@ -33,6 +33,7 @@ from eigendsl.dsl.types import (
     STRING,
     TIME,
     Type,
+    branch_type,
     comparable,
     is_numeric,
     list_of,
@@ -376,6 +377,27 @@ class ExpressionTyper(LiteralChecks):
                     f"'{e.op}' needs true/false conditions on both sides, but this is {an(t)}",
                 )
         return BOOL
+
+    def _conditional(self, e: A.Conditional, scope: Scope) -> Type:
+        self.condition(e.cond, scope, "if")
+        body, orelse = self.infer(e.body, scope), self.infer(e.orelse, scope)
+        t = branch_type(body, orelse)
+        if t is not None:
+            return t
+        text = render_expr(e.orelse)
+        hint = (
+            f"; if {text} is the statement's own 'else' text, put the conditional in brackets "
+            f"before it: ({render_expr(e.body)} if {render_expr(e.cond)} else ...) else {text}"
+            if body.kind == "bool" and isinstance(e.orelse, A.Literal) and orelse.kind == "string"
+            else ""
+        )
+        self.diag.error(
+            e.span,
+            f"the two values of this 'if ... else' have different types: {an(body)} before "
+            f"'if', {an(orelse)} after 'else'; give both one type (an int and a float mix to a "
+            f"float){hint}",
+        )
+        return ANY
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
         t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)

@@ -32,19 +32,21 @@ def render_expr(
     if isinstance(e, A.Name):
         return e.id if e.id in bound else rename.get(e.id, e.id)
     if isinstance(e, A.Attribute):
-        return f"{r(e.obj)}.{e.name}"
+        return f"{_tight(e.obj, r)}.{e.name}"
     if isinstance(e, A.Index):
-        return f"{r(e.obj)}[{r(e.key)}]"
+        return f"{_tight(e.obj, r)}[{r(e.key)}]"
     if isinstance(e, A.Unary):
         return (
             f"not ({r(e.operand)})"
             if e.op == "not" and not isinstance(e.operand, (A.Name, A.Called, A.Said, A.Quantifier))
-            else (f"not {r(e.operand)}" if e.op == "not" else f"-{r(e.operand)}")
+            else (f"not {r(e.operand)}" if e.op == "not" else f"-{_tight(e.operand, r)}")
         )
     if isinstance(e, (A.Binary, A.Compare)):
         return f"{_wrap(e.left, r)} {e.op} {_wrap(e.right, r)}"
     if isinstance(e, A.BoolOp):
-        return f"({r(e.left)} {e.op} {r(e.right)})"
+        return f"({_tight(e.left, r)} {e.op} {_tight(e.right, r)})"
+    if isinstance(e, A.Conditional):  # right-associative: only a conditional after 'else' is bare
+        return f"{_tight(e.body, r)} if {_tight(e.cond, r)} else {r(e.orelse)}"
     if isinstance(e, A.Before):
         return f"{_wrap(e.left, r)} before {_wrap(e.right, r)}"
     if isinstance(e, A.ListLit):
@@ -74,9 +76,14 @@ def render_expr(
 
 def _wrap(e: A.Expr, r) -> str:
     text = r(e)
-    if isinstance(e, (A.Compare, A.Before, A.Binary)):
+    if isinstance(e, (A.Compare, A.Before, A.Binary, A.Conditional)):
         return f"({text})"
     return text
+
+
+def _tight(e: A.Expr, r) -> str:
+    """``e`` rendered as an operand: in brackets if it is a conditional, which binds loosest."""
+    return f"({r(e)})" if isinstance(e, A.Conditional) else r(e)
 
 
 def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) -> str:

@@ -118,6 +118,18 @@ _NEGATIVE_WEIGHT = re.compile(r"\s*score\s*-")
 SCORE_WEIGHT = "a score weight must be a number above 0 (and at most 100)"
 
 
+# A conditional's `else` is what is missing: the statement's own `else` ("require x else ...")
+# is expected only where the statement may also end, so that one comes with the line's end.
+_MISSING_ELSE = (
+    "this 'if' has no 'else': a conditional is written A if C else B; add 'else' and the value "
+    "it has when the condition is false"
+)
+
+
+def _missing_else(expected: set[str]) -> bool:
+    return "ELSE" in expected and not expected & {"_NL", "$END"}
+
+
 def _line(text: str, number: int | None) -> str:
     lines = text.splitlines()
     return lines[number - 1] if number and 0 < number <= len(lines) else ""
@@ -199,6 +211,8 @@ def syntax_error(
             message = SCORE_WEIGHT
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
+        if _missing_else(set(exc.expected)):
+            message = _MISSING_ELSE
     elif isinstance(exc, UnexpectedEOF):
         message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     else:  # pragma: no cover - Lark has no other kinds today

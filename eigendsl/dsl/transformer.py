@@ -266,6 +266,9 @@ class ToAst(Transformer_NonRecursive):
         return query
 
     # expressions
+    def conditional(self, meta, body, cond, orelse):
+        return A.Conditional(self.pos.meta(meta), body, cond, orelse)
+
     def or_op(self, meta, left, right):
         return self._chain(meta, "or", left, right)
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from eigendsl.spec import FieldType
 
@@ -138,6 +138,44 @@ def comparable(a: Type, b: Type) -> bool:
     if a.kind == b.kind:
         return True
     return {a.kind, b.kind} <= {"object", "map"} or {a.kind, b.kind} <= {"table", "map"}
+
+
+def branch_type(a: Type, b: Type) -> Type | None:
+    """The type of ``x if c else y`` where ``x`` is of type ``a`` and ``y`` of type ``b``; None
+    when the two cannot be one type. An int and a float mix to a float, as in arithmetic; null
+    and a type give that type, optional.
+
+    >>> branch_type(INT, FLOAT).name, branch_type(STRING, NULL).optional, branch_type(INT, BOOL)
+    ('float', True, None)
+    """
+    optional = a.optional or b.optional
+    if "any" in (a.kind, b.kind):
+        return ANY
+    if a.kind == "null" or b.kind == "null":
+        other = b if a.kind == "null" else a
+        return replace(other, optional=True) if other.kind != "null" else NULL
+    if a.kind in NUMERIC and b.kind in NUMERIC:
+        return replace(a if a.kind == b.kind else FLOAT, optional=optional)
+    if a.kind != b.kind:
+        return None if {a.kind, b.kind} != {"object", "map"} else Type("object", optional=optional)
+    if replace(a, optional=False) == replace(b, optional=False):
+        return replace(a, optional=optional)
+    if a.kind == "string":  # a date and a time are never one type; text is either
+        if (a.date and b.time) or (a.time and b.date):
+            return None
+        return Type(
+            "string",
+            values=a.values if a.values == b.values else None,
+            optional=optional,
+            date=a.date and b.date,
+            time=a.time and b.time,
+        )
+    if a.kind in ("list", "map"):
+        elem = branch_type(a.elem or ANY, b.elem or ANY)
+        return None if elem is None else Type(a.kind, elem=elem, optional=optional)
+    if a.kind == "object":  # rows of two tables, or objects of other fields
+        return Type("object", optional=optional)
+    return None  # two tables
 
 
 def iterable_elem(t: Type) -> Type | None:
