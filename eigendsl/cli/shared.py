@@ -162,14 +162,15 @@ SHOWN_COUNTS = 15
 
 
 def print_summary(summary: dict[str, Any], title: str) -> None:
-    """The episodes' summary as tables (the failed statements as written). The table is at least
-    as wide as ``title``, which rich would otherwise wrap into the columns' width."""
+    """The episodes' summary as tables (the failed statements as written) under ``title``, a
+    line of its own: as a table's title, rich wraps it into the narrow columns' width."""
     from rich.table import Table
 
     from eigendsl.runtime.rows import calls_that_ran, headline_rates
 
     console = plain_console()
-    table = Table(title=title, min_width=len(title) + 4)
+    console.print(title)
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in ("tasks", "episodes", "passed"):
