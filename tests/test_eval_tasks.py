@@ -52,7 +52,7 @@ def test_eval_task_outside_the_split_given_says_how_to_play_it(played):
     result = _eval("--task", TRAIN_TASK, "--tasks", "held-out")
     assert result.exit_code == 1 and not played
     assert (
-        f"none of the tasks {TRAIN_TASK} is a held-out task of domain retail; leave --tasks out"
+        f"the task {TRAIN_TASK} is not a held-out task of domain retail; leave --tasks out"
         in result.output
     )
     result = _eval("--task", "cancel-amara-by-mistak")

@@ -641,9 +641,9 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
         if line.startswith(("| base |", "| SFT |", "| SFT+GRPO |"))
     ]
     assert [row.rsplit("|", 2)[1].strip() for row in rows] == [
-        "0.500 of 10",
-        "0.500 of 10 (3 malformed)",
-        "0.500 of 10 (1 malformed)",
+        "5 of 10 (50.0%)",
+        "5 of 10 (50.0%; 3 malformed)",
+        "5 of 10 (50.0%; 1 malformed)",
     ]
     assert "held to the schemas" not in report
     assert "| SFT+GRPO | 2/2 | 0/2 |" in report.split("## Values read or recalled")[1]

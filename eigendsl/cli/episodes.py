@@ -24,7 +24,7 @@ from eigendsl.cli.shared import (
     user_errors,
     warn_if_stale,
 )
-from eigendsl.errors import EigenError
+from eigendsl.errors import EigenError, first_few
 
 
 def named_tasks(
@@ -36,8 +36,14 @@ def named_tasks(
     named = [domain.task(i) for i in dict.fromkeys(ids)]
     chosen = [t for t in named if split in (None, "all") or t.get("split") == split]
     if not chosen:
+        named_ids = [t["id"] for t in named]
+        which = (
+            f"the task {named_ids[0]} is not"
+            if len(named_ids) == 1
+            else f"none of the tasks {', '.join(named_ids)} is"
+        )
         raise EigenError(
-            f"none of the tasks {', '.join(ids)} is a {split} task of domain {domain.name}; "
+            f"{which} a {split} task of domain {domain.name}; "
             f"leave {option} out to play the named tasks whatever their split, or name a task "
             "of that split"
         )
@@ -194,6 +200,15 @@ def run_cmd(
     help=f"Episodes per task (for pass^k; at most {MAX_TRIALS}).",
 )
 @click.option("--temperature", type=click.FloatRange(min=0), default=0.3, show_default=True)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="The sampling seed (train's evaluations use the run's --seed). The same command on "
+    "the same machine plays the same episodes again; an episode's sampling depends on the batch "
+    "it plays in, so other tasks or --trials play it otherwise.",
+)
 @context_option
 @click.option(
     "--out",
@@ -211,12 +226,14 @@ def eval_cmd(
     task_ids: tuple[str, ...],
     trials: int,
     temperature: float,
+    seed: int,
     context: str | None,
     out: Path | None,
     as_json: bool,
     constrain_calls: bool = False,
 ) -> None:
-    """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
+    """pass^1..K and pass@K of a model on held-out tasks, and the statements its episodes
+    failed."""
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.model_view import agent_context
@@ -238,6 +255,7 @@ def eval_cmd(
         temperature=temperature,
         context=agent_context(f"hf:{model_path}", context),
         out=out,
+        seed=seed,
         constrain_calls=constrain_calls,
     )
     if as_json:
@@ -257,7 +275,7 @@ def eval_selection(
         split = split or "held-out"
         return eval_tasks(domain, split), f"{split} tasks"
     chosen = named_tasks(domain, ids, split, "--tasks")
-    return chosen, "tasks " + ", ".join(t["id"] for t in chosen)
+    return chosen, f"task{'s' * (len(chosen) > 1)} " + first_few([t["id"] for t in chosen])
 
 
 @click.command("play")

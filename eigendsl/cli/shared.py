@@ -153,27 +153,31 @@ def plain_console() -> Any:
 
 # The counts of a summary keyed by a place in the spec, with their table's title and column.
 PLACED_COUNTS = {
-    "failures": ("failures by reason", "statement"),
+    "failures": ("failures by statement", "statement"),
     "scores_missed": ("score terms not earned (a lower score, not a failure)", "statement"),
     "tool_faults": ("errors in the spec's tools (bugs to fix in their code)", "fault"),
 }
+# Rows a table of counts shows; the rest are counted in a last row (`--json` and `--out` have all).
+SHOWN_COUNTS = 15
 
 
 def print_summary(summary: dict[str, Any], title: str) -> None:
-    """The episodes' summary as tables (the failed statements as written)."""
+    """The episodes' summary as tables (the failed statements as written) under ``title``, a
+    line of its own: as a table's title, rich wraps it into the narrow columns' width."""
     from rich.table import Table
 
     from eigendsl.runtime.rows import calls_that_ran, headline_rates
 
     console = plain_console()
-    table = Table(title=title)
+    console.print(title)
+    table = Table()
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in ("tasks", "episodes", "passed"):
         table.add_row(key, str(summary[key]))
     for reason, count in summary.get("ended", {}).items():
         table.add_row(f"ended: {reason}", str(count))
-    table.add_row("pass_rate", f"{summary['pass_rate']:.3f}")
+    # pass_rate (passed / episodes) is pass^1 whenever every task has as many trials: not repeated
     for k, value in summary["pass_hat_k"].items():
         table.add_row(f"pass^{k}", f"{value:.3f}")
     for name, value in headline_rates(summary):  # pass@K, K the trials a task (none for one)
@@ -186,12 +190,30 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
     console.print(table)
     for key, (heading, column) in PLACED_COUNTS.items():
         if summary.get(key):
-            counts = Table(title=heading)
-            counts.add_column("count", justify="right")
-            counts.add_column(column)
-            for reason, count in list(summary[key].items())[:15]:
-                counts.add_row(str(count), reason)
-            console.print(counts)
+            console.print(counts_table(summary[key], heading, column))
+        if key == "failures" and summary.get(key):
+            failed = summary["episodes"] - summary["passed"]
+            console.print(
+                f"{failed} of {summary['episodes']} episodes failed; an episode can fail several "
+                "statements and is counted under each."
+            )
+
+
+def counts_table(counted: dict[str, int], heading: str, column: str) -> Any:
+    """A table of ``counted``: the first :data:`SHOWN_COUNTS`, then a row that says how many
+    more there are."""
+    from rich.table import Table
+
+    counts = Table(title=heading)
+    counts.add_column("count", justify="right")
+    counts.add_column(column)
+    items = list(counted.items())
+    for reason, count in items[:SHOWN_COUNTS]:
+        counts.add_row(str(count), reason)
+    if len(items) > SHOWN_COUNTS:
+        more = len(items) - SHOWN_COUNTS
+        counts.add_row("", f"and {more} more, each as often or less (all of them: --json, --out)")
+    return counts
 
 
 def warn_if_stale(domain: Any, domain_dir: Path) -> None:

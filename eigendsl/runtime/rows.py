@@ -39,10 +39,17 @@ def pass_at_k(successes: Iterable[tuple[int, int]], k: int) -> float:
 
 
 def calls_that_ran(summary: dict[str, Any]) -> str:
-    """The share of the tool calls made that ran, of how many; "none made" rather than 0/0."""
-    if not summary.get("tool_calls"):
+    """How many of the tool calls made ran, of how many, and the share; "none made" rather
+    than 0/0.
+
+    >>> calls_that_ran({"tool_calls": 35, "tool_call_ok_rate": 0.714286})
+    '25 of 35 (71.4%)'
+    """
+    made = summary.get("tool_calls")
+    if not made:
         return "none made"
-    return f"{summary['tool_call_ok_rate']:.3f} of {summary['tool_calls']}"
+    rate = summary["tool_call_ok_rate"]
+    return f"{round(rate * made)} of {made} ({rate:.1%})"
 
 
 def headline_rates(summary: dict[str, Any]) -> list[tuple[str, float]]:

@@ -1,4 +1,4 @@
-"""Evaluation: pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason.
+"""Evaluation: pass^1..K and pass@K of a model on held-out tasks, failures by statement.
 
 The model plays the agent through the runtime's ``hf`` backend (batched generation across all
 episodes) against the scripted user simulator; every episode is judged by the compiled check

@@ -56,6 +56,50 @@ def grpo_all_flat(grpo_log: dict[str, Any], settings: Any) -> bool:
     )
 
 
+def grpo_groups(grpo_log: dict[str, Any]) -> dict[str, int] | None:
+    """How much of GRPO had a signal, summed over its steps: ``trained``, the groups trained on;
+    ``unequal_rewards``, those of them whose rewards were not all equal (a flat group's
+    advantages are all 0); ``replaced``, the flat groups played again with another task
+    (dynamic filtering; a replay that came out flat and was replaced counts again). None for a
+    log that lacks the counts (an older release's) or has no step.
+
+    >>> grpo_groups({"log": [{"groups": 3, "flat_kept": 1, "replaced": 4}] * 2})
+    {'trained': 6, 'unequal_rewards': 4, 'replaced': 8}
+    """
+    steps = grpo_log.get("log", [])
+    keys = ("groups", "flat_kept", "replaced")
+    if not steps or not all(isinstance(e.get(k), int) for e in steps for k in keys):
+        return None
+    trained = sum(e["groups"] for e in steps)
+    return {
+        "trained": trained,
+        "unequal_rewards": trained - sum(e["flat_kept"] for e in steps),
+        "replaced": sum(e["replaced"] for e in steps),
+    }
+
+
+def family_counts(path: Path, result: dict[str, Any]) -> dict[str, tuple[int, int]] | None:
+    """Per task family, (episodes passed, episodes) in the evaluation's episodes file ``path``;
+    None where the file does not read or does not hold the episodes ``result`` sums up (another
+    count of episodes, of passes, or other families)."""
+    counts: dict[str, tuple[int, int]] = {}
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                family = row.get("family") or "-"
+                passed, episodes = counts.get(family, (0, 0))
+                counts[family] = (passed + bool(row["verdict"]["passed"]), episodes + 1)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    same = (
+        sum(n for _, n in counts.values()) == result.get("episodes")
+        and sum(p for p, _ in counts.values()) == result.get("passed")
+        and set(counts) == set(result.get("families", {}))
+    )
+    return counts if same else None
+
+
 def _plots(
     out: Path, results: dict[str, Any], sft_log: dict[str, Any], grpo_log: dict[str, Any]
 ) -> list[str]:
@@ -81,28 +125,53 @@ def _plots(
     if loss:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot([e["step"] for e in loss], [e["loss"] for e in loss])
+        # the loss falls by orders of magnitude: on a linear axis all but the first steps are 0
+        if all(e["loss"] > 0 for e in loss):
+            ax.set_yscale("log")
         ax.set(title="SFT training loss (assistant tokens)", xlabel="step", ylabel="loss")
         save(fig, "sft_loss.png")
     log = steps_from_one(grpo_log.get("log", []))
     if log:
         fig, ax = plt.subplots(figsize=(6, 3.5))
         steps = [e["step"] for e in log]
-        ax.plot(steps, [e["reward_mean"] for e in log], label="mean verifier reward")
-        ax.plot(steps, [e["pass_rate"] for e in log], label="rollout pass rate")
-        ax.set(title="GRPO rollouts", xlabel="step", ylim=(-0.03, 1.05))
+        # the episodes of the groups each step trained on: a flat group's are those of the
+        # replay that replaced it (dynamic filtering), not its own
+        ax.plot(steps, [e["reward_mean"] for e in log], label="verifier reward")
+        ax.plot(steps, [e["pass_rate"] for e in log], label="share passed")
+        ax.set(
+            title="GRPO: the groups each step trained on (after replays)",
+            xlabel="step",
+            ylabel="mean over their episodes",
+            ylim=(-0.03, 1.05),
+        )
         ax.legend()
         save(fig, "grpo_reward.png")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for stage, result in results.items():
         ks = sorted(int(k) for k in result["pass_hat_k"])
-        ax.plot(
+        (line,) = ax.plot(
             ks,
             [result["pass_hat_k"][str(k)] for k in ks],
             marker="o",
             label=f"{STAGE_NAMES[stage]} pass^k",
         )
+        at = [k for k in ks if str(k) in result.get("pass_at_k", {})]
+        if at and at[-1] > 1:  # pass@1 is pass^1
+            ax.plot(
+                at,
+                [result["pass_at_k"][str(k)] for k in at],
+                marker="^",
+                linestyle="--",
+                color=line.get_color(),
+                label=f"{STAGE_NAMES[stage]} pass@k",
+            )
     trials = max(int(j) for result in results.values() for j in result["pass_hat_k"])
-    ax.set(title="pass^k on held-out tasks", xlabel="k", ylabel="pass^k", ylim=(-0.03, 1.05))
+    ax.set(
+        title="pass^k (all k trials pass) and pass@k (one does) on held-out tasks",
+        xlabel="k",
+        ylabel="rate",
+        ylim=(-0.03, 1.05),
+    )
     ax.set_xlim(0.5, trials + 0.5)  # one trial a task, or a pass rate of 0, stays in sight
     ax.legend()
     save(fig, "pass_rates.png")
@@ -147,13 +216,21 @@ def write_report(
     for stage in ("base", "sft", "grpo"):
         r = results[stage]
         ran = calls_that_ran(r) if "tool_calls" in r else "-"
-        if r.get("malformed_tool_calls"):
-            ran += f" ({r['malformed_tool_calls']} malformed)"
+        if r.get("malformed_tool_calls"):  # "25 of 35 (71.4%; 3 malformed)"
+            ran = f"{ran.removesuffix(')')}; {r['malformed_tool_calls']} malformed)"
         cells = [f"{rate:.3f}" for _, rate in headline_rates(r)]
         cells += [f"{r['passed']}/{r['episodes']}", f"{r.get('mean_score', 0.0):.3f}", ran]
         lines += [_row([STAGE_NAMES[stage], *cells])]
     if grpo_all_flat(grpo_log, settings):
         lines += ["", GRPO_UNCHANGED]
+    groups = grpo_groups(grpo_log)
+    if groups is not None:
+        lines += [
+            "",
+            f"GRPO: {groups['unequal_rewards']} of {groups['trained']} trained groups had "
+            "unequal rewards (a flat group's advantages are all 0); "
+            f"{groups['replaced']} flat groups were played again with another task.",
+        ]
     lines += _check_section(
         results,
         "ids_copied",
@@ -177,19 +254,21 @@ def write_report(
         "that field's value swapped for another of the seed data's in the result and in the "
         "agent's turn, where only reading the result gets it right.",
     )
-    lines += [
-        "",
-        "## pass^1 per task family",
-        "",
-        _row(["family", *STAGE_NAMES.values()]),
-        _row(["---"] * 4),
-    ]
+    # the episodes beside each rate, where the stage's episodes file agrees with its results
+    grpo_file = "grpo" if grpo_log.get("log") else "sft"  # no GRPO: the SFT model again
+    files = {"base": "base", "sft": "sft", "grpo": grpo_file}
+    counts = {s: family_counts(out / "eval" / f"{files[s]}.jsonl", results[s]) for s in files}
+    lines += ["", "## pass^1 per task family", ""]
+    if any(counts.values()):
+        lines += ["In brackets: the episodes passed, of those played.", ""]
+    lines += [_row(["family", *STAGE_NAMES.values()]), _row(["---"] * 4)]
     families = sorted(set().union(*(r.get("families", {}) for r in results.values())))
     for family in families:
-        cells = [
-            f"{results[s].get('families', {}).get(family, 0.0):.2f}"
-            for s in ("base", "sft", "grpo")
-        ]
+        cells = []
+        for s in ("base", "sft", "grpo"):
+            cell = f"{results[s].get('families', {}).get(family, 0.0):.2f}"
+            passed, episodes = (counts[s] or {}).get(family, (0, 0))
+            cells.append(f"{cell} ({passed}/{episodes})" if episodes else cell)
         lines.append(_row([family, *cells]))
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
@@ -213,10 +292,27 @@ def write_report(
             "the optimizer and checkpoints.",
         ]
     lines += ["", "## Most frequent failures after SFT+GRPO", ""]
+    grpo = results["grpo"]
+    failed = grpo["episodes"] - grpo["passed"]
+    if failed:
+        per_family = sorted(
+            ((n - p, family) for family, (p, n) in (counts["grpo"] or {}).items() if n > p),
+            key=lambda item: (-item[0], item[1]),
+        )
+        by_family = "; by task family: " + ", ".join(f"{f} {n}" for n, f in per_family)
+        lines += [
+            f"{failed} of {grpo['episodes']} episodes failed{by_family * bool(per_family)}. "
+            "An episode can fail several statements and is counted under each, so the counts "
+            "below add up to more.",
+            "",
+        ]
     # most frequent first, ties by reason: a resumed run, which reads the results back, agrees
     failures = sorted(results["grpo"]["failures"].items(), key=lambda item: (-item[1], item[0]))
     for reason, count in failures[:10]:
         lines.append(f"- {count} × `{reason}`")
+    every = f"every failure is in `eval/{grpo_file}.jsonl`"
+    if len(failures) > 10:
+        lines.append(f"- and {len(failures) - 10} more statements, each as often or less ({every})")
     # `score` terms fail no episode; a results file written before they were apart has none
     missed = sorted(
         (results["grpo"].get("scores_missed") or {}).items(), key=lambda item: (-item[1], item[0])
@@ -224,6 +320,8 @@ def write_report(
     if missed:
         lines += ["", "Score terms not earned (a lower reward, not a failure):", ""]
         lines += [f"- {count} × `{reason}`" for reason, count in missed[:10]]
+        if len(missed) > 10:
+            lines.append(f"- and {len(missed) - 10} more, each as often or less ({every})")
     lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in plots]
     path = out / "report.md"
     write_if_changed(path, ("\n".join(lines) + "\n").encode())
@@ -316,6 +414,9 @@ def write_run_report(
     )
     if logs[1].get("log"):  # GRPO ran: whether it could change the model at all
         summary["grpo_all_flat"] = grpo_all_flat(logs[1], settings)
+        groups = grpo_groups(logs[1])
+        if groups is not None:  # and how many of its groups had a signal
+            summary["grpo_groups"] = groups
     try:
         write_report(out, results, *logs, seconds, settings)
         write_json_if_changed(out / "summary.json", summary)
