@@ -1553,6 +1553,15 @@ CASES = [
         "mini/data/seed.yaml:5:59: row '#1' of 'orders' field 'total' is 'twenty', expected float",
         "twenty",
     ),
+    case(  # a number in quotes is text: the fix is to drop them
+        "seed-quoted-number",
+        SEED,
+        "total: 20.0",
+        'total: "20.0"',
+        "mini/data/seed.yaml:5:59: row '#1' of 'orders' field 'total' is '20.0', expected float; "
+        "write it without quotes",
+        '"20.0"',
+    ),
     case(
         "seed-enum-value",
         SEED,
