@@ -16,6 +16,18 @@ if TYPE_CHECKING:
     from eigendsl.spec import FieldType
 
 
+#: A number written in quotes, as text: ``"4"`` for an int field, ``"4.5"`` or ``"4"`` for a float.
+_NUMBER: dict[str, re.Pattern[str]] = {
+    "int": re.compile(r"[-+]?\d+"),
+    "float": re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"),
+}
+
+
+def _quoted_number(value: str, kind: str) -> bool:
+    pattern = _NUMBER.get(kind)
+    return pattern is not None and pattern.fullmatch(value.strip()) is not None
+
+
 #: The Python values each field type admits (a bool is refused where an int or a float goes).
 PY_TYPES: dict[str, tuple[type[Any], ...]] = {
     "string": (str,),
@@ -128,7 +140,11 @@ def _scalar_problem(value: Any, spec: FieldType) -> str | None:
         return f"is {_written(value)}, expected {spec.type}"
     if not isinstance(value, allowed):
         return f"is {_written(value)}, expected {spec.type}" + (
-            f"; {YAML_BOOL_TEXT}" if spec.type == "bool" and is_yaml11_bool(value) else ""
+            f"; {YAML_BOOL_TEXT}"
+            if spec.type == "bool" and is_yaml11_bool(value)
+            else "; write it without quotes"
+            if isinstance(value, str) and _quoted_number(value, spec.type)
+            else ""
         )
     if spec.type == "enum" and value not in (spec.values or ()):
         return f"is {_written(value)}, not one of {', '.join(spec.values or ())}"

@@ -94,8 +94,9 @@ def concrete_tasks(
             span = raw["tasks"].position(index)
             info = templates.get(task.template)
             if info is None:
+                raw_task = raw["tasks"][index]
                 diag.error(
-                    span,
+                    raw_task.value_span("template") if isinstance(raw_task, MarkedDict) else span,
                     f"task '{task.id}' uses unknown template '{task.template}'"
                     f"{did_you_mean(task.template, templates)}",
                 )

@@ -174,11 +174,12 @@ def test_a_refusal_without_else_shows_the_lets_it_reads(domains: dict[str, Domai
     inline = call(domains["inline"], *calls)[1]
     bound = call(domains["lets"], *calls)[1]
     assert inline == (
-        "Error: db.users[db.orders[order_id].user_id].email != '' does not hold: '' != '' is false",
+        'Error: db.users[db.orders[order_id].user_id].email != "" does not hold: '
+        "'' != '' is false",
         False,
     )
     assert bound == (
-        "Error: owner.email != '' does not hold: '' != '' is false (where order = "
+        "Error: owner.email != \"\" does not hold: '' != '' is false (where order = "
         "db.orders[order_id], owner = db.users[order.user_id])",
         False,
     )
@@ -283,20 +284,20 @@ def test_two_used_rules_and_the_check_each_read_their_own_order(
         (
             10,
             "identified before order does not hold (where identified = called find_user, order = "
-            "first(c in calls where 'account' in c.tags))",
+            'first(c in calls where "account" in c.tags))',
         )
     ]
     unconfirmed = verdict(v, dialogue(confirm=False))
     assert [f.line for f in unconfirmed.failures] == [14]
     assert unconfirmed.failures[0].statement == (
         'require order == null or user_said "yes" before order (where order = '
-        "first(c in calls where (c.tool == 'cancel_order' and c.ok)))"
+        'first(c in calls where (c.tool == "cancel_order" and c.ok)))'
     )
     db = Compiled(v).db()  # nothing cancelled
     unchanged = verdict(v, dialogue(), db=db)
     reasons = dict(failures(unchanged))
     assert reasons[23] == (
-        "order.status == 'cancelled' does not hold: 'pending' is not 'cancelled' (where order = "
+        "order.status == \"cancelled\" does not hold: 'pending' is not 'cancelled' (where order = "
         "db.orders[order_id])"
     )
 
@@ -337,16 +338,16 @@ def test_a_let_of_a_comparison_is_explained_with_its_values(mini: Path, tmp_path
     ]
     assert (line, statement) == (
         17,
-        "require done (where order = db.orders[order_id], done = order.status == 'cancelled')",
+        'require done (where order = db.orders[order_id], done = order.status == "cancelled")',
     )
     assert reason == (
-        "order.status == 'cancelled' does not hold: 'pending' is not 'cancelled' (where order = "
+        "order.status == \"cancelled\" does not hold: 'pending' is not 'cancelled' (where order = "
         "db.orders[order_id])"
     )
     assert values == {"left": "pending", "right": "cancelled"}
     [forbidden] = [f.reason for f in verdict(v, dialogue()).failures]
     assert forbidden == (
-        "order.status == 'cancelled' holds but is forbidden ('cancelled' == 'cancelled') (where "
+        "order.status == \"cancelled\" holds but is forbidden ('cancelled' == 'cancelled') (where "
         "order = db.orders[order_id])"
     )
 
@@ -427,7 +428,7 @@ def test_lint_finds_the_same_with_lets_as_inline(specs: dict[str, Path]) -> None
     assert text[never.span.line - 1].strip() == 'require owner.email != ""'
     [no_message] = [f for f in reports["lets"].findings if f.kind == "guard_without_message"]
     assert (
-        "reads the DSL's own text ('owner.email != '' does not hold (where order = "
+        "reads the DSL's own text ('owner.email != \"\" does not hold (where order = "
         "db.orders[order_id], owner = db.users[order.user_id])')" in no_message.message
     )
 
@@ -476,7 +477,7 @@ def test_a_composed_check_renames_each_checks_lets_apart(
     template, check = templates["cancel"].template, resolved.checks["cancelled"]
     _entry, text = composed_template("cancel", template, check, "cancel", template, check)
     assert "    let a_order = db.orders[a_order_id]\n" in text
-    assert "    require b_order.status == 'cancelled'\n" in text
+    assert '    require b_order.status == "cancelled"\n' in text
     assert text.count("use identify_first") == 1
     spec = copy_spec(specs["lets"], tmp_path / "spec")
     edit(spec, "checks/composed.chk", None, text)

@@ -336,7 +336,7 @@ def test_a_guard_condition_without_an_else_message_is_a_warning(mini: Path) -> N
     ]
     assert found[0].message == (
         "this condition of the guard of 'cancel_order' has no else message, so the agent it "
-        "refuses reads the DSL's own text ('db.orders[order_id].status == 'pending' does not "
+        "refuses reads the DSL's own text ('db.orders[order_id].status == \"pending\" does not "
         "hold'); give it an else message the agent can read"
     )
 

@@ -113,7 +113,7 @@ def test_rendering_keeps_the_bound_name_and_renames_the_rest() -> None:
     text = "[order_id for order_id in [o.user_id for o in db.orders where o.order_id == order_id]]"
     e = expr(text)
     assert render_expr(e) == text
-    assert render_expr(expr(ACTIVE)) == "[l.phone for l in db.lines where l.status == 'active']"
+    assert render_expr(expr(ACTIVE)) == '[l.phone for l in db.lines where l.status == "active"]'
     assert render_expr(e, {"order_id": "a_order_id", "o": "a_o"}) == (
         "[order_id for order_id in [o.user_id for o in db.orders where o.order_id == a_order_id]]"
     )
@@ -363,18 +363,18 @@ def test_the_verifier_fails_with_the_values_of_the_comprehensions(listed: Compil
         (21, "the order is still pending"),
         (
             22,
-            "[o.order_id for o in db.orders where o.status == 'cancelled'] == [order_id] does "
+            '[o.order_id for o in db.orders where o.status == "cancelled"] == [order_id] does '
             "not hold: value is [], expected ['#1']",
         ),
         (
             23,
-            "[c.tool for c in calls where c.writes] == ['cancel_order'] does not hold: value is "
+            '[c.tool for c in calls where c.writes] == ["cancel_order"] does not hold: value is '
             "[], expected ['cancel_order']",
         ),
     ]
     assert verdict.failures[0].statement == (
         'require order_id not in pending else "the order is still pending" (where pending = '
-        "[o.order_id for o in db.orders where o.status == 'pending'])"
+        '[o.order_id for o in db.orders where o.status == "pending"])'
     )
 
 
@@ -494,7 +494,7 @@ def test_a_bracketed_source_of_one_value_says_to_drop_the_brackets(mini: Path) -
         EigenError,
         match=r"^mini/tasks/cancel.yaml:5:39: parameter 'order_id' is string, but this gives "
         r"list\[string\]; to draw one of its values, drop the brackets: o.order_id for o in "
-        r"db.orders where o.status == 'pending'\n",
+        r'db.orders where o.status == "pending"\n',
     ):
         compile_domain(mini)
 
@@ -516,15 +516,15 @@ def test_a_composed_check_renames_around_the_bound_names(mini: Path) -> None:
     template, check = templates["cancel"].template, resolved.checks["cancelled"]
     _entry, text = composed_template("cancel", template, check, "cancel", template, check)
     assert (
-        "    let a_pending = [o.order_id for o in db.orders where o.status == 'pending']\n" in text
+        '    let a_pending = [o.order_id for o in db.orders where o.status == "pending"]\n' in text
     )
     assert "    require b_order_id not in b_pending\n" in text
-    assert "    require [u for u in [db.orders[a_order_id].user_id]] == ['u1']\n" in text
+    assert '    require [u for u in [db.orders[a_order_id].user_id]] == ["u1"]\n' in text
     edit(mini, "checks/composed.chk", None, text)
     compile_domain(mini)  # the composed check compiles: no name bound twice or unknown
     let = next(s for s in check.body if isinstance(s, A.Let))
     assert render_statement(let, {"o": "a_o", "pending": "a_pending"}) == (
-        "let a_pending = [o.order_id for o in db.orders where o.status == 'pending']"
+        'let a_pending = [o.order_id for o in db.orders where o.status == "pending"]'
     )
 
 

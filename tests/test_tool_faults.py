@@ -269,26 +269,58 @@ def test_lint_finds_a_read_tool_that_changes_the_database(mini: Path) -> None:
 
 
 def test_a_result_that_is_not_json_is_a_warning_and_the_run_goes_on(mini: Path) -> None:
-    edit(mini, "tools.py", "    return order\n", '    return {**order, "tags": {1, 2}}\n')
+    edit(
+        mini,
+        "tools.py",
+        "    return order\n",
+        '    return {**order, "on": __import__("datetime").date(2025, 6, 10)}\n',
+    )
     found = [f for f in lint(mini).findings if f.kind == "tool_not_json"]
     assert [f.severity for f in found] == ["warning"]
-    assert "tool 'cancel_order' returned a value that is not JSON: the result['tags'] is a set" in (
-        found[0].message
+    assert (
+        "tool 'cancel_order' returned a value that is not JSON: the result['on'] is a "
+        "datetime.date" in found[0].message
     )
     assert "str, int, float, bool, None, list, dict" in found[0].message
     env = Environment(load_domain(mini))
     text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
-    assert ok and '"tags": "{1, 2}"' in text
+    assert ok and '"on": "2025-06-10"' in text
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("{1, 2}", "the result['tags'] is a set, whose order as text differs from one run"),
+        ("object()", "the result['tags'] is an object, written as text with its memory address"),
+    ],
+)
+def test_a_result_whose_text_differs_between_runs_is_a_fault_of_the_call(
+    mini: Path, value: str, problem: str
+) -> None:
+    # run passed, and the agent read "<object object at 0x7f04090c76c0>": a memory address,
+    # other on every run, in a transcript; it is now a fault of the tool, as an exception is
+    edit(mini, "tools.py", "    return order\n", f'    return {{**order, "tags": {value}}}\n')
+    env = Environment(load_domain(mini))
+    text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
+    assert not ok and text == (
+        "Error: internal error in the tool cancel_order: a fault of the tool, not a refusal of the "
+        "request; the database is unchanged"
+    )
+    assert env.db["orders"]["#1"]["status"] == "pending"  # its write is dropped
+    assert [f.kind for f in env.faults] == ["unwritable_result"]
+    assert problem in env.faults[0].message
+    result = CliRunner().invoke(main, ["run", str(mini)])
+    assert result.exit_code == 0 and "errors in the spec's tools" in result.output
+    assert "0x" not in result.output
 
 
 def test_json_problems_name_each_place_and_type() -> None:
     assert json_problems({"a": [1, (2, "x")], "b": None}) == []
-    assert json_problems({"when": datetime.date(2025, 6, 10), "tags": [{1, 2}]}) == [
+    assert json_problems({"when": datetime.date(2025, 6, 10), "tags": [(1, 2)]}) == [
         "the result['when'] is a datetime.date",
-        "the result['tags'][0] is a set",
     ]
     assert json_problems([{1: "x"}]) == ["the result[0] has the key 1, int where JSON takes text"]
-    assert len(json_problems([{1}] * 50)) == 20  # a few places tell the bug
+    assert len(json_problems([datetime.date(2025, 6, 10)] * 50)) == 20  # a few tell the bug
     # NaN and Infinity: json.dumps writes them, and no JSON reader takes them
     assert json_problems({"difference": float("nan"), "cap": float("-inf"), "ok": 1.5}) == [
         "the result['difference'] is nan, a float JSON cannot write",
@@ -326,12 +358,12 @@ def test_lint_reports_each_place_a_result_is_not_json(mini: Path) -> None:
         mini,
         "tools.py",
         "    return order\n",
-        '    return {**order, "tags": {1, 2}, "on": __import__("datetime").date(2025, 6, 10)}\n',
+        '    return {**order, 2: "x", "on": __import__("datetime").date(2025, 6, 10)}\n',
     )
     found = [f.message for f in lint(mini).findings if f.kind == "tool_not_json"]
     assert len(found) == 2, found
     assert {m.split("not JSON: ")[1].split(";")[0] for m in found} == {
-        "the result['tags'] is a set",
+        "the result has the key 2, int where JSON takes text",
         "the result['on'] is a datetime.date",
     }
 

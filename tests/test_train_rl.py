@@ -696,6 +696,28 @@ def test_report_counts_the_malformed_tool_calls(tmp_path):
     )
 
 
+def test_report_orders_failures_of_equal_count_by_file_line_and_column():
+    """Ties were sorted as text: tasks.chk:4 came after tasks.chk:34."""
+    from eigendsl.train.report import most_frequent
+
+    counts = {
+        "b.chk:2: require x": 1,
+        "a.chk:34: require y": 1,
+        "a.chk:4:12: require z": 1,
+        "a.chk:4:3: require w": 1,
+        "the conversation ended at the turn limit": 1,
+        "a.chk:10: require v": 3,
+    }
+    assert [reason.split(": ")[0] for reason, _ in most_frequent(counts)] == [
+        "a.chk:10",
+        "a.chk:4:3",
+        "a.chk:4:12",
+        "a.chk:34",
+        "b.chk:2",
+        "the conversation ended at the turn limit",
+    ]
+
+
 def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     out = tmp_path / "run"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

@@ -181,8 +181,8 @@ def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
         == "db == gold does not hold: ['orders']['#1']['status'] is 'pending', expected 'cancelled'"
     )
     assert (
-        reasons[14]
-        == "db.orders[order_id].status == 'cancelled' does not hold: 'pending' is not 'cancelled'"
+        reasons[14] == 'db.orders[order_id].status == "cancelled" does not hold: '
+        "'pending' is not 'cancelled'"
     )
     assert reasons[13].startswith(
         "cancel_order(order_id='#1', reason='no longer needed') was never called "
@@ -389,7 +389,7 @@ def test_before_identify_first(mini: Domain) -> None:
     wrong_order = rule(mini, "identify_first", [user("hi"), *read, *lookup])
     assert not wrong_order.passed
     assert wrong_order.reasons == [
-        "called find_user before first(c in calls where 'account' in c.tags) does not hold"
+        'called find_user before first(c in calls where "account" in c.tags) does not hold'
     ]
     assert (wrong_order.failures[0].line, wrong_order.failures[0].col) == (5, 5)
     # A failed lookup does not identify the user.
@@ -402,7 +402,8 @@ def test_before_confirm_writes_names_the_call(mini: Domain) -> None:
     late = rule(mini, "confirm_writes", good_dialogue(confirm_first=False))
     assert not late.passed
     assert late.reasons == [
-        "all(c in calls where c.writes: user_said 'yes' before c) does not hold for "
+        # the statement as the DSL writes it: "yes" in double quotes, not Python's 'yes'
+        'all(c in calls where c.writes: user_said "yes" before c) does not hold for '
         "cancel_order(order_id='#1', reason='no longer needed')"
     ]
     # Reads need no confirmation.
@@ -531,7 +532,7 @@ def test_any(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A3"]["status"] = "open"
     assert quantifier_failures(features, db=db) == [
-        "any(a in db.accounts where a.status == 'frozen') does not hold"
+        'any(a in db.accounts where a.status == "frozen") does not hold'
     ]
 
 
@@ -548,7 +549,7 @@ def test_count(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A2"]["tags"] = ["vip"]
     assert quantifier_failures(features, db=db) == [
-        "count(a in db.accounts where 'vip' in a.tags) == 1 does not hold: 2 is not 1"
+        'count(a in db.accounts where "vip" in a.tags) == 1 does not hold: 2 is not 1'
     ]
 
 
@@ -569,9 +570,9 @@ def test_first_and_last(features: Domain) -> None:
         agent("anything else?"),
     ]
     assert quantifier_failures(features, messages=messages) == [
-        "first(c in calls).tool == 'find_account' does not hold: 'get_account' is not "
-        "'find_account'",
-        "last(m in messages where m.role == 'assistant').content contains 'bye' does not hold",
+        'first(c in calls).tool == "find_account" does not hold: '
+        "'get_account' is not 'find_account'",
+        'last(m in messages where m.role == "assistant").content contains "bye" does not hold',
     ]
 
 
@@ -626,10 +627,10 @@ def test_in_and_contains(features: Domain) -> None:
     db["accounts"]["A9"] = dict(db["accounts"]["A2"], account_id="A9")
     reasons = expressions(features, GOOD, db=db).reasons
     assert reasons == [
-        "db.accounts['A1'].address.city in ['Oslo', 'Bergen'] does not hold",
-        "'vip' in db.accounts['A1'].tags does not hold",
-        "db.accounts['A1'].tags contains 'vip' does not hold",
-        "('A2' in db.accounts and 'A9' not in db.accounts) does not hold",
+        'db.accounts["A1"].address.city in ["Oslo", "Bergen"] does not hold',
+        '"vip" in db.accounts["A1"].tags does not hold',
+        'db.accounts["A1"].tags contains "vip" does not hold',
+        '("A2" in db.accounts and "A9" not in db.accounts) does not hold',
     ]
 
 
@@ -685,8 +686,8 @@ def test_guards_of_features(features: Domain) -> None:
         Trace(db=db), {"account_id": "A2", "reason": "fraud"}
     )
     assert (
-        message
-        == "db.accounts[account_id].status != 'closed' does not hold: 'closed' != 'closed' is false"
+        message == 'db.accounts[account_id].status != "closed" does not hold: '
+        "'closed' != 'closed' is false"
     )
 
 
@@ -745,3 +746,13 @@ def test_a_null_field_in_a_check_is_said_so_not_in_python_s_words() -> None:
         "list, text or number was needed"
     ]
     assert not any("NoneType" in r for r in reasons)
+
+
+def test_calls_were_lists_arguments_in_the_order_the_agent_wrote_them() -> None:
+    """Not sorted by name (compiled gold plans write them sorted, so the scripted agent does)."""
+    from eigendsl.support import Call, explain_called
+
+    made = Call("book_flight", {"user_id": "u1", "flight_id": "F2"}, None, None, 0)
+    assert explain_called([made], "book_flight", {"flight_id": "F1"}).endswith(
+        "calls were: book_flight(user_id='u1', flight_id='F2')"
+    )

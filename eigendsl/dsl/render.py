@@ -6,8 +6,8 @@ renamed apart.
 
 >>> from eigendsl.dsl.parser import parse_expression
 >>> expr = parse_expression('db.orders[order_id].status == "pending"', "x")
->>> render_expr(expr, {"order_id": "a_order_id"})
-"db.orders[a_order_id].status == 'pending'"
+>>> print(render_expr(expr, {"order_id": "a_order_id"}))
+db.orders[a_order_id].status == "pending"
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def render_expr(
             return "null"
         if isinstance(e.value, bool):
             return "true" if e.value else "false"
-        return repr(e.value)
+        return dsl_string(e.value) if isinstance(e.value, str) else repr(e.value)
     if isinstance(e, A.Name):
         return e.id if e.id in bound else rename.get(e.id, e.id)
     if isinstance(e, A.Attribute):
@@ -86,6 +86,18 @@ def _tight(e: A.Expr, r) -> str:
     return f"({r(e)})" if isinstance(e, A.Conditional) else r(e)
 
 
+def dsl_string(value: str) -> str:
+    """Text as the DSL writes it, in double quotes (Python's escapes, which the DSL reads).
+
+    >>> print(dsl_string("yes"), dsl_string("it's"), dsl_string('say "hi"'))
+    "yes" "it's" "say \\"hi\\""
+    """
+    quoted = repr(value)
+    if quoted.startswith('"'):  # repr chose double quotes: the text holds ' and no "
+        return quoted
+    return '"' + quoted[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
+
+
 def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) -> str:
     if isinstance(stmt, A.Use):
         return f"use {stmt.rule}"
@@ -94,11 +106,11 @@ def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) ->
     if isinstance(stmt, A.Score):
         return f"score {stmt.weight:g}: {render_expr(stmt.expr, rename)}"
     if isinstance(stmt, A.Judge):
-        return f"judge {stmt.assertion!r}" + (" advisory" if stmt.advisory else "")
+        return f"judge {dsl_string(stmt.assertion)}" + (" advisory" if stmt.advisory else "")
     if isinstance(stmt, A.Let):
         return f"let {(rename or {}).get(stmt.name, stmt.name)} = {render_expr(stmt.expr, rename)}"
     keyword = "require" if isinstance(stmt, A.Require) else "forbid"
     text = f"{keyword} {render_expr(stmt.expr, rename)}"
     if stmt.message:
-        text += f" else {stmt.message!r}"
+        text += f" else {dsl_string(stmt.message)}"
     return text

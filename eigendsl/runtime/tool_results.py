@@ -2,16 +2,19 @@
 
 What the model reads, what a check reads in ``calls`` and what ``run --out`` and ``synth`` write
 are then the same value, and no later step can fail on it. A place that is not JSON (a ``date``,
-a ``set``, a tuple key, NaN, text holding a lone surrogate) is converted as ``json.dumps(...,
+a tuple key, NaN, text holding a lone surrogate) is converted as ``json.dumps(...,
 default=str)`` would write it, and named, for lint to report at the tool. A result no JSON
 writer can take at all (one that holds itself, one nested too deep, an int too long for Python
-to write as text) is a fault of the call, which then fails.
+to write as text) is a fault of the call, which then fails; so is one whose text would differ
+from run to run (a ``set``, an object Python writes with its memory address), which the model
+would read in a transcript no replay gives again.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,11 +45,13 @@ class _Unwritable(Exception):
 def json_result(value: Any, where: str = "the result", limit: int = 20) -> JsonResult:
     """``value`` as JSON values, and where it was not JSON.
 
-    >>> r = json_result({(1, 2): "x", "s": {3}})
+    >>> r = json_result({(1, 2): "x", "on": __import__("datetime").date(2025, 6, 10)})
     >>> r.value
-    {'(1, 2)': 'x', 's': '{3}'}
-    >>> r.problems
-    ['the result has the key (1, 2), tuple where JSON takes text', "the result['s'] is a set"]
+    {'(1, 2)': 'x', 'on': '2025-06-10'}
+    >>> r.problems[1]
+    "the result['on'] is a datetime.date"
+    >>> json_result({"s": {3}}).fatal.split(",")[0]
+    "the result['s'] is a set"
     >>> json_result("a" + chr(0xDC80)).value == "a" + chr(0xFFFD)
     True
     >>> loop: list[Any] = []
@@ -70,8 +75,8 @@ def json_problems(value: Any, where: str = "the result", limit: int = 20) -> lis
     """Where ``value`` holds something other than JSON values, a place each (at most
     ``limit``; a tuple counts as a list: JSON writes it as one); none when it is JSON.
 
-    >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": {1}})
-    ["the result['when'] is a datetime.date", "the result['tags'] is a set"]
+    >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": (1,)})
+    ["the result['when'] is a datetime.date"]
     >>> json_problems([float("nan")])
     ['the result[0] is nan, a float JSON cannot write']
     """
@@ -126,8 +131,11 @@ def _plain(
             _note(problems, limit, f"{_where(at)} is {value!r}, a float JSON cannot write")
         return value
     if not isinstance(value, (Mapping, list, tuple)):
+        text = _str(value)
+        if isinstance(value, (set, frozenset)) or _ADDRESS.search(text):
+            raise _Unwritable(f"{_where(at)} is {_a_type(value)}, {_unsteady(value)}")
         _note(problems, limit, f"{_where(at)} is {_a_type(value)}")
-        return _text(_str(value), at, problems, limit)
+        return _text(text, at, problems, limit)
     if depth >= MAX_DEPTH:
         where = _where(at)
         place = where if len(where) <= 40 else where[:40] + "..."
@@ -201,6 +209,17 @@ def _a_type(value: Any) -> str:
         else f"{kind.__module__}.{kind.__qualname__}"
     )
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
+#: Python's text for an object that has none of its own: ``<object object at 0x7f04...>``.
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
+def _unsteady(value: Any) -> str:
+    """Why a value's text is no answer: it differs from one run to the next."""
+    if isinstance(value, (set, frozenset)):
+        return "whose order as text differs from one run to the next (return a sorted list)"
+    return "written as text with its memory address, which differs on every run"
 
 
 def _str(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -306,17 +307,15 @@ def write_report(
             "below add up to more.",
             "",
         ]
-    # most frequent first, ties by reason: a resumed run, which reads the results back, agrees
-    failures = sorted(results["grpo"]["failures"].items(), key=lambda item: (-item[1], item[0]))
+    # most frequent first, ties by place: a resumed run, which reads the results back, agrees
+    failures = most_frequent(results["grpo"]["failures"])
     for reason, count in failures[:10]:
         lines.append(f"- {count} × `{reason}`")
     every = f"every failure is in `eval/{grpo_file}.jsonl`"
     if len(failures) > 10:
         lines.append(f"- and {len(failures) - 10} more statements, each as often or less ({every})")
     # `score` terms fail no episode; a results file written before they were apart has none
-    missed = sorted(
-        (results["grpo"].get("scores_missed") or {}).items(), key=lambda item: (-item[1], item[0])
-    )
+    missed = most_frequent(results["grpo"].get("scores_missed") or {})
     if missed:
         lines += ["", "Score terms not earned (a lower reward, not a failure):", ""]
         lines += [f"- {count} × `{reason}`" for reason, count in missed[:10]]
@@ -326,6 +325,27 @@ def write_report(
     path = out / "report.md"
     write_if_changed(path, ("\n".join(lines) + "\n").encode())
     return path
+
+
+_PLACE = re.compile(r"(.*?):(\d+)(?::(\d+))?: ")
+
+
+def most_frequent(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Reasons by count, most first; ties by the place a reason starts with, the file, then its
+    line and column as numbers (``tasks.chk:4`` before ``tasks.chk:34``), then the text.
+
+    >>> most_frequent({"t.chk:34: require a": 1, "t.chk:4: require b": 1, "t.chk:9: c": 2})
+    [('t.chk:9: c', 2), ('t.chk:4: require b', 1), ('t.chk:34: require a', 1)]
+    """
+
+    def key(item: tuple[str, int]) -> tuple[int, str, int, int, str]:
+        reason, count = item
+        place = _PLACE.match(reason)
+        if place is None:
+            return -count, reason, 0, 0, reason
+        return -count, place[1], int(place[2]), int(place[3] or 0), reason
+
+    return sorted(counts.items(), key=key)
 
 
 def _row(cells: list[str]) -> str:

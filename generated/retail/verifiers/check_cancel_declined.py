@@ -18,7 +18,7 @@ def verify(trace):
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where 'account' in c.tags)", False)
+        _why = None if _ok else rt.condition_reason('(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -32,7 +32,7 @@ def verify(trace):
     try:
         _v = all((v_c_2['result'] == rt.found(rt.first((v_d_3 for v_d_3 in rt.elements(calls) if rt.member('auth', v_d_3['tags']) and v_d_3['ok'])), 'element of calls')['result'] for v_c_2 in rt.elements(calls) if rt.member('auth', v_c_2['tags']) and v_c_2['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_4 for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok'] if not v_c_4['result'] == rt.found(rt.first((v_d_5 for v_d_5 in rt.elements(calls) if rt.member('auth', v_d_5['tags']) and v_d_5['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_4 for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok'] if not v_c_4['result'] == rt.found(rt.first((v_d_5 for v_d_5 in rt.elements(calls) if rt.member('auth', v_d_5['tags']) and v_d_5['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -46,7 +46,7 @@ def verify(trace):
     try:
         _v = all((v_c_6['args']['user_id'] == rt.found(rt.first((v_d_7 for v_d_7 in rt.elements(calls) if rt.member('auth', v_d_7['tags']) and v_d_7['ok'])), 'element of calls')['result'] for v_c_6 in rt.elements(calls) if (rt.member('account', v_c_6['tags']) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_8 for v_c_8 in rt.elements(calls) if (rt.member('account', v_c_8['tags']) and v_c_8['ok']) and rt.member('user_id', v_c_8['args']) if not v_c_8['args']['user_id'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "user_id" in c.args): c.args.user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_8 for v_c_8 in rt.elements(calls) if (rt.member('account', v_c_8['tags']) and v_c_8['ok']) and rt.member('user_id', v_c_8['args']) if not v_c_8['args']['user_id'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -60,7 +60,7 @@ def verify(trace):
     try:
         _v = all((rt.row(initial['orders'], v_c_10['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'] for v_c_10 in rt.elements(calls) if (rt.member('account', v_c_10['tags']) and v_c_10['ok']) and rt.member('order_id', v_c_10['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_12 for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('order_id', v_c_12['args']) if not rt.row(initial['orders'], v_c_12['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('order_id', v_c_12['args']) if not rt.row(initial['orders'], v_c_12['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False

@@ -22,7 +22,7 @@ def verify(trace):
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where 'account' in c.tags)", False)
+        _why = None if _ok else rt.condition_reason('(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -36,7 +36,7 @@ def verify(trace):
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where c.writes: any(m in messages where (((m.role == 'user' and m.position < c.position) and m.content contains 'yes') and all(d in calls where ((d.writes and d.ok) and d.position < c.position): d.position < m.position))))", rt.first((v_c_5 for v_c_5 in rt.elements(calls) if v_c_5['writes'] if not any((True for v_m_6 in rt.elements(messages) if ((v_m_6['role'] == 'user' and v_m_6['position'] < v_c_5['position']) and rt.contains(v_m_6['content'], 'yes')) and all((v_d_7['position'] < v_m_6['position'] for v_d_7 in rt.elements(calls) if (v_d_7['writes'] and v_d_7['ok']) and v_d_7['position'] < v_c_5['position'])))))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: any(m in messages where (((m.role == "user" and m.position < c.position) and m.content contains "yes") and all(d in calls where ((d.writes and d.ok) and d.position < c.position): d.position < m.position))))', rt.first((v_c_5 for v_c_5 in rt.elements(calls) if v_c_5['writes'] if not any((True for v_m_6 in rt.elements(messages) if ((v_m_6['role'] == 'user' and v_m_6['position'] < v_c_5['position']) and rt.contains(v_m_6['content'], 'yes')) and all((v_d_7['position'] < v_m_6['position'] for v_d_7 in rt.elements(calls) if (v_d_7['writes'] and v_d_7['ok']) and v_d_7['position'] < v_c_5['position'])))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -50,7 +50,7 @@ def verify(trace):
     try:
         _v = all((v_c_8['result'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_10 for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok'] if not v_c_10['result'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_10 for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok'] if not v_c_10['result'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -64,7 +64,7 @@ def verify(trace):
     try:
         _v = all((v_c_12['args']['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_14 for v_c_14 in rt.elements(calls) if (rt.member('account', v_c_14['tags']) and v_c_14['ok']) and rt.member('user_id', v_c_14['args']) if not v_c_14['args']['user_id'] == rt.found(rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "user_id" in c.args): c.args.user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_14 for v_c_14 in rt.elements(calls) if (rt.member('account', v_c_14['tags']) and v_c_14['ok']) and rt.member('user_id', v_c_14['args']) if not v_c_14['args']['user_id'] == rt.found(rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -78,7 +78,7 @@ def verify(trace):
     try:
         _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok'])), 'element of calls')['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (rt.member('account', v_c_18['tags']) and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not rt.row(initial['orders'], v_c_18['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_19 for v_d_19 in rt.elements(calls) if rt.member('auth', v_d_19['tags']) and v_d_19['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (rt.member('account', v_c_18['tags']) and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not rt.row(initial['orders'], v_c_18['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_19 for v_d_19 in rt.elements(calls) if rt.member('auth', v_d_19['tags']) and v_d_19['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -92,7 +92,7 @@ def verify(trace):
     try:
         _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if (v_c_20['writes'] and v_c_20['ok']) and rt.member('order_id', v_c_20['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ((c.writes and c.ok) and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_22 for v_c_22 in rt.elements(calls) if (v_c_22['writes'] and v_c_22['ok']) and rt.member('order_id', v_c_22['args']) if not any((v_d_23['args']['order_id'] == v_c_22['args']['order_id'] for v_d_23 in rt.elements(calls) if (v_d_23['tool'] == 'get_order_details' and v_d_23['ok']) and v_d_23['position'] < v_c_22['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if (v_c_22['writes'] and v_c_22['ok']) and rt.member('order_id', v_c_22['args']) if not any((v_d_23['args']['order_id'] == v_c_22['args']['order_id'] for v_d_23 in rt.elements(calls) if (v_d_23['tool'] == 'get_order_details' and v_d_23['ok']) and v_d_23['position'] < v_c_22['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -136,7 +136,7 @@ def verify(trace):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'return requested'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "return requested"', '==', _l, _r, False)
         _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
     except Exception as _e:
         _ok = False

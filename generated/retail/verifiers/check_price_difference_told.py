@@ -47,7 +47,7 @@ def verify(trace):
     try:
         _v = any((v_c_1['result'] == p_difference for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'calculate' and v_c_1['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("any(c in calls where (c.tool == 'calculate' and c.ok): c.result == difference)", False)
+        _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "calculate" and c.ok): c.result == difference)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -75,7 +75,7 @@ def verify(trace):
     try:
         _v = any((True for v_c_2 in rt.elements(calls) if rt.member('account', v_c_2['tags'])))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason("any(c in calls where 'account' in c.tags)", True)
+        _why = None if _ok else rt.condition_reason('any(c in calls where "account" in c.tags)', True)
         _vals = {}
     except Exception as _e:
         _ok = False

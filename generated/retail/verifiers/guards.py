@@ -23,7 +23,7 @@ def guard_cancel_pending_order(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -57,7 +57,7 @@ def guard_exchange_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'delivered'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'delivered'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -141,7 +141,7 @@ def guard_exchange_delivered_order_items(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
+        _why = None if _ok else rt.condition_reason('(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))', False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -177,7 +177,7 @@ def guard_modify_pending_order_address(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -223,7 +223,7 @@ def guard_modify_pending_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -307,7 +307,7 @@ def guard_modify_pending_order_items(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_15 for v_p_15 in rt.elements(db['products']) if rt.member(v_n_14, v_p_15['variants']))), 'products row')['variants'], v_n_14)['price'] for v_n_14 in rt.elements(p_new_item_ids))) - sum((v_x_16['price'] for v_x_16 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_16['item_id'], p_item_ids)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))", False)
+        _why = None if _ok else rt.condition_reason('(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= (sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price)))', False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -339,7 +339,7 @@ def guard_modify_pending_order_payment(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'pending'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -376,7 +376,7 @@ def guard_modify_pending_order_payment(trace, args):
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((v_i_1['price'] for v_i_1 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != 'gift_card' or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price))", False)
+        _why = None if _ok else rt.condition_reason('(db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price))', False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -444,7 +444,7 @@ def guard_return_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'delivered'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason("db.orders[order_id].status == 'delivered'", '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False)
     except Exception as _e:
         _ok = False
         _raised = True
@@ -493,7 +493,7 @@ def guard_return_delivered_order_items(trace, args):
     try:
         _v = p_payment_method_id == rt.row(db['orders'], p_order_id, 'orders')['payment_method_id'] or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] == 'gift_card'
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == 'gift_card')", False)
+        _why = None if _ok else rt.condition_reason('(payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card")', False)
     except Exception as _e:
         _ok = False
         _raised = True

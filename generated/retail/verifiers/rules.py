@@ -12,7 +12,7 @@ def rule_confirm_each_write(trace):
     try:
         _v = all((any((True for v_m_2 in rt.elements(messages) if ((v_m_2['role'] == 'user' and v_m_2['position'] < v_c_1['position']) and rt.contains(v_m_2['content'], 'yes')) and all((v_d_3['position'] < v_m_2['position'] for v_d_3 in rt.elements(calls) if (v_d_3['writes'] and v_d_3['ok']) and v_d_3['position'] < v_c_1['position'])))) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where c.writes: any(m in messages where (((m.role == 'user' and m.position < c.position) and m.content contains 'yes') and all(d in calls where ((d.writes and d.ok) and d.position < c.position): d.position < m.position))))", rt.first((v_c_4 for v_c_4 in rt.elements(calls) if v_c_4['writes'] if not any((True for v_m_5 in rt.elements(messages) if ((v_m_5['role'] == 'user' and v_m_5['position'] < v_c_4['position']) and rt.contains(v_m_5['content'], 'yes')) and all((v_d_6['position'] < v_m_5['position'] for v_d_6 in rt.elements(calls) if (v_d_6['writes'] and v_d_6['ok']) and v_d_6['position'] < v_c_4['position'])))))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: any(m in messages where (((m.role == "user" and m.position < c.position) and m.content contains "yes") and all(d in calls where ((d.writes and d.ok) and d.position < c.position): d.position < m.position))))', rt.first((v_c_4 for v_c_4 in rt.elements(calls) if v_c_4['writes'] if not any((True for v_m_5 in rt.elements(messages) if ((v_m_5['role'] == 'user' and v_m_5['position'] < v_c_4['position']) and rt.contains(v_m_5['content'], 'yes')) and all((v_d_6['position'] < v_m_5['position'] for v_d_6 in rt.elements(calls) if (v_d_6['writes'] and v_d_6['ok']) and v_d_6['position'] < v_c_4['position'])))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -34,7 +34,7 @@ def rule_confirm_writes(trace):
     try:
         _v = all((rt.before(rt.said_positions(trace, 'user', 'yes'), rt.positions(v_c_1)) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where c.writes: user_said 'yes' before c)", rt.first((v_c_2 for v_c_2 in rt.elements(calls) if v_c_2['writes'] if not rt.before(rt.said_positions(trace, 'user', 'yes'), rt.positions(v_c_2)))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: user_said "yes" before c)', rt.first((v_c_2 for v_c_2 in rt.elements(calls) if v_c_2['writes'] if not rt.before(rt.said_positions(trace, 'user', 'yes'), rt.positions(v_c_2)))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -56,7 +56,7 @@ def rule_identify_first(trace):
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason("(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where 'account' in c.tags)", False)
+        _why = None if _ok else rt.condition_reason('(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -79,7 +79,7 @@ def rule_one_user_per_conversation(trace):
     try:
         _v = all((v_c_1['result'] == rt.found(rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok'])), 'element of calls')['result'] for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ('auth' in c.tags and c.ok): c.result == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok'] if not v_c_3['result'] == rt.found(rt.first((v_d_4 for v_d_4 in rt.elements(calls) if rt.member('auth', v_d_4['tags']) and v_d_4['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok'] if not v_c_3['result'] == rt.found(rt.first((v_d_4 for v_d_4 in rt.elements(calls) if rt.member('auth', v_d_4['tags']) and v_d_4['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -93,7 +93,7 @@ def rule_one_user_per_conversation(trace):
     try:
         _v = all((v_c_5['args']['user_id'] == rt.found(rt.first((v_d_6 for v_d_6 in rt.elements(calls) if rt.member('auth', v_d_6['tags']) and v_d_6['ok'])), 'element of calls')['result'] for v_c_5 in rt.elements(calls) if (rt.member('account', v_c_5['tags']) and v_c_5['ok']) and rt.member('user_id', v_c_5['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'user_id' in c.args): c.args.user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_7 for v_c_7 in rt.elements(calls) if (rt.member('account', v_c_7['tags']) and v_c_7['ok']) and rt.member('user_id', v_c_7['args']) if not v_c_7['args']['user_id'] == rt.found(rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "user_id" in c.args): c.args.user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_7 for v_c_7 in rt.elements(calls) if (rt.member('account', v_c_7['tags']) and v_c_7['ok']) and rt.member('user_id', v_c_7['args']) if not v_c_7['args']['user_id'] == rt.found(rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -107,7 +107,7 @@ def rule_one_user_per_conversation(trace):
     try:
         _v = all((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok'])), 'element of calls')['result'] for v_c_9 in rt.elements(calls) if (rt.member('account', v_c_9['tags']) and v_c_9['ok']) and rt.member('order_id', v_c_9['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (('account' in c.tags and c.ok) and 'order_id' in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ('auth' in d.tags and d.ok)).result)", rt.first((v_c_11 for v_c_11 in rt.elements(calls) if (rt.member('account', v_c_11['tags']) and v_c_11['ok']) and rt.member('order_id', v_c_11['args']) if not rt.row(initial['orders'], v_c_11['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_12 for v_d_12 in rt.elements(calls) if rt.member('auth', v_d_12['tags']) and v_d_12['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_11 for v_c_11 in rt.elements(calls) if (rt.member('account', v_c_11['tags']) and v_c_11['ok']) and rt.member('order_id', v_c_11['args']) if not rt.row(initial['orders'], v_c_11['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_12 for v_d_12 in rt.elements(calls) if rt.member('auth', v_d_12['tags']) and v_d_12['ok'])), 'element of calls')['result'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -129,7 +129,7 @@ def rule_read_order_before_change(trace):
     try:
         _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if (v_c_1['writes'] and v_c_1['ok']) and rt.member('order_id', v_c_1['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where ((c.writes and c.ok) and 'order_id' in c.args): any(d in calls where ((d.tool == 'get_order_details' and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if (v_c_3['writes'] and v_c_3['ok']) and rt.member('order_id', v_c_3['args']) if not any((v_d_4['args']['order_id'] == v_c_3['args']['order_id'] for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == 'get_order_details' and v_d_4['ok']) and v_d_4['position'] < v_c_3['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if (v_c_3['writes'] and v_c_3['ok']) and rt.member('order_id', v_c_3['args']) if not any((v_d_4['args']['order_id'] == v_c_3['args']['order_id'] for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == 'get_order_details' and v_d_4['ok']) and v_d_4['position'] < v_c_3['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -151,7 +151,7 @@ def rule_transfer_ends_session(trace):
     try:
         _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason("all(c in calls where (c.tool == 'transfer_to_human_agents' and c.ok): not any(d in calls: d.position > c.position))", rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['tool'] == 'transfer_to_human_agents' and v_c_3['ok'] if not not any((v_d_4['position'] > v_c_3['position'] for v_d_4 in rt.elements(calls))))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): not any(d in calls: d.position > c.position))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['tool'] == 'transfer_to_human_agents' and v_c_3['ok'] if not not any((v_d_4['position'] > v_c_3['position'] for v_d_4 in rt.elements(calls))))))
         _vals = {}
     except Exception as _e:
         _ok = False
