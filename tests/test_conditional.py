@@ -131,9 +131,9 @@ def with_check(mini: Path, body: str) -> None:
             "20:13",
             r"the two values of this 'if \.\.\. else' have different types: "
             r"a bool before 'if', a string after 'else'; give both one type \(an int and a float "
-            r"mix to a float\); if 'is it\?' is the statement's own 'else' text, put the "
-            r"conditional in brackets before it: \(called get_order if order_id == '#1' else "
-            r"\.\.\.\) else 'is it\?'\n",
+            r"mix to a float\); if \"is it\?\" is the statement's own 'else' text, put the "
+            r"conditional in brackets before it: \(called get_order if order_id == \"#1\" else "
+            r"\.\.\.\) else \"is it\?\"\n",
         ),
     ],
     ids=["condition-not-bool", "branches-differ", "int-float-mix", "null-branch", "else-text"],
@@ -180,7 +180,7 @@ def test_a_check_evaluates_only_the_chosen_value(checked: Compiled) -> None:
     assert [(f.line, f.reason) for f in small.failures] == [
         (
             25,
-            "('big' if total > 10 else 'small') == 'big' does not hold: 'small' is not 'big' "
+            '("big" if total > 10 else "small") == "big" does not hold: \'small\' is not \'big\' '
             "(where total = db.orders[order_id].total if order_id in db.orders else 0.0)",
         )
     ]
