@@ -261,14 +261,16 @@ def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
     if isinstance(amount.value, bool) or not isinstance(amount.value, int):
         return None
     n = sign * amount.value
+    # the start's value: a constant's (today, now) or a literal's
+    value = (
+        constants.get(start)
+        if isinstance(start, A.Name)
+        else start.value
+        if isinstance(start, A.Literal)
+        else None
+    )
     if e.name == "add_minutes":
-        time = (
-            constants.get(start)
-            if isinstance(start, A.Name)
-            else start.value
-            if isinstance(start, A.Literal)
-            else None
-        )
+        time = value
         if not isinstance(time, str) or time_problem(time) is not None:
             return None  # not a time: the time literal check says so
         if 0 <= minutes_of(time) + n < 24 * 60:
@@ -278,13 +280,7 @@ def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
             f"{time_out_of_day(what, n)}, so this fails whenever it is evaluated (in a "
             "guard, it refuses every call); move the time, or add fewer minutes"
         )
-    day = (
-        constants.get(start)
-        if isinstance(start, A.Name)
-        else start.value
-        if isinstance(start, A.Literal)
-        else None
-    )
+    day = value
     if not isinstance(day, str):
         return None
     try:
