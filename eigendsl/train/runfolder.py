@@ -172,13 +172,12 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             )
         recorded = saved.get("settings", {})
         # A setting the record lacks came after the run was started: that release ran with its
-        # default (a new setting keeps the behaviour before it).
+        # default (a new setting keeps the behaviour before it). One this release lacks (an
+        # experiment's, a setting since removed) cannot be set now, nor told apart from the
+        # behaviour without it: not a change, and kept in the record.
+        retired = {k: v for k, v in recorded.items() if k not in identity["settings"]}
         old = {**_DEFAULTS, **recorded}
-        changed = sorted(
-            k
-            for k in set(recorded) | set(identity["settings"])
-            if old.get(k) != identity["settings"].get(k)
-        )
+        changed = sorted(k for k in identity["settings"] if old.get(k) != identity["settings"][k])
         differences = [
             f"{setting_words(k)} {_shown(old.get(k))} in the run, "
             f"{_shown(identity['settings'].get(k))} now"
@@ -207,6 +206,7 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 f"settings, delete {', '.join(undo)} to make those stages again with these, "
                 "or give --out another folder"
             )
+        identity = {**identity, "settings": {**retired, **identity["settings"]}}
         if saved == identity:
             return
     else:
