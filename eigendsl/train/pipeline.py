@@ -35,6 +35,7 @@ from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
     disk_errors,
+    episodes_record,
     finished_stage,
     read_dialogues,
     record_stage,
@@ -325,6 +326,7 @@ class Pipeline:
             seed=s.seed,
             constrain_calls=s.eval_constrain_calls,
         )
+        result["episodes_file"] = episodes_record(self.out, self.out / "eval" / f"{stage}.jsonl")
         rows = self.dialogues()
         result["ids_copied"] = copy_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
         result["values_read"] = value_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
