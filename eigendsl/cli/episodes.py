@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -219,6 +220,7 @@ def eval_cmd(
     """pass^1..K and pass@K of a model on held-out tasks, failures grouped by reason."""
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
+    from eigendsl.runtime.episodes import EpisodesInterrupted
     from eigendsl.runtime.model_view import agent_context
     from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.train.evaluate import evaluate
@@ -229,17 +231,31 @@ def eval_cmd(
     warn_if_stale(domain, spec_dir)
     tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
     model, tokenizer = load_for_play(model_path, lambda line: click.echo(line, err=True))
-    summary = evaluate(
-        domain,
-        model,
-        tokenizer,
-        tasks,
-        trials=trials,
-        temperature=temperature,
-        context=agent_context(f"hf:{model_path}", context),
-        out=out,
-        constrain_calls=constrain_calls,
-    )
+    try:
+        with episodes_progress(len(tasks) * trials, lines=True) as progress:
+            summary = evaluate(
+                domain,
+                model,
+                tokenizer,
+                tasks,
+                trials=trials,
+                temperature=temperature,
+                context=agent_context(f"hf:{model_path}", context),
+                out=out,
+                constrain_calls=constrain_calls,
+                progress=progress,
+            )
+    except EpisodesInterrupted as stopped:
+        kept = (
+            f"they are in {out}, a partial set (its pass rates are not the full eval's)"
+            if out is not None
+            else "give --out to keep the episodes that end"
+        )
+        click.echo(
+            f"\ninterrupted: {len(stopped.rows)} of {stopped.total} episodes had ended; {kept}",
+            err=True,
+        )
+        sys.exit(130)
     if as_json:
         echo_json(summary)
     else:
@@ -275,8 +291,6 @@ def eval_selection(
 def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
     """Play one episode interactively and see the verdict with its reasons (Ctrl-C ends the
     episode where it is: the verdict, then exit status 130)."""
-    import sys
-
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.play import play
 
