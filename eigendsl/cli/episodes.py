@@ -142,6 +142,7 @@ def run_cmd(
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
     from eigendsl.runtime.rows import claim_episodes_file
 
     if out is not None:
@@ -150,6 +151,8 @@ def run_cmd(
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split, task_ids)
+    for note in checkpoint_notes(agent, domain.name, agent_context(agent, context)):
+        click.echo(note, err=True)
     with episodes_progress(len(chosen) * trials) as progress:
         rows = run_episodes(
             domain,
@@ -221,7 +224,7 @@ def eval_cmd(
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import EpisodesInterrupted
-    from eigendsl.runtime.model_view import agent_context
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
     from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.train.evaluate import evaluate
 
@@ -231,6 +234,9 @@ def eval_cmd(
     warn_if_stale(domain, spec_dir)
     tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
     model, tokenizer = load_for_play(model_path, lambda line: click.echo(line, err=True))
+    shown = agent_context(f"hf:{model_path}", context)
+    for note in checkpoint_notes(f"hf:{model_path}", domain.name, shown):
+        click.echo(note, err=True)
     try:
         with episodes_progress(len(tasks) * trials, lines=True) as progress:
             summary = evaluate(
@@ -240,7 +246,7 @@ def eval_cmd(
                 tasks,
                 trials=trials,
                 temperature=temperature,
-                context=agent_context(f"hf:{model_path}", context),
+                context=shown,
                 out=out,
                 constrain_calls=constrain_calls,
                 progress=progress,
