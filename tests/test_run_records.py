@@ -76,3 +76,17 @@ def test_an_eval_record_from_before_the_episodes_digest_is_taken(tmp_path):
     run = _run(tmp_path, record=False)
     (run / "eval" / "grpo.jsonl").write_text("")
     assert finished_stage(run, "eval_grpo") == STAGE
+
+
+def test_with_no_grpo_steps_the_later_eval_of_the_sft_model_stands_for_both(tmp_path):
+    """eval_sft and eval_grpo both write eval/sft.jsonl when GRPO has no steps."""
+    run = _run(tmp_path)
+    episodes = run / "eval" / "sft.jsonl"
+    episodes.write_text(json.dumps(ROW) + "\n")
+    sft = {**STAGE, "episodes_file": episodes_record(run, episodes)}
+    (run / "stages" / "eval_sft.json").write_text(json.dumps(sft))
+    episodes.write_text(json.dumps({**ROW, "trial": 1}) + "\n")  # eval_grpo's, written later
+    grpo = {**STAGE, "episodes_file": episodes_record(run, episodes)}
+    (run / "stages" / "eval_grpo.json").write_text(json.dumps(grpo))
+    assert finished_stage(run, "eval_sft") == sft
+    assert finished_stage(run, "eval_grpo") == grpo

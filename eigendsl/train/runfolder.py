@@ -150,6 +150,19 @@ def episodes_record(out: Path, episodes: Path) -> dict[str, Any]:
     }
 
 
+def _written_by(out: Path, path: str) -> set[tuple[Any, Any]]:
+    """The (rows, sha256) the eval stages of the run in ``out`` record for the episodes file
+    ``path``: with no GRPO steps, eval_sft and eval_grpo both play the SFT model into
+    ``eval/sft.jsonl``, and the later one's file stands for both."""
+    found = set()
+    for record in (out / "stages").glob("eval_*.json"):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            kept = json.loads(record.read_text()).get("episodes_file")
+            if isinstance(kept, dict) and kept.get("path") == path:
+                found.add((kept.get("rows"), kept.get("sha256")))
+    return found
+
+
 def _check_episodes(out: Path, record: Path, kept: dict[str, Any]) -> None:
     """The episodes file an eval stage's ``record`` names is the one it wrote, or an error that
     says what it holds instead and how to go on (a record written before these keys: taken)."""
@@ -161,7 +174,9 @@ def _check_episodes(out: Path, record: Path, kept: dict[str, Any]) -> None:
     except OSError as exc:
         found = f"cannot be read ({exc.strerror})"
     else:
-        if (now["rows"], now["sha256"]) == (kept.get("rows"), kept.get("sha256")):
+        if (now["rows"], now["sha256"]) in _written_by(out, kept["path"]) | {
+            (kept.get("rows"), kept.get("sha256"))
+        }:
             return
         found = (
             f"holds {now['rows']} row{'' if now['rows'] == 1 else 's'} where {record} "
