@@ -276,3 +276,23 @@ def test_a_finished_synthesis_reads_again_on_a_read_only_disk(tmp_path, monkeypa
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0, again.output
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_setting_this_release_does_not_have_is_no_change(tmp_path):
+    """A run whose run.json records a setting of an experiment (`grpo_hints`) was refused:
+    "--grpo-hints false in the run, null now. Resume it with the same settings", which no
+    option could do."""
+    run = tmp_path / "run"
+    claim_run_folder(run, identity())
+    finished(run, *("synth", "base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo"))
+    record = json.loads((run / "run.json").read_text())
+    record["settings"]["grpo_hints"] = False
+    (run / "run.json").write_text(json.dumps(record, indent=2, sort_keys=True))
+    before = (run / "run.json").read_text()
+    claim_run_folder(run, identity())  # taken, and nothing written
+    assert (run / "run.json").read_text() == before
+    # a setting that did change is still named, and the one this release lacks is not
+    with pytest.raises(EigenError) as caught:
+        claim_run_folder(run, identity(grpo_steps=7))
+    assert "grpo_hints" not in str(caught.value) and "null" not in str(caught.value)
+    assert "training.grpo.steps (--grpo-steps)" in str(caught.value)

@@ -766,6 +766,12 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
     assert (out / "plots" / "sft_loss.png").is_file() and (
         out / "plots" / "pass_rates.png"
     ).is_file()
+    # each eval stage's record keeps what its episodes file holds; the checkpoints their domain
+    record = json.loads((out / "stages" / "eval_grpo.json").read_text())["episodes_file"]
+    assert record["path"] == "eval/grpo.jsonl"
+    assert record["rows"] == len((out / "eval" / "grpo.jsonl").read_text().splitlines())
+    config = json.loads((out / "grpo" / "config.json").read_text())
+    assert (config["eigendsl_domain"], config["eigendsl_context"]) == ("mini", "compact")
 
 
 def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):

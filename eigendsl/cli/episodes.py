@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,7 @@ def run_cmd(
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
     from eigendsl.runtime.rows import claim_episodes_file
 
     if out is not None:
@@ -155,6 +157,8 @@ def run_cmd(
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split, task_ids)
+    for note in checkpoint_notes(agent, domain.name, agent_context(agent, context)):
+        click.echo(note, err=True)
     with episodes_progress(len(chosen) * trials) as progress:
         rows = run_episodes(
             domain,
@@ -236,7 +240,8 @@ def eval_cmd(
     failed."""
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.model_view import agent_context
+    from eigendsl.runtime.episodes import EpisodesInterrupted
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
     from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.train.evaluate import evaluate
 
@@ -246,18 +251,35 @@ def eval_cmd(
     warn_if_stale(domain, spec_dir)
     tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
     model, tokenizer = load_for_play(model_path, lambda line: click.echo(line, err=True))
-    summary = evaluate(
-        domain,
-        model,
-        tokenizer,
-        tasks,
-        trials=trials,
-        temperature=temperature,
-        context=agent_context(f"hf:{model_path}", context),
-        out=out,
-        seed=seed,
-        constrain_calls=constrain_calls,
-    )
+    shown = agent_context(f"hf:{model_path}", context)
+    for note in checkpoint_notes(f"hf:{model_path}", domain.name, shown):
+        click.echo(note, err=True)
+    try:
+        with episodes_progress(len(tasks) * trials, lines=True) as progress:
+            summary = evaluate(
+                domain,
+                model,
+                tokenizer,
+                tasks,
+                trials=trials,
+                temperature=temperature,
+                context=shown,
+                out=out,
+                seed=seed,
+                constrain_calls=constrain_calls,
+                progress=progress,
+            )
+    except EpisodesInterrupted as stopped:
+        kept = (
+            f"they are in {out}, a partial set (its pass rates are not the full eval's)"
+            if out is not None
+            else "give --out to keep the episodes that end"
+        )
+        click.echo(
+            f"\ninterrupted: {len(stopped.rows)} of {stopped.total} episodes had ended; {kept}",
+            err=True,
+        )
+        sys.exit(130)
     if as_json:
         echo_json(summary)
     else:
@@ -293,8 +315,6 @@ def eval_selection(
 def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
     """Play one episode interactively and see the verdict with its reasons (Ctrl-C ends the
     episode where it is: the verdict, then exit status 130)."""
-    import sys
-
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.play import play
 

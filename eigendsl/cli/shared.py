@@ -131,14 +131,33 @@ def judge_model(spec: str | None) -> Any:
     return make_judge(spec)
 
 
+# Lines a command with ``episodes_progress(lines=True)`` writes where stderr is not a terminal.
+PROGRESS_LINES = 10
+
+
 @contextlib.contextmanager
-def episodes_progress(total: int) -> Iterator[Callable[[int], None]]:
+def episodes_progress(total: int, lines: bool = False) -> Iterator[Callable[[int], None]]:
     """A bar on stderr (stdout holds the summary) of the episodes finished out of ``total``;
-    the callable takes how many more finished. Shown only on a terminal, and gone once done."""
+    the callable takes how many more finished. Shown only on a terminal, and gone once done;
+    with ``lines``, where stderr is not a terminal (a log file), a line at each tenth of the
+    episodes instead (``eval``, whose episodes take a model's time)."""
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    if lines and not console.is_terminal:
+        done = [0, 0]  # episodes finished, tenths written
+
+        def line(finished: int) -> None:
+            done[0] += finished
+            tenths = PROGRESS_LINES * done[0] // max(total, 1)
+            if tenths > done[1]:
+                done[1] = tenths
+                click.echo(f"episodes: {done[0]} of {total} finished", err=True)
+
+        yield line
+        return
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task("episodes", total=total)
         yield lambda finished: bar.advance(task, finished)
 

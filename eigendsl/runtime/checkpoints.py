@@ -94,7 +94,10 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
     offline_unless_reachable(path)
     folder = Path(path)
     if folder.is_dir() and not any(any(folder.glob(files)) for files in TOKENIZER_FILES):
-        raise OSError("the folder has no tokenizer (no tokenizer.json, *.model or vocab file)")
+        raise OSError(
+            "the folder has no tokenizer (no tokenizer.json, *.model or vocab file); save the "
+            "tokenizer that belongs to these weights beside them (tokenizer.save_pretrained)"
+        )
     config = Path(path, "tokenizer_config.json")
     saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
     if saved_as in GENERIC_CLASSES:
@@ -150,9 +153,12 @@ def checkpoint_error(name: str | Path, exc: BaseException, *, embedded: bool = F
             "weights beside them, or grow the embedding to the tokenizer "
             "(model.resize_token_embeddings(len(tokenizer)), then save_pretrained again)"
         )
+    reason = load_reason(name, exc)
+    if (Path(name).expanduser() / "config.json").is_file():  # a checkpoint folder: what a
+        return EigenError(f"cannot load model '{name}': {reason}")  # model is helps not
     sizes = f"an embedded size ({', '.join(EMBEDDED_SIZES)}), " if embedded else ""
     return EigenError(
-        f"cannot load model '{name}': {load_reason(name, exc)}; a model is {sizes}a checkpoint "
+        f"cannot load model '{name}': {reason}; a model is {sizes}a checkpoint "
         "folder with config.json (as save_pretrained writes it) or a hub id (offline, one "
         f"already in the Hugging Face cache, with HF_HUB_OFFLINE=1){_size_meant(name, embedded)}"
     )
@@ -190,18 +196,44 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
         return "the folder has no config.json"
     if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
         return "there is no such folder"
-    if isinstance(exc, json.JSONDecodeError) and path.is_dir():
+    if path.is_dir() and (
+        isinstance(exc, json.JSONDecodeError) or "not a valid JSON file" in str(exc)
+    ):
         for saved in sorted(path.glob("*.json")):
             try:
                 json.loads(saved.read_text(errors="replace"))
             except json.JSONDecodeError as bad:
                 return f"{saved.name} is not valid JSON ({bad}); was it cut short?"
+    if isinstance(exc, SafetensorError) and path.is_dir():
+        damaged = _damaged_weights(path)
+        if damaged is not None:
+            file, why = damaged
+            return (
+                f"its weights file {file} does not load ({why}): it looks cut short or "
+                "damaged, as after an interrupted copy or save; copy it again from where it "
+                "came, or save the model again"
+            )
     if "ignore_mismatched_sizes" in str(exc):  # transformers' words; its report went to stderr
         return "its weights do not have the shapes its config.json gives (edited? another model's?)"
     lines = [line.strip() for line in str(exc).strip().splitlines()]
     if isinstance(exc, StrictDataclassError) and len(lines) > 1:
         return f"config.json: {lines[-1].removeprefix('ValueError: ')}".rstrip(".")
     return (lines or [type(exc).__name__])[0].rstrip(".")
+
+
+def _damaged_weights(folder: Path) -> tuple[Path, str] | None:
+    """The first ``*.safetensors`` file of ``folder`` that safetensors cannot open, and why in
+    its own first words (``incomplete metadata, file not fully covered``), or None."""
+    from safetensors import safe_open
+
+    for file in sorted(folder.glob("*.safetensors")):
+        try:
+            with safe_open(str(file), framework="pt"):
+                pass
+        except (SafetensorError, OSError) as exc:
+            why = str(exc).removeprefix("Error while deserializing header: ")
+            return file, why.strip().splitlines()[0].rstrip(".") if why.strip() else "unreadable"
+    return None
 
 
 @contextlib.contextmanager

@@ -182,26 +182,42 @@ def run_episodes(
         for task in tasks
     ]
     active = list(episodes)
-    while active:
-        for role in ("user", "agent"):
-            batch = [e for e in active if e.waiting_for == role and not e.done]
-            if not batch:
-                continue
-            if role == "user":
-                replies = user.respond(batch)
-                for episode, text in zip(batch, replies, strict=False):
-                    add_user_turn(episode, text, domain.stop_marker)
-            else:
-                for episode, turn in zip(batch, agent.act(batch), strict=False):
-                    apply_agent_turn(episode, turn)
-        for episode in active:
-            if not episode.done and episode.turns >= limit:
-                episode.done, episode.end_reason = True, "turn_limit"
-        finished = [e for e in active if e.done]
-        if progress is not None and finished:
-            progress(len(finished))
-        active = [e for e in active if not e.done]
+    try:
+        while active:
+            for role in ("user", "agent"):
+                batch = [e for e in active if e.waiting_for == role and not e.done]
+                if not batch:
+                    continue
+                if role == "user":
+                    replies = user.respond(batch)
+                    for episode, text in zip(batch, replies, strict=False):
+                        add_user_turn(episode, text, domain.stop_marker)
+                else:
+                    for episode, turn in zip(batch, agent.act(batch), strict=False):
+                        apply_agent_turn(episode, turn)
+            for episode in active:
+                if not episode.done and episode.turns >= limit:
+                    episode.done, episode.end_reason = True, "turn_limit"
+            finished = [e for e in active if e.done]
+            if progress is not None and finished:
+                progress(len(finished))
+            active = [e for e in active if not e.done]
+    except KeyboardInterrupt:
+        # the episodes that had ended, judged; an episode the interrupt cut is dropped (its
+        # verdict would judge a conversation nobody finished)
+        done = [judge_episode(domain, e, gold, generation) for e in episodes if e.done]
+        raise EpisodesInterrupted(done, len(episodes)) from None
     return [judge_episode(domain, e, gold, generation) for e in episodes]
+
+
+class EpisodesInterrupted(KeyboardInterrupt):
+    """Ctrl-C while :func:`run_episodes` played: ``rows``, the judged rows of the episodes that
+    had ended by then (in the order the full run would give them), of ``total``. A
+    KeyboardInterrupt still, for a caller that has nothing to keep."""
+
+    def __init__(self, rows: list[dict[str, Any]], total: int):
+        super().__init__(f"interrupted after {len(rows)} of {total} episodes")
+        self.rows, self.total = rows, total
 
 
 #: Why an episode ended, when it ended as a conversation should: the user's stop marker (``stop``)

@@ -16,25 +16,64 @@ CONTEXTS = ("compact", "full")
 CONTEXT_KEY = "eigendsl_context"
 
 
+# The key of a checkpoint's config.json that names the domain `eigendsl train` trained it on.
+DOMAIN_KEY = "eigendsl_domain"
+
+
+def _recorded(path: str | Path, key: str, run_keys: tuple[str, ...], valid: Any) -> str | None:
+    """What the checkpoint folder ``path`` records under ``key`` in its config.json, or, for a
+    folder of a train run that predates the key (``OUT/base``, ``OUT/sft``, ``OUT/grpo``), its
+    run's ``run.json`` under ``run_keys``; the first that ``valid`` takes, else None."""
+    folder = Path(path).expanduser()
+    for record, keys in ((folder / "config.json", (key,)), (folder.parent / "run.json", run_keys)):
+        try:
+            value: Any = json.loads(record.read_text())
+            for name in keys:
+                value = value.get(name) if isinstance(value, dict) else None
+        except (OSError, ValueError):
+            continue
+        if valid(value):
+            return str(value)
+    return None
+
+
 def trained_context(path: str | Path) -> str | None:
     """The context the checkpoint folder ``path`` was trained on where EigenDSL made it: its
     config.json's ``eigendsl_context``, or, for a folder of a train run that predates that key
     (``OUT/base``, ``OUT/sft``, ``OUT/grpo``), the run's ``run.json`` settings. None otherwise (a
     hub id, a checkpoint made elsewhere)."""
-    folder = Path(path).expanduser()
-    for record, keys in (
-        (folder / "config.json", (CONTEXT_KEY,)),
-        (folder.parent / "run.json", ("settings", "context")),
-    ):
-        try:
-            value: Any = json.loads(record.read_text())
-            for key in keys:
-                value = value.get(key) if isinstance(value, dict) else None
-        except (OSError, ValueError):
-            continue
-        if value in CONTEXTS:
-            return str(value)
-    return None
+    return _recorded(path, CONTEXT_KEY, ("settings", "context"), lambda v: v in CONTEXTS)
+
+
+def trained_domain(path: str | Path) -> str | None:
+    """The domain the checkpoint folder ``path`` was trained on where EigenDSL made it (its
+    config.json's ``eigendsl_domain``, or its run's ``run.json``), else None."""
+    return _recorded(path, DOMAIN_KEY, ("domain",), lambda v: isinstance(v, str) and v != "")
+
+
+def checkpoint_notes(spec: str, domain: str, context: str) -> list[str]:
+    """One-line notes for a model agent (``hf:PATH``, ``vllm:PATH``) that plays ``domain`` shown
+    ``context`` where its checkpoint records another domain or context (a note, not an error: a
+    checkpoint may be tuned across domains on purpose)."""
+    kind, _, target = spec.partition(":")
+    if kind not in ("hf", "vllm") or not target:
+        return []
+    notes = []
+    trained = trained_domain(target)
+    if trained is not None and trained != domain:
+        notes.append(
+            f"note: {target} was trained on domain {trained!r} and plays domain {domain!r} "
+            "here; a model trained on one domain's tools and ids seldom plays another's (the "
+            "embedded model's tokenizer holds its own domain's words)"
+        )
+    shown = trained_context(target)
+    if shown is not None and shown != context:
+        notes.append(
+            f"note: {target} was trained with the {shown} context and plays with {context} "
+            f"here (--context {context}); leave --context out to show it the one it was "
+            "trained with"
+        )
+    return notes
 
 
 def agent_context(spec: str, chosen: str | None) -> str:

@@ -207,6 +207,15 @@ def claim_episodes_file(path: Path | str) -> None:
     empty one or an earlier episodes file (never a spec's YAML or a tool's source), in a folder
     this process can write to. Raises :class:`EigenError` saying which and what to do."""
     target = Path(path)
+    run = target.parent.parent
+    if target.parent.name == "eval" and ((run / "run.json").is_file() or (run / "stages").is_dir()):
+        # an episodes file, but a training run's record: its summary.json and report.md count
+        # these episodes, and train keeps the stage as done
+        raise EigenError(
+            f"{target} is in the eval folder of the training run {run}, which keeps each eval "
+            "stage's judged episodes there (its summary.json and report.md count them); name a "
+            f"file outside it for --out, such as {run.name}-{target.stem}-again.jsonl"
+        )
     if target.is_file() and target.stat().st_size:
         with open(target, "rb") as handle:
             first = handle.readline(1 << 20)

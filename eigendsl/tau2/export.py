@@ -324,9 +324,21 @@ def read_rows(path: Path | str) -> list[dict[str, Any]]:
         ) from None
     except OSError as exc:
         raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
-    rows = jsonl_rows(
-        text, lambda number, exc: EigenError(f"{path}:{number}: not a JSON row ({exc.msg})")
-    )
+    last = len(text.rstrip("\n").split("\n"))
+
+    def damaged(number: int, exc: json.JSONDecodeError) -> EigenError:
+        words = exc.msg if exc.msg.endswith(" at") else f"{exc.msg} at"
+        fix = (
+            "the file's last line is cut short, as after an interrupted write: delete that line "
+            "to read the rows before it, or write the file again"
+            if number == last
+            else "the file must hold episodes written by `eigendsl run --out`, one a line"
+        )
+        return EigenError(
+            f"{path}:{number}:{exc.colno}: not a JSON row ({words} column {exc.colno}); {fix}"
+        )
+
+    rows = jsonl_rows(text, damaged)
     for number, row in rows:
         if problems := shape_problems(Episode, row):
             raise EigenError(

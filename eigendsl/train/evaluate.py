@@ -23,7 +23,7 @@ from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import TURN_TOKENS, HFBackend
 from eigendsl.runtime.checkpoints import is_rotary, model_positions
 from eigendsl.runtime.domain import Domain
-from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.episodes import EpisodesInterrupted, run_episodes
 from eigendsl.runtime.model_roles import ModelAgent
 from eigendsl.runtime.rows import row_from_here, summarize, write_jsonl
 from eigendsl.runtime.scripted_user import ScriptedUser
@@ -55,10 +55,13 @@ def evaluate(
     out: Path | None = None,
     seed: int = 0,
     constrain_calls: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """Play every task ``trials`` times with the model; return the summary of ``eigendsl run``
     (``episodes``, ``passed``, ``pass_rate``, ``pass_hat_k``, ``pass_at_k``, ``failures``...).
-    ``constrain_calls`` holds the model's tool calls to the tools' schemas while it writes them."""
+    ``constrain_calls`` holds the model's tool calls to the tools' schemas while it writes them;
+    ``progress`` is told how many more episodes ended. Ctrl-C writes the episodes that had ended
+    to ``out`` and raises :class:`EpisodesInterrupted` with them."""
     backend = HFBackend(
         model=model,
         tokenizer=tokenizer,
@@ -67,14 +70,21 @@ def evaluate(
         seed=seed,
     )
     agent = ModelAgent(backend, "model", context=context, constrain_calls=constrain_calls)
-    rows = run_episodes(
-        domain,
-        tasks,
-        agent,
-        ScriptedUser(domain.stop_marker, seed),
-        trials=trials,
-        max_turns=max_turns,
-    )
+    try:
+        rows = run_episodes(
+            domain,
+            tasks,
+            agent,
+            ScriptedUser(domain.stop_marker, seed),
+            trials=trials,
+            max_turns=max_turns,
+            progress=progress,
+        )
+    except EpisodesInterrupted as stopped:
+        kept = [row_from_here(row, domain.root) for row in stopped.rows]
+        if out is not None:
+            write_jsonl(kept, out)
+        raise EpisodesInterrupted(kept, stopped.total) from None
     # a spec folder's files as paths from here, as `run` names them
     rows = [row_from_here(row, domain.root) for row in rows]
     if out is not None:

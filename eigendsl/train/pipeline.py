@@ -28,13 +28,14 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.runtime.model_view import CONTEXT_KEY, model_view
+from eigendsl.runtime.model_view import CONTEXT_KEY, DOMAIN_KEY, model_view
 from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
 from eigendsl.train.runfolder import (
     accepted_files,
     claim_run_folder,
     disk_errors,
+    episodes_record,
     finished_stage,
     read_dialogues,
     record_stage,
@@ -179,8 +180,10 @@ class Pipeline:
             )
         else:
             model, tokenizer = load_checkpoint(s.model, embedded=True, note=self.log)
-        # the context it is trained on travels in its config.json, for run and eval to show it
+        # the context and domain it is trained on travel in its config.json (sft and grpo save
+        # this config again), for run and eval to show it that context and note another domain
         setattr(model.config, CONTEXT_KEY, s.context)
+        setattr(model.config, DOMAIN_KEY, self.domain.name)
         model.save_pretrained(self.out / "base")
         tokenizer.save_pretrained(self.out / "base")
         return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
@@ -325,6 +328,7 @@ class Pipeline:
             seed=s.seed,
             constrain_calls=s.eval_constrain_calls,
         )
+        result["episodes_file"] = episodes_record(self.out, self.out / "eval" / f"{stage}.jsonl")
         rows = self.dialogues()
         result["ids_copied"] = copy_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)
         result["values_read"] = value_check(model, tokenizer, rows, self.domain.seed, seed=s.seed)

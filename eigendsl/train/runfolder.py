@@ -5,6 +5,7 @@ finished ones (``stages/<stage>.json``) and of what the run is made of (``run.js
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -132,7 +133,63 @@ def finished_stage(out: Path, stage: str) -> dict[str, Any] | None:
             f"{path}: the record of the finished {stage} stage is damaged "
             f"({reason}); delete it to run that stage again"
         )
+    if stage in _EVALS and isinstance(data.get("episodes_file"), dict):
+        _check_episodes(out, path, data["episodes_file"])
     return data
+
+
+def episodes_record(out: Path, episodes: Path) -> dict[str, Any]:
+    """What an eval stage's record keeps of its judged episodes file (``episodes``, in the run
+    folder ``out``): its path in the folder, its rows and its digest, so that a file cut short
+    or replaced since is not taken as the stage's (:func:`finished_stage`)."""
+    data = episodes.read_bytes()
+    return {
+        "path": episodes.relative_to(out).as_posix(),
+        "rows": data.count(b"\n"),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
+def _written_by(out: Path, path: str) -> set[tuple[Any, Any]]:
+    """The (rows, sha256) the eval stages of the run in ``out`` record for the episodes file
+    ``path``: with no GRPO steps, eval_sft and eval_grpo both play the SFT model into
+    ``eval/sft.jsonl``, and the later one's file stands for both."""
+    found = set()
+    for record in (out / "stages").glob("eval_*.json"):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            kept = json.loads(record.read_text()).get("episodes_file")
+            if isinstance(kept, dict) and kept.get("path") == path:
+                found.add((kept.get("rows"), kept.get("sha256")))
+    return found
+
+
+def _check_episodes(out: Path, record: Path, kept: dict[str, Any]) -> None:
+    """The episodes file an eval stage's ``record`` names is the one it wrote, or an error that
+    says what it holds instead and how to go on (a record written before these keys: taken)."""
+    if not isinstance(kept.get("path"), str):
+        return
+    episodes = out / kept["path"]
+    try:
+        now = episodes_record(out, episodes)
+    except OSError as exc:
+        found = f"cannot be read ({exc.strerror})"
+    else:
+        if (now["rows"], now["sha256"]) in _written_by(out, kept["path"]) | {
+            (kept.get("rows"), kept.get("sha256"))
+        }:
+            return
+        found = (
+            f"holds {now['rows']} row{'' if now['rows'] == 1 else 's'} where {record} "
+            f"records {kept.get('rows')}"
+            if now["rows"] != kept.get("rows")
+            else f"is not the one {record} records (its sha256 differs)"
+        )
+    raise EigenError(
+        f"{episodes}: the judged episodes of the finished {record.stem} stage, which its "
+        f"summary.json and report.md count: the file {found}, as after a write cut short or "
+        "an `eval --out` that replaced it; restore it from a copy of the run, or delete it and "
+        f"{record} to play that evaluation again"
+    )
 
 
 def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
@@ -172,13 +229,12 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             )
         recorded = saved.get("settings", {})
         # A setting the record lacks came after the run was started: that release ran with its
-        # default (a new setting keeps the behaviour before it).
+        # default (a new setting keeps the behaviour before it). One this release lacks (an
+        # experiment's, a setting since removed) cannot be set now, nor told apart from the
+        # behaviour without it: not a change, and kept in the record.
+        retired = {k: v for k, v in recorded.items() if k not in identity["settings"]}
         old = {**_DEFAULTS, **recorded}
-        changed = sorted(
-            k
-            for k in set(recorded) | set(identity["settings"])
-            if old.get(k) != identity["settings"].get(k)
-        )
+        changed = sorted(k for k in identity["settings"] if old.get(k) != identity["settings"][k])
         differences = [
             f"{setting_words(k)} {_shown(old.get(k))} in the run, "
             f"{_shown(identity['settings'].get(k))} now"
@@ -207,6 +263,7 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 f"settings, delete {', '.join(undo)} to make those stages again with these, "
                 "or give --out another folder"
             )
+        identity = {**identity, "settings": {**retired, **identity["settings"]}}
         if saved == identity:
             return
     else:

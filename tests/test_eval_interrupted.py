@@ -1,0 +1,79 @@
+"""A stopped `eval --out FILE` kept nothing: every episode was held until the summary, so Ctrl-C
+an hour into a large checkpoint's eval printed click's "Aborted!" and wrote no file; with stderr
+not a terminal it showed no progress either. No model is loaded: the scripted agent plays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from click.testing import CliRunner  # noqa: E402
+
+from eigendsl.cli import main  # noqa: E402
+from eigendsl.runtime.model_roles import make_agent  # noqa: E402
+
+TASKS = ("cancel-amara-by-mistake", "transfer-leona-compensation", "exchange_items-005")
+
+
+@pytest.fixture()
+def scripted_model(monkeypatch):
+    """eval's model plays as the scripted agent; ``stop_at[0]`` its turn that Ctrl-C stops."""
+    from eigendsl.runtime import checkpoints as checkpoints_mod
+    from eigendsl.train import evaluate as evaluate_mod
+
+    stop_at = [None]
+
+    class Agent:
+        def __init__(self):
+            self.inner, self.calls = make_agent("scripted"), 0
+
+        def act(self, batch):
+            self.calls += 1
+            if self.calls == stop_at[0]:
+                raise KeyboardInterrupt
+            return self.inner.act(batch)
+
+    monkeypatch.setattr(checkpoints_mod, "load_for_play", lambda *args, **kwargs: (None, None))
+    monkeypatch.setattr(evaluate_mod, "HFBackend", lambda **kwargs: None)
+    monkeypatch.setattr(evaluate_mod, "ModelAgent", lambda *args, **kwargs: Agent())
+    return stop_at
+
+
+def _eval(out, *options):
+    tasks = [option for task in TASKS for option in ("--task", task)]
+    return CliRunner().invoke(
+        main,
+        ["eval", "specs/retail", "--model", "m", *tasks, "--trials", "2", "--out", str(out)]
+        + list(options),
+    )
+
+
+def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_model):
+    whole = _eval(tmp_path / "whole.jsonl", "--json")
+    assert whole.exit_code == 0, whole.output
+    rows = [json.loads(line) for line in (tmp_path / "whole.jsonl").read_text().splitlines()]
+    assert len(rows) == 6
+    # with stderr not a terminal: a line now and then, and the summary still the last line
+    assert "episodes: 6 of 6 finished" in whole.stderr
+    assert json.loads(whole.stdout.splitlines()[-1])["episodes"] == 6
+    for stop in range(2, 12):
+        scripted_model[0] = stop
+        cut = _eval(tmp_path / "cut.jsonl")
+        kept = [json.loads(line) for line in (tmp_path / "cut.jsonl").read_text().splitlines()]
+        if 0 < len(kept) < 6:
+            break
+    else:
+        pytest.fail("no turn stopped the eval with some episodes ended and some not")
+    assert cut.exit_code == 130
+    assert (
+        f"interrupted: {len(kept)} of 6 episodes had ended; they are in {tmp_path / 'cut.jsonl'}, "
+        "a partial set (its pass rates are not the full eval's)"
+    ) in cut.stderr
+    assert "Aborted!" not in cut.output
+    # the rows the full run wrote, in its order, judged alike
+    assert kept == [row for row in rows if row in kept]
+    assert all(row in rows for row in kept)
