@@ -97,7 +97,7 @@ def test_each_setting_is_named_by_the_option_train_has_for_it():
 
 def test_train_json_gives_each_stage_the_figures_of_the_report(tmp_path):
     """`train --json` (and summary.json) lacked the passed episodes, tool calls and families that
-    report.md shows: "0.000 of 64 (64 malformed)" could not be checked from the summary."""
+    report.md shows: "0 of 64 (0.0%; 64 malformed)" could not be checked from the summary."""
     from types import SimpleNamespace
 
     from eigendsl.train.report import write_run_report
@@ -122,7 +122,7 @@ def test_train_json_gives_each_stage_the_figures_of_the_report(tmp_path):
     summary = write_run_report(tmp_path, results, ({}, {"log": []}), {}, settings, print)
     assert summary["grpo"] == {k: v for k, v in stage.items() if k not in ("tasks", "failures")}
     assert (
-        "| SFT+GRPO | 0.250 | 0.000 | 0.500 | 1/4 | 0.000 | 0.000 of 64 (64 malformed) |"
+        "| SFT+GRPO | 0.250 | 0.000 | 0.500 | 1/4 | 0.000 | 0 of 64 (0.0%; 64 malformed) |"
         in (tmp_path / "report.md").read_text()
     )
     assert json.loads((tmp_path / "summary.json").read_text())["sft"] == summary["sft"]
