@@ -44,6 +44,26 @@ def statement_kind(statement: str) -> str | None:
     return None
 
 
+# a tool-call check: `called tool(...)`, or tau2's match of a call with its arguments
+_CALLED = re.compile(
+    r'^require (?:called |any\(c in calls where c\.tool == "(?=\w+": c\.args ==))(\w+)'
+)
+
+
+def _said_text(statement: str) -> str:
+    """What a ``said`` statement wants said: its text (a literal without its quotes).
+
+    >>> _said_text('require said "cancelled"'), _said_text("score 0.5: said abs(difference)")
+    ('cancelled', 'abs(difference)')
+    """
+    text = re.sub(r"^.*?\b(?:user_)?said\s+", "", statement.strip(), count=1)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
 def _said(messages: list[dict[str, Any]], info: Any) -> bool:
     """tau2's CommunicateEvaluator: ``info`` in an assistant message, case and commas aside."""
     wanted = str(info).lower()
@@ -138,12 +158,24 @@ def reward_info(
                     "action_reward": 1.0 if match else 0.0,
                 }
             )
+        # without tau2's actions, the failed `called` statements, each as its tool (a statement
+        # that is no call, `any(c in calls ...)`, is no tau2 action: it is in info's failures)
         result["action_checks"] = checks or [
-            {"action": {"name": s, "arguments": {}}, "action_match": False, "action_reward": 0.0}
+            {
+                "action": {"requestor": "assistant", "name": called.group(1), "arguments": {}},
+                "action_match": False,
+                "action_reward": 0.0,
+            }
             for s in failed
-            if statement_kind(s) == "ACTION"
+            if (called := _CALLED.match(s))
         ]
-    if "COMMUNICATE" in basis:
+    if "COMMUNICATE" in basis and task is None:  # the failed `said` statements, each as its text
+        result["communicate_checks"] = [
+            {"info": _said_text(s), "met": False, "justification": failed[s]["reason"]}
+            for s in failed
+            if statement_kind(s) == "COMMUNICATE"
+        ]
+    elif "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
         said = [s for s in failed if statement_kind(s) == "COMMUNICATE"]
         result["communicate_checks"] = [
