@@ -1161,9 +1161,20 @@ def _spoken(text: Any) -> str:
 
 
 def counterexample_reason(source: str, counterexample: Any) -> str:
+    """Why ``all(...)`` did not hold: the first element it failed for. A long statement is cut
+    (the failure's ``statement`` has it whole), so that the element is read, not lost after it.
+
+    >>> reason = counterexample_reason("all(c in calls: " + "x " * 60 + ")", "cancel(#1)")
+    >>> reason[-40:]
+    'x x x ... does not hold for "cancel(#1)"'
+    """
     if counterexample is None:
         return f"{source} does not hold"
-    return f"{source} does not hold for {show(counterexample)}"
+    return f"{_cut(source)} does not hold for {show(counterexample)}"
+
+
+def _cut(source: str, limit: int = 100) -> str:
+    return source if len(source) <= limit else source[: limit - 4].rstrip() + " ..."
 
 
 def any_reason(
@@ -1194,7 +1205,7 @@ def any_reason(
             sides = f"{show(left)} {op} {show(right)} is false"
         parts.append(f"{show(element)} ({sides})")
     more = ", and more" if len(shown) > 3 else ""
-    return f"{source} does not hold: {body} is false for " + "; ".join(parts) + more
+    return f"{_cut(source)} does not hold: {body} is false for " + "; ".join(parts) + more
 
 
 def condition_reason(source: str, negated: bool) -> str:

@@ -160,3 +160,22 @@ def test_tau2_export_of_native_episodes_writes_only_tool_calls_as_actions() -> N
     ]
     assert info["reward_breakdown"]["COMMUNICATE"] == 0.0
     assert len(info["info"]["failures"]) == 3  # the statement that is no action is still there
+
+
+def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> None:
+    """confirm_each_write's 300-character expression hid the call it failed for."""
+    from tests.conftest import Verifiers
+
+    retail = Domain(Verifiers(ROOT / "generated" / "retail"))
+    order = next(iter(retail.seed["orders"]))
+    messages = [
+        user("Cancel my order."),
+        *tool_call("cancel_pending_order", {"order_id": order, "reason": "ordered by mistake"}),
+    ]
+    (failure,) = retail.v.rules.RULES["confirm_each_write"](retail.trace(messages)).failures
+    assert failure.reason.startswith("policy rule confirm_each_write: all(c in calls")
+    assert len(failure.reason) < 240  # 100 of them the expression
+    assert failure.reason.endswith(
+        f' ... does not hold for cancel_pending_order(order_id="{order}", '
+        'reason="ordered by mistake")'
+    )
