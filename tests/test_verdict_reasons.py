@@ -179,3 +179,12 @@ def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> No
         f' ... does not hold for cancel_pending_order(order_id="{order}", '
         'reason="ordered by mistake")'
     )
+
+
+def test_tau2_export_takes_only_said_statements_as_communicate_checks() -> None:
+    verdict = verdict_of(
+        'require all(c in calls where c.writes: user_said "yes" before c)',
+        "score 0.5: said abs(difference)",
+    )
+    info = reward_info(verdict, None, [user("hi")])
+    assert [c["info"] for c in info["communicate_checks"]] == ["abs(difference)"]

@@ -50,18 +50,27 @@ _CALLED = re.compile(
 )
 
 
-def _said_text(statement: str) -> str:
-    """What a ``said`` statement wants said: its text (a literal without its quotes).
+def _said_text(statement: str) -> str | None:
+    """What a statement ``said X`` (``require`` or ``score``) wants the agent to say: its text (a
+    literal without its quotes); None for any other statement (``all(... user_said ...)``).
 
     >>> _said_text('require said "cancelled"'), _said_text("score 0.5: said abs(difference)")
     ('cancelled', 'abs(difference)')
+    >>> _said_text('require all(c in calls where c.writes: user_said "yes" before c)') is None
+    True
     """
-    text = re.sub(r"^.*?\b(?:user_)?said\s+", "", statement.strip(), count=1)
+    match = _SAID.match(statement.strip())
+    if match is None:
+        return None
+    text = match.group(1)
     try:
         value = json.loads(text)
     except ValueError:
         return text
     return value if isinstance(value, str) else text
+
+
+_SAID = re.compile(r"^(?:require|score [0-9.]+:)\s+said\s+(.+)$", re.DOTALL)
 
 
 def _said(messages: list[dict[str, Any]], info: Any) -> bool:
@@ -171,9 +180,9 @@ def reward_info(
         ]
     if "COMMUNICATE" in basis and task is None:  # the failed `said` statements, each as its text
         result["communicate_checks"] = [
-            {"info": _said_text(s), "met": False, "justification": failed[s]["reason"]}
+            {"info": wanted, "met": False, "justification": failed[s]["reason"]}
             for s in failed
-            if statement_kind(s) == "COMMUNICATE"
+            if (wanted := _said_text(s)) is not None
         ]
     elif "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
