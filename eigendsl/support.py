@@ -369,45 +369,90 @@ def finish(
 # ---------------------------------------------------------------------------- helpers
 
 
-def _brief(value: Any, depth: int = 2) -> str:
-    """repr() that looks at most a few entries a few levels deep (cheap on a whole database)."""
+def _brief(value: Any, depth: int = 2, quote: Callable[[str], str] | None = None) -> str:
+    """A value as JSON writes it (``null``, ``["I1"]``, ``"text"``, ``true``), looking at most
+    a few entries a few levels deep (cheap on a whole database); ``quote`` writes text another
+    way (``repr``, for the sentences of an error that name one value).
+
+    >>> _brief({"items": ["I1", None], "paid": True, "total": 68.1})
+    '{"items": ["I1", null], "paid": true, "total": 68.1}'
+    """
+    quoted = quote or _json_text
     if isinstance(value, Mapping):
         if depth == 0:
             return "{...}" if value else "{}"
         # islice, not list(items)[:3]: a whole table's rows were listed for each reason
         first = list(itertools.islice(value.items(), 4))
-        items = [f"{k!r}: {_brief(v, depth - 1)}" for k, v in first[:3]]
+        keys = [quoted(k) if isinstance(k, str) else repr(k) for k, _ in first[:3]]
+        items = [
+            f"{k}: {_brief(v, depth - 1, quote)}" for k, (_, v) in zip(keys, first, strict=False)
+        ]
         return "{" + ", ".join(items) + (", ..." if len(first) > 3 else "") + "}"
     if isinstance(value, (list, tuple)):
         if depth == 0:
             return "[...]" if value else "[]"
-        items = [_brief(v, depth - 1) for v in value[:4]]
+        items = [_brief(v, depth - 1, quote) for v in value[:4]]
         return "[" + ", ".join(items) + (", ..." if len(value) > 4 else "") + "]"
-    if isinstance(value, str) and len(value) > 80:
-        return repr(value[:77] + "...")
+    if isinstance(value, str):
+        return quoted(value[:77] + "..." if len(value) > 80 else value)
     if value is None or isinstance(value, bool):  # as the DSL, YAML and JSON write them
-        return {None: "null", True: "true", False: "false"}[value]
+        return _json_text(value)
     return repr(value)
 
 
-def summarize(value: Any, limit: int = 120) -> Any:
-    """A JSON-safe, bounded rendering of a value for a failure's ``values``."""
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def summarize(value: Any, limit: int = 120, depth: int = 3) -> Any:
+    """A JSON value, bounded, for a failure's ``values``: text cut at ``limit`` characters, at
+    most a few entries of a list or object a few levels deep (a ``"..."`` entry or item says
+    more were left out), a call or message as its text.
+
+    >>> summarize({"a": [1, 2, 3, 4, 5], "b": None})
+    {'a': [1, 2, 3, 4, '...'], 'b': None}
+    """
     if isinstance(value, (str, int, float, bool)) or value is None:
         if isinstance(value, str) and len(value) > limit:
             return value[:limit] + "..."
         return value
+    if isinstance(value, Mapping):
+        if depth == 0:
+            return "{...}" if value else {}
+        first = list(itertools.islice(value.items(), 4))
+        out = {str(k): summarize(v, limit, depth - 1) for k, v in first[:3]}
+        if len(first) > 3:
+            out["..."] = "..."
+        return out
+    if isinstance(value, (list, tuple)):
+        if depth == 0:
+            return "[...]" if value else []
+        items = [summarize(v, limit, depth - 1) for v in value[:4]]
+        return items + (["..."] if len(value) > 4 else [])
     return show(value, limit)
 
 
 def show(value: Any, limit: int = 120) -> str:
-    """A short text for a value in a reason (bounded work, even for a whole database)."""
+    """A short text for a value in a reason, as JSON writes it (bounded work, even for a whole
+    database); a call or message as its text."""
     text = str(value) if isinstance(value, (Call, Message)) else _brief(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
-    """Where two values differ, as short sentences (at most ``limit``)."""
-    out: list[str] = []
+def named(value: Any, limit: int = 120) -> str:
+    """A value an error's sentence names (``orders has no row with key '#9'``), text in single
+    quotes: guards refuse with these sentences, and compile errors give them."""
+    text = str(value) if isinstance(value, (Call, Message)) else _brief(value, quote=repr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_MISSING = object()
+
+
+def _differences(left: Any, right: Any, limit: int) -> list[tuple[str, Any, Any]]:
+    """Where two values differ: (path, left, right), at most ``limit``; an entry one side leaves
+    out is :data:`_MISSING` there."""
+    out: list[tuple[str, Any, Any]] = []
 
     def walk(a: Any, b: Any, where: str) -> None:
         if len(out) >= limit or a is b or a == b:
@@ -415,7 +460,7 @@ def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
         if isinstance(a, dict) and isinstance(b, dict):
             for key, value in a.items():
                 if key not in b:
-                    out.append(f"{where}[{key!r}] is {show(value)}, expected left out")
+                    out.append((f"{where}[{key!r}]", value, _MISSING))
                 else:
                     other = b[key]
                     if value is other or value == other:  # most rows: shared or equal, no call
@@ -425,17 +470,56 @@ def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
                     return
             for key in b:
                 if key not in a:
-                    out.append(f"{where}[{key!r}] is left out, expected {show(b[key])}")
+                    out.append((f"{where}[{key!r}]", _MISSING, b[key]))
                     if len(out) >= limit:
                         return
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{where}[{i}]")
         else:
-            out.append(f"{where or 'value'} is {show(a)}, expected {show(b)}")
+            out.append((where, a, b))
 
-    walk(left, right, path)
+    walk(left, right, "")
     return out
+
+
+def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
+    """Where two values differ, as short sentences (at most ``limit``)."""
+    out = []
+    for where, a, b in _differences(left, right, limit):
+        where = path + where
+        if b is _MISSING:
+            out.append(f"{where} is {show(a)}, expected left out")
+        elif a is _MISSING:
+            out.append(f"{where} is left out, expected {show(b)}")
+        else:
+            out.append(f"{where or 'value'} is {show(a)}, expected {show(b)}")
+    return out
+
+
+def compare_values(left: Any, right: Any) -> dict[str, Any]:
+    """A failed comparison's ``values``: its two sides as JSON values, or, where both are
+    objects or lists that differ in places (``db == gold``), only the entries that differ, each
+    with its path and the two sides (a side that leaves the entry out has no key).
+
+    >>> compare_values(None, ["I1"])
+    {'left': None, 'right': ['I1']}
+    >>> compare_values({"o": {"status": "pending"}}, {"o": {"status": "cancelled"}})
+    {'differences': [{'at': "['o']['status']", 'left': 'pending', 'right': 'cancelled'}]}
+    """
+    if isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
+        found_ = _differences(left, right, 3)
+        if found_ and found_[0][0]:
+            out = []
+            for where, a, b in found_:
+                entry: dict[str, Any] = {"at": where}
+                if a is not _MISSING:
+                    entry["left"] = summarize(a)
+                if b is not _MISSING:
+                    entry["right"] = summarize(b)
+                out.append(entry)
+            return {"differences": out}
+    return {"left": summarize(left), "right": summarize(right)}
 
 
 def row(table: Any, key: Any, name: str) -> Any:
@@ -445,7 +529,7 @@ def row(table: Any, key: Any, name: str) -> Any:
     except (KeyError, TypeError):
         null = " (the key read is null: an optional field, say, that has no value)"
         raise EvalError(
-            f"{name} has no row with key {show(key)}{null if key is None else ''}"
+            f"{name} has no row with key {named(key)}{null if key is None else ''}"
         ) from None
 
 
@@ -454,7 +538,7 @@ def item(value: Any, key: Any) -> Any:
     try:
         return value[key]
     except (KeyError, IndexError, TypeError):
-        raise EvalError(f"{show(value)} has no entry {show(key)}") from None
+        raise EvalError(f"{named(value)} has no entry {named(key)}") from None
 
 
 def field_of(value: Any, name: str) -> Any:
@@ -464,7 +548,7 @@ def field_of(value: Any, name: str) -> Any:
     except (KeyError, TypeError, IndexError):
         if value is None:
             raise EvalError(f"cannot read '.{name}' of null") from None
-        raise EvalError(f"{show(value)} has no field '{name}'") from None
+        raise EvalError(f"{named(value)} has no field '{name}'") from None
 
 
 def optional_field(value: Any, name: str) -> Any:
@@ -692,7 +776,7 @@ def positions(value: Any) -> list[int]:
         for item_ in value:
             out.extend(positions(item_))
         return out
-    raise EvalError(f"{show(value)} is not an event")
+    raise EvalError(f"{named(value)} is not an event")
 
 
 def before(left: list[int], right: list[int]) -> bool:
@@ -719,13 +803,33 @@ class NothingFound(EvalError):
     """A ``first(...)`` or ``last(...)`` whose field is read found nothing."""
 
 
-def found(value: Any, what: str) -> Any:
+def found(value: Any, what: str, items: Any = None, condition: str = "") -> Any:
     """``first(...)`` or ``last(...)`` whose field or entry is read: the value, or an
-    :class:`NothingFound` that says nothing matched (``what``: ``guests row``, ``element of
-    calls``) when it found nothing."""
+    :class:`NothingFound` that says why it found nothing: ``items`` (the collection, where it is
+    ``calls``, ``messages`` or a table) has none ("the agent made no tool call"), or no
+    ``what`` (``guests row``, ``element of calls``) matches ``condition`` (its ``where``).
+
+    >>> found(None, "element of calls", [])
+    Traceback (most recent call last):
+    ...
+    eigendsl.support.NothingFound: the agent made no tool call
+    """
     if value is None:
-        raise NothingFound(f"no {what} matches")
+        if items is not None and not items:
+            raise NothingFound(none_in(what))
+        raise NothingFound(f"no {what} matches" + (f" {condition}" if condition else ""))
     return value
+
+
+def none_in(what: str) -> str:
+    """That a collection (``element of calls``, ``guests row``) is empty, in words."""
+    if what == "element of calls":
+        return "the agent made no tool call"
+    if what == "element of messages":
+        return "the dialogue has no messages"
+    if what.endswith(" row"):
+        return f"the {what[: -len(' row')]} table has no rows"
+    return f"{what.removeprefix('element of ')} is empty"
 
 
 class FailedLet:
@@ -761,7 +865,7 @@ def let_value(value: Any) -> Any:
 
 def number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise EvalError(f"{show(value)} is not a number")
+        raise EvalError(f"{named(value)} is not a number")
     return value
 
 
@@ -776,7 +880,7 @@ def date_problem(value: Any) -> str | None:
     (None, "'2025-6-10' is not a date (dates are written YYYY-MM-DD)", 'there is no day 2025-02-30')
     """
     if not isinstance(value, str) or not _DAY.fullmatch(value):
-        return f"{show(value)} is not a date (dates are written YYYY-MM-DD)"
+        return f"{named(value)} is not a date (dates are written YYYY-MM-DD)"
     try:
         dt.date.fromisoformat(value)
     except ValueError:
@@ -795,7 +899,7 @@ def day_of(value: Any) -> dt.date:
             return day.date() if isinstance(day, dt.datetime) else day
     written = value[:10] if isinstance(value, str) and _DAY.fullmatch(value[:10]) else value
     raise EvalError(
-        date_problem(written) or f"{show(value)} is not a date (dates are written YYYY-MM-DD)"
+        date_problem(written) or f"{named(value)} is not a date (dates are written YYYY-MM-DD)"
     )
 
 
@@ -816,11 +920,11 @@ def add_days(value: Any, days: Any) -> str:
     ('2025-07-09', '2024-02-29')
     """
     if isinstance(days, bool) or not isinstance(days, int):
-        raise EvalError(f"add_days() adds a whole number of days, not {show(days)}")
+        raise EvalError(f"add_days() adds a whole number of days, not {named(days)}")
     try:
         return (day_of(value) + dt.timedelta(days=days)).isoformat()
     except OverflowError:
-        raise EvalError(f"{show(value)} plus {days} days is not a date") from None
+        raise EvalError(f"{named(value)} plus {days} days is not a date") from None
 
 
 #: A time of day as a field of type ``time`` holds it: ``HH:MM``, 24-hour, zero-padded (text in
@@ -842,12 +946,12 @@ def time_problem(value: Any) -> str | None:
     """  # noqa: E501
     match = _CLOCK.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        return f"{show(value)} is not a time written HH:MM (24-hour, zero-padded: 09:30)"
+        return f"{named(value)} is not a time written HH:MM (24-hour, zero-padded: 09:30)"
     hours, minutes = int(match[1]), int(match[2])
     if hours > 23:
-        return f"{show(value)} is not a time written HH:MM (hour {hours} is past 23)"
+        return f"{named(value)} is not a time written HH:MM (hour {hours} is past 23)"
     if minutes > 59:
-        return f"{show(value)} is not a time written HH:MM (minute {minutes} is past 59)"
+        return f"{named(value)} is not a time written HH:MM (minute {minutes} is past 59)"
     return None
 
 
@@ -884,7 +988,7 @@ def add_minutes(value: Any, minutes: Any) -> str:
     eigendsl.support.EvalError: 23:30 plus 45 minutes is past 23:59, the last time of a day
     """
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        raise EvalError(f"add_minutes() adds a whole number of minutes, not {show(minutes)}")
+        raise EvalError(f"add_minutes() adds a whole number of minutes, not {named(minutes)}")
     moved = minutes_of(value) + minutes
     if not 0 <= moved < _MINUTES_A_DAY:
         raise EvalError(time_out_of_day(value, minutes))
@@ -938,7 +1042,7 @@ def _extreme(pick: Any, values: Any) -> Any:
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in items
     ):
         raise EvalError(
-            f"{pick.__name__}() compares numbers, or dates, but {show(items)} holds others"
+            f"{pick.__name__}() compares numbers, or dates, but {named(items)} holds others"
         )
     return pick(items)
 
@@ -1026,16 +1130,82 @@ def explain_forbidden_call(calls: list[Call], tool: str, args: dict[str, Any] | 
 
 
 def said_reason(role: str, text: Any, negated: bool) -> str:
+    """Why a ``said`` did not hold (or, negated, held), with the ways of saying ``text`` that
+    :func:`says` looks for: a number as any number equal to it, a day or time also in words.
+
+    >>> said_reason("assistant", 0.0, False)
+    'the agent never said 0 (any number equal to it, such as 0.00)'
+    >>> said_reason("user", "yes", True)
+    'the user said "yes", which is forbidden here'
+    """
     who = "the agent" if role == "assistant" else "the user"
+    shown = _spoken(text)
     if negated:
-        return f"{who} said {str(text)!r}, which is forbidden here"
-    return f"{who} never said {str(text)!r}"
+        return f"{who} said {shown}, which is forbidden here"
+    return f"{who} never said {shown}"
+
+
+def _spoken(text: Any) -> str:
+    """``text`` as :func:`says` looks for it."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        plain = f"{text:.6f}".rstrip("0").rstrip(".")
+        plain = "0" if plain == "-0" else plain
+        cents = f"{text:.2f}"
+        also = f", such as {cents}" if float(cents) == text and cents != plain else ""
+        return f"{plain} (any number equal to it{also})"
+    if isinstance(text, str) and _DAY.fullmatch(text) and date_problem(text) is None:
+        return f"{_json_text(text)} (or the day in words)"
+    if isinstance(text, str) and _TIME.fullmatch(text):
+        return f"{_json_text(text)} (or the time on a 12-hour clock)"
+    return _json_text(text) if isinstance(text, str) else show(text)
 
 
 def counterexample_reason(source: str, counterexample: Any) -> str:
+    """Why ``all(...)`` did not hold: the first element it failed for. A long statement is cut
+    (the failure's ``statement`` has it whole), so that the element is read, not lost after it.
+
+    >>> reason = counterexample_reason("all(c in calls: " + "x " * 60 + ")", "cancel(#1)")
+    >>> reason[-40:]
+    'x x x ... does not hold for "cancel(#1)"'
+    """
     if counterexample is None:
         return f"{source} does not hold"
-    return f"{source} does not hold for {show(counterexample)}"
+    return f"{_cut(source)} does not hold for {show(counterexample)}"
+
+
+def _cut(source: str, limit: int = 100) -> str:
+    return source if len(source) <= limit else source[: limit - 4].rstrip() + " ..."
+
+
+def any_reason(
+    source: str, body: str, op: str | None, collection: str, tried: Any, items: Any = None
+) -> str:
+    """Why ``any(x in xs where F: P)`` did not hold: what ``P`` (``body``) was given for the
+    elements that matched ``F`` (``tried``: the element, and for a comparison its two sides),
+    at most three; or that none matched, or that there were none.
+
+    >>> call = Call("calc", {"e": "144 - 75.9"}, 68.1)
+    >>> print(any_reason("any(...)", "c.result == 5.0", "==", "calls", iter([(call, 68.1, 5.0)])))
+    any(...) does not hold: c.result == 5.0 is false for calc(e="144 - 75.9") (68.1 is not 5.0)
+    """
+    shown = list(itertools.islice(tried, 4))
+    if not shown:
+        if items is not None and not items:
+            return f"{source} does not hold: {none_in(f'element of {collection}')}"
+        return f"{source} does not hold: no element of {collection} matches its where"
+    parts = []
+    for entry in shown[:3]:
+        if op is None:
+            parts.append(show(entry))
+            continue
+        element, left, right = entry
+        if op == "==":
+            sides = f"{show(left)} is not {show(right)}"
+        else:
+            sides = f"{show(left)} {op} {show(right)} is false"
+        parts.append(f"{show(element)} ({sides})")
+    more = ", and more" if len(shown) > 3 else ""
+    return f"{_cut(source)} does not hold: {body} is false for " + "; ".join(parts) + more
 
 
 def condition_reason(source: str, negated: bool) -> str:

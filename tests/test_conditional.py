@@ -180,7 +180,7 @@ def test_a_check_evaluates_only_the_chosen_value(checked: Compiled) -> None:
     assert [(f.line, f.reason) for f in small.failures] == [
         (
             25,
-            '("big" if total > 10 else "small") == "big" does not hold: \'small\' is not \'big\' '
+            '("big" if total > 10 else "small") == "big" does not hold: "small" is not "big" '
             "(where total = db.orders[order_id].total if order_id in db.orders else 0.0)",
         )
     ]
@@ -198,7 +198,9 @@ def test_the_generated_code_is_python_s_conditional(checked: Compiled) -> None:
         "rt.member(p_order_id, db['orders']) else 0.0"
     ) in code
     # the first(...) whose field is read is checked to have found a row, in its own branch
-    assert "_l = rt.found(rt.first(" in code and "'orders row')['total'] if any(" in code
+    assert (
+        "_l = rt.found(rt.first(" in code and "'orders row', db['orders'])['total'] if any(" in code
+    )
 
 
 def test_a_guard_refuses_and_allows_with_a_conditional(mini: Path) -> None:

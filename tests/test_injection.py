@@ -5,6 +5,7 @@ and the messages of ``else``."""
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -128,7 +129,7 @@ def test_said_round_trips(injected: tuple[Verifiers, Path], i: int) -> None:
     assert verdict.passed and verdict.score == 1.0, verdict.failures
     failed = module.verify(_trace("something else entirely"))
     assert not failed.passed
-    assert failed.reasons == [f"the agent never said {value!r}"]
+    assert failed.reasons == [f"the agent never said {json.dumps(value, ensure_ascii=False)}"]
     assert not sentinel.exists()
 
 

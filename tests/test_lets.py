@@ -174,12 +174,11 @@ def test_a_refusal_without_else_shows_the_lets_it_reads(domains: dict[str, Domai
     inline = call(domains["inline"], *calls)[1]
     bound = call(domains["lets"], *calls)[1]
     assert inline == (
-        'Error: db.users[db.orders[order_id].user_id].email != "" does not hold: '
-        "'' != '' is false",
+        'Error: db.users[db.orders[order_id].user_id].email != "" does not hold: "" != "" is false',
         False,
     )
     assert bound == (
-        "Error: owner.email != \"\" does not hold: '' != '' is false (where order = "
+        'Error: owner.email != "" does not hold: "" != "" is false (where order = '
         "db.orders[order_id], owner = db.users[order.user_id])",
         False,
     )
@@ -283,7 +282,8 @@ def test_two_used_rules_and_the_check_each_read_their_own_order(
     assert failures(late) == [
         (
             10,
-            "identified before order does not hold (where identified = called find_user, order = "
+            "policy rule identify_first: identified before order does not hold (where "
+            "identified = called find_user, order = "
             'first(c in calls where "account" in c.tags))',
         )
     ]
@@ -297,7 +297,7 @@ def test_two_used_rules_and_the_check_each_read_their_own_order(
     unchanged = verdict(v, dialogue(), db=db)
     reasons = dict(failures(unchanged))
     assert reasons[23] == (
-        "order.status == \"cancelled\" does not hold: 'pending' is not 'cancelled' (where order = "
+        'order.status == "cancelled" does not hold: "pending" is not "cancelled" (where order = '
         "db.orders[order_id])"
     )
 
@@ -341,13 +341,13 @@ def test_a_let_of_a_comparison_is_explained_with_its_values(mini: Path, tmp_path
         'require done (where order = db.orders[order_id], done = order.status == "cancelled")',
     )
     assert reason == (
-        "order.status == \"cancelled\" does not hold: 'pending' is not 'cancelled' (where order = "
+        'order.status == "cancelled" does not hold: "pending" is not "cancelled" (where order = '
         "db.orders[order_id])"
     )
     assert values == {"left": "pending", "right": "cancelled"}
     [forbidden] = [f.reason for f in verdict(v, dialogue()).failures]
     assert forbidden == (
-        "order.status == \"cancelled\" holds but is forbidden ('cancelled' == 'cancelled') (where "
+        'order.status == "cancelled" holds but is forbidden ("cancelled" == "cancelled") (where '
         "order = db.orders[order_id])"
     )
 
@@ -402,7 +402,7 @@ def test_before_and_unchanged_read_lets(tmp_path: Path) -> None:
     ]
     final["accounts"]["A1"]["status"] = "frozen"
     assert check([user("Send 10 euros."), *find, *send], final) == [
-        "db.accounts[account.account_id].status changed: value is 'frozen', expected 'open' "
+        'db.accounts[account.account_id].status changed: value is "frozen", expected "open" '
         "(where account = db.accounts[source])"
     ]
 
@@ -455,7 +455,7 @@ def test_a_said_through_a_let_no_utterance_can_meet_is_found(mini: Path) -> None
     )
     [finding] = [f for f in lint(mini).findings if f.kind == "unsatisfiable_said"]
     assert (finding.span.line, finding.span.col) == (16, 5)
-    assert finding.message.startswith("the agent never said 'tracking number' in task")
+    assert finding.message.startswith('the agent never said "tracking number" in task')
 
 
 # ---------------------------------------------------------------------------- rendering

@@ -82,7 +82,9 @@ def test_a_fine_of_zero_is_not_said_by_the_digits_of_an_id(library):
     assert verdict("Returned, no fine was added: 0.00.")["passed"]
     refused = verdict(f"Loan {task['params']['loan_id']} is returned.")
     assert not refused["passed"]
-    assert [f["reason"] for f in refused["failures"]] == ["the agent never said '0.0'"]
+    assert [f["reason"] for f in refused["failures"]] == [
+        "the agent never said 0 (any number equal to it, such as 0.00)"
+    ]
 
 
 def test_dates_are_counted_in_days(library):

@@ -115,7 +115,7 @@ def test_gold_plan_violating_a_rule_points_at_the_gold_plan(planted: LintReport)
 
 
 def test_coverage_and_consistency_findings(planted: LintReport) -> None:
-    assert found(planted, "unsatisfiable_said", CHECKS, "'tracking'") == [
+    assert found(planted, "unsatisfiable_said", CHECKS, '"tracking"') == [
         position(CHECKS, 'require said "tracking"')
     ]
     assert found(planted, "unused_param", TASKS, "'note'") == [position(TASKS, "note:")]

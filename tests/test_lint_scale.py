@@ -32,8 +32,14 @@ class CountingTable(Mapping):
 def test_a_reason_reads_a_few_rows_of_a_table() -> None:
     table = CountingTable(100_000)
     assert support.show({"orders": table}) == (
-        "{'orders': {'r0': {...}, 'r1': {...}, 'r2': {...}, ...}}"
+        '{"orders": {"r0": {...}, "r1": {...}, "r2": {...}, ...}}'
     )
+    assert table.read <= 4
+    # a failure's values: JSON values, as few rows read
+    table = CountingTable(100_000)
+    assert support.summarize({"orders": table}) == {
+        "orders": {"r0": {"id": "r0"}, "r1": {"id": "r1"}, "r2": {"id": "r2"}, "...": "..."}
+    }
     assert table.read <= 4
 
 

@@ -364,12 +364,12 @@ def test_the_verifier_fails_with_the_values_of_the_comprehensions(listed: Compil
         (
             22,
             '[o.order_id for o in db.orders where o.status == "cancelled"] == [order_id] does '
-            "not hold: value is [], expected ['#1']",
+            'not hold: value is [], expected ["#1"]',
         ),
         (
             23,
             '[c.tool for c in calls where c.writes] == ["cancel_order"] does not hold: value is '
-            "[], expected ['cancel_order']",
+            '[], expected ["cancel_order"]',
         ),
     ]
     assert verdict.failures[0].statement == (

@@ -146,11 +146,11 @@ def test_wrong_argument_names_the_values_and_the_dsl_position(mini: Domain) -> N
     (failure,) = verdict.failures
     assert failure.statement == "require called cancel_order(order_id=order_id, reason=reason)"
     assert failure.reason == (
-        "cancel_order(order_id='#1', reason='no longer needed') was never called successfully; "
-        "calls were: cancel_order(order_id='#1', reason='ordered by mistake')"
+        'cancel_order(order_id="#1", reason="no longer needed") was never called successfully; '
+        'calls were: cancel_order(order_id="#1", reason="ordered by mistake")'
     )
     assert (failure.path, failure.line, failure.col) == ("mini/checks/main.chk", 13, 5)
-    assert str(failure).startswith("mini/checks/main.chk:13:5: cancel_order(order_id='#1'")
+    assert str(failure).startswith('mini/checks/main.chk:13:5: cancel_order(order_id="#1"')
     assert failure.to_dict()["line"] == 13
 
 
@@ -165,7 +165,7 @@ def test_a_failed_call_does_not_count(mini: Domain) -> None:
     failures = mini.v.check("cancelled").verify(trace).failures
     assert [f.line for f in failures] == [13]
     assert failures[0].reason.endswith(
-        "calls were: cancel_order(order_id='#1', reason='no longer needed') "
+        'calls were: cancel_order(order_id="#1", reason="no longer needed") '
         "failed: order is not pending"
     )
 
@@ -177,18 +177,24 @@ def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
     verdict = mini.v.check("cancelled").verify(trace)
     reasons = {f.line: f.reason for f in verdict.failures}
     assert (
-        reasons[12]
-        == "db == gold does not hold: ['orders']['#1']['status'] is 'pending', expected 'cancelled'"
+        reasons[12] == "db == gold does not hold: ['orders']['#1']['status'] is \"pending\", "
+        'expected "cancelled"'
     )
     assert (
-        reasons[14] == 'db.orders[order_id].status == "cancelled" does not hold: '
-        "'pending' is not 'cancelled'"
+        reasons[14] == 'db.orders[order_id].status == "cancelled" does not hold: "pending" is not '
+        '"cancelled"'
     )
     assert reasons[13].startswith(
-        "cancel_order(order_id='#1', reason='no longer needed') was never called "
+        'cancel_order(order_id="#1", reason="no longer needed") was never called '
         "(calls made: find_user, get_order)"
     )
-    assert verdict.failures[0].values == {} or "left" in verdict.failures[0].values
+    # a whole database compared: only the entries that differ, not two dumps of it
+    assert verdict.failures[0].values == {
+        "differences": [
+            {"at": "['orders']['#1']['status']", "left": "pending", "right": "cancelled"}
+        ]
+    }
+    assert reasons[14] and verdict.failures[2].values == {"left": "pending", "right": "cancelled"}
 
 
 def test_unchanged(mini: Domain) -> None:
@@ -198,8 +204,8 @@ def test_unchanged(mini: Domain) -> None:
     (failure,) = mini.v.check("cancelled").verify(trace).failures
     assert failure.statement == "unchanged db.users"
     assert (
-        failure.reason
-        == "db.users changed: ['u2']['email'] is 'bob@evil.example', expected 'bob@example.com'"
+        failure.reason == "db.users changed: ['u2']['email'] is \"bob@evil.example\", "
+        'expected "bob@example.com"'
     )
     assert (failure.line, failure.col) == (16, 5)
 
@@ -215,7 +221,7 @@ def test_score_weights(mini: Domain) -> None:
     assert failure.statement == "score 0.5: called get_order(order_id=order_id)"
     assert (
         failure.reason
-        == "get_order(order_id='#1') was never called (calls made: cancel_order, find_user)"
+        == 'get_order(order_id="#1") was never called (calls made: cancel_order, find_user)'
     )
 
 
@@ -235,7 +241,7 @@ def test_said_is_case_insensitive_and_ignores_commas(mini: Domain, text: str, pa
     verdict = mini.v.check("cancelled").verify(trace)
     assert verdict.passed is passes
     if not passes:
-        assert [f.reason for f in verdict.failures] == ["the agent never said 'cancelled'"]
+        assert [f.reason for f in verdict.failures] == ['the agent never said "cancelled"']
 
 
 @pytest.mark.parametrize(
@@ -389,7 +395,8 @@ def test_before_identify_first(mini: Domain) -> None:
     wrong_order = rule(mini, "identify_first", [user("hi"), *read, *lookup])
     assert not wrong_order.passed
     assert wrong_order.reasons == [
-        'called find_user before first(c in calls where "account" in c.tags) does not hold'
+        'policy rule identify_first: called find_user before first(c in calls where "account" '
+        "in c.tags) does not hold"
     ]
     assert (wrong_order.failures[0].line, wrong_order.failures[0].col) == (5, 5)
     # A failed lookup does not identify the user.
@@ -402,9 +409,8 @@ def test_before_confirm_writes_names_the_call(mini: Domain) -> None:
     late = rule(mini, "confirm_writes", good_dialogue(confirm_first=False))
     assert not late.passed
     assert late.reasons == [
-        # the statement as the DSL writes it: "yes" in double quotes, not Python's 'yes'
-        'all(c in calls where c.writes: user_said "yes" before c) does not hold for '
-        "cancel_order(order_id='#1', reason='no longer needed')"
+        'policy rule confirm_writes: all(c in calls where c.writes: user_said "yes" before c) '
+        'does not hold for cancel_order(order_id="#1", reason="no longer needed")'
     ]
     # Reads need no confirmation.
     assert rule(mini, "confirm_writes", [*tool_call("get_order", {"order_id": "#1"})]).passed
@@ -470,7 +476,7 @@ def test_an_optional_field_a_row_leaves_out_reads_as_null(tmp_path: Path) -> Non
     assert not any("promo_code" in f.reason for f in verdict.failures), verdict.failures
     params = {**PARAMS, "order_id": "#1"}
     verdict = domain.v.check("cancelled").verify(domain.trace([], params=params))
-    assert any("'SAVE5' is not null" in f.reason for f in verdict.failures), verdict.failures
+    assert any('"SAVE5" is not null' in f.reason for f in verdict.failures), verdict.failures
 
 
 def test_an_argument_a_call_was_not_given_names_the_call(tmp_path: Path) -> None:
@@ -488,7 +494,7 @@ def test_an_argument_a_call_was_not_given_names_the_call(tmp_path: Path) -> None
     trace = domain.trace(good_dialogue(), db=db, gold=cancelled_db(domain), params=PARAMS)
     verdict = domain.v.check("cancelled").verify(trace)
     assert [f.reason for f in verdict.failures] == [
-        "call 1, find_user(email='ann@example.com'), has no argument 'reason' (a call's args are "
+        "call 1, find_user(email=\"ann@example.com\"), has no argument 'reason' (a call's args are "
         "the arguments it was given): read .reason only of the calls of a tool that takes it, "
         "with a where on the call's tool"
     ]
@@ -531,8 +537,10 @@ def test_quantifiers_pass(features: Domain) -> None:
 def test_any(features: Domain) -> None:
     db = features.db()
     db["accounts"]["A3"]["status"] = "open"
+    # no element matched the where: said so, rather than only "does not hold"
     assert quantifier_failures(features, db=db) == [
-        'any(a in db.accounts where a.status == "frozen") does not hold'
+        'any(a in db.accounts where a.status == "frozen") does not hold: no element of '
+        "db.accounts matches its where"
     ]
 
 
@@ -541,7 +549,7 @@ def test_all_names_a_counterexample(features: Domain) -> None:
     db["accounts"]["A2"]["balance"] = -5.0
     (reason,) = quantifier_failures(features, db=db)
     assert reason.startswith(
-        "all(a in db.accounts: a.balance >= 0) does not hold for {'account_id': 'A2'"
+        'all(a in db.accounts: a.balance >= 0) does not hold for {"account_id": "A2"'
     )
 
 
@@ -570,8 +578,8 @@ def test_first_and_last(features: Domain) -> None:
         agent("anything else?"),
     ]
     assert quantifier_failures(features, messages=messages) == [
-        'first(c in calls).tool == "find_account" does not hold: '
-        "'get_account' is not 'find_account'",
+        'first(c in calls).tool == "find_account" does not hold: "get_account" is not '
+        '"find_account"',
         'last(m in messages where m.role == "assistant").content contains "bye" does not hold',
     ]
 
@@ -584,7 +592,8 @@ def test_no_calls_at_all(features: Domain) -> None:
         23,
         'require first(c in calls).tool == "find_account"',
     )
-    assert failure.reason == "no element of calls matches"
+    # no call at all: said so, not "no element of calls matches"
+    assert failure.reason == "the agent made no tool call"
 
 
 # --------------------------------------------------------------------- features: text, in, contains
@@ -607,7 +616,7 @@ def test_expressions_pass(features: Domain) -> None:
 def test_user_said_ignores_commas_and_case(features: Domain) -> None:
     assert expressions(features, [user("REFUND PLEASE"), agent("Ann Lee")]).passed
     failed = expressions(features, [user("a refund"), agent("Ann Lee")])
-    assert failed.reasons == ["the user never said 'refund, please'"]
+    assert failed.reasons == ['the user never said "refund, please"']
 
 
 def test_said_a_parameter_and_forbid_said(features: Domain) -> None:
@@ -615,8 +624,8 @@ def test_said_a_parameter_and_forbid_said(features: Domain) -> None:
         features, [user("refund please"), agent("Hello Bob. Your PassWord is safe.")]
     )
     assert failed.reasons == [
-        "the agent never said 'Ann Lee'",
-        "the agent said 'password', which is forbidden here",
+        'the agent never said "Ann Lee"',
+        'the agent said "password", which is forbidden here',
     ]
 
 
@@ -660,7 +669,7 @@ def test_transferred_check_with_gold(features: Domain) -> None:
         features.trace(messages, db=final, gold=gold, params=params)
     )
     assert failed.reasons == [
-        "db == gold does not hold: ['accounts']['A2']['status'] is 'open', expected 'frozen'"
+        "db == gold does not hold: ['accounts']['A2']['status'] is \"open\", expected \"frozen\""
     ]
 
 
@@ -687,7 +696,7 @@ def test_guards_of_features(features: Domain) -> None:
     )
     assert (
         message == 'db.accounts[account_id].status != "closed" does not hold: '
-        "'closed' != 'closed' is false"
+        '"closed" != "closed" is false'
     )
 
 
@@ -717,7 +726,7 @@ def test_a_field_one_row_has_and_the_other_leaves_out_is_said_with_its_value() -
         "['lines']['L1']['reason'] is null, expected left out"
     ]
     assert diff({"L1": {}}, {"L1": {"reason": "travel"}}) == [
-        "['L1']['reason'] is left out, expected 'travel'"
+        "['L1']['reason'] is left out, expected \"travel\""
     ]
 
 
@@ -754,5 +763,5 @@ def test_calls_were_lists_arguments_in_the_order_the_agent_wrote_them() -> None:
 
     made = Call("book_flight", {"user_id": "u1", "flight_id": "F2"}, None, None, 0)
     assert explain_called([made], "book_flight", {"flight_id": "F1"}).endswith(
-        "calls were: book_flight(user_id='u1', flight_id='F2')"
+        'calls were: book_flight(user_id="u1", flight_id="F2")'
     )

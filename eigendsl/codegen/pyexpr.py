@@ -152,9 +152,19 @@ class ExprCompiler:
             return self.compile(e)
         source = shown.source
         what = f"element of {render_expr(source)}"
+        items: list[ast.expr] = []  # a collection cheap to read again: said empty, when it is
         if isinstance(source, A.Attribute) and isinstance(source.obj, A.Name):
-            what = f"{source.name} row" if source.obj.id in ("db", "initial", "gold") else what
-        return rt_call("found", self.compile(e), const(what))
+            if source.obj.id in ("db", "initial", "gold"):
+                what = f"{source.name} row"
+                items = [self.compile(source)]
+        elif isinstance(source, A.Name) and source.id in ("calls", "messages"):
+            items = [self.compile(source)]
+        # what it looked for, in a verdict's reason; a guard refuses with "no orders row matches"
+        condition = []
+        if shown.where is not None and what.startswith("element of"):
+            condition = [const(render_expr(shown.where))]
+            items = items or [const(None)]
+        return rt_call("found", self.compile(e), const(what), *items, *condition)
 
     def _unary(self, e: A.Unary) -> ast.expr:
         op = ast.Not() if e.op == "not" else ast.USub()

@@ -68,15 +68,18 @@ class StatementCompiler:
 
     # ------------------------------------------------------------------ statements
 
-    def statement(self, stmt: A.Statement, comp: ExprCompiler) -> StatementCode:
-        """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded."""
+    def statement(
+        self, stmt: A.Statement, comp: ExprCompiler, rule_name: str | None = None
+    ) -> StatementCode:
+        """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded; the
+        reason of a policy rule's statement (``rule_name``) starts with the rule's name."""
         if isinstance(stmt, A.Use):
             rule = self.resolved.rules[stmt.rule]
             body: list[ast.stmt] = []
             hard, soft, notes = 0, 0.0, False
             scope = comp.block()  # the rule's lets are its own, apart from the check's
             for inner in rule.body:
-                code = self.statement(inner, scope)
+                code = self.statement(inner, scope, stmt.rule)
                 body.extend(code.body)
                 hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
             return StatementCode(body, hard, soft, notes)
@@ -112,6 +115,8 @@ class StatementCompiler:
             if message
             else name("_why")
         )
+        if rule_name is not None:  # the name says what went wrong; the statement, how
+            reason = ast.BinOp(left=const(f"policy rule {rule_name}: "), op=ast.Add(), right=reason)
         advisory = isinstance(stmt, A.Judge) and stmt.advisory
         if isinstance(stmt, A.Score):
             counted = ast.AugAssign(
@@ -236,17 +241,12 @@ class StatementCompiler:
                     ast.IfExp(
                         test=name("_ok"),
                         body=ast.Dict(keys=[], values=[]),
-                        orelse=ast.Dict(
-                            keys=[const("left"), const("right")],
-                            values=[
-                                rt_call("summarize", name("_l")),
-                                rt_call("summarize", name("_r")),
-                            ],
-                        ),
+                        orelse=rt_call("compare_values", name("_l"), name("_r")),
                     ),
                 ),
             ]
         value = comp.compile(expr)
+        why: ast.expr
         if isinstance(shown, A.Called):
             why = (
                 rt_call("explain_called", name("calls"), const(shown.tool), at.called_args(shown))
@@ -280,6 +280,8 @@ class StatementCompiler:
                 ),
             )
             why = rt_call("counterexample_reason", const(_source_of(shown)), counter)
+        elif isinstance(shown, A.Quantifier) and shown.kind == "any" and not negate:
+            why = _any_reason(shown, at)
         else:
             why = rt_call("condition_reason", const(_source_of(shown)), const(negate))
         return [
@@ -288,6 +290,40 @@ class StatementCompiler:
             _why(why, lets),
             assign("_vals", empty),
         ]
+
+
+def _any_reason(shown: A.Quantifier, at: ExprCompiler) -> ast.expr:
+    """``any_reason(...)`` for a failed ``any(x in xs where F: P)``: the elements that matched
+    ``F`` (read again only when it failed), each with the two sides of ``P`` where it is a
+    comparison; and ``xs`` itself where it is ``calls`` or ``messages``, to say it is empty."""
+    inner, generator = at.comprehension(shown.var, shown.source, shown.where)
+    element = name(generator.target.id)  # type: ignore[attr-defined]
+    body = shown.body
+    op = body.op if isinstance(body, A.Compare) and body.op in _COMPARISONS else None
+    if isinstance(body, A.Compare) and op is not None:
+        elt: ast.expr = ast.Tuple(
+            elts=[element, inner.compile(body.left), inner.compile(body.right)], ctx=ast.Load()
+        )
+    else:
+        elt = element
+    source = shown.source
+    items = (
+        [at.compile(source)]
+        if isinstance(source, A.Name) and source.id in ("calls", "messages")
+        else []
+    )
+    return rt_call(
+        "any_reason",
+        const(_source_of(shown)),
+        const(_source_of(body) if body is not None else "true"),
+        const(op),
+        const(_source_of(source)),
+        ast.GeneratorExp(elt=elt, generators=[generator]),
+        *items,
+    )
+
+
+_COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 
 
 def _held(negate: bool) -> ast.expr:

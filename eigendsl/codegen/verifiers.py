@@ -75,6 +75,7 @@ class VerifierBuilder(StatementCompiler):
         statements: tuple[A.Statement, ...],
         params: list[str],
         doc: str,
+        rule_name: str | None = None,
     ) -> ast.FunctionDef:
         comp = self.compiler()
         start = [
@@ -85,7 +86,7 @@ class VerifierBuilder(StatementCompiler):
         body: list[ast.stmt] = list(start)
         hard, soft, notes = 0, 0.0, False
         for stmt in statements:
-            code = self.statement(stmt, comp)
+            code = self.statement(stmt, comp, rule_name)
             body.extend(code.body)
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
         finish = [
@@ -130,7 +131,9 @@ class VerifierBuilder(StatementCompiler):
         for rule_name in names:
             rule = self.resolved.rules[rule_name]
             doc = f"Policy rule '{rule_name}' ({self.relative(rule.span.path)}:{rule.span.line})."
-            stmts.append(self._verify_function(f"rule_{rule_name}", rule_name, rule.body, [], doc))
+            stmts.append(
+                self._verify_function(f"rule_{rule_name}", rule_name, rule.body, [], doc, rule_name)
+            )
         stmts.append(
             ast.Assign(
                 targets=[name("RULES", ast.Store())],

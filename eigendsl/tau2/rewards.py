@@ -44,6 +44,35 @@ def statement_kind(statement: str) -> str | None:
     return None
 
 
+# a tool-call check: `called tool(...)`, or tau2's match of a call with its arguments
+_CALLED = re.compile(
+    r'^require (?:called |any\(c in calls where c\.tool == "(?=\w+": c\.args ==))(\w+)'
+)
+
+
+def _said_text(statement: str) -> str | None:
+    """What a statement ``said X`` (``require`` or ``score``) wants the agent to say: its text (a
+    literal without its quotes); None for any other statement (``all(... user_said ...)``).
+
+    >>> _said_text('require said "cancelled"'), _said_text("score 0.5: said abs(difference)")
+    ('cancelled', 'abs(difference)')
+    >>> _said_text('require all(c in calls where c.writes: user_said "yes" before c)') is None
+    True
+    """
+    match = _SAID.match(statement.strip())
+    if match is None:
+        return None
+    text = match.group(1)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
+_SAID = re.compile(r"^(?:require|score [0-9.]+:)\s+said\s+(.+)$", re.DOTALL)
+
+
 def _said(messages: list[dict[str, Any]], info: Any) -> bool:
     """tau2's CommunicateEvaluator: ``info`` in an assistant message, case and commas aside."""
     wanted = str(info).lower()
@@ -138,12 +167,24 @@ def reward_info(
                     "action_reward": 1.0 if match else 0.0,
                 }
             )
+        # without tau2's actions, the failed `called` statements, each as its tool (a statement
+        # that is no call, `any(c in calls ...)`, is no tau2 action: it is in info's failures)
         result["action_checks"] = checks or [
-            {"action": {"name": s, "arguments": {}}, "action_match": False, "action_reward": 0.0}
+            {
+                "action": {"requestor": "assistant", "name": called.group(1), "arguments": {}},
+                "action_match": False,
+                "action_reward": 0.0,
+            }
             for s in failed
-            if statement_kind(s) == "ACTION"
+            if (called := _CALLED.match(s))
         ]
-    if "COMMUNICATE" in basis:
+    if "COMMUNICATE" in basis and task is None:  # the failed `said` statements, each as its text
+        result["communicate_checks"] = [
+            {"info": wanted, "met": False, "justification": failed[s]["reason"]}
+            for s in failed
+            if (wanted := _said_text(s)) is not None
+        ]
+    elif "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
         said = [s for s in failed if statement_kind(s) == "COMMUNICATE"]
         result["communicate_checks"] = [

@@ -27,12 +27,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
+    'retail/checks/rules.chk:23:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_2['result'] == rt.found(rt.first((v_d_3 for v_d_3 in rt.elements(calls) if rt.member('auth', v_d_3['tags']) and v_d_3['ok'])), 'element of calls')['result'] for v_c_2 in rt.elements(calls) if rt.member('auth', v_c_2['tags']) and v_c_2['ok']))
+        v_identified_3 = rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))
+    except Exception as _e:
+        v_identified_3 = rt.let_failed(_e)
+    'retail/checks/rules.chk:24:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_4['result'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_4 for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok'] if not v_c_4['result'] == rt.found(rt.first((v_d_5 for v_d_5 in rt.elements(calls) if rt.member('auth', v_d_5['tags']) and v_d_5['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_5 for v_c_5 in rt.elements(calls) if rt.member('auth', v_c_5['tags']) and v_c_5['ok'] if not v_c_5['result'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -41,12 +46,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
-    'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 24, 5, _vals))
+    'retail/checks/rules.chk:25:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_6['args']['user_id'] == rt.found(rt.first((v_d_7 for v_d_7 in rt.elements(calls) if rt.member('auth', v_d_7['tags']) and v_d_7['ok'])), 'element of calls')['result'] for v_c_6 in rt.elements(calls) if (rt.member('account', v_c_6['tags']) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
+        _v = all((v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_6['tags'])) and v_c_6['ok']) and rt.member('user_id', v_c_6['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "user_id" in c.args): c.args.user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_8 for v_c_8 in rt.elements(calls) if (rt.member('account', v_c_8['tags']) and v_c_8['ok']) and rt.member('user_id', v_c_8['args']) if not v_c_8['args']['user_id'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_7 for v_c_7 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_7['tags'])) and v_c_7['ok']) and rt.member('user_id', v_c_7['args']) if not v_c_7['args']['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -55,12 +60,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
-    'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 25, 5, _vals))
+    'retail/checks/rules.chk:27:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_10['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'] for v_c_10 in rt.elements(calls) if (rt.member('account', v_c_10['tags']) and v_c_10['ok']) and rt.member('order_id', v_c_10['args'])))
+        _v = all((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_8['tags'])) and v_c_8['ok']) and rt.member('order_id', v_c_8['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('order_id', v_c_12['args']) if not rt.row(initial['orders'], v_c_12['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_9 for v_c_9 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_9['tags'])) and v_c_9['ok']) and rt.member('order_id', v_c_9['args']) if not rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -69,14 +74,14 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
     'retail/checks/tasks.chk:49:5: require db == initial'
     try:
         _l = db
         _r = initial
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -91,7 +96,7 @@ def verify(trace):
         _r = gold
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -130,11 +135,11 @@ def verify(trace):
         _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 52, 5, _vals))
     'retail/checks/tasks.chk:53:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
-        _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes'] and v_c_14['ok']))
+        _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 0', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

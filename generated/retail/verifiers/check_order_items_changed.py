@@ -32,7 +32,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', _why, 'retail/checks/rules.chk', 6, 5, _vals))
+        _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
     'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
     try:
         _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
@@ -46,12 +46,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', _why, 'retail/checks/rules.chk', 15, 5, _vals))
-    'retail/checks/rules.chk:22:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 15, 5, _vals))
+    'retail/checks/rules.chk:23:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_8['result'] == rt.found(rt.first((v_d_9 for v_d_9 in rt.elements(calls) if rt.member('auth', v_d_9['tags']) and v_d_9['ok'])), 'element of calls')['result'] for v_c_8 in rt.elements(calls) if rt.member('auth', v_c_8['tags']) and v_c_8['ok']))
+        v_identified_9 = rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok']))
+    except Exception as _e:
+        v_identified_9 = rt.let_failed(_e)
+    'retail/checks/rules.chk:24:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_10['result'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_10 for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok'] if not v_c_10['result'] == rt.found(rt.first((v_d_11 for v_d_11 in rt.elements(calls) if rt.member('auth', v_d_11['tags']) and v_d_11['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_11 for v_c_11 in rt.elements(calls) if rt.member('auth', v_c_11['tags']) and v_c_11['ok'] if not v_c_11['result'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -60,12 +65,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 22, 5, _vals))
-    'retail/checks/rules.chk:24:5: require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 24, 5, _vals))
+    'retail/checks/rules.chk:25:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_12['args']['user_id'] == rt.found(rt.first((v_d_13 for v_d_13 in rt.elements(calls) if rt.member('auth', v_d_13['tags']) and v_d_13['ok'])), 'element of calls')['result'] for v_c_12 in rt.elements(calls) if (rt.member('account', v_c_12['tags']) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
+        _v = all((v_c_12['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_12['tags'])) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "user_id" in c.args): c.args.user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_14 for v_c_14 in rt.elements(calls) if (rt.member('account', v_c_14['tags']) and v_c_14['ok']) and rt.member('user_id', v_c_14['args']) if not v_c_14['args']['user_id'] == rt.found(rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_13['tags'])) and v_c_13['ok']) and rt.member('user_id', v_c_13['args']) if not v_c_13['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -74,12 +79,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 24, 5, _vals))
-    'retail/checks/rules.chk:26:5: require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 25, 5, _vals))
+    'retail/checks/rules.chk:27:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_17 for v_d_17 in rt.elements(calls) if rt.member('auth', v_d_17['tags']) and v_d_17['ok'])), 'element of calls')['result'] for v_c_16 in rt.elements(calls) if (rt.member('account', v_c_16['tags']) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
+        _v = all((rt.row(initial['orders'], v_c_14['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_14['tags'])) and v_c_14['ok']) and rt.member('order_id', v_c_14['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (("account" in c.tags and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == first(d in calls where ("auth" in d.tags and d.ok)).result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (rt.member('account', v_c_18['tags']) and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not rt.row(initial['orders'], v_c_18['args']['order_id'], 'orders')['user_id'] == rt.found(rt.first((v_d_19 for v_d_19 in rt.elements(calls) if rt.member('auth', v_d_19['tags']) and v_d_19['ok'])), 'element of calls')['result'])))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_15['tags'])) and v_c_15['ok']) and rt.member('order_id', v_c_15['args']) if not rt.row(initial['orders'], v_c_15['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -88,12 +93,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == first(d in calls where "auth" in d.tags and d.ok).result)', _why, 'retail/checks/rules.chk', 26, 5, _vals))
-    'retail/checks/rules.chk:32:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
+    'retail/checks/rules.chk:33:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
-        _v = all((any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])) for v_c_20 in rt.elements(calls) if (v_c_20['writes'] and v_c_20['ok']) and rt.member('order_id', v_c_20['args'])))
+        _v = all((any((v_d_17['args']['order_id'] == v_c_16['args']['order_id'] for v_d_17 in rt.elements(calls) if (v_d_17['tool'] == 'get_order_details' and v_d_17['ok']) and v_d_17['position'] < v_c_16['position'])) for v_c_16 in rt.elements(calls) if (v_c_16['writes'] and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if (v_c_22['writes'] and v_c_22['ok']) and rt.member('order_id', v_c_22['args']) if not any((v_d_23['args']['order_id'] == v_c_22['args']['order_id'] for v_d_23 in rt.elements(calls) if (v_d_23['tool'] == 'get_order_details' and v_d_23['ok']) and v_d_23['position'] < v_c_22['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if (v_c_18['writes'] and v_c_18['ok']) and rt.member('order_id', v_c_18['args']) if not any((v_d_19['args']['order_id'] == v_c_18['args']['order_id'] for v_d_19 in rt.elements(calls) if (v_d_19['tool'] == 'get_order_details' and v_d_19['ok']) and v_d_19['position'] < v_c_18['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -102,14 +107,14 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', _why, 'retail/checks/rules.chk', 32, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
     'retail/checks/tasks.chk:114:5: require db == gold'
     try:
         _l = db
         _r = gold
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -134,9 +139,9 @@ def verify(trace):
         _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 115, 5, _vals))
     'retail/checks/tasks.chk:116:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
-        _v = any((v_i_24['item_id'] == p_new_item_id for v_i_24 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
+        _v = any((v_i_20['item_id'] == p_new_item_id for v_i_20 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('any(i in db.orders[order_id].items: i.item_id == new_item_id)', False)
+        _why = None if _ok else rt.any_reason('any(i in db.orders[order_id].items: i.item_id == new_item_id)', 'i.item_id == new_item_id', '==', 'db.orders[order_id].items', ((v_i_21, v_i_21['item_id'], p_new_item_id) for v_i_21 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -148,7 +153,7 @@ def verify(trace):
         _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 116, 5, _vals))
     'retail/checks/tasks.chk:117:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
-        _v = any((v_i_25['item_id'] == p_item_id for v_i_25 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
+        _v = any((v_i_22['item_id'] == p_item_id for v_i_22 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(i in db.orders[order_id].items: i.item_id == item_id)', True)
         _vals = {}
@@ -166,7 +171,7 @@ def verify(trace):
         _r = 'pending'
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -177,11 +182,11 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 118, 5, _vals))
     'retail/checks/tasks.chk:119:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_26 in rt.elements(calls) if v_c_26['writes'] and v_c_26['ok']))
+        _l = sum((1 for v_c_23 in rt.elements(calls) if v_c_23['writes'] and v_c_23['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

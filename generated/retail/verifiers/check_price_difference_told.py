@@ -20,7 +20,7 @@ def verify(trace):
         _r = initial
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False)
-        _vals = {} if _ok else {'left': rt.summarize(_l), 'right': rt.summarize(_r)}
+        _vals = {} if _ok else rt.compare_values(_l, _r)
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -47,7 +47,7 @@ def verify(trace):
     try:
         _v = any((v_c_1['result'] == p_difference for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'calculate' and v_c_1['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "calculate" and c.ok): c.result == difference)', False)
+        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "calculate" and c.ok): c.result == difference)', 'c.result == difference', '==', 'calls', ((v_c_2, v_c_2['result'], p_difference) for v_c_2 in rt.elements(calls) if v_c_2['tool'] == 'calculate' and v_c_2['ok']), calls)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -73,7 +73,7 @@ def verify(trace):
         _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
     'retail/checks/tasks.chk:222:5: forbid any(c in calls where "account" in c.tags)'
     try:
-        _v = any((True for v_c_2 in rt.elements(calls) if rt.member('account', v_c_2['tags'])))
+        _v = any((True for v_c_3 in rt.elements(calls) if rt.member('account', v_c_3['tags'])))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(c in calls where "account" in c.tags)', True)
         _vals = {}

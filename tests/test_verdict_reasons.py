@@ -1,0 +1,190 @@
+"""Failure reasons and values as a reader of a verdict gets them: values written as JSON writes
+them, what an ``any`` was given, why a ``first(...)`` found nothing, the rule a policy failure
+belongs to, and what ``export tau2`` makes of statements that are no tau2 action."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import eigendsl.support as support
+from eigendsl.tau2.rewards import reward_info
+from tests.conftest import MINI, copy_spec, edit
+from tests.test_verifiers import PARAMS, Domain, cancelled_db, good_dialogue, tool_call, user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+EXPLAINED = """
+check explained(order_id: string):
+    require any(c in calls where c.tool == "get_order" and c.ok: c.result.status == "cancelled")
+    require first(c in calls where c.tool == "set_email").tool == "set_email"
+    score 1: said (db.orders[order_id].total * 0)
+"""
+
+
+@pytest.fixture(scope="module")
+def explained(tmp_path_factory: pytest.TempPathFactory) -> Domain:
+    from tests.conftest import compile_to
+
+    root = tmp_path_factory.mktemp("explained")
+    spec = copy_spec(MINI, root / "spec")
+    main = (spec / "checks" / "main.chk").read_text(encoding="utf-8")
+    edit(spec, "checks/main.chk", None, main + EXPLAINED)
+    return Domain(compile_to(spec, root / "out"))
+
+
+def test_values_are_shown_and_kept_as_json_writes_them() -> None:
+    # "null is not ['I10301']": JSON's null beside a Python list, and the list kept as a string
+    reason = support.compare_reason("x == [i]", "==", None, ["I10301"])
+    assert reason == 'x == [i] does not hold: null is not ["I10301"]'
+    assert support.compare_values(None, ["I10301"]) == {"left": None, "right": ["I10301"]}
+    assert json.dumps(support.compare_values({"a": True}, "text")) == (
+        '{"left": {"a": true}, "right": "text"}'
+    )
+
+
+def test_a_whole_database_compared_keeps_only_the_entries_that_differ() -> None:
+    db = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "pending"}}}
+    gold = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "cancelled"}}}
+    assert support.compare_values(db, gold) == {
+        "differences": [
+            {"at": "['orders']['#1']['status']", "left": "pending", "right": "cancelled"}
+        ]
+    }
+    gold["orders"]["#2"] = {"status": "pending"}
+    assert support.compare_values(db, gold)["differences"][1] == {
+        "at": "['orders']['#2']",
+        "right": {"status": "pending"},
+    }
+
+
+def test_a_failed_any_says_what_each_matching_element_gave(explained: Domain) -> None:
+    verdict = explained.v.check("explained").verify(
+        explained.trace(good_dialogue(), db=cancelled_db(explained), params=PARAMS)
+    )
+    reasons = [f.reason for f in verdict.failures]
+    assert reasons[0].endswith(
+        " does not hold: c.result.status == 'cancelled' is false for "
+        'get_order(order_id="#1") ("pending" is not "cancelled")'
+        # the DSL's text as render_expr writes it, in either quotes
+    ) or reasons[0].endswith(
+        ' does not hold: c.result.status == "cancelled" is false for '
+        'get_order(order_id="#1") ("pending" is not "cancelled")'
+    ), reasons[0]
+
+
+def test_first_that_found_nothing_says_what_it_looked_for(explained: Domain) -> None:
+    verdict = explained.v.check("explained").verify(explained.trace(good_dialogue(), params=PARAMS))
+    (failure,) = [f for f in verdict.failures if "set_email" in f.statement]
+    assert failure.reason.replace('"', "'") == "no element of calls matches c.tool == 'set_email'"
+    empty = explained.v.check("explained").verify(explained.trace([user("hi")], params=PARAMS))
+    reasons = [f.reason for f in empty.failures]
+    assert reasons[0].endswith(" does not hold: the agent made no tool call")
+    assert reasons[1] == "the agent made no tool call"
+
+
+def test_said_a_number_names_the_ways_it_looks_for() -> None:
+    assert support.said_reason("assistant", 0.0, False) == (
+        "the agent never said 0 (any number equal to it, such as 0.00)"
+    )
+    assert support.said_reason("assistant", 68.1, False) == (
+        "the agent never said 68.1 (any number equal to it, such as 68.10)"
+    )
+    assert (
+        support.said_reason("assistant", "cancelled", False) == 'the agent never said "cancelled"'
+    )
+
+
+def test_a_said_score_term_of_zero_reads_as_a_number(explained: Domain) -> None:
+    verdict = explained.v.check("explained").verify(explained.trace(good_dialogue(), params=PARAMS))
+    assert verdict.failures[-1].reason == (
+        "the agent never said 0 (any number equal to it, such as 0.00)"
+    )
+
+
+def test_a_policy_rule_failure_starts_with_the_rule_name(mini: Domain) -> None:
+    verdict = mini.v.rules.verify(mini.trace(good_dialogue(confirm_first=False)))
+    (failure,) = verdict.failures
+    assert failure.reason.startswith("policy rule confirm_writes: all(c in calls where c.writes")
+    assert failure.reason.endswith(
+        'does not hold for cancel_order(order_id="#1", reason="no longer needed")'
+    )
+
+
+@pytest.fixture(scope="module")
+def mini(mini_verifiers) -> Domain:  # type: ignore[no-untyped-def]
+    return Domain(mini_verifiers)
+
+
+def test_retail_one_user_per_conversation_holds_when_no_one_was_identified() -> None:
+    """A missing identification fails identify_first alone, not also this rule with "no
+    element of calls matches"."""
+    from tests.conftest import Verifiers
+
+    retail = Domain(Verifiers(ROOT / "generated" / "retail"))
+    order = next(iter(retail.seed["orders"]))
+    messages = [
+        user("Cancel my order."),
+        *tool_call("get_order_details", {"order_id": order}, retail.seed["orders"][order]),
+    ]
+    rules = retail.v.rules.RULES
+    assert rules["one_user_per_conversation"](retail.trace(messages)).passed
+    assert not rules["identify_first"](retail.trace(messages)).passed
+    other = next(u for u in retail.seed["users"] if u != retail.seed["orders"][order]["user_id"])
+    wrong = [*tool_call("find_user_id_by_email", {"email": "x@example.com"}, other), *messages[1:]]
+    (failure,) = rules["one_user_per_conversation"](retail.trace(wrong)).failures
+    assert failure.reason.startswith("policy rule one_user_per_conversation: ")
+
+
+def verdict_of(*statements: str) -> dict:
+    failures = [{"statement": s, "reason": f"reason of {s}"} for s in statements]
+    return {"passed": False, "score": 0.0, "failures": failures}
+
+
+def test_tau2_export_of_native_episodes_writes_only_tool_calls_as_actions() -> None:
+    verdict = verdict_of(
+        'require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)',
+        'require called cancel_order(order_id="#1")',
+        'require said "cancelled"',
+    )
+    info = reward_info(verdict, None, [user("hi")])
+    assert [c["action"]["name"] for c in info["action_checks"]] == ["cancel_order"]
+    assert info["communicate_checks"] == [
+        {
+            "info": "cancelled",
+            "met": False,
+            "justification": 'reason of require said "cancelled"',
+        }
+    ]
+    assert info["reward_breakdown"]["COMMUNICATE"] == 0.0
+    assert len(info["info"]["failures"]) == 3  # the statement that is no action is still there
+
+
+def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> None:
+    """confirm_each_write's 300-character expression hid the call it failed for."""
+    from tests.conftest import Verifiers
+
+    retail = Domain(Verifiers(ROOT / "generated" / "retail"))
+    order = next(iter(retail.seed["orders"]))
+    messages = [
+        user("Cancel my order."),
+        *tool_call("cancel_pending_order", {"order_id": order, "reason": "ordered by mistake"}),
+    ]
+    (failure,) = retail.v.rules.RULES["confirm_each_write"](retail.trace(messages)).failures
+    assert failure.reason.startswith("policy rule confirm_each_write: all(c in calls")
+    assert len(failure.reason) < 240  # 100 of them the expression
+    assert failure.reason.endswith(
+        f' ... does not hold for cancel_pending_order(order_id="{order}", '
+        'reason="ordered by mistake")'
+    )
+
+
+def test_tau2_export_takes_only_said_statements_as_communicate_checks() -> None:
+    verdict = verdict_of(
+        'require all(c in calls where c.writes: user_said "yes" before c)',
+        "score 0.5: said abs(difference)",
+    )
+    info = reward_info(verdict, None, [user("hi")])
+    assert [c["info"] for c in info["communicate_checks"]] == ["abs(difference)"]
