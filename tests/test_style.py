@@ -23,7 +23,7 @@ LAYERS = (
     ("dsl",),
     ("loader", "domain", "references", "tool_bodies", "settings_checks"),
     ("codegen",),
-    ("tasks", "task_set", "template_text", "change_mind", "gold_plans"),
+    ("tasks", "task_set", "template_text", "template_syntax", "change_mind", "gold_plans"),
     ("compiler", "output_folders"),
     ("runtime",),
     ("lint", "synth", "tau2"),

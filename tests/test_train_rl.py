@@ -426,7 +426,7 @@ def test_grpo_rolls_out_on_the_tasks_synthesis_verified_last(tmp_path):
     from eigendsl.synth.generation import SynthSettings, run_synthesis
     from eigendsl.synth.roles import param_key
     from eigendsl.train.pipeline import Pipeline
-    from eigendsl.train.runfolder import GRPO_TASKS_PER_TEMPLATE
+    from eigendsl.train.run_dialogues import GRPO_TASKS_PER_TEMPLATE
     from eigendsl.train.settings import TrainSettings
 
     spec = ROOT / "specs" / "retail"

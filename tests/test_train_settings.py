@@ -613,7 +613,7 @@ def test_one_synth_at_a_time_in_its_folder(tmp_path):
 
 
 def test_jsonl_lines_end_at_newlines_only(tmp_path):
-    from eigendsl.train.runfolder import read_dialogues
+    from eigendsl.train.run_dialogues import read_dialogues
     from eigendsl.yaml_files import jsonl_rows
 
     row = {"messages": [{"role": "user", "content": "line one\u2028line two"}], "tools": []}

@@ -31,15 +31,13 @@ from eigendsl.runtime.domain import Domain, load_domain
 from eigendsl.runtime.model_view import CONTEXT_KEY, DOMAIN_KEY, model_view
 from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
+from eigendsl.train.run_dialogues import accepted_files, read_dialogues, synthesized_tasks
 from eigendsl.train.runfolder import (
-    accepted_files,
     claim_run_folder,
     disk_errors,
     episodes_record,
     finished_stage,
-    read_dialogues,
     record_stage,
-    synthesized_tasks,
 )
 from eigendsl.train.settings import (
     ID_TOKENS,
