@@ -77,3 +77,50 @@ def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_mo
     # the rows the full run wrote, in its order, judged alike
     assert kept == [row for row in rows if row in kept]
     assert all(row in rows for row in kept)
+
+
+def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch):
+    """`run --out FILE` stopped by Ctrl-C wrote nothing either: it writes the episodes that had
+    ended, as a finished run writes them, says so and exits 130."""
+    from eigendsl.runtime import model_roles
+
+    stop_at = [None]
+
+    class Agent:
+        name = "scripted"
+
+        def __init__(self):
+            self.inner, self.calls = make_agent("scripted"), 0
+
+        def act(self, batch):
+            self.calls += 1
+            if self.calls == stop_at[0]:
+                raise KeyboardInterrupt
+            return self.inner.act(batch)
+
+    monkeypatch.setattr(model_roles, "make_agent", lambda *args, **kwargs: Agent())
+    tasks = [option for task in TASKS for option in ("--task", task)]
+
+    def run(out):
+        return CliRunner().invoke(
+            main, ["run", "specs/retail", *tasks, "--trials", "2", "--out", str(out)]
+        )
+
+    whole = run(tmp_path / "whole.jsonl")
+    assert whole.exit_code == 0, whole.output
+    rows = [json.loads(line) for line in (tmp_path / "whole.jsonl").read_text().splitlines()]
+    for stop in range(2, 12):
+        stop_at[0] = stop
+        cut = run(tmp_path / "cut.jsonl")
+        kept = [json.loads(line) for line in (tmp_path / "cut.jsonl").read_text().splitlines()]
+        if 0 < len(kept) < len(rows):
+            break
+    else:
+        pytest.fail("no turn stopped the run with some episodes ended and some not")
+    assert cut.exit_code == 130
+    assert (
+        f"interrupted: {len(kept)} of {len(rows)} episodes had ended; they are in "
+        f"{tmp_path / 'cut.jsonl'}, a partial set (its pass rates are not the full run's)"
+    ) in cut.stderr
+    assert "Aborted!" not in cut.output
+    assert kept == [row for row in rows if row in kept]

@@ -16,6 +16,7 @@ from eigendsl.cli.shared import (
     domain_dir_argument,
     echo_json,
     episodes_progress,
+    exit_interrupted,
     json_option,
     judge_model,
     print_summary,
@@ -146,10 +147,10 @@ def run_cmd(
 ) -> None:
     """Run episodes of DOMAIN_DIR (a spec or generated folder) and judge them."""
     from eigendsl.runtime.domain import load_domain
-    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.episodes import EpisodesInterrupted, run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
     from eigendsl.runtime.model_view import agent_context, checkpoint_notes
-    from eigendsl.runtime.rows import claim_episodes_file
+    from eigendsl.runtime.rows import claim_episodes_file, row_from_here, write_jsonl
 
     if out is not None:
         claim_episodes_file(out)
@@ -159,18 +160,23 @@ def run_cmd(
     chosen = select_tasks(domain, tasks, split, task_ids)
     for note in checkpoint_notes(agent, domain.name, agent_context(agent, context)):
         click.echo(note, err=True)
-    with episodes_progress(len(chosen) * trials) as progress:
-        rows = run_episodes(
-            domain,
-            chosen,
-            make_agent(
-                agent, tuple(mistakes), seed, constrain_calls=constrain_calls, context=context
-            ),
-            make_user(user, domain, seed),
-            trials=trials,
-            max_turns=max_turns,
-            progress=progress,
-        )
+    try:
+        with episodes_progress(len(chosen) * trials) as progress:
+            rows = run_episodes(
+                domain,
+                chosen,
+                make_agent(
+                    agent, tuple(mistakes), seed, constrain_calls=constrain_calls, context=context
+                ),
+                make_user(user, domain, seed),
+                trials=trials,
+                max_turns=max_turns,
+                progress=progress,
+            )
+    except EpisodesInterrupted as stopped:
+        if out is not None:  # the episodes that had ended, as a finished run writes them
+            write_jsonl([row_from_here(row, domain_dir) for row in stopped.rows], out)
+        exit_interrupted(len(stopped.rows), stopped.total, out, "run")
     report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}", domain_dir)
 
 
@@ -269,17 +275,8 @@ def eval_cmd(
                 constrain_calls=constrain_calls,
                 progress=progress,
             )
-    except EpisodesInterrupted as stopped:
-        kept = (
-            f"they are in {out}, a partial set (its pass rates are not the full eval's)"
-            if out is not None
-            else "give --out to keep the episodes that end"
-        )
-        click.echo(
-            f"\ninterrupted: {len(stopped.rows)} of {stopped.total} episodes had ended; {kept}",
-            err=True,
-        )
-        sys.exit(130)
+    except EpisodesInterrupted as stopped:  # evaluate wrote the ended ones to --out
+        exit_interrupted(len(stopped.rows), stopped.total, out, "eval")
     if as_json:
         echo_json(summary)
     else:

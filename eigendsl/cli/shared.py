@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -269,3 +269,15 @@ def report_episodes(
         echo_json(summary)
     else:
         print_summary(summary, title)
+
+
+def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> NoReturn:
+    """Ctrl-C stopped ``command`` (run, eval) after ``kept`` of ``total`` episodes had ended,
+    those written to ``out``: say so and exit 130, as train and synth do."""
+    where = (
+        f"they are in {out}, a partial set (its pass rates are not the full {command}'s)"
+        if out is not None
+        else "give --out to keep the episodes that end"
+    )
+    click.echo(f"\ninterrupted: {kept} of {total} episodes had ended; {where}", err=True)
+    sys.exit(130)
