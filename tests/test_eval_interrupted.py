@@ -19,6 +19,21 @@ from eigendsl.runtime.model_roles import make_agent  # noqa: E402
 TASKS = ("cancel-amara-by-mistake", "transfer-leona-compensation", "exchange_items-005")
 
 
+class StoppedAgent:
+    """The scripted agent, whose turn number ``stop_at[0]`` Ctrl-C stops."""
+
+    name = "scripted"
+
+    def __init__(self, stop_at):
+        self.inner, self.calls, self.stop_at = make_agent("scripted"), 0, stop_at
+
+    def act(self, batch):
+        self.calls += 1
+        if self.calls == self.stop_at[0]:
+            raise KeyboardInterrupt
+        return self.inner.act(batch)
+
+
 @pytest.fixture()
 def scripted_model(monkeypatch):
     """eval's model plays as the scripted agent; ``stop_at[0]`` its turn that Ctrl-C stops."""
@@ -26,20 +41,9 @@ def scripted_model(monkeypatch):
     from eigendsl.train import evaluate as evaluate_mod
 
     stop_at = [None]
-
-    class Agent:
-        def __init__(self):
-            self.inner, self.calls = make_agent("scripted"), 0
-
-        def act(self, batch):
-            self.calls += 1
-            if self.calls == stop_at[0]:
-                raise KeyboardInterrupt
-            return self.inner.act(batch)
-
     monkeypatch.setattr(checkpoints_mod, "load_for_play", lambda *args, **kwargs: (None, None))
     monkeypatch.setattr(evaluate_mod, "HFBackend", lambda **kwargs: None)
-    monkeypatch.setattr(evaluate_mod, "ModelAgent", lambda *args, **kwargs: Agent())
+    monkeypatch.setattr(evaluate_mod, "ModelAgent", lambda *args, **kwargs: StoppedAgent(stop_at))
     return stop_at
 
 
@@ -85,20 +89,7 @@ def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch)
     from eigendsl.runtime import model_roles
 
     stop_at = [None]
-
-    class Agent:
-        name = "scripted"
-
-        def __init__(self):
-            self.inner, self.calls = make_agent("scripted"), 0
-
-        def act(self, batch):
-            self.calls += 1
-            if self.calls == stop_at[0]:
-                raise KeyboardInterrupt
-            return self.inner.act(batch)
-
-    monkeypatch.setattr(model_roles, "make_agent", lambda *args, **kwargs: Agent())
+    monkeypatch.setattr(model_roles, "make_agent", lambda *args, **kwargs: StoppedAgent(stop_at))
     tasks = [option for task in TASKS for option in ("--task", task)]
 
     def run(out):
