@@ -5,6 +5,8 @@ not a terminal it showed no progress either. No model is loaded: the scripted ag
 from __future__ import annotations
 
 import json
+import os
+import signal
 
 import pytest
 
@@ -20,17 +22,25 @@ TASKS = ("cancel-amara-by-mistake", "transfer-leona-compensation", "exchange_ite
 
 
 class StoppedAgent:
-    """The scripted agent, whose turn number ``stop_at[0]`` Ctrl-C stops."""
+    """The scripted agent, whose turn number ``stop_at[0]`` Ctrl-C stops (or, with ``signal``,
+    that signal sent to the process, as a timeout sends SIGTERM)."""
 
     name = "scripted"
 
-    def __init__(self, stop_at):
-        self.inner, self.calls, self.stop_at = make_agent("scripted"), 0, stop_at
+    def __init__(self, stop_at, signal=None):
+        self.inner, self.calls, self.stop_at, self.signal = (
+            make_agent("scripted"),
+            0,
+            stop_at,
+            signal,
+        )
 
     def act(self, batch):
         self.calls += 1
         if self.calls == self.stop_at[0]:
-            raise KeyboardInterrupt
+            if self.signal is None:
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), self.signal)
         return self.inner.act(batch)
 
 
@@ -80,16 +90,21 @@ def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_mo
     assert "Aborted!" not in cut.output
     # the rows the full run wrote, in its order, judged alike
     assert kept == [row for row in rows if row in kept]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the command's handler is gone
     assert all(row in rows for row in kept)
 
 
-def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch):
+@pytest.mark.parametrize("how", [None, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch, how):
     """`run --out FILE` stopped by Ctrl-C wrote nothing either: it writes the episodes that had
-    ended, as a finished run writes them, says so and exits 130."""
+    ended, as a finished run writes them, says so and exits 130; SIGTERM (a timeout's) stops it
+    as Ctrl-C does (it killed it, keeping nothing)."""
     from eigendsl.runtime import model_roles
 
     stop_at = [None]
-    monkeypatch.setattr(model_roles, "make_agent", lambda *args, **kwargs: StoppedAgent(stop_at))
+    monkeypatch.setattr(
+        model_roles, "make_agent", lambda *args, **kwargs: StoppedAgent(stop_at, how)
+    )
     tasks = [option for task in TASKS for option in ("--task", task)]
 
     def run(out):
@@ -115,3 +130,4 @@ def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch)
     ) in cut.stderr
     assert "Aborted!" not in cut.output
     assert kept == [row for row in rows if row in kept]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the command's handler is gone

@@ -23,6 +23,7 @@ from eigendsl.cli.shared import (
     report_episodes,
     seed_option,
     spec_dir_argument,
+    stops_as_interrupted,
     user_errors,
     warn_if_stale,
 )
@@ -128,6 +129,7 @@ def select_tasks(
 @constrain_calls_option
 @json_option
 @user_errors
+@stops_as_interrupted
 def run_cmd(
     domain_dir: Path,
     agent: str,
@@ -229,6 +231,7 @@ def run_cmd(
 @constrain_calls_option
 @json_option
 @user_errors
+@stops_as_interrupted
 def eval_cmd(
     spec_dir: Path,
     model_path: str,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,14 +45,46 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While it holds, SIGTERM (a timeout's, a job scheduler's before its kill) stops the command
+    as Ctrl-C does, so that what Ctrl-C keeps is kept; where no handler can be set (not the main
+    thread), as before."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that SIGTERM stops as Ctrl-C does (:func:`sigterm_as_interrupt`)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with sigterm_as_interrupt():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A command whose work is kept on disk as it goes (synth, train): Ctrl-C says so and how to go
-    on, and exits 130 as an interrupted program does (click's own word is "Aborted!")."""
+    """A command whose work is kept on disk as it goes (synth, train): Ctrl-C (or SIGTERM) says so
+    and how to go on, and exits 130 as an interrupted program does (click's own word is
+    "Aborted!")."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
         except KeyboardInterrupt:
             click.echo(
                 "\ninterrupted: what was done is kept in the output folder; the same command "
