@@ -26,38 +26,27 @@ class ComparisonTyping(LiteralChecks):
 
     def _compare(self, e: A.Compare, scope: Scope) -> Type:
         left, right = self.infer(e.left, scope), self.infer(e.right, scope)
-        if e.op in ("in", "not in") and e.right in self.tag_reads:
-            self.tag_literal(e.left)
-        if e.op == "contains" and e.left in self.tag_reads:
-            self.tag_literal(e.right)
         if e.op in ("in", "not in"):
-            if right.kind not in ("list", "map", "table", "string", "any", "object"):
-                self.diag.error(
-                    e.right.span,
-                    f"'{e.op}' needs a list, a table or text on its right, not {an(right)}",
-                )
-            elif right.kind == "list" and right.elem and not comparable(left, right.elem):
-                self.diag.error(e.span, f"{an(left)} can never be in a list of {right.elem.name}")
-            elif isinstance(e.right, A.ListLit):
-                self.listed_literals(left, e.right)
-            elif right.kind == "list" and right.elem:
-                self.item_literal(right.elem, e.left)
-            elif right.kind == "string":
-                self.number_in_text(e.left, left)
+            needs = f"'{e.op}' needs a list, a table or text on its right, not {an(right)}"
+            elem = right.elem.name if right.elem else ""
+            self._membership(
+                e,
+                (e.left, left),
+                (e.right, right),
+                needs,
+                f"{an(left)} can never be in a list of {elem}",
+            )
             return BOOL
         if e.op == "contains":
-            if left.kind not in ("list", "map", "table", "string", "any", "object"):
-                self.diag.error(
-                    e.left.span, f"'contains' needs text or a list on its left, not {an(left)}"
-                )
-            elif left.kind == "list" and left.elem and not comparable(right, left.elem):
-                self.diag.error(e.span, f"a list of {left.elem.name} can never contain {an(right)}")
-            elif isinstance(e.left, A.ListLit):
-                self.listed_literals(right, e.left)
-            elif left.kind == "list" and left.elem:
-                self.item_literal(left.elem, e.right)
-            elif left.kind == "string":
-                self.number_in_text(e.right, right)
+            needs = f"'contains' needs text or a list on its left, not {an(left)}"
+            elem = left.elem.name if left.elem else ""
+            self._membership(
+                e,
+                (e.right, right),
+                (e.left, left),
+                needs,
+                f"a list of {elem} can never contain {an(right)}",
+            )
             return BOOL
         if not comparable(left, right):
             self.diag.error(
@@ -76,6 +65,32 @@ class ComparisonTyping(LiteralChecks):
             if one.kind == "list" and one.elem and isinstance(other, A.ListLit):
                 self.listed_literals(one.elem, other)  # ["activ"] == [l.status for l in ...]
         return BOOL
+
+    def _membership(
+        self,
+        e: A.Compare,
+        item: tuple[A.Expr, Type],
+        container: tuple[A.Expr, Type],
+        needs: str,
+        never: str,
+    ) -> None:
+        """``item in container`` (``in``, ``not in``; ``contains`` the other way round): the
+        container must hold items (``needs`` says so), a list's items must compare with the item
+        (``never``), and literals on either side are checked against the other's values (a tag,
+        against the tools' tags)."""
+        (item_expr, item_t), (box, box_t) = item, container
+        if box in self.tag_reads:  # "auth" in c.tags: a tag some tool must have
+            self.tag_literal(item_expr)
+        if box_t.kind not in ("list", "map", "table", "string", "any", "object"):
+            self.diag.error(box.span, needs)
+        elif box_t.kind == "list" and box_t.elem and not comparable(item_t, box_t.elem):
+            self.diag.error(e.span, never)
+        elif isinstance(box, A.ListLit):
+            self.listed_literals(item_t, box)
+        elif box_t.kind == "list" and box_t.elem:
+            self.item_literal(box_t.elem, item_expr)
+        elif box_t.kind == "string":
+            self.number_in_text(item_expr, item_t)
 
 
 def _compare_hint(left: Type, right: Type) -> str:
