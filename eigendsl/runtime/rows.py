@@ -63,6 +63,19 @@ def headline_rates(summary: dict[str, Any]) -> list[tuple[str, float]]:
     return rates
 
 
+def verdicts_by_family(rows: Iterable[dict[str, Any]]) -> dict[str, list[bool]]:
+    """Each task family's episodes, passed or not, in the rows' order (``-``: a task of none).
+
+    >>> rows = [{"family": "cancel", "verdict": {"passed": True}}, {"verdict": {"passed": 0}}]
+    >>> verdicts_by_family(rows)
+    {'cancel': [True], '-': [False]}
+    """
+    families: dict[str, list[bool]] = {}
+    for row in rows:
+        families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
+    return families
+
+
 def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str, Any]:
     """The summary of episodes that ``run``, ``eval`` and ``train`` print and record, one shape
     for all three (``pass_hat_1`` and ``pass_hat_k_max`` too, so that a script reading either of
@@ -81,9 +94,7 @@ def summarize(rows: list[dict[str, Any]], k_max: int | None = None) -> dict[str,
             tally = scores_missed if is_score_term(failure) else failures
             tally[failure_place(failure)] += 1
     passed = sum(bool(r["verdict"]["passed"]) for r in rows)
-    families: dict[str, list[bool]] = {}
-    for row in rows:
-        families.setdefault(row.get("family") or "-", []).append(bool(row["verdict"]["passed"]))
+    families = verdicts_by_family(rows)
     made, failed, malformed = _tool_calls(rows)
     tool_faults = _tool_faults(rows)
     hats = {str(k): round(pass_hat_k(counts, k), 6) for k in range(1, k_max + 1)}

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from eigendsl.runtime.rows import calls_that_ran, headline_rates
+from eigendsl.runtime.rows import calls_that_ran, headline_rates, verdicts_by_family
 from eigendsl.synth.records import NOT_WRITABLE, write_if_changed
 from eigendsl.train.plots import STAGE_NAMES, write_plots
 
@@ -80,16 +80,12 @@ def family_counts(path: Path, result: dict[str, Any]) -> dict[str, tuple[int, in
     """Per task family, (episodes passed, episodes) in the evaluation's episodes file ``path``;
     None where the file does not read or does not hold the episodes ``result`` sums up (another
     count of episodes, of passes, or other families)."""
-    counts: dict[str, tuple[int, int]] = {}
     try:
         with open(path, encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                family = row.get("family") or "-"
-                passed, episodes = counts.get(family, (0, 0))
-                counts[family] = (passed + bool(row["verdict"]["passed"]), episodes + 1)
+            families = verdicts_by_family(json.loads(line) for line in handle)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    counts = {family: (sum(v), len(v)) for family, v in families.items()}
     same = (
         sum(n for _, n in counts.values()) == result.get("episodes")
         and sum(p for p, _ in counts.values()) == result.get("passed")
