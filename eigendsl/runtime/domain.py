@@ -29,6 +29,9 @@ from eigendsl.runtime.task_rows import row_problems
 from eigendsl.support import SCHEMA_VERSION, Trace
 
 KNOWN_SCHEMA_VERSIONS = {1}
+# The manifest's keys of the domain's date and time of day, where it sets them (eigendsl.spec's
+# DOMAIN_CLOCK, which the runtime does not import: that module builds every spec model).
+CLOCK = ("today", "now")
 
 
 @dataclass
@@ -187,7 +190,7 @@ def _manifest(compiled: CompiledFiles) -> dict[str, Any]:
     if type(version) is not int or version not in KNOWN_SCHEMA_VERSIONS:
         raise compiled.error(rel, unknown_version(version), at("schema_version"))
     compiled.field(rel, manifest, "domain", str, line=at("domain"))
-    for name in ("today", "now"):  # the domain's date and time of day, where it sets them
+    for name in CLOCK:
         if name in manifest:
             compiled.field(rel, manifest, name, str, line=at(name))
     settings = manifest.get("user_simulator") or {}
@@ -320,7 +323,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
     tool_schemas, tools = _tools(
-        compiled, declared, spec_dir, {k: manifest[k] for k in ("today", "now") if k in manifest}
+        compiled, declared, spec_dir, {k: manifest[k] for k in CLOCK if k in manifest}
     )
     tasks = _tasks(compiled, checks, tools)
     db = compiled.need("db.json", compiled.json("db.json"), dict, "the top level")
