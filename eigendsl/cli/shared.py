@@ -242,9 +242,10 @@ def print_summary(summary: dict[str, Any], title: str) -> None:
         table.add_row("malformed tool calls", str(summary.get("malformed_tool_calls", 0)))
     console.print(table)
     for key, (heading, column) in PLACED_COUNTS.items():
-        if summary.get(key):
-            console.print(counts_table(summary[key], heading, column))
-        if key == "failures" and summary.get(key):
+        if not summary.get(key):
+            continue
+        console.print(counts_table(summary[key], heading, column))
+        if key == "failures":
             failed = summary["episodes"] - summary["passed"]
             console.print(
                 f"{failed} of {summary['episodes']} episodes failed; an episode can fail several "
@@ -306,8 +307,8 @@ def report_episodes(
 
 
 def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> NoReturn:
-    """Ctrl-C stopped ``command`` (run, eval) after ``kept`` of ``total`` episodes had ended,
-    those written to ``out``: say so and exit 130, as train and synth do."""
+    """Ctrl-C or SIGTERM stopped ``command`` (run, eval) after ``kept`` of ``total`` episodes had
+    ended, those written to ``out``: say so and exit 130, as train and synth do."""
     where = (
         f"they are in {out}, a partial set (its pass rates are not the full {command}'s)"
         if out is not None
