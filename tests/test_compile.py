@@ -154,6 +154,7 @@ def test_compiling_twice_gives_identical_bytes(tmp_path: Path) -> None:
         env=env,
         cwd=ROOT,
         capture_output=True,
+        timeout=600,
     )
     a, b = _files(first), _files(second)
     assert sorted(a) == sorted(b)

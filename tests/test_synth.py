@@ -16,10 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from eigendsl.cli import main
+from eigendsl.cli.shared import sigterm_as_interrupt
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment, replay_gold
 from eigendsl.support import Trace
 from eigendsl.synth.generation import SynthSettings, run_synthesis
+from eigendsl.synth.shards import worker_pool
 from tests.conftest import edit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,7 +276,7 @@ def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
 
 def test_kill_and_resume_gives_the_same_rows(tmp_path):
     reference = tmp_path / "reference"
-    subprocess.run(_synth_cmd(reference), check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(_synth_cmd(reference), check=True, capture_output=True, cwd=ROOT, timeout=600)
     resumed = tmp_path / "resumed"
     process = subprocess.Popen(
         _synth_cmd(resumed), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
@@ -285,18 +287,19 @@ def test_kill_and_resume_gives_the_same_rows(tmp_path):
     ):
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.wait(timeout=60)
     assert not (resumed / "gen-2" / "report.json").exists()  # killed mid-generation
-    subprocess.run(_synth_cmd(resumed), check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(_synth_cmd(resumed), check=True, capture_output=True, cwd=ROOT, timeout=600)
     assert files(resumed) == files(reference)
 
 
 def test_same_seed_same_bytes_with_several_workers(tmp_path):
     one, two = tmp_path / "one", tmp_path / "two"
-    subprocess.run(_synth_cmd(one, 1), check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(_synth_cmd(one, 1), check=True, capture_output=True, cwd=ROOT, timeout=600)
     result = subprocess.run(
-        _synth_cmd(two, 2), check=True, capture_output=True, cwd=ROOT, text=True
+        _synth_cmd(two, 2), check=True, capture_output=True, cwd=ROOT, text=True, timeout=600
     )
+    assert "Traceback" not in result.stderr  # no worker stopped by an exception of its own
     assert files(one) == files(two)
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert {"generations", "accepted_total", "seconds", "out_dir"} <= set(summary)
@@ -308,6 +311,22 @@ def test_same_seed_same_bytes_with_several_workers(tmp_path):
         "rule_coverage",
         "distinct_tool_sequences",
     } <= set(summary["generations"][0])
+
+
+def _sigterm_is_default(_: int) -> bool:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and signal.SIGTERM not in blocked
+
+
+def test_synthesis_workers_end_on_sigterm_while_the_command_turns_it_into_ctrl_c():
+    # the pool's exit ends its workers with SIGTERM; a worker that raised KeyboardInterrupt
+    # instead (the command's handler, inherited by fork) could hold the pool's queue lock, and
+    # the exit then waited forever (a CI run of synth --workers 2 hung so)
+    with sigterm_as_interrupt():
+        with worker_pool(2) as pool:
+            assert pool.map(_sigterm_is_default, range(4)) == [True] * 4
+        assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # the command's own, kept
+        assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):

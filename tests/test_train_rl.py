@@ -731,7 +731,7 @@ def test_train_pipeline_resumes_after_a_kill_and_reports(tmp_path):
         time.sleep(0.05)
     assert process.poll() is None, "the run ended by itself before it could be killed"
     process.send_signal(signal.SIGKILL)
-    process.wait()
+    process.wait(timeout=60)
     checkpoints = sorted((out / "grpo").glob("checkpoint-*"))
     assert checkpoints, "GRPO never saved a checkpoint before the kill"
     assert not (out / "stages" / "grpo.json").exists()

@@ -592,7 +592,7 @@ def test_one_train_at_a_time_in_a_run_folder(tmp_path):
         assert (run / "run.json").read_text() == record  # refused, it recorded nothing
     finally:
         holder.kill()
-        holder.wait()
+        holder.wait(timeout=60)
     # the holder was killed: the system released its lock; a stale process id (here one of a
     # running process, as after a restart) blocks nothing
     (run / ".lock").write_text("1")

@@ -8,8 +8,10 @@ worker or several. What a worker does with a shard is :mod:`eigendsl.synth.shard
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +70,7 @@ def play_shards(
             progress(min(done * size, len(tasks)), len(tasks))
 
     if workers > 1 and len(jobs) > 1:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with worker_pool(workers) as pool:
             for (index, *_), rows in zip(jobs, pool.imap(play_shard, jobs), strict=True):
                 finished(index, rows)
     else:
@@ -79,6 +81,28 @@ def play_shards(
         path = shard_dir / f"shard-{index:04d}.jsonl"
         rows += read_rows(path, "delete the file to play that shard again")
     return rows
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[Any]:
+    """A pool of ``workers`` forked processes that SIGTERM ends, whatever the command's own
+    SIGTERM handler is. The pool's exit terminates its workers with SIGTERM; a worker forked
+    while the command turns SIGTERM into Ctrl-C (``cli.shared.sigterm_as_interrupt``) raised
+    KeyboardInterrupt instead, at times holding the pool's queue lock, and the pool's exit then
+    waited for it forever. SIGTERM is blocked while the workers are forked, so none can arrive
+    before a worker has put the default back."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    with pool:
+        yield pool
+
+
+def _default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 
 
 def _writes(domain: Domain, task: dict[str, Any]) -> bool:
