@@ -78,6 +78,44 @@ def test_an_if_without_else_in_a_check_says_to_add_else() -> None:
     assert "add 'else' and the value it has when the condition is false" in str(info.value)
 
 
+STRAY = "where this conditional's 'else' goes: a conditional is written A if C else B, with 'else' "
+
+
+@pytest.mark.parametrize(
+    "text, where, fix",
+    [
+        ("check c():\n    require x if y > 0 z\n", "2:24", "add 'else' before 'z'"),
+        (
+            "check c():\n    let a = 1 if ok els 2\n    require a\n",
+            "2:21",
+            "write 'else' for 'els'",
+        ),
+        ('guard g:\n    require 1 if ok els 2 else "m"\n', "2:21", "write 'else' for 'els'"),
+        ("rule r:\n    require x if y z == 1\n", "2:20", "add 'else' before 'z'"),
+        ("rule r:\n    score 1: (a if b\n              c)\n", "3:15", "add 'else' before 'c'"),
+    ],
+    ids=["check", "let", "guard", "rule", "bracketed"],
+)
+def test_a_word_where_else_goes_says_a_conditional_needs_else(
+    text: str, where: str, fix: str
+) -> None:
+    word = fix.rsplit("'", 2)[1]
+    with pytest.raises(EigenError, match=f"^x.chk:{where}: unexpected '{word}' {STRAY}") as info:
+        parse(text, "x.chk")
+    assert str(info.value).splitlines()[0].endswith(f"before its second value; {fix}")
+    with pytest.raises(EigenError, match=f"^x:1:12: unexpected 'z' {STRAY}"):
+        expr("x if y > 0 z")
+
+
+@pytest.mark.parametrize("text", ["x z", "x if y is null else 2", "x if y 2", "a if b else c d"])
+def test_other_stray_words_keep_the_parser_s_error(text: str) -> None:
+    """A word that is no conditional's 'else' (`is`, a word after a whole expression) and a
+    number where 'else' goes keep the list of what was expected."""
+    with pytest.raises(EigenError, match="; expected ") as info:
+        expr(text)
+    assert "conditional" not in str(info.value)
+
+
 def test_rendering_is_as_written_with_brackets_only_where_needed() -> None:
     for text in (
         "paid if days_between(today, d) >= 2 else round(paid / 2, 2)",
