@@ -582,6 +582,26 @@ def contains(container: Any, part: Any) -> bool:
     return part in container
 
 
+def divide(left: Any, op: str, right: Any, division: str, divisor: str) -> Any:
+    """``left / right`` or ``left % right`` (``op``); a division by zero raises Python's
+    ``ZeroDivisionError``, which keeps the DSL text of the ``division`` and its ``divisor`` for
+    the verdict's reason (:func:`describe_error`).
+
+    >>> divide(7, "%", 4, "7 % n", "n")
+    3
+    >>> try:
+    ...     divide(1, "/", 0, "1 / (a - b)", "a - b")
+    ... except ZeroDivisionError as exc:
+    ...     describe_error(exc)
+    '1 / (a - b) could not be evaluated: its divisor, a - b, is 0'
+    """
+    try:
+        return left / right if op == "/" else left % right
+    except ZeroDivisionError as exc:
+        exc.dsl_division = (division, divisor)  # type: ignore[attr-defined]
+        raise
+
+
 def member(value: Any, container: Any) -> bool:
     """``a in b``: membership in a list, a table's keys, or a substring of text."""
     if isinstance(container, str):
@@ -1085,7 +1105,10 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, KeyError):
         return f"missing entry {exc.args[0]!r}"
     if isinstance(exc, ZeroDivisionError):
-        return "division by zero"
+        division = getattr(exc, "dsl_division", None)
+        if division is None:
+            return "division by zero"
+        return f"{division[0]} could not be evaluated: its divisor, {division[1]}, is 0"
     if read_from_null(exc):
         return "a field was read from null (a lookup such as first(...) or a row found nothing)"
     if isinstance(exc, TypeError) and "NoneType" in str(exc):

@@ -78,6 +78,44 @@ def test_an_if_without_else_in_a_check_says_to_add_else() -> None:
     assert "add 'else' and the value it has when the condition is false" in str(info.value)
 
 
+STRAY = "where this conditional's 'else' goes: a conditional is written A if C else B, with 'else' "
+
+
+@pytest.mark.parametrize(
+    "text, where, fix",
+    [
+        ("check c():\n    require x if y > 0 z\n", "2:24", "add 'else' before 'z'"),
+        (
+            "check c():\n    let a = 1 if ok els 2\n    require a\n",
+            "2:21",
+            "write 'else' for 'els'",
+        ),
+        ('guard g:\n    require 1 if ok els 2 else "m"\n', "2:21", "write 'else' for 'els'"),
+        ("rule r:\n    require x if y z == 1\n", "2:20", "add 'else' before 'z'"),
+        ("rule r:\n    score 1: (a if b\n              c)\n", "3:15", "add 'else' before 'c'"),
+    ],
+    ids=["check", "let", "guard", "rule", "bracketed"],
+)
+def test_a_word_where_else_goes_says_a_conditional_needs_else(
+    text: str, where: str, fix: str
+) -> None:
+    word = fix.rsplit("'", 2)[1]
+    with pytest.raises(EigenError, match=f"^x.chk:{where}: unexpected '{word}' {STRAY}") as info:
+        parse(text, "x.chk")
+    assert str(info.value).splitlines()[0].endswith(f"before its second value; {fix}")
+    with pytest.raises(EigenError, match=f"^x:1:12: unexpected 'z' {STRAY}"):
+        expr("x if y > 0 z")
+
+
+@pytest.mark.parametrize("text", ["x z", "x if y is null else 2", "x if y 2", "a if b else c d"])
+def test_other_stray_words_keep_the_parser_s_error(text: str) -> None:
+    """A word that is no conditional's 'else' (`is`, a word after a whole expression) and a
+    number where 'else' goes keep the list of what was expected."""
+    with pytest.raises(EigenError, match="; expected ") as info:
+        expr(text)
+    assert "conditional" not in str(info.value)
+
+
 def test_rendering_is_as_written_with_brackets_only_where_needed() -> None:
     for text in (
         "paid if days_between(today, d) >= 2 else round(paid / 2, 2)",
@@ -277,3 +315,105 @@ def test_a_long_chain_of_conditionals_is_too_deep(mini: Path) -> None:
     with_check(mini, f"    require ({chain}) > 0\n")
     with pytest.raises(EigenError, match=r"^mini/checks/main.chk:20:5: this expression is nested"):
         compile_domain(mini)
+
+
+# ---------------------------------------------------------------------------- narrowing
+
+OPTIONAL_EMAIL = (
+    "      email: string\n    writes: true",
+    "      email: {type: string, optional: true}\n    writes: true",
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'email if email != null else "none"',
+        '"none" if email == null else email',
+        '"none" if not (null != email) else email',
+        'email if email != null and user_id != "" else "none"',
+    ],
+)
+def test_a_conditional_s_value_is_not_null_where_its_condition_says_so(
+    mini: Path, value: str
+) -> None:
+    """``email`` may be left out of a call, but the value that reads it is chosen only where
+    it is not null: no error that the field would store null, and each call sets its value."""
+    edit(mini, "domain.yaml", *OPTIONAL_EMAIL)
+    edit(mini, "domain.yaml", "set: {email: email}", f"set: {{email: '{value}'}}")
+    env = Environment(load_domain(mini))
+    assert env.call_tool("set_email", {"user_id": "u1"}, "a")[1] is True
+    assert env.call_tool("set_email", {"user_id": "u2", "email": "b@x.org"}, "b")[1] is True
+    assert env.db["users"]["u1"]["email"] == "none"
+    assert env.db["users"]["u2"]["email"] == "b@x.org"
+    assert env.faults == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'email if email == null else "none"',  # email is null where it is chosen
+        'email if user_id != null else "none"',  # another name is tested
+        'email if email != null or true else "none"',  # `or` says nothing where it holds
+    ],
+)
+def test_a_value_its_condition_does_not_test_stays_optional(mini: Path, value: str) -> None:
+    edit(mini, "domain.yaml", *OPTIONAL_EMAIL)
+    edit(mini, "domain.yaml", "set: {email: email}", f"set: {{email: '{value}'}}")
+    with pytest.raises(
+        EigenError, match="field 'email' is not optional, so such a call would store null"
+    ):
+        compile_domain(mini)
+
+
+def test_a_field_path_narrows_and_a_quantifier_s_variable_is_another_value(
+    mini: Path, tmp_path: Path
+) -> None:
+    edit(
+        mini,
+        "domain.yaml",
+        "        name: string\n",
+        "        name: string\n        nick: {type: string, optional: true}\n",
+    )
+    edit(
+        mini,
+        "domain.yaml",
+        "set: {email: email}",
+        "set: {email: 'db.users[user_id].nick if db.users[user_id].nick != null else email'}",
+    )
+    with_check(
+        mini,
+        "    let u = db.users[db.orders[order_id].user_id]\n"
+        "    require (u.nick if u.nick != null else u.name) == 'Ann'\n",
+    )
+    compiled = Compiled(compile_to(mini, tmp_path / "out"))
+    assert verdict(compiled, "#1").passed is True
+    env = Environment(load_domain(mini))
+    assert env.call_tool("set_email", {"user_id": "u1", "email": "a@x.org"}, "a")[1] is True
+    assert env.db["users"]["u1"]["email"] == "a@x.org"
+
+
+def test_narrowing_types_the_value_read_where_the_condition_holds() -> None:
+    from eigendsl.dsl.analysis import Analyzer, Scope
+    from eigendsl.dsl.types import Type, list_of
+    from eigendsl.errors import Diagnostics
+    from eigendsl.loader import load_spec
+
+    number = Type("int", optional=True)
+    scope = Scope("tool", (("x", number), ("xs", list_of(number))))
+    analyzer = Analyzer(load_spec(MINI).spec, Diagnostics())
+
+    def optional(text: str) -> bool:
+        return analyzer.infer(expr(text), scope).optional
+
+    assert not optional("x if x != null else 0")
+    assert not optional("0 if null == x else x + 1")
+    assert optional("x if x == null else 0") and optional("x + 0 if true else x")
+    # inside a quantifier, x is its variable, which the condition outside says nothing of
+    assert analyzer.infer(expr("[x for x in xs] if x != null else [0]"), scope).elem == number
+    # only `x + 0`, read where x may be null, and the variable that hides the parameter x
+    found = [(d.span.col, d.message.split(",")[0]) for d in analyzer.diag.items]
+    assert found == [
+        (1, "'x' is an optional parameter with no default: a call may leave it out"),
+        (8, "'x' is already a parameter"),
+    ]

@@ -188,3 +188,40 @@ def test_tau2_export_takes_only_said_statements_as_communicate_checks() -> None:
     )
     info = reward_info(verdict, None, [user("hi")])
     assert [c["info"] for c in info["communicate_checks"]] == ["abs(difference)"]
+
+
+DIVIDED = """
+rule shares:
+    require 5 % len(calls) == 1
+check divided(order_id: string):
+    use shares
+    let calls_left = len(calls) - len(calls)
+    require db.orders[order_id].total / calls_left > 0
+    require round(db.orders[order_id].total / 2, 1) == 10.0
+"""
+
+
+def test_a_division_by_zero_names_the_division_and_its_divisor(tmp_path: Path) -> None:
+    """Not Python's bare "division by zero": which division of the statement, and which
+    divisor was 0; a divisor written as a number other than 0 is divided as before."""
+    from tests.conftest import compile_to
+
+    spec = copy_spec(MINI, tmp_path / "spec")
+    main = (spec / "checks" / "main.chk").read_text(encoding="utf-8")
+    edit(spec, "checks/main.chk", None, main + DIVIDED)
+    divided = Domain(compile_to(spec, tmp_path / "out"))
+    verdict = divided.v.check("divided").verify(divided.trace([user("hi")], params=PARAMS))
+    assert [(f.line, f.reason) for f in verdict.failures] == [
+        (
+            20,
+            "policy rule shares: 5 % len(calls) could not be evaluated: its divisor, len(calls), "
+            "is 0",
+        ),
+        (
+            24,
+            "db.orders[order_id].total / calls_left could not be evaluated: its divisor, "
+            "calls_left, is 0",
+        ),
+    ]
+    code = (divided.v.out / "verifiers" / "check_divided.py").read_text(encoding="utf-8")
+    assert "['total'] / 2, 1)" in code

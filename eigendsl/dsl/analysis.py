@@ -14,6 +14,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
 from eigendsl.dsl.lets import name_taken
+from eigendsl.dsl.narrowing import NotNull
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.syntax_errors import SCORE_WEIGHT
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
@@ -42,6 +43,7 @@ class Scope:
     defining: A.Let | None = None  # the let whose expression is being read
     owner: str = "a parameter"  # what a name of ``names`` is ("a parameter of check 'x'")
     bound: tuple[tuple[str, Span], ...] = ()  # the variables of the collections gone over here
+    not_null: tuple[NotNull, ...] = ()  # the paths a conditional's condition says are not null
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -55,9 +57,18 @@ class Scope:
         """The scope inside a quantifier whose variable is ``name`` (written at ``at``): were it
         to hide a let of that name (an error), the name reads the variable there."""
         lets = tuple(let for let in self.lets if let.name != name)
+        not_null = tuple(path for path in self.not_null if name not in path[0])
         return replace(
-            self, names=(*self.names, (name, t)), lets=lets, bound=(*self.bound, (name, at))
+            self,
+            names=(*self.names, (name, t)),
+            lets=lets,
+            bound=(*self.bound, (name, at)),
+            not_null=not_null,
         )
+
+    def narrow(self, paths: tuple[NotNull, ...]) -> Scope:
+        """The scope of a conditional's value where ``paths`` are known not to be null."""
+        return replace(self, not_null=(*self.not_null, *paths)) if paths else self
 
     def bind_let(self, let: A.Let, t: Type) -> Scope:
         return replace(self, names=(*self.names, (let.name, t)), lets=(*self.lets, let))

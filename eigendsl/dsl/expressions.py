@@ -7,6 +7,7 @@ with the trace events (:mod:`eigendsl.dsl.events`) and the declarations.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from eigendsl.dsl import ast as A
@@ -19,6 +20,7 @@ from eigendsl.dsl.functions import (
     constant_shift_problem,
 )
 from eigendsl.dsl.literals import is_zero, literal_type
+from eigendsl.dsl.narrowing import is_path, not_null
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
     ANY,
@@ -84,7 +86,12 @@ class ExpressionTyper(ComparisonTyping):
 
     def infer(self, expr: A.Expr, scope: Scope) -> Type:
         method = getattr(self, "_" + type(expr).__name__.lower())
-        return method(expr, scope)
+        t: Type = method(expr, scope)
+        if t.optional and scope.not_null and is_path(expr):
+            text = render_expr(expr)
+            if any(known == text for _, known in scope.not_null):
+                return replace(t, optional=False)  # read only where it is not null
+        return t
 
     def _literal(self, e: A.Literal, scope: Scope) -> Type:
         return literal_type(e.value)
@@ -327,7 +334,9 @@ class ExpressionTyper(ComparisonTyping):
 
     def _conditional(self, e: A.Conditional, scope: Scope) -> Type:
         self.condition(e.cond, scope, "if")
-        body, orelse = self.infer(e.body, scope), self.infer(e.orelse, scope)
+        when_true, when_false = not_null(e.cond)
+        body = self.infer(e.body, scope.narrow(when_true))
+        orelse = self.infer(e.orelse, scope.narrow(when_false))
         t = branch_type(body, orelse)
         if t is not None:
             return t

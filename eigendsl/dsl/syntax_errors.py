@@ -5,6 +5,7 @@ nothing, ``=`` written for ``==``."""
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 from typing import cast
 
 from lark import Token
@@ -130,6 +131,57 @@ def _missing_else(expected: set[str]) -> bool:
     return "ELSE" in expected and not expected & {"_NL", "$END"}
 
 
+def _word_for_else(exc: UnexpectedToken) -> str | None:
+    """The sentence for a word written where a conditional's ``else`` goes (``x if y > 0 z``,
+    ``1 if ok els 2``); None when the word stands elsewhere (``x if y is null else 0``)."""
+    if exc.token.type != "NAME" or exc.interactive_parser is None:
+        return None
+    word = str(exc.token)
+    # The line reads on as a conditional with 'else' in place of the word, or before it.
+    instead, before = _reads_on(exc, ()), _reads_on(exc, (exc.token,))
+    if not (instead or before):
+        return None
+    if instead and (not before or get_close_matches(word, ["else"], cutoff=0.6)):
+        fix = f"write 'else' for '{word}'"
+    else:
+        fix = f"add 'else' before '{word}'"
+    return (
+        f"unexpected '{word}' where this conditional's 'else' goes: a conditional is written "
+        f"A if C else B, with 'else' before its second value; {fix}"
+    )
+
+
+def _reads_on(exc: UnexpectedToken, then: tuple[Token, ...]) -> bool:
+    """Whether the parser takes a conditional's ``else`` where ``exc`` stopped it, then
+    ``then`` and the rest of the line (the statement's own ``else`` takes only its text)."""
+    parser = exc.interactive_parser.copy()
+    try:
+        parser.feed_token(Token("ELSE", "else"))
+        if "NAME" not in parser.choices():
+            return False
+        for token in then:
+            parser.feed_token(token)
+    except UnexpectedInput:
+        return False
+    # the lexer under the indenter: the rest of one line has no indentation to track
+    thread = parser.lexer_thread
+    lexer = getattr(thread.lexer, "lexer", thread.lexer)
+    tokens = lexer.lex(thread.state, parser.parser_state)
+    while True:
+        try:
+            token = next(tokens)
+        except (StopIteration, UnexpectedCharacters):  # the line ends, or a character no token has
+            return True
+        except UnexpectedToken:  # a token the parser cannot take there
+            return False
+        if token.line != exc.token.line or token.type == "_NL":
+            return True
+        try:
+            parser.feed_token(token)
+        except UnexpectedInput:
+            return False
+
+
 def _line(text: str, number: int | None) -> str:
     lines = text.splitlines()
     return lines[number - 1] if number and 0 < number <= len(lines) else ""
@@ -213,6 +265,8 @@ def syntax_error(
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
         if _missing_else(set(exc.expected)):
             message = _MISSING_ELSE
+        elif (word := _word_for_else(exc)) is not None:
+            span, message = pos.token(exc.token), word
     elif isinstance(exc, UnexpectedEOF):
         message = f"the text ends too early; expected {_describe(set(exc.expected))}"
     else:  # pragma: no cover - Lark has no other kinds today
