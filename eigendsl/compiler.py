@@ -70,10 +70,11 @@ def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
 def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, bool]:
     """What :func:`analyze` gives, its errors not raised yet, and whether the seed data had
     none (what is judged against the seed data is only judged right then)."""
-    loaded = load_spec(spec_dir, extra)
     diag = Diagnostics()
+    loaded = load_spec(spec_dir, extra, later=diag)
+    errors_before = len(diag.errors)  # the policy file's
     seed = normalize_seed(loaded, diag)
-    seed_sound = not diag.errors
+    seed_sound = len(diag.errors) == errors_before
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
     check_stop_marker(loaded, diag)

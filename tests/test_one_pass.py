@@ -100,3 +100,14 @@ def test_the_report_is_in_file_order_whichever_stage_found_what(mini: Path) -> N
         "mini/tasks/cancel.yaml:14:9",
         "mini/tasks/cancel.yaml:19:32",
     ]
+
+
+def test_a_missing_policy_file_does_not_hide_the_other_errors(mini: Path) -> None:
+    edit(mini, "domain.yaml", "policy: policy.md", "policy: polcy.md")
+    edit(mini, SEED, *WRONG_TOTAL)
+    edit(mini, TASKS, "template: cancel,", "template: cancl,")
+    assert [e.split(": ", 1)[0] for e in _errors(_reported(mini))] == [
+        "mini/data/seed.yaml:5:59",
+        "mini/domain.yaml:3:9",
+        "mini/tasks/cancel.yaml:19:32",
+    ]
