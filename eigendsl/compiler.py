@@ -62,9 +62,19 @@ class CompiledDomain:
 def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
     """Load and check a spec (plus ``extra`` checker and task files); raise :class:`EigenError`
     with every error found."""
-    loaded = load_spec(spec_dir, extra)
+    analysis, _seed_sound = _analyze(spec_dir, extra)
+    analysis[-1].raise_if_errors()
+    return analysis
+
+
+def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, bool]:
+    """What :func:`analyze` gives, its errors not raised yet, and whether the seed data had
+    none (what is judged against the seed data is only judged right then)."""
     diag = Diagnostics()
+    loaded = load_spec(spec_dir, extra, later=diag)
+    errors_before = len(diag.errors)  # the policy file's
     seed = normalize_seed(loaded, diag)
+    seed_sound = len(diag.errors) == errors_before
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
     check_stop_marker(loaded, diag)
@@ -76,8 +86,7 @@ def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
         bodies = declarative_tools(loaded, analyzer, diag, seed)
         templates = check_templates(loaded, analyzer, diag)
     check_tool_tags(loaded, analyzer.tags_named, diag)
-    diag.raise_if_errors()
-    return loaded, seed, resolved, templates, bodies, diag
+    return (loaded, seed, resolved, templates, bodies, diag), seed_sound
 
 
 def compile_domain(
@@ -87,9 +96,10 @@ def compile_domain(
 
     ``extra`` adds checker (``.chk``) and task (``.yaml``) files from outside the spec folder,
     such as the tasks synthesis writes with their checks."""
-    analysis = analyze(spec_dir, extra)
+    analysis, seed_sound = _analyze(spec_dir, extra)
     loaded, seed, resolved, templates, bodies, diag = analysis
-    tasks = concrete_tasks(loaded, seed, templates, diag)
+    # the tasks are checked whatever the errors so far: one compile reports them all
+    tasks = concrete_tasks(loaded, seed, templates, diag, seed_sound)
     diag.raise_if_errors()
     spec = loaded.spec
     out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name

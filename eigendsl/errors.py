@@ -105,14 +105,15 @@ def _window(line: str, col: int) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding: where, what, and whether it stops the compile."""
+    """One finding: where, what, and whether it stops the compile: an ``error`` does, a
+    ``warning`` does not, and a ``note`` says what a compile that stops left unchecked."""
 
     span: Span
     message: str
     severity: str = "error"
 
     def __str__(self) -> str:
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{self.span}: {prefix}{self.message}"
 
     def render(self) -> str:
@@ -157,7 +158,7 @@ def _more_like_it(alike: list[Diagnostic]) -> str:
         where = f"on line {lines[0]}, at columns " + first_few([str(s.col) for s in rest])
     else:
         where = "at lines " + first_few([str(line) for line in lines])
-    kind = "warnings" if alike[0].severity == "warning" else "errors"
+    kind = f"{alike[0].severity}s"
     return f"{first.path}: and {len(rest)} more {kind} like these {where}"
 
 
@@ -237,6 +238,10 @@ class Diagnostics:
     def warning(self, span: Span, message: str) -> None:
         self.items.append(Diagnostic(span, message, "warning"))
 
+    def note(self, span: Span, message: str) -> None:
+        """What the compile could not check because of its errors; shown with them."""
+        self.items.append(Diagnostic(span, message, "note"))
+
     def extend(self, other: EigenError | list[Diagnostic]) -> None:
         self.items.extend(other.diagnostics if isinstance(other, EigenError) else other)
 
@@ -250,7 +255,8 @@ class Diagnostics:
 
     def raise_if_errors(self) -> None:
         if self.errors:
-            raise EigenError(self._unique(self.errors))
+            notes = [d for d in self.items if d.severity == "note"]
+            raise EigenError(self._unique(self.errors + notes))
 
     @staticmethod
     def _unique(items: list[Diagnostic]) -> list[Diagnostic]:

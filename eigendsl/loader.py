@@ -203,10 +203,15 @@ def _expand(
     return found
 
 
-def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSpec:
+def load_spec(
+    spec_dir: Path | str, extra: list[Path] | None = None, later: Diagnostics | None = None
+) -> LoadedSpec:
     """Load and validate a spec folder, collecting every error before raising.
 
     ``extra`` files (``.chk`` checkers, ``.yaml`` task files) are loaded as if the spec named them.
+    ``later`` takes the errors that nothing after the load depends on (a policy file missing or
+    unreadable: the policy is then empty), so the checks that follow report theirs too; without
+    it they are raised with the rest.
     """
     root = Path(spec_dir)
     if root.name == "domain.yaml" and root.is_file():  # the spec's file for its folder
@@ -227,6 +232,7 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             )
         )
     diag = Diagnostics()
+    policy_diag = later if later is not None else diag
     inputs: dict[str, bytes] = {"domain.yaml": domain_file.read_bytes()}
     raw = load_file(domain_file, str(domain_file))
     if not isinstance(raw, MarkedDict):
@@ -246,7 +252,7 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
         try:
             policy = read_text(policy_path, str(policy_path))
         except EigenError as exc:
-            diag.extend(exc)
+            policy_diag.extend(exc)
         inputs[spec.policy] = policy_path.read_bytes()
     else:
         what = (
@@ -254,7 +260,7 @@ def load_spec(spec_dir: Path | str, extra: list[Path] | None = None) -> LoadedSp
             if policy_path.is_dir()
             else "does not exist in {root}; create it or fix the path"
         )
-        diag.error(
+        policy_diag.error(
             raw.value_span("policy"), f"policy file '{spec.policy}' " + what.format(root=root)
         )
 

@@ -81,10 +81,31 @@ def _param_problem(value: Any, param: TemplateParam) -> str | None:
     return problem
 
 
+UNCHECKED = "the seed data's errors may be its cause, so it is judged once they are fixed"
+"""What a note adds to a problem met with seed data that has errors: it may be theirs."""
+
+
 def concrete_tasks(
-    loaded: LoadedSpec, seed: dict[str, Any], templates: dict[str, TemplateInfo], diag: Diagnostics
+    loaded: LoadedSpec,
+    seed: dict[str, Any],
+    templates: dict[str, TemplateInfo],
+    diag: Diagnostics,
+    seed_sound: bool = True,
 ) -> list[dict[str, Any]]:
-    """Authored tasks plus ``sampling.per_template`` sampled ones per template."""
+    """Authored tasks plus ``sampling.per_template`` sampled ones per template.
+
+    Whatever the errors found before, each task is checked as far as they allow: a template
+    with errors is not sampled, and its tasks are checked only for their ids and template names
+    (its parameters, sources and texts may be those errors); where the seed data has errors
+    (``seed_sound`` false), a problem found with it (a derived parameter, a draw) may be only
+    theirs, so it is a note, not an error."""
+
+    def seed_problem(span: Span, message: str) -> None:
+        if seed_sound:
+            diag.error(span, message)
+        else:
+            diag.note(span, f"{message}; {UNCHECKED}")
+
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()
     authored: list[tuple[str, dict[str, Any]]] = []  # (template, params) of the tasks written
@@ -104,6 +125,9 @@ def concrete_tasks(
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
                 continue
+            if not info.sound:  # its parameters, sources or texts may be its errors: no more
+                seen_ids.add(task.id)
+                continue
             # a value written wrong is said as such first: a parameter derived from it (its
             # source fails on it, or gives another value) is only its consequence
             direct = [
@@ -118,36 +142,40 @@ def concrete_tasks(
                 )
             if direct:
                 continue
+            if not seed_sound:
+                # what the task writes is judged now; what its template's sources give from the
+                # seed is judged once the seed has no errors
+                left_out = [
+                    p
+                    for p in info.param_types
+                    if p not in task.params and p in info.sources and p not in info.derived
+                ]
+                unknown = [p for p in task.params if p not in info.param_types]
+                if left_out or unknown:
+                    diag.error(span, _shape_problem(task, info, left_out, unknown))
+                    continue
+                seen_ids.add(task.id)  # a second task of its id is an error whatever the seed
             given, unsourced, unworked = _derived(info, task.params, seed)
             missing = [p for p in info.param_types if p not in given]
             extra = [p for p in given if p not in info.param_types]
             cause = next((p for p in missing if p in unworked), None)
             if cause is not None:  # the others follow from it: a written value is wrong
-                diag.error(
+                seed_problem(
                     span,
                     f"task '{task.id}': {cause} cannot be worked out from the values written: "
                     f"{unworked[cause]}",
                 )
                 continue
-            if missing or extra:
-                problem = (
-                    f"lacks {', '.join(missing)}"
-                    if missing
-                    else f"has unknown parameter {extra[0]}"
-                )
-                diag.error(
-                    span,
-                    f"task '{task.id}' {problem} (template '{task.template}' takes "
-                    f"{', '.join(info.param_types) or 'no parameters'})",
-                )
+            if missing or extra:  # of those left out, only a derived one's is the seed's doing
+                seed_problem(span, _shape_problem(task, info, missing, extra))
                 continue
             wrong = [
                 f"{name} {param_problem}"
                 for name, param in info.template.params.items()
                 if (param_problem := _param_problem(given[name], param))
             ] or unsourced
-            if wrong:
-                diag.error(
+            if wrong:  # the written values fit (above): this one is derived from the seed
+                seed_problem(
                     span, f"task '{task.id}': parameter {wrong[0]} (template '{task.template}')"
                 )
                 continue
@@ -160,9 +188,11 @@ def concrete_tasks(
                 where = _text_where(info, raw["tasks"][index] if exc.in_task else None, exc, span)
                 if where not in unrendered:
                     unrendered.add(where)
-                    diag.error(where[0], f"task '{task.id}': {_text_failure(exc, given)}")
+                    report = diag.error if given == task.params else seed_problem
+                    report(where[0], f"task '{task.id}': {_text_failure(exc, given)}")
             except Exception as exc:  # noqa: BLE001 - Jinja expressions can raise anything (1/0, "a" + 1)
-                diag.error(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
+                report = diag.error if given == task.params else seed_problem
+                report(span, f"task '{task.id}' cannot be rendered: {_render_problem(exc)}")
     sampling = loaded.spec.sampling
     for name, info in templates.items():
         if not info.template.sample:
@@ -174,6 +204,8 @@ def concrete_tasks(
                     "it be sampled",
                 )
             continue
+        if not info.sound:  # a source with errors has no function to draw with
+            continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []
         failures: list[tuple[str, str]] = []
@@ -184,13 +216,14 @@ def concrete_tasks(
             params = sample_params(info, seed, rng, why, failures)
             if params is None:
                 param, problem = why[0]
-                diag.error(
+                seed_problem(
                     _source_span(info, param), f"template '{name}' cannot be sampled: {problem}"
                 )
                 break
             if params not in drawn and (name, params) not in authored:  # one task, one split
                 drawn.append(params)
-        if drawn and failures:  # drawn again, but a source that fails on the seed is a slip
+        if drawn and failures and seed_sound:  # drawn again, but a source that fails on the
+            # seed is a slip
             param, problem = failures[0]
             diag.warning(
                 _source_span(info, param),
@@ -208,15 +241,24 @@ def concrete_tasks(
                 where = _text_where(info, None, exc, info.raw.span)
                 if where not in unrendered:
                     unrendered.add(where)
-                    diag.error(where[0], f"template '{name}': {_text_failure(exc, params)}")
+                    seed_problem(where[0], f"template '{name}': {_text_failure(exc, params)}")
                 break
             except Exception as exc:  # noqa: BLE001 - as above
-                diag.error(
+                seed_problem(
                     info.raw.span,
                     f"template '{name}' cannot be rendered with {params}: {_render_problem(exc)}",
                 )
                 break
     return tasks
+
+
+def _shape_problem(task: Any, info: TemplateInfo, missing: list[str], extra: list[str]) -> str:
+    """What a written task's parameters lack, or the first one too many its template has not."""
+    problem = f"lacks {', '.join(missing)}" if missing else f"has unknown parameter {extra[0]}"
+    return (
+        f"task '{task.id}' {problem} (template '{task.template}' takes "
+        f"{', '.join(info.param_types) or 'no parameters'})"
+    )
 
 
 def _render_problem(exc: Exception) -> str:

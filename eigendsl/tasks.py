@@ -40,6 +40,9 @@ class TemplateInfo:
     derived: frozenset[str] = frozenset()
     today: str | None = None  # the domain's date, YYYY-MM-DD: {{ today }} in the template's text
     now: str | None = None  # the domain's time of day, HH:MM: {{ now }} in the template's text
+    # no error was found in the template: its sources and texts can be run (a source that
+    # failed its checks has no function, and a text that failed them fails to render again)
+    sound: bool = True
 
     @property
     def clock(self) -> dict[str, str]:
@@ -89,6 +92,7 @@ def check_templates(
     for path, task_file, raw in loaded.task_files:
         for name, template in task_file.templates.items():
             t_raw = raw["templates"][name]
+            errors_at_start = len(diag.errors)
             if name in infos:
                 diag.error(
                     raw["templates"].position(name),
@@ -148,6 +152,7 @@ def check_templates(
             _check_check_binding(info, analyzer, diag)
             check_gold(info, loaded, diag)
             _check_scenario(info, _write_arguments(loaded), diag)
+            info.sound = len(diag.errors) == errors_at_start
             infos[name] = info
     return infos
 
