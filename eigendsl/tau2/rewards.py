@@ -132,7 +132,7 @@ def _failed_actions(
     >>> [c["action"]["name"] for c in _failed_actions(failed, set(), False)]
     ['cancel', 'forbid called refund']
     """
-    checks = []
+    checks: list[dict[str, Any]] = []
     for statement, failure in failed.items():
         if statement_kind(statement) != "ACTION" or statement in listed:
             continue
