@@ -143,14 +143,26 @@ def verdict_of(*statements: str) -> dict:
     return {"passed": False, "score": 0.0, "failures": failures}
 
 
-def test_tau2_export_of_native_episodes_writes_only_tool_calls_as_actions() -> None:
+def test_tau2_export_of_native_episodes_names_every_failed_action_statement() -> None:
+    """A failed statement about calls that is no `require called` is an action check named by
+    its text, so that ACTION 0.0 never comes with no failed action (tau2 computes the part from
+    these checks); a `require called` one is its tool."""
+    any_call = (
+        'require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
+    )
     verdict = verdict_of(
-        'require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)',
+        any_call,
         'require called cancel_order(order_id="#1")',
+        "forbid called refund",
         'require said "cancelled"',
     )
     info = reward_info(verdict, None, [user("hi")])
-    assert [c["action"]["name"] for c in info["action_checks"]] == ["cancel_order"]
+    actions = [c["action"] for c in info["action_checks"]]
+    assert [a["name"] for a in actions] == [any_call, "cancel_order", "forbid called refund"]
+    assert actions[0]["info"] == f"reason of {any_call}"
+    assert [a["action_id"] for a in actions] == ["eigendsl-0", "eigendsl-1", "eigendsl-2"]
+    assert not any(c["action_match"] or c["action_reward"] for c in info["action_checks"])
+    assert info["reward_breakdown"]["ACTION"] == 0.0
     assert info["communicate_checks"] == [
         {
             "info": "cancelled",
@@ -159,7 +171,42 @@ def test_tau2_export_of_native_episodes_writes_only_tool_calls_as_actions() -> N
         }
     ]
     assert info["reward_breakdown"]["COMMUNICATE"] == 0.0
-    assert len(info["info"]["failures"]) == 3  # the statement that is no action is still there
+    assert len(info["info"]["failures"]) == 4
+
+
+def test_every_failed_part_of_a_retail_export_lists_what_failed_it(retail_domain) -> None:
+    """Weak scripted agents on retail: wherever ACTION or COMMUNICATE is 0.0, a check there is
+    unmet, and every action check is a tau2 Action (it has an action_id)."""
+    from eigendsl.runtime.episodes import run_episodes
+    from eigendsl.runtime.scripted_agent import ScriptedAgent
+    from eigendsl.runtime.scripted_user import ScriptedUser
+    from eigendsl.tau2.export import export_results
+
+    tasks = retail_domain.tasks[:6]
+    rows = [
+        row
+        for mistake in ("missing_lookup", "skip_confirmation", "wrong_argument")
+        for row in run_episodes(
+            retail_domain,
+            tasks,
+            ScriptedAgent(mistakes=(mistake,)),
+            ScriptedUser(retail_domain.stop_marker),
+        )
+    ]
+    simulations = export_results(rows)["simulations"]
+    parts = {
+        "ACTION": ("action_checks", "action_match"),
+        "COMMUNICATE": ("communicate_checks", "met"),
+    }
+    failed_parts = 0
+    for simulation in simulations:
+        reward = simulation["reward_info"]
+        for part, (key, met) in parts.items():
+            if reward["reward_breakdown"].get(part) == 0.0:
+                failed_parts += 1
+                assert not all(c[met] for c in reward[key] or []), (part, reward["info"])
+        assert all(c["action"]["action_id"] for c in reward["action_checks"] or [])
+    assert failed_parts >= len(tasks) * 2
 
 
 def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> None:
@@ -181,13 +228,18 @@ def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> No
     )
 
 
-def test_tau2_export_takes_only_said_statements_as_communicate_checks() -> None:
-    verdict = verdict_of(
-        'require all(c in calls where c.writes: user_said "yes" before c)',
-        "score 0.5: said abs(difference)",
-    )
+def test_tau2_export_takes_said_statements_as_what_they_want_said_and_others_whole() -> None:
+    """A `said X` statement is a communicate check of X; a policy rule that is no `said X` is one
+    of its whole text (not a cut of it such as '"yes" before c)'), so COMMUNICATE 0.0 lists it."""
+    rule = 'require all(c in calls where c.writes: user_said "yes" before c)'
+    verdict = verdict_of(rule, "score 0.5: said abs(difference)")
     info = reward_info(verdict, None, [user("hi")])
-    assert [c["info"] for c in info["communicate_checks"]] == ["abs(difference)"]
+    assert [c["info"] for c in info["communicate_checks"]] == [rule, "abs(difference)"]
+    alone = reward_info(verdict_of(rule), None, [])
+    assert alone["reward_breakdown"] == {"COMMUNICATE": 0.0, "DB": 1.0}
+    assert alone["communicate_checks"] == [
+        {"info": rule, "met": False, "justification": f"reason of {rule}"}
+    ]
 
 
 DIVIDED = """

@@ -2,6 +2,10 @@
 
 A failed statement counts against the part of the reward basis its source text belongs to
 (``db == gold`` → DB, ``called`` → ACTION, ``said`` → COMMUNICATE, ``judge`` → NL_ASSERTION).
+A part that fails lists the statements that failed it, as tau2's readers expect: a reward
+breakdown's 0 for ACTION or COMMUNICATE comes with at least one unmet check there. A failed
+statement that no tau2 action or string stands for (``forbid called x``, ``any(c in calls
+...)``, ``user_said "yes" before c``) is a check named by its own text.
 
 Unjudged NL assertions are written with ``met: false`` and the justification ``"not judged:
 needs a judge model"`` (tau2's ``NLAssertionCheck.met`` is a bool, so a null would not load).
@@ -114,6 +118,41 @@ def _made(messages: list[dict[str, Any]], action: dict[str, Any]) -> bool:
     return False
 
 
+def _failed_actions(
+    failed: dict[str, dict[str, Any]], listed: set[str], gold: bool
+) -> list[dict[str, Any]]:
+    """Action checks for the failed ACTION statements that no tau2 action of the task stands for
+    (``listed``: the statements its actions are checked by). Without tau2's actions (``gold``
+    false), a ``require called tool(...)`` is its tool; any other statement, or one beside tau2's
+    actions, is named by its own text (tau2 computes ACTION from these checks, so a failed
+    statement about calls that listed nothing would read as a failure without a cause).
+
+    >>> why = {"reason": "r"}
+    >>> failed = {'require called cancel(id="1")': why, "forbid called refund": why}
+    >>> [c["action"]["name"] for c in _failed_actions(failed, set(), False)]
+    ['cancel', 'forbid called refund']
+    """
+    checks: list[dict[str, Any]] = []
+    for statement, failure in failed.items():
+        if statement_kind(statement) != "ACTION" or statement in listed:
+            continue
+        called = None if gold else _CALLED.match(statement)
+        checks.append(
+            {
+                "action": {
+                    "action_id": f"eigendsl-{len(checks)}",
+                    "requestor": "assistant",
+                    "name": called.group(1) if called else statement,
+                    "arguments": {},
+                    "info": f"{statement}: {failure['reason']}" if called else failure["reason"],
+                },
+                "action_match": False,
+                "action_reward": 0.0,
+            }
+        )
+    return checks
+
+
 def reward_info(
     verdict: dict[str, Any],
     task: dict[str, Any] | None,
@@ -167,22 +206,17 @@ def reward_info(
                     "action_reward": 1.0 if match else 0.0,
                 }
             )
-        # without tau2's actions, the failed `called` statements, each as its tool (a statement
-        # that is no call, `any(c in calls ...)`, is no tau2 action: it is in info's failures)
-        result["action_checks"] = checks or [
-            {
-                "action": {"requestor": "assistant", "name": called.group(1), "arguments": {}},
-                "action_match": False,
-                "action_reward": 0.0,
-            }
-            for s in failed
-            if (called := _CALLED.match(s))
-        ]
+        listed = {f"require {f(a)}" for a in actions for f in (called_text, tried_text)}
+        result["action_checks"] = checks + _failed_actions(failed, listed, bool(actions))
     if "COMMUNICATE" in basis and task is None:  # the failed `said` statements, each as its text
         result["communicate_checks"] = [
-            {"info": wanted, "met": False, "justification": failed[s]["reason"]}
-            for s in failed
-            if (wanted := _said_text(s)) is not None
+            {
+                "info": statement if (wanted := _said_text(statement)) is None else wanted,
+                "met": False,
+                "justification": failure["reason"],
+            }
+            for statement, failure in failed.items()
+            if statement_kind(statement) == "COMMUNICATE"
         ]
     elif "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
@@ -201,6 +235,10 @@ def reward_info(
                 ),
             }
             for i in infos
+        ] + [
+            {"info": s, "met": False, "justification": failed[s]["reason"]}
+            for s in said
+            if not any(json.dumps(str(i), ensure_ascii=False) in s for i in infos)
         ]
     if messages is not None and "ACTION" not in basis and criteria.get("actions"):
         result["action_checks"] = [
