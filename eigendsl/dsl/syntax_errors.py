@@ -163,17 +163,21 @@ def _reads_on(exc: UnexpectedToken, then: tuple[Token, ...]) -> bool:
             parser.feed_token(token)
     except UnexpectedInput:
         return False
-    # the lexer under the indenter: the rest of one line has no indentation to track
-    thread = parser.lexer_thread
-    lexer = getattr(thread.lexer, "lexer", thread.lexer)
-    tokens = lexer.lex(thread.state, parser.parser_state)
+    # the lexer under the indenter: the rest of one line has no indentation to track. Lark's
+    # lexer thread is not its documented API: if a release moves it, the generic message stays.
+    try:
+        thread = parser.lexer_thread
+        lexer = getattr(thread.lexer, "lexer", thread.lexer)
+        tokens = lexer.lex(thread.state, parser.parser_state)
+    except (AttributeError, TypeError):
+        return False
     while True:
         try:
             token = next(tokens)
         except (StopIteration, UnexpectedCharacters):  # the line ends, or a character no token has
             return True
-        except UnexpectedToken:  # a token the parser cannot take there
-            return False
+        except (UnexpectedToken, AttributeError, TypeError):  # a token the parser cannot
+            return False  # take there (or, as above, a Lark whose lexer thread moved)
         if token.line != exc.token.line or token.type == "_NL":
             return True
         try:
