@@ -199,7 +199,7 @@ def test_check_reports_stale_output(tmp_path: Path) -> None:
     assert (
         strict.exit_code == 1
         and "warning" not in strict.stderr
-        and "tool 'set_email'" in strict.stderr
+        and 'tool "set_email"' in strict.stderr
     )
 
     (out / "tools.json").write_text("{}\n")

@@ -428,8 +428,8 @@ def test_lint_finds_the_same_with_lets_as_inline(specs: dict[str, Path]) -> None
     assert text[never.span.line - 1].strip() == 'require owner.email != ""'
     [no_message] = [f for f in reports["lets"].findings if f.kind == "guard_without_message"]
     assert (
-        "reads the DSL's own text ('owner.email != \"\" does not hold (where order = "
-        "db.orders[order_id], owner = db.users[order.user_id])')" in no_message.message
+        'reads the DSL\'s own text ("owner.email != \\"\\" does not hold (where order = '
+        'db.orders[order_id], owner = db.users[order.user_id])")' in no_message.message
     )
 
 

@@ -6,6 +6,7 @@ kind; each must be found at the place that causes it.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -44,6 +45,12 @@ def position(path: Path, needle: str, after: str | None = None) -> tuple[int, in
     raise AssertionError(f"{needle!r} not in {path}")
 
 
+def quoted_names(message: str) -> list[str]:
+    """The DSL text a finding quotes (names, conditions), in order: double-quoted as the DSL
+    writes text, decoded."""
+    return [ast.literal_eval(text) for text in re.findall(r'"(?:[^"\\]|\\.)*"', message)]
+
+
 def found(report: LintReport, kind: str, path: Path, text: str = "") -> list[tuple[int, int]]:
     return [
         (f.span.line, f.span.col)
@@ -72,10 +79,10 @@ def retail() -> LintReport:
 
 def test_unsolvable_authored_task_points_at_the_task(planted: LintReport) -> None:
     line, col = position(TASKS, "{id: cancel-bob-delivered")
-    assert found(planted, "unsolvable", TASKS, "task 'cancel-bob-delivered'") == [(line, col)]
+    assert found(planted, "unsolvable", TASKS, 'task "cancel-bob-delivered"') == [(line, col)]
     [finding] = [f for f in planted.findings if f.span.line == line and f.kind == "unsolvable"]
     assert finding.severity == "error"
-    assert "task 'cancel-bob-delivered' is unsolvable" in finding.message
+    assert 'task "cancel-bob-delivered" is unsolvable' in finding.message
     assert "Only pending orders can be cancelled" in finding.message
     assert "cancel-bob-delivered" in planted.unsolvable
     assert "cancel-ann" not in planted.unsolvable
@@ -83,15 +90,15 @@ def test_unsolvable_authored_task_points_at_the_task(planted: LintReport) -> Non
 
 def test_unsolvable_template_points_at_the_failing_gold_step(planted: LintReport) -> None:
     line, col = position(TASKS, "cancel_order:", after="cancel_delivered:")
-    assert found(planted, "unsolvable", TASKS, "template 'cancel_delivered'") == [(line, col)]
+    assert found(planted, "unsolvable", TASKS, 'template "cancel_delivered"') == [(line, col)]
     # the guard condition that refused the step is named where it is written
-    assert found(planted, "unsolvable", TASKS, "(the guard of 'cancel_order' at ")
+    assert found(planted, "unsolvable", TASKS, '(the guard of "cancel_order" at ')
     # the parameters drawn come first, the email derived from them last
     assert found(
         planted,
         "unsolvable",
         TASKS,
-        "with order_id='#2', reason='no longer needed', email='bob@example.com']",
+        'with order_id="#2", reason="no longer needed", email="bob@example.com"]',
     )
 
 
@@ -111,14 +118,14 @@ def test_gold_plan_violating_a_rule_points_at_the_gold_plan(planted: LintReport)
     line, col = position(TASKS, "gold:", after="peek_order:")
     [finding] = [f for f in planted.findings if f.kind == "policy_violation"]
     assert (finding.span.line, finding.span.col) == (line, col)
-    assert "rule 'identify_first'" in finding.message and finding.severity == "error"
+    assert 'rule "identify_first"' in finding.message and finding.severity == "error"
 
 
 def test_coverage_and_consistency_findings(planted: LintReport) -> None:
     assert found(planted, "unsatisfiable_said", CHECKS, '"tracking"') == [
         position(CHECKS, 'require said "tracking"')
     ]
-    assert found(planted, "unused_param", TASKS, "'note'") == [position(TASKS, "note:")]
+    assert found(planted, "unused_param", TASKS, '"note"') == [position(TASKS, "note:")]
     assert found(planted, "guard_never_fails", CHECKS) == [
         position(CHECKS, "require len(email) >= 0")
     ]
@@ -129,7 +136,7 @@ def test_coverage_and_consistency_findings(planted: LintReport) -> None:
     assert found(planted, "unused_check", CHECKS) == [position(CHECKS, "order_seen")]
     [note] = [f for f in planted.findings if f.kind == "contradictory_checks"]
     assert (note.span.line, note.span.col) == position(CHECKS, "forbid called set_email")
-    assert note.severity == "info" and "check 'email_changed'" in note.message
+    assert note.severity == "info" and 'check "email_changed"' in note.message
 
 
 # ---------------------------------------------------------------------------- mutations
@@ -193,7 +200,7 @@ def test_lint_on_mini() -> None:
         f.kind == "weak_check" and "instead of confirming cancel_order" in f.message
         for f in report.findings
     )
-    assert any(f.kind == "unused_tool" and "'set_email'" in f.message for f in report.findings)
+    assert any(f.kind == "unused_tool" and '"set_email"' in f.message for f in report.findings)
 
 
 def test_a_tool_only_a_template_without_tasks_calls_is_unused(mini: Path) -> None:
@@ -218,8 +225,8 @@ def test_a_tool_only_a_template_without_tasks_calls_is_unused(mini: Path) -> Non
     report = lint(mini)
     unused = [f.message for f in report.findings if f.kind == "unused_tool"]
     assert unused == [
-        "tool 'set_email' is called by no task's gold plan, so no task teaches when to use it: "
-        "template 'change_email' calls it, but has sample: false and no task; write a task for "
+        'tool "set_email" is called by no task\'s gold plan, so no task teaches when to use it: '
+        'template "change_email" calls it, but has sample: false and no task; write a task for '
         "that template, or let it be sampled"
     ]
 
@@ -246,7 +253,9 @@ def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport)
     # a refusal's final message is the agent's own wording (the scripted agent's stock apology
     # is no model for a check): a check that does not read it gets a note, and --strict passes
     dropped = {
-        f.message.split("'")[1]: f for f in retail.findings if "final message to the" in f.message
+        quoted_names(f.message)[0]: f
+        for f in retail.findings
+        if "final message to the" in f.message
     }
     refusal = dropped["cancel_refused_not_pending"]
     assert refusal.severity == "info" and refusal.kind == "unread_message"
@@ -292,7 +301,7 @@ tasks:
     )
     report = lint(mini)
     dropped = {
-        f.message.split("'")[1]: (f.severity, f.kind)
+        quoted_names(f.message)[0]: (f.severity, f.kind)
         for f in report.findings
         if "final message to the user" in f.message
     }
@@ -316,7 +325,7 @@ def test_a_rule_that_fails_a_recovered_write_is_a_warning(mini: Path, ran: str) 
     assert [(f.span.line, f.severity) for f in found] == [
         (position(checks, "require count(c in calls")[0], "warning")
     ]
-    assert "rule 'one_write' fails an agent that recovers from a refused write (" in (
+    assert 'rule "one_write" fails an agent that recovers from a refused write (' in (
         found[0].message
     )
     assert "2 <= 1 is false; a refused call is in `calls` too" in found[0].message
@@ -335,19 +344,19 @@ def test_a_guard_condition_without_an_else_message_is_a_warning(mini: Path) -> N
         ("mini/checks/main.chk", 2, 5, "warning")
     ]
     assert found[0].message == (
-        "this condition of the guard of 'cancel_order' has no else message, so the agent it "
-        "refuses reads the DSL's own text ('db.orders[order_id].status == \"pending\" does not "
-        "hold'); give it an else message the agent can read"
+        'this condition of the guard of "cancel_order" has no else message, so the agent it '
+        'refuses reads the DSL\'s own text ("db.orders[order_id].status == \\"pending\\" does '
+        'not hold"); give it an else message the agent can read'
     )
 
 
 def test_a_write_no_guard_refuses_with_a_wrong_id_is_a_note(retail: LintReport) -> None:
     # no retail guard refuses another user's id: the rules fail such an episode, and the
     # recovery `--mistake recover` would play never happens there
-    notes = {f.message.split("'")[1]: f for f in retail.findings if f.kind == "no_recovery"}
+    notes = {quoted_names(f.message)[0]: f for f in retail.findings if f.kind == "no_recovery"}
     assert "update_user_address" in notes and notes["update_user_address"].severity == "info"
     assert re.search(
-        r"modify_user_address\(user_id='usr_\w+'\)\), so `--mistake recover` plays no recovery",
+        r'modify_user_address\(user_id="usr_\w+"\)\), so `--mistake recover` plays no recovery',
         notes["update_user_address"].message,
     )
 
@@ -356,7 +365,7 @@ def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport)
     # every seed address is in the USA: no other country to try, while the street, city, zip...
     # of the same calls have other values in the seed data and are mutated
     notes = [f for f in retail.findings if f.kind == "untested_argument"]
-    assert sorted(f.message.split("'")[1] for f in notes) == [
+    assert sorted(quoted_names(f.message)[0] for f in notes) == [
         "order_address_and_payment_changed",
         "order_address_changed",
         "user_address_changed",
@@ -442,7 +451,7 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     relaxed = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out")])
     assert relaxed.exit_code == 0, relaxed.output
     assert re.search(
-        r"planted\.yaml:\d+:\d+: warning: task 'cancel-bob-delivered' is unsolvable", relaxed.stderr
+        r'planted\.yaml:\d+:\d+: warning: task "cancel-bob-delivered" is unsolvable', relaxed.stderr
     )
     # the summary's error count is explained, not contradicted by the "warning:" lines
     assert (
@@ -453,7 +462,7 @@ def test_compile_warns_and_strict_fails(tmp_path: Path) -> None:
     assert strict.exit_code == 1
     assert "Traceback" not in strict.output
     assert re.search(
-        r"planted\.yaml:\d+:\d+: task 'cancel-bob-delivered' is unsolvable", strict.stderr
+        r'planted\.yaml:\d+:\d+: task "cancel-bob-delivered" is unsolvable', strict.stderr
     )
     assert strict.stderr.rstrip().endswith("errors")
     quiet = runner.invoke(main, ["compile", str(spec), "-o", str(tmp_path / "out"), "--no-lint"])
@@ -501,7 +510,7 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
         ("warning", position(checks, 'judge "The agent')[0])
     ]
     assert found[0].message.startswith(
-        "this judge statement gates check 'cancelled': without a judge model (`--judge BACKEND`) "
+        'this judge statement gates check "cancelled": without a judge model (`--judge BACKEND`) '
         "every episode of the templates that use the check fails it"
     )
     assert "mark it `advisory`, or run with a judge" in found[0].message
@@ -514,7 +523,7 @@ def test_judge_assertions_are_assumed_to_hold_and_noted(tmp_path):
     )
     notes = [f for f in lint(spec).findings if f.kind == "needs_judge"]
     assert [f.severity for f in notes] == ["info"]
-    assert "'cancelled' has 1 advisory natural-language assertion" in notes[0].message
+    assert '"cancelled" has 1 advisory natural-language assertion' in notes[0].message
 
 
 def test_the_summary_counts_in_words():
@@ -552,7 +561,7 @@ def test_a_score_term_the_gold_plan_misses_lowers_its_reward_and_is_not_unsolvab
     assert report.unsolvable == [] and report.errors == []
     missed = [f for f in report.findings if f.kind == "unearned_score"]
     assert missed and all(f.severity == "warning" for f in missed)
-    assert "does not earn the score term of check 'cancelled'" in missed[0].message
+    assert 'does not earn the score term of check "cancelled"' in missed[0].message
     assert "so a right episode's reward is below 1" in missed[0].message
 
 
@@ -579,7 +588,7 @@ def test_a_template_whose_gold_dialogue_synthesis_rejects_is_reported(tmp_path):
     assert len(rejected) == 1 and rejected[0].severity == "warning"
     assert (rejected[0].span.line, rejected[0].span.col) == position(tasks, "gold:")
     assert rejected[0].message.startswith(
-        "synthesis rejects the gold dialogue of template 'cancel' (3 of 3 sampled tasks, e.g. "
+        'synthesis rejects the gold dialogue of template "cancel" (3 of 3 sampled tasks, e.g. '
     )
     assert "get_order uses the identifier '#" in rejected[0].message
     assert "give it to the user (user.known) or have a tool return it" in rejected[0].message
@@ -636,9 +645,9 @@ def test_an_unsolvable_template_ended_by_the_user_shows_its_last_message(mini: P
     assert unsolvable and report.unsolvable
     assert all(
         "; the conversation ended before gold step 1 (find_user), the user's last message: "
-        "'I want to cancel order"
+        '"I want to cancel order'
         in f.message
-        and "###STOP###'" in f.message
+        and '###STOP###"' in f.message
         for f in unsolvable
     ), [f.message for f in unsolvable]
 
@@ -655,7 +664,28 @@ def test_a_gold_argument_nobody_stated_is_a_warning_at_its_step(mini: Path):
     assert [(f.span.line, f.span.col, f.severity) for f in found if f.span.line == at[0]] == [
         (at[0], at[1], "warning")
     ]
-    assert "gold step 1 gives find_user's 'email' the value of 'email' (" in found[-1].message
+    assert 'gold step 1 gives find_user\'s "email" the value of "email" ("ann@example.com" in ' in (
+        found[-1].message
+    )
     assert "which neither the user nor an earlier tool result states" in found[-1].message
     # stated values are not reported
     assert not [f for f in lint(MINI).findings if f.kind == "unstated_value"]
+
+
+def test_a_finding_quotes_dsl_text_as_the_dsl_and_values_as_json(mini: Path):
+    # names and DSL text in double quotes as the DSL writes them, values as JSON: the findings
+    # mixed quote styles ('email', 'ann@example.com', "cancelled")
+    tasks = mini / "tasks" / "cancel.yaml"
+    text = tasks.read_text(encoding="utf-8")
+    tasks.write_text(text.replace('known: {email: "{{ email }}", ', "known: {"), encoding="utf-8")
+    [unstated] = [
+        f.message
+        for f in lint(mini).findings
+        if f.kind == "unstated_value" and "cancel-ann" in f.message
+    ]
+    assert unstated.startswith(
+        'gold step 1 gives find_user\'s "email" the value of "email" ("ann@example.com" in '
+        "cancel-ann), which neither the user nor an earlier tool result states"
+    ), unstated
+    assert quoted_names(unstated)[:3] == ["email", "email", "ann@example.com"]
+    assert "'" not in unstated.replace("find_user's", "")

@@ -76,8 +76,8 @@ def test_an_allow_that_allows_nothing_is_a_note_at_the_comment(mini: Path) -> No
     assert sorted(notes) == [10, 17] and all(f.severity == "info" for f in notes.values())
     assert notes[10].span.col == 1
     assert notes[10].message == (
-        "'lint: allow weak_checks' allows nothing: the findings it is about are of kind "
-        "weak_check; did you mean 'weak_check'?"
+        '"lint: allow weak_checks" allows nothing: the findings it is about are of kind '
+        'weak_check; did you mean "weak_check"?'
     )
     assert "no finding is on the line it is about" in notes[17].message
     assert report.allowed == []
@@ -99,11 +99,21 @@ def test_an_allow_in_capitals_allows_and_one_naming_no_kind_is_a_note(mini: Path
     assert [(f.span.line, f.message) for f in notes] == [
         (
             45,
-            "'lint: allow' names no kind, so it allows nothing; write the kind lint prints after "
-            "the finding, 'lint: allow unused_tool' (the findings on its line are of kind "
+            '"lint: allow" names no kind, so it allows nothing; write the kind lint prints after '
+            'the finding, "lint: allow unused_tool" (the findings on its line are of kind '
             "unused_tool)",
         )
     ]
+
+
+def test_an_allow_copied_from_a_message_in_double_quotes_allows(mini: Path) -> None:
+    # lint's messages quote the comment and the kinds they suggest in double quotes; a comment
+    # copied from one allows as the bare form does (which test_..._on_its_line covers)
+    edit(mini, "checks/main.chk", WEAK, '# lint: allow "weak_check" (a refusal is judged)\n' + WEAK)
+    edit(mini, "domain.yaml", UNUSED_TOOL, '  set_email:  # "lint: allow unused_tool"\n')
+    report = lint(mini)
+    assert kinds(report.allowed) == [(11, "warning", "weak_check"), (45, "warning", "unused_tool")]
+    assert "unused_allow" not in {f.kind for f in report.findings}
 
 
 def test_an_error_is_never_allowed(tmp_path: Path) -> None:
@@ -119,7 +129,7 @@ def test_an_error_is_never_allowed(tmp_path: Path) -> None:
     [note] = [f for f in report.findings if f.kind == "unused_allow"]
     assert note.span.line == error.span.line
     assert note.message == (
-        f"'lint: allow {error.kind}' cannot allow an error: fix what the error there says"
+        f'"lint: allow {error.kind}" cannot allow an error: fix what the error there says'
     )
 
 

@@ -205,5 +205,5 @@ def test_lint_names_a_write_tool_that_is_not_deterministic(mini: Path) -> None:
     )
     found = [f for f in lint(mini).findings if f.kind == "tool_nondeterministic"]
     assert [(f.span.path, f.severity) for f in found] == [("mini/domain.yaml", "error")]
-    assert "tool 'cancel_order' is not deterministic" in found[0].message
+    assert 'tool "cancel_order" is not deterministic' in found[0].message
     assert "db['orders']['#1']['total']" in found[0].message

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from eigendsl.lint.allow import allows, apply_allows
 from eigendsl.lint.consistency import check_consistency
-from eigendsl.lint.context import Finding, LintContext, lint_tasks, template_spans
+from eigendsl.lint.context import Finding, LintContext, lint_tasks, quoted, template_spans
 from eigendsl.lint.coverage import check_coverage
 from eigendsl.lint.recovery import check_recoverable
 from eigendsl.lint.solvability import check_synthesizable
@@ -177,9 +177,9 @@ def _note_judge_statements(ctx: LintContext) -> None:
             if not statement.advisory:
                 ctx.add(
                     statement.span,
-                    f"this judge statement gates check '{check.name}': without a judge model "
+                    f"this judge statement gates check {quoted(check.name)}: without a judge model "
                     "(`--judge BACKEND`) every episode of the templates that use the check fails "
-                    "it ('not judged: needs a judge model'); mark it `advisory`, or run with a "
+                    'it ("not judged: needs a judge model"); mark it `advisory`, or run with a '
                     "judge (lint assumed it holds and tested the rest of the check)",
                     "warning",
                     "needs_judge",
@@ -188,8 +188,8 @@ def _note_judge_statements(ctx: LintContext) -> None:
         if advisory:
             ctx.add(
                 advisory[0].span,
-                f"check '{check.name}' has {len(advisory)} advisory natural-language assertion"
-                f"{'s' if len(advisory) > 1 else ''} for a judge model; lint assumed "
+                f"check {quoted(check.name)} has {len(advisory)} advisory natural-language "
+                f"assertion{'s' if len(advisory) > 1 else ''} for a judge model; lint assumed "
                 f"{'they hold' if len(advisory) > 1 else 'it holds'} and tested the rest of "
                 "the check",
                 "info",

@@ -16,7 +16,9 @@ in a ``.chk`` file, a YAML file or ``tools.py`` (``#``), and in ``policy.md`` ``
 KIND -->``. Errors are never allowed: an unsolvable task or a tool that raises is wrong
 whatever a comment says. An allow that allows nothing (the kind misspelt, the finding gone, an
 error, no kind named) is a note at the comment, so a stale one is found; lint still runs every
-analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``.
+analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``, and so are
+``"lint: allow weak_check"`` and ``lint: allow "weak_check"``, as copied from lint's messages,
+which quote DSL text in double quotes.
 """
 
 from __future__ import annotations
@@ -24,14 +26,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from eigendsl.errors import Span, did_you_mean
-from eigendsl.lint.context import Finding
+from eigendsl.errors import Span, closest
+from eigendsl.lint.context import Finding, quoted
 
-# kinds comma-separated; what follows them is the reason, for the reader. Any case is read
+# kinds comma-separated, each bare or in quotes (as a finding's message quotes one it
+# suggests); what follows them is the reason, for the reader. Any case is read
 # (`# LINT: ALLOW WEAK_CHECK` was ignored without a word), and one naming no kind is kept, to be
 # told so (_unused).
+_KIND = r"[\"']?[A-Za-z_]\w*[\"']?"
 _ALLOW = re.compile(
-    r"(?:#|<!--).*?\blint:\s*allow\b(?:\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*))?",
+    rf"(?:#|<!--).*?\blint:\s*allow\b(?:\s+({_KIND}(?:\s*,\s*{_KIND})*))?",
     re.IGNORECASE,
 )
 
@@ -45,11 +49,15 @@ def allows(inputs: dict[str, bytes], display: Callable[[str], str]) -> Comments:
     path findings carry).
 
     >>> found = allows({"c.chk": b"x > 0  # lint: allow guard_never_fails, unused_param\\n"
-    ...                          b"  # lint: allow weak_check as meant\\n  require x\\n"}, str)
+    ...                          b"  # lint: allow weak_check as meant\\n  require x\\n"
+    ...                          b'y  # "lint: allow unused_tool"\\n'
+    ...                          b'z  # lint: allow "weak_check"\\n'}, str)
     >>> for key, (span, kinds) in found.items():
     ...     print(key, span, sorted(kinds))
     ('c.chk', 1) c.chk:1:8 ['guard_never_fails', 'unused_param']
     ('c.chk', 3) c.chk:2:3 ['weak_check']
+    ('c.chk', 4) c.chk:4:4 ['unused_tool']
+    ('c.chk', 5) c.chk:5:4 ['weak_check']
     """
     found: Comments = {}
     for relative, content in inputs.items():
@@ -59,7 +67,8 @@ def allows(inputs: dict[str, bytes], display: Callable[[str], str]) -> Comments:
         text = content.decode("utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), start=1):
             if match := _ALLOW.search(line):
-                kinds = {kind.strip().lower() for kind in (match.group(1) or "").split(",")}
+                named = (match.group(1) or "").split(",")
+                kinds = {kind.strip().strip("\"'").lower() for kind in named}
                 alone = not line[: match.start()].strip()  # then it is about the next line
                 found[(path, number + alone)] = (Span(path, number, match.start() + 1), kinds)
     return found
@@ -96,21 +105,22 @@ def _unused(kind: str, here: list[Finding]) -> str:
     if not kind:
         on_line = sorted({f.kind for f in here})
         return (
-            "'lint: allow' names no kind, so it allows nothing; write the kind lint prints "
-            "after the finding, 'lint: allow "
-            f"{on_line[0] if len(on_line) == 1 else 'weak_check'}'"
+            '"lint: allow" names no kind, so it allows nothing; write the kind lint prints '
+            'after the finding, "lint: allow '
+            f'{on_line[0] if len(on_line) == 1 else "weak_check"}"'
             + (f" (the findings on its line are of kind {', '.join(on_line)})" if on_line else "")
         )
     errors = [f for f in here if f.kind == kind]
     if errors:
-        return f"'lint: allow {kind}' cannot allow an error: fix what the error there says"
+        return f'"lint: allow {kind}" cannot allow an error: fix what the error there says'
     if not here:
         return (
-            f"'lint: allow {kind}' allows nothing: no finding is on the line it is about (the "
+            f'"lint: allow {kind}" allows nothing: no finding is on the line it is about (the '
             "finding was fixed, or it is on another line); remove the comment"
         )
     kinds = sorted({f.kind for f in here})
+    close = closest(kind, kinds)
     return (
-        f"'lint: allow {kind}' allows nothing: the findings it is about are of kind "
-        f"{', '.join(kinds)}{did_you_mean(kind, kinds)}"
+        f'"lint: allow {kind}" allows nothing: the findings it is about are of kind '
+        f"{', '.join(kinds)}" + (f"; did you mean {quoted(close)}?" if close else "")
     )

@@ -23,7 +23,7 @@ from typing import Any
 from eigendsl import support as rt
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.lets import explained, lets_above
-from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.context import LintContext, LintTask, quoted
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.solvability import call_errors
 from eigendsl.runtime.domain import Domain
@@ -104,11 +104,11 @@ def unsatisfiable_said(ctx: LintContext) -> None:
             ctx.add(
                 stmt.span,
                 f"{failure.reason} in {lint_task.label()}, and no utterance can say it: neither a "
-                "gold 'say' step nor a fixed phrase of the scripted agent contains it"
+                'gold "say" step nor a fixed phrase of the scripted agent contains it'
                 + (
                     "; this score term can never be earned"
                     if scored
-                    else "; add it to a 'say' step"
+                    else '; add it to a "say" step'
                 ),
                 "warning" if scored else "error",
                 "unsatisfiable_said",
@@ -224,11 +224,11 @@ def contradictory_checks(ctx: LintContext) -> None:
         lines = ", ".join(
             str(s.span.line) for s, _ in sorted(ranked, key=lambda item: item[0].span.line)
         )
-        partner = "itself" if partner_check == check_name else f"check '{partner_check}'"
+        partner = "itself" if partner_check == check_name else f"check {quoted(partner_check)}"
         ctx.add(
             stmt.span,
-            f"check '{check_name}' cannot pass together with {partner} when a task "
-            f"of template '{partner_template}' on the same records (a key parameter's value) "
+            f"check {quoted(check_name)} cannot pass together with {partner} when a task "
+            f"of template {quoted(partner_template)} on the same records (a key parameter's value) "
             f"shares the conversation: {_short(reason)} "
             f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
             "info",

@@ -13,11 +13,13 @@ from typing import Any
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
+from eigendsl.dsl.render import dsl_string
 from eigendsl.errors import Diagnostic, Span
 from eigendsl.lint.values import ValueIndex
 from eigendsl.loader import LoadedSpec
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
+from eigendsl.support import show
 from eigendsl.task_set import sample_params, template_rng
 from eigendsl.tasks import TemplateInfo, render_task
 
@@ -67,20 +69,39 @@ class LintTask:
 
     def label(self) -> str:
         if self.authored:
-            return f"task '{self.id}'"
-        return f"template '{self.info.name}' (sampled task {self.id} with {self.params_text()})"
+            return f"task {quoted(self.id)}"
+        name = quoted(self.info.name)
+        return f"template {name} (sampled task {self.id} with {self.params_text()})"
 
     def params_text(self, limit: int = 160) -> str:
         """The task's parameters, those drawn first (what tells the task apart; those derived
         from them follow), each value cut to 40 characters."""
         params = self.task.get("params", {})
         order = sorted(params, key=lambda k: k in self.info.derived)
-        shown = ", ".join(f"{k}={_short(repr(params[k]), 40)}" for k in order)
+        shown = ", ".join(f"{k}={_short(value_text(params[k]), 40)}" for k in order)
         return _short(shown, limit)
 
     def step_span(self, index: int) -> Span:
         """Where gold step ``index`` (0-based) is written in the template."""
         return self.info.raw["gold"].position(index)
+
+
+def quoted(text: Any) -> str:
+    """A name or DSL text in a finding, in double quotes as the DSL writes text.
+
+    >>> print(quoted("cancel_order"), quoted('say "hi"'))
+    "cancel_order" "say \\"hi\\""
+    """
+    return dsl_string(str(text))
+
+
+def value_text(value: Any) -> str:
+    """A value in a finding, as JSON writes it (bounded, as verdict reasons show values).
+
+    >>> print(value_text("1990-01-01"), value_text({"a": [1, None]}))
+    "1990-01-01" {"a": [1, null]}
+    """
+    return show(value)
 
 
 def _short(text: str, limit: int) -> str:

@@ -23,7 +23,7 @@ from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.lets import explained, lets_above, lets_read, statement_exprs, where
 from eigendsl.dsl.render import render_expr
-from eigendsl.lint.context import LintContext
+from eigendsl.lint.context import LintContext, quoted
 from eigendsl.lint.guard_arguments import argument_sets
 from eigendsl.lint.values import ValueIndex
 from eigendsl.template_text import JINJA
@@ -52,7 +52,7 @@ def unused_tools(ctx: LintContext) -> None:
         if not teaching & callers.get(name, set()):
             ctx.add(
                 tools_raw.position(name),
-                f"tool '{name}' is called by no task's gold plan, so no task teaches when to "
+                f"tool {quoted(name)} is called by no task's gold plan, so no task teaches when to "
                 f"use it{_unused_tool_fix(sorted(callers.get(name, set())))}",
                 "warning",
                 "unused_tool",
@@ -70,7 +70,7 @@ def _unused_tool_fix(taskless: list[str]) -> str:
     """How to have the tool taught: by the templates that call it but give no task, if any."""
     if not taskless:
         return "; add a template that needs it, or remove it"
-    names = ", ".join(f"'{name}'" for name in taskless)
+    names = ", ".join(quoted(name) for name in taskless)
     if len(taskless) == 1:
         return (
             f": template {names} calls it, but has sample: false and no task; write a task "
@@ -87,7 +87,10 @@ def unused_checks(ctx: LintContext) -> None:
     for name, check in ctx.resolved.checks.items():
         if name not in used:
             ctx.add(
-                check.name_span, f"check '{name}' is used by no template", "warning", "unused_check"
+                check.name_span,
+                f"check {quoted(name)} is used by no template",
+                "warning",
+                "unused_check",
             )
 
 
@@ -98,7 +101,7 @@ def unexercised_rules(ctx: LintContext) -> None:
         if name not in ctx.exercised_rules:
             ctx.add(
                 rule.name_span,
-                f"rule '{name}' is exercised by no task: no mutation of a passing gold plan "
+                f"rule {quoted(name)} is exercised by no task: no mutation of a passing gold plan "
                 "(a call dropped, changed, repeated or moved, a confirmation refused or skipped) "
                 "makes it fail; "
                 "add a task where the rule matters",
@@ -158,9 +161,9 @@ def unused_params(ctx: LintContext) -> None:
                 )
                 ctx.add(
                     span,
-                    f"parameter '{p_name}' of template '{name}' is never used: not in the "
-                    f"scenario, the gold plan, the check's parameters or another parameter's "
-                    f"source",
+                    f"parameter {quoted(p_name)} of template {quoted(name)} is never used: "
+                    "not in the scenario, the gold plan, the check's parameters or another "
+                    "parameter's source",
                     "warning",
                     "unused_param",
                 )
@@ -206,7 +209,7 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
             if not failed and tried:
                 ctx.add(
                     stmt.span,
-                    f"this condition of the guard of '{tool_name}' held for all {tried} "
+                    f"this condition of the guard of {quoted(tool_name)} held for all {tried} "
                     "argument sets lint tried on the seed data (the gold calls, each argument "
                     "in turn given the seed's values, the values of a seed row together, random "
                     "combinations), so it rejected none of them; check that it tests what it "
@@ -232,12 +235,13 @@ def guard_conditions_without_message(ctx: LintContext) -> None:
                 shown = explained(
                     stmt.expr, lets
                 )  # what the refusal explains, as the agent reads it
+                verb = "holds but is forbidden" if isinstance(stmt, A.Forbid) else "does not hold"
+                text = f"{render_expr(shown)} {verb}{where(shown, lets)}"
                 ctx.add(
                     stmt.span,
-                    f"this condition of the guard of '{tool_name}' has no else message, so the "
-                    f"agent it refuses reads the DSL's own text ('{render_expr(shown)} "
-                    f"{'holds but is forbidden' if isinstance(stmt, A.Forbid) else 'does not hold'}"
-                    f"{where(shown, lets)}'); give it an else message the agent can read",
+                    f"this condition of the guard of {quoted(tool_name)} has no else message, "
+                    f"so the agent it refuses reads the DSL's own text ({quoted(text)}); give it "
+                    "an else message the agent can read",
                     "warning",
                     "guard_without_message",
                 )

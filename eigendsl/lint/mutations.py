@@ -182,7 +182,7 @@ def mutants(
                     ("change_argument", ref.tool, name),
                     [
                         (
-                            f"{ref.tool} is called with {name}={o!r}",
+                            f"{ref.tool} is called with {name}={rt.show(o)}",
                             _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
                         )
                         for o in others
@@ -242,7 +242,13 @@ def mutants(
             yield Mutant(
                 "drop_final_message",
                 ("drop_final_message",),
-                [(f"the agent's final message to the user ({said!r}) is left out: {advice}", out)],
+                [
+                    (
+                        f"the agent's final message to the user ({rt.show(said)}) is left out: "
+                        f"{advice}",
+                        out,
+                    )
+                ],
                 note_only=worded_freely,
             )
     for i, message in enumerate(messages[1:], start=1):
@@ -259,7 +265,7 @@ def mutants(
             yield _one(
                 "refuse_confirmation",
                 ("refuse_confirmation", following),
-                f"the user answers {REFUSAL!r} instead of confirming {following}",
+                f"the user answers {rt.show(REFUSAL)} instead of confirming {following}",
                 out,
             )
             yield _one(
@@ -338,7 +344,9 @@ def _unwanted_writes(
             yield _one(
                 "unrequested_write",
                 ("unrequested_write", name),
-                f"the agent also calls {name}({', '.join(f'{k}={v!r}' for k, v in args.items())})",
+                f"the agent also calls {name}("
+                + ", ".join(f"{k}={rt.show(v)}" for k, v in args.items())
+                + ")",
                 _insert_call(messages, end - 1, name, args, 4),
             )
 
@@ -370,7 +378,7 @@ def _rule_probes(
                     ("change_read_argument", ref.tool, name),
                     [
                         (
-                            f"{ref.tool} is called with {name}={o!r}",
+                            f"{ref.tool} is called with {name}={rt.show(o)}",
                             _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
                         )
                         for o in others

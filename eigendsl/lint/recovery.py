@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from eigendsl.errors import Span
-from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.context import LintContext, LintTask, quoted, value_text
 from eigendsl.runtime.environment import refused_call_ids
 from eigendsl.runtime.episodes import END_VERIFIER, run_episodes
 from eigendsl.runtime.mistakes import RECOVER
@@ -55,7 +55,7 @@ def check_recoverable(ctx: LintContext) -> None:
         lint_task, failure = items[0]
         owner = ctx.statement_owner(path, line, col)
         span = owner[2].span if owner else Span(path, line, col)
-        what = f"{owner[0]} '{owner[1]}'" if owner else "this statement"
+        what = f"{owner[0]} {quoted(owner[1])}" if owner else "this statement"
         more = f"{len(items)} tasks, e.g. {lint_task.id}" if len(items) > 1 else lint_task.id
         ctx.add(
             span,
@@ -78,7 +78,7 @@ def _report_accepted(
         more = f"{len(items)} tasks, e.g. {lint_task.id}" if len(items) > 1 else lint_task.id
         ctx.add(
             lint_task.info.raw.position("gold"),
-            f"template '{template}': no guard refused the write given another id of its kind "
+            f"template {quoted(template)}: no guard refused the write given another id of its kind "
             f"({more}: {tool}({arguments})), so `--mistake recover` plays no recovery there; "
             "if that id is not the user's to change, a guard on the tool can refuse it",
             "info",
@@ -93,7 +93,7 @@ def _first_wrong(made: list[tuple[str, str]], right: list[tuple[str, str]]) -> t
     (tool, given), (_, wanted) = next((c, g) for c, g in padded if c != g)
     args, gold = json.loads(given or "{}"), json.loads(wanted or "{}")
     differ = {k: v for k, v in args.items() if gold.get(k) != v} or args
-    return tool, ", ".join(f"{k}={v!r}" for k, v in differ.items())
+    return tool, ", ".join(f"{k}={value_text(v)}" for k, v in differ.items())
 
 
 def _writes(row: dict[str, Any], writes: set[str]) -> tuple[list[tuple[str, str]], bool]:

@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from eigendsl.dsl import ast as A
-from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.context import LintContext, LintTask, quoted, value_text
 from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import END_VERIFIER, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
@@ -76,7 +76,7 @@ def check_solvable(ctx: LintContext) -> None:
             subject, note = lint_task.label(), ""
         else:
             total = by_template.get(lint_task.info.name, len(items))
-            subject = f"template '{lint_task.info.name}'"
+            subject = f"template {quoted(lint_task.info.name)}"
             note = (
                 f" [{len(items)} of {total} sampled tasks, e.g. {lint_task.id} with "
                 f"{lint_task.params_text()}]"
@@ -151,8 +151,8 @@ def _problems(
                 ("turn_limit",),
                 lint_task.span,
                 f"the scripted conversation reached the turn limit ({limit} turns) before "
-                f"{cut}the user ended it; last agent message: {_last_agent(messages)!r}; give the "
-                "conversation more turns (user_simulator: {max_turns: ...} in domain.yaml), or "
+                f"{cut}the user ended it; last agent message: {_last_agent(messages)}; give "
+                "the conversation more turns (user_simulator: {max_turns: ...} in domain.yaml), or "
                 "shorten the gold plan",
                 "unsolvable",
             )
@@ -170,19 +170,19 @@ def _problems(
                 continue
             text = (
                 f"the gold plan does not earn the score term of check "
-                f"'{verdict['check']['name']}': {failure['reason']} ({where}), so a right "
+                f"{quoted(verdict['check']['name'])}: {failure['reason']} ({where}), so a right "
                 "episode's reward is below 1"
             )
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
             out.append((("score", failure["line"], failure["col"]), span, text, "unearned_score"))
         elif failure["verifier"] == "policy":
             name = owner[1] if owner else "a policy rule"
-            text = f"rule '{name}': {failure['reason']} ({where})"
+            text = f"rule {quoted(name)}: {failure['reason']} ({where})"
             span = lint_task.span if lint_task.authored else lint_task.info.raw.position("gold")
             out.append((("rule", name, failure["line"]), span, text, "policy_violation"))
         else:
             text = (
-                f"the gold plan fails check '{verdict['check']['name']}': "
+                f"the gold plan fails check {quoted(verdict['check']['name'])}: "
                 f"{failure['reason']} ({where}){_ended_early(task, messages)}"
             )
             span = lint_task.span if lint_task.authored else lint_task.info.raw.value_span("check")
@@ -200,7 +200,7 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
     guard = ctx.resolved.guards.get(tool)
     for stmt in guard.body if guard else ():
         if getattr(stmt, "message", None) == error:
-            return f" (the guard of '{tool}' at {stmt.span})"
+            return f" (the guard of {quoted(tool)} at {stmt.span})"
     return ""
 
 
@@ -228,18 +228,22 @@ def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     step = steps[made]
     return (
         f"; the conversation ended before gold step {step + 1} "
-        f"({task['gold'][step]['tool']}), the user's last message: {words!r}"
+        f"({task['gold'][step]['tool']}), the user's last message: {value_text(words)}"
     )
 
 
 def _last_agent(messages: list[dict[str, Any]]) -> str:
+    """The agent's last words as a finding shows them: its text as JSON (``"Done."``, long text
+    cut), or its call (``cancel_order(order_id="#1")``, cut to 100 characters)."""
     for message in reversed(messages):
         if message["role"] == "assistant" and message.get("content"):
-            return str(message["content"])[:100]
+            return value_text(str(message["content"]))
         if message["role"] == "assistant" and message.get("tool_calls"):
             call = message["tool_calls"][0]["function"]
-            return f"{call['name']}({json.loads(call['arguments'] or '{}')})"[:100]
-    return ""
+            args = json.loads(call["arguments"] or "{}")
+            shown = ", ".join(f"{k}={value_text(v)}" for k, v in args.items())
+            return f"{call['name']}({shown})"[:100]
+    return '""'
 
 
 def check_synthesizable(ctx: LintContext) -> None:
@@ -267,7 +271,7 @@ def check_synthesizable(ctx: LintContext) -> None:
         )
         ctx.add(
             lint_task.info.raw.position("gold"),
-            f"synthesis rejects the gold dialogue of template '{lint_task.info.name}' "
+            f"synthesis rejects the gold dialogue of template {quoted(lint_task.info.name)} "
             f"({len(items)} of {sampled[lint_task.info.name]} sampled tasks, e.g. {lint_task.id}): "
             f"{reason.removeprefix('quality: ')}{fix}",
             "warning",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.context import LintContext, LintTask, quoted
 from eigendsl.lint.mutations import mutants, written_arguments
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
@@ -117,7 +117,8 @@ def _report_survivors(
         shown = (
             f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
         )
-        ctx.add(decl.name_span, f"check '{check_name}' still passes when {shown}", severity, kind)
+        text = f"check {quoted(check_name)} still passes when {shown}"
+        ctx.add(decl.name_span, text, severity, kind)
 
 
 def _report_unmutated(
@@ -134,7 +135,7 @@ def _report_unmutated(
         names = ", ".join(f"{tool}'s {arg}" for tool, arg in untried)
         ctx.add(
             decl.name_span,
-            f"check '{check_name}': lint found no other value to try for {names} (it takes "
+            f"check {quoted(check_name)}: lint found no other value to try for {names} (it takes "
             "other values of the type from the schema, the seed data and the tasks), so the "
             "check's strength does not tell whether it checks "
             + ("that argument" if len(untried) == 1 else "those arguments")

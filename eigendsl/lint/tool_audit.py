@@ -22,7 +22,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.errors import Span
-from eigendsl.lint.context import LintContext
+from eigendsl.lint.context import LintContext, quoted
 from eigendsl.lint.solvability import check_solvable
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.tool_faults import ToolFault
@@ -89,7 +89,7 @@ def _nondeterministic(tool: str, task: str, differs: list[str]) -> ToolFault:
         else "returned different results"
     )
     message = (
-        f"tool '{tool}' is not deterministic: the same call in the same database {what} when "
+        f"tool {quoted(tool)} is not deterministic: the same call in the same database {what} when "
         f"the gold plan of task {task} was replayed twice; a random id, the clock or a counter "
         "kept between calls? the gold database is then one no episode meets, and checks fail "
         "at random: derive ids and values from the database and the arguments"

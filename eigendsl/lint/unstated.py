@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eigendsl.lint.context import LintContext, LintTask
+from eigendsl.lint.context import LintContext, LintTask, quoted, value_text
 from eigendsl.lint.solvability import tool_step_indexes
 from eigendsl.synth.quality import stated
 from eigendsl.template_text import WHOLE_REF
@@ -31,11 +31,12 @@ def check_unstated_values(ctx: LintContext) -> None:
             seen.add(key)
             ctx.add(
                 lint_task.span if lint_task.authored else lint_task.step_span(step),
-                f"gold step {step + 1} gives {lint_task.info.template.gold[step].tool}'s '{arg}' "
-                f"the value of '{param}' ({value!r} in {lint_task.id}), which neither the user "
-                "nor an earlier tool result states: the agent is handed a value nobody told it, "
-                "and synthesis keeps the dialogue; give the user the fact (user.known, or its "
-                "request), or have a tool return it before the call",
+                f"gold step {step + 1} gives {lint_task.info.template.gold[step].tool}'s "
+                f"{quoted(arg)} the value of {quoted(param)} ({value_text(value)} in "
+                f"{lint_task.id}), which neither the user nor an earlier tool result states: "
+                "the agent is handed a value nobody told it, and synthesis keeps the dialogue; "
+                "give the user the fact (user.known, or its request), or have a tool return it "
+                "before the call",
                 "warning",
                 "unstated_value",
             )
