@@ -12,6 +12,7 @@ from typing import Any
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.depth import LONG_CHAIN
+from eigendsl.dsl.literals import written_number
 from eigendsl.dsl.render import render_expr
 
 RT = "rt"
@@ -172,7 +173,7 @@ class ExprCompiler:
 
     def _binary(self, e: A.Binary) -> ast.expr:
         left, right = self.compile(e.left), self.compile(e.right)
-        if e.op in ("/", "%") and not _nonzero_number(e.right):
+        if e.op in ("/", "%") and written_number(e.right) in (None, 0):
             # a divisor that may be 0: the reason of a verdict names it (rt.describe_error)
             division, divisor = const(render_expr(e)), const(render_expr(e.right))
             return rt_call("divide", left, const(e.op), right, division, divisor)
@@ -317,15 +318,3 @@ def _chain_terms(e: A.BoolOp) -> list[A.Expr]:
         else:
             terms.append(node)
     return terms
-
-
-def _nonzero_number(e: A.Expr) -> bool:
-    """Whether ``e`` is a number other than 0 written out (``2``, ``-0.5``)."""
-    if isinstance(e, A.Unary) and e.op == "-":
-        return _nonzero_number(e.operand)
-    return (
-        isinstance(e, A.Literal)
-        and isinstance(e.value, (int, float))
-        and not isinstance(e.value, bool)
-        and e.value != 0
-    )

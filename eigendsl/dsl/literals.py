@@ -166,13 +166,16 @@ class LiteralChecks:
             )
 
 
+def written_number(e: A.Expr) -> float | None:
+    """The number ``e`` writes out (``2``, ``-0.5``, ``(0)``); None if it is no number literal."""
+    if isinstance(e, A.Unary) and e.op == "-":
+        value = written_number(e.operand)
+        return None if value is None else -value
+    if isinstance(e, A.Literal) and isinstance(e.value, (int, float)):
+        return None if isinstance(e.value, bool) else e.value
+    return None
+
+
 def is_zero(e: A.Expr) -> bool:
     """Whether ``e`` is the number 0 written out (``0``, ``0.0``, ``-0``, ``(0)``)."""
-    if isinstance(e, A.Unary) and e.op == "-":
-        return is_zero(e.operand)
-    return (
-        isinstance(e, A.Literal)
-        and isinstance(e.value, (int, float))
-        and not isinstance(e.value, bool)
-        and e.value == 0
-    )
+    return written_number(e) == 0
