@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import shutil
+import signal
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -132,3 +133,13 @@ def retail_scripted(retail_domain: Any) -> list[dict[str, Any]]:
     agent, user = ScriptedAgent(), ScriptedUser(retail_domain.stop_marker)
     rows = run_episodes(retail_domain, tasks, agent, user)
     return [r for r in rows if r["verdict"]["passed"]]
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers() -> Any:
+    """A command that Ctrl-C or SIGTERM stopped ignores both until its process exits; the tests'
+    process goes on, with its own handlers put back."""
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in before.items():
+        signal.signal(signum, handler)

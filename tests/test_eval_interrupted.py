@@ -90,7 +90,8 @@ def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_mo
     assert "Aborted!" not in cut.output
     # the rows the full run wrote, in its order, judged alike
     assert kept == [row for row in rows if row in kept]
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the command's handler is gone
+    # until the process exits, a further SIGTERM is ignored (not its end, with status 143)
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
     assert all(row in rows for row in kept)
 
 
@@ -130,4 +131,23 @@ def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch,
     ) in cut.stderr
     assert "Aborted!" not in cut.output
     assert kept == [row for row in rows if row in kept]
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the command's handler is gone
+    # until the process exits, a further SIGTERM is ignored (not its end, with status 143)
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+
+
+def test_ctrl_c_while_the_model_loads_exits_130_and_says_nothing_was_written(tmp_path, monkeypatch):
+    """Loading a large checkpoint takes long: Ctrl-C then printed click's "Aborted!", exit 1."""
+    from eigendsl.runtime import checkpoints as checkpoints_mod
+
+    def loading(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGINT)
+        raise AssertionError("not stopped")
+
+    monkeypatch.setattr(checkpoints_mod, "load_for_play", loading)
+    result = _eval(tmp_path / "cut.jsonl")
+    assert result.exit_code == 130, result.output
+    assert "Aborted!" not in result.output
+    assert (
+        f"interrupted before any episode had ended; nothing was written to {tmp_path / 'cut.jsonl'}"
+    ) in result.stderr
+    assert not (tmp_path / "cut.jsonl").exists()

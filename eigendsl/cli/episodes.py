@@ -17,6 +17,7 @@ from eigendsl.cli.shared import (
     echo_json,
     episodes_progress,
     exit_interrupted,
+    interrupts_held,
     json_option,
     judge_model,
     print_summary,
@@ -179,7 +180,9 @@ def run_cmd(
         if out is not None:  # the episodes that had ended, as a finished run writes them
             write_jsonl([row_from_here(row, domain_dir) for row in stopped.rows], out)
         exit_interrupted(len(stopped.rows), stopped.total, out, "run")
-    report_episodes(rows, out, as_json, f"{domain.name}: agent {agent}, user {user}", domain_dir)
+    with interrupts_held():  # every episode ended: kept and said, not lost to a late Ctrl-C
+        title = f"{domain.name}: agent {agent}, user {user}"
+        report_episodes(rows, out, as_json, title, domain_dir)
 
 
 @click.command("eval")
@@ -280,10 +283,11 @@ def eval_cmd(
             )
     except EpisodesInterrupted as stopped:  # evaluate wrote the ended ones to --out
         exit_interrupted(len(stopped.rows), stopped.total, out, "eval")
-    if as_json:
-        echo_json(summary)
-    else:
-        print_summary(summary, f"{domain.name}: {model_path} on {played}")
+    with interrupts_held():  # the episodes are written: the summary is said
+        if as_json:
+            echo_json(summary)
+        else:
+            print_summary(summary, f"{domain.name}: {model_path} on {played}")
 
 
 def eval_selection(

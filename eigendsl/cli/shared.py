@@ -8,6 +8,7 @@ traceback reaches the user.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
 import signal
@@ -20,6 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from eigendsl.errors import EigenError, first_few
+from eigendsl.runtime.tool_faults import interrupts
 
 # Episodes per task that run, eval and train play at most: every episode is held until the
 # summary (pass^k needs them all), so 10**8 trials ran until memory ran out.
@@ -28,6 +30,11 @@ MAX_TRIALS = 1000
 
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Print EigenDSL errors as `file:line:col: sentence` diagnostics and exit 1."""
+    again = (
+        "run the same command again, which resumes from what was kept"
+        if func in _RESUMES
+        else "run the same command again"
+    )
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -39,38 +46,110 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as exc:
             # a file or folder the command was told to read or write: where and why, in one line
             where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
-            click.echo(f"{where or 'error'}: {exc.strerror or exc}", err=True)
+            if exc.errno in FULL_DISK:  # a write's own error names no file: the writer adds it
+                file = exc.filename
+                what = f"{file} could not be written" if file else "a file could not be written"
+                click.echo(
+                    f"the disk is full: {what} ({exc.strerror}); free some space and {again}",
+                    err=True,
+                )
+            else:
+                click.echo(f"{where or 'error'}: {exc.strerror or exc}", err=True)
             sys.exit(1)
 
     return wrapper
 
 
+# The errors of a write that the disk has no room for: no space, or the user's quota spent.
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+# The commands whose work is kept on disk as it goes (resumes_after_interrupt): a full disk's
+# message says that running them again resumes.
+_RESUMES: set[Callable[..., Any]] = set()
+
+
+class _Stop:
+    """The SIGINT and SIGTERM handler of a command (:func:`sigterm_as_interrupt`): the first
+    signal raises ``KeyboardInterrupt``, and those after it (a second Ctrl-C, a scheduler's
+    repeated SIGTERM) are ignored, so that what the stop keeps is written and said and the
+    command exits 130; SIGKILL still ends it at once."""
+
+    counts_interrupts = True  # each signal counted in tool_faults.interrupts
+
+    def __init__(self) -> None:
+        self.taken = False
+        self.held = False  # interrupts_held: ignored while a finished command reports
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        interrupts.count += 1  # told apart from a tool's own KeyboardInterrupt
+        if self.taken or self.held:
+            return
+        self.taken = True
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
     """While it holds, SIGTERM (a timeout's, a job scheduler's before its kill) stops the command
-    as Ctrl-C does, so that what Ctrl-C keeps is kept; where no handler can be set (not the main
-    thread), as before."""
+    as Ctrl-C does, so that what Ctrl-C keeps is kept; once either has stopped it, the next ones
+    are ignored until the process exits (the handler is not put back: a second signal while the
+    command keeps its work or exits would lose the work, or end it by the signal instead of with
+    status 130). SIGINT that is ignored (a command a shell started in the background) stays
+    ignored. Where no handler can be set (not the main thread), as before."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    stop = _Stop()
+    stopped = [signal.SIGTERM]
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        stopped.append(signal.SIGINT)
+    previous = {signum: signal.signal(signum, stop) for signum in stopped}
+    _STOPS.append(stop)
+    try:
+        yield
+    except KeyboardInterrupt:
+        stop.taken = True  # the command ends, with status 130: the next signals are ignored
+        raise
+    finally:
+        _STOPS.remove(stop)
+        if not stop.taken:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+_STOPS: list[_Stop] = []  # the handlers of the commands running (one, but for tests)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """While it holds, Ctrl-C and SIGTERM are ignored: the moment a command whose work is done
+    takes to write it and say so (a stop then would keep nothing of it)."""
+    held = list(_STOPS)
+    for stop in held:
+        stop.held = True
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for stop in held:
+            stop.held = False
 
 
 def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A command that SIGTERM stops as Ctrl-C does (:func:`sigterm_as_interrupt`)."""
+    """A command (run, eval) that SIGTERM stops as Ctrl-C does (:func:`sigterm_as_interrupt`),
+    and that Ctrl-C before its episodes were kept stops with a word and exit status 130 (one
+    that kept them calls :func:`exit_interrupted`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with sigterm_as_interrupt():
-            return func(*args, **kwargs)
+        try:
+            with sigterm_as_interrupt():
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            out = kwargs.get("out")
+            where = f" to {out}" if out is not None else ""
+            click.echo(
+                f"\ninterrupted before any episode had ended; nothing was written{where}", err=True
+            )
+            sys.exit(130)
 
     return wrapper
 
@@ -93,6 +172,7 @@ def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
             )
             sys.exit(130)
 
+    _RESUMES.add(wrapper)
     return wrapper
 
 
@@ -314,5 +394,7 @@ def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> N
         if out is not None
         else "give --out to keep the episodes that end"
     )
+    for stop in _STOPS:  # the command ends, with status 130: the next signals are ignored
+        stop.taken = True
     click.echo(f"\ninterrupted: {kept} of {total} episodes had ended; {where}", err=True)
     sys.exit(130)

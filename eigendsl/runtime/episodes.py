@@ -202,12 +202,13 @@ def run_episodes(
             if progress is not None and finished:
                 progress(len(finished))
             active = [e for e in active if not e.done]
+        return [judge_episode(domain, e, gold, generation) for e in episodes]
     except KeyboardInterrupt:
-        # the episodes that had ended, judged; an episode the interrupt cut is dropped (its
-        # verdict would judge a conversation nobody finished)
+        # the episodes that had ended, judged (all of them, where it came while they were
+        # judged); an episode the interrupt cut is dropped (its verdict would judge a
+        # conversation nobody finished)
         done = [judge_episode(domain, e, gold, generation) for e in episodes if e.done]
         raise EpisodesInterrupted(done, len(episodes)) from None
-    return [judge_episode(domain, e, gold, generation) for e in episodes]
 
 
 class EpisodesInterrupted(KeyboardInterrupt):

@@ -252,7 +252,8 @@ def claim_episodes_file(path: Path | str) -> None:
 
 
 def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
-    """Write rows atomically (temporary file, then rename)."""
+    """Write rows atomically (temporary file, then rename). An OSError names ``path`` (a full
+    disk's, raised by a write, names no file of its own)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".tmp")
@@ -261,6 +262,10 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path | str) -> None:
             for row in rows:
                 handle.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.filename in (None, str(tmp)):
+            exc.filename, exc.filename2 = str(target), None
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 

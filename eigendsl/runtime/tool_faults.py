@@ -144,8 +144,10 @@ class interrupts:
     taken once (:meth:`take`), where it is Python's own: it counts each Ctrl-C, then raises
     ``KeyboardInterrupt`` as Python's does. Where SIGINT is ignored (a command started in the
     background by a shell, or under ``nohup``), no Ctrl-C reaches the command, and every
-    ``KeyboardInterrupt`` is the tool's own. Where it is another's, or off the main thread,
-    every ``KeyboardInterrupt`` counts as a Ctrl-C."""
+    ``KeyboardInterrupt`` is the tool's own. A handler of the command's own that counts each
+    signal here too says so by a true ``counts_interrupts`` (the CLI's, which SIGTERM shares).
+    Where it is another's, or off the main thread, every ``KeyboardInterrupt`` counts as a
+    Ctrl-C."""
 
     count = 0
 
@@ -165,7 +167,8 @@ class interrupts:
         handler = signal.getsignal(signal.SIGINT)
         if handler is signal.SIG_IGN:
             return False
-        return interrupts.count != count or handler is not _interrupted
+        counted = handler is _interrupted or getattr(handler, "counts_interrupts", False)
+        return interrupts.count != count or not counted
 
 
 def _interrupted(signum: int, frame: Any) -> None:

@@ -123,8 +123,9 @@ def _write(path: Path, data: bytes) -> None:
     try:
         tmp.write_bytes(data)
         os.replace(tmp, path)
-    except OSError as exc:  # said of the file being written, not of the temporary one
-        if exc.filename == str(tmp):
+    except OSError as exc:  # said of the file being written, not of the temporary one (nor of
+        # none, as a full disk's error is)
+        if exc.filename in (None, str(tmp)):
             exc.filename = str(path)
         raise
 
