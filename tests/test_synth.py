@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import doctest
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -253,7 +255,9 @@ def test_an_identifier_stated_in_its_pieces_is_not_invented():
     ]
 
 
-def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
+def _synth_cmd(
+    out: Path, workers: int = 1, generations: int = 2, per_generation: int = 150
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -261,9 +265,9 @@ def _synth_cmd(out: Path, workers: int = 1) -> list[str]:
         "synth",
         str(RETAIL),
         "--generations",
-        "2",
+        str(generations),
         "--per-generation",
-        "150",
+        str(per_generation),
         "--seed",
         "3",
         "--out",
@@ -318,15 +322,119 @@ def _sigterm_is_default(_: int) -> bool:
     return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL and signal.SIGTERM not in blocked
 
 
+def _sigint_is_ignored(_: int) -> bool:
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    return signal.getsignal(signal.SIGINT) is signal.SIG_IGN and signal.SIGINT not in blocked
+
+
 def test_synthesis_workers_end_on_sigterm_while_the_command_turns_it_into_ctrl_c():
     # the pool's exit ends its workers with SIGTERM; a worker that raised KeyboardInterrupt
     # instead (the command's handler, inherited by fork) could hold the pool's queue lock, and
     # the exit then waited forever (a CI run of synth --workers 2 hung so)
     with sigterm_as_interrupt():
         with worker_pool(2) as pool:
-            assert pool.map(_sigterm_is_default, range(4)) == [True] * 4
+            assert list(pool.map(_sigterm_is_default, range(4))) == [True] * 4
         assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL  # the command's own, kept
         assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def test_synthesis_workers_leave_ctrl_c_to_the_command():
+    # a terminal's Ctrl-C reaches every process of the group: each worker printed the traceback
+    # of its own KeyboardInterrupt, while the command ends them itself
+    with worker_pool(2) as pool:
+        assert list(pool.map(_sigint_is_ignored, range(4))) == [True] * 4
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+@pytest.fixture(scope="module")
+def two_workers_reference(tmp_path_factory):
+    reference = tmp_path_factory.mktemp("synth") / "reference"
+    subprocess.run(_long_play(reference), check=True, capture_output=True, cwd=ROOT, timeout=600)
+    return files(reference)
+
+
+def _long_play(out: Path) -> list[str]:
+    # one generation of 12 shards: its two workers play for a second or two
+    return _synth_cmd(out, 2, generations=1, per_generation=600)
+
+
+def _start_synth_with_workers(out: Path) -> tuple[subprocess.Popen[str], list[int]]:
+    """``synth --workers 2`` in a process group of its own (as a terminal starts it), and its
+    workers' process ids once it has forked them."""
+    process = subprocess.Popen(
+        _long_play(out),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    deadline = time.time() + 120
+    while time.time() < deadline and process.poll() is None:
+        try:
+            workers = [int(pid) for pid in children.read_text().split()]
+        except FileNotFoundError:
+            process.kill()
+            pytest.skip("needs Linux's /proc/PID/task/PID/children")
+        if len(workers) >= 2:
+            time.sleep(0.3)  # each worker is playing a shard by now
+            return process, workers
+        time.sleep(0.02)
+    process.kill()
+    pytest.fail("synth --workers 2 never forked its workers")
+
+
+def _ended(process: subprocess.Popen[str]) -> tuple[int, str]:
+    """The exit status and stderr of ``process``; one still running after 120 s is a hang,
+    killed with its group."""
+    try:
+        _, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("synth still ran 120 s after the signal: it hangs")
+    return process.returncode, stderr
+
+
+@pytest.mark.parametrize(
+    ("sig", "said"),
+    [
+        (signal.SIGTERM, "process was ended by SIGTERM"),
+        (signal.SIGKILL, r"process \d+ was killed by SIGKILL \(as the out-of-memory killer does\)"),
+    ],
+)
+def test_a_dead_synthesis_worker_stops_synth_and_the_same_command_resumes(
+    tmp_path, two_workers_reference, sig, said
+):
+    # multiprocessing.Pool replaced a killed worker and lost the shard it played: synth then
+    # waited for that shard forever
+    out = tmp_path / "run"
+    process, workers = _start_synth_with_workers(out)
+    os.kill(workers[-1], sig)
+    status, stderr = _ended(process)
+    assert status == 1, stderr
+    assert "Traceback" not in stderr
+    assert re.search(
+        rf"synthesis worker {said} while generation 1 was played; the shards written "
+        rf"\(\d+ of 12\) are kept in .*gen-1.shards, and the same command resumes from them",
+        " ".join(stderr.split()),
+    ), stderr
+    subprocess.run(_long_play(out), check=True, capture_output=True, cwd=ROOT, timeout=600)
+    assert files(out) == two_workers_reference
+
+
+def test_ctrl_c_in_a_terminal_stops_synth_with_workers_as_interrupted(tmp_path):
+    # Ctrl-C reaches the whole process group: each worker printed a traceback, and at times
+    # the command ended "Aborted!", exit 1
+    process, _ = _start_synth_with_workers(tmp_path / "run")
+    os.killpg(process.pid, signal.SIGINT)
+    status, stderr = _ended(process)
+    assert status == 130, stderr
+    assert "interrupted: what was done is kept in the output folder" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_resume_with_other_settings_is_refused(tmp_path):

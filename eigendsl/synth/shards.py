@@ -3,7 +3,9 @@
 Each shard is written to ``gen-K/shards/`` as soon as it is judged, and a shard already on disk
 is never played again, so a killed run resumes where it stopped. Which dialogues get an injected
 mistake depends only on their place in the generation, so the shards are the same with one
-worker or several. What a worker does with a shard is :mod:`eigendsl.synth.shard_worker`'s.
+worker or several. A worker process that dies (killed, or by the out-of-memory killer) stops the
+command with an error that says so; the shards written are kept. What a worker does with a shard
+is :mod:`eigendsl.synth.shard_worker`'s.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import contextlib
 import multiprocessing
 import signal
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from eigendsl.errors import EigenError
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.mistakes import MISTAKES, RECOVER
 from eigendsl.runtime.rows import write_jsonl
@@ -70,9 +75,15 @@ def play_shards(
             progress(min(done * size, len(tasks)), len(tasks))
 
     if workers > 1 and len(jobs) > 1:
-        with worker_pool(workers) as pool:
-            for (index, *_), rows in zip(jobs, pool.imap(play_shard, jobs), strict=True):
-                finished(index, rows)
+        try:
+            with worker_pool(workers) as pool:
+                for (index, *_), rows in zip(jobs, pool.map(play_shard, jobs), strict=True):
+                    finished(index, rows)
+        except WorkerDied as exc:
+            raise EigenError(
+                f"{exc} while generation {k} was played; the shards written ({done} of "
+                f"{len(shards)}) are kept in {shard_dir}, and the same command resumes from them"
+            ) from None
     else:
         for job in jobs:
             finished(job[0], play_shard(job))
@@ -83,26 +94,69 @@ def play_shards(
     return rows
 
 
+class WorkerDied(Exception):
+    """A worker process of :func:`worker_pool` died while the pool played; the message says
+    which, and how."""
+
+
 @contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[Any]:
-    """A pool of ``workers`` forked processes that SIGTERM ends, whatever the command's own
-    SIGTERM handler is. The pool's exit terminates its workers with SIGTERM; a worker forked
-    while the command turns SIGTERM into Ctrl-C (``cli.shared.sigterm_as_interrupt``) raised
-    KeyboardInterrupt instead, at times holding the pool's queue lock, and the pool's exit then
-    waited for it forever. SIGTERM is blocked while the workers are forked, so none can arrive
-    before a worker has put the default back."""
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``workers`` forked processes that SIGTERM ends and Ctrl-C leaves alone, whatever
+    the command's own handlers are: the command stops them. A worker that dies ends the pool
+    with :class:`WorkerDied` (``multiprocessing.Pool`` replaced it and lost the job it played, and
+    its results were awaited forever); an exception of the command (Ctrl-C, SIGTERM turned into
+    it) terminates the workers at once, and the jobs not played are dropped.
+
+    A worker forked while the command turns SIGTERM into Ctrl-C
+    (``cli.shared.sigterm_as_interrupt``) raised KeyboardInterrupt instead of dying, at times
+    holding the pool's queue lock, and the pool's exit waited for it forever; one that kept
+    the command's SIGINT handler printed a traceback on Ctrl-C. SIGTERM and SIGINT are blocked
+    while the workers are forked, so none arrives before a worker has set its own handlers."""
+    before = set(multiprocessing.active_children())
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
-        pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm)
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_signals
+        )
+        pool.submit(int)  # a fork pool starts all its workers at its first job: now, blocked
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    with pool:
+    processes = [p for p in multiprocessing.active_children() if p not in before]
+    try:
         yield pool
+    except BrokenProcessPool:
+        pool.shutdown()  # the pool has ended the other workers and waits for them
+        raise WorkerDied(_death(processes)) from None
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        pool.shutdown(cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
-def _default_sigterm() -> None:
+def _worker_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+
+
+def _death(processes: list[multiprocessing.process.BaseProcess]) -> str:
+    """Which worker died and how, told by the exit statuses once all have ended: the pool ends
+    the others with SIGTERM, so a worker that ended otherwise is the one that died."""
+    others = [p for p in processes if p.exitcode != -signal.SIGTERM]
+    if not others:
+        return "a synthesis worker process was ended by SIGTERM"
+    code = others[0].exitcode
+    if code is None or code == 0:
+        how = "ended"
+    elif code > 0:
+        how = f"exited with status {code}"
+    else:
+        how = f"was killed by {signal.Signals(-code).name}"
+        if code == -signal.SIGKILL:
+            how += " (as the out-of-memory killer does)"
+    return f"synthesis worker process {others[0].pid} {how}"
 
 
 def _writes(domain: Domain, task: dict[str, Any]) -> bool:
