@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -185,3 +186,35 @@ def test_a_full_disk_while_synth_writes_names_the_file_and_says_the_command_resu
         "command again, which resumes from what was kept"
     )
     assert ".tmp" not in message
+
+
+def test_a_second_ctrl_c_while_synth_with_workers_shuts_down_leaves_exit_status_130(
+    tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C twice, 0.1 s apart, to `synth --workers 2`: the second came while the
+    process shut down (its worker pool ended, its threads joined), where Python had put the
+    default handler back, and ended it by the signal (status -2) after it said what was kept."""
+    out = tmp_path / "synth"
+    command = [sys.executable, "-m", "eigendsl.cli", "synth", str(ROOT / "specs" / "retail")]
+    options = ["--generations", "2", "--per-generation", "600", "--workers", "2"]
+    process = subprocess.Popen(
+        [*command, *options, "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list(out.glob("gen-1/shards/shard-*.jsonl")):
+            time.sleep(0.05)
+        for _ in range(2):
+            os.killpg(process.pid, signal.SIGINT)
+            time.sleep(0.1)
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err[-2000:]
+    assert "interrupted: what was done is kept in the output folder" in err
+    assert "Traceback" not in err

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from eigendsl.cli.shared import (
     echo_json,
     episodes_progress,
     exit_interrupted,
+    exit_stopped,
     interrupts_held,
     json_option,
     judge_model,
@@ -326,7 +326,7 @@ def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
         domain = load_domain(domain_dir)
     except KeyboardInterrupt:
         click.echo("\ninterrupted before the episode began", err=True)
-        sys.exit(130)
+        exit_stopped()
     warn_if_stale(domain, domain_dir)
     if task_id is None and not domain.tasks:
         raise EigenError(
@@ -346,4 +346,4 @@ def play_cmd(domain_dir: Path, task_id: str | None, role: str) -> None:
 
     row = play(domain, task, role, read, click.echo)
     if row["end_reason"] == "interrupted":
-        sys.exit(130)
+        exit_stopped()

@@ -133,6 +133,17 @@ def interrupts_held() -> Iterator[None]:
             stop.held = False
 
 
+def exit_stopped() -> NoReturn:
+    """Exit with status 130, as a program Ctrl-C stopped does, Ctrl-C and SIGTERM ignored from
+    here on: Python puts the default handlers back while it shuts down (its threads joined, the
+    worker pools' exit), and a second Ctrl-C then ended the process by the signal (status -2)
+    after it had said what was kept. An ignored signal stays ignored through the shutdown."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)
+    sys.exit(130)
+
+
 def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
     """A command (run, eval) that SIGTERM stops as Ctrl-C does (:func:`sigterm_as_interrupt`),
     and that Ctrl-C before its episodes were kept stops with a word and exit status 130 (one
@@ -149,7 +160,7 @@ def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
             click.echo(
                 f"\ninterrupted before any episode had ended; nothing was written{where}", err=True
             )
-            sys.exit(130)
+            exit_stopped()
 
     return wrapper
 
@@ -170,7 +181,7 @@ def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
                 "resumes from it",
                 err=True,
             )
-            sys.exit(130)
+            exit_stopped()
 
     _RESUMES.add(wrapper)
     return wrapper
@@ -397,4 +408,4 @@ def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> N
     for stop in _STOPS:  # the command ends, with status 130: the next signals are ignored
         stop.taken = True
     click.echo(f"\ninterrupted: {kept} of {total} episodes had ended; {where}", err=True)
-    sys.exit(130)
+    exit_stopped()
