@@ -151,3 +151,29 @@ def test_ctrl_c_while_the_model_loads_exits_130_and_says_nothing_was_written(tmp
         f"interrupted before any episode had ended; nothing was written to {tmp_path / 'cut.jsonl'}"
     ) in result.stderr
     assert not (tmp_path / "cut.jsonl").exists()
+
+
+def test_a_stop_while_eval_writes_its_ended_episodes_keeps_them_all(
+    tmp_path, scripted_model, monkeypatch
+):
+    """Every episode had ended and eval was writing them when SIGTERM came: it said "nothing was
+    written" and the file was never written."""
+    from eigendsl.train import evaluate as evaluate_mod
+
+    write_jsonl, signals = evaluate_mod.write_jsonl, []
+
+    def stopped_once(rows, path):
+        if not signals:  # a timeout's SIGTERM, then another while the rows are written again
+            signals.append(signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+        write_jsonl(rows, path)
+
+    monkeypatch.setattr(evaluate_mod, "write_jsonl", stopped_once)
+    cut = _eval(tmp_path / "cut.jsonl")
+    assert cut.exit_code == 130, cut.output
+    kept = (tmp_path / "cut.jsonl").read_text().splitlines()
+    assert len(kept) == 6
+    assert f"interrupted: 6 of 6 episodes had ended; they are in {tmp_path / 'cut.jsonl'}" in (
+        cut.stderr
+    )

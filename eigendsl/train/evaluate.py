@@ -70,6 +70,7 @@ def evaluate(
         seed=seed,
     )
     agent = ModelAgent(backend, "model", context=context, constrain_calls=constrain_calls)
+    stopped: EpisodesInterrupted | None = None
     try:
         rows = run_episodes(
             domain,
@@ -80,16 +81,26 @@ def evaluate(
             max_turns=max_turns,
             progress=progress,
         )
-    except EpisodesInterrupted as stopped:
-        kept = [row_from_here(row, domain.root) for row in stopped.rows]
-        if out is not None:
-            write_jsonl(kept, out)
-        raise EpisodesInterrupted(kept, stopped.total) from None
-    # a spec folder's files as paths from here, as `run` names them
-    rows = [row_from_here(row, domain.root) for row in rows]
+    except EpisodesInterrupted as interrupted:
+        stopped, rows = interrupted, interrupted.rows
+    total = len(rows) if stopped is None else stopped.total
+    try:
+        kept = _kept(rows, domain, out)
+    except KeyboardInterrupt:  # a stop while they were written: written whole (the command
+        # ignores the next signals), then said as a stop
+        raise EpisodesInterrupted(_kept(rows, domain, out), total) from None
+    if stopped is not None:
+        raise EpisodesInterrupted(kept, total) from None
+    return summarize(kept, trials)
+
+
+def _kept(rows: list[dict[str, Any]], domain: Domain, out: Path | None) -> list[dict[str, Any]]:
+    """``rows`` with a spec folder's files as paths from here, as `run` names them, written to
+    ``out`` if given."""
+    kept = [row_from_here(row, domain.root) for row in rows]
     if out is not None:
-        write_jsonl(rows, out)
-    return summarize(rows, trials)
+        write_jsonl(kept, out)
+    return kept
 
 
 def copy_check(
