@@ -107,16 +107,19 @@ def _param_type(param: Param) -> Type:
 def _null_to_required(field_name: str, expr: A.Expr, diag: Diagnostics) -> None:
     """A value that may be null set to a field that is not optional: the call that leaves it out
     would store null there (a bad write, refused at run time)."""
-    what = (
-        f"'{expr.id}' is an optional parameter with no default: a call may leave it out"
-        if isinstance(expr, A.Name)
-        else "this may be null (the field it reads is optional)"
-    )
+    if isinstance(expr, A.Name):
+        what = f"'{expr.id}' is an optional parameter with no default: a call may leave it out"
+        fix = "give the parameter a default (default: beside its type), make it required"
+    else:  # a field that is optional, or an optional parameter inside a larger value
+        what = "this may be null (an optional parameter or field it reads may be null)"
+        fix = (
+            "choose a value where it is null (x if x != null else ...), give an optional "
+            "parameter a default (default: beside its type) or make it required"
+        )
     diag.error(
         expr.span,
         f"{what}, but field '{field_name}' is not optional, so such a call would store null "
-        "there; give the parameter a default (default: beside its type), make it required, or "
-        "make the field optional",
+        f"there; {fix}, or make the field optional",
     )
 
 
