@@ -197,6 +197,7 @@ def test_every_failed_part_of_a_retail_export_lists_what_failed_it(retail_domain
     parts = {
         "ACTION": ("action_checks", "action_match"),
         "COMMUNICATE": ("communicate_checks", "met"),
+        "ENV_ASSERTION": ("env_assertions", "met"),
     }
     failed_parts = 0
     for simulation in simulations:
@@ -206,7 +207,32 @@ def test_every_failed_part_of_a_retail_export_lists_what_failed_it(retail_domain
                 failed_parts += 1
                 assert not all(c[met] for c in reward[key] or []), (part, reward["info"])
         assert all(c["action"]["action_id"] for c in reward["action_checks"] or [])
+        # a reward of 0 has a part at 0: tau2's reward is the product of the parts
+        assert reward["reward"] == 1.0 or 0.0 in reward["reward_breakdown"].values(), reward
     assert failed_parts >= len(tasks) * 2
+
+
+def test_a_native_statement_of_no_tau2_kind_fails_the_part_it_reads() -> None:
+    """A failed count of calls or fact of the database gave reward 0 with every part at 1.0."""
+    count = "require count(c in calls where c.writes and c.ok) == 0"
+    status = 'require db.orders[order_id].status == "cancelled"'
+    info = reward_info(verdict_of(count, status), None, [user("hi")])
+    assert info["reward"] == 0.0
+    assert info["reward_breakdown"] == {"ACTION": 0.0, "DB": 1.0, "ENV_ASSERTION": 0.0}
+    assert [c["action"]["name"] for c in info["action_checks"]] == [count]
+    assert info["env_assertions"] == [
+        {
+            "env_assertion": {
+                "env_type": "assistant",
+                "func_name": status,
+                "arguments": {},
+                "assert_value": True,
+                "message": f"reason of {status}",
+            },
+            "met": False,
+            "reward": 0.0,
+        }
+    ]
 
 
 def test_a_long_rule_names_the_call_it_failed_for_after_a_cut_expression() -> None:

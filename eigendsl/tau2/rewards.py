@@ -2,10 +2,14 @@
 
 A failed statement counts against the part of the reward basis its source text belongs to
 (``db == gold`` → DB, ``called`` → ACTION, ``said`` → COMMUNICATE, ``judge`` → NL_ASSERTION).
-A part that fails lists the statements that failed it, as tau2's readers expect: a reward
-breakdown's 0 for ACTION or COMMUNICATE comes with at least one unmet check there. A failed
-statement that no tau2 action or string stands for (``forbid called x``, ``any(c in calls
-...)``, ``user_said "yes" before c``) is a check named by its own text.
+In a spec written by hand, a statement of none of those counts against ACTION where it reads
+the calls (``count(c in calls where ...) == 0``), COMMUNICATE where it reads the messages, and
+ENV_ASSERTION otherwise (``db.orders[o].status == "cancelled"``: a fact of the database, which
+tau2 asserts with a function of the environment). A part that fails lists the statements that
+failed it, as tau2's readers expect: a reward breakdown's 0 comes with at least one unmet check
+there, and a reward of 0 with a part at 0. A failed statement that no tau2 action or string
+stands for (``forbid called x``, ``any(c in calls ...)``, ``user_said "yes" before c``) is a
+check named by its own text.
 
 Unjudged NL assertions are written with ``met: false`` and the justification ``"not judged:
 needs a judge model"`` (tau2's ``NLAssertionCheck.met`` is a bool, so a null would not load).
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from eigendsl.support import NOT_JUDGED
@@ -46,6 +51,24 @@ def statement_kind(statement: str) -> str | None:
     if re.search(r"\b(user_)?said\b", text):
         return "COMMUNICATE"
     return None
+
+
+def native_kind(statement: str) -> str:
+    """The part a failed statement of a spec written by hand counts against: its
+    :func:`statement_kind`, else ACTION where it reads the calls, COMMUNICATE where it reads the
+    messages, and ENV_ASSERTION for the rest (a fact of the database or of the task's values).
+
+    >>> native_kind("require count(c in calls where c.writes and c.ok) == 0")
+    'ACTION'
+    >>> native_kind('require db.orders[order_id].status == "cancelled"')
+    'ENV_ASSERTION'
+    """
+    kind = statement_kind(statement)
+    if kind is not None:
+        return kind
+    if re.search(r"\bcalls\b", statement):
+        return "ACTION"
+    return "COMMUNICATE" if re.search(r"\bmessages\b", statement) else "ENV_ASSERTION"
 
 
 # a tool-call check: `called tool(...)`, or tau2's match of a call with its arguments
@@ -119,7 +142,10 @@ def _made(messages: list[dict[str, Any]], action: dict[str, Any]) -> bool:
 
 
 def _failed_actions(
-    failed: dict[str, dict[str, Any]], listed: set[str], gold: bool
+    failed: dict[str, dict[str, Any]],
+    listed: set[str],
+    gold: bool,
+    kind_of: Callable[[str], str | None] = native_kind,
 ) -> list[dict[str, Any]]:
     """Action checks for the failed ACTION statements that no tau2 action of the task stands for
     (``listed``: the statements its actions are checked by). Without tau2's actions (``gold``
@@ -134,7 +160,7 @@ def _failed_actions(
     """
     checks: list[dict[str, Any]] = []
     for statement, failure in failed.items():
-        if statement_kind(statement) != "ACTION" or statement in listed:
+        if kind_of(statement) != "ACTION" or statement in listed:
             continue
         called = None if gold else _CALLED.match(statement)
         checks.append(
@@ -165,7 +191,9 @@ def reward_info(
     episode's ``messages`` where they are not (they then count for nothing in the reward)."""
     failed = {f["statement"]: f for f in verdict.get("failures") or []}  # null reads as none
     noted = {f["statement"]: f for f in verdict.get("notes") or []}
-    kinds = {statement_kind(s) for s in failed}
+    # a tau2 task's statements are its criteria's; a hand-written spec's may be of no tau2 kind
+    kind_of: Callable[[str], str | None] = statement_kind if task is not None else native_kind
+    kinds = {kind_of(s) for s in failed}
     if task is not None:
         basis = reward_basis(task)
     else:
@@ -207,7 +235,7 @@ def reward_info(
                 }
             )
         listed = {f"require {f(a)}" for a in actions for f in (called_text, tried_text)}
-        result["action_checks"] = checks + _failed_actions(failed, listed, bool(actions))
+        result["action_checks"] = checks + _failed_actions(failed, listed, bool(actions), kind_of)
     if "COMMUNICATE" in basis and task is None:  # the failed `said` statements, each as its text
         result["communicate_checks"] = [
             {
@@ -216,7 +244,7 @@ def reward_info(
                 "justification": failure["reason"],
             }
             for statement, failure in failed.items()
-            if statement_kind(statement) == "COMMUNICATE"
+            if kind_of(statement) == "COMMUNICATE"
         ]
     elif "COMMUNICATE" in basis:
         infos = criteria.get("communicate_info") or []
@@ -260,6 +288,22 @@ def reward_info(
             }
             for i in criteria["communicate_info"]
         ]
+    if "ENV_ASSERTION" in basis and task is None:  # each failed fact as an assertion of its text
+        result["env_assertions"] = [
+            {
+                "env_assertion": {
+                    "env_type": "assistant",
+                    "func_name": statement,
+                    "arguments": {},
+                    "assert_value": True,
+                    "message": failure["reason"],
+                },
+                "met": False,
+                "reward": 0.0,
+            }
+            for statement, failure in failed.items()
+            if kind_of(statement) == "ENV_ASSERTION"
+        ]
     if "NL_ASSERTION" in basis:
         checks = []
         judged = {**noted, **failed}
@@ -286,4 +330,4 @@ def reward_info(
     return result
 
 
-__all__ = ["NOT_JUDGED", "reward_info", "statement_kind"]
+__all__ = ["NOT_JUDGED", "native_kind", "reward_info", "statement_kind"]
