@@ -152,7 +152,7 @@ def run_cmd(
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import EpisodesInterrupted, run_episodes
     from eigendsl.runtime.model_roles import make_agent, make_user
-    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes, domain_fingerprint
     from eigendsl.runtime.rows import claim_episodes_file, row_from_here, write_jsonl
 
     if out is not None:
@@ -161,7 +161,8 @@ def run_cmd(
     warn_if_stale(domain, domain_dir)
     domain.judge_model = judge_model(judge)
     chosen = select_tasks(domain, tasks, split, task_ids)
-    for note in checkpoint_notes(agent, domain.name, agent_context(agent, context)):
+    shown = agent_context(agent, context)
+    for note in checkpoint_notes(agent, domain.name, shown, domain_fingerprint(domain)):
         click.echo(note, err=True)
     try:
         with episodes_progress(len(chosen) * trials) as progress:
@@ -253,7 +254,7 @@ def eval_cmd(
     from eigendsl.runtime.checkpoints import load_for_play
     from eigendsl.runtime.domain import load_domain
     from eigendsl.runtime.episodes import EpisodesInterrupted
-    from eigendsl.runtime.model_view import agent_context, checkpoint_notes
+    from eigendsl.runtime.model_view import agent_context, checkpoint_notes, domain_fingerprint
     from eigendsl.runtime.rows import claim_episodes_file
     from eigendsl.train.evaluate import evaluate
 
@@ -264,7 +265,9 @@ def eval_cmd(
     tasks, played = eval_selection(domain, split, task_ids)  # before the model takes its time
     model, tokenizer = load_for_play(model_path, lambda line: click.echo(line, err=True))
     shown = agent_context(f"hf:{model_path}", context)
-    for note in checkpoint_notes(f"hf:{model_path}", domain.name, shown):
+    for note in checkpoint_notes(
+        f"hf:{model_path}", domain.name, shown, domain_fingerprint(domain)
+    ):
         click.echo(note, err=True)
     try:
         with episodes_progress(len(tasks) * trials, lines=True) as progress:

@@ -1,10 +1,12 @@
 """What a model is shown of an episode: its messages in full, or in the compact form the embedded
 model is trained and evaluated on (a short system prompt, tool results as ``key: value`` lines);
-and which of the two a checkpoint was trained on (:func:`agent_context`).
+and which of the two a checkpoint was trained on (:func:`agent_context`), and on which version
+of its domain's prompt and tools (:func:`domain_fingerprint`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,10 @@ CONTEXT_KEY = "eigendsl_context"
 
 # The key of a checkpoint's config.json that names the domain `eigendsl train` trained it on.
 DOMAIN_KEY = "eigendsl_domain"
+
+# The key of a checkpoint's config.json that holds the :func:`domain_fingerprint` of the domain
+# `eigendsl train` trained it on: what its prompt and tools were then.
+FINGERPRINT_KEY = "eigendsl_fingerprint"
 
 
 def _recorded(path: str | Path, key: str, run_keys: tuple[str, ...], valid: Any) -> str | None:
@@ -51,10 +57,82 @@ def trained_domain(path: str | Path) -> str | None:
     return _recorded(path, DOMAIN_KEY, ("domain",), lambda v: isinstance(v, str) and v != "")
 
 
-def checkpoint_notes(spec: str, domain: str, context: str) -> list[str]:
+def _digest(value: Any) -> str:
+    """The sha256 of a text, or of a JSON value's canonical form (sorted keys, no spaces)."""
+    if not isinstance(value, str):
+        value = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def domain_fingerprint(domain: Any) -> dict[str, Any]:
+    """Digests of what a domain gives the model it trains: its compiled agent system prompt
+    (``prompt``), its tool schemas in their order (``tools``) and each tool's schema by name
+    (``each_tool``). The tasks, data and checks are not in it: a task added changes nothing a
+    model is shown.
+
+    >>> class Shop:
+    ...     agent_prompt = "You are the shop's agent."
+    ...     tool_schemas = [{"type": "function", "function": {"name": "find_user"}}]
+    >>> print(sorted(domain_fingerprint(Shop)), sorted(domain_fingerprint(Shop)["each_tool"]))
+    ['each_tool', 'prompt', 'tools'] ['find_user']
+    """
+    schemas = domain.tool_schemas
+    return {
+        "prompt": _digest(domain.agent_prompt),
+        "tools": _digest(schemas),
+        "each_tool": {schema["function"]["name"]: _digest(schema) for schema in schemas},
+    }
+
+
+def trained_fingerprint(path: str | Path) -> dict[str, Any] | None:
+    """The :func:`domain_fingerprint` the checkpoint folder ``path`` records in its config.json
+    (``eigendsl_fingerprint``), else None (a checkpoint from before that key, a hub id, one made
+    elsewhere, a record that is not one)."""
+    try:
+        config = json.loads((Path(path).expanduser() / "config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    found = config.get(FINGERPRINT_KEY) if isinstance(config, dict) else None
+    if not isinstance(found, dict):
+        return None
+    each = found.get("each_tool")
+    digests = [found.get("prompt"), found.get("tools")]
+    if not isinstance(each, dict) or not all(
+        isinstance(d, str) for d in [*digests, *each.values()]
+    ):
+        return None
+    return found
+
+
+def _changes(trained: dict[str, Any], played: dict[str, Any]) -> str | None:
+    """What of a domain's prompt and tools changed from ``trained`` to ``played`` (two
+    :func:`domain_fingerprint`), said in words; None when nothing did."""
+    prompt = trained["prompt"] != played["prompt"]
+    tools = trained["tools"] != played["tools"]
+    if not prompt and not tools:
+        return None
+    said = {(True, True): "agent prompt and tools", (True, False): "agent prompt"}
+    text = f"its {said.get((prompt, tools), 'tools')} changed since"
+    if not tools:
+        return text
+    before, now = trained["each_tool"], played["each_tool"]
+    named = {
+        "added": [name for name in now if name not in before],
+        "removed": [name for name in before if name not in now],
+        "changed": [name for name in now if name in before and before[name] != now[name]],
+    }
+    detail = "; ".join(f"{kind}: {', '.join(names)}" for kind, names in named.items() if names)
+    return text + (f" (tools {detail})" if detail else " (the tools' order)")
+
+
+def checkpoint_notes(
+    spec: str, domain: str, context: str, fingerprint: dict[str, Any] | None = None
+) -> list[str]:
     """One-line notes for a model agent (``hf:PATH``, ``vllm:PATH``) that plays ``domain`` shown
-    ``context`` where its checkpoint records another domain or context (a note, not an error: a
-    checkpoint may be tuned across domains on purpose)."""
+    ``context`` where its checkpoint records another domain or context, or, with the played
+    domain's ``fingerprint`` (:func:`domain_fingerprint`), another version of the same domain's
+    prompt or tools (a note, not an error: a checkpoint may be tuned across domains on
+    purpose)."""
     kind, _, target = spec.partition(":")
     if kind not in ("hf", "vllm") or not target:
         return []
@@ -65,6 +143,16 @@ def checkpoint_notes(spec: str, domain: str, context: str) -> list[str]:
             f"note: {target} was trained on domain {trained!r} and plays domain {domain!r} "
             "here; a model trained on one domain's tools and ids seldom plays another's (the "
             "embedded model's tokenizer holds its own domain's words)"
+        )
+    recorded = trained_fingerprint(target) if fingerprint is not None else None
+    changed = None  # another domain is noted above, its prompt and tools with it
+    if recorded is not None and fingerprint is not None and trained == domain:
+        changed = _changes(recorded, fingerprint)
+    if changed is not None:
+        notes.append(
+            f"note: {target} was trained on another version of domain {domain!r}: {changed}; "
+            "it plays a version it was not trained on, and seldom as well (train it again on "
+            "this spec, or play the spec it was trained on)"
         )
     shown = trained_context(target)
     if shown is not None and shown != context:

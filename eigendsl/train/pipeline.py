@@ -28,7 +28,13 @@ import yaml
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.runtime.domain import Domain, load_domain
-from eigendsl.runtime.model_view import CONTEXT_KEY, DOMAIN_KEY, model_view
+from eigendsl.runtime.model_view import (
+    CONTEXT_KEY,
+    DOMAIN_KEY,
+    FINGERPRINT_KEY,
+    domain_fingerprint,
+    model_view,
+)
 from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
 from eigendsl.train.run_dialogues import accepted_files, read_dialogues, synthesized_tasks
@@ -179,9 +185,11 @@ class Pipeline:
         else:
             model, tokenizer = load_checkpoint(s.model, embedded=True, note=self.log)
         # the context and domain it is trained on travel in its config.json (sft and grpo save
-        # this config again), for run and eval to show it that context and note another domain
+        # this config again), for run and eval to show it that context and note another domain,
+        # or another version of this one's prompt and tools
         setattr(model.config, CONTEXT_KEY, s.context)
         setattr(model.config, DOMAIN_KEY, self.domain.name)
+        setattr(model.config, FINGERPRINT_KEY, domain_fingerprint(self.domain))
         model.save_pretrained(self.out / "base")
         tokenizer.save_pretrained(self.out / "base")
         return {"parameters": sum(p.numel() for p in model.parameters()), "vocab": len(tokenizer)}
