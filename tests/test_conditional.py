@@ -397,6 +397,29 @@ def test_a_value_its_condition_does_not_test_stays_optional(mini: Path, value: s
     ) in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    "value, word",
+    [
+        ('email if email != None else "none"', "None"),
+        ('"none" if not (None != email) else email', "None"),
+        ('email + "x" if email != nil and user_id != "" else "none"', "nil"),
+    ],
+)
+def test_another_language_s_null_is_its_condition_s_only_error(
+    mini: Path, value: str, word: str
+) -> None:
+    """``None`` is an unknown name (the DSL writes null), and the one error: the condition
+    narrows as with null, so no second error says the value may be null (or that '+' fails
+    on it), which fixing the first would take away."""
+    edit(mini, "domain.yaml", *OPTIONAL_EMAIL)
+    edit(mini, "domain.yaml", "set: {email: email}", f"set: {{email: '{value}'}}")
+    with pytest.raises(EigenError) as raised:
+        compile_domain(mini)
+    assert [d.message for d in raised.value.diagnostics] == [
+        f"unknown name '{word}'; the DSL writes it null"
+    ]
+
+
 def test_a_field_path_narrows_and_a_quantifier_s_variable_is_another_value(
     mini: Path, tmp_path: Path
 ) -> None:
