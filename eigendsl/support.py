@@ -43,7 +43,9 @@ class GuardFault(Exception):
     condition's DSL position; the exception is its ``__cause__``."""
 
     def __init__(self, error: BaseException, path: str, line: int, col: int):
-        super().__init__(f"{path}:{line}:{col}: {type(error).__name__}: {error}")
+        division = isinstance(error, ZeroDivisionError) and hasattr(error, "dsl_division")
+        what = describe_error(error) if division else f"{type(error).__name__}: {error}"
+        super().__init__(f"{path}:{line}:{col}: {what}")
         self.error, self.path, self.line, self.col = error, path, line, col
 
 
