@@ -43,7 +43,9 @@ class GuardFault(Exception):
     condition's DSL position; the exception is its ``__cause__``."""
 
     def __init__(self, error: BaseException, path: str, line: int, col: int):
-        super().__init__(f"{path}:{line}:{col}: {type(error).__name__}: {error}")
+        division = isinstance(error, ZeroDivisionError) and hasattr(error, "dsl_division")
+        what = describe_error(error) if division else f"{type(error).__name__}: {error}"
+        super().__init__(f"{path}:{line}:{col}: {what}")
         self.error, self.path, self.line, self.col = error, path, line, col
 
 
@@ -1118,8 +1120,59 @@ def describe_error(exc: BaseException) -> str:
             "where a list, text or number was needed"
         )
     if isinstance(exc, TypeError):
-        return f"values of the wrong type ({exc})"
+        return "values of the wrong type" + _wrong_types(str(exc))
     return f"{type(exc).__name__}: {exc}"
+
+
+# Python's words for a value's type, as a spec's writer calls them.
+_TYPE_WORDS = {
+    "int": "a number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "list": "a list",
+    "tuple": "a list",
+    "dict": "an object",
+    "NoneType": "null",
+    "date": "a date",
+}
+# Python's TypeError texts of an operator or function given values it cannot take:
+# `unsupported operand type(s) for +: 'int' and 'str'`, `'<' not supported between instances
+# of 'str' and 'int'`, `can only concatenate str (not "int") to str`, `object of type 'int'
+# has no len()`, `bad operand type for unary -: 'str'`.
+_TYPE_ERRORS = (
+    (re.compile(r"unsupported operand type\(s\) for ([^:]+): '(\w+)' and '(\w+)'"), "combine"),
+    (re.compile(r"'([^']+)' not supported between instances of '(\w+)' and '(\w+)'"), "compare"),
+    (re.compile(r"can only concatenate (\w+) \(not \"(\w+)\"\) to \w+"), "concatenate"),
+    (re.compile(r"object of type '(\w+)' has no len\(\)"), "len"),
+    (re.compile(r"bad operand type for unary (.+): '(\w+)'"), "unary"),
+)
+
+
+def _wrong_types(text: str) -> str:
+    """What a Python ``TypeError``'s ``text`` says, in words (``": '+' cannot combine a number
+    and text"``); empty where it is no text of an operator given the wrong values.
+
+    >>> _wrong_types("unsupported operand type(s) for +: 'int' and 'str'")
+    ": '+' cannot combine a number and text"
+    >>> _wrong_types("'<' not supported between instances of 'str' and 'float'")
+    ": '<' cannot compare text and a number"
+    """
+
+    def word(name: str) -> str:
+        return _TYPE_WORDS.get(name, "a value")
+
+    for pattern, kind in _TYPE_ERRORS:
+        if (m := pattern.search(text)) is None:
+            continue
+        if kind == "concatenate":
+            return f": '+' cannot combine {word(m[1])} and {word(m[2])}"
+        if kind == "len":
+            return f": len() cannot count {word(m[1])}; it counts a list's items or text's letters"
+        if kind == "unary":
+            return f": '{m[1]}' cannot apply to {word(m[2])}"
+        return f": '{m[1]}' cannot {kind} {word(m[2])} and {word(m[3])}"
+    return ""
 
 
 # ---------------------------------------------------------------------------- reasons

@@ -107,13 +107,40 @@ def test_a_word_where_else_goes_says_a_conditional_needs_else(
         expr("x if y > 0 z")
 
 
-@pytest.mark.parametrize("text", ["x z", "x if y is null else 2", "x if y 2", "a if b else c d"])
+@pytest.mark.parametrize("text", ["x z", "x if y 2", "a if b else c d"])
 def test_other_stray_words_keep_the_parser_s_error(text: str) -> None:
     """A word that is no conditional's 'else' (`is`, a word after a whole expression) and a
     number where 'else' goes keep the list of what was expected."""
     with pytest.raises(EigenError, match="; expected ") as info:
         expr(text)
     assert "conditional" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text, written, instead",
+    [
+        ("x if y is not null else 2", "is not null", "!= null"),
+        ("x if y is null else 2", "is null", "== null"),
+        ("x if (y is not None) else 2", "is not None", "!= null"),
+        ("x if y is 3 else 2", "is", "=="),
+    ],
+)
+def test_python_s_is_says_to_compare_with_equals(text: str, written: str, instead: str) -> None:
+    """Python's ``is not None`` is the likeliest slip in a null test: the error says what to
+    write, with the caret under the words to replace, in a check as in a tool's body."""
+    col = text.index(" is") + 2
+    with pytest.raises(EigenError) as info:
+        expr(text)
+    assert str(info.value).splitlines()[0] == (
+        f"x:1:{col}: unexpected '{written}'; the DSL has no 'is': it compares with '==' and "
+        f"'!=', null as any other value; write '{instead}'"
+    )
+    span = info.value.diagnostics[0].span
+    assert (span.end_line, span.end_col) == (1, col + len(written))
+    with pytest.raises(
+        EigenError, match=r"^x.chk:2:15: unexpected 'is not null'; .* write '!= null'\n"
+    ):
+        parse("check c(x):\n    require x is not null\n", "x.chk")
 
 
 def test_rendering_is_as_written_with_brackets_only_where_needed() -> None:
@@ -368,6 +395,29 @@ def test_a_value_its_condition_does_not_test_stays_optional(mini: Path, value: s
         "'email' is not optional, so such a call would store null there; choose a value where "
         "it is null (x if x != null else ...)"
     ) in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "value, word",
+    [
+        ('email if email != None else "none"', "None"),
+        ('"none" if not (None != email) else email', "None"),
+        ('email + "x" if email != nil and user_id != "" else "none"', "nil"),
+    ],
+)
+def test_another_language_s_null_is_its_condition_s_only_error(
+    mini: Path, value: str, word: str
+) -> None:
+    """``None`` is an unknown name (the DSL writes null), and the one error: the condition
+    narrows as with null, so no second error says the value may be null (or that '+' fails
+    on it), which fixing the first would take away."""
+    edit(mini, "domain.yaml", *OPTIONAL_EMAIL)
+    edit(mini, "domain.yaml", "set: {email: email}", f"set: {{email: '{value}'}}")
+    with pytest.raises(EigenError) as raised:
+        compile_domain(mini)
+    assert [d.message for d in raised.value.diagnostics] == [
+        f"unknown name '{word}'; the DSL writes it null"
+    ]
 
 
 def test_a_field_path_narrows_and_a_quantifier_s_variable_is_another_value(

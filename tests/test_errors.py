@@ -1780,7 +1780,7 @@ CASES = [
         "because it is {{ reason + 1 }}",
         "mini/tasks/cancel.yaml:9:15: task 'cancel-ann': user.reason cannot be rendered (with "
         "order_id='#1', email='ann@example.com', reason='no longer needed'): values of the wrong "
-        'type (can only concatenate str (not "int") to str)',
+        "type: '+' cannot combine text and a number",
         '"I want to cancel',
         1,  # at the text, once: the sampled tasks' failure of the same text is not said again
     ),

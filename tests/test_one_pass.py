@@ -76,6 +76,26 @@ def test_a_problem_the_broken_seed_may_cause_is_a_note(mini: Path) -> None:
         compile_domain(mini)
 
 
+def test_a_source_failing_on_the_broken_seed_says_why_in_words(mini: Path) -> None:
+    # The note said Python's TypeError: "(values of the wrong type (unsupported operand
+    # type(s) for +: 'int' and 'str'))".
+    edit(mini, SEED, "{item_id: i1, price: 20.0}", "{item_id: i1, price: lots}")
+    edit(
+        mini,
+        TASKS,
+        "      reason: {type: string",
+        '      total: {type: float, from: "sum(i in db.orders[order_id].items: i.price)"}\n'
+        "      reason: {type: string",
+    )
+    notes = [message for severity, _, message in _reported(mini) if severity == "note"]
+    assert notes == [
+        "task 'cancel-ann': total cannot be worked out from the values written: its source "
+        "fails for order_id='#1', email='ann@example.com' (values of the wrong type: '+' cannot "
+        "combine a number and text); the seed data's errors may be its cause, so it is judged "
+        "once they are fixed"
+    ]
+
+
 def test_a_template_with_errors_does_not_hide_the_tasks_errors(mini: Path) -> None:
     # the source of order_id fails its type check, so it cannot be run: neither sampling nor the
     # task of the template says more, but another task's unknown template is an error

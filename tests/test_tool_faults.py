@@ -105,10 +105,14 @@ GUARD = f"    {GUARD}\n"
 @pytest.mark.parametrize(
     ("condition", "raised"),
     [
-        ("require 1 / (len(order_id) - len(order_id)) >= 0", "ZeroDivisionError: division by zero"),
+        (  # the division and its divisor, as a verdict's reason says them: no Python
+            "require 1 / (len(order_id) - len(order_id)) >= 0",
+            "failed: 1 / (len(order_id) - len(order_id)) could not be evaluated: its divisor, "
+            "len(order_id) - len(order_id), is 0; a bug of the spec",
+        ),
         (
             'require any(c in calls where "auth" in c.tags and c.ok: c.result.user_id == "u1")',
-            "TypeError: string indices must be integers",
+            "raised TypeError: string indices must be integers",
         ),
     ],
 )
@@ -122,7 +126,8 @@ def test_a_guard_condition_that_raises_is_a_fault_of_the_spec_at_its_place(
     assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in at_guard] == [
         ("mini/checks/main.chk", 3, 5, "error")
     ]
-    assert f"the guard of 'cancel_order' raised {raised}" in at_guard[0].message
+    assert f"the guard of 'cancel_order' {raised}" in at_guard[0].message
+    assert "ZeroDivisionError" not in at_guard[0].message
     unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
     assert unsolvable and all("mini/checks/main.chk:3:5: " in f.message for f in unsolvable)
     # The model reads that the check broke: no refusal, no Python, no file.
@@ -131,16 +136,52 @@ def test_a_guard_condition_that_raises_is_a_fault_of_the_spec_at_its_place(
     text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"}, "c2")
     assert not ok and text.startswith("Error: internal error in the check of the tool cancel_order")
     assert "Never" not in text and "Error:" not in text[6:] and ".chk" not in text
-    assert raised.split(":")[0] not in text and env.db["orders"]["#1"]["status"] == "pending"
+    assert "len(order_id)" not in text and "TypeError" not in text
+    assert env.db["orders"]["#1"]["status"] == "pending"
     assert [(f.kind, f.file, f.line, f.col, f.call_id) for f in env.faults] == [
         ("guard_exception", "mini/checks/main.chk", 3, 5, "c2")
     ]
     # `run` counts it among the errors of the spec's tools.
     domain = load_domain(mini)
     rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
-    assert [key.split(" raised")[0] for key in summarize(rows)["tool_faults"]] == [
-        "mini/checks/main.chk:3:5: the guard of 'cancel_order'"
+    assert [
+        key.split(" raised")[0].split(" failed")[0] for key in summarize(rows)["tool_faults"]
+    ] == ["mini/checks/main.chk:3:5: the guard of 'cancel_order'"]
+
+
+DIVIDED = "db.orders[order_id].total / len(db.orders[order_id].items)"
+
+
+def test_a_division_by_zero_in_a_declared_body_is_a_fault_of_the_spec(mini: Path) -> None:
+    # It was a refusal whose text showed the body's DSL to the agent ("the tool failed: ...");
+    # like a guard's, it is a bug of the spec: a fault that names the division and its divisor.
+    edit(mini, "domain.yaml", "returns: db.orders[order_id]\n", f"returns: {DIVIDED}\n")
+    said = (
+        f"the body of 'get_order' (declare: in domain.yaml) failed: {DIVIDED} could not be "
+        "evaluated: its divisor, len(db.orders[order_id].items), is 0; a bug of the spec"
+    )
+    env = Environment(load_domain(mini))
+    assert env.call_tool("get_order", {"order_id": "#1"}, "c1") == ("20.0", True)
+    text, ok = env.call_tool("get_order", {"order_id": "#3"}, "c2")
+    assert not ok and text.startswith("Error: internal error in the tool get_order: a fault of")
+    assert "len(" not in text and "ZeroDivisionError" not in text
+    assert [(f.kind, f.call_id) for f in env.faults] == [("body_exception", "c2")]
+    assert env.faults[0].message.startswith(said)
+    # lint places it at the tool's body; `run` counts it among the errors of the spec's tools
+    line = (
+        (mini / "domain.yaml")
+        .read_text(encoding="utf-8")
+        .splitlines()
+        .index(f"      returns: {DIVIDED}")
+    )
+    found = [f for f in lint(mini).findings if f.kind == "tool_body_exception"]
+    assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in found] == [
+        ("mini/domain.yaml", line, 5, "error")
     ]
+    assert found[0].message.startswith(said)
+    domain = load_domain(mini)
+    rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
+    assert [key[: len(said)] for key in summarize(rows)["tool_faults"]] == [said]
 
 
 def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Path) -> None:

@@ -109,6 +109,7 @@ class Analyzer(EventTyper):
         self.tag_reads: set[A.Attribute] = set()
         self.tags_named: set[str] = set()
         self.let_reads: set[A.Let] = set()  # the lets some expression reads
+        self.meant_null: set[A.Name] = set()  # None, nil: reported, then read as null
         self.event_lets: set[A.Let] = set()  # the lets of an event (`called ...`, `said ...`)
         self.row_types = {
             name: Type(

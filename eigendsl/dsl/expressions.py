@@ -19,7 +19,7 @@ from eigendsl.dsl.functions import (
     call_type,
     constant_shift_problem,
 )
-from eigendsl.dsl.literals import is_zero, literal_type
+from eigendsl.dsl.literals import OTHER_LANGUAGES_WORDS, is_zero, literal_type
 from eigendsl.dsl.narrowing import is_path, not_null
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
@@ -74,6 +74,7 @@ class ExpressionTyper(ComparisonTyping):
     resolved: Resolved
     tag_reads: set[A.Attribute]  # the `c.tags` read so far
     let_reads: set[A.Let]  # the lets read so far
+    meant_null: set[A.Name]  # the unknown names that are another language's null (None)
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
         t = self.infer(expr, scope)
@@ -171,6 +172,8 @@ class ExpressionTyper(ComparisonTyping):
                 name for name in DOMAIN_CLOCK if getattr(self.spec, name) is not None
             ]
             self.diag.error(e.span, f"unknown name '{e.id}'{self.name_hint(e.id, names, scope)}")
+            if OTHER_LANGUAGES_WORDS.get(e.id.lower()) == "null":  # narrows as null does
+                self.meant_null.add(e)
         return ANY
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
@@ -334,7 +337,7 @@ class ExpressionTyper(ComparisonTyping):
 
     def _conditional(self, e: A.Conditional, scope: Scope) -> Type:
         self.condition(e.cond, scope, "if")
-        when_true, when_false = not_null(e.cond)
+        when_true, when_false = not_null(e.cond, self.meant_null)
         body = self.infer(e.body, scope.narrow(when_true))
         orelse = self.infer(e.orelse, scope.narrow(when_false))
         t = branch_type(body, orelse)

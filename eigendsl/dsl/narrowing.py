@@ -4,7 +4,9 @@ In ``x if x != null else 0`` the value before ``if`` is read only where ``x != n
 there ``x`` is not optional; after ``else``, in ``x if x == null else 0``, likewise. A path is
 a name or a field path from one (``order.note``, ``db.users[user_id].email``) whose keys are
 names or literals; a condition narrows by ``path != null`` (or ``null != path``), by ``==``
-for the other value, and through ``and``, ``or`` and ``not``.
+for the other value, and through ``and``, ``or`` and ``not``. Another language's null (``None``),
+already reported as an unknown name, narrows as ``null`` does, so that it is the only error its
+condition gives.
 
 >>> from eigendsl.dsl.parser import parse_expression
 >>> cond = parse_expression("a != null and not (db.users[u].email == null)", "x")
@@ -14,6 +16,8 @@ for the other value, and through ``and``, ``or`` and ``not``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.render import render_expr
 
@@ -22,26 +26,31 @@ from eigendsl.dsl.render import render_expr
 NotNull = tuple[frozenset[str], str]
 
 
-def not_null(cond: A.Expr) -> tuple[tuple[NotNull, ...], tuple[NotNull, ...]]:
-    """The paths not null where ``cond`` holds, and those not null where it does not."""
+def not_null(
+    cond: A.Expr, meant_null: Collection[A.Name] = ()
+) -> tuple[tuple[NotNull, ...], tuple[NotNull, ...]]:
+    """The paths not null where ``cond`` holds, and those not null where it does not;
+    ``meant_null`` are the names read as null (another language's word for it, reported)."""
     if isinstance(cond, A.Unary) and cond.op == "not":
-        when_true, when_false = not_null(cond.operand)
+        when_true, when_false = not_null(cond.operand, meant_null)
         return when_false, when_true
     if isinstance(cond, A.BoolOp):
-        left, right = not_null(cond.left), not_null(cond.right)
+        left, right = not_null(cond.left, meant_null), not_null(cond.right, meant_null)
         if cond.op == "and":  # both hold where it holds
             return left[0] + right[0], ()
         return (), left[1] + right[1]  # `or`: neither holds where it does not
     if isinstance(cond, A.Compare) and cond.op in ("==", "!="):
-        path = _null_test(cond)
+        path = _null_test(cond, meant_null)
         if path is not None:
             return ((path,), ()) if cond.op == "!=" else ((), (path,))
     return (), ()
 
 
-def _null_test(cond: A.Compare) -> NotNull | None:
+def _null_test(cond: A.Compare, meant_null: Collection[A.Name]) -> NotNull | None:
     for side, other in ((cond.left, cond.right), (cond.right, cond.left)):
-        if isinstance(other, A.Literal) and other.value is None:
+        if (isinstance(other, A.Literal) and other.value is None) or (
+            isinstance(other, A.Name) and other in meant_null
+        ):
             names = _path_names(side)
             return None if names is None else (names, render_expr(side))
     return None

@@ -1,6 +1,6 @@
 """Lark's syntax errors in checker text as sentences at the place to fix: what was expected in
 words, a statement cut at a line end, a bracket never closed, a ``\\`` that joins its line to
-nothing, ``=`` written for ``==``."""
+nothing, ``=`` written for ``==``, Python's ``is not null`` for ``!= null``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from eigendsl.dsl.lets import word_taken
 from eigendsl.dsl.transformer import Positions
-from eigendsl.errors import Diagnostic, EigenError
+from eigendsl.errors import Diagnostic, EigenError, Span
 from eigendsl.spec import EXPRESSION_WORDS, reserved_name
 
 _TOKEN_WORDS = {
@@ -186,6 +186,30 @@ def _reads_on(exc: UnexpectedToken, then: tuple[Token, ...]) -> bool:
             return False
 
 
+# Python's identity test where a comparison may go: `x is not null`, `x is None`.
+_IS_TEST = re.compile(r"is(?:[ \t]+(not))?(?:[ \t]+(null|None|nil)\b)?")
+
+
+def _is_test(exc: UnexpectedToken, text: str, pos: Positions) -> tuple[Span, str] | None:
+    """The place and sentence for Python's ``is`` / ``is not`` written where a comparison may
+    go; the DSL tests null (and anything) with ``==`` and ``!=``. None for another word."""
+    token = exc.token
+    if token.type != "NAME" or str(token) != "is" or "COMP_OP" not in exc.expected:
+        return None
+    match = _IS_TEST.match(text, token.start_pos or 0)
+    if match is None or token.line is None or token.column is None:
+        return None
+    negated, null = match.group(1) is not None, match.group(2) is not None
+    written = match.group(0)
+    op = "!=" if negated else "=="
+    instead = f"{op} null" if null else op
+    span = pos.at(token.line, token.column, token.line, token.column + len(written))
+    return span, (
+        f"unexpected '{written}'; the DSL has no 'is': it compares with '==' and '!=', null as "
+        f"any other value; write '{instead}'"
+    )
+
+
 def _line(text: str, number: int | None) -> str:
     lines = text.splitlines()
     return lines[number - 1] if number and 0 < number <= len(lines) else ""
@@ -269,6 +293,8 @@ def syntax_error(
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
         if _missing_else(set(exc.expected)):
             message = _MISSING_ELSE
+        elif (is_test := _is_test(exc, text, pos)) is not None:
+            span, message = is_test
         elif (word := _word_for_else(exc)) is not None:
             span, message = pos.token(exc.token), word
     elif isinstance(exc, UnexpectedEOF):

@@ -10,7 +10,8 @@ mutated plans and run unaudited, as synthesis does.
 
 Each bug is reported once, at its cause: an exception at the line of the spec's Python file that
 raised it or at the guard condition, a declared tool's bad write at the ``set`` entry of the
-field, the others at the tool's definition in ``domain.yaml``.
+field, an exception in a declared tool's body at its ``declare:``, the others at the tool's
+definition in ``domain.yaml``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from eigendsl.yamlload import MarkedDict
 SEVERITY = {
     "exception": "error",
     "guard_exception": "error",
+    "body_exception": "error",
     "bad_write": "error",
     "undeclared_write": "error",
     "unwritable_result": "error",
@@ -126,8 +128,19 @@ def _span(ctx: LintContext, fault: ToolFault) -> Span:
         return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, fault.col or 1)
     tools = ctx.loaded.raw.get("tools")
     if tools is not None and fault.tool in tools:
-        return _set_entry(tools[fault.tool], fault) or tools.position(fault.tool)
+        return (
+            _set_entry(tools[fault.tool], fault)
+            or _declare_entry(tools[fault.tool], fault)
+            or tools.position(fault.tool)
+        )
     return ctx.loaded.raw.span
+
+
+def _declare_entry(tool: Any, fault: ToolFault) -> Span | None:
+    """Where a declared tool's body that raised is written (its ``declare:``)."""
+    if fault.kind != "body_exception" or not isinstance(tool, MarkedDict) or "declare" not in tool:
+        return None
+    return tool.position("declare")
 
 
 _WROTE_FIELD = re.compile(r"^tool '[^']*' wrote [^\[]+\[.*?\]\.(\w+)")

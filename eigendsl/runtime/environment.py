@@ -253,8 +253,9 @@ class Environment:
             # KeyboardInterrupt it raises itself would end the whole command; Ctrl-C still does
             if faults.interrupts.stops(exc, interrupts):
                 raise
-            if tool.declared:
-                return f"the tool failed: {rt.describe_error(exc)}", None
+            if tool.declared:  # a bug of the spec's body (a division by zero), as a guard's
+                self._fault(faults.body_fault(tool.name, exc))
+                return faults.model_text(tool.name), None
             self._fault(faults.exception_fault(tool.name, exc, tool.origin))
             return faults.model_text(tool.name, exc), None
         changed = view.changed() if view is not self.db else {}

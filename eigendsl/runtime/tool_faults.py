@@ -3,8 +3,8 @@
 A tool refuses a call by raising ``ToolError``: the agent reads why and may try again. Any other
 exception, a row written against the table schema, a change made by a tool not declared
 ``writes: true`` and a result that is not JSON are faults of the tool's code; so is a guard
-condition that raises anything but an ``EvalError`` (a missing row the arguments name is a
-refusal, a division by zero a bug). The model reads a
+condition or a declared tool's body that raises anything but an ``EvalError`` (a missing row
+the arguments name is a refusal, a division by zero a bug). The model reads a
 short line that says so (never a traceback); the spec's author reads a :class:`ToolFault`, which
 names the tool, the problem and, for an exception, the line of the spec's Python file that
 raised it. Episode rows carry them (``tool_faults``), `eigendsl run` counts them, and lint
@@ -24,17 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.database import DELETED
-from eigendsl.support import GuardFault
+from eigendsl.support import GuardFault, describe_error
 
 
 @dataclass(frozen=True)
 class ToolFault:
     """A bug of one tool found on one call.
 
-    ``kind``: ``exception``, ``guard_exception``, ``bad_write``, ``undeclared_write`` or
-    ``not_json``. ``file``, ``line`` (and ``col`` for a guard's condition) place an exception in
-    the spec folder (``file`` relative to the folder's parent, ``airline/tools.py``); ``group``
-    is what the same bug shares across calls and tasks."""
+    ``kind``: ``exception``, ``guard_exception``, ``body_exception`` (a declared tool's),
+    ``bad_write``, ``undeclared_write`` or ``not_json``. ``file``, ``line`` (and ``col`` for a
+    guard's condition) place an exception in the spec folder (``file`` relative to the
+    folder's parent, ``airline/tools.py``); ``group`` is what the same bug shares across calls
+    and tasks."""
 
     tool: str
     kind: str
@@ -195,18 +196,35 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
     return ToolFault(tool, "exception", message, f"{file}:{line}:{type(exc).__name__}", file, line)
 
 
+def _raised(error: BaseException) -> str:
+    """What a DSL expression that raised ``error`` did, after "the guard of 'x' ...": a
+    division by zero names the division and its divisor, as a verdict's reason does."""
+    if isinstance(error, ZeroDivisionError) and hasattr(error, "dsl_division"):
+        return f"failed: {describe_error(error)}"
+    text = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    return f"raised {type(error).__name__}: {text}" if text else f"raised {type(error).__name__}"
+
+
 def guard_fault(tool: str, fault: GuardFault) -> ToolFault:
     """The fault of a guard of ``tool`` whose condition raised an exception that is not an
     ``EvalError`` (a field read from text, a division by zero), at the condition."""
     error = fault.error
-    text = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-    raised = f"{type(error).__name__}: {text}" if text else type(error).__name__
     message = (
-        f"the guard of '{tool}' raised {raised}: a bug of the spec, not a refusal of the call; "
+        f"the guard of '{tool}' {_raised(error)}; a bug of the spec, not a refusal of the call; "
         "fix the condition (the agent reads that the check of the tool broke)"
     )
     group = f"{fault.path}:{fault.line}:{fault.col}:{type(error).__name__}"
     return ToolFault(tool, "guard_exception", message, group, fault.path, fault.line, col=fault.col)
+
+
+def body_fault(tool: str, error: BaseException) -> ToolFault:
+    """The fault of a declared tool whose body raised an exception that is not an
+    ``EvalError`` (a division by zero): a bug of the spec, as a guard's is."""
+    message = (
+        f"the body of '{tool}' (declare: in domain.yaml) {_raised(error)}; a bug of the spec, "
+        "not a refusal of the call; fix the body (the agent reads that the tool broke)"
+    )
+    return ToolFault(tool, "body_exception", message, type(error).__name__)
 
 
 def guard_text(tool: str) -> str:
