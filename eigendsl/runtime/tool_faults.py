@@ -13,6 +13,7 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -197,13 +198,18 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
 
 def guard_fault(tool: str, fault: GuardFault) -> ToolFault:
     """The fault of a guard of ``tool`` whose condition raised an exception that is not an
-    ``EvalError`` (a field read from text, a division by zero), at the condition."""
+    ``EvalError`` (a field read from text, a division by zero), at the condition. Lint reports
+    it, so it quotes as lint's findings do: the tool's name in double quotes, a key as JSON."""
     error = fault.error
-    text = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    text = (
+        json.dumps(error.args[0], ensure_ascii=False, default=str)
+        if isinstance(error, KeyError) and error.args
+        else str(error)
+    )
     raised = f"{type(error).__name__}: {text}" if text else type(error).__name__
     message = (
-        f"the guard of '{tool}' raised {raised}: a bug of the spec, not a refusal of the call; "
-        "fix the condition (the agent reads that the check of the tool broke)"
+        f"the guard of {json.dumps(tool)} raised {raised}: a bug of the spec, not a refusal of "
+        "the call; fix the condition (the agent reads that the check of the tool broke)"
     )
     group = f"{fault.path}:{fault.line}:{fault.col}:{type(error).__name__}"
     return ToolFault(tool, "guard_exception", message, group, fault.path, fault.line, col=fault.col)
