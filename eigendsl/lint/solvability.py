@@ -139,7 +139,7 @@ def _problems(
                 (
                     ("call", tool),
                     lint_task.span,
-                    f"the scripted agent's call of {tool} {verb}: {error}",
+                    f"the scripted agent's call of {quoted(tool)} {verb}: {error}",
                     refused,
                 )
             )
@@ -150,7 +150,7 @@ def _problems(
             (
                 ("step", step),
                 span,
-                f"gold step {step + 1} ({tool}){where} {verb}: {error}"
+                f"gold step {step + 1} ({quoted(tool)}){where} {verb}: {error}"
                 f"{_guard_at(ctx, tool, error)}",
                 refused,
             )
@@ -222,12 +222,12 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
 
 
 def _unreached_step(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
-    """The first gold step (``2 (book_slot)``) a conversation ended before, or empty."""
+    """The first gold step (``2 ("book_slot")``) a conversation ended before, or empty."""
     steps = tool_step_indexes(task)
     made = sum(len(m.get("tool_calls") or ()) for m in messages if m["role"] == "assistant")
     if made >= len(steps):
         return ""
-    return f"{steps[made] + 1} ({task['gold'][steps[made]]['tool']})"
+    return f"{steps[made] + 1} ({quoted(task['gold'][steps[made]]['tool'])})"
 
 
 def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
@@ -245,7 +245,7 @@ def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     step = steps[made]
     return (
         f"; the conversation ended before gold step {step + 1} "
-        f"({task['gold'][step]['tool']}), the user's last message: {value_text(words)}"
+        f"({quoted(task['gold'][step]['tool'])}), the user's last message: {value_text(words)}"
     )
 
 
