@@ -66,6 +66,11 @@ def _eval(out, *options):
     )
 
 
+def _rows(path):
+    """The episodes in ``path``: none where a stop before any ended wrote no file."""
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
 def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_model):
     whole = _eval(tmp_path / "whole.jsonl", "--json")
     assert whole.exit_code == 0, whole.output
@@ -77,7 +82,7 @@ def test_an_interrupted_eval_keeps_the_episodes_that_ended(tmp_path, scripted_mo
     for stop in range(2, 12):
         scripted_model[0] = stop
         cut = _eval(tmp_path / "cut.jsonl")
-        kept = [json.loads(line) for line in (tmp_path / "cut.jsonl").read_text().splitlines()]
+        kept = _rows(tmp_path / "cut.jsonl")
         if 0 < len(kept) < 6:
             break
     else:
@@ -119,7 +124,7 @@ def test_an_interrupted_run_keeps_the_episodes_that_ended(tmp_path, monkeypatch,
     for stop in range(2, 12):
         stop_at[0] = stop
         cut = run(tmp_path / "cut.jsonl")
-        kept = [json.loads(line) for line in (tmp_path / "cut.jsonl").read_text().splitlines()]
+        kept = _rows(tmp_path / "cut.jsonl")
         if 0 < len(kept) < len(rows):
             break
     else:
@@ -177,3 +182,41 @@ def test_a_stop_while_eval_writes_its_ended_episodes_keeps_them_all(
     assert f"interrupted: 6 of 6 episodes had ended; they are in {tmp_path / 'cut.jsonl'}" in (
         cut.stderr
     )
+
+
+@pytest.mark.parametrize("before", [None, "earlier"], ids=["new-file", "earlier-file"])
+@pytest.mark.parametrize("command", ["run", "eval"])
+def test_a_stop_before_any_episode_ended_writes_nothing(
+    tmp_path, scripted_model, monkeypatch, command, before
+):
+    """Stopped at the agent's first turn, `run --out` and `eval --out` said "0 of 6 episodes had
+    ended; they are in FILE, a partial set" and left an empty file (an earlier run's episodes
+    there were lost). Nothing is written now, and a file already there is left as it was."""
+    from eigendsl.runtime import model_roles
+
+    out = tmp_path / "cut.jsonl"
+    earlier = ""
+    if before:
+        assert _eval(out).exit_code == 0  # an earlier eval's episodes
+        earlier = out.read_text()
+    scripted_model[0] = 1
+    monkeypatch.setattr(
+        model_roles, "make_agent", lambda *args, **kwargs: StoppedAgent(scripted_model)
+    )
+    if command == "eval":
+        cut = _eval(out)
+    else:
+        tasks = [option for task in TASKS for option in ("--task", task)]
+        cut = CliRunner().invoke(
+            main, ["run", "specs/retail", *tasks, "--trials", "2", "--out", str(out)]
+        )
+    assert cut.exit_code == 130, cut.output
+    said = f"interrupted before any of the 6 episodes had ended; nothing was written to {out}"
+    if before:
+        said += " (the file already there is left as it was)"
+    assert said in cut.stderr
+    assert "they are in" not in cut.stderr
+    if before:
+        assert out.read_text() == earlier
+    else:
+        assert not out.exists()

@@ -372,7 +372,7 @@ def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport)
     ]
     assert all(f.severity == "info" for f in notes)
     assert all(
-        re.search(r"no other value to try for modify_\w+_address's country \(", f.message)
+        re.search(r"no other value to try for \"modify_\w+_address\"'s \"country\" \(", f.message)
         for f in notes
     ), [f.message for f in notes]
 
@@ -626,7 +626,7 @@ def test_a_refused_gold_step_whose_episode_passes_is_a_warning_not_unsolvable(mi
     refused = [f for f in report.findings if f.kind == "refused_step"]
     assert refused and all(f.severity == "warning" for f in refused)
     assert (refused[0].span.line, refused[0].span.col) == (16, 9)  # the second cancel
-    assert "gold step 4 (cancel_order) is refused: Only pending orders can be cancelled" in (
+    assert 'gold step 4 ("cancel_order") is refused: Only pending orders can be cancelled' in (
         refused[0].message
     )
     assert "the check passes all the same (the task is solvable" in refused[0].message
@@ -644,7 +644,7 @@ def test_an_unsolvable_template_ended_by_the_user_shows_its_last_message(mini: P
     unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
     assert unsolvable and report.unsolvable
     assert all(
-        "; the conversation ended before gold step 1 (find_user), the user's last message: "
+        '; the conversation ended before gold step 1 ("find_user"), the user\'s last message: '
         '"I want to cancel order'
         in f.message
         and '###STOP###"' in f.message
@@ -664,8 +664,9 @@ def test_a_gold_argument_nobody_stated_is_a_warning_at_its_step(mini: Path):
     assert [(f.span.line, f.span.col, f.severity) for f in found if f.span.line == at[0]] == [
         (at[0], at[1], "warning")
     ]
-    assert 'gold step 1 gives find_user\'s "email" the value of "email" ("ann@example.com" in ' in (
-        found[-1].message
+    assert (
+        'gold step 1 gives "find_user"\'s "email" the value of "email" ("ann@example.com" in '
+        in (found[-1].message)
     )
     assert "which neither the user nor an earlier tool result states" in found[-1].message
     # stated values are not reported
@@ -684,8 +685,8 @@ def test_a_finding_quotes_dsl_text_as_the_dsl_and_values_as_json(mini: Path):
         if f.kind == "unstated_value" and "cancel-ann" in f.message
     ]
     assert unstated.startswith(
-        'gold step 1 gives find_user\'s "email" the value of "email" ("ann@example.com" in '
+        'gold step 1 gives "find_user"\'s "email" the value of "email" ("ann@example.com" in '
         "cancel-ann), which neither the user nor an earlier tool result states"
     ), unstated
-    assert quoted_names(unstated)[:3] == ["email", "email", "ann@example.com"]
-    assert "'" not in unstated.replace("find_user's", "")
+    assert quoted_names(unstated)[:4] == ["find_user", "email", "email", "ann@example.com"]
+    assert "'" not in unstated.replace('"find_user"\'s', "")

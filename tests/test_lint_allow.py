@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -76,11 +78,66 @@ def test_an_allow_that_allows_nothing_is_a_note_at_the_comment(mini: Path) -> No
     assert sorted(notes) == [10, 17] and all(f.severity == "info" for f in notes.values())
     assert notes[10].span.col == 1
     assert notes[10].message == (
-        '"lint: allow weak_checks" allows nothing: the findings it is about are of kind '
-        'weak_check; did you mean "weak_check"?'
+        '"lint: allow weak_checks" allows nothing: lint has no kind "weak_checks"; the findings '
+        'it is about are of kind weak_check; did you mean "weak_check"?'
     )
     assert "no finding is on the line it is about" in notes[17].message
     assert report.allowed == []
+
+
+def test_an_allow_naming_a_kind_lint_does_not_have_says_so(mini: Path) -> None:
+    """`# lint: allow bogus_kind` on a line with no finding read "no finding is on the line it
+    is about (the finding was fixed...)": the kind, a typo most likely, is what is wrong."""
+    edit(
+        mini,
+        "checks/main.chk",
+        "    unchanged db.users\n",
+        "    unchanged db.users  # lint: allow bogus_kind, unused_tol\n",
+    )
+    notes = [f.message for f in lint(mini).findings if f.kind == "unused_allow"]
+    assert sorted(notes) == [
+        '"lint: allow bogus_kind" allows nothing: lint has no kind "bogus_kind"; write the kind '
+        "lint prints at the end of the finding, such as [weak_check]",
+        '"lint: allow unused_tol" allows nothing: lint has no kind "unused_tol"; did you mean '
+        '"unused_tool"?',
+    ]
+
+
+def test_every_kind_lint_adds_is_one_an_allow_may_name() -> None:
+    """A kind missing from KINDS would make an allow of it read "lint has no kind"."""
+    from eigendsl.lint.context import KINDS
+
+    added = set()
+    for module in (ROOT / "eigendsl" / "lint").glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            last = None
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute | ast.Name):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
+                if (
+                    name in ("add", "Finding")
+                    and len(node.args) == 4
+                    or name == "_report_survivors"
+                ):
+                    last = node.args[-1]  # ctx.add(span, text, severity, kind) and the like
+            elif isinstance(node, ast.Tuple) and len(node.elts) == 4:
+                last = node.elts[-1]  # solvability's (group, span, sentence, kind)
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):
+                if ast.unparse(node.targets[0]) == "refused":  # refused_step or unsolvable
+                    added |= {
+                        ast.literal_eval(node.value.body),
+                        ast.literal_eval(node.value.orelse),
+                    }
+            if isinstance(last, ast.Constant) and isinstance(last.value, str):
+                added.add(last.value)
+    faults = (ROOT / "eigendsl" / "runtime" / "tool_faults.py").read_text(encoding="utf-8")
+    audit = (ROOT / "eigendsl" / "lint" / "tool_audit.py").read_text(encoding="utf-8")
+    tools = {
+        f"tool_{k}"
+        for k in re.findall(r'ToolFault\(tool, "(\w+)"', faults)
+        + [k for pair in re.findall(r'kind = "(\w+)" if \w+ else "(\w+)"', audit) for k in pair]
+    }
+    assert len(added) > 15 and len(tools) > 5
+    assert added | tools == KINDS
 
 
 def test_an_allow_in_capitals_allows_and_one_naming_no_kind_is_a_note(mini: Path) -> None:

@@ -126,7 +126,7 @@ def test_a_guard_condition_that_raises_is_a_fault_of_the_spec_at_its_place(
     assert [(f.span.path, f.span.line, f.span.col, f.severity) for f in at_guard] == [
         ("mini/checks/main.chk", 3, 5, "error")
     ]
-    assert f"the guard of 'cancel_order' {raised}" in at_guard[0].message
+    assert f'the guard of "cancel_order" {raised}' in at_guard[0].message
     assert "ZeroDivisionError" not in at_guard[0].message
     unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
     assert unsolvable and all("mini/checks/main.chk:3:5: " in f.message for f in unsolvable)
@@ -146,7 +146,7 @@ def test_a_guard_condition_that_raises_is_a_fault_of_the_spec_at_its_place(
     rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
     assert [
         key.split(" raised")[0].split(" failed")[0] for key in summarize(rows)["tool_faults"]
-    ] == ["mini/checks/main.chk:3:5: the guard of 'cancel_order'"]
+    ] == ['mini/checks/main.chk:3:5: the guard of "cancel_order"']
 
 
 DIVIDED = "db.orders[order_id].total / len(db.orders[order_id].items)"
@@ -157,7 +157,7 @@ def test_a_division_by_zero_in_a_declared_body_is_a_fault_of_the_spec(mini: Path
     # like a guard's, it is a bug of the spec: a fault that names the division and its divisor.
     edit(mini, "domain.yaml", "returns: db.orders[order_id]\n", f"returns: {DIVIDED}\n")
     said = (
-        f"the body of 'get_order' (declare: in domain.yaml) failed: {DIVIDED} could not be "
+        f'the body of "get_order" (declare: in domain.yaml) failed: {DIVIDED} could not be '
         "evaluated: its divisor, len(db.orders[order_id].items), is 0; a bug of the spec"
     )
     env = Environment(load_domain(mini))
@@ -182,6 +182,23 @@ def test_a_division_by_zero_in_a_declared_body_is_a_fault_of_the_spec(mini: Path
     domain = load_domain(mini)
     rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
     assert [key[: len(said)] for key in summarize(rows)["tool_faults"]] == [said]
+
+
+def test_a_guard_fault_in_a_finding_quotes_and_places_as_lint_does(mini: Path) -> None:
+    """The guard fault read `the guard of 'cancel_order'` (lint quotes names in double quotes),
+    and a finding that quotes it placed it at `mini/checks/main.chk` (from the spec folder's
+    parent) while the finding's own place was the folder as given (here absolute)."""
+    condition = "require 1 / (len(order_id) - len(order_id)) >= 0"
+    edit(mini, "checks/main.chk", GUARD, GUARD + f'    {condition} else "Never"\n')
+    spec = mini.resolve()
+    report = lint(spec)
+    at_guard = [f for f in report.findings if f.kind == "tool_guard_exception"]
+    assert len(at_guard) == 1 and at_guard[0].span.path == str(spec / "checks/main.chk")
+    assert at_guard[0].message.startswith('the guard of "cancel_order" failed: ')
+    quoting = [f for f in report.findings if "the guard of" in f.message and f not in at_guard]
+    assert quoting and all(
+        f'{spec / "checks/main.chk"}:3:5: the guard of "cancel_order"' in f.message for f in quoting
+    )
 
 
 def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Path) -> None:

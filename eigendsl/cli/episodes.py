@@ -178,7 +178,8 @@ def run_cmd(
                 progress=progress,
             )
     except EpisodesInterrupted as stopped:
-        if out is not None:  # the episodes that had ended, as a finished run writes them
+        if out is not None and stopped.rows:  # those that had ended, as a finished run writes
+            # them; none ended: nothing written, a file already there left as it was
             write_jsonl([row_from_here(row, domain_dir) for row in stopped.rows], out)
         exit_interrupted(len(stopped.rows), stopped.total, out, "run")
     with interrupts_held():  # every episode ended: kept and said, not lost to a late Ctrl-C

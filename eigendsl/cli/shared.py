@@ -155,11 +155,8 @@ def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
             with sigterm_as_interrupt():
                 return func(*args, **kwargs)
         except KeyboardInterrupt:
-            out = kwargs.get("out")
-            where = f" to {out}" if out is not None else ""
-            click.echo(
-                f"\ninterrupted before any episode had ended; nothing was written{where}", err=True
-            )
+            said = _nothing_written(kwargs.get("out"))
+            click.echo(f"\ninterrupted before any episode had ended; {said}", err=True)
             exit_stopped()
 
     return wrapper
@@ -399,13 +396,31 @@ def report_episodes(
 
 def exit_interrupted(kept: int, total: int, out: Path | None, command: str) -> NoReturn:
     """Ctrl-C or SIGTERM stopped ``command`` (run, eval) after ``kept`` of ``total`` episodes had
-    ended, those written to ``out``: say so and exit 130, as train and synth do."""
-    where = (
-        f"they are in {out}, a partial set (its pass rates are not the full {command}'s)"
-        if out is not None
-        else "give --out to keep the episodes that end"
-    )
+    ended, those written to ``out`` (none, and ``out`` left as it was, when ``kept`` is 0): say so
+    and exit 130, as train and synth do."""
+    if not kept:
+        said = f"interrupted before any of the {total} episodes had ended; {_nothing_written(out)}"
+    elif out is not None:
+        said = (
+            f"interrupted: {kept} of {total} episodes had ended; they are in {out}, a partial set "
+            f"(its pass rates are not the full {command}'s)"
+        )
+    else:
+        said = (
+            f"interrupted: {kept} of {total} episodes had ended; give --out to keep the episodes "
+            "that end"
+        )
     for stop in _STOPS:  # the command ends, with status 130: the next signals are ignored
         stop.taken = True
-    click.echo(f"\ninterrupted: {kept} of {total} episodes had ended; {where}", err=True)
+    click.echo(f"\n{said}", err=True)
     exit_stopped()
+
+
+def _nothing_written(out: Path | None) -> str:
+    """What a command stopped before any episode ended says of ``out``: nothing was written to
+    it, and a file already there (an earlier run's episodes) is left as it was."""
+    if out is None:
+        return "nothing was written"
+    if Path(out).exists():
+        return f"nothing was written to {out} (the file already there is left as it was)"
+    return f"nothing was written to {out}"

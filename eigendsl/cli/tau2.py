@@ -146,7 +146,8 @@ def export_group() -> None:
     type=click.Path(path_type=Path),
     default=None,
     help="The spec the episodes were played on (or its compiled folder): puts the agent's "
-    "system prompt (policy) and the turn limit (max_steps) in `info`.",
+    "system prompt (policy) and the turn limit (max_steps) in `info`, and each task's user "
+    "scenario in `tasks` (of a task --tau2-tasks does not give).",
 )
 @user_errors
 def export_tau2_cmd(
@@ -166,6 +167,10 @@ def export_tau2_cmd(
         from eigendsl.runtime.domain import load_domain
 
         domain = load_domain(spec_dir)
-        told = {"policy": domain.agent_prompt, "max_steps": domain.max_turns}
+        told = {
+            "policy": domain.agent_prompt,
+            "max_steps": domain.max_turns,
+            "spec_tasks": {str(task["id"]): task for task in domain.tasks},
+        }
     target = write_results(export_results(rows, tasks, domain_name, **told), out_dir)
     click.echo(f"exported {len(rows)} episodes to {target}")

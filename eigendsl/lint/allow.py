@@ -15,7 +15,8 @@ statement continued with ``\\`` cannot end its first line with a comment)::
 in a ``.chk`` file, a YAML file or ``tools.py`` (``#``), and in ``policy.md`` ``<!-- lint: allow
 KIND -->``. Errors are never allowed: an unsolvable task or a tool that raises is wrong
 whatever a comment says. An allow that allows nothing (the kind misspelt, the finding gone, an
-error, no kind named) is a note at the comment, so a stale one is found; lint still runs every
+error, no kind named) is a note at the comment, so a stale one is found (a kind lint does not
+have is told so, with the kind it is closest to); lint still runs every
 analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``, and so are
 ``"lint: allow weak_check"`` and ``lint: allow "weak_check"``, as copied from lint's messages,
 which quote DSL text in double quotes.
@@ -27,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from eigendsl.errors import Span, closest
-from eigendsl.lint.context import Finding, quoted
+from eigendsl.lint.context import KINDS, Finding, quoted
 
 # kinds comma-separated, each bare or in quotes (as a finding's message quotes one it
 # suggests); what follows them is the reason, for the reader. Any case is read
@@ -113,6 +114,15 @@ def _unused(kind: str, here: list[Finding]) -> str:
     errors = [f for f in here if f.kind == kind]
     if errors:
         return f'"lint: allow {kind}" cannot allow an error: fix what the error there says'
+    if kind not in KINDS:  # a typo, most likely: the kind, not the finding, is what is wrong
+        kinds = sorted({f.kind for f in here})
+        close = closest(kind, kinds) or closest(kind, KINDS)
+        found = f"; the findings it is about are of kind {', '.join(kinds)}" if kinds else ""
+        return f'"lint: allow {kind}" allows nothing: lint has no kind {quoted(kind)}{found}' + (
+            f"; did you mean {quoted(close)}?"
+            if close
+            else "; write the kind lint prints at the end of the finding, such as [weak_check]"
+        )
     if not here:
         return (
             f'"lint: allow {kind}" allows nothing: no finding is on the line it is about (the '

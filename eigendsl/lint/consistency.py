@@ -230,7 +230,8 @@ def contradictory_checks(ctx: LintContext) -> None:
             f"check {quoted(check_name)} cannot pass together with {partner} when a task "
             f"of template {quoted(partner_template)} on the same records (a key parameter's value) "
             f"shares the conversation: {_short(reason)} "
-            f"[failing statements at lines {lines}; with templates {', '.join(templates)}]",
+            f"[failing statements at lines {lines}; with templates "
+            f"{', '.join(map(quoted, templates))}]",
             "info",
             "contradictory_checks",
         )

@@ -25,6 +25,52 @@ from eigendsl.tasks import TemplateInfo, render_task
 
 SEVERITIES = ("error", "warning", "info")  # info: a property worth knowing, not a defect
 
+#: Every kind of finding, as a finding ends with it (``[weak_check]``) and a ``lint: allow``
+#: comment names it: a comment naming another is told there is no such kind. The tool_* kinds are
+#: the tools' faults (runtime/tool_faults.py, tool_audit.py); tests/test_lint_allow.py checks
+#: that each kind the passes add is here.
+KINDS = frozenset(
+    {
+        "compile_warning",
+        "contradictory_checks",
+        "fails_recovery",
+        "guard_never_fails",
+        "guard_without_message",
+        "needs_judge",
+        "no_recovery",
+        "policy_violation",
+        "refused_step",
+        "unearned_score",
+        "unexercised_rule",
+        "unread_message",
+        "unsatisfiable_said",
+        "unsolvable",
+        "unstated_value",
+        "unsynthesizable",
+        "untested_argument",
+        "unused_allow",
+        "unused_check",
+        "unused_param",
+        "unused_tool",
+        "weak_check",
+        *(
+            f"tool_{kind}"
+            for kind in (
+                "bad_write",
+                "body_exception",
+                "exception",
+                "guard_exception",
+                "long_result",
+                "nondeterministic",
+                "nondeterministic_result",
+                "not_json",
+                "undeclared_write",
+                "unwritable_result",
+            )
+        ),
+    }
+)
+
 
 @dataclass(frozen=True)
 class Finding:

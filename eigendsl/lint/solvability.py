@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from pathlib import PurePosixPath
 from typing import Any
 
 from eigendsl.dsl import ast as A
@@ -100,6 +101,22 @@ def check_solvable(ctx: LintContext) -> None:
             ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
 
 
+def fault_file(ctx: LintContext, fault: ToolFault) -> str:
+    """The file of ``fault`` (kept relative to the spec folder's parent, ``mini/tools.py``) as
+    lint names the spec's files: below the spec folder as the command was given it."""
+    inside = PurePosixPath(fault.file).parts[1:]
+    return ctx.loaded.display(str(PurePosixPath(*inside)))
+
+
+def fault_text(ctx: LintContext, fault: ToolFault) -> str:
+    """``fault`` as a finding quotes it, at its place as the finding's own place is written (it
+    named the file from the spec folder's parent, the finding from the folder as given)."""
+    if not (fault.file and fault.line):
+        return fault.message
+    col = f"{fault.col}:" if fault.col else ""
+    return f"{fault_file(ctx, fault)}:{fault.line}:{col} {fault.message}"
+
+
 def _problems(
     ctx: LintContext, lint_task: LintTask, row: dict[str, Any]
 ) -> list[tuple[tuple[Any, ...], Any, str, str]]:
@@ -112,7 +129,7 @@ def _problems(
     refused = "refused_step" if row["verdict"]["passed"] else "unsolvable"
     verb = "is refused" if row["verdict"]["passed"] else "fails"
     # A call that failed by a bug in the tool's code: the author reads where, not the model's line.
-    faults = {f["call_id"]: str(ToolFault(**f)) for f in row.get("tool_faults", ())}
+    faults = {f["call_id"]: fault_text(ctx, ToolFault(**f)) for f in row.get("tool_faults", ())}
     ids = [c["id"] for m in messages if m["role"] == "assistant" for c in m.get("tool_calls") or ()]
     for number, tool, error in call_errors(messages):
         error = faults.get(ids[number], error) if number < len(ids) else error
@@ -122,7 +139,7 @@ def _problems(
                 (
                     ("call", tool),
                     lint_task.span,
-                    f"the scripted agent's call of {tool} {verb}: {error}",
+                    f"the scripted agent's call of {quoted(tool)} {verb}: {error}",
                     refused,
                 )
             )
@@ -133,7 +150,7 @@ def _problems(
             (
                 ("step", step),
                 span,
-                f"gold step {step + 1} ({tool}){where} {verb}: {error}"
+                f"gold step {step + 1} ({quoted(tool)}){where} {verb}: {error}"
                 f"{_guard_at(ctx, tool, error)}",
                 refused,
             )
@@ -205,12 +222,12 @@ def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
 
 
 def _unreached_step(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
-    """The first gold step (``2 (book_slot)``) a conversation ended before, or empty."""
+    """The first gold step (``2 ("book_slot")``) a conversation ended before, or empty."""
     steps = tool_step_indexes(task)
     made = sum(len(m.get("tool_calls") or ()) for m in messages if m["role"] == "assistant")
     if made >= len(steps):
         return ""
-    return f"{steps[made] + 1} ({task['gold'][steps[made]]['tool']})"
+    return f"{steps[made] + 1} ({quoted(task['gold'][steps[made]]['tool'])})"
 
 
 def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
@@ -228,7 +245,7 @@ def _ended_early(task: dict[str, Any], messages: list[dict[str, Any]]) -> str:
     step = steps[made]
     return (
         f"; the conversation ended before gold step {step + 1} "
-        f"({task['gold'][step]['tool']}), the user's last message: {value_text(words)}"
+        f"({quoted(task['gold'][step]['tool'])}), the user's last message: {value_text(words)}"
     )
 
 

@@ -132,7 +132,7 @@ def _report_unmutated(
         untried = sorted(pairs - mutated.get(check_name, set()))
         if decl is None or not untried:
             continue
-        names = ", ".join(f"{tool}'s {arg}" for tool, arg in untried)
+        names = ", ".join(f"{quoted(tool)}'s {quoted(arg)}" for tool, arg in untried)
         ctx.add(
             decl.name_span,
             f"check {quoted(check_name)}: lint found no other value to try for {names} (it takes "

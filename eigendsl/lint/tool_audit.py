@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import PurePosixPath
 from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.errors import Span
 from eigendsl.lint.context import LintContext, quoted
-from eigendsl.lint.solvability import check_solvable
+from eigendsl.lint.solvability import check_solvable, fault_file
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.tool_faults import ToolFault
 from eigendsl.yamlload import MarkedDict
@@ -124,8 +123,7 @@ def _span(ctx: LintContext, fault: ToolFault) -> Span:
     """Where a fault is reported: the raising line of a Python file in the spec folder (or the
     guard condition that raised), else the tool's definition in domain.yaml."""
     if fault.file and fault.line:
-        inside = PurePosixPath(fault.file).parts[1:]  # the path below the spec folder
-        return Span(ctx.loaded.display(str(PurePosixPath(*inside))), fault.line, fault.col or 1)
+        return Span(fault_file(ctx, fault), fault.line, fault.col or 1)
     tools = ctx.loaded.raw.get("tools")
     if tools is not None and fault.tool in tools:
         return (

@@ -31,7 +31,7 @@ def check_unstated_values(ctx: LintContext) -> None:
             seen.add(key)
             ctx.add(
                 lint_task.span if lint_task.authored else lint_task.step_span(step),
-                f"gold step {step + 1} gives {lint_task.info.template.gold[step].tool}'s "
+                f"gold step {step + 1} gives {quoted(lint_task.info.template.gold[step].tool)}'s "
                 f"{quoted(arg)} the value of {quoted(param)} ({value_text(value)} in "
                 f"{lint_task.id}), which neither the user nor an earlier tool result states: "
                 "the agent is handed a value nobody told it, and synthesis keeps the dialogue; "

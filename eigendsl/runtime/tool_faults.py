@@ -13,6 +13,7 @@ reports them where gold plans are replayed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -197,21 +198,26 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
 
 
 def _raised(error: BaseException) -> str:
-    """What a DSL expression that raised ``error`` did, after "the guard of 'x' ...": a
+    """What a DSL expression that raised ``error`` did, after 'the guard of "x" ...': a
     division by zero names the division and its divisor, as a verdict's reason does."""
     if isinstance(error, ZeroDivisionError) and hasattr(error, "dsl_division"):
         return f"failed: {describe_error(error)}"
-    text = repr(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    text = (
+        json.dumps(error.args[0], ensure_ascii=False, default=str)
+        if isinstance(error, KeyError) and error.args
+        else str(error)
+    )
     return f"raised {type(error).__name__}: {text}" if text else f"raised {type(error).__name__}"
 
 
 def guard_fault(tool: str, fault: GuardFault) -> ToolFault:
     """The fault of a guard of ``tool`` whose condition raised an exception that is not an
-    ``EvalError`` (a field read from text, a division by zero), at the condition."""
+    ``EvalError`` (a field read from text, a division by zero), at the condition. Lint reports
+    it, so it quotes as lint's findings do: the tool's name in double quotes, a key as JSON."""
     error = fault.error
     message = (
-        f"the guard of '{tool}' {_raised(error)}; a bug of the spec, not a refusal of the call; "
-        "fix the condition (the agent reads that the check of the tool broke)"
+        f"the guard of {json.dumps(tool)} {_raised(error)}; a bug of the spec, not a refusal of "
+        "the call; fix the condition (the agent reads that the check of the tool broke)"
     )
     group = f"{fault.path}:{fault.line}:{fault.col}:{type(error).__name__}"
     return ToolFault(tool, "guard_exception", message, group, fault.path, fault.line, col=fault.col)
@@ -221,7 +227,8 @@ def body_fault(tool: str, error: BaseException) -> ToolFault:
     """The fault of a declared tool whose body raised an exception that is not an
     ``EvalError`` (a division by zero): a bug of the spec, as a guard's is."""
     message = (
-        f"the body of '{tool}' (declare: in domain.yaml) {_raised(error)}; a bug of the spec, "
+        f"the body of {json.dumps(tool)} (declare: in domain.yaml) {_raised(error)}; a bug of the "
+        "spec, "
         "not a refusal of the call; fix the body (the agent reads that the tool broke)"
     )
     return ToolFault(tool, "body_exception", message, type(error).__name__)

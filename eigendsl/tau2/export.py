@@ -207,6 +207,38 @@ def _carried(row: dict[str, Any]) -> dict[str, Any]:
     return kept if isinstance(kept, dict) else {}
 
 
+def user_scenario(task: dict[str, Any] | None, domain_name: str) -> dict[str, Any]:
+    """tau2's ``user_scenario`` of a spec's task (a row of its tasks.jsonl): the user's opening
+    request, what they know and do not know, and how they behave, as tau2's user instructions
+    hold them; tau2 requires the instructions, empty when the task is not known.
+
+    >>> user = {"reason": "Cancel #W1.", "known": {"email": "a@b.c", "order id": "#W1"},
+    ...         "unknown": ["customer id"], "instructions": "Confirm with yes."}
+    >>> for key, value in user_scenario({"user": user}, "retail")["instructions"].items():
+    ...     print(f"{key}: {value}")
+    domain: retail
+    reason_for_call: Cancel #W1.
+    known_info: You know: email: a@b.c; order id: #W1.
+    unknown_info: You do not know: customer id.
+    task_instructions: Confirm with yes.
+    """
+    user = (task or {}).get("user")
+    if not isinstance(user, dict):
+        return {"instructions": ""}
+    known = user.get("known") or {}
+    unknown = [str(thing) for thing in user.get("unknown") or ()]
+    instructions: dict[str, Any] = {
+        "domain": domain_name,
+        "reason_for_call": str(user.get("reason") or ""),
+        "known_info": "You know: " + "; ".join(f"{k}: {v}" for k, v in known.items()) + "."
+        if known
+        else None,
+        "unknown_info": f"You do not know: {', '.join(unknown)}." if unknown else None,
+        "task_instructions": str(user.get("instructions") or ""),
+    }
+    return {"persona": None, "instructions": instructions}
+
+
 def export_results(
     rows: list[dict[str, Any]],
     tau2_tasks: dict[str, dict[str, Any]] | None = None,
@@ -214,10 +246,13 @@ def export_results(
     timestamp: str | None = None,
     policy: str = "",
     max_steps: int = 0,
+    spec_tasks: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """tau2-bench ``Results`` (a JSON-ready dict) for episode ``rows``.
 
-    ``tau2_tasks`` (tau2's tasks by id), when given, must hold every episode's task. ``policy``
+    ``tau2_tasks`` (tau2's tasks by id), when given, must hold every episode's task; a task it
+    does not give is written with the user scenario of its task in ``spec_tasks`` (the spec's
+    tasks by id), when given. ``policy``
     and ``max_steps`` are what the agent was told and the turn limit (``info``), from the spec;
     the turn limit the episodes played under, which each row records, wins over the spec's (0,
     unknown, when their limits differ).
@@ -266,9 +301,14 @@ def export_results(
         if isinstance(carried.get("simulation"), dict):
             simulation.update(carried["simulation"])
         simulations.append(simulation)
+    written = {tau2_id(str(task_id)): task for task_id, task in (spec_tasks or {}).items()}
     tasks = [
         known.get(t)
-        or {"id": t, "user_scenario": {"instructions": ""}, "evaluation_criteria": None}
+        or {
+            "id": t,
+            "user_scenario": user_scenario(written.get(t), domain_name),
+            "evaluation_criteria": None,
+        }
         for t in task_ids
     ]
     trials = max((int(r.get("trial", 0)) for r in rows), default=0) + 1

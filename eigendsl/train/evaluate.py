@@ -61,7 +61,7 @@ def evaluate(
     (``episodes``, ``passed``, ``pass_rate``, ``pass_hat_k``, ``pass_at_k``, ``failures``...).
     ``constrain_calls`` holds the model's tool calls to the tools' schemas while it writes them;
     ``progress`` is told how many more episodes ended. Ctrl-C writes the episodes that had ended
-    to ``out`` and raises :class:`EpisodesInterrupted` with them."""
+    to ``out`` (nothing, when none had) and raises :class:`EpisodesInterrupted` with them."""
     backend = HFBackend(
         model=model,
         tokenizer=tokenizer,
@@ -84,6 +84,9 @@ def evaluate(
     except EpisodesInterrupted as interrupted:
         stopped, rows = interrupted, interrupted.rows
     total = len(rows) if stopped is None else stopped.total
+    if stopped is not None and not rows:  # none had ended: nothing written, a file already
+        # there left as it was
+        raise EpisodesInterrupted([], total) from None
     try:
         kept = _kept(rows, domain, out)
     except KeyboardInterrupt:  # a stop while they were written: written whole (the command
