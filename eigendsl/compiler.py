@@ -72,9 +72,9 @@ def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, 
     none (what is judged against the seed data is only judged right then)."""
     diag = Diagnostics()
     loaded = load_spec(spec_dir, extra, later=diag)
-    errors_before = len(diag.errors)  # the policy file's
+    errors_before = len(diag.errors)  # the policy file's and the seed file's
     seed = normalize_seed(loaded, diag)
-    seed_sound = len(diag.errors) == errors_before
+    seed_sound = loaded.seed_read and len(diag.errors) == errors_before
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
     check_stop_marker(loaded, diag)
@@ -83,7 +83,7 @@ def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, 
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         resolved = analyzer.declarations(loaded.modules)
-        bodies = declarative_tools(loaded, analyzer, diag, seed)
+        bodies = declarative_tools(loaded, analyzer, diag, seed, seed_sound)
         templates = check_templates(loaded, analyzer, diag)
     check_tool_tags(loaded, analyzer.tags_named, diag)
     return (loaded, seed, resolved, templates, bodies, diag), seed_sound

@@ -90,6 +90,10 @@ def parse_embedded(
         return None
 
 
+UNCHECKED = "the seed data's errors may be its cause, so it is judged once they are fixed"
+"""What a note adds to a problem met with seed data that has errors: it may be theirs."""
+
+
 def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str, Any]]:
     """Seed data as table -> key -> row, checked against the schema."""
     spec = loaded.spec

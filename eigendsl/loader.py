@@ -42,6 +42,7 @@ class LoadedSpec:
     task_files: list[tuple[str, TaskFile, MarkedDict]] = field(default_factory=list)
     modules: list[A.Module] = field(default_factory=list)
     inputs: dict[str, bytes] = field(default_factory=dict)  # relative path -> content, for hashes
+    seed_read: bool = True  # false: the seed file could not be read as a mapping (seed is empty)
 
     def display(self, relative: str) -> str:
         return str(self.root / relative)
@@ -209,9 +210,10 @@ def load_spec(
     """Load and validate a spec folder, collecting every error before raising.
 
     ``extra`` files (``.chk`` checkers, ``.yaml`` task files) are loaded as if the spec named them.
-    ``later`` takes the errors that nothing after the load depends on (a policy file missing or
-    unreadable: the policy is then empty), so the checks that follow report theirs too; without
-    it they are raised with the rest.
+    ``later`` takes the errors that the load can go on after: a policy file missing or
+    unreadable (the policy is then empty), a seed file missing, not valid YAML or not a mapping
+    (the seed is then empty and ``seed_read`` false), so the checks that follow report theirs
+    too; without it they are raised with the rest (training never runs on an empty seed).
     """
     root = Path(spec_dir)
     if root.name == "domain.yaml" and root.is_file():  # the spec's file for its folder
@@ -232,7 +234,7 @@ def load_spec(
             )
         )
     diag = Diagnostics()
-    policy_diag = later if later is not None else diag
+    later_diag = later if later is not None else diag
     inputs: dict[str, bytes] = {"domain.yaml": domain_file.read_bytes()}
     raw = load_file(domain_file, str(domain_file))
     if not isinstance(raw, MarkedDict):
@@ -252,7 +254,7 @@ def load_spec(
         try:
             policy = read_text(policy_path, str(policy_path))
         except EigenError as exc:
-            policy_diag.extend(exc)
+            later_diag.extend(exc)
         inputs[spec.policy] = policy_path.read_bytes()
     else:
         what = (
@@ -260,28 +262,29 @@ def load_spec(
             if policy_path.is_dir()
             else "does not exist in {root}; create it or fix the path"
         )
-        policy_diag.error(
+        later_diag.error(
             raw.value_span("policy"), f"policy file '{spec.policy}' " + what.format(root=root)
         )
 
     seed: dict[str, Any] = {}
     seed_raw: Any = {}
+    seed_read = False
     seed_path = root / spec.database.seed
     seed_span = raw["database"].value_span("seed")
     try:
         seed_raw = load_file(seed_path, str(seed_path), referenced_at=seed_span)
         inputs[spec.database.seed] = seed_path.read_bytes()
         if not isinstance(seed_raw, dict):
-            diag.error(
+            later_diag.error(
                 Span(str(seed_path), 1, 1),
                 "seed data must map table names to lists (or maps) of rows",
             )
         else:
-            seed = seed_raw
+            seed, seed_read = seed_raw, True
     except EigenError as exc:
-        diag.extend(exc)
+        later_diag.extend(exc)
 
-    loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs)
+    loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs, seed_read=seed_read)
     extra_files = [(str(p), Path(p)) for p in extra or []]
     task_paths = _expand(root, raw.get("tasks") or [], raw, "tasks", diag)
     task_paths += [(r, p) for r, p in extra_files if p.suffix in (".yaml", ".yml")]

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from eigendsl import support as rt
+from eigendsl.domain import UNCHECKED
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
@@ -79,10 +80,6 @@ def _param_problem(value: Any, param: TemplateParam) -> str | None:
     if problem is None and param.choices is not None and value not in param.choices:
         problem = f"is {value!r}, not one of the choices {', '.join(map(repr, param.choices))}"
     return problem
-
-
-UNCHECKED = "the seed data's errors may be its cause, so it is judged once they are fixed"
-"""What a note adds to a problem met with seed data that has errors: it may be theirs."""
 
 
 def concrete_tasks(

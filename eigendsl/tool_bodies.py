@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from eigendsl.domain import parse_embedded
+from eigendsl.domain import UNCHECKED, parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
 from eigendsl.dsl.types import Type, assignable, from_field
@@ -30,9 +30,11 @@ def declarative_tools(
     analyzer: Analyzer,
     diag: Diagnostics,
     seed: dict[str, dict[str, Any]] | None = None,
+    seed_sound: bool = True,
 ) -> dict[str, Body]:
     """Parse and type-check declarative tool bodies: name -> (returns, update path, sets).
-    ``seed`` (table -> key -> row) is where a literal reference is looked up."""
+    ``seed`` (table -> key -> row) is where a literal reference is looked up; where the seed
+    data has errors (``seed_sound`` false) a row not found there is a note, not an error."""
     bodies: dict[str, Body] = {}
     for tool_name, tool in loaded.spec.tools.items():
         if tool.declare is None:
@@ -79,7 +81,7 @@ def declarative_tools(
                         _check_enum_values(field_name, field_type, value_type, expr, diag)
                         ref = schema.fields[field_name].ref
                         if ref is not None and seed is not None:
-                            _check_reference(loaded, field_name, ref, expr, seed, diag)
+                            _check_reference(loaded, field_name, ref, expr, seed, seed_sound, diag)
                 sets[field_name] = expr
         if update is not None and not tool.writes:
             diag.error(
@@ -175,6 +177,7 @@ def _check_reference(
     ref: str,
     expr: A.Expr,
     seed: dict[str, dict[str, Any]],
+    seed_sound: bool,
     diag: Diagnostics,
 ) -> None:
     """A literal written to a reference field names a row of the referenced table's seed data.
@@ -188,7 +191,9 @@ def _check_reference(
         f"field '{field_name}' refers to table '{ref}', whose seed data has no row {expr.value!r}"
     )
     keys = [str(k) for k in rows]
-    if any(t.python and t.writes for t in loaded.spec.tools.values()):
+    if not seed_sound:  # the row may be one the seed's errors hide
+        diag.note(expr.span, f"{base}; {UNCHECKED}")
+    elif any(t.python and t.writes for t in loaded.spec.tools.values()):
         then = "unless a Python tool adds that row first, write the key of one of its rows"
         diag.warning(expr.span, base + did_you_mean(str(expr.value), keys, then))
     else:  # no tool adds rows: no call of this tool can store a reference that holds

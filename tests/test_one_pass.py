@@ -10,6 +10,7 @@ import pytest
 
 from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
+from eigendsl.loader import load_spec
 from tests.conftest import edit
 
 SEED = "data/seed.yaml"
@@ -131,3 +132,58 @@ def test_a_missing_policy_file_does_not_hide_the_other_errors(mini: Path) -> Non
         "mini/domain.yaml:3:9",
         "mini/tasks/cancel.yaml:19:32",
     ]
+
+
+BROKEN_SEED_YAML = ("name: Ann}", "name: Ann")  # a flow mapping never closed: invalid YAML
+
+
+def test_a_seed_file_that_is_not_yaml_does_not_hide_the_other_errors(mini: Path) -> None:
+    edit(mini, SEED, *BROKEN_SEED_YAML)
+    edit(mini, "checks/main.chk", 'status == "pending" else', "status == 3 else")
+    edit(
+        mini, TASKS, "  - {id: cancel-ann", "  - {id: other, template: cancl}\n  - {id: cancel-ann"
+    )
+    reported = _reported(mini)
+    assert [e.split(": ", 1)[0] for e in _errors(reported)] == [
+        "mini/checks/main.chk:2:13",
+        "mini/data/seed.yaml:3:5",
+        "mini/tasks/cancel.yaml:19:27",
+    ]
+    assert "invalid YAML" in _errors(reported)[1]
+    assert "unknown template 'cancl'" in _errors(reported)[2]
+    # what needs the rows (cancel-ann's email, derived from its order's row) is a note
+    notes = [message for severity, _where, message in reported if severity == "note"]
+    assert notes and all(n.endswith("so it is judged once they are fixed") for n in notes)
+
+
+def test_a_seed_file_that_is_no_mapping_does_not_hide_the_other_errors(mini: Path) -> None:
+    (mini / SEED).write_text("- just a list\n")
+    edit(mini, TASKS, "template: cancel,", "template: cancl,")
+    assert _errors(_reported(mini)) == [
+        "mini/data/seed.yaml:1:1: seed data must map table names to lists (or maps) of rows",
+        "mini/tasks/cancel.yaml:19:32: task 'cancel-ann' uses unknown template 'cancl'; did you "
+        "mean 'cancel'?",
+    ]
+
+
+def test_a_reference_the_unread_seed_may_hold_is_a_note(mini: Path) -> None:
+    edit(mini, SEED, *BROKEN_SEED_YAML)
+    edit(
+        mini,
+        "domain.yaml",
+        "checkers: [",
+        "  give_order:\n    description: Give an order to Ann.\n    params:\n"
+        "      order_id: string\n    writes: true\n    declare:\n"
+        "      update: db.orders[order_id]\n      set: {user_id: '\"u1\"'}\ncheckers: [",
+    )
+    reported = _reported(mini)
+    assert [where for _s, where, _m in reported if "whose seed data has no row" in _m] == [
+        "mini/domain.yaml:61:23"
+    ]
+    assert [s for s, _w, m in reported if "whose seed data has no row" in m] == ["note"]
+
+
+def test_training_still_refuses_a_seed_file_that_is_not_yaml(mini: Path) -> None:
+    edit(mini, SEED, *BROKEN_SEED_YAML)
+    with pytest.raises(EigenError, match=r"mini/data/seed.yaml:3:5: invalid YAML"):
+        load_spec(mini)  # as training loads a spec: no empty seed to train on
