@@ -67,7 +67,8 @@ def test_a_declared_write_the_schema_does_not_hold_is_refused_and_a_fault(
     assert text.endswith("; the database is unchanged") and "internal error" not in text
     assert json.dumps(env.db, sort_keys=True) == before
     assert [(f.kind, f.call_id) for f in env.faults] == [("bad_write", "c1")]
-    assert env.faults[0].message.startswith(f"tool 'set_order' wrote orders['#1'].{problem}")
+    fault = problem.replace("'", '"')  # the fault quotes as JSON; the model's refusal with '
+    assert env.faults[0].message.startswith(f'tool "set_order" wrote orders["#1"].{fault}')
 
 
 def test_lint_places_a_declared_tool_s_bad_write_at_its_set_entry(mini: Path) -> None:
@@ -91,7 +92,7 @@ def test_lint_places_a_declared_tool_s_bad_write_at_its_set_entry(mini: Path) ->
         ("mini/domain.yaml", line + 1, 9, "error")
     ]
     assert found[0].message.startswith(
-        "tool 'cancel_order' wrote orders['#1'].user_id = '#1', which is not a key of 'users'"
+        'tool "cancel_order" wrote orders["#1"].user_id = "#1", which is not a key of "users"'
     )
     assert report.unsolvable
 
@@ -209,8 +210,8 @@ def test_a_python_tool_that_changes_a_row_s_key_is_a_bad_write(mini: Path) -> No
     text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
     assert not ok and env.db["orders"]["#1"]["order_id"] == "#1"
     assert [f.message for f in env.faults] == [
-        "tool 'cancel_order' wrote orders['#1'] with order_id '#9'; a row's key must equal its "
-        "'order_id' field"
+        'tool "cancel_order" wrote orders["#1"] with order_id "#9"; a row\'s key must equal its '
+        '"order_id" field'
     ]
 
 

@@ -156,7 +156,7 @@ def test_a_tools_write_of_no_time_is_a_tool_fault() -> None:
 
     assert written("09:30") == []
     assert written("9:30") == [
-        "tool 'move' wrote orders['#1'].at = '9:30', which is not a time written HH:MM (24-hour, "
+        'tool "move" wrote orders["#1"].at = "9:30", which is not a time written HH:MM (24-hour, '
         "zero-padded: 09:30); store a time of day as text, such as f'{hour:02d}:{minute:02d}' "
         "or time.strftime('%H:%M')"
     ]

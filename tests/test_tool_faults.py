@@ -14,13 +14,15 @@ from click.testing import CliRunner
 
 from eigendsl.cli import main
 from eigendsl.lint import lint
+from eigendsl.runtime import tool_faults as tf
 from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.row_schema import write_problems
 from eigendsl.runtime.rows import summarize
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
-from eigendsl.runtime.tool_results import json_problems
+from eigendsl.runtime.tool_results import json_problems, json_result
 from tests.conftest import edit
 
 CANCEL = '    order["status"] = "cancelled"\n'
@@ -53,7 +55,7 @@ def test_an_exception_in_a_tool_is_placed_at_its_line_and_is_no_refusal(mini: Pa
     assert [(f.span.path, f.span.line, f.severity) for f in at_line] == [
         ("mini/tools.py", line, "error")
     ]
-    assert "tool 'cancel_order' raised KeyError: 'nope'" in at_line[0].message
+    assert 'tool "cancel_order" raised KeyError: "nope"' in at_line[0].message
     assert "not a refusal" in at_line[0].message
     # Solvability names the place too, not the model's line.
     unsolvable = [f for f in report.findings if f.kind == "unsolvable"]
@@ -73,7 +75,7 @@ def test_run_counts_the_exceptions_of_the_tools_by_place(mini: Path) -> None:
     rows = run_episodes(domain, domain.tasks, ScriptedAgent(), ScriptedUser(domain.stop_marker))
     faults = summarize(rows)["tool_faults"]
     assert list(faults) == [
-        f"mini/tools.py:{line}: tool 'cancel_order' raised ValueError: boom: an exception in the "
+        f'mini/tools.py:{line}: tool "cancel_order" raised ValueError: boom: an exception in the '
         "tool's code, not a refusal; fix the code, or raise ToolError('...') where the tool "
         "should refuse the call"
     ]
@@ -228,31 +230,31 @@ def test_a_guard_reading_a_row_the_arguments_do_not_name_still_refuses(mini: Pat
     [
         (
             '    order["placed_on"] = __import__("datetime").date(2025, 6, 10)\n',
-            "wrote orders['#1'].placed_on, which the table has no field for",
+            'wrote orders["#1"].placed_on, which the table has no field for',
         ),
         (
             '    order["total"] = "20.0"\n',
-            "wrote orders['#1'].total = '20.0' (a string), but the field is float; store a float",
+            'wrote orders["#1"].total = "20.0" (a string), but the field is float; store a float',
         ),
         (
             '    order["total"] = float("nan")\n',
-            "wrote orders['#1'].total = nan, which JSON cannot write; store a finite number",
+            'wrote orders["#1"].total = nan, which JSON cannot write; store a finite number',
         ),
         (
             '    order["status"] = "gone"\n',
-            "wrote orders['#1'].status = 'gone', which is not one of pending, delivered, cancelled",
+            'wrote orders["#1"].status = "gone", which is not one of pending, delivered, cancelled',
         ),
         (
             '    order["user_id"] = "u9"\n',
-            "wrote orders['#1'].user_id = 'u9', which is not a key of 'users'",
+            'wrote orders["#1"].user_id = "u9", which is not a key of "users"',
         ),
         (
             '    order["items"][0]["price"] = None\n',
-            "wrote orders['#1'].items[0].price = None, but the field is not optional",
+            'wrote orders["#1"].items[0].price = null, but the field is not optional',
         ),
         (
             '    db["orders"]["#9"] = {"order_id": "#9"}\n',
-            "wrote orders['#9'] without its field 'user_id', which is not optional",
+            'wrote orders["#9"] without its field "user_id", which is not optional',
         ),
     ],
 )
@@ -266,7 +268,7 @@ def test_a_write_against_the_table_schema_is_refused_and_not_applied(
     assert not ok and text.startswith("Error: internal error in the tool cancel_order")
     assert json.dumps(env.db, sort_keys=True) == before
     assert {f.kind for f in env.faults} == {"bad_write"}
-    assert env.faults[0].message.startswith("tool 'cancel_order' " + problem)
+    assert env.faults[0].message.startswith('tool "cancel_order" ' + problem)
 
 
 def test_lint_reports_a_bad_write_at_the_tool(mini: Path) -> None:
@@ -291,7 +293,7 @@ def test_lint_reports_a_bad_write_at_the_tool(mini: Path) -> None:
         ("mini/domain.yaml", tool_line, "error")
     ]
     assert found[0].message.startswith(
-        "tool 'cancel_order' wrote orders['#1'].cancelled_on = datetime.date(2025, 6, 10), a "
+        'tool "cancel_order" wrote orders["#1"].cancelled_on = datetime.date(2025, 6, 10), a '
         "Python date object, but the database holds a date as text written YYYY-MM-DD; store "
         "day.isoformat() (seen replaying the gold plan of "
     )
@@ -307,7 +309,7 @@ def test_lint_finds_a_read_tool_that_changes_the_database(mini: Path) -> None:
     text, ok = env.call_tool("get_order", {"order_id": "#3"})
     assert ok and text == "{}"
     assert [f.message.split(";")[0] for f in env.faults] == [
-        "tool 'get_order' is not declared writes: true, but it changed orders['#3'].status"
+        'tool "get_order" is not declared writes: true, but it changed orders["#3"].status'
     ]
     assert env.db["orders"]["#3"]["status"] == domain.seed["orders"]["#3"]["status"] == "pending"
     assert Environment(domain).db["orders"]["#3"]["status"] == "pending"
@@ -319,7 +321,7 @@ def test_lint_finds_a_read_tool_that_changes_the_database(mini: Path) -> None:
     found = [f for f in report.findings if f.kind == "tool_undeclared_write"]
     assert [(f.span.path, f.severity) for f in found] == [("mini/domain.yaml", "error")]
     assert found[0].message.startswith(
-        "tool 'get_order' is not declared writes: true, but it changed orders['#1'].status; "
+        'tool "get_order" is not declared writes: true, but it changed orders["#1"].status; '
         "declare it writes: true or do not change the database"
     )
     assert domain.seed["orders"]["#1"]["status"] == "pending"  # the change was undone
@@ -336,7 +338,7 @@ def test_a_result_that_is_not_json_is_a_warning_and_the_run_goes_on(mini: Path) 
     found = [f for f in lint(mini).findings if f.kind == "tool_not_json"]
     assert [f.severity for f in found] == ["warning"]
     assert (
-        "tool 'cancel_order' returned a value that is not JSON: the result['on'] is a "
+        'tool "cancel_order" returned a value that is not JSON: the result["on"] is a '
         "datetime.date" in found[0].message
     )
     assert "str, int, float, bool, None, list, dict" in found[0].message
@@ -348,8 +350,8 @@ def test_a_result_that_is_not_json_is_a_warning_and_the_run_goes_on(mini: Path) 
 @pytest.mark.parametrize(
     ("value", "problem"),
     [
-        ("{1, 2}", "the result['tags'] is a set, whose order as text differs from one run"),
-        ("object()", "the result['tags'] is an object, written as text with its memory address"),
+        ("{1, 2}", 'the result["tags"] is a set, whose order as text differs from one run'),
+        ("object()", 'the result["tags"] is an object, written as text with its memory address'),
     ],
 )
 def test_a_result_whose_text_differs_between_runs_is_a_fault_of_the_call(
@@ -375,14 +377,14 @@ def test_a_result_whose_text_differs_between_runs_is_a_fault_of_the_call(
 def test_json_problems_name_each_place_and_type() -> None:
     assert json_problems({"a": [1, (2, "x")], "b": None}) == []
     assert json_problems({"when": datetime.date(2025, 6, 10), "tags": [(1, 2)]}) == [
-        "the result['when'] is a datetime.date",
+        'the result["when"] is a datetime.date',
     ]
     assert json_problems([{1: "x"}]) == ["the result[0] has the key 1, int where JSON takes text"]
     assert len(json_problems([datetime.date(2025, 6, 10)] * 50)) == 20  # a few tell the bug
     # NaN and Infinity: json.dumps writes them, and no JSON reader takes them
     assert json_problems({"difference": float("nan"), "cap": float("-inf"), "ok": 1.5}) == [
-        "the result['difference'] is nan, a float JSON cannot write",
-        "the result['cap'] is -inf, a float JSON cannot write",
+        'the result["difference"] is nan, a float JSON cannot write',
+        'the result["cap"] is -inf, a float JSON cannot write',
     ]
 
 
@@ -399,12 +401,12 @@ def test_every_problem_of_a_write_is_told_each_field_once(mini: Path) -> None:
     assert not ok and "internal error in the tool cancel_order" in text
     told = sorted(f.message.split(" wrote ", 1)[1].split(";")[0] for f in env.faults)
     assert told == [
-        "orders['#1'].status = 'gone', which is not one of pending, delivered, cancelled",
-        "orders['#1'].total = '20.0' (a string), but the field is float",
-        "orders['#9'] without its field 'items', which is not optional",
-        "orders['#9'] without its field 'status', which is not optional",
-        "orders['#9'] without its field 'total', which is not optional",
-        "orders['#9'] without its field 'user_id', which is not optional",
+        'orders["#1"].status = "gone", which is not one of pending, delivered, cancelled',
+        'orders["#1"].total = "20.0" (a string), but the field is float',
+        'orders["#9"] without its field "items", which is not optional',
+        'orders["#9"] without its field "status", which is not optional',
+        'orders["#9"] without its field "total", which is not optional',
+        'orders["#9"] without its field "user_id", which is not optional',
     ]
     # lint reports each bug once: each field's, whichever row it met it in
     found = [f.message for f in lint(mini).findings if f.kind == "tool_bad_write"]
@@ -422,8 +424,43 @@ def test_lint_reports_each_place_a_result_is_not_json(mini: Path) -> None:
     assert len(found) == 2, found
     assert {m.split("not JSON: ")[1].split(";")[0] for m in found} == {
         "the result has the key 2, int where JSON takes text",
-        "the result['on'] is a datetime.date",
+        'the result["on"] is a datetime.date',
     }
+
+
+def test_every_fault_of_a_tool_quotes_as_lint_does() -> None:
+    # Guard and body faults said "the guard of \"x\"", every other fault "tool 'x' wrote
+    # orders['#1']": names now in double quotes, keys and values as JSON, in each message.
+    try:
+        {}["k"]
+    except KeyError as exc:
+        raised = tf.exception_fault("t", exc, None)
+    schema = {"orders": {"key": "id", "fields": {"id": {}, "total": {"type": "int"}}}}
+    rows = {"orders": {"a]b": {"id": "a]b", "total": "4"}, "#2": {"id": "#2", "total": "5"}}}
+    wrote = [tf.bad_write("t", p) for p in write_problems("t", rows, schema, {}, {})]
+    changed = tf.first_change({"orders": {"#1": {"s": 2}}}, {"orders": {"#1": {"s": 1}}})
+    messages = [
+        raised.message,
+        wrote[0].message,
+        tf.undeclared_write("t", changed).message,
+        tf.not_json("t", json_result({"on": datetime.date(2025, 6, 10)}).problems[0]).message,
+        tf.unwritable("t", json_result({"s": {3}}).fatal).message,
+        tf.long_result("t", 50_000, 40_000).message,
+    ]
+    assert [m.split(";")[0].split(":")[0] for m in messages] == [
+        'tool "t" raised KeyError',
+        'tool "t" wrote orders["a]b"].total = "4" (a string), but the field is int',
+        'tool "t" is not declared writes',
+        'tool "t" returned a value that is not JSON',
+        'tool "t" returned a result that cannot be written as JSON',
+        'tool "t" returned a result of 50,000 characters, and the model reads only the first '
+        "40,000",
+    ]
+    assert 'KeyError: "k"' in messages[0] and 'changed orders["#1"].s' in messages[2]
+    assert 'the result["on"] is a datetime.date' in messages[3]
+    assert 'the result["s"] is a set' in messages[4]
+    # the same field of two rows is one bug, whatever the key holds
+    assert [f.group for f in wrote] == [".total", ".total"]
 
 
 def test_a_print_in_the_tools_keeps_json_output_one_object(mini: Path) -> None:
@@ -446,7 +483,7 @@ def test_a_write_that_deletes_a_row_others_refer_to_is_refused(mini: Path) -> No
     text, ok = env.call_tool("cancel_order", {"order_id": "#1", "reason": "no longer needed"})
     assert not ok and json.dumps(env.db, sort_keys=True) == before
     assert [f.message for f in env.faults] == [
-        "tool 'cancel_order' deleted users['u1'], which orders['#1'].user_id refers to; delete "
+        'tool "cancel_order" deleted users["u1"], which orders["#1"].user_id refers to; delete '
         "or change the rows that refer to it too, or keep it"
     ]
 
@@ -464,7 +501,7 @@ def test_a_tool_that_never_returns_is_stopped_by_lint_at_its_line(
     assert [(f.span.path, f.severity) for f in found] == [("mini/tools.py", "error")]
     assert found[0].span.line in (line, line + 1)
     assert found[0].message.startswith(
-        "tool 'cancel_order' ran longer than 0.2 s and was stopped here: a loop that never "
+        'tool "cancel_order" ran longer than 0.2 s and was stopped here: a loop that never '
         "ends? fix the code, or make the call faster (every command stops a call after 0.2 s)"
     )
 
@@ -492,7 +529,7 @@ def test_run_stops_a_tool_that_never_returns_and_drops_its_writes(
     assert result.exit_code == 0, result.output
     faults = json.loads(result.stdout)["tool_faults"]
     assert [k.split(": ", 1)[1] for k in faults] == [
-        "tool 'cancel_order' ran longer than 0.2 s and was stopped here: a loop that never ends? "
+        'tool "cancel_order" ran longer than 0.2 s and was stopped here: a loop that never ends? '
         "fix the code, or make the call faster (every command stops a call after 0.2 s)"
     ]
 

@@ -34,7 +34,7 @@ UNWRITABLE = [
         "    out = 'end'\n    for _ in range(5000):\n        out = [out]\n",
         "is nested more than 100 levels deep",
     ),
-    ("    out = {'n': 10 ** 5000}\n", "the result['n'] is an int of more than 4300 digits"),
+    ("    out = {'n': 10 ** 5000}\n", 'the result["n"] is an int of more than 4300 digits'),
 ]
 
 
@@ -66,7 +66,7 @@ def test_tuple_keys_and_a_lone_surrogate_are_warnings_and_every_file_is_written(
     found = sorted(f.message for f in lint(mini).findings if f.kind == "tool_not_json")
     assert len(found) == 2, found
     assert "the result has the key (1, 2), tuple where JSON takes text" in found[0]
-    assert "the result['note'] holds '\\udc80', half of a UTF-16 surrogate pair" in found[1]
+    assert 'the result["note"] holds "\\udc80", half of a UTF-16 surrogate pair' in found[1]
     assert "not 'surrogateescape'" in found[1]
     env = Environment(load_domain(mini))
     text, ok = env.call_tool("cancel_order", ARGS)

@@ -141,7 +141,9 @@ def _declare_entry(tool: Any, fault: ToolFault) -> Span | None:
     return tool.position("declare")
 
 
-_WROTE_FIELD = re.compile(r"^tool '[^']*' wrote [^\[]+\[.*?\]\.(\w+)")
+# A bad write's group is the place it wrote after the row's key (``.user_id``, ``.items[0]``):
+# its first name is the field; the message, meant to be read, is not parsed.
+_FIELD = re.compile(r"\.(\w+)")
 
 
 def _set_entry(tool: Any, fault: ToolFault) -> Span | None:
@@ -149,7 +151,7 @@ def _set_entry(tool: Any, fault: ToolFault) -> Span | None:
     ...}``): a value its call passed there that the field cannot hold."""
     declare = tool.get("declare") if isinstance(tool, MarkedDict) else None
     sets = declare.get("set") if isinstance(declare, MarkedDict) else None
-    found = _WROTE_FIELD.match(fault.message) if fault.kind == "bad_write" else None
+    found = _FIELD.match(fault.group) if fault.kind == "bad_write" else None
     if not isinstance(sets, MarkedDict) or found is None or found.group(1) not in sets:
         return None
     return sets.position(found.group(1))

@@ -6,19 +6,20 @@ from the arguments: a text parameter written to a date, enum or reference field)
 it changed or added (a staged write knows them), so the check costs a walk over a few rows per
 write call. A problem is one sentence that
 names the tool, the row, the field and what is wrong with it; each field's is told, and the
-write is then not applied.
+write is then not applied. It quotes as the other faults of tools do: names in double quotes,
+keys and values as JSON (a Python object JSON has no text for, as Python writes it).
 
 >>> schema = {"orders": {"key": "id", "fields": {"id": {"type": "string"},
 ...                                              "total": {"type": "int"}}}}
 >>> write_problems("refund", {"orders": {"#1": {"id": "#1", "total": "4"}}}, schema, {}, {})
-["tool 'refund' wrote orders['#1'].total = '4' (a string), but the field is int; store an int"]
+['tool "refund" wrote orders["#1"].total = "4" (a string), but the field is int; store an int']
 """
 
 from __future__ import annotations
 
 import datetime
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from eigendsl import support as rt
@@ -36,16 +37,24 @@ def _kind(value: Any) -> str:
     return _KINDS.get(type(value), f"a Python {type(value).__name__} object")
 
 
-def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) -> str | None:
+#: How a value or a name is written in a problem: ``say`` of :func:`value_problem`.
+Say = Callable[[Any], str]
+
+
+def value_problem(
+    value: Any, field: dict[str, Any], tables: Mapping[str, Any], say: Say = rt.show
+) -> str | None:
     """None when ``value`` fits ``field``, else the rest of a sentence that starts with the
-    place written (``orders['#1'].total``); nested places come first (``.items[0]``)."""
+    place written (``orders["#1"].total``); nested places come first (``.items[0]``). Values,
+    keys and table names are written by ``say``: as JSON (a tool's fault), or ``repr`` (what
+    the model reads, in single quotes as refusals are)."""
     kind = field.get("type", "any")
     if value is None:
         if field.get("optional"):
             return None
-        return " = None, but the field is not optional; store a value, or mark it optional"
+        return f" = {say(None)}, but the field is not optional; store a value, or mark it optional"
     if isinstance(value, float) and not math.isfinite(value):
-        return f" = {value!r}, which JSON cannot write; store a finite number (or None)"
+        return f" = {say(value)}, which JSON cannot write; store a finite number (or None)"
     if kind == "any":
         return None
     allowed = PY_TYPES.get(kind)
@@ -53,39 +62,39 @@ def value_problem(value: Any, field: dict[str, Any], tables: Mapping[str, Any]) 
         return None
     if kind == "date" and isinstance(value, datetime.date):
         return (
-            f" = {value!r}, a Python date object, but the database holds a date as text written "
+            f" = {say(value)}, a Python date object, but the database holds a date as text written "
             "YYYY-MM-DD; store day.isoformat()"
         )
     if kind == "int" and isinstance(value, float) and value.is_integer():
         return None  # one number to JSON (and to ==): a sum of money paid back whole, 10.0
     if not isinstance(value, allowed) or (isinstance(value, bool) and kind in ("int", "float")):
         wanted = _A.get(kind, f"a {kind}")
-        return f" = {value!r} ({_kind(value)}), but the field is {kind}; store {wanted}"
+        return f" = {say(value)} ({_kind(value)}), but the field is {kind}; store {wanted}"
     if kind == "date" and value not in _DAYS:
         if (problem := rt.date_problem(value)) is not None:
-            return f" = {value!r}, which is not a day written YYYY-MM-DD ({problem})"
+            return f" = {say(value)}, which is not a day written YYYY-MM-DD ({problem})"
         if len(_DAYS) < 4096:  # episodes write the same few days again and again
             _DAYS.add(value)
     if kind == "time" and (problem := rt.time_problem(value)) is not None:
         return (  # the problem says the value: "'9:30' is not a time written HH:MM (...)"
-            f" = {value!r}, which is not{problem.split(' is not', 1)[1]}; store a time of day "
+            f" = {say(value)}, which is not{problem.split(' is not', 1)[1]}; store a time of day "
             "as text, such as f'{hour:02d}:{minute:02d}' or time.strftime('%H:%M')"
         )
     if kind == "enum" and value not in field.get("values", ()):
-        return f" = {value!r}, which is not one of {', '.join(field.get('values', ()))}"
+        return f" = {say(value)}, which is not one of {', '.join(field.get('values', ()))}"
     ref = field.get("ref")
     if ref is not None and ref in tables and value not in tables[ref]:
-        return f" = {value!r}, which is not a key of '{ref}'"
+        return f" = {say(value)}, which is not a key of {say(ref)}"
     if kind == "list" and "items" in field:
         for i, item in enumerate(value):
-            if (problem := value_problem(item, field["items"], tables)) is not None:
+            if (problem := value_problem(item, field["items"], tables, say)) is not None:
                 return f"[{i}]{problem}"
     elif kind == "object" and "fields" in field:
-        return fields_problem(value, field["fields"], tables)
+        return fields_problem(value, field["fields"], tables, say)
     elif kind == "map" and "of" in field:
         for key, item in value.items():
-            if (problem := value_problem(item, field["of"], tables)) is not None:
-                return f"[{key!r}]{problem}"
+            if (problem := value_problem(item, field["of"], tables, say)) is not None:
+                return f"[{say(key)}]{problem}"
     return None
 
 
@@ -94,6 +103,7 @@ def fields_problems(
     fields: dict[str, Any],
     tables: Mapping[str, Any],
     old: dict[str, Any] | None = None,
+    say: Say = rt.show,
 ) -> list[str]:
     """The problems of a mapping with named ``fields`` (a row, or an object value), one a field;
     a field equal to its value in ``old`` (the row before the write) was checked already."""
@@ -107,19 +117,19 @@ def fields_problems(
                 f".{name}, which the table has no field for; declare the field in "
                 "domain.yaml, or do not write it"
             )
-        elif (problem := value_problem(value, field, tables)) is not None:
+        elif (problem := value_problem(value, field, tables, say)) is not None:
             problems.append(f".{name}{problem}")
     for name, field in fields.items():
         if name not in row and not field.get("optional"):
-            problems.append(f" without its field '{name}', which is not optional; set it")
+            problems.append(f" without its field {say(name)}, which is not optional; set it")
     return problems
 
 
 def fields_problem(
-    row: dict[str, Any], fields: dict[str, Any], tables: Mapping[str, Any]
+    row: dict[str, Any], fields: dict[str, Any], tables: Mapping[str, Any], say: Say = rt.show
 ) -> str | None:
     """The first of :func:`fields_problems` (an object value nested in a field)."""
-    return next(iter(fields_problems(row, fields, tables)), None)
+    return next(iter(fields_problems(row, fields, tables, say=say)), None)
 
 
 #: The most problems one write reports: each is a bug of its own, and the same field of many rows
@@ -152,7 +162,7 @@ def write_problems(
             if row is DELETED:
                 problems += _dangling(tool, table, key, schemas, tables)
                 continue
-            where = f"tool '{tool}' wrote {table}[{key!r}]"
+            where = f"tool {rt.show(tool)} wrote {table}[{rt.show(key)}]"
             if not isinstance(row, dict):
                 problems.append(
                     f"{where} = {_kind(row)}, but a row is a mapping of fields; store a dict"
@@ -162,8 +172,8 @@ def write_problems(
             problems += [where + p for p in fields_problems(row, fields, tables, old)]
             if row.get(key_field) != key:
                 problems.append(
-                    f"{where} with {key_field} {row.get(key_field)!r}; a row's key must equal "
-                    f"its '{key_field}' field"
+                    f"{where} with {key_field} {rt.show(row.get(key_field))}; a row's key must "
+                    f"equal its {rt.show(key_field)} field"
                 )
     return problems[:MAX_PROBLEMS]
 
@@ -217,7 +227,8 @@ def argument_refusal(
     before: dict[str, dict[str, Any]],
 ) -> str | None:
     """What the model reads of a declared tool's bad write whose value is one of the call's
-    arguments, said of that argument (``sim_id is 'S-999', which is not a key of 'sims'``):
+    arguments, said of that argument (``sim_id is 'S-999', which is not a key of 'sims'``,
+    in single quotes as a guard's refusal):
     the spec's fault, a guard it lacks, is recorded all the same, but the model asked for a
     row that is not there, and "internal error in the tool" told it the tool was broken. None
     where the bad value is no argument's (a computed one: the tool's fault alone)."""
@@ -230,7 +241,7 @@ def argument_refusal(
             for name, value in row.items():
                 if name not in fields or (name in old and old[name] == value):
                     continue
-                problem = value_problem(value, fields[name], tables)
+                problem = value_problem(value, fields[name], tables, repr)
                 written = f" = {value!r},"
                 if problem is None or not problem.startswith(written):
                     continue
@@ -263,7 +274,8 @@ def _dangling(
             )
             if holder is not None:
                 out.append(
-                    f"tool '{tool}' deleted {table}[{key!r}], which {other}[{holder!r}].{name} "
+                    f"tool {rt.show(tool)} deleted {table}[{rt.show(key)}], which "
+                    f"{other}[{rt.show(holder)}].{name} "
                     "refers to; delete or change the rows that refer to it too, or keep it"
                 )
     return out

@@ -9,6 +9,10 @@ short line that says so (never a traceback); the spec's author reads a :class:`T
 names the tool, the problem and, for an exception, the line of the spec's Python file that
 raised it. Episode rows carry them (``tool_faults``), `eigendsl run` counts them, and lint
 reports them where gold plans are replayed.
+
+Every message quotes as lint's findings do: a tool's name in double quotes, keys and values as
+JSON (``tool "cancel_order" wrote orders["#1"].total = "4" ...``); a Python object JSON has no
+text for (a date, a set) as Python writes it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.database import DELETED
-from eigendsl.support import GuardFault, describe_error
+from eigendsl.support import GuardFault, describe_error, show
 
 
 @dataclass(frozen=True)
@@ -183,15 +187,15 @@ def exception_fault(tool: str, exc: BaseException, folder: Path | None) -> ToolF
     file, line = raising_line(exc, folder)
     text = str(exc)
     if isinstance(exc, KeyError) and exc.args:
-        text = repr(exc.args[0])
+        text = show(exc.args[0])
     raised = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     where = "" if file else " (outside the spec folder)"
     message = (
-        f"tool '{tool}' {text} and was stopped here{where}: a loop that never ends? fix the "
+        f"tool {show(tool)} {text} and was stopped here{where}: a loop that never ends? fix the "
         "code, or make the call faster (every command stops a call after "
         f"{CALL_SECONDS:g} s)"
         if isinstance(exc, ToolTimeout)
-        else f"tool '{tool}' raised {raised}{where}: an exception in the tool's code, not a "
+        else f"tool {show(tool)} raised {raised}{where}: an exception in the tool's code, not a "
         "refusal; fix the code, or raise ToolError('...') where the tool should refuse the call"
     )
     return ToolFault(tool, "exception", message, f"{file}:{line}:{type(exc).__name__}", file, line)
@@ -253,25 +257,25 @@ def model_text(tool: str, exc: BaseException | None = None) -> str:
 
 def first_change(changed: dict[str, dict[str, Any]], db: dict[str, dict[str, Any]]) -> str:
     """The first of the rows a read tool changed (``table -> key -> row``, a staged view's
-    :meth:`~eigendsl.runtime.database.Staged.changed`) as words: ``changed flights['F1'].status``,
-    ``added flights['F9']``, ``deleted flights['F2']``."""
+    :meth:`~eigendsl.runtime.database.Staged.changed`) as words: ``changed flights["F1"].status``,
+    ``added flights["F9"]``, ``deleted flights["F2"]``."""
     table, rows = next(iter(changed.items()))
     key, row = next(iter(rows.items()))
     old = db.get(table, {}).get(key, DELETED)
     if row is DELETED:
-        return f"deleted {table}[{key!r}]"
+        return f"deleted {table}[{show(key)}]"
     if old is DELETED:
-        return f"added {table}[{key!r}]"
+        return f"added {table}[{show(key)}]"
     if isinstance(row, dict) and isinstance(old, dict):
         fields = [f for f in {**old, **row} if old.get(f, old) != row.get(f, old)]
         if fields:
-            return f"changed {table}[{key!r}].{fields[0]}"
-    return f"changed {table}[{key!r}]"
+            return f"changed {table}[{show(key)}].{fields[0]}"
+    return f"changed {table}[{show(key)}]"
 
 
 def undeclared_write(tool: str, change: str) -> ToolFault:
     message = (
-        f"tool '{tool}' is not declared writes: true, but it {change}; declare it writes: true "
+        f"tool {show(tool)} is not declared writes: true, but it {change}; declare it writes: true "
         "or do not change the database"
     )
     return ToolFault(tool, "undeclared_write", message, change.split("[", 1)[0])
@@ -279,9 +283,22 @@ def undeclared_write(tool: str, change: str) -> ToolFault:
 
 def bad_write(tool: str, problem: str) -> ToolFault:
     # The same field of any row is the same bug: the group drops the row's key and the value.
-    rest = problem.split("]", 1)[-1]
+    rest = _after_row(problem)
     group = rest.split(",", 1)[0] if rest.startswith(" without") else rest.split(" ", 1)[0]
     return ToolFault(tool, "bad_write", problem, group)
+
+
+def _after_row(problem: str) -> str:
+    """What ``problem`` says after the row it names (``orders["#1"]``), whose key is JSON text
+    (a key that holds a ``]`` too)."""
+    start = problem.find("[") + 1
+    try:
+        _key, end = json.JSONDecoder().raw_decode(problem, start)
+    except ValueError:
+        end = -1
+    if start and end > 0 and problem[end : end + 1] == "]":
+        return problem[end + 1 :]
+    return problem.split("]", 1)[-1]
 
 
 def not_json(tool: str, problem: str) -> ToolFault:
@@ -294,7 +311,7 @@ def not_json(tool: str, problem: str) -> ToolFault:
         else "the model reads it as text made by str(), so return JSON values only: str, int, "
         "float, bool, None, list, dict"
     )
-    message = f"tool '{tool}' returned a value that is not JSON: {problem}; {fix}"
+    message = f"tool {show(tool)} returned a value that is not JSON: {problem}; {fix}"
     return ToolFault(tool, "not_json", message, problem.rsplit(" is ", 1)[-1])
 
 
@@ -302,7 +319,7 @@ def unwritable(tool: str, problem: str) -> ToolFault:
     """The fault of a call whose result no JSON writer takes (``tool_results.json_result``'s
     ``fatal``): the call fails, and a write it made is not applied."""
     message = (
-        f"tool '{tool}' returned a result that cannot be written as JSON: {problem}; the call "
+        f"tool {show(tool)} returned a result that cannot be written as JSON: {problem}; the call "
         "fails (the model reads that the tool broke); return JSON values only: str, int, "
         "float, bool, None, list, dict"
     )
@@ -315,8 +332,8 @@ _PLACE = re.compile(r"^the result(\[[^\]]*\])* ")
 def long_result(tool: str, length: int, shown: int) -> ToolFault:
     """A result longer than the model is shown: it reads the first ``shown`` characters only."""
     message = (
-        f"tool '{tool}' returned a result of {length:,} characters, and the model reads only the "
-        f"first {shown:,}: the rest is cut off; return less (a page of rows, or only the fields "
-        "the task needs)"
+        f"tool {show(tool)} returned a result of {length:,} characters, and the model reads only "
+        f"the first {shown:,}: the rest is cut off; return less (a page of rows, or only the "
+        "fields the task needs)"
     )
     return ToolFault(tool, "long_result", message, "long")

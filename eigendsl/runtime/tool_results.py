@@ -49,15 +49,15 @@ def json_result(value: Any, where: str = "the result", limit: int = 20) -> JsonR
     >>> r.value
     {'(1, 2)': 'x', 'on': '2025-06-10'}
     >>> r.problems[1]
-    "the result['on'] is a datetime.date"
+    'the result["on"] is a datetime.date'
     >>> json_result({"s": {3}}).fatal.split(",")[0]
-    "the result['s'] is a set"
+    'the result["s"] is a set'
     >>> json_result("a" + chr(0xDC80)).value == "a" + chr(0xFFFD)
     True
     >>> loop: list[Any] = []
     >>> loop.append(loop)
     >>> json_result({"a": loop}).fatal
-    "the result['a'][0] holds itself (a list inside itself), which JSON cannot write"
+    'the result["a"][0] holds itself (a list inside itself), which JSON cannot write'
     """
     result = JsonResult()
     try:
@@ -76,7 +76,7 @@ def json_problems(value: Any, where: str = "the result", limit: int = 20) -> lis
     ``limit``; a tuple counts as a list: JSON writes it as one); none when it is JSON.
 
     >>> json_problems({"when": __import__("datetime").date(2025, 6, 10), "tags": (1,)})
-    ["the result['when'] is a datetime.date"]
+    ['the result["when"] is a datetime.date']
     >>> json_problems([float("nan")])
     ['the result[0] is nan, a float JSON cannot write']
     """
@@ -91,12 +91,19 @@ Place = Any
 
 
 def _where(at: Place, suffix: str = "") -> str:
-    """``at`` as text: ``the result['items'][0]``, and ``suffix`` (`` key``)."""
+    """``at`` as text: ``the result["items"][0]``, and ``suffix`` (`` key``): a text key as
+    JSON writes it, as the faults of tools quote keys (another, a tuple, as Python writes it)."""
     keys = []
     while isinstance(at, tuple):
         at, key = at
-        keys.append(f"[{key!r}]")
+        keys.append(f"[{_quoted(key) if isinstance(key, str) else repr(key)}]")
     return at + "".join(reversed(keys)) + suffix
+
+
+def _quoted(text: str) -> str:
+    """``text`` as JSON writes it; a lone surrogate escaped (``"\\udc80"``): UTF-8 cannot
+    write it as it is."""
+    return json.dumps(text, ensure_ascii=LONE_SURROGATE.search(text) is not None)
 
 
 def _note(problems: list[str], limit: int, problem: str) -> None:
@@ -110,8 +117,8 @@ def _text(value: str, at: Place, problems: list[str], limit: int, suffix: str = 
     _note(
         problems,
         limit,
-        f"{_where(at, suffix)} holds {found.group()!r}, half of a UTF-16 surrogate pair and no "
-        "character: UTF-8 cannot write it (it is written \ufffd)",
+        f"{_where(at, suffix)} holds {_quoted(found.group())}, half of a UTF-16 surrogate pair "
+        "and no character: UTF-8 cannot write it (it is written \ufffd)",
     )
     return LONE_SURROGATE.sub("\ufffd", value)
 
