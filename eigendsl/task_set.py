@@ -95,13 +95,16 @@ def concrete_tasks(
     with errors is not sampled, and its tasks are checked only for their ids and template names
     (its parameters, sources and texts may be those errors); where the seed data has errors
     (``seed_sound`` false), a problem found with it (a derived parameter, a draw) may be only
-    theirs, so it is a note, not an error."""
+    theirs, so it is a note, not an error; where the seed file could not be read at all, it is
+    not said."""
 
     def seed_problem(span: Span, message: str) -> None:
         if seed_sound:
             diag.error(span, message)
-        else:
+        elif loaded.seed_read:  # rows with errors: what is found with them may be theirs
             diag.note(span, f"{message}; {UNCHECKED}")
+        # a seed file not read at all: nothing is judged against its empty stand-in (a note
+        # on every task that reads a row would bury the file's one error)
 
     tasks: list[dict[str, Any]] = []
     seen_ids: set[str] = set()

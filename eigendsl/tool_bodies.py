@@ -191,8 +191,9 @@ def _check_reference(
         f"field '{field_name}' refers to table '{ref}', whose seed data has no row {expr.value!r}"
     )
     keys = [str(k) for k in rows]
-    if not seed_sound:  # the row may be one the seed's errors hide
-        diag.note(expr.span, f"{base}; {UNCHECKED}")
+    if not seed_sound:  # the row may be one the seed's errors hide (an unread seed file's: any)
+        if loaded.seed_read:
+            diag.note(expr.span, f"{base}; {UNCHECKED}")
     elif any(t.python and t.writes for t in loaded.spec.tools.values()):
         then = "unless a Python tool adds that row first, write the key of one of its rows"
         diag.warning(expr.span, base + did_you_mean(str(expr.value), keys, then))
