@@ -148,24 +148,34 @@ def stops_as_interrupted(func: Callable[..., Any]) -> Callable[..., Any]:
     """A command (run, eval) that SIGTERM stops as Ctrl-C does (:func:`sigterm_as_interrupt`),
     and that Ctrl-C before its episodes were kept stops with a word and exit status 130 (one
     that kept them calls :func:`exit_interrupted`)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            with sigterm_as_interrupt():
-                return func(*args, **kwargs)
-        except KeyboardInterrupt:
-            said = _nothing_written(kwargs.get("out"))
-            click.echo(f"\ninterrupted before any episode had ended; {said}", err=True)
-            exit_stopped()
-
-    return wrapper
+    return _stopped_saying(
+        func,
+        lambda kwargs: (
+            "interrupted before any episode had ended; " + _nothing_written(kwargs.get("out"))
+        ),
+    )
 
 
 def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
     """A command whose work is kept on disk as it goes (synth, train): Ctrl-C (or SIGTERM) says so
     and how to go on, and exits 130 as an interrupted program does (click's own word is
     "Aborted!")."""
+    wrapper = _stopped_saying(
+        func,
+        lambda kwargs: (
+            "interrupted: what was done is kept in the output folder; the same "
+            "command resumes from it"
+        ),
+    )
+    _RESUMES.add(wrapper)
+    return wrapper
+
+
+def _stopped_saying(
+    func: Callable[..., Any], said: Callable[[dict[str, Any]], str]
+) -> Callable[..., Any]:
+    """``func`` stopped by Ctrl-C or SIGTERM (:func:`sigterm_as_interrupt`) with the line
+    ``said`` gives for its options, and exit status 130 (:func:`exit_stopped`)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -173,14 +183,9 @@ def resumes_after_interrupt(func: Callable[..., Any]) -> Callable[..., Any]:
             with sigterm_as_interrupt():
                 return func(*args, **kwargs)
         except KeyboardInterrupt:
-            click.echo(
-                "\ninterrupted: what was done is kept in the output folder; the same command "
-                "resumes from it",
-                err=True,
-            )
+            click.echo(f"\n{said(kwargs)}", err=True)
             exit_stopped()
 
-    _RESUMES.add(wrapper)
     return wrapper
 
 
