@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,18 @@ DOMAIN_KEY = "eigendsl_domain"
 FINGERPRINT_KEY = "eigendsl_fingerprint"
 
 
-def _recorded(path: str | Path, key: str, run_keys: tuple[str, ...], valid: Any) -> str | None:
+def _recorded(
+    path: str | Path, key: str, run_keys: tuple[str, ...] | None, valid: Callable[[Any], bool]
+) -> Any:
     """What the checkpoint folder ``path`` records under ``key`` in its config.json, or, for a
     folder of a train run that predates the key (``OUT/base``, ``OUT/sft``, ``OUT/grpo``), its
-    run's ``run.json`` under ``run_keys``; the first that ``valid`` takes, else None."""
+    run's ``run.json`` under ``run_keys`` (None: no run.json holds it); the first that ``valid``
+    takes, else None."""
     folder = Path(path).expanduser()
-    for record, keys in ((folder / "config.json", (key,)), (folder.parent / "run.json", run_keys)):
+    records: list[tuple[Path, tuple[str, ...]]] = [(folder / "config.json", (key,))]
+    if run_keys is not None:
+        records.append((folder.parent / "run.json", run_keys))
+    for record, keys in records:
         try:
             value: Any = json.loads(record.read_text())
             for name in keys:
@@ -39,7 +46,7 @@ def _recorded(path: str | Path, key: str, run_keys: tuple[str, ...], valid: Any)
         except (OSError, ValueError):
             continue
         if valid(value):
-            return str(value)
+            return value
     return None
 
 
@@ -88,20 +95,14 @@ def trained_fingerprint(path: str | Path) -> dict[str, Any] | None:
     """The :func:`domain_fingerprint` the checkpoint folder ``path`` records in its config.json
     (``eigendsl_fingerprint``), else None (a checkpoint from before that key, a hub id, one made
     elsewhere, a record that is not one)."""
-    try:
-        config = json.loads((Path(path).expanduser() / "config.json").read_text())
-    except (OSError, ValueError):
-        return None
-    found = config.get(FINGERPRINT_KEY) if isinstance(config, dict) else None
-    if not isinstance(found, dict):
-        return None
-    each = found.get("each_tool")
-    digests = [found.get("prompt"), found.get("tools")]
-    if not isinstance(each, dict) or not all(
-        isinstance(d, str) for d in [*digests, *each.values()]
-    ):
-        return None
-    return found
+    return _recorded(path, FINGERPRINT_KEY, None, _is_fingerprint)
+
+
+def _is_fingerprint(found: Any) -> bool:
+    if not isinstance(found, dict) or not isinstance(each := found.get("each_tool"), dict):
+        return False
+    digests = [found.get("prompt"), found.get("tools"), *each.values()]
+    return all(isinstance(d, str) for d in digests)
 
 
 def _changes(trained: dict[str, Any], played: dict[str, Any]) -> str | None:
