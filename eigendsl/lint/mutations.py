@@ -216,7 +216,8 @@ def mutants(
         yield _one(
             "swap_writes",
             ("swap_writes", first.tool, second.tool),
-            f"the {quoted(first.tool)} and {quoted(second.tool)} calls are made in the opposite order",
+            f"the {quoted(first.tool)} and {quoted(second.tool)} calls are made in the opposite "
+            "order",
             swapped,
         )
     if has_say:
