@@ -106,7 +106,9 @@ def test_weak_check_is_found_with_the_surviving_mutation(planted: LintReport) ->
     line, col = position(CHECKS, "email_changed")
     weak = [f for f in planted.findings if f.kind == "weak_check" and "email_changed" in f.message]
     assert weak and {(f.span.line, f.span.col) for f in weak} == {(line, col)}
-    assert any("still passes when set_email is called with email=" in f.message for f in weak)
+    assert any(
+        'still passes when "set_email" is called with "email" set to "' in f.message for f in weak
+    )
     caught, counted = planted.scores["email_changed"]
     assert 0 < counted and caught < counted
     assert (
@@ -187,6 +189,21 @@ def test_mutations_never_use_an_equal_value_and_no_ops_are_equivalent() -> None:
     assert execute(domain, task, same, gold_db).fingerprint == first.fingerprint
 
 
+def test_weak_check_mutations_quote_the_tools_and_arguments(planted: LintReport) -> None:
+    # A mutation named its tools and arguments bare (`set_email is called with email="x"`),
+    # where every other finding quotes them.
+    tools = "|".join(load_domain(PLANTED).tools)
+    said = [
+        f.message.split(" still passes when ", 1)[1].rsplit(" (", 1)[0]
+        for f in planted.findings
+        if f.kind in ("weak_check", "unread_message")
+    ]
+    assert said
+    bare = [s for s in said if re.search(rf'(?<!")\b({tools})\b(?!")', s)]
+    assert bare == []
+    assert any(re.search(r'^"\w+" is called with "\w+" set to ', s) for s in said), said
+
+
 # ---------------------------------------------------------------------------- mini and retail
 
 
@@ -197,7 +214,7 @@ def test_lint_on_mini() -> None:
     assert set(report.scores) == {"cancelled"}
     # The mini check does not use the confirmation rule: a refused confirmation survives.
     assert any(
-        f.kind == "weak_check" and "instead of confirming cancel_order" in f.message
+        f.kind == "weak_check" and 'instead of confirming "cancel_order"' in f.message
         for f in report.findings
     )
     assert any(f.kind == "unused_tool" and '"set_email"' in f.message for f in report.findings)

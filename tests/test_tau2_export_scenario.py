@@ -50,6 +50,13 @@ def test_export_with_the_spec_writes_each_tasks_user_scenario(
     assert [r["verdict"]["passed"] for r in again] == [r["verdict"]["passed"] for r in rows]
     # without the spec, the tasks are not known: tau2's required instructions, empty
     bare = tmp_path / "bare"
-    assert CliRunner().invoke(main, ["export", "tau2", str(traces), "-o", str(bare)]).exit_code == 0
+    bare_run = CliRunner().invoke(main, ["export", "tau2", str(traces), "-o", str(bare)])
+    assert bare_run.exit_code == 0, bare_run.output
     tasks_bare = json.loads((bare / "results.json").read_text())["tasks"]
     assert tasks_bare[0]["user_scenario"] == {"instructions": ""}
+    # ... and it says so, and how to fill it (it said nothing); with the spec it says nothing
+    assert bare_run.stderr == (
+        "note: user_scenario is empty in 1 of 1 tasks: the episodes do not record their task's "
+        "user or the spec they were played on; --spec SPEC_DIR fills it\n"
+    )
+    assert "user_scenario" not in result.stderr

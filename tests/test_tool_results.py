@@ -7,6 +7,7 @@ out; a module beside tools.py imports; a tool that is not deterministic is named
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 
@@ -206,4 +207,24 @@ def test_lint_names_a_write_tool_that_is_not_deterministic(mini: Path) -> None:
     found = [f for f in lint(mini).findings if f.kind == "tool_nondeterministic"]
     assert [(f.span.path, f.severity) for f in found] == [("mini/domain.yaml", "error")]
     assert 'tool "cancel_order" is not deterministic' in found[0].message
-    assert "db['orders']['#1']['total']" in found[0].message
+    # The row and field as the DSL writes them (it showed db['orders']['#1']['total']).
+    assert re.search(
+        r'wrote different rows \(db\.orders\["#1"\]\.total is \d+\.5 after the first replay and '
+        r"\d+\.5 after the second\)",
+        found[0].message,
+    ), found[0].message
+
+
+def test_a_nondeterministic_write_is_placed_as_the_dsl_writes_a_row() -> None:
+    # Each difference between the two replays' databases, as a row or field of `db`.
+    from eigendsl.lint.tool_audit import _first_difference
+
+    first = {"orders": {"#1": {"id": "#1", "total": 3.5}}}
+    assert _first_difference(first, first) == ""
+    assert _first_difference(first, {"orders": {"#1": {"id": "#1"}}}) == (
+        'db.orders["#1"].total is 3.5 after the first replay and left out after the second'
+    )
+    added = {"orders": {**first["orders"], "a]b": {"id": "a]b"}}}
+    assert _first_difference(first, added) == (
+        'db.orders["a]b"] is there after the second replay only'
+    )

@@ -172,5 +172,16 @@ def export_tau2_cmd(
             "max_steps": domain.max_turns,
             "spec_tasks": {str(task["id"]): task for task in domain.tasks},
         }
-    target = write_results(export_results(rows, tasks, domain_name, **told), out_dir)
+    results = export_results(rows, tasks, domain_name, **told)
+    target = write_results(results, out_dir)
     click.echo(f"exported {len(rows)} episodes to {target}")
+    if spec_dir is None:
+        # Neither the rows nor `run --out`'s folder record the spec or the task's user block.
+        empty = sum(t.get("user_scenario") == {"instructions": ""} for t in results["tasks"])
+        if empty:
+            click.echo(
+                f"note: user_scenario is empty in {empty} of {len(results['tasks'])} tasks: the "
+                "episodes do not record their task's user or the spec they were played on; "
+                "--spec SPEC_DIR fills it",
+                err=True,
+            )

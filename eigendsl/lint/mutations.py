@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eigendsl import support as rt
+from eigendsl.lint.context import quoted
 from eigendsl.lint.values import ValueIndex, alternatives
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.utterances import CONFIRM_MARK, USER_NO
@@ -171,7 +172,7 @@ def mutants(
         yield _one(
             "drop_write",
             ("drop_write", ref.tool),
-            f"the {ref.tool} call is left out",
+            f"the {quoted(ref.tool)} call is left out",
             _drop_call(messages, ref),
         )
         for name, value in ref.args.items():
@@ -182,7 +183,7 @@ def mutants(
                     ("change_argument", ref.tool, name),
                     [
                         (
-                            f"{ref.tool} is called with {name}={rt.show(o)}",
+                            f"{quoted(ref.tool)} is called with {_set_to(name, o)}",
                             _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
                         )
                         for o in others
@@ -191,7 +192,7 @@ def mutants(
         yield _one(
             "extra_write",
             ("repeat_write", ref.tool),
-            f"{ref.tool} is called a second time with the same arguments",
+            f"{quoted(ref.tool)} is called a second time with the same arguments",
             _insert_call(messages, ref.message, ref.tool, ref.args, 0),
         )
         for other in write_tools:
@@ -199,13 +200,13 @@ def mutants(
                 yield _one(
                     "extra_write",
                     ("extra_write", ref.tool, other),
-                    f"{other} is also called with the arguments of {ref.tool}",
+                    f"{quoted(other)} is also called with the arguments of {quoted(ref.tool)}",
                     _insert_call(messages, ref.message, other, ref.args, 1),
                 )
                 yield _one(
                     "wrong_tool",
                     ("wrong_tool", ref.tool, other),
-                    f"{other} is called instead of {ref.tool}",
+                    f"{quoted(other)} is called instead of {quoted(ref.tool)}",
                     _set_call(messages, ref, other, ref.args),
                 )
     for first, second in zip(writes, writes[1:], strict=False):
@@ -215,7 +216,8 @@ def mutants(
         yield _one(
             "swap_writes",
             ("swap_writes", first.tool, second.tool),
-            f"the {first.tool} and {second.tool} calls are made in the opposite order",
+            f"the {quoted(first.tool)} and {quoted(second.tool)} calls are made in the opposite "
+            "order",
             swapped,
         )
     if has_say:
@@ -259,24 +261,32 @@ def mutants(
             and CONFIRM_MARK in (previous.get("content") or "")
             and "yes" in (message.get("content") or "").lower()
         ):
-            following = next((c.tool for c in writes if c.message > i), "the write")
+            tool = next((c.tool for c in writes if c.message > i), None)
+            following = tool or "the write"
+            named = quoted(tool) if tool else following
             out = copy.deepcopy(messages)
             out[i]["content"] = REFUSAL
             yield _one(
                 "refuse_confirmation",
                 ("refuse_confirmation", following),
-                f"the user answers {rt.show(REFUSAL)} instead of confirming {following}",
+                f"the user answers {rt.show(REFUSAL)} instead of confirming {named}",
                 out,
             )
             yield _one(
                 "skip_confirmation",
                 ("skip_confirmation", following),
-                f"the agent does not ask for confirmation before {following}",
+                f"the agent does not ask for confirmation before {named}",
                 out[: i - 1] + out[i + 1 :],
                 for_checks=False,
             )
     yield from _unwanted_writes(domain, messages, calls, task)
     yield from _rule_probes(domain, index, messages, calls)
+
+
+def _set_to(name: str, value: Any) -> str:
+    """An argument and the value a mutation gives it, as a finding quotes them: ``"email" set
+    to "a@b.c"`` (the name in double quotes, the value as JSON)."""
+    return f"{quoted(name)} set to {rt.show(value)}"
 
 
 def _final_message_worded_freely(task: dict[str, Any], writes: list[CallRef]) -> bool:
@@ -315,7 +325,7 @@ def _unwanted_writes(
             yield _one(
                 "ignore_refusal",
                 ("ignore_refusal", step["tool"]),
-                f"the agent calls {step['tool']} although the user declined",
+                f"the agent calls {quoted(step['tool'])} although the user declined",
                 _insert_call(messages, i, step["tool"], step["args"], 3),
             )
             break
@@ -344,9 +354,9 @@ def _unwanted_writes(
             yield _one(
                 "unrequested_write",
                 ("unrequested_write", name),
-                f"the agent also calls {name}("
-                + ", ".join(f"{k}={rt.show(v)}" for k, v in args.items())
-                + ")",
+                f"the agent also calls {quoted(name)}"
+                + (" with " if args else "")
+                + ", ".join(_set_to(k, v) for k, v in args.items()),
                 _insert_call(messages, end - 1, name, args, 4),
             )
 
@@ -361,7 +371,7 @@ def _rule_probes(
         yield _one(
             "drop_read",
             ("drop_read", ref.tool),
-            f"the {ref.tool} call is left out",
+            f"the {quoted(ref.tool)} call is left out",
             _drop_call(messages, ref),
             for_checks=False,
         )
@@ -378,7 +388,7 @@ def _rule_probes(
                     ("change_read_argument", ref.tool, name),
                     [
                         (
-                            f"{ref.tool} is called with {name}={rt.show(o)}",
+                            f"{quoted(ref.tool)} is called with {_set_to(name, o)}",
                             _set_call(messages, ref, ref.tool, {**ref.args, name: o}),
                         )
                         for o in others
@@ -392,7 +402,7 @@ def _rule_probes(
         yield _one(
             "swap_calls",
             ("swap_calls", first.tool, second.tool),
-            f"the {first.tool} and {second.tool} calls are swapped",
+            f"the {quoted(first.tool)} and {quoted(second.tool)} calls are swapped",
             swapped,
             for_checks=False,
         )
@@ -401,7 +411,7 @@ def _rule_probes(
         yield _one(
             "repeat_last_call",
             ("repeat_last_call", last.tool),
-            f"{last.tool} is called again at the end",
+            f"{quoted(last.tool)} is called again at the end",
             _insert_call(messages, last.message, last.tool, last.args, 2),
             for_checks=False,
         )

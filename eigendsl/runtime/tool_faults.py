@@ -263,14 +263,27 @@ def first_change(changed: dict[str, dict[str, Any]], db: dict[str, dict[str, Any
     key, row = next(iter(rows.items()))
     old = db.get(table, {}).get(key, DELETED)
     if row is DELETED:
-        return f"deleted {table}[{show(key)}]"
+        return f"deleted {row_place(table, key)}"
     if old is DELETED:
-        return f"added {table}[{show(key)}]"
-    if isinstance(row, dict) and isinstance(old, dict):
-        fields = [f for f in {**old, **row} if old.get(f, old) != row.get(f, old)]
-        if fields:
-            return f"changed {table}[{show(key)}].{fields[0]}"
-    return f"changed {table}[{show(key)}]"
+        return f"added {row_place(table, key)}"
+    return f"changed {row_place(table, key, changed_field(old, row))}"
+
+
+def row_place(table: str, key: Any, field: str | None = None) -> str:
+    """A row, or a field of it, as the DSL writes it (its key as JSON), without the ``db.``.
+
+    >>> print(row_place("orders", "#1"), row_place("orders", "#1", "status"))
+    orders["#1"] orders["#1"].status
+    """
+    return f"{table}[{show(key)}]" + ("" if field is None else f".{field}")
+
+
+def changed_field(old: Any, row: Any) -> str | None:
+    """The first field whose value differs between two versions of a row (one present in only
+    one of them included), or None where they are not both rows or none differs."""
+    if not isinstance(row, dict) or not isinstance(old, dict):
+        return None
+    return next((f for f in {**old, **row} if old.get(f, old) != row.get(f, old)), None)
 
 
 def undeclared_write(tool: str, change: str) -> ToolFault:
