@@ -624,6 +624,19 @@ _NUMBER = re.compile(
 )
 
 
+def numbers(text: Any) -> list[float]:
+    """``numbers(text)``: the numbers ``text`` says, in order, by the rules of ``said`` (a number
+    of its own, not the digits of an id, a date, a time or a phone number; a decimal comma read
+    as a point, other commas dropped). Null says none.
+
+    >>> numbers("Gift card gift_6690: $1,120.50 left (was 25,0) on 2025-10-14 at 14:00; order #W12")
+    [1120.5, 25.0]
+    """
+    if text is None:
+        return []
+    return [float(number) for number in _NUMBER.findall(normalize_text(text))]
+
+
 def says(content: str, text: Any) -> bool:
     """Whether ``content`` (as :func:`normalize_text` gives it) says ``text``: a number as a
     number of its own, equal to a millionth (``$40.00`` says 40.0; ``L5017`` does not say 0, nor

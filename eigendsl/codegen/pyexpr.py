@@ -211,7 +211,14 @@ class ExprCompiler:
             )
         if e.name == "keys":
             return call("list", *args)
-        if e.name in ("days_between", "add_days", "weekday", "minutes_between", "add_minutes"):
+        if e.name in (
+            "days_between",
+            "add_days",
+            "weekday",
+            "minutes_between",
+            "add_minutes",
+            "numbers",
+        ):
             return rt_call(e.name, *args)
         if e.name in ("min", "max") and len(args) == 1:  # of a list: empty, it has none
             return rt_call("least" if e.name == "min" else "greatest", *args)

@@ -38,6 +38,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "weekday": (1, 1),
     "minutes_between": (2, 2),
     "add_minutes": (2, 2),
+    "numbers": (1, 1),
 }
 # What a date given where a time goes, or a time where a date goes, should use instead.
 USE_DATE_FUNCTIONS = (
@@ -98,6 +99,14 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return list_of(STRING)
     if e.name in ("round", "float"):
         return FLOAT
+    if e.name == "numbers":
+        if args[0].kind not in ("string", "any"):
+            diag.error(
+                e.args[0].span,
+                f"numbers() reads the numbers a text says, such as numbers(m.content); "
+                f"{an(args[0])} is no text",
+            )
+        return list_of(FLOAT)
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
     if e.name in ("minutes_between", "add_minutes"):

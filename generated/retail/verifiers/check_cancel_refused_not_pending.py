@@ -162,4 +162,20 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 64, 5, _vals))
-    return rt.finish('cancel_refused_not_pending', _hard, 10, _soft, 0.0, _failures)
+    'retail/checks/tasks.chk:65:5: forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
+    _raised = False
+    try:
+        _v = any((rt.said(trace, 'assistant', v_s_11) for v_s_11 in rt.elements(['processed', 'delivered', 'return requested', 'exchange requested']) if v_s_11 != p_status))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s)', True)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 65, 5, _vals))
+    return rt.finish('cancel_refused_not_pending', _hard, 11, _soft, 0.0, _failures)

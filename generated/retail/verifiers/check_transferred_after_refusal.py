@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:208)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:221)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -86,7 +86,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
-    'retail/checks/tasks.chk:212:5: require db == initial'
+    'retail/checks/tasks.chk:225:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -100,8 +100,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
-    'retail/checks/tasks.chk:213:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 225, 5, _vals))
+    'retail/checks/tasks.chk:226:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -114,8 +114,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
-    'retail/checks/tasks.chk:214:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 226, 5, _vals))
+    'retail/checks/tasks.chk:227:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -129,8 +129,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
-    'retail/checks/tasks.chk:215:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 227, 5, _vals))
+    'retail/checks/tasks.chk:228:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -144,5 +144,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 228, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 9, _soft, 0.0, _failures)
