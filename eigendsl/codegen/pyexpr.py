@@ -211,6 +211,8 @@ class ExprCompiler:
             )
         if e.name == "keys":
             return call("list", *args)
+        if e.name == "confirmed":  # reads the conversation, as said does
+            return rt_call("confirmed", name("trace"), *args)
         if e.name in ("days_between", "add_days", "weekday", "minutes_between", "add_minutes"):
             return rt_call(e.name, *args)
         if e.name in ("min", "max") and len(args) == 1:  # of a list: empty, it has none
