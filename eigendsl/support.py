@@ -752,6 +752,73 @@ def said_positions(trace: Trace, role: str, text: Any) -> list[int]:
     return [position for position, content in trace.texts(role) if says(content, text)]
 
 
+# A reply that says no as well as yes: "no" (not "no longer", "no problem"), "not", "never",
+# "nope", a word ending in "n't" ("don't", "won't"), or "dont".
+_DENIAL = re.compile(
+    r"(?<!\w)(?:no(?!\s+(?:longer|problem|worries)\b)|not|never|nope|dont|\w+n't)(?!\w)"
+)
+
+
+def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
+    """Whether the user confirmed ``call`` in reply to a proposal of it: the user's last message
+    before the call says "yes" as a word (not "yesterday") and no "no", "not", "never" or
+    "...n't"; and the agent's last message with text before that reply, the turn it answers,
+    names the call: what it does (the tool's name, the name's first word, its verb: "cancel" of
+    ``cancel_pending_order``, or one of ``verbs``: "ship", "change") and the value of each of its
+    arguments (each item of a list, each field of an object; an empty text and a true/false need
+    not be said), as ``said`` finds them.
+
+    >>> trace = Trace.from_messages([
+    ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
+    ...     {"role": "user", "content": "Yes, please."},
+    ...     {"role": "assistant", "content": "I'll cancel order #W1 (ordered by mistake). Ok?"},
+    ...     {"role": "user", "content": "Yes."}], db={})
+    >>> cancel = Call("cancel_order", {"order_id": "#W1", "reason": "ordered by mistake"})
+    >>> [confirmed(trace, cancel) for cancel.position in (2, 4)]
+    [False, True]
+    >>> trace.messages[2].content = "Shall I drop order #W1 (ordered by mistake)?"
+    >>> confirmed(trace, cancel), confirmed(trace, cancel, ["drop"])
+    (False, True)
+    >>> trace.messages[3].content = "No. Yes, I asked, but don't."
+    >>> confirmed(trace, cancel, ["drop"])
+    False
+    """
+    if not isinstance(call, Call):
+        raise EvalError(f"{named(call)} is not a call: confirmed() takes a call of the trace")
+    earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
+    replies = [i for i, m in enumerate(earlier) if m.role == "user"]
+    if not replies:
+        return False
+    reply = normalize_text(earlier[replies[-1]].content).replace("\u2019", "'")
+    if not says(reply, "yes") or _DENIAL.search(reply):
+        return False
+    answered = next(
+        (m for m in reversed(earlier[: replies[-1]]) if m.role == "user" or m.content.strip()),
+        None,
+    )
+    if answered is None or answered.role != "assistant":
+        return False
+    proposal = normalize_text(answered.content)
+    actions = [call.tool, call.tool.split("_")[0], *verbs]
+    if not any(says(proposal, action) for action in actions if action):
+        return False
+    return all(says(proposal, value) for value in _stated_values(call.args))
+
+
+def _stated_values(value: Any) -> list[Any]:
+    """The values of a call's arguments a proposal says: texts that are not empty and numbers,
+    from lists and objects too."""
+    if isinstance(value, dict):
+        return [v for item_ in value.values() for v in _stated_values(item_)]
+    if isinstance(value, list):
+        return [v for item_ in value for v in _stated_values(item_)]
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]
+    return []
+
+
 def _args_match(call: Call, args: dict[str, Any]) -> bool:
     got = call.args
     for key, value in args.items():

@@ -360,6 +360,15 @@ class ExpressionTyper(ComparisonTyping):
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
         t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
+        if e.name == "confirmed" and scope.kind == "guard":
+            self.diag.error(
+                e.span, f"'confirmed' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
+            )
+        elif e.name == "confirmed" and scope.kind not in ("rule", "check"):
+            self.diag.error(
+                e.span,
+                "'confirmed' reads the conversation, which is only there in a rule or a check",
+            )
         if (problem := constant_shift_problem(e, self.resolved.constants)) is not None:
             self.diag.error(e.span, problem)
         return t

@@ -30,11 +30,11 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:15:5: require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))'
+    'retail/checks/rules.chk:21:5: require all(c in calls where c.writes and c.ok: confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))'
     try:
-        _v = all((any((True for v_m_3 in rt.elements(messages) if ((v_m_3['role'] == 'user' and v_m_3['position'] < v_c_2['position']) and rt.contains(v_m_3['content'], 'yes')) and all((v_d_4['position'] < v_m_3['position'] for v_d_4 in rt.elements(calls) if (v_d_4['writes'] and v_d_4['ok']) and v_d_4['position'] < v_c_2['position'])))) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
+        _v = all((rt.confirmed(trace, v_c_2, ['change', 'update', 'ship', 'move', 'pay', 'charge', 'swap', 'replace']) for v_c_2 in rt.elements(calls) if v_c_2['writes'] and v_c_2['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: any(m in messages where (((m.role == "user" and m.position < c.position) and m.content contains "yes") and all(d in calls where ((d.writes and d.ok) and d.position < c.position): d.position < m.position))))', rt.first((v_c_5 for v_c_5 in rt.elements(calls) if v_c_5['writes'] if not any((True for v_m_6 in rt.elements(messages) if ((v_m_6['role'] == 'user' and v_m_6['position'] < v_c_5['position']) and rt.contains(v_m_6['content'], 'yes')) and all((v_d_7['position'] < v_m_6['position'] for v_d_7 in rt.elements(calls) if (v_d_7['writes'] and v_d_7['ok']) and v_d_7['position'] < v_c_5['position'])))))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.writes and c.ok): confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['writes'] and v_c_3['ok'] if not rt.confirmed(trace, v_c_3, ['change', 'update', 'ship', 'move', 'pay', 'charge', 'swap', 'replace']))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -43,17 +43,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 15, 5, _vals))
-    'retail/checks/rules.chk:23:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok: confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 21, 5, _vals))
+    'retail/checks/rules.chk:23:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_9 = rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok']))
-    except Exception as _e:
-        v_identified_9 = rt.let_failed(_e)
-    'retail/checks/rules.chk:24:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_10['result'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok']))
+        _v = all((all((any((v_m_6['position'] > v_d_5['position'] for v_m_6 in rt.elements(messages) if v_m_6['role'] == 'user' and v_m_6['position'] < v_c_4['position'])) for v_d_5 in rt.elements(calls) if (v_d_5['writes'] and v_d_5['ok']) and v_d_5['position'] < v_c_4['position'])) for v_c_4 in rt.elements(calls) if v_c_4['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_11 for v_c_11 in rt.elements(calls) if rt.member('auth', v_c_11['tags']) and v_c_11['ok'] if not v_c_11['result'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_7 for v_c_7 in rt.elements(calls) if v_c_7['writes'] if not all((any((v_m_9['position'] > v_d_8['position'] for v_m_9 in rt.elements(messages) if v_m_9['role'] == 'user' and v_m_9['position'] < v_c_7['position'])) for v_d_8 in rt.elements(calls) if (v_d_8['writes'] and v_d_8['ok']) and v_d_8['position'] < v_c_7['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -62,12 +57,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 24, 5, _vals))
-    'retail/checks/rules.chk:25:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 23, 5, _vals))
+    'retail/checks/rules.chk:32:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_12['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_12['tags'])) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
+        v_identified_11 = rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok']))
+    except Exception as _e:
+        v_identified_11 = rt.let_failed(_e)
+    'retail/checks/rules.chk:33:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_12['result'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if rt.member('auth', v_c_12['tags']) and v_c_12['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_13['tags'])) and v_c_13['ok']) and rt.member('user_id', v_c_13['args']) if not v_c_13['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if rt.member('auth', v_c_13['tags']) and v_c_13['ok'] if not v_c_13['result'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -76,12 +76,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 25, 5, _vals))
-    'retail/checks/rules.chk:27:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
+    'retail/checks/rules.chk:34:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_14['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_14['tags'])) and v_c_14['ok']) and rt.member('order_id', v_c_14['args'])))
+        _v = all((v_c_14['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_14['tags'])) and v_c_14['ok']) and rt.member('user_id', v_c_14['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_15['tags'])) and v_c_15['ok']) and rt.member('order_id', v_c_15['args']) if not rt.row(initial['orders'], v_c_15['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_15['tags'])) and v_c_15['ok']) and rt.member('user_id', v_c_15['args']) if not v_c_15['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -90,7 +90,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 34, 5, _vals))
+    'retail/checks/rules.chk:36:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
+    try:
+        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_16 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_16['tags'])) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_17 for v_c_17 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_17['tags'])) and v_c_17['ok']) and rt.member('order_id', v_c_17['args']) if not rt.row(initial['orders'], v_c_17['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
     'retail/checks/tasks.chk:176:5: require db == gold'
     try:
         _l = db
@@ -137,7 +151,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 178, 5, _vals))
     'retail/checks/tasks.chk:179:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_16 in rt.elements(calls) if v_c_16['writes'] and v_c_16['ok']))
+        _l = sum((1 for v_c_18 in rt.elements(calls) if v_c_18['writes'] and v_c_18['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
@@ -193,4 +207,4 @@ def verify(trace):
         _soft += 1.0
     else:
         _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 182, 5, _vals))
-    return rt.finish('user_address_changed', _hard, 11, _soft, 1.0, _failures)
+    return rt.finish('user_address_changed', _hard, 12, _soft, 1.0, _failures)
