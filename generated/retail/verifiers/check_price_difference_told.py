@@ -4,7 +4,7 @@ NAME = 'price_difference_told'
 PARAMS = ('product_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:217)."""
+    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:253)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -14,7 +14,7 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:218:5: require db == initial'
+    'retail/checks/tasks.chk:254:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -28,8 +28,22 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
-    'retail/checks/tasks.chk:219:5: require called get_product_details(product_id=product_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
+    'retail/checks/tasks.chk:255:5: forbid called transfer_to_human_agents'
+    try:
+        _v = rt.called(calls, 'transfer_to_human_agents')
+        _ok = not _v
+        _why = None if _ok else rt.explain_forbidden_call(calls, 'transfer_to_human_agents', {})
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
+    'retail/checks/tasks.chk:256:5: require called get_product_details(product_id=product_id)'
     try:
         _v = rt.called(calls, 'get_product_details', {'product_id': p_product_id})
         _ok = bool(_v)
@@ -42,8 +56,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
-    'retail/checks/tasks.chk:220:5: require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
+        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
+    'retail/checks/tasks.chk:257:5: require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
     try:
         _v = any((v_c_1['result'] == p_difference for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'calculate' and v_c_1['ok']))
         _ok = bool(_v)
@@ -56,8 +70,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
-    'retail/checks/tasks.chk:221:5: require said difference'
+        _failures.append(rt.Failure('require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)', _why, 'retail/checks/tasks.chk', 257, 5, _vals))
+    'retail/checks/tasks.chk:258:5: require said difference'
     try:
         _v = rt.said(trace, 'assistant', p_difference)
         _ok = bool(_v)
@@ -70,8 +84,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
-    'retail/checks/tasks.chk:222:5: forbid any(c in calls where "account" in c.tags)'
+        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 258, 5, _vals))
+    'retail/checks/tasks.chk:259:5: forbid any(c in calls where "account" in c.tags)'
     try:
         _v = any((True for v_c_3 in rt.elements(calls) if rt.member('account', v_c_3['tags'])))
         _ok = not _v
@@ -84,5 +98,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
-    return rt.finish('price_difference_told', _hard, 5, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 259, 5, _vals))
+    return rt.finish('price_difference_told', _hard, 6, _soft, 0.0, _failures)
