@@ -4,7 +4,7 @@ NAME = 'cancel_declined'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:46)."""
+    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:52)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -75,7 +75,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/tasks.chk:49:5: require db == initial'
+    'retail/checks/tasks.chk:55:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -89,8 +89,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 49, 5, _vals))
-    'retail/checks/tasks.chk:50:5: require db == gold'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 55, 5, _vals))
+    'retail/checks/tasks.chk:56:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:51:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 56, 5, _vals))
+    'retail/checks/tasks.chk:57:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -118,8 +118,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 51, 5, _vals))
-    'retail/checks/tasks.chk:52:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 57, 5, _vals))
+    'retail/checks/tasks.chk:58:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -132,8 +132,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 52, 5, _vals))
-    'retail/checks/tasks.chk:53:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 58, 5, _vals))
+    'retail/checks/tasks.chk:59:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 53, 5, _vals))
-    'retail/checks/tasks.chk:54:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 59, 5, _vals))
+    'retail/checks/tasks.chk:60:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -161,5 +161,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 54, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 60, 5, _vals))
     return rt.finish('cancel_declined', _hard, 10, _soft, 0.0, _failures)

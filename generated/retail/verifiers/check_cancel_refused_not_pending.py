@@ -4,7 +4,7 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:56)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:62)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -75,7 +75,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/tasks.chk:59:5: require db == initial'
+    'retail/checks/tasks.chk:65:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -89,8 +89,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 59, 5, _vals))
-    'retail/checks/tasks.chk:60:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 65, 5, _vals))
+    'retail/checks/tasks.chk:66:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -103,8 +103,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:61:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 66, 5, _vals))
+    'retail/checks/tasks.chk:67:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -117,8 +117,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 61, 5, _vals))
-    'retail/checks/tasks.chk:62:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 67, 5, _vals))
+    'retail/checks/tasks.chk:68:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -132,8 +132,22 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 62, 5, _vals))
-    'retail/checks/tasks.chk:63:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:69:5: forbid called transfer_to_human_agents'
+    try:
+        _v = rt.called(calls, 'transfer_to_human_agents')
+        _ok = not _v
+        _why = None if _ok else rt.explain_forbidden_call(calls, 'transfer_to_human_agents', {})
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 69, 5, _vals))
+    'retail/checks/tasks.chk:70:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -147,8 +161,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 63, 5, _vals))
-    'retail/checks/tasks.chk:64:5: require said status'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 70, 5, _vals))
+    'retail/checks/tasks.chk:71:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -161,8 +175,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 64, 5, _vals))
-    'retail/checks/tasks.chk:65:5: forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:72:5: forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_s_11) for v_s_11 in rt.elements(['processed', 'delivered', 'return requested', 'exchange requested']) if v_s_11 != p_status))
@@ -177,5 +191,26 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 65, 5, _vals))
-    return rt.finish('cancel_refused_not_pending', _hard, 11, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 72, 5, _vals))
+    'retail/checks/tasks.chk:76:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"]'
+    try:
+        v_claims_12 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way']
+    except Exception as _e:
+        v_claims_12 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:80:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+    _raised = False
+    try:
+        _v = any((rt.said(trace, 'assistant', v_claim_13) for v_claim_13 in rt.elements(rt.let_value(v_claims_12))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 80, 5, _vals))
+    return rt.finish('cancel_refused_not_pending', _hard, 13, _soft, 0.0, _failures)

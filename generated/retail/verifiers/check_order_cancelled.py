@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:6)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:10)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -120,7 +120,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 42, 5, _vals))
-    'retail/checks/tasks.chk:11:5: require db == gold'
+    'retail/checks/tasks.chk:15:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 11, 5, _vals))
-    'retail/checks/tasks.chk:12:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 15, 5, _vals))
+    'retail/checks/tasks.chk:16:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 12, 5, _vals))
-    'retail/checks/tasks.chk:13:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 16, 5, _vals))
+    'retail/checks/tasks.chk:17:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 13, 5, _vals))
-    'retail/checks/tasks.chk:14:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 17, 5, _vals))
+    'retail/checks/tasks.chk:18:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 14, 5, _vals))
-    'retail/checks/tasks.chk:15:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 18, 5, _vals))
+    'retail/checks/tasks.chk:19:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -192,8 +192,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 15, 5, _vals))
-    'retail/checks/tasks.chk:16:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 19, 5, _vals))
+    'retail/checks/tasks.chk:20:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 16, 5, _vals))
-    'retail/checks/tasks.chk:17:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 20, 5, _vals))
+    'retail/checks/tasks.chk:21:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 17, 5, _vals))
-    'retail/checks/tasks.chk:18:5: score 1: said "cancelled"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 21, 5, _vals))
+    'retail/checks/tasks.chk:22:5: score 1: said "cancelled"'
     try:
         _v = rt.said(trace, 'assistant', 'cancelled')
         _ok = bool(_v)
@@ -235,5 +235,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 18, 5, _vals))
+        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 22, 5, _vals))
     return rt.finish('order_cancelled', _hard, 14, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_cancelled_name_zip'
 PARAMS = ('order_id', 'reason', 'total', 'first_name', 'last_name', 'zip')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:33)."""
+    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:38)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -123,7 +123,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 42, 5, _vals))
-    'retail/checks/tasks.chk:38:5: require db == gold'
+    'retail/checks/tasks.chk:43:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -137,8 +137,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 38, 5, _vals))
-    'retail/checks/tasks.chk:39:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 43, 5, _vals))
+    'retail/checks/tasks.chk:44:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
     try:
         _v = rt.called(calls, 'find_user_id_by_name_zip', {'first_name': p_first_name, 'last_name': p_last_name, 'zip': p_zip})
         _ok = bool(_v)
@@ -151,8 +151,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 39, 5, _vals))
-    'retail/checks/tasks.chk:40:5: forbid called find_user_id_by_email'
+        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 44, 5, _vals))
+    'retail/checks/tasks.chk:45:5: forbid called find_user_id_by_email'
     try:
         _v = rt.called(calls, 'find_user_id_by_email')
         _ok = not _v
@@ -165,8 +165,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 40, 5, _vals))
-    'retail/checks/tasks.chk:41:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 45, 5, _vals))
+    'retail/checks/tasks.chk:46:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 41, 5, _vals))
-    'retail/checks/tasks.chk:42:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 46, 5, _vals))
+    'retail/checks/tasks.chk:47:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -194,8 +194,22 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 42, 5, _vals))
-    'retail/checks/tasks.chk:43:5: unchanged db.users'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 47, 5, _vals))
+    'retail/checks/tasks.chk:48:5: forbid called transfer_to_human_agents'
+    try:
+        _v = rt.called(calls, 'transfer_to_human_agents')
+        _ok = not _v
+        _why = None if _ok else rt.explain_forbidden_call(calls, 'transfer_to_human_agents', {})
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 48, 5, _vals))
+    'retail/checks/tasks.chk:49:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -209,8 +223,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:44:5: require said total'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 49, 5, _vals))
+    'retail/checks/tasks.chk:50:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -223,5 +237,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 44, 5, _vals))
-    return rt.finish('order_cancelled_name_zip', _hard, 14, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 50, 5, _vals))
+    return rt.finish('order_cancelled_name_zip', _hard, 15, _soft, 0.0, _failures)

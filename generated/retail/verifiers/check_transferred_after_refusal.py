@@ -4,10 +4,12 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:221)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:245)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
+    params = trace.params
+    p_order_id = params.get('order_id')
     _failures = []
     _hard = 0
     _soft = 0.0
@@ -86,7 +88,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 48, 5, _vals))
-    'retail/checks/tasks.chk:225:5: require db == initial'
+    'retail/checks/tasks.chk:249:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -100,8 +102,22 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 225, 5, _vals))
-    'retail/checks/tasks.chk:226:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
+    'retail/checks/tasks.chk:250:5: require called get_order_details(order_id=order_id)'
+    try:
+        _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
+        _ok = bool(_v)
+        _why = None if _ok else rt.explain_called(calls, 'get_order_details', {'order_id': p_order_id})
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
+    'retail/checks/tasks.chk:251:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -114,8 +130,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 226, 5, _vals))
-    'retail/checks/tasks.chk:227:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
+    'retail/checks/tasks.chk:252:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -129,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 227, 5, _vals))
-    'retail/checks/tasks.chk:228:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
+    'retail/checks/tasks.chk:253:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -144,5 +160,47 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 228, 5, _vals))
-    return rt.finish('transferred_after_refusal', _hard, 9, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
+    'retail/checks/tasks.chk:255:5: let refused = said "not able" or said "unable" or said "cannot" or said "can\'t" or said "not possible"'
+    try:
+        v_refused_16 = (((rt.said(trace, 'assistant', 'not able') or rt.said(trace, 'assistant', 'unable')) or rt.said(trace, 'assistant', 'cannot')) or rt.said(trace, 'assistant', "can't")) or rt.said(trace, 'assistant', 'not possible')
+    except Exception as _e:
+        v_refused_16 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:257:5: require refused before called transfer_to_human_agents else "the agent did not tell the user it cannot grant the request before the transfer"'
+    _raised = False
+    try:
+        _v = rt.before(rt.said_positions(trace, 'assistant', 'not able') + rt.said_positions(trace, 'assistant', 'unable') + rt.said_positions(trace, 'assistant', 'cannot') + rt.said_positions(trace, 'assistant', "can't") + rt.said_positions(trace, 'assistant', 'not possible'), rt.called_positions(calls, 'transfer_to_human_agents', {}))
+        _ok = bool(_v)
+        _why = None if _ok else rt.condition_reason('refused before called transfer_to_human_agents', False) + ' (where refused = ((((said "not able" or said "unable") or said "cannot") or said "can\'t") or said "not possible"))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require refused before called transfer_to_human_agents else "the agent did not tell the user it cannot grant the request before the transfer" (where refused = ((((said "not able" or said "unable") or said "cannot") or said "can\'t") or said "not possible"))', _why if _raised else 'the agent did not tell the user it cannot grant the request before the transfer', 'retail/checks/tasks.chk', 257, 5, _vals))
+    'retail/checks/tasks.chk:260:5: let claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"]'
+    try:
+        v_claims_17 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited']
+    except Exception as _e:
+        v_claims_17 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:263:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+    _raised = False
+    try:
+        _v = any((rt.said(trace, 'assistant', v_claim_18) for v_claim_18 in rt.elements(rt.let_value(v_claims_17))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 263, 5, _vals))
+    return rt.finish('transferred_after_refusal', _hard, 12, _soft, 0.0, _failures)
