@@ -703,18 +703,26 @@ _MONTHS = (
 @lru_cache(maxsize=1024)
 def _spoken_day(day: str) -> re.Pattern[str]:
     """A day as people write it in words, in lower case and without commas: ``june 10 2025``,
-    ``jun. 10th``, ``10 june``, ``the 10th of june 2025``; another year after it is another day.
+    ``jun. 10th``, ``10 june``, ``the 10th of june 2025``; another year after it is another day,
+    a time is none (``june 10 9:30 am``).
 
     >>> [bool(_spoken_day("2025-06-10").search(t)) for t in (
-    ...     "tuesday june 10 2025", "on jun 10th.", "the 10th of june", "june 10 2024", "june 100")]
-    [True, True, True, False, False]
+    ...     "tuesday june 10 2025", "on jun 10th.", "the 10th of june", "june 10 2024", "june 100",
+    ...     "june 10 9:30 am")]
+    [True, True, True, False, False, True]
     """
     date = dt.date.fromisoformat(day)
     full = _MONTHS[date.month - 1]
     sept = r"|sept\.?" if date.month == 9 else ""
     month = rf"(?:{full}|{full[:3]}\.?{sept})"
-    number = rf"0?{date.day}(?:st|nd|rd|th)?"
-    year = rf"(?:\s+{date.year}\b|(?!\s+\d))"  # its year, or none
+    return _day_in_words(month, rf"0?{date.day}", rf"{date.year}\b")
+
+
+def _day_in_words(month: str, number: str, year: str) -> re.Pattern[str]:
+    """The words of a day whose month, day of the month and year are the patterns given: the
+    one pattern of :func:`_spoken_day` and :data:`_ANY_DAY`."""
+    number = rf"{number}(?:st|nd|rd|th)?"
+    year = rf"(?:\s+{year}|(?!\s+\d{{4}}\b))"  # its year, or none
     return re.compile(rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}")
 
 
@@ -728,20 +736,67 @@ def _spoken_time(time: str) -> re.Pattern[str]:
     ``noon``, ``00:00`` ``12 am`` or ``midnight``.
 
     >>> [bool(_spoken_time("15:00").search(t)) for t in (
-    ...     "at 15:00.", "at 3pm", "at 3:00 p.m.", "at 3 am", "at 3", "at 13:00", "at 15:001")]
-    [True, True, True, False, False, False, False]
+    ...     "at 15:00.", "at 3pm", "at 3:00 p.m.", "at 3 am", "at 3", "at 13:00", "at 15:001",
+    ...     "at 3:00 am")]
+    [True, True, True, False, False, False, False, False]
+    >>> bool(_spoken_time("11:00").search("at 11:00 pm"))
+    False
     """
     hours, minutes = (int(part) for part in time.split(":"))
     clock = 12 if hours % 12 == 0 else hours % 12
-    half = "a" if hours < 12 else "p"
-    suffix = rf"\s*{half}\.?m\b\.?"
-    twelve = rf"{clock}:{minutes:02d}{suffix}"
-    if minutes == 0:
-        twelve = rf"{clock}(?::00)?{suffix}"
-    spoken = [rf"0?{hours}:{minutes:02d}(?::00)?(?![\d:])", twelve]
-    if minutes == 0 and hours in (0, 12):
-        spoken.append("midnight" if hours == 0 else "noon")
+    twelve = rf"{clock}:{minutes:02d}" if minutes else rf"{clock}(?::00)?"
+    named = () if minutes or hours % 12 else ("midnight" if hours == 0 else "noon",)
+    return _time_in_words(rf"0?{hours}:{minutes:02d}", twelve, "a" if hours < 12 else "p", named)
+
+
+def _time_in_words(
+    twenty_four: str, twelve: str, half: str, named: tuple[str, ...]
+) -> re.Pattern[str]:
+    """The words of a time of day whose 24-hour and 12-hour clock readings, half of the day
+    (``a``, ``p``) and names (``noon``) are the patterns given: the one pattern of
+    :func:`_spoken_time` and :data:`_ANY_TIME`."""
+    am_pm = r"\s*[ap]\.?m\b\.?"  # "11:00 pm" is no 11:00
+    spoken = [rf"{twenty_four}(?::00)?(?![\d:]|{am_pm})", rf"{twelve}\s*{half}\.?m\b\.?", *named]
     return re.compile(r"(?<![\w:.])(?:" + "|".join(spoken) + r")(?!\w)")
+
+
+# Any day, any time of day, in the words :func:`says` hears a given one in.
+_ANY_MONTH = "|".join(rf"{m}|{m[:3]}\.?" for m in _MONTHS) + r"|sept\.?"
+_ANY_DAY = _day_in_words(rf"(?:{_ANY_MONTH})", r"(?:[12]\d|3[01]|0?[1-9])", r"\d{4}\b")
+_ANY_TIME = _time_in_words(
+    r"(?:[01]?\d|2[0-3]):[0-5]\d", r"(?:1[0-2]|0?[1-9])(?::[0-5]\d)?", "[ap]", ("noon", "midnight")
+)
+
+
+def is_day_or_time(value: Any) -> bool:
+    """Whether ``value`` is a day written YYYY-MM-DD or a time of day written HH:MM, which
+    :func:`says` hears in words too.
+
+    >>> [is_day_or_time(v) for v in ("2025-06-11", "09:30", "2025-02-30", "71.0", 930)]
+    [True, True, False, False, False]
+    """
+    return isinstance(value, str) and (
+        bool(_DAY.fullmatch(value)) and date_problem(value) is None or bool(_TIME.fullmatch(value))
+    )
+
+
+def days_or_times(content: str, like: str) -> list[str]:
+    """The days ``content`` (as :func:`normalize_text` gives it) says, in any of the forms
+    :func:`says` hears a day in, when ``like`` is a day; the times of day when it is a time;
+    nothing for any other value. Each is said by the one day or time it names and by no other.
+
+    >>> days_or_times("book thursday june 12 2025 at 11:00 am or 2025-06-13 at noon", "2025-06-11")
+    ['june 12 2025', '2025-06-13']
+    >>> days_or_times("book thursday june 12 2025 at 11:00 am or 2025-06-13 at noon", "09:30")
+    ['11:00 am', 'noon']
+    """
+    if not is_day_or_time(like):
+        return []
+    if _TIME.fullmatch(like):
+        return [m.group() for m in _ANY_TIME.finditer(content)]
+    iso = re.compile(rf"(?<!\w){_DAY.pattern}(?!\w)")
+    found = [*_ANY_DAY.finditer(content), *iso.finditer(content)]
+    return [m.group() for m in sorted(found, key=lambda m: m.start())]
 
 
 def said(trace: Trace, role: str, text: Any) -> bool:

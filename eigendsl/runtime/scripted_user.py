@@ -18,6 +18,7 @@ from typing import Any
 from eigendsl.runtime.user_proposals import (
     another_record,
     contradicted,
+    misdated,
     misstated,
     other_action,
     switched,
@@ -122,7 +123,11 @@ class ScriptedUser:
         if asks_to_confirm(said, known):
             state.unanswered = 0
             writes = _gold_writes(episode)
-            wrong = misstated(said, known, writes) or contradicted(said, known, writes)
+            wrong = (
+                misstated(said, known, writes)
+                or misdated(said, known, writes)
+                or contradicted(said, known, writes)
+            )
             if wrong is not None:
                 return CORRECTION.format(what=spoken(wrong), value=known[wrong])
             if writes and (

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from eigendsl import support
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
 
 
@@ -19,7 +20,7 @@ def misstated(
     part of what the user knows, nor of the writes the user asked for (``asked``: the arguments
     of the task's gold writes, so a new address's zip code is no mistake about the user's own).
     Only identifiers have a shape to tell: facts with digits that are not a date, a time or an
-    amount alone (:data:`NOT_AN_ID`).
+    amount alone (:data:`NOT_AN_ID`; a day or a time a write carries: :func:`misdated`).
 
     >>> misstated("I'll cancel order #W1000372. (yes/no)", {"order_id": "#W1000371"})
     'order_id'
@@ -42,6 +43,37 @@ def misstated(
             continue
         if any(
             not any(m.group().lower() in v for v in values) for m in id_shape(value).finditer(text)
+        ):
+            return key
+    return None
+
+
+def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> str | None:
+    """The known day or time of day that a write the user asked for carries (``asked``: the
+    arguments of the task's gold writes) and an agent's proposal states otherwise: it does not
+    say the user's value in any form the DSL's ``said`` hears ("June 11", "9:30 am") but says
+    another day (time) that neither the user nor those writes name. A day no write carries (a
+    date of birth) is not compared, and names no other day.
+
+    >>> known = {"date": "2025-06-11", "time": "09:30", "date of birth": "1988-03-14"}
+    >>> write = [{"doctor_id": "D-01", "date": "2025-06-11", "time": "09:30"}]
+    >>> [misdated(t, known, write) for t in ("Book Thursday, June 12 at 11:00 am?",
+    ...     "Book 2025-06-11 at 11:00?", "Book June 11 at 9:30 am for you, born 1988-03-14?",
+    ...     "Do you confirm?")]
+    ['date', 'time', None, None]
+    """
+    content = support.normalize_text(text)
+    carried = {key for args in asked for key in _facts_in(args, known)}
+    values = [str(v) for v in known.values()]
+    values += [str(v) for args in asked for v in args.values() if isinstance(v, str)]
+    named = [v.strip() for v in values if support.is_day_or_time(v.strip())]
+    for key, fact in known.items():
+        fact = str(fact).strip()
+        if key not in carried or not support.is_day_or_time(fact) or support.says(content, fact):
+            continue
+        if any(
+            not any(support.says(other, v) for v in named)
+            for other in support.days_or_times(content, fact)
         ):
             return key
     return None
@@ -141,14 +173,17 @@ def other_action(text: str, request: str, tools: list[str]) -> bool:
 
 def _facts_in(args: dict[str, Any], known: dict[str, str]) -> list[str]:
     """The known facts a write's arguments carry whole (the appointment id, the cancellation
-    reason), but not a date, a time or an amount, which an agent may say in other words."""
+    reason, the day and the time of a booking, which :func:`says` hears in words as the DSL's
+    ``said`` does), but not an amount, which an agent may say in other words."""
     values = {str(v).strip().lower() for v in args.values() if isinstance(v, (str, int, float))}
     return [
         key
         for key, fact in known.items()
         if str(fact).strip()
         and (str(fact).strip().lower() in values or _carries_part(str(fact).lower(), values))
-        and not NOT_AN_ID.fullmatch(str(fact).strip())
+        and (
+            support.is_day_or_time(str(fact).strip()) or not NOT_AN_ID.fullmatch(str(fact).strip())
+        )
     ]
 
 

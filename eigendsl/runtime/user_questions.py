@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from eigendsl import support
 from eigendsl.runtime.utterances import (
     CONFIRM_MARK,
     spoken,
@@ -196,16 +197,20 @@ def _stems(text: str) -> list[str]:
 
 
 def says(text: str, value: str) -> bool:
-    """Whether ``text`` states the fact ``value``: as written, an id without its "#", or a
+    """Whether ``text`` states the fact ``value``: as written, an id without its "#", a
     phrase in other words that keeps its words ("you ordered it by mistake" for "ordered by
-    mistake", "you no longer need it" for "no longer needed").
+    mistake", "you no longer need it" for "no longer needed"), a day or a time of day as the
+    DSL's ``said`` hears it ("June 11" for 2025-06-11, "9:30 am" for 09:30).
 
     >>> [says(t, v) for t, v in (("Cancel W1000075?", "#W1000075"),
     ...     ("because you ordered it by mistake", "ordered by mistake"),
     ...     ("as you no longer need it", "no longer needed"),
-    ...     ("as you no longer need it", "ordered by mistake"), ("Cancel #W1000057?", "#W1000075"))]
-    [True, True, True, False, False]
+    ...     ("as you no longer need it", "ordered by mistake"), ("Cancel #W1000057?", "#W1000075"),
+    ...     ("Book Wednesday, June 11 at 9:30 am?", "2025-06-11"), ("Book 11:30?", "1:30"))]
+    [True, True, True, False, False, True, False]
     """
+    if support.is_day_or_time(str(value).strip()):
+        return support.says(support.normalize_text(text), str(value).strip())
     text, value = " ".join(text.lower().split()), " ".join(str(value).lower().split())
     if not value:
         return False
