@@ -49,12 +49,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: any(m in messages where m.role == "user" and m.position < c.position and m.content contains "yes" and all(d in calls where d.writes and d.ok and d.position < c.position: d.position < m.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 15, 5, _vals))
-    'retail/checks/rules.chk:23:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:27:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_9 = rt.first((v_d_8 for v_d_8 in rt.elements(calls) if rt.member('auth', v_d_8['tags']) and v_d_8['ok']))
     except Exception as _e:
         v_identified_9 = rt.let_failed(_e)
-    'retail/checks/rules.chk:24:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:28:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_10['result'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_10 in rt.elements(calls) if rt.member('auth', v_c_10['tags']) and v_c_10['ok']))
         _ok = bool(_v)
@@ -67,12 +67,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 24, 5, _vals))
-    'retail/checks/rules.chk:25:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 28, 5, _vals))
+    'retail/checks/rules.chk:30:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_12['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_12['tags'])) and v_c_12['ok']) and rt.member('user_id', v_c_12['args'])))
+        _v = all((v_c_12['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_12['tags'])) and rt.member('user_id', v_c_12['args'])) and rt.member(str(v_c_12['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_13['tags'])) and v_c_13['ok']) and rt.member('user_id', v_c_13['args']) if not v_c_13['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_13['tags'])) and rt.member('user_id', v_c_13['args'])) and rt.member(str(v_c_13['args']['user_id']), initial['users']) if not v_c_13['args']['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -81,12 +81,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 25, 5, _vals))
-    'retail/checks/rules.chk:27:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 30, 5, _vals))
+    'retail/checks/rules.chk:34:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_14['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_14['tags'])) and v_c_14['ok']) and rt.member('order_id', v_c_14['args'])))
+        _v = all((rt.row(initial['orders'], v_c_14['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_14['tags'])) and rt.member('order_id', v_c_14['args'])) and rt.member(str(v_c_14['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_15['tags'])) and v_c_15['ok']) and rt.member('order_id', v_c_15['args']) if not rt.row(initial['orders'], v_c_15['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_9) != None and rt.member('account', v_c_15['tags'])) and rt.member('order_id', v_c_15['args'])) and rt.member(str(v_c_15['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_15['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_9), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -95,8 +95,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
-    'retail/checks/rules.chk:33:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 34, 5, _vals))
+    'retail/checks/rules.chk:41:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
         _v = all((any((v_d_17['args']['order_id'] == v_c_16['args']['order_id'] for v_d_17 in rt.elements(calls) if (v_d_17['tool'] == 'get_order_details' and v_d_17['ok']) and v_d_17['position'] < v_c_16['position'])) for v_c_16 in rt.elements(calls) if (v_c_16['writes'] and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
         _ok = bool(_v)
@@ -109,7 +109,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 41, 5, _vals))
     'retail/checks/tasks.chk:143:5: require db == gold'
     try:
         _l = db
