@@ -251,8 +251,11 @@ def test_a_tool_only_a_template_without_tasks_calls_is_unused(mini: Path) -> Non
 def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport) -> None:
     assert retail.errors == [], "\n".join(map(str, retail.errors))
     assert retail.unsolvable == []
-    # its rules judge the writes that ran: an agent may recover from a refused one
+    # its rules judge the writes that ran: an agent may recover from a refused one, except
+    # where the refused write was on another customer's record (allowed in rules.chk)
     assert [f for f in retail.findings if f.kind == "fails_recovery"] == []
+    allowed = [f for f in retail.allowed if f.kind == "fails_recovery"]
+    assert all("one_user_per_conversation" in f.message for f in allowed) and len(allowed) == 2
     used = (
         {
             json.loads(line)["check"]
@@ -367,15 +370,17 @@ def test_a_guard_condition_without_an_else_message_is_a_warning(mini: Path) -> N
     )
 
 
-def test_a_write_no_guard_refuses_with_a_wrong_id_is_a_note(retail: LintReport) -> None:
-    # no retail guard refuses another user's id: the rules fail such an episode, and the
-    # recovery `--mistake recover` would play never happens there
-    notes = {quoted_names(f.message)[0]: f for f in retail.findings if f.kind == "no_recovery"}
-    assert "update_user_address" in notes and notes["update_user_address"].severity == "info"
+def test_a_write_no_guard_refuses_with_a_wrong_id_is_a_note(mini: Path, retail: LintReport) -> None:
+    # no guard of the mini spec refuses another order's id: the check fails such an episode,
+    # and the recovery `--mistake recover` would play never happens there
+    notes = {quoted_names(f.message)[0]: f for f in lint(mini).findings if f.kind == "no_recovery"}
+    assert "cancel" in notes and notes["cancel"].severity == "info"
     assert re.search(
-        r'modify_user_address\(user_id="usr_\w+"\)\), so `--mistake recover` plays no recovery',
-        notes["update_user_address"].message,
+        r'cancel_order\(order_id="#\d+"\)\), so `--mistake recover` plays no recovery',
+        notes["cancel"].message,
     )
+    # retail's write guards refuse another customer's order or account id
+    assert [f for f in retail.findings if f.kind == "no_recovery"] == []
 
 
 def test_a_write_argument_no_mutation_could_change_is_a_note(retail: LintReport) -> None:

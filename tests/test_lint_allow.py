@@ -190,9 +190,11 @@ def test_an_error_is_never_allowed(tmp_path: Path) -> None:
     )
 
 
-def test_retail_accepts_its_two_guard_warnings_and_strict_compile_passes(tmp_path: Path) -> None:
+def test_retail_accepts_its_four_warnings_and_strict_compile_passes(tmp_path: Path) -> None:
     """Retail's seed has no gift card short of a price difference: the two guards' balance
-    conditions never refuse there, which its guards.chk says with an allow comment each."""
+    conditions never refuse there, which its guards.chk says with an allow comment each; and
+    one_user_per_conversation fails a recovery whose wrong id is another customer's, as meant,
+    as an allow comment each in rules.chk says."""
     runner = CliRunner()
     result = runner.invoke(
         main, ["compile", str(ROOT / "specs" / "retail"), "-o", str(tmp_path / "out"), "--strict"]
@@ -202,4 +204,6 @@ def test_retail_accepts_its_two_guard_warnings_and_strict_compile_passes(tmp_pat
     assert [(f.kind, Path(f.span.path).name) for f in report.allowed] == [
         ("guard_never_fails", "guards.chk"),
         ("guard_never_fails", "guards.chk"),
+        ("fails_recovery", "rules.chk"),
+        ("fails_recovery", "rules.chk"),
     ]

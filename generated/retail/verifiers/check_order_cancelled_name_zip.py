@@ -62,12 +62,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 23, 5, _vals))
-    'retail/checks/rules.chk:32:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:36:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_11 = rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok']))
     except Exception as _e:
         v_identified_11 = rt.let_failed(_e)
-    'retail/checks/rules.chk:33:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:37:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_12['result'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if rt.member('auth', v_c_12['tags']) and v_c_12['ok']))
         _ok = bool(_v)
@@ -80,12 +80,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
-    'retail/checks/rules.chk:34:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 37, 5, _vals))
+    'retail/checks/rules.chk:39:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_14['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_14['tags'])) and v_c_14['ok']) and rt.member('user_id', v_c_14['args'])))
+        _v = all((v_c_14['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_14['tags'])) and rt.member('user_id', v_c_14['args'])) and rt.member(str(v_c_14['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_15['tags'])) and v_c_15['ok']) and rt.member('user_id', v_c_15['args']) if not v_c_15['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_15['tags'])) and rt.member('user_id', v_c_15['args'])) and rt.member(str(v_c_15['args']['user_id']), initial['users']) if not v_c_15['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -94,12 +94,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 34, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_16 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_16['tags'])) and v_c_16['ok']) and rt.member('order_id', v_c_16['args'])))
+        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_16 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_16['tags'])) and rt.member('order_id', v_c_16['args'])) and rt.member(str(v_c_16['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_17 for v_c_17 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_17['tags'])) and v_c_17['ok']) and rt.member('order_id', v_c_17['args']) if not rt.row(initial['orders'], v_c_17['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_17 for v_c_17 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_17['tags'])) and rt.member('order_id', v_c_17['args'])) and rt.member(str(v_c_17['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_17['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -108,8 +108,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:42:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:50:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
         _v = all((any((v_d_19['args']['order_id'] == v_c_18['args']['order_id'] for v_d_19 in rt.elements(calls) if (v_d_19['tool'] == 'get_order_details' and v_d_19['ok']) and v_d_19['position'] < v_c_18['position'])) for v_c_18 in rt.elements(calls) if (v_c_18['writes'] and v_c_18['ok']) and rt.member('order_id', v_c_18['args'])))
         _ok = bool(_v)
@@ -122,7 +122,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 42, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
     'retail/checks/tasks.chk:43:5: require db == gold'
     try:
         _l = db

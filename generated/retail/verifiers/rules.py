@@ -83,18 +83,18 @@ def rule_identify_first(trace):
     return rt.finish('identify_first', _hard, 1, _soft, 0.0, _failures)
 
 def rule_one_user_per_conversation(trace):
-    """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:31)."""
+    """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:35)."""
     initial = trace.initial
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:32:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:36:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_2 = rt.first((v_d_1 for v_d_1 in rt.elements(calls) if rt.member('auth', v_d_1['tags']) and v_d_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/rules.chk:33:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:37:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_3['result'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok']))
         _ok = bool(_v)
@@ -107,12 +107,12 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
-    'retail/checks/rules.chk:34:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 37, 5, _vals))
+    'retail/checks/rules.chk:39:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_5['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_5 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_5['tags'])) and v_c_5['ok']) and rt.member('user_id', v_c_5['args'])))
+        _v = all((v_c_5['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_5 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_5['tags'])) and rt.member('user_id', v_c_5['args'])) and rt.member(str(v_c_5['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "user_id" in c.args): c.args.user_id == identified.result)', rt.first((v_c_6 for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_6['tags'])) and v_c_6['ok']) and rt.member('user_id', v_c_6['args']) if not v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_6 for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_6['tags'])) and rt.member('user_id', v_c_6['args'])) and rt.member(str(v_c_6['args']['user_id']), initial['users']) if not v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -121,12 +121,12 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "user_id" in c.args: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 34, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_7['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_7 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_7['tags'])) and v_c_7['ok']) and rt.member('order_id', v_c_7['args'])))
+        _v = all((rt.row(initial['orders'], v_c_7['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_7 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_7['tags'])) and rt.member('order_id', v_c_7['args'])) and rt.member(str(v_c_7['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and c.ok) and "order_id" in c.args): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_8 for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_8['tags'])) and v_c_8['ok']) and rt.member('order_id', v_c_8['args']) if not rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_8 for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_8['tags'])) and rt.member('order_id', v_c_8['args'])) and rt.member(str(v_c_8['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -135,16 +135,16 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
     return rt.finish('one_user_per_conversation', _hard, 3, _soft, 0.0, _failures)
 
 def rule_read_order_before_change(trace):
-    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:41)."""
+    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:49)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:42:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    'retail/checks/rules.chk:50:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
         _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if (v_c_1['writes'] and v_c_1['ok']) and rt.member('order_id', v_c_1['args'])))
         _ok = bool(_v)
@@ -157,16 +157,16 @@ def rule_read_order_before_change(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 42, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
     return rt.finish('read_order_before_change', _hard, 1, _soft, 0.0, _failures)
 
 def rule_transfer_ends_session(trace):
-    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:47)."""
+    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:55)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:48:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+    'retail/checks/rules.chk:56:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
     try:
         _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
         _ok = bool(_v)
@@ -179,7 +179,7 @@ def rule_transfer_ends_session(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 48, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
     return rt.finish('transfer_ends_session', _hard, 1, _soft, 0.0, _failures)
 RULES = {'confirm_each_write': rule_confirm_each_write, 'confirm_writes': rule_confirm_writes, 'identify_first': rule_identify_first, 'one_user_per_conversation': rule_one_user_per_conversation, 'read_order_before_change': rule_read_order_before_change, 'transfer_ends_session': rule_transfer_ends_session}
 
