@@ -4,10 +4,11 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:56)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:68)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
+    messages = trace.messages
     params = trace.params
     p_order_id = params.get('order_id')
     p_status = params.get('status')
@@ -75,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
-    'retail/checks/tasks.chk:59:5: require db == initial'
+    'retail/checks/tasks.chk:71:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -89,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 59, 5, _vals))
-    'retail/checks/tasks.chk:60:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:72:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -103,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:61:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 72, 5, _vals))
+    'retail/checks/tasks.chk:73:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -117,8 +118,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 61, 5, _vals))
-    'retail/checks/tasks.chk:62:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 73, 5, _vals))
+    'retail/checks/tasks.chk:74:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -132,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 62, 5, _vals))
-    'retail/checks/tasks.chk:63:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 74, 5, _vals))
+    'retail/checks/tasks.chk:75:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -147,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 63, 5, _vals))
-    'retail/checks/tasks.chk:64:5: require said status'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 75, 5, _vals))
+    'retail/checks/tasks.chk:76:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -161,5 +162,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 64, 5, _vals))
-    return rt.finish('cancel_refused_not_pending', _hard, 10, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 76, 5, _vals))
+    'retail/checks/tasks.chk:79:5: require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"'
+    _raised = False
+    try:
+        _v = any((rt.contains(str(v_m_11['content']).lower(), 'cancel') and rt.contains(str(v_m_11['content']).lower(), p_status) for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'assistant'))
+        _ok = bool(_v)
+        _why = None if _ok else rt.any_reason('any(m in messages where m.role == "assistant": (lower(m.content) contains "cancel" and lower(m.content) contains status))', '(lower(m.content) contains "cancel" and lower(m.content) contains status)', None, 'messages', (v_m_12 for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'assistant'), messages)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status)", 'retail/checks/tasks.chk', 79, 5, _vals))
+    return rt.finish('cancel_refused_not_pending', _hard, 11, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'gift_card_balance_reported'
 PARAMS = ('user_id', 'balance')
 
 def verify(trace):
-    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:199)."""
+    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:216)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -75,7 +75,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
-    'retail/checks/tasks.chk:202:5: require db == initial'
+    'retail/checks/tasks.chk:219:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -89,8 +89,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 202, 5, _vals))
-    'retail/checks/tasks.chk:203:5: require called get_user_details(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
+    'retail/checks/tasks.chk:220:5: require called get_user_details(user_id=user_id)'
     try:
         _v = rt.called(calls, 'get_user_details', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -103,8 +103,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 203, 5, _vals))
-    'retail/checks/tasks.chk:204:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
+    'retail/checks/tasks.chk:221:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -118,8 +118,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 204, 5, _vals))
-    'retail/checks/tasks.chk:205:5: require said balance'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
+    'retail/checks/tasks.chk:222:5: require said balance'
     try:
         _v = rt.said(trace, 'assistant', p_balance)
         _ok = bool(_v)
@@ -132,8 +132,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 205, 5, _vals))
-    'retail/checks/tasks.chk:206:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
+    'retail/checks/tasks.chk:223:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -146,5 +146,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 206, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
     return rt.finish('gift_card_balance_reported', _hard, 9, _soft, 0.0, _failures)

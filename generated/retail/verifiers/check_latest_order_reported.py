@@ -4,7 +4,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:190)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:207)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
-    'retail/checks/tasks.chk:193:5: require db == initial'
+    'retail/checks/tasks.chk:210:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 193, 5, _vals))
-    'retail/checks/tasks.chk:194:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 210, 5, _vals))
+    'retail/checks/tasks.chk:211:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 194, 5, _vals))
-    'retail/checks/tasks.chk:195:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 211, 5, _vals))
+    'retail/checks/tasks.chk:212:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 195, 5, _vals))
-    'retail/checks/tasks.chk:196:5: require said order_id'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
+    'retail/checks/tasks.chk:213:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 196, 5, _vals))
-    'retail/checks/tasks.chk:197:5: require said status'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
+    'retail/checks/tasks.chk:214:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -147,5 +147,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 197, 5, _vals))
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
     return rt.finish('latest_order_reported', _hard, 9, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_payment_changed'
 PARAMS = ('order_id', 'payment_method_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:80)."""
+    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:97)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -106,7 +106,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 33, 5, _vals))
-    'retail/checks/tasks.chk:85:5: require db == gold'
+    'retail/checks/tasks.chk:102:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -120,8 +120,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 85, 5, _vals))
-    'retail/checks/tasks.chk:86:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 102, 5, _vals))
+    'retail/checks/tasks.chk:103:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 86, 5, _vals))
-    'retail/checks/tasks.chk:87:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 103, 5, _vals))
+    'retail/checks/tasks.chk:104:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 87, 5, _vals))
-    'retail/checks/tasks.chk:88:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 104, 5, _vals))
+    'retail/checks/tasks.chk:105:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 88, 5, _vals))
-    'retail/checks/tasks.chk:89:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 105, 5, _vals))
+    'retail/checks/tasks.chk:106:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_20 in rt.elements(calls) if v_c_20['writes'] and v_c_20['ok']))
         _r = 1
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 89, 5, _vals))
-    'retail/checks/tasks.chk:90:5: unchanged db.products'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 106, 5, _vals))
+    'retail/checks/tasks.chk:107:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -194,8 +194,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 90, 5, _vals))
-    'retail/checks/tasks.chk:91:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 107, 5, _vals))
+    'retail/checks/tasks.chk:108:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -209,8 +209,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 91, 5, _vals))
-    'retail/checks/tasks.chk:92:5: score 1: said total'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 108, 5, _vals))
+    'retail/checks/tasks.chk:109:5: score 1: said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -223,5 +223,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said total', _why, 'retail/checks/tasks.chk', 92, 5, _vals))
+        _failures.append(rt.Failure('score 1: said total', _why, 'retail/checks/tasks.chk', 109, 5, _vals))
     return rt.finish('order_payment_changed', _hard, 13, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'price_difference_told'
 PARAMS = ('product_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:217)."""
+    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:244)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -14,7 +14,7 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:218:5: require db == initial'
+    'retail/checks/tasks.chk:245:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -28,8 +28,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
-    'retail/checks/tasks.chk:219:5: require called get_product_details(product_id=product_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
+    'retail/checks/tasks.chk:246:5: require called get_product_details(product_id=product_id)'
     try:
         _v = rt.called(calls, 'get_product_details', {'product_id': p_product_id})
         _ok = bool(_v)
@@ -42,8 +42,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
-    'retail/checks/tasks.chk:220:5: require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
+        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
+    'retail/checks/tasks.chk:247:5: require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)'
     try:
         _v = any((v_c_1['result'] == p_difference for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'calculate' and v_c_1['ok']))
         _ok = bool(_v)
@@ -56,8 +56,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
-    'retail/checks/tasks.chk:221:5: require said difference'
+        _failures.append(rt.Failure('require any(c in calls where c.tool == "calculate" and c.ok: c.result == difference)', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
+    'retail/checks/tasks.chk:248:5: require said difference'
     try:
         _v = rt.said(trace, 'assistant', p_difference)
         _ok = bool(_v)
@@ -70,8 +70,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
-    'retail/checks/tasks.chk:222:5: forbid any(c in calls where "account" in c.tags)'
+        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
+    'retail/checks/tasks.chk:249:5: forbid any(c in calls where "account" in c.tags)'
     try:
         _v = any((True for v_c_3 in rt.elements(calls) if rt.member('account', v_c_3['tags'])))
         _ok = not _v
@@ -84,5 +84,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
     return rt.finish('price_difference_told', _hard, 5, _soft, 0.0, _failures)

@@ -4,10 +4,11 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:208)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:225)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
+    messages = trace.messages
     _failures = []
     _hard = 0
     _soft = 0.0
@@ -86,7 +87,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
-    'retail/checks/tasks.chk:212:5: require db == initial'
+    'retail/checks/tasks.chk:229:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -100,8 +101,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
-    'retail/checks/tasks.chk:213:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 229, 5, _vals))
+    'retail/checks/tasks.chk:230:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -114,8 +115,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
-    'retail/checks/tasks.chk:214:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 230, 5, _vals))
+    'retail/checks/tasks.chk:231:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -129,8 +130,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
-    'retail/checks/tasks.chk:215:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 231, 5, _vals))
+    'retail/checks/tasks.chk:232:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -144,5 +145,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
-    return rt.finish('transferred_after_refusal', _hard, 9, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 232, 5, _vals))
+    'retail/checks/tasks.chk:236:5: require any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and (lower(m.content) contains "not" or lower(m.content) contains "n\'t" or lower(m.content) contains "unable"): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position))) else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+    _raised = False
+    try:
+        _v = any((any((any((v_m_17['position'] < v_u_18['position'] and v_u_18['position'] < v_c_16['position'] for v_u_18 in rt.elements(messages) if v_u_18['role'] == 'user')) for v_m_17 in rt.elements(messages) if ((v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and (rt.contains(str(v_m_17['content']).lower(), 'refund') or rt.contains(str(v_m_17['content']).lower(), 'compensation'))) and ((rt.contains(str(v_m_17['content']).lower(), 'not') or rt.contains(str(v_m_17['content']).lower(), "n't")) or rt.contains(str(v_m_17['content']).lower(), 'unable')))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and ((lower(m.content) contains "not" or lower(m.content) contains "n\'t") or lower(m.content) contains "unable")): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and ((lower(m.content) contains "not" or lower(m.content) contains "n\'t") or lower(m.content) contains "unable")): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_19 for v_c_19 in rt.elements(calls) if v_c_19['tool'] == 'transfer_to_human_agents' and v_c_19['ok']), calls)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and (lower(m.content) contains "not" or lower(m.content) contains "n\'t" or lower(m.content) contains "unable"): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position))) else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 236, 5, _vals))
+    return rt.finish('transferred_after_refusal', _hard, 10, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:168)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:185)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -91,7 +91,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and c.ok and "order_id" in c.args: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
-    'retail/checks/tasks.chk:172:5: require db == gold'
+    'retail/checks/tasks.chk:189:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -105,8 +105,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 172, 5, _vals))
-    'retail/checks/tasks.chk:173:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 189, 5, _vals))
+    'retail/checks/tasks.chk:190:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 173, 5, _vals))
-    'retail/checks/tasks.chk:174:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 190, 5, _vals))
+    'retail/checks/tasks.chk:191:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 174, 5, _vals))
-    'retail/checks/tasks.chk:175:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 191, 5, _vals))
+    'retail/checks/tasks.chk:192:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_16 in rt.elements(calls) if v_c_16['writes'] and v_c_16['ok']))
         _r = 1
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 175, 5, _vals))
-    'retail/checks/tasks.chk:176:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 192, 5, _vals))
+    'retail/checks/tasks.chk:193:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 176, 5, _vals))
-    'retail/checks/tasks.chk:177:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 193, 5, _vals))
+    'retail/checks/tasks.chk:194:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 177, 5, _vals))
-    'retail/checks/tasks.chk:178:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 194, 5, _vals))
+    'retail/checks/tasks.chk:195:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -192,5 +192,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 178, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 195, 5, _vals))
     return rt.finish('user_address_changed', _hard, 11, _soft, 1.0, _failures)
