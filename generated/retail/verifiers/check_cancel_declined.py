@@ -9,6 +9,7 @@ def verify(trace):
     initial = trace.initial
     gold = trace.gold
     calls = trace.calls
+    messages = trace.messages
     params = trace.params
     p_order_id = params.get('order_id')
     _failures = []
@@ -119,7 +120,23 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 57, 5, _vals))
-    'retail/checks/tasks.chk:58:5: forbid called cancel_pending_order'
+    'retail/checks/tasks.chk:62:5: require any(m in messages where m.role == "assistant" and lower(m.content) contains "cancel" and (m.content contains "?" or lower(m.content) contains "confirm" or lower(m.content) contains "yes/no") and not lower(m.content) contains "anything else": any(u in messages where u.role == "user" and u.position > m.position and not any(v in messages where v.role == "user" and v.position > m.position and v.position < u.position): lower(u.content) contains "no" and not lower(u.content) contains "yes")) else "the agent never proposed the cancellation for the user to decline (no question of the agent\'s about cancelling was answered no)"'
+    _raised = False
+    try:
+        _v = any((any((rt.contains(str(v_u_11['content']).lower(), 'no') and (not rt.contains(str(v_u_11['content']).lower(), 'yes')) for v_u_11 in rt.elements(messages) if (v_u_11['role'] == 'user' and v_u_11['position'] > v_m_10['position']) and (not any((True for v_v_12 in rt.elements(messages) if (v_v_12['role'] == 'user' and v_v_12['position'] > v_m_10['position']) and v_v_12['position'] < v_u_11['position']))))) for v_m_10 in rt.elements(messages) if ((v_m_10['role'] == 'assistant' and rt.contains(str(v_m_10['content']).lower(), 'cancel')) and ((rt.contains(v_m_10['content'], '?') or rt.contains(str(v_m_10['content']).lower(), 'confirm')) or rt.contains(str(v_m_10['content']).lower(), 'yes/no'))) and (not rt.contains(str(v_m_10['content']).lower(), 'anything else'))))
+        _ok = bool(_v)
+        _why = None if _ok else rt.any_reason('any(m in messages where (((m.role == "assistant" and lower(m.content) contains "cancel") and ((m.content contains "?" or lower(m.content) contains "confirm") or lower(m.content) contains "yes/no")) and not (lower(m.content) contains "anything else")): any(u in messages where ((u.role == "user" and u.position > m.position) and not any(v in messages where ((v.role == "user" and v.position > m.position) and v.position < u.position))): (lower(u.content) contains "no" and not (lower(u.content) contains "yes"))))', 'any(u in messages where ((u.role == "user" and u.position > m.position) and not any(v in messages where ((v.role == "user" and v.position > m.position) and v.position < u.position))): (lower(u.content) contains "no" and not (lower(u.content) contains "yes")))', None, 'messages', (v_m_13 for v_m_13 in rt.elements(messages) if ((v_m_13['role'] == 'assistant' and rt.contains(str(v_m_13['content']).lower(), 'cancel')) and ((rt.contains(v_m_13['content'], '?') or rt.contains(str(v_m_13['content']).lower(), 'confirm')) or rt.contains(str(v_m_13['content']).lower(), 'yes/no'))) and (not rt.contains(str(v_m_13['content']).lower(), 'anything else'))), messages)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant" and lower(m.content) contains "cancel" and (m.content contains "?" or lower(m.content) contains "confirm" or lower(m.content) contains "yes/no") and not lower(m.content) contains "anything else": any(u in messages where u.role == "user" and u.position > m.position and not any(v in messages where v.role == "user" and v.position > m.position and v.position < u.position): lower(u.content) contains "no" and not lower(u.content) contains "yes")) else "the agent never proposed the cancellation for the user to decline (no question of the agent\'s about cancelling was answered no)"', _why if _raised else "the agent never proposed the cancellation for the user to decline (no question of the agent's about cancelling was answered no)", 'retail/checks/tasks.chk', 62, 5, _vals))
+    'retail/checks/tasks.chk:70:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -132,10 +149,10 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 58, 5, _vals))
-    'retail/checks/tasks.chk:59:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 70, 5, _vals))
+    'retail/checks/tasks.chk:71:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
-        _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
+        _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes'] and v_c_14['ok']))
         _r = 0
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 0', '==', _l, _r, False)
@@ -147,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 59, 5, _vals))
-    'retail/checks/tasks.chk:60:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:72:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -161,5 +178,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 60, 5, _vals))
-    return rt.finish('cancel_declined', _hard, 10, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 72, 5, _vals))
+    return rt.finish('cancel_declined', _hard, 11, _soft, 0.0, _failures)
