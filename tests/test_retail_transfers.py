@@ -111,8 +111,9 @@ def test_a_transfer_at_the_first_turn_fails(retail_domain):
             "transfer_to_human_agents)",
         ),
         (
-            "require refused before called transfer_to_human_agents",
-            "the agent did not tell the user it cannot grant the request before the transfer",
+            "require refused_then_transferred",
+            "no transfer followed a refusal (the agent said the refund or compensation cannot be "
+            "given, the customer asked again, then the transfer)",
         ),
     ]
 
@@ -132,9 +133,7 @@ def test_a_transfer_after_the_look_up_but_with_no_refusal_fails(retail_domain):
         ),
     )
     assert not verdict["passed"]
-    assert [s for s, _ in failed(verdict)] == [
-        "require refused before called transfer_to_human_agents"
-    ]
+    assert [s for s, _ in failed(verdict)] == ["require refused_then_transferred"]
 
 
 def test_a_transfer_that_says_the_refund_was_granted_fails(retail_domain):
