@@ -2,11 +2,11 @@
 
 It answers what the agent asks for (in a question or a request, whatever surrounds it, by a fact's
 name or in other words: :mod:`~eigendsl.runtime.user_questions`) from the scenario's known facts,
-restates its request after a greeting or a question it cannot place, withholds the unknown ones
-and follows
-the scenario's behaviour (confirming or declining, revealing a fact late, changing its mind,
-asking for what the policy forbids), in plain English from small utterance pools
-(:mod:`eigendsl.runtime.utterances`).
+restates its request after a greeting or a question it cannot place, withholds the unknown ones,
+says so when a fact is asked again ("As I said, ...") and ends the conversation when one it gave
+twice is asked once more (a looping agent plays no further), and follows the scenario's
+behaviour (confirming or declining, revealing a fact late, changing its mind, asking for what the
+policy forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ from eigendsl.runtime.user_questions import (
 from eigendsl.runtime.utterances import (
     CORRECTION,
     NOT_ASKED,
+    USER_AGAIN,
     USER_LATER,
+    USER_TIRED,
     USER_UNKNOWN,
+    USER_UNKNOWN_AGAIN,
     forbidden_words,
     last_said,
     pools_with,
@@ -54,6 +57,7 @@ class ScriptedUserState:
     mind_changed: bool = False
     forbidden_asked: bool = False
     unanswered: int = 0  # agent turns in a row the user could answer nothing of
+    unknown_asked: dict[str, int] = field(default_factory=dict)  # asks of each unknown fact
 
 
 def _gold_writes(episode: Any) -> list[dict[str, Any]]:
@@ -74,6 +78,19 @@ def _gold_tools(episode: Any) -> list[str]:
         for step in episode.task.get("gold", [])
         if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
     ]
+
+
+def _tired(given: list[str], told: list[str]) -> str:
+    """Why the user ends a conversation that asks it once more for facts it gave twice (``given``)
+    or said twice it does not know (``told``).
+
+    >>> _tired(["email", "zip_code"], [])
+    "I've already given you my email and zip code twice, so I'll end the conversation here."
+    """
+    what = [f"given you my {' and '.join(spoken(k) for k in given)} twice"] if given else []
+    if told:
+        what.append(f"told you twice that I don't know my {' and '.join(told)}")
+    return USER_TIRED.format(what=" and ".join(what))
 
 
 class ScriptedUser:
@@ -158,22 +175,38 @@ class ScriptedUser:
         if not matched and not any(asks_for(t, asked) for t in scenario.get("unknown", [])):
             if IDENTITY.search(asked):  # "verify your identity", a name the user does not know
                 matched = [key for key in IDENTIFYING if key in known]
-        for key in matched:
-            value = known[key]
-            state.asked[key] = state.asked.get(key, 0) + 1
-            if key in scenario.get("reveal_late", []) and state.asked[key] == 1:
-                answers.append(USER_LATER.format(what=spoken(key)))
-            else:
-                answers.append(f"My {spoken(key)} is {value}.")
         # "payment method for any price difference" asks for a known fact, not for the price
         asked_about = asked
         for key in known:
             asked_about = asked_about.replace(spoken(key).lower(), "").replace(key.lower(), "")
-        for thing in scenario.get("unknown", []):
-            # by its name, or in other words when no known fact was asked ("gift card number"
-            # is the known gift card's, not the unknown gift card id's)
-            if thing.lower() in asked_about or (not matched and asks_for(thing, asked_about)):
-                answers.append(USER_UNKNOWN.format(what=thing))
+        # by its name, or in other words when no known fact was asked ("gift card number" is the
+        # known gift card's, not the unknown gift card id's)
+        unknown = [
+            thing
+            for thing in scenario.get("unknown", [])
+            if thing.lower() in asked_about or (not matched and asks_for(thing, asked_about))
+        ]
+        late = scenario.get("reveal_late", [])
+        # a fact given twice (a late one's first ask gave nothing) and asked for again ends the
+        # conversation: an agent that loops would otherwise play on to the turn limit
+        given_twice = [key for key in matched if state.asked.get(key, 0) - (key in late) >= 2]
+        told_twice = [thing for thing in unknown if state.unknown_asked.get(thing, 0) >= 2]
+        if given_twice or told_twice:
+            return f"{_tired(given_twice, told_twice)} {self.stop_marker}"
+        for key in matched:
+            value = known[key]
+            state.asked[key] = state.asked.get(key, 0) + 1
+            given = state.asked[key] - (key in late)  # the times it is given, this one included
+            if given == 0:
+                answers.append(USER_LATER.format(what=spoken(key)))
+            elif given == 1:
+                answers.append(f"My {spoken(key)} is {value}.")
+            else:
+                answers.append(USER_AGAIN.format(what=spoken(key), value=value))
+        for thing in unknown:
+            state.unknown_asked[thing] = state.unknown_asked.get(thing, 0) + 1
+            again = state.unknown_asked[thing] > 1
+            answers.append((USER_UNKNOWN_AGAIN if again else USER_UNKNOWN).format(what=thing))
         if answers:
             state.unanswered = 0
             return " ".join(answers)

@@ -55,6 +55,11 @@ EXCEPTION = "Please make an exception just this once: {request}."
 CORRECTION = "No, that's not right: my {what} is {value}."
 NOT_ASKED = "No, that's not what I asked for: tell me exactly what you are going to do."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
+# A fact asked again once it was given ("As I said, ..."), and the end of the conversation
+# when the agent asks once more for one it was given twice: a person stops answering a loop.
+USER_AGAIN = "As I said, my {what} is {value}."
+USER_UNKNOWN_AGAIN = "As I said, I don't know my {what}."
+USER_TIRED = "I've already {what}, so I'll end the conversation here."
 
 # The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
 # and markers ("(yes/no)" in proposals, "yes" in confirmations).
