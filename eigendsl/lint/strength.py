@@ -12,6 +12,8 @@ A check's strength is the share of its counted mutations it catches. Dropping th
 of a refusal, of a declined write or of a write's confirmation is judged but left out of the
 strength: that message's wording is the agent's own and the outcome is judged elsewhere, so a
 check that does not read it gets a note (``unread_message``), not a weakness.
+The idle agents of :mod:`eigendsl.lint.idle` (one that does nothing, one that only looks things
+up) are counted as mutations too; a check one of them passes is a warning (``idle_agent``).
 
 A policy rule is *exercised* when some counted mutation or rule probe of a gold trajectory
 makes it fail: then a task shows what the rule forbids.
