@@ -440,14 +440,11 @@ def test_cli_json_shape() -> None:
 def test_cli_json_weak_checks_leaves_out_the_strong_ones() -> None:
     result = CliRunner().invoke(main, ["lint", str(RETAIL), "--json", "--samples", "1"])
     data = json.loads(result.stdout.strip().splitlines()[-1])
-    # refusals are judged by what no mutation counts for (their final message is a note's):
-    # they were left out of the table without a word
-    assert data["unmeasured_checks"] == ["cancel_refused_not_pending", "transferred_after_refusal"]
-    assert not set(data["unmeasured_checks"]) & set(data["check_strength"])
-    text = CliRunner().invoke(main, ["lint", str(RETAIL), "--samples", "1"]).stdout.splitlines()
-    assert text[-2] == (
-        "  not measured, no mutation counted (each one a note's, or changing nothing): "
-        "cancel_refused_not_pending, transferred_after_refusal"
+    # a refusal's final message is a note's, but the idle agents (lint/idle.py) count for it:
+    # every check is measured (tests/test_lint_idle.py lists one that is not)
+    assert data["unmeasured_checks"] == []
+    assert {"cancel_refused_not_pending", "transferred_after_refusal"} <= set(
+        data["check_strength"]
     )
     assert data["check_strength"]["order_cancelled"] == 1.0
     assert "order_cancelled" not in data["weak_checks"]

@@ -13,7 +13,7 @@ The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 2. recovery (:mod:`.recovery`): statements that fail a gold plan played with its first write
    refused once and then made right;
 3. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
-   still accepts, and a strength score per check;
+   still accepts (and the idle agents of :mod:`.idle`), and a strength score per check;
 4. coverage (:mod:`.coverage`): tools no gold plan calls, rules no mutation breaks, guard
    conditions that never fail on the seed data, template parameters nothing reads, checks no
    template uses;

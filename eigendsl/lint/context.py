@@ -36,6 +36,7 @@ KINDS = frozenset(
         "fails_recovery",
         "guard_never_fails",
         "guard_without_message",
+        "idle_agent",
         "needs_judge",
         "no_recovery",
         "policy_violation",

@@ -12,6 +12,8 @@ A check's strength is the share of its counted mutations it catches. Dropping th
 of a refusal, of a declined write or of a write's confirmation is judged but left out of the
 strength: that message's wording is the agent's own and the outcome is judged elsewhere, so a
 check that does not read it gets a note (``unread_message``), not a weakness.
+The idle agents of :mod:`eigendsl.lint.idle` (one that does nothing, one that only looks things
+up) are counted as mutations too; a check one of them passes is a warning (``idle_agent``).
 
 A policy rule is *exercised* when some counted mutation or rule probe of a gold trajectory
 makes it fail: then a task shows what the rule forbids.
@@ -19,9 +21,11 @@ makes it fail: then a task shows what the rule forbids.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask, quoted
+from eigendsl.lint.idle import EMPTY, idle_agents, idle_finding, lookups
 from eigendsl.lint.mutations import mutants, written_arguments
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
@@ -39,6 +43,8 @@ def check_strength(ctx: LintContext) -> None:
     mutated: dict[str, set[tuple[str, str]]] = {}
     # survivors of the mutations that make notes (a refusal's or confirmation's final message)
     unread: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]] = {}
+    # survivors of the idle agents (:mod:`.idle`): an untrained model passes the check
+    idle: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]] = {}
     for lint_task in ctx.passing():
         task = lint_task.task
         check = domain.checks[task["check"]]
@@ -50,7 +56,10 @@ def check_strength(ctx: LintContext) -> None:
             continue  # the replay differs from the episode; nothing to compare against
         ctx.unmeasured.add(task["check"])
         failed_ids = refused_call_ids(row["messages"])
-        for mutant in mutants(domain, index, base_messages, failed_ids, task):
+        for mutant in chain(
+            mutants(domain, index, base_messages, failed_ids, task),
+            idle_agents(domain, base_messages, task),
+        ):
             if mutant.kind == "change_argument":
                 mutated.setdefault(task["check"], set()).add(mutant.key[1:])
             counted = False
@@ -83,7 +92,8 @@ def check_strength(ctx: LintContext) -> None:
             if survivor is None:
                 caught_count[check_name] = caught_count.get(check_name, 0) + 1
             else:
-                survivors.setdefault(group, []).append((lint_task, survivor))
+                found = idle if mutant.kind == "idle_agent" else survivors
+                found.setdefault(group, []).append((lint_task, survivor))
         written.setdefault(task["check"], set()).update(
             written_arguments(domain, base_messages, failed_ids)
         )
@@ -93,6 +103,7 @@ def check_strength(ctx: LintContext) -> None:
     _report_unmutated(ctx, written, mutated)
     _report_survivors(ctx, survivors, tried, "warning", "weak_check")
     _report_survivors(ctx, unread, tried, "info", "unread_message")
+    _report_idle(ctx, idle, tried)
 
 
 def _report_survivors(
@@ -119,6 +130,36 @@ def _report_survivors(
         )
         text = f"check {quoted(check_name)} still passes when {shown}"
         ctx.add(decl.name_span, text, severity, kind)
+
+
+def _report_idle(
+    ctx: LintContext,
+    idle: dict[tuple[str, tuple[Any, ...]], list[tuple[LintTask, str]]],
+    tried: dict[tuple[str, tuple[Any, ...]], int],
+) -> None:
+    """A warning at each check an idle agent passes; where the empty agent passes, the
+    lookup-only agent's pass says nothing more and is left out."""
+    for (check_name, key), items in idle.items():
+        decl = ctx.resolved.checks.get(check_name)
+        if decl is None or (key != EMPTY and (check_name, EMPTY) in idle):
+            continue
+        lint_task, description = items[0]
+        total = tried[(check_name, key)]
+        where = (
+            f"in {len(items)} of {total} tasks, e.g. {lint_task.id}"
+            if total > 1
+            else f"task {lint_task.id}"
+        )
+        text = idle_finding(
+            check_name,
+            key,
+            description,
+            where,
+            [p.name for p in decl.params],
+            lint_task.task,
+            lookups(ctx.domain, lint_task.task),
+        )
+        ctx.add(decl.name_span, text, "warning", "idle_agent")
 
 
 def _report_unmutated(
