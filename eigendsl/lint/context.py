@@ -37,6 +37,7 @@ KINDS = frozenset(
         "guard_never_fails",
         "guard_without_message",
         "needs_judge",
+        "no_change_of_mind",
         "no_recovery",
         "policy_violation",
         "refused_step",
