@@ -281,21 +281,26 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
             continue
         _check_python_defaults(loaded, tool_name, function, args, diag)
         if args.kwarg is None:
+            # the tool is named at `python:`, the line to edit may be the def's: both are said
+            definition = defs[function]
+            at_def = Span(str(path), definition.lineno, definition.col_offset + 1)
             for param in tool.params:
                 if param not in names:
                     diag.error(
                         span,
-                        f"'{function}' has no parameter '{param}', "
+                        f"'{function}' (def at {at_def}) has no parameter '{param}', "
                         f"which tool '{tool_name}' declares",
                     )
-            for extra in names[1:]:
+            for arg in (args.args + args.kwonlyargs)[1:]:
+                extra = arg.arg
                 if extra in DOMAIN_CLOCK and getattr(loaded.spec, extra) is not None:
                     continue  # the domain's date or time of day, passed by the runtime
                 if extra not in tool.params:
+                    at_arg = Span(str(path), arg.lineno, arg.col_offset + 1)
                     diag.error(
                         span,
-                        f"'{function}' takes '{extra}', which tool '{tool_name}' does not declare"
-                        + _CLOCK_HINTS.get(extra, ""),
+                        f"'{function}' takes '{extra}' (at {at_arg}), "
+                        f"which tool '{tool_name}' does not declare" + _CLOCK_HINTS.get(extra, ""),
                     )
 
 

@@ -8,9 +8,18 @@ is PyYAML's, with where its broken construct began.
 
 from __future__ import annotations
 
+import json
+import re
+
 import yaml
 
 from eigendsl.errors import Diagnostic, Span
+
+#: Keys whose value is a checker-DSL expression (a template parameter's source, a declared
+#: tool's body); the fields of a declared tool's ``set: {...}`` are too.
+DSL_KEYS = frozenset({"from", "returns", "update"})
+_FLOW_KEY = re.compile(r"[{,]\s*([A-Za-z_][\w-]*)\s*:[ \t\r\n]+")
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
 
 
 def syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
@@ -33,6 +42,10 @@ def syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
                 Span(path, context.line + 1, context.column + 1),
                 "invalid YAML: this quoted text is never closed; end it with the same quote",
             )
+    if exc.context == "while parsing a flow mapping" and context is not None and mark is not None:
+        unquoted = _unquoted_flow_value(text, path, context.index, mark.index)
+        if unquoted is not None:
+            return unquoted
     if exc.problem == "mapping values are not allowed here" and mark and mark.line < len(lines):
         above = _line_above(lines, mark.line)
         if above is not None and _indent(lines[above]) == _indent(lines[mark.line]):
@@ -52,6 +65,63 @@ def syntax_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> Diagnostic:
         # The context says where the broken construct began, often the line to fix.
         problem += f" ({exc.context} at line {context.line + 1})"
     return Diagnostic(span, f"invalid YAML: {problem}; check the indentation and quoting here")
+
+
+def _unquoted_flow_value(text: str, path: str, start: int, at: int) -> Diagnostic | None:
+    """The entry of the ``{...}`` mapping opened at ``start`` whose unquoted value YAML cannot
+    read at ``at`` (a '[' or '{' in it, or text after a quoted part), with the value quoted as
+    the fix; None when the error is not inside such a value.
+
+    >>> text = "x: {type: string, from: db.slots[slot_id].doctor_id}"
+    >>> print(_unquoted_flow_value(text, "t.yaml", 3, text.index("[")))
+    t.yaml:1:25: invalid YAML: the 'from:' expression is not quoted as a whole, and inside { } \
+YAML reads an unquoted value only up to a '[', ']', '{', '}' or ','; quote the expression: \
+from: 'db.slots[slot_id].doctor_id'
+    """
+    keys = list(_FLOW_KEY.finditer(text, start, at))
+    if not keys:
+        return None
+    key = keys[-1]
+    value_start = key.end()
+    if text[value_start] in "[{":
+        return None  # a list or a mapping: its own error, not a text's quoting
+    value = _flow_value(text, value_start)
+    if not value_start <= at < value_start + len(value):
+        return None  # the error is past the value: a mapping never closed, a missing comma
+    before = text[text.rfind("\n", 0, start) + 1 : start].rstrip()
+    dsl = key.group(1) in DSL_KEYS or before.endswith("set:")
+    what = "expression" if dsl else "value"
+    quoted = f"'{value}'" if "'" not in value else json.dumps(value, ensure_ascii=False)
+    line = text.count("\n", 0, value_start) + 1
+    col = value_start - text.rfind("\n", 0, value_start)
+    return Diagnostic(
+        Span(path, line, col),
+        f"invalid YAML: the '{key.group(1)}:' {what} is not quoted as a whole, and inside "
+        "{ } YAML reads an unquoted value only up to a '[', ']', '{', '}' or ','; quote the "
+        f"{what}: {key.group(1)}: {quoted}",
+    )
+
+
+def _flow_value(text: str, start: int) -> str:
+    """The text of a ``{...}`` mapping's value that starts at ``start``, as its writer meant it:
+    up to a ',' or '}' outside brackets and quotes, or the end of the line."""
+    expected: list[str] = []
+    quote = ""
+    end = start
+    while end < len(text) and text[end] != "\n":
+        char = text[end]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and not text[end - 1].isalnum():  # not the ' of "it's"
+            quote = char
+        elif char in _CLOSING:
+            expected.append(_CLOSING[char])
+        elif expected and char == expected[-1]:
+            expected.pop()
+        elif not expected and char in ",}":
+            break
+        end += 1
+    return text[start:end].strip()
 
 
 def _indent(line: str) -> int:

@@ -1050,6 +1050,16 @@ CASES = [
         '"The user\'s email, as given, or none"',
         "as given",
     ),
+    case(  # an unquoted DSL expression with a '[' in a { } mapping: quote the expression
+        "yaml-unquoted-expression-in-flow-value",
+        TASKS,
+        """from: "db.users[db.orders[order_id].user_id].email"}""",
+        "from: db.users[db.orders[order_id].user_id].email}",
+        "mini/tasks/cancel.yaml:6:35: invalid YAML: the 'from:' expression is not quoted as a "
+        "whole, and inside { } YAML reads an unquoted value only up to a '[', ']', '{', '}' or "
+        "','; quote the expression: from: 'db.users[db.orders[order_id].user_id].email'",
+        "db.users",
+    ),
     case(
         "yaml-unquoted-jinja",
         TASKS,
@@ -1487,8 +1497,8 @@ CASES = [
         TOOLS,
         "def cancel_order(db, order_id, reason):",
         "def cancel_order(db, order_id):",
-        "mini/domain.yaml:44:13: 'cancel_order' has no parameter 'reason', which tool "
-        "'cancel_order' declares",
+        "mini/domain.yaml:44:13: 'cancel_order' (def at mini/tools.py:4:1) has no parameter "
+        "'reason', which tool 'cancel_order' declares",
         "tools:cancel_order",
     ),
     case(  # every call without it was "internal error (TypeError)"
@@ -1523,8 +1533,9 @@ CASES = [
         TOOLS,
         "def cancel_order(db, order_id, reason):",
         "def cancel_order(db, order_id, reason, today):",
-        "mini/domain.yaml:44:13: 'cancel_order' takes 'today', which tool 'cancel_order' does not "
-        "declare; to pass it the domain's date, set today: YYYY-MM-DD in domain.yaml",
+        "mini/domain.yaml:44:13: 'cancel_order' takes 'today' (at mini/tools.py:4:40), which tool "
+        "'cancel_order' does not declare; to pass it the domain's date, set today: YYYY-MM-DD in "
+        "domain.yaml",
         "tools:cancel_order",
     ),
     case(

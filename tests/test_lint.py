@@ -709,3 +709,30 @@ def test_a_finding_quotes_dsl_text_as_the_dsl_and_values_as_json(mini: Path):
     ), unstated
     assert quoted_names(unstated)[:4] == ["find_user", "email", "email", "ann@example.com"]
     assert "'" not in unstated.replace('"find_user"\'s', "")
+
+
+FEATURES = ROOT / "tests" / "fixtures" / "golden" / "features" / "spec"
+
+
+def test_a_change_of_mind_some_draws_do_not_play_is_a_note(tmp_path: Path) -> None:
+    """`change_mind: reason=fraud` plays nothing in the draws whose own reason is fraud (the user
+    asks for it and agrees): compile and lint said nothing of the tasks that lost it."""
+    spec = tmp_path / "spec"
+    shutil.copytree(FEATURES, spec)
+    bank = spec / "tasks" / "bank.yaml"
+    notes = [f for f in lint(spec).findings if f.kind == "no_change_of_mind"]
+    assert [(f.span.line, f.span.col, f.severity) for f in notes] == [
+        (*position(bank, '"reason=fraud"'), "info")
+    ]
+    assert notes[0].message.startswith(
+        '2 of 3 tasks of template "freeze" drew the first value itself (reason=fraud: '
+        "freeze-000, freeze-002) and have no change of mind"
+    )
+    assert 'restrict the source of "reason"' in notes[0].message
+    # choices without the first value: every draw plays the change of mind, and nothing is said
+    edit(spec, "tasks/bank.yaml", "choices: [fraud, lost card]", "choices: [lost card]")
+    assert [f for f in lint(spec).findings if f.kind == "no_change_of_mind"] == []
+
+
+def test_retail_changes_of_mind_are_played_by_every_task(retail: LintReport) -> None:
+    assert [f for f in retail.findings if f.kind == "no_change_of_mind"] == []

@@ -179,8 +179,8 @@ def test_now_unset_in_a_template_text_and_a_python_tool_says_how_to_set_it(
     ), lines
     assert any(
         line.endswith(
-            "'cancel_order' takes 'now', which tool 'cancel_order' does not declare; to pass it "
-            "the domain's time of day, set now: HH:MM in domain.yaml"
+            "'cancel_order' takes 'now' (at mini/tools.py:4:40), which tool 'cancel_order' does "
+            "not declare; to pass it the domain's time of day, set now: HH:MM in domain.yaml"
         )
         for line in lines
     ), lines

@@ -136,9 +136,10 @@ def export_group() -> None:
 @click.option(
     "--domain",
     "domain_name",
-    default="retail",
-    show_default=True,
-    help="tau2 domain name for `info`.",
+    default=None,
+    help="tau2's name of the domain, for `info` and each task's user scenario (default: the "
+    "spec's name given --spec, else the one the episodes' system messages name; an imported "
+    "tau2 domain's is tau2's own, `retail`).",
 )
 @click.option(
     "--spec",
@@ -154,11 +155,19 @@ def export_tau2_cmd(
     traces: Path,
     out_dir: Path,
     tau2_tasks: Path | None,
-    domain_name: str,
+    domain_name: str | None,
     spec_dir: Path | None = None,
 ) -> None:
     """Write episodes (JSONL from `eigendsl run --out`) as tau2-bench simulation results."""
-    from eigendsl.tau2.export import export_results, load_tau2_tasks, read_rows, write_results
+    from eigendsl.tau2.export import (
+        UNKNOWN_DOMAIN,
+        export_results,
+        load_tau2_tasks,
+        read_rows,
+        recorded_domain,
+        tau2_domain,
+        write_results,
+    )
 
     rows = read_rows(traces)
     tasks = load_tau2_tasks(tau2_tasks) if tau2_tasks is not None else None
@@ -167,14 +176,23 @@ def export_tau2_cmd(
         from eigendsl.runtime.domain import load_domain
 
         domain = load_domain(spec_dir)
+        domain_name = domain_name or tau2_domain(domain.name)
         told = {
             "policy": domain.agent_prompt,
             "max_steps": domain.max_turns,
             "spec_tasks": {str(task["id"]): task for task in domain.tasks},
         }
-    results = export_results(rows, tasks, domain_name, **told)
+    domain_name = domain_name or recorded_domain(rows)
+    results = export_results(rows, tasks, domain_name or UNKNOWN_DOMAIN, **told)
     target = write_results(results, out_dir)
     click.echo(f"exported {len(rows)} episodes to {target}")
+    if domain_name is None and rows:
+        click.echo(
+            f"note: domain_name is '{UNKNOWN_DOMAIN}': the episodes do not name the spec they "
+            "were played on (their first message is not a compiled agent prompt, or they name "
+            "several); --spec SPEC_DIR or --domain NAME sets it",
+            err=True,
+        )
     if spec_dir is None:
         # Neither the rows nor `run --out`'s folder record the spec or the task's user block.
         empty = sum(t.get("user_scenario") == {"instructions": ""} for t in results["tasks"])

@@ -38,6 +38,7 @@ KINDS = frozenset(
         "guard_without_message",
         "idle_agent",
         "needs_judge",
+        "no_change_of_mind",
         "no_recovery",
         "policy_violation",
         "refused_step",

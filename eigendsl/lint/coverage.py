@@ -1,7 +1,7 @@
 """Coverage and dead code: tools no task's gold plan calls, checks no template uses, policy rules no
 mutation of a gold plan breaks, guard conditions that never fail on the seed data (and those
-with no ``else`` message, which refuse with the DSL's own text), and template parameters
-nothing reads.
+with no ``else`` message, which refuse with the DSL's own text), template parameters
+nothing reads, and a template's change of mind that some of its compiled tasks do not play.
 
 A guard condition is tried on plausible arguments (:mod:`eigendsl.lint.guard_arguments`). A
 condition is judged where the guard reaches it, that is on arguments that pass the conditions
@@ -23,10 +23,12 @@ from eigendsl.codegen.verifiers import VerifierBuilder
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.lets import explained, lets_above, lets_read, statement_exprs, where
 from eigendsl.dsl.render import render_expr
+from eigendsl.errors import first_few
 from eigendsl.lint.context import LintContext, quoted
 from eigendsl.lint.guard_arguments import argument_sets
 from eigendsl.lint.values import ValueIndex
 from eigendsl.template_text import JINJA
+from eigendsl.yamlload import MarkedDict
 
 _EPISODE = re.compile(r"\b(calls|messages)\b")
 
@@ -36,6 +38,7 @@ def check_coverage(ctx: LintContext) -> None:
     unused_checks(ctx)
     unexercised_rules(ctx)
     unused_params(ctx)
+    unplayed_changes_of_mind(ctx)
     guards_never_failing(ctx, ctx.index)
     guard_conditions_without_message(ctx)
 
@@ -167,6 +170,39 @@ def unused_params(ctx: LintContext) -> None:
                     "warning",
                     "unused_param",
                 )
+
+
+def unplayed_changes_of_mind(ctx: LintContext) -> None:
+    """A note at a template's ``change_mind`` when some of its compiled tasks drew the first
+    value themselves: those have no change of mind (the user asks for that value and agrees),
+    and their family mixes them with the tasks that have one."""
+    written = {task.id for _path, file, _raw in ctx.loaded.task_files for task in file.tasks}
+    for name, info in ctx.templates.items():
+        change = info.template.user.change_mind
+        user_raw = info.raw.get("user")
+        if not change or not isinstance(user_raw, MarkedDict):
+            continue
+        drawn = [
+            t for t in ctx.domain.tasks if t.get("template") == name and t["id"] not in written
+        ]
+        lost = [str(t["id"]) for t in drawn if not t["user"].get("change_mind")]
+        if not lost:
+            continue
+        param, _, first = (part.strip() for part in change.partition("="))
+        restrict = (
+            f"{quoted(param)} is read from an earlier parameter: restrict that parameter's source"
+            if param in info.derived
+            else f"restrict the source of {quoted(param)}"
+        )
+        ctx.add(
+            user_raw.value_span("change_mind"),
+            f"{len(lost)} of {len(drawn)} tasks of template {quoted(name)} drew the first value "
+            f"itself ({change.strip()}: {first_few(lost)}) and have no change of mind: the user "
+            f"asks for it and agrees; {restrict} (a `where` in its `from`, or its `choices`) so "
+            f"that no draw gives {param} {first} and every task plays the change of mind",
+            "info",
+            "no_change_of_mind",
+        )
 
 
 # ---------------------------------------------------------------------------- guards

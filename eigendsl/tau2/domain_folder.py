@@ -25,6 +25,8 @@ from eigendsl.tau2.checks import check_name
 #: tau2 domains whose tool semantics EigenDSL implements: domain name → module with ``TOOLS``,
 #: ``TOOL_SCHEMAS``, ``WRITES`` and ``READS``.
 KNOWN_DOMAINS = {"retail": "eigendsl.tau2.retail_tools"}
+#: The spec ``eigendsl import tau2`` writes of tau2's domain ``retail`` is named ``tau2_retail``.
+IMPORTED_PREFIX = "tau2_"
 
 
 @dataclass

@@ -31,6 +31,7 @@ from eigendsl.compiler import files_in
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, first_few
 from eigendsl.tau2.checks import NlMode, check_name, checks_file
 from eigendsl.tau2.domain_folder import (
+    IMPORTED_PREFIX,
     KNOWN_DOMAINS,
     JsonPlaces,
     domain_tools,
@@ -269,7 +270,7 @@ def import_tau2(
     out = Path(spec_dir)
     source = _reference(domain.root, out)
     spec: dict[str, Any] = {
-        "name": f"tau2_{domain.name}",
+        "name": IMPORTED_PREFIX + domain.name,
         "description": f"tau2-bench's {domain.name} domain, imported by `eigendsl import tau2` "
         f"from {source}.",
         "policy": _reference(domain.policy, out),
