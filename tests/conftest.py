@@ -135,6 +135,15 @@ def retail_scripted(retail_domain: Any) -> list[dict[str, Any]]:
     return [r for r in rows if r["verdict"]["passed"]]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Run as from a terminal, where Ctrl-C interrupts: a suite started in the background (`.ci/run
+    &` from a script) inherits SIGINT ignored, which the commands respect as a background job
+    should (cli/shared.py), and their subprocesses inherit it too, so the tests of Ctrl-C would
+    find nothing to stop."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def _signal_handlers() -> Any:
     """A command that Ctrl-C or SIGTERM stopped ignores both until its process exits; the tests'
