@@ -70,6 +70,11 @@ def test_the_refusal_check_names_the_declined_write_with_its_gold_arguments() ->
         'require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else '
         f'"{NEVER_PROPOSED} (cancel_pending_order' in check
     )
+    # a field of a parameter is the DSL's path to it
+    template = analyze(RETAIL)[3]["modify_address_and_payment"].template
+    _, check = refusal_template("modify_address_and_payment", template, writes)
+    assert check.startswith("check modify_address_and_payment__refuse(order_id, new_address):\n")
+    assert "{order_id: order_id, address1: new_address.address1, " in check
 
 
 def test_a_lazy_agent_fails_a_refusal_variant_and_the_gold_dialogue_passes(

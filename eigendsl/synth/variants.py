@@ -28,10 +28,11 @@ from eigendsl.dsl.parser import parse_query
 from eigendsl.dsl.render import dsl_string, render_statement
 from eigendsl.runtime.utterances import DECLINED
 from eigendsl.task_spec import Template
-from eigendsl.template_text import WHOLE_REF
 
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a gold argument that is one parameter or a field of one, "{{ new_address.zip }}": the DSL path
+_WHOLE_PATH = re.compile(r"^\{\{\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*\}\}$")
 _NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_][A-Za-z0-9_]*)(?![\w'\"])")
 FORBIDDEN_REQUESTS = [
     (
@@ -174,9 +175,9 @@ def refusal_template(
 
 def _declined_write(template: Template, writes: Collection[str]) -> tuple[list[str], str | None]:
     """The parameters a ``<T>__refuse`` check takes and its ``declined(...)`` of T's first write,
-    with the gold plan's arguments: a whole ``{{ name }}`` is the parameter, a value with no Jinja
-    is written out, and an argument of other Jinja text (``"{{ a }} {{ b }}"``) is left out. None
-    without a write."""
+    with the gold plan's arguments: a whole ``{{ name }}`` is the parameter (``{{ name.field }}``
+    its field), a value with no Jinja is written out, and an argument of other Jinja text
+    (``"{{ a }} {{ b }}"``, a filter) is left out. None without a write."""
     step = next((s for s in template.gold if s.tool in writes), None)
     if step is None or step.tool is None:
         return [], None
@@ -184,10 +185,10 @@ def _declined_write(template: Template, writes: Collection[str]) -> tuple[list[s
 
     def value(v: Any) -> str | None:
         if isinstance(v, str):
-            whole = WHOLE_REF.match(v)
+            whole = _WHOLE_PATH.match(v)
             if whole is not None and whole.group(1) in template.params:
                 read.append(whole.group(1))
-                return whole.group(1)
+                return whole.group(1) + whole.group(2)
             return None if "{{" in v or "{%" in v else dsl_string(v)
         if isinstance(v, bool):
             return "true" if v else "false"
