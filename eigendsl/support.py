@@ -844,20 +844,68 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
     if not replies:
         return False
-    reply = normalize_text(earlier[replies[-1]].content).replace("\u2019", "'")
-    if not says(reply, "yes") or _DENIAL.search(reply):
+    if _answer(earlier[replies[-1]].content) != "yes":
         return False
-    answered = next(
-        (m for m in reversed(earlier[: replies[-1]]) if m.role == "user" or m.content.strip()),
-        None,
-    )
-    if answered is None or answered.role != "assistant":
-        return False
-    proposal = normalize_text(answered.content)
-    actions = [call.tool, call.tool.split("_")[0], *verbs]
+    answered = _answered(earlier[: replies[-1]])
+    return answered is not None and _proposes(answered, call.tool, call.args, verbs)
+
+
+def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
+    """Whether the user declined the write ``tool`` with ``args`` (its arguments by name, all or
+    some) when the agent proposed it: an agent's message with text names the write as
+    :func:`confirmed` reads a proposal (what it does, the value of each of ``args``), and the
+    user's next message answers it no: "no", "not", "never" or "...n't" ("not now", "don't"),
+    and no "yes". A proposal answered yes, a no to another proposal or to a message that leaves
+    out one of ``args`` is no decline.
+
+    >>> trace = Trace.from_messages([
+    ...     {"role": "assistant", "content": "Shall I cancel order #W1 (ordered by mistake)?"},
+    ...     {"role": "user", "content": "Not now, thanks."}], db={})
+    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
+    >>> declined(trace, "cancel_order", args), declined(trace, "cancel_order", {"order_id": "#W2"})
+    (True, False)
+    >>> trace.messages[1].content = "Yes, but not the other one."
+    >>> declined(trace, "cancel_order", args)
+    False
+    """
+    if not isinstance(args, dict):
+        raise EvalError(
+            f"{named(args)} is not a mapping: declined() takes the declined write's arguments "
+            "by name"
+        )
+    talk = [m for m in trace.messages if m.role != "tool"]
+    for i, reply in enumerate(talk):
+        if reply.role != "user" or _answer(reply.content) != "no":
+            continue
+        answered = _answered(talk[:i])
+        if answered is not None and _proposes(answered, tool, args, verbs):
+            return True
+    return False
+
+
+def _answer(reply: str) -> str | None:
+    """What a user's message answers a proposal: "yes" (a yes as a word, and no no), "no" (a
+    no, "not", "never" or "...n't", and no yes), or None (neither, or both)."""
+    text = normalize_text(reply).replace("\u2019", "'")
+    yes, no = says(text, "yes"), bool(_DENIAL.search(text))
+    return None if yes == no else "yes" if yes else "no"
+
+
+def _answered(earlier: list[Message]) -> Message | None:
+    """The agent's turn that a user's reply answers, from the messages before the reply (tool
+    results left out): the last with text, when the agent's; None when it is the user's."""
+    turn = next((m for m in reversed(earlier) if m.role == "user" or m.content.strip()), None)
+    return turn if turn is not None and turn.role == "assistant" else None
+
+
+def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> bool:
+    """Whether an agent's ``turn`` proposes the write ``tool`` with ``args``: it names what the
+    write does (the tool's name, its first word, or one of ``verbs``) and each argument's value."""
+    proposal = normalize_text(turn.content)
+    actions = [tool, tool.split("_")[0], *verbs]
     if not any(says(proposal, action) for action in actions if action):
         return False
-    return all(says(proposal, value) for value in _stated_values(call.args))
+    return all(says(proposal, value) for value in _stated_values(args))
 
 
 def _stated_values(value: Any) -> list[Any]:

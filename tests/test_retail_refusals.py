@@ -90,9 +90,14 @@ def test_a_declined_cancellation_needs_the_proposal_the_user_declined(retail):
         assert not verdict["passed"], ending
         assert [r for r in reasons(verdict) if r.startswith(NEVER_PROPOSED)], reasons(verdict)
     # a question in the agent's own words, answered no, is the decline; answered yes, it is not
-    asked = [*looked_up, said("assistant", f"Shall I cancel order {order}?")]
+    reason = task["params"]["reason"]
+    asked = [*looked_up, said("assistant", f"Shall I cancel order {order} ({reason})?")]
     assert judged(retail, task, [*asked, said("user", "No, I'll keep it.")])["passed"]
     assert not judged(retail, task, [*asked, said("user", "Yes, please.")])["passed"]
+    # a proposal that leaves out the reason is not the one the user declined
+    vague = [*looked_up, said("assistant", f"Shall I cancel order {order}?")]
+    verdict = judged(retail, task, [*vague, said("user", "No, I'll keep it.")])
+    assert [r for r in reasons(verdict) if r.startswith(NEVER_PROPOSED)], reasons(verdict)
 
 
 def test_a_cancellation_after_the_no_still_fails(retail):

@@ -101,7 +101,8 @@ def test_hard_cases_and_compositions_are_synthesized_with_their_checks(three_gen
     kinds = {r["kind"] for k in (2, 3) for r in rows_of(out / f"gen-{k}" / "accepted.jsonl")}
     assert {"single", "refuse", "late", "forbidden", "mind"} <= kinds
     checks = (out / "gen-2" / "checks.chk").read_text()
-    assert "__refuse()" in checks
+    # a refusal's check asks for the write proposed with its gold arguments and declined
+    assert "__refuse(" in checks and "require declined(" in checks
     split = json.loads((out / "split.json").read_text())
     held = set(split["held_out_params"])
     for k in (1, 2, 3):

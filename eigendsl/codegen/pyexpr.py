@@ -211,8 +211,8 @@ class ExprCompiler:
             )
         if e.name == "keys":
             return call("list", *args)
-        if e.name == "confirmed":  # reads the conversation, as said does
-            return rt_call("confirmed", name("trace"), *args)
+        if e.name in ("confirmed", "declined"):  # read the conversation, as said does
+            return rt_call(e.name, name("trace"), *args)
         if e.name in (
             "days_between",
             "add_days",

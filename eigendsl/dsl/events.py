@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.comprehensions import ComprehensionTyper
 from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, an
-from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type, assignable, from_field
+from eigendsl.dsl.proposals import argument_problem
+from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type
 from eigendsl.errors import did_you_mean
 from eigendsl.spec import DomainSpec
 
@@ -57,30 +58,9 @@ class EventTyper(ComprehensionTyper):
             if name in seen:
                 self.diag.error(span, f"argument '{name}' is given twice")
             seen.add(name)
-            param = tool.params.get(name)
-            if param is None:
-                self.diag.error(
-                    span,
-                    f"tool '{e.tool}' has no parameter '{name}'{did_you_mean(name, tool.params)}",
-                )
-                continue
-            expected = from_field(param)
-            if not assignable(t, expected):
-                self.diag.error(
-                    value.span,
-                    f"parameter '{name}' of '{e.tool}' takes {an(expected)}, but this value is "
-                    f"{an(t)}",
-                )
-            elif (
-                expected.values
-                and isinstance(value, A.Literal)
-                and value.value not in expected.values
-            ):
-                self.diag.error(
-                    value.span,
-                    f"'{value.value}' is not one of the allowed values of '{name}' "
-                    f"({', '.join(expected.values)})",
-                )
+            problem = argument_problem(e.tool, tool, name, value, t)
+            if problem is not None:
+                self.diag.error(span if name not in tool.params else value.span, problem)
         return BOOL
 
     def _said(self, e: A.Said, scope: Scope) -> Type:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.comparisons import ComparisonTyping
 from eigendsl.dsl.functions import (
+    FUNCTIONS,
     USE_DATE_FUNCTIONS,
     USE_TIME_FUNCTIONS,
     an,
@@ -21,6 +22,7 @@ from eigendsl.dsl.functions import (
 )
 from eigendsl.dsl.literals import OTHER_LANGUAGES_WORDS, is_zero, literal_type
 from eigendsl.dsl.narrowing import is_path, not_null
+from eigendsl.dsl.proposals import PROPOSAL_FUNCTIONS, check_proposal
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import (
     ANY,
@@ -359,16 +361,22 @@ class ExpressionTyper(ComparisonTyping):
         return ANY
 
     def _func(self, e: A.Func, scope: Scope) -> Type:
-        t = call_type(e, [self.infer(a, scope) for a in e.args], self.diag)
-        if e.name == "confirmed" and scope.kind == "guard":
-            self.diag.error(
-                e.span, f"'confirmed' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}"
-            )
-        elif e.name == "confirmed" and scope.kind not in ("rule", "check"):
-            self.diag.error(
-                e.span,
-                "'confirmed' reads the conversation, which is only there in a rule or a check",
-            )
+        args = [self.infer(a, scope) for a in e.args]
+        t = call_type(e, args, self.diag)
+        if e.name in PROPOSAL_FUNCTIONS:
+            low, high = FUNCTIONS[e.name]
+            if low <= len(args) <= high:
+                check_proposal(e, args, self.spec.tools, self.diag)
+            if scope.kind == "guard":
+                self.diag.error(
+                    e.span,
+                    f"'{e.name}' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}",
+                )
+            elif scope.kind not in ("rule", "check"):
+                self.diag.error(
+                    e.span,
+                    f"'{e.name}' reads the conversation, which is only there in a rule or a check",
+                )
         if (problem := constant_shift_problem(e, self.resolved.constants)) is not None:
             self.diag.error(e.span, problem)
         return t

@@ -51,6 +51,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "add_minutes": (2, 2),
     "numbers": (1, 1),
     "confirmed": (1, 2),
+    "declined": (2, 3),
 }
 # What a date given where a time goes, or a time where a date goes, should use instead.
 USE_DATE_FUNCTIONS = (
@@ -100,26 +101,7 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return ANY
     if e.name in ("lower", "upper", "str"):
         return STRING
-    if e.name == "confirmed":
-        if args[0].kind not in ("call", "any"):
-            diag.error(
-                e.args[0].span,
-                f"confirmed() takes a call of the trace, not {an(args[0])}, such as "
-                "all(c in calls where c.writes: confirmed(c))",
-            )
-        words = args[1:]
-        if words and not (
-            words[0].kind == "any"
-            or (
-                words[0].kind == "list"
-                and (words[0].elem is None or words[0].elem.kind in ("string", "any"))
-            )
-        ):
-            diag.error(
-                e.args[1].span,
-                f"confirmed()'s second argument is a list of words that name what a write does, "
-                f'such as confirmed(c, ["change", "ship"]), not {an(words[0])}',
-            )
+    if e.name in ("confirmed", "declined"):  # eigendsl.dsl.proposals checks their arguments
         return BOOL
     if e.name == "len" and args[0].kind in ("int", "float", "bool", "null"):
         diag.error(

@@ -7,7 +7,8 @@ A synthesized task is a task like any authored one: synthesis writes ``gen-K/tas
   parameter the user states, :func:`mind_params`, a request the policy forbids) are concrete
   tasks with a scenario override;
 - a refusal (the user declines the write) gets a template ``<T>__refuse`` whose check requires
-  the database unchanged;
+  the database unchanged and the write proposed with its gold arguments and declined
+  (``declined(...)``): an agent that never asks changes nothing either;
 - a composition of two templates into one conversation gets a template ``<A>__and__<B>`` whose
   check is both checks with their parameters renamed apart (``a_``, ``b_``).
 """
@@ -24,11 +25,14 @@ import yaml
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.lets import names_read
 from eigendsl.dsl.parser import parse_query
-from eigendsl.dsl.render import render_statement
+from eigendsl.dsl.render import dsl_string, render_statement
 from eigendsl.runtime.utterances import DECLINED
 from eigendsl.task_spec import Template
 
 _BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}", re.DOTALL)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# a gold argument that is one parameter or a field of one, "{{ new_address.zip }}": the DSL path
+_WHOLE_PATH = re.compile(r"^\{\{\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)\s*\}\}$")
 _NAME = re.compile(r"(?<![\w.'\"])([A-Za-z_][A-Za-z0-9_]*)(?![\w'\"])")
 FORBIDDEN_REQUESTS = [
     (
@@ -129,7 +133,10 @@ def reference(name: str) -> str:
 def refusal_template(
     name: str, template: Template, writes: Collection[str]
 ) -> tuple[dict[str, Any], str]:
-    """``<T>__refuse``: the user declines the write; nothing may change.
+    """``<T>__refuse``: the user declines the write; nothing may change, and the agent must have
+    proposed that write, with the task's values, for the user to decline: its check requires
+    ``declined(...)`` of T's first write with the gold plan's arguments (the variant's
+    parameters), which an agent that looks the order up and ends never meets.
 
     The gold plan is T's up to its first write, the one the user declines, and then the agent
     says so: what T says after that write tells of a change made (where T's own user declines,
@@ -149,13 +156,57 @@ def refusal_template(
         "check": f"{name}__refuse",
         "sample": False,
     }
+    params, proposal = _declined_write(template, writes)
     check = (
-        f"check {name}__refuse():\n"
+        f"check {name}__refuse({', '.join(params)}):\n"
         f'    require db == initial else "the user declined, so nothing may change"\n'
         f"    forbid any(c in calls where c.writes and c.ok) else "
         f'"a write ran although the user declined"\n'
     )
+    if proposal is not None:  # the no the variant is about: an agent that never asks fails
+        tool = next(s.tool for s in template.gold if s.tool in writes)
+        check += (
+            f"    require {proposal} else "
+            f'"the agent never proposed the write the user declined ({tool} with the '
+            f"task's values, answered no)\"\n"
+        )
     return entry, check
+
+
+def _declined_write(template: Template, writes: Collection[str]) -> tuple[list[str], str | None]:
+    """The parameters a ``<T>__refuse`` check takes and its ``declined(...)`` of T's first write,
+    with the gold plan's arguments: a whole ``{{ name }}`` is the parameter (``{{ name.field }}``
+    its field), a value with no Jinja is written out, and an argument of other Jinja text
+    (``"{{ a }} {{ b }}"``, a filter) is left out. None without a write."""
+    step = next((s for s in template.gold if s.tool in writes), None)
+    if step is None or step.tool is None:
+        return [], None
+    read: list[str] = []
+
+    def value(v: Any) -> str | None:
+        if isinstance(v, str):
+            whole = _WHOLE_PATH.match(v)
+            if whole is not None and whole.group(1) in template.params:
+                read.append(whole.group(1))
+                return whole.group(1) + whole.group(2)
+            return None if "{{" in v or "{%" in v else dsl_string(v)
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):  # as the DSL writes a number: 12, 3.5, -4 (no 1e-05)
+            return repr(v) if re.fullmatch(r"-?\d+(\.\d+)?", repr(v)) else None
+        if isinstance(v, list):
+            items = [value(i) for i in v]
+            return None if None in items else "[" + ", ".join(map(str, items)) + "]"
+        if isinstance(v, dict):
+            fields = {k: value(i) for k, i in v.items()}
+            if None in fields.values() or not all(_IDENTIFIER.fullmatch(k) for k in fields):
+                return None
+            return "{" + ", ".join(f"{k}: {i}" for k, i in fields.items()) + "}"
+        return None
+
+    args = {k: value(v) for k, v in step.args.items() if _IDENTIFIER.fullmatch(k)}
+    mapping = ", ".join(f"{k}: {v}" for k, v in args.items() if v is not None)
+    return list(dict.fromkeys(read)), f"declined({dsl_string(step.tool)}, {{{mapping}}})"
 
 
 def composed_template(

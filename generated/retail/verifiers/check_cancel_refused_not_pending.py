@@ -4,7 +4,7 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:74)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:67)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:77:5: require db == initial'
+    'retail/checks/tasks.chk:70:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 77, 5, _vals))
-    'retail/checks/tasks.chk:78:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 70, 5, _vals))
+    'retail/checks/tasks.chk:71:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:79:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:72:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -118,8 +118,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 79, 5, _vals))
-    'retail/checks/tasks.chk:80:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 72, 5, _vals))
+    'retail/checks/tasks.chk:73:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 80, 5, _vals))
-    'retail/checks/tasks.chk:81:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 73, 5, _vals))
+    'retail/checks/tasks.chk:74:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 81, 5, _vals))
-    'retail/checks/tasks.chk:82:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 74, 5, _vals))
+    'retail/checks/tasks.chk:75:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -162,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 82, 5, _vals))
-    'retail/checks/tasks.chk:83:5: require said status'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 75, 5, _vals))
+    'retail/checks/tasks.chk:76:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -176,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 83, 5, _vals))
-    'retail/checks/tasks.chk:84:5: forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 76, 5, _vals))
+    'retail/checks/tasks.chk:77:5: forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_s_11) for v_s_11 in rt.elements(['processed', 'delivered', 'return requested', 'exchange requested']) if v_s_11 != p_status))
@@ -192,13 +192,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 84, 5, _vals))
-    'retail/checks/tasks.chk:88:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"]'
+        _failures.append(rt.Failure('forbid any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 77, 5, _vals))
+    'retail/checks/tasks.chk:81:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"]'
     try:
         v_claims_12 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way']
     except Exception as _e:
         v_claims_12 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:92:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+    'retail/checks/tasks.chk:85:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_13) for v_claim_13 in rt.elements(rt.let_value(v_claims_12))))
@@ -213,8 +213,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 92, 5, _vals))
-    'retail/checks/tasks.chk:96:5: require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 85, 5, _vals))
+    'retail/checks/tasks.chk:89:5: require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"'
     _raised = False
     try:
         _v = any((rt.contains(str(v_m_14['content']).lower(), 'cancel') and rt.contains(str(v_m_14['content']).lower(), p_status) for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'assistant'))
@@ -229,5 +229,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status)", 'retail/checks/tasks.chk', 96, 5, _vals))
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and lower(m.content) contains status) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status)"', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status)", 'retail/checks/tasks.chk', 89, 5, _vals))
     return rt.finish('cancel_refused_not_pending', _hard, 14, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:236)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:229)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:239:5: require db == initial'
+    'retail/checks/tasks.chk:232:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 239, 5, _vals))
-    'retail/checks/tasks.chk:240:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 232, 5, _vals))
+    'retail/checks/tasks.chk:233:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 240, 5, _vals))
-    'retail/checks/tasks.chk:241:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 233, 5, _vals))
+    'retail/checks/tasks.chk:234:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 241, 5, _vals))
-    'retail/checks/tasks.chk:242:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 234, 5, _vals))
+    'retail/checks/tasks.chk:235:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 242, 5, _vals))
-    'retail/checks/tasks.chk:243:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 235, 5, _vals))
+    'retail/checks/tasks.chk:236:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 243, 5, _vals))
-    'retail/checks/tasks.chk:244:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 236, 5, _vals))
+    'retail/checks/tasks.chk:237:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_11['order_id']) for v_o_11 in rt.elements(db['orders']) if v_o_11['user_id'] == p_user_id and v_o_11['order_id'] != p_order_id))
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 244, 5, _vals))
-    'retail/checks/tasks.chk:246:5: require said status'
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 237, 5, _vals))
+    'retail/checks/tasks.chk:239:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
-    'retail/checks/tasks.chk:247:5: forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the latest order\'s"'
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 239, 5, _vals))
+    'retail/checks/tasks.chk:240:5: forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_s_12) for v_s_12 in rt.elements(['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']) if v_s_12 != p_status))
@@ -193,5 +193,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the latest order\'s"', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 247, 5, _vals))
+        _failures.append(rt.Failure('forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the latest order\'s"', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 240, 5, _vals))
     return rt.finish('latest_order_reported', _hard, 12, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'status_reported'
 PARAMS = ('order_id', 'status', 'tracking_number')
 
 def verify(trace):
-    """Verifier of check 'status_reported' (retail/checks/tasks.chk:224)."""
+    """Verifier of check 'status_reported' (retail/checks/tasks.chk:217)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:227:5: require db == initial'
+    'retail/checks/tasks.chk:220:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 227, 5, _vals))
-    'retail/checks/tasks.chk:228:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
+    'retail/checks/tasks.chk:221:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 228, 5, _vals))
-    'retail/checks/tasks.chk:229:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
+    'retail/checks/tasks.chk:222:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 229, 5, _vals))
-    'retail/checks/tasks.chk:230:5: require said status'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
+    'retail/checks/tasks.chk:223:5: require said status'
     try:
         _v = rt.said(trace, 'assistant', p_status)
         _ok = bool(_v)
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 230, 5, _vals))
-    'retail/checks/tasks.chk:231:5: forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
+        _failures.append(rt.Failure('require said status', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
+    'retail/checks/tasks.chk:224:5: forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_s_11) for v_s_11 in rt.elements(['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']) if v_s_11 != p_status))
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 231, 5, _vals))
-    'retail/checks/tasks.chk:233:5: require said tracking_number'
+        _failures.append(rt.Failure('forbid any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status: said s) else "the agent said another status than the order\'s"', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 224, 5, _vals))
+    'retail/checks/tasks.chk:226:5: require said tracking_number'
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
         _ok = bool(_v)
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 233, 5, _vals))
-    'retail/checks/tasks.chk:234:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 226, 5, _vals))
+    'retail/checks/tasks.chk:227:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -177,5 +177,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 234, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 227, 5, _vals))
     return rt.finish('status_reported', _hard, 11, _soft, 0.0, _failures)
