@@ -21,34 +21,13 @@ from eigendsl.runtime.episodes import (
 )
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
-from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import Call, Trace, confirmed
 from tests.conftest import MINI, copy_spec, edit
+from tests.hand_agents import ListAgent, play_row, turn
 
 # cancel_pending-000: Leona Marsh cancels #W1001222, "no longer needed"
 EMAIL, ORDER, REASON = "leona.marsh@inbox.example", "#W1001222", "no longer needed"
 CANCEL = ("cancel_pending_order", {"order_id": ORDER, "reason": REASON})
-
-
-def turn(text: str | None, *calls: tuple[str, dict[str, Any]]) -> AgentTurn:
-    return AgentTurn(content=text, tool_calls=[{"name": n, "arguments": a} for n, a in calls])
-
-
-class ListAgent:
-    """Plays the given agent turns in order, against the scripted user."""
-
-    name = "list"
-
-    def __init__(self, turns: list[AgentTurn]):
-        self.turns = turns
-
-    def act(self, episodes: list[Any]) -> list[AgentTurn]:
-        out = []
-        for episode in episodes:
-            i = episode.agent_state or 0
-            episode.agent_state = i + 1
-            out.append(self.turns[i] if i < len(self.turns) else turn("Anything else?"))
-        return out
 
 
 def played(domain: Any, task_id: str, items: list[Any]) -> dict[str, Any]:
@@ -71,11 +50,6 @@ def confirmation_failures(row: dict[str, Any]) -> list[str]:
     ]
 
 
-def gold(domain: Any, task_id: str) -> dict[str, Any]:
-    agent, user = ScriptedAgent(), ScriptedUser(domain.stop_marker)
-    return run_episodes(domain, [domain.task(task_id)], agent, user)[0]
-
-
 def test_a_yes_to_a_look_up_offer_confirms_no_write(retail_domain: Any) -> None:
     # H-1: the scripted user answers "Would you like me to look up your order?" with "Yes,
     # please."; the agent then cancelled without ever proposing it, and passed
@@ -96,7 +70,7 @@ def test_a_yes_to_a_look_up_offer_confirms_no_write(retail_domain: Any) -> None:
     reasons = confirmation_failures(row)
     assert len(reasons) == 2  # the check's confirm_each_write and the policy's confirm_writes
     assert all("does not hold for cancel_pending_order" in r for r in reasons)
-    assert gold(retail_domain, "cancel_pending-000")["verdict"]["passed"]
+    assert play_row(retail_domain, "cancel_pending-000", ScriptedAgent())["verdict"]["passed"]
 
 
 def test_a_no_that_holds_the_word_yes_confirms_nothing(retail_domain: Any) -> None:
@@ -182,7 +156,7 @@ def test_yesterday_is_no_yes_and_a_yes_covers_one_write(retail_domain: Any) -> N
     # proposal says "ship", one of the words retail's rules list)
     proposal = "I'm about to change the payment of order #W1001111 to card_6913. Do you confirm?"
     assert played(retail_domain, task, address_then_payment(reply, proposal))["verdict"]["passed"]
-    assert gold(retail_domain, task)["verdict"]["passed"]
+    assert play_row(retail_domain, task, ScriptedAgent())["verdict"]["passed"]
 
 
 def test_every_gold_dialogue_with_a_write_passes_the_confirmation_rules(

@@ -16,34 +16,11 @@ import pytest
 
 from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
-from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
-from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import Trace, numbers
 from tests.conftest import compile_to, edit
-
-
-def turn(text: str | None, *calls: tuple[str, dict[str, Any]]) -> AgentTurn:
-    return AgentTurn(content=text, tool_calls=[{"name": n, "arguments": a} for n, a in calls])
-
-
-class ListAgent:
-    """Plays the given turns in order, then asks whether there is anything else."""
-
-    name = "list"
-
-    def __init__(self, turns: list[AgentTurn]) -> None:
-        self.turns = turns
-
-    def act(self, episodes: list[Any]) -> list[AgentTurn]:
-        out = []
-        for e in episodes:
-            i = e.agent_state or 0
-            e.agent_state = i + 1
-            more = i < len(self.turns)
-            out.append(self.turns[i] if more else turn("Is there anything else I can help with?"))
-        return out
+from tests.hand_agents import ListAgent, play, turn
 
 
 class Rewriting:
@@ -61,11 +38,6 @@ class Rewriting:
             turn(self.text) if t.content and self.marker in t.content and not t.tool_calls else t
             for t in turns
         ]
-
-
-def play(domain: Any, task_id: str, agent: Any) -> dict[str, Any]:
-    rows = run_episodes(domain, [domain.task(task_id)], agent, ScriptedUser(domain.stop_marker))
-    return rows[0]["verdict"]
 
 
 def reasons(verdict: dict[str, Any]) -> list[str]:

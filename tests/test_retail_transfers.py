@@ -8,39 +8,17 @@ from typing import Any
 
 import pytest
 
-from eigendsl.runtime.episodes import run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
-from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.turns import AgentTurn
+from tests.hand_agents import ListAgent, gold, play, turn
 
 TRANSFER = "forbid called transfer_to_human_agents"
 
 
-def turn(text: str | None = None, *calls: tuple[str, dict[str, Any]]) -> AgentTurn:
-    return AgentTurn(content=text, tool_calls=[{"name": n, "arguments": a} for n, a in calls])
-
-
-class Turns:
-    """An agent that plays its turns in order, then says it has nothing more."""
-
-    name = "turns"
-
-    def __init__(self, turns: list[AgentTurn]):
-        self.turns = turns
-
-    def act(self, episodes: list[Any]) -> list[AgentTurn]:
-        out = []
-        for episode in episodes:
-            index = episode.agent_state or 0
-            episode.agent_state = index + 1
-            done = turn("Is there anything else I can help you with?")
-            out.append(self.turns[index] if index < len(self.turns) else done)
-        return out
-
-
 class TransferAfterWork:
     """The gold agent, which hands the customer to a human at its first text turn after the gold
-    plan's calls are all made (with the turn's text, as a model would)."""
+    plan's calls are all made (with the turn's text, as a model would), and where the user
+    declines the write, after the user's answer."""
 
     name = "transfer-after-work"
 
@@ -52,6 +30,9 @@ class TransferAfterWork:
         for index, (episode, t) in enumerate(zip(episodes, turns, strict=True)):
             calls = episode.env.trace.calls
             done = sum(c.error is None for c in calls) >= gold_calls(self.domain, episode.task)
+            if not episode.task.get("user", {}).get("confirm", True):
+                # the work of a declining task ends at the user's "no" to the proposal
+                done = done and episode.env.messages[-1]["role"] == "user"
             transferred = any(c.tool == "transfer_to_human_agents" for c in calls)
             if t.content and not t.tool_calls and done and not transferred:
                 summary = {"summary": "Request handled; the customer is handed over."}
@@ -64,15 +45,6 @@ def gold_calls(domain: Any, task: dict[str, Any]) -> int:
     confirm = task.get("user", {}).get("confirm", True)
     steps = [s["tool"] for s in task.get("gold", []) if "tool" in s]
     return sum(confirm or not domain.tools[s].writes for s in steps)
-
-
-def play(domain: Any, task_id: str, agent: Any) -> dict[str, Any]:
-    rows = run_episodes(domain, [domain.task(task_id)], agent, ScriptedUser(domain.stop_marker))
-    return rows[0]["verdict"]
-
-
-def gold(domain: Any, task_id: str) -> dict[str, Any]:
-    return play(domain, task_id, ScriptedAgent())
 
 
 def failed(verdict: dict[str, Any]) -> list[tuple[str, str]]:
@@ -96,7 +68,7 @@ def test_a_transfer_at_the_first_turn_fails(retail_domain):
     verdict = play(
         retail_domain,
         "transfer_compensation-000",
-        Turns(
+        ListAgent(
             [
                 turn(None, ("transfer_to_human_agents", {"summary": "customer wants something"})),
                 turn("I have transferred you to a human agent."),
@@ -122,7 +94,7 @@ def test_a_transfer_after_the_look_up_but_with_no_refusal_fails(retail_domain):
     verdict = play(
         retail_domain,
         "transfer_compensation-000",
-        Turns(
+        ListAgent(
             [
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": HANA})),
@@ -140,7 +112,7 @@ def test_a_transfer_that_says_the_refund_was_granted_fails(retail_domain):
     verdict = play(
         retail_domain,
         "transfer_compensation-000",
-        Turns(
+        ListAgent(
             [
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": HANA})),
@@ -164,7 +136,7 @@ def test_a_transfer_instead_of_a_refusal_fails(retail_domain):
     verdict = play(
         retail_domain,
         "cancel_processed_refused-000",
-        Turns(
+        ListAgent(
             [
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": RUFUS})),
@@ -193,7 +165,7 @@ def test_a_refusal_that_claims_the_cancellation_fails(retail_domain, claim):
     verdict = play(
         retail_domain,
         "cancel_processed_refused-000",
-        Turns(
+        ListAgent(
             [
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": RUFUS})),
@@ -216,7 +188,7 @@ def test_a_refusal_in_other_words_passes(retail_domain):
     verdict = play(
         retail_domain,
         "cancel_processed_refused-000",
-        Turns(
+        ListAgent(
             [
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": RUFUS})),
