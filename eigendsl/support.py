@@ -624,17 +624,250 @@ _NUMBER = re.compile(
 )
 
 
+# A number in words: the cardinals an agent says an amount in ("two hundred and five",
+# "twenty-five", "twelve point five"), read exactly; ordinals, fractions and "a dozen" are none.
+_UNITS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TENS = {
+    word: 10 * value
+    for value, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_STARTING_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))  # not "hundred"
+_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_SCALES], key=len, reverse=True))
+_IN_WORDS = re.compile(
+    rf"(?<![\w-])(?:an?\s+(?:hundred|thousand|million|billion)|{_STARTING_WORD})"
+    rf"(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*"
+    rf"(?:\s+point(?:\s+(?:{'|'.join(_UNITS)}))+)?(?![\w-])"
+)
+# A currency code or sign before a number, touching it or not: "usd25", "us$ 25", "€25".
+_CURRENCY_CODE = r"usd|us\$|eur|gbp|cad|aud|chf|jpy|inr|cny"
+_CODED = re.compile(rf"(?<![\w$])(?:{_CURRENCY_CODE})\s?(-?\d+(?:\.\d+)?)(?!\d|[-:/.]\d)")
+# A scale after a number in digits: "25k", "1.5 million".
+_SCALED = re.compile(r"\s*(?:k\b|(thousand|million|billion)\b)")
+# An amount of money: a currency sign or code before the number, or a money word or code after.
+_MONEY_BEFORE = re.compile(rf"(?:[$€£¥]|(?<!\w)(?:{_CURRENCY_CODE}))\s?-?$")
+_MONEY_AFTER = re.compile(
+    rf"\s?(?:[$€£¥]|(?:{_CURRENCY_CODE}|dollars?|bucks?|euros?|pounds?|cents?|credits?)\b)"
+)
+# "25 dollars and 50 cents", "$25 and 50 cents": one amount, 25.5.
+_AND_CENTS = (re.compile(r"\s*(?:dollars?\s+)?and\s+$"), re.compile(r"\s*cents?\b"))
+
+
+def _in_words(run: str) -> list[tuple[float, int, int]]:
+    """The numbers a run of number words (a match of :data:`_IN_WORDS`) says, each with its
+    start and end in ``run``: one number as long as its words make one, a new one where they
+    cannot go on ("five twenty" is 5 and 20); "point" and the digits after it end the last.
+
+    >>> [n for n, _, _ in _in_words("two hundred and five")], _in_words("five twenty")
+    ([205.0], [(5.0, 0, 4), (20.0, 5, 11)])
+    >>> [[n for n, _, _ in _in_words(w)] for w in ("twenty-five", "a thousand and one",
+    ...     "one million two hundred thousand", "twelve point five", "one and two")]
+    [[25.0], [1001.0], [1200000.0], [12.5], [1.0, 2.0]]
+    """
+    found: list[tuple[float, int, int]] = []
+    total = group = 0
+    last, smallest, start, end = "", 0, 0, 0  # last: "unit", "teen", "ten", "hundred", a scale
+    words = list(re.finditer(r"[a-z]+", run))
+    for index, match in enumerate(words):
+        word = match.group()
+        if word == "point":
+            digits = "".join(str(_UNITS[w.group()]) for w in words[index + 1 :])
+            found.append((float(f"{total + group}.{digits}"), start, words[-1].end()))
+            return found
+        if word in ("a", "an", "and"):
+            if word == "and" and last and last not in ("hundred", *_SCALES):  # "one and two"
+                found.append((float(total + group), start, end))
+                total = group = smallest = 0
+                last = ""
+            continue
+        fits = bool(last) and (
+            word in _UNITS
+            and (last in ("hundred", *_SCALES) or last == "ten" and _UNITS[word] < 10)
+            or word in _TENS
+            and last in ("hundred", *_SCALES)
+            or word == "hundred"
+            and last in ("unit", "teen", "ten")
+            and group % 100 > 0
+            or word in _SCALES
+            and last in ("unit", "teen", "ten", "hundred")
+            and (not smallest or _SCALES[word] < smallest)
+        )
+        if last and not fits:
+            found.append((float(total + group), start, end))
+            total = group = smallest = 0
+            last = ""
+        if not last:
+            start = match.start()
+            if index and words[index - 1].group() in ("a", "an"):
+                start = words[index - 1].start()
+                group = 1
+        if word in _UNITS:
+            group += _UNITS[word]
+            last = "teen" if _UNITS[word] >= 10 else "unit"
+        elif word in _TENS:
+            group, last = group + _TENS[word], "ten"
+        elif word == "hundred":
+            group, last = max(group, 1) * 100, "hundred"
+        else:
+            total += max(group, 1) * _SCALES[word]
+            group, last, smallest = 0, word, _SCALES[word]
+        end = match.end()
+    if last:
+        found.append((float(total + group), start, end))
+    return found
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A number a text says: its value, where it stands, and whether it is written as money."""
+
+    value: float
+    start: int
+    end: int
+    money: bool
+
+
+def _for_numbers(text: Any) -> str:
+    """Text as :func:`numbers` reads it: as :func:`normalize_text` gives it, but for the commas
+    between words, which part numbers in words ("one hundred, one" is 100 and 1).
+
+    >>> _for_numbers("One hundred, one; 1,093.34 or 25,0")
+    'one hundred, one; 1093.34 or 25.0'
+    """
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    text = _ISO_T.sub(" ", str(text).lower())
+    return re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text))
+
+
+def _numbers_said(content: str) -> list[_Said]:
+    """Every number ``content`` (as :func:`_for_numbers` gives it) says, in order: in digits
+    by the rules of ``said``, after a currency code ("usd25"), with a scale ("25k", "1.5
+    million"), and in words; "25 dollars and 50 cents" is one, 25.5, and "50 cents" is 0.5."""
+    spans: list[tuple[float, int, int]] = []
+    for match in itertools.chain(_NUMBER.finditer(content), _CODED.finditer(content)):
+        group = 1 if match.re is _CODED else 0
+        value, start, end = float(match.group(group)), match.start(group), match.end(group)
+        scale = _SCALED.match(content, end)
+        if scale:
+            value *= _SCALES.get(scale.group(1) or "thousand", 1_000)
+            end = scale.end()
+        spans.append((value, start, end))
+    for match in _IN_WORDS.finditer(content):
+        spans.extend(
+            (n, match.start() + s, match.start() + e) for n, s, e in _in_words(match.group())
+        )
+    said: list[_Said] = []
+    for value, start, end in sorted(set(spans), key=lambda span: span[1]):
+        before, after = content[:start], content[end:]
+        money = bool(_MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after))
+        if (
+            said
+            and _AND_CENTS[0].fullmatch(content[said[-1].end : start])
+            and (_AND_CENTS[1].match(after))
+        ):
+            said[-1] = _Said(said[-1].value + value / 100, said[-1].start, end, True)
+            continue
+        if _AND_CENTS[1].match(after):
+            value = value / 100
+        said.append(_Said(value, start, end, money))
+    return said
+
+
 def numbers(text: Any) -> list[float]:
-    """``numbers(text)``: the numbers ``text`` says, in order, by the rules of ``said`` (a number
-    of its own, not the digits of an id, a date, a time or a phone number; a decimal comma read
-    as a point, other commas dropped). Null says none.
+    """``numbers(text)``: the numbers ``text`` says, in order: in digits by the rules of
+    ``said`` (a number of its own, not the digits of an id, a date, a time or a phone number; a
+    decimal comma read as a point, other commas dropped), and also glued to a currency code
+    (``USD25``), with a scale (``25k``, ``1.5 million``) and in words (``two hundred and five``,
+    ``twelve point five``); ``25 dollars and 50 cents`` is 25.5, ``50 cents`` 0.5. Null says
+    none.
 
     >>> numbers("Gift card gift_6690: $1,120.50 left (was 25,0) on 2025-10-14 at 14:00; order #W12")
     [1120.5, 25.0]
+    >>> numbers("USD25, twenty-five dollars and fifty cents, 1.5k, two hundred and five")
+    [25.0, 25.5, 1500.0, 205.0]
     """
     if text is None:
         return []
-    return [float(number) for number in _NUMBER.findall(normalize_text(text))]
+    return [number.value for number in _numbers_said(_for_numbers(text))]
+
+
+# Numbers a text says that are no amount: a list item's number at the start of a line
+# ("1. Gift card: $120"), a card's last digits ("ending in 4242", "**** 4242"), and a count of
+# things: a whole number before one thing ("1 gift card", "one order") or before things in the
+# plural within two words ("2 gift cards", "three orders").
+_LIST_ITEM = (re.compile(r"(?:^|\n)[ \t>*-]*$"), re.compile(r"[.)]\s"))
+_CARD_DIGITS = re.compile(
+    r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of))?)"
+    r"\s*:?\s*$|[*•]\s*$"
+)
+_COUNTED = re.compile(r"\s+([a-z]+)(?:\s+([a-z]+))?")
+# Words in "s" that are no things in the plural: "25 remains", "25 as of today", "is", "plus".
+_NOT_PLURAL = frozenset(
+    "this thus plus minus less unless does goes always perhaps whereas towards afterwards "
+    "bonus status remains stays sits shows comes covers means applies appears looks reads "
+    "stands totals equals".split()
+)
+
+
+def _is_plural(word: str | None) -> bool:
+    return (
+        bool(word)
+        and len(word or "") > 3
+        and (word or "").endswith("s")
+        and not ((word or "").endswith("ss") or word in _NOT_PLURAL)
+    )
+
+
+def amounts(text: Any) -> list[float]:
+    """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
+    but a list item's number at the start of a line (``1. Gift card: $120``), a card's last
+    digits (``ending in 4242``, ``**** 4242``), a whole number that counts things, one thing
+    (``1 gift card``, ``one order``) or things in the plural within two words (``2 gift
+    cards``, ``three orders``), and the word ``one`` alone (``the one you used``). A number with
+    a currency sign or code, or a money word after it (``dollars``, ``cents``), is always one.
+
+    >>> amounts("You have 2 gift cards; the one ending in 4242 has $120.00 and 1 order.")
+    [120.0]
+    >>> amounts("1. Gift card: 120.0, not USD25 (twenty-five dollars)")
+    [120.0, 25.0, 25.0]
+    >>> amounts("Its balance is 25 now, 3 dollars less than 28 points.")
+    [25.0, 3.0]
+    """
+    if text is None:
+        return []
+    content = _for_numbers(text)
+    found = []
+    for number in _numbers_said(content):
+        before, after = content[: number.start], content[number.end :]
+        said = content[number.start : number.end]
+        if _CARD_DIGITS.search(before):
+            continue
+        if not number.money:
+            if _LIST_ITEM[0].search(before) and _LIST_ITEM[1].match(after):
+                continue
+            counted = _COUNTED.match(after)
+            if (
+                counted
+                and number.value.is_integer()
+                and "." not in said
+                and (
+                    number.value == 1
+                    or _is_plural(counted.group(1))
+                    or _is_plural(counted.group(2))
+                )
+            ):
+                continue
+            if said == "one":
+                continue
+        found.append(number.value)
+    return found
 
 
 def says(content: str, text: Any) -> bool:

@@ -220,6 +220,7 @@ class ExprCompiler:
             "minutes_between",
             "add_minutes",
             "numbers",
+            "amounts",
         ):
             return rt_call(e.name, *args)
         if e.name in ("min", "max") and len(args) == 1:  # of a list: empty, it has none

@@ -50,6 +50,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "minutes_between": (2, 2),
     "add_minutes": (2, 2),
     "numbers": (1, 1),
+    "amounts": (1, 1),
     "confirmed": (1, 2),
     "declined": (2, 3),
 }
@@ -114,11 +115,11 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return list_of(STRING)
     if e.name in ("round", "float"):
         return FLOAT
-    if e.name == "numbers":
+    if e.name in ("numbers", "amounts"):
         if args[0].kind not in ("string", "any"):
             diag.error(
                 e.args[0].span,
-                f"numbers() reads the numbers a text says, such as numbers(m.content); "
+                f"{e.name}() reads the {e.name} a text says, such as {e.name}(m.content); "
                 f"{an(args[0])} is no text",
             )
         return list_of(FLOAT)

@@ -134,12 +134,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
-    'retail/checks/tasks.chk:250:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
+    'retail/checks/tasks.chk:250:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
     _raised = False
     try:
-        _v = any((any((round(v_n_12, 2) != round(p_balance, 2) for v_n_12 in rt.elements(rt.numbers(v_m_11['content'])))) for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'assistant'))
+        _v = any((any((round(v_n_12, 2) != round(p_balance, 2) for v_n_12 in rt.elements(rt.amounts(v_m_11['content'])))) for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(balance, 2)))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2)))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -149,7 +149,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 250, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 250, 5, _vals))
     'retail/checks/tasks.chk:253:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
