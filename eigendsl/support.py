@@ -1032,6 +1032,21 @@ def days_or_times(content: str, like: str) -> list[str]:
     return [m.group() for m in sorted(found, key=lambda m: m.start())]
 
 
+def text_says(text: Any, phrase: Any) -> bool:
+    """``says(text, phrase)``: whether one text says ``phrase`` by the rules of ``said`` (words
+    of their own, a number as a number of its own), where ``said`` reads every message of a
+    role. Null says nothing.
+
+    >>> [text_says(t, "not") for t in ("I can not do that.", "Another agent", "NOT now", None)]
+    [True, False, True, False]
+    >>> text_says("The refund is $17.90.", 17.9), text_says("Order #W1790", 1790)
+    (True, False)
+    """
+    if text is None:
+        return False
+    return says(normalize_text(text), phrase)
+
+
 def said(trace: Trace, role: str, text: Any) -> bool:
     return any(says(content, text) for _, content in trace.texts(role))
 

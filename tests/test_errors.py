@@ -326,7 +326,7 @@ CASES = [
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
         "abs, add_days, add_minutes, amounts, confirmed, days_between, declined, float, int, keys, "
-        "len, lower, max, min, minutes_between, numbers, round, str, upper, weekday",
+        "len, lower, max, min, minutes_between, numbers, round, says, str, upper, weekday",
         "lenn(",
     ),
     case(

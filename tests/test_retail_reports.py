@@ -72,14 +72,20 @@ REWRITTEN = [
         "is now paid",
         "Order #W1000223 is now paid with card_6046: 999.99 was charged there, nothing is "
         "refunded.",
-        ["the agent never said 173.99 (any number equal to it)"],
+        [
+            "the agent never said 173.99 (any number equal to it)",
+            "the agent said another amount than the order's total",
+        ],
     ),
     (
         "payment-total-beside-an-items-price",
         "modify_order_payment-000",
         "is now paid",
         "Order #W1000223 is now paid with card_6046: 39.99 was charged there (173.99 in all).",
-        ["the agent said an item's price, not the order's total, as the amount"],
+        [
+            "the agent said an item's price, not the order's total, as the amount",
+            "the agent said another amount than the order's total",
+        ],
     ),
     (
         "H11-wrong-difference-exchange",

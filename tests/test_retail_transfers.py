@@ -147,7 +147,12 @@ def test_a_transfer_instead_of_a_refusal_fails(retail_domain):
         ),
     )
     assert not verdict["passed"]
-    assert [s for s, _ in failed(verdict)] == [TRANSFER]
+    # and "a human agent will cancel it" refuses nothing (review Q2's M-3)
+    assert [r for _, r in failed(verdict)][1:] == [
+        "the agent never refused the cancellation with its reason (no message of the agent's "
+        "about cancelling names the order's status and says it cannot be done)"
+    ]
+    assert [s for s, _ in failed(verdict)][0] == TRANSFER
 
 
 @pytest.mark.parametrize(
@@ -175,11 +180,11 @@ def test_a_refusal_that_claims_the_cancellation_fails(retail_domain, claim):
         ),
     )
     assert not verdict["passed"]
-    assert failed(verdict) == [
-        (
-            "forbid any(claim in claims: said claim)",
-            "the agent told the user it cancelled the order (or refunded it), which it did not",
-        )
+    # the claim, and no refusal beside it (a claim denies nothing: review Q2's M-3)
+    assert [r for _, r in failed(verdict)] == [
+        "the agent told the user it cancelled the order (or refunded it), which it did not",
+        "the agent never refused the cancellation with its reason (no message of the agent's "
+        "about cancelling names the order's status and says it cannot be done)",
     ]
 
 

@@ -213,6 +213,8 @@ class ExprCompiler:
             return call("list", *args)
         if e.name in ("confirmed", "declined"):  # read the conversation, as said does
             return rt_call(e.name, name("trace"), *args)
+        if e.name == "says":
+            return rt_call("text_says", *args)
         if e.name in (
             "days_between",
             "add_days",

@@ -51,6 +51,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "add_minutes": (2, 2),
     "numbers": (1, 1),
     "amounts": (1, 1),
+    "says": (2, 2),
     "confirmed": (1, 2),
     "declined": (2, 3),
 }
@@ -123,6 +124,8 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
                 f"{an(args[0])} is no text",
             )
         return list_of(FLOAT)
+    if e.name == "says":
+        return _says_call(e, args, diag)
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
     if e.name in ("minutes_between", "add_minutes"):
@@ -144,6 +147,19 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
             diag.error(arg.span, f"{e.name}() needs numbers, not {an(t)}")
         return ANY if wrong else args[0]  # a wrong type is not passed on to what reads it
     return ANY  # pragma: no cover
+
+
+def _says_call(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
+    """``says(text, phrase)``: whether one text (a message's ``m.content``) says a phrase or a
+    number, as ``said`` reads every message."""
+    if args[0].kind not in ("string", "any"):
+        diag.error(
+            e.args[0].span,
+            f'says() reads one text, such as says(m.content, "not"); {an(args[0])} is no text',
+        )
+    if args[1].kind not in ("string", "int", "float", "any"):
+        diag.error(e.args[1].span, f"says() looks for text (or a number), not {an(args[1])}")
+    return BOOL
 
 
 def _extreme_of_list(e: A.Func, arg: Type, diag: Diagnostics) -> Type:

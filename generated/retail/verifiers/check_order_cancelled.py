@@ -222,7 +222,39 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 21, 5, _vals))
-    'retail/checks/tasks.chk:22:5: score 1: said "cancelled"'
+    'retail/checks/tasks.chk:24:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
+    _raised = False
+    try:
+        _v = any((any((round(v_n_24, 2) != round(p_total, 2) and (round(v_n_24) != v_n_24 or any((round(v_i_25['price'], 2) == round(v_n_24, 2) for v_i_25 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])))) for v_n_24 in rt.elements(rt.numbers(v_m_23['content'])))) for v_m_23 in rt.elements(messages) if v_m_23['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in numbers(m.content): (round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))))', True)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 24, 5, _vals))
+    'retail/checks/tasks.chk:30:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+    _raised = False
+    try:
+        _v = any(((rt.text_says(v_m_26['content'], p_total) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 30, 5, _vals))
+    'retail/checks/tasks.chk:34:5: score 1: said "cancelled"'
     try:
         _v = rt.said(trace, 'assistant', 'cancelled')
         _ok = bool(_v)
@@ -235,5 +267,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 22, 5, _vals))
-    return rt.finish('order_cancelled', _hard, 14, _soft, 1.0, _failures)
+        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 34, 5, _vals))
+    return rt.finish('order_cancelled', _hard, 16, _soft, 1.0, _failures)
