@@ -1055,27 +1055,76 @@ def said_positions(trace: Trace, role: str, text: Any) -> list[int]:
     return [position for position, content in trace.texts(role) if says(content, text)]
 
 
-# A reply that says no as well as yes: "no" (not "no longer", "no problem"), "not", "never",
-# "nope", a word ending in "n't" ("don't", "won't"), or "dont".
+# A denial: "no" (not "no longer", "no problem"), "not", "never", "nope", a word ending in "n't"
+# ("don't", "won't"), or "dont".
 _DENIAL = re.compile(
     r"(?<!\w)(?:no(?!\s+(?:longer|problem|worries)\b)|not|never|nope|dont|\w+n't)(?!\w)"
+)
+# A yes in words: "yes", "sure", "go ahead", "please do", "confirmed", "that's right"...
+_AFFIRMATIVE = re.compile(
+    r"(?<!\w)(?:yes|yeah|yep|yup|sure|ok|okay|alright|all right|absolutely|definitely|certainly"
+    r"|of course|correct|confirmed|i confirm|go ahead|please do|do it|proceed|please proceed"
+    r"|that's right|that is right|sounds good|no problem)(?!\w)"
+)
+# What takes a yes back or holds it: "but", "wait", "let me think", "actually", "not yet"...
+_HEDGE = re.compile(
+    r"(?<!\w)(?:but|wait|hold on|hang on|hmm+|let me think|actually|on second thought|not yet"
+    r"|not sure|unsure|maybe|perhaps|never ?mind)(?!\w)"
+)
+# Where a clause of a reply starts, and a clause that answers no ("Yes... no, don't."), not a
+# denial that is part of the user's reason ("Yes, I don't need it", "yes, not a problem").
+_CLAUSE = r"(?:^|[.,;:!?\u2026]|\s-+)\s*(?:(?:oh|ah|um|uh|well|and|so)\W+)?"
+_DENIAL_CLAUSE = re.compile(
+    _CLAUSE + r"(?:no(?!\s+(?:longer|problem|worries|rush|hurry)\b)|nope|never|dont|don't"
+    r"(?!\s+worry)|do not|please don't|please do not|stop"
+    r"|not(?!\s+(?:a problem|an issue|at all)\b))(?!\w)"
+)
+_AFFIRMATIVE_CLAUSE = re.compile(_CLAUSE + r"(?:please\s+)?" + _AFFIRMATIVE.pattern)
+_FIRST_SENTENCE = re.compile(r"[^.!?;\u2026]*[.!?;\u2026]*")
+# A user's closing ("No, that's all", "That's everything"): no answer to a proposal.
+_CLOSING_REPLY = re.compile(
+    r"(?<!\w)(?:that's (?:all|everything)|that is (?:all|everything)|nothing else|all set)(?!\w)"
+)
+# Where a sentence ends, and a question that closes a conversation rather than asks leave.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
+# A turn that asks for consent without a question mark.
+_CONSENT = re.compile(
+    r"yes/no|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b"
+    r"|\b(?:reply|say|answer) (?:with )?\W?yes\b"
+)
+# An offer to act ("Shall I check ...?", "Would you like me to look ...?") and the verbs that only
+# ask leave for what was proposed ("Shall I go ahead?", "Do you want me to proceed?").
+_OFFER = re.compile(
+    r"\b(?:shall i|should i|can i|may i|(?:would|do) you (?:like|want) me to|want me to"
+    r"|like me to)\s+(?:(?:also|first|now|just|then)\s+)?(\w+)"
+)
+_GO_AHEAD = frozenset(
+    "go proceed continue do confirm finalize finalise complete submit process make carry "
+    "apply execute place run perform call have".split()
+)
+# Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
+# to cancel") or a look-up of whether it can be done ("check whether I can cancel").
+_NEGATED = re.compile(r"(?:\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$")
+_LOOKED_UP = re.compile(
+    r"\b(?:check|see|find out|look|looking|verify|ask|determine)\s+(?:into\s+)?(?:whether|if)\b"
 )
 
 
 def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     """Whether the user confirmed ``call`` in reply to a proposal of it: the user's last message
-    before the call says "yes" as a word (not "yesterday") and no "no", "not", "never" or
-    "...n't"; and the agent's last message with text before that reply, the turn it answers,
-    names the call: what it does (the tool's name, the name's first word, its verb: "cancel" of
-    ``cancel_pending_order``, or one of ``verbs``: "ship", "change") and the value of each of its
-    arguments (each item of a list, each field of an object; an empty text and a true/false need
-    not be said), as ``said`` finds them.
+    before the call says yes (:func:`_answer`: "yes", "sure", "go ahead", "please do"... first,
+    and nothing that takes it back), to a turn of the agent's that asks for consent, and the
+    proposal it answers names the call (:func:`_proposal_answered`: what it does, the tool's
+    name, the name's first word, its verb: "cancel" of ``cancel_pending_order``, or one of
+    ``verbs``: "ship", "change"; and the value of each of its arguments, each item of a list,
+    each field of an object, an empty text and a true/false excepted, as ``said`` finds them).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
     ...     {"role": "user", "content": "Yes, please."},
     ...     {"role": "assistant", "content": "I'll cancel order #W1 (ordered by mistake). Ok?"},
-    ...     {"role": "user", "content": "Yes."}], db={})
+    ...     {"role": "user", "content": "Sure, go ahead."}], db={})
     >>> cancel = Call("cancel_order", {"order_id": "#W1", "reason": "ordered by mistake"})
     >>> [confirmed(trace, cancel) for cancel.position in (2, 4)]
     [False, True]
@@ -1090,21 +1139,20 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
         raise EvalError(f"{named(call)} is not a call: confirmed() takes a call of the trace")
     earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
-    if not replies:
+    if not replies or _answer(earlier[replies[-1]].content) != "yes":
         return False
-    if _answer(earlier[replies[-1]].content) != "yes":
-        return False
-    answered = _answered(earlier[: replies[-1]])
-    return answered is not None and _proposes(answered, call.tool, call.args, verbs)
+    since = _last_write(trace, earlier[replies[-1]].position)
+    return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since)
 
 
 def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     """Whether the user declined the write ``tool`` with ``args`` (its arguments by name, all or
-    some) when the agent proposed it: an agent's message with text names the write as
-    :func:`confirmed` reads a proposal (what it does, the value of each of ``args``), and the
-    user's next message answers it no: "no", "not", "never" or "...n't" ("not now", "don't"),
-    and no "yes". A proposal answered yes, a no to another proposal or to a message that leaves
-    out one of ``args`` is no decline.
+    some) when the agent proposed it: a user's message says no (:func:`_answer`: "no", "not",
+    "never" or "...n't", "not now", "don't", and no yes; a closing, "No, that's all", is none)
+    to a proposal of the write as :func:`confirmed` reads one (:func:`_proposal_answered`: what
+    it does, the value of each of ``args``, in a turn that asks for consent). A proposal answered
+    yes, a no to another proposal or to one that leaves out one of ``args``, and a refusal ("I
+    won't cancel order #W1") answered "No, that's all" are no decline.
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Shall I cancel order #W1 (ordered by mistake)?"},
@@ -1113,6 +1161,10 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     >>> declined(trace, "cancel_order", args), declined(trace, "cancel_order", {"order_id": "#W2"})
     (True, False)
     >>> trace.messages[1].content = "Yes, but not the other one."
+    >>> declined(trace, "cancel_order", args)
+    False
+    >>> trace.messages[0].content = "I won't cancel order #W1 (ordered by mistake). Anything else?"
+    >>> trace.messages[1].content = "No, that's all. Thank you!"
     >>> declined(trace, "cancel_order", args)
     False
     """
@@ -1125,18 +1177,44 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     for i, reply in enumerate(talk):
         if reply.role != "user" or _answer(reply.content) != "no":
             continue
-        answered = _answered(talk[:i])
-        if answered is not None and _proposes(answered, tool, args, verbs):
+        since = _last_write(trace, reply.position)
+        if _proposal_answered(talk, i, tool, args, verbs, since):
             return True
     return False
 
 
 def _answer(reply: str) -> str | None:
-    """What a user's message answers a proposal: "yes" (a yes as a word, and no no), "no" (a
-    no, "not", "never" or "...n't", and no yes), or None (neither, or both)."""
-    text = normalize_text(reply).replace("\u2019", "'")
-    yes, no = says(text, "yes"), bool(_DENIAL.search(text))
-    return None if yes == no else "yes" if yes else "no"
+    """What a user's message answers a proposal: "yes", "no" or None (neither, both, or a
+    closing).
+
+    Yes: its first sentence says yes in words ("yes", "sure", "ok", "go ahead", "please do",
+    "confirmed", "that's right"...) after no denial, is no question, and nothing takes it back:
+    no "but", "wait", "let me think", "actually", no clause that answers no ("Yes... no, don't").
+    A denial that belongs to the user's reason leaves the yes ("Yes please, I don't need it").
+    No: a denial ("no", "not", "never", "...n't"), no clause that says yes, and no closing ("No,
+    that's all").
+
+    >>> [_answer(r) for r in ("Sure, go ahead.", "Yes please, I don't need it anymore.",
+    ...     "Yes, that's not a problem.", "Yes, but change the reason.", "Yes... hmm, wait.",
+    ...     "Yes or no? Is there a fee?", "Yes... no, don't.", "No, please don't do it.",
+    ...     "No, that's all. Thank you!", "Yesterday, maybe.")]
+    ['yes', 'yes', 'yes', None, None, None, None, 'no', None, None]
+    """
+    text = normalize_text(reply).replace("\u2019", "'").strip()
+    first = _FIRST_SENTENCE.match(text)
+    sentence = first.group() if first else ""
+    agree = _AFFIRMATIVE.search(sentence)
+    if (
+        agree
+        and not _DENIAL.search(sentence[: agree.start()])
+        and not sentence.rstrip().endswith("?")
+        and not _HEDGE.search(text)
+        and not _DENIAL_CLAUSE.search(text)
+    ):
+        return "yes"
+    if _DENIAL.search(text) and not _AFFIRMATIVE_CLAUSE.search(text):
+        return None if _CLOSING_REPLY.search(text) else "no"
+    return None
 
 
 def _answered(earlier: list[Message]) -> Message | None:
@@ -1146,14 +1224,105 @@ def _answered(earlier: list[Message]) -> Message | None:
     return turn if turn is not None and turn.role == "assistant" else None
 
 
+def _last_write(trace: Trace, position: int) -> int:
+    """The position of the last write that went through before ``position`` (-1 for none): a
+    proposal before it was spent on it. A write a tool refused spent nothing."""
+    return max(
+        (c.position for c in trace.calls if c.writes and c.error is None and c.position < position),
+        default=-1,
+    )
+
+
+def _proposal_answered(
+    talk: list[Message], reply: int, tool: str, args: dict[str, Any], verbs: Any, since: int
+) -> bool:
+    """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
+    ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
+    else?", or "(yes/no)", "please confirm") and offers nothing else ("Shall I check ...?"); and
+    the last agent's message since the previous write (``since``) that names the write (what it
+    does and each argument's value, :func:`_proposes`) comes before it with no other offer and
+    no user's "no" in between. So a confirmation asked twice, or a question answered between the
+    proposal and the yes, still answers it."""
+    answered = _answered(talk[:reply])
+    if answered is None or not _asks_consent(answered.content):
+        return False
+    for message in reversed(talk[:reply]):
+        if message.position <= since:
+            return False
+        if message.role == "user":
+            if _answer(message.content) == "no":
+                return False
+        elif message.role == "assistant" and message.content.strip():
+            if _offers_other(message.content, tool, verbs):
+                return False
+            if _proposes(message, tool, args, verbs):
+                return True
+    return False
+
+
+def _asks_consent(text: str) -> bool:
+    """Whether an agent's turn asks for the user's consent: a question that does not close the
+    conversation ("Anything else?" does), or words that ask for a yes ("(yes/no)", "confirm").
+
+    >>> [_asks_consent(t) for t in ("Shall I go ahead?", "I will cancel it. Anything else?",
+    ...     "I'll cancel it (yes/no)", "I'll cancel it.")]
+    [True, False, True, False]
+    """
+    lowered = text.lower()
+    if _CONSENT.search(lowered):
+        return True
+    return any(
+        "?" in sentence and not _CLOSING_QUESTION.search(sentence)
+        for sentence in _SENTENCE_END.split(lowered)
+    )
+
+
+def _actions(tool: str, verbs: Any) -> list[str]:
+    """The words that name what a write does: the tool's name, its first word, ``verbs``."""
+    return [action for action in (tool, tool.split("_")[0], *verbs) if action]
+
+
+def _offers_other(text: str, tool: str, verbs: Any) -> bool:
+    """Whether an agent's turn offers to do something other than the write ``tool``: a look-up
+    ("Shall I check its delivery date?") or another action; "Shall I go ahead?" offers none.
+
+    >>> [_offers_other(t, "cancel_order", ()) for t in ("Should I check its date instead?",
+    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?")]
+    [True, False, False, False]
+    """
+    words = {normalize_text(action) for action in _actions(tool, verbs)}
+    return any(
+        verb not in _GO_AHEAD and verb not in words for verb in _OFFER.findall(normalize_text(text))
+    )
+
+
 def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> bool:
-    """Whether an agent's ``turn`` proposes the write ``tool`` with ``args``: it names what the
-    write does (the tool's name, its first word, or one of ``verbs``) and each argument's value."""
-    proposal = normalize_text(turn.content)
-    actions = [tool, tool.split("_")[0], *verbs]
-    if not any(says(proposal, action) for action in actions if action):
+    """Whether an agent's ``turn`` names the write ``tool`` with ``args`` as something it will do:
+    it says what the write does (the tool's name, its first word, or one of ``verbs``), neither
+    negated ("I won't cancel", "I will not cancel") nor as what a look-up would find ("check
+    whether I can cancel"), and each argument's value.
+
+    >>> args = {"order_id": "#W1"}
+    >>> [_proposes(Message("assistant", t, 0), "cancel_order", args, ()) for t in (
+    ...     "I'll cancel order #W1. Ok?", "I won't cancel order #W1. Anything else?",
+    ...     "Shall I check whether I can cancel order #W1?",
+    ...     "I can't refund it; shall I cancel #W1?")]
+    [True, False, False, True]
+    """
+    proposal = normalize_text(turn.content).replace("\u2019", "'")
+    if not any(_offered(proposal, action) for action in _actions(tool, verbs)):
         return False
     return all(says(proposal, value) for value in _stated_values(args))
+
+
+def _offered(proposal: str, action: str) -> bool:
+    """Whether ``proposal`` says ``action`` once neither negated nor looked up, in its clause."""
+    for found in _as_word(normalize_text(action)).finditer(proposal):
+        clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
+        sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
+        if not _NEGATED.search(clause) and not _LOOKED_UP.search(sentence):
+            return True
+    return False
 
 
 def _stated_values(value: Any) -> list[Any]:

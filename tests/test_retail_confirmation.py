@@ -181,7 +181,7 @@ def conversation(*texts: str) -> Trace:
         ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yesterday I ordered it.", False),
         ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yes... no, don't.", False),
         ("I'll cancel order #W1 (ordered by mistake). Proceed?", "yes but not now", False),
-        ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yes, I won't need it.", False),
+        ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yes, I won't need it.", True),
         ("I'll cancel order #W1. Proceed?", "Yes.", False),  # the reason is not said
         ("I'll cancel order #W12 (ordered by mistake). Proceed?", "Yes.", False),  # another id
         ("Shall I look up order #W1 (ordered by mistake)?", "Yes.", False),  # no action named

@@ -49,6 +49,8 @@ from eigendsl.runtime.utterances import (
     pools_with,
     spoken,
 )
+from eigendsl.support import normalize_text
+from eigendsl.support import says as support_says
 
 
 @dataclass
@@ -78,6 +80,19 @@ def _gold_tools(episode: Any) -> list[str]:
         for step in episode.task.get("gold", [])
         if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
     ]
+
+
+def _names_a_write(said: str, episode: Any) -> bool:
+    """Whether an agent's turn names what one of the domain's writes does: its tool's name or
+    the name's first word ("cancel" of ``cancel_pending_order``)."""
+    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
+    text = normalize_text(said).replace("\u2019", "'")
+    return any(
+        support_says(text, action)
+        for name, tool in tools.items()
+        if getattr(tool, "writes", False)
+        for action in (name, name.split("_")[0])
+    )
 
 
 def _tired(given: list[str], told: list[str]) -> str:
@@ -134,7 +149,9 @@ class ScriptedUser:
             # the value the user changes its mind about is a fact it knows, when it is asked
             value = episode.task["params"].get(name.strip()) if state.mind_changed else first
             known = known | {spoken(name.strip()): str(value).strip()}
-        if LOOKUP_OFFER.search(requests(said)):  # "Would you like me to look up your order?"
+        # "Would you like me to look up your order?" gets a yes; an offer that names a write too
+        # ("check whether I can cancel order #W1") is a proposal, and its checks below read it
+        if LOOKUP_OFFER.search(requests(said)) and not _names_a_write(said, episode):
             state.unanswered = 0
             return "Yes, please."
         if asks_to_confirm(said, known):
