@@ -1113,7 +1113,7 @@ _LOOKED_UP = re.compile(
 
 def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     """Whether the user confirmed ``call`` in reply to a proposal of it: the user's last message
-    before the call says yes (:func:`_answer`: "yes", "sure", "go ahead", "please do"... first,
+    before the call says yes (:func:`reply_answer`: "yes", "sure", "go ahead", "please do"... first,
     and nothing that takes it back), to a turn of the agent's that asks for consent, and the
     proposal it answers names the call (:func:`_proposal_answered`: what it does, the tool's
     name, the name's first word, its verb: "cancel" of ``cancel_pending_order``, or one of
@@ -1139,7 +1139,7 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
         raise EvalError(f"{named(call)} is not a call: confirmed() takes a call of the trace")
     earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
-    if not replies or _answer(earlier[replies[-1]].content) != "yes":
+    if not replies or reply_answer(earlier[replies[-1]].content) != "yes":
         return False
     since = _last_write(trace, earlier[replies[-1]].position)
     return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since)
@@ -1147,7 +1147,7 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
 
 def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     """Whether the user declined the write ``tool`` with ``args`` (its arguments by name, all or
-    some) when the agent proposed it: a user's message says no (:func:`_answer`: "no", "not",
+    some) when the agent proposed it: a user's message says no (:func:`reply_answer`: "no", "not",
     "never" or "...n't", "not now", "don't", and no yes; a closing, "No, that's all", is none)
     to a proposal of the write as :func:`confirmed` reads one (:func:`_proposal_answered`: what
     it does, the value of each of ``args``, in a turn that asks for consent). A proposal answered
@@ -1175,7 +1175,7 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
         )
     talk = [m for m in trace.messages if m.role != "tool"]
     for i, reply in enumerate(talk):
-        if reply.role != "user" or _answer(reply.content) != "no":
+        if reply.role != "user" or reply_answer(reply.content) != "no":
             continue
         since = _last_write(trace, reply.position)
         if _proposal_answered(talk, i, tool, args, verbs, since):
@@ -1183,7 +1183,7 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     return False
 
 
-def _answer(reply: str) -> str | None:
+def reply_answer(reply: str) -> str | None:
     """What a user's message answers a proposal: "yes", "no" or None (neither, both, or a
     closing).
 
@@ -1194,7 +1194,7 @@ def _answer(reply: str) -> str | None:
     No: a denial ("no", "not", "never", "...n't"), no clause that says yes, and no closing ("No,
     that's all").
 
-    >>> [_answer(r) for r in ("Sure, go ahead.", "Yes please, I don't need it anymore.",
+    >>> [reply_answer(r) for r in ("Sure, go ahead.", "Yes please, I don't need it anymore.",
     ...     "Yes, that's not a problem.", "Yes, but change the reason.", "Yes... hmm, wait.",
     ...     "Yes or no? Is there a fee?", "Yes... no, don't.", "No, please don't do it.",
     ...     "No, that's all. Thank you!", "Yesterday, maybe.")]
@@ -1250,7 +1250,7 @@ def _proposal_answered(
         if message.position <= since:
             return False
         if message.role == "user":
-            if _answer(message.content) == "no":
+            if reply_answer(message.content) == "no":
                 return False
         elif message.role == "assistant" and message.content.strip():
             if _offers_other(message.content, tool, verbs):

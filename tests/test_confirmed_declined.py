@@ -19,7 +19,11 @@ from eigendsl.runtime.episodes import (
     add_user_turn,
     apply_agent_turn,
     judge_episode,
+    run_episodes,
 )
+from eigendsl.runtime.scripted_agent import ScriptedAgent
+from eigendsl.runtime.scripted_user import ScriptedUser
+from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Call, Trace, confirmed, declined
 from tests.hand_agents import ListAgent, gold, play_row, turn
 
@@ -272,3 +276,20 @@ def test_a_proposal_is_spent_by_the_write_it_was_for() -> None:
 def test_declined_reads_a_no_to_the_last_proposal(texts: tuple[str, ...], expected: bool) -> None:
     trace = conversation("Hello.", "Cancel #W1.", *texts)
     assert declined(trace, "cancel_order", ARGS) is expected
+
+
+def test_the_scripted_agent_takes_a_yes_in_other_words_as_consent(retail_domain: Any) -> None:
+    # synthesis's trajectory agent read only "yes": an LLM user's "Sure, go ahead." declined
+    class SaysSure(ScriptedUser):
+        def respond(self, episodes: list[Any]) -> list[str]:
+            return [
+                "Sure, go ahead." if r in USER_YES else r for r in super().respond(episodes)
+            ]
+
+    user = SaysSure(retail_domain.stop_marker)
+    task = retail_domain.task("cancel_pending-000")
+    row = run_episodes(retail_domain, [task], ScriptedAgent(), user)[0]
+    assert "Sure, go ahead." in user_lines(row)
+    calls = [c["function"]["name"] for m in row["messages"] for c in m.get("tool_calls") or []]
+    assert "cancel_pending_order" in calls
+    assert row["verdict"]["passed"], row["verdict"]["failures"]

@@ -31,6 +31,7 @@ from eigendsl.runtime.utterances import (
     pools_with,
     spoken,
 )
+from eigendsl.support import reply_answer
 
 
 def describe_call(tool: str, args: dict[str, Any], notes: dict[str, str] | None = None) -> str:
@@ -197,7 +198,8 @@ class ScriptedAgent:
             if change and not state.mind_changed and "changed my mind" in answer:
                 state.mind_changed = True
                 return self._propose(gold[state.step], rng, state, episode, use_gold=True)
-            if answer.startswith("yes") or " yes" in answer:
+            # a yes in other words ("Sure, go ahead") too, as the verifiers' confirmed() reads it
+            if answer.startswith("yes") or " yes" in answer or reply_answer(answer) == "yes":
                 state.confirmed_step = state.step
             else:
                 state.writes_declined = True
