@@ -282,9 +282,7 @@ def test_the_scripted_agent_takes_a_yes_in_other_words_as_consent(retail_domain:
     # synthesis's trajectory agent read only "yes": an LLM user's "Sure, go ahead." declined
     class SaysSure(ScriptedUser):
         def respond(self, episodes: list[Any]) -> list[str]:
-            return [
-                "Sure, go ahead." if r in USER_YES else r for r in super().respond(episodes)
-            ]
+            return ["Sure, go ahead." if r in USER_YES else r for r in super().respond(episodes)]
 
     user = SaysSure(retail_domain.stop_marker)
     task = retail_domain.task("cancel_pending-000")
