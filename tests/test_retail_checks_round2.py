@@ -119,6 +119,14 @@ WRONG = [
         ["the agent said another amount than the order's total"],
     ),
     (
+        "G10-payment-a-wrong-charge-in-words",
+        "modify_order_payment-000",
+        "is now paid",
+        "Order #W1000223 (total 173.99) is now paid with card_6046, which will be charged two "
+        "hundred dollars.",
+        ["the agent said another amount than the order's total"],
+    ),
+    (
         "G12-exchange-refund-said-as-a-charge",
         "exchange_items-002",
         "The exchange is requested",

@@ -4,7 +4,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:370)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:371)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -77,7 +77,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:373:5: require db == initial'
+    'retail/checks/tasks.chk:374:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -91,8 +91,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 373, 5, _vals))
-    'retail/checks/tasks.chk:374:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 374, 5, _vals))
+    'retail/checks/tasks.chk:375:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -105,8 +105,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 374, 5, _vals))
-    'retail/checks/tasks.chk:375:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 375, 5, _vals))
+    'retail/checks/tasks.chk:376:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -120,8 +120,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 375, 5, _vals))
-    'retail/checks/tasks.chk:376:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 376, 5, _vals))
+    'retail/checks/tasks.chk:377:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 376, 5, _vals))
-    'retail/checks/tasks.chk:377:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 377, 5, _vals))
+    'retail/checks/tasks.chk:378:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 377, 5, _vals))
-    'retail/checks/tasks.chk:378:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 378, 5, _vals))
+    'retail/checks/tasks.chk:379:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_11['order_id']) for v_o_11 in rt.elements(db['orders']) if v_o_11['user_id'] == p_user_id and v_o_11['order_id'] != p_order_id))
@@ -164,23 +164,23 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 378, 5, _vals))
-    'retail/checks/tasks.chk:382:5: let spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]'
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 379, 5, _vals))
+    'retail/checks/tasks.chk:383:5: let spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]'
     try:
         v_spoken_12 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
     except Exception as _e:
         v_spoken_12 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:392:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    'retail/checks/tasks.chk:393:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
     try:
         v_later_13 = ['processed', 'delivered'] if p_status == 'pending' else ['delivered'] if p_status == 'processed' else ['none']
     except Exception as _e:
         v_later_13 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:393:5: let next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"]'
+    'retail/checks/tasks.chk:394:5: let next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"]'
     try:
         v_next_14 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
     except Exception as _e:
         v_next_14 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:396:5: require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+    'retail/checks/tasks.chk:397:5: require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', p_status) or any((rt.said(trace, 'assistant', v_p_15['phrase']) for v_p_15 in rt.elements(rt.let_value(v_spoken_12)) if v_p_15['status'] == p_status))
@@ -195,8 +195,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 396, 5, _vals))
-    'retail/checks/tasks.chk:398:5: forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the latest order\'s"'
+        _failures.append(rt.Failure('require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 397, 5, _vals))
+    'retail/checks/tasks.chk:399:5: forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_m_16['content'], v_s_17) or any((rt.text_says(v_m_16['content'], v_p_19['phrase']) for v_p_19 in rt.elements(rt.let_value(v_spoken_12)) if v_p_19['status'] == v_s_17)) for v_s_17 in rt.elements(['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']) if v_s_17 != p_status and (not (rt.member(v_s_17, rt.let_value(v_later_13)) and ((any((rt.text_says(v_m_16['content'], v_w_18 + ' ' + v_s_17) for v_w_18 in rt.elements(rt.let_value(v_next_14)))) or rt.text_says(v_m_16['content'], v_s_17 + ' soon')) or rt.text_says(v_m_16['content'], v_s_17 + ' shortly')))))) for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'assistant'))
@@ -211,5 +211,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the latest order\'s" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 398, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the latest order\'s" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 399, 5, _vals))
     return rt.finish('latest_order_reported', _hard, 12, _soft, 0.0, _failures)

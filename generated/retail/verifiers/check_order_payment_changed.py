@@ -268,12 +268,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 181, 5, _vals))
-    'retail/checks/tasks.chk:184:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and round(n) != n)) else "the agent said another amount than the order\'s total"'
+    'retail/checks/tasks.chk:185:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
     _raised = False
     try:
-        _v = any((any((round(v_n_25, 2) != round(p_total, 2) and round(v_n_25) != v_n_25 for v_n_25 in rt.elements(rt.numbers(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
+        _v = any((any((round(v_n_25, 2) != round(p_total, 2) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in numbers(m.content): (round(n, 2) != round(total, 2) and round(n) != n)))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2)))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -283,5 +283,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and round(n) != n)) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 184, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 185, 5, _vals))
     return rt.finish('order_payment_changed', _hard, 18, _soft, 0.0, _failures)

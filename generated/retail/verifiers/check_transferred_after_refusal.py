@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:416)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:417)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -89,7 +89,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/tasks.chk:420:5: require db == initial'
+    'retail/checks/tasks.chk:421:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -103,8 +103,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 420, 5, _vals))
-    'retail/checks/tasks.chk:421:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 421, 5, _vals))
+    'retail/checks/tasks.chk:422:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -117,8 +117,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 421, 5, _vals))
-    'retail/checks/tasks.chk:422:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 422, 5, _vals))
+    'retail/checks/tasks.chk:423:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -131,8 +131,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 422, 5, _vals))
-    'retail/checks/tasks.chk:423:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 423, 5, _vals))
+    'retail/checks/tasks.chk:424:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -146,8 +146,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 423, 5, _vals))
-    'retail/checks/tasks.chk:424:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 424, 5, _vals))
+    'retail/checks/tasks.chk:425:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -161,13 +161,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 424, 5, _vals))
-    'retail/checks/tasks.chk:429:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w)): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 425, 5, _vals))
+    'retail/checks/tasks.chk:430:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w)): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
         v_refused_then_transferred_20 = any((any((any((v_m_17['position'] < v_u_19['position'] and v_u_19['position'] < v_c_16['position'] for v_u_19 in rt.elements(messages) if v_u_19['role'] == 'user')) for v_m_17 in rt.elements(messages) if ((v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and (rt.contains(str(v_m_17['content']).lower(), 'refund') or rt.contains(str(v_m_17['content']).lower(), 'compensation'))) and any((rt.text_says(v_m_17['content'], v_w_18) for v_w_18 in rt.elements(['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', 'not possible', "isn't possible", 'not allowed', "won't be able", 'only pending']))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
         v_refused_then_transferred_20 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:435:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+    'retail/checks/tasks.chk:436:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
         _v = rt.let_value(v_refused_then_transferred_20)
@@ -182,13 +182,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 435, 5, _vals))
-    'retail/checks/tasks.chk:438:5: let claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"]'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 436, 5, _vals))
+    'retail/checks/tasks.chk:439:5: let claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"]'
     try:
         v_claims_22 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited']
     except Exception as _e:
         v_claims_22 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:441:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+    'retail/checks/tasks.chk:442:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_23) for v_claim_23 in rt.elements(rt.let_value(v_claims_22))))
@@ -203,5 +203,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 441, 5, _vals))
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 442, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 12, _soft, 0.0, _failures)
