@@ -45,8 +45,8 @@ def syntax_error(text: str) -> str:
 def test_declarations_and_statements() -> None:
     module = parse(SAMPLE, "s.chk")
     guard, rule, check = module.declarations
-    assert isinstance(guard, A.Guard) and guard.tool == "cancel_order"
-    assert guard.name_span == Span("s.chk", 2, 7, 2, 19)
+    assert isinstance(guard, A.Guard) and guard.tools == ("cancel_order",)
+    assert guard.name_spans == (Span("s.chk", 2, 7, 2, 19),)
     assert guard.body[0].message == "Only pending orders can be cancelled"
     assert isinstance(rule, A.Rule) and rule.name == "identify_first"
     assert isinstance(check, A.Check) and check.name == "cancelled"

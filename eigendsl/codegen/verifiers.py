@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from eigendsl.codegen.pyexpr import call, const, name, param_local, rt_call
+from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, param_local, rt_call
 from eigendsl.codegen.pymodule import (
     assign,
     attribute,
@@ -172,7 +172,6 @@ class VerifierBuilder(StatementCompiler):
         stmts: list[ast.stmt] = []
         tools = sorted(self.resolved.guards)
         for tool_name in tools:
-            guard = self.resolved.guards[tool_name]
             tool = self.spec.tools[tool_name]
             comp = self.compiler()
             bindings = [assign(n, attribute("trace", n)) for n in ("db", "calls", "messages")]
@@ -184,8 +183,8 @@ class VerifierBuilder(StatementCompiler):
                 for p in tool.params
             ]
             body: list[ast.stmt] = []
-            for stmt in guard.body:
-                code = self.statement(stmt, comp)
+            for scope, stmt in self._guard_statements(comp, tool_name):
+                code = self.statement(stmt, scope)
                 if isinstance(stmt, A.Let):
                     body += code.body
                     continue
@@ -219,6 +218,17 @@ class VerifierBuilder(StatementCompiler):
             )
         )
         return module_of(stmts)
+
+    def _guard_statements(
+        self, comp: ExprCompiler, tool_name: str
+    ) -> list[tuple[ExprCompiler, A.Statement]]:
+        """The statements of a tool's guard blocks, one block after another in order, each with
+        the compiler of its block (a block's lets are its own)."""
+        out = []
+        for guard in self.resolved.guards[tool_name]:
+            scope = comp.block()
+            out += [(scope, stmt) for stmt in guard.body]
+        return out
 
     def declared_tools_module(
         self, bodies: dict[str, tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]]

@@ -19,7 +19,7 @@ from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.syntax_errors import SCORE_WEIGHT
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
 from eigendsl.errors import Diagnostics, Span, did_you_mean
-from eigendsl.spec import DomainSpec, reserved_name
+from eigendsl.spec import DomainSpec, Tool, reserved_name
 
 # What each kind of declaration may read besides its own parameters. A guard reads the calls
 # before its own but not the conversation: gold plans are replayed with no messages, so a guard
@@ -85,7 +85,8 @@ class Scope:
 class Resolved:
     """Declarations by name, ready for code generation."""
 
-    guards: dict[str, A.Guard] = field(default_factory=dict)
+    # A tool's guard blocks (its own, and the shared ones that name it), in the files' order.
+    guards: dict[str, tuple[A.Guard, ...]] = field(default_factory=dict)
     rules: dict[str, A.Rule] = field(default_factory=dict)
     checks: dict[str, A.Check] = field(default_factory=dict)
     check_params: dict[str, dict[str, Type]] = field(default_factory=dict)
@@ -124,10 +125,15 @@ class Analyzer(EventTyper):
 
     def declarations(self, modules: list[A.Module]) -> Resolved:
         seen: dict[tuple[str, str], Span] = {}
+        blocks: list[A.Guard] = []
         for module in modules:
             for decl in module.declarations:
+                if isinstance(decl, A.Guard):
+                    self._guard_tools(decl)
+                    blocks.append(decl)
+                    continue
                 kind = type(decl).__name__.lower()
-                name = decl.tool if isinstance(decl, A.Guard) else decl.name
+                name = decl.name
                 if (kind, name) in seen:
                     first = seen[(kind, name)]
                     self.diag.error(
@@ -145,13 +151,11 @@ class Analyzer(EventTyper):
                         f"and as a {kind}; rules and checks share their names (`use {name}` "
                         "would not say which), so rename one",
                     )
-                if isinstance(decl, A.Guard):
-                    self.resolved.guards[name] = decl
-                elif isinstance(decl, A.Rule):
+                if isinstance(decl, A.Rule):
                     self.resolved.rules[name] = decl
                 else:
                     self.resolved.checks[name] = decl
-        for guard in self.resolved.guards.values():
+        for guard in blocks:
             self._guard(guard)
         for rule in self.resolved.rules.values():
             self._body(rule.body, Scope("rule", ()))
@@ -159,16 +163,54 @@ class Analyzer(EventTyper):
             self._check(check)
         return self.resolved
 
+    def _guard_tools(self, guard: A.Guard) -> None:
+        """Add ``guard`` to the blocks of each tool it names. A tool may have several blocks (a
+        shared one and its own, or two of its own): they run in the order they are written."""
+        named: set[str] = set()
+        for tool, span in zip(guard.tools, guard.name_spans, strict=True):
+            if tool in named:
+                self.diag.error(span, f"tool '{tool}' is named twice in this guard; remove one")
+                continue
+            named.add(tool)
+            self.resolved.guards[tool] = (*self.resolved.guards.get(tool, ()), guard)
+
     def _guard(self, guard: A.Guard) -> None:
-        tool = self.spec.tools.get(guard.tool)
-        if tool is None:
-            self.diag.error(
-                guard.name_span,
-                f"guard for unknown tool '{guard.tool}'{did_you_mean(guard.tool, self.spec.tools)}",
-            )
-            return
-        names = tuple((p, from_field(t)) for p, t in tool.params.items())
-        self._body(guard.body, Scope("guard", names, owner=f"an argument of tool '{guard.tool}'"))
+        """Check a guard block against the parameters of each tool it names: a parameter of one
+        of them that another lacks and the block reads is an error at that other's name."""
+        tools: list[tuple[str, Span, Tool]] = []
+        for tool_name, span in zip(guard.tools, guard.name_spans, strict=True):
+            tool = self.spec.tools.get(tool_name)
+            if tool is None:
+                self.diag.error(
+                    span,
+                    f"guard for unknown tool '{tool_name}'"
+                    + did_you_mean(tool_name, self.spec.tools),
+                )
+            elif all(t[0] != tool_name for t in tools):
+                tools.append((tool_name, span, tool))
+        others = {p for _, _, tool in tools for p in tool.params}
+        read = _names_read(guard.body) & others
+        start = len(self.diag.items)
+        for tool_name, span, tool in tools:
+            missing = sorted(read - set(tool.params))
+            for p in missing:
+                self.diag.error(
+                    span,
+                    f"tool '{tool_name}' has no parameter '{p}', which this guard block reads"
+                    f"{did_you_mean(p, tool.params)}; give '{tool_name}' a guard block of its "
+                    "own for what it needs, or leave it out of this one",
+                )
+            names = tuple((p, from_field(t)) for p, t in tool.params.items())
+            names += tuple((p, ANY) for p in missing)  # reported above, not at each read
+            before = len(self.diag.items)
+            owner = f"an argument of tool '{tool_name}'"
+            self._body(guard.body, Scope("guard", names, owner=owner))
+            # a shared block is checked once a tool: what an earlier tool's check said is not
+            # said again
+            said = {(d.span, d.message) for d in self.diag.items[start:before]}
+            self.diag.items[before:] = [
+                d for d in self.diag.items[before:] if (d.span, d.message) not in said
+            ]
 
     def _check(self, check: A.Check) -> None:
         params: dict[str, Type] = {}
@@ -304,6 +346,19 @@ class Analyzer(EventTyper):
             )
         else:
             uses[stmt.rule] = stmt
+
+
+def _names_read(body: tuple[A.Statement, ...]) -> set[str]:
+    """The names a block reads that neither its lets nor its quantifiers' variables bind."""
+    names: set[str] = set()
+    bound: set[str] = set()
+    for stmt in body:
+        for node in A.walk(stmt):
+            if isinstance(node, A.Name):
+                names.add(node.id)
+            elif isinstance(node, (A.Let, A.Quantifier, A.ListComp)):
+                bound.add(node.name if isinstance(node, A.Let) else node.var)
+    return names - bound
 
 
 __all__ = ["Analyzer", "Resolved", "Scope"]

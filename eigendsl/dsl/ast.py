@@ -244,8 +244,10 @@ class Param(Node):
 
 @dataclass(frozen=True)
 class Guard(Node):
-    tool: str
-    name_span: Span
+    """A guard block: ``body`` applies to each of ``tools`` (written at ``name_spans``)."""
+
+    tools: tuple[str, ...]
+    name_spans: tuple[Span, ...]
     body: tuple[Statement, ...]
 
 

@@ -187,8 +187,11 @@ class ToAst(Transformer_NonRecursive):
     def start(self, meta, *decls):
         return tuple(decls)
 
-    def guard(self, meta, name, *body):
-        return A.Guard(self.pos.meta(meta), str(name), self.pos.token(name), tuple(body))
+    def guard(self, meta, *rest):
+        names = [t for t in rest if isinstance(t, Token)]
+        body = tuple(s for s in rest if not isinstance(s, Token))
+        spans = tuple(self.pos.token(n) for n in names)
+        return A.Guard(self.pos.meta(meta), tuple(map(str, names)), spans, body)
 
     def rule(self, meta, name, *body):
         return A.Rule(self.pos.meta(meta), str(name), self.pos.token(name), tuple(body))

@@ -196,7 +196,8 @@ class LintContext:
             ("guard", self.resolved.guards),
         ):
             for name, decl in decls.items():
-                for stmt in decl.body:
+                blocks = decl if isinstance(decl, tuple) else (decl,)
+                for stmt in (s for block in blocks for s in block.body):
                     s = stmt.span
                     if (
                         s.line == line

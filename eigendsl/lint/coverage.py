@@ -216,43 +216,57 @@ def guards_never_failing(ctx: LintContext, index: ValueIndex) -> None:
             if "tool" in step and step["args"] not in gold_args.setdefault(step["tool"], []):
                 gold_args[step["tool"]].append(step["args"])
     trace = rt.Trace(ctx.domain.seed, ctx.domain.seed)
-    for tool_name, guard in ctx.resolved.guards.items():
+    # per condition (a shared block's is one for all its tools): how often it was reached, and
+    # whether it refused once
+    reached: dict[A.Statement, int] = {}
+    fails: dict[A.Statement, bool] = {}
+    owners: dict[A.Statement, A.Guard] = {}
+    for tool_name, blocks in ctx.resolved.guards.items():
         tool = ctx.domain.tools.get(tool_name)
         # the conditions, each with the lets above it (a let is no condition: it refuses nothing)
-        conditions = [(s, lets) for s, lets in lets_above(guard.body) if not isinstance(s, A.Let)]
+        conditions = [
+            (guard, s, lets)
+            for guard in blocks
+            for s, lets in lets_above(guard.body)
+            if not isinstance(s, A.Let)
+        ]
         if tool is None or not conditions:
             continue
-        functions = [_statement_guard(builder, guard, stmt, lets) for stmt, lets in conditions]
+        functions = [_statement_guard(builder, tool_name, s, lets) for _, s, lets in conditions]
         # a condition on the episode so far (an owner check reading `calls`), through a let too,
         # has no episode to read here: it is passed over, not judged, and does not stop the ones
         # after it
-        episode = [_reads_episode(stmt, lets) for stmt, lets in conditions]
-        reached = [0] * len(functions)
-        fails = [False] * len(functions)
+        episode = [_reads_episode(stmt, lets) for _, stmt, lets in conditions]
+        for guard, condition, _lets in conditions:
+            owners[condition] = guard
+            reached.setdefault(condition, 0)
+            fails.setdefault(condition, False)
         for args in argument_sets(ctx, index, tool, gold_args.get(tool_name, [])):
             for k, function in enumerate(functions):
                 if episode[k]:
                     continue
-                reached[k] += 1
+                condition = conditions[k][1]
+                reached[condition] += 1
                 try:
                     message = function(trace, args)
                 except Exception:  # noqa: BLE001 - the environment treats this as a failed guard too
                     message = "error"
                 if message is not None:
-                    fails[k] = True
+                    fails[condition] = True
                     break
-        for (stmt, _lets), failed, tried in zip(conditions, fails, reached, strict=True):
-            if not failed and tried:
-                ctx.add(
-                    stmt.span,
-                    f"this condition of the guard of {quoted(tool_name)} held for all {tried} "
-                    "argument sets lint tried on the seed data (the gold calls, each argument "
-                    "in turn given the seed's values, the values of a seed row together, random "
-                    "combinations), so it rejected none of them; check that it tests what it "
-                    "should",
-                    "warning",
-                    "guard_never_fails",
-                )
+    for stmt, guard in owners.items():
+        tried = reached[stmt]
+        if not fails[stmt] and tried:
+            ctx.add(
+                stmt.span,
+                f"this condition of the guard of {_tools(guard)} held for all {tried} "
+                "argument sets lint tried on the seed data (the gold calls, each argument "
+                "in turn given the seed's values, the values of a seed row together, random "
+                "combinations), so it rejected none of them; check that it tests what it "
+                "should",
+                "warning",
+                "guard_never_fails",
+            )
 
 
 def _reads_episode(stmt: A.Statement, lets: dict[str, A.Let]) -> bool:
@@ -265,7 +279,8 @@ def _reads_episode(stmt: A.Statement, lets: dict[str, A.Let]) -> bool:
 def guard_conditions_without_message(ctx: LintContext) -> None:
     """A guard condition with no ``else`` message refuses a call with its own DSL text
     (``new_room_id in db.rooms does not hold``): what the agent reads, and learns from."""
-    for tool_name, guard in ctx.resolved.guards.items():
+    blocks = {id(g): g for gs in ctx.resolved.guards.values() for g in gs}.values()
+    for guard in blocks:
         for stmt, lets in lets_above(guard.body):
             if isinstance(stmt, (A.Require, A.Forbid)) and stmt.message is None:
                 shown = explained(
@@ -275,7 +290,7 @@ def guard_conditions_without_message(ctx: LintContext) -> None:
                 text = f"{render_expr(shown)} {verb}{where(shown, lets)}"
                 ctx.add(
                     stmt.span,
-                    f"this condition of the guard of {quoted(tool_name)} has no else message, "
+                    f"this condition of the guard of {_tools(guard)} has no else message, "
                     f"so the agent it refuses reads the DSL's own text ({quoted(text)}); give it "
                     "an else message the agent can read",
                     "warning",
@@ -283,15 +298,21 @@ def guard_conditions_without_message(ctx: LintContext) -> None:
                 )
 
 
+def _tools(guard: A.Guard) -> str:
+    """The tools a guard block names, quoted: ``"cancel_order"``, ``"a", "b" and "c"``."""
+    names = [quoted(t) for t in guard.tools]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _statement_guard(
-    builder: VerifierBuilder, guard: A.Guard, stmt: A.Statement, lets: dict[str, A.Let]
+    builder: VerifierBuilder, tool: str, stmt: A.Statement, lets: dict[str, A.Let]
 ) -> Any:
-    """A guard function that checks ``stmt`` alone (after the lets it reads), generated like the
-    real guard."""
+    """A guard function of ``tool`` that checks ``stmt`` alone (after the lets it reads),
+    generated like the real guard."""
     read = lets_read(statement_exprs(stmt), lets)
-    single = dataclasses.replace(guard, body=(*read, stmt))
-    resolved = dataclasses.replace(builder.resolved, guards={guard.tool: single})
+    single = A.Guard(stmt.span, (tool,), (stmt.span,), (*read, stmt))
+    resolved = dataclasses.replace(builder.resolved, guards={tool: (single,)})
     module = VerifierBuilder(builder.spec, resolved, builder.source_root).guards_module()
     namespace: dict[str, Any] = {}
-    exec(compile(render(module, "lint"), f"<guard {guard.tool}>", "exec"), namespace)  # noqa: S102 - our own code
-    return namespace["GUARDS"][guard.tool]
+    exec(compile(render(module, "lint"), f"<guard {tool}>", "exec"), namespace)  # noqa: S102 - our own code
+    return namespace["GUARDS"][tool]

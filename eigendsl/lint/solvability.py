@@ -214,8 +214,7 @@ def _sampled(ctx: LintContext) -> Counter[str]:
 
 def _guard_at(ctx: LintContext, tool: str, error: str) -> str:
     """Where the guard condition that refused a call with ``error`` is written, if one did."""
-    guard = ctx.resolved.guards.get(tool)
-    for stmt in guard.body if guard else ():
+    for stmt in (s for guard in ctx.resolved.guards.get(tool, ()) for s in guard.body):
         if getattr(stmt, "message", None) == error:
             return f" (the guard of {quoted(tool)} at {stmt.span})"
     return ""

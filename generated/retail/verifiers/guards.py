@@ -6,12 +6,12 @@ def guard_cancel_pending_order(trace, args):
     db = trace.db
     calls = trace.calls
     p_order_id = args.get('order_id')
-    'retail/checks/guards.chk:9:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:10:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -21,10 +21,10 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 10, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:12:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -33,10 +33,10 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:13:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -46,10 +46,10 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 13, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:15:5: require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
+    'retail/checks/guards.chk:19:5: require db.orders[order_id].status == "pending" else "Only pending orders can be cancelled"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -59,7 +59,7 @@ def guard_cancel_pending_order(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 19, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can be cancelled'
     return None
@@ -72,12 +72,12 @@ def guard_exchange_delivered_order_items(trace, args):
     p_item_ids = args.get('item_ids')
     p_new_item_ids = args.get('new_item_ids')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:92:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:93:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -87,10 +87,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 93, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:95:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -99,10 +99,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 95, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:96:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -112,10 +112,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 96, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:98:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
+    'retail/checks/guards.chk:72:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be exchanged"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -125,10 +125,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 98, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 72, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be exchanged'
-    'retail/checks/guards.chk:99:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
+    'retail/checks/guards.chk:73:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to exchange"'
     _raised = False
     try:
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
@@ -137,10 +137,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 99, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 73, 5)
     if not _ok:
         return _why if _raised else 'Give one new item for each item to exchange'
-    'retail/checks/guards.chk:101:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
+    'retail/checks/guards.chk:75:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
     _raised = False
     try:
         _v = all((any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_3 in rt.elements(p_item_ids)))
@@ -149,10 +149,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 101, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 75, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
-    'retail/checks/guards.chk:103:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
+    'retail/checks/guards.chk:77:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be exchanged for another variant of the same product"'
     _raised = False
     try:
         _v = all((any((rt.member(v_n_8, rt.row(db['products'], v_x_7['product_id'], 'products')['variants']) for v_n_8 in rt.elements(p_new_item_ids))) for v_x_7 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_7['item_id'], p_item_ids))) and all((any((rt.member(v_n_9, rt.row(db['products'], v_x_10['product_id'], 'products')['variants']) for v_x_10 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_10['item_id'], p_item_ids))) for v_n_9 in rt.elements(p_new_item_ids)))
@@ -161,10 +161,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 103, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 77, 5)
     if not _ok:
         return _why if _raised else 'An item can only be exchanged for another variant of the same product'
-    'retail/checks/guards.chk:108:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
+    'retail/checks/guards.chk:82:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
     _raised = False
     try:
         _v = any((rt.member(v_n_11, p_item_ids) for v_n_11 in rt.elements(p_new_item_ids)))
@@ -173,10 +173,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 108, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 82, 5)
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
-    'retail/checks/guards.chk:109:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
+    'retail/checks/guards.chk:83:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
     _raised = False
     try:
         _v = all((any((rt.item(v_p_13['variants'], v_n_12)['available'] for v_p_13 in rt.elements(db['products']) if rt.member(v_n_12, v_p_13['variants']))) for v_n_12 in rt.elements(p_new_item_ids)))
@@ -185,10 +185,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 109, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 83, 5)
     if not _ok:
         return _why if _raised else 'A new item is not available'
-    'retail/checks/guards.chk:111:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:85:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -197,10 +197,10 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 111, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 85, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:114:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
+    'retail/checks/guards.chk:88:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_17 for v_p_17 in rt.elements(db['products']) if rt.member(v_n_16, v_p_17['variants']))), 'products row', db['products'])['variants'], v_n_16)['price'] for v_n_16 in rt.elements(p_new_item_ids))) - sum((v_x_18['price'] for v_x_18 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_18['item_id'], p_item_ids)))
@@ -209,7 +209,7 @@ def guard_exchange_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 114, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 88, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -224,12 +224,12 @@ def guard_modify_pending_order_address(trace, args):
     p_state = args.get('state')
     p_country = args.get('country')
     p_zip = args.get('zip')
-    'retail/checks/guards.chk:18:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:19:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -239,10 +239,10 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 19, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:21:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -251,10 +251,10 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 21, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:22:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -264,10 +264,10 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 22, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:24:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their address changed"'
+    'retail/checks/guards.chk:22:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their address changed"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -277,10 +277,10 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 24, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 22, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their address changed'
-    'retail/checks/guards.chk:25:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
+    'retail/checks/guards.chk:23:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
     _raised = False
     try:
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
@@ -289,7 +289,7 @@ def guard_modify_pending_order_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 25, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 23, 5)
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -302,12 +302,12 @@ def guard_modify_pending_order_items(trace, args):
     p_item_ids = args.get('item_ids')
     p_new_item_ids = args.get('new_item_ids')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:46:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:47:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -317,10 +317,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 47, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:49:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -329,10 +329,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 49, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:50:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -342,10 +342,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 50, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:52:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their items changed"'
+    'retail/checks/guards.chk:38:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their items changed"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -355,10 +355,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 52, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 38, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their items changed'
-    'retail/checks/guards.chk:53:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to replace"'
+    'retail/checks/guards.chk:39:5: require len(item_ids) > 0 and len(item_ids) == len(new_item_ids) else "Give one new item for each item to replace"'
     _raised = False
     try:
         _v = len(p_item_ids) > 0 and len(p_item_ids) == len(p_new_item_ids)
@@ -367,10 +367,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 53, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 39, 5)
     if not _ok:
         return _why if _raised else 'Give one new item for each item to replace'
-    'retail/checks/guards.chk:55:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
+    'retail/checks/guards.chk:41:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
     _raised = False
     try:
         _v = all((any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_3 in rt.elements(p_item_ids)))
@@ -379,10 +379,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 55, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 41, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
-    'retail/checks/guards.chk:57:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be swapped for another variant of the same product"'
+    'retail/checks/guards.chk:43:5: require all(x in db.orders[order_id].items where x.item_id in item_ids: any(n in new_item_ids: n in db.products[x.product_id].variants)) and all(n in new_item_ids: any(x in db.orders[order_id].items where x.item_id in item_ids: n in db.products[x.product_id].variants)) else "An item can only be swapped for another variant of the same product"'
     _raised = False
     try:
         _v = all((any((rt.member(v_n_8, rt.row(db['products'], v_x_7['product_id'], 'products')['variants']) for v_n_8 in rt.elements(p_new_item_ids))) for v_x_7 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_7['item_id'], p_item_ids))) and all((any((rt.member(v_n_9, rt.row(db['products'], v_x_10['product_id'], 'products')['variants']) for v_x_10 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_10['item_id'], p_item_ids))) for v_n_9 in rt.elements(p_new_item_ids)))
@@ -391,10 +391,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 57, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 43, 5)
     if not _ok:
         return _why if _raised else 'An item can only be swapped for another variant of the same product'
-    'retail/checks/guards.chk:62:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
+    'retail/checks/guards.chk:48:5: forbid any(n in new_item_ids: n in item_ids) else "A new item must be a different variant from the one in the order"'
     _raised = False
     try:
         _v = any((rt.member(v_n_11, p_item_ids) for v_n_11 in rt.elements(p_new_item_ids)))
@@ -403,10 +403,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 62, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 48, 5)
     if not _ok:
         return _why if _raised else 'A new item must be a different variant from the one in the order'
-    'retail/checks/guards.chk:63:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
+    'retail/checks/guards.chk:49:5: require all(n in new_item_ids: any(p in db.products where n in p.variants: p.variants[n].available)) else "A new item is not available"'
     _raised = False
     try:
         _v = all((any((rt.item(v_p_13['variants'], v_n_12)['available'] for v_p_13 in rt.elements(db['products']) if rt.member(v_n_12, v_p_13['variants']))) for v_n_12 in rt.elements(p_new_item_ids)))
@@ -415,10 +415,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 63, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 49, 5)
     if not _ok:
         return _why if _raised else 'A new item is not available'
-    'retail/checks/guards.chk:65:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:51:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -427,10 +427,10 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 65, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 51, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:68:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
+    'retail/checks/guards.chk:54:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(n in new_item_ids: first(p in db.products where n in p.variants).variants[n].price) - sum(x in db.orders[order_id].items where x.item_id in item_ids: x.price) else "The gift card\'s balance does not cover the price difference"'
     _raised = False
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((rt.item(rt.found(rt.first((v_p_17 for v_p_17 in rt.elements(db['products']) if rt.member(v_n_16, v_p_17['variants']))), 'products row', db['products'])['variants'], v_n_16)['price'] for v_n_16 in rt.elements(p_new_item_ids))) - sum((v_x_18['price'] for v_x_18 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if rt.member(v_x_18['item_id'], p_item_ids)))
@@ -439,7 +439,7 @@ def guard_modify_pending_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 68, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 54, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the price difference"
     return None
@@ -450,12 +450,12 @@ def guard_modify_pending_order_payment(trace, args):
     calls = trace.calls
     p_order_id = args.get('order_id')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:29:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:30:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -465,10 +465,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 30, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:32:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -477,10 +477,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 32, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:33:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -490,10 +490,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 33, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:35:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their payment method changed"'
+    'retail/checks/guards.chk:27:5: require db.orders[order_id].status == "pending" else "Only pending orders can have their payment method changed"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -503,10 +503,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 35, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 27, 5)
     if not _ok:
         return _why if _raised else 'Only pending orders can have their payment method changed'
-    'retail/checks/guards.chk:36:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:28:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -515,10 +515,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 36, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 28, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:38:5: require payment_method_id != db.orders[order_id].payment_method_id else "The order is already paid with this payment method"'
+    'retail/checks/guards.chk:30:5: require payment_method_id != db.orders[order_id].payment_method_id else "The order is already paid with this payment method"'
     _raised = False
     try:
         _l = p_payment_method_id
@@ -528,10 +528,10 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 38, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 30, 5)
     if not _ok:
         return _why if _raised else 'The order is already paid with this payment method'
-    'retail/checks/guards.chk:40:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price) else "The gift card\'s balance does not cover the order total"'
+    'retail/checks/guards.chk:32:5: require db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind != "gift_card" or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].balance >= sum(i in db.orders[order_id].items: i.price) else "The gift card\'s balance does not cover the order total"'
     _raised = False
     try:
         _v = rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] != 'gift_card' or rt.optional_field(rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id), 'balance') >= sum((v_i_3['price'] for v_i_3 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
@@ -540,7 +540,7 @@ def guard_modify_pending_order_payment(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 40, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 32, 5)
     if not _ok:
         return _why if _raised else "The gift card's balance does not cover the order total"
     return None
@@ -555,12 +555,12 @@ def guard_modify_user_address(trace, args):
     p_state = args.get('state')
     p_country = args.get('country')
     p_zip = args.get('zip')
-    'retail/checks/guards.chk:121:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:95:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:122:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:96:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -570,10 +570,10 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 122, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 96, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:124:5: require user_id in db.users else "Customer not found"'
+    'retail/checks/guards.chk:98:5: require user_id in db.users else "Customer not found"'
     _raised = False
     try:
         _v = rt.member(p_user_id, db['users'])
@@ -582,10 +582,10 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 124, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 98, 5)
     if not _ok:
         return _why if _raised else 'Customer not found'
-    'retail/checks/guards.chk:125:5: require user_id == identified.result else "This user id is not the identified customer\'s; change only the account of the customer you identified"'
+    'retail/checks/guards.chk:99:5: require user_id == identified.result else "This user id is not the identified customer\'s; change only the account of the customer you identified"'
     _raised = False
     try:
         _l = p_user_id
@@ -595,10 +595,10 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 125, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 99, 5)
     if not _ok:
         return _why if _raised else "This user id is not the identified customer's; change only the account of the customer you identified"
-    'retail/checks/guards.chk:127:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
+    'retail/checks/guards.chk:101:5: require len(address1) > 0 and len(city) > 0 and len(state) > 0 and len(country) > 0 and len(zip) > 0 else "The address is incomplete: street, city, state, country and zip are needed"'
     _raised = False
     try:
         _v = (((len(p_address1) > 0 and len(p_city) > 0) and len(p_state) > 0) and len(p_country) > 0) and len(p_zip) > 0
@@ -607,7 +607,7 @@ def guard_modify_user_address(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 127, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 101, 5)
     if not _ok:
         return _why if _raised else 'The address is incomplete: street, city, state, country and zip are needed'
     return None
@@ -619,12 +619,12 @@ def guard_return_delivered_order_items(trace, args):
     p_order_id = args.get('order_id')
     p_item_ids = args.get('item_ids')
     p_payment_method_id = args.get('payment_method_id')
-    'retail/checks/guards.chk:75:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
+    'retail/checks/guards.chk:11:5: let identified = first(c in calls where "auth" in c.tags and c.ok)'
     try:
         v_identified_2 = rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('auth', v_c_1['tags']) and v_c_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/guards.chk:76:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
+    'retail/checks/guards.chk:12:5: require identified != null else "No customer is identified yet: find their user id by email, or by name and zip, first"'
     _raised = False
     try:
         _l = rt.let_value(v_identified_2)
@@ -634,10 +634,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 76, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 12, 5)
     if not _ok:
         return _why if _raised else 'No customer is identified yet: find their user id by email, or by name and zip, first'
-    'retail/checks/guards.chk:78:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
+    'retail/checks/guards.chk:14:5: require order_id in db.orders else "Order not found; order ids look like #W1000001"'
     _raised = False
     try:
         _v = rt.member(p_order_id, db['orders'])
@@ -646,10 +646,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 78, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 14, 5)
     if not _ok:
         return _why if _raised else 'Order not found; order ids look like #W1000001'
-    'retail/checks/guards.chk:79:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
+    'retail/checks/guards.chk:15:5: require db.orders[order_id].user_id == identified.result else "This order is not on the identified customer\'s account; ask the customer for the id of their own order"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
@@ -659,10 +659,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 79, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 15, 5)
     if not _ok:
         return _why if _raised else "This order is not on the identified customer's account; ask the customer for the id of their own order"
-    'retail/checks/guards.chk:81:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
+    'retail/checks/guards.chk:61:5: require db.orders[order_id].status == "delivered" else "Only delivered orders can be returned"'
     _raised = False
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
@@ -672,10 +672,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 81, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 61, 5)
     if not _ok:
         return _why if _raised else 'Only delivered orders can be returned'
-    'retail/checks/guards.chk:82:5: require len(item_ids) > 0 else "Name at least one item to return"'
+    'retail/checks/guards.chk:62:5: require len(item_ids) > 0 else "Name at least one item to return"'
     _raised = False
     try:
         _l = len(p_item_ids)
@@ -685,10 +685,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 82, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 62, 5)
     if not _ok:
         return _why if _raised else 'Name at least one item to return'
-    'retail/checks/guards.chk:83:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
+    'retail/checks/guards.chk:63:5: require all(i in item_ids: any(x in db.orders[order_id].items: x.item_id == i)) else "Some of the items are not in this order"'
     _raised = False
     try:
         _v = all((any((v_x_4['item_id'] == v_i_3 for v_x_4 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']))) for v_i_3 in rt.elements(p_item_ids)))
@@ -697,10 +697,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 83, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 63, 5)
     if not _ok:
         return _why if _raised else 'Some of the items are not in this order'
-    'retail/checks/guards.chk:85:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
+    'retail/checks/guards.chk:65:5: require payment_method_id in db.users[db.orders[order_id].user_id].payment_methods else "The payment method does not belong to the customer who placed the order"'
     _raised = False
     try:
         _v = rt.member(p_payment_method_id, rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'])
@@ -709,10 +709,10 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 85, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 65, 5)
     if not _ok:
         return _why if _raised else 'The payment method does not belong to the customer who placed the order'
-    'retail/checks/guards.chk:87:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
+    'retail/checks/guards.chk:67:5: require payment_method_id == db.orders[order_id].payment_method_id or db.users[db.orders[order_id].user_id].payment_methods[payment_method_id].kind == "gift_card" else "Refunds go to the order\'s payment method or to a gift card of the customer"'
     _raised = False
     try:
         _v = p_payment_method_id == rt.row(db['orders'], p_order_id, 'orders')['payment_method_id'] or rt.item(rt.row(db['users'], rt.row(db['orders'], p_order_id, 'orders')['user_id'], 'users')['payment_methods'], p_payment_method_id)['kind'] == 'gift_card'
@@ -721,7 +721,7 @@ def guard_return_delivered_order_items(trace, args):
     except Exception as _e:
         _ok = False
         _raised = True
-        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 87, 5)
+        _why = rt.guard_error(_e, 'retail/checks/guards.chk', 67, 5)
     if not _ok:
         return _why if _raised else "Refunds go to the order's payment method or to a gift card of the customer"
     return None
