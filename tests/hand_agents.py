@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from eigendsl.runtime.episodes import run_episodes
+from eigendsl.runtime.environment import Environment
+from eigendsl.runtime.episodes import (
+    Episode,
+    GoldCache,
+    add_user_turn,
+    apply_agent_turn,
+    judge_episode,
+    run_episodes,
+)
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.turns import AgentTurn
@@ -49,3 +57,16 @@ def play(domain: Any, task_id: str, agent: Any) -> dict[str, Any]:
 def gold(domain: Any, task_id: str) -> dict[str, Any]:
     """The verdict of the scripted (gold) agent on one task."""
     return play(domain, task_id, ScriptedAgent())
+
+
+def played(domain: Any, task_id: str, items: list[Any]) -> dict[str, Any]:
+    """An episode of hand-written user turns (``("u", text)``) and agent turns, judged: what an
+    LLM user could write, where ``play`` answers with the scripted one."""
+    task = domain.task(task_id)
+    episode = Episode(task, Environment(domain, task))
+    for item in items:
+        if isinstance(item, tuple):
+            add_user_turn(episode, item[1], domain.stop_marker)
+        else:
+            apply_agent_turn(episode, item)
+    return judge_episode(domain, episode, GoldCache(domain))

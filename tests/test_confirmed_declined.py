@@ -12,20 +12,14 @@ from typing import Any
 
 import pytest
 
-from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import (
-    Episode,
-    GoldCache,
-    add_user_turn,
-    apply_agent_turn,
-    judge_episode,
     run_episodes,
 )
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Call, Trace, confirmed, declined
-from tests.hand_agents import ListAgent, gold, play_row, turn
+from tests.hand_agents import ListAgent, gold, play_row, played, turn
 
 # cancel_pending-000: Leona Marsh cancels #W1001222, "no longer needed"
 EMAIL, ORDER, REASON = "leona.marsh@inbox.example", "#W1001222", "no longer needed"
@@ -34,18 +28,6 @@ DONE = "Order #W1001222 is cancelled. The 214.9 you paid will be refunded."
 PROPOSAL = "I will cancel order #W1001222, reason no longer needed. Shall I proceed? (yes/no)"
 # cancel_declined-000: Ines Carvalho thinks of cancelling #W1000223 and declines
 DECLINING_EMAIL, DECLINED_ORDER = "ines.carvalho@mailbox.example", "#W1000223"
-
-
-def played(domain: Any, task_id: str, items: list[Any]) -> dict[str, Any]:
-    """An episode of hand-written user turns (``("u", text)``) and agent turns, judged."""
-    task = domain.task(task_id)
-    episode = Episode(task, Environment(domain, task))
-    for item in items:
-        if isinstance(item, tuple):
-            add_user_turn(episode, item[1], domain.stop_marker)
-        else:
-            apply_agent_turn(episode, item)
-    return judge_episode(domain, episode, GoldCache(domain))
 
 
 def cancel_dialogue(domain: Any, between: list[Any]) -> dict[str, Any]:

@@ -10,36 +10,18 @@ import pytest
 
 from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
-from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import (
-    Episode,
-    GoldCache,
-    add_user_turn,
-    apply_agent_turn,
-    judge_episode,
     run_episodes,
 )
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
 from eigendsl.support import Call, Trace, confirmed
 from tests.conftest import MINI, copy_spec, edit
-from tests.hand_agents import ListAgent, play_row, turn
+from tests.hand_agents import ListAgent, play_row, played, turn
 
 # cancel_pending-000: Leona Marsh cancels #W1001222, "no longer needed"
 EMAIL, ORDER, REASON = "leona.marsh@inbox.example", "#W1001222", "no longer needed"
 CANCEL = ("cancel_pending_order", {"order_id": ORDER, "reason": REASON})
-
-
-def played(domain: Any, task_id: str, items: list[Any]) -> dict[str, Any]:
-    """An episode of hand-written user turns (``("u", text)``) and agent turns, judged."""
-    task = domain.task(task_id)
-    episode = Episode(task, Environment(domain, task))
-    for item in items:
-        if isinstance(item, tuple):
-            add_user_turn(episode, item[1], domain.stop_marker)
-        else:
-            apply_agent_turn(episode, item)
-    return judge_episode(domain, episode, GoldCache(domain))
 
 
 def confirmation_failures(row: dict[str, Any]) -> list[str]:
