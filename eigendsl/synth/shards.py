@@ -67,23 +67,27 @@ def play_shards(
     if progress:
         progress(done * size, len(tasks))
 
-    def finished(index: int, rows: list[dict[str, Any]]) -> None:
+    def finished(index: int, rows: list[dict[str, Any]] | None = None) -> None:
         nonlocal done
-        write_jsonl(rows, shard_dir / f"shard-{index:04d}.jsonl")
+        if rows is not None:  # a worker writes its own shard
+            write_jsonl(rows, shard_dir / f"shard-{index:04d}.jsonl")
         done += 1
         if progress:
             progress(min(done * size, len(tasks)), len(tasks))
 
     if workers > 1 and len(jobs) > 1:
+        _JOBS[:] = [(shard_dir / f"shard-{job[0]:04d}.jsonl", job) for job in jobs]
         try:
             with worker_pool(workers) as pool:
-                for (index, *_), rows in zip(jobs, pool.map(play_shard, jobs), strict=True):
-                    finished(index, rows)
+                for index in pool.map(_play_to_file, range(len(jobs))):
+                    finished(index)
         except WorkerDied as exc:
             raise EigenError(
                 f"{exc} while generation {k} was played; the shards written ({done} of "
                 f"{len(shards)}) are kept in {shard_dir}, and the same command resumes from them"
             ) from None
+        finally:
+            _JOBS.clear()
     else:
         for job in jobs:
             finished(job[0], play_shard(job))
@@ -92,6 +96,22 @@ def play_shards(
         path = shard_dir / f"shard-{index:04d}.jsonl"
         rows += read_rows(path, "delete the file to play that shard again")
     return rows
+
+
+# The generation's jobs and their shard files, set before the pool forks its workers, which
+# inherit them: the pool's pipes carry only a job's number out and its shard's index back. A
+# worker ended while it sent a shard's rows back (Ctrl-C terminates the workers) left half a
+# message in the result pipe, whose every writer the parent keeps open, and the pool's shutdown
+# waited for the rest of it for ever; a message this small is written whole or not at all.
+_JOBS: list[tuple[Path, tuple[Any, ...]]] = []
+
+
+def _play_to_file(number: int) -> int:
+    """Play job ``number`` of :data:`_JOBS` in a worker and write its shard there (atomically:
+    a worker ended mid-write leaves no shard, and a resumed run plays it again)."""
+    path, job = _JOBS[number]
+    write_jsonl(play_shard(job), path)
+    return int(job[0])
 
 
 class WorkerDied(Exception):
@@ -136,8 +156,12 @@ def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 def _worker_signals() -> None:
+    """A worker dies of SIGTERM and ignores Ctrl-C; it was forked with both blocked, and a fork
+    keeps the signal mask, so it unblocks them once its handlers are set (SIGTERM left blocked
+    made `process.terminate()` a no-op and the pool's shutdown on Ctrl-C waited for ever)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 
 
