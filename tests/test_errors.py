@@ -421,8 +421,8 @@ CASES = [
         "mini/checks/main.chk:3:13: 'user_said' is not available in a guard; a guard sees the "
         "call, the database and the calls before it, not the conversation: the gold plan is "
         "replayed with no conversation, so such a guard would refuse the gold calls; put the "
-        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
-        '"yes" before c)',
+        "condition in a policy rule, such as require all(c in calls where c.writes and c.ok: "
+        "confirmed(c))",
         'user_said "yes"',
     ),
     case(
@@ -434,8 +434,8 @@ CASES = [
         "mini/checks/main.chk:3:21: 'messages' is not available in a guard; a guard sees the "
         "call, the database and the calls before it, not the conversation: the gold plan is "
         "replayed with no conversation, so such a guard would refuse the gold calls; put the "
-        "condition in a policy rule, such as require all(c in calls where c.writes: user_said "
-        '"yes" before c)',
+        "condition in a policy rule, such as require all(c in calls where c.writes and c.ok: "
+        "confirmed(c))",
         "messages:",
     ),
     case(

@@ -60,8 +60,8 @@ CONTEXT_NAMES = {
 GUARD_SEES_NO_CONVERSATION = (
     "a guard sees the call, the database and the calls before it, not the conversation: the "
     "gold plan is replayed with no conversation, so such a guard would refuse the gold calls; "
-    "put the condition in a policy rule, such as require all(c in calls where c.writes: "
-    'user_said "yes" before c)'
+    "put the condition in a policy rule, such as require all(c in calls where c.writes and "
+    "c.ok: confirmed(c))"
 )
 
 
