@@ -119,17 +119,18 @@ def _report_survivors(
         if decl is None:
             continue
         lint_task, description = items[0]
-        total = tried[(check_name, key)]
-        where = (
-            f"in {len(items)} of {total} tasks, e.g. {lint_task.id}"
-            if total > 1
-            else f"task {lint_task.id}"
-        )
+        where = _tasks_where(items, tried[(check_name, key)])
         shown = (
             f"{description} {where})" if description.endswith(";") else f"{description} ({where})"
         )
         text = f"check {quoted(check_name)} still passes when {shown}"
         ctx.add(decl.name_span, text, severity, kind)
+
+
+def _tasks_where(items: list[tuple[LintTask, str]], total: int) -> str:
+    """Where a mutation passed: "in N of M tasks, e.g. ID", or the one task it was tried in."""
+    first = items[0][0].id
+    return f"in {len(items)} of {total} tasks, e.g. {first}" if total > 1 else f"task {first}"
 
 
 def _report_idle(
@@ -144,12 +145,7 @@ def _report_idle(
         if decl is None or (key != EMPTY and (check_name, EMPTY) in idle):
             continue
         lint_task, description = items[0]
-        total = tried[(check_name, key)]
-        where = (
-            f"in {len(items)} of {total} tasks, e.g. {lint_task.id}"
-            if total > 1
-            else f"task {lint_task.id}"
-        )
+        where = _tasks_where(items, tried[(check_name, key)])
         text = idle_finding(
             check_name,
             key,
