@@ -1309,10 +1309,31 @@ def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> boo
     ...     "I can't refund it; shall I cancel #W1?")]
     [True, False, False, True]
     """
-    proposal = normalize_text(turn.content).replace("\u2019", "'")
-    if not any(_offered(proposal, action) for action in _actions(tool, verbs)):
-        return False
-    return all(says(proposal, value) for value in _stated_values(args))
+    return not unproposed(turn.content, tool, args, verbs)
+
+
+def unproposed(text: str, tool: str, args: dict[str, Any], verbs: Any = ()) -> list[str]:
+    """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
+    ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
+    does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
+    not at all; then the name of each argument whose value it does not say (one item of a list
+    left out leaves out the list). Empty when the turn names the write with its values.
+
+    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
+    >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
+    []
+    >>> unproposed("Shall I cancel order #W1?", "cancel_order", args)
+    ['reason']
+    >>> unproposed('order #W1 stays a"reason": "ordered by mistake (yes/no).', "cancel_order", args)
+    ['']
+    """
+    proposal = normalize_text(text).replace("\u2019", "'")
+    named = any(_offered(proposal, action) for action in _actions(tool, verbs))
+    return ([] if named else [""]) + [
+        name
+        for name, value in args.items()
+        if not all(says(proposal, v) for v in _stated_values(value))
+    ]
 
 
 def _offered(proposal: str, action: str) -> bool:

@@ -112,14 +112,35 @@ def test_a_statement_or_a_closing_still_ends_the_conversation(retail):
         "Are you sure you want to cancel order #W1000075 (ordered by mistake)?",
         "Can I cancel order #W1000075 (ordered by mistake) for you now?",
         "Please reply yes to cancel order #W1000075 (ordered by mistake).",
-        # an id without its "#", the reason in other words
-        "Just to confirm: cancel order W1000075 since it was ordered by mistake, right?",
-        "I'll cancel order #W1000075 because you ordered it by mistake. Shall I proceed?",
+        "Just to confirm: cancel order #W1000075 since it was ordered by mistake, right?",
     ],
 )
 def test_a_proposal_in_other_words_is_confirmed(retail, proposal):
     said = users(retail, AMARA, "Please share your email.", proposal)
     assert said[2].lower().startswith("yes"), said[2]
+
+
+@pytest.mark.parametrize(
+    ("proposal", "what"),
+    [
+        # an id without its "#", the reason in other words: retail's confirmed() would not
+        # count a yes to them, so the user says which value to say rather than yes
+        (
+            "Just to confirm: cancel order W1000075 since it was ordered by mistake, right?",
+            "order id",
+        ),
+        (
+            "I'll cancel order #W1000075 because you ordered it by mistake. Shall I proceed?",
+            "reason",
+        ),
+    ],
+)
+def test_a_proposal_confirmed_would_not_count_is_asked_again(retail, proposal, what):
+    said = users(retail, AMARA, "Please share your email.", proposal)
+    assert said[2] == (
+        f"Sorry, what exactly should I confirm? Please say what you will do, with the {what}, "
+        "then ask me again."
+    )
 
 
 def test_a_fact_question_or_a_lookup_offer_is_no_proposal(retail):
@@ -205,8 +226,13 @@ def test_the_proposal_of_the_request_in_other_words_is_still_confirmed(retail):
         "I'll exchange the Commuter Backpack (capacity: 18 l, color: black) in order #W1000001 "
         "for capacity: 30 l, color: black, paying the difference with your gift card gift_6207. "
         "Shall I proceed?",
+        "I'll exchange the Commuter Backpack I10701 (capacity: 18 l, color: black) in order "
+        "#W1000001 for I10705 (capacity: 30 l, color: black), paying the difference with your "
+        "gift card gift_6207. Shall I proceed?",
     )
-    assert said[2].lower().startswith("yes"), said[2]
+    # without the item ids retail's confirmed() would not count a yes: the user asks for them
+    assert "with the item ids and new item ids" in said[2], said[2]
+    assert said[3].lower().startswith("yes"), said[3]
 
 
 def test_a_proposal_without_the_details_of_the_request_is_not_confirmed(retail):
@@ -215,8 +241,8 @@ def test_a_proposal_without_the_details_of_the_request_is_not_confirmed(retail):
         "update_user_address-000",
         "Please share your email.",
         "I'll update your account address. Shall I proceed?",
-        "I'll update your account address to 5 Lighthouse Row, Port Linden, ME 04015, USA. "
-        "Shall I proceed?",
+        "I'll update the address of account usr_nadiahaddad to 5 Lighthouse Row, Port Linden, "
+        "ME 04015, USA. Shall I proceed?",
     )
     assert said[2].startswith("No, that's not what I asked for"), said[2]
     assert said[3].lower().startswith("yes"), said[3]

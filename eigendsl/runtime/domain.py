@@ -6,9 +6,10 @@ memory first. Generated modules are executed from their text, so nothing is writ
 
 from __future__ import annotations
 
+import ast
 import types
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
@@ -78,6 +79,10 @@ class Domain:
     #: The spec folder a compiled folder on disk was made from and its files changed since the
     #: compile (None when none changed): the domain is the folder as compiled.
     spec_changes: tuple[Path, list[str]] | None = None
+    #: The words the verifiers' ``confirmed(c, [...])`` list as naming what a write does
+    #: ("change", "ship"): the scripted user says yes only to a proposal they would count.
+    #: None when no verifier reads a confirmation.
+    confirm_words: tuple[str, ...] | None = None
 
     @cached_property
     def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
@@ -290,6 +295,35 @@ def _cross_problems(
     return found
 
 
+def confirm_words(sources: Iterable[str]) -> tuple[str, ...] | None:
+    """The words the compiled verifiers (their Python ``sources``) list in ``confirmed(c,
+    [...])`` as naming what a write does, each once (a list that is not written out adds none);
+    None when none of them calls ``confirmed``.
+
+    >>> confirm_words(["ok = rt.confirmed(trace, c, ['change', 'ship'])", "rt.confirmed(t, c)"])
+    ('change', 'ship')
+    >>> confirm_words(["rt.confirmed(t, c)"]), confirm_words(["rt.said(t, 'user', 'yes')"])
+    ((), None)
+    """
+    words: dict[str, None] | None = None
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "confirmed"
+            ):
+                continue
+            words = {} if words is None else words
+            if len(node.args) > 2 and isinstance(node.args[2], ast.List):
+                words |= {
+                    e.value: None
+                    for e in node.args[2].elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
+    return None if words is None else tuple(words)
+
+
 def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     """A domain from compiled files in memory (``files``, with ``root`` the spec folder), or
     from the compiled folder ``root`` when ``files`` is None.
@@ -315,10 +349,12 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     index_rel = "verifiers/index.json"
     index = compiled.need(index_rel, compiled.json(index_rel), dict, "the top level")
     checks = {}
+    verifiers = ["verifiers/rules.py"]
     for name, info in compiled.field(index_rel, index, "checks", dict).items():
         info = compiled.need(index_rel, info, dict, f"the entry of check '{name}'")
         module = compiled.field(index_rel, info, "module", str, f"the entry of check '{name}'")
         checks[name] = load(f"verifiers/{module}.py", "verify", None)
+        verifiers.append(f"verifiers/{module}.py")
     declared = load("verifiers/tools_declared.py", "TOOLS", dict).TOOLS
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
@@ -349,6 +385,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         max_turns=user_settings.get("max_turns", 30),
         files=files or {},
         schemas=schemas,
+        confirm_words=confirm_words(compiled.text(rel) for rel in verifiers),
     )
     check_outputs(compiled, manifest)  # after the reads that place a broken file
     spec, changed = changed_inputs(compiled, manifest)

@@ -7,6 +7,8 @@ says so when a fact is asked again ("As I said, ...") and ends the conversation 
 twice is asked once more (a looping agent plays no further), and follows the scenario's
 behaviour (confirming or declining, revealing a fact late, changing its mind, asking for what the
 policy forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
+It says yes only to a proposal a yes to which the verifiers' ``confirmed`` would count
+(:func:`~eigendsl.runtime.user_proposals.unconfirmable`), and asks for any other again.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from eigendsl.runtime.user_proposals import (
     misstated,
     other_action,
     switched,
+    unconfirmable,
     unrequested,
 )
 from eigendsl.runtime.user_questions import (
@@ -39,6 +42,7 @@ from eigendsl.runtime.user_questions import (
 from eigendsl.runtime.utterances import (
     CORRECTION,
     NOT_ASKED,
+    UNCLEAR,
     USER_AGAIN,
     USER_LATER,
     USER_TIRED,
@@ -62,24 +66,24 @@ class ScriptedUserState:
     unknown_asked: dict[str, int] = field(default_factory=dict)  # asks of each unknown fact
 
 
-def _gold_writes(episode: Any) -> list[dict[str, Any]]:
-    """The arguments of the task's gold writes: what the user asked to be done."""
+def _gold_calls(episode: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The task's gold writes, tool and arguments: what the user asked to be done."""
     tools = getattr(getattr(episode.env, "domain", None), "tools", {})
     return [
-        step.get("args", {})
+        (step["tool"], step.get("args", {}))
         for step in episode.task.get("gold", [])
         if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
     ]
+
+
+def _gold_writes(episode: Any) -> list[dict[str, Any]]:
+    """The arguments of the task's gold writes."""
+    return [args for _, args in _gold_calls(episode)]
 
 
 def _gold_tools(episode: Any) -> list[str]:
     """The names of the task's gold writes."""
-    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
-    return [
-        step["tool"]
-        for step in episode.task.get("gold", [])
-        if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
-    ]
+    return [tool for tool, _ in _gold_calls(episode)]
 
 
 def _names_a_write(said: str, episode: Any) -> bool:
@@ -183,9 +187,19 @@ class ScriptedUser:
                 return CORRECTION.format(what=spoken(gap[0][0]), value=known[gap[0][0]])
             if gap is not None or switched(said, scenario.get("reason", ""), _gold_writes(episode)):
                 return NOT_ASKED
-            return rng.choice(
-                self.pools["user_yes" if scenario.get("confirm", True) else "user_no"]
-            )
+            if not scenario.get("confirm", True):
+                return rng.choice(self.pools["user_no"])
+            # a yes only where the verifiers' confirmed() would count it: a garbled proposal,
+            # one without the write's verb or with another value the user cannot know (an item
+            # id) is asked again
+            trace = getattr(episode.env, "trace", None)
+            words = getattr(getattr(episode.env, "domain", None), "confirm_words", None)
+            unclear = None
+            if trace is not None and words is not None:  # where a verifier reads the yes
+                unclear = unconfirmable(trace, _gold_calls(episode), words)
+            if unclear is not None:
+                return UNCLEAR.format(what=unclear)
+            return rng.choice(self.pools["user_yes"])
         answers: list[str] = []
         asked = requests(said)
         matched = [key for key in known if asks_for(key, asked)]

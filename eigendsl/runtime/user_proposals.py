@@ -1,7 +1,7 @@
 """Whether a proposal the agent asks the scripted user to confirm is what the user asked for: a
 known fact misstated, a detail that contradicts the request (another item, variant, street or
-payment method), another record, an extra action, a change it never asked for, or a switch to
-the opposite value."""
+payment method), another record, an extra action, a change it never asked for, a switch to
+the opposite value, or a proposal a yes to which the verifiers' ``confirmed`` would not count."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from eigendsl import support
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
+from eigendsl.runtime.utterances import spoken
 
 
 def misstated(
@@ -269,3 +270,57 @@ def switched(text: str, request: str, writes: list[dict[str, Any]]) -> bool:
         if not any(said & (_OTHER_VALUE_WORDS[v] - asked) for v in told):
             return False  # this write's values as the request says them
     return stated
+
+
+def unconfirmable(
+    trace: support.Trace, writes: list[tuple[str, dict[str, Any]]], words: Any = ()
+) -> str | None:
+    """What the user asks the agent to say when a yes now would confirm none of the writes it
+    asked for (``writes``: the task's gold writes, tool and arguments) as the verifiers'
+    ``confirmed(c, words)`` reads the conversation (``trace``, up to the agent's last turn): the
+    agent's last turn does not say what the write does, leaves out or garbles a value, asks for
+    no consent or offers something else. None when a yes would count for one of them, or the
+    task makes no write (the user cannot tell).
+
+    >>> trace = support.Trace.from_messages(
+    ...     [{"role": "assistant", "content": "Order #W1 stays a card_1 (yes/no)."}], db={})
+    >>> write = [("modify_payment", {"order_id": "#W1", "payment_method_id": "card_1"})]
+    >>> unconfirmable(trace, write), unconfirmable(trace, write, ["pay"])
+    ('what you will do', 'what you will do')
+    >>> trace.messages[0].content = "Shall I modify the payment of order #W1 to card_2?"
+    >>> unconfirmable(trace, write)
+    'what you will do, with the payment method id'
+    >>> trace.messages[0].content = "Shall I modify the payment of order #W1 to card_1?"
+    >>> unconfirmable(trace, write) is None
+    True
+    """
+    if not writes:
+        return None
+    position = len(trace.messages)
+    replied = support.Trace(
+        trace.db,
+        calls=trace.calls,
+        messages=[*trace.messages, support.Message("user", "Yes.", position)],
+    )
+    if any(
+        support.confirmed(replied, support.Call(tool, args, position=position + 1), words)
+        for tool, args in writes
+    ):
+        return None
+    said = next(
+        (
+            m.content
+            for m in reversed(trace.messages)
+            if m.role == "assistant" and m.content.strip()
+        ),
+        "",
+    )
+    gaps = min(
+        (support.unproposed(said, tool, args, words) for tool, args in writes),
+        key=lambda g: (len(g), "" in g),
+    )
+    named = [spoken(name) for name in gaps if name]
+    if not named:
+        return "what you will do"
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"what you will do, with the {listed}"

@@ -54,6 +54,9 @@ USER_UNKNOWN = "I'm sorry, I don't know my {what}."
 EXCEPTION = "Please make an exception just this once: {request}."
 CORRECTION = "No, that's not right: my {what} is {value}."
 NOT_ASKED = "No, that's not what I asked for: tell me exactly what you are going to do."
+# A proposal the verifiers' confirmed() would not count a yes to (no verb of the write, a value
+# left out or garbled): the user asks for it again, as neither a yes nor a no.
+UNCLEAR = "Sorry, what exactly should I confirm? Please say {what}, then ask me again."
 USER_LATER = "Hmm, I don't have my {what} at hand right now."
 # A fact asked again once it was given ("As I said, ..."), and the end of the conversation
 # when the agent asks once more for one it was given twice: a person stops answering a loop.
