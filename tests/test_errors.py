@@ -1647,7 +1647,7 @@ CASES = [
         SEED,
         "user_id: u2, status: pending",
         "user_id: u9, status: pending",
-        "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'",
+        "mini/data/seed.yaml:7:31: orders[\"#3\"].user_id is 'u9', which is not a key of 'users'",
         "u9",
     ),
     Case(
@@ -1661,7 +1661,8 @@ CASES = [
             (SEED, "{item_id: i1, price: 20.0}", "{item_id: i1, price: 20.0, by: u1}"),
             (SEED, "{item_id: i2, price: 5.5}", "{item_id: i2, price: 5.5, by: u9}"),
         ),
-        "mini/data/seed.yaml:6:104: orders['#2'].items[0].by = 'u9' is not a key of 'users'",
+        "mini/data/seed.yaml:6:104: orders[\"#2\"].items[0].by is 'u9', which is not a key of "
+        "'users'",
         "u9",
     ),
     case(
@@ -2221,7 +2222,8 @@ def test_references_at_any_depth(mini: Path, tmp_path: Path) -> None:
     with pytest.raises(EigenError) as info:
         compile_domain(mini, tmp_path / "out")
     assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
-        "mini/data/seed.yaml:6:76: orders['#2'].watchers['gift'][1] = 'u7' is not a key of 'users'"
+        "mini/data/seed.yaml:6:76: orders[\"#2\"].watchers.gift[1] is 'u7', which is not a key of "
+        "'users'"
     ]
     assert (mini / SEED).read_text().splitlines()[5][75:].startswith("u7]")
 

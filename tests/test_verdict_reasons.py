@@ -48,14 +48,12 @@ def test_values_are_shown_and_kept_as_json_writes_them() -> None:
 def test_a_whole_database_compared_keeps_only_the_entries_that_differ() -> None:
     db = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "pending"}}}
     gold = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "cancelled"}}}
-    assert support.compare_values(db, gold) == {
-        "differences": [
-            {"at": "['orders']['#1']['status']", "left": "pending", "right": "cancelled"}
-        ]
+    assert support.compare_values(db, gold, "db") == {
+        "differences": [{"at": 'db.orders["#1"].status', "left": "pending", "right": "cancelled"}]
     }
     gold["orders"]["#2"] = {"status": "pending"}
-    assert support.compare_values(db, gold)["differences"][1] == {
-        "at": "['orders']['#2']",
+    assert support.compare_values(db, gold, "db")["differences"][1] == {
+        "at": 'db.orders["#2"]',
         "right": {"status": "pending"},
     }
 
