@@ -137,7 +137,7 @@ class MissingArgument(KeyError):
     def reason(self) -> str:
         name = self.args[0]
         return (
-            f"call {self.call.index + 1}, {self.call!r}, has no argument {name!r} (a call's args "
+            f"call {self.call.index + 1}, {self.call!r}, has no argument {_json_text(name)} (a call's args "
             f"are the arguments it was given): read .{name} only of the calls of a tool that "
             "takes it, with a where on the call's tool"
         )
@@ -1970,7 +1970,7 @@ def judge(trace: Trace, assertion: str) -> bool | None:
 def judge_reason(assertion: str, verdict: bool | None) -> str:
     if verdict is None:
         return NOT_JUDGED
-    return f"the judge model found this not met: {assertion!r}"
+    return f"the judge model found this not met: {_json_text(assertion)}"
 
 
 def update(db: Any, table: str, key: Any, changes: dict[str, Any]) -> None:
