@@ -137,9 +137,9 @@ class MissingArgument(KeyError):
     def reason(self) -> str:
         name = self.args[0]
         return (
-            f"call {self.call.index + 1}, {self.call!r}, has no argument {_json_text(name)} (a call's args "
-            f"are the arguments it was given): read .{name} only of the calls of a tool that "
-            "takes it, with a where on the call's tool"
+            f"call {self.call.index + 1}, {self.call!r}, has no argument {_json_text(name)} (a "
+            f"call's args are the arguments it was given): read .{name} only of the calls of a "
+            "tool that takes it, with a where on the call's tool"
         )
 
 

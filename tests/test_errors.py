@@ -1528,6 +1528,38 @@ CASES = [
         "default (reason='ordered by mistake'): every call without it would fail with a TypeError",
         "reason:",
     ),
+    Case(
+        # a default that is no text is written as the spec writes it (true), not as Python (True)
+        "python-tool-parameter-with-a-true-default-only-in-the-spec",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}\n"
+                "      notify: {type: bool, default: true}",
+            ),
+            (TOOLS, "order_id, reason):", "order_id, reason, notify):"),
+        ),
+        "mini/domain.yaml:43:7: parameter 'notify' is given a default (true), so a call may leave "
+        "it out, but 'cancel_order' requires it; give the Python parameter a default "
+        "(notify=True): every call without it would fail with a TypeError",
+        "notify:",
+    ),
+    Case(
+        # the value is written as the spec writes it (true), not as Python (True)
+        "seed-table-that-is-no-list",
+        (
+            (
+                SEED,
+                "users:\n  - {user_id: u1, email: ann@example.com, name: Ann}\n"
+                "  - {user_id: u2, email: bob@example.com, name: Bob}",
+                "users: true",
+            ),
+        ),
+        "mini/data/seed.yaml:1:8: table 'users' must be a list (or a map) of rows, not true",
+        "true",
+        None,
+    ),
     case(
         "python-tool-takes-today-the-domain-lacks",
         TOOLS,
