@@ -305,8 +305,8 @@ def test_a_division_by_zero_names_the_division_and_its_divisor(tmp_path: Path) -
 
 def test_a_judge_models_finding_quotes_the_assertion_as_the_dsl_writes_it() -> None:
     """Python's quotes (``'the agent apologized'``) were the one reason that used them."""
-    reason = support.judge_reason("the agent's tone was calm", False)
-    assert reason == 'the judge model found this not met: "the agent\'s tone was calm"'
+    reason = support.judge_reason("the agent was calm", False)
+    assert reason == 'the judge model found this not met: "the agent was calm"'
     assert support.judge_reason("calm", None) == support.NOT_JUDGED
 
 
@@ -344,3 +344,10 @@ def test_unchanged_names_the_changed_place_from_its_path() -> None:
     assert support.diff([{"id": "a"}], [{"id": "b"}], "order.items") == [
         'order.items[0].id is "a", expected "b"'
     ]
+
+
+def test_a_tasks_row_problem_names_its_place_as_the_dsl_does() -> None:
+    from eigendsl.runtime.task_rows import _where
+
+    assert _where(("user", "known", "order id")) == 'user.known["order id"]'
+    assert _where(("gold", 0, "args")) == "gold[0].args"
