@@ -18,6 +18,7 @@ from eigendsl.field_values import Problem, value_problems
 from eigendsl.loader import LoadedSpec
 from eigendsl.references import check_references
 from eigendsl.spec import DOMAIN_CLOCK, FieldType
+from eigendsl.support import named
 from eigendsl.yaml_files import read_text
 from eigendsl.yaml_places import locate
 from eigendsl.yamlload import MarkedDict, MarkedList, to_plain
@@ -121,7 +122,8 @@ def normalize_seed(loaded: LoadedSpec, diag: Diagnostics) -> dict[str, dict[str,
                 raw.value_span(table_name) if isinstance(raw, MarkedDict) else Span(seed_path, 1, 1)
             )
             diag.error(
-                span, f"table '{table_name}' must be a list (or a map) of rows, not {rows_raw!r}"
+                span,
+                f"table '{table_name}' must be a list (or a map) of rows, not {named(rows_raw)}",
             )
             db[table_name] = rows
             continue
@@ -327,7 +329,7 @@ def _check_python_defaults(
     for name, param in loaded.spec.tools[tool_name].params.items():
         if name not in required or not (param.optional or param.default is not None):
             continue
-        given = "optional" if param.default is None else f"given a default ({param.default!r})"
+        given = "optional" if param.default is None else f"given a default ({named(param.default)})"
         default = "None" if param.default is None else repr(param.default)
         diag.error(
             params.position(name) if isinstance(params, MarkedDict) else loaded.raw.span,

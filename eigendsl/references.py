@@ -16,6 +16,7 @@ from typing import Any
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
+from eigendsl.support import key_step, named, place
 from eigendsl.yaml_places import locate
 from eigendsl.yamlload import MarkedDict, MarkedList
 
@@ -107,10 +108,11 @@ def check_references(
         for key, row in rows.items():
             raw_row = raw_rows.get((table_name, key), row)
             fallback = getattr(raw_row, "span", Span(seed_path, 1, 1))
-            written = _ref_values(raw_row, row_type[table_name], f"{table_name}[{key!r}]", fallback)
-            for ref, where, value, span in written:
+            where = place(table_name, [key], row_at=0)
+            written = _ref_values(raw_row, row_type[table_name], where, fallback)
+            for ref, at, value, span in written:
                 if ref in db and not _is_key(value, db[ref]):
-                    diag.error(span, f"{where} = {value!r} is not a key of '{ref}'")
+                    diag.error(span, f"{at} is {named(value)}, which is not a key of '{ref}'")
 
 
 def _yaml_keys(step: Step) -> Step:
@@ -132,16 +134,16 @@ def _ref_values(
     if spec.items is not None and isinstance(value, list):
         for index, item in enumerate(value):
             item_span = value.position(index) if isinstance(value, MarkedList) else span
-            yield from _ref_values(item, spec.items, f"{where}[{index}]", item_span)
+            yield from _ref_values(item, spec.items, where + key_step(index), item_span)
     if spec.fields is not None and isinstance(value, dict):
         for name, sub in spec.fields.items():
             if name in value:
                 name_span = value.value_span(name) if isinstance(value, MarkedDict) else span
-                yield from _ref_values(value[name], sub, f"{where}.{name}", name_span)
+                yield from _ref_values(value[name], sub, where + key_step(name), name_span)
     if spec.of is not None and isinstance(value, dict):
         for name, item in value.items():
             item_span = value.value_span(name) if isinstance(value, MarkedDict) else span
-            yield from _ref_values(item, spec.of, f"{where}[{name!r}]", item_span)
+            yield from _ref_values(item, spec.of, where + key_step(name), item_span)
 
 
 def _is_key(value: Any, rows: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ import datetime as dt
 import itertools
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -137,9 +137,9 @@ class MissingArgument(KeyError):
     def reason(self) -> str:
         name = self.args[0]
         return (
-            f"call {self.call.index + 1}, {self.call!r}, has no argument {name!r} (a call's args "
-            f"are the arguments it was given): read .{name} only of the calls of a tool that "
-            "takes it, with a where on the call's tool"
+            f"call {self.call.index + 1}, {self.call!r}, has no argument {_json_text(name)} (a "
+            f"call's args are the arguments it was given): read .{name} only of the calls of a "
+            "tool that takes it, with a where on the call's tool"
         )
 
 
@@ -451,70 +451,117 @@ def named(value: Any, limit: int = 120) -> str:
 _MISSING = object()
 
 
-def _differences(left: Any, right: Any, limit: int) -> list[tuple[str, Any, Any]]:
-    """Where two values differ: (path, left, right), at most ``limit``; an entry one side leaves
-    out is :data:`_MISSING` there."""
-    out: list[tuple[str, Any, Any]] = []
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# The names that hold a whole database: the keys two steps in (db.orders["#1"]) are rows.
+_DATABASES = ("db", "initial", "gold")
 
-    def walk(a: Any, b: Any, where: str) -> None:
+
+def key_step(key: Any, row: bool = False) -> str:
+    """One step into a value as the DSL writes it: a field, or an entry whose key is a name,
+    ``.status``; another key in brackets as JSON writes it, ``["#1"]``; a list's index ``[0]``.
+    A table's ``row`` is read in brackets whatever its key.
+
+    >>> key_step("status"), key_step("#W1"), key_step(0), key_step("usr_1", row=True)
+    ('.status', '["#W1"]', '[0]', '["usr_1"]')
+    """
+    if isinstance(key, str):
+        return f".{key}" if not row and _NAME.match(key) else f"[{_json_text(key)}]"
+    return f"[{_brief(key, 0)}]"
+
+
+def place(base: str, keys: Iterable[Any], row_at: int | None = None) -> str:
+    """Where ``keys`` lead from the value the DSL text ``base`` reads, as the DSL writes it
+    (:func:`key_step`). The key at position ``row_at`` is a table's row; by default the second
+    key from ``db``, ``initial`` or ``gold`` and the first from one of their tables.
+
+    >>> place("db", ["orders", "#1", "items", 0, "item_id"])
+    'db.orders["#1"].items[0].item_id'
+    >>> place("gold.users", ["usr_1", "payment_methods", "gift_1"])
+    'gold.users["usr_1"].payment_methods.gift_1'
+    >>> place("", ["user", "known", "order id"]), place("orders", ["u1", "total"], row_at=0)
+    ('user.known["order id"]', 'orders["u1"].total')
+    """
+    if row_at is None:
+        head, _, table = base.partition(".")
+        row_at = -1 if head not in _DATABASES else 1 if not table else 0
+        row_at = row_at if not table or _NAME.match(table) else -1
+    text = base
+    for depth, key in enumerate(keys):
+        step = key_step(key, depth == row_at)
+        text += step[1:] if not text and step.startswith(".") else step
+    return text
+
+
+def _differences(left: Any, right: Any, limit: int) -> list[tuple[tuple[Any, ...], Any, Any]]:
+    """Where two values differ: (the keys that lead there, left, right), at most ``limit``; an
+    entry one side leaves out is :data:`_MISSING` there."""
+    out: list[tuple[tuple[Any, ...], Any, Any]] = []
+
+    def walk(a: Any, b: Any, where: tuple[Any, ...]) -> None:
         if len(out) >= limit or a is b or a == b:
             return
         if isinstance(a, dict) and isinstance(b, dict):
             for key, value in a.items():
                 if key not in b:
-                    out.append((f"{where}[{key!r}]", value, _MISSING))
+                    out.append(((*where, key), value, _MISSING))
                 else:
                     other = b[key]
                     if value is other or value == other:  # most rows: shared or equal, no call
                         continue
-                    walk(value, other, f"{where}[{key!r}]")
+                    walk(value, other, (*where, key))
                 if len(out) >= limit:
                     return
             for key in b:
                 if key not in a:
-                    out.append((f"{where}[{key!r}]", _MISSING, b[key]))
+                    out.append(((*where, key), _MISSING, b[key]))
                     if len(out) >= limit:
                         return
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
-                walk(x, y, f"{where}[{i}]")
+                walk(x, y, (*where, i))
         else:
             out.append((where, a, b))
 
-    walk(left, right, "")
+    walk(left, right, ())
     return out
 
 
-def diff(left: Any, right: Any, path: str = "", limit: int = 3) -> list[str]:
-    """Where two values differ, as short sentences (at most ``limit``)."""
+def diff(left: Any, right: Any, base: str = "", limit: int = 3) -> list[str]:
+    """Where two values differ, as short sentences (at most ``limit``), each place written from
+    ``base``, the DSL text of the left value (:func:`place`).
+
+    >>> diff({"orders": {"#1": {"status": "pending"}}}, {"orders": {"#1": {}}}, "db")
+    ['db.orders["#1"].status is "pending", expected left out']
+    """
     out = []
-    for where, a, b in _differences(left, right, limit):
-        where = path + where
+    for keys, a, b in _differences(left, right, limit):
+        where = place(base, keys) or "value"
         if b is _MISSING:
             out.append(f"{where} is {show(a)}, expected left out")
         elif a is _MISSING:
             out.append(f"{where} is left out, expected {show(b)}")
         else:
-            out.append(f"{where or 'value'} is {show(a)}, expected {show(b)}")
+            out.append(f"{where} is {show(a)}, expected {show(b)}")
     return out
 
 
-def compare_values(left: Any, right: Any) -> dict[str, Any]:
+def compare_values(left: Any, right: Any, base: str = "") -> dict[str, Any]:
     """A failed comparison's ``values``: its two sides as JSON values, or, where both are
     objects or lists that differ in places (``db == gold``), only the entries that differ, each
-    with its path and the two sides (a side that leaves the entry out has no key).
+    with its place written from ``base`` (:func:`place`) and the two sides (a side that leaves
+    the entry out has no key).
 
     >>> compare_values(None, ["I1"])
     {'left': None, 'right': ['I1']}
-    >>> compare_values({"o": {"status": "pending"}}, {"o": {"status": "cancelled"}})
-    {'differences': [{'at': "['o']['status']", 'left': 'pending', 'right': 'cancelled'}]}
+    >>> compare_values({"o": {"status": "pending"}}, {"o": {"status": "cancelled"}}, "order")
+    {'differences': [{'at': 'order.o.status', 'left': 'pending', 'right': 'cancelled'}]}
     """
     if isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
         found_ = _differences(left, right, 3)
         if found_ and found_[0][0]:
             out = []
-            for where, a, b in found_:
-                entry: dict[str, Any] = {"at": where}
+            for keys, a, b in found_:
+                entry: dict[str, Any] = {"at": place(base, keys)}
                 if a is not _MISSING:
                     entry["left"] = summarize(a)
                 if b is not _MISSING:
@@ -1799,12 +1846,20 @@ def _wrong_types(text: str) -> str:
 # ---------------------------------------------------------------------------- reasons
 
 
-def compare_reason(source: str, op: str, left: Any, right: Any, negated: bool = False) -> str:
-    """Why ``left op right`` did not hold (or, negated, why it held)."""
+def compare_reason(
+    source: str, op: str, left: Any, right: Any, negated: bool = False, base: str = ""
+) -> str:
+    """Why ``left op right`` did not hold (or, negated, why it held); two objects or lists that
+    differ are told by the places that differ, written from ``base``, the DSL text of ``left``.
+
+    >>> compare_reason("db == gold", "==", {"orders": {"#1": {"status": "pending"}}},
+    ...                {"orders": {"#1": {"status": "cancelled"}}}, base="db")
+    'db == gold does not hold: db.orders["#1"].status is "pending", expected "cancelled"'
+    """
     if negated:
         return f"{source} holds but is forbidden ({show(left)} {op} {show(right)})"
     if op == "==" and isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
-        differences = diff(left, right)
+        differences = diff(left, right, base)
         if differences:
             return f"{source} does not hold: " + "; ".join(differences)
     if op == "==":
@@ -1813,7 +1868,12 @@ def compare_reason(source: str, op: str, left: Any, right: Any, negated: bool = 
 
 
 def changed_reason(source: str, now: Any, before_: Any) -> str:
-    return f"{source} changed: " + "; ".join(diff(now, before_) or ["values differ"])
+    """Why ``unchanged <source>`` did not hold: the places that changed, written from it.
+
+    >>> changed_reason("db.orders", {"#1": {"status": "cancelled"}}, {"#1": {"status": "pending"}})
+    'db.orders changed: db.orders["#1"].status is "cancelled", expected "pending"'
+    """
+    return f"{source} changed: " + "; ".join(diff(now, before_, source) or ["values differ"])
 
 
 def explain_forbidden_call(calls: list[Call], tool: str, args: dict[str, Any] | None = None) -> str:
@@ -1931,7 +1991,7 @@ def judge(trace: Trace, assertion: str) -> bool | None:
 def judge_reason(assertion: str, verdict: bool | None) -> str:
     if verdict is None:
         return NOT_JUDGED
-    return f"the judge model found this not met: {assertion!r}"
+    return f"the judge model found this not met: {_json_text(assertion)}"
 
 
 def update(db: Any, table: str, key: Any, changes: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ def _derived(
         earlier = names[:index]
         if name not in info.derived or any(p not in params for p in earlier):
             continue  # a parameter left out is reported as such
-        given = ", ".join(f"{p}={params[p]!r}" for p in earlier)
+        given = ", ".join(f"{p}={rt.named(params[p])}" for p in earlier)
         given = f" for {given}" if given else ""
         try:
             values = info.sources[name](seed, **{f"p_{p}": params[p] for p in earlier})
@@ -62,9 +62,8 @@ def _derived(
             elif not values or values == [None]:
                 unworked[name] = f"its source finds no value{given}"
         elif params[name] not in values:
-            problems.append(
-                f"{name} is {params[name]!r}, but its source gives {values[0]!r}{given}"
-            )
+            value, gives = rt.named(params[name]), rt.named(values[0])
+            problems.append(f"{name} is {value}, but its source gives {gives}{given}")
     return params, problems[:1], unworked
 
 
@@ -78,7 +77,8 @@ def _param_problem(value: Any, param: TemplateParam) -> str | None:
     """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
     problem = value_matches(value, param)
     if problem is None and param.choices is not None and value not in param.choices:
-        problem = f"is {value!r}, not one of the choices {', '.join(map(repr, param.choices))}"
+        choices = ", ".join(map(rt.named, param.choices))
+        problem = f"is {rt.named(value)}, not one of the choices {choices}"
     return problem
 
 
@@ -293,7 +293,7 @@ def _text_where(
 
 
 def _text_failure(exc: TextRenderError, params: dict[str, Any]) -> str:
-    given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+    given = ", ".join(f"{k}={rt.named(v)}" for k, v in params.items())
     return (
         f"{_text_name(exc.where)} cannot be rendered (with {given}): {_render_problem(exc.cause)}"
     )
@@ -386,7 +386,7 @@ def _draw(info: TemplateInfo, db: dict[str, Any], rng: random.Random) -> dict[st
     params: dict[str, Any] = {}
 
     def miss(name: str, problem: str, by_chance: bool = False, failed: bool = False) -> _Miss:
-        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        given = ", ".join(f"{k}={rt.named(v)}" for k, v in params.items())
         return _Miss(name, problem, given, by_chance and bool(given), failed)
 
     for name, param in info.template.params.items():

@@ -1528,6 +1528,38 @@ CASES = [
         "default (reason='ordered by mistake'): every call without it would fail with a TypeError",
         "reason:",
     ),
+    Case(
+        # a default that is no text is written as the spec writes it (true), not as Python (True)
+        "python-tool-parameter-with-a-true-default-only-in-the-spec",
+        (
+            (
+                DOMAIN,
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}",
+                "      reason: {type: enum, values: [no longer needed, ordered by mistake]}\n"
+                "      notify: {type: bool, default: true}",
+            ),
+            (TOOLS, "order_id, reason):", "order_id, reason, notify):"),
+        ),
+        "mini/domain.yaml:43:7: parameter 'notify' is given a default (true), so a call may leave "
+        "it out, but 'cancel_order' requires it; give the Python parameter a default "
+        "(notify=True): every call without it would fail with a TypeError",
+        "notify:",
+    ),
+    Case(
+        # the value is written as the spec writes it (true), not as Python (True)
+        "seed-table-that-is-no-list",
+        (
+            (
+                SEED,
+                "users:\n  - {user_id: u1, email: ann@example.com, name: Ann}\n"
+                "  - {user_id: u2, email: bob@example.com, name: Bob}",
+                "users: true",
+            ),
+        ),
+        "mini/data/seed.yaml:1:8: table 'users' must be a list (or a map) of rows, not true",
+        "true",
+        None,
+    ),
     case(
         "python-tool-takes-today-the-domain-lacks",
         TOOLS,
@@ -1647,7 +1679,7 @@ CASES = [
         SEED,
         "user_id: u2, status: pending",
         "user_id: u9, status: pending",
-        "mini/data/seed.yaml:7:31: orders['#3'].user_id = 'u9' is not a key of 'users'",
+        "mini/data/seed.yaml:7:31: orders[\"#3\"].user_id is 'u9', which is not a key of 'users'",
         "u9",
     ),
     Case(
@@ -1661,7 +1693,8 @@ CASES = [
             (SEED, "{item_id: i1, price: 20.0}", "{item_id: i1, price: 20.0, by: u1}"),
             (SEED, "{item_id: i2, price: 5.5}", "{item_id: i2, price: 5.5, by: u9}"),
         ),
-        "mini/data/seed.yaml:6:104: orders['#2'].items[0].by = 'u9' is not a key of 'users'",
+        "mini/data/seed.yaml:6:104: orders[\"#2\"].items[0].by is 'u9', which is not a key of "
+        "'users'",
         "u9",
     ),
     case(
@@ -2221,7 +2254,8 @@ def test_references_at_any_depth(mini: Path, tmp_path: Path) -> None:
     with pytest.raises(EigenError) as info:
         compile_domain(mini, tmp_path / "out")
     assert [str(d).split("\n")[0] for d in info.value.diagnostics] == [
-        "mini/data/seed.yaml:6:76: orders['#2'].watchers['gift'][1] = 'u7' is not a key of 'users'"
+        "mini/data/seed.yaml:6:76: orders[\"#2\"].watchers.gift[1] is 'u7', which is not a key of "
+        "'users'"
     ]
     assert (mini / SEED).read_text().splitlines()[5][75:].startswith("u7]")
 

@@ -48,14 +48,12 @@ def test_values_are_shown_and_kept_as_json_writes_them() -> None:
 def test_a_whole_database_compared_keeps_only_the_entries_that_differ() -> None:
     db = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "pending"}}}
     gold = {"users": {"u1": {"name": "Ann"}}, "orders": {"#1": {"status": "cancelled"}}}
-    assert support.compare_values(db, gold) == {
-        "differences": [
-            {"at": "['orders']['#1']['status']", "left": "pending", "right": "cancelled"}
-        ]
+    assert support.compare_values(db, gold, "db") == {
+        "differences": [{"at": 'db.orders["#1"].status', "left": "pending", "right": "cancelled"}]
     }
     gold["orders"]["#2"] = {"status": "pending"}
-    assert support.compare_values(db, gold)["differences"][1] == {
-        "at": "['orders']['#2']",
+    assert support.compare_values(db, gold, "db")["differences"][1] == {
+        "at": 'db.orders["#2"]',
         "right": {"status": "pending"},
     }
 
@@ -303,3 +301,53 @@ def test_a_division_by_zero_names_the_division_and_its_divisor(tmp_path: Path) -
     ]
     code = (divided.v.out / "verifiers" / "check_divided.py").read_text(encoding="utf-8")
     assert "['total'] / 2, 1)" in code
+
+
+def test_a_judge_models_finding_quotes_the_assertion_as_the_dsl_writes_it() -> None:
+    """Python's quotes (``'the agent apologized'``) were the one reason that used them."""
+    reason = support.judge_reason("the agent was calm", False)
+    assert reason == 'the judge model found this not met: "the agent was calm"'
+    assert support.judge_reason("calm", None) == support.NOT_JUDGED
+
+
+def test_calls_were_keeps_the_order_each_call_gave_its_arguments() -> None:
+    """Read from the model's message, as a verifier reads a trace: not sorted by name."""
+    call = {
+        "id": "c1",
+        "type": "function",
+        "function": {
+            "name": "exchange",
+            "arguments": '{"order_id": "#2", "item_ids": ["I1"], "new_item_ids": ["I9"]}',
+        },
+    }
+    trace = support.Trace.from_messages(
+        [
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": '{"error": "order is not yours"}'},
+        ],
+        db={},
+    )
+    wanted = {"order_id": "#1", "item_ids": ["I1"], "new_item_ids": ["I9"]}
+    assert support.explain_called(trace.calls, "exchange", wanted) == (
+        'exchange(order_id="#1", item_ids=["I1"], new_item_ids=["I9"]) was never called '
+        'successfully; calls were: exchange(order_id="#2", item_ids=["I1"], new_item_ids=["I9"]) '
+        "failed: order is not yours"
+    )
+
+
+def test_unchanged_names_the_changed_place_from_its_path() -> None:
+    now = {"u1": {"payment_methods": {"gift_1": {"balance": 5.0}}}}
+    before = {"u1": {"payment_methods": {"gift_1": {"balance": 9.5}}}}
+    assert support.changed_reason("db.users", now, before) == (
+        'db.users changed: db.users["u1"].payment_methods.gift_1.balance is 5.0, expected 9.5'
+    )
+    assert support.diff([{"id": "a"}], [{"id": "b"}], "order.items") == [
+        'order.items[0].id is "a", expected "b"'
+    ]
+
+
+def test_a_tasks_row_problem_names_its_place_as_the_dsl_does() -> None:
+    from eigendsl.runtime.task_rows import _where
+
+    assert _where(("user", "known", "order id")) == 'user.known["order id"]'
+    assert _where(("gold", 0, "args")) == "gold[0].args"

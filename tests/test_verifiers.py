@@ -177,7 +177,7 @@ def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
     verdict = mini.v.check("cancelled").verify(trace)
     reasons = {f.line: f.reason for f in verdict.failures}
     assert (
-        reasons[12] == "db == gold does not hold: ['orders']['#1']['status'] is \"pending\", "
+        reasons[12] == 'db == gold does not hold: db.orders["#1"].status is "pending", '
         'expected "cancelled"'
     )
     assert (
@@ -190,9 +190,7 @@ def test_db_differs_from_gold_names_the_row_and_field(mini: Domain) -> None:
     )
     # a whole database compared: only the entries that differ, not two dumps of it
     assert verdict.failures[0].values == {
-        "differences": [
-            {"at": "['orders']['#1']['status']", "left": "pending", "right": "cancelled"}
-        ]
+        "differences": [{"at": 'db.orders["#1"].status', "left": "pending", "right": "cancelled"}]
     }
     assert reasons[14] and verdict.failures[2].values == {"left": "pending", "right": "cancelled"}
 
@@ -204,7 +202,7 @@ def test_unchanged(mini: Domain) -> None:
     (failure,) = mini.v.check("cancelled").verify(trace).failures
     assert failure.statement == "unchanged db.users"
     assert (
-        failure.reason == "db.users changed: ['u2']['email'] is \"bob@evil.example\", "
+        failure.reason == 'db.users changed: db.users["u2"].email is "bob@evil.example", '
         'expected "bob@example.com"'
     )
     assert (failure.line, failure.col) == (16, 5)
@@ -494,7 +492,7 @@ def test_an_argument_a_call_was_not_given_names_the_call(tmp_path: Path) -> None
     trace = domain.trace(good_dialogue(), db=db, gold=cancelled_db(domain), params=PARAMS)
     verdict = domain.v.check("cancelled").verify(trace)
     assert [f.reason for f in verdict.failures] == [
-        "call 1, find_user(email=\"ann@example.com\"), has no argument 'reason' (a call's args are "
+        'call 1, find_user(email="ann@example.com"), has no argument "reason" (a call\'s args are '
         "the arguments it was given): read .reason only of the calls of a tool that takes it, "
         "with a where on the call's tool"
     ]
@@ -669,7 +667,7 @@ def test_transferred_check_with_gold(features: Domain) -> None:
         features.trace(messages, db=final, gold=gold, params=params)
     )
     assert failed.reasons == [
-        "db == gold does not hold: ['accounts']['A2']['status'] is \"open\", expected \"frozen\""
+        'db == gold does not hold: db.accounts["A2"].status is "open", expected "frozen"'
     ]
 
 
@@ -722,11 +720,11 @@ def test_a_field_one_row_has_and_the_other_leaves_out_is_said_with_its_value() -
     # "['lines']['L-101']['suspend_reason'] is present but expected absent" hid that it is null
     from eigendsl.support import diff
 
-    assert diff({"L1": {"reason": None}}, {"L1": {}}, "['lines']") == [
-        "['lines']['L1']['reason'] is null, expected left out"
+    assert diff({"L1": {"reason": None}}, {"L1": {}}, "db.lines") == [
+        'db.lines["L1"].reason is null, expected left out'
     ]
     assert diff({"L1": {}}, {"L1": {"reason": "travel"}}) == [
-        "['L1']['reason'] is left out, expected \"travel\""
+        'L1.reason is left out, expected "travel"'
     ]
 
 

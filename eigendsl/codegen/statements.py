@@ -223,6 +223,7 @@ class StatementCompiler:
                 compute = [assign("_v", comp.compile(expr)), assign("_ok", _held(negate))]
                 left = ast.NamedExpr(target=name("_l", ast.Store()), value=at.compile(shown.left))
                 right = ast.NamedExpr(target=name("_r", ast.Store()), value=at.compile(shown.right))
+            base = _place_base(shown.left)
             return [
                 *compute,
                 _why(
@@ -233,6 +234,7 @@ class StatementCompiler:
                         left,
                         right,
                         const(negate),
+                        const(base),
                     ),
                     lets,
                 ),
@@ -241,7 +243,7 @@ class StatementCompiler:
                     ast.IfExp(
                         test=name("_ok"),
                         body=ast.Dict(keys=[], values=[]),
-                        orelse=rt_call("compare_values", name("_l"), name("_r")),
+                        orelse=rt_call("compare_values", name("_l"), name("_r"), const(base)),
                     ),
                 ),
             ]
@@ -345,3 +347,12 @@ def _cmp(op: str) -> ast.cmpop:
 
 def _source_of(expr: A.Expr) -> str:
     return render_expr(expr)
+
+
+def _place_base(expr: A.Expr) -> str:
+    """The DSL text the places a failed comparison names start from (``db.orders["#1"].status``
+    of ``db == gold``): the left side, in brackets where an operator would take the step."""
+    text = render_expr(expr)
+    if isinstance(expr, (A.Unary, A.Binary, A.Compare, A.Conditional)):
+        return f"({text})"
+    return text

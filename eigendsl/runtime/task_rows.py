@@ -11,13 +11,13 @@ as plain dicts; these models only check them.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from eigendsl.errors import did_you_mean
 from eigendsl.runtime.compiled import KINDS, shown
+from eigendsl.support import place
 
 
 class _Part(BaseModel):
@@ -86,20 +86,11 @@ class TaskRow(_Part):
 
 _USER_KEYS = list(UserRow.model_fields)
 _STEP_KEYS = [*ToolStep.model_fields, *SayStep.model_fields]
-_IDENT = re.compile(r"[A-Za-z_]\w*\Z")
 
 
 def _where(loc: tuple[str | int, ...]) -> str:
-    """``gold[0].args``, ``user.known['order id']``: a location as one would write it in Python."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _IDENT.match(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{part!r}]"
-    return out
+    """``gold[0].args``, ``user.known["order id"]``: a location as the DSL writes a place."""
+    return place("", loc)
 
 
 def _problem(error: Any) -> str:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.database import DELETED
-from eigendsl.support import GuardFault, describe_error, show
+from eigendsl.support import GuardFault, describe_error, place, show
 
 
 @dataclass(frozen=True)
@@ -275,7 +275,7 @@ def row_place(table: str, key: Any, field: str | None = None) -> str:
     >>> print(row_place("orders", "#1"), row_place("orders", "#1", "status"))
     orders["#1"] orders["#1"].status
     """
-    return f"{table}[{show(key)}]" + ("" if field is None else f".{field}")
+    return place(table, [key] if field is None else [key, field], row_at=0)
 
 
 def changed_field(old: Any, row: Any) -> str | None:

@@ -124,8 +124,8 @@ def verify(trace):
         _l = db
         _r = gold
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -167,8 +167,8 @@ def verify(trace):
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'cancel_reason')
         _r = 'ordered by mistake'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].cancel_reason == "ordered by mistake"', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].cancel_reason == "ordered by mistake"', '==', _l, _r, False, 'db.orders[order_id].cancel_reason')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.orders[order_id].cancel_reason')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -182,8 +182,8 @@ def verify(trace):
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

@@ -81,8 +81,8 @@ def verify(trace):
         _l = db
         _r = initial
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -124,8 +124,8 @@ def verify(trace):
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 0', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 0', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -153,8 +153,8 @@ def verify(trace):
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('initial.orders[order_id].status == status', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('initial.orders[order_id].status == status', '==', _l, _r, False, 'initial.orders[order_id].status')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'initial.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

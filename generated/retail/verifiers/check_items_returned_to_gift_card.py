@@ -129,8 +129,8 @@ def verify(trace):
         _l = db
         _r = gold
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -172,8 +172,8 @@ def verify(trace):
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.users[user_id].payment_methods[gift_card_id].balance == new_balance', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.users[user_id].payment_methods[gift_card_id].balance == new_balance', '==', _l, _r, False, 'db.users[user_id].payment_methods[gift_card_id].balance')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.users[user_id].payment_methods[gift_card_id].balance')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -187,8 +187,8 @@ def verify(trace):
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

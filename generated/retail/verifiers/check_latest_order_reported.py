@@ -82,8 +82,8 @@ def verify(trace):
         _l = db
         _r = initial
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -111,8 +111,8 @@ def verify(trace):
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where c.writes) == 0', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where c.writes) == 0', '==', _l, _r, False, 'count(c in calls where c.writes)')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where c.writes)')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

@@ -125,8 +125,8 @@ def verify(trace):
         _l = db
         _r = gold
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -168,8 +168,8 @@ def verify(trace):
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].address == new_address', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].address == new_address', '==', _l, _r, False, 'db.orders[order_id].address')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.orders[order_id].address')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -183,8 +183,8 @@ def verify(trace):
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].payment_method_id == payment_method_id', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].payment_method_id == payment_method_id', '==', _l, _r, False, 'db.orders[order_id].payment_method_id')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.orders[order_id].payment_method_id')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -198,8 +198,8 @@ def verify(trace):
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 2
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 2', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 2', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

@@ -127,8 +127,8 @@ def verify(trace):
         _l = db
         _r = gold
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -184,8 +184,8 @@ def verify(trace):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False, 'db.orders[order_id].status')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -199,8 +199,8 @@ def verify(trace):
         _l = sum((1 for v_c_25 in rt.elements(calls) if v_c_25['writes'] and v_c_25['ok']))
         _r = 1
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

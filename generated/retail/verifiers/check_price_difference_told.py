@@ -26,8 +26,8 @@ def verify(trace):
         _l = db
         _r = initial
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == initial', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

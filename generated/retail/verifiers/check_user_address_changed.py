@@ -110,8 +110,8 @@ def verify(trace):
         _l = db
         _r = gold
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db == gold', '==', _l, _r, False, 'db')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -139,8 +139,8 @@ def verify(trace):
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.users[user_id].address == new_address', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('db.users[user_id].address == new_address', '==', _l, _r, False, 'db.users[user_id].address')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'db.users[user_id].address')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)
@@ -154,8 +154,8 @@ def verify(trace):
         _l = sum((1 for v_c_18 in rt.elements(calls) if v_c_18['writes'] and v_c_18['ok']))
         _r = 1
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False)
-        _vals = {} if _ok else rt.compare_values(_l, _r)
+        _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
+        _vals = {} if _ok else rt.compare_values(_l, _r, 'count(c in calls where (c.writes and c.ok))')
     except Exception as _e:
         _ok = False
         _why = rt.describe_error(_e)

@@ -17,7 +17,7 @@ def guard_cancel_pending_order(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -42,7 +42,7 @@ def guard_cancel_pending_order(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -55,7 +55,7 @@ def guard_cancel_pending_order(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -83,7 +83,7 @@ def guard_exchange_delivered_order_items(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -108,7 +108,7 @@ def guard_exchange_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -121,7 +121,7 @@ def guard_exchange_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'delivered'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -235,7 +235,7 @@ def guard_modify_pending_order_address(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -260,7 +260,7 @@ def guard_modify_pending_order_address(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -273,7 +273,7 @@ def guard_modify_pending_order_address(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -313,7 +313,7 @@ def guard_modify_pending_order_items(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -338,7 +338,7 @@ def guard_modify_pending_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -351,7 +351,7 @@ def guard_modify_pending_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -461,7 +461,7 @@ def guard_modify_pending_order_payment(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -486,7 +486,7 @@ def guard_modify_pending_order_payment(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -499,7 +499,7 @@ def guard_modify_pending_order_payment(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "pending"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -524,7 +524,7 @@ def guard_modify_pending_order_payment(trace, args):
         _l = p_payment_method_id
         _r = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('payment_method_id != db.orders[order_id].payment_method_id', '!=', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('payment_method_id != db.orders[order_id].payment_method_id', '!=', _l, _r, False, 'payment_method_id')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -566,7 +566,7 @@ def guard_modify_user_address(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -591,7 +591,7 @@ def guard_modify_user_address(trace, args):
         _l = p_user_id
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('user_id == identified.result', '==', _l, _r, False, 'user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -630,7 +630,7 @@ def guard_return_delivered_order_items(trace, args):
         _l = rt.let_value(v_identified_2)
         _r = None
         _ok = _l != _r
-        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('identified != null', '!=', _l, _r, False, 'identified') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -655,7 +655,7 @@ def guard_return_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['user_id']
         _r = rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in c.tags and c.ok)')['result']
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False) + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].user_id == identified.result', '==', _l, _r, False, 'db.orders[order_id].user_id') + ' (where identified = first(c in calls where ("auth" in c.tags and c.ok)))'
     except Exception as _e:
         _ok = False
         _raised = True
@@ -668,7 +668,7 @@ def guard_return_delivered_order_items(trace, args):
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'delivered'
         _ok = _l == _r
-        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('db.orders[order_id].status == "delivered"', '==', _l, _r, False, 'db.orders[order_id].status')
     except Exception as _e:
         _ok = False
         _raised = True
@@ -681,7 +681,7 @@ def guard_return_delivered_order_items(trace, args):
         _l = len(p_item_ids)
         _r = 0
         _ok = _l > _r
-        _why = None if _ok else rt.compare_reason('len(item_ids) > 0', '>', _l, _r, False)
+        _why = None if _ok else rt.compare_reason('len(item_ids) > 0', '>', _l, _r, False, 'len(item_ids)')
     except Exception as _e:
         _ok = False
         _raised = True
