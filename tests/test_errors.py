@@ -48,6 +48,11 @@ def case(
     return Case(id, ((file, old, new),), message, at, count)
 
 
+# A check's first `use`, its last statement, and a block to use after it.
+_USED = "    use identify_first\n"
+_LAST = "    score 0.5: called get_order(order_id=order_id)\n"
+_SAID_IT = "\nblock said_it(word: string):\n    require said word\n"
+
 CASES = [
     # ------------------------------------------------------------ checker DSL: syntax
     case(
@@ -270,7 +275,8 @@ CASES = [
         CHK,
         "use identify_first",
         "use identify",
-        "mini/checks/main.chk:11:9: unknown rule 'identify'; did you mean 'identify_first'?",
+        "mini/checks/main.chk:11:9: unknown rule or block 'identify'; did you mean "
+        "'identify_first'?",
         "identify",
     ),
     case(
@@ -279,7 +285,7 @@ CASES = [
         "use identify_first",
         "use cancelled",
         "mini/checks/main.chk:11:9: 'cancelled' is a check; 'use' takes a rule (declared with "
-        "'rule')",
+        "'rule') or a block (declared with 'block')",
         "cancelled",
     ),
     case(
@@ -711,7 +717,7 @@ CASES = [
         "rule confirm_writes:",
         "check identify_first(order_id: string):\n    require true\n\nrule confirm_writes:",
         "mini/checks/main.chk:7:7: 'identify_first' is declared twice, as a rule (at "
-        "mini/checks/main.chk:4:6) and as a check; rules and checks share their names "
+        "mini/checks/main.chk:4:6) and as a check; rules, checks and blocks share their names "
         "(`use identify_first` would not say which), so rename one",
         "identify_first",
     ),
@@ -720,8 +726,8 @@ CASES = [
         CHK,
         "    require all(c in calls where c.writes",
         "    use identify_first\n    require all(c in calls where c.writes",
-        "mini/checks/main.chk:8:9: 'use' is only allowed in a check; a rule or guard cannot reuse "
-        "rules",
+        "mini/checks/main.chk:8:9: a rule cannot use a rule (each rule is judged on its own, in "
+        "every task); put the statements they share in a block, and use it in both",
         "identify_first",
     ),
     case(
@@ -827,6 +833,129 @@ CASES = [
         "mini/checks/main.chk:12:9: 'gold' is a name the DSL provides (the database after the gold "
         "plan), which this let would hide; give the let another name",
         "gold = db",
+    ),
+    # ------------------------------------------------------------ spec constants and blocks
+    case(
+        "constant-reads-the-database",
+        CHK,
+        "guard cancel_order:\n",
+        "let states = [o.status for o in db.orders]\n\nguard cancel_order:\n",
+        "mini/checks/main.chk:1:33: a constant is the same in every episode, so its expression "
+        "reads only literals, operators, functions and the constants above it, but 'db' is the "
+        "database after the episode; bind it with a let in the check, rule or block that needs it",
+        "db.orders",
+    ),
+    case(
+        "constant-declared-twice",
+        CHK,
+        "guard cancel_order:\n",
+        'let words = ["a"]\nlet words = ["b"]\n\nguard cancel_order:\n',
+        "mini/checks/main.chk:2:5: constant 'words' is declared twice (first at "
+        "mini/checks/main.chk:1:5); rename one, or remove one",
+        "words",
+    ),
+    Case(
+        "constant-hidden-by-a-parameter",
+        (
+            (CHK, "guard cancel_order:\n", 'let note = "x"\n\nguard cancel_order:\n'),
+            (CHK, "reason: string):", "reason: string, note: string):"),
+        ),
+        "mini/checks/main.chk:12:51: this parameter is named 'note' like the constant at "
+        "mini/checks/main.chk:1:5, which it would hide in this check; rename one of them",
+        "note: string",
+        2,  # and the template, which gives no note
+    ),
+    Case(
+        "constant-hidden-by-a-let",
+        (
+            (CHK, "guard cancel_order:\n", "let total = 1\n\nguard cancel_order:\n"),
+            (CHK, "    require db == gold\n", "    let total = 2\n    require db == gold\n"),
+        ),
+        "mini/checks/main.chk:14:9: 'total' is a constant of the spec (at "
+        "mini/checks/main.chk:1:5), which this let would hide; give the let another name",
+        "total = 2",
+        1,
+    ),
+    case(
+        "constant-hidden-by-a-tool-argument",
+        CHK,
+        "guard cancel_order:\n",
+        'let reason = "x"\n\nguard cancel_order:\n',
+        "mini/checks/main.chk:3:7: tool 'cancel_order' has an argument named 'reason' like the "
+        "constant at mini/checks/main.chk:1:5, which it would hide in this guard; rename one of "
+        "them",
+        "cancel_order",
+        2,  # and the check's parameter
+    ),
+    Case(
+        "use-block-argument-of-another-type",
+        ((CHK, _USED, _USED + "    use said_it(1)\n"), (CHK, _LAST, _LAST + _SAID_IT)),
+        "mini/checks/main.chk:12:17: this argument is an int, but parameter 'word' of block "
+        "'said_it' is a string; pass a string (or change the parameter's type)",
+        "1)",
+        1,
+    ),
+    Case(
+        "use-block-too-many-arguments",
+        ((CHK, _USED, _USED + '    use said_it("a", "b")\n'), (CHK, _LAST, _LAST + _SAID_IT)),
+        "mini/checks/main.chk:12:22: block 'said_it' takes 1 argument (word), and this is "
+        "argument 2; remove it",
+        '"b")',
+        1,
+    ),
+    Case(
+        "use-block-too-few-arguments",
+        ((CHK, _USED, _USED + "    use said_it()\n"), (CHK, _LAST, _LAST + _SAID_IT)),
+        "mini/checks/main.chk:12:9: block 'said_it' takes 1 argument (word), but this use gives "
+        "0; add word",
+        "said_it()",
+        1,
+    ),
+    Case(
+        "use-block-without-arguments",
+        ((CHK, _USED, _USED + "    use said_it\n"), (CHK, _LAST, _LAST + _SAID_IT)),
+        "mini/checks/main.chk:12:9: block 'said_it' takes 1 argument (word); give them in "
+        "brackets: use said_it(word)",
+        "said_it",
+        1,
+    ),
+    Case(
+        "use-unknown-block",
+        ((CHK, _USED, _USED + '    use said_itt("a")\n'), (CHK, _LAST, _LAST + _SAID_IT)),
+        "mini/checks/main.chk:12:9: unknown rule or block 'said_itt'; did you mean 'said_it'?",
+        "said_itt",
+        1,
+    ),
+    Case(
+        "block-cycle",
+        (
+            (CHK, _USED, _USED + "    use a\n"),
+            (CHK, _LAST, _LAST + "\nblock a:\n    use b\n\nblock b:\n    use a\n"),
+        ),
+        "mini/checks/main.chk:24:9: block 'a' uses itself (a -> b -> a); a block's statements are "
+        "written out where it is used, so the writing would never end: remove one of these uses",
+        "a",
+        1,
+    ),
+    case(
+        "use-in-a-guard",
+        CHK,
+        '    require db.orders[order_id].status == "pending"',
+        '    use identify_first\n    require db.orders[order_id].status == "pending"',
+        "mini/checks/main.chk:2:9: 'use' is not available in a guard (a guard refuses a call "
+        "before it runs, sees no conversation, and writes its statements itself); write the "
+        "statements in the guard",
+        "identify_first",
+    ),
+    case(
+        "use-rule-with-arguments",
+        CHK,
+        _USED,
+        "    use identify_first(1)\n",
+        "mini/checks/main.chk:11:9: rule 'identify_first' takes no arguments (a rule is judged "
+        "the same way in every task); write 'use identify_first', or make it a block to give it "
+        "arguments",
+        "identify_first(1)",
     ),
     case(
         "let-takes-today",

@@ -57,7 +57,7 @@ def test_declarations_and_statements() -> None:
     assert (ids_type.name, ids_type.arg.name) == ("list", "string")
     kinds = [type(s).__name__ for s in check.body]
     assert kinds == ["Use", "Require", "Forbid", "Require", "Require", "Unchanged", "Score"]
-    assert check.body[0].rule == "identify_first"
+    assert check.body[0].name == "identify_first"
     assert check.body[6].weight == 0.5
 
 
@@ -402,7 +402,8 @@ def test_multi_line_query_text_is_joined() -> None:
         ),
         (
             "rules r:\n    require true\n",
-            "t.chk:1:1: unexpected 'rules'; expected 'check', 'guard', 'rule', the end of the line",
+            "t.chk:1:1: unexpected 'rules'; expected 'block', 'check', 'guard', 'let', 'rule', the "
+            "end of the line, the end of the text",
         ),
         ("check c(a b):\n    require true\n", "t.chk:1:11: unexpected 'b'; expected "),
         ("rule r:\n    score high: true\n", "t.chk:2:11: unexpected 'high'; expected a number"),

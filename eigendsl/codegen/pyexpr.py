@@ -49,6 +49,28 @@ _COMPARE = {"==": ast.Eq, "!=": ast.NotEq, "<": ast.Lt, "<=": ast.LtE, ">": ast.
 _BINARY = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "%": ast.Mod}
 
 
+def let_assign(local: str, value: ast.expr) -> ast.Try:
+    """``local = value``, or, when it raises, the error kept for the code that reads it."""
+    return ast.Try(
+        body=[ast.Assign(targets=[name(local, ast.Store())], value=value, lineno=0)],
+        handlers=[
+            ast.ExceptHandler(
+                type=name("Exception"),
+                name="_e",
+                body=[
+                    ast.Assign(
+                        targets=[name(local, ast.Store())],
+                        value=rt_call("let_failed", name("_e")),
+                        lineno=0,
+                    )
+                ],
+            )
+        ],
+        orelse=[],
+        finalbody=[],
+    )
+
+
 @dataclass(frozen=True)
 class LetBinding:
     """A let as the code after it reads it: the Python local that holds its value, the let, and
@@ -70,6 +92,11 @@ class ExprCompiler:
     counter: list[int] = field(default_factory=lambda: [0])
     lets: dict[str, LetBinding] = field(default_factory=dict)
     optional_reads: set[A.Attribute] = field(default_factory=set)  # `.field`s a row may lack
+    # The spec's constants (top-level lets), and, shared by every compiler of one function, the
+    # locals of those it has read and the code that binds them (at the function's start).
+    spec_constants: dict[str, A.Constant] = field(default_factory=dict)
+    constant_locals: dict[str, str] = field(default_factory=dict)
+    prelude: list[ast.stmt] = field(default_factory=list)
 
     def with_env(self, **extra: str) -> ExprCompiler:
         lets = {k: v for k, v in self.lets.items() if k not in extra}
@@ -81,25 +108,42 @@ class ExprCompiler:
         counter, none of the lets bound here."""
         return replace(self, env={}, lets={})
 
-    def bind_let(self, let: A.Let) -> str:
+    def bind_let(self, let: A.Let, at: ExprCompiler | None = None) -> str:
         """Bind ``let`` for what is compiled after it; returns the local that holds its value
-        (a fresh one: two rules a check uses may each bind the same name)."""
-        at = replace(self, env=dict(self.env), lets=dict(self.lets))
+        (a fresh one: two rules a check uses may each bind the same name). ``at``: the compiler
+        its expression is read with, when not this one (a block's parameter, bound to the use's
+        argument)."""
+        at = at or replace(self, env=dict(self.env), lets=dict(self.lets))
         local = self.fresh(let.name)
         self.lets[let.name] = LetBinding(local, let, at)
         return local
 
     def let_exprs(self) -> dict[str, A.Let]:
-        """The lets bound here, by name."""
-        return {k: v.let for k, v in self.lets.items()}
+        """The lets bound here, by name, the spec's constants among them."""
+        return {**self.spec_constants, **{k: v.let for k, v in self.lets.items()}}
+
+    def _constant(self, name: str) -> str:
+        """The local that holds the spec's constant ``name``, bound in the prelude the first
+        time the function reads it (after the constants its expression reads)."""
+        if name not in self.constant_locals:
+            value = self.block().compile(self.spec_constants[name].expr)
+            local = self.fresh(name)
+            self.prelude.append(let_assign(local, value))
+            self.constant_locals[name] = local
+        return self.constant_locals[name]
 
     def explained(self, e: A.Expr) -> tuple[A.Expr, ExprCompiler]:
         """What a statement that reads one let alone tests (``require paid``): the let's
         expression and the compiler of its place; any other expression with this compiler."""
         comp: ExprCompiler = self
-        while isinstance(e, A.Name) and e.id in comp.lets:
-            binding = comp.lets[e.id]
-            e, comp = binding.let.expr, binding.at
+        while isinstance(e, A.Name):
+            if e.id in comp.lets:
+                binding = comp.lets[e.id]
+                e, comp = binding.let.expr, binding.at
+            elif e.id in comp.spec_constants and e.id not in comp.env:
+                e, comp = comp.spec_constants[e.id].expr, comp.block()
+            else:
+                break
         return e, comp
 
     def fresh(self, hint: str) -> str:
@@ -123,6 +167,8 @@ class ExprCompiler:
             return rt_call("let_value", name(self.lets[e.id].local))
         if e.id in self.env:
             return name(self.env[e.id])
+        if e.id in self.spec_constants:
+            return rt_call("let_value", name(self._constant(e.id)))
         if e in self.constants:
             return const(self.constants[e])
         if e.id in CONTEXT:

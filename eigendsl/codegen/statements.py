@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, rt_call
+from eigendsl.codegen.pyexpr import ExprCompiler, call, const, let_assign, name, rt_call
 from eigendsl.codegen.pymodule import assign, attribute
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
@@ -52,10 +52,12 @@ class StatementCompiler:
         self.source_root = source_root
 
     def compiler(self) -> ExprCompiler:
+        """A compiler for one function (its constants bound in its ``prelude``)."""
         return ExprCompiler(
             self.resolved.table_rows,
             self.resolved.constants,
             optional_reads=self.resolved.optional_reads,
+            spec_constants=self.resolved.spec_constants,
         )
 
     def relative(self, path: str) -> str:
@@ -69,27 +71,27 @@ class StatementCompiler:
     # ------------------------------------------------------------------ statements
 
     def statement(
-        self, stmt: A.Statement, comp: ExprCompiler, rule_name: str | None = None
+        self,
+        stmt: A.Statement,
+        comp: ExprCompiler,
+        rule_name: str | None = None,
+        within: str = "",
     ) -> StatementCode:
         """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded; the
-        reason of a policy rule's statement (``rule_name``) starts with the rule's name."""
+        reason of a policy rule's statement (``rule_name``) starts with the rule's name, and the
+        text of a block's (``within``: the blocks and their uses) ends with them."""
         if isinstance(stmt, A.Use):
-            rule = self.resolved.rules[stmt.rule]
-            body: list[ast.stmt] = []
-            hard, soft, notes = 0, 0.0, False
-            scope = comp.block()  # the rule's lets are its own, apart from the check's
-            for inner in rule.body:
-                code = self.statement(inner, scope, stmt.rule)
-                body.extend(code.body)
-                hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
-            return StatementCode(body, hard, soft, notes)
+            return self._use(stmt, comp, rule_name, within)
         span = stmt.span
         span = type(span)(self.relative(span.path), span.line, span.col)
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
         if isinstance(stmt, A.Let):
             return StatementCode([marker, self._let(stmt, comp)], 0, 0.0)
-        # shown apart from its block, a statement is followed by the lets it reads
+        # shown apart from its block, a statement is followed by the lets it reads, and the
+        # statement of a block by the block and where it is used
         source = stmt.source + where(statement_exprs(stmt), comp.let_exprs())
+        if within:
+            source += f" (in {within})"
         compute = self._compute(stmt, comp)
         message = getattr(stmt, "message", None)
         guarded = ast.Try(
@@ -142,22 +144,36 @@ class StatementCompiler:
         raised = [assign("_raised", const(False))] if message else []
         return StatementCode([marker, *raised, guarded, record], hard, soft, advisory)
 
+    def _use(
+        self, stmt: A.Use, comp: ExprCompiler, rule_name: str | None, within: str
+    ) -> StatementCode:
+        """The statements of the rule or block ``stmt`` uses, written out here; a block's
+        parameters are lets bound to the use's arguments, read where the use stands."""
+        body: list[ast.stmt] = []
+        hard, soft, notes = 0, 0.0, False
+        scope = comp.block()  # the rule's or block's lets are its own, apart from the check's
+        if stmt.name in self.resolved.rules:
+            statements, rule_name = self.resolved.rules[stmt.name].body, stmt.name
+        else:
+            block = self.resolved.blocks[stmt.name]
+            statements = block.body
+            span = stmt.span
+            used = f"block {block.name}, used at {self.relative(span.path)}:{span.line}"
+            within = f"{used}; {within}" if within else used
+            for param, arg in zip(block.params, stmt.args or (), strict=True):
+                value = comp.compile(arg)  # the use's names, not the block's
+                let = A.Let(param.span, param.name, param.span, arg, render_expr(arg))
+                body.append(let_assign(scope.bind_let(let, comp), value))
+        for inner in statements:
+            code = self.statement(inner, scope, rule_name, within)
+            body.extend(code.body)
+            hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
+        return StatementCode(body, hard, soft, notes)
+
     def _let(self, let: A.Let, comp: ExprCompiler) -> ast.Try:
         """``v = <expr>``, or, when it raises, the error kept for the statements that read it."""
         value = comp.compile(let.expr)  # the names above the let, not the let's own
-        local = comp.bind_let(let)
-        return ast.Try(
-            body=[assign(local, value)],
-            handlers=[
-                ast.ExceptHandler(
-                    type=name("Exception"),
-                    name="_e",
-                    body=[assign(local, rt_call("let_failed", name("_e")))],
-                )
-            ],
-            orelse=[],
-            finalbody=[],
-        )
+        return let_assign(comp.bind_let(let), value)
 
     def _compute(self, stmt: A.Statement, comp: ExprCompiler) -> list[ast.stmt]:
         empty = ast.Dict(keys=[], values=[])

@@ -89,6 +89,7 @@ class VerifierBuilder(StatementCompiler):
             code = self.statement(stmt, comp, rule_name)
             body.extend(code.body)
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
+        body[len(start) : len(start)] = comp.prelude  # the constants its statements read
         finish = [
             const(title),
             name("_hard"),
@@ -201,6 +202,7 @@ class VerifierBuilder(StatementCompiler):
                         orelse=[],
                     ),
                 ]
+            body[:0] = comp.prelude  # the constants its statements read
             body.append(ast.Return(value=const(None)))
             doc = (
                 f"Guard of '{tool_name}': None when the call may run, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.constants import ConstantChecker
 from eigendsl.dsl.events import EventTyper
 from eigendsl.dsl.expressions import CONTEXT_NAMES
 from eigendsl.dsl.lets import name_taken
@@ -18,6 +19,7 @@ from eigendsl.dsl.narrowing import NotNull
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.syntax_errors import SCORE_WEIGHT
 from eigendsl.dsl.types import ANY, NAMED_TYPES, Type, from_field, list_of
+from eigendsl.dsl.uses import USE_KINDS, UseChecker
 from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.spec import DomainSpec, Tool, reserved_name
 
@@ -30,6 +32,7 @@ ALLOWED = {
     "check": {"db", "initial", "gold", "calls", "messages"},
     "query": {"db"},
     "tool": {"db"},
+    "constant": set(),  # a constant of the spec is the same in every episode
 }
 
 
@@ -44,11 +47,17 @@ class Scope:
     owner: str = "a parameter"  # what a name of ``names`` is ("a parameter of check 'x'")
     bound: tuple[tuple[str, Span], ...] = ()  # the variables of the collections gone over here
     not_null: tuple[NotNull, ...] = ()  # the paths a conditional's condition says are not null
+    # the spec's constants visible here (all of them in a declaration, the earlier ones in a
+    # constant), with their types
+    constants: tuple[tuple[A.Constant, Type], ...] = ()
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
             if key == name:
                 return value
+        for constant, t in self.constants:
+            if constant.name == name:
+                return t
         if name in CONTEXT_NAMES and name in ALLOWED[self.kind]:
             return CONTEXT_NAMES[name]
         return None
@@ -77,8 +86,15 @@ class Scope:
         """The let that ``name`` reads here, or None (a parameter, a quantifier's variable)."""
         return next((let for let in reversed(self.lets) if let.name == name), None)
 
+    def constant_named(self, name: str) -> A.Constant | None:
+        """The constant of the spec that ``name`` reads here, or None."""
+        if any(key == name for key, _ in self.names):
+            return None
+        return next((c for c, _ in self.constants if c.name == name), None)
+
     def visible(self) -> list[str]:
-        return [k for k, _ in self.names] + sorted(ALLOWED[self.kind])
+        names = [k for k, _ in self.names] + [c.name for c, _ in self.constants]
+        return names + sorted(ALLOWED[self.kind])
 
 
 @dataclass
@@ -90,6 +106,10 @@ class Resolved:
     rules: dict[str, A.Rule] = field(default_factory=dict)
     checks: dict[str, A.Check] = field(default_factory=dict)
     check_params: dict[str, dict[str, Type]] = field(default_factory=dict)
+    blocks: dict[str, A.Block] = field(default_factory=dict)
+    block_params: dict[str, dict[str, Type]] = field(default_factory=dict)
+    # The spec's constants (top-level lets), in the order they are bound: files, then lines.
+    spec_constants: dict[str, A.Constant] = field(default_factory=dict)
     # The nodes (equal when they are the same text at the same place) of the Index expressions
     # that read a table row, with the table's name, and of the names that read a constant of the
     # domain (``today``, ``now``), with its value. Keyed by node, not id(): a node's id is reused
@@ -100,7 +120,7 @@ class Resolved:
     optional_reads: set[A.Attribute] = field(default_factory=set)
 
 
-class Analyzer(EventTyper):
+class Analyzer(UseChecker, ConstantChecker, EventTyper):
     """Checks the declarations of checker files; the expression rules come from its bases."""
 
     def __init__(self, spec: DomainSpec, diagnostics: Diagnostics):
@@ -112,6 +132,9 @@ class Analyzer(EventTyper):
         self.let_reads: set[A.Let] = set()  # the lets some expression reads
         self.meant_null: set[A.Name] = set()  # None, nil: reported, then read as null
         self.event_lets: set[A.Let] = set()  # the lets of an event (`called ...`, `said ...`)
+        self.constant_types: tuple[tuple[A.Constant, Type], ...] = ()
+        self.block_uses: dict[str, list[A.Use]] = {}  # a block's uses of blocks and rules
+        self.rule_uses: list[A.Use] = []  # the uses of blocks in rules
         self.row_types = {
             name: Type(
                 "object",
@@ -126,11 +149,15 @@ class Analyzer(EventTyper):
     def declarations(self, modules: list[A.Module]) -> Resolved:
         seen: dict[tuple[str, str], Span] = {}
         blocks: list[A.Guard] = []
+        constants: list[A.Constant] = []
         for module in modules:
             for decl in module.declarations:
                 if isinstance(decl, A.Guard):
                     self._guard_tools(decl)
                     blocks.append(decl)
+                    continue
+                if isinstance(decl, A.Constant):
+                    constants.append(decl)
                     continue
                 kind = type(decl).__name__.lower()
                 name = decl.name
@@ -143,25 +170,42 @@ class Analyzer(EventTyper):
                     )
                     continue
                 seen[(kind, name)] = decl.name_span
-                other = {"rule": "check", "check": "rule"}.get(kind)
-                if other is not None and (other, name) in seen:  # `use` and reports name them
-                    self.diag.error(
-                        decl.name_span,
-                        f"'{name}' is declared twice, as a {other} (at {seen[(other, name)]}) "
-                        f"and as a {kind}; rules and checks share their names (`use {name}` "
-                        "would not say which), so rename one",
-                    )
+                for other in USE_KINDS:  # `use` and reports name them
+                    if other != kind and (other, name) in seen:
+                        self.diag.error(
+                            decl.name_span,
+                            f"'{name}' is declared twice, as a {other} (at "
+                            f"{seen[(other, name)]}) and as a {kind}; rules, checks and blocks "
+                            f"share their names (`use {name}` would not say which), so rename one",
+                        )
                 if isinstance(decl, A.Rule):
                     self.resolved.rules[name] = decl
+                elif isinstance(decl, A.Block):
+                    self.resolved.blocks[name] = decl
                 else:
                     self.resolved.checks[name] = decl
+        self.spec_constants(constants)
         for guard in blocks:
             self._guard(guard)
+        for block in self.resolved.blocks.values():  # before any use reads their types
+            self.resolved.block_params[block.name] = self._params(block.params, "block")
         for rule in self.resolved.rules.values():
-            self._body(rule.body, Scope("rule", ()))
+            self._body(rule.body, self._scope("rule", ()), "rule")
+        for block in self.resolved.blocks.values():
+            params = self.resolved.block_params[block.name]
+            owner = f"a parameter of block '{block.name}'"
+            scope = self._scope("check", tuple(params.items()), owner)
+            self._body(block.body, scope, "block", block.name)
         for check in self.resolved.checks.values():
             self._check(check)
+        self.use_cycles()
+        self.unread_constants()
         return self.resolved
+
+    def _scope(self, kind: str, names: tuple[tuple[str, Type], ...], owner: str = "") -> Scope:
+        """The scope of a declaration's body: its names and the spec's constants."""
+        scope = Scope(kind, names, constants=self.constant_types)
+        return replace(scope, owner=owner) if owner else scope
 
     def _guard_tools(self, guard: A.Guard) -> None:
         """Add ``guard`` to the blocks of each tool it names. A tool may have several blocks (a
@@ -204,7 +248,9 @@ class Analyzer(EventTyper):
             names += tuple((p, ANY) for p in missing)  # reported above, not at each read
             before = len(self.diag.items)
             owner = f"an argument of tool '{tool_name}'"
-            self._body(guard.body, Scope("guard", names, owner=owner))
+            for p in tool.params:
+                self.hidden_constant(p, span, f"tool '{tool_name}' has an argument", "guard")
+            self._body(guard.body, self._scope("guard", names, owner), "guard")
             # a shared block is checked once a tool: what an earlier tool's check said is not
             # said again
             said = {(d.span, d.message) for d in self.diag.items[start:before]}
@@ -213,16 +259,22 @@ class Analyzer(EventTyper):
             ]
 
     def _check(self, check: A.Check) -> None:
+        params = self._params(check.params, "check")
+        self.resolved.check_params[check.name] = params
+        owner = f"a parameter of check '{check.name}'"
+        self._body(check.body, self._scope("check", tuple(params.items()), owner), "check")
+
+    def _params(self, declared: tuple[A.Param, ...], kind: str) -> dict[str, Type]:
+        """The parameters of a check or a block, by name, with their types."""
         params: dict[str, Type] = {}
-        for param in check.params:
+        for param in declared:
             if param.name in params:
                 self.diag.error(param.span, f"parameter '{param.name}' is listed twice")
             if (why := reserved_name(param.name)) is not None:
                 self.diag.error(param.span, why)
+            self.hidden_constant(param.name, param.span, "this parameter is", kind)
             params[param.name] = self._type_ref(param.type) if param.type else ANY
-        self.resolved.check_params[check.name] = params
-        owner = f"a parameter of check '{check.name}'"
-        self._body(check.body, Scope("check", tuple(params.items()), owner=owner))
+        return params
 
     def _type_ref(self, ref: A.TypeRef) -> Type:
         if ref.name == "list":
@@ -236,8 +288,8 @@ class Analyzer(EventTyper):
         )
         return ANY
 
-    def _body(self, body: tuple[A.Statement, ...], scope: Scope) -> None:
-        """Check a block's statements."""
+    def _body(self, body: tuple[A.Statement, ...], scope: Scope, decl: str, name: str = "") -> None:
+        """Check the statements of a declaration of kind ``decl`` (a block: named ``name``)."""
         bound: list[A.Let] = []
         uses: dict[str, A.Use] = {}
         for index, stmt in enumerate(body):
@@ -314,7 +366,7 @@ class Analyzer(EventTyper):
                         'judge "The agent explains the refund"',
                     )
             elif isinstance(stmt, A.Use):
-                self._use(stmt, scope, uses)
+                self.use(stmt, scope, uses, decl, name)
         for let in bound:
             if let not in self.let_reads:
                 self.diag.warning(
@@ -322,30 +374,6 @@ class Analyzer(EventTyper):
                     f"'{let.name}' is bound by this let but no statement after it reads it; "
                     "use it below, or remove the let",
                 )
-
-    def _use(self, stmt: A.Use, scope: Scope, uses: dict[str, A.Use]) -> None:
-        """A ``use`` of a rule; ``uses`` holds the block's earlier ones, by rule."""
-        if scope.kind != "check":
-            self.diag.error(
-                stmt.span, "'use' is only allowed in a check; a rule or guard cannot reuse rules"
-            )
-        elif stmt.rule not in self.resolved.rules:
-            self.diag.error(
-                stmt.span,
-                f"'{stmt.rule}' is a check; 'use' takes a rule (declared with 'rule')"
-                if stmt.rule in self.resolved.checks
-                else f"unknown rule '{stmt.rule}'" + did_you_mean(stmt.rule, self.resolved.rules),
-            )
-        elif stmt.rule in uses:
-            # not an error: the rule's statements just run twice, and fail (or score) twice
-            self.diag.warning(
-                stmt.span,
-                f"rule '{stmt.rule}' is already used in this check (line "
-                f"{uses[stmt.rule].span.line}); a second 'use' judges it again, each failure "
-                "reported and each score counted twice: remove this one",
-            )
-        else:
-            uses[stmt.rule] = stmt
 
 
 def _names_read(body: tuple[A.Statement, ...]) -> set[str]:

@@ -202,7 +202,11 @@ class Score(Node):
 
 @dataclass(frozen=True)
 class Use(Node):
-    rule: str
+    """``use name``: a rule's statements judged here, or a block's; ``use name(a, b)`` gives
+    a block its arguments (``args`` is None without brackets)."""
+
+    name: str
+    args: tuple[Expr, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +270,24 @@ class Check(Node):
     body: tuple[Statement, ...]
 
 
-Declaration = Guard | Rule | Check
+@dataclass(frozen=True)
+class Block(Node):
+    """``block name(params):``: statements written out where a ``use`` names the block, its
+    parameters bound to the use's arguments; never judged on its own."""
+
+    name: str
+    name_span: Span
+    params: tuple[Param, ...]
+    body: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class Constant(Let):
+    """``let name = expr`` outside any declaration: a constant of the spec, read in every guard,
+    rule, check and block (a let of every block, bound above its first statement)."""
+
+
+Declaration = Guard | Rule | Check | Block | Constant
 
 
 @dataclass(frozen=True)

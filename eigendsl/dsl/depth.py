@@ -51,7 +51,12 @@ def too_deep(span: Span, depth: int, fix: str = "split it into several statement
 def deepest_statement(modules: Sequence[A.Module], fallback: Span) -> Diagnostic:
     """The error for a stage that ran out of Python's recursion limit all the same: at the most
     deeply nested statement of ``modules`` (at ``fallback`` when they have none)."""
-    statements = [s for m in modules for d in m.declarations for s in d.body]
+    statements = [
+        s
+        for m in modules
+        for d in m.declarations
+        for s in (d.body if not isinstance(d, A.Constant) else (d,))
+    ]
     if not statements:
         return Diagnostic(fallback, "an expression is nested too deeply to compile; simplify it")
     deepest = max(statements, key=expression_depth)

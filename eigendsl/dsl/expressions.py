@@ -113,7 +113,7 @@ class ExpressionTyper(ComparisonTyping):
     def _name(self, e: A.Name, scope: Scope) -> Type:
         t = scope.lookup(e.id)
         if t is not None:
-            let = scope.let_named(e.id)
+            let = scope.let_named(e.id) or scope.constant_named(e.id)
             if let is not None:
                 self.let_reads.add(let)
             return t

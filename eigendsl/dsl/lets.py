@@ -69,6 +69,12 @@ def name_taken(name: str, scope: Scope, var: bool = False) -> str | None:
             f"'{name}' is a name the DSL provides ({PROVIDED[name]}), which {this} would "
             f"hide; give {it} another name"
         )
+    constant = scope.constant_named(name)
+    if constant is not None:
+        return (
+            f"'{name}' is a constant of the spec (at {constant.name_span}), which {this} would "
+            f"hide; give {it} another name"
+        )
     outer = next((at for bound, at in reversed(scope.bound) if bound == name), None)
     if outer is not None:
         return (
@@ -172,7 +178,12 @@ def where(
 ) -> str:
     """`` (where a = ..., b = ...)``: the lets ``exprs`` read, for the text of a statement shown
     apart from its block; empty when it reads none."""
-    read = lets_read(exprs, lets)
+    # a block's parameter given the use's name of the same name (`status = status`) says nothing
+    read = [
+        let
+        for let in lets_read(exprs, lets)
+        if not (isinstance(let.expr, A.Name) and let.expr.id == let.name)
+    ]
     if not read:
         return ""
     bound = ", ".join(

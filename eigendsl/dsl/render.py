@@ -100,7 +100,9 @@ def dsl_string(value: str) -> str:
 
 def render_statement(stmt: A.Statement, rename: dict[str, str] | None = None) -> str:
     if isinstance(stmt, A.Use):
-        return f"use {stmt.rule}"
+        if stmt.args is None:
+            return f"use {stmt.name}"
+        return f"use {stmt.name}({', '.join(render_expr(a, rename) for a in stmt.args)})"
     if isinstance(stmt, A.Unchanged):
         return f"unchanged {render_expr(stmt.path, rename)}"
     if isinstance(stmt, A.Score):

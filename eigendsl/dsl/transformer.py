@@ -201,6 +201,17 @@ class ToAst(Transformer_NonRecursive):
         body = tuple(s for s in rest if s is not None and not isinstance(s, A.Param))
         return A.Check(self.pos.meta(meta), str(name), self.pos.token(name), params, body)
 
+    def block(self, meta, name, *rest):
+        params = tuple(p for p in rest if isinstance(p, A.Param))
+        body = tuple(s for s in rest if s is not None and not isinstance(s, A.Param))
+        return A.Block(self.pos.meta(meta), str(name), self.pos.token(name), params, body)
+
+    def constant(self, meta, name, expr):
+        self._shallow(meta, expr)
+        return A.Constant(
+            self.pos.meta(meta), str(name), self.pos.token(name), expr, self._src(meta)
+        )
+
     def param(self, meta, name, type_ref):
         return A.Param(self.pos.meta(meta), str(name), type_ref)
 
@@ -242,8 +253,11 @@ class ToAst(Transformer_NonRecursive):
         weight_value = float(_number_value(weight, self.pos, as_float=True))
         return A.Score(self.pos.meta(meta), weight_value, expr, self._src(meta))
 
-    def use(self, meta, name):
-        return A.Use(self.pos.token(name), str(name))
+    def use(self, meta, name, args):
+        return A.Use(self.pos.token(name), str(name), args)
+
+    def arguments(self, meta, *args):
+        return tuple(a for a in args if a is not None)
 
     def let(self, meta, name, expr):
         self._shallow(meta, expr)

@@ -208,9 +208,9 @@ def contradictory_checks(ctx: LintContext) -> None:
                     other = b if which == "a" else a.task
                     for failure in failures:
                         owner = ctx.statement_owner(failure.path, failure.line, failure.col)
-                        if owner is None or owner[0] != "check":
+                        if owner is None or owner[0] not in ("check", "block"):
                             # a policy rule used by the check: the composition's fault, not the
-                            # check's
+                            # check's (a block's statements are the check's own)
                             continue
                         found.setdefault(task["check"], {}).setdefault(owner[2], []).append(
                             (other["template"], other["check"], failure.reason)

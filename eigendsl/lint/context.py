@@ -193,6 +193,7 @@ class LintContext:
         for kind, decls in (
             ("rule", self.resolved.rules),
             ("check", self.resolved.checks),
+            ("block", self.resolved.blocks),
             ("guard", self.resolved.guards),
         ):
             for name, decl in decls.items():

@@ -248,11 +248,12 @@ def composed_template(
         lets = {s.name: f"{prefix}{s.name}" for s in check.body if isinstance(s, A.Let)}
         rename = {**rename, **lets}
         for stmt in check.body:
-            if isinstance(stmt, A.Use):
-                if stmt.rule in seen_uses:
+            text = render_statement(stmt, rename)
+            if isinstance(stmt, A.Use):  # a rule once; a block again where its arguments differ
+                if text in seen_uses:
                     continue
-                seen_uses.add(stmt.rule)
-            lines.append("    " + render_statement(stmt, rename))
+                seen_uses.add(text)
+            lines.append("    " + text)
     return entry, "\n".join(lines) + "\n"
 
 

@@ -4,7 +4,7 @@ NAME = 'cancel_declined'
 PARAMS = ('order_id', 'reason')
 
 def verify(trace):
-    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:88)."""
+    """Verifier of check 'cancel_declined' (retail/checks/tasks.chk:109)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:91:5: require db == initial'
+    'retail/checks/tasks.chk:112:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 91, 5, _vals))
-    'retail/checks/tasks.chk:92:5: require db == gold'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 112, 5, _vals))
+    'retail/checks/tasks.chk:113:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -105,8 +105,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 92, 5, _vals))
-    'retail/checks/tasks.chk:93:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 113, 5, _vals))
+    'retail/checks/tasks.chk:114:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 93, 5, _vals))
-    'retail/checks/tasks.chk:97:5: require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 114, 5, _vals))
+    'retail/checks/tasks.chk:118:5: require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"'
     _raised = False
     try:
         _v = rt.declined(trace, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
@@ -135,8 +135,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"', _why if _raised else "the agent never proposed the cancellation for the user to decline (no message of the agent's that names the cancellation, the order and the reason was answered no)", 'retail/checks/tasks.chk', 97, 5, _vals))
-    'retail/checks/tasks.chk:99:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require declined("cancel_pending_order", {order_id: order_id, reason: reason}) else "the agent never proposed the cancellation for the user to decline (no message of the agent\'s that names the cancellation, the order and the reason was answered no)"', _why if _raised else "the agent never proposed the cancellation for the user to decline (no message of the agent's that names the cancellation, the order and the reason was answered no)", 'retail/checks/tasks.chk', 118, 5, _vals))
+    'retail/checks/tasks.chk:120:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 99, 5, _vals))
-    'retail/checks/tasks.chk:100:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 120, 5, _vals))
+    'retail/checks/tasks.chk:121:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 100, 5, _vals))
-    'retail/checks/tasks.chk:101:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 121, 5, _vals))
+    'retail/checks/tasks.chk:122:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -178,5 +178,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 101, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 122, 5, _vals))
     return rt.finish('cancel_declined', _hard, 11, _soft, 0.0, _failures)

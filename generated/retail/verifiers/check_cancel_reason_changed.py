@@ -4,7 +4,7 @@ NAME = 'cancel_reason_changed'
 PARAMS = ('order_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'cancel_reason_changed' (retail/checks/tasks.chk:36)."""
+    """Verifier of check 'cancel_reason_changed' (retail/checks/tasks.chk:57)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -119,7 +119,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:41:5: require db == gold'
+    'retail/checks/tasks.chk:62:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 41, 5, _vals))
-    'retail/checks/tasks.chk:42:5: require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 62, 5, _vals))
+    'retail/checks/tasks.chk:63:5: require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': 'ordered by mistake'})
         _ok = bool(_v)
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")', _why, 'retail/checks/tasks.chk', 42, 5, _vals))
-    'retail/checks/tasks.chk:43:5: forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")', _why, 'retail/checks/tasks.chk', 63, 5, _vals))
+    'retail/checks/tasks.chk:64:5: forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': 'no longer needed'})
         _ok = not _v
@@ -161,8 +161,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")', _why, 'retail/checks/tasks.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:44:5: require db.orders[order_id].cancel_reason == "ordered by mistake"'
+        _failures.append(rt.Failure('forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")', _why, 'retail/checks/tasks.chk', 64, 5, _vals))
+    'retail/checks/tasks.chk:65:5: require db.orders[order_id].cancel_reason == "ordered by mistake"'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'cancel_reason')
         _r = 'ordered by mistake'
@@ -176,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].cancel_reason == "ordered by mistake"', _why, 'retail/checks/tasks.chk', 44, 5, _vals))
-    'retail/checks/tasks.chk:45:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].cancel_reason == "ordered by mistake"', _why, 'retail/checks/tasks.chk', 65, 5, _vals))
+    'retail/checks/tasks.chk:66:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -191,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 45, 5, _vals))
-    'retail/checks/tasks.chk:46:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 66, 5, _vals))
+    'retail/checks/tasks.chk:67:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -205,8 +205,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 46, 5, _vals))
-    'retail/checks/tasks.chk:47:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 67, 5, _vals))
+    'retail/checks/tasks.chk:68:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -220,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 47, 5, _vals))
-    'retail/checks/tasks.chk:48:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:69:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -234,8 +234,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 48, 5, _vals))
-    'retail/checks/tasks.chk:51:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 69, 5, _vals))
+    'retail/checks/tasks.chk:72:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
     _raised = False
     try:
         _v = any((any((round(v_n_24, 2) != round(p_total, 2) and (round(v_n_24) != v_n_24 or any((round(v_i_25['price'], 2) == round(v_n_24, 2) for v_i_25 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])))) for v_n_24 in rt.elements(rt.numbers(v_m_23['content'])))) for v_m_23 in rt.elements(messages) if v_m_23['role'] == 'assistant'))
@@ -250,8 +250,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 51, 5, _vals))
-    'retail/checks/tasks.chk:57:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 72, 5, _vals))
+    'retail/checks/tasks.chk:78:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_26['content'], p_total) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
@@ -266,5 +266,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 57, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 78, 5, _vals))
     return rt.finish('cancel_reason_changed', _hard, 17, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:103)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:124)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -15,6 +15,18 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_status_phrases_16 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
+    except Exception as _e:
+        v_status_phrases_16 = rt.let_failed(_e)
+    try:
+        v_next_words_20 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+    except Exception as _e:
+        v_next_words_20 = rt.let_failed(_e)
+    try:
+        v_denials_28 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', 'not possible', "isn't possible", 'not allowed', "won't be able", 'only pending']
+    except Exception as _e:
+        v_denials_28 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -76,7 +88,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:106:5: require db == initial'
+    'retail/checks/tasks.chk:127:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +102,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 106, 5, _vals))
-    'retail/checks/tasks.chk:107:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 127, 5, _vals))
+    'retail/checks/tasks.chk:128:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -104,8 +116,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 107, 5, _vals))
-    'retail/checks/tasks.chk:108:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 128, 5, _vals))
+    'retail/checks/tasks.chk:129:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -118,8 +130,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 108, 5, _vals))
-    'retail/checks/tasks.chk:109:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 129, 5, _vals))
+    'retail/checks/tasks.chk:130:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -133,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 109, 5, _vals))
-    'retail/checks/tasks.chk:110:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 130, 5, _vals))
+    'retail/checks/tasks.chk:131:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -147,8 +159,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 110, 5, _vals))
-    'retail/checks/tasks.chk:111:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 131, 5, _vals))
+    'retail/checks/tasks.chk:132:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -162,28 +174,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 111, 5, _vals))
-    'retail/checks/tasks.chk:114:5: let spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 132, 5, _vals))
     try:
-        v_spoken_11 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
+        v_status_11 = p_status
     except Exception as _e:
-        v_spoken_11 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:124:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+        v_status_11 = rt.let_failed(_e)
     try:
-        v_later_12 = ['processed', 'delivered'] if p_status == 'pending' else ['delivered'] if p_status == 'processed' else ['none']
+        v_others_12 = ['processed', 'delivered', 'return requested', 'exchange requested']
     except Exception as _e:
-        v_later_12 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:125:5: let next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"]'
+        v_others_12 = rt.let_failed(_e)
     try:
-        v_next_13 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+        v_latest_13 = False
     except Exception as _e:
-        v_next_13 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:128:5: require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+        v_latest_13 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:419:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    try:
+        v_later_14 = ['processed', 'delivered'] if rt.let_value(v_status_11) == 'pending' else ['delivered'] if rt.let_value(v_status_11) == 'processed' else ['none']
+    except Exception as _e:
+        v_later_14 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:420:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
-        _v = rt.said(trace, 'assistant', p_status) or any((rt.said(trace, 'assistant', v_p_14['phrase']) for v_p_14 in rt.elements(rt.let_value(v_spoken_11)) if v_p_14['status'] == p_status))
+        _v = rt.said(trace, 'assistant', rt.let_value(v_status_11)) or any((rt.said(trace, 'assistant', v_p_15['phrase']) for v_p_15 in rt.elements(rt.let_value(v_status_phrases_16)) if v_p_15['status'] == rt.let_value(v_status_11)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('(said status or any(p in spoken where p.status == status: said p.phrase))', False) + ' (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
+        _why = None if _ok else rt.condition_reason('(said status or any(p in status_phrases where p.status == status: said p.phrase))', False) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -193,13 +207,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 128, 5, _vals))
-    'retail/checks/tasks.chk:130:5: forbid any(m in messages where m.role == "assistant": any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the order\'s"'
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]) (in block status_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 420, 5, _vals))
+    'retail/checks/tasks.chk:422:5: let other_said = any(m in messages where m.role == "assistant": any(s in others where s != status and not (s in later and (any(w in next_words: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))'
+    try:
+        v_other_said_22 = any((any((rt.text_says(v_m_17['content'], v_s_18) or any((rt.text_says(v_m_17['content'], v_p_21['phrase']) for v_p_21 in rt.elements(rt.let_value(v_status_phrases_16)) if v_p_21['status'] == v_s_18)) for v_s_18 in rt.elements(rt.let_value(v_others_12)) if v_s_18 != rt.let_value(v_status_11) and (not (rt.member(v_s_18, rt.let_value(v_later_14)) and ((any((rt.text_says(v_m_17['content'], v_w_19 + ' ' + v_s_18) for v_w_19 in rt.elements(rt.let_value(v_next_words_20)))) or rt.text_says(v_m_17['content'], v_s_18 + ' soon')) or rt.text_says(v_m_17['content'], v_s_18 + ' shortly')))))) for v_m_17 in rt.elements(messages) if v_m_17['role'] == 'assistant'))
+    except Exception as _e:
+        v_other_said_22 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:426:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
     _raised = False
     try:
-        _v = any((any((rt.text_says(v_m_15['content'], v_s_16) or any((rt.text_says(v_m_15['content'], v_p_18['phrase']) for v_p_18 in rt.elements(rt.let_value(v_spoken_11)) if v_p_18['status'] == v_s_16)) for v_s_16 in rt.elements(['processed', 'delivered', 'return requested', 'exchange requested']) if v_s_16 != p_status and (not (rt.member(v_s_16, rt.let_value(v_later_12)) and ((any((rt.text_says(v_m_15['content'], v_w_17 + ' ' + v_s_16) for v_w_17 in rt.elements(rt.let_value(v_next_13)))) or rt.text_says(v_m_15['content'], v_s_16 + ' soon')) or rt.text_says(v_m_15['content'], v_s_16 + ' shortly')))))) for v_m_15 in rt.elements(messages) if v_m_15['role'] == 'assistant'))
+        _v = rt.let_value(v_other_said_22) and (not rt.let_value(v_latest_13))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(s in ["processed", "delivered", "return requested", "exchange requested"] where (s != status and not ((s in later and ((any(w in next: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))))', True) + ' (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])'
+        _why = None if _ok else rt.condition_reason('(other_said and not latest)', True) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -209,16 +228,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(s in ["processed", "delivered", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the order\'s" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 130, 5, _vals))
-    'retail/checks/tasks.chk:137:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"]'
-    try:
-        v_claims_19 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way']
-    except Exception as _e:
-        v_claims_19 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:141:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 426, 5, _vals))
+    'retail/checks/tasks.chk:427:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_claim_20) for v_claim_20 in rt.elements(rt.let_value(v_claims_19))))
+        _v = rt.let_value(v_other_said_22) and rt.let_value(v_latest_13)
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(other_said and latest)', True) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 427, 5, _vals))
+    'retail/checks/tasks.chk:136:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"]'
+    try:
+        v_claims_23 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way']
+    except Exception as _e:
+        v_claims_23 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:140:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+    _raised = False
+    try:
+        _v = any((rt.said(trace, 'assistant', v_claim_24) for v_claim_24 in rt.elements(rt.let_value(v_claims_23))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])'
         _vals = {}
@@ -230,13 +265,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 141, 5, _vals))
-    'retail/checks/tasks.chk:146:5: require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and (says(m.content, status) or any(p in spoken where p.status == status: says(m.content, p.phrase))) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 140, 5, _vals))
+    'retail/checks/tasks.chk:145:5: require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))) and any(w in denials: says(m.content, w))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
     _raised = False
     try:
-        _v = any(((rt.contains(str(v_m_21['content']).lower(), 'cancel') and (rt.text_says(v_m_21['content'], p_status) or any((rt.text_says(v_m_21['content'], v_p_22['phrase']) for v_p_22 in rt.elements(rt.let_value(v_spoken_11)) if v_p_22['status'] == p_status)))) and any((rt.text_says(v_m_21['content'], v_w_23) for v_w_23 in rt.elements(['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', 'not possible', "isn't possible", 'not allowed', "won't be able", 'only pending']))) for v_m_21 in rt.elements(messages) if v_m_21['role'] == 'assistant'))
+        _v = any(((rt.contains(str(v_m_25['content']).lower(), 'cancel') and (rt.text_says(v_m_25['content'], p_status) or any((rt.text_says(v_m_25['content'], v_p_26['phrase']) for v_p_26 in rt.elements(rt.let_value(v_status_phrases_16)) if v_p_26['status'] == p_status)))) and any((rt.text_says(v_m_25['content'], v_w_27) for v_w_27 in rt.elements(rt.let_value(v_denials_28)))) for v_m_25 in rt.elements(messages) if v_m_25['role'] == 'assistant'))
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(m in messages where m.role == "assistant": ((lower(m.content) contains "cancel" and (says(m.content, status) or any(p in spoken where p.status == status: says(m.content, p.phrase)))) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))))', '((lower(m.content) contains "cancel" and (says(m.content, status) or any(p in spoken where p.status == status: says(m.content, p.phrase)))) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w)))', None, 'messages', (v_m_24 for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'), messages) + ' (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
+        _why = None if _ok else rt.any_reason('any(m in messages where m.role == "assistant": ((lower(m.content) contains "cancel" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase)))) and any(w in denials: says(m.content, w))))', '((lower(m.content) contains "cancel" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase)))) and any(w in denials: says(m.content, w)))', None, 'messages', (v_m_29 for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'), messages) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], denials = ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -246,5 +281,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and (says(m.content, status) or any(p in spoken where p.status == status: says(m.content, p.phrase))) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 146, 5, _vals))
-    return rt.finish('cancel_refused_not_pending', _hard, 14, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant": lower(m.content) contains "cancel" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))) and any(w in denials: says(m.content, w))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], denials = ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 145, 5, _vals))
+    return rt.finish('cancel_refused_not_pending', _hard, 15, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:239)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:237)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -121,7 +121,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:244:5: require db == gold'
+    'retail/checks/tasks.chk:242:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -135,8 +135,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 244, 5, _vals))
-    'retail/checks/tasks.chk:245:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 242, 5, _vals))
+    'retail/checks/tasks.chk:243:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
-    'retail/checks/tasks.chk:246:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 243, 5, _vals))
+    'retail/checks/tasks.chk:244:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
-    'retail/checks/tasks.chk:247:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 244, 5, _vals))
+    'retail/checks/tasks.chk:245:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
-    'retail/checks/tasks.chk:248:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
+    'retail/checks/tasks.chk:246:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -194,8 +194,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
-    'retail/checks/tasks.chk:249:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
+    'retail/checks/tasks.chk:247:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -208,8 +208,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
-    'retail/checks/tasks.chk:250:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
+    'retail/checks/tasks.chk:248:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -222,8 +222,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
-    'retail/checks/tasks.chk:251:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
+    'retail/checks/tasks.chk:249:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -237,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
-    'retail/checks/tasks.chk:252:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
+    'retail/checks/tasks.chk:250:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -251,8 +251,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
-    'retail/checks/tasks.chk:254:5: forbid any(i in initial.orders[order_id].items where round(i.price, 2) != round(refund, 2): said i.price) else "the agent said another item\'s price than the refund"'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
+    'retail/checks/tasks.chk:252:5: forbid any(i in initial.orders[order_id].items where round(i.price, 2) != round(refund, 2): said i.price) else "the agent said another item\'s price than the refund"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_i_23['price']) for v_i_23 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if round(v_i_23['price'], 2) != round(p_refund, 2)))
@@ -267,13 +267,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in initial.orders[order_id].items where round(i.price, 2) != round(refund, 2): said i.price) else "the agent said another item\'s price than the refund"', _why if _raised else "the agent said another item's price than the refund", 'retail/checks/tasks.chk', 254, 5, _vals))
-    'retail/checks/tasks.chk:256:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(i in initial.orders[order_id].items where round(i.price, 2) != round(refund, 2): said i.price) else "the agent said another item\'s price than the refund"', _why if _raised else "the agent said another item's price than the refund", 'retail/checks/tasks.chk', 252, 5, _vals))
+    'retail/checks/tasks.chk:254:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_25 = round(sum((v_i_24['price'] for v_i_24 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:257:5: forbid order_total != round(refund, 2) and said order_total else "the agent said the order\'s total, not the refund"'
+    'retail/checks/tasks.chk:255:5: forbid order_total != round(refund, 2) and said order_total else "the agent said the order\'s total, not the refund"'
     _raised = False
     try:
         _v = rt.let_value(v_order_total_25) != round(p_refund, 2) and rt.said(trace, 'assistant', rt.let_value(v_order_total_25))
@@ -288,8 +288,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid order_total != round(refund, 2) and said order_total else "the agent said the order\'s total, not the refund" (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))', _why if _raised else "the agent said the order's total, not the refund", 'retail/checks/tasks.chk', 257, 5, _vals))
-    'retail/checks/tasks.chk:258:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid order_total != round(refund, 2) and said order_total else "the agent said the order\'s total, not the refund" (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))', _why if _raised else "the agent said the order's total, not the refund", 'retail/checks/tasks.chk', 255, 5, _vals))
+    'retail/checks/tasks.chk:256:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_26['content'], p_refund) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
@@ -304,5 +304,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 258, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 256, 5, _vals))
     return rt.finish('items_returned', _hard, 19, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:263)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:261)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -124,7 +124,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:268:5: require db == gold'
+    'retail/checks/tasks.chk:266:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 268, 5, _vals))
-    'retail/checks/tasks.chk:269:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 266, 5, _vals))
+    'retail/checks/tasks.chk:267:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 269, 5, _vals))
-    'retail/checks/tasks.chk:270:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 267, 5, _vals))
+    'retail/checks/tasks.chk:268:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -166,8 +166,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 270, 5, _vals))
-    'retail/checks/tasks.chk:272:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 268, 5, _vals))
+    'retail/checks/tasks.chk:270:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -181,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 272, 5, _vals))
-    'retail/checks/tasks.chk:273:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 270, 5, _vals))
+    'retail/checks/tasks.chk:271:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 273, 5, _vals))
-    'retail/checks/tasks.chk:274:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 271, 5, _vals))
+    'retail/checks/tasks.chk:272:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -210,8 +210,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 274, 5, _vals))
-    'retail/checks/tasks.chk:275:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 272, 5, _vals))
+    'retail/checks/tasks.chk:273:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -224,8 +224,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 275, 5, _vals))
-    'retail/checks/tasks.chk:276:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 273, 5, _vals))
+    'retail/checks/tasks.chk:274:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -238,8 +238,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 276, 5, _vals))
-    'retail/checks/tasks.chk:277:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 274, 5, _vals))
+    'retail/checks/tasks.chk:275:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -252,8 +252,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 277, 5, _vals))
-    'retail/checks/tasks.chk:280:5: forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"'
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 275, 5, _vals))
+    'retail/checks/tasks.chk:278:5: forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_i_23['price']) for v_i_23 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if ((v_i_23['item_id'] != p_item_id and v_i_23['item_id'] != p_other_item_id) and round(v_i_23['price'], 2) != round(p_refund, 2)) and round(v_i_23['price'], 2) != round(p_new_balance, 2)))
@@ -268,13 +268,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"', _why if _raised else 'the agent said the price of an item that is not returned', 'retail/checks/tasks.chk', 280, 5, _vals))
-    'retail/checks/tasks.chk:284:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"', _why if _raised else 'the agent said the price of an item that is not returned', 'retail/checks/tasks.chk', 278, 5, _vals))
+    'retail/checks/tasks.chk:282:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_25 = round(sum((v_i_24['price'] for v_i_24 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:285:5: forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund"'
+    'retail/checks/tasks.chk:283:5: forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund"'
     _raised = False
     try:
         _v = (rt.let_value(v_order_total_25) != round(p_refund, 2) and rt.let_value(v_order_total_25) != round(p_new_balance, 2)) and rt.said(trace, 'assistant', rt.let_value(v_order_total_25))
@@ -289,8 +289,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund" (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))', _why if _raised else "the agent said the order's total, not the refund", 'retail/checks/tasks.chk', 285, 5, _vals))
-    'retail/checks/tasks.chk:287:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund" (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))', _why if _raised else "the agent said the order's total, not the refund", 'retail/checks/tasks.chk', 283, 5, _vals))
+    'retail/checks/tasks.chk:285:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_26['content'], p_refund) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
@@ -305,5 +305,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 287, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 285, 5, _vals))
     return rt.finish('items_returned_to_gift_card', _hard, 19, _soft, 0.0, _failures)

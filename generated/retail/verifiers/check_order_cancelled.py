@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:10)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:31)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -120,7 +120,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:15:5: require db == gold'
+    'retail/checks/tasks.chk:36:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 15, 5, _vals))
-    'retail/checks/tasks.chk:16:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 36, 5, _vals))
+    'retail/checks/tasks.chk:37:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 16, 5, _vals))
-    'retail/checks/tasks.chk:17:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 37, 5, _vals))
+    'retail/checks/tasks.chk:38:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 17, 5, _vals))
-    'retail/checks/tasks.chk:18:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 38, 5, _vals))
+    'retail/checks/tasks.chk:39:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 18, 5, _vals))
-    'retail/checks/tasks.chk:19:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 39, 5, _vals))
+    'retail/checks/tasks.chk:40:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -192,8 +192,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 19, 5, _vals))
-    'retail/checks/tasks.chk:20:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 40, 5, _vals))
+    'retail/checks/tasks.chk:41:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 20, 5, _vals))
-    'retail/checks/tasks.chk:21:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 41, 5, _vals))
+    'retail/checks/tasks.chk:42:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 21, 5, _vals))
-    'retail/checks/tasks.chk:24:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 42, 5, _vals))
+    'retail/checks/tasks.chk:45:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
     _raised = False
     try:
         _v = any((any((round(v_n_24, 2) != round(p_total, 2) and (round(v_n_24) != v_n_24 or any((round(v_i_25['price'], 2) == round(v_n_24, 2) for v_i_25 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])))) for v_n_24 in rt.elements(rt.numbers(v_m_23['content'])))) for v_m_23 in rt.elements(messages) if v_m_23['role'] == 'assistant'))
@@ -237,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 24, 5, _vals))
-    'retail/checks/tasks.chk:30:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 45, 5, _vals))
+    'retail/checks/tasks.chk:51:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_26['content'], p_total) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
@@ -253,8 +253,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 30, 5, _vals))
-    'retail/checks/tasks.chk:34:5: score 1: said "cancelled"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 51, 5, _vals))
+    'retail/checks/tasks.chk:55:5: score 1: said "cancelled"'
     try:
         _v = rt.said(trace, 'assistant', 'cancelled')
         _ok = bool(_v)
@@ -267,5 +267,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 34, 5, _vals))
+        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 55, 5, _vals))
     return rt.finish('order_cancelled', _hard, 16, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_cancelled_name_zip'
 PARAMS = ('order_id', 'reason', 'total', 'first_name', 'last_name', 'zip')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:62)."""
+    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:83)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -123,7 +123,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:67:5: require db == gold'
+    'retail/checks/tasks.chk:88:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -137,8 +137,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:68:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 88, 5, _vals))
+    'retail/checks/tasks.chk:89:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
     try:
         _v = rt.called(calls, 'find_user_id_by_name_zip', {'first_name': p_first_name, 'last_name': p_last_name, 'zip': p_zip})
         _ok = bool(_v)
@@ -151,8 +151,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:69:5: forbid called find_user_id_by_email'
+        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 89, 5, _vals))
+    'retail/checks/tasks.chk:90:5: forbid called find_user_id_by_email'
     try:
         _v = rt.called(calls, 'find_user_id_by_email')
         _ok = not _v
@@ -165,8 +165,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 69, 5, _vals))
-    'retail/checks/tasks.chk:70:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 90, 5, _vals))
+    'retail/checks/tasks.chk:91:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 70, 5, _vals))
-    'retail/checks/tasks.chk:71:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 91, 5, _vals))
+    'retail/checks/tasks.chk:92:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -194,8 +194,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:72:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 92, 5, _vals))
+    'retail/checks/tasks.chk:93:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -208,8 +208,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 72, 5, _vals))
-    'retail/checks/tasks.chk:73:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 93, 5, _vals))
+    'retail/checks/tasks.chk:94:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -223,8 +223,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 73, 5, _vals))
-    'retail/checks/tasks.chk:74:5: require said total'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 94, 5, _vals))
+    'retail/checks/tasks.chk:95:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -237,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 74, 5, _vals))
-    'retail/checks/tasks.chk:77:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 95, 5, _vals))
+    'retail/checks/tasks.chk:98:5: forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"'
     _raised = False
     try:
         _v = any((any((round(v_n_24, 2) != round(p_total, 2) and (round(v_n_24) != v_n_24 or any((round(v_i_25['price'], 2) == round(v_n_24, 2) for v_i_25 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])))) for v_n_24 in rt.elements(rt.numbers(v_m_23['content'])))) for v_m_23 in rt.elements(messages) if v_m_23['role'] == 'assistant'))
@@ -253,8 +253,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 77, 5, _vals))
-    'retail/checks/tasks.chk:83:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in numbers(m.content): round(n, 2) != round(total, 2) and (round(n) != n or any(i in initial.orders[order_id].items: round(i.price, 2) == round(n, 2))))) else "the agent said another amount than the order\'s total (an item\'s price, or another sum)"', _why if _raised else "the agent said another amount than the order's total (an item's price, or another sum)", 'retail/checks/tasks.chk', 98, 5, _vals))
+    'retail/checks/tasks.chk:104:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_26['content'], p_total) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
@@ -269,5 +269,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 83, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 104, 5, _vals))
     return rt.finish('order_cancelled_name_zip', _hard, 17, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'status_reported'
 PARAMS = ('order_id', 'status', 'tracking_number')
 
 def verify(trace):
-    """Verifier of check 'status_reported' (retail/checks/tasks.chk:339)."""
+    """Verifier of check 'status_reported' (retail/checks/tasks.chk:337)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -16,6 +16,18 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_statuses_12 = ['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']
+    except Exception as _e:
+        v_statuses_12 = rt.let_failed(_e)
+    try:
+        v_status_phrases_17 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
+    except Exception as _e:
+        v_status_phrases_17 = rt.let_failed(_e)
+    try:
+        v_next_words_21 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+    except Exception as _e:
+        v_next_words_21 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -77,7 +89,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:342:5: require db == initial'
+    'retail/checks/tasks.chk:340:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -91,8 +103,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 342, 5, _vals))
-    'retail/checks/tasks.chk:343:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 340, 5, _vals))
+    'retail/checks/tasks.chk:341:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -105,8 +117,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 343, 5, _vals))
-    'retail/checks/tasks.chk:344:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 341, 5, _vals))
+    'retail/checks/tasks.chk:342:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -120,28 +132,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 344, 5, _vals))
-    'retail/checks/tasks.chk:347:5: let spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 342, 5, _vals))
     try:
-        v_spoken_11 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
+        v_status_11 = p_status
     except Exception as _e:
-        v_spoken_11 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:357:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+        v_status_11 = rt.let_failed(_e)
     try:
-        v_later_12 = ['processed', 'delivered'] if p_status == 'pending' else ['delivered'] if p_status == 'processed' else ['none']
+        v_others_13 = rt.let_value(v_statuses_12)
     except Exception as _e:
-        v_later_12 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:358:5: let next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"]'
+        v_others_13 = rt.let_failed(_e)
     try:
-        v_next_13 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+        v_latest_14 = False
     except Exception as _e:
-        v_next_13 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:361:5: require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+        v_latest_14 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:419:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    try:
+        v_later_15 = ['processed', 'delivered'] if rt.let_value(v_status_11) == 'pending' else ['delivered'] if rt.let_value(v_status_11) == 'processed' else ['none']
+    except Exception as _e:
+        v_later_15 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:420:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
-        _v = rt.said(trace, 'assistant', p_status) or any((rt.said(trace, 'assistant', v_p_14['phrase']) for v_p_14 in rt.elements(rt.let_value(v_spoken_11)) if v_p_14['status'] == p_status))
+        _v = rt.said(trace, 'assistant', rt.let_value(v_status_11)) or any((rt.said(trace, 'assistant', v_p_16['phrase']) for v_p_16 in rt.elements(rt.let_value(v_status_phrases_17)) if v_p_16['status'] == rt.let_value(v_status_11)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('(said status or any(p in spoken where p.status == status: said p.phrase))', False) + ' (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
+        _why = None if _ok else rt.condition_reason('(said status or any(p in status_phrases where p.status == status: said p.phrase))', False) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -151,13 +165,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in spoken where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 361, 5, _vals))
-    'retail/checks/tasks.chk:363:5: forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the order\'s"'
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]) (in block status_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 420, 5, _vals))
+    'retail/checks/tasks.chk:422:5: let other_said = any(m in messages where m.role == "assistant": any(s in others where s != status and not (s in later and (any(w in next_words: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))'
+    try:
+        v_other_said_23 = any((any((rt.text_says(v_m_18['content'], v_s_19) or any((rt.text_says(v_m_18['content'], v_p_22['phrase']) for v_p_22 in rt.elements(rt.let_value(v_status_phrases_17)) if v_p_22['status'] == v_s_19)) for v_s_19 in rt.elements(rt.let_value(v_others_13)) if v_s_19 != rt.let_value(v_status_11) and (not (rt.member(v_s_19, rt.let_value(v_later_15)) and ((any((rt.text_says(v_m_18['content'], v_w_20 + ' ' + v_s_19) for v_w_20 in rt.elements(rt.let_value(v_next_words_21)))) or rt.text_says(v_m_18['content'], v_s_19 + ' soon')) or rt.text_says(v_m_18['content'], v_s_19 + ' shortly')))))) for v_m_18 in rt.elements(messages) if v_m_18['role'] == 'assistant'))
+    except Exception as _e:
+        v_other_said_23 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:426:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
     _raised = False
     try:
-        _v = any((any((rt.text_says(v_m_15['content'], v_s_16) or any((rt.text_says(v_m_15['content'], v_p_18['phrase']) for v_p_18 in rt.elements(rt.let_value(v_spoken_11)) if v_p_18['status'] == v_s_16)) for v_s_16 in rt.elements(['pending', 'processed', 'delivered', 'cancelled', 'return requested', 'exchange requested']) if v_s_16 != p_status and (not (rt.member(v_s_16, rt.let_value(v_later_12)) and ((any((rt.text_says(v_m_15['content'], v_w_17 + ' ' + v_s_16) for v_w_17 in rt.elements(rt.let_value(v_next_13)))) or rt.text_says(v_m_15['content'], v_s_16 + ' soon')) or rt.text_says(v_m_15['content'], v_s_16 + ' shortly')))))) for v_m_15 in rt.elements(messages) if v_m_15['role'] == 'assistant'))
+        _v = rt.let_value(v_other_said_23) and (not rt.let_value(v_latest_14))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where (s != status and not ((s in later and ((any(w in next: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))))', True) + ' (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])'
+        _why = None if _ok else rt.condition_reason('(other_said and not latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -167,8 +186,24 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(s in ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"] where s != status and not (s in later and (any(w in next: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in spoken where p.status == s: says(m.content, p.phrase)))) else "the agent said another status than the order\'s" (where spoken = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], next = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"])', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 363, 5, _vals))
-    'retail/checks/tasks.chk:368:5: require said tracking_number'
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 426, 5, _vals))
+    'retail/checks/tasks.chk:427:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
+    _raised = False
+    try:
+        _v = rt.let_value(v_other_said_23) and rt.let_value(v_latest_14)
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(other_said and latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = false, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 427, 5, _vals))
+    'retail/checks/tasks.chk:344:5: require said tracking_number'
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
         _ok = bool(_v)
@@ -181,8 +216,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 368, 5, _vals))
-    'retail/checks/tasks.chk:369:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 344, 5, _vals))
+    'retail/checks/tasks.chk:345:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -195,5 +230,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 369, 5, _vals))
-    return rt.finish('status_reported', _hard, 11, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 345, 5, _vals))
+    return rt.finish('status_reported', _hard, 12, _soft, 0.0, _failures)

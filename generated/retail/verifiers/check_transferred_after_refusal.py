@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:417)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:371)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -14,6 +14,10 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_denials_19 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', 'not possible', "isn't possible", 'not allowed', "won't be able", 'only pending']
+    except Exception as _e:
+        v_denials_19 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -89,7 +93,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/tasks.chk:421:5: require db == initial'
+    'retail/checks/tasks.chk:375:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -103,8 +107,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 421, 5, _vals))
-    'retail/checks/tasks.chk:422:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 375, 5, _vals))
+    'retail/checks/tasks.chk:376:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -117,8 +121,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 422, 5, _vals))
-    'retail/checks/tasks.chk:423:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 376, 5, _vals))
+    'retail/checks/tasks.chk:377:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -131,8 +135,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 423, 5, _vals))
-    'retail/checks/tasks.chk:424:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 377, 5, _vals))
+    'retail/checks/tasks.chk:378:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -146,8 +150,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 424, 5, _vals))
-    'retail/checks/tasks.chk:425:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 378, 5, _vals))
+    'retail/checks/tasks.chk:379:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -161,18 +165,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 425, 5, _vals))
-    'retail/checks/tasks.chk:430:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w)): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 379, 5, _vals))
+    'retail/checks/tasks.chk:384:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and (lower(m.content) contains "refund" or lower(m.content) contains "compensation") and any(w in denials: says(m.content, w)): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
-        v_refused_then_transferred_20 = any((any((any((v_m_17['position'] < v_u_19['position'] and v_u_19['position'] < v_c_16['position'] for v_u_19 in rt.elements(messages) if v_u_19['role'] == 'user')) for v_m_17 in rt.elements(messages) if ((v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and (rt.contains(str(v_m_17['content']).lower(), 'refund') or rt.contains(str(v_m_17['content']).lower(), 'compensation'))) and any((rt.text_says(v_m_17['content'], v_w_18) for v_w_18 in rt.elements(['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', 'not possible', "isn't possible", 'not allowed', "won't be able", 'only pending']))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
+        v_refused_then_transferred_21 = any((any((any((v_m_17['position'] < v_u_20['position'] and v_u_20['position'] < v_c_16['position'] for v_u_20 in rt.elements(messages) if v_u_20['role'] == 'user')) for v_m_17 in rt.elements(messages) if ((v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and (rt.contains(str(v_m_17['content']).lower(), 'refund') or rt.contains(str(v_m_17['content']).lower(), 'compensation'))) and any((rt.text_says(v_m_17['content'], v_w_18) for v_w_18 in rt.elements(rt.let_value(v_denials_19)))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
-        v_refused_then_transferred_20 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:436:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+        v_refused_then_transferred_21 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:389:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
-        _v = rt.let_value(v_refused_then_transferred_20)
+        _v = rt.let_value(v_refused_then_transferred_21)
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_21 for v_c_21 in rt.elements(calls) if v_c_21['tool'] == 'transfer_to_human_agents' and v_c_21['ok']), calls)
+        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in denials: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in denials: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_22 for v_c_22 in rt.elements(calls) if v_c_22['tool'] == 'transfer_to_human_agents' and v_c_22['ok']), calls) + ' (where denials = ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -182,16 +186,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"]: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 436, 5, _vals))
-    'retail/checks/tasks.chk:439:5: let claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"]'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where denials = ["cannot", "can not", "can\'t", "can’t", "unable", "not able", "not possible", "isn\'t possible", "not allowed", "won\'t be able", "only pending"], refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where (((m.role == "assistant" and m.position < c.position) and (lower(m.content) contains "refund" or lower(m.content) contains "compensation")) and any(w in denials: says(m.content, w))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 389, 5, _vals))
+    'retail/checks/tasks.chk:392:5: let claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"]'
     try:
-        v_claims_22 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited']
+        v_claims_23 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited']
     except Exception as _e:
-        v_claims_22 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:442:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+        v_claims_23 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:395:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_claim_23) for v_claim_23 in rt.elements(rt.let_value(v_claims_22))))
+        _v = any((rt.said(trace, 'assistant', v_claim_24) for v_claim_24 in rt.elements(rt.let_value(v_claims_23))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])'
         _vals = {}
@@ -203,5 +207,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 442, 5, _vals))
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = ["have refunded", "will be refunded", "has been refunded", "refund is on its way", "have issued", "has been issued", "have applied", "has been applied", "have credited", "has been credited"])', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 395, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 12, _soft, 0.0, _failures)
