@@ -166,21 +166,59 @@ class Message:
 # A decimal comma: between digits, one or two digits after it (``25,0``, ``12,50``); three
 # (``1,093``) make a thousands separator, which goes with the other commas.
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+# Thousands grouped with points: before a decimal comma (``1.000,50``) or in two groups or more
+# (``1.000.000``). One group alone, ``1.000``, is a decimal point, as English writes it.
+_POINT_GROUPED = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:(?:\.\d{3})+,\d{1,2}|(?:\.\d{3}){2,})(?!\d|[.,]\d)"
+)
+# Thousands grouped with a space, a no-break or a thin space (``1 000``, ``12 500.50``): each
+# group exactly three digits; glued only beside money (see :func:`_glue_thousands`).
+_SPACE_GROUPED = re.compile(r"(?<![\w.])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?!\d)")
+_BILLS = re.compile(r"\s*(?:bills?|notes?|coins?)\b")  # "2 100 dollar bills" are two numbers
 # An ISO date and time: the ``T`` between them (``2025-06-16T15:00``) parts the two.
 _ISO_T = re.compile(r"(?<=\d{4}-\d\d-\d\d)t(?=\d\d:\d\d)")
 
 
+def _point_grouped(text: str) -> str:
+    """``text`` with thousands grouped by points written plain (``1.000,50`` is ``1000.50``)."""
+    return _POINT_GROUPED.sub(lambda m: m.group().replace(".", "").replace(",", "."), text)
+
+
+def _glue_thousands(text: str) -> str:
+    """``text`` with thousands grouped by spaces written plain where a currency sign or code is
+    before them or a money word after them (``1 000 eur``, ``$ 12 500``); elsewhere two numbers
+    a space apart stay two (``items 1 000``, ``2 100-dollar bills``, ``2 100 dollar bills``).
+
+    >>> _glue_thousands("1 000 eur, $12\u00a0500.50, 2 100-dollar bills, items 1 000, 1 0000 usd")
+    '1000 eur, $12500.50, 2 100-dollar bills, items 1 000, 1 0000 usd'
+    >>> _glue_thousands("2 100 dollar bills")
+    '2 100 dollar bills'
+    """
+
+    def glued(match: re.Match[str]) -> str:
+        start, end = match.span()
+        money_after = _MONEY_AFTER.match(text, end)
+        if _MONEY_BEFORE.search(text, max(0, start - 8), start) or (
+            money_after and not _BILLS.match(text, money_after.end())
+        ):
+            return re.sub(r"[ \u00a0\u2009\u202f]", "", match.group())
+        return match.group()
+
+    return _SPACE_GROUPED.sub(glued, text)
+
+
 def normalize_text(text: Any) -> str:
     """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention) but a
-    decimal comma read as a point, and an ISO date and time parted by a space.
+    decimal comma read as a point, thousands grouped by points or (beside money) spaces written
+    plain, and an ISO date and time parted by a space.
 
-    >>> normalize_text("Copay: 25,0 EUR; 1,093.34 in all, on 2025-06-16T15:00")
-    'copay: 25.0 eur; 1093.34 in all on 2025-06-16 15:00'
+    >>> normalize_text("Copay: 25,0 EUR; 1,093.34 in all, 1.000,50 EUR on 2025-06-16T15:00")
+    'copay: 25.0 eur; 1093.34 in all 1000.50 eur on 2025-06-16 15:00'
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    text = _ISO_T.sub(" ", str(text).lower())
-    return _DECIMAL_COMMA.sub(".", text).replace(",", "")
+    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    return _glue_thousands(_DECIMAL_COMMA.sub(".", text).replace(",", ""))
 
 
 @dataclass
@@ -770,6 +808,65 @@ def _in_words(run: str) -> list[tuple[float, int, int]]:
     return found
 
 
+# A minus sign where a currency sign or code parts it from the digits (``-$50``, ``-usd 50``;
+# ``$-50`` and ``-50 usd`` hold it in the number), ``negative`` before a number (``negative 50
+# dollars``), and ``minus`` before one at the start of a text or after a word that states a value
+# (``is minus $50``, ``a balance of minus fifty``). A hyphen after a letter or digit joins (an
+# id, ``w-50``, a range, ``$10-$20``): it is no sign, nor is ``minus`` that takes one value from
+# another (``$100 minus $20``, ``the price minus $5``).
+_MONEY_SIGN = rf"(?:[$€£¥]|(?:{_CURRENCY_CODE})\b)"
+_MINUS = re.compile(
+    rf"(?:(?<![\w-])-{_MONEY_SIGN}|(?<![\w-])(minus|negative)\s+{_MONEY_SIGN}?)\s?$"
+)
+_BEFORE_MINUS = re.compile(
+    r"(?:^|[:(=]|\b(?:is|was|be|been|are|were|of|at|to|now|reads|shows|stands|down))\s*$"
+)
+# A range of two numbers joined by a hyphen or a dash, ``10-20``, where money or the words
+# ``between`` or ``from`` make it one (``between 10-20 dollars``, ``$10-20``): elsewhere digits
+# joined by a hyphen are an id's, a date's or a phone number's (``555-1234``).
+_RANGE = re.compile(r"(?<![\w.:/#-])(\d+(?:\.\d+)?)[-\u2013](\d+(?:\.\d+)?)(?![\w:/]|[-\u2013.]\d)")
+_RANGE_BEFORE = re.compile(r"\b(?:between|from)\s+$")
+
+
+def _signed(content: str, value: float, start: int) -> float:
+    """``value``, said at ``start`` of ``content``, negative where a minus sign or word before
+    it makes it so (:data:`_MINUS`)."""
+    if value <= 0:
+        return value
+    minus = _MINUS.search(content, max(0, start - 16), start)
+    if minus is None:
+        return value
+    if minus.group(1) == "minus" and not _BEFORE_MINUS.search(
+        content, max(0, minus.start() - 16), minus.start()
+    ):
+        return value
+    return -value
+
+
+def _digits(content: str) -> list[tuple[float, int, int]]:
+    """The numbers ``content`` says in digits by the rules of ``said``, each with its start and
+    end: signed (``-$50.00`` and ``minus 50`` are -50) and both ends of a range (``between
+    10-20``).
+
+    >>> [v for v, _, _ in _digits("-$50.00, is minus 50; $100 minus $20, from 10-20; w-50")]
+    [-50.0, -50.0, 100.0, 20.0, 10.0, 20.0]
+    """
+    found = [
+        (_signed(content, float(m.group()), m.start()), m.start(), m.end())
+        for m in _NUMBER.finditer(content)
+    ]
+    for match in _RANGE.finditer(content):
+        start, end = match.span()
+        if (
+            _RANGE_BEFORE.search(content, max(0, start - 8), start)
+            or _MONEY_BEFORE.search(content, max(0, start - 8), start)
+            or _MONEY_AFTER.match(content, end)
+        ):
+            found.append((float(match.group(1)), match.start(1), match.end(1)))
+            found.append((float(match.group(2)), match.start(2), match.end(2)))
+    return sorted(found, key=lambda span: span[1])
+
+
 @dataclass(frozen=True)
 class _Said:
     """A number a text says: its value, where it stands, and whether it is written as money."""
@@ -789,8 +886,8 @@ def _for_numbers(text: Any) -> str:
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    text = _ISO_T.sub(" ", str(text).lower())
-    return re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text))
+    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    return _glue_thousands(re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text)))
 
 
 def _numbers_said(content: str) -> list[_Said]:
@@ -798,9 +895,11 @@ def _numbers_said(content: str) -> list[_Said]:
     by the rules of ``said``, after a currency code ("usd25"), with a scale ("25k", "1.5
     million"), and in words; "25 dollars and 50 cents" is one, 25.5, and "50 cents" is 0.5."""
     spans: list[tuple[float, int, int]] = []
-    for match in itertools.chain(_NUMBER.finditer(content), _CODED.finditer(content)):
-        group = 1 if match.re is _CODED else 0
-        value, start, end = float(match.group(group)), match.start(group), match.end(group)
+    coded = (
+        (_signed(content, float(m.group(1)), m.start(1)), m.start(1), m.end(1))
+        for m in _CODED.finditer(content)
+    )
+    for value, start, end in itertools.chain(_digits(content), coded):
         scale = _SCALED.match(content, end)
         if scale:
             value *= _SCALES.get(scale.group(1) or "thousand", 1_000)
@@ -808,7 +907,8 @@ def _numbers_said(content: str) -> list[_Said]:
         spans.append((value, start, end))
     for match in _IN_WORDS.finditer(content):
         spans.extend(
-            (n, match.start() + s, match.start() + e) for n, s, e in _in_words(match.group())
+            (_signed(content, n, match.start() + s), match.start() + s, match.start() + e)
+            for n, s, e in _in_words(match.group())
         )
     said: list[_Said] = []
     for value, start, end in sorted(set(spans), key=lambda span: span[1]):
@@ -872,13 +972,42 @@ def _is_plural(word: str | None) -> bool:
     )
 
 
+# More numbers that are no amount: a percentage ("3.5%", "50 percent"), an ordinal ("1st", "the
+# 3rd"), a whole number right after a word that names an id ("account 12345678", "order no. 5",
+# "step 1", "page 3 of 10": the number after "of" too), and the day, the year and the hour of a
+# day or a time in words ("june 10 2025", "10 june", "june 2025", "10 am").
+_PERCENT = re.compile(r"\s?(?:%|per\s?cent\b|pct\b)")
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+_ID_NAME = re.compile(
+    r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
+    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$"
+)
+_OF = re.compile(r"\s+of\s+")
+_DAY_OR_MAY = re.compile(r"\d+\s+may\.?")  # "a fee of 10 may apply" is no day
+
+
+def _days_and_times(content: str) -> list[tuple[int, int]]:
+    """Where ``content`` says a day in words or a time of day (:data:`_ANY_DAY`,
+    :data:`_ANY_TIME`, a month and a year); commas may part a day from its year."""
+    plain = content.replace(",", " ")
+    days = (m for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group()))
+    found = itertools.chain(days, _MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
+    return [m.span() for m in found]
+
+
 def amounts(text: Any) -> list[float]:
     """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
     but a list item's number at the start of a line (``1. Gift card: $120``), a card's last
     digits (``ending in 4242``, ``**** 4242``), a whole number that counts things, one thing
     (``1 gift card``, ``one order``) or things in the plural within two words (``2 gift
-    cards``, ``three orders``), and the word ``one`` alone (``the one you used``). A number with
-    a currency sign or code, or a money word after it (``dollars``, ``cents``), is always one.
+    cards``, ``three orders``), the word ``one`` alone (``the one you used``), a percentage
+    (``3.5%``, ``50 percent``), an ordinal (``1st``, ``the 3rd``), a whole number right after
+    a word that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``,
+    ``ticket``, ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``,
+    ``item``, ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both), and the day,
+    year or hour of a day or time in words (``June 10, 2025``, ``10 June``, ``10 am``). A
+    number with a currency sign or code, or a money word after it (``dollars``, ``cents``), is
+    always one.
 
     >>> amounts("You have 2 gift cards; the one ending in 4242 has $120.00 and 1 order.")
     [120.0]
@@ -886,11 +1015,15 @@ def amounts(text: Any) -> list[float]:
     [120.0, 25.0, 25.0]
     >>> amounts("Its balance is 25 now, 3 dollars less than 28 points.")
     [25.0, 3.0]
+    >>> amounts("On June 10, 2025 at 10 am, step 1 of 3: account 12345678 (3.5%) got $200.")
+    [200.0]
     """
     if text is None:
         return []
     content = _for_numbers(text)
     found = []
+    days: list[tuple[int, int]] | None = None
+    named_id_end = -1  # where the last number an id's name named ends ("page 3" of "page 3 of 10")
     for number in _numbers_said(content):
         before, after = content[: number.start], content[number.end :]
         said = content[number.start : number.end]
@@ -899,11 +1032,18 @@ def amounts(text: Any) -> list[float]:
         if not number.money:
             if _LIST_ITEM[0].search(before) and _LIST_ITEM[1].match(after):
                 continue
+            whole = number.value.is_integer() and "." not in said
+            if whole and (
+                _ID_NAME.search(content, max(0, number.start - 24), number.start)
+                or named_id_end >= 0
+                and _OF.fullmatch(content, named_id_end, number.start)
+            ):
+                named_id_end = number.end
+                continue
             counted = _COUNTED.match(after)
             if (
                 counted
-                and number.value.is_integer()
-                and "." not in said
+                and whole
                 and (
                     number.value == 1
                     or _is_plural(counted.group(1))
@@ -911,7 +1051,13 @@ def amounts(text: Any) -> list[float]:
                 )
             ):
                 continue
-            if said == "one":
+            if said == "one" or _PERCENT.match(after):
+                continue
+            if said[-1:].isdigit() and _ORDINAL.match(after):
+                continue
+            if days is None:
+                days = _days_and_times(content)
+            if any(start <= number.start and number.end <= end for start, end in days):
                 continue
         found.append(number.value)
     return found
@@ -939,7 +1085,7 @@ def says(content: str, text: Any) -> bool:
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         tolerance = 1e-6 * max(1.0, abs(text))
-        return any(abs(float(said) - text) <= tolerance for said in _NUMBER.findall(content))
+        return any(abs(said - text) <= tolerance for said, _, _ in _digits(content))
     if isinstance(text, str) and _DAY.fullmatch(text) and date_problem(text) is None:
         return _as_word(text).search(content) is not None or (
             _spoken_day(text).search(content) is not None
@@ -1043,6 +1189,7 @@ def _time_in_words(
 # Any day, any time of day, in the words :func:`says` hears a given one in.
 _ANY_MONTH = "|".join(rf"{m}|{m[:3]}\.?" for m in _MONTHS) + r"|sept\.?"
 _ANY_DAY = _day_in_words(rf"(?:{_ANY_MONTH})", r"(?:[12]\d|3[01]|0?[1-9])", r"\d{4}\b")
+_MONTH_YEAR = re.compile(rf"\b(?:{_ANY_MONTH})\s+\d{{4}}\b")  # for amounts: "june 2025"
 _ANY_TIME = _time_in_words(
     r"(?:[01]?\d|2[0-3]):[0-5]\d", r"(?:1[0-2]|0?[1-9])(?::[0-5]\d)?", "[ap]", ("noon", "midnight")
 )

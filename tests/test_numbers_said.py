@@ -20,7 +20,7 @@ from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.turns import AgentTurn
-from eigendsl.support import Trace, amounts, numbers
+from eigendsl.support import Trace, amounts, numbers, said
 from tests.conftest import compile_to, edit
 from tests.hand_agents import play, turn
 
@@ -202,3 +202,113 @@ def test_amounts_compiles_and_reads_each_message(mini: Path, tmp_path: Path) -> 
         )
         failed = [f.statement for f in check.verify(trace).failures]
         assert any("amounts(m.content)" in s for s in failed) is fails, failed
+
+
+# Review Y1, H1: a sign parted from the digits by a currency sign or code, or said in a word, was
+# lost, so a right report of an overdrawn balance of -50 failed `said balance` and a wrong one,
+# +50 said as "-$50", passed it. A hyphen that joins (an id, a range) is still no sign.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The balance is -$50.00.", [-50.0]),
+        ("It is -USD 50, or -€50, or $-50.0, or -50 USD.", [-50.0, -50.0, -50.0, -50.0]),
+        ("minus fifty dollars; a balance of negative 50 dollars", [-50.0, -50.0]),
+        ("Your balance is minus $50 (balance: minus 50).", [-50.0, -50.0]),
+        # minus between two values takes one from the other; a hyphen after a word or digit joins
+        ("$100 minus $20, the price minus $5", [100.0, 20.0, 5.0]),
+        ("$10-$20, $10 - $20, order W-50, refunded $50 -- thanks", [10.0, 20.0, 10.0, 20.0, 50.0]),
+    ],
+)
+def test_numbers_keep_the_sign_before_a_currency_sign_or_in_words(
+    text: str, expected: list[float]
+) -> None:
+    assert numbers(text) == expected
+    assert amounts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "balance", "met"),
+    [
+        ("Your account is overdrawn: the balance is -$50.00.", -50.0, True),
+        ("Your account is overdrawn: the balance is -$50.00.", 50.0, False),
+        ("Your balance is minus 50 dollars.", -50.0, True),
+        ("Your balance is minus 50 dollars.", 50.0, False),
+        ("Your balance is $50.00.", -50.0, False),
+        ("Your balance is $-50.0.", -50.0, True),
+    ],
+)
+def test_said_a_negative_balance(text: str, balance: float, met: bool) -> None:
+    trace = Trace.from_messages([{"role": "assistant", "content": text}], db={})
+    assert said(trace, "assistant", balance) is met
+    assert (balance in amounts(text)) is met
+
+
+# Review Y1, H2: amounts counted the day, year and hour of a date or time in words, ordinals, a
+# step's or a page's number, an id a word names and percentages, so the README's
+# `any(n in amounts(m.content): n != balance)` failed right answers.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On June 10 we moved $200.", [200.0]),
+        ("On June 10, 2025 we moved two hundred dollars.", [200.0]),
+        ("On 10 June 2025, the 10th of June, in June 2025: $200", [200.0]),
+        ("It is 10 am; at 10:30 we moved $10", [10.0]),
+        ("1st of June, the 2nd transfer of $50, the 3rd one", [50.0]),
+        ("Step 1: we moved $120; page 3 of 10", [120.0]),
+        (
+            "Account 12345678 has $10; account number 87654321, order no. 5, card #7, room 101",
+            [10.0],
+        ),
+        ("Interest is 3.5% per year, 50 percent, 20 per cent of $40.", [40.0]),
+        # money is always an amount, and so is a number no id's word names
+        ("account 12 dollars, June 10 dollars, the 12 June, 25 left", [12.0, 10.0, 25.0]),
+        # "10 may" alone is no day
+        ("A fee of 10 may apply; 10 May 2025", [10.0]),
+    ],
+)
+def test_amounts_leave_out_days_times_ordinals_ids_and_percentages(
+    text: str, expected: list[float]
+) -> None:
+    assert amounts(text) == expected
+
+
+# Review Y1, M1: thousands grouped by points before a decimal comma, or by spaces, were lost or
+# read as two numbers; a range in digits was lost.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Transfer of 1.000,50 EUR", [1000.5]),
+        ("1.000.000 EUR or 1.000 or 1.000 EUR", [1_000_000.0, 1.0, 1.0]),
+        (
+            "Transfer of 1 000 EUR, $12\u00a0500.50, \u20ac 1\u2009000, 1\u202f000 dollars",
+            [1000.0, 12500.5, 1000.0, 1000.0],
+        ),
+        # a group is glued only when it is three digits beside money
+        (
+            "items 1 000, 2 100-dollar bills, 2 100 dollar bills, 1 0000 usd",
+            [1.0, 0.0, 2.0, 100.0, 2.0, 100.0, 1.0, 0.0],
+        ),
+        (
+            "between 10-20 dollars, from 5-10, $10-20, 30-40 usd",
+            [10.0, 20.0, 5.0, 10.0, 10.0, 20.0, 30.0, 40.0],
+        ),
+        ("call 555-1234, on 2025-06-10, a range 10-20", []),
+    ],
+)
+def test_numbers_read_grouped_thousands_and_ranges(text: str, expected: list[float]) -> None:
+    assert numbers(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "met"),
+    [
+        ("Transfer of 1.000,50 EUR", 1000.5, True),
+        ("Transfer of 1 000 EUR", 1000.0, True),
+        ("Transfer of 1 000 EUR", 0.0, False),
+        ("between 10-20 dollars", 20.0, True),
+        ("order 10-20", 20.0, False),
+    ],
+)
+def test_said_grouped_thousands_and_ranges(text: str, number: float, met: bool) -> None:
+    trace = Trace.from_messages([{"role": "assistant", "content": text}], db={})
+    assert said(trace, "assistant", number) is met
