@@ -74,7 +74,7 @@ def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, 
     loaded = load_spec(spec_dir, extra, later=diag)
     errors_before = len(diag.errors)  # the policy file's and the seed file's
     seed = normalize_seed(loaded, diag)
-    seed_sound = loaded.seed_read and len(diag.errors) == errors_before
+    seed_sound = loaded.seed_read and loaded.schema_whole and len(diag.errors) == errors_before
     check_python_tools(loaded, diag)
     check_training(loaded, diag)
     check_stop_marker(loaded, diag)

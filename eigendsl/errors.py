@@ -226,11 +226,48 @@ class EigenError(Exception):
         return "\n".join(parts)
 
 
+#: How a stage says that a name of each kind is unknown (a tool, a table, a template, a check, a
+#: rule...; by default "unknown tool 'name'"): what a name whose declaration was left out for an
+#: error is called wherever it is used. ``today`` and ``now`` are "settings", said to be not set.
+_UNKNOWN = {"setting": "'{}' is not set", "tag": "no tool has the tag '{}'"}
+
+
 @dataclass
 class Diagnostics:
-    """Collects diagnostics during a compile so that all are reported together."""
+    """Collects diagnostics during a compile so that all are reported together.
+
+    A part of a spec left out for an error (a tool whose entry is malformed) leaves its name
+    unknown to the stages after it; :meth:`left_out` says so, and an error that then calls that
+    name unknown is not reported, being that error's consequence, not a mistake of its own (it
+    still counts in :attr:`errors`: what has it is not sound).
+
+    >>> diag = Diagnostics()
+    >>> diag.left_out("tool", "refund")
+    >>> diag.error(Span("a.chk", 3, 5), "unknown tool 'refund'")
+    >>> diag.error(Span("a.chk", 4, 5), "unknown tool 'refnd'")
+    >>> diag.raise_if_errors()
+    Traceback (most recent call last):
+      ...
+    eigendsl.errors.EigenError: a.chk:4:5: unknown tool 'refnd'
+    """
 
     items: list[Diagnostic] = field(default_factory=list)
+    consequences: list[re.Pattern[str]] = field(default_factory=list)
+
+    def left_out(self, kind: str, name: str | None = None) -> None:
+        """The declaration of the ``kind`` (``tool``, ``table``, ``check``...) ``name``, or of
+        every ``kind`` when None, was left out for an error already reported."""
+        said = _UNKNOWN.get(kind, f"unknown {kind} '{{}}'")
+        named = "[^']*" if name is None else re.escape(name)
+        self.consequences.append(re.compile(re.escape(said).replace(r"\{\}", named)))
+
+    def _shown(self, severity: str) -> list[Diagnostic]:
+        """The diagnostics of ``severity`` but the consequences of parts left out."""
+        return [
+            d
+            for d in self.items
+            if d.severity == severity and not any(p.search(d.message) for p in self.consequences)
+        ]
 
     def error(self, span: Span, message: str) -> None:
         self.items.append(Diagnostic(span, message))
@@ -255,8 +292,8 @@ class Diagnostics:
 
     def raise_if_errors(self) -> None:
         if self.errors:
-            notes = [d for d in self.items if d.severity == "note"]
-            raise EigenError(self._unique(self.errors + notes))
+            shown = self._shown("error") or self.errors  # never a failure that says nothing
+            raise EigenError(self._unique(shown + self._shown("note")))
 
     @staticmethod
     def _unique(items: list[Diagnostic]) -> list[Diagnostic]:

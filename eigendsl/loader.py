@@ -7,6 +7,7 @@ names is checked to exist, and a missing one is reported where it was named.
 from __future__ import annotations
 
 import glob
+import re
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
+from eigendsl.salvage import DOMAIN_CUTS, TASK_CUTS, Cut, cut_at, cut_broken_parts
 from eigendsl.spec import DomainSpec
 from eigendsl.task_spec import TaskFile
 from eigendsl.yaml_files import load_file, read_text
@@ -43,6 +45,9 @@ class LoadedSpec:
     modules: list[A.Module] = field(default_factory=list)
     inputs: dict[str, bytes] = field(default_factory=dict)  # relative path -> content, for hashes
     seed_read: bool = True  # false: the seed file could not be read as a mapping (seed is empty)
+    # false: a part of the database schema was cut out for its errors (eigendsl.salvage), so the
+    # seed data is not judged whole against it
+    schema_whole: bool = True
 
     def display(self, relative: str) -> str:
         return str(self.root / relative)
@@ -168,12 +173,54 @@ def _expected_keys(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str
     return "; remove it or check its spelling"
 
 
-def validate(model: type[M], raw: Any, fallback: Span, diag: Diagnostics) -> M | None:
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        diag.extend(_validation_error(exc, raw, fallback, model))
-        return None
+#: The most times a file is validated again, its broken parts cut out (each time may find a part
+#: whose own checks only ran once the parts in it were sound).
+_ROUNDS = 8
+
+
+def validate_parts(
+    model: type[M], raw: MarkedDict, fallback: Span, diag: Diagnostics, cuts: tuple[Cut, ...]
+) -> tuple[M | None, list[tuple[Any, ...]]]:
+    """``raw`` validated as ``model``, its errors reported; where it has errors, the parts
+    that hold them are cut out of it (as ``cuts`` says) and the rest validated again, so that
+    the stages after it check what is sound. Gives the model (None when no cut makes it valid)
+    and the places cut. Only the first round's errors are reported: a later round's may be the
+    cuts' consequences (a tool without its broken 'python' has no implementation)."""
+    done: list[tuple[Any, ...]] = []
+    for _ in range(_ROUNDS):
+        try:
+            return model.model_validate(raw), done
+        except ValidationError as exc:
+            if not done:
+                diag.extend(_validation_error(exc, raw, fallback, model))
+            cut = cut_broken_parts(map(_error_place, exc.errors()), raw, cuts, diag)
+            if not cut:
+                break
+            done += cut
+    return None, done
+
+
+def _error_place(error: ErrorDetails) -> tuple[tuple[Any, ...], str]:
+    """Where a pydantic error is, and what is wrong there (for :func:`cut_broken_parts`)."""
+    loc = tuple(error["loc"])
+    if isinstance(part := error.get("ctx", {}).get("error"), ValueAt):
+        return loc + part.at, "key" if part.key else "value"
+    return loc, "extra" if error["type"] == "extra_forbidden" else "value"
+
+
+#: A declaration's first line in a checker file: its kind and its name.
+_DECLARATION = re.compile(r"^([a-z]+)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
+
+
+def _leave_out_declarations(text: str | None, diag: Diagnostics) -> None:
+    """The names a checker file that could not be parsed declares are unknown, for its errors
+    (None: the file could not be read, and any check or rule may be in it)."""
+    if text is None:
+        diag.left_out("check")
+        diag.left_out("rule")
+        return
+    for kind, name in _DECLARATION.findall(text):
+        diag.left_out(kind, name)
 
 
 def _expand(
@@ -212,8 +259,10 @@ def load_spec(
     ``extra`` files (``.chk`` checkers, ``.yaml`` task files) are loaded as if the spec named them.
     ``later`` takes the errors that the load can go on after: a policy file missing or
     unreadable (the policy is then empty), a seed file missing, not valid YAML or not a mapping
-    (the seed is then empty and ``seed_read`` false), so the checks that follow report theirs
-    too; without it they are raised with the rest (training never runs on an empty seed).
+    (the seed is then empty and ``seed_read`` false), a part of ``domain.yaml`` or of a task
+    file of the wrong shape (the part is cut out: :mod:`eigendsl.salvage`), a checker file that
+    does not parse (it is left out), so the checks that follow report theirs too; without it
+    they are raised with the rest (training never runs on an empty seed).
     """
     root = Path(spec_dir)
     if root.name == "domain.yaml" and root.is_file():  # the spec's file for its folder
@@ -243,14 +292,16 @@ def load_spec(
                 Span(str(domain_file), 1, 1), "domain.yaml must be a mapping of keys to values"
             )
         )
-    spec = validate(DomainSpec, raw, raw.span, diag)
-    if spec is None:
-        diag.raise_if_errors()
+    spec, cut = validate_parts(DomainSpec, raw, raw.span, later_diag, DOMAIN_CUTS)
+    if spec is None:  # no part to cut holds its errors (they are reported)
+        later_diag.raise_if_errors()
     assert spec is not None
 
     policy = ""
     policy_path = root / spec.policy
-    if policy_path.is_file():
+    if cut_at(cut, "policy"):
+        pass  # its error is reported, and the policy is empty
+    elif policy_path.is_file():
         try:
             policy = read_text(policy_path, str(policy_path))
         except EigenError as exc:
@@ -272,46 +323,57 @@ def load_spec(
     seed_path = root / spec.database.seed
     seed_span = raw["database"].value_span("seed")
     try:
-        seed_raw = load_file(seed_path, str(seed_path), referenced_at=seed_span)
-        inputs[spec.database.seed] = seed_path.read_bytes()
-        if not isinstance(seed_raw, dict):
-            later_diag.error(
-                Span(str(seed_path), 1, 1),
-                "seed data must map table names to lists (or maps) of rows",
-            )
-        else:
-            seed, seed_read = seed_raw, True
+        if not cut_at(cut, "database", "seed"):  # where it is, its error is reported
+            seed_raw = load_file(seed_path, str(seed_path), referenced_at=seed_span)
+            inputs[spec.database.seed] = seed_path.read_bytes()
+            if not isinstance(seed_raw, dict):
+                later_diag.error(
+                    Span(str(seed_path), 1, 1),
+                    "seed data must map table names to lists (or maps) of rows",
+                )
+            else:
+                seed, seed_read = seed_raw, True
     except EigenError as exc:
         later_diag.extend(exc)
 
     loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs, seed_read=seed_read)
+    loaded.schema_whole = not any(place[0] == "database" for place in cut)
     extra_files = [(str(p), Path(p)) for p in extra or []]
     task_paths = _expand(root, raw.get("tasks") or [], raw, "tasks", diag)
     task_paths += [(r, p) for r, p in extra_files if p.suffix in (".yaml", ".yml")]
     for relative, path in task_paths:
+        # a file's errors do not stop the load; the templates of a file that is not read are
+        # unknown, to the tasks of the other files that use them
         try:
             task_raw = load_file(path, str(path))
         except EigenError as exc:
-            diag.extend(exc)
+            later_diag.extend(exc)
+            later_diag.left_out("template")
             continue
         inputs[relative] = path.read_bytes()
         if not isinstance(task_raw, MarkedDict):
-            diag.error(
+            later_diag.error(
                 Span(str(path), 1, 1),
                 "a task file must be a mapping with 'templates' and/or 'tasks'",
             )
+            later_diag.left_out("template")
             continue
-        task_file = validate(TaskFile, task_raw, task_raw.span, diag)
+        task_file, _ = validate_parts(TaskFile, task_raw, task_raw.span, later_diag, TASK_CUTS)
         if task_file is not None:
             loaded.task_files.append((str(path), task_file, task_raw))
+        else:
+            later_diag.left_out("template")
     checker_paths = _expand(root, raw.get("checkers") or [], raw, "checkers", diag)
     checker_paths += [(r, p) for r, p in extra_files if p.suffix == ".chk"]
     for relative, path in checker_paths:
         inputs[relative] = path.read_bytes()
+        text = None
         try:
-            loaded.modules.append(parse(read_text(path, str(path)), str(path)))
-        except EigenError as exc:
-            diag.extend(exc)
+            text = read_text(path, str(path))
+            loaded.modules.append(parse(text, str(path)))
+        except EigenError as exc:  # the other files are checked; this one's names are unknown
+            later_diag.extend(exc)
+            _leave_out_declarations(text, later_diag)
     for tool in spec.tools.values():
         if tool.python:
             module = tool.python.split(":")[0]

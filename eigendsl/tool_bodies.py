@@ -50,9 +50,13 @@ def declarative_tools(
         if tool.declare.update:
             update = parse_embedded(raw, "update", diag)
             if update is not None:
+                said = len(diag.items)
                 analyzer.infer(update, scope)
                 if not (isinstance(update, A.Index) and update in analyzer.resolved.table_rows):
-                    diag.error(update.span, "'update' must name one row, like db.users[user_id]")
+                    if len(diag.items) == said:  # not where it reads an unknown table
+                        diag.error(
+                            update.span, "'update' must name one row, like db.users[user_id]"
+                        )
                     update = None
             table = analyzer.resolved.table_rows.get(update) if update is not None else None
             for field_name in tool.declare.set or {}:

@@ -227,7 +227,9 @@ def test_yaml_11_booleans_stay_text_and_a_bool_field_says_so(mini: Path, tmp_pat
         "    writes: true\n    python: tools:cancel_order",
         "    writes: on\n    python: tools:cancel_order",
     )
-    assert _error(mini, tmp_path / "out").endswith(
-        "tools.cancel_order.writes must be true or false, not 'on'; yes, no, on and off are "
-        "text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
-    )
+    with pytest.raises(EigenError) as info:  # with the errors of 'yes' and 'no' as values
+        compile_domain(mini, tmp_path / "out")
+    assert (
+        "mini/domain.yaml:43:13: tools.cancel_order.writes must be true or false, not 'on'; yes, "
+        "no, on and off are text in EigenDSL's YAML (as in YAML 1.2 and JSON): write true or false"
+    ) in [str(d) for d in info.value.diagnostics]
