@@ -228,8 +228,15 @@ class EigenError(Exception):
 
 #: How a stage says that a name of each kind is unknown (a tool, a table, a template, a check, a
 #: rule...; by default "unknown tool 'name'"): what a name whose declaration was left out for an
-#: error is called wherever it is used. ``today`` and ``now`` are "settings", said to be not set.
-_UNKNOWN = {"setting": "'{}' is not set", "tag": "no tool has the tag '{}'"}
+#: error is called wherever it is used. ``today`` and ``now`` are "settings", said to be not set;
+#: ``use`` names a rule or a block, and a spec's constant (a top-level ``let``) is a name.
+_UNKNOWN = {
+    "setting": "'{}' is not set",
+    "tag": "no tool has the tag '{}'",
+    "rule": "unknown rule or block '{}'",
+    "block": "unknown rule or block '{}'",
+    "let": "unknown name '{}'",
+}
 
 
 @dataclass

@@ -214,10 +214,10 @@ _DECLARATION = re.compile(r"^([a-z]+)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 def _leave_out_declarations(text: str | None, diag: Diagnostics) -> None:
     """The names a checker file that could not be parsed declares are unknown, for its errors
-    (None: the file could not be read, and any check or rule may be in it)."""
+    (None: the file could not be read, and any check, rule, block or constant may be in it)."""
     if text is None:
-        diag.left_out("check")
-        diag.left_out("rule")
+        for kind in ("check", "rule", "block", "let"):
+            diag.left_out(kind)
         return
     for kind, name in _DECLARATION.findall(text):
         diag.left_out(kind, name)

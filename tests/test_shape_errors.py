@@ -154,7 +154,7 @@ def test_a_checker_file_that_does_not_parse_leaves_its_names_unknown(mini: Path)
     edit(mini, TASKS, *TASK_TYPO)
     assert _reported(mini) == [
         "mini/checks/main.chk:7:20: unexpected end of the line",
-        "mini/checks/more.chk:3:9: unknown rule 'idle'",
+        "mini/checks/more.chk:3:9: unknown rule or block 'idle'",
         CANCL,
     ]
 
@@ -170,4 +170,19 @@ def test_a_load_without_a_compile_raises_them_all(mini: Path) -> None:
         "mini/checks/main.chk:7:20",
         "mini/domain.yaml:19:16",
         "mini/tasks/cancel.yaml:17:5",
+    ]
+
+
+def test_a_checker_file_that_does_not_parse_leaves_its_constants_and_blocks_unknown(
+    mini: Path,
+) -> None:
+    # shared.chk's constant and block, used in more.chk, are not said to be unknown there; a
+    # misspelt block is
+    shared = 'let denials = ["cannot"]\n\nblock told(x: string):\n    require said x\n    forbid\n'
+    edit(mini, "checks/shared.chk", None, shared)
+    more = 'check more():\n    use told("a")\n    require said denials\n    use tld\n'
+    edit(mini, "checks/more.chk", None, more)
+    assert _reported(mini) == [
+        "mini/checks/more.chk:4:9: unknown rule or block 'tld'",
+        "mini/checks/shared.chk:5:11: unexpected end of the line",
     ]
