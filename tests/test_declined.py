@@ -151,3 +151,31 @@ def test_declined_is_an_error_in_a_guard(tmp_path: Any) -> None:
     edit(spec, "checks/main.chk", None, guarded)
     with pytest.raises(EigenError, match="'declined' is not available in a guard"):
         compile_domain(spec, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # agreement phrased with a negative word is a yes, no decline
+        ("No objection.", False),
+        ("Not a problem, do it.", False),
+        ("No doubt about it, cancel it.", False),
+        ("Why not.", False),
+        ("I can't see why not.", False),
+        ("No, that's fine, go ahead.", False),
+        # a closing with its own "no" answers nothing; a no in a sentence of its own does
+        ("No, that will be all.", False),
+        ("No. That's all, thanks.", True),
+        ("No, that's all, don't cancel it.", True),
+        # a hedge is neither
+        ("I'm not sure yet.", False),
+        ("Not sure, let me think.", False),
+        # a no in other words, and a back-out with no yes
+        ("Nah.", True),
+        ("Forget it.", True),
+        ("No, that's fine.", True),  # alone, a polite no
+    ],
+)
+def test_declined_tells_agreement_closings_and_hedges_from_a_no(reply: str, expected: bool) -> None:
+    trace = conversation("Hello.", "Cancel #W1.", PROPOSAL, reply)
+    assert declined(trace, "cancel_order", ARGS) is expected
