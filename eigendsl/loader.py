@@ -7,6 +7,7 @@ names is checked to exist, and a missing one is reported where it was named.
 from __future__ import annotations
 
 import glob
+import os
 import re
 import types
 from dataclasses import dataclass, field
@@ -251,6 +252,23 @@ def _expand(
     return found
 
 
+def _compiled_folder(root: Path) -> str:
+    """What to say when a compiled folder (it holds manifest.yaml) is given where a spec folder
+    is read: name the spec its manifest records (``spec_dir``, relative to it) when it is there."""
+    text = f"no domain.yaml in {root}: it is a compiled folder (it holds manifest.yaml), which "
+    text += "run, play and lint take; compile and synth read the spec folder"
+    try:
+        raw = load_file(root / "manifest.yaml", str(root / "manifest.yaml"))
+    except EigenError:
+        raw = None
+    recorded = raw.get("spec_dir") if isinstance(raw, dict) else None
+    spec = root / recorded if isinstance(recorded, str) else None
+    if spec is None or not (spec / "domain.yaml").is_file():
+        return text + " it was compiled from"
+    shown = spec.resolve() if root.is_absolute() else os.path.relpath(spec.resolve())
+    return text + f" it was compiled from: {shown}"
+
+
 def load_spec(
     spec_dir: Path | str, extra: list[Path] | None = None, later: Diagnostics | None = None
 ) -> LoadedSpec:
@@ -269,6 +287,8 @@ def load_spec(
         root = root.parent
     domain_file = root / "domain.yaml"
     if not domain_file.is_file():
+        if (root / "manifest.yaml").is_file():
+            raise EigenError(Diagnostic(Span(str(domain_file), 0, 0), _compiled_folder(root)))
         hint = (
             ""
             if root.is_dir()

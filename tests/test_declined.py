@@ -149,5 +149,55 @@ def test_declined_is_an_error_in_a_guard(tmp_path: Any) -> None:
     )
     assert guarded != main
     edit(spec, "checks/main.chk", None, guarded)
-    with pytest.raises(EigenError, match="'declined' is not available in a guard"):
+    with pytest.raises(EigenError, match="'declined' is not available in a guard") as raised:
         compile_domain(spec, tmp_path / "out")
+    # the fix it suggests is declined() in the task's check, not confirmed(c) in a rule
+    message = str(raised.value)
+    assert "require it in the task's check, such as require declined(" in message
+    assert "confirmed(c)" not in message
+
+
+def test_an_empty_list_of_words_is_a_warning(tmp_path: Any) -> None:
+    words = RULE.replace("reason: reason}", "reason: reason}, []")
+    spec = tmp_path / "spec"
+    copy_spec(MINI, spec)
+    main = (MINI / "checks" / "main.chk").read_text(encoding="utf-8")
+    edit(spec, "checks/main.chk", None, main + words)
+    warnings = [str(w) for w in compile_domain(spec, tmp_path / "out").warnings]
+    assert any("declined()'s list of words is empty, so it adds nothing" in w for w in warnings), (
+        warnings
+    )
+    confirmed_rule = "rule asked:\n    require all(c in calls where c.writes: confirmed(c, []))\n"
+    edit(spec, "checks/main.chk", None, main + confirmed_rule)
+    warnings = [str(w) for w in compile_domain(spec, tmp_path / "out2").warnings]
+    [warning] = [w for w in warnings if "list of words is empty" in w]
+    assert "main.chk:" in warning and "confirmed()'s list of words is empty" in warning
+    assert "leave it out, or list the words the agent says for the write" in warning
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # agreement phrased with a negative word is a yes, no decline
+        ("No objection.", False),
+        ("Not a problem, do it.", False),
+        ("No doubt about it, cancel it.", False),
+        ("Why not.", False),
+        ("I can't see why not.", False),
+        ("No, that's fine, go ahead.", False),
+        # a closing with its own "no" answers nothing; a no in a sentence of its own does
+        ("No, that will be all.", False),
+        ("No. That's all, thanks.", True),
+        ("No, that's all, don't cancel it.", True),
+        # a hedge is neither
+        ("I'm not sure yet.", False),
+        ("Not sure, let me think.", False),
+        # a no in other words, and a back-out with no yes
+        ("Nah.", True),
+        ("Forget it.", True),
+        ("No, that's fine.", True),  # alone, a polite no
+    ],
+)
+def test_declined_tells_agreement_closings_and_hedges_from_a_no(reply: str, expected: bool) -> None:
+    trace = conversation("Hello.", "Cancel #W1.", PROPOSAL, reply)
+    assert declined(trace, "cancel_order", ARGS) is expected

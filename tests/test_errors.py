@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from eigendsl.cli import main
 from eigendsl.compiler import compile_domain
 from eigendsl.errors import SHOWN_WIDTH, EigenError
-from tests.conftest import edit
+from tests.conftest import MINI, copy_spec, edit
 
 CHK = "checks/main.chk"
 DOMAIN = "domain.yaml"
@@ -2453,6 +2453,27 @@ def test_cli_missing_spec_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "no domain.yaml in nowhere (the folder nowhere does not exist); a spec folder starts with "
         "domain.yaml"
     )
+
+
+def test_synth_of_a_compiled_folder_names_the_spec_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``run``, ``play`` and ``lint`` take a compiled folder; ``synth`` given one said only "no
+    domain.yaml": it now says that it reads the spec folder, and names the one the compiled
+    folder's manifest records."""
+    copy_spec(MINI, tmp_path / "mini")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["compile", "mini", "-o", "out", "--no-lint"]).exit_code == 0
+    result = CliRunner().invoke(main, ["synth", "out", "--out", "runs"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stderr.strip() == (
+        "no domain.yaml in out: it is a compiled folder (it holds manifest.yaml), which run, play "
+        "and lint take; compile and synth read the spec folder it was compiled from: mini"
+    )
+    (tmp_path / "mini" / "domain.yaml").unlink()  # the spec is gone: no folder to name
+    result = CliRunner().invoke(main, ["synth", "out", "--out", "runs"])
+    assert result.stderr.strip().endswith("read the spec folder it was compiled from")
 
 
 def test_change_mind_doctests() -> None:

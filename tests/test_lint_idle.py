@@ -111,3 +111,45 @@ def test_a_check_the_idle_agents_pass_is_a_warning_with_what_to_require(mini: Pa
     assert text[-2] == (
         "  not measured, no mutation counted (each one a note's, or changing nothing): quiet"
     )
+
+
+DECLINED_CHECK = """
+check kept(order_id: string, reason: string):
+    require db == initial
+    forbid called cancel_order
+"""
+
+DECLINED = """  kept:
+    description: The user declines the cancellation.
+    params:
+      order_id: {type: string, from: 'o.order_id for o in db.orders where o.status == "pending"'}
+      email: {type: string, from: "db.users[db.orders[order_id].user_id].email"}
+      reason: {type: string, choices: [no longer needed]}
+    user:
+      reason: "I'm thinking of cancelling order {{ order_id }} because it is {{ reason }}."
+      known: {email: "{{ email }}", order_id: "{{ order_id }}"}
+      confirm: false
+    gold:
+      - find_user: {email: "{{ email }}"}
+      - get_order: {order_id: "{{ order_id }}"}
+      - cancel_order: {order_id: "{{ order_id }}", reason: "{{ reason }}"}
+      - say: "Alright, order {{ order_id }} stays as it is."
+    check: kept
+"""
+
+
+def test_the_idle_warning_of_a_declined_write_names_declined(mini: Path) -> None:
+    """The first draft of a declined write's check: the warning names the README's fix,
+    ``declined(...)`` with the write's arguments, not a lookup, which an agent that looks the
+    order up and stops still passes."""
+    checks = mini / "checks" / "main.chk"
+    checks.write_text(checks.read_text(encoding="utf-8") + DECLINED_CHECK, encoding="utf-8")
+    edit(mini, "tasks/cancel.yaml", "tasks:\n", DECLINED + "tasks:\n")
+    report = lint(mini)
+    assert report.errors == [], [str(f) for f in report.errors]
+    [empty] = idle_findings(report)["kept"]
+    assert empty.endswith(
+        "require what the right episode does and an idle one does not: the write proposed and "
+        'declined (`require declined("cancel_order", {order_id: order_id, reason: reason})`)'
+    )
+    assert "require called" not in empty and "require said" not in empty

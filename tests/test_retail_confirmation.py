@@ -178,6 +178,44 @@ def test_confirmed_reads_the_reply_and_the_proposal_it_answers(
     assert confirmed(trace, call) is expected
 
 
+FREEZE = "I'll freeze the card on ACC-1001. Confirm?"
+
+
+@pytest.mark.parametrize(
+    ("proposal", "reply", "expected"),
+    [
+        # agreement phrased with a negative word
+        (FREEZE, "No objection.", True),
+        (FREEZE, "Not a problem, do it.", True),
+        (FREEZE, "Why not?", True),
+        (FREEZE, "Why not unfreeze it instead?", False),  # another action
+        (FREEZE, "No, that's fine, go ahead.", True),
+        (FREEZE, "Please.", True),
+        # a yes taken back
+        (FREEZE, "Yes, forget it.", False),
+        (FREEZE, "Sure, not.", False),
+        (FREEZE, "Yes, never mind.", False),
+        (FREEZE, "Yes, scratch that.", False),
+        # "cancel that" to a freeze asks to cancel it; to a cancellation it names the write
+        (FREEZE, "Yes, cancel that.", False),
+        ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yes, cancel that.", True),
+        ("I'll cancel order #W1 (ordered by mistake). Proceed?", "Yes, drop it.", False),
+    ],
+)
+def test_confirmed_reads_agreement_in_negative_words_and_a_yes_taken_back(
+    proposal: str, reply: str, expected: bool
+) -> None:
+    trace = conversation("Hello.", "Help me.", proposal, reply)
+    if proposal == FREEZE:
+        call = Call("freeze_card", {"account_id": "ACC-1001"}, position=4)
+    else:
+        call = Call("cancel_order", {"order_id": "#W1", "reason": "ordered by mistake"}, position=4)
+    assert confirmed(trace, call) is expected
+    # with "drop" among the words that name the write, "drop it" is a yes to it
+    if reply == "Yes, drop it.":
+        assert confirmed(trace, call, ["drop"])
+
+
 def test_confirmed_needs_the_proposal_right_before_the_reply() -> None:
     call = Call("set_email", {"email": "a@b.example"}, position=5)
     proposed = conversation("I'll set your email to a@b.example. Ok?", "Yes.", "Anything else?")

@@ -57,11 +57,18 @@ CONTEXT_NAMES = {
 }
 # Why a guard may not read the conversation (`messages`, `said`, `user_said`), and where such a
 # condition goes instead.
-GUARD_SEES_NO_CONVERSATION = (
+_GUARD_SEES = (
     "a guard sees the call, the database and the calls before it, not the conversation: the "
-    "gold plan is replayed with no conversation, so such a guard would refuse the gold calls; "
-    "put the condition in a policy rule, such as require all(c in calls where c.writes and "
-    "c.ok: confirmed(c))"
+    "gold plan is replayed with no conversation, so such a guard would refuse the gold calls"
+)
+GUARD_SEES_NO_CONVERSATION = (
+    f"{_GUARD_SEES}; put the condition in a policy rule, such as require all(c in calls where "
+    "c.writes and c.ok: confirmed(c))"
+)
+# declined() holds of a write never made, so no guard of a call can use it: it is a task's outcome
+_GUARD_SEES_NO_DECLINE = (
+    f"{_GUARD_SEES}; a declined write is a task's outcome: require it in the task's check, such "
+    'as require declined("cancel_pending_order", {order_id: order_id, reason: reason})'
 )
 
 
@@ -368,10 +375,8 @@ class ExpressionTyper(ComparisonTyping):
             if low <= len(args) <= high:
                 check_proposal(e, args, self.spec.tools, self.diag)
             if scope.kind == "guard":
-                self.diag.error(
-                    e.span,
-                    f"'{e.name}' is not available in a guard; {GUARD_SEES_NO_CONVERSATION}",
-                )
+                why = _GUARD_SEES_NO_DECLINE if e.name == "declined" else GUARD_SEES_NO_CONVERSATION
+                self.diag.error(e.span, f"'{e.name}' is not available in a guard; {why}")
             elif scope.kind not in ("rule", "check"):
                 self.diag.error(
                     e.span,

@@ -116,6 +116,16 @@ def _check_words(e: A.Func, args: list[Type], at: int, diag: Diagnostics) -> Non
     """The optional list of words that name what a write does, ``args[at]`` when given."""
     if len(args) <= at:
         return
+    given = e.args[at]
+    if isinstance(given, A.ListLit) and not given.items:
+        diag.warning(
+            given.span,
+            f"{e.name}()'s list of words is empty, so it adds nothing: the tool's name and its "
+            f"first word name the write without it; leave it out, or list the words the agent "
+            f"says for the write, such as "
+            + ('confirmed(c, ["change", "ship"])' if e.name == "confirmed" else '["drop"]'),
+        )
+        return
     words = args[at]
     if words.kind == "any" or (
         words.kind == "list" and (words.elem is None or words.elem.kind in ("string", "any"))

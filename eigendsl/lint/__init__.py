@@ -134,7 +134,7 @@ def lint(
         tasks,
         template_spans(loaded),
         GoldCache(domain),
-        ValueIndex(loaded.spec, domain.seed),
+        ValueIndex(loaded.spec, domain.seed, [t.task for t in tasks]),
     )
     # A judge model is not run here: lint assumes every `judge` assertion holds and measures the
     # rest of each check (otherwise every gold plan would fail as "not judged").

@@ -95,6 +95,24 @@ def lookups(domain: Domain, task: dict[str, Any]) -> list[tuple[str, dict[str, A
     return out
 
 
+def declined_write(domain: Domain, task: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The write the user of ``task`` declines (``confirm: false``): its gold plan's first write,
+    with its arguments; None for a task whose user confirms, or with no write."""
+    if (task.get("user") or {}).get("confirm", True):
+        return None
+    for step in task.get("gold", []):
+        tool = domain.tools.get(step.get("tool", ""))
+        if tool is not None and tool.writes:
+            args = dict(step.get("args") or {})
+            order = list(tool.parameters.get("properties", {}))  # as the tool lists them
+            return step["tool"], dict(sorted(args.items(), key=lambda a: _place(order, a[0])))
+    return None
+
+
+def _place(order: list[str], name: str) -> int:
+    return order.index(name) if name in order else len(order)
+
+
 def idle_finding(
     check_name: str,
     key: tuple[Any, ...],
@@ -103,14 +121,20 @@ def idle_finding(
     params: list[str],
     task: dict[str, Any],
     reads: list[tuple[str, dict[str, Any]]],
+    declined: tuple[str, dict[str, Any]] | None = None,
 ) -> str:
-    """The sentence of a check an idle agent passes, with what the check could require:
-    the gold plan's last lookup (its arguments named by the check's ``params`` where they
-    can be) and, where the gold plan says something, its words."""
+    """The sentence of a check an idle agent passes, with what the check could require: for a
+    task whose user declines the write (``confirm: false``), the write proposed and declined
+    (``declined(...)``, the fix the README gives a first draft of one); else the gold plan's last
+    lookup (its arguments named by the check's ``params`` where they can be) and, where the
+    gold plan says something, its words. ``declined`` is the write the user declines
+    (:func:`declined_write`)."""
     hints = []
-    if key == EMPTY and reads:
+    if declined is not None:
+        hints.append(f"the write proposed and declined ({_declined(declined, params, task)})")
+    elif key == EMPTY and reads:
         hints.append(f"a lookup ({_called(reads, params, task)})")
-    if any("say" in step for step in task.get("gold", [])):
+    if declined is None and any("say" in step for step in task.get("gold", [])):
         refuses = bool((task.get("user") or {}).get("forbidden_request"))
         hints.append(
             "the refusal said (`require said` a word every right refusal has)"
@@ -147,3 +171,15 @@ def _called(
             shown = ", ".join(f"{arg}={p}" for arg, p in named.items())
             return f"`require called {tool}({shown})`"
     return f"`require called {reads[-1][0]}`"
+
+
+def _declined(write: tuple[str, dict[str, Any]], params: list[str], task: dict[str, Any]) -> str:
+    """``require declined("TOOL", {arg: param, ...})`` for the declined ``write``: each argument
+    named by the check's parameter of its value, or written as its value where none is."""
+    tool, args = write
+    values = task.get("params", {})
+    shown = []
+    for arg, value in args.items():
+        param = next((p for p in params if p in values and rt._same(values[p], value)), None)
+        shown.append(f"{arg}: {param if param else json.dumps(value)}")
+    return f"`require declined({json.dumps(tool)}, {{{', '.join(shown)}}})`"

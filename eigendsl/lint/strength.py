@@ -25,7 +25,7 @@ from itertools import chain
 from typing import Any
 
 from eigendsl.lint.context import LintContext, LintTask, quoted
-from eigendsl.lint.idle import EMPTY, idle_agents, idle_finding, lookups
+from eigendsl.lint.idle import EMPTY, declined_write, idle_agents, idle_finding, lookups
 from eigendsl.lint.mutations import mutants, written_arguments
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
@@ -154,6 +154,7 @@ def _report_idle(
             [p.name for p in decl.params],
             lint_task.task,
             lookups(ctx.domain, lint_task.task),
+            declined_write(ctx.domain, lint_task.task),
         )
         ctx.add(decl.name_span, text, "warning", "idle_agent")
 

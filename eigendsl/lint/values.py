@@ -9,6 +9,7 @@ Such mistakes pass more guards, so they test a check harder than an arbitrary va
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import zip_longest
 from typing import Any
 
@@ -26,7 +27,12 @@ class ValueIndex:
     variants, and so do the keys of one customer's ``payment_methods`` map.
     """
 
-    def __init__(self, spec: DomainSpec, seed: dict[str, dict[str, Any]]):
+    def __init__(
+        self,
+        spec: DomainSpec,
+        seed: dict[str, dict[str, Any]],
+        tasks: Iterable[dict[str, Any]] = (),
+    ):
         self.spec = spec
         self.seed = seed
         self.by_field: dict[str, list[Any]] = {}
@@ -35,6 +41,15 @@ class ValueIndex:
         for table, rows in seed.items():
             for key, row in rows.items():
                 self._walk(row, (table, str(key)), True)
+        # the tasks' gold arguments by name: the other values of an argument no table stores
+        # (a cancellation's reason)
+        self.by_argument: dict[str, list[Any]] = {}
+        for task in tasks:
+            for step in task.get("gold", []):
+                for name, value in (step.get("args") or {}).items():
+                    values = self.by_argument.setdefault(str(name), [])
+                    if _scalar(value) and value not in values:
+                        values.append(value)
 
     def _note(self, name: str, value: Any, group: Group) -> None:
         values = self.by_field.setdefault(name, [])
@@ -89,7 +104,8 @@ class ValueIndex:
         return [*related, *rest]
 
     def field_values(self, name: str, value: Any) -> list[Any]:
-        """Other values seen under field ``name`` (or a related name), related values first."""
+        """Other values seen under field ``name`` (or a related name), related values first; where
+        the seed has none, the other values the tasks' gold plans give argument ``name``."""
         lists: list[list[Any]] = []
         rest: list[Any] = []
         for candidate in field_names(name):
@@ -103,6 +119,10 @@ class ValueIndex:
         related: list[Any] = []
         for round_ in zip_longest(*lists):  # one from each group in turn
             related += [v for v in round_ if v is not None and v not in related]
+        if not related and not rest:  # the seed has none: the tasks' values for the argument
+            rest = [
+                v for v in self.by_argument.get(name, []) if v != value and type(v) is type(value)
+            ]
         return [*related, *_rotate([v for v in rest if v not in related], value)]
 
 
