@@ -1080,8 +1080,10 @@ def says(content: str, text: Any) -> bool:
     [True, False, False, False]
 
     A day (``2025-06-10``) is said as written or in words: ``June 10``, ``10th of June 2025``,
-    and in a date and time (``2025-06-10T15:00``). A time of day (``15:00``) is said as written,
-    without its leading zero (``9:00``) or on a 12-hour clock (``3pm``, ``3:00 p.m.``).
+    ``the 10th``, in digits where the day and the month cannot swap (``6/18/2025``, ``18/6``
+    for 2025-06-18, but not ``6/10``), and in a date and time (``2025-06-10T15:00``). A time of
+    day (``15:00``) is said as written, without its leading zero (``9:00``) or on a 12-hour
+    clock (``3pm``, ``3:00 p.m.``).
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         tolerance = 1e-6 * max(1.0, abs(text))
@@ -1124,32 +1126,66 @@ def _as_word(text: str) -> re.Pattern[str]:
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
+# A day of the month alone, "the 18th": not right after a month's name ("june the 18th" is
+# that month's), nor before one ("the 18th of july") or a thing it counts ("the 2nd transfer").
+_NO_MONTH_BEFORE = "".join(
+    rf"(?<!{name} )" for m in _MONTHS for name in sorted({m, m[:3], m[:3] + ".", "sept"})
+)
+_ORDINAL_END = (
+    r"(?=\s*(?:$|[^\w\s]|\d{1,2}(?::\d\d|\s*[ap]\.?m\b)|of\s+(?:this|next|the)\s+month\b"
+    r"|(?:at|instead|rather|or|and|in|on|for|to|from|if|then|please|so|but|is|would|will"
+    r"|works?|this|next|not|noon|midnight)\b))"
+)
+# A day in digits, month first or day first (6/18/2025, 18/6, 06/18/25), is read only where one
+# reading alone is a day: 6/5/2025 is June 5 in the US and May 6 elsewhere, so it says neither.
+_NUMERIC_DAY = (
+    r"(?<![\d/.])(?:(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])|(?:1[3-9]|2\d|3[01])/(?:1[0-2]"
+    r"|0?[1-9]))(?:/(?:\d{4}|\d\d))?(?![\d/])"
+)
+
+
+def _numeric_day(date: dt.date) -> str:
+    """The one reading in digits of ``date`` (:data:`_NUMERIC_DAY`), or a pattern that meets
+    nothing where the day and the month could swap."""
+    if date.day <= 12 and date.day != date.month:
+        return r"(?!x)x"
+    forms = "|".join(rf"0?{a}/0?{b}" for a, b in {(date.month, date.day), (date.day, date.month)})
+    return rf"(?<![\d/.])(?:{forms})(?:/(?:{date.year}|{date.year % 100:02d}))?(?![\d/])"
 
 
 @lru_cache(maxsize=1024)
 def _spoken_day(day: str) -> re.Pattern[str]:
-    """A day as people write it in words, in lower case and without commas: ``june 10 2025``,
-    ``jun. 10th``, ``10 june``, ``the 10th of june 2025``; another year after it is another day,
-    a time is none (``june 10 9:30 am``).
+    """A day as people write it, in lower case and without commas: ``june 10 2025``,
+    ``jun. 10th``, ``10 june``, ``the 10th of june 2025``, the day of the month alone, ``the
+    10th`` (its month and year taken as meant, as a year left out is), and in digits where the
+    day and the month cannot swap, ``6/18/2025``, ``18/6``, but not ``6/10``; another year
+    after it is another day, a time is none (``june 10 9:30 am``).
 
     >>> [bool(_spoken_day("2025-06-10").search(t)) for t in (
     ...     "tuesday june 10 2025", "on jun 10th.", "the 10th of june", "june 10 2024", "june 100",
-    ...     "june 10 9:30 am")]
-    [True, True, True, False, False, True]
+    ...     "june 10 9:30 am", "to the 10th?", "the 10th of july", "the 10th transfer",
+    ...     "6/10/2025")]
+    [True, True, True, False, False, True, True, False, False, False]
+    >>> [bool(_spoken_day("2025-06-18").search(t)) for t in (
+    ...     "on 6/18/2025.", "on 18/06/25", "by 6/18", "on 6/18/2024", "july the 18th")]
+    [True, True, True, False, False]
     """
     date = dt.date.fromisoformat(day)
     full = _MONTHS[date.month - 1]
     sept = r"|sept\.?" if date.month == 9 else ""
     month = rf"(?:{full}|{full[:3]}\.?{sept})"
-    return _day_in_words(month, rf"0?{date.day}", rf"{date.year}\b")
+    return _day_in_words(month, rf"0?{date.day}", rf"{date.year}\b", _numeric_day(date))
 
 
-def _day_in_words(month: str, number: str, year: str) -> re.Pattern[str]:
-    """The words of a day whose month, day of the month and year are the patterns given: the
-    one pattern of :func:`_spoken_day` and :data:`_ANY_DAY`."""
+def _day_in_words(month: str, number: str, year: str, digits: str) -> re.Pattern[str]:
+    """The words of a day whose month, day of the month, year and form in digits are the
+    patterns given: the one pattern of :func:`_spoken_day` and :data:`_ANY_DAY`."""
+    alone = rf"{_NO_MONTH_BEFORE}\bthe\s+{number}(?:st|nd|rd|th)(?!\d){_ORDINAL_END}"
     number = rf"{number}(?:st|nd|rd|th)?"
     year = rf"(?:\s+{year}|(?!\s+\d{{4}}\b))"  # its year, or none
-    return re.compile(rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}")
+    return re.compile(
+        rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}|{alone}|{digits}"
+    )
 
 
 _TIME = re.compile(r"(?:[01]?\d|2[0-3]):[0-5]\d")
@@ -1188,7 +1224,9 @@ def _time_in_words(
 
 # Any day, any time of day, in the words :func:`says` hears a given one in.
 _ANY_MONTH = "|".join(rf"{m}|{m[:3]}\.?" for m in _MONTHS) + r"|sept\.?"
-_ANY_DAY = _day_in_words(rf"(?:{_ANY_MONTH})", r"(?:[12]\d|3[01]|0?[1-9])", r"\d{4}\b")
+_ANY_DAY = _day_in_words(
+    rf"(?:{_ANY_MONTH})", r"(?:[12]\d|3[01]|0?[1-9])", r"\d{4}\b", _NUMERIC_DAY
+)
 _MONTH_YEAR = re.compile(rf"\b(?:{_ANY_MONTH})\s+\d{{4}}\b")  # for amounts: "june 2025"
 _ANY_TIME = _time_in_words(
     r"(?:[01]?\d|2[0-3]):[0-5]\d", r"(?:1[0-2]|0?[1-9])(?::[0-5]\d)?", "[ap]", ("noon", "midnight")
