@@ -733,8 +733,11 @@ _IN_WORDS = re.compile(
 # A currency code or sign before a number, touching it or not: "usd25", "us$ 25", "€25".
 _CURRENCY_CODE = r"usd|us\$|eur|gbp|cad|aud|chf|jpy|inr|cny"
 _CODED = re.compile(rf"(?<![\w$])(?:{_CURRENCY_CODE})\s?(-?\d+(?:\.\d+)?)(?!\d|[-:/.]\d)")
-# A scale after a number in digits: "25k", "1.5 million".
-_SCALED = re.compile(r"\s*(?:k\b|(thousand|million|billion)\b)")
+# A scale after a number in digits: "25k", "1.5 million", "3 hundred", "2 hundred thousand".
+_SCALED = re.compile(
+    r"\s*(?:k\b|(hundred|thousand|million|billion)\b(?:\s+(thousand|million|billion)\b)?)"
+)
+_SCALE_OF_DIGITS = {"hundred": 100, **_SCALES}
 # An amount of money: a currency sign or code before the number, or a money word or code after.
 _MONEY_BEFORE = re.compile(rf"(?:[$€£¥]|(?<!\w)(?:{_CURRENCY_CODE}))\s?-?$")
 _MONEY_AFTER = re.compile(
@@ -902,7 +905,8 @@ def _numbers_said(content: str) -> list[_Said]:
     for value, start, end in itertools.chain(_digits(content), coded):
         scale = _SCALED.match(content, end)
         if scale:
-            value *= _SCALES.get(scale.group(1) or "thousand", 1_000)
+            value *= _SCALE_OF_DIGITS[scale.group(1) or "thousand"]
+            value *= _SCALE_OF_DIGITS.get(scale.group(2) or "", 1)
             end = scale.end()
         spans.append((value, start, end))
     for match in _IN_WORDS.finditer(content):
@@ -931,30 +935,37 @@ def numbers(text: Any) -> list[float]:
     """``numbers(text)``: the numbers ``text`` says, in order: in digits by the rules of
     ``said`` (a number of its own, not the digits of an id, a date, a time or a phone number; a
     decimal comma read as a point, other commas dropped), and also glued to a currency code
-    (``USD25``), with a scale (``25k``, ``1.5 million``) and in words (``two hundred and five``,
-    ``twelve point five``); ``25 dollars and 50 cents`` is 25.5, ``50 cents`` 0.5. Null says
-    none.
+    (``USD25``), with a scale (``25k``, ``1.5 million``, ``3 hundred``) and in words (``two
+    hundred and five``, ``twelve point five``); ``25 dollars and 50 cents`` is 25.5, ``50
+    cents`` 0.5. Null says none.
 
     >>> numbers("Gift card gift_6690: $1,120.50 left (was 25,0) on 2025-10-14 at 14:00; order #W12")
     [1120.5, 25.0]
     >>> numbers("USD25, twenty-five dollars and fifty cents, 1.5k, two hundred and five")
     [25.0, 25.5, 1500.0, 205.0]
+    >>> numbers("3 hundred, 1.5 million, 2 hundred thousand")
+    [300.0, 1500000.0, 200000.0]
     """
     if text is None:
         return []
     return [number.value for number in _numbers_said(_for_numbers(text))]
 
 
-# Numbers a text says that are no amount: a list item's number at the start of a line
-# ("1. Gift card: $120"), a card's last digits ("ending in 4242", "**** 4242"), and a count of
-# things: a whole number before one thing ("1 gift card", "one order") or before things in the
-# plural within two words ("2 gift cards", "three orders").
-_LIST_ITEM = (re.compile(r"(?:^|\n)[ \t>*-]*$"), re.compile(r"[.)]\s"))
+# Numbers a text says that are no amount: a list item's number at the start of a line, where
+# another line starts with the number before or after it ("1. Gift card: $120\n2. ..."; a lone
+# "95. if the order posts" is a number), a card's last digits, 2 to 4 digits without a point
+# ("ending in 4242", "**** 4242"; "ending in 95.50" is an amount), and a count of things: a
+# whole number before one thing ("1 gift card", "one order") or before things in the plural
+# within two words ("2 gift cards", "three orders"), and the first number of a range of counts
+# ("3 to 5 days", "3 or 4 weeks").
+_LIST_ITEM = re.compile(r"(?:^|\n)[ \t>*-]*(\d+)[.)]\s")
 _CARD_DIGITS = re.compile(
     r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of))?)"
     r"\s*:?\s*$|[*•]\s*$"
 )
+_FEW_DIGITS = re.compile(r"\d{2,4}")
 _COUNTED = re.compile(r"\s+([a-z]+)(?:\s+([a-z]+))?")
+_RANGE_JOIN = re.compile(r"\s*[-\u2013]\s*|\s+(?:to|or|through|thru)\s+")
 # Words in "s" that are no things in the plural: "25 remains", "25 as of today", "is", "plus".
 _NOT_PLURAL = frozenset(
     "this thus plus minus less unless does goes always perhaps whereas towards afterwards "
@@ -995,12 +1006,64 @@ def _days_and_times(content: str) -> list[tuple[int, int]]:
     return [m.span() for m in found]
 
 
+def _list_numbers(content: str) -> set[int]:
+    """Where the numbers that start a line of ``content`` as a list item's (``1. ``, ``2) ``)
+    stand, of those that are part of a list: another line starts with the number before or
+    after it.
+
+    >>> text = "1. a\\n2) b\\n - 3. c\\n\\n7. d\\n95. e"
+    >>> [text[start] for start in sorted(_list_numbers(text))]
+    ['1', '2', '3']
+    """
+    items = [(int(m.group(1)), m.start(1)) for m in _LIST_ITEM.finditer(content)]
+    said = {number for number, _ in items}
+    return {start for number, start in items if number - 1 in said or number + 1 in said}
+
+
+def _whole(number: _Said, content: str) -> bool:
+    """Whether ``number`` is a whole number not said as money (``3``, not ``3.0`` nor ``$3``)."""
+    said = content[number.start : number.end]
+    return not number.money and number.value.is_integer() and "." not in said
+
+
+def _is_count(number: _Said, content: str) -> bool:
+    """Whether ``number`` counts things: a whole number before one thing or things in the
+    plural within two words (``1 gift card``, ``2 gift cards``)."""
+    counted = _COUNTED.match(content, number.end)
+    if counted is None or not _whole(number, content):
+        return False
+    return number.value == 1 or _is_plural(counted[1]) or _is_plural(counted[2])
+
+
+def _counts(said: list[_Said], content: str) -> set[int]:
+    """The indexes of the numbers of ``said`` that count things: by :func:`_is_count`, or as
+    the first of a range of counts (``3 to 5 days``, ``3-5 business days``, ``3 or 4 weeks``).
+
+    >>> text = "within 3 to 5 days, 3 or 4 weeks, $3 to 5 days"
+    >>> sorted(_counts(_numbers_said(text), text))
+    [0, 1, 2, 3, 5]
+    """
+    counts: set[int] = set()
+    for index in reversed(range(len(said))):
+        number = said[index]
+        if _is_count(number, content) or (
+            index + 1 in counts
+            and _whole(number, content)
+            and _RANGE_JOIN.fullmatch(content, number.end, said[index + 1].start)
+        ):
+            counts.add(index)
+    return counts
+
+
 def amounts(text: Any) -> list[float]:
     """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
-    but a list item's number at the start of a line (``1. Gift card: $120``), a card's last
-    digits (``ending in 4242``, ``**** 4242``), a whole number that counts things, one thing
+    but a list item's number at the start of a line where another line starts with the number
+    before or after it (``1. Gift card: $120`` then ``2. ...``; a lone ``95. if ...`` is a
+    number), a card's last digits, 2 to 4 digits without a point (``ending in 4242``, ``****
+    4242``; ``ending in 95.50`` is an amount), a whole number that counts things, one thing
     (``1 gift card``, ``one order``) or things in the plural within two words (``2 gift
-    cards``, ``three orders``), the word ``one`` alone (``the one you used``), a percentage
+    cards``, ``three orders``), and both numbers of a range of counts (``within 3 to 5 days``,
+    ``3 or 4 weeks``), the word ``one`` alone (``the one you used``), a percentage
     (``3.5%``, ``50 percent``), an ordinal (``1st``, ``the 3rd``), a whole number right after
     a word that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``,
     ``ticket``, ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``,
@@ -1011,8 +1074,12 @@ def amounts(text: Any) -> list[float]:
 
     >>> amounts("You have 2 gift cards; the one ending in 4242 has $120.00 and 1 order.")
     [120.0]
-    >>> amounts("1. Gift card: 120.0, not USD25 (twenty-five dollars)")
+    >>> amounts("1. Gift card: 120.0, not USD25 (twenty-five dollars)\\n2. None else")
     [120.0, 25.0, 25.0]
+    >>> amounts("A balance of 120.0, or:\\n95. if the order posts; one ending in 95.50")
+    [120.0, 95.0, 95.5]
+    >>> amounts("Refunded within 3 to 5 days, or 3-5 business days, and 3 or 4 weeks.")
+    []
     >>> amounts("Its balance is 25 now, 3 dollars less than 28 points.")
     [25.0, 3.0]
     >>> amounts("On June 10, 2025 at 10 am, step 1 of 3: account 12345678 (3.5%) got $200.")
@@ -1024,13 +1091,15 @@ def amounts(text: Any) -> list[float]:
     found = []
     days: list[tuple[int, int]] | None = None
     named_id_end = -1  # where the last number an id's name named ends ("page 3" of "page 3 of 10")
-    for number in _numbers_said(content):
+    numbers_said = _numbers_said(content)
+    list_numbers, counts = _list_numbers(content), _counts(numbers_said, content)
+    for index, number in enumerate(numbers_said):
         before, after = content[: number.start], content[number.end :]
         said = content[number.start : number.end]
-        if _CARD_DIGITS.search(before):
-            continue
         if not number.money:
-            if _LIST_ITEM[0].search(before) and _LIST_ITEM[1].match(after):
+            if _FEW_DIGITS.fullmatch(said) and _CARD_DIGITS.search(before):
+                continue
+            if number.start in list_numbers:
                 continue
             whole = number.value.is_integer() and "." not in said
             if whole and (
@@ -1040,16 +1109,7 @@ def amounts(text: Any) -> list[float]:
             ):
                 named_id_end = number.end
                 continue
-            counted = _COUNTED.match(after)
-            if (
-                counted
-                and whole
-                and (
-                    number.value == 1
-                    or _is_plural(counted.group(1))
-                    or _is_plural(counted.group(2))
-                )
-            ):
+            if index in counts:
                 continue
             if said == "one" or _PERCENT.match(after):
                 continue

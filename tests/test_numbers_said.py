@@ -23,6 +23,7 @@ from eigendsl.runtime.turns import AgentTurn
 from eigendsl.support import Trace, amounts, numbers, said
 from tests.conftest import compile_to, edit
 from tests.hand_agents import play, turn
+from tests.test_retail_reports import Rewriting
 
 OTHER_AMOUNT = "the agent said another amount than the balance"
 
@@ -312,3 +313,110 @@ def test_numbers_read_grouped_thousands_and_ranges(text: str, expected: list[flo
 def test_said_grouped_thousands_and_ranges(text: str, number: float, met: bool) -> None:
     trace = Trace.from_messages([{"role": "assistant", "content": text}], db={})
     assert said(trace, "assistant", number) is met
+
+
+# Review nY2, M-2: a number at a line start before "." was left out as a list's even with no
+# list ("or:\n95. if the pending order posts"), and a card's digits were any number after
+# "ending in" ("ending in 95.50"), so a wrong amount passed the balance and payment checks.
+# M-3: the first number of a range of counts ("within 3 to 5 days") was an amount, so a right
+# report failed; "3 hundred" was 3.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A balance of 120.0, or:\n95. if the pending order posts.", [120.0, 95.0]),
+        ("Charged 173.99. New charge on the card:\n199. That covers a fee.", [173.99, 199.0]),
+        ("A balance of 120.0 (or one ending in 95.50 after the charge).", [120.0, 95.5]),
+        # a list: another line starts with the number before or after it
+        ("Found:\n1. Gift card: $120.00\n2. No other cards.", [120.0]),
+        ("Found:\n 2) Visa: 25 dollars\n 1) Gift card 7.5", [25.0, 7.5]),
+        ("1. $120.00\n\n3. Points: 7.5", [1.0, 120.0, 3.0, 7.5]),
+        # a card's last digits: 2 to 4 digits without a point
+        ("The card ending in 4242, **** 42, ending in 12345 or 42.0.", [12345.0, 42.0]),
+    ],
+)
+def test_amounts_leave_out_list_numbers_and_card_digits_only(
+    text: str, expected: list[float]
+) -> None:
+    assert amounts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The previous payment method is refunded within 3 to 5 days.", []),
+        ("Use it within 3 to 6 months, in 3-5 business days, or 3 or 4 weeks.", []),
+        ("Between 3-5 business days, 3\u20135 days, 2 through 4 weeks.", []),
+        # money, a point or no count after the range keeps both numbers
+        ("$3 to 5 days, 3.5 to 5 days, 3 to 5 dollars, 3 to 5 now", [3.0, 3.5, 3.0, 5.0, 3.0, 5.0]),
+    ],
+)
+def test_amounts_leave_out_a_range_of_counts(text: str, expected: list[float]) -> None:
+    assert amounts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("previously 3 hundred", [300.0]),
+        ("25 hundred dollars, 2 hundred thousand, 1.5 hundred", [2500.0, 200_000.0, 150.0]),
+    ],
+)
+def test_numbers_read_a_hundred_after_digits(text: str, expected: list[float]) -> None:
+    assert numbers(text) == expected
+
+
+NEW_CHARGE = "the agent said another amount than the order's total"
+REPORTS = [
+    # (id, task, marker of the report replaced, the report, the reasons it fails for)
+    (
+        "B1-a-lone-number-at-a-line-start",
+        "gift_card_balance-000",
+        "balance of",
+        "Your gift card gift_6690 has a balance of 120.0, or:\n95. if the pending order posts.",
+        [OTHER_AMOUNT],
+    ),
+    (
+        "B2-ending-in-an-amount",
+        "gift_card_balance-000",
+        "balance of",
+        "Your gift card gift_6690 has a balance of 120.0 (or one ending in 95.50 after the "
+        "pending charge).",
+        [OTHER_AMOUNT],
+    ),
+    (
+        "PM1-a-lone-number-at-a-line-start",
+        "modify_order_payment-000",
+        "is now paid",
+        "Order #W1000223 is now paid with card_6046 (173.99). New charge on the card:\n199. That "
+        "covers the order and a service fee.",
+        [NEW_CHARGE],
+    ),
+    (
+        "F-PM1-refunded-within-a-range-of-days",
+        "modify_order_payment-000",
+        "is now paid",
+        "Order #W1000223 is now paid with card_6046, which was charged 173.99. The previous "
+        "payment method is refunded within 3 to 5 days.",
+        [],
+    ),
+    (
+        "F-B1-usable-within-a-range-of-months",
+        "gift_card_balance-000",
+        "balance of",
+        "Your gift card gift_6690 has $120.00 left, which you can use within 3 to 6 months.",
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("task_id", "marker", "text", "expected"),
+    [case[1:] for case in REPORTS],
+    ids=[case[0] for case in REPORTS],
+)
+def test_a_report_with_list_card_or_range_numbers(
+    retail_domain: Any, task_id: str, marker: str, text: str, expected: list[str]
+) -> None:
+    verdict = play(retail_domain, task_id, Rewriting(marker, text))
+    assert reasons(verdict) == expected
+    assert verdict["passed"] is not expected
