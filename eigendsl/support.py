@@ -945,10 +945,57 @@ def numbers(text: Any) -> list[float]:
     [25.0, 25.5, 1500.0, 205.0]
     >>> numbers("3 hundred, 1.5 million, 2 hundred thousand")
     [300.0, 1500000.0, 200000.0]
+
+    A list or an object, such as a tool's JSON result or an address, says the numbers of its
+    values, in order, nested ones too: a number is itself, a text says its numbers, a key and a
+    true/false none.
+
+    >>> numbers({"order_id": "#W12", "items": [{"price": 75.9, "options": {"size": "4 mm"}}],
+    ...     "gift": True, "address": {"address1": "73 Orchard Gate", "zip": "60512"}})
+    [75.9, 4.0, 73.0, 60512.0]
+    """
+    if text is None or isinstance(text, bool):
+        return []
+    if isinstance(text, Mapping):
+        return [number for value in text.values() for number in numbers(value)]
+    if isinstance(text, (list, tuple)):
+        return [number for value in text for number in numbers(value)]
+    if isinstance(text, (int, float)):
+        return [float(text)]
+    return [number.value for number in _numbers_said(_for_numbers(text))]
+
+
+# Where a sentence ends: after ".", "!", "?", ";" or "…" and a space, or at a line's end. A
+# point inside a number ("214.9") or an id is followed by no space and ends none.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;\u2026])\s+|\s*\n\s*")
+# A word: letters and digits, joined by "_", "-" or an apostrophe ("gift_6690", "don't").
+_WORD = re.compile(r"[^\W_]+(?:[-_'\u2019][^\W_]+)*")
+
+
+def sentences(text: Any) -> list[str]:
+    """``sentences(text)``: the sentences of a text, in order, each as written: the parts that
+    end with ".", "!", "?", ";" or "…" before a space, or with a line. Null has none. It holds
+    two words to one sentence: ``any(s in sentences(m.content): says(s, "cancel") and says(s,
+    "cannot"))``.
+
+    >>> sentences("Order #W1 is processed; it can no longer be cancelled. The 214.9... Ok?")
+    ['Order #W1 is processed;', 'it can no longer be cancelled.', 'The 214.9...', 'Ok?']
     """
     if text is None:
         return []
-    return [number.value for number in _numbers_said(_for_numbers(text))]
+    return [part for part in _SENTENCE_BREAK.split(str(text)) if part]
+
+
+def words(text: Any) -> list[str]:
+    """``words(text)``: the words of a text, in order, as written: runs of letters and digits,
+    joined by ``_``, ``-`` or an apostrophe; punctuation and spaces part them. Null has none.
+
+    >>> words("Its tracking number is TRK3118401709 (gift_6690, don't).")
+    ['Its', 'tracking', 'number', 'is', 'TRK3118401709', 'gift_6690', "don't"]
+    """
+    if text is None:
+        return []
+    return _WORD.findall(str(text))
 
 
 # Numbers a text says that are no amount: a list item's number at the start of a line, where

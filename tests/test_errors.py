@@ -332,7 +332,8 @@ CASES = [
         "require lenn(calls) > 0",
         "mini/checks/main.chk:15:13: unknown function 'lenn'; did you mean 'len'? Functions are "
         "abs, add_days, add_minutes, amounts, confirmed, days_between, declined, float, int, keys, "
-        "len, lower, max, min, minutes_between, numbers, round, says, str, upper, weekday",
+        "len, lower, max, min, minutes_between, numbers, round, says, sentences, str, upper, "
+        "weekday, words",
         "lenn(",
     ),
     case(

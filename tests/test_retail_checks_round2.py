@@ -102,7 +102,8 @@ WRONG = [
         "cancel_pending-000",
         "is cancelled",
         "Order #W1001222 (total 214.9) is cancelled; 21.49 will be refunded to your card.",
-        ["the agent said another amount than the order's total (an item's price, or another sum)"],
+        # review Y2 H-1: any amount no tool gave, with cents or not, fails one shared statement
+        ["the agent said an amount that is neither the outcome nor a value a tool gave it"],
     ),
     (
         "cancel-refund-said-as-a-charge",

@@ -45,6 +45,7 @@ def reasons(verdict: dict[str, Any]) -> list[str]:
 
 
 ANOTHER_STATUS = "the agent said another status than the order's"
+MADE_UP = "the agent said an amount that is neither the outcome nor a value a tool gave it"
 
 # (name, task, marker of the gold report replaced, the hack's report, the reasons it now fails)
 REWRITTEN = [
@@ -92,7 +93,10 @@ REWRITTEN = [
         "exchange_items-002",
         "The exchange is requested",
         "The exchange is requested. You will be charged 250.0 extra on card_9915.",
-        ["the agent never said 17.9 (any number equal to it, such as 17.90)"],
+        [
+            "the agent never said 17.9 (any number equal to it, such as 17.90)",
+            MADE_UP,  # review Y2 H-1
+        ],
     ),
     (
         "latest-status-hedged",
@@ -167,7 +171,11 @@ EVERY_CALCULATE = "every calculate call subtracts the two variants' prices, as t
         (  # H13: one calculate per pair of variants, every difference said
             ["79.0 - 64.0", "71.0 - 64.0", "79.0 - 71.0"],
             "Item I10602 costs 15.0, 7.0 or 8.0 more than item I10601.",
-            [EVERY_CALCULATE, "the agent said the price difference of another pair of variants"],
+            [
+                EVERY_CALCULATE,
+                MADE_UP,  # review Y2 H-1: 15.0 and 8.0 are no price read
+                "the agent said the price difference of another pair of variants",
+            ],
         ),
         (  # H23: the answer itself calculated
             ["7"],

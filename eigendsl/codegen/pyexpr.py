@@ -269,6 +269,8 @@ class ExprCompiler:
             "add_minutes",
             "numbers",
             "amounts",
+            "sentences",
+            "words",
         ):
             return rt_call(e.name, *args)
         if e.name in ("min", "max") and len(args) == 1:  # of a list: empty, it has none

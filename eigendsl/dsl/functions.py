@@ -51,6 +51,8 @@ FUNCTIONS = {  # name: (min args, max args)
     "add_minutes": (2, 2),
     "numbers": (1, 1),
     "amounts": (1, 1),
+    "sentences": (1, 1),
+    "words": (1, 1),
     "says": (2, 2),
     "confirmed": (1, 2),
     "declined": (2, 3),
@@ -116,6 +118,17 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return list_of(STRING)
     if e.name in ("round", "float"):
         return FLOAT
+    if e.name in ("sentences", "words"):
+        if args[0].kind not in ("string", "any"):
+            diag.error(
+                e.args[0].span,
+                f"{e.name}() reads the {e.name} of a text, such as {e.name}(m.content); "
+                f"{an(args[0])} is no text",
+            )
+        return list_of(STRING)
+    # numbers() also reads the values of a list or an object (a tool's JSON result, an address)
+    if e.name == "numbers" and args[0].kind in ("list", "object", "map"):
+        return list_of(FLOAT)
     if e.name in ("numbers", "amounts"):
         if args[0].kind not in ("string", "any"):
             diag.error(

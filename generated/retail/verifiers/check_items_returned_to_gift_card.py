@@ -4,7 +4,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:261)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:302)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -21,6 +21,10 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_recap_words_35 = ['of the order', "order's", 'order total', 'in total', 'out of']
+    except Exception as _e:
+        v_recap_words_35 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -124,7 +128,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:266:5: require db == gold'
+    'retail/checks/tasks.chk:307:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -138,8 +142,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 266, 5, _vals))
-    'retail/checks/tasks.chk:267:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 307, 5, _vals))
+    'retail/checks/tasks.chk:308:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -152,8 +156,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 267, 5, _vals))
-    'retail/checks/tasks.chk:268:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
+    'retail/checks/tasks.chk:309:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -166,8 +170,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 268, 5, _vals))
-    'retail/checks/tasks.chk:270:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 309, 5, _vals))
+    'retail/checks/tasks.chk:311:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -181,8 +185,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 270, 5, _vals))
-    'retail/checks/tasks.chk:271:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
+    'retail/checks/tasks.chk:312:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -196,8 +200,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 271, 5, _vals))
-    'retail/checks/tasks.chk:272:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
+    'retail/checks/tasks.chk:313:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -210,8 +214,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 272, 5, _vals))
-    'retail/checks/tasks.chk:273:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 313, 5, _vals))
+    'retail/checks/tasks.chk:314:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -224,8 +228,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 273, 5, _vals))
-    'retail/checks/tasks.chk:274:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 314, 5, _vals))
+    'retail/checks/tasks.chk:315:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -238,8 +242,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 274, 5, _vals))
-    'retail/checks/tasks.chk:275:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 315, 5, _vals))
+    'retail/checks/tasks.chk:316:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -252,13 +256,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 275, 5, _vals))
-    'retail/checks/tasks.chk:278:5: forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"'
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 316, 5, _vals))
+    try:
+        v_outcomes_23 = [p_refund, p_new_balance]
+    except Exception as _e:
+        v_outcomes_23 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_i_23['price']) for v_i_23 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if ((v_i_23['item_id'] != p_item_id and v_i_23['item_id'] != p_other_item_id) and round(v_i_23['price'], 2) != round(p_refund, 2)) and round(v_i_23['price'], 2) != round(p_new_balance, 2)))
+        _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(i in initial.orders[order_id].items where (((i.item_id != item_id and i.item_id != other_item_id) and round(i.price, 2) != round(refund, 2)) and round(i.price, 2) != round(new_balance, 2)): said i.price)', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = [refund, new_balance])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -268,18 +276,34 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in initial.orders[order_id].items where i.item_id != item_id and i.item_id != other_item_id and round(i.price, 2) != round(refund, 2) and round(i.price, 2) != round(new_balance, 2): said i.price) else "the agent said the price of an item that is not returned"', _why if _raised else 'the agent said the price of an item that is not returned', 'retail/checks/tasks.chk', 278, 5, _vals))
-    'retail/checks/tasks.chk:282:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:317)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
+    'retail/checks/tasks.chk:320:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
-        v_order_total_25 = round(sum((v_i_24['price'] for v_i_24 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
+        v_order_total_30 = round(sum((v_i_29['price'] for v_i_29 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
-        v_order_total_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:283:5: forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund"'
+        v_order_total_30 = rt.let_failed(_e)
+    try:
+        v_write_31 = 'return_delivered_order_items'
+    except Exception as _e:
+        v_write_31 = rt.let_failed(_e)
+    try:
+        v_values_33 = [v_i_32['price'] for v_i_32 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_32['item_id'] != p_item_id and v_i_32['item_id'] != p_other_item_id] + [rt.let_value(v_order_total_30)]
+    except Exception as _e:
+        v_values_33 = rt.let_failed(_e)
+    try:
+        v_outcomes_34 = [p_refund, p_new_balance]
+    except Exception as _e:
+        v_outcomes_34 = rt.let_failed(_e)
+    try:
+        v_recaps_36 = rt.let_value(v_recap_words_35)
+    except Exception as _e:
+        v_recaps_36 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:502:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = (rt.let_value(v_order_total_25) != round(p_refund, 2) and rt.let_value(v_order_total_25) != round(p_new_balance, 2)) and rt.said(trace, 'assistant', rt.let_value(v_order_total_25))
+        _v = any((any((any((rt.text_says(v_t_39, v_v_40) for v_v_40 in rt.elements(rt.let_value(v_values_33)) if not any((round(v_o_41, 2) == round(v_v_40, 2) for v_o_41 in rt.elements(rt.let_value(v_outcomes_34)))))) and (not (any((rt.text_says(v_t_39, v_o_42) for v_o_42 in rt.elements(rt.let_value(v_outcomes_34)))) and any((rt.text_says(v_t_39, v_w_43) for v_w_43 in rt.elements(rt.let_value(v_recaps_36)))))) for v_t_39 in rt.elements(rt.sentences(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant' and any((v_c_38['position'] < v_m_37['position'] for v_c_38 in rt.elements(calls) if v_c_38['tool'] == rt.let_value(v_write_31) and v_c_38['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('((order_total != round(refund, 2) and order_total != round(new_balance, 2)) and said order_total)', True) + ' (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where recap_words = ["of the order", "order\'s", "order total", "in total", "out of"], write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -289,11 +313,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid order_total != round(refund, 2) and order_total != round(new_balance, 2) and said order_total else "the agent said the order\'s total, not the refund" (where order_total = round(sum(i in initial.orders[order_id].items: i.price), 2))', _why if _raised else "the agent said the order's total, not the refund", 'retail/checks/tasks.chk', 283, 5, _vals))
-    'retail/checks/tasks.chk:285:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where recap_words = ["of the order", "order\'s", "order total", "in total", "out of"], write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:321)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 502, 5, _vals))
+    'retail/checks/tasks.chk:323:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_26['content'], p_refund) and any((rt.text_says(v_m_26['content'], v_w_27) for v_w_27 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_26['content'], v_w_28) for v_w_28 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_44['content'], p_refund) and any((rt.text_says(v_m_44['content'], v_w_45) for v_w_45 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_44['content'], v_w_46) for v_w_46 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_44 in rt.elements(messages) if v_m_44['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -305,5 +329,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 285, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 323, 5, _vals))
     return rt.finish('items_returned_to_gift_card', _hard, 19, _soft, 0.0, _failures)

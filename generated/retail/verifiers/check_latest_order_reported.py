@@ -4,7 +4,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:347)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:389)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -21,13 +21,21 @@ def verify(trace):
     except Exception as _e:
         v_statuses_13 = rt.let_failed(_e)
     try:
-        v_status_phrases_18 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}]
+        v_transit_16 = ['shipped', 'in transit', 'out for delivery', 'on its way']
     except Exception as _e:
-        v_status_phrases_18 = rt.let_failed(_e)
+        v_transit_16 = rt.let_failed(_e)
     try:
-        v_next_words_22 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+        v_status_phrases_20 = [{'status': 'return requested', 'phrase': 'return has been requested'}, {'status': 'return requested', 'phrase': 'return was requested'}, {'status': 'return requested', 'phrase': 'return is requested'}, {'status': 'return requested', 'phrase': 'requested a return'}, {'status': 'exchange requested', 'phrase': 'exchange has been requested'}, {'status': 'exchange requested', 'phrase': 'exchange was requested'}, {'status': 'exchange requested', 'phrase': 'exchange is requested'}, {'status': 'exchange requested', 'phrase': 'requested an exchange'}, {'status': 'cancelled', 'phrase': 'canceled'}]
     except Exception as _e:
-        v_next_words_22 = rt.let_failed(_e)
+        v_status_phrases_20 = rt.let_failed(_e)
+    try:
+        v_next_words_25 = ['will be', 'will soon be', "'ll be", 'should be', 'should soon be', 'to be', 'once', 'once it is', "once it's", 'once it has been', 'after it is', "after it's", 'when it is', "when it's", 'until it is', "until it's"]
+    except Exception as _e:
+        v_next_words_25 = rt.let_failed(_e)
+    try:
+        v_not_yet_26 = ['not', 'not yet', 'not been', 'not yet been', "hasn't been", 'hasn’t been', "hasn't", 'hasn’t', "isn't", 'isn’t', "wasn't", 'wasn’t', 'never', 'yet to be']
+    except Exception as _e:
+        v_not_yet_26 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -89,7 +97,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:350:5: require db == initial'
+    'retail/checks/tasks.chk:392:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -103,8 +111,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
-    'retail/checks/tasks.chk:351:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 392, 5, _vals))
+    'retail/checks/tasks.chk:393:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -117,8 +125,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 351, 5, _vals))
-    'retail/checks/tasks.chk:352:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 393, 5, _vals))
+    'retail/checks/tasks.chk:394:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -132,8 +140,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 352, 5, _vals))
-    'retail/checks/tasks.chk:353:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 394, 5, _vals))
+    'retail/checks/tasks.chk:395:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -146,8 +154,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 353, 5, _vals))
-    'retail/checks/tasks.chk:354:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 395, 5, _vals))
+    'retail/checks/tasks.chk:396:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -160,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 354, 5, _vals))
-    'retail/checks/tasks.chk:355:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 396, 5, _vals))
+    'retail/checks/tasks.chk:397:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_11['order_id']) for v_o_11 in rt.elements(db['orders']) if v_o_11['user_id'] == p_user_id and v_o_11['order_id'] != p_order_id))
@@ -176,7 +184,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 355, 5, _vals))
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 397, 5, _vals))
     try:
         v_status_12 = p_status
     except Exception as _e:
@@ -189,17 +197,22 @@ def verify(trace):
         v_latest_15 = True
     except Exception as _e:
         v_latest_15 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:419:5: let later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    'retail/checks/tasks.chk:468:5: let later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
     try:
-        v_later_16 = ['processed', 'delivered'] if rt.let_value(v_status_12) == 'pending' else ['delivered'] if rt.let_value(v_status_12) == 'processed' else ['none']
+        v_later_17 = ['processed', 'delivered'] + rt.let_value(v_transit_16) if rt.let_value(v_status_12) == 'pending' else ['delivered'] if rt.let_value(v_status_12) == 'processed' else ['none']
     except Exception as _e:
-        v_later_16 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:420:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+        v_later_17 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:469:5: let moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]'
+    try:
+        v_moving_18 = rt.let_value(v_transit_16) if rt.let_value(v_status_12) == 'pending' else ['in transit', 'out for delivery', 'on its way'] if rt.let_value(v_status_12) == 'delivered' else ['none']
+    except Exception as _e:
+        v_moving_18 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:470:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
-        _v = rt.said(trace, 'assistant', rt.let_value(v_status_12)) or any((rt.said(trace, 'assistant', v_p_17['phrase']) for v_p_17 in rt.elements(rt.let_value(v_status_phrases_18)) if v_p_17['status'] == rt.let_value(v_status_12)))
+        _v = rt.said(trace, 'assistant', rt.let_value(v_status_12)) or any((rt.said(trace, 'assistant', v_p_19['phrase']) for v_p_19 in rt.elements(rt.let_value(v_status_phrases_20)) if v_p_19['status'] == rt.let_value(v_status_12)))
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('(said status or any(p in status_phrases where p.status == status: said p.phrase))', False) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}])'
+        _why = None if _ok else rt.condition_reason('(said status or any(p in status_phrases where p.status == status: said p.phrase))', False) + ' (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -209,18 +222,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}]) (in block status_told, used at retail/checks/tasks.chk:357)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 420, 5, _vals))
-    'retail/checks/tasks.chk:422:5: let other_said = any(m in messages where m.role == "assistant": any(s in others where s != status and not (s in later and (any(w in next_words: says(m.content, w + " " + s)) or says(m.content, s + " soon") or says(m.content, s + " shortly"))): says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))'
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (where status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}]) (in block status_told, used at retail/checks/tasks.chk:399)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 470, 5, _vals))
+    'retail/checks/tasks.chk:474:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
-        v_other_said_24 = any((any((rt.text_says(v_m_19['content'], v_s_20) or any((rt.text_says(v_m_19['content'], v_p_23['phrase']) for v_p_23 in rt.elements(rt.let_value(v_status_phrases_18)) if v_p_23['status'] == v_s_20)) for v_s_20 in rt.elements(rt.let_value(v_others_14)) if v_s_20 != rt.let_value(v_status_12) and (not (rt.member(v_s_20, rt.let_value(v_later_16)) and ((any((rt.text_says(v_m_19['content'], v_w_21 + ' ' + v_s_20) for v_w_21 in rt.elements(rt.let_value(v_next_words_22)))) or rt.text_says(v_m_19['content'], v_s_20 + ' soon')) or rt.text_says(v_m_19['content'], v_s_20 + ' shortly')))))) for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'assistant'))
+        v_other_said_28 = any((any((any((rt.text_says(v_t_22, v_s_23) or any((rt.text_says(v_t_22, v_p_27['phrase']) for v_p_27 in rt.elements(rt.let_value(v_status_phrases_20)) if v_p_27['status'] == v_s_23)) for v_s_23 in rt.elements(rt.let_value(v_others_14) + rt.let_value(v_moving_18)) if (v_s_23 != rt.let_value(v_status_12) and v_s_23 != 'none') and (not (rt.member(v_s_23, rt.let_value(v_later_17)) and (((any((rt.text_says(v_t_22, v_w_24 + ' ' + v_s_23) for v_w_24 in rt.elements(rt.let_value(v_next_words_25) + rt.let_value(v_not_yet_26)))) or rt.text_says(v_t_22, v_s_23 + ' soon')) or rt.text_says(v_t_22, v_s_23 + ' shortly')) or rt.text_says(v_t_22, v_s_23 + ' yet')))))) for v_t_22 in rt.elements(rt.sentences(v_m_21['content'])))) for v_m_21 in rt.elements(messages) if v_m_21['role'] == 'assistant'))
     except Exception as _e:
-        v_other_said_24 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:426:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
+        v_other_said_28 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:479:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
     _raised = False
     try:
-        _v = rt.let_value(v_other_said_24) and (not rt.let_value(v_latest_15))
+        _v = rt.let_value(v_other_said_28) and (not rt.let_value(v_latest_15))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(other_said and not latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = true, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
+        _why = None if _ok else rt.condition_reason('(other_said and not latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], not_yet = ["not", "not yet", "not been", "not yet been", "hasn\'t been", "hasn’t been", "hasn\'t", "hasn’t", "isn\'t", "isn’t", "wasn\'t", "wasn’t", "never", "yet to be"], transit = ["shipped", "in transit", "out for delivery", "on its way"], others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where ((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -230,13 +243,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = true, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:357)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 426, 5, _vals))
-    'retail/checks/tasks.chk:427:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], not_yet = ["not", "not yet", "not been", "not yet been", "hasn\'t been", "hasn’t been", "hasn\'t", "hasn’t", "isn\'t", "isn’t", "wasn\'t", "wasn’t", "never", "yet to be"], transit = ["shipped", "in transit", "out for delivery", "on its way"], others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where ((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:399)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 479, 5, _vals))
+    'retail/checks/tasks.chk:480:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
-        _v = rt.let_value(v_other_said_24) and rt.let_value(v_latest_15)
+        _v = rt.let_value(v_other_said_28) and rt.let_value(v_latest_15)
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(other_said and latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = true, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase))))))'
+        _why = None if _ok else rt.condition_reason('(other_said and latest)', True) + ' (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], not_yet = ["not", "not yet", "not been", "not yet been", "hasn\'t been", "hasn’t been", "hasn\'t", "hasn’t", "isn\'t", "isn’t", "wasn\'t", "wasn’t", "never", "yet to be"], transit = ["shipped", "in transit", "out for delivery", "on its way"], others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where ((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -246,5 +259,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], others = statuses, latest = true, later = ["processed", "delivered"] if status == "pending" else ["delivered"] if status == "processed" else ["none"], other_said = any(m in messages where m.role == "assistant": any(s in others where (s != status and not ((s in later and ((any(w in next_words: says(m.content, (w + " ") + s)) or says(m.content, s + " soon")) or says(m.content, s + " shortly"))))): (says(m.content, s) or any(p in status_phrases where p.status == s: says(m.content, p.phrase)))))) (in block status_told, used at retail/checks/tasks.chk:357)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 427, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where statuses = ["pending", "processed", "delivered", "cancelled", "return requested", "exchange requested"], status_phrases = [{status: "return requested", phrase: "return has been requested"}, {status: "return requested", phrase: "return was requested"}, {status: "return requested", phrase: "return is requested"}, {status: "return requested", phrase: "requested a return"}, {status: "exchange requested", phrase: "exchange has been requested"}, {status: "exchange requested", phrase: "exchange was requested"}, {status: "exchange requested", phrase: "exchange is requested"}, {status: "exchange requested", phrase: "requested an exchange"}, {status: "cancelled", phrase: "canceled"}], next_words = ["will be", "will soon be", "\'ll be", "should be", "should soon be", "to be", "once", "once it is", "once it\'s", "once it has been", "after it is", "after it\'s", "when it is", "when it\'s", "until it is", "until it\'s"], not_yet = ["not", "not yet", "not been", "not yet been", "hasn\'t been", "hasn’t been", "hasn\'t", "hasn’t", "isn\'t", "isn’t", "wasn\'t", "wasn’t", "never", "yet to be"], transit = ["shipped", "in transit", "out for delivery", "on its way"], others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where ((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:399)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 480, 5, _vals))
     return rt.finish('latest_order_reported', _hard, 13, _soft, 0.0, _failures)

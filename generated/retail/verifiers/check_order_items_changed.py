@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:203)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:242)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -122,7 +122,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:208:5: require db == gold'
+    'retail/checks/tasks.chk:247:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -136,8 +136,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 208, 5, _vals))
-    'retail/checks/tasks.chk:209:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
+    'retail/checks/tasks.chk:248:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -150,8 +150,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 209, 5, _vals))
-    'retail/checks/tasks.chk:210:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
+    'retail/checks/tasks.chk:249:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_22['item_id'] == p_new_item_id for v_i_22 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 210, 5, _vals))
-    'retail/checks/tasks.chk:211:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
+    'retail/checks/tasks.chk:250:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_24['item_id'] == p_item_id for v_i_24 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 211, 5, _vals))
-    'retail/checks/tasks.chk:212:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
+    'retail/checks/tasks.chk:251:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
-    'retail/checks/tasks.chk:213:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
+    'retail/checks/tasks.chk:252:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_25 in rt.elements(calls) if v_c_25['writes'] and v_c_25['ok']))
         _r = 1
@@ -208,8 +208,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
-    'retail/checks/tasks.chk:214:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
+    'retail/checks/tasks.chk:253:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -222,8 +222,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
-    'retail/checks/tasks.chk:215:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
+    'retail/checks/tasks.chk:254:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -236,8 +236,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
-    'retail/checks/tasks.chk:216:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
+    'retail/checks/tasks.chk:255:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -251,8 +251,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 216, 5, _vals))
-    'retail/checks/tasks.chk:217:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
+    'retail/checks/tasks.chk:256:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -265,16 +265,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 217, 5, _vals))
-    'retail/checks/tasks.chk:220:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
     try:
-        v_variants_27 = rt.row(db['products'], rt.found(rt.first((v_i_26 for v_i_26 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_26['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+        v_outcomes_26 = [abs(p_difference)]
     except Exception as _e:
-        v_variants_27 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:221:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+        v_outcomes_26 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((rt.said(trace, 'assistant', round(v_a_28['price'] - v_b_29['price'], 2)) for v_b_29 in rt.elements(rt.let_value(v_variants_27)) if (v_a_28['price'] > v_b_29['price'] and round(v_a_28['price'] - v_b_29['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_31, round(v_a_28['price'] - v_b_29['price'], 2)) for v_o_31 in rt.elements(v_v_30['options']))) for v_v_30 in rt.elements(rt.let_value(v_variants_27))))))) for v_a_28 in rt.elements(rt.let_value(v_variants_27))))
+        _v = any((any((not any((round(v_v_29, 2) == round(v_n_28, 2) for v_v_29 in rt.elements(rt.let_value(v_outcomes_26)))) and (not any((rt.member(round(v_n_28, 2), [round(v_r_31, 2) for v_r_31 in rt.elements(rt.numbers(v_c_30['result']))]) for v_c_30 in rt.elements(calls) if (v_c_30['ok'] and v_c_30['tool'] != 'calculate') and v_c_30['position'] < v_m_27['position']))) for v_n_28 in rt.elements(rt.amounts(v_m_27['content'])))) for v_m_27 in rt.elements(messages) if v_m_27['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = [abs(difference)])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:257)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
+    'retail/checks/tasks.chk:260:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_33 = rt.row(db['products'], rt.found(rt.first((v_i_32 for v_i_32 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_32['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_33 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:261:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((rt.said(trace, 'assistant', round(v_a_34['price'] - v_b_35['price'], 2)) for v_b_35 in rt.elements(rt.let_value(v_variants_33)) if (v_a_34['price'] > v_b_35['price'] and round(v_a_34['price'] - v_b_35['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_37, round(v_a_34['price'] - v_b_35['price'], 2)) for v_o_37 in rt.elements(v_v_36['options']))) for v_v_36 in rt.elements(rt.let_value(v_variants_33))))))) for v_a_34 in rt.elements(rt.let_value(v_variants_33))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): said round(a.price - b.price, 2)))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -286,21 +306,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 221, 5, _vals))
-    'retail/checks/tasks.chk:228:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 261, 5, _vals))
+    'retail/checks/tasks.chk:268:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_32 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_38 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_32 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:229:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_38 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:269:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_33 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_39 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:230:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_refunds_39 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:270:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_34['content'], abs(p_difference)) and any((rt.text_says(v_m_34['content'], v_w_35) for v_w_35 in rt.elements(rt.let_value(v_charges_32))))) and (not any((rt.text_says(v_m_34['content'], v_w_36) for v_w_36 in rt.elements(rt.let_value(v_refunds_33))))) for v_m_34 in rt.elements(messages) if v_m_34['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_40['content'], abs(p_difference)) and any((rt.text_says(v_m_40['content'], v_w_41) for v_w_41 in rt.elements(rt.let_value(v_charges_38))))) and (not any((rt.text_says(v_m_40['content'], v_w_42) for v_w_42 in rt.elements(rt.let_value(v_refunds_39))))) for v_m_40 in rt.elements(messages) if v_m_40['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": ((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -312,11 +332,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 230, 5, _vals))
-    'retail/checks/tasks.chk:233:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 270, 5, _vals))
+    'retail/checks/tasks.chk:273:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any(((rt.text_says(v_m_37['content'], p_difference) and any((rt.text_says(v_m_37['content'], v_w_38) for v_w_38 in rt.elements(rt.let_value(v_refunds_33))))) and (not any((rt.text_says(v_m_37['content'], v_w_39) for v_w_39 in rt.elements(rt.let_value(v_charges_32))))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
+        _v = p_difference > 0 and any(((rt.text_says(v_m_43['content'], p_difference) and any((rt.text_says(v_m_43['content'], v_w_44) for v_w_44 in rt.elements(rt.let_value(v_refunds_39))))) and (not any((rt.text_says(v_m_43['content'], v_w_45) for v_w_45 in rt.elements(rt.let_value(v_charges_38))))) for v_m_43 in rt.elements(messages) if v_m_43['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -328,5 +348,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 233, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 20, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 273, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 21, _soft, 0.0, _failures)
