@@ -64,10 +64,13 @@ def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> s
     >>> [misdated(t, known, write) for t in ("Book Thursday, June 12 at 11:00 am?",
     ...     "Book 2025-06-11 at 11:00?", "Book June 11 at 9:30 am for you, born 1988-03-14?",
     ...     "Do you confirm?", "Move it from June 11 to June 12 at 9:30?",
-    ...     "Move it from June 20 to June 11 at 9:30?")]
-    ['date', 'time', None, None, 'date', None]
+    ...     "Move it from June 20 to June 11 at 9:30?", "Book June 11 or June 12 at 9:30?")]
+    ['date', 'time', None, None, 'date', None, 'date']
     """
-    content = support.normalize_text(text)
+    # an id's digits are no day: "order #1, june 18" says june 18, not "1 june"
+    content = _ID_NUMBER.sub(
+        lambda m: "#" + "x" * (len(m.group()) - 1), support.normalize_text(text)
+    )
     carried = {key for args in asked for key in _facts_in(args, known)}
     values = [str(v) for v in known.values()]
     values += [str(v) for args in asked for v in args.values() if isinstance(v, str)]
@@ -80,11 +83,32 @@ def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> s
         right = [start for start, end in found if support.says(content[start:end], fact)]
         if any(
             not any(support.says(content[start:end], v) for v in named)
-            and (not right or _as_new(content, start, end, right[0]))
+            and (
+                not right
+                or _offered_beside(content, start, end, found, right)
+                or _as_new(content, start, end, right[0])
+            )
             for start, end in found
         ):
             return key
     return None
+
+
+_ID_NUMBER = re.compile(r"#\w+")
+# What joins two values offered as alternatives: "june 18 or june 19", "june 18 (or the 19th)"
+_OR = re.compile(r"[\s,(]*\b(?:or|and/or)\b(?:\s+(?:maybe|perhaps|else|even|on|to|the))*[\s(]*")
+
+
+def _offered_beside(
+    content: str, start: int, end: int, found: list[tuple[int, int]], right: list[int]
+) -> bool:
+    """Whether the day or time at ``content[start:end]`` is offered as an alternative to the
+    user's one ("to june 18 or june 19", "june 19 or june 18"): a proposal of two values is no
+    proposal of the one the user asked for."""
+    ends = {s: e for s, e in found}
+    return any(
+        _OR.fullmatch(content, ends[at], start) or _OR.fullmatch(content, end, at) for at in right
+    )
 
 
 def _spans(content: str, found: list[str]) -> list[tuple[int, int]]:
