@@ -209,6 +209,9 @@ def answers(moving: tuple[Any, dict[str, Any]], *proposals: str) -> list[str]:
         "I'll move the delivery of order #1 to June 18 or June 19. Shall I proceed?",
         "I'll move the delivery of order #1 to June 19 or June 18. Shall I proceed?",
         "I'll move the delivery of order #1 to June 18 (or the 19th). Shall I proceed?",
+        # another weekday than the right day's (2025-06-18 is a Wednesday): another day meant
+        "I'll move the delivery of order #1 to Tuesday, June 18. Shall I proceed?",
+        "I'll move the delivery of order #1 to Tuesday the 18th. Shall I proceed?",
     ],
 )
 def test_a_proposal_of_the_right_day_or_another_is_corrected(moving, proposal: str) -> None:
@@ -224,6 +227,8 @@ def test_a_proposal_of_the_right_day_or_another_is_corrected(moving, proposal: s
         # consent asked as "would you like that?"
         "I can move the delivery of order #1 to June 18 - would you like that?",
         "I can move the delivery of order #1 to June 18. Do you want that?",
+        # the right weekday
+        "I'll move the delivery of order #1 to Wednesday, June 18. Shall I proceed?",
     ],
 )
 def test_the_right_day_before_the_verb_or_a_consent_in_other_words_is_confirmed(
@@ -291,3 +296,10 @@ def test_a_corrected_proposal_made_right_after_an_unclear_one_still_gets_its_yes
         "As I said, that's not right: my new day is 2025-06-18.",
     ]
     assert said[4] in USER_YES
+
+
+def test_another_order_moved_beside_the_user_s_one_is_not_what_it_asked_for(moving) -> None:
+    proposal = "I'll move the delivery of order #1 to June 18 and order #2 to June 19. Proceed?"
+    assert answer(moving, proposal) == (
+        "No, that's not what I asked for: tell me exactly what you are going to do."
+    )

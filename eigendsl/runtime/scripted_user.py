@@ -226,6 +226,10 @@ class ScriptedUser:
         if asks_to_confirm(said, known):
             state.unanswered = 0
             writes = _gold_writes(episode)
+            # another record beside the user's one: its day or its item is no mistake about the
+            # user's, and the user did not ask for it
+            if writes and another_record(said, known, writes):
+                return self._answer(state, [_NOT_ASKED])
             wrong = (
                 misstated(said, known, writes)
                 or misdated(said, known, writes)
@@ -233,10 +237,7 @@ class ScriptedUser:
             )
             if wrong is not None:
                 return self._answer(state, [_corrected(wrong, known)])
-            if writes and (
-                another_record(said, known, writes)
-                or other_action(said, scenario.get("reason", ""), _gold_tools(episode))
-            ):
+            if writes and other_action(said, scenario.get("reason", ""), _gold_tools(episode)):
                 return self._answer(state, [_NOT_ASKED])
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):
