@@ -134,4 +134,3 @@ def test_a_declined_proposal_made_again_is_declined_again_and_then_ends_the_conv
         f"I've already told you twice that I don't want that, so I'll end the conversation "
         f"here. {STOP}",
     ]
-
