@@ -5,7 +5,14 @@ day ("from June 18 to June 14", "to June 14 instead of June 18", "to June 18, no
 gets its yes. Before, the user said yes to all of them: it only asked whether the right day was
 said. The day of the month alone ("the 18th") and a day in digits that cannot be read as another
 ("6/18/2025", "18/06/2025") are that day for the user, ``said`` and ``confirmed`` alike; before,
-the user answered "not right" and ``confirmed`` did not count the yes."""
+the user answered "not right" and ``confirmed`` did not count the yes.
+
+Two days offered ("to June 18 or June 19") are corrected too, where the user said yes; the right
+day before the verb ("Order #1, June 18: I will move the delivery.") and a consent asked as "-
+would you like that?" get their yes, where the user read "#1 June" as a day and corrected it, and
+answered the second with its order id. A proposal the user rejects, made again, is answered "As
+I said, ..." and the third time ends the conversation with the stop marker, as a fact asked three
+times does; before, the user gave the same answer until the turn limit."""
 
 from __future__ import annotations
 
@@ -184,3 +191,115 @@ def test_a_day_said_the_user_s_way_is_that_day_for_said_and_confirmed() -> None:
         )
         move = Call("move_delivery", {"order_id": "#1", "day": moved_to}, position=2)
         assert confirmed(trace, move) is counted
+
+
+def answers(moving: tuple[Any, dict[str, Any]], *proposals: str) -> list[str]:
+    """The user's answers to the agent's turns after its email is asked."""
+    domain, task = moving
+    lines = iter(["What is your email?", *proposals])
+    out: list[str] = []
+    play(domain, task, "agent", lambda _: next(lines, "/quit"), out.append)
+    return [line.removeprefix("user: ") for line in out if line.startswith("user: ")][2:]
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [
+        # two days offered, the right one among them: no proposal of one write
+        "I'll move the delivery of order #1 to June 18 or June 19. Shall I proceed?",
+        "I'll move the delivery of order #1 to June 19 or June 18. Shall I proceed?",
+        "I'll move the delivery of order #1 to June 18 (or the 19th). Shall I proceed?",
+        # another weekday than the right day's (2025-06-18 is a Wednesday): another day meant
+        "I'll move the delivery of order #1 to Tuesday, June 18. Shall I proceed?",
+        "I'll move the delivery of order #1 to Tuesday the 18th. Shall I proceed?",
+    ],
+)
+def test_a_proposal_of_the_right_day_or_another_is_corrected(moving, proposal: str) -> None:
+    assert answer(moving, proposal) == CORRECTED
+
+
+@pytest.mark.parametrize(
+    "proposal",
+    [
+        # the right day before the verb: "#1 june" is no day
+        "Order #1, June 18: I will move the delivery. OK?",
+        "Order #1, June 18: move_delivery. OK?",
+        # consent asked as "would you like that?"
+        "I can move the delivery of order #1 to June 18 - would you like that?",
+        "I can move the delivery of order #1 to June 18. Do you want that?",
+        # the right weekday
+        "I'll move the delivery of order #1 to Wednesday, June 18. Shall I proceed?",
+    ],
+)
+def test_the_right_day_before_the_verb_or_a_consent_in_other_words_is_confirmed(
+    moving, proposal: str
+) -> None:
+    assert answer(moving, proposal) in USER_YES
+
+
+STOP = "###STOP###"
+
+
+@pytest.mark.parametrize(
+    ("proposal", "first", "again", "told"),
+    [
+        (
+            "I'll move the delivery of order #1 to June 19. Shall I proceed?",
+            CORRECTED,
+            "As I said, that's not right: my new day is 2025-06-18.",
+            "my new day is 2025-06-18",
+        ),
+        (
+            "I'll reschedule the delivery of order #1 to June 18. Shall I proceed?",
+            "Sorry, what exactly should I confirm? Please say what you will do, then ask me again.",
+            "As I said, I can't tell what to confirm: please say what you will do, then ask me "
+            "again.",
+            "I can't tell what to confirm",
+        ),
+        (
+            "I'll move the delivery of order #1 to June 18 and delete your account. Proceed?",
+            "No, that's not what I asked for: tell me exactly what you are going to do.",
+            "As I said, that's not what I asked for: tell me exactly what you are going to do.",
+            "that's not what I asked for",
+        ),
+    ],
+)
+def test_a_rejected_proposal_made_a_third_time_ends_the_conversation(
+    moving, proposal: str, first: str, again: str, told: str
+) -> None:
+    assert answers(moving, proposal, proposal, proposal, proposal) == [
+        first,
+        again,
+        f"I've already told you twice that {told}, so I'll end the conversation here. {STOP}",
+    ]
+
+
+def test_an_agent_that_loops_on_a_rejected_proposal_is_stopped_by_the_user(moving) -> None:
+    domain, task = moving
+    wrong = "I'll move the delivery of order #1 to June 19. Shall I proceed?"
+    agent = ListAgent([turn("What is your email?"), *[turn(wrong)] * 20])
+    row = play_row(domain, task["id"], agent)
+    assert row["end_reason"] == "stop"
+    # the system prompt, the opening, then four agent turns and their answers
+    assert len(row["messages"]) == 2 + 2 * 4
+    assert row["messages"][-1]["content"].endswith(STOP)
+
+
+def test_a_corrected_proposal_made_right_after_an_unclear_one_still_gets_its_yes(moving) -> None:
+    unclear = "I'll reschedule the delivery of order #1 to June 18. Shall I proceed?"
+    wrong = "I'll move the delivery of order #1 to June 19. Shall I proceed?"
+    said = answers(moving, unclear, unclear, wrong, wrong, RIGHT)
+    assert said[:4] == [
+        "Sorry, what exactly should I confirm? Please say what you will do, then ask me again.",
+        "As I said, I can't tell what to confirm: please say what you will do, then ask me again.",
+        CORRECTED,
+        "As I said, that's not right: my new day is 2025-06-18.",
+    ]
+    assert said[4] in USER_YES
+
+
+def test_another_order_moved_beside_the_user_s_one_is_not_what_it_asked_for(moving) -> None:
+    proposal = "I'll move the delivery of order #1 to June 18 and order #2 to June 19. Proceed?"
+    assert answer(moving, proposal) == (
+        "No, that's not what I asked for: tell me exactly what you are going to do."
+    )

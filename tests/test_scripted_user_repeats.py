@@ -1,7 +1,8 @@
 """The scripted user asked again for what it already said: it answers once more and says it did
 ("As I said, ..."), and when the agent asks for a fact it gave twice it ends the conversation
 with its stop marker and a sentence that says why. It used to answer every time, so an agent
-that loops on one question played on to the turn limit, which made GRPO's rollouts slow."""
+that loops on one question played on to the turn limit, which made GRPO's rollouts slow. A
+proposal the user declines, made again, is declined the same way ("As I said, no: ...")."""
 
 from __future__ import annotations
 
@@ -123,3 +124,13 @@ def test_the_scripted_agent_still_gets_a_late_fact_at_its_second_ask(retail):
     assert sum("Hmm, I don't have my zip" in s for s in said) == len(rows)
     assert sum(s.startswith("My zip is") for s in said) == len(rows)
     assert not any(s.startswith(("As I said", "I've already")) for s in said)
+
+
+def test_a_declined_proposal_made_again_is_declined_again_and_then_ends_the_conversation():
+    propose = "I'll cancel order #W1. Shall I proceed? (yes/no)"
+    said = replies(propose, propose, propose, confirm=False)
+    assert said[1:] == [
+        "As I said, no: I don't want that.",
+        f"I've already told you twice that I don't want that, so I'll end the conversation "
+        f"here. {STOP}",
+    ]

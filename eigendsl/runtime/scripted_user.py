@@ -4,7 +4,8 @@ It answers what the agent asks for (in a question or a request, whatever surroun
 name or in other words: :mod:`~eigendsl.runtime.user_questions`) from the scenario's known facts,
 restates its request after a greeting or a question it cannot place, withholds the unknown ones,
 says so when a fact is asked again ("As I said, ...") and ends the conversation when one it gave
-twice is asked once more (a looping agent plays no further), and follows the scenario's
+twice is asked once more (a looping agent plays no further), answers a proposal it rejected
+again the same way, and follows the scenario's
 behaviour (confirming or declining, revealing a fact late, changing its mind, asking for what the
 policy forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
 It says yes only to a proposal a yes to which the verifiers' ``confirmed`` would count
@@ -41,10 +42,14 @@ from eigendsl.runtime.user_questions import (
 )
 from eigendsl.runtime.utterances import (
     CORRECTION,
+    CORRECTION_AGAIN,
     NOT_ASKED,
+    NOT_ASKED_AGAIN,
     UNCLEAR,
+    UNCLEAR_AGAIN,
     USER_AGAIN,
     USER_LATER,
+    USER_NO_AGAIN,
     USER_TIRED,
     USER_UNKNOWN,
     USER_UNKNOWN_AGAIN,
@@ -59,11 +64,31 @@ from eigendsl.support import says as support_says
 
 @dataclass
 class ScriptedUserState:
-    asked: dict[str, int] = field(default_factory=dict)
+    given: dict[str, int] = field(default_factory=dict)  # times each answer was given (_Answer)
     mind_changed: bool = False
     forbidden_asked: bool = False
     unanswered: int = 0  # agent turns in a row the user could answer nothing of
-    unknown_asked: dict[str, int] = field(default_factory=dict)  # asks of each unknown fact
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One answer of the user, as it says it each time the agent asks for it again: a known fact,
+    an unknown one, a proposal it rejects. ``key`` counts its times in the state; ``texts`` are
+    its words the first, the second... time; asked once more after the last, the user ends the
+    conversation (:func:`_tired`), naming it as ``told`` does: a ``(kind, what)`` of
+    :data:`_TOLD`."""
+
+    key: str
+    texts: tuple[str, ...]
+    told: tuple[str, str]
+
+
+# How the user names the answers it gave twice when it ends the conversation, by kind.
+_TOLD = {
+    "fact": "given you my {what} twice",
+    "unknown": "told you twice that I don't know my {what}",
+    "rejected": "told you twice that {what}",
+}
 
 
 def _gold_calls(episode: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -99,17 +124,42 @@ def _names_a_write(said: str, episode: Any) -> bool:
     )
 
 
-def _tired(given: list[str], told: list[str]) -> str:
-    """Why the user ends a conversation that asks it once more for facts it gave twice (``given``)
-    or said twice it does not know (``told``).
+def _tired(answers: list[_Answer]) -> str:
+    """Why the user ends a conversation that asks it once more for ``answers``, each given twice:
+    facts it gave, facts it does not know, a proposal it rejected.
 
-    >>> _tired(["email", "zip_code"], [])
+    >>> _tired([_Answer("email", (), ("fact", "email")), _Answer("zip", (), ("fact", "zip code"))])
     "I've already given you my email and zip code twice, so I'll end the conversation here."
+    >>> _tired([_Answer("no", (), ("rejected", "my new day is 2025-06-18"))])
+    "I've already told you twice that my new day is 2025-06-18, so I'll end the conversation here."
     """
-    what = [f"given you my {' and '.join(spoken(k) for k in given)} twice"] if given else []
-    if told:
-        what.append(f"told you twice that I don't know my {' and '.join(told)}")
+    what = [
+        template.format(what=" and ".join(a.told[1] for a in answers if a.told[0] == kind))
+        for kind, template in _TOLD.items()
+        if any(a.told[0] == kind for a in answers)
+    ]
     return USER_TIRED.format(what=" and ".join(what))
+
+
+def _rejection(kind: str, first: str, again: str, told: str) -> _Answer:
+    """A rejection of a proposal, counted by ``kind`` whatever the proposal's words: an agent
+    that proposes again what the user rejected hears "As I said, ..." and, the third time, the
+    end of the conversation."""
+    return _Answer(f"rejected:{kind}", (first, again), ("rejected", told))
+
+
+def _corrected(key: str, known: dict[str, str]) -> _Answer:
+    """The correction of a proposal that states the known fact ``key`` otherwise."""
+    what, value = spoken(key), known[key]
+    return _rejection(
+        f"correction:{key}",
+        CORRECTION.format(what=what, value=value),
+        CORRECTION_AGAIN.format(what=what, value=value),
+        f"my {what} is {value}",
+    )
+
+
+_NOT_ASKED = _rejection("not asked", NOT_ASKED, NOT_ASKED_AGAIN, "that's not what I asked for")
 
 
 class ScriptedUser:
@@ -129,6 +179,21 @@ class ScriptedUser:
 
     def respond(self, episodes: list[Any]) -> list[str]:
         return [self._respond(e) for e in episodes]
+
+    def _answer(self, state: ScriptedUserState, answers: list[_Answer]) -> str:
+        """The user's words for ``answers``, each as the times it was given before say, or the
+        end of the conversation where one of them was given as many times as it has words: an
+        agent that loops (on a question, on a proposal) would otherwise play on to the turn
+        limit."""
+        tired = [a for a in answers if state.given.get(a.key, 0) >= len(a.texts)]
+        if tired:
+            return f"{_tired(tired)} {self.stop_marker}"
+        words = []
+        for answer in answers:
+            times = state.given.get(answer.key, 0)
+            state.given[answer.key] = times + 1
+            words.append(answer.texts[times])
+        return " ".join(words)
 
     def _respond(self, episode: Any) -> str:
         if episode.user_state is None:
@@ -161,18 +226,19 @@ class ScriptedUser:
         if asks_to_confirm(said, known):
             state.unanswered = 0
             writes = _gold_writes(episode)
+            # another record beside the user's one: its day or its item is no mistake about the
+            # user's, and the user did not ask for it
+            if writes and another_record(said, known, writes):
+                return self._answer(state, [_NOT_ASKED])
             wrong = (
                 misstated(said, known, writes)
                 or misdated(said, known, writes)
                 or contradicted(said, known, writes)
             )
             if wrong is not None:
-                return CORRECTION.format(what=spoken(wrong), value=known[wrong])
-            if writes and (
-                another_record(said, known, writes)
-                or other_action(said, scenario.get("reason", ""), _gold_tools(episode))
-            ):
-                return NOT_ASKED
+                return self._answer(state, [_corrected(wrong, known)])
+            if writes and other_action(said, scenario.get("reason", ""), _gold_tools(episode)):
+                return self._answer(state, [_NOT_ASKED])
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):
                 state.mind_changed = True
@@ -184,11 +250,14 @@ class ScriptedUser:
             # only a proposal of what the user asked for, with its values, is confirmed
             gap = unrequested(said, known, _gold_writes(episode))
             if gap is not None and gap[1]:
-                return CORRECTION.format(what=spoken(gap[0][0]), value=known[gap[0][0]])
+                return self._answer(state, [_corrected(gap[0][0], known)])
             if gap is not None or switched(said, scenario.get("reason", ""), _gold_writes(episode)):
-                return NOT_ASKED
+                return self._answer(state, [_NOT_ASKED])
             if not scenario.get("confirm", True):
-                return rng.choice(self.pools["user_no"])
+                no = rng.choice(self.pools["user_no"])
+                return self._answer(
+                    state, [_rejection("no", no, USER_NO_AGAIN, "I don't want that")]
+                )
             # a yes only where the verifiers' confirmed() would count it: a garbled proposal,
             # one without the write's verb or with another value the user cannot know (an item
             # id) is asked again
@@ -198,9 +267,18 @@ class ScriptedUser:
             if trace is not None and words is not None:  # where a verifier reads the yes
                 unclear = unconfirmable(trace, _gold_calls(episode), words)
             if unclear is not None:
-                return UNCLEAR.format(what=unclear)
+                return self._answer(
+                    state,
+                    [
+                        _rejection(
+                            "unclear",
+                            UNCLEAR.format(what=unclear),
+                            UNCLEAR_AGAIN.format(what=unclear),
+                            "I can't tell what to confirm",
+                        )
+                    ],
+                )
             return rng.choice(self.pools["user_yes"])
-        answers: list[str] = []
         asked = requests(said)
         matched = [key for key in known if asks_for(key, asked)]
         if not matched and not any(asks_for(t, asked) for t in scenario.get("unknown", [])):
@@ -217,30 +295,31 @@ class ScriptedUser:
             for thing in scenario.get("unknown", [])
             if thing.lower() in asked_about or (not matched and asks_for(thing, asked_about))
         ]
-        late = scenario.get("reveal_late", [])
         # a fact given twice (a late one's first ask gave nothing) and asked for again ends the
-        # conversation: an agent that loops would otherwise play on to the turn limit
-        given_twice = [key for key in matched if state.asked.get(key, 0) - (key in late) >= 2]
-        told_twice = [thing for thing in unknown if state.unknown_asked.get(thing, 0) >= 2]
-        if given_twice or told_twice:
-            return f"{_tired(given_twice, told_twice)} {self.stop_marker}"
-        for key in matched:
-            value = known[key]
-            state.asked[key] = state.asked.get(key, 0) + 1
-            given = state.asked[key] - (key in late)  # the times it is given, this one included
-            if given == 0:
-                answers.append(USER_LATER.format(what=spoken(key)))
-            elif given == 1:
-                answers.append(f"My {spoken(key)} is {value}.")
-            else:
-                answers.append(USER_AGAIN.format(what=spoken(key), value=value))
-        for thing in unknown:
-            state.unknown_asked[thing] = state.unknown_asked.get(thing, 0) + 1
-            again = state.unknown_asked[thing] > 1
-            answers.append((USER_UNKNOWN_AGAIN if again else USER_UNKNOWN).format(what=thing))
+        # conversation
+        late = scenario.get("reveal_late", [])
+        answers = [
+            _Answer(
+                f"fact:{key}",
+                (USER_LATER.format(what=spoken(key)),) * (key in late)
+                + (
+                    f"My {spoken(key)} is {known[key]}.",
+                    USER_AGAIN.format(what=spoken(key), value=known[key]),
+                ),
+                ("fact", spoken(key)),
+            )
+            for key in matched
+        ] + [
+            _Answer(
+                f"unknown:{thing}",
+                (USER_UNKNOWN.format(what=thing), USER_UNKNOWN_AGAIN.format(what=thing)),
+                ("unknown", thing),
+            )
+            for thing in unknown
+        ]
         if answers:
             state.unanswered = 0
-            return " ".join(answers)
+            return self._answer(state, answers)
         forbidden = scenario.get("forbidden_request")
         if forbidden and not state.forbidden_asked:
             state.forbidden_asked = True

@@ -5,6 +5,7 @@ the opposite value, or a proposal a yes to which the verifiers' ``confirmed`` wo
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -64,10 +65,14 @@ def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> s
     >>> [misdated(t, known, write) for t in ("Book Thursday, June 12 at 11:00 am?",
     ...     "Book 2025-06-11 at 11:00?", "Book June 11 at 9:30 am for you, born 1988-03-14?",
     ...     "Do you confirm?", "Move it from June 11 to June 12 at 9:30?",
-    ...     "Move it from June 20 to June 11 at 9:30?")]
-    ['date', 'time', None, None, 'date', None]
+    ...     "Move it from June 20 to June 11 at 9:30?", "Book June 11 or June 12 at 9:30?",
+    ...     "Book Tuesday, June 11 at 9:30?", "Book Wednesday, June 11 at 9:30?")]
+    ['date', 'time', None, None, 'date', None, 'date', 'date', None]
     """
-    content = support.normalize_text(text)
+    # an id's digits are no day: "order #1, june 18" says june 18, not "1 june"
+    content = _ID_NUMBER.sub(
+        lambda m: "#" + "x" * (len(m.group()) - 1), support.normalize_text(text)
+    )
     carried = {key for args in asked for key in _facts_in(args, known)}
     values = [str(v) for v in known.values()]
     values += [str(v) for args in asked for v in args.values() if isinstance(v, str)]
@@ -80,11 +85,46 @@ def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> s
         right = [start for start, end in found if support.says(content[start:end], fact)]
         if any(
             not any(support.says(content[start:end], v) for v in named)
-            and (not right or _as_new(content, start, end, right[0]))
+            and (
+                not right
+                or _offered_beside(content, start, end, found, right)
+                or _as_new(content, start, end, right[0])
+            )
             for start, end in found
-        ):
+        ) or any(_misnamed_weekday(content, start, fact) for start in right):
             return key
     return None
+
+
+_WEEKDAY_BEFORE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\W{0,3}(?:the\s+)?$"
+)
+
+
+def _misnamed_weekday(content: str, start: int, fact: str) -> bool:
+    """Whether the user's day, said at ``content[start:]``, comes after another weekday than
+    its own ("tuesday, june 18" for 2025-06-18, a Wednesday): the agent means another day."""
+    said = _WEEKDAY_BEFORE.search(content, 0, start)
+    if said is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", fact):
+        return False
+    return said.group(1) != datetime.date.fromisoformat(fact).strftime("%A").lower()
+
+
+_ID_NUMBER = re.compile(r"#\w+")
+# What joins two values offered as alternatives: "june 18 or june 19", "june 18 (or the 19th)"
+_OR = re.compile(r"[\s,(]*\b(?:or|and/or)\b(?:\s+(?:maybe|perhaps|else|even|on|to|the))*[\s(]*")
+
+
+def _offered_beside(
+    content: str, start: int, end: int, found: list[tuple[int, int]], right: list[int]
+) -> bool:
+    """Whether the day or time at ``content[start:end]`` is offered as an alternative to the
+    user's one ("to june 18 or june 19", "june 19 or june 18"): a proposal of two values is no
+    proposal of the one the user asked for."""
+    ends = {s: e for s, e in found}
+    return any(
+        _OR.fullmatch(content, ends[at], start) or _OR.fullmatch(content, end, at) for at in right
+    )
 
 
 def _spans(content: str, found: list[str]) -> list[tuple[int, int]]:
@@ -192,15 +232,18 @@ def contradicted(
 
 def another_record(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> bool:
     """Whether a proposal that says the user's id also names another of its shape that neither
-    the user nor the writes it asked for name ("cancel #W1000075 and #W1000076 too").
+    the user nor the writes it asked for name ("cancel #W1000075 and #W1000076 too"; an id with
+    "#" however short: "#1 and #2").
 
     >>> another_record("Cancel #W1000075 and #W1000076?", {"order id": "#W1000075"}, [])
+    True
+    >>> another_record("Move #1 to June 18 and #2 to June 19?", {"order id": "#1"}, [])
     True
     """
     values = [str(v).lower() for v in known.values()]
     values += [str(v).lower() for args in asked for v in args.values()]
     return any(
-        len(str(value)) >= 4
+        (len(str(value)) >= 4 or str(value).startswith("#"))
         and any(c.isdigit() for c in str(value))
         and not NOT_AN_ID.fullmatch(str(value).strip())
         and says(text, str(value))

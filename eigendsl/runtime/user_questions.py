@@ -133,7 +133,8 @@ RESTATE = "I'm not sure what you need from me. {reason}"
 _LEAVE = re.compile(
     r"\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
     r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
-    r"|(reply|say|answer) (with )?\W?yes\b|like me to"
+    r"|(reply|say|answer) (with )?\W?yes\b|like me to|(would|do) you (like|want) (that|this)\b"
+    r"|(does|would) (that|this) (work|suit)|(sound|sounds) (good|ok|okay|alright)"
     r"|(can|may) i (cancel|return|exchange|update|change|modify|switch|process|submit|place)\b)"
 )
 
@@ -144,8 +145,9 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
 
     >>> [asks_to_confirm(t, {"email": "a@b.c"}) for t in (
     ...     "I'll cancel order #1. Okay?", "Would you like me to cancel it?",
-    ...     "May I have your email?", "Please confirm your email.", "It is cancelled.")]
-    [True, True, False, False, False]
+    ...     "May I have your email?", "Please confirm your email.", "It is cancelled.",
+    ...     "I can cancel order #1 - would you like that?")]
+    [True, True, False, False, False, True]
     """
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:

@@ -63,6 +63,14 @@ USER_LATER = "Hmm, I don't have my {what} at hand right now."
 USER_AGAIN = "As I said, my {what} is {value}."
 USER_UNKNOWN_AGAIN = "As I said, I don't know my {what}."
 USER_TIRED = "I've already {what}, so I'll end the conversation here."
+# A proposal answered as before ("As I said, ..."): the agent proposed again what the user
+# corrected, did not ask for, could not confirm or declined.
+CORRECTION_AGAIN = "As I said, that's not right: my {what} is {value}."
+NOT_ASKED_AGAIN = (
+    "As I said, that's not what I asked for: tell me exactly what you are going to do."
+)
+UNCLEAR_AGAIN = "As I said, I can't tell what to confirm: please say {what}, then ask me again."
+USER_NO_AGAIN = "As I said, no: I don't want that."
 
 # The utterance pools a prompt engineer may extend; every entry keeps its pool's placeholders
 # and markers ("(yes/no)" in proposals, "yes" in confirmations).
