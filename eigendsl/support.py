@@ -570,10 +570,14 @@ def diff(left: Any, right: Any, base: str = "", limit: int = 3) -> list[str]:
 
     >>> diff({"orders": {"#1": {"status": "pending"}}}, {"orders": {"#1": {}}}, "db")
     ['db.orders["#1"].status is "pending", expected left out']
+    >>> diff([], ["#1"], "[o.order_id for o in db.orders]")
+    ['value is [], expected ["#1"]']
     """
     out = []
     for keys, a, b in _differences(left, right, limit):
-        where = place(base, keys) or "value"
+        # the two sides differ as a whole (lists of other lengths): the reason's statement
+        # already writes the left side, "value" is it
+        where = place(base, keys) if keys else "value"
         if b is _MISSING:
             out.append(f"{where} is {show(a)}, expected left out")
         elif a is _MISSING:
