@@ -887,6 +887,33 @@ CASES = [
         "cancel_order",
         2,  # and the check's parameter
     ),
+    Case(  # newcomer Y3's C3: "(line 1) ... move the let above this statement" named aa.chk's
+        # line 1 in main.chk, and the fix is the order of the files
+        "constant-reads-a-constant-of-a-later-file",
+        (
+            (CHK, "guard cancel_order:\n", 'let more = names + ["lost"]\n\nguard cancel_order:\n'),
+            ("checks/zz.chk", None, 'let names = ["a"]\n'),
+            (CHK, _LAST, _LAST + "    require len(more) > 0\n"),
+        ),
+        "mini/checks/main.chk:1:12: 'names' is read before the constant that binds it "
+        "(mini/checks/zz.chk:1:5), in a file bound after this one: constants are bound in the "
+        "order of the files `checkers:` lists (those of a glob in name order), then of their "
+        "lines; list mini/checks/zz.chk before this file in `checkers:`, or move this constant "
+        "below 'names' in that file",
+        "names",
+        1,  # and not '+' needs numbers (its 'names' unknown, it may be a list)
+    ),
+    Case(  # newcomer Y3's C2: a constant left out made '+' say it needs numbers
+        "constant-left-out-is-not-a-wrong-type",
+        (
+            (CHK, "guard cancel_order:\n", 'let more = names + ["lost"]\n\nguard cancel_order:\n'),
+            ("checks/aa.chk", None, 'let names = ["a"]\n\ncheck broken(:\n    require true\n'),
+            (CHK, _LAST, _LAST + "    require len(more) > 0\n"),
+        ),
+        "mini/checks/aa.chk:3:14: unexpected ':'; expected ')', a name, the end of the line",
+        ":",
+        1,  # and not '+' needs numbers, but this is a list[string]
+    ),
     Case(
         "use-block-argument-of-another-type",
         ((CHK, _USED, _USED + "    use said_it(1)\n"), (CHK, _LAST, _LAST + _SAID_IT)),

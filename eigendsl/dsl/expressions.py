@@ -132,6 +132,16 @@ class ExpressionTyper(ComparisonTyping):
                 "bound above it",
             )
             return ANY
+        if pending is not None and pending.span.path != e.span.path:
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is read before the constant that binds it ({pending.name_span}), in a "
+                "file bound after this one: constants are bound in the order of the files "
+                "`checkers:` lists (those of a glob in name order), then of their lines; list "
+                f"{pending.span.path} before this file in `checkers:`, or move this constant "
+                f"below '{e.id}' in that file",
+            )
+            return ANY
         if pending is not None:
             self.diag.error(
                 e.span,
@@ -280,6 +290,8 @@ class ExpressionTyper(ComparisonTyping):
             return STRING
         if e.op == "+" and left.kind == "list" and right.kind in ("list", "any"):
             return left
+        if e.op == "+" and left.kind == "any" and right.kind in ("string", "list"):
+            return right  # as string + any: an unknown left (a name left out, too) may be one
         if e.op == "+" and left.kind == "list" and right.kind != "list":
             self.diag.error(
                 e.right.span,
