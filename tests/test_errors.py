@@ -922,6 +922,18 @@ CASES = [
         "1)",
         1,
     ),
+    Case(  # newcomer Y3's M1: an untyped parameter took an argument its statements refuse
+        "block-parameter-without-a-type",
+        (
+            (CHK, _USED, _USED + '    use said_it("a")\n'),
+            (CHK, _LAST, _LAST + _SAID_IT.replace("word: string", "word")),
+        ),
+        "mini/checks/main.chk:20:15: block parameter 'word' has no type, so no use's argument "
+        "could be checked against what the block does with it; give it one: word: string (int, "
+        "float, bool, date, time, list[...], or any to take every type)",
+        "word",
+        1,
+    ),
     Case(
         "use-block-too-many-arguments",
         ((CHK, _USED, _USED + '    use said_it("a", "b")\n'), (CHK, _LAST, _LAST + _SAID_IT)),

@@ -273,6 +273,15 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
             if (why := reserved_name(param.name)) is not None:
                 self.diag.error(param.span, why)
             self.hidden_constant(param.name, param.span, "this parameter is", kind)
+            if kind == "block" and param.type is None:
+                # a check's parameters take the template's types; a block's are only what it
+                # says, and an untyped one would let each use pass what its statements refuse
+                self.diag.error(
+                    param.span,
+                    f"block parameter '{param.name}' has no type, so no use's argument could be "
+                    f"checked against what the block does with it; give it one: {param.name}: "
+                    "string (int, float, bool, date, time, list[...], or any to take every type)",
+                )
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         return params
 
