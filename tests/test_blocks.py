@@ -123,14 +123,15 @@ def test_a_constant_in_a_guard_refuses_as_the_literal_did(both: tuple[Domain, Do
 
 def test_a_blocks_failure_names_the_block_and_the_use(both: tuple[Domain, Domain]) -> None:
     """The reason is the statement's own (the verdicts of a fold stay the same); the statement's
-    text, after the lets and parameters it reads, names the block and where it is used."""
+    text, after the lets and parameters it reads, names the block and where it is used. A
+    constant it reads is shown by name (newcomer Y3's M2: retail's status_told wrote out five
+    constants' values, ~1,500 characters, in every failure)."""
     verdict = _verdict(both[1], "Your order #1 is cancelled, not shipped.")
     (failure,) = verdict.failures
     assert failure.reason == "the agent said another status"
     assert failure.statement == (
         'forbid any(w in others where w != status: said w) else "the agent said another status" '
-        '(where statuses = ["pending", "shipped", "cancelled"], status = "cancelled", '
-        'others = [s for s in statuses where s != "cancelled"]) '
+        '(where status = "cancelled", others = [s for s in statuses where s != "cancelled"]) '
         "(in block status_told, used at spec/checks/main.chk:14)"
     )
     assert (failure.path, failure.line, failure.col) == ("spec/checks/main.chk", 19, 5)
