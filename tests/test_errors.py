@@ -1299,8 +1299,18 @@ CASES = [
         "email: string\n        name",
         "email: strin\n        name",
         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
-        "expected one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "did you mean 'string'? Expected one of string, int, float, bool, date, time, any, enum, list, object, map",
         "strin",
+    ),
+    case(  # newcomer Y3's L4: a misspelt type got no did-you-mean
+        "yaml-unknown-field-type-long-form",
+        DOMAIN,
+        "total: float",
+        "total: {type: flaot}",
+        "mini/domain.yaml:19:23: database.tables.orders.fields.total.type: input should be "
+        "'string', 'int', 'float', 'bool', 'date', 'time', 'any', 'enum', 'list', 'object' or "
+        "'map'; did you mean 'float'?",
+        "flaot",
     ),
     case(
         "yaml-two-implementations",
