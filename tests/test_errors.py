@@ -934,6 +934,19 @@ CASES = [
         "word",
         1,
     ),
+    Case(  # newcomer Y3's L3: "unknown name 'o'; did you mean 'gold'?"
+        "block-reads-a-name-of-the-check",
+        (
+            (CHK, _USED, _USED + "    use said_reason\n"),
+            (CHK, _LAST, _LAST + "\nblock said_reason:\n    require said reason\n"),
+        ),
+        "mini/checks/main.chk:21:18: unknown name 'reason' (a parameter of check 'cancelled'): a "
+        "block sees only its parameters, its own lets and the spec's constants, not the names of "
+        "the check that uses it; pass it as an argument, block said_reason(..., reason: TYPE) "
+        "and use said_reason(..., reason)",
+        "reason",
+        1,
+    ),
     Case(
         "use-block-too-many-arguments",
         ((CHK, _USED, _USED + '    use said_it("a", "b")\n'), (CHK, _LAST, _LAST + _SAID_IT)),

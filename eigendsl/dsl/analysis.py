@@ -50,6 +50,7 @@ class Scope:
     # the spec's constants visible here (all of them in a declaration, the earlier ones in a
     # constant), with their types
     constants: tuple[tuple[A.Constant, Type], ...] = ()
+    block: str = ""  # the block whose statements these are
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -194,7 +195,7 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
         for block in self.resolved.blocks.values():
             params = self.resolved.block_params[block.name]
             owner = f"a parameter of block '{block.name}'"
-            scope = self._scope("check", tuple(params.items()), owner)
+            scope = replace(self._scope("check", tuple(params.items()), owner), block=block.name)
             self._body(block.body, scope, "block", block.name)
         for check in self.resolved.checks.values():
             self._check(check)

@@ -186,6 +186,14 @@ class ExpressionTyper(ComparisonTyping):
                 f"'{e.id}' is a parameter listed after this one; parameters are drawn in the "
                 f"order they are listed, so list '{e.id}' first",
             )
+        elif scope.block and (outer := self._check_name(e.id)) is not None:
+            self.diag.error(
+                e.span,
+                f"unknown name '{e.id}' ({outer}): a block sees only its parameters, its own "
+                "lets and the spec's constants, not the names of the check that uses it; pass "
+                f"it as an argument, block {scope.block}(..., {e.id}: TYPE) and use "
+                f"{scope.block}(..., {e.id})",
+            )
         else:
             names = scope.visible() + [
                 name for name in DOMAIN_CLOCK if getattr(self.spec, name) is not None
@@ -194,6 +202,16 @@ class ExpressionTyper(ComparisonTyping):
             if OTHER_LANGUAGES_WORDS.get(e.id.lower()) == "null":  # narrows as null does
                 self.meant_null.add(e)
         return ANY
+
+    def _check_name(self, name: str) -> str | None:
+        """What ``name`` is in a check, a parameter or a let (the first found), if anything:
+        a block reading it meant the check's."""
+        for check in self.resolved.checks.values():
+            if any(param.name == name for param in check.params):
+                return f"a parameter of check '{check.name}'"
+            if any(isinstance(s, A.Let) and s.name == name for s in check.body):
+                return f"a let of check '{check.name}'"
+        return None
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
         obj = self.infer(e.obj, scope)
