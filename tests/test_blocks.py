@@ -168,3 +168,24 @@ def test_blocks_and_constants_parse(tmp_path: Path) -> None:
     )
     bare = parse("block b:\n    require true\n\ncheck c():\n    use b\n", "x.chk")
     assert bare.declarations[0].params == () and bare.declarations[1].body[0].args is None
+
+
+def test_an_unused_block_and_an_unread_parameter_are_warned_of(tmp_path: Path) -> None:
+    """Newcomer Y3's L1: as for a constant nothing reads, a block nothing uses and a parameter
+    its block never reads are warnings."""
+    from eigendsl.compiler import compile_domain
+
+    checks = FOLDED.replace(
+        "block status_told(status: string, others: list[string]):",
+        "block unused(z: int):\n    require z > 0\n\n"
+        "block status_told(status: string, others: list[string], extra: int):",
+    ).replace('[s for s in statuses where s != "cancelled"])', '[s for s in statuses], 1)')
+    spec = copy_spec(MINI, tmp_path / "spec")
+    edit(spec, CHK, None, checks)
+    warnings = [str(w) for w in compile_domain(spec, tmp_path / "out").warnings]
+    assert [w.split("spec/checks/")[-1] for w in warnings if "block" in w] == [
+        "main.chk:16:7: warning: block 'unused' is used by no check, rule or block, so its statements "
+        "are judged nowhere; use it (use unused(...)), or remove it",
+        "main.chk:19:57: warning: parameter 'extra' of block 'status_told' is read by none of its "
+        "statements; read it, or remove it (and its argument at each use)",
+    ]

@@ -136,6 +136,8 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
         self.constant_types: tuple[tuple[A.Constant, Type], ...] = ()
         self.block_uses: dict[str, list[A.Use]] = {}  # a block's uses of blocks and rules
         self.rule_uses: list[A.Use] = []  # the uses of blocks in rules
+        self.blocks_used: set[str] = set()  # the blocks some check, rule or block uses
+        self.param_reads: set[tuple[str, str]] = set()  # (block, parameter) read in the block
         self.row_types = {
             name: Type(
                 "object",
@@ -200,6 +202,7 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
         for check in self.resolved.checks.values():
             self._check(check)
         self.use_cycles()
+        self.unused_blocks()
         self.unread_constants()
         return self.resolved
 

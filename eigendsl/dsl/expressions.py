@@ -83,6 +83,7 @@ class ExpressionTyper(ComparisonTyping):
     resolved: Resolved
     tag_reads: set[A.Attribute]  # the `c.tags` read so far
     let_reads: set[A.Let]  # the lets read so far
+    param_reads: set[tuple[str, str]]  # (block, parameter) read in the block
     meant_null: set[A.Name]  # the unknown names that are another language's null (None)
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
@@ -123,6 +124,8 @@ class ExpressionTyper(ComparisonTyping):
             let = scope.let_named(e.id) or scope.constant_named(e.id)
             if let is not None:
                 self.let_reads.add(let)
+            elif scope.block:  # a parameter (or a quantifier's variable: no harm)
+                self.param_reads.add((scope.block, e.id))
             return t
         pending = next((let for let in scope.pending if let.name == e.id), None)
         if pending is not None and pending is scope.defining:
