@@ -179,13 +179,35 @@ def test_an_unused_block_and_an_unread_parameter_are_warned_of(tmp_path: Path) -
         "block status_told(status: string, others: list[string]):",
         "block unused(z: int):\n    require z > 0\n\n"
         "block status_told(status: string, others: list[string], extra: int):",
-    ).replace('[s for s in statuses where s != "cancelled"])', '[s for s in statuses], 1)')
+    ).replace('[s for s in statuses where s != "cancelled"])', "[s for s in statuses], 1)")
     spec = copy_spec(MINI, tmp_path / "spec")
     edit(spec, CHK, None, checks)
     warnings = [str(w) for w in compile_domain(spec, tmp_path / "out").warnings]
     assert [w.split("spec/checks/")[-1] for w in warnings if "block" in w] == [
-        "main.chk:16:7: warning: block 'unused' is used by no check, rule or block, so its statements "
+        "main.chk:16:7: warning: block 'unused' is used by no check, rule or block, so its "
+        "statements "
         "are judged nowhere; use it (use unused(...)), or remove it",
         "main.chk:19:57: warning: parameter 'extra' of block 'status_told' is read by none of its "
         "statements; read it, or remove it (and its argument at each use)",
     ]
+
+
+def test_play_shows_where_a_failing_block_is_used(tmp_path: Path) -> None:
+    """Newcomer Y3's L2: play showed a block's failure at the block's line alone; a check that
+    uses a block twice gave two lines alike."""
+    from click.testing import CliRunner
+
+    from eigendsl.cli import main
+
+    spec = copy_spec(MINI, tmp_path / "spec")
+    edit(spec, CHK, None, FOLDED)
+    lines = ["Your order #1 is cancelled, not shipped.", "/quit"]
+    result = CliRunner().invoke(
+        main, ["play", str(spec), "--task", "cancel-ann"], input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    (shown,) = [line for line in result.output.splitlines() if "another status" in line]
+    assert shown.endswith(
+        ":19:5: the agent said another status "
+        "(in block status_told, used at spec/checks/main.chk:14)"
+    ), shown

@@ -1312,7 +1312,8 @@ CASES = [
         "email: string\n        name",
         "email: strin\n        name",
         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
-        "did you mean 'string'? Expected one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "did you mean 'string'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
         "strin",
     ),
     case(  # newcomer Y3's L4: a misspelt type got no did-you-mean

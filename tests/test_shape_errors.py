@@ -95,9 +95,11 @@ def test_a_field_or_parameter_of_a_misspelt_type_is_read_as_any(mini: Path) -> N
     edit(mini, TASKS, *TASK_TYPO)
     assert _reported(mini) == [
         "mini/domain.yaml:19:16: database.tables.orders.fields.total: unknown type 'flaot'; "
-        "did you mean 'float'? Expected one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "did you mean 'float'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
         "mini/domain.yaml:34:17: tools.get_order.params.order_id: unknown type 'strng'; did you "
-        "mean 'string'? Expected one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "mean 'string'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
         "mini/domain.yaml:42:7: tools.cancel_order.params.reason: an enum needs 'values', the "
         "list of allowed values",
         CANCL,
