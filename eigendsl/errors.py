@@ -268,6 +268,18 @@ class Diagnostics:
         named = "[^']*" if name is None else re.escape(name)
         self.consequences.append(re.compile(re.escape(said).replace(r"\{\}", named)))
 
+    def is_left_out(self, kind: str, name: str) -> bool:
+        """Whether the ``kind`` ``name`` was left out for an error already reported (what
+        depends on it cannot be checked: an error about it would be a consequence).
+
+        >>> diag = Diagnostics()
+        >>> diag.left_out("tool", "refund")
+        >>> diag.is_left_out("tool", "refund"), diag.is_left_out("tool", "cancel")
+        (True, False)
+        """
+        said = _UNKNOWN.get(kind, f"unknown {kind} '{{}}'").format(name)
+        return any(p.search(said) for p in self.consequences)
+
     def _shown(self, severity: str) -> list[Diagnostic]:
         """The diagnostics of ``severity`` but the consequences of parts left out."""
         return [

@@ -109,8 +109,14 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
         given = error.get("input")
         hint = f"; {YAML_BOOL_TEXT}" if kind.startswith("bool") and is_yaml11_bool(given) else ""
         return f"{where} must be {expected}, not {_given(given)}{hint}"
-    if kind == "literal_error":
-        return f"{where}: {error['msg'].lower()}"
+    if kind == "literal_error":  # one of fixed words: the closest to a misspelt one
+        given, expected = error.get("input"), str((error.get("ctx") or {}).get("expected", ""))
+        hint = (
+            did_you_mean(given, re.findall(r"'([^']*)'", expected))
+            if isinstance(given, str)
+            else ""
+        )
+        return f"{where}: {error['msg'].lower()}{hint}"
     if kind in _BOUNDS:  # pydantic's "Input should be greater than or equal to 2"
         bound = next(iter((error.get("ctx") or {}).values()), "?")
         return f"{where} is {_given(error.get('input'))}; write a number {_BOUNDS[kind]} {bound}"

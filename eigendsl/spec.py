@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue as JsonSchema
 
-from eigendsl.errors import ValueAt
+from eigendsl.errors import ValueAt, did_you_mean
 from eigendsl.field_values import value_matches
 from eigendsl.settings_spec import Sampling, Training, UserSimulator
 from eigendsl.support import date_problem, time_problem
@@ -172,7 +172,10 @@ class FieldType(Model):
             optional = data.endswith("?")
             name = data.rstrip("?")
             if name not in TYPE_NAMES:
-                raise ValueError(f"unknown type '{name}'; expected one of {', '.join(TYPE_NAMES)}")
+                expected = f"expected one of {', '.join(TYPE_NAMES)}"
+                raise ValueError(
+                    f"unknown type '{name}'" + did_you_mean(name, TYPE_NAMES, expected)
+                )
             return {"type": name, "optional": optional}
         return data
 

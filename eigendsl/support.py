@@ -530,51 +530,66 @@ def place(base: str, keys: Iterable[Any], row_at: int | None = None) -> str:
     return text
 
 
-def _differences(left: Any, right: Any, limit: int) -> list[tuple[tuple[Any, ...], Any, Any]]:
-    """Where two values differ: (the keys that lead there, left, right), at most ``limit``; an
-    entry one side leaves out is :data:`_MISSING` there."""
+#: How many differences a failure's reason names (the rest counted: "and 4 more places
+#: differ"), and how many its ``values`` hold (with ``more``, how many besides).
+SHOWN_DIFFERENCES = 3
+KEPT_DIFFERENCES = 20
+
+
+def _differences(
+    left: Any, right: Any, limit: int
+) -> tuple[list[tuple[tuple[Any, ...], Any, Any]], int]:
+    """Where two values differ: (the keys that lead there, left, right), the first ``limit`` of
+    them, and how many there are in all; an entry one side leaves out is :data:`_MISSING`
+    there."""
     out: list[tuple[tuple[Any, ...], Any, Any]] = []
+    count = 0
+
+    def found(where: tuple[Any, ...], a: Any, b: Any) -> None:
+        nonlocal count
+        count += 1
+        if len(out) < limit:
+            out.append((where, a, b))
 
     def walk(a: Any, b: Any, where: tuple[Any, ...]) -> None:
-        if len(out) >= limit or a is b or a == b:
+        if a is b or a == b:
             return
         if isinstance(a, dict) and isinstance(b, dict):
             for key, value in a.items():
                 if key not in b:
-                    out.append(((*where, key), value, _MISSING))
+                    found((*where, key), value, _MISSING)
                 else:
                     other = b[key]
                     if value is other or value == other:  # most rows: shared or equal, no call
                         continue
                     walk(value, other, (*where, key))
-                if len(out) >= limit:
-                    return
             for key in b:
                 if key not in a:
-                    out.append(((*where, key), _MISSING, b[key]))
-                    if len(out) >= limit:
-                        return
+                    found((*where, key), _MISSING, b[key])
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
             for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, (*where, i))
         else:
-            out.append((where, a, b))
+            found(where, a, b)
 
     walk(left, right, ())
-    return out
+    return out, count
 
 
-def diff(left: Any, right: Any, base: str = "", limit: int = 3) -> list[str]:
-    """Where two values differ, as short sentences (at most ``limit``), each place written from
-    ``base``, the DSL text of the left value (:func:`place`).
+def diff(left: Any, right: Any, base: str = "", limit: int = SHOWN_DIFFERENCES) -> list[str]:
+    """Where two values differ, as short sentences (the first ``limit``, then how many more),
+    each place written from ``base``, the DSL text of the left value (:func:`place`).
 
     >>> diff({"orders": {"#1": {"status": "pending"}}}, {"orders": {"#1": {}}}, "db")
     ['db.orders["#1"].status is "pending", expected left out']
     >>> diff([], ["#1"], "[o.order_id for o in db.orders]")
     ['value is [], expected ["#1"]']
+    >>> diff([1, 2, 3, 4, 5], [1, 0, 0, 0, 0], "xs", limit=2)
+    ['xs[1] is 2, expected 0', 'xs[2] is 3, expected 0', 'and 2 more places differ']
     """
     out = []
-    for keys, a, b in _differences(left, right, limit):
+    shown, count = _differences(left, right, limit)
+    for keys, a, b in shown:
         # the two sides differ as a whole (lists of other lengths): the reason's statement
         # already writes the left side, "value" is it
         where = place(base, keys) if keys else "value"
@@ -584,14 +599,18 @@ def diff(left: Any, right: Any, base: str = "", limit: int = 3) -> list[str]:
             out.append(f"{where} is left out, expected {show(b)}")
         else:
             out.append(f"{where} is {show(a)}, expected {show(b)}")
+    if count > len(shown):
+        more = count - len(shown)
+        out.append(f"and {more} more place{'s differ' if more > 1 else ' differs'}")
     return out
 
 
 def compare_values(left: Any, right: Any, base: str = "") -> dict[str, Any]:
     """A failed comparison's ``values``: its two sides as JSON values, or, where both are
-    objects or lists that differ in places (``db == gold``), only the entries that differ, each
-    with its place written from ``base`` (:func:`place`) and the two sides (a side that leaves
-    the entry out has no key).
+    objects or lists that differ in places (``db == gold``), only the entries that differ (the
+    first :data:`KEPT_DIFFERENCES`, and under ``more`` how many besides), each with its place
+    written from ``base`` (:func:`place`) and the two sides (a side that leaves the entry out
+    has no key).
 
     >>> compare_values(None, ["I1"])
     {'left': None, 'right': ['I1']}
@@ -599,7 +618,7 @@ def compare_values(left: Any, right: Any, base: str = "") -> dict[str, Any]:
     {'differences': [{'at': 'order.o.status', 'left': 'pending', 'right': 'cancelled'}]}
     """
     if isinstance(left, (dict, list)) and isinstance(right, (dict, list)):
-        found_ = _differences(left, right, 3)
+        found_, count = _differences(left, right, KEPT_DIFFERENCES)
         if found_ and found_[0][0]:
             out = []
             for keys, a, b in found_:
@@ -609,7 +628,8 @@ def compare_values(left: Any, right: Any, base: str = "") -> dict[str, Any]:
                 if b is not _MISSING:
                     entry["right"] = summarize(b)
                 out.append(entry)
-            return {"differences": out}
+            more = {"more": count - len(out)} if count > len(out) else {}
+            return {"differences": out, **more}
     return {"left": summarize(left), "right": summarize(right)}
 
 

@@ -888,12 +888,64 @@ CASES = [
         "cancel_order",
         2,  # and the check's parameter
     ),
+    Case(  # newcomer Y3's C3: "(line 1) ... move the let above this statement" named aa.chk's
+        # line 1 in main.chk, and the fix is the order of the files
+        "constant-reads-a-constant-of-a-later-file",
+        (
+            (CHK, "guard cancel_order:\n", 'let more = names + ["lost"]\n\nguard cancel_order:\n'),
+            ("checks/zz.chk", None, 'let names = ["a"]\n'),
+            (CHK, _LAST, _LAST + "    require len(more) > 0\n"),
+        ),
+        "mini/checks/main.chk:1:12: 'names' is read before the constant that binds it "
+        "(mini/checks/zz.chk:1:5), in a file bound after this one: constants are bound in the "
+        "order of the files `checkers:` lists (those of a glob in name order), then of their "
+        "lines; list mini/checks/zz.chk before this file in `checkers:`, or move this constant "
+        "below 'names' in that file",
+        "names",
+        1,  # and not '+' needs numbers (its 'names' unknown, it may be a list)
+    ),
+    Case(  # newcomer Y3's C2: a constant left out made '+' say it needs numbers
+        "constant-left-out-is-not-a-wrong-type",
+        (
+            (CHK, "guard cancel_order:\n", 'let more = names + ["lost"]\n\nguard cancel_order:\n'),
+            ("checks/aa.chk", None, 'let names = ["a"]\n\ncheck broken(:\n    require true\n'),
+            (CHK, _LAST, _LAST + "    require len(more) > 0\n"),
+        ),
+        "mini/checks/aa.chk:3:14: unexpected ':'; expected ')', a name, the end of the line",
+        ":",
+        1,  # and not '+' needs numbers, but this is a list[string]
+    ),
     Case(
         "use-block-argument-of-another-type",
         ((CHK, _USED, _USED + "    use said_it(1)\n"), (CHK, _LAST, _LAST + _SAID_IT)),
         "mini/checks/main.chk:12:17: this argument is an int, but parameter 'word' of block "
         "'said_it' is a string; pass a string (or change the parameter's type)",
         "1)",
+        1,
+    ),
+    Case(  # newcomer Y3's M1: an untyped parameter took an argument its statements refuse
+        "block-parameter-without-a-type",
+        (
+            (CHK, _USED, _USED + '    use said_it("a")\n'),
+            (CHK, _LAST, _LAST + _SAID_IT.replace("word: string", "word")),
+        ),
+        "mini/checks/main.chk:20:15: block parameter 'word' has no type, so no use's argument "
+        "could be checked against what the block does with it; give it one: word: string (int, "
+        "float, bool, date, time, list[...], or any to take every type)",
+        "word",
+        1,
+    ),
+    Case(  # newcomer Y3's L3: "unknown name 'o'; did you mean 'gold'?"
+        "block-reads-a-name-of-the-check",
+        (
+            (CHK, _USED, _USED + "    use said_reason\n"),
+            (CHK, _LAST, _LAST + "\nblock said_reason:\n    require said reason\n"),
+        ),
+        "mini/checks/main.chk:21:18: unknown name 'reason' (a parameter of check 'cancelled'): a "
+        "block sees only its parameters, its own lets and the spec's constants, not the names of "
+        "the check that uses it; pass it as an argument, block said_reason(..., reason: TYPE) "
+        "and use said_reason(..., reason)",
+        "reason",
         1,
     ),
     Case(
@@ -1261,8 +1313,19 @@ CASES = [
         "email: string\n        name",
         "email: strin\n        name",
         "mini/domain.yaml:11:16: database.tables.users.fields.email: unknown type 'strin'; "
-        "expected one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "did you mean 'string'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
         "strin",
+    ),
+    case(  # newcomer Y3's L4: a misspelt type got no did-you-mean
+        "yaml-unknown-field-type-long-form",
+        DOMAIN,
+        "total: float",
+        "total: {type: flaot}",
+        "mini/domain.yaml:19:23: database.tables.orders.fields.total.type: input should be "
+        "'string', 'int', 'float', 'bool', 'date', 'time', 'any', 'enum', 'list', 'object' or "
+        "'map'; did you mean 'float'?",
+        "flaot",
     ),
     case(
         "yaml-two-implementations",

@@ -26,6 +26,14 @@ GET_ORDER = """  get_order:
     declare:
       returns: db.orders[order_id]
 """
+CANCEL_ORDER = """  cancel_order:
+    description: Cancel a pending order.
+    params:
+      order_id: string
+      reason: {type: enum, values: [no longer needed, ordered by mistake]}
+    writes: true
+    python: tools:cancel_order
+"""
 TASK_TYPO = ("template: cancel,", "template: cancl,")
 CANCL = (
     "mini/tasks/cancel.yaml:19:32: task 'cancel-ann' uses unknown template 'cancl'; did you mean "
@@ -87,9 +95,11 @@ def test_a_field_or_parameter_of_a_misspelt_type_is_read_as_any(mini: Path) -> N
     edit(mini, TASKS, *TASK_TYPO)
     assert _reported(mini) == [
         "mini/domain.yaml:19:16: database.tables.orders.fields.total: unknown type 'flaot'; "
-        "expected one of string, int, float, bool, date, time, any, enum, list, object, map",
-        "mini/domain.yaml:34:17: tools.get_order.params.order_id: unknown type 'strng'; expected "
-        "one of string, int, float, bool, date, time, any, enum, list, object, map",
+        "did you mean 'float'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
+        "mini/domain.yaml:34:17: tools.get_order.params.order_id: unknown type 'strng'; did you "
+        "mean 'string'? Expected one of string, int, float, bool, date, time, any, "
+        "enum, list, object, map",
         "mini/domain.yaml:42:7: tools.cancel_order.params.reason: an enum needs 'values', the "
         "list of allowed values",
         CANCL,
@@ -185,4 +195,21 @@ def test_a_checker_file_that_does_not_parse_leaves_its_constants_and_blocks_unkn
     assert _reported(mini) == [
         "mini/checks/more.chk:4:9: unknown rule or block 'tld'",
         "mini/checks/shared.chk:5:11: unexpected end of the line",
+    ]
+
+
+def test_a_tool_left_out_does_not_fail_change_mind(mini: Path) -> None:
+    """Newcomer Y3's C1: a write left out of the gold plan's tools made change_mind say that no
+    write takes the parameter, a consequence of the first error."""
+    edit(
+        mini,
+        TASKS,
+        "      unknown: [user id]\n",
+        "      unknown: [user id]\n      change_mind: reason=ordered by mistake\n",
+    )
+    compile_domain(mini)  # change_mind is sound with cancel_order
+    edit(mini, DOMAIN, CANCEL_ORDER, "  cancel_order: Cancel a pending order.\n")
+    assert _reported(mini) == [
+        "mini/domain.yaml:38:17: tools.cancel_order must be a mapping (key: value lines), not "
+        "'Cancel a pending order.'"
     ]

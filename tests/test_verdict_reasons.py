@@ -58,6 +58,27 @@ def test_a_whole_database_compared_keeps_only_the_entries_that_differ() -> None:
     }
 
 
+def test_differences_past_the_first_are_counted_not_dropped() -> None:
+    """Newcomer Y3's P1: a return's reason named 3 differences (balances, a payment) and said
+    nothing of the rest, where the agent's mistakes (the items returned) were."""
+    db = {"orders": {"#1": {"a": 1, "b": 1, "c": 1, "items": ["I1"], "method": "card"}}}
+    gold = {"orders": {"#1": {"a": 2, "b": 2, "c": 2, "items": ["I1", "I2"], "method": "gift"}}}
+    reason = support.compare_reason("db == gold", "==", db, gold, base="db")
+    assert reason == (
+        'db == gold does not hold: db.orders["#1"].a is 1, expected 2; db.orders["#1"].b is 1, '
+        'expected 2; db.orders["#1"].c is 1, expected 2; and 2 more places differ'
+    )
+    values = support.compare_values(db, gold, "db")
+    assert [d["at"] for d in values["differences"]][3:] == [
+        'db.orders["#1"].items',
+        'db.orders["#1"].method',
+    ]
+    assert "more" not in values
+    many = {"xs": list(range(30))}
+    values = support.compare_values(many, {"xs": [0] * 30}, "db")
+    assert len(values["differences"]) == support.KEPT_DIFFERENCES and values["more"] == 9
+
+
 def test_a_failed_any_says_what_each_matching_element_gave(explained: Domain) -> None:
     verdict = explained.v.check("explained").verify(
         explained.trace(good_dialogue(), db=cancelled_db(explained), params=PARAMS)

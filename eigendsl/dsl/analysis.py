@@ -50,6 +50,7 @@ class Scope:
     # the spec's constants visible here (all of them in a declaration, the earlier ones in a
     # constant), with their types
     constants: tuple[tuple[A.Constant, Type], ...] = ()
+    block: str = ""  # the block whose statements these are
 
     def lookup(self, name: str) -> Type | None:
         for key, value in reversed(self.names):
@@ -135,6 +136,8 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
         self.constant_types: tuple[tuple[A.Constant, Type], ...] = ()
         self.block_uses: dict[str, list[A.Use]] = {}  # a block's uses of blocks and rules
         self.rule_uses: list[A.Use] = []  # the uses of blocks in rules
+        self.blocks_used: set[str] = set()  # the blocks some check, rule or block uses
+        self.param_reads: set[tuple[str, str]] = set()  # (block, parameter) read in the block
         self.row_types = {
             name: Type(
                 "object",
@@ -194,11 +197,12 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
         for block in self.resolved.blocks.values():
             params = self.resolved.block_params[block.name]
             owner = f"a parameter of block '{block.name}'"
-            scope = self._scope("check", tuple(params.items()), owner)
+            scope = replace(self._scope("check", tuple(params.items()), owner), block=block.name)
             self._body(block.body, scope, "block", block.name)
         for check in self.resolved.checks.values():
             self._check(check)
         self.use_cycles()
+        self.unused_blocks()
         self.unread_constants()
         return self.resolved
 
@@ -273,6 +277,15 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
             if (why := reserved_name(param.name)) is not None:
                 self.diag.error(param.span, why)
             self.hidden_constant(param.name, param.span, "this parameter is", kind)
+            if kind == "block" and param.type is None:
+                # a check's parameters take the template's types; a block's are only what it
+                # says, and an untyped one would let each use pass what its statements refuse
+                self.diag.error(
+                    param.span,
+                    f"block parameter '{param.name}' has no type, so no use's argument could be "
+                    f"checked against what the block does with it; give it one: {param.name}: "
+                    "string (int, float, bool, date, time, list[...], or any to take every type)",
+                )
             params[param.name] = self._type_ref(param.type) if param.type else ANY
         return params
 

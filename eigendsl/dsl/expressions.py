@@ -83,6 +83,7 @@ class ExpressionTyper(ComparisonTyping):
     resolved: Resolved
     tag_reads: set[A.Attribute]  # the `c.tags` read so far
     let_reads: set[A.Let]  # the lets read so far
+    param_reads: set[tuple[str, str]]  # (block, parameter) read in the block
     meant_null: set[A.Name]  # the unknown names that are another language's null (None)
 
     def condition(self, expr: A.Expr, scope: Scope, what: str) -> None:
@@ -123,6 +124,8 @@ class ExpressionTyper(ComparisonTyping):
             let = scope.let_named(e.id) or scope.constant_named(e.id)
             if let is not None:
                 self.let_reads.add(let)
+            elif scope.block:  # a parameter (or a quantifier's variable: no harm)
+                self.param_reads.add((scope.block, e.id))
             return t
         pending = next((let for let in scope.pending if let.name == e.id), None)
         if pending is not None and pending is scope.defining:
@@ -130,6 +133,16 @@ class ExpressionTyper(ComparisonTyping):
                 e.span,
                 f"'{e.id}' is read in its own let; a let's expression reads only the names "
                 "bound above it",
+            )
+            return ANY
+        if pending is not None and pending.span.path != e.span.path:
+            self.diag.error(
+                e.span,
+                f"'{e.id}' is read before the constant that binds it ({pending.name_span}), in a "
+                "file bound after this one: constants are bound in the order of the files "
+                "`checkers:` lists (those of a glob in name order), then of their lines; list "
+                f"{pending.span.path} before this file in `checkers:`, or move this constant "
+                f"below '{e.id}' in that file",
             )
             return ANY
         if pending is not None:
@@ -176,6 +189,14 @@ class ExpressionTyper(ComparisonTyping):
                 f"'{e.id}' is a parameter listed after this one; parameters are drawn in the "
                 f"order they are listed, so list '{e.id}' first",
             )
+        elif scope.block and (outer := self._check_name(e.id)) is not None:
+            self.diag.error(
+                e.span,
+                f"unknown name '{e.id}' ({outer}): a block sees only its parameters, its own "
+                "lets and the spec's constants, not the names of the check that uses it; pass "
+                f"it as an argument, block {scope.block}(..., {e.id}: TYPE) and use "
+                f"{scope.block}(..., {e.id})",
+            )
         else:
             names = scope.visible() + [
                 name for name in DOMAIN_CLOCK if getattr(self.spec, name) is not None
@@ -184,6 +205,16 @@ class ExpressionTyper(ComparisonTyping):
             if OTHER_LANGUAGES_WORDS.get(e.id.lower()) == "null":  # narrows as null does
                 self.meant_null.add(e)
         return ANY
+
+    def _check_name(self, name: str) -> str | None:
+        """What ``name`` is in a check, a parameter or a let (the first found), if anything:
+        a block reading it meant the check's."""
+        for check in self.resolved.checks.values():
+            if any(param.name == name for param in check.params):
+                return f"a parameter of check '{check.name}'"
+            if any(isinstance(s, A.Let) and s.name == name for s in check.body):
+                return f"a let of check '{check.name}'"
+        return None
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
         obj = self.infer(e.obj, scope)
@@ -280,6 +311,8 @@ class ExpressionTyper(ComparisonTyping):
             return STRING
         if e.op == "+" and left.kind == "list" and right.kind in ("list", "any"):
             return left
+        if e.op == "+" and left.kind == "any" and right.kind in ("string", "list"):
+            return right  # as string + any: an unknown left (a name left out, too) may be one
         if e.op == "+" and left.kind == "list" and right.kind != "list":
             self.diag.error(
                 e.right.span,

@@ -176,13 +176,16 @@ def where(
     lets: Mapping[str, A.Let],
     rename: dict[str, str] | None = None,
 ) -> str:
-    """`` (where a = ..., b = ...)``: the lets ``exprs`` read, for the text of a statement shown
-    apart from its block; empty when it reads none."""
-    # a block's parameter given the use's name of the same name (`status = status`) says nothing
+    """`` (where a = ..., b = ...)``: the lets ``exprs`` read (the spec's constants but by name),
+    for the text of a statement shown apart from its block; empty when it reads none."""
+    # a block's parameter given the use's name of the same name (`status = status`) says nothing;
+    # a constant, the same in every episode, is shown by its name (its value is in the spec: a
+    # list of phrases written out in each failure made it ~1,500 characters)
     read = [
         let
         for let in lets_read(exprs, lets)
-        if not (isinstance(let.expr, A.Name) and let.expr.id == let.name)
+        if not isinstance(let, A.Constant)
+        and not (isinstance(let.expr, A.Name) and let.expr.id == let.name)
     ]
     if not read:
         return ""

@@ -32,6 +32,8 @@ class UseChecker:
     diag: Diagnostics
     block_uses: dict[str, list[A.Use]]  # a block's uses (of blocks and rules), by block
     rule_uses: list[A.Use]  # the uses of blocks in rules
+    blocks_used: set[str]  # the blocks some check, rule or block uses
+    param_reads: set[tuple[str, str]]  # (block, parameter) read in the block
 
     if TYPE_CHECKING:  # the expression typer's, a later base of the Analyzer
 
@@ -50,6 +52,7 @@ class UseChecker:
             )
             return
         if target in self.resolved.blocks:
+            self.blocks_used.add(target)
             self._arguments(stmt, scope)
             if decl == "block":
                 self.block_uses.setdefault(name, []).append(stmt)
@@ -130,6 +133,26 @@ class UseChecker:
         elif len(args) < len(params):
             missing = ", ".join(p.name for p in params[len(args) :])
             self.diag.error(stmt.span, f"{takes}, but this use gives {len(args)}; add {missing}")
+
+    def unused_blocks(self) -> None:
+        """A warning for each block nothing uses, and each parameter its block never reads (as
+        for a constant nothing reads): it is judged nowhere, or its argument is passed for
+        nothing."""
+        for block in self.resolved.blocks.values():
+            if block.name not in self.blocks_used:
+                self.diag.warning(
+                    block.name_span,
+                    f"block '{block.name}' is used by no check, rule or block, so its "
+                    f"statements are judged nowhere; use it (use {block.name}"
+                    f"{'(...)' if block.params else ''}), or remove it",
+                )
+            for param in block.params:
+                if (block.name, param.name) not in self.param_reads:
+                    self.diag.warning(
+                        param.span,
+                        f"parameter '{param.name}' of block '{block.name}' is read by none of "
+                        "its statements; read it, or remove it (and its argument at each use)",
+                    )
 
     def use_cycles(self) -> None:
         """Report each cycle of blocks that use each other once, at the use that closes it;

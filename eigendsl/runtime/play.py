@@ -14,6 +14,7 @@ shown with its reasons.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -142,8 +143,25 @@ def play(
     for failure in verdict["failures"]:
         missed = "score term not earned: " if is_score_term(failure) else ""
         where = failure_text(failure).removesuffix(failure["reason"])  # path:line:col: or none
-        write(f"  {where}{missed}{failure['reason']}")
+        write(f"  {where}{missed}{failure['reason']}{_block_use(failure)}")
     return row
+
+
+# A block's statement's text ends with where the block is used (codegen/statements.py).
+_IN_BLOCK = re.compile(r" \(in block [^()]*\)\Z")
+
+
+def _block_use(failure: dict[str, Any]) -> str:
+    """`` (in block NAME, used at FILE:LINE)`` for a block's statement, as its text ends: the
+    block's line alone would not say which use failed (a check may use a block twice).
+
+    >>> _block_use({"statement": "require said w (in block said_it, used at x/a.chk:7)"})
+    ' (in block said_it, used at x/a.chk:7)'
+    >>> _block_use({"statement": "require said w"})
+    ''
+    """
+    found = _IN_BLOCK.search(str(failure.get("statement", "")))
+    return found.group(0) if found else ""
 
 
 def _read_line(role: str, read: Callable[[str], str], write: Callable[[str], None]) -> str:
