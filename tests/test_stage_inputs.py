@@ -152,8 +152,8 @@ def test_a_changed_setting_of_a_finished_stage_is_still_refused(spec, tmp_path, 
     message = str(caught.value)
     assert (
         f"{out} holds a training run whose sft, eval_sft, grpo, eval_grpo stages were made with "
-        "other settings: training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now. Resume it with "
-        "the same settings" in message
+        "other settings: training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now. Resume it "
+        "with the same settings" in message
     )
     assert not (out / "previous").exists()
     # a run of an earlier release (records without made_from) is refused for the spec, as before
@@ -179,3 +179,18 @@ def test_a_stage_started_from_other_inputs_starts_again(spec, tmp_path, stand_in
     assert "[sft] started again: the dialogues synthesis made differ" in said
     assert not (out / "sft" / "checkpoint-2").exists()
     assert (out / "previous" / "1" / "sft" / "checkpoint-2").is_dir()
+
+
+def test_episodes_two_evaluations_share_are_kept_aside(spec, tmp_path, stand_ins):
+    """With no GRPO steps eval_sft and eval_grpo both write eval/sft.jsonl: made again, the file
+    they shared is kept in previous/ (copied while the other's record still names it)."""
+    out = tmp_path / "run"
+    train(spec, out, grpo_steps=0)
+    before = (out / "eval" / "sft.jsonl").read_bytes()
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    stand_ins.clear()
+    train(spec, out, grpo_steps=0)
+    assert stand_ins == ["eval_base", "eval_sft", "eval_sft"]
+    assert (out / "previous" / "1" / "eval" / "sft.jsonl").read_bytes() == before
+    assert (out / "previous" / "1" / "stages" / "eval_grpo.json").is_file()

@@ -2,7 +2,9 @@
 
 Every stage writes into ``OUT/`` and records ``OUT/stages/<stage>.json`` when it is done, so a
 crashed run started again skips finished stages and resumes unfinished ones from their last
-checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step).
+checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step). A finished
+stage records what it was made from: after a change of the spec, those it reaches are made again
+and the others kept (:mod:`eigendsl.train.stage_inputs`).
 
 Layout::
 
@@ -11,6 +13,7 @@ Layout::
     OUT/sft/, OUT/grpo/   checkpoints and final models
     OUT/eval/<stage>.jsonl  judged evaluation episodes
     OUT/report.md, OUT/plots/*.png, OUT/summary.json
+    OUT/previous/<n>/     what stages made again after a change of the spec replaced
 """
 
 from __future__ import annotations

@@ -187,19 +187,21 @@ def keep_run_aside(out: Path) -> Path:
 def put_aside(out: Path, stage: str, names: tuple[str, ...]) -> Path:
     """Move what a stage made again replaces into ``previous/<n>/`` (:func:`previous_folder`): its
     record, its started marker and its ``names`` (folders, its episodes file); where they went.
-    An episodes file that another finished evaluation records as its own stays (with no GRPO
-    steps, eval_sft and eval_grpo share one)."""
+    An episodes file that another finished evaluation records as its own is copied, not moved
+    (with no GRPO steps, eval_sft and eval_grpo share one), once into each folder."""
     from eigendsl.train.runfolder import written_by
 
     folder = previous_folder(out, stage)
     for name in (f"stages/{stage}.json", f"stages/started/{stage}.json", *names):
-        path = out / name
+        path, target = out / name, folder / name
         if not path.exists():
             continue
+        target.parent.mkdir(parents=True, exist_ok=True)
         if name.startswith("eval/") and path.is_file():
             data = path.read_bytes()
             if (data.count(b"\n"), hashlib.sha256(data).hexdigest()) in written_by(out, name):
+                if not target.exists():
+                    shutil.copy2(path, target)
                 continue
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, folder / name)
+        shutil.move(path, target)
     return folder
