@@ -2,7 +2,9 @@
 
 Every stage writes into ``OUT/`` and records ``OUT/stages/<stage>.json`` when it is done, so a
 crashed run started again skips finished stages and resumes unfinished ones from their last
-checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step).
+checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step). A finished
+stage records what it was made from: after a change of the spec, those it reaches are made again
+and the others kept (:mod:`eigendsl.train.stage_inputs`).
 
 Layout::
 
@@ -11,6 +13,7 @@ Layout::
     OUT/sft/, OUT/grpo/   checkpoints and final models
     OUT/eval/<stage>.jsonl  judged evaluation episodes
     OUT/report.md, OUT/plots/*.png, OUT/summary.json
+    OUT/previous/<n>/     what stages made again after a change of the spec replaced
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
 from eigendsl.train.run_dialogues import accepted_files, read_dialogues, synthesized_tasks
 from eigendsl.train.runfolder import (
+    STAGE_FOLDERS,
     claim_run_folder,
     disk_errors,
     episodes_record,
@@ -53,6 +57,20 @@ from eigendsl.train.settings import (
     sft_settings,
 )
 from eigendsl.train.sft_dialogues import sft_schedule
+from eigendsl.train.stage_inputs import (
+    READS,
+    changes,
+    mark_started,
+    model_digest,
+    put_aside,
+    recorded_made_from,
+    spec_parts,
+    started_from,
+    started_marker,
+    synth_parts,
+    why_kept,
+    why_made_again,
+)
 
 
 class Pipeline:
@@ -65,23 +83,74 @@ class Pipeline:
         self.results: dict[str, Any] = {}
         self.user_log: dict[str, Any] | None = None  # the user simulator's SFT (--user-model)
         self._dialogues: list[dict[str, Any]] | None = None  # read once synthesis is done
+        # What each stage was made from (its record's made_from; None: an earlier release's),
+        # what synthesis made (stage_inputs.synth_parts), and whether the spec changed since the
+        # run's stages were made (the log then says why each kept stage is kept).
+        self.made: dict[str, dict[str, Any] | None] = {}
+        self._synth: dict[str, str] | None = None
+        self.spec_changed = False
 
     # ------------------------------------------------------------------ bookkeeping
 
-    def timed(self, stage: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        previous = finished_stage(self.out, stage)
-        if previous is not None:
-            self.log(f"[{stage}] done earlier, kept")
-            self.seconds[stage] = previous.get("seconds", 0.0)
-            return previous
-        self.log(f"[{stage}] running")
+    def timed(
+        self, stage: str, work: Callable[[], dict[str, Any]], models: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Run ``stage`` (``work``), or keep it where it finished earlier made from what it reads
+        now (:mod:`eigendsl.train.stage_inputs`; ``models``, the stages whose models it reads).
+        One made from other inputs, or started from them, is made again, what it replaces moved
+        into ``previous/<n>/``; the log says which and why."""
+        made_from = self.made_from(stage, models)
+        before = recorded_made_from(self.out, stage) or started_from(self.out, stage)
+        changed = changes(before, made_from) if before is not None else []
+        if not changed:
+            previous = finished_stage(self.out, stage)
+            if previous is not None:
+                why = f": {why_kept(made_from)}" if self.spec_changed else ""
+                self.log(f"[{stage}] done earlier, kept{why}")
+                self.seconds[stage] = previous.get("seconds", 0.0)
+                self.made[stage] = previous.get("made_from")
+                return {k: v for k, v in previous.items() if k != "made_from"}
+            self.log(f"[{stage}] running")
+        else:
+            # a stage started from other inputs begins anew: its checkpoints are not this one's
+            verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
+            with disk_errors(self.out, stage):
+                aside = put_aside(self.out, stage, self.stage_files(stage))
+            self.log(
+                f"[{stage}] {verb} again: {why_made_again(changed)}; what it made before is "
+                f"kept in {aside}"
+            )
         start = time.perf_counter()
         with disk_errors(self.out, stage):
+            mark_started(self.out, stage, made_from)
             data = work()
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
-        record_stage(self.out, stage, data)
+        record_stage(self.out, stage, {**data, "made_from": made_from})
+        started_marker(self.out, stage).unlink(missing_ok=True)
+        self.made[stage] = made_from
         return data
+
+    def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
+        """What ``stage`` reads now (:data:`~eigendsl.train.stage_inputs.READS`), the models of
+        ``models`` as what those stages were made from."""
+        reads = READS["eval" if stage.startswith("eval_") else stage]
+        if any(part in ("dialogues", "synth_tasks") for part in reads) and self._synth is None:
+            self._synth = synth_parts(self.out)
+        parts = {**spec_parts(self.domain.manifest), **(self._synth or {})}
+        return {
+            **{part: parts[part] for part in reads},
+            **{model: model_digest(self.made.get(model)) for model in models},
+        }
+
+    def stage_files(self, stage: str) -> tuple[str, ...]:
+        """The folders and files of the run folder that ``stage`` writes."""
+        if stage.startswith("eval_"):
+            stage_model = stage.removeprefix("eval_")
+            if stage_model == "grpo" and self.settings.grpo_steps <= 0:
+                stage_model = "sft"
+            return (f"eval/{stage_model}.jsonl",)
+        return STAGE_FOLDERS.get(stage, ())
 
     # ------------------------------------------------------------------ stages
 
@@ -103,17 +172,21 @@ class Pipeline:
 
     def stages(self, s: TrainSettings) -> dict[str, Any]:
         """Every stage in turn (those finished earlier kept), then the report and summary."""
+        grpo = "grpo" if s.grpo_steps > 0 else "sft"  # the model eval_grpo plays
         self.timed("synth", self.synth)
+        self._synth = None  # what it made is read again (synth_parts) by the stages after it
         self.timed("base", self.base)
-        self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"))
-        self.sft_log = self.timed("sft", self.sft)
+        self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"), ("base",))
+        self.sft_log = self.timed("sft", self.sft, ("base",))
         if s.user_model:
-            self.user_log = self.timed("user_sft", self.user_sft)
-        self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"))
-        self.grpo_log = self.timed("grpo", self.grpo) if s.grpo_steps > 0 else {"log": []}
-        self.results["grpo"] = self.timed(
-            "eval_grpo", lambda: self.evaluate("grpo" if s.grpo_steps > 0 else "sft")
-        )
+            self.user_log = self.timed("user_sft", self.user_sft, ("base",))
+        self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"), ("sft",))
+        if s.grpo_steps > 0:
+            users = ("user_sft",) if s.user_model else ()
+            self.grpo_log = self.timed("grpo", self.grpo, ("sft", *users))
+        else:
+            self.grpo_log = {"log": []}
+        self.results["grpo"] = self.timed("eval_grpo", lambda: self.evaluate(grpo), (grpo,))
         return self.report()
 
     def claim_folder(self, write: bool = True) -> None:
@@ -129,7 +202,10 @@ class Pipeline:
                 default=str,
             )
         )
-        claim_run_folder(self.out, identity, write)
+        taken = claim_run_folder(self.out, identity, write)
+        if taken is not None:
+            self.spec_changed = True
+            self.log(f"[run] {taken}")
 
     def synth(self) -> dict[str, Any]:
         from eigendsl.synth.generation import SynthSettings, run_synthesis

@@ -19,6 +19,7 @@ from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
 from eigendsl.synth.records import NOT_WRITABLE, spec_changes, writable, write_text
 from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
+from eigendsl.train.stage_inputs import keep_run_aside, recorded_made_from
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
@@ -142,7 +143,7 @@ def episodes_record(out: Path, episodes: Path) -> dict[str, Any]:
     }
 
 
-def _written_by(out: Path, path: str) -> set[tuple[Any, Any]]:
+def written_by(out: Path, path: str) -> set[tuple[Any, Any]]:
     """The (rows, sha256) the eval stages of the run in ``out`` record for the episodes file
     ``path``: with no GRPO steps, eval_sft and eval_grpo both play the SFT model into
     ``eval/sft.jsonl``, and the later one's file stands for both."""
@@ -166,7 +167,7 @@ def _check_episodes(out: Path, record: Path, kept: dict[str, Any]) -> None:
     except OSError as exc:
         found = f"cannot be read ({exc.strerror})"
     else:
-        if (now["rows"], now["sha256"]) in _written_by(out, kept["path"]) | {
+        if (now["rows"], now["sha256"]) in written_by(out, kept["path"]) | {
             (kept.get("rows"), kept.get("sha256"))
         }:
             return
@@ -188,16 +189,21 @@ def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
     write_text(out / "stages" / f"{stage}.json", json.dumps(data, indent=2, sort_keys=True))
 
 
-def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> None:
+def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> str | None:
     """Make ``out`` the folder of the run ``identity`` describes (``run.json`` records what the
     run is made of: its domain, inputs and settings), or resume the run it holds. A stage
-    finished with other settings (or another spec) is not kept under these: that is refused,
-    naming the stages to delete to make them again. A setting changed before the stages it
-    affects have run is taken. A folder of other files, which a run would overwrite, is refused;
+    finished with other settings is not kept under these: that is refused, naming the stages to
+    delete to make them again. A setting changed before the stages it affects have run is taken.
+    A changed spec is taken where every finished stage records what it was made from (the
+    pipeline then makes again those the change reaches, :mod:`eigendsl.train.stage_inputs`):
+    ``run.json`` and the report as they were are copied into ``previous/<n>/`` and the change is
+    returned in words; a run of an earlier EigenDSL (records without) is refused as for a
+    setting. A folder of other files, which a run would overwrite, is refused;
     a run folder of an earlier EigenDSL (stages, no record) is taken as this run's. ``write``
     False checks only: ``train`` checks before it waits for the folder's lock, and records once
     it holds it, so that a run refused the lock changes nothing."""
     record = out / "run.json"
+    taken = None
     if record.is_file():
         try:
             saved = json.loads(record.read_text())
@@ -232,10 +238,15 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             f"{_shown(identity['settings'].get(k))} now"
             for k in changed
         ]
-        if saved.get("inputs") != identity["inputs"]:
+        done = {path.stem for path in (out / "stages").glob("*.json")}
+        # A run whose finished stages record what each was made from takes a changed spec: the
+        # pipeline makes again those it reaches (eigendsl.train.stage_inputs). One of an earlier
+        # release cannot tell them apart: every finished stage is stale.
+        spec_changed = saved.get("inputs") != identity["inputs"]
+        follows = bool(done) and all(recorded_made_from(out, stage) for stage in done)
+        if spec_changed and not follows:
             changed.insert(0, "the spec")
             differences.insert(0, _spec_files(saved.get("inputs"), identity["inputs"]))
-        done = {path.stem for path in (out / "stages").glob("*.json")}
         stale = [
             stage
             for stage in RUN_STAGES
@@ -257,7 +268,15 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
             )
         identity = {**identity, "settings": {**retired, **identity["settings"]}}
         if saved == identity:
-            return
+            return None
+        if spec_changed and follows and write:
+            with writable(out):
+                aside = keep_run_aside(out)
+            taken = (
+                f"{_spec_files(saved.get('inputs'), identity['inputs'])} since the run's stages "
+                "were made: those it reaches are made again, the others kept; the run's "
+                f"run.json and report as they were are kept in {aside}"
+            )
     else:
         refuse_other_files(
             out, lambda o: (o / "stages").is_dir(), "no training run (run.json or stages/)", "--out"
@@ -265,6 +284,7 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
     if write:
         with writable(out):
             write_text(record, json.dumps(identity, indent=2, sort_keys=True))
+    return taken
 
 
 # The options of `eigendsl train` that set a TrainSettings field of another name than the field's

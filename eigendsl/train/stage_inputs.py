@@ -1,0 +1,207 @@
+"""What each stage of a training run is made from, and what becomes of a finished stage when that
+changes.
+
+Each finished stage records ``made_from`` in ``stages/<stage>.json``: digests of the parts of the
+compiled spec it reads, of synthesis's output and of the stage whose model it reads
+(:data:`READS`). A stage whose record says it was made from other inputs than the run has now is
+made again; one made from the same inputs is kept, even when the spec changed in a part it does
+not read: a changed check redoes the evaluations and GRPO (the old verdicts are not the new
+reward's), not synthesis's dialogues when they come out the same byte for byte, nor the base model
+and SFT trained on them. What a stage made again replaces (its record, its folder, its episodes)
+is moved into ``previous/<n>/``, beside the run's earlier ``run.json`` and report, never deleted.
+The settings a stage is made with are ``run.json``'s, compared by
+:func:`eigendsl.train.runfolder.claim_run_folder`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from eigendsl.synth.records import write_text
+
+# The compiled files a model is shown and trained on (the agent's and the user's prompts, the tool
+# schemas, the seed data its ids and values come from), beside synthesis's dialogues.
+SHOWN = ("prompts/agent_system.md", "prompts/user_simulator.md", "tools.json", "db.json")
+# The manifest's keys a model's prompt reads (the compact prompt names the domain and its clock).
+_CLOCK = ("domain", "today", "now")
+
+# What each stage reads besides the model of the stages its pipeline names: "spec", every input
+# file; "shown", what a model is shown (SHOWN); "played", what an episode is played and judged
+# with (every compiled file, the Python tools, the user simulator); "dialogues", synthesis's
+# accepted dialogues; "synth_tasks", the task and check files of its generations (GRPO's tasks).
+READS: dict[str, tuple[str, ...]] = {
+    "synth": ("spec",),
+    "base": ("dialogues", "shown"),
+    "sft": ("dialogues", "shown"),
+    "user_sft": ("dialogues", "shown"),
+    "grpo": ("dialogues", "synth_tasks", "played"),
+    "eval": ("dialogues", "played"),
+}
+# Why a stage is made again, by the first part that differs.
+CHANGED = {
+    "spec": "the spec changed since it ran",
+    "dialogues": "the dialogues synthesis made differ from those it was made from",
+    "shown": "what the model is shown changed (the agent's or the user's prompt, the tool schemas "
+    "or the data)",
+    "played": "what its episodes are played and judged with changed (the verifiers, tasks, tools "
+    "or prompts)",
+    "synth_tasks": "the tasks synthesis verified changed",
+}
+# Why a stage made from the same inputs is kept, after a change of the spec.
+KEPT = {
+    "dialogues": "the same dialogues, byte for byte",
+    "shown": "the same prompts, tool schemas and data",
+    "played": "the same verifiers, tasks and tools",
+    "synth_tasks": "the same synthesized tasks",
+}
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def spec_parts(manifest: dict[str, Any]) -> dict[str, str]:
+    """The digests of the parts of a compiled spec that stages read, from its manifest's digests
+    of its input files and of its compiled files (:data:`READS`)."""
+    inputs = manifest.get("inputs") or {}
+    outputs = manifest.get("outputs") or {}
+    clock = {key: manifest.get(key) for key in _CLOCK}
+    code = {name: digest for name, digest in inputs.items() if name.endswith(".py")}
+    return {
+        "spec": _digest(inputs),
+        "shown": _digest({**{name: outputs.get(name) for name in SHOWN}, **clock}),
+        "played": _digest(
+            {
+                "outputs": outputs,
+                "code": code,
+                "user_simulator": manifest.get("user_simulator"),
+                **clock,
+            }
+        ),
+    }
+
+
+# The files of a synthesis generation each digest of synth_parts covers.
+_SYNTH_FILES = {
+    "accepted.jsonl": "dialogues",
+    "tasks.yaml": "synth_tasks",
+    "checks.chk": "synth_tasks",
+}
+
+
+def synth_parts(out: Path) -> dict[str, str]:
+    """The digests of what synthesis made in the run folder ``out``: its accepted dialogues, byte
+    for byte (``dialogues``), and its generations' task and check files (``synth_tasks``)."""
+    found = {"dialogues": hashlib.sha256(), "synth_tasks": hashlib.sha256()}
+    for path in sorted((out / "synth").glob("gen-*/*"), key=lambda p: p.as_posix()):
+        part = _SYNTH_FILES.get(path.name)
+        if part is not None and path.is_file():
+            found[part].update(f"{path.parent.name}/{path.name}\n".encode())
+            found[part].update(path.read_bytes())
+    return {name: digest.hexdigest() for name, digest in found.items()}
+
+
+def model_digest(made_from: dict[str, Any] | None) -> str:
+    """What a stage that reads a model records of it: the digest of what that model was made
+    from (a record of an earlier release, with none: the same digest every time)."""
+    return _digest(made_from)
+
+
+def recorded_made_from(out: Path, stage: str) -> dict[str, Any] | None:
+    """What a finished stage of the run in ``out`` records it was made from; None where it is not
+    finished or its record has none (an earlier release's) or cannot be read (which
+    :func:`eigendsl.train.runfolder.finished_stage` reports)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        made_from = json.loads((out / "stages" / f"{stage}.json").read_text()).get("made_from")
+        if isinstance(made_from, dict):
+            return made_from
+    return None
+
+
+def changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The parts (and model stages) ``now`` reads that differ from ``before``'s, in ``now``'s
+    order."""
+    return [key for key in now if before.get(key) != now[key]]
+
+
+def why_made_again(changed: list[str]) -> str:
+    """Why a stage is made again, in words, from its :func:`changes`."""
+    first = changed[0]
+    return CHANGED.get(first, f"the {first} stage it reads was made again")
+
+
+def why_kept(made_from: dict[str, Any]) -> str:
+    """Why a stage is kept after a change of the spec: what it was made from is the same."""
+    same = [KEPT[key] for key in made_from if key in KEPT]
+    same += [f"the same {key} model" for key in made_from if key not in KEPT and key != "spec"]
+    return "made from " + ", ".join(same) if same else "made from the same inputs"
+
+
+def started_marker(out: Path, stage: str) -> Path:
+    """Where a stage that has started records what it is made from, until it finishes: its
+    leftovers (checkpoints, shards, episodes) are resumed only under the same inputs."""
+    return out / "stages" / "started" / f"{stage}.json"
+
+
+def mark_started(out: Path, stage: str, made_from: dict[str, Any]) -> None:
+    write_text(started_marker(out, stage), json.dumps(made_from, indent=2, sort_keys=True))
+
+
+def started_from(out: Path, stage: str) -> dict[str, Any] | None:
+    """What an unfinished stage was started from (None: not started by this release)."""
+    with contextlib.suppress(OSError, ValueError):
+        made_from = json.loads(started_marker(out, stage).read_text())
+        if isinstance(made_from, dict):
+            return made_from
+    return None
+
+
+def previous_folder(out: Path, stage: str | None = None) -> Path:
+    """The folder of ``previous/`` that what ``stage`` replaces goes into: the newest, unless it
+    already holds that stage's record (then a new one). ``stage`` None: a new one."""
+    numbers = [int(p.name) for p in (out / "previous").glob("*") if p.name.isdigit()]
+    newest = out / "previous" / str(max(numbers, default=0))
+    if stage is not None and numbers and not (newest / "stages" / f"{stage}.json").exists():
+        return newest
+    return out / "previous" / str(max(numbers, default=0) + 1)
+
+
+def keep_run_aside(out: Path) -> Path:
+    """Copy the run's ``run.json``, report, summary and plots into a new ``previous/<n>/``, before
+    the run is taken under a changed spec; where it went."""
+    folder = previous_folder(out)
+    folder.mkdir(parents=True)
+    for name in ("run.json", "report.md", "summary.json"):
+        if (out / name).is_file():
+            shutil.copy2(out / name, folder / name)
+    if (out / "plots").is_dir():
+        shutil.copytree(out / "plots", folder / "plots")
+    return folder
+
+
+def put_aside(out: Path, stage: str, names: tuple[str, ...]) -> Path:
+    """Move what a stage made again replaces into ``previous/<n>/`` (:func:`previous_folder`): its
+    record, its started marker and its ``names`` (folders, its episodes file); where they went.
+    An episodes file that another finished evaluation records as its own is copied, not moved
+    (with no GRPO steps, eval_sft and eval_grpo share one), once into each folder."""
+    from eigendsl.train.runfolder import written_by
+
+    folder = previous_folder(out, stage)
+    for name in (f"stages/{stage}.json", f"stages/started/{stage}.json", *names):
+        path, target = out / name, folder / name
+        if not path.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if name.startswith("eval/") and path.is_file():
+            data = path.read_bytes()
+            if (data.count(b"\n"), hashlib.sha256(data).hexdigest()) in written_by(out, name):
+                if not target.exists():
+                    shutil.copy2(path, target)
+                continue
+        shutil.move(path, target)
+    return folder

@@ -1,0 +1,196 @@
+"""A run folder whose spec changed makes again only the stages the change reaches: each finished
+stage records what it was made from (eigendsl.train.stage_inputs). Synthesis runs for real (the
+mini domain, seconds); the model stages are stand-ins that write a file, so that what is kept and
+what is made again shows in their files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+
+from eigendsl.errors import EigenError  # noqa: E402
+from eigendsl.train.pipeline import Pipeline  # noqa: E402
+from eigendsl.train.runfolder import episodes_record  # noqa: E402
+from eigendsl.train.settings import TrainSettings  # noqa: E402
+
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
+MODELS = ("base", "sft", "grpo")
+
+
+@pytest.fixture
+def stand_ins(monkeypatch):
+    """The model stages write ``<stage>/model.txt`` and each evaluation its episodes file; the
+    stages each call ran, in their order."""
+    ran: list[str] = []
+
+    def model(stage):
+        def work(self):
+            ran.append(stage)
+            (self.out / stage).mkdir(parents=True, exist_ok=True)
+            (self.out / stage / "model.txt").write_text(f"{stage} of {len(self.dialogues())}\n")
+            return {"base": {}, "sft": {"loss": []}, "grpo": {"log": []}}[stage]
+
+        return work
+
+    def evaluate(self, stage):
+        ran.append(f"eval_{stage}")
+        episodes = self.out / "eval" / f"{stage}.jsonl"
+        episodes.parent.mkdir(parents=True, exist_ok=True)
+        episodes.write_text(json.dumps({"model": stage, "of": len(self.dialogues())}) + "\n")
+        return {
+            "pass_hat_1": 0.5,
+            "pass_hat_k": {"1": 0.5},
+            "episodes_file": episodes_record(self.out, episodes),
+        }
+
+    for stage in MODELS:
+        monkeypatch.setattr(Pipeline, stage, model(stage))
+    monkeypatch.setattr(Pipeline, "evaluate", evaluate)
+    monkeypatch.setattr(Pipeline, "report", lambda self: {})
+    return ran
+
+
+def train(spec: Path, out: Path, **settings) -> list[str]:
+    """Run the pipeline on ``spec`` into ``out``; what it logged."""
+    chosen = {"generations": 1, "per_generation": 24, "grpo_steps": 1, **settings}
+    said: list[str] = []
+    Pipeline(spec, out, TrainSettings(model="micro", **chosen), said.append).run()
+    return said
+
+
+def files(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Each model's file and each episodes file, with its modification time and bytes."""
+    found = [out / stage / "model.txt" for stage in MODELS] + sorted((out / "eval").glob("*"))
+    return {p.relative_to(out).as_posix(): (p.stat().st_mtime_ns, p.read_bytes()) for p in found}
+
+
+@pytest.fixture
+def spec(tmp_path):
+    shutil.copytree(MINI, tmp_path / "mini")
+    return tmp_path / "mini"
+
+
+def test_a_changed_check_keeps_the_models_and_judges_them_again(spec, tmp_path, stand_ins):
+    """A check changed (a score's weight, a check no task uses): the whole run was refused, and
+    the user told to delete every stage, synthesis, the base model and SFT among them."""
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    assert stand_ins == ["base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo"]
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(
+        checks.read_text().replace("score 0.5:", "score 0.7:")
+        + "\ncheck kept_email(user_id: string):\n"
+        "    require db.users[user_id].email == gold.users[user_id].email\n"
+    )
+    stand_ins.clear()
+    said = train(spec, out)
+    # synthesis ran again; its dialogues came out the same: the models trained on them are kept
+    assert stand_ins == ["eval_base", "eval_sft", "grpo", "eval_grpo"]
+    after = files(out)
+    for kept in ("base/model.txt", "sft/model.txt"):
+        assert after[kept] == before[kept]
+    for made in ("grpo/model.txt", "eval/base.jsonl", "eval/sft.jsonl", "eval/grpo.jsonl"):
+        assert after[made][0] != before[made][0]
+    log = "\n".join(said)
+    assert "[run] the spec's checks/main.chk changed since the run's stages were made" in log
+    assert "[synth] made again: the spec changed since it ran" in log
+    assert (
+        "[base] done earlier, kept: made from the same dialogues, byte for byte, the same "
+        "prompts, tool schemas and data" in log
+    )
+    assert "[sft] done earlier, kept" in log
+    assert "[eval_sft] made again: what its episodes are played and judged with changed" in log
+    assert "[grpo] made again: what its episodes are played and judged with changed" in log
+    # nothing made before is lost: the run's record, and what each stage made again replaced
+    aside = out / "previous" / "1"
+    assert (
+        json.loads((aside / "run.json").read_text())["inputs"]["checks/main.chk"]
+        != (json.loads((out / "run.json").read_text())["inputs"]["checks/main.chk"])
+    )
+    assert (aside / "eval" / "sft.jsonl").read_bytes() == before["eval/sft.jsonl"][1]
+    assert (aside / "grpo" / "model.txt").read_bytes() == before["grpo/model.txt"][1]
+    assert (aside / "stages" / "eval_grpo.json").is_file() and (aside / "synth").is_dir()
+    assert not (aside / "base").exists() and not (aside / "stages" / "sft.json").exists()
+    # the same command again keeps everything
+    stand_ins.clear()
+    train(spec, out)
+    assert stand_ins == [] and files(out) == after
+
+
+def test_a_changed_tool_description_makes_every_stage_again(spec, tmp_path, stand_ins):
+    """The prompt and the tool schemas a model is trained on changed: the dialogues differ, and
+    everything after synthesis is made again."""
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text().replace("Read an order.", "Read one order by its id."))
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == ["base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo"]
+    assert all(files(out)[name][0] != before[name][0] for name in before)
+    assert "[base] made again: the dialogues synthesis made differ" in said
+    assert "[sft] made again: the dialogues synthesis made differ" in said
+    assert (out / "previous" / "1" / "base" / "model.txt").is_file()
+
+
+def test_a_changed_setting_of_a_finished_stage_is_still_refused(spec, tmp_path, stand_ins):
+    """A setting is refused as before, naming only the stages it makes: with a check changed
+    too, synthesis and the base model are not among them (their inputs are the same)."""
+    out = tmp_path / "run"
+    train(spec, out)
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    with pytest.raises(EigenError) as caught:
+        train(spec, out, sft_epochs=7)
+    message = str(caught.value)
+    assert (
+        f"{out} holds a training run whose sft, eval_sft, grpo, eval_grpo stages were made with "
+        "other settings: training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now. Resume it "
+        "with the same settings" in message
+    )
+    assert not (out / "previous").exists()
+    # a run of an earlier release (records without made_from) is refused for the spec, as before
+    for record in (out / "stages").glob("*.json"):
+        data = json.loads(record.read_text())
+        data.pop("made_from")
+        record.write_text(json.dumps(data))
+    with pytest.raises(EigenError, match="whose synth, base, eval_base, sft, eval_sft, grpo"):
+        train(spec, out)
+    assert not (out / "previous").exists()
+
+
+def test_a_stage_started_from_other_inputs_starts_again(spec, tmp_path, stand_ins):
+    """SFT stopped half-way, then the tool descriptions changed: its checkpoints were made from
+    the old dialogues and are not resumed from."""
+    out = tmp_path / "run"
+    train(spec, out)
+    (out / "stages" / "sft.json").rename(out / "stages" / "started" / "sft.json")
+    (out / "sft" / "checkpoint-2").mkdir()
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text().replace("Read an order.", "Read one order by its id."))
+    said = "\n".join(train(spec, out))
+    assert "[sft] started again: the dialogues synthesis made differ" in said
+    assert not (out / "sft" / "checkpoint-2").exists()
+    assert (out / "previous" / "1" / "sft" / "checkpoint-2").is_dir()
+
+
+def test_episodes_two_evaluations_share_are_kept_aside(spec, tmp_path, stand_ins):
+    """With no GRPO steps eval_sft and eval_grpo both write eval/sft.jsonl: made again, the file
+    they shared is kept in previous/ (copied while the other's record still names it)."""
+    out = tmp_path / "run"
+    train(spec, out, grpo_steps=0)
+    before = (out / "eval" / "sft.jsonl").read_bytes()
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    stand_ins.clear()
+    train(spec, out, grpo_steps=0)
+    assert stand_ins == ["eval_base", "eval_sft", "eval_sft"]
+    assert (out / "previous" / "1" / "eval" / "sft.jsonl").read_bytes() == before
+    assert (out / "previous" / "1" / "stages" / "eval_grpo.json").is_file()
