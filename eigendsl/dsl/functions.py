@@ -119,23 +119,13 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     if e.name in ("round", "float"):
         return FLOAT
     if e.name in ("sentences", "words"):
-        if args[0].kind not in ("string", "any"):
-            diag.error(
-                e.args[0].span,
-                f"{e.name}() reads the {e.name} of a text, such as {e.name}(m.content); "
-                f"{an(args[0])} is no text",
-            )
+        _text_argument(e, args, diag, "of a text")
         return list_of(STRING)
     # numbers() also reads the values of a list or an object (a tool's JSON result, an address)
     if e.name == "numbers" and args[0].kind in ("list", "object", "map"):
         return list_of(FLOAT)
     if e.name in ("numbers", "amounts"):
-        if args[0].kind not in ("string", "any"):
-            diag.error(
-                e.args[0].span,
-                f"{e.name}() reads the {e.name} a text says, such as {e.name}(m.content); "
-                f"{an(args[0])} is no text",
-            )
+        _text_argument(e, args, diag, "a text says")
         return list_of(FLOAT)
     if e.name == "says":
         return _says_call(e, args, diag)
@@ -353,3 +343,13 @@ def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
             "call); move the date, or add fewer days"
         )
     return None
+
+
+def _text_argument(e: A.Func, args: list[Type], diag: Diagnostics, read: str) -> None:
+    """A function that reads a text (``words``, ``numbers``...) given something else."""
+    if args[0].kind not in ("string", "any"):
+        diag.error(
+            e.args[0].span,
+            f"{e.name}() reads the {e.name} {read}, such as {e.name}(m.content); "
+            f"{an(args[0])} is no text",
+        )
