@@ -16,7 +16,7 @@ PACKAGE = ROOT / "eigendsl"
 # The stages in the order ARCHITECTURE.md's table gives them: a module imports only from its own
 # stage or an earlier one. Names are the first part of a module's path under eigendsl/.
 LAYERS = (
-    ("support",),  # stdlib only: the module generated verifiers import
+    ("support",),  # stdlib only: the package generated verifiers import
     ("errors",),
     ("yaml_errors", "yamlload", "yaml_files", "yaml_places"),
     ("spec", "field_values", "task_spec", "training_spec", "settings_spec"),

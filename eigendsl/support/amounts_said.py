@@ -1,0 +1,201 @@
+"""The numbers a text says that may be an amount (:func:`amounts`): not a list
+item's number, a card's last digits, a count of things, a percentage, an ordinal, an id's
+number, nor a part of a day or a time."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+from eigendsl.support.days_in_words import _ANY_DAY, _ANY_TIME, _MONTH_YEAR
+from eigendsl.support.numerals import _for_numbers, _numbers_said, _Said
+
+# Numbers a text says that are no amount: a list item's number at the start of a line, where
+# another line starts with the number before or after it ("1. Gift card: $120\n2. ..."; a lone
+# "95. if the order posts" is a number), a card's last digits, 2 to 4 digits without a point
+# ("ending in 4242", "**** 4242"; "ending in 95.50" is an amount), and a count of things: a
+# whole number before one thing ("1 gift card", "one order") or before things in the plural
+# within two words ("2 gift cards", "three orders"), and the first number of a range of counts
+# ("3 to 5 days", "3 or 4 weeks").
+_LIST_ITEM = re.compile(r"(?:^|\n)[ \t>*-]*(\d+)[.)]\s")
+
+
+_CARD_DIGITS = re.compile(
+    r"(?:\b(?:ending|ends)(?:\s+(?:in|with))?|\blast\s+(?:four|4)(?:\s+digits)?(?:\s+(?:are|is|of))?)"
+    r"\s*:?\s*$|[*•]\s*$"
+)
+
+
+_FEW_DIGITS = re.compile(r"\d{2,4}")
+
+
+_COUNTED = re.compile(r"\s+([a-z]+)(?:\s+([a-z]+))?")
+
+
+_RANGE_JOIN = re.compile(r"\s*[-\u2013]\s*|\s+(?:to|or|through|thru)\s+")
+
+
+# Words in "s" that are no things in the plural: "25 remains", "25 as of today", "is", "plus".
+_NOT_PLURAL = frozenset(
+    "this thus plus minus less unless does goes always perhaps whereas towards afterwards "
+    "bonus status remains stays sits shows comes covers means applies appears looks reads "
+    "stands totals equals".split()
+)
+
+
+def _is_plural(word: str | None) -> bool:
+    return (
+        bool(word)
+        and len(word or "") > 3
+        and (word or "").endswith("s")
+        and not ((word or "").endswith("ss") or word in _NOT_PLURAL)
+    )
+
+
+# More numbers that are no amount: a percentage ("3.5%", "50 percent"), an ordinal ("1st", "the
+# 3rd"), a whole number right after a word that names an id ("account 12345678", "order no. 5",
+# "step 1", "page 3 of 10": the number after "of" too), and the day, the year and the hour of a
+# day or a time in words ("june 10 2025", "10 june", "june 2025", "10 am").
+_PERCENT = re.compile(r"\s?(?:%|per\s?cent\b|pct\b)")
+
+
+_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
+
+
+_ID_NAME = re.compile(
+    r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
+    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$"
+)
+
+
+_OF = re.compile(r"\s+of\s+")
+
+
+_DAY_OR_MAY = re.compile(r"\d+\s+may\.?")  # "a fee of 10 may apply" is no day
+
+
+def _days_and_times(content: str) -> list[tuple[int, int]]:
+    """Where ``content`` says a day in words or a time of day (:data:`_ANY_DAY`,
+    :data:`_ANY_TIME`, a month and a year); commas may part a day from its year."""
+    plain = content.replace(",", " ")
+    days = (m for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group()))
+    found = itertools.chain(days, _MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
+    return [m.span() for m in found]
+
+
+def _list_numbers(content: str) -> set[int]:
+    """Where the numbers that start a line of ``content`` as a list item's (``1. ``, ``2) ``)
+    stand, of those that are part of a list: another line starts with the number before or
+    after it.
+
+    >>> text = "1. a\\n2) b\\n - 3. c\\n\\n7. d\\n95. e"
+    >>> [text[start] for start in sorted(_list_numbers(text))]
+    ['1', '2', '3']
+    """
+    items = [(int(m.group(1)), m.start(1)) for m in _LIST_ITEM.finditer(content)]
+    said = {number for number, _ in items}
+    return {start for number, start in items if number - 1 in said or number + 1 in said}
+
+
+def _whole(number: _Said, content: str) -> bool:
+    """Whether ``number`` is a whole number not said as money (``3``, not ``3.0`` nor ``$3``)."""
+    said = content[number.start : number.end]
+    return not number.money and number.value.is_integer() and "." not in said
+
+
+def _is_count(number: _Said, content: str) -> bool:
+    """Whether ``number`` counts things: a whole number before one thing or things in the
+    plural within two words (``1 gift card``, ``2 gift cards``)."""
+    counted = _COUNTED.match(content, number.end)
+    if counted is None or not _whole(number, content):
+        return False
+    return number.value == 1 or _is_plural(counted[1]) or _is_plural(counted[2])
+
+
+def _counts(said: list[_Said], content: str) -> set[int]:
+    """The indexes of the numbers of ``said`` that count things: by :func:`_is_count`, or as
+    the first of a range of counts (``3 to 5 days``, ``3-5 business days``, ``3 or 4 weeks``).
+
+    >>> text = "within 3 to 5 days, 3 or 4 weeks, $3 to 5 days"
+    >>> sorted(_counts(_numbers_said(text), text))
+    [0, 1, 2, 3, 5]
+    """
+    counts: set[int] = set()
+    for index in reversed(range(len(said))):
+        number = said[index]
+        if _is_count(number, content) or (
+            index + 1 in counts
+            and _whole(number, content)
+            and _RANGE_JOIN.fullmatch(content, number.end, said[index + 1].start)
+        ):
+            counts.add(index)
+    return counts
+
+
+def amounts(text: Any) -> list[float]:
+    """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
+    but a list item's number at the start of a line where another line starts with the number
+    before or after it (``1. Gift card: $120`` then ``2. ...``; a lone ``95. if ...`` is a
+    number), a card's last digits, 2 to 4 digits without a point (``ending in 4242``, ``****
+    4242``; ``ending in 95.50`` is an amount), a whole number that counts things, one thing
+    (``1 gift card``, ``one order``) or things in the plural within two words (``2 gift
+    cards``, ``three orders``), and both numbers of a range of counts (``within 3 to 5 days``,
+    ``3 or 4 weeks``), the word ``one`` alone (``the one you used``), a percentage
+    (``3.5%``, ``50 percent``), an ordinal (``1st``, ``the 3rd``), a whole number right after
+    a word that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``,
+    ``ticket``, ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``,
+    ``item``, ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both), and the day,
+    year or hour of a day or time in words (``June 10, 2025``, ``10 June``, ``10 am``). A
+    number with a currency sign or code, or a money word after it (``dollars``, ``cents``), is
+    always one.
+
+    >>> amounts("You have 2 gift cards; the one ending in 4242 has $120.00 and 1 order.")
+    [120.0]
+    >>> amounts("1. Gift card: 120.0, not USD25 (twenty-five dollars)\\n2. None else")
+    [120.0, 25.0, 25.0]
+    >>> amounts("A balance of 120.0, or:\\n95. if the order posts; one ending in 95.50")
+    [120.0, 95.0, 95.5]
+    >>> amounts("Refunded within 3 to 5 days, or 3-5 business days, and 3 or 4 weeks.")
+    []
+    >>> amounts("Its balance is 25 now, 3 dollars less than 28 points.")
+    [25.0, 3.0]
+    >>> amounts("On June 10, 2025 at 10 am, step 1 of 3: account 12345678 (3.5%) got $200.")
+    [200.0]
+    """
+    if text is None:
+        return []
+    content = _for_numbers(text)
+    found = []
+    days: list[tuple[int, int]] | None = None
+    named_id_end = -1  # where the last number an id's name named ends ("page 3" of "page 3 of 10")
+    numbers_said = _numbers_said(content)
+    list_numbers, counts = _list_numbers(content), _counts(numbers_said, content)
+    for index, number in enumerate(numbers_said):
+        before, after = content[: number.start], content[number.end :]
+        said = content[number.start : number.end]
+        if not number.money:
+            if _FEW_DIGITS.fullmatch(said) and _CARD_DIGITS.search(before):
+                continue
+            if number.start in list_numbers:
+                continue
+            whole = number.value.is_integer() and "." not in said
+            if whole and (
+                _ID_NAME.search(content, max(0, number.start - 24), number.start)
+                or named_id_end >= 0
+                and _OF.fullmatch(content, named_id_end, number.start)
+            ):
+                named_id_end = number.end
+                continue
+            if index in counts:
+                continue
+            if said == "one" or _PERCENT.match(after):
+                continue
+            if said[-1:].isdigit() and _ORDINAL.match(after):
+                continue
+            if days is None:
+                days = _days_and_times(content)
+            if any(start <= number.start and number.end <= end for start, end in days):
+                continue
+        found.append(number.value)
+    return found

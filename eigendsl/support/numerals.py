@@ -1,0 +1,377 @@
+"""Text as ``said`` reads it (:func:`normalize_text`: lower case, commas and thousands
+written plain) and the numbers it says (:func:`numbers`: in digits, signed, with a scale, after a
+currency code, in words)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# A decimal comma: between digits, one or two digits after it (``25,0``, ``12,50``); three
+# (``1,093``) make a thousands separator, which goes with the other commas.
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
+
+
+# Thousands grouped with points: before a decimal comma (``1.000,50``) or in two groups or more
+# (``1.000.000``). One group alone, ``1.000``, is a decimal point, as English writes it.
+_POINT_GROUPED = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:(?:\.\d{3})+,\d{1,2}|(?:\.\d{3}){2,})(?!\d|[.,]\d)"
+)
+
+
+# Thousands grouped with a space, a no-break or a thin space (``1 000``, ``12 500.50``): each
+# group exactly three digits; glued only beside money (see :func:`_glue_thousands`).
+_SPACE_GROUPED = re.compile(r"(?<![\w.])\d{1,3}(?:[ \u00a0\u2009\u202f]\d{3})+(?:\.\d+)?(?!\d)")
+
+
+_BILLS = re.compile(r"\s*(?:bills?|notes?|coins?)\b")  # "2 100 dollar bills" are two numbers
+
+
+# An ISO date and time: the ``T`` between them (``2025-06-16T15:00``) parts the two.
+_ISO_T = re.compile(r"(?<=\d{4}-\d\d-\d\d)t(?=\d\d:\d\d)")
+
+
+def _point_grouped(text: str) -> str:
+    """``text`` with thousands grouped by points written plain (``1.000,50`` is ``1000.50``)."""
+    return _POINT_GROUPED.sub(lambda m: m.group().replace(".", "").replace(",", "."), text)
+
+
+def _glue_thousands(text: str) -> str:
+    """``text`` with thousands grouped by spaces written plain where a currency sign or code is
+    before them or a money word after them (``1 000 eur``, ``$ 12 500``); elsewhere two numbers
+    a space apart stay two (``items 1 000``, ``2 100-dollar bills``, ``2 100 dollar bills``).
+
+    >>> _glue_thousands("1 000 eur, $12\u00a0500.50, 2 100-dollar bills, items 1 000, 1 0000 usd")
+    '1000 eur, $12500.50, 2 100-dollar bills, items 1 000, 1 0000 usd'
+    >>> _glue_thousands("2 100 dollar bills")
+    '2 100 dollar bills'
+    """
+
+    def glued(match: re.Match[str]) -> str:
+        start, end = match.span()
+        money_after = _MONEY_AFTER.match(text, end)
+        if _MONEY_BEFORE.search(text, max(0, start - 8), start) or (
+            money_after and not _BILLS.match(text, money_after.end())
+        ):
+            return re.sub(r"[ \u00a0\u2009\u202f]", "", match.group())
+        return match.group()
+
+    return _SPACE_GROUPED.sub(glued, text)
+
+
+def normalize_text(text: Any) -> str:
+    """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention) but a
+    decimal comma read as a point, thousands grouped by points or (beside money) spaces written
+    plain, and an ISO date and time parted by a space.
+
+    >>> normalize_text("Copay: 25,0 EUR; 1,093.34 in all, 1.000,50 EUR on 2025-06-16T15:00")
+    'copay: 25.0 eur; 1093.34 in all 1000.50 eur on 2025-06-16 15:00'
+    """
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    return _glue_thousands(_DECIMAL_COMMA.sub(".", text).replace(",", ""))
+
+
+# A number as a message says it: not the digits of an id or a word (``L5017``, ``#W1000149``,
+# ``R-0``), nor one an id's label names (``id 25``, ``#5``, ``no. 7``), nor a part of a date, a
+# time or a phone number (``2025-10-14``, ``14:00``, ``555-14-00``).
+_ID_LABELS = ("#", r"\bid ", r"\bid: ", r"\bid:", r"\bid=", r"\bid #", r"\bno\. ", r"\bref ")
+
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(?<!\w[-:/])"
+    + "".join(f"(?<!{label})" for label in _ID_LABELS)
+    + r"-?\d+(?:\.\d+)?(?!\d|[-:/.]\d)"
+)
+
+
+# A number in words: the cardinals an agent says an amount in ("two hundred and five",
+# "twenty-five", "twelve point five"), read exactly; ordinals, fractions and "a dozen" are none.
+_UNITS = {
+    word: value
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+
+
+_TENS = {
+    word: 10 * value
+    for value, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
+}
+
+
+_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+_STARTING_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))  # not "hundred"
+
+
+_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_SCALES], key=len, reverse=True))
+
+
+_IN_WORDS = re.compile(
+    rf"(?<![\w-])(?:an?\s+(?:hundred|thousand|million|billion)|{_STARTING_WORD})"
+    rf"(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*"
+    rf"(?:\s+point(?:\s+(?:{'|'.join(_UNITS)}))+)?(?![\w-])"
+)
+
+
+# A currency code or sign before a number, touching it or not: "usd25", "us$ 25", "€25".
+_CURRENCY_CODE = r"usd|us\$|eur|gbp|cad|aud|chf|jpy|inr|cny"
+
+
+_CODED = re.compile(rf"(?<![\w$])(?:{_CURRENCY_CODE})\s?(-?\d+(?:\.\d+)?)(?!\d|[-:/.]\d)")
+
+
+# A scale after a number in digits: "25k", "1.5 million", "3 hundred", "2 hundred thousand".
+_SCALED = re.compile(
+    r"\s*(?:k\b|(hundred|thousand|million|billion)\b(?:\s+(thousand|million|billion)\b)?)"
+)
+
+
+_SCALE_OF_DIGITS = {"hundred": 100, **_SCALES}
+
+
+# An amount of money: a currency sign or code before the number, or a money word or code after.
+_MONEY_BEFORE = re.compile(rf"(?:[$€£¥]|(?<!\w)(?:{_CURRENCY_CODE}))\s?-?$")
+
+
+_MONEY_AFTER = re.compile(
+    rf"\s?(?:[$€£¥]|(?:{_CURRENCY_CODE}|dollars?|bucks?|euros?|pounds?|cents?|credits?)\b)"
+)
+
+
+# "25 dollars and 50 cents", "$25 and 50 cents": one amount, 25.5.
+_AND_CENTS = (re.compile(r"\s*(?:dollars?\s+)?and\s+$"), re.compile(r"\s*cents?\b"))
+
+
+def _in_words(run: str) -> list[tuple[float, int, int]]:
+    """The numbers a run of number words (a match of :data:`_IN_WORDS`) says, each with its
+    start and end in ``run``: one number as long as its words make one, a new one where they
+    cannot go on ("five twenty" is 5 and 20); "point" and the digits after it end the last.
+
+    >>> [n for n, _, _ in _in_words("two hundred and five")], _in_words("five twenty")
+    ([205.0], [(5.0, 0, 4), (20.0, 5, 11)])
+    >>> [[n for n, _, _ in _in_words(w)] for w in ("twenty-five", "a thousand and one",
+    ...     "one million two hundred thousand", "twelve point five", "one and two")]
+    [[25.0], [1001.0], [1200000.0], [12.5], [1.0, 2.0]]
+    """
+    found: list[tuple[float, int, int]] = []
+    total = group = 0
+    last, smallest, start, end = "", 0, 0, 0  # last: "unit", "teen", "ten", "hundred", a scale
+    words = list(re.finditer(r"[a-z]+", run))
+    for index, match in enumerate(words):
+        word = match.group()
+        if word == "point":
+            digits = "".join(str(_UNITS[w.group()]) for w in words[index + 1 :])
+            found.append((float(f"{total + group}.{digits}"), start, words[-1].end()))
+            return found
+        if word in ("a", "an", "and"):
+            if word == "and" and last and last not in ("hundred", *_SCALES):  # "one and two"
+                found.append((float(total + group), start, end))
+                total = group = smallest = 0
+                last = ""
+            continue
+        fits = bool(last) and (
+            word in _UNITS
+            and (last in ("hundred", *_SCALES) or last == "ten" and _UNITS[word] < 10)
+            or word in _TENS
+            and last in ("hundred", *_SCALES)
+            or word == "hundred"
+            and last in ("unit", "teen", "ten")
+            and group % 100 > 0
+            or word in _SCALES
+            and last in ("unit", "teen", "ten", "hundred")
+            and (not smallest or _SCALES[word] < smallest)
+        )
+        if last and not fits:
+            found.append((float(total + group), start, end))
+            total = group = smallest = 0
+            last = ""
+        if not last:
+            start = match.start()
+            if index and words[index - 1].group() in ("a", "an"):
+                start = words[index - 1].start()
+                group = 1
+        if word in _UNITS:
+            group += _UNITS[word]
+            last = "teen" if _UNITS[word] >= 10 else "unit"
+        elif word in _TENS:
+            group, last = group + _TENS[word], "ten"
+        elif word == "hundred":
+            group, last = max(group, 1) * 100, "hundred"
+        else:
+            total += max(group, 1) * _SCALES[word]
+            group, last, smallest = 0, word, _SCALES[word]
+        end = match.end()
+    if last:
+        found.append((float(total + group), start, end))
+    return found
+
+
+# A minus sign where a currency sign or code parts it from the digits (``-$50``, ``-usd 50``;
+# ``$-50`` and ``-50 usd`` hold it in the number), ``negative`` before a number (``negative 50
+# dollars``), and ``minus`` before one at the start of a text or after a word that states a value
+# (``is minus $50``, ``a balance of minus fifty``). A hyphen after a letter or digit joins (an
+# id, ``w-50``, a range, ``$10-$20``): it is no sign, nor is ``minus`` that takes one value from
+# another (``$100 minus $20``, ``the price minus $5``).
+_MONEY_SIGN = rf"(?:[$€£¥]|(?:{_CURRENCY_CODE})\b)"
+
+
+_MINUS = re.compile(
+    rf"(?:(?<![\w-])-{_MONEY_SIGN}|(?<![\w-])(minus|negative)\s+{_MONEY_SIGN}?)\s?$"
+)
+
+
+_BEFORE_MINUS = re.compile(
+    r"(?:^|[:(=]|\b(?:is|was|be|been|are|were|of|at|to|now|reads|shows|stands|down))\s*$"
+)
+
+
+# A range of two numbers joined by a hyphen or a dash, ``10-20``, where money or the words
+# ``between`` or ``from`` make it one (``between 10-20 dollars``, ``$10-20``): elsewhere digits
+# joined by a hyphen are an id's, a date's or a phone number's (``555-1234``).
+_RANGE = re.compile(r"(?<![\w.:/#-])(\d+(?:\.\d+)?)[-\u2013](\d+(?:\.\d+)?)(?![\w:/]|[-\u2013.]\d)")
+
+
+_RANGE_BEFORE = re.compile(r"\b(?:between|from)\s+$")
+
+
+def _signed(content: str, value: float, start: int) -> float:
+    """``value``, said at ``start`` of ``content``, negative where a minus sign or word before
+    it makes it so (:data:`_MINUS`)."""
+    if value <= 0:
+        return value
+    minus = _MINUS.search(content, max(0, start - 16), start)
+    if minus is None:
+        return value
+    if minus.group(1) == "minus" and not _BEFORE_MINUS.search(
+        content, max(0, minus.start() - 16), minus.start()
+    ):
+        return value
+    return -value
+
+
+def _digits(content: str) -> list[tuple[float, int, int]]:
+    """The numbers ``content`` says in digits by the rules of ``said``, each with its start and
+    end: signed (``-$50.00`` and ``minus 50`` are -50) and both ends of a range (``between
+    10-20``).
+
+    >>> [v for v, _, _ in _digits("-$50.00, is minus 50; $100 minus $20, from 10-20; w-50")]
+    [-50.0, -50.0, 100.0, 20.0, 10.0, 20.0]
+    """
+    found = [
+        (_signed(content, float(m.group()), m.start()), m.start(), m.end())
+        for m in _NUMBER.finditer(content)
+    ]
+    for match in _RANGE.finditer(content):
+        start, end = match.span()
+        if (
+            _RANGE_BEFORE.search(content, max(0, start - 8), start)
+            or _MONEY_BEFORE.search(content, max(0, start - 8), start)
+            or _MONEY_AFTER.match(content, end)
+        ):
+            found.append((float(match.group(1)), match.start(1), match.end(1)))
+            found.append((float(match.group(2)), match.start(2), match.end(2)))
+    return sorted(found, key=lambda span: span[1])
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A number a text says: its value, where it stands, and whether it is written as money."""
+
+    value: float
+    start: int
+    end: int
+    money: bool
+
+
+def _for_numbers(text: Any) -> str:
+    """Text as :func:`numbers` reads it: as :func:`normalize_text` gives it, but for the commas
+    between words, which part numbers in words ("one hundred, one" is 100 and 1).
+
+    >>> _for_numbers("One hundred, one; 1,093.34 or 25,0")
+    'one hundred, one; 1093.34 or 25.0'
+    """
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    return _glue_thousands(re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text)))
+
+
+def _numbers_said(content: str) -> list[_Said]:
+    """Every number ``content`` (as :func:`_for_numbers` gives it) says, in order: in digits
+    by the rules of ``said``, after a currency code ("usd25"), with a scale ("25k", "1.5
+    million"), and in words; "25 dollars and 50 cents" is one, 25.5, and "50 cents" is 0.5."""
+    spans: list[tuple[float, int, int]] = []
+    coded = (
+        (_signed(content, float(m.group(1)), m.start(1)), m.start(1), m.end(1))
+        for m in _CODED.finditer(content)
+    )
+    for value, start, end in itertools.chain(_digits(content), coded):
+        scale = _SCALED.match(content, end)
+        if scale:
+            value *= _SCALE_OF_DIGITS[scale.group(1) or "thousand"]
+            value *= _SCALE_OF_DIGITS.get(scale.group(2) or "", 1)
+            end = scale.end()
+        spans.append((value, start, end))
+    for match in _IN_WORDS.finditer(content):
+        spans.extend(
+            (_signed(content, n, match.start() + s), match.start() + s, match.start() + e)
+            for n, s, e in _in_words(match.group())
+        )
+    said: list[_Said] = []
+    for value, start, end in sorted(set(spans), key=lambda span: span[1]):
+        before, after = content[:start], content[end:]
+        money = bool(_MONEY_BEFORE.search(before) or _MONEY_AFTER.match(after))
+        if (
+            said
+            and _AND_CENTS[0].fullmatch(content[said[-1].end : start])
+            and (_AND_CENTS[1].match(after))
+        ):
+            said[-1] = _Said(said[-1].value + value / 100, said[-1].start, end, True)
+            continue
+        if _AND_CENTS[1].match(after):
+            value = value / 100
+        said.append(_Said(value, start, end, money))
+    return said
+
+
+def numbers(text: Any) -> list[float]:
+    """``numbers(text)``: the numbers ``text`` says, in order: in digits by the rules of
+    ``said`` (a number of its own, not the digits of an id, a date, a time or a phone number; a
+    decimal comma read as a point, other commas dropped), and also glued to a currency code
+    (``USD25``), with a scale (``25k``, ``1.5 million``, ``3 hundred``) and in words (``two
+    hundred and five``, ``twelve point five``); ``25 dollars and 50 cents`` is 25.5, ``50
+    cents`` 0.5. Null says none.
+
+    >>> numbers("Gift card gift_6690: $1,120.50 left (was 25,0) on 2025-10-14 at 14:00; order #W12")
+    [1120.5, 25.0]
+    >>> numbers("USD25, twenty-five dollars and fifty cents, 1.5k, two hundred and five")
+    [25.0, 25.5, 1500.0, 205.0]
+    >>> numbers("3 hundred, 1.5 million, 2 hundred thousand")
+    [300.0, 1500000.0, 200000.0]
+
+    A list or an object, such as a tool's JSON result or an address, says the numbers of its
+    values, in order, nested ones too: a number is itself, a text says its numbers, a key and a
+    true/false none.
+
+    >>> numbers({"order_id": "#W12", "items": [{"price": 75.9, "options": {"size": "4 mm"}}],
+    ...     "gift": True, "address": {"address1": "73 Orchard Gate", "zip": "60512"}})
+    [75.9, 4.0, 73.0, 60512.0]
+    """
+    if text is None or isinstance(text, bool):
+        return []
+    if isinstance(text, Mapping):
+        return [number for value in text.values() for number in numbers(value)]
+    if isinstance(text, (list, tuple)):
+        return [number for value in text for number in numbers(value)]
+    if isinstance(text, (int, float)):
+        return [float(text)]
+    return [number.value for number in _numbers_said(_for_numbers(text))]

@@ -1,0 +1,270 @@
+"""Whether the user confirmed a write (:func:`confirmed`) or declined it
+(:func:`declined`) in reply to the agent's proposal of it, and what a turn leaves out of a
+proposal (:func:`unproposed`)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from eigendsl.support.errors import EvalError
+from eigendsl.support.events import Call, Message
+from eigendsl.support.numerals import normalize_text
+from eigendsl.support.places import named
+from eigendsl.support.replies import reply_answer
+from eigendsl.support.saying import _as_word, says
+from eigendsl.support.trace import Trace
+
+# Where a sentence ends, and a question that closes a conversation rather than asks leave.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+_CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
+
+
+# A turn that asks for consent without a question mark.
+_CONSENT = re.compile(
+    r"yes/no|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b"
+    r"|\b(?:reply|say|answer) (?:with )?\W?yes\b"
+)
+
+
+# An offer to act ("Shall I check ...?", "Would you like me to look ...?") and the verbs that only
+# ask leave for what was proposed ("Shall I go ahead?", "Do you want me to proceed?").
+_OFFER = re.compile(
+    r"\b(?:shall i|should i|can i|may i|(?:would|do) you (?:like|want) me to|want me to"
+    r"|like me to)\s+(?:(?:also|first|now|just|then)\s+)?(\w+)"
+)
+
+
+_GO_AHEAD = frozenset(
+    "go proceed continue do confirm finalize finalise complete submit process make carry "
+    "apply execute place run perform call have".split()
+)
+
+
+# Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
+# to cancel") or a look-up of whether it can be done ("check whether I can cancel").
+_NEGATED = re.compile(r"(?:\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$")
+
+
+_LOOKED_UP = re.compile(
+    r"\b(?:check|see|find out|look|looking|verify|ask|determine)\s+(?:into\s+)?(?:whether|if)\b"
+)
+
+
+def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
+    """Whether the user confirmed ``call`` in reply to a proposal of it: the user's last message
+    before the call says yes (:func:`reply_answer`: "yes", "sure", "go ahead", "please do"... first,
+    and nothing that takes it back), to a turn of the agent's that asks for consent, and the
+    proposal it answers names the call (:func:`_proposal_answered`: what it does, the tool's
+    name, the name's first word, its verb: "cancel" of ``cancel_pending_order``, or one of
+    ``verbs``: "ship", "change"; and the value of each of its arguments, each item of a list,
+    each field of an object, an empty text and a true/false excepted, as ``said`` finds them).
+
+    >>> trace = Trace.from_messages([
+    ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
+    ...     {"role": "user", "content": "Yes, please."},
+    ...     {"role": "assistant", "content": "I'll cancel order #W1 (ordered by mistake). Ok?"},
+    ...     {"role": "user", "content": "Sure, go ahead."}], db={})
+    >>> cancel = Call("cancel_order", {"order_id": "#W1", "reason": "ordered by mistake"})
+    >>> [confirmed(trace, cancel) for cancel.position in (2, 4)]
+    [False, True]
+    >>> trace.messages[2].content = "Shall I drop order #W1 (ordered by mistake)?"
+    >>> confirmed(trace, cancel), confirmed(trace, cancel, ["drop"])
+    (False, True)
+    >>> trace.messages[3].content = "No. Yes, I asked, but don't."
+    >>> confirmed(trace, cancel, ["drop"])
+    False
+    """
+    if not isinstance(call, Call):
+        raise EvalError(f"{named(call)} is not a call: confirmed() takes a call of the trace")
+    earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
+    replies = [i for i, m in enumerate(earlier) if m.role == "user"]
+    actions = _actions(call.tool, verbs)
+    if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
+        return False
+    since = _last_write(trace, earlier[replies[-1]].position)
+    return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since)
+
+
+def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
+    """Whether the user declined the write ``tool`` with ``args`` (its arguments by name, all or
+    some) when the agent proposed it: a user's message says no (:func:`reply_answer`: "no", "not",
+    "never" or "...n't", "not now", "don't", "forget it", and no yes, "No objection" being one; the
+    "no" of a closing, "No, that's all", is none, nor is a hedge, "I'm not sure yet")
+    to a proposal of the write as :func:`confirmed` reads one (:func:`_proposal_answered`: what
+    it does, the value of each of ``args``, in a turn that asks for consent). A proposal answered
+    yes, a no to another proposal or to one that leaves out one of ``args``, and a refusal ("I
+    won't cancel order #W1") answered "No, that's all" are no decline.
+
+    >>> trace = Trace.from_messages([
+    ...     {"role": "assistant", "content": "Shall I cancel order #W1 (ordered by mistake)?"},
+    ...     {"role": "user", "content": "Not now, thanks."}], db={})
+    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
+    >>> declined(trace, "cancel_order", args), declined(trace, "cancel_order", {"order_id": "#W2"})
+    (True, False)
+    >>> trace.messages[1].content = "Yes, but not the other one."
+    >>> declined(trace, "cancel_order", args)
+    False
+    >>> trace.messages[0].content = "I won't cancel order #W1 (ordered by mistake). Anything else?"
+    >>> trace.messages[1].content = "No, that's all. Thank you!"
+    >>> declined(trace, "cancel_order", args)
+    False
+    """
+    if not isinstance(args, dict):
+        raise EvalError(
+            f"{named(args)} is not a mapping: declined() takes the declined write's arguments "
+            "by name"
+        )
+    talk = [m for m in trace.messages if m.role != "tool"]
+    for i, reply in enumerate(talk):
+        if reply.role != "user" or reply_answer(reply.content, _actions(tool, verbs)) != "no":
+            continue
+        since = _last_write(trace, reply.position)
+        if _proposal_answered(talk, i, tool, args, verbs, since):
+            return True
+    return False
+
+
+def _answered(earlier: list[Message]) -> Message | None:
+    """The agent's turn that a user's reply answers, from the messages before the reply (tool
+    results left out): the last with text, when the agent's; None when it is the user's."""
+    turn = next((m for m in reversed(earlier) if m.role == "user" or m.content.strip()), None)
+    return turn if turn is not None and turn.role == "assistant" else None
+
+
+def _last_write(trace: Trace, position: int) -> int:
+    """The position of the last write that went through before ``position`` (-1 for none): a
+    proposal before it was spent on it. A write a tool refused spent nothing."""
+    return max(
+        (c.position for c in trace.calls if c.writes and c.error is None and c.position < position),
+        default=-1,
+    )
+
+
+def _proposal_answered(
+    talk: list[Message], reply: int, tool: str, args: dict[str, Any], verbs: Any, since: int
+) -> bool:
+    """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
+    ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
+    else?", or "(yes/no)", "please confirm") and offers nothing else ("Shall I check ...?"); and
+    the last agent's message since the previous write (``since``) that names the write (what it
+    does and each argument's value, :func:`_proposes`) comes before it with no other offer and
+    no user's "no" in between. So a confirmation asked twice, or a question answered between the
+    proposal and the yes, still answers it."""
+    answered = _answered(talk[:reply])
+    if answered is None or not _asks_consent(answered.content):
+        return False
+    for message in reversed(talk[:reply]):
+        if message.position <= since:
+            return False
+        if message.role == "user":
+            if reply_answer(message.content, _actions(tool, verbs)) == "no":
+                return False
+        elif message.role == "assistant" and message.content.strip():
+            if _offers_other(message.content, tool, verbs):
+                return False
+            if _proposes(message, tool, args, verbs):
+                return True
+    return False
+
+
+def _asks_consent(text: str) -> bool:
+    """Whether an agent's turn asks for the user's consent: a question that does not close the
+    conversation ("Anything else?" does), or words that ask for a yes ("(yes/no)", "confirm").
+
+    >>> [_asks_consent(t) for t in ("Shall I go ahead?", "I will cancel it. Anything else?",
+    ...     "I'll cancel it (yes/no)", "I'll cancel it.")]
+    [True, False, True, False]
+    """
+    lowered = text.lower()
+    if _CONSENT.search(lowered):
+        return True
+    return any(
+        "?" in sentence and not _CLOSING_QUESTION.search(sentence)
+        for sentence in _SENTENCE_END.split(lowered)
+    )
+
+
+def _actions(tool: str, verbs: Any) -> list[str]:
+    """The words that name what a write does: the tool's name, its first word, ``verbs``."""
+    return [action for action in (tool, tool.split("_")[0], *verbs) if action]
+
+
+def _offers_other(text: str, tool: str, verbs: Any) -> bool:
+    """Whether an agent's turn offers to do something other than the write ``tool``: a look-up
+    ("Shall I check its delivery date?") or another action; "Shall I go ahead?" offers none.
+
+    >>> [_offers_other(t, "cancel_order", ()) for t in ("Should I check its date instead?",
+    ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?")]
+    [True, False, False, False]
+    """
+    words = {normalize_text(action) for action in _actions(tool, verbs)}
+    return any(
+        verb not in _GO_AHEAD and verb not in words for verb in _OFFER.findall(normalize_text(text))
+    )
+
+
+def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> bool:
+    """Whether an agent's ``turn`` names the write ``tool`` with ``args`` as something it will do:
+    it says what the write does (the tool's name, its first word, or one of ``verbs``), neither
+    negated ("I won't cancel", "I will not cancel") nor as what a look-up would find ("check
+    whether I can cancel"), and each argument's value.
+
+    >>> args = {"order_id": "#W1"}
+    >>> [_proposes(Message("assistant", t, 0), "cancel_order", args, ()) for t in (
+    ...     "I'll cancel order #W1. Ok?", "I won't cancel order #W1. Anything else?",
+    ...     "Shall I check whether I can cancel order #W1?",
+    ...     "I can't refund it; shall I cancel #W1?")]
+    [True, False, False, True]
+    """
+    return not unproposed(turn.content, tool, args, verbs)
+
+
+def unproposed(text: str, tool: str, args: dict[str, Any], verbs: Any = ()) -> list[str]:
+    """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
+    ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
+    does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
+    not at all; then the name of each argument whose value it does not say (one item of a list
+    left out leaves out the list). Empty when the turn names the write with its values.
+
+    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
+    >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
+    []
+    >>> unproposed("Shall I cancel order #W1?", "cancel_order", args)
+    ['reason']
+    >>> unproposed('order #W1 stays a"reason": "ordered by mistake (yes/no).', "cancel_order", args)
+    ['']
+    """
+    proposal = normalize_text(text).replace("\u2019", "'")
+    named = any(_offered(proposal, action) for action in _actions(tool, verbs))
+    return ([] if named else [""]) + [
+        name
+        for name, value in args.items()
+        if not all(says(proposal, v) for v in _stated_values(value))
+    ]
+
+
+def _offered(proposal: str, action: str) -> bool:
+    """Whether ``proposal`` says ``action`` once neither negated nor looked up, in its clause."""
+    for found in _as_word(normalize_text(action)).finditer(proposal):
+        clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
+        sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
+        if not _NEGATED.search(clause) and not _LOOKED_UP.search(sentence):
+            return True
+    return False
+
+
+def _stated_values(value: Any) -> list[Any]:
+    """The values of a call's arguments a proposal says: texts that are not empty and numbers,
+    from lists and objects too."""
+    if isinstance(value, dict):
+        return [v for item_ in value.values() for v in _stated_values(item_)]
+    if isinstance(value, list):
+        return [v for item_ in value for v in _stated_values(item_)]
+    if isinstance(value, str):
+        return [value] if value.strip() else []
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [value]
+    return []
