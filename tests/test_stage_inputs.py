@@ -105,7 +105,10 @@ def test_a_changed_check_keeps_the_models_and_judges_them_again(spec, tmp_path, 
         "prompts, tool schemas and data" in log
     )
     assert "[sft] done earlier, kept" in log
-    assert "[eval_sft] made again: what its episodes are played and judged with changed" in log
+    assert (
+        "[eval_sft] made again: what its episodes are played and judged with changed (the "
+        "verifiers, tasks, tools, prompts or data)" in log
+    )
     assert "[grpo] made again: what its episodes are played and judged with changed" in log
     # nothing made before is lost: the run's record, and what each stage made again replaced
     aside = out / "previous" / "1"
@@ -249,20 +252,18 @@ def test_a_model_made_again_makes_its_evaluation_again(spec, tmp_path, stand_ins
     assert stand_ins == []
 
 
-def test_a_stage_made_again_names_the_stages_kept_in_the_report(spec, tmp_path, stand_ins):
+def test_a_stage_made_again_names_the_stages_kept_in_the_report(
+    spec, tmp_path, stand_ins, monkeypatch
+):
     """report.md and summary.json did not say which stages an earlier command made, nor where
-    the report before this command is."""
+    the report before this command is (the report itself: test_results_reading)."""
     seen = []
-    monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(Pipeline, "report", lambda self: seen.append((self.kept, self.aside)))
     out = tmp_path / "run"
-    try:
-        train(spec, out)
-        checks = spec / "checks" / "main.chk"
-        checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
-        train(spec, out)
-    finally:
-        monkeypatch.undo()
+    train(spec, out)
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    train(spec, out)
     assert seen[0] == ([], None)
     assert seen[1] == (["base", "sft"], out / "previous" / "1")
 
@@ -317,3 +318,21 @@ def test_a_spec_changed_under_a_run_of_an_earlier_release_says_so(spec, tmp_path
     )
     assert "Put the spec back as it was to resume the run, delete " in message
     assert "other settings" not in message
+
+
+def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins):
+    """Resuming after a kill, the kept stages gave no reason and SFT said "running" while it
+    resumed from its checkpoints."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for stage in ("sft", "eval_sft", "grpo", "eval_grpo"):  # killed in SFT, the stages after not
+        record = out / "stages" / f"{stage}.json"
+        if stage == "sft":
+            made_from = json.loads(record.read_text())["made_from"]
+            (out / "stages" / "started" / "sft.json").write_text(json.dumps(made_from))
+        record.unlink()
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
+    assert "[sft] resumed: started earlier from the same inputs" in said
+    assert "[base] done earlier, kept: made from the same dialogues" in said

@@ -194,6 +194,9 @@ class Pipeline:
         check_model_name(s.model, s.sft_max_length)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):
+            # a command cut short (a stage started, not finished) may have been applying a change
+            # of the spec: the stages kept say why, as they did then
+            self.spec_changed = any((self.out / "stages" / "started").glob("*.json"))
             self.claim_folder()
             return self.stages(s)
 

@@ -53,8 +53,8 @@ CHANGED = {
     "dialogues": "the dialogues synthesis made differ from those it was made from",
     "shown": "what the model is shown changed (the agent's or the user's prompt, the tool schemas "
     "or the data)",
-    "played": "what its episodes are played and judged with changed (the verifiers, tasks, tools "
-    "or prompts)",
+    "played": "what its episodes are played and judged with changed (the verifiers, tasks, tools, "
+    "prompts or data)",
     "synth_tasks": "the tasks synthesis verified changed",
     "located": "only source locations changed: the lines of the checks its failure lists cite "
     "(a line added or removed above them); the verdicts and rewards are the same",
@@ -63,7 +63,7 @@ CHANGED = {
 KEPT = {
     "dialogues": "the same dialogues, byte for byte",
     "shown": "the same prompts, tool schemas and data",
-    "played": "the same verifiers, tasks and tools",
+    "played": "the same verifiers, tasks, tools and data",
     "synth_tasks": "the same synthesized tasks",
     "located": "the same source locations",
 }
