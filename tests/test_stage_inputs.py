@@ -139,6 +139,8 @@ def test_a_changed_tool_description_makes_every_stage_again(spec, tmp_path, stan
     assert stand_ins == ["base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo"]
     assert all(files(out)[name][0] != before[name][0] for name in before)
     assert "[base] made again: the dialogues synthesis made differ" in said
+    accepted = json.loads((out / "stages" / "synth.json").read_text())["accepted_total"]
+    assert f"(as many accepted, {accepted}, not the same text)" in said  # how they differ
     assert "[sft] made again: the dialogues synthesis made differ" in said
     assert (out / "previous" / "1" / "base" / "model.txt").is_file()
 

@@ -59,6 +59,7 @@ from eigendsl.train.settings import (
 from eigendsl.train.sft_dialogues import sft_schedule
 from eigendsl.train.stage_inputs import (
     READS,
+    accepted_total,
     as_recorded_now,
     aside_folder,
     changes,
@@ -102,6 +103,8 @@ class Pipeline:
         self.marks: dict[str, str | None] = {}
         self.kept: list[str] = []
         self.aside: Path | None = None
+        # the dialogues synthesis accepted before it was made again in this command, and now
+        self.accepted: tuple[Any, Any] = (None, None)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -133,13 +136,15 @@ class Pipeline:
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
             verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
+            if stage == "synth":
+                self.accepted = (accepted_total(self.out), None)
             with disk_errors(self.out, stage):
                 if self.aside is None:  # the run's report as it was goes beside them
                     self.aside = aside_folder(self.out, stage)
                 aside = put_aside(self.out, stage, self.stage_files(stage), self.aside)
             self.log(
-                f"[{stage}] {verb} again: {why_made_again(changed)}; what it made before is "
-                f"kept in {aside}"
+                f"[{stage}] {verb} again: {why_made_again(changed, self.accepted)}; what it made "
+                f"before is kept in {aside}"
             )
         start = time.perf_counter()
         with disk_errors(self.out, stage):
@@ -203,7 +208,8 @@ class Pipeline:
     def stages(self, s: TrainSettings) -> dict[str, Any]:
         """Every stage in turn (those finished earlier kept), then the report and summary."""
         grpo = "grpo" if s.grpo_steps > 0 else "sft"  # the model eval_grpo plays
-        self.timed("synth", self.synth)
+        made = self.timed("synth", self.synth)
+        self.accepted = (self.accepted[0], made.get("accepted_total"))
         self._synth = None  # what it made is read again (synth_parts) by the stages after it
         self.timed("base", self.base)
         self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"), ("base",))

@@ -211,10 +211,30 @@ def changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return [key for key in now if before.get(key) != now[key]]
 
 
-def why_made_again(changed: list[str]) -> str:
-    """Why a stage is made again, in words, from its :func:`changes`."""
+def why_made_again(changed: list[str], accepted: tuple[Any, Any] = (None, None)) -> str:
+    """Why a stage is made again, in words, from its :func:`changes`; ``accepted``, how many
+    dialogues synthesis accepted before it was made again in this command and how many now
+    (None where not known), which the dialogues' reason gives.
+
+    >>> why_made_again(["dialogues", "shown"], (19, 20))
+    'the dialogues synthesis made differ from those it was made from (19 accepted before, 20 now)'
+    """
     first = changed[0]
-    return CHANGED.get(first, f"the {first} stage it reads was made again")
+    reason = CHANGED.get(first, f"the {first} stage it reads was made again")
+    before, now = accepted
+    if first == "dialogues" and isinstance(before, int) and isinstance(now, int):
+        if before != now:
+            return f"{reason} ({before} accepted before, {now} now)"
+        return f"{reason} (as many accepted, {now}, not the same text)"
+    return reason
+
+
+def accepted_total(out: Path) -> Any:
+    """How many dialogues the finished synthesis of the run in ``out`` records it accepted (None:
+    not finished, or a record that does not say)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return json.loads((out / "stages" / "synth.json").read_text()).get("accepted_total")
+    return None
 
 
 def why_kept(made_from: dict[str, Any]) -> str:
