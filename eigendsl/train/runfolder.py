@@ -197,9 +197,10 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
     A changed spec is taken where every finished stage records what it was made from (the
     pipeline then makes again those the change reaches, :mod:`eigendsl.train.stage_inputs`):
     ``run.json`` and the report as they were are copied into ``previous/<n>/`` and the change is
-    returned in words; a run of an earlier EigenDSL (records without) is refused as for a
-    setting. A folder of other files, which a run would overwrite, is refused;
-    a run folder of an earlier EigenDSL (stages, no record) is taken as this run's. ``write``
+    returned in words; a run of an earlier EigenDSL (records without) is refused, saying that
+    its records cannot tell which stages the change reaches. A folder of other files, which a
+    run would overwrite, is refused; a run folder of an earlier EigenDSL (stages, no record) is
+    taken as this run's. ``write``
     False checks only: ``train`` checks before it waits for the folder's lock, and records once
     it holds it, so that a run refused the lock changes nothing."""
     record = out / "run.json"
