@@ -225,3 +225,24 @@ def test_the_plots_say_what_they_show(tmp_path, monkeypatch):
     assert grpo["ylabel"] == "mean over their episodes"
     rates = next(v for title, v in seen.items() if title.startswith("pass^k"))
     assert "SFT+GRPO pass@k" in rates["labels"] and "SFT+GRPO pass^k" in rates["labels"]
+
+
+def test_the_report_names_the_stages_an_earlier_command_made(tmp_path):
+    """After a command that made some stages again, report.md and summary.json did not say
+    which were kept from an earlier command, nor where the report before it is."""
+    from eigendsl.train.report import write_run_report
+
+    results = {"base": _stage(0), "sft": _stage(1), "grpo": _stage(2)}
+    for stage, passed in (("base", 0), ("sft", 1), ("grpo", 2)):
+        _episodes(tmp_path / "eval" / f"{stage}.jsonl", passed)
+    settings = SimpleNamespace(model="tiny", eval_temperature=0.3, grpo_tasks_per_step=3)
+    seconds = {"base": 2.0, "sft": 1.0, "grpo": 3.0}
+    aside = tmp_path / "previous" / "1"
+    kept = (["base", "sft"], aside)
+    summary = write_run_report(tmp_path, results, ({}, GRPO_LOG), seconds, settings, print, kept)
+    report = (tmp_path / "report.md").read_text()
+    assert "| sft (made in an earlier command, kept) | 1.0 |" in report
+    assert "| grpo | 3.0 |" in report
+    assert f"the report as it was before is in {aside}" in report
+    assert summary["kept_stages"] == ["base", "sft"]
+    assert summary["previous_report"] == str(aside / "report.md")

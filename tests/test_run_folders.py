@@ -66,11 +66,13 @@ def test_settings_that_differ_are_named_as_set_with_both_values(tmp_path):
         )
     message = str(caught.value)
     assert (
-        "made with other settings: the spec's checks/more.chk added, domain.yaml changed; "
+        "made from another spec: the spec's checks/more.chk added, domain.yaml changed since "
+        "they were made, and with other settings: "
         "training.grpo.steps (--grpo-steps) 2 in the run, 3 now; "
         'training.sft.optimizer (--sft-optimizer) "muon" in the run, "adamw" now. '
-        "Resume it with the same settings" in message
+        "This run's records come from an earlier EigenDSL release" in message
     )
+    assert "Put the spec back as it was and resume it with the same settings" in message
     with pytest.raises(EigenError, match=r"training.grpo.beta 0.0 in the run, 0.04 now\."):
         claim_run_folder(run, identity(grpo_steps=2, sft_pass_size=0, grpo_beta=0.04))
     with pytest.raises(EigenError, match=r"train\(\)'s id_tokens \"bodies\" in the run, \"none\""):

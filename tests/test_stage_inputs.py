@@ -105,7 +105,10 @@ def test_a_changed_check_keeps_the_models_and_judges_them_again(spec, tmp_path, 
         "prompts, tool schemas and data" in log
     )
     assert "[sft] done earlier, kept" in log
-    assert "[eval_sft] made again: what its episodes are played and judged with changed" in log
+    assert (
+        "[eval_sft] made again: what its episodes are played and judged with changed (the "
+        "verifiers, tasks, tools, prompts or data)" in log
+    )
     assert "[grpo] made again: what its episodes are played and judged with changed" in log
     # nothing made before is lost: the run's record, and what each stage made again replaced
     aside = out / "previous" / "1"
@@ -136,6 +139,8 @@ def test_a_changed_tool_description_makes_every_stage_again(spec, tmp_path, stan
     assert stand_ins == ["base", "eval_base", "sft", "eval_sft", "grpo", "eval_grpo"]
     assert all(files(out)[name][0] != before[name][0] for name in before)
     assert "[base] made again: the dialogues synthesis made differ" in said
+    accepted = json.loads((out / "stages" / "synth.json").read_text())["accepted_total"]
+    assert f"(as many accepted, {accepted}, not the same text)" in said  # how they differ
     assert "[sft] made again: the dialogues synthesis made differ" in said
     assert (out / "previous" / "1" / "base" / "model.txt").is_file()
 
@@ -194,3 +199,142 @@ def test_episodes_two_evaluations_share_are_kept_aside(spec, tmp_path, stand_ins
     assert stand_ins == ["eval_base", "eval_sft", "eval_sft"]
     assert (out / "previous" / "1" / "eval" / "sft.jsonl").read_bytes() == before
     assert (out / "previous" / "1" / "stages" / "eval_grpo.json").is_file()
+
+
+def test_a_renamed_spec_folder_or_a_comment_above_a_check_keeps_grpo(spec, tmp_path, stand_ins):
+    """The compiled verifiers cite ``<spec folder>/checks/main.chk:12``, and every compiled file
+    was digested byte for byte: the spec folder renamed, or a comment line added at the top of a
+    check file, made GRPO and every evaluation again, said the verifiers changed, and (no input
+    having changed) overwrote the run's report instead of keeping it in previous/."""
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    renamed = tmp_path / "shop-v2"
+    shutil.copytree(spec, renamed)
+    stand_ins.clear()
+    said = "\n".join(train(renamed, out))
+    assert stand_ins == [] and files(out) == before and "made again" not in said
+    # a line added above the checks moves the lines its failure lists cite, not its rewards
+    checks = renamed / "checks" / "main.chk"
+    checks.write_text("# reward for the mini shop (v2)\n" + checks.read_text())
+    said = "\n".join(train(renamed, out))
+    assert stand_ins == ["eval_base", "eval_sft", "eval_grpo"]
+    assert files(out)["grpo/model.txt"] == before["grpo/model.txt"]
+    assert "[eval_base] made again: only source locations changed" in said
+    assert "[grpo] done earlier, kept: made from the same dialogues" in said
+
+
+def test_a_model_made_again_makes_its_evaluation_again(spec, tmp_path, stand_ins):
+    """GRPO started from other inputs (a change put back after a kill) was trained again, but
+    eval_grpo, made from the same inputs, was kept: the evaluation of a model no longer in the
+    run folder. And with no input changed, the run's report was overwritten, not kept aside."""
+    out = tmp_path / "run"
+    train(spec, out)
+    (out / "report.md").write_text("the report of the first command\n")
+    (out / "summary.json").write_text(json.dumps({"report": str(out / "report.md")}))
+    record = json.loads((out / "stages" / "grpo.json").read_text())
+    (out / "stages" / "grpo.json").unlink()
+    started = {**record["made_from"], "played": "another check's"}
+    (out / "stages" / "started" / "grpo.json").write_text(json.dumps(started))
+    shutil.rmtree(out / "grpo")
+    (out / "grpo").mkdir()  # it stopped before its first checkpoint
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == ["grpo", "eval_grpo"]
+    assert "[eval_grpo] made again: the grpo stage it reads was made again" in said
+    aside = out / "previous" / "1"
+    assert (aside / "report.md").read_text() == "the report of the first command\n"
+    summary = json.loads((aside / "summary.json").read_text())
+    assert summary["report"] == str(aside / "report.md") and summary["out_dir"] == str(aside)
+    assert not (aside / "grpo").exists()  # the empty folder it left is not kept aside
+    assert (aside / "stages" / "eval_grpo.json").is_file()
+    # run again, the model made in this command is the one its evaluation read
+    stand_ins.clear()
+    train(spec, out)
+    assert stand_ins == []
+
+
+def test_a_stage_made_again_names_the_stages_kept_in_the_report(
+    spec, tmp_path, stand_ins, monkeypatch
+):
+    """report.md and summary.json did not say which stages an earlier command made, nor where
+    the report before this command is (the report itself: test_results_reading)."""
+    seen = []
+    monkeypatch.setattr(Pipeline, "report", lambda self: seen.append((self.kept, self.aside)))
+    out = tmp_path / "run"
+    train(spec, out)
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    train(spec, out)
+    assert seen[0] == ([], None)
+    assert seen[1] == (["base", "sft"], out / "previous" / "1")
+
+
+def test_records_of_the_release_before_source_locations_are_kept(spec, tmp_path, stand_ins):
+    """A run whose records digest every compiled file byte for byte (the release before) is not
+    made again by this one's digests."""
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.train.runfolder import RUN_STAGES
+    from eigendsl.train.stage_inputs import earlier_played, model_digest
+
+    out = tmp_path / "run"
+    train(spec, out)
+    played = earlier_played(load_domain(spec).manifest)
+    made: dict[str, dict] = {}
+    for stage in RUN_STAGES:  # each record as that release wrote it, in the order of the stages
+        record = out / "stages" / f"{stage}.json"
+        if not record.exists():
+            continue
+        data = json.loads(record.read_text())
+        data.pop("made")
+        made_from = made[stage] = data["made_from"]
+        made_from.pop("located", None)
+        if "played" in made_from:
+            made_from["played"] = played
+        for model in set(made_from) & set(made):
+            made_from[model] = model_digest(made[model])
+        record.write_text(json.dumps(data))
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == [] and "made again" not in said
+
+
+def test_a_spec_changed_under_a_run_of_an_earlier_release_says_so(spec, tmp_path, stand_ins):
+    """The refusal said the stages were "made with other settings" and to "resume it with the
+    same settings" for an edited check file, and not why the run could not be redone in part."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for record in (out / "stages").glob("*.json"):
+        data = json.loads(record.read_text())
+        data.pop("made_from")
+        record.write_text(json.dumps(data))
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
+    with pytest.raises(EigenError) as caught:
+        train(spec, out)
+    message = str(caught.value)
+    assert (
+        "stages were made from another spec: the spec's checks/main.chk changed since they were "
+        "made. This run's records come from an earlier EigenDSL release and do not say what "
+        "each stage was made from" in message
+    )
+    assert "Put the spec back as it was to resume the run, delete " in message
+    assert "other settings" not in message
+
+
+def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins):
+    """Resuming after a kill, the kept stages gave no reason and SFT said "running" while it
+    resumed from its checkpoints."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for stage in ("sft", "eval_sft", "grpo", "eval_grpo"):  # killed in SFT, the stages after not
+        record = out / "stages" / f"{stage}.json"
+        if stage == "sft":
+            made_from = json.loads(record.read_text())["made_from"]
+            (out / "stages" / "started" / "sft.json").write_text(json.dumps(made_from))
+        record.unlink()
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
+    assert "[sft] resumed: started earlier from the same inputs" in said
+    assert "[base] done earlier, kept: made from the same dialogues" in said

@@ -59,15 +59,22 @@ from eigendsl.train.settings import (
 from eigendsl.train.sft_dialogues import sft_schedule
 from eigendsl.train.stage_inputs import (
     READS,
+    accepted_total,
+    as_recorded_now,
+    aside_folder,
     changes,
+    earlier_played,
     mark_started,
     model_digest,
+    new_mark,
+    newest_previous,
     put_aside,
     recorded_made_from,
     spec_parts,
     started_from,
     started_marker,
     synth_parts,
+    verifier_texts,
     why_kept,
     why_made_again,
 )
@@ -88,7 +95,16 @@ class Pipeline:
         # run's stages were made (the log then says why each kept stage is kept).
         self.made: dict[str, dict[str, Any] | None] = {}
         self._synth: dict[str, str] | None = None
+        self._spec: dict[str, str] | None = None
         self.spec_changed = False
+        # The mark of each stage's model as its record has it (stage_inputs.new_mark: None, a
+        # record of an earlier release), the stages kept from an earlier command, and the
+        # folder of previous/ that what this command made again replaces went into (None: none).
+        self.marks: dict[str, str | None] = {}
+        self.kept: list[str] = []
+        self.aside: Path | None = None
+        # the dialogues synthesis accepted before it was made again in this command, and now
+        self.accepted: tuple[Any, Any] = (None, None)
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -100,7 +116,10 @@ class Pipeline:
         One made from other inputs, or started from them, is made again, what it replaces moved
         into ``previous/<n>/``; the log says which and why."""
         made_from = self.made_from(stage, models)
-        before = recorded_made_from(self.out, stage) or started_from(self.out, stage)
+        started = started_from(self.out, stage)
+        before = recorded_made_from(self.out, stage) or started
+        if before is not None:
+            before = as_recorded_now(before, made_from, earlier_played(self.domain.manifest))
         changed = changes(before, made_from) if before is not None else []
         if not changed:
             previous = finished_stage(self.out, stage)
@@ -109,16 +128,23 @@ class Pipeline:
                 self.log(f"[{stage}] done earlier, kept{why}")
                 self.seconds[stage] = previous.get("seconds", 0.0)
                 self.made[stage] = previous.get("made_from")
-                return {k: v for k, v in previous.items() if k != "made_from"}
-            self.log(f"[{stage}] running")
+                self.marks[stage] = previous.get("made")
+                self.kept.append(stage)
+                return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
+            resumed = "resumed: started earlier from the same inputs" if started else "running"
+            self.log(f"[{stage}] {resumed}")
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
             verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
+            if stage == "synth":
+                self.accepted = (accepted_total(self.out), None)
             with disk_errors(self.out, stage):
-                aside = put_aside(self.out, stage, self.stage_files(stage))
+                if self.aside is None:  # the run's report as it was goes beside them
+                    self.aside = aside_folder(self.out, stage)
+                aside = put_aside(self.out, stage, self.stage_files(stage), self.aside)
             self.log(
-                f"[{stage}] {verb} again: {why_made_again(changed)}; what it made before is "
-                f"kept in {aside}"
+                f"[{stage}] {verb} again: {why_made_again(changed, self.accepted)}; what it made "
+                f"before is kept in {aside}"
             )
         start = time.perf_counter()
         with disk_errors(self.out, stage):
@@ -126,9 +152,11 @@ class Pipeline:
             data = work()
         data["seconds"] = round(time.perf_counter() - start, 1)
         self.seconds[stage] = data["seconds"]
-        record_stage(self.out, stage, {**data, "made_from": made_from})
+        mark = new_mark()
+        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark})
         started_marker(self.out, stage).unlink(missing_ok=True)
         self.made[stage] = made_from
+        self.marks[stage] = mark
         return data
 
     def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
@@ -137,10 +165,14 @@ class Pipeline:
         reads = READS["eval" if stage.startswith("eval_") else stage]
         if any(part in ("dialogues", "synth_tasks") for part in reads) and self._synth is None:
             self._synth = synth_parts(self.out)
-        parts = {**spec_parts(self.domain.manifest), **(self._synth or {})}
+        if self._spec is None:
+            self._spec = spec_parts(self.domain.manifest, verifier_texts(self.domain))
+        parts = {**self._spec, **(self._synth or {})}
         return {
             **{part: parts[part] for part in reads},
-            **{model: model_digest(self.made.get(model)) for model in models},
+            **{
+                model: model_digest(self.made.get(model), self.marks.get(model)) for model in models
+            },
         }
 
     def stage_files(self, stage: str) -> tuple[str, ...]:
@@ -167,13 +199,17 @@ class Pipeline:
         check_model_name(s.model, s.sft_max_length)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):
+            # a command cut short (a stage started, not finished) may have been applying a change
+            # of the spec: the stages kept say why, as they did then
+            self.spec_changed = any((self.out / "stages" / "started").glob("*.json"))
             self.claim_folder()
             return self.stages(s)
 
     def stages(self, s: TrainSettings) -> dict[str, Any]:
         """Every stage in turn (those finished earlier kept), then the report and summary."""
         grpo = "grpo" if s.grpo_steps > 0 else "sft"  # the model eval_grpo plays
-        self.timed("synth", self.synth)
+        made = self.timed("synth", self.synth)
+        self.accepted = (self.accepted[0], made.get("accepted_total"))
         self._synth = None  # what it made is read again (synth_parts) by the stages after it
         self.timed("base", self.base)
         self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"), ("base",))
@@ -205,6 +241,7 @@ class Pipeline:
         taken = claim_run_folder(self.out, identity, write)
         if taken is not None:
             self.spec_changed = True
+            self.aside = newest_previous(self.out)
             self.log(f"[run] {taken}")
 
     def synth(self) -> dict[str, Any]:
@@ -426,7 +463,11 @@ class Pipeline:
         if self.user_log is not None:  # the report says GRPO played against a trained user
             sft_log = {**sft_log, "user_loss": self.user_log.get("loss", [])}
         logs = (sft_log, self.grpo_log)
-        return write_run_report(self.out, self.results, logs, self.seconds, self.settings, self.log)
+        # after a partial redo, the report names the stages an earlier command made
+        kept = (self.kept, self.aside) if self.aside is not None else None
+        return write_run_report(
+            self.out, self.results, logs, self.seconds, self.settings, self.log, kept
+        )
 
 
 def train(

@@ -101,6 +101,7 @@ def write_report(
     grpo_log: dict[str, Any],
     seconds: dict[str, float],
     settings: Any,
+    kept: tuple[list[str], Path] | None = None,
 ) -> Path:
     plots = write_plots(out, results, sft_log, grpo_log)
     k = max(int(x) for x in results["base"]["pass_hat_k"])
@@ -187,7 +188,18 @@ def write_report(
             cells.append(f"{cell} ({passed}/{episodes})" if episodes else cell)
         lines.append(_row([family, *cells]))
     lines += ["", "## Where the time goes", "", "| stage | seconds |", "|---|---|"]
-    lines += [f"| {stage} | {value:.1f} |" for stage, value in seconds.items()]
+    earlier = kept[0] if kept is not None else []
+    lines += [
+        f"| {stage}{' (made in an earlier command, kept)' if stage in earlier else ''} "
+        f"| {value:.1f} |"
+        for stage, value in seconds.items()
+    ]
+    if kept is not None:
+        lines += [
+            "",
+            f"This command made stages again; the report as it was before is in {kept[1]}, "
+            "beside what they replaced.",
+        ]
     steps = grpo_log.get("log", [])
     rollouts = sum(e.get("rollout_seconds", 0.0) for e in steps)
     played = "playing rollouts (the episodes, dynamic filtering's replays included)"
@@ -327,12 +339,15 @@ def write_run_report(
     seconds: dict[str, float],
     settings: Any,
     log: Callable[[str], None],
+    kept: tuple[list[str], Path] | None = None,
 ) -> dict[str, Any]:
     """``report.md``, its plots and ``summary.json`` in ``out``, each written where it changed
     (``logs``: SFT's and GRPO's records); the summary, ``--json``'s object: each stage's figures
     (``SUMMARY_KEYS``), the seconds per stage, where the report and the run are, the model and
-    the held-out tasks. A finished run read again on a disk it cannot write keeps the files it
-    has, and says so."""
+    the held-out tasks. ``kept``, after a command that made stages again: the stages an earlier
+    command made and the folder of ``previous/`` the report before this command is in (the report
+    and the summary name both). A finished run read again on a disk it cannot write keeps the
+    files it has, and says so."""
     report = out / "report.md"
     summary: dict[str, Any] = {
         stage: {k: results[stage][k] for k in SUMMARY_KEYS if k in results[stage]}
@@ -347,13 +362,16 @@ def write_run_report(
             "eval_tasks": results["base"]["tasks"],
         }
     )
+    if kept is not None:
+        summary["kept_stages"] = kept[0]
+        summary["previous_report"] = str(kept[1] / "report.md")
     if logs[1].get("log"):  # GRPO ran: whether it could change the model at all
         summary["grpo_all_flat"] = grpo_all_flat(logs[1], settings)
         groups = grpo_groups(logs[1])
         if groups is not None:  # and how many of its groups had a signal
             summary["grpo_groups"] = groups
     try:
-        write_report(out, results, *logs, seconds, settings)
+        write_report(out, results, *logs, seconds, settings, kept)
         write_json_if_changed(out / "summary.json", summary)
     except OSError as exc:
         if exc.errno not in NOT_WRITABLE:

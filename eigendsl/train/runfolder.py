@@ -197,9 +197,10 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
     A changed spec is taken where every finished stage records what it was made from (the
     pipeline then makes again those the change reaches, :mod:`eigendsl.train.stage_inputs`):
     ``run.json`` and the report as they were are copied into ``previous/<n>/`` and the change is
-    returned in words; a run of an earlier EigenDSL (records without) is refused as for a
-    setting. A folder of other files, which a run would overwrite, is refused;
-    a run folder of an earlier EigenDSL (stages, no record) is taken as this run's. ``write``
+    returned in words; a run of an earlier EigenDSL (records without) is refused, saying that
+    its records cannot tell which stages the change reaches. A folder of other files, which a
+    run would overwrite, is refused; a run folder of an earlier EigenDSL (stages, no record) is
+    taken as this run's. ``write``
     False checks only: ``train`` checks before it waits for the folder's lock, and records once
     it holds it, so that a run refused the lock changes nothing."""
     record = out / "run.json"
@@ -260,11 +261,27 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 for folder in STAGE_FOLDERS.get(stage, ())
                 if (out / folder).exists()
             ]
+            if changed[0] != "the spec":
+                raise EigenError(
+                    f"{out} holds a training run whose {', '.join(stale)} stages were made "
+                    f"with other settings: {'; '.join(differences)}. Resume it with the same "
+                    f"settings, delete {', '.join(undo)} to make those stages again with these, "
+                    "or give --out another folder"
+                )
+            settings = (
+                f", and with other settings: {'; '.join(differences[1:])}"
+                if differences[1:]
+                else ""
+            )
             raise EigenError(
-                f"{out} holds a training run whose {', '.join(stale)} stages were made "
-                f"with other settings: {'; '.join(differences)}. Resume it with the same "
-                f"settings, delete {', '.join(undo)} to make those stages again with these, "
-                "or give --out another folder"
+                f"{out} holds a training run whose {', '.join(stale)} stages were made from "
+                f"another spec: {differences[0]} since they were made{settings}. This run's "
+                "records come from an earlier EigenDSL release and do not say what each stage "
+                "was made from, so the stages the change reaches cannot be told from the others. "
+                "Put the spec back as it was"
+                + (" and resume it with the same settings" if settings else " to resume the run")
+                + f", delete {', '.join(undo)} to make those stages again, or give --out another "
+                "folder"
             )
         identity = {**identity, "settings": {**retired, **identity["settings"]}}
         if saved == identity:

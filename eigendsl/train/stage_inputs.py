@@ -18,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +34,18 @@ _CLOCK = ("domain", "today", "now")
 
 # What each stage reads besides the model of the stages its pipeline names: "spec", every input
 # file; "shown", what a model is shown (SHOWN); "played", what an episode is played and judged
-# with (every compiled file, the Python tools, the user simulator); "dialogues", synthesis's
-# accepted dialogues; "synth_tasks", the task and check files of its generations (GRPO's tasks).
+# with (every compiled file, the Python tools, the user simulator), the verifiers without the
+# source locations they cite; "located", those locations (the lines of the checks a failure
+# cites: an evaluation's failure lists show them, GRPO's reward does not read them); "dialogues",
+# synthesis's accepted dialogues; "synth_tasks", the task and check files of its generations
+# (GRPO's tasks). Neither digest holds the spec folder's name, which the locations begin with.
 READS: dict[str, tuple[str, ...]] = {
     "synth": ("spec",),
     "base": ("dialogues", "shown"),
     "sft": ("dialogues", "shown"),
     "user_sft": ("dialogues", "shown"),
     "grpo": ("dialogues", "synth_tasks", "played"),
-    "eval": ("dialogues", "played"),
+    "eval": ("dialogues", "played", "located"),
 }
 # Why a stage is made again, by the first part that differs.
 CHANGED = {
@@ -48,16 +53,19 @@ CHANGED = {
     "dialogues": "the dialogues synthesis made differ from those it was made from",
     "shown": "what the model is shown changed (the agent's or the user's prompt, the tool schemas "
     "or the data)",
-    "played": "what its episodes are played and judged with changed (the verifiers, tasks, tools "
-    "or prompts)",
+    "played": "what its episodes are played and judged with changed (the verifiers, tasks, tools, "
+    "prompts or data)",
     "synth_tasks": "the tasks synthesis verified changed",
+    "located": "only source locations changed: the lines of the checks its failure lists cite "
+    "(a line added or removed above them); the verdicts and rewards are the same",
 }
 # Why a stage made from the same inputs is kept, after a change of the spec.
 KEPT = {
     "dialogues": "the same dialogues, byte for byte",
     "shown": "the same prompts, tool schemas and data",
-    "played": "the same verifiers, tasks and tools",
+    "played": "the same verifiers, tasks, tools and data",
     "synth_tasks": "the same synthesized tasks",
+    "located": "the same source locations",
 }
 
 
@@ -65,25 +73,91 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def spec_parts(manifest: dict[str, Any]) -> dict[str, str]:
+# A source location the compiled verifiers cite, ``<spec folder>/checks/x.chk`` and a line and
+# column after it (``:12:5``, ``', 12, 5``, ``:12``): the folder's name and the numbers.
+_LOCATION = re.compile(r"([\w.-]+)/([\w./-]+\.chk)((?::\d+)+|', \d+, \d+)?")
+
+
+def _unlocated(match: re.Match[str], lines: bool) -> str:
+    path, numbers = match.group(2), match.group(3) or ""
+    if not lines:
+        numbers = re.sub(r"\d+", "0", numbers)
+    return path + numbers
+
+
+def verifier_texts(domain: Any) -> dict[str, str]:
+    """The compiled verifiers of ``domain`` (a :class:`~eigendsl.runtime.domain.Domain`) by their
+    path: compiled in memory, or read from its compiled folder."""
+    names = [n for n in (domain.manifest.get("outputs") or {}) if n.startswith("verifiers/")]
+    found = {}
+    for name in names:
+        text = domain.files.get(name)
+        if text is None:
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                text = (Path(domain.root) / name).read_text()
+        found[name] = text if text is not None else ""
+    return found
+
+
+def spec_parts(manifest: dict[str, Any], verifiers: dict[str, str]) -> dict[str, str]:
     """The digests of the parts of a compiled spec that stages read, from its manifest's digests
-    of its input files and of its compiled files (:data:`READS`)."""
+    of its input files and of its compiled files and from the text of its compiled ``verifiers``
+    (:data:`READS`; :func:`verifier_texts`)."""
     inputs = manifest.get("inputs") or {}
     outputs = manifest.get("outputs") or {}
     clock = {key: manifest.get(key) for key in _CLOCK}
     code = {name: digest for name, digest in inputs.items() if name.endswith(".py")}
+    judged = {
+        name: hashlib.sha256(
+            _LOCATION.sub(lambda m: _unlocated(m, lines=False), text).encode()
+        ).hexdigest()
+        for name, text in verifiers.items()
+    }
+    located = {
+        name: [_unlocated(m, lines=True) for m in _LOCATION.finditer(text)]
+        for name, text in verifiers.items()
+    }
     return {
         "spec": _digest(inputs),
         "shown": _digest({**{name: outputs.get(name) for name in SHOWN}, **clock}),
         "played": _digest(
             {
-                "outputs": outputs,
+                "outputs": {**outputs, **judged},
                 "code": code,
                 "user_simulator": manifest.get("user_simulator"),
                 **clock,
             }
         ),
+        "located": _digest(located),
     }
+
+
+def earlier_played(manifest: dict[str, Any]) -> str:
+    """The ``played`` digest the release before source locations were set apart recorded: every
+    compiled file byte for byte. A stage it matches was made from what the run has now."""
+    inputs = manifest.get("inputs") or {}
+    clock = {key: manifest.get(key) for key in _CLOCK}
+    code = {name: digest for name, digest in inputs.items() if name.endswith(".py")}
+    return _digest(
+        {
+            "outputs": manifest.get("outputs") or {},
+            "code": code,
+            "user_simulator": manifest.get("user_simulator"),
+            **clock,
+        }
+    )
+
+
+def as_recorded_now(before: dict[str, Any], now: dict[str, Any], earlier: str) -> dict[str, Any]:
+    """``before`` (a stage's record) in the terms of ``now``: a record of the release before
+    ``located`` whose ``played`` is the run's ``earlier`` digest (:func:`earlier_played`) was
+    made from the same verifiers, locations included."""
+    if "played" in before and "located" not in before and before["played"] == earlier:
+        upgraded = {**before, "played": now.get("played")}
+        if "located" in now:
+            upgraded["located"] = now["located"]
+        return upgraded
+    return before
 
 
 # The files of a synthesis generation each digest of synth_parts covers.
@@ -106,10 +180,18 @@ def synth_parts(out: Path) -> dict[str, str]:
     return {name: digest.hexdigest() for name, digest in found.items()}
 
 
-def model_digest(made_from: dict[str, Any] | None) -> str:
+def model_digest(made_from: dict[str, Any] | None, made: str | None = None) -> str:
     """What a stage that reads a model records of it: the digest of what that model was made
-    from (a record of an earlier release, with none: the same digest every time)."""
-    return _digest(made_from)
+    from and of ``made``, the mark its stage's record was given when it ran (:func:`new_mark`),
+    so that a model trained again from the same inputs (after a kill, or a change put back) is
+    another model to the stages that read it. A record of an earlier release, with neither:
+    the same digest every time."""
+    return _digest(made_from) if made is None else _digest({"made_from": made_from, "made": made})
+
+
+def new_mark() -> str:
+    """The mark of one making of a stage's model (:func:`model_digest`)."""
+    return uuid.uuid4().hex
 
 
 def recorded_made_from(out: Path, stage: str) -> dict[str, Any] | None:
@@ -129,10 +211,30 @@ def changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
     return [key for key in now if before.get(key) != now[key]]
 
 
-def why_made_again(changed: list[str]) -> str:
-    """Why a stage is made again, in words, from its :func:`changes`."""
+def why_made_again(changed: list[str], accepted: tuple[Any, Any] = (None, None)) -> str:
+    """Why a stage is made again, in words, from its :func:`changes`; ``accepted``, how many
+    dialogues synthesis accepted before it was made again in this command and how many now
+    (None where not known), which the dialogues' reason gives.
+
+    >>> why_made_again(["dialogues", "shown"], (19, 20))
+    'the dialogues synthesis made differ from those it was made from (19 accepted before, 20 now)'
+    """
     first = changed[0]
-    return CHANGED.get(first, f"the {first} stage it reads was made again")
+    reason = CHANGED.get(first, f"the {first} stage it reads was made again")
+    before, now = accepted
+    if first == "dialogues" and isinstance(before, int) and isinstance(now, int):
+        if before != now:
+            return f"{reason} ({before} accepted before, {now} now)"
+        return f"{reason} (as many accepted, {now}, not the same text)"
+    return reason
+
+
+def accepted_total(out: Path) -> Any:
+    """How many dialogues the finished synthesis of the run in ``out`` records it accepted (None:
+    not finished, or a record that does not say)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return json.loads((out / "stages" / "synth.json").read_text()).get("accepted_total")
+    return None
 
 
 def why_kept(made_from: dict[str, Any]) -> str:
@@ -171,30 +273,64 @@ def previous_folder(out: Path, stage: str | None = None) -> Path:
     return out / "previous" / str(max(numbers, default=0) + 1)
 
 
-def keep_run_aside(out: Path) -> Path:
-    """Copy the run's ``run.json``, report, summary and plots into a new ``previous/<n>/``, before
-    the run is taken under a changed spec; where it went."""
-    folder = previous_folder(out)
+def newest_previous(out: Path) -> Path | None:
+    """The newest folder of the run's ``previous/`` (None: none)."""
+    numbers = [int(p.name) for p in (out / "previous").glob("*") if p.name.isdigit()]
+    return out / "previous" / str(max(numbers)) if numbers else None
+
+
+def keep_run_aside(out: Path, folder: Path | None = None) -> Path:
+    """Copy the run's ``run.json``, report, summary and plots into ``folder`` (None: a new
+    ``previous/<n>/``), before a stage is made again or the run is taken under a changed spec;
+    where it went. The summary kept there names the report beside it."""
+    folder = folder if folder is not None else previous_folder(out)
     folder.mkdir(parents=True)
     for name in ("run.json", "report.md", "summary.json"):
         if (out / name).is_file():
             shutil.copy2(out / name, folder / name)
     if (out / "plots").is_dir():
         shutil.copytree(out / "plots", folder / "plots")
+    with contextlib.suppress(OSError, ValueError):
+        summary = json.loads((folder / "summary.json").read_text())
+        if isinstance(summary, dict):
+            summary.update({"report": str(folder / "report.md"), "out_dir": str(folder)})
+            write_text(folder / "summary.json", json.dumps(summary, indent=2))
     return folder
 
 
-def put_aside(out: Path, stage: str, names: tuple[str, ...]) -> Path:
-    """Move what a stage made again replaces into ``previous/<n>/`` (:func:`previous_folder`): its
+def aside_folder(out: Path, stage: str) -> Path:
+    """The folder of ``previous/`` that what this command makes again replaces goes into, the
+    first time it makes a stage again (``stage``): the newest where it holds the run's report as
+    it is now and not ``stage``'s record (a command cut short after it kept the run aside), else
+    a new one, into which the run's report, summary and plots are copied first
+    (:func:`keep_run_aside`): a report is never overwritten without a copy."""
+    folder = previous_folder(out, stage)
+
+    def report(base: Path) -> bytes | None:
+        return (base / "report.md").read_bytes() if (base / "report.md").is_file() else None
+
+    if folder.exists() and report(folder) != report(out):
+        folder = previous_folder(out)
+    if not folder.exists():
+        keep_run_aside(out, folder)
+    return folder
+
+
+def put_aside(out: Path, stage: str, names: tuple[str, ...], folder: Path | None = None) -> Path:
+    """Move what a stage made again replaces into ``folder`` (None: :func:`previous_folder`): its
     record, its started marker and its ``names`` (folders, its episodes file); where they went.
     An episodes file that another finished evaluation records as its own is copied, not moved
-    (with no GRPO steps, eval_sft and eval_grpo share one), once into each folder."""
+    (with no GRPO steps, eval_sft and eval_grpo share one), once into each folder. An empty
+    folder (a stage stopped before it wrote anything) is removed, not kept aside."""
     from eigendsl.train.runfolder import written_by
 
-    folder = previous_folder(out, stage)
+    folder = folder if folder is not None else previous_folder(out, stage)
     for name in (f"stages/{stage}.json", f"stages/started/{stage}.json", *names):
         path, target = out / name, folder / name
         if not path.exists():
+            continue
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if name.startswith("eval/") and path.is_file():
