@@ -260,7 +260,9 @@ def test_a_stage_made_again_names_the_stages_kept_in_the_report(
     """report.md and summary.json did not say which stages an earlier command made, nor where
     the report before this command is (the report itself: test_results_reading)."""
     seen = []
-    monkeypatch.setattr(Pipeline, "report", lambda self: seen.append((self.kept, self.aside)))
+    monkeypatch.setattr(
+        Pipeline, "report", lambda self: seen.append((self.book.kept, self.book.aside))
+    )
     out = tmp_path / "run"
     train(spec, out)
     checks = spec / "checks" / "main.chk"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -42,12 +41,8 @@ from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
 from eigendsl.train.run_dialogues import accepted_files, read_dialogues, synthesized_tasks
 from eigendsl.train.runfolder import (
-    STAGE_FOLDERS,
     claim_run_folder,
-    disk_errors,
     episodes_record,
-    finished_stage,
-    record_stage,
 )
 from eigendsl.train.settings import (
     ID_TOKENS,
@@ -57,26 +52,9 @@ from eigendsl.train.settings import (
     sft_settings,
 )
 from eigendsl.train.sft_dialogues import sft_schedule
+from eigendsl.train.stage_book import StageBook
 from eigendsl.train.stage_inputs import (
-    READS,
-    accepted_total,
-    as_recorded_now,
-    aside_folder,
-    changes,
-    earlier_played,
-    mark_started,
-    model_digest,
-    new_mark,
     newest_previous,
-    put_aside,
-    recorded_made_from,
-    spec_parts,
-    started_from,
-    started_marker,
-    synth_parts,
-    verifier_texts,
-    why_kept,
-    why_made_again,
 )
 
 
@@ -86,103 +64,11 @@ class Pipeline:
     ):
         self.spec_dir, self.out, self.settings, self.log = spec_dir, out, settings, log
         self.domain: Domain = load_domain(spec_dir)
-        self.seconds: dict[str, float] = {}
         self.results: dict[str, Any] = {}
         self.user_log: dict[str, Any] | None = None  # the user simulator's SFT (--user-model)
         self._dialogues: list[dict[str, Any]] | None = None  # read once synthesis is done
-        # What each stage was made from (its record's made_from; None: an earlier release's),
-        # what synthesis made (stage_inputs.synth_parts), and whether the spec changed since the
-        # run's stages were made (the log then says why each kept stage is kept).
-        self.made: dict[str, dict[str, Any] | None] = {}
-        self._synth: dict[str, str] | None = None
-        self._spec: dict[str, str] | None = None
-        self.spec_changed = False
-        # The mark of each stage's model as its record has it (stage_inputs.new_mark: None, a
-        # record of an earlier release), the stages kept from an earlier command, and the
-        # folder of previous/ that what this command made again replaces went into (None: none).
-        self.marks: dict[str, str | None] = {}
-        self.kept: list[str] = []
-        self.aside: Path | None = None
-        # the dialogues synthesis accepted before it was made again in this command, and now
-        self.accepted: tuple[Any, Any] = (None, None)
-
-    # ------------------------------------------------------------------ bookkeeping
-
-    def timed(
-        self, stage: str, work: Callable[[], dict[str, Any]], models: tuple[str, ...] = ()
-    ) -> dict[str, Any]:
-        """Run ``stage`` (``work``), or keep it where it finished earlier made from what it reads
-        now (:mod:`eigendsl.train.stage_inputs`; ``models``, the stages whose models it reads).
-        One made from other inputs, or started from them, is made again, what it replaces moved
-        into ``previous/<n>/``; the log says which and why."""
-        made_from = self.made_from(stage, models)
-        started = started_from(self.out, stage)
-        before = recorded_made_from(self.out, stage) or started
-        if before is not None:
-            before = as_recorded_now(before, made_from, earlier_played(self.domain.manifest))
-        changed = changes(before, made_from) if before is not None else []
-        if not changed:
-            previous = finished_stage(self.out, stage)
-            if previous is not None:
-                why = f": {why_kept(made_from)}" if self.spec_changed else ""
-                self.log(f"[{stage}] done earlier, kept{why}")
-                self.seconds[stage] = previous.get("seconds", 0.0)
-                self.made[stage] = previous.get("made_from")
-                self.marks[stage] = previous.get("made")
-                self.kept.append(stage)
-                return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
-            resumed = "resumed: started earlier from the same inputs" if started else "running"
-            self.log(f"[{stage}] {resumed}")
-        else:
-            # a stage started from other inputs begins anew: its checkpoints are not this one's
-            verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
-            if stage == "synth":
-                self.accepted = (accepted_total(self.out), None)
-            with disk_errors(self.out, stage):
-                if self.aside is None:  # the run's report as it was goes beside them
-                    self.aside = aside_folder(self.out, stage)
-                aside = put_aside(self.out, stage, self.stage_files(stage), self.aside)
-            self.log(
-                f"[{stage}] {verb} again: {why_made_again(changed, self.accepted)}; what it made "
-                f"before is kept in {aside}"
-            )
-        start = time.perf_counter()
-        with disk_errors(self.out, stage):
-            mark_started(self.out, stage, made_from)
-            data = work()
-        data["seconds"] = round(time.perf_counter() - start, 1)
-        self.seconds[stage] = data["seconds"]
-        mark = new_mark()
-        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark})
-        started_marker(self.out, stage).unlink(missing_ok=True)
-        self.made[stage] = made_from
-        self.marks[stage] = mark
-        return data
-
-    def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
-        """What ``stage`` reads now (:data:`~eigendsl.train.stage_inputs.READS`), the models of
-        ``models`` as what those stages were made from."""
-        reads = READS["eval" if stage.startswith("eval_") else stage]
-        if any(part in ("dialogues", "synth_tasks") for part in reads) and self._synth is None:
-            self._synth = synth_parts(self.out)
-        if self._spec is None:
-            self._spec = spec_parts(self.domain.manifest, verifier_texts(self.domain))
-        parts = {**self._spec, **(self._synth or {})}
-        return {
-            **{part: parts[part] for part in reads},
-            **{
-                model: model_digest(self.made.get(model), self.marks.get(model)) for model in models
-            },
-        }
-
-    def stage_files(self, stage: str) -> tuple[str, ...]:
-        """The folders and files of the run folder that ``stage`` writes."""
-        if stage.startswith("eval_"):
-            stage_model = stage.removeprefix("eval_")
-            if stage_model == "grpo" and self.settings.grpo_steps <= 0:
-                stage_model = "sft"
-            return (f"eval/{stage_model}.jsonl",)
-        return STAGE_FOLDERS.get(stage, ())
+        # which stages are kept, made again or run, and what each was made from
+        self.book = StageBook(out, self.domain, settings, log)
 
     # ------------------------------------------------------------------ stages
 
@@ -194,6 +80,7 @@ class Pipeline:
         refuse_spec_folder(self.spec_dir, self.out, "training", "--out", "runs/<domain>/train/")
         # settings that later stages read are checked before the stages before them take minutes
         s = self.settings = check_settings(self.settings)  # SFT's decay and optimizer among them
+        self.book.settings = s
         sft_catalog(s, self.domain.seed)
         require_vllm(s.use_vllm and s.grpo_steps > 0)
         check_model_name(s.model, s.sft_max_length)
@@ -201,28 +88,29 @@ class Pipeline:
         with folder_lock(self.out, "train"):
             # a command cut short (a stage started, not finished) may have been applying a change
             # of the spec: the stages kept say why, as they did then
-            self.spec_changed = any((self.out / "stages" / "started").glob("*.json"))
+            self.book.spec_changed = any((self.out / "stages" / "started").glob("*.json"))
             self.claim_folder()
             return self.stages(s)
 
     def stages(self, s: TrainSettings) -> dict[str, Any]:
         """Every stage in turn (those finished earlier kept), then the report and summary."""
         grpo = "grpo" if s.grpo_steps > 0 else "sft"  # the model eval_grpo plays
-        made = self.timed("synth", self.synth)
-        self.accepted = (self.accepted[0], made.get("accepted_total"))
-        self._synth = None  # what it made is read again (synth_parts) by the stages after it
-        self.timed("base", self.base)
-        self.results["base"] = self.timed("eval_base", lambda: self.evaluate("base"), ("base",))
-        self.sft_log = self.timed("sft", self.sft, ("base",))
+        made = self.book.timed("synth", self.synth)
+        self.book.synthesized(made)
+        self.book.timed("base", self.base)
+        self.results["base"] = self.book.timed(
+            "eval_base", lambda: self.evaluate("base"), ("base",)
+        )
+        self.sft_log = self.book.timed("sft", self.sft, ("base",))
         if s.user_model:
-            self.user_log = self.timed("user_sft", self.user_sft, ("base",))
-        self.results["sft"] = self.timed("eval_sft", lambda: self.evaluate("sft"), ("sft",))
+            self.user_log = self.book.timed("user_sft", self.user_sft, ("base",))
+        self.results["sft"] = self.book.timed("eval_sft", lambda: self.evaluate("sft"), ("sft",))
         if s.grpo_steps > 0:
             users = ("user_sft",) if s.user_model else ()
-            self.grpo_log = self.timed("grpo", self.grpo, ("sft", *users))
+            self.grpo_log = self.book.timed("grpo", self.grpo, ("sft", *users))
         else:
             self.grpo_log = {"log": []}
-        self.results["grpo"] = self.timed("eval_grpo", lambda: self.evaluate(grpo), (grpo,))
+        self.results["grpo"] = self.book.timed("eval_grpo", lambda: self.evaluate(grpo), (grpo,))
         return self.report()
 
     def claim_folder(self, write: bool = True) -> None:
@@ -240,8 +128,8 @@ class Pipeline:
         )
         taken = claim_run_folder(self.out, identity, write)
         if taken is not None:
-            self.spec_changed = True
-            self.aside = newest_previous(self.out)
+            self.book.spec_changed = True
+            self.book.aside = newest_previous(self.out)
             self.log(f"[run] {taken}")
 
     def synth(self) -> dict[str, Any]:
@@ -464,9 +352,10 @@ class Pipeline:
             sft_log = {**sft_log, "user_loss": self.user_log.get("loss", [])}
         logs = (sft_log, self.grpo_log)
         # after a partial redo, the report names the stages an earlier command made
-        kept = (self.kept, self.aside) if self.aside is not None else None
+        book = self.book
+        kept = (book.kept, book.aside) if book.aside is not None else None
         return write_run_report(
-            self.out, self.results, logs, self.seconds, self.settings, self.log, kept
+            self.out, self.results, logs, book.seconds, self.settings, self.log, kept
         )
 
 

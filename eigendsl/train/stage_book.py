@@ -1,0 +1,142 @@
+"""The bookkeeping of a training run's stages: which are kept from an earlier command, which are
+made again (what they replace moved into ``previous/<n>/``) and which run for the first time, with
+what each was made from (:mod:`eigendsl.train.stage_inputs`) and how long each took."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eigendsl.runtime.domain import Domain
+from eigendsl.train.runfolder import STAGE_FOLDERS, disk_errors, finished_stage, record_stage
+from eigendsl.train.settings import TrainSettings
+from eigendsl.train.stage_inputs import (
+    READS,
+    accepted_total,
+    as_recorded_now,
+    aside_folder,
+    changes,
+    earlier_played,
+    mark_started,
+    model_digest,
+    new_mark,
+    put_aside,
+    recorded_made_from,
+    spec_parts,
+    started_from,
+    started_marker,
+    synth_parts,
+    verifier_texts,
+    why_kept,
+    why_made_again,
+)
+
+
+class StageBook:
+    """A run's stages as :class:`~eigendsl.train.pipeline.Pipeline` makes them: :meth:`timed`
+    runs one, or keeps it, and records it."""
+
+    def __init__(
+        self, out: Path, domain: Domain, settings: TrainSettings, log: Callable[[str], None]
+    ):
+        self.out, self.domain, self.settings, self.log = out, domain, settings, log
+        self.seconds: dict[str, float] = {}
+        # What each stage was made from (its record's made_from; None: an earlier release's),
+        # what synthesis made (stage_inputs.synth_parts), and whether the spec changed since the
+        # run's stages were made (the log then says why each kept stage is kept).
+        self.made: dict[str, dict[str, Any] | None] = {}
+        self._synth: dict[str, str] | None = None
+        self._spec: dict[str, str] | None = None
+        self.spec_changed = False
+        # The mark of each stage's model as its record has it (stage_inputs.new_mark: None, a
+        # record of an earlier release), the stages kept from an earlier command, and the
+        # folder of previous/ that what this command made again replaces went into (None: none).
+        self.marks: dict[str, str | None] = {}
+        self.kept: list[str] = []
+        self.aside: Path | None = None
+        # the dialogues synthesis accepted before it was made again in this command, and now
+        self.accepted: tuple[Any, Any] = (None, None)
+
+    def synthesized(self, made: dict[str, Any]) -> None:
+        """Synthesis is done (``made``, its record): what it made is read again by the stages
+        after it (synth_parts), and a redo caused by its dialogues counts them."""
+        self.accepted = (self.accepted[0], made.get("accepted_total"))
+        self._synth = None
+
+    def timed(
+        self, stage: str, work: Callable[[], dict[str, Any]], models: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """Run ``stage`` (``work``), or keep it where it finished earlier made from what it reads
+        now (:mod:`eigendsl.train.stage_inputs`; ``models``, the stages whose models it reads).
+        One made from other inputs, or started from them, is made again, what it replaces moved
+        into ``previous/<n>/``; the log says which and why."""
+        made_from = self.made_from(stage, models)
+        started = started_from(self.out, stage)
+        before = recorded_made_from(self.out, stage) or started
+        if before is not None:
+            before = as_recorded_now(before, made_from, earlier_played(self.domain.manifest))
+        changed = changes(before, made_from) if before is not None else []
+        if not changed:
+            previous = finished_stage(self.out, stage)
+            if previous is not None:
+                why = f": {why_kept(made_from)}" if self.spec_changed else ""
+                self.log(f"[{stage}] done earlier, kept{why}")
+                self.seconds[stage] = previous.get("seconds", 0.0)
+                self.made[stage] = previous.get("made_from")
+                self.marks[stage] = previous.get("made")
+                self.kept.append(stage)
+                return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
+            resumed = "resumed: started earlier from the same inputs" if started else "running"
+            self.log(f"[{stage}] {resumed}")
+        else:
+            # a stage started from other inputs begins anew: its checkpoints are not this one's
+            verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
+            if stage == "synth":
+                self.accepted = (accepted_total(self.out), None)
+            with disk_errors(self.out, stage):
+                if self.aside is None:  # the run's report as it was goes beside them
+                    self.aside = aside_folder(self.out, stage)
+                aside = put_aside(self.out, stage, self.stage_files(stage), self.aside)
+            self.log(
+                f"[{stage}] {verb} again: {why_made_again(changed, self.accepted)}; what it made "
+                f"before is kept in {aside}"
+            )
+        start = time.perf_counter()
+        with disk_errors(self.out, stage):
+            mark_started(self.out, stage, made_from)
+            data = work()
+        data["seconds"] = round(time.perf_counter() - start, 1)
+        self.seconds[stage] = data["seconds"]
+        mark = new_mark()
+        record_stage(self.out, stage, {**data, "made_from": made_from, "made": mark})
+        started_marker(self.out, stage).unlink(missing_ok=True)
+        self.made[stage] = made_from
+        self.marks[stage] = mark
+        return data
+
+    def made_from(self, stage: str, models: tuple[str, ...]) -> dict[str, Any]:
+        """What ``stage`` reads now (:data:`~eigendsl.train.stage_inputs.READS`), the models of
+        ``models`` as what those stages were made from."""
+        reads = READS["eval" if stage.startswith("eval_") else stage]
+        if any(part in ("dialogues", "synth_tasks") for part in reads) and self._synth is None:
+            self._synth = synth_parts(self.out)
+        if self._spec is None:
+            self._spec = spec_parts(self.domain.manifest, verifier_texts(self.domain))
+        parts = {**self._spec, **(self._synth or {})}
+        return {
+            **{part: parts[part] for part in reads},
+            **{
+                model: model_digest(self.made.get(model), self.marks.get(model)) for model in models
+            },
+        }
+
+    def stage_files(self, stage: str) -> tuple[str, ...]:
+        """The folders and files of the run folder that ``stage`` writes."""
+        if stage.startswith("eval_"):
+            stage_model = stage.removeprefix("eval_")
+            if stage_model == "grpo" and self.settings.grpo_steps <= 0:
+                stage_model = "sft"
+            return (f"eval/{stage_model}.jsonl",)
+        return STAGE_FOLDERS.get(stage, ())
