@@ -340,3 +340,28 @@ def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins)
     assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
     assert "[sft] resumed: started earlier from the same inputs" in said
     assert "[base] done earlier, kept: made from the same dialogues" in said
+
+
+def test_a_check_no_gold_dialogue_passes_stops_at_synthesis_with_its_reasons(
+    spec, tmp_path, stand_ins
+):
+    """Synthesis accepted nothing, recorded itself done, and the error came a stage later (after
+    the base model was moved aside) with advice to synthesize more, which gives nothing either."""
+    out = tmp_path / "run"
+    train(spec, out)
+    checks = spec / "checks" / "main.chk"
+    checks.write_text(
+        checks.read_text().replace('require said "cancelled"', 'require said "xyzzy"')
+    )
+    stand_ins.clear()
+    with pytest.raises(EigenError) as caught:
+        train(spec, out)
+    message = str(caught.value)
+    assert "synthesis accepted no dialogue" in message and "xyzzy" in message
+    assert "eigendsl lint" in message and "--per-generation" not in message
+    assert stand_ins == [] and (out / "base" / "model.txt").is_file()  # nothing after it ran
+    checks.write_text(
+        checks.read_text().replace('require said "xyzzy"', 'require said "cancelled"')
+    )
+    train(spec, out)
+    assert stand_ins == []  # the spec as it was: synthesis made again, the same, the rest kept

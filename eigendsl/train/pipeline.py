@@ -39,7 +39,12 @@ from eigendsl.runtime.model_view import (
 )
 from eigendsl.synth.records import folder_lock
 from eigendsl.train.manifest import resolve
-from eigendsl.train.run_dialogues import accepted_files, read_dialogues, synthesized_tasks
+from eigendsl.train.run_dialogues import (
+    accepted_files,
+    none_accepted,
+    read_dialogues,
+    synthesized_tasks,
+)
 from eigendsl.train.runfolder import (
     claim_run_folder,
     episodes_record,
@@ -141,6 +146,8 @@ class Pipeline:
             self.out / "synth",
             SynthSettings(s.generations, s.per_generation, s.seed, s.workers, recover=s.recover),
         )
+        if not summary["accepted_total"]:  # not recorded as done: the next command makes it again
+            raise none_accepted(self.out, self.spec_dir)
         return {"accepted_total": summary["accepted_total"], "generations": summary["generations"]}
 
     def dialogues(self) -> list[dict[str, Any]]:
