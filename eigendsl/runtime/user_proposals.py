@@ -5,7 +5,6 @@ the opposite value, or a proposal a yes to which the verifiers' ``confirmed`` wo
 
 from __future__ import annotations
 
-import datetime
 import re
 from typing import Any
 
@@ -96,9 +95,8 @@ def misdated(text: str, known: dict[str, str], asked: list[dict[str, Any]]) -> s
     return None
 
 
-_WEEKDAY_BEFORE = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\W{0,3}(?:the\s+)?$"
-)
+_WEEKDAYS = "|".join(day.lower() for day in support.WEEKDAYS)
+_WEEKDAY_BEFORE = re.compile(rf"\b({_WEEKDAYS})\W{{0,3}}(?:the\s+)?$")
 
 
 def _misnamed_weekday(content: str, start: int, fact: str) -> bool:
@@ -107,7 +105,7 @@ def _misnamed_weekday(content: str, start: int, fact: str) -> bool:
     said = _WEEKDAY_BEFORE.search(content, 0, start)
     if said is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", fact):
         return False
-    return said.group(1) != datetime.date.fromisoformat(fact).strftime("%A").lower()
+    return said.group(1) != support.weekday(fact).lower()
 
 
 _ID_NUMBER = re.compile(r"#\w+")
@@ -148,7 +146,6 @@ _OLD_ROLE = re.compile(
     r"|previously|was|old|existing|(?:scheduled|booked|set|due|planned)\s+(?:for|on))"
     r"(?:\s+(?:to|on|for|at))?(?:\s+(?!(?:to|into|onto)\b)[^\s.;?!]+){0,3}\s+$"
 )
-_WEEKDAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _NEW_ROLE = re.compile(
     rf"\b(?:to|into|onto)(?:\s+(?:the|a|new|date|day|time|of|on|at|{_WEEKDAYS}))*\s+$"
 )
