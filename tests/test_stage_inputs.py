@@ -272,35 +272,6 @@ def test_a_stage_made_again_names_the_stages_kept_in_the_report(
     assert seen[1] == (["base", "sft"], out / "previous" / "1")
 
 
-def test_records_of_the_release_before_source_locations_are_kept(spec, tmp_path, stand_ins):
-    """A run whose records digest every compiled file byte for byte (the release before) is not
-    made again by this one's digests."""
-    from eigendsl.runtime.domain import load_domain
-    from eigendsl.train.runfolder import RUN_STAGES
-    from eigendsl.train.stage_inputs import earlier_played, model_digest
-
-    out = tmp_path / "run"
-    train(spec, out)
-    played = earlier_played(load_domain(spec).manifest)
-    made: dict[str, dict] = {}
-    for stage in RUN_STAGES:  # each record as that release wrote it, in the order of the stages
-        record = out / "stages" / f"{stage}.json"
-        if not record.exists():
-            continue
-        data = json.loads(record.read_text())
-        data.pop("made")
-        made_from = made[stage] = data["made_from"]
-        made_from.pop("located", None)
-        if "played" in made_from:
-            made_from["played"] = played
-        for model in set(made_from) & set(made):
-            made_from[model] = model_digest(made[model])
-        record.write_text(json.dumps(data))
-    stand_ins.clear()
-    said = "\n".join(train(spec, out))
-    assert stand_ins == [] and "made again" not in said
-
-
 def test_a_spec_changed_under_a_run_of_an_earlier_release_says_so(spec, tmp_path, stand_ins):
     """The refusal said the stages were "made with other settings" and to "resume it with the
     same settings" for an edited check file, and not why the run could not be redone in part."""

@@ -15,10 +15,8 @@ from eigendsl.train.settings import TrainSettings
 from eigendsl.train.stage_inputs import (
     READS,
     accepted_total,
-    as_recorded_now,
     aside_folder,
     changes,
-    earlier_played,
     mark_started,
     model_digest,
     new_mark,
@@ -75,8 +73,6 @@ class StageBook:
         made_from = self.made_from(stage, models)
         started = started_from(self.out, stage)
         before = recorded_made_from(self.out, stage) or started
-        if before is not None:
-            before = as_recorded_now(before, made_from, earlier_played(self.domain.manifest))
         changed = changes(before, made_from) if before is not None else []
         if not changed:
             previous = finished_stage(self.out, stage)

@@ -132,34 +132,6 @@ def spec_parts(manifest: dict[str, Any], verifiers: dict[str, str]) -> dict[str,
     }
 
 
-def earlier_played(manifest: dict[str, Any]) -> str:
-    """The ``played`` digest the release before source locations were set apart recorded: every
-    compiled file byte for byte. A stage it matches was made from what the run has now."""
-    inputs = manifest.get("inputs") or {}
-    clock = {key: manifest.get(key) for key in _CLOCK}
-    code = {name: digest for name, digest in inputs.items() if name.endswith(".py")}
-    return _digest(
-        {
-            "outputs": manifest.get("outputs") or {},
-            "code": code,
-            "user_simulator": manifest.get("user_simulator"),
-            **clock,
-        }
-    )
-
-
-def as_recorded_now(before: dict[str, Any], now: dict[str, Any], earlier: str) -> dict[str, Any]:
-    """``before`` (a stage's record) in the terms of ``now``: a record of the release before
-    ``located`` whose ``played`` is the run's ``earlier`` digest (:func:`earlier_played`) was
-    made from the same verifiers, locations included."""
-    if "played" in before and "located" not in before and before["played"] == earlier:
-        upgraded = {**before, "played": now.get("played")}
-        if "located" in now:
-            upgraded["located"] = now["located"]
-        return upgraded
-    return before
-
-
 # The files of a synthesis generation each digest of synth_parts covers.
 _SYNTH_FILES = {
     "accepted.jsonl": "dialogues",
