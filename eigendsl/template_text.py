@@ -78,7 +78,7 @@ def _counted(items: Iterable[Any]) -> Iterator[Any]:
 
 def _charged(func: Any) -> Any:
     """A filter that counts the items of the value it reads (``sort``, ``join``) as steps."""
-    pass_arg = jinja2.utils._PassArg.from_obj(func)
+    pass_arg = getattr(func, "jinja_pass_arg", None)  # set by jinja2.pass_context and the like
 
     def charged(*args: Any, **kwargs: Any) -> Any:
         value = args[1 if pass_arg is not None else 0] if args else None
@@ -109,13 +109,6 @@ class _Sandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
     parameter's value, and bounded results (``range``, ``*`` of text or lists, widths)."""
 
     intercepted_binops = frozenset(["*", "**"])
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
-        """The text's tree, each ``{% for %}`` loop's items read through :func:`_counted`."""
-        tree = super()._parse(source, name, filename)
-        for loop in tree.find_all(jinja2.nodes.For):
-            loop.iter = jinja2.nodes.Filter(loop.iter, "_counted", [], [], None, None)
-        return tree
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _spend(1)
@@ -167,7 +160,11 @@ JINJA.filters["_counted"] = _counted
 
 @lru_cache(maxsize=4096)
 def _template(text: str) -> jinja2.Template:
-    return JINJA.from_string(text)
+    """``text`` compiled, each ``{% for %}`` loop's items read through :func:`_counted`."""
+    tree = JINJA.parse(text)
+    for loop in tree.find_all(jinja2.nodes.For):
+        loop.iter = jinja2.nodes.Filter(loop.iter, "_counted", [], [], None, None)
+    return JINJA.from_string(tree)
 
 
 def render_text(text: str, params: dict[str, Any]) -> str:
