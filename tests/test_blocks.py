@@ -194,7 +194,9 @@ def test_an_unused_block_and_an_unread_parameter_are_warned_of(tmp_path: Path) -
 
 def test_play_shows_where_a_failing_block_is_used(tmp_path: Path) -> None:
     """Newcomer Y3's L2: play showed a block's failure at the block's line alone; a check that
-    uses a block twice gave two lines alike."""
+    uses a block twice gave two lines alike. The use's place is written as the statement's
+    (newcomer B's L1: the statement's path was from here, the use's from the spec's parent, so
+    it did not open from the working directory)."""
     from click.testing import CliRunner
 
     from eigendsl.cli import main
@@ -209,5 +211,28 @@ def test_play_shows_where_a_failing_block_is_used(tmp_path: Path) -> None:
     (shown,) = [line for line in result.output.splitlines() if "another status" in line]
     assert shown.endswith(
         ":19:5: the agent said another status "
-        "(in block status_told, used at spec/checks/main.chk:14)"
+        f"(in block status_told, used at {spec.as_posix()}/checks/main.chk:14)"
     ), shown
+    assert shown.startswith(f"  {spec.as_posix()}/checks/main.chk:19:5:"), shown
+
+
+def test_a_block_statement_failed_by_several_uses_is_counted_once() -> None:
+    """Newcomer B's L2: a block used by six checks filled six "1 ×" rows of a report's most
+    frequent failures, one per use; the summary counts the block's statement once."""
+    from eigendsl.runtime.rows import summarize
+
+    def row(task: str, use: str) -> dict[str, object]:
+        failure = {
+            "path": "spec/checks/main.chk",
+            "line": 19,
+            "col": 5,
+            "reason": "the agent never looked the user up",
+            "statement": f"require called find_user (in block identified, used at {use})",
+        }
+        verdict = {"passed": False, "failures": [failure]}
+        return {"task_id": task, "verdict": verdict, "messages": []}
+
+    rows = [row("a", "spec/checks/main.chk:8"), row("b", "spec/checks/main.chk:30")]
+    assert summarize(rows)["failures"] == {
+        "spec/checks/main.chk:19: require called find_user (in block identified)": 2
+    }

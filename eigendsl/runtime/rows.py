@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from math import comb
@@ -145,6 +146,20 @@ def from_here(place: str, spec_dir: Path) -> str:
     return f"{spec_dir.parent.as_posix()}/{place}"
 
 
+def uses_from_here(text: str, spec_dir: Path) -> str:
+    """``text`` with the place of each block use it names (``(in block NAME, used at
+    FILE:LINE)``, which a block's statement ends with) as a path from here, as
+    :func:`from_here` writes the statement's own place.
+
+    >>> uses_from_here("require x (in block b, used at retail/a.chk:7)", Path("specs/retail"))
+    'require x (in block b, used at specs/retail/a.chk:7)'
+    """
+    return _USED_AT.sub(lambda m: m.group(1) + from_here(m.group(2), spec_dir), text)
+
+
+_USED_AT = re.compile(r"(\(in block [^(),]*, used at )([^()]*)(?=\))")
+
+
 def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
     """An episode row with the spec files it names (its verdict's failures and notes, its tool
     faults, a synthesized dialogue's rejection reasons) as paths from here (:func:`from_here`),
@@ -154,7 +169,7 @@ def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
     out["verdict"] = {
         **verdict,
         **{
-            key: [{**item, "path": from_here(item["path"], spec_dir)} for item in verdict[key]]
+            key: [_item_from_here(item, spec_dir) for item in verdict[key]]
             for key in ("failures", "notes")
             if key in verdict
         },
@@ -164,8 +179,18 @@ def row_from_here(row: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
             {**fault, "file": from_here(fault["file"], spec_dir)} for fault in row["tool_faults"]
         ]
     if "reasons" in row:
-        out["reasons"] = [from_here(reason, spec_dir) for reason in row["reasons"]]
+        out["reasons"] = [
+            uses_from_here(from_here(reason, spec_dir), spec_dir) for reason in row["reasons"]
+        ]
     return out
+
+
+def _item_from_here(item: dict[str, Any], spec_dir: Path) -> dict[str, Any]:
+    """A verdict's failure or note with its places as paths from here."""
+    moved = {**item, "path": from_here(item["path"], spec_dir)}
+    if isinstance(item.get("statement"), str):
+        moved["statement"] = uses_from_here(item["statement"], spec_dir)
+    return moved
 
 
 def failure_text(failure: dict[str, Any]) -> str:
@@ -178,10 +203,18 @@ def failure_text(failure: dict[str, Any]) -> str:
 
 def failure_place(failure: dict[str, Any]) -> str:
     """A failure as the summary counts it: its statement where it is written, or, for an
-    episode that did not end normally, why (:func:`fail_unfinished`)."""
+    episode that did not end normally, why (:func:`fail_unfinished`). A block's statement is
+    counted once for all the uses that failed it (newcomer B's L2: a block used by six checks
+    filled six rows of a report's failures); the episodes name each use.
+
+    >>> failure_place({"path": "r/b.chk", "line": 3, "statement": "require x (in block b, used at "
+    ...     "r/a.chk:7)"})
+    'r/b.chk:3: require x (in block b)'
+    """
     if failure.get("verifier") == END_VERIFIER:
         return str(failure["reason"])
-    return f"{failure['path']}:{failure['line']}: {failure['statement']}"
+    statement = _USED_AT.sub(lambda m: m.group(1).removesuffix(", used at "), failure["statement"])
+    return f"{failure['path']}:{failure['line']}: {statement}"
 
 
 def _tool_faults(rows: list[dict[str, Any]]) -> Counter[str]:
