@@ -5,6 +5,7 @@ was trained on by run and eval alike."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -141,3 +142,32 @@ def test_an_unreachable_hub_fails_at_once_and_a_misspelt_size_is_named(monkeypat
     assert constants.HF_HUB_OFFLINE  # no retries: what is not in the cache fails now
     with pytest.raises(EigenError, match=r"did you mean 'tiny'\? \(eigendsl train builds it"):
         load_checkpoint("tny")
+
+
+def test_checkpoints_saved_within_a_second_are_ordered_without_a_warning(tmp_path):
+    """Newcomer B's L5: a small run's checkpoints, saved within a second of each other, made
+    transformers warn on stderr that mtimes "may not be reliable" (it orders them by step
+    instead, the order they were saved in)."""
+    import logging
+
+    from transformers.trainer_utils import sort_checkpoints
+
+    from eigendsl.runtime.checkpoints import quiet_library_bars
+
+    quiet_library_bars()
+    for step in (2, 10):
+        (tmp_path / f"checkpoint-{step}").mkdir()
+    ordered = sort_checkpoints(str(tmp_path), use_mtime=True)
+    assert [Path(p).name for p in ordered] == ["checkpoint-2", "checkpoint-10"]
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("transformers").addHandler(handler)
+    try:  # as transformers logs it (once a process: its warning_once is cached)
+        logging.getLogger("transformers.trainer_utils").warning(
+            "mtime may not be reliable on this filesystem, falling back to numerical ordering"
+        )
+        logging.getLogger("transformers.trainer_utils").warning("another warning")
+    finally:
+        logging.getLogger("transformers").removeHandler(handler)
+    assert seen == ["another warning"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -44,14 +45,25 @@ TOKENIZER_FILES = ("tokenizer.json", "*.model", "vocab*", "*.tiktoken")
 def quiet_library_bars() -> None:
     """Turn off transformers' and datasets' own bars (a model's shards loaded or written, a
     dataset tokenized): a command shows its own progress, and a bar of a library's between
-    its lines reads as noise."""
-    from transformers.utils import logging
+    its lines reads as noise. Nor does transformers' warning that the checkpoints' mtimes
+    "may not be reliable": checkpoints saved within a second of each other (a small run's) are
+    ordered by their step numbers instead, which is the order they were saved in (newcomer B's
+    L5: the line looked like a problem in a run's log)."""
+    from transformers.utils import logging as hf_logging
 
-    logging.disable_progress_bar()
+    hf_logging.disable_progress_bar()
+    saving = logging.getLogger("transformers.trainer_utils")
+    if _mtime_note not in saving.filters:
+        saving.addFilter(_mtime_note)
     with contextlib.suppress(ImportError):  # datasets comes with the train extra
         import datasets
 
         datasets.disable_progress_bars()
+
+
+def _mtime_note(record: logging.LogRecord) -> bool:
+    """False for transformers' note that it orders checkpoints by step, not mtime."""
+    return "mtime may not be reliable" not in record.getMessage()
 
 
 _PROXIES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY")
