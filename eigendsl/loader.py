@@ -6,11 +6,10 @@ names is checked to exist, and a missing one is reported where it was named.
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 
@@ -18,13 +17,29 @@ from pydantic import BaseModel, ValidationError
 
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.parser import parse
-from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span, ValueAt, did_you_mean
-from eigendsl.salvage import DOMAIN_CUTS, TASK_CUTS, Cut, cut_at, cut_broken_parts
+from eigendsl.errors import (
+    Diagnostic,
+    Diagnostics,
+    EigenError,
+    Span,
+    ValueAt,
+    did_you_mean,
+)
+from eigendsl.salvage import (
+    DOMAIN_CUTS,
+    TASK_CUTS,
+    Cut,
+    cut_at,
+    cut_broken_parts,
+    follows_from_cuts,
+    plain_path,
+)
 from eigendsl.spec import DomainSpec
+from eigendsl.spec_files import expand_patterns, leave_out_declarations
 from eigendsl.task_spec import TaskFile
 from eigendsl.yaml_files import load_file, read_text
 from eigendsl.yaml_places import comma_hint, locate
-from eigendsl.yamlload import YAML_BOOL_TEXT, MarkedDict, MarkedList, is_yaml11_bool
+from eigendsl.yamlload import YAML_BOOL_TEXT, MarkedDict, is_yaml11_bool
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails
@@ -55,10 +70,10 @@ class LoadedSpec:
 
 
 def _validation_error(
-    exc: ValidationError, raw: Any, fallback: Span, model: Any
+    errors: list[ErrorDetails], raw: Any, fallback: Span, model: Any
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
-    for error in exc.errors():
+    for error in errors:
         loc = tuple(error["loc"])
         at, value = loc, error["type"] != "extra_forbidden"
         if isinstance(part := error.get("ctx", {}).get("error"), ValueAt):
@@ -191,16 +206,28 @@ def validate_parts(
     """``raw`` validated as ``model``, its errors reported; where it has errors, the parts
     that hold them are cut out of it (as ``cuts`` says) and the rest validated again, so that
     the stages after it check what is sound. Gives the model (None when no cut makes it valid)
-    and the places cut. Only the first round's errors are reported: a later round's may be the
-    cuts' consequences (a tool without its broken 'python' has no implementation)."""
+    and the places cut. A later round's errors are reported too (pydantic checks a part as a
+    whole only once the parts in it are sound: a key that names no field of a table whose field
+    has a misspelt type), but for those that may be the cuts' consequences
+    (:func:`~eigendsl.salvage.follows_from_cuts`: a tool without its misspelt key 'pyhton' has
+    no implementation)."""
     done: list[tuple[Any, ...]] = []
+    removed: list[tuple[Any, ...]] = []
+    said: set[str] = set()
     for _ in range(_ROUNDS):
         try:
             return model.model_validate(raw), done
         except ValidationError as exc:
-            if not done:
-                diag.extend(_validation_error(exc, raw, fallback, model))
-            cut = cut_broken_parts(map(_error_place, exc.errors()), raw, cuts, diag)
+            errors = [
+                e
+                for e in exc.errors()
+                if not follows_from_cuts(plain_path(_error_place(e)[0]), done, removed)
+            ]
+            for found in _validation_error(errors, raw, fallback, model):
+                if str(found) not in said:  # a part no rule cuts is found again each round
+                    said.add(str(found))
+                    diag.extend([found])
+            cut = cut_broken_parts(map(_error_place, exc.errors()), raw, cuts, diag, removed)
             if not cut:
                 break
             done += cut
@@ -213,49 +240,6 @@ def _error_place(error: ErrorDetails) -> tuple[tuple[Any, ...], str]:
     if isinstance(part := error.get("ctx", {}).get("error"), ValueAt):
         return loc + part.at, "key" if part.key else "value"
     return loc, "extra" if error["type"] == "extra_forbidden" else "value"
-
-
-#: A declaration's first line in a checker file: its kind and its name.
-_DECLARATION = re.compile(r"^([a-z]+)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
-
-
-def _leave_out_declarations(text: str | None, diag: Diagnostics) -> None:
-    """The names a checker file that could not be parsed declares are unknown, for its errors
-    (None: the file could not be read, and any check, rule, block or constant may be in it)."""
-    if text is None:
-        for kind in ("check", "rule", "block", "let"):
-            diag.left_out(kind)
-        return
-    for kind, name in _DECLARATION.findall(text):
-        diag.left_out(kind, name)
-
-
-def _expand(
-    root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: str, diag: Diagnostics
-) -> list[tuple[str, Path]]:
-    found: list[tuple[str, Path]] = []
-    for index, pattern in enumerate(patterns):
-        span = (
-            raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
-        )
-        if Path(pattern).is_absolute():
-            # Files are named (in the manifest, in generated code) relative to the spec folder,
-            # so that the output does not depend on where the spec lives.
-            diag.error(
-                span,
-                f"'{pattern}' is an absolute path; write it relative to the spec folder {root} "
-                "('../' reaches outside it)",
-            )
-            continue
-        # root_dir: a spec folder whose name holds [, * or ? is not read as a pattern.
-        matches = sorted(m for m in glob.glob(pattern, root_dir=root) if (root / m).is_file())
-        if not matches:
-            diag.error(
-                span,
-                f"no file matches '{pattern}' (looked in {root}); fix the path or create the file",
-            )
-        found += [(match, root / match) for match in matches]
-    return found
 
 
 def _compiled_folder(root: Path) -> str:
@@ -275,6 +259,16 @@ def _compiled_folder(root: Path) -> str:
     return text + f" it was compiled from: {shown}"
 
 
+def _nothing_else(message: str) -> str:
+    """An error that leaves ``domain.yaml`` unread, saying that the files it names (and so the
+    rest of the spec) were not checked either."""
+    end = "" if message.endswith((".", "?")) else "."
+    return (
+        f"{message}{end} Nothing else of the spec was checked (domain.yaml names its policy, "
+        "seed data, checker and task files); try again once this is fixed"
+    )
+
+
 def load_spec(
     spec_dir: Path | str, extra: list[Path] | None = None, later: Diagnostics | None = None
 ) -> LoadedSpec:
@@ -285,7 +279,8 @@ def load_spec(
     unreadable (the policy is then empty), a seed file missing, not valid YAML or not a mapping
     (the seed is then empty and ``seed_read`` false), a part of ``domain.yaml`` or of a task
     file of the wrong shape (the part is cut out: :mod:`eigendsl.salvage`), a checker file that
-    does not parse (it is left out), so the checks that follow report theirs too; without it
+    does not parse or a ``checkers:`` or ``tasks:`` pattern that matches no file (what they
+    would declare is unknown), so the checks that follow report theirs too; without it
     they are raised with the rest (training never runs on an empty seed).
     """
     root = Path(spec_dir)
@@ -311,11 +306,20 @@ def load_spec(
     diag = Diagnostics()
     later_diag = later if later is not None else diag
     inputs: dict[str, bytes] = {"domain.yaml": domain_file.read_bytes()}
-    raw = load_file(domain_file, str(domain_file))
+    try:
+        raw = load_file(domain_file, str(domain_file))
+    except EigenError as exc:  # not UTF-8, not YAML, nested too deep
+        unread = [replace(d, message=_nothing_else(d.message)) for d in exc.diagnostics]
+        raise EigenError(unread) from None
     if not isinstance(raw, MarkedDict):
+        given = "an empty file" if raw is None else _given(raw)
         raise EigenError(
             Diagnostic(
-                Span(str(domain_file), 1, 1), "domain.yaml must be a mapping of keys to values"
+                Span(str(domain_file), 1, 1),
+                _nothing_else(
+                    "domain.yaml must be a mapping of keys to values (name:, database:, tools: "
+                    f"...), not {given}"
+                ),
             )
         )
     spec, cut = validate_parts(DomainSpec, raw, raw.span, later_diag, DOMAIN_CUTS)
@@ -365,7 +369,7 @@ def load_spec(
     loaded = LoadedSpec(root, spec, raw, policy, seed, seed_raw, inputs=inputs, seed_read=seed_read)
     loaded.schema_whole = not any(place[0] == "database" for place in cut)
     extra_files = [(str(p), Path(p)) for p in extra or []]
-    task_paths = _expand(root, raw.get("tasks") or [], raw, "tasks", diag)
+    task_paths = expand_patterns(root, raw.get("tasks") or [], raw, "tasks", later_diag)
     task_paths += [(r, p) for r, p in extra_files if p.suffix in (".yaml", ".yml")]
     for relative, path in task_paths:
         # a file's errors do not stop the load; the templates of a file that is not read are
@@ -389,7 +393,7 @@ def load_spec(
             loaded.task_files.append((str(path), task_file, task_raw))
         else:
             later_diag.left_out("template")
-    checker_paths = _expand(root, raw.get("checkers") or [], raw, "checkers", diag)
+    checker_paths = expand_patterns(root, raw.get("checkers") or [], raw, "checkers", later_diag)
     checker_paths += [(r, p) for r, p in extra_files if p.suffix == ".chk"]
     for relative, path in checker_paths:
         inputs[relative] = path.read_bytes()
@@ -399,7 +403,7 @@ def load_spec(
             loaded.modules.append(parse(text, str(path)))
         except EigenError as exc:  # the other files are checked; this one's names are unknown
             later_diag.extend(exc)
-            _leave_out_declarations(text, later_diag)
+            leave_out_declarations(text, later_diag)
     for tool in spec.tools.values():
         if tool.python:
             module = tool.python.split(":")[0]

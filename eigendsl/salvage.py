@@ -125,14 +125,16 @@ def cut_broken_parts(
     raw: MarkedDict,
     cuts: tuple[Cut, ...],
     diag: Diagnostics,
+    removed: list[tuple[Any, ...]] | None = None,
 ) -> list[tuple[Any, ...]]:
     """Cut out of ``raw`` (in place) the part that holds each error, given as its path and what
     is wrong there: ``value``, the ``key`` that ends the path (a tool's name), or an ``extra``
-    key; the places cut (none where no rule covers an error)."""
+    key; the places cut (none where no rule covers an error). ``removed`` gets those of them
+    left out (:data:`LEFT_OUT`), not given another value."""
     places: dict[tuple[Any, ...], Cut] = {}
     renamed: set[tuple[Any, ...]] = set()  # parts whose own name is wrong
     for loc, what in errors:
-        loc = tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+        loc = plain_path(loc)
         owner = _holder(raw, loc[:-1])
         if what == "extra" and isinstance(owner, MarkedDict) and loc[-1] not in owner.bare_keys:
             # an unknown key alone (not a piece of a value cut at a comma, {a: one, two}, which
@@ -152,7 +154,36 @@ def cut_broken_parts(
             continue
         if _apply(raw, place, places[place], diag, place in renamed):
             done.append(place)
+            if removed is not None and places[place].becomes is LEFT_OUT:
+                removed.append(place)
     return sorted(done, key=_order)
+
+
+def plain_path(loc: Iterable[Any]) -> tuple[Any, ...]:
+    """A pydantic error's path without the names of the validators on the way."""
+    return tuple(p for p in loc if not (isinstance(p, str) and p.startswith("function-")))
+
+
+def follows_from_cuts(
+    place: tuple[Any, ...], done: list[tuple[Any, ...]], removed: list[tuple[Any, ...]]
+) -> bool:
+    """Whether an error found at ``place`` once the parts ``done`` were cut may be only their
+    consequence: it lies in a part cut (what took its place, a required part now missing), or
+    in a part that held one left out (a tool whose unknown key 'pyhton' is gone has no
+    implementation). Elsewhere it was hidden behind the first errors (pydantic checks a
+    tool's implementation only once its parameters are sound), and is the spec's own.
+
+    >>> follows_from_cuts(("tools", "a"), [("tools", "a", "pyhton")], [("tools", "a", "pyhton")])
+    True
+    >>> follows_from_cuts(("tools", "a"), [("tools", "a", "params", "x")], [])
+    False
+    """
+    for cut in done:
+        # the items after an item left out of a list moved up: its index is another item's now
+        moved = cut in removed and isinstance(cut[-1], int)
+        if not moved and place[: len(cut)] == cut:
+            return True
+    return any(len(place) < len(cut) and cut[: len(place)] == place for cut in removed)
 
 
 def cut_at(done: Iterable[tuple[Any, ...]], *place: str) -> bool:

@@ -14,7 +14,7 @@ import jinja2
 
 from eigendsl import support as rt
 from eigendsl.domain import UNCHECKED
-from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.errors import Diagnostics, Span, did_you_mean, first_few
 from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
 from eigendsl.task_spec import TemplateParam
@@ -77,7 +77,7 @@ def _param_problem(value: Any, param: TemplateParam) -> str | None:
     """Why a concrete task's value does not fit its template parameter (type, choices), or None."""
     problem = value_matches(value, param)
     if problem is None and param.choices is not None and value not in param.choices:
-        choices = ", ".join(map(rt.named, param.choices))
+        choices = first_few([rt.named(c) for c in param.choices], 10)
         problem = f"is {rt.named(value)}, not one of the choices {choices}"
     return problem
 
@@ -91,9 +91,11 @@ def concrete_tasks(
 ) -> list[dict[str, Any]]:
     """Authored tasks plus ``sampling.per_template`` sampled ones per template.
 
-    Whatever the errors found before, each task is checked as far as they allow: a template
-    with errors is not sampled, and its tasks are checked only for their ids and template names
-    (its parameters, sources and texts may be those errors); where the seed data has errors
+    Whatever the errors found before, each task is checked as far as they allow: the tasks of
+    a template whose parameters have errors are checked only for their ids and template names
+    (its parameters and sources may be those errors); those of a template with errors elsewhere
+    (its gold plan, texts or check) are checked but not rendered, and its draws are not either
+    (its texts may be those errors); where the seed data has errors
     (``seed_sound`` false), a problem found with it (a derived parameter, a draw) may be only
     theirs, so it is a note, not an error; where the seed file could not be read at all, it is
     not said."""
@@ -125,7 +127,7 @@ def concrete_tasks(
             if task.id in seen_ids:
                 diag.error(span, f"task id '{task.id}' is used twice")
                 continue
-            if not info.sound:  # its parameters, sources or texts may be its errors: no more
+            if not info.params_sound:  # its parameters or sources may be its errors: no more
                 seen_ids.add(task.id)
                 continue
             # a value written wrong is said as such first: a parameter derived from it (its
@@ -181,6 +183,8 @@ def concrete_tasks(
                 continue
             seen_ids.add(task.id)
             authored.append((task.template, given))
+            if not info.sound:  # its texts or gold plan may be its errors: not rendered
+                continue
             override = task.user.model_dump() if task.user else None
             try:
                 tasks.append(render_task(info, task.id, given, task.split or "train", override))
@@ -204,7 +208,7 @@ def concrete_tasks(
                     "it be sampled",
                 )
             continue
-        if not info.sound:  # a source with errors has no function to draw with
+        if not info.params_sound:  # a source with errors has no function to draw with
             continue
         rng = template_rng(sampling.seed, name)
         drawn: list[dict[str, Any]] = []
@@ -233,7 +237,7 @@ def concrete_tasks(
         held = round(len(drawn) * sampling.held_out_fraction)
         if sampling.held_out_fraction > 0 and len(drawn) >= 2:
             held = max(held, 1)  # every template keeps at least one unseen parameter set
-        for i, params in enumerate(drawn):
+        for i, params in enumerate(drawn if info.sound else ()):  # as a written task's
             split = "held-out" if i >= len(drawn) - held else "train"
             try:
                 tasks.append(render_task(info, f"{name}-{i:03d}", params, split))

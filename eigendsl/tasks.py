@@ -43,6 +43,9 @@ class TemplateInfo:
     # no error was found in the template: its sources and texts can be run (a source that
     # failed its checks has no function, and a text that failed them fails to render again)
     sound: bool = True
+    # no error was found in its parameters: a task's values can be checked against their types
+    # and sources, and parameters drawn, though its gold plan or texts have errors
+    params_sound: bool = True
 
     @property
     def clock(self) -> dict[str, str]:
@@ -137,6 +140,7 @@ def check_templates(
                             )
                     sources[p_name] = None
                 param_types[p_name] = declared
+            params_sound = len(diag.errors) == errors_at_start
             today = loaded.spec.today.isoformat() if loaded.spec.today else None
             info = TemplateInfo(
                 name,
@@ -153,6 +157,7 @@ def check_templates(
             check_gold(info, loaded, diag)
             _check_scenario(info, _write_arguments(loaded), diag)
             info.sound = len(diag.errors) == errors_at_start
+            info.params_sound = params_sound
             infos[name] = info
     return infos
 

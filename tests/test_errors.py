@@ -53,6 +53,12 @@ _USED = "    use identify_first\n"
 _LAST = "    score 0.5: called get_order(order_id=order_id)\n"
 _SAID_IT = "\nblock said_it(word: string):\n    require said word\n"
 
+# What an error that leaves domain.yaml unread adds: the rest of the spec was not checked.
+UNREAD = (
+    ". Nothing else of the spec was checked (domain.yaml names its policy, seed data, checker "
+    "and task files); try again once this is fixed"
+)
+
 CASES = [
     # ------------------------------------------------------------ checker DSL: syntax
     case(
@@ -1127,7 +1133,7 @@ CASES = [
         "   seed: data/seed.yaml",
         "mini/domain.yaml:6:3: invalid YAML: this line is indented 2 spaces, line 5 above it 3 "
         "and line 4 0: no block here is indented 2; indent this line like one of them, or line 5 "
-        "like this one",
+        "like this one" + UNREAD,
         "tables:",
     ),
     case(  # PyYAML finds it on the next line, where the mapping's value would be
@@ -1136,7 +1142,7 @@ CASES = [
         "    description: Read an order.",
         "    description Read an order.",
         "mini/domain.yaml:32:5: invalid YAML: this line has no ':' after its key, so YAML reads "
-        "it and the next line as one text; write 'key: value'",
+        "it and the next line as one text; write 'key: value'" + UNREAD,
         "description Read",
     ),
     case(  # PyYAML finds it where the next key starts
@@ -1145,7 +1151,7 @@ CASES = [
         "        user_id: string\n        email: string",
         "        user_id: string\n        email string",
         "mini/domain.yaml:11:9: invalid YAML: this line has no ':' after its key; write 'key: "
-        "value', or quote it if it is a list's text",
+        "value', or quote it if it is a list's text" + UNREAD,
         "email string",
     ),
     case(  # PyYAML finds it at the end of the file
@@ -1182,7 +1188,7 @@ CASES = [
         "    description: Read an order.",
         "    description: Note: reads an order.",
         "mini/domain.yaml:32:22: invalid YAML: mapping values are not allowed here (a value "
-        "holding ': ' must be quoted); check the indentation and quoting here",
+        "holding ': ' must be quoted); check the indentation and quoting here" + UNREAD,
         ": reads",
     ),
     case(
@@ -1199,7 +1205,8 @@ CASES = [
         DOMAIN,
         "description: A tiny",
         "name: again\ndescription: A tiny",
-        "mini/domain.yaml:2:1: duplicate key 'name' (first defined at line 1); remove one of them",
+        "mini/domain.yaml:2:1: duplicate key 'name' (first defined at line 1); remove one of them"
+        + UNREAD,
         "name: again",
     ),
     case(
@@ -1664,8 +1671,8 @@ CASES = [
         DOMAIN,
         "checkers: [checks/*.chk]",
         "checkers: [checks/*.dsl]",
-        "mini/domain.yaml:54:12: no file matches 'checks/*.dsl' (looked in mini); fix the path or "
-        "create the file",
+        "mini/domain.yaml:54:12: no file matches 'checks/*.dsl' (looked in mini); the checker "
+        "files there are checks/main.chk; fix the path or create the file",
         "checks/*.dsl",
     ),
     case(
@@ -1960,7 +1967,7 @@ CASES = [
         "mini/tasks/cancel.yaml:15:52: parameter 'reason' of 'cancel_order' takes an enum, but "
         "this value is an int",
         "reason",
-        2,
+        3,  # and the task's reason, text, is no int: its template's parameters are sound
     ),
     case(
         "jinja-undefined-in-scenario",
@@ -2281,6 +2288,7 @@ CASES = [
         "mini/tasks/cancel.yaml:13:20: change_mind's first value for 'count' is 'lots', which is "
         "not a number, and the parameter is int",
         "count=lots",
+        2,  # and the task lacks count: its template's parameters are sound
     ),
     case(
         "table-key-not-a-field",
@@ -2353,7 +2361,7 @@ CASES = [
         "sampling: {per_template: 2, seed: 1}",
         "sampling: {per_template: 2, seed: 1}\nx: " + "[" * 200 + "]" * 200,
         "mini/domain.yaml:57:103: this value is nested more than 100 levels deep, deeper than "
-        "EigenDSL reads; flatten it",
+        "EigenDSL reads; flatten it" + UNREAD,
         "[" * 101 + "]",  # the 100th of the 200 lists, inside the file's mapping: the 101st level
     ),
     case(
