@@ -302,3 +302,12 @@ def test_a_setting_this_release_does_not_have_is_no_change(tmp_path):
     assert "grpo_hints" not in taken.said and "null" not in taken.said
     assert taken.said.startswith("training.grpo.steps (--grpo-steps) 54 in the run, 7 now")
     assert json.loads((run / "run.json").read_text())["settings"]["grpo_hints"] is False
+
+
+def test_the_tokenizer_settings_make_the_base_model_not_synthesis():
+    """number_tokens, unlike name_tokens and call_tokens, made synthesis again too: its dialogues
+    do not depend on how the model's tokenizer splits numbers."""
+    from eigendsl.train.runfolder import stages_made_by
+
+    for setting in ("id_tokens", "name_tokens", "number_tokens", "call_tokens"):
+        assert stages_made_by(setting)[0] == "base", setting
