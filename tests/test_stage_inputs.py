@@ -145,30 +145,166 @@ def test_a_changed_tool_description_makes_every_stage_again(spec, tmp_path, stan
     assert (out / "previous" / "1" / "base" / "model.txt").is_file()
 
 
-def test_a_changed_setting_of_a_finished_stage_is_still_refused(spec, tmp_path, stand_ins):
-    """A setting is refused as before, naming only the stages it makes: with a check changed
-    too, synthesis and the base model are not among them (their inputs are the same)."""
+def record(out: Path, stage: str) -> bytes:
+    return (out / "stages" / f"{stage}.json").read_bytes()
+
+
+def test_a_changed_grpo_setting_makes_grpo_again_and_keeps_sft(spec, tmp_path, stand_ins):
+    """`--grpo-steps 2` on a run made with 1 step was refused, telling the user to delete the
+    stages' records and folders."""
     out = tmp_path / "run"
     train(spec, out)
-    checks = spec / "checks" / "main.chk"
-    checks.write_text(checks.read_text().replace("score 0.5:", "score 0.7:"))
-    with pytest.raises(EigenError) as caught:
-        train(spec, out, sft_epochs=7)
-    message = str(caught.value)
-    assert (
-        f"{out} holds a training run whose sft, eval_sft, grpo, eval_grpo stages were made with "
-        "other settings: training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now. Resume it "
-        "with the same settings" in message
+    before = files(out)
+    synth, old_grpo = record(out, "synth"), record(out, "grpo")
+    stand_ins.clear()
+    said = train(spec, out, grpo_steps=2)
+    assert stand_ins == ["grpo", "eval_grpo"]
+    after = files(out)
+    for kept in ("base/model.txt", "sft/model.txt", "eval/base.jsonl", "eval/sft.jsonl"):
+        assert after[kept] == before[kept]
+    assert after["grpo/model.txt"][0] != before["grpo/model.txt"][0]
+    assert record(out, "synth") == synth
+    assert json.loads((out / "run.json").read_text())["settings"]["grpo_steps"] == 2
+    aside = out / "previous" / "1"
+    assert json.loads((aside / "run.json").read_text())["settings"]["grpo_steps"] == 1
+    assert (aside / "grpo" / "model.txt").read_bytes() == before["grpo/model.txt"][1]
+    assert (aside / "eval" / "grpo.jsonl").read_bytes() == before["eval/grpo.jsonl"][1]
+    assert (aside / "stages" / "grpo.json").read_bytes() == old_grpo
+    assert not (aside / "sft").exists() and not (aside / "stages" / "sft.json").exists()
+    assert said[0] == (
+        "[run] training.grpo.steps (--grpo-steps) 1 in the run, 2 now: grpo and eval_grpo are "
+        "made again from scratch, the other stages kept; what they replace, and the run's run.json "
+        f"and report as they were, are kept in {aside}"
     )
-    assert not (out / "previous").exists()
-    # a run of an earlier release (records without made_from) is refused for the spec, as before
-    for record in (out / "stages").glob("*.json"):
-        data = json.loads(record.read_text())
+    log = "\n".join(said)
+    assert "[sft] done earlier, kept" in log
+    assert (
+        f"[grpo] made again: training.grpo.steps (--grpo-steps) 1 in the run, 2 now; what it "
+        f"made before is kept in {aside}" in log
+    )
+    # the same command again keeps everything
+    stand_ins.clear()
+    train(spec, out, grpo_steps=2)
+    assert stand_ins == [] and files(out) == after
+
+
+def test_a_changed_eval_setting_makes_only_the_evaluations_again(spec, tmp_path, stand_ins):
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    stand_ins.clear()
+    said = train(spec, out, eval_trials=5)
+    assert stand_ins == ["eval_base", "eval_sft", "eval_grpo"]
+    after = files(out)
+    for model in MODELS:
+        assert after[f"{model}/model.txt"] == before[f"{model}/model.txt"]
+    assert said[0].startswith(
+        "[run] training.eval.trials (--trials) 3 in the run, 5 now: eval_base, eval_sft and "
+        "eval_grpo are made again"
+    )
+    aside = out / "previous" / "1"
+    assert sorted(p.name for p in (aside / "eval").iterdir()) == [
+        "base.jsonl",
+        "grpo.jsonl",
+        "sft.jsonl",
+    ]
+
+
+def test_a_setting_sft_reads_makes_sft_grpo_and_evaluations_again(spec, tmp_path, stand_ins):
+    """A check changed and SFT's epochs: synthesis and the base model are kept (their inputs
+    and settings are the same), SFT and every stage after it made again."""
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    synth = record(out, "synth")
+    stand_ins.clear()
+    said = train(spec, out, sft_epochs=7)
+    assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
+    after = files(out)
+    assert after["base/model.txt"] == before["base/model.txt"]
+    assert after["eval/base.jsonl"] == before["eval/base.jsonl"]
+    assert record(out, "synth") == synth
+    assert said[0].startswith(
+        "[run] training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now: sft, eval_sft, grpo "
+        "and eval_grpo are made again from scratch"
+    )
+    assert (out / "previous" / "1" / "sft" / "model.txt").is_file()
+
+
+def test_a_spec_change_then_a_setting_each_keep_their_own_run(spec, tmp_path, stand_ins):
+    """Two changes in a row: each previous/<n>/ holds the run.json, report and summary of the
+    run as it was, its summary naming its own folder, and what the stages made again replaced;
+    the spec's files that changed are said in one phrase."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for n in (1, 2):
+        (out / "report.md").write_text(f"report {n}\n")
+        (out / "summary.json").write_text(json.dumps({"report": str(out / "report.md")}))
+        if n == 1:
+            for name in ("checks/main.chk", "policy.md"):
+                path = spec / name
+                path.write_text(path.read_text().replace("score 0.5:", "score 0.7:") + "\n")
+            said = train(spec, out)
+            assert said[0].startswith(
+                "[run] the spec's checks/main.chk and policy.md changed since the run's stages"
+            )
+        else:
+            said = train(spec, out, sft_epochs=7)
+        aside = out / "previous" / str(n)
+        assert (aside / "report.md").read_text() == f"report {n}\n"
+        summary = json.loads((aside / "summary.json").read_text())
+        assert summary["report"] == str(aside / "report.md")
+        assert summary["out_dir"] == str(aside)
+        assert (aside / "stages" / "eval_sft.json").is_file()
+        assert (aside / "eval" / "sft.jsonl").is_file()
+    assert (
+        json.loads((out / "previous" / "2" / "run.json").read_text())["inputs"]
+        == (json.loads((out / "run.json").read_text())["inputs"])
+    )
+    assert (out / "previous" / "2" / "sft" / "model.txt").is_file()
+
+
+def test_a_stage_started_under_other_settings_starts_again(spec, tmp_path, stand_ins):
+    """SFT stopped half-way, then its epochs changed: its checkpoints were made with the old
+    value and were resumed with the new one."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for stage in ("eval_sft", "grpo", "eval_grpo"):  # killed in SFT, the stages after not run
+        (out / "stages" / f"{stage}.json").unlink()
+    (out / "stages" / "sft.json").rename(out / "stages" / "started" / "sft.json")
+    (out / "sft" / "checkpoint-2").mkdir()
+    stand_ins.clear()
+    said = "\n".join(train(spec, out, sft_epochs=7))
+    assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
+    assert "[run] training.sft.epochs (--sft-epochs) 48.0 in the run, 7.0 now: sft" in said
+    assert "[sft] started again: training.sft.epochs (--sft-epochs) 48.0 in the run" in said
+    assert not (out / "sft" / "checkpoint-2").exists()
+    assert (out / "previous" / "1" / "sft" / "checkpoint-2").is_dir()
+    # grpo's leftovers are moved aside too, though it never finished: it is made with the value
+    assert (out / "previous" / "1" / "grpo" / "model.txt").is_file()
+
+
+def test_a_run_of_an_earlier_release_is_refused_a_spec_change_not_a_setting(
+    spec, tmp_path, stand_ins
+):
+    """Records without made_from cannot say which stages a changed spec reaches; a changed
+    setting's stages are known from the setting alone."""
+    out = tmp_path / "run"
+    train(spec, out)
+    for stage_record in (out / "stages").glob("*.json"):
+        data = json.loads(stage_record.read_text())
         data.pop("made_from")
-        record.write_text(json.dumps(data))
+        stage_record.write_text(json.dumps(data))
+    checks = spec / "checks" / "main.chk"
+    text = checks.read_text()
+    checks.write_text(text.replace("score 0.5:", "score 0.7:"))
     with pytest.raises(EigenError, match="whose synth, base, eval_base, sft, eval_sft, grpo"):
         train(spec, out)
     assert not (out / "previous").exists()
+    checks.write_text(text)
+    stand_ins.clear()
+    train(spec, out, eval_trials=5)
+    assert stand_ins == ["eval_base", "eval_sft", "eval_grpo"]
 
 
 def test_a_stage_started_from_other_inputs_starts_again(spec, tmp_path, stand_ins):

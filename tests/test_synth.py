@@ -463,7 +463,7 @@ def test_resume_from_a_changed_spec_is_refused_and_says_what_changed(mini: Path)
     with pytest.raises(EigenError) as caught:
         run_synthesis(mini, out, more)
     assert str(caught.value) == (
-        "run holds a synthesis run of spec 'mini' as it was before checks/main.chk changed, "
+        "run holds a synthesis run of spec 'mini' as it was before checks/main.chk and "
         "domain.yaml changed, tasks/extra.yaml added: its generations were planned and judged by "
         "that version, and more generations would mix the two; choose another --out to "
         "synthesize from the spec as it is, or remove run to start over (or put the spec back "

@@ -433,30 +433,21 @@ def test_a_run_folder_holds_one_run(tmp_path):
     for name in ("base", "eval_base"):
         (run / "stages" / f"{name}.json").write_text("{}")
     (run / "base").mkdir()
-    other = Pipeline(
-        SPEC, run, TrainSettings(model="tiny", eval_trials=3, grpo_steps=3), log=lambda _: None
-    )
-    with pytest.raises(EigenError) as caught:
-        other.claim_folder()
-    message = str(caught.value)
-    assert (
-        "whose base, eval_base stages were made with other settings: training.eval.trials "
-        '(--trials) 2 in the run, 3 now; training.model (--model) "micro" in the run, "tiny" '
-        "now. Resume it" in message
-    )
-    records = run / "stages"
-    assert (
-        f"delete {records / 'base.json'}, {records / 'eval_base.json'}, {run / 'base'}" in message
-    )
-    assert json.loads((run / "run.json").read_text()) == record
-    seeded = Pipeline(
-        SPEC,
-        run,
-        TrainSettings(model="micro", eval_trials=2, grpo_steps=3, seed=1),
-        log=lambda _: None,
-    )
-    with pytest.raises(EigenError, match=r"whose synth, base, eval_base stages .*: training.seed"):
-        seeded.claim_folder()
+    # a stage finished under another value is made again: moved into previous/<n>/
+    said: list[str] = []
+    Pipeline(
+        SPEC, run, TrainSettings(model="tiny", eval_trials=3, grpo_steps=3), log=said.append
+    ).claim_folder()
+    assert said == [
+        "[run] training.eval.trials (--trials) 2 in the run, 3 now; training.model (--model) "
+        '"micro" in the run, "tiny" now: base and eval_base are made again from scratch, the '
+        "other stages kept; what they replace, and the run's run.json and report as they were, "
+        "are kept in "
+        f"{run / 'previous' / '1'}"
+    ]
+    assert (run / "previous" / "1" / "stages" / "eval_base.json").is_file()
+    assert (run / "previous" / "1" / "run.json").read_text() != (run / "run.json").read_text()
+    assert not (run / "base").exists() and (run / "stages" / "synth.json").is_file()
     # a folder of other files is not taken over; a run folder of an earlier EigenDSL is
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "report.md").write_text("my notes")
@@ -481,9 +472,11 @@ def test_a_run_recorded_before_a_setting_existed_resumes_under_its_default(tmp_p
     Pipeline(SPEC, run, TrainSettings(model="micro"), log=lambda _: None).claim_folder()
     assert json.loads((run / "run.json").read_text())["settings"]["grpo_beta"] == 0.0
     (run / "run.json").write_text(json.dumps(record))
-    changed = Pipeline(SPEC, run, TrainSettings(model="micro", grpo_beta=0.04), log=lambda _: None)
-    with pytest.raises(EigenError, match=r"whose grpo stages .*: training.grpo.beta 0.0 in"):
-        changed.claim_folder()
+    said: list[str] = []
+    Pipeline(
+        SPEC, run, TrainSettings(model="micro", grpo_beta=0.04), log=said.append
+    ).claim_folder()
+    assert said[0].startswith("[run] training.grpo.beta 0.0 in the run, 0.04 now: grpo is made")
 
 
 def test_a_damaged_run_record_is_refused_as_it_is_and_kept(tmp_path):

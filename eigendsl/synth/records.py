@@ -258,13 +258,24 @@ def refuse_another_agent(gen_dir: Path, agent: str, recorded: str) -> None:
 
 
 def spec_changes(before: dict[str, Any], now: dict[str, str]) -> str:
-    """``checks/main.chk changed, tasks/new.yaml added``: the spec files that differ."""
-    changes = [
-        f"{rel} {'added' if rel not in before else 'removed' if rel not in now else 'changed'}"
-        for rel in sorted(before.keys() | now.keys())
-        if before.get(rel) != now.get(rel)
-    ]
-    return ", ".join(changes)
+    """The spec files that differ, in one phrase, those changed first, then those added and
+    those removed.
+
+    >>> spec_changes({"a.chk": 1, "b.md": 1, "c.yaml": 1}, {"a.chk": 2, "b.md": 2, "d.yaml": 1})
+    'a.chk and b.md changed, d.yaml added, c.yaml removed'
+    """
+    differ = sorted(rel for rel in before.keys() | now.keys() if before.get(rel) != now.get(rel))
+    kinds = {
+        "changed": [rel for rel in differ if rel in before and rel in now],
+        "added": [rel for rel in differ if rel not in before],
+        "removed": [rel for rel in differ if rel not in now],
+    }
+    return ", ".join(f"{listed(names)} {kind}" for kind, names in kinds.items() if names)
+
+
+def listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def dialogue_record(row: dict[str, Any], reasons: bool = False) -> dict[str, Any]:

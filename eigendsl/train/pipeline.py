@@ -4,7 +4,8 @@ Every stage writes into ``OUT/`` and records ``OUT/stages/<stage>.json`` when it
 crashed run started again skips finished stages and resumes unfinished ones from their last
 checkpoint (synthesis from its last shard, SFT and GRPO from their last saved step). A finished
 stage records what it was made from: after a change of the spec, those it reaches are made again
-and the others kept (:mod:`eigendsl.train.stage_inputs`).
+and the others kept (:mod:`eigendsl.train.stage_inputs`); after a change of a setting, those it
+makes (:func:`eigendsl.train.runfolder.stages_made_by`).
 
 Layout::
 
@@ -13,7 +14,7 @@ Layout::
     OUT/sft/, OUT/grpo/   checkpoints and final models
     OUT/eval/<stage>.jsonl  judged evaluation episodes
     OUT/report.md, OUT/plots/*.png, OUT/summary.json
-    OUT/previous/<n>/     what stages made again after a change of the spec replaced
+    OUT/previous/<n>/     what stages made again after a change of the spec or a setting replaced
 """
 
 from __future__ import annotations
@@ -58,9 +59,6 @@ from eigendsl.train.settings import (
 )
 from eigendsl.train.sft_dialogues import sft_schedule
 from eigendsl.train.stage_book import StageBook
-from eigendsl.train.stage_inputs import (
-    newest_previous,
-)
 
 
 class Pipeline:
@@ -133,9 +131,9 @@ class Pipeline:
         )
         taken = claim_run_folder(self.out, identity, write)
         if taken is not None:
-            self.book.spec_changed = True
-            self.book.aside = newest_previous(self.out)
-            self.log(f"[run] {taken}")
+            self.book.spec_changed = self.book.spec_changed or taken.spec
+            self.book.redone, self.book.aside = taken.redone, taken.aside
+            self.log(f"[run] {taken.said}")
 
     def synth(self) -> dict[str, Any]:
         from eigendsl.synth.generation import SynthSettings, run_synthesis

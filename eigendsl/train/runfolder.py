@@ -11,15 +11,20 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
-from eigendsl.synth.records import NOT_WRITABLE, spec_changes, writable, write_text
+from eigendsl.synth.records import NOT_WRITABLE, listed, spec_changes, writable, write_text
 from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
-from eigendsl.train.stage_inputs import keep_run_aside, recorded_made_from
+from eigendsl.train.stage_inputs import (
+    keep_run_aside,
+    put_aside,
+    recorded_made_from,
+    started_marker,
+)
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
@@ -94,7 +99,7 @@ def stages_made_by(setting: str) -> tuple[str, ...]:
         return ("user_sft", *from_("grpo"))
     if setting.startswith("sft_"):
         return from_("sft")
-    if setting in ("model", "id_tokens", "name_tokens", "call_tokens", "context"):
+    if setting in ("model", "id_tokens", "name_tokens", "number_tokens", "call_tokens", "context"):
         return from_("base")
     return RUN_STAGES  # the spec, the seed, synthesis's settings and any other
 
@@ -189,20 +194,34 @@ def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
     write_text(out / "stages" / f"{stage}.json", json.dumps(data, indent=2, sort_keys=True))
 
 
-def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> str | None:
+@dataclass(frozen=True)
+class Taken:
+    """What :func:`claim_run_folder` took of a run whose spec or settings changed since its
+    stages were made: the change in words (``said``, the log's first line), whether the spec
+    changed, the stages a changed setting makes again (each with "made" or "started" and the
+    settings in words) and the folder of ``previous/`` what they replace went into."""
+
+    said: str
+    spec: bool
+    redone: dict[str, tuple[str, str]]
+    aside: Path
+
+
+def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) -> Taken | None:
     """Make ``out`` the folder of the run ``identity`` describes (``run.json`` records what the
-    run is made of: its domain, inputs and settings), or resume the run it holds. A stage
-    finished with other settings is not kept under these: that is refused, naming the stages to
-    delete to make them again. A setting changed before the stages it affects have run is taken.
-    A changed spec is taken where every finished stage records what it was made from (the
-    pipeline then makes again those the change reaches, :mod:`eigendsl.train.stage_inputs`):
-    ``run.json`` and the report as they were are copied into ``previous/<n>/`` and the change is
-    returned in words; a run of an earlier EigenDSL (records without) is refused, saying that
-    its records cannot tell which stages the change reaches. A folder of other files, which a
-    run would overwrite, is refused; a run folder of an earlier EigenDSL (stages, no record) is
-    taken as this run's. ``write``
-    False checks only: ``train`` checks before it waits for the folder's lock, and records once
-    it holds it, so that a run refused the lock changes nothing."""
+    run is made of: its domain, inputs and settings), or resume the run it holds. A changed
+    setting is taken: the stages it makes (:func:`stages_made_by`) that finished, or started,
+    under the old value are moved into a new ``previous/<n>/`` with the run's ``run.json`` and
+    report as they were, to be made again from scratch (checkpoints made with the old value are
+    not resumed with the new one); the others are kept. A changed spec is taken where every
+    finished stage records what it was made from (the pipeline then makes again those the
+    change reaches, :mod:`eigendsl.train.stage_inputs`); a run of an earlier EigenDSL (records
+    without) is refused, saying that its records cannot tell which stages the change reaches.
+    Either change is returned as a :class:`Taken`. A folder of other files, which a run would
+    overwrite, is refused; a run folder of an earlier EigenDSL (stages, no record) is taken as
+    this run's. ``write`` False checks only: ``train`` checks before it waits for the folder's
+    lock, and records and moves once it holds it, so that a run refused the lock changes
+    nothing."""
     record = out / "run.json"
     taken = None
     if record.is_file():
@@ -234,65 +253,45 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
         retired = {k: v for k, v in recorded.items() if k not in identity["settings"]}
         old = {**_DEFAULTS, **recorded}
         changed = sorted(k for k in identity["settings"] if old.get(k) != identity["settings"][k])
-        differences = [
-            f"{setting_words(k)} {_shown(old.get(k))} in the run, "
+        differences = {
+            k: f"{setting_words(k)} {_shown(old.get(k))} in the run, "
             f"{_shown(identity['settings'].get(k))} now"
             for k in changed
-        ]
+        }
         done = {path.stem for path in (out / "stages").glob("*.json")}
         # A run whose finished stages record what each was made from takes a changed spec: the
         # pipeline makes again those it reaches (eigendsl.train.stage_inputs). One of an earlier
         # release cannot tell them apart: every finished stage is stale.
         spec_changed = saved.get("inputs") != identity["inputs"]
         follows = bool(done) and all(recorded_made_from(out, stage) for stage in done)
-        if spec_changed and not follows:
-            changed.insert(0, "the spec")
-            differences.insert(0, _spec_files(saved.get("inputs"), identity["inputs"]))
-        stale = [
-            stage
-            for stage in RUN_STAGES
-            if stage in done and any(stage in stages_made_by(name) for name in changed)
-        ]
-        if stale:
-            undo = [str(out / "stages" / f"{stage}.json") for stage in stale]
-            undo += [
-                str(out / folder)
-                for stage in stale
-                for folder in STAGE_FOLDERS.get(stage, ())
-                if (out / folder).exists()
-            ]
-            if changed[0] != "the spec":
-                raise EigenError(
-                    f"{out} holds a training run whose {', '.join(stale)} stages were made "
-                    f"with other settings: {'; '.join(differences)}. Resume it with the same "
-                    f"settings, delete {', '.join(undo)} to make those stages again with these, "
-                    "or give --out another folder"
-                )
-            settings = (
-                f", and with other settings: {'; '.join(differences[1:])}"
-                if differences[1:]
-                else ""
-            )
-            raise EigenError(
-                f"{out} holds a training run whose {', '.join(stale)} stages were made from "
-                f"another spec: {differences[0]} since they were made{settings}. This run's "
-                "records come from an earlier EigenDSL release and do not say what each stage "
-                "was made from, so the stages the change reaches cannot be told from the others. "
-                "Put the spec back as it was"
-                + (" and resume it with the same settings" if settings else " to resume the run")
-                + f", delete {', '.join(undo)} to make those stages again, or give --out another "
-                "folder"
-            )
+        if spec_changed and not follows and done:
+            _refuse_spec(out, saved, identity, done, list(differences.values()))
+        # What a changed setting reaches is known from the setting alone: the stages it makes
+        # that left anything in the folder under the old value are made again from scratch.
+        redone = {}
+        for stage in RUN_STAGES:
+            why = [differences[k] for k in changed if stage in stages_made_by(k)]
+            if why and _left_behind(out, stage, old.get("grpo_steps")):
+                redone[stage] = ("made" if stage in done else "started", "; ".join(why))
         identity = {**identity, "settings": {**retired, **identity["settings"]}}
         if saved == identity:
             return None
-        if spec_changed and follows and write:
+        if write and (redone or (spec_changed and follows)):
             with writable(out):
                 aside = keep_run_aside(out)
-            taken = (
-                f"{_spec_files(saved.get('inputs'), identity['inputs'])} since the run's stages "
-                "were made: those it reaches are made again, the others kept; the run's "
-                f"run.json and report as they were are kept in {aside}"
+                for stage in redone:
+                    put_aside(out, stage, stage_files(out, stage, old.get("grpo_steps")), aside)
+            taken = Taken(
+                _taken_words(
+                    saved.get("inputs"),
+                    identity["inputs"],
+                    [differences[k] for k in changed if set(stages_made_by(k)) & set(redone)],
+                    list(redone),
+                    aside,
+                ),
+                spec_changed,
+                redone,
+                aside,
             )
     else:
         refuse_other_files(
@@ -302,6 +301,80 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
         with writable(out):
             write_text(record, json.dumps(identity, indent=2, sort_keys=True))
     return taken
+
+
+def _refuse_spec(
+    out: Path, saved: dict[str, Any], identity: dict[str, Any], done: set[str], settings: list[str]
+) -> None:
+    """A changed spec under finished stages of an earlier release, whose records do not say what
+    each was made from, cannot be told to reach some and not others: refused."""
+    stale = [stage for stage in RUN_STAGES if stage in done]
+    undo = [str(out / "stages" / f"{stage}.json") for stage in stale]
+    undo += [
+        str(out / folder)
+        for stage in stale
+        for folder in STAGE_FOLDERS.get(stage, ())
+        if (out / folder).exists()
+    ]
+    also = f", and with other settings: {'; '.join(settings)}" if settings else ""
+    raise EigenError(
+        f"{out} holds a training run whose {', '.join(stale)} stages were made from another "
+        f"spec: {_spec_files(saved.get('inputs'), identity['inputs'])} since they were made"
+        f"{also}. This run's records come from an earlier EigenDSL release and do not say what "
+        "each stage was made from, so the stages the change reaches cannot be told from the "
+        "others. Put the spec back as it was"
+        + (" and resume it with the same settings" if also else " to resume the run")
+        + f", delete {', '.join(undo)} to make those stages again, or give --out another folder"
+    )
+
+
+def _taken_words(before: Any, now: Any, settings: list[str], redone: list[str], aside: Path) -> str:
+    """The log's first line after a change of the spec or of ``settings`` (in words): what
+    changed, which stages it makes again, where the run's report as it was is kept."""
+    said = []
+    if before != now:
+        said.append(
+            f"{_spec_files(before, now)} since the run's stages were made: those it reaches "
+            "are made again, the others kept"
+        )
+    if redone:
+        said.append(
+            f"{'; '.join(settings)}: {listed(redone)} {'is' if len(redone) == 1 else 'are'} made "
+            f"again from scratch{', the other stages kept' * (before == now)}"
+        )
+    return "; ".join(said) + (
+        f"; what they replace, and the run's run.json and report as they were, are kept in {aside}"
+    )
+
+
+def stage_files(out: Path, stage: str, grpo_steps: Any) -> tuple[str, ...]:
+    """The folders and files of the run folder ``out`` that ``stage`` writes: an evaluation's
+    episodes file as its record names it, else as ``grpo_steps`` makes it (with none, eval_grpo
+    plays the SFT model into ``eval/sft.jsonl``)."""
+    if stage not in _EVALS:
+        return STAGE_FOLDERS.get(stage, ())
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        kept = json.loads((out / "stages" / f"{stage}.json").read_text()).get("episodes_file")
+        if isinstance(kept, dict) and isinstance(kept.get("path"), str):
+            return (kept["path"],)
+    model = stage.removeprefix("eval_")
+    if model == "grpo" and not (isinstance(grpo_steps, int) and grpo_steps > 0):
+        model = "sft"
+    return (f"eval/{model}.jsonl",)
+
+
+def _left_behind(out: Path, stage: str, grpo_steps: Any) -> bool:
+    """Whether ``stage`` finished or started in ``out``, or left files there (checkpoints, an
+    episodes file that no finished evaluation records as its own)."""
+    if (out / "stages" / f"{stage}.json").exists() or started_marker(out, stage).exists():
+        return True
+    for name in stage_files(out, stage, grpo_steps):
+        path = out / name
+        if path.is_dir() and any(path.iterdir()):
+            return True
+        if path.is_file() and not written_by(out, name):
+            return True
+    return False
 
 
 # The options of `eigendsl train` that set a TrainSettings field of another name than the field's

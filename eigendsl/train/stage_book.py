@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.domain import Domain
-from eigendsl.train.runfolder import STAGE_FOLDERS, disk_errors, finished_stage, record_stage
+from eigendsl.train.runfolder import disk_errors, finished_stage, record_stage, stage_files
 from eigendsl.train.settings import TrainSettings
 from eigendsl.train.stage_inputs import (
     READS,
@@ -54,6 +54,9 @@ class StageBook:
         self.marks: dict[str, str | None] = {}
         self.kept: list[str] = []
         self.aside: Path | None = None
+        # the stages a changed setting makes again (runfolder.Taken.redone): "made" or "started",
+        # and the settings in words; what they replaced is in self.aside already
+        self.redone: dict[str, tuple[str, str]] = {}
         # the dialogues synthesis accepted before it was made again in this command, and now
         self.accepted: tuple[Any, Any] = (None, None)
 
@@ -84,8 +87,15 @@ class StageBook:
                 self.marks[stage] = previous.get("made")
                 self.kept.append(stage)
                 return {k: v for k, v in previous.items() if k not in ("made_from", "made")}
-            resumed = "resumed: started earlier from the same inputs" if started else "running"
-            self.log(f"[{stage}] {resumed}")
+            if stage in self.redone:
+                verb, settings = self.redone[stage]
+                self.log(
+                    f"[{stage}] {verb} again: {settings}; what it made before is kept in "
+                    f"{self.aside}"
+                )
+            else:
+                resumed = "resumed: started earlier from the same inputs" if started else "running"
+                self.log(f"[{stage}] {resumed}")
         else:
             # a stage started from other inputs begins anew: its checkpoints are not this one's
             verb = "made" if (self.out / "stages" / f"{stage}.json").exists() else "started"
@@ -130,9 +140,4 @@ class StageBook:
 
     def stage_files(self, stage: str) -> tuple[str, ...]:
         """The folders and files of the run folder that ``stage`` writes."""
-        if stage.startswith("eval_"):
-            stage_model = stage.removeprefix("eval_")
-            if stage_model == "grpo" and self.settings.grpo_steps <= 0:
-                stage_model = "sft"
-            return (f"eval/{stage_model}.jsonl",)
-        return STAGE_FOLDERS.get(stage, ())
+        return stage_files(self.out, stage, self.settings.grpo_steps)

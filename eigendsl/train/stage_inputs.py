@@ -245,12 +245,6 @@ def previous_folder(out: Path, stage: str | None = None) -> Path:
     return out / "previous" / str(max(numbers, default=0) + 1)
 
 
-def newest_previous(out: Path) -> Path | None:
-    """The newest folder of the run's ``previous/`` (None: none)."""
-    numbers = [int(p.name) for p in (out / "previous").glob("*") if p.name.isdigit()]
-    return out / "previous" / str(max(numbers)) if numbers else None
-
-
 def keep_run_aside(out: Path, folder: Path | None = None) -> Path:
     """Copy the run's ``run.json``, report, summary and plots into ``folder`` (None: a new
     ``previous/<n>/``), before a stage is made again or the run is taken under a changed spec;
