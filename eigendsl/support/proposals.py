@@ -13,7 +13,7 @@ from eigendsl.support.events import Call, Message
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import _as_word, says
+from eigendsl.support.saying import _as_word, says, sentences
 from eigendsl.support.trace import Trace
 
 #: The tag of the tools that identify the user from what the user says (an email, a name and a
@@ -21,10 +21,7 @@ from eigendsl.support.trace import Trace
 #: (:func:`identified`).
 IDENTIFYING_TAG = "auth"
 
-# Where a sentence ends, and a question that closes a conversation rather than asks leave.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
+# A question that closes a conversation rather than asks leave.
 _CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
 
 
@@ -198,7 +195,7 @@ def _asks_consent(text: str) -> bool:
         return True
     return any(
         "?" in sentence and not _CLOSING_QUESTION.search(sentence)
-        for sentence in _SENTENCE_END.split(lowered)
+        for sentence in sentences(lowered)
     )
 
 
