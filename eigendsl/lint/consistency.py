@@ -23,6 +23,7 @@ from typing import Any
 from eigendsl import support as rt
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.lets import explained, lets_above
+from eigendsl.dsl.render import render_expr
 from eigendsl.lint.context import LintContext, LintTask, quoted
 from eigendsl.lint.replay import execute, trajectory
 from eigendsl.lint.solvability import call_errors
@@ -47,16 +48,48 @@ def check_consistency(ctx: LintContext) -> None:
 # ---------------------------------------------------------------------------- said
 
 
-def _said_statements(check: A.Check) -> list[A.Node]:
+def _said_statements(
+    check: A.Check, blocks: dict[str, A.Block]
+) -> list[tuple[A.Require | A.Score, str | None]]:
     """The statements of ``check`` that require the agent to say something (``require said
-    ...``, or ``require x`` where a let binds ``x`` to ``said ...``)."""
-    out: list[A.Node] = []
-    for stmt, lets in lets_above(check.body):
+    ...``, or ``require x`` where a let binds ``x`` to ``said ...``), those of the blocks it uses
+    (``use NAME(args)``, through blocks they use) among them, each with the name of the block
+    it stands in (None: the check's own)."""
+    return _said_in(check.body, {}, blocks, None, frozenset())
+
+
+def _said_in(
+    body: tuple[A.Statement, ...],
+    bound: dict[str, A.Let],
+    blocks: dict[str, A.Block],
+    block: str | None,
+    seen: frozenset[str],
+) -> list[tuple[A.Require | A.Score, str | None]]:
+    """:func:`_said_statements` of one ``body``, its block's parameters ``bound`` to lets of the
+    use's arguments (a parameter bound to ``said ...`` is read as the verifier reads it)."""
+    out: list[tuple[A.Require | A.Score, str | None]] = []
+    for stmt, lets in lets_above(body):
+        lets = {**bound, **lets}
         if isinstance(stmt, (A.Require, A.Score)):
             expr = explained(stmt.expr, lets)
             if isinstance(expr, A.Said) and expr.role == "assistant":
-                out.append(stmt)
+                out.append((stmt, block))
+        elif isinstance(stmt, A.Use) and stmt.name in blocks and stmt.name not in seen:
+            used = blocks[stmt.name]  # a cycle is a compile error; `seen` only stops one here
+            params = {
+                param.name: A.Let(
+                    param.span, param.name, param.span, explained(arg, lets), render_expr(arg)
+                )
+                for param, arg in zip(used.params, stmt.args or (), strict=False)
+            }
+            out += _said_in(used.body, params, blocks, used.name, seen | {used.name})
     return out
+
+
+def _same_file(span_path: str, failure_path: str) -> bool:
+    """Whether a statement's span and a verdict failure name one file: a failure's path is
+    relative to the spec folder's parent, a span's is the one the spec was loaded with."""
+    return span_path == failure_path or span_path.endswith("/" + failure_path)
 
 
 def utterances(task: dict[str, Any], domain: Domain) -> list[str]:
@@ -76,14 +109,14 @@ def utterances(task: dict[str, Any], domain: Domain) -> list[str]:
 
 
 def unsatisfiable_said(ctx: LintContext) -> None:
-    reported: set[tuple[str, int, int]] = set()
+    reported: set[tuple[str, str, int, int]] = set()
     for lint_task in ctx.tasks:
         task = lint_task.task
         check_decl = ctx.resolved.checks.get(task["check"])
         verifier = ctx.domain.checks.get(task["check"])
         if check_decl is None or verifier is None:
             continue
-        statements = {(s.span.line, s.span.col): s for s in _said_statements(check_decl)}
+        statements = _said_statements(check_decl, ctx.resolved.blocks)
         if not statements:
             continue
         gold_db, _ = ctx.gold.get(task)
@@ -93,17 +126,31 @@ def unsatisfiable_said(ctx: LintContext) -> None:
             gold_db, ctx.domain.seed, gold_db, dict(task.get("params", {})), [], messages
         )
         for failure in verifier.verify(trace).failures:
-            stmt = statements.get((failure.line, failure.col))
+            stmt, block = next(
+                (
+                    (s, block)
+                    for s, block in statements
+                    if (s.span.line, s.span.col) == (failure.line, failure.col)
+                    and _same_file(s.span.path, failure.path)
+                ),
+                (None, None),
+            )
             if stmt is None or not failure.reason.startswith("the agent never said"):
                 continue
-            key = (task["check"], failure.line, failure.col)
+            key = (task["check"], failure.path, failure.line, failure.col)
             if key in reported:
                 continue
             reported.add(key)
             scored = isinstance(stmt, A.Score)
             ctx.add(
                 stmt.span,
-                f"{failure.reason} in {lint_task.label()}, and no utterance can say it: neither a "
+                f"{failure.reason} in {lint_task.label()}"
+                + (
+                    f" (block {quoted(block)}, as check {quoted(task['check'])} uses it)"
+                    if block
+                    else ""
+                )
+                + ", and no utterance can say it: neither a "
                 'gold "say" step nor a fixed phrase of the scripted agent contains it'
                 + (
                     "; this score term can never be earned"

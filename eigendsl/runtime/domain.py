@@ -15,6 +15,7 @@ from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
+from eigendsl import support
 from eigendsl.errors import Diagnostic, EigenError, did_you_mean, first_few
 from eigendsl.runtime.compiled import (
     CompiledFiles,
@@ -297,31 +298,84 @@ def _cross_problems(
 
 def confirm_words(sources: Iterable[str]) -> tuple[str, ...] | None:
     """The words the compiled verifiers (their Python ``sources``) list in ``confirmed(c,
-    [...])`` as naming what a write does, each once (a list that is not written out adds none);
-    None when none of them calls ``confirmed``.
+    words)`` as naming what a write does, each once; None when none of them calls ``confirmed``.
+
+    ``words`` is read as the verifier computes it: a list written out, or a name the generated
+    function binds (a spec constant, a check's let, a block's parameter bound to the use's
+    argument), through the names its value reads in turn, so ``let WORDS = BASE + ["ship"]``
+    adds both lists. A list that reads the episode (the trace, a task's parameter) adds none:
+    it is not known before the episode.
 
     >>> confirm_words(["ok = rt.confirmed(trace, c, ['change', 'ship'])", "rt.confirmed(t, c)"])
     ('change', 'ship')
+    >>> confirm_words(["def rule(t):\\n    w = ['drop'] + ['axe']\\n    rt.confirmed(t, c, w)"])
+    ('drop', 'axe')
     >>> confirm_words(["rt.confirmed(t, c)"]), confirm_words(["rt.said(t, 'user', 'yes')"])
     ((), None)
     """
     words: dict[str, None] | None = None
     for source in sources:
-        for node in ast.walk(ast.parse(source)):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "confirmed"
-            ):
-                continue
-            words = {} if words is None else words
-            if len(node.args) > 2 and isinstance(node.args[2], ast.List):
-                words |= {
-                    e.value: None
-                    for e in node.args[2].elts
-                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                }
+        tree = ast.parse(source)
+        functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        outside = ast.Module(body=[n for n in tree.body if n not in functions], type_ignores=[])
+        for scope in (outside, *functions):  # a generated local is one function's
+            bound = _bindings(scope)
+            for node in ast.walk(scope):
+                if not (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "confirmed"
+                ):
+                    continue
+                words = {} if words is None else words
+                if len(node.args) > 2:
+                    words |= dict.fromkeys(_listed_words(node.args[2], bound))
     return None if words is None else tuple(words)
+
+
+def _bindings(scope: ast.AST) -> dict[str, ast.expr]:
+    """The value each name of ``scope`` is bound to: the first ``name = value``, not the
+    ``rt.let_failed(_e)`` a let's ``except`` binds when its expression raises."""
+    bound: dict[str, ast.expr] = {}
+    for node in ast.walk(scope):
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and not (
+                isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute)
+                and node.value.func.attr == "let_failed"
+            )
+        ):
+            bound.setdefault(node.targets[0].id, node.value)
+    return bound
+
+
+def _listed_words(node: ast.expr, bound: dict[str, ast.expr]) -> list[str]:
+    """The texts of the list ``node`` computes, where it reads nothing but literals, the
+    support module and names ``bound`` to such values; none where it reads anything else."""
+    try:
+        value = _value(node, bound, frozenset())
+    except Exception:  # a name of the episode (trace, params), or an expression that raises
+        return []
+    if not isinstance(value, list | tuple):
+        return []
+    return [item for item in value if isinstance(item, str)]
+
+
+def _value(node: ast.expr, bound: dict[str, ast.expr], seen: frozenset[str]) -> Any:
+    """What the generated expression ``node`` computes, its names evaluated first from what
+    ``bound`` binds them to (a name it binds in terms of itself, or not at all, raises)."""
+    reads = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    names = {
+        name: _value(bound[name], bound, seen | {name})
+        for name in sorted(reads)
+        if name in bound and name not in seen
+    }
+    code = compile(ast.Expression(body=node), "<confirmed words>", "eval")
+    # one namespace: a comprehension does not see eval's separate locals
+    return eval(code, {"rt": support, **names})
 
 
 def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:

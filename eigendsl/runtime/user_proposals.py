@@ -414,7 +414,16 @@ def unconfirmable(
         "",
     )
     gaps = min(
-        (support.unproposed(said, tool, args, words) for tool, args in writes),
+        (
+            support.unproposed(
+                said,
+                tool,
+                args,
+                words,
+                support.identified(replied, support.Call(tool, args, position=position + 1)),
+            )
+            for tool, args in writes
+        ),
         key=lambda g: (len(g), "" in g),
     )
     named = [spoken(name) for name in gaps if name]

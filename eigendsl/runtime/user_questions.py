@@ -14,7 +14,6 @@ from eigendsl.runtime.utterances import (
 )
 
 METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _REQUEST = re.compile(
     r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
 )
@@ -30,8 +29,7 @@ def requests(text: str) -> str:
     >>> requests("Your order id is #1. What is your email?")
     'what is your email?'
     """
-    sentences = _SENTENCE_END.split(text.lower())
-    return " ".join(s for s in sentences if "?" in s or _REQUEST.search(s))
+    return " ".join(s for s in support.sentences(text.lower()) if "?" in s or _REQUEST.search(s))
 
 
 # How an agent may ask for a fact of each kind besides its name ("order number" for the order id,
@@ -155,7 +153,7 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     return (
         bool(_LEAVE.search(asked))
         and not any(f"your {spoken(k).lower()}" in asked for k in known)
-        and not any(_asks_a_fact(s, known) for s in _SENTENCE_END.split(asked))
+        and not any(_asks_a_fact(s, known) for s in support.sentences(asked))
     )
 
 

@@ -87,7 +87,7 @@ from eigendsl.support.places import (
     show,
     summarize,
 )
-from eigendsl.support.proposals import confirmed, declined, unproposed
+from eigendsl.support.proposals import confirmed, declined, identified, unproposed
 from eigendsl.support.reasons import (
     NOT_JUDGED,
     any_reason,
@@ -163,6 +163,7 @@ __all__ = [
     "found",
     "greatest",
     "guard_error",
+    "identified",
     "is_day_or_time",
     "is_score_term",
     "item",

@@ -5,6 +5,7 @@ proposal (:func:`unproposed`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from eigendsl.support.errors import EvalError
@@ -12,13 +13,15 @@ from eigendsl.support.events import Call, Message
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import _as_word, says
+from eigendsl.support.saying import _as_word, says, sentences
 from eigendsl.support.trace import Trace
 
-# Where a sentence ends, and a question that closes a conversation rather than asks leave.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+#: The tag of the tools that identify the user from what the user says (an email, a name and a
+#: zip code) and return their id: a write's argument of that id may go unnamed in its proposal
+#: (:func:`identified`).
+IDENTIFYING_TAG = "auth"
 
-
+# A question that closes a conversation rather than asks leave.
 _CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
 
 
@@ -60,7 +63,8 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     proposal it answers names the call (:func:`_proposal_answered`: what it does, the tool's
     name, the name's first word, its verb: "cancel" of ``cancel_pending_order``, or one of
     ``verbs``: "ship", "change"; and the value of each of its arguments, each item of a list,
-    each field of an object, an empty text and a true/false excepted, as ``said`` finds them).
+    each field of an object, an empty text and a true/false excepted, as ``said`` finds them;
+    the user's own id, which the user never sees, may go unnamed: :func:`identified`).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
@@ -85,7 +89,8 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
     since = _last_write(trace, earlier[replies[-1]].position)
-    return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since)
+    implied = identified(trace, call)
+    return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since, implied)
 
 
 def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
@@ -144,7 +149,13 @@ def _last_write(trace: Trace, position: int) -> int:
 
 
 def _proposal_answered(
-    talk: list[Message], reply: int, tool: str, args: dict[str, Any], verbs: Any, since: int
+    talk: list[Message],
+    reply: int,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any,
+    since: int,
+    implied: Collection[str] = (),
 ) -> bool:
     """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
     ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
@@ -152,7 +163,8 @@ def _proposal_answered(
     the last agent's message since the previous write (``since``) that names the write (what it
     does and each argument's value, :func:`_proposes`) comes before it with no other offer and
     no user's "no" in between. So a confirmation asked twice, or a question answered between the
-    proposal and the yes, still answers it."""
+    proposal and the yes, still answers it. The arguments named in ``implied`` (:func:`identified`)
+    need not be said."""
     answered = _answered(talk[:reply])
     if answered is None or not _asks_consent(answered.content):
         return False
@@ -165,7 +177,7 @@ def _proposal_answered(
         elif message.role == "assistant" and message.content.strip():
             if _offers_other(message.content, tool, verbs):
                 return False
-            if _proposes(message, tool, args, verbs):
+            if _proposes(message, tool, args, verbs, implied):
                 return True
     return False
 
@@ -183,7 +195,7 @@ def _asks_consent(text: str) -> bool:
         return True
     return any(
         "?" in sentence and not _CLOSING_QUESTION.search(sentence)
-        for sentence in _SENTENCE_END.split(lowered)
+        for sentence in sentences(lowered)
     )
 
 
@@ -206,7 +218,9 @@ def _offers_other(text: str, tool: str, verbs: Any) -> bool:
     )
 
 
-def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> bool:
+def _proposes(
+    turn: Message, tool: str, args: dict[str, Any], verbs: Any, implied: Collection[str] = ()
+) -> bool:
     """Whether an agent's ``turn`` names the write ``tool`` with ``args`` as something it will do:
     it says what the write does (the tool's name, its first word, or one of ``verbs``), neither
     negated ("I won't cancel", "I will not cancel") nor as what a look-up would find ("check
@@ -219,15 +233,18 @@ def _proposes(turn: Message, tool: str, args: dict[str, Any], verbs: Any) -> boo
     ...     "I can't refund it; shall I cancel #W1?")]
     [True, False, False, True]
     """
-    return not unproposed(turn.content, tool, args, verbs)
+    return not unproposed(turn.content, tool, args, verbs, implied)
 
 
-def unproposed(text: str, tool: str, args: dict[str, Any], verbs: Any = ()) -> list[str]:
+def unproposed(
+    text: str, tool: str, args: dict[str, Any], verbs: Any = (), implied: Collection[str] = ()
+) -> list[str]:
     """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
     ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
     does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
     not at all; then the name of each argument whose value it does not say (one item of a list
-    left out leaves out the list). Empty when the turn names the write with its values.
+    left out leaves out the list), those named in ``implied`` (:func:`identified`) excepted.
+    Empty when the turn names the write with its values.
 
     >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
     >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
@@ -242,8 +259,56 @@ def unproposed(text: str, tool: str, args: dict[str, Any], verbs: Any = ()) -> l
     return ([] if named else [""]) + [
         name
         for name, value in args.items()
-        if not all(says(proposal, v) for v in _stated_values(value))
+        if name not in implied and not all(says(proposal, v) for v in _stated_values(value))
     ]
+
+
+def identified(trace: Trace, call: Call) -> list[str]:
+    """The arguments of the write ``call`` a proposal of it may leave out: those whose value is
+    the user's own id, which the user never sees ("sara_doe_496"), so cannot check in a proposal.
+
+    A value is the user's id when a lookup that identifies the user (a call of a tool tagged
+    :data:`IDENTIFYING_TAG`, ``find_user_id_by_email``) returned it before the write, called
+    with values the user had said (their email), and every such lookup returned that one id. A
+    write on another account stays to be named: its id came from no lookup of what the user said
+    (the agent looked up an email the user never gave, or made the id up), or the user said two
+    identities and the id is not the only one.
+
+    >>> trace = Trace.from_messages([{"role": "user", "content": "I'm ann@x.example."}], db={})
+    >>> trace.calls = [Call("find_user", {"email": "ann@x.example"}, "u1", position=1,
+    ...     tags=("auth",))]
+    >>> identified(trace, Call("set_address", {"user_id": "u1", "city": "Oslo"}, position=2))
+    ['user_id']
+    >>> identified(trace, Call("set_address", {"user_id": "u2", "city": "Oslo"}, position=2))
+    []
+    >>> trace.calls[0].args = {"email": "bob@x.example"}  # an email the user never said
+    >>> identified(trace, Call("set_address", {"user_id": "u1", "city": "Oslo"}, position=2))
+    []
+    """
+    ids = set()
+    for lookup in trace.calls:
+        if (
+            IDENTIFYING_TAG not in lookup.tags
+            or lookup.error is not None
+            or lookup.position >= call.position
+            or not isinstance(lookup.result, str)
+            or not lookup.result.strip()
+        ):
+            continue
+        said = normalize_text(
+            " ".join(
+                m.content
+                for m in trace.messages
+                if m.role == "user" and m.position < lookup.position
+            )
+        ).replace("\u2019", "'")
+        values = _stated_values(lookup.args)
+        if values and all(says(said, v) for v in values):
+            ids.add(lookup.result)
+    if len(ids) != 1:
+        return []
+    [user_id] = ids
+    return [name for name, value in call.args.items() if value == user_id]
 
 
 def _offered(proposal: str, action: str) -> bool:
