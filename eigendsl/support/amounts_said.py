@@ -4,11 +4,9 @@ number, nor a part of a day or a time."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from typing import Any
 
-from eigendsl.support.days_in_words import _ANY_DAY, _ANY_TIME, _MONTH_YEAR
 from eigendsl.support.numerals import _for_numbers, _numbers_said, _Said
 
 # Numbers a text says that are no amount: a list item's number at the start of a line, where
@@ -17,8 +15,12 @@ from eigendsl.support.numerals import _for_numbers, _numbers_said, _Said
 # ("ending in 4242", "**** 4242"; "ending in 95.50" is an amount), and a count of things: a
 # whole number before one thing ("1 gift card", "one order") or before things in the plural
 # within two words ("2 gift cards", "three orders"), and the first number of a range of counts
-# ("3 to 5 days", "3 or 4 weeks").
+# ("3 to 5 days", "3 or 4 weeks"), which is smaller than the second. A list of one item is a line
+# that starts with "1." or "1)" before words.
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t>*-]*(\d+)[.)]\s")
+
+
+_WORDS_AFTER = re.compile(r"\s*[^\W\d_]")  # a list item of one: "1. your refund is 95.50"
 
 
 _CARD_DIGITS = re.compile(
@@ -53,49 +55,41 @@ def _is_plural(word: str | None) -> bool:
     )
 
 
-# More numbers that are no amount: a percentage ("3.5%", "50 percent"), an ordinal ("1st", "the
-# 3rd"), a whole number right after a word that names an id ("account 12345678", "order no. 5",
-# "step 1", "page 3 of 10": the number after "of" too), and the day, the year and the hour of a
-# day or a time in words ("june 10 2025", "10 june", "june 2025", "10 am").
+# More numbers that are no amount: a percentage ("3.5%", "50 percent") and a whole number right
+# after a word that names an id ("account 12345678", "order no. 5", "step 1", "page 3 of 10":
+# the number after "of" too; "order number: 5", "no.: 5", but not "gift card: 120", where the
+# colon says what the card holds). ``numbers`` already leaves out ordinals and the day, year and
+# hour of a day or a time in words.
 _PERCENT = re.compile(r"\s?(?:%|per\s?cent\b|pct\b)")
-
-
-_ORDINAL = re.compile(r"(?:st|nd|rd|th)\b")
 
 
 _ID_NAME = re.compile(
     r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
-    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$"
+    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$|(?:\bnumber|\bno\.|#)\s*:\s*$"
 )
 
 
 _OF = re.compile(r"\s+of\s+")
 
 
-_DAY_OR_MAY = re.compile(r"\d+\s+may\.?")  # "a fee of 10 may apply" is no day
-
-
-def _days_and_times(content: str) -> list[tuple[int, int]]:
-    """Where ``content`` says a day in words or a time of day (:data:`_ANY_DAY`,
-    :data:`_ANY_TIME`, a month and a year); commas may part a day from its year."""
-    plain = content.replace(",", " ")
-    days = (m for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group()))
-    found = itertools.chain(days, _MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
-    return [m.span() for m in found]
-
-
 def _list_numbers(content: str) -> set[int]:
     """Where the numbers that start a line of ``content`` as a list item's (``1. ``, ``2) ``)
     stand, of those that are part of a list: another line starts with the number before or
-    after it.
+    after it, or it is a ``1`` before words, a list of one item (``1. Your refund is 95.50``).
 
     >>> text = "1. a\\n2) b\\n - 3. c\\n\\n7. d\\n95. e"
     >>> [text[start] for start in sorted(_list_numbers(text))]
     ['1', '2', '3']
+    >>> [sorted(_list_numbers(t)) for t in ("1. your refund", "1) your refund", "1. 95.50", "7. a")]
+    [[0], [0], [], []]
     """
-    items = [(int(m.group(1)), m.start(1)) for m in _LIST_ITEM.finditer(content)]
-    said = {number for number, _ in items}
-    return {start for number, start in items if number - 1 in said or number + 1 in said}
+    items = [(int(m.group(1)), m.start(1), m.end()) for m in _LIST_ITEM.finditer(content)]
+    said = {number for number, _, _ in items}
+    return {
+        start
+        for number, start, end in items
+        if {number - 1, number + 1} & said or number == 1 and _WORDS_AFTER.match(content, end)
+    }
 
 
 def _whole(number: _Said, content: str) -> bool:
@@ -127,6 +121,7 @@ def _counts(said: list[_Said], content: str) -> set[int]:
         if _is_count(number, content) or (
             index + 1 in counts
             and _whole(number, content)
+            and number.value < said[index + 1].value  # "a balance of 95 to 3 orders" is none
             and _RANGE_JOIN.fullmatch(content, number.end, said[index + 1].start)
         ):
             counts.add(index)
@@ -137,18 +132,20 @@ def amounts(text: Any) -> list[float]:
     """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
     but a list item's number at the start of a line where another line starts with the number
     before or after it (``1. Gift card: $120`` then ``2. ...``; a lone ``95. if ...`` is a
-    number), a card's last digits, 2 to 4 digits without a point (``ending in 4242``, ``****
-    4242``; ``ending in 95.50`` is an amount), a whole number that counts things, one thing
-    (``1 gift card``, ``one order``) or things in the plural within two words (``2 gift
-    cards``, ``three orders``), and both numbers of a range of counts (``within 3 to 5 days``,
-    ``3 or 4 weeks``), the word ``one`` alone (``the one you used``), a percentage
-    (``3.5%``, ``50 percent``), an ordinal (``1st``, ``the 3rd``), a whole number right after
-    a word that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``,
-    ``ticket``, ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``,
-    ``item``, ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both), and the day,
-    year or hour of a day or time in words (``June 10, 2025``, ``10 June``, ``10 am``). A
-    number with a currency sign or code, or a money word after it (``dollars``, ``cents``), is
-    always one.
+    number), or a ``1.`` before words, a list of one item (``1. Your refund is 95.50``), a
+    card's last digits, 2 to 4 digits without a point (``ending in 4242``, ``**** 4242``;
+    ``ending in 95.50`` is an amount), a whole number that counts things, one thing (``1 gift
+    card``, ``one order``) or things in the plural within two words (``2 gift cards``, ``three
+    orders``), and both numbers of a range of counts, the first the smaller (``within 3 to 5
+    days``, ``3 or 4 weeks``; ``95 to 3 orders`` says 95), the word ``one`` alone (``the one
+    you used``), a percentage (``3.5%``, ``50 percent``), and a whole number right after a word
+    that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``, ``ticket``,
+    ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``, ``item``,
+    ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both; after a colon only
+    ``number:`` and ``no.:``, as ``gift card: 120`` says an amount). ``numbers`` already leaves
+    out an ordinal (``1st``, ``the 3rd``) and the day, year or hour of a day or time in words
+    (``June 10, 2025``, ``10 June``, ``10 am``). A number with a currency sign or code, or a
+    money word after it (``dollars``, ``cents``), is always one.
 
     >>> amounts("You have 2 gift cards; the one ending in 4242 has $120.00 and 1 order.")
     [120.0]
@@ -167,7 +164,6 @@ def amounts(text: Any) -> list[float]:
         return []
     content = _for_numbers(text)
     found = []
-    days: list[tuple[int, int]] | None = None
     named_id_end = -1  # where the last number an id's name named ends ("page 3" of "page 3 of 10")
     numbers_said = _numbers_said(content)
     list_numbers, counts = _list_numbers(content), _counts(numbers_said, content)
@@ -190,12 +186,6 @@ def amounts(text: Any) -> list[float]:
             if index in counts:
                 continue
             if said == "one" or _PERCENT.match(after):
-                continue
-            if said[-1:].isdigit() and _ORDINAL.match(after):
-                continue
-            if days is None:
-                days = _days_and_times(content)
-            if any(start <= number.start and number.end <= end for start, end in days):
                 continue
         found.append(number.value)
     return found

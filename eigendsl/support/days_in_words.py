@@ -5,11 +5,13 @@ times a text says (:func:`days_or_times`)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from functools import lru_cache
 from typing import Any
 
 from eigendsl.support.dates import _DAY, date_problem
+from eigendsl.support.number_words import _ORDINALS
 
 _MONTHS = (
     "january february march april may june july august september october november december"
@@ -38,6 +40,24 @@ _NUMERIC_DAY = (
 )
 
 
+def _ordinal_in_words(day: int) -> str:
+    """The pattern of day ``day`` of a month as an ordinal in words, its tens and units joined
+    by a space or a hyphen: a day beside a month (``june eighteenth``, ``the first of july``)
+    or alone after a word that puts a day (``on the eighteenth``; ``the first is pending``
+    counts, it names no day).
+
+    >>> [re.fullmatch(_ordinal_in_words(d), w) is not None for d, w in (
+    ...     (1, "first"), (18, "eighteenth"), (21, "twenty-first"), (22, "twenty second"),
+    ...     (30, "thirtieth"), (31, "thirty-first"), (21, "first"))]
+    [True, True, True, True, True, True, False]
+    """
+    if day <= 20:
+        return _ORDINALS[day - 1]
+    if day % 10 == 0:
+        return "thirtieth"
+    return rf"{'twenty' if day < 30 else 'thirty'}[\s-]{_ORDINALS[day % 10 - 1]}"
+
+
 def _numeric_day(date: dt.date) -> str:
     """The one reading in digits of ``date`` (:data:`_NUMERIC_DAY`), or a pattern that meets
     nothing where the day and the month could swap."""
@@ -51,9 +71,11 @@ def _numeric_day(date: dt.date) -> str:
 def _spoken_day(day: str) -> re.Pattern[str]:
     """A day as people write it, in lower case and without commas: ``june 10 2025``,
     ``jun. 10th``, ``10 june``, ``the 10th of june 2025``, the day of the month alone, ``the
-    10th`` (its month and year taken as meant, as a year left out is), and in digits where the
-    day and the month cannot swap, ``6/18/2025``, ``18/6``, but not ``6/10``; another year
-    after it is another day, a time is none (``june 10 9:30 am``).
+    10th`` (its month and year taken as meant, as a year left out is), an ordinal in words
+    beside the month (``june eighteenth``, ``the eighteenth of june``) or alone after ``on the``,
+    ``by the``, ``until the``, ``from the``, ``since the`` (``on the eighteenth``), and in digits
+    where the day and the month cannot swap, ``6/18/2025``, ``18/6``, but not ``6/10``; another
+    year after it is another day, a time is none (``june 10 9:30 am``).
 
     >>> [bool(_spoken_day("2025-06-10").search(t)) for t in (
     ...     "tuesday june 10 2025", "on jun 10th.", "the 10th of june", "june 10 2024", "june 100",
@@ -63,22 +85,43 @@ def _spoken_day(day: str) -> re.Pattern[str]:
     >>> [bool(_spoken_day("2025-06-18").search(t)) for t in (
     ...     "on 6/18/2025.", "on 18/06/25", "by 6/18", "on 6/18/2024", "july the 18th")]
     [True, True, True, False, False]
+    >>> [bool(_spoken_day("2025-06-18").search(t)) for t in (
+    ...     "june eighteenth 2025", "the eighteenth of june", "on the eighteenth.",
+    ...     "the eighteenth", "on the eighteenth order", "july eighteenth", "june eighteenth 2024")]
+    [True, True, True, False, False, False, False]
     """
     date = dt.date.fromisoformat(day)
     full = _MONTHS[date.month - 1]
     sept = r"|sept\.?" if date.month == 9 else ""
     month = rf"(?:{full}|{full[:3]}\.?{sept})"
-    return _day_in_words(month, rf"0?{date.day}", rf"{date.year}\b", _numeric_day(date))
+    words = _ordinal_in_words(date.day)
+    return _day_in_words(month, rf"0?{date.day}", words, rf"{date.year}\b", _numeric_day(date))
 
 
-def _day_in_words(month: str, number: str, year: str, digits: str) -> re.Pattern[str]:
-    """The words of a day whose month, day of the month, year and form in digits are the
-    patterns given: the one pattern of :func:`_spoken_day` and :data:`_ANY_DAY`."""
+# Where a day of the month in words alone is one: after "on the", "by the", "until the", "from
+# the", "since the" (not after "the" alone: "the second is delivered" names no day). Beside a
+# month, an ordinal after the tens of a longer one is no day ("first" of "twenty first of june").
+_PUT_A_DAY = r"\b(?:on|by|until|till|through|from|since)\s+the\s+"
+
+
+_NOT_IN_WORDS_BEFORE = r"(?<![\w-])(?<!twenty\s)(?<!thirty\s)"
+
+
+def _day_in_words(month: str, number: str, words: str, year: str, digits: str) -> re.Pattern[str]:
+    """The words of a day whose month, day of the month in digits and as an ordinal in words,
+    year and form in digits are the patterns given: the one pattern of :func:`_spoken_day` and
+    :data:`_ANY_DAY`."""
     alone = rf"{_NO_MONTH_BEFORE}\bthe\s+{number}(?:st|nd|rd|th)(?!\d){_ORDINAL_END}"
+    alone_in_words = rf"{_PUT_A_DAY}(?:{words})\b{_ORDINAL_END}"
     number = rf"{number}(?:st|nd|rd|th)?"
     year = rf"(?:\s+{year}|(?!\s+\d{{4}}\b))"  # its year, or none
+    in_words = (
+        rf"\b{month}\s+(?:{words})\b{year}"
+        rf"|{_NOT_IN_WORDS_BEFORE}(?:{words})\s+of\s+{month}\b{year}"
+    )
     return re.compile(
-        rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}|{alone}|{digits}"
+        rf"\b{month}\s+{number}(?!\d){year}|\b{number}\s+(?:of\s+)?{month}\b{year}|{alone}"
+        rf"|{in_words}|{alone_in_words}|{digits}"
     )
 
 
@@ -121,7 +164,11 @@ _ANY_MONTH = "|".join(rf"{m}|{m[:3]}\.?" for m in _MONTHS) + r"|sept\.?"
 
 
 _ANY_DAY = _day_in_words(
-    rf"(?:{_ANY_MONTH})", r"(?:[12]\d|3[01]|0?[1-9])", r"\d{4}\b", _NUMERIC_DAY
+    rf"(?:{_ANY_MONTH})",
+    r"(?:[12]\d|3[01]|0?[1-9])",
+    "|".join(_ordinal_in_words(day) for day in range(31, 0, -1)),
+    r"\d{4}\b",
+    _NUMERIC_DAY,
 )
 
 
@@ -131,6 +178,25 @@ _MONTH_YEAR = re.compile(rf"\b(?:{_ANY_MONTH})\s+\d{{4}}\b")  # for amounts: "ju
 _ANY_TIME = _time_in_words(
     r"(?:[01]?\d|2[0-3]):[0-5]\d", r"(?:1[0-2]|0?[1-9])(?::[0-5]\d)?", "[ap]", ("noon", "midnight")
 )
+
+
+_DAY_OR_MAY = re.compile(r"\d+\s+may\.?")  # "a fee of 10 may apply" is no day
+
+
+@lru_cache(maxsize=4096)
+def _days_and_times(content: str) -> tuple[tuple[int, int], ...]:
+    """Where ``content`` says a day in words or a time of day (:data:`_ANY_DAY`,
+    :data:`_ANY_TIME`, a month and a year), whose numbers are none of their own; commas may
+    part a day from its year. Cached: ``said`` asks it of a message once a number it checks.
+
+    >>> text = "on june 10, 2025 at 10 am, june 2025, a fee of 10 may apply"
+    >>> [text[start:end] for start, end in _days_and_times(text)]
+    ['june 10, 2025', 'june 2025', '10 am']
+    """
+    plain = content.replace(",", " ")
+    days = (m for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group()))
+    found = itertools.chain(days, _MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
+    return tuple(m.span() for m in found)
 
 
 def is_day_or_time(value: Any) -> bool:

@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from eigendsl.support.days_in_words import _days_and_times
+from eigendsl.support.number_words import _IN_WORDS, _ORDINAL_AFTER, _SCALES, _in_words
+
 # A decimal comma: between digits, one or two digits after it (``25,0``, ``12,50``); three
 # (``1,093``) make a thousands separator, which goes with the other commas.
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
@@ -89,37 +92,14 @@ _NUMBER = re.compile(
 )
 
 
-# A number in words: the cardinals an agent says an amount in ("two hundred and five",
-# "twenty-five", "twelve point five"), read exactly; ordinals, fractions and "a dozen" are none.
-_UNITS = {
-    word: value
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen".split()
-    )
-}
+# A minus sign or a dash as typesetting writes a hyphen (the minus sign U+2212, U+2010 to U+2013,
+# the small and the full-width hyphen-minus) reads as one: U+2212 before "$50.00" makes -50. An
+# em dash (U+2014) is punctuation ("the total\u201450.00\u2014was refunded"), no sign.
+_AS_HYPHEN = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"))
 
 
-_TENS = {
-    word: 10 * value
-    for value, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)
-}
-
-
-_SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-
-
-_STARTING_WORD = "|".join(sorted([*_UNITS, *_TENS], key=len, reverse=True))  # not "hundred"
-
-
-_NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", *_SCALES], key=len, reverse=True))
-
-
-_IN_WORDS = re.compile(
-    rf"(?<![\w-])(?:an?\s+(?:hundred|thousand|million|billion)|{_STARTING_WORD})"
-    rf"(?:(?:[\s-]+|\s+and\s+)(?:{_NUMBER_WORD}))*"
-    rf"(?:\s+point(?:\s+(?:{'|'.join(_UNITS)}))+)?(?![\w-])"
-)
+# A number with an ordinal's ending ("1st", "the 3rd") is none: it names a place in an order.
+_ORDINAL_ENDING = re.compile(r"(?:st|nd|rd|th)\b")
 
 
 # A currency code or sign before a number, touching it or not: "usd25", "us$ 25", "€25".
@@ -149,70 +129,6 @@ _MONEY_AFTER = re.compile(
 
 # "25 dollars and 50 cents", "$25 and 50 cents": one amount, 25.5.
 _AND_CENTS = (re.compile(r"\s*(?:dollars?\s+)?and\s+$"), re.compile(r"\s*cents?\b"))
-
-
-def _in_words(run: str) -> list[tuple[float, int, int]]:
-    """The numbers a run of number words (a match of :data:`_IN_WORDS`) says, each with its
-    start and end in ``run``: one number as long as its words make one, a new one where they
-    cannot go on ("five twenty" is 5 and 20); "point" and the digits after it end the last.
-
-    >>> [n for n, _, _ in _in_words("two hundred and five")], _in_words("five twenty")
-    ([205.0], [(5.0, 0, 4), (20.0, 5, 11)])
-    >>> [[n for n, _, _ in _in_words(w)] for w in ("twenty-five", "a thousand and one",
-    ...     "one million two hundred thousand", "twelve point five", "one and two")]
-    [[25.0], [1001.0], [1200000.0], [12.5], [1.0, 2.0]]
-    """
-    found: list[tuple[float, int, int]] = []
-    total = group = 0
-    last, smallest, start, end = "", 0, 0, 0  # last: "unit", "teen", "ten", "hundred", a scale
-    words = list(re.finditer(r"[a-z]+", run))
-    for index, match in enumerate(words):
-        word = match.group()
-        if word == "point":
-            digits = "".join(str(_UNITS[w.group()]) for w in words[index + 1 :])
-            found.append((float(f"{total + group}.{digits}"), start, words[-1].end()))
-            return found
-        if word in ("a", "an", "and"):
-            if word == "and" and last and last not in ("hundred", *_SCALES):  # "one and two"
-                found.append((float(total + group), start, end))
-                total = group = smallest = 0
-                last = ""
-            continue
-        fits = bool(last) and (
-            word in _UNITS
-            and (last in ("hundred", *_SCALES) or last == "ten" and _UNITS[word] < 10)
-            or word in _TENS
-            and last in ("hundred", *_SCALES)
-            or word == "hundred"
-            and last in ("unit", "teen", "ten")
-            and group % 100 > 0
-            or word in _SCALES
-            and last in ("unit", "teen", "ten", "hundred")
-            and (not smallest or _SCALES[word] < smallest)
-        )
-        if last and not fits:
-            found.append((float(total + group), start, end))
-            total = group = smallest = 0
-            last = ""
-        if not last:
-            start = match.start()
-            if index and words[index - 1].group() in ("a", "an"):
-                start = words[index - 1].start()
-                group = 1
-        if word in _UNITS:
-            group += _UNITS[word]
-            last = "teen" if _UNITS[word] >= 10 else "unit"
-        elif word in _TENS:
-            group, last = group + _TENS[word], "ten"
-        elif word == "hundred":
-            group, last = max(group, 1) * 100, "hundred"
-        else:
-            total += max(group, 1) * _SCALES[word]
-            group, last, smallest = 0, word, _SCALES[word]
-        end = match.end()
-    if last:
-        found.append((float(total + group), start, end))
-    return found
 
 
 # A minus sign where a currency sign or code parts it from the digits (``-$50``, ``-usd 50``;
@@ -258,25 +174,47 @@ def _signed(content: str, value: float, start: int) -> float:
     return -value
 
 
+def _money(content: str, start: int, end: int) -> bool:
+    """Whether the number from ``start`` to ``end`` of ``content`` is written as money: a
+    currency sign or code before it, or a money word or code after it."""
+    return bool(
+        _MONEY_BEFORE.search(content, max(0, start - 8), start) or _MONEY_AFTER.match(content, end)
+    )
+
+
+def _of_its_own(content: str, start: int, end: int) -> bool:
+    """Whether the digits from ``start`` to ``end`` of ``content`` are a number of its own: not
+    an ordinal (``1st``, ``the 3rd``), nor the day, the year or the hour of a day or a time in
+    words (``june 10 2025``, ``10 june``, ``june 2025``, ``10 am``), unless written as money."""
+    if _ORDINAL_ENDING.match(content, end):
+        return False
+    return _money(content, start, end) or not any(
+        day_start <= start and end <= day_end for day_start, day_end in _days_and_times(content)
+    )
+
+
 def _digits(content: str) -> list[tuple[float, int, int]]:
     """The numbers ``content`` says in digits by the rules of ``said``, each with its start and
-    end: signed (``-$50.00`` and ``minus 50`` are -50) and both ends of a range (``between
-    10-20``).
+    end: signed (``-$50.00`` and ``minus 50`` are -50, and so with a minus sign, U+2212, or an
+    en dash), both ends of a range (``between 10-20``), none an ordinal or a part of a day or a
+    time in words (:func:`_of_its_own`).
 
     >>> [v for v, _, _ in _digits("-$50.00, is minus 50; $100 minus $20, from 10-20; w-50")]
     [-50.0, -50.0, 100.0, 20.0, 10.0, 20.0]
+    >>> [v for v, _, _ in _digits("\u221250.00 on june 10 2025, the 3rd, at 10 am; 10 may apply")]
+    [-50.0, 10.0]
     """
+    content = content.translate(_AS_HYPHEN)  # same length: the spans hold for ``content``
     found = [
         (_signed(content, float(m.group()), m.start()), m.start(), m.end())
         for m in _NUMBER.finditer(content)
+        if _of_its_own(content, m.start(), m.end())
     ]
     for match in _RANGE.finditer(content):
         start, end = match.span()
         if (
-            _RANGE_BEFORE.search(content, max(0, start - 8), start)
-            or _MONEY_BEFORE.search(content, max(0, start - 8), start)
-            or _MONEY_AFTER.match(content, end)
-        ):
+            _RANGE_BEFORE.search(content, max(0, start - 8), start) or _money(content, start, end)
+        ) and _of_its_own(content, start, end):
             found.append((float(match.group(1)), match.start(1), match.end(1)))
             found.append((float(match.group(2)), match.start(2), match.end(2)))
     return sorted(found, key=lambda span: span[1])
@@ -294,21 +232,23 @@ class _Said:
 
 def _for_numbers(text: Any) -> str:
     """Text as :func:`numbers` reads it: as :func:`normalize_text` gives it, but for the commas
-    between words, which part numbers in words ("one hundred, one" is 100 and 1).
+    between words, which part numbers in words ("one hundred, one" is 100 and 1), and with a
+    minus sign or a dash read as a hyphen (:data:`_AS_HYPHEN`).
 
     >>> _for_numbers("One hundred, one; 1,093.34 or 25,0")
     'one hundred, one; 1093.34 or 25.0'
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    text = _point_grouped(_ISO_T.sub(" ", str(text).lower().translate(_AS_HYPHEN)))
     return _glue_thousands(re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text)))
 
 
 def _numbers_said(content: str) -> list[_Said]:
     """Every number ``content`` (as :func:`_for_numbers` gives it) says, in order: in digits
     by the rules of ``said``, after a currency code ("usd25"), with a scale ("25k", "1.5
-    million"), and in words; "25 dollars and 50 cents" is one, 25.5, and "50 cents" is 0.5."""
+    million"), and in words but for those of an ordinal ("twenty first"); "25 dollars and 50
+    cents" is one, 25.5, and "50 cents" is 0.5."""
     spans: list[tuple[float, int, int]] = []
     coded = (
         (_signed(content, float(m.group(1)), m.start(1)), m.start(1), m.end(1))
@@ -322,9 +262,12 @@ def _numbers_said(content: str) -> list[_Said]:
             end = scale.end()
         spans.append((value, start, end))
     for match in _IN_WORDS.finditer(content):
+        said_in_words = _in_words(match.group())
+        if _ORDINAL_AFTER.match(content, match.end()):
+            said_in_words = said_in_words[:-1]  # "twenty" of "twenty first"
         spans.extend(
             (_signed(content, n, match.start() + s), match.start() + s, match.start() + e)
-            for n, s, e in _in_words(match.group())
+            for n, s, e in said_in_words
         )
     said: list[_Said] = []
     for value, start, end in sorted(set(spans), key=lambda span: span[1]):
@@ -345,11 +288,12 @@ def _numbers_said(content: str) -> list[_Said]:
 
 def numbers(text: Any) -> list[float]:
     """``numbers(text)``: the numbers ``text`` says, in order: in digits by the rules of
-    ``said`` (a number of its own, not the digits of an id, a date, a time or a phone number; a
-    decimal comma read as a point, other commas dropped), and also glued to a currency code
+    ``said`` (a number of its own, not the digits of an id, a date, a time or a phone number,
+    nor an ordinal or the day, year or hour of a day or a time in words, ``June 10``, ``10 am``;
+    a decimal comma read as a point, other commas dropped), and also glued to a currency code
     (``USD25``), with a scale (``25k``, ``1.5 million``, ``3 hundred``) and in words (``two
-    hundred and five``, ``twelve point five``); ``25 dollars and 50 cents`` is 25.5, ``50
-    cents`` 0.5. Null says none.
+    hundred and five``, ``twelve point five``; an ordinal in words, ``twenty first``, is none);
+    ``25 dollars and 50 cents`` is 25.5, ``50 cents`` 0.5. Null says none.
 
     >>> numbers("Gift card gift_6690: $1,120.50 left (was 25,0) on 2025-10-14 at 14:00; order #W12")
     [1120.5, 25.0]
