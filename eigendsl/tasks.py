@@ -169,7 +169,8 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
         diag.error(
             span,
             f"unknown check '{check}'"
-            + did_you_mean(
+            + diag.did_you_mean(
+                "check",
                 check,
                 analyzer.resolved.checks,
                 "declare it with 'check NAME(...)' in a checker file",

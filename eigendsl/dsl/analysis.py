@@ -232,7 +232,7 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
                 self.diag.error(
                     span,
                     f"guard for unknown tool '{tool_name}'"
-                    + did_you_mean(tool_name, self.spec.tools),
+                    + self.diag.did_you_mean("tool", tool_name, self.spec.tools),
                 )
             elif all(t[0] != tool_name for t in tools):
                 tools.append((tool_name, span, tool))
