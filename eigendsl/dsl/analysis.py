@@ -203,7 +203,6 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
             self._check(check)
         self.use_cycles()
         self.unused_blocks()
-        self.unread_constants()
         return self.resolved
 
     def _scope(self, kind: str, names: tuple[tuple[str, Type], ...], owner: str = "") -> Scope:
