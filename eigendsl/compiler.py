@@ -85,6 +85,7 @@ def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, 
         resolved = analyzer.declarations(loaded.modules)
         bodies = declarative_tools(loaded, analyzer, diag, seed, seed_sound)
         templates = check_templates(loaded, analyzer, diag)
+        analyzer.unread_constants()  # the templates' parameter sources read them too
     check_tool_tags(loaded, analyzer.tags_named, diag)
     return (loaded, seed, resolved, templates, bodies, diag), seed_sound
 

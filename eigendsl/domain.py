@@ -293,16 +293,23 @@ def check_python_tools(loaded: LoadedSpec, diag: Diagnostics) -> None:
                         f"'{function}' (def at {at_def}) has no parameter '{param}', "
                         f"which tool '{tool_name}' declares",
                     )
+            defaulted = _defaulted(args)
             for arg in (args.args + args.kwonlyargs)[1:]:
                 extra = arg.arg
                 if extra in DOMAIN_CLOCK and getattr(loaded.spec, extra) is not None:
                     continue  # the domain's date or time of day, passed by the runtime
-                if extra not in tool.params:
+                if extra not in tool.params and extra not in defaulted:
+                    # a parameter with a default is harmless: the runtime passes only the
+                    # declared arguments, so the function always takes its default
                     at_arg = Span(str(path), arg.lineno, arg.col_offset + 1)
                     diag.error(
                         span,
                         f"'{function}' takes '{extra}' (at {at_arg}), "
-                        f"which tool '{tool_name}' does not declare" + _CLOCK_HINTS.get(extra, ""),
+                        f"which tool '{tool_name}' does not declare"
+                        + _CLOCK_HINTS.get(
+                            extra,
+                            "; declare it under the tool's params, or give it a default in the def",
+                        ),
                     )
 
 
@@ -313,6 +320,15 @@ _CLOCK_HINTS = {
 }
 
 
+def _defaulted(args: pyast.arguments) -> set[str]:
+    """The parameters of a def that have a default, positional and keyword-only."""
+    positional = args.posonlyargs + args.args
+    has_default = {a.arg for a in positional[len(positional) - len(args.defaults) :]}
+    return has_default | {
+        a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    }
+
+
 def _check_python_defaults(
     loaded: LoadedSpec, tool_name: str, function: str, args: pyast.arguments, diag: Diagnostics
 ) -> None:
@@ -320,11 +336,7 @@ def _check_python_defaults(
     the Python function too: the runtime passes only the arguments a call gives, so every call
     without it would be a TypeError, an internal error of the tool."""
     positional = args.posonlyargs + args.args
-    has_default = {a.arg for a in positional[len(positional) - len(args.defaults) :]}
-    has_default |= {
-        a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
-    }
-    required = {a.arg for a in positional + args.kwonlyargs} - has_default
+    required = {a.arg for a in positional + args.kwonlyargs} - _defaulted(args)
     params = loaded.raw["tools"][tool_name].get("params")
     for name, param in loaded.spec.tools[tool_name].params.items():
         if name not in required or not (param.optional or param.default is not None):

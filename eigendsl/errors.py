@@ -239,6 +239,10 @@ _UNKNOWN = {
 }
 
 
+#: The kinds of names a checker file declares.
+_CHECKER_KINDS = ("check", "rule", "block", "let")
+
+
 @dataclass
 class Diagnostics:
     """Collects diagnostics during a compile so that all are reported together.
@@ -260,6 +264,9 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
     consequences: list[re.Pattern[str]] = field(default_factory=list)
+    #: by kind, the names whose declarations were left out: a misspelling of one is still
+    #: suggested it (:meth:`did_you_mean`), not a name that survived and only looks alike
+    left_out_names: dict[str, list[str]] = field(default_factory=dict)
 
     def left_out(self, kind: str, name: str | None = None) -> None:
         """The declaration of the ``kind`` (``tool``, ``table``, ``check``...) ``name``, or of
@@ -267,6 +274,34 @@ class Diagnostics:
         said = _UNKNOWN.get(kind, f"unknown {kind} '{{}}'")
         named = "[^']*" if name is None else re.escape(name)
         self.consequences.append(re.compile(re.escape(said).replace(r"\{\}", named)))
+        if name is not None:
+            self.left_out_names.setdefault(kind, []).append(name)
+
+    def did_you_mean(
+        self, kind: str | tuple[str, ...], name: str, candidates: object, then: str = ""
+    ) -> str:
+        """:func:`did_you_mean` among ``candidates`` and the names of ``kind`` (or of each of
+        the kinds) left out for an error, so that a misspelling of a tool whose entry is wrong
+        is not said to be another tool that only looks alike; one left out is said to be.
+
+        >>> diag = Diagnostics()
+        >>> diag.left_out("tool", "refund")
+        >>> diag.did_you_mean("tool", "refnd", ["find"])
+        "; did you mean 'refund'? (tool 'refund' was left out for the error reported in its entry)"
+        """
+        kinds = (kind,) if isinstance(kind, str) else kind
+        left_out = {n: k for k in kinds for n in self.left_out_names.get(k, [])}
+        known = [str(c) for c in candidates]  # type: ignore[attr-defined]
+        close = closest(name, [*known, *left_out])
+        if close is None or close not in left_out:
+            return did_you_mean(name, candidates, then)
+        # a checker file is left out whole, for a syntax error anywhere in it
+        where = "its checker file" if left_out[close] in _CHECKER_KINDS else "its entry"
+        hint = (
+            f"; did you mean '{close}'? ({left_out[close]} '{close}' was left out for the error "
+            f"reported in {where})"
+        )
+        return f"{hint} {then[0].upper()}{then[1:]}" if then else hint
 
     def is_left_out(self, kind: str, name: str) -> bool:
         """Whether the ``kind`` ``name`` was left out for an error already reported (what

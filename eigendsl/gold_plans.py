@@ -65,7 +65,7 @@ def check_gold(info: TemplateInfo, loaded: LoadedSpec, diag: Diagnostics) -> Non
             diag.error(
                 span,
                 f"gold step {index + 1} calls unknown tool '{step.tool}'"
-                f"{did_you_mean(step.tool, tools)}",
+                f"{diag.did_you_mean('tool', step.tool, tools)}",
             )
             continue
         args_raw = step_raw.get(step.tool) if step.tool in step_raw else step_raw.get("args", {})

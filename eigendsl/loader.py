@@ -34,7 +34,7 @@ from eigendsl.salvage import (
     follows_from_cuts,
     plain_path,
 )
-from eigendsl.spec import DomainSpec
+from eigendsl.spec import DomainSpec, yaml_type_hint
 from eigendsl.spec_files import expand_patterns, leave_out_declarations
 from eigendsl.task_spec import TaskFile
 from eigendsl.yaml_files import load_file, read_text
@@ -131,6 +131,8 @@ def _sentence(error: ErrorDetails, loc: tuple[Any, ...], model: Any) -> str:
             if isinstance(given, str)
             else ""
         )
+        if loc[-1] == "type" and (written := yaml_type_hint(given)) is not None:
+            hint = f"; {written}"
         return f"{where}: {error['msg'].lower()}{hint}"
     if kind in _BOUNDS:  # pydantic's "Input should be greater than or equal to 2"
         bound = next(iter((error.get("ctx") or {}).values()), "?")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from eigendsl.errors import Diagnostics, Span, did_you_mean
+from eigendsl.errors import Diagnostics, Span
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import FieldType
 from eigendsl.support import key_step, named, place
@@ -84,7 +84,8 @@ def check_references(
                     path = [*table_path, *(part for step in steps for part in _yaml_keys(step))]
                     diag.error(
                         locate(loaded.raw, path, at_file),
-                        f"{describe(steps)} refers to unknown table '{ref}'{did_you_mean(ref, db)}",
+                        f"{describe(steps)} refers to unknown table '{ref}'"
+                        f"{diag.did_you_mean('table', ref, db)}",
                     )
     for tool_name, tool in loaded.spec.tools.items():
         for p_name, param in tool.params.items():
@@ -96,7 +97,7 @@ def check_references(
                     diag.error(
                         locate(loaded.raw, path, at_file),
                         f"{what} of tool '{tool_name}' refers to unknown table '{ref}'"
-                        f"{did_you_mean(ref, db)}",
+                        f"{diag.did_you_mean('table', ref, db)}",
                     )
     row_type = {
         name: FieldType(type="object", fields=t.fields)

@@ -32,6 +32,43 @@ from eigendsl.support import date_problem, time_problem
 SCALAR_TYPES = ("string", "int", "float", "bool", "date", "time", "any")
 TYPE_NAMES = (*SCALAR_TYPES, "enum", "list", "object", "map")
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: A type written in brackets, as a checker file writes a list's (``list[string]``)
+_BRACKETED = re.compile(r"^\s*(\w+)\s*\[(.*)\]\s*(\?)?\s*$")
+
+
+def as_yaml_type(written: str) -> str | None:
+    """How YAML writes the type ``written`` in brackets, the checker files' spelling of a list
+    (``list[string]``), or None where it is not such a type.
+
+    >>> as_yaml_type("list[string]"), as_yaml_type("list[list[int]]?"), as_yaml_type("str")
+    ('{type: list, items: string}', '{type: list, items: {type: list, items: int}, \
+optional: true}', None)
+    >>> as_yaml_type("map[float]")
+    '{type: map, of: float}'
+    """
+    match = _BRACKETED.match(written)
+    if match is None or match.group(1) not in ("list", "map"):
+        return None
+    inner = match.group(2).strip()
+    inner = as_yaml_type(inner) or (inner if inner.rstrip("?") in TYPE_NAMES else None)
+    if inner is None:
+        return None
+    key = "items" if match.group(1) == "list" else "of"
+    optional = ", optional: true" if match.group(3) else ""
+    return f"{{type: {match.group(1)}, {key}: {inner}{optional}}}"
+
+
+def yaml_type_hint(written: object) -> str | None:
+    """What to write for a type given in brackets, as a checker file writes a list's
+    (``list[string]``) or as Python writes a mapping's (``map[float]``).
+
+    >>> print(yaml_type_hint("list[string]"))
+    write this type as {type: list, items: string} in YAML ('list[...]' is checker files' spelling)
+    """
+    if not isinstance(written, str) or (yaml := as_yaml_type(written)) is None:
+        return None
+    dsl = " ('list[...]' is checker files' spelling)" if yaml.startswith("{type: list") else ""
+    return f"write this type as {yaml} in YAML{dsl}"
 
 
 class Model(BaseModel):
@@ -172,6 +209,9 @@ class FieldType(Model):
             optional = data.endswith("?")
             name = data.rstrip("?")
             if name not in TYPE_NAMES:
+                hint = yaml_type_hint(data)
+                if hint is not None:
+                    raise ValueError(f"unknown type '{data}'; {hint}")
                 expected = f"expected one of {', '.join(TYPE_NAMES)}"
                 raise ValueError(
                     f"unknown type '{name}'" + did_you_mean(name, TYPE_NAMES, expected)

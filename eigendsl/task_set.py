@@ -14,7 +14,7 @@ import jinja2
 
 from eigendsl import support as rt
 from eigendsl.domain import UNCHECKED
-from eigendsl.errors import Diagnostics, Span, did_you_mean, first_few
+from eigendsl.errors import Diagnostics, Span, first_few
 from eigendsl.field_values import value_matches
 from eigendsl.loader import LoadedSpec
 from eigendsl.task_spec import TemplateParam
@@ -121,7 +121,7 @@ def concrete_tasks(
                 diag.error(
                     raw_task.value_span("template") if isinstance(raw_task, MarkedDict) else span,
                     f"task '{task.id}' uses unknown template '{task.template}'"
-                    f"{did_you_mean(task.template, templates)}",
+                    f"{diag.did_you_mean('template', task.template, templates)}",
                 )
                 continue
             if task.id in seen_ids:

@@ -9,7 +9,7 @@ from typing import Any
 
 from eigendsl import support as rt
 from eigendsl.change_mind import check_change_mind, first_value_context
-from eigendsl.codegen.pyexpr import ExprCompiler
+from eigendsl.codegen.pyexpr import ExprCompiler, param_local
 from eigendsl.domain import parse_embedded
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Analyzer, Scope
@@ -63,15 +63,19 @@ class TemplateInfo:
 
 
 def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> Any:
-    """A function ``(db, p_<earlier param>=...) -> candidates`` built from the query's AST."""
+    """A function ``(db, p_<earlier param>=...) -> candidates`` built from the query's AST; the
+    spec's constants it reads are bound once, before it, being the same in every draw."""
     import ast as pyast
 
-    expr = ExprCompiler(
+    compiler = ExprCompiler(
         analyzer.resolved.table_rows,
         analyzer.resolved.constants,
+        env={p: param_local(p) for p in earlier},  # a parameter, not a constant of its name
         optional_reads=analyzer.resolved.optional_reads,
-    ).query(query)
-    names = ["db", *(f"p_{p}" for p in earlier)]
+        spec_constants=analyzer.resolved.spec_constants,
+    )
+    expr = compiler.query(query)
+    names = ["db", *(param_local(p) for p in earlier)]
     lam = pyast.Lambda(
         args=pyast.arguments(
             posonlyargs=[],
@@ -82,10 +86,22 @@ def _compile_source(query: A.Query, analyzer: Analyzer, earlier: list[str]) -> A
         ),
         body=expr,
     )
-    code = compile(
-        pyast.fix_missing_locations(pyast.Expression(body=lam)), "<param source>", "eval"
-    )
-    return eval(code, {"rt": rt})  # noqa: S307 - code built from our own AST, literals are constants
+    source = pyast.Assign(targets=[pyast.Name(id="source", ctx=pyast.Store())], value=lam)
+    module = pyast.Module(body=[*compiler.prelude, source], type_ignores=[])
+    found: dict[str, Any] = {"rt": rt}
+    # code built from our own AST, literals are constants
+    exec(compile(pyast.fix_missing_locations(module), "<param source>", "exec"), found)  # noqa: S102
+    return found["source"]
+
+
+def _hidden_constants(query: A.Query, params: dict[str, Type], analyzer: Analyzer) -> None:
+    """An error at each read of a parameter in ``query`` that is named like a constant of the
+    spec: the source reads the parameter, and its reader may take it for the constant."""
+    for node in A.walk(query):
+        if isinstance(node, A.Name) and node.id in params:
+            analyzer.hidden_constant(
+                node.id, node.span, "this reads the template's parameter, which is", "source"
+            )
 
 
 def check_templates(
@@ -115,8 +131,15 @@ def check_templates(
                         names = list(template.params)
                         later = tuple(names[names.index(p_name) + 1 :])
                         owner = f"a parameter of template '{name}'"
-                        scope = Scope("query", tuple(param_types.items()), later, owner=owner)
+                        scope = Scope(
+                            "query",
+                            tuple(param_types.items()),
+                            later,
+                            owner=owner,
+                            constants=analyzer.constant_types,
+                        )
                         got = analyzer.query(query, scope)
+                        _hidden_constants(query, param_types, analyzer)
                         if not assignable(got, declared):
                             diag.error(
                                 query.span,
@@ -169,7 +192,8 @@ def _check_check_binding(info: TemplateInfo, analyzer: Analyzer, diag: Diagnosti
         diag.error(
             span,
             f"unknown check '{check}'"
-            + did_you_mean(
+            + diag.did_you_mean(
+                "check",
                 check,
                 analyzer.resolved.checks,
                 "declare it with 'check NAME(...)' in a checker file",

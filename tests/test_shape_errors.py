@@ -140,8 +140,9 @@ def test_a_template_of_the_wrong_shape_is_left_out_with_its_tasks(mini: Path) ->
         "lines), not 'oops'",
         "mini/tasks/cancel.yaml:5:5: unknown key 'parms'; did you mean 'params'? Expected one of "
         "description, family, params, user, gold, check, sample",
-        # cancel-ann's template is left out; 'cancl' is no template's name either way
-        "mini/tasks/more.yaml:2:26: task 'more' uses unknown template 'cancl'",
+        # cancel-ann's template is left out; 'cancl' is a misspelling of it, said so
+        "mini/tasks/more.yaml:2:26: task 'more' uses unknown template 'cancl'; did you mean "
+        "'cancel'? (template 'cancel' was left out for the error reported in its entry)",
     ]
 
 
@@ -187,13 +188,14 @@ def test_a_checker_file_that_does_not_parse_leaves_its_constants_and_blocks_unkn
     mini: Path,
 ) -> None:
     # shared.chk's constant and block, used in more.chk, are not said to be unknown there; a
-    # misspelt block is
+    # misspelt block is, with the block left out as its likely meaning
     shared = 'let denials = ["cannot"]\n\nblock told(x: string):\n    require said x\n    forbid\n'
     edit(mini, "checks/shared.chk", None, shared)
     more = 'check more():\n    use told("a")\n    require said denials\n    use tld\n'
     edit(mini, "checks/more.chk", None, more)
     assert _reported(mini) == [
-        "mini/checks/more.chk:4:9: unknown rule or block 'tld'",
+        "mini/checks/more.chk:4:9: unknown rule or block 'tld'; did you mean 'told'? (block "
+        "'told' was left out for the error reported in its checker file)",
         "mini/checks/shared.chk:5:11: unexpected end of the line",
     ]
 

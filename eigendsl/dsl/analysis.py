@@ -203,7 +203,6 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
             self._check(check)
         self.use_cycles()
         self.unused_blocks()
-        self.unread_constants()
         return self.resolved
 
     def _scope(self, kind: str, names: tuple[tuple[str, Type], ...], owner: str = "") -> Scope:
@@ -232,7 +231,7 @@ class Analyzer(UseChecker, ConstantChecker, EventTyper):
                 self.diag.error(
                     span,
                     f"guard for unknown tool '{tool_name}'"
-                    + did_you_mean(tool_name, self.spec.tools),
+                    + self.diag.did_you_mean("tool", tool_name, self.spec.tools),
                 )
             elif all(t[0] != tool_name for t in tools):
                 tools.append((tool_name, span, tool))

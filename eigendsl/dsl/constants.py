@@ -88,8 +88,8 @@ class ConstantChecker:
             if constant not in self.let_reads:
                 self.diag.warning(
                     constant.name_span,
-                    f"constant '{constant.name}' is read by no guard, rule, check, block or "
-                    "constant; read it, or remove it",
+                    f"constant '{constant.name}' is read by no guard, rule, check, block, "
+                    "constant or template parameter's source; read it, or remove it",
                 )
 
 

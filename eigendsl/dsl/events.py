@@ -13,7 +13,6 @@ from eigendsl.dsl.comprehensions import ComprehensionTyper
 from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, an
 from eigendsl.dsl.proposals import argument_problem
 from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type
-from eigendsl.errors import did_you_mean
 from eigendsl.spec import DomainSpec
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
@@ -45,7 +44,7 @@ class EventTyper(ComprehensionTyper):
                 e.tool_span,
                 f"unknown tool '{e.tool}'"
                 + (
-                    did_you_mean(e.tool, self.spec.tools)
+                    self.diag.did_you_mean("tool", e.tool, self.spec.tools)
                     or f"; tools are {', '.join(self.spec.tools)}"
                 ),
             )

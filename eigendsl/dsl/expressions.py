@@ -223,8 +223,11 @@ class ExpressionTyper(ComparisonTyping):
                 self.diag.error(
                     e.name_span,
                     f"unknown table '{e.name}'"
-                    + did_you_mean(
-                        e.name, self.row_types, f"tables are {', '.join(sorted(self.row_types))}"
+                    + self.diag.did_you_mean(
+                        "table",
+                        e.name,
+                        self.row_types,
+                        f"tables are {', '.join(sorted(self.row_types))}",
                     ),
                 )
                 return ANY

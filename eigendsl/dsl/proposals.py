@@ -99,7 +99,8 @@ def _declined_tool(
     if tool is None:
         diag.error(
             first.span,
-            f"unknown tool '{first.value}'" + (did_you_mean(first.value, writes) or listed),
+            f"unknown tool '{first.value}'"
+            + (diag.did_you_mean("tool", first.value, writes) or listed),
         )
         return None
     if not tool.writes:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an
 from eigendsl.dsl.types import ANY, Type, assignable
-from eigendsl.errors import Diagnostics, did_you_mean
+from eigendsl.errors import Diagnostics
 
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
@@ -72,7 +72,9 @@ class UseChecker:
         else:
             known = [*self.resolved.rules, *self.resolved.blocks]
             self.diag.error(
-                stmt.span, f"unknown rule or block '{target}'" + did_you_mean(target, known)
+                stmt.span,
+                f"unknown rule or block '{target}'"
+                + self.diag.did_you_mean(("rule", "block"), target, known),
             )
 
     def _rule(self, stmt: A.Use, uses: dict[str, A.Use], decl: str, name: str) -> None:
