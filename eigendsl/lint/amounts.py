@@ -51,9 +51,9 @@ def check_sourced_amounts(ctx: LintContext) -> None:
             loose = [a for a in rt.amounts(text) if not sourced(a, known)]
             if loose:
                 found.setdefault(key, []).append((lint_task, loose, text))
-    for (_name, step), items in found.items():
+    for (name, step), items in found.items():
         lint_task, loose, text = items[0]
-        total = tried[(_name, step)]
+        total = tried[(name, step)]
         first = lint_task.id
         where = f"in {len(items)} of {total} tasks, e.g. {first}" if total > 1 else f"in {first}"
         told = ", ".join(dict.fromkeys(rt.show(a) for a in loose))
