@@ -287,6 +287,15 @@ def test_lint_on_retail_has_no_errors_and_scores_every_check(retail: LintReport)
     assert {f.severity for f in dropped.values()} == {"info"}
 
 
+def test_retail_amount_checks_catch_a_made_up_amount_and_its_gold_amounts_have_sources(
+    retail: LintReport,
+) -> None:
+    # retail's checks forbid a made-up amount (`amounts_told`), and every amount a gold `say`
+    # tells is a tool's value or a sum or difference of two (a new balance, a price difference)
+    assert [f for f in retail.findings if "made-up amount" in f.message] == []
+    assert [f for f in retail.findings if f.kind == "unsourced_amount"] == []
+
+
 def test_a_final_message_left_unread_is_a_note_unless_it_answers_a_question(mini: Path) -> None:
     # the cancellation's confirmation rounds off a write the database shows: a note, outside the
     # strength; a read-only task's final message is its answer: a check not reading it is weak

@@ -10,6 +10,8 @@ The passes run in order over one :class:`~eigendsl.lint.context.LintContext`:
 1. solvability (:mod:`.solvability`): every task's gold plan, played by the scripted agent and
    user, runs without a tool error and passes its check and every policy rule; unstated
    values (:mod:`.unstated`): a gold argument's value neither the user nor a tool stated;
+   unsourced amounts (:mod:`.amounts`): a gold ``say`` amount no tool result, nor the user,
+   gave;
 2. recovery (:mod:`.recovery`): statements that fail a gold plan played with its first write
    refused once and then made right;
 3. check strength (:mod:`.strength`): mutations of each passing gold trajectory that the check
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eigendsl.lint.allow import allows, apply_allows
+from eigendsl.lint.amounts import check_sourced_amounts
 from eigendsl.lint.consistency import check_consistency
 from eigendsl.lint.context import Finding, LintContext, lint_tasks, quoted, template_spans
 from eigendsl.lint.coverage import check_coverage
@@ -49,6 +52,7 @@ PASSES = (
     check_solvable_audited,
     check_synthesizable,
     check_unstated_values,
+    check_sourced_amounts,
     check_recoverable,
     check_strength,
     check_coverage,

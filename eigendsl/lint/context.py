@@ -47,6 +47,7 @@ KINDS = frozenset(
         "unread_message",
         "unsatisfiable_said",
         "unsolvable",
+        "unsourced_amount",
         "unstated_value",
         "unsynthesizable",
         "untested_argument",

@@ -39,6 +39,9 @@ class Mutant:
     for_checks: bool = True
     # a survivor is a note, not a weakness, and the mutation is not counted in the strength
     note_only: bool = False
+    # per variant, a trajectory the check must fail for the variant to be tried: the hedging
+    # mutation of :mod:`.amounts` is only tried where the check reads the amount it hedges
+    controls: list[list[dict[str, Any]]] | None = None
 
 
 @dataclass

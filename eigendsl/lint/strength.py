@@ -14,6 +14,8 @@ strength: that message's wording is the agent's own and the outcome is judged el
 check that does not read it gets a note (``unread_message``), not a weakness.
 The idle agents of :mod:`eigendsl.lint.idle` (one that does nothing, one that only looks things
 up) are counted as mutations too; a check one of them passes is a warning (``idle_agent``).
+So is the hedging mutation of :mod:`eigendsl.lint.amounts` (a made-up amount told beside the
+right one), where the check reads the amount: ``require said fee`` alone survives it.
 
 A policy rule is *exercised* when some counted mutation or rule probe of a gold trajectory
 makes it fail: then a task shows what the rule forbids.
@@ -24,10 +26,11 @@ from __future__ import annotations
 from itertools import chain
 from typing import Any
 
+from eigendsl.lint.amounts import hedged_amounts
 from eigendsl.lint.context import LintContext, LintTask, quoted
 from eigendsl.lint.idle import EMPTY, declined_write, idle_agents, idle_finding, lookups
 from eigendsl.lint.mutations import mutants, written_arguments
-from eigendsl.lint.replay import execute, trajectory
+from eigendsl.lint.replay import Executed, execute, trajectory
 from eigendsl.runtime.environment import refused_call_ids
 
 
@@ -59,12 +62,17 @@ def check_strength(ctx: LintContext) -> None:
         for mutant in chain(
             mutants(domain, index, base_messages, failed_ids, task),
             idle_agents(domain, base_messages, task),
+            hedged_amounts(row["messages"], base_messages, task),
         ):
             if mutant.kind == "change_argument":
                 mutated.setdefault(task["check"], set()).add(mutant.key[1:])
             counted = False
             survivor: str | None = None
-            for description, messages in mutant.variants:
+            for number, (description, messages) in enumerate(mutant.variants):
+                if mutant.controls is not None and _passes(
+                    check, execute(domain, task, mutant.controls[number], gold_db)
+                ):
+                    continue  # the check does not read what this variant changes
                 run = execute(domain, task, messages, gold_db)
                 if run.calls != baseline.calls or run.fingerprint != baseline.fingerprint:
                     for name, rule in rules.items():
@@ -104,6 +112,10 @@ def check_strength(ctx: LintContext) -> None:
     _report_survivors(ctx, survivors, tried, "warning", "weak_check")
     _report_survivors(ctx, unread, tried, "info", "unread_message")
     _report_idle(ctx, idle, tried)
+
+
+def _passes(check: Any, run: Executed) -> bool:
+    return bool(check.verify(run.trace).passed)
 
 
 def _report_survivors(
