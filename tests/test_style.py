@@ -21,7 +21,7 @@ LAYERS = (
     ("yaml_errors", "yamlload", "yaml_files", "yaml_places"),
     ("spec", "field_values", "task_spec", "training_spec", "settings_spec"),
     ("dsl",),
-    ("salvage", "loader", "domain", "references", "tool_bodies", "settings_checks"),
+    ("salvage", "spec_files", "loader", "domain", "references", "tool_bodies", "settings_checks"),
     ("codegen",),
     ("tasks", "task_set", "template_text", "template_syntax", "change_mind", "gold_plans"),
     ("compiler", "output_folders"),
