@@ -92,7 +92,11 @@ def test_an_offer_to_cancel_is_no_refusal(retail_domain: Any) -> None:
             ]
         ),
     )
-    assert reasons(verdict) == [NOT_REFUSED]
+    # and since round 4 "I'll cancel it" is a claim of the cancellation too
+    assert reasons(verdict) == [
+        "the agent told the user it cancelled the order (or refunded it), which it did not",
+        NOT_REFUSED,
+    ]
 
 
 # (name, task, marker of the gold message replaced, the wrong message, the reasons it fails)
@@ -103,7 +107,13 @@ WRONG = [
         "is cancelled",
         "Order #W1001222 (total 214.9) is cancelled; 21.49 will be refunded to your card.",
         # review Y2 H-1: any amount no tool gave, with cents or not, fails one shared statement
-        ["the agent said an amount that is neither the outcome nor a value a tool gave it"],
+        [
+            "the agent said an amount that is neither the outcome nor a value a tool gave it",
+            # round 4: a sentence about the refund that does not say it
+            "the agent told an amount as the outcome that is not the outcome's, after the write "
+            "(a sentence about the refund, the difference or the order that does not say the "
+            "outcome's value)",
+        ],
     ),
     (
         "cancel-refund-said-as-a-charge",

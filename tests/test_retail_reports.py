@@ -96,6 +96,10 @@ REWRITTEN = [
         [
             "the agent never said 17.9 (any number equal to it, such as 17.90)",
             MADE_UP,  # review Y2 H-1
+            # round 4: a sentence about the refund that does not say it
+            "the agent told an amount as the outcome that is not the outcome's, after the write "
+            "(a sentence about the refund, the difference or the order that does not say the "
+            "outcome's value)",
         ],
     ),
     (

@@ -124,11 +124,17 @@ def test_a_transfer_that_says_the_refund_was_granted_fails(retail_domain):
         ),
     )
     assert not verdict["passed"]
+    # its denial is of something else ("cannot change the order"): no refusal of the refund
     assert failed(verdict) == [
+        (
+            "require refused_then_transferred",
+            "no transfer followed a refusal (the agent said the refund or compensation cannot be "
+            "given, the customer asked again, then the transfer)",
+        ),
         (
             "forbid any(claim in claims: said claim)",
             "the agent told the user it granted the compensation, which it cannot",
-        )
+        ),
     ]
 
 

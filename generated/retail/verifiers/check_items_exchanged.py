@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:328)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:361)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -19,6 +19,14 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_refund_words_40 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_40 = rt.let_failed(_e)
+    try:
+        v_recap_words_41 = ['of the order', "order's", 'order total', 'in total', 'out of']
+    except Exception as _e:
+        v_recap_words_41 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -122,7 +130,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:333:5: require db == gold'
+    'retail/checks/tasks.chk:366:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -136,8 +144,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 333, 5, _vals))
-    'retail/checks/tasks.chk:334:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 366, 5, _vals))
+    'retail/checks/tasks.chk:367:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -150,8 +158,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 334, 5, _vals))
-    'retail/checks/tasks.chk:335:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 367, 5, _vals))
+    'retail/checks/tasks.chk:368:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -165,8 +173,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 335, 5, _vals))
-    'retail/checks/tasks.chk:336:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 368, 5, _vals))
+    'retail/checks/tasks.chk:369:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -180,8 +188,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 336, 5, _vals))
-    'retail/checks/tasks.chk:337:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 369, 5, _vals))
+    'retail/checks/tasks.chk:370:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -195,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 337, 5, _vals))
-    'retail/checks/tasks.chk:338:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 370, 5, _vals))
+    'retail/checks/tasks.chk:371:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -209,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 338, 5, _vals))
-    'retail/checks/tasks.chk:339:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 371, 5, _vals))
+    'retail/checks/tasks.chk:372:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -223,8 +231,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 339, 5, _vals))
-    'retail/checks/tasks.chk:340:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 372, 5, _vals))
+    'retail/checks/tasks.chk:373:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -237,8 +245,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 340, 5, _vals))
-    'retail/checks/tasks.chk:341:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 373, 5, _vals))
+    'retail/checks/tasks.chk:374:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -252,8 +260,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 341, 5, _vals))
-    'retail/checks/tasks.chk:342:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 374, 5, _vals))
+    'retail/checks/tasks.chk:375:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -266,12 +274,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 342, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 375, 5, _vals))
     try:
         v_outcomes_23 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_23 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
@@ -286,13 +294,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:343)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:346:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:376)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:379:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_30 = rt.row(db['products'], rt.found(rt.first((v_i_29 for v_i_29 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_29['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_30 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:347:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:380:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_31['price'] - v_b_32['price'], 2)) for v_b_32 in rt.elements(rt.let_value(v_variants_30)) if (v_a_31['price'] > v_b_32['price'] and round(v_a_31['price'] - v_b_32['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_34, round(v_a_31['price'] - v_b_32['price'], 2)) for v_o_34 in rt.elements(v_v_33['options']))) for v_v_33 in rt.elements(rt.let_value(v_variants_30))))))) for v_a_31 in rt.elements(rt.let_value(v_variants_30))))
@@ -307,21 +315,69 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 347, 5, _vals))
-    'retail/checks/tasks.chk:354:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 380, 5, _vals))
     try:
-        v_charges_35 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_write_35 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_charges_35 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:355:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_write_35 = rt.let_failed(_e)
     try:
-        v_refunds_36 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_outcome_36 = abs(p_difference)
     except Exception as _e:
-        v_refunds_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:356:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_outcome_36 = rt.let_failed(_e)
+    try:
+        v_values_39 = [v_i_37['price'] for v_i_37 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_38['price'] for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_30), p_new_item_id)['price']]
+    except Exception as _e:
+        v_values_39 = rt.let_failed(_e)
+    try:
+        v_words_42 = rt.let_value(v_refund_words_40) + rt.let_value(v_recap_words_41) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+    except Exception as _e:
+        v_words_42 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_37['content'], abs(p_difference)) and any((rt.text_says(v_m_37['content'], v_w_38) for v_w_38 in rt.elements(rt.let_value(v_charges_35))))) and (not any((rt.text_says(v_m_37['content'], v_w_39) for v_w_39 in rt.elements(rt.let_value(v_refunds_36))))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
+        _v = any((any((not rt.text_says(v_t_45, rt.let_value(v_outcome_36)) for v_t_45 in rt.elements(rt.sentences(v_m_43['content'])) if len(rt.amounts(v_t_45)) > 0 and any((rt.text_says(v_t_45, v_w_46) for v_w_46 in rt.elements(rt.let_value(v_words_42)))))) for v_m_43 in rt.elements(messages) if v_m_43['role'] == 'assistant' and any((v_c_44['position'] < v_m_43['position'] for v_c_44 in rt.elements(calls) if v_c_44['tool'] == rt.let_value(v_write_35) and v_c_44['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:387)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 557, 5, _vals))
+    'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((round(v_n_51, 2) != round(rt.let_value(v_outcome_36), 2) and (not any((round(v_v_52, 2) == round(v_n_51, 2) for v_v_52 in rt.elements(rt.let_value(v_values_39))))) for v_n_51 in rt.elements(rt.amounts(v_t_49)))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])) if rt.text_says(v_t_49, rt.let_value(v_outcome_36)) and any((rt.text_says(v_t_49, v_w_50) for v_w_50 in rt.elements(rt.let_value(v_words_42)))))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and any((v_c_48['position'] < v_m_47['position'] for v_c_48 in rt.elements(calls) if v_c_48['tool'] == rt.let_value(v_write_35) and v_c_48['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:387)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 562, 5, _vals))
+    'retail/checks/tasks.chk:392:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    try:
+        v_charges_53 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+    except Exception as _e:
+        v_charges_53 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:393:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    try:
+        v_refunds_54 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+    except Exception as _e:
+        v_refunds_54 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:394:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    _raised = False
+    try:
+        _v = p_difference < 0 and any(((rt.text_says(v_m_55['content'], abs(p_difference)) and any((rt.text_says(v_m_55['content'], v_w_56) for v_w_56 in rt.elements(rt.let_value(v_charges_53))))) and (not any((rt.text_says(v_m_55['content'], v_w_57) for v_w_57 in rt.elements(rt.let_value(v_refunds_54))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": ((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -333,11 +389,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 356, 5, _vals))
-    'retail/checks/tasks.chk:359:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 394, 5, _vals))
+    'retail/checks/tasks.chk:397:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any(((rt.text_says(v_m_40['content'], p_difference) and any((rt.text_says(v_m_40['content'], v_w_41) for v_w_41 in rt.elements(rt.let_value(v_refunds_36))))) and (not any((rt.text_says(v_m_40['content'], v_w_42) for v_w_42 in rt.elements(rt.let_value(v_charges_35))))) for v_m_40 in rt.elements(messages) if v_m_40['role'] == 'assistant'))
+        _v = p_difference > 0 and any(((rt.text_says(v_m_58['content'], p_difference) and any((rt.text_says(v_m_58['content'], v_w_59) for v_w_59 in rt.elements(rt.let_value(v_refunds_54))))) and (not any((rt.text_says(v_m_58['content'], v_w_60) for v_w_60 in rt.elements(rt.let_value(v_charges_53))))) for v_m_58 in rt.elements(messages) if v_m_58['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -349,5 +405,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 359, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 21, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 397, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 23, _soft, 0.0, _failures)

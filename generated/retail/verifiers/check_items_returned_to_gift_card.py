@@ -4,7 +4,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:302)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:329)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -25,6 +25,10 @@ def verify(trace):
         v_recap_words_35 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
         v_recap_words_35 = rt.let_failed(_e)
+    try:
+        v_refund_words_49 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_49 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -128,7 +132,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:307:5: require db == gold'
+    'retail/checks/tasks.chk:334:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -142,8 +146,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 307, 5, _vals))
-    'retail/checks/tasks.chk:308:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 334, 5, _vals))
+    'retail/checks/tasks.chk:335:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -156,8 +160,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
-    'retail/checks/tasks.chk:309:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 335, 5, _vals))
+    'retail/checks/tasks.chk:336:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -170,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 309, 5, _vals))
-    'retail/checks/tasks.chk:311:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 336, 5, _vals))
+    'retail/checks/tasks.chk:338:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -185,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
-    'retail/checks/tasks.chk:312:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 338, 5, _vals))
+    'retail/checks/tasks.chk:339:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -200,8 +204,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
-    'retail/checks/tasks.chk:313:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 339, 5, _vals))
+    'retail/checks/tasks.chk:340:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -214,8 +218,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 313, 5, _vals))
-    'retail/checks/tasks.chk:314:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 340, 5, _vals))
+    'retail/checks/tasks.chk:341:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -228,8 +232,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 314, 5, _vals))
-    'retail/checks/tasks.chk:315:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 341, 5, _vals))
+    'retail/checks/tasks.chk:342:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -242,8 +246,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 315, 5, _vals))
-    'retail/checks/tasks.chk:316:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 342, 5, _vals))
+    'retail/checks/tasks.chk:343:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -256,12 +260,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 316, 5, _vals))
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 343, 5, _vals))
     try:
         v_outcomes_23 = [p_refund, p_new_balance]
     except Exception as _e:
         v_outcomes_23 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
@@ -276,8 +280,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:317)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:320:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:344)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:347:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_30 = round(sum((v_i_29['price'] for v_i_29 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
@@ -298,7 +302,7 @@ def verify(trace):
         v_recaps_36 = rt.let_value(v_recap_words_35)
     except Exception as _e:
         v_recaps_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:502:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:542:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_39, v_v_40) for v_v_40 in rt.elements(rt.let_value(v_values_33)) if not any((round(v_o_41, 2) == round(v_v_40, 2) for v_o_41 in rt.elements(rt.let_value(v_outcomes_34)))))) and (not (any((rt.text_says(v_t_39, v_o_42) for v_o_42 in rt.elements(rt.let_value(v_outcomes_34)))) and any((rt.text_says(v_t_39, v_w_43) for v_w_43 in rt.elements(rt.let_value(v_recaps_36)))))) for v_t_39 in rt.elements(rt.sentences(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant' and any((v_c_38['position'] < v_m_37['position'] for v_c_38 in rt.elements(calls) if v_c_38['tool'] == rt.let_value(v_write_31) and v_c_38['ok']))))
@@ -313,11 +317,112 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:321)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 502, 5, _vals))
-    'retail/checks/tasks.chk:323:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:348)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 542, 5, _vals))
+    'retail/checks/tasks.chk:352:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
+    try:
+        v_order_values_45 = [v_i_44['price'] for v_i_44 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_30)] + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
+    except Exception as _e:
+        v_order_values_45 = rt.let_failed(_e)
+    try:
+        v_write_46 = 'return_delivered_order_items'
+    except Exception as _e:
+        v_write_46 = rt.let_failed(_e)
+    try:
+        v_outcome_47 = p_refund
+    except Exception as _e:
+        v_outcome_47 = rt.let_failed(_e)
+    try:
+        v_values_48 = rt.let_value(v_order_values_45) + [p_new_balance]
+    except Exception as _e:
+        v_values_48 = rt.let_failed(_e)
+    try:
+        v_words_50 = rt.let_value(v_refund_words_49) + rt.let_value(v_recap_words_35)
+    except Exception as _e:
+        v_words_50 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_44['content'], p_refund) and any((rt.text_says(v_m_44['content'], v_w_45) for v_w_45 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_44['content'], v_w_46) for v_w_46 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_44 in rt.elements(messages) if v_m_44['role'] == 'assistant'))
+        _v = any((any((not rt.text_says(v_t_53, rt.let_value(v_outcome_47)) for v_t_53 in rt.elements(rt.sentences(v_m_51['content'])) if len(rt.amounts(v_t_53)) > 0 and any((rt.text_says(v_t_53, v_w_54) for v_w_54 in rt.elements(rt.let_value(v_words_50)))))) for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_46) and v_c_52['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:354)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 557, 5, _vals))
+    'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((round(v_n_59, 2) != round(rt.let_value(v_outcome_47), 2) and (not any((round(v_v_60, 2) == round(v_n_59, 2) for v_v_60 in rt.elements(rt.let_value(v_values_48))))) for v_n_59 in rt.elements(rt.amounts(v_t_57)))) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])) if rt.text_says(v_t_57, rt.let_value(v_outcome_47)) and any((rt.text_says(v_t_57, v_w_58) for v_w_58 in rt.elements(rt.let_value(v_words_50)))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_46) and v_c_56['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:354)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 562, 5, _vals))
+    try:
+        v_write_61 = 'return_delivered_order_items'
+    except Exception as _e:
+        v_write_61 = rt.let_failed(_e)
+    try:
+        v_outcome_62 = p_new_balance
+    except Exception as _e:
+        v_outcome_62 = rt.let_failed(_e)
+    try:
+        v_values_63 = rt.let_value(v_order_values_45) + [p_refund]
+    except Exception as _e:
+        v_values_63 = rt.let_failed(_e)
+    try:
+        v_words_64 = ['balance']
+    except Exception as _e:
+        v_words_64 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    _raised = False
+    try:
+        _v = any((any((not rt.text_says(v_t_67, rt.let_value(v_outcome_62)) for v_t_67 in rt.elements(rt.sentences(v_m_65['content'])) if len(rt.amounts(v_t_67)) > 0 and any((rt.text_says(v_t_67, v_w_68) for v_w_68 in rt.elements(rt.let_value(v_words_64)))))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant' and any((v_c_66['position'] < v_m_65['position'] for v_c_66 in rt.elements(calls) if v_c_66['tool'] == rt.let_value(v_write_61) and v_c_66['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:355)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 557, 5, _vals))
+    'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((round(v_n_73, 2) != round(rt.let_value(v_outcome_62), 2) and (not any((round(v_v_74, 2) == round(v_n_73, 2) for v_v_74 in rt.elements(rt.let_value(v_values_63))))) for v_n_73 in rt.elements(rt.amounts(v_t_71)))) for v_t_71 in rt.elements(rt.sentences(v_m_69['content'])) if rt.text_says(v_t_71, rt.let_value(v_outcome_62)) and any((rt.text_says(v_t_71, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_words_64)))))) for v_m_69 in rt.elements(messages) if v_m_69['role'] == 'assistant' and any((v_c_70['position'] < v_m_69['position'] for v_c_70 in rt.elements(calls) if v_c_70['tool'] == rt.let_value(v_write_61) and v_c_70['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:355)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 562, 5, _vals))
+    'retail/checks/tasks.chk:356:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _raised = False
+    try:
+        _v = any(((rt.text_says(v_m_75['content'], p_refund) and any((rt.text_says(v_m_75['content'], v_w_76) for v_w_76 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_75['content'], v_w_77) for v_w_77 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_75 in rt.elements(messages) if v_m_75['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -329,5 +434,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 323, 5, _vals))
-    return rt.finish('items_returned_to_gift_card', _hard, 19, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 356, 5, _vals))
+    return rt.finish('items_returned_to_gift_card', _hard, 23, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_address_and_payment_changed'
 PARAMS = ('order_id', 'new_address', 'payment_method_id')
 
 def verify(trace):
-    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:224)."""
+    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:244)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -120,7 +120,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:229:5: require db == gold'
+    'retail/checks/tasks.chk:249:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 229, 5, _vals))
-    'retail/checks/tasks.chk:230:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
+    'retail/checks/tasks.chk:250:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 230, 5, _vals))
-    'retail/checks/tasks.chk:231:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
+    'retail/checks/tasks.chk:251:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -162,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 231, 5, _vals))
-    'retail/checks/tasks.chk:232:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
+    'retail/checks/tasks.chk:252:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 232, 5, _vals))
-    'retail/checks/tasks.chk:233:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
+    'retail/checks/tasks.chk:253:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -192,8 +192,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 233, 5, _vals))
-    'retail/checks/tasks.chk:234:5: require count(c in calls where c.writes and c.ok) == 2'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
+    'retail/checks/tasks.chk:254:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 2
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 234, 5, _vals))
-    'retail/checks/tasks.chk:235:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
+    'retail/checks/tasks.chk:255:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 235, 5, _vals))
-    'retail/checks/tasks.chk:236:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
+    'retail/checks/tasks.chk:256:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -235,8 +235,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 236, 5, _vals))
-    'retail/checks/tasks.chk:237:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
+    'retail/checks/tasks.chk:257:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -250,12 +250,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 237, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 257, 5, _vals))
     try:
         v_outcomes_23 = rt.numbers(p_new_address)
     except Exception as _e:
         v_outcomes_23 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
@@ -270,8 +270,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:239)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:240:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:259)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:260:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -284,5 +284,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 240, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 260, 5, _vals))
     return rt.finish('order_address_and_payment_changed', _hard, 17, _soft, 1.0, _failures)

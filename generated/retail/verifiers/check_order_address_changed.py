@@ -4,7 +4,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:187)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:207)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -119,7 +119,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:192:5: require db == gold'
+    'retail/checks/tasks.chk:212:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 192, 5, _vals))
-    'retail/checks/tasks.chk:193:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
+    'retail/checks/tasks.chk:213:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 193, 5, _vals))
-    'retail/checks/tasks.chk:194:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
+    'retail/checks/tasks.chk:214:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -162,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 194, 5, _vals))
-    'retail/checks/tasks.chk:195:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
+    'retail/checks/tasks.chk:215:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 195, 5, _vals))
-    'retail/checks/tasks.chk:196:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
+    'retail/checks/tasks.chk:216:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -191,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 196, 5, _vals))
-    'retail/checks/tasks.chk:197:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 216, 5, _vals))
+    'retail/checks/tasks.chk:217:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -205,8 +205,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 197, 5, _vals))
-    'retail/checks/tasks.chk:198:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 217, 5, _vals))
+    'retail/checks/tasks.chk:218:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -220,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 198, 5, _vals))
-    'retail/checks/tasks.chk:199:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
+    'retail/checks/tasks.chk:219:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -235,8 +235,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 199, 5, _vals))
-    'retail/checks/tasks.chk:200:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
+    'retail/checks/tasks.chk:220:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -249,5 +249,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 200, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
     return rt.finish('order_address_changed', _hard, 15, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:57)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:61)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -17,6 +17,14 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_refund_words_45 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_45 = rt.let_failed(_e)
+    try:
+        v_recap_words_46 = ['of the order', "order's", 'order total', 'in total', 'out of']
+    except Exception as _e:
+        v_recap_words_46 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -120,7 +128,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:62:5: require db == gold'
+    'retail/checks/tasks.chk:66:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -134,8 +142,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 62, 5, _vals))
-    'retail/checks/tasks.chk:63:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 66, 5, _vals))
+    'retail/checks/tasks.chk:67:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -148,8 +156,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 63, 5, _vals))
-    'retail/checks/tasks.chk:64:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 67, 5, _vals))
+    'retail/checks/tasks.chk:68:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -163,8 +171,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 64, 5, _vals))
-    'retail/checks/tasks.chk:65:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:69:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
         _r = 1
@@ -178,8 +186,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 65, 5, _vals))
-    'retail/checks/tasks.chk:66:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 69, 5, _vals))
+    'retail/checks/tasks.chk:70:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -192,8 +200,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 66, 5, _vals))
-    'retail/checks/tasks.chk:67:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 70, 5, _vals))
+    'retail/checks/tasks.chk:71:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -207,8 +215,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:68:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:72:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -221,12 +229,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 68, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 72, 5, _vals))
     try:
         v_outcomes_23 = [p_total]
     except Exception as _e:
         v_outcomes_23 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
@@ -241,7 +249,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:72)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:76)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
     try:
         v_write_29 = 'cancel_pending_order'
     except Exception as _e:
@@ -258,7 +266,7 @@ def verify(trace):
         v_recaps_33 = []
     except Exception as _e:
         v_recaps_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:502:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:542:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_36, v_v_37) for v_v_37 in rt.elements(rt.let_value(v_values_31)) if not any((round(v_o_38, 2) == round(v_v_37, 2) for v_o_38 in rt.elements(rt.let_value(v_outcomes_32)))))) and (not (any((rt.text_says(v_t_36, v_o_39) for v_o_39 in rt.elements(rt.let_value(v_outcomes_32)))) and any((rt.text_says(v_t_36, v_w_40) for v_w_40 in rt.elements(rt.let_value(v_recaps_33)))))) for v_t_36 in rt.elements(rt.sentences(v_m_34['content'])))) for v_m_34 in rt.elements(messages) if v_m_34['role'] == 'assistant' and any((v_c_35['position'] < v_m_34['position'] for v_c_35 in rt.elements(calls) if v_c_35['tool'] == rt.let_value(v_write_29) and v_c_35['ok']))))
@@ -273,11 +281,59 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:73)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 502, 5, _vals))
-    'retail/checks/tasks.chk:76:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:77)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 542, 5, _vals))
+    try:
+        v_write_41 = 'cancel_pending_order'
+    except Exception as _e:
+        v_write_41 = rt.let_failed(_e)
+    try:
+        v_outcome_42 = p_total
+    except Exception as _e:
+        v_outcome_42 = rt.let_failed(_e)
+    try:
+        v_values_44 = [v_i_43['price'] for v_i_43 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+    except Exception as _e:
+        v_values_44 = rt.let_failed(_e)
+    try:
+        v_words_47 = rt.let_value(v_refund_words_45) + rt.let_value(v_recap_words_46)
+    except Exception as _e:
+        v_words_47 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_41['content'], p_total) and any((rt.text_says(v_m_41['content'], v_w_42) for v_w_42 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_41['content'], v_w_43) for v_w_43 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_41 in rt.elements(messages) if v_m_41['role'] == 'assistant'))
+        _v = any((any((not rt.text_says(v_t_50, rt.let_value(v_outcome_42)) for v_t_50 in rt.elements(rt.sentences(v_m_48['content'])) if len(rt.amounts(v_t_50)) > 0 and any((rt.text_says(v_t_50, v_w_51) for v_w_51 in rt.elements(rt.let_value(v_words_47)))))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_41) and v_c_49['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:78)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 557, 5, _vals))
+    'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((round(v_n_56, 2) != round(rt.let_value(v_outcome_42), 2) and (not any((round(v_v_57, 2) == round(v_n_56, 2) for v_v_57 in rt.elements(rt.let_value(v_values_44))))) for v_n_56 in rt.elements(rt.amounts(v_t_54)))) for v_t_54 in rt.elements(rt.sentences(v_m_52['content'])) if rt.text_says(v_t_54, rt.let_value(v_outcome_42)) and any((rt.text_says(v_t_54, v_w_55) for v_w_55 in rt.elements(rt.let_value(v_words_47)))))) for v_m_52 in rt.elements(messages) if v_m_52['role'] == 'assistant' and any((v_c_53['position'] < v_m_52['position'] for v_c_53 in rt.elements(calls) if v_c_53['tool'] == rt.let_value(v_write_41) and v_c_53['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:78)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 562, 5, _vals))
+    'retail/checks/tasks.chk:82:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+    _raised = False
+    try:
+        _v = any(((rt.text_says(v_m_58['content'], p_total) and any((rt.text_says(v_m_58['content'], v_w_59) for v_w_59 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_58['content'], v_w_60) for v_w_60 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_58 in rt.elements(messages) if v_m_58['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -289,8 +345,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 76, 5, _vals))
-    'retail/checks/tasks.chk:80:5: score 1: said "cancelled"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 82, 5, _vals))
+    'retail/checks/tasks.chk:86:5: score 1: said "cancelled"'
     try:
         _v = rt.said(trace, 'assistant', 'cancelled')
         _ok = bool(_v)
@@ -303,5 +359,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 80, 5, _vals))
-    return rt.finish('order_cancelled', _hard, 17, _soft, 1.0, _failures)
+        _failures.append(rt.Failure('score 1: said "cancelled"', _why, 'retail/checks/tasks.chk', 86, 5, _vals))
+    return rt.finish('order_cancelled', _hard, 19, _soft, 1.0, _failures)

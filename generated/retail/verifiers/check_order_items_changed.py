@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:242)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:262)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -19,6 +19,14 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
+    try:
+        v_refund_words_43 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_43 = rt.let_failed(_e)
+    try:
+        v_recap_words_44 = ['of the order', "order's", 'order total', 'in total', 'out of']
+    except Exception as _e:
+        v_recap_words_44 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -122,7 +130,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
-    'retail/checks/tasks.chk:247:5: require db == gold'
+    'retail/checks/tasks.chk:267:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -136,8 +144,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
-    'retail/checks/tasks.chk:248:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 267, 5, _vals))
+    'retail/checks/tasks.chk:268:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -150,8 +158,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
-    'retail/checks/tasks.chk:249:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 268, 5, _vals))
+    'retail/checks/tasks.chk:269:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_22['item_id'] == p_new_item_id for v_i_22 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -164,8 +172,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
-    'retail/checks/tasks.chk:250:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 269, 5, _vals))
+    'retail/checks/tasks.chk:270:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_24['item_id'] == p_item_id for v_i_24 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -178,8 +186,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
-    'retail/checks/tasks.chk:251:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 270, 5, _vals))
+    'retail/checks/tasks.chk:271:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -193,8 +201,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
-    'retail/checks/tasks.chk:252:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 271, 5, _vals))
+    'retail/checks/tasks.chk:272:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_25 in rt.elements(calls) if v_c_25['writes'] and v_c_25['ok']))
         _r = 1
@@ -208,8 +216,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
-    'retail/checks/tasks.chk:253:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 272, 5, _vals))
+    'retail/checks/tasks.chk:273:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -222,8 +230,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
-    'retail/checks/tasks.chk:254:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 273, 5, _vals))
+    'retail/checks/tasks.chk:274:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -236,8 +244,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
-    'retail/checks/tasks.chk:255:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 274, 5, _vals))
+    'retail/checks/tasks.chk:275:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -251,8 +259,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
-    'retail/checks/tasks.chk:256:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 275, 5, _vals))
+    'retail/checks/tasks.chk:276:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -265,12 +273,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 276, 5, _vals))
     try:
         v_outcomes_26 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_26 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_29, 2) == round(v_n_28, 2) for v_v_29 in rt.elements(rt.let_value(v_outcomes_26)))) and (not any((rt.member(round(v_n_28, 2), [round(v_r_31, 2) for v_r_31 in rt.elements(rt.numbers(v_c_30['result']))]) for v_c_30 in rt.elements(calls) if (v_c_30['ok'] and v_c_30['tool'] != 'calculate') and v_c_30['position'] < v_m_27['position']))) for v_n_28 in rt.elements(rt.amounts(v_m_27['content'])))) for v_m_27 in rt.elements(messages) if v_m_27['role'] == 'assistant'))
@@ -285,13 +293,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:257)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:260:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:277)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:280:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_33 = rt.row(db['products'], rt.found(rt.first((v_i_32 for v_i_32 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_32['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:261:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:281:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_34['price'] - v_b_35['price'], 2)) for v_b_35 in rt.elements(rt.let_value(v_variants_33)) if (v_a_34['price'] > v_b_35['price'] and round(v_a_34['price'] - v_b_35['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_37, round(v_a_34['price'] - v_b_35['price'], 2)) for v_o_37 in rt.elements(v_v_36['options']))) for v_v_36 in rt.elements(rt.let_value(v_variants_33))))))) for v_a_34 in rt.elements(rt.let_value(v_variants_33))))
@@ -306,21 +314,69 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 261, 5, _vals))
-    'retail/checks/tasks.chk:268:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 281, 5, _vals))
     try:
-        v_charges_38 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_write_38 = 'modify_pending_order_items'
     except Exception as _e:
-        v_charges_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:269:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_write_38 = rt.let_failed(_e)
     try:
-        v_refunds_39 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_outcome_39 = abs(p_difference)
     except Exception as _e:
-        v_refunds_39 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:270:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_outcome_39 = rt.let_failed(_e)
+    try:
+        v_values_42 = [v_i_40['price'] for v_i_40 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_41['price'] for v_i_41 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_33), p_new_item_id)['price']]
+    except Exception as _e:
+        v_values_42 = rt.let_failed(_e)
+    try:
+        v_words_45 = rt.let_value(v_refund_words_43) + rt.let_value(v_recap_words_44) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+    except Exception as _e:
+        v_words_45 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_40['content'], abs(p_difference)) and any((rt.text_says(v_m_40['content'], v_w_41) for v_w_41 in rt.elements(rt.let_value(v_charges_38))))) and (not any((rt.text_says(v_m_40['content'], v_w_42) for v_w_42 in rt.elements(rt.let_value(v_refunds_39))))) for v_m_40 in rt.elements(messages) if v_m_40['role'] == 'assistant'))
+        _v = any((any((not rt.text_says(v_t_48, rt.let_value(v_outcome_39)) for v_t_48 in rt.elements(rt.sentences(v_m_46['content'])) if len(rt.amounts(v_t_48)) > 0 and any((rt.text_says(v_t_48, v_w_49) for v_w_49 in rt.elements(rt.let_value(v_words_45)))))) for v_m_46 in rt.elements(messages) if v_m_46['role'] == 'assistant' and any((v_c_47['position'] < v_m_46['position'] for v_c_47 in rt.elements(calls) if v_c_47['tool'] == rt.let_value(v_write_38) and v_c_47['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:288)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 557, 5, _vals))
+    'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((round(v_n_54, 2) != round(rt.let_value(v_outcome_39), 2) and (not any((round(v_v_55, 2) == round(v_n_54, 2) for v_v_55 in rt.elements(rt.let_value(v_values_42))))) for v_n_54 in rt.elements(rt.amounts(v_t_52)))) for v_t_52 in rt.elements(rt.sentences(v_m_50['content'])) if rt.text_says(v_t_52, rt.let_value(v_outcome_39)) and any((rt.text_says(v_t_52, v_w_53) for v_w_53 in rt.elements(rt.let_value(v_words_45)))))) for v_m_50 in rt.elements(messages) if v_m_50['role'] == 'assistant' and any((v_c_51['position'] < v_m_50['position'] for v_c_51 in rt.elements(calls) if v_c_51['tool'] == rt.let_value(v_write_38) and v_c_51['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:288)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 562, 5, _vals))
+    'retail/checks/tasks.chk:293:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    try:
+        v_charges_56 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+    except Exception as _e:
+        v_charges_56 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:294:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    try:
+        v_refunds_57 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+    except Exception as _e:
+        v_refunds_57 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:295:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    _raised = False
+    try:
+        _v = p_difference < 0 and any(((rt.text_says(v_m_58['content'], abs(p_difference)) and any((rt.text_says(v_m_58['content'], v_w_59) for v_w_59 in rt.elements(rt.let_value(v_charges_56))))) and (not any((rt.text_says(v_m_58['content'], v_w_60) for v_w_60 in rt.elements(rt.let_value(v_refunds_57))))) for v_m_58 in rt.elements(messages) if v_m_58['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": ((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -332,11 +388,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 270, 5, _vals))
-    'retail/checks/tasks.chk:273:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 295, 5, _vals))
+    'retail/checks/tasks.chk:298:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any(((rt.text_says(v_m_43['content'], p_difference) and any((rt.text_says(v_m_43['content'], v_w_44) for v_w_44 in rt.elements(rt.let_value(v_refunds_39))))) and (not any((rt.text_says(v_m_43['content'], v_w_45) for v_w_45 in rt.elements(rt.let_value(v_charges_38))))) for v_m_43 in rt.elements(messages) if v_m_43['role'] == 'assistant'))
+        _v = p_difference > 0 and any(((rt.text_says(v_m_61['content'], p_difference) and any((rt.text_says(v_m_61['content'], v_w_62) for v_w_62 in rt.elements(rt.let_value(v_refunds_57))))) and (not any((rt.text_says(v_m_61['content'], v_w_63) for v_w_63 in rt.elements(rt.let_value(v_charges_56))))) for v_m_61 in rt.elements(messages) if v_m_61['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
         _vals = {}
@@ -348,5 +404,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 273, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 21, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 298, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 23, _soft, 0.0, _failures)

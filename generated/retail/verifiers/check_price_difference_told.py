@@ -4,7 +4,7 @@ NAME = 'price_difference_told'
 PARAMS = ('product_id', 'cheaper_price', 'pricier_price', 'difference')
 
 def verify(trace):
-    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:443)."""
+    """Verifier of check 'price_difference_told' (retail/checks/tasks.chk:483)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -17,12 +17,12 @@ def verify(trace):
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/tasks.chk:444:5: let variants = db.products[product_id].variants'
+    'retail/checks/tasks.chk:484:5: let variants = db.products[product_id].variants'
     try:
         v_variants_1 = rt.row(db['products'], p_product_id, 'products')['variants']
     except Exception as _e:
         v_variants_1 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:445:5: require db == initial'
+    'retail/checks/tasks.chk:485:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -36,8 +36,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
-    'retail/checks/tasks.chk:446:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
+    'retail/checks/tasks.chk:486:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -50,8 +50,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
-    'retail/checks/tasks.chk:447:5: require called get_product_details(product_id=product_id)'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 486, 5, _vals))
+    'retail/checks/tasks.chk:487:5: require called get_product_details(product_id=product_id)'
     try:
         _v = rt.called(calls, 'get_product_details', {'product_id': p_product_id})
         _ok = bool(_v)
@@ -64,8 +64,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 447, 5, _vals))
-    'retail/checks/tasks.chk:450:5: require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"'
+        _failures.append(rt.Failure('require called get_product_details(product_id=product_id)', _why, 'retail/checks/tasks.chk', 487, 5, _vals))
+    'retail/checks/tasks.chk:490:5: require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"'
     _raised = False
     try:
         _v = all(((v_c_2['result'] == p_difference and (rt.member(p_pricier_price, rt.numbers(v_c_2['args']['expression'])) or rt.contains(v_c_2['args']['expression'], str(p_pricier_price)))) and (rt.member(p_cheaper_price, rt.numbers(v_c_2['args']['expression'])) or rt.contains(v_c_2['args']['expression'], str(p_cheaper_price))) for v_c_2 in rt.elements(calls) if v_c_2['tool'] == 'calculate' and v_c_2['ok']))
@@ -80,8 +80,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"', _why if _raised else "every calculate call subtracts the two variants' prices, as they were read", 'retail/checks/tasks.chk', 450, 5, _vals))
-    'retail/checks/tasks.chk:454:5: require said difference'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "calculate" and c.ok: c.result == difference and (pricier_price in numbers(c.args.expression) or c.args.expression contains str(pricier_price)) and (cheaper_price in numbers(c.args.expression) or c.args.expression contains str(cheaper_price))) else "every calculate call subtracts the two variants\' prices, as they were read"', _why if _raised else "every calculate call subtracts the two variants' prices, as they were read", 'retail/checks/tasks.chk', 490, 5, _vals))
+    'retail/checks/tasks.chk:494:5: require said difference'
     try:
         _v = rt.said(trace, 'assistant', p_difference)
         _ok = bool(_v)
@@ -94,12 +94,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
+        _failures.append(rt.Failure('require said difference', _why, 'retail/checks/tasks.chk', 494, 5, _vals))
     try:
         v_outcomes_4 = [p_difference]
     except Exception as _e:
         v_outcomes_4 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:489:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_7, 2) == round(v_n_6, 2) for v_v_7 in rt.elements(rt.let_value(v_outcomes_4)))) and (not any((rt.member(round(v_n_6, 2), [round(v_r_9, 2) for v_r_9 in rt.elements(rt.numbers(v_c_8['result']))]) for v_c_8 in rt.elements(calls) if (v_c_8['ok'] and v_c_8['tool'] != 'calculate') and v_c_8['position'] < v_m_5['position']))) for v_n_6 in rt.elements(rt.amounts(v_m_5['content'])))) for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'assistant'))
@@ -114,8 +114,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [difference]) (in block amounts_told, used at retail/checks/tasks.chk:455)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:456:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [difference]) (in block amounts_told, used at retail/checks/tasks.chk:495)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:496:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_10['price'] - v_b_11['price'], 2)) for v_b_11 in rt.elements(rt.let_value(v_variants_1)) if v_a_10['price'] > v_b_11['price'] and round(v_a_10['price'] - v_b_11['price'], 2) != p_difference)) for v_a_10 in rt.elements(rt.let_value(v_variants_1))))
@@ -130,8 +130,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 456, 5, _vals))
-    'retail/checks/tasks.chk:459:5: forbid any(c in calls where "account" in c.tags)'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != difference: said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 496, 5, _vals))
+    'retail/checks/tasks.chk:499:5: forbid any(c in calls where "account" in c.tags)'
     try:
         _v = any((True for v_c_12 in rt.elements(calls) if rt.member('account', v_c_12['tags'])))
         _ok = not _v
@@ -144,5 +144,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where "account" in c.tags)', _why, 'retail/checks/tasks.chk', 499, 5, _vals))
     return rt.finish('price_difference_told', _hard, 8, _soft, 0.0, _failures)

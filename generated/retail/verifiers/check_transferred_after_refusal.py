@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:413)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:451)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -19,9 +19,9 @@ def verify(trace):
     except Exception as _e:
         v_denials_20 = rt.let_failed(_e)
     try:
-        v_granted_24 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited', 'is approved', 'been approved', 'have approved', 'has approved', 'approved your', 'approved the', 'will pay', 'will be paid', 'pay it out', 'paid out', 'is on its way', 'have granted', 'has been granted', 'is granted', 'will be granted']
+        v_granted_22 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited', 'is approved', 'been approved', 'have approved', 'has approved', 'approved your', 'approved the', 'will pay', 'will be paid', 'pay it out', 'paid out', 'is on its way', 'have granted', 'has been granted', 'is granted', 'will be granted', 'is processed', 'is being processed', 'has been processed', 'was processed', 'have processed', 'processed your', 'is issued', 'was issued', 'have sent', 'has been sent']
     except Exception as _e:
-        v_granted_24 = rt.let_failed(_e)
+        v_granted_22 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -97,7 +97,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/tasks.chk:417:5: require db == initial'
+    'retail/checks/tasks.chk:455:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -111,8 +111,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 417, 5, _vals))
-    'retail/checks/tasks.chk:418:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 455, 5, _vals))
+    'retail/checks/tasks.chk:456:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -125,8 +125,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 418, 5, _vals))
-    'retail/checks/tasks.chk:419:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
+    'retail/checks/tasks.chk:457:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -139,8 +139,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 419, 5, _vals))
-    'retail/checks/tasks.chk:420:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
+    'retail/checks/tasks.chk:458:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -154,8 +154,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 420, 5, _vals))
-    'retail/checks/tasks.chk:421:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
+    'retail/checks/tasks.chk:459:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -169,18 +169,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 421, 5, _vals))
-    'retail/checks/tasks.chk:428:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content): (lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+    'retail/checks/tasks.chk:468:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content): (lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w)) and not any(g in granted: says(t, g))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
-        v_refused_then_transferred_22 = any((any((any((v_m_17['position'] < v_u_21['position'] and v_u_21['position'] < v_c_16['position'] for v_u_21 in rt.elements(messages) if v_u_21['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any(((rt.contains(str(v_t_18).lower(), 'refund') or rt.contains(str(v_t_18).lower(), 'compensation')) and any((rt.text_says(v_t_18, v_w_19) for v_w_19 in rt.elements(rt.let_value(v_denials_20)))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
+        v_refused_then_transferred_24 = any((any((any((v_m_17['position'] < v_u_23['position'] and v_u_23['position'] < v_c_16['position'] for v_u_23 in rt.elements(messages) if v_u_23['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any((((rt.contains(str(v_t_18).lower(), 'refund') or rt.contains(str(v_t_18).lower(), 'compensation')) and any((rt.text_says(v_t_18, v_w_19) for v_w_19 in rt.elements(rt.let_value(v_denials_20))))) and (not any((rt.text_says(v_t_18, v_g_21) for v_g_21 in rt.elements(rt.let_value(v_granted_22))))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
-        v_refused_then_transferred_22 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:433:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+        v_refused_then_transferred_24 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:473:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
-        _v = rt.let_value(v_refused_then_transferred_22)
+        _v = rt.let_value(v_refused_then_transferred_24)
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): ((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): ((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_23 for v_c_23 in rt.elements(calls) if v_c_23['tool'] == 'transfer_to_human_agents' and v_c_23['ok']), calls)
+        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_25 for v_c_25 in rt.elements(calls) if v_c_25['tool'] == 'transfer_to_human_agents' and v_c_25['ok']), calls)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -190,16 +190,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): ((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 433, 5, _vals))
-    'retail/checks/tasks.chk:436:5: let claims = granted'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 473, 5, _vals))
+    'retail/checks/tasks.chk:476:5: let claims = granted'
     try:
-        v_claims_25 = rt.let_value(v_granted_24)
+        v_claims_26 = rt.let_value(v_granted_22)
     except Exception as _e:
-        v_claims_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:437:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+        v_claims_26 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:477:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_claim_26) for v_claim_26 in rt.elements(rt.let_value(v_claims_25))))
+        _v = any((rt.said(trace, 'assistant', v_claim_27) for v_claim_27 in rt.elements(rt.let_value(v_claims_26))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = granted)'
         _vals = {}
@@ -211,11 +211,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 437, 5, _vals))
-    'retail/checks/tasks.chk:439:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 477, 5, _vals))
+    'retail/checks/tasks.chk:479:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
-        _v = any((any((rt.text_says(v_t_28, 'send') and rt.text_says(v_t_28, 'back') for v_t_28 in rt.elements(rt.sentences(v_m_27['content'])))) for v_m_27 in rt.elements(messages) if v_m_27['role'] == 'assistant'))
+        _v = any((any((rt.text_says(v_t_29, 'send') and rt.text_says(v_t_29, 'back') for v_t_29 in rt.elements(rt.sentences(v_m_28['content'])))) for v_m_28 in rt.elements(messages) if v_m_28['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content): (says(t, "send") and says(t, "back"))))', True)
         _vals = {}
@@ -227,5 +227,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 439, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 479, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 13, _soft, 0.0, _failures)

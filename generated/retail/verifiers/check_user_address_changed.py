@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:363)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:401)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -105,7 +105,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/tasks.chk:367:5: require db == gold'
+    'retail/checks/tasks.chk:405:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 367, 5, _vals))
-    'retail/checks/tasks.chk:368:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 405, 5, _vals))
+    'retail/checks/tasks.chk:406:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 368, 5, _vals))
-    'retail/checks/tasks.chk:369:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 406, 5, _vals))
+    'retail/checks/tasks.chk:407:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 369, 5, _vals))
-    'retail/checks/tasks.chk:370:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 407, 5, _vals))
+    'retail/checks/tasks.chk:408:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_18 in rt.elements(calls) if v_c_18['writes'] and v_c_18['ok']))
         _r = 1
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 370, 5, _vals))
-    'retail/checks/tasks.chk:371:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 408, 5, _vals))
+    'retail/checks/tasks.chk:409:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 371, 5, _vals))
-    'retail/checks/tasks.chk:372:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 409, 5, _vals))
+    'retail/checks/tasks.chk:410:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -191,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 372, 5, _vals))
-    'retail/checks/tasks.chk:373:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 410, 5, _vals))
+    'retail/checks/tasks.chk:411:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -206,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 373, 5, _vals))
-    'retail/checks/tasks.chk:374:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 411, 5, _vals))
+    'retail/checks/tasks.chk:412:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -220,5 +220,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 374, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 412, 5, _vals))
     return rt.finish('user_address_changed', _hard, 13, _soft, 1.0, _failures)
