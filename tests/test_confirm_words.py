@@ -75,7 +75,7 @@ def _reply_to(row: dict[str, Any], proposal: str) -> str:
 @pytest.mark.parametrize("how", sorted(BY_NAME))
 def test_a_proposal_in_words_listed_through_a_name_gets_its_yes(tmp_path: Path, how: str) -> None:
     domain = load_domain(_spec(tmp_path, BY_NAME[how]))
-    assert "drop" in (domain.confirm_words or ())
+    assert "drop" in (domain.confirm_words or {})["cancel_order"]
     row = play_row(domain, "cancel-ann", _agent())
     assert _reply_to(row, PROPOSAL) in USER_YES
     assert row["verdict"]["passed"], row["verdict"]["failures"]
@@ -84,7 +84,7 @@ def test_a_proposal_in_words_listed_through_a_name_gets_its_yes(tmp_path: Path, 
 def test_a_proposal_in_no_listed_word_is_still_asked_again(tmp_path: Path) -> None:
     rule = BY_NAME["constant"].replace('+ ["drop"]', '+ ["axe"]')
     domain = load_domain(_spec(tmp_path, rule))
-    assert domain.confirm_words == ("scrap", "axe")
+    assert domain.confirm_words == {"cancel_order": ("scrap", "axe"), "set_email": ("scrap", "axe")}
     reply = _reply_to(play_row(domain, "cancel-ann", _agent()), PROPOSAL)
     assert reply not in USER_YES
     assert reply.startswith("Sorry, what exactly should I confirm?")
@@ -104,8 +104,8 @@ def rule(trace, params):
         v_more_2 = rt.let_failed(_e)
     return rt.confirmed(trace, c, rt.let_value(v_more_2)), rt.confirmed(trace, c, v_loop_3)
 """
-    assert confirm_words([source]) == ()
+    assert confirm_words([source], ["cancel"]) == {"cancel": ()}
     # a local of another function is not this one's
     other = "def a(t):\n    w = ['drop']\n\ndef b(t):\n    return rt.confirmed(t, c, w)\n"
-    assert confirm_words([other]) == ()
-    assert confirm_words([other.replace("def b(t):\n", "")]) == ("drop",)
+    assert confirm_words([other], ["cancel"]) == {"cancel": ()}
+    assert confirm_words([other.replace("def b(t):\n", "")], ["cancel"]) == {"cancel": ("drop",)}

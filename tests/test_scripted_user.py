@@ -81,9 +81,10 @@ def test_a_proposal_is_confirmed_or_declined_as_the_scenario_says():
     assert (
         changed == "Actually, I changed my mind: I want the reason to be no longer needed instead."
     )
-    # a proposal that already has the task's value is confirmed, not "changed" to the same value
+    # a proposal that already has the task's value, which the user has not said yet, is no
+    # change of mind to the same value: the user corrects it with the value it asked for
     same = reply(f"Reason no longer needed. {proposal}", change_mind="reason=ordered by mistake")
-    assert "yes" in same.lower()
+    assert same == "No, that's not right: my reason is ordered by mistake."
 
 
 def test_a_change_of_mind_on_a_known_id_is_confirmed_once_the_agent_takes_it():

@@ -162,15 +162,15 @@ def test_the_same_proposal_with_the_right_new_item_gets_its_yes(retail_domain: A
 def test_confirm_words_are_those_the_verifiers_list(retail_domain: Any) -> None:
     from eigendsl.runtime.domain import confirm_words
 
-    assert retail_domain.confirm_words == (
-        "change",
-        "update",
-        "ship",
-        "move",
-        "pay",
-        "charge",
-        "swap",
-        "replace",
-    )
-    assert confirm_words(["rt.confirmed(trace, c, words)", "rt.said(trace, 'a', 'x')"]) == ()
-    assert confirm_words(["rt.said(trace, 'user', 'yes')"]) is None
+    assert retail_domain.confirm_words == {
+        "cancel_pending_order": ("cancellation",),
+        "modify_pending_order_address": ("change", "update", "ship", "move"),
+        "modify_pending_order_payment": ("change", "update", "pay", "charge"),
+        "modify_pending_order_items": ("change", "update", "swap", "replace"),
+        "return_delivered_order_items": ("refund",),
+        "exchange_delivered_order_items": ("swap", "replace"),
+        "modify_user_address": ("change", "update", "move"),
+    }
+    sources = ["rt.confirmed(trace, c, words)", "rt.said(trace, 'a', 'x')"]
+    assert confirm_words(sources, ["cancel"]) == {"cancel": ()}
+    assert confirm_words(["rt.said(trace, 'user', 'yes')"], ["cancel"]) is None

@@ -80,10 +80,11 @@ class Domain:
     #: The spec folder a compiled folder on disk was made from and its files changed since the
     #: compile (None when none changed): the domain is the folder as compiled.
     spec_changes: tuple[Path, list[str]] | None = None
-    #: The words the verifiers' ``confirmed(c, [...])`` list as naming what a write does
-    #: ("change", "ship"): the scripted user says yes only to a proposal they would count.
-    #: None when no verifier reads a confirmation.
-    confirm_words: tuple[str, ...] | None = None
+    #: The words the verifiers' ``confirmed(c, [...])`` list as naming what each write does
+    #: (``{"modify_pending_order_address": ("change", "ship")}``), by the tool's name: the
+    #: scripted user says yes only to a proposal they would count. None when no verifier reads
+    #: a confirmation.
+    confirm_words: dict[str, tuple[str, ...]] | None = None
 
     @cached_property
     def id_kinds(self) -> dict[str, tuple[list[str], bool]]:
@@ -296,24 +297,31 @@ def _cross_problems(
     return found
 
 
-def confirm_words(sources: Iterable[str]) -> tuple[str, ...] | None:
+def confirm_words(
+    sources: Iterable[str], writes: Iterable[str]
+) -> dict[str, tuple[str, ...]] | None:
     """The words the compiled verifiers (their Python ``sources``) list in ``confirmed(c,
-    words)`` as naming what a write does, each once; None when none of them calls ``confirmed``.
+    words)`` as naming what a write does, for each tool that writes (``writes``), each word once;
+    None when none of them calls ``confirmed``.
 
-    ``words`` is read as the verifier computes it: a list written out, or a name the generated
-    function binds (a spec constant, a check's let, a block's parameter bound to the use's
-    argument), through the names its value reads in turn, so ``let WORDS = BASE + ["ship"]``
-    adds both lists. A list that reads the episode (the trace, a task's parameter) adds none:
-    it is not known before the episode.
+    ``words`` is read as the verifier computes it for a call of that tool: a list written out,
+    or a name the generated function binds (a spec constant, a check's let, a block's parameter
+    bound to the use's argument), through the names its value reads in turn, so ``let WORDS =
+    BASE + ["ship"]`` adds both lists, and a map read by the call's tool, ``WORDS[c.tool]``,
+    gives each tool its own. A list that reads anything else of the episode (the trace, a
+    task's parameter, the call's arguments) adds none: it is not known before the episode.
 
-    >>> confirm_words(["ok = rt.confirmed(trace, c, ['change', 'ship'])", "rt.confirmed(t, c)"])
-    ('change', 'ship')
-    >>> confirm_words(["def rule(t):\\n    w = ['drop'] + ['axe']\\n    rt.confirmed(t, c, w)"])
-    ('drop', 'axe')
-    >>> confirm_words(["rt.confirmed(t, c)"]), confirm_words(["rt.said(t, 'user', 'yes')"])
-    ((), None)
+    >>> confirm_words(["ok = rt.confirmed(trace, c, ['change', 'ship'])", "rt.confirmed(t, c)"],
+    ...     ["cancel"])
+    {'cancel': ('change', 'ship')}
+    >>> by_tool = "w = {'cancel': ['drop'], 'move': ['ship']}\\nrt.confirmed(t, c, w[c['tool']])"
+    >>> confirm_words([by_tool], ["cancel", "move", "pay"])
+    {'cancel': ('drop',), 'move': ('ship',), 'pay': ()}
+    >>> confirm_words(["rt.confirmed(t, c)"], ["cancel"]), confirm_words(["rt.said(t, 'a')"], [])
+    ({'cancel': ()}, None)
     """
-    words: dict[str, None] | None = None
+    tools = list(writes)
+    words: dict[str, dict[str, None]] | None = None
     for source in sources:
         tree = ast.parse(source)
         functions = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
@@ -327,10 +335,22 @@ def confirm_words(sources: Iterable[str]) -> tuple[str, ...] | None:
                     and node.func.attr == "confirmed"
                 ):
                     continue
-                words = {} if words is None else words
-                if len(node.args) > 2:
-                    words |= dict.fromkeys(_listed_words(node.args[2], bound))
-    return None if words is None else tuple(words)
+                words = {tool: {} for tool in tools} if words is None else words
+                if len(node.args) < 3:
+                    continue
+                call = node.args[1]
+                for tool in tools:
+                    # the call confirmed, as a call of this tool: the list may be read by it
+                    given = bound | (
+                        {call.id: _stand_in(tool)} if isinstance(call, ast.Name) else {}
+                    )
+                    words[tool] |= dict.fromkeys(_listed_words(node.args[2], given))
+    return None if words is None else {tool: tuple(listed) for tool, listed in words.items()}
+
+
+def _stand_in(tool: str) -> ast.expr:
+    """A call of ``tool`` with no arguments, as generated code that builds it."""
+    return ast.parse(f"rt.Call({tool!r}, {{}}, writes=True)", mode="eval").body
 
 
 def _bindings(scope: ast.AST) -> dict[str, ast.expr]:
@@ -439,7 +459,9 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         max_turns=user_settings.get("max_turns", 30),
         files=files or {},
         schemas=schemas,
-        confirm_words=confirm_words(compiled.text(rel) for rel in verifiers),
+        confirm_words=confirm_words(
+            (compiled.text(rel) for rel in verifiers), [n for n, t in tools.items() if t.writes]
+        ),
     )
     check_outputs(compiled, manifest)  # after the reads that place a broken file
     spec, changed = changed_inputs(compiled, manifest)

@@ -124,6 +124,25 @@ def _names_a_write(said: str, episode: Any) -> bool:
     )
 
 
+def _before_its_change(
+    said: str, known: dict[str, str], state: ScriptedUserState, change: str | None, episode: Any
+) -> str | None:
+    """The known fact a proposal states otherwise before the user changed its mind (``change``,
+    the scenario's ``name=first value``): it says the value the user will change its mind to,
+    which the user has not said yet, and not the first value, which ``known`` holds. An agent that
+    proposes the other value at once (of a cancellation's two reasons) did not listen to the
+    user: it is corrected with the first value ("No, that's not right: my reason is no longer
+    needed."), until the user changes its mind."""
+    if not change or state.mind_changed:
+        return None
+    name, _, first = (part.strip() for part in change.partition("="))
+    value = str(episode.task["params"].get(name, "")).strip()
+    key = next((k for k in known if spoken(k) == spoken(name)), None)
+    if key is None or not value or value == first or says(said, first) or not says(said, value):
+        return None
+    return key
+
+
 def _tired(answers: list[_Answer]) -> str:
     """Why the user ends a conversation that asks it once more for ``answers``, each given twice:
     facts it gave, facts it does not know, a proposal it rejected.
@@ -234,6 +253,7 @@ class ScriptedUser:
                 misstated(said, known, writes)
                 or misdated(said, known, writes)
                 or contradicted(said, known, writes)
+                or _before_its_change(said, known, state, change, episode)
             )
             if wrong is not None:
                 return self._answer(state, [_corrected(wrong, known)])

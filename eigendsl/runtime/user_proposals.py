@@ -6,6 +6,7 @@ the opposite value, or a proposal a yes to which the verifiers' ``confirmed`` wo
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from eigendsl import support
@@ -371,19 +372,22 @@ def switched(text: str, request: str, writes: list[dict[str, Any]]) -> bool:
 
 
 def unconfirmable(
-    trace: support.Trace, writes: list[tuple[str, dict[str, Any]]], words: Any = ()
+    trace: support.Trace,
+    writes: list[tuple[str, dict[str, Any]]],
+    words: Mapping[str, Sequence[str]] | None = None,
 ) -> str | None:
     """What the user asks the agent to say when a yes now would confirm none of the writes it
     asked for (``writes``: the task's gold writes, tool and arguments) as the verifiers'
-    ``confirmed(c, words)`` reads the conversation (``trace``, up to the agent's last turn): the
-    agent's last turn does not say what the write does, leaves out or garbles a value, asks for
-    no consent or offers something else. None when a yes would count for one of them, or the
-    task makes no write (the user cannot tell).
+    ``confirmed(c, words)`` reads the conversation (``trace``, up to the agent's last turn), with
+    the words they list for that write's tool (``words``, by the tool's name: "update" names a
+    change of address, not a cancellation): the agent's last turn does not say what the write
+    does, leaves out or garbles a value, asks for no consent or offers something else. None when
+    a yes would count for one of them, or the task makes no write (the user cannot tell).
 
     >>> trace = support.Trace.from_messages(
     ...     [{"role": "assistant", "content": "Order #W1 stays a card_1 (yes/no)."}], db={})
     >>> write = [("modify_payment", {"order_id": "#W1", "payment_method_id": "card_1"})]
-    >>> unconfirmable(trace, write), unconfirmable(trace, write, ["pay"])
+    >>> unconfirmable(trace, write), unconfirmable(trace, write, {"modify_payment": ["pay"]})
     ('what you will do', 'what you will do')
     >>> trace.messages[0].content = "Shall I modify the payment of order #W1 to card_2?"
     >>> unconfirmable(trace, write)
@@ -391,7 +395,11 @@ def unconfirmable(
     >>> trace.messages[0].content = "Shall I modify the payment of order #W1 to card_1?"
     >>> unconfirmable(trace, write) is None
     True
+    >>> trace.messages[0].content = "Shall I pay with card_1 for order #W1?"
+    >>> [unconfirmable(trace, write, {tool: ["pay"]}) for tool in ("modify_payment", "cancel")]
+    [None, 'what you will do']
     """
+    by_tool = words or {}
     if not writes:
         return None
     position = len(trace.messages)
@@ -401,7 +409,9 @@ def unconfirmable(
         messages=[*trace.messages, support.Message("user", "Yes.", position)],
     )
     if any(
-        support.confirmed(replied, support.Call(tool, args, position=position + 1), words)
+        support.confirmed(
+            replied, support.Call(tool, args, position=position + 1), by_tool.get(tool, ())
+        )
         for tool, args in writes
     ):
         return None
@@ -419,7 +429,7 @@ def unconfirmable(
                 said,
                 tool,
                 args,
-                words,
+                by_tool.get(tool, ()),
                 support.identified(replied, support.Call(tool, args, position=position + 1)),
             )
             for tool, args in writes

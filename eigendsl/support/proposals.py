@@ -63,8 +63,9 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     proposal it answers names the call (:func:`_proposal_answered`: what it does, the tool's
     name, the name's first word, its verb: "cancel" of ``cancel_pending_order``, or one of
     ``verbs``: "ship", "change"; and the value of each of its arguments, each item of a list,
-    each field of an object, an empty text and a true/false excepted, as ``said`` finds them;
-    the user's own id, which the user never sees, may go unnamed: :func:`identified`).
+    each field of an object, an empty text and a true/false excepted, as ``said`` finds them and
+    none offered beside another value, "card_1 or paypal_2"; the user's own id, which the user
+    never sees, may go unnamed: :func:`identified`).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
@@ -243,7 +244,8 @@ def unproposed(
     ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
     does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
     not at all; then the name of each argument whose value it does not say (one item of a list
-    left out leaves out the list), those named in ``implied`` (:func:`identified`) excepted.
+    left out leaves out the list) or offers beside another (:func:`_with_other`: "ordered by
+    mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted.
     Empty when the turn names the write with its values.
 
     >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
@@ -259,8 +261,39 @@ def unproposed(
     return ([] if named else [""]) + [
         name
         for name, value in args.items()
-        if name not in implied and not all(says(proposal, v) for v in _stated_values(value))
+        if name not in implied
+        and not all(says(proposal, v) and not _with_other(text, v) for v in _stated_values(value))
     ]
+
+
+# An "or" that offers another value ("ordered by mistake, or no longer needed", "card_1 or
+# paypal_2"), not one that asks for the answer ("yes or no", "or not", "or would you rather ...?"),
+# nor the capitals of a state's code ("Salem, OR 97301").
+_OR_OTHER = re.compile(
+    r"\b[Oo]r\b(?![\s,]+(?i:not|no|yes|would|do|does|did|should|shall|can|could|will|is|are|am"
+    r"|was|were|if|anything|something|nothing|else|you|i|we|may|might|must|have|has|had|need"
+    r"|want|so|more|less)\b)[\s,]+\w"
+)
+
+
+def _with_other(text: str, value: Any) -> bool:
+    """Whether a sentence of an agent's turn ``text`` that says ``value`` offers another value
+    beside it ("cancel it with reason ordered by mistake, or with reason no longer needed?"): a
+    yes to it agrees to either, so to neither's write.
+
+    >>> [_with_other(t, "ordered by mistake") for t in (
+    ...     "Cancel #W1 (ordered by mistake), or cancel it as no longer needed?",
+    ...     "Cancel #W1 (no longer needed or ordered by mistake)?",
+    ...     "Cancel #W1 (ordered by mistake)? Yes or no?",
+    ...     "Cancel #W1 (ordered by mistake), or would you rather keep it?")]
+    [True, True, False, False]
+    >>> _with_other("Ship #W1 to 1 Elm Road, Salem, OR 97301, USA (yes/no)?", "97301")
+    False
+    """
+    return any(
+        _OR_OTHER.search(sentence) and says(normalize_text(sentence), value)
+        for sentence in sentences(text.replace("\u2019", "'"))
+    )
 
 
 def identified(trace: Trace, call: Call) -> list[str]:

@@ -19,13 +19,17 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     try:
-        v_recap_words_35 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_write_words_3 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
     except Exception as _e:
-        v_recap_words_35 = rt.let_failed(_e)
+        v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_48 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_recap_words_40 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_refund_words_48 = rt.let_failed(_e)
+        v_recap_words_40 = rt.let_failed(_e)
+    try:
+        v_refund_words_53 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+    except Exception as _e:
+        v_refund_words_53 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -40,11 +44,11 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:21:5: require all(c in calls where c.writes and c.ok: confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))'
+    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((rt.confirmed(trace, v_c_2, ['change', 'update', 'ship', 'move', 'pay', 'charge', 'swap', 'replace']) for v_c_2 in rt.elements(calls) if v_c_2['writes'] and v_c_2['ok']))
+        _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.writes and c.ok): confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['writes'] and v_c_3['ok'] if not rt.confirmed(trace, v_c_3, ['change', 'update', 'ship', 'move', 'pay', 'charge', 'swap', 'replace']))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: (confirmed(c, write_words[c.tool]) or any(d in calls where ((d.tool == c.tool and d.ok) and d.position > c.position): (confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position))))))', rt.first((v_c_6 for v_c_6 in rt.elements(calls) if v_c_6['writes'] if not (rt.confirmed(trace, v_c_6, rt.item(rt.let_value(v_write_words_3), v_c_6['tool'])) or any((rt.confirmed(trace, v_d_7, rt.item(rt.let_value(v_write_words_3), v_d_7['tool'])) and (not any((v_m_8['position'] > v_c_6['position'] and v_m_8['position'] < v_d_7['position'] for v_m_8 in rt.elements(messages) if v_m_8['role'] == 'user'))) for v_d_7 in rt.elements(calls) if (v_d_7['tool'] == v_c_6['tool'] and v_d_7['ok']) and v_d_7['position'] > v_c_6['position']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -53,12 +57,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok: confirmed(c, ["change", "update", "ship", "move", "pay", "charge", "swap", "replace"]))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 21, 5, _vals))
-    'retail/checks/rules.chk:23:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
+    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        _v = all((all((any((v_m_6['position'] > v_d_5['position'] for v_m_6 in rt.elements(messages) if v_m_6['role'] == 'user' and v_m_6['position'] < v_c_4['position'])) for v_d_5 in rt.elements(calls) if (v_d_5['writes'] and v_d_5['ok']) and v_d_5['position'] < v_c_4['position'])) for v_c_4 in rt.elements(calls) if v_c_4['writes']))
+        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_7 for v_c_7 in rt.elements(calls) if v_c_7['writes'] if not all((any((v_m_9['position'] > v_d_8['position'] for v_m_9 in rt.elements(messages) if v_m_9['role'] == 'user' and v_m_9['position'] < v_c_7['position'])) for v_d_8 in rt.elements(calls) if (v_d_8['writes'] and v_d_8['ok']) and v_d_8['position'] < v_c_7['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -67,17 +71,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 23, 5, _vals))
-    'retail/checks/rules.chk:36:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
+    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        v_identified_11 = rt.first((v_d_10 for v_d_10 in rt.elements(calls) if rt.member('auth', v_d_10['tags']) and v_d_10['ok']))
+        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
     except Exception as _e:
-        v_identified_11 = rt.let_failed(_e)
-    'retail/checks/rules.chk:37:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+        v_identified_16 = rt.let_failed(_e)
+    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
-        _v = all((v_c_12['result'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_12 in rt.elements(calls) if rt.member('auth', v_c_12['tags']) and v_c_12['ok']))
+        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if rt.member('auth', v_c_13['tags']) and v_c_13['ok'] if not v_c_13['result'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -86,12 +90,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 37, 5, _vals))
-    'retail/checks/rules.chk:39:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
+    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((v_c_14['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_14 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_14['tags'])) and rt.member('user_id', v_c_14['args'])) and rt.member(str(v_c_14['args']['user_id']), initial['users'])))
+        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(str(v_c_19['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_15 for v_c_15 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_15['tags'])) and rt.member('user_id', v_c_15['args'])) and rt.member(str(v_c_15['args']['user_id']), initial['users']) if not v_c_15['args']['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(str(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -100,12 +104,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
-    'retail/checks/rules.chk:43:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
+    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_16['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_16 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_16['tags'])) and rt.member('order_id', v_c_16['args'])) and rt.member(str(v_c_16['args']['order_id']), initial['orders'])))
+        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(str(v_c_21['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_17 for v_c_17 in rt.elements(calls) if ((rt.let_value(v_identified_11) != None and rt.member('account', v_c_17['tags'])) and rt.member('order_id', v_c_17['args'])) and rt.member(str(v_c_17['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_17['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_11), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(str(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -114,12 +118,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/rules.chk:50:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
+    'retail/checks/rules.chk:67:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
-        _v = all((any((v_d_19['args']['order_id'] == v_c_18['args']['order_id'] for v_d_19 in rt.elements(calls) if (v_d_19['tool'] == 'get_order_details' and v_d_19['ok']) and v_d_19['position'] < v_c_18['position'])) for v_c_18 in rt.elements(calls) if (v_c_18['writes'] and v_c_18['ok']) and rt.member('order_id', v_c_18['args'])))
+        _v = all((any((v_d_24['args']['order_id'] == v_c_23['args']['order_id'] for v_d_24 in rt.elements(calls) if (v_d_24['tool'] == 'get_order_details' and v_d_24['ok']) and v_d_24['position'] < v_c_23['position'])) for v_c_23 in rt.elements(calls) if (v_c_23['writes'] and v_c_23['ok']) and rt.member('order_id', v_c_23['args'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if (v_c_20['writes'] and v_c_20['ok']) and rt.member('order_id', v_c_20['args']) if not any((v_d_21['args']['order_id'] == v_c_20['args']['order_id'] for v_d_21 in rt.elements(calls) if (v_d_21['tool'] == 'get_order_details' and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_25 for v_c_25 in rt.elements(calls) if (v_c_25['writes'] and v_c_25['ok']) and rt.member('order_id', v_c_25['args']) if not any((v_d_26['args']['order_id'] == v_c_25['args']['order_id'] for v_d_26 in rt.elements(calls) if (v_d_26['tool'] == 'get_order_details' and v_d_26['ok']) and v_d_26['position'] < v_c_25['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -128,7 +132,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 50, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
     'retail/checks/tasks.chk:307:5: require db == gold'
     try:
         _l = db
@@ -190,7 +194,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 310, 5, _vals))
     'retail/checks/tasks.chk:311:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_22 in rt.elements(calls) if v_c_22['writes'] and v_c_22['ok']))
+        _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -261,13 +265,13 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 315, 5, _vals))
     try:
-        v_outcomes_23 = [p_refund]
+        v_outcomes_28 = [p_refund]
     except Exception as _e:
-        v_outcomes_23 = rt.let_failed(_e)
+        v_outcomes_28 = rt.let_failed(_e)
     'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_26, 2) == round(v_n_25, 2) for v_v_26 in rt.elements(rt.let_value(v_outcomes_23)))) and (not any((rt.member(round(v_n_25, 2), [round(v_r_28, 2) for v_r_28 in rt.elements(rt.numbers(v_c_27['result']))]) for v_c_27 in rt.elements(calls) if (v_c_27['ok'] and v_c_27['tool'] != 'calculate') and v_c_27['position'] < v_m_24['position']))) for v_n_25 in rt.elements(rt.amounts(v_m_24['content'])))) for v_m_24 in rt.elements(messages) if v_m_24['role'] == 'assistant'))
+        _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = [refund])'
         _vals = {}
@@ -282,29 +286,29 @@ def verify(trace):
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:316)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 529, 5, _vals))
     'retail/checks/tasks.chk:319:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
-        v_order_total_30 = round(sum((v_i_29['price'] for v_i_29 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
+        v_order_total_35 = round(sum((v_i_34['price'] for v_i_34 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
-        v_order_total_30 = rt.let_failed(_e)
+        v_order_total_35 = rt.let_failed(_e)
     try:
-        v_write_31 = 'return_delivered_order_items'
+        v_write_36 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_31 = rt.let_failed(_e)
+        v_write_36 = rt.let_failed(_e)
     try:
-        v_values_33 = [v_i_32['price'] for v_i_32 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_32['item_id'] != p_item_id] + [rt.let_value(v_order_total_30)]
+        v_values_38 = [v_i_37['price'] for v_i_37 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_37['item_id'] != p_item_id] + [rt.let_value(v_order_total_35)]
     except Exception as _e:
-        v_values_33 = rt.let_failed(_e)
+        v_values_38 = rt.let_failed(_e)
     try:
-        v_outcomes_34 = [p_refund]
+        v_outcomes_39 = [p_refund]
     except Exception as _e:
-        v_outcomes_34 = rt.let_failed(_e)
+        v_outcomes_39 = rt.let_failed(_e)
     try:
-        v_recaps_36 = rt.let_value(v_recap_words_35)
+        v_recaps_41 = rt.let_value(v_recap_words_40)
     except Exception as _e:
-        v_recaps_36 = rt.let_failed(_e)
+        v_recaps_41 = rt.let_failed(_e)
     'retail/checks/tasks.chk:542:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_39, v_v_40) for v_v_40 in rt.elements(rt.let_value(v_values_33)) if not any((round(v_o_41, 2) == round(v_v_40, 2) for v_o_41 in rt.elements(rt.let_value(v_outcomes_34)))))) and (not (any((rt.text_says(v_t_39, v_o_42) for v_o_42 in rt.elements(rt.let_value(v_outcomes_34)))) and any((rt.text_says(v_t_39, v_w_43) for v_w_43 in rt.elements(rt.let_value(v_recaps_36)))))) for v_t_39 in rt.elements(rt.sentences(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant' and any((v_c_38['position'] < v_m_37['position'] for v_c_38 in rt.elements(calls) if v_c_38['tool'] == rt.let_value(v_write_31) and v_c_38['ok']))))
+        _v = any((any((any((rt.text_says(v_t_44, v_v_45) for v_v_45 in rt.elements(rt.let_value(v_values_38)) if not any((round(v_o_46, 2) == round(v_v_45, 2) for v_o_46 in rt.elements(rt.let_value(v_outcomes_39)))))) and (not (any((rt.text_says(v_t_44, v_o_47) for v_o_47 in rt.elements(rt.let_value(v_outcomes_39)))) and any((rt.text_says(v_t_44, v_w_48) for v_w_48 in rt.elements(rt.let_value(v_recaps_41)))))) for v_t_44 in rt.elements(rt.sentences(v_m_42['content'])))) for v_m_42 in rt.elements(messages) if v_m_42['role'] == 'assistant' and any((v_c_43['position'] < v_m_42['position'] for v_c_43 in rt.elements(calls) if v_c_43['tool'] == rt.let_value(v_write_36) and v_c_43['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words)'
         _vals = {}
@@ -318,25 +322,25 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:320)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 542, 5, _vals))
     try:
-        v_write_44 = 'return_delivered_order_items'
+        v_write_49 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_44 = rt.let_failed(_e)
+        v_write_49 = rt.let_failed(_e)
     try:
-        v_outcome_45 = p_refund
+        v_outcome_50 = p_refund
     except Exception as _e:
-        v_outcome_45 = rt.let_failed(_e)
+        v_outcome_50 = rt.let_failed(_e)
     try:
-        v_values_47 = [v_i_46['price'] for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_30)]
+        v_values_52 = [v_i_51['price'] for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_35)]
     except Exception as _e:
-        v_values_47 = rt.let_failed(_e)
+        v_values_52 = rt.let_failed(_e)
     try:
-        v_words_49 = rt.let_value(v_refund_words_48) + rt.let_value(v_recap_words_35)
+        v_words_54 = rt.let_value(v_refund_words_53) + rt.let_value(v_recap_words_40)
     except Exception as _e:
-        v_words_49 = rt.let_failed(_e)
+        v_words_54 = rt.let_failed(_e)
     'retail/checks/tasks.chk:557:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_52, rt.let_value(v_outcome_45)) for v_t_52 in rt.elements(rt.sentences(v_m_50['content'])) if len(rt.amounts(v_t_52)) > 0 and any((rt.text_says(v_t_52, v_w_53) for v_w_53 in rt.elements(rt.let_value(v_words_49)))))) for v_m_50 in rt.elements(messages) if v_m_50['role'] == 'assistant' and any((v_c_51['position'] < v_m_50['position'] for v_c_51 in rt.elements(calls) if v_c_51['tool'] == rt.let_value(v_write_44) and v_c_51['ok']))))
+        _v = any((any((not rt.text_says(v_t_57, rt.let_value(v_outcome_50)) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])) if len(rt.amounts(v_t_57)) > 0 and any((rt.text_says(v_t_57, v_w_58) for v_w_58 in rt.elements(rt.let_value(v_words_54)))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_49) and v_c_56['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
         _vals = {}
@@ -352,7 +356,7 @@ def verify(trace):
     'retail/checks/tasks.chk:562:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_58, 2) != round(rt.let_value(v_outcome_45), 2) and (not any((round(v_v_59, 2) == round(v_n_58, 2) for v_v_59 in rt.elements(rt.let_value(v_values_47))))) for v_n_58 in rt.elements(rt.amounts(v_t_56)))) for v_t_56 in rt.elements(rt.sentences(v_m_54['content'])) if rt.text_says(v_t_56, rt.let_value(v_outcome_45)) and any((rt.text_says(v_t_56, v_w_57) for v_w_57 in rt.elements(rt.let_value(v_words_49)))))) for v_m_54 in rt.elements(messages) if v_m_54['role'] == 'assistant' and any((v_c_55['position'] < v_m_54['position'] for v_c_55 in rt.elements(calls) if v_c_55['tool'] == rt.let_value(v_write_44) and v_c_55['ok']))))
+        _v = any((any((any((round(v_n_63, 2) != round(rt.let_value(v_outcome_50), 2) and (not any((round(v_v_64, 2) == round(v_n_63, 2) for v_v_64 in rt.elements(rt.let_value(v_values_52))))) for v_n_63 in rt.elements(rt.amounts(v_t_61)))) for v_t_61 in rt.elements(rt.sentences(v_m_59['content'])) if rt.text_says(v_t_61, rt.let_value(v_outcome_50)) and any((rt.text_says(v_t_61, v_w_62) for v_w_62 in rt.elements(rt.let_value(v_words_54)))))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant' and any((v_c_60['position'] < v_m_59['position'] for v_c_60 in rt.elements(calls) if v_c_60['tool'] == rt.let_value(v_write_49) and v_c_60['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
@@ -368,7 +372,7 @@ def verify(trace):
     'retail/checks/tasks.chk:324:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_60['content'], p_refund) and any((rt.text_says(v_m_60['content'], v_w_61) for v_w_61 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_60['content'], v_w_62) for v_w_62 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_65['content'], p_refund) and any((rt.text_says(v_m_65['content'], v_w_66) for v_w_66 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_65['content'], v_w_67) for v_w_67 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
