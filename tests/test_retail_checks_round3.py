@@ -394,7 +394,8 @@ def test_an_offer_with_the_reason_no_longer_needed_is_no_refusal(retail_domain: 
 
 
 def test_a_refused_cancellation_attempt_fails_the_refusal(retail_domain: Any) -> None:
-    """M-5: the guard refused the unconfirmed cancellation; it was still tried."""
+    """M-5: the guard refused the unconfirmed cancellation; it was still tried (and, since
+    round 4's M-2, a write attempt the tool refused needs a yes too: the policy rule fails)."""
     turns = [
         *opening(retail_domain, REFUSED),
         cancel("#W1000815"),
@@ -404,7 +405,9 @@ def test_a_refused_cancellation_attempt_fails_the_refusal(retail_domain: Any) ->
         ),
     ]
     verdict = play(retail_domain, REFUSED, ListAgent(turns))
-    assert reasons(verdict) == [TRIED]
+    found = reasons(verdict)
+    assert TRIED in found
+    assert [r.split(":")[0] for r in found if r != TRIED] == ["policy rule confirm_each_write"]
 
 
 TRANSFER = "transfer_compensation-000"
