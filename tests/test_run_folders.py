@@ -14,7 +14,8 @@ import pytest
 pytest.importorskip("transformers")
 
 from eigendsl.errors import EigenError  # noqa: E402
-from eigendsl.train.runfolder import claim_run_folder, setting_words  # noqa: E402
+from eigendsl.train.runfolder import claim_run_folder  # noqa: E402
+from eigendsl.train.setting_names import setting_words  # noqa: E402
 from eigendsl.train.settings import TrainSettings  # noqa: E402
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"

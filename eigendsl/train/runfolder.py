@@ -18,7 +18,8 @@ from typing import Any
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
 from eigendsl.synth.records import NOT_WRITABLE, listed, spec_changes, writable, write_text
-from eigendsl.train.settings import MANIFEST_KEYS, TrainSettings
+from eigendsl.train.setting_names import setting_words, shown
+from eigendsl.train.settings import TrainSettings
 from eigendsl.train.stage_inputs import (
     keep_run_aside,
     put_aside,
@@ -254,8 +255,8 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
         old = {**_DEFAULTS, **recorded}
         changed = sorted(k for k in identity["settings"] if old.get(k) != identity["settings"][k])
         differences = {
-            k: f"{setting_words(k)} {_shown(old.get(k))} in the run, "
-            f"{_shown(identity['settings'].get(k))} now"
+            k: f"{setting_words(k)} {shown(old.get(k))} in the run, "
+            f"{shown(identity['settings'].get(k))} now"
             for k in changed
         }
         done = {path.stem for path in (out / "stages").glob("*.json")}
@@ -375,61 +376,6 @@ def _left_behind(out: Path, stage: str, grpo_steps: Any) -> bool:
         if path.is_file() and not written_by(out, name):
             return True
     return False
-
-
-# The options of `eigendsl train` that set a TrainSettings field of another name than the field's
-# own dashed (--sft-epochs sets sft_epochs), and the fields that have no option: a run folder's
-# refusal names a setting as the user writes it (tests check these against train's options).
-TRAIN_FLAGS = {"eval_trials": "--trials", "eval_constrain_calls": "--constrain-calls"}
-NO_FLAG = frozenset(
-    {
-        "id_tokens",
-        "name_tokens",
-        "number_tokens",
-        "call_tokens",
-        "sft_decay",
-        "sft_batch_size",
-        "sft_catalog",
-        "sft_invent_ids",
-        "sft_balance",
-        "sft_copy_drills",
-        "sft_max_length",
-        "sft_assistant_only_loss",
-        "grpo_tasks",
-        "grpo_tasks_per_step",
-        "grpo_generations",
-        "grpo_learning_rate",
-        "grpo_beta",
-        "grpo_temperature",
-        "grpo_dynamic_filtering",
-        "use_vllm",
-        "eval_temperature",
-        "eval_split",
-        "workers",
-    }
-)
-
-
-def setting_words(field: str) -> str:
-    """A TrainSettings field as a user sets it: its key in domain.yaml's ``training`` (and the
-    manifest) and its option of ``eigendsl train``, or the keyword of Python's ``train()`` where it
-    has neither (``sft_epochs`` → ``training.sft.epochs (--sft-epochs)``)."""
-    if field in MANIFEST_KEYS:
-        stage, name = MANIFEST_KEYS[field]
-        key = f"training.{stage}.{name}"
-    elif field in ("model", "seed", "context"):
-        key = f"training.{field}"
-    else:
-        key = ""
-    flag = "" if field in NO_FLAG else TRAIN_FLAGS.get(field, "--" + field.replace("_", "-"))
-    if key and flag:
-        return f"{key} ({flag})"
-    return key or flag or f"train()'s {field}"
-
-
-def _shown(value: Any) -> str:
-    """A setting's value as domain.yaml and run.json write it (true, "muon", ["products"])."""
-    return json.dumps(value)
 
 
 def _spec_files(before: Any, now: Any) -> str:
