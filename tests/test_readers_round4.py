@@ -160,7 +160,7 @@ def test_amounts_after_a_colon(text: str, expected: list[float]) -> None:
         # the opposite: a lone number at a line's start is one where no words follow or it is
         # not 1, and a list's numbers are none as before
         ("A balance of 120.0, or:\n95. if the order posts", [120.0, 95.0]),
-        ("1. 95.50", [1.0, 95.5]),
+        ("1. 95.50", [95.5]),  # a list of one before a number too (round 5, H4)
         ("1.50 is the fee", [1.5]),
         ("1. Gift card: $120\n2. No other cards", [120.0]),
     ],

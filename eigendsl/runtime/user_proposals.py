@@ -12,6 +12,7 @@ from typing import Any
 from eigendsl import support
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
 from eigendsl.runtime.utterances import spoken
+from eigendsl.support.proposals import IDENTIFYING_TAG
 
 
 def misstated(
@@ -415,29 +416,51 @@ def unconfirmable(
         for tool, args in writes
     ):
         return None
-    said = next(
-        (
-            m.content
-            for m in reversed(trace.messages)
-            if m.role == "assistant" and m.content.strip()
-        ),
-        "",
+    proposal = next(
+        (m for m in reversed(trace.messages) if m.role == "assistant" and m.content.strip()),
+        support.Message("assistant", "", position),
     )
-    gaps = min(
-        (
-            support.unproposed(
-                said,
-                tool,
-                args,
-                by_tool.get(tool, ()),
-                support.identified(replied, support.Call(tool, args, position=position + 1)),
-            )
-            for tool, args in writes
-        ),
-        key=lambda g: (len(g), "" in g),
-    )
-    named = [spoken(name) for name in gaps if name]
+    found = []
+    for tool, args in writes:
+        call = support.Call(tool, args, position=position + 1)
+        implied = support.identified(replied, call, proposal.position)
+        gaps = support.unproposed(
+            proposal.content, tool, args, by_tool.get(tool, ()), implied, trace.db
+        )
+        found.append((gaps, args, implied))
+    gaps, write, implied = min(found, key=lambda f: (len(f[0]), "" in f[0]))
+    # the user's own id, which the user never sees, is asked for as an identification: before
+    # the agent looked the user up, or where the proposal names another account
+    unseen = [name for name in gaps if name and _own_id(trace, proposal, write[name])]
+    other = [name for name in gaps if name in implied]
+    named = [spoken(name) for name in gaps if name and name not in unseen and name not in other]
+    account = ", on my own account, not another one" if other else ""
+    account += ", once you have found my account from what I told you" if unseen else ""
     if not named:
-        return "what you will do"
+        return f"what you will do{account}"
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    return f"what you will do, with the {listed}"
+    return f"what you will do, with the {listed}{account}"
+
+
+def _own_id(trace: support.Trace, proposal: support.Message, value: Any) -> bool:
+    """Whether ``value``, a write's argument a proposal leaves out, is a record's id (a key of
+    a table of the trace's database) that no message of the user's said and no identifying
+    lookup (a tool tagged :data:`~eigendsl.support.proposals.IDENTIFYING_TAG`) returned before
+    the ``proposal``: the user's own id before the agent looked the user up, which the user
+    cannot say back."""
+    if not isinstance(value, str) or not any(
+        isinstance(table, dict) and value in table for table in trace.db.values()
+    ):
+        return False
+    if any(
+        m.role == "user" and support.says(support.normalize_text(m.content), value)
+        for m in trace.messages
+    ):
+        return False
+    return not any(
+        IDENTIFYING_TAG in c.tags
+        and c.error is None
+        and c.result == value
+        and c.position < proposal.position
+        for c in trace.calls
+    )

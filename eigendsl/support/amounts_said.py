@@ -7,20 +7,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from eigendsl.support.numerals import _for_numbers, _numbers_said, _Said
+from eigendsl.support.numerals import (
+    _CURRENCY_CODE,
+    _ID_NAME,
+    _for_numbers,
+    _numbers_said,
+    _Said,
+)
 
 # Numbers a text says that are no amount: a list item's number at the start of a line, where
 # another line starts with the number before or after it ("1. Gift card: $120\n2. ..."; a lone
 # "95. if the order posts" is a number), a card's last digits, 2 to 4 digits without a point
 # ("ending in 4242", "**** 4242"; "ending in 95.50" is an amount), and a count of things: a
 # whole number before one thing ("1 gift card", "one order") or before things in the plural
-# within two words ("2 gift cards", "three orders"), and the first number of a range of counts
-# ("3 to 5 days", "3 or 4 weeks"), which is smaller than the second. A list of one item is a line
-# that starts with "1." or "1)" before words.
+# within two words ("2 gift cards", "three orders"; :data:`_COUNT_NOUNS`) or after them and a
+# colon ("items: 2"), and the first number of a range of counts ("3 to 5 days", "3-5 days", "3
+# or 4 weeks"), which is smaller than the second. A list of one item is a line that starts with
+# "1." or "1)" before words or another number ("1. 214.9 refunded").
 _LIST_ITEM = re.compile(r"(?:^|\n)[ \t>*-]*(\d+)[.)]\s")
 
 
-_WORDS_AFTER = re.compile(r"\s*[^\W\d_]")  # a list item of one: "1. your refund is 95.50"
+# A list item of one: "1. your refund is 95.50", "1. 214.9 refunded", "1) $214.9 refunded".
+_WORDS_AFTER = re.compile(rf"\s*(?:[^\W\d_]|(?:[$€£¥]|(?:{_CURRENCY_CODE})\b)?\s?-?\d)")
 
 
 _CARD_DIGITS = re.compile(
@@ -38,21 +46,21 @@ _COUNTED = re.compile(r"\s+([a-z]+)(?:\s+([a-z]+))?")
 _RANGE_JOIN = re.compile(r"\s*[-\u2013]\s*|\s+(?:to|or|through|thru)\s+")
 
 
-# Words in "s" that are no things in the plural: "25 remains", "25 as of today", "is", "plus".
-_NOT_PLURAL = frozenset(
-    "this thus plus minus less unless does goes always perhaps whereas towards afterwards "
-    "bonus status remains stays sits shows comes covers means applies appears looks reads "
-    "stands totals equals".split()
+# The things a whole number counts in the plural ("2 gift cards", "3 items", "5 business days"):
+# nouns only, as a verb in "s" after a number says an amount ("200 returns to your card", "your
+# refund of 200 arrives"). Words that are a verb as often as a noun ("returns", "refunds") are
+# none.
+_COUNT_NOUNS = frozenset(
+    "items orders cards days weeks months years hours minutes seconds nights times products "
+    "units pieces pairs sets packs packages parcels boxes bags bottles shipments deliveries "
+    "accounts addresses methods options variants users people persons customers members "
+    "passengers seats tickets flights rooms appointments doctors books copies lines devices "
+    "phones plans points stars steps attempts messages calls digits characters letters".split()
 )
 
 
 def _is_plural(word: str | None) -> bool:
-    return (
-        bool(word)
-        and len(word or "") > 3
-        and (word or "").endswith("s")
-        and not ((word or "").endswith("ss") or word in _NOT_PLURAL)
-    )
+    return word in _COUNT_NOUNS
 
 
 # More numbers that are no amount: a percentage ("3.5%", "50 percent") and a whole number right
@@ -63,13 +71,11 @@ def _is_plural(word: str | None) -> bool:
 _PERCENT = re.compile(r"\s?(?:%|per\s?cent\b|pct\b)")
 
 
-_ID_NAME = re.compile(
-    r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
-    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$|(?:\bnumber|\bno\.|#)\s*:\s*$"
-)
-
-
 _OF = re.compile(r"\s+of\s+")
+
+
+# A count after the things it counts and a colon: "items: 2", "orders: 3".
+_COUNTED_BEFORE = re.compile(rf"\b(?:{'|'.join(_COUNT_NOUNS)}):\s*$")
 
 
 def _list_numbers(content: str) -> set[int]:
@@ -80,8 +86,8 @@ def _list_numbers(content: str) -> set[int]:
     >>> text = "1. a\\n2) b\\n - 3. c\\n\\n7. d\\n95. e"
     >>> [text[start] for start in sorted(_list_numbers(text))]
     ['1', '2', '3']
-    >>> [sorted(_list_numbers(t)) for t in ("1. your refund", "1) your refund", "1. 95.50", "7. a")]
-    [[0], [0], [], []]
+    >>> [sorted(_list_numbers(t)) for t in ("1. your refund", "1) $95.50", "1. 95.50", "7. a")]
+    [[0], [0], [0], []]
     """
     items = [(int(m.group(1)), m.start(1), m.end()) for m in _LIST_ITEM.finditer(content)]
     said = {number for number, _, _ in items}
@@ -132,12 +138,15 @@ def amounts(text: Any) -> list[float]:
     """``amounts(text)``: the numbers of ``numbers(text)`` that may be an amount, in order: all
     but a list item's number at the start of a line where another line starts with the number
     before or after it (``1. Gift card: $120`` then ``2. ...``; a lone ``95. if ...`` is a
-    number), or a ``1.`` before words, a list of one item (``1. Your refund is 95.50``), a
+    number), or a ``1.`` before words or a number, a list of one item (``1. Your refund is
+    95.50``, ``1. 95.50 refunded``), a
     card's last digits, 2 to 4 digits without a point (``ending in 4242``, ``**** 4242``;
     ``ending in 95.50`` is an amount), a whole number that counts things, one thing (``1 gift
     card``, ``one order``) or things in the plural within two words (``2 gift cards``, ``three
-    orders``), and both numbers of a range of counts, the first the smaller (``within 3 to 5
-    days``, ``3 or 4 weeks``; ``95 to 3 orders`` says 95), the word ``one`` alone (``the one
+    orders``: a noun of :data:`_COUNT_NOUNS`, as ``200 returns to your card`` says an amount) or
+    after them and a colon (``items: 2``), and both numbers of a range of counts, the first the
+    smaller (``within 3 to 5 days``, ``3-5 days``, ``3 or 4 weeks``; ``95 to 3 orders`` and
+    ``5-3 days`` say 5), the word ``one`` alone (``the one
     you used``), a percentage (``3.5%``, ``50 percent``), and a whole number right after a word
     that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``, ``ticket``,
     ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``, ``item``,
@@ -157,6 +166,8 @@ def amounts(text: Any) -> list[float]:
     []
     >>> amounts("Its balance is 25 now, 3 dollars less than 28 points.")
     [25.0, 3.0]
+    >>> amounts("Items: 2. Of 214.9, 200 returns to your card, less a 12-50 fee.\\n1. 5 back")
+    [214.9, 200.0, 12.0, 50.0, 5.0]
     >>> amounts("On June 10, 2025 at 10 am, step 1 of 3: account 12345678 (3.5%) got $200.")
     [200.0]
     """
@@ -183,7 +194,7 @@ def amounts(text: Any) -> list[float]:
             ):
                 named_id_end = number.end
                 continue
-            if index in counts:
+            if index in counts or whole and _COUNTED_BEFORE.search(before[-24:]):
                 continue
             if said == "one" or _PERCENT.match(after):
                 continue

@@ -183,6 +183,12 @@ _ANY_TIME = _time_in_words(
 _DAY_OR_MAY = re.compile(r"\d+\s+may\.?")  # "a fee of 10 may apply" is no day
 
 
+# The last day of a range after a month and a day in digits, a dash apart with spaces or none
+# ("june 10 - 12", "june 10-12"): a day too, no number of its own.
+_MONTH_DAY = re.compile(rf"\b(?:{_ANY_MONTH})\s+(?:[12]\d|3[01]|0?[1-9])$")
+_DAY_RANGE_END = re.compile(r"\s*[-\u2013]\s*(?:[12]\d|3[01]|0?[1-9])(?![\w:/]|[.,-]\d)")
+
+
 @lru_cache(maxsize=4096)
 def _days_and_times(content: str) -> tuple[tuple[int, int], ...]:
     """Where ``content`` says a day in words or a time of day (:data:`_ANY_DAY`,
@@ -191,12 +197,20 @@ def _days_and_times(content: str) -> tuple[tuple[int, int], ...]:
 
     >>> text = "on june 10, 2025 at 10 am, june 2025, a fee of 10 may apply"
     >>> [text[start:end] for start, end in _days_and_times(text)]
-    ['june 10, 2025', 'june 2025', '10 am']
+    ['june 10, 2025', '10 am', 'june 2025']
+    >>> text = "it arrives june 10 - 12 or june 14-16"
+    >>> [text[start:end] for start, end in _days_and_times(text)]
+    ['june 10', ' - 12', 'june 14', '-16']
     """
     plain = content.replace(",", " ")
-    days = (m for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group()))
-    found = itertools.chain(days, _MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
-    return tuple(m.span() for m in found)
+    days = [m.span() for m in _ANY_DAY.finditer(plain) if not _DAY_OR_MAY.fullmatch(m.group())]
+    days += [
+        (end, ranged.end())
+        for start, end in days
+        if _MONTH_DAY.search(plain, start, end) and (ranged := _DAY_RANGE_END.match(plain, end))
+    ]
+    found = itertools.chain(_MONTH_YEAR.finditer(plain), _ANY_TIME.finditer(content))
+    return tuple(sorted([*days, *(m.span() for m in found)]))
 
 
 def is_day_or_time(value: Any) -> bool:

@@ -159,6 +159,23 @@ _RANGE = re.compile(r"(?<![\w.:/#-])(\d+(?:\.\d+)?)[-\u2013](\d+(?:\.\d+)?)(?![\
 _RANGE_BEFORE = re.compile(r"\b(?:between|from)\s+$")
 
 
+# A word that names an id before its number ("account 12345678", "order no. 5", "step 1",
+# "order number: 5", "no.: 5"; not "gift card: 120", where the colon says what the card holds):
+# ``amounts`` leaves the number out, and two numbers joined by a hyphen after it are the id's
+# ("order 10-20").
+_ID_NAME = re.compile(
+    r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
+    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$|(?:\bnumber|\bno\.|#)\s*:\s*$"
+)
+
+
+# Two numbers joined by a hyphen or a dash that are no id's, date's or phone number's digits: a
+# side with a decimal point ("214.9-14.9", a subtraction) or both whole, of one to three digits
+# and no leading zero ("12-50", "200-50", "3-5"); each is a number of its own ("12-50 fee" says
+# 12 and 50), and ``amounts`` leaves out a range of counts ("3-5 days"). "555-1234" says none.
+_PLAIN_PAIR = re.compile(r"(?:\d+\.\d+|[1-9]\d{0,2}|0)-(?:\d+\.\d+|[1-9]\d{0,2}|0)")
+
+
 def _signed(content: str, value: float, start: int) -> float:
     """``value``, said at ``start`` of ``content``, negative where a minus sign or word before
     it makes it so (:data:`_MINUS`)."""
@@ -196,11 +213,14 @@ def _of_its_own(content: str, start: int, end: int) -> bool:
 def _digits(content: str) -> list[tuple[float, int, int]]:
     """The numbers ``content`` says in digits by the rules of ``said``, each with its start and
     end: signed (``-$50.00`` and ``minus 50`` are -50, and so with a minus sign, U+2212, or an
-    en dash), both ends of a range (``between 10-20``), none an ordinal or a part of a day or a
-    time in words (:func:`_of_its_own`).
+    en dash), both ends of a range (``between 10-20``) or of two numbers joined by a hyphen
+    that are no id's or phone number's (:data:`_PLAIN_PAIR`: ``214.9-14.9``), none an ordinal
+    or a part of a day or a time in words (:func:`_of_its_own`).
 
     >>> [v for v, _, _ in _digits("-$50.00, is minus 50; $100 minus $20, from 10-20; w-50")]
     [-50.0, -50.0, 100.0, 20.0, 10.0, 20.0]
+    >>> [v for v, _, _ in _digits("214.9-14.9, a 12-50 fee; call 555-1234 or 555-0123")]
+    [214.9, 14.9, 12.0, 50.0]
     >>> [v for v, _, _ in _digits("\u221250.00 on june 10 2025, the 3rd, at 10 am; 10 may apply")]
     [-50.0, 10.0]
     """
@@ -217,6 +237,14 @@ def _digits(content: str) -> list[tuple[float, int, int]]:
         ) and _of_its_own(content, start, end):
             found.append((float(match.group(1)), match.start(1), match.end(1)))
             found.append((float(match.group(2)), match.start(2), match.end(2)))
+        elif _PLAIN_PAIR.fullmatch(match.group()) and not _ID_NAME.search(
+            content, max(0, start - 24), start
+        ):
+            found.extend(
+                (float(match.group(side)), match.start(side), match.end(side))
+                for side in (1, 2)
+                if _of_its_own(content, match.start(side), match.end(side))
+            )
     return sorted(found, key=lambda span: span[1])
 
 

@@ -5,7 +5,7 @@ proposal (:func:`unproposed`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from eigendsl.support.errors import EvalError
@@ -13,7 +13,7 @@ from eigendsl.support.events import Call, Message
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import _as_word, says, sentences
+from eigendsl.support.saying import _as_word, says, sentences, words
 from eigendsl.support.trace import Trace
 
 #: The tag of the tools that identify the user from what the user says (an email, a name and a
@@ -90,8 +90,16 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
     since = _last_write(trace, earlier[replies[-1]].position)
-    implied = identified(trace, call)
-    return _proposal_answered(earlier, replies[-1], call.tool, call.args, verbs, since, implied)
+    return _proposal_answered(
+        earlier,
+        replies[-1],
+        call.tool,
+        call.args,
+        verbs,
+        since,
+        lambda position: identified(trace, call, position),
+        trace.db,
+    )
 
 
 def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
@@ -156,7 +164,8 @@ def _proposal_answered(
     args: dict[str, Any],
     verbs: Any,
     since: int,
-    implied: Collection[str] = (),
+    implied: Callable[[int], Collection[str]] = lambda _: (),
+    db: Any = None,
 ) -> bool:
     """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
     ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
@@ -164,8 +173,9 @@ def _proposal_answered(
     the last agent's message since the previous write (``since``) that names the write (what it
     does and each argument's value, :func:`_proposes`) comes before it with no other offer and
     no user's "no" in between. So a confirmation asked twice, or a question answered between the
-    proposal and the yes, still answers it. The arguments named in ``implied`` (:func:`identified`)
-    need not be said."""
+    proposal and the yes, still answers it. The arguments ``implied(position)`` names for a
+    proposal at that position (:func:`identified`) need not be said, unless it names another
+    record of their kind (``db``'s, :func:`unproposed`)."""
     answered = _answered(talk[:reply])
     if answered is None or not _asks_consent(answered.content):
         return False
@@ -178,7 +188,7 @@ def _proposal_answered(
         elif message.role == "assistant" and message.content.strip():
             if _offers_other(message.content, tool, verbs):
                 return False
-            if _proposes(message, tool, args, verbs, implied):
+            if _proposes(message, tool, args, verbs, implied(message.position), db):
                 return True
     return False
 
@@ -220,7 +230,12 @@ def _offers_other(text: str, tool: str, verbs: Any) -> bool:
 
 
 def _proposes(
-    turn: Message, tool: str, args: dict[str, Any], verbs: Any, implied: Collection[str] = ()
+    turn: Message,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any,
+    implied: Collection[str] = (),
+    db: Any = None,
 ) -> bool:
     """Whether an agent's ``turn`` names the write ``tool`` with ``args`` as something it will do:
     it says what the write does (the tool's name, its first word, or one of ``verbs``), neither
@@ -234,19 +249,26 @@ def _proposes(
     ...     "I can't refund it; shall I cancel #W1?")]
     [True, False, False, True]
     """
-    return not unproposed(turn.content, tool, args, verbs, implied)
+    return not unproposed(turn.content, tool, args, verbs, implied, db)
 
 
 def unproposed(
-    text: str, tool: str, args: dict[str, Any], verbs: Any = (), implied: Collection[str] = ()
+    text: str,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any = (),
+    implied: Collection[str] = (),
+    db: Any = None,
 ) -> list[str]:
     """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
     ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
     does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
     not at all; then the name of each argument whose value it does not say (one item of a list
     left out leaves out the list) or offers beside another (:func:`_with_other`: "ordered by
-    mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted.
-    Empty when the turn names the write with its values.
+    mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted
+    where the turn names no other record of their kind (:func:`_names_other`: "account
+    usr_odilebrandt" for the user's own "usr_nadiahaddad"). Empty when the turn names the write
+    with its values.
 
     >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
     >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
@@ -255,15 +277,50 @@ def unproposed(
     ['reason']
     >>> unproposed('order #W1 stays a"reason": "ordered by mistake (yes/no).', "cancel_order", args)
     ['']
+    >>> mine = {"user_id": "usr_ann", "city": "Oslo"}
+    >>> [unproposed(t, "set_city", mine, (), ["user_id"]) for t in (
+    ...     "Shall I set your city to Oslo?", "Shall I set the city of usr_bob to Oslo?")]
+    [[], ['user_id']]
     """
     proposal = normalize_text(text).replace("\u2019", "'")
     named = any(_offered(proposal, action) for action in _actions(tool, verbs))
     return ([] if named else [""]) + [
         name
         for name, value in args.items()
-        if name not in implied
+        if (name not in implied or _names_other(proposal, value, db))
         and not all(says(proposal, v) and not _with_other(text, v) for v in _stated_values(value))
     ]
+
+
+def _names_other(proposal: str, value: Any, db: Any = None) -> bool:
+    """Whether ``proposal`` (normalized) names another record than ``value``, an id that may go
+    unsaid (:func:`identified`): another key of a table of ``db`` that holds ``value`` (another
+    user's id), or a word of the id's shape, its digits any digits and its part up to the first
+    "_" as written ("usr_odilebrandt" for "usr_nadiahaddad", "sara_doe_497" for "sara_doe_496").
+    A yes to it agrees to a write on that record, not on the user's own.
+
+    >>> [_names_other(t, "usr_ann") for t in ("set the city of usr_bob", "set your city")]
+    [True, False]
+    >>> _names_other("set the city of bob", "usr_ann", {"users": {"usr_ann": {}, "bob": {}}})
+    True
+    """
+    if not isinstance(value, str) or not value.strip():
+        return False
+    own = value.strip().lower()
+    said = {re.sub(r"['\u2019]s$", "", word.lower()) for word in words(proposal)} - {own}
+    tables = db.values() if isinstance(db, dict) else ()
+    if any(
+        isinstance(t, dict) and value in t and said & {str(k).lower() for k in t} for t in tables
+    ):
+        return True
+    head, sep, _ = own.partition("_")
+    if any(c.isdigit() for c in own):  # its digits any digits
+        shape = "".join(r"\d" if c.isdigit() else re.escape(c) for c in own)
+    elif sep:  # its part up to the first "_" as written
+        shape = re.escape(head + sep) + r"\w+"
+    else:
+        return False
+    return any(re.fullmatch(shape, word) for word in said)
 
 
 # An "or" that offers another value ("ordered by mistake, or no longer needed", "card_1 or
@@ -296,12 +353,14 @@ def _with_other(text: str, value: Any) -> bool:
     )
 
 
-def identified(trace: Trace, call: Call) -> list[str]:
+def identified(trace: Trace, call: Call, before: int | None = None) -> list[str]:
     """The arguments of the write ``call`` a proposal of it may leave out: those whose value is
     the user's own id, which the user never sees ("sara_doe_496"), so cannot check in a proposal.
 
     A value is the user's id when a lookup that identifies the user (a call of a tool tagged
-    :data:`IDENTIFYING_TAG`, ``find_user_id_by_email``) returned it before the write, called
+    :data:`IDENTIFYING_TAG`, ``find_user_id_by_email``) returned it before the write (and
+    before the proposal at ``before``: a proposal made before the agent knew whose account it
+    writes proposes no write on the user's), called
     with values the user had said (their email), and every such lookup returned that one id. A
     write on another account stays to be named: its id came from no lookup of what the user said
     (the agent looked up an email the user never gave, or made the id up), or the user said two
@@ -324,6 +383,8 @@ def identified(trace: Trace, call: Call) -> list[str]:
             IDENTIFYING_TAG not in lookup.tags
             or lookup.error is not None
             or lookup.position >= call.position
+            or before is not None
+            and lookup.position >= before
             or not isinstance(lookup.result, str)
             or not lookup.result.strip()
         ):

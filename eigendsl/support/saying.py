@@ -14,8 +14,12 @@ from eigendsl.support.numerals import _digits, normalize_text
 from eigendsl.support.trace import Trace
 
 # Where a sentence ends: after ".", "!", "?", ";" or "…" and a space, or at a line's end. A
-# point inside a number ("214.9") or an id is followed by no space and ends none.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?;\u2026])\s+|\s*\n\s*")
+# point inside a number ("214.9") or an id is followed by no space and ends none; an ellipsis
+# ("…", "...") before a word in lower case is a pause ("cancel #W1… with reason ...?").
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[!?;])|(?<=[^.]\.)|(?<=^\.))[^\S\n]+|(?:(?<=\u2026)|(?<=\.\.))[^\S\n]+(?![^\S\n]*[a-z])"
+    r"|\s*\n\s*"
+)
 
 
 # A word: letters and digits, joined by "_", "-" or an apostrophe ("gift_6690", "don't").
@@ -30,6 +34,8 @@ def sentences(text: Any) -> list[str]:
 
     >>> sentences("Order #W1 is processed; it can no longer be cancelled. The 214.9... Ok?")
     ['Order #W1 is processed;', 'it can no longer be cancelled.', 'The 214.9...', 'Ok?']
+    >>> sentences("Shall I cancel #W1\u2026 with reason no longer needed? Or... no.")
+    ['Shall I cancel #W1\u2026 with reason no longer needed?', 'Or... no.']
     """
     if text is None:
         return []
@@ -59,7 +65,7 @@ def says(content: str, text: Any) -> bool:
 
     >>> [says(t, 14.0) for t in ("14.0 GB left", "on 2025-10-14", "at 14:00", "555-14-00")]
     [True, False, False, False]
-    >>> [says(t, 40) for t in ("costs $40.00.", "a change of -40", "40.5", "1-40")]
+    >>> [says(t, 40) for t in ("costs $40.00.", "a change of -40", "40.5", "555-0040")]
     [True, False, False, False]
     >>> [says(t, 0) for t in ("0 refills left", "reference r-0", "plan id 0", "order #0")]
     [True, False, False, False]
