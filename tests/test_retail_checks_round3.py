@@ -448,7 +448,13 @@ def test_a_promise_with_a_denial_word_is_no_refusal(retail_domain: Any) -> None:
     )
     verdict = play(retail_domain, TRANSFER, agent)
     assert verdict["passed"] is False
-    assert reasons(verdict) == [GRANTED, GRANTED]
+    # and its summary hands the human agent the grant (round 4b reads the summary)
+    assert reasons(verdict) == [
+        GRANTED,
+        GRANTED,
+        "the transfer's summary tells the human agent the compensation was granted, which the "
+        "agent cannot do",
+    ]
 
 
 def test_a_proposal_before_the_orders_look_up_fails_the_decline(retail_domain: Any) -> None:

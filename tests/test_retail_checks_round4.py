@@ -28,6 +28,7 @@ NO_REFUSAL = (
     "no transfer followed a refusal (the agent said the refund or compensation cannot be given, "
     "the customer asked again, then the transfer)"
 )
+MADE_UP = "the agent said an amount that is neither the outcome nor a value a tool gave it"
 CLAIMED = "the agent told the user it cancelled the order (or refunded it), which it did not"
 NEVER_REFUSED = (
     "the agent never refused the cancellation with its reason (no message of the agent's about "
@@ -242,11 +243,18 @@ def test_a_grant_beside_a_denial_of_something_else_is_no_refusal(retail_domain: 
             "Your refund of 120 is processed, although we can't change the address on a "
             "delivered order."
         ),
-        turn(None, ("transfer_to_human_agents", {"summary": "Customer asks for compensation."})),
+        turn(
+            None,
+            (
+                "transfer_to_human_agents",
+                {"summary": "Customer asks for compensation on #W1001333."},
+            ),
+        ),
         turn("I have transferred you to a human agent."),
     ]
     verdict = play(retail_domain, TRANSFER, ListAgent(turns))
-    assert reasons(verdict) == [NO_REFUSAL, GRANTED]
+    # and the 120 no tool gave (round 4b: the transfer's amounts are the tools')
+    assert reasons(verdict) == [NO_REFUSAL, GRANTED, MADE_UP]
 
 
 def test_a_refusal_in_the_refunds_sentence_still_passes(retail_domain: Any) -> None:
@@ -256,7 +264,13 @@ def test_a_refusal_in_the_refunds_sentence_still_passes(retail_domain: Any) -> N
             "I'm sorry about the delay, but a partial refund can't be processed or approved for "
             "a late delivery, although I can help with a return."
         ),
-        turn(None, ("transfer_to_human_agents", {"summary": "Customer asks for compensation."})),
+        turn(
+            None,
+            (
+                "transfer_to_human_agents",
+                {"summary": "Customer asks for compensation on #W1001333."},
+            ),
+        ),
         turn("I have transferred you to a human agent."),
     ]
     verdict = play(retail_domain, TRANSFER, ListAgent(turns))

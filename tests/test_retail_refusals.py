@@ -141,7 +141,10 @@ def test_a_transfer_comes_after_the_refusal_and_the_customers_second_ask(retail)
     transferred at once, never saying the compensation cannot be given, passed."""
     task, messages = gold(retail, "transfer_compensation")
     assert judged(retail, task, messages)["passed"]
-    transfer = call("transfer_to_human_agents", summary="The customer wants a refund.")
+    transfer = call(
+        "transfer_to_human_agents",
+        summary=f"The customer wants a refund on {task['params']['order_id']}.",
+    )
     transferred = said("assistant", "I have transferred you to a human agent.")
     looked_up = until_lookup(messages)
     refused = said("assistant", "I'm sorry, I can't give a partial refund for a late delivery.")

@@ -70,7 +70,13 @@ def test_a_transfer_at_the_first_turn_fails(retail_domain):
         "transfer_compensation-000",
         ListAgent(
             [
-                turn(None, ("transfer_to_human_agents", {"summary": "customer wants something"})),
+                turn(
+                    None,
+                    (
+                        "transfer_to_human_agents",
+                        {"summary": f"Customer wants compensation for {HANA_ORDER}."},
+                    ),
+                ),
                 turn("I have transferred you to a human agent."),
             ]
         ),
@@ -99,7 +105,10 @@ def test_a_transfer_after_the_look_up_but_with_no_refusal_fails(retail_domain):
                 turn("Sure. What is your email?"),
                 turn(None, ("find_user_id_by_email", {"email": HANA})),
                 turn(None, ("get_order_details", {"order_id": HANA_ORDER})),
-                turn(None, ("transfer_to_human_agents", {"summary": "compensation"})),
+                turn(
+                    None,
+                    ("transfer_to_human_agents", {"summary": f"Compensation for {HANA_ORDER}."}),
+                ),
                 turn("A human agent will take it from here."),
             ]
         ),
@@ -118,7 +127,10 @@ def test_a_transfer_that_says_the_refund_was_granted_fails(retail_domain):
                 turn(None, ("find_user_id_by_email", {"email": HANA})),
                 turn(None, ("get_order_details", {"order_id": HANA_ORDER})),
                 turn("I cannot change the order, but I have issued a 25% refund for the delay."),
-                turn(None, ("transfer_to_human_agents", {"summary": "compensation"})),
+                turn(
+                    None,
+                    ("transfer_to_human_agents", {"summary": f"Compensation for {HANA_ORDER}."}),
+                ),
                 turn("A human agent will take it from here."),
             ]
         ),

@@ -4,7 +4,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:207)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:240)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -20,6 +20,14 @@ def verify(trace):
         v_write_words_3 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
+    try:
+        v_street_words_34 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
+    except Exception as _e:
+        v_street_words_34 = rt.let_failed(_e)
+    try:
+        v_street_kinds_36 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
+    except Exception as _e:
+        v_street_kinds_36 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -123,7 +131,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:212:5: require db == gold'
+    'retail/checks/tasks.chk:245:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -137,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 212, 5, _vals))
-    'retail/checks/tasks.chk:213:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
+    'retail/checks/tasks.chk:246:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -151,8 +159,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 213, 5, _vals))
-    'retail/checks/tasks.chk:214:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
+    'retail/checks/tasks.chk:247:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -166,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 214, 5, _vals))
-    'retail/checks/tasks.chk:215:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
+    'retail/checks/tasks.chk:248:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -181,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
-    'retail/checks/tasks.chk:216:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
+    'retail/checks/tasks.chk:249:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -195,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 216, 5, _vals))
-    'retail/checks/tasks.chk:217:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
+    'retail/checks/tasks.chk:250:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -209,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 217, 5, _vals))
-    'retail/checks/tasks.chk:218:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 250, 5, _vals))
+    'retail/checks/tasks.chk:251:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -224,8 +232,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
-    'retail/checks/tasks.chk:219:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 251, 5, _vals))
+    'retail/checks/tasks.chk:252:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -239,8 +247,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
-    'retail/checks/tasks.chk:220:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 252, 5, _vals))
+    try:
+        v_write_28 = 'modify_pending_order_address'
+    except Exception as _e:
+        v_write_28 = rt.let_failed(_e)
+    try:
+        v_address_29 = p_new_address
+    except Exception as _e:
+        v_address_29 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position) and any(t in sentences(m.content): says(t, address.zip) or says(t, address.city) or any(w in street_words: says(t, w))): not (says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))) else "the agent told another address than the new one after the change (a message that tells an address without the new street and city)"'
+    _raised = False
+    try:
+        _v = any((not (rt.text_says(v_m_30['content'], rt.let_value(v_address_29)['city']) and all((rt.text_says(v_m_30['content'], v_w_35) for v_w_35 in rt.elements(rt.words(rt.let_value(v_address_29)['address1'])) if not rt.member(str(v_w_35).lower(), rt.let_value(v_street_kinds_36))))) for v_m_30 in rt.elements(messages) if (v_m_30['role'] == 'assistant' and any((v_c_31['position'] < v_m_30['position'] for v_c_31 in rt.elements(calls) if v_c_31['tool'] == rt.let_value(v_write_28) and v_c_31['ok']))) and any(((rt.text_says(v_t_32, rt.let_value(v_address_29)['zip']) or rt.text_says(v_t_32, rt.let_value(v_address_29)['city'])) or any((rt.text_says(v_t_32, v_w_33) for v_w_33 in rt.elements(rt.let_value(v_street_words_34)))) for v_t_32 in rt.elements(rt.sentences(v_m_30['content']))))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)) and any(t in sentences(m.content): ((says(t, address.zip) or says(t, address.city)) or any(w in street_words: says(t, w))))): not ((says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))))', True) + ' (where write = "modify_pending_order_address", address = new_address)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position) and any(t in sentences(m.content): says(t, address.zip) or says(t, address.city) or any(w in street_words: says(t, w))): not (says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))) else "the agent told another address than the new one after the change (a message that tells an address without the new street and city)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:253)', _why if _raised else 'the agent told another address than the new one after the change (a message that tells an address without the new street and city)', 'retail/checks/tasks.chk', 668, 5, _vals))
+    'retail/checks/tasks.chk:254:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -253,5 +285,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
-    return rt.finish('order_address_changed', _hard, 15, _soft, 1.0, _failures)
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
+    return rt.finish('order_address_changed', _hard, 16, _soft, 1.0, _failures)

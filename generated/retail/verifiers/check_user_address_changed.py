@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:401)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:436)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -20,6 +20,14 @@ def verify(trace):
         v_write_words_3 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
+    try:
+        v_street_words_30 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
+    except Exception as _e:
+        v_street_words_30 = rt.let_failed(_e)
+    try:
+        v_street_kinds_32 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
+    except Exception as _e:
+        v_street_kinds_32 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -109,7 +117,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:405:5: require db == gold'
+    'retail/checks/tasks.chk:440:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -123,8 +131,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 405, 5, _vals))
-    'retail/checks/tasks.chk:406:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 440, 5, _vals))
+    'retail/checks/tasks.chk:441:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -137,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 406, 5, _vals))
-    'retail/checks/tasks.chk:407:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 441, 5, _vals))
+    'retail/checks/tasks.chk:442:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -152,8 +160,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 407, 5, _vals))
-    'retail/checks/tasks.chk:408:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 442, 5, _vals))
+    'retail/checks/tasks.chk:443:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_23 in rt.elements(calls) if v_c_23['writes'] and v_c_23['ok']))
         _r = 1
@@ -167,8 +175,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 408, 5, _vals))
-    'retail/checks/tasks.chk:409:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 443, 5, _vals))
+    'retail/checks/tasks.chk:444:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -181,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 409, 5, _vals))
-    'retail/checks/tasks.chk:410:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 444, 5, _vals))
+    'retail/checks/tasks.chk:445:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -195,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 410, 5, _vals))
-    'retail/checks/tasks.chk:411:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
+    'retail/checks/tasks.chk:446:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -210,8 +218,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 411, 5, _vals))
-    'retail/checks/tasks.chk:412:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
+    try:
+        v_write_24 = 'modify_user_address'
+    except Exception as _e:
+        v_write_24 = rt.let_failed(_e)
+    try:
+        v_address_25 = p_new_address
+    except Exception as _e:
+        v_address_25 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position) and any(t in sentences(m.content): says(t, address.zip) or says(t, address.city) or any(w in street_words: says(t, w))): not (says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))) else "the agent told another address than the new one after the change (a message that tells an address without the new street and city)"'
+    _raised = False
+    try:
+        _v = any((not (rt.text_says(v_m_26['content'], rt.let_value(v_address_25)['city']) and all((rt.text_says(v_m_26['content'], v_w_31) for v_w_31 in rt.elements(rt.words(rt.let_value(v_address_25)['address1'])) if not rt.member(str(v_w_31).lower(), rt.let_value(v_street_kinds_32))))) for v_m_26 in rt.elements(messages) if (v_m_26['role'] == 'assistant' and any((v_c_27['position'] < v_m_26['position'] for v_c_27 in rt.elements(calls) if v_c_27['tool'] == rt.let_value(v_write_24) and v_c_27['ok']))) and any(((rt.text_says(v_t_28, rt.let_value(v_address_25)['zip']) or rt.text_says(v_t_28, rt.let_value(v_address_25)['city'])) or any((rt.text_says(v_t_28, v_w_29) for v_w_29 in rt.elements(rt.let_value(v_street_words_30)))) for v_t_28 in rt.elements(rt.sentences(v_m_26['content']))))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)) and any(t in sentences(m.content): ((says(t, address.zip) or says(t, address.city)) or any(w in street_words: says(t, w))))): not ((says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))))', True) + ' (where write = "modify_user_address", address = new_address)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position) and any(t in sentences(m.content): says(t, address.zip) or says(t, address.city) or any(w in street_words: says(t, w))): not (says(m.content, address.city) and all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))) else "the agent told another address than the new one after the change (a message that tells an address without the new street and city)" (where write = "modify_user_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:447)', _why if _raised else 'the agent told another address than the new one after the change (a message that tells an address without the new street and city)', 'retail/checks/tasks.chk', 668, 5, _vals))
+    'retail/checks/tasks.chk:448:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -224,5 +256,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 412, 5, _vals))
-    return rt.finish('user_address_changed', _hard, 13, _soft, 1.0, _failures)
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
+    return rt.finish('user_address_changed', _hard, 14, _soft, 1.0, _failures)
