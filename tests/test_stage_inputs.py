@@ -15,11 +15,13 @@ pytest.importorskip("transformers")
 
 from eigendsl.errors import EigenError  # noqa: E402
 from eigendsl.train.pipeline import Pipeline  # noqa: E402
+from eigendsl.train.previous_states import own_report  # noqa: E402
 from eigendsl.train.runfolder import episodes_record  # noqa: E402
 from eigendsl.train.settings import TrainSettings  # noqa: E402
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 MODELS = ("base", "sft", "grpo")
+REPORT = Pipeline.report  # the stand_ins fixture replaces it
 
 
 @pytest.fixture
@@ -104,7 +106,7 @@ def test_a_changed_check_keeps_the_models_and_judges_them_again(spec, tmp_path, 
         "[base] done earlier, kept: made from the same dialogues, byte for byte, the same "
         "prompts, tool schemas and data" in log
     )
-    assert "[sft] done earlier, kept" in log
+    assert "[sft] done earlier, kept: made from the same dialogues" in log
     assert (
         "[eval_sft] made again: what its episodes are played and judged with changed (the "
         "verifiers, tasks, tools, prompts or data)" in log
@@ -173,11 +175,12 @@ def test_a_changed_grpo_setting_makes_grpo_again_and_keeps_sft(spec, tmp_path, s
     assert not (aside / "sft").exists() and not (aside / "stages" / "sft.json").exists()
     assert said[0] == (
         "[run] training.grpo.steps (--grpo-steps) 1 in the run, 2 now: grpo and eval_grpo are "
-        "made again from scratch, the other stages kept; what they replace, and the run's run.json "
+        "made again from scratch, synth, base, eval_base, sft and eval_sft kept; what they "
+        "replace, and the run's run.json "
         f"and report as they were, are kept in {aside}"
     )
     log = "\n".join(said)
-    assert "[sft] done earlier, kept" in log
+    assert "[sft] done earlier, kept: made from the same dialogues" in log
     assert (
         f"[grpo] made again: training.grpo.steps (--grpo-steps) 1 in the run, 2 now; what it "
         f"made before is kept in {aside}" in log
@@ -251,7 +254,7 @@ def test_a_spec_change_then_a_setting_each_keep_their_own_run(spec, tmp_path, st
         else:
             said = train(spec, out, sft_epochs=7)
         aside = out / "previous" / str(n)
-        assert (aside / "report.md").read_text() == f"report {n}\n"
+        assert own_report(aside) == f"report {n}"
         summary = json.loads((aside / "summary.json").read_text())
         assert summary["report"] == str(aside / "report.md")
         assert summary["out_dir"] == str(aside)
@@ -262,6 +265,23 @@ def test_a_spec_change_then_a_setting_each_keep_their_own_run(spec, tmp_path, st
         == (json.loads((out / "run.json").read_text())["inputs"])
     )
     assert (out / "previous" / "2" / "sft" / "model.txt").is_file()
+    # where each stage of the first state is now: SFT, kept by the first change, was moved by
+    # the second; the base model is still in the run folder (neither said where they were)
+    first = out / "previous" / "1"
+    where = json.loads((first / "where.json").read_text())["stages"]
+    assert {stage: where[stage]["in"] for stage in ("synth", "base", "sft", "grpo")} == {
+        "synth": "previous/1",
+        "base": ".",
+        "sft": "previous/2",
+        "grpo": "previous/1",
+    }
+    outputs = json.loads((first / "summary.json").read_text())["stage_outputs"]
+    assert outputs["sft"] == [str(out / "previous" / "2" / "sft")]
+    assert outputs["base"] == [str(out / "base")]
+    assert outputs["eval_base"] == [str(out / "previous" / "1" / "eval" / "base.jsonl")]
+    report = (first / "report.md").read_text()
+    assert f"- sft: `{out / 'previous' / '2' / 'sft'}`" in report
+    assert f"- base: `{out / 'base'}`" in report
 
 
 def test_a_stage_started_under_other_settings_starts_again(spec, tmp_path, stand_ins):
@@ -379,7 +399,7 @@ def test_a_model_made_again_makes_its_evaluation_again(spec, tmp_path, stand_ins
     assert stand_ins == ["grpo", "eval_grpo"]
     assert "[eval_grpo] made again: the grpo stage it reads was made again" in said
     aside = out / "previous" / "1"
-    assert (aside / "report.md").read_text() == "the report of the first command\n"
+    assert own_report(aside) == "the report of the first command"
     summary = json.loads((aside / "summary.json").read_text())
     assert summary["report"] == str(aside / "report.md") and summary["out_dir"] == str(aside)
     assert not (aside / "grpo").exists()  # the empty folder it left is not kept aside
@@ -447,6 +467,65 @@ def test_a_command_that_resumes_one_cut_short_says_so(spec, tmp_path, stand_ins)
     assert stand_ins == ["sft", "eval_sft", "grpo", "eval_grpo"]
     assert "[sft] resumed: started earlier from the same inputs" in said
     assert "[base] done earlier, kept: made from the same dialogues" in said
+
+
+def cut_short(monkeypatch, stage: str) -> None:
+    """The stand-in of ``stage`` is stopped (Ctrl-C) the first time it runs."""
+    work = getattr(Pipeline, stage)
+    calls: list[int] = []
+
+    def stopped(self):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return work(self)
+
+    monkeypatch.setattr(Pipeline, stage, stopped)
+
+
+def test_a_change_cut_short_then_resumed_keeps_the_reports_link_to_the_run_before(
+    spec, tmp_path, stand_ins, monkeypatch
+):
+    """`--grpo-steps` changed, killed in GRPO, the same command again: the report it wrote had no
+    stage marked kept nor the folder of the report before (nor summary.json's kept_stages and
+    previous_report), and it overwrote the report the change command had written."""
+    passed = []
+    monkeypatch.setattr(Pipeline, "report", REPORT)
+    monkeypatch.setattr(
+        "eigendsl.train.report.write_run_report",
+        lambda out, results, logs, seconds, settings, log, kept=None: passed.append(kept) or {},
+    )
+    out = tmp_path / "run"
+    train(spec, out)
+    assert passed == [None]
+    cut_short(monkeypatch, "grpo")
+    with pytest.raises(KeyboardInterrupt):
+        train(spec, out, grpo_steps=2)
+    stand_ins.clear()
+    train(spec, out, grpo_steps=2)
+    assert stand_ins == ["grpo", "eval_grpo"]
+    before = (["synth", "base", "eval_base", "sft", "eval_sft"], out / "previous" / "1")
+    assert passed[-1] == before
+    # a finished run read again writes the same report
+    train(spec, out, grpo_steps=2)
+    assert passed[-1] == before
+
+
+def test_the_first_line_names_the_stages_a_setting_keeps(spec, tmp_path, stand_ins, monkeypatch):
+    """It said "the other stages kept" after a seed change that makes every stage again, and
+    after a change cut short in SFT (the stages after it not kept but not made yet)."""
+    out = tmp_path / "run"
+    train(spec, out)
+    said = train(spec, out, seed=7)
+    assert "eval_grpo are made again from scratch, no stage is kept; what they replace" in said[0]
+    cut_short(monkeypatch, "sft")
+    with pytest.raises(KeyboardInterrupt):
+        train(spec, out, seed=7, sft_epochs=7)
+    said = train(spec, out, seed=7, sft_epochs=9)
+    assert (
+        "sft is made again from scratch, synth, base and eval_base kept; eval_sft, grpo and "
+        "eval_grpo are not made yet and run as well; what they replace" in said[0]
+    )
 
 
 def test_a_check_no_gold_dialogue_passes_stops_at_synthesis_with_its_reasons(

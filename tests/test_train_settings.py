@@ -440,9 +440,9 @@ def test_a_run_folder_holds_one_run(tmp_path):
     ).claim_folder()
     assert said == [
         "[run] training.eval.trials (--trials) 2 in the run, 3 now; training.model (--model) "
-        '"micro" in the run, "tiny" now: base and eval_base are made again from scratch, the '
-        "other stages kept; what they replace, and the run's run.json and report as they were, "
-        "are kept in "
+        '"micro" in the run, "tiny" now: base and eval_base are made again from scratch, synth '
+        "kept; sft, eval_sft, grpo and eval_grpo are not made yet and run as well; what they "
+        "replace, and the run's run.json and report as they were, are kept in "
         f"{run / 'previous' / '1'}"
     ]
     assert (run / "previous" / "1" / "stages" / "eval_base.json").is_file()

@@ -89,9 +89,6 @@ class Pipeline:
         check_model_name(s.model, s.sft_max_length)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):
-            # a command cut short (a stage started, not finished) may have been applying a change
-            # of the spec: the stages kept say why, as they did then
-            self.book.spec_changed = any((self.out / "stages" / "started").glob("*.json"))
             self.claim_folder()
             return self.stages(s)
 
@@ -131,7 +128,6 @@ class Pipeline:
         )
         taken = claim_run_folder(self.out, identity, write)
         if taken is not None:
-            self.book.spec_changed = self.book.spec_changed or taken.spec
             self.book.redone, self.book.aside = taken.redone, taken.aside
             self.log(f"[run] {taken.said}")
 
@@ -350,17 +346,18 @@ class Pipeline:
 
     def report(self) -> dict[str, Any]:
         """``report.md``, its plots and ``summary.json``; the summary (``--json``'s object)."""
+        from eigendsl.train.previous_states import kept_through_change
         from eigendsl.train.report import write_run_report
 
         sft_log = self.sft_log
         if self.user_log is not None:  # the report says GRPO played against a trained user
             sft_log = {**sft_log, "user_loss": self.user_log.get("loss", [])}
         logs = (sft_log, self.grpo_log)
-        # after a partial redo, the report names the stages an earlier command made
-        book = self.book
-        kept = (book.kept, book.aside) if book.aside is not None else None
+        # after a change took (in this command or one cut short before it), the report names
+        # the stages made before it and the folder that holds the run as it was
+        kept = kept_through_change(self.out, list(self.book.seconds))
         return write_run_report(
-            self.out, self.results, logs, book.seconds, self.settings, self.log, kept
+            self.out, self.results, logs, self.book.seconds, self.settings, self.log, kept
         )
 
 

@@ -197,8 +197,9 @@ def write_report(
     if kept is not None:
         lines += [
             "",
-            f"This command made stages again; the report as it was before is in {kept[1]}, "
-            "beside what they replaced.",
+            "A change of the spec or of a setting made stages again (in this command or an "
+            f"earlier one); the report as it was before is in {kept[1]}, beside what they "
+            "replaced.",
         ]
     steps = grpo_log.get("log", [])
     rollouts = sum(e.get("rollout_seconds", 0.0) for e in steps)
@@ -344,9 +345,9 @@ def write_run_report(
     """``report.md``, its plots and ``summary.json`` in ``out``, each written where it changed
     (``logs``: SFT's and GRPO's records); the summary, ``--json``'s object: each stage's figures
     (``SUMMARY_KEYS``), the seconds per stage, where the report and the run are, the model and
-    the held-out tasks. ``kept``, after a command that made stages again: the stages an earlier
-    command made and the folder of ``previous/`` the report before this command is in (the report
-    and the summary name both). A finished run read again on a disk it cannot write keeps the
+    the held-out tasks. ``kept``, after a change made stages again: the stages made before it
+    and the folder of ``previous/`` the report before it is in (the report and the summary name
+    both). A finished run read again on a disk it cannot write keeps the
     files it has, and says so."""
     report = out / "report.md"
     summary: dict[str, Any] = {

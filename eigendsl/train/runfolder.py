@@ -17,15 +17,11 @@ from typing import Any
 
 from eigendsl.errors import EigenError
 from eigendsl.output_folders import refuse_other_files
-from eigendsl.synth.records import NOT_WRITABLE, listed, spec_changes, writable, write_text
-from eigendsl.train.setting_names import setting_words, shown
+from eigendsl.synth.records import NOT_WRITABLE, writable, write_text
+from eigendsl.train.previous_states import keep_run_aside, put_aside
+from eigendsl.train.setting_names import change_words, setting_words, shown, spec_files
 from eigendsl.train.settings import TrainSettings
-from eigendsl.train.stage_inputs import (
-    keep_run_aside,
-    put_aside,
-    recorded_made_from,
-    started_marker,
-)
+from eigendsl.train.stage_inputs import recorded_made_from, started_marker
 
 # The stages of a run in their order, the folders each writes, and which stages each setting
 # makes (stages_made_by): a stage finished with another value must be made again.
@@ -198,12 +194,11 @@ def record_stage(out: Path, stage: str, data: dict[str, Any]) -> None:
 @dataclass(frozen=True)
 class Taken:
     """What :func:`claim_run_folder` took of a run whose spec or settings changed since its
-    stages were made: the change in words (``said``, the log's first line), whether the spec
-    changed, the stages a changed setting makes again (each with "made" or "started" and the
-    settings in words) and the folder of ``previous/`` what they replace went into."""
+    stages were made: the change in words (``said``, the log's first line), the stages a changed
+    setting makes again (each with "made" or "started" and the settings in words) and the folder
+    of ``previous/`` what they replace went into."""
 
     said: str
-    spec: bool
     redone: dict[str, tuple[str, str]]
     aside: Path
 
@@ -282,15 +277,16 @@ def claim_run_folder(out: Path, identity: dict[str, Any], write: bool = True) ->
                 aside = keep_run_aside(out)
                 for stage in redone:
                     put_aside(out, stage, stage_files(out, stage, old.get("grpo_steps")), aside)
+            now = identity["settings"]
+            runs = [s for s in RUN_STAGES if s not in redone and _runs(s, now)]
             taken = Taken(
-                _taken_words(
-                    saved.get("inputs"),
-                    identity["inputs"],
+                change_words(
+                    (saved.get("inputs"), identity["inputs"]),
                     [differences[k] for k in changed if set(stages_made_by(k)) & set(redone)],
                     list(redone),
+                    ([s for s in runs if s in done], [s for s in runs if s not in done]),
                     aside,
                 ),
-                spec_changed,
                 redone,
                 aside,
             )
@@ -320,31 +316,12 @@ def _refuse_spec(
     also = f", and with other settings: {'; '.join(settings)}" if settings else ""
     raise EigenError(
         f"{out} holds a training run whose {', '.join(stale)} stages were made from another "
-        f"spec: {_spec_files(saved.get('inputs'), identity['inputs'])} since they were made"
+        f"spec: {spec_files(saved.get('inputs'), identity['inputs'])} since they were made"
         f"{also}. This run's records come from an earlier EigenDSL release and do not say what "
         "each stage was made from, so the stages the change reaches cannot be told from the "
         "others. Put the spec back as it was"
         + (" and resume it with the same settings" if also else " to resume the run")
         + f", delete {', '.join(undo)} to make those stages again, or give --out another folder"
-    )
-
-
-def _taken_words(before: Any, now: Any, settings: list[str], redone: list[str], aside: Path) -> str:
-    """The log's first line after a change of the spec or of ``settings`` (in words): what
-    changed, which stages it makes again, where the run's report as it was is kept."""
-    said = []
-    if before != now:
-        said.append(
-            f"{_spec_files(before, now)} since the run's stages were made: those it reaches "
-            "are made again, the others kept"
-        )
-    if redone:
-        said.append(
-            f"{'; '.join(settings)}: {listed(redone)} {'is' if len(redone) == 1 else 'are'} made "
-            f"again from scratch{', the other stages kept' * (before == now)}"
-        )
-    return "; ".join(said) + (
-        f"; what they replace, and the run's run.json and report as they were, are kept in {aside}"
     )
 
 
@@ -364,6 +341,14 @@ def stage_files(out: Path, stage: str, grpo_steps: Any) -> tuple[str, ...]:
     return (f"eval/{model}.jsonl",)
 
 
+def _runs(stage: str, settings: dict[str, Any]) -> bool:
+    """Whether a run with ``settings`` has ``stage`` (user_sft with --user-model, GRPO with
+    steps)."""
+    if stage == "user_sft":
+        return bool(settings.get("user_model"))
+    return stage != "grpo" or (settings.get("grpo_steps") or 0) > 0
+
+
 def _left_behind(out: Path, stage: str, grpo_steps: Any) -> bool:
     """Whether ``stage`` finished or started in ``out``, or left files there (checkpoints, an
     episodes file that no finished evaluation records as its own)."""
@@ -376,14 +361,6 @@ def _left_behind(out: Path, stage: str, grpo_steps: Any) -> bool:
         if path.is_file() and not written_by(out, name):
             return True
     return False
-
-
-def _spec_files(before: Any, now: Any) -> str:
-    """The spec's files that differ from those the run was made of, by their digests in run.json's
-    ``inputs`` (a record without them: the spec alone)."""
-    if isinstance(before, dict) and isinstance(now, dict) and before != now:
-        return f"the spec's {spec_changes(before, now)}"
-    return "the spec"
 
 
 def steps_from_one(log: list[dict[str, Any]]) -> list[dict[str, Any]]:

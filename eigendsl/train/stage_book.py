@@ -10,17 +10,16 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.runtime.domain import Domain
+from eigendsl.train.previous_states import aside_folder, put_aside
 from eigendsl.train.runfolder import disk_errors, finished_stage, record_stage, stage_files
 from eigendsl.train.settings import TrainSettings
 from eigendsl.train.stage_inputs import (
     READS,
     accepted_total,
-    aside_folder,
     changes,
     mark_started,
     model_digest,
     new_mark,
-    put_aside,
     recorded_made_from,
     spec_parts,
     started_from,
@@ -42,12 +41,10 @@ class StageBook:
         self.out, self.domain, self.settings, self.log = out, domain, settings, log
         self.seconds: dict[str, float] = {}
         # What each stage was made from (its record's made_from; None: an earlier release's),
-        # what synthesis made (stage_inputs.synth_parts), and whether the spec changed since the
-        # run's stages were made (the log then says why each kept stage is kept).
+        # and what synthesis made (stage_inputs.synth_parts)
         self.made: dict[str, dict[str, Any] | None] = {}
         self._synth: dict[str, str] | None = None
         self._spec: dict[str, str] | None = None
-        self.spec_changed = False
         # The mark of each stage's model as its record has it (stage_inputs.new_mark: None, a
         # record of an earlier release), the stages kept from an earlier command, and the
         # folder of previous/ that what this command made again replaces went into (None: none).
@@ -80,8 +77,7 @@ class StageBook:
         if not changed:
             previous = finished_stage(self.out, stage)
             if previous is not None:
-                why = f": {why_kept(made_from)}" if self.spec_changed else ""
-                self.log(f"[{stage}] done earlier, kept{why}")
+                self.log(f"[{stage}] done earlier, kept: {why_kept(made_from)}")
                 self.seconds[stage] = previous.get("seconds", 0.0)
                 self.made[stage] = previous.get("made_from")
                 self.marks[stage] = previous.get("made")

@@ -8,7 +8,8 @@ made again; one made from the same inputs is kept, even when the spec changed in
 not read: a changed check redoes the evaluations and GRPO (the old verdicts are not the new
 reward's), not synthesis's dialogues when they come out the same byte for byte, nor the base model
 and SFT trained on them. What a stage made again replaces (its record, its folder, its episodes)
-is moved into ``previous/<n>/``, beside the run's earlier ``run.json`` and report, never deleted.
+is moved into ``previous/<n>/``, beside the run's earlier ``run.json`` and report, never deleted
+(:mod:`eigendsl.train.previous_states`).
 The settings a stage is made with are ``run.json``'s, compared by
 :func:`eigendsl.train.runfolder.claim_run_folder`.
 """
@@ -19,7 +20,6 @@ import contextlib
 import hashlib
 import json
 import re
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -233,77 +233,3 @@ def started_from(out: Path, stage: str) -> dict[str, Any] | None:
         if isinstance(made_from, dict):
             return made_from
     return None
-
-
-def previous_folder(out: Path, stage: str | None = None) -> Path:
-    """The folder of ``previous/`` that what ``stage`` replaces goes into: the newest, unless it
-    already holds that stage's record (then a new one). ``stage`` None: a new one."""
-    numbers = [int(p.name) for p in (out / "previous").glob("*") if p.name.isdigit()]
-    newest = out / "previous" / str(max(numbers, default=0))
-    if stage is not None and numbers and not (newest / "stages" / f"{stage}.json").exists():
-        return newest
-    return out / "previous" / str(max(numbers, default=0) + 1)
-
-
-def keep_run_aside(out: Path, folder: Path | None = None) -> Path:
-    """Copy the run's ``run.json``, report, summary and plots into ``folder`` (None: a new
-    ``previous/<n>/``), before a stage is made again or the run is taken under a changed spec;
-    where it went. The summary kept there names the report beside it."""
-    folder = folder if folder is not None else previous_folder(out)
-    folder.mkdir(parents=True)
-    for name in ("run.json", "report.md", "summary.json"):
-        if (out / name).is_file():
-            shutil.copy2(out / name, folder / name)
-    if (out / "plots").is_dir():
-        shutil.copytree(out / "plots", folder / "plots")
-    with contextlib.suppress(OSError, ValueError):
-        summary = json.loads((folder / "summary.json").read_text())
-        if isinstance(summary, dict):
-            summary.update({"report": str(folder / "report.md"), "out_dir": str(folder)})
-            write_text(folder / "summary.json", json.dumps(summary, indent=2))
-    return folder
-
-
-def aside_folder(out: Path, stage: str) -> Path:
-    """The folder of ``previous/`` that what this command makes again replaces goes into, the
-    first time it makes a stage again (``stage``): the newest where it holds the run's report as
-    it is now and not ``stage``'s record (a command cut short after it kept the run aside), else
-    a new one, into which the run's report, summary and plots are copied first
-    (:func:`keep_run_aside`): a report is never overwritten without a copy."""
-    folder = previous_folder(out, stage)
-
-    def report(base: Path) -> bytes | None:
-        return (base / "report.md").read_bytes() if (base / "report.md").is_file() else None
-
-    if folder.exists() and report(folder) != report(out):
-        folder = previous_folder(out)
-    if not folder.exists():
-        keep_run_aside(out, folder)
-    return folder
-
-
-def put_aside(out: Path, stage: str, names: tuple[str, ...], folder: Path | None = None) -> Path:
-    """Move what a stage made again replaces into ``folder`` (None: :func:`previous_folder`): its
-    record, its started marker and its ``names`` (folders, its episodes file); where they went.
-    An episodes file that another finished evaluation records as its own is copied, not moved
-    (with no GRPO steps, eval_sft and eval_grpo share one), once into each folder. An empty
-    folder (a stage stopped before it wrote anything) is removed, not kept aside."""
-    from eigendsl.train.runfolder import written_by
-
-    folder = folder if folder is not None else previous_folder(out, stage)
-    for name in (f"stages/{stage}.json", f"stages/started/{stage}.json", *names):
-        path, target = out / name, folder / name
-        if not path.exists():
-            continue
-        if path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if name.startswith("eval/") and path.is_file():
-            data = path.read_bytes()
-            if (data.count(b"\n"), hashlib.sha256(data).hexdigest()) in written_by(out, name):
-                if not target.exists():
-                    shutil.copy2(path, target)
-                continue
-        shutil.move(path, target)
-    return folder
