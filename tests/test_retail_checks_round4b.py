@@ -38,8 +38,8 @@ WRONG_WAY = (
     "one, or the other way)"
 )
 OTHER_ADDRESS = (
-    "the agent told another address than the new one after the change (a message that tells an "
-    "address without the new street and city)"
+    "the agent told another address than the new one after the change (a street, zip or city "
+    "that is not the new address's)"
 )
 OTHER_CARD = "the agent named a gift card that is not the customer's"
 
