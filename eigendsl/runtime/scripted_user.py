@@ -15,6 +15,7 @@ It says yes only to a proposal a yes to which the verifiers' ``confirmed`` would
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from eigendsl.runtime.user_proposals import (
     misdated,
     misstated,
     other_action,
+    stated_otherwise,
     switched,
     unconfirmable,
     unrequested,
@@ -178,6 +180,47 @@ def _corrected(key: str, known: dict[str, str]) -> _Answer:
     )
 
 
+# A proposal that leaves out a known value the write carries (the order id of a return that
+# names the items and the gift card): the user asks for it, and says it, rather than corrects a
+# value the agent never stated ("No, that's not right: my order id is ...").
+LEFT_OUT = "Which {thing} do you mean? Please name it (my {what} is {value}), then ask me again."
+LEFT_OUT_AGAIN = "As I said, please name the {thing} (my {what} is {value}), then ask me again."
+
+
+def _left_out(key: str, known: dict[str, str]) -> _Answer:
+    """The question for the known fact ``key`` that a proposal leaves out.
+
+    >>> _left_out("order id", {"order id": "#W1"}).texts[0]
+    'Which order do you mean? Please name it (my order id is #W1), then ask me again.'
+    """
+    what, value = spoken(key), known[key]
+    thing = re.sub(r"\s+(?:id|number|code)$", "", what) or what
+    return _rejection(
+        f"left out:{key}",
+        LEFT_OUT.format(thing=thing, what=what, value=value),
+        LEFT_OUT_AGAIN.format(thing=thing, what=what, value=value),
+        f"my {what} is {value}",
+    )
+
+
+def _choices(episode: Any, value: str) -> list[Any]:
+    """The values a gold write's argument whose value is ``value`` may take, where its tool's
+    parameters list them (an enum: the cancellation reasons); none elsewhere."""
+    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
+    for tool, args in _gold_calls(episode):
+        for name, arg in args.items():
+            if str(arg).strip() != str(value).strip():
+                continue
+            schema = getattr(tools.get(tool), "schema", None)
+            if not isinstance(schema, dict):
+                continue
+            properties = schema.get("function", {}).get("parameters", {}).get("properties", {})
+            choices = properties.get(name, {}).get("enum")
+            if isinstance(choices, list):
+                return choices
+    return []
+
+
 _NOT_ASKED = _rejection("not asked", NOT_ASKED, NOT_ASKED_AGAIN, "that's not what I asked for")
 
 
@@ -270,7 +313,10 @@ class ScriptedUser:
             # only a proposal of what the user asked for, with its values, is confirmed
             gap = unrequested(said, known, _gold_writes(episode))
             if gap is not None and gap[1]:
-                return self._answer(state, [_corrected(gap[0][0], known)])
+                key = gap[0][0]  # a value left out is asked for; one stated otherwise corrected
+                if not stated_otherwise(said, known[key], _choices(episode, known[key])):
+                    return self._answer(state, [_left_out(key, known)])
+                return self._answer(state, [_corrected(key, known)])
             if gap is not None or switched(said, scenario.get("reason", ""), _gold_writes(episode)):
                 return self._answer(state, [_NOT_ASKED])
             if not scenario.get("confirm", True):

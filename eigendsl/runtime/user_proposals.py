@@ -330,6 +330,33 @@ def unrequested(
     return closest
 
 
+def stated_otherwise(text: str, value: str, choices: Sequence[Any] = ()) -> bool:
+    """Whether a proposal that does not say the known ``value`` states another value of its
+    kind rather than leaves it out: another id of its shape (another order id; an id has
+    digits, four characters or more, and is no day, time or amount), or another of ``choices``
+    (the values the write's argument may take: another cancellation reason). A value of
+    neither kind cannot tell a gap from another value, and counts as stated otherwise, so the
+    user corrects it.
+
+    >>> stated_otherwise("Return the kettle to gift_6207? (yes/no)", "#W1001148")
+    False
+    >>> stated_otherwise("Return the kettle of #W1001149? (yes/no)", "#W1001148")
+    True
+    >>> reasons = ["no longer needed", "ordered by mistake"]
+    >>> [stated_otherwise(t, "no longer needed", reasons) for t in (
+    ...     "Shall I cancel #W1?", "Shall I cancel #W1 (ordered by mistake)?")]
+    [False, True]
+    >>> stated_otherwise("Cancel apt_1, reason feeling better?", "found another doctor")
+    True
+    """
+    value = str(value).strip()
+    if len(value) >= 4 and any(c.isdigit() for c in value) and not NOT_AN_ID.fullmatch(value):
+        return id_shape(value).search(text) is not None
+    if choices:
+        return any(str(c) != value and says(text, str(c)) for c in choices)
+    return True
+
+
 # The words that state a switch's value ("turn roaming on", "disable the alerts"), and those a
 # proposal states the other value with: not "on", which a proposal of either says ("based on",
 # "on line L-101"); a request's "on" is only believed without a word of "off" beside it.

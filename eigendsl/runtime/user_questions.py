@@ -127,9 +127,11 @@ RESTATE = "I'm not sure what you need from me. {reason}"
 
 
 # How an agent asks leave to act, in a question or a request: "Shall I go ahead?", "Would you
-# like me to cancel it?", "Is that correct?" ("May I have your email?" asks for a fact).
+# like me to cancel it?", "Is that correct?", "...? Yes/no?", "..., yes?" ("May I have your
+# email?" asks for a fact).
 _LEAVE = re.compile(
-    r"\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
+    r"\byes\s*/\s*no\b|\byes or no\b|[,\u2013\u2014-]\s*(yes|right|correct)\s*\?"
+    r"|\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
     r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
     r"|(reply|say|answer) (with )?\W?yes\b|like me to|(would|do) you (like|want) (that|this)\b"
     r"|(does|would) (that|this) (work|suit)|(sound|sounds) (good|ok|okay|alright)"
@@ -144,8 +146,9 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     >>> [asks_to_confirm(t, {"email": "a@b.c"}) for t in (
     ...     "I'll cancel order #1. Okay?", "Would you like me to cancel it?",
     ...     "May I have your email?", "Please confirm your email.", "It is cancelled.",
-    ...     "I can cancel order #1 - would you like that?")]
-    [True, True, False, False, False, True]
+    ...     "I can cancel order #1 - would you like that?", "Cancel order #1? Yes/no?",
+    ...     "Cancel order #1? Yes or no?", "You'd like order #1 cancelled, right?")]
+    [True, True, False, False, False, True, True, True, True]
     """
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:

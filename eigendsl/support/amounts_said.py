@@ -1,6 +1,6 @@
 """The numbers a text says that may be an amount (:func:`amounts`): not a list
-item's number, a card's last digits, a count of things, a percentage, an ordinal, an id's
-number, nor a part of a day or a time."""
+item's number, a card's last digits, a count of things, a percentage, a size in a unit of
+measure, an ordinal, an id's number, nor a part of a day or a time."""
 
 from __future__ import annotations
 
@@ -78,6 +78,20 @@ _OF = re.compile(r"\s+of\s+")
 _COUNTED_BEFORE = re.compile(rf"\b(?:{'|'.join(_COUNT_NOUNS)}):\s*$")
 
 
+# A unit of measure right after a number, touching it, a space or a hyphen apart ("0.8 l",
+# "750ml", "4 mm", "15.6-inch", "500 GB", "1000 W"): the number is a size, a weight, a capacity
+# or a power, a product's option, not money. A clear list of units, each a word of its own:
+# "l" and "m" alone only so ("a 5 m cable", not "5 minutes" nor "5 months"); not "in", which
+# says where ("20 in store credit"), nor a unit followed by "/" ("20 w/ tax") or "." ("v.").
+_UNITS = (
+    "ml|cl|dl|l|liters?|litres?|milliliters?|millilitres?|gal|gallons?|fl\\.? ?oz|oz|ounces?"
+    "|mm|cm|m|km|millimeters?|millimetres?|centimeters?|centimetres?|meters?|metres?|inch|inches"
+    "|ft|feet|foot|yd|yards?|mg|g|kg|grams?|kilograms?|lbs?"
+    "|kb|mb|gb|tb|mbps|gbps|mah|wh|kwh|w|kw|watts?|v|volts?|hz|khz|mhz|ghz|mp|megapixels?"
+)
+_UNIT = re.compile(rf"(?:\s|-)?(?:{_UNITS})(?![\w/]|\.\w)")
+
+
 def _list_numbers(content: str) -> set[int]:
     """Where the numbers that start a line of ``content`` as a list item's (``1. ``, ``2) ``)
     stand, of those that are part of a list: another line starts with the number before or
@@ -147,7 +161,9 @@ def amounts(text: Any) -> list[float]:
     after them and a colon (``items: 2``), and both numbers of a range of counts, the first the
     smaller (``within 3 to 5 days``, ``3-5 days``, ``3 or 4 weeks``; ``95 to 3 orders`` and
     ``5-3 days`` say 5), the word ``one`` alone (``the one
-    you used``), a percentage (``3.5%``, ``50 percent``), and a whole number right after a word
+    you used``), a percentage (``3.5%``, ``50 percent``), a number before a unit of measure
+    (:data:`_UNITS`: ``0.8 l``, ``750ml``, ``4 mm``, ``15.6-inch``, ``500 GB``, ``1000 W``), a
+    product's size rather than money, and a whole number right after a word
     that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``, ``ticket``,
     ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``, ``item``,
     ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both; after a colon only
@@ -170,6 +186,8 @@ def amounts(text: Any) -> list[float]:
     [214.9, 200.0, 12.0, 50.0, 5.0]
     >>> amounts("On June 10, 2025 at 10 am, step 1 of 3: account 12345678 (3.5%) got $200.")
     [200.0]
+    >>> amounts("The 0.8 l kettle, the 750ml bottle and a 4 mm mat: $17.90 back, a fee of 0.8.")
+    [17.9, 0.8]
     """
     if text is None:
         return []
@@ -196,7 +214,7 @@ def amounts(text: Any) -> list[float]:
                 continue
             if index in counts or whole and _COUNTED_BEFORE.search(before[-24:]):
                 continue
-            if said == "one" or _PERCENT.match(after):
+            if said == "one" or _PERCENT.match(after) or _UNIT.match(after):
                 continue
         found.append(number.value)
     return found

@@ -13,7 +13,7 @@ from eigendsl.support.events import Call, Message
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import _as_word, says, sentences, words
+from eigendsl.support.saying import _as_word, says, sentences, verb_forms, words
 from eigendsl.support.trace import Trace
 
 #: The tag of the tools that identify the user from what the user says (an email, a name and a
@@ -405,13 +405,30 @@ def identified(trace: Trace, call: Call, before: int | None = None) -> list[str]
     return [name for name, value in call.args.items() if value == user_id]
 
 
+# Before a verb's past form, what tells a deed done rather than one asked leave for ("it was
+# shipped to ...", "I've changed it"): "you'd like it shipped to ...?" proposes, "it has been
+# shipped" tells.
+_DONE = re.compile(r"(?:\b(?:has|have|had|was|were|been|already)|'ve)\s+$")
+
+
 def _offered(proposal: str, action: str) -> bool:
-    """Whether ``proposal`` says ``action`` once neither negated nor looked up, in its clause."""
-    for found in _as_word(normalize_text(action)).finditer(proposal):
-        clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
-        sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
-        if not _NEGATED.search(clause) and not _LOOKED_UP.search(sentence):
-            return True
+    """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
+    "changes", but a past form not as a deed done, "was shipped") once neither negated nor
+    looked up, in its clause.
+
+    >>> [_offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
+    ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
+    [True, True, False, False, False]
+    """
+    action = normalize_text(action)
+    for form in verb_forms(action):
+        for found in _as_word(form).finditer(proposal):
+            clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
+            sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
+            if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
+                continue
+            if not _NEGATED.search(clause) and not _LOOKED_UP.search(sentence):
+                return True
     return False
 
 

@@ -114,6 +114,40 @@ def _as_word(text: str) -> re.Pattern[str]:
     return re.compile(start + words + end)
 
 
+# The past forms of verbs that do not add "ed", among the words a proposal names a write by.
+_IRREGULAR_PAST = {"pay": "paid", "send": "sent", "make": "made", "put": "put", "set": "set"}
+
+
+@lru_cache(maxsize=256)
+def verb_forms(verb: str) -> tuple[str, ...]:
+    """``verb`` (one word in lower case) with its forms in "s" and "ed", as a proposal says it
+    ("you'd like it shipped to ...", "your address changed to ..."); a final consonant after
+    one vowel both doubled and not ("cancelled", "canceled"), as English spells either. Not its
+    form in "ing", a noun as often ("the shipping address", "the billing details"). Anything
+    else than one word is itself alone.
+
+    >>> verb_forms("ship"), verb_forms("change")
+    (('ship', 'ships', 'shiped', 'shipped'), ('change', 'changes', 'changed'))
+    >>> verb_forms("modify"), verb_forms("pay")
+    (('modify', 'modifies', 'modified'), ('pay', 'pays', 'paid'))
+    >>> verb_forms("refund"), verb_forms("modify_pending_order_address")
+    (('refund', 'refunds', 'refunded'), ('modify_pending_order_address',))
+    """
+    if not re.fullmatch(r"[a-z]{2,}", verb):
+        return (verb,)
+    if verb in _IRREGULAR_PAST:
+        return (verb, verb + "s", _IRREGULAR_PAST[verb])
+    if verb.endswith("e"):
+        return (verb, verb + "s", verb + "d")
+    if re.search(r"[^aeiou]y$", verb):
+        return (verb, verb[:-1] + "ies", verb[:-1] + "ied")
+    third = verb + ("es" if re.search(r"(?:s|sh|ch|x|z)$", verb) else "s")
+    forms: tuple[str, ...] = (verb, third, verb + "ed")
+    if re.search(r"(?:^|[^aeiou])[aeiou][^aeiouwxy]$", verb):
+        forms += (verb + verb[-1] + "ed",)
+    return forms
+
+
 def text_says(text: Any, phrase: Any) -> bool:
     """``says(text, phrase)``: whether one text says ``phrase`` by the rules of ``said`` (words
     of their own, a number as a number of its own), where ``said`` reads every message of a
