@@ -39,6 +39,8 @@ def _user_replies(row: dict[str, Any]) -> list[str]:
         "1000 W",
         "a 5 m cable",
         "two liters",
+        "the size 42 pair",  # a shoe size is no amount either (retail's trail runners)
+        "size: 42",
     ],
 )
 def test_a_number_before_a_unit_is_no_amount(text: str) -> None:
@@ -54,6 +56,7 @@ def test_a_number_before_a_unit_is_no_amount(text: str) -> None:
         ("and 20 in store credit", [20.0]),  # "in" says where, not inches
         ("and 20 w/ tax", [20.0]),
         ("and 5 more later", [5.0]),
+        ("and a fee of 42", [42.0]),
     ],
 )
 def test_a_made_up_amount_is_still_an_amount(text: str, expected: list[float]) -> None:
@@ -95,6 +98,10 @@ def test_the_new_variants_size_beside_the_refund_scores_1(retail_domain: Any) ->
 
 
 def test_a_made_up_fee_beside_the_variants_size_still_fails(retail_domain: Any) -> None:
+    """fixG1b's first take on the size (a number of an option of the order's products, said
+    with the option, was no amount beside the outcome) let through any amount equal to it once
+    the option was named: "less a fee of 0.8" beside "the 0.8 l variant". `amounts` leaves the
+    size out by its unit; the check excuses nothing else."""
     done = turn(
         "The kettle is now the 0.8 l matte white variant, and $17.90 will be refunded to your "
         "PayPal account, less a fee of 0.8."

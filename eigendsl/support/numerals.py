@@ -159,13 +159,14 @@ _RANGE = re.compile(r"(?<![\w.:/#-])(\d+(?:\.\d+)?)[-\u2013](\d+(?:\.\d+)?)(?![\
 _RANGE_BEFORE = re.compile(r"\b(?:between|from)\s+$")
 
 
-# A word that names an id before its number ("account 12345678", "order no. 5", "step 1",
-# "order number: 5", "no.: 5"; not "gift card: 120", where the colon says what the card holds):
+# A word that names an id or a size before its number ("account 12345678", "order no. 5", "step
+# 1", "size 42", "order number: 5", "size: 42"; not "gift card: 120", where the colon says what
+# the card holds):
 # ``amounts`` leaves the number out, and two numbers joined by a hyphen after it are the id's
 # ("order 10-20").
 _ID_NAME = re.compile(
     r"(?:\b(?:account|acct|card|order|invoice|ticket|case|ref|reference|number|id|step|item|option"
-    r"|line|page|room)|\bno\.|#)\s*(?:#|no\.|number)?\s*$|(?:\bnumber|\bno\.|#)\s*:\s*$"
+    r"|line|page|room|size)|\bno\.|#)\s*(?:#|no\.|number)?\s*$|(?:\bnumber|\bsize|\bno\.|#)\s*:\s*$"
 )
 
 
