@@ -126,6 +126,24 @@ def test_a_source_reading_a_parameter_named_like_a_constant_is_an_error(
     ), errors
 
 
+def test_a_source_variable_named_like_a_constant_names_the_template_and_both_fixes(
+    mini: Path, tmp_path: Path
+) -> None:
+    # newcomer F's M1: a constant `o` in one checker file broke 21 of retail's templates, each
+    # error told to rename the variable and said nothing of the template or the constant
+    edit(mini, CHECKS, "guard cancel_order:", 'let o = "#2"\n\nguard cancel_order:')
+    errors = _errors(mini, tmp_path / "out")
+    assert any(
+        e.startswith("mini/tasks/cancel.yaml:5:")
+        and e.endswith(
+            ": 'o' is a constant of the spec (at mini/checks/main.chk:1:5), which this variable "
+            "would hide in the `from:` of a parameter of template 'cancel' (a `from:` reads the "
+            "constants too); give the variable another name, or rename the constant"
+        )
+        for e in errors
+    ), errors
+
+
 # ---------------------------------------------------------------- Python tool parameters
 
 

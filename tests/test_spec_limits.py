@@ -71,9 +71,9 @@ def test_a_file_listed_before_a_glob_that_matches_it_is_read_once_and_first(
     )
     warnings = [str(w) for w in compile_domain(mini, tmp_path / "out").warnings]
     assert warnings == [
-        "mini/domain.yaml:54:41: warning: every file 'checks/z*' matches is read already, at the place of "
-        "the earlier pattern 'checks/zz.chk' in `checkers:`; remove this pattern, or, to read "
-        "its files first, move it before that one"
+        "mini/domain.yaml:54:41: warning: every file 'checks/z*' matches is read already, at "
+        "the place of the earlier pattern 'checks/zz.chk' in `checkers:`; remove this pattern, "
+        "or, to read its files first, move it before that one"
     ]
 
 
