@@ -51,6 +51,27 @@ def test_a_closer_tool_that_survived_is_still_suggested(mini: Path, tmp_path: Pa
     assert any("unknown tool 'get_ordr'; did you mean 'get_order'?" in e for e in errors), errors
 
 
+def test_a_tool_key_misspelt_in_domain_yaml_is_reported_at_the_key(
+    mini: Path, tmp_path: Path
+) -> None:
+    # newcomer F: a misspelt key gave an error at each use (18 in retail), each suggesting the
+    # misspelling, and none at the key itself
+    edit(mini, "domain.yaml", "  find_user:\n", "  find_usr:\n")
+    assert _errors(mini, tmp_path / "out") == [
+        "mini/domain.yaml:24:3: tool 'find_usr' is named by no checker or task file, while 2 "
+        "places name the tool 'find_user', which the spec does not declare (the first at "
+        "mini/checks/main.chk:5:20); did you mean 'find_user'? Rename this tool to it, or "
+        "those places to 'find_usr'"
+    ]
+    # where the key is used as written, a use spelt otherwise is the mistake, told at the use
+    edit(mini, "domain.yaml", "  find_usr:\n", "  find_user:\n")
+    edit(mini, TASKS, "      - find_user: {", "      - find_usr: {")
+    errors = _errors(mini, tmp_path / "out")
+    assert len(errors) == 1 and errors[0].endswith(
+        "gold step 1 calls unknown tool 'find_usr'; did you mean 'find_user'?"
+    ), errors
+
+
 # ---------------------------------------------------------------- list[string] in a template
 
 
