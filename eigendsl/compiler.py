@@ -39,6 +39,7 @@ from eigendsl.settings_checks import check_policy, check_stop_marker, check_trai
 from eigendsl.task_set import concrete_tasks
 from eigendsl.tasks import TemplateInfo, check_templates
 from eigendsl.tool_bodies import declarative_tools
+from eigendsl.tool_keys import check_tool_keys
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +64,7 @@ def analyze(spec_dir: Path | str, extra: list[Path] | None = None) -> Analysis:
     """Load and check a spec (plus ``extra`` checker and task files); raise :class:`EigenError`
     with every error found."""
     analysis, _seed_sound = _analyze(spec_dir, extra)
+    check_tool_keys(analysis[0], analysis[-1])
     analysis[-1].raise_if_errors()
     return analysis
 
@@ -101,6 +103,7 @@ def compile_domain(
     loaded, seed, resolved, templates, bodies, diag = analysis
     # the tasks are checked whatever the errors so far: one compile reports them all
     tasks = concrete_tasks(loaded, seed, templates, diag, seed_sound)
+    check_tool_keys(loaded, diag)  # from the errors of every use of a tool
     diag.raise_if_errors()
     spec = loaded.spec
     out = Path(out_dir) if out_dir is not None else Path("generated") / spec.name

@@ -37,10 +37,14 @@ _FILE_KINDS = {"checkers": ("checker files", (".chk",)), "tasks": ("YAML files",
 def expand_patterns(
     root: Path, patterns: MarkedList | list[str], raw: MarkedDict, key: str, diag: Diagnostics
 ) -> list[tuple[str, Path]]:
-    """The files each pattern of ``checkers:`` or ``tasks:`` matches; a pattern that is absolute
-    or matches nothing is an error at its place, and what its files would declare is unknown
-    (the others are read: one compile reports the errors of them all)."""
+    """The files each pattern of ``checkers:`` or ``tasks:`` matches, each once, at the place of
+    the first pattern that matches it: ``[checks/base.chk, checks/*.chk]`` reads ``base.chk``
+    first and then the others (read twice, its names would be declared twice). A pattern that
+    is absolute or matches nothing is an error at its place, and what its files would declare
+    is unknown (the others are read: one compile reports the errors of them all); one whose
+    files are all matched before it is a warning, as it moves none of them."""
     found: list[tuple[str, Path]] = []
+    seen: dict[Path, str] = {}  # each file found, by its resolved path: the pattern it is read for
     for index, pattern in enumerate(patterns):
         span = (
             raw[key].position(index) if isinstance(raw.get(key), MarkedList) else raw.position(key)
@@ -61,7 +65,17 @@ def expand_patterns(
             hint = _nearby(root, pattern, key, [str(p) for p in patterns])
             diag.error(span, f"no file matches '{pattern}' (looked in {root}){hint}")
             _leave_out_files(key, diag)
-        found += [(match, root / match) for match in matches]
+        fresh = [m for m in matches if (root / m).resolve() not in seen]
+        if matches and not fresh:
+            first = seen[(root / matches[0]).resolve()]
+            diag.warning(
+                span,
+                f"every file '{pattern}' matches is read already, at the place of the earlier "
+                f"pattern '{first}' in `{key}:`; remove this pattern, or, to read its files "
+                "first, move it before that one",
+            )
+        seen.update({(root / m).resolve(): pattern for m in fresh})
+        found += [(match, root / match) for match in fresh]
     return found
 
 

@@ -51,6 +51,27 @@ def test_a_closer_tool_that_survived_is_still_suggested(mini: Path, tmp_path: Pa
     assert any("unknown tool 'get_ordr'; did you mean 'get_order'?" in e for e in errors), errors
 
 
+def test_a_tool_key_misspelt_in_domain_yaml_is_reported_at_the_key(
+    mini: Path, tmp_path: Path
+) -> None:
+    # newcomer F: a misspelt key gave an error at each use (18 in retail), each suggesting the
+    # misspelling, and none at the key itself
+    edit(mini, "domain.yaml", "  find_user:\n", "  find_usr:\n")
+    assert _errors(mini, tmp_path / "out") == [
+        "mini/domain.yaml:24:3: tool 'find_usr' is named by no checker or task file, while 2 "
+        "places name the tool 'find_user', which the spec does not declare (the first at "
+        "mini/checks/main.chk:5:20); did you mean 'find_user'? Rename this tool to it, or "
+        "those places to 'find_usr'"
+    ]
+    # where the key is used as written, a use spelt otherwise is the mistake, told at the use
+    edit(mini, "domain.yaml", "  find_usr:\n", "  find_user:\n")
+    edit(mini, TASKS, "      - find_user: {", "      - find_usr: {")
+    errors = _errors(mini, tmp_path / "out")
+    assert len(errors) == 1 and errors[0].endswith(
+        "gold step 1 calls unknown tool 'find_usr'; did you mean 'find_user'?"
+    ), errors
+
+
 # ---------------------------------------------------------------- list[string] in a template
 
 
@@ -121,6 +142,24 @@ def test_a_source_reading_a_parameter_named_like_a_constant_is_an_error(
             f"mini/tasks/cancel.yaml:{line}:"
             "55: this reads the template's parameter, which is named 'order_id' like the "
             "constant at mini/checks/main.chk:1:5, which it would hide in this source; rename"
+        )
+        for e in errors
+    ), errors
+
+
+def test_a_source_variable_named_like_a_constant_names_the_template_and_both_fixes(
+    mini: Path, tmp_path: Path
+) -> None:
+    # newcomer F's M1: a constant `o` in one checker file broke 21 of retail's templates, each
+    # error told to rename the variable and said nothing of the template or the constant
+    edit(mini, CHECKS, "guard cancel_order:", 'let o = "#2"\n\nguard cancel_order:')
+    errors = _errors(mini, tmp_path / "out")
+    assert any(
+        e.startswith("mini/tasks/cancel.yaml:5:")
+        and e.endswith(
+            ": 'o' is a constant of the spec (at mini/checks/main.chk:1:5), which this variable "
+            "would hide in the `from:` of a parameter of template 'cancel' (a `from:` reads the "
+            "constants too); give the variable another name, or rename the constant"
         )
         for e in errors
     ), errors

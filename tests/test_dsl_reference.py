@@ -16,6 +16,7 @@ from eigendsl.compiler import analyze
 from eigendsl.dsl.functions import FUNCTIONS
 from eigendsl.dsl.lets import PROVIDED
 from eigendsl.dsl.parser import parse, parse_expression
+from eigendsl.errors import EigenError
 from tests.conftest import ROOT, copy_spec, edit
 
 DOC = ROOT / "docs" / "dsl-reference.md"
@@ -98,3 +99,26 @@ def test_the_examples_compile_against_retail(tmp_path: Path) -> None:
     extra = tmp_path / "reference.chk"
     extra.write_text("\n".join([*CHK_BLOCKS, *checks]), encoding="utf-8")
     analyze(spec, extra=[extra])  # raises EigenError with every error found
+
+
+def test_the_scope_table_says_where_constants_are_read(mini: Path) -> None:
+    """Newcomer F's M1: one column said "template `from:`, tool body" and "no" for constants,
+    but a `from:` reads them (a tool body still does not)."""
+    table = [line for line in section("Names in scope").splitlines() if line.startswith("|")]
+    header, row = (
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in (table[0], next(t for t in table if t.startswith("| the constants |")))
+    )
+    said = dict(zip(header, row, strict=True))
+    assert (said["template `from:`"], said["tool body"]) == ("yes", "no")
+    edit(
+        mini,
+        "checks/main.chk",
+        "guard cancel_order:",
+        'let open = "pending"\n\nguard cancel_order:',
+    )
+    edit(mini, "tasks/cancel.yaml", 'where o.status == "pending"\'', "where o.status == open'")
+    analyze(mini)  # the from: reads the constant
+    edit(mini, "domain.yaml", "set: {email: email}", "set: {email: open}")
+    with pytest.raises(EigenError, match="unknown name 'open'"):
+        analyze(mini)

@@ -879,7 +879,8 @@ CASES = [
             (CHK, "    require db == gold\n", "    let total = 2\n    require db == gold\n"),
         ),
         "mini/checks/main.chk:14:9: 'total' is a constant of the spec (at "
-        "mini/checks/main.chk:1:5), which this let would hide; give the let another name",
+        "mini/checks/main.chk:1:5), which this let would hide; give the let another name, or "
+        "rename the constant",
         "total = 2",
         1,
     ),

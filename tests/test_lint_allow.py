@@ -75,7 +75,8 @@ def test_an_allow_that_allows_nothing_is_a_note_at_the_comment(mini: Path) -> No
     report = lint(mini)
     assert (11, "warning", "weak_check") in kinds(report.findings)
     notes = {f.span.line: f for f in report.findings if f.kind == "unused_allow"}
-    assert sorted(notes) == [10, 17] and all(f.severity == "info" for f in notes.values())
+    assert sorted(notes) == [10, 17]
+    assert (notes[10].severity, notes[17].severity) == ("warning", "info")  # a kind lint lacks
     assert notes[10].span.col == 1
     assert notes[10].message == (
         '"lint: allow weak_checks" allows nothing: lint has no kind "weak_checks"; the findings '
@@ -101,6 +102,22 @@ def test_an_allow_naming_a_kind_lint_does_not_have_says_so(mini: Path) -> None:
         '"lint: allow unused_tol" allows nothing: lint has no kind "unused_tol"; did you mean '
         '"unused_tool"?',
     ]
+
+
+def test_compile_shows_an_allow_of_a_misspelt_kind_beside_the_warning_it_meant(
+    mini: Path,
+) -> None:
+    """Newcomer F's M8: `compile` shows warnings and not notes, so `# lint: allow weak_chek`
+    left the weak_check warning shown and nothing saying why it was not allowed."""
+    edit(mini, "checks/main.chk", WEAK, "# lint: allow weak_chek\n" + WEAK)
+    result = CliRunner().invoke(main, ["compile", str(mini), "-o", "out"])
+    assert result.exit_code == 0, result.output
+    assert (
+        'mini/checks/main.chk:10:1: warning: "lint: allow weak_chek" allows nothing: lint has '
+        'no kind "weak_chek"; the findings it is about are of kind weak_check; did you mean '
+        '"weak_check"? [unused_allow]'
+    ) in result.output
+    assert "[weak_check]" in result.output
 
 
 def test_every_kind_lint_adds_is_one_an_allow_may_name() -> None:

@@ -49,6 +49,34 @@ def test_absolute_pattern_is_refused_and_a_relative_one_outside_the_folder_kept(
     assert "verifiers/check_cancelled.py" in compiled.files
 
 
+def test_a_file_listed_before_a_glob_that_matches_it_is_read_once_and_first(
+    mini: Path, tmp_path: Path
+) -> None:
+    # newcomer F's M2: the compiler's advice for a constant read before its file is bound
+    # ("list mini/checks/zz.chk before this file in `checkers:`") read zz.chk twice with the glob
+    # after it, and each constant of it was then "declared twice" at one and the same place
+    edit(mini, CHK, "guard cancel_order:\n", 'let more = names + ["b"]\n\nguard cancel_order:\n')
+    edit(mini, "checks/zz.chk", None, 'let names = ["a"]\n')
+    edit(mini, CHK, "    require db == gold\n", "    require db == gold and len(more) == 2\n")
+    assert "before this file in `checkers:`" in _error(mini, tmp_path / "out")
+    edit(mini, DOMAIN, "checkers: [checks/*.chk]", "checkers: [checks/zz.chk, checks/*.chk]")
+    compiled = compile_domain(mini, tmp_path / "out")
+    assert compiled.warnings == []
+    # a pattern whose every file is read before it moves none: a warning at it
+    edit(mini, DOMAIN, "[checks/zz.chk, checks/*.chk]", "[checks/*.chk, ./checks/zz.chk]")
+    with pytest.raises(EigenError):  # zz.chk is read at the glob's place, after main.chk
+        compile_domain(mini, tmp_path / "out")
+    edit(
+        mini, DOMAIN, "[checks/*.chk, ./checks/zz.chk]", "[checks/zz.chk, checks/*.chk, checks/z*]"
+    )
+    warnings = [str(w) for w in compile_domain(mini, tmp_path / "out").warnings]
+    assert warnings == [
+        "mini/domain.yaml:54:41: warning: every file 'checks/z*' matches is read already, at "
+        "the place of the earlier pattern 'checks/zz.chk' in `checkers:`; remove this pattern, "
+        "or, to read its files first, move it before that one"
+    ]
+
+
 def test_spec_folder_whose_name_is_a_pattern(tmp_path: Path) -> None:
     spec = copy_spec(MINI, tmp_path / "mini[1]")
     compiled = compile_domain(spec, tmp_path / "out")

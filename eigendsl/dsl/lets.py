@@ -71,9 +71,16 @@ def name_taken(name: str, scope: Scope, var: bool = False) -> str | None:
         )
     constant = scope.constant_named(name)
     if constant is not None:
+        # a constant added to one checker file takes its name from every template's `from:`,
+        # which its author may not have in mind (a constant `o` broke 21 of retail's)
+        where = (
+            f" in the `from:` of {scope.owner} (a `from:` reads the constants too)"
+            if scope.kind == "query"
+            else ""
+        )
         return (
             f"'{name}' is a constant of the spec (at {constant.name_span}), which {this} would "
-            f"hide; give {it} another name"
+            f"hide{where}; give {it} another name, or rename the constant"
         )
     outer = next((at for bound, at in reversed(scope.bound) if bound == name), None)
     if outer is not None:

@@ -14,10 +14,11 @@ statement continued with ``\\`` cannot end its first line with a comment)::
 
 in a ``.chk`` file, a YAML file or ``tools.py`` (``#``), and in ``policy.md`` ``<!-- lint: allow
 KIND -->``. Errors are never allowed: an unsolvable task or a tool that raises is wrong
-whatever a comment says. An allow that allows nothing (the kind misspelt, the finding gone, an
-error, no kind named) is a note at the comment, so a stale one is found (a kind lint does not
-have is told so, with the kind it is closest to); lint still runs every
-analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``, and so are
+whatever a comment says. An allow that allows nothing (the finding gone, an error) is a note
+at the comment, so a stale one is found; one naming a kind lint does not have (misspelt, or no
+kind named) is a warning there, with the kind it is closest to, as ``compile`` shows warnings
+and not notes (a misspelt kind was otherwise silent while its warning stayed); lint still runs
+every analysis. ``LINT: ALLOW WEAK_CHECK`` is read as ``lint: allow weak_check``, and so are
 ``"lint: allow weak_check"`` and ``lint: allow "weak_check"``, as copied from lint's messages,
 which quote DSL text in double quotes.
 """
@@ -79,7 +80,8 @@ def apply_allows(
     findings: Iterable[Finding], comments: Comments
 ) -> tuple[list[Finding], list[Finding]]:
     """``(findings, allowed)``: the warnings and notes an allow comment on their line names
-    move to ``allowed``; each kind a comment names that allowed nothing adds a note."""
+    move to ``allowed``; each kind a comment names that allowed nothing adds a note, or a
+    warning where lint has no such kind."""
     kept: list[Finding] = []
     allowed: list[Finding] = []
     used: set[tuple[str, int, str]] = set()
@@ -97,7 +99,10 @@ def apply_allows(
         here = at_line.get((path, line), [])
         for kind in sorted(kinds):
             if (path, line, kind) not in used:
-                kept.append(Finding(span, _unused(kind, here), "info", "unused_allow"))
+                # a kind lint does not have (misspelt, or none named) never allows anything: a
+                # warning, which `compile` shows, as it does the finding the comment meant
+                severity = "info" if kind in KINDS else "warning"
+                kept.append(Finding(span, _unused(kind, here), severity, "unused_allow"))
     return kept, allowed
 
 
