@@ -74,7 +74,7 @@ CASES = [
         CHK,
         "order_id: string, reason",
         "order_id: string reason",
-        "mini/checks/main.chk:10:34: unexpected 'reason'; expected ')', ',', '[', ']'",
+        "mini/checks/main.chk:10:34: unexpected 'reason'; expected ')', ',', '['",
         "reason",
     ),
     case(
@@ -948,10 +948,10 @@ CASES = [
             (CHK, _USED, _USED + "    use said_reason\n"),
             (CHK, _LAST, _LAST + "\nblock said_reason:\n    require said reason\n"),
         ),
-        "mini/checks/main.chk:21:18: unknown name 'reason' (a parameter of check 'cancelled'): a "
-        "block sees only its parameters, its own lets and the spec's constants, not the names of "
-        "the check that uses it; pass it as an argument, block said_reason(..., reason: TYPE) "
-        "and use said_reason(..., reason)",
+        "mini/checks/main.chk:21:18: unknown name 'reason' in block 'said_reason' (a parameter "
+        "of check 'cancelled', which uses the block): a block sees only its parameters, its own "
+        "lets and the spec's constants, not the names of the check that uses it; pass it as an "
+        "argument, block said_reason(..., reason: TYPE) and use said_reason(..., reason)",
         "reason",
         1,
     ),

@@ -165,7 +165,8 @@ def test_a_checker_file_that_does_not_parse_leaves_its_names_unknown(mini: Path)
     edit(mini, TASKS, *TASK_TYPO)
     assert _reported(mini) == [
         "mini/checks/main.chk:7:20: unexpected end of the line",
-        "mini/checks/more.chk:3:9: unknown rule or block 'idle'",
+        "mini/checks/more.chk:3:9: unknown rule or block 'idle'; confirm_writes, identify_first "
+        "were left out for the error reported in their checker file",
         CANCL,
     ]
 

@@ -16,6 +16,8 @@ from eigendsl.dsl.literals import written_number
 from eigendsl.dsl.render import render_expr
 
 RT = "rt"
+# The functions whose support helper writes text as the DSL does and says why text is no number.
+_CONVERSIONS = {"str": "text_of", "int": "int_of", "float": "float_of"}
 CONTEXT = ("db", "initial", "gold", "calls", "messages")
 
 
@@ -251,12 +253,14 @@ class ExprCompiler:
         args = [self.compile(a) for a in e.args]
         if e.name in ("lower", "upper"):
             return ast.Call(
-                func=ast.Attribute(value=call("str", *args), attr=e.name, ctx=ast.Load()),
+                func=ast.Attribute(value=rt_call("text_of", *args), attr=e.name, ctx=ast.Load()),
                 args=[],
                 keywords=[],
             )
         if e.name == "keys":
             return call("list", *args)
+        if e.name in _CONVERSIONS:  # the DSL's spellings and sentences, not Python's
+            return rt_call(_CONVERSIONS[e.name], *args)
         if e.name in ("confirmed", "declined"):  # read the conversation, as said does
             return rt_call(e.name, name("trace"), *args)
         if e.name == "says":
@@ -277,7 +281,7 @@ class ExprCompiler:
             return rt_call("least" if e.name == "min" else "greatest", *args)
         if e.name in ("abs", "min", "max", "round"):
             return call(e.name, *args)
-        return call(e.name, *args)  # len str int float
+        return call(e.name, *args)  # len
 
     def comprehension(
         self, var: str, source: A.Expr, where: A.Expr | None

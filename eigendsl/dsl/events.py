@@ -12,6 +12,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.comprehensions import ComprehensionTyper
 from eigendsl.dsl.expressions import GUARD_SEES_NO_CONVERSATION, an
 from eigendsl.dsl.proposals import argument_problem
+from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import BOOL, CALL, MESSAGE, Type
 from eigendsl.spec import DomainSpec
 
@@ -85,7 +86,8 @@ class EventTyper(ComprehensionTyper):
                 self.diag.error(
                     side.span,
                     "'before' compares events: called ..., said ..., user_said ..., a call, "
-                    "a message, or first(...)/last(...) of calls or messages",
+                    "a message, or first(...)/last(...) of calls or messages"
+                    + _compared_event(e, side),
                 )
         return BOOL
 
@@ -104,3 +106,23 @@ class EventTyper(ComprehensionTyper):
         return t.kind in ("call", "message", "any") or (
             t.kind == "list" and t.elem in (CALL, MESSAGE)
         )
+
+
+def _compared_event(e: A.Before, side: A.Expr) -> str:
+    """What a comparison as one side of ``before`` was likely meant to be: ``A before B ==
+    false`` reads ``A before (B == false)``, a comparison binding tighter than ``before``."""
+    if not isinstance(side, A.Compare):
+        return ""
+    if side is e.left and not isinstance(side.right, (A.Called, A.Said)):
+        return ""  # `x == y before B` of no event y: no bracket makes it one
+    a, b = render_expr(side.left), render_expr(side.right)
+    if side is e.right:
+        other = render_expr(e.left)
+        read, meant = f"{other} before ({a} {side.op} {b})", f"({other} before {a}) {side.op} {b}"
+    else:
+        other = render_expr(e.right)
+        read, meant = f"({a} {side.op} {b}) before {other}", f"{a} {side.op} ({b} before {other})"
+    return (
+        f"; '{side.op}' binds tighter than 'before', so this reads {read}: to compare what "
+        f"'before' gives, put it in brackets, {meant}"
+    )

@@ -189,13 +189,13 @@ class ExpressionTyper(ComparisonTyping):
                 f"'{e.id}' is a parameter listed after this one; parameters are drawn in the "
                 f"order they are listed, so list '{e.id}' first",
             )
-        elif scope.block and (outer := self._check_name(e.id)) is not None:
+        elif scope.block and (outer := self._check_name(e.id, scope.block)) is not None:
             self.diag.error(
                 e.span,
-                f"unknown name '{e.id}' ({outer}): a block sees only its parameters, its own "
-                "lets and the spec's constants, not the names of the check that uses it; pass "
-                f"it as an argument, block {scope.block}(..., {e.id}: TYPE) and use "
-                f"{scope.block}(..., {e.id})",
+                f"unknown name '{e.id}' in block '{scope.block}' ({outer}): a block sees only "
+                "its parameters, its own lets and the spec's constants, not the names of the "
+                f"check that uses it; pass it as an argument, block {scope.block}(..., "
+                f"{e.id}: TYPE) and use {scope.block}(..., {e.id})",
             )
         else:
             names = scope.visible() + [
@@ -206,14 +206,24 @@ class ExpressionTyper(ComparisonTyping):
                 self.meant_null.add(e)
         return ANY
 
-    def _check_name(self, name: str) -> str | None:
-        """What ``name`` is in a check, a parameter or a let (the first found), if anything:
-        a block reading it meant the check's."""
-        for check in self.resolved.checks.values():
+    def _check_name(self, name: str, block: str) -> str | None:
+        """What ``name`` is in a check, a parameter or a let, if anything: a block reading it
+        meant the check's. The checks that use ``block`` are looked at first; one that does not
+        is named with the checks that do."""
+        checks = list(self.resolved.checks.values())
+        users = [c for c in checks if any(_uses(s, block) for s in c.body)]
+        for check in users + [c for c in checks if c not in users]:
             if any(param.name == name for param in check.params):
-                return f"a parameter of check '{check.name}'"
-            if any(isinstance(s, A.Let) and s.name == name for s in check.body):
-                return f"a let of check '{check.name}'"
+                what = f"a parameter of check '{check.name}'"
+            elif any(isinstance(s, A.Let) and s.name == name for s in check.body):
+                what = f"a let of check '{check.name}'"
+            else:
+                continue
+            if check in users:
+                return f"{what}, which uses the block"
+            used = ", ".join(f"'{c.name}'" for c in users)
+            checks_word = "check" if len(users) == 1 else "checks"
+            return what + (f"; the block is used by {checks_word} {used}" if users else "")
         return None
 
     def _attribute(self, e: A.Attribute, scope: Scope) -> Type:
@@ -421,3 +431,8 @@ class ExpressionTyper(ComparisonTyping):
         if (problem := constant_shift_problem(e, self.resolved.constants)) is not None:
             self.diag.error(e.span, problem)
         return t
+
+
+def _uses(statement: A.Statement, block: str) -> bool:
+    """Whether ``statement`` is a ``use`` of ``block``."""
+    return isinstance(statement, A.Use) and statement.name == block

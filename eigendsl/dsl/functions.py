@@ -99,6 +99,13 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         )
         return ANY
     low, high = FUNCTIONS[e.name]
+    if e.name in ("min", "max") and not low <= len(args) <= high:
+        more = f"; write more as one list: {e.name}([a, b, c, ...])" if args else ""
+        diag.error(
+            e.span,
+            f"{e.name}() takes 2 to {high} values, or one list of them, not {len(args)}{more}",
+        )
+        return ANY
     if not low <= len(args) <= high:
         count = f"{low}" if low == high else f"{low} to {high}"
         diag.error(e.span, f"{e.name}() takes {count} argument(s), not {len(args)}")
@@ -111,6 +118,11 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         diag.error(
             e.args[0].span,
             f"len() needs a list, a table, a string or a mapping, not {an(args[0])}",
+        )
+    if e.name in ("int", "float") and args[0].kind not in ("int", "float", "string", "any"):
+        diag.error(
+            e.args[0].span,
+            f"{e.name}() takes a number or a text that writes one, not {an(args[0])}",
         )
     if e.name in ("len", "int"):
         return INT

@@ -5,6 +5,7 @@ nothing, ``=`` written for ``==``, Python's ``is not null`` for ``!= null``."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from difflib import get_close_matches
 from typing import cast
 
@@ -210,6 +211,64 @@ def _is_test(exc: UnexpectedToken, text: str, pos: Positions) -> tuple[Span, str
     )
 
 
+# The tokens that compare two values, and what they are called in a sentence.
+_COMPARING = frozenset({"COMP_OP", "IN", "NOT", "CONTAINS"})
+# A comparison written after another: `1 < 2 < 3`, `"a" in b == false`.
+_CHAINED = (
+    "the DSL takes one comparison at a time (a < b < c is no chain, and a in b == false does "
+    "not compare what 'in' gives): put the first comparison in brackets, (a in b) == false, or "
+    "join two with 'and', (a < b) and (b < c)"
+)
+_CHAINED_BEFORE = (
+    "'before' orders two events, no more (A before B before C is no chain): join two with "
+    "'and', (A before B) and (B before C)"
+)
+
+
+def _chained(exc: UnexpectedToken) -> str | None:
+    """The sentence for a comparison (or ``before``) written right after a finished one:
+    ``1 < 2 < 3``, ``"a" in b == false``, ``A before B before C``; None otherwise."""
+    token, expected = exc.token, set(exc.expected)
+    if token.type in _COMPARING and "COMP_OP" not in expected and "BEFORE" in expected:
+        return f"unexpected '{token}' after a comparison; {_CHAINED}"
+    if token.type == "BEFORE" and "BEFORE" not in expected and "AND" in expected:
+        return f"unexpected 'before' after a 'before'; {_CHAINED_BEFORE}"
+    return None
+
+
+_CLOSERS = {"LPAR": "RPAR", "LSQB": "RSQB", "LBRACE": "RBRACE"}
+
+
+def _expected(exc: UnexpectedToken, open_bracket: Token | None) -> set[str]:
+    """What the parser expected at ``exc``, less the brackets it could not close there: only
+    the innermost open one (``open_bracket``) closes, and none when none is open."""
+    closes = _CLOSERS.get(open_bracket.type) if open_bracket is not None else None
+    return {e for e in exc.expected if e not in _CLOSERS.values() or e == closes}
+
+
+# `check NAME:`, a check written as a rule or a block is, with no parameter list.
+_CHECK_WITHOUT_PARAMS = re.compile(r"[ \t]*check[ \t]+(\w+)[ \t]*:")
+# A number written with an exponent, `1.5e3`: the 'e' and what follows it.
+_EXPONENT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([eE][-+]?\d+)")
+
+
+def _exponent(exc: UnexpectedToken, text: str) -> str | None:
+    """The sentence for a number written with an exponent (``1.5e3``, read as ``1.5`` and then
+    the name ``e3``); None when the word is not an exponent's."""
+    if exc.token.type != "NAME" or exc.token.start_pos is None:
+        return None
+    for match in _EXPONENT.finditer(_line(text, exc.token.line)):
+        start = exc.token.start_pos - (exc.token.column or 1) + 1  # the line's offset
+        if start + match.start(2) == exc.token.start_pos:
+            value = format(Decimal(match.group(0)), "f")
+            value = value.rstrip("0").rstrip(".") if "." in value else value
+            return (
+                f"unexpected '{match.group(2)}' after the number {match.group(1)}: the DSL "
+                f"writes numbers in digits, with no exponent; write {value} for {match.group(0)}"
+            )
+    return None
+
+
 def _line(text: str, number: int | None) -> str:
     lines = text.splitlines()
     return lines[number - 1] if number and 0 < number <= len(lines) else ""
@@ -270,7 +329,7 @@ def syntax_error(
         found = "end of the line" if exc.token.type == "_NL" else f"'{exc.token}'"
         if exc.token.type in ("_INDENT", "_DEDENT"):
             found = "change of indentation"
-        message = f"unexpected {found}; expected {_describe(set(exc.expected))}"
+        message = f"unexpected {found}; expected {_describe(_expected(exc, open_bracket))}"
         held = _cut_statement(exc, text)
         if held is not None:
             message += (
@@ -289,6 +348,17 @@ def syntax_error(
             )
         elif str(exc.token) == "-" and _NEGATIVE_WEIGHT.match(_line(text, exc.token.line)):
             message = SCORE_WEIGHT
+        elif (chained := _chained(exc)) is not None:
+            message = chained
+        elif (exponent := _exponent(exc, text)) is not None:
+            message = exponent
+        elif str(exc.token) == ":" and (
+            check := _CHECK_WITHOUT_PARAMS.match(_line(text, exc.token.line))
+        ):
+            message = (
+                "unexpected ':'; a check takes a list of parameters in brackets, even an empty "
+                f"one: check {check.group(1)}(): (a rule and a block need none)"
+            )
         if exc.token.type == "$END":
             message = f"the text ends too early; expected {_describe(set(exc.expected))}"
         if _missing_else(set(exc.expected)):

@@ -71,11 +71,22 @@ class UseChecker:
             )
         else:
             known = [*self.resolved.rules, *self.resolved.blocks]
+            hint = self.diag.did_you_mean(("rule", "block"), target, known)
             self.diag.error(
-                stmt.span,
-                f"unknown rule or block '{target}'"
-                + self.diag.did_you_mean(("rule", "block"), target, known),
+                stmt.span, f"unknown rule or block '{target}'{hint or '; ' + self._declared()}"
             )
+
+    def _declared(self) -> str:
+        """The rules and blocks a ``use`` may name, in words."""
+        kinds = (("rules", self.resolved.rules), ("blocks", self.resolved.blocks))
+        named = [f"{kind} are {', '.join(sorted(names))}" for kind, names in kinds if names]
+        left = sorted(n for k in ("rule", "block") for n in self.diag.left_out_names.get(k, []))
+        if left:  # a checker file with a syntax error declares nothing
+            named.append(
+                f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} left out for the "
+                "error reported in their checker file"
+            )
+        return "; ".join(named) or "this spec declares no rule and no block"
 
     def _rule(self, stmt: A.Use, uses: dict[str, A.Use], decl: str, name: str) -> None:
         target = stmt.name

@@ -28,6 +28,7 @@ from eigendsl.support.calls import (
     explain_forbidden_call,
     positions,
 )
+from eigendsl.support.conversions import float_of, int_of, text_of
 from eigendsl.support.dates import (
     TIME_PATTERN,
     WEEKDAYS,
@@ -160,10 +161,12 @@ __all__ = [
     "field_of",
     "finish",
     "first",
+    "float_of",
     "found",
     "greatest",
     "guard_error",
     "identified",
+    "int_of",
     "is_day_or_time",
     "is_score_term",
     "item",
@@ -195,6 +198,7 @@ __all__ = [
     "sentences",
     "show",
     "summarize",
+    "text_of",
     "text_says",
     "time_out_of_day",
     "time_problem",
