@@ -63,6 +63,34 @@ def _is_plural(word: str | None) -> bool:
     return word in _COUNT_NOUNS
 
 
+# A number in words counts things before more nouns than digits do ("two things", "three
+# questions"): an agent writes money in digits, and prose counts in words. Digits keep the short
+# list, so that "12 things" is no new way to hide an amount.
+_THINGS_IN_WORDS = _COUNT_NOUNS | frozenset(
+    "things ways questions issues problems requests changes reasons choices colors colours sizes "
+    "models versions kinds types styles details parts ones".split()
+)
+
+
+# A small number in words after "the" as a pronoun, with no noun after it: "the dearer of the
+# two", "either of the two works", "the three of them", "the two are alike"; and a number in
+# words before "of them" ("two of them"). Not where a money word comes right before "the" ("a
+# fee of the five") nor in digits ("the 2" keeps its reading).
+_PRONOUN_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
+
+
+_THE = re.compile(r"\bthe\s+$")
+
+
+_OF_THEM = re.compile(r"\s+of\s+(?:them|these|those|us|you)\b")
+
+
+_NO_NOUN_AFTER = re.compile(
+    r"\s*(?:[.,;:!?)]|$)|\s+(?:are|were|have|had|differ|work|works|both|together|combined|each"
+    r"|match)\b"
+)
+
+
 # More numbers that are no amount: a percentage ("3.5%", "50 percent") and a whole number right
 # after a word that names an id ("account 12345678", "order no. 5", "step 1", "page 3 of 10":
 # the number after "of" too; "order number: 5", "no.: 5", but not "gift card: 120", where the
@@ -90,6 +118,40 @@ _UNITS = (
     "|kb|mb|gb|tb|mbps|gbps|mah|wh|kwh|w|kw|watts?|v|volts?|hz|khz|mhz|ghz|mp|megapixels?"
 )
 _UNIT = re.compile(rf"(?:\s|-)?(?:{_UNITS})(?![\w/]|\.\w)")
+
+
+# A money word right before a number in its clause, at most a few small words apart ("a fee of
+# 5 W", "charged 12 g", "less 5 g", "refund: 5 m"; not "the price of the 0.8 l kettle", where
+# "the" names the product), or a fee's word within two words after its unit ("a 12 g handling
+# fee", "a 5 W charge"): the number is money all the same, as a size is no fee. A verb after the
+# unit ("the 0.8 l variant costs") says nothing of it.
+_MONEY_WORD_BEFORE = re.compile(
+    r"\b(?:fees?|charges?|charged|costs?|refunds?|refunded|prices?|priced|pay|pays|paid|paying"
+    r"|deduct|deducts|deducted|deduction|less|minus)"
+    r"(?:\s*:|\s+(?:of|is|was|will|be|a|an|just|only|at|to))*\s*$"
+)
+
+
+_FEE_AFTER = re.compile(
+    r"(?:\s+[a-z-]+){0,2}?\s+(?:fees?|charges?|surcharges?|deductions?|penalty|penalties)\b"
+)
+
+
+def _is_size(number: _Said, content: str) -> bool:
+    """Whether ``number`` is a size: a unit of measure right after it (:data:`_UNIT`), and no
+    money word right before it (:data:`_MONEY_WORD_BEFORE`) nor a fee's word after the unit
+    (:data:`_FEE_AFTER`).
+
+    >>> [_is_size(_numbers_said(t)[0], t) for t in ("the 0.8 l variant", "a fee of 5 w",
+    ...     "less a 12 g handling fee", "the price of the 0.8 l kettle", "a 12 fee")]
+    [True, False, False, True, False]
+    """
+    unit = _UNIT.match(content, number.end)
+    return bool(
+        unit
+        and not _MONEY_WORD_BEFORE.search(content, max(0, number.start - 40), number.start)
+        and not _FEE_AFTER.match(content, unit.end())
+    )
 
 
 def _list_numbers(content: str) -> set[int]:
@@ -127,6 +189,33 @@ def _is_count(number: _Said, content: str) -> bool:
     return number.value == 1 or _is_plural(counted[1]) or _is_plural(counted[2])
 
 
+def _counts_in_words(number: _Said, content: str) -> bool:
+    """Whether ``number``, said in words, counts things or stands for them: before a noun of
+    :data:`_THINGS_IN_WORDS` within two words (``two things``) or ``of them`` (``two of
+    them``), or a small number after ``the`` with no noun after it (``of the two``), but for one
+    a money word names (``a fee of the five``).
+
+    >>> text = "of the two; either of the two works; two things; the three of them; fee of the two"
+    >>> [_counts_in_words(number, text) for number in _numbers_said(text)]
+    [True, True, True, True, False]
+    """
+    said = content[number.start : number.end]
+    if number.money or not said.isalpha():
+        return False
+    counted = _COUNTED.match(content, number.end)
+    if counted and (counted[1] in _THINGS_IN_WORDS or counted[2] in _THINGS_IN_WORDS):
+        return True
+    if _OF_THEM.match(content, number.end):
+        return True
+    the = _THE.search(content, max(0, number.start - 8), number.start)
+    return bool(
+        the
+        and said in _PRONOUN_WORDS
+        and _NO_NOUN_AFTER.match(content, number.end)
+        and not _MONEY_WORD_BEFORE.search(content, max(0, the.start() - 40), the.start())
+    )
+
+
 def _counts(said: list[_Said], content: str) -> set[int]:
     """The indexes of the numbers of ``said`` that count things: by :func:`_is_count`, or as
     the first of a range of counts (``3 to 5 days``, ``3-5 business days``, ``3 or 4 weeks``).
@@ -138,11 +227,15 @@ def _counts(said: list[_Said], content: str) -> set[int]:
     counts: set[int] = set()
     for index in reversed(range(len(said))):
         number = said[index]
-        if _is_count(number, content) or (
-            index + 1 in counts
-            and _whole(number, content)
-            and number.value < said[index + 1].value  # "a balance of 95 to 3 orders" is none
-            and _RANGE_JOIN.fullmatch(content, number.end, said[index + 1].start)
+        if (
+            _is_count(number, content)
+            or _counts_in_words(number, content)
+            or (
+                index + 1 in counts
+                and _whole(number, content)
+                and number.value < said[index + 1].value  # "a balance of 95 to 3 orders" is none
+                and _RANGE_JOIN.fullmatch(content, number.end, said[index + 1].start)
+            )
         ):
             counts.add(index)
     return counts
@@ -160,10 +253,13 @@ def amounts(text: Any) -> list[float]:
     orders``: a noun of :data:`_COUNT_NOUNS`, as ``200 returns to your card`` says an amount) or
     after them and a colon (``items: 2``), and both numbers of a range of counts, the first the
     smaller (``within 3 to 5 days``, ``3-5 days``, ``3 or 4 weeks``; ``95 to 3 orders`` and
-    ``5-3 days`` say 5), the word ``one`` alone (``the one
+    ``5-3 days`` say 5), a number in words that counts things or stands for them (``two
+    things``, ``two of them``, ``the dearer of the two``; :func:`_counts_in_words`), the word
+    ``one`` alone (``the one
     you used``), a percentage (``3.5%``, ``50 percent``), a number before a unit of measure
     (:data:`_UNITS`: ``0.8 l``, ``750ml``, ``4 mm``, ``15.6-inch``, ``500 GB``, ``1000 W``), a
-    product's size rather than money, and a whole number right after a word
+    product's size rather than money, unless a money word names it (``a fee of 5 W``, ``a 12 g
+    handling fee``), and a whole number right after a word
     that names an id (``account``, ``acct``, ``card``, ``order``, ``invoice``, ``ticket``,
     ``case``, ``ref``, ``reference``, ``number``, ``id``, ``no.``, ``#``, ``step``, ``item``,
     ``option``, ``line``, ``page``, ``room``; ``page 3 of 10`` both; after a colon only
@@ -188,6 +284,8 @@ def amounts(text: Any) -> list[float]:
     [200.0]
     >>> amounts("The 0.8 l kettle, the 750ml bottle and a 4 mm mat: $17.90 back, a fee of 0.8.")
     [17.9, 0.8]
+    >>> amounts("Less a 12 g handling fee; the dearer of the two; 2 things, not two things.")
+    [12.0, 2.0]
     """
     if text is None:
         return []
@@ -214,7 +312,7 @@ def amounts(text: Any) -> list[float]:
                 continue
             if index in counts or whole and _COUNTED_BEFORE.search(before[-24:]):
                 continue
-            if said == "one" or _PERCENT.match(after) or _UNIT.match(after):
+            if said == "one" or _PERCENT.match(after) or _is_size(number, content):
                 continue
         found.append(number.value)
     return found
