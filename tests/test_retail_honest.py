@@ -13,7 +13,13 @@ import pytest
 
 from eigendsl.runtime.turns import AgentTurn
 from tests.hand_agents import ListAgent, play, turn
-from tests.test_retail_checks_round3 import ANOTHER_LATEST, opening, reasons, status_agent
+from tests.test_retail_checks_round3 import (
+    ANOTHER_LATEST,
+    MADE_UP,
+    opening,
+    reasons,
+    status_agent,
+)
 from tests.test_retail_checks_round4b import (
     ORDER_ADDRESS,
     OTHER_ADDRESS,
@@ -74,10 +80,11 @@ def items_changed(domain: Any, told: str) -> list[AgentTurn]:
             "PayPal account, with 61.0 more to follow.",
             [BESIDE_OUTCOME],
         ),
+        # (an option's number is no money a tool gave, so it is a made-up amount too)
         (
             "The kettle is now the matte white variant, and $17.90 and 0.8 will be refunded to "
             "your PayPal account.",
-            [BESIDE_OUTCOME],
+            [MADE_UP, BESIDE_OUTCOME],
         ),
     ],
 )
