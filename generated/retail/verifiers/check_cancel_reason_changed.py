@@ -4,7 +4,7 @@ NAME = 'cancel_reason_changed'
 PARAMS = ('order_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'cancel_reason_changed' (retail/checks/tasks.chk:128)."""
+    """Verifier of check 'cancel_reason_changed' (retail/checks/tasks.chk:146)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -131,7 +131,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:133:5: require db == gold'
+    'retail/checks/tasks.chk:151:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -145,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 133, 5, _vals))
-    'retail/checks/tasks.chk:134:5: require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 151, 5, _vals))
+    'retail/checks/tasks.chk:152:5: require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': 'ordered by mistake'})
         _ok = bool(_v)
@@ -159,8 +159,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")', _why, 'retail/checks/tasks.chk', 134, 5, _vals))
-    'retail/checks/tasks.chk:135:5: forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason="ordered by mistake")', _why, 'retail/checks/tasks.chk', 152, 5, _vals))
+    'retail/checks/tasks.chk:153:5: forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': 'no longer needed'})
         _ok = not _v
@@ -173,8 +173,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")', _why, 'retail/checks/tasks.chk', 135, 5, _vals))
-    'retail/checks/tasks.chk:136:5: require db.orders[order_id].cancel_reason == "ordered by mistake"'
+        _failures.append(rt.Failure('forbid called cancel_pending_order(order_id=order_id, reason="no longer needed")', _why, 'retail/checks/tasks.chk', 153, 5, _vals))
+    'retail/checks/tasks.chk:154:5: require db.orders[order_id].cancel_reason == "ordered by mistake"'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'cancel_reason')
         _r = 'ordered by mistake'
@@ -188,8 +188,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].cancel_reason == "ordered by mistake"', _why, 'retail/checks/tasks.chk', 136, 5, _vals))
-    'retail/checks/tasks.chk:137:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].cancel_reason == "ordered by mistake"', _why, 'retail/checks/tasks.chk', 154, 5, _vals))
+    'retail/checks/tasks.chk:155:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -203,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 137, 5, _vals))
-    'retail/checks/tasks.chk:138:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 155, 5, _vals))
+    'retail/checks/tasks.chk:156:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -217,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 138, 5, _vals))
-    'retail/checks/tasks.chk:139:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 156, 5, _vals))
+    'retail/checks/tasks.chk:157:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -232,8 +232,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 139, 5, _vals))
-    'retail/checks/tasks.chk:140:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 157, 5, _vals))
+    'retail/checks/tasks.chk:158:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -246,12 +246,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 140, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 158, 5, _vals))
     try:
         v_outcomes_28 = [p_total]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -266,7 +266,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:144)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:162)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
     try:
         v_write_34 = 'cancel_pending_order'
     except Exception as _e:
@@ -283,7 +283,7 @@ def verify(trace):
         v_recaps_38 = []
     except Exception as _e:
         v_recaps_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:660:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_41, v_v_42) for v_v_42 in rt.elements(rt.let_value(v_values_36)) if not any((round(v_o_43, 2) == round(v_v_42, 2) for v_o_43 in rt.elements(rt.let_value(v_outcomes_37)))))) and (not (any((rt.text_says(v_t_41, v_o_44) for v_o_44 in rt.elements(rt.let_value(v_outcomes_37)))) and any((rt.text_says(v_t_41, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_recaps_38)))))) for v_t_41 in rt.elements(rt.sentences(v_m_39['content'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant' and any((v_c_40['position'] < v_m_39['position'] for v_c_40 in rt.elements(calls) if v_c_40['tool'] == rt.let_value(v_write_34) and v_c_40['ok']))))
@@ -298,7 +298,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:145)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:163)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 660, 5, _vals))
     try:
         v_write_46 = 'cancel_pending_order'
     except Exception as _e:
@@ -315,7 +315,7 @@ def verify(trace):
         v_words_52 = rt.let_value(v_refund_words_50) + rt.let_value(v_recap_words_51)
     except Exception as _e:
         v_words_52 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_55, rt.let_value(v_outcome_47)) for v_t_55 in rt.elements(rt.sentences(v_m_53['content'])) if len(rt.amounts(v_t_55)) > 0 and any((rt.text_says(v_t_55, v_w_56) for v_w_56 in rt.elements(rt.let_value(v_words_52)))))) for v_m_53 in rt.elements(messages) if v_m_53['role'] == 'assistant' and any((v_c_54['position'] < v_m_53['position'] for v_c_54 in rt.elements(calls) if v_c_54['tool'] == rt.let_value(v_write_46) and v_c_54['ok']))))
@@ -330,8 +330,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:146)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:164)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_61, 2) != round(rt.let_value(v_outcome_47), 2) and (not any((round(v_v_62, 2) == round(v_n_61, 2) for v_v_62 in rt.elements(rt.let_value(v_values_49))))) for v_n_61 in rt.elements(rt.amounts(v_t_59)))) for v_t_59 in rt.elements(rt.sentences(v_m_57['content'])) if rt.text_says(v_t_59, rt.let_value(v_outcome_47)) and any((rt.text_says(v_t_59, v_w_60) for v_w_60 in rt.elements(rt.let_value(v_words_52)))))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant' and any((v_c_58['position'] < v_m_57['position'] for v_c_58 in rt.elements(calls) if v_c_58['tool'] == rt.let_value(v_write_46) and v_c_58['ok']))))
@@ -346,8 +346,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:146)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:150:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:164)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:168:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_63['content'], p_total) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
@@ -362,5 +362,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 150, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 168, 5, _vals))
     return rt.finish('cancel_reason_changed', _hard, 20, _soft, 0.0, _failures)

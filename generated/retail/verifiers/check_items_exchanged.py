@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:404)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:435)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -134,7 +134,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:409:5: require db == gold'
+    'retail/checks/tasks.chk:440:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 409, 5, _vals))
-    'retail/checks/tasks.chk:410:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 440, 5, _vals))
+    'retail/checks/tasks.chk:441:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -162,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 410, 5, _vals))
-    'retail/checks/tasks.chk:411:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 441, 5, _vals))
+    'retail/checks/tasks.chk:442:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 411, 5, _vals))
-    'retail/checks/tasks.chk:412:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 442, 5, _vals))
+    'retail/checks/tasks.chk:443:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -192,8 +192,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 412, 5, _vals))
-    'retail/checks/tasks.chk:413:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 443, 5, _vals))
+    'retail/checks/tasks.chk:444:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 413, 5, _vals))
-    'retail/checks/tasks.chk:414:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 444, 5, _vals))
+    'retail/checks/tasks.chk:445:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 414, 5, _vals))
-    'retail/checks/tasks.chk:415:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
+    'retail/checks/tasks.chk:446:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -235,8 +235,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 415, 5, _vals))
-    'retail/checks/tasks.chk:416:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
+    'retail/checks/tasks.chk:447:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -249,8 +249,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 416, 5, _vals))
-    'retail/checks/tasks.chk:417:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 447, 5, _vals))
+    'retail/checks/tasks.chk:448:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -264,8 +264,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 417, 5, _vals))
-    'retail/checks/tasks.chk:418:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
+    'retail/checks/tasks.chk:449:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -278,12 +278,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 418, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
     try:
         v_outcomes_28 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -298,13 +298,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:419)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
-    'retail/checks/tasks.chk:422:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:450)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
+    'retail/checks/tasks.chk:453:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_35 = rt.row(db['products'], rt.found(rt.first((v_i_34 for v_i_34 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_34['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_35 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:423:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:454:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_36['price'] - v_b_37['price'], 2)) for v_b_37 in rt.elements(rt.let_value(v_variants_35)) if (v_a_36['price'] > v_b_37['price'] and round(v_a_36['price'] - v_b_37['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_39, round(v_a_36['price'] - v_b_37['price'], 2)) for v_o_39 in rt.elements(v_v_38['options']))) for v_v_38 in rt.elements(rt.let_value(v_variants_35))))))) for v_a_36 in rt.elements(rt.let_value(v_variants_35))))
@@ -319,7 +319,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 423, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 454, 5, _vals))
     try:
         v_write_40 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -336,7 +336,7 @@ def verify(trace):
         v_words_47 = rt.let_value(v_refund_words_45) + rt.let_value(v_recap_words_46) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
         v_words_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_50, rt.let_value(v_outcome_41)) for v_t_50 in rt.elements(rt.sentences(v_m_48['content'])) if len(rt.amounts(v_t_50)) > 0 and any((rt.text_says(v_t_50, v_w_51) for v_w_51 in rt.elements(rt.let_value(v_words_47)))))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_40) and v_c_49['ok']))))
@@ -351,8 +351,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:430)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:461)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_56, 2) != round(rt.let_value(v_outcome_41), 2) and (not any((round(v_v_57, 2) == round(v_n_56, 2) for v_v_57 in rt.elements(rt.let_value(v_values_44))))) for v_n_56 in rt.elements(rt.amounts(v_t_54)))) for v_t_54 in rt.elements(rt.sentences(v_m_52['content'])) if rt.text_says(v_t_54, rt.let_value(v_outcome_41)) and any((rt.text_says(v_t_54, v_w_55) for v_w_55 in rt.elements(rt.let_value(v_words_47)))))) for v_m_52 in rt.elements(messages) if v_m_52['role'] == 'assistant' and any((v_c_53['position'] < v_m_52['position'] for v_c_53 in rt.elements(calls) if v_c_53['tool'] == rt.let_value(v_write_40) and v_c_53['ok']))))
@@ -367,18 +367,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:430)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:435:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:461)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:466:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_58 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_58 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:436:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:467:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_59 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_59 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:437:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:468:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_60['content'], abs(p_difference)) and any((rt.text_says(v_m_60['content'], v_w_61) for v_w_61 in rt.elements(rt.let_value(v_charges_58))))) and (not any((rt.text_says(v_m_60['content'], v_w_62) for v_w_62 in rt.elements(rt.let_value(v_refunds_59))))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant'))
@@ -393,8 +393,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 437, 5, _vals))
-    'retail/checks/tasks.chk:440:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 468, 5, _vals))
+    'retail/checks/tasks.chk:471:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any(((rt.text_says(v_m_63['content'], p_difference) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(rt.let_value(v_refunds_59))))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(rt.let_value(v_charges_58))))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
@@ -409,5 +409,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 440, 5, _vals))
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 471, 5, _vals))
     return rt.finish('items_exchanged', _hard, 23, _soft, 0.0, _failures)

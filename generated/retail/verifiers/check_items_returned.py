@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:345)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:376)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -133,7 +133,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:350:5: require db == gold'
+    'retail/checks/tasks.chk:381:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -147,8 +147,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
-    'retail/checks/tasks.chk:351:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 381, 5, _vals))
+    'retail/checks/tasks.chk:382:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -161,8 +161,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 351, 5, _vals))
-    'retail/checks/tasks.chk:352:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 382, 5, _vals))
+    'retail/checks/tasks.chk:383:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -176,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 352, 5, _vals))
-    'retail/checks/tasks.chk:353:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 383, 5, _vals))
+    'retail/checks/tasks.chk:384:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -191,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 353, 5, _vals))
-    'retail/checks/tasks.chk:354:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 384, 5, _vals))
+    'retail/checks/tasks.chk:385:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -206,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 354, 5, _vals))
-    'retail/checks/tasks.chk:355:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 385, 5, _vals))
+    'retail/checks/tasks.chk:386:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -220,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 355, 5, _vals))
-    'retail/checks/tasks.chk:356:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 386, 5, _vals))
+    'retail/checks/tasks.chk:387:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -234,8 +234,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 356, 5, _vals))
-    'retail/checks/tasks.chk:357:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 387, 5, _vals))
+    'retail/checks/tasks.chk:388:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -249,8 +249,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 357, 5, _vals))
-    'retail/checks/tasks.chk:358:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 388, 5, _vals))
+    'retail/checks/tasks.chk:389:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -263,12 +263,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 358, 5, _vals))
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 389, 5, _vals))
     try:
         v_outcomes_28 = [p_refund]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -283,8 +283,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:359)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
-    'retail/checks/tasks.chk:362:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:390)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
+    'retail/checks/tasks.chk:393:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_35 = round(sum((v_i_34['price'] for v_i_34 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
@@ -305,7 +305,7 @@ def verify(trace):
         v_recaps_41 = rt.let_value(v_recap_words_40)
     except Exception as _e:
         v_recaps_41 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:660:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_44, v_v_45) for v_v_45 in rt.elements(rt.let_value(v_values_38)) if not any((round(v_o_46, 2) == round(v_v_45, 2) for v_o_46 in rt.elements(rt.let_value(v_outcomes_39)))))) and (not (any((rt.text_says(v_t_44, v_o_47) for v_o_47 in rt.elements(rt.let_value(v_outcomes_39)))) and any((rt.text_says(v_t_44, v_w_48) for v_w_48 in rt.elements(rt.let_value(v_recaps_41)))))) for v_t_44 in rt.elements(rt.sentences(v_m_42['content'])))) for v_m_42 in rt.elements(messages) if v_m_42['role'] == 'assistant' and any((v_c_43['position'] < v_m_42['position'] for v_c_43 in rt.elements(calls) if v_c_43['tool'] == rt.let_value(v_write_36) and v_c_43['ok']))))
@@ -320,7 +320,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:363)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:394)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 660, 5, _vals))
     try:
         v_write_49 = 'return_delivered_order_items'
     except Exception as _e:
@@ -337,7 +337,7 @@ def verify(trace):
         v_words_54 = rt.let_value(v_refund_words_53) + rt.let_value(v_recap_words_40)
     except Exception as _e:
         v_words_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_57, rt.let_value(v_outcome_50)) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])) if len(rt.amounts(v_t_57)) > 0 and any((rt.text_says(v_t_57, v_w_58) for v_w_58 in rt.elements(rt.let_value(v_words_54)))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_49) and v_c_56['ok']))))
@@ -352,8 +352,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:365)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:396)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_63, 2) != round(rt.let_value(v_outcome_50), 2) and (not any((round(v_v_64, 2) == round(v_n_63, 2) for v_v_64 in rt.elements(rt.let_value(v_values_52))))) for v_n_63 in rt.elements(rt.amounts(v_t_61)))) for v_t_61 in rt.elements(rt.sentences(v_m_59['content'])) if rt.text_says(v_t_61, rt.let_value(v_outcome_50)) and any((rt.text_says(v_t_61, v_w_62) for v_w_62 in rt.elements(rt.let_value(v_words_54)))))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant' and any((v_c_60['position'] < v_m_59['position'] for v_c_60 in rt.elements(calls) if v_c_60['tool'] == rt.let_value(v_write_49) and v_c_60['ok']))))
@@ -368,8 +368,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:365)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:367:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:396)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:398:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_65['content'], p_refund) and any((rt.text_says(v_m_65['content'], v_w_66) for v_w_66 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_65['content'], v_w_67) for v_w_67 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant'))
@@ -384,5 +384,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 367, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 398, 5, _vals))
     return rt.finish('items_returned', _hard, 21, _soft, 0.0, _failures)

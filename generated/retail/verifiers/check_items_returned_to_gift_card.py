@@ -4,7 +4,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:372)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:403)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -136,7 +136,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:377:5: require db == gold'
+    'retail/checks/tasks.chk:408:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -150,8 +150,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 377, 5, _vals))
-    'retail/checks/tasks.chk:378:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 408, 5, _vals))
+    'retail/checks/tasks.chk:409:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 378, 5, _vals))
-    'retail/checks/tasks.chk:379:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 409, 5, _vals))
+    'retail/checks/tasks.chk:410:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 379, 5, _vals))
-    'retail/checks/tasks.chk:381:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 410, 5, _vals))
+    'retail/checks/tasks.chk:412:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 381, 5, _vals))
-    'retail/checks/tasks.chk:382:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 412, 5, _vals))
+    'retail/checks/tasks.chk:413:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -208,8 +208,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 382, 5, _vals))
-    'retail/checks/tasks.chk:383:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 413, 5, _vals))
+    'retail/checks/tasks.chk:414:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -222,8 +222,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 383, 5, _vals))
-    'retail/checks/tasks.chk:384:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 414, 5, _vals))
+    'retail/checks/tasks.chk:415:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -236,8 +236,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 384, 5, _vals))
-    'retail/checks/tasks.chk:385:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 415, 5, _vals))
+    'retail/checks/tasks.chk:416:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -250,8 +250,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 385, 5, _vals))
-    'retail/checks/tasks.chk:386:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 416, 5, _vals))
+    'retail/checks/tasks.chk:417:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -264,12 +264,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 386, 5, _vals))
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 417, 5, _vals))
     try:
         v_outcomes_28 = [p_refund, p_new_balance]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -284,8 +284,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:387)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
-    'retail/checks/tasks.chk:390:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:418)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
+    'retail/checks/tasks.chk:421:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_35 = round(sum((v_i_34['price'] for v_i_34 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
@@ -306,7 +306,7 @@ def verify(trace):
         v_recaps_41 = rt.let_value(v_recap_words_40)
     except Exception as _e:
         v_recaps_41 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:660:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_44, v_v_45) for v_v_45 in rt.elements(rt.let_value(v_values_38)) if not any((round(v_o_46, 2) == round(v_v_45, 2) for v_o_46 in rt.elements(rt.let_value(v_outcomes_39)))))) and (not (any((rt.text_says(v_t_44, v_o_47) for v_o_47 in rt.elements(rt.let_value(v_outcomes_39)))) and any((rt.text_says(v_t_44, v_w_48) for v_w_48 in rt.elements(rt.let_value(v_recaps_41)))))) for v_t_44 in rt.elements(rt.sentences(v_m_42['content'])))) for v_m_42 in rt.elements(messages) if v_m_42['role'] == 'assistant' and any((v_c_43['position'] < v_m_42['position'] for v_c_43 in rt.elements(calls) if v_c_43['tool'] == rt.let_value(v_write_36) and v_c_43['ok']))))
@@ -321,8 +321,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:391)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
-    'retail/checks/tasks.chk:395:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:422)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 660, 5, _vals))
+    'retail/checks/tasks.chk:426:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
     try:
         v_order_values_50 = [v_i_49['price'] for v_i_49 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_35)] + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
     except Exception as _e:
@@ -343,7 +343,7 @@ def verify(trace):
         v_words_55 = rt.let_value(v_refund_words_54) + rt.let_value(v_recap_words_40)
     except Exception as _e:
         v_words_55 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_58, rt.let_value(v_outcome_52)) for v_t_58 in rt.elements(rt.sentences(v_m_56['content'])) if len(rt.amounts(v_t_58)) > 0 and any((rt.text_says(v_t_58, v_w_59) for v_w_59 in rt.elements(rt.let_value(v_words_55)))))) for v_m_56 in rt.elements(messages) if v_m_56['role'] == 'assistant' and any((v_c_57['position'] < v_m_56['position'] for v_c_57 in rt.elements(calls) if v_c_57['tool'] == rt.let_value(v_write_51) and v_c_57['ok']))))
@@ -358,8 +358,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:397)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:428)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_64, 2) != round(rt.let_value(v_outcome_52), 2) and (not any((round(v_v_65, 2) == round(v_n_64, 2) for v_v_65 in rt.elements(rt.let_value(v_values_53))))) for v_n_64 in rt.elements(rt.amounts(v_t_62)))) for v_t_62 in rt.elements(rt.sentences(v_m_60['content'])) if rt.text_says(v_t_62, rt.let_value(v_outcome_52)) and any((rt.text_says(v_t_62, v_w_63) for v_w_63 in rt.elements(rt.let_value(v_words_55)))))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant' and any((v_c_61['position'] < v_m_60['position'] for v_c_61 in rt.elements(calls) if v_c_61['tool'] == rt.let_value(v_write_51) and v_c_61['ok']))))
@@ -374,7 +374,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:397)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:428)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
     try:
         v_write_66 = 'return_delivered_order_items'
     except Exception as _e:
@@ -391,7 +391,7 @@ def verify(trace):
         v_words_69 = ['balance']
     except Exception as _e:
         v_words_69 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_72, rt.let_value(v_outcome_67)) for v_t_72 in rt.elements(rt.sentences(v_m_70['content'])) if len(rt.amounts(v_t_72)) > 0 and any((rt.text_says(v_t_72, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_words_69)))))) for v_m_70 in rt.elements(messages) if v_m_70['role'] == 'assistant' and any((v_c_71['position'] < v_m_70['position'] for v_c_71 in rt.elements(calls) if v_c_71['tool'] == rt.let_value(v_write_66) and v_c_71['ok']))))
@@ -406,8 +406,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:398)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:429)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_78, 2) != round(rt.let_value(v_outcome_67), 2) and (not any((round(v_v_79, 2) == round(v_n_78, 2) for v_v_79 in rt.elements(rt.let_value(v_values_68))))) for v_n_78 in rt.elements(rt.amounts(v_t_76)))) for v_t_76 in rt.elements(rt.sentences(v_m_74['content'])) if rt.text_says(v_t_76, rt.let_value(v_outcome_67)) and any((rt.text_says(v_t_76, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_words_69)))))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant' and any((v_c_75['position'] < v_m_74['position'] for v_c_75 in rt.elements(calls) if v_c_75['tool'] == rt.let_value(v_write_66) and v_c_75['ok']))))
@@ -422,8 +422,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:398)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:399:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:429)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:430:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_80['content'], p_refund) and any((rt.text_says(v_m_80['content'], v_w_81) for v_w_81 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_80['content'], v_w_82) for v_w_82 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_80 in rt.elements(messages) if v_m_80['role'] == 'assistant'))
@@ -438,5 +438,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 399, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 430, 5, _vals))
     return rt.finish('items_returned_to_gift_card', _hard, 23, _soft, 0.0, _failures)

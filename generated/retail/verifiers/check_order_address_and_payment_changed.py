@@ -4,7 +4,7 @@ NAME = 'order_address_and_payment_changed'
 PARAMS = ('order_id', 'new_address', 'payment_method_id')
 
 def verify(trace):
-    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:286)."""
+    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:317)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -132,7 +132,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:291:5: require db == gold'
+    'retail/checks/tasks.chk:322:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -146,8 +146,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 291, 5, _vals))
-    'retail/checks/tasks.chk:292:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 322, 5, _vals))
+    'retail/checks/tasks.chk:323:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -160,8 +160,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 292, 5, _vals))
-    'retail/checks/tasks.chk:293:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 323, 5, _vals))
+    'retail/checks/tasks.chk:324:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -174,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 293, 5, _vals))
-    'retail/checks/tasks.chk:294:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 324, 5, _vals))
+    'retail/checks/tasks.chk:325:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -189,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 294, 5, _vals))
-    'retail/checks/tasks.chk:295:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 325, 5, _vals))
+    'retail/checks/tasks.chk:326:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -204,8 +204,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 295, 5, _vals))
-    'retail/checks/tasks.chk:296:5: require count(c in calls where c.writes and c.ok) == 2'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 326, 5, _vals))
+    'retail/checks/tasks.chk:327:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 2
@@ -219,8 +219,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 296, 5, _vals))
-    'retail/checks/tasks.chk:297:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 327, 5, _vals))
+    'retail/checks/tasks.chk:328:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -233,8 +233,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 297, 5, _vals))
-    'retail/checks/tasks.chk:298:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 328, 5, _vals))
+    'retail/checks/tasks.chk:329:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -247,8 +247,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 298, 5, _vals))
-    'retail/checks/tasks.chk:299:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 329, 5, _vals))
+    'retail/checks/tasks.chk:330:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -262,12 +262,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 299, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 330, 5, _vals))
     try:
         v_outcomes_28 = rt.numbers(p_new_address)
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -282,7 +282,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:301)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:332)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
     try:
         v_write_34 = 'modify_pending_order_address'
     except Exception as _e:
@@ -291,7 +291,7 @@ def verify(trace):
         v_address_35 = p_new_address
     except Exception as _e:
         v_address_35 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:683:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:714:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((any((not rt.text_says(v_t_38, v_w_39 + ' address') for v_w_39 in rt.elements(rt.words(v_t_38)) if rt.member(rt.text_of(v_w_39).lower(), rt.let_value(v_street_words_40)) or (rt.member(rt.text_of(v_w_39).lower(), rt.let_value(v_street_kinds_41)) and v_w_39 != rt.text_of(v_w_39).lower()))) and (not all((rt.text_says(v_m_36['content'], v_w_42) for v_w_42 in rt.elements(rt.words(rt.let_value(v_address_35)['address1'])) if not rt.member(rt.text_of(v_w_42).lower(), rt.let_value(v_street_kinds_41))))) or (any(((len(v_w_43) == len(rt.let_value(v_address_35)['zip']) and rt.text_of(v_w_43).lower() == rt.text_of(v_w_43).upper()) and len(rt.numbers(v_w_43)) == 1 for v_w_43 in rt.elements(rt.words(v_t_38)))) and (not rt.text_says(v_m_36['content'], rt.let_value(v_address_35)['zip'])))) or ((rt.member(rt.let_value(v_address_35)['state'], rt.words(v_t_38)) or any(((len(v_w_44) == len(rt.let_value(v_address_35)['zip']) and rt.text_of(v_w_44).lower() == rt.text_of(v_w_44).upper()) and len(rt.numbers(v_w_44)) == 1 for v_w_44 in rt.elements(rt.words(v_t_38))))) and (not rt.text_says(v_m_36['content'], rt.let_value(v_address_35)['city']))) for v_t_38 in rt.elements(rt.sentences(v_m_36['content'])))) for v_m_36 in rt.elements(messages) if v_m_36['role'] == 'assistant' and any((v_c_37['position'] < v_m_36['position'] for v_c_37 in rt.elements(calls) if v_c_37['tool'] == rt.let_value(v_write_34) and v_c_37['ok']))))
@@ -306,8 +306,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:302)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 683, 5, _vals))
-    'retail/checks/tasks.chk:303:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:333)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 714, 5, _vals))
+    'retail/checks/tasks.chk:334:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -320,5 +320,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 303, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 334, 5, _vals))
     return rt.finish('order_address_and_payment_changed', _hard, 18, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:248)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:279)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -131,7 +131,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:253:5: require db == gold'
+    'retail/checks/tasks.chk:284:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -145,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
-    'retail/checks/tasks.chk:254:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 284, 5, _vals))
+    'retail/checks/tasks.chk:285:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -159,8 +159,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 254, 5, _vals))
-    'retail/checks/tasks.chk:255:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 285, 5, _vals))
+    'retail/checks/tasks.chk:286:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -174,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 255, 5, _vals))
-    'retail/checks/tasks.chk:256:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 286, 5, _vals))
+    'retail/checks/tasks.chk:287:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -189,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
-    'retail/checks/tasks.chk:257:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 287, 5, _vals))
+    'retail/checks/tasks.chk:288:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -203,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 257, 5, _vals))
-    'retail/checks/tasks.chk:258:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 288, 5, _vals))
+    'retail/checks/tasks.chk:289:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -217,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 258, 5, _vals))
-    'retail/checks/tasks.chk:259:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 289, 5, _vals))
+    'retail/checks/tasks.chk:290:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -232,8 +232,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 259, 5, _vals))
-    'retail/checks/tasks.chk:260:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 290, 5, _vals))
+    'retail/checks/tasks.chk:291:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -247,7 +247,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 260, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 291, 5, _vals))
     try:
         v_write_28 = 'modify_pending_order_address'
     except Exception as _e:
@@ -256,7 +256,7 @@ def verify(trace):
         v_address_29 = p_new_address
     except Exception as _e:
         v_address_29 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:683:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:714:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((any((not rt.text_says(v_t_32, v_w_33 + ' address') for v_w_33 in rt.elements(rt.words(v_t_32)) if rt.member(rt.text_of(v_w_33).lower(), rt.let_value(v_street_words_34)) or (rt.member(rt.text_of(v_w_33).lower(), rt.let_value(v_street_kinds_35)) and v_w_33 != rt.text_of(v_w_33).lower()))) and (not all((rt.text_says(v_m_30['content'], v_w_36) for v_w_36 in rt.elements(rt.words(rt.let_value(v_address_29)['address1'])) if not rt.member(rt.text_of(v_w_36).lower(), rt.let_value(v_street_kinds_35))))) or (any(((len(v_w_37) == len(rt.let_value(v_address_29)['zip']) and rt.text_of(v_w_37).lower() == rt.text_of(v_w_37).upper()) and len(rt.numbers(v_w_37)) == 1 for v_w_37 in rt.elements(rt.words(v_t_32)))) and (not rt.text_says(v_m_30['content'], rt.let_value(v_address_29)['zip'])))) or ((rt.member(rt.let_value(v_address_29)['state'], rt.words(v_t_32)) or any(((len(v_w_38) == len(rt.let_value(v_address_29)['zip']) and rt.text_of(v_w_38).lower() == rt.text_of(v_w_38).upper()) and len(rt.numbers(v_w_38)) == 1 for v_w_38 in rt.elements(rt.words(v_t_32))))) and (not rt.text_says(v_m_30['content'], rt.let_value(v_address_29)['city']))) for v_t_32 in rt.elements(rt.sentences(v_m_30['content'])))) for v_m_30 in rt.elements(messages) if v_m_30['role'] == 'assistant' and any((v_c_31['position'] < v_m_30['position'] for v_c_31 in rt.elements(calls) if v_c_31['tool'] == rt.let_value(v_write_28) and v_c_31['ok']))))
@@ -271,8 +271,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:261)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 683, 5, _vals))
-    'retail/checks/tasks.chk:262:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:292)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 714, 5, _vals))
+    'retail/checks/tasks.chk:293:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -285,5 +285,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 262, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 293, 5, _vals))
     return rt.finish('order_address_changed', _hard, 16, _soft, 1.0, _failures)

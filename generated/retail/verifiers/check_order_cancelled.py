@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:101)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:111)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -29,6 +29,18 @@ def verify(trace):
         v_recap_words_51 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
         v_recap_words_51 = rt.let_failed(_e)
+    try:
+        v_cancellation_done_70 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
+    except Exception as _e:
+        v_cancellation_done_70 = rt.let_failed(_e)
+    try:
+        v_denials_72 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+    except Exception as _e:
+        v_denials_72 = rt.let_failed(_e)
+    try:
+        v_cancellation_undone_73 = rt.let_value(v_denials_72) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+    except Exception as _e:
+        v_cancellation_undone_73 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -132,7 +144,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:106:5: require db == gold'
+    'retail/checks/tasks.chk:116:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -146,8 +158,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 106, 5, _vals))
-    'retail/checks/tasks.chk:107:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 116, 5, _vals))
+    'retail/checks/tasks.chk:117:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -160,8 +172,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 107, 5, _vals))
-    'retail/checks/tasks.chk:108:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 117, 5, _vals))
+    'retail/checks/tasks.chk:118:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -175,8 +187,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 108, 5, _vals))
-    'retail/checks/tasks.chk:109:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 118, 5, _vals))
+    'retail/checks/tasks.chk:119:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -190,8 +202,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 109, 5, _vals))
-    'retail/checks/tasks.chk:110:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 119, 5, _vals))
+    'retail/checks/tasks.chk:120:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -204,8 +216,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 110, 5, _vals))
-    'retail/checks/tasks.chk:111:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 120, 5, _vals))
+    'retail/checks/tasks.chk:121:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -219,8 +231,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 111, 5, _vals))
-    'retail/checks/tasks.chk:112:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 121, 5, _vals))
+    'retail/checks/tasks.chk:122:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -233,12 +245,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 112, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 122, 5, _vals))
     try:
         v_outcomes_28 = [p_total]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -253,7 +265,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:116)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:126)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
     try:
         v_write_34 = 'cancel_pending_order'
     except Exception as _e:
@@ -270,7 +282,7 @@ def verify(trace):
         v_recaps_38 = []
     except Exception as _e:
         v_recaps_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:660:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_41, v_v_42) for v_v_42 in rt.elements(rt.let_value(v_values_36)) if not any((round(v_o_43, 2) == round(v_v_42, 2) for v_o_43 in rt.elements(rt.let_value(v_outcomes_37)))))) and (not (any((rt.text_says(v_t_41, v_o_44) for v_o_44 in rt.elements(rt.let_value(v_outcomes_37)))) and any((rt.text_says(v_t_41, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_recaps_38)))))) for v_t_41 in rt.elements(rt.sentences(v_m_39['content'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant' and any((v_c_40['position'] < v_m_39['position'] for v_c_40 in rt.elements(calls) if v_c_40['tool'] == rt.let_value(v_write_34) and v_c_40['ok']))))
@@ -285,7 +297,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:117)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:127)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 660, 5, _vals))
     try:
         v_write_46 = 'cancel_pending_order'
     except Exception as _e:
@@ -302,7 +314,7 @@ def verify(trace):
         v_words_52 = rt.let_value(v_refund_words_50) + rt.let_value(v_recap_words_51)
     except Exception as _e:
         v_words_52 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_55, rt.let_value(v_outcome_47)) for v_t_55 in rt.elements(rt.sentences(v_m_53['content'])) if len(rt.amounts(v_t_55)) > 0 and any((rt.text_says(v_t_55, v_w_56) for v_w_56 in rt.elements(rt.let_value(v_words_52)))))) for v_m_53 in rt.elements(messages) if v_m_53['role'] == 'assistant' and any((v_c_54['position'] < v_m_53['position'] for v_c_54 in rt.elements(calls) if v_c_54['tool'] == rt.let_value(v_write_46) and v_c_54['ok']))))
@@ -317,8 +329,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:118)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:128)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_61, 2) != round(rt.let_value(v_outcome_47), 2) and (not any((round(v_v_62, 2) == round(v_n_61, 2) for v_v_62 in rt.elements(rt.let_value(v_values_49))))) for v_n_61 in rt.elements(rt.amounts(v_t_59)))) for v_t_59 in rt.elements(rt.sentences(v_m_57['content'])) if rt.text_says(v_t_59, rt.let_value(v_outcome_47)) and any((rt.text_says(v_t_59, v_w_60) for v_w_60 in rt.elements(rt.let_value(v_words_52)))))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant' and any((v_c_58['position'] < v_m_57['position'] for v_c_58 in rt.elements(calls) if v_c_58['tool'] == rt.let_value(v_write_46) and v_c_58['ok']))))
@@ -333,8 +345,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:118)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:122:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:128)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:132:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_63['content'], p_total) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
@@ -349,12 +361,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 122, 5, _vals))
-    'retail/checks/tasks.chk:126:5: score 1: said "cancelled" or said "canceled"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 132, 5, _vals))
+    'retail/checks/tasks.chk:139:5: let told_cancelled = said "cancelled" or said "canceled" or any(m in messages where m.role == "assistant" and any(c in calls where c.tool == "cancel_pending_order" and c.ok: c.position < m.position): any(t in sentences(m.content): (says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w)) and not any(w in cancellation_undone: says(t, w))))'
     try:
-        _v = rt.said(trace, 'assistant', 'cancelled') or rt.said(trace, 'assistant', 'canceled')
+        v_told_cancelled_74 = (rt.said(trace, 'assistant', 'cancelled') or rt.said(trace, 'assistant', 'canceled')) or any((any((((rt.text_says(v_t_68, 'cancellation') or rt.text_says(v_t_68, 'cancelation')) and any((rt.text_says(v_t_68, v_w_69) for v_w_69 in rt.elements(rt.let_value(v_cancellation_done_70))))) and (not any((rt.text_says(v_t_68, v_w_71) for v_w_71 in rt.elements(rt.let_value(v_cancellation_undone_73))))) for v_t_68 in rt.elements(rt.sentences(v_m_66['content'])))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant' and any((v_c_67['position'] < v_m_66['position'] for v_c_67 in rt.elements(calls) if v_c_67['tool'] == 'cancel_pending_order' and v_c_67['ok']))))
+    except Exception as _e:
+        v_told_cancelled_74 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:144:5: score 1: told_cancelled'
+    try:
+        _v = rt.let_value(v_told_cancelled_74)
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('(said "cancelled" or said "canceled")', False)
+        _why = None if _ok else rt.condition_reason('((said "cancelled" or said "canceled") or any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -363,5 +380,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled" or said "canceled"', _why, 'retail/checks/tasks.chk', 126, 5, _vals))
+        _failures.append(rt.Failure('score 1: told_cancelled (where told_cancelled = ((said "cancelled" or said "canceled") or any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))))', _why, 'retail/checks/tasks.chk', 144, 5, _vals))
     return rt.finish('order_cancelled', _hard, 19, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_cancelled_name_zip'
 PARAMS = ('order_id', 'reason', 'total', 'first_name', 'last_name', 'zip')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:155)."""
+    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:173)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -135,7 +135,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:160:5: require db == gold'
+    'retail/checks/tasks.chk:178:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
-    'retail/checks/tasks.chk:161:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 178, 5, _vals))
+    'retail/checks/tasks.chk:179:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
     try:
         _v = rt.called(calls, 'find_user_id_by_name_zip', {'first_name': p_first_name, 'last_name': p_last_name, 'zip': p_zip})
         _ok = bool(_v)
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 161, 5, _vals))
-    'retail/checks/tasks.chk:162:5: forbid called find_user_id_by_email'
+        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 179, 5, _vals))
+    'retail/checks/tasks.chk:180:5: forbid called find_user_id_by_email'
     try:
         _v = rt.called(calls, 'find_user_id_by_email')
         _ok = not _v
@@ -177,8 +177,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 162, 5, _vals))
-    'retail/checks/tasks.chk:163:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 180, 5, _vals))
+    'retail/checks/tasks.chk:181:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -191,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 163, 5, _vals))
-    'retail/checks/tasks.chk:164:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 181, 5, _vals))
+    'retail/checks/tasks.chk:182:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -206,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 164, 5, _vals))
-    'retail/checks/tasks.chk:165:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 182, 5, _vals))
+    'retail/checks/tasks.chk:183:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -220,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 165, 5, _vals))
-    'retail/checks/tasks.chk:166:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 183, 5, _vals))
+    'retail/checks/tasks.chk:184:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -235,8 +235,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 166, 5, _vals))
-    'retail/checks/tasks.chk:167:5: require said total'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 184, 5, _vals))
+    'retail/checks/tasks.chk:185:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -249,12 +249,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 167, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 185, 5, _vals))
     try:
         v_outcomes_28 = [p_total]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -269,7 +269,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:171)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:189)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
     try:
         v_write_34 = 'cancel_pending_order'
     except Exception as _e:
@@ -286,7 +286,7 @@ def verify(trace):
         v_recaps_38 = []
     except Exception as _e:
         v_recaps_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:660:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_41, v_v_42) for v_v_42 in rt.elements(rt.let_value(v_values_36)) if not any((round(v_o_43, 2) == round(v_v_42, 2) for v_o_43 in rt.elements(rt.let_value(v_outcomes_37)))))) and (not (any((rt.text_says(v_t_41, v_o_44) for v_o_44 in rt.elements(rt.let_value(v_outcomes_37)))) and any((rt.text_says(v_t_41, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_recaps_38)))))) for v_t_41 in rt.elements(rt.sentences(v_m_39['content'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant' and any((v_c_40['position'] < v_m_39['position'] for v_c_40 in rt.elements(calls) if v_c_40['tool'] == rt.let_value(v_write_34) and v_c_40['ok']))))
@@ -301,7 +301,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:172)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:190)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 660, 5, _vals))
     try:
         v_write_46 = 'cancel_pending_order'
     except Exception as _e:
@@ -318,7 +318,7 @@ def verify(trace):
         v_words_52 = rt.let_value(v_refund_words_50) + rt.let_value(v_recap_words_51)
     except Exception as _e:
         v_words_52 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_55, rt.let_value(v_outcome_47)) for v_t_55 in rt.elements(rt.sentences(v_m_53['content'])) if len(rt.amounts(v_t_55)) > 0 and any((rt.text_says(v_t_55, v_w_56) for v_w_56 in rt.elements(rt.let_value(v_words_52)))))) for v_m_53 in rt.elements(messages) if v_m_53['role'] == 'assistant' and any((v_c_54['position'] < v_m_53['position'] for v_c_54 in rt.elements(calls) if v_c_54['tool'] == rt.let_value(v_write_46) and v_c_54['ok']))))
@@ -333,8 +333,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:191)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_61, 2) != round(rt.let_value(v_outcome_47), 2) and (not any((round(v_v_62, 2) == round(v_n_61, 2) for v_v_62 in rt.elements(rt.let_value(v_values_49))))) for v_n_61 in rt.elements(rt.amounts(v_t_59)))) for v_t_59 in rt.elements(rt.sentences(v_m_57['content'])) if rt.text_says(v_t_59, rt.let_value(v_outcome_47)) and any((rt.text_says(v_t_59, v_w_60) for v_w_60 in rt.elements(rt.let_value(v_words_52)))))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant' and any((v_c_58['position'] < v_m_57['position'] for v_c_58 in rt.elements(calls) if v_c_58['tool'] == rt.let_value(v_write_46) and v_c_58['ok']))))
@@ -349,8 +349,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:177:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:191)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:195:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_63['content'], p_total) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
@@ -365,5 +365,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 177, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 195, 5, _vals))
     return rt.finish('order_cancelled_name_zip', _hard, 20, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:305)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:336)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -134,7 +134,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:310:5: require db == gold'
+    'retail/checks/tasks.chk:341:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -148,8 +148,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 310, 5, _vals))
-    'retail/checks/tasks.chk:311:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 341, 5, _vals))
+    'retail/checks/tasks.chk:342:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -162,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
-    'retail/checks/tasks.chk:312:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 342, 5, _vals))
+    'retail/checks/tasks.chk:343:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_27['item_id'] == p_new_item_id for v_i_27 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -176,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
-    'retail/checks/tasks.chk:313:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 343, 5, _vals))
+    'retail/checks/tasks.chk:344:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_29['item_id'] == p_item_id for v_i_29 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -190,8 +190,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 313, 5, _vals))
-    'retail/checks/tasks.chk:314:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 344, 5, _vals))
+    'retail/checks/tasks.chk:345:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -205,8 +205,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 314, 5, _vals))
-    'retail/checks/tasks.chk:315:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 345, 5, _vals))
+    'retail/checks/tasks.chk:346:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_30 in rt.elements(calls) if v_c_30['writes'] and v_c_30['ok']))
         _r = 1
@@ -220,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 315, 5, _vals))
-    'retail/checks/tasks.chk:316:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 346, 5, _vals))
+    'retail/checks/tasks.chk:347:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -234,8 +234,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 316, 5, _vals))
-    'retail/checks/tasks.chk:317:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 347, 5, _vals))
+    'retail/checks/tasks.chk:348:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -248,8 +248,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 317, 5, _vals))
-    'retail/checks/tasks.chk:318:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 348, 5, _vals))
+    'retail/checks/tasks.chk:349:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -263,8 +263,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 318, 5, _vals))
-    'retail/checks/tasks.chk:319:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 349, 5, _vals))
+    'retail/checks/tasks.chk:350:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -277,12 +277,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 319, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
     try:
         v_outcomes_31 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:647:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_34, 2) == round(v_n_33, 2) for v_v_34 in rt.elements(rt.let_value(v_outcomes_31)))) and (not any((rt.member(round(v_n_33, 2), [round(v_r_36, 2) for v_r_36 in rt.elements(rt.numbers(v_c_35['result']))]) for v_c_35 in rt.elements(calls) if (v_c_35['ok'] and v_c_35['tool'] != 'calculate') and v_c_35['position'] < v_m_32['position']))) for v_n_33 in rt.elements(rt.amounts(v_m_32['content'])))) for v_m_32 in rt.elements(messages) if v_m_32['role'] == 'assistant'))
@@ -297,13 +297,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:320)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
-    'retail/checks/tasks.chk:323:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:351)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 647, 5, _vals))
+    'retail/checks/tasks.chk:354:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_38 = rt.row(db['products'], rt.found(rt.first((v_i_37 for v_i_37 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_37['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:324:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:355:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_39['price'] - v_b_40['price'], 2)) for v_b_40 in rt.elements(rt.let_value(v_variants_38)) if (v_a_39['price'] > v_b_40['price'] and round(v_a_39['price'] - v_b_40['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_42, round(v_a_39['price'] - v_b_40['price'], 2)) for v_o_42 in rt.elements(v_v_41['options']))) for v_v_41 in rt.elements(rt.let_value(v_variants_38))))))) for v_a_39 in rt.elements(rt.let_value(v_variants_38))))
@@ -318,7 +318,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 324, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 355, 5, _vals))
     try:
         v_write_43 = 'modify_pending_order_items'
     except Exception as _e:
@@ -335,7 +335,7 @@ def verify(trace):
         v_words_50 = rt.let_value(v_refund_words_48) + rt.let_value(v_recap_words_49) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
         v_words_50 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_53, rt.let_value(v_outcome_44)) for v_t_53 in rt.elements(rt.sentences(v_m_51['content'])) if len(rt.amounts(v_t_53)) > 0 and any((rt.text_says(v_t_53, v_w_54) for v_w_54 in rt.elements(rt.let_value(v_words_50)))))) for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_43) and v_c_52['ok']))))
@@ -350,8 +350,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:362)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 676, 5, _vals))
+    'retail/checks/tasks.chk:681:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_59, 2) != round(rt.let_value(v_outcome_44), 2) and (not any((round(v_v_60, 2) == round(v_n_59, 2) for v_v_60 in rt.elements(rt.let_value(v_values_47))))) for v_n_59 in rt.elements(rt.amounts(v_t_57)))) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])) if rt.text_says(v_t_57, rt.let_value(v_outcome_44)) and any((rt.text_says(v_t_57, v_w_58) for v_w_58 in rt.elements(rt.let_value(v_words_50)))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_43) and v_c_56['ok']))))
@@ -366,18 +366,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:336:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:362)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 681, 5, _vals))
+    'retail/checks/tasks.chk:367:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_61 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_61 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:337:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:368:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_62 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_62 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:338:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:369:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_63['content'], abs(p_difference)) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(rt.let_value(v_charges_61))))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(rt.let_value(v_refunds_62))))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
@@ -392,8 +392,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 338, 5, _vals))
-    'retail/checks/tasks.chk:341:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 369, 5, _vals))
+    'retail/checks/tasks.chk:372:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any(((rt.text_says(v_m_66['content'], p_difference) and any((rt.text_says(v_m_66['content'], v_w_67) for v_w_67 in rt.elements(rt.let_value(v_refunds_62))))) and (not any((rt.text_says(v_m_66['content'], v_w_68) for v_w_68 in rt.elements(rt.let_value(v_charges_61))))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant'))
@@ -408,5 +408,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 341, 5, _vals))
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 372, 5, _vals))
     return rt.finish('order_items_changed', _hard, 23, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:444)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:475)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -117,7 +117,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:448:5: require db == gold'
+    'retail/checks/tasks.chk:479:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -131,8 +131,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
-    'retail/checks/tasks.chk:449:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 479, 5, _vals))
+    'retail/checks/tasks.chk:480:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -145,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
-    'retail/checks/tasks.chk:450:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 480, 5, _vals))
+    'retail/checks/tasks.chk:481:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -160,8 +160,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 450, 5, _vals))
-    'retail/checks/tasks.chk:451:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 481, 5, _vals))
+    'retail/checks/tasks.chk:482:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_23 in rt.elements(calls) if v_c_23['writes'] and v_c_23['ok']))
         _r = 1
@@ -175,8 +175,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 451, 5, _vals))
-    'retail/checks/tasks.chk:452:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 482, 5, _vals))
+    'retail/checks/tasks.chk:483:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -189,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
-    'retail/checks/tasks.chk:453:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 483, 5, _vals))
+    'retail/checks/tasks.chk:484:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -203,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
-    'retail/checks/tasks.chk:454:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 484, 5, _vals))
+    'retail/checks/tasks.chk:485:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -218,7 +218,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
     try:
         v_write_24 = 'modify_user_address'
     except Exception as _e:
@@ -227,7 +227,7 @@ def verify(trace):
         v_address_25 = p_new_address
     except Exception as _e:
         v_address_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:683:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:714:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((any((not rt.text_says(v_t_28, v_w_29 + ' address') for v_w_29 in rt.elements(rt.words(v_t_28)) if rt.member(rt.text_of(v_w_29).lower(), rt.let_value(v_street_words_30)) or (rt.member(rt.text_of(v_w_29).lower(), rt.let_value(v_street_kinds_31)) and v_w_29 != rt.text_of(v_w_29).lower()))) and (not all((rt.text_says(v_m_26['content'], v_w_32) for v_w_32 in rt.elements(rt.words(rt.let_value(v_address_25)['address1'])) if not rt.member(rt.text_of(v_w_32).lower(), rt.let_value(v_street_kinds_31))))) or (any(((len(v_w_33) == len(rt.let_value(v_address_25)['zip']) and rt.text_of(v_w_33).lower() == rt.text_of(v_w_33).upper()) and len(rt.numbers(v_w_33)) == 1 for v_w_33 in rt.elements(rt.words(v_t_28)))) and (not rt.text_says(v_m_26['content'], rt.let_value(v_address_25)['zip'])))) or ((rt.member(rt.let_value(v_address_25)['state'], rt.words(v_t_28)) or any(((len(v_w_34) == len(rt.let_value(v_address_25)['zip']) and rt.text_of(v_w_34).lower() == rt.text_of(v_w_34).upper()) and len(rt.numbers(v_w_34)) == 1 for v_w_34 in rt.elements(rt.words(v_t_28))))) and (not rt.text_says(v_m_26['content'], rt.let_value(v_address_25)['city']))) for v_t_28 in rt.elements(rt.sentences(v_m_26['content'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant' and any((v_c_27['position'] < v_m_26['position'] for v_c_27 in rt.elements(calls) if v_c_27['tool'] == rt.let_value(v_write_24) and v_c_27['ok']))))
@@ -242,8 +242,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 683, 5, _vals))
-    'retail/checks/tasks.chk:456:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:486)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 714, 5, _vals))
+    'retail/checks/tasks.chk:487:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -256,5 +256,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 487, 5, _vals))
     return rt.finish('user_address_changed', _hard, 14, _soft, 1.0, _failures)
