@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:409)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:440)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -138,7 +138,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:414:5: require db == gold'
+    'retail/checks/tasks.chk:445:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 414, 5, _vals))
-    'retail/checks/tasks.chk:415:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 445, 5, _vals))
+    'retail/checks/tasks.chk:446:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -166,8 +166,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 415, 5, _vals))
-    'retail/checks/tasks.chk:416:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 446, 5, _vals))
+    'retail/checks/tasks.chk:447:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -181,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 416, 5, _vals))
-    'retail/checks/tasks.chk:417:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 447, 5, _vals))
+    'retail/checks/tasks.chk:448:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 417, 5, _vals))
-    'retail/checks/tasks.chk:418:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
+    'retail/checks/tasks.chk:449:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 418, 5, _vals))
-    'retail/checks/tasks.chk:419:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
+    'retail/checks/tasks.chk:450:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 419, 5, _vals))
-    'retail/checks/tasks.chk:420:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 450, 5, _vals))
+    'retail/checks/tasks.chk:451:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -239,8 +239,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 420, 5, _vals))
-    'retail/checks/tasks.chk:421:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 451, 5, _vals))
+    'retail/checks/tasks.chk:452:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -253,8 +253,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 421, 5, _vals))
-    'retail/checks/tasks.chk:422:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
+    'retail/checks/tasks.chk:453:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -268,8 +268,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 422, 5, _vals))
-    'retail/checks/tasks.chk:423:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
+    'retail/checks/tasks.chk:454:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -282,12 +282,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 423, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
     try:
         v_outcomes_28 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:657:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((((((rt.member('items', v_c_32['result']) and any((round(v_i_33['price'], 2) == round(v_n_30, 2) for v_i_33 in rt.elements(v_c_32['result']['items']))) or (rt.member('payment_history', v_c_32['result']) and any((round(v_p_34['amount'], 2) == round(v_n_30, 2) for v_p_34 in rt.elements(v_c_32['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_32['result']) and v_c_32['result']['exchange_price_difference'] != None) and round(abs(v_c_32['result']['exchange_price_difference']), 2) == round(abs(v_n_30), 2))) or (rt.member('variants', v_c_32['result']) and any((round(v_v_35['price'], 2) == round(v_n_30, 2) for v_v_35 in rt.elements(v_c_32['result']['variants']))))) or (rt.member('payment_methods', v_c_32['result']) and any((round(v_p_36['balance'], 2) == round(v_n_30, 2) for v_p_36 in rt.elements(v_c_32['result']['payment_methods']) if rt.member('balance', v_p_36) and v_p_36['balance'] != None)))) or ((rt.member('address', v_c_32['result']) and rt.member(round(v_n_30, 2), [round(v_r_37, 2) for v_r_37 in rt.elements(rt.numbers(v_c_32['result']['address']))])) and all((rt.text_says(v_t_38, v_c_32['result']['address']['city']) or rt.text_says(v_t_38, v_c_32['result']['address']['address1']) for v_t_38 in rt.elements(rt.sentences(v_m_29['content'])) if rt.text_says(v_t_38, v_n_30)))) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -302,13 +302,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:424)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 626, 5, _vals))
-    'retail/checks/tasks.chk:427:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:455)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 657, 5, _vals))
+    'retail/checks/tasks.chk:458:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_40 = rt.row(db['products'], rt.found(rt.first((v_i_39 for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_39['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_40 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:428:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:459:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_41['price'] - v_b_42['price'], 2)) for v_b_42 in rt.elements(rt.let_value(v_variants_40)) if (v_a_41['price'] > v_b_42['price'] and round(v_a_41['price'] - v_b_42['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_44, round(v_a_41['price'] - v_b_42['price'], 2)) for v_o_44 in rt.elements(v_v_43['options']))) for v_v_43 in rt.elements(rt.let_value(v_variants_40))))))) for v_a_41 in rt.elements(rt.let_value(v_variants_40))))
@@ -323,7 +323,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 428, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 459, 5, _vals))
     try:
         v_write_45 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -340,7 +340,7 @@ def verify(trace):
         v_words_52 = rt.let_value(v_refund_words_50) + rt.let_value(v_recap_words_51) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
         v_words_52 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:699:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_55, rt.let_value(v_outcome_46)) for v_t_55 in rt.elements(rt.sentences(v_m_53['content'])) if len(rt.amounts(v_t_55)) > 0 and any((rt.text_says(v_t_55, v_w_56) for v_w_56 in rt.elements(rt.let_value(v_words_52)))))) for v_m_53 in rt.elements(messages) if v_m_53['role'] == 'assistant' and any((v_c_54['position'] < v_m_53['position'] for v_c_54 in rt.elements(calls) if v_c_54['tool'] == rt.let_value(v_write_45) and v_c_54['ok']))))
@@ -355,8 +355,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:435)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 668, 5, _vals))
-    'retail/checks/tasks.chk:673:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:466)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 699, 5, _vals))
+    'retail/checks/tasks.chk:704:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_61, 2) != round(rt.let_value(v_outcome_46), 2) and (not any((round(v_v_62, 2) == round(v_n_61, 2) for v_v_62 in rt.elements(rt.let_value(v_values_49))))) for v_n_61 in rt.elements(rt.amounts(v_t_59)))) for v_t_59 in rt.elements(rt.sentences(v_m_57['content'])) if rt.text_says(v_t_59, rt.let_value(v_outcome_46)) and any((rt.text_says(v_t_59, v_w_60) for v_w_60 in rt.elements(rt.let_value(v_words_52)))))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant' and any((v_c_58['position'] < v_m_57['position'] for v_c_58 in rt.elements(calls) if v_c_58['tool'] == rt.let_value(v_write_45) and v_c_58['ok']))))
@@ -371,8 +371,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:435)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 673, 5, _vals))
-    'retail/checks/tasks.chk:679:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:466)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 704, 5, _vals))
+    'retail/checks/tasks.chk:710:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_71, 2) != round(rt.let_value(v_outcome_46), 2) and (not any((round(v_v_72, 2) == round(v_n_71, 2) for v_v_72 in rt.elements(rt.let_value(v_values_49))))) for v_n_71 in rt.elements(rt.amounts(v_t_65)))) for v_t_65 in rt.elements(rt.sentences(v_m_63['content'])) if (len(rt.amounts(v_t_65)) > 0 and (not any((rt.text_says(v_t_65, v_w_66) for v_w_66 in rt.elements(rt.let_value(v_words_52)))))) and (any((rt.text_says(v_t_65, v_w_67) for v_w_67 in rt.elements(rt.let_value(v_money_verbs_68)))) or any((len(rt.amounts(v_u_69)) == 0 and any((rt.text_says(v_u_69, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_words_52)))) for v_u_69 in rt.elements(rt.sentences(v_m_63['content']))))))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant' and any((v_c_64['position'] < v_m_63['position'] for v_c_64 in rt.elements(calls) if v_c_64['tool'] == rt.let_value(v_write_45) and v_c_64['ok']))))
@@ -387,18 +387,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:435)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 679, 5, _vals))
-    'retail/checks/tasks.chk:440:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:466)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 710, 5, _vals))
+    'retail/checks/tasks.chk:471:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_73 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_73 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:441:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:472:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_74 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_74 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:442:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:473:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_75['content'], abs(p_difference)) and any((rt.text_says(v_m_75['content'], v_w_76) for v_w_76 in rt.elements(rt.let_value(v_charges_73))))) and (not any((rt.text_says(v_m_75['content'], v_w_77) for v_w_77 in rt.elements(rt.let_value(v_refunds_74))))) for v_m_75 in rt.elements(messages) if v_m_75['role'] == 'assistant'))
@@ -413,8 +413,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 442, 5, _vals))
-    'retail/checks/tasks.chk:445:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 473, 5, _vals))
+    'retail/checks/tasks.chk:476:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any(((rt.text_says(v_m_78['content'], p_difference) and any((rt.text_says(v_m_78['content'], v_w_79) for v_w_79 in rt.elements(rt.let_value(v_refunds_74))))) and (not any((rt.text_says(v_m_78['content'], v_w_80) for v_w_80 in rt.elements(rt.let_value(v_charges_73))))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant'))
@@ -429,5 +429,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 445, 5, _vals))
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 476, 5, _vals))
     return rt.finish('items_exchanged', _hard, 24, _soft, 0.0, _failures)

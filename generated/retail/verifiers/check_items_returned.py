@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:350)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:381)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -137,7 +137,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:355:5: require db == gold'
+    'retail/checks/tasks.chk:386:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -151,8 +151,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 355, 5, _vals))
-    'retail/checks/tasks.chk:356:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 386, 5, _vals))
+    'retail/checks/tasks.chk:387:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -165,8 +165,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 356, 5, _vals))
-    'retail/checks/tasks.chk:357:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 387, 5, _vals))
+    'retail/checks/tasks.chk:388:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -180,8 +180,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 357, 5, _vals))
-    'retail/checks/tasks.chk:358:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 388, 5, _vals))
+    'retail/checks/tasks.chk:389:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -195,8 +195,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 358, 5, _vals))
-    'retail/checks/tasks.chk:359:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 389, 5, _vals))
+    'retail/checks/tasks.chk:390:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -210,8 +210,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 359, 5, _vals))
-    'retail/checks/tasks.chk:360:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 390, 5, _vals))
+    'retail/checks/tasks.chk:391:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -224,8 +224,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 360, 5, _vals))
-    'retail/checks/tasks.chk:361:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 391, 5, _vals))
+    'retail/checks/tasks.chk:392:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -238,8 +238,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 361, 5, _vals))
-    'retail/checks/tasks.chk:362:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 392, 5, _vals))
+    'retail/checks/tasks.chk:393:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -253,8 +253,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 362, 5, _vals))
-    'retail/checks/tasks.chk:363:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 393, 5, _vals))
+    'retail/checks/tasks.chk:394:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -267,12 +267,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 363, 5, _vals))
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 394, 5, _vals))
     try:
         v_outcomes_28 = [p_refund]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:657:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((((((rt.member('items', v_c_32['result']) and any((round(v_i_33['price'], 2) == round(v_n_30, 2) for v_i_33 in rt.elements(v_c_32['result']['items']))) or (rt.member('payment_history', v_c_32['result']) and any((round(v_p_34['amount'], 2) == round(v_n_30, 2) for v_p_34 in rt.elements(v_c_32['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_32['result']) and v_c_32['result']['exchange_price_difference'] != None) and round(abs(v_c_32['result']['exchange_price_difference']), 2) == round(abs(v_n_30), 2))) or (rt.member('variants', v_c_32['result']) and any((round(v_v_35['price'], 2) == round(v_n_30, 2) for v_v_35 in rt.elements(v_c_32['result']['variants']))))) or (rt.member('payment_methods', v_c_32['result']) and any((round(v_p_36['balance'], 2) == round(v_n_30, 2) for v_p_36 in rt.elements(v_c_32['result']['payment_methods']) if rt.member('balance', v_p_36) and v_p_36['balance'] != None)))) or ((rt.member('address', v_c_32['result']) and rt.member(round(v_n_30, 2), [round(v_r_37, 2) for v_r_37 in rt.elements(rt.numbers(v_c_32['result']['address']))])) and all((rt.text_says(v_t_38, v_c_32['result']['address']['city']) or rt.text_says(v_t_38, v_c_32['result']['address']['address1']) for v_t_38 in rt.elements(rt.sentences(v_m_29['content'])) if rt.text_says(v_t_38, v_n_30)))) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -287,8 +287,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:364)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 626, 5, _vals))
-    'retail/checks/tasks.chk:367:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:395)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 657, 5, _vals))
+    'retail/checks/tasks.chk:398:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_40 = round(sum((v_i_39['price'] for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
@@ -309,7 +309,7 @@ def verify(trace):
         v_recaps_46 = rt.let_value(v_recap_words_45)
     except Exception as _e:
         v_recaps_46 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:649:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:680:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_49, v_v_50) for v_v_50 in rt.elements(rt.let_value(v_values_43)) if not any((round(v_o_51, 2) == round(v_v_50, 2) for v_o_51 in rt.elements(rt.let_value(v_outcomes_44)))))) and (not (any((rt.text_says(v_t_49, v_o_52) for v_o_52 in rt.elements(rt.let_value(v_outcomes_44)))) and any((rt.text_says(v_t_49, v_w_53) for v_w_53 in rt.elements(rt.let_value(v_recaps_46)))))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and any((v_c_48['position'] < v_m_47['position'] for v_c_48 in rt.elements(calls) if v_c_48['tool'] == rt.let_value(v_write_41) and v_c_48['ok']))))
@@ -324,7 +324,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:368)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 649, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:399)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 680, 5, _vals))
     try:
         v_write_54 = 'return_delivered_order_items'
     except Exception as _e:
@@ -341,7 +341,7 @@ def verify(trace):
         v_words_59 = rt.let_value(v_refund_words_58) + rt.let_value(v_recap_words_45)
     except Exception as _e:
         v_words_59 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:699:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_62, rt.let_value(v_outcome_55)) for v_t_62 in rt.elements(rt.sentences(v_m_60['content'])) if len(rt.amounts(v_t_62)) > 0 and any((rt.text_says(v_t_62, v_w_63) for v_w_63 in rt.elements(rt.let_value(v_words_59)))))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant' and any((v_c_61['position'] < v_m_60['position'] for v_c_61 in rt.elements(calls) if v_c_61['tool'] == rt.let_value(v_write_54) and v_c_61['ok']))))
@@ -356,8 +356,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:370)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 668, 5, _vals))
-    'retail/checks/tasks.chk:673:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:401)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 699, 5, _vals))
+    'retail/checks/tasks.chk:704:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_68, 2) != round(rt.let_value(v_outcome_55), 2) and (not any((round(v_v_69, 2) == round(v_n_68, 2) for v_v_69 in rt.elements(rt.let_value(v_values_57))))) for v_n_68 in rt.elements(rt.amounts(v_t_66)))) for v_t_66 in rt.elements(rt.sentences(v_m_64['content'])) if rt.text_says(v_t_66, rt.let_value(v_outcome_55)) and any((rt.text_says(v_t_66, v_w_67) for v_w_67 in rt.elements(rt.let_value(v_words_59)))))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant' and any((v_c_65['position'] < v_m_64['position'] for v_c_65 in rt.elements(calls) if v_c_65['tool'] == rt.let_value(v_write_54) and v_c_65['ok']))))
@@ -372,8 +372,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:370)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 673, 5, _vals))
-    'retail/checks/tasks.chk:679:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:401)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 704, 5, _vals))
+    'retail/checks/tasks.chk:710:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_78, 2) != round(rt.let_value(v_outcome_55), 2) and (not any((round(v_v_79, 2) == round(v_n_78, 2) for v_v_79 in rt.elements(rt.let_value(v_values_57))))) for v_n_78 in rt.elements(rt.amounts(v_t_72)))) for v_t_72 in rt.elements(rt.sentences(v_m_70['content'])) if (len(rt.amounts(v_t_72)) > 0 and (not any((rt.text_says(v_t_72, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_words_59)))))) and (any((rt.text_says(v_t_72, v_w_74) for v_w_74 in rt.elements(rt.let_value(v_money_verbs_75)))) or any((len(rt.amounts(v_u_76)) == 0 and any((rt.text_says(v_u_76, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_words_59)))) for v_u_76 in rt.elements(rt.sentences(v_m_70['content']))))))) for v_m_70 in rt.elements(messages) if v_m_70['role'] == 'assistant' and any((v_c_71['position'] < v_m_70['position'] for v_c_71 in rt.elements(calls) if v_c_71['tool'] == rt.let_value(v_write_54) and v_c_71['ok']))))
@@ -388,8 +388,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:370)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 679, 5, _vals))
-    'retail/checks/tasks.chk:372:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:401)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 710, 5, _vals))
+    'retail/checks/tasks.chk:403:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_80['content'], p_refund) and any((rt.text_says(v_m_80['content'], v_w_81) for v_w_81 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_80['content'], v_w_82) for v_w_82 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_80 in rt.elements(messages) if v_m_80['role'] == 'assistant'))
@@ -404,5 +404,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 372, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 403, 5, _vals))
     return rt.finish('items_returned', _hard, 22, _soft, 0.0, _failures)

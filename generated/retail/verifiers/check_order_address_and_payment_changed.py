@@ -4,7 +4,7 @@ NAME = 'order_address_and_payment_changed'
 PARAMS = ('order_id', 'new_address', 'payment_method_id')
 
 def verify(trace):
-    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:291)."""
+    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:322)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -136,7 +136,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:296:5: require db == gold'
+    'retail/checks/tasks.chk:327:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -150,8 +150,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 296, 5, _vals))
-    'retail/checks/tasks.chk:297:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 327, 5, _vals))
+    'retail/checks/tasks.chk:328:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 297, 5, _vals))
-    'retail/checks/tasks.chk:298:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 328, 5, _vals))
+    'retail/checks/tasks.chk:329:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 298, 5, _vals))
-    'retail/checks/tasks.chk:299:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 329, 5, _vals))
+    'retail/checks/tasks.chk:330:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 299, 5, _vals))
-    'retail/checks/tasks.chk:300:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 330, 5, _vals))
+    'retail/checks/tasks.chk:331:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -208,8 +208,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 300, 5, _vals))
-    'retail/checks/tasks.chk:301:5: require count(c in calls where c.writes and c.ok) == 2'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 331, 5, _vals))
+    'retail/checks/tasks.chk:332:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 2
@@ -223,8 +223,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 301, 5, _vals))
-    'retail/checks/tasks.chk:302:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 332, 5, _vals))
+    'retail/checks/tasks.chk:333:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -237,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 302, 5, _vals))
-    'retail/checks/tasks.chk:303:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 333, 5, _vals))
+    'retail/checks/tasks.chk:334:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -251,8 +251,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 303, 5, _vals))
-    'retail/checks/tasks.chk:304:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 334, 5, _vals))
+    'retail/checks/tasks.chk:335:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -266,12 +266,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 304, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 335, 5, _vals))
     try:
         v_outcomes_28 = rt.numbers(p_new_address)
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:657:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((((((rt.member('items', v_c_32['result']) and any((round(v_i_33['price'], 2) == round(v_n_30, 2) for v_i_33 in rt.elements(v_c_32['result']['items']))) or (rt.member('payment_history', v_c_32['result']) and any((round(v_p_34['amount'], 2) == round(v_n_30, 2) for v_p_34 in rt.elements(v_c_32['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_32['result']) and v_c_32['result']['exchange_price_difference'] != None) and round(abs(v_c_32['result']['exchange_price_difference']), 2) == round(abs(v_n_30), 2))) or (rt.member('variants', v_c_32['result']) and any((round(v_v_35['price'], 2) == round(v_n_30, 2) for v_v_35 in rt.elements(v_c_32['result']['variants']))))) or (rt.member('payment_methods', v_c_32['result']) and any((round(v_p_36['balance'], 2) == round(v_n_30, 2) for v_p_36 in rt.elements(v_c_32['result']['payment_methods']) if rt.member('balance', v_p_36) and v_p_36['balance'] != None)))) or ((rt.member('address', v_c_32['result']) and rt.member(round(v_n_30, 2), [round(v_r_37, 2) for v_r_37 in rt.elements(rt.numbers(v_c_32['result']['address']))])) and all((rt.text_says(v_t_38, v_c_32['result']['address']['city']) or rt.text_says(v_t_38, v_c_32['result']['address']['address1']) for v_t_38 in rt.elements(rt.sentences(v_m_29['content'])) if rt.text_says(v_t_38, v_n_30)))) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -286,7 +286,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:306)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 626, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:337)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 657, 5, _vals))
     try:
         v_write_39 = 'modify_pending_order_address'
     except Exception as _e:
@@ -295,12 +295,12 @@ def verify(trace):
         v_address_40 = p_new_address
     except Exception as _e:
         v_address_40 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:742:5: let zip_like = len(address.zip)'
+    'retail/checks/tasks.chk:773:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_41 = len(rt.let_value(v_address_40)['zip'])
     except Exception as _e:
         v_zip_like_41 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:743:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:774:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_44, v_w_45 + ' address') for v_w_45 in rt.elements(rt.words(v_t_44)) if rt.member(rt.text_of(v_w_45).lower(), rt.let_value(v_street_words_46)) or (rt.member(rt.text_of(v_w_45).lower(), rt.let_value(v_street_kinds_47)) and v_w_45 != rt.text_of(v_w_45).lower()))) or any((any(((v_b_49 != rt.text_of(v_b_49).lower() and v_b_49 != rt.text_of(v_b_49).upper() or any((rt.text_says(v_t_44, v_h_48 + ' ' + v_b_49 + ' ' + v_k_50) for v_k_50 in rt.elements(rt.let_value(v_street_kinds_47))))) or any((any((rt.text_says(v_t_44, v_h_48 + ' ' + v_b_49 + ' ' + v_x_51 + ' ' + v_k_52) for v_k_52 in rt.elements(rt.let_value(v_street_kinds_47)))) for v_x_51 in rt.elements(rt.words(v_t_44)) if rt.text_says(v_t_44, v_h_48 + ' ' + v_b_49 + ' ' + v_x_51))) for v_b_49 in rt.elements(rt.words(v_t_44)) if rt.text_says(v_t_44, v_h_48 + ' ' + v_b_49))) for v_h_48 in rt.elements(rt.words(v_t_44)) if ((len(v_h_48) < rt.let_value(v_zip_like_41) and rt.text_of(v_h_48).lower() == rt.text_of(v_h_48).upper()) and len(rt.numbers(v_h_48)) == 1) and rt.text_says(v_t_44, rt.float_of(v_h_48))))) and (not all((rt.text_says(v_m_42['content'], v_w_53) for v_w_53 in rt.elements(rt.words(rt.let_value(v_address_40)['address1'])) if not rt.member(rt.text_of(v_w_53).lower(), rt.let_value(v_street_kinds_47))))) or (any(((len(v_w_54) == rt.let_value(v_zip_like_41) and rt.text_of(v_w_54).lower() == rt.text_of(v_w_54).upper()) and len(rt.numbers(v_w_54)) == 1 for v_w_54 in rt.elements(rt.words(v_t_44)))) and (not rt.text_says(v_m_42['content'], rt.let_value(v_address_40)['zip'])))) or ((rt.member(rt.let_value(v_address_40)['state'], rt.words(v_t_44)) or any(((len(v_w_55) == rt.let_value(v_zip_like_41) and rt.text_of(v_w_55).lower() == rt.text_of(v_w_55).upper()) and len(rt.numbers(v_w_55)) == 1 for v_w_55 in rt.elements(rt.words(v_t_44))))) and (not rt.text_says(v_m_42['content'], rt.let_value(v_address_40)['city'])))) or (any(((rt.member(v_s_56['code'], rt.words(v_t_44)) and (rt.text_says(v_t_44, rt.let_value(v_address_40)['city'] + ' ' + v_s_56['code']) or any((rt.text_says(v_t_44, v_s_56['code'] + ' ' + v_z_58) for v_z_58 in rt.elements(rt.words(v_t_44)) if len(v_z_58) == rt.let_value(v_zip_like_41) and rt.text_of(v_z_58).lower() == rt.text_of(v_z_58).upper()))) or rt.text_says(v_t_44, rt.let_value(v_address_40)['city'] + ' ' + v_s_56['name'])) or any((rt.text_says(v_t_44, v_s_56['name'] + ' ' + v_z_59) for v_z_59 in rt.elements(rt.words(v_t_44)) if len(v_z_59) == rt.let_value(v_zip_like_41) and rt.text_of(v_z_59).lower() == rt.text_of(v_z_59).upper())) for v_s_56 in rt.elements(rt.let_value(v_us_states_57)) if v_s_56['code'] != rt.let_value(v_address_40)['state'] and rt.text_of(v_s_56['name']).lower() != rt.text_of(rt.let_value(v_address_40)['state']).lower())) and (not any((rt.member(v_s_60['code'], rt.words(v_m_42['content'])) or rt.text_says(v_m_42['content'], v_s_60['name']) for v_s_60 in rt.elements(rt.let_value(v_us_states_57)) if v_s_60['code'] == rt.let_value(v_address_40)['state'] or rt.text_of(v_s_60['name']).lower() == rt.text_of(rt.let_value(v_address_40)['state']).lower())))) for v_t_44 in rt.elements(rt.sentences(v_m_42['content'])))) for v_m_42 in rt.elements(messages) if v_m_42['role'] == 'assistant' and any((v_c_43['position'] < v_m_42['position'] for v_c_43 in rt.elements(calls) if v_c_43['tool'] == rt.let_value(v_write_39) and v_c_43['ok']))))
@@ -315,8 +315,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:307)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 743, 5, _vals))
-    'retail/checks/tasks.chk:308:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:338)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 774, 5, _vals))
+    'retail/checks/tasks.chk:339:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -329,5 +329,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 339, 5, _vals))
     return rt.finish('order_address_and_payment_changed', _hard, 18, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:253)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:284)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -135,7 +135,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:258:5: require db == gold'
+    'retail/checks/tasks.chk:289:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 258, 5, _vals))
-    'retail/checks/tasks.chk:259:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 289, 5, _vals))
+    'retail/checks/tasks.chk:290:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 259, 5, _vals))
-    'retail/checks/tasks.chk:260:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 290, 5, _vals))
+    'retail/checks/tasks.chk:291:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 260, 5, _vals))
-    'retail/checks/tasks.chk:261:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 291, 5, _vals))
+    'retail/checks/tasks.chk:292:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 261, 5, _vals))
-    'retail/checks/tasks.chk:262:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 292, 5, _vals))
+    'retail/checks/tasks.chk:293:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 262, 5, _vals))
-    'retail/checks/tasks.chk:263:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 293, 5, _vals))
+    'retail/checks/tasks.chk:294:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 263, 5, _vals))
-    'retail/checks/tasks.chk:264:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 294, 5, _vals))
+    'retail/checks/tasks.chk:295:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -236,8 +236,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 264, 5, _vals))
-    'retail/checks/tasks.chk:265:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 295, 5, _vals))
+    'retail/checks/tasks.chk:296:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -251,7 +251,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 265, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 296, 5, _vals))
     try:
         v_write_28 = 'modify_pending_order_address'
     except Exception as _e:
@@ -260,12 +260,12 @@ def verify(trace):
         v_address_29 = p_new_address
     except Exception as _e:
         v_address_29 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:742:5: let zip_like = len(address.zip)'
+    'retail/checks/tasks.chk:773:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_30 = len(rt.let_value(v_address_29)['zip'])
     except Exception as _e:
         v_zip_like_30 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:743:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:774:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_33, v_w_34 + ' address') for v_w_34 in rt.elements(rt.words(v_t_33)) if rt.member(rt.text_of(v_w_34).lower(), rt.let_value(v_street_words_35)) or (rt.member(rt.text_of(v_w_34).lower(), rt.let_value(v_street_kinds_36)) and v_w_34 != rt.text_of(v_w_34).lower()))) or any((any(((v_b_38 != rt.text_of(v_b_38).lower() and v_b_38 != rt.text_of(v_b_38).upper() or any((rt.text_says(v_t_33, v_h_37 + ' ' + v_b_38 + ' ' + v_k_39) for v_k_39 in rt.elements(rt.let_value(v_street_kinds_36))))) or any((any((rt.text_says(v_t_33, v_h_37 + ' ' + v_b_38 + ' ' + v_x_40 + ' ' + v_k_41) for v_k_41 in rt.elements(rt.let_value(v_street_kinds_36)))) for v_x_40 in rt.elements(rt.words(v_t_33)) if rt.text_says(v_t_33, v_h_37 + ' ' + v_b_38 + ' ' + v_x_40))) for v_b_38 in rt.elements(rt.words(v_t_33)) if rt.text_says(v_t_33, v_h_37 + ' ' + v_b_38))) for v_h_37 in rt.elements(rt.words(v_t_33)) if ((len(v_h_37) < rt.let_value(v_zip_like_30) and rt.text_of(v_h_37).lower() == rt.text_of(v_h_37).upper()) and len(rt.numbers(v_h_37)) == 1) and rt.text_says(v_t_33, rt.float_of(v_h_37))))) and (not all((rt.text_says(v_m_31['content'], v_w_42) for v_w_42 in rt.elements(rt.words(rt.let_value(v_address_29)['address1'])) if not rt.member(rt.text_of(v_w_42).lower(), rt.let_value(v_street_kinds_36))))) or (any(((len(v_w_43) == rt.let_value(v_zip_like_30) and rt.text_of(v_w_43).lower() == rt.text_of(v_w_43).upper()) and len(rt.numbers(v_w_43)) == 1 for v_w_43 in rt.elements(rt.words(v_t_33)))) and (not rt.text_says(v_m_31['content'], rt.let_value(v_address_29)['zip'])))) or ((rt.member(rt.let_value(v_address_29)['state'], rt.words(v_t_33)) or any(((len(v_w_44) == rt.let_value(v_zip_like_30) and rt.text_of(v_w_44).lower() == rt.text_of(v_w_44).upper()) and len(rt.numbers(v_w_44)) == 1 for v_w_44 in rt.elements(rt.words(v_t_33))))) and (not rt.text_says(v_m_31['content'], rt.let_value(v_address_29)['city'])))) or (any(((rt.member(v_s_45['code'], rt.words(v_t_33)) and (rt.text_says(v_t_33, rt.let_value(v_address_29)['city'] + ' ' + v_s_45['code']) or any((rt.text_says(v_t_33, v_s_45['code'] + ' ' + v_z_47) for v_z_47 in rt.elements(rt.words(v_t_33)) if len(v_z_47) == rt.let_value(v_zip_like_30) and rt.text_of(v_z_47).lower() == rt.text_of(v_z_47).upper()))) or rt.text_says(v_t_33, rt.let_value(v_address_29)['city'] + ' ' + v_s_45['name'])) or any((rt.text_says(v_t_33, v_s_45['name'] + ' ' + v_z_48) for v_z_48 in rt.elements(rt.words(v_t_33)) if len(v_z_48) == rt.let_value(v_zip_like_30) and rt.text_of(v_z_48).lower() == rt.text_of(v_z_48).upper())) for v_s_45 in rt.elements(rt.let_value(v_us_states_46)) if v_s_45['code'] != rt.let_value(v_address_29)['state'] and rt.text_of(v_s_45['name']).lower() != rt.text_of(rt.let_value(v_address_29)['state']).lower())) and (not any((rt.member(v_s_49['code'], rt.words(v_m_31['content'])) or rt.text_says(v_m_31['content'], v_s_49['name']) for v_s_49 in rt.elements(rt.let_value(v_us_states_46)) if v_s_49['code'] == rt.let_value(v_address_29)['state'] or rt.text_of(v_s_49['name']).lower() == rt.text_of(rt.let_value(v_address_29)['state']).lower())))) for v_t_33 in rt.elements(rt.sentences(v_m_31['content'])))) for v_m_31 in rt.elements(messages) if v_m_31['role'] == 'assistant' and any((v_c_32['position'] < v_m_31['position'] for v_c_32 in rt.elements(calls) if v_c_32['tool'] == rt.let_value(v_write_28) and v_c_32['ok']))))
@@ -280,8 +280,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:266)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 743, 5, _vals))
-    'retail/checks/tasks.chk:267:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:297)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 774, 5, _vals))
+    'retail/checks/tasks.chk:298:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -294,5 +294,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 267, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 298, 5, _vals))
     return rt.finish('order_address_changed', _hard, 16, _soft, 1.0, _failures)

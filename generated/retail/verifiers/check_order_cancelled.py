@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:106)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:116)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -33,6 +33,18 @@ def verify(trace):
         v_money_verbs_73 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
         v_money_verbs_73 = rt.let_failed(_e)
+    try:
+        v_cancellation_done_85 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
+    except Exception as _e:
+        v_cancellation_done_85 = rt.let_failed(_e)
+    try:
+        v_denials_87 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+    except Exception as _e:
+        v_denials_87 = rt.let_failed(_e)
+    try:
+        v_cancellation_undone_88 = rt.let_value(v_denials_87) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+    except Exception as _e:
+        v_cancellation_undone_88 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -136,7 +148,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:111:5: require db == gold'
+    'retail/checks/tasks.chk:121:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -150,8 +162,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 111, 5, _vals))
-    'retail/checks/tasks.chk:112:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 121, 5, _vals))
+    'retail/checks/tasks.chk:122:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -164,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 112, 5, _vals))
-    'retail/checks/tasks.chk:113:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 122, 5, _vals))
+    'retail/checks/tasks.chk:123:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -179,8 +191,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 113, 5, _vals))
-    'retail/checks/tasks.chk:114:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 123, 5, _vals))
+    'retail/checks/tasks.chk:124:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -194,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 114, 5, _vals))
-    'retail/checks/tasks.chk:115:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 124, 5, _vals))
+    'retail/checks/tasks.chk:125:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -208,8 +220,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 115, 5, _vals))
-    'retail/checks/tasks.chk:116:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 125, 5, _vals))
+    'retail/checks/tasks.chk:126:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -223,8 +235,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 116, 5, _vals))
-    'retail/checks/tasks.chk:117:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 126, 5, _vals))
+    'retail/checks/tasks.chk:127:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -237,12 +249,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 117, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 127, 5, _vals))
     try:
         v_outcomes_28 = [p_total]
     except Exception as _e:
         v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:657:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((((((rt.member('items', v_c_32['result']) and any((round(v_i_33['price'], 2) == round(v_n_30, 2) for v_i_33 in rt.elements(v_c_32['result']['items']))) or (rt.member('payment_history', v_c_32['result']) and any((round(v_p_34['amount'], 2) == round(v_n_30, 2) for v_p_34 in rt.elements(v_c_32['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_32['result']) and v_c_32['result']['exchange_price_difference'] != None) and round(abs(v_c_32['result']['exchange_price_difference']), 2) == round(abs(v_n_30), 2))) or (rt.member('variants', v_c_32['result']) and any((round(v_v_35['price'], 2) == round(v_n_30, 2) for v_v_35 in rt.elements(v_c_32['result']['variants']))))) or (rt.member('payment_methods', v_c_32['result']) and any((round(v_p_36['balance'], 2) == round(v_n_30, 2) for v_p_36 in rt.elements(v_c_32['result']['payment_methods']) if rt.member('balance', v_p_36) and v_p_36['balance'] != None)))) or ((rt.member('address', v_c_32['result']) and rt.member(round(v_n_30, 2), [round(v_r_37, 2) for v_r_37 in rt.elements(rt.numbers(v_c_32['result']['address']))])) and all((rt.text_says(v_t_38, v_c_32['result']['address']['city']) or rt.text_says(v_t_38, v_c_32['result']['address']['address1']) for v_t_38 in rt.elements(rt.sentences(v_m_29['content'])) if rt.text_says(v_t_38, v_n_30)))) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -257,7 +269,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:121)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 626, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:131)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 657, 5, _vals))
     try:
         v_write_39 = 'cancel_pending_order'
     except Exception as _e:
@@ -274,7 +286,7 @@ def verify(trace):
         v_recaps_43 = []
     except Exception as _e:
         v_recaps_43 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:649:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:680:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_46, v_v_47) for v_v_47 in rt.elements(rt.let_value(v_values_41)) if not any((round(v_o_48, 2) == round(v_v_47, 2) for v_o_48 in rt.elements(rt.let_value(v_outcomes_42)))))) and (not (any((rt.text_says(v_t_46, v_o_49) for v_o_49 in rt.elements(rt.let_value(v_outcomes_42)))) and any((rt.text_says(v_t_46, v_w_50) for v_w_50 in rt.elements(rt.let_value(v_recaps_43)))))) for v_t_46 in rt.elements(rt.sentences(v_m_44['content'])))) for v_m_44 in rt.elements(messages) if v_m_44['role'] == 'assistant' and any((v_c_45['position'] < v_m_44['position'] for v_c_45 in rt.elements(calls) if v_c_45['tool'] == rt.let_value(v_write_39) and v_c_45['ok']))))
@@ -289,7 +301,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:122)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 649, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:132)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 680, 5, _vals))
     try:
         v_write_51 = 'cancel_pending_order'
     except Exception as _e:
@@ -306,7 +318,7 @@ def verify(trace):
         v_words_57 = rt.let_value(v_refund_words_55) + rt.let_value(v_recap_words_56)
     except Exception as _e:
         v_words_57 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:699:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_60, rt.let_value(v_outcome_52)) for v_t_60 in rt.elements(rt.sentences(v_m_58['content'])) if len(rt.amounts(v_t_60)) > 0 and any((rt.text_says(v_t_60, v_w_61) for v_w_61 in rt.elements(rt.let_value(v_words_57)))))) for v_m_58 in rt.elements(messages) if v_m_58['role'] == 'assistant' and any((v_c_59['position'] < v_m_58['position'] for v_c_59 in rt.elements(calls) if v_c_59['tool'] == rt.let_value(v_write_51) and v_c_59['ok']))))
@@ -321,8 +333,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:123)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 668, 5, _vals))
-    'retail/checks/tasks.chk:673:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 699, 5, _vals))
+    'retail/checks/tasks.chk:704:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_66, 2) != round(rt.let_value(v_outcome_52), 2) and (not any((round(v_v_67, 2) == round(v_n_66, 2) for v_v_67 in rt.elements(rt.let_value(v_values_54))))) for v_n_66 in rt.elements(rt.amounts(v_t_64)))) for v_t_64 in rt.elements(rt.sentences(v_m_62['content'])) if rt.text_says(v_t_64, rt.let_value(v_outcome_52)) and any((rt.text_says(v_t_64, v_w_65) for v_w_65 in rt.elements(rt.let_value(v_words_57)))))) for v_m_62 in rt.elements(messages) if v_m_62['role'] == 'assistant' and any((v_c_63['position'] < v_m_62['position'] for v_c_63 in rt.elements(calls) if v_c_63['tool'] == rt.let_value(v_write_51) and v_c_63['ok']))))
@@ -337,8 +349,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:123)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 673, 5, _vals))
-    'retail/checks/tasks.chk:679:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 704, 5, _vals))
+    'retail/checks/tasks.chk:710:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_76, 2) != round(rt.let_value(v_outcome_52), 2) and (not any((round(v_v_77, 2) == round(v_n_76, 2) for v_v_77 in rt.elements(rt.let_value(v_values_54))))) for v_n_76 in rt.elements(rt.amounts(v_t_70)))) for v_t_70 in rt.elements(rt.sentences(v_m_68['content'])) if (len(rt.amounts(v_t_70)) > 0 and (not any((rt.text_says(v_t_70, v_w_71) for v_w_71 in rt.elements(rt.let_value(v_words_57)))))) and (any((rt.text_says(v_t_70, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_money_verbs_73)))) or any((len(rt.amounts(v_u_74)) == 0 and any((rt.text_says(v_u_74, v_w_75) for v_w_75 in rt.elements(rt.let_value(v_words_57)))) for v_u_74 in rt.elements(rt.sentences(v_m_68['content']))))))) for v_m_68 in rt.elements(messages) if v_m_68['role'] == 'assistant' and any((v_c_69['position'] < v_m_68['position'] for v_c_69 in rt.elements(calls) if v_c_69['tool'] == rt.let_value(v_write_51) and v_c_69['ok']))))
@@ -353,8 +365,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:123)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 679, 5, _vals))
-    'retail/checks/tasks.chk:127:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:133)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 710, 5, _vals))
+    'retail/checks/tasks.chk:137:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_78['content'], p_total) and any((rt.text_says(v_m_78['content'], v_w_79) for v_w_79 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_78['content'], v_w_80) for v_w_80 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant'))
@@ -369,12 +381,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 127, 5, _vals))
-    'retail/checks/tasks.chk:131:5: score 1: said "cancelled" or said "canceled"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 137, 5, _vals))
+    'retail/checks/tasks.chk:144:5: let told_cancelled = said "cancelled" or said "canceled" or any(m in messages where m.role == "assistant" and any(c in calls where c.tool == "cancel_pending_order" and c.ok: c.position < m.position): any(t in sentences(m.content): (says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w)) and not any(w in cancellation_undone: says(t, w))))'
     try:
-        _v = rt.said(trace, 'assistant', 'cancelled') or rt.said(trace, 'assistant', 'canceled')
+        v_told_cancelled_89 = (rt.said(trace, 'assistant', 'cancelled') or rt.said(trace, 'assistant', 'canceled')) or any((any((((rt.text_says(v_t_83, 'cancellation') or rt.text_says(v_t_83, 'cancelation')) and any((rt.text_says(v_t_83, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_cancellation_done_85))))) and (not any((rt.text_says(v_t_83, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_cancellation_undone_88))))) for v_t_83 in rt.elements(rt.sentences(v_m_81['content'])))) for v_m_81 in rt.elements(messages) if v_m_81['role'] == 'assistant' and any((v_c_82['position'] < v_m_81['position'] for v_c_82 in rt.elements(calls) if v_c_82['tool'] == 'cancel_pending_order' and v_c_82['ok']))))
+    except Exception as _e:
+        v_told_cancelled_89 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:149:5: score 1: told_cancelled'
+    try:
+        _v = rt.let_value(v_told_cancelled_89)
         _ok = bool(_v)
-        _why = None if _ok else rt.condition_reason('(said "cancelled" or said "canceled")', False)
+        _why = None if _ok else rt.condition_reason('((said "cancelled" or said "canceled") or any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -383,5 +400,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said "cancelled" or said "canceled"', _why, 'retail/checks/tasks.chk', 131, 5, _vals))
+        _failures.append(rt.Failure('score 1: told_cancelled (where told_cancelled = ((said "cancelled" or said "canceled") or any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))))', _why, 'retail/checks/tasks.chk', 149, 5, _vals))
     return rt.finish('order_cancelled', _hard, 20, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:310)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:341)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -138,7 +138,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:315:5: require db == gold'
+    'retail/checks/tasks.chk:346:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 315, 5, _vals))
-    'retail/checks/tasks.chk:316:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 346, 5, _vals))
+    'retail/checks/tasks.chk:347:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -166,8 +166,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 316, 5, _vals))
-    'retail/checks/tasks.chk:317:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 347, 5, _vals))
+    'retail/checks/tasks.chk:348:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_27['item_id'] == p_new_item_id for v_i_27 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -180,8 +180,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 317, 5, _vals))
-    'retail/checks/tasks.chk:318:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 348, 5, _vals))
+    'retail/checks/tasks.chk:349:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_29['item_id'] == p_item_id for v_i_29 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -194,8 +194,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 318, 5, _vals))
-    'retail/checks/tasks.chk:319:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 349, 5, _vals))
+    'retail/checks/tasks.chk:350:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -209,8 +209,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 319, 5, _vals))
-    'retail/checks/tasks.chk:320:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
+    'retail/checks/tasks.chk:351:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_30 in rt.elements(calls) if v_c_30['writes'] and v_c_30['ok']))
         _r = 1
@@ -224,8 +224,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 320, 5, _vals))
-    'retail/checks/tasks.chk:321:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 351, 5, _vals))
+    'retail/checks/tasks.chk:352:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -238,8 +238,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 321, 5, _vals))
-    'retail/checks/tasks.chk:322:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 352, 5, _vals))
+    'retail/checks/tasks.chk:353:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -252,8 +252,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 322, 5, _vals))
-    'retail/checks/tasks.chk:323:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 353, 5, _vals))
+    'retail/checks/tasks.chk:354:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -267,8 +267,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 323, 5, _vals))
-    'retail/checks/tasks.chk:324:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 354, 5, _vals))
+    'retail/checks/tasks.chk:355:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -281,12 +281,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 324, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 355, 5, _vals))
     try:
         v_outcomes_31 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:626:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:657:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_34, 2) == round(v_n_33, 2) for v_v_34 in rt.elements(rt.let_value(v_outcomes_31)))) and (not any((((((rt.member('items', v_c_35['result']) and any((round(v_i_36['price'], 2) == round(v_n_33, 2) for v_i_36 in rt.elements(v_c_35['result']['items']))) or (rt.member('payment_history', v_c_35['result']) and any((round(v_p_37['amount'], 2) == round(v_n_33, 2) for v_p_37 in rt.elements(v_c_35['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_35['result']) and v_c_35['result']['exchange_price_difference'] != None) and round(abs(v_c_35['result']['exchange_price_difference']), 2) == round(abs(v_n_33), 2))) or (rt.member('variants', v_c_35['result']) and any((round(v_v_38['price'], 2) == round(v_n_33, 2) for v_v_38 in rt.elements(v_c_35['result']['variants']))))) or (rt.member('payment_methods', v_c_35['result']) and any((round(v_p_39['balance'], 2) == round(v_n_33, 2) for v_p_39 in rt.elements(v_c_35['result']['payment_methods']) if rt.member('balance', v_p_39) and v_p_39['balance'] != None)))) or ((rt.member('address', v_c_35['result']) and rt.member(round(v_n_33, 2), [round(v_r_40, 2) for v_r_40 in rt.elements(rt.numbers(v_c_35['result']['address']))])) and all((rt.text_says(v_t_41, v_c_35['result']['address']['city']) or rt.text_says(v_t_41, v_c_35['result']['address']['address1']) for v_t_41 in rt.elements(rt.sentences(v_m_32['content'])) if rt.text_says(v_t_41, v_n_33)))) for v_c_35 in rt.elements(calls) if (v_c_35['ok'] and v_c_35['tool'] != 'calculate') and v_c_35['position'] < v_m_32['position']))) for v_n_33 in rt.elements(rt.amounts(v_m_32['content'])))) for v_m_32 in rt.elements(messages) if v_m_32['role'] == 'assistant'))
@@ -301,13 +301,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:325)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 626, 5, _vals))
-    'retail/checks/tasks.chk:328:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:356)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 657, 5, _vals))
+    'retail/checks/tasks.chk:359:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_43 = rt.row(db['products'], rt.found(rt.first((v_i_42 for v_i_42 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_42['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_43 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:329:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:360:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((rt.said(trace, 'assistant', round(v_a_44['price'] - v_b_45['price'], 2)) for v_b_45 in rt.elements(rt.let_value(v_variants_43)) if (v_a_44['price'] > v_b_45['price'] and round(v_a_44['price'] - v_b_45['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_47, round(v_a_44['price'] - v_b_45['price'], 2)) for v_o_47 in rt.elements(v_v_46['options']))) for v_v_46 in rt.elements(rt.let_value(v_variants_43))))))) for v_a_44 in rt.elements(rt.let_value(v_variants_43))))
@@ -322,7 +322,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 329, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 360, 5, _vals))
     try:
         v_write_48 = 'modify_pending_order_items'
     except Exception as _e:
@@ -339,7 +339,7 @@ def verify(trace):
         v_words_55 = rt.let_value(v_refund_words_53) + rt.let_value(v_recap_words_54) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
         v_words_55 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:668:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:699:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_58, rt.let_value(v_outcome_49)) for v_t_58 in rt.elements(rt.sentences(v_m_56['content'])) if len(rt.amounts(v_t_58)) > 0 and any((rt.text_says(v_t_58, v_w_59) for v_w_59 in rt.elements(rt.let_value(v_words_55)))))) for v_m_56 in rt.elements(messages) if v_m_56['role'] == 'assistant' and any((v_c_57['position'] < v_m_56['position'] for v_c_57 in rt.elements(calls) if v_c_57['tool'] == rt.let_value(v_write_48) and v_c_57['ok']))))
@@ -354,8 +354,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:336)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 668, 5, _vals))
-    'retail/checks/tasks.chk:673:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:367)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 699, 5, _vals))
+    'retail/checks/tasks.chk:704:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_64, 2) != round(rt.let_value(v_outcome_49), 2) and (not any((round(v_v_65, 2) == round(v_n_64, 2) for v_v_65 in rt.elements(rt.let_value(v_values_52))))) for v_n_64 in rt.elements(rt.amounts(v_t_62)))) for v_t_62 in rt.elements(rt.sentences(v_m_60['content'])) if rt.text_says(v_t_62, rt.let_value(v_outcome_49)) and any((rt.text_says(v_t_62, v_w_63) for v_w_63 in rt.elements(rt.let_value(v_words_55)))))) for v_m_60 in rt.elements(messages) if v_m_60['role'] == 'assistant' and any((v_c_61['position'] < v_m_60['position'] for v_c_61 in rt.elements(calls) if v_c_61['tool'] == rt.let_value(v_write_48) and v_c_61['ok']))))
@@ -370,8 +370,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:336)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 673, 5, _vals))
-    'retail/checks/tasks.chk:679:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:367)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 704, 5, _vals))
+    'retail/checks/tasks.chk:710:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_74, 2) != round(rt.let_value(v_outcome_49), 2) and (not any((round(v_v_75, 2) == round(v_n_74, 2) for v_v_75 in rt.elements(rt.let_value(v_values_52))))) for v_n_74 in rt.elements(rt.amounts(v_t_68)))) for v_t_68 in rt.elements(rt.sentences(v_m_66['content'])) if (len(rt.amounts(v_t_68)) > 0 and (not any((rt.text_says(v_t_68, v_w_69) for v_w_69 in rt.elements(rt.let_value(v_words_55)))))) and (any((rt.text_says(v_t_68, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_money_verbs_71)))) or any((len(rt.amounts(v_u_72)) == 0 and any((rt.text_says(v_u_72, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_words_55)))) for v_u_72 in rt.elements(rt.sentences(v_m_66['content']))))))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant' and any((v_c_67['position'] < v_m_66['position'] for v_c_67 in rt.elements(calls) if v_c_67['tool'] == rt.let_value(v_write_48) and v_c_67['ok']))))
@@ -386,18 +386,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:336)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 679, 5, _vals))
-    'retail/checks/tasks.chk:341:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:367)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 710, 5, _vals))
+    'retail/checks/tasks.chk:372:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
         v_charges_76 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
         v_charges_76 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:342:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    'retail/checks/tasks.chk:373:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
         v_refunds_77 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
         v_refunds_77 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:343:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+    'retail/checks/tasks.chk:374:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
         _v = p_difference < 0 and any(((rt.text_says(v_m_78['content'], abs(p_difference)) and any((rt.text_says(v_m_78['content'], v_w_79) for v_w_79 in rt.elements(rt.let_value(v_charges_76))))) and (not any((rt.text_says(v_m_78['content'], v_w_80) for v_w_80 in rt.elements(rt.let_value(v_refunds_77))))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant'))
@@ -412,8 +412,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 343, 5, _vals))
-    'retail/checks/tasks.chk:346:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 374, 5, _vals))
+    'retail/checks/tasks.chk:377:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
         _v = p_difference > 0 and any(((rt.text_says(v_m_81['content'], p_difference) and any((rt.text_says(v_m_81['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_refunds_77))))) and (not any((rt.text_says(v_m_81['content'], v_w_83) for v_w_83 in rt.elements(rt.let_value(v_charges_76))))) for v_m_81 in rt.elements(messages) if v_m_81['role'] == 'assistant'))
@@ -428,5 +428,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 346, 5, _vals))
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 377, 5, _vals))
     return rt.finish('order_items_changed', _hard, 24, _soft, 0.0, _failures)

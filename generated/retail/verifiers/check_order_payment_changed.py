@@ -4,7 +4,7 @@ NAME = 'order_payment_changed'
 PARAMS = ('order_id', 'payment_method_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:269)."""
+    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:300)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -124,7 +124,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
-    'retail/checks/tasks.chk:274:5: require db == gold'
+    'retail/checks/tasks.chk:305:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 274, 5, _vals))
-    'retail/checks/tasks.chk:275:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 305, 5, _vals))
+    'retail/checks/tasks.chk:306:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 275, 5, _vals))
-    'retail/checks/tasks.chk:276:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 306, 5, _vals))
+    'retail/checks/tasks.chk:307:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -167,8 +167,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 276, 5, _vals))
-    'retail/checks/tasks.chk:277:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 307, 5, _vals))
+    'retail/checks/tasks.chk:308:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -182,8 +182,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 277, 5, _vals))
-    'retail/checks/tasks.chk:278:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
+    'retail/checks/tasks.chk:309:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
         _r = 1
@@ -197,8 +197,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 278, 5, _vals))
-    'retail/checks/tasks.chk:279:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 309, 5, _vals))
+    'retail/checks/tasks.chk:310:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 279, 5, _vals))
-    'retail/checks/tasks.chk:280:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 310, 5, _vals))
+    'retail/checks/tasks.chk:311:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -226,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 280, 5, _vals))
-    'retail/checks/tasks.chk:281:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
+    'retail/checks/tasks.chk:312:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -241,8 +241,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 281, 5, _vals))
-    'retail/checks/tasks.chk:282:5: require said total'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
+    'retail/checks/tasks.chk:313:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -255,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 282, 5, _vals))
-    'retail/checks/tasks.chk:283:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 313, 5, _vals))
+    'retail/checks/tasks.chk:314:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_i_28['price']) for v_i_28 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if round(v_i_28['price'], 2) != round(p_total, 2)))
@@ -271,8 +271,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 283, 5, _vals))
-    'retail/checks/tasks.chk:287:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 314, 5, _vals))
+    'retail/checks/tasks.chk:318:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
     _raised = False
     try:
         _v = any((any((round(v_n_30, 2) != round(p_total, 2) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
@@ -287,5 +287,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 287, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 318, 5, _vals))
     return rt.finish('order_payment_changed', _hard, 18, _soft, 0.0, _failures)

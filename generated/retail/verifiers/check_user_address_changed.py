@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:449)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:480)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -121,7 +121,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:453:5: require db == gold'
+    'retail/checks/tasks.chk:484:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -135,8 +135,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
-    'retail/checks/tasks.chk:454:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 484, 5, _vals))
+    'retail/checks/tasks.chk:485:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
-    'retail/checks/tasks.chk:455:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
+    'retail/checks/tasks.chk:486:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -164,8 +164,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 455, 5, _vals))
-    'retail/checks/tasks.chk:456:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 486, 5, _vals))
+    'retail/checks/tasks.chk:487:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_23 in rt.elements(calls) if v_c_23['writes'] and v_c_23['ok']))
         _r = 1
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
-    'retail/checks/tasks.chk:457:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 487, 5, _vals))
+    'retail/checks/tasks.chk:488:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
-    'retail/checks/tasks.chk:458:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 488, 5, _vals))
+    'retail/checks/tasks.chk:489:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
-    'retail/checks/tasks.chk:459:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 489, 5, _vals))
+    'retail/checks/tasks.chk:490:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -222,7 +222,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 490, 5, _vals))
     try:
         v_write_24 = 'modify_user_address'
     except Exception as _e:
@@ -231,12 +231,12 @@ def verify(trace):
         v_address_25 = p_new_address
     except Exception as _e:
         v_address_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:742:5: let zip_like = len(address.zip)'
+    'retail/checks/tasks.chk:773:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_26 = len(rt.let_value(v_address_25)['zip'])
     except Exception as _e:
         v_zip_like_26 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:743:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:774:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_29, v_w_30 + ' address') for v_w_30 in rt.elements(rt.words(v_t_29)) if rt.member(rt.text_of(v_w_30).lower(), rt.let_value(v_street_words_31)) or (rt.member(rt.text_of(v_w_30).lower(), rt.let_value(v_street_kinds_32)) and v_w_30 != rt.text_of(v_w_30).lower()))) or any((any(((v_b_34 != rt.text_of(v_b_34).lower() and v_b_34 != rt.text_of(v_b_34).upper() or any((rt.text_says(v_t_29, v_h_33 + ' ' + v_b_34 + ' ' + v_k_35) for v_k_35 in rt.elements(rt.let_value(v_street_kinds_32))))) or any((any((rt.text_says(v_t_29, v_h_33 + ' ' + v_b_34 + ' ' + v_x_36 + ' ' + v_k_37) for v_k_37 in rt.elements(rt.let_value(v_street_kinds_32)))) for v_x_36 in rt.elements(rt.words(v_t_29)) if rt.text_says(v_t_29, v_h_33 + ' ' + v_b_34 + ' ' + v_x_36))) for v_b_34 in rt.elements(rt.words(v_t_29)) if rt.text_says(v_t_29, v_h_33 + ' ' + v_b_34))) for v_h_33 in rt.elements(rt.words(v_t_29)) if ((len(v_h_33) < rt.let_value(v_zip_like_26) and rt.text_of(v_h_33).lower() == rt.text_of(v_h_33).upper()) and len(rt.numbers(v_h_33)) == 1) and rt.text_says(v_t_29, rt.float_of(v_h_33))))) and (not all((rt.text_says(v_m_27['content'], v_w_38) for v_w_38 in rt.elements(rt.words(rt.let_value(v_address_25)['address1'])) if not rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_kinds_32))))) or (any(((len(v_w_39) == rt.let_value(v_zip_like_26) and rt.text_of(v_w_39).lower() == rt.text_of(v_w_39).upper()) and len(rt.numbers(v_w_39)) == 1 for v_w_39 in rt.elements(rt.words(v_t_29)))) and (not rt.text_says(v_m_27['content'], rt.let_value(v_address_25)['zip'])))) or ((rt.member(rt.let_value(v_address_25)['state'], rt.words(v_t_29)) or any(((len(v_w_40) == rt.let_value(v_zip_like_26) and rt.text_of(v_w_40).lower() == rt.text_of(v_w_40).upper()) and len(rt.numbers(v_w_40)) == 1 for v_w_40 in rt.elements(rt.words(v_t_29))))) and (not rt.text_says(v_m_27['content'], rt.let_value(v_address_25)['city'])))) or (any(((rt.member(v_s_41['code'], rt.words(v_t_29)) and (rt.text_says(v_t_29, rt.let_value(v_address_25)['city'] + ' ' + v_s_41['code']) or any((rt.text_says(v_t_29, v_s_41['code'] + ' ' + v_z_43) for v_z_43 in rt.elements(rt.words(v_t_29)) if len(v_z_43) == rt.let_value(v_zip_like_26) and rt.text_of(v_z_43).lower() == rt.text_of(v_z_43).upper()))) or rt.text_says(v_t_29, rt.let_value(v_address_25)['city'] + ' ' + v_s_41['name'])) or any((rt.text_says(v_t_29, v_s_41['name'] + ' ' + v_z_44) for v_z_44 in rt.elements(rt.words(v_t_29)) if len(v_z_44) == rt.let_value(v_zip_like_26) and rt.text_of(v_z_44).lower() == rt.text_of(v_z_44).upper())) for v_s_41 in rt.elements(rt.let_value(v_us_states_42)) if v_s_41['code'] != rt.let_value(v_address_25)['state'] and rt.text_of(v_s_41['name']).lower() != rt.text_of(rt.let_value(v_address_25)['state']).lower())) and (not any((rt.member(v_s_45['code'], rt.words(v_m_27['content'])) or rt.text_says(v_m_27['content'], v_s_45['name']) for v_s_45 in rt.elements(rt.let_value(v_us_states_42)) if v_s_45['code'] == rt.let_value(v_address_25)['state'] or rt.text_of(v_s_45['name']).lower() == rt.text_of(rt.let_value(v_address_25)['state']).lower())))) for v_t_29 in rt.elements(rt.sentences(v_m_27['content'])))) for v_m_27 in rt.elements(messages) if v_m_27['role'] == 'assistant' and any((v_c_28['position'] < v_m_27['position'] for v_c_28 in rt.elements(calls) if v_c_28['tool'] == rt.let_value(v_write_24) and v_c_28['ok']))))
@@ -251,8 +251,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:460)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 743, 5, _vals))
-    'retail/checks/tasks.chk:461:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:491)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 774, 5, _vals))
+    'retail/checks/tasks.chk:492:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -265,5 +265,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 461, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 492, 5, _vals))
     return rt.finish('user_address_changed', _hard, 14, _soft, 1.0, _failures)
