@@ -22,13 +22,13 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_street_words_40 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
+        v_street_words_48 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
     except Exception as _e:
-        v_street_words_40 = rt.let_failed(_e)
+        v_street_words_48 = rt.let_failed(_e)
     try:
-        v_street_kinds_41 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
+        v_street_kinds_49 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
     except Exception as _e:
-        v_street_kinds_41 = rt.let_failed(_e)
+        v_street_kinds_49 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -43,7 +43,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -56,12 +56,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
+        _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((v_c_13['writes'] and (not v_c_13['ok'])) and rt.member('order_id', v_c_13['args'])) and rt.member(rt.text_of(v_c_13['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_13['args']['order_id'], 'orders')['user_id'] == v_a_14['result'] for v_a_14 in rt.elements(calls) if rt.member('auth', v_a_14['tags']) and v_a_14['ok'])) or not any((not any((v_m_16['position'] > v_c_13['position'] and v_m_16['position'] < v_d_15['position'] for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'user')) for v_d_15 in rt.elements(calls) if ((v_d_15['tool'] == v_c_13['tool'] and v_d_15['ok']) and v_d_15['position'] > v_c_13['position']) and v_d_15['args']['order_id'] != v_c_13['args']['order_id']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -70,17 +70,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
-    except Exception as _e:
-        v_identified_16 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
+        _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if v_c_20['writes'] if not all((any((v_m_22['position'] > v_d_21['position'] for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'user' and v_m_22['position'] < v_c_20['position'])) for v_d_21 in rt.elements(calls) if (v_d_21['writes'] and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -89,12 +84,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(rt.text_of(v_c_19['args']['user_id']), initial['users'])))
+        v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
+    except Exception as _e:
+        v_identified_24 = rt.let_failed(_e)
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(rt.text_of(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_26 for v_c_26 in rt.elements(calls) if rt.member('auth', v_c_26['tags']) and v_c_26['ok'] if not v_c_26['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -103,12 +103,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(rt.text_of(v_c_21['args']['order_id']), initial['orders'])))
+        _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(rt.text_of(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_28 for v_c_28 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_28['tags'])) and rt.member('user_id', v_c_28['args'])) and rt.member(rt.text_of(v_c_28['args']['user_id']), initial['users']) if not v_c_28['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -117,12 +117,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/rules.chk:67:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((any((v_d_24['args']['order_id'] == v_c_23['args']['order_id'] for v_d_24 in rt.elements(calls) if (v_d_24['tool'] == 'get_order_details' and v_d_24['ok']) and v_d_24['position'] < v_c_23['position'])) for v_c_23 in rt.elements(calls) if (v_c_23['writes'] and v_c_23['ok']) and rt.member('order_id', v_c_23['args'])))
+        _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_25 for v_c_25 in rt.elements(calls) if (v_c_25['writes'] and v_c_25['ok']) and rt.member('order_id', v_c_25['args']) if not any((v_d_26['args']['order_id'] == v_c_25['args']['order_id'] for v_d_26 in rt.elements(calls) if (v_d_26['tool'] == 'get_order_details' and v_d_26['ok']) and v_d_26['position'] < v_c_25['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_30 for v_c_30 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_30['tags'])) and rt.member('order_id', v_c_30['args'])) and rt.member(rt.text_of(v_c_30['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_30['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -131,7 +131,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+    'retail/checks/rules.chk:76:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    try:
+        _v = all((any((v_d_32['args']['order_id'] == v_c_31['args']['order_id'] for v_d_32 in rt.elements(calls) if (v_d_32['tool'] == 'get_order_details' and v_d_32['ok']) and v_d_32['position'] < v_c_31['position'])) for v_c_31 in rt.elements(calls) if (v_c_31['writes'] and v_c_31['ok']) and rt.member('order_id', v_c_31['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_33 for v_c_33 in rt.elements(calls) if (v_c_33['writes'] and v_c_33['ok']) and rt.member('order_id', v_c_33['args']) if not any((v_d_34['args']['order_id'] == v_c_33['args']['order_id'] for v_d_34 in rt.elements(calls) if (v_d_34['tool'] == 'get_order_details' and v_d_34['ok']) and v_d_34['position'] < v_c_33['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 76, 5, _vals))
     'retail/checks/tasks.chk:291:5: require db == gold'
     try:
         _l = db
@@ -207,7 +221,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 295, 5, _vals))
     'retail/checks/tasks.chk:296:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
-        _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
+        _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 2
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 2', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -264,13 +278,13 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 299, 5, _vals))
     try:
-        v_outcomes_28 = rt.numbers(p_new_address)
+        v_outcomes_36 = rt.numbers(p_new_address)
     except Exception as _e:
-        v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+        v_outcomes_36 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:663:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
+        _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((rt.member(round(v_n_38, 2), [round(v_r_41, 2) for v_r_41 in rt.elements(rt.numbers(v_c_40['result']))]) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = numbers(new_address))'
         _vals = {}
@@ -282,19 +296,19 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:301)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:301)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 663, 5, _vals))
     try:
-        v_write_34 = 'modify_pending_order_address'
+        v_write_42 = 'modify_pending_order_address'
     except Exception as _e:
-        v_write_34 = rt.let_failed(_e)
+        v_write_42 = rt.let_failed(_e)
     try:
-        v_address_35 = p_new_address
+        v_address_43 = p_new_address
     except Exception as _e:
-        v_address_35 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:683:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+        v_address_43 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:730:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
-        _v = any((any(((any((not rt.text_says(v_t_38, v_w_39 + ' address') for v_w_39 in rt.elements(rt.words(v_t_38)) if rt.member(rt.text_of(v_w_39).lower(), rt.let_value(v_street_words_40)) or (rt.member(rt.text_of(v_w_39).lower(), rt.let_value(v_street_kinds_41)) and v_w_39 != rt.text_of(v_w_39).lower()))) and (not all((rt.text_says(v_m_36['content'], v_w_42) for v_w_42 in rt.elements(rt.words(rt.let_value(v_address_35)['address1'])) if not rt.member(rt.text_of(v_w_42).lower(), rt.let_value(v_street_kinds_41))))) or (any(((len(v_w_43) == len(rt.let_value(v_address_35)['zip']) and rt.text_of(v_w_43).lower() == rt.text_of(v_w_43).upper()) and len(rt.numbers(v_w_43)) == 1 for v_w_43 in rt.elements(rt.words(v_t_38)))) and (not rt.text_says(v_m_36['content'], rt.let_value(v_address_35)['zip'])))) or ((rt.member(rt.let_value(v_address_35)['state'], rt.words(v_t_38)) or any(((len(v_w_44) == len(rt.let_value(v_address_35)['zip']) and rt.text_of(v_w_44).lower() == rt.text_of(v_w_44).upper()) and len(rt.numbers(v_w_44)) == 1 for v_w_44 in rt.elements(rt.words(v_t_38))))) and (not rt.text_says(v_m_36['content'], rt.let_value(v_address_35)['city']))) for v_t_38 in rt.elements(rt.sentences(v_m_36['content'])))) for v_m_36 in rt.elements(messages) if v_m_36['role'] == 'assistant' and any((v_c_37['position'] < v_m_36['position'] for v_c_37 in rt.elements(calls) if v_c_37['tool'] == rt.let_value(v_write_34) and v_c_37['ok']))))
+        _v = any((any(((any((not rt.text_says(v_t_46, v_w_47 + ' address') for v_w_47 in rt.elements(rt.words(v_t_46)) if rt.member(rt.text_of(v_w_47).lower(), rt.let_value(v_street_words_48)) or (rt.member(rt.text_of(v_w_47).lower(), rt.let_value(v_street_kinds_49)) and v_w_47 != rt.text_of(v_w_47).lower()))) and (not all((rt.text_says(v_m_44['content'], v_w_50) for v_w_50 in rt.elements(rt.words(rt.let_value(v_address_43)['address1'])) if not rt.member(rt.text_of(v_w_50).lower(), rt.let_value(v_street_kinds_49))))) or (any(((len(v_w_51) == len(rt.let_value(v_address_43)['zip']) and rt.text_of(v_w_51).lower() == rt.text_of(v_w_51).upper()) and len(rt.numbers(v_w_51)) == 1 for v_w_51 in rt.elements(rt.words(v_t_46)))) and (not rt.text_says(v_m_44['content'], rt.let_value(v_address_43)['zip'])))) or ((rt.member(rt.let_value(v_address_43)['state'], rt.words(v_t_46)) or any(((len(v_w_52) == len(rt.let_value(v_address_43)['zip']) and rt.text_of(v_w_52).lower() == rt.text_of(v_w_52).upper()) and len(rt.numbers(v_w_52)) == 1 for v_w_52 in rt.elements(rt.words(v_t_46))))) and (not rt.text_says(v_m_44['content'], rt.let_value(v_address_43)['city']))) for v_t_46 in rt.elements(rt.sentences(v_m_44['content'])))) for v_m_44 in rt.elements(messages) if v_m_44['role'] == 'assistant' and any((v_c_45['position'] < v_m_44['position'] for v_c_45 in rt.elements(calls) if v_c_45['tool'] == rt.let_value(v_write_42) and v_c_45['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (((any(w in words(t) where (lower(w) in street_words or (lower(w) in street_kinds and w != lower(w))): not (says(t, w + " address"))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): ((len(w) == len(address.zip) and lower(w) == upper(w)) and len(numbers(w)) == 1)) and not (says(m.content, address.zip)))) or ((address.state in words(t) or any(w in words(t): ((len(w) == len(address.zip) and lower(w) == upper(w)) and len(numbers(w)) == 1))) and not (says(m.content, address.city))))))', True) + ' (where write = "modify_pending_order_address", address = new_address)'
         _vals = {}
@@ -306,7 +320,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:302)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 683, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:302)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 730, 5, _vals))
     'retail/checks/tasks.chk:303:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
@@ -321,4 +335,4 @@ def verify(trace):
         _soft += 1.0
     else:
         _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 303, 5, _vals))
-    return rt.finish('order_address_and_payment_changed', _hard, 18, _soft, 1.0, _failures)
+    return rt.finish('order_address_and_payment_changed', _hard, 19, _soft, 1.0, _failures)

@@ -25,13 +25,13 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_50 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_58 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_50 = rt.let_failed(_e)
+        v_refund_words_58 = rt.let_failed(_e)
     try:
-        v_recap_words_51 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_59 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_51 = rt.let_failed(_e)
+        v_recap_words_59 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -46,7 +46,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -59,12 +59,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
+        _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((v_c_13['writes'] and (not v_c_13['ok'])) and rt.member('order_id', v_c_13['args'])) and rt.member(rt.text_of(v_c_13['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_13['args']['order_id'], 'orders')['user_id'] == v_a_14['result'] for v_a_14 in rt.elements(calls) if rt.member('auth', v_a_14['tags']) and v_a_14['ok'])) or not any((not any((v_m_16['position'] > v_c_13['position'] and v_m_16['position'] < v_d_15['position'] for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'user')) for v_d_15 in rt.elements(calls) if ((v_d_15['tool'] == v_c_13['tool'] and v_d_15['ok']) and v_d_15['position'] > v_c_13['position']) and v_d_15['args']['order_id'] != v_c_13['args']['order_id']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -73,17 +73,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
-    except Exception as _e:
-        v_identified_16 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
+        _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if v_c_20['writes'] if not all((any((v_m_22['position'] > v_d_21['position'] for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'user' and v_m_22['position'] < v_c_20['position'])) for v_d_21 in rt.elements(calls) if (v_d_21['writes'] and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -92,12 +87,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(rt.text_of(v_c_19['args']['user_id']), initial['users'])))
+        v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
+    except Exception as _e:
+        v_identified_24 = rt.let_failed(_e)
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(rt.text_of(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_26 for v_c_26 in rt.elements(calls) if rt.member('auth', v_c_26['tags']) and v_c_26['ok'] if not v_c_26['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -106,12 +106,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(rt.text_of(v_c_21['args']['order_id']), initial['orders'])))
+        _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(rt.text_of(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_28 for v_c_28 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_28['tags'])) and rt.member('user_id', v_c_28['args'])) and rt.member(rt.text_of(v_c_28['args']['user_id']), initial['users']) if not v_c_28['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -120,12 +120,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/rules.chk:67:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((any((v_d_24['args']['order_id'] == v_c_23['args']['order_id'] for v_d_24 in rt.elements(calls) if (v_d_24['tool'] == 'get_order_details' and v_d_24['ok']) and v_d_24['position'] < v_c_23['position'])) for v_c_23 in rt.elements(calls) if (v_c_23['writes'] and v_c_23['ok']) and rt.member('order_id', v_c_23['args'])))
+        _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_25 for v_c_25 in rt.elements(calls) if (v_c_25['writes'] and v_c_25['ok']) and rt.member('order_id', v_c_25['args']) if not any((v_d_26['args']['order_id'] == v_c_25['args']['order_id'] for v_d_26 in rt.elements(calls) if (v_d_26['tool'] == 'get_order_details' and v_d_26['ok']) and v_d_26['position'] < v_c_25['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_30 for v_c_30 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_30['tags'])) and rt.member('order_id', v_c_30['args'])) and rt.member(rt.text_of(v_c_30['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_30['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -134,7 +134,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+    'retail/checks/rules.chk:76:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    try:
+        _v = all((any((v_d_32['args']['order_id'] == v_c_31['args']['order_id'] for v_d_32 in rt.elements(calls) if (v_d_32['tool'] == 'get_order_details' and v_d_32['ok']) and v_d_32['position'] < v_c_31['position'])) for v_c_31 in rt.elements(calls) if (v_c_31['writes'] and v_c_31['ok']) and rt.member('order_id', v_c_31['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_33 for v_c_33 in rt.elements(calls) if (v_c_33['writes'] and v_c_33['ok']) and rt.member('order_id', v_c_33['args']) if not any((v_d_34['args']['order_id'] == v_c_33['args']['order_id'] for v_d_34 in rt.elements(calls) if (v_d_34['tool'] == 'get_order_details' and v_d_34['ok']) and v_d_34['position'] < v_c_33['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 76, 5, _vals))
     'retail/checks/tasks.chk:160:5: require db == gold'
     try:
         _l = db
@@ -194,7 +208,7 @@ def verify(trace):
         _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 163, 5, _vals))
     'retail/checks/tasks.chk:164:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
+        _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -251,13 +265,13 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 167, 5, _vals))
     try:
-        v_outcomes_28 = [p_total]
+        v_outcomes_36 = [p_total]
     except Exception as _e:
-        v_outcomes_28 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+        v_outcomes_36 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:663:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_31, 2) == round(v_n_30, 2) for v_v_31 in rt.elements(rt.let_value(v_outcomes_28)))) and (not any((rt.member(round(v_n_30, 2), [round(v_r_33, 2) for v_r_33 in rt.elements(rt.numbers(v_c_32['result']))]) for v_c_32 in rt.elements(calls) if (v_c_32['ok'] and v_c_32['tool'] != 'calculate') and v_c_32['position'] < v_m_29['position']))) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
+        _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((rt.member(round(v_n_38, 2), [round(v_r_41, 2) for v_r_41 in rt.elements(rt.numbers(v_c_40['result']))]) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = [total])'
         _vals = {}
@@ -269,27 +283,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:171)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:171)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 663, 5, _vals))
     try:
-        v_write_34 = 'cancel_pending_order'
+        v_write_42 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_34 = rt.let_failed(_e)
+        v_write_42 = rt.let_failed(_e)
     try:
-        v_values_36 = [v_i_35['price'] for v_i_35 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_44 = [v_i_43['price'] for v_i_43 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_36 = rt.let_failed(_e)
+        v_values_44 = rt.let_failed(_e)
     try:
-        v_outcomes_37 = [p_total]
+        v_outcomes_45 = [p_total]
     except Exception as _e:
-        v_outcomes_37 = rt.let_failed(_e)
+        v_outcomes_45 = rt.let_failed(_e)
     try:
-        v_recaps_38 = []
+        v_recaps_46 = []
     except Exception as _e:
-        v_recaps_38 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:629:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+        v_recaps_46 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:676:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_41, v_v_42) for v_v_42 in rt.elements(rt.let_value(v_values_36)) if not any((round(v_o_43, 2) == round(v_v_42, 2) for v_o_43 in rt.elements(rt.let_value(v_outcomes_37)))))) and (not (any((rt.text_says(v_t_41, v_o_44) for v_o_44 in rt.elements(rt.let_value(v_outcomes_37)))) and any((rt.text_says(v_t_41, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_recaps_38)))))) for v_t_41 in rt.elements(rt.sentences(v_m_39['content'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant' and any((v_c_40['position'] < v_m_39['position'] for v_c_40 in rt.elements(calls) if v_c_40['tool'] == rt.let_value(v_write_34) and v_c_40['ok']))))
+        _v = any((any((any((rt.text_says(v_t_49, v_v_50) for v_v_50 in rt.elements(rt.let_value(v_values_44)) if not any((round(v_o_51, 2) == round(v_v_50, 2) for v_o_51 in rt.elements(rt.let_value(v_outcomes_45)))))) and (not (any((rt.text_says(v_t_49, v_o_52) for v_o_52 in rt.elements(rt.let_value(v_outcomes_45)))) and any((rt.text_says(v_t_49, v_w_53) for v_w_53 in rt.elements(rt.let_value(v_recaps_46)))))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and any((v_c_48['position'] < v_m_47['position'] for v_c_48 in rt.elements(calls) if v_c_48['tool'] == rt.let_value(v_write_42) and v_c_48['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = [])'
         _vals = {}
@@ -301,27 +315,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:172)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 629, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:172)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 676, 5, _vals))
     try:
-        v_write_46 = 'cancel_pending_order'
+        v_write_54 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_46 = rt.let_failed(_e)
+        v_write_54 = rt.let_failed(_e)
     try:
-        v_outcome_47 = p_total
+        v_outcome_55 = p_total
     except Exception as _e:
-        v_outcome_47 = rt.let_failed(_e)
+        v_outcome_55 = rt.let_failed(_e)
     try:
-        v_values_49 = [v_i_48['price'] for v_i_48 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_57 = [v_i_56['price'] for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_49 = rt.let_failed(_e)
+        v_values_57 = rt.let_failed(_e)
     try:
-        v_words_52 = rt.let_value(v_refund_words_50) + rt.let_value(v_recap_words_51)
+        v_words_60 = rt.let_value(v_refund_words_58) + rt.let_value(v_recap_words_59)
     except Exception as _e:
-        v_words_52 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_60 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:692:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_55, rt.let_value(v_outcome_47)) for v_t_55 in rt.elements(rt.sentences(v_m_53['content'])) if len(rt.amounts(v_t_55)) > 0 and any((rt.text_says(v_t_55, v_w_56) for v_w_56 in rt.elements(rt.let_value(v_words_52)))))) for v_m_53 in rt.elements(messages) if v_m_53['role'] == 'assistant' and any((v_c_54['position'] < v_m_53['position'] for v_c_54 in rt.elements(calls) if v_c_54['tool'] == rt.let_value(v_write_46) and v_c_54['ok']))))
+        _v = any((any((not rt.text_says(v_t_63, rt.let_value(v_outcome_55)) for v_t_63 in rt.elements(rt.sentences(v_m_61['content'])) if len(rt.amounts(v_t_63)) > 0 and any((rt.text_says(v_t_63, v_w_64) for v_w_64 in rt.elements(rt.let_value(v_words_60)))))) for v_m_61 in rt.elements(messages) if v_m_61['role'] == 'assistant' and any((v_c_62['position'] < v_m_61['position'] for v_c_62 in rt.elements(calls) if v_c_62['tool'] == rt.let_value(v_write_54) and v_c_62['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words)'
         _vals = {}
@@ -333,11 +347,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 692, 5, _vals))
+    'retail/checks/tasks.chk:697:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_61, 2) != round(rt.let_value(v_outcome_47), 2) and (not any((round(v_v_62, 2) == round(v_n_61, 2) for v_v_62 in rt.elements(rt.let_value(v_values_49))))) for v_n_61 in rt.elements(rt.amounts(v_t_59)))) for v_t_59 in rt.elements(rt.sentences(v_m_57['content'])) if rt.text_says(v_t_59, rt.let_value(v_outcome_47)) and any((rt.text_says(v_t_59, v_w_60) for v_w_60 in rt.elements(rt.let_value(v_words_52)))))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant' and any((v_c_58['position'] < v_m_57['position'] for v_c_58 in rt.elements(calls) if v_c_58['tool'] == rt.let_value(v_write_46) and v_c_58['ok']))))
+        _v = any((any((any((round(v_n_69, 2) != round(rt.let_value(v_outcome_55), 2) and (not any((round(v_v_70, 2) == round(v_n_69, 2) for v_v_70 in rt.elements(rt.let_value(v_values_57))))) for v_n_69 in rt.elements(rt.amounts(v_t_67)))) for v_t_67 in rt.elements(rt.sentences(v_m_65['content'])) if rt.text_says(v_t_67, rt.let_value(v_outcome_55)) and any((rt.text_says(v_t_67, v_w_68) for v_w_68 in rt.elements(rt.let_value(v_words_60)))))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant' and any((v_c_66['position'] < v_m_65['position'] for v_c_66 in rt.elements(calls) if v_c_66['tool'] == rt.let_value(v_write_54) and v_c_66['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
         _vals = {}
@@ -349,11 +363,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:173)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 697, 5, _vals))
     'retail/checks/tasks.chk:177:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_63['content'], p_total) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_71['content'], p_total) and any((rt.text_says(v_m_71['content'], v_w_72) for v_w_72 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_71['content'], v_w_73) for v_w_73 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_71 in rt.elements(messages) if v_m_71['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -366,4 +380,4 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 177, 5, _vals))
-    return rt.finish('order_cancelled_name_zip', _hard, 20, _soft, 0.0, _failures)
+    return rt.finish('order_cancelled_name_zip', _hard, 21, _soft, 0.0, _failures)

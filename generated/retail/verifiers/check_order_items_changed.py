@@ -24,13 +24,13 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_48 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_56 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_48 = rt.let_failed(_e)
+        v_refund_words_56 = rt.let_failed(_e)
     try:
-        v_recap_words_49 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_57 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_49 = rt.let_failed(_e)
+        v_recap_words_57 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -45,7 +45,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -58,12 +58,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
+        _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((v_c_13['writes'] and (not v_c_13['ok'])) and rt.member('order_id', v_c_13['args'])) and rt.member(rt.text_of(v_c_13['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_13['args']['order_id'], 'orders')['user_id'] == v_a_14['result'] for v_a_14 in rt.elements(calls) if rt.member('auth', v_a_14['tags']) and v_a_14['ok'])) or not any((not any((v_m_16['position'] > v_c_13['position'] and v_m_16['position'] < v_d_15['position'] for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'user')) for v_d_15 in rt.elements(calls) if ((v_d_15['tool'] == v_c_13['tool'] and v_d_15['ok']) and v_d_15['position'] > v_c_13['position']) and v_d_15['args']['order_id'] != v_c_13['args']['order_id']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -72,17 +72,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
-    except Exception as _e:
-        v_identified_16 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
+        _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if v_c_20['writes'] if not all((any((v_m_22['position'] > v_d_21['position'] for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'user' and v_m_22['position'] < v_c_20['position'])) for v_d_21 in rt.elements(calls) if (v_d_21['writes'] and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -91,12 +86,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(rt.text_of(v_c_19['args']['user_id']), initial['users'])))
+        v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
+    except Exception as _e:
+        v_identified_24 = rt.let_failed(_e)
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(rt.text_of(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_26 for v_c_26 in rt.elements(calls) if rt.member('auth', v_c_26['tags']) and v_c_26['ok'] if not v_c_26['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -105,12 +105,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(rt.text_of(v_c_21['args']['order_id']), initial['orders'])))
+        _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(rt.text_of(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_28 for v_c_28 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_28['tags'])) and rt.member('user_id', v_c_28['args'])) and rt.member(rt.text_of(v_c_28['args']['user_id']), initial['users']) if not v_c_28['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -119,12 +119,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/rules.chk:67:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((any((v_d_24['args']['order_id'] == v_c_23['args']['order_id'] for v_d_24 in rt.elements(calls) if (v_d_24['tool'] == 'get_order_details' and v_d_24['ok']) and v_d_24['position'] < v_c_23['position'])) for v_c_23 in rt.elements(calls) if (v_c_23['writes'] and v_c_23['ok']) and rt.member('order_id', v_c_23['args'])))
+        _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_25 for v_c_25 in rt.elements(calls) if (v_c_25['writes'] and v_c_25['ok']) and rt.member('order_id', v_c_25['args']) if not any((v_d_26['args']['order_id'] == v_c_25['args']['order_id'] for v_d_26 in rt.elements(calls) if (v_d_26['tool'] == 'get_order_details' and v_d_26['ok']) and v_d_26['position'] < v_c_25['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_30 for v_c_30 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_30['tags'])) and rt.member('order_id', v_c_30['args'])) and rt.member(rt.text_of(v_c_30['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_30['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -133,7 +133,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+    'retail/checks/rules.chk:76:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    try:
+        _v = all((any((v_d_32['args']['order_id'] == v_c_31['args']['order_id'] for v_d_32 in rt.elements(calls) if (v_d_32['tool'] == 'get_order_details' and v_d_32['ok']) and v_d_32['position'] < v_c_31['position'])) for v_c_31 in rt.elements(calls) if (v_c_31['writes'] and v_c_31['ok']) and rt.member('order_id', v_c_31['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_33 for v_c_33 in rt.elements(calls) if (v_c_33['writes'] and v_c_33['ok']) and rt.member('order_id', v_c_33['args']) if not any((v_d_34['args']['order_id'] == v_c_33['args']['order_id'] for v_d_34 in rt.elements(calls) if (v_d_34['tool'] == 'get_order_details' and v_d_34['ok']) and v_d_34['position'] < v_c_33['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 76, 5, _vals))
     'retail/checks/tasks.chk:310:5: require db == gold'
     try:
         _l = db
@@ -165,9 +179,9 @@ def verify(trace):
         _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
     'retail/checks/tasks.chk:312:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
-        _v = any((v_i_27['item_id'] == p_new_item_id for v_i_27 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
+        _v = any((v_i_35['item_id'] == p_new_item_id for v_i_35 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(i in db.orders[order_id].items: i.item_id == new_item_id)', 'i.item_id == new_item_id', '==', 'db.orders[order_id].items', ((v_i_28, v_i_28['item_id'], p_new_item_id) for v_i_28 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
+        _why = None if _ok else rt.any_reason('any(i in db.orders[order_id].items: i.item_id == new_item_id)', 'i.item_id == new_item_id', '==', 'db.orders[order_id].items', ((v_i_36, v_i_36['item_id'], p_new_item_id) for v_i_36 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -179,7 +193,7 @@ def verify(trace):
         _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
     'retail/checks/tasks.chk:313:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
-        _v = any((v_i_29['item_id'] == p_item_id for v_i_29 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
+        _v = any((v_i_37['item_id'] == p_item_id for v_i_37 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(i in db.orders[order_id].items: i.item_id == item_id)', True)
         _vals = {}
@@ -208,7 +222,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 314, 5, _vals))
     'retail/checks/tasks.chk:315:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_30 in rt.elements(calls) if v_c_30['writes'] and v_c_30['ok']))
+        _l = sum((1 for v_c_38 in rt.elements(calls) if v_c_38['writes'] and v_c_38['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -279,13 +293,13 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 319, 5, _vals))
     try:
-        v_outcomes_31 = [abs(p_difference)]
+        v_outcomes_39 = [abs(p_difference)]
     except Exception as _e:
-        v_outcomes_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:616:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+        v_outcomes_39 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:663:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_34, 2) == round(v_n_33, 2) for v_v_34 in rt.elements(rt.let_value(v_outcomes_31)))) and (not any((rt.member(round(v_n_33, 2), [round(v_r_36, 2) for v_r_36 in rt.elements(rt.numbers(v_c_35['result']))]) for v_c_35 in rt.elements(calls) if (v_c_35['ok'] and v_c_35['tool'] != 'calculate') and v_c_35['position'] < v_m_32['position']))) for v_n_33 in rt.elements(rt.amounts(v_m_32['content'])))) for v_m_32 in rt.elements(messages) if v_m_32['role'] == 'assistant'))
+        _v = any((any((not any((round(v_v_42, 2) == round(v_n_41, 2) for v_v_42 in rt.elements(rt.let_value(v_outcomes_39)))) and (not any((rt.member(round(v_n_41, 2), [round(v_r_44, 2) for v_r_44 in rt.elements(rt.numbers(v_c_43['result']))]) for v_c_43 in rt.elements(calls) if (v_c_43['ok'] and v_c_43['tool'] != 'calculate') and v_c_43['position'] < v_m_40['position']))) for v_n_41 in rt.elements(rt.amounts(v_m_40['content'])))) for v_m_40 in rt.elements(messages) if v_m_40['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): round(n, 2) in [round(r, 2) for r in numbers(c.result)]))))', True) + ' (where outcomes = [abs(difference)])'
         _vals = {}
@@ -297,16 +311,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:320)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: round(n, 2) in [round(r, 2) for r in numbers(c.result)]))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:320)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 663, 5, _vals))
     'retail/checks/tasks.chk:323:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
-        v_variants_38 = rt.row(db['products'], rt.found(rt.first((v_i_37 for v_i_37 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_37['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+        v_variants_46 = rt.row(db['products'], rt.found(rt.first((v_i_45 for v_i_45 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_45['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
-        v_variants_38 = rt.let_failed(_e)
+        v_variants_46 = rt.let_failed(_e)
     'retail/checks/tasks.chk:324:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
-        _v = any((any((rt.said(trace, 'assistant', round(v_a_39['price'] - v_b_40['price'], 2)) for v_b_40 in rt.elements(rt.let_value(v_variants_38)) if (v_a_39['price'] > v_b_40['price'] and round(v_a_39['price'] - v_b_40['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_42, round(v_a_39['price'] - v_b_40['price'], 2)) for v_o_42 in rt.elements(v_v_41['options']))) for v_v_41 in rt.elements(rt.let_value(v_variants_38))))))) for v_a_39 in rt.elements(rt.let_value(v_variants_38))))
+        _v = any((any((rt.said(trace, 'assistant', round(v_a_47['price'] - v_b_48['price'], 2)) for v_b_48 in rt.elements(rt.let_value(v_variants_46)) if (v_a_47['price'] > v_b_48['price'] and round(v_a_47['price'] - v_b_48['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_50, round(v_a_47['price'] - v_b_48['price'], 2)) for v_o_50 in rt.elements(v_v_49['options']))) for v_v_49 in rt.elements(rt.let_value(v_variants_46))))))) for v_a_47 in rt.elements(rt.let_value(v_variants_46))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): said round(a.price - b.price, 2)))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -320,25 +334,25 @@ def verify(trace):
     else:
         _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 324, 5, _vals))
     try:
-        v_write_43 = 'modify_pending_order_items'
+        v_write_51 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_43 = rt.let_failed(_e)
+        v_write_51 = rt.let_failed(_e)
     try:
-        v_outcome_44 = abs(p_difference)
+        v_outcome_52 = abs(p_difference)
     except Exception as _e:
-        v_outcome_44 = rt.let_failed(_e)
+        v_outcome_52 = rt.let_failed(_e)
     try:
-        v_values_47 = [v_i_45['price'] for v_i_45 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_46['price'] for v_i_46 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_38), p_new_item_id)['price']]
+        v_values_55 = [v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_54['price'] for v_i_54 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_46), p_new_item_id)['price']]
     except Exception as _e:
-        v_values_47 = rt.let_failed(_e)
+        v_values_55 = rt.let_failed(_e)
     try:
-        v_words_50 = rt.let_value(v_refund_words_48) + rt.let_value(v_recap_words_49) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_58 = rt.let_value(v_refund_words_56) + rt.let_value(v_recap_words_57) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_50 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:645:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_58 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:692:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_53, rt.let_value(v_outcome_44)) for v_t_53 in rt.elements(rt.sentences(v_m_51['content'])) if len(rt.amounts(v_t_53)) > 0 and any((rt.text_says(v_t_53, v_w_54) for v_w_54 in rt.elements(rt.let_value(v_words_50)))))) for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_43) and v_c_52['ok']))))
+        _v = any((any((not rt.text_says(v_t_61, rt.let_value(v_outcome_52)) for v_t_61 in rt.elements(rt.sentences(v_m_59['content'])) if len(rt.amounts(v_t_61)) > 0 and any((rt.text_says(v_t_61, v_w_62) for v_w_62 in rt.elements(rt.let_value(v_words_58)))))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant' and any((v_c_60['position'] < v_m_59['position'] for v_c_60 in rt.elements(calls) if v_c_60['tool'] == rt.let_value(v_write_51) and v_c_60['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -350,11 +364,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 645, 5, _vals))
-    'retail/checks/tasks.chk:650:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 692, 5, _vals))
+    'retail/checks/tasks.chk:697:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_59, 2) != round(rt.let_value(v_outcome_44), 2) and (not any((round(v_v_60, 2) == round(v_n_59, 2) for v_v_60 in rt.elements(rt.let_value(v_values_47))))) for v_n_59 in rt.elements(rt.amounts(v_t_57)))) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])) if rt.text_says(v_t_57, rt.let_value(v_outcome_44)) and any((rt.text_says(v_t_57, v_w_58) for v_w_58 in rt.elements(rt.let_value(v_words_50)))))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_43) and v_c_56['ok']))))
+        _v = any((any((any((round(v_n_67, 2) != round(rt.let_value(v_outcome_52), 2) and (not any((round(v_v_68, 2) == round(v_n_67, 2) for v_v_68 in rt.elements(rt.let_value(v_values_55))))) for v_n_67 in rt.elements(rt.amounts(v_t_65)))) for v_t_65 in rt.elements(rt.sentences(v_m_63['content'])) if rt.text_says(v_t_65, rt.let_value(v_outcome_52)) and any((rt.text_says(v_t_65, v_w_66) for v_w_66 in rt.elements(rt.let_value(v_words_58)))))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant' and any((v_c_64['position'] < v_m_63['position'] for v_c_64 in rt.elements(calls) if v_c_64['tool'] == rt.let_value(v_write_51) and v_c_64['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -366,23 +380,38 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:336:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:331)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 697, 5, _vals))
+    'retail/checks/tasks.chk:340:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_61 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_69 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_61 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:337:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_69 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:341:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_62 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_70 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_62 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:338:5: forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_refunds_70 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:342:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    try:
+        v_charged_71 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+    except Exception as _e:
+        v_charged_71 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:343:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    try:
+        v_refunded_72 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+    except Exception as _e:
+        v_refunded_72 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:344:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    try:
+        v_negations_73 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_negations_73 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:345:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference"): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_63['content'], abs(p_difference)) and any((rt.text_says(v_m_63['content'], v_w_64) for v_w_64 in rt.elements(rt.let_value(v_charges_61))))) and (not any((rt.text_says(v_m_63['content'], v_w_65) for v_w_65 in rt.elements(rt.let_value(v_refunds_62))))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_74['content'], abs(p_difference)) and any((rt.text_says(v_m_74['content'], v_w_75) for v_w_75 in rt.elements(rt.let_value(v_charges_69))))) and (not any((rt.text_says(v_m_74['content'], v_w_76) for v_w_76 in rt.elements(rt.let_value(v_refunds_70))))) or any((any((rt.text_says(v_t_77, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_charged_71)))) and (not any((rt.text_says(v_t_77, v_w_79) for v_w_79 in rt.elements(rt.let_value(v_refunded_72) + rt.let_value(v_negations_73))))) for v_t_77 in rt.elements(rt.sentences(v_m_74['content'])) if rt.text_says(v_t_77, abs(p_difference)) or rt.text_says(v_t_77, 'difference'))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": ((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
+        _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where (says(t, abs(difference)) or says(t, "difference")): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -392,13 +421,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 338, 5, _vals))
-    'retail/checks/tasks.chk:341:5: forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference"): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 345, 5, _vals))
+    'retail/checks/tasks.chk:350:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any(((rt.text_says(v_m_66['content'], p_difference) and any((rt.text_says(v_m_66['content'], v_w_67) for v_w_67 in rt.elements(rt.let_value(v_refunds_62))))) and (not any((rt.text_says(v_m_66['content'], v_w_68) for v_w_68 in rt.elements(rt.let_value(v_charges_61))))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant'))
+        _v = p_difference > 0 and any(((rt.text_says(v_m_80['content'], p_difference) and any((rt.text_says(v_m_80['content'], v_w_81) for v_w_81 in rt.elements(rt.let_value(v_refunds_70))))) and (not any((rt.text_says(v_m_80['content'], v_w_82) for v_w_82 in rt.elements(rt.let_value(v_charges_69))))) or any((any((rt.text_says(v_t_83, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_refunded_72)))) and (not any((rt.text_says(v_t_83, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_charged_71) + rt.let_value(v_negations_73))))) for v_t_83 in rt.elements(rt.sentences(v_m_80['content'])) if rt.text_says(v_t_83, p_difference) or rt.text_says(v_t_83, 'difference'))) for v_m_80 in rt.elements(messages) if v_m_80['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w)))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])'
+        _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": (((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -408,5 +437,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 341, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 23, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 350, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 24, _soft, 0.0, _failures)

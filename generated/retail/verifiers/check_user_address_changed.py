@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:444)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:466)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -21,13 +21,13 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_street_words_30 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
+        v_street_words_38 = ['street', 'road', 'drive', 'avenue', 'ave', 'lane', 'boulevard', 'blvd']
     except Exception as _e:
-        v_street_words_30 = rt.let_failed(_e)
+        v_street_words_38 = rt.let_failed(_e)
     try:
-        v_street_kinds_31 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
+        v_street_kinds_39 = ['street', 'st', 'road', 'rd', 'drive', 'dr', 'avenue', 'ave', 'lane', 'ln', 'row', 'close', 'gate', 'way', 'boulevard', 'blvd', 'court', 'ct', 'place', 'pl']
     except Exception as _e:
-        v_street_kinds_31 = rt.let_failed(_e)
+        v_street_kinds_39 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -42,7 +42,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -55,12 +55,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
+        _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((v_c_13['writes'] and (not v_c_13['ok'])) and rt.member('order_id', v_c_13['args'])) and rt.member(rt.text_of(v_c_13['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_13['args']['order_id'], 'orders')['user_id'] == v_a_14['result'] for v_a_14 in rt.elements(calls) if rt.member('auth', v_a_14['tags']) and v_a_14['ok'])) or not any((not any((v_m_16['position'] > v_c_13['position'] and v_m_16['position'] < v_d_15['position'] for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'user')) for v_d_15 in rt.elements(calls) if ((v_d_15['tool'] == v_c_13['tool'] and v_d_15['ok']) and v_d_15['position'] > v_c_13['position']) and v_d_15['args']['order_id'] != v_c_13['args']['order_id']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -69,17 +69,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
-    except Exception as _e:
-        v_identified_16 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
+        _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if v_c_20['writes'] if not all((any((v_m_22['position'] > v_d_21['position'] for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'user' and v_m_22['position'] < v_c_20['position'])) for v_d_21 in rt.elements(calls) if (v_d_21['writes'] and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -88,12 +83,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(rt.text_of(v_c_19['args']['user_id']), initial['users'])))
+        v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
+    except Exception as _e:
+        v_identified_24 = rt.let_failed(_e)
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(rt.text_of(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_26 for v_c_26 in rt.elements(calls) if rt.member('auth', v_c_26['tags']) and v_c_26['ok'] if not v_c_26['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -102,12 +102,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(rt.text_of(v_c_21['args']['order_id']), initial['orders'])))
+        _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(rt.text_of(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_28 for v_c_28 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_28['tags'])) and rt.member('user_id', v_c_28['args'])) and rt.member(rt.text_of(v_c_28['args']['user_id']), initial['users']) if not v_c_28['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -116,8 +116,22 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/tasks.chk:448:5: require db == gold'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+    try:
+        _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_30 for v_c_30 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_30['tags'])) and rt.member('order_id', v_c_30['args'])) and rt.member(rt.text_of(v_c_30['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_30['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+    'retail/checks/tasks.chk:470:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -131,8 +145,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 448, 5, _vals))
-    'retail/checks/tasks.chk:449:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 470, 5, _vals))
+    'retail/checks/tasks.chk:471:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -145,8 +159,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 449, 5, _vals))
-    'retail/checks/tasks.chk:450:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 471, 5, _vals))
+    'retail/checks/tasks.chk:472:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -160,10 +174,10 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 450, 5, _vals))
-    'retail/checks/tasks.chk:451:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 472, 5, _vals))
+    'retail/checks/tasks.chk:473:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_23 in rt.elements(calls) if v_c_23['writes'] and v_c_23['ok']))
+        _l = sum((1 for v_c_31 in rt.elements(calls) if v_c_31['writes'] and v_c_31['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -175,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 451, 5, _vals))
-    'retail/checks/tasks.chk:452:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 473, 5, _vals))
+    'retail/checks/tasks.chk:474:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -189,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
-    'retail/checks/tasks.chk:453:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 474, 5, _vals))
+    'retail/checks/tasks.chk:475:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -203,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
-    'retail/checks/tasks.chk:454:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 475, 5, _vals))
+    'retail/checks/tasks.chk:476:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -218,19 +232,19 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 476, 5, _vals))
     try:
-        v_write_24 = 'modify_user_address'
+        v_write_32 = 'modify_user_address'
     except Exception as _e:
-        v_write_24 = rt.let_failed(_e)
+        v_write_32 = rt.let_failed(_e)
     try:
-        v_address_25 = p_new_address
+        v_address_33 = p_new_address
     except Exception as _e:
-        v_address_25 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:683:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+        v_address_33 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:730:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
-        _v = any((any(((any((not rt.text_says(v_t_28, v_w_29 + ' address') for v_w_29 in rt.elements(rt.words(v_t_28)) if rt.member(rt.text_of(v_w_29).lower(), rt.let_value(v_street_words_30)) or (rt.member(rt.text_of(v_w_29).lower(), rt.let_value(v_street_kinds_31)) and v_w_29 != rt.text_of(v_w_29).lower()))) and (not all((rt.text_says(v_m_26['content'], v_w_32) for v_w_32 in rt.elements(rt.words(rt.let_value(v_address_25)['address1'])) if not rt.member(rt.text_of(v_w_32).lower(), rt.let_value(v_street_kinds_31))))) or (any(((len(v_w_33) == len(rt.let_value(v_address_25)['zip']) and rt.text_of(v_w_33).lower() == rt.text_of(v_w_33).upper()) and len(rt.numbers(v_w_33)) == 1 for v_w_33 in rt.elements(rt.words(v_t_28)))) and (not rt.text_says(v_m_26['content'], rt.let_value(v_address_25)['zip'])))) or ((rt.member(rt.let_value(v_address_25)['state'], rt.words(v_t_28)) or any(((len(v_w_34) == len(rt.let_value(v_address_25)['zip']) and rt.text_of(v_w_34).lower() == rt.text_of(v_w_34).upper()) and len(rt.numbers(v_w_34)) == 1 for v_w_34 in rt.elements(rt.words(v_t_28))))) and (not rt.text_says(v_m_26['content'], rt.let_value(v_address_25)['city']))) for v_t_28 in rt.elements(rt.sentences(v_m_26['content'])))) for v_m_26 in rt.elements(messages) if v_m_26['role'] == 'assistant' and any((v_c_27['position'] < v_m_26['position'] for v_c_27 in rt.elements(calls) if v_c_27['tool'] == rt.let_value(v_write_24) and v_c_27['ok']))))
+        _v = any((any(((any((not rt.text_says(v_t_36, v_w_37 + ' address') for v_w_37 in rt.elements(rt.words(v_t_36)) if rt.member(rt.text_of(v_w_37).lower(), rt.let_value(v_street_words_38)) or (rt.member(rt.text_of(v_w_37).lower(), rt.let_value(v_street_kinds_39)) and v_w_37 != rt.text_of(v_w_37).lower()))) and (not all((rt.text_says(v_m_34['content'], v_w_40) for v_w_40 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_40).lower(), rt.let_value(v_street_kinds_39))))) or (any(((len(v_w_41) == len(rt.let_value(v_address_33)['zip']) and rt.text_of(v_w_41).lower() == rt.text_of(v_w_41).upper()) and len(rt.numbers(v_w_41)) == 1 for v_w_41 in rt.elements(rt.words(v_t_36)))) and (not rt.text_says(v_m_34['content'], rt.let_value(v_address_33)['zip'])))) or ((rt.member(rt.let_value(v_address_33)['state'], rt.words(v_t_36)) or any(((len(v_w_42) == len(rt.let_value(v_address_33)['zip']) and rt.text_of(v_w_42).lower() == rt.text_of(v_w_42).upper()) and len(rt.numbers(v_w_42)) == 1 for v_w_42 in rt.elements(rt.words(v_t_36))))) and (not rt.text_says(v_m_34['content'], rt.let_value(v_address_33)['city']))) for v_t_36 in rt.elements(rt.sentences(v_m_34['content'])))) for v_m_34 in rt.elements(messages) if v_m_34['role'] == 'assistant' and any((v_c_35['position'] < v_m_34['position'] for v_c_35 in rt.elements(calls) if v_c_35['tool'] == rt.let_value(v_write_32) and v_c_35['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (((any(w in words(t) where (lower(w) in street_words or (lower(w) in street_kinds and w != lower(w))): not (says(t, w + " address"))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): ((len(w) == len(address.zip) and lower(w) == upper(w)) and len(numbers(w)) == 1)) and not (says(m.content, address.zip)))) or ((address.state in words(t) or any(w in words(t): ((len(w) == len(address.zip) and lower(w) == upper(w)) and len(numbers(w)) == 1))) and not (says(m.content, address.city))))))', True) + ' (where write = "modify_user_address", address = new_address)'
         _vals = {}
@@ -242,8 +256,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 683, 5, _vals))
-    'retail/checks/tasks.chk:456:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == len(address.zip) and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address) (in block address_told, used at retail/checks/tasks.chk:477)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 730, 5, _vals))
+    'retail/checks/tasks.chk:478:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -256,5 +270,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
-    return rt.finish('user_address_changed', _hard, 14, _soft, 1.0, _failures)
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 478, 5, _vals))
+    return rt.finish('user_address_changed', _hard, 15, _soft, 1.0, _failures)
