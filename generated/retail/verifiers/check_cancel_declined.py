@@ -30,12 +30,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_3 = rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))
     except Exception as _e:
         v_identified_3 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_4['result'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok']))
         _ok = bool(_v)
@@ -48,8 +48,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
         _v = all((v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_6['tags'])) and rt.member('user_id', v_c_6['args'])) and rt.member(rt.text_of(v_c_6['args']['user_id']), initial['users'])))
         _ok = bool(_v)
@@ -62,8 +62,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
         _v = all((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_8['tags'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -76,7 +76,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
     'retail/checks/tasks.chk:208:5: require db == initial'
     try:
         _l = db

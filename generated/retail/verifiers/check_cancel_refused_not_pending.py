@@ -85,12 +85,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_3 = rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))
     except Exception as _e:
         v_identified_3 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_4['result'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok']))
         _ok = bool(_v)
@@ -103,8 +103,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
         _v = all((v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_6['tags'])) and rt.member('user_id', v_c_6['args'])) and rt.member(rt.text_of(v_c_6['args']['user_id']), initial['users'])))
         _ok = bool(_v)
@@ -117,8 +117,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
         _v = all((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_8['tags'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -131,7 +131,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
     'retail/checks/tasks.chk:249:5: require db == initial'
     try:
         _l = db
@@ -247,17 +247,17 @@ def verify(trace):
         v_latest_14 = False
     except Exception as _e:
         v_latest_14 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:630:5: let later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    'retail/checks/tasks.chk:677:5: let later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
     try:
         v_later_16 = ['processed', 'delivered'] + rt.let_value(v_transit_15) if rt.let_value(v_status_12) == 'pending' else ['delivered'] if rt.let_value(v_status_12) == 'processed' else ['none']
     except Exception as _e:
         v_later_16 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:631:5: let moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]'
+    'retail/checks/tasks.chk:678:5: let moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]'
     try:
         v_moving_17 = rt.let_value(v_transit_15) if rt.let_value(v_status_12) == 'pending' else ['in transit', 'out for delivery', 'on its way'] if rt.let_value(v_status_12) == 'delivered' else ['none']
     except Exception as _e:
         v_moving_17 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:632:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+    'retail/checks/tasks.chk:679:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', rt.let_value(v_status_12)) or any((rt.said(trace, 'assistant', v_p_18['phrase']) for v_p_18 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_18['status'] == rt.let_value(v_status_12)))
@@ -272,13 +272,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 632, 5, _vals))
-    'retail/checks/tasks.chk:636:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 679, 5, _vals))
+    'retail/checks/tasks.chk:683:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
         v_other_said_29 = any((any((any((rt.text_says(v_t_21, v_s_22) or any((rt.text_says(v_t_21, v_p_28['phrase']) for v_p_28 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_28['status'] == v_s_22)) for v_s_22 in rt.elements(rt.let_value(v_others_13) + rt.let_value(v_moving_17)) if ((v_s_22 != rt.let_value(v_status_12) and v_s_22 != 'none') and (not (rt.member(v_s_22, rt.let_value(v_later_16)) and (((any((rt.text_says(v_t_21, v_w_23 + ' ' + v_s_22) for v_w_23 in rt.elements(rt.let_value(v_next_words_24) + rt.let_value(v_not_yet_25)))) or rt.text_says(v_t_21, v_s_22 + ' soon')) or rt.text_says(v_t_21, v_s_22 + ' shortly')) or rt.text_says(v_t_21, v_s_22 + ' yet'))))) and (not any((rt.text_says(v_t_21, v_p_26['phrase']) for v_p_26 in rt.elements(rt.let_value(v_status_verbs_27)) if v_p_26['status'] == v_s_22))))) for v_t_21 in rt.elements(rt.sentences(v_m_20['content'])))) for v_m_20 in rt.elements(messages) if v_m_20['role'] == 'assistant'))
     except Exception as _e:
         v_other_said_29 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:642:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
+    'retail/checks/tasks.chk:689:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
     _raised = False
     try:
         _v = rt.let_value(v_other_said_29) and (not rt.let_value(v_latest_14))
@@ -293,8 +293,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 642, 5, _vals))
-    'retail/checks/tasks.chk:643:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 689, 5, _vals))
+    'retail/checks/tasks.chk:690:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
         _v = rt.let_value(v_other_said_29) and rt.let_value(v_latest_14)
@@ -309,7 +309,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 643, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:258)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 690, 5, _vals))
     'retail/checks/tasks.chk:261:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"]'
     try:
         v_claims_30 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way', "i'll cancel", 'i’ll cancel', 'i will cancel', 'will now cancel', 'am cancelling', 'am canceling', "i'm cancelling", 'i’m cancelling', "i'm canceling", 'i’m canceling', 'go ahead and cancel', 'proceed with the cancellation', 'cancelling it now', 'canceling it now']
@@ -331,7 +331,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 268, 5, _vals))
-    'retail/checks/tasks.chk:723:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
+    'retail/checks/tasks.chk:770:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_33, v_p_35) for v_p_35 in rt.elements(rt.let_value(v_promised_36)))) or any((not any((any((rt.text_says(v_t_33, v_d_42 + v_f_45 + v_p_37) for v_f_45 in rt.elements(rt.let_value(v_frames_46)))) for v_d_42 in rt.elements(rt.let_value(v_negators_44)))) for v_p_37 in rt.elements(rt.let_value(v_received_38) + rt.let_value(v_negatable_39)) if rt.text_says(v_t_33, v_p_37) and (rt.member(v_p_37, rt.let_value(v_negatable_39)) or any((rt.text_says(v_t_33, v_w_40) for v_w_40 in rt.elements(rt.let_value(v_money_words_41))))))) for v_t_33 in rt.elements(rt.sentences(v_m_32['content'])) if not any((rt.text_says(v_t_33, v_w_34) for v_w_34 in rt.elements(['return', 'returned', 'returning', 'exchange', 'exchanged']))))) for v_m_32 in rt.elements(messages) if v_m_32['role'] == 'assistant'))
@@ -346,7 +346,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:270)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/tasks.chk', 723, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:270)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/tasks.chk', 770, 5, _vals))
     'retail/checks/tasks.chk:277:5: require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
     _raised = False
     try:

@@ -35,7 +35,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:36:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -48,12 +48,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 36, 5, _vals))
-    'retail/checks/rules.chk:40:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
+    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
-        _v = all((all((any((v_m_11['position'] > v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user' and v_m_11['position'] < v_c_9['position'])) for v_d_10 in rt.elements(calls) if (v_d_10['writes'] and v_d_10['ok']) and v_d_10['position'] < v_c_9['position'])) for v_c_9 in rt.elements(calls) if v_c_9['writes']))
+        _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if v_c_12['writes'] if not all((any((v_m_14['position'] > v_d_13['position'] for v_m_14 in rt.elements(messages) if v_m_14['role'] == 'user' and v_m_14['position'] < v_c_12['position'])) for v_d_13 in rt.elements(calls) if (v_d_13['writes'] and v_d_13['ok']) and v_d_13['position'] < v_c_12['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_13 for v_c_13 in rt.elements(calls) if ((v_c_13['writes'] and (not v_c_13['ok'])) and rt.member('order_id', v_c_13['args'])) and rt.member(rt.text_of(v_c_13['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_13['args']['order_id'], 'orders')['user_id'] == v_a_14['result'] for v_a_14 in rt.elements(calls) if rt.member('auth', v_a_14['tags']) and v_a_14['ok'])) or not any((not any((v_m_16['position'] > v_c_13['position'] and v_m_16['position'] < v_d_15['position'] for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'user')) for v_d_15 in rt.elements(calls) if ((v_d_15['tool'] == v_c_13['tool'] and v_d_15['ok']) and v_d_15['position'] > v_c_13['position']) and v_d_15['args']['order_id'] != v_c_13['args']['order_id']))))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -62,17 +62,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 40, 5, _vals))
-    'retail/checks/rules.chk:53:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
+    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
-        v_identified_16 = rt.first((v_d_15 for v_d_15 in rt.elements(calls) if rt.member('auth', v_d_15['tags']) and v_d_15['ok']))
-    except Exception as _e:
-        v_identified_16 = rt.let_failed(_e)
-    'retail/checks/rules.chk:54:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
-    try:
-        _v = all((v_c_17['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_17 in rt.elements(calls) if rt.member('auth', v_c_17['tags']) and v_c_17['ok']))
+        _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_18 for v_c_18 in rt.elements(calls) if rt.member('auth', v_c_18['tags']) and v_c_18['ok'] if not v_c_18['result'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if v_c_20['writes'] if not all((any((v_m_22['position'] > v_d_21['position'] for v_m_22 in rt.elements(messages) if v_m_22['role'] == 'user' and v_m_22['position'] < v_c_20['position'])) for v_d_21 in rt.elements(calls) if (v_d_21['writes'] and v_d_21['ok']) and v_d_21['position'] < v_c_20['position'])))))
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -81,12 +76,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 54, 5, _vals))
-    'retail/checks/rules.chk:56:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
-        _v = all((v_c_19['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_19 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_19['tags'])) and rt.member('user_id', v_c_19['args'])) and rt.member(rt.text_of(v_c_19['args']['user_id']), initial['users'])))
+        v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
+    except Exception as _e:
+        v_identified_24 = rt.let_failed(_e)
+    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_20 for v_c_20 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_20['tags'])) and rt.member('user_id', v_c_20['args'])) and rt.member(rt.text_of(v_c_20['args']['user_id']), initial['users']) if not v_c_20['args']['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_26 for v_c_26 in rt.elements(calls) if rt.member('auth', v_c_26['tags']) and v_c_26['ok'] if not v_c_26['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -95,12 +95,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 56, 5, _vals))
-    'retail/checks/rules.chk:60:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
+    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
-        _v = all((rt.row(initial['orders'], v_c_21['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_21 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_21['tags'])) and rt.member('order_id', v_c_21['args'])) and rt.member(rt.text_of(v_c_21['args']['order_id']), initial['orders'])))
+        _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_22 for v_c_22 in rt.elements(calls) if ((rt.let_value(v_identified_16) != None and rt.member('account', v_c_22['tags'])) and rt.member('order_id', v_c_22['args'])) and rt.member(rt.text_of(v_c_22['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_22['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_16), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_28 for v_c_28 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_28['tags'])) and rt.member('user_id', v_c_28['args'])) and rt.member(rt.text_of(v_c_28['args']['user_id']), initial['users']) if not v_c_28['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -109,12 +109,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 60, 5, _vals))
-    'retail/checks/rules.chk:67:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
-        _v = all((any((v_d_24['args']['order_id'] == v_c_23['args']['order_id'] for v_d_24 in rt.elements(calls) if (v_d_24['tool'] == 'get_order_details' and v_d_24['ok']) and v_d_24['position'] < v_c_23['position'])) for v_c_23 in rt.elements(calls) if (v_c_23['writes'] and v_c_23['ok']) and rt.member('order_id', v_c_23['args'])))
+        _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_25 for v_c_25 in rt.elements(calls) if (v_c_25['writes'] and v_c_25['ok']) and rt.member('order_id', v_c_25['args']) if not any((v_d_26['args']['order_id'] == v_c_25['args']['order_id'] for v_d_26 in rt.elements(calls) if (v_d_26['tool'] == 'get_order_details' and v_d_26['ok']) and v_d_26['position'] < v_c_25['position'])))))
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_30 for v_c_30 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_30['tags'])) and rt.member('order_id', v_c_30['args'])) and rt.member(rt.text_of(v_c_30['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_30['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -123,7 +123,21 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+    'retail/checks/rules.chk:76:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    try:
+        _v = all((any((v_d_32['args']['order_id'] == v_c_31['args']['order_id'] for v_d_32 in rt.elements(calls) if (v_d_32['tool'] == 'get_order_details' and v_d_32['ok']) and v_d_32['position'] < v_c_31['position'])) for v_c_31 in rt.elements(calls) if (v_c_31['writes'] and v_c_31['ok']) and rt.member('order_id', v_c_31['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_33 for v_c_33 in rt.elements(calls) if (v_c_33['writes'] and v_c_33['ok']) and rt.member('order_id', v_c_33['args']) if not any((v_d_34['args']['order_id'] == v_c_33['args']['order_id'] for v_d_34 in rt.elements(calls) if (v_d_34['tool'] == 'get_order_details' and v_d_34['ok']) and v_d_34['position'] < v_c_33['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 76, 5, _vals))
     'retail/checks/tasks.chk:305:5: require db == gold'
     try:
         _l = db
@@ -185,7 +199,7 @@ def verify(trace):
         _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
     'retail/checks/tasks.chk:309:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
-        _l = sum((1 for v_c_27 in rt.elements(calls) if v_c_27['writes'] and v_c_27['ok']))
+        _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
         _ok = _l == _r
         _why = None if _ok else rt.compare_reason('count(c in calls where (c.writes and c.ok)) == 1', '==', _l, _r, False, 'count(c in calls where (c.writes and c.ok))')
@@ -259,7 +273,7 @@ def verify(trace):
     'retail/checks/tasks.chk:314:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_i_28['price']) for v_i_28 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if round(v_i_28['price'], 2) != round(p_total, 2)))
+        _v = any((rt.said(trace, 'assistant', v_i_36['price']) for v_i_36 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if round(v_i_36['price'], 2) != round(p_total, 2)))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price)', True)
         _vals = {}
@@ -275,7 +289,7 @@ def verify(trace):
     'retail/checks/tasks.chk:318:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
     _raised = False
     try:
-        _v = any((any((round(v_n_30, 2) != round(p_total, 2) for v_n_30 in rt.elements(rt.amounts(v_m_29['content'])))) for v_m_29 in rt.elements(messages) if v_m_29['role'] == 'assistant'))
+        _v = any((any((round(v_n_38, 2) != round(p_total, 2) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2)))', True)
         _vals = {}
@@ -288,4 +302,4 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 318, 5, _vals))
-    return rt.finish('order_payment_changed', _hard, 18, _soft, 0.0, _failures)
+    return rt.finish('order_payment_changed', _hard, 19, _soft, 0.0, _failures)
