@@ -164,12 +164,20 @@ def test_confirm_words_are_those_the_verifiers_list(retail_domain: Any) -> None:
 
     assert retail_domain.confirm_words == {
         "cancel_pending_order": ("cancellation",),
-        "modify_pending_order_address": ("change", "update", "ship", "move"),
-        "modify_pending_order_payment": ("change", "update", "pay", "charge"),
-        "modify_pending_order_items": ("change", "update", "swap", "replace"),
+        "modify_pending_order_address": (
+            "change",
+            "update",
+            "ship",
+            "move",
+            "send",
+            "redirect",
+            "set",
+        ),
+        "modify_pending_order_payment": ("change", "update", "pay", "charge", "switch", "use"),
+        "modify_pending_order_items": ("change", "update", "swap", "replace", "switch"),
         "return_delivered_order_items": ("refund",),
-        "exchange_delivered_order_items": ("swap", "replace"),
-        "modify_user_address": ("change", "update", "move"),
+        "exchange_delivered_order_items": ("swap", "replace", "switch"),
+        "modify_user_address": ("change", "update", "move", "save", "set", "replace"),
     }
     sources = ["rt.confirmed(trace, c, words)", "rt.said(trace, 'a', 'x')"]
     assert confirm_words(sources, ["cancel"]) == {"cancel": ()}

@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id',)
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:558)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:568)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -15,37 +15,45 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     try:
-        v_denials_20 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+        v_compensation_requests_20 = ['refund', 'compensat', 'reimburse', 'discount', 'credit', '% off', '% back', 'percent off', 'percent back', 'money back']
     except Exception as _e:
-        v_denials_20 = rt.let_failed(_e)
+        v_compensation_requests_20 = rt.let_failed(_e)
     try:
         v_granted_22 = ['have refunded', 'will be refunded', 'has been refunded', 'refund is on its way', 'have issued', 'has been issued', 'have applied', 'has been applied', 'have credited', 'has been credited', 'is approved', 'been approved', 'have approved', 'has approved', 'approved your', 'approved the', 'will pay', 'will be paid', 'pay it out', 'paid out', 'is on its way', 'have granted', 'has been granted', 'is granted', 'will be granted', 'is processed', 'is being processed', 'has been processed', 'was processed', 'have processed', 'processed your', 'is issued', 'was issued', 'have sent', 'has been sent']
     except Exception as _e:
         v_granted_22 = rt.let_failed(_e)
     try:
-        v_promised_34 = ['will refund', "'ll refund", '’ll refund', 'will reimburse', "'ll reimburse", '’ll reimburse', 'will compensate', "'ll compensate", '’ll compensate', 'will credit', "'ll credit", '’ll credit', 'have stopped', 'has been stopped', 'has stopped', 'will be stopped', 'was stopped', 'stopped it', 'stopped the order', 'stopped the shipment']
+        v_denials_25 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "not something i'm able", 'not something i’m able', "not something we're able", 'not something we’re able', 'not something i am able', 'not something we are able', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
     except Exception as _e:
-        v_promised_34 = rt.let_failed(_e)
+        v_denials_25 = rt.let_failed(_e)
     try:
-        v_received_36 = ["you'll get", 'you’ll get', 'you will get', "you'll receive", 'you’ll receive', 'you will receive', "you'll be getting", 'you’ll be getting', "you'll be receiving", 'you’ll be receiving', "you'll have", 'you’ll have', 'you will have', 'money back']
+        v_other_requests_28 = ['cancel', 'cancelled', 'canceled', 'cancellation', 'address', 'payment']
     except Exception as _e:
-        v_received_36 = rt.let_failed(_e)
+        v_other_requests_28 = rt.let_failed(_e)
     try:
-        v_negatable_37 = ['refund you', 'refunding you', 'reimburse you', 'compensate you', 'credit you', 'stop it', 'stop the order', 'stop the shipment', 'stop the delivery']
+        v_promised_41 = ['will refund', "'ll refund", '’ll refund', 'will reimburse', "'ll reimburse", '’ll reimburse', 'will compensate', "'ll compensate", '’ll compensate', 'will credit', "'ll credit", '’ll credit', 'have stopped', 'has been stopped', 'has stopped', 'will be stopped', 'was stopped', 'stopped it', 'stopped the order', 'stopped the shipment']
     except Exception as _e:
-        v_negatable_37 = rt.let_failed(_e)
+        v_promised_41 = rt.let_failed(_e)
     try:
-        v_money_words_39 = ['refund', 'refunded', 'money', 'back', 'compensation', 'credit', 'credited', 'reimbursed', 'reimbursement', 'discount', '%', 'percent']
+        v_received_43 = ["you'll get", 'you’ll get', 'you will get', "you'll receive", 'you’ll receive', 'you will receive', "you'll be getting", 'you’ll be getting', "you'll be receiving", 'you’ll be receiving', "you'll have", 'you’ll have', 'you will have', 'money back']
     except Exception as _e:
-        v_money_words_39 = rt.let_failed(_e)
+        v_received_43 = rt.let_failed(_e)
     try:
-        v_negators_41 = rt.let_value(v_denials_20) + ['not', 'never', 'no', 'no way', "won't", 'won’t', "don't", 'don’t', "didn't", 'didn’t', 'nothing i can do', 'nothing we can do']
+        v_negatable_44 = ['refund you', 'refunding you', 'reimburse you', 'compensate you', 'credit you', 'stop it', 'stop the order', 'stop the shipment', 'stop the delivery']
     except Exception as _e:
-        v_negators_41 = rt.let_failed(_e)
+        v_negatable_44 = rt.let_failed(_e)
     try:
-        v_frames_43 = [' ', ' to ', ' for me to ', ' give you ', ' give you your ', ' get ', ' get your ', ' to give you ', ' to give you your ', ' to get ', ' to get your ', ' cancel it or ', ' cancel or ', ' cancel the order or ']
+        v_money_words_46 = ['refund', 'refunded', 'money', 'back', 'compensation', 'credit', 'credited', 'reimbursed', 'reimbursement', 'discount', '%', 'percent']
     except Exception as _e:
-        v_frames_43 = rt.let_failed(_e)
+        v_money_words_46 = rt.let_failed(_e)
+    try:
+        v_negators_48 = rt.let_value(v_denials_25) + ['not', 'never', 'no', 'no way', "won't", 'won’t', "don't", 'don’t', "didn't", 'didn’t', 'nothing i can do', 'nothing we can do']
+    except Exception as _e:
+        v_negators_48 = rt.let_failed(_e)
+    try:
+        v_frames_50 = [' ', ' to ', ' for me to ', ' give you ', ' give you your ', ' get ', ' get your ', ' to give you ', ' to give you your ', ' to get ', ' to get your ', ' cancel it or ', ' cancel or ', ' cancel the order or ']
+    except Exception as _e:
+        v_frames_50 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -60,12 +68,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:64:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_3 = rt.first((v_d_2 for v_d_2 in rt.elements(calls) if rt.member('auth', v_d_2['tags']) and v_d_2['ok']))
     except Exception as _e:
         v_identified_3 = rt.let_failed(_e)
-    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:65:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_4['result'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok']))
         _ok = bool(_v)
@@ -78,8 +86,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
-    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:67:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
         _v = all((v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_6['tags'])) and rt.member('user_id', v_c_6['args'])) and rt.member(rt.text_of(v_c_6['args']['user_id']), initial['users'])))
         _ok = bool(_v)
@@ -92,8 +100,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
-    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+    'retail/checks/rules.chk:71:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
         _v = all((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_3), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_3) != None and rt.member('account', v_c_8['tags'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -106,8 +114,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
-    'retail/checks/rules.chk:82:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
+    'retail/checks/rules.chk:84:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
     try:
         _v = all((not any((v_d_11['position'] > v_c_10['position'] for v_d_11 in rt.elements(calls))) for v_c_10 in rt.elements(calls) if v_c_10['tool'] == 'transfer_to_human_agents' and v_c_10['ok']))
         _ok = bool(_v)
@@ -120,8 +128,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 82, 5, _vals))
-    'retail/checks/tasks.chk:562:5: require db == initial'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 84, 5, _vals))
+    'retail/checks/tasks.chk:572:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -135,8 +143,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 562, 5, _vals))
-    'retail/checks/tasks.chk:563:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 572, 5, _vals))
+    'retail/checks/tasks.chk:573:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -149,8 +157,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 563, 5, _vals))
-    'retail/checks/tasks.chk:564:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 573, 5, _vals))
+    'retail/checks/tasks.chk:574:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -163,8 +171,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 564, 5, _vals))
-    'retail/checks/tasks.chk:565:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 574, 5, _vals))
+    'retail/checks/tasks.chk:575:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -178,8 +186,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 565, 5, _vals))
-    'retail/checks/tasks.chk:566:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 575, 5, _vals))
+    'retail/checks/tasks.chk:576:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -193,18 +201,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 566, 5, _vals))
-    'retail/checks/tasks.chk:575:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content): (lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w)) and not any(g in granted: says(t, g))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 576, 5, _vals))
+    'retail/checks/tasks.chk:589:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
-        v_refused_then_transferred_24 = any((any((any((v_m_17['position'] < v_u_23['position'] and v_u_23['position'] < v_c_16['position'] for v_u_23 in rt.elements(messages) if v_u_23['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any((((rt.contains(rt.text_of(v_t_18).lower(), 'refund') or rt.contains(rt.text_of(v_t_18).lower(), 'compensation')) and any((rt.text_says(v_t_18, v_w_19) for v_w_19 in rt.elements(rt.let_value(v_denials_20))))) and (not any((rt.text_says(v_t_18, v_g_21) for v_g_21 in rt.elements(rt.let_value(v_granted_22))))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
+        v_refused_then_transferred_31 = any((any((any((v_m_17['position'] < v_u_30['position'] and v_u_30['position'] < v_c_16['position'] for v_u_30 in rt.elements(messages) if v_u_30['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any((any((v_d_23 == v_t_18 or (not any((rt.text_says(v_d_23, v_o_27) for v_o_27 in rt.elements(rt.let_value(v_other_requests_28)))) and rt.item([v_s_29 for v_s_29 in rt.elements(rt.sentences(v_m_17['content'])) if v_s_29 == v_t_18 or v_s_29 == v_d_23], 0) == v_t_18) for v_d_23 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.text_says(v_d_23, v_w_24) for v_w_24 in rt.elements(rt.let_value(v_denials_25)))) and (not any((rt.text_says(v_d_23, v_g_26) for v_g_26 in rt.elements(rt.let_value(v_granted_22))))))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.contains(rt.text_of(v_t_18).lower(), v_w_19) for v_w_19 in rt.elements(rt.let_value(v_compensation_requests_20)))) and (not any((rt.text_says(v_t_18, v_g_21) for v_g_21 in rt.elements(rt.let_value(v_granted_22))))))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
-        v_refused_then_transferred_24 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:580:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+        v_refused_then_transferred_31 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:598:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
-        _v = rt.let_value(v_refused_then_transferred_24)
+        _v = rt.let_value(v_refused_then_transferred_31)
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_25 for v_c_25 in rt.elements(calls) if v_c_25['tool'] == 'transfer_to_human_agents' and v_c_25['ok']), calls)
+        _why = None if _ok else rt.any_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position))))', 'any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))', None, 'calls', (v_c_32 for v_c_32 in rt.elements(calls) if v_c_32['tool'] == 'transfer_to_human_agents' and v_c_32['ok']), calls)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -214,16 +222,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content): (((lower(t) contains "refund" or lower(t) contains "compensation") and any(w in denials: says(t, w))) and not any(g in granted: says(t, g))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 580, 5, _vals))
-    'retail/checks/tasks.chk:583:5: let claims = granted'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 598, 5, _vals))
+    'retail/checks/tasks.chk:601:5: let claims = granted'
     try:
-        v_claims_26 = rt.let_value(v_granted_22)
+        v_claims_33 = rt.let_value(v_granted_22)
     except Exception as _e:
-        v_claims_26 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:584:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+        v_claims_33 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:602:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
-        _v = any((rt.said(trace, 'assistant', v_claim_27) for v_claim_27 in rt.elements(rt.let_value(v_claims_26))))
+        _v = any((rt.said(trace, 'assistant', v_claim_34) for v_claim_34 in rt.elements(rt.let_value(v_claims_33))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(claim in claims: said claim)', True) + ' (where claims = granted)'
         _vals = {}
@@ -235,11 +243,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 584, 5, _vals))
-    'retail/checks/tasks.chk:586:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 602, 5, _vals))
+    'retail/checks/tasks.chk:604:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
-        _v = any((any((rt.text_says(v_t_29, 'send') and rt.text_says(v_t_29, 'back') for v_t_29 in rt.elements(rt.sentences(v_m_28['content'])))) for v_m_28 in rt.elements(messages) if v_m_28['role'] == 'assistant'))
+        _v = any((any((rt.text_says(v_t_36, 'send') and rt.text_says(v_t_36, 'back') for v_t_36 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content): (says(t, "send") and says(t, "back"))))', True)
         _vals = {}
@@ -251,11 +259,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 586, 5, _vals))
-    'retail/checks/tasks.chk:770:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 604, 5, _vals))
+    'retail/checks/tasks.chk:789:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_31, v_p_33) for v_p_33 in rt.elements(rt.let_value(v_promised_34)))) or any((not any((any((rt.text_says(v_t_31, v_d_40 + v_f_42 + v_p_35) for v_f_42 in rt.elements(rt.let_value(v_frames_43)))) for v_d_40 in rt.elements(rt.let_value(v_negators_41)))) for v_p_35 in rt.elements(rt.let_value(v_received_36) + rt.let_value(v_negatable_37)) if rt.text_says(v_t_31, v_p_35) and (rt.member(v_p_35, rt.let_value(v_negatable_37)) or any((rt.text_says(v_t_31, v_w_38) for v_w_38 in rt.elements(rt.let_value(v_money_words_39))))))) for v_t_31 in rt.elements(rt.sentences(v_m_30['content'])) if not any((rt.text_says(v_t_31, v_w_32) for v_w_32 in rt.elements(['return', 'returned', 'returning', 'exchange', 'exchanged']))))) for v_m_30 in rt.elements(messages) if v_m_30['role'] == 'assistant'))
+        _v = any((any((any((rt.text_says(v_t_38, v_p_40) for v_p_40 in rt.elements(rt.let_value(v_promised_41)))) or any((not any((any((rt.text_says(v_t_38, v_d_47 + v_f_49 + v_p_42) for v_f_49 in rt.elements(rt.let_value(v_frames_50)))) for v_d_47 in rt.elements(rt.let_value(v_negators_48)))) for v_p_42 in rt.elements(rt.let_value(v_received_43) + rt.let_value(v_negatable_44)) if rt.text_says(v_t_38, v_p_42) and (rt.member(v_p_42, rt.let_value(v_negatable_44)) or any((rt.text_says(v_t_38, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_money_words_46))))))) for v_t_38 in rt.elements(rt.sentences(v_m_37['content'])) if not any((rt.text_says(v_t_38, v_w_39) for v_w_39 in rt.elements(['return', 'returned', 'returning', 'exchange', 'exchanged']))))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): (any(p in promised: says(t, p)) or any(p in received + negatable where (says(t, p) and (p in negatable or any(w in money_words: says(t, w)))): not any(d in negators: any(f in frames: says(t, (d + f) + p)))))))', True)
         _vals = {}
@@ -267,15 +275,15 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:589)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/tasks.chk', 770, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:607)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/tasks.chk', 789, 5, _vals))
     try:
-        v_outcomes_44 = []
+        v_outcomes_51 = []
     except Exception as _e:
-        v_outcomes_44 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:704:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+        v_outcomes_51 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:723:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_47, 2) == round(v_n_46, 2) for v_v_47 in rt.elements(rt.let_value(v_outcomes_44)))) and (not any((((((rt.member('items', v_c_48['result']) and any((round(v_i_49['price'], 2) == round(v_n_46, 2) for v_i_49 in rt.elements(v_c_48['result']['items']))) or (rt.member('payment_history', v_c_48['result']) and any((round(v_p_50['amount'], 2) == round(v_n_46, 2) for v_p_50 in rt.elements(v_c_48['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_48['result']) and v_c_48['result']['exchange_price_difference'] != None) and round(abs(v_c_48['result']['exchange_price_difference']), 2) == round(abs(v_n_46), 2))) or (rt.member('variants', v_c_48['result']) and any((round(v_v_51['price'], 2) == round(v_n_46, 2) for v_v_51 in rt.elements(v_c_48['result']['variants']))))) or (rt.member('payment_methods', v_c_48['result']) and any((round(v_p_52['balance'], 2) == round(v_n_46, 2) for v_p_52 in rt.elements(v_c_48['result']['payment_methods']) if rt.member('balance', v_p_52) and v_p_52['balance'] != None)))) or ((rt.member('address', v_c_48['result']) and rt.member(round(v_n_46, 2), [round(v_r_53, 2) for v_r_53 in rt.elements(rt.numbers(v_c_48['result']['address']))])) and all((rt.text_says(v_t_54, v_c_48['result']['address']['city']) or rt.text_says(v_t_54, v_c_48['result']['address']['address1']) for v_t_54 in rt.elements(rt.sentences(v_m_45['content'])) if rt.text_says(v_t_54, v_n_46)))) for v_c_48 in rt.elements(calls) if (v_c_48['ok'] and v_c_48['tool'] != 'calculate') and v_c_48['position'] < v_m_45['position']))) for v_n_46 in rt.elements(rt.amounts(v_m_45['content'])))) for v_m_45 in rt.elements(messages) if v_m_45['role'] == 'assistant'))
+        _v = any((any((not any((round(v_v_54, 2) == round(v_n_53, 2) for v_v_54 in rt.elements(rt.let_value(v_outcomes_51)))) and (not any((((((rt.member('items', v_c_55['result']) and any((round(v_i_56['price'], 2) == round(v_n_53, 2) for v_i_56 in rt.elements(v_c_55['result']['items']))) or (rt.member('payment_history', v_c_55['result']) and any((round(v_p_57['amount'], 2) == round(v_n_53, 2) for v_p_57 in rt.elements(v_c_55['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_55['result']) and v_c_55['result']['exchange_price_difference'] != None) and round(abs(v_c_55['result']['exchange_price_difference']), 2) == round(abs(v_n_53), 2))) or (rt.member('variants', v_c_55['result']) and any((round(v_v_58['price'], 2) == round(v_n_53, 2) for v_v_58 in rt.elements(v_c_55['result']['variants']))))) or (rt.member('payment_methods', v_c_55['result']) and any((round(v_p_59['balance'], 2) == round(v_n_53, 2) for v_p_59 in rt.elements(v_c_55['result']['payment_methods']) if rt.member('balance', v_p_59) and v_p_59['balance'] != None)))) or ((rt.member('address', v_c_55['result']) and rt.member(round(v_n_53, 2), [round(v_r_60, 2) for v_r_60 in rt.elements(rt.numbers(v_c_55['result']['address']))])) and all((rt.text_says(v_t_61, v_c_55['result']['address']['city']) or rt.text_says(v_t_61, v_c_55['result']['address']['address1']) for v_t_61 in rt.elements(rt.sentences(v_m_52['content'])) if rt.text_says(v_t_61, v_n_53)))) for v_c_55 in rt.elements(calls) if (v_c_55['ok'] and v_c_55['tool'] != 'calculate') and v_c_55['position'] < v_m_52['position']))) for v_n_53 in rt.elements(rt.amounts(v_m_52['content'])))) for v_m_52 in rt.elements(messages) if v_m_52['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): (((((("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2)))) or (("exchange_price_difference" in c.result and c.result.exchange_price_difference != null) and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2))) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2)))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where ("balance" in p and p.balance != null): round(p.balance, 2) == round(n, 2)))) or (("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)]) and all(t in sentences(m.content) where says(t, n): (says(t, c.result.address.city) or says(t, c.result.address.address1)))))))))', True) + ' (where outcomes = [])'
         _vals = {}
@@ -287,23 +295,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = []) (in block amounts_told, used at retail/checks/tasks.chk:592)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 704, 5, _vals))
-    'retail/checks/tasks.chk:596:5: let owner = initial.users[initial.orders[order_id].user_id]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = []) (in block amounts_told, used at retail/checks/tasks.chk:610)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 723, 5, _vals))
+    'retail/checks/tasks.chk:616:5: let owner = initial.users[initial.orders[order_id].user_id]'
     try:
-        v_owner_55 = rt.row(initial['users'], rt.row(initial['orders'], p_order_id, 'orders')['user_id'], 'users')
+        v_owner_62 = rt.row(initial['users'], rt.row(initial['orders'], p_order_id, 'orders')['user_id'], 'users')
     except Exception as _e:
-        v_owner_55 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:597:5: let requests = ["refund", "compensation", "compensate", "reimbursement", "discount", "credit"]'
-    try:
-        v_requests_56 = ['refund', 'compensation', 'compensate', 'reimbursement', 'discount', 'credit']
-    except Exception as _e:
-        v_requests_56 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:598:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: (says(c.args.summary, order_id) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in requests: says(c.args.summary, w))) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
+        v_owner_62 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:617:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
     _raised = False
     try:
-        _v = all(((((rt.text_says(v_c_57['args']['summary'], p_order_id) or rt.text_says(v_c_57['args']['summary'], rt.let_value(v_owner_55)['user_id'])) or rt.text_says(v_c_57['args']['summary'], rt.let_value(v_owner_55)['email'])) or rt.text_says(v_c_57['args']['summary'], rt.let_value(v_owner_55)['name']['first_name'] + ' ' + rt.let_value(v_owner_55)['name']['last_name'])) and any((rt.text_says(v_c_57['args']['summary'], v_w_58) for v_w_58 in rt.elements(rt.let_value(v_requests_56)))) for v_c_57 in rt.elements(calls) if v_c_57['tool'] == 'transfer_to_human_agents' and v_c_57['ok']))
+        _v = all(((((len(rt.words(p_order_id)) > 0 and all((rt.text_says(v_c_63['args']['summary'], v_w_64) for v_w_64 in rt.elements(rt.words(p_order_id)))) or rt.text_says(v_c_63['args']['summary'], rt.let_value(v_owner_62)['user_id'])) or rt.text_says(v_c_63['args']['summary'], rt.let_value(v_owner_62)['email'])) or rt.text_says(v_c_63['args']['summary'], rt.let_value(v_owner_62)['name']['first_name'] + ' ' + rt.let_value(v_owner_62)['name']['last_name'])) and any((rt.contains(rt.text_of(v_c_63['args']['summary']).lower(), v_w_65) for v_w_65 in rt.elements(rt.let_value(v_compensation_requests_20)))) for v_c_63 in rt.elements(calls) if v_c_63['tool'] == 'transfer_to_human_agents' and v_c_63['ok']))
         _ok = bool(_v)
-        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): ((((says(c.args.summary, order_id) or says(c.args.summary, owner.user_id)) or says(c.args.summary, owner.email)) or says(c.args.summary, (owner.name.first_name + " ") + owner.name.last_name)) and any(w in requests: says(c.args.summary, w))))', rt.first((v_c_59 for v_c_59 in rt.elements(calls) if v_c_59['tool'] == 'transfer_to_human_agents' and v_c_59['ok'] if not ((((rt.text_says(v_c_59['args']['summary'], p_order_id) or rt.text_says(v_c_59['args']['summary'], rt.let_value(v_owner_55)['user_id'])) or rt.text_says(v_c_59['args']['summary'], rt.let_value(v_owner_55)['email'])) or rt.text_says(v_c_59['args']['summary'], rt.let_value(v_owner_55)['name']['first_name'] + ' ' + rt.let_value(v_owner_55)['name']['last_name'])) and any((rt.text_says(v_c_59['args']['summary'], v_w_60) for v_w_60 in rt.elements(rt.let_value(v_requests_56)))))))) + ' (where owner = initial.users[initial.orders[order_id].user_id], requests = ["refund", "compensation", "compensate", "reimbursement", "discount", "credit"])'
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): (((((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id)) or says(c.args.summary, owner.email)) or says(c.args.summary, (owner.name.first_name + " ") + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)))', rt.first((v_c_66 for v_c_66 in rt.elements(calls) if v_c_66['tool'] == 'transfer_to_human_agents' and v_c_66['ok'] if not ((((len(rt.words(p_order_id)) > 0 and all((rt.text_says(v_c_66['args']['summary'], v_w_67) for v_w_67 in rt.elements(rt.words(p_order_id)))) or rt.text_says(v_c_66['args']['summary'], rt.let_value(v_owner_62)['user_id'])) or rt.text_says(v_c_66['args']['summary'], rt.let_value(v_owner_62)['email'])) or rt.text_says(v_c_66['args']['summary'], rt.let_value(v_owner_62)['name']['first_name'] + ' ' + rt.let_value(v_owner_62)['name']['last_name'])) and any((rt.contains(rt.text_of(v_c_66['args']['summary']).lower(), v_w_68) for v_w_68 in rt.elements(rt.let_value(v_compensation_requests_20)))))))) + ' (where owner = initial.users[initial.orders[order_id].user_id])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -313,16 +316,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: (says(c.args.summary, order_id) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in requests: says(c.args.summary, w))) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id], requests = ["refund", "compensation", "compensate", "reimbursement", "discount", "credit"])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 598, 5, _vals))
-    'retail/checks/tasks.chk:606:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 617, 5, _vals))
+    'retail/checks/tasks.chk:625:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
     try:
-        v_handed_61 = ['approved a', 'approved it', 'approved by me', 'i approved', "i've approved", 'i’ve approved', 'agreed to a', 'agreed to the refund', 'agreed to the compensation', 'agreed to give', 'agreed to pay', 'agreed to refund', 'agreed to compensate', 'already agreed', 'authorized a', 'authorized the', 'authorized it', 'authorized by me', 'i authorized', 'have authorized', 'has authorized', 'authorised a', 'authorised the', 'authorised it', 'authorised by me', 'i authorised', 'have authorised', 'has authorised', 'please pay', 'please refund', 'please issue', 'please credit', 'please process', 'please execute', 'please apply', 'just process']
+        v_handed_69 = ['approved a', 'approved it', 'approved by me', 'i approved', "i've approved", 'i’ve approved', 'agreed to a', 'agreed to the refund', 'agreed to the compensation', 'agreed to give', 'agreed to pay', 'agreed to refund', 'agreed to compensate', 'already agreed', 'authorized a', 'authorized the', 'authorized it', 'authorized by me', 'i authorized', 'have authorized', 'has authorized', 'authorised a', 'authorised the', 'authorised it', 'authorised by me', 'i authorised', 'have authorised', 'has authorised', 'please pay', 'please refund', 'please issue', 'please credit', 'please process', 'please execute', 'please apply', 'just process']
     except Exception as _e:
-        v_handed_61 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:614:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
+        v_handed_69 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:633:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
     _raised = False
     try:
-        _v = any((any((rt.text_says(v_c_62['args']['summary'], v_g_63) for v_g_63 in rt.elements(rt.let_value(v_granted_22) + rt.let_value(v_promised_34) + rt.let_value(v_handed_61)))) for v_c_62 in rt.elements(calls) if v_c_62['tool'] == 'transfer_to_human_agents' and v_c_62['ok']))
+        _v = any((any((rt.text_says(v_c_70['args']['summary'], v_g_71) for v_g_71 in rt.elements(rt.let_value(v_granted_22) + rt.let_value(v_promised_41) + rt.let_value(v_handed_69)))) for v_c_70 in rt.elements(calls) if v_c_70['tool'] == 'transfer_to_human_agents' and v_c_70['ok']))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(g in (granted + promised) + handed: says(c.args.summary, g)))', True) + ' (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])'
         _vals = {}
@@ -334,11 +337,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 614, 5, _vals))
-    'retail/checks/tasks.chk:619:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(d in calls where d.ok and d.tool != "calculate" and d.position < c.position: round(n, 2) in [round(r, 2) for r in numbers(d.result)]))) else "the transfer\'s summary tells the human agent an amount that no tool gave"'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 633, 5, _vals))
+    'retail/checks/tasks.chk:638:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(d in calls where d.ok and d.tool != "calculate" and d.position < c.position: round(n, 2) in [round(r, 2) for r in numbers(d.result)]))) else "the transfer\'s summary tells the human agent an amount that no tool gave"'
     _raised = False
     try:
-        _v = any((any((not any((rt.member(round(v_n_65, 2), [round(v_r_67, 2) for v_r_67 in rt.elements(rt.numbers(v_d_66['result']))]) for v_d_66 in rt.elements(calls) if (v_d_66['ok'] and v_d_66['tool'] != 'calculate') and v_d_66['position'] < v_c_64['position'])) for v_n_65 in rt.elements(rt.amounts(v_c_64['args']['summary'])))) for v_c_64 in rt.elements(calls) if v_c_64['tool'] == 'transfer_to_human_agents' and v_c_64['ok']))
+        _v = any((any((not any((rt.member(round(v_n_73, 2), [round(v_r_75, 2) for v_r_75 in rt.elements(rt.numbers(v_d_74['result']))]) for v_d_74 in rt.elements(calls) if (v_d_74['ok'] and v_d_74['tool'] != 'calculate') and v_d_74['position'] < v_c_72['position'])) for v_n_73 in rt.elements(rt.amounts(v_c_72['args']['summary'])))) for v_c_72 in rt.elements(calls) if v_c_72['tool'] == 'transfer_to_human_agents' and v_c_72['ok']))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(n in amounts(c.args.summary): not any(d in calls where ((d.ok and d.tool != "calculate") and d.position < c.position): round(n, 2) in [round(r, 2) for r in numbers(d.result)])))', True)
         _vals = {}
@@ -350,5 +353,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(d in calls where d.ok and d.tool != "calculate" and d.position < c.position: round(n, 2) in [round(r, 2) for r in numbers(d.result)]))) else "the transfer\'s summary tells the human agent an amount that no tool gave"', _why if _raised else "the transfer's summary tells the human agent an amount that no tool gave", 'retail/checks/tasks.chk', 619, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(d in calls where d.ok and d.tool != "calculate" and d.position < c.position: round(n, 2) in [round(r, 2) for r in numbers(d.result)]))) else "the transfer\'s summary tells the human agent an amount that no tool gave"', _why if _raised else "the transfer's summary tells the human agent an amount that no tool gave", 'retail/checks/tasks.chk', 638, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 18, _soft, 0.0, _failures)

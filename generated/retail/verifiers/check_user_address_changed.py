@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:502)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:504)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -17,7 +17,7 @@ def verify(trace):
     _hard = 0
     _soft = 0.0
     try:
-        v_write_words_3 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
+        v_write_words_3 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move', 'send', 'redirect', 'set'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge', 'switch', 'use'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace', 'switch'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace', 'switch'], 'modify_user_address': ['change', 'update', 'move', 'save', 'set', 'replace']}
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
@@ -29,9 +29,9 @@ def verify(trace):
     except Exception as _e:
         v_street_kinds_40 = rt.let_failed(_e)
     try:
-        v_us_states_50 = [{'code': 'AL', 'name': 'Alabama'}, {'code': 'AK', 'name': 'Alaska'}, {'code': 'AZ', 'name': 'Arizona'}, {'code': 'AR', 'name': 'Arkansas'}, {'code': 'CA', 'name': 'California'}, {'code': 'CO', 'name': 'Colorado'}, {'code': 'CT', 'name': 'Connecticut'}, {'code': 'DE', 'name': 'Delaware'}, {'code': 'DC', 'name': 'District of Columbia'}, {'code': 'FL', 'name': 'Florida'}, {'code': 'GA', 'name': 'Georgia'}, {'code': 'HI', 'name': 'Hawaii'}, {'code': 'ID', 'name': 'Idaho'}, {'code': 'IL', 'name': 'Illinois'}, {'code': 'IN', 'name': 'Indiana'}, {'code': 'IA', 'name': 'Iowa'}, {'code': 'KS', 'name': 'Kansas'}, {'code': 'KY', 'name': 'Kentucky'}, {'code': 'LA', 'name': 'Louisiana'}, {'code': 'ME', 'name': 'Maine'}, {'code': 'MD', 'name': 'Maryland'}, {'code': 'MA', 'name': 'Massachusetts'}, {'code': 'MI', 'name': 'Michigan'}, {'code': 'MN', 'name': 'Minnesota'}, {'code': 'MS', 'name': 'Mississippi'}, {'code': 'MO', 'name': 'Missouri'}, {'code': 'MT', 'name': 'Montana'}, {'code': 'NE', 'name': 'Nebraska'}, {'code': 'NV', 'name': 'Nevada'}, {'code': 'NH', 'name': 'New Hampshire'}, {'code': 'NJ', 'name': 'New Jersey'}, {'code': 'NM', 'name': 'New Mexico'}, {'code': 'NY', 'name': 'New York'}, {'code': 'NC', 'name': 'North Carolina'}, {'code': 'ND', 'name': 'North Dakota'}, {'code': 'OH', 'name': 'Ohio'}, {'code': 'OK', 'name': 'Oklahoma'}, {'code': 'OR', 'name': 'Oregon'}, {'code': 'PA', 'name': 'Pennsylvania'}, {'code': 'RI', 'name': 'Rhode Island'}, {'code': 'SC', 'name': 'South Carolina'}, {'code': 'SD', 'name': 'South Dakota'}, {'code': 'TN', 'name': 'Tennessee'}, {'code': 'TX', 'name': 'Texas'}, {'code': 'UT', 'name': 'Utah'}, {'code': 'VT', 'name': 'Vermont'}, {'code': 'VA', 'name': 'Virginia'}, {'code': 'WA', 'name': 'Washington'}, {'code': 'WV', 'name': 'West Virginia'}, {'code': 'WI', 'name': 'Wisconsin'}, {'code': 'WY', 'name': 'Wyoming'}]
+        v_us_states_51 = [{'code': 'AL', 'name': 'Alabama'}, {'code': 'AK', 'name': 'Alaska'}, {'code': 'AZ', 'name': 'Arizona'}, {'code': 'AR', 'name': 'Arkansas'}, {'code': 'CA', 'name': 'California'}, {'code': 'CO', 'name': 'Colorado'}, {'code': 'CT', 'name': 'Connecticut'}, {'code': 'DE', 'name': 'Delaware'}, {'code': 'DC', 'name': 'District of Columbia'}, {'code': 'FL', 'name': 'Florida'}, {'code': 'GA', 'name': 'Georgia'}, {'code': 'HI', 'name': 'Hawaii'}, {'code': 'ID', 'name': 'Idaho'}, {'code': 'IL', 'name': 'Illinois'}, {'code': 'IN', 'name': 'Indiana'}, {'code': 'IA', 'name': 'Iowa'}, {'code': 'KS', 'name': 'Kansas'}, {'code': 'KY', 'name': 'Kentucky'}, {'code': 'LA', 'name': 'Louisiana'}, {'code': 'ME', 'name': 'Maine'}, {'code': 'MD', 'name': 'Maryland'}, {'code': 'MA', 'name': 'Massachusetts'}, {'code': 'MI', 'name': 'Michigan'}, {'code': 'MN', 'name': 'Minnesota'}, {'code': 'MS', 'name': 'Mississippi'}, {'code': 'MO', 'name': 'Missouri'}, {'code': 'MT', 'name': 'Montana'}, {'code': 'NE', 'name': 'Nebraska'}, {'code': 'NV', 'name': 'Nevada'}, {'code': 'NH', 'name': 'New Hampshire'}, {'code': 'NJ', 'name': 'New Jersey'}, {'code': 'NM', 'name': 'New Mexico'}, {'code': 'NY', 'name': 'New York'}, {'code': 'NC', 'name': 'North Carolina'}, {'code': 'ND', 'name': 'North Dakota'}, {'code': 'OH', 'name': 'Ohio'}, {'code': 'OK', 'name': 'Oklahoma'}, {'code': 'OR', 'name': 'Oregon'}, {'code': 'PA', 'name': 'Pennsylvania'}, {'code': 'RI', 'name': 'Rhode Island'}, {'code': 'SC', 'name': 'South Carolina'}, {'code': 'SD', 'name': 'South Dakota'}, {'code': 'TN', 'name': 'Tennessee'}, {'code': 'TX', 'name': 'Texas'}, {'code': 'UT', 'name': 'Utah'}, {'code': 'VT', 'name': 'Vermont'}, {'code': 'VA', 'name': 'Virginia'}, {'code': 'WA', 'name': 'Washington'}, {'code': 'WV', 'name': 'West Virginia'}, {'code': 'WI', 'name': 'Wisconsin'}, {'code': 'WY', 'name': 'Wyoming'}]
     except Exception as _e:
-        v_us_states_50 = rt.let_failed(_e)
+        v_us_states_51 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -46,7 +46,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
-    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:41:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_2, rt.item(rt.let_value(v_write_words_3), v_c_2['tool'])) or any((rt.confirmed(trace, v_d_4, rt.item(rt.let_value(v_write_words_3), v_d_4['tool'])) and (not any((v_m_5['position'] > v_c_2['position'] and v_m_5['position'] < v_d_4['position'] for v_m_5 in rt.elements(messages) if v_m_5['role'] == 'user'))) for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == v_c_2['tool'] and v_d_4['ok']) and v_d_4['position'] > v_c_2['position'])) for v_c_2 in rt.elements(calls) if v_c_2['writes']))
         _ok = bool(_v)
@@ -59,8 +59,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
-    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 41, 5, _vals))
+    'retail/checks/rules.chk:45:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((not any((rt.row(initial['orders'], v_c_9['args']['order_id'], 'orders')['user_id'] == v_a_10['result'] for v_a_10 in rt.elements(calls) if rt.member('auth', v_a_10['tags']) and v_a_10['ok'])) or not any((not any((v_m_12['position'] > v_c_9['position'] and v_m_12['position'] < v_d_11['position'] for v_m_12 in rt.elements(messages) if v_m_12['role'] == 'user')) for v_d_11 in rt.elements(calls) if ((v_d_11['tool'] == v_c_9['tool'] and v_d_11['ok']) and v_d_11['position'] > v_c_9['position']) and v_d_11['args']['order_id'] != v_c_9['args']['order_id'])) for v_c_9 in rt.elements(calls) if ((v_c_9['writes'] and (not v_c_9['ok'])) and rt.member('order_id', v_c_9['args'])) and rt.member(rt.text_of(v_c_9['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -73,8 +73,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 45, 5, _vals))
+    'retail/checks/rules.chk:51:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
         _v = all((all((any((v_m_19['position'] > v_d_18['position'] for v_m_19 in rt.elements(messages) if v_m_19['role'] == 'user' and v_m_19['position'] < v_c_17['position'])) for v_d_18 in rt.elements(calls) if (v_d_18['writes'] and v_d_18['ok']) and v_d_18['position'] < v_c_17['position'])) for v_c_17 in rt.elements(calls) if v_c_17['writes']))
         _ok = bool(_v)
@@ -87,13 +87,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
-    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 51, 5, _vals))
+    'retail/checks/rules.chk:64:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_24 = rt.first((v_d_23 for v_d_23 in rt.elements(calls) if rt.member('auth', v_d_23['tags']) and v_d_23['ok']))
     except Exception as _e:
         v_identified_24 = rt.let_failed(_e)
-    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:65:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_25['result'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_25 in rt.elements(calls) if rt.member('auth', v_c_25['tags']) and v_c_25['ok']))
         _ok = bool(_v)
@@ -106,8 +106,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
-    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:67:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
         _v = all((v_c_27['args']['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_27 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_27['tags'])) and rt.member('user_id', v_c_27['args'])) and rt.member(rt.text_of(v_c_27['args']['user_id']), initial['users'])))
         _ok = bool(_v)
@@ -120,8 +120,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
-    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+    'retail/checks/rules.chk:71:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
         _v = all((rt.row(initial['orders'], v_c_29['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_24), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_29 in rt.elements(calls) if ((rt.let_value(v_identified_24) != None and rt.member('account', v_c_29['tags'])) and rt.member('order_id', v_c_29['args'])) and rt.member(rt.text_of(v_c_29['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -134,8 +134,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
-    'retail/checks/tasks.chk:506:5: require db == gold'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
+    'retail/checks/tasks.chk:508:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 506, 5, _vals))
-    'retail/checks/tasks.chk:507:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 508, 5, _vals))
+    'retail/checks/tasks.chk:509:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 507, 5, _vals))
-    'retail/checks/tasks.chk:508:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 509, 5, _vals))
+    'retail/checks/tasks.chk:510:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 508, 5, _vals))
-    'retail/checks/tasks.chk:509:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 510, 5, _vals))
+    'retail/checks/tasks.chk:511:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_31 in rt.elements(calls) if v_c_31['writes'] and v_c_31['ok']))
         _r = 1
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 509, 5, _vals))
-    'retail/checks/tasks.chk:510:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 511, 5, _vals))
+    'retail/checks/tasks.chk:512:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 510, 5, _vals))
-    'retail/checks/tasks.chk:511:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 512, 5, _vals))
+    'retail/checks/tasks.chk:513:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 511, 5, _vals))
-    'retail/checks/tasks.chk:512:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 513, 5, _vals))
+    'retail/checks/tasks.chk:514:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -236,7 +236,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 512, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 514, 5, _vals))
     try:
         v_write_32 = 'modify_user_address'
     except Exception as _e:
@@ -245,17 +245,17 @@ def verify(trace):
         v_address_33 = p_new_address
     except Exception as _e:
         v_address_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:820:5: let zip_like = len(address.zip)'
+    'retail/checks/tasks.chk:840:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_34 = len(rt.let_value(v_address_33)['zip'])
     except Exception as _e:
         v_zip_like_34 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:821:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:841:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
-        _v = any((any(((((any((not rt.text_says(v_t_37, v_w_38 + ' address') for v_w_38 in rt.elements(rt.words(v_t_37)) if rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_words_39)) or (rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_kinds_40)) and v_w_38 != rt.text_of(v_w_38).lower()))) or any((any(((v_b_42 != rt.text_of(v_b_42).lower() and v_b_42 != rt.text_of(v_b_42).upper() or any((rt.text_says(v_t_37, v_h_41 + ' ' + v_b_42 + ' ' + v_k_43) for v_k_43 in rt.elements(rt.let_value(v_street_kinds_40))))) or any((any((rt.text_says(v_t_37, v_h_41 + ' ' + v_b_42 + ' ' + v_x_44 + ' ' + v_k_45) for v_k_45 in rt.elements(rt.let_value(v_street_kinds_40)))) for v_x_44 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_41 + ' ' + v_b_42 + ' ' + v_x_44))) for v_b_42 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_41 + ' ' + v_b_42))) for v_h_41 in rt.elements(rt.words(v_t_37)) if ((len(v_h_41) < rt.let_value(v_zip_like_34) and rt.text_of(v_h_41).lower() == rt.text_of(v_h_41).upper()) and len(rt.numbers(v_h_41)) == 1) and rt.text_says(v_t_37, rt.float_of(v_h_41))))) and (not all((rt.text_says(v_m_35['content'], v_w_46) for v_w_46 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_46).lower(), rt.let_value(v_street_kinds_40))))) or (any(((len(v_w_47) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_47).lower() == rt.text_of(v_w_47).upper()) and len(rt.numbers(v_w_47)) == 1 for v_w_47 in rt.elements(rt.words(v_t_37)))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['zip'])))) or ((rt.member(rt.let_value(v_address_33)['state'], rt.words(v_t_37)) or any(((len(v_w_48) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_48).lower() == rt.text_of(v_w_48).upper()) and len(rt.numbers(v_w_48)) == 1 for v_w_48 in rt.elements(rt.words(v_t_37))))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['city'])))) or (any(((rt.member(v_s_49['code'], rt.words(v_t_37)) and (rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_49['code']) or any((rt.text_says(v_t_37, v_s_49['code'] + ' ' + v_z_51) for v_z_51 in rt.elements(rt.words(v_t_37)) if len(v_z_51) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_51).lower() == rt.text_of(v_z_51).upper()))) or rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_49['name'])) or any((rt.text_says(v_t_37, v_s_49['name'] + ' ' + v_z_52) for v_z_52 in rt.elements(rt.words(v_t_37)) if len(v_z_52) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_52).lower() == rt.text_of(v_z_52).upper())) for v_s_49 in rt.elements(rt.let_value(v_us_states_50)) if v_s_49['code'] != rt.let_value(v_address_33)['state'] and rt.text_of(v_s_49['name']).lower() != rt.text_of(rt.let_value(v_address_33)['state']).lower())) and (not any((rt.member(v_s_53['code'], rt.words(v_m_35['content'])) or rt.text_says(v_m_35['content'], v_s_53['name']) for v_s_53 in rt.elements(rt.let_value(v_us_states_50)) if v_s_53['code'] == rt.let_value(v_address_33)['state'] or rt.text_of(v_s_53['name']).lower() == rt.text_of(rt.let_value(v_address_33)['state']).lower())))) for v_t_37 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant' and any((v_c_36['position'] < v_m_35['position'] for v_c_36 in rt.elements(calls) if v_c_36['tool'] == rt.let_value(v_write_32) and v_c_36['ok']))))
+        _v = any((any(((((any((not rt.text_says(v_t_37, v_w_38 + ' address') for v_w_38 in rt.elements(rt.words(v_t_37)) if rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_words_39)) or (rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_kinds_40)) and v_w_38 != rt.text_of(v_w_38).lower()))) and (not all((rt.text_says(v_m_35['content'], v_w_41) for v_w_41 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_41).lower(), rt.let_value(v_street_kinds_40)) and len(rt.numbers(v_w_41)) == 0))) or (any((any(((v_b_43 != rt.text_of(v_b_43).lower() and v_b_43 != rt.text_of(v_b_43).upper() or any((rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_k_44) for v_k_44 in rt.elements(rt.let_value(v_street_kinds_40))))) or any((any((rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_x_45 + ' ' + v_k_46) for v_k_46 in rt.elements(rt.let_value(v_street_kinds_40)))) for v_x_45 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_x_45))) for v_b_43 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43))) for v_h_42 in rt.elements(rt.words(v_t_37)) if ((len(v_h_42) < rt.let_value(v_zip_like_34) and rt.text_of(v_h_42).lower() == rt.text_of(v_h_42).upper()) and len(rt.numbers(v_h_42)) == 1) and rt.text_says(v_t_37, rt.float_of(v_h_42)))) and (not all((rt.text_says(v_m_35['content'], v_w_47) for v_w_47 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_47).lower(), rt.let_value(v_street_kinds_40))))))) or (any(((len(v_w_48) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_48).lower() == rt.text_of(v_w_48).upper()) and len(rt.numbers(v_w_48)) == 1 for v_w_48 in rt.elements(rt.words(v_t_37)))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['zip'])))) or ((rt.member(rt.let_value(v_address_33)['state'], rt.words(v_t_37)) or any(((len(v_w_49) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_49).lower() == rt.text_of(v_w_49).upper()) and len(rt.numbers(v_w_49)) == 1 for v_w_49 in rt.elements(rt.words(v_t_37))))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['city'])))) or (any(((rt.member(v_s_50['code'], rt.words(v_t_37)) and (rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_50['code']) or any((rt.text_says(v_t_37, v_s_50['code'] + ' ' + v_z_52) for v_z_52 in rt.elements(rt.words(v_t_37)) if len(v_z_52) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_52).lower() == rt.text_of(v_z_52).upper()))) or rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_50['name'])) or any((rt.text_says(v_t_37, v_s_50['name'] + ' ' + v_z_53) for v_z_53 in rt.elements(rt.words(v_t_37)) if len(v_z_53) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_53).lower() == rt.text_of(v_z_53).upper())) for v_s_50 in rt.elements(rt.let_value(v_us_states_51)) if v_s_50['code'] != rt.let_value(v_address_33)['state'] and rt.text_of(v_s_50['name']).lower() != rt.text_of(rt.let_value(v_address_33)['state']).lower())) and (not any((rt.member(v_s_54['code'], rt.words(v_m_35['content'])) or rt.text_says(v_m_35['content'], v_s_54['name']) for v_s_54 in rt.elements(rt.let_value(v_us_states_51)) if v_s_54['code'] == rt.let_value(v_address_33)['state'] or rt.text_of(v_s_54['name']).lower() == rt.text_of(rt.let_value(v_address_33)['state']).lower())))) for v_t_37 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant' and any((v_c_36['position'] < v_m_35['position'] for v_c_36 in rt.elements(calls) if v_c_36['tool'] == rt.let_value(v_write_32) and v_c_36['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (((((any(w in words(t) where (lower(w) in street_words or (lower(w) in street_kinds and w != lower(w))): not (says(t, w + " address"))) or any(h in words(t) where (((len(h) < zip_like and lower(h) == upper(h)) and len(numbers(h)) == 1) and says(t, float(h))): any(b in words(t) where says(t, (h + " ") + b): (((b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, (((h + " ") + b) + " ") + k))) or any(x in words(t) where says(t, (((h + " ") + b) + " ") + x): any(k in street_kinds: says(t, (((((h + " ") + b) + " ") + x) + " ") + k))))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): ((len(w) == zip_like and lower(w) == upper(w)) and len(numbers(w)) == 1)) and not (says(m.content, address.zip)))) or ((address.state in words(t) or any(w in words(t): ((len(w) == zip_like and lower(w) == upper(w)) and len(numbers(w)) == 1))) and not (says(m.content, address.city)))) or (any(s in us_states where (s.code != address.state and lower(s.name) != lower(address.state)): (((s.code in words(t) and (says(t, (address.city + " ") + s.code) or any(z in words(t) where (len(z) == zip_like and lower(z) == upper(z)): says(t, (s.code + " ") + z)))) or says(t, (address.city + " ") + s.name)) or any(z in words(t) where (len(z) == zip_like and lower(z) == upper(z)): says(t, (s.name + " ") + z)))) and not any(s in us_states where (s.code == address.state or lower(s.name) == lower(address.state)): (s.code in words(m.content) or says(m.content, s.name)))))))', True) + ' (where write = "modify_user_address", address = new_address, zip_like = len(address.zip))'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (((((any(w in words(t) where (lower(w) in street_words or (lower(w) in street_kinds and w != lower(w))): not (says(t, w + " address"))) and not all(w in words(address.address1) where (not (lower(w) in street_kinds) and len(numbers(w)) == 0): says(m.content, w))) or (any(h in words(t) where (((len(h) < zip_like and lower(h) == upper(h)) and len(numbers(h)) == 1) and says(t, float(h))): any(b in words(t) where says(t, (h + " ") + b): (((b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, (((h + " ") + b) + " ") + k))) or any(x in words(t) where says(t, (((h + " ") + b) + " ") + x): any(k in street_kinds: says(t, (((((h + " ") + b) + " ") + x) + " ") + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w)))) or (any(w in words(t): ((len(w) == zip_like and lower(w) == upper(w)) and len(numbers(w)) == 1)) and not (says(m.content, address.zip)))) or ((address.state in words(t) or any(w in words(t): ((len(w) == zip_like and lower(w) == upper(w)) and len(numbers(w)) == 1))) and not (says(m.content, address.city)))) or (any(s in us_states where (s.code != address.state and lower(s.name) != lower(address.state)): (((s.code in words(t) and (says(t, (address.city + " ") + s.code) or any(z in words(t) where (len(z) == zip_like and lower(z) == upper(z)): says(t, (s.code + " ") + z)))) or says(t, (address.city + " ") + s.name)) or any(z in words(t) where (len(z) == zip_like and lower(z) == upper(z)): says(t, (s.name + " ") + z)))) and not any(s in us_states where (s.code == address.state or lower(s.name) == lower(address.state)): (s.code in words(m.content) or says(m.content, s.name)))))))', True) + ' (where write = "modify_user_address", address = new_address, zip_like = len(address.zip))'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -265,8 +265,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): ((any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) or any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:513)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 821, 5, _vals))
-    'retail/checks/tasks.chk:514:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:515)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 841, 5, _vals))
+    'retail/checks/tasks.chk:516:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -279,5 +279,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 514, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 516, 5, _vals))
     return rt.finish('user_address_changed', _hard, 15, _soft, 1.0, _failures)

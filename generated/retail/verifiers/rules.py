@@ -2,7 +2,7 @@
 import eigendsl.support as rt
 
 def rule_confirm_each_write(trace):
-    """Policy rule 'confirm_each_write' (retail/checks/rules.chk:38)."""
+    """Policy rule 'confirm_each_write' (retail/checks/rules.chk:40)."""
     initial = trace.initial
     calls = trace.calls
     messages = trace.messages
@@ -10,10 +10,10 @@ def rule_confirm_each_write(trace):
     _hard = 0
     _soft = 0.0
     try:
-        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
+        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move', 'send', 'redirect', 'set'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge', 'switch', 'use'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace', 'switch'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace', 'switch'], 'modify_user_address': ['change', 'update', 'move', 'save', 'set', 'replace']}
     except Exception as _e:
         v_write_words_2 = rt.let_failed(_e)
-    'retail/checks/rules.chk:39:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    'retail/checks/rules.chk:41:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((rt.confirmed(trace, v_c_1, rt.item(rt.let_value(v_write_words_2), v_c_1['tool'])) or any((rt.confirmed(trace, v_d_3, rt.item(rt.let_value(v_write_words_2), v_d_3['tool'])) and (not any((v_m_4['position'] > v_c_1['position'] and v_m_4['position'] < v_d_3['position'] for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'user'))) for v_d_3 in rt.elements(calls) if (v_d_3['tool'] == v_c_1['tool'] and v_d_3['ok']) and v_d_3['position'] > v_c_1['position'])) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
         _ok = bool(_v)
@@ -26,8 +26,8 @@ def rule_confirm_each_write(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 39, 5, _vals))
-    'retail/checks/rules.chk:43:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 41, 5, _vals))
+    'retail/checks/rules.chk:45:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
     try:
         _v = all((not any((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == v_a_9['result'] for v_a_9 in rt.elements(calls) if rt.member('auth', v_a_9['tags']) and v_a_9['ok'])) or not any((not any((v_m_11['position'] > v_c_8['position'] and v_m_11['position'] < v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user')) for v_d_10 in rt.elements(calls) if ((v_d_10['tool'] == v_c_8['tool'] and v_d_10['ok']) and v_d_10['position'] > v_c_8['position']) and v_d_10['args']['order_id'] != v_c_8['args']['order_id'])) for v_c_8 in rt.elements(calls) if ((v_c_8['writes'] and (not v_c_8['ok'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -40,8 +40,8 @@ def rule_confirm_each_write(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 43, 5, _vals))
-    'retail/checks/rules.chk:49:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 45, 5, _vals))
+    'retail/checks/rules.chk:51:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
     try:
         _v = all((all((any((v_m_18['position'] > v_d_17['position'] for v_m_18 in rt.elements(messages) if v_m_18['role'] == 'user' and v_m_18['position'] < v_c_16['position'])) for v_d_17 in rt.elements(calls) if (v_d_17['writes'] and v_d_17['ok']) and v_d_17['position'] < v_c_16['position'])) for v_c_16 in rt.elements(calls) if v_c_16['writes']))
         _ok = bool(_v)
@@ -54,20 +54,20 @@ def rule_confirm_each_write(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 49, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 51, 5, _vals))
     return rt.finish('confirm_each_write', _hard, 3, _soft, 0.0, _failures)
 
 def rule_confirm_writes(trace):
-    """Policy rule 'confirm_writes' (retail/checks/rules.chk:26)."""
+    """Policy rule 'confirm_writes' (retail/checks/rules.chk:28)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
     try:
-        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace'], 'modify_user_address': ['change', 'update', 'move']}
+        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move', 'send', 'redirect', 'set'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge', 'switch', 'use'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace', 'switch'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace', 'switch'], 'modify_user_address': ['change', 'update', 'move', 'save', 'set', 'replace']}
     except Exception as _e:
         v_write_words_2 = rt.let_failed(_e)
-    'retail/checks/rules.chk:27:5: require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))'
+    'retail/checks/rules.chk:29:5: require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))'
     try:
         _v = all((rt.confirmed(trace, v_c_1, rt.item(rt.let_value(v_write_words_2), v_c_1['tool'])) for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
         _ok = bool(_v)
@@ -80,7 +80,7 @@ def rule_confirm_writes(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))', 'policy rule confirm_writes: ' + _why, 'retail/checks/rules.chk', 27, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))', 'policy rule confirm_writes: ' + _why, 'retail/checks/rules.chk', 29, 5, _vals))
     return rt.finish('confirm_writes', _hard, 1, _soft, 0.0, _failures)
 
 def rule_identify_first(trace):
@@ -106,18 +106,18 @@ def rule_identify_first(trace):
     return rt.finish('identify_first', _hard, 1, _soft, 0.0, _failures)
 
 def rule_one_user_per_conversation(trace):
-    """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:61)."""
+    """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:63)."""
     initial = trace.initial
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:62:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    'retail/checks/rules.chk:64:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
     try:
         v_identified_2 = rt.first((v_d_1 for v_d_1 in rt.elements(calls) if rt.member('auth', v_d_1['tags']) and v_d_1['ok']))
     except Exception as _e:
         v_identified_2 = rt.let_failed(_e)
-    'retail/checks/rules.chk:63:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    'retail/checks/rules.chk:65:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
     try:
         _v = all((v_c_3['result'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok']))
         _ok = bool(_v)
@@ -130,8 +130,8 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 63, 5, _vals))
-    'retail/checks/rules.chk:65:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:67:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
     try:
         _v = all((v_c_5['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_5 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_5['tags'])) and rt.member('user_id', v_c_5['args'])) and rt.member(rt.text_of(v_c_5['args']['user_id']), initial['users'])))
         _ok = bool(_v)
@@ -144,8 +144,8 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
-    'retail/checks/rules.chk:69:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+    'retail/checks/rules.chk:71:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
     try:
         _v = all((rt.row(initial['orders'], v_c_7['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_7 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_7['tags'])) and rt.member('order_id', v_c_7['args'])) and rt.member(rt.text_of(v_c_7['args']['order_id']), initial['orders'])))
         _ok = bool(_v)
@@ -158,16 +158,16 @@ def rule_one_user_per_conversation(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 69, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
     return rt.finish('one_user_per_conversation', _hard, 3, _soft, 0.0, _failures)
 
 def rule_read_order_before_change(trace):
-    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:75)."""
+    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:77)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:76:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    'retail/checks/rules.chk:78:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
     try:
         _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if (v_c_1['writes'] and v_c_1['ok']) and rt.member('order_id', v_c_1['args'])))
         _ok = bool(_v)
@@ -180,16 +180,16 @@ def rule_read_order_before_change(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 76, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
     return rt.finish('read_order_before_change', _hard, 1, _soft, 0.0, _failures)
 
 def rule_transfer_ends_session(trace):
-    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:81)."""
+    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:83)."""
     calls = trace.calls
     _failures = []
     _hard = 0
     _soft = 0.0
-    'retail/checks/rules.chk:82:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+    'retail/checks/rules.chk:84:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
     try:
         _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
         _ok = bool(_v)
@@ -202,7 +202,7 @@ def rule_transfer_ends_session(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 82, 5, _vals))
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 84, 5, _vals))
     return rt.finish('transfer_ends_session', _hard, 1, _soft, 0.0, _failures)
 RULES = {'confirm_each_write': rule_confirm_each_write, 'confirm_writes': rule_confirm_writes, 'identify_first': rule_identify_first, 'one_user_per_conversation': rule_one_user_per_conversation, 'read_order_before_change': rule_read_order_before_change, 'transfer_ends_session': rule_transfer_ends_session}
 
