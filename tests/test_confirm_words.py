@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from eigendsl.runtime.domain import confirm_words, load_domain
+from eigendsl.runtime.confirm_words import confirm_words
+from eigendsl.runtime.domain import load_domain
 from eigendsl.runtime.utterances import USER_YES
 from tests.conftest import MINI, copy_spec, edit
 from tests.hand_agents import ListAgent, play_row, turn
