@@ -12,7 +12,7 @@ from typing import Any
 from eigendsl import support
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
 from eigendsl.runtime.utterances import spoken
-from eigendsl.support.proposals import IDENTIFYING_TAG
+from eigendsl.support.identity import IDENTIFYING_TAG
 
 
 def misstated(
@@ -472,7 +472,7 @@ def unconfirmable(
 def _own_id(trace: support.Trace, proposal: support.Message, value: Any) -> bool:
     """Whether ``value``, a write's argument a proposal leaves out, is a record's id (a key of
     a table of the trace's database) that no message of the user's said and no identifying
-    lookup (a tool tagged :data:`~eigendsl.support.proposals.IDENTIFYING_TAG`) returned before
+    lookup (a tool tagged :data:`~eigendsl.support.identity.IDENTIFYING_TAG`) returned before
     the ``proposal``: the user's own id before the agent looked the user up, which the user
     cannot say back."""
     if not isinstance(value, str) or not any(

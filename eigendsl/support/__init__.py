@@ -76,6 +76,7 @@ from eigendsl.support.expressions import (
     row,
     update,
 )
+from eigendsl.support.identity import identified
 from eigendsl.support.numerals import normalize_text, numbers
 from eigendsl.support.places import (
     KEPT_DIFFERENCES,
@@ -88,7 +89,7 @@ from eigendsl.support.places import (
     show,
     summarize,
 )
-from eigendsl.support.proposals import confirmed, declined, identified, unproposed
+from eigendsl.support.proposals import confirmed, declined, unproposed
 from eigendsl.support.reasons import (
     NOT_JUDGED,
     any_reason,
