@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_proposals import (
     another_record,
     contradicted,
-    misdated,
     misstated,
     other_action,
     stated_otherwise,
