@@ -117,7 +117,7 @@ def test_eval_has_a_seed_that_reaches_the_sampling(monkeypatch):
     CliRunner().invoke(main, [*base, "--seed", "7"])
     assert seeds == [0, 7]
     helped = " ".join(CliRunner().invoke(main, ["eval", "--help"]).output.split())
-    assert "depends on the batch it plays in" in helped
+    assert "replays the episodes of the full evaluation" in helped
 
 
 # ---------------------------------------------------------------------------- report.md

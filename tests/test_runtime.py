@@ -142,7 +142,7 @@ class _Writes:
     def __init__(self, texts):
         self.texts, self.chats = list(texts), []
 
-    def generate(self, chats, tools):
+    def generate(self, chats, tools, keys=None):
         self.chats += chats
         return [turn_from_text(self.texts.pop(0) if self.texts else "Bye.") for _ in chats]
 
@@ -668,7 +668,7 @@ def test_a_text_path_call_with_a_lone_surrogate_is_written_to_the_episodes_file(
     then `run --out` crashed writing it (UnicodeEncodeError), after the whole run."""
 
     class TextBackend:
-        def generate(self, chats, tools):
+        def generate(self, chats, tools, keys=None):
             return [turn_from_text(LONE_SURROGATE_CALLS[0]) for _ in chats]
 
     rows = run_episodes(
@@ -720,7 +720,7 @@ def test_llm_user_through_openai_backend(mini, chat_server):
 class _SilentBackend:
     """A user model that writes nothing, as a broken checkpoint does."""
 
-    def generate(self, chats, tools):
+    def generate(self, chats, tools, keys=None):
         from eigendsl.runtime.turns import AgentTurn
 
         return [AgentTurn(content="", raw="") for _ in chats]

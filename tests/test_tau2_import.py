@@ -618,7 +618,7 @@ def test_judge_backend_answers_yes_or_no(tmp_path: Path) -> None:
         def __init__(self) -> None:
             self.chats: list[Any] = []
 
-        def generate(self, chats: list[Any], tools: Any) -> list[AgentTurn]:
+        def generate(self, chats: list[Any], tools: Any, keys: Any = None) -> list[AgentTurn]:
             self.chats += chats
             return [AgentTurn(content="Yes.")]
 

@@ -222,9 +222,9 @@ def run_cmd(
     type=int,
     default=0,
     show_default=True,
-    help="The sampling seed (train's evaluations use the run's --seed). The same command on "
-    "the same machine plays the same episodes again; an episode's sampling depends on the batch "
-    "it plays in, so other tasks or --trials play it otherwise.",
+    help="The sampling seed (train's evaluations use the run's --seed). Each turn is drawn "
+    "with a seed of its own (this one, the task, the trial, the turn), so a task played alone "
+    "(--task ID) or with more --trials replays the episodes of the full evaluation.",
 )
 @context_option
 @click.option(

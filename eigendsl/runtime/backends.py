@@ -22,14 +22,23 @@ from typing import Any, Protocol
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.call_values import decode_arguments
+from eigendsl.runtime.keyed_sampling import KeyedSampler, key_seed
 from eigendsl.runtime.openai_backend import OpenAIBackend
 from eigendsl.runtime.toolcalls import tool_names
 from eigendsl.runtime.turns import AgentTurn, turn_from_text
 
 
 class Backend(Protocol):
+    """``keys``, where given, name each chat's turn (its episode's role, task, trial and turn:
+    :func:`~eigendsl.runtime.keyed_sampling.episode_key`), so that a backend that samples can
+    draw each turn apart from the batch it comes in."""
+
     def generate(
-        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+        self,
+        chats: list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None,
+        *,
+        keys: list[str] | None = None,
     ) -> list[AgentTurn]: ...
 
 
@@ -71,7 +80,8 @@ def _stderr(line: str) -> None:
 class HFBackend:
     """A transformers causal LM with its chat template; left-padded batched generation.
 
-    Decoding is EigenDSL's alone (greedy at ``temperature`` 0, sampling above): a
+    Decoding is EigenDSL's alone (greedy at ``temperature`` 0, sampling above, each chat from a
+    generator of its key and ``seed``: :class:`~eigendsl.runtime.keyed_sampling.KeyedSampler`): a
     checkpoint's ``generation_config.json`` gives only its token ids (end, padding, start), not
     its repetition penalty, minimum length or other defaults. ``note`` hears the one-line notes
     (EigenDSL's chat template used, a prompt past a rotary model's positions); stderr by
@@ -127,15 +137,18 @@ class HFBackend:
         chats: list[list[dict[str, Any]]],
         tools: list[dict[str, Any]] | None,
         call_tools: list[dict[str, Any]] | None = None,
+        keys: list[str] | None = None,
     ) -> list[tuple[list[int], list[int]] | ContextFull]:
         """Prompt ids and generated ids per chat (for token-in, token-out training). With
         ``call_tools``, the tool calls the model writes are held to those tools' schemas
-        (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`). A conversation that has
-        outgrown a model with learned positions is not generated: its entry is a
-        :class:`ContextFull`, and the others go on."""
+        (:class:`~eigendsl.runtime.constrained.ToolCallConstraint`). Sampled, each chat draws
+        from the generator of its key (``keys``; by default its place in the batch). A
+        conversation that has outgrown a model with learned positions is not generated: its
+        entry is a :class:`ContextFull`, and the others go on."""
         import torch
         from transformers import LogitsProcessorList
 
+        keys = keys if keys is not None else [str(i) for i in range(len(chats))]
         prompts = self.prompts(chats, tools)
         self.tokenizer.padding_side = "left"
         batch = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
@@ -143,7 +156,11 @@ class HFBackend:
         if full:
             fitting = [i for i in range(len(chats)) if i not in full]
             generated = iter(
-                self.generate_ids([chats[i] for i in fitting], tools, call_tools) if fitting else []
+                self.generate_ids(
+                    [chats[i] for i in fitting], tools, call_tools, [keys[i] for i in fitting]
+                )
+                if fitting
+                else []
             )
             return [full[i] if i in full else next(generated) for i in range(len(chats))]
         batch = batch.to(self.model.device)
@@ -159,27 +176,20 @@ class HFBackend:
                     self.model.get_output_embeddings().weight.shape[0],
                 )
             )
-        torch.manual_seed(self.seed)
-        try:
-            with torch.no_grad(), own_decoding(self.model, self.generation):
-                output = self.model.generate(
-                    **batch,
-                    max_new_tokens=self.max_new_tokens,
-                    do_sample=self.temperature > 0,
-                    temperature=self.temperature if self.temperature > 0 else None,
-                    top_p=None,
-                    top_k=None,
-                    pad_token_id=self.tokenizer.pad_token_id,
-                    logits_processor=processors,
-                )
-        except RuntimeError as exc:
-            if "probability tensor" not in str(exc):
-                raise
-            raise EigenError(
-                "the model's next-token probabilities are not finite (inf or nan): its "
-                "weights diverged in training; train it again with a lower learning "
-                "rate"
-            ) from None
+        if self.temperature > 0:  # the sampler last: after the constraint's masks
+            seeds = [key_seed(self.seed, key) for key in keys]
+            processors.append(KeyedSampler(self.temperature, seeds, self.model.device))
+        with torch.no_grad(), own_decoding(self.model, self.generation):
+            output = self.model.generate(  # greedy over what the sampler, if any, gives
+                **batch,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                pad_token_id=self.tokenizer.pad_token_id,
+                logits_processor=processors,
+            )
         results: list[tuple[list[int], list[int]] | ContextFull] = []
         width = batch["input_ids"].shape[1]
         for row, mask in zip(output, batch["attention_mask"], strict=False):
@@ -228,9 +238,11 @@ class HFBackend:
         chats: list[list[dict[str, Any]]],
         tools: list[dict[str, Any]] | None,
         call_tools: list[dict[str, Any]] | None = None,
+        *,
+        keys: list[str] | None = None,
     ) -> list[AgentTurn]:
         turns, names = [], tool_names(tools)
-        for generated in self.generate_ids(chats, tools, call_tools):
+        for generated in self.generate_ids(chats, tools, call_tools, keys):
             if isinstance(generated, ContextFull):
                 turns.append(AgentTurn(context_full=generated.sentence))
                 continue
@@ -318,7 +330,12 @@ class VLLMBackend:
     the turn removed."""
 
     def __init__(
-        self, path: str, max_new_tokens: int = 256, temperature: float = 0.0, **engine: Any
+        self,
+        path: str,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        seed: int = 0,
+        **engine: Any,
     ):
         try:
             from vllm import LLM, SamplingParams
@@ -327,16 +344,27 @@ class VLLMBackend:
                 "the vllm backend needs vLLM: pip install 'eigendsl[vllm]' on a machine with a "
                 "GPU; or serve the model with vLLM and use --agent openai:http://HOST:PORT/v1"
             ) from None
-        self.llm = LLM(model=path, **engine)
-        self.params = SamplingParams(
-            max_tokens=max_new_tokens, temperature=temperature, skip_special_tokens=False
-        )
+        self.llm = LLM(model=path, seed=seed, **engine)
+        self.sampling = {
+            "max_tokens": max_new_tokens,
+            "temperature": temperature,
+            "skip_special_tokens": False,
+        }
+        self.make_params, self.seed = SamplingParams, seed
+        self.params = SamplingParams(**self.sampling)
 
     def generate(
-        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+        self,
+        chats: list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None,
+        *,
+        keys: list[str] | None = None,
     ) -> list[AgentTurn]:
+        params: Any = self.params
+        if keys is not None and self.sampling["temperature"] > 0:  # a request's own seed
+            params = [self.make_params(**self.sampling, seed=key_seed(self.seed, k)) for k in keys]
         outputs = self.llm.chat(
-            [template_messages(c) for c in chats], self.params, tools=tools, use_tqdm=False
+            [template_messages(c) for c in chats], params, tools=tools, use_tqdm=False
         )
         tokenizer, names = self.llm.get_tokenizer(), tool_names(tools)
         return [

@@ -9,6 +9,7 @@ from typing import Any
 
 from eigendsl.errors import EigenError
 from eigendsl.runtime.backends import Backend, HFBackend, make_backend
+from eigendsl.runtime.keyed_sampling import episode_key
 from eigendsl.runtime.model_view import agent_context, model_view
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
@@ -43,10 +44,11 @@ class ModelAgent:
         domain = episodes[0].env.domain
         chats = [model_view(e.messages, domain, self.context) for e in episodes]
         tools = None if self.context == "compact" else domain.tool_schemas
+        keys = [episode_key("agent", e) for e in episodes]
         if self.constrain_calls:
             # the schemas constrain the calls even where the prompt leaves them out (compact)
-            return self.backend.generate(chats, tools, call_tools=domain.tool_schemas)  # type: ignore[call-arg]
-        return self.backend.generate(chats, tools)
+            return self.backend.generate(chats, tools, call_tools=domain.tool_schemas, keys=keys)  # type: ignore[call-arg]
+        return self.backend.generate(chats, tools, keys=keys)
 
 
 class ModelUser:
@@ -87,7 +89,8 @@ class ModelUser:
         """The user's turns, as the model wrote them: an empty one stays empty (the runner ends
         that episode as ``user_empty``), never taken for the stop marker; None where the
         conversation has outgrown the model's positions (``context_full``)."""
-        turns = self.backend.generate([self.chat(e) for e in episodes], None)
+        keys = [episode_key("user", e) for e in episodes]
+        turns = self.backend.generate([self.chat(e) for e in episodes], None, keys=keys)
         return [None if t.context_full else (t.content or t.raw or "").strip() for t in turns]
 
 

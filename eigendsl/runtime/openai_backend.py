@@ -87,8 +87,14 @@ class OpenAIBackend:
         )
 
     def generate(
-        self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
+        self,
+        chats: list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None,
+        *,
+        keys: list[str] | None = None,
     ) -> list[AgentTurn]:
+        """One request a chat; the server samples as it does (``keys`` are not sent: not every
+        OpenAI-compatible server takes a request's seed)."""
         turns = []
         for chat in chats:
             payload: dict[str, Any] = {
