@@ -311,8 +311,9 @@ def load_spec(
     try:
         raw = load_file(domain_file, str(domain_file))
     except EigenError as exc:  # not UTF-8, not YAML, nested too deep
-        unread = [replace(d, message=_nothing_else(d.message)) for d in exc.diagnostics]
-        raise EigenError(unread) from None
+        # said once, after the last of the file's errors (each duplicate key is one)
+        *errors, last = exc.diagnostics
+        raise EigenError([*errors, replace(last, message=_nothing_else(last.message))]) from None
     if not isinstance(raw, MarkedDict):
         given = "an empty file" if raw is None else _given(raw)
         raise EigenError(
