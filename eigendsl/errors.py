@@ -295,8 +295,8 @@ class Diagnostics:
         close = closest(name, [*known, *left_out])
         if close is None or close not in left_out:
             return did_you_mean(name, candidates, then)
-        # a checker file is left out whole, for a syntax error anywhere in it
-        where = "its checker file" if left_out[close] in _CHECKER_KINDS else "its entry"
+        # a declaration of a checker file is left out for a syntax error in it
+        where = "its declaration" if left_out[close] in _CHECKER_KINDS else "its entry"
         hint = (
             f"; did you mean '{close}'? ({left_out[close]} '{close}' was left out for the error "
             f"reported in {where})"

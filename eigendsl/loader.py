@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from eigendsl.dsl import ast as A
-from eigendsl.dsl.parser import parse
+from eigendsl.dsl.parser import parse_file
 from eigendsl.errors import (
     Diagnostic,
     Diagnostics,
@@ -311,8 +311,9 @@ def load_spec(
     try:
         raw = load_file(domain_file, str(domain_file))
     except EigenError as exc:  # not UTF-8, not YAML, nested too deep
-        unread = [replace(d, message=_nothing_else(d.message)) for d in exc.diagnostics]
-        raise EigenError(unread) from None
+        # said once, after the last of the file's errors (each duplicate key is one)
+        *errors, last = exc.diagnostics
+        raise EigenError([*errors, replace(last, message=_nothing_else(last.message))]) from None
     if not isinstance(raw, MarkedDict):
         given = "an empty file" if raw is None else _given(raw)
         raise EigenError(
@@ -399,13 +400,17 @@ def load_spec(
     checker_paths += [(r, p) for r, p in extra_files if p.suffix == ".chk"]
     for relative, path in checker_paths:
         inputs[relative] = path.read_bytes()
-        text = None
         try:
             text = read_text(path, str(path))
-            loaded.modules.append(parse(text, str(path)))
         except EigenError as exc:  # the other files are checked; this one's names are unknown
             later_diag.extend(exc)
-            leave_out_declarations(text, later_diag)
+            leave_out_declarations(None, later_diag)
+            continue
+        # a declaration with a syntax error is left out, its names unknown; the others are read
+        parsed = parse_file(text, str(path))
+        loaded.modules.append(parsed.module)
+        later_diag.extend(list(parsed.errors))
+        leave_out_declarations(parsed.unparsed, later_diag)
     for tool in spec.tools.values():
         if tool.python:
             module = tool.python.split(":")[0]

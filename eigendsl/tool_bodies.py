@@ -21,6 +21,7 @@ from eigendsl.errors import Diagnostics, Span, did_you_mean
 from eigendsl.loader import LoadedSpec
 from eigendsl.spec import Param, Table
 from eigendsl.support import date_problem, time_problem
+from eigendsl.yamlload import MarkedDict
 
 Body = tuple[A.Expr | None, A.Index | None, dict[str, A.Expr]]
 
@@ -41,7 +42,16 @@ def declarative_tools(
             continue
         raw = loaded.raw["tools"][tool_name]["declare"]
         params = tuple((p, _param_type(t)) for p, t in tool.params.items())
-        scope = Scope("tool", params, owner=f"a parameter of tool '{tool_name}'")
+        # the spec's constants read as in a guard; an argument would hide one, as in a guard
+        scope = Scope(
+            "tool",
+            params,
+            owner=f"a parameter of tool '{tool_name}'",
+            constants=analyzer.constant_types,
+        )
+        for p in tool.params:
+            at = _param_position(loaded.raw["tools"][tool_name], p)
+            analyzer.hidden_constant(p, at, f"tool '{tool_name}' has an argument", "declare body")
         returns = parse_embedded(raw, "returns", diag) if tool.declare.returns else None
         if returns is not None:
             analyzer.infer(returns, scope)
@@ -100,6 +110,12 @@ def declarative_tools(
             )
         bodies[tool_name] = (returns, update, sets)
     return bodies
+
+
+def _param_position(raw_tool: Any, param: str) -> Span:
+    """Where a tool's entry names its parameter ``param`` (its entry's ``params:`` key)."""
+    params = raw_tool.get("params")
+    return params.position(param) if isinstance(params, MarkedDict) else raw_tool.position("params")
 
 
 def _param_type(param: Param) -> Type:

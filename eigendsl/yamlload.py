@@ -1,7 +1,9 @@
 """YAML with line marks: every mapping and sequence remembers where its keys and items are.
 
 Duplicate keys are errors (plain PyYAML keeps the last one silently). Positions let the compiler
-point pydantic errors and embedded DSL text back at ``file:line:col``.
+point pydantic errors and embedded DSL text back at ``file:line:col``. A value the loader refuses
+(a duplicate key, a refused tag, a lone surrogate, an int too long) does not stop it: the file's
+refusals are raised together once it is read, so one compile reports them all.
 
 >>> data = loads("a:\\n  b: 1\\n", "x.yaml")
 >>> data.position("a")
@@ -86,6 +88,15 @@ class _Loader(yaml.SafeLoader):
     path = "<string>"
     depth = 0  # lists and mappings around the node being composed
 
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        # what was refused while the values were built, each in place of a value: the file's
+        # errors, raised together once it is read
+        self.refused: list[Diagnostic] = []
+
+    def refuse(self, node: yaml.Node, message: str) -> None:
+        self.refused.append(Diagnostic(_span(self.path, node), message))
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.CollectionStartEvent):
             if self.depth >= MAX_NESTING:
@@ -117,16 +128,15 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
                 message = (
                     f"an unquoted {jinja[1:-1]} is a mapping in YAML, not text; quote it: {jinja}"
                 )
-            raise EigenError(Diagnostic(_span(loader.path, key_node), message)) from None
-        if key in result:
+            loader.refuse(key_node, message)
+            continue
+        if key in result:  # an error, the first value kept: the next duplicate is reported too
             first = result.key_spans[key]
-            raise EigenError(
-                Diagnostic(
-                    _span(loader.path, key_node),
-                    f"duplicate key '{key}' (first defined at line {first.line}); "
-                    "remove one of them",
-                )
+            loader.refuse(
+                key_node,
+                f"duplicate key '{key}' (first defined at line {first.line}); remove one of them",
             )
+            continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_spans[key] = _span(loader.path, key_node)
         result.value_spans[key] = _span(loader.path, value_node)
@@ -182,7 +192,8 @@ def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int | str:
             str(value)
         return value
     except ValueError:
-        raise EigenError(Diagnostic(_span(loader.path, node), TOO_LONG)) from None
+        loader.refuse(node, TOO_LONG)
+        return str(node.value)
 
 
 def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float | str:
@@ -203,7 +214,7 @@ def _construct_str(loader: _Loader, node: yaml.ScalarNode) -> str:
     is no character, and no file or JSON line can hold it as UTF-8."""
     text, problem = join_surrogate_pairs(str(loader.construct_scalar(node)))
     if problem:
-        raise EigenError(Diagnostic(_span(loader.path, node), problem))
+        loader.refuse(node, problem)
     return text
 
 
@@ -232,13 +243,12 @@ def _construct_refused(loader: _Loader, node: yaml.Node) -> Any:
     """YAML's tags for other kinds of value (``!!binary``, ``!!set``, ``!!omap``, ``!!pairs``)
     are an error at the value: ``name: !!binary aGVsbG8=`` named the domain ``hello``."""
     tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-    raise EigenError(
-        Diagnostic(
-            _span(loader.path, node),
-            f"'{tag}' is a YAML tag a spec does not take: its values are text, numbers, true or "
-            f"false, null, lists and mappings; remove the tag and write the value itself",
-        )
+    loader.refuse(
+        node,
+        f"'{tag}' is a YAML tag a spec does not take: its values are text, numbers, true or "
+        f"false, null, lists and mappings; remove the tag and write the value itself",
     )
+    return None
 
 
 for _tag in ("binary", "set", "omap", "pairs"):
@@ -262,13 +272,20 @@ def loads(text: str, path: str) -> Any:
 
 @lru_cache(maxsize=128)
 def _loads_cached(text: str, path: str) -> Any:
-    loader_cls = type("Loader", (_Loader,), {"path": path})
+    loader = None
     try:
-        data = yaml.load(text, Loader=loader_cls)  # noqa: S506 - a SafeLoader subclass
+        # the reader refuses a control character as the loader is made (a ReaderError)
+        loader = type("Loader", (_Loader,), {"path": path})(text)
+        data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         raise EigenError(syntax_error(exc, text, path)) from None
     except yaml.YAMLError as exc:
         raise EigenError(Diagnostic(Span(path, 1, 1), f"invalid YAML: {exc}")) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    if loader.refused:  # in the order of the file (a mapping's keys are built before its values)
+        raise EigenError(sorted(loader.refused, key=lambda d: (d.span.line, d.span.col)))
     nesting, size = value_shape(data)
     if nesting > MAX_NESTING:  # through aliases, which the composer does not count
         raise EigenError(

@@ -103,14 +103,14 @@ def test_the_examples_compile_against_retail(tmp_path: Path) -> None:
 
 def test_the_scope_table_says_where_constants_are_read(mini: Path) -> None:
     """Newcomer F's M1: one column said "template `from:`, tool body" and "no" for constants,
-    but a `from:` reads them (a tool body still does not)."""
+    but a `from:` reads them; a tool body reads them too (it did not before)."""
     table = [line for line in section("Names in scope").splitlines() if line.startswith("|")]
     header, row = (
         [c.strip() for c in line.strip("|").split("|")]
         for line in (table[0], next(t for t in table if t.startswith("| the constants |")))
     )
     said = dict(zip(header, row, strict=True))
-    assert (said["template `from:`"], said["tool body"]) == ("yes", "no")
+    assert (said["template `from:`"], said["tool body"]) == ("yes", "yes")
     edit(
         mini,
         "checks/main.chk",
@@ -120,5 +120,7 @@ def test_the_scope_table_says_where_constants_are_read(mini: Path) -> None:
     edit(mini, "tasks/cancel.yaml", 'where o.status == "pending"\'', "where o.status == open'")
     analyze(mini)  # the from: reads the constant
     edit(mini, "domain.yaml", "set: {email: email}", "set: {email: open}")
-    with pytest.raises(EigenError, match="unknown name 'open'"):
+    analyze(mini)  # the tool body reads it
+    edit(mini, "domain.yaml", "set: {email: open}", "set: {email: opn}")
+    with pytest.raises(EigenError, match="unknown name 'opn'; did you mean 'open'"):
         analyze(mini)

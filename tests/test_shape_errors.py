@@ -158,15 +158,16 @@ def test_templates_of_the_wrong_kind_leave_every_template_unknown(mini: Path) ->
     ]
 
 
-def test_a_checker_file_that_does_not_parse_leaves_its_names_unknown(mini: Path) -> None:
-    # main.chk declares identify_first, used in another file, and cancelled, the template's check
+def test_a_declaration_that_does_not_parse_leaves_its_names_unknown(mini: Path) -> None:
+    # main.chk declares identify_first, used in another file, and cancelled, the template's
+    # check: they parse, and only confirm_writes, whose line has the syntax error, is left out
     edit(mini, CHK, "rule confirm_writes:", "rule confirm_writes")
     edit(mini, "checks/more.chk", None, "check more():\n    use identify_first\n    use idle\n")
     edit(mini, TASKS, *TASK_TYPO)
     assert _reported(mini) == [
         "mini/checks/main.chk:7:20: unexpected end of the line",
-        "mini/checks/more.chk:3:9: unknown rule or block 'idle'; confirm_writes, identify_first "
-        "were left out for the error reported in their checker file",
+        "mini/checks/more.chk:3:9: unknown rule or block 'idle'; rules are identify_first; "
+        "confirm_writes was left out for the error reported in its declaration",
         CANCL,
     ]
 
@@ -185,18 +186,19 @@ def test_a_load_without_a_compile_raises_them_all(mini: Path) -> None:
     ]
 
 
-def test_a_checker_file_that_does_not_parse_leaves_its_constants_and_blocks_unknown(
+def test_a_block_that_does_not_parse_is_unknown_and_the_constant_above_it_read(
     mini: Path,
 ) -> None:
-    # shared.chk's constant and block, used in more.chk, are not said to be unknown there; a
-    # misspelt block is, with the block left out as its likely meaning
+    # shared.chk's block, used in more.chk, is not said to be unknown there; a misspelt block
+    # is, with the block left out as its likely meaning; the constant above it parses and is
+    # read (its type checked: 'said denials' would be an error)
     shared = 'let denials = ["cannot"]\n\nblock told(x: string):\n    require said x\n    forbid\n'
     edit(mini, "checks/shared.chk", None, shared)
-    more = 'check more():\n    use told("a")\n    require said denials\n    use tld\n'
+    more = 'check more():\n    use told("a")\n    require any(d in denials: said d)\n    use tld\n'
     edit(mini, "checks/more.chk", None, more)
     assert _reported(mini) == [
         "mini/checks/more.chk:4:9: unknown rule or block 'tld'; did you mean 'told'? (block "
-        "'told' was left out for the error reported in its checker file)",
+        "'told' was left out for the error reported in its declaration)",
         "mini/checks/shared.chk:5:11: unexpected end of the line",
     ]
 

@@ -280,6 +280,7 @@ class VerifierBuilder(StatementCompiler):
                 else (comp.compile(update) if update is not None else const(None))
             )
             body.append(ast.Return(value=result))
+            body[:0] = comp.prelude  # the spec's constants the body reads
             body = without_unused_bindings(bindings, body) + body
             stmts.append(
                 function_def(

@@ -1,10 +1,12 @@
 """The spec's constants: ``let NAME = expr`` outside any declaration.
 
 A constant is bound once for the whole spec, in the order of the files and then of the lines,
-and every guard, rule, check and block reads it (a constant reads the constants above it). Its
+and every guard, rule, check, block and declared tool's body reads it (a constant reads the
+constants above it). Its
 expression is the same in every episode: literals, operators, functions and earlier constants,
 never the database, the trace, the conversation, a parameter or the domain's clock. No name
-bound elsewhere (a parameter, a let, a variable, a tool's argument in a guard) may take a
+bound elsewhere (a parameter, a let, a variable, a tool's argument in a guard or a declared
+body) may take a
 constant's name: the reader would take the one for the other.
 """
 
@@ -89,7 +91,8 @@ class ConstantChecker:
                 self.diag.warning(
                     constant.name_span,
                     f"constant '{constant.name}' is read by no guard, rule, check, block, "
-                    "constant or template parameter's source; read it, or remove it",
+                    "constant, declared tool's body or template parameter's source; read it, "
+                    "or remove it",
                 )
 
 

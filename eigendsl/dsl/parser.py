@@ -2,7 +2,9 @@
 
 Lark parses with positions on (LALR, contextual lexer, an indenter for blocks); a Transformer
 (:mod:`eigendsl.dsl.transformer`) turns the tree into dataclasses. Syntax errors become
-:class:`EigenError` with the position and a sentence saying what was expected.
+:class:`EigenError` with the position and a sentence saying what was expected. A file with a
+syntax error is parsed again declaration by declaration (:func:`parse_file`), so that one
+compile reports the syntax error of each declaration and checks the declarations that parse.
 
 >>> module = parse("check ok():\\n    require 1 + 1 == 2\\n", "demo.chk")
 >>> module.declarations[0].body[0].source
@@ -11,7 +13,9 @@ Lark parses with positions on (LALR, contextual lexer, an indenter for blocks); 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 from lark import Lark, Token
@@ -140,7 +144,10 @@ def _parse(
     line: int,
     col: int,
     origins: Sequence[tuple[int, int]] | None = None,
+    whole: str | None = None,
 ):
+    """``text`` parsed from ``start``; ``whole``: the file that ``text`` is a part of (its
+    other lines blank), whose lets and parameters above an error may explain it."""
     pos = Positions(path, line, col, origins)
     source = text if start != "start" or text.endswith("\n") else text + "\n"
     try:
@@ -150,7 +157,7 @@ def _parse(
     except UnexpectedInput as exc:
         brackets = getattr(_parser(start).options.postlex, "open_brackets", None)
         error = syntax_error(exc, source, pos, brackets[-1] if brackets else None)
-        bound = words_bound(source, pos, getattr(exc, "line", 1) or 1)
+        bound = words_bound(whole or source, pos, getattr(exc, "line", 1) or 1)
         raise EigenError([*bound, *error.diagnostics]) from None
     except _MixedIndentation as exc:
         raise EigenError(Diagnostic(pos.at(exc.line, exc.col), exc.message)) from None
@@ -197,6 +204,65 @@ def parse(text: str, path: str) -> A.Module:
     register_source(path, text)
     decls = _parse(text, path, "start", 1, 1)
     return A.Module(Span(path, 1, 1), path, decls)
+
+
+#: A line that starts a declaration of a checker file: its keyword at column 0.
+_DECLARATION_START = re.compile(r"(guard|rule|check|block|let)\b")
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A checker file parsed declaration by declaration: the declarations that parse, the
+    errors of those that do not (each its own, in the order of the file), and the text of
+    those, whose names are then unknown to the rest of the compile for a reason reported."""
+
+    module: A.Module
+    errors: tuple[Diagnostic, ...] = ()
+    unparsed: str = ""
+
+
+def parse_file(text: str, path: str) -> ParsedFile:
+    """Parse a checker file's text as :func:`parse` does, but go on after a syntax error: each
+    declaration (from a line that starts with ``guard``, ``rule``, ``check``, ``block`` or
+    ``let`` at column 0 to the next such line) is then parsed on its own, its line numbers
+    those of the file, so that an error in one neither hides nor follows into the others.
+
+    >>> parsed = parse_file(
+    ...     "check a(:\\n    require 1\\n\\ncheck b():\\n    require 2 = 2\\n"
+    ...     "check c():\\n    require 3\\n",
+    ...     "demo.chk",
+    ... )
+    >>> [str(error.span) for error in parsed.errors]
+    ['demo.chk:1:9', 'demo.chk:5:15']
+    >>> [d.name for d in parsed.module.declarations]
+    ['c']
+    """
+    text = text.removeprefix("\ufeff")
+    try:
+        return ParsedFile(parse(text, path))
+    except EigenError:
+        pass
+    lines = text.split("\n")
+    starts = [0] + [
+        number
+        for number in range(1, len(lines))
+        # a line joined to the one above it by a '\\\\' goes on with that one's statement
+        if _DECLARATION_START.match(lines[number]) and not lines[number - 1].endswith("\\")
+    ]
+    declarations: list[A.Declaration] = []
+    errors: list[Diagnostic] = []
+    unparsed: list[str] = []
+    for first, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+        own = lines[first:end]
+        while len(own) > 1 and not own[-1].strip():
+            own.pop()  # the blank lines after it: a declaration cut short ends at its text
+        try:
+            declarations += _parse("\n" * first + "\n".join(own), path, "start", 1, 1, whole=text)
+        except EigenError as exc:
+            errors += [d for d in exc.diagnostics if d not in errors]
+            unparsed.append("\n".join(own))
+    module = A.Module(Span(path, 1, 1), path, tuple(declarations))
+    return ParsedFile(module, tuple(errors), "\n".join(unparsed))
 
 
 def parse_expression(

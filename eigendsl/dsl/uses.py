@@ -81,10 +81,12 @@ class UseChecker:
         kinds = (("rules", self.resolved.rules), ("blocks", self.resolved.blocks))
         named = [f"{kind} are {', '.join(sorted(names))}" for kind, names in kinds if names]
         left = sorted(n for k in ("rule", "block") for n in self.diag.left_out_names.get(k, []))
-        if left:  # a checker file with a syntax error declares nothing
+        if left:  # a declaration with a syntax error declares nothing
+            one = len(left) == 1
             named.append(
-                f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} left out for the "
-                "error reported in their checker file"
+                f"{', '.join(left)} {'was' if one else 'were'} left out for the "
+                f"{'error' if one else 'errors'} reported in "
+                f"{'its declaration' if one else 'their declarations'}"
             )
         return "; ".join(named) or "this spec declares no rule and no block"
 
