@@ -34,6 +34,7 @@ from eigendsl.dsl.analysis import Analyzer, Resolved
 from eigendsl.dsl.depth import too_deep_as_error
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, first_few
 from eigendsl.loader import LoadedSpec, load_spec
+from eigendsl.namings import check_namings
 from eigendsl.output_folders import refuse_spec_folder
 from eigendsl.settings_checks import check_policy, check_stop_marker, check_training
 from eigendsl.task_set import concrete_tasks
@@ -82,6 +83,7 @@ def _analyze(spec_dir: Path | str, extra: list[Path] | None) -> tuple[Analysis, 
     check_stop_marker(loaded, diag)
     check_policy(loaded, diag)
     check_list_items(loaded, diag)
+    check_namings(loaded, diag)
     analyzer = Analyzer(loaded.spec, diag)
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         resolved = analyzer.declarations(loaded.modules)

@@ -273,10 +273,45 @@ class Database(Model):
     tables: dict[str, Table] = Field(description="Tables by name.")
 
 
+class Naming(Model):
+    """How a tool parameter's id may be named in words: by the values of the fields of the
+    record it is the key of (an order's item by its product's name and its options' values),
+    so a proposal that says those names the id.
+
+    >>> Naming.model_validate({"table": "orders", "within": "items", "key": "item_id",
+    ...     "fields": ["name", "options"]}).fields
+    ['name', 'options']
+    """
+
+    table: str = Field(description="The table that holds the records the id is a key of.")
+    within: str | None = Field(
+        None,
+        description="A field of the table's rows, a list or a map of objects, that holds the "
+        "records (an order's `items`); without it the records are the table's rows.",
+    )
+    key: str | None = Field(
+        None,
+        description="The records' field whose value the id is; the table's key without "
+        "`within`, and needed with it.",
+    )
+    fields: list[str] = Field(
+        min_length=1,
+        description="The fields whose values name the record, all of them said together (a "
+        "map's or an object's values each); a field the records lack is their row's (a "
+        "variant's product `name`). The first is the record's name: a mention that says the "
+        'others alone ("the red one") takes the name last said before it.',
+    )
+
+
 class Param(FieldType):
     """A tool parameter."""
 
     default: Any = Field(None, description="Value used when an optional parameter is omitted.")
+    named_by: Naming | None = Field(
+        None,
+        description="How the value, an id (or a list of ids) the user never sees, may be named "
+        "in a proposal the user confirms: by the fields of the record it is the key of.",
+    )
 
     @model_validator(mode="after")
     def _default_fits(self) -> Param:

@@ -11,6 +11,7 @@ import jinja2
 import yaml
 
 from eigendsl import __version__
+from eigendsl.namings import namings
 from eigendsl.spec import DomainSpec, FieldType, Param
 from eigendsl.support import TIME_PATTERN, clock_sentence
 from eigendsl.training_spec import STAGE_DEFAULTS
@@ -174,12 +175,15 @@ def tool_schemas(spec: DomainSpec) -> list[dict[str, Any]]:
 
 
 def tools_json(spec: DomainSpec) -> str:
+    named = namings(spec)
     payload = {
         "schema_version": SCHEMA_VERSION,
         "domain": spec.name,
         "tools": tool_schemas(spec),
         "meta": {
             n: {"writes": t.writes, "tags": list(t.tags), "python": t.python}
+            # how its parameters' ids may be named in words, where the spec says
+            | ({"named_by": named[n]} if n in named else {})
             for n, t in spec.tools.items()
         },
     }

@@ -44,6 +44,8 @@ class ToolInfo:
     impl: Callable[..., Any]
     declared: bool  # a declarative tool takes (db, args) rather than (db, **args)
     origin: Path | None = None  # a Python tool's spec folder, where its exceptions are placed
+    #: How its parameters' ids may be named in words (``named_by`` in domain.yaml), by parameter.
+    named_by: dict[str, Any] = field(default_factory=dict)
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -113,7 +115,10 @@ class Domain:
 
     @property
     def tool_meta(self) -> dict[str, dict[str, Any]]:
-        return {n: {"writes": t.writes, "tags": t.tags} for n, t in self.tools.items()}
+        return {
+            n: {"writes": t.writes, "tags": t.tags, "named_by": t.named_by}
+            for n, t in self.tools.items()
+        }
 
     def task(self, task_id: str) -> dict[str, Any]:
         for task in self.tasks:
@@ -225,6 +230,12 @@ def _tools(
         info = compiled.field(rel, meta, name, dict, "'meta'")
         writes = compiled.field(rel, info, "writes", bool, f"the meta of tool '{name}'")
         tags = compiled.field(rel, info, "tags", list, f"the meta of tool '{name}'")
+        named_by = compiled.need(
+            rel, info.get("named_by", {}), dict, f"'named_by' of the meta of tool '{name}'"
+        )
+        for param, naming in named_by.items():
+            what = f"the naming of parameter '{param}' of tool '{name}'"
+            compiled.field(rel, compiled.need(rel, naming, dict, what), "fields", list, what)
         if name in declared:
             impl, is_declared, origin = declared[name], True, None
         else:
@@ -239,7 +250,9 @@ def _tools(
             impl, is_declared = python_tool(origin, target, name), False
             if clock:
                 impl = given_clock(impl, clock)
-        tools[name] = ToolInfo(name, schema, writes, tuple(tags), impl, is_declared, origin)
+        tools[name] = ToolInfo(
+            name, schema, writes, tuple(tags), impl, is_declared, origin, named_by
+        )
     return schemas, tools
 
 

@@ -192,6 +192,7 @@ class Environment:
             writes=bool(tool and tool.writes),
             tags=tool.tags if tool else (),
             id=call_id,
+            named_by=tool.named_by if tool else None,
         )
         error: str | None
         result: Any = None

@@ -328,10 +328,13 @@ class ScriptedUser:
             # one without the write's verb or with another value the user cannot know (an item
             # id) is asked again
             trace = getattr(episode.env, "trace", None)
-            words = getattr(getattr(episode.env, "domain", None), "confirm_words", None)
+            domain = getattr(episode.env, "domain", None)
+            words = getattr(domain, "confirm_words", None)
             unclear = None
             if trace is not None and words is not None:  # where a verifier reads the yes
-                unclear = unconfirmable(trace, _gold_calls(episode), words)
+                tools = getattr(domain, "tools", {})
+                named_by = {n: getattr(t, "named_by", {}) for n, t in tools.items()}
+                unclear = unconfirmable(trace, _gold_calls(episode), words, named_by)
             if unclear is not None:
                 return self._answer(
                     state,

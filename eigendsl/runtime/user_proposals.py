@@ -274,14 +274,17 @@ def unconfirmable(
     trace: support.Trace,
     writes: list[tuple[str, dict[str, Any]]],
     words: Mapping[str, Sequence[str]] | None = None,
+    named_by: Mapping[str, dict[str, Any]] | None = None,
 ) -> str | None:
     """What the user asks the agent to say when a yes now would confirm none of the writes it
     asked for (``writes``: the task's gold writes, tool and arguments) as the verifiers'
     ``confirmed(c, words)`` reads the conversation (``trace``, up to the agent's last turn), with
     the words they list for that write's tool (``words``, by the tool's name: "update" names a
-    change of address, not a cancellation): the agent's last turn does not say what the write
-    does, leaves out or garbles a value, asks for no consent or offers something else. None when
-    a yes would count for one of them, or the task makes no write (the user cannot tell).
+    change of address, not a cancellation) and the namings of its ids in words (``named_by``,
+    by the tool's name: an item by its product and options): the agent's last turn does not say
+    what the write does, leaves out or garbles a value, asks for no consent or offers something
+    else. None when a yes would count for one of them, or the task makes no write (the user
+    cannot tell).
 
     >>> trace = support.Trace.from_messages(
     ...     [{"role": "assistant", "content": "Order #W1 stays a card_1 (yes/no)."}], db={})
@@ -302,14 +305,18 @@ def unconfirmable(
     if not writes:
         return None
     position = len(trace.messages)
+    namings = named_by or {}
     replied = support.Trace(
         trace.db,
+        trace.initial,
         calls=trace.calls,
         messages=[*trace.messages, support.Message("user", "Yes.", position)],
     )
     if any(
         support.confirmed(
-            replied, support.Call(tool, args, position=position + 1), by_tool.get(tool, ())
+            replied,
+            support.Call(tool, args, position=position + 1, named_by=namings.get(tool)),
+            by_tool.get(tool, ()),
         )
         for tool, args in writes
     ):
@@ -323,7 +330,14 @@ def unconfirmable(
         call = support.Call(tool, args, position=position + 1)
         implied = support.identified(replied, call, proposal.position)
         gaps = support.unproposed(
-            proposal.content, tool, args, by_tool.get(tool, ()), implied, trace.db
+            proposal.content,
+            tool,
+            args,
+            by_tool.get(tool, ()),
+            implied,
+            trace.db,
+            namings.get(tool),
+            trace.initial,
         )
         found.append((gaps, args, implied))
     gaps, write, implied = min(found, key=lambda f: (len(f[0]), "" in f[0]))

@@ -12,7 +12,18 @@ from eigendsl.support.brief import _brief, _json_text
 class Call:
     """One tool call of a trace: what was called, with what, what came back, and when."""
 
-    __slots__ = ("tool", "args", "result", "error", "position", "index", "writes", "tags", "id")
+    __slots__ = (
+        "tool",
+        "args",
+        "result",
+        "error",
+        "position",
+        "index",
+        "writes",
+        "tags",
+        "id",
+        "named_by",
+    )
 
     def __init__(
         self,
@@ -25,6 +36,7 @@ class Call:
         writes: bool = False,
         tags: tuple[str, ...] = (),
         id: str = "",
+        named_by: dict[str, Any] | None = None,
     ):
         self.tool, self.args, self.result, self.error = tool, args, result, error
         self.position, self.index, self.writes, self.tags, self.id = (
@@ -34,6 +46,10 @@ class Call:
             tags,
             id,
         )
+        #: How the tool's parameters' ids may be named in words (``named_by`` in domain.yaml,
+        #: :func:`~eigendsl.support.naming.naming_sentences`), by parameter: the tool's, not
+        #: the call's, so no part of :meth:`to_dict`.
+        self.named_by = named_by or {}
 
     @property
     def ok(self) -> bool:

@@ -5,12 +5,13 @@ proposal (:func:`unproposed`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from eigendsl.support.errors import EvalError
 from eigendsl.support.events import Call, Message
 from eigendsl.support.identity import argument_values, identified, names_other
+from eigendsl.support.naming import naming_sentences
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
 from eigendsl.support.replies import reply_answer
@@ -95,6 +96,8 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
         since,
         lambda position: identified(trace, call, position),
         trace.db,
+        call.named_by,
+        trace.initial,
     )
 
 
@@ -162,6 +165,8 @@ def _proposal_answered(
     since: int,
     implied: Callable[[int], Collection[str]] = lambda _: (),
     db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
 ) -> bool:
     """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
     ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
@@ -171,7 +176,8 @@ def _proposal_answered(
     no user's "no" in between. So a confirmation asked twice, or a question answered between the
     proposal and the yes, still answers it. The arguments ``implied(position)`` names for a
     proposal at that position (:func:`identified`) need not be said, unless it names another
-    record of their kind (``db``'s, :func:`unproposed`)."""
+    record of their kind (``db``'s, :func:`unproposed`); an id ``named_by`` names in words may
+    be said so (:func:`unproposed`)."""
     answered = _answered(talk[:reply])
     if answered is None or not _asks_consent(answered.content):
         return False
@@ -184,7 +190,8 @@ def _proposal_answered(
         elif message.role == "assistant" and message.content.strip():
             if _offers_other(message.content, tool, verbs):
                 return False
-            if _proposes(message, tool, args, verbs, implied(message.position), db):
+            said = implied(message.position)
+            if _proposes(message, tool, args, verbs, said, db, named_by, initial):
                 return True
     return False
 
@@ -232,6 +239,8 @@ def _proposes(
     verbs: Any,
     implied: Collection[str] = (),
     db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
 ) -> bool:
     """Whether an agent's ``turn`` names the write ``tool`` with ``args`` as something it will do:
     it says what the write does (the tool's name, its first word, or one of ``verbs``), neither
@@ -245,7 +254,7 @@ def _proposes(
     ...     "I can't refund it; shall I cancel #W1?")]
     [True, False, False, True]
     """
-    return not unproposed(turn.content, tool, args, verbs, implied, db)
+    return not unproposed(turn.content, tool, args, verbs, implied, db, named_by, initial)
 
 
 def unproposed(
@@ -255,6 +264,8 @@ def unproposed(
     verbs: Any = (),
     implied: Collection[str] = (),
     db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
 ) -> list[str]:
     """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
     ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
@@ -263,8 +274,11 @@ def unproposed(
     left out leaves out the list) or offers beside another (:func:`_with_other`: "ordered by
     mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted
     where the turn names no other record of their kind (:func:`_names_other`: "account
-    usr_odilebrandt" for the user's own "usr_nadiahaddad"). Empty when the turn names the write
-    with its values.
+    usr_odilebrandt" for the user's own "usr_nadiahaddad"). An id that ``named_by`` (the tool's
+    parameters' namings, ``named_by`` in domain.yaml) says how to name in words is said by its
+    id or by its record's naming values, all in one mention of one sentence that fits no other
+    record (:func:`~eigendsl.support.naming.naming_sentences`, in ``db`` or ``initial``), and
+    no other value offered beside them. Empty when the turn names the write with its values.
 
     >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
     >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
@@ -277,14 +291,33 @@ def unproposed(
     >>> [unproposed(t, "set_city", mine, (), ["user_id"]) for t in (
     ...     "Shall I set your city to Oslo?", "Shall I set the city of usr_bob to Oslo?")]
     [[], ['user_id']]
+    >>> db = {"orders": {"#W1": {"items": [{"item_id": "I1", "name": "Kettle", "options": {
+    ...     "finish": "matte"}}]}}}
+    >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
+    ...     "options"]}
+    >>> ret = {"order_id": "#W1", "item_ids": ["I1"]}
+    >>> [unproposed(t, "return_items", ret, (), (), db, {"item_ids": item}) for t in (
+    ...     "Shall I return the Kettle (matte) of #W1?", "Shall I return the Kettle of #W1?")]
+    [[], ['item_ids']]
     """
     proposal = normalize_text(text).replace("\u2019", "'")
     named = any(_offered(proposal, action) for action in _actions(tool, verbs))
+    dbs = [d for d in (db, initial) if d]
+
+    def said(name: str, value: Any) -> bool:
+        if says(proposal, value) and not _with_other(text, value):
+            return True
+        naming = (named_by or {}).get(name)
+        return naming is not None and any(
+            not _OR_OTHER.search(sentence)
+            for sentence in naming_sentences(text, value, naming, dbs, args)
+        )
+
     return ([] if named else [""]) + [
         name
         for name, value in args.items()
         if (name not in implied or names_other(proposal, value, db))
-        and not all(says(proposal, v) and not _with_other(text, v) for v in argument_values(value))
+        and not all(said(name, v) for v in argument_values(value))
     ]
 
 

@@ -55,7 +55,7 @@ class Trace:
 
         A call's position is the index of its ``tool`` result message (or of the assistant
         message that made it, when no result follows). ``tools`` maps a tool name to its
-        ``writes`` flag and ``tags``.
+        ``writes`` flag, ``tags`` and ``named_by`` (its parameters' namings).
         """
         tools = tools or {}
         calls: list[Call] = []
@@ -83,6 +83,7 @@ class Trace:
                         writes=bool(info.get("writes")),
                         tags=tuple(info.get("tags", ())),
                         id=raw.get("id", ""),
+                        named_by=info.get("named_by"),
                     )
                     calls.append(call)
                     by_id[call.id] = call
