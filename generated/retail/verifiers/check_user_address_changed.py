@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:504)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:520)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -135,7 +135,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:508:5: require db == gold'
+    'retail/checks/tasks.chk:524:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 508, 5, _vals))
-    'retail/checks/tasks.chk:509:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 524, 5, _vals))
+    'retail/checks/tasks.chk:525:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -163,8 +163,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 509, 5, _vals))
-    'retail/checks/tasks.chk:510:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 525, 5, _vals))
+    'retail/checks/tasks.chk:526:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -178,8 +178,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 510, 5, _vals))
-    'retail/checks/tasks.chk:511:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 526, 5, _vals))
+    'retail/checks/tasks.chk:527:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_31 in rt.elements(calls) if v_c_31['writes'] and v_c_31['ok']))
         _r = 1
@@ -193,8 +193,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 511, 5, _vals))
-    'retail/checks/tasks.chk:512:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 527, 5, _vals))
+    'retail/checks/tasks.chk:528:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -207,8 +207,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 512, 5, _vals))
-    'retail/checks/tasks.chk:513:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 528, 5, _vals))
+    'retail/checks/tasks.chk:529:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -221,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 513, 5, _vals))
-    'retail/checks/tasks.chk:514:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 529, 5, _vals))
+    'retail/checks/tasks.chk:530:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -236,7 +236,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 514, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 530, 5, _vals))
     try:
         v_write_32 = 'modify_user_address'
     except Exception as _e:
@@ -245,12 +245,12 @@ def verify(trace):
         v_address_33 = p_new_address
     except Exception as _e:
         v_address_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:840:5: let zip_like = len(address.zip)'
+    'retail/checks/tasks.chk:902:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_34 = len(rt.let_value(v_address_33)['zip'])
     except Exception as _e:
         v_zip_like_34 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:841:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/tasks.chk:903:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_37, v_w_38 + ' address') for v_w_38 in rt.elements(rt.words(v_t_37)) if rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_words_39)) or (rt.member(rt.text_of(v_w_38).lower(), rt.let_value(v_street_kinds_40)) and v_w_38 != rt.text_of(v_w_38).lower()))) and (not all((rt.text_says(v_m_35['content'], v_w_41) for v_w_41 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_41).lower(), rt.let_value(v_street_kinds_40)) and len(rt.numbers(v_w_41)) == 0))) or (any((any(((v_b_43 != rt.text_of(v_b_43).lower() and v_b_43 != rt.text_of(v_b_43).upper() or any((rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_k_44) for v_k_44 in rt.elements(rt.let_value(v_street_kinds_40))))) or any((any((rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_x_45 + ' ' + v_k_46) for v_k_46 in rt.elements(rt.let_value(v_street_kinds_40)))) for v_x_45 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43 + ' ' + v_x_45))) for v_b_43 in rt.elements(rt.words(v_t_37)) if rt.text_says(v_t_37, v_h_42 + ' ' + v_b_43))) for v_h_42 in rt.elements(rt.words(v_t_37)) if ((len(v_h_42) < rt.let_value(v_zip_like_34) and rt.text_of(v_h_42).lower() == rt.text_of(v_h_42).upper()) and len(rt.numbers(v_h_42)) == 1) and rt.text_says(v_t_37, rt.float_of(v_h_42)))) and (not all((rt.text_says(v_m_35['content'], v_w_47) for v_w_47 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_47).lower(), rt.let_value(v_street_kinds_40))))))) or (any(((len(v_w_48) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_48).lower() == rt.text_of(v_w_48).upper()) and len(rt.numbers(v_w_48)) == 1 for v_w_48 in rt.elements(rt.words(v_t_37)))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['zip'])))) or ((rt.member(rt.let_value(v_address_33)['state'], rt.words(v_t_37)) or any(((len(v_w_49) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_49).lower() == rt.text_of(v_w_49).upper()) and len(rt.numbers(v_w_49)) == 1 for v_w_49 in rt.elements(rt.words(v_t_37))))) and (not rt.text_says(v_m_35['content'], rt.let_value(v_address_33)['city'])))) or (any(((rt.member(v_s_50['code'], rt.words(v_t_37)) and (rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_50['code']) or any((rt.text_says(v_t_37, v_s_50['code'] + ' ' + v_z_52) for v_z_52 in rt.elements(rt.words(v_t_37)) if len(v_z_52) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_52).lower() == rt.text_of(v_z_52).upper()))) or rt.text_says(v_t_37, rt.let_value(v_address_33)['city'] + ' ' + v_s_50['name'])) or any((rt.text_says(v_t_37, v_s_50['name'] + ' ' + v_z_53) for v_z_53 in rt.elements(rt.words(v_t_37)) if len(v_z_53) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_53).lower() == rt.text_of(v_z_53).upper())) for v_s_50 in rt.elements(rt.let_value(v_us_states_51)) if v_s_50['code'] != rt.let_value(v_address_33)['state'] and rt.text_of(v_s_50['name']).lower() != rt.text_of(rt.let_value(v_address_33)['state']).lower())) and (not any((rt.member(v_s_54['code'], rt.words(v_m_35['content'])) or rt.text_says(v_m_35['content'], v_s_54['name']) for v_s_54 in rt.elements(rt.let_value(v_us_states_51)) if v_s_54['code'] == rt.let_value(v_address_33)['state'] or rt.text_of(v_s_54['name']).lower() == rt.text_of(rt.let_value(v_address_33)['state']).lower())))) for v_t_37 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant' and any((v_c_36['position'] < v_m_35['position'] for v_c_36 in rt.elements(calls) if v_c_36['tool'] == rt.let_value(v_write_32) and v_c_36['ok']))))
@@ -265,8 +265,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:515)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 841, 5, _vals))
-    'retail/checks/tasks.chk:516:5: score 1: said new_address.zip'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b)) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city)) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip)) (in block address_told, used at retail/checks/tasks.chk:531)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/tasks.chk', 903, 5, _vals))
+    'retail/checks/tasks.chk:532:5: score 1: said new_address.zip'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip'])
         _ok = bool(_v)
@@ -279,5 +279,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 516, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip', _why, 'retail/checks/tasks.chk', 532, 5, _vals))
     return rt.finish('user_address_changed', _hard, 15, _soft, 1.0, _failures)
