@@ -29,7 +29,7 @@ DONE = (
     "Order #W1000075 is cancelled. The 365.4 you paid will be refunded to the original payment "
     "method."
 )
-SUMMARY_AMOUNT = "the transfer's summary tells the human agent an amount that no tool gave"
+SUMMARY_AMOUNT = "the transfer's summary tells the human agent an amount that is not the order's"
 REFUNDED_NOT_CHARGED = "the customer is refunded the difference, and the agent said it is charged"
 
 

@@ -30,6 +30,11 @@ TOLD_AS_MONEY = (
     "the agent told an amount that is not the outcome's as money the customer gets, after the "
     "write (in words of no refund, or in a sentence of its own after one that names the refund)"
 )
+# round 7: the first amount after a sentence that names the refund with no amount is the refund
+ANOTHER_VALUE = (
+    "the agent told an amount after a sentence that names the refund with no amount that is not "
+    "the outcome's, after the write"
+)
 
 
 def cancelled(domain: Any, told: str) -> list[AgentTurn]:
@@ -72,7 +77,7 @@ def items_told(domain: Any, told: str) -> list[AgentTurn]:
                 "Your order #W1000075 has been cancelled and 365.4 will be refunded. A $7.00 "
                 "cancellation fee was deducted from it.",
             ),
-            [MADE_UP],
+            [MADE_UP, TOLD_AS_MONEY],
         ),
         (
             ITEMS,
@@ -81,7 +86,7 @@ def items_told(domain: Any, told: str) -> list[AgentTurn]:
                 "Your kettle is now the matte white one and 17.9 will be refunded to paypal_4313. "
                 "A restocking fee of $44 applies to the change.",
             ),
-            [MADE_UP],
+            [MADE_UP, TOLD_AS_MONEY],
         ),
         # H1: the refund's amount in a sentence of its own, or in words of no refund
         (
@@ -91,7 +96,7 @@ def items_told(domain: Any, told: str) -> list[AgentTurn]:
                 "Your order #W1000075 has been cancelled. Your refund is on its way. It comes to "
                 "$44.00 after a restocking deduction.",
             ),
-            [MADE_UP, TOLD_AS_MONEY],
+            [MADE_UP, TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         (
             CANCEL,
@@ -110,7 +115,7 @@ def items_told(domain: Any, told: str) -> list[AgentTurn]:
                 d,
                 "Your kettle is now the matte white one. Your refund is on its way. It is 61.0.",
             ),
-            [TOLD_AS_MONEY],
+            [TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         (
             ITEMS,

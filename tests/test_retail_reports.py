@@ -100,6 +100,8 @@ REWRITTEN = [
             "the agent told an amount as the outcome that is not the outcome's, after the write "
             "(a sentence about the refund, the difference or the order that does not say the "
             "outcome's value)",
+            # round 7: after the write, a charge in any sentence
+            "the customer is refunded the difference, and the agent said it is charged",
         ],
     ),
     (

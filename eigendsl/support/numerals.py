@@ -98,8 +98,18 @@ _NUMBER = re.compile(
 _AS_HYPHEN = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d", "-"))
 
 
-# A number with an ordinal's ending ("1st", "the 3rd") is none: it names a place in an order.
+# A number with an ordinal's ending ("1st", "the 3rd") is none: it names a place in an order
+# ("our 200th customer") or a day ("by the 10th"). Written as money ("$200th", "12th dollars") or
+# right after a word of money ("a fee of 50th", "the refund is the 200th") it is an amount all
+# the same, as a policy could write a made-up one so; "refunded to the 2nd card" names a card.
 _ORDINAL_ENDING = re.compile(r"(?:st|nd|rd|th)\b")
+
+
+_ORDINAL_AS_MONEY = re.compile(
+    r"\b(?:fees?|charges?|charged|costs?|refunds?|refunded|prices?|priced|pay|pays|paid|deduct"
+    r"|deducts|deducted|deduction|less|minus|balance|total|amount|difference)"
+    r"(?:\s*:|\s+(?:of|is|was|will|be|a|an|the|just|only))*\s*$"
+)
 
 
 # A currency code or sign before a number, touching it or not: "usd25", "us$ 25", "€25".
@@ -150,6 +160,18 @@ _BEFORE_MINUS = re.compile(
 )
 
 
+# A minus sign a space before the digits (``is \u2212 12.5``, ``balance: - 12.5``, ``- $12.5``) is
+# a sign where a word that states a value or a ``:``, ``(`` or ``=`` stands before it on its line:
+# after a number it is a subtraction or a range (``214.9 \u2212 14.9``, ``June 10 - 12``), and at
+# a line's start a list's dash (``- 214.9 refunded``).
+_SPACED_MINUS = re.compile(rf"(?<![\w-])-[^\S\n]+(?:{_MONEY_SIGN}[^\S\n]?)?\Z")
+
+
+_BEFORE_SPACED_MINUS = re.compile(
+    r"(?:[:(=]|\b(?:is|was|be|been|are|were|of|at|to|now|reads|shows|stands|down))[^\S\n]*\Z"
+)
+
+
 # A range of two numbers joined by a hyphen or a dash, ``10-20``, where money or the words
 # ``between`` or ``from`` make it one (``between 10-20 dollars``, ``$10-20``): elsewhere digits
 # joined by a hyphen are an id's, a date's or a phone number's (``555-1234``).
@@ -184,7 +206,11 @@ def _signed(content: str, value: float, start: int) -> float:
         return value
     minus = _MINUS.search(content, max(0, start - 16), start)
     if minus is None:
-        return value
+        spaced = _SPACED_MINUS.search(content, max(0, start - 16), start)
+        before = spaced and _BEFORE_SPACED_MINUS.search(
+            content, max(0, spaced.start() - 16), spaced.start()
+        )
+        return -value if before else value
     if minus.group(1) == "minus" and not _BEFORE_MINUS.search(
         content, max(0, minus.start() - 16), minus.start()
     ):
@@ -203,9 +229,15 @@ def _money(content: str, start: int, end: int) -> bool:
 def _of_its_own(content: str, start: int, end: int) -> bool:
     """Whether the digits from ``start`` to ``end`` of ``content`` are a number of its own: not
     an ordinal (``1st``, ``the 3rd``), nor the day, the year or the hour of a day or a time in
-    words (``june 10 2025``, ``10 june``, ``june 2025``, ``10 am``), unless written as money."""
-    if _ORDINAL_ENDING.match(content, end):
-        return False
+    words (``june 10 2025``, ``10 june``, ``june 2025``, ``10 am``), unless written as money.
+    An ordinal written as money or after a word of money is one (:data:`_ORDINAL_AS_MONEY`)."""
+    ordinal = _ORDINAL_ENDING.match(content, end)
+    if ordinal:
+        return bool(
+            _MONEY_BEFORE.search(content, max(0, start - 8), start)
+            or _MONEY_AFTER.match(content, ordinal.end())
+            or _ORDINAL_AS_MONEY.search(content, max(0, start - 40), start)
+        )
     return _money(content, start, end) or not any(
         day_start <= start and end <= day_end for day_start, day_end in _days_and_times(content)
     )
@@ -214,9 +246,11 @@ def _of_its_own(content: str, start: int, end: int) -> bool:
 def _digits(content: str) -> list[tuple[float, int, int]]:
     """The numbers ``content`` says in digits by the rules of ``said``, each with its start and
     end: signed (``-$50.00`` and ``minus 50`` are -50, and so with a minus sign, U+2212, or an
-    en dash), both ends of a range (``between 10-20``) or of two numbers joined by a hyphen
-    that are no id's or phone number's (:data:`_PLAIN_PAIR`: ``214.9-14.9``), none an ordinal
-    or a part of a day or a time in words (:func:`_of_its_own`).
+    en dash, and with one a space apart after a word that states a value, ``is - 50``:
+    :data:`_SPACED_MINUS`), both ends of a range (``between 10-20``) or of two numbers joined
+    by a hyphen that are no id's or phone number's (:data:`_PLAIN_PAIR`: ``214.9-14.9``), none
+    an ordinal or a part of a day or a time in words (:func:`_of_its_own`; an ordinal written
+    as money or after a word of money is a number, ``a fee of 50th``).
 
     >>> [v for v, _, _ in _digits("-$50.00, is minus 50; $100 minus $20, from 10-20; w-50")]
     [-50.0, -50.0, 100.0, 20.0, 10.0, 20.0]
@@ -224,6 +258,8 @@ def _digits(content: str) -> list[tuple[float, int, int]]:
     [214.9, 14.9, 12.0, 50.0]
     >>> [v for v, _, _ in _digits("\u221250.00 on june 10 2025, the 3rd, at 10 am; 10 may apply")]
     [-50.0, 10.0]
+    >>> [v for v, _, _ in _digits("is \u2212 50; balance: - 5; 20 - 5; a fee of 7th; our 200th")]
+    [-50.0, -5.0, 20.0, 5.0, 7.0]
     """
     content = content.translate(_AS_HYPHEN)  # same length: the spans hold for ``content``
     found = [

@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:394)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:402)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -151,7 +151,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:399:5: require db == gold'
+    'retail/checks/tasks.chk:407:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -165,8 +165,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 399, 5, _vals))
-    'retail/checks/tasks.chk:400:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 407, 5, _vals))
+    'retail/checks/tasks.chk:408:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -179,8 +179,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 400, 5, _vals))
-    'retail/checks/tasks.chk:401:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 408, 5, _vals))
+    'retail/checks/tasks.chk:409:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -194,8 +194,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 401, 5, _vals))
-    'retail/checks/tasks.chk:402:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 409, 5, _vals))
+    'retail/checks/tasks.chk:410:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -209,8 +209,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 402, 5, _vals))
-    'retail/checks/tasks.chk:403:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 410, 5, _vals))
+    'retail/checks/tasks.chk:411:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -224,8 +224,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 403, 5, _vals))
-    'retail/checks/tasks.chk:404:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 411, 5, _vals))
+    'retail/checks/tasks.chk:412:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -238,8 +238,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 404, 5, _vals))
-    'retail/checks/tasks.chk:405:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 412, 5, _vals))
+    'retail/checks/tasks.chk:413:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -252,8 +252,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 405, 5, _vals))
-    'retail/checks/tasks.chk:406:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 413, 5, _vals))
+    'retail/checks/tasks.chk:414:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -267,8 +267,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 406, 5, _vals))
-    'retail/checks/tasks.chk:407:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 414, 5, _vals))
+    'retail/checks/tasks.chk:415:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -281,12 +281,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 407, 5, _vals))
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 415, 5, _vals))
     try:
         v_outcomes_36 = [p_refund]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:723:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:769:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -301,8 +301,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:408)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 723, 5, _vals))
-    'retail/checks/tasks.chk:411:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:416)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 769, 5, _vals))
+    'retail/checks/tasks.chk:419:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_48 = round(sum((v_i_47['price'] for v_i_47 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
@@ -323,7 +323,7 @@ def verify(trace):
         v_recaps_54 = rt.let_value(v_recap_words_53)
     except Exception as _e:
         v_recaps_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:746:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    'retail/checks/tasks.chk:792:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_57, v_v_58) for v_v_58 in rt.elements(rt.let_value(v_values_51)) if not any((round(v_o_59, 2) == round(v_v_58, 2) for v_o_59 in rt.elements(rt.let_value(v_outcomes_52)))))) and (not (any((rt.text_says(v_t_57, v_o_60) for v_o_60 in rt.elements(rt.let_value(v_outcomes_52)))) and any((rt.text_says(v_t_57, v_w_61) for v_w_61 in rt.elements(rt.let_value(v_recaps_54)))))) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_49) and v_c_56['ok']))))
@@ -338,7 +338,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:412)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 746, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:420)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 792, 5, _vals))
     try:
         v_write_62 = 'return_delivered_order_items'
     except Exception as _e:
@@ -355,7 +355,7 @@ def verify(trace):
         v_words_67 = rt.let_value(v_refund_words_66) + rt.let_value(v_recap_words_53)
     except Exception as _e:
         v_words_67 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:765:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+    'retail/checks/tasks.chk:811:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
         _v = any((any((not rt.text_says(v_t_70, rt.let_value(v_outcome_63)) for v_t_70 in rt.elements(rt.sentences(v_m_68['content'])) if len(rt.amounts(v_t_70)) > 0 and any((rt.text_says(v_t_70, v_w_71) for v_w_71 in rt.elements(rt.let_value(v_words_67)))))) for v_m_68 in rt.elements(messages) if v_m_68['role'] == 'assistant' and any((v_c_69['position'] < v_m_68['position'] for v_c_69 in rt.elements(calls) if v_c_69['tool'] == rt.let_value(v_write_62) and v_c_69['ok']))))
@@ -370,8 +370,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:414)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 765, 5, _vals))
-    'retail/checks/tasks.chk:770:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:422)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 811, 5, _vals))
+    'retail/checks/tasks.chk:816:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
         _v = any((any((any((round(v_n_76, 2) != round(rt.let_value(v_outcome_63), 2) and (not any((round(v_v_77, 2) == round(v_n_76, 2) for v_v_77 in rt.elements(rt.let_value(v_values_65))))) for v_n_76 in rt.elements(rt.amounts(v_t_74)))) for v_t_74 in rt.elements(rt.sentences(v_m_72['content'])) if rt.text_says(v_t_74, rt.let_value(v_outcome_63)) and any((rt.text_says(v_t_74, v_w_75) for v_w_75 in rt.elements(rt.let_value(v_words_67)))))) for v_m_72 in rt.elements(messages) if v_m_72['role'] == 'assistant' and any((v_c_73['position'] < v_m_72['position'] for v_c_73 in rt.elements(calls) if v_c_73['tool'] == rt.let_value(v_write_62) and v_c_73['ok']))))
@@ -386,13 +386,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:414)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 770, 5, _vals))
-    'retail/checks/tasks.chk:776:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:422)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 816, 5, _vals))
+    'retail/checks/tasks.chk:822:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_86, 2) != round(rt.let_value(v_outcome_63), 2) and (not any((round(v_v_87, 2) == round(v_n_86, 2) for v_v_87 in rt.elements(rt.let_value(v_values_65))))) for v_n_86 in rt.elements(rt.amounts(v_t_80)))) for v_t_80 in rt.elements(rt.sentences(v_m_78['content'])) if (len(rt.amounts(v_t_80)) > 0 and (not any((rt.text_says(v_t_80, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_words_67)))))) and (any((rt.text_says(v_t_80, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_money_verbs_83)))) or any((len(rt.amounts(v_u_84)) == 0 and any((rt.text_says(v_u_84, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_words_67)))) for v_u_84 in rt.elements(rt.sentences(v_m_78['content']))))))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant' and any((v_c_79['position'] < v_m_78['position'] for v_c_79 in rt.elements(calls) if v_c_79['tool'] == rt.let_value(v_write_62) and v_c_79['ok']))))
+        _v = any((any((any(((round(v_n_86, 2) != round(rt.let_value(v_outcome_63), 2) and (not any((round(v_v_88, 2) == round(v_n_86, 2) for v_v_88 in rt.elements(rt.let_value(v_values_65)))))) and (not any((rt.member(round(v_n_86, 2), [round(v_r_90, 2) for v_r_90 in rt.elements(rt.numbers(v_c_89['result']['address']))]) and (rt.text_says(v_t_80, v_c_89['result']['address']['city']) or rt.text_says(v_t_80, v_c_89['result']['address']['address1'])) for v_c_89 in rt.elements(calls) if (v_c_89['ok'] and v_c_89['position'] < v_m_78['position']) and rt.member('address', v_c_89['result'])))) for v_n_86 in rt.elements(rt.amounts(v_t_80)) if any((round(v_k_87, 2) == round(v_n_86, 2) for v_k_87 in rt.elements(rt.amounts(v_m_78['content'])))))) for v_t_80 in rt.elements(rt.sentences(v_m_78['content'])) if (len(rt.amounts(v_t_80)) > 0 and (not any((rt.text_says(v_t_80, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_words_67)))))) and (any((rt.text_says(v_t_80, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_money_verbs_83)))) or any((any((rt.text_says(v_u_84, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_words_67)))) for v_u_84 in rt.elements(rt.sentences(v_m_78['content']))))))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant' and any((v_c_79['position'] < v_m_78['position'] for v_c_79 in rt.elements(calls) if v_c_79['tool'] == rt.let_value(v_write_62) and v_c_79['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): (len(amounts(u)) == 0 and any(w in words: says(u, w)))))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -402,11 +402,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): len(amounts(u)) == 0 and any(w in words: says(u, w)))): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:414)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 776, 5, _vals))
-    'retail/checks/tasks.chk:416:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:422)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 822, 5, _vals))
+    'retail/checks/tasks.chk:835:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_88['content'], p_refund) and any((rt.text_says(v_m_88['content'], v_w_89) for v_w_89 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_88['content'], v_w_90) for v_w_90 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_88 in rt.elements(messages) if v_m_88['role'] == 'assistant'))
+        _v = any((any((any((not any((rt.item([v_x_102 for v_x_102 in rt.elements(rt.sentences(v_m_91['content'])) if v_x_102 == v_u_93 or v_x_102 == v_s_99], 0) == v_u_93 and rt.item([v_x_103 for v_x_103 in rt.elements(rt.sentences(v_m_91['content'])) if v_x_103 == v_s_99 or v_x_103 == v_t_95], 0) == v_s_99 for v_s_99 in rt.elements(rt.sentences(v_m_91['content'])) if (v_s_99 != v_u_93 and v_s_99 != v_t_95) and any((any((round(v_k_101, 2) == round(v_n_100, 2) for v_k_101 in rt.elements(rt.amounts(v_m_91['content'])))) for v_n_100 in rt.elements(rt.amounts(v_s_99)))))) for v_t_95 in rt.elements(rt.sentences(v_m_91['content'])) if (not rt.text_says(v_t_95, rt.let_value(v_outcome_63)) and any((any((round(v_k_97, 2) == round(v_n_96, 2) for v_k_97 in rt.elements(rt.amounts(v_m_91['content'])))) for v_n_96 in rt.elements(rt.amounts(v_t_95))))) and rt.item([v_s_98 for v_s_98 in rt.elements(rt.sentences(v_m_91['content'])) if v_s_98 == v_u_93 or v_s_98 == v_t_95], 0) == v_u_93)) for v_u_93 in rt.elements(rt.sentences(v_m_91['content'])) if len(rt.amounts(v_u_93)) == 0 and any((rt.text_says(v_u_93, v_w_94) for v_w_94 in rt.elements(rt.let_value(v_words_67)))))) for v_m_91 in rt.elements(messages) if v_m_91['role'] == 'assistant' and any((v_c_92['position'] < v_m_91['position'] for v_c_92 in rt.elements(calls) if v_c_92['tool'] == rt.let_value(v_write_62) and v_c_92['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where ((not (says(t, outcome)) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:422)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 835, 5, _vals))
+    'retail/checks/tasks.chk:424:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _raised = False
+    try:
+        _v = any(((rt.text_says(v_m_104['content'], p_refund) and any((rt.text_says(v_m_104['content'], v_w_105) for v_w_105 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_104['content'], v_w_106) for v_w_106 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_104 in rt.elements(messages) if v_m_104['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -418,5 +434,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 416, 5, _vals))
-    return rt.finish('items_returned', _hard, 23, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 424, 5, _vals))
+    return rt.finish('items_returned', _hard, 24, _soft, 0.0, _failures)
