@@ -12,24 +12,57 @@ from eigendsl.runtime.utterances import (
     CONFIRM_MARK,
     spoken,
 )
+from eigendsl.support.proposals import ASKS_FOR_YES
 
 METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
 _REQUEST = re.compile(
     r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
 )
+# A line of a Markdown list ("- ", "* ", "+ ", "• ", "1. ", "2) "), and its marker.
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+")
+
+
+def _is_request(sentence: str) -> bool:
+    """Whether a lower-cased sentence asks the user for something: a question, a request, or
+    words that ask for a yes as the verifiers' ``confirmed`` reads them ("Reply yes to go on.")."""
+    return "?" in sentence or bool(_REQUEST.search(sentence) or ASKS_FOR_YES.search(sentence))
+
+
+def _with_lists(text: str) -> str:
+    """``text`` with each Markdown list that follows a request ending in ":" written on the
+    request's line, its items parted by commas: "could you provide:\\n1. your email\\n2. the
+    order number" asks for both as "could you provide: your email, the order number" does."""
+    lines: list[str] = []
+    lead = False  # whether the line last kept ends in a request's ":"
+    for line in text.split("\n"):
+        item = _LIST_ITEM.match(line)
+        if lead and item:
+            first = lines[-1].rstrip(" *_").endswith(":")
+            lines[-1] += (" " if first else ", ") + line[item.end() :].strip().rstrip(".;")
+            continue
+        if lead and not line.strip():
+            continue  # a blank line between the request and its list
+        lines.append(line)
+        last = (support.sentences(line) or [""])[-1]
+        lead = last.strip(" *_").endswith(":") and _is_request(last)
+    return "\n".join(lines)
 
 
 def requests(text: str) -> str:
     """The sentences of an agent's turn that ask the user for something, lower-cased: questions
-    and requests, whatever surrounds them. A statement that names a fact ("Your order id is #1.")
-    asks nothing.
+    and requests (a Markdown list after one ending in ":" part of it), whatever surrounds them. A
+    statement that names a fact ("Your order id is #1.") asks nothing.
 
     >>> requests("Let me look into it. Please share your email.")
     'please share your email.'
     >>> requests("Your order id is #1. What is your email?")
     'what is your email?'
+    >>> requests("Hi! Could you provide:\\n1. Your email\\n2. The order number\\n\\nThanks.")
+    'could you provide: your email, the order number'
+    >>> requests("Order #1 is pending.\\n\\nReply **yes** to confirm.")
+    'reply **yes** to confirm.'
     """
-    return " ".join(s for s in support.sentences(text.lower()) if "?" in s or _REQUEST.search(s))
+    return " ".join(s for s in support.sentences(_with_lists(text.lower())) if _is_request(s))
 
 
 # How an agent may ask for a fact of each kind besides its name ("order number" for the order id,
@@ -128,12 +161,13 @@ RESTATE = "I'm not sure what you need from me. {reason}"
 
 # How an agent asks leave to act, in a question or a request: "Shall I go ahead?", "Would you
 # like me to cancel it?", "Is that correct?", "...? Yes/no?", "..., yes?" ("May I have your
-# email?" asks for a fact).
+# email?" asks for a fact); or words that ask for a yes, "Reply **yes** to confirm."
+# (:data:`~eigendsl.support.proposals.ASKS_FOR_YES`, as the verifiers' ``confirmed`` reads them).
 _LEAVE = re.compile(
     r"\byes\s*/\s*no\b|\byes or no\b|[,\u2013\u2014-]\s*(yes|right|correct)\s*\?"
     r"|\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
     r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
-    r"|(reply|say|answer) (with )?\W?yes\b|like me to|(would|do) you (like|want) (that|this)\b"
+    r"|like me to|(would|do) you (like|want) (that|this)\b"
     r"|(does|would) (that|this) (work|suit)|(sound|sounds) (good|ok|okay|alright)"
     r"|(can|may) i (cancel|return|exchange|update|change|modify|switch|process|submit|place)\b)"
 )
@@ -154,7 +188,7 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
     return (
-        bool(_LEAVE.search(asked))
+        bool(_LEAVE.search(asked) or ASKS_FOR_YES.search(asked))
         and not any(f"your {spoken(k).lower()}" in asked for k in known)
         and not any(_asks_a_fact(s, known) for s in support.sentences(asked))
     )

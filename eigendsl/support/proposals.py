@@ -22,10 +22,12 @@ from eigendsl.support.trace import Trace
 _CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
 
 
+# Words that ask for a yes, in any Markdown: "Reply **yes** to confirm", "Type YES to proceed",
+# "Respond with \"yes\"". The scripted user hears them as a request for consent too.
+ASKS_FOR_YES = re.compile(r"\b(?:reply|type|say|answer|respond|write|enter)(?: with)?\W{1,4}yes\b")
 # A turn that asks for consent without a question mark.
 _CONSENT = re.compile(
-    r"yes/no|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b"
-    r"|\b(?:reply|say|answer) (?:with )?\W?yes\b"
+    r"yes/no|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b|" + ASKS_FOR_YES.pattern
 )
 
 
@@ -201,8 +203,8 @@ def _asks_consent(text: str) -> bool:
     conversation ("Anything else?" does), or words that ask for a yes ("(yes/no)", "confirm").
 
     >>> [_asks_consent(t) for t in ("Shall I go ahead?", "I will cancel it. Anything else?",
-    ...     "I'll cancel it (yes/no)", "I'll cancel it.")]
-    [True, False, True, False]
+    ...     "I'll cancel it (yes/no)", "I'll cancel it.", "Type **YES** to proceed.")]
+    [True, False, True, False, True]
     """
     lowered = text.lower()
     if _CONSENT.search(lowered):
