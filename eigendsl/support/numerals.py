@@ -12,6 +12,7 @@ from typing import Any
 
 from eigendsl.support.days_in_words import _days_and_times
 from eigendsl.support.number_words import _IN_WORDS, _ORDINAL_AFTER, _SCALES, _in_words
+from eigendsl.support.visible_text import visible_text
 
 # A decimal comma: between digits, one or two digits after it (``25,0``, ``12,50``); three
 # (``1,093``) make a thousands separator, which goes with the other commas.
@@ -66,16 +67,18 @@ def _glue_thousands(text: str) -> str:
 
 
 def normalize_text(text: Any) -> str:
-    """Text as ``said`` compares it: lower case, commas removed (tau2-bench's convention) but a
-    decimal comma read as a point, thousands grouped by points or (beside money) spaces written
-    plain, and an ISO date and time parted by a space.
+    """Text as ``said`` compares it: as a person reads it (:func:`visible_text`: no invisible
+    characters, look-alike letters as Latin ones, no Markdown marks inside a word), lower case,
+    commas removed (tau2-bench's convention) but a decimal comma read as a point, thousands
+    grouped by points or (beside money) spaces written plain, and an ISO date and time parted by
+    a space.
 
     >>> normalize_text("Copay: 25,0 EUR; 1,093.34 in all, 1.000,50 EUR on 2025-06-16T15:00")
     'copay: 25.0 eur; 1093.34 in all 1000.50 eur on 2025-06-16 15:00'
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    text = _point_grouped(_ISO_T.sub(" ", str(text).lower()))
+    text = _point_grouped(_ISO_T.sub(" ", visible_text(str(text)).lower()))
     return _glue_thousands(_DECIMAL_COMMA.sub(".", text).replace(",", ""))
 
 
@@ -305,7 +308,7 @@ def _for_numbers(text: Any) -> str:
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
-    text = _point_grouped(_ISO_T.sub(" ", str(text).lower().translate(_AS_HYPHEN)))
+    text = _point_grouped(_ISO_T.sub(" ", visible_text(str(text)).lower().translate(_AS_HYPHEN)))
     return _glue_thousands(re.sub(r"(?<=\d),(?=\d)", "", _DECIMAL_COMMA.sub(".", text)))
 
 

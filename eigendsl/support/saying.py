@@ -12,6 +12,7 @@ from eigendsl.support.dates import _DAY, date_problem
 from eigendsl.support.days_in_words import _TIME, _spoken_day, _spoken_time
 from eigendsl.support.numerals import _digits, normalize_text
 from eigendsl.support.trace import Trace
+from eigendsl.support.visible_text import visible_text
 
 # Where a sentence ends: after ".", "!", "?", ";" or "…" and a space, or at a line's end. A
 # point inside a number ("214.9") or an id is followed by no space and ends none; an ellipsis
@@ -27,10 +28,11 @@ _WORD = re.compile(r"[^\W_]+(?:[-_'\u2019][^\W_]+)*")
 
 
 def sentences(text: Any) -> list[str]:
-    """``sentences(text)``: the sentences of a text, in order, each as written: the parts that
-    end with ".", "!", "?", ";" or "…" before a space, or with a line. Null has none. It holds
-    two words to one sentence: ``any(s in sentences(m.content): says(s, "cancel") and says(s,
-    "cannot"))``.
+    """``sentences(text)``: the sentences of a text, in order, each as read (:func:`visible_text`:
+    no invisible characters, look-alike letters as Latin ones, no Markdown marks inside a word,
+    letters and digits in their plain form), not in lower case: the parts that end with ".",
+    "!", "?", ";" or "…" before a space, or with a line. Null has none. It holds two words to one
+    sentence: ``any(s in sentences(m.content): says(s, "cancel") and says(s, "cannot"))``.
 
     >>> sentences("Order #W1 is processed; it can no longer be cancelled. The 214.9... Ok?")
     ['Order #W1 is processed;', 'it can no longer be cancelled.', 'The 214.9...', 'Ok?']
@@ -39,19 +41,22 @@ def sentences(text: Any) -> list[str]:
     """
     if text is None:
         return []
-    return [part for part in _SENTENCE_BREAK.split(str(text)) if part]
+    return [part for part in _SENTENCE_BREAK.split(visible_text(str(text))) if part]
 
 
 def words(text: Any) -> list[str]:
-    """``words(text)``: the words of a text, in order, as written: runs of letters and digits,
-    joined by ``_``, ``-`` or an apostrophe; punctuation and spaces part them. Null has none.
+    """``words(text)``: the words of a text, in order, as read (:func:`visible_text`), not in
+    lower case: runs of letters and digits, joined by ``_``, ``-`` or an apostrophe; punctuation
+    and spaces part them. Null has none.
 
     >>> words("Its tracking number is TRK3118401709 (gift_6690, don't).")
     ['Its', 'tracking', 'number', 'is', 'TRK3118401709', 'gift_6690', "don't"]
+    >>> words("It is **deliv**ered (or T\u0280K3118401700, c\u00adancelled).")
+    ['It', 'is', 'delivered', 'or', 'TrK3118401700', 'cancelled']
     """
     if text is None:
         return []
-    return _WORD.findall(str(text))
+    return _WORD.findall(visible_text(str(text)))
 
 
 def says(content: str, text: Any) -> bool:

@@ -157,17 +157,17 @@ def verify(trace):
         v_latest_14 = False
     except Exception as _e:
         v_latest_14 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:742:5: let later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
+    'retail/checks/tasks.chk:745:5: let later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]'
     try:
         v_later_16 = ['processed', 'delivered'] + rt.let_value(v_transit_15) if rt.let_value(v_status_11) == 'pending' else ['delivered'] if rt.let_value(v_status_11) == 'processed' else ['none']
     except Exception as _e:
         v_later_16 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:743:5: let moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]'
+    'retail/checks/tasks.chk:746:5: let moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]'
     try:
         v_moving_17 = rt.let_value(v_transit_15) if rt.let_value(v_status_11) == 'pending' else ['in transit', 'out for delivery', 'on its way'] if rt.let_value(v_status_11) == 'delivered' else ['none']
     except Exception as _e:
         v_moving_17 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:744:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
+    'retail/checks/tasks.chk:747:5: require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', rt.let_value(v_status_11)) or any((rt.said(trace, 'assistant', v_p_18['phrase']) for v_p_18 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_18['status'] == rt.let_value(v_status_11)))
@@ -182,13 +182,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 744, 5, _vals))
-    'retail/checks/tasks.chk:748:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent never said the order's status", 'retail/checks/tasks.chk', 747, 5, _vals))
+    'retail/checks/tasks.chk:751:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
         v_other_said_29 = any((any((any((rt.text_says(v_t_21, v_s_22) or any((rt.text_says(v_t_21, v_p_28['phrase']) for v_p_28 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_28['status'] == v_s_22)) for v_s_22 in rt.elements(rt.let_value(v_others_13) + rt.let_value(v_moving_17)) if ((v_s_22 != rt.let_value(v_status_11) and v_s_22 != 'none') and (not (rt.member(v_s_22, rt.let_value(v_later_16)) and (((any((rt.text_says(v_t_21, v_w_23 + ' ' + v_s_22) for v_w_23 in rt.elements(rt.let_value(v_next_words_24) + rt.let_value(v_not_yet_25)))) or rt.text_says(v_t_21, v_s_22 + ' soon')) or rt.text_says(v_t_21, v_s_22 + ' shortly')) or rt.text_says(v_t_21, v_s_22 + ' yet'))))) and (not any((rt.text_says(v_t_21, v_p_26['phrase']) for v_p_26 in rt.elements(rt.let_value(v_status_verbs_27)) if v_p_26['status'] == v_s_22))))) for v_t_21 in rt.elements(rt.sentences(v_m_20['content'])))) for v_m_20 in rt.elements(messages) if v_m_20['role'] == 'assistant'))
     except Exception as _e:
         v_other_said_29 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:754:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
+    'retail/checks/tasks.chk:757:5: forbid other_said and not latest else "the agent said another status than the order\'s"'
     _raised = False
     try:
         _v = rt.let_value(v_other_said_29) and (not rt.let_value(v_latest_14))
@@ -203,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 754, 5, _vals))
-    'retail/checks/tasks.chk:755:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent said another status than the order's", 'retail/checks/tasks.chk', 757, 5, _vals))
+    'retail/checks/tasks.chk:758:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
         _v = rt.let_value(v_other_said_29) and rt.let_value(v_latest_14)
@@ -219,7 +219,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 755, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:540)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/tasks.chk', 758, 5, _vals))
     'retail/checks/tasks.chk:541:5: require said tracking_number'
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
@@ -234,12 +234,12 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 541, 5, _vals))
-    'retail/checks/tasks.chk:542:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
+    'retail/checks/tasks.chk:544:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
     _raised = False
     try:
-        _v = any((any((rt.contains(rt.text_of(v_w_31).lower(), 'trk') and rt.text_of(v_w_31).lower() != rt.text_of(p_tracking_number).lower() for v_w_31 in rt.elements(rt.words(v_m_30['content'])))) for v_m_30 in rt.elements(messages) if v_m_30['role'] == 'assistant'))
+        _v = any((any((rt.contains(rt.text_of(v_w_31).lower(), 'trk') and rt.text_of(v_w_31).lower() != rt.text_of(p_tracking_number).lower() for v_w_31 in rt.elements(rt.words(v_m_30['content'])))) or any((v_n_32 >= 1000000000 and 'trk' + rt.text_of(rt.int_of(v_n_32)) != rt.text_of(p_tracking_number).lower() for v_n_32 in rt.elements(rt.numbers(v_m_30['content'])))) for v_m_30 in rt.elements(messages) if v_m_30['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(w in words(m.content): (lower(w) contains "trk" and lower(w) != lower(tracking_number))))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": (any(w in words(m.content): (lower(w) contains "trk" and lower(w) != lower(tracking_number))) or any(n in numbers(m.content): (n >= 1000000000 and ("trk" + str(int(n))) != lower(tracking_number)))))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -249,8 +249,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 542, 5, _vals))
-    'retail/checks/tasks.chk:545:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 544, 5, _vals))
+    'retail/checks/tasks.chk:548:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -263,5 +263,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 545, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 548, 5, _vals))
     return rt.finish('status_reported', _hard, 13, _soft, 0.0, _failures)
