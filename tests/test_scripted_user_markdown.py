@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.turns import AgentTurn
-from eigendsl.runtime.user_proposals import other_action, proposed_actions
+from eigendsl.runtime.user_actions import other_action, proposed_actions
 from eigendsl.runtime.user_questions import requests
 from tests.hand_agents import ListAgent, play_row, turn
 

@@ -27,6 +27,7 @@ LAYERS = (
         "loader",
         "domain",
         "references",
+        "namings",
         "tool_bodies",
         "tool_keys",
         "settings_checks",

@@ -19,12 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from eigendsl.runtime.user_actions import other_action
 from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_proposals import (
     another_record,
     contradicted,
     misstated,
-    other_action,
     stated_otherwise,
     switched,
     unconfirmable,
