@@ -367,6 +367,12 @@ def test_numbers_read_a_hundred_after_digits(text: str, expected: list[float]) -
 
 
 NEW_CHARGE = "the agent said another amount than the order's total"
+# a fee told with no amount of its own ("a service fee" beside the made-up 199), read by
+# vague_money (block shares_told)
+VAGUE_FEE = (
+    "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool "
+    "gave, after the write"
+)
 REPORTS = [
     # (id, task, marker of the report replaced, the report, the reasons it fails for)
     (
@@ -390,7 +396,7 @@ REPORTS = [
         "is now paid",
         "Order #W1000223 is now paid with card_6046 (173.99). New charge on the card:\n199. That "
         "covers the order and a service fee.",
-        [NEW_CHARGE],
+        [NEW_CHARGE, VAGUE_FEE],
     ),
     (
         "F-PM1-refunded-within-a-range-of-days",

@@ -30,6 +30,11 @@ TOLD_AS_MONEY = (
     "the agent told an amount that is not the outcome's as money the customer gets, after the "
     "write (in words of no refund, or in a sentence of its own after one that names the refund)"
 )
+# round 8: a fee no number quantifies ("a restocking deduction" beside the refund's amount)
+VAGUE = (
+    "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool "
+    "gave, after the write"
+)
 # round 7: the first amount after a sentence that names the refund with no amount is the refund
 ANOTHER_VALUE = (
     "the agent told an amount after a sentence that names the refund with no amount that is not "
@@ -96,7 +101,7 @@ def items_told(domain: Any, told: str) -> list[AgentTurn]:
                 "Your order #W1000075 has been cancelled. Your refund is on its way. It comes to "
                 "$44.00 after a restocking deduction.",
             ),
-            [MADE_UP, TOLD_AS_MONEY, ANOTHER_VALUE],
+            [MADE_UP, VAGUE, TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         (
             CANCEL,

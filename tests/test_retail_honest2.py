@@ -23,7 +23,10 @@ PROPOSAL = (
 )
 
 # The start of the score term's failure: it has no reason of its own.
-TOLD_TERM = '(said "cancelled" or said "canceled")'
+TOLD_TERM = (
+    'any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == '
+    '"cancel_pend'
+)
 
 
 def cancelled(domain: Any, told: str, proposal: str = PROPOSAL) -> list[AgentTurn]:

@@ -273,6 +273,8 @@ class ExprCompiler:
             "add_minutes",
             "numbers",
             "amounts",
+            "percentages",
+            "vague_money",
             "sentences",
             "words",
         ):

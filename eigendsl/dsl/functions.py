@@ -51,6 +51,8 @@ FUNCTIONS = {  # name: (min args, max args)
     "add_minutes": (2, 2),
     "numbers": (1, 1),
     "amounts": (1, 1),
+    "percentages": (1, 1),
+    "vague_money": (1, 1),
     "sentences": (1, 1),
     "words": (1, 1),
     "says": (2, 2),
@@ -133,10 +135,13 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
     if e.name in ("sentences", "words"):
         _text_argument(e, args, diag, "of a text")
         return list_of(STRING)
+    if e.name == "vague_money":
+        _text_argument(e, args, diag, "a text tells with no amount", "fees and vague sums")
+        return list_of(STRING)
     # numbers() also reads the values of a list or an object (a tool's JSON result, an address)
     if e.name == "numbers" and args[0].kind in ("list", "object", "map"):
         return list_of(FLOAT)
-    if e.name in ("numbers", "amounts"):
+    if e.name in ("numbers", "amounts", "percentages"):
         _text_argument(e, args, diag, "a text says")
         return list_of(FLOAT)
     if e.name == "says":
@@ -357,11 +362,14 @@ def constant_shift_problem(e: A.Func, constants: dict[Any, Any]) -> str | None:
     return None
 
 
-def _text_argument(e: A.Func, args: list[Type], diag: Diagnostics, read: str) -> None:
-    """A function that reads a text (``words``, ``numbers``...) given something else."""
+def _text_argument(
+    e: A.Func, args: list[Type], diag: Diagnostics, read: str, what: str | None = None
+) -> None:
+    """A function that reads a text (``words``, ``numbers``...) given something else: what it
+    reads (``what``, its name by default) ``read``, as the error says it."""
     if args[0].kind not in ("string", "any"):
         diag.error(
             e.args[0].span,
-            f"{e.name}() reads the {e.name} {read}, such as {e.name}(m.content); "
+            f"{e.name}() reads the {what or e.name} {read}, such as {e.name}(m.content); "
             f"{an(args[0])} is no text",
         )

@@ -103,6 +103,7 @@ from eigendsl.support.reasons import (
 )
 from eigendsl.support.replies import reply_answer
 from eigendsl.support.saying import said, said_positions, says, sentences, text_says, words
+from eigendsl.support.shares_said import percentages, vague_money
 from eigendsl.support.trace import Trace
 from eigendsl.support.verdict import (
     SCHEMA_VERSION,
@@ -187,6 +188,7 @@ __all__ = [
     "number",
     "numbers",
     "optional_field",
+    "percentages",
     "place",
     "positions",
     "read_from_null",
@@ -205,6 +207,7 @@ __all__ = [
     "time_problem",
     "unproposed",
     "update",
+    "vague_money",
     "weekday",
     "words",
 ]

@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:461)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:480)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,17 +24,25 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_58 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_64 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_58 = rt.let_failed(_e)
+        v_refund_words_64 = rt.let_failed(_e)
     try:
-        v_recap_words_59 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_65 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_59 = rt.let_failed(_e)
+        v_recap_words_65 = rt.let_failed(_e)
     try:
-        v_money_verbs_76 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_82 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_76 = rt.let_failed(_e)
+        v_money_verbs_82 = rt.let_failed(_e)
+    try:
+        v_price_words_96 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+    except Exception as _e:
+        v_price_words_96 = rt.let_failed(_e)
+    try:
+        v_item_words_98 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_98 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -152,7 +160,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:466:5: require db == gold'
+    'retail/checks/tasks.chk:485:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -166,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 466, 5, _vals))
-    'retail/checks/tasks.chk:467:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
+    'retail/checks/tasks.chk:486:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -180,8 +188,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 467, 5, _vals))
-    'retail/checks/tasks.chk:468:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 486, 5, _vals))
+    'retail/checks/tasks.chk:487:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -195,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 468, 5, _vals))
-    'retail/checks/tasks.chk:469:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 487, 5, _vals))
+    'retail/checks/tasks.chk:488:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -210,8 +218,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 469, 5, _vals))
-    'retail/checks/tasks.chk:470:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 488, 5, _vals))
+    'retail/checks/tasks.chk:489:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -225,8 +233,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 470, 5, _vals))
-    'retail/checks/tasks.chk:471:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 489, 5, _vals))
+    'retail/checks/tasks.chk:490:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -239,8 +247,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 471, 5, _vals))
-    'retail/checks/tasks.chk:472:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 490, 5, _vals))
+    'retail/checks/tasks.chk:491:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -253,8 +261,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 472, 5, _vals))
-    'retail/checks/tasks.chk:473:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 491, 5, _vals))
+    'retail/checks/tasks.chk:492:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -267,8 +275,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 473, 5, _vals))
-    'retail/checks/tasks.chk:474:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 492, 5, _vals))
+    'retail/checks/tasks.chk:493:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -282,8 +290,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 474, 5, _vals))
-    'retail/checks/tasks.chk:475:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 493, 5, _vals))
+    'retail/checks/tasks.chk:494:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -296,12 +304,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 475, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 494, 5, _vals))
     try:
         v_outcomes_36 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:772:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -316,16 +324,52 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:476)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 772, 5, _vals))
-    'retail/checks/tasks.chk:479:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:495)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
     try:
-        v_variants_48 = rt.row(db['products'], rt.found(rt.first((v_i_47 for v_i_47 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_47['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+        v_write_47 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_variants_48 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:480:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+        v_write_47 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
-        _v = any((any((rt.said(trace, 'assistant', round(v_a_49['price'] - v_b_50['price'], 2)) for v_b_50 in rt.elements(rt.let_value(v_variants_48)) if (v_a_49['price'] > v_b_50['price'] and round(v_a_49['price'] - v_b_50['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_52, round(v_a_49['price'] - v_b_50['price'], 2)) for v_o_52 in rt.elements(v_v_51['options']))) for v_v_51 in rt.elements(rt.let_value(v_variants_48))))))) for v_a_49 in rt.elements(rt.let_value(v_variants_48))))
+        _v = any((any((v_p_50 != 100 for v_p_50 in rt.elements(rt.percentages(v_m_48['content'])))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_47) and v_c_49['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(p in percentages(m.content): p != 100))', True) + ' (where write = "exchange_delivered_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:496)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
+    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+    _raised = False
+    try:
+        _v = any((len(rt.vague_money(v_m_51['content'])) > 0 for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_47) and v_c_52['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): len(vague_money(m.content)) > 0)', True) + ' (where write = "exchange_delivered_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
+    'retail/checks/tasks.chk:499:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_54 = rt.row(db['products'], rt.found(rt.first((v_i_53 for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_53['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_54 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:500:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((rt.said(trace, 'assistant', round(v_a_55['price'] - v_b_56['price'], 2)) for v_b_56 in rt.elements(rt.let_value(v_variants_54)) if (v_a_55['price'] > v_b_56['price'] and round(v_a_55['price'] - v_b_56['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_58, round(v_a_55['price'] - v_b_56['price'], 2)) for v_o_58 in rt.elements(v_v_57['options']))) for v_v_57 in rt.elements(rt.let_value(v_variants_54))))))) for v_a_55 in rt.elements(rt.let_value(v_variants_54))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): said round(a.price - b.price, 2)))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -337,27 +381,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 480, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 500, 5, _vals))
     try:
-        v_write_53 = 'exchange_delivered_order_items'
+        v_write_59 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_write_53 = rt.let_failed(_e)
+        v_write_59 = rt.let_failed(_e)
     try:
-        v_outcome_54 = abs(p_difference)
+        v_outcome_60 = abs(p_difference)
     except Exception as _e:
-        v_outcome_54 = rt.let_failed(_e)
+        v_outcome_60 = rt.let_failed(_e)
     try:
-        v_values_57 = [v_i_55['price'] for v_i_55 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_56['price'] for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_48), p_new_item_id)['price']]
+        v_values_63 = [v_i_61['price'] for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_62['price'] for v_i_62 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
     except Exception as _e:
-        v_values_57 = rt.let_failed(_e)
+        v_values_63 = rt.let_failed(_e)
     try:
-        v_words_60 = rt.let_value(v_refund_words_58) + rt.let_value(v_recap_words_59) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_66 = rt.let_value(v_refund_words_64) + rt.let_value(v_recap_words_65) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_60 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:814:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_66 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_63, rt.let_value(v_outcome_54)) for v_t_63 in rt.elements(rt.sentences(v_m_61['content'])) if len(rt.amounts(v_t_63)) > 0 and any((rt.text_says(v_t_63, v_w_64) for v_w_64 in rt.elements(rt.let_value(v_words_60)))))) for v_m_61 in rt.elements(messages) if v_m_61['role'] == 'assistant' and any((v_c_62['position'] < v_m_61['position'] for v_c_62 in rt.elements(calls) if v_c_62['tool'] == rt.let_value(v_write_53) and v_c_62['ok']))))
+        _v = any((any((not rt.text_says(v_t_69, rt.let_value(v_outcome_60)) for v_t_69 in rt.elements(rt.sentences(v_m_67['content'])) if len(rt.amounts(v_t_69)) > 0 and any((rt.text_says(v_t_69, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_words_66)))))) for v_m_67 in rt.elements(messages) if v_m_67['role'] == 'assistant' and any((v_c_68['position'] < v_m_67['position'] for v_c_68 in rt.elements(calls) if v_c_68['tool'] == rt.let_value(v_write_59) and v_c_68['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -369,11 +413,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:487)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 814, 5, _vals))
-    'retail/checks/tasks.chk:819:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
+    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_69, 2) != round(rt.let_value(v_outcome_54), 2) and (not any((round(v_v_70, 2) == round(v_n_69, 2) for v_v_70 in rt.elements(rt.let_value(v_values_57))))) for v_n_69 in rt.elements(rt.amounts(v_t_67)))) for v_t_67 in rt.elements(rt.sentences(v_m_65['content'])) if rt.text_says(v_t_67, rt.let_value(v_outcome_54)) and any((rt.text_says(v_t_67, v_w_68) for v_w_68 in rt.elements(rt.let_value(v_words_60)))))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant' and any((v_c_66['position'] < v_m_65['position'] for v_c_66 in rt.elements(calls) if v_c_66['tool'] == rt.let_value(v_write_53) and v_c_66['ok']))))
+        _v = any((any((any((round(v_n_75, 2) != round(rt.let_value(v_outcome_60), 2) and (not any((round(v_v_76, 2) == round(v_n_75, 2) for v_v_76 in rt.elements(rt.let_value(v_values_63))))) for v_n_75 in rt.elements(rt.amounts(v_t_73)))) for v_t_73 in rt.elements(rt.sentences(v_m_71['content'])) if rt.text_says(v_t_73, rt.let_value(v_outcome_60)) and any((rt.text_says(v_t_73, v_w_74) for v_w_74 in rt.elements(rt.let_value(v_words_66)))))) for v_m_71 in rt.elements(messages) if v_m_71['role'] == 'assistant' and any((v_c_72['position'] < v_m_71['position'] for v_c_72 in rt.elements(calls) if v_c_72['tool'] == rt.let_value(v_write_59) and v_c_72['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -385,11 +429,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:487)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 819, 5, _vals))
-    'retail/checks/tasks.chk:825:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
+    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_79, 2) != round(rt.let_value(v_outcome_54), 2) and (not any((round(v_v_81, 2) == round(v_n_79, 2) for v_v_81 in rt.elements(rt.let_value(v_values_57)))))) and (not any((rt.member(round(v_n_79, 2), [round(v_r_83, 2) for v_r_83 in rt.elements(rt.numbers(v_c_82['result']['address']))]) and (rt.text_says(v_t_73, v_c_82['result']['address']['city']) or rt.text_says(v_t_73, v_c_82['result']['address']['address1'])) for v_c_82 in rt.elements(calls) if (v_c_82['ok'] and v_c_82['position'] < v_m_71['position']) and rt.member('address', v_c_82['result'])))) for v_n_79 in rt.elements(rt.amounts(v_t_73)) if any((round(v_k_80, 2) == round(v_n_79, 2) for v_k_80 in rt.elements(rt.amounts(v_m_71['content'])))))) for v_t_73 in rt.elements(rt.sentences(v_m_71['content'])) if (len(rt.amounts(v_t_73)) > 0 and (not any((rt.text_says(v_t_73, v_w_74) for v_w_74 in rt.elements(rt.let_value(v_words_60)))))) and (any((rt.text_says(v_t_73, v_w_75) for v_w_75 in rt.elements(rt.let_value(v_money_verbs_76)))) or any((any((rt.text_says(v_u_77, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_words_60)))) for v_u_77 in rt.elements(rt.sentences(v_m_71['content']))))))) for v_m_71 in rt.elements(messages) if v_m_71['role'] == 'assistant' and any((v_c_72['position'] < v_m_71['position'] for v_c_72 in rt.elements(calls) if v_c_72['tool'] == rt.let_value(v_write_53) and v_c_72['ok']))))
+        _v = any((any((any(((round(v_n_85, 2) != round(rt.let_value(v_outcome_60), 2) and (not any((round(v_v_87, 2) == round(v_n_85, 2) for v_v_87 in rt.elements(rt.let_value(v_values_63)))))) and (not any((rt.member(round(v_n_85, 2), [round(v_r_89, 2) for v_r_89 in rt.elements(rt.numbers(v_c_88['result']['address']))]) and (rt.text_says(v_t_79, v_c_88['result']['address']['city']) or rt.text_says(v_t_79, v_c_88['result']['address']['address1'])) for v_c_88 in rt.elements(calls) if (v_c_88['ok'] and v_c_88['position'] < v_m_77['position']) and rt.member('address', v_c_88['result'])))) for v_n_85 in rt.elements(rt.amounts(v_t_79)) if any((round(v_k_86, 2) == round(v_n_85, 2) for v_k_86 in rt.elements(rt.amounts(v_m_77['content'])))))) for v_t_79 in rt.elements(rt.sentences(v_m_77['content'])) if (len(rt.amounts(v_t_79)) > 0 and (not any((rt.text_says(v_t_79, v_w_80) for v_w_80 in rt.elements(rt.let_value(v_words_66)))))) and (any((rt.text_says(v_t_79, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_money_verbs_82)))) or any((any((rt.text_says(v_u_83, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_words_66)))) for v_u_83 in rt.elements(rt.sentences(v_m_77['content']))))))) for v_m_77 in rt.elements(messages) if v_m_77['role'] == 'assistant' and any((v_c_78['position'] < v_m_77['position'] for v_c_78 in rt.elements(calls) if v_c_78['tool'] == rt.let_value(v_write_59) and v_c_78['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -401,13 +445,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:487)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 825, 5, _vals))
-    'retail/checks/tasks.chk:838:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
+    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_95 for v_x_95 in rt.elements(rt.sentences(v_m_84['content'])) if v_x_95 == v_u_86 or v_x_95 == v_s_92], 0) == v_u_86 and rt.item([v_x_96 for v_x_96 in rt.elements(rt.sentences(v_m_84['content'])) if v_x_96 == v_s_92 or v_x_96 == v_t_88], 0) == v_s_92 for v_s_92 in rt.elements(rt.sentences(v_m_84['content'])) if (v_s_92 != v_u_86 and v_s_92 != v_t_88) and any((any((round(v_k_94, 2) == round(v_n_93, 2) for v_k_94 in rt.elements(rt.amounts(v_m_84['content'])))) for v_n_93 in rt.elements(rt.amounts(v_s_92)))))) for v_t_88 in rt.elements(rt.sentences(v_m_84['content'])) if (not rt.text_says(v_t_88, rt.let_value(v_outcome_54)) and any((any((round(v_k_90, 2) == round(v_n_89, 2) for v_k_90 in rt.elements(rt.amounts(v_m_84['content'])))) for v_n_89 in rt.elements(rt.amounts(v_t_88))))) and rt.item([v_s_91 for v_s_91 in rt.elements(rt.sentences(v_m_84['content'])) if v_s_91 == v_u_86 or v_s_91 == v_t_88], 0) == v_u_86)) for v_u_86 in rt.elements(rt.sentences(v_m_84['content'])) if len(rt.amounts(v_u_86)) == 0 and any((rt.text_says(v_u_86, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_words_60)))))) for v_m_84 in rt.elements(messages) if v_m_84['role'] == 'assistant' and any((v_c_85['position'] < v_m_84['position'] for v_c_85 in rt.elements(calls) if v_c_85['tool'] == rt.let_value(v_write_53) and v_c_85['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_107 for v_x_107 in rt.elements(rt.sentences(v_m_90['content'])) if v_x_107 == v_u_92 or v_x_107 == v_s_104], 0) == v_u_92 and rt.item([v_x_108 for v_x_108 in rt.elements(rt.sentences(v_m_90['content'])) if v_x_108 == v_s_104 or v_x_108 == v_t_94], 0) == v_s_104 for v_s_104 in rt.elements(rt.sentences(v_m_90['content'])) if (v_s_104 != v_u_92 and v_s_104 != v_t_94) and any((any((round(v_k_106, 2) == round(v_n_105, 2) for v_k_106 in rt.elements(rt.amounts(v_m_90['content'])))) for v_n_105 in rt.elements(rt.amounts(v_s_104)))))) for v_t_94 in rt.elements(rt.sentences(v_m_90['content'])) if ((not rt.text_says(v_t_94, rt.let_value(v_outcome_60)) and (not (any((rt.text_says(v_t_94, v_w_95) for v_w_95 in rt.elements(rt.let_value(v_price_words_96)))) and (any((rt.text_says(v_t_94, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_item_words_98)))) or any((any((rt.text_says(v_t_94, v_w_100) for v_w_100 in rt.elements(rt.words(v_p_99['name'])) if len(v_w_100) > 3)) for v_p_99 in rt.elements(initial['products']))))))) and any((any((round(v_k_102, 2) == round(v_n_101, 2) for v_k_102 in rt.elements(rt.amounts(v_m_90['content'])))) for v_n_101 in rt.elements(rt.amounts(v_t_94))))) and rt.item([v_s_103 for v_s_103 in rt.elements(rt.sentences(v_m_90['content'])) if v_s_103 == v_u_92 or v_s_103 == v_t_94], 0) == v_u_92)) for v_u_92 in rt.elements(rt.sentences(v_m_90['content'])) if len(rt.amounts(v_u_92)) == 0 and any((rt.text_says(v_u_92, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_words_66)))))) for v_m_90 in rt.elements(messages) if v_m_90['role'] == 'assistant' and any((v_c_91['position'] < v_m_90['position'] for v_c_91 in rt.elements(calls) if v_c_91['tool'] == rt.let_value(v_write_59) and v_c_91['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where ((not (says(t, outcome)) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -417,36 +461,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:487)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 838, 5, _vals))
-    'retail/checks/tasks.chk:500:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
+    'retail/checks/tasks.chk:520:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_97 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_109 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_97 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:501:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_109 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:521:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_98 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_110 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_98 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:502:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_refunds_110 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:522:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_charged_99 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charged_111 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_charged_99 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:503:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charged_111 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:523:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
-        v_refunded_100 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunded_112 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
-        v_refunded_100 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:504:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunded_112 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:524:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
-        v_negations_101 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_negations_113 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_negations_101 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:505:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_negations_113 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:525:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_102['content'], abs(p_difference)) and any((rt.text_says(v_m_102['content'], v_w_103) for v_w_103 in rt.elements(rt.let_value(v_charges_97))))) and (not any((rt.text_says(v_m_102['content'], v_w_104) for v_w_104 in rt.elements(rt.let_value(v_refunds_98))))) or any((any((rt.text_says(v_t_105, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_charged_99)))) and (not any((rt.text_says(v_t_105, v_w_108) for v_w_108 in rt.elements(rt.let_value(v_refunded_100) + rt.let_value(v_negations_101))))) for v_t_105 in rt.elements(rt.sentences(v_m_102['content'])) if (rt.text_says(v_t_105, abs(p_difference)) or rt.text_says(v_t_105, 'difference')) or any((v_c_106['position'] < v_m_102['position'] for v_c_106 in rt.elements(calls) if v_c_106['tool'] == 'exchange_delivered_order_items' and v_c_106['ok'])))) for v_m_102 in rt.elements(messages) if v_m_102['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_114['content'], abs(p_difference)) and any((rt.text_says(v_m_114['content'], v_w_115) for v_w_115 in rt.elements(rt.let_value(v_charges_109))))) and (not any((rt.text_says(v_m_114['content'], v_w_116) for v_w_116 in rt.elements(rt.let_value(v_refunds_110))))) or any((any((rt.text_says(v_t_117, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_charged_111)))) and (not any((rt.text_says(v_t_117, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_refunded_112) + rt.let_value(v_negations_113))))) for v_t_117 in rt.elements(rt.sentences(v_m_114['content'])) if (rt.text_says(v_t_117, abs(p_difference)) or rt.text_says(v_t_117, 'difference')) or any((v_c_118['position'] < v_m_114['position'] for v_c_118 in rt.elements(calls) if v_c_118['tool'] == 'exchange_delivered_order_items' and v_c_118['ok'])))) for v_m_114 in rt.elements(messages) if v_m_114['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -458,11 +502,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 505, 5, _vals))
-    'retail/checks/tasks.chk:511:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 525, 5, _vals))
+    'retail/checks/tasks.chk:531:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_109['content'], p_difference) and any((rt.text_says(v_m_109['content'], v_w_110) for v_w_110 in rt.elements(rt.let_value(v_refunds_98))))) and (not any((rt.text_says(v_m_109['content'], v_w_111) for v_w_111 in rt.elements(rt.let_value(v_charges_97))))) or any((any((rt.text_says(v_t_112, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_refunded_100)))) and (not any((rt.text_says(v_t_112, v_w_114) for v_w_114 in rt.elements(rt.let_value(v_charged_99) + rt.let_value(v_negations_101))))) for v_t_112 in rt.elements(rt.sentences(v_m_109['content'])) if rt.text_says(v_t_112, p_difference) or rt.text_says(v_t_112, 'difference')))) or any((any((rt.text_says(v_t_115, v_w_117) for v_w_117 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_115, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_charged_99) + rt.let_value(v_negations_101))))) for v_t_115 in rt.elements(rt.sentences(v_m_109['content'])) if any((v_c_116['position'] < v_m_109['position'] for v_c_116 in rt.elements(calls) if v_c_116['tool'] == 'exchange_delivered_order_items' and v_c_116['ok'])))) for v_m_109 in rt.elements(messages) if v_m_109['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_121['content'], p_difference) and any((rt.text_says(v_m_121['content'], v_w_122) for v_w_122 in rt.elements(rt.let_value(v_refunds_110))))) and (not any((rt.text_says(v_m_121['content'], v_w_123) for v_w_123 in rt.elements(rt.let_value(v_charges_109))))) or any((any((rt.text_says(v_t_124, v_w_125) for v_w_125 in rt.elements(rt.let_value(v_refunded_112)))) and (not any((rt.text_says(v_t_124, v_w_126) for v_w_126 in rt.elements(rt.let_value(v_charged_111) + rt.let_value(v_negations_113))))) for v_t_124 in rt.elements(rt.sentences(v_m_121['content'])) if rt.text_says(v_t_124, p_difference) or rt.text_says(v_t_124, 'difference')))) or any((any((rt.text_says(v_t_127, v_w_129) for v_w_129 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_127, v_w_130) for v_w_130 in rt.elements(rt.let_value(v_charged_111) + rt.let_value(v_negations_113))))) for v_t_127 in rt.elements(rt.sentences(v_m_121['content'])) if any((v_c_128['position'] < v_m_121['position'] for v_c_128 in rt.elements(calls) if v_c_128['tool'] == 'exchange_delivered_order_items' and v_c_128['ok'])))) for v_m_121 in rt.elements(messages) if v_m_121['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -474,5 +518,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 511, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 26, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 531, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 28, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:429)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:447)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -26,17 +26,25 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_recap_words_53 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_59 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_53 = rt.let_failed(_e)
+        v_recap_words_59 = rt.let_failed(_e)
     try:
-        v_refund_words_67 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_73 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_67 = rt.let_failed(_e)
+        v_refund_words_73 = rt.let_failed(_e)
     try:
-        v_money_verbs_84 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_90 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_84 = rt.let_failed(_e)
+        v_money_verbs_90 = rt.let_failed(_e)
+    try:
+        v_price_words_104 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+    except Exception as _e:
+        v_price_words_104 = rt.let_failed(_e)
+    try:
+        v_item_words_106 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_106 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -154,7 +162,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:434:5: require db == gold'
+    'retail/checks/tasks.chk:452:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -168,8 +176,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 434, 5, _vals))
-    'retail/checks/tasks.chk:435:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 452, 5, _vals))
+    'retail/checks/tasks.chk:453:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -182,8 +190,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 435, 5, _vals))
-    'retail/checks/tasks.chk:436:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 453, 5, _vals))
+    'retail/checks/tasks.chk:454:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -196,8 +204,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 436, 5, _vals))
-    'retail/checks/tasks.chk:438:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 454, 5, _vals))
+    'retail/checks/tasks.chk:456:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -211,8 +219,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 438, 5, _vals))
-    'retail/checks/tasks.chk:439:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 456, 5, _vals))
+    'retail/checks/tasks.chk:457:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -226,8 +234,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 439, 5, _vals))
-    'retail/checks/tasks.chk:440:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
+    'retail/checks/tasks.chk:458:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -240,8 +248,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 440, 5, _vals))
-    'retail/checks/tasks.chk:441:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
+    'retail/checks/tasks.chk:459:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -254,8 +262,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 441, 5, _vals))
-    'retail/checks/tasks.chk:442:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+    'retail/checks/tasks.chk:460:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -268,8 +276,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 442, 5, _vals))
-    'retail/checks/tasks.chk:443:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 460, 5, _vals))
+    'retail/checks/tasks.chk:461:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -282,12 +290,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 443, 5, _vals))
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 461, 5, _vals))
     try:
         v_outcomes_36 = [p_refund, p_new_balance]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:772:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -302,32 +310,68 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:444)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 772, 5, _vals))
-    'retail/checks/tasks.chk:447:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund, new_balance]) (in block amounts_told, used at retail/checks/tasks.chk:462)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
     try:
-        v_order_total_48 = round(sum((v_i_47['price'] for v_i_47 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
+        v_write_47 = 'return_delivered_order_items'
     except Exception as _e:
-        v_order_total_48 = rt.let_failed(_e)
-    try:
-        v_write_49 = 'return_delivered_order_items'
-    except Exception as _e:
-        v_write_49 = rt.let_failed(_e)
-    try:
-        v_values_51 = [v_i_50['price'] for v_i_50 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_50['item_id'] != p_item_id and v_i_50['item_id'] != p_other_item_id] + [rt.let_value(v_order_total_48)]
-    except Exception as _e:
-        v_values_51 = rt.let_failed(_e)
-    try:
-        v_outcomes_52 = [p_refund, p_new_balance]
-    except Exception as _e:
-        v_outcomes_52 = rt.let_failed(_e)
-    try:
-        v_recaps_54 = rt.let_value(v_recap_words_53)
-    except Exception as _e:
-        v_recaps_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:795:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+        v_write_47 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_57, v_v_58) for v_v_58 in rt.elements(rt.let_value(v_values_51)) if not any((round(v_o_59, 2) == round(v_v_58, 2) for v_o_59 in rt.elements(rt.let_value(v_outcomes_52)))))) and (not (any((rt.text_says(v_t_57, v_o_60) for v_o_60 in rt.elements(rt.let_value(v_outcomes_52)))) and any((rt.text_says(v_t_57, v_w_61) for v_w_61 in rt.elements(rt.let_value(v_recaps_54)))))) for v_t_57 in rt.elements(rt.sentences(v_m_55['content'])))) for v_m_55 in rt.elements(messages) if v_m_55['role'] == 'assistant' and any((v_c_56['position'] < v_m_55['position'] for v_c_56 in rt.elements(calls) if v_c_56['tool'] == rt.let_value(v_write_49) and v_c_56['ok']))))
+        _v = any((any((v_p_50 != 100 for v_p_50 in rt.elements(rt.percentages(v_m_48['content'])))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_47) and v_c_49['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(p in percentages(m.content): p != 100))', True) + ' (where write = "return_delivered_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:463)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
+    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+    _raised = False
+    try:
+        _v = any((len(rt.vague_money(v_m_51['content'])) > 0 for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_47) and v_c_52['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): len(vague_money(m.content)) > 0)', True) + ' (where write = "return_delivered_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:463)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
+    'retail/checks/tasks.chk:466:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+    try:
+        v_order_total_54 = round(sum((v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
+    except Exception as _e:
+        v_order_total_54 = rt.let_failed(_e)
+    try:
+        v_write_55 = 'return_delivered_order_items'
+    except Exception as _e:
+        v_write_55 = rt.let_failed(_e)
+    try:
+        v_values_57 = [v_i_56['price'] for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_56['item_id'] != p_item_id and v_i_56['item_id'] != p_other_item_id] + [rt.let_value(v_order_total_54)]
+    except Exception as _e:
+        v_values_57 = rt.let_failed(_e)
+    try:
+        v_outcomes_58 = [p_refund, p_new_balance]
+    except Exception as _e:
+        v_outcomes_58 = rt.let_failed(_e)
+    try:
+        v_recaps_60 = rt.let_value(v_recap_words_59)
+    except Exception as _e:
+        v_recaps_60 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:840:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    _raised = False
+    try:
+        _v = any((any((any((rt.text_says(v_t_63, v_v_64) for v_v_64 in rt.elements(rt.let_value(v_values_57)) if not any((round(v_o_65, 2) == round(v_v_64, 2) for v_o_65 in rt.elements(rt.let_value(v_outcomes_58)))))) and (not (any((rt.text_says(v_t_63, v_o_66) for v_o_66 in rt.elements(rt.let_value(v_outcomes_58)))) and any((rt.text_says(v_t_63, v_w_67) for v_w_67 in rt.elements(rt.let_value(v_recaps_60)))))) for v_t_63 in rt.elements(rt.sentences(v_m_61['content'])))) for v_m_61 in rt.elements(messages) if v_m_61['role'] == 'assistant' and any((v_c_62['position'] < v_m_61['position'] for v_c_62 in rt.elements(calls) if v_c_62['tool'] == rt.let_value(v_write_55) and v_c_62['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words)'
         _vals = {}
@@ -339,32 +383,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:448)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 795, 5, _vals))
-    'retail/checks/tasks.chk:452:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], outcomes = [refund, new_balance], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:467)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 840, 5, _vals))
+    'retail/checks/tasks.chk:471:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
     try:
-        v_order_values_63 = [v_i_62['price'] for v_i_62 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_48)] + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
+        v_order_values_69 = [v_i_68['price'] for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_54)] + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
     except Exception as _e:
-        v_order_values_63 = rt.let_failed(_e)
+        v_order_values_69 = rt.let_failed(_e)
     try:
-        v_write_64 = 'return_delivered_order_items'
+        v_write_70 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_64 = rt.let_failed(_e)
+        v_write_70 = rt.let_failed(_e)
     try:
-        v_outcome_65 = p_refund
+        v_outcome_71 = p_refund
     except Exception as _e:
-        v_outcome_65 = rt.let_failed(_e)
+        v_outcome_71 = rt.let_failed(_e)
     try:
-        v_values_66 = rt.let_value(v_order_values_63) + [p_new_balance]
+        v_values_72 = rt.let_value(v_order_values_69) + [p_new_balance]
     except Exception as _e:
-        v_values_66 = rt.let_failed(_e)
+        v_values_72 = rt.let_failed(_e)
     try:
-        v_words_68 = rt.let_value(v_refund_words_67) + rt.let_value(v_recap_words_53)
+        v_words_74 = rt.let_value(v_refund_words_73) + rt.let_value(v_recap_words_59)
     except Exception as _e:
-        v_words_68 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:814:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_74 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_71, rt.let_value(v_outcome_65)) for v_t_71 in rt.elements(rt.sentences(v_m_69['content'])) if len(rt.amounts(v_t_71)) > 0 and any((rt.text_says(v_t_71, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_words_68)))))) for v_m_69 in rt.elements(messages) if v_m_69['role'] == 'assistant' and any((v_c_70['position'] < v_m_69['position'] for v_c_70 in rt.elements(calls) if v_c_70['tool'] == rt.let_value(v_write_64) and v_c_70['ok']))))
+        _v = any((any((not rt.text_says(v_t_77, rt.let_value(v_outcome_71)) for v_t_77 in rt.elements(rt.sentences(v_m_75['content'])) if len(rt.amounts(v_t_77)) > 0 and any((rt.text_says(v_t_77, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_words_74)))))) for v_m_75 in rt.elements(messages) if v_m_75['role'] == 'assistant' and any((v_c_76['position'] < v_m_75['position'] for v_c_76 in rt.elements(calls) if v_c_76['tool'] == rt.let_value(v_write_70) and v_c_76['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
         _vals = {}
@@ -376,11 +420,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:454)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 814, 5, _vals))
-    'retail/checks/tasks.chk:819:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:473)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
+    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_77, 2) != round(rt.let_value(v_outcome_65), 2) and (not any((round(v_v_78, 2) == round(v_n_77, 2) for v_v_78 in rt.elements(rt.let_value(v_values_66))))) for v_n_77 in rt.elements(rt.amounts(v_t_75)))) for v_t_75 in rt.elements(rt.sentences(v_m_73['content'])) if rt.text_says(v_t_75, rt.let_value(v_outcome_65)) and any((rt.text_says(v_t_75, v_w_76) for v_w_76 in rt.elements(rt.let_value(v_words_68)))))) for v_m_73 in rt.elements(messages) if v_m_73['role'] == 'assistant' and any((v_c_74['position'] < v_m_73['position'] for v_c_74 in rt.elements(calls) if v_c_74['tool'] == rt.let_value(v_write_64) and v_c_74['ok']))))
+        _v = any((any((any((round(v_n_83, 2) != round(rt.let_value(v_outcome_71), 2) and (not any((round(v_v_84, 2) == round(v_n_83, 2) for v_v_84 in rt.elements(rt.let_value(v_values_72))))) for v_n_83 in rt.elements(rt.amounts(v_t_81)))) for v_t_81 in rt.elements(rt.sentences(v_m_79['content'])) if rt.text_says(v_t_81, rt.let_value(v_outcome_71)) and any((rt.text_says(v_t_81, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_words_74)))))) for v_m_79 in rt.elements(messages) if v_m_79['role'] == 'assistant' and any((v_c_80['position'] < v_m_79['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == rt.let_value(v_write_70) and v_c_80['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words)'
         _vals = {}
@@ -392,11 +436,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:454)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 819, 5, _vals))
-    'retail/checks/tasks.chk:825:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:473)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
+    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_87, 2) != round(rt.let_value(v_outcome_65), 2) and (not any((round(v_v_89, 2) == round(v_n_87, 2) for v_v_89 in rt.elements(rt.let_value(v_values_66)))))) and (not any((rt.member(round(v_n_87, 2), [round(v_r_91, 2) for v_r_91 in rt.elements(rt.numbers(v_c_90['result']['address']))]) and (rt.text_says(v_t_81, v_c_90['result']['address']['city']) or rt.text_says(v_t_81, v_c_90['result']['address']['address1'])) for v_c_90 in rt.elements(calls) if (v_c_90['ok'] and v_c_90['position'] < v_m_79['position']) and rt.member('address', v_c_90['result'])))) for v_n_87 in rt.elements(rt.amounts(v_t_81)) if any((round(v_k_88, 2) == round(v_n_87, 2) for v_k_88 in rt.elements(rt.amounts(v_m_79['content'])))))) for v_t_81 in rt.elements(rt.sentences(v_m_79['content'])) if (len(rt.amounts(v_t_81)) > 0 and (not any((rt.text_says(v_t_81, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_words_68)))))) and (any((rt.text_says(v_t_81, v_w_83) for v_w_83 in rt.elements(rt.let_value(v_money_verbs_84)))) or any((any((rt.text_says(v_u_85, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_words_68)))) for v_u_85 in rt.elements(rt.sentences(v_m_79['content']))))))) for v_m_79 in rt.elements(messages) if v_m_79['role'] == 'assistant' and any((v_c_80['position'] < v_m_79['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == rt.let_value(v_write_64) and v_c_80['ok']))))
+        _v = any((any((any(((round(v_n_93, 2) != round(rt.let_value(v_outcome_71), 2) and (not any((round(v_v_95, 2) == round(v_n_93, 2) for v_v_95 in rt.elements(rt.let_value(v_values_72)))))) and (not any((rt.member(round(v_n_93, 2), [round(v_r_97, 2) for v_r_97 in rt.elements(rt.numbers(v_c_96['result']['address']))]) and (rt.text_says(v_t_87, v_c_96['result']['address']['city']) or rt.text_says(v_t_87, v_c_96['result']['address']['address1'])) for v_c_96 in rt.elements(calls) if (v_c_96['ok'] and v_c_96['position'] < v_m_85['position']) and rt.member('address', v_c_96['result'])))) for v_n_93 in rt.elements(rt.amounts(v_t_87)) if any((round(v_k_94, 2) == round(v_n_93, 2) for v_k_94 in rt.elements(rt.amounts(v_m_85['content'])))))) for v_t_87 in rt.elements(rt.sentences(v_m_85['content'])) if (len(rt.amounts(v_t_87)) > 0 and (not any((rt.text_says(v_t_87, v_w_88) for v_w_88 in rt.elements(rt.let_value(v_words_74)))))) and (any((rt.text_says(v_t_87, v_w_89) for v_w_89 in rt.elements(rt.let_value(v_money_verbs_90)))) or any((any((rt.text_says(v_u_91, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_words_74)))) for v_u_91 in rt.elements(rt.sentences(v_m_85['content']))))))) for v_m_85 in rt.elements(messages) if v_m_85['role'] == 'assistant' and any((v_c_86['position'] < v_m_85['position'] for v_c_86 in rt.elements(calls) if v_c_86['tool'] == rt.let_value(v_write_70) and v_c_86['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words)'
         _vals = {}
@@ -408,13 +452,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:454)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 825, 5, _vals))
-    'retail/checks/tasks.chk:838:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = order_values + [new_balance], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:473)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
+    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_103 for v_x_103 in rt.elements(rt.sentences(v_m_92['content'])) if v_x_103 == v_u_94 or v_x_103 == v_s_100], 0) == v_u_94 and rt.item([v_x_104 for v_x_104 in rt.elements(rt.sentences(v_m_92['content'])) if v_x_104 == v_s_100 or v_x_104 == v_t_96], 0) == v_s_100 for v_s_100 in rt.elements(rt.sentences(v_m_92['content'])) if (v_s_100 != v_u_94 and v_s_100 != v_t_96) and any((any((round(v_k_102, 2) == round(v_n_101, 2) for v_k_102 in rt.elements(rt.amounts(v_m_92['content'])))) for v_n_101 in rt.elements(rt.amounts(v_s_100)))))) for v_t_96 in rt.elements(rt.sentences(v_m_92['content'])) if (not rt.text_says(v_t_96, rt.let_value(v_outcome_65)) and any((any((round(v_k_98, 2) == round(v_n_97, 2) for v_k_98 in rt.elements(rt.amounts(v_m_92['content'])))) for v_n_97 in rt.elements(rt.amounts(v_t_96))))) and rt.item([v_s_99 for v_s_99 in rt.elements(rt.sentences(v_m_92['content'])) if v_s_99 == v_u_94 or v_s_99 == v_t_96], 0) == v_u_94)) for v_u_94 in rt.elements(rt.sentences(v_m_92['content'])) if len(rt.amounts(v_u_94)) == 0 and any((rt.text_says(v_u_94, v_w_95) for v_w_95 in rt.elements(rt.let_value(v_words_68)))))) for v_m_92 in rt.elements(messages) if v_m_92['role'] == 'assistant' and any((v_c_93['position'] < v_m_92['position'] for v_c_93 in rt.elements(calls) if v_c_93['tool'] == rt.let_value(v_write_64) and v_c_93['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_115 for v_x_115 in rt.elements(rt.sentences(v_m_98['content'])) if v_x_115 == v_u_100 or v_x_115 == v_s_112], 0) == v_u_100 and rt.item([v_x_116 for v_x_116 in rt.elements(rt.sentences(v_m_98['content'])) if v_x_116 == v_s_112 or v_x_116 == v_t_102], 0) == v_s_112 for v_s_112 in rt.elements(rt.sentences(v_m_98['content'])) if (v_s_112 != v_u_100 and v_s_112 != v_t_102) and any((any((round(v_k_114, 2) == round(v_n_113, 2) for v_k_114 in rt.elements(rt.amounts(v_m_98['content'])))) for v_n_113 in rt.elements(rt.amounts(v_s_112)))))) for v_t_102 in rt.elements(rt.sentences(v_m_98['content'])) if ((not rt.text_says(v_t_102, rt.let_value(v_outcome_71)) and (not (any((rt.text_says(v_t_102, v_w_103) for v_w_103 in rt.elements(rt.let_value(v_price_words_104)))) and (any((rt.text_says(v_t_102, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_item_words_106)))) or any((any((rt.text_says(v_t_102, v_w_108) for v_w_108 in rt.elements(rt.words(v_p_107['name'])) if len(v_w_108) > 3)) for v_p_107 in rt.elements(initial['products']))))))) and any((any((round(v_k_110, 2) == round(v_n_109, 2) for v_k_110 in rt.elements(rt.amounts(v_m_98['content'])))) for v_n_109 in rt.elements(rt.amounts(v_t_102))))) and rt.item([v_s_111 for v_s_111 in rt.elements(rt.sentences(v_m_98['content'])) if v_s_111 == v_u_100 or v_s_111 == v_t_102], 0) == v_u_100)) for v_u_100 in rt.elements(rt.sentences(v_m_98['content'])) if len(rt.amounts(v_u_100)) == 0 and any((rt.text_says(v_u_100, v_w_101) for v_w_101 in rt.elements(rt.let_value(v_words_74)))))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant' and any((v_c_99['position'] < v_m_98['position'] for v_c_99 in rt.elements(calls) if v_c_99['tool'] == rt.let_value(v_write_70) and v_c_99['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where ((not (says(t, outcome)) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -424,27 +468,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:454)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 838, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:473)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
     try:
-        v_write_105 = 'return_delivered_order_items'
+        v_write_117 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_105 = rt.let_failed(_e)
+        v_write_117 = rt.let_failed(_e)
     try:
-        v_outcome_106 = p_new_balance
+        v_outcome_118 = p_new_balance
     except Exception as _e:
-        v_outcome_106 = rt.let_failed(_e)
+        v_outcome_118 = rt.let_failed(_e)
     try:
-        v_values_107 = rt.let_value(v_order_values_63) + [p_refund]
+        v_values_119 = rt.let_value(v_order_values_69) + [p_refund]
     except Exception as _e:
-        v_values_107 = rt.let_failed(_e)
+        v_values_119 = rt.let_failed(_e)
     try:
-        v_words_108 = ['balance']
+        v_words_120 = ['balance']
     except Exception as _e:
-        v_words_108 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:814:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_120 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_111, rt.let_value(v_outcome_106)) for v_t_111 in rt.elements(rt.sentences(v_m_109['content'])) if len(rt.amounts(v_t_111)) > 0 and any((rt.text_says(v_t_111, v_w_112) for v_w_112 in rt.elements(rt.let_value(v_words_108)))))) for v_m_109 in rt.elements(messages) if v_m_109['role'] == 'assistant' and any((v_c_110['position'] < v_m_109['position'] for v_c_110 in rt.elements(calls) if v_c_110['tool'] == rt.let_value(v_write_105) and v_c_110['ok']))))
+        _v = any((any((not rt.text_says(v_t_123, rt.let_value(v_outcome_118)) for v_t_123 in rt.elements(rt.sentences(v_m_121['content'])) if len(rt.amounts(v_t_123)) > 0 and any((rt.text_says(v_t_123, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_words_120)))))) for v_m_121 in rt.elements(messages) if v_m_121['role'] == 'assistant' and any((v_c_122['position'] < v_m_121['position'] for v_c_122 in rt.elements(calls) if v_c_122['tool'] == rt.let_value(v_write_117) and v_c_122['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"])'
         _vals = {}
@@ -456,11 +500,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 814, 5, _vals))
-    'retail/checks/tasks.chk:819:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:474)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
+    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_117, 2) != round(rt.let_value(v_outcome_106), 2) and (not any((round(v_v_118, 2) == round(v_n_117, 2) for v_v_118 in rt.elements(rt.let_value(v_values_107))))) for v_n_117 in rt.elements(rt.amounts(v_t_115)))) for v_t_115 in rt.elements(rt.sentences(v_m_113['content'])) if rt.text_says(v_t_115, rt.let_value(v_outcome_106)) and any((rt.text_says(v_t_115, v_w_116) for v_w_116 in rt.elements(rt.let_value(v_words_108)))))) for v_m_113 in rt.elements(messages) if v_m_113['role'] == 'assistant' and any((v_c_114['position'] < v_m_113['position'] for v_c_114 in rt.elements(calls) if v_c_114['tool'] == rt.let_value(v_write_105) and v_c_114['ok']))))
+        _v = any((any((any((round(v_n_129, 2) != round(rt.let_value(v_outcome_118), 2) and (not any((round(v_v_130, 2) == round(v_n_129, 2) for v_v_130 in rt.elements(rt.let_value(v_values_119))))) for v_n_129 in rt.elements(rt.amounts(v_t_127)))) for v_t_127 in rt.elements(rt.sentences(v_m_125['content'])) if rt.text_says(v_t_127, rt.let_value(v_outcome_118)) and any((rt.text_says(v_t_127, v_w_128) for v_w_128 in rt.elements(rt.let_value(v_words_120)))))) for v_m_125 in rt.elements(messages) if v_m_125['role'] == 'assistant' and any((v_c_126['position'] < v_m_125['position'] for v_c_126 in rt.elements(calls) if v_c_126['tool'] == rt.let_value(v_write_117) and v_c_126['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"])'
         _vals = {}
@@ -472,11 +516,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 819, 5, _vals))
-    'retail/checks/tasks.chk:825:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:474)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
+    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_126, 2) != round(rt.let_value(v_outcome_106), 2) and (not any((round(v_v_128, 2) == round(v_n_126, 2) for v_v_128 in rt.elements(rt.let_value(v_values_107)))))) and (not any((rt.member(round(v_n_126, 2), [round(v_r_130, 2) for v_r_130 in rt.elements(rt.numbers(v_c_129['result']['address']))]) and (rt.text_says(v_t_121, v_c_129['result']['address']['city']) or rt.text_says(v_t_121, v_c_129['result']['address']['address1'])) for v_c_129 in rt.elements(calls) if (v_c_129['ok'] and v_c_129['position'] < v_m_119['position']) and rt.member('address', v_c_129['result'])))) for v_n_126 in rt.elements(rt.amounts(v_t_121)) if any((round(v_k_127, 2) == round(v_n_126, 2) for v_k_127 in rt.elements(rt.amounts(v_m_119['content'])))))) for v_t_121 in rt.elements(rt.sentences(v_m_119['content'])) if (len(rt.amounts(v_t_121)) > 0 and (not any((rt.text_says(v_t_121, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_words_108)))))) and (any((rt.text_says(v_t_121, v_w_123) for v_w_123 in rt.elements(rt.let_value(v_money_verbs_84)))) or any((any((rt.text_says(v_u_124, v_w_125) for v_w_125 in rt.elements(rt.let_value(v_words_108)))) for v_u_124 in rt.elements(rt.sentences(v_m_119['content']))))))) for v_m_119 in rt.elements(messages) if v_m_119['role'] == 'assistant' and any((v_c_120['position'] < v_m_119['position'] for v_c_120 in rt.elements(calls) if v_c_120['tool'] == rt.let_value(v_write_105) and v_c_120['ok']))))
+        _v = any((any((any(((round(v_n_138, 2) != round(rt.let_value(v_outcome_118), 2) and (not any((round(v_v_140, 2) == round(v_n_138, 2) for v_v_140 in rt.elements(rt.let_value(v_values_119)))))) and (not any((rt.member(round(v_n_138, 2), [round(v_r_142, 2) for v_r_142 in rt.elements(rt.numbers(v_c_141['result']['address']))]) and (rt.text_says(v_t_133, v_c_141['result']['address']['city']) or rt.text_says(v_t_133, v_c_141['result']['address']['address1'])) for v_c_141 in rt.elements(calls) if (v_c_141['ok'] and v_c_141['position'] < v_m_131['position']) and rt.member('address', v_c_141['result'])))) for v_n_138 in rt.elements(rt.amounts(v_t_133)) if any((round(v_k_139, 2) == round(v_n_138, 2) for v_k_139 in rt.elements(rt.amounts(v_m_131['content'])))))) for v_t_133 in rt.elements(rt.sentences(v_m_131['content'])) if (len(rt.amounts(v_t_133)) > 0 and (not any((rt.text_says(v_t_133, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_words_120)))))) and (any((rt.text_says(v_t_133, v_w_135) for v_w_135 in rt.elements(rt.let_value(v_money_verbs_90)))) or any((any((rt.text_says(v_u_136, v_w_137) for v_w_137 in rt.elements(rt.let_value(v_words_120)))) for v_u_136 in rt.elements(rt.sentences(v_m_131['content']))))))) for v_m_131 in rt.elements(messages) if v_m_131['role'] == 'assistant' and any((v_c_132['position'] < v_m_131['position'] for v_c_132 in rt.elements(calls) if v_c_132['tool'] == rt.let_value(v_write_117) and v_c_132['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"])'
         _vals = {}
@@ -488,13 +532,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 825, 5, _vals))
-    'retail/checks/tasks.chk:838:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = new_balance, values = order_values + [refund], words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:474)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
+    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_142 for v_x_142 in rt.elements(rt.sentences(v_m_131['content'])) if v_x_142 == v_u_133 or v_x_142 == v_s_139], 0) == v_u_133 and rt.item([v_x_143 for v_x_143 in rt.elements(rt.sentences(v_m_131['content'])) if v_x_143 == v_s_139 or v_x_143 == v_t_135], 0) == v_s_139 for v_s_139 in rt.elements(rt.sentences(v_m_131['content'])) if (v_s_139 != v_u_133 and v_s_139 != v_t_135) and any((any((round(v_k_141, 2) == round(v_n_140, 2) for v_k_141 in rt.elements(rt.amounts(v_m_131['content'])))) for v_n_140 in rt.elements(rt.amounts(v_s_139)))))) for v_t_135 in rt.elements(rt.sentences(v_m_131['content'])) if (not rt.text_says(v_t_135, rt.let_value(v_outcome_106)) and any((any((round(v_k_137, 2) == round(v_n_136, 2) for v_k_137 in rt.elements(rt.amounts(v_m_131['content'])))) for v_n_136 in rt.elements(rt.amounts(v_t_135))))) and rt.item([v_s_138 for v_s_138 in rt.elements(rt.sentences(v_m_131['content'])) if v_s_138 == v_u_133 or v_s_138 == v_t_135], 0) == v_u_133)) for v_u_133 in rt.elements(rt.sentences(v_m_131['content'])) if len(rt.amounts(v_u_133)) == 0 and any((rt.text_says(v_u_133, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_words_108)))))) for v_m_131 in rt.elements(messages) if v_m_131['role'] == 'assistant' and any((v_c_132['position'] < v_m_131['position'] for v_c_132 in rt.elements(calls) if v_c_132['tool'] == rt.let_value(v_write_105) and v_c_132['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_158 for v_x_158 in rt.elements(rt.sentences(v_m_143['content'])) if v_x_158 == v_u_145 or v_x_158 == v_s_155], 0) == v_u_145 and rt.item([v_x_159 for v_x_159 in rt.elements(rt.sentences(v_m_143['content'])) if v_x_159 == v_s_155 or v_x_159 == v_t_147], 0) == v_s_155 for v_s_155 in rt.elements(rt.sentences(v_m_143['content'])) if (v_s_155 != v_u_145 and v_s_155 != v_t_147) and any((any((round(v_k_157, 2) == round(v_n_156, 2) for v_k_157 in rt.elements(rt.amounts(v_m_143['content'])))) for v_n_156 in rt.elements(rt.amounts(v_s_155)))))) for v_t_147 in rt.elements(rt.sentences(v_m_143['content'])) if ((not rt.text_says(v_t_147, rt.let_value(v_outcome_118)) and (not (any((rt.text_says(v_t_147, v_w_148) for v_w_148 in rt.elements(rt.let_value(v_price_words_104)))) and (any((rt.text_says(v_t_147, v_w_149) for v_w_149 in rt.elements(rt.let_value(v_item_words_106)))) or any((any((rt.text_says(v_t_147, v_w_151) for v_w_151 in rt.elements(rt.words(v_p_150['name'])) if len(v_w_151) > 3)) for v_p_150 in rt.elements(initial['products']))))))) and any((any((round(v_k_153, 2) == round(v_n_152, 2) for v_k_153 in rt.elements(rt.amounts(v_m_143['content'])))) for v_n_152 in rt.elements(rt.amounts(v_t_147))))) and rt.item([v_s_154 for v_s_154 in rt.elements(rt.sentences(v_m_143['content'])) if v_s_154 == v_u_145 or v_s_154 == v_t_147], 0) == v_u_145)) for v_u_145 in rt.elements(rt.sentences(v_m_143['content'])) if len(rt.amounts(v_u_145)) == 0 and any((rt.text_says(v_u_145, v_w_146) for v_w_146 in rt.elements(rt.let_value(v_words_120)))))) for v_m_143 in rt.elements(messages) if v_m_143['role'] == 'assistant' and any((v_c_144['position'] < v_m_143['position'] for v_c_144 in rt.elements(calls) if v_c_144['tool'] == rt.let_value(v_write_117) and v_c_144['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where ((not (says(t, outcome)) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -504,11 +548,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:455)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 838, 5, _vals))
-    'retail/checks/tasks.chk:456:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = new_balance, words = ["balance"]) (in block outcome_told, used at retail/checks/tasks.chk:474)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
+    'retail/checks/tasks.chk:475:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_144['content'], p_refund) and any((rt.text_says(v_m_144['content'], v_w_145) for v_w_145 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_144['content'], v_w_146) for v_w_146 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_144 in rt.elements(messages) if v_m_144['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_160['content'], p_refund) and any((rt.text_says(v_m_160['content'], v_w_161) for v_w_161 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_160['content'], v_w_162) for v_w_162 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_160 in rt.elements(messages) if v_m_160['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -520,5 +564,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 456, 5, _vals))
-    return rt.finish('items_returned_to_gift_card', _hard, 28, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 475, 5, _vals))
+    return rt.finish('items_returned_to_gift_card', _hard, 30, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:343)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:359)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,17 +24,25 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_61 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_67 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_61 = rt.let_failed(_e)
+        v_refund_words_67 = rt.let_failed(_e)
     try:
-        v_recap_words_62 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_68 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_62 = rt.let_failed(_e)
+        v_recap_words_68 = rt.let_failed(_e)
     try:
-        v_money_verbs_79 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_85 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_79 = rt.let_failed(_e)
+        v_money_verbs_85 = rt.let_failed(_e)
+    try:
+        v_price_words_99 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+    except Exception as _e:
+        v_price_words_99 = rt.let_failed(_e)
+    try:
+        v_item_words_101 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_101 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -152,7 +160,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:348:5: require db == gold'
+    'retail/checks/tasks.chk:364:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -166,8 +174,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 348, 5, _vals))
-    'retail/checks/tasks.chk:349:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 364, 5, _vals))
+    'retail/checks/tasks.chk:365:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -180,8 +188,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 349, 5, _vals))
-    'retail/checks/tasks.chk:350:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 365, 5, _vals))
+    'retail/checks/tasks.chk:366:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_35['item_id'] == p_new_item_id for v_i_35 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -194,8 +202,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
-    'retail/checks/tasks.chk:351:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 366, 5, _vals))
+    'retail/checks/tasks.chk:367:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_37['item_id'] == p_item_id for v_i_37 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -208,8 +216,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 351, 5, _vals))
-    'retail/checks/tasks.chk:352:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 367, 5, _vals))
+    'retail/checks/tasks.chk:368:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -223,8 +231,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 352, 5, _vals))
-    'retail/checks/tasks.chk:353:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 368, 5, _vals))
+    'retail/checks/tasks.chk:369:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_38 in rt.elements(calls) if v_c_38['writes'] and v_c_38['ok']))
         _r = 1
@@ -238,8 +246,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 353, 5, _vals))
-    'retail/checks/tasks.chk:354:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 369, 5, _vals))
+    'retail/checks/tasks.chk:370:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -252,8 +260,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 354, 5, _vals))
-    'retail/checks/tasks.chk:355:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 370, 5, _vals))
+    'retail/checks/tasks.chk:371:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -266,8 +274,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 355, 5, _vals))
-    'retail/checks/tasks.chk:356:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 371, 5, _vals))
+    'retail/checks/tasks.chk:372:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -281,8 +289,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 356, 5, _vals))
-    'retail/checks/tasks.chk:357:5: require said abs(difference)'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 372, 5, _vals))
+    'retail/checks/tasks.chk:373:5: require said abs(difference)'
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference))
         _ok = bool(_v)
@@ -295,12 +303,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 357, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 373, 5, _vals))
     try:
         v_outcomes_39 = [abs(p_difference)]
     except Exception as _e:
         v_outcomes_39 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:772:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_42, 2) == round(v_n_41, 2) for v_v_42 in rt.elements(rt.let_value(v_outcomes_39)))) and (not any((((((rt.member('items', v_c_43['result']) and any((round(v_i_44['price'], 2) == round(v_n_41, 2) for v_i_44 in rt.elements(v_c_43['result']['items']))) or (rt.member('payment_history', v_c_43['result']) and any((round(v_p_45['amount'], 2) == round(v_n_41, 2) for v_p_45 in rt.elements(v_c_43['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_43['result']) and v_c_43['result']['exchange_price_difference'] != None) and round(abs(v_c_43['result']['exchange_price_difference']), 2) == round(abs(v_n_41), 2))) or (rt.member('variants', v_c_43['result']) and any((round(v_v_46['price'], 2) == round(v_n_41, 2) for v_v_46 in rt.elements(v_c_43['result']['variants']))))) or (rt.member('payment_methods', v_c_43['result']) and any((round(v_p_47['balance'], 2) == round(v_n_41, 2) for v_p_47 in rt.elements(v_c_43['result']['payment_methods']) if rt.member('balance', v_p_47) and v_p_47['balance'] != None)))) or ((rt.member('address', v_c_43['result']) and rt.member(round(v_n_41, 2), [round(v_r_48, 2) for v_r_48 in rt.elements(rt.numbers(v_c_43['result']['address']))])) and all((rt.text_says(v_t_49, v_c_43['result']['address']['city']) or rt.text_says(v_t_49, v_c_43['result']['address']['address1']) for v_t_49 in rt.elements(rt.sentences(v_m_40['content'])) if rt.text_says(v_t_49, v_n_41)))) for v_c_43 in rt.elements(calls) if (v_c_43['ok'] and v_c_43['tool'] != 'calculate') and v_c_43['position'] < v_m_40['position']))) for v_n_41 in rt.elements(rt.amounts(v_m_40['content'])))) for v_m_40 in rt.elements(messages) if v_m_40['role'] == 'assistant'))
@@ -315,16 +323,52 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:358)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 772, 5, _vals))
-    'retail/checks/tasks.chk:361:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:374)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
     try:
-        v_variants_51 = rt.row(db['products'], rt.found(rt.first((v_i_50 for v_i_50 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_50['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+        v_write_50 = 'modify_pending_order_items'
     except Exception as _e:
-        v_variants_51 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:362:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+        v_write_50 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
-        _v = any((any((rt.said(trace, 'assistant', round(v_a_52['price'] - v_b_53['price'], 2)) for v_b_53 in rt.elements(rt.let_value(v_variants_51)) if (v_a_52['price'] > v_b_53['price'] and round(v_a_52['price'] - v_b_53['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_55, round(v_a_52['price'] - v_b_53['price'], 2)) for v_o_55 in rt.elements(v_v_54['options']))) for v_v_54 in rt.elements(rt.let_value(v_variants_51))))))) for v_a_52 in rt.elements(rt.let_value(v_variants_51))))
+        _v = any((any((v_p_53 != 100 for v_p_53 in rt.elements(rt.percentages(v_m_51['content'])))) for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_50) and v_c_52['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(p in percentages(m.content): p != 100))', True) + ' (where write = "modify_pending_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:375)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
+    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+    _raised = False
+    try:
+        _v = any((len(rt.vague_money(v_m_54['content'])) > 0 for v_m_54 in rt.elements(messages) if v_m_54['role'] == 'assistant' and any((v_c_55['position'] < v_m_54['position'] for v_c_55 in rt.elements(calls) if v_c_55['tool'] == rt.let_value(v_write_50) and v_c_55['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): len(vague_money(m.content)) > 0)', True) + ' (where write = "modify_pending_order_items")'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:375)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
+    'retail/checks/tasks.chk:378:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_57 = rt.row(db['products'], rt.found(rt.first((v_i_56 for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_56['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_57 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:379:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((rt.said(trace, 'assistant', round(v_a_58['price'] - v_b_59['price'], 2)) for v_b_59 in rt.elements(rt.let_value(v_variants_57)) if (v_a_58['price'] > v_b_59['price'] and round(v_a_58['price'] - v_b_59['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_61, round(v_a_58['price'] - v_b_59['price'], 2)) for v_o_61 in rt.elements(v_v_60['options']))) for v_v_60 in rt.elements(rt.let_value(v_variants_57))))))) for v_a_58 in rt.elements(rt.let_value(v_variants_57))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): said round(a.price - b.price, 2)))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -336,27 +380,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 362, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 379, 5, _vals))
     try:
-        v_write_56 = 'modify_pending_order_items'
+        v_write_62 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_56 = rt.let_failed(_e)
+        v_write_62 = rt.let_failed(_e)
     try:
-        v_outcome_57 = abs(p_difference)
+        v_outcome_63 = abs(p_difference)
     except Exception as _e:
-        v_outcome_57 = rt.let_failed(_e)
+        v_outcome_63 = rt.let_failed(_e)
     try:
-        v_values_60 = [v_i_58['price'] for v_i_58 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_59['price'] for v_i_59 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_51), p_new_item_id)['price']]
+        v_values_66 = [v_i_64['price'] for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_65['price'] for v_i_65 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_57), p_new_item_id)['price']]
     except Exception as _e:
-        v_values_60 = rt.let_failed(_e)
+        v_values_66 = rt.let_failed(_e)
     try:
-        v_words_63 = rt.let_value(v_refund_words_61) + rt.let_value(v_recap_words_62) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_69 = rt.let_value(v_refund_words_67) + rt.let_value(v_recap_words_68) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_63 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:814:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_69 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_66, rt.let_value(v_outcome_57)) for v_t_66 in rt.elements(rt.sentences(v_m_64['content'])) if len(rt.amounts(v_t_66)) > 0 and any((rt.text_says(v_t_66, v_w_67) for v_w_67 in rt.elements(rt.let_value(v_words_63)))))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant' and any((v_c_65['position'] < v_m_64['position'] for v_c_65 in rt.elements(calls) if v_c_65['tool'] == rt.let_value(v_write_56) and v_c_65['ok']))))
+        _v = any((any((not rt.text_says(v_t_72, rt.let_value(v_outcome_63)) for v_t_72 in rt.elements(rt.sentences(v_m_70['content'])) if len(rt.amounts(v_t_72)) > 0 and any((rt.text_says(v_t_72, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_words_69)))))) for v_m_70 in rt.elements(messages) if v_m_70['role'] == 'assistant' and any((v_c_71['position'] < v_m_70['position'] for v_c_71 in rt.elements(calls) if v_c_71['tool'] == rt.let_value(v_write_62) and v_c_71['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -368,11 +412,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:369)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 814, 5, _vals))
-    'retail/checks/tasks.chk:819:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:386)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
+    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_72, 2) != round(rt.let_value(v_outcome_57), 2) and (not any((round(v_v_73, 2) == round(v_n_72, 2) for v_v_73 in rt.elements(rt.let_value(v_values_60))))) for v_n_72 in rt.elements(rt.amounts(v_t_70)))) for v_t_70 in rt.elements(rt.sentences(v_m_68['content'])) if rt.text_says(v_t_70, rt.let_value(v_outcome_57)) and any((rt.text_says(v_t_70, v_w_71) for v_w_71 in rt.elements(rt.let_value(v_words_63)))))) for v_m_68 in rt.elements(messages) if v_m_68['role'] == 'assistant' and any((v_c_69['position'] < v_m_68['position'] for v_c_69 in rt.elements(calls) if v_c_69['tool'] == rt.let_value(v_write_56) and v_c_69['ok']))))
+        _v = any((any((any((round(v_n_78, 2) != round(rt.let_value(v_outcome_63), 2) and (not any((round(v_v_79, 2) == round(v_n_78, 2) for v_v_79 in rt.elements(rt.let_value(v_values_66))))) for v_n_78 in rt.elements(rt.amounts(v_t_76)))) for v_t_76 in rt.elements(rt.sentences(v_m_74['content'])) if rt.text_says(v_t_76, rt.let_value(v_outcome_63)) and any((rt.text_says(v_t_76, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_words_69)))))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant' and any((v_c_75['position'] < v_m_74['position'] for v_c_75 in rt.elements(calls) if v_c_75['tool'] == rt.let_value(v_write_62) and v_c_75['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -384,11 +428,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:369)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 819, 5, _vals))
-    'retail/checks/tasks.chk:825:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:386)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
+    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_82, 2) != round(rt.let_value(v_outcome_57), 2) and (not any((round(v_v_84, 2) == round(v_n_82, 2) for v_v_84 in rt.elements(rt.let_value(v_values_60)))))) and (not any((rt.member(round(v_n_82, 2), [round(v_r_86, 2) for v_r_86 in rt.elements(rt.numbers(v_c_85['result']['address']))]) and (rt.text_says(v_t_76, v_c_85['result']['address']['city']) or rt.text_says(v_t_76, v_c_85['result']['address']['address1'])) for v_c_85 in rt.elements(calls) if (v_c_85['ok'] and v_c_85['position'] < v_m_74['position']) and rt.member('address', v_c_85['result'])))) for v_n_82 in rt.elements(rt.amounts(v_t_76)) if any((round(v_k_83, 2) == round(v_n_82, 2) for v_k_83 in rt.elements(rt.amounts(v_m_74['content'])))))) for v_t_76 in rt.elements(rt.sentences(v_m_74['content'])) if (len(rt.amounts(v_t_76)) > 0 and (not any((rt.text_says(v_t_76, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_words_63)))))) and (any((rt.text_says(v_t_76, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_money_verbs_79)))) or any((any((rt.text_says(v_u_80, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_words_63)))) for v_u_80 in rt.elements(rt.sentences(v_m_74['content']))))))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant' and any((v_c_75['position'] < v_m_74['position'] for v_c_75 in rt.elements(calls) if v_c_75['tool'] == rt.let_value(v_write_56) and v_c_75['ok']))))
+        _v = any((any((any(((round(v_n_88, 2) != round(rt.let_value(v_outcome_63), 2) and (not any((round(v_v_90, 2) == round(v_n_88, 2) for v_v_90 in rt.elements(rt.let_value(v_values_66)))))) and (not any((rt.member(round(v_n_88, 2), [round(v_r_92, 2) for v_r_92 in rt.elements(rt.numbers(v_c_91['result']['address']))]) and (rt.text_says(v_t_82, v_c_91['result']['address']['city']) or rt.text_says(v_t_82, v_c_91['result']['address']['address1'])) for v_c_91 in rt.elements(calls) if (v_c_91['ok'] and v_c_91['position'] < v_m_80['position']) and rt.member('address', v_c_91['result'])))) for v_n_88 in rt.elements(rt.amounts(v_t_82)) if any((round(v_k_89, 2) == round(v_n_88, 2) for v_k_89 in rt.elements(rt.amounts(v_m_80['content'])))))) for v_t_82 in rt.elements(rt.sentences(v_m_80['content'])) if (len(rt.amounts(v_t_82)) > 0 and (not any((rt.text_says(v_t_82, v_w_83) for v_w_83 in rt.elements(rt.let_value(v_words_69)))))) and (any((rt.text_says(v_t_82, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_money_verbs_85)))) or any((any((rt.text_says(v_u_86, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_words_69)))) for v_u_86 in rt.elements(rt.sentences(v_m_80['content']))))))) for v_m_80 in rt.elements(messages) if v_m_80['role'] == 'assistant' and any((v_c_81['position'] < v_m_80['position'] for v_c_81 in rt.elements(calls) if v_c_81['tool'] == rt.let_value(v_write_62) and v_c_81['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -400,13 +444,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:369)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 825, 5, _vals))
-    'retail/checks/tasks.chk:838:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:386)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
+    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_98 for v_x_98 in rt.elements(rt.sentences(v_m_87['content'])) if v_x_98 == v_u_89 or v_x_98 == v_s_95], 0) == v_u_89 and rt.item([v_x_99 for v_x_99 in rt.elements(rt.sentences(v_m_87['content'])) if v_x_99 == v_s_95 or v_x_99 == v_t_91], 0) == v_s_95 for v_s_95 in rt.elements(rt.sentences(v_m_87['content'])) if (v_s_95 != v_u_89 and v_s_95 != v_t_91) and any((any((round(v_k_97, 2) == round(v_n_96, 2) for v_k_97 in rt.elements(rt.amounts(v_m_87['content'])))) for v_n_96 in rt.elements(rt.amounts(v_s_95)))))) for v_t_91 in rt.elements(rt.sentences(v_m_87['content'])) if (not rt.text_says(v_t_91, rt.let_value(v_outcome_57)) and any((any((round(v_k_93, 2) == round(v_n_92, 2) for v_k_93 in rt.elements(rt.amounts(v_m_87['content'])))) for v_n_92 in rt.elements(rt.amounts(v_t_91))))) and rt.item([v_s_94 for v_s_94 in rt.elements(rt.sentences(v_m_87['content'])) if v_s_94 == v_u_89 or v_s_94 == v_t_91], 0) == v_u_89)) for v_u_89 in rt.elements(rt.sentences(v_m_87['content'])) if len(rt.amounts(v_u_89)) == 0 and any((rt.text_says(v_u_89, v_w_90) for v_w_90 in rt.elements(rt.let_value(v_words_63)))))) for v_m_87 in rt.elements(messages) if v_m_87['role'] == 'assistant' and any((v_c_88['position'] < v_m_87['position'] for v_c_88 in rt.elements(calls) if v_c_88['tool'] == rt.let_value(v_write_56) and v_c_88['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_110 for v_x_110 in rt.elements(rt.sentences(v_m_93['content'])) if v_x_110 == v_u_95 or v_x_110 == v_s_107], 0) == v_u_95 and rt.item([v_x_111 for v_x_111 in rt.elements(rt.sentences(v_m_93['content'])) if v_x_111 == v_s_107 or v_x_111 == v_t_97], 0) == v_s_107 for v_s_107 in rt.elements(rt.sentences(v_m_93['content'])) if (v_s_107 != v_u_95 and v_s_107 != v_t_97) and any((any((round(v_k_109, 2) == round(v_n_108, 2) for v_k_109 in rt.elements(rt.amounts(v_m_93['content'])))) for v_n_108 in rt.elements(rt.amounts(v_s_107)))))) for v_t_97 in rt.elements(rt.sentences(v_m_93['content'])) if ((not rt.text_says(v_t_97, rt.let_value(v_outcome_63)) and (not (any((rt.text_says(v_t_97, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_price_words_99)))) and (any((rt.text_says(v_t_97, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_item_words_101)))) or any((any((rt.text_says(v_t_97, v_w_103) for v_w_103 in rt.elements(rt.words(v_p_102['name'])) if len(v_w_103) > 3)) for v_p_102 in rt.elements(initial['products']))))))) and any((any((round(v_k_105, 2) == round(v_n_104, 2) for v_k_105 in rt.elements(rt.amounts(v_m_93['content'])))) for v_n_104 in rt.elements(rt.amounts(v_t_97))))) and rt.item([v_s_106 for v_s_106 in rt.elements(rt.sentences(v_m_93['content'])) if v_s_106 == v_u_95 or v_s_106 == v_t_97], 0) == v_u_95)) for v_u_95 in rt.elements(rt.sentences(v_m_93['content'])) if len(rt.amounts(v_u_95)) == 0 and any((rt.text_says(v_u_95, v_w_96) for v_w_96 in rt.elements(rt.let_value(v_words_69)))))) for v_m_93 in rt.elements(messages) if v_m_93['role'] == 'assistant' and any((v_c_94['position'] < v_m_93['position'] for v_c_94 in rt.elements(calls) if v_c_94['tool'] == rt.let_value(v_write_62) and v_c_94['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where ((not (says(t, outcome)) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -416,36 +460,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:369)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 838, 5, _vals))
-    'retail/checks/tasks.chk:382:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "modify_pending_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:386)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
+    'retail/checks/tasks.chk:399:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_100 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_112 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_100 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:383:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_112 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:400:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_101 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_113 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_101 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:384:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_refunds_113 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:401:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_charged_102 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charged_114 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_charged_102 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:385:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charged_114 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:402:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
-        v_refunded_103 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunded_115 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
-        v_refunded_103 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:386:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunded_115 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:403:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
-        v_negations_104 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_negations_116 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_negations_104 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:387:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_negations_116 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:404:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_105['content'], abs(p_difference)) and any((rt.text_says(v_m_105['content'], v_w_106) for v_w_106 in rt.elements(rt.let_value(v_charges_100))))) and (not any((rt.text_says(v_m_105['content'], v_w_107) for v_w_107 in rt.elements(rt.let_value(v_refunds_101))))) or any((any((rt.text_says(v_t_108, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_charged_102)))) and (not any((rt.text_says(v_t_108, v_w_111) for v_w_111 in rt.elements(rt.let_value(v_refunded_103) + rt.let_value(v_negations_104))))) for v_t_108 in rt.elements(rt.sentences(v_m_105['content'])) if (rt.text_says(v_t_108, abs(p_difference)) or rt.text_says(v_t_108, 'difference')) or any((v_c_109['position'] < v_m_105['position'] for v_c_109 in rt.elements(calls) if v_c_109['tool'] == 'modify_pending_order_items' and v_c_109['ok'])))) for v_m_105 in rt.elements(messages) if v_m_105['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_117['content'], abs(p_difference)) and any((rt.text_says(v_m_117['content'], v_w_118) for v_w_118 in rt.elements(rt.let_value(v_charges_112))))) and (not any((rt.text_says(v_m_117['content'], v_w_119) for v_w_119 in rt.elements(rt.let_value(v_refunds_113))))) or any((any((rt.text_says(v_t_120, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_charged_114)))) and (not any((rt.text_says(v_t_120, v_w_123) for v_w_123 in rt.elements(rt.let_value(v_refunded_115) + rt.let_value(v_negations_116))))) for v_t_120 in rt.elements(rt.sentences(v_m_117['content'])) if (rt.text_says(v_t_120, abs(p_difference)) or rt.text_says(v_t_120, 'difference')) or any((v_c_121['position'] < v_m_117['position'] for v_c_121 in rt.elements(calls) if v_c_121['tool'] == 'modify_pending_order_items' and v_c_121['ok'])))) for v_m_117 in rt.elements(messages) if v_m_117['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -457,11 +501,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 387, 5, _vals))
-    'retail/checks/tasks.chk:393:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 404, 5, _vals))
+    'retail/checks/tasks.chk:410:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_112['content'], p_difference) and any((rt.text_says(v_m_112['content'], v_w_113) for v_w_113 in rt.elements(rt.let_value(v_refunds_101))))) and (not any((rt.text_says(v_m_112['content'], v_w_114) for v_w_114 in rt.elements(rt.let_value(v_charges_100))))) or any((any((rt.text_says(v_t_115, v_w_116) for v_w_116 in rt.elements(rt.let_value(v_refunded_103)))) and (not any((rt.text_says(v_t_115, v_w_117) for v_w_117 in rt.elements(rt.let_value(v_charged_102) + rt.let_value(v_negations_104))))) for v_t_115 in rt.elements(rt.sentences(v_m_112['content'])) if rt.text_says(v_t_115, p_difference) or rt.text_says(v_t_115, 'difference')))) or any((any((rt.text_says(v_t_118, v_w_120) for v_w_120 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_118, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_charged_102) + rt.let_value(v_negations_104))))) for v_t_118 in rt.elements(rt.sentences(v_m_112['content'])) if any((v_c_119['position'] < v_m_112['position'] for v_c_119 in rt.elements(calls) if v_c_119['tool'] == 'modify_pending_order_items' and v_c_119['ok'])))) for v_m_112 in rt.elements(messages) if v_m_112['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_124['content'], p_difference) and any((rt.text_says(v_m_124['content'], v_w_125) for v_w_125 in rt.elements(rt.let_value(v_refunds_113))))) and (not any((rt.text_says(v_m_124['content'], v_w_126) for v_w_126 in rt.elements(rt.let_value(v_charges_112))))) or any((any((rt.text_says(v_t_127, v_w_128) for v_w_128 in rt.elements(rt.let_value(v_refunded_115)))) and (not any((rt.text_says(v_t_127, v_w_129) for v_w_129 in rt.elements(rt.let_value(v_charged_114) + rt.let_value(v_negations_116))))) for v_t_127 in rt.elements(rt.sentences(v_m_124['content'])) if rt.text_says(v_t_127, p_difference) or rt.text_says(v_t_127, 'difference')))) or any((any((rt.text_says(v_t_130, v_w_132) for v_w_132 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_130, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_charged_114) + rt.let_value(v_negations_116))))) for v_t_130 in rt.elements(rt.sentences(v_m_124['content'])) if any((v_c_131['position'] < v_m_124['position'] for v_c_131 in rt.elements(calls) if v_c_131['tool'] == 'modify_pending_order_items' and v_c_131['ok'])))) for v_m_124 in rt.elements(messages) if v_m_124['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -473,5 +517,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 393, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 26, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 410, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 28, _soft, 0.0, _failures)
