@@ -94,7 +94,8 @@ REWRITTEN = [
         "The exchange is requested",
         "The exchange is requested. You will be charged 250.0 extra on card_9915.",
         [
-            "the agent never said 17.9 (any number equal to it, such as 17.90)",
+            "the agent never said the price difference (its amount, or signed as new price less "
+            "old)",
             MADE_UP,  # review Y2 H-1
             # round 4: a sentence about the refund that does not say it
             "the agent told an amount as the outcome that is not the outcome's, after the write "

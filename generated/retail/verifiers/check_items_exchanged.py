@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:480)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:543)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,25 +24,49 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_64 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_total_names_64 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_refund_words_64 = rt.let_failed(_e)
+        v_total_names_64 = rt.let_failed(_e)
     try:
-        v_recap_words_65 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_refund_words_71 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_recap_words_65 = rt.let_failed(_e)
+        v_refund_words_71 = rt.let_failed(_e)
     try:
-        v_money_verbs_82 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_recap_words_72 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_money_verbs_82 = rt.let_failed(_e)
+        v_recap_words_72 = rt.let_failed(_e)
     try:
-        v_price_words_96 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_money_verbs_84 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_price_words_96 = rt.let_failed(_e)
+        v_money_verbs_84 = rt.let_failed(_e)
     try:
-        v_item_words_98 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_told_words_85 = rt.let_value(v_refund_words_71) + rt.let_value(v_money_verbs_84) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_item_words_98 = rt.let_failed(_e)
+        v_told_words_85 = rt.let_failed(_e)
+    try:
+        v_price_words_114 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+    except Exception as _e:
+        v_price_words_114 = rt.let_failed(_e)
+    try:
+        v_item_words_116 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_116 = rt.let_failed(_e)
+    try:
+        v_new_variant_128 = ['the new', 'your new', 'the replacement', 'your replacement']
+    except Exception as _e:
+        v_new_variant_128 = rt.let_failed(_e)
+    try:
+        v_old_variant_129 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
+    except Exception as _e:
+        v_old_variant_129 = rt.let_failed(_e)
+    try:
+        v_dearer_136 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
+    except Exception as _e:
+        v_dearer_136 = rt.let_failed(_e)
+    try:
+        v_cheaper_139 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
+    except Exception as _e:
+        v_cheaper_139 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -160,7 +184,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:485:5: require db == gold'
+    'retail/checks/tasks.chk:548:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -174,8 +198,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
-    'retail/checks/tasks.chk:486:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 548, 5, _vals))
+    'retail/checks/tasks.chk:549:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -188,8 +212,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 486, 5, _vals))
-    'retail/checks/tasks.chk:487:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 549, 5, _vals))
+    'retail/checks/tasks.chk:550:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -203,8 +227,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 487, 5, _vals))
-    'retail/checks/tasks.chk:488:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 550, 5, _vals))
+    'retail/checks/tasks.chk:551:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -218,8 +242,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 488, 5, _vals))
-    'retail/checks/tasks.chk:489:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 551, 5, _vals))
+    'retail/checks/tasks.chk:552:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -233,8 +257,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 489, 5, _vals))
-    'retail/checks/tasks.chk:490:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 552, 5, _vals))
+    'retail/checks/tasks.chk:553:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -247,8 +271,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 490, 5, _vals))
-    'retail/checks/tasks.chk:491:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 553, 5, _vals))
+    'retail/checks/tasks.chk:554:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -261,8 +285,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 491, 5, _vals))
-    'retail/checks/tasks.chk:492:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 554, 5, _vals))
+    'retail/checks/tasks.chk:555:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -275,8 +299,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 492, 5, _vals))
-    'retail/checks/tasks.chk:493:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 555, 5, _vals))
+    'retail/checks/tasks.chk:556:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -290,31 +314,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 493, 5, _vals))
-    'retail/checks/tasks.chk:494:5: require said abs(difference)'
-    try:
-        _v = rt.said(trace, 'assistant', abs(p_difference))
-        _ok = bool(_v)
-        _why = None if _ok else rt.said_reason('assistant', abs(p_difference), False)
-        _vals = {}
-    except Exception as _e:
-        _ok = False
-        _why = rt.describe_error(_e)
-        _vals = {}
-    if _ok:
-        _hard += 1
-    else:
-        _failures.append(rt.Failure('require said abs(difference)', _why, 'retail/checks/tasks.chk', 494, 5, _vals))
-    try:
-        v_outcomes_36 = [abs(p_difference)]
-    except Exception as _e:
-        v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 556, 5, _vals))
+    'retail/checks/tasks.chk:560:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
-        _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): (((((("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2)))) or (("exchange_price_difference" in c.result and c.result.exchange_price_difference != null) and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2))) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2)))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where ("balance" in p and p.balance != null): round(p.balance, 2) == round(n, 2)))) or (("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)]) and all(t in sentences(m.content) where says(t, n): (says(t, c.result.address.city) or says(t, c.result.address.address1)))))))))', True) + ' (where outcomes = [abs(difference)])'
+        _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
+        _ok = bool(_v)
+        _why = None if _ok else rt.condition_reason('(said abs(difference) or said difference)', False)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -324,12 +330,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference)]) (in block amounts_told, used at retail/checks/tasks.chk:495)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 560, 5, _vals))
+    try:
+        v_outcomes_36 = [abs(p_difference), p_difference]
+    except Exception as _e:
+        v_outcomes_36 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:868:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    _raised = False
+    try:
+        _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(n in amounts(m.content): (not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where ((c.ok and c.tool != "calculate") and c.position < m.position): (((((("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2)))) or (("exchange_price_difference" in c.result and c.result.exchange_price_difference != null) and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2))) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2)))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where ("balance" in p and p.balance != null): round(p.balance, 2) == round(n, 2)))) or (("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)]) and all(t in sentences(m.content) where says(t, n): (says(t, c.result.address.city) or says(t, c.result.address.address1)))))))))', True) + ' (where outcomes = [abs(difference), difference])'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:562)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 868, 5, _vals))
     try:
         v_write_47 = 'exchange_delivered_order_items'
     except Exception as _e:
         v_write_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
+    'retail/checks/tasks.chk:893:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((any((v_p_50 != 100 for v_p_50 in rt.elements(rt.percentages(v_m_48['content'])))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_47) and v_c_49['ok']))))
@@ -344,8 +370,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:496)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
-    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:563)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 893, 5, _vals))
+    'retail/checks/tasks.chk:897:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((len(rt.vague_money(v_m_51['content'])) > 0 for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_47) and v_c_52['ok']))))
@@ -360,18 +386,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
-    'retail/checks/tasks.chk:499:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:563)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 897, 5, _vals))
+    'retail/checks/tasks.chk:567:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_54 = rt.row(db['products'], rt.found(rt.first((v_i_53 for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_53['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:500:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:568:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
-        _v = any((any((rt.said(trace, 'assistant', round(v_a_55['price'] - v_b_56['price'], 2)) for v_b_56 in rt.elements(rt.let_value(v_variants_54)) if (v_a_55['price'] > v_b_56['price'] and round(v_a_55['price'] - v_b_56['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_58, round(v_a_55['price'] - v_b_56['price'], 2)) for v_o_58 in rt.elements(v_v_57['options']))) for v_v_57 in rt.elements(rt.let_value(v_variants_54))))))) for v_a_55 in rt.elements(rt.let_value(v_variants_54))))
+        _v = any((any((any((any((round(abs(v_n_60), 2) == round(v_a_55['price'] - v_b_56['price'], 2) for v_n_60 in rt.elements(rt.amounts(v_m_59['content'])))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant')) for v_b_56 in rt.elements(rt.let_value(v_variants_54)) if (v_a_55['price'] > v_b_56['price'] and round(v_a_55['price'] - v_b_56['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_58, round(v_a_55['price'] - v_b_56['price'], 2)) for v_o_58 in rt.elements(v_v_57['options']))) for v_v_57 in rt.elements(rt.let_value(v_variants_54))))))) for v_a_55 in rt.elements(rt.let_value(v_variants_54))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): said round(a.price - b.price, 2)))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
+        _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2)))))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -381,29 +407,38 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): said round(a.price - b.price, 2))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 500, 5, _vals))
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 568, 5, _vals))
+    'retail/checks/tasks.chk:576:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}]'
     try:
-        v_write_59 = 'exchange_delivered_order_items'
+        v_named_65 = [{'value': v_i_61['price'], 'names': [v_i_61['item_id']] + [v_w_62 for v_w_62 in rt.elements(rt.words(v_i_61['name'])) if len(v_w_62) > 3]} for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_63['price'] for v_i_63 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_64)}]
     except Exception as _e:
-        v_write_59 = rt.let_failed(_e)
+        v_named_65 = rt.let_failed(_e)
     try:
-        v_outcome_60 = abs(p_difference)
+        v_write_66 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_outcome_60 = rt.let_failed(_e)
+        v_write_66 = rt.let_failed(_e)
     try:
-        v_values_63 = [v_i_61['price'] for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_62['price'] for v_i_62 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
+        v_outcomes_67 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_values_63 = rt.let_failed(_e)
+        v_outcomes_67 = rt.let_failed(_e)
     try:
-        v_words_66 = rt.let_value(v_refund_words_64) + rt.let_value(v_recap_words_65) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_values_70 = [v_i_68['price'] for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_69['price'] for v_i_69 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
     except Exception as _e:
-        v_words_66 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_values_70 = rt.let_failed(_e)
+    try:
+        v_words_73 = rt.let_value(v_refund_words_71) + rt.let_value(v_recap_words_72) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+    except Exception as _e:
+        v_words_73 = rt.let_failed(_e)
+    try:
+        v_named_74 = rt.let_value(v_named_65)
+    except Exception as _e:
+        v_named_74 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:936:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_69, rt.let_value(v_outcome_60)) for v_t_69 in rt.elements(rt.sentences(v_m_67['content'])) if len(rt.amounts(v_t_69)) > 0 and any((rt.text_says(v_t_69, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_words_66)))))) for v_m_67 in rt.elements(messages) if v_m_67['role'] == 'assistant' and any((v_c_68['position'] < v_m_67['position'] for v_c_68 in rt.elements(calls) if v_c_68['tool'] == rt.let_value(v_write_59) and v_c_68['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_77, v_o_79) for v_o_79 in rt.elements(rt.let_value(v_outcomes_67)))) and (not ((len(rt.amounts(v_t_77)) > 0 and all((any((any((rt.text_says(v_t_77, v_w_82) for v_w_82 in rt.elements(v_r_81['names']))) for v_r_81 in rt.elements(rt.let_value(v_named_74)) if round(v_r_81['value'], 2) == round(v_n_80, 2))) for v_n_80 in rt.elements(rt.amounts(v_t_77))))) and (not any((rt.text_says(v_t_77, v_w_83) for v_w_83 in rt.elements(rt.let_value(v_told_words_85))))))) for v_t_77 in rt.elements(rt.sentences(v_m_75['content'])) if len(rt.amounts(v_t_77)) > 0 and any((rt.text_says(v_t_77, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_words_73)))))) for v_m_75 in rt.elements(messages) if v_m_75['role'] == 'assistant' and any((v_c_76['position'] < v_m_75['position'] for v_c_76 in rt.elements(calls) if v_c_76['tool'] == rt.let_value(v_write_66) and v_c_76['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -413,13 +448,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
-    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:579)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 936, 5, _vals))
+    'retail/checks/tasks.chk:942:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_75, 2) != round(rt.let_value(v_outcome_60), 2) and (not any((round(v_v_76, 2) == round(v_n_75, 2) for v_v_76 in rt.elements(rt.let_value(v_values_63))))) for v_n_75 in rt.elements(rt.amounts(v_t_73)))) for v_t_73 in rt.elements(rt.sentences(v_m_71['content'])) if rt.text_says(v_t_73, rt.let_value(v_outcome_60)) and any((rt.text_says(v_t_73, v_w_74) for v_w_74 in rt.elements(rt.let_value(v_words_66)))))) for v_m_71 in rt.elements(messages) if v_m_71['role'] == 'assistant' and any((v_c_72['position'] < v_m_71['position'] for v_c_72 in rt.elements(calls) if v_c_72['tool'] == rt.let_value(v_write_59) and v_c_72['ok']))))
+        _v = any((any((any((not any((round(v_o_92, 2) == round(v_n_91, 2) for v_o_92 in rt.elements(rt.let_value(v_outcomes_67)))) and (not any((round(v_v_93, 2) == round(v_n_91, 2) for v_v_93 in rt.elements(rt.let_value(v_values_70))))) for v_n_91 in rt.elements(rt.amounts(v_t_88)))) for v_t_88 in rt.elements(rt.sentences(v_m_86['content'])) if any((rt.text_says(v_t_88, v_o_89) for v_o_89 in rt.elements(rt.let_value(v_outcomes_67)))) and any((rt.text_says(v_t_88, v_w_90) for v_w_90 in rt.elements(rt.let_value(v_words_73)))))) for v_m_86 in rt.elements(messages) if v_m_86['role'] == 'assistant' and any((v_c_87['position'] < v_m_86['position'] for v_c_87 in rt.elements(calls) if v_c_87['tool'] == rt.let_value(v_write_66) and v_c_87['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -429,13 +464,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
-    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:579)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 942, 5, _vals))
+    'retail/checks/tasks.chk:948:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_85, 2) != round(rt.let_value(v_outcome_60), 2) and (not any((round(v_v_87, 2) == round(v_n_85, 2) for v_v_87 in rt.elements(rt.let_value(v_values_63)))))) and (not any((rt.member(round(v_n_85, 2), [round(v_r_89, 2) for v_r_89 in rt.elements(rt.numbers(v_c_88['result']['address']))]) and (rt.text_says(v_t_79, v_c_88['result']['address']['city']) or rt.text_says(v_t_79, v_c_88['result']['address']['address1'])) for v_c_88 in rt.elements(calls) if (v_c_88['ok'] and v_c_88['position'] < v_m_77['position']) and rt.member('address', v_c_88['result'])))) for v_n_85 in rt.elements(rt.amounts(v_t_79)) if any((round(v_k_86, 2) == round(v_n_85, 2) for v_k_86 in rt.elements(rt.amounts(v_m_77['content'])))))) for v_t_79 in rt.elements(rt.sentences(v_m_77['content'])) if (len(rt.amounts(v_t_79)) > 0 and (not any((rt.text_says(v_t_79, v_w_80) for v_w_80 in rt.elements(rt.let_value(v_words_66)))))) and (any((rt.text_says(v_t_79, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_money_verbs_82)))) or any((any((rt.text_says(v_u_83, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_words_66)))) for v_u_83 in rt.elements(rt.sentences(v_m_77['content']))))))) for v_m_77 in rt.elements(messages) if v_m_77['role'] == 'assistant' and any((v_c_78['position'] < v_m_77['position'] for v_c_78 in rt.elements(calls) if v_c_78['tool'] == rt.let_value(v_write_59) and v_c_78['ok']))))
+        _v = any((any((any(((not any((round(v_o_103, 2) == round(v_n_101, 2) for v_o_103 in rt.elements(rt.let_value(v_outcomes_67)))) and (not any((round(v_v_104, 2) == round(v_n_101, 2) for v_v_104 in rt.elements(rt.let_value(v_values_70)))))) and (not any((rt.member(round(v_n_101, 2), [round(v_r_106, 2) for v_r_106 in rt.elements(rt.numbers(v_c_105['result']['address']))]) and (rt.text_says(v_t_96, v_c_105['result']['address']['city']) or rt.text_says(v_t_96, v_c_105['result']['address']['address1'])) for v_c_105 in rt.elements(calls) if (v_c_105['ok'] and v_c_105['position'] < v_m_94['position']) and rt.member('address', v_c_105['result'])))) for v_n_101 in rt.elements(rt.amounts(v_t_96)) if any((round(v_k_102, 2) == round(v_n_101, 2) for v_k_102 in rt.elements(rt.amounts(v_m_94['content'])))))) for v_t_96 in rt.elements(rt.sentences(v_m_94['content'])) if (len(rt.amounts(v_t_96)) > 0 and (not any((rt.text_says(v_t_96, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_words_73)))))) and (any((rt.text_says(v_t_96, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_money_verbs_84)))) or any((any((rt.text_says(v_u_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_words_73)))) for v_u_99 in rt.elements(rt.sentences(v_m_94['content']))))))) for v_m_94 in rt.elements(messages) if v_m_94['role'] == 'assistant' and any((v_c_95['position'] < v_m_94['position'] for v_c_95 in rt.elements(calls) if v_c_95['tool'] == rt.let_value(v_write_66) and v_c_95['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -445,13 +480,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcome = abs(difference), values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
-    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:579)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 948, 5, _vals))
+    'retail/checks/tasks.chk:963:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_107 for v_x_107 in rt.elements(rt.sentences(v_m_90['content'])) if v_x_107 == v_u_92 or v_x_107 == v_s_104], 0) == v_u_92 and rt.item([v_x_108 for v_x_108 in rt.elements(rt.sentences(v_m_90['content'])) if v_x_108 == v_s_104 or v_x_108 == v_t_94], 0) == v_s_104 for v_s_104 in rt.elements(rt.sentences(v_m_90['content'])) if (v_s_104 != v_u_92 and v_s_104 != v_t_94) and any((any((round(v_k_106, 2) == round(v_n_105, 2) for v_k_106 in rt.elements(rt.amounts(v_m_90['content'])))) for v_n_105 in rt.elements(rt.amounts(v_s_104)))))) for v_t_94 in rt.elements(rt.sentences(v_m_90['content'])) if ((not rt.text_says(v_t_94, rt.let_value(v_outcome_60)) and (not (any((rt.text_says(v_t_94, v_w_95) for v_w_95 in rt.elements(rt.let_value(v_price_words_96)))) and (any((rt.text_says(v_t_94, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_item_words_98)))) or any((any((rt.text_says(v_t_94, v_w_100) for v_w_100 in rt.elements(rt.words(v_p_99['name'])) if len(v_w_100) > 3)) for v_p_99 in rt.elements(initial['products']))))))) and any((any((round(v_k_102, 2) == round(v_n_101, 2) for v_k_102 in rt.elements(rt.amounts(v_m_90['content'])))) for v_n_101 in rt.elements(rt.amounts(v_t_94))))) and rt.item([v_s_103 for v_s_103 in rt.elements(rt.sentences(v_m_90['content'])) if v_s_103 == v_u_92 or v_s_103 == v_t_94], 0) == v_u_92)) for v_u_92 in rt.elements(rt.sentences(v_m_90['content'])) if len(rt.amounts(v_u_92)) == 0 and any((rt.text_says(v_u_92, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_words_66)))))) for v_m_90 in rt.elements(messages) if v_m_90['role'] == 'assistant' and any((v_c_91['position'] < v_m_90['position'] for v_c_91 in rt.elements(calls) if v_c_91['tool'] == rt.let_value(v_write_59) and v_c_91['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_125 for v_x_125 in rt.elements(rt.sentences(v_m_107['content'])) if v_x_125 == v_u_109 or v_x_125 == v_s_122], 0) == v_u_109 and rt.item([v_x_126 for v_x_126 in rt.elements(rt.sentences(v_m_107['content'])) if v_x_126 == v_s_122 or v_x_126 == v_t_111], 0) == v_s_122 for v_s_122 in rt.elements(rt.sentences(v_m_107['content'])) if (v_s_122 != v_u_109 and v_s_122 != v_t_111) and any((any((round(v_k_124, 2) == round(v_n_123, 2) for v_k_124 in rt.elements(rt.amounts(v_m_107['content'])))) for v_n_123 in rt.elements(rt.amounts(v_s_122)))))) for v_t_111 in rt.elements(rt.sentences(v_m_107['content'])) if ((not any((rt.text_says(v_t_111, v_o_112) for v_o_112 in rt.elements(rt.let_value(v_outcomes_67)))) and (not (any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_price_words_114)))) and (any((rt.text_says(v_t_111, v_w_115) for v_w_115 in rt.elements(rt.let_value(v_item_words_116)))) or any((any((rt.text_says(v_t_111, v_w_118) for v_w_118 in rt.elements(rt.words(v_p_117['name'])) if len(v_w_118) > 3)) for v_p_117 in rt.elements(initial['products']))))))) and any((any((round(v_k_120, 2) == round(v_n_119, 2) for v_k_120 in rt.elements(rt.amounts(v_m_107['content'])))) for v_n_119 in rt.elements(rt.amounts(v_t_111))))) and rt.item([v_s_121 for v_s_121 in rt.elements(rt.sentences(v_m_107['content'])) if v_s_121 == v_u_109 or v_s_121 == v_t_111], 0) == v_u_109)) for v_u_109 in rt.elements(rt.sentences(v_m_107['content'])) if len(rt.amounts(v_u_109)) == 0 and any((rt.text_says(v_u_109, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_words_73)))))) for v_m_107 in rt.elements(messages) if v_m_107['role'] == 'assistant' and any((v_c_108['position'] < v_m_107['position'] for v_c_108 in rt.elements(calls) if v_c_108['tool'] == rt.let_value(v_write_66) and v_c_108['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -461,36 +496,66 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcome = abs(difference), words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
-    'retail/checks/tasks.chk:520:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:579)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 963, 5, _vals))
     try:
-        v_charges_109 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_difference_127 = p_difference
     except Exception as _e:
-        v_charges_109 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:521:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_difference_127 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:392:5: let dearer_one = new_variant if difference > 0 else old_variant'
     try:
-        v_refunds_110 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_dearer_one_130 = rt.let_value(v_new_variant_128) if rt.let_value(v_difference_127) > 0 else rt.let_value(v_old_variant_129)
     except Exception as _e:
-        v_refunds_110 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:522:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_dearer_one_130 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:393:5: let cheaper_one = old_variant if difference > 0 else new_variant'
     try:
-        v_charged_111 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_cheaper_one_131 = rt.let_value(v_old_variant_129) if rt.let_value(v_difference_127) > 0 else rt.let_value(v_new_variant_128)
     except Exception as _e:
-        v_charged_111 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:523:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
-    try:
-        v_refunded_112 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
-    except Exception as _e:
-        v_refunded_112 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:524:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
-    try:
-        v_negations_113 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
-    except Exception as _e:
-        v_negations_113 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:525:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_cheaper_one_131 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:394:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_114['content'], abs(p_difference)) and any((rt.text_says(v_m_114['content'], v_w_115) for v_w_115 in rt.elements(rt.let_value(v_charges_109))))) and (not any((rt.text_says(v_m_114['content'], v_w_116) for v_w_116 in rt.elements(rt.let_value(v_refunds_110))))) or any((any((rt.text_says(v_t_117, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_charged_111)))) and (not any((rt.text_says(v_t_117, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_refunded_112) + rt.let_value(v_negations_113))))) for v_t_117 in rt.elements(rt.sentences(v_m_114['content'])) if (rt.text_says(v_t_117, abs(p_difference)) or rt.text_says(v_t_117, 'difference')) or any((v_c_118['position'] < v_m_114['position'] for v_c_118 in rt.elements(calls) if v_c_118['tool'] == 'exchange_delivered_order_items' and v_c_118['ok'])))) for v_m_114 in rt.elements(messages) if v_m_114['role'] == 'assistant'))
+        _v = any((any((any((any((rt.text_says(v_t_133, v_w_135 + ' than ' + v_r_134) for v_w_135 in rt.elements(rt.let_value(v_dearer_136)))) or (any((rt.text_says(v_t_133, v_w_137 + ' ' + v_r_134) for v_w_137 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_133, v_w_138) for v_w_138 in rt.elements(rt.let_value(v_cheaper_139)))))) for v_r_134 in rt.elements(rt.let_value(v_dearer_one_130)))) or any((any((rt.text_says(v_t_133, v_w_141 + ' than ' + v_r_140) for v_w_141 in rt.elements(rt.let_value(v_cheaper_139)))) or (any((rt.text_says(v_t_133, v_w_142 + ' ' + v_r_140) for v_w_142 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_133, v_w_143) for v_w_143 in rt.elements(rt.let_value(v_dearer_136)))))) for v_r_140 in rt.elements(rt.let_value(v_cheaper_one_131)))) for v_t_133 in rt.elements(rt.sentences(v_m_132['content'])) if (len(rt.amounts(v_t_133)) > 0 or rt.text_says(v_t_133, 'difference')) or rt.text_says(v_t_133, 'price'))) for v_m_132 in rt.elements(messages) if v_m_132['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where ((len(amounts(t)) > 0 or says(t, "difference")) or says(t, "price")): (any(r in dearer_one: (any(w in dearer: says(t, (w + " than ") + r)) or (any(w in ["over", "above"]: says(t, (w + " ") + r)) and not any(w in cheaper: says(t, w))))) or any(r in cheaper_one: (any(w in cheaper: says(t, (w + " than ") + r)) or (any(w in ["below", "under"]: says(t, (w + " ") + r)) and not any(w in dearer: says(t, w))))))))', True) + ' (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:592)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 394, 5, _vals))
+    'retail/checks/tasks.chk:593:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+    try:
+        v_charges_144 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+    except Exception as _e:
+        v_charges_144 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:594:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+    try:
+        v_refunds_145 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+    except Exception as _e:
+        v_refunds_145 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:595:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+    try:
+        v_charged_146 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+    except Exception as _e:
+        v_charged_146 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:596:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    try:
+        v_refunded_147 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+    except Exception as _e:
+        v_refunded_147 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:597:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    try:
+        v_negations_148 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_negations_148 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:598:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+    _raised = False
+    try:
+        _v = p_difference < 0 and any(((rt.text_says(v_m_149['content'], abs(p_difference)) and any((rt.text_says(v_m_149['content'], v_w_150) for v_w_150 in rt.elements(rt.let_value(v_charges_144))))) and (not any((rt.text_says(v_m_149['content'], v_w_151) for v_w_151 in rt.elements(rt.let_value(v_refunds_145))))) or any((any((rt.text_says(v_t_152, v_w_154) for v_w_154 in rt.elements(rt.let_value(v_charged_146)))) and (not any((rt.text_says(v_t_152, v_w_155) for v_w_155 in rt.elements(rt.let_value(v_refunded_147) + rt.let_value(v_negations_148))))) for v_t_152 in rt.elements(rt.sentences(v_m_149['content'])) if (rt.text_says(v_t_152, abs(p_difference)) or rt.text_says(v_t_152, 'difference')) or any((v_c_153['position'] < v_m_149['position'] for v_c_153 in rt.elements(calls) if v_c_153['tool'] == 'exchange_delivered_order_items' and v_c_153['ok'])))) for v_m_149 in rt.elements(messages) if v_m_149['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -502,11 +567,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 525, 5, _vals))
-    'retail/checks/tasks.chk:531:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 598, 5, _vals))
+    'retail/checks/tasks.chk:604:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_121['content'], p_difference) and any((rt.text_says(v_m_121['content'], v_w_122) for v_w_122 in rt.elements(rt.let_value(v_refunds_110))))) and (not any((rt.text_says(v_m_121['content'], v_w_123) for v_w_123 in rt.elements(rt.let_value(v_charges_109))))) or any((any((rt.text_says(v_t_124, v_w_125) for v_w_125 in rt.elements(rt.let_value(v_refunded_112)))) and (not any((rt.text_says(v_t_124, v_w_126) for v_w_126 in rt.elements(rt.let_value(v_charged_111) + rt.let_value(v_negations_113))))) for v_t_124 in rt.elements(rt.sentences(v_m_121['content'])) if rt.text_says(v_t_124, p_difference) or rt.text_says(v_t_124, 'difference')))) or any((any((rt.text_says(v_t_127, v_w_129) for v_w_129 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_127, v_w_130) for v_w_130 in rt.elements(rt.let_value(v_charged_111) + rt.let_value(v_negations_113))))) for v_t_127 in rt.elements(rt.sentences(v_m_121['content'])) if any((v_c_128['position'] < v_m_121['position'] for v_c_128 in rt.elements(calls) if v_c_128['tool'] == 'exchange_delivered_order_items' and v_c_128['ok'])))) for v_m_121 in rt.elements(messages) if v_m_121['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_156['content'], p_difference) and any((rt.text_says(v_m_156['content'], v_w_157) for v_w_157 in rt.elements(rt.let_value(v_refunds_145))))) and (not any((rt.text_says(v_m_156['content'], v_w_158) for v_w_158 in rt.elements(rt.let_value(v_charges_144))))) or any((any((rt.text_says(v_t_159, v_w_160) for v_w_160 in rt.elements(rt.let_value(v_refunded_147)))) and (not any((rt.text_says(v_t_159, v_w_161) for v_w_161 in rt.elements(rt.let_value(v_charged_146) + rt.let_value(v_negations_148))))) for v_t_159 in rt.elements(rt.sentences(v_m_156['content'])) if rt.text_says(v_t_159, p_difference) or rt.text_says(v_t_159, 'difference')))) or any((any((rt.text_says(v_t_162, v_w_164) for v_w_164 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_162, v_w_165) for v_w_165 in rt.elements(rt.let_value(v_charged_146) + rt.let_value(v_negations_148))))) for v_t_162 in rt.elements(rt.sentences(v_m_156['content'])) if any((v_c_163['position'] < v_m_156['position'] for v_c_163 in rt.elements(calls) if v_c_163['tool'] == 'exchange_delivered_order_items' and v_c_163['ok'])))) for v_m_156 in rt.elements(messages) if v_m_156['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -518,5 +583,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 531, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 28, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 604, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 29, _soft, 0.0, _failures)

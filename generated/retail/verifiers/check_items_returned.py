@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:419)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:472)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -23,25 +23,33 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_recap_words_59 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_total_names_57 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_recap_words_59 = rt.let_failed(_e)
+        v_total_names_57 = rt.let_failed(_e)
     try:
-        v_refund_words_72 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_recap_words_63 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_refund_words_72 = rt.let_failed(_e)
+        v_recap_words_63 = rt.let_failed(_e)
     try:
-        v_money_verbs_89 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_77 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_89 = rt.let_failed(_e)
+        v_refund_words_77 = rt.let_failed(_e)
     try:
-        v_price_words_103 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_money_verbs_78 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_price_words_103 = rt.let_failed(_e)
+        v_money_verbs_78 = rt.let_failed(_e)
     try:
-        v_item_words_105 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_told_words_79 = rt.let_value(v_refund_words_77) + rt.let_value(v_money_verbs_78) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_item_words_105 = rt.let_failed(_e)
+        v_told_words_79 = rt.let_failed(_e)
+    try:
+        v_price_words_123 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+    except Exception as _e:
+        v_price_words_123 = rt.let_failed(_e)
+    try:
+        v_item_words_125 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_125 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -159,7 +167,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:424:5: require db == gold'
+    'retail/checks/tasks.chk:477:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -173,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 424, 5, _vals))
-    'retail/checks/tasks.chk:425:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 477, 5, _vals))
+    'retail/checks/tasks.chk:478:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -187,8 +195,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 425, 5, _vals))
-    'retail/checks/tasks.chk:426:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 478, 5, _vals))
+    'retail/checks/tasks.chk:479:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -202,8 +210,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 426, 5, _vals))
-    'retail/checks/tasks.chk:427:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 479, 5, _vals))
+    'retail/checks/tasks.chk:480:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -217,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 427, 5, _vals))
-    'retail/checks/tasks.chk:428:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 480, 5, _vals))
+    'retail/checks/tasks.chk:481:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -232,8 +240,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 428, 5, _vals))
-    'retail/checks/tasks.chk:429:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 481, 5, _vals))
+    'retail/checks/tasks.chk:482:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -246,8 +254,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 429, 5, _vals))
-    'retail/checks/tasks.chk:430:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 482, 5, _vals))
+    'retail/checks/tasks.chk:483:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -260,8 +268,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 430, 5, _vals))
-    'retail/checks/tasks.chk:431:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 483, 5, _vals))
+    'retail/checks/tasks.chk:484:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -275,8 +283,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 431, 5, _vals))
-    'retail/checks/tasks.chk:432:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 484, 5, _vals))
+    'retail/checks/tasks.chk:485:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -289,12 +297,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 432, 5, _vals))
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 485, 5, _vals))
     try:
         v_outcomes_36 = [p_refund]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:868:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -309,12 +317,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:433)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:486)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 868, 5, _vals))
     try:
         v_write_47 = 'return_delivered_order_items'
     except Exception as _e:
         v_write_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
+    'retail/checks/tasks.chk:893:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((any((v_p_50 != 100 for v_p_50 in rt.elements(rt.percentages(v_m_48['content'])))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_47) and v_c_49['ok']))))
@@ -329,8 +337,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:434)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
-    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:487)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 893, 5, _vals))
+    'retail/checks/tasks.chk:897:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((len(rt.vague_money(v_m_51['content'])) > 0 for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_47) and v_c_52['ok']))))
@@ -345,34 +353,43 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:434)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
-    'retail/checks/tasks.chk:437:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:487)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 897, 5, _vals))
+    'retail/checks/tasks.chk:490:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_54 = round(sum((v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_54 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:491:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}]'
     try:
-        v_write_55 = 'return_delivered_order_items'
+        v_named_58 = [{'value': v_i_55['price'], 'names': [v_i_55['item_id']] + [v_w_56 for v_w_56 in rt.elements(rt.words(v_i_55['name'])) if len(v_w_56) > 3]} for v_i_55 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_54), 'names': rt.let_value(v_total_names_57)}]
     except Exception as _e:
-        v_write_55 = rt.let_failed(_e)
+        v_named_58 = rt.let_failed(_e)
     try:
-        v_values_57 = [v_i_56['price'] for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_56['item_id'] != p_item_id] + [rt.let_value(v_order_total_54)]
+        v_write_59 = 'return_delivered_order_items'
     except Exception as _e:
-        v_values_57 = rt.let_failed(_e)
+        v_write_59 = rt.let_failed(_e)
     try:
-        v_outcomes_58 = [p_refund]
+        v_values_61 = [v_i_60['price'] for v_i_60 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_60['item_id'] != p_item_id] + [rt.let_value(v_order_total_54)]
     except Exception as _e:
-        v_outcomes_58 = rt.let_failed(_e)
+        v_values_61 = rt.let_failed(_e)
     try:
-        v_recaps_60 = rt.let_value(v_recap_words_59)
+        v_outcomes_62 = [p_refund]
     except Exception as _e:
-        v_recaps_60 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:840:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+        v_outcomes_62 = rt.let_failed(_e)
+    try:
+        v_recaps_64 = rt.let_value(v_recap_words_63)
+    except Exception as _e:
+        v_recaps_64 = rt.let_failed(_e)
+    try:
+        v_named_65 = rt.let_value(v_named_58)
+    except Exception as _e:
+        v_named_65 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:911:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_63, v_v_64) for v_v_64 in rt.elements(rt.let_value(v_values_57)) if not any((round(v_o_65, 2) == round(v_v_64, 2) for v_o_65 in rt.elements(rt.let_value(v_outcomes_58)))))) and (not (any((rt.text_says(v_t_63, v_o_66) for v_o_66 in rt.elements(rt.let_value(v_outcomes_58)))) and any((rt.text_says(v_t_63, v_w_67) for v_w_67 in rt.elements(rt.let_value(v_recaps_60)))))) for v_t_63 in rt.elements(rt.sentences(v_m_61['content'])))) for v_m_61 in rt.elements(messages) if v_m_61['role'] == 'assistant' and any((v_c_62['position'] < v_m_61['position'] for v_c_62 in rt.elements(calls) if v_c_62['tool'] == rt.let_value(v_write_55) and v_c_62['ok']))))
+        _v = any((any(((any((rt.text_says(v_t_68, v_v_69) for v_v_69 in rt.elements(rt.let_value(v_values_61)) if not any((round(v_o_70, 2) == round(v_v_69, 2) for v_o_70 in rt.elements(rt.let_value(v_outcomes_62)))))) and (not (any((rt.text_says(v_t_68, v_o_71) for v_o_71 in rt.elements(rt.let_value(v_outcomes_62)))) and any((rt.text_says(v_t_68, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_recaps_64))))))) and (not ((len(rt.amounts(v_t_68)) > 0 and all((any((any((rt.text_says(v_t_68, v_w_75) for v_w_75 in rt.elements(v_r_74['names']))) for v_r_74 in rt.elements(rt.let_value(v_named_65)) if round(v_r_74['value'], 2) == round(v_n_73, 2))) for v_n_73 in rt.elements(rt.amounts(v_t_68))))) and (not any((rt.text_says(v_t_68, v_w_76) for v_w_76 in rt.elements(rt.let_value(v_told_words_79))))))) for v_t_68 in rt.elements(rt.sentences(v_m_66['content'])))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant' and any((v_c_67['position'] < v_m_66['position'] for v_c_67 in rt.elements(calls) if v_c_67['tool'] == rt.let_value(v_write_59) and v_c_67['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -382,29 +399,33 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:438)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 840, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:493)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 911, 5, _vals))
     try:
-        v_write_68 = 'return_delivered_order_items'
+        v_write_80 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_68 = rt.let_failed(_e)
+        v_write_80 = rt.let_failed(_e)
     try:
-        v_outcome_69 = p_refund
+        v_outcomes_81 = [p_refund]
     except Exception as _e:
-        v_outcome_69 = rt.let_failed(_e)
+        v_outcomes_81 = rt.let_failed(_e)
     try:
-        v_values_71 = [v_i_70['price'] for v_i_70 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_54)]
+        v_values_83 = [v_i_82['price'] for v_i_82 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_54)]
     except Exception as _e:
-        v_values_71 = rt.let_failed(_e)
+        v_values_83 = rt.let_failed(_e)
     try:
-        v_words_73 = rt.let_value(v_refund_words_72) + rt.let_value(v_recap_words_59)
+        v_words_84 = rt.let_value(v_refund_words_77) + rt.let_value(v_recap_words_63)
     except Exception as _e:
-        v_words_73 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_84 = rt.let_failed(_e)
+    try:
+        v_named_85 = rt.let_value(v_named_58)
+    except Exception as _e:
+        v_named_85 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:936:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_76, rt.let_value(v_outcome_69)) for v_t_76 in rt.elements(rt.sentences(v_m_74['content'])) if len(rt.amounts(v_t_76)) > 0 and any((rt.text_says(v_t_76, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_words_73)))))) for v_m_74 in rt.elements(messages) if v_m_74['role'] == 'assistant' and any((v_c_75['position'] < v_m_74['position'] for v_c_75 in rt.elements(calls) if v_c_75['tool'] == rt.let_value(v_write_68) and v_c_75['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_88, v_o_90) for v_o_90 in rt.elements(rt.let_value(v_outcomes_81)))) and (not ((len(rt.amounts(v_t_88)) > 0 and all((any((any((rt.text_says(v_t_88, v_w_93) for v_w_93 in rt.elements(v_r_92['names']))) for v_r_92 in rt.elements(rt.let_value(v_named_85)) if round(v_r_92['value'], 2) == round(v_n_91, 2))) for v_n_91 in rt.elements(rt.amounts(v_t_88))))) and (not any((rt.text_says(v_t_88, v_w_94) for v_w_94 in rt.elements(rt.let_value(v_told_words_79))))))) for v_t_88 in rt.elements(rt.sentences(v_m_86['content'])) if len(rt.amounts(v_t_88)) > 0 and any((rt.text_says(v_t_88, v_w_89) for v_w_89 in rt.elements(rt.let_value(v_words_84)))))) for v_m_86 in rt.elements(messages) if v_m_86['role'] == 'assistant' and any((v_c_87['position'] < v_m_86['position'] for v_c_87 in rt.elements(calls) if v_c_87['tool'] == rt.let_value(v_write_80) and v_c_87['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -414,13 +435,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:440)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
-    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 936, 5, _vals))
+    'retail/checks/tasks.chk:942:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_82, 2) != round(rt.let_value(v_outcome_69), 2) and (not any((round(v_v_83, 2) == round(v_n_82, 2) for v_v_83 in rt.elements(rt.let_value(v_values_71))))) for v_n_82 in rt.elements(rt.amounts(v_t_80)))) for v_t_80 in rt.elements(rt.sentences(v_m_78['content'])) if rt.text_says(v_t_80, rt.let_value(v_outcome_69)) and any((rt.text_says(v_t_80, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_words_73)))))) for v_m_78 in rt.elements(messages) if v_m_78['role'] == 'assistant' and any((v_c_79['position'] < v_m_78['position'] for v_c_79 in rt.elements(calls) if v_c_79['tool'] == rt.let_value(v_write_68) and v_c_79['ok']))))
+        _v = any((any((any((not any((round(v_o_101, 2) == round(v_n_100, 2) for v_o_101 in rt.elements(rt.let_value(v_outcomes_81)))) and (not any((round(v_v_102, 2) == round(v_n_100, 2) for v_v_102 in rt.elements(rt.let_value(v_values_83))))) for v_n_100 in rt.elements(rt.amounts(v_t_97)))) for v_t_97 in rt.elements(rt.sentences(v_m_95['content'])) if any((rt.text_says(v_t_97, v_o_98) for v_o_98 in rt.elements(rt.let_value(v_outcomes_81)))) and any((rt.text_says(v_t_97, v_w_99) for v_w_99 in rt.elements(rt.let_value(v_words_84)))))) for v_m_95 in rt.elements(messages) if v_m_95['role'] == 'assistant' and any((v_c_96['position'] < v_m_95['position'] for v_c_96 in rt.elements(calls) if v_c_96['tool'] == rt.let_value(v_write_80) and v_c_96['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -430,13 +451,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:440)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
-    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 942, 5, _vals))
+    'retail/checks/tasks.chk:948:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_92, 2) != round(rt.let_value(v_outcome_69), 2) and (not any((round(v_v_94, 2) == round(v_n_92, 2) for v_v_94 in rt.elements(rt.let_value(v_values_71)))))) and (not any((rt.member(round(v_n_92, 2), [round(v_r_96, 2) for v_r_96 in rt.elements(rt.numbers(v_c_95['result']['address']))]) and (rt.text_says(v_t_86, v_c_95['result']['address']['city']) or rt.text_says(v_t_86, v_c_95['result']['address']['address1'])) for v_c_95 in rt.elements(calls) if (v_c_95['ok'] and v_c_95['position'] < v_m_84['position']) and rt.member('address', v_c_95['result'])))) for v_n_92 in rt.elements(rt.amounts(v_t_86)) if any((round(v_k_93, 2) == round(v_n_92, 2) for v_k_93 in rt.elements(rt.amounts(v_m_84['content'])))))) for v_t_86 in rt.elements(rt.sentences(v_m_84['content'])) if (len(rt.amounts(v_t_86)) > 0 and (not any((rt.text_says(v_t_86, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_words_73)))))) and (any((rt.text_says(v_t_86, v_w_88) for v_w_88 in rt.elements(rt.let_value(v_money_verbs_89)))) or any((any((rt.text_says(v_u_90, v_w_91) for v_w_91 in rt.elements(rt.let_value(v_words_73)))) for v_u_90 in rt.elements(rt.sentences(v_m_84['content']))))))) for v_m_84 in rt.elements(messages) if v_m_84['role'] == 'assistant' and any((v_c_85['position'] < v_m_84['position'] for v_c_85 in rt.elements(calls) if v_c_85['tool'] == rt.let_value(v_write_68) and v_c_85['ok']))))
+        _v = any((any((any(((not any((round(v_o_112, 2) == round(v_n_110, 2) for v_o_112 in rt.elements(rt.let_value(v_outcomes_81)))) and (not any((round(v_v_113, 2) == round(v_n_110, 2) for v_v_113 in rt.elements(rt.let_value(v_values_83)))))) and (not any((rt.member(round(v_n_110, 2), [round(v_r_115, 2) for v_r_115 in rt.elements(rt.numbers(v_c_114['result']['address']))]) and (rt.text_says(v_t_105, v_c_114['result']['address']['city']) or rt.text_says(v_t_105, v_c_114['result']['address']['address1'])) for v_c_114 in rt.elements(calls) if (v_c_114['ok'] and v_c_114['position'] < v_m_103['position']) and rt.member('address', v_c_114['result'])))) for v_n_110 in rt.elements(rt.amounts(v_t_105)) if any((round(v_k_111, 2) == round(v_n_110, 2) for v_k_111 in rt.elements(rt.amounts(v_m_103['content'])))))) for v_t_105 in rt.elements(rt.sentences(v_m_103['content'])) if (len(rt.amounts(v_t_105)) > 0 and (not any((rt.text_says(v_t_105, v_w_106) for v_w_106 in rt.elements(rt.let_value(v_words_84)))))) and (any((rt.text_says(v_t_105, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_money_verbs_78)))) or any((any((rt.text_says(v_u_108, v_w_109) for v_w_109 in rt.elements(rt.let_value(v_words_84)))) for v_u_108 in rt.elements(rt.sentences(v_m_103['content']))))))) for v_m_103 in rt.elements(messages) if v_m_103['role'] == 'assistant' and any((v_c_104['position'] < v_m_103['position'] for v_c_104 in rt.elements(calls) if v_c_104['tool'] == rt.let_value(v_write_80) and v_c_104['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -446,13 +467,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcome = refund, values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:440)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
-    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 948, 5, _vals))
+    'retail/checks/tasks.chk:963:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_114 for v_x_114 in rt.elements(rt.sentences(v_m_97['content'])) if v_x_114 == v_u_99 or v_x_114 == v_s_111], 0) == v_u_99 and rt.item([v_x_115 for v_x_115 in rt.elements(rt.sentences(v_m_97['content'])) if v_x_115 == v_s_111 or v_x_115 == v_t_101], 0) == v_s_111 for v_s_111 in rt.elements(rt.sentences(v_m_97['content'])) if (v_s_111 != v_u_99 and v_s_111 != v_t_101) and any((any((round(v_k_113, 2) == round(v_n_112, 2) for v_k_113 in rt.elements(rt.amounts(v_m_97['content'])))) for v_n_112 in rt.elements(rt.amounts(v_s_111)))))) for v_t_101 in rt.elements(rt.sentences(v_m_97['content'])) if ((not rt.text_says(v_t_101, rt.let_value(v_outcome_69)) and (not (any((rt.text_says(v_t_101, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_price_words_103)))) and (any((rt.text_says(v_t_101, v_w_104) for v_w_104 in rt.elements(rt.let_value(v_item_words_105)))) or any((any((rt.text_says(v_t_101, v_w_107) for v_w_107 in rt.elements(rt.words(v_p_106['name'])) if len(v_w_107) > 3)) for v_p_106 in rt.elements(initial['products']))))))) and any((any((round(v_k_109, 2) == round(v_n_108, 2) for v_k_109 in rt.elements(rt.amounts(v_m_97['content'])))) for v_n_108 in rt.elements(rt.amounts(v_t_101))))) and rt.item([v_s_110 for v_s_110 in rt.elements(rt.sentences(v_m_97['content'])) if v_s_110 == v_u_99 or v_s_110 == v_t_101], 0) == v_u_99)) for v_u_99 in rt.elements(rt.sentences(v_m_97['content'])) if len(rt.amounts(v_u_99)) == 0 and any((rt.text_says(v_u_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_words_73)))))) for v_m_97 in rt.elements(messages) if v_m_97['role'] == 'assistant' and any((v_c_98['position'] < v_m_97['position'] for v_c_98 in rt.elements(calls) if v_c_98['tool'] == rt.let_value(v_write_68) and v_c_98['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_134 for v_x_134 in rt.elements(rt.sentences(v_m_116['content'])) if v_x_134 == v_u_118 or v_x_134 == v_s_131], 0) == v_u_118 and rt.item([v_x_135 for v_x_135 in rt.elements(rt.sentences(v_m_116['content'])) if v_x_135 == v_s_131 or v_x_135 == v_t_120], 0) == v_s_131 for v_s_131 in rt.elements(rt.sentences(v_m_116['content'])) if (v_s_131 != v_u_118 and v_s_131 != v_t_120) and any((any((round(v_k_133, 2) == round(v_n_132, 2) for v_k_133 in rt.elements(rt.amounts(v_m_116['content'])))) for v_n_132 in rt.elements(rt.amounts(v_s_131)))))) for v_t_120 in rt.elements(rt.sentences(v_m_116['content'])) if ((not any((rt.text_says(v_t_120, v_o_121) for v_o_121 in rt.elements(rt.let_value(v_outcomes_81)))) and (not (any((rt.text_says(v_t_120, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_price_words_123)))) and (any((rt.text_says(v_t_120, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_item_words_125)))) or any((any((rt.text_says(v_t_120, v_w_127) for v_w_127 in rt.elements(rt.words(v_p_126['name'])) if len(v_w_127) > 3)) for v_p_126 in rt.elements(initial['products']))))))) and any((any((round(v_k_129, 2) == round(v_n_128, 2) for v_k_129 in rt.elements(rt.amounts(v_m_116['content'])))) for v_n_128 in rt.elements(rt.amounts(v_t_120))))) and rt.item([v_s_130 for v_s_130 in rt.elements(rt.sentences(v_m_116['content'])) if v_s_130 == v_u_118 or v_s_130 == v_t_120], 0) == v_u_118)) for v_u_118 in rt.elements(rt.sentences(v_m_116['content'])) if len(rt.amounts(v_u_118)) == 0 and any((rt.text_says(v_u_118, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_words_84)))))) for v_m_116 in rt.elements(messages) if v_m_116['role'] == 'assistant' and any((v_c_117['position'] < v_m_116['position'] for v_c_117 in rt.elements(calls) if v_c_117['tool'] == rt.let_value(v_write_80) and v_c_117['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -462,11 +483,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcome = refund, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:440)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
-    'retail/checks/tasks.chk:442:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:496)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 963, 5, _vals))
+    'retail/checks/tasks.chk:498:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_116['content'], p_refund) and any((rt.text_says(v_m_116['content'], v_w_117) for v_w_117 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_116['content'], v_w_118) for v_w_118 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_116 in rt.elements(messages) if v_m_116['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_136['content'], p_refund) and any((rt.text_says(v_m_136['content'], v_w_137) for v_w_137 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_136['content'], v_w_138) for v_w_138 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_136 in rt.elements(messages) if v_m_136['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -478,5 +499,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 442, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 498, 5, _vals))
     return rt.finish('items_returned', _hard, 26, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_cancelled'
 PARAMS = ('order_id', 'reason', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:122)."""
+    """Verifier of check 'order_cancelled' (retail/checks/tasks.chk:131)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -22,37 +22,45 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_refund_words_69 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_total_names_55 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_refund_words_69 = rt.let_failed(_e)
+        v_total_names_55 = rt.let_failed(_e)
     try:
-        v_recap_words_70 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_refund_words_74 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_recap_words_70 = rt.let_failed(_e)
+        v_refund_words_74 = rt.let_failed(_e)
     try:
-        v_money_verbs_87 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_75 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_87 = rt.let_failed(_e)
+        v_money_verbs_75 = rt.let_failed(_e)
     try:
-        v_price_words_101 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_told_words_76 = rt.let_value(v_refund_words_74) + rt.let_value(v_money_verbs_75) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_price_words_101 = rt.let_failed(_e)
+        v_told_words_76 = rt.let_failed(_e)
     try:
-        v_item_words_103 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_recap_words_81 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_item_words_103 = rt.let_failed(_e)
+        v_recap_words_81 = rt.let_failed(_e)
     try:
-        v_cancellation_done_121 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
+        v_price_words_121 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_cancellation_done_121 = rt.let_failed(_e)
+        v_price_words_121 = rt.let_failed(_e)
     try:
-        v_denials_123 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "not something i'm able", 'not something i’m able', "not something we're able", 'not something we’re able', 'not something i am able', 'not something we are able', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+        v_item_words_123 = ['new', 'old', 'original', 'previous', 'item', 'variant']
     except Exception as _e:
-        v_denials_123 = rt.let_failed(_e)
+        v_item_words_123 = rt.let_failed(_e)
     try:
-        v_cancellation_undone_124 = rt.let_value(v_denials_123) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+        v_cancellation_done_141 = ['went through', 'gone through', 'is through', 'complete', 'completed', 'confirmed', 'done', 'successful', 'successfully', 'processed', 'finalized', 'finalised']
     except Exception as _e:
-        v_cancellation_undone_124 = rt.let_failed(_e)
+        v_cancellation_done_141 = rt.let_failed(_e)
+    try:
+        v_denials_143 = ['cannot', 'can not', "can't", 'can’t', 'unable', 'not able', "isn't able", 'isn’t able', "aren't able", 'aren’t able', 'not possible', "isn't possible", 'isn’t possible', 'impossible', 'not allowed', "won't be able", 'won’t be able', 'only pending', 'can no longer', 'no longer be', 'no longer possible', 'no longer able', 'no longer eligible', 'no longer allowed', 'not permitted', "isn't permitted", 'isn’t permitted', "aren't permitted", 'aren’t permitted', 'not something i can', 'not something we can', "not something i'm able", 'not something i’m able', "not something we're able", 'not something we’re able', 'not something i am able', 'not something we are able', "isn't something", 'isn’t something', "aren't something", 'aren’t something', 'too late', 'not eligible', "isn't eligible", 'isn’t eligible', "aren't eligible", 'aren’t eligible', 'ineligible', 'not in a position', "don't offer", 'don’t offer', 'do not offer', "doesn't offer", 'doesn’t offer', 'does not offer', "don't allow", 'don’t allow', 'do not allow', "doesn't allow", 'doesn’t allow', 'does not allow', "don't provide", 'don’t provide', 'do not provide', 'not something we offer', 'not something i offer', 'not something we provide']
+    except Exception as _e:
+        v_denials_143 = rt.let_failed(_e)
+    try:
+        v_cancellation_undone_144 = rt.let_value(v_denials_143) + ['not been', 'not be', 'not gone', 'not go', 'not yet', 'did not', 'could not', 'has not', 'have not', 'was not', 'is not', "hasn't", 'hasn’t', "haven't", 'haven’t', "isn't", 'isn’t', "wasn't", 'wasn’t', "couldn't", 'couldn’t', "didn't", 'didn’t', 'never', 'failed', 'yet']
+    except Exception as _e:
+        v_cancellation_undone_144 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -170,7 +178,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:127:5: require db == gold'
+    'retail/checks/tasks.chk:136:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -184,8 +192,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 127, 5, _vals))
-    'retail/checks/tasks.chk:128:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 136, 5, _vals))
+    'retail/checks/tasks.chk:137:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -198,8 +206,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 128, 5, _vals))
-    'retail/checks/tasks.chk:129:5: require db.orders[order_id].status == "cancelled"'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 137, 5, _vals))
+    'retail/checks/tasks.chk:138:5: require db.orders[order_id].status == "cancelled"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'cancelled'
@@ -213,8 +221,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 129, 5, _vals))
-    'retail/checks/tasks.chk:130:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "cancelled"', _why, 'retail/checks/tasks.chk', 138, 5, _vals))
+    'retail/checks/tasks.chk:139:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -228,8 +236,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 130, 5, _vals))
-    'retail/checks/tasks.chk:131:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 139, 5, _vals))
+    'retail/checks/tasks.chk:140:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -242,8 +250,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 131, 5, _vals))
-    'retail/checks/tasks.chk:132:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 140, 5, _vals))
+    'retail/checks/tasks.chk:141:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -257,8 +265,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 132, 5, _vals))
-    'retail/checks/tasks.chk:133:5: require said total'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 141, 5, _vals))
+    'retail/checks/tasks.chk:142:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -271,12 +279,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 133, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 142, 5, _vals))
     try:
         v_outcomes_36 = [p_total]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:799:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
+    'retail/checks/tasks.chk:868:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_39, 2) == round(v_n_38, 2) for v_v_39 in rt.elements(rt.let_value(v_outcomes_36)))) and (not any((((((rt.member('items', v_c_40['result']) and any((round(v_i_41['price'], 2) == round(v_n_38, 2) for v_i_41 in rt.elements(v_c_40['result']['items']))) or (rt.member('payment_history', v_c_40['result']) and any((round(v_p_42['amount'], 2) == round(v_n_38, 2) for v_p_42 in rt.elements(v_c_40['result']['payment_history']))))) or ((rt.member('exchange_price_difference', v_c_40['result']) and v_c_40['result']['exchange_price_difference'] != None) and round(abs(v_c_40['result']['exchange_price_difference']), 2) == round(abs(v_n_38), 2))) or (rt.member('variants', v_c_40['result']) and any((round(v_v_43['price'], 2) == round(v_n_38, 2) for v_v_43 in rt.elements(v_c_40['result']['variants']))))) or (rt.member('payment_methods', v_c_40['result']) and any((round(v_p_44['balance'], 2) == round(v_n_38, 2) for v_p_44 in rt.elements(v_c_40['result']['payment_methods']) if rt.member('balance', v_p_44) and v_p_44['balance'] != None)))) or ((rt.member('address', v_c_40['result']) and rt.member(round(v_n_38, 2), [round(v_r_45, 2) for v_r_45 in rt.elements(rt.numbers(v_c_40['result']['address']))])) and all((rt.text_says(v_t_46, v_c_40['result']['address']['city']) or rt.text_says(v_t_46, v_c_40['result']['address']['address1']) for v_t_46 in rt.elements(rt.sentences(v_m_37['content'])) if rt.text_says(v_t_46, v_n_38)))) for v_c_40 in rt.elements(calls) if (v_c_40['ok'] and v_c_40['tool'] != 'calculate') and v_c_40['position'] < v_m_37['position']))) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -291,12 +299,12 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:137)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 799, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:146)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/tasks.chk', 868, 5, _vals))
     try:
         v_write_47 = 'cancel_pending_order'
     except Exception as _e:
         v_write_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:824:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
+    'retail/checks/tasks.chk:893:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((any((v_p_50 != 100 for v_p_50 in rt.elements(rt.percentages(v_m_48['content'])))) for v_m_48 in rt.elements(messages) if v_m_48['role'] == 'assistant' and any((v_c_49['position'] < v_m_48['position'] for v_c_49 in rt.elements(calls) if v_c_49['tool'] == rt.let_value(v_write_47) and v_c_49['ok']))))
@@ -311,8 +319,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:138)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 824, 5, _vals))
-    'retail/checks/tasks.chk:828:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:147)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/tasks.chk', 893, 5, _vals))
+    'retail/checks/tasks.chk:897:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
         _v = any((len(rt.vague_money(v_m_51['content'])) > 0 for v_m_51 in rt.elements(messages) if v_m_51['role'] == 'assistant' and any((v_c_52['position'] < v_m_51['position'] for v_c_52 in rt.elements(calls) if v_c_52['tool'] == rt.let_value(v_write_47) and v_c_52['ok']))))
@@ -327,29 +335,38 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:138)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 828, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:147)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/tasks.chk', 897, 5, _vals))
+    'retail/checks/tasks.chk:148:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: total, names: total_names}]'
     try:
-        v_write_53 = 'cancel_pending_order'
+        v_named_56 = [{'value': v_i_53['price'], 'names': [v_i_53['item_id']] + [v_w_54 for v_w_54 in rt.elements(rt.words(v_i_53['name'])) if len(v_w_54) > 3]} for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_55)}]
     except Exception as _e:
-        v_write_53 = rt.let_failed(_e)
+        v_named_56 = rt.let_failed(_e)
     try:
-        v_values_55 = [v_i_54['price'] for v_i_54 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_write_57 = 'cancel_pending_order'
     except Exception as _e:
-        v_values_55 = rt.let_failed(_e)
+        v_write_57 = rt.let_failed(_e)
     try:
-        v_outcomes_56 = [p_total]
+        v_values_59 = [v_i_58['price'] for v_i_58 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_outcomes_56 = rt.let_failed(_e)
+        v_values_59 = rt.let_failed(_e)
     try:
-        v_recaps_57 = []
+        v_outcomes_60 = [p_total]
     except Exception as _e:
-        v_recaps_57 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:840:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+        v_outcomes_60 = rt.let_failed(_e)
+    try:
+        v_recaps_61 = []
+    except Exception as _e:
+        v_recaps_61 = rt.let_failed(_e)
+    try:
+        v_named_62 = rt.let_value(v_named_56)
+    except Exception as _e:
+        v_named_62 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:911:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any((any((rt.text_says(v_t_60, v_v_61) for v_v_61 in rt.elements(rt.let_value(v_values_55)) if not any((round(v_o_62, 2) == round(v_v_61, 2) for v_o_62 in rt.elements(rt.let_value(v_outcomes_56)))))) and (not (any((rt.text_says(v_t_60, v_o_63) for v_o_63 in rt.elements(rt.let_value(v_outcomes_56)))) and any((rt.text_says(v_t_60, v_w_64) for v_w_64 in rt.elements(rt.let_value(v_recaps_57)))))) for v_t_60 in rt.elements(rt.sentences(v_m_58['content'])))) for v_m_58 in rt.elements(messages) if v_m_58['role'] == 'assistant' and any((v_c_59['position'] < v_m_58['position'] for v_c_59 in rt.elements(calls) if v_c_59['tool'] == rt.let_value(v_write_53) and v_c_59['ok']))))
+        _v = any((any(((any((rt.text_says(v_t_65, v_v_66) for v_v_66 in rt.elements(rt.let_value(v_values_59)) if not any((round(v_o_67, 2) == round(v_v_66, 2) for v_o_67 in rt.elements(rt.let_value(v_outcomes_60)))))) and (not (any((rt.text_says(v_t_65, v_o_68) for v_o_68 in rt.elements(rt.let_value(v_outcomes_60)))) and any((rt.text_says(v_t_65, v_w_69) for v_w_69 in rt.elements(rt.let_value(v_recaps_61))))))) and (not ((len(rt.amounts(v_t_65)) > 0 and all((any((any((rt.text_says(v_t_65, v_w_72) for v_w_72 in rt.elements(v_r_71['names']))) for v_r_71 in rt.elements(rt.let_value(v_named_62)) if round(v_r_71['value'], 2) == round(v_n_70, 2))) for v_n_70 in rt.elements(rt.amounts(v_t_65))))) and (not any((rt.text_says(v_t_65, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_told_words_76))))))) for v_t_65 in rt.elements(rt.sentences(v_m_63['content'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant' and any((v_c_64['position'] < v_m_63['position'] for v_c_64 in rt.elements(calls) if v_c_64['tool'] == rt.let_value(v_write_57) and v_c_64['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): (any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w)))))))', True) + ' (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = [])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = [])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -359,29 +376,33 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:139)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 840, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:150)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/tasks.chk', 911, 5, _vals))
     try:
-        v_write_65 = 'cancel_pending_order'
+        v_write_77 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_65 = rt.let_failed(_e)
+        v_write_77 = rt.let_failed(_e)
     try:
-        v_outcome_66 = p_total
+        v_outcomes_78 = [p_total]
     except Exception as _e:
-        v_outcome_66 = rt.let_failed(_e)
+        v_outcomes_78 = rt.let_failed(_e)
     try:
-        v_values_68 = [v_i_67['price'] for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_80 = [v_i_79['price'] for v_i_79 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_68 = rt.let_failed(_e)
+        v_values_80 = rt.let_failed(_e)
     try:
-        v_words_71 = rt.let_value(v_refund_words_69) + rt.let_value(v_recap_words_70)
+        v_words_82 = rt.let_value(v_refund_words_74) + rt.let_value(v_recap_words_81)
     except Exception as _e:
-        v_words_71 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:859:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_words_82 = rt.let_failed(_e)
+    try:
+        v_named_83 = rt.let_value(v_named_56)
+    except Exception as _e:
+        v_named_83 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:936:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not rt.text_says(v_t_74, rt.let_value(v_outcome_66)) for v_t_74 in rt.elements(rt.sentences(v_m_72['content'])) if len(rt.amounts(v_t_74)) > 0 and any((rt.text_says(v_t_74, v_w_75) for v_w_75 in rt.elements(rt.let_value(v_words_71)))))) for v_m_72 in rt.elements(messages) if v_m_72['role'] == 'assistant' and any((v_c_73['position'] < v_m_72['position'] for v_c_73 in rt.elements(calls) if v_c_73['tool'] == rt.let_value(v_write_65) and v_c_73['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_86, v_o_88) for v_o_88 in rt.elements(rt.let_value(v_outcomes_78)))) and (not ((len(rt.amounts(v_t_86)) > 0 and all((any((any((rt.text_says(v_t_86, v_w_91) for v_w_91 in rt.elements(v_r_90['names']))) for v_r_90 in rt.elements(rt.let_value(v_named_83)) if round(v_r_90['value'], 2) == round(v_n_89, 2))) for v_n_89 in rt.elements(rt.amounts(v_t_86))))) and (not any((rt.text_says(v_t_86, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_told_words_76))))))) for v_t_86 in rt.elements(rt.sentences(v_m_84['content'])) if len(rt.amounts(v_t_86)) > 0 and any((rt.text_says(v_t_86, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_words_82)))))) for v_m_84 in rt.elements(messages) if v_m_84['role'] == 'assistant' and any((v_c_85['position'] < v_m_84['position'] for v_c_85 in rt.elements(calls) if v_c_85['tool'] == rt.let_value(v_write_77) and v_c_85['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): not (says(t, outcome))))', True) + ' (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -391,13 +412,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not says(t, outcome))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:140)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 859, 5, _vals))
-    'retail/checks/tasks.chk:864:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:151)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/tasks.chk', 936, 5, _vals))
+    'retail/checks/tasks.chk:942:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((round(v_n_80, 2) != round(rt.let_value(v_outcome_66), 2) and (not any((round(v_v_81, 2) == round(v_n_80, 2) for v_v_81 in rt.elements(rt.let_value(v_values_68))))) for v_n_80 in rt.elements(rt.amounts(v_t_78)))) for v_t_78 in rt.elements(rt.sentences(v_m_76['content'])) if rt.text_says(v_t_78, rt.let_value(v_outcome_66)) and any((rt.text_says(v_t_78, v_w_79) for v_w_79 in rt.elements(rt.let_value(v_words_71)))))) for v_m_76 in rt.elements(messages) if v_m_76['role'] == 'assistant' and any((v_c_77['position'] < v_m_76['position'] for v_c_77 in rt.elements(calls) if v_c_77['tool'] == rt.let_value(v_write_65) and v_c_77['ok']))))
+        _v = any((any((any((not any((round(v_o_99, 2) == round(v_n_98, 2) for v_o_99 in rt.elements(rt.let_value(v_outcomes_78)))) and (not any((round(v_v_100, 2) == round(v_n_98, 2) for v_v_100 in rt.elements(rt.let_value(v_values_80))))) for v_n_98 in rt.elements(rt.amounts(v_t_95)))) for v_t_95 in rt.elements(rt.sentences(v_m_93['content'])) if any((rt.text_says(v_t_95, v_o_96) for v_o_96 in rt.elements(rt.let_value(v_outcomes_78)))) and any((rt.text_says(v_t_95, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_words_82)))))) for v_m_93 in rt.elements(messages) if v_m_93['role'] == 'assistant' and any((v_c_94['position'] < v_m_93['position'] for v_c_94 in rt.elements(calls) if v_c_94['tool'] == rt.let_value(v_write_77) and v_c_94['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (says(t, outcome) and any(w in words: says(t, w))): any(n in amounts(t): (round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -407,13 +428,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where says(t, outcome) and any(w in words: says(t, w)): any(n in amounts(t): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:140)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 864, 5, _vals))
-    'retail/checks/tasks.chk:870:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:151)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/tasks.chk', 942, 5, _vals))
+    'retail/checks/tasks.chk:948:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((round(v_n_90, 2) != round(rt.let_value(v_outcome_66), 2) and (not any((round(v_v_92, 2) == round(v_n_90, 2) for v_v_92 in rt.elements(rt.let_value(v_values_68)))))) and (not any((rt.member(round(v_n_90, 2), [round(v_r_94, 2) for v_r_94 in rt.elements(rt.numbers(v_c_93['result']['address']))]) and (rt.text_says(v_t_84, v_c_93['result']['address']['city']) or rt.text_says(v_t_84, v_c_93['result']['address']['address1'])) for v_c_93 in rt.elements(calls) if (v_c_93['ok'] and v_c_93['position'] < v_m_82['position']) and rt.member('address', v_c_93['result'])))) for v_n_90 in rt.elements(rt.amounts(v_t_84)) if any((round(v_k_91, 2) == round(v_n_90, 2) for v_k_91 in rt.elements(rt.amounts(v_m_82['content'])))))) for v_t_84 in rt.elements(rt.sentences(v_m_82['content'])) if (len(rt.amounts(v_t_84)) > 0 and (not any((rt.text_says(v_t_84, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_words_71)))))) and (any((rt.text_says(v_t_84, v_w_86) for v_w_86 in rt.elements(rt.let_value(v_money_verbs_87)))) or any((any((rt.text_says(v_u_88, v_w_89) for v_w_89 in rt.elements(rt.let_value(v_words_71)))) for v_u_88 in rt.elements(rt.sentences(v_m_82['content']))))))) for v_m_82 in rt.elements(messages) if v_m_82['role'] == 'assistant' and any((v_c_83['position'] < v_m_82['position'] for v_c_83 in rt.elements(calls) if v_c_83['tool'] == rt.let_value(v_write_65) and v_c_83['ok']))))
+        _v = any((any((any(((not any((round(v_o_110, 2) == round(v_n_108, 2) for v_o_110 in rt.elements(rt.let_value(v_outcomes_78)))) and (not any((round(v_v_111, 2) == round(v_n_108, 2) for v_v_111 in rt.elements(rt.let_value(v_values_80)))))) and (not any((rt.member(round(v_n_108, 2), [round(v_r_113, 2) for v_r_113 in rt.elements(rt.numbers(v_c_112['result']['address']))]) and (rt.text_says(v_t_103, v_c_112['result']['address']['city']) or rt.text_says(v_t_103, v_c_112['result']['address']['address1'])) for v_c_112 in rt.elements(calls) if (v_c_112['ok'] and v_c_112['position'] < v_m_101['position']) and rt.member('address', v_c_112['result'])))) for v_n_108 in rt.elements(rt.amounts(v_t_103)) if any((round(v_k_109, 2) == round(v_n_108, 2) for v_k_109 in rt.elements(rt.amounts(v_m_101['content'])))))) for v_t_103 in rt.elements(rt.sentences(v_m_101['content'])) if (len(rt.amounts(v_t_103)) > 0 and (not any((rt.text_says(v_t_103, v_w_104) for v_w_104 in rt.elements(rt.let_value(v_words_82)))))) and (any((rt.text_says(v_t_103, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_money_verbs_75)))) or any((any((rt.text_says(v_u_106, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_words_82)))) for v_u_106 in rt.elements(rt.sentences(v_m_101['content']))))))) for v_m_101 in rt.elements(messages) if v_m_101['role'] == 'assistant' and any((v_c_102['position'] < v_m_101['position'] for v_c_102 in rt.elements(calls) if v_c_102['tool'] == rt.let_value(v_write_77) and v_c_102['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -423,13 +444,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): round(n, 2) != round(outcome, 2) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcome = total, values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:140)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 870, 5, _vals))
-    'retail/checks/tasks.chk:885:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:151)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/tasks.chk', 948, 5, _vals))
+    'retail/checks/tasks.chk:963:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_112 for v_x_112 in rt.elements(rt.sentences(v_m_95['content'])) if v_x_112 == v_u_97 or v_x_112 == v_s_109], 0) == v_u_97 and rt.item([v_x_113 for v_x_113 in rt.elements(rt.sentences(v_m_95['content'])) if v_x_113 == v_s_109 or v_x_113 == v_t_99], 0) == v_s_109 for v_s_109 in rt.elements(rt.sentences(v_m_95['content'])) if (v_s_109 != v_u_97 and v_s_109 != v_t_99) and any((any((round(v_k_111, 2) == round(v_n_110, 2) for v_k_111 in rt.elements(rt.amounts(v_m_95['content'])))) for v_n_110 in rt.elements(rt.amounts(v_s_109)))))) for v_t_99 in rt.elements(rt.sentences(v_m_95['content'])) if ((not rt.text_says(v_t_99, rt.let_value(v_outcome_66)) and (not (any((rt.text_says(v_t_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_price_words_101)))) and (any((rt.text_says(v_t_99, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_item_words_103)))) or any((any((rt.text_says(v_t_99, v_w_105) for v_w_105 in rt.elements(rt.words(v_p_104['name'])) if len(v_w_105) > 3)) for v_p_104 in rt.elements(initial['products']))))))) and any((any((round(v_k_107, 2) == round(v_n_106, 2) for v_k_107 in rt.elements(rt.amounts(v_m_95['content'])))) for v_n_106 in rt.elements(rt.amounts(v_t_99))))) and rt.item([v_s_108 for v_s_108 in rt.elements(rt.sentences(v_m_95['content'])) if v_s_108 == v_u_97 or v_s_108 == v_t_99], 0) == v_u_97)) for v_u_97 in rt.elements(rt.sentences(v_m_95['content'])) if len(rt.amounts(v_u_97)) == 0 and any((rt.text_says(v_u_97, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_words_71)))))) for v_m_95 in rt.elements(messages) if v_m_95['role'] == 'assistant' and any((v_c_96['position'] < v_m_95['position'] for v_c_96 in rt.elements(calls) if v_c_96['tool'] == rt.let_value(v_write_65) and v_c_96['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_132 for v_x_132 in rt.elements(rt.sentences(v_m_114['content'])) if v_x_132 == v_u_116 or v_x_132 == v_s_129], 0) == v_u_116 and rt.item([v_x_133 for v_x_133 in rt.elements(rt.sentences(v_m_114['content'])) if v_x_133 == v_s_129 or v_x_133 == v_t_118], 0) == v_s_129 for v_s_129 in rt.elements(rt.sentences(v_m_114['content'])) if (v_s_129 != v_u_116 and v_s_129 != v_t_118) and any((any((round(v_k_131, 2) == round(v_n_130, 2) for v_k_131 in rt.elements(rt.amounts(v_m_114['content'])))) for v_n_130 in rt.elements(rt.amounts(v_s_129)))))) for v_t_118 in rt.elements(rt.sentences(v_m_114['content'])) if ((not any((rt.text_says(v_t_118, v_o_119) for v_o_119 in rt.elements(rt.let_value(v_outcomes_78)))) and (not (any((rt.text_says(v_t_118, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_price_words_121)))) and (any((rt.text_says(v_t_118, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_item_words_123)))) or any((any((rt.text_says(v_t_118, v_w_125) for v_w_125 in rt.elements(rt.words(v_p_124['name'])) if len(v_w_125) > 3)) for v_p_124 in rt.elements(initial['products']))))))) and any((any((round(v_k_127, 2) == round(v_n_126, 2) for v_k_127 in rt.elements(rt.amounts(v_m_114['content'])))) for v_n_126 in rt.elements(rt.amounts(v_t_118))))) and rt.item([v_s_128 for v_s_128 in rt.elements(rt.sentences(v_m_114['content'])) if v_s_128 == v_u_116 or v_s_128 == v_t_118], 0) == v_u_116)) for v_u_116 in rt.elements(rt.sentences(v_m_114['content'])) if len(rt.amounts(v_u_116)) == 0 and any((rt.text_says(v_u_116, v_w_117) for v_w_117 in rt.elements(rt.let_value(v_words_82)))))) for v_m_114 in rt.elements(messages) if v_m_114['role'] == 'assistant' and any((v_c_115['position'] < v_m_114['position'] for v_c_115 in rt.elements(calls) if v_c_115['tool'] == rt.let_value(v_write_77) and v_c_115['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not (says(t, outcome)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -439,11 +460,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not says(t, outcome) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "cancel_pending_order", outcome = total, words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:140)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 885, 5, _vals))
-    'retail/checks/tasks.chk:144:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:151)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/tasks.chk', 963, 5, _vals))
+    'retail/checks/tasks.chk:155:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_114['content'], p_total) and any((rt.text_says(v_m_114['content'], v_w_115) for v_w_115 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_114['content'], v_w_116) for v_w_116 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_114 in rt.elements(messages) if v_m_114['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_134['content'], p_total) and any((rt.text_says(v_m_134['content'], v_w_135) for v_w_135 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_134['content'], v_w_136) for v_w_136 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_134 in rt.elements(messages) if v_m_134['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -455,17 +476,17 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 144, 5, _vals))
-    'retail/checks/tasks.chk:153:5: let told_cancelled = any(m in messages where m.role == "assistant" and any(c in calls where c.tool == "cancel_pending_order" and c.ok: c.position < m.position): says(m.content, "cancelled") or says(m.content, "canceled") or any(t in sentences(m.content): (says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w)) and not any(w in cancellation_undone: says(t, w))))'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 155, 5, _vals))
+    'retail/checks/tasks.chk:164:5: let told_cancelled = any(m in messages where m.role == "assistant" and any(c in calls where c.tool == "cancel_pending_order" and c.ok: c.position < m.position): says(m.content, "cancelled") or says(m.content, "canceled") or any(t in sentences(m.content): (says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w)) and not any(w in cancellation_undone: says(t, w))))'
     try:
-        v_told_cancelled_125 = any(((rt.text_says(v_m_117['content'], 'cancelled') or rt.text_says(v_m_117['content'], 'canceled')) or any((((rt.text_says(v_t_119, 'cancellation') or rt.text_says(v_t_119, 'cancelation')) and any((rt.text_says(v_t_119, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_cancellation_done_121))))) and (not any((rt.text_says(v_t_119, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_cancellation_undone_124))))) for v_t_119 in rt.elements(rt.sentences(v_m_117['content'])))) for v_m_117 in rt.elements(messages) if v_m_117['role'] == 'assistant' and any((v_c_118['position'] < v_m_117['position'] for v_c_118 in rt.elements(calls) if v_c_118['tool'] == 'cancel_pending_order' and v_c_118['ok']))))
+        v_told_cancelled_145 = any(((rt.text_says(v_m_137['content'], 'cancelled') or rt.text_says(v_m_137['content'], 'canceled')) or any((((rt.text_says(v_t_139, 'cancellation') or rt.text_says(v_t_139, 'cancelation')) and any((rt.text_says(v_t_139, v_w_140) for v_w_140 in rt.elements(rt.let_value(v_cancellation_done_141))))) and (not any((rt.text_says(v_t_139, v_w_142) for v_w_142 in rt.elements(rt.let_value(v_cancellation_undone_144))))) for v_t_139 in rt.elements(rt.sentences(v_m_137['content'])))) for v_m_137 in rt.elements(messages) if v_m_137['role'] == 'assistant' and any((v_c_138['position'] < v_m_137['position'] for v_c_138 in rt.elements(calls) if v_c_138['tool'] == 'cancel_pending_order' and v_c_138['ok']))))
     except Exception as _e:
-        v_told_cancelled_125 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:158:5: score 1: told_cancelled'
+        v_told_cancelled_145 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:169:5: score 1: told_cancelled'
     try:
-        _v = rt.let_value(v_told_cancelled_125)
+        _v = rt.let_value(v_told_cancelled_145)
         _ok = bool(_v)
-        _why = None if _ok else rt.any_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', '((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))', None, 'messages', (v_m_126 for v_m_126 in rt.elements(messages) if v_m_126['role'] == 'assistant' and any((v_c_127['position'] < v_m_126['position'] for v_c_127 in rt.elements(calls) if v_c_127['tool'] == 'cancel_pending_order' and v_c_127['ok']))), messages)
+        _why = None if _ok else rt.any_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w))))))', '((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))', None, 'messages', (v_m_146 for v_m_146 in rt.elements(messages) if v_m_146['role'] == 'assistant' and any((v_c_147['position'] < v_m_146['position'] for v_c_147 in rt.elements(calls) if v_c_147['tool'] == 'cancel_pending_order' and v_c_147['ok']))), messages)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -474,5 +495,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: told_cancelled (where told_cancelled = any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))))', _why, 'retail/checks/tasks.chk', 158, 5, _vals))
+        _failures.append(rt.Failure('score 1: told_cancelled (where told_cancelled = any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == "cancel_pending_order" and c.ok): c.position < m.position)): ((says(m.content, "cancelled") or says(m.content, "canceled")) or any(t in sentences(m.content): (((says(t, "cancellation") or says(t, "cancelation")) and any(w in cancellation_done: says(t, w))) and not any(w in cancellation_undone: says(t, w)))))))', _why, 'retail/checks/tasks.chk', 169, 5, _vals))
     return rt.finish('order_cancelled', _hard, 24, _soft, 1.0, _failures)
