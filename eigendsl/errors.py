@@ -242,6 +242,10 @@ _UNKNOWN = {
 #: The kinds of names a checker file declares.
 _CHECKER_KINDS = ("check", "rule", "block", "let")
 
+#: What a kind of name is called in a sentence where its keyword is not: a top-level ``let``
+#: declares a constant.
+_KIND_WORDS = {"let": "constant"}
+
 
 @dataclass
 class Diagnostics:
@@ -293,12 +297,13 @@ class Diagnostics:
         left_out = {n: k for k in kinds for n in self.left_out_names.get(k, [])}
         known = [str(c) for c in candidates]  # type: ignore[attr-defined]
         close = closest(name, [*known, *left_out])
-        if close is None or close not in left_out:
+        if close is None or close not in left_out or close in known:
             return did_you_mean(name, candidates, then)
         # a declaration of a checker file is left out for a syntax error in it
         where = "its declaration" if left_out[close] in _CHECKER_KINDS else "its entry"
         hint = (
-            f"; did you mean '{close}'? ({left_out[close]} '{close}' was left out for the error "
+            f"; did you mean '{close}'? ({_KIND_WORDS.get(left_out[close], left_out[close])} "
+            f"'{close}' was left out for the error "
             f"reported in {where})"
         )
         return f"{hint} {then[0].upper()}{then[1:]}" if then else hint

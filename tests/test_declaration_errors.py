@@ -130,3 +130,80 @@ def test_a_line_a_backslash_joins_to_its_statement_starts_no_declaration() -> No
     assert [str(d.span) for d in parsed.errors] == ["x.chk:3:7"]
     assert parsed.module.declarations == ()
     assert parsed.unparsed == text.rstrip("\n")
+
+
+def test_a_misspelt_constant_left_out_is_said_to_be_left_out(mini: Path) -> None:
+    # nK4's M4: 'limit' is not unknown where it is used; 'limt' is said to mean it, and a name
+    # like no other says which constant is missing
+    more = (
+        "let limit = 3 +\n"
+        "\n"
+        "check more(order_id: string):\n"
+        "    require len(calls) < limit\n"
+        "    require len(calls) < limt\n"
+        "    require len(calls) < cap\n"
+    )
+    edit(mini, MORE, None, more)
+    reported = _reported(mini)
+    assert reported[0].startswith("mini/checks/more.chk:1:16: unexpected end of the line;")
+    names = "order_id, calls, db, gold, initial, messages"
+    assert reported[1:] == [
+        "mini/checks/more.chk:5:26: unknown name 'limt'; did you mean 'limit'? (constant "
+        f"'limit' was left out for the error reported in its declaration) Names here are {names}",
+        f"mini/checks/more.chk:6:26: unknown name 'cap'; names here are {names}; the constant "
+        "limit was left out for the error reported in its declaration",
+    ]
+
+
+def test_a_misspelt_keyword_starts_a_declaration_of_its_own(mini: Path) -> None:
+    # nK4's L2: 'rul' at column 0 does not join the check above it, whose own error is found;
+    # 'second' is left out as the rule it likely is, so the check that uses it is no error
+    more = (
+        "check first(order_id: string):\n"
+        "    require db.orders[order_id].stauts == 'pending'\n"
+        "\n"
+        "rul second:\n"
+        "    forbid false\n"
+        "\n"
+        "check third():\n"
+        "    use second\n"
+    )
+    edit(mini, MORE, None, more)
+    assert _reported(mini) == [
+        "mini/checks/more.chk:2:33: unknown field 'stauts' of table 'orders'; did you mean "
+        "'status'?",
+        "mini/checks/more.chk:4:1: unknown declaration 'rul'; did you mean 'rule'? A "
+        "declaration starts with block, check, guard, let or rule",
+    ]
+
+
+KEYWORDS = "A declaration starts with block, check, guard, let or rule"
+
+
+@pytest.mark.parametrize(
+    ("head", "error"),
+    [
+        ("chek a(x: int):", f"unknown declaration 'chek'; did you mean 'check'? {KEYWORDS}"),
+        ("rul a:", f"unknown declaration 'rul'; did you mean 'rule'? {KEYWORDS}"),
+        ("gaurd a, b:", f"unknown declaration 'gaurd'; did you mean 'guard'? {KEYWORDS}"),
+        ("lett a = 1", f"unknown declaration 'lett'; did you mean 'let'? {KEYWORDS}"),
+        (
+            "def a():",
+            "unknown declaration 'def'; a declaration starts with block, check, guard, let or rule",
+        ),
+    ],
+)
+def test_an_unknown_declaration_is_reported_at_its_first_word(head: str, error: str) -> None:
+    # its lines (with their syntax error) are left out, the declarations around it read
+    text = f"check a0():\n    require true\n{head}\n    require 1 ==\nrule z:\n    forbid false\n"
+    parsed = parse_file(text, "x.chk")
+    assert [str(d) for d in parsed.errors] == [f"x.chk:3:1: {error}"]
+    assert [d.name for d in parsed.module.declarations] == ["a0", "z"]
+
+
+def test_two_names_at_column_0_in_a_statement_start_no_declaration() -> None:
+    # keywords are no declaration's name: a body not indented is the error, not 'require'
+    parsed = parse_file("check a():\nrequire len(calls) == 0\n", "x.chk")
+    assert [str(d) for d in parsed.errors] == [
+        "x.chk:2:1: unexpected 'require'; expected an indented block"
+    ]

@@ -147,6 +147,71 @@ def test_a_changed_tool_description_makes_every_stage_again(spec, tmp_path, stan
     assert (out / "previous" / "1" / "base" / "model.txt").is_file()
 
 
+def test_a_changed_tool_meta_keeps_the_models_and_plays_them_again(spec, tmp_path, stand_ins):
+    """A tag added to a tool (tools.json's meta, which a model is never shown, as named_by):
+    the whole tools.json was digested as what the model is shown, and SFT made again."""
+    out = tmp_path / "run"
+    train(spec, out)
+    before = files(out)
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text().replace("tags: [auth]", "tags: [auth, lookup]"))
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == ["eval_base", "eval_sft", "grpo", "eval_grpo"]
+    after = files(out)
+    assert after["base/model.txt"] == before["base/model.txt"]
+    assert after["sft/model.txt"] == before["sft/model.txt"]
+    assert (
+        "[sft] done earlier, kept: made from the same dialogues, byte for byte, the same " in said
+    )
+    assert "[grpo] made again: what its episodes are played and judged with changed" in said
+
+
+def _whole_tools_shown(spec: Path) -> str:
+    """What an earlier release recorded as "shown": the digest of four compiled files whole
+    (tools.json with its meta) and of the clock."""
+    import hashlib
+
+    from eigendsl.runtime.domain import load_domain
+
+    manifest = load_domain(spec).manifest
+    files = ("prompts/agent_system.md", "prompts/user_simulator.md", "tools.json", "db.json")
+    shown = {name: manifest["outputs"].get(name) for name in files}
+    shown.update({key: manifest.get(key) for key in ("domain", "today", "now")})
+    return hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+
+
+def test_a_run_recorded_with_the_whole_tools_file_keeps_its_models(
+    spec, tmp_path, stand_ins, monkeypatch
+):
+    """Records of a release that digested the whole tools.json as "shown" are compared so: the
+    update alone makes no stage again."""
+    from eigendsl.train import stage_book, stage_inputs
+
+    def whole_tools(*args):
+        parts = stage_inputs.spec_parts(*args)
+        return {**parts, "shown": parts["shown_whole_tools"]}
+
+    out = tmp_path / "run"
+    with monkeypatch.context() as earlier:  # the earlier release
+        earlier.setattr(stage_book, "spec_parts", whole_tools)
+        train(spec, out)
+    for stage in ("base", "sft"):
+        made_from = json.loads(record(out, stage))["made_from"]
+        assert made_from["shown"] == _whole_tools_shown(spec)
+    before = files(out)
+    stand_ins.clear()
+    said = "\n".join(train(spec, out))
+    assert stand_ins == [] and files(out) == before
+    assert "[base] done earlier, kept" in said
+    # a change of what the model is shown is one still
+    domain = spec / "domain.yaml"
+    domain.write_text(domain.read_text().replace("The user's email.", "Their email."))
+    stand_ins.clear()
+    train(spec, out)
+    assert stand_ins[:3] == ["base", "eval_base", "sft"]
+
+
 def record(out: Path, stage: str) -> bytes:
     return (out / "stages" / f"{stage}.json").read_bytes()
 

@@ -54,9 +54,18 @@ class LiteralChecks:
         another language's null, true or false (None, nil, True), a name, or text."""
         if word.lower() in OTHER_LANGUAGES_WORDS:
             return f"; the DSL writes it {OTHER_LANGUAGES_WORDS[word.lower()]}"
-        return did_you_mean(word, names, f"names here are {', '.join(names)}") + self.text_hint(
-            word, scope
-        )
+        said = f"names here are {', '.join(names)}"
+        # a constant left out for a syntax error in its declaration is a likely meaning too
+        hint = self.diag.did_you_mean("let", word, names, said)
+        left = sorted(set(self.diag.left_out_names.get("let", [])))
+        if left and "was left out" not in hint:
+            one = len(left) == 1
+            hint += (
+                f"; the constant{'' if one else 's'} {', '.join(left)} "
+                f"{'was' if one else 'were'} left out for the {'error' if one else 'errors'} "
+                f"reported in {'its declaration' if one else 'their declarations'}"
+            )
+        return hint + self.text_hint(word, scope)
 
     def text_hint(self, word: str, scope: Scope) -> str:
         """How to write ``word`` as text where it was likely meant as text: in a tool's YAML body,

@@ -29,7 +29,7 @@ from lark.lark import PostLex
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.syntax_errors import syntax_error, words_bound
 from eigendsl.dsl.transformer import Positions, ToAst
-from eigendsl.errors import Diagnostic, EigenError, Span, register_source
+from eigendsl.errors import Diagnostic, EigenError, Span, closest, did_you_mean, register_source
 
 
 class _CheckerIndenter(Indenter):
@@ -206,8 +206,58 @@ def parse(text: str, path: str) -> A.Module:
     return A.Module(Span(path, 1, 1), path, decls)
 
 
+#: The keywords that start a declaration of a checker file.
+_DECLARATION_KEYWORDS = ("block", "check", "guard", "let", "rule")
+
 #: A line that starts a declaration of a checker file: its keyword at column 0.
-_DECLARATION_START = re.compile(r"(guard|rule|check|block|let)\b")
+_DECLARATION_START = re.compile(rf"({'|'.join(_DECLARATION_KEYWORDS)})\b")
+
+#: A line that looks like a declaration's head but for its first word (``chek b():``, ``rul r:``,
+#: ``lett x = 1``): two names at column 0, then what follows a declaration's name. No statement
+#: or expression goes on so (when neither name is a keyword), so a misspelt keyword starts a
+#: declaration of its own and does not join the one above it.
+_HEAD_LIKE = re.compile(r"([A-Za-z_]\w*)[ \t]+([A-Za-z_]\w*)[ \t]*[(:,=]")
+
+
+@lru_cache(maxsize=1)
+def _keyword_patterns() -> tuple[re.Pattern[str], ...]:
+    """What the grammar's terminals other than NAME match: a word one matches whole is a keyword
+    (``require``, ``said``, ``all``), never a name."""
+    return tuple(
+        re.compile(t.pattern.to_regexp()) for t in _parser("start").terminals if t.name != "NAME"
+    )
+
+
+def _is_keyword(word: str) -> bool:
+    return any(p.fullmatch(word) for p in _keyword_patterns())
+
+
+def _starts_declaration(line: str) -> bool:
+    """Whether ``line`` starts a declaration: with its keyword, or as one whose keyword is
+    misspelt (:func:`_unknown_declaration`)."""
+    if _DECLARATION_START.match(line):
+        return True
+    head = _HEAD_LIKE.match(line)
+    return head is not None and not any(_is_keyword(w) for w in head.groups())
+
+
+def _unknown_declaration(own: list[str], line: int, path: str) -> tuple[Diagnostic, str] | None:
+    """A declaration (the lines ``own``, from the file's ``line``) whose first word is no
+    keyword (``chek b():``): the error at that word, and the declaration's text with the keyword
+    it likely meant (so that its name is left out as a name of that kind); None for one that
+    starts with its keyword."""
+    head = _HEAD_LIKE.match(own[0])
+    if _DECLARATION_START.match(own[0]) or head is None:
+        return None
+    word = head.group(1)
+    meant = closest(word, _DECLARATION_KEYWORDS)
+    keywords = ", ".join(_DECLARATION_KEYWORDS[:-1]) + f" or {_DECLARATION_KEYWORDS[-1]}"
+    hint = did_you_mean(word, _DECLARATION_KEYWORDS, f"a declaration starts with {keywords}")
+    span = Span(path, line, 1, line, len(word) + 1)
+    text = "\n".join(own)
+    if meant is not None:
+        text = meant + text[len(word) :]
+    return Diagnostic(span, f"unknown declaration '{word}'{hint}"), text
 
 
 @dataclass(frozen=True)
@@ -247,7 +297,7 @@ def parse_file(text: str, path: str) -> ParsedFile:
         number
         for number in range(1, len(lines))
         # a line joined to the one above it by a '\\\\' goes on with that one's statement
-        if _DECLARATION_START.match(lines[number]) and not lines[number - 1].endswith("\\")
+        if _starts_declaration(lines[number]) and not lines[number - 1].endswith("\\")
     ]
     declarations: list[A.Declaration] = []
     errors: list[Diagnostic] = []
@@ -256,6 +306,10 @@ def parse_file(text: str, path: str) -> ParsedFile:
         own = lines[first:end]
         while len(own) > 1 and not own[-1].strip():
             own.pop()  # the blank lines after it: a declaration cut short ends at its text
+        if (unknown := _unknown_declaration(own, first + 1, path)) is not None:
+            errors.append(unknown[0])
+            unparsed.append(unknown[1])
+            continue
         try:
             declarations += _parse("\n" * first + "\n".join(own), path, "start", 1, 1, whole=text)
         except EigenError as exc:

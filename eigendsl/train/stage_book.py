@@ -15,8 +15,10 @@ from eigendsl.train.runfolder import disk_errors, finished_stage, record_stage, 
 from eigendsl.train.settings import TrainSettings
 from eigendsl.train.stage_inputs import (
     READS,
+    TOOLS,
     accepted_total,
     changes,
+    compiled_text,
     mark_started,
     model_digest,
     new_mark,
@@ -73,7 +75,7 @@ class StageBook:
         made_from = self.made_from(stage, models)
         started = started_from(self.out, stage)
         before = recorded_made_from(self.out, stage) or started
-        changed = changes(before, made_from) if before is not None else []
+        changed = changes(before, made_from, self._spec) if before is not None else []
         if not changed:
             previous = finished_stage(self.out, stage)
             if previous is not None:
@@ -125,7 +127,11 @@ class StageBook:
         if any(part in ("dialogues", "synth_tasks") for part in reads) and self._synth is None:
             self._synth = synth_parts(self.out)
         if self._spec is None:
-            self._spec = spec_parts(self.domain.manifest, verifier_texts(self.domain))
+            self._spec = spec_parts(
+                self.domain.manifest,
+                verifier_texts(self.domain),
+                compiled_text(self.domain, TOOLS),
+            )
         parts = {**self._spec, **(self._synth or {})}
         return {
             **{part: parts[part] for part in reads},

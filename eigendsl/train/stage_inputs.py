@@ -26,19 +26,23 @@ from typing import Any
 
 from eigendsl.synth.records import write_text
 
-# The compiled files a model is shown and trained on (the agent's and the user's prompts, the tool
-# schemas, the seed data its ids and values come from), beside synthesis's dialogues.
-SHOWN = ("prompts/agent_system.md", "prompts/user_simulator.md", "tools.json", "db.json")
+# The compiled files a model is shown and trained on (the agent's and the user's prompts, the seed
+# data its ids and values come from), beside synthesis's dialogues, and of tools.json the tool
+# schemas (its ``tools``): its ``meta`` (which tools write, their tags, their Python
+# implementation, their parameters' namings) is read to play and judge an episode, never shown.
+SHOWN = ("prompts/agent_system.md", "prompts/user_simulator.md", "db.json")
+TOOLS = "tools.json"
 # The manifest's keys a model's prompt reads (the compact prompt names the domain and its clock).
 _CLOCK = ("domain", "today", "now")
 
 # What each stage reads besides the model of the stages its pipeline names: "spec", every input
-# file; "shown", what a model is shown (SHOWN); "played", what an episode is played and judged
-# with (every compiled file, the Python tools, the user simulator), the verifiers without the
-# source locations they cite; "located", those locations (the lines of the checks a failure
-# cites: an evaluation's failure lists show them, GRPO's reward does not read them); "dialogues",
-# synthesis's accepted dialogues; "synth_tasks", the task and check files of its generations
-# (GRPO's tasks). Neither digest holds the spec folder's name, which the locations begin with.
+# file; "shown", what a model is shown (SHOWN and the tool schemas); "played", what an episode is
+# played and judged with (every compiled file, the Python tools, the user simulator), the verifiers
+# without the source locations they cite; "located", those locations (the lines of the checks a
+# failure cites: an evaluation's failure lists show them, GRPO's reward does not read them);
+# "dialogues", synthesis's accepted dialogues; "synth_tasks", the task and check files of its
+# generations (GRPO's tasks). Neither digest holds the spec folder's name, which the locations begin
+# with.
 READS: dict[str, tuple[str, ...]] = {
     "synth": ("spec",),
     "base": ("dialogues", "shown"),
@@ -85,24 +89,46 @@ def _unlocated(match: re.Match[str], lines: bool) -> str:
     return path + numbers
 
 
+def compiled_text(domain: Any, name: str) -> str:
+    """The compiled file ``name`` of ``domain`` (a :class:`~eigendsl.runtime.domain.Domain`):
+    compiled in memory, or read from its compiled folder ("" where it cannot be read)."""
+    text = domain.files.get(name)
+    if text is None:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            text = (Path(domain.root) / name).read_text()
+    return text if text is not None else ""
+
+
 def verifier_texts(domain: Any) -> dict[str, str]:
-    """The compiled verifiers of ``domain`` (a :class:`~eigendsl.runtime.domain.Domain`) by their
-    path: compiled in memory, or read from its compiled folder."""
+    """The compiled verifiers of ``domain`` by their path (:func:`compiled_text`)."""
     names = [n for n in (domain.manifest.get("outputs") or {}) if n.startswith("verifiers/")]
-    found = {}
-    for name in names:
-        text = domain.files.get(name)
-        if text is None:
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                text = (Path(domain.root) / name).read_text()
-        found[name] = text if text is not None else ""
-    return found
+    return {name: compiled_text(domain, name) for name in names}
 
 
-def spec_parts(manifest: dict[str, Any], verifiers: dict[str, str]) -> dict[str, str]:
+def tool_schemas_digest(tools_json: str) -> str | None:
+    """The digest of the tool schemas of a compiled ``tools.json``'s text, in their order and
+    with their keys in theirs, as a chat template shows them (None: no schemas could be read).
+
+    >>> schemas = '[{"type": "function", "function": {"name": "find"}}]'
+    >>> with_meta = '{"tools": %s, "meta": {"find": {"tags": ["auth"]}}}' % schemas
+    >>> tool_schemas_digest(with_meta) == tool_schemas_digest('{"tools": %s}' % schemas)
+    True
+    """
+    with contextlib.suppress(ValueError, AttributeError):
+        schemas = json.loads(tools_json).get("tools")
+        if isinstance(schemas, list):
+            return hashlib.sha256(json.dumps(schemas).encode()).hexdigest()
+    return None
+
+
+def spec_parts(
+    manifest: dict[str, Any], verifiers: dict[str, str], tools_json: str = ""
+) -> dict[str, str]:
     """The digests of the parts of a compiled spec that stages read, from its manifest's digests
-    of its input files and of its compiled files and from the text of its compiled ``verifiers``
-    (:data:`READS`; :func:`verifier_texts`)."""
+    of its input files and of its compiled files, from the text of its compiled ``verifiers``
+    (:data:`READS`; :func:`verifier_texts`) and from that of its ``tools.json``, of which a
+    model is shown the tool schemas (:func:`tool_schemas_digest`). ``shown_whole_tools`` is the
+    ``shown`` of a record made before: with the whole ``tools.json`` (:data:`FORMER`)."""
     inputs = manifest.get("inputs") or {}
     outputs = manifest.get("outputs") or {}
     clock = {key: manifest.get(key) for key in _CLOCK}
@@ -117,9 +143,13 @@ def spec_parts(manifest: dict[str, Any], verifiers: dict[str, str]) -> dict[str,
         name: [_unlocated(m, lines=True) for m in _LOCATION.finditer(text)]
         for name, text in verifiers.items()
     }
+    shown = {name: outputs.get(name) for name in SHOWN}
+    schemas = tool_schemas_digest(tools_json)
     return {
         "spec": _digest(inputs),
-        "shown": _digest({**{name: outputs.get(name) for name in SHOWN}, **clock}),
+        # tools.json's whole digest where its schemas cannot be read
+        "shown": _digest({**shown, "tool_schemas": schemas or outputs.get(TOOLS), **clock}),
+        "shown_whole_tools": _digest({**shown, TOOLS: outputs.get(TOOLS), **clock}),
         "played": _digest(
             {
                 "outputs": {**outputs, **judged},
@@ -177,10 +207,26 @@ def recorded_made_from(out: Path, stage: str) -> dict[str, Any] | None:
     return None
 
 
-def changes(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+# The parts whose digest a record of an earlier release took otherwise, and the part of
+# spec_parts that takes it so: such a record is compared the old way, so that an update makes no
+# stage of a run folder again (a stage kept keeps its record as it was).
+FORMER = {"shown": "shown_whole_tools"}
+
+
+def changes(
+    before: dict[str, Any], now: dict[str, Any], spec: dict[str, str] | None = None
+) -> list[str]:
     """The parts (and model stages) ``now`` reads that differ from ``before``'s, in ``now``'s
-    order."""
-    return [key for key in now if before.get(key) != now[key]]
+    order; ``spec``, the :func:`spec_parts` ``now`` is of, whose :data:`FORMER` digests a part
+    recorded by an earlier release is compared with.
+
+    >>> changes({"shown": "old", "played": "a"}, {"shown": "new", "played": "b"})
+    ['shown', 'played']
+    >>> changes({"shown": "old"}, {"shown": "new"}, {"shown": "new", "shown_whole_tools": "old"})
+    []
+    """
+    former = {key: (spec or {}).get(part) for key, part in FORMER.items()}
+    return [key for key in now if before.get(key) not in (now[key], former.get(key) or now[key])]
 
 
 def why_made_again(changed: list[str], accepted: tuple[Any, Any] = (None, None)) -> str:
