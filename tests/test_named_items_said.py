@@ -223,3 +223,20 @@ def test_a_bare_name_shared_by_two_items_names_neither() -> None:
     assert not _named(two, "Return the Speaker?")
     assert _named(two, "Return the Speaker (blue, 10 hours) but not the red one.")
     assert not _named(two, "Return the Speaker (blue, 10 hours) but not the red one.", "I2")
+
+
+def test_a_naming_on_an_int_says_an_int(tmp_path: Any) -> None:
+    from eigendsl.compiler import compile_domain
+    from eigendsl.errors import EigenError
+    from tests.test_named_items import _broken_spec
+
+    spec = _broken_spec(
+        tmp_path,
+        "payment_method_id: {type: string, description: Where the refund goes.}",
+        "payment_method_id: {type: int, description: Where the refund goes., named_by: "
+        "{table: orders, within: items, key: item_id, fields: [name]}}",
+    )
+    with pytest.raises(
+        EigenError, match=r"'named_by' of parameter 'payment_method_id' .*is on an int: "
+    ):
+        compile_domain(spec)

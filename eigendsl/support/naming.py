@@ -33,9 +33,14 @@ def naming_sentences(
     of every row where they name none (a product's variants), in any of ``dbs`` (the databases
     before and after the call: an exchange's old items are gone from the order after it).
 
-    A sentence falls into mentions where a part of a record is said again with another value
-    ("the Speaker (blue) for the Speaker (red)"); a mention that does not say the first field's
-    value (the name) takes the one said last before it ("for the red one").
+    A sentence falls into mentions where a name or another part of a record is said again
+    ("the Speaker (blue) for the Speaker (red)", "the Backpack (black, 18 l) for the black one
+    with 30 l"), options said right before a name going with it ("the teal Speaker"); a mention
+    that does not say the first field's value (the name) takes the one said last before it ("for
+    the red one"). The name alone names a record no other of its kind has that name of. A mention
+    under a negation or a word of keeping ("but not the Speaker (blue)", "and keep ...") names
+    none, nor does one with a value said as another ("not blue", "light blue", "10.5", "L/XL",
+    "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
     ...     {"item_id": "I1", "name": "Speaker", "options": {"color": "blue", "hours": "10"}},
@@ -54,6 +59,9 @@ def naming_sentences(
     [True, True, False]
     >>> named("Return the Speaker (blue or red, 10 hours)?", "I1")
     False
+    >>> [named(t, "I3") for t in ("Return the Lamp?", "Return the Speaker (red, 10 hours) but "
+    ...     "not the Lamp (blue).", "Return the light blue Lamp?")]
+    [True, False, False]
     """
     records = _records(naming, dbs, args or {})
     own = records.get(value) if isinstance(value, str) else None
