@@ -40,11 +40,12 @@ def _problems(spec: DomainSpec, param: Param, diag: Diagnostics) -> list[Problem
         return []
     found: list[Problem] = []
     if not _holds_ids(param):
+        article = "an" if str(param.type)[:1] in "aeiou" else "a"
         found.append(
             (
                 ("table",),
-                f"is on a {param.type}: only a string (an id) or a list of strings (ids) is "
-                "named by a record's fields; remove 'named_by'",
+                f"is on {article} {param.type}: only a string (an id) or a list of strings (ids) "
+                "is named by a record's fields; remove 'named_by'",
             )
         )
     table = spec.database.tables.get(naming.table)

@@ -67,7 +67,7 @@ def test_an_item_named_with_another_option_is_not_confirmed(retail_domain: Any) 
     row = play_row(retail_domain, "return_original-000", _return(WRONG_OPTION))
     reply = _reply_to(row, WRONG_OPTION)
     assert reply not in USER_YES
-    assert "item ids" in reply
+    assert "each item's name and options (or its id)" in reply
     assert not row["verdict"]["passed"]
 
 

@@ -145,7 +145,9 @@ def test_a_proposal_of_another_new_item_gets_no_yes(retail_domain: Any) -> None:
         row = play_row(retail_domain, task_id, _items_agent(task_id, proposal))
         reply = _reply_to(row, proposal)
         assert reply_answer(reply) != "yes", task_id
-        assert "Please say what you will do, with the new item ids" in reply, task_id
+        assert "Please say what you will do, with each new item's name and options" in reply, (
+            task_id
+        )
         assert not row["verdict"]["passed"], task_id
         assert "policy rule confirm_each_write" in _failed(row), task_id
 

@@ -224,14 +224,15 @@ def test_the_proposal_of_the_request_in_other_words_is_still_confirmed(retail):
         "exchange-odile-backpack-gift-card",
         "Please share your email.",
         "I'll exchange the Commuter Backpack (capacity: 18 l, color: black) in order #W1000001 "
-        "for capacity: 30 l, color: black, paying the difference with your gift card gift_6207. "
+        "for a bigger one, paying the difference with your gift card gift_6207. "
         "Shall I proceed?",
         "I'll exchange the Commuter Backpack I10701 (capacity: 18 l, color: black) in order "
         "#W1000001 for I10705 (capacity: 30 l, color: black), paying the difference with your "
         "gift card gift_6207. Shall I proceed?",
     )
-    # without the item ids retail's confirmed() would not count a yes: the user asks for them
-    assert "with the item ids and new item ids" in said[2], said[2]
+    # without the new item's options or id retail's confirmed() would not count a yes: the
+    # user asks for them (the options of "for capacity: 30 l, color: black" would do)
+    assert "with each new item's name and options (or its id)" in said[2], said[2]
     assert said[3].lower().startswith("yes"), said[3]
 
 

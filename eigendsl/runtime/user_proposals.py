@@ -322,19 +322,59 @@ def unconfirmable(
             namings.get(tool),
             trace.initial,
         )
-        found.append((gaps, args, implied))
-    gaps, write, implied = min(found, key=lambda f: (len(f[0]), "" in f[0]))
+        found.append((gaps, args, implied, tool))
+    gaps, write, implied, tool = min(found, key=lambda f: (len(f[0]), "" in f[0]))
+    # a choice of writes ("return them, or exchange them instead?") garbles every value said
+    # beside the "or": a yes to it agrees to neither, what is missing is the choice
+    chosen = re.sub(r"(?i)(?:,\s*)?\bor\b[^.?!;]*", "", proposal.content)
+    if chosen != proposal.content and not support.unproposed(
+        chosen,
+        tool,
+        write,
+        by_tool.get(tool, ()),
+        implied,
+        trace.db,
+        namings.get(tool),
+        trace.initial,
+    ):
+        return "what you will do, one thing rather than a choice"
     # the user's own id, which the user never sees, is asked for as an identification: before
     # the agent looked the user up, or where the proposal names another account
     unseen = [name for name in gaps if name and _own_id(trace, proposal, write[name])]
     other = [name for name in gaps if name in implied]
-    named = [spoken(name) for name in gaps if name and name not in unseen and name not in other]
+    named = [
+        _asked_for(name, write[name], namings.get(tool, {}).get(name))
+        for name in gaps
+        if name and name not in unseen and name not in other
+    ]
     account = ", on my own account, not another one" if other else ""
     account += ", once you have found my account from what I told you" if unseen else ""
     if not named:
         return f"what you will do{account}"
     listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
-    return f"what you will do, with the {listed}{account}"
+    return f"what you will do, with {listed}{account}"
+
+
+def _asked_for(name: str, value: Any, naming: Mapping[str, Any] | None) -> str:
+    """How the user asks for an argument a proposal leaves out: by its name ("payment method
+    id"), or, for an id its parameter's ``naming`` says how to name in words, by those words
+    first, as the user would ("each item's name and options (or its id)").
+
+    >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
+    ...     "options"]}
+    >>> _asked_for("item_ids", ["I1"], item), _asked_for("new_item_id", "I2", item)
+    ("each item's name and options (or its id)", "the new item's name and options (or its id)")
+    >>> _asked_for("payment_method_id", "card_1", None)
+    'the payment method id'
+    """
+    said = spoken(name)
+    fields = [spoken(str(f)) for f in (naming or {}).get("fields") or ()]
+    thing = re.sub(r" ids?$", "", said)
+    if not fields or thing == said:
+        return f"the {said}"
+    words = fields[0] if len(fields) == 1 else f"{', '.join(fields[:-1])} and {fields[-1]}"
+    owner = "each" if isinstance(value, list) else "the"
+    return f"{owner} {thing}'s {words} (or its id)"
 
 
 def _own_id(trace: support.Trace, proposal: support.Message, value: Any) -> bool:

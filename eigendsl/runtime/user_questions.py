@@ -164,7 +164,7 @@ RESTATE = "I'm not sure what you need from me. {reason}"
 # email?" asks for a fact); or words that ask for a yes, "Reply **yes** to confirm."
 # (:data:`~eigendsl.support.proposals.ASKS_FOR_YES`, as the verifiers' ``confirmed`` reads them).
 _LEAVE = re.compile(
-    r"\byes\s*/\s*no\b|\byes or no\b|[,\u2013\u2014-]\s*(yes|right|correct)\s*\?"
+    r"\byes\s*/\s*no\b|\by\s*/\s*n\b|\byes or no\b|[,\u2013\u2014-]\s*(yes|right|correct)\s*\?"
     r"|\b(confirm|shall i|should i|do you want me to|would you like me to|want me to"
     r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
     r"|like me to|(would|do) you (like|want) (that|this)\b"

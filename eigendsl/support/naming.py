@@ -33,9 +33,14 @@ def naming_sentences(
     of every row where they name none (a product's variants), in any of ``dbs`` (the databases
     before and after the call: an exchange's old items are gone from the order after it).
 
-    A sentence falls into mentions where a part of a record is said again with another value
-    ("the Speaker (blue) for the Speaker (red)"); a mention that does not say the first field's
-    value (the name) takes the one said last before it ("for the red one").
+    A sentence falls into mentions where a name or another part of a record is said again
+    ("the Speaker (blue) for the Speaker (red)", "the Backpack (black, 18 l) for the black one
+    with 30 l"), options said right before a name going with it ("the teal Speaker"); a mention
+    that does not say the first field's value (the name) takes the one said last before it ("for
+    the red one"). The name alone names a record no other of its kind has that name of. A mention
+    under a negation or a word of keeping ("but not the Speaker (blue)", "and keep ...") names
+    none, nor does one with a value said as another ("not blue", "light blue", "10.5", "L/XL",
+    "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
     ...     {"item_id": "I1", "name": "Speaker", "options": {"color": "blue", "hours": "10"}},
@@ -54,6 +59,9 @@ def naming_sentences(
     [True, True, False]
     >>> named("Return the Speaker (blue or red, 10 hours)?", "I1")
     False
+    >>> [named(t, "I3") for t in ("Return the Lamp?", "Return the Speaker (red, 10 hours) but "
+    ...     "not the Lamp (blue).", "Return the light blue Lamp?")]
+    [True, False, False]
     """
     records = _records(naming, dbs, args or {})
     own = records.get(value) if isinstance(value, str) else None
@@ -61,10 +69,16 @@ def naming_sentences(
         return []
     others = [values for key, values in records.items() if key != value and values]
     head = str(naming["fields"][0])
+    name = frozenset(v for v in own if v[0] == head)
+    # the name alone names a record no other of its kind has that name of ("the Lamp" of an
+    # order with one lamp)
+    alone = bool(name) and not any(name <= values for values in others)
     found = []
     for sentence in sentences(text.replace("\u2019", "'")):
-        for mention in _mentions(normalize_text(sentence), records.values(), head):
-            if own <= mention and not any(values <= mention for values in others):
+        for mention in _mentions(sentence, records.values(), head):
+            if (own <= mention and not any(values <= mention for values in others)) or (
+                alone and mention == name
+            ):
                 found.append(sentence)
                 break
     return found
@@ -118,18 +132,92 @@ def _values(
 # ids (Mechanical Keyboard ..."): the name starts the next one, not "the blue Keyboard".
 _PARTING = re.compile(r"[()\[\]:;]")
 
+# Between options said before a name and the name, or between two of them: nothing but spaces,
+# a hyphen or an "and" ("the teal, carabiner Speaker", the commas read away).
+_ADJACENT = re.compile(r"[\s*_-]*(?:and[\s*_]+)?")
+
+# What parts the clause of a mention from what is said before it: a negation there is another
+# clause's ("I can't exchange the Lamp, so I'll return the Lamp (matte black)").
+_CLAUSE = re.compile(
+    r"[.!?;:()\[\]\u2014\u2013]|\s-\s|\b(?:but|so|and|then|while|whereas|although|though"
+    r"|because|since)\b"
+)
+
+# Before a mention, in its clause: a negation or a word of keeping the record as it is ("but not
+# the Sweater", "I won't return the Sweater", "and keep the Sweater", "rather than the red one");
+# not "not only" nor a negation under "if" ("if you don't need the Lamp").
+_UNTOUCHED = re.compile(
+    r"(?:\b(?:not(?!\s+(?:only|just|a problem)\b)|never|neither|cannot|unable to|keep|keeps"
+    r"|keeping|leave|leaves|leaving|hold on to|holding on to|retain|retaining|exclude|excluding"
+    r"|except|without|instead of|rather than|other than|apart from)|n't)(?:\W+\w+){0,4}\W*$"
+)
+_CONDITION = re.compile(r"\b(?:if|unless|whether)\b")
+
+# After a mention: a negation of what is done to it ("the Sweater (navy, L) won't be returned")
+# or its staying as it is ("... stays with you").
+_UNTOUCHED_AFTER = re.compile(
+    r"[\s)\]*\"']*(?:\w+n't\b|cannot\b|(?:will|would|can|could|should|is|are)\s+not\b"
+    r"|(?:will\s+)?(?:stays?|remains?)\s+(?:with you|in (?:the|your) order|as (?:it )?is"
+    r"|untouched|unchanged|yours)\b)"
+)
+
+# Between a mention under a negation and the next: "and"/"or"/"nor" alone, so the negation holds
+# both ("I won't return the Sweater or the Mat").
+_JOINED = re.compile(r"[\s)\]*]*(?:and|or|nor)\s+(?:(?:the|your|its)\s+)?")
+
+# A value said with a word that makes it another ("not matte black", "light blue", "10.5 hours",
+# "L/XL"): right before it a negation or right beside it a "/" alternative or a decimal.
+_NOT_BEFORE = re.compile(r"(?:\b(?:not|non|no|never)|n't)[\s-]*$")
+_ALTERNATIVE_AFTER = re.compile(r"\s*/\s*\w|[.,]\d|-\d")
+_ALTERNATIVE_BEFORE = re.compile(r"\w\s*/\s*$|\d[.,]$|\d-$")
+
+# Colour words, and the words that make a colour another ("dark teal" is no teal).
+_COLOURS = frozenset(
+    "red orange yellow green blue purple violet pink brown black white grey gray silver gold "
+    "beige tan navy teal olive cream ivory charcoal maroon burgundy turquoise cyan magenta "
+    "lavender indigo khaki coral mint sand slate rose copper bronze crimson aqua lime plum "
+    "mustard ochre rust sage graphite ember".split()
+)
+_TONES = frozenset(
+    "light dark pale bright deep pastel neon dusty muted vivid sky baby royal midnight forest "
+    "hot jet off".split()
+)
+
+# The words before a name that are no part of another name ("the", "your"), and after it "I".
+_NO_NAME = frozenset(
+    "the a an your my our this that these those both each every one and or nor for of with to "
+    "from in on by as its their his her also plus i i'll i'd i've i'm".split()
+)
+_WORD_BEFORE = re.compile(r"(?<![\w#])([A-Za-z][A-Za-z'-]*)[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)(?![\w#])")
+
+# Beside a name said alone, what says more of it than any record's value does ("the Lamp (110
+# hours)", "the Lamp in red", "the dark Lamp", "the 2 Lamps"): no bare name then.
+_QUALIFIED = re.compile(r"\s*[(\[:/-]|\s+(?:with|in)\b")
+_QUALIFIED_BEFORE = re.compile(r"(?:\d|\b(?:" + "|".join(sorted(_COLOURS | _TONES)) + r"))[\s-]*$")
+
+Span = tuple[int, int, str, str]
+
+# Before a value said as another: what no record's value starts with.
+_OTHER = "\N{NOT SIGN}"
+
 
 def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
-    """The mentions of records in a ``sentence`` (normalized): the naming values said, in
-    order, parted where a part already said is said again with another value (at the name
-    before it, where punctuation parts the name from the value said before the name); a
-    mention without a value of ``head`` takes the last one said before it."""
+    """The mentions of records in a ``sentence`` that say them as something done (a mention
+    under a negation or a word of keeping it, "but not the Sweater (navy, L)", "and keep the
+    Sweater", is left out): the naming values said, in order, parted where a name is said again
+    (with the options said right before it: "the Lamp (matte black) and the teal Speaker") or
+    another part is (at the name before it, where punctuation parts the name from the value said
+    before the name); a mention without a value of ``head`` takes the last one said before it.
+    A value said as another ("not matte black", "light blue", "10.5", "L/XL", a name in a longer
+    one, "the Speaker Mini") is said as a value no record has."""
+    text = normalize_text(sentence)
     spans = sorted(
         {
             (found.start(), found.end(), part, said)
             for values in records
             for part, said in values
-            for found in _as_word(said).finditer(sentence)
+            for found in _as_word(said).finditer(text)
         }
     )
     # a value said inside a longer one is no value of its own ("Desk Lamp" in "LED Desk Lamp",
@@ -139,24 +227,110 @@ def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
         for s in spans
         if not any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)
     ]
-    groups: list[list[tuple[int, int, str, str]]] = [[]]
+    spans = _as_said(sentence, text, spans, head, records)
+    groups: list[list[Span]] = [[]]
     for span in spans:
         group = groups[-1]
-        if any(o[2] == span[2] and o[3] != span[3] for o in group):
+        if span[2] == head and any(o[2] == head for o in group):
+            groups[-1:] = _part_before(text, group, span[0], head)
+        elif any(o[2] == span[2] for o in group):
             at = next((i for i, o in enumerate(group) if o[2] == head), 0)
             if at and not any(o[2] == span[2] for o in group[at:]):
-                parted = _PARTING.search(sentence, group[at - 1][1], group[at][0])
+                parted = _PARTING.search(text, group[at - 1][1], group[at][0])
                 at = at if parted else len(group)
             else:
                 at = len(group)
             groups[-1:] = [group[:at], group[at:]]
         groups[-1].append(span)
+    groups = [g for g in groups if g]
     out: list[Values] = []
     last_head: frozenset[tuple[str, str]] = frozenset()
-    for group in groups:
+    negated = False
+    for i, group in enumerate(groups):
         mention = frozenset((part, said) for _, _, part, said in group)
         names = frozenset(v for v in mention if v[0] == head)
         if names:
             last_head = names
-        out.append(mention | last_head)
+        before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
+        after = text[group[-1][1] : groups[i + 1][0][0] if i + 1 < len(groups) else len(text)]
+        clause = _CLAUSE.split(before)[-1]
+        untouched = _UNTOUCHED.search(clause)
+        negated = bool(
+            (untouched and not _CONDITION.search(clause, 0, untouched.start()))
+            or (negated and _JOINED.fullmatch(before))
+            or _UNTOUCHED_AFTER.match(after)
+        )
+        qualified = _QUALIFIED.match(after) or _QUALIFIED_BEFORE.search(before)
+        if len(group) == 1 and names and qualified:
+            mention |= {(head, _OTHER)}  # a name said with what no record's value is
+        if not negated:
+            out.append(mention | last_head)
+    return out
+
+
+def _part_before(text: str, group: list[Span], start: int, head: str) -> list[list[Span]]:
+    """``group`` parted before a name said again at ``start``: the options said right before it
+    are its own ("the Lamp (matte black) and the teal, carabiner Speaker"), unless they touch
+    what comes before them too ("the Lamp matte black tunable Speaker")."""
+    at = len(group)
+    while at and group[at - 1][2] != head:
+        end = group[at][0] if at < len(group) else start
+        if not _ADJACENT.fullmatch(text, group[at - 1][1], end):
+            break
+        at -= 1
+    if 0 < at < len(group) and _ADJACENT.fullmatch(text, group[at - 1][1], group[at][0]):
+        at = len(group)
+    return [group[:at], group[at:]]
+
+
+def _as_said(sentence: str, text: str, spans: list[Span], head: str, records: Any) -> list[Span]:
+    """``spans`` with each value said as another ("not matte black", "dark teal", "10.5 hours",
+    "L/XL", "the Speaker Mini") turned into a value no record has."""
+    covered = {i for s in spans for i in range(s[0], s[1])}
+    known = {w for values in records for _, said in values for w in said.split()}
+    longer = _longer_names(sentence, text, {s[3] for s in spans if s[2] == head}, known)
+    out = []
+    for start, end, part, said in spans:
+        before, after = text[:start], text[end:]
+        # another value of the records beside a "/" is said too ("teal/carabiner"), no other
+        alt_after, alt_before = _ALTERNATIVE_AFTER.match(after), _ALTERNATIVE_BEFORE.search(before)
+        other = bool(
+            _NOT_BEFORE.search(before)
+            or (alt_after and end + alt_after.end() - 1 not in covered)
+            or (alt_before and alt_before.start() not in covered)
+            or (part == head and start in longer)
+        )
+        if not other and _COLOURS & set(said.split()):
+            word = re.search(r"(\w+)[\s-]*$", before)
+            next_word = re.match(r"[\s-]*(\w+)", after)
+            other = bool(
+                (word and word[1] in _COLOURS | _TONES and word.start(1) not in covered)
+                or (next_word and next_word[1] in _COLOURS and next_word.start(1) not in covered)
+            )
+        out.append((start, end, part, _OTHER + said if other else said))
+    return out
+
+
+def _longer_names(sentence: str, text: str, names: set[str], known: set[str]) -> set[int]:
+    """Where in ``text`` (``sentence`` normalized) a name of ``names`` is said as part of a
+    longer one, a capitalized word beside it in ``sentence`` that is no word of a value
+    (``known``) and no article ("the Pocket Speaker Mini", "the Mini Pocket Speaker")."""
+    out = set()
+    for name in names:
+        pattern = _as_word(name)
+        said = list(pattern.finditer(text))
+        original = list(re.compile(pattern.pattern, re.IGNORECASE).finditer(sentence))
+        if len(said) != len(original):
+            continue
+        for at, found in zip(said, original, strict=True):
+            before = _WORD_BEFORE.search(sentence, 0, found.start())
+            after = _WORD_AFTER.match(sentence, found.end())
+            # the sentence's first word is capitalized as any is ("Return the ...")
+            if before and not sentence[: before.start()].strip(" \t*_\"'"):
+                before = None
+            if any(
+                m and m[1][0].isupper() and m[1].lower() not in _NO_NAME | known
+                for m in (before, after)
+            ):
+                out.add(at.start())
     return out

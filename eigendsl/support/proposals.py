@@ -23,11 +23,16 @@ _CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|
 
 
 # Words that ask for a yes, in any Markdown: "Reply **yes** to confirm", "Type YES to proceed",
-# "Respond with \"yes\"". The scripted user hears them as a request for consent too.
-ASKS_FOR_YES = re.compile(r"\b(?:reply|type|say|answer|respond|write|enter)(?: with)?\W{1,4}yes\b")
+# "Respond with \"yes\"", "Reply with a yes to go on", "Type Y to proceed". The scripted user
+# hears them as a request for consent too.
+ASKS_FOR_YES = re.compile(
+    r"\b(?:reply|type|say|answer|respond|write|enter)(?: with)?\W{1,4}(?:an?\W{1,4})?(?:yes|y)\b"
+    r"(?!')"
+)
 # A turn that asks for consent without a question mark.
 _CONSENT = re.compile(
-    r"yes/no|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b|" + ASKS_FOR_YES.pattern
+    r"yes/no|\by\s*/\s*n\b|\bconfirm\b|\b(?:let me know|tell me) (?:if|whether)\b|"
+    + ASKS_FOR_YES.pattern
 )
 
 
@@ -203,8 +208,10 @@ def _asks_consent(text: str) -> bool:
     conversation ("Anything else?" does), or words that ask for a yes ("(yes/no)", "confirm").
 
     >>> [_asks_consent(t) for t in ("Shall I go ahead?", "I will cancel it. Anything else?",
-    ...     "I'll cancel it (yes/no)", "I'll cancel it.", "Type **YES** to proceed.")]
-    [True, False, True, False, True]
+    ...     "I'll cancel it (yes/no)", "I'll cancel it.", "Type **YES** to proceed.",
+    ...     "Reply with a yes to go on.", "Type Y to proceed.", "I'll cancel it (Y/N).",
+    ...     "Type your email.")]
+    [True, False, True, False, True, True, True, True, False]
     """
     lowered = text.lower()
     if _CONSENT.search(lowered):
@@ -294,7 +301,8 @@ def unproposed(
     ...     "Shall I set your city to Oslo?", "Shall I set the city of usr_bob to Oslo?")]
     [[], ['user_id']]
     >>> db = {"orders": {"#W1": {"items": [{"item_id": "I1", "name": "Kettle", "options": {
-    ...     "finish": "matte"}}]}}}
+    ...     "finish": "matte"}}, {"item_id": "I2", "name": "Kettle", "options": {
+    ...     "finish": "glossy"}}]}}}
     >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
     ...     "options"]}
     >>> ret = {"order_id": "#W1", "item_ids": ["I1"]}
