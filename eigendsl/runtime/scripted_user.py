@@ -9,7 +9,7 @@ again the same way, and follows the scenario's
 behaviour (confirming or declining, revealing a fact late, changing its mind, asking for what the
 policy forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
 It says yes only to a proposal a yes to which the verifiers' ``confirmed`` would count
-(:func:`~eigendsl.runtime.user_proposals.unconfirmable`), and asks for any other again.
+(:func:`~eigendsl.runtime.user_confirmable.unconfirmable`), and asks for any other again.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.runtime.user_actions import other_action
+from eigendsl.runtime.user_confirmable import unconfirmable
 from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_proposals import (
     another_record,
@@ -27,7 +28,6 @@ from eigendsl.runtime.user_proposals import (
     misstated,
     stated_otherwise,
     switched,
-    unconfirmable,
     unrequested,
 )
 from eigendsl.runtime.user_questions import (
