@@ -32,7 +32,7 @@ from eigendsl.lint.mutations import Mutant
 _NUMBER = re.compile(r"(?<![\w.,-])([$€£]\s?)?(\d[\d,]*(?:\.\d+)?)(?![\w-]|[.,]\d)")
 IDIOM = (
     "forbid the amounts that are neither the outcome nor a value a tool returned, as retail's "
-    "`amounts_told` block does (specs/retail/checks/tasks.chk; README, under `require said "
+    "`amounts_told` block does (specs/retail/checks/blocks.chk; README, under `require said "
     "total`)"
 )
 
