@@ -110,11 +110,18 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
             "the folder has no tokenizer (no tokenizer.json, *.model or vocab file); save the "
             "tokenizer that belongs to these weights beside them (tokenizer.save_pretrained)"
         )
-    config = Path(path, "tokenizer_config.json")
-    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
-    if saved_as in GENERIC_CLASSES:
+    if tokenizer_loader(path) == "PreTrainedTokenizerFast":
         return PreTrainedTokenizerFast.from_pretrained(str(path))
     return AutoTokenizer.from_pretrained(str(path))
+
+
+def tokenizer_loader(path: str | Path) -> str:
+    """The transformers class whose ``from_pretrained`` loads the tokenizer saved at ``path`` as
+    it was saved (:func:`load_tokenizer`): ``PreTrainedTokenizerFast`` for one saved as a generic
+    class, ``AutoTokenizer`` for any other (and a hub id)."""
+    config = Path(path, "tokenizer_config.json")
+    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
+    return "PreTrainedTokenizerFast" if saved_as in GENERIC_CLASSES else "AutoTokenizer"
 
 
 class VocabularyMismatch(ValueError):
