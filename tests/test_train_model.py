@@ -842,6 +842,18 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
         assert not (tmp_path / "run").exists()
 
 
+def test_a_mistyped_relative_path_with_two_slashes_is_no_such_folder():
+    """No hub id has two slashes: huggingface_hub's "Repo id must be in the form" is not the
+    reason."""
+    from eigendsl.runtime.checkpoints import checkpoint_error
+
+    repo_id = ValueError("Repo id must be in the form 'repo_name' or 'namespace/repo_name'")
+    said = str(checkpoint_error("runs/retail/train/sfft", repo_id))
+    assert said.startswith("cannot load model 'runs/retail/train/sfft': there is no such folder;")
+    offline = OSError("We couldn't connect to 'https://huggingface.co'")
+    assert "We couldn't connect" in str(checkpoint_error("org/model", offline))
+
+
 def test_a_misspelt_embedded_size_is_named_in_the_error():
     """`--model tny` (a hub id to transformers) ends with the size meant; a hub id with its owner,
     another hub name get no guess; a command that builds no embedded model (eval, run) names the

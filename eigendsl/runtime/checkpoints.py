@@ -213,7 +213,11 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
         if inside:  # a train run's folder: its base, sft and grpo models
             return f"the folder has no config.json; models are in its folders {', '.join(inside)}"
         return "the folder has no config.json"
-    if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
+    # a path, not a hub id: absolute, relative to . or ~, or with two slashes or more (a hub id
+    # has one at most: owner/name)
+    if not path.exists() and (
+        path.is_absolute() or str(name).startswith((".", "~")) or str(name).count("/") >= 2
+    ):
         return "there is no such folder"
     if path.is_dir() and (
         isinstance(exc, json.JSONDecodeError) or "not a valid JSON file" in str(exc)
