@@ -262,9 +262,8 @@ def _damaged_weights(folder: Path) -> tuple[Path, str] | None:
 @contextlib.contextmanager
 def library_warning_dropped(logger_name: str, prefix: str) -> Iterator[None]:
     """Leave out, while this holds, the warnings of a library's logger that start with ``prefix``:
-    one that EigenDSL says in its own words (transformers' "The new embeddings will be
-    initialized ...", a note names the tokens added; "This is a friendly reminder ...", the
-    context warning of :func:`context_problem` says it)."""
+    one that EigenDSL says in its own words (transformers' "This is a friendly reminder ...",
+    the context warning of :func:`context_problem` says it)."""
     import logging
 
     def keep(record: logging.LogRecord) -> bool:
