@@ -137,6 +137,26 @@ def test_new_tokens_of_an_untied_model_start_at_the_mean_and_nothing_is_said_of_
         assert torch.allclose(weight[old:], mean.expand_as(weight[old:]))
 
 
+def test_a_turn_ended_by_generation_configs_eos_is_read_without_it(foreign):
+    """Llama 3's turns end with <|eot_id|>, one of generation_config.json's eos_token_id, while
+    the tokenizer's end is another token: run and eval end the turn there, and its text is the
+    model's without it (it was left in, where only the tokenizer's eos was taken out)."""
+    from transformers import GenerationConfig
+
+    from eigendsl.runtime.backends import through_end, turn_end_ids, turn_text
+
+    tokenizer = copy.deepcopy(foreign)
+    tokenizer.add_special_tokens(
+        {"extra_special_tokens": ["<|eot_id|>"]}, replace_extra_special_tokens=False
+    )
+    eot = tokenizer.convert_tokens_to_ids("<|eot_id|>")
+    ends = turn_end_ids(tokenizer, GenerationConfig(eos_token_id=[eot, tokenizer.eos_token_id]))
+    assert ends == [tokenizer.eos_token_id, eot]
+    ids = tokenizer("Your order is cancelled.<|eot_id|>", add_special_tokens=False)["input_ids"]
+    assert through_end(ids + [tokenizer.eos_token_id], ends) == ids
+    assert turn_text(ids, tokenizer, ends) == "Your order is cancelled."
+
+
 def test_run_and_eval_pick_the_same_template_and_turn_length(tmp_path, foreign):
     """M2: a template that leaves the tools out is replaced by run and eval alike (run kept it
     and said nothing); one that renders an episode whole is kept by both, and train still
