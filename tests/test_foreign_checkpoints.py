@@ -10,7 +10,7 @@ import logging
 
 import pytest
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
@@ -102,6 +102,59 @@ def test_run_plays_a_checkpoint_with_no_template_as_eval_does(tmp_path, foreign,
     notes: list[str] = []
     load_for_play(str(folder), notes.append)  # eval's load: the same note
     assert notes == [note]
+
+
+def test_new_tokens_of_an_untied_model_start_at_the_mean_and_nothing_is_said_of_it(
+    tmp_path, foreign, capfd
+):
+    """The note says the new tokens' embeddings are the mean of the others': so they are, in
+    the input embedding and an untied output one, and transformers says nothing of its own
+    ("... from a multivariate normal distribution ...", once per embedding)."""
+    from transformers.utils import logging as hf_logging
+
+    untied = _gpt2(len(foreign), 2048)
+    untied.config.tie_word_embeddings = False
+    untied.lm_head.weight = torch.nn.Parameter(untied.lm_head.weight.detach().clone() + 1.0)
+    folder = _save(tmp_path / "untied", untied, foreign, PLAIN_TEMPLATE)
+    capfd.readouterr()
+    heard: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: heard.append(record.getMessage())  # type: ignore[method-assign]
+    logging.getLogger("transformers").addHandler(handler)
+    hf_logging.warning_once.cache_clear()
+    try:
+        model, tokenizer = load_checkpoint(str(folder), note=heard.append)
+    finally:
+        logging.getLogger("transformers").removeHandler(handler)
+    assert not [line for line in heard if "multivariate" in line or "initialized" in line]
+    assert "multivariate" not in capfd.readouterr().err
+    assert any("their embeddings the mean of the others' until trained" in line for line in heard)
+    old = len(foreign)
+    embeddings, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
+    assert embeddings.data_ptr() != head.data_ptr() and embeddings.shape[0] == len(tokenizer)
+    for weight in (embeddings, head):
+        mean = weight[:old].mean(dim=0)
+        assert torch.allclose(weight[old:], mean.expand_as(weight[old:]))
+
+
+def test_a_turn_ended_by_generation_configs_eos_is_read_without_it(foreign):
+    """Llama 3's turns end with <|eot_id|>, one of generation_config.json's eos_token_id, while
+    the tokenizer's end is another token: run and eval end the turn there, and its text is the
+    model's without it (it was left in, where only the tokenizer's eos was taken out)."""
+    from transformers import GenerationConfig
+
+    from eigendsl.runtime.backends import through_end, turn_end_ids, turn_text
+
+    tokenizer = copy.deepcopy(foreign)
+    tokenizer.add_special_tokens(
+        {"extra_special_tokens": ["<|eot_id|>"]}, replace_extra_special_tokens=False
+    )
+    eot = tokenizer.convert_tokens_to_ids("<|eot_id|>")
+    ends = turn_end_ids(tokenizer, GenerationConfig(eos_token_id=[eot, tokenizer.eos_token_id]))
+    assert ends == [tokenizer.eos_token_id, eot]
+    ids = tokenizer("Your order is cancelled.<|eot_id|>", add_special_tokens=False)["input_ids"]
+    assert through_end(ids + [tokenizer.eos_token_id], ends) == ids
+    assert turn_text(ids, tokenizer, ends) == "Your order is cancelled."
 
 
 def test_run_and_eval_pick_the_same_template_and_turn_length(tmp_path, foreign):

@@ -591,6 +591,7 @@ def test_the_hf_backend_reads_a_json_turn_as_a_call_of_its_tools_only(monkeypatc
         (),
         {"eos_token": "<|eot_id|>", "pad_token": None, "decode": lambda self, ids, **_: ids},
     )()
+    backend.ends = []  # the turn's text as decoded: its <|eot_id|> is _strip_specials' to drop
     said = '{"name": "Ann", "parameters": {"height": 170}}<|eot_id|>'
     monkeypatch.setattr(backend, "generate_ids", lambda *_: [([], said)])
     tools = [{"type": "function", "function": {"name": "find_user", "parameters": {}}}]

@@ -553,6 +553,30 @@ def test_load_model_embedded_and_from_directory(tmp_path):
     assert again_tok.eos_token == "<|im_end|>" and again_tok.pad_token == "<|endoftext|>"
 
 
+def test_the_model_cards_code_loads_the_tokenizer_that_trained(tmp_path):
+    """The card's transformers code gives the trained ids: the tokenizer as saved, with its own
+    pre-tokenizer, not the Qwen2Tokenizer AutoTokenizer gives a Qwen2 model's folder."""
+    from eigendsl.train.model_card import write_model_card
+
+    texts = corpus_texts([], TOOLS, ROWS)
+    model, tok = load_model("micro", texts=lambda: texts, vocab_size=500)
+    folder = tmp_path / "sft"
+    model.save_pretrained(folder)
+    tok.save_pretrained(folder)
+    write_model_card(folder, "sft", "micro", Path("specs/retail"))
+    card = (folder / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", card, re.S)
+    assert code is not None, card
+    loaded: dict[str, Any] = {}
+    exec(code.group(1), loaded)  # noqa: S102 - the card's own code
+    assert type(loaded["model"]).__name__ == "Qwen2ForCausalLM"
+    tokenizer = loaded["tokenizer"]
+    saved = json.loads((folder / "tokenizer.json").read_text())["pre_tokenizer"]
+    assert json.loads(tokenizer.backend_tokenizer.to_str())["pre_tokenizer"] == saved
+    for text in texts:
+        assert tokenizer(text)["input_ids"] == tok(text)["input_ids"]
+
+
 def test_checkpoint_without_generation_marks_gets_our_template(tmp_path):
     """A foreign checkpoint: plain template, no ChatML tokens in its vocabulary."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -816,6 +840,18 @@ def test_a_model_that_does_not_load_stops_the_pipeline_before_synthesis(tmp_path
             caught.value
         )
         assert not (tmp_path / "run").exists()
+
+
+def test_a_mistyped_relative_path_with_two_slashes_is_no_such_folder():
+    """No hub id has two slashes: huggingface_hub's "Repo id must be in the form" is not the
+    reason."""
+    from eigendsl.runtime.checkpoints import checkpoint_error
+
+    repo_id = ValueError("Repo id must be in the form 'repo_name' or 'namespace/repo_name'")
+    said = str(checkpoint_error("runs/retail/train/sfft", repo_id))
+    assert said.startswith("cannot load model 'runs/retail/train/sfft': there is no such folder;")
+    offline = OSError("We couldn't connect to 'https://huggingface.co'")
+    assert "We couldn't connect" in str(checkpoint_error("org/model", offline))
 
 
 def test_a_misspelt_embedded_size_is_named_in_the_error():

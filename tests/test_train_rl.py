@@ -45,9 +45,10 @@ def micro(mini):
 class Scripted(torch.nn.Module):
     """A stand-in policy that 'generates' fixed texts (tokenized canonically), one per turn."""
 
-    def __init__(self, tokenizer, turns):
+    def __init__(self, tokenizer, turns, end=None):
         super().__init__()
         self.tokenizer, self.turns, self.calls = tokenizer, turns, 0
+        self.end = end or tokenizer.eos_token  # the token that ends each turn
         self.weight = torch.nn.Parameter(torch.zeros(1))
 
     def generate(self, input_ids, attention_mask, max_new_tokens, **kwargs):
@@ -55,11 +56,7 @@ class Scripted(torch.nn.Module):
         rows, scores = [], []
         for _ in range(input_ids.shape[0]):
             text = self.turns[min(self.calls, len(self.turns) - 1)]
-            rows.append(
-                self.tokenizer(text + self.tokenizer.eos_token, add_special_tokens=False)[
-                    "input_ids"
-                ]
-            )
+            rows.append(self.tokenizer(text + self.end, add_special_tokens=False)["input_ids"])
         self.calls += 1
         width = max(len(r) for r in rows)
         pad = self.tokenizer.pad_token_id
@@ -123,6 +120,104 @@ def test_token_in_token_out_and_reward_is_the_verifier_score(mini, micro):
     assert mini.judge(trace, task)["score"] == rollout.reward == 1.0 and rollout.passed
 
 
+# A Llama-3-style template with generation marks, whose turns end with <|eot_id|> while the
+# tokenizer's end of sequence is another token (Llama-3-Instruct's <|end_of_text|>); the
+# checkpoint's generation_config.json names both.
+EOT_TEMPLATE = (
+    "{%- for message in messages %}"
+    "<|start_header_id|>{{ message.role }}<|end_header_id|>\n\n"
+    "{% if message.role == 'assistant' %}{% generation %}"
+    "{%- for call in message.tool_calls or [] %}<tool_call>\n"
+    '{"name": "{{ call.function.name }}", "arguments": {{ call.function.arguments }}}'
+    "\n</tool_call>{%- endfor %}{{ message.content or '' }}<|eot_id|>{% endgeneration %}"
+    "{{ '\\n' }}{%- else %}{{ message.content }}<|eot_id|>{{ '\\n' }}{%- endif %}"
+    "{%- endfor %}"
+    "{%- if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n"
+    "{% endif %}"
+)
+EOT_TOKENS = ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+
+
+def _eot_tokenizer(tokenizer):
+    import copy
+
+    tokenizer = copy.deepcopy(tokenizer)
+    tokenizer.add_special_tokens(
+        {"extra_special_tokens": EOT_TOKENS}, replace_extra_special_tokens=False
+    )
+    tokenizer.chat_template = EOT_TEMPLATE
+    return tokenizer
+
+
+def test_a_template_whose_turns_end_before_eos_plays_and_trains_as_eval_plays_it(mini, micro):
+    """GRPO's rollout ends a turn where run and eval do: at any of generation_config.json's
+    eos_token_id too, keeping the id the turn ended with as generated."""
+    from transformers import GenerationConfig
+
+    tokenizer = _eot_tokenizer(micro[1])
+    eot = tokenizer.convert_tokens_to_ids("<|eot_id|>")
+    policy = Scripted(tokenizer, GOOD_TURNS, end="<|eot_id|>")
+    policy.generation_config = GenerationConfig(eos_token_id=[eot, tokenizer.eos_token_id])
+    task = mini.task("cancel-ann")
+    (rollout,) = play_rollouts(
+        policy, tokenizer, mini, [task], ScriptedUser(mini.stop_marker), GoldCache(mini)
+    )
+    assert not rollout.truncated and rollout.reward == 1.0 and rollout.passed
+    generated = [i for i, m in zip(rollout.completion_ids, rollout.env_mask, strict=True) if m]
+    assert generated == [
+        i
+        for text in GOOD_TURNS
+        for i in tokenizer(text + "<|eot_id|>", add_special_tokens=False)["input_ids"]
+    ]
+    # Between turns, what the template writes after <|eot_id|> ("\n" here): rendering the
+    # conversation gives the ids trained on, and the template's final "\n".
+    messages = rollout.row["messages"]
+    last_agent = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    renderer = Renderer(tokenizer, mini, "compact")
+    shown = _as_generated(messages[: last_agent + 1], GOOD_TURNS)
+    full = renderer.ids(renderer.render(shown, False))
+    assert rollout.prompt_ids + rollout.completion_ids == full[:-1]
+    assert tokenizer.decode(full[-1:]) == "\n"
+
+
+def test_grpo_refuses_a_template_whose_turns_end_at_no_end_token(
+    mini, micro, tmp_path, monkeypatch
+):
+    """Before synthesis: a kept template whose turns end with a token neither the tokenizer nor
+    generation_config.json ends a turn at would have GRPO train on nothing."""
+    import copy
+
+    from eigendsl.errors import EigenError
+    from eigendsl.train.pipeline import Pipeline
+    from eigendsl.train.settings import TrainSettings
+
+    model, tokenizer = copy.deepcopy(micro[0]), _eot_tokenizer(micro[1])
+    model.resize_token_embeddings(len(tokenizer))
+    folder = tmp_path / "llama-like"
+    model.save_pretrained(folder)  # generation_config.json: eos_token_id only <|im_end|>
+    tokenizer.save_pretrained(folder)
+    run = tmp_path / "run"
+    pipeline = Pipeline(MINI, run, TrainSettings(model=str(folder)), log=lambda _: None)
+    monkeypatch.setattr(Pipeline, "stages", lambda self, s: pytest.fail("the stages started"))
+    with pytest.raises(
+        EigenError,
+        match=r"cannot be trained with GRPO: its chat template ends an assistant's turn with "
+        r"none of the tokens a turn ends at \(<\|im_end\|>, <\|endoftext\|>: .* add the id of "
+        r"the token the template writes after an assistant's turn to eos_token_id",
+    ):
+        pipeline.run()
+    assert not run.exists()
+    # Named in generation_config.json, <|eot_id|> ends a turn: the same checkpoint is taken.
+    model.generation_config.eos_token_id = [
+        tokenizer.convert_tokens_to_ids("<|eot_id|>"),
+        tokenizer.eos_token_id,
+    ]
+    model.save_pretrained(folder)
+    from eigendsl.train.rollout import check_turn_ends
+
+    check_turn_ends(str(folder))
+
+
 def _as_generated(messages, turns):
     """The conversation with each assistant turn written exactly as the policy wrote it."""
     out, turn = [], iter(turns)
@@ -174,7 +269,8 @@ def test_rollouts_generate_with_vllm_when_the_trainer_uses_it(mini, micro):
     generate = vllm_generate(engine, tokenizer, max_new_tokens=96)
     assert engine.max_completion_length == 96
     assert engine.generation_kwargs["stop_token_ids"] == [
-        tokenizer.convert_tokens_to_ids(tokenizer.eos_token)
+        tokenizer.convert_tokens_to_ids(tokenizer.eos_token),
+        tokenizer.pad_token_id,
     ]
     (rollout,) = play_rollouts(
         policy,
@@ -788,9 +884,9 @@ def test_hf_generate_logprobs_are_the_sampled_tokens_under_the_model(micro):
         tokenizer("order", add_special_tokens=False)["input_ids"],
     ]
     torch.manual_seed(0)
-    turns = hf_generate(model, end_id, tokenizer.pad_token_id, max_new_tokens=12, temperature=1.0)(
-        prompts
-    )
+    turns = hf_generate(
+        model, [end_id], tokenizer.pad_token_id, max_new_tokens=12, temperature=1.0
+    )(prompts)
     assert len(turns) == 2
     for prompt, (ids, logprobs) in zip(prompts, turns, strict=True):
         assert ids and len(logprobs) == len(ids)

@@ -121,6 +121,7 @@ class HFBackend:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.generation = decoding_config(model, self.tokenizer)
+        self.ends = turn_end_ids(self.tokenizer, self.generation)
 
     def prompts(
         self, chats: list[list[dict[str, Any]]], tools: list[dict[str, Any]] | None
@@ -195,7 +196,7 @@ class HFBackend:
         for row, mask in zip(output, batch["attention_mask"], strict=False):
             prompt_ids = row[:width][mask.bool()].tolist()
             generated = row[width:].tolist()
-            results.append((prompt_ids, _until_end(generated, self.tokenizer, self.generation)))
+            results.append((prompt_ids, through_end(generated, self.ends)))
         return results
 
     def check_context(
@@ -246,7 +247,7 @@ class HFBackend:
             if isinstance(generated, ContextFull):
                 turns.append(AgentTurn(context_full=generated.sentence))
                 continue
-            text = self.tokenizer.decode(generated[1], skip_special_tokens=False)
+            text = turn_text(generated[1], self.tokenizer, self.ends)
             turns.append(turn_from_text(_strip_specials(text, self.tokenizer), names))
         return turns
 
@@ -293,22 +294,35 @@ def own_decoding(model: Any, config: Any) -> Iterator[None]:
             model.generation_config = saved
 
 
-def _until_end(ids: list[int], tokenizer: Any, config: Any = None) -> list[int]:
-    ends = {tokenizer.eos_token_id, tokenizer.pad_token_id}
-    eos = getattr(config, "eos_token_id", None)  # a checkpoint's turn may end at any of several
-    ends.update(eos if isinstance(eos, list) else [eos])
-    im_end = (
-        tokenizer.convert_tokens_to_ids("<|im_end|>")
-        if "<|im_end|>" in tokenizer.get_vocab()
-        else None
-    )
-    if im_end is not None:
-        ends.add(im_end)
-    ends.discard(None)
+def turn_end_ids(tokenizer: Any, config: Any = None) -> list[int]:
+    """The ids that end a model's turn, the tokenizer's end-of-sequence token first: it, every id
+    of the decoding config's ``eos_token_id`` (:func:`decoding_config`; a checkpoint's turn may
+    end at any of several, as Llama 3's at ``<|eot_id|>`` while its tokenizer's end is
+    ``<|end_of_text|>``), ``<|im_end|>`` where the vocabulary has it, and the padding token.
+    ``run`` and ``eval`` (:class:`HFBackend`) and GRPO's rollouts
+    (:func:`eigendsl.train.rollout.play_rollouts`) end a turn at these ids: :func:`through_end`."""
+    eos = getattr(config, "eos_token_id", None)
+    found = [tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])]
+    if "<|im_end|>" in tokenizer.get_vocab():
+        found.append(tokenizer.convert_tokens_to_ids("<|im_end|>"))
+    found.append(tokenizer.pad_token_id)
+    return list(dict.fromkeys(token for token in found if token is not None))
+
+
+def through_end(ids: list[int], ends: list[int]) -> list[int]:
+    """A turn's ids up to and with the first of ``ends`` (all of them when it has none)."""
     for i, token in enumerate(ids):
         if token in ends:
             return ids[: i + 1]
     return ids
+
+
+def turn_text(ids: list[int], tokenizer: Any, ends: list[int]) -> str:
+    """A generated turn's text as the model wrote it, without the id that ended it (one of
+    ``ends``, :func:`turn_end_ids`): decoded with the special tokens, which may mark a tool call
+    (Llama's ``<|python_tag|>``)."""
+    body = ids[:-1] if ids and ids[-1] in ends else ids
+    return str(tokenizer.decode(body, skip_special_tokens=False))
 
 
 def _strip_specials(text: str, tokenizer: Any) -> str:

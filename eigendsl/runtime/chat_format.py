@@ -205,8 +205,8 @@ def ensure_chat_format(model: Any, tokenizer: Any) -> bool:
 
     A template that already has ``{% generation %}`` is kept. Otherwise ours is set, the ChatML
     and tool-call tokens the vocabulary lacks are added (and ``model``'s embeddings grown to
-    match: each new row the mean of the others, transformers' default, whose warning is left
-    out; :func:`chat_format_note` names the tokens), ``<|im_end|>`` becomes the end-of-sequence
+    match: each new row the mean of the others, :func:`_grow_embeddings`;
+    :func:`chat_format_note` names the tokens), ``<|im_end|>`` becomes the end-of-sequence
     token, and a padding token is set if there is none.
     """
     template = chat_template_text(tokenizer)
@@ -269,8 +269,6 @@ def _use_chatml(model: Any, tokenizer: Any) -> None:
     grown to match) and ``<|im_end|>`` as the end of a turn."""
     from tokenizers import AddedToken
 
-    from eigendsl.runtime.checkpoints import library_warning_dropped
-
     vocab = tokenizer.get_vocab()
     missing_special = [t for t in (IM_START, IM_END, ENDOFTEXT) if t not in vocab]
     if missing_special:
@@ -282,10 +280,7 @@ def _use_chatml(model: Any, tokenizer: Any) -> None:
         tokenizer.add_tokens(
             [AddedToken(t, special=False, normalized=False) for t in missing_markup]
         )
-    embeddings: Any = model.get_input_embeddings()
-    if len(tokenizer) > embeddings.weight.shape[0]:
-        with library_warning_dropped("transformers.modeling_utils", "The new embeddings will be"):
-            model.resize_token_embeddings(len(tokenizer))
+    _grow_embeddings(model, len(tokenizer))
     tokenizer.chat_template = CHAT_TEMPLATE
     tokenizer.eos_token = IM_END
     if tokenizer.pad_token is None:
@@ -295,3 +290,27 @@ def _use_chatml(model: Any, tokenizer: Any) -> None:
     if model.generation_config is not None:
         model.generation_config.eos_token_id = eos_id
         model.generation_config.pad_token_id = tokenizer.pad_token_id
+
+
+def _grow_embeddings(model: Any, rows: int) -> None:
+    """Grow ``model``'s input embedding (and its output one, where the two are not tied) to
+    ``rows``, each new row the mean of the old ones: a new token starts where an average one is,
+    until trained. Not transformers' default (``mean_resizing``), which draws each new row from a
+    normal distribution with the old rows' mean and covariance and says so on stderr."""
+    import torch
+
+    old_rows = int(model.get_input_embeddings().weight.shape[0])
+    if rows <= old_rows:
+        return
+    model.resize_token_embeddings(rows, mean_resizing=False)
+    layers = {
+        id(layer): layer for layer in (model.get_input_embeddings(), model.get_output_embeddings())
+    }
+    with torch.no_grad():
+        for layer in layers.values():
+            if layer is None:
+                continue
+            layer.weight[old_rows:] = layer.weight[:old_rows].mean(dim=0)
+            bias = getattr(layer, "bias", None)
+            if bias is not None and bias.shape[0] == layer.weight.shape[0]:
+                bias[old_rows:] = bias[:old_rows].mean()

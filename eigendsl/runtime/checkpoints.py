@@ -110,11 +110,18 @@ def load_tokenizer(path: str | Path) -> PreTrainedTokenizerBase:
             "the folder has no tokenizer (no tokenizer.json, *.model or vocab file); save the "
             "tokenizer that belongs to these weights beside them (tokenizer.save_pretrained)"
         )
-    config = Path(path, "tokenizer_config.json")
-    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
-    if saved_as in GENERIC_CLASSES:
+    if tokenizer_loader(path) == "PreTrainedTokenizerFast":
         return PreTrainedTokenizerFast.from_pretrained(str(path))
     return AutoTokenizer.from_pretrained(str(path))
+
+
+def tokenizer_loader(path: str | Path) -> str:
+    """The transformers class whose ``from_pretrained`` loads the tokenizer saved at ``path`` as
+    it was saved (:func:`load_tokenizer`): ``PreTrainedTokenizerFast`` for one saved as a generic
+    class, ``AutoTokenizer`` for any other (and a hub id)."""
+    config = Path(path, "tokenizer_config.json")
+    saved_as = json.loads(config.read_text()).get("tokenizer_class") if config.is_file() else None
+    return "PreTrainedTokenizerFast" if saved_as in GENERIC_CLASSES else "AutoTokenizer"
 
 
 class VocabularyMismatch(ValueError):
@@ -206,7 +213,11 @@ def load_reason(name: str | Path, exc: BaseException) -> str:
         if inside:  # a train run's folder: its base, sft and grpo models
             return f"the folder has no config.json; models are in its folders {', '.join(inside)}"
         return "the folder has no config.json"
-    if not path.exists() and (path.is_absolute() or str(name).startswith((".", "~"))):
+    # a path, not a hub id: absolute, relative to . or ~, or with two slashes or more (a hub id
+    # has one at most: owner/name)
+    if not path.exists() and (
+        path.is_absolute() or str(name).startswith((".", "~")) or str(name).count("/") >= 2
+    ):
         return "there is no such folder"
     if path.is_dir() and (
         isinstance(exc, json.JSONDecodeError) or "not a valid JSON file" in str(exc)
@@ -251,9 +262,8 @@ def _damaged_weights(folder: Path) -> tuple[Path, str] | None:
 @contextlib.contextmanager
 def library_warning_dropped(logger_name: str, prefix: str) -> Iterator[None]:
     """Leave out, while this holds, the warnings of a library's logger that start with ``prefix``:
-    one that EigenDSL says in its own words (transformers' "The new embeddings will be
-    initialized ...", a note names the tokens added; "This is a friendly reminder ...", the
-    context warning of :func:`context_problem` says it)."""
+    one that EigenDSL says in its own words (transformers' "This is a friendly reminder ...",
+    the context warning of :func:`context_problem` says it)."""
     import logging
 
     def keep(record: logging.LogRecord) -> bool:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import EigenError
+from eigendsl.runtime.backends import decoding_config, turn_end_ids
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.episodes import GoldCache
 from eigendsl.runtime.scripted_user import ScriptedUser
@@ -34,6 +35,7 @@ from eigendsl.train.rollout import (
     Rollout,
     play_rollouts,
     require_vllm,
+    turn_end_problem,
     vllm_generate,
 )
 from eigendsl.train.settings import TrainSettings
@@ -220,7 +222,9 @@ class EpisodeRollout:
             [self.tasks[t] for t in task_ids[i : i + size]] for i in range(0, len(task_ids), size)
         ]
         self.generate = (
-            vllm_generate(trainer.vllm_generation, self.tokenizer, self.settings.max_new_tokens)
+            vllm_generate(
+                trainer.vllm_generation, self.tokenizer, self.settings.max_new_tokens, trainer.model
+            )
             if getattr(trainer, "use_vllm", False)
             else None
         )
@@ -340,6 +344,11 @@ def run_grpo(
         [{"prompt": [{"role": "user", "content": TASK_PREFIX + t}]} for t in prompts[:steps]]
     )
     require_vllm(settings.use_vllm)
+    ends = turn_end_ids(tokenizer, decoding_config(model, tokenizer))
+    problem = turn_end_problem(tokenizer, ends)
+    if problem is not None:
+        name = getattr(model, "name_or_path", "") or "trained"
+        raise EigenError(f"the model '{name}' {problem}")
     if settings.use_vllm and PartialState().num_processes > 1:
         # Episodes end at different turns on each process, while vLLM's generation is collective.
         raise EigenError(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eigendsl.runtime.checkpoints import EMBEDDED_SIZES
+from eigendsl.runtime.checkpoints import EMBEDDED_SIZES, tokenizer_loader
 
 # How each stage's model was made, after "trained from BASE".
 STAGE_METHODS = {
@@ -48,7 +48,9 @@ def base_description(model: str) -> str:
 
 def model_card(folder: Path, stage: str, model: str, spec: Path) -> str:
     """The card's text. ``base_model`` in its metadata is a hub id only (a local folder or an
-    embedded size is no model on the hub), as the hub reads that field."""
+    embedded size is no model on the hub), as the hub reads that field. The code that loads the
+    model with transformers loads its tokenizer as training did
+    (:func:`~eigendsl.runtime.checkpoints.tokenizer_loader`, read from ``folder``)."""
     is_hub_id = model not in EMBEDDED_SIZES and not Path(model).expanduser().exists()
     metadata = ["library_name: transformers"] + ([f"base_model: {model}"] if is_hub_id else [])
     metadata += ["tags:", "- eigendsl", "- trl", f"- {stage.replace('user_', '')}"]
@@ -69,11 +71,34 @@ def model_card(folder: Path, stage: str, model: str, spec: Path) -> str:
             f"eigendsl {USES_COMMAND[stage].format(spec=spec, folder=folder)}",
             "```",
             "",
-            "or load it with transformers: `AutoModelForCausalLM.from_pretrained"
-            f'("{folder}")` and `AutoTokenizer.from_pretrained("{folder}")`.',
+            "or load it with transformers:",
+            "",
+            *_loading_code(folder),
             "",
         ]
     )
+
+
+def _loading_code(folder: Path) -> list[str]:
+    """Python that loads the model and its tokenizer as they were trained."""
+    loader = tokenizer_loader(folder)
+    why = (
+        [
+            "# the tokenizer saved as it was trained: AutoTokenizer would give a Qwen2 model's",
+            "# folder Qwen2Tokenizer, whose own pre-tokenizer splits text into other tokens",
+        ]
+        if loader != "AutoTokenizer"
+        else []
+    )
+    return [
+        "```python",
+        f"from transformers import AutoModelForCausalLM, {loader}",
+        "",
+        f"model = AutoModelForCausalLM.from_pretrained({str(folder)!r})",
+        *why,
+        f"tokenizer = {loader}.from_pretrained({str(folder)!r})",
+        "```",
+    ]
 
 
 def write_model_card(folder: Path, stage: str, model: str, spec: Path) -> None:

@@ -76,8 +76,8 @@ class Pipeline:
     # ------------------------------------------------------------------ stages
 
     def run(self) -> dict[str, Any]:
-        from eigendsl.train.model import check_model_name
-        from eigendsl.train.rollout import require_vllm
+        from eigendsl.train.model import MODEL_SIZES, check_model_name
+        from eigendsl.train.rollout import check_turn_ends, require_vllm
 
         # before anything is written (run.json): synthesis refused SPEC/run/synth only after
         refuse_spec_folder(self.spec_dir, self.out, "training", "--out", "runs/<domain>/train/")
@@ -87,6 +87,8 @@ class Pipeline:
         sft_catalog(s, self.domain.seed)
         require_vllm(s.use_vllm and s.grpo_steps > 0)
         check_model_name(s.model, s.sft_max_length)
+        if s.grpo_steps > 0 and s.model not in MODEL_SIZES:
+            check_turn_ends(s.model)
         self.claim_folder(write=False)  # refused before the lock is waited for, or taken
         with folder_lock(self.out, "train"):
             self.claim_folder()

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.errors import EigenError
-from eigendsl.runtime.backends import template_messages
+from eigendsl.runtime.backends import (
+    decoding_config,
+    template_messages,
+    through_end,
+    turn_end_ids,
+    turn_text,
+)
 from eigendsl.runtime.domain import Domain
 from eigendsl.runtime.environment import Environment
 from eigendsl.runtime.episodes import (
@@ -53,12 +59,16 @@ class Rollout:
 
 
 class Renderer:
-    """Chat-template arithmetic: the text the template puts between two generated turns."""
+    """Chat-template arithmetic: the text the template puts between two generated turns.
 
-    def __init__(self, tokenizer: Any, domain: Domain, context: str):
+    ``ends`` are the ids a turn ends at (:func:`~eigendsl.runtime.backends.turn_end_ids`; the
+    tokenizer's own by default)."""
+
+    def __init__(self, tokenizer: Any, domain: Domain, context: str, ends: list[int] | None = None):
         self.tokenizer, self.domain, self.context = tokenizer, domain, context
         self.tools = None if context == "compact" else domain.tool_schemas
-        self.end = tokenizer.eos_token or "<|im_end|>"
+        self.ends = ends if ends is not None else turn_end_ids(tokenizer)
+        self.end_texts = [end_text(tokenizer, token) for token in self.ends]
 
     def render(self, messages: list[dict[str, Any]], generation_prompt: bool) -> str:
         chat = template_messages(model_view(messages, self.domain, self.context))
@@ -79,8 +89,75 @@ class Renderer:
             raise ValueError(
                 "the chat template renders earlier turns differently once later turns exist"
             )
-        glue = head[head.rindex(self.end) + len(self.end) :] if self.end in head else ""
+        # after the end token the template writes last, which ends the model's turn
+        cut = max((head.rindex(end) + len(end) for end in self.end_texts if end in head), default=0)
+        glue = head[cut:] if cut else ""
         return glue + full[len(head) :]
+
+
+def end_text(tokenizer: Any, token: int) -> str:
+    """The text of the end id ``token`` as a chat template writes it."""
+    return str(tokenizer.decode([token], skip_special_tokens=False))
+
+
+def turn_end_problem(tokenizer: Any, ends: list[int]) -> str | None:
+    """Why GRPO cannot train with the tokenizer's chat template, or None: a template that ends
+    the assistant's turns with none of ``ends`` (:func:`~eigendsl.runtime.backends.turn_end_ids`)
+    teaches a model to end its turns where no rollout stops it, so that every episode is cut at
+    the length limit and masked out. The sentence follows "the model NAME"."""
+    chat = [
+        {"role": "system", "content": "You help customers."},
+        {"role": "user", "content": "Where is my record?"},
+        {"role": "assistant", "content": "It is here."},
+        {"role": "user", "content": "Thanks."},
+    ]
+    try:
+        rendered = str(tokenizer.apply_chat_template(chat, tokenize=False))
+    except Exception:  # noqa: BLE001 - the template's own errors are said where it renders
+        return None
+    start = rendered.find("It is here.")
+    if start < 0:
+        return None
+    turn = rendered[start : rendered.find("Thanks.", start)]
+    texts = [end_text(tokenizer, token) for token in ends]
+    if any(text and text in turn for text in texts):
+        return None
+    return (
+        "cannot be trained with GRPO: its chat template ends an assistant's turn with none of "
+        f"the tokens a turn ends at ({', '.join(texts)}: the tokenizer's eos_token, "
+        "generation_config.json's eos_token_id and its padding token), so every rollout would "
+        "run to its length limit and teach nothing; add the id of the token the template "
+        "writes after an assistant's turn to eos_token_id in the checkpoint's "
+        "generation_config.json, or remove the template's {% generation %} marks to train with "
+        "EigenDSL's ChatML template"
+    )
+
+
+def check_turn_ends(name: str) -> None:
+    """Fail now, before any stage takes its minutes, where GRPO would train the checkpoint
+    ``name`` on nothing (:func:`turn_end_problem`): its own chat template, which ``train`` keeps
+    where it has ``{% generation %}`` marks, ends the assistant's turns with a token that is
+    neither the tokenizer's end nor one of ``generation_config.json``'s. A template without
+    marks is replaced by EigenDSL's, whose turns end at its end-of-sequence token."""
+    from types import SimpleNamespace
+
+    from transformers import AutoConfig, GenerationConfig
+
+    from eigendsl.runtime.chat_format import chat_template_text, has_generation_marks
+    from eigendsl.runtime.checkpoints import load_tokenizer
+
+    tokenizer = load_tokenizer(name)
+    template = chat_template_text(tokenizer)
+    if not template or not has_generation_marks(template):
+        return
+    try:
+        generation = GenerationConfig.from_pretrained(name)
+    except OSError:  # no generation_config.json: transformers makes one from config.json
+        generation = GenerationConfig.from_model_config(AutoConfig.from_pretrained(name))
+    config = decoding_config(SimpleNamespace(generation_config=generation), tokenizer)
+    problem = turn_end_problem(tokenizer, turn_end_ids(tokenizer, config))
+    if problem is not None:
+        raise EigenError(f"the model '{name}' {problem}")
 
 
 def _logprobs(scores: tuple[Any, ...], generated: Any) -> list[list[float]]:
@@ -97,22 +174,18 @@ def _logprobs(scores: tuple[Any, ...], generated: Any) -> list[list[float]]:
 
 
 # Continues token sequences by one agent turn: per sequence, the generated ids (up to and with
-# the end token) and each one's sampling log-probability.
+# the end token, one of those `turn_end_ids` gives) and each one's sampling log-probability.
 Generate = Callable[[list[list[int]]], list[tuple[list[int], list[float]]]]
 
 
-def through_end(ids: list[int], end_id: int) -> list[int]:
-    """A turn's ids up to and with its end token (all of them when it has none)."""
-    return ids[: ids.index(end_id) + 1] if end_id in ids else ids
-
-
 def hf_generate(
-    model: Any, end_id: int, pad_id: int, max_new_tokens: int, temperature: float
+    model: Any, ends: list[int], pad_id: int, max_new_tokens: int, temperature: float
 ) -> Generate:
-    """Batched, left-padded ``model.generate`` on the model's device."""
+    """Batched, left-padded ``model.generate`` on the model's device; a turn ends at any of
+    ``ends`` (:func:`~eigendsl.runtime.backends.turn_end_ids`)."""
     import torch
 
-    from eigendsl.runtime.backends import decoding_config, own_decoding
+    from eigendsl.runtime.backends import own_decoding
     from eigendsl.runtime.checkpoints import context_problem
 
     device = next(model.parameters()).device
@@ -141,7 +214,7 @@ def hf_generate(
                 temperature=temperature if temperature > 0 else None,
                 top_p=None,
                 top_k=None,
-                eos_token_id=end_id,
+                eos_token_id=ends,
                 pad_token_id=pad_id,
                 output_scores=True,
                 return_dict_in_generate=True,
@@ -149,7 +222,7 @@ def hf_generate(
         generated = out.sequences[:, width:]
         turns = []
         for ids, logprobs in zip(generated.tolist(), _logprobs(out.scores, generated), strict=True):
-            ids = through_end(ids, end_id)
+            ids = through_end(ids, ends)
             turns.append((ids, logprobs[: len(ids)]))
         return turns
 
@@ -176,7 +249,9 @@ def play_rollouts(
     ``generate`` replaces the model's own batched generation (GRPO passes vLLM's when ``use_vllm``).
     ``worlds`` gives each task the domain it plays on (``domain`` with another database, as
     :class:`~eigendsl.train.grpo.FreshIds` makes them); ``domain`` by default."""
-    renderer = Renderer(tokenizer, domain, context)
+    # a turn ends where run and eval end it: at the tokenizer's end, or any of the checkpoint's
+    ends = turn_end_ids(tokenizer, decoding_config(model, tokenizer))
+    renderer = Renderer(tokenizer, domain, context, ends)
     worlds = worlds or [domain] * len(tasks)
     episodes = [
         Episode(task, Environment(world, task), trial=i, max_turns=max_turns)
@@ -188,9 +263,8 @@ def play_rollouts(
     rollouts = [
         Rollout(e.task["id"], renderer.ids(renderer.render(e.messages, True))) for e in episodes
     ]
-    end_id = tokenizer.convert_tokens_to_ids(renderer.end)
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else end_id
-    generate = generate or hf_generate(model, end_id, pad_id, max_new_tokens, temperature)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else ends[0]
+    generate = generate or hf_generate(model, ends, pad_id, max_new_tokens, temperature)
     was_training = model.training
     model.eval()
     try:
@@ -204,13 +278,13 @@ def play_rollouts(
                 rollout.completion_ids += ids
                 rollout.env_mask += [1] * len(ids)
                 rollout.logprobs += logprobs
-                text = tokenizer.decode(ids, skip_special_tokens=False).replace(renderer.end, "")
+                text = turn_text(ids, tokenizer, ends)
                 before = list(episode.messages)
                 turn = turn_from_text(text.replace(tokenizer.pad_token or "\0", "").strip())
                 apply_agent_turn(episode, turn)
                 if episode.waiting_for == "user":
                     add_user_turn(episode, user.respond([episode])[0], domain.stop_marker)
-                if end_id not in ids:
+                if not ids or ids[-1] not in ends:
                     episode.done, episode.end_reason = True, "length"
                 if episode.turns >= max_turns and not episode.done:
                     episode.done, episode.end_reason = True, "turn_limit"
@@ -242,7 +316,7 @@ def play_rollouts(
             rollout.truncated = True
             rollout.env_mask = [0] * len(rollout.env_mask)  # a cut episode teaches nothing
         if not rollout.completion_ids:
-            rollout.completion_ids, rollout.env_mask, rollout.logprobs = [end_id], [0], [0.0]
+            rollout.completion_ids, rollout.env_mask, rollout.logprobs = [ends[0]], [0], [0.0]
     return rollouts
 
 
@@ -263,19 +337,20 @@ def require_vllm(use_vllm: bool) -> None:
         )
 
 
-def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int) -> Generate:
+def vllm_generate(engine: Any, tokenizer: Any, max_new_tokens: int, model: Any = None) -> Generate:
     """Agent turns from TRL's vLLM engine (``trainer.vllm_generation``, colocated or a server),
     whose weights the trainer syncs before each step's rollouts: the same ids and sampling
-    log-probabilities as the model's own generation, far faster on a GPU."""
-    end_id = tokenizer.convert_tokens_to_ids(tokenizer.eos_token or "<|im_end|>")
+    log-probabilities as the model's own generation, far faster on a GPU. A turn ends at the
+    ids :func:`~eigendsl.runtime.backends.turn_end_ids` gives for ``model`` (the trainer's)."""
+    ends = turn_end_ids(tokenizer, decoding_config(model, tokenizer))
     engine.max_completion_length = max_new_tokens  # one turn, not the whole episode
-    engine.generation_kwargs = {**(engine.generation_kwargs or {}), "stop_token_ids": [end_id]}
+    engine.generation_kwargs = {**(engine.generation_kwargs or {}), "stop_token_ids": ends}
 
     def generate(sequences: list[list[int]]) -> list[tuple[list[int], list[float]]]:
         _, completions, logprobs, token_ids = engine.generate(sequences, None, 1)
         turns = []
         for row, ids in enumerate(completions):
-            ids = through_end(list(ids), end_id)
+            ids = through_end(list(ids), ends)
             ranked = logprobs[row] if logprobs is not None else [[None]] * len(ids)
             ranked_ids = token_ids[row] if token_ids is not None else [[token] for token in ids]
             turns.append(
