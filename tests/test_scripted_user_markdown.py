@@ -223,3 +223,66 @@ def test_a_request_for_facts_as_a_list_is_answered(retail_domain: Any, opening: 
 def test_a_list_after_a_statement_asks_nothing() -> None:
     assert requests("Here is what I found:\n- Order #W1: pending\n- Total: $5") == ""
     assert requests("I need:\n- your email\n\nThe order is pending.") == "i need: your email"
+
+
+# --- nK6 M1. an action the agent states it will do is no aside, nor another item of the order
+
+BOTTLE = "exchange_items-000"  # #W1000297: I10801 for I10803, difference to paypal_2637
+RETURN_PROPOSAL = (
+    "I'll return the Low-Profile Mechanical Keyboard (I10903) from order #W1001407 with a refund "
+    "of 144.0 to paypal_5428"
+)
+
+
+@pytest.mark.parametrize(
+    ("task_id", "proposal"),
+    [
+        (RETURN, f"{RETURN_PROPOSAL}, and cancel your pending order instead. Shall I proceed?"),
+        (
+            RETURN,
+            f"{RETURN_PROPOSAL}; you can count on me to cancel your other orders too. Shall I "
+            "proceed? (yes/no)",
+        ),
+        (  # a second item of the order the user keeps
+            RETURN,
+            "I'll return the Low-Profile Mechanical Keyboard (I10903) and the Commuter Backpack "
+            "from order #W1001407, refund to paypal_5428. Shall I proceed? (yes/no)",
+        ),
+        (
+            BOTTLE,
+            "I'll swap I10801 for I10803 in order #W1000297 and also swap your Pocket Bluetooth "
+            "Speaker, difference charged to paypal_2637. Reply yes to confirm.",
+        ),
+        (RETURN, f"{RETURN_PROPOSAL}, and replace your speaker. Shall I proceed? (yes/no)"),
+    ],
+)
+def test_a_proposal_that_adds_an_action_or_an_item_is_turned_down(
+    retail_domain: Any, task_id: str, proposal: str
+) -> None:
+    _, replies = _play(retail_domain, task_id, proposal, [])
+    assert replies[2].startswith(NOT_ASKED), replies[2]
+
+
+@pytest.mark.parametrize(
+    ("text", "actions"),
+    [
+        ("Return I1, and cancel your pending order instead?", ["cancel", "return"]),
+        ("Return I1; you can count on me to cancel #W2 too.", ["cancel", "return"]),
+        ("Return I1? If you'd prefer, I could cancel #W2 instead.", ["return"]),
+        ("Return I1? Or you can say no and I'll cancel it instead.", ["return"]),
+        ("Return I1? You'll need to cancel #W2 yourself.", ["return"]),
+        ("Swap I1 for I5?", ["swap"]),
+        ("I'll switch your keyboard to the linear one and replace the lamp.", ["swap"]),
+        ("Return the Keyboard (layout: US, switch: linear)?", ["return"]),
+        ("Return the Keyboard (US, clicky switch)?", ["return"]),
+    ],
+)
+def test_what_the_agent_will_do_is_no_aside(text: str, actions: list[str]) -> None:
+    assert sorted(proposed_actions(text)) == actions
+
+
+def test_a_swap_is_asked_for_as_an_exchange_or_a_change_of_items() -> None:
+    swap = "I'll swap I10904 for I10901 in order #W1000223. Ok? (yes/no)"
+    assert not other_action(swap, "I want another keyboard.", ["modify_pending_order_items"])
+    assert not other_action(swap, "Exchange my keyboard.", ["exchange_delivered_order_items"])
+    assert other_action(swap, "Return my keyboard.", ["return_delivered_order_items"])

@@ -23,6 +23,7 @@ from eigendsl.runtime.user_actions import other_action
 from eigendsl.runtime.user_confirmable import unconfirmable
 from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_proposals import (
+    another_item,
     another_record,
     contradicted,
     misstated,
@@ -301,6 +302,13 @@ class ScriptedUser:
             if wrong is not None:
                 return self._answer(state, [_corrected(wrong, known)])
             if writes and other_action(said, scenario.get("reason", ""), _gold_tools(episode)):
+                return self._answer(state, [_NOT_ASKED])
+            # another item of the order than those the user asked for ("... and the Backpack")
+            domain = getattr(episode.env, "domain", None)
+            named_by = {
+                n: getattr(t, "named_by", {}) for n, t in getattr(domain, "tools", {}).items()
+            }
+            if another_item(said, _gold_calls(episode), named_by, getattr(episode.env, "db", {})):
                 return self._answer(state, [_NOT_ASKED])
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):

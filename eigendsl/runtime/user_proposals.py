@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from eigendsl import support
+from eigendsl.runtime.user_actions import proposed_actions
 from eigendsl.runtime.user_questions import METHOD_ID, NOT_AN_ID, id_shape, says
+from eigendsl.support.naming import naming_sentences
 
 
 def misstated(
@@ -122,6 +124,55 @@ def another_record(text: str, known: dict[str, str], asked: list[dict[str, Any]]
         )
         for value in known.values()
     )
+
+
+def another_item(
+    text: str,
+    calls: list[tuple[str, dict[str, Any]]],
+    named_by: dict[str, dict[str, Any]],
+    db: dict[str, Any],
+) -> bool:
+    """Whether a sentence of a proposal that asks consent for an action
+    (:func:`~eigendsl.runtime.user_actions.proposed_actions`) names, by its id or in words (as
+    the tool's parameter is ``named_by``: an item by its product's name), another record of a
+    row the task's writes (``calls``: tool and arguments) act on, one no write carries: "return
+    the Keyboard and the Commuter Backpack" to a user who sends back the keyboard only. A record
+    with the name of one a write carries ("the Speaker (red)" for the "Speaker (blue)") may be
+    what it is exchanged for, and is none.
+
+    >>> db = {"orders": {"#W1": {"items": [{"item_id": "I1", "name": "Keyboard"},
+    ...     {"item_id": "I2", "name": "Commuter Backpack"}]}}}
+    >>> named = {"return": {"item_ids": {"table": "orders", "within": "items",
+    ...     "key": "item_id", "fields": ["name"]}}}
+    >>> calls = [("return", {"order_id": "#W1", "item_ids": ["I1"]})]
+    >>> [another_item(t, calls, named, db) for t in ("Return the Keyboard and the Commuter "
+    ...     "Backpack?", "Return I1 and I2?", "Return the Keyboard? The Commuter Backpack stays.")]
+    [True, True, False]
+    """
+    carried = {str(v) for _, args in calls for value in args.values() for v in _listed(value)}
+    for tool, args in calls:
+        for param, naming in (named_by.get(tool) or {}).items():
+            table = db.get(naming.get("table"), {})
+            within, key = naming.get("within"), naming.get("key")
+            if not within or param not in args or not isinstance(table, dict):
+                continue
+            rows = [table[v] for v in carried if v in table]
+            records = [r for row in rows for r in row.get(within) or () if isinstance(r, dict)]
+            head = (naming.get("fields") or [""])[0]
+            names = {str(r.get(head)).lower() for r in records if str(r.get(key)) in carried}
+            for record in records:
+                other = str(record.get(key))
+                if other in carried or str(record.get(head)).lower() in names:
+                    continue
+                told = naming_sentences(text, other, naming, [db], args)
+                told += [s for s in support.sentences(text) if says(s.lower(), other.lower())]
+                if any(proposed_actions(sentence) for sentence in told):
+                    return True
+    return False
+
+
+def _listed(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
 def facts_in(args: dict[str, Any], known: dict[str, str]) -> list[str]:
