@@ -55,6 +55,11 @@ WRONG = [
         "Order #W1001222 is cancelled (order total $214.90). The Stoneware Pour-Over Kettle "
         "($75.90) is what lands on your PayPal.",
     ),
+    (
+        RETURN,
+        "Your return is requested and $144.00 will be refunded to paypal_5428. The Commuter "
+        "Backpack price of $128.00 comes your way too.",
+    ),
     # H2: a charge told as a discount or in no word of a charge, a refund with a charge's sign
     (
         EXCHANGE,
@@ -85,6 +90,11 @@ WRONG = [
         CHANGE,
         "Your kettle is now the 0.8 l matte white variant. The difference of $17.90 is due on "
         "paypal_4313.",
+    ),
+    (
+        CHANGE,
+        "Your kettle is now the 0.8 l matte white variant. The difference of $17.90 will get "
+        "collected via paypal_4313.",
     ),
     # H3: the new item's price told as the old kettle's or the shoe's
     (
@@ -146,6 +156,11 @@ HONEST = [
         "Your return is requested. $100.99 goes to gift card gift_6207.\n\n- Previous "
         "balance: $350.00\n- New balance: $450.99",
     ),
+    (
+        RETURN,
+        "Your return is requested and $144.00 will be refunded to paypal_5428. The remaining "
+        "items (Merino Crew Sweater $82.00, Commuter Backpack $128.00) stay with you.",
+    ),
     # the difference with a word of its way, or signed as the task gives it
     (
         EXCHANGE,
@@ -158,6 +173,10 @@ HONEST = [
         "favour and goes back to paypal_4313.",
     ),
     (CHANGE, "Your kettle is now the 0.8 l matte white variant. Price difference: -$17.90."),
+    (
+        CHANGE,
+        "Since the new kettle is $17.90 cheaper, the difference will be credited to paypal_4313.",
+    ),
     # the new and the old item's own prices
     (
         CHANGE,

@@ -41,7 +41,7 @@ def verify(trace):
     except Exception as _e:
         v_fee_words_77 = rt.let_failed(_e)
     try:
-        v_recap_refused_78 = rt.let_value(v_fee_words_77) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
+        v_recap_refused_78 = rt.let_value(v_fee_words_77) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
         v_recap_refused_78 = rt.let_failed(_e)
     try:
