@@ -142,7 +142,11 @@ WRONG = [
         "exchange_items-002",
         "The exchange is requested",
         "The exchange is requested. You will be charged 17.9 extra on card_9915.",
-        ["the customer is refunded the difference, and the agent said it is charged"],
+        [
+            "the customer is refunded the difference, and the agent said it is charged",
+            "the agent told the difference after the write with no word of which way it goes "
+            "(charged for a charge, refunded for a refund)",
+        ],
     ),
     (
         "return-refund-said-as-a-charge",

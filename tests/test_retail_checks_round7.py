@@ -137,7 +137,7 @@ def test_an_ordinal_amount_made_up_fails(
         # one of the order's values, the new variant's price, told as the refund
         (
             "Your kettle is now the matte white one. Your refund is on its way. It is 58.0.",
-            [ANOTHER_VALUE],
+            [TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         # honest: the new variant's price recapped, the refund in its own sentence
         ("Your kettle is now the matte white one (58.0). The refund is 17.9.", []),

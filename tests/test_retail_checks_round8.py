@@ -21,7 +21,14 @@ from tests.hand_agents import AgentTurn, ListAgent, play, turn
 from tests.test_retail_checks_round3 import opening, reasons
 from tests.test_retail_checks_round4 import RETURN, returned
 from tests.test_retail_checks_round4b import HONEST_REFUSAL, TRANSFER, transferred
-from tests.test_retail_checks_round5b import ANOTHER_VALUE, CANCEL, VAGUE, cancelled, items_told
+from tests.test_retail_checks_round5b import (
+    ANOTHER_VALUE,
+    CANCEL,
+    TOLD_AS_MONEY,
+    VAGUE,
+    cancelled,
+    items_told,
+)
 from tests.test_retail_checks_round7 import balance_told
 from tests.test_retail_honest import ITEMS
 
@@ -322,18 +329,19 @@ def test_the_new_zip_counts_only_after_the_change(
             "Pour-Over Kettle is priced at 58.0, and 17.9 goes back to you.",
             [],
         ),
-        # no item named beside the price: still told as the refund
+        # no item named beside the price: still told as the refund, and as money whose item is
+        # not named (the new variant's price told with no word of it, nP1)
         (
             "Your kettle is now the matte white one. Your refund is on its way. It is 58.0.",
-            [ANOTHER_VALUE],
+            [TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         (
             "Your kettle is now the matte white one. Your refund is on its way. It costs 58.0.",
-            [ANOTHER_VALUE],
+            [TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
         (
             "Your kettle is now the matte white one. Your refund is on its way. The price is 58.0.",
-            [ANOTHER_VALUE],
+            [TOLD_AS_MONEY, ANOTHER_VALUE],
         ),
     ],
 )

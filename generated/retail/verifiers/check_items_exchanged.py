@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:424)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:452)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -28,45 +28,73 @@ def verify(trace):
     except Exception as _e:
         v_total_names_64 = rt.let_failed(_e)
     try:
-        v_refund_words_71 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_new_words_65 = ['new', 'replacement']
     except Exception as _e:
-        v_refund_words_71 = rt.let_failed(_e)
+        v_new_words_65 = rt.let_failed(_e)
     try:
-        v_recap_words_72 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_old_words_68 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_recap_words_72 = rt.let_failed(_e)
+        v_old_words_68 = rt.let_failed(_e)
     try:
-        v_money_verbs_84 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_75 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_84 = rt.let_failed(_e)
+        v_refund_words_75 = rt.let_failed(_e)
     try:
-        v_told_words_85 = rt.let_value(v_refund_words_71) + rt.let_value(v_money_verbs_84) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
+        v_recap_words_76 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_told_words_85 = rt.let_failed(_e)
+        v_recap_words_76 = rt.let_failed(_e)
     try:
-        v_price_words_114 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_money_verbs_88 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_price_words_114 = rt.let_failed(_e)
+        v_money_verbs_88 = rt.let_failed(_e)
     try:
-        v_item_words_116 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_told_words_89 = rt.let_value(v_refund_words_75) + rt.let_value(v_money_verbs_88) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_item_words_116 = rt.let_failed(_e)
+        v_told_words_89 = rt.let_failed(_e)
     try:
-        v_new_variant_128 = ['the new', 'your new', 'the replacement', 'your replacement']
+        v_fee_words_90 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
     except Exception as _e:
-        v_new_variant_128 = rt.let_failed(_e)
+        v_fee_words_90 = rt.let_failed(_e)
     try:
-        v_old_variant_129 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
+        v_recap_refused_91 = rt.let_value(v_fee_words_90) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
-        v_old_variant_129 = rt.let_failed(_e)
+        v_recap_refused_91 = rt.let_failed(_e)
     try:
-        v_dearer_136 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
+        v_recap_frames_94 = ['not affected', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
     except Exception as _e:
-        v_dearer_136 = rt.let_failed(_e)
+        v_recap_frames_94 = rt.let_failed(_e)
     try:
-        v_cheaper_139 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
+        v_price_words_111 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_cheaper_139 = rt.let_failed(_e)
+        v_price_words_111 = rt.let_failed(_e)
+    try:
+        v_item_words_135 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+    except Exception as _e:
+        v_item_words_135 = rt.let_failed(_e)
+    try:
+        v_new_variant_147 = ['the new', 'your new', 'the replacement', 'your replacement']
+    except Exception as _e:
+        v_new_variant_147 = rt.let_failed(_e)
+    try:
+        v_old_variant_148 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
+    except Exception as _e:
+        v_old_variant_148 = rt.let_failed(_e)
+    try:
+        v_dearer_155 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
+    except Exception as _e:
+        v_dearer_155 = rt.let_failed(_e)
+    try:
+        v_cheaper_158 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
+    except Exception as _e:
+        v_cheaper_158 = rt.let_failed(_e)
+    try:
+        v_charge_told_198 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+    except Exception as _e:
+        v_charge_told_198 = rt.let_failed(_e)
+    try:
+        v_refund_told_200 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+    except Exception as _e:
+        v_refund_told_200 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -184,7 +212,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:429:5: require db == gold'
+    'retail/checks/tasks.chk:457:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -198,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 429, 5, _vals))
-    'retail/checks/tasks.chk:430:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
+    'retail/checks/tasks.chk:458:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -212,8 +240,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 430, 5, _vals))
-    'retail/checks/tasks.chk:431:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
+    'retail/checks/tasks.chk:459:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -227,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 431, 5, _vals))
-    'retail/checks/tasks.chk:432:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
+    'retail/checks/tasks.chk:460:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -242,8 +270,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 432, 5, _vals))
-    'retail/checks/tasks.chk:433:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 460, 5, _vals))
+    'retail/checks/tasks.chk:461:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -257,8 +285,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 433, 5, _vals))
-    'retail/checks/tasks.chk:434:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 461, 5, _vals))
+    'retail/checks/tasks.chk:462:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -271,8 +299,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 434, 5, _vals))
-    'retail/checks/tasks.chk:435:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 462, 5, _vals))
+    'retail/checks/tasks.chk:463:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -285,8 +313,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 435, 5, _vals))
-    'retail/checks/tasks.chk:436:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 463, 5, _vals))
+    'retail/checks/tasks.chk:464:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -299,8 +327,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 436, 5, _vals))
-    'retail/checks/tasks.chk:437:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 464, 5, _vals))
+    'retail/checks/tasks.chk:465:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -314,8 +342,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 437, 5, _vals))
-    'retail/checks/tasks.chk:441:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 465, 5, _vals))
+    'retail/checks/tasks.chk:469:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -330,7 +358,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 441, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 469, 5, _vals))
     try:
         v_outcomes_36 = [abs(p_difference), p_difference]
     except Exception as _e:
@@ -350,7 +378,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:443)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:471)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_47 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -370,7 +398,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:444)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:472)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -386,13 +414,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:444)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:448:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:472)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:476:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_54 = rt.row(db['products'], rt.found(rt.first((v_i_53 for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_53['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:449:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:477:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_60), 2) == round(v_a_55['price'] - v_b_56['price'], 2) for v_n_60 in rt.elements(rt.amounts(v_m_59['content'])))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant')) for v_b_56 in rt.elements(rt.let_value(v_variants_54)) if (v_a_55['price'] > v_b_56['price'] and round(v_a_55['price'] - v_b_56['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_58, round(v_a_55['price'] - v_b_56['price'], 2)) for v_o_58 in rt.elements(v_v_57['options']))) for v_v_57 in rt.elements(rt.let_value(v_variants_54))))))) for v_a_55 in rt.elements(rt.let_value(v_variants_54))))
@@ -407,38 +435,38 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 449, 5, _vals))
-    'retail/checks/tasks.chk:457:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 477, 5, _vals))
+    'retail/checks/tasks.chk:485:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}]'
     try:
-        v_named_65 = [{'value': v_i_61['price'], 'names': [v_i_61['item_id']] + [v_w_62 for v_w_62 in rt.elements(rt.words(v_i_61['name'])) if len(v_w_62) > 3]} for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_63['price'] for v_i_63 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_64)}]
+        v_named_69 = [{'value': v_i_61['price'], 'names': [v_i_61['item_id']] + [v_w_62 for v_w_62 in rt.elements(rt.words(v_i_61['name'])) if len(v_w_62) > 3]} for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_63['price'] for v_i_63 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_64)}] + [{'value': rt.item(rt.let_value(v_variants_54), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_65) + [v_o_66 for v_o_66 in rt.elements(rt.item(rt.let_value(v_variants_54), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_67 for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_67['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_68)}]
     except Exception as _e:
-        v_named_65 = rt.let_failed(_e)
+        v_named_69 = rt.let_failed(_e)
     try:
-        v_write_66 = 'exchange_delivered_order_items'
+        v_write_70 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_write_66 = rt.let_failed(_e)
+        v_write_70 = rt.let_failed(_e)
     try:
-        v_outcomes_67 = [abs(p_difference), p_difference]
+        v_outcomes_71 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_67 = rt.let_failed(_e)
+        v_outcomes_71 = rt.let_failed(_e)
     try:
-        v_values_70 = [v_i_68['price'] for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_69['price'] for v_i_69 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
+        v_values_74 = [v_i_72['price'] for v_i_72 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_73['price'] for v_i_73 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
     except Exception as _e:
-        v_values_70 = rt.let_failed(_e)
+        v_values_74 = rt.let_failed(_e)
     try:
-        v_words_73 = rt.let_value(v_refund_words_71) + rt.let_value(v_recap_words_72) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_77 = rt.let_value(v_refund_words_75) + rt.let_value(v_recap_words_76) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_73 = rt.let_failed(_e)
+        v_words_77 = rt.let_failed(_e)
     try:
-        v_named_74 = rt.let_value(v_named_65)
+        v_named_78 = rt.let_value(v_named_69)
     except Exception as _e:
-        v_named_74 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:107:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
+        v_named_78 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:117:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not any((rt.text_says(v_t_77, v_o_79) for v_o_79 in rt.elements(rt.let_value(v_outcomes_67)))) and (not ((len(rt.amounts(v_t_77)) > 0 and all((any((any((rt.text_says(v_t_77, v_w_82) for v_w_82 in rt.elements(v_r_81['names']))) for v_r_81 in rt.elements(rt.let_value(v_named_74)) if round(v_r_81['value'], 2) == round(v_n_80, 2))) for v_n_80 in rt.elements(rt.amounts(v_t_77))))) and (not any((rt.text_says(v_t_77, v_w_83) for v_w_83 in rt.elements(rt.let_value(v_told_words_85))))))) for v_t_77 in rt.elements(rt.sentences(v_m_75['content'])) if len(rt.amounts(v_t_77)) > 0 and any((rt.text_says(v_t_77, v_w_78) for v_w_78 in rt.elements(rt.let_value(v_words_73)))))) for v_m_75 in rt.elements(messages) if v_m_75['role'] == 'assistant' and any((v_c_76['position'] < v_m_75['position'] for v_c_76 in rt.elements(calls) if v_c_76['tool'] == rt.let_value(v_write_66) and v_c_76['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_81, v_o_83) for v_o_83 in rt.elements(rt.let_value(v_outcomes_71)))) and (not ((((len(rt.amounts(v_t_81)) > 0 and all((any((any((rt.text_says(v_t_81, v_w_86) for v_w_86 in rt.elements(v_r_85['names']))) for v_r_85 in rt.elements(rt.let_value(v_named_78)) if round(v_r_85['value'], 2) == round(v_n_84, 2))) for v_n_84 in rt.elements(rt.amounts(v_t_81))))) and (not any((rt.text_says(v_t_81, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_told_words_89) + rt.let_value(v_recap_refused_91)))))) and (not any((rt.contains(rt.text_of(v_w_92).lower(), '_') for v_w_92 in rt.elements(rt.words(v_t_81)))))) and (any((rt.text_says(v_t_81, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_recap_frames_94)))) or all((len(rt.numbers(v_w_95)) > 0 or any((any((rt.text_says(v_x_97, v_w_95) for v_x_97 in rt.elements(v_r_96['names']))) for v_r_96 in rt.elements(rt.let_value(v_named_78)))) for v_w_95 in rt.elements(rt.words(v_t_81))))))) for v_t_81 in rt.elements(rt.sentences(v_m_79['content'])) if len(rt.amounts(v_t_81)) > 0 and any((rt.text_says(v_t_81, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_words_77)))))) for v_m_79 in rt.elements(messages) if v_m_79['role'] == 'assistant' and any((v_c_80['position'] < v_m_79['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == rt.let_value(v_write_70) and v_c_80['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words: says(t, w)))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -448,11 +476,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words: says(t, w))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:460)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 107, 5, _vals))
-    'retail/checks/blocks.chk:113:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
+    'retail/checks/blocks.chk:126:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((round(v_o_92, 2) == round(v_n_91, 2) for v_o_92 in rt.elements(rt.let_value(v_outcomes_67)))) and (not any((round(v_v_93, 2) == round(v_n_91, 2) for v_v_93 in rt.elements(rt.let_value(v_values_70))))) for v_n_91 in rt.elements(rt.amounts(v_t_88)))) for v_t_88 in rt.elements(rt.sentences(v_m_86['content'])) if any((rt.text_says(v_t_88, v_o_89) for v_o_89 in rt.elements(rt.let_value(v_outcomes_67)))) and any((rt.text_says(v_t_88, v_w_90) for v_w_90 in rt.elements(rt.let_value(v_words_73)))))) for v_m_86 in rt.elements(messages) if v_m_86['role'] == 'assistant' and any((v_c_87['position'] < v_m_86['position'] for v_c_87 in rt.elements(calls) if v_c_87['tool'] == rt.let_value(v_write_66) and v_c_87['ok']))))
+        _v = any((any((any((not any((round(v_o_104, 2) == round(v_n_103, 2) for v_o_104 in rt.elements(rt.let_value(v_outcomes_71)))) and (not any((round(v_v_105, 2) == round(v_n_103, 2) for v_v_105 in rt.elements(rt.let_value(v_values_74))))) for v_n_103 in rt.elements(rt.amounts(v_t_100)))) for v_t_100 in rt.elements(rt.sentences(v_m_98['content'])) if any((rt.text_says(v_t_100, v_o_101) for v_o_101 in rt.elements(rt.let_value(v_outcomes_71)))) and any((rt.text_says(v_t_100, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_words_77)))))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant' and any((v_c_99['position'] < v_m_98['position'] for v_c_99 in rt.elements(calls) if v_c_99['tool'] == rt.let_value(v_write_70) and v_c_99['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -464,13 +492,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:460)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 113, 5, _vals))
-    'retail/checks/blocks.chk:119:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
+    'retail/checks/blocks.chk:132:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((not any((round(v_o_103, 2) == round(v_n_101, 2) for v_o_103 in rt.elements(rt.let_value(v_outcomes_67)))) and (not any((round(v_v_104, 2) == round(v_n_101, 2) for v_v_104 in rt.elements(rt.let_value(v_values_70)))))) and (not any((rt.member(round(v_n_101, 2), [round(v_r_106, 2) for v_r_106 in rt.elements(rt.numbers(v_c_105['result']['address']))]) and (rt.text_says(v_t_96, v_c_105['result']['address']['city']) or rt.text_says(v_t_96, v_c_105['result']['address']['address1'])) for v_c_105 in rt.elements(calls) if (v_c_105['ok'] and v_c_105['position'] < v_m_94['position']) and rt.member('address', v_c_105['result'])))) for v_n_101 in rt.elements(rt.amounts(v_t_96)) if any((round(v_k_102, 2) == round(v_n_101, 2) for v_k_102 in rt.elements(rt.amounts(v_m_94['content'])))))) for v_t_96 in rt.elements(rt.sentences(v_m_94['content'])) if (len(rt.amounts(v_t_96)) > 0 and (not any((rt.text_says(v_t_96, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_words_73)))))) and (any((rt.text_says(v_t_96, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_money_verbs_84)))) or any((any((rt.text_says(v_u_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_words_73)))) for v_u_99 in rt.elements(rt.sentences(v_m_94['content']))))))) for v_m_94 in rt.elements(messages) if v_m_94['role'] == 'assistant' and any((v_c_95['position'] < v_m_94['position'] for v_c_95 in rt.elements(calls) if v_c_95['tool'] == rt.let_value(v_write_66) and v_c_95['ok']))))
+        _v = any((any((any(((not any((round(v_o_116, 2) == round(v_n_114, 2) for v_o_116 in rt.elements(rt.let_value(v_outcomes_71)))) and (not ((any((round(v_v_117, 2) == round(v_n_114, 2) for v_v_117 in rt.elements(rt.let_value(v_values_74)))) and (not any((rt.text_says(v_t_108, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_fee_words_90)))))) and (not any((round(v_r_119['value'], 2) == round(v_n_114, 2) for v_r_119 in rt.elements(rt.let_value(v_named_78)))) or any(((not any((rt.text_says(v_t_108, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_new_words_65)))) or any((rt.member(v_w_123, rt.let_value(v_new_words_65)) for v_w_123 in rt.elements(v_r_120['names'])))) or any((rt.text_says(v_t_108, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_old_words_68)))) for v_r_120 in rt.elements(rt.let_value(v_named_78)) if round(v_r_120['value'], 2) == round(v_n_114, 2) and any((rt.text_says(v_t_108, v_w_121) for v_w_121 in rt.elements(v_r_120['names']))))))))) and (not any((rt.member(round(v_n_114, 2), [round(v_r_126, 2) for v_r_126 in rt.elements(rt.numbers(v_c_125['result']['address']))]) and (rt.text_says(v_t_108, v_c_125['result']['address']['city']) or rt.text_says(v_t_108, v_c_125['result']['address']['address1'])) for v_c_125 in rt.elements(calls) if (v_c_125['ok'] and v_c_125['position'] < v_m_106['position']) and rt.member('address', v_c_125['result'])))) for v_n_114 in rt.elements(rt.amounts(v_t_108)) if any((round(v_k_115, 2) == round(v_n_114, 2) for v_k_115 in rt.elements(rt.amounts(v_m_106['content'])))))) for v_t_108 in rt.elements(rt.sentences(v_m_106['content'])) if (len(rt.amounts(v_t_108)) > 0 and (not any((rt.text_says(v_t_108, v_w_109) for v_w_109 in rt.elements(rt.let_value(v_words_77)))))) and (any((rt.text_says(v_t_108, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_money_verbs_88) + rt.let_value(v_price_words_111)))) or any((any((rt.text_says(v_u_112, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_words_77)))) for v_u_112 in rt.elements(rt.sentences(v_m_106['content']))))))) for v_m_106 in rt.elements(messages) if v_m_106['role'] == 'assistant' and any((v_c_107['position'] < v_m_106['position'] for v_c_107 in rt.elements(calls) if v_c_107['tool'] == rt.let_value(v_write_70) and v_c_107['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not (((any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w))) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where (round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w))): ((not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words)) or any(w in old_words: says(t, w)))))))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -480,11 +508,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:460)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 119, 5, _vals))
-    'retail/checks/blocks.chk:134:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
+    'retail/checks/blocks.chk:152:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_125 for v_x_125 in rt.elements(rt.sentences(v_m_107['content'])) if v_x_125 == v_u_109 or v_x_125 == v_s_122], 0) == v_u_109 and rt.item([v_x_126 for v_x_126 in rt.elements(rt.sentences(v_m_107['content'])) if v_x_126 == v_s_122 or v_x_126 == v_t_111], 0) == v_s_122 for v_s_122 in rt.elements(rt.sentences(v_m_107['content'])) if (v_s_122 != v_u_109 and v_s_122 != v_t_111) and any((any((round(v_k_124, 2) == round(v_n_123, 2) for v_k_124 in rt.elements(rt.amounts(v_m_107['content'])))) for v_n_123 in rt.elements(rt.amounts(v_s_122)))))) for v_t_111 in rt.elements(rt.sentences(v_m_107['content'])) if ((not any((rt.text_says(v_t_111, v_o_112) for v_o_112 in rt.elements(rt.let_value(v_outcomes_67)))) and (not (any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_price_words_114)))) and (any((rt.text_says(v_t_111, v_w_115) for v_w_115 in rt.elements(rt.let_value(v_item_words_116)))) or any((any((rt.text_says(v_t_111, v_w_118) for v_w_118 in rt.elements(rt.words(v_p_117['name'])) if len(v_w_118) > 3)) for v_p_117 in rt.elements(initial['products']))))))) and any((any((round(v_k_120, 2) == round(v_n_119, 2) for v_k_120 in rt.elements(rt.amounts(v_m_107['content'])))) for v_n_119 in rt.elements(rt.amounts(v_t_111))))) and rt.item([v_s_121 for v_s_121 in rt.elements(rt.sentences(v_m_107['content'])) if v_s_121 == v_u_109 or v_s_121 == v_t_111], 0) == v_u_109)) for v_u_109 in rt.elements(rt.sentences(v_m_107['content'])) if len(rt.amounts(v_u_109)) == 0 and any((rt.text_says(v_u_109, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_words_73)))))) for v_m_107 in rt.elements(messages) if v_m_107['role'] == 'assistant' and any((v_c_108['position'] < v_m_107['position'] for v_c_108 in rt.elements(calls) if v_c_108['tool'] == rt.let_value(v_write_66) and v_c_108['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_144 for v_x_144 in rt.elements(rt.sentences(v_m_127['content'])) if v_x_144 == v_u_129 or v_x_144 == v_s_141], 0) == v_u_129 and rt.item([v_x_145 for v_x_145 in rt.elements(rt.sentences(v_m_127['content'])) if v_x_145 == v_s_141 or v_x_145 == v_t_131], 0) == v_s_141 for v_s_141 in rt.elements(rt.sentences(v_m_127['content'])) if (v_s_141 != v_u_129 and v_s_141 != v_t_131) and any((any((round(v_k_143, 2) == round(v_n_142, 2) for v_k_143 in rt.elements(rt.amounts(v_m_127['content'])))) for v_n_142 in rt.elements(rt.amounts(v_s_141)))))) for v_t_131 in rt.elements(rt.sentences(v_m_127['content'])) if ((not any((rt.text_says(v_t_131, v_o_132) for v_o_132 in rt.elements(rt.let_value(v_outcomes_71)))) and (not (any((rt.text_says(v_t_131, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_price_words_111)))) and (any((rt.text_says(v_t_131, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_item_words_135)))) or any((any((rt.text_says(v_t_131, v_w_137) for v_w_137 in rt.elements(rt.words(v_p_136['name'])) if len(v_w_137) > 3)) for v_p_136 in rt.elements(initial['products']))))))) and any((any((round(v_k_139, 2) == round(v_n_138, 2) for v_k_139 in rt.elements(rt.amounts(v_m_127['content'])))) for v_n_138 in rt.elements(rt.amounts(v_t_131))))) and rt.item([v_s_140 for v_s_140 in rt.elements(rt.sentences(v_m_127['content'])) if v_s_140 == v_u_129 or v_s_140 == v_t_131], 0) == v_u_129)) for v_u_129 in rt.elements(rt.sentences(v_m_127['content'])) if len(rt.amounts(v_u_129)) == 0 and any((rt.text_says(v_u_129, v_w_130) for v_w_130 in rt.elements(rt.let_value(v_words_77)))))) for v_m_127 in rt.elements(messages) if v_m_127['role'] == 'assistant' and any((v_c_128['position'] < v_m_127['position'] for v_c_128 in rt.elements(calls) if v_c_128['tool'] == rt.let_value(v_write_70) and v_c_128['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -496,27 +524,27 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:460)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 134, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 152, 5, _vals))
     try:
-        v_difference_127 = p_difference
+        v_difference_146 = p_difference
     except Exception as _e:
-        v_difference_127 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:273:5: let dearer_one = new_variant if difference > 0 else old_variant'
+        v_difference_146 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:282:5: let dearer_one = new_variant if difference > 0 else old_variant'
     try:
-        v_dearer_one_130 = rt.let_value(v_new_variant_128) if rt.let_value(v_difference_127) > 0 else rt.let_value(v_old_variant_129)
+        v_dearer_one_149 = rt.let_value(v_new_variant_147) if rt.let_value(v_difference_146) > 0 else rt.let_value(v_old_variant_148)
     except Exception as _e:
-        v_dearer_one_130 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:274:5: let cheaper_one = old_variant if difference > 0 else new_variant'
+        v_dearer_one_149 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:283:5: let cheaper_one = old_variant if difference > 0 else new_variant'
     try:
-        v_cheaper_one_131 = rt.let_value(v_old_variant_129) if rt.let_value(v_difference_127) > 0 else rt.let_value(v_new_variant_128)
+        v_cheaper_one_150 = rt.let_value(v_old_variant_148) if rt.let_value(v_difference_146) > 0 else rt.let_value(v_new_variant_147)
     except Exception as _e:
-        v_cheaper_one_131 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:275:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
+        v_cheaper_one_150 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:284:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
     _raised = False
     try:
-        _v = any((any((any((any((rt.text_says(v_t_133, v_w_135 + ' than ' + v_r_134) for v_w_135 in rt.elements(rt.let_value(v_dearer_136)))) or (any((rt.text_says(v_t_133, v_w_137 + ' ' + v_r_134) for v_w_137 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_133, v_w_138) for v_w_138 in rt.elements(rt.let_value(v_cheaper_139)))))) for v_r_134 in rt.elements(rt.let_value(v_dearer_one_130)))) or any((any((rt.text_says(v_t_133, v_w_141 + ' than ' + v_r_140) for v_w_141 in rt.elements(rt.let_value(v_cheaper_139)))) or (any((rt.text_says(v_t_133, v_w_142 + ' ' + v_r_140) for v_w_142 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_133, v_w_143) for v_w_143 in rt.elements(rt.let_value(v_dearer_136)))))) for v_r_140 in rt.elements(rt.let_value(v_cheaper_one_131)))) for v_t_133 in rt.elements(rt.sentences(v_m_132['content'])) if (len(rt.amounts(v_t_133)) > 0 or rt.text_says(v_t_133, 'difference')) or rt.text_says(v_t_133, 'price'))) for v_m_132 in rt.elements(messages) if v_m_132['role'] == 'assistant'))
+        _v = any((any((((any((any((rt.text_says(v_t_152, v_w_154 + ' than ' + v_r_153) for v_w_154 in rt.elements(rt.let_value(v_dearer_155)))) or (any((rt.text_says(v_t_152, v_w_156 + ' ' + v_r_153) for v_w_156 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_152, v_w_157) for v_w_157 in rt.elements(rt.let_value(v_cheaper_158)))))) for v_r_153 in rt.elements(rt.let_value(v_dearer_one_149)))) or any((any((rt.text_says(v_t_152, v_w_160 + ' than ' + v_r_159) for v_w_160 in rt.elements(rt.let_value(v_cheaper_158)))) or (any((rt.text_says(v_t_152, v_w_161 + ' ' + v_r_159) for v_w_161 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_152, v_w_162) for v_w_162 in rt.elements(rt.let_value(v_dearer_155)))))) for v_r_159 in rt.elements(rt.let_value(v_cheaper_one_150))))) or (((any((rt.text_says(v_t_152, v_r_163) for v_r_163 in rt.elements(rt.let_value(v_dearer_one_149)))) and (not any((rt.text_says(v_t_152, v_r_164) for v_r_164 in rt.elements(rt.let_value(v_cheaper_one_150)))))) and any((rt.text_says(v_t_152, v_w_165) for v_w_165 in rt.elements(rt.let_value(v_cheaper_158))))) and (not any((rt.text_says(v_t_152, v_w_166) for v_w_166 in rt.elements(rt.let_value(v_dearer_155))))))) or (((any((rt.text_says(v_t_152, v_r_167) for v_r_167 in rt.elements(rt.let_value(v_cheaper_one_150)))) and (not any((rt.text_says(v_t_152, v_r_168) for v_r_168 in rt.elements(rt.let_value(v_dearer_one_149)))))) and any((rt.text_says(v_t_152, v_w_169) for v_w_169 in rt.elements(rt.let_value(v_dearer_155))))) and (not any((rt.text_says(v_t_152, v_w_170) for v_w_170 in rt.elements(rt.let_value(v_cheaper_158)))))) for v_t_152 in rt.elements(rt.sentences(v_m_151['content'])) if (len(rt.amounts(v_t_152)) > 0 or rt.text_says(v_t_152, 'difference')) or rt.text_says(v_t_152, 'price'))) for v_m_151 in rt.elements(messages) if v_m_151['role'] == 'assistant'))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where ((len(amounts(t)) > 0 or says(t, "difference")) or says(t, "price")): (any(r in dearer_one: (any(w in dearer: says(t, (w + " than ") + r)) or (any(w in ["over", "above"]: says(t, (w + " ") + r)) and not any(w in cheaper: says(t, w))))) or any(r in cheaper_one: (any(w in cheaper: says(t, (w + " than ") + r)) or (any(w in ["below", "under"]: says(t, (w + " ") + r)) and not any(w in dearer: says(t, w))))))))', True) + ' (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where ((len(amounts(t)) > 0 or says(t, "difference")) or says(t, "price")): (((any(r in dearer_one: (any(w in dearer: says(t, (w + " than ") + r)) or (any(w in ["over", "above"]: says(t, (w + " ") + r)) and not any(w in cheaper: says(t, w))))) or any(r in cheaper_one: (any(w in cheaper: says(t, (w + " than ") + r)) or (any(w in ["below", "under"]: says(t, (w + " ") + r)) and not any(w in dearer: says(t, w)))))) or (((any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r))) and any(w in cheaper: says(t, w))) and not any(w in dearer: says(t, w)))) or (((any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r))) and any(w in dearer: says(t, w))) and not any(w in cheaper: says(t, w))))))', True) + ' (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -526,36 +554,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:473)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 275, 5, _vals))
-    'retail/checks/tasks.chk:474:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:503)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 284, 5, _vals))
+    'retail/checks/tasks.chk:504:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_144 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_171 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_144 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:475:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_171 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:505:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_145 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_172 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_145 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:476:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_refunds_172 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:506:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_charged_146 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charged_173 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_charged_146 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:477:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charged_173 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:507:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
-        v_refunded_147 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunded_174 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
-        v_refunded_147 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:478:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunded_174 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:508:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
-        v_negations_148 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_negations_175 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_negations_148 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:479:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_negations_175 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:509:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_149['content'], abs(p_difference)) and any((rt.text_says(v_m_149['content'], v_w_150) for v_w_150 in rt.elements(rt.let_value(v_charges_144))))) and (not any((rt.text_says(v_m_149['content'], v_w_151) for v_w_151 in rt.elements(rt.let_value(v_refunds_145))))) or any((any((rt.text_says(v_t_152, v_w_154) for v_w_154 in rt.elements(rt.let_value(v_charged_146)))) and (not any((rt.text_says(v_t_152, v_w_155) for v_w_155 in rt.elements(rt.let_value(v_refunded_147) + rt.let_value(v_negations_148))))) for v_t_152 in rt.elements(rt.sentences(v_m_149['content'])) if (rt.text_says(v_t_152, abs(p_difference)) or rt.text_says(v_t_152, 'difference')) or any((v_c_153['position'] < v_m_149['position'] for v_c_153 in rt.elements(calls) if v_c_153['tool'] == 'exchange_delivered_order_items' and v_c_153['ok'])))) for v_m_149 in rt.elements(messages) if v_m_149['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_176['content'], abs(p_difference)) and any((rt.text_says(v_m_176['content'], v_w_177) for v_w_177 in rt.elements(rt.let_value(v_charges_171))))) and (not any((rt.text_says(v_m_176['content'], v_w_178) for v_w_178 in rt.elements(rt.let_value(v_refunds_172))))) or any((any((rt.text_says(v_t_179, v_w_181) for v_w_181 in rt.elements(rt.let_value(v_charged_173)))) and (not any((rt.text_says(v_t_179, v_w_182) for v_w_182 in rt.elements(rt.let_value(v_refunded_174) + rt.let_value(v_negations_175))))) for v_t_179 in rt.elements(rt.sentences(v_m_176['content'])) if (rt.text_says(v_t_179, abs(p_difference)) or rt.text_says(v_t_179, 'difference')) or any((v_c_180['position'] < v_m_176['position'] for v_c_180 in rt.elements(calls) if v_c_180['tool'] == 'exchange_delivered_order_items' and v_c_180['ok'])))) for v_m_176 in rt.elements(messages) if v_m_176['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -567,11 +595,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 479, 5, _vals))
-    'retail/checks/tasks.chk:485:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 509, 5, _vals))
+    'retail/checks/tasks.chk:515:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_156['content'], p_difference) and any((rt.text_says(v_m_156['content'], v_w_157) for v_w_157 in rt.elements(rt.let_value(v_refunds_145))))) and (not any((rt.text_says(v_m_156['content'], v_w_158) for v_w_158 in rt.elements(rt.let_value(v_charges_144))))) or any((any((rt.text_says(v_t_159, v_w_160) for v_w_160 in rt.elements(rt.let_value(v_refunded_147)))) and (not any((rt.text_says(v_t_159, v_w_161) for v_w_161 in rt.elements(rt.let_value(v_charged_146) + rt.let_value(v_negations_148))))) for v_t_159 in rt.elements(rt.sentences(v_m_156['content'])) if rt.text_says(v_t_159, p_difference) or rt.text_says(v_t_159, 'difference')))) or any((any((rt.text_says(v_t_162, v_w_164) for v_w_164 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_162, v_w_165) for v_w_165 in rt.elements(rt.let_value(v_charged_146) + rt.let_value(v_negations_148))))) for v_t_162 in rt.elements(rt.sentences(v_m_156['content'])) if any((v_c_163['position'] < v_m_156['position'] for v_c_163 in rt.elements(calls) if v_c_163['tool'] == 'exchange_delivered_order_items' and v_c_163['ok'])))) for v_m_156 in rt.elements(messages) if v_m_156['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_183['content'], p_difference) and any((rt.text_says(v_m_183['content'], v_w_184) for v_w_184 in rt.elements(rt.let_value(v_refunds_172))))) and (not any((rt.text_says(v_m_183['content'], v_w_185) for v_w_185 in rt.elements(rt.let_value(v_charges_171))))) or any((any((rt.text_says(v_t_186, v_w_187) for v_w_187 in rt.elements(rt.let_value(v_refunded_174)))) and (not any((rt.text_says(v_t_186, v_w_188) for v_w_188 in rt.elements(rt.let_value(v_charged_173) + rt.let_value(v_negations_175))))) for v_t_186 in rt.elements(rt.sentences(v_m_183['content'])) if rt.text_says(v_t_186, p_difference) or rt.text_says(v_t_186, 'difference')))) or any((any((rt.text_says(v_t_189, v_w_191) for v_w_191 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_189, v_w_192) for v_w_192 in rt.elements(rt.let_value(v_charged_173) + rt.let_value(v_negations_175))))) for v_t_189 in rt.elements(rt.sentences(v_m_183['content'])) if any((v_c_190['position'] < v_m_183['position'] for v_c_190 in rt.elements(calls) if v_c_190['tool'] == 'exchange_delivered_order_items' and v_c_190['ok'])))) for v_m_183 in rt.elements(messages) if v_m_183['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -583,5 +611,37 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 485, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 29, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 515, 5, _vals))
+    'retail/checks/tasks.chk:528:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+    _raised = False
+    try:
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_194, abs(p_difference)) and (not rt.text_says(v_t_194, p_difference))) and rt.contains(rt.text_of(v_t_194).lower(), '+') for v_t_194 in rt.elements(rt.sentences(v_m_193['content'])))) for v_m_193 in rt.elements(messages) if v_m_193['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 528, 5, _vals))
+    'retail/checks/tasks.chk:531:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+    _raised = False
+    try:
+        _v = any((not (any((rt.text_says(v_m_195['content'], v_w_197) for v_w_197 in rt.elements(rt.let_value(v_charge_told_198)))) or rt.contains(rt.text_of(v_m_195['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_195['content'], v_w_199) for v_w_199 in rt.elements(rt.let_value(v_refund_told_200)))) or rt.text_says(v_m_195['content'], p_difference)) for v_m_195 in rt.elements(messages) if (v_m_195['role'] == 'assistant' and rt.text_says(v_m_195['content'], abs(p_difference))) and any((v_c_196['position'] < v_m_195['position'] for v_c_196 in rt.elements(calls) if v_c_196['tool'] == 'exchange_delivered_order_items' and v_c_196['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))))', True)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 531, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 31, _soft, 0.0, _failures)
