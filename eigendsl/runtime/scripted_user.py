@@ -22,6 +22,14 @@ from typing import Any
 from eigendsl.runtime.user_actions import other_action
 from eigendsl.runtime.user_confirmable import unconfirmable
 from eigendsl.runtime.user_dates import misdated
+from eigendsl.runtime.user_gold import (
+    enum_choices,
+    gold_calls,
+    gold_tools,
+    gold_writes,
+    named_by_of,
+    names_a_write,
+)
 from eigendsl.runtime.user_proposals import (
     another_item,
     another_record,
@@ -61,8 +69,6 @@ from eigendsl.runtime.utterances import (
     pools_with,
     spoken,
 )
-from eigendsl.support import normalize_text
-from eigendsl.support import says as support_says
 
 
 @dataclass
@@ -92,39 +98,6 @@ _TOLD = {
     "unknown": "told you twice that I don't know my {what}",
     "rejected": "told you twice that {what}",
 }
-
-
-def _gold_calls(episode: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The task's gold writes, tool and arguments: what the user asked to be done."""
-    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
-    return [
-        (step["tool"], step.get("args", {}))
-        for step in episode.task.get("gold", [])
-        if step.get("tool") and getattr(tools.get(step["tool"]), "writes", False)
-    ]
-
-
-def _gold_writes(episode: Any) -> list[dict[str, Any]]:
-    """The arguments of the task's gold writes."""
-    return [args for _, args in _gold_calls(episode)]
-
-
-def _gold_tools(episode: Any) -> list[str]:
-    """The names of the task's gold writes."""
-    return [tool for tool, _ in _gold_calls(episode)]
-
-
-def _names_a_write(said: str, episode: Any) -> bool:
-    """Whether an agent's turn names what one of the domain's writes does: its tool's name or
-    the name's first word ("cancel" of ``cancel_pending_order``)."""
-    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
-    text = normalize_text(said).replace("\u2019", "'")
-    return any(
-        support_says(text, action)
-        for name, tool in tools.items()
-        if getattr(tool, "writes", False)
-        for action in (name, name.split("_")[0])
-    )
 
 
 def _before_its_change(
@@ -204,24 +177,6 @@ def _left_out(key: str, known: dict[str, str]) -> _Answer:
     )
 
 
-def _choices(episode: Any, value: str) -> list[Any]:
-    """The values a gold write's argument whose value is ``value`` may take, where its tool's
-    parameters list them (an enum: the cancellation reasons); none elsewhere."""
-    tools = getattr(getattr(episode.env, "domain", None), "tools", {})
-    for tool, args in _gold_calls(episode):
-        for name, arg in args.items():
-            if str(arg).strip() != str(value).strip():
-                continue
-            schema = getattr(tools.get(tool), "schema", None)
-            if not isinstance(schema, dict):
-                continue
-            properties = schema.get("function", {}).get("parameters", {}).get("properties", {})
-            choices = properties.get(name, {}).get("enum")
-            if isinstance(choices, list):
-                return choices
-    return []
-
-
 _NOT_ASKED = _rejection("not asked", NOT_ASKED, NOT_ASKED_AGAIN, "that's not what I asked for")
 
 
@@ -283,12 +238,12 @@ class ScriptedUser:
             known = known | {spoken(name.strip()): str(value).strip()}
         # "Would you like me to look up your order?" gets a yes; an offer that names a write too
         # ("check whether I can cancel order #W1") is a proposal, and its checks below read it
-        if LOOKUP_OFFER.search(requests(said)) and not _names_a_write(said, episode):
+        if LOOKUP_OFFER.search(requests(said)) and not names_a_write(said, episode):
             state.unanswered = 0
             return "Yes, please."
         if asks_to_confirm(said, known):
             state.unanswered = 0
-            writes = _gold_writes(episode)
+            writes = gold_writes(episode)
             # another record beside the user's one: its day or its item is no mistake about the
             # user's, and the user did not ask for it
             if writes and another_record(said, known, writes):
@@ -301,14 +256,11 @@ class ScriptedUser:
             )
             if wrong is not None:
                 return self._answer(state, [_corrected(wrong, known)])
-            if writes and other_action(said, scenario.get("reason", ""), _gold_tools(episode)):
+            if writes and other_action(said, scenario.get("reason", ""), gold_tools(episode)):
                 return self._answer(state, [_NOT_ASKED])
             # another item of the order than those the user asked for ("... and the Backpack")
-            domain = getattr(episode.env, "domain", None)
-            named_by = {
-                n: getattr(t, "named_by", {}) for n, t in getattr(domain, "tools", {}).items()
-            }
-            if another_item(said, _gold_calls(episode), named_by, getattr(episode.env, "db", {})):
+            named_by = named_by_of(episode)
+            if another_item(said, gold_calls(episode), named_by, getattr(episode.env, "db", {})):
                 return self._answer(state, [_NOT_ASKED])
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):
@@ -319,13 +271,13 @@ class ScriptedUser:
                     f"{value} instead."
                 )
             # only a proposal of what the user asked for, with its values, is confirmed
-            gap = unrequested(said, known, _gold_writes(episode))
+            gap = unrequested(said, known, gold_writes(episode))
             if gap is not None and gap[1]:
                 key = gap[0][0]  # a value left out is asked for; one stated otherwise corrected
-                if not stated_otherwise(said, known[key], _choices(episode, known[key])):
+                if not stated_otherwise(said, known[key], enum_choices(episode, known[key])):
                     return self._answer(state, [_left_out(key, known)])
                 return self._answer(state, [_corrected(key, known)])
-            if gap is not None or switched(said, scenario.get("reason", ""), _gold_writes(episode)):
+            if gap is not None or switched(said, scenario.get("reason", ""), gold_writes(episode)):
                 return self._answer(state, [_NOT_ASKED])
             if not scenario.get("confirm", True):
                 no = rng.choice(self.pools["user_no"])
@@ -340,9 +292,7 @@ class ScriptedUser:
             words = getattr(domain, "confirm_words", None)
             unclear = None
             if trace is not None and words is not None:  # where a verifier reads the yes
-                tools = getattr(domain, "tools", {})
-                named_by = {n: getattr(t, "named_by", {}) for n, t in tools.items()}
-                unclear = unconfirmable(trace, _gold_calls(episode), words, named_by)
+                unclear = unconfirmable(trace, gold_calls(episode), words, named_by_of(episode))
             if unclear is not None:
                 return self._answer(
                     state,
