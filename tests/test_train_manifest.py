@@ -140,7 +140,7 @@ def test_manifest_errors_name_only_the_place_the_value_came_from(tmp_path):
         (  # a second sft entry replaced the first: every other sft setting fell back
             "- name: eval\n",
             "- name: sft\n  settings:\n    epochs: 1\n- name: eval\n",
-            ":121:9: the manifest lists the sft stage twice (first at line 81); keep one entry",
+            ":{eval}:9: the manifest lists the sft stage twice (first at line {sft}); keep one entry",
         ),
         (
             "seed: 0\n",
@@ -151,28 +151,37 @@ def test_manifest_errors_name_only_the_place_the_value_came_from(tmp_path):
         (
             "- name: grpo\n  settings:\n",
             "- name: grpo\n  setings:\n",
-            ":104:3: the manifest's grpo stage: unknown key 'setings'; did you mean 'settings'?",
+            ":{grpo_settings}:3: the manifest's grpo stage: unknown key 'setings'; did you mean 'settings'?",
         ),
         (
             "- name: eval\n  settings:\n    trials: 3\n    tasks: held-out\n    temperature: 0.3\n",
             "- name: eval\n  settings: null\n",
-            ":122:13: the manifest's eval stage: its settings are not key: value lines",
+            ":{eval_settings}:13: the manifest's eval stage: its settings are not key: value lines",
         ),
         (
             "- name: sft\n",
             "- name: sfft\n",
-            ":81:9: the manifest's stage 'sfft' is not one of synth, sft, grpo, eval; did you mean",
+            ":{sft}:9: the manifest's stage 'sfft' is not one of synth, sft, grpo, eval; did you mean",
         ),
         (
             "    epochs: 48\n",
             "    epochz: 48\n",
-            ":83:5: the manifest's sft stage: 'epochz' is not one of the sft settings; did",
+            ":{sft_epochs}:5: the manifest's sft stage: 'epochz' is not one of the sft settings; did",
         ),
     ],
 )
 def test_a_repeated_stage_or_an_unknown_key_in_a_manifest_is_refused(tmp_path, old, new, said):
+    lines = (ROOT / "generated" / "retail" / "manifest.yaml").read_text().splitlines()
+    stage = {name: lines.index(f"- name: {name}") + 1 for name in ("sft", "grpo", "eval")}
+    at = {  # the manifest's lines move with its list of input files
+        "sft": stage["sft"],
+        "sft_epochs": lines.index("    epochs: 48", stage["sft"]) + 1,
+        "grpo_settings": stage["grpo"] + 1,
+        "eval": stage["eval"],
+        "eval_settings": stage["eval"] + 1,
+    }
     path = edited(tmp_path, old, new)
-    assert f"{path}{said}" in refusal(path)
+    assert f"{path}{said.format(**at)}" in refusal(path)
 
 
 def test_training_context_is_set_in_the_spec_the_manifest_or_on_the_command_line(tmp_path):
