@@ -4,7 +4,7 @@ NAME = 'cancel_refused_not_pending'
 PARAMS = ('order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:153)."""
+    """Verifier of check 'cancel_refused_not_pending' (retail/checks/tasks.chk:156)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -132,7 +132,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:156:5: require db == initial'
+    'retail/checks/tasks.chk:159:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -146,8 +146,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 156, 5, _vals))
-    'retail/checks/tasks.chk:157:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 159, 5, _vals))
+    'retail/checks/tasks.chk:160:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -160,8 +160,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 157, 5, _vals))
-    'retail/checks/tasks.chk:158:5: require count(c in calls where c.writes and c.ok) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
+    'retail/checks/tasks.chk:161:5: require count(c in calls where c.writes and c.ok) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes'] and v_c_10['ok']))
         _r = 0
@@ -175,8 +175,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 158, 5, _vals))
-    'retail/checks/tasks.chk:159:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 0', _why, 'retail/checks/tasks.chk', 161, 5, _vals))
+    'retail/checks/tasks.chk:162:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -189,8 +189,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 159, 5, _vals))
-    'retail/checks/tasks.chk:160:5: require initial.orders[order_id].status == status'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 162, 5, _vals))
+    'retail/checks/tasks.chk:163:5: require initial.orders[order_id].status == status'
     try:
         _l = rt.row(initial['orders'], p_order_id, 'orders')['status']
         _r = p_status
@@ -204,8 +204,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 160, 5, _vals))
-    'retail/checks/tasks.chk:162:5: forbid called cancel_pending_order'
+        _failures.append(rt.Failure('require initial.orders[order_id].status == status', _why, 'retail/checks/tasks.chk', 163, 5, _vals))
+    'retail/checks/tasks.chk:165:5: forbid called cancel_pending_order'
     try:
         _v = rt.called(calls, 'cancel_pending_order')
         _ok = not _v
@@ -218,8 +218,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 162, 5, _vals))
-    'retail/checks/tasks.chk:163:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
+        _failures.append(rt.Failure('forbid called cancel_pending_order', _why, 'retail/checks/tasks.chk', 165, 5, _vals))
+    'retail/checks/tasks.chk:166:5: forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"'
     _raised = False
     try:
         _v = any((True for v_c_11 in rt.elements(calls) if v_c_11['tool'] == 'cancel_pending_order' and (not v_c_11['ok'])))
@@ -234,7 +234,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 163, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "cancel_pending_order" and not c.ok) else "the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)"', _why if _raised else 'the agent tried to cancel the order (a call of cancel_pending_order that the tool refused)', 'retail/checks/tasks.chk', 166, 5, _vals))
     try:
         v_status_12 = p_status
     except Exception as _e:
@@ -272,7 +272,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:165)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:168)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
     'retail/checks/blocks.chk:18:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
         v_other_said_29 = any((any((any((rt.text_says(v_t_21, v_s_22) or any((rt.text_says(v_t_21, v_p_28['phrase']) for v_p_28 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_28['status'] == v_s_22)) for v_s_22 in rt.elements(rt.let_value(v_others_13) + rt.let_value(v_moving_17)) if ((v_s_22 != rt.let_value(v_status_12) and v_s_22 != 'none') and (not (rt.member(v_s_22, rt.let_value(v_later_16)) and (((any((rt.text_says(v_t_21, v_w_23 + ' ' + v_s_22) for v_w_23 in rt.elements(rt.let_value(v_next_words_24) + rt.let_value(v_not_yet_25)))) or rt.text_says(v_t_21, v_s_22 + ' soon')) or rt.text_says(v_t_21, v_s_22 + ' shortly')) or rt.text_says(v_t_21, v_s_22 + ' yet'))))) and (not any((rt.text_says(v_t_21, v_p_26['phrase']) for v_p_26 in rt.elements(rt.let_value(v_status_verbs_27)) if v_p_26['status'] == v_s_22))))) for v_t_21 in rt.elements(rt.sentences(v_m_20['content'])))) for v_m_20 in rt.elements(messages) if v_m_20['role'] == 'assistant'))
@@ -293,7 +293,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:165)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:168)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
     'retail/checks/blocks.chk:25:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
@@ -309,13 +309,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:165)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
-    'retail/checks/tasks.chk:168:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"]'
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = ["processed", "delivered", "return requested", "exchange requested"], latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:168)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
+    'retail/checks/tasks.chk:171:5: let claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"]'
     try:
         v_claims_30 = ['cancelled it', 'canceled it', 'have cancelled', 'have canceled', 'has been cancelled', 'has been canceled', 'is cancelled', 'is canceled', 'is now cancelled', 'is now canceled', 'was cancelled', 'was canceled', 'cancelled your order', 'canceled your order', 'will be refunded', 'refund is on its way', "i'll cancel", 'i’ll cancel', 'i will cancel', 'will now cancel', 'am cancelling', 'am canceling', "i'm cancelling", 'i’m cancelling', "i'm canceling", 'i’m canceling', 'go ahead and cancel', 'proceed with the cancellation', 'cancelling it now', 'canceling it now']
     except Exception as _e:
         v_claims_30 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:175:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
+    'retail/checks/tasks.chk:178:5: forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_31) for v_claim_31 in rt.elements(rt.let_value(v_claims_30))))
@@ -330,8 +330,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 175, 5, _vals))
-    'retail/checks/blocks.chk:170:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it cancelled the order (or refunded it), which it did not" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else 'the agent told the user it cancelled the order (or refunded it), which it did not', 'retail/checks/tasks.chk', 178, 5, _vals))
+    'retail/checks/blocks.chk:174:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_33, v_p_35) for v_p_35 in rt.elements(rt.let_value(v_promised_36)))) or any((not any((any((rt.text_says(v_t_33, v_d_42 + v_f_45 + v_p_37) for v_f_45 in rt.elements(rt.let_value(v_frames_46)))) for v_d_42 in rt.elements(rt.let_value(v_negators_44)))) for v_p_37 in rt.elements(rt.let_value(v_received_38) + rt.let_value(v_negatable_39)) if rt.text_says(v_t_33, v_p_37) and (rt.member(v_p_37, rt.let_value(v_negatable_39)) or any((rt.text_says(v_t_33, v_w_40) for v_w_40 in rt.elements(rt.let_value(v_money_words_41))))))) for v_t_33 in rt.elements(rt.sentences(v_m_32['content'])) if not any((rt.text_says(v_t_33, v_w_34) for v_w_34 in rt.elements(['return', 'returned', 'returning', 'exchange', 'exchanged']))))) for v_m_32 in rt.elements(messages) if v_m_32['role'] == 'assistant'))
@@ -346,8 +346,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:177)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/blocks.chk', 170, 5, _vals))
-    'retail/checks/tasks.chk:184:5: require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:180)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/blocks.chk', 174, 5, _vals))
+    'retail/checks/tasks.chk:187:5: require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)"'
     _raised = False
     try:
         _v = any((any(((rt.contains(rt.text_of(v_t_49).lower(), 'cancel') and (any((rt.text_says(v_t_49, v_w_50) for v_w_50 in rt.elements(rt.let_value(v_cancel_denials_51)))) or (rt.text_says(v_t_49, 'pending') and any((rt.text_says(v_t_49, v_w_52) for v_w_52 in rt.elements(rt.let_value(v_only_pending_53))))))) and (not any((rt.text_says(v_t_49, v_claim_54) for v_claim_54 in rt.elements(rt.let_value(v_claims_30))))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and (rt.text_says(v_m_47['content'], p_status) or any((rt.text_says(v_m_47['content'], v_p_48['phrase']) for v_p_48 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_48['status'] == p_status)))))
@@ -362,5 +362,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 184, 5, _vals))
+        _failures.append(rt.Failure('require any(m in messages where m.role == "assistant" and (says(m.content, status) or any(p in status_phrases where p.status == status: says(m.content, p.phrase))): any(t in sentences(m.content): lower(t) contains "cancel" and (any(w in cancel_denials: says(t, w)) or says(t, "pending") and any(w in only_pending: says(t, w))) and not any(claim in claims: says(t, claim)))) else "the agent never refused the cancellation with its reason (no message of the agent\'s about cancelling names the order\'s status and says it cannot be done)" (where claims = ["cancelled it", "canceled it", "have cancelled", "have canceled", "has been cancelled", "has been canceled", "is cancelled", "is canceled", "is now cancelled", "is now canceled", "was cancelled", "was canceled", "cancelled your order", "canceled your order", "will be refunded", "refund is on its way", "i\'ll cancel", "i’ll cancel", "i will cancel", "will now cancel", "am cancelling", "am canceling", "i\'m cancelling", "i’m cancelling", "i\'m canceling", "i’m canceling", "go ahead and cancel", "proceed with the cancellation", "cancelling it now", "canceling it now"])', _why if _raised else "the agent never refused the cancellation with its reason (no message of the agent's about cancelling names the order's status and says it cannot be done)", 'retail/checks/tasks.chk', 187, 5, _vals))
     return rt.finish('cancel_refused_not_pending', _hard, 17, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:452)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:463)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,77 +24,77 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_64 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_65 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_total_names_64 = rt.let_failed(_e)
+        v_total_names_65 = rt.let_failed(_e)
     try:
-        v_new_words_65 = ['new', 'replacement']
+        v_new_words_66 = ['new', 'replacement']
     except Exception as _e:
-        v_new_words_65 = rt.let_failed(_e)
+        v_new_words_66 = rt.let_failed(_e)
     try:
-        v_old_words_68 = ['old', 'original', 'current', 'previous', 'existing']
+        v_old_words_69 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_old_words_68 = rt.let_failed(_e)
-    try:
-        v_refund_words_75 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
-    except Exception as _e:
-        v_refund_words_75 = rt.let_failed(_e)
+        v_old_words_69 = rt.let_failed(_e)
     try:
         v_recap_words_76 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
         v_recap_words_76 = rt.let_failed(_e)
     try:
-        v_money_verbs_88 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_90 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_88 = rt.let_failed(_e)
+        v_refund_words_90 = rt.let_failed(_e)
     try:
-        v_told_words_89 = rt.let_value(v_refund_words_75) + rt.let_value(v_money_verbs_88) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
+        v_money_verbs_91 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_told_words_89 = rt.let_failed(_e)
+        v_money_verbs_91 = rt.let_failed(_e)
     try:
-        v_fee_words_90 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
+        v_told_words_92 = rt.let_value(v_refund_words_90) + rt.let_value(v_money_verbs_91) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_fee_words_90 = rt.let_failed(_e)
+        v_told_words_92 = rt.let_failed(_e)
     try:
-        v_recap_refused_91 = rt.let_value(v_fee_words_90) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
+        v_fee_words_93 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
     except Exception as _e:
-        v_recap_refused_91 = rt.let_failed(_e)
+        v_fee_words_93 = rt.let_failed(_e)
     try:
-        v_recap_frames_94 = ['not affected', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
+        v_recap_refused_94 = rt.let_value(v_fee_words_93) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
-        v_recap_frames_94 = rt.let_failed(_e)
+        v_recap_refused_94 = rt.let_failed(_e)
     try:
-        v_price_words_111 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_recap_frames_97 = ['not affected', 'not part of', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
     except Exception as _e:
-        v_price_words_111 = rt.let_failed(_e)
+        v_recap_frames_97 = rt.let_failed(_e)
     try:
-        v_item_words_135 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_price_words_135 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_item_words_135 = rt.let_failed(_e)
+        v_price_words_135 = rt.let_failed(_e)
     try:
-        v_new_variant_147 = ['the new', 'your new', 'the replacement', 'your replacement']
+        v_item_words_159 = ['new', 'old', 'original', 'previous', 'item', 'variant']
     except Exception as _e:
-        v_new_variant_147 = rt.let_failed(_e)
+        v_item_words_159 = rt.let_failed(_e)
     try:
-        v_old_variant_148 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
+        v_new_variant_171 = ['the new', 'your new', 'the replacement', 'your replacement']
     except Exception as _e:
-        v_old_variant_148 = rt.let_failed(_e)
+        v_new_variant_171 = rt.let_failed(_e)
     try:
-        v_dearer_155 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
+        v_old_variant_172 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
     except Exception as _e:
-        v_dearer_155 = rt.let_failed(_e)
+        v_old_variant_172 = rt.let_failed(_e)
     try:
-        v_cheaper_158 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
+        v_dearer_179 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
     except Exception as _e:
-        v_cheaper_158 = rt.let_failed(_e)
+        v_dearer_179 = rt.let_failed(_e)
     try:
-        v_charge_told_198 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+        v_cheaper_182 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
     except Exception as _e:
-        v_charge_told_198 = rt.let_failed(_e)
+        v_cheaper_182 = rt.let_failed(_e)
     try:
-        v_refund_told_200 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_charge_told_222 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
     except Exception as _e:
-        v_refund_told_200 = rt.let_failed(_e)
+        v_charge_told_222 = rt.let_failed(_e)
+    try:
+        v_refund_told_224 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+    except Exception as _e:
+        v_refund_told_224 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -212,7 +212,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:457:5: require db == gold'
+    'retail/checks/tasks.chk:468:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -226,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 457, 5, _vals))
-    'retail/checks/tasks.chk:458:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 468, 5, _vals))
+    'retail/checks/tasks.chk:469:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -240,8 +240,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 458, 5, _vals))
-    'retail/checks/tasks.chk:459:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 469, 5, _vals))
+    'retail/checks/tasks.chk:470:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -255,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 459, 5, _vals))
-    'retail/checks/tasks.chk:460:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 470, 5, _vals))
+    'retail/checks/tasks.chk:471:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -270,8 +270,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 460, 5, _vals))
-    'retail/checks/tasks.chk:461:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 471, 5, _vals))
+    'retail/checks/tasks.chk:472:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -285,8 +285,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 461, 5, _vals))
-    'retail/checks/tasks.chk:462:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 472, 5, _vals))
+    'retail/checks/tasks.chk:473:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -299,8 +299,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 462, 5, _vals))
-    'retail/checks/tasks.chk:463:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 473, 5, _vals))
+    'retail/checks/tasks.chk:474:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -313,8 +313,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 463, 5, _vals))
-    'retail/checks/tasks.chk:464:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 474, 5, _vals))
+    'retail/checks/tasks.chk:475:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -327,8 +327,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 464, 5, _vals))
-    'retail/checks/tasks.chk:465:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 475, 5, _vals))
+    'retail/checks/tasks.chk:476:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -342,8 +342,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 465, 5, _vals))
-    'retail/checks/tasks.chk:469:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 476, 5, _vals))
+    'retail/checks/tasks.chk:480:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -358,7 +358,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 469, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 480, 5, _vals))
     try:
         v_outcomes_36 = [abs(p_difference), p_difference]
     except Exception as _e:
@@ -378,7 +378,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:471)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:482)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_47 = 'exchange_delivered_order_items'
     except Exception as _e:
@@ -398,7 +398,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:472)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:483)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -414,13 +414,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:472)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:476:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "exchange_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:483)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:487:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_54 = rt.row(db['products'], rt.found(rt.first((v_i_53 for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_53['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:477:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:488:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_60), 2) == round(v_a_55['price'] - v_b_56['price'], 2) for v_n_60 in rt.elements(rt.amounts(v_m_59['content'])))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant')) for v_b_56 in rt.elements(rt.let_value(v_variants_54)) if (v_a_55['price'] > v_b_56['price'] and round(v_a_55['price'] - v_b_56['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_58, round(v_a_55['price'] - v_b_56['price'], 2)) for v_o_58 in rt.elements(v_v_57['options']))) for v_v_57 in rt.elements(rt.let_value(v_variants_54))))))) for v_a_55 in rt.elements(rt.let_value(v_variants_54))))
@@ -435,36 +435,72 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 477, 5, _vals))
-    'retail/checks/tasks.chk:485:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 488, 5, _vals))
+    'retail/checks/tasks.chk:496:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}]'
     try:
-        v_named_69 = [{'value': v_i_61['price'], 'names': [v_i_61['item_id']] + [v_w_62 for v_w_62 in rt.elements(rt.words(v_i_61['name'])) if len(v_w_62) > 3]} for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_63['price'] for v_i_63 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_64)}] + [{'value': rt.item(rt.let_value(v_variants_54), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_65) + [v_o_66 for v_o_66 in rt.elements(rt.item(rt.let_value(v_variants_54), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_67 for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_67['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_68)}]
+        v_named_70 = [{'value': v_i_61['price'], 'names': [v_i_61['item_id'], v_i_61['name']] + [v_w_62 for v_w_62 in rt.elements(rt.words(v_i_61['name'])) if len(v_w_62) > 3] + [v_o_63 for v_o_63 in rt.elements(v_i_61['options'])] + list(v_i_61['options'])} for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_64['price'] for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_65)}] + [{'value': rt.item(rt.let_value(v_variants_54), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_66) + [v_o_67 for v_o_67 in rt.elements(rt.item(rt.let_value(v_variants_54), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_68 for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_68['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_69)}]
     except Exception as _e:
-        v_named_69 = rt.let_failed(_e)
+        v_named_70 = rt.let_failed(_e)
     try:
-        v_write_70 = 'exchange_delivered_order_items'
+        v_write_71 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_write_70 = rt.let_failed(_e)
+        v_write_71 = rt.let_failed(_e)
     try:
-        v_outcomes_71 = [abs(p_difference), p_difference]
-    except Exception as _e:
-        v_outcomes_71 = rt.let_failed(_e)
-    try:
-        v_values_74 = [v_i_72['price'] for v_i_72 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_73['price'] for v_i_73 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
+        v_values_74 = [v_i_72['price'] for v_i_72 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_72['item_id'] != p_item_id] + [round(sum((v_i_73['price'] for v_i_73 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
     except Exception as _e:
         v_values_74 = rt.let_failed(_e)
     try:
-        v_words_77 = rt.let_value(v_refund_words_75) + rt.let_value(v_recap_words_76) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_outcomes_75 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_words_77 = rt.let_failed(_e)
+        v_outcomes_75 = rt.let_failed(_e)
     try:
-        v_named_78 = rt.let_value(v_named_69)
+        v_recaps_77 = rt.let_value(v_recap_words_76)
+    except Exception as _e:
+        v_recaps_77 = rt.let_failed(_e)
+    try:
+        v_named_78 = rt.let_value(v_named_70)
     except Exception as _e:
         v_named_78 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:85:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    _raised = False
+    try:
+        _v = any((any(((any((rt.text_says(v_t_81, v_v_82) for v_v_82 in rt.elements(rt.let_value(v_values_74)) if not any((round(v_o_83, 2) == round(v_v_82, 2) for v_o_83 in rt.elements(rt.let_value(v_outcomes_75)))))) and (not (any((rt.text_says(v_t_81, v_o_84) for v_o_84 in rt.elements(rt.let_value(v_outcomes_75)))) and any((rt.text_says(v_t_81, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_recaps_77))))))) and (not ((((len(rt.amounts(v_t_81)) > 0 and all((any((any((rt.text_says(v_t_81, v_w_88) for v_w_88 in rt.elements(v_r_87['names']))) for v_r_87 in rt.elements(rt.let_value(v_named_78)) if round(v_r_87['value'], 2) == round(v_n_86, 2))) for v_n_86 in rt.elements(rt.amounts(v_t_81))))) and (not any((rt.text_says(v_t_81, v_w_89) for v_w_89 in rt.elements(rt.let_value(v_told_words_92) + rt.let_value(v_recap_refused_94)))))) and (not any((rt.contains(rt.text_of(v_w_95).lower(), '_') for v_w_95 in rt.elements(rt.words(v_t_81)))))) and (any((rt.text_says(v_t_81, v_w_96) for v_w_96 in rt.elements(rt.let_value(v_recap_frames_97)))) or all((len(rt.numbers(v_w_98)) > 0 or any((any((rt.text_says(v_x_100, v_w_98) for v_x_100 in rt.elements(v_r_99['names']))) for v_r_99 in rt.elements(rt.let_value(v_named_78)))) for v_w_98 in rt.elements(rt.words(v_t_81))))))) for v_t_81 in rt.elements(rt.sentences(v_m_79['content'])))) for v_m_79 in rt.elements(messages) if v_m_79['role'] == 'assistant' and any((v_c_80['position'] < v_m_79['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == rt.let_value(v_write_71) and v_c_80['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "exchange_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], outcomes = [abs(difference), difference], recaps = recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "exchange_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], outcomes = [abs(difference), difference], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:504)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
+    try:
+        v_write_101 = 'exchange_delivered_order_items'
+    except Exception as _e:
+        v_write_101 = rt.let_failed(_e)
+    try:
+        v_outcomes_102 = [abs(p_difference), p_difference]
+    except Exception as _e:
+        v_outcomes_102 = rt.let_failed(_e)
+    try:
+        v_values_105 = [v_i_103['price'] for v_i_103 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_104['price'] for v_i_104 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_54), p_new_item_id)['price']]
+    except Exception as _e:
+        v_values_105 = rt.let_failed(_e)
+    try:
+        v_words_106 = rt.let_value(v_refund_words_90) + rt.let_value(v_recap_words_76) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+    except Exception as _e:
+        v_words_106 = rt.let_failed(_e)
+    try:
+        v_named_107 = rt.let_value(v_named_70)
+    except Exception as _e:
+        v_named_107 = rt.let_failed(_e)
     'retail/checks/blocks.chk:117:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not any((rt.text_says(v_t_81, v_o_83) for v_o_83 in rt.elements(rt.let_value(v_outcomes_71)))) and (not ((((len(rt.amounts(v_t_81)) > 0 and all((any((any((rt.text_says(v_t_81, v_w_86) for v_w_86 in rt.elements(v_r_85['names']))) for v_r_85 in rt.elements(rt.let_value(v_named_78)) if round(v_r_85['value'], 2) == round(v_n_84, 2))) for v_n_84 in rt.elements(rt.amounts(v_t_81))))) and (not any((rt.text_says(v_t_81, v_w_87) for v_w_87 in rt.elements(rt.let_value(v_told_words_89) + rt.let_value(v_recap_refused_91)))))) and (not any((rt.contains(rt.text_of(v_w_92).lower(), '_') for v_w_92 in rt.elements(rt.words(v_t_81)))))) and (any((rt.text_says(v_t_81, v_w_93) for v_w_93 in rt.elements(rt.let_value(v_recap_frames_94)))) or all((len(rt.numbers(v_w_95)) > 0 or any((any((rt.text_says(v_x_97, v_w_95) for v_x_97 in rt.elements(v_r_96['names']))) for v_r_96 in rt.elements(rt.let_value(v_named_78)))) for v_w_95 in rt.elements(rt.words(v_t_81))))))) for v_t_81 in rt.elements(rt.sentences(v_m_79['content'])) if len(rt.amounts(v_t_81)) > 0 and any((rt.text_says(v_t_81, v_w_82) for v_w_82 in rt.elements(rt.let_value(v_words_77)))))) for v_m_79 in rt.elements(messages) if v_m_79['role'] == 'assistant' and any((v_c_80['position'] < v_m_79['position'] for v_c_80 in rt.elements(calls) if v_c_80['tool'] == rt.let_value(v_write_70) and v_c_80['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_110, v_o_112) for v_o_112 in rt.elements(rt.let_value(v_outcomes_102)))) and (not ((((len(rt.amounts(v_t_110)) > 0 and all((any((any((rt.text_says(v_t_110, v_w_115) for v_w_115 in rt.elements(v_r_114['names']))) for v_r_114 in rt.elements(rt.let_value(v_named_107)) if round(v_r_114['value'], 2) == round(v_n_113, 2))) for v_n_113 in rt.elements(rt.amounts(v_t_110))))) and (not any((rt.text_says(v_t_110, v_w_116) for v_w_116 in rt.elements(rt.let_value(v_told_words_92) + rt.let_value(v_recap_refused_94)))))) and (not any((rt.contains(rt.text_of(v_w_117).lower(), '_') for v_w_117 in rt.elements(rt.words(v_t_110)))))) and (any((rt.text_says(v_t_110, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_recap_frames_97)))) or all((len(rt.numbers(v_w_119)) > 0 or any((any((rt.text_says(v_x_121, v_w_119) for v_x_121 in rt.elements(v_r_120['names']))) for v_r_120 in rt.elements(rt.let_value(v_named_107)))) for v_w_119 in rt.elements(rt.words(v_t_110))))))) for v_t_110 in rt.elements(rt.sentences(v_m_108['content'])) if len(rt.amounts(v_t_110)) > 0 and any((rt.text_says(v_t_110, v_w_111) for v_w_111 in rt.elements(rt.let_value(v_words_106)))))) for v_m_108 in rt.elements(messages) if v_m_108['role'] == 'assistant' and any((v_c_109['position'] < v_m_108['position'] for v_c_109 in rt.elements(calls) if v_c_109['tool'] == rt.let_value(v_write_101) and v_c_109['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -476,11 +512,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
     'retail/checks/blocks.chk:126:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((round(v_o_104, 2) == round(v_n_103, 2) for v_o_104 in rt.elements(rt.let_value(v_outcomes_71)))) and (not any((round(v_v_105, 2) == round(v_n_103, 2) for v_v_105 in rt.elements(rt.let_value(v_values_74))))) for v_n_103 in rt.elements(rt.amounts(v_t_100)))) for v_t_100 in rt.elements(rt.sentences(v_m_98['content'])) if any((rt.text_says(v_t_100, v_o_101) for v_o_101 in rt.elements(rt.let_value(v_outcomes_71)))) and any((rt.text_says(v_t_100, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_words_77)))))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant' and any((v_c_99['position'] < v_m_98['position'] for v_c_99 in rt.elements(calls) if v_c_99['tool'] == rt.let_value(v_write_70) and v_c_99['ok']))))
+        _v = any((any((any((not any((round(v_o_128, 2) == round(v_n_127, 2) for v_o_128 in rt.elements(rt.let_value(v_outcomes_102)))) and (not any((round(v_v_129, 2) == round(v_n_127, 2) for v_v_129 in rt.elements(rt.let_value(v_values_105))))) for v_n_127 in rt.elements(rt.amounts(v_t_124)))) for v_t_124 in rt.elements(rt.sentences(v_m_122['content'])) if any((rt.text_says(v_t_124, v_o_125) for v_o_125 in rt.elements(rt.let_value(v_outcomes_102)))) and any((rt.text_says(v_t_124, v_w_126) for v_w_126 in rt.elements(rt.let_value(v_words_106)))))) for v_m_122 in rt.elements(messages) if v_m_122['role'] == 'assistant' and any((v_c_123['position'] < v_m_122['position'] for v_c_123 in rt.elements(calls) if v_c_123['tool'] == rt.let_value(v_write_101) and v_c_123['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -492,11 +528,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
     'retail/checks/blocks.chk:132:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((not any((round(v_o_116, 2) == round(v_n_114, 2) for v_o_116 in rt.elements(rt.let_value(v_outcomes_71)))) and (not ((any((round(v_v_117, 2) == round(v_n_114, 2) for v_v_117 in rt.elements(rt.let_value(v_values_74)))) and (not any((rt.text_says(v_t_108, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_fee_words_90)))))) and (not any((round(v_r_119['value'], 2) == round(v_n_114, 2) for v_r_119 in rt.elements(rt.let_value(v_named_78)))) or any(((not any((rt.text_says(v_t_108, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_new_words_65)))) or any((rt.member(v_w_123, rt.let_value(v_new_words_65)) for v_w_123 in rt.elements(v_r_120['names'])))) or any((rt.text_says(v_t_108, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_old_words_68)))) for v_r_120 in rt.elements(rt.let_value(v_named_78)) if round(v_r_120['value'], 2) == round(v_n_114, 2) and any((rt.text_says(v_t_108, v_w_121) for v_w_121 in rt.elements(v_r_120['names']))))))))) and (not any((rt.member(round(v_n_114, 2), [round(v_r_126, 2) for v_r_126 in rt.elements(rt.numbers(v_c_125['result']['address']))]) and (rt.text_says(v_t_108, v_c_125['result']['address']['city']) or rt.text_says(v_t_108, v_c_125['result']['address']['address1'])) for v_c_125 in rt.elements(calls) if (v_c_125['ok'] and v_c_125['position'] < v_m_106['position']) and rt.member('address', v_c_125['result'])))) for v_n_114 in rt.elements(rt.amounts(v_t_108)) if any((round(v_k_115, 2) == round(v_n_114, 2) for v_k_115 in rt.elements(rt.amounts(v_m_106['content'])))))) for v_t_108 in rt.elements(rt.sentences(v_m_106['content'])) if (len(rt.amounts(v_t_108)) > 0 and (not any((rt.text_says(v_t_108, v_w_109) for v_w_109 in rt.elements(rt.let_value(v_words_77)))))) and (any((rt.text_says(v_t_108, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_money_verbs_88) + rt.let_value(v_price_words_111)))) or any((any((rt.text_says(v_u_112, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_words_77)))) for v_u_112 in rt.elements(rt.sentences(v_m_106['content']))))))) for v_m_106 in rt.elements(messages) if v_m_106['role'] == 'assistant' and any((v_c_107['position'] < v_m_106['position'] for v_c_107 in rt.elements(calls) if v_c_107['tool'] == rt.let_value(v_write_70) and v_c_107['ok']))))
+        _v = any((any((any(((not any((round(v_o_140, 2) == round(v_n_138, 2) for v_o_140 in rt.elements(rt.let_value(v_outcomes_102)))) and (not ((any((round(v_v_141, 2) == round(v_n_138, 2) for v_v_141 in rt.elements(rt.let_value(v_values_105)))) and (not any((rt.text_says(v_t_132, v_w_142) for v_w_142 in rt.elements(rt.let_value(v_fee_words_93)))))) and (not any((round(v_r_143['value'], 2) == round(v_n_138, 2) for v_r_143 in rt.elements(rt.let_value(v_named_107)))) or any(((not any((rt.text_says(v_t_132, v_w_146) for v_w_146 in rt.elements(rt.let_value(v_new_words_66)))) or any((rt.member(v_w_147, rt.let_value(v_new_words_66)) for v_w_147 in rt.elements(v_r_144['names'])))) or any((rt.text_says(v_t_132, v_w_148) for v_w_148 in rt.elements(rt.let_value(v_old_words_69)))) for v_r_144 in rt.elements(rt.let_value(v_named_107)) if round(v_r_144['value'], 2) == round(v_n_138, 2) and any((rt.text_says(v_t_132, v_w_145) for v_w_145 in rt.elements(v_r_144['names']))))))))) and (not any((rt.member(round(v_n_138, 2), [round(v_r_150, 2) for v_r_150 in rt.elements(rt.numbers(v_c_149['result']['address']))]) and (rt.text_says(v_t_132, v_c_149['result']['address']['city']) or rt.text_says(v_t_132, v_c_149['result']['address']['address1'])) for v_c_149 in rt.elements(calls) if (v_c_149['ok'] and v_c_149['position'] < v_m_130['position']) and rt.member('address', v_c_149['result'])))) for v_n_138 in rt.elements(rt.amounts(v_t_132)) if any((round(v_k_139, 2) == round(v_n_138, 2) for v_k_139 in rt.elements(rt.amounts(v_m_130['content'])))))) for v_t_132 in rt.elements(rt.sentences(v_m_130['content'])) if (len(rt.amounts(v_t_132)) > 0 and (not any((rt.text_says(v_t_132, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_words_106)))))) and (any((rt.text_says(v_t_132, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_money_verbs_91) + rt.let_value(v_price_words_135)))) or any((any((rt.text_says(v_u_136, v_w_137) for v_w_137 in rt.elements(rt.let_value(v_words_106)))) for v_u_136 in rt.elements(rt.sentences(v_m_130['content']))))))) for v_m_130 in rt.elements(messages) if v_m_130['role'] == 'assistant' and any((v_c_131['position'] < v_m_130['position'] for v_c_131 in rt.elements(calls) if v_c_131['tool'] == rt.let_value(v_write_101) and v_c_131['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not (((any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w))) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where (round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w))): ((not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words)) or any(w in old_words: says(t, w)))))))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -508,13 +544,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
-    'retail/checks/blocks.chk:152:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
+    'retail/checks/blocks.chk:154:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_144 for v_x_144 in rt.elements(rt.sentences(v_m_127['content'])) if v_x_144 == v_u_129 or v_x_144 == v_s_141], 0) == v_u_129 and rt.item([v_x_145 for v_x_145 in rt.elements(rt.sentences(v_m_127['content'])) if v_x_145 == v_s_141 or v_x_145 == v_t_131], 0) == v_s_141 for v_s_141 in rt.elements(rt.sentences(v_m_127['content'])) if (v_s_141 != v_u_129 and v_s_141 != v_t_131) and any((any((round(v_k_143, 2) == round(v_n_142, 2) for v_k_143 in rt.elements(rt.amounts(v_m_127['content'])))) for v_n_142 in rt.elements(rt.amounts(v_s_141)))))) for v_t_131 in rt.elements(rt.sentences(v_m_127['content'])) if ((not any((rt.text_says(v_t_131, v_o_132) for v_o_132 in rt.elements(rt.let_value(v_outcomes_71)))) and (not (any((rt.text_says(v_t_131, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_price_words_111)))) and (any((rt.text_says(v_t_131, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_item_words_135)))) or any((any((rt.text_says(v_t_131, v_w_137) for v_w_137 in rt.elements(rt.words(v_p_136['name'])) if len(v_w_137) > 3)) for v_p_136 in rt.elements(initial['products']))))))) and any((any((round(v_k_139, 2) == round(v_n_138, 2) for v_k_139 in rt.elements(rt.amounts(v_m_127['content'])))) for v_n_138 in rt.elements(rt.amounts(v_t_131))))) and rt.item([v_s_140 for v_s_140 in rt.elements(rt.sentences(v_m_127['content'])) if v_s_140 == v_u_129 or v_s_140 == v_t_131], 0) == v_u_129)) for v_u_129 in rt.elements(rt.sentences(v_m_127['content'])) if len(rt.amounts(v_u_129)) == 0 and any((rt.text_says(v_u_129, v_w_130) for v_w_130 in rt.elements(rt.let_value(v_words_77)))))) for v_m_127 in rt.elements(messages) if v_m_127['role'] == 'assistant' and any((v_c_128['position'] < v_m_127['position'] for v_c_128 in rt.elements(calls) if v_c_128['tool'] == rt.let_value(v_write_70) and v_c_128['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_168 for v_x_168 in rt.elements(rt.sentences(v_m_151['content'])) if v_x_168 == v_u_153 or v_x_168 == v_s_165], 0) == v_u_153 and rt.item([v_x_169 for v_x_169 in rt.elements(rt.sentences(v_m_151['content'])) if v_x_169 == v_s_165 or v_x_169 == v_t_155], 0) == v_s_165 for v_s_165 in rt.elements(rt.sentences(v_m_151['content'])) if (v_s_165 != v_u_153 and v_s_165 != v_t_155) and any((any((round(v_k_167, 2) == round(v_n_166, 2) for v_k_167 in rt.elements(rt.amounts(v_m_151['content'])))) for v_n_166 in rt.elements(rt.amounts(v_s_165)))))) for v_t_155 in rt.elements(rt.sentences(v_m_151['content'])) if ((not any((rt.text_says(v_t_155, v_o_156) for v_o_156 in rt.elements(rt.let_value(v_outcomes_102)))) and (not (any((rt.text_says(v_t_155, v_w_157) for v_w_157 in rt.elements(rt.let_value(v_price_words_135)))) and (any((rt.text_says(v_t_155, v_w_158) for v_w_158 in rt.elements(rt.let_value(v_item_words_159)))) or any((any((rt.text_says(v_t_155, v_w_161) for v_w_161 in rt.elements(rt.words(v_p_160['name'])) if len(v_w_161) > 3)) for v_p_160 in rt.elements(initial['products']))))))) and any((any((round(v_k_163, 2) == round(v_n_162, 2) for v_k_163 in rt.elements(rt.amounts(v_m_151['content'])))) for v_n_162 in rt.elements(rt.amounts(v_t_155))))) and rt.item([v_s_164 for v_s_164 in rt.elements(rt.sentences(v_m_151['content'])) if v_s_164 == v_u_153 or v_s_164 == v_t_155], 0) == v_u_153)) for v_u_153 in rt.elements(rt.sentences(v_m_151['content'])) if (len(rt.amounts(v_u_153)) == 0 and any((rt.text_says(v_u_153, v_w_154) for v_w_154 in rt.elements(rt.let_value(v_words_106))))) and (not (rt.contains('\n' + v_m_151['content'] + '\n', '\n' + v_u_153 + '\n') and (rt.contains(v_u_153 + '\n', ':\n') or (rt.contains('\n' + v_u_153, '\n**') and rt.contains(v_u_153 + '\n', '**\n'))))))) for v_m_151 in rt.elements(messages) if v_m_151['role'] == 'assistant' and any((v_c_152['position'] < v_m_151['position'] for v_c_152 in rt.elements(calls) if v_c_152['tool'] == rt.let_value(v_write_101) and v_c_152['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where ((len(amounts(u)) == 0 and any(w in words: says(u, w))) and not (((("\\n" + m.content) + "\\n") contains (("\\n" + u) + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -524,25 +560,25 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:490)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 152, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "exchange_delivered_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:507)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 154, 5, _vals))
     try:
-        v_difference_146 = p_difference
+        v_difference_170 = p_difference
     except Exception as _e:
-        v_difference_146 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:282:5: let dearer_one = new_variant if difference > 0 else old_variant'
+        v_difference_170 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:285:5: let dearer_one = new_variant if difference > 0 else old_variant'
     try:
-        v_dearer_one_149 = rt.let_value(v_new_variant_147) if rt.let_value(v_difference_146) > 0 else rt.let_value(v_old_variant_148)
+        v_dearer_one_173 = rt.let_value(v_new_variant_171) if rt.let_value(v_difference_170) > 0 else rt.let_value(v_old_variant_172)
     except Exception as _e:
-        v_dearer_one_149 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:283:5: let cheaper_one = old_variant if difference > 0 else new_variant'
+        v_dearer_one_173 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:286:5: let cheaper_one = old_variant if difference > 0 else new_variant'
     try:
-        v_cheaper_one_150 = rt.let_value(v_old_variant_148) if rt.let_value(v_difference_146) > 0 else rt.let_value(v_new_variant_147)
+        v_cheaper_one_174 = rt.let_value(v_old_variant_172) if rt.let_value(v_difference_170) > 0 else rt.let_value(v_new_variant_171)
     except Exception as _e:
-        v_cheaper_one_150 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:284:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
+        v_cheaper_one_174 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:287:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
     _raised = False
     try:
-        _v = any((any((((any((any((rt.text_says(v_t_152, v_w_154 + ' than ' + v_r_153) for v_w_154 in rt.elements(rt.let_value(v_dearer_155)))) or (any((rt.text_says(v_t_152, v_w_156 + ' ' + v_r_153) for v_w_156 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_152, v_w_157) for v_w_157 in rt.elements(rt.let_value(v_cheaper_158)))))) for v_r_153 in rt.elements(rt.let_value(v_dearer_one_149)))) or any((any((rt.text_says(v_t_152, v_w_160 + ' than ' + v_r_159) for v_w_160 in rt.elements(rt.let_value(v_cheaper_158)))) or (any((rt.text_says(v_t_152, v_w_161 + ' ' + v_r_159) for v_w_161 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_152, v_w_162) for v_w_162 in rt.elements(rt.let_value(v_dearer_155)))))) for v_r_159 in rt.elements(rt.let_value(v_cheaper_one_150))))) or (((any((rt.text_says(v_t_152, v_r_163) for v_r_163 in rt.elements(rt.let_value(v_dearer_one_149)))) and (not any((rt.text_says(v_t_152, v_r_164) for v_r_164 in rt.elements(rt.let_value(v_cheaper_one_150)))))) and any((rt.text_says(v_t_152, v_w_165) for v_w_165 in rt.elements(rt.let_value(v_cheaper_158))))) and (not any((rt.text_says(v_t_152, v_w_166) for v_w_166 in rt.elements(rt.let_value(v_dearer_155))))))) or (((any((rt.text_says(v_t_152, v_r_167) for v_r_167 in rt.elements(rt.let_value(v_cheaper_one_150)))) and (not any((rt.text_says(v_t_152, v_r_168) for v_r_168 in rt.elements(rt.let_value(v_dearer_one_149)))))) and any((rt.text_says(v_t_152, v_w_169) for v_w_169 in rt.elements(rt.let_value(v_dearer_155))))) and (not any((rt.text_says(v_t_152, v_w_170) for v_w_170 in rt.elements(rt.let_value(v_cheaper_158)))))) for v_t_152 in rt.elements(rt.sentences(v_m_151['content'])) if (len(rt.amounts(v_t_152)) > 0 or rt.text_says(v_t_152, 'difference')) or rt.text_says(v_t_152, 'price'))) for v_m_151 in rt.elements(messages) if v_m_151['role'] == 'assistant'))
+        _v = any((any((((any((any((rt.text_says(v_t_176, v_w_178 + ' than ' + v_r_177) for v_w_178 in rt.elements(rt.let_value(v_dearer_179)))) or (any((rt.text_says(v_t_176, v_w_180 + ' ' + v_r_177) for v_w_180 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_176, v_w_181) for v_w_181 in rt.elements(rt.let_value(v_cheaper_182)))))) for v_r_177 in rt.elements(rt.let_value(v_dearer_one_173)))) or any((any((rt.text_says(v_t_176, v_w_184 + ' than ' + v_r_183) for v_w_184 in rt.elements(rt.let_value(v_cheaper_182)))) or (any((rt.text_says(v_t_176, v_w_185 + ' ' + v_r_183) for v_w_185 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_176, v_w_186) for v_w_186 in rt.elements(rt.let_value(v_dearer_179)))))) for v_r_183 in rt.elements(rt.let_value(v_cheaper_one_174))))) or (((any((rt.text_says(v_t_176, v_r_187) for v_r_187 in rt.elements(rt.let_value(v_dearer_one_173)))) and (not any((rt.text_says(v_t_176, v_r_188) for v_r_188 in rt.elements(rt.let_value(v_cheaper_one_174)))))) and any((rt.text_says(v_t_176, v_w_189) for v_w_189 in rt.elements(rt.let_value(v_cheaper_182))))) and (not any((rt.text_says(v_t_176, v_w_190) for v_w_190 in rt.elements(rt.let_value(v_dearer_179))))))) or (((any((rt.text_says(v_t_176, v_r_191) for v_r_191 in rt.elements(rt.let_value(v_cheaper_one_174)))) and (not any((rt.text_says(v_t_176, v_r_192) for v_r_192 in rt.elements(rt.let_value(v_dearer_one_173)))))) and any((rt.text_says(v_t_176, v_w_193) for v_w_193 in rt.elements(rt.let_value(v_dearer_179))))) and (not any((rt.text_says(v_t_176, v_w_194) for v_w_194 in rt.elements(rt.let_value(v_cheaper_182)))))) for v_t_176 in rt.elements(rt.sentences(v_m_175['content'])) if (len(rt.amounts(v_t_176)) > 0 or rt.text_says(v_t_176, 'difference')) or rt.text_says(v_t_176, 'price'))) for v_m_175 in rt.elements(messages) if v_m_175['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where ((len(amounts(t)) > 0 or says(t, "difference")) or says(t, "price")): (((any(r in dearer_one: (any(w in dearer: says(t, (w + " than ") + r)) or (any(w in ["over", "above"]: says(t, (w + " ") + r)) and not any(w in cheaper: says(t, w))))) or any(r in cheaper_one: (any(w in cheaper: says(t, (w + " than ") + r)) or (any(w in ["below", "under"]: says(t, (w + " ") + r)) and not any(w in dearer: says(t, w)))))) or (((any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r))) and any(w in cheaper: says(t, w))) and not any(w in dearer: says(t, w)))) or (((any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r))) and any(w in dearer: says(t, w))) and not any(w in cheaper: says(t, w))))))', True) + ' (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant)'
         _vals = {}
@@ -554,36 +590,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:503)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 284, 5, _vals))
-    'retail/checks/tasks.chk:504:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:520)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 287, 5, _vals))
+    'retail/checks/tasks.chk:521:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_171 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_195 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_171 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:505:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_195 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:522:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_172 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_196 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_172 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:506:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_refunds_196 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:523:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_charged_173 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charged_197 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_charged_173 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:507:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charged_197 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:524:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
-        v_refunded_174 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunded_198 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
-        v_refunded_174 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:508:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunded_198 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:525:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
-        v_negations_175 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_negations_199 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_negations_175 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:509:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_negations_199 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:526:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_176['content'], abs(p_difference)) and any((rt.text_says(v_m_176['content'], v_w_177) for v_w_177 in rt.elements(rt.let_value(v_charges_171))))) and (not any((rt.text_says(v_m_176['content'], v_w_178) for v_w_178 in rt.elements(rt.let_value(v_refunds_172))))) or any((any((rt.text_says(v_t_179, v_w_181) for v_w_181 in rt.elements(rt.let_value(v_charged_173)))) and (not any((rt.text_says(v_t_179, v_w_182) for v_w_182 in rt.elements(rt.let_value(v_refunded_174) + rt.let_value(v_negations_175))))) for v_t_179 in rt.elements(rt.sentences(v_m_176['content'])) if (rt.text_says(v_t_179, abs(p_difference)) or rt.text_says(v_t_179, 'difference')) or any((v_c_180['position'] < v_m_176['position'] for v_c_180 in rt.elements(calls) if v_c_180['tool'] == 'exchange_delivered_order_items' and v_c_180['ok'])))) for v_m_176 in rt.elements(messages) if v_m_176['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_200['content'], abs(p_difference)) and any((rt.text_says(v_m_200['content'], v_w_201) for v_w_201 in rt.elements(rt.let_value(v_charges_195))))) and (not any((rt.text_says(v_m_200['content'], v_w_202) for v_w_202 in rt.elements(rt.let_value(v_refunds_196))))) or any((any((rt.text_says(v_t_203, v_w_205) for v_w_205 in rt.elements(rt.let_value(v_charged_197)))) and (not any((rt.text_says(v_t_203, v_w_206) for v_w_206 in rt.elements(rt.let_value(v_refunded_198) + rt.let_value(v_negations_199))))) for v_t_203 in rt.elements(rt.sentences(v_m_200['content'])) if (rt.text_says(v_t_203, abs(p_difference)) or rt.text_says(v_t_203, 'difference')) or any((v_c_204['position'] < v_m_200['position'] for v_c_204 in rt.elements(calls) if v_c_204['tool'] == 'exchange_delivered_order_items' and v_c_204['ok'])))) for v_m_200 in rt.elements(messages) if v_m_200['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -595,11 +631,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 509, 5, _vals))
-    'retail/checks/tasks.chk:515:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 526, 5, _vals))
+    'retail/checks/tasks.chk:532:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_183['content'], p_difference) and any((rt.text_says(v_m_183['content'], v_w_184) for v_w_184 in rt.elements(rt.let_value(v_refunds_172))))) and (not any((rt.text_says(v_m_183['content'], v_w_185) for v_w_185 in rt.elements(rt.let_value(v_charges_171))))) or any((any((rt.text_says(v_t_186, v_w_187) for v_w_187 in rt.elements(rt.let_value(v_refunded_174)))) and (not any((rt.text_says(v_t_186, v_w_188) for v_w_188 in rt.elements(rt.let_value(v_charged_173) + rt.let_value(v_negations_175))))) for v_t_186 in rt.elements(rt.sentences(v_m_183['content'])) if rt.text_says(v_t_186, p_difference) or rt.text_says(v_t_186, 'difference')))) or any((any((rt.text_says(v_t_189, v_w_191) for v_w_191 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_189, v_w_192) for v_w_192 in rt.elements(rt.let_value(v_charged_173) + rt.let_value(v_negations_175))))) for v_t_189 in rt.elements(rt.sentences(v_m_183['content'])) if any((v_c_190['position'] < v_m_183['position'] for v_c_190 in rt.elements(calls) if v_c_190['tool'] == 'exchange_delivered_order_items' and v_c_190['ok'])))) for v_m_183 in rt.elements(messages) if v_m_183['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_207['content'], p_difference) and any((rt.text_says(v_m_207['content'], v_w_208) for v_w_208 in rt.elements(rt.let_value(v_refunds_196))))) and (not any((rt.text_says(v_m_207['content'], v_w_209) for v_w_209 in rt.elements(rt.let_value(v_charges_195))))) or any((any((rt.text_says(v_t_210, v_w_211) for v_w_211 in rt.elements(rt.let_value(v_refunded_198)))) and (not any((rt.text_says(v_t_210, v_w_212) for v_w_212 in rt.elements(rt.let_value(v_charged_197) + rt.let_value(v_negations_199))))) for v_t_210 in rt.elements(rt.sentences(v_m_207['content'])) if rt.text_says(v_t_210, p_difference) or rt.text_says(v_t_210, 'difference')))) or any((any((rt.text_says(v_t_213, v_w_215) for v_w_215 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_213, v_w_216) for v_w_216 in rt.elements(rt.let_value(v_charged_197) + rt.let_value(v_negations_199))))) for v_t_213 in rt.elements(rt.sentences(v_m_207['content'])) if any((v_c_214['position'] < v_m_207['position'] for v_c_214 in rt.elements(calls) if v_c_214['tool'] == 'exchange_delivered_order_items' and v_c_214['ok'])))) for v_m_207 in rt.elements(messages) if v_m_207['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -611,11 +647,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 515, 5, _vals))
-    'retail/checks/tasks.chk:528:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 532, 5, _vals))
+    'retail/checks/tasks.chk:545:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
-        _v = p_difference < 0 and any((any(((rt.text_says(v_t_194, abs(p_difference)) and (not rt.text_says(v_t_194, p_difference))) and rt.contains(rt.text_of(v_t_194).lower(), '+') for v_t_194 in rt.elements(rt.sentences(v_m_193['content'])))) for v_m_193 in rt.elements(messages) if v_m_193['role'] == 'assistant'))
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_218, abs(p_difference)) and (not rt.text_says(v_t_218, p_difference))) and rt.contains(rt.text_of(v_t_218).lower(), '+') for v_t_218 in rt.elements(rt.sentences(v_m_217['content'])))) for v_m_217 in rt.elements(messages) if v_m_217['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
         _vals = {}
@@ -627,11 +663,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 528, 5, _vals))
-    'retail/checks/tasks.chk:531:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 545, 5, _vals))
+    'retail/checks/tasks.chk:548:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_195['content'], v_w_197) for v_w_197 in rt.elements(rt.let_value(v_charge_told_198)))) or rt.contains(rt.text_of(v_m_195['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_195['content'], v_w_199) for v_w_199 in rt.elements(rt.let_value(v_refund_told_200)))) or rt.text_says(v_m_195['content'], p_difference)) for v_m_195 in rt.elements(messages) if (v_m_195['role'] == 'assistant' and rt.text_says(v_m_195['content'], abs(p_difference))) and any((v_c_196['position'] < v_m_195['position'] for v_c_196 in rt.elements(calls) if v_c_196['tool'] == 'exchange_delivered_order_items' and v_c_196['ok']))))
+        _v = any((not (any((rt.text_says(v_m_219['content'], v_w_221) for v_w_221 in rt.elements(rt.let_value(v_charge_told_222)))) or rt.contains(rt.text_of(v_m_219['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_219['content'], v_w_223) for v_w_223 in rt.elements(rt.let_value(v_refund_told_224)))) or rt.text_says(v_m_219['content'], p_difference)) for v_m_219 in rt.elements(messages) if (v_m_219['role'] == 'assistant' and rt.text_says(v_m_219['content'], abs(p_difference))) and any((v_c_220['position'] < v_m_219['position'] for v_c_220 in rt.elements(calls) if v_c_220['tool'] == 'exchange_delivered_order_items' and v_c_220['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))))', True)
         _vals = {}
@@ -643,5 +679,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 531, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 31, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 548, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 32, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:381)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:390)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -23,53 +23,53 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_57 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_58 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_total_names_57 = rt.let_failed(_e)
+        v_total_names_58 = rt.let_failed(_e)
     try:
-        v_recap_words_63 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_64 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_63 = rt.let_failed(_e)
+        v_recap_words_64 = rt.let_failed(_e)
     try:
-        v_refund_words_77 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_78 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_77 = rt.let_failed(_e)
+        v_refund_words_78 = rt.let_failed(_e)
     try:
-        v_money_verbs_78 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_79 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_78 = rt.let_failed(_e)
+        v_money_verbs_79 = rt.let_failed(_e)
     try:
-        v_told_words_79 = rt.let_value(v_refund_words_77) + rt.let_value(v_money_verbs_78) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
+        v_told_words_80 = rt.let_value(v_refund_words_78) + rt.let_value(v_money_verbs_79) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_told_words_79 = rt.let_failed(_e)
+        v_told_words_80 = rt.let_failed(_e)
     try:
-        v_fee_words_80 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
+        v_fee_words_81 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
     except Exception as _e:
-        v_fee_words_80 = rt.let_failed(_e)
+        v_fee_words_81 = rt.let_failed(_e)
     try:
-        v_recap_refused_81 = rt.let_value(v_fee_words_80) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
+        v_recap_refused_82 = rt.let_value(v_fee_words_81) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
-        v_recap_refused_81 = rt.let_failed(_e)
+        v_recap_refused_82 = rt.let_failed(_e)
     try:
-        v_recap_frames_84 = ['not affected', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
+        v_recap_frames_85 = ['not affected', 'not part of', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
     except Exception as _e:
-        v_recap_frames_84 = rt.let_failed(_e)
+        v_recap_frames_85 = rt.let_failed(_e)
     try:
-        v_price_words_121 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_price_words_122 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_price_words_121 = rt.let_failed(_e)
+        v_price_words_122 = rt.let_failed(_e)
     try:
-        v_new_words_133 = ['new', 'replacement']
+        v_new_words_134 = ['new', 'replacement']
     except Exception as _e:
-        v_new_words_133 = rt.let_failed(_e)
+        v_new_words_134 = rt.let_failed(_e)
     try:
-        v_old_words_136 = ['old', 'original', 'current', 'previous', 'existing']
+        v_old_words_137 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_old_words_136 = rt.let_failed(_e)
+        v_old_words_137 = rt.let_failed(_e)
     try:
-        v_item_words_147 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_item_words_148 = ['new', 'old', 'original', 'previous', 'item', 'variant']
     except Exception as _e:
-        v_item_words_147 = rt.let_failed(_e)
+        v_item_words_148 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -187,7 +187,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:386:5: require db == gold'
+    'retail/checks/tasks.chk:395:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -201,8 +201,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 386, 5, _vals))
-    'retail/checks/tasks.chk:387:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 395, 5, _vals))
+    'retail/checks/tasks.chk:396:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -215,8 +215,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 387, 5, _vals))
-    'retail/checks/tasks.chk:388:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 396, 5, _vals))
+    'retail/checks/tasks.chk:397:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -230,8 +230,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 388, 5, _vals))
-    'retail/checks/tasks.chk:389:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 397, 5, _vals))
+    'retail/checks/tasks.chk:398:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -245,8 +245,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 389, 5, _vals))
-    'retail/checks/tasks.chk:390:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 398, 5, _vals))
+    'retail/checks/tasks.chk:399:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -260,8 +260,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 390, 5, _vals))
-    'retail/checks/tasks.chk:391:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 399, 5, _vals))
+    'retail/checks/tasks.chk:400:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -274,8 +274,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 391, 5, _vals))
-    'retail/checks/tasks.chk:392:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 400, 5, _vals))
+    'retail/checks/tasks.chk:401:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -288,8 +288,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 392, 5, _vals))
-    'retail/checks/tasks.chk:393:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 401, 5, _vals))
+    'retail/checks/tasks.chk:402:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -303,8 +303,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 393, 5, _vals))
-    'retail/checks/tasks.chk:394:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 402, 5, _vals))
+    'retail/checks/tasks.chk:403:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -317,7 +317,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 394, 5, _vals))
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 403, 5, _vals))
     try:
         v_outcomes_36 = [p_refund]
     except Exception as _e:
@@ -337,7 +337,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:395)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [refund]) (in block amounts_told, used at retail/checks/tasks.chk:404)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_47 = 'return_delivered_order_items'
     except Exception as _e:
@@ -357,7 +357,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:396)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:405)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -373,41 +373,41 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:396)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:399:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "return_delivered_order_items") (in block shares_told, used at retail/checks/tasks.chk:405)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:408:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_54 = round(sum((v_i_53['price'] for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_54 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:400:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}]'
+    'retail/checks/tasks.chk:409:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}]'
     try:
-        v_named_58 = [{'value': v_i_55['price'], 'names': [v_i_55['item_id']] + [v_w_56 for v_w_56 in rt.elements(rt.words(v_i_55['name'])) if len(v_w_56) > 3]} for v_i_55 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_54), 'names': rt.let_value(v_total_names_57)}]
+        v_named_59 = [{'value': v_i_55['price'], 'names': [v_i_55['item_id'], v_i_55['name']] + [v_w_56 for v_w_56 in rt.elements(rt.words(v_i_55['name'])) if len(v_w_56) > 3] + [v_o_57 for v_o_57 in rt.elements(v_i_55['options'])] + list(v_i_55['options'])} for v_i_55 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_54), 'names': rt.let_value(v_total_names_58)}]
     except Exception as _e:
-        v_named_58 = rt.let_failed(_e)
+        v_named_59 = rt.let_failed(_e)
     try:
-        v_write_59 = 'return_delivered_order_items'
+        v_write_60 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_59 = rt.let_failed(_e)
+        v_write_60 = rt.let_failed(_e)
     try:
-        v_values_61 = [v_i_60['price'] for v_i_60 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_60['item_id'] != p_item_id] + [rt.let_value(v_order_total_54)]
+        v_values_62 = [v_i_61['price'] for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_61['item_id'] != p_item_id] + [rt.let_value(v_order_total_54)]
     except Exception as _e:
-        v_values_61 = rt.let_failed(_e)
+        v_values_62 = rt.let_failed(_e)
     try:
-        v_outcomes_62 = [p_refund]
+        v_outcomes_63 = [p_refund]
     except Exception as _e:
-        v_outcomes_62 = rt.let_failed(_e)
+        v_outcomes_63 = rt.let_failed(_e)
     try:
-        v_recaps_64 = rt.let_value(v_recap_words_63)
+        v_recaps_65 = rt.let_value(v_recap_words_64)
     except Exception as _e:
-        v_recaps_64 = rt.let_failed(_e)
+        v_recaps_65 = rt.let_failed(_e)
     try:
-        v_named_65 = rt.let_value(v_named_58)
+        v_named_66 = rt.let_value(v_named_59)
     except Exception as _e:
-        v_named_65 = rt.let_failed(_e)
+        v_named_66 = rt.let_failed(_e)
     'retail/checks/blocks.chk:85:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any(((any((rt.text_says(v_t_68, v_v_69) for v_v_69 in rt.elements(rt.let_value(v_values_61)) if not any((round(v_o_70, 2) == round(v_v_69, 2) for v_o_70 in rt.elements(rt.let_value(v_outcomes_62)))))) and (not (any((rt.text_says(v_t_68, v_o_71) for v_o_71 in rt.elements(rt.let_value(v_outcomes_62)))) and any((rt.text_says(v_t_68, v_w_72) for v_w_72 in rt.elements(rt.let_value(v_recaps_64))))))) and (not ((((len(rt.amounts(v_t_68)) > 0 and all((any((any((rt.text_says(v_t_68, v_w_75) for v_w_75 in rt.elements(v_r_74['names']))) for v_r_74 in rt.elements(rt.let_value(v_named_65)) if round(v_r_74['value'], 2) == round(v_n_73, 2))) for v_n_73 in rt.elements(rt.amounts(v_t_68))))) and (not any((rt.text_says(v_t_68, v_w_76) for v_w_76 in rt.elements(rt.let_value(v_told_words_79) + rt.let_value(v_recap_refused_81)))))) and (not any((rt.contains(rt.text_of(v_w_82).lower(), '_') for v_w_82 in rt.elements(rt.words(v_t_68)))))) and (any((rt.text_says(v_t_68, v_w_83) for v_w_83 in rt.elements(rt.let_value(v_recap_frames_84)))) or all((len(rt.numbers(v_w_85)) > 0 or any((any((rt.text_says(v_x_87, v_w_85) for v_x_87 in rt.elements(v_r_86['names']))) for v_r_86 in rt.elements(rt.let_value(v_named_65)))) for v_w_85 in rt.elements(rt.words(v_t_68))))))) for v_t_68 in rt.elements(rt.sentences(v_m_66['content'])))) for v_m_66 in rt.elements(messages) if v_m_66['role'] == 'assistant' and any((v_c_67['position'] < v_m_66['position'] for v_c_67 in rt.elements(calls) if v_c_67['tool'] == rt.let_value(v_write_59) and v_c_67['ok']))))
+        _v = any((any(((any((rt.text_says(v_t_69, v_v_70) for v_v_70 in rt.elements(rt.let_value(v_values_62)) if not any((round(v_o_71, 2) == round(v_v_70, 2) for v_o_71 in rt.elements(rt.let_value(v_outcomes_63)))))) and (not (any((rt.text_says(v_t_69, v_o_72) for v_o_72 in rt.elements(rt.let_value(v_outcomes_63)))) and any((rt.text_says(v_t_69, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_recaps_65))))))) and (not ((((len(rt.amounts(v_t_69)) > 0 and all((any((any((rt.text_says(v_t_69, v_w_76) for v_w_76 in rt.elements(v_r_75['names']))) for v_r_75 in rt.elements(rt.let_value(v_named_66)) if round(v_r_75['value'], 2) == round(v_n_74, 2))) for v_n_74 in rt.elements(rt.amounts(v_t_69))))) and (not any((rt.text_says(v_t_69, v_w_77) for v_w_77 in rt.elements(rt.let_value(v_told_words_80) + rt.let_value(v_recap_refused_82)))))) and (not any((rt.contains(rt.text_of(v_w_83).lower(), '_') for v_w_83 in rt.elements(rt.words(v_t_69)))))) and (any((rt.text_says(v_t_69, v_w_84) for v_w_84 in rt.elements(rt.let_value(v_recap_frames_85)))) or all((len(rt.numbers(v_w_86)) > 0 or any((any((rt.text_says(v_x_88, v_w_86) for v_x_88 in rt.elements(v_r_87['names']))) for v_r_87 in rt.elements(rt.let_value(v_named_66)))) for v_w_86 in rt.elements(rt.words(v_t_69))))))) for v_t_69 in rt.elements(rt.sentences(v_m_67['content'])))) for v_m_67 in rt.elements(messages) if v_m_67['role'] == 'assistant' and any((v_c_68['position'] < v_m_67['position'] for v_c_68 in rt.elements(calls) if v_c_68['tool'] == rt.let_value(v_write_60) and v_c_68['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words)'
         _vals = {}
@@ -419,31 +419,31 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:402)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "return_delivered_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], outcomes = [refund], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:412)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
     try:
-        v_write_88 = 'return_delivered_order_items'
+        v_write_89 = 'return_delivered_order_items'
     except Exception as _e:
-        v_write_88 = rt.let_failed(_e)
+        v_write_89 = rt.let_failed(_e)
     try:
-        v_outcomes_89 = [p_refund]
+        v_outcomes_90 = [p_refund]
     except Exception as _e:
-        v_outcomes_89 = rt.let_failed(_e)
+        v_outcomes_90 = rt.let_failed(_e)
     try:
-        v_values_91 = [v_i_90['price'] for v_i_90 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_54)]
+        v_values_92 = [v_i_91['price'] for v_i_91 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_54)]
     except Exception as _e:
-        v_values_91 = rt.let_failed(_e)
+        v_values_92 = rt.let_failed(_e)
     try:
-        v_words_92 = rt.let_value(v_refund_words_77) + rt.let_value(v_recap_words_63)
+        v_words_93 = rt.let_value(v_refund_words_78) + rt.let_value(v_recap_words_64)
     except Exception as _e:
-        v_words_92 = rt.let_failed(_e)
+        v_words_93 = rt.let_failed(_e)
     try:
-        v_named_93 = rt.let_value(v_named_58)
+        v_named_94 = rt.let_value(v_named_59)
     except Exception as _e:
-        v_named_93 = rt.let_failed(_e)
+        v_named_94 = rt.let_failed(_e)
     'retail/checks/blocks.chk:117:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not any((rt.text_says(v_t_96, v_o_98) for v_o_98 in rt.elements(rt.let_value(v_outcomes_89)))) and (not ((((len(rt.amounts(v_t_96)) > 0 and all((any((any((rt.text_says(v_t_96, v_w_101) for v_w_101 in rt.elements(v_r_100['names']))) for v_r_100 in rt.elements(rt.let_value(v_named_93)) if round(v_r_100['value'], 2) == round(v_n_99, 2))) for v_n_99 in rt.elements(rt.amounts(v_t_96))))) and (not any((rt.text_says(v_t_96, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_told_words_79) + rt.let_value(v_recap_refused_81)))))) and (not any((rt.contains(rt.text_of(v_w_103).lower(), '_') for v_w_103 in rt.elements(rt.words(v_t_96)))))) and (any((rt.text_says(v_t_96, v_w_104) for v_w_104 in rt.elements(rt.let_value(v_recap_frames_84)))) or all((len(rt.numbers(v_w_105)) > 0 or any((any((rt.text_says(v_x_107, v_w_105) for v_x_107 in rt.elements(v_r_106['names']))) for v_r_106 in rt.elements(rt.let_value(v_named_93)))) for v_w_105 in rt.elements(rt.words(v_t_96))))))) for v_t_96 in rt.elements(rt.sentences(v_m_94['content'])) if len(rt.amounts(v_t_96)) > 0 and any((rt.text_says(v_t_96, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_words_92)))))) for v_m_94 in rt.elements(messages) if v_m_94['role'] == 'assistant' and any((v_c_95['position'] < v_m_94['position'] for v_c_95 in rt.elements(calls) if v_c_95['tool'] == rt.let_value(v_write_88) and v_c_95['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_97, v_o_99) for v_o_99 in rt.elements(rt.let_value(v_outcomes_90)))) and (not ((((len(rt.amounts(v_t_97)) > 0 and all((any((any((rt.text_says(v_t_97, v_w_102) for v_w_102 in rt.elements(v_r_101['names']))) for v_r_101 in rt.elements(rt.let_value(v_named_94)) if round(v_r_101['value'], 2) == round(v_n_100, 2))) for v_n_100 in rt.elements(rt.amounts(v_t_97))))) and (not any((rt.text_says(v_t_97, v_w_103) for v_w_103 in rt.elements(rt.let_value(v_told_words_80) + rt.let_value(v_recap_refused_82)))))) and (not any((rt.contains(rt.text_of(v_w_104).lower(), '_') for v_w_104 in rt.elements(rt.words(v_t_97)))))) and (any((rt.text_says(v_t_97, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_recap_frames_85)))) or all((len(rt.numbers(v_w_106)) > 0 or any((any((rt.text_says(v_x_108, v_w_106) for v_x_108 in rt.elements(v_r_107['names']))) for v_r_107 in rt.elements(rt.let_value(v_named_94)))) for v_w_106 in rt.elements(rt.words(v_t_97))))))) for v_t_97 in rt.elements(rt.sentences(v_m_95['content'])) if len(rt.amounts(v_t_97)) > 0 and any((rt.text_says(v_t_97, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_words_93)))))) for v_m_95 in rt.elements(messages) if v_m_95['role'] == 'assistant' and any((v_c_96['position'] < v_m_95['position'] for v_c_96 in rt.elements(calls) if v_c_96['tool'] == rt.let_value(v_write_89) and v_c_96['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words)'
         _vals = {}
@@ -455,11 +455,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:405)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:415)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
     'retail/checks/blocks.chk:126:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((round(v_o_114, 2) == round(v_n_113, 2) for v_o_114 in rt.elements(rt.let_value(v_outcomes_89)))) and (not any((round(v_v_115, 2) == round(v_n_113, 2) for v_v_115 in rt.elements(rt.let_value(v_values_91))))) for v_n_113 in rt.elements(rt.amounts(v_t_110)))) for v_t_110 in rt.elements(rt.sentences(v_m_108['content'])) if any((rt.text_says(v_t_110, v_o_111) for v_o_111 in rt.elements(rt.let_value(v_outcomes_89)))) and any((rt.text_says(v_t_110, v_w_112) for v_w_112 in rt.elements(rt.let_value(v_words_92)))))) for v_m_108 in rt.elements(messages) if v_m_108['role'] == 'assistant' and any((v_c_109['position'] < v_m_108['position'] for v_c_109 in rt.elements(calls) if v_c_109['tool'] == rt.let_value(v_write_88) and v_c_109['ok']))))
+        _v = any((any((any((not any((round(v_o_115, 2) == round(v_n_114, 2) for v_o_115 in rt.elements(rt.let_value(v_outcomes_90)))) and (not any((round(v_v_116, 2) == round(v_n_114, 2) for v_v_116 in rt.elements(rt.let_value(v_values_92))))) for v_n_114 in rt.elements(rt.amounts(v_t_111)))) for v_t_111 in rt.elements(rt.sentences(v_m_109['content'])) if any((rt.text_says(v_t_111, v_o_112) for v_o_112 in rt.elements(rt.let_value(v_outcomes_90)))) and any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_words_93)))))) for v_m_109 in rt.elements(messages) if v_m_109['role'] == 'assistant' and any((v_c_110['position'] < v_m_109['position'] for v_c_110 in rt.elements(calls) if v_c_110['tool'] == rt.let_value(v_write_89) and v_c_110['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
@@ -471,11 +471,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:405)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:415)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
     'retail/checks/blocks.chk:132:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((not any((round(v_o_126, 2) == round(v_n_124, 2) for v_o_126 in rt.elements(rt.let_value(v_outcomes_89)))) and (not ((any((round(v_v_127, 2) == round(v_n_124, 2) for v_v_127 in rt.elements(rt.let_value(v_values_91)))) and (not any((rt.text_says(v_t_118, v_w_128) for v_w_128 in rt.elements(rt.let_value(v_fee_words_80)))))) and (not any((round(v_r_129['value'], 2) == round(v_n_124, 2) for v_r_129 in rt.elements(rt.let_value(v_named_93)))) or any(((not any((rt.text_says(v_t_118, v_w_132) for v_w_132 in rt.elements(rt.let_value(v_new_words_133)))) or any((rt.member(v_w_134, rt.let_value(v_new_words_133)) for v_w_134 in rt.elements(v_r_130['names'])))) or any((rt.text_says(v_t_118, v_w_135) for v_w_135 in rt.elements(rt.let_value(v_old_words_136)))) for v_r_130 in rt.elements(rt.let_value(v_named_93)) if round(v_r_130['value'], 2) == round(v_n_124, 2) and any((rt.text_says(v_t_118, v_w_131) for v_w_131 in rt.elements(v_r_130['names']))))))))) and (not any((rt.member(round(v_n_124, 2), [round(v_r_138, 2) for v_r_138 in rt.elements(rt.numbers(v_c_137['result']['address']))]) and (rt.text_says(v_t_118, v_c_137['result']['address']['city']) or rt.text_says(v_t_118, v_c_137['result']['address']['address1'])) for v_c_137 in rt.elements(calls) if (v_c_137['ok'] and v_c_137['position'] < v_m_116['position']) and rt.member('address', v_c_137['result'])))) for v_n_124 in rt.elements(rt.amounts(v_t_118)) if any((round(v_k_125, 2) == round(v_n_124, 2) for v_k_125 in rt.elements(rt.amounts(v_m_116['content'])))))) for v_t_118 in rt.elements(rt.sentences(v_m_116['content'])) if (len(rt.amounts(v_t_118)) > 0 and (not any((rt.text_says(v_t_118, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_words_92)))))) and (any((rt.text_says(v_t_118, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_money_verbs_78) + rt.let_value(v_price_words_121)))) or any((any((rt.text_says(v_u_122, v_w_123) for v_w_123 in rt.elements(rt.let_value(v_words_92)))) for v_u_122 in rt.elements(rt.sentences(v_m_116['content']))))))) for v_m_116 in rt.elements(messages) if v_m_116['role'] == 'assistant' and any((v_c_117['position'] < v_m_116['position'] for v_c_117 in rt.elements(calls) if v_c_117['tool'] == rt.let_value(v_write_88) and v_c_117['ok']))))
+        _v = any((any((any(((not any((round(v_o_127, 2) == round(v_n_125, 2) for v_o_127 in rt.elements(rt.let_value(v_outcomes_90)))) and (not ((any((round(v_v_128, 2) == round(v_n_125, 2) for v_v_128 in rt.elements(rt.let_value(v_values_92)))) and (not any((rt.text_says(v_t_119, v_w_129) for v_w_129 in rt.elements(rt.let_value(v_fee_words_81)))))) and (not any((round(v_r_130['value'], 2) == round(v_n_125, 2) for v_r_130 in rt.elements(rt.let_value(v_named_94)))) or any(((not any((rt.text_says(v_t_119, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_new_words_134)))) or any((rt.member(v_w_135, rt.let_value(v_new_words_134)) for v_w_135 in rt.elements(v_r_131['names'])))) or any((rt.text_says(v_t_119, v_w_136) for v_w_136 in rt.elements(rt.let_value(v_old_words_137)))) for v_r_131 in rt.elements(rt.let_value(v_named_94)) if round(v_r_131['value'], 2) == round(v_n_125, 2) and any((rt.text_says(v_t_119, v_w_132) for v_w_132 in rt.elements(v_r_131['names']))))))))) and (not any((rt.member(round(v_n_125, 2), [round(v_r_139, 2) for v_r_139 in rt.elements(rt.numbers(v_c_138['result']['address']))]) and (rt.text_says(v_t_119, v_c_138['result']['address']['city']) or rt.text_says(v_t_119, v_c_138['result']['address']['address1'])) for v_c_138 in rt.elements(calls) if (v_c_138['ok'] and v_c_138['position'] < v_m_117['position']) and rt.member('address', v_c_138['result'])))) for v_n_125 in rt.elements(rt.amounts(v_t_119)) if any((round(v_k_126, 2) == round(v_n_125, 2) for v_k_126 in rt.elements(rt.amounts(v_m_117['content'])))))) for v_t_119 in rt.elements(rt.sentences(v_m_117['content'])) if (len(rt.amounts(v_t_119)) > 0 and (not any((rt.text_says(v_t_119, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_words_93)))))) and (any((rt.text_says(v_t_119, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_money_verbs_79) + rt.let_value(v_price_words_122)))) or any((any((rt.text_says(v_u_123, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_words_93)))) for v_u_123 in rt.elements(rt.sentences(v_m_117['content']))))))) for v_m_117 in rt.elements(messages) if v_m_117['role'] == 'assistant' and any((v_c_118['position'] < v_m_117['position'] for v_c_118 in rt.elements(calls) if v_c_118['tool'] == rt.let_value(v_write_89) and v_c_118['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not (((any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w))) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where (round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w))): ((not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words)) or any(w in old_words: says(t, w)))))))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words)'
         _vals = {}
@@ -487,13 +487,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:405)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
-    'retail/checks/blocks.chk:152:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "return_delivered_order_items", outcomes = [refund], values = [i.price for i in initial.orders[order_id].items] + [order_total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:415)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
+    'retail/checks/blocks.chk:154:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_156 for v_x_156 in rt.elements(rt.sentences(v_m_139['content'])) if v_x_156 == v_u_141 or v_x_156 == v_s_153], 0) == v_u_141 and rt.item([v_x_157 for v_x_157 in rt.elements(rt.sentences(v_m_139['content'])) if v_x_157 == v_s_153 or v_x_157 == v_t_143], 0) == v_s_153 for v_s_153 in rt.elements(rt.sentences(v_m_139['content'])) if (v_s_153 != v_u_141 and v_s_153 != v_t_143) and any((any((round(v_k_155, 2) == round(v_n_154, 2) for v_k_155 in rt.elements(rt.amounts(v_m_139['content'])))) for v_n_154 in rt.elements(rt.amounts(v_s_153)))))) for v_t_143 in rt.elements(rt.sentences(v_m_139['content'])) if ((not any((rt.text_says(v_t_143, v_o_144) for v_o_144 in rt.elements(rt.let_value(v_outcomes_89)))) and (not (any((rt.text_says(v_t_143, v_w_145) for v_w_145 in rt.elements(rt.let_value(v_price_words_121)))) and (any((rt.text_says(v_t_143, v_w_146) for v_w_146 in rt.elements(rt.let_value(v_item_words_147)))) or any((any((rt.text_says(v_t_143, v_w_149) for v_w_149 in rt.elements(rt.words(v_p_148['name'])) if len(v_w_149) > 3)) for v_p_148 in rt.elements(initial['products']))))))) and any((any((round(v_k_151, 2) == round(v_n_150, 2) for v_k_151 in rt.elements(rt.amounts(v_m_139['content'])))) for v_n_150 in rt.elements(rt.amounts(v_t_143))))) and rt.item([v_s_152 for v_s_152 in rt.elements(rt.sentences(v_m_139['content'])) if v_s_152 == v_u_141 or v_s_152 == v_t_143], 0) == v_u_141)) for v_u_141 in rt.elements(rt.sentences(v_m_139['content'])) if len(rt.amounts(v_u_141)) == 0 and any((rt.text_says(v_u_141, v_w_142) for v_w_142 in rt.elements(rt.let_value(v_words_92)))))) for v_m_139 in rt.elements(messages) if v_m_139['role'] == 'assistant' and any((v_c_140['position'] < v_m_139['position'] for v_c_140 in rt.elements(calls) if v_c_140['tool'] == rt.let_value(v_write_88) and v_c_140['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_157 for v_x_157 in rt.elements(rt.sentences(v_m_140['content'])) if v_x_157 == v_u_142 or v_x_157 == v_s_154], 0) == v_u_142 and rt.item([v_x_158 for v_x_158 in rt.elements(rt.sentences(v_m_140['content'])) if v_x_158 == v_s_154 or v_x_158 == v_t_144], 0) == v_s_154 for v_s_154 in rt.elements(rt.sentences(v_m_140['content'])) if (v_s_154 != v_u_142 and v_s_154 != v_t_144) and any((any((round(v_k_156, 2) == round(v_n_155, 2) for v_k_156 in rt.elements(rt.amounts(v_m_140['content'])))) for v_n_155 in rt.elements(rt.amounts(v_s_154)))))) for v_t_144 in rt.elements(rt.sentences(v_m_140['content'])) if ((not any((rt.text_says(v_t_144, v_o_145) for v_o_145 in rt.elements(rt.let_value(v_outcomes_90)))) and (not (any((rt.text_says(v_t_144, v_w_146) for v_w_146 in rt.elements(rt.let_value(v_price_words_122)))) and (any((rt.text_says(v_t_144, v_w_147) for v_w_147 in rt.elements(rt.let_value(v_item_words_148)))) or any((any((rt.text_says(v_t_144, v_w_150) for v_w_150 in rt.elements(rt.words(v_p_149['name'])) if len(v_w_150) > 3)) for v_p_149 in rt.elements(initial['products']))))))) and any((any((round(v_k_152, 2) == round(v_n_151, 2) for v_k_152 in rt.elements(rt.amounts(v_m_140['content'])))) for v_n_151 in rt.elements(rt.amounts(v_t_144))))) and rt.item([v_s_153 for v_s_153 in rt.elements(rt.sentences(v_m_140['content'])) if v_s_153 == v_u_142 or v_s_153 == v_t_144], 0) == v_u_142)) for v_u_142 in rt.elements(rt.sentences(v_m_140['content'])) if (len(rt.amounts(v_u_142)) == 0 and any((rt.text_says(v_u_142, v_w_143) for v_w_143 in rt.elements(rt.let_value(v_words_93))))) and (not (rt.contains('\n' + v_m_140['content'] + '\n', '\n' + v_u_142 + '\n') and (rt.contains(v_u_142 + '\n', ':\n') or (rt.contains('\n' + v_u_142, '\n**') and rt.contains(v_u_142 + '\n', '**\n'))))))) for v_m_140 in rt.elements(messages) if v_m_140['role'] == 'assistant' and any((v_c_141['position'] < v_m_140['position'] for v_c_141 in rt.elements(calls) if v_c_141['tool'] == rt.let_value(v_write_89) and v_c_141['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where ((len(amounts(u)) == 0 and any(w in words: says(u, w))) and not (((("\\n" + m.content) + "\\n") contains (("\\n" + u) + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -503,11 +503,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:405)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 152, 5, _vals))
-    'retail/checks/tasks.chk:407:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "return_delivered_order_items", outcomes = [refund], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:415)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 154, 5, _vals))
+    'retail/checks/tasks.chk:417:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_158['content'], p_refund) and any((rt.text_says(v_m_158['content'], v_w_159) for v_w_159 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_158['content'], v_w_160) for v_w_160 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_158 in rt.elements(messages) if v_m_158['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_159['content'], p_refund) and any((rt.text_says(v_m_159['content'], v_w_160) for v_w_160 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_159['content'], v_w_161) for v_w_161 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_159 in rt.elements(messages) if v_m_159['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))))', True)
         _vals = {}
@@ -519,5 +519,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 407, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 417, 5, _vals))
     return rt.finish('items_returned', _hard, 26, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_address_and_payment_changed'
 PARAMS = ('order_id', 'new_address', 'payment_method_id')
 
 def verify(trace):
-    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:233)."""
+    """Verifier of check 'order_address_and_payment_changed' (retail/checks/tasks.chk:236)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -154,7 +154,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:238:5: require db == gold'
+    'retail/checks/tasks.chk:241:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -168,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 238, 5, _vals))
-    'retail/checks/tasks.chk:239:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 241, 5, _vals))
+    'retail/checks/tasks.chk:242:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -182,8 +182,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 239, 5, _vals))
-    'retail/checks/tasks.chk:240:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 242, 5, _vals))
+    'retail/checks/tasks.chk:243:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 240, 5, _vals))
-    'retail/checks/tasks.chk:241:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 243, 5, _vals))
+    'retail/checks/tasks.chk:244:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 241, 5, _vals))
-    'retail/checks/tasks.chk:242:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 244, 5, _vals))
+    'retail/checks/tasks.chk:245:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -226,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 242, 5, _vals))
-    'retail/checks/tasks.chk:243:5: require count(c in calls where c.writes and c.ok) == 2'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
+    'retail/checks/tasks.chk:246:5: require count(c in calls where c.writes and c.ok) == 2'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 2
@@ -241,8 +241,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 243, 5, _vals))
-    'retail/checks/tasks.chk:244:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 2', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
+    'retail/checks/tasks.chk:247:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -255,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 244, 5, _vals))
-    'retail/checks/tasks.chk:245:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 247, 5, _vals))
+    'retail/checks/tasks.chk:248:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -269,8 +269,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 245, 5, _vals))
-    'retail/checks/tasks.chk:246:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 248, 5, _vals))
+    'retail/checks/tasks.chk:249:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -284,7 +284,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 246, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 249, 5, _vals))
     try:
         v_outcomes_36 = rt.numbers(p_new_address)
     except Exception as _e:
@@ -304,7 +304,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:248)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = numbers(new_address)) (in block amounts_told, used at retail/checks/tasks.chk:251)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_47 = 'modify_pending_order_payment'
     except Exception as _e:
@@ -324,7 +324,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:249)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:252)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -340,7 +340,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:249)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:252)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
     try:
         v_write_53 = 'modify_pending_order_address'
     except Exception as _e:
@@ -349,27 +349,27 @@ def verify(trace):
         v_address_54 = p_new_address
     except Exception as _e:
         v_address_54 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:227:5: let zip_like = len(address.zip)'
+    'retail/checks/blocks.chk:231:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_55 = len(rt.let_value(v_address_54)['zip'])
     except Exception as _e:
         v_zip_like_55 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:228:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
+    'retail/checks/blocks.chk:232:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
     try:
         v_new_street_56 = rt.words(rt.let_value(v_address_54)['address1']) + rt.words(rt.let_value(v_address_54)['address2'] if rt.member('address2', rt.let_value(v_address_54)) else '')
     except Exception as _e:
         v_new_street_56 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:229:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
+    'retail/checks/blocks.chk:233:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
     try:
         v_new_state_60 = [rt.let_value(v_address_54)['state'], rt.let_value(v_address_54)['zip']] + [v_s_57['name'] for v_s_57 in rt.elements(rt.let_value(v_us_states_58)) if v_s_57['code'] == rt.let_value(v_address_54)['state']] + [v_s_59['code'] for v_s_59 in rt.elements(rt.let_value(v_us_states_58)) if rt.text_of(v_s_59['name']).lower() == rt.text_of(rt.let_value(v_address_54)['state']).lower()]
     except Exception as _e:
         v_new_state_60 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:231:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
+    'retail/checks/blocks.chk:235:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
     try:
         v_seed_streets_63 = [v_u_61['address']['address1'] for v_u_61 in rt.elements(initial['users'])] + [v_o_62['address']['address1'] for v_o_62 in rt.elements(initial['orders'])]
     except Exception as _e:
         v_seed_streets_63 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:232:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/blocks.chk:236:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_66, v_w_67 + ' address') for v_w_67 in rt.elements(rt.words(v_t_66)) if rt.member(rt.text_of(v_w_67).lower(), rt.let_value(v_street_words_68)) or (rt.member(rt.text_of(v_w_67).lower(), rt.let_value(v_street_kinds_69)) and v_w_67 != rt.text_of(v_w_67).lower()))) and (not all((rt.text_says(v_m_64['content'], v_w_70) for v_w_70 in rt.elements(rt.words(rt.let_value(v_address_54)['address1'])) if not rt.member(rt.text_of(v_w_70).lower(), rt.let_value(v_street_kinds_69)) and len(rt.numbers(v_w_70)) == 0))) or (any((any((((((((v_b_72 != rt.text_of(v_b_72).lower() and v_b_72 != rt.text_of(v_b_72).upper()) and (not any((rt.text_says(v_s_73, v_b_72) for v_s_73 in rt.elements(rt.let_value(v_statuses_74)))))) and (not rt.member('s ', v_b_72 + ' '))) and (not any((rt.member('s ', v_x_75 + ' ') for v_x_75 in rt.elements(rt.words(v_t_66)) if v_x_75 == rt.text_of(v_x_75).lower() and rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + v_x_75)))) or any((rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + v_k_76) for v_k_76 in rt.elements(rt.let_value(v_street_kinds_69))))) or any((any((rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + v_x_77 + ' ' + v_k_78) for v_k_78 in rt.elements(rt.let_value(v_street_kinds_69)))) or rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + v_x_77 + ' ' + rt.let_value(v_address_54)['city']) for v_x_77 in rt.elements(rt.words(v_t_66)) if rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + v_x_77)))) or rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72 + ' ' + rt.let_value(v_address_54)['city'])) or ((len(rt.numbers(v_b_72)) == 0 and (not rt.member(rt.text_of(v_b_72).lower(), rt.let_value(v_street_kinds_69)))) and any((rt.text_says(v_a_79, v_b_72) for v_a_79 in rt.elements(rt.let_value(v_seed_streets_63))))) for v_b_72 in rt.elements(rt.words(v_t_66)) if rt.text_says(v_t_66, v_h_71 + ' ' + v_b_72))) for v_h_71 in rt.elements(rt.words(v_t_66)) if ((len(v_h_71) < rt.let_value(v_zip_like_55) and rt.text_of(v_h_71).lower() == rt.text_of(v_h_71).upper()) and len(rt.numbers(v_h_71)) == 1) and rt.text_says(v_t_66, rt.float_of(v_h_71)))) and (not all((rt.text_says(v_m_64['content'], v_w_80) for v_w_80 in rt.elements(rt.words(rt.let_value(v_address_54)['address1'])) if not rt.member(rt.text_of(v_w_80).lower(), rt.let_value(v_street_kinds_69))))))) or (any(((len(v_w_81) == rt.let_value(v_zip_like_55) and rt.text_of(v_w_81).lower() == rt.text_of(v_w_81).upper()) and len(rt.numbers(v_w_81)) == 1 for v_w_81 in rt.elements(rt.words(v_t_66)))) and (not rt.text_says(v_m_64['content'], rt.let_value(v_address_54)['zip'])))) or (((rt.member(rt.let_value(v_address_54)['state'], rt.words(v_t_66)) or any(((len(v_w_82) == rt.let_value(v_zip_like_55) and rt.text_of(v_w_82).lower() == rt.text_of(v_w_82).upper()) and len(rt.numbers(v_w_82)) == 1 for v_w_82 in rt.elements(rt.words(v_t_66))))) and (not rt.text_says(v_m_64['content'], rt.let_value(v_address_54)['city']))) and (not any((any((rt.text_says(v_t_66, v_w_83 + ' ' + v_p_84) or (rt.item(rt.words(v_t_66), 0) == v_p_84 and rt.text_says(v_m_64['content'], v_w_83 + ' ' + v_p_84)) for v_p_84 in rt.elements(rt.let_value(v_new_state_60)))) for v_w_83 in rt.elements(rt.let_value(v_new_street_56))))))) or (any(((rt.member(v_s_85['code'], rt.words(v_t_66)) and (rt.text_says(v_t_66, rt.let_value(v_address_54)['city'] + ' ' + v_s_85['code']) or any((rt.text_says(v_t_66, v_s_85['code'] + ' ' + v_z_86) for v_z_86 in rt.elements(rt.words(v_t_66)) if len(v_z_86) == rt.let_value(v_zip_like_55) and rt.text_of(v_z_86).lower() == rt.text_of(v_z_86).upper()))) or rt.text_says(v_t_66, rt.let_value(v_address_54)['city'] + ' ' + v_s_85['name'])) or any((rt.text_says(v_t_66, v_s_85['name'] + ' ' + v_z_87) for v_z_87 in rt.elements(rt.words(v_t_66)) if len(v_z_87) == rt.let_value(v_zip_like_55) and rt.text_of(v_z_87).lower() == rt.text_of(v_z_87).upper())) for v_s_85 in rt.elements(rt.let_value(v_us_states_58)) if v_s_85['code'] != rt.let_value(v_address_54)['state'] and rt.text_of(v_s_85['name']).lower() != rt.text_of(rt.let_value(v_address_54)['state']).lower())) and (not any((rt.member(v_s_88['code'], rt.words(v_m_64['content'])) or rt.text_says(v_m_64['content'], v_s_88['name']) for v_s_88 in rt.elements(rt.let_value(v_us_states_58)) if v_s_88['code'] == rt.let_value(v_address_54)['state'] or rt.text_of(v_s_88['name']).lower() == rt.text_of(rt.let_value(v_address_54)['state']).lower())))) for v_t_66 in rt.elements(rt.sentences(v_m_64['content'])))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant' and any((v_c_65['position'] < v_m_64['position'] for v_c_65 in rt.elements(calls) if v_c_65['tool'] == rt.let_value(v_write_53) and v_c_65['ok']))))
@@ -384,8 +384,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:250)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 232, 5, _vals))
-    'retail/checks/tasks.chk:253:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:253)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 236, 5, _vals))
+    'retail/checks/tasks.chk:256:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_89 in rt.elements(calls) if v_c_89['tool'] == 'modify_pending_order_address' and v_c_89['ok']))
         _ok = bool(_v)
@@ -398,5 +398,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 253, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 256, 5, _vals))
     return rt.finish('order_address_and_payment_changed', _hard, 21, _soft, 1.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_address_changed'
 PARAMS = ('order_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:191)."""
+    """Verifier of check 'order_address_changed' (retail/checks/tasks.chk:194)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -153,7 +153,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:196:5: require db == gold'
+    'retail/checks/tasks.chk:199:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -167,8 +167,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 196, 5, _vals))
-    'retail/checks/tasks.chk:197:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 199, 5, _vals))
+    'retail/checks/tasks.chk:200:5: require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_pending_order_address', {'order_id': p_order_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -181,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 197, 5, _vals))
-    'retail/checks/tasks.chk:198:5: require db.orders[order_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_pending_order_address(order_id=order_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 200, 5, _vals))
+    'retail/checks/tasks.chk:201:5: require db.orders[order_id].address == new_address'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['address']
         _r = p_new_address
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 198, 5, _vals))
-    'retail/checks/tasks.chk:199:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].address == new_address', _why, 'retail/checks/tasks.chk', 201, 5, _vals))
+    'retail/checks/tasks.chk:202:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 199, 5, _vals))
-    'retail/checks/tasks.chk:200:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 202, 5, _vals))
+    'retail/checks/tasks.chk:203:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 200, 5, _vals))
-    'retail/checks/tasks.chk:201:5: forbid called modify_user_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 203, 5, _vals))
+    'retail/checks/tasks.chk:204:5: forbid called modify_user_address'
     try:
         _v = rt.called(calls, 'modify_user_address')
         _ok = not _v
@@ -239,8 +239,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 201, 5, _vals))
-    'retail/checks/tasks.chk:202:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called modify_user_address', _why, 'retail/checks/tasks.chk', 204, 5, _vals))
+    'retail/checks/tasks.chk:205:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -254,8 +254,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 202, 5, _vals))
-    'retail/checks/tasks.chk:203:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 205, 5, _vals))
+    'retail/checks/tasks.chk:206:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -269,7 +269,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 203, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 206, 5, _vals))
     try:
         v_write_36 = 'modify_pending_order_address'
     except Exception as _e:
@@ -278,27 +278,27 @@ def verify(trace):
         v_address_37 = p_new_address
     except Exception as _e:
         v_address_37 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:227:5: let zip_like = len(address.zip)'
+    'retail/checks/blocks.chk:231:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_38 = len(rt.let_value(v_address_37)['zip'])
     except Exception as _e:
         v_zip_like_38 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:228:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
+    'retail/checks/blocks.chk:232:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
     try:
         v_new_street_39 = rt.words(rt.let_value(v_address_37)['address1']) + rt.words(rt.let_value(v_address_37)['address2'] if rt.member('address2', rt.let_value(v_address_37)) else '')
     except Exception as _e:
         v_new_street_39 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:229:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
+    'retail/checks/blocks.chk:233:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
     try:
         v_new_state_43 = [rt.let_value(v_address_37)['state'], rt.let_value(v_address_37)['zip']] + [v_s_40['name'] for v_s_40 in rt.elements(rt.let_value(v_us_states_41)) if v_s_40['code'] == rt.let_value(v_address_37)['state']] + [v_s_42['code'] for v_s_42 in rt.elements(rt.let_value(v_us_states_41)) if rt.text_of(v_s_42['name']).lower() == rt.text_of(rt.let_value(v_address_37)['state']).lower()]
     except Exception as _e:
         v_new_state_43 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:231:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
+    'retail/checks/blocks.chk:235:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
     try:
         v_seed_streets_46 = [v_u_44['address']['address1'] for v_u_44 in rt.elements(initial['users'])] + [v_o_45['address']['address1'] for v_o_45 in rt.elements(initial['orders'])]
     except Exception as _e:
         v_seed_streets_46 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:232:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/blocks.chk:236:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_49, v_w_50 + ' address') for v_w_50 in rt.elements(rt.words(v_t_49)) if rt.member(rt.text_of(v_w_50).lower(), rt.let_value(v_street_words_51)) or (rt.member(rt.text_of(v_w_50).lower(), rt.let_value(v_street_kinds_52)) and v_w_50 != rt.text_of(v_w_50).lower()))) and (not all((rt.text_says(v_m_47['content'], v_w_53) for v_w_53 in rt.elements(rt.words(rt.let_value(v_address_37)['address1'])) if not rt.member(rt.text_of(v_w_53).lower(), rt.let_value(v_street_kinds_52)) and len(rt.numbers(v_w_53)) == 0))) or (any((any((((((((v_b_55 != rt.text_of(v_b_55).lower() and v_b_55 != rt.text_of(v_b_55).upper()) and (not any((rt.text_says(v_s_56, v_b_55) for v_s_56 in rt.elements(rt.let_value(v_statuses_57)))))) and (not rt.member('s ', v_b_55 + ' '))) and (not any((rt.member('s ', v_x_58 + ' ') for v_x_58 in rt.elements(rt.words(v_t_49)) if v_x_58 == rt.text_of(v_x_58).lower() and rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + v_x_58)))) or any((rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + v_k_59) for v_k_59 in rt.elements(rt.let_value(v_street_kinds_52))))) or any((any((rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + v_x_60 + ' ' + v_k_61) for v_k_61 in rt.elements(rt.let_value(v_street_kinds_52)))) or rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + v_x_60 + ' ' + rt.let_value(v_address_37)['city']) for v_x_60 in rt.elements(rt.words(v_t_49)) if rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + v_x_60)))) or rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55 + ' ' + rt.let_value(v_address_37)['city'])) or ((len(rt.numbers(v_b_55)) == 0 and (not rt.member(rt.text_of(v_b_55).lower(), rt.let_value(v_street_kinds_52)))) and any((rt.text_says(v_a_62, v_b_55) for v_a_62 in rt.elements(rt.let_value(v_seed_streets_46))))) for v_b_55 in rt.elements(rt.words(v_t_49)) if rt.text_says(v_t_49, v_h_54 + ' ' + v_b_55))) for v_h_54 in rt.elements(rt.words(v_t_49)) if ((len(v_h_54) < rt.let_value(v_zip_like_38) and rt.text_of(v_h_54).lower() == rt.text_of(v_h_54).upper()) and len(rt.numbers(v_h_54)) == 1) and rt.text_says(v_t_49, rt.float_of(v_h_54)))) and (not all((rt.text_says(v_m_47['content'], v_w_63) for v_w_63 in rt.elements(rt.words(rt.let_value(v_address_37)['address1'])) if not rt.member(rt.text_of(v_w_63).lower(), rt.let_value(v_street_kinds_52))))))) or (any(((len(v_w_64) == rt.let_value(v_zip_like_38) and rt.text_of(v_w_64).lower() == rt.text_of(v_w_64).upper()) and len(rt.numbers(v_w_64)) == 1 for v_w_64 in rt.elements(rt.words(v_t_49)))) and (not rt.text_says(v_m_47['content'], rt.let_value(v_address_37)['zip'])))) or (((rt.member(rt.let_value(v_address_37)['state'], rt.words(v_t_49)) or any(((len(v_w_65) == rt.let_value(v_zip_like_38) and rt.text_of(v_w_65).lower() == rt.text_of(v_w_65).upper()) and len(rt.numbers(v_w_65)) == 1 for v_w_65 in rt.elements(rt.words(v_t_49))))) and (not rt.text_says(v_m_47['content'], rt.let_value(v_address_37)['city']))) and (not any((any((rt.text_says(v_t_49, v_w_66 + ' ' + v_p_67) or (rt.item(rt.words(v_t_49), 0) == v_p_67 and rt.text_says(v_m_47['content'], v_w_66 + ' ' + v_p_67)) for v_p_67 in rt.elements(rt.let_value(v_new_state_43)))) for v_w_66 in rt.elements(rt.let_value(v_new_street_39))))))) or (any(((rt.member(v_s_68['code'], rt.words(v_t_49)) and (rt.text_says(v_t_49, rt.let_value(v_address_37)['city'] + ' ' + v_s_68['code']) or any((rt.text_says(v_t_49, v_s_68['code'] + ' ' + v_z_69) for v_z_69 in rt.elements(rt.words(v_t_49)) if len(v_z_69) == rt.let_value(v_zip_like_38) and rt.text_of(v_z_69).lower() == rt.text_of(v_z_69).upper()))) or rt.text_says(v_t_49, rt.let_value(v_address_37)['city'] + ' ' + v_s_68['name'])) or any((rt.text_says(v_t_49, v_s_68['name'] + ' ' + v_z_70) for v_z_70 in rt.elements(rt.words(v_t_49)) if len(v_z_70) == rt.let_value(v_zip_like_38) and rt.text_of(v_z_70).lower() == rt.text_of(v_z_70).upper())) for v_s_68 in rt.elements(rt.let_value(v_us_states_41)) if v_s_68['code'] != rt.let_value(v_address_37)['state'] and rt.text_of(v_s_68['name']).lower() != rt.text_of(rt.let_value(v_address_37)['state']).lower())) and (not any((rt.member(v_s_71['code'], rt.words(v_m_47['content'])) or rt.text_says(v_m_47['content'], v_s_71['name']) for v_s_71 in rt.elements(rt.let_value(v_us_states_41)) if v_s_71['code'] == rt.let_value(v_address_37)['state'] or rt.text_of(v_s_71['name']).lower() == rt.text_of(rt.let_value(v_address_37)['state']).lower())))) for v_t_49 in rt.elements(rt.sentences(v_m_47['content'])))) for v_m_47 in rt.elements(messages) if v_m_47['role'] == 'assistant' and any((v_c_48['position'] < v_m_47['position'] for v_c_48 in rt.elements(calls) if v_c_48['tool'] == rt.let_value(v_write_36) and v_c_48['ok']))))
@@ -313,7 +313,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:204)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 232, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_pending_order_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:207)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 236, 5, _vals))
     try:
         v_write_72 = 'modify_pending_order_address'
     except Exception as _e:
@@ -333,7 +333,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_address") (in block shares_told, used at retail/checks/tasks.chk:205)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_address") (in block shares_told, used at retail/checks/tasks.chk:208)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -349,8 +349,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_address") (in block shares_told, used at retail/checks/tasks.chk:205)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:208:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_address") (in block shares_told, used at retail/checks/tasks.chk:208)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:211:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_78 in rt.elements(calls) if v_c_78['tool'] == 'modify_pending_order_address' and v_c_78['ok']))
         _ok = bool(_v)
@@ -363,5 +363,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 208, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_pending_order_address" and c.ok)', _why, 'retail/checks/tasks.chk', 211, 5, _vals))
     return rt.finish('order_address_changed', _hard, 19, _soft, 1.0, _failures)

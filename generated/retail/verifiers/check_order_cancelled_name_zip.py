@@ -4,7 +4,7 @@ NAME = 'order_cancelled_name_zip'
 PARAMS = ('order_id', 'reason', 'total', 'first_name', 'last_name', 'zip')
 
 def verify(trace):
-    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:82)."""
+    """Verifier of check 'order_cancelled_name_zip' (retail/checks/tasks.chk:84)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -25,53 +25,53 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_55 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_56 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_total_names_55 = rt.let_failed(_e)
+        v_total_names_56 = rt.let_failed(_e)
     try:
-        v_refund_words_74 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_refund_words_75 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_refund_words_74 = rt.let_failed(_e)
+        v_refund_words_75 = rt.let_failed(_e)
     try:
-        v_money_verbs_75 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_money_verbs_76 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_money_verbs_75 = rt.let_failed(_e)
+        v_money_verbs_76 = rt.let_failed(_e)
     try:
-        v_told_words_76 = rt.let_value(v_refund_words_74) + rt.let_value(v_money_verbs_75) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
+        v_told_words_77 = rt.let_value(v_refund_words_75) + rt.let_value(v_money_verbs_76) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_told_words_76 = rt.let_failed(_e)
+        v_told_words_77 = rt.let_failed(_e)
     try:
-        v_fee_words_77 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
+        v_fee_words_78 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
     except Exception as _e:
-        v_fee_words_77 = rt.let_failed(_e)
+        v_fee_words_78 = rt.let_failed(_e)
     try:
-        v_recap_refused_78 = rt.let_value(v_fee_words_77) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
+        v_recap_refused_79 = rt.let_value(v_fee_words_78) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
-        v_recap_refused_78 = rt.let_failed(_e)
+        v_recap_refused_79 = rt.let_failed(_e)
     try:
-        v_recap_frames_81 = ['not affected', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
+        v_recap_frames_82 = ['not affected', 'not part of', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
     except Exception as _e:
-        v_recap_frames_81 = rt.let_failed(_e)
+        v_recap_frames_82 = rt.let_failed(_e)
     try:
-        v_recap_words_89 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_recap_words_90 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_recap_words_89 = rt.let_failed(_e)
+        v_recap_words_90 = rt.let_failed(_e)
     try:
-        v_price_words_119 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_price_words_120 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_price_words_119 = rt.let_failed(_e)
+        v_price_words_120 = rt.let_failed(_e)
     try:
-        v_new_words_131 = ['new', 'replacement']
+        v_new_words_132 = ['new', 'replacement']
     except Exception as _e:
-        v_new_words_131 = rt.let_failed(_e)
+        v_new_words_132 = rt.let_failed(_e)
     try:
-        v_old_words_134 = ['old', 'original', 'current', 'previous', 'existing']
+        v_old_words_135 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_old_words_134 = rt.let_failed(_e)
+        v_old_words_135 = rt.let_failed(_e)
     try:
-        v_item_words_145 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_item_words_146 = ['new', 'old', 'original', 'previous', 'item', 'variant']
     except Exception as _e:
-        v_item_words_145 = rt.let_failed(_e)
+        v_item_words_146 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -189,7 +189,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:87:5: require db == gold'
+    'retail/checks/tasks.chk:89:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -203,8 +203,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 87, 5, _vals))
-    'retail/checks/tasks.chk:88:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 89, 5, _vals))
+    'retail/checks/tasks.chk:90:5: require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)'
     try:
         _v = rt.called(calls, 'find_user_id_by_name_zip', {'first_name': p_first_name, 'last_name': p_last_name, 'zip': p_zip})
         _ok = bool(_v)
@@ -217,8 +217,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 88, 5, _vals))
-    'retail/checks/tasks.chk:89:5: forbid called find_user_id_by_email'
+        _failures.append(rt.Failure('require called find_user_id_by_name_zip(first_name=first_name, last_name=last_name, zip=zip)', _why, 'retail/checks/tasks.chk', 90, 5, _vals))
+    'retail/checks/tasks.chk:91:5: forbid called find_user_id_by_email'
     try:
         _v = rt.called(calls, 'find_user_id_by_email')
         _ok = not _v
@@ -231,8 +231,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 89, 5, _vals))
-    'retail/checks/tasks.chk:90:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
+        _failures.append(rt.Failure('forbid called find_user_id_by_email', _why, 'retail/checks/tasks.chk', 91, 5, _vals))
+    'retail/checks/tasks.chk:92:5: require called cancel_pending_order(order_id=order_id, reason=reason)'
     try:
         _v = rt.called(calls, 'cancel_pending_order', {'order_id': p_order_id, 'reason': p_reason})
         _ok = bool(_v)
@@ -245,8 +245,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 90, 5, _vals))
-    'retail/checks/tasks.chk:91:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require called cancel_pending_order(order_id=order_id, reason=reason)', _why, 'retail/checks/tasks.chk', 92, 5, _vals))
+    'retail/checks/tasks.chk:93:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -260,8 +260,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 91, 5, _vals))
-    'retail/checks/tasks.chk:92:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 93, 5, _vals))
+    'retail/checks/tasks.chk:94:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -274,8 +274,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 92, 5, _vals))
-    'retail/checks/tasks.chk:93:5: unchanged db.users'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 94, 5, _vals))
+    'retail/checks/tasks.chk:95:5: unchanged db.users'
     try:
         _l = db['users']
         _r = initial['users']
@@ -289,8 +289,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 93, 5, _vals))
-    'retail/checks/tasks.chk:94:5: require said total'
+        _failures.append(rt.Failure('unchanged db.users', _why, 'retail/checks/tasks.chk', 95, 5, _vals))
+    'retail/checks/tasks.chk:96:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -303,7 +303,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 94, 5, _vals))
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 96, 5, _vals))
     try:
         v_outcomes_36 = [p_total]
     except Exception as _e:
@@ -323,7 +323,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:98)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [total]) (in block amounts_told, used at retail/checks/tasks.chk:100)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_47 = 'cancel_pending_order'
     except Exception as _e:
@@ -343,7 +343,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:99)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:101)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -359,36 +359,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:99)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:100:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: total, names: total_names}]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "cancel_pending_order") (in block shares_told, used at retail/checks/tasks.chk:101)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:102:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: total, names: total_names}]'
     try:
-        v_named_56 = [{'value': v_i_53['price'], 'names': [v_i_53['item_id']] + [v_w_54 for v_w_54 in rt.elements(rt.words(v_i_53['name'])) if len(v_w_54) > 3]} for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_55)}]
+        v_named_57 = [{'value': v_i_53['price'], 'names': [v_i_53['item_id'], v_i_53['name']] + [v_w_54 for v_w_54 in rt.elements(rt.words(v_i_53['name'])) if len(v_w_54) > 3] + [v_o_55 for v_o_55 in rt.elements(v_i_53['options'])] + list(v_i_53['options'])} for v_i_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': p_total, 'names': rt.let_value(v_total_names_56)}]
     except Exception as _e:
-        v_named_56 = rt.let_failed(_e)
+        v_named_57 = rt.let_failed(_e)
     try:
-        v_write_57 = 'cancel_pending_order'
+        v_write_58 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_57 = rt.let_failed(_e)
+        v_write_58 = rt.let_failed(_e)
     try:
-        v_values_59 = [v_i_58['price'] for v_i_58 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_60 = [v_i_59['price'] for v_i_59 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_59 = rt.let_failed(_e)
+        v_values_60 = rt.let_failed(_e)
     try:
-        v_outcomes_60 = [p_total]
+        v_outcomes_61 = [p_total]
     except Exception as _e:
-        v_outcomes_60 = rt.let_failed(_e)
+        v_outcomes_61 = rt.let_failed(_e)
     try:
-        v_recaps_61 = []
+        v_recaps_62 = []
     except Exception as _e:
-        v_recaps_61 = rt.let_failed(_e)
+        v_recaps_62 = rt.let_failed(_e)
     try:
-        v_named_62 = rt.let_value(v_named_56)
+        v_named_63 = rt.let_value(v_named_57)
     except Exception as _e:
-        v_named_62 = rt.let_failed(_e)
+        v_named_63 = rt.let_failed(_e)
     'retail/checks/blocks.chk:85:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
     _raised = False
     try:
-        _v = any((any(((any((rt.text_says(v_t_65, v_v_66) for v_v_66 in rt.elements(rt.let_value(v_values_59)) if not any((round(v_o_67, 2) == round(v_v_66, 2) for v_o_67 in rt.elements(rt.let_value(v_outcomes_60)))))) and (not (any((rt.text_says(v_t_65, v_o_68) for v_o_68 in rt.elements(rt.let_value(v_outcomes_60)))) and any((rt.text_says(v_t_65, v_w_69) for v_w_69 in rt.elements(rt.let_value(v_recaps_61))))))) and (not ((((len(rt.amounts(v_t_65)) > 0 and all((any((any((rt.text_says(v_t_65, v_w_72) for v_w_72 in rt.elements(v_r_71['names']))) for v_r_71 in rt.elements(rt.let_value(v_named_62)) if round(v_r_71['value'], 2) == round(v_n_70, 2))) for v_n_70 in rt.elements(rt.amounts(v_t_65))))) and (not any((rt.text_says(v_t_65, v_w_73) for v_w_73 in rt.elements(rt.let_value(v_told_words_76) + rt.let_value(v_recap_refused_78)))))) and (not any((rt.contains(rt.text_of(v_w_79).lower(), '_') for v_w_79 in rt.elements(rt.words(v_t_65)))))) and (any((rt.text_says(v_t_65, v_w_80) for v_w_80 in rt.elements(rt.let_value(v_recap_frames_81)))) or all((len(rt.numbers(v_w_82)) > 0 or any((any((rt.text_says(v_x_84, v_w_82) for v_x_84 in rt.elements(v_r_83['names']))) for v_r_83 in rt.elements(rt.let_value(v_named_62)))) for v_w_82 in rt.elements(rt.words(v_t_65))))))) for v_t_65 in rt.elements(rt.sentences(v_m_63['content'])))) for v_m_63 in rt.elements(messages) if v_m_63['role'] == 'assistant' and any((v_c_64['position'] < v_m_63['position'] for v_c_64 in rt.elements(calls) if v_c_64['tool'] == rt.let_value(v_write_57) and v_c_64['ok']))))
+        _v = any((any(((any((rt.text_says(v_t_66, v_v_67) for v_v_67 in rt.elements(rt.let_value(v_values_60)) if not any((round(v_o_68, 2) == round(v_v_67, 2) for v_o_68 in rt.elements(rt.let_value(v_outcomes_61)))))) and (not (any((rt.text_says(v_t_66, v_o_69) for v_o_69 in rt.elements(rt.let_value(v_outcomes_61)))) and any((rt.text_says(v_t_66, v_w_70) for v_w_70 in rt.elements(rt.let_value(v_recaps_62))))))) and (not ((((len(rt.amounts(v_t_66)) > 0 and all((any((any((rt.text_says(v_t_66, v_w_73) for v_w_73 in rt.elements(v_r_72['names']))) for v_r_72 in rt.elements(rt.let_value(v_named_63)) if round(v_r_72['value'], 2) == round(v_n_71, 2))) for v_n_71 in rt.elements(rt.amounts(v_t_66))))) and (not any((rt.text_says(v_t_66, v_w_74) for v_w_74 in rt.elements(rt.let_value(v_told_words_77) + rt.let_value(v_recap_refused_79)))))) and (not any((rt.contains(rt.text_of(v_w_80).lower(), '_') for v_w_80 in rt.elements(rt.words(v_t_66)))))) and (any((rt.text_says(v_t_66, v_w_81) for v_w_81 in rt.elements(rt.let_value(v_recap_frames_82)))) or all((len(rt.numbers(v_w_83)) > 0 or any((any((rt.text_says(v_x_85, v_w_83) for v_x_85 in rt.elements(v_r_84['names']))) for v_r_84 in rt.elements(rt.let_value(v_named_63)))) for v_w_83 in rt.elements(rt.words(v_t_66))))))) for v_t_66 in rt.elements(rt.sentences(v_m_64['content'])))) for v_m_64 in rt.elements(messages) if v_m_64['role'] == 'assistant' and any((v_c_65['position'] < v_m_64['position'] for v_c_65 in rt.elements(calls) if v_c_65['tool'] == rt.let_value(v_write_58) and v_c_65['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = [])'
         _vals = {}
@@ -400,31 +400,31 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:102)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "cancel_pending_order", values = [i.price for i in initial.orders[order_id].items], outcomes = [total], recaps = []) (in block recapped_before, used at retail/checks/tasks.chk:105)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
     try:
-        v_write_85 = 'cancel_pending_order'
+        v_write_86 = 'cancel_pending_order'
     except Exception as _e:
-        v_write_85 = rt.let_failed(_e)
+        v_write_86 = rt.let_failed(_e)
     try:
-        v_outcomes_86 = [p_total]
+        v_outcomes_87 = [p_total]
     except Exception as _e:
-        v_outcomes_86 = rt.let_failed(_e)
+        v_outcomes_87 = rt.let_failed(_e)
     try:
-        v_values_88 = [v_i_87['price'] for v_i_87 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
+        v_values_89 = [v_i_88['price'] for v_i_88 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])]
     except Exception as _e:
-        v_values_88 = rt.let_failed(_e)
+        v_values_89 = rt.let_failed(_e)
     try:
-        v_words_90 = rt.let_value(v_refund_words_74) + rt.let_value(v_recap_words_89)
+        v_words_91 = rt.let_value(v_refund_words_75) + rt.let_value(v_recap_words_90)
     except Exception as _e:
-        v_words_90 = rt.let_failed(_e)
+        v_words_91 = rt.let_failed(_e)
     try:
-        v_named_91 = rt.let_value(v_named_56)
+        v_named_92 = rt.let_value(v_named_57)
     except Exception as _e:
-        v_named_91 = rt.let_failed(_e)
+        v_named_92 = rt.let_failed(_e)
     'retail/checks/blocks.chk:117:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not any((rt.text_says(v_t_94, v_o_96) for v_o_96 in rt.elements(rt.let_value(v_outcomes_86)))) and (not ((((len(rt.amounts(v_t_94)) > 0 and all((any((any((rt.text_says(v_t_94, v_w_99) for v_w_99 in rt.elements(v_r_98['names']))) for v_r_98 in rt.elements(rt.let_value(v_named_91)) if round(v_r_98['value'], 2) == round(v_n_97, 2))) for v_n_97 in rt.elements(rt.amounts(v_t_94))))) and (not any((rt.text_says(v_t_94, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_told_words_76) + rt.let_value(v_recap_refused_78)))))) and (not any((rt.contains(rt.text_of(v_w_101).lower(), '_') for v_w_101 in rt.elements(rt.words(v_t_94)))))) and (any((rt.text_says(v_t_94, v_w_102) for v_w_102 in rt.elements(rt.let_value(v_recap_frames_81)))) or all((len(rt.numbers(v_w_103)) > 0 or any((any((rt.text_says(v_x_105, v_w_103) for v_x_105 in rt.elements(v_r_104['names']))) for v_r_104 in rt.elements(rt.let_value(v_named_91)))) for v_w_103 in rt.elements(rt.words(v_t_94))))))) for v_t_94 in rt.elements(rt.sentences(v_m_92['content'])) if len(rt.amounts(v_t_94)) > 0 and any((rt.text_says(v_t_94, v_w_95) for v_w_95 in rt.elements(rt.let_value(v_words_90)))))) for v_m_92 in rt.elements(messages) if v_m_92['role'] == 'assistant' and any((v_c_93['position'] < v_m_92['position'] for v_c_93 in rt.elements(calls) if v_c_93['tool'] == rt.let_value(v_write_85) and v_c_93['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_95, v_o_97) for v_o_97 in rt.elements(rt.let_value(v_outcomes_87)))) and (not ((((len(rt.amounts(v_t_95)) > 0 and all((any((any((rt.text_says(v_t_95, v_w_100) for v_w_100 in rt.elements(v_r_99['names']))) for v_r_99 in rt.elements(rt.let_value(v_named_92)) if round(v_r_99['value'], 2) == round(v_n_98, 2))) for v_n_98 in rt.elements(rt.amounts(v_t_95))))) and (not any((rt.text_says(v_t_95, v_w_101) for v_w_101 in rt.elements(rt.let_value(v_told_words_77) + rt.let_value(v_recap_refused_79)))))) and (not any((rt.contains(rt.text_of(v_w_102).lower(), '_') for v_w_102 in rt.elements(rt.words(v_t_95)))))) and (any((rt.text_says(v_t_95, v_w_103) for v_w_103 in rt.elements(rt.let_value(v_recap_frames_82)))) or all((len(rt.numbers(v_w_104)) > 0 or any((any((rt.text_says(v_x_106, v_w_104) for v_x_106 in rt.elements(v_r_105['names']))) for v_r_105 in rt.elements(rt.let_value(v_named_92)))) for v_w_104 in rt.elements(rt.words(v_t_95))))))) for v_t_95 in rt.elements(rt.sentences(v_m_93['content'])) if len(rt.amounts(v_t_95)) > 0 and any((rt.text_says(v_t_95, v_w_96) for v_w_96 in rt.elements(rt.let_value(v_words_91)))))) for v_m_93 in rt.elements(messages) if v_m_93['role'] == 'assistant' and any((v_c_94['position'] < v_m_93['position'] for v_c_94 in rt.elements(calls) if v_c_94['tool'] == rt.let_value(v_write_86) and v_c_94['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words)'
         _vals = {}
@@ -436,11 +436,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:103)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:106)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
     'retail/checks/blocks.chk:126:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((round(v_o_112, 2) == round(v_n_111, 2) for v_o_112 in rt.elements(rt.let_value(v_outcomes_86)))) and (not any((round(v_v_113, 2) == round(v_n_111, 2) for v_v_113 in rt.elements(rt.let_value(v_values_88))))) for v_n_111 in rt.elements(rt.amounts(v_t_108)))) for v_t_108 in rt.elements(rt.sentences(v_m_106['content'])) if any((rt.text_says(v_t_108, v_o_109) for v_o_109 in rt.elements(rt.let_value(v_outcomes_86)))) and any((rt.text_says(v_t_108, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_words_90)))))) for v_m_106 in rt.elements(messages) if v_m_106['role'] == 'assistant' and any((v_c_107['position'] < v_m_106['position'] for v_c_107 in rt.elements(calls) if v_c_107['tool'] == rt.let_value(v_write_85) and v_c_107['ok']))))
+        _v = any((any((any((not any((round(v_o_113, 2) == round(v_n_112, 2) for v_o_113 in rt.elements(rt.let_value(v_outcomes_87)))) and (not any((round(v_v_114, 2) == round(v_n_112, 2) for v_v_114 in rt.elements(rt.let_value(v_values_89))))) for v_n_112 in rt.elements(rt.amounts(v_t_109)))) for v_t_109 in rt.elements(rt.sentences(v_m_107['content'])) if any((rt.text_says(v_t_109, v_o_110) for v_o_110 in rt.elements(rt.let_value(v_outcomes_87)))) and any((rt.text_says(v_t_109, v_w_111) for v_w_111 in rt.elements(rt.let_value(v_words_91)))))) for v_m_107 in rt.elements(messages) if v_m_107['role'] == 'assistant' and any((v_c_108['position'] < v_m_107['position'] for v_c_108 in rt.elements(calls) if v_c_108['tool'] == rt.let_value(v_write_86) and v_c_108['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
         _vals = {}
@@ -452,11 +452,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:103)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:106)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
     'retail/checks/blocks.chk:132:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((not any((round(v_o_124, 2) == round(v_n_122, 2) for v_o_124 in rt.elements(rt.let_value(v_outcomes_86)))) and (not ((any((round(v_v_125, 2) == round(v_n_122, 2) for v_v_125 in rt.elements(rt.let_value(v_values_88)))) and (not any((rt.text_says(v_t_116, v_w_126) for v_w_126 in rt.elements(rt.let_value(v_fee_words_77)))))) and (not any((round(v_r_127['value'], 2) == round(v_n_122, 2) for v_r_127 in rt.elements(rt.let_value(v_named_91)))) or any(((not any((rt.text_says(v_t_116, v_w_130) for v_w_130 in rt.elements(rt.let_value(v_new_words_131)))) or any((rt.member(v_w_132, rt.let_value(v_new_words_131)) for v_w_132 in rt.elements(v_r_128['names'])))) or any((rt.text_says(v_t_116, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_old_words_134)))) for v_r_128 in rt.elements(rt.let_value(v_named_91)) if round(v_r_128['value'], 2) == round(v_n_122, 2) and any((rt.text_says(v_t_116, v_w_129) for v_w_129 in rt.elements(v_r_128['names']))))))))) and (not any((rt.member(round(v_n_122, 2), [round(v_r_136, 2) for v_r_136 in rt.elements(rt.numbers(v_c_135['result']['address']))]) and (rt.text_says(v_t_116, v_c_135['result']['address']['city']) or rt.text_says(v_t_116, v_c_135['result']['address']['address1'])) for v_c_135 in rt.elements(calls) if (v_c_135['ok'] and v_c_135['position'] < v_m_114['position']) and rt.member('address', v_c_135['result'])))) for v_n_122 in rt.elements(rt.amounts(v_t_116)) if any((round(v_k_123, 2) == round(v_n_122, 2) for v_k_123 in rt.elements(rt.amounts(v_m_114['content'])))))) for v_t_116 in rt.elements(rt.sentences(v_m_114['content'])) if (len(rt.amounts(v_t_116)) > 0 and (not any((rt.text_says(v_t_116, v_w_117) for v_w_117 in rt.elements(rt.let_value(v_words_90)))))) and (any((rt.text_says(v_t_116, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_money_verbs_75) + rt.let_value(v_price_words_119)))) or any((any((rt.text_says(v_u_120, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_words_90)))) for v_u_120 in rt.elements(rt.sentences(v_m_114['content']))))))) for v_m_114 in rt.elements(messages) if v_m_114['role'] == 'assistant' and any((v_c_115['position'] < v_m_114['position'] for v_c_115 in rt.elements(calls) if v_c_115['tool'] == rt.let_value(v_write_85) and v_c_115['ok']))))
+        _v = any((any((any(((not any((round(v_o_125, 2) == round(v_n_123, 2) for v_o_125 in rt.elements(rt.let_value(v_outcomes_87)))) and (not ((any((round(v_v_126, 2) == round(v_n_123, 2) for v_v_126 in rt.elements(rt.let_value(v_values_89)))) and (not any((rt.text_says(v_t_117, v_w_127) for v_w_127 in rt.elements(rt.let_value(v_fee_words_78)))))) and (not any((round(v_r_128['value'], 2) == round(v_n_123, 2) for v_r_128 in rt.elements(rt.let_value(v_named_92)))) or any(((not any((rt.text_says(v_t_117, v_w_131) for v_w_131 in rt.elements(rt.let_value(v_new_words_132)))) or any((rt.member(v_w_133, rt.let_value(v_new_words_132)) for v_w_133 in rt.elements(v_r_129['names'])))) or any((rt.text_says(v_t_117, v_w_134) for v_w_134 in rt.elements(rt.let_value(v_old_words_135)))) for v_r_129 in rt.elements(rt.let_value(v_named_92)) if round(v_r_129['value'], 2) == round(v_n_123, 2) and any((rt.text_says(v_t_117, v_w_130) for v_w_130 in rt.elements(v_r_129['names']))))))))) and (not any((rt.member(round(v_n_123, 2), [round(v_r_137, 2) for v_r_137 in rt.elements(rt.numbers(v_c_136['result']['address']))]) and (rt.text_says(v_t_117, v_c_136['result']['address']['city']) or rt.text_says(v_t_117, v_c_136['result']['address']['address1'])) for v_c_136 in rt.elements(calls) if (v_c_136['ok'] and v_c_136['position'] < v_m_115['position']) and rt.member('address', v_c_136['result'])))) for v_n_123 in rt.elements(rt.amounts(v_t_117)) if any((round(v_k_124, 2) == round(v_n_123, 2) for v_k_124 in rt.elements(rt.amounts(v_m_115['content'])))))) for v_t_117 in rt.elements(rt.sentences(v_m_115['content'])) if (len(rt.amounts(v_t_117)) > 0 and (not any((rt.text_says(v_t_117, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_words_91)))))) and (any((rt.text_says(v_t_117, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_money_verbs_76) + rt.let_value(v_price_words_120)))) or any((any((rt.text_says(v_u_121, v_w_122) for v_w_122 in rt.elements(rt.let_value(v_words_91)))) for v_u_121 in rt.elements(rt.sentences(v_m_115['content']))))))) for v_m_115 in rt.elements(messages) if v_m_115['role'] == 'assistant' and any((v_c_116['position'] < v_m_115['position'] for v_c_116 in rt.elements(calls) if v_c_116['tool'] == rt.let_value(v_write_86) and v_c_116['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not (((any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w))) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where (round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w))): ((not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words)) or any(w in old_words: says(t, w)))))))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words)'
         _vals = {}
@@ -468,13 +468,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:103)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
-    'retail/checks/blocks.chk:152:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "cancel_pending_order", outcomes = [total], values = [i.price for i in initial.orders[order_id].items], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:106)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
+    'retail/checks/blocks.chk:154:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_154 for v_x_154 in rt.elements(rt.sentences(v_m_137['content'])) if v_x_154 == v_u_139 or v_x_154 == v_s_151], 0) == v_u_139 and rt.item([v_x_155 for v_x_155 in rt.elements(rt.sentences(v_m_137['content'])) if v_x_155 == v_s_151 or v_x_155 == v_t_141], 0) == v_s_151 for v_s_151 in rt.elements(rt.sentences(v_m_137['content'])) if (v_s_151 != v_u_139 and v_s_151 != v_t_141) and any((any((round(v_k_153, 2) == round(v_n_152, 2) for v_k_153 in rt.elements(rt.amounts(v_m_137['content'])))) for v_n_152 in rt.elements(rt.amounts(v_s_151)))))) for v_t_141 in rt.elements(rt.sentences(v_m_137['content'])) if ((not any((rt.text_says(v_t_141, v_o_142) for v_o_142 in rt.elements(rt.let_value(v_outcomes_86)))) and (not (any((rt.text_says(v_t_141, v_w_143) for v_w_143 in rt.elements(rt.let_value(v_price_words_119)))) and (any((rt.text_says(v_t_141, v_w_144) for v_w_144 in rt.elements(rt.let_value(v_item_words_145)))) or any((any((rt.text_says(v_t_141, v_w_147) for v_w_147 in rt.elements(rt.words(v_p_146['name'])) if len(v_w_147) > 3)) for v_p_146 in rt.elements(initial['products']))))))) and any((any((round(v_k_149, 2) == round(v_n_148, 2) for v_k_149 in rt.elements(rt.amounts(v_m_137['content'])))) for v_n_148 in rt.elements(rt.amounts(v_t_141))))) and rt.item([v_s_150 for v_s_150 in rt.elements(rt.sentences(v_m_137['content'])) if v_s_150 == v_u_139 or v_s_150 == v_t_141], 0) == v_u_139)) for v_u_139 in rt.elements(rt.sentences(v_m_137['content'])) if len(rt.amounts(v_u_139)) == 0 and any((rt.text_says(v_u_139, v_w_140) for v_w_140 in rt.elements(rt.let_value(v_words_90)))))) for v_m_137 in rt.elements(messages) if v_m_137['role'] == 'assistant' and any((v_c_138['position'] < v_m_137['position'] for v_c_138 in rt.elements(calls) if v_c_138['tool'] == rt.let_value(v_write_85) and v_c_138['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_155 for v_x_155 in rt.elements(rt.sentences(v_m_138['content'])) if v_x_155 == v_u_140 or v_x_155 == v_s_152], 0) == v_u_140 and rt.item([v_x_156 for v_x_156 in rt.elements(rt.sentences(v_m_138['content'])) if v_x_156 == v_s_152 or v_x_156 == v_t_142], 0) == v_s_152 for v_s_152 in rt.elements(rt.sentences(v_m_138['content'])) if (v_s_152 != v_u_140 and v_s_152 != v_t_142) and any((any((round(v_k_154, 2) == round(v_n_153, 2) for v_k_154 in rt.elements(rt.amounts(v_m_138['content'])))) for v_n_153 in rt.elements(rt.amounts(v_s_152)))))) for v_t_142 in rt.elements(rt.sentences(v_m_138['content'])) if ((not any((rt.text_says(v_t_142, v_o_143) for v_o_143 in rt.elements(rt.let_value(v_outcomes_87)))) and (not (any((rt.text_says(v_t_142, v_w_144) for v_w_144 in rt.elements(rt.let_value(v_price_words_120)))) and (any((rt.text_says(v_t_142, v_w_145) for v_w_145 in rt.elements(rt.let_value(v_item_words_146)))) or any((any((rt.text_says(v_t_142, v_w_148) for v_w_148 in rt.elements(rt.words(v_p_147['name'])) if len(v_w_148) > 3)) for v_p_147 in rt.elements(initial['products']))))))) and any((any((round(v_k_150, 2) == round(v_n_149, 2) for v_k_150 in rt.elements(rt.amounts(v_m_138['content'])))) for v_n_149 in rt.elements(rt.amounts(v_t_142))))) and rt.item([v_s_151 for v_s_151 in rt.elements(rt.sentences(v_m_138['content'])) if v_s_151 == v_u_140 or v_s_151 == v_t_142], 0) == v_u_140)) for v_u_140 in rt.elements(rt.sentences(v_m_138['content'])) if (len(rt.amounts(v_u_140)) == 0 and any((rt.text_says(v_u_140, v_w_141) for v_w_141 in rt.elements(rt.let_value(v_words_91))))) and (not (rt.contains('\n' + v_m_138['content'] + '\n', '\n' + v_u_140 + '\n') and (rt.contains(v_u_140 + '\n', ':\n') or (rt.contains('\n' + v_u_140, '\n**') and rt.contains(v_u_140 + '\n', '**\n'))))))) for v_m_138 in rt.elements(messages) if v_m_138['role'] == 'assistant' and any((v_c_139['position'] < v_m_138['position'] for v_c_139 in rt.elements(calls) if v_c_139['tool'] == rt.let_value(v_write_86) and v_c_139['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words)'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where ((len(amounts(u)) == 0 and any(w in words: says(u, w))) and not (((("\\n" + m.content) + "\\n") contains (("\\n" + u) + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words)'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -484,11 +484,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:103)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 152, 5, _vals))
-    'retail/checks/tasks.chk:107:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "cancel_pending_order", outcomes = [total], words = refund_words + recap_words) (in block outcome_told, used at retail/checks/tasks.chk:106)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 154, 5, _vals))
+    'retail/checks/tasks.chk:110:5: forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"'
     _raised = False
     try:
-        _v = any(((rt.text_says(v_m_156['content'], p_total) and any((rt.text_says(v_m_156['content'], v_w_157) for v_w_157 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_156['content'], v_w_158) for v_w_158 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_156 in rt.elements(messages) if v_m_156['role'] == 'assistant'))
+        _v = any(((rt.text_says(v_m_157['content'], p_total) and any((rt.text_says(v_m_157['content'], v_w_158) for v_w_158 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_157['content'], v_w_159) for v_w_159 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed'])))) for v_m_157 in rt.elements(messages) if v_m_157['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": ((says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w))) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))))', True)
         _vals = {}
@@ -500,5 +500,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 107, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, total) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]: says(m.content, w))) else "the agent told the customer the refund of the total as a charge"', _why if _raised else 'the agent told the customer the refund of the total as a charge', 'retail/checks/tasks.chk', 110, 5, _vals))
     return rt.finish('order_cancelled_name_zip', _hard, 25, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:296)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:299)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,77 +24,77 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_67 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_68 = ['order total', 'original total', 'total', 'in total', 'order was']
     except Exception as _e:
-        v_total_names_67 = rt.let_failed(_e)
+        v_total_names_68 = rt.let_failed(_e)
     try:
-        v_new_words_68 = ['new', 'replacement']
+        v_new_words_69 = ['new', 'replacement']
     except Exception as _e:
-        v_new_words_68 = rt.let_failed(_e)
+        v_new_words_69 = rt.let_failed(_e)
     try:
-        v_old_words_71 = ['old', 'original', 'current', 'previous', 'existing']
+        v_old_words_72 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_old_words_71 = rt.let_failed(_e)
-    try:
-        v_refund_words_78 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
-    except Exception as _e:
-        v_refund_words_78 = rt.let_failed(_e)
+        v_old_words_72 = rt.let_failed(_e)
     try:
         v_recap_words_79 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
         v_recap_words_79 = rt.let_failed(_e)
     try:
-        v_money_verbs_91 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
+        v_refund_words_93 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_money_verbs_91 = rt.let_failed(_e)
+        v_refund_words_93 = rt.let_failed(_e)
     try:
-        v_told_words_92 = rt.let_value(v_refund_words_78) + rt.let_value(v_money_verbs_91) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
+        v_money_verbs_94 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_told_words_92 = rt.let_failed(_e)
+        v_money_verbs_94 = rt.let_failed(_e)
     try:
-        v_fee_words_93 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
+        v_told_words_95 = rt.let_value(v_refund_words_93) + rt.let_value(v_money_verbs_94) + ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra', 'difference', 'get', 'gets', 'getting', 'now', 'new', 'instead']
     except Exception as _e:
-        v_fee_words_93 = rt.let_failed(_e)
+        v_told_words_95 = rt.let_failed(_e)
     try:
-        v_recap_refused_94 = rt.let_value(v_fee_words_93) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
+        v_fee_words_96 = ['fee', 'fees', 'deduct', 'deducted', 'deducting', 'deduction', 'minus', 'withheld', 'withhold', 'kept back', 'deposit', 'surcharge', 'penalty']
     except Exception as _e:
-        v_recap_refused_94 = rt.let_failed(_e)
+        v_fee_words_96 = rt.let_failed(_e)
     try:
-        v_recap_frames_97 = ['not affected', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
+        v_recap_refused_97 = rt.let_value(v_fee_words_96) + ['less', 'applies', 'apply', 'headed', 'heading', 'lands', 'land', 'landing', 'expect', 'to your', 'on your', 'into', 'onto', 'via', 'through', 'paypal', 'will be', 'yours', 'your way', 'comes', 'coming', "you'll see", 'you’ll see', 'you will see', 'sent', 'transferred', 'due', 'too', 'as well', 'settled', 'deposited']
     except Exception as _e:
-        v_recap_frames_97 = rt.let_failed(_e)
+        v_recap_refused_97 = rt.let_failed(_e)
     try:
-        v_price_words_114 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
+        v_recap_frames_100 = ['not affected', 'not part of', 'unaffected', 'unchanged', 'stays', 'stay', 'keep', 'keeps', 'kept', 'remains', 'remain', 'was', 'were', 'original', 'originally', 'previous', 'previously', 'prior', 'before', 'had', 'includes', 'included', 'including', 'for reference', 'costs', 'cost', 'priced', 'price']
     except Exception as _e:
-        v_price_words_114 = rt.let_failed(_e)
+        v_recap_frames_100 = rt.let_failed(_e)
     try:
-        v_item_words_138 = ['new', 'old', 'original', 'previous', 'item', 'variant']
+        v_price_words_138 = ['costs', 'cost', 'priced', 'price is', 'price of', 'sells for', 'retails for']
     except Exception as _e:
-        v_item_words_138 = rt.let_failed(_e)
+        v_price_words_138 = rt.let_failed(_e)
     try:
-        v_new_variant_150 = ['the new', 'your new', 'the replacement', 'your replacement']
+        v_item_words_162 = ['new', 'old', 'original', 'previous', 'item', 'variant']
     except Exception as _e:
-        v_new_variant_150 = rt.let_failed(_e)
+        v_item_words_162 = rt.let_failed(_e)
     try:
-        v_old_variant_151 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
+        v_new_variant_174 = ['the new', 'your new', 'the replacement', 'your replacement']
     except Exception as _e:
-        v_old_variant_151 = rt.let_failed(_e)
+        v_new_variant_174 = rt.let_failed(_e)
     try:
-        v_dearer_158 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
+        v_old_variant_175 = ['the current', 'your current', 'the old', 'your old', 'the original', 'your original', 'the previous', 'your previous', 'the existing', 'your existing']
     except Exception as _e:
-        v_dearer_158 = rt.let_failed(_e)
+        v_old_variant_175 = rt.let_failed(_e)
     try:
-        v_cheaper_161 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
+        v_dearer_182 = ['more', 'higher', 'pricier', 'dearer', 'costlier', 'more expensive', 'premium', 'surcharge', 'markup', 'mark-up', 'extra', 'additional']
     except Exception as _e:
-        v_cheaper_161 = rt.let_failed(_e)
+        v_dearer_182 = rt.let_failed(_e)
     try:
-        v_charge_told_201 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+        v_cheaper_185 = ['less', 'lower', 'cheaper', 'less expensive', 'discount', 'discounted', 'save', 'saves', 'saving', 'savings', 'reduced', 'reduction']
     except Exception as _e:
-        v_charge_told_201 = rt.let_failed(_e)
+        v_cheaper_185 = rt.let_failed(_e)
     try:
-        v_refund_told_203 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_charge_told_225 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
     except Exception as _e:
-        v_refund_told_203 = rt.let_failed(_e)
+        v_charge_told_225 = rt.let_failed(_e)
+    try:
+        v_refund_told_227 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+    except Exception as _e:
+        v_refund_told_227 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -212,7 +212,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:301:5: require db == gold'
+    'retail/checks/tasks.chk:304:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -226,8 +226,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 301, 5, _vals))
-    'retail/checks/tasks.chk:302:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 304, 5, _vals))
+    'retail/checks/tasks.chk:305:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -240,8 +240,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 302, 5, _vals))
-    'retail/checks/tasks.chk:303:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 305, 5, _vals))
+    'retail/checks/tasks.chk:306:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_35['item_id'] == p_new_item_id for v_i_35 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -254,8 +254,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 303, 5, _vals))
-    'retail/checks/tasks.chk:304:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 306, 5, _vals))
+    'retail/checks/tasks.chk:307:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_37['item_id'] == p_item_id for v_i_37 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -268,8 +268,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 304, 5, _vals))
-    'retail/checks/tasks.chk:305:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 307, 5, _vals))
+    'retail/checks/tasks.chk:308:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -283,8 +283,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 305, 5, _vals))
-    'retail/checks/tasks.chk:306:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
+    'retail/checks/tasks.chk:309:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_38 in rt.elements(calls) if v_c_38['writes'] and v_c_38['ok']))
         _r = 1
@@ -298,8 +298,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 306, 5, _vals))
-    'retail/checks/tasks.chk:307:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 309, 5, _vals))
+    'retail/checks/tasks.chk:310:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -312,8 +312,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 307, 5, _vals))
-    'retail/checks/tasks.chk:308:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 310, 5, _vals))
+    'retail/checks/tasks.chk:311:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -326,8 +326,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 308, 5, _vals))
-    'retail/checks/tasks.chk:309:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 311, 5, _vals))
+    'retail/checks/tasks.chk:312:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -341,8 +341,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 309, 5, _vals))
-    'retail/checks/tasks.chk:313:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 312, 5, _vals))
+    'retail/checks/tasks.chk:316:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -357,7 +357,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 313, 5, _vals))
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 316, 5, _vals))
     try:
         v_outcomes_39 = [abs(p_difference), p_difference]
     except Exception as _e:
@@ -377,7 +377,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:315)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = [abs(difference), difference]) (in block amounts_told, used at retail/checks/tasks.chk:318)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
     try:
         v_write_50 = 'modify_pending_order_items'
     except Exception as _e:
@@ -397,7 +397,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:316)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:319)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -413,13 +413,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:316)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:320:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_items") (in block shares_told, used at retail/checks/tasks.chk:319)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:323:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
     try:
         v_variants_57 = rt.row(db['products'], rt.found(rt.first((v_i_56 for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_56['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
     except Exception as _e:
         v_variants_57 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:321:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    'retail/checks/tasks.chk:324:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
     _raised = False
     try:
         _v = any((any((any((any((round(abs(v_n_63), 2) == round(v_a_58['price'] - v_b_59['price'], 2) for v_n_63 in rt.elements(rt.amounts(v_m_62['content'])))) for v_m_62 in rt.elements(messages) if v_m_62['role'] == 'assistant')) for v_b_59 in rt.elements(rt.let_value(v_variants_57)) if (v_a_58['price'] > v_b_59['price'] and round(v_a_58['price'] - v_b_59['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_61, round(v_a_58['price'] - v_b_59['price'], 2)) for v_o_61 in rt.elements(v_v_60['options']))) for v_v_60 in rt.elements(rt.let_value(v_variants_57))))))) for v_a_58 in rt.elements(rt.let_value(v_variants_57))))
@@ -434,36 +434,72 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 321, 5, _vals))
-    'retail/checks/tasks.chk:329:5: let named = [{value: i.price, names: [i.item_id] + [w for w in words(i.name) where len(w) > 3]} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 324, 5, _vals))
+    'retail/checks/tasks.chk:332:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}]'
     try:
-        v_named_72 = [{'value': v_i_64['price'], 'names': [v_i_64['item_id']] + [v_w_65 for v_w_65 in rt.elements(rt.words(v_i_64['name'])) if len(v_w_65) > 3]} for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_66['price'] for v_i_66 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_67)}] + [{'value': rt.item(rt.let_value(v_variants_57), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_68) + [v_o_69 for v_o_69 in rt.elements(rt.item(rt.let_value(v_variants_57), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_70 for v_i_70 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_70['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_71)}]
+        v_named_73 = [{'value': v_i_64['price'], 'names': [v_i_64['item_id'], v_i_64['name']] + [v_w_65 for v_w_65 in rt.elements(rt.words(v_i_64['name'])) if len(v_w_65) > 3] + [v_o_66 for v_o_66 in rt.elements(v_i_64['options'])] + list(v_i_64['options'])} for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_67['price'] for v_i_67 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_68)}] + [{'value': rt.item(rt.let_value(v_variants_57), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_69) + [v_o_70 for v_o_70 in rt.elements(rt.item(rt.let_value(v_variants_57), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_71 for v_i_71 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_71['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_72)}]
     except Exception as _e:
-        v_named_72 = rt.let_failed(_e)
+        v_named_73 = rt.let_failed(_e)
     try:
-        v_write_73 = 'modify_pending_order_items'
+        v_write_74 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_73 = rt.let_failed(_e)
+        v_write_74 = rt.let_failed(_e)
     try:
-        v_outcomes_74 = [abs(p_difference), p_difference]
-    except Exception as _e:
-        v_outcomes_74 = rt.let_failed(_e)
-    try:
-        v_values_77 = [v_i_75['price'] for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_76['price'] for v_i_76 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_57), p_new_item_id)['price']]
+        v_values_77 = [v_i_75['price'] for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_75['item_id'] != p_item_id] + [round(sum((v_i_76['price'] for v_i_76 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
     except Exception as _e:
         v_values_77 = rt.let_failed(_e)
     try:
-        v_words_80 = rt.let_value(v_refund_words_78) + rt.let_value(v_recap_words_79) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_outcomes_78 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_words_80 = rt.let_failed(_e)
+        v_outcomes_78 = rt.let_failed(_e)
     try:
-        v_named_81 = rt.let_value(v_named_72)
+        v_recaps_80 = rt.let_value(v_recap_words_79)
+    except Exception as _e:
+        v_recaps_80 = rt.let_failed(_e)
+    try:
+        v_named_81 = rt.let_value(v_named_73)
     except Exception as _e:
         v_named_81 = rt.let_failed(_e)
+    'retail/checks/blocks.chk:85:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write"'
+    _raised = False
+    try:
+        _v = any((any(((any((rt.text_says(v_t_84, v_v_85) for v_v_85 in rt.elements(rt.let_value(v_values_77)) if not any((round(v_o_86, 2) == round(v_v_85, 2) for v_o_86 in rt.elements(rt.let_value(v_outcomes_78)))))) and (not (any((rt.text_says(v_t_84, v_o_87) for v_o_87 in rt.elements(rt.let_value(v_outcomes_78)))) and any((rt.text_says(v_t_84, v_w_88) for v_w_88 in rt.elements(rt.let_value(v_recaps_80))))))) and (not ((((len(rt.amounts(v_t_84)) > 0 and all((any((any((rt.text_says(v_t_84, v_w_91) for v_w_91 in rt.elements(v_r_90['names']))) for v_r_90 in rt.elements(rt.let_value(v_named_81)) if round(v_r_90['value'], 2) == round(v_n_89, 2))) for v_n_89 in rt.elements(rt.amounts(v_t_84))))) and (not any((rt.text_says(v_t_84, v_w_92) for v_w_92 in rt.elements(rt.let_value(v_told_words_95) + rt.let_value(v_recap_refused_97)))))) and (not any((rt.contains(rt.text_of(v_w_98).lower(), '_') for v_w_98 in rt.elements(rt.words(v_t_84)))))) and (any((rt.text_says(v_t_84, v_w_99) for v_w_99 in rt.elements(rt.let_value(v_recap_frames_100)))) or all((len(rt.numbers(v_w_101)) > 0 or any((any((rt.text_says(v_x_103, v_w_101) for v_x_103 in rt.elements(v_r_102['names']))) for v_r_102 in rt.elements(rt.let_value(v_named_81)))) for v_w_101 in rt.elements(rt.words(v_t_84))))))) for v_t_84 in rt.elements(rt.sentences(v_m_82['content'])))) for v_m_82 in rt.elements(messages) if v_m_82['role'] == 'assistant' and any((v_c_83['position'] < v_m_82['position'] for v_c_83 in rt.elements(calls) if v_c_83['tool'] == rt.let_value(v_write_74) and v_c_83['ok']))))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content): ((any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not ((any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))))) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "modify_pending_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], outcomes = [abs(difference), difference], recaps = recap_words)'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): any(v in values where not any(o in outcomes: round(o, 2) == round(v, 2)): says(t, v)) and not (any(o in outcomes: says(t, o)) and any(w in recaps: says(t, w))) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told a value of the order (an item\'s price, the order\'s total) as the outcome, after the write" (where write = "modify_pending_order_items", values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], outcomes = [abs(difference), difference], recaps = recap_words) (in block recapped_before, used at retail/checks/tasks.chk:340)', _why if _raised else "the agent told a value of the order (an item's price, the order's total) as the outcome, after the write", 'retail/checks/blocks.chk', 85, 5, _vals))
+    try:
+        v_write_104 = 'modify_pending_order_items'
+    except Exception as _e:
+        v_write_104 = rt.let_failed(_e)
+    try:
+        v_outcomes_105 = [abs(p_difference), p_difference]
+    except Exception as _e:
+        v_outcomes_105 = rt.let_failed(_e)
+    try:
+        v_values_108 = [v_i_106['price'] for v_i_106 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_107['price'] for v_i_107 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_57), p_new_item_id)['price']]
+    except Exception as _e:
+        v_values_108 = rt.let_failed(_e)
+    try:
+        v_words_109 = rt.let_value(v_refund_words_93) + rt.let_value(v_recap_words_79) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+    except Exception as _e:
+        v_words_109 = rt.let_failed(_e)
+    try:
+        v_named_110 = rt.let_value(v_named_73)
+    except Exception as _e:
+        v_named_110 = rt.let_failed(_e)
     'retail/checks/blocks.chk:117:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)"'
     _raised = False
     try:
-        _v = any((any((not any((rt.text_says(v_t_84, v_o_86) for v_o_86 in rt.elements(rt.let_value(v_outcomes_74)))) and (not ((((len(rt.amounts(v_t_84)) > 0 and all((any((any((rt.text_says(v_t_84, v_w_89) for v_w_89 in rt.elements(v_r_88['names']))) for v_r_88 in rt.elements(rt.let_value(v_named_81)) if round(v_r_88['value'], 2) == round(v_n_87, 2))) for v_n_87 in rt.elements(rt.amounts(v_t_84))))) and (not any((rt.text_says(v_t_84, v_w_90) for v_w_90 in rt.elements(rt.let_value(v_told_words_92) + rt.let_value(v_recap_refused_94)))))) and (not any((rt.contains(rt.text_of(v_w_95).lower(), '_') for v_w_95 in rt.elements(rt.words(v_t_84)))))) and (any((rt.text_says(v_t_84, v_w_96) for v_w_96 in rt.elements(rt.let_value(v_recap_frames_97)))) or all((len(rt.numbers(v_w_98)) > 0 or any((any((rt.text_says(v_x_100, v_w_98) for v_x_100 in rt.elements(v_r_99['names']))) for v_r_99 in rt.elements(rt.let_value(v_named_81)))) for v_w_98 in rt.elements(rt.words(v_t_84))))))) for v_t_84 in rt.elements(rt.sentences(v_m_82['content'])) if len(rt.amounts(v_t_84)) > 0 and any((rt.text_says(v_t_84, v_w_85) for v_w_85 in rt.elements(rt.let_value(v_words_80)))))) for v_m_82 in rt.elements(messages) if v_m_82['role'] == 'assistant' and any((v_c_83['position'] < v_m_82['position'] for v_c_83 in rt.elements(calls) if v_c_83['tool'] == rt.let_value(v_write_73) and v_c_83['ok']))))
+        _v = any((any((not any((rt.text_says(v_t_113, v_o_115) for v_o_115 in rt.elements(rt.let_value(v_outcomes_105)))) and (not ((((len(rt.amounts(v_t_113)) > 0 and all((any((any((rt.text_says(v_t_113, v_w_118) for v_w_118 in rt.elements(v_r_117['names']))) for v_r_117 in rt.elements(rt.let_value(v_named_110)) if round(v_r_117['value'], 2) == round(v_n_116, 2))) for v_n_116 in rt.elements(rt.amounts(v_t_113))))) and (not any((rt.text_says(v_t_113, v_w_119) for v_w_119 in rt.elements(rt.let_value(v_told_words_95) + rt.let_value(v_recap_refused_97)))))) and (not any((rt.contains(rt.text_of(v_w_120).lower(), '_') for v_w_120 in rt.elements(rt.words(v_t_113)))))) and (any((rt.text_says(v_t_113, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_recap_frames_100)))) or all((len(rt.numbers(v_w_122)) > 0 or any((any((rt.text_says(v_x_124, v_w_122) for v_x_124 in rt.elements(v_r_123['names']))) for v_r_123 in rt.elements(rt.let_value(v_named_110)))) for v_w_122 in rt.elements(rt.words(v_t_113))))))) for v_t_113 in rt.elements(rt.sentences(v_m_111['content'])) if len(rt.amounts(v_t_113)) > 0 and any((rt.text_says(v_t_113, v_w_114) for v_w_114 in rt.elements(rt.let_value(v_words_109)))))) for v_m_111 in rt.elements(messages) if v_m_111['role'] == 'assistant' and any((v_c_112['position'] < v_m_111['position'] for v_c_112 in rt.elements(calls) if v_c_112['tool'] == rt.let_value(v_write_104) and v_c_112['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (len(amounts(t)) > 0 and any(w in words: says(t, w))): (not any(o in outcomes: says(t, o)) and not (((((len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w))))) and not any(w in told_words + recap_refused: says(t, w))) and not any(w in words(t): lower(w) contains "_")) and (any(w in recap_frames: says(t, w)) or all(w in words(t): (len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))))))', True) + ' (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -475,11 +511,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:334)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and any(w in words: says(t, w)): not any(o in outcomes: says(t, o)) and not (len(amounts(t)) > 0 and all(n in amounts(t): any(r in named where round(r.value, 2) == round(n, 2): any(w in r.names: says(t, w)))) and not any(w in told_words + recap_refused: says(t, w)) and not any(w in words(t): lower(w) contains "_") and (any(w in recap_frames: says(t, w)) or all(w in words(t): len(numbers(w)) > 0 or any(r in named: any(x in r.names: says(x, w)))))))) else "the agent told an amount as the outcome that is not the outcome\'s, after the write (a sentence about the refund, the difference or the order that does not say the outcome\'s value)" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent told an amount as the outcome that is not the outcome's, after the write (a sentence about the refund, the difference or the order that does not say the outcome's value)", 'retail/checks/blocks.chk', 117, 5, _vals))
     'retail/checks/blocks.chk:126:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((round(v_o_107, 2) == round(v_n_106, 2) for v_o_107 in rt.elements(rt.let_value(v_outcomes_74)))) and (not any((round(v_v_108, 2) == round(v_n_106, 2) for v_v_108 in rt.elements(rt.let_value(v_values_77))))) for v_n_106 in rt.elements(rt.amounts(v_t_103)))) for v_t_103 in rt.elements(rt.sentences(v_m_101['content'])) if any((rt.text_says(v_t_103, v_o_104) for v_o_104 in rt.elements(rt.let_value(v_outcomes_74)))) and any((rt.text_says(v_t_103, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_words_80)))))) for v_m_101 in rt.elements(messages) if v_m_101['role'] == 'assistant' and any((v_c_102['position'] < v_m_101['position'] for v_c_102 in rt.elements(calls) if v_c_102['tool'] == rt.let_value(v_write_73) and v_c_102['ok']))))
+        _v = any((any((any((not any((round(v_o_131, 2) == round(v_n_130, 2) for v_o_131 in rt.elements(rt.let_value(v_outcomes_105)))) and (not any((round(v_v_132, 2) == round(v_n_130, 2) for v_v_132 in rt.elements(rt.let_value(v_values_108))))) for v_n_130 in rt.elements(rt.amounts(v_t_127)))) for v_t_127 in rt.elements(rt.sentences(v_m_125['content'])) if any((rt.text_says(v_t_127, v_o_128) for v_o_128 in rt.elements(rt.let_value(v_outcomes_105)))) and any((rt.text_says(v_t_127, v_w_129) for v_w_129 in rt.elements(rt.let_value(v_words_109)))))) for v_m_125 in rt.elements(messages) if v_m_125['role'] == 'assistant' and any((v_c_126['position'] < v_m_125['position'] for v_c_126 in rt.elements(calls) if v_c_126['tool'] == rt.let_value(v_write_104) and v_c_126['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where (any(o in outcomes: says(t, o)) and any(w in words: says(t, w))): any(n in amounts(t): (not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))))', True) + ' (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -491,11 +527,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:334)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where any(o in outcomes: says(t, o)) and any(w in words: says(t, w)): any(n in amounts(t): not any(o in outcomes: round(o, 2) == round(n, 2)) and not any(v in values: round(v, 2) == round(n, 2))))) else "the agent told an amount beside the outcome that is not the order\'s (a value a tool gave for something else), after the write" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent told an amount beside the outcome that is not the order's (a value a tool gave for something else), after the write", 'retail/checks/blocks.chk', 126, 5, _vals))
     'retail/checks/blocks.chk:132:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)"'
     _raised = False
     try:
-        _v = any((any((any(((not any((round(v_o_119, 2) == round(v_n_117, 2) for v_o_119 in rt.elements(rt.let_value(v_outcomes_74)))) and (not ((any((round(v_v_120, 2) == round(v_n_117, 2) for v_v_120 in rt.elements(rt.let_value(v_values_77)))) and (not any((rt.text_says(v_t_111, v_w_121) for v_w_121 in rt.elements(rt.let_value(v_fee_words_93)))))) and (not any((round(v_r_122['value'], 2) == round(v_n_117, 2) for v_r_122 in rt.elements(rt.let_value(v_named_81)))) or any(((not any((rt.text_says(v_t_111, v_w_125) for v_w_125 in rt.elements(rt.let_value(v_new_words_68)))) or any((rt.member(v_w_126, rt.let_value(v_new_words_68)) for v_w_126 in rt.elements(v_r_123['names'])))) or any((rt.text_says(v_t_111, v_w_127) for v_w_127 in rt.elements(rt.let_value(v_old_words_71)))) for v_r_123 in rt.elements(rt.let_value(v_named_81)) if round(v_r_123['value'], 2) == round(v_n_117, 2) and any((rt.text_says(v_t_111, v_w_124) for v_w_124 in rt.elements(v_r_123['names']))))))))) and (not any((rt.member(round(v_n_117, 2), [round(v_r_129, 2) for v_r_129 in rt.elements(rt.numbers(v_c_128['result']['address']))]) and (rt.text_says(v_t_111, v_c_128['result']['address']['city']) or rt.text_says(v_t_111, v_c_128['result']['address']['address1'])) for v_c_128 in rt.elements(calls) if (v_c_128['ok'] and v_c_128['position'] < v_m_109['position']) and rt.member('address', v_c_128['result'])))) for v_n_117 in rt.elements(rt.amounts(v_t_111)) if any((round(v_k_118, 2) == round(v_n_117, 2) for v_k_118 in rt.elements(rt.amounts(v_m_109['content'])))))) for v_t_111 in rt.elements(rt.sentences(v_m_109['content'])) if (len(rt.amounts(v_t_111)) > 0 and (not any((rt.text_says(v_t_111, v_w_112) for v_w_112 in rt.elements(rt.let_value(v_words_80)))))) and (any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_money_verbs_91) + rt.let_value(v_price_words_114)))) or any((any((rt.text_says(v_u_115, v_w_116) for v_w_116 in rt.elements(rt.let_value(v_words_80)))) for v_u_115 in rt.elements(rt.sentences(v_m_109['content']))))))) for v_m_109 in rt.elements(messages) if v_m_109['role'] == 'assistant' and any((v_c_110['position'] < v_m_109['position'] for v_c_110 in rt.elements(calls) if v_c_110['tool'] == rt.let_value(v_write_73) and v_c_110['ok']))))
+        _v = any((any((any(((not any((round(v_o_143, 2) == round(v_n_141, 2) for v_o_143 in rt.elements(rt.let_value(v_outcomes_105)))) and (not ((any((round(v_v_144, 2) == round(v_n_141, 2) for v_v_144 in rt.elements(rt.let_value(v_values_108)))) and (not any((rt.text_says(v_t_135, v_w_145) for v_w_145 in rt.elements(rt.let_value(v_fee_words_96)))))) and (not any((round(v_r_146['value'], 2) == round(v_n_141, 2) for v_r_146 in rt.elements(rt.let_value(v_named_110)))) or any(((not any((rt.text_says(v_t_135, v_w_149) for v_w_149 in rt.elements(rt.let_value(v_new_words_69)))) or any((rt.member(v_w_150, rt.let_value(v_new_words_69)) for v_w_150 in rt.elements(v_r_147['names'])))) or any((rt.text_says(v_t_135, v_w_151) for v_w_151 in rt.elements(rt.let_value(v_old_words_72)))) for v_r_147 in rt.elements(rt.let_value(v_named_110)) if round(v_r_147['value'], 2) == round(v_n_141, 2) and any((rt.text_says(v_t_135, v_w_148) for v_w_148 in rt.elements(v_r_147['names']))))))))) and (not any((rt.member(round(v_n_141, 2), [round(v_r_153, 2) for v_r_153 in rt.elements(rt.numbers(v_c_152['result']['address']))]) and (rt.text_says(v_t_135, v_c_152['result']['address']['city']) or rt.text_says(v_t_135, v_c_152['result']['address']['address1'])) for v_c_152 in rt.elements(calls) if (v_c_152['ok'] and v_c_152['position'] < v_m_133['position']) and rt.member('address', v_c_152['result'])))) for v_n_141 in rt.elements(rt.amounts(v_t_135)) if any((round(v_k_142, 2) == round(v_n_141, 2) for v_k_142 in rt.elements(rt.amounts(v_m_133['content'])))))) for v_t_135 in rt.elements(rt.sentences(v_m_133['content'])) if (len(rt.amounts(v_t_135)) > 0 and (not any((rt.text_says(v_t_135, v_w_136) for v_w_136 in rt.elements(rt.let_value(v_words_109)))))) and (any((rt.text_says(v_t_135, v_w_137) for v_w_137 in rt.elements(rt.let_value(v_money_verbs_94) + rt.let_value(v_price_words_138)))) or any((any((rt.text_says(v_u_139, v_w_140) for v_w_140 in rt.elements(rt.let_value(v_words_109)))) for v_u_139 in rt.elements(rt.sentences(v_m_133['content']))))))) for v_m_133 in rt.elements(messages) if v_m_133['role'] == 'assistant' and any((v_c_134['position'] < v_m_133['position'] for v_c_134 in rt.elements(calls) if v_c_134['tool'] == rt.let_value(v_write_104) and v_c_134['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(t in sentences(m.content) where ((len(amounts(t)) > 0 and not any(w in words: says(t, w))) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w))))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): ((not any(o in outcomes: round(o, 2) == round(n, 2)) and not (((any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w))) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where (round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w))): ((not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words)) or any(w in old_words: says(t, w)))))))) and not any(c in calls where ((c.ok and c.position < m.position) and "address" in c.result): (round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1))))))))', True) + ' (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
@@ -507,13 +543,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:334)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
-    'retail/checks/blocks.chk:152:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content) where len(amounts(t)) > 0 and not any(w in words: says(t, w)) and (any(w in money_verbs + price_words: says(t, w)) or any(u in sentences(m.content): any(w in words: says(u, w)))): any(n in amounts(t) where any(k in amounts(m.content): round(k, 2) == round(n, 2)): not any(o in outcomes: round(o, 2) == round(n, 2)) and not (any(v in values: round(v, 2) == round(n, 2)) and not any(w in fee_words: says(t, w)) and (not any(r in named: round(r.value, 2) == round(n, 2)) or any(r in named where round(r.value, 2) == round(n, 2) and any(w in r.names: says(t, w)): not any(w in new_words: says(t, w)) or any(w in r.names: w in new_words) or any(w in old_words: says(t, w))))) and not any(c in calls where c.ok and c.position < m.position and "address" in c.result: round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and (says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent told an amount that is not the outcome\'s as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent told an amount that is not the outcome's as money the customer gets, after the write (in words of no refund, or in a sentence of its own after one that names the refund)", 'retail/checks/blocks.chk', 132, 5, _vals))
+    'retail/checks/blocks.chk:154:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write"'
     _raised = False
     try:
-        _v = any((any((any((not any((rt.item([v_x_147 for v_x_147 in rt.elements(rt.sentences(v_m_130['content'])) if v_x_147 == v_u_132 or v_x_147 == v_s_144], 0) == v_u_132 and rt.item([v_x_148 for v_x_148 in rt.elements(rt.sentences(v_m_130['content'])) if v_x_148 == v_s_144 or v_x_148 == v_t_134], 0) == v_s_144 for v_s_144 in rt.elements(rt.sentences(v_m_130['content'])) if (v_s_144 != v_u_132 and v_s_144 != v_t_134) and any((any((round(v_k_146, 2) == round(v_n_145, 2) for v_k_146 in rt.elements(rt.amounts(v_m_130['content'])))) for v_n_145 in rt.elements(rt.amounts(v_s_144)))))) for v_t_134 in rt.elements(rt.sentences(v_m_130['content'])) if ((not any((rt.text_says(v_t_134, v_o_135) for v_o_135 in rt.elements(rt.let_value(v_outcomes_74)))) and (not (any((rt.text_says(v_t_134, v_w_136) for v_w_136 in rt.elements(rt.let_value(v_price_words_114)))) and (any((rt.text_says(v_t_134, v_w_137) for v_w_137 in rt.elements(rt.let_value(v_item_words_138)))) or any((any((rt.text_says(v_t_134, v_w_140) for v_w_140 in rt.elements(rt.words(v_p_139['name'])) if len(v_w_140) > 3)) for v_p_139 in rt.elements(initial['products']))))))) and any((any((round(v_k_142, 2) == round(v_n_141, 2) for v_k_142 in rt.elements(rt.amounts(v_m_130['content'])))) for v_n_141 in rt.elements(rt.amounts(v_t_134))))) and rt.item([v_s_143 for v_s_143 in rt.elements(rt.sentences(v_m_130['content'])) if v_s_143 == v_u_132 or v_s_143 == v_t_134], 0) == v_u_132)) for v_u_132 in rt.elements(rt.sentences(v_m_130['content'])) if len(rt.amounts(v_u_132)) == 0 and any((rt.text_says(v_u_132, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_words_80)))))) for v_m_130 in rt.elements(messages) if v_m_130['role'] == 'assistant' and any((v_c_131['position'] < v_m_130['position'] for v_c_131 in rt.elements(calls) if v_c_131['tool'] == rt.let_value(v_write_73) and v_c_131['ok']))))
+        _v = any((any((any((not any((rt.item([v_x_171 for v_x_171 in rt.elements(rt.sentences(v_m_154['content'])) if v_x_171 == v_u_156 or v_x_171 == v_s_168], 0) == v_u_156 and rt.item([v_x_172 for v_x_172 in rt.elements(rt.sentences(v_m_154['content'])) if v_x_172 == v_s_168 or v_x_172 == v_t_158], 0) == v_s_168 for v_s_168 in rt.elements(rt.sentences(v_m_154['content'])) if (v_s_168 != v_u_156 and v_s_168 != v_t_158) and any((any((round(v_k_170, 2) == round(v_n_169, 2) for v_k_170 in rt.elements(rt.amounts(v_m_154['content'])))) for v_n_169 in rt.elements(rt.amounts(v_s_168)))))) for v_t_158 in rt.elements(rt.sentences(v_m_154['content'])) if ((not any((rt.text_says(v_t_158, v_o_159) for v_o_159 in rt.elements(rt.let_value(v_outcomes_105)))) and (not (any((rt.text_says(v_t_158, v_w_160) for v_w_160 in rt.elements(rt.let_value(v_price_words_138)))) and (any((rt.text_says(v_t_158, v_w_161) for v_w_161 in rt.elements(rt.let_value(v_item_words_162)))) or any((any((rt.text_says(v_t_158, v_w_164) for v_w_164 in rt.elements(rt.words(v_p_163['name'])) if len(v_w_164) > 3)) for v_p_163 in rt.elements(initial['products']))))))) and any((any((round(v_k_166, 2) == round(v_n_165, 2) for v_k_166 in rt.elements(rt.amounts(v_m_154['content'])))) for v_n_165 in rt.elements(rt.amounts(v_t_158))))) and rt.item([v_s_167 for v_s_167 in rt.elements(rt.sentences(v_m_154['content'])) if v_s_167 == v_u_156 or v_s_167 == v_t_158], 0) == v_u_156)) for v_u_156 in rt.elements(rt.sentences(v_m_154['content'])) if (len(rt.amounts(v_u_156)) == 0 and any((rt.text_says(v_u_156, v_w_157) for v_w_157 in rt.elements(rt.let_value(v_words_109))))) and (not (rt.contains('\n' + v_m_154['content'] + '\n', '\n' + v_u_156 + '\n') and (rt.contains(v_u_156 + '\n', ':\n') or (rt.contains('\n' + v_u_156, '\n**') and rt.contains(v_u_156 + '\n', '**\n'))))))) for v_m_154 in rt.elements(messages) if v_m_154['role'] == 'assistant' and any((v_c_155['position'] < v_m_154['position'] for v_c_155 in rt.elements(calls) if v_c_155['tool'] == rt.let_value(v_write_104) and v_c_155['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where (len(amounts(u)) == 0 and any(w in words: says(u, w))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
+        _why = None if _ok else rt.condition_reason('any(m in messages where (m.role == "assistant" and any(c in calls where (c.tool == write and c.ok): c.position < m.position)): any(u in sentences(m.content) where ((len(amounts(u)) == 0 and any(w in words: says(u, w))) and not (((("\\n" + m.content) + "\\n") contains (("\\n" + u) + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))))): any(t in sentences(m.content) where (((not any(o in outcomes: says(t, o)) and not ((any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2)))) and [s for s in sentences(m.content) where (s == u or s == t)][0] == u): not any(s in sentences(m.content) where ((s != u and s != t) and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2)))): ([x for x in sentences(m.content) where (x == u or x == s)][0] == u and [x for x in sentences(m.content) where (x == s or x == t)][0] == s)))))', True) + ' (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -523,25 +559,25 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:334)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 152, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(u in sentences(m.content) where len(amounts(u)) == 0 and any(w in words: says(u, w)) and not (("\\n" + m.content + "\\n") contains ("\\n" + u + "\\n") and ((u + "\\n") contains ":\\n" or (("\\n" + u) contains "\\n**" and (u + "\\n") contains "**\\n"))): any(t in sentences(m.content) where not any(o in outcomes: says(t, o)) and not (any(w in price_words: says(t, w)) and (any(w in item_words: says(t, w)) or any(p in initial.products: any(w in words(p.name) where len(w) > 3: says(t, w))))) and any(n in amounts(t): any(k in amounts(m.content): round(k, 2) == round(n, 2))) and [s for s in sentences(m.content) where s == u or s == t][0] == u: not any(s in sentences(m.content) where s != u and s != t and any(n in amounts(s): any(k in amounts(m.content): round(k, 2) == round(n, 2))): [x for x in sentences(m.content) where x == u or x == s][0] == u and [x for x in sentences(m.content) where x == s or x == t][0] == s)))) else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome\'s, after the write" (where write = "modify_pending_order_items", outcomes = [abs(difference), difference], words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]) (in block outcome_told, used at retail/checks/tasks.chk:343)', _why if _raised else "the agent told an amount after a sentence that names the refund with no amount that is not the outcome's, after the write", 'retail/checks/blocks.chk', 154, 5, _vals))
     try:
-        v_difference_149 = p_difference
+        v_difference_173 = p_difference
     except Exception as _e:
-        v_difference_149 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:282:5: let dearer_one = new_variant if difference > 0 else old_variant'
+        v_difference_173 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:285:5: let dearer_one = new_variant if difference > 0 else old_variant'
     try:
-        v_dearer_one_152 = rt.let_value(v_new_variant_150) if rt.let_value(v_difference_149) > 0 else rt.let_value(v_old_variant_151)
+        v_dearer_one_176 = rt.let_value(v_new_variant_174) if rt.let_value(v_difference_173) > 0 else rt.let_value(v_old_variant_175)
     except Exception as _e:
-        v_dearer_one_152 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:283:5: let cheaper_one = old_variant if difference > 0 else new_variant'
+        v_dearer_one_176 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:286:5: let cheaper_one = old_variant if difference > 0 else new_variant'
     try:
-        v_cheaper_one_153 = rt.let_value(v_old_variant_151) if rt.let_value(v_difference_149) > 0 else rt.let_value(v_new_variant_150)
+        v_cheaper_one_177 = rt.let_value(v_old_variant_175) if rt.let_value(v_difference_173) > 0 else rt.let_value(v_new_variant_174)
     except Exception as _e:
-        v_cheaper_one_153 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:284:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
+        v_cheaper_one_177 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:287:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)"'
     _raised = False
     try:
-        _v = any((any((((any((any((rt.text_says(v_t_155, v_w_157 + ' than ' + v_r_156) for v_w_157 in rt.elements(rt.let_value(v_dearer_158)))) or (any((rt.text_says(v_t_155, v_w_159 + ' ' + v_r_156) for v_w_159 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_155, v_w_160) for v_w_160 in rt.elements(rt.let_value(v_cheaper_161)))))) for v_r_156 in rt.elements(rt.let_value(v_dearer_one_152)))) or any((any((rt.text_says(v_t_155, v_w_163 + ' than ' + v_r_162) for v_w_163 in rt.elements(rt.let_value(v_cheaper_161)))) or (any((rt.text_says(v_t_155, v_w_164 + ' ' + v_r_162) for v_w_164 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_155, v_w_165) for v_w_165 in rt.elements(rt.let_value(v_dearer_158)))))) for v_r_162 in rt.elements(rt.let_value(v_cheaper_one_153))))) or (((any((rt.text_says(v_t_155, v_r_166) for v_r_166 in rt.elements(rt.let_value(v_dearer_one_152)))) and (not any((rt.text_says(v_t_155, v_r_167) for v_r_167 in rt.elements(rt.let_value(v_cheaper_one_153)))))) and any((rt.text_says(v_t_155, v_w_168) for v_w_168 in rt.elements(rt.let_value(v_cheaper_161))))) and (not any((rt.text_says(v_t_155, v_w_169) for v_w_169 in rt.elements(rt.let_value(v_dearer_158))))))) or (((any((rt.text_says(v_t_155, v_r_170) for v_r_170 in rt.elements(rt.let_value(v_cheaper_one_153)))) and (not any((rt.text_says(v_t_155, v_r_171) for v_r_171 in rt.elements(rt.let_value(v_dearer_one_152)))))) and any((rt.text_says(v_t_155, v_w_172) for v_w_172 in rt.elements(rt.let_value(v_dearer_158))))) and (not any((rt.text_says(v_t_155, v_w_173) for v_w_173 in rt.elements(rt.let_value(v_cheaper_161)))))) for v_t_155 in rt.elements(rt.sentences(v_m_154['content'])) if (len(rt.amounts(v_t_155)) > 0 or rt.text_says(v_t_155, 'difference')) or rt.text_says(v_t_155, 'price'))) for v_m_154 in rt.elements(messages) if v_m_154['role'] == 'assistant'))
+        _v = any((any((((any((any((rt.text_says(v_t_179, v_w_181 + ' than ' + v_r_180) for v_w_181 in rt.elements(rt.let_value(v_dearer_182)))) or (any((rt.text_says(v_t_179, v_w_183 + ' ' + v_r_180) for v_w_183 in rt.elements(['over', 'above']))) and (not any((rt.text_says(v_t_179, v_w_184) for v_w_184 in rt.elements(rt.let_value(v_cheaper_185)))))) for v_r_180 in rt.elements(rt.let_value(v_dearer_one_176)))) or any((any((rt.text_says(v_t_179, v_w_187 + ' than ' + v_r_186) for v_w_187 in rt.elements(rt.let_value(v_cheaper_185)))) or (any((rt.text_says(v_t_179, v_w_188 + ' ' + v_r_186) for v_w_188 in rt.elements(['below', 'under']))) and (not any((rt.text_says(v_t_179, v_w_189) for v_w_189 in rt.elements(rt.let_value(v_dearer_182)))))) for v_r_186 in rt.elements(rt.let_value(v_cheaper_one_177))))) or (((any((rt.text_says(v_t_179, v_r_190) for v_r_190 in rt.elements(rt.let_value(v_dearer_one_176)))) and (not any((rt.text_says(v_t_179, v_r_191) for v_r_191 in rt.elements(rt.let_value(v_cheaper_one_177)))))) and any((rt.text_says(v_t_179, v_w_192) for v_w_192 in rt.elements(rt.let_value(v_cheaper_185))))) and (not any((rt.text_says(v_t_179, v_w_193) for v_w_193 in rt.elements(rt.let_value(v_dearer_182))))))) or (((any((rt.text_says(v_t_179, v_r_194) for v_r_194 in rt.elements(rt.let_value(v_cheaper_one_177)))) and (not any((rt.text_says(v_t_179, v_r_195) for v_r_195 in rt.elements(rt.let_value(v_dearer_one_176)))))) and any((rt.text_says(v_t_179, v_w_196) for v_w_196 in rt.elements(rt.let_value(v_dearer_182))))) and (not any((rt.text_says(v_t_179, v_w_197) for v_w_197 in rt.elements(rt.let_value(v_cheaper_185)))))) for v_t_179 in rt.elements(rt.sentences(v_m_178['content'])) if (len(rt.amounts(v_t_179)) > 0 or rt.text_says(v_t_179, 'difference')) or rt.text_says(v_t_179, 'price'))) for v_m_178 in rt.elements(messages) if v_m_178['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content) where ((len(amounts(t)) > 0 or says(t, "difference")) or says(t, "price")): (((any(r in dearer_one: (any(w in dearer: says(t, (w + " than ") + r)) or (any(w in ["over", "above"]: says(t, (w + " ") + r)) and not any(w in cheaper: says(t, w))))) or any(r in cheaper_one: (any(w in cheaper: says(t, (w + " than ") + r)) or (any(w in ["below", "under"]: says(t, (w + " ") + r)) and not any(w in dearer: says(t, w)))))) or (((any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r))) and any(w in cheaper: says(t, w))) and not any(w in dearer: says(t, w)))) or (((any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r))) and any(w in dearer: says(t, w))) and not any(w in cheaper: says(t, w))))))', True) + ' (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant)'
         _vals = {}
@@ -553,36 +589,36 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:347)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 284, 5, _vals))
-    'retail/checks/tasks.chk:348:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where len(amounts(t)) > 0 or says(t, "difference") or says(t, "price"): any(r in dearer_one: any(w in dearer: says(t, w + " than " + r)) or (any(w in ["over", "above"]: says(t, w + " " + r)) and not any(w in cheaper: says(t, w)))) or any(r in cheaper_one: any(w in cheaper: says(t, w + " than " + r)) or (any(w in ["below", "under"]: says(t, w + " " + r)) and not any(w in dearer: says(t, w)))) or (any(r in dearer_one: says(t, r)) and not any(r in cheaper_one: says(t, r)) and any(w in cheaper: says(t, w)) and not any(w in dearer: says(t, w))) or (any(r in cheaper_one: says(t, r)) and not any(r in dearer_one: says(t, r)) and any(w in dearer: says(t, w)) and not any(w in cheaper: says(t, w))))) else "the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)" (where dearer_one = new_variant if difference > 0 else old_variant, cheaper_one = old_variant if difference > 0 else new_variant) (in block direction_told, used at retail/checks/tasks.chk:356)', _why if _raised else 'the agent told the prices the wrong way round (the dearer variant as the cheaper one, or the other way)', 'retail/checks/tasks.chk', 287, 5, _vals))
+    'retail/checks/tasks.chk:357:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charges_174 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_charges_198 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charges_174 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:349:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_charges_198 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:358:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunds_175 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_refunds_199 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunds_175 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:350:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_refunds_199 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:359:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_charged_176 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charged_200 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_charged_176 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:351:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charged_200 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:360:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
     try:
-        v_refunded_177 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunded_201 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
     except Exception as _e:
-        v_refunded_177 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:352:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunded_201 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:361:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
     try:
-        v_negations_178 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_negations_202 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
     except Exception as _e:
-        v_negations_178 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:353:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_negations_202 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:362:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_179['content'], abs(p_difference)) and any((rt.text_says(v_m_179['content'], v_w_180) for v_w_180 in rt.elements(rt.let_value(v_charges_174))))) and (not any((rt.text_says(v_m_179['content'], v_w_181) for v_w_181 in rt.elements(rt.let_value(v_refunds_175))))) or any((any((rt.text_says(v_t_182, v_w_184) for v_w_184 in rt.elements(rt.let_value(v_charged_176)))) and (not any((rt.text_says(v_t_182, v_w_185) for v_w_185 in rt.elements(rt.let_value(v_refunded_177) + rt.let_value(v_negations_178))))) for v_t_182 in rt.elements(rt.sentences(v_m_179['content'])) if (rt.text_says(v_t_182, abs(p_difference)) or rt.text_says(v_t_182, 'difference')) or any((v_c_183['position'] < v_m_179['position'] for v_c_183 in rt.elements(calls) if v_c_183['tool'] == 'modify_pending_order_items' and v_c_183['ok'])))) for v_m_179 in rt.elements(messages) if v_m_179['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_203['content'], abs(p_difference)) and any((rt.text_says(v_m_203['content'], v_w_204) for v_w_204 in rt.elements(rt.let_value(v_charges_198))))) and (not any((rt.text_says(v_m_203['content'], v_w_205) for v_w_205 in rt.elements(rt.let_value(v_refunds_199))))) or any((any((rt.text_says(v_t_206, v_w_208) for v_w_208 in rt.elements(rt.let_value(v_charged_200)))) and (not any((rt.text_says(v_t_206, v_w_209) for v_w_209 in rt.elements(rt.let_value(v_refunded_201) + rt.let_value(v_negations_202))))) for v_t_206 in rt.elements(rt.sentences(v_m_203['content'])) if (rt.text_says(v_t_206, abs(p_difference)) or rt.text_says(v_t_206, 'difference')) or any((v_c_207['position'] < v_m_203['position'] for v_c_207 in rt.elements(calls) if v_c_207['tool'] == 'modify_pending_order_items' and v_c_207['ok'])))) for v_m_203 in rt.elements(messages) if v_m_203['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -594,11 +630,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 353, 5, _vals))
-    'retail/checks/tasks.chk:359:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 362, 5, _vals))
+    'retail/checks/tasks.chk:368:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_186['content'], p_difference) and any((rt.text_says(v_m_186['content'], v_w_187) for v_w_187 in rt.elements(rt.let_value(v_refunds_175))))) and (not any((rt.text_says(v_m_186['content'], v_w_188) for v_w_188 in rt.elements(rt.let_value(v_charges_174))))) or any((any((rt.text_says(v_t_189, v_w_190) for v_w_190 in rt.elements(rt.let_value(v_refunded_177)))) and (not any((rt.text_says(v_t_189, v_w_191) for v_w_191 in rt.elements(rt.let_value(v_charged_176) + rt.let_value(v_negations_178))))) for v_t_189 in rt.elements(rt.sentences(v_m_186['content'])) if rt.text_says(v_t_189, p_difference) or rt.text_says(v_t_189, 'difference')))) or any((any((rt.text_says(v_t_192, v_w_194) for v_w_194 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_192, v_w_195) for v_w_195 in rt.elements(rt.let_value(v_charged_176) + rt.let_value(v_negations_178))))) for v_t_192 in rt.elements(rt.sentences(v_m_186['content'])) if any((v_c_193['position'] < v_m_186['position'] for v_c_193 in rt.elements(calls) if v_c_193['tool'] == 'modify_pending_order_items' and v_c_193['ok'])))) for v_m_186 in rt.elements(messages) if v_m_186['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_210['content'], p_difference) and any((rt.text_says(v_m_210['content'], v_w_211) for v_w_211 in rt.elements(rt.let_value(v_refunds_199))))) and (not any((rt.text_says(v_m_210['content'], v_w_212) for v_w_212 in rt.elements(rt.let_value(v_charges_198))))) or any((any((rt.text_says(v_t_213, v_w_214) for v_w_214 in rt.elements(rt.let_value(v_refunded_201)))) and (not any((rt.text_says(v_t_213, v_w_215) for v_w_215 in rt.elements(rt.let_value(v_charged_200) + rt.let_value(v_negations_202))))) for v_t_213 in rt.elements(rt.sentences(v_m_210['content'])) if rt.text_says(v_t_213, p_difference) or rt.text_says(v_t_213, 'difference')))) or any((any((rt.text_says(v_t_216, v_w_218) for v_w_218 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_216, v_w_219) for v_w_219 in rt.elements(rt.let_value(v_charged_200) + rt.let_value(v_negations_202))))) for v_t_216 in rt.elements(rt.sentences(v_m_210['content'])) if any((v_c_217['position'] < v_m_210['position'] for v_c_217 in rt.elements(calls) if v_c_217['tool'] == 'modify_pending_order_items' and v_c_217['ok'])))) for v_m_210 in rt.elements(messages) if v_m_210['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -610,11 +646,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 359, 5, _vals))
-    'retail/checks/tasks.chk:372:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 368, 5, _vals))
+    'retail/checks/tasks.chk:381:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
-        _v = p_difference < 0 and any((any(((rt.text_says(v_t_197, abs(p_difference)) and (not rt.text_says(v_t_197, p_difference))) and rt.contains(rt.text_of(v_t_197).lower(), '+') for v_t_197 in rt.elements(rt.sentences(v_m_196['content'])))) for v_m_196 in rt.elements(messages) if v_m_196['role'] == 'assistant'))
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_221, abs(p_difference)) and (not rt.text_says(v_t_221, p_difference))) and rt.contains(rt.text_of(v_t_221).lower(), '+') for v_t_221 in rt.elements(rt.sentences(v_m_220['content'])))) for v_m_220 in rt.elements(messages) if v_m_220['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
         _vals = {}
@@ -626,11 +662,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 372, 5, _vals))
-    'retail/checks/tasks.chk:375:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 381, 5, _vals))
+    'retail/checks/tasks.chk:384:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_198['content'], v_w_200) for v_w_200 in rt.elements(rt.let_value(v_charge_told_201)))) or rt.contains(rt.text_of(v_m_198['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_198['content'], v_w_202) for v_w_202 in rt.elements(rt.let_value(v_refund_told_203)))) or rt.text_says(v_m_198['content'], p_difference)) for v_m_198 in rt.elements(messages) if (v_m_198['role'] == 'assistant' and rt.text_says(v_m_198['content'], abs(p_difference))) and any((v_c_199['position'] < v_m_198['position'] for v_c_199 in rt.elements(calls) if v_c_199['tool'] == 'modify_pending_order_items' and v_c_199['ok']))))
+        _v = any((not (any((rt.text_says(v_m_222['content'], v_w_224) for v_w_224 in rt.elements(rt.let_value(v_charge_told_225)))) or rt.contains(rt.text_of(v_m_222['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_222['content'], v_w_226) for v_w_226 in rt.elements(rt.let_value(v_refund_told_227)))) or rt.text_says(v_m_222['content'], p_difference)) for v_m_222 in rt.elements(messages) if (v_m_222['role'] == 'assistant' and rt.text_says(v_m_222['content'], abs(p_difference))) and any((v_c_223['position'] < v_m_222['position'] for v_c_223 in rt.elements(calls) if v_c_223['tool'] == 'modify_pending_order_items' and v_c_223['ok']))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))))', True)
         _vals = {}
@@ -642,5 +678,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 375, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 31, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 384, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 32, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'order_payment_changed'
 PARAMS = ('order_id', 'payment_method_id', 'total')
 
 def verify(trace):
-    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:210)."""
+    """Verifier of check 'order_payment_changed' (retail/checks/tasks.chk:213)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -138,7 +138,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:215:5: require db == gold'
+    'retail/checks/tasks.chk:218:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 215, 5, _vals))
-    'retail/checks/tasks.chk:216:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
+    'retail/checks/tasks.chk:219:5: require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_payment', {'order_id': p_order_id, 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -166,8 +166,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 216, 5, _vals))
-    'retail/checks/tasks.chk:217:5: require db.orders[order_id].payment_method_id == payment_method_id'
+        _failures.append(rt.Failure('require called modify_pending_order_payment(order_id=order_id, payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
+    'retail/checks/tasks.chk:220:5: require db.orders[order_id].payment_method_id == payment_method_id'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['payment_method_id']
         _r = p_payment_method_id
@@ -181,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 217, 5, _vals))
-    'retail/checks/tasks.chk:218:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('require db.orders[order_id].payment_method_id == payment_method_id', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
+    'retail/checks/tasks.chk:221:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 218, 5, _vals))
-    'retail/checks/tasks.chk:219:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
+    'retail/checks/tasks.chk:222:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 219, 5, _vals))
-    'retail/checks/tasks.chk:220:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
+    'retail/checks/tasks.chk:223:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 220, 5, _vals))
-    'retail/checks/tasks.chk:221:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
+    'retail/checks/tasks.chk:224:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -240,8 +240,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 221, 5, _vals))
-    'retail/checks/tasks.chk:222:5: unchanged db.orders[order_id].items'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 224, 5, _vals))
+    'retail/checks/tasks.chk:225:5: unchanged db.orders[order_id].items'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['items']
         _r = rt.row(initial['orders'], p_order_id, 'orders')['items']
@@ -255,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 222, 5, _vals))
-    'retail/checks/tasks.chk:223:5: require said total'
+        _failures.append(rt.Failure('unchanged db.orders[order_id].items', _why, 'retail/checks/tasks.chk', 225, 5, _vals))
+    'retail/checks/tasks.chk:226:5: require said total'
     try:
         _v = rt.said(trace, 'assistant', p_total)
         _ok = bool(_v)
@@ -269,8 +269,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 223, 5, _vals))
-    'retail/checks/tasks.chk:224:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
+        _failures.append(rt.Failure('require said total', _why, 'retail/checks/tasks.chk', 226, 5, _vals))
+    'retail/checks/tasks.chk:227:5: forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_i_36['price']) for v_i_36 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items']) if round(v_i_36['price'], 2) != round(p_total, 2)))
@@ -285,8 +285,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 224, 5, _vals))
-    'retail/checks/tasks.chk:228:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items where round(i.price, 2) != round(total, 2): said i.price) else "the agent said an item\'s price, not the order\'s total, as the amount"', _why if _raised else "the agent said an item's price, not the order's total, as the amount", 'retail/checks/tasks.chk', 227, 5, _vals))
+    'retail/checks/tasks.chk:231:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"'
     _raised = False
     try:
         _v = any((any((round(v_n_38, 2) != round(p_total, 2) for v_n_38 in rt.elements(rt.amounts(v_m_37['content'])))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -301,7 +301,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 228, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(total, 2))) else "the agent said another amount than the order\'s total"', _why if _raised else "the agent said another amount than the order's total", 'retail/checks/tasks.chk', 231, 5, _vals))
     try:
         v_write_39 = 'modify_pending_order_payment'
     except Exception as _e:
@@ -321,7 +321,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:231)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:234)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -337,5 +337,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:231)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_pending_order_payment") (in block shares_told, used at retail/checks/tasks.chk:234)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
     return rt.finish('order_payment_changed', _hard, 21, _soft, 0.0, _failures)
