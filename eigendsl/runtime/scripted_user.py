@@ -25,8 +25,6 @@ from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_gold import (
     enum_choices,
     gold_calls,
-    gold_tools,
-    gold_writes,
     named_by_of,
     names_a_write,
 )
@@ -243,7 +241,8 @@ class ScriptedUser:
             return "Yes, please."
         if asks_to_confirm(said, known):
             state.unanswered = 0
-            writes = gold_writes(episode)
+            calls = gold_calls(episode)  # the task's gold writes, read once for the checks below
+            writes = [args for _, args in calls]
             # another record beside the user's one: its day or its item is no mistake about the
             # user's, and the user did not ask for it
             if writes and another_record(said, known, writes):
@@ -256,11 +255,13 @@ class ScriptedUser:
             )
             if wrong is not None:
                 return self._answer(state, [_corrected(wrong, known)])
-            if writes and other_action(said, scenario.get("reason", ""), gold_tools(episode)):
+            if writes and other_action(
+                said, scenario.get("reason", ""), [tool for tool, _ in calls]
+            ):
                 return self._answer(state, [_NOT_ASKED])
             # another item of the order than those the user asked for ("... and the Backpack")
             named_by = named_by_of(episode)
-            if another_item(said, gold_calls(episode), named_by, getattr(episode.env, "db", {})):
+            if another_item(said, calls, named_by, getattr(episode.env, "db", {})):
                 return self._answer(state, [_NOT_ASKED])
             # a change of mind from the value the agent proposes, never from one it did not
             if change and not state.mind_changed and says(said, first.strip()):
@@ -271,13 +272,13 @@ class ScriptedUser:
                     f"{value} instead."
                 )
             # only a proposal of what the user asked for, with its values, is confirmed
-            gap = unrequested(said, known, gold_writes(episode))
+            gap = unrequested(said, known, writes)
             if gap is not None and gap[1]:
                 key = gap[0][0]  # a value left out is asked for; one stated otherwise corrected
                 if not stated_otherwise(said, known[key], enum_choices(episode, known[key])):
                     return self._answer(state, [_left_out(key, known)])
                 return self._answer(state, [_corrected(key, known)])
-            if gap is not None or switched(said, scenario.get("reason", ""), gold_writes(episode)):
+            if gap is not None or switched(said, scenario.get("reason", ""), writes):
                 return self._answer(state, [_NOT_ASKED])
             if not scenario.get("confirm", True):
                 no = rng.choice(self.pools["user_no"])
@@ -292,7 +293,7 @@ class ScriptedUser:
             words = getattr(domain, "confirm_words", None)
             unclear = None
             if trace is not None and words is not None:  # where a verifier reads the yes
-                unclear = unconfirmable(trace, gold_calls(episode), words, named_by_of(episode))
+                unclear = unconfirmable(trace, calls, words, named_by)
             if unclear is not None:
                 return self._answer(
                     state,

@@ -20,16 +20,6 @@ def gold_calls(episode: Any) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def gold_writes(episode: Any) -> list[dict[str, Any]]:
-    """The arguments of the task's gold writes."""
-    return [args for _, args in gold_calls(episode)]
-
-
-def gold_tools(episode: Any) -> list[str]:
-    """The names of the task's gold writes."""
-    return [tool for tool, _ in gold_calls(episode)]
-
-
 def names_a_write(said: str, episode: Any) -> bool:
     """Whether an agent's turn names what one of the domain's writes does: its tool's name or
     the name's first word ("cancel" of ``cancel_pending_order``)."""
