@@ -158,7 +158,9 @@ def sft_schedule(
     has none, and at least one of two or more). With ``sft_fresh_values`` those passes also
     permute the values of the seed's maps stored under the fields named in ``attributes``
     (``Identifiers.permute_values``); with ``sft_fresh_numbers`` they give the numbers the agent
-    copies out of tool results other values of their fields (``stated_values.permute_numbers``).
+    copies out of tool results other values of their fields (``stated_values.permute_numbers``)
+    and the whole numbers the user says for it to repeat (a percentage asked for) others of as
+    many digits (``stated_values.permute_said_numbers``).
     The ids of the tables in ``sft_catalog`` are never shuffled."""
     from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.stated_values import (
@@ -166,6 +168,7 @@ def sft_schedule(
         number_words,
         numeric_fields,
         permute_numbers,
+        permute_said_numbers,
         row_texts,
     )
 
@@ -201,6 +204,9 @@ def sft_schedule(
     )
 
     def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
+        if s.sft_fresh_numbers:  # before the renaming, whose new ids are not the seed's
+            said = random.Random(f"{s.seed}:{number}:said")
+            one = [permute_said_numbers(row, said, ids.known) for row in one]
         renamed = ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
         if not numbers:
             return renamed

@@ -264,6 +264,74 @@ def permute_numbers(
     return {**row, "messages": messages}
 
 
+# A whole number said as a word: a percentage, a count (not a price, not a date's parts joined).
+_WHOLE = re.compile(r"(?<![\w.])\d{1,3}(?![\w]|\.\d)")
+
+
+def said_numbers(row: dict[str, Any], known: Iterable[str] = ()) -> list[str]:
+    """The whole numbers of up to three digits that the user of ``row`` says first and the agent
+    writes later, in a text or a call's arguments, which no tool result holds and which are not
+    among ``known`` (the database's ids): the customer's own values, a percentage asked for.
+
+    >>> row = {"messages": [{"role": "user", "content": "I want a 20% refund, 3 times over."},
+    ...     {"role": "tool", "content": "order: {qty: 3}"},
+    ...     {"role": "assistant", "content": None, "tool_calls": [
+    ...         {"function": {"arguments": '{"summary": "asks for 20%, 3 times"}'}}]}]}
+    >>> said_numbers(row)
+    ['20']
+    """
+    said: set[str] = set()
+    results: set[str] = set()
+    found: dict[str, None] = {}
+    skip = set(known)
+    for message in row["messages"]:
+        role = message.get("role")
+        numbers = {m.group() for text in _strings(message) for m in _WHOLE.finditer(text)}
+        if role == "user":
+            said |= numbers - found.keys()
+        elif role == "tool":
+            results |= numbers
+        elif role == "assistant":
+            found.update(dict.fromkeys(sorted(n for n in numbers & said if n not in found)))
+    return [n for n in found if n not in results and n not in skip]
+
+
+def permute_said_numbers(
+    row: dict[str, Any], rng: random.Random, known: Iterable[str] = ()
+) -> dict[str, Any]:
+    """``row`` with each number of :func:`said_numbers` replaced by another whole number of as
+    many digits that the dialogue does not hold, in every turn but the system prompt: the
+    customer asked for another percentage, and only reading their turn gets it right (a new row).
+
+    >>> row = {"messages": [{"role": "system", "content": "Refunds of 20% are never given."},
+    ...     {"role": "user", "content": "I want a 20% refund."},
+    ...     {"role": "assistant", "content": "You asked for 20%."}]}
+    >>> new = permute_said_numbers(row, random.Random(0))
+    >>> [m["content"] for m in new["messages"]]
+    ['Refunds of 20% are never given.', 'I want a 60% refund.', 'You asked for 60%.']
+    """
+    said = said_numbers(row, known)
+    if not said:
+        return row
+    turns = [m for m in row["messages"] if m.get("role") != "system"]
+    held = {n.group() for m in turns for t in _strings(m) for n in _WHOLE.finditer(t)}
+    mapping: dict[str, str] = {}
+    for value in said:
+        low = 0 if len(value) == 1 else 10 ** (len(value) - 1)
+        pool = [str(n) for n in range(low, 10 ** len(value)) if str(n) not in held]
+        pool = [n for n in pool if n not in mapping.values()]
+        if pool:
+            mapping[value] = rng.choice(pool)
+    if not mapping:
+        return row
+
+    def sub(text: str) -> str:  # one pass, so a new value never turns into another
+        return _WHOLE.sub(lambda m: mapping.get(m.group(), m.group()), text)
+
+    messages = [m if m.get("role") == "system" else _map_strings(m, sub) for m in row["messages"]]
+    return {**row, "messages": messages}
+
+
 @functools.cache
 def field_pattern(key: str, value: str) -> re.Pattern[str]:
     """``key: value`` (a compact result) or ``"key": "value"`` / ``"key": value`` (JSON); the text
