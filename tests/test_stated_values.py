@@ -138,3 +138,57 @@ def test_the_shuffled_passes_permute_the_copied_numbers(retail_domain, retail_sc
     moved = sum(a != b for a, b in zip(numbers_of(fresh[1]), numbers_of(rows), strict=True))
     copied = sum(bool(copied_numbers(r, numbers)) for r in rows)
     assert moved == copied > 5
+
+
+def test_the_shuffled_passes_give_the_users_percentage_another(retail_domain, retail_scripted):
+    """The percentage a customer asks for, which the transfer summary repeats, is a number the
+    user says first: the passes with shuffled ids give it another of as many digits, in the
+    user's turn and the summary alike (recalling the usual 15% gets it wrong); the passes as
+    synthesized, and every pass with ``sft_fresh_numbers`` off, keep it."""
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.sft_dialogues import sft_schedule
+
+    percent = re.compile(r"(\d+)% refund")
+
+    def asked_and_summed(row: dict) -> tuple[list[str], list[str]]:
+        said = [
+            p for m in row["messages"] if m["role"] == "user" for p in percent.findall(m["content"])
+        ]
+        calls = [c for m in row["messages"] for c in m.get("tool_calls") or []]
+        summed = [p for c in calls for p in percent.findall(c["function"]["arguments"])]
+        return said, summed
+
+    rows = [r for r in retail_scripted if r["family"] == "transfer"]
+    assert len(rows) >= 3
+    settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
+    seed = retail_domain.seed
+    _, plain = sft_schedule(rows, seed, TrainSettings(sft_fresh_numbers=False, **settings))
+    _, fresh = sft_schedule(rows, seed, TrainSettings(**settings))
+    assert fresh[0] == rows
+    for before, kept, moved in zip(rows, plain[1], fresh[1], strict=True):
+        said, summed = asked_and_summed(before)
+        assert said[:1] == summed[:1] and said and asked_and_summed(kept) == (said, summed)
+        new_said, new_summed = asked_and_summed(moved)
+        assert new_said[0] == new_summed[0] != said[0] and len(new_said[0]) == len(said[0])
+
+
+def test_a_number_a_result_or_the_database_holds_is_not_the_users():
+    """Only the user's own numbers move: one a tool result holds (a house number the address
+    change echoes, a day of a date) or an id of the database (a zip code) stays."""
+    from eigendsl.train.stated_values import said_numbers
+
+    user = {"role": "user", "content": "Move it to 22 Pilot Street, 98225, and refund 20%."}
+    call = {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "function": {
+                    "arguments": '{"address1": "22 Pilot Street", "zip": "98225", "note": "20%"}'
+                }
+            }
+        ],
+    }
+    echo = {"role": "tool", "content": "address1: 22 Pilot Street, placed_on: 2026-03-16"}
+    assert said_numbers({"messages": [user, call]}, known={"98225"}) == ["20", "22"]
+    assert said_numbers({"messages": [user, call, echo]}, known={"98225"}) == ["20"]

@@ -100,7 +100,9 @@ class TrainSettings:
     # thread, synthesis reused): values read when swapped 29, 27, 31, 27 of 40 (0, 0, 1, 1
     # without); pass^1 after SFT 0.613 on the mean (0.619 without), after GRPO 0.635 (0.628);
     # held-out gift-card balances 13 of 24 episodes (3). The tokens alone (seed 0): 1 of 40,
-    # pass^1 0.577. docs/training.md, *Numbers read, not recalled*.
+    # pass^1 0.577. docs/training.md, *Numbers read, not recalled*. Those passes also give each
+    # whole number the user says for the agent to repeat (a percentage asked for, which the
+    # transfer summary names) another of as many digits: docs/training.md, *A percentage read*.
     sft_fresh_numbers: bool = STAGE_DEFAULTS["sft"]["fresh_numbers"]
     # The tables whose ids every customer shares, a catalog (retail: products, with their
     # variants' item ids): the passes with shuffled ids leave those as they are, so the agent may
