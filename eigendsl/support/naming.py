@@ -37,10 +37,13 @@ def naming_sentences(
     ("the Speaker (blue) for the Speaker (red)", "the Backpack (black, 18 l) for the black one
     with 30 l"), options said right before a name going with it ("the teal Speaker"); a mention
     that does not say the first field's value (the name) takes the one said last before it ("for
-    the red one"). The name alone names a record no other of its kind has that name of. A mention
-    under a negation or a word of keeping ("but not the Speaker (blue)", "and keep ...") names
-    none, nor does one with a value said as another ("not blue", "light blue", "10.5", "L/XL",
-    "the Speaker Mini").
+    the red one"). The name alone names a record no other of its kind has that name of; a part
+    of a name ("the Sweater" of the Merino Crew Sweater) is no name. A mention under a negation
+    or a word of keeping ("but not the Speaker (blue)", "and keep ..."), one followed by what
+    rules it out ("... is final sale", "... is past its return window") and one said, in
+    another clause, before a list with "only" ("the Lamp was a gift, so I'll return only the
+    Speaker") names none, nor does one with a value said as another ("not blue", "light blue",
+    "10.5", "L/XL", "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
     ...     {"item_id": "I1", "name": "Speaker", "options": {"color": "blue", "hours": "10"}},
