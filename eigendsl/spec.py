@@ -295,7 +295,8 @@ class Naming(Model):
         "`within`, and needed with it.",
     )
     fields: list[str] = Field(
-        min_length=1,
+        # at least one, which eigendsl.namings says in its own words, as pydantic would not
+        json_schema_extra={"minItems": 1},
         description="The fields whose values name the record, all of them said together (a "
         "map's or an object's values each); a field the records lack is their row's (a "
         "variant's product `name`). The first is the record's name: a mention that says the "

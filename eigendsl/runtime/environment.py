@@ -158,7 +158,9 @@ class Environment:
         self.messages: list[dict[str, Any]] = []
         self.faults: list[faults.ToolFault] = []  # bugs of the tools found in this episode
         self._call_id = ""
-        self.trace = rt.Trace(self.db, self.domain.seed, {}, dict(self.task.get("params", {})))
+        namings = {name: t.named_by for name, t in self.domain.tools.items() if t.named_by}
+        params = dict(self.task.get("params", {}))
+        self.trace = rt.Trace(self.db, self.domain.seed, {}, params, namings=namings)
         self.add_message({"role": "system", "content": self.domain.agent_prompt})
 
     # ------------------------------------------------------------------ messages

@@ -37,10 +37,13 @@ def naming_sentences(
     ("the Speaker (blue) for the Speaker (red)", "the Backpack (black, 18 l) for the black one
     with 30 l"), options said right before a name going with it ("the teal Speaker"); a mention
     that does not say the first field's value (the name) takes the one said last before it ("for
-    the red one"). The name alone names a record no other of its kind has that name of. A mention
-    under a negation or a word of keeping ("but not the Speaker (blue)", "and keep ...") names
-    none, nor does one with a value said as another ("not blue", "light blue", "10.5", "L/XL",
-    "the Speaker Mini").
+    the red one"). The name alone names a record no other of its kind has that name of; a part
+    of a name ("the Sweater" of the Merino Crew Sweater) is no name. A mention under a negation
+    or a word of keeping ("but not the Speaker (blue)", "and keep ..."), one followed by what
+    rules it out ("... is final sale", "... is past its return window") and one said, in
+    another clause, before a list with "only" ("the Lamp was a gift, so I'll return only the
+    Speaker") names none, nor does one with a value said as another ("not blue", "light blue",
+    "10.5", "L/XL", "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
     ...     {"item_id": "I1", "name": "Speaker", "options": {"color": "blue", "hours": "10"}},
@@ -153,12 +156,29 @@ _UNTOUCHED = re.compile(
 )
 _CONDITION = re.compile(r"\b(?:if|unless|whether)\b")
 
-# After a mention: a negation of what is done to it ("the Sweater (navy, L) won't be returned")
-# or its staying as it is ("... stays with you").
+# After a mention: a negation of what is done to it ("the Sweater (navy, L) won't be returned"),
+# its staying as it is ("... stays with you") or what rules it out ("... is final sale", "is
+# non-returnable", "is past its return window").
 _UNTOUCHED_AFTER = re.compile(
     r"[\s)\]*\"']*(?:\w+n't\b|cannot\b|(?:will|would|can|could|should|is|are)\s+not\b"
-    r"|(?:will\s+)?(?:stays?|remains?)\s+(?:with you|in (?:the|your) order|as (?:it )?is"
-    r"|untouched|unchanged|yours)\b)"
+    r"|(?:will\s+|has to\s+|have to\s+|must\s+)?(?:stays?|remains?)\s+(?:with you"
+    r"|in (?:the|your) order|as (?:it )?is|untouched|unchanged|yours)\b"
+    r"|(?:is|are|was|were)\s+(?:(?:a|an|now|already|sadly|unfortunately)\s+)*(?:final[\s-]sale"
+    r"|non[\s-]?(?:returnable|refundable|exchangeable)|ineligible|excluded|no longer (?:eligible"
+    r"|returnable)|(?:past|outside|beyond) (?:its|their|the) (?:return|exchange) (?:window|period)"
+    r")\b)"
+)
+
+# Before a mention, in its clause: "only" or "just", which leaves out what the sentence named
+# before that list in another clause ("The Sweater (navy, L) was a gift, so I'll return only the
+# Lamp ..."); not "not only".
+_ONLY = re.compile(r"(?<!not )\b(?:only|just|solely)\b(?:\W+\w+){0,3}\W*$")
+
+# Between two mentions of one list: a comma's space, "and", "or", "as well as", "plus", maybe
+# "only" ("the Lamp (matte black) and only the Speaker (teal)").
+_LISTED = re.compile(
+    r"[\s)\]*]*(?:(?:and|or|plus|as well as)\s+)?(?:(?:also|only|just)\s+)?"
+    r"(?:(?:the|your|its)\s+)?"
 )
 
 # Between a mention under a negation and the next: "and"/"or"/"nor" alone, so the negation holds
@@ -246,6 +266,7 @@ def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
     out: list[Values] = []
     last_head: frozenset[tuple[str, str]] = frozenset()
     negated = False
+    left = _left_before_only(text, groups)
     for i, group in enumerate(groups):
         mention = frozenset((part, said) for _, _, part, said in group)
         names = frozenset(v for v in mention if v[0] == head)
@@ -263,9 +284,24 @@ def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
         qualified = _QUALIFIED.match(after) or _QUALIFIED_BEFORE.search(before)
         if len(group) == 1 and names and qualified:
             mention |= {(head, _OTHER)}  # a name said with what no record's value is
-        if not negated:
+        if not negated and i not in left:
             out.append(mention | last_head)
     return out
+
+
+def _left_before_only(text: str, groups: list[list[Span]]) -> set[int]:
+    """The mentions (by index in ``groups``) that a list said with "only" after them leaves out:
+    each before the list, unless a comma's space or an "and" joins it to the list ("the Lamp and
+    only the Speaker")."""
+    for i, group in enumerate(groups):
+        before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
+        if not _ONLY.search(_CLAUSE.split(before)[-1]):
+            continue
+        at = i
+        while at and _LISTED.fullmatch(text, groups[at - 1][-1][1], groups[at][0][0]):
+            at -= 1
+        return set(range(at))
+    return set()
 
 
 def _part_before(text: str, group: list[Span], start: int, head: str) -> list[list[Span]]:

@@ -114,7 +114,9 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     "never" or "...n't", "not now", "don't", "forget it", and no yes, "No objection" being one; the
     "no" of a closing, "No, that's all", is none, nor is a hedge, "I'm not sure yet")
     to a proposal of the write as :func:`confirmed` reads one (:func:`_proposal_answered`: what
-    it does, the value of each of ``args``, in a turn that asks for consent). A proposal answered
+    it does, the value of each of ``args``, an id whose parameter has a ``named_by`` by the id
+    or its record's naming values, the tool's in ``trace.namings``, in a turn that asks for
+    consent). A proposal answered
     yes, a no to another proposal or to one that leaves out one of ``args``, and a refusal ("I
     won't cancel order #W1") answered "No, that's all" are no decline.
 
@@ -142,7 +144,11 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
         if reply.role != "user" or reply_answer(reply.content, _actions(tool, verbs)) != "no":
             continue
         since = _last_write(trace, reply.position)
-        if _proposal_answered(talk, i, tool, args, verbs, since):
+        naming = trace.namings.get(tool)
+        answered = _proposal_answered(
+            talk, i, tool, args, verbs, since, db=trace.db, named_by=naming, initial=trace.initial
+        )
+        if answered:
             return True
     return False
 

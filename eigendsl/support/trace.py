@@ -26,6 +26,9 @@ class Trace:
     #: A judge model for ``judge "..."`` statements: assertion text -> whether the conversation
     #: meets it. Without one, those statements are reported as not judged (never passed).
     judge: Callable[[str], bool] | None = None
+    #: How each tool's parameters' ids may be named in words (``named_by`` in domain.yaml), by
+    #: tool and parameter: what ``declined`` reads for a write never made, which has no call.
+    namings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def texts(self, role: str) -> list[tuple[int, str]]:
         """(position, normalized text) of the messages of ``role`` that have text."""
@@ -98,7 +101,8 @@ class Trace:
                         answered.error = content[len("Error:") :].strip()
                     else:
                         answered.result = payload
-        return cls(db, initial or {}, gold or {}, params or {}, calls, plain)
+        namings = {name: info["named_by"] for name, info in tools.items() if info.get("named_by")}
+        return cls(db, initial or {}, gold or {}, params or {}, calls, plain, namings=namings)
 
 
 def _decode(content: Any) -> Any:

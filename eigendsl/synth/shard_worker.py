@@ -103,6 +103,7 @@ def _mutants(trace: Trace, domain: Domain):
             trace.params,
             calls if calls is not None else trace.calls,
             messages if messages is not None else trace.messages,
+            namings=trace.namings,
         )
 
     yield clone(
