@@ -271,15 +271,27 @@ class Diagnostics:
     #: by kind, the names whose declarations were left out: a misspelling of one is still
     #: suggested it (:meth:`did_you_mean`), not a name that survived and only looks alike
     left_out_names: dict[str, list[str]] = field(default_factory=dict)
+    #: by kind and name, the syntax error a checker file's declaration was left out for
+    left_out_at: dict[tuple[str, str], Span] = field(default_factory=dict)
 
-    def left_out(self, kind: str, name: str | None = None) -> None:
+    def left_out(self, kind: str, name: str | None = None, at: Span | None = None) -> None:
         """The declaration of the ``kind`` (``tool``, ``table``, ``check``...) ``name``, or of
-        every ``kind`` when None, was left out for an error already reported."""
+        every ``kind`` when None, was left out for an error already reported (at ``at``)."""
         said = _UNKNOWN.get(kind, f"unknown {kind} '{{}}'")
         named = "[^']*" if name is None else re.escape(name)
         self.consequences.append(re.compile(re.escape(said).replace(r"\{\}", named)))
         if name is not None:
             self.left_out_names.setdefault(kind, []).append(name)
+            if at is not None:
+                self.left_out_at[kind, name] = at
+
+    def left_out_for(self, kind: str, name: str) -> str:
+        """What the ``kind`` ``name`` was left out for: its syntax error, where it is known
+        (``the syntax error at a.chk:2:7``)."""
+        if (at := self.left_out_at.get((kind, name))) is not None:
+            return f"the syntax error at {at}"
+        # a declaration of a checker file is left out for a syntax error in it
+        return f"the error reported in its {'declaration' if kind in _CHECKER_KINDS else 'entry'}"
 
     def did_you_mean(
         self, kind: str | tuple[str, ...], name: str, candidates: object, then: str = ""
@@ -299,12 +311,10 @@ class Diagnostics:
         close = closest(name, [*known, *left_out])
         if close is None or close not in left_out or close in known:
             return did_you_mean(name, candidates, then)
-        # a declaration of a checker file is left out for a syntax error in it
-        where = "its declaration" if left_out[close] in _CHECKER_KINDS else "its entry"
+        kind_word = _KIND_WORDS.get(left_out[close], left_out[close])
         hint = (
-            f"; did you mean '{close}'? ({_KIND_WORDS.get(left_out[close], left_out[close])} "
-            f"'{close}' was left out for the error "
-            f"reported in {where})"
+            f"; did you mean '{close}'? ({kind_word} '{close}' was left out for "
+            f"{self.left_out_for(left_out[close], close)})"
         )
         return f"{hint} {then[0].upper()}{then[1:]}" if then else hint
 

@@ -410,7 +410,7 @@ def load_spec(
         parsed = parse_file(text, str(path))
         loaded.modules.append(parsed.module)
         later_diag.extend(list(parsed.errors))
-        leave_out_declarations(parsed.unparsed, later_diag)
+        leave_out_declarations(parsed.left_out, later_diag)
     for tool in spec.tools.values():
         if tool.python:
             module = tool.python.split(":")[0]

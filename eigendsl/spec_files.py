@@ -10,24 +10,27 @@ from __future__ import annotations
 import glob
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
-from eigendsl.errors import Diagnostics, did_you_mean, first_few
+from eigendsl.errors import Diagnostics, Span, did_you_mean, first_few
 from eigendsl.yamlload import MarkedDict, MarkedList
 
 #: A declaration's first line in a checker file: its kind and its name.
 _DECLARATION = re.compile(r"^([a-z]+)[ \t]+([A-Za-z_]\w*)", re.MULTILINE)
 
 
-def leave_out_declarations(text: str | None, diag: Diagnostics) -> None:
-    """The names a checker file that could not be parsed declares are unknown, for its errors
-    (None: the file could not be read, and any check, rule, block or constant may be in it)."""
-    if text is None:
+def leave_out_declarations(parts: Sequence[tuple[str, Span]] | None, diag: Diagnostics) -> None:
+    """The names the declarations of a checker file that could not be parsed declare are
+    unknown, each for its syntax error (``parts``: each one's text and the place of its error;
+    None: the file could not be read, and any check, rule, block or constant may be in it)."""
+    if parts is None:
         for kind in ("check", "rule", "block", "let"):
             diag.left_out(kind)
         return
-    for kind, name in _DECLARATION.findall(text):
-        diag.left_out(kind, name)
+    for text, at in parts:
+        for kind, name in _DECLARATION.findall(text):
+            diag.left_out(kind, name, at)
 
 
 #: What the files of a ``checkers:`` or ``tasks:`` pattern are called, and their suffixes.

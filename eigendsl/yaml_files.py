@@ -1,6 +1,7 @@
 """Spec and run files read from disk: a spec file's text (UTF-8, or an error at its first bad
 byte), a YAML or JSON file loaded with its marks (:func:`~eigendsl.yamlload.loads`), its size and
-nesting bounded, each problem an error at its place, and JSON Lines rows read one by one."""
+nesting bounded, each problem an error at its place (a JSON object's key written twice too, as
+YAML's is), and JSON Lines rows read one by one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from eigendsl.errors import Diagnostic, EigenError, Span
-from eigendsl.yamlload import MAX_NESTING, TOO_DEEP, TOO_LONG, loads, value_shape
+from eigendsl.yamlload import MAX_NESTING, TOO_DEEP, TOO_LONG, duplicate_key, loads, value_shape
 
 
 def read_text(path: Path, display: str | None = None) -> str:
@@ -58,7 +59,7 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
     text = read_text(path, shown)
     if path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json_value(text, shown)
             too_deep = _nesting(data) > MAX_NESTING
         except json.JSONDecodeError as exc:
             raise EigenError(
@@ -72,6 +73,59 @@ def load_file(path: Path, display: str | None = None, referenced_at: Span | None
             raise EigenError(Diagnostic(_too_deep_json(text, shown), TOO_DEEP))
         return data
     return loads(text, shown)
+
+
+def json_value(text: str, path: str) -> Any:
+    """JSON ``text`` decoded; a key written twice in one object is an error at each repeat, all
+    of them together, as YAML's are (Python's decoder would keep the last value, unsaid).
+
+    >>> json_value('{"a": 1,\\n "a": 2}', "s.json")
+    Traceback (most recent call last):
+      ...
+    eigendsl.errors.EigenError: s.json:2:2: duplicate key 'a' (first defined at line 1); ...
+    """
+    repeated = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        data = dict(items)
+        repeated |= len(data) < len(items)
+        return data
+
+    data = json.loads(text, object_pairs_hook=pairs)
+    if repeated:  # found again with their places: the decoder gives none
+        raise EigenError(_duplicate_keys(text, path))
+    return data
+
+
+# A JSON string, or one of the characters that open, close or separate values.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:\n]')
+
+
+def _duplicate_keys(text: str, path: str) -> list[Diagnostic]:
+    """An error at each key of valid JSON ``text`` that its object already has."""
+    # per open bracket: an object's keys with their lines (None for an array), and whether a
+    # key comes next
+    objects: list[dict[str, int] | None] = []
+    key_next, line, line_start, found = False, 1, 0, []
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char == "\n":
+            line, line_start = line + 1, token.end()
+        elif char in "{[":
+            objects.append({} if char == "{" else None)
+            key_next = char == "{"
+        elif char in "}]":
+            objects.pop()
+        elif char == ",":
+            key_next = bool(objects) and objects[-1] is not None
+        elif char[0] == '"' and key_next and (keys := objects[-1]) is not None:
+            key_next, key = False, json.loads(char)
+            if key in keys:
+                span = Span(path, line, token.start() - line_start + 1)
+                found.append(Diagnostic(span, duplicate_key(key, keys[key])))
+            keys.setdefault(key, line)
+    return found
 
 
 def _long_number(text: str, path: str) -> Span:

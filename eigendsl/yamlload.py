@@ -132,10 +132,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
             continue
         if key in result:  # an error, the first value kept: the next duplicate is reported too
             first = result.key_spans[key]
-            loader.refuse(
-                key_node,
-                f"duplicate key '{key}' (first defined at line {first.line}); remove one of them",
-            )
+            loader.refuse(key_node, duplicate_key(key, first.line))
             continue
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_spans[key] = _span(loader.path, key_node)
@@ -144,6 +141,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = Fal
         if node.flow_style and value_node.tag == "tag:yaml.org,2002:null" and not value_node.value:
             result.bare_keys.add(key)
     return result
+
+
+def duplicate_key(key: object, first_line: int) -> str:
+    """What a key written twice in one mapping (of a YAML or a JSON file) is said to be."""
+    return f"duplicate key '{key}' (first defined at line {first_line}); remove one of them"
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> str:

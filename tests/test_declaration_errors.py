@@ -149,9 +149,10 @@ def test_a_misspelt_constant_left_out_is_said_to_be_left_out(mini: Path) -> None
     names = "order_id, calls, db, gold, initial, messages"
     assert reported[1:] == [
         "mini/checks/more.chk:5:26: unknown name 'limt'; did you mean 'limit'? (constant "
-        f"'limit' was left out for the error reported in its declaration) Names here are {names}",
+        "'limit' was left out for the syntax error at mini/checks/more.chk:1:16) Names here are "
+        f"{names}",
         f"mini/checks/more.chk:6:26: unknown name 'cap'; names here are {names}; the constant "
-        "limit was left out for the error reported in its declaration",
+        "limit was left out for the syntax error at mini/checks/more.chk:1:16",
     ]
 
 

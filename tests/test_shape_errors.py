@@ -167,8 +167,30 @@ def test_a_declaration_that_does_not_parse_leaves_its_names_unknown(mini: Path) 
     assert _reported(mini) == [
         "mini/checks/main.chk:7:20: unexpected end of the line",
         "mini/checks/more.chk:3:9: unknown rule or block 'idle'; rules are identify_first; "
-        "confirm_writes was left out for the error reported in its declaration",
+        "confirm_writes was left out for the syntax error at mini/checks/main.chk:7:20",
         CANCL,
+    ]
+
+
+def test_a_use_of_a_declaration_left_out_names_its_syntax_error(mini: Path) -> None:
+    # fixR1: a check left out for its syntax error was an "unknown rule or block" where a
+    # 'use' names it; it is a check, left out for the error at its place. Each name left out is
+    # said with the place of the error it was left out for; the rule and the block a 'use'
+    # names as written are no error (their errors' consequences)
+    more = (
+        "rule broken\n    forbid false\n\n"
+        "block blk(x: string)\n    require said x\n\n"
+        "check bad(:\n    require true\n\n"
+        'check more():\n    use broken\n    use blk("a")\n    use bad\n    use nothing\n'
+    )
+    edit(mini, "checks/more.chk", None, more)
+    assert _reported(mini)[3:] == [
+        "mini/checks/more.chk:13:9: 'bad' is a check (left out for the syntax error at "
+        "mini/checks/more.chk:7:11); 'use' takes a rule (declared with 'rule') or a block "
+        "(declared with 'block')",
+        "mini/checks/more.chk:14:9: unknown rule or block 'nothing'; rules are confirm_writes, "
+        "identify_first; blk was left out for the syntax error at mini/checks/more.chk:4:21, "
+        "broken for the syntax error at mini/checks/more.chk:1:12",
     ]
 
 
@@ -198,7 +220,7 @@ def test_a_block_that_does_not_parse_is_unknown_and_the_constant_above_it_read(
     edit(mini, "checks/more.chk", None, more)
     assert _reported(mini) == [
         "mini/checks/more.chk:4:9: unknown rule or block 'tld'; did you mean 'told'? (block "
-        "'told' was left out for the error reported in its declaration)",
+        "'told' was left out for the syntax error at mini/checks/shared.chk:5:11)",
         "mini/checks/shared.chk:5:11: unexpected end of the line",
     ]
 

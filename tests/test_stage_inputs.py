@@ -616,3 +616,27 @@ def test_a_check_no_gold_dialogue_passes_stops_at_synthesis_with_its_reasons(
     )
     train(spec, out)
     assert stand_ins == []  # the spec as it was: synthesis made again, the same, the rest kept
+
+
+def test_the_schema_sft_reads_for_fresh_values_is_in_what_it_is_shown(spec):
+    """fixR1: with training.sft.fresh_values, SFT reads the schema's attribute fields (maps of
+    strings) from the spec; the compiled db.json holds the schema, its digest is in ``shown``,
+    so a schema change that changes them makes SFT again (kept: no digest of its own needed)."""
+    from eigendsl.loader import load_spec
+    from eigendsl.runtime.domain import load_domain
+    from eigendsl.train.renaming import attribute_fields
+    from eigendsl.train.stage_inputs import TOOLS, compiled_text, spec_parts, verifier_texts
+
+    def read() -> tuple[str, list[str]]:
+        domain = load_domain(spec)
+        parts = spec_parts(domain.manifest, verifier_texts(domain), compiled_text(domain, TOOLS))
+        return parts["shown"], attribute_fields(load_spec(spec).spec.database.tables)
+
+    before = read()
+    domain = spec / "domain.yaml"
+    field = "        total: float\n"
+    extra = "        options: {type: map, of: string, optional: true}\n"
+    domain.write_text(domain.read_text().replace(field, field + extra))
+    after = read()
+    assert (before[1], after[1]) == ([], ["options"])
+    assert after[0] != before[0]

@@ -13,6 +13,7 @@ from eigendsl.dsl import ast as A
 from eigendsl.dsl.functions import an
 from eigendsl.dsl.render import render_expr
 from eigendsl.dsl.types import BOOL, FLOAT, INT, NULL, STRING, Type, comparable
+from eigendsl.dsl.uses import left_out_said
 from eigendsl.errors import Diagnostics, did_you_mean
 from eigendsl.support import EvalError, day_of, time_problem
 
@@ -57,14 +58,9 @@ class LiteralChecks:
         said = f"names here are {', '.join(names)}"
         # a constant left out for a syntax error in its declaration is a likely meaning too
         hint = self.diag.did_you_mean("let", word, names, said)
-        left = sorted(set(self.diag.left_out_names.get("let", [])))
+        left = left_out_said(self.diag, ("let",), "the constant")
         if left and "was left out" not in hint:
-            one = len(left) == 1
-            hint += (
-                f"; the constant{'' if one else 's'} {', '.join(left)} "
-                f"{'was' if one else 'were'} left out for the {'error' if one else 'errors'} "
-                f"reported in {'its declaration' if one else 'their declarations'}"
-            )
+            hint += f"; {left}"
         return hint + self.text_hint(word, scope)
 
     def text_hint(self, word: str, scope: Scope) -> str:

@@ -264,11 +264,13 @@ def _unknown_declaration(own: list[str], line: int, path: str) -> tuple[Diagnost
 class ParsedFile:
     """A checker file parsed declaration by declaration: the declarations that parse, the
     errors of those that do not (each its own, in the order of the file), and the text of
-    those, whose names are then unknown to the rest of the compile for a reason reported."""
+    those, whose names are then unknown to the rest of the compile for a reason reported;
+    ``left_out`` holds each of those declarations' text with the place of its (first) error."""
 
     module: A.Module
     errors: tuple[Diagnostic, ...] = ()
     unparsed: str = ""
+    left_out: tuple[tuple[str, Span], ...] = ()
 
 
 def parse_file(text: str, path: str) -> ParsedFile:
@@ -302,6 +304,7 @@ def parse_file(text: str, path: str) -> ParsedFile:
     declarations: list[A.Declaration] = []
     errors: list[Diagnostic] = []
     unparsed: list[str] = []
+    left_out: list[tuple[str, Span]] = []
     for first, end in zip(starts, [*starts[1:], len(lines)], strict=True):
         own = lines[first:end]
         while len(own) > 1 and not own[-1].strip():
@@ -309,14 +312,18 @@ def parse_file(text: str, path: str) -> ParsedFile:
         if (unknown := _unknown_declaration(own, first + 1, path)) is not None:
             errors.append(unknown[0])
             unparsed.append(unknown[1])
+            left_out.append((unknown[1], unknown[0].span))
             continue
         try:
             declarations += _parse("\n" * first + "\n".join(own), path, "start", 1, 1, whole=text)
         except EigenError as exc:
             errors += [d for d in exc.diagnostics if d not in errors]
             unparsed.append("\n".join(own))
+            # the error inside the declaration (one before it says why a word above is taken)
+            inside = [d.span for d in exc.diagnostics if d.span.line > first]
+            left_out.append((unparsed[-1], (inside or [exc.diagnostics[0].span])[0]))
     module = A.Module(Span(path, 1, 1), path, tuple(declarations))
-    return ParsedFile(module, tuple(errors), "\n".join(unparsed))
+    return ParsedFile(module, tuple(errors), "\n".join(unparsed), tuple(left_out))
 
 
 def parse_expression(

@@ -20,6 +20,26 @@ from eigendsl.errors import Diagnostics
 if TYPE_CHECKING:  # analysis.py imports this module: a runtime import back would be circular
     from eigendsl.dsl.analysis import Resolved, Scope
 
+
+def left_out_said(diag: Diagnostics, kinds: tuple[str, ...], what: str = "") -> str:
+    """The names of ``kinds`` left out for an error, each with the error it was left out for,
+    as a clause ("" when none was); ``what`` goes before them (``the constant``).
+
+    >>> from eigendsl.errors import Span
+    >>> diag = Diagnostics()
+    >>> diag.left_out("rule", "r", Span("a.chk", 2, 7))
+    >>> diag.left_out("block", "b", Span("a.chk", 5, 1))
+    >>> left_out_said(diag, ("rule", "block"))
+    'b was left out for the syntax error at a.chk:5:1, r for the syntax error at a.chk:2:7'
+    """
+    left = sorted({(n, k) for k in kinds for n in diag.left_out_names.get(k, [])})
+    said = [f"{n} for {diag.left_out_for(k, n)}" for n, k in left]
+    if not said:
+        return ""
+    first = said[0].replace(" for ", " was left out for ", 1)
+    return ", ".join([f"{what} {first}".lstrip(), *said[1:]])
+
+
 # The declarations that share one namespace: `use NAME` must say which one it means.
 USE_KINDS = ("rule", "check", "block")
 
@@ -61,13 +81,16 @@ class UseChecker:
             return
         for arg in stmt.args or ():
             self.infer(arg, scope)
+        checks_left_out = self.diag.left_out_names.get("check", [])
         if target in self.resolved.rules:
             self._rule(stmt, uses, decl, name)
-        elif target in self.resolved.checks:
+        elif target in self.resolved.checks or target in checks_left_out:
+            # a check left out for its error is no unknown name: it is still a check
+            left = f" (left out for {self.diag.left_out_for('check', target)})"
             self.diag.error(
                 stmt.span,
-                f"'{target}' is a check; 'use' takes a rule (declared with 'rule') or a block "
-                "(declared with 'block')",
+                f"'{target}' is a check{left if target in checks_left_out else ''}; 'use' takes "
+                "a rule (declared with 'rule') or a block (declared with 'block')",
             )
         else:
             known = [*self.resolved.rules, *self.resolved.blocks]
@@ -80,14 +103,8 @@ class UseChecker:
         """The rules and blocks a ``use`` may name, in words."""
         kinds = (("rules", self.resolved.rules), ("blocks", self.resolved.blocks))
         named = [f"{kind} are {', '.join(sorted(names))}" for kind, names in kinds if names]
-        left = sorted(n for k in ("rule", "block") for n in self.diag.left_out_names.get(k, []))
-        if left:  # a declaration with a syntax error declares nothing
-            one = len(left) == 1
-            named.append(
-                f"{', '.join(left)} {'was' if one else 'were'} left out for the "
-                f"{'error' if one else 'errors'} reported in "
-                f"{'its declaration' if one else 'their declarations'}"
-            )
+        # a declaration with a syntax error declares nothing
+        named += filter(None, [left_out_said(self.diag, ("rule", "block"))])
         return "; ".join(named) or "this spec declares no rule and no block"
 
     def _rule(self, stmt: A.Use, uses: dict[str, A.Use], decl: str, name: str) -> None:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Tag, TypeAdapter, ValidationError
 
 from eigendsl.errors import Diagnostic, Diagnostics, EigenError, Span
 from eigendsl.tau2.checks import check_name
+from eigendsl.yaml_files import json_value
 
 #: tau2 domains whose tool semantics EigenDSL implements: domain name → module with ``TOOLS``,
 #: ``TOOL_SCHEMAS``, ``WRITES`` and ``READS``.
@@ -60,7 +61,7 @@ def read_json(path: Path) -> tuple[Any, str]:
     except OSError as exc:
         raise EigenError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
-        return json.loads(text), text
+        return json_value(text, str(path)), text
     except json.JSONDecodeError as exc:
         raise EigenError(
             Diagnostic(Span(str(path), exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
