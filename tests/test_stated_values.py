@@ -145,8 +145,10 @@ def test_the_shuffled_passes_give_the_users_percentage_another(retail_domain, re
     user says first: the passes with shuffled ids give it another of as many digits, in the
     user's turn and the summary alike (recalling the usual 15% gets it wrong); the passes as
     synthesized, and every pass with ``sft_fresh_numbers`` off, keep it."""
+    from eigendsl.train.identifiers import Identifiers
     from eigendsl.train.settings import TrainSettings
     from eigendsl.train.sft_dialogues import sft_schedule
+    from eigendsl.train.stated_values import said_number_words
 
     percent = re.compile(r"(\d+)% refund")
 
@@ -158,8 +160,10 @@ def test_the_shuffled_passes_give_the_users_percentage_another(retail_domain, re
         summed = [p for c in calls for p in percent.findall(c["function"]["arguments"])]
         return said, summed
 
-    rows = [r for r in retail_scripted if r["family"] == "transfer"]
-    assert len(rows) >= 3
+    rows = [r for r in retail_scripted if r["family"] == "transfer"] * 2  # each said twice
+    assert len(rows) >= 6
+    words = said_number_words(rows, Identifiers(retail_domain.seed).known)
+    assert len(words) >= 2
     settings = {"sft_epochs": 2, "sft_fresh_ids": 0.5, "sft_pass_size": 0, "sft_balance": False}
     seed = retail_domain.seed
     _, plain = sft_schedule(rows, seed, TrainSettings(sft_fresh_numbers=False, **settings))
@@ -170,6 +174,7 @@ def test_the_shuffled_passes_give_the_users_percentage_another(retail_domain, re
         assert said[:1] == summed[:1] and said and asked_and_summed(kept) == (said, summed)
         new_said, new_summed = asked_and_summed(moved)
         assert new_said[0] == new_summed[0] != said[0] and len(new_said[0]) == len(said[0])
+        assert new_said[0] in words  # a token of the embedded tokenizer: copied in one step
 
 
 def test_a_number_a_result_or_the_database_holds_is_not_the_users():
@@ -192,3 +197,21 @@ def test_a_number_a_result_or_the_database_holds_is_not_the_users():
     echo = {"role": "tool", "content": "address1: 22 Pilot Street, placed_on: 2026-03-16"}
     assert said_numbers({"messages": [user, call]}, known={"98225"}) == ["20", "22"]
     assert said_numbers({"messages": [user, call, echo]}, known={"98225"}) == ["20"]
+
+
+def test_the_users_numbers_are_tokens_of_the_embedded_tokenizer(retail_domain, retail_scripted):
+    """With ``number_tokens`` the percentages customers ask for are words of the vocabulary, so
+    the summary copies one token, not two digits; inside a longer number they stay digits."""
+    from eigendsl.train.settings import TrainSettings
+    from eigendsl.train.tokenizer import train_tokenizer
+    from eigendsl.train.vocabulary import embedded_vocabulary
+
+    rows = [r for r in retail_scripted if r["family"] == "transfer"] * 2
+    vocabulary = embedded_vocabulary(retail_domain, rows, TrainSettings())
+    percent = re.search(r"(\d+)% refund", rows[0]["messages"][1]["content"])
+    assert percent and percent.group(1) in vocabulary.words
+    plain = embedded_vocabulary(retail_domain, rows, TrainSettings(number_tokens=False))
+    assert percent.group(1) not in plain.words
+    tok = train_tokenizer(vocabulary.texts, 600, words=vocabulary.words)
+    assert percent.group(1) in tok.tokenize(f"asks for a {percent.group(1)}% refund")
+    assert percent.group(1) not in tok.tokenize(f"order 1{percent.group(1)}7")

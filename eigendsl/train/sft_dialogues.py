@@ -170,6 +170,7 @@ def sft_schedule(
         permute_numbers,
         permute_said_numbers,
         row_texts,
+        said_number_words,
     )
 
     passes = max(1, math.ceil(s.sft_epochs))
@@ -203,10 +204,15 @@ def sft_schedule(
         else {}
     )
 
+    # the numbers the user says that the tokenizer makes tokens of (a percentage asked for)
+    said_words = (
+        said_number_words(rows, ids.known) if s.sft_fresh_numbers and s.number_tokens else []
+    )
+
     def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
         if s.sft_fresh_numbers:  # before the renaming, whose new ids are not the seed's
             said = random.Random(f"{s.seed}:{number}:said")
-            one = [permute_said_numbers(row, said, ids.known) for row in one]
+            one = [permute_said_numbers(row, said, ids.known, said_words) for row in one]
         renamed = ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
         if not numbers:
             return renamed

@@ -296,12 +296,35 @@ def said_numbers(row: dict[str, Any], known: Iterable[str] = ()) -> list[str]:
     return [n for n in found if n not in results and n not in skip]
 
 
+def said_number_words(
+    rows: Iterable[dict[str, Any]], known: Iterable[str] = (), min_count: int = 2
+) -> list[str]:
+    """The numbers of two or more digits that :func:`said_numbers` finds in ``min_count`` or more
+    of ``rows``, sorted: the embedded tokenizer makes each one token, as it does the numbers of
+    :func:`number_words`, so that copying a percentage the customer asked for is one induction
+    step (two digits one by one, the 2-layer model did not copy: *A percentage read*).
+
+    >>> turn = lambda p: {"messages": [{"role": "user", "content": f"A {p}% refund, please."},
+    ...     {"role": "assistant", "content": f"You ask for {p}%."}]}
+    >>> said_number_words([turn(20), turn(20), turn(15), turn(5), turn(5)])
+    ['20']
+    """
+    known = set(known)
+    counts = Counter(n for row in rows for n in said_numbers(row, known) if len(n) > 1)
+    return sorted(n for n, count in counts.items() if count >= min_count)
+
+
 def permute_said_numbers(
-    row: dict[str, Any], rng: random.Random, known: Iterable[str] = ()
+    row: dict[str, Any],
+    rng: random.Random,
+    known: Iterable[str] = (),
+    words: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """``row`` with each number of :func:`said_numbers` replaced by another whole number of as
-    many digits that the dialogue does not hold, in every turn but the system prompt: the
-    customer asked for another percentage, and only reading their turn gets it right (a new row).
+    """``row`` with each number of :func:`said_numbers` replaced by another, one the dialogue
+    does not hold, in every turn but the system prompt: the customer asked for another
+    percentage, and only reading their turn gets it right (a new row). A number among ``words``
+    (:func:`said_number_words`, the tokenizer's) becomes another of them where one is free, any
+    other a whole number; of as many digits either way.
 
     >>> row = {"messages": [{"role": "system", "content": "Refunds of 20% are never given."},
     ...     {"role": "user", "content": "I want a 20% refund."},
@@ -309,19 +332,27 @@ def permute_said_numbers(
     >>> new = permute_said_numbers(row, random.Random(0))
     >>> [m["content"] for m in new["messages"]]
     ['Refunds of 20% are never given.', 'I want a 60% refund.', 'You asked for 60%.']
+    >>> new = permute_said_numbers(row, random.Random(0), words=["15", "20", "25"])
+    >>> new["messages"][2]["content"] in ("You asked for 15%.", "You asked for 25%.")
+    True
     """
     said = said_numbers(row, known)
     if not said:
         return row
     turns = [m for m in row["messages"] if m.get("role") != "system"]
     held = {n.group() for m in turns for t in _strings(m) for n in _WHOLE.finditer(t)}
+    words = sorted(set(words))
     mapping: dict[str, str] = {}
     for value in said:
         low = 0 if len(value) == 1 else 10 ** (len(value) - 1)
-        pool = [str(n) for n in range(low, 10 ** len(value)) if str(n) not in held]
-        pool = [n for n in pool if n not in mapping.values()]
-        if pool:
-            mapping[value] = rng.choice(pool)
+        for pool in (
+            [w for w in words if len(w) == len(value)] if value in words else [],
+            [str(n) for n in range(low, 10 ** len(value))],
+        ):
+            pool = [n for n in pool if n not in held and n not in mapping.values()]
+            if pool:
+                mapping[value] = rng.choice(pool)
+                break
     if not mapping:
         return row
 

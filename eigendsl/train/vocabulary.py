@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eigendsl.train.chat import CALL_PIECES, render_chat
 from eigendsl.train.identifiers import Identifiers, IdTokens
-from eigendsl.train.stated_values import number_words, row_texts
+from eigendsl.train.stated_values import number_words, row_texts, said_number_words
 
 if TYPE_CHECKING:
     from eigendsl.runtime.domain import Domain
@@ -113,7 +113,8 @@ def embedded_vocabulary(
     - ``call_tokens``: the pieces every tool call repeats (``CALL_PIECES``), and the names one
       token after a word too;
     - ``number_tokens``: the numbers the turns state, counted as ``sft_schedule`` counts the numbers
-      it may permute to, so every number a permuted dialogue states is one of these tokens.
+      it may permute to, so every number a permuted dialogue states is one of these tokens, and the
+      whole numbers the user says for the agent to repeat (a percentage asked for).
     """
     texts = [render_chat(r["messages"], r["tools"] or None) for r in rows]
     texts.append(domain.agent_prompt)
@@ -128,7 +129,11 @@ def embedded_vocabulary(
         after_words=settings.call_tokens,
     )
     calls = CALL_PIECES if settings.call_tokens else []
-    numbers = number_words(row_texts(rows)) if settings.number_tokens else []
+    numbers = (
+        number_words(row_texts(rows)) + said_number_words(rows, ids.known)
+        if settings.number_tokens
+        else []
+    )
     return Vocabulary(
         texts,
         words=tokens.words + names + numbers,
