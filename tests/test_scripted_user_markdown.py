@@ -13,7 +13,7 @@ import pytest
 
 from eigendsl.runtime.turns import AgentTurn
 from eigendsl.runtime.user_actions import other_action, proposed_actions
-from eigendsl.runtime.user_questions import requests
+from eigendsl.runtime.user_questions import asks_for, requests
 from tests.hand_agents import ListAgent, play_row, turn
 
 OPEN = "Please share the **email address** associated with your account."
@@ -286,3 +286,80 @@ def test_a_swap_is_asked_for_as_an_exchange_or_a_change_of_items() -> None:
     assert not other_action(swap, "I want another keyboard.", ["modify_pending_order_items"])
     assert not other_action(swap, "Exchange my keyboard.", ["exchange_delivered_order_items"])
     assert other_action(swap, "Return my keyboard.", ["return_delivered_order_items"])
+
+
+# --- nK4 L3. a list after a request is read in any of the ways a chat model writes one
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please share:\r\n- your email\r\n- the order number",  # Windows line ends
+        "Please share:\r- your email\r- the order number",
+        "Please share the following details:\n\n\u2013 your email\n\u2013 the order number",
+        "Please share the following details:\n\u2022 your email\n\u2022 the order number",
+        "Please share the following details:\n  a. your email\n  b. the order number",
+        "Could you provide:\na) your email\nb) the order number",
+        "Could you provide:\n(a) your email\n(b) the order number",
+        "To look up your order, I require:\n- your email\n- the order number",
+        "Please send me the following:\n1. your email\n2. the order number",
+        "Please share the following.\n- your email\n- the order number",
+        "**Please share the following.**\r\n\r\n1) your email\r\n2) the order number",
+    ],
+)
+def test_a_list_of_requested_facts_is_read_whatever_its_marks(text: str) -> None:
+    asked = requests(text)
+    assert asks_for("email", asked) and asks_for("order id", asked), asked
+
+
+def test_a_list_after_a_statement_still_asks_nothing() -> None:
+    assert requests("Here is what I found.\r\n- Order #W1: pending\r\n- Total: $5") == ""
+    assert requests("Your order has these items:\na) the lamp\nb) the speaker") == ""
+
+
+def test_a_request_for_facts_as_a_lettered_list_with_windows_line_ends_is_answered(
+    retail_domain: Any,
+) -> None:
+    proposal = CANCEL_BODY + "Shall I proceed? (yes/no)"
+    opening = "I can help with that! To look up your order, I require:\r\na) Your email\r\n"
+    _, replies = _play(retail_domain, CANCEL, proposal, CANCEL_SAYS, opening=opening)
+    assert replies[1].startswith("My email is leona.marsh@inbox.example."), replies[1]
+
+
+# --- fixR3. what the agent does on the user's no is an alternative, not a second action
+
+HANA = "return-hana-two-items-gift-card"  # #W1000149: lamp and speaker, 193.99 to gift_6690
+HANA_RETURN = (
+    "return the Arc LED Desk Lamp (matte black, tunable) and the Pocket Bluetooth Speaker (teal, "
+    "carabiner) from order #W1000149, with the refund of 193.99 to gift card gift_6690"
+)
+HANA_SAYS = ["The return is requested. 193.99 went to gift card gift_6690, now at 313.99."]
+
+
+@pytest.mark.parametrize(
+    "on_a_no",
+    [
+        "... or you can say no and I'll cancel your order instead.",
+        "You can also say no, and I'll cancel your order instead.",
+        "If you say no, I'll cancel your order instead.",
+        "If not, I'll cancel your order instead.",
+        "Otherwise, I'll cancel your order.",
+    ],
+)
+def test_a_proposal_with_what_happens_on_a_no_gets_a_yes(retail_domain: Any, on_a_no: str) -> None:
+    row, replies = _play(retail_domain, HANA, f"Shall I {HANA_RETURN}? {on_a_no}", HANA_SAYS)
+    assert replies[2].startswith("Yes"), replies[2]
+    assert row["verdict"]["score"] == 1.0, row["verdict"]["failures"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actions"),
+    [
+        ("Return I1? If you say no, I'll cancel #W2 instead.", ["return"]),
+        ("Return I1 (or, if you don't want that, cancel #W2)?", ["return"]),
+        ("Return I1? If so, I'll also cancel #W2.", ["cancel", "return"]),
+        ("Return I1, and if you don't mind, cancel #W2?", ["cancel", "return"]),
+    ],
+)
+def test_an_action_on_a_no_is_an_alternative(text: str, actions: list[str]) -> None:
+    assert sorted(proposed_actions(text)) == actions

@@ -9,7 +9,9 @@ again the same way, and follows the scenario's
 behaviour (confirming or declining, revealing a fact late, changing its mind, asking for what the
 policy forbids), in plain English from small utterance pools (:mod:`eigendsl.runtime.utterances`).
 It says yes only to a proposal a yes to which the verifiers' ``confirmed`` would count
-(:func:`~eigendsl.runtime.user_confirmable.unconfirmable`), and asks for any other again.
+(:func:`~eigendsl.runtime.user_confirmable.unconfirmable`), and asks for any other again, as it
+does a proposal that states an amount it cannot account for
+(:func:`~eigendsl.runtime.user_amounts.wrong_amount`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eigendsl.runtime.user_actions import other_action
+from eigendsl.runtime.user_amounts import (
+    WRONG_AMOUNT,
+    WRONG_AMOUNT_AGAIN,
+    said_amount,
+    wrong_amount,
+)
 from eigendsl.runtime.user_confirmable import unconfirmable
 from eigendsl.runtime.user_dates import misdated
 from eigendsl.runtime.user_gold import (
@@ -75,6 +83,7 @@ class ScriptedUserState:
     mind_changed: bool = False
     forbidden_asked: bool = False
     unanswered: int = 0  # agent turns in a row the user could answer nothing of
+    amounts: dict[str, set[float]] = field(default_factory=dict)  # the gold's, read once
 
 
 @dataclass(frozen=True)
@@ -284,6 +293,21 @@ class ScriptedUser:
                 no = rng.choice(self.pools["user_no"])
                 return self._answer(
                     state, [_rejection("no", no, USER_NO_AGAIN, "I don't want that")]
+                )
+            # an amount the user cannot account for (a refund the gold writes do not move)
+            amount = wrong_amount(said, episode, state.amounts)
+            if amount is not None:
+                what = said_amount(amount)
+                return self._answer(
+                    state,
+                    [
+                        _rejection(
+                            "amount",
+                            WRONG_AMOUNT.format(amount=what),
+                            WRONG_AMOUNT_AGAIN.format(amount=what),
+                            f"{what} doesn't look right",
+                        )
+                    ],
                 )
             # a yes only where the verifiers' confirmed() would count it: a garbled proposal,
             # one without the write's verb or with another value the user cannot know (an item

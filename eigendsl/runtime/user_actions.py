@@ -47,6 +47,15 @@ _ASIDE = re.compile(
     r"|\b(?:i|we) (?:could|might)\b|\b(?:say|reply|answer|type)\W+no\b"
     r"|\byou(?:'d|'ll| would| will)? (?:need|have) to\b"
 )
+# A condition on the user's no ("if you say no, I'll cancel it instead", "If not, ...",
+# "Otherwise, ..."): what follows it in its sentence, past any comma, is what happens on a no,
+# an alternative the proposal asks no consent for.
+_ON_A_NO = re.compile(
+    r"\b(?:if|should|when) (?:not|you (?:say|answer|reply|type|choose|pick) no|you (?:decline"
+    r"|refuse|disagree|(?:don'?t|do not|would(?:n'?t| not)) (?:want|agree|accept|wish|like)"
+    r"|(?:'d|would) rather not|prefer not))\b"
+    r"|\b(?:otherwise|alternatively|on a no)\b|\b(?:say|reply|answer|type)\W+no\b"
+)
 # "You can return it within 30 days" is the user's step; "you can count on me to cancel" is the
 # agent's: the user's only where no word of the agent's follows "you can" before the action.
 _YOU_MAY = re.compile(r"\byou (?:can|could|may|might)\b(?!.*\b(?:i|me|we|us|our)\b)")
@@ -68,11 +77,13 @@ def proposed_actions(text: str) -> set[str]:
     """
     found = set()
     for sentence in support.sentences(text.lower()):
+        on_a_no = False  # whether a clause before said what happens on the user's no
         for clause in _CLAUSE_BREAK.split(sentence):
             clause = _NOT_TAKEN.split(clause)[0]
             for action, word in _ACTIONS.items():
-                if any(_asked(clause[: m.start()]) for m in word.finditer(clause)):
+                if not on_a_no and any(_asked(clause[: m.start()]) for m in word.finditer(clause)):
                     found.add(action)
+            on_a_no = on_a_no or bool(_ON_A_NO.search(clause))
     return found
 
 

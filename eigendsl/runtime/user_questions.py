@@ -16,10 +16,15 @@ from eigendsl.support.proposals import ASKS_FOR_YES
 
 METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
 _REQUEST = re.compile(
-    r"\b(please|share|provide|give|tell|send|need|let me know|may i have|can i have)\b"
+    r"\b(please|share|provide|give|tell|send|need|require|let me know|may i have|can i have)\b"
 )
-# A line of a Markdown list ("- ", "* ", "+ ", "• ", "1. ", "2) "), and its marker.
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,2}[.)])\s+")
+# A line of a Markdown list, and its marker: a bullet ("- ", "* ", "+ ", "• ", "– ", "— ", "· "),
+# a number ("1. ", "2) ", "(3) ") or a letter ("a. ", "b) ", "(c) ").
+_LIST_ITEM = re.compile(
+    r"^\s*(?:[-*+\u2022\u2013\u2014\u00b7\u25aa\u25cf\u25e6]|\(?(?:\d{1,2}|[a-z])[.)])\s+"
+)
+# The end of a request's line before its list: ":" or "." (outside Markdown's marks).
+_LEAD_END = re.compile(r"[:.](?=[\s*_]*$)")
 
 
 def _is_request(sentence: str) -> bool:
@@ -29,22 +34,26 @@ def _is_request(sentence: str) -> bool:
 
 
 def _with_lists(text: str) -> str:
-    """``text`` with each Markdown list that follows a request ending in ":" written on the
-    request's line, its items parted by commas: "could you provide:\\n1. your email\\n2. the
-    order number" asks for both as "could you provide: your email, the order number" does."""
+    """``text`` with each Markdown list that follows a request ending in ":" or "." written on
+    the request's line, its items parted by commas: "could you provide:\\n1. your email\\n2. the
+    order number" asks for both as "could you provide: your email, the order number" does, and
+    so does "please send the following.\\r\\na) your email\\r\\nb) the order number"."""
     lines: list[str] = []
-    lead = False  # whether the line last kept ends in a request's ":"
-    for line in text.split("\n"):
+    lead = False  # whether the line last kept ends in a request's ":" or "."
+    first = False  # whether no item was joined to that line yet
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         item = _LIST_ITEM.match(line)
         if lead and item:
-            first = lines[-1].rstrip(" *_").endswith(":")
+            if first:  # the request's end ("." too) introduces the list, as ":" does
+                lines[-1] = _LEAD_END.sub(":", lines[-1].rstrip(), count=1)
             lines[-1] += (" " if first else ", ") + line[item.end() :].strip().rstrip(".;")
+            first = False
             continue
         if lead and not line.strip():
             continue  # a blank line between the request and its list
         lines.append(line)
         last = (support.sentences(line) or [""])[-1]
-        lead = last.strip(" *_").endswith(":") and _is_request(last)
+        lead = first = bool(_LEAD_END.search(last)) and _is_request(last)
     return "\n".join(lines)
 
 
