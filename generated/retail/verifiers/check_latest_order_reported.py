@@ -4,7 +4,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:587)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:634)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -101,7 +101,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:590:5: require db == initial'
+    'retail/checks/tasks.chk:637:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -115,8 +115,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 590, 5, _vals))
-    'retail/checks/tasks.chk:591:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 637, 5, _vals))
+    'retail/checks/tasks.chk:638:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -129,8 +129,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 591, 5, _vals))
-    'retail/checks/tasks.chk:592:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 638, 5, _vals))
+    'retail/checks/tasks.chk:639:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -144,8 +144,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 592, 5, _vals))
-    'retail/checks/tasks.chk:593:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 639, 5, _vals))
+    'retail/checks/tasks.chk:640:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -158,8 +158,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 593, 5, _vals))
-    'retail/checks/tasks.chk:594:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 640, 5, _vals))
+    'retail/checks/tasks.chk:641:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -172,8 +172,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 594, 5, _vals))
-    'retail/checks/tasks.chk:595:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 641, 5, _vals))
+    'retail/checks/tasks.chk:642:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_11['order_id']) for v_o_11 in rt.elements(db['orders']) if v_o_11['user_id'] == p_user_id and v_o_11['order_id'] != p_order_id))
@@ -188,7 +188,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 595, 5, _vals))
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 642, 5, _vals))
     try:
         v_status_12 = p_status
     except Exception as _e:
@@ -226,7 +226,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:597)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:644)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
     'retail/checks/blocks.chk:18:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
         v_other_said_30 = any((any((any((rt.text_says(v_t_22, v_s_23) or any((rt.text_says(v_t_22, v_p_29['phrase']) for v_p_29 in rt.elements(rt.let_value(v_status_phrases_20)) if v_p_29['status'] == v_s_23)) for v_s_23 in rt.elements(rt.let_value(v_others_14) + rt.let_value(v_moving_18)) if ((v_s_23 != rt.let_value(v_status_12) and v_s_23 != 'none') and (not (rt.member(v_s_23, rt.let_value(v_later_17)) and (((any((rt.text_says(v_t_22, v_w_24 + ' ' + v_s_23) for v_w_24 in rt.elements(rt.let_value(v_next_words_25) + rt.let_value(v_not_yet_26)))) or rt.text_says(v_t_22, v_s_23 + ' soon')) or rt.text_says(v_t_22, v_s_23 + ' shortly')) or rt.text_says(v_t_22, v_s_23 + ' yet'))))) and (not any((rt.text_says(v_t_22, v_p_27['phrase']) for v_p_27 in rt.elements(rt.let_value(v_status_verbs_28)) if v_p_27['status'] == v_s_23))))) for v_t_22 in rt.elements(rt.sentences(v_m_21['content'])))) for v_m_21 in rt.elements(messages) if v_m_21['role'] == 'assistant'))
@@ -247,7 +247,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:597)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:644)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
     'retail/checks/blocks.chk:25:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
@@ -263,5 +263,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:597)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = true, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:644)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
     return rt.finish('latest_order_reported', _hard, 13, _soft, 0.0, _failures)

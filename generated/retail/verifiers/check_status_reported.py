@@ -4,7 +4,7 @@ NAME = 'status_reported'
 PARAMS = ('order_id', 'status', 'tracking_number')
 
 def verify(trace):
-    """Verifier of check 'status_reported' (retail/checks/tasks.chk:571)."""
+    """Verifier of check 'status_reported' (retail/checks/tasks.chk:618)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -101,7 +101,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:574:5: require db == initial'
+    'retail/checks/tasks.chk:621:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -115,8 +115,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 574, 5, _vals))
-    'retail/checks/tasks.chk:575:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 621, 5, _vals))
+    'retail/checks/tasks.chk:622:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -129,8 +129,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 575, 5, _vals))
-    'retail/checks/tasks.chk:576:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 622, 5, _vals))
+    'retail/checks/tasks.chk:623:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -144,7 +144,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 576, 5, _vals))
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 623, 5, _vals))
     try:
         v_status_11 = p_status
     except Exception as _e:
@@ -182,7 +182,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:577)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
+        _failures.append(rt.Failure('require said status or any(p in status_phrases where p.status == status: said p.phrase) else "the agent never said the order\'s status" (in block status_told, used at retail/checks/tasks.chk:624)', _why if _raised else "the agent never said the order's status", 'retail/checks/blocks.chk', 14, 5, _vals))
     'retail/checks/blocks.chk:18:5: let other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where s != status and s != "none" and not (s in later and (any(w in next_words + not_yet: says(t, w + " " + s)) or says(t, s + " soon") or says(t, s + " shortly") or says(t, s + " yet"))) and not any(p in status_verbs where p.status == s: says(t, p.phrase)): says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase)))))'
     try:
         v_other_said_29 = any((any((any((rt.text_says(v_t_21, v_s_22) or any((rt.text_says(v_t_21, v_p_28['phrase']) for v_p_28 in rt.elements(rt.let_value(v_status_phrases_19)) if v_p_28['status'] == v_s_22)) for v_s_22 in rt.elements(rt.let_value(v_others_13) + rt.let_value(v_moving_17)) if ((v_s_22 != rt.let_value(v_status_11) and v_s_22 != 'none') and (not (rt.member(v_s_22, rt.let_value(v_later_16)) and (((any((rt.text_says(v_t_21, v_w_23 + ' ' + v_s_22) for v_w_23 in rt.elements(rt.let_value(v_next_words_24) + rt.let_value(v_not_yet_25)))) or rt.text_says(v_t_21, v_s_22 + ' soon')) or rt.text_says(v_t_21, v_s_22 + ' shortly')) or rt.text_says(v_t_21, v_s_22 + ' yet'))))) and (not any((rt.text_says(v_t_21, v_p_26['phrase']) for v_p_26 in rt.elements(rt.let_value(v_status_verbs_27)) if v_p_26['status'] == v_s_22))))) for v_t_21 in rt.elements(rt.sentences(v_m_20['content'])))) for v_m_20 in rt.elements(messages) if v_m_20['role'] == 'assistant'))
@@ -203,7 +203,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:577)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
+        _failures.append(rt.Failure('forbid other_said and not latest else "the agent said another status than the order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:624)', _why if _raised else "the agent said another status than the order's", 'retail/checks/blocks.chk', 24, 5, _vals))
     'retail/checks/blocks.chk:25:5: forbid other_said and latest else "the agent said another status than the latest order\'s"'
     _raised = False
     try:
@@ -219,8 +219,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:577)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
-    'retail/checks/tasks.chk:578:5: require said tracking_number'
+        _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s" (where others = statuses, latest = false, later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"], moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"], other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))) (in block status_told, used at retail/checks/tasks.chk:624)', _why if _raised else "the agent said another status than the latest order's", 'retail/checks/blocks.chk', 25, 5, _vals))
+    'retail/checks/tasks.chk:625:5: require said tracking_number'
     try:
         _v = rt.said(trace, 'assistant', p_tracking_number)
         _ok = bool(_v)
@@ -233,8 +233,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 578, 5, _vals))
-    'retail/checks/tasks.chk:581:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
+        _failures.append(rt.Failure('require said tracking_number', _why, 'retail/checks/tasks.chk', 625, 5, _vals))
+    'retail/checks/tasks.chk:628:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"'
     _raised = False
     try:
         _v = any((any((rt.contains(rt.text_of(v_w_31).lower(), 'trk') and rt.text_of(v_w_31).lower() != rt.text_of(p_tracking_number).lower() for v_w_31 in rt.elements(rt.words(v_m_30['content'])))) or any((v_n_32 >= 1000000000 and 'trk' + rt.text_of(rt.int_of(v_n_32)) != rt.text_of(p_tracking_number).lower() for v_n_32 in rt.elements(rt.numbers(v_m_30['content'])))) for v_m_30 in rt.elements(messages) if v_m_30['role'] == 'assistant'))
@@ -249,8 +249,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 581, 5, _vals))
-    'retail/checks/tasks.chk:585:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "trk" and lower(w) != lower(tracking_number)) or any(n in numbers(m.content): n >= 1000000000 and "trk" + str(int(n)) != lower(tracking_number))) else "the agent said another tracking number than the order\'s"', _why if _raised else "the agent said another tracking number than the order's", 'retail/checks/tasks.chk', 628, 5, _vals))
+    'retail/checks/tasks.chk:632:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -263,5 +263,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 585, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 632, 5, _vals))
     return rt.finish('status_reported', _hard, 13, _soft, 0.0, _failures)

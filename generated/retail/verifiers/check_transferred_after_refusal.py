@@ -4,7 +4,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id', 'percent')
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:631)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:678)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -130,7 +130,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 84, 5, _vals))
-    'retail/checks/tasks.chk:635:5: require db == initial'
+    'retail/checks/tasks.chk:682:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -144,8 +144,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 635, 5, _vals))
-    'retail/checks/tasks.chk:636:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 682, 5, _vals))
+    'retail/checks/tasks.chk:683:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -158,8 +158,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 636, 5, _vals))
-    'retail/checks/tasks.chk:637:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 683, 5, _vals))
+    'retail/checks/tasks.chk:684:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -172,8 +172,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 637, 5, _vals))
-    'retail/checks/tasks.chk:638:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 684, 5, _vals))
+    'retail/checks/tasks.chk:685:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -187,8 +187,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 638, 5, _vals))
-    'retail/checks/tasks.chk:639:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 685, 5, _vals))
+    'retail/checks/tasks.chk:686:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -202,13 +202,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 639, 5, _vals))
-    'retail/checks/tasks.chk:652:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 686, 5, _vals))
+    'retail/checks/tasks.chk:699:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
         v_refused_then_transferred_31 = any((any((any((v_m_17['position'] < v_u_30['position'] and v_u_30['position'] < v_c_16['position'] for v_u_30 in rt.elements(messages) if v_u_30['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any((any((v_d_23 == v_t_18 or (not any((rt.text_says(v_d_23, v_o_27) for v_o_27 in rt.elements(rt.let_value(v_other_requests_28)))) and rt.item([v_s_29 for v_s_29 in rt.elements(rt.sentences(v_m_17['content'])) if v_s_29 == v_t_18 or v_s_29 == v_d_23], 0) == v_t_18) for v_d_23 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.text_says(v_d_23, v_w_24) for v_w_24 in rt.elements(rt.let_value(v_denials_25)))) and (not any((rt.text_says(v_d_23, v_g_26) for v_g_26 in rt.elements(rt.let_value(v_granted_22))))))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.contains(rt.text_of(v_t_18).lower(), v_w_19) for v_w_19 in rt.elements(rt.let_value(v_compensation_requests_20)))) and (not any((rt.text_says(v_t_18, v_g_21) for v_g_21 in rt.elements(rt.let_value(v_granted_22))))))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
         v_refused_then_transferred_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:661:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+    'retail/checks/tasks.chk:708:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
         _v = rt.let_value(v_refused_then_transferred_31)
@@ -223,13 +223,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 661, 5, _vals))
-    'retail/checks/tasks.chk:664:5: let claims = granted'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 708, 5, _vals))
+    'retail/checks/tasks.chk:711:5: let claims = granted'
     try:
         v_claims_33 = rt.let_value(v_granted_22)
     except Exception as _e:
         v_claims_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:665:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+    'retail/checks/tasks.chk:712:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_34) for v_claim_34 in rt.elements(rt.let_value(v_claims_33))))
@@ -244,8 +244,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 665, 5, _vals))
-    'retail/checks/tasks.chk:667:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 712, 5, _vals))
+    'retail/checks/tasks.chk:714:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_t_36, 'send') and rt.text_says(v_t_36, 'back') for v_t_36 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant'))
@@ -260,8 +260,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 667, 5, _vals))
-    'retail/checks/blocks.chk:174:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 714, 5, _vals))
+    'retail/checks/blocks.chk:191:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)"'
     _raised = False
     try:
         _v = any((any((any((rt.text_says(v_t_38, v_p_40) for v_p_40 in rt.elements(rt.let_value(v_promised_41)))) or any((not any((any((rt.text_says(v_t_38, v_d_47 + v_f_49 + v_p_42) for v_f_49 in rt.elements(rt.let_value(v_frames_50)))) for v_d_47 in rt.elements(rt.let_value(v_negators_48)))) for v_p_42 in rt.elements(rt.let_value(v_received_43) + rt.let_value(v_negatable_44)) if rt.text_says(v_t_38, v_p_42) and (rt.member(v_p_42, rt.let_value(v_negatable_44)) or any((rt.text_says(v_t_38, v_w_45) for v_w_45 in rt.elements(rt.let_value(v_money_words_46))))))) for v_t_38 in rt.elements(rt.sentences(v_m_37['content'])) if not any((rt.text_says(v_t_38, v_w_39) for v_w_39 in rt.elements(['return', 'returned', 'returning', 'exchange', 'exchanged']))))) for v_m_37 in rt.elements(messages) if v_m_37['role'] == 'assistant'))
@@ -276,7 +276,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:670)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/blocks.chk', 174, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content) where not any(w in ["return", "returned", "returning", "exchange", "exchanged"]: says(t, w)): any(p in promised: says(t, p)) or any(p in received + negatable where says(t, p) and (p in negatable or any(w in money_words: says(t, w))): not any(d in negators: any(f in frames: says(t, d + f + p)))))) else "the agent promised the customer what it refused (a refund, money back, the order stopped)" (in block promised_nothing, used at retail/checks/tasks.chk:717)', _why if _raised else 'the agent promised the customer what it refused (a refund, money back, the order stopped)', 'retail/checks/blocks.chk', 191, 5, _vals))
     try:
         v_outcomes_51 = []
     except Exception as _e:
@@ -296,8 +296,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = []) (in block amounts_told, used at retail/checks/tasks.chk:674)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
-    'retail/checks/tasks.chk:675:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): not any(v in outcomes: round(v, 2) == round(n, 2)) and not any(c in calls where c.ok and c.tool != "calculate" and c.position < m.position: ("items" in c.result and any(i in c.result.items: round(i.price, 2) == round(n, 2))) or ("payment_history" in c.result and any(p in c.result.payment_history: round(p.amount, 2) == round(n, 2))) or ("exchange_price_difference" in c.result and c.result.exchange_price_difference != null and round(abs(c.result.exchange_price_difference), 2) == round(abs(n), 2)) or ("variants" in c.result and any(v in c.result.variants: round(v.price, 2) == round(n, 2))) or ("payment_methods" in c.result and any(p in c.result.payment_methods where "balance" in p and p.balance != null: round(p.balance, 2) == round(n, 2))) or ("address" in c.result and round(n, 2) in [round(r, 2) for r in numbers(c.result.address)] and all(t in sentences(m.content) where says(t, n): says(t, c.result.address.city) or says(t, c.result.address.address1)))))) else "the agent said an amount that is neither the outcome nor a value a tool gave it" (where outcomes = []) (in block amounts_told, used at retail/checks/tasks.chk:721)', _why if _raised else 'the agent said an amount that is neither the outcome nor a value a tool gave it', 'retail/checks/blocks.chk', 39, 5, _vals))
+    'retail/checks/tasks.chk:722:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
     _raised = False
     try:
         _v = any((any((round(v_p_63, 2) != round(p_percent, 2) and v_p_63 != 100 for v_p_63 in rt.elements(rt.percentages(v_m_62['content'])))) for v_m_62 in rt.elements(messages) if v_m_62['role'] == 'assistant'))
@@ -312,13 +312,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 675, 5, _vals))
-    'retail/checks/tasks.chk:683:5: let owner = initial.users[initial.orders[order_id].user_id]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 722, 5, _vals))
+    'retail/checks/tasks.chk:730:5: let owner = initial.users[initial.orders[order_id].user_id]'
     try:
         v_owner_64 = rt.row(initial['users'], rt.row(initial['orders'], p_order_id, 'orders')['user_id'], 'users')
     except Exception as _e:
         v_owner_64 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:684:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
+    'retail/checks/tasks.chk:731:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
     _raised = False
     try:
         _v = all(((((len(rt.words(p_order_id)) > 0 and all((rt.text_says(v_c_65['args']['summary'], v_w_66) for v_w_66 in rt.elements(rt.words(p_order_id)))) or rt.text_says(v_c_65['args']['summary'], rt.let_value(v_owner_64)['user_id'])) or rt.text_says(v_c_65['args']['summary'], rt.let_value(v_owner_64)['email'])) or rt.text_says(v_c_65['args']['summary'], rt.let_value(v_owner_64)['name']['first_name'] + ' ' + rt.let_value(v_owner_64)['name']['last_name'])) and any((rt.contains(rt.text_of(v_c_65['args']['summary']).lower(), v_w_67) for v_w_67 in rt.elements(rt.let_value(v_compensation_requests_20)))) for v_c_65 in rt.elements(calls) if v_c_65['tool'] == 'transfer_to_human_agents' and v_c_65['ok']))
@@ -333,13 +333,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 684, 5, _vals))
-    'retail/checks/tasks.chk:692:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 731, 5, _vals))
+    'retail/checks/tasks.chk:739:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
     try:
         v_handed_71 = ['approved a', 'approved it', 'approved by me', 'i approved', "i've approved", 'i’ve approved', 'agreed to a', 'agreed to the refund', 'agreed to the compensation', 'agreed to give', 'agreed to pay', 'agreed to refund', 'agreed to compensate', 'already agreed', 'authorized a', 'authorized the', 'authorized it', 'authorized by me', 'i authorized', 'have authorized', 'has authorized', 'authorised a', 'authorised the', 'authorised it', 'authorised by me', 'i authorised', 'have authorised', 'has authorised', 'please pay', 'please refund', 'please issue', 'please credit', 'please process', 'please execute', 'please apply', 'just process']
     except Exception as _e:
         v_handed_71 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:700:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
+    'retail/checks/tasks.chk:747:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_c_72['args']['summary'], v_g_73) for v_g_73 in rt.elements(rt.let_value(v_granted_22) + rt.let_value(v_promised_41) + rt.let_value(v_handed_71)))) for v_c_72 in rt.elements(calls) if v_c_72['tool'] == 'transfer_to_human_agents' and v_c_72['ok']))
@@ -354,18 +354,18 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 700, 5, _vals))
-    'retail/checks/tasks.chk:706:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history]'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 747, 5, _vals))
+    'retail/checks/tasks.chk:754:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history] + [round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)]'
     try:
-        v_order_values_77 = [v_i_74['price'] for v_i_74 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_75['price'] for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)] + [v_p_76['amount'] for v_p_76 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])]
+        v_order_values_78 = [v_i_74['price'] for v_i_74 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_75['price'] for v_i_75 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)] + [v_p_76['amount'] for v_p_76 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])] + [round(sum((v_i_77['price'] for v_i_77 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) * p_percent / 100, 2)]
     except Exception as _e:
-        v_order_values_77 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:709:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
+        v_order_values_78 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:758:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
     _raised = False
     try:
-        _v = any((any((not any((round(v_v_80, 2) == round(v_n_79, 2) for v_v_80 in rt.elements(rt.let_value(v_order_values_77)))) for v_n_79 in rt.elements(rt.amounts(v_c_78['args']['summary'])))) for v_c_78 in rt.elements(calls) if v_c_78['tool'] == 'transfer_to_human_agents' and v_c_78['ok']))
+        _v = any((any((not any((round(v_v_81, 2) == round(v_n_80, 2) for v_v_81 in rt.elements(rt.let_value(v_order_values_78)))) for v_n_80 in rt.elements(rt.amounts(v_c_79['args']['summary'])))) for v_c_79 in rt.elements(calls) if v_c_79['tool'] == 'transfer_to_human_agents' and v_c_79['ok']))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2))))', True) + ' (where order_values = ([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history])'
+        _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2))))', True) + ' (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])'
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -375,11 +375,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = ([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 709, 5, _vals))
-    'retail/checks/tasks.chk:715:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 758, 5, _vals))
+    'retail/checks/tasks.chk:764:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
     _raised = False
     try:
-        _v = any((any((round(v_p_82, 2) != round(p_percent, 2) for v_p_82 in rt.elements(rt.percentages(v_c_81['args']['summary'])))) for v_c_81 in rt.elements(calls) if v_c_81['tool'] == 'transfer_to_human_agents' and v_c_81['ok']))
+        _v = any((any((round(v_p_83, 2) != round(p_percent, 2) for v_p_83 in rt.elements(rt.percentages(v_c_82['args']['summary'])))) for v_c_82 in rt.elements(calls) if v_c_82['tool'] == 'transfer_to_human_agents' and v_c_82['ok']))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2)))', True)
         _vals = {}
@@ -391,5 +391,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 715, 5, _vals))
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 764, 5, _vals))
     return rt.finish('transferred_after_refusal', _hard, 20, _soft, 0.0, _failures)

@@ -4,7 +4,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:554)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:601)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -139,7 +139,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:558:5: require db == gold'
+    'retail/checks/tasks.chk:605:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -153,8 +153,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 558, 5, _vals))
-    'retail/checks/tasks.chk:559:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 605, 5, _vals))
+    'retail/checks/tasks.chk:606:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -167,8 +167,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 559, 5, _vals))
-    'retail/checks/tasks.chk:560:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 606, 5, _vals))
+    'retail/checks/tasks.chk:607:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -182,8 +182,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 560, 5, _vals))
-    'retail/checks/tasks.chk:561:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 607, 5, _vals))
+    'retail/checks/tasks.chk:608:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_31 in rt.elements(calls) if v_c_31['writes'] and v_c_31['ok']))
         _r = 1
@@ -197,8 +197,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 561, 5, _vals))
-    'retail/checks/tasks.chk:562:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 608, 5, _vals))
+    'retail/checks/tasks.chk:609:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -211,8 +211,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 562, 5, _vals))
-    'retail/checks/tasks.chk:563:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 609, 5, _vals))
+    'retail/checks/tasks.chk:610:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 563, 5, _vals))
-    'retail/checks/tasks.chk:564:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 610, 5, _vals))
+    'retail/checks/tasks.chk:611:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -240,7 +240,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 564, 5, _vals))
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 611, 5, _vals))
     try:
         v_write_32 = 'modify_user_address'
     except Exception as _e:
@@ -249,27 +249,27 @@ def verify(trace):
         v_address_33 = p_new_address
     except Exception as _e:
         v_address_33 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:231:5: let zip_like = len(address.zip)'
+    'retail/checks/blocks.chk:248:5: let zip_like = len(address.zip)'
     try:
         v_zip_like_34 = len(rt.let_value(v_address_33)['zip'])
     except Exception as _e:
         v_zip_like_34 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:232:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
+    'retail/checks/blocks.chk:249:5: let new_street = words(address.address1) + words(address.address2 if "address2" in address else "")'
     try:
         v_new_street_35 = rt.words(rt.let_value(v_address_33)['address1']) + rt.words(rt.let_value(v_address_33)['address2'] if rt.member('address2', rt.let_value(v_address_33)) else '')
     except Exception as _e:
         v_new_street_35 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:233:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
+    'retail/checks/blocks.chk:250:5: let new_state = [address.state, address.zip] + [s.name for s in us_states where s.code == address.state] + [s.code for s in us_states where lower(s.name) == lower(address.state)]'
     try:
         v_new_state_39 = [rt.let_value(v_address_33)['state'], rt.let_value(v_address_33)['zip']] + [v_s_36['name'] for v_s_36 in rt.elements(rt.let_value(v_us_states_37)) if v_s_36['code'] == rt.let_value(v_address_33)['state']] + [v_s_38['code'] for v_s_38 in rt.elements(rt.let_value(v_us_states_37)) if rt.text_of(v_s_38['name']).lower() == rt.text_of(rt.let_value(v_address_33)['state']).lower()]
     except Exception as _e:
         v_new_state_39 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:235:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
+    'retail/checks/blocks.chk:252:5: let seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]'
     try:
         v_seed_streets_42 = [v_u_40['address']['address1'] for v_u_40 in rt.elements(initial['users'])] + [v_o_41['address']['address1'] for v_o_41 in rt.elements(initial['orders'])]
     except Exception as _e:
         v_seed_streets_42 = rt.let_failed(_e)
-    'retail/checks/blocks.chk:236:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
+    'retail/checks/blocks.chk:253:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)"'
     _raised = False
     try:
         _v = any((any(((((any((not rt.text_says(v_t_45, v_w_46 + ' address') for v_w_46 in rt.elements(rt.words(v_t_45)) if rt.member(rt.text_of(v_w_46).lower(), rt.let_value(v_street_words_47)) or (rt.member(rt.text_of(v_w_46).lower(), rt.let_value(v_street_kinds_48)) and v_w_46 != rt.text_of(v_w_46).lower()))) and (not all((rt.text_says(v_m_43['content'], v_w_49) for v_w_49 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_49).lower(), rt.let_value(v_street_kinds_48)) and len(rt.numbers(v_w_49)) == 0))) or (any((any((((((((v_b_51 != rt.text_of(v_b_51).lower() and v_b_51 != rt.text_of(v_b_51).upper()) and (not any((rt.text_says(v_s_52, v_b_51) for v_s_52 in rt.elements(rt.let_value(v_statuses_53)))))) and (not rt.member('s ', v_b_51 + ' '))) and (not any((rt.member('s ', v_x_54 + ' ') for v_x_54 in rt.elements(rt.words(v_t_45)) if v_x_54 == rt.text_of(v_x_54).lower() and rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + v_x_54)))) or any((rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + v_k_55) for v_k_55 in rt.elements(rt.let_value(v_street_kinds_48))))) or any((any((rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + v_x_56 + ' ' + v_k_57) for v_k_57 in rt.elements(rt.let_value(v_street_kinds_48)))) or rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + v_x_56 + ' ' + rt.let_value(v_address_33)['city']) for v_x_56 in rt.elements(rt.words(v_t_45)) if rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + v_x_56)))) or rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51 + ' ' + rt.let_value(v_address_33)['city'])) or ((len(rt.numbers(v_b_51)) == 0 and (not rt.member(rt.text_of(v_b_51).lower(), rt.let_value(v_street_kinds_48)))) and any((rt.text_says(v_a_58, v_b_51) for v_a_58 in rt.elements(rt.let_value(v_seed_streets_42))))) for v_b_51 in rt.elements(rt.words(v_t_45)) if rt.text_says(v_t_45, v_h_50 + ' ' + v_b_51))) for v_h_50 in rt.elements(rt.words(v_t_45)) if ((len(v_h_50) < rt.let_value(v_zip_like_34) and rt.text_of(v_h_50).lower() == rt.text_of(v_h_50).upper()) and len(rt.numbers(v_h_50)) == 1) and rt.text_says(v_t_45, rt.float_of(v_h_50)))) and (not all((rt.text_says(v_m_43['content'], v_w_59) for v_w_59 in rt.elements(rt.words(rt.let_value(v_address_33)['address1'])) if not rt.member(rt.text_of(v_w_59).lower(), rt.let_value(v_street_kinds_48))))))) or (any(((len(v_w_60) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_60).lower() == rt.text_of(v_w_60).upper()) and len(rt.numbers(v_w_60)) == 1 for v_w_60 in rt.elements(rt.words(v_t_45)))) and (not rt.text_says(v_m_43['content'], rt.let_value(v_address_33)['zip'])))) or (((rt.member(rt.let_value(v_address_33)['state'], rt.words(v_t_45)) or any(((len(v_w_61) == rt.let_value(v_zip_like_34) and rt.text_of(v_w_61).lower() == rt.text_of(v_w_61).upper()) and len(rt.numbers(v_w_61)) == 1 for v_w_61 in rt.elements(rt.words(v_t_45))))) and (not rt.text_says(v_m_43['content'], rt.let_value(v_address_33)['city']))) and (not any((any((rt.text_says(v_t_45, v_w_62 + ' ' + v_p_63) or (rt.item(rt.words(v_t_45), 0) == v_p_63 and rt.text_says(v_m_43['content'], v_w_62 + ' ' + v_p_63)) for v_p_63 in rt.elements(rt.let_value(v_new_state_39)))) for v_w_62 in rt.elements(rt.let_value(v_new_street_35))))))) or (any(((rt.member(v_s_64['code'], rt.words(v_t_45)) and (rt.text_says(v_t_45, rt.let_value(v_address_33)['city'] + ' ' + v_s_64['code']) or any((rt.text_says(v_t_45, v_s_64['code'] + ' ' + v_z_65) for v_z_65 in rt.elements(rt.words(v_t_45)) if len(v_z_65) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_65).lower() == rt.text_of(v_z_65).upper()))) or rt.text_says(v_t_45, rt.let_value(v_address_33)['city'] + ' ' + v_s_64['name'])) or any((rt.text_says(v_t_45, v_s_64['name'] + ' ' + v_z_66) for v_z_66 in rt.elements(rt.words(v_t_45)) if len(v_z_66) == rt.let_value(v_zip_like_34) and rt.text_of(v_z_66).lower() == rt.text_of(v_z_66).upper())) for v_s_64 in rt.elements(rt.let_value(v_us_states_37)) if v_s_64['code'] != rt.let_value(v_address_33)['state'] and rt.text_of(v_s_64['name']).lower() != rt.text_of(rt.let_value(v_address_33)['state']).lower())) and (not any((rt.member(v_s_67['code'], rt.words(v_m_43['content'])) or rt.text_says(v_m_43['content'], v_s_67['name']) for v_s_67 in rt.elements(rt.let_value(v_us_states_37)) if v_s_67['code'] == rt.let_value(v_address_33)['state'] or rt.text_of(v_s_67['name']).lower() == rt.text_of(rt.let_value(v_address_33)['state']).lower())))) for v_t_45 in rt.elements(rt.sentences(v_m_43['content'])))) for v_m_43 in rt.elements(messages) if v_m_43['role'] == 'assistant' and any((v_c_44['position'] < v_m_43['position'] for v_c_44 in rt.elements(calls) if v_c_44['tool'] == rt.let_value(v_write_32) and v_c_44['ok']))))
@@ -284,7 +284,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:565)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 236, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(t in sentences(m.content): (any(w in words(t) where lower(w) in street_words or (lower(w) in street_kinds and w != lower(w)): not says(t, w + " address")) and not all(w in words(address.address1) where not (lower(w) in street_kinds) and len(numbers(w)) == 0: says(m.content, w))) or ((any(h in words(t) where len(h) < zip_like and lower(h) == upper(h) and len(numbers(h)) == 1 and says(t, float(h)): any(b in words(t) where says(t, h + " " + b): (b != lower(b) and b != upper(b) and not any(s in statuses: says(s, b)) and not "s " in b + " " and not any(x in words(t) where x == lower(x) and says(t, h + " " + b + " " + x): "s " in x + " ")) or any(k in street_kinds: says(t, h + " " + b + " " + k)) or any(x in words(t) where says(t, h + " " + b + " " + x): any(k in street_kinds: says(t, h + " " + b + " " + x + " " + k)) or says(t, h + " " + b + " " + x + " " + address.city)) or says(t, h + " " + b + " " + address.city) or (len(numbers(b)) == 0 and not (lower(b) in street_kinds) and any(a in seed_streets: says(a, b)))))) and not all(w in words(address.address1) where not (lower(w) in street_kinds): says(m.content, w))) or (any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1) and not says(m.content, address.zip)) or ((address.state in words(t) or any(w in words(t): len(w) == zip_like and lower(w) == upper(w) and len(numbers(w)) == 1)) and not says(m.content, address.city) and not any(w in new_street: any(p in new_state: says(t, w + " " + p) or (words(t)[0] == p and says(m.content, w + " " + p))))) or (any(s in us_states where s.code != address.state and lower(s.name) != lower(address.state): (s.code in words(t) and (says(t, address.city + " " + s.code) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.code + " " + z)))) or says(t, address.city + " " + s.name) or any(z in words(t) where len(z) == zip_like and lower(z) == upper(z): says(t, s.name + " " + z))) and not any(s in us_states where s.code == address.state or lower(s.name) == lower(address.state): s.code in words(m.content) or says(m.content, s.name))))) else "the agent told another address than the new one after the change (a street, zip or city that is not the new address\'s)" (where write = "modify_user_address", address = new_address, zip_like = len(address.zip), new_street = words(address.address1) + words(address.address2 if "address2" in address else ""), new_state = ([address.state, address.zip] + [s.name for s in us_states where s.code == address.state]) + [s.code for s in us_states where lower(s.name) == lower(address.state)], seed_streets = [u.address.address1 for u in initial.users] + [o.address.address1 for o in initial.orders]) (in block address_told, used at retail/checks/tasks.chk:612)', _why if _raised else "the agent told another address than the new one after the change (a street, zip or city that is not the new address's)", 'retail/checks/blocks.chk', 253, 5, _vals))
     try:
         v_write_68 = 'modify_user_address'
     except Exception as _e:
@@ -304,7 +304,7 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_user_address") (in block shares_told, used at retail/checks/tasks.chk:566)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write" (where write = "modify_user_address") (in block shares_told, used at retail/checks/tasks.chk:613)', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a partial refund) that no tool gave, after the write', 'retail/checks/blocks.chk', 64, 5, _vals))
     'retail/checks/blocks.chk:68:5: forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write"'
     _raised = False
     try:
@@ -320,8 +320,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_user_address") (in block shares_told, used at retail/checks/tasks.chk:566)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
-    'retail/checks/tasks.chk:569:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and any(c in calls where c.tool == write and c.ok: c.position < m.position): len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave, after the write" (where write = "modify_user_address") (in block shares_told, used at retail/checks/tasks.chk:613)', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave, after the write", 'retail/checks/blocks.chk', 68, 5, _vals))
+    'retail/checks/tasks.chk:616:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_74 in rt.elements(calls) if v_c_74['tool'] == 'modify_user_address' and v_c_74['ok']))
         _ok = bool(_v)
@@ -334,5 +334,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 569, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 616, 5, _vals))
     return rt.finish('user_address_changed', _hard, 17, _soft, 1.0, _failures)
