@@ -75,8 +75,15 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def load_module(path: Path) -> ModuleType:
-    """Import a generated module from its file under a fresh name (no clash between outputs)."""
-    name = f"_generated_{next(_module_ids)}_{path.stem}"
+    """Import a generated module from its file under a fresh name (no clash between outputs),
+    in a fresh package of its folder: a check's ``from .blocks import ...`` reads its blocks."""
+    package = f"_generated_{next(_module_ids)}"
+    init = importlib.util.spec_from_file_location(
+        package, path.parent / "__init__.py", submodule_search_locations=[str(path.parent)]
+    )
+    assert init is not None and init.loader is not None
+    sys.modules[package] = importlib.util.module_from_spec(init)
+    name = f"{package}.{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -81,6 +81,7 @@ class LetBinding:
     local: str
     let: A.Let
     at: ExprCompiler
+    argument: int | None = None  # in a block's function: the parameter's place, its use unknown
 
 
 @dataclass
@@ -99,6 +100,8 @@ class ExprCompiler:
     spec_constants: dict[str, A.Constant] = field(default_factory=dict)
     constant_locals: dict[str, str] = field(default_factory=dict)
     prelude: list[ast.stmt] = field(default_factory=list)
+    # a block function's: what it read of a parameter but its value ("explain", "found", "event")
+    argument_reads: set[tuple[str, str]] = field(default_factory=set)
 
     def with_env(self, **extra: str) -> ExprCompiler:
         lets = {k: v for k, v in self.lets.items() if k not in extra}
@@ -134,13 +137,17 @@ class ExprCompiler:
             self.constant_locals[name] = local
         return self.constant_locals[name]
 
-    def explained(self, e: A.Expr) -> tuple[A.Expr, ExprCompiler]:
+    def explained(self, e: A.Expr, why: str = "explain") -> tuple[A.Expr, ExprCompiler]:
         """What a statement that reads one let alone tests (``require paid``): the let's
-        expression and the compiler of its place; any other expression with this compiler."""
+        expression and the compiler of its place; any other expression with this compiler. A
+        block function's parameter stops it (``why`` it was read is noted)."""
         comp: ExprCompiler = self
         while isinstance(e, A.Name):
             if e.id in comp.lets:
                 binding = comp.lets[e.id]
+                if binding.argument is not None:
+                    comp.argument_reads.add((e.id, why))
+                    break
                 e, comp = binding.let.expr, binding.at
             elif e.id in comp.spec_constants and e.id not in comp.env:
                 e, comp = comp.spec_constants[e.id].expr, comp.block()
@@ -196,7 +203,7 @@ class ExprCompiler:
             return ast.IfExp(
                 test=self.compile(e.cond), body=self.found(e.body), orelse=self.found(e.orelse)
             )
-        shown, _ = self.explained(e)
+        shown, _ = self.explained(e, "found")
         if not (isinstance(shown, A.Quantifier) and shown.kind in ("first", "last")):
             return self.compile(e)
         source = shown.source
@@ -360,6 +367,9 @@ class ExprCompiler:
             return self.is_event(e.body) and self.is_event(e.orelse)
         if isinstance(e, A.Name) and e.id in self.lets:
             binding = self.lets[e.id]
+            if binding.argument is not None:
+                self.argument_reads.add((e.id, "event"))
+                return False
             return binding.at.is_event(binding.let.expr)
         return False
 

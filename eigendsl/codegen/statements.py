@@ -8,22 +8,31 @@ A comment above each block maps the generated code back to the DSL source line.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from pathlib import Path
 
+from eigendsl.codegen.blocks import (
+    OUTSIDE,
+    BlockCompiler,
+    BlockFunction,
+    Place,
+    StatementCode,
+    joined,
+    shown_lets,
+    text_of,
+)
 from eigendsl.codegen.pyexpr import ExprCompiler, call, const, let_assign, name, rt_call
 from eigendsl.codegen.pymodule import assign, attribute
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
-from eigendsl.dsl.lets import statement_exprs, where
+from eigendsl.dsl.lets import statement_exprs
 from eigendsl.dsl.render import render_expr
 from eigendsl.spec import DomainSpec
 
 
-def _failure(stmt_source: str, reason: ast.expr, span, values: ast.expr) -> ast.Call:
+def _failure(stmt_source: ast.expr, reason: ast.expr, span, values: ast.expr) -> ast.Call:
     return rt_call(
         "Failure",
-        const(stmt_source),
+        stmt_source,
         reason,
         const(span.path),
         const(span.line),
@@ -32,24 +41,14 @@ def _failure(stmt_source: str, reason: ast.expr, span, values: ast.expr) -> ast.
     )
 
 
-@dataclass
-class StatementCode:
-    """The code of one statement (of each statement of its rule, for a ``use``) and what the
-    verdict counts of it: ``hard`` statements that must hold, ``soft`` the weight of scores."""
-
-    body: list[ast.stmt]
-    hard: int
-    soft: float
-    notes: bool = False  # records into `_notes` (an advisory `judge`)
-
-
-class StatementCompiler:
+class StatementCompiler(BlockCompiler):
     """Compiles the statements of one domain into code, each in its own try block."""
 
     def __init__(self, spec: DomainSpec, resolved: Resolved, source_root: str):
         self.spec = spec
         self.resolved = resolved
         self.source_root = source_root
+        self.functions: dict[str, BlockFunction | None] = {}  # the blocks' functions, by block
 
     def compiler(self) -> ExprCompiler:
         """A compiler for one function (its constants bound in its ``prelude``)."""
@@ -71,17 +70,13 @@ class StatementCompiler:
     # ------------------------------------------------------------------ statements
 
     def statement(
-        self,
-        stmt: A.Statement,
-        comp: ExprCompiler,
-        rule_name: str | None = None,
-        within: str = "",
+        self, stmt: A.Statement, comp: ExprCompiler, at: Place = OUTSIDE
     ) -> StatementCode:
         """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded; the
-        reason of a policy rule's statement (``rule_name``) starts with the rule's name, and the
-        text of a block's (``within``: the blocks and their uses) ends with them."""
+        reason of a policy rule's statement starts with the rule's name, and the text of a
+        block's ends with the blocks and their uses (``at``)."""
         if isinstance(stmt, A.Use):
-            return self._use(stmt, comp, rule_name, within)
+            return self._use(stmt, comp, at)
         span = stmt.span
         span = type(span)(self.relative(span.path), span.line, span.col)
         marker = ast.Expr(value=const(f"{span}: {stmt.source}"))
@@ -89,9 +84,7 @@ class StatementCompiler:
             return StatementCode([marker, self._let(stmt, comp)], 0, 0.0)
         # shown apart from its block, a statement is followed by the lets it reads, and the
         # statement of a block by the block and where it is used
-        source = stmt.source + where(statement_exprs(stmt), comp.let_exprs())
-        if within:
-            source += f" (in {within})"
+        source = joined(stmt.source, shown_lets(statement_exprs(stmt), comp), at.within_text())
         compute = self._compute(stmt, comp)
         message = getattr(stmt, "message", None)
         guarded = ast.Try(
@@ -117,8 +110,9 @@ class StatementCompiler:
             if message
             else name("_why")
         )
-        if rule_name is not None:  # the name says what went wrong; the statement, how
-            reason = ast.BinOp(left=const(f"policy rule {rule_name}: "), op=ast.Add(), right=reason)
+        prefix = at.rule_prefix()  # the rule's name says what went wrong; the statement, how
+        if prefix is not None:
+            reason = ast.BinOp(left=prefix, op=ast.Add(), right=reason)
         advisory = isinstance(stmt, A.Judge) and stmt.advisory
         if isinstance(stmt, A.Score):
             counted = ast.AugAssign(
@@ -143,32 +137,6 @@ class StatementCompiler:
         soft = stmt.weight if isinstance(stmt, A.Score) else 0.0
         raised = [assign("_raised", const(False))] if message else []
         return StatementCode([marker, *raised, guarded, record], hard, soft, advisory)
-
-    def _use(
-        self, stmt: A.Use, comp: ExprCompiler, rule_name: str | None, within: str
-    ) -> StatementCode:
-        """The statements of the rule or block ``stmt`` uses, written out here; a block's
-        parameters are lets bound to the use's arguments, read where the use stands."""
-        body: list[ast.stmt] = []
-        hard, soft, notes = 0, 0.0, False
-        scope = comp.block()  # the rule's or block's lets are its own, apart from the check's
-        if stmt.name in self.resolved.rules:
-            statements, rule_name = self.resolved.rules[stmt.name].body, stmt.name
-        else:
-            block = self.resolved.blocks[stmt.name]
-            statements = block.body
-            span = stmt.span
-            used = f"block {block.name}, used at {self.relative(span.path)}:{span.line}"
-            within = f"{used}; {within}" if within else used
-            for param, arg in zip(block.params, stmt.args or (), strict=True):
-                value = comp.compile(arg)  # the use's names, not the block's
-                let = A.Let(param.span, param.name, param.span, arg, render_expr(arg))
-                body.append(let_assign(scope.bind_let(let, comp), value))
-        for inner in statements:
-            code = self.statement(inner, scope, rule_name, within)
-            body.extend(code.body)
-            hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
-        return StatementCode(body, hard, soft, notes)
 
     def _let(self, let: A.Let, comp: ExprCompiler) -> ast.Try:
         """``v = <expr>``, or, when it raises, the error kept for the statements that read it."""
@@ -209,7 +177,7 @@ class StatementCompiler:
                 ),
                 _why(
                     rt_call("changed_reason", const(_source_of(stmt.path)), name("_l"), name("_r")),
-                    where(stmt.path, comp.let_exprs()),
+                    shown_lets(stmt.path, comp),
                 ),
                 assign("_vals", empty),
             ]
@@ -218,7 +186,7 @@ class StatementCompiler:
         # A statement that reads one let alone is explained by the let's expression (`require
         # paid` fails as `order.total == 20` does); the value is the let's, read once.
         shown, at = comp.explained(expr)
-        lets = where(shown, at.let_exprs())
+        lets: str | ast.expr = shown_lets(shown, at)
         if isinstance(shown, A.Compare) and shown.op in ("==", "!=", "<", "<=", ">", ">="):
             left: ast.expr
             right: ast.expr
@@ -349,11 +317,11 @@ def _held(negate: bool) -> ast.expr:
     return ast.UnaryOp(op=ast.Not(), operand=name("_v")) if negate else call("bool", name("_v"))
 
 
-def _why(reason: ast.expr, lets: str = "") -> ast.Assign:
+def _why(reason: ast.expr, lets: str | ast.expr = "") -> ast.Assign:
     """``_why = None if _ok else <reason>``: the failure's reason, built only when it failed,
     followed by ``lets``, the lets its DSL text reads (`` (where order = ...)``)."""
     if lets:
-        reason = ast.BinOp(left=reason, op=ast.Add(), right=const(lets))
+        reason = ast.BinOp(left=reason, op=ast.Add(), right=text_of(lets))
     return assign("_why", ast.IfExp(test=name("_ok"), body=const(None), orelse=reason))
 
 

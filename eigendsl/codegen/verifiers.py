@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from eigendsl.codegen.blocks import Place
 from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, param_local, rt_call
 from eigendsl.codegen.pymodule import (
     assign,
@@ -86,7 +87,7 @@ class VerifierBuilder(StatementCompiler):
         body: list[ast.stmt] = list(start)
         hard, soft, notes = 0, 0.0, False
         for stmt in statements:
-            code = self.statement(stmt, comp, rule_name)
+            code = self.statement(stmt, comp, Place(rule=rule_name))
             body.extend(code.body)
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
         body[len(start) : len(start)] = comp.prelude  # the constants its statements read
@@ -116,6 +117,7 @@ class VerifierBuilder(StatementCompiler):
         func = self._verify_function("verify", check.name, check.body, params, doc)
         return module_of(
             [
+                *self._block_imports([func]),
                 ast.Assign(targets=[name("NAME", ast.Store())], value=const(check.name), lineno=0),
                 ast.Assign(
                     targets=[name("PARAMS", ast.Store())],
@@ -167,7 +169,22 @@ class VerifierBuilder(StatementCompiler):
                 "verify", ["trace"], body, "All policy rules; passes when every rule passes."
             )
         )
-        return module_of(stmts)
+        return module_of([*self._block_imports(stmts), *stmts])
+
+    def _block_imports(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
+        """``from .blocks import block_x, ...``: the functions of the blocks ``stmts`` call."""
+        functions = {f"block_{b}" for b, f in self.functions.items() if f is not None}
+        called = sorted(
+            {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name)} & functions
+        )
+        if not called:
+            return []
+        return [ast.ImportFrom(module="blocks", names=[ast.alias(name=n) for n in called], level=1)]
+
+    def blocks_module(self) -> ast.Module | None:
+        """``verifiers/blocks.py``: the function of each block a use calls; None when none."""
+        body = self.blocks_module_body()
+        return module_of(body) if body else None
 
     def guards_module(self) -> ast.Module:
         stmts: list[ast.stmt] = []

@@ -3,12 +3,14 @@ each reader turns a missing or broken file into a user error at that file and li
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import os
 import re
 import traceback
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -153,12 +155,24 @@ class CompiledFiles:
             lambda number, exc: self.error(rel, f"invalid JSON: {exc.msg}", number, exc.colno),
         )
 
-    def module(self, rel: str, name: str) -> types.ModuleType:
-        """A generated module, executed from its text (nothing is imported or written)."""
+    def has(self, rel: str) -> bool:
+        """Whether the compiled domain holds the file ``rel``."""
+        return rel in self.files if self.files is not None else (self.root / rel).is_file()
+
+    def module(
+        self, rel: str, name: str, siblings: dict[str, types.ModuleType] | None = None
+    ) -> types.ModuleType:
+        """A generated module, executed from its text (nothing is imported or written); its
+        ``from .x import y`` reads the generated module ``x`` of ``siblings`` (``blocks``)."""
         filename = self.path(rel)
         text = self.text(rel)
         module = types.ModuleType(name)
         module.__file__ = filename
+        if siblings:
+            module.__dict__["__builtins__"] = {
+                **vars(builtins),
+                "__import__": _sibling_import(siblings),
+            }
         try:
             # Our own generated code.
             exec(compile(text, filename, "exec"), module.__dict__)  # noqa: S102
@@ -302,3 +316,17 @@ def spec_folder(compiled: CompiledFiles, manifest: dict[str, Any]) -> Path:
         f"away from its spec cannot run",
         line,
     )
+
+
+def _sibling_import(siblings: dict[str, types.ModuleType]) -> Callable[..., Any]:
+    """``__import__`` that gives a relative import of one of ``siblings`` that module, as the
+    package of the verifiers would, and leaves any other import to Python."""
+
+    def load(
+        name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
+        if level == 1 and name in siblings:
+            return siblings[name]
+        return builtins.__import__(name, globals, locals, fromlist, level)
+
+    return load

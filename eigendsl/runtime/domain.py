@@ -326,15 +326,21 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
 
     prefix = f"eigendsl_generated_{manifest['domain']}"
 
+    # the functions of the checker blocks, which the checks and rules that use them import
+    blocks_rel = "verifiers/blocks.py"
+    siblings = {}
+    if compiled.has(blocks_rel):
+        siblings["blocks"] = compiled.module(blocks_rel, f"{prefix}.blocks")
+
     def load(rel: str, attribute: str, kind: type | None) -> types.ModuleType:
-        module = compiled.module(rel, f"{prefix}.{Path(rel).stem}")
+        module = compiled.module(rel, f"{prefix}.{Path(rel).stem}", siblings)
         compiled.attribute(rel, module, attribute, kind)
         return module
 
     index_rel = "verifiers/index.json"
     index = compiled.need(index_rel, compiled.json(index_rel), dict, "the top level")
     checks = {}
-    verifiers = ["verifiers/rules.py"]
+    verifiers = ["verifiers/rules.py", *([blocks_rel] if siblings else [])]
     for name, info in compiled.field(index_rel, index, "checks", dict).items():
         info = compiled.need(index_rel, info, dict, f"the entry of check '{name}'")
         module = compiled.field(index_rel, info, "module", str, f"the entry of check '{name}'")
