@@ -84,7 +84,7 @@ _ASIDE = re.compile(
     r"(?:\b(?:however|sadly|unfortunately|though|also|still|too|alas|regrettably|currently"
     r"|in fact|as it happens|by the way|i'm afraid|i am afraid|as noted|as mentioned)\b"
     r"|\((?P<round>[^()]*)\)|\[(?P<square>[^\]]*)\]|[\u2014\u2013](?P<dash>[^\u2014\u2013]*)"
-    r"[\u2014\u2013]|\s-\s(?P<hyphen>.*?)\s-\s)[\s)\]*\"']*"
+    r"[\u2014\u2013]|(?<!\w)-\s(?P<hyphen>.*?)\s-\s)[\s)\]*\"']*"
 )
 _ASIDE_RULED_OUT = re.compile(r"\W*(?:which\s+(?:is|are)\s+)?" + _RULED_OUT)
 
