@@ -43,7 +43,9 @@ def naming_sentences(
     or a word of keeping ("but not the Speaker (blue)", "and keep ..."), one followed by what
     rules it out ("... is final sale", "... is past its return window") and one said, in
     another clause, before a list with "only" ("the Lamp was a gift, so I'll return only the
-    Speaker") names none, nor does one with a value said as another ("not blue", "light blue",
+    Speaker") names none (:func:`~eigendsl.support.left_alone.left_out`: also across an aside,
+    "the Lamp, however, is final sale", and for a list, "A and B are both final sale"), nor does
+    one with a value said as another ("not blue", "light blue",
     "10.5", "L/XL", "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
