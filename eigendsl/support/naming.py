@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from eigendsl.support.left_alone import left_out
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.saying import _as_word, sentences
 
@@ -42,7 +43,9 @@ def naming_sentences(
     or a word of keeping ("but not the Speaker (blue)", "and keep ..."), one followed by what
     rules it out ("... is final sale", "... is past its return window") and one said, in
     another clause, before a list with "only" ("the Lamp was a gift, so I'll return only the
-    Speaker") names none, nor does one with a value said as another ("not blue", "light blue",
+    Speaker") names none (:func:`~eigendsl.support.left_alone.left_out`: also across an aside,
+    "the Lamp, however, is final sale", and for a list, "A and B are both final sale"), nor does
+    one with a value said as another ("not blue", "light blue",
     "10.5", "L/XL", "the Speaker Mini").
 
     >>> db = {"orders": {"#W1": {"items": [
@@ -139,52 +142,6 @@ _PARTING = re.compile(r"[()\[\]:;]")
 # a hyphen or an "and" ("the teal, carabiner Speaker", the commas read away).
 _ADJACENT = re.compile(r"[\s*_-]*(?:and[\s*_]+)?")
 
-# What parts the clause of a mention from what is said before it: a negation there is another
-# clause's ("I can't exchange the Lamp, so I'll return the Lamp (matte black)").
-_CLAUSE = re.compile(
-    r"[.!?;:()\[\]\u2014\u2013]|\s-\s|\b(?:but|so|and|then|while|whereas|although|though"
-    r"|because|since)\b"
-)
-
-# Before a mention, in its clause: a negation or a word of keeping the record as it is ("but not
-# the Sweater", "I won't return the Sweater", "and keep the Sweater", "rather than the red one");
-# not "not only" nor a negation under "if" ("if you don't need the Lamp").
-_UNTOUCHED = re.compile(
-    r"(?:\b(?:not(?!\s+(?:only|just|a problem)\b)|never|neither|cannot|unable to|keep|keeps"
-    r"|keeping|leave|leaves|leaving|hold on to|holding on to|retain|retaining|exclude|excluding"
-    r"|except|without|instead of|rather than|other than|apart from)|n't)(?:\W+\w+){0,4}\W*$"
-)
-_CONDITION = re.compile(r"\b(?:if|unless|whether)\b")
-
-# After a mention: a negation of what is done to it ("the Sweater (navy, L) won't be returned"),
-# its staying as it is ("... stays with you") or what rules it out ("... is final sale", "is
-# non-returnable", "is past its return window").
-_UNTOUCHED_AFTER = re.compile(
-    r"[\s)\]*\"']*(?:\w+n't\b|cannot\b|(?:will|would|can|could|should|is|are)\s+not\b"
-    r"|(?:will\s+|has to\s+|have to\s+|must\s+)?(?:stays?|remains?)\s+(?:with you"
-    r"|in (?:the|your) order|as (?:it )?is|untouched|unchanged|yours)\b"
-    r"|(?:is|are|was|were)\s+(?:(?:a|an|now|already|sadly|unfortunately)\s+)*(?:final[\s-]sale"
-    r"|non[\s-]?(?:returnable|refundable|exchangeable)|ineligible|excluded|no longer (?:eligible"
-    r"|returnable)|(?:past|outside|beyond) (?:its|their|the) (?:return|exchange) (?:window|period)"
-    r")\b)"
-)
-
-# Before a mention, in its clause: "only" or "just", which leaves out what the sentence named
-# before that list in another clause ("The Sweater (navy, L) was a gift, so I'll return only the
-# Lamp ..."); not "not only".
-_ONLY = re.compile(r"(?<!not )\b(?:only|just|solely)\b(?:\W+\w+){0,3}\W*$")
-
-# Between two mentions of one list: a comma's space, "and", "or", "as well as", "plus", maybe
-# "only" ("the Lamp (matte black) and only the Speaker (teal)").
-_LISTED = re.compile(
-    r"[\s)\]*]*(?:(?:and|or|plus|as well as)\s+)?(?:(?:also|only|just)\s+)?"
-    r"(?:(?:the|your|its)\s+)?"
-)
-
-# Between a mention under a negation and the next: "and"/"or"/"nor" alone, so the negation holds
-# both ("I won't return the Sweater or the Mat").
-_JOINED = re.compile(r"[\s)\]*]*(?:and|or|nor)\s+(?:(?:the|your|its)\s+)?")
-
 # A value said with a word that makes it another ("not matte black", "light blue", "10.5 hours",
 # "L/XL"): right before it a negation or right beside it a "/" alternative or a decimal.
 _NOT_BEFORE = re.compile(r"(?:\b(?:not|non|no|never)|n't)[\s-]*$")
@@ -265,8 +222,7 @@ def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
     groups = [g for g in groups if g]
     out: list[Values] = []
     last_head: frozenset[tuple[str, str]] = frozenset()
-    negated = False
-    left = _left_before_only(text, groups)
+    left = left_out(text, [(g[0][0], g[-1][1]) for g in groups])
     for i, group in enumerate(groups):
         mention = frozenset((part, said) for _, _, part, said in group)
         names = frozenset(v for v in mention if v[0] == head)
@@ -274,34 +230,12 @@ def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
             last_head = names
         before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
         after = text[group[-1][1] : groups[i + 1][0][0] if i + 1 < len(groups) else len(text)]
-        clause = _CLAUSE.split(before)[-1]
-        untouched = _UNTOUCHED.search(clause)
-        negated = bool(
-            (untouched and not _CONDITION.search(clause, 0, untouched.start()))
-            or (negated and _JOINED.fullmatch(before))
-            or _UNTOUCHED_AFTER.match(after)
-        )
         qualified = _QUALIFIED.match(after) or _QUALIFIED_BEFORE.search(before)
         if len(group) == 1 and names and qualified:
             mention |= {(head, _OTHER)}  # a name said with what no record's value is
-        if not negated and i not in left:
+        if i not in left:
             out.append(mention | last_head)
     return out
-
-
-def _left_before_only(text: str, groups: list[list[Span]]) -> set[int]:
-    """The mentions (by index in ``groups``) that a list said with "only" after them leaves out:
-    each before the list, unless a comma's space or an "and" joins it to the list ("the Lamp and
-    only the Speaker")."""
-    for i, group in enumerate(groups):
-        before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
-        if not _ONLY.search(_CLAUSE.split(before)[-1]):
-            continue
-        at = i
-        while at and _LISTED.fullmatch(text, groups[at - 1][-1][1], groups[at][0][0]):
-            at -= 1
-        return set(range(at))
-    return set()
 
 
 def _part_before(text: str, group: list[Span], start: int, head: str) -> list[list[Span]]:

@@ -11,6 +11,7 @@ from typing import Any
 from eigendsl.support.errors import EvalError
 from eigendsl.support.events import Call, Message
 from eigendsl.support.identity import argument_values, identified, names_other
+from eigendsl.support.left_alone import negation_reaches
 from eigendsl.support.naming import naming_sentences
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
@@ -51,8 +52,11 @@ _GO_AHEAD = frozenset(
 
 
 # Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
-# to cancel") or a look-up of whether it can be done ("check whether I can cancel").
-_NEGATED = re.compile(r"(?:\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$")
+# to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
+# negation of another verb whose "to" says what for ("we never charge to return it").
+_NEGATED = re.compile(
+    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$"
+)
 
 
 _LOOKED_UP = re.compile(
@@ -389,6 +393,9 @@ def _offered(proposal: str, action: str) -> bool:
             sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
             if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
                 continue
-            if not _NEGATED.search(clause) and not _LOOKED_UP.search(sentence):
+            negated = _NEGATED.search(clause)
+            if negated and negation_reaches(clause[negated.end("word") :]):
+                continue
+            if not _LOOKED_UP.search(sentence):
                 return True
     return False
