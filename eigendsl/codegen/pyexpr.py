@@ -282,6 +282,7 @@ class ExprCompiler:
             "amounts",
             "percentages",
             "vague_money",
+            "beside",
             "sentences",
             "words",
         ):

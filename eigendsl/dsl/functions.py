@@ -56,6 +56,7 @@ FUNCTIONS = {  # name: (min args, max args)
     "sentences": (1, 1),
     "words": (1, 1),
     "says": (2, 2),
+    "beside": (3, 3),
     "confirmed": (1, 2),
     "declined": (2, 3),
 }
@@ -146,6 +147,9 @@ def call_type(e: A.Func, args: list[Type], diag: Diagnostics) -> Type:
         return list_of(FLOAT)
     if e.name == "says":
         return _says_call(e, args, diag)
+    if e.name == "beside":  # beside(text, amount, [{value, names}]): an amount by its own name
+        _text_argument(e, args, diag, "a text says")
+        return BOOL
     if e.name in ("days_between", "add_days", "weekday"):
         return _date_call(e, args, diag)
     if e.name in ("minutes_between", "add_minutes"):

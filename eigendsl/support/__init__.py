@@ -18,6 +18,7 @@ helpers the generated code calls, all re-exported here: verifiers read them as `
 
 from __future__ import annotations
 
+from eigendsl.support.amounts_beside import beside
 from eigendsl.support.amounts_said import amounts
 from eigendsl.support.calls import _same as _same  # lint reads it as rt._same
 from eigendsl.support.calls import (
@@ -138,6 +139,7 @@ __all__ = [
     "amounts",
     "any_reason",
     "before",
+    "beside",
     "called",
     "called_positions",
     "changed_reason",

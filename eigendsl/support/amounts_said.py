@@ -289,7 +289,12 @@ def amounts(text: Any) -> list[float]:
     """
     if text is None:
         return []
-    content = _for_numbers(text)
+    return [number.value for number in _amounts_said(_for_numbers(text))]
+
+
+def _amounts_said(content: str) -> list[_Said]:
+    """The numbers of ``content`` (as :func:`_for_numbers` gives it) that :func:`amounts`
+    reads as amounts, each where it stands."""
     found = []
     named_id_end = -1  # where the last number an id's name named ends ("page 3" of "page 3 of 10")
     numbers_said = _numbers_said(content)
@@ -314,5 +319,5 @@ def amounts(text: Any) -> list[float]:
                 continue
             if said == "one" or _PERCENT.match(after) or _is_size(number, content):
                 continue
-        found.append(number.value)
+        found.append(number)
     return found

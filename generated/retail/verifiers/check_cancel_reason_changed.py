@@ -22,7 +22,7 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_41 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_41 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
         v_total_names_41 = rt.let_failed(_e)
     try:

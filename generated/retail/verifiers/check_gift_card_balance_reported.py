@@ -4,7 +4,7 @@ NAME = 'gift_card_balance_reported'
 PARAMS = ('user_id', 'balance')
 
 def verify(trace):
-    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:646)."""
+    """Verifier of check 'gift_card_balance_reported' (retail/checks/tasks.chk:692)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -76,7 +76,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:649:5: require db == initial'
+    'retail/checks/tasks.chk:695:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -90,8 +90,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 649, 5, _vals))
-    'retail/checks/tasks.chk:650:5: require called get_user_details(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 695, 5, _vals))
+    'retail/checks/tasks.chk:696:5: require called get_user_details(user_id=user_id)'
     try:
         _v = rt.called(calls, 'get_user_details', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -104,8 +104,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 650, 5, _vals))
-    'retail/checks/tasks.chk:651:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called get_user_details(user_id=user_id)', _why, 'retail/checks/tasks.chk', 696, 5, _vals))
+    'retail/checks/tasks.chk:697:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -119,8 +119,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 651, 5, _vals))
-    'retail/checks/tasks.chk:652:5: require said balance'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 697, 5, _vals))
+    'retail/checks/tasks.chk:698:5: require said balance'
     try:
         _v = rt.said(trace, 'assistant', p_balance)
         _ok = bool(_v)
@@ -133,8 +133,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 652, 5, _vals))
-    'retail/checks/tasks.chk:653:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
+        _failures.append(rt.Failure('require said balance', _why, 'retail/checks/tasks.chk', 698, 5, _vals))
+    'retail/checks/tasks.chk:699:5: forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"'
     _raised = False
     try:
         _v = any((any((round(v_n_12, 2) != round(p_balance, 2) for v_n_12 in rt.elements(rt.amounts(v_m_11['content'])))) for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'assistant'))
@@ -149,8 +149,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 653, 5, _vals))
-    'retail/checks/tasks.chk:659:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(n, 2) != round(balance, 2))) else "the agent said another amount than the balance"', _why if _raised else 'the agent said another amount than the balance', 'retail/checks/tasks.chk', 699, 5, _vals))
+    'retail/checks/tasks.chk:705:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"'
     _raised = False
     try:
         _v = any((any((v_p_14 != 100 for v_p_14 in rt.elements(rt.percentages(v_m_13['content'])))) for v_m_13 in rt.elements(messages) if v_m_13['role'] == 'assistant'))
@@ -165,8 +165,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave', 'retail/checks/tasks.chk', 659, 5, _vals))
-    'retail/checks/tasks.chk:661:5: forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): p != 100)) else "the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave"', _why if _raised else 'the agent told a share of money (a percentage or a fraction: a fee, a part of the balance) that no tool gave', 'retail/checks/tasks.chk', 705, 5, _vals))
+    'retail/checks/tasks.chk:707:5: forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"'
     _raised = False
     try:
         _v = any((len(rt.vague_money(v_m_15['content'])) > 0 for v_m_15 in rt.elements(messages) if v_m_15['role'] == 'assistant'))
@@ -181,8 +181,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave", 'retail/checks/tasks.chk', 661, 5, _vals))
-    'retail/checks/tasks.chk:664:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": len(vague_money(m.content)) > 0) else "the agent told a fee or a sum in vague words (\'a small fee\', \'a few dollars\') that no tool gave"', _why if _raised else "the agent told a fee or a sum in vague words ('a small fee', 'a few dollars') that no tool gave", 'retail/checks/tasks.chk', 707, 5, _vals))
+    'retail/checks/tasks.chk:710:5: forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"'
     _raised = False
     try:
         _v = any((any((rt.contains(rt.text_of(v_w_17).lower(), 'gift_') and (not any((rt.text_of(v_p_18['id']).lower() == rt.text_of(v_w_17).lower() for v_p_18 in rt.elements(rt.row(initial['users'], p_user_id, 'users')['payment_methods'])))) for v_w_17 in rt.elements(rt.words(v_m_16['content'])))) for v_m_16 in rt.elements(messages) if v_m_16['role'] == 'assistant'))
@@ -197,8 +197,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"', _why if _raised else "the agent named a gift card that is not the customer's", 'retail/checks/tasks.chk', 664, 5, _vals))
-    'retail/checks/tasks.chk:668:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(w in words(m.content): lower(w) contains "gift_" and not any(p in initial.users[user_id].payment_methods: lower(p.id) == lower(w)))) else "the agent named a gift card that is not the customer\'s"', _why if _raised else "the agent named a gift card that is not the customer's", 'retail/checks/tasks.chk', 710, 5, _vals))
+    'retail/checks/tasks.chk:714:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -211,5 +211,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 668, 5, _vals))
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 714, 5, _vals))
     return rt.finish('gift_card_balance_reported', _hard, 13, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'items_exchanged'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:500)."""
+    """Verifier of check 'items_exchanged' (retail/checks/tasks.chk:534)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -25,53 +25,73 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_52 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_new_total_names_42 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total"]
     except Exception as _e:
-        v_total_names_52 = rt.let_failed(_e)
+        v_new_total_names_42 = rt.let_failed(_e)
     try:
-        v_new_words_53 = ['new', 'replacement']
+        v_refund_words_44 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_new_words_53 = rt.let_failed(_e)
+        v_refund_words_44 = rt.let_failed(_e)
     try:
-        v_old_words_56 = ['old', 'original', 'current', 'previous', 'existing']
+        v_money_verbs_45 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_old_words_56 = rt.let_failed(_e)
+        v_money_verbs_45 = rt.let_failed(_e)
     try:
-        v_new_total_names_57 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total"]
+        v_money_moved_46 = rt.let_value(v_refund_words_44) + rt.let_value(v_money_verbs_45) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payable', 'due', 'owe', 'owed', 'owes', 'credit', 'credited', 'collected', 'again', 'later', 'wired', 'check', 'cheque']
     except Exception as _e:
-        v_new_total_names_57 = rt.let_failed(_e)
+        v_money_moved_46 = rt.let_failed(_e)
     try:
-        v_recap_words_65 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_total_names_60 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
-        v_recap_words_65 = rt.let_failed(_e)
+        v_total_names_60 = rt.let_failed(_e)
     try:
-        v_refund_words_73 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_new_words_61 = ['new', 'replacement']
     except Exception as _e:
-        v_refund_words_73 = rt.let_failed(_e)
+        v_new_words_61 = rt.let_failed(_e)
     try:
-        v_charge_told_111 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+        v_old_words_64 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_charge_told_111 = rt.let_failed(_e)
+        v_old_words_64 = rt.let_failed(_e)
     try:
-        v_refund_told_113 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_recap_words_72 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_refund_told_113 = rt.let_failed(_e)
+        v_recap_words_72 = rt.let_failed(_e)
     try:
-        v_neutral_told_116 = ['applied', 'processed', 'posted', 'put through', 'settled']
+        v_charge_told_120 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
     except Exception as _e:
-        v_neutral_told_116 = rt.let_failed(_e)
+        v_charge_told_120 = rt.let_failed(_e)
     try:
-        v_not_done_118 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
+        v_refund_told_122 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
     except Exception as _e:
-        v_not_done_118 = rt.let_failed(_e)
+        v_refund_told_122 = rt.let_failed(_e)
     try:
-        v_toward_customer_119 = rt.let_value(v_refund_told_113) + rt.let_value(v_not_done_118) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+        v_neutral_told_125 = ['applied', 'processed', 'posted', 'put through', 'settled']
     except Exception as _e:
-        v_toward_customer_119 = rt.let_failed(_e)
+        v_neutral_told_125 = rt.let_failed(_e)
     try:
-        v_from_customer_120 = rt.let_value(v_charge_told_111) + rt.let_value(v_not_done_118) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+        v_not_done_127 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
     except Exception as _e:
-        v_from_customer_120 = rt.let_failed(_e)
+        v_not_done_127 = rt.let_failed(_e)
+    try:
+        v_toward_customer_128 = rt.let_value(v_refund_told_122) + rt.let_value(v_not_done_127) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+    except Exception as _e:
+        v_toward_customer_128 = rt.let_failed(_e)
+    try:
+        v_from_customer_129 = rt.let_value(v_charge_told_120) + rt.let_value(v_not_done_127) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+    except Exception as _e:
+        v_from_customer_129 = rt.let_failed(_e)
+    try:
+        v_neutral_sentence_131 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
+    except Exception as _e:
+        v_neutral_sentence_131 = rt.let_failed(_e)
+    try:
+        v_arrived_134 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours']
+    except Exception as _e:
+        v_arrived_134 = rt.let_failed(_e)
+    try:
+        v_owed_by_customer_135 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice']
+    except Exception as _e:
+        v_owed_by_customer_135 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -189,7 +209,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:505:5: require db == gold'
+    'retail/checks/tasks.chk:539:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -203,8 +223,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 505, 5, _vals))
-    'retail/checks/tasks.chk:506:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 539, 5, _vals))
+    'retail/checks/tasks.chk:540:5: require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -217,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 506, 5, _vals))
-    'retail/checks/tasks.chk:507:5: require db.orders[order_id].status == "exchange requested"'
+        _failures.append(rt.Failure('require called exchange_delivered_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 540, 5, _vals))
+    'retail/checks/tasks.chk:541:5: require db.orders[order_id].status == "exchange requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'exchange requested'
@@ -232,8 +252,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 507, 5, _vals))
-    'retail/checks/tasks.chk:508:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "exchange requested"', _why, 'retail/checks/tasks.chk', 541, 5, _vals))
+    'retail/checks/tasks.chk:542:5: require db.orders[order_id].exchange_new_items == [new_item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'exchange_new_items')
         _r = [p_new_item_id]
@@ -247,8 +267,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 508, 5, _vals))
-    'retail/checks/tasks.chk:509:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].exchange_new_items == [new_item_id]', _why, 'retail/checks/tasks.chk', 542, 5, _vals))
+    'retail/checks/tasks.chk:543:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -262,8 +282,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 509, 5, _vals))
-    'retail/checks/tasks.chk:510:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 543, 5, _vals))
+    'retail/checks/tasks.chk:544:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -276,8 +296,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 510, 5, _vals))
-    'retail/checks/tasks.chk:511:5: forbid called return_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 544, 5, _vals))
+    'retail/checks/tasks.chk:545:5: forbid called return_delivered_order_items'
     try:
         _v = rt.called(calls, 'return_delivered_order_items')
         _ok = not _v
@@ -290,8 +310,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 511, 5, _vals))
-    'retail/checks/tasks.chk:512:5: forbid called modify_pending_order_items'
+        _failures.append(rt.Failure('forbid called return_delivered_order_items', _why, 'retail/checks/tasks.chk', 545, 5, _vals))
+    'retail/checks/tasks.chk:546:5: forbid called modify_pending_order_items'
     try:
         _v = rt.called(calls, 'modify_pending_order_items')
         _ok = not _v
@@ -304,8 +324,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 512, 5, _vals))
-    'retail/checks/tasks.chk:513:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called modify_pending_order_items', _why, 'retail/checks/tasks.chk', 546, 5, _vals))
+    'retail/checks/tasks.chk:547:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -319,8 +339,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 513, 5, _vals))
-    'retail/checks/tasks.chk:517:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 547, 5, _vals))
+    'retail/checks/tasks.chk:551:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -335,33 +355,49 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 517, 5, _vals))
-    'retail/checks/tasks.chk:521:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 551, 5, _vals))
+    'retail/checks/tasks.chk:555:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
     try:
         v_new_total_37 = round(sum((v_i_36['price'] for v_i_36 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) + p_difference, 2)
     except Exception as _e:
         v_new_total_37 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:522:9: use amounts_told([abs(difference), difference, new_total])'
+    'retail/checks/tasks.chk:556:9: use amounts_told([abs(difference), difference, new_total])'
     try:
         v_outcomes_38 = [abs(p_difference), p_difference, rt.let_value(v_new_total_37)]
     except Exception as _e:
         v_outcomes_38 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:522', v_outcomes_38, ('outcomes = [abs(difference), difference, new_total]',), '')
-    'retail/checks/tasks.chk:523:9: use shares_told("exchange_delivered_order_items")'
-    try:
-        v_write_39 = 'exchange_delivered_order_items'
-    except Exception as _e:
-        v_write_39 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:523', v_write_39, ('write = "exchange_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:527:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
-    try:
-        v_variants_41 = rt.row(db['products'], rt.found(rt.first((v_i_40 for v_i_40 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_40['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
-    except Exception as _e:
-        v_variants_41 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:528:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:556', v_outcomes_38, ('outcomes = [abs(difference), difference, new_total]',), '')
+    'retail/checks/tasks.chk:559:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not (beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w))))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
     _raised = False
     try:
-        _v = any((any((any((any((round(abs(v_n_47), 2) == round(v_a_42['price'] - v_b_43['price'], 2) for v_n_47 in rt.elements(rt.amounts(v_m_46['content'])))) for v_m_46 in rt.elements(messages) if v_m_46['role'] == 'assistant')) for v_b_43 in rt.elements(rt.let_value(v_variants_41)) if (v_a_42['price'] > v_b_43['price'] and round(v_a_42['price'] - v_b_43['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_45, round(v_a_42['price'] - v_b_43['price'], 2)) for v_o_45 in rt.elements(v_v_44['options']))) for v_v_44 in rt.elements(rt.let_value(v_variants_41))))))) for v_a_42 in rt.elements(rt.let_value(v_variants_41))))
+        _v = any((any((any((round(v_n_41, 2) == round(rt.let_value(v_new_total_37), 2) for v_n_41 in rt.elements(rt.amounts(v_t_40)))) and (not (rt.beside(v_t_40, rt.let_value(v_new_total_37), [{'value': rt.let_value(v_new_total_37), 'names': rt.let_value(v_new_total_names_42)}]) and (not any((rt.text_says(v_t_40, v_w_43) for v_w_43 in rt.elements(rt.let_value(v_money_moved_46))))))) for v_t_40 in rt.elements(rt.sentences(v_m_39['content'])))) for v_m_39 in rt.elements(messages) if v_m_39['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content): (any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not ((beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w)))))))', True) + ' (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not (beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w))))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 559, 5, _vals))
+    'retail/checks/tasks.chk:564:9: use shares_told("exchange_delivered_order_items")'
+    try:
+        v_write_47 = 'exchange_delivered_order_items'
+    except Exception as _e:
+        v_write_47 = rt.let_failed(_e)
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:564', v_write_47, ('write = "exchange_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:568:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_49 = rt.row(db['products'], rt.found(rt.first((v_i_48 for v_i_48 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_48['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_49 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:569:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((any((any((round(abs(v_n_55), 2) == round(v_a_50['price'] - v_b_51['price'], 2) for v_n_55 in rt.elements(rt.amounts(v_m_54['content'])))) for v_m_54 in rt.elements(messages) if v_m_54['role'] == 'assistant')) for v_b_51 in rt.elements(rt.let_value(v_variants_49)) if (v_a_50['price'] > v_b_51['price'] and round(v_a_50['price'] - v_b_51['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_53, round(v_a_50['price'] - v_b_51['price'], 2)) for v_o_53 in rt.elements(v_v_52['options']))) for v_v_52 in rt.elements(rt.let_value(v_variants_49))))))) for v_a_50 in rt.elements(rt.let_value(v_variants_49))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2)))))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -373,99 +409,107 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 528, 5, _vals))
-    'retail/checks/tasks.chk:536:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 569, 5, _vals))
+    'retail/checks/tasks.chk:577:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
-        v_named_58 = [{'value': v_i_48['price'], 'names': [v_i_48['item_id'], v_i_48['name']] + [v_w_49 for v_w_49 in rt.elements(rt.words(v_i_48['name'])) if len(v_w_49) > 3] + [v_o_50 for v_o_50 in rt.elements(v_i_48['options'])] + list(v_i_48['options'])} for v_i_48 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_51['price'] for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_52)}] + [{'value': rt.item(rt.let_value(v_variants_41), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_53) + [v_o_54 for v_o_54 in rt.elements(rt.item(rt.let_value(v_variants_41), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_55 for v_i_55 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_55['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_56)}, {'value': rt.let_value(v_new_total_37), 'names': rt.let_value(v_new_total_names_57)}]
+        v_named_65 = [{'value': v_i_56['price'], 'names': [v_i_56['item_id'], v_i_56['name']] + [v_w_57 for v_w_57 in rt.elements(rt.words(v_i_56['name'])) if len(v_w_57) > 3] + [v_o_58 for v_o_58 in rt.elements(v_i_56['options'])] + list(v_i_56['options'])} for v_i_56 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_59['price'] for v_i_59 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_60)}] + [{'value': rt.item(rt.let_value(v_variants_49), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_61) + [v_o_62 for v_o_62 in rt.elements(rt.item(rt.let_value(v_variants_49), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_63 for v_i_63 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_63['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_64)}, {'value': rt.let_value(v_new_total_37), 'names': rt.let_value(v_new_total_names_42)}]
     except Exception as _e:
-        v_named_58 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:545:9: use recapped_before("exchange_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+        v_named_65 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:586:9: use recapped_before("exchange_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
-        v_write_59 = 'exchange_delivered_order_items'
+        v_write_66 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_write_59 = rt.let_failed(_e)
+        v_write_66 = rt.let_failed(_e)
     try:
-        v_values_60 = [v_i_61['price'] for v_i_61 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_61['item_id'] != p_item_id] + [round(sum((v_i_62['price'] for v_i_62 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
+        v_values_67 = [v_i_68['price'] for v_i_68 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_68['item_id'] != p_item_id] + [round(sum((v_i_69['price'] for v_i_69 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
     except Exception as _e:
-        v_values_60 = rt.let_failed(_e)
+        v_values_67 = rt.let_failed(_e)
     try:
-        v_outcomes_63 = [abs(p_difference), p_difference]
+        v_outcomes_70 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_63 = rt.let_failed(_e)
+        v_outcomes_70 = rt.let_failed(_e)
     try:
-        v_recaps_64 = rt.let_value(v_recap_words_65)
+        v_recaps_71 = rt.let_value(v_recap_words_72)
     except Exception as _e:
-        v_recaps_64 = rt.let_failed(_e)
+        v_recaps_71 = rt.let_failed(_e)
     try:
-        v_named_66 = rt.let_value(v_named_58)
+        v_named_73 = rt.let_value(v_named_65)
     except Exception as _e:
-        v_named_66 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:545', v_write_59, v_values_60, v_outcomes_63, v_recaps_64, v_named_66, ('write = "exchange_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:548:9: use outcome_told("exchange_delivered_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
+        v_named_73 = rt.let_failed(_e)
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:586', v_write_66, v_values_67, v_outcomes_70, v_recaps_71, v_named_73, ('write = "exchange_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:589:9: use outcome_told("exchange_delivered_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
-        v_write_67 = 'exchange_delivered_order_items'
+        v_write_74 = 'exchange_delivered_order_items'
     except Exception as _e:
-        v_write_67 = rt.let_failed(_e)
+        v_write_74 = rt.let_failed(_e)
     try:
-        v_outcomes_68 = [abs(p_difference), p_difference]
+        v_outcomes_75 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_68 = rt.let_failed(_e)
+        v_outcomes_75 = rt.let_failed(_e)
     try:
-        v_values_69 = [v_i_70['price'] for v_i_70 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_71['price'] for v_i_71 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_41), p_new_item_id)['price'], rt.let_value(v_new_total_37)]
+        v_values_76 = [v_i_77['price'] for v_i_77 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_78['price'] for v_i_78 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_49), p_new_item_id)['price'], rt.let_value(v_new_total_37)]
     except Exception as _e:
-        v_values_69 = rt.let_failed(_e)
+        v_values_76 = rt.let_failed(_e)
     try:
-        v_words_72 = rt.let_value(v_refund_words_73) + rt.let_value(v_recap_words_65) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_79 = rt.let_value(v_refund_words_44) + rt.let_value(v_recap_words_72) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_72 = rt.let_failed(_e)
+        v_words_79 = rt.let_failed(_e)
     try:
-        v_named_74 = rt.let_value(v_named_58)
+        v_named_80 = rt.let_value(v_named_65)
     except Exception as _e:
-        v_named_74 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:548', v_write_67, v_outcomes_68, v_values_69, v_words_72, v_named_74, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:561:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)])'
+        v_named_80 = rt.let_failed(_e)
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:589', v_write_74, v_outcomes_75, v_values_76, v_words_79, v_named_80, ('write = "exchange_delivered_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:602:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
-        v_difference_75 = p_difference
+        v_difference_81 = p_difference
     except Exception as _e:
-        v_difference_75 = rt.let_failed(_e)
+        v_difference_81 = rt.let_failed(_e)
     try:
-        v_new_options_76 = [v_o_77 for v_o_77 in rt.elements(rt.item(rt.let_value(v_variants_41), p_new_item_id)['options']) if not any((v_p_78 == v_o_77 for v_p_78 in rt.elements(rt.found(rt.first((v_i_79 for v_i_79 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_79['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
+        v_new_options_82 = [v_o_83 for v_o_83 in rt.elements(rt.item(rt.let_value(v_variants_49), p_new_item_id)['options']) if not any((v_p_84 == v_o_83 for v_p_84 in rt.elements(rt.found(rt.first((v_i_85 for v_i_85 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_85['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
     except Exception as _e:
-        v_new_options_76 = rt.let_failed(_e)
+        v_new_options_82 = rt.let_failed(_e)
     try:
-        v_old_options_80 = [v_o_81 for v_o_81 in rt.elements(rt.found(rt.first((v_i_82 for v_i_82 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_82['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_83 == v_o_81 for v_p_83 in rt.elements(rt.item(rt.let_value(v_variants_41), p_new_item_id)['options'])))]
+        v_old_options_86 = [v_o_87 for v_o_87 in rt.elements(rt.found(rt.first((v_i_88 for v_i_88 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_88['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_89 == v_o_87 for v_p_89 in rt.elements(rt.item(rt.let_value(v_variants_49), p_new_item_id)['options'])))]
     except Exception as _e:
-        v_old_options_80 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:561', v_difference_75, v_new_options_76, v_old_options_80, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]'), '')
-    'retail/checks/tasks.chk:565:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        v_old_options_86 = rt.let_failed(_e)
     try:
-        v_charges_84 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_new_price_90 = rt.item(rt.let_value(v_variants_49), p_new_item_id)['price']
     except Exception as _e:
-        v_charges_84 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:566:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_new_price_90 = rt.let_failed(_e)
     try:
-        v_refunds_85 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_old_price_91 = rt.found(rt.first((v_i_92 for v_i_92 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_92['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
-        v_refunds_85 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:567:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_old_price_91 = rt.let_failed(_e)
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:602', v_difference_81, v_new_options_82, v_old_options_86, v_new_price_90, v_old_price_91, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:607:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charged_86 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charges_93 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charged_86 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:568:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charges_93 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:608:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunded_87 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunds_94 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunded_87 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:569:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunds_94 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:609:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_negations_88 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_charged_95 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_negations_88 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:570:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_charged_95 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:610:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    try:
+        v_refunded_96 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+    except Exception as _e:
+        v_refunded_96 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:611:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    try:
+        v_negations_97 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_negations_97 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:612:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_89['content'], abs(p_difference)) and any((rt.text_says(v_m_89['content'], v_w_90) for v_w_90 in rt.elements(rt.let_value(v_charges_84))))) and (not any((rt.text_says(v_m_89['content'], v_w_91) for v_w_91 in rt.elements(rt.let_value(v_refunds_85))))) or any((any((rt.text_says(v_t_92, v_w_94) for v_w_94 in rt.elements(rt.let_value(v_charged_86)))) and (not any((rt.text_says(v_t_92, v_w_95) for v_w_95 in rt.elements(rt.let_value(v_refunded_87) + rt.let_value(v_negations_88))))) for v_t_92 in rt.elements(rt.sentences(v_m_89['content'])) if (rt.text_says(v_t_92, abs(p_difference)) or rt.text_says(v_t_92, 'difference')) or any((v_c_93['position'] < v_m_89['position'] for v_c_93 in rt.elements(calls) if v_c_93['tool'] == 'exchange_delivered_order_items' and v_c_93['ok'])))) for v_m_89 in rt.elements(messages) if v_m_89['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_98['content'], abs(p_difference)) and any((rt.text_says(v_m_98['content'], v_w_99) for v_w_99 in rt.elements(rt.let_value(v_charges_93))))) and (not any((rt.text_says(v_m_98['content'], v_w_100) for v_w_100 in rt.elements(rt.let_value(v_refunds_94))))) or any((any((rt.text_says(v_t_101, v_w_103) for v_w_103 in rt.elements(rt.let_value(v_charged_95)))) and (not any((rt.text_says(v_t_101, v_w_104) for v_w_104 in rt.elements(rt.let_value(v_refunded_96) + rt.let_value(v_negations_97))))) for v_t_101 in rt.elements(rt.sentences(v_m_98['content'])) if (rt.text_says(v_t_101, abs(p_difference)) or rt.text_says(v_t_101, 'difference')) or any((v_c_102['position'] < v_m_98['position'] for v_c_102 in rt.elements(calls) if v_c_102['tool'] == 'exchange_delivered_order_items' and v_c_102['ok'])))) for v_m_98 in rt.elements(messages) if v_m_98['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -477,11 +521,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 570, 5, _vals))
-    'retail/checks/tasks.chk:576:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 612, 5, _vals))
+    'retail/checks/tasks.chk:618:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_96['content'], p_difference) and any((rt.text_says(v_m_96['content'], v_w_97) for v_w_97 in rt.elements(rt.let_value(v_refunds_85))))) and (not any((rt.text_says(v_m_96['content'], v_w_98) for v_w_98 in rt.elements(rt.let_value(v_charges_84))))) or any((any((rt.text_says(v_t_99, v_w_100) for v_w_100 in rt.elements(rt.let_value(v_refunded_87)))) and (not any((rt.text_says(v_t_99, v_w_101) for v_w_101 in rt.elements(rt.let_value(v_charged_86) + rt.let_value(v_negations_88))))) for v_t_99 in rt.elements(rt.sentences(v_m_96['content'])) if rt.text_says(v_t_99, p_difference) or rt.text_says(v_t_99, 'difference')))) or any((any((rt.text_says(v_t_102, v_w_104) for v_w_104 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_102, v_w_105) for v_w_105 in rt.elements(rt.let_value(v_charged_86) + rt.let_value(v_negations_88))))) for v_t_102 in rt.elements(rt.sentences(v_m_96['content'])) if any((v_c_103['position'] < v_m_96['position'] for v_c_103 in rt.elements(calls) if v_c_103['tool'] == 'exchange_delivered_order_items' and v_c_103['ok'])))) for v_m_96 in rt.elements(messages) if v_m_96['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_105['content'], p_difference) and any((rt.text_says(v_m_105['content'], v_w_106) for v_w_106 in rt.elements(rt.let_value(v_refunds_94))))) and (not any((rt.text_says(v_m_105['content'], v_w_107) for v_w_107 in rt.elements(rt.let_value(v_charges_93))))) or any((any((rt.text_says(v_t_108, v_w_109) for v_w_109 in rt.elements(rt.let_value(v_refunded_96)))) and (not any((rt.text_says(v_t_108, v_w_110) for v_w_110 in rt.elements(rt.let_value(v_charged_95) + rt.let_value(v_negations_97))))) for v_t_108 in rt.elements(rt.sentences(v_m_105['content'])) if rt.text_says(v_t_108, p_difference) or rt.text_says(v_t_108, 'difference')))) or any((any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_111, v_w_114) for v_w_114 in rt.elements(rt.let_value(v_charged_95) + rt.let_value(v_negations_97))))) for v_t_111 in rt.elements(rt.sentences(v_m_105['content'])) if any((v_c_112['position'] < v_m_105['position'] for v_c_112 in rt.elements(calls) if v_c_112['tool'] == 'exchange_delivered_order_items' and v_c_112['ok'])))) for v_m_105 in rt.elements(messages) if v_m_105['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -493,11 +537,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 576, 5, _vals))
-    'retail/checks/tasks.chk:589:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 618, 5, _vals))
+    'retail/checks/tasks.chk:631:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
-        _v = p_difference < 0 and any((any(((rt.text_says(v_t_107, abs(p_difference)) and (not rt.text_says(v_t_107, p_difference))) and rt.contains(rt.text_of(v_t_107).lower(), '+') for v_t_107 in rt.elements(rt.sentences(v_m_106['content'])))) for v_m_106 in rt.elements(messages) if v_m_106['role'] == 'assistant'))
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_116, abs(p_difference)) and (not rt.text_says(v_t_116, p_difference))) and rt.contains(rt.text_of(v_t_116).lower(), '+') for v_t_116 in rt.elements(rt.sentences(v_m_115['content'])))) for v_m_115 in rt.elements(messages) if v_m_115['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
         _vals = {}
@@ -509,13 +553,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 589, 5, _vals))
-    'retail/checks/tasks.chk:592:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 631, 5, _vals))
+    'retail/checks/tasks.chk:634:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_108['content'], v_w_110) for v_w_110 in rt.elements(rt.let_value(v_charge_told_111)))) or rt.contains(rt.text_of(v_m_108['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_108['content'], v_w_112) for v_w_112 in rt.elements(rt.let_value(v_refund_told_113)))) or rt.text_says(v_m_108['content'], p_difference)) and (not any((not any((rt.text_says(v_t_114, v_w_117) for v_w_117 in rt.elements(rt.let_value(v_toward_customer_119) if p_difference > 0 else rt.let_value(v_from_customer_120)))) for v_t_114 in rt.elements(rt.sentences(v_m_108['content'])) if (rt.text_says(v_t_114, abs(p_difference)) and rt.text_says(v_t_114, p_payment_method_id)) and any((rt.text_says(v_t_114, v_w_115) for v_w_115 in rt.elements(rt.let_value(v_neutral_told_116))))))) for v_m_108 in rt.elements(messages) if (v_m_108['role'] == 'assistant' and rt.text_says(v_m_108['content'], abs(p_difference))) and any((v_c_109['position'] < v_m_108['position'] for v_c_109 in rt.elements(calls) if v_c_109['tool'] == 'exchange_delivered_order_items' and v_c_109['ok']))))
+        _v = any((not (any((rt.text_says(v_m_117['content'], v_w_119) for v_w_119 in rt.elements(rt.let_value(v_charge_told_120)))) or rt.contains(rt.text_of(v_m_117['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_117['content'], v_w_121) for v_w_121 in rt.elements(rt.let_value(v_refund_told_122)))) or rt.text_says(v_m_117['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_123, v_w_126) for v_w_126 in rt.elements(rt.let_value(v_toward_customer_128) if p_difference > 0 else rt.let_value(v_from_customer_129)))) and all((rt.text_of(v_w_130).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_130).lower(), '_') and (len(rt.numbers(v_w_130)) > 0 or rt.member(rt.text_of(v_w_130).lower(), rt.let_value(v_neutral_sentence_131)))) for v_w_130 in rt.elements(rt.words(v_t_123))))) and (not any((any((rt.text_says(v_u_132, v_w_133) for v_w_133 in rt.elements(rt.let_value(v_refund_told_122) + rt.let_value(v_arrived_134) if p_difference > 0 else rt.let_value(v_charge_told_120) + rt.let_value(v_owed_by_customer_135)))) for v_u_132 in rt.elements(rt.sentences(v_m_117['content'])) if v_u_132 != v_t_123))) for v_t_123 in rt.elements(rt.sentences(v_m_117['content'])) if (rt.text_says(v_t_123, abs(p_difference)) and rt.text_says(v_t_123, p_payment_method_id)) and any((rt.text_says(v_t_123, v_w_124) for v_w_124 in rt.elements(rt.let_value(v_neutral_told_125))))))) for v_m_117 in rt.elements(messages) if (v_m_117['role'] == 'assistant' and rt.text_says(v_m_117['content'], abs(p_difference))) and any((v_c_118['position'] < v_m_117['position'] for v_c_118 in rt.elements(calls) if v_c_118['tool'] == 'exchange_delivered_order_items' and v_c_118['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): not any(w in toward_customer if difference > 0 else from_customer: says(t, w)))))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "exchange_delivered_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): ((not any(w in toward_customer if difference > 0 else from_customer: says(t, w)) and all(w in words(t): (lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))))) and not any(u in sentences(m.content) where u != t: any(w in refund_told + arrived if difference > 0 else charge_told + owed_by_customer: says(u, w)))))))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -525,5 +569,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 592, 5, _vals))
-    return rt.finish('items_exchanged', _hard, 32, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "exchange_delivered_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 634, 5, _vals))
+    return rt.finish('items_exchanged', _hard, 34, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'items_returned'
 PARAMS = ('order_id', 'item_id', 'payment_method_id', 'refund')
 
 def verify(trace):
-    """Verifier of check 'items_returned' (retail/checks/tasks.chk:423)."""
+    """Verifier of check 'items_returned' (retail/checks/tasks.chk:457)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -24,7 +24,7 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_43 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_43 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
         v_total_names_43 = rt.let_failed(_e)
     try:
@@ -152,7 +152,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:428:5: require db == gold'
+    'retail/checks/tasks.chk:462:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -166,8 +166,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 428, 5, _vals))
-    'retail/checks/tasks.chk:429:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 462, 5, _vals))
+    'retail/checks/tasks.chk:463:5: require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -180,8 +180,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 429, 5, _vals))
-    'retail/checks/tasks.chk:430:5: require db.orders[order_id].status == "return requested"'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, item_ids=[item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 463, 5, _vals))
+    'retail/checks/tasks.chk:464:5: require db.orders[order_id].status == "return requested"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'return requested'
@@ -195,8 +195,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 430, 5, _vals))
-    'retail/checks/tasks.chk:431:5: require db.orders[order_id].return_items == [item_id]'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "return requested"', _why, 'retail/checks/tasks.chk', 464, 5, _vals))
+    'retail/checks/tasks.chk:465:5: require db.orders[order_id].return_items == [item_id]'
     try:
         _l = rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')
         _r = [p_item_id]
@@ -210,8 +210,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 431, 5, _vals))
-    'retail/checks/tasks.chk:432:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].return_items == [item_id]', _why, 'retail/checks/tasks.chk', 465, 5, _vals))
+    'retail/checks/tasks.chk:466:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 432, 5, _vals))
-    'retail/checks/tasks.chk:433:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 466, 5, _vals))
+    'retail/checks/tasks.chk:467:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -239,8 +239,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 433, 5, _vals))
-    'retail/checks/tasks.chk:434:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 467, 5, _vals))
+    'retail/checks/tasks.chk:468:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -253,8 +253,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 434, 5, _vals))
-    'retail/checks/tasks.chk:435:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 468, 5, _vals))
+    'retail/checks/tasks.chk:469:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -268,8 +268,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 435, 5, _vals))
-    'retail/checks/tasks.chk:436:5: require said refund'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 469, 5, _vals))
+    'retail/checks/tasks.chk:470:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -282,30 +282,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 436, 5, _vals))
-    'retail/checks/tasks.chk:437:9: use amounts_told([refund])'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 470, 5, _vals))
+    'retail/checks/tasks.chk:471:9: use amounts_told([refund])'
     try:
         v_outcomes_36 = [p_refund]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:437', v_outcomes_36, ('outcomes = [refund]',), '')
-    'retail/checks/tasks.chk:438:9: use shares_told("return_delivered_order_items")'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:471', v_outcomes_36, ('outcomes = [refund]',), '')
+    'retail/checks/tasks.chk:472:9: use shares_told("return_delivered_order_items")'
     try:
         v_write_37 = 'return_delivered_order_items'
     except Exception as _e:
         v_write_37 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:438', v_write_37, ('write = "return_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:441:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:472', v_write_37, ('write = "return_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:475:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_39 = round(sum((v_i_38['price'] for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_39 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:442:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}]'
+    'retail/checks/tasks.chk:476:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}]'
     try:
         v_named_44 = [{'value': v_i_40['price'], 'names': [v_i_40['item_id'], v_i_40['name']] + [v_w_41 for v_w_41 in rt.elements(rt.words(v_i_40['name'])) if len(v_w_41) > 3] + [v_o_42 for v_o_42 in rt.elements(v_i_40['options'])] + list(v_i_40['options'])} for v_i_40 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_39), 'names': rt.let_value(v_total_names_43)}]
     except Exception as _e:
         v_named_44 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:445:9: use recapped_before("return_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], [refund], recap_words, named)'
+    'retail/checks/tasks.chk:479:9: use recapped_before("return_delivered_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total], [refund], recap_words, named)'
     try:
         v_write_45 = 'return_delivered_order_items'
     except Exception as _e:
@@ -326,8 +326,8 @@ def verify(trace):
         v_named_51 = rt.let_value(v_named_44)
     except Exception as _e:
         v_named_51 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:445', v_write_45, v_values_46, v_outcomes_48, v_recaps_49, v_named_51, ('write = "return_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]', 'outcomes = [refund]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:448:9: use outcome_told("return_delivered_order_items", [refund], [i.price for i in initial.orders[order_id].items] + [order_total], refund_words + recap_words, named)'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:479', v_write_45, v_values_46, v_outcomes_48, v_recaps_49, v_named_51, ('write = "return_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [order_total]', 'outcomes = [refund]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:482:9: use outcome_told("return_delivered_order_items", [refund], [i.price for i in initial.orders[order_id].items] + [order_total], refund_words + recap_words, named)'
     try:
         v_write_52 = 'return_delivered_order_items'
     except Exception as _e:
@@ -348,8 +348,8 @@ def verify(trace):
         v_named_58 = rt.let_value(v_named_44)
     except Exception as _e:
         v_named_58 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:448', v_write_52, v_outcomes_53, v_values_54, v_words_56, v_named_58, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = [i.price for i in initial.orders[order_id].items] + [order_total]', 'words = refund_words + recap_words', ''), '')
-    'retail/checks/tasks.chk:450:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:482', v_write_52, v_outcomes_53, v_values_54, v_words_56, v_named_58, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = [i.price for i in initial.orders[order_id].items] + [order_total]', 'words = refund_words + recap_words', ''), '')
+    'retail/checks/tasks.chk:484:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_59['content'], p_refund) and any((rt.text_says(v_m_59['content'], v_w_60) for v_w_60 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_59['content'], v_w_61) for v_w_61 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_59 in rt.elements(messages) if v_m_59['role'] == 'assistant'))
@@ -364,5 +364,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 450, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 484, 5, _vals))
     return rt.finish('items_returned', _hard, 26, _soft, 0.0, _failures)

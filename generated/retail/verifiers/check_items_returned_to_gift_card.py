@@ -5,7 +5,7 @@ NAME = 'items_returned_to_gift_card'
 PARAMS = ('order_id', 'item_id', 'other_item_id', 'user_id', 'gift_card_id', 'refund', 'new_balance')
 
 def verify(trace):
-    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:455)."""
+    """Verifier of check 'items_returned_to_gift_card' (retail/checks/tasks.chk:489)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -27,7 +27,7 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_43 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_total_names_43 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
         v_total_names_43 = rt.let_failed(_e)
     try:
@@ -155,7 +155,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:460:5: require db == gold'
+    'retail/checks/tasks.chk:494:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -169,8 +169,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 460, 5, _vals))
-    'retail/checks/tasks.chk:461:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 494, 5, _vals))
+    'retail/checks/tasks.chk:495:5: require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)'
     try:
         _v = rt.called(calls, 'return_delivered_order_items', {'order_id': p_order_id, 'payment_method_id': p_gift_card_id})
         _ok = bool(_v)
@@ -183,8 +183,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 461, 5, _vals))
-    'retail/checks/tasks.chk:462:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
+        _failures.append(rt.Failure('require called return_delivered_order_items(order_id=order_id, payment_method_id=gift_card_id)', _why, 'retail/checks/tasks.chk', 495, 5, _vals))
+    'retail/checks/tasks.chk:496:5: require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items'
     try:
         _v = (len(rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items')) == 2 and rt.member(p_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))) and rt.member(p_other_item_id, rt.optional_field(rt.row(db['orders'], p_order_id, 'orders'), 'return_items'))
         _ok = bool(_v)
@@ -197,8 +197,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 462, 5, _vals))
-    'retail/checks/tasks.chk:464:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
+        _failures.append(rt.Failure('require len(db.orders[order_id].return_items) == 2 and item_id in db.orders[order_id].return_items and other_item_id in db.orders[order_id].return_items', _why, 'retail/checks/tasks.chk', 496, 5, _vals))
+    'retail/checks/tasks.chk:498:5: require db.users[user_id].payment_methods[gift_card_id].balance == new_balance'
     try:
         _l = rt.optional_field(rt.item(rt.row(db['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')
         _r = p_new_balance
@@ -212,8 +212,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 464, 5, _vals))
-    'retail/checks/tasks.chk:465:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].payment_methods[gift_card_id].balance == new_balance', _why, 'retail/checks/tasks.chk', 498, 5, _vals))
+    'retail/checks/tasks.chk:499:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_35 in rt.elements(calls) if v_c_35['writes'] and v_c_35['ok']))
         _r = 1
@@ -227,8 +227,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 465, 5, _vals))
-    'retail/checks/tasks.chk:466:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 499, 5, _vals))
+    'retail/checks/tasks.chk:500:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -241,8 +241,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 466, 5, _vals))
-    'retail/checks/tasks.chk:467:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 500, 5, _vals))
+    'retail/checks/tasks.chk:501:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -255,8 +255,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 467, 5, _vals))
-    'retail/checks/tasks.chk:468:5: require said refund'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 501, 5, _vals))
+    'retail/checks/tasks.chk:502:5: require said refund'
     try:
         _v = rt.said(trace, 'assistant', p_refund)
         _ok = bool(_v)
@@ -269,8 +269,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 468, 5, _vals))
-    'retail/checks/tasks.chk:469:5: require said new_balance'
+        _failures.append(rt.Failure('require said refund', _why, 'retail/checks/tasks.chk', 502, 5, _vals))
+    'retail/checks/tasks.chk:503:5: require said new_balance'
     try:
         _v = rt.said(trace, 'assistant', p_new_balance)
         _ok = bool(_v)
@@ -283,30 +283,30 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 469, 5, _vals))
-    'retail/checks/tasks.chk:470:9: use amounts_told([refund, new_balance])'
+        _failures.append(rt.Failure('require said new_balance', _why, 'retail/checks/tasks.chk', 503, 5, _vals))
+    'retail/checks/tasks.chk:504:9: use amounts_told([refund, new_balance])'
     try:
         v_outcomes_36 = [p_refund, p_new_balance]
     except Exception as _e:
         v_outcomes_36 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:470', v_outcomes_36, ('outcomes = [refund, new_balance]',), '')
-    'retail/checks/tasks.chk:471:9: use shares_told("return_delivered_order_items")'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:504', v_outcomes_36, ('outcomes = [refund, new_balance]',), '')
+    'retail/checks/tasks.chk:505:9: use shares_told("return_delivered_order_items")'
     try:
         v_write_37 = 'return_delivered_order_items'
     except Exception as _e:
         v_write_37 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:471', v_write_37, ('write = "return_delivered_order_items"',), '')
-    'retail/checks/tasks.chk:474:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:505', v_write_37, ('write = "return_delivered_order_items"',), '')
+    'retail/checks/tasks.chk:508:5: let order_total = round(sum(i in initial.orders[order_id].items: i.price), 2)'
     try:
         v_order_total_39 = round(sum((v_i_38['price'] for v_i_38 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)
     except Exception as _e:
         v_order_total_39 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:478:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}] + [{value: initial.users[user_id].payment_methods[gift_card_id].balance, names: ["previous balance", "prior balance", "old balance", "previously", "before", "was", "had", "from $" + str(int(initial.users[user_id].payment_methods[gift_card_id].balance)), "from " + str(int(initial.users[user_id].payment_methods[gift_card_id].balance))]}]'
+    'retail/checks/tasks.chk:512:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: order_total, names: total_names}] + [{value: initial.users[user_id].payment_methods[gift_card_id].balance, names: ["previous balance", "prior balance", "old balance", "previously", "before", "was", "had", "from $" + str(int(initial.users[user_id].payment_methods[gift_card_id].balance)), "from " + str(int(initial.users[user_id].payment_methods[gift_card_id].balance))]}]'
     try:
         v_named_44 = [{'value': v_i_40['price'], 'names': [v_i_40['item_id'], v_i_40['name']] + [v_w_41 for v_w_41 in rt.elements(rt.words(v_i_40['name'])) if len(v_w_41) > 3] + [v_o_42 for v_o_42 in rt.elements(v_i_40['options'])] + list(v_i_40['options'])} for v_i_40 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': rt.let_value(v_order_total_39), 'names': rt.let_value(v_total_names_43)}] + [{'value': rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance'), 'names': ['previous balance', 'prior balance', 'old balance', 'previously', 'before', 'was', 'had', 'from $' + rt.text_of(rt.int_of(rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance'))), 'from ' + rt.text_of(rt.int_of(rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')))]}]
     except Exception as _e:
         v_named_44 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:485:9: use recapped_before("return_delivered_order_items", [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], [refund, new_balance], recap_words, named)'
+    'retail/checks/tasks.chk:519:9: use recapped_before("return_delivered_order_items", [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total], [refund, new_balance], recap_words, named)'
     try:
         v_write_45 = 'return_delivered_order_items'
     except Exception as _e:
@@ -327,13 +327,13 @@ def verify(trace):
         v_named_51 = rt.let_value(v_named_44)
     except Exception as _e:
         v_named_51 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:485', v_write_45, v_values_46, v_outcomes_48, v_recaps_49, v_named_51, ('write = "return_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]', 'outcomes = [refund, new_balance]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:490:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:519', v_write_45, v_values_46, v_outcomes_48, v_recaps_49, v_named_51, ('write = "return_delivered_order_items"', 'values = [i.price for i in initial.orders[order_id].items where (i.item_id != item_id and i.item_id != other_item_id)] + [order_total]', 'outcomes = [refund, new_balance]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:524:5: let order_values = [i.price for i in initial.orders[order_id].items] + [order_total] + [initial.users[user_id].payment_methods[gift_card_id].balance]'
     try:
         v_order_values_53 = [v_i_52['price'] for v_i_52 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [rt.let_value(v_order_total_39)] + [rt.optional_field(rt.item(rt.row(initial['users'], p_user_id, 'users')['payment_methods'], p_gift_card_id), 'balance')]
     except Exception as _e:
         v_order_values_53 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:492:9: use outcome_told("return_delivered_order_items", [refund], order_values + [new_balance], refund_words + recap_words, named)'
+    'retail/checks/tasks.chk:526:9: use outcome_told("return_delivered_order_items", [refund], order_values + [new_balance], refund_words + recap_words, named)'
     try:
         v_write_54 = 'return_delivered_order_items'
     except Exception as _e:
@@ -354,8 +354,8 @@ def verify(trace):
         v_named_59 = rt.let_value(v_named_44)
     except Exception as _e:
         v_named_59 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:492', v_write_54, v_outcomes_55, v_values_56, v_words_57, v_named_59, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = order_values + [new_balance]', 'words = refund_words + recap_words', ''), '')
-    'retail/checks/tasks.chk:494:9: use outcome_told("return_delivered_order_items", [new_balance], order_values + [refund], ["balance"], named)'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:526', v_write_54, v_outcomes_55, v_values_56, v_words_57, v_named_59, ('write = "return_delivered_order_items"', 'outcomes = [refund]', 'values = order_values + [new_balance]', 'words = refund_words + recap_words', ''), '')
+    'retail/checks/tasks.chk:528:9: use outcome_told("return_delivered_order_items", [new_balance], order_values + [refund], ["balance"], named)'
     try:
         v_write_60 = 'return_delivered_order_items'
     except Exception as _e:
@@ -376,8 +376,8 @@ def verify(trace):
         v_named_64 = rt.let_value(v_named_44)
     except Exception as _e:
         v_named_64 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:494', v_write_60, v_outcomes_61, v_values_62, v_words_63, v_named_64, ('write = "return_delivered_order_items"', 'outcomes = [new_balance]', 'values = order_values + [refund]', 'words = ["balance"]', ''), '')
-    'retail/checks/tasks.chk:495:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:528', v_write_60, v_outcomes_61, v_values_62, v_words_63, v_named_64, ('write = "return_delivered_order_items"', 'outcomes = [new_balance]', 'values = order_values + [refund]', 'words = ["balance"]', ''), '')
+    'retail/checks/tasks.chk:529:5: forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"'
     _raised = False
     try:
         _v = any(((rt.text_says(v_m_65['content'], p_refund) and any((rt.text_says(v_m_65['content'], v_w_66) for v_w_66 in rt.elements(['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'extra'])))) and (not any((rt.text_says(v_m_65['content'], v_w_67) for v_w_67 in rt.elements(['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to'])))) for v_m_65 in rt.elements(messages) if v_m_65['role'] == 'assistant'))
@@ -392,5 +392,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 495, 5, _vals))
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": says(m.content, refund) and any(w in ["charge", "charged", "charging", "billed", "debited", "owe", "extra"]: says(m.content, w)) and not any(w in ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "went to"]: says(m.content, w))) else "the agent told the customer the refund as a charge"', _why if _raised else 'the agent told the customer the refund as a charge', 'retail/checks/tasks.chk', 529, 5, _vals))
     return rt.finish('items_returned_to_gift_card', _hard, 30, _soft, 0.0, _failures)

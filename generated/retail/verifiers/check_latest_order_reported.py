@@ -5,7 +5,7 @@ NAME = 'latest_order_reported'
 PARAMS = ('user_id', 'order_id', 'status')
 
 def verify(trace):
-    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:634)."""
+    """Verifier of check 'latest_order_reported' (retail/checks/tasks.chk:680)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -81,7 +81,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:637:5: require db == initial'
+    'retail/checks/tasks.chk:683:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -95,8 +95,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 637, 5, _vals))
-    'retail/checks/tasks.chk:638:5: require called list_user_orders(user_id=user_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 683, 5, _vals))
+    'retail/checks/tasks.chk:684:5: require called list_user_orders(user_id=user_id)'
     try:
         _v = rt.called(calls, 'list_user_orders', {'user_id': p_user_id})
         _ok = bool(_v)
@@ -109,8 +109,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 638, 5, _vals))
-    'retail/checks/tasks.chk:639:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called list_user_orders(user_id=user_id)', _why, 'retail/checks/tasks.chk', 684, 5, _vals))
+    'retail/checks/tasks.chk:685:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_10 in rt.elements(calls) if v_c_10['writes']))
         _r = 0
@@ -124,8 +124,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 639, 5, _vals))
-    'retail/checks/tasks.chk:640:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 685, 5, _vals))
+    'retail/checks/tasks.chk:686:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 640, 5, _vals))
-    'retail/checks/tasks.chk:641:5: require said order_id'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 686, 5, _vals))
+    'retail/checks/tasks.chk:687:5: require said order_id'
     try:
         _v = rt.said(trace, 'assistant', p_order_id)
         _ok = bool(_v)
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 641, 5, _vals))
-    'retail/checks/tasks.chk:642:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
+        _failures.append(rt.Failure('require said order_id', _why, 'retail/checks/tasks.chk', 687, 5, _vals))
+    'retail/checks/tasks.chk:688:5: forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_o_11['order_id']) for v_o_11 in rt.elements(db['orders']) if v_o_11['user_id'] == p_user_id and v_o_11['order_id'] != p_order_id))
@@ -168,8 +168,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 642, 5, _vals))
-    'retail/checks/tasks.chk:644:9: use status_told(status, statuses, true)'
+        _failures.append(rt.Failure('forbid any(o in db.orders where o.user_id == user_id and o.order_id != order_id: said o.order_id) else "the agent named another of the customer\'s orders"', _why if _raised else "the agent named another of the customer's orders", 'retail/checks/tasks.chk', 688, 5, _vals))
+    'retail/checks/tasks.chk:690:9: use status_told(status, statuses, true)'
     try:
         v_status_12 = p_status
     except Exception as _e:
@@ -182,5 +182,5 @@ def verify(trace):
         v_latest_15 = True
     except Exception as _e:
         v_latest_15 = rt.let_failed(_e)
-    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:644', v_status_12, v_others_13, v_latest_15, ('', 'others = statuses', 'latest = true'), '')
+    _hard, _soft = block_status_told(trace, _failures, _hard, _soft, 'block status_told, used at retail/checks/tasks.chk:690', v_status_12, v_others_13, v_latest_15, ('', 'others = statuses', 'latest = true'), '')
     return rt.finish('latest_order_reported', _hard, 13, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'order_items_changed'
 PARAMS = ('order_id', 'item_id', 'new_item_id', 'payment_method_id', 'difference')
 
 def verify(trace):
-    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:322)."""
+    """Verifier of check 'order_items_changed' (retail/checks/tasks.chk:344)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -25,53 +25,73 @@ def verify(trace):
     except Exception as _e:
         v_write_words_3 = rt.let_failed(_e)
     try:
-        v_total_names_55 = ['order total', 'original total', 'total', 'in total', 'order was']
+        v_new_total_names_45 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total"]
     except Exception as _e:
-        v_total_names_55 = rt.let_failed(_e)
+        v_new_total_names_45 = rt.let_failed(_e)
     try:
-        v_new_words_56 = ['new', 'replacement']
+        v_refund_words_47 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
     except Exception as _e:
-        v_new_words_56 = rt.let_failed(_e)
+        v_refund_words_47 = rt.let_failed(_e)
     try:
-        v_old_words_59 = ['old', 'original', 'current', 'previous', 'existing']
+        v_money_verbs_48 = ['receive', 'received', 'receiving', 'comes to', 'come to', 'coming to', 'amounts to', 'amount to', 'goes to', 'going back', 'returned to', 'paid out', 'paid back', 'sent to', 'on its way', 'arrive', 'arrives']
     except Exception as _e:
-        v_old_words_59 = rt.let_failed(_e)
+        v_money_verbs_48 = rt.let_failed(_e)
     try:
-        v_new_total_names_60 = ['new order total', 'new total', 'updated order total', 'updated total', 'order total is now', 'total is now', 'revised total', "order's new total"]
+        v_money_moved_49 = rt.let_value(v_refund_words_47) + rt.let_value(v_money_verbs_48) + ['charge', 'charged', 'charging', 'billed', 'debited', 'pay', 'paid', 'payable', 'due', 'owe', 'owed', 'owes', 'credit', 'credited', 'collected', 'again', 'later', 'wired', 'check', 'cheque']
     except Exception as _e:
-        v_new_total_names_60 = rt.let_failed(_e)
+        v_money_moved_49 = rt.let_failed(_e)
     try:
-        v_recap_words_68 = ['of the order', "order's", 'order total', 'in total', 'out of']
+        v_total_names_63 = ['order total', 'original total', 'total', 'in total', 'order was', 'down from', 'up from']
     except Exception as _e:
-        v_recap_words_68 = rt.let_failed(_e)
+        v_total_names_63 = rt.let_failed(_e)
     try:
-        v_refund_words_76 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'went to']
+        v_new_words_64 = ['new', 'replacement']
     except Exception as _e:
-        v_refund_words_76 = rt.let_failed(_e)
+        v_new_words_64 = rt.let_failed(_e)
     try:
-        v_charge_told_114 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
+        v_old_words_67 = ['old', 'original', 'current', 'previous', 'existing']
     except Exception as _e:
-        v_charge_told_114 = rt.let_failed(_e)
+        v_old_words_67 = rt.let_failed(_e)
     try:
-        v_refund_told_116 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
+        v_recap_words_75 = ['of the order', "order's", 'order total', 'in total', 'out of']
     except Exception as _e:
-        v_refund_told_116 = rt.let_failed(_e)
+        v_recap_words_75 = rt.let_failed(_e)
     try:
-        v_neutral_told_119 = ['applied', 'processed', 'posted', 'put through', 'settled']
+        v_charge_told_123 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'paying', 'paid', 'premium', 'surcharge', 'extra', 'more', 'dearer', 'pricier', 'higher']
     except Exception as _e:
-        v_neutral_told_119 = rt.let_failed(_e)
+        v_charge_told_123 = rt.let_failed(_e)
     try:
-        v_not_done_121 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
+        v_refund_told_125 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less', 'cheaper', 'lower', 'favour', 'favor', 'save', 'saves', 'saving', 'savings', 'you get', "you'll get", 'you’ll get', 'you will get', 'you receive', "you'll receive", 'you’ll receive', 'you will receive', 'paid back', 'going back', 'returned to']
     except Exception as _e:
-        v_not_done_121 = rt.let_failed(_e)
+        v_refund_told_125 = rt.let_failed(_e)
     try:
-        v_toward_customer_122 = rt.let_value(v_refund_told_116) + rt.let_value(v_not_done_121) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+        v_neutral_told_128 = ['applied', 'processed', 'posted', 'put through', 'settled']
     except Exception as _e:
-        v_toward_customer_122 = rt.let_failed(_e)
+        v_neutral_told_128 = rt.let_failed(_e)
     try:
-        v_from_customer_123 = rt.let_value(v_charge_told_114) + rt.let_value(v_not_done_121) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+        v_not_done_130 = ['not', 'no', 'never', "won't", 'won’t', "isn't", 'isn’t', "hasn't", 'hasn’t', "wasn't", 'wasn’t', "don't", 'don’t', 'without']
     except Exception as _e:
-        v_from_customer_123 = rt.let_failed(_e)
+        v_not_done_130 = rt.let_failed(_e)
+    try:
+        v_toward_customer_131 = rt.let_value(v_refund_told_125) + rt.let_value(v_not_done_130) + ['credit', 'credits', 'deposit', 'deposited', 'goes to', 'go to', 'going to', 'sent to', 'your way', 'to you', 'in your favour', 'in your favor']
+    except Exception as _e:
+        v_toward_customer_131 = rt.let_failed(_e)
+    try:
+        v_from_customer_132 = rt.let_value(v_charge_told_123) + rt.let_value(v_not_done_130) + ['debit', 'debits', 'taken', 'collected', 'deducted', 'withdrawn', 'due', 'from']
+    except Exception as _e:
+        v_from_customer_132 = rt.let_failed(_e)
+    try:
+        v_neutral_sentence_134 = ['the', 'difference', 'price', 'of', 'amount', 'has', 'have', 'been', 'was', 'is', 'will', 'be', 'applied', 'processed', 'posted', 'put', 'through', 'settled', 'to', 'your', 'account', 'payment', 'method', 'paypal', 'and', 'show', 'within', 'business', 'days', 'day', 'we', 'i', "i've", "we've", 'it', 'this', 'successfully', 'now', 'already', 'usd']
+    except Exception as _e:
+        v_neutral_sentence_134 = rt.let_failed(_e)
+    try:
+        v_arrived_137 = ['land', 'lands', 'landing', 'arrive', 'arrives', 'in your account', 'reach', 'reaches', 'rebate', 'reimbursement', 'owes', 'owed', 'cashback', 'yours']
+    except Exception as _e:
+        v_arrived_137 = rt.let_failed(_e)
+    try:
+        v_owed_by_customer_138 = ['funds', 'payment', 'cost', 'costs', 'added', 'balance due', 'make sure', 'owe', 'owes', 'owed', 'billing', 'invoice']
+    except Exception as _e:
+        v_owed_by_customer_138 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -189,7 +209,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
-    'retail/checks/tasks.chk:327:5: require db == gold'
+    'retail/checks/tasks.chk:349:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -203,8 +223,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 327, 5, _vals))
-    'retail/checks/tasks.chk:328:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 349, 5, _vals))
+    'retail/checks/tasks.chk:350:5: require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)'
     try:
         _v = rt.called(calls, 'modify_pending_order_items', {'order_id': p_order_id, 'item_ids': [p_item_id], 'new_item_ids': [p_new_item_id], 'payment_method_id': p_payment_method_id})
         _ok = bool(_v)
@@ -217,8 +237,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 328, 5, _vals))
-    'retail/checks/tasks.chk:329:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
+        _failures.append(rt.Failure('require called modify_pending_order_items(order_id=order_id, item_ids=[item_id], new_item_ids=[new_item_id], payment_method_id=payment_method_id)', _why, 'retail/checks/tasks.chk', 350, 5, _vals))
+    'retail/checks/tasks.chk:351:5: require any(i in db.orders[order_id].items: i.item_id == new_item_id)'
     try:
         _v = any((v_i_35['item_id'] == p_new_item_id for v_i_35 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = bool(_v)
@@ -231,8 +251,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 329, 5, _vals))
-    'retail/checks/tasks.chk:330:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
+        _failures.append(rt.Failure('require any(i in db.orders[order_id].items: i.item_id == new_item_id)', _why, 'retail/checks/tasks.chk', 351, 5, _vals))
+    'retail/checks/tasks.chk:352:5: forbid any(i in db.orders[order_id].items: i.item_id == item_id)'
     try:
         _v = any((v_i_37['item_id'] == p_item_id for v_i_37 in rt.elements(rt.row(db['orders'], p_order_id, 'orders')['items'])))
         _ok = not _v
@@ -245,8 +265,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 330, 5, _vals))
-    'retail/checks/tasks.chk:331:5: require db.orders[order_id].status == "pending"'
+        _failures.append(rt.Failure('forbid any(i in db.orders[order_id].items: i.item_id == item_id)', _why, 'retail/checks/tasks.chk', 352, 5, _vals))
+    'retail/checks/tasks.chk:353:5: require db.orders[order_id].status == "pending"'
     try:
         _l = rt.row(db['orders'], p_order_id, 'orders')['status']
         _r = 'pending'
@@ -260,8 +280,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 331, 5, _vals))
-    'retail/checks/tasks.chk:332:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.orders[order_id].status == "pending"', _why, 'retail/checks/tasks.chk', 353, 5, _vals))
+    'retail/checks/tasks.chk:354:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_38 in rt.elements(calls) if v_c_38['writes'] and v_c_38['ok']))
         _r = 1
@@ -275,8 +295,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 332, 5, _vals))
-    'retail/checks/tasks.chk:333:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 354, 5, _vals))
+    'retail/checks/tasks.chk:355:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -289,8 +309,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 333, 5, _vals))
-    'retail/checks/tasks.chk:334:5: forbid called exchange_delivered_order_items'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 355, 5, _vals))
+    'retail/checks/tasks.chk:356:5: forbid called exchange_delivered_order_items'
     try:
         _v = rt.called(calls, 'exchange_delivered_order_items')
         _ok = not _v
@@ -303,8 +323,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 334, 5, _vals))
-    'retail/checks/tasks.chk:335:5: unchanged db.products'
+        _failures.append(rt.Failure('forbid called exchange_delivered_order_items', _why, 'retail/checks/tasks.chk', 356, 5, _vals))
+    'retail/checks/tasks.chk:357:5: unchanged db.products'
     try:
         _l = db['products']
         _r = initial['products']
@@ -318,8 +338,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 335, 5, _vals))
-    'retail/checks/tasks.chk:339:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
+        _failures.append(rt.Failure('unchanged db.products', _why, 'retail/checks/tasks.chk', 357, 5, _vals))
+    'retail/checks/tasks.chk:361:5: require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"'
     _raised = False
     try:
         _v = rt.said(trace, 'assistant', abs(p_difference)) or rt.said(trace, 'assistant', p_difference)
@@ -334,33 +354,49 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 339, 5, _vals))
-    'retail/checks/tasks.chk:343:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
+        _failures.append(rt.Failure('require said abs(difference) or said difference else "the agent never said the price difference (its amount, or signed as new price less old)"', _why if _raised else 'the agent never said the price difference (its amount, or signed as new price less old)', 'retail/checks/tasks.chk', 361, 5, _vals))
+    'retail/checks/tasks.chk:365:5: let new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2)'
     try:
         v_new_total_40 = round(sum((v_i_39['price'] for v_i_39 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) + p_difference, 2)
     except Exception as _e:
         v_new_total_40 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:344:9: use amounts_told([abs(difference), difference, new_total])'
+    'retail/checks/tasks.chk:366:9: use amounts_told([abs(difference), difference, new_total])'
     try:
         v_outcomes_41 = [abs(p_difference), p_difference, rt.let_value(v_new_total_40)]
     except Exception as _e:
         v_outcomes_41 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:344', v_outcomes_41, ('outcomes = [abs(difference), difference, new_total]',), '')
-    'retail/checks/tasks.chk:345:9: use shares_told("modify_pending_order_items")'
-    try:
-        v_write_42 = 'modify_pending_order_items'
-    except Exception as _e:
-        v_write_42 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:345', v_write_42, ('write = "modify_pending_order_items"',), '')
-    'retail/checks/tasks.chk:349:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
-    try:
-        v_variants_44 = rt.row(db['products'], rt.found(rt.first((v_i_43 for v_i_43 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_43['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
-    except Exception as _e:
-        v_variants_44 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:350:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:366', v_outcomes_41, ('outcomes = [abs(difference), difference, new_total]',), '')
+    'retail/checks/tasks.chk:369:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not (beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w))))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total"'
     _raised = False
     try:
-        _v = any((any((any((any((round(abs(v_n_50), 2) == round(v_a_45['price'] - v_b_46['price'], 2) for v_n_50 in rt.elements(rt.amounts(v_m_49['content'])))) for v_m_49 in rt.elements(messages) if v_m_49['role'] == 'assistant')) for v_b_46 in rt.elements(rt.let_value(v_variants_44)) if (v_a_45['price'] > v_b_46['price'] and round(v_a_45['price'] - v_b_46['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_48, round(v_a_45['price'] - v_b_46['price'], 2)) for v_o_48 in rt.elements(v_v_47['options']))) for v_v_47 in rt.elements(rt.let_value(v_variants_44))))))) for v_a_45 in rt.elements(rt.let_value(v_variants_44))))
+        _v = any((any((any((round(v_n_44, 2) == round(rt.let_value(v_new_total_40), 2) for v_n_44 in rt.elements(rt.amounts(v_t_43)))) and (not (rt.beside(v_t_43, rt.let_value(v_new_total_40), [{'value': rt.let_value(v_new_total_40), 'names': rt.let_value(v_new_total_names_45)}]) and (not any((rt.text_says(v_t_43, v_w_46) for v_w_46 in rt.elements(rt.let_value(v_money_moved_49))))))) for v_t_43 in rt.elements(rt.sentences(v_m_42['content'])))) for v_m_42 in rt.elements(messages) if v_m_42['role'] == 'assistant'))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(m in messages where m.role == "assistant": any(t in sentences(m.content): (any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not ((beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w)))))))', True) + ' (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(n in amounts(t): round(n, 2) == round(new_total, 2)) and not (beside(t, new_total, [{value: new_total, names: new_total_names}]) and not any(w in money_moved: says(t, w))))) else "the agent told the order\'s new total as money that moves (a refund, a charge, a payment due), not as the order\'s total" (where new_total = round(sum(i in initial.orders[order_id].items: i.price) + difference, 2))', _why if _raised else "the agent told the order's new total as money that moves (a refund, a charge, a payment due), not as the order's total", 'retail/checks/tasks.chk', 369, 5, _vals))
+    'retail/checks/tasks.chk:374:9: use shares_told("modify_pending_order_items")'
+    try:
+        v_write_50 = 'modify_pending_order_items'
+    except Exception as _e:
+        v_write_50 = rt.let_failed(_e)
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:374', v_write_50, ('write = "modify_pending_order_items"',), '')
+    'retail/checks/tasks.chk:378:5: let variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants'
+    try:
+        v_variants_52 = rt.row(db['products'], rt.found(rt.first((v_i_51 for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_51['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['product_id'], 'products')['variants']
+    except Exception as _e:
+        v_variants_52 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:379:5: forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants"'
+    _raised = False
+    try:
+        _v = any((any((any((any((round(abs(v_n_58), 2) == round(v_a_53['price'] - v_b_54['price'], 2) for v_n_58 in rt.elements(rt.amounts(v_m_57['content'])))) for v_m_57 in rt.elements(messages) if v_m_57['role'] == 'assistant')) for v_b_54 in rt.elements(rt.let_value(v_variants_52)) if (v_a_53['price'] > v_b_54['price'] and round(v_a_53['price'] - v_b_54['price'], 2) != round(abs(p_difference), 2)) and (not any((any((rt.text_says(v_o_56, round(v_a_53['price'] - v_b_54['price'], 2)) for v_o_56 in rt.elements(v_v_55['options']))) for v_v_55 in rt.elements(rt.let_value(v_variants_52))))))) for v_a_53 in rt.elements(rt.let_value(v_variants_52))))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(a in variants: any(b in variants where ((a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2)) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2))))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2)))))', True) + ' (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)'
         _vals = {}
@@ -372,99 +408,107 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 350, 5, _vals))
-    'retail/checks/tasks.chk:358:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
+        _failures.append(rt.Failure('forbid any(a in variants: any(b in variants where a.price > b.price and round(a.price - b.price, 2) != round(abs(difference), 2) and not any(v in variants: any(o in v.options: says(o, round(a.price - b.price, 2)))): any(m in messages where m.role == "assistant": any(n in amounts(m.content): round(abs(n), 2) == round(a.price - b.price, 2))))) else "the agent said the price difference of another pair of variants" (where variants = db.products[first(i in initial.orders[order_id].items where i.item_id == item_id).product_id].variants)', _why if _raised else 'the agent said the price difference of another pair of variants', 'retail/checks/tasks.chk', 379, 5, _vals))
+    'retail/checks/tasks.chk:387:5: let named = [{value: i.price, names: [i.item_id, i.name] + [w for w in words(i.name) where len(w) > 3] + [o for o in i.options] + keys(i.options)} for i in initial.orders[order_id].items] + [{value: round(sum(i in initial.orders[order_id].items: i.price), 2), names: total_names}] + [{value: variants[new_item_id].price, names: new_words + [o for o in variants[new_item_id].options]}, {value: first(i in initial.orders[order_id].items where i.item_id == item_id).price, names: old_words}, {value: new_total, names: new_total_names}]'
     try:
-        v_named_61 = [{'value': v_i_51['price'], 'names': [v_i_51['item_id'], v_i_51['name']] + [v_w_52 for v_w_52 in rt.elements(rt.words(v_i_51['name'])) if len(v_w_52) > 3] + [v_o_53 for v_o_53 in rt.elements(v_i_51['options'])] + list(v_i_51['options'])} for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_54['price'] for v_i_54 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_55)}] + [{'value': rt.item(rt.let_value(v_variants_44), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_56) + [v_o_57 for v_o_57 in rt.elements(rt.item(rt.let_value(v_variants_44), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_58 for v_i_58 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_58['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_59)}, {'value': rt.let_value(v_new_total_40), 'names': rt.let_value(v_new_total_names_60)}]
+        v_named_68 = [{'value': v_i_59['price'], 'names': [v_i_59['item_id'], v_i_59['name']] + [v_w_60 for v_w_60 in rt.elements(rt.words(v_i_59['name'])) if len(v_w_60) > 3] + [v_o_61 for v_o_61 in rt.elements(v_i_59['options'])] + list(v_i_59['options'])} for v_i_59 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [{'value': round(sum((v_i_62['price'] for v_i_62 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), 'names': rt.let_value(v_total_names_63)}] + [{'value': rt.item(rt.let_value(v_variants_52), p_new_item_id)['price'], 'names': rt.let_value(v_new_words_64) + [v_o_65 for v_o_65 in rt.elements(rt.item(rt.let_value(v_variants_52), p_new_item_id)['options'])]}, {'value': rt.found(rt.first((v_i_66 for v_i_66 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_66['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price'], 'names': rt.let_value(v_old_words_67)}, {'value': rt.let_value(v_new_total_40), 'names': rt.let_value(v_new_total_names_45)}]
     except Exception as _e:
-        v_named_61 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:367:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
+        v_named_68 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:396:9: use recapped_before("modify_pending_order_items", [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)], [abs(difference), difference], recap_words, named)'
     try:
-        v_write_62 = 'modify_pending_order_items'
+        v_write_69 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_62 = rt.let_failed(_e)
+        v_write_69 = rt.let_failed(_e)
     try:
-        v_values_63 = [v_i_64['price'] for v_i_64 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_64['item_id'] != p_item_id] + [round(sum((v_i_65['price'] for v_i_65 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
+        v_values_70 = [v_i_71['price'] for v_i_71 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_71['item_id'] != p_item_id] + [round(sum((v_i_72['price'] for v_i_72 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)]
     except Exception as _e:
-        v_values_63 = rt.let_failed(_e)
+        v_values_70 = rt.let_failed(_e)
     try:
-        v_outcomes_66 = [abs(p_difference), p_difference]
+        v_outcomes_73 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_66 = rt.let_failed(_e)
+        v_outcomes_73 = rt.let_failed(_e)
     try:
-        v_recaps_67 = rt.let_value(v_recap_words_68)
+        v_recaps_74 = rt.let_value(v_recap_words_75)
     except Exception as _e:
-        v_recaps_67 = rt.let_failed(_e)
+        v_recaps_74 = rt.let_failed(_e)
     try:
-        v_named_69 = rt.let_value(v_named_61)
+        v_named_76 = rt.let_value(v_named_68)
     except Exception as _e:
-        v_named_69 = rt.let_failed(_e)
-    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:367', v_write_62, v_values_63, v_outcomes_66, v_recaps_67, v_named_69, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
-    'retail/checks/tasks.chk:370:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
+        v_named_76 = rt.let_failed(_e)
+    _hard, _soft = block_recapped_before(trace, _failures, _hard, _soft, 'block recapped_before, used at retail/checks/tasks.chk:396', v_write_69, v_values_70, v_outcomes_73, v_recaps_74, v_named_76, ('write = "modify_pending_order_items"', 'values = [i.price for i in initial.orders[order_id].items where i.item_id != item_id] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]', 'outcomes = [abs(difference), difference]', 'recaps = recap_words', ''), '')
+    'retail/checks/tasks.chk:399:9: use outcome_told("modify_pending_order_items", [abs(difference), difference], [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total], (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"], named)'
     try:
-        v_write_70 = 'modify_pending_order_items'
+        v_write_77 = 'modify_pending_order_items'
     except Exception as _e:
-        v_write_70 = rt.let_failed(_e)
+        v_write_77 = rt.let_failed(_e)
     try:
-        v_outcomes_71 = [abs(p_difference), p_difference]
+        v_outcomes_78 = [abs(p_difference), p_difference]
     except Exception as _e:
-        v_outcomes_71 = rt.let_failed(_e)
+        v_outcomes_78 = rt.let_failed(_e)
     try:
-        v_values_72 = [v_i_73['price'] for v_i_73 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_74['price'] for v_i_74 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_44), p_new_item_id)['price'], rt.let_value(v_new_total_40)]
+        v_values_79 = [v_i_80['price'] for v_i_80 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_81['price'] for v_i_81 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2), rt.item(rt.let_value(v_variants_52), p_new_item_id)['price'], rt.let_value(v_new_total_40)]
     except Exception as _e:
-        v_values_72 = rt.let_failed(_e)
+        v_values_79 = rt.let_failed(_e)
     try:
-        v_words_75 = rt.let_value(v_refund_words_76) + rt.let_value(v_recap_words_68) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
+        v_words_82 = rt.let_value(v_refund_words_47) + rt.let_value(v_recap_words_75) + ['difference', 'charge', 'charged', 'billed', 'debited', 'extra']
     except Exception as _e:
-        v_words_75 = rt.let_failed(_e)
+        v_words_82 = rt.let_failed(_e)
     try:
-        v_named_77 = rt.let_value(v_named_61)
+        v_named_83 = rt.let_value(v_named_68)
     except Exception as _e:
-        v_named_77 = rt.let_failed(_e)
-    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:370', v_write_70, v_outcomes_71, v_values_72, v_words_75, v_named_77, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
-    'retail/checks/tasks.chk:383:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)])'
+        v_named_83 = rt.let_failed(_e)
+    _hard, _soft = block_outcome_told(trace, _failures, _hard, _soft, 'block outcome_told, used at retail/checks/tasks.chk:399', v_write_77, v_outcomes_78, v_values_79, v_words_82, v_named_83, ('write = "modify_pending_order_items"', 'outcomes = [abs(difference), difference]', 'values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2), variants[new_item_id].price, new_total]', 'words = (refund_words + recap_words) + ["difference", "charge", "charged", "billed", "debited", "extra"]', ''), '')
+    'retail/checks/tasks.chk:412:9: use direction_told(difference, [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)], [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)], variants[new_item_id].price, first(i in initial.orders[order_id].items where i.item_id == item_id).price)'
     try:
-        v_difference_78 = p_difference
+        v_difference_84 = p_difference
     except Exception as _e:
-        v_difference_78 = rt.let_failed(_e)
+        v_difference_84 = rt.let_failed(_e)
     try:
-        v_new_options_79 = [v_o_80 for v_o_80 in rt.elements(rt.item(rt.let_value(v_variants_44), p_new_item_id)['options']) if not any((v_p_81 == v_o_80 for v_p_81 in rt.elements(rt.found(rt.first((v_i_82 for v_i_82 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_82['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
+        v_new_options_85 = [v_o_86 for v_o_86 in rt.elements(rt.item(rt.let_value(v_variants_52), p_new_item_id)['options']) if not any((v_p_87 == v_o_86 for v_p_87 in rt.elements(rt.found(rt.first((v_i_88 for v_i_88 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_88['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options'])))]
     except Exception as _e:
-        v_new_options_79 = rt.let_failed(_e)
+        v_new_options_85 = rt.let_failed(_e)
     try:
-        v_old_options_83 = [v_o_84 for v_o_84 in rt.elements(rt.found(rt.first((v_i_85 for v_i_85 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_85['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_86 == v_o_84 for v_p_86 in rt.elements(rt.item(rt.let_value(v_variants_44), p_new_item_id)['options'])))]
+        v_old_options_89 = [v_o_90 for v_o_90 in rt.elements(rt.found(rt.first((v_i_91 for v_i_91 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_91['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['options']) if not any((v_p_92 == v_o_90 for v_p_92 in rt.elements(rt.item(rt.let_value(v_variants_52), p_new_item_id)['options'])))]
     except Exception as _e:
-        v_old_options_83 = rt.let_failed(_e)
-    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:383', v_difference_78, v_new_options_79, v_old_options_83, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]'), '')
-    'retail/checks/tasks.chk:387:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
+        v_old_options_89 = rt.let_failed(_e)
     try:
-        v_charges_87 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
+        v_new_price_93 = rt.item(rt.let_value(v_variants_52), p_new_item_id)['price']
     except Exception as _e:
-        v_charges_87 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:388:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
+        v_new_price_93 = rt.let_failed(_e)
     try:
-        v_refunds_88 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
+        v_old_price_94 = rt.found(rt.first((v_i_95 for v_i_95 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']) if v_i_95['item_id'] == p_item_id)), 'element of initial.orders[order_id].items', None, 'i.item_id == item_id')['price']
     except Exception as _e:
-        v_refunds_88 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:389:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
+        v_old_price_94 = rt.let_failed(_e)
+    _hard, _soft = block_direction_told(trace, _failures, _hard, _soft, 'block direction_told, used at retail/checks/tasks.chk:412', v_difference_84, v_new_options_85, v_old_options_89, v_new_price_93, v_old_price_94, ('', 'new_options = [o for o in variants[new_item_id].options where not any(p in first(i in initial.orders[order_id].items where i.item_id == item_id).options: p == o)]', 'old_options = [o for o in first(i in initial.orders[order_id].items where i.item_id == item_id).options where not any(p in variants[new_item_id].options: p == o)]', 'new_price = variants[new_item_id].price', 'old_price = first(i in initial.orders[order_id].items where i.item_id == item_id).price'), '')
+    'retail/checks/tasks.chk:417:5: let charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"]'
     try:
-        v_charged_89 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
+        v_charges_96 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe', 'pay', 'extra', 'more']
     except Exception as _e:
-        v_charged_89 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:390:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+        v_charges_96 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:418:5: let refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"]'
     try:
-        v_refunded_90 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+        v_refunds_97 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed', 'less']
     except Exception as _e:
-        v_refunded_90 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:391:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+        v_refunds_97 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:419:5: let charged = ["charge", "charged", "charging", "billed", "debited", "owe"]'
     try:
-        v_negations_91 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+        v_charged_98 = ['charge', 'charged', 'charging', 'billed', 'debited', 'owe']
     except Exception as _e:
-        v_negations_91 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:392:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
+        v_charged_98 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:420:5: let refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"]'
+    try:
+        v_refunded_99 = ['refund', 'refunded', 'refunding', 'back', 'credited', 'reimbursed']
+    except Exception as _e:
+        v_refunded_99 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:421:5: let negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"]'
+    try:
+        v_negations_100 = ['not', 'no', "won't", 'won’t', "don't", 'don’t', 'never', 'nothing', 'without']
+    except Exception as _e:
+        v_negations_100 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:422:5: forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged"'
     _raised = False
     try:
-        _v = p_difference < 0 and any(((rt.text_says(v_m_92['content'], abs(p_difference)) and any((rt.text_says(v_m_92['content'], v_w_93) for v_w_93 in rt.elements(rt.let_value(v_charges_87))))) and (not any((rt.text_says(v_m_92['content'], v_w_94) for v_w_94 in rt.elements(rt.let_value(v_refunds_88))))) or any((any((rt.text_says(v_t_95, v_w_97) for v_w_97 in rt.elements(rt.let_value(v_charged_89)))) and (not any((rt.text_says(v_t_95, v_w_98) for v_w_98 in rt.elements(rt.let_value(v_refunded_90) + rt.let_value(v_negations_91))))) for v_t_95 in rt.elements(rt.sentences(v_m_92['content'])) if (rt.text_says(v_t_95, abs(p_difference)) or rt.text_says(v_t_95, 'difference')) or any((v_c_96['position'] < v_m_92['position'] for v_c_96 in rt.elements(calls) if v_c_96['tool'] == 'modify_pending_order_items' and v_c_96['ok'])))) for v_m_92 in rt.elements(messages) if v_m_92['role'] == 'assistant'))
+        _v = p_difference < 0 and any(((rt.text_says(v_m_101['content'], abs(p_difference)) and any((rt.text_says(v_m_101['content'], v_w_102) for v_w_102 in rt.elements(rt.let_value(v_charges_96))))) and (not any((rt.text_says(v_m_101['content'], v_w_103) for v_w_103 in rt.elements(rt.let_value(v_refunds_97))))) or any((any((rt.text_says(v_t_104, v_w_106) for v_w_106 in rt.elements(rt.let_value(v_charged_98)))) and (not any((rt.text_says(v_t_104, v_w_107) for v_w_107 in rt.elements(rt.let_value(v_refunded_99) + rt.let_value(v_negations_100))))) for v_t_104 in rt.elements(rt.sentences(v_m_101['content'])) if (rt.text_says(v_t_104, abs(p_difference)) or rt.text_says(v_t_104, 'difference')) or any((v_c_105['position'] < v_m_101['position'] for v_c_105 in rt.elements(calls) if v_c_105['tool'] == 'modify_pending_order_items' and v_c_105['ok'])))) for v_m_101 in rt.elements(messages) if v_m_101['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": (((says(m.content, abs(difference)) and any(w in charges: says(m.content, w))) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where ((says(t, abs(difference)) or says(t, "difference")) or any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -476,11 +520,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 392, 5, _vals))
-    'retail/checks/tasks.chk:398:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": (says(m.content, abs(difference)) and any(w in charges: says(m.content, w)) and not any(w in refunds: says(m.content, w))) or any(t in sentences(m.content) where says(t, abs(difference)) or says(t, "difference") or any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in charged: says(t, w)) and not any(w in refunded + negations: says(t, w)))) else "the customer is refunded the difference, and the agent said it is charged" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is refunded the difference, and the agent said it is charged', 'retail/checks/tasks.chk', 422, 5, _vals))
+    'retail/checks/tasks.chk:428:5: forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded"'
     _raised = False
     try:
-        _v = p_difference > 0 and any((((rt.text_says(v_m_99['content'], p_difference) and any((rt.text_says(v_m_99['content'], v_w_100) for v_w_100 in rt.elements(rt.let_value(v_refunds_88))))) and (not any((rt.text_says(v_m_99['content'], v_w_101) for v_w_101 in rt.elements(rt.let_value(v_charges_87))))) or any((any((rt.text_says(v_t_102, v_w_103) for v_w_103 in rt.elements(rt.let_value(v_refunded_90)))) and (not any((rt.text_says(v_t_102, v_w_104) for v_w_104 in rt.elements(rt.let_value(v_charged_89) + rt.let_value(v_negations_91))))) for v_t_102 in rt.elements(rt.sentences(v_m_99['content'])) if rt.text_says(v_t_102, p_difference) or rt.text_says(v_t_102, 'difference')))) or any((any((rt.text_says(v_t_105, v_w_107) for v_w_107 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_105, v_w_108) for v_w_108 in rt.elements(rt.let_value(v_charged_89) + rt.let_value(v_negations_91))))) for v_t_105 in rt.elements(rt.sentences(v_m_99['content'])) if any((v_c_106['position'] < v_m_99['position'] for v_c_106 in rt.elements(calls) if v_c_106['tool'] == 'modify_pending_order_items' and v_c_106['ok'])))) for v_m_99 in rt.elements(messages) if v_m_99['role'] == 'assistant'))
+        _v = p_difference > 0 and any((((rt.text_says(v_m_108['content'], p_difference) and any((rt.text_says(v_m_108['content'], v_w_109) for v_w_109 in rt.elements(rt.let_value(v_refunds_97))))) and (not any((rt.text_says(v_m_108['content'], v_w_110) for v_w_110 in rt.elements(rt.let_value(v_charges_96))))) or any((any((rt.text_says(v_t_111, v_w_112) for v_w_112 in rt.elements(rt.let_value(v_refunded_99)))) and (not any((rt.text_says(v_t_111, v_w_113) for v_w_113 in rt.elements(rt.let_value(v_charged_98) + rt.let_value(v_negations_100))))) for v_t_111 in rt.elements(rt.sentences(v_m_108['content'])) if rt.text_says(v_t_111, p_difference) or rt.text_says(v_t_111, 'difference')))) or any((any((rt.text_says(v_t_114, v_w_116) for v_w_116 in rt.elements(['refunded', 'refunding', 'credited', 'reimbursed']))) and (not any((rt.text_says(v_t_114, v_w_117) for v_w_117 in rt.elements(rt.let_value(v_charged_98) + rt.let_value(v_negations_100))))) for v_t_114 in rt.elements(rt.sentences(v_m_108['content'])) if any((v_c_115['position'] < v_m_108['position'] for v_c_115 in rt.elements(calls) if v_c_115['tool'] == 'modify_pending_order_items' and v_c_115['ok'])))) for v_m_108 in rt.elements(messages) if v_m_108['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference > 0 and any(m in messages where m.role == "assistant": ((((says(m.content, difference) and any(w in refunds: says(m.content, w))) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where (says(t, difference) or says(t, "difference")): (any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))))) or any(t in sentences(m.content) where any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position): (any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))))))', True) + ' (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])'
         _vals = {}
@@ -492,11 +536,11 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 398, 5, _vals))
-    'retail/checks/tasks.chk:411:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
+        _failures.append(rt.Failure('forbid difference > 0 and any(m in messages where m.role == "assistant": (says(m.content, difference) and any(w in refunds: says(m.content, w)) and not any(w in charges: says(m.content, w))) or any(t in sentences(m.content) where says(t, difference) or says(t, "difference"): any(w in refunded: says(t, w)) and not any(w in charged + negations: says(t, w))) or any(t in sentences(m.content) where any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): any(w in ["refunded", "refunding", "credited", "reimbursed"]: says(t, w)) and not any(w in charged + negations: says(t, w)))) else "the customer is charged the difference, and the agent said it is refunded" (where charges = ["charge", "charged", "charging", "billed", "debited", "owe", "pay", "extra", "more"], refunds = ["refund", "refunded", "refunding", "back", "credited", "reimbursed", "less"], charged = ["charge", "charged", "charging", "billed", "debited", "owe"], refunded = ["refund", "refunded", "refunding", "back", "credited", "reimbursed"], negations = ["not", "no", "won\'t", "won’t", "don\'t", "don’t", "never", "nothing", "without"])', _why if _raised else 'the customer is charged the difference, and the agent said it is refunded', 'retail/checks/tasks.chk', 428, 5, _vals))
+    'retail/checks/tasks.chk:441:5: forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"'
     _raised = False
     try:
-        _v = p_difference < 0 and any((any(((rt.text_says(v_t_110, abs(p_difference)) and (not rt.text_says(v_t_110, p_difference))) and rt.contains(rt.text_of(v_t_110).lower(), '+') for v_t_110 in rt.elements(rt.sentences(v_m_109['content'])))) for v_m_109 in rt.elements(messages) if v_m_109['role'] == 'assistant'))
+        _v = p_difference < 0 and any((any(((rt.text_says(v_t_119, abs(p_difference)) and (not rt.text_says(v_t_119, p_difference))) and rt.contains(rt.text_of(v_t_119).lower(), '+') for v_t_119 in rt.elements(rt.sentences(v_m_118['content'])))) for v_m_118 in rt.elements(messages) if v_m_118['role'] == 'assistant'))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('(difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): ((says(t, abs(difference)) and not (says(t, difference))) and lower(t) contains "+"))))', True)
         _vals = {}
@@ -508,13 +552,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 411, 5, _vals))
-    'retail/checks/tasks.chk:414:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
+        _failures.append(rt.Failure('forbid difference < 0 and any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, abs(difference)) and not says(t, difference) and lower(t) contains "+")) else "the customer is refunded the difference, and the agent said it with a charge\'s sign (\'+\')"', _why if _raised else "the customer is refunded the difference, and the agent said it with a charge's sign ('+')", 'retail/checks/tasks.chk', 441, 5, _vals))
+    'retail/checks/tasks.chk:444:5: forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"'
     _raised = False
     try:
-        _v = any((not (any((rt.text_says(v_m_111['content'], v_w_113) for v_w_113 in rt.elements(rt.let_value(v_charge_told_114)))) or rt.contains(rt.text_of(v_m_111['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_111['content'], v_w_115) for v_w_115 in rt.elements(rt.let_value(v_refund_told_116)))) or rt.text_says(v_m_111['content'], p_difference)) and (not any((not any((rt.text_says(v_t_117, v_w_120) for v_w_120 in rt.elements(rt.let_value(v_toward_customer_122) if p_difference > 0 else rt.let_value(v_from_customer_123)))) for v_t_117 in rt.elements(rt.sentences(v_m_111['content'])) if (rt.text_says(v_t_117, abs(p_difference)) and rt.text_says(v_t_117, p_payment_method_id)) and any((rt.text_says(v_t_117, v_w_118) for v_w_118 in rt.elements(rt.let_value(v_neutral_told_119))))))) for v_m_111 in rt.elements(messages) if (v_m_111['role'] == 'assistant' and rt.text_says(v_m_111['content'], abs(p_difference))) and any((v_c_112['position'] < v_m_111['position'] for v_c_112 in rt.elements(calls) if v_c_112['tool'] == 'modify_pending_order_items' and v_c_112['ok']))))
+        _v = any((not (any((rt.text_says(v_m_120['content'], v_w_122) for v_w_122 in rt.elements(rt.let_value(v_charge_told_123)))) or rt.contains(rt.text_of(v_m_120['content']).lower(), '+') if p_difference > 0 else any((rt.text_says(v_m_120['content'], v_w_124) for v_w_124 in rt.elements(rt.let_value(v_refund_told_125)))) or rt.text_says(v_m_120['content'], p_difference)) and (not any(((not any((rt.text_says(v_t_126, v_w_129) for v_w_129 in rt.elements(rt.let_value(v_toward_customer_131) if p_difference > 0 else rt.let_value(v_from_customer_132)))) and all((rt.text_of(v_w_133).lower() == rt.text_of(p_payment_method_id).lower() or (not rt.contains(rt.text_of(v_w_133).lower(), '_') and (len(rt.numbers(v_w_133)) > 0 or rt.member(rt.text_of(v_w_133).lower(), rt.let_value(v_neutral_sentence_134)))) for v_w_133 in rt.elements(rt.words(v_t_126))))) and (not any((any((rt.text_says(v_u_135, v_w_136) for v_w_136 in rt.elements(rt.let_value(v_refund_told_125) + rt.let_value(v_arrived_137) if p_difference > 0 else rt.let_value(v_charge_told_123) + rt.let_value(v_owed_by_customer_138)))) for v_u_135 in rt.elements(rt.sentences(v_m_120['content'])) if v_u_135 != v_t_126))) for v_t_126 in rt.elements(rt.sentences(v_m_120['content'])) if (rt.text_says(v_t_126, abs(p_difference)) and rt.text_says(v_t_126, p_payment_method_id)) and any((rt.text_says(v_t_126, v_w_127) for v_w_127 in rt.elements(rt.let_value(v_neutral_told_128))))))) for v_m_120 in rt.elements(messages) if (v_m_120['role'] == 'assistant' and rt.text_says(v_m_120['content'], abs(p_difference))) and any((v_c_121['position'] < v_m_120['position'] for v_c_121 in rt.elements(calls) if v_c_121['tool'] == 'modify_pending_order_items' and v_c_121['ok']))))
         _ok = not _v
-        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): not any(w in toward_customer if difference > 0 else from_customer: says(t, w)))))', True)
+        _why = None if _ok else rt.condition_reason('any(m in messages where ((m.role == "assistant" and says(m.content, abs(difference))) and any(c in calls where (c.tool == "modify_pending_order_items" and c.ok): c.position < m.position)): (not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where ((says(t, abs(difference)) and says(t, payment_method_id)) and any(w in neutral_told: says(t, w))): ((not any(w in toward_customer if difference > 0 else from_customer: says(t, w)) and all(w in words(t): (lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))))) and not any(u in sentences(m.content) where u != t: any(w in refund_told + arrived if difference > 0 else charge_told + owed_by_customer: says(u, w)))))))', True)
         _vals = {}
     except Exception as _e:
         _ok = False
@@ -524,5 +568,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 414, 5, _vals))
-    return rt.finish('order_items_changed', _hard, 32, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant" and says(m.content, abs(difference)) and any(c in calls where c.tool == "modify_pending_order_items" and c.ok: c.position < m.position): not ((any(w in charge_told: says(m.content, w)) or lower(m.content) contains "+") if difference > 0 else (any(w in refund_told: says(m.content, w)) or says(m.content, difference))) and not any(t in sentences(m.content) where says(t, abs(difference)) and says(t, payment_method_id) and any(w in neutral_told: says(t, w)): not any(w in (toward_customer if difference > 0 else from_customer): says(t, w)) and all(w in words(t): lower(w) == lower(payment_method_id) or (not (lower(w) contains "_") and (len(numbers(w)) > 0 or lower(w) in neutral_sentence))) and not any(u in sentences(m.content) where u != t: any(w in (refund_told + arrived if difference > 0 else charge_told + owed_by_customer): says(u, w))))) else "the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)"', _why if _raised else 'the agent told the difference after the write with no word of which way it goes (charged for a charge, refunded for a refund)', 'retail/checks/tasks.chk', 444, 5, _vals))
+    return rt.finish('order_items_changed', _hard, 34, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'transferred_after_refusal'
 PARAMS = ('order_id', 'percent')
 
 def verify(trace):
-    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:678)."""
+    """Verifier of check 'transferred_after_refusal' (retail/checks/tasks.chk:727)."""
     db = trace.db
     initial = trace.initial
     calls = trace.calls
@@ -36,6 +36,10 @@ def verify(trace):
         v_promised_50 = ['will refund', "'ll refund", '’ll refund', 'will reimburse', "'ll reimburse", '’ll reimburse', 'will compensate', "'ll compensate", '’ll compensate', 'will credit', "'ll credit", '’ll credit', 'have stopped', 'has been stopped', 'has stopped', 'will be stopped', 'was stopped', 'stopped it', 'stopped the order', 'stopped the shipment']
     except Exception as _e:
         v_promised_50 = rt.let_failed(_e)
+    try:
+        v_share_refused_65 = ['plus', 'each', 'per', 'every', 'apiece', 'gift', 'card', 'pay', 'on top', 'additional', 'extra', 'twice', 'again', 'as well', 'also']
+    except Exception as _e:
+        v_share_refused_65 = rt.let_failed(_e)
     'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
     try:
         _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
@@ -111,7 +115,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 84, 5, _vals))
-    'retail/checks/tasks.chk:682:5: require db == initial'
+    'retail/checks/tasks.chk:731:5: require db == initial'
     try:
         _l = db
         _r = initial
@@ -125,8 +129,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 682, 5, _vals))
-    'retail/checks/tasks.chk:683:5: require called get_order_details(order_id=order_id)'
+        _failures.append(rt.Failure('require db == initial', _why, 'retail/checks/tasks.chk', 731, 5, _vals))
+    'retail/checks/tasks.chk:732:5: require called get_order_details(order_id=order_id)'
     try:
         _v = rt.called(calls, 'get_order_details', {'order_id': p_order_id})
         _ok = bool(_v)
@@ -139,8 +143,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 683, 5, _vals))
-    'retail/checks/tasks.chk:684:5: require called transfer_to_human_agents'
+        _failures.append(rt.Failure('require called get_order_details(order_id=order_id)', _why, 'retail/checks/tasks.chk', 732, 5, _vals))
+    'retail/checks/tasks.chk:733:5: require called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = bool(_v)
@@ -153,8 +157,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 684, 5, _vals))
-    'retail/checks/tasks.chk:685:5: require count(c in calls where c.writes) == 0'
+        _failures.append(rt.Failure('require called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 733, 5, _vals))
+    'retail/checks/tasks.chk:734:5: require count(c in calls where c.writes) == 0'
     try:
         _l = sum((1 for v_c_14 in rt.elements(calls) if v_c_14['writes']))
         _r = 0
@@ -168,8 +172,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 685, 5, _vals))
-    'retail/checks/tasks.chk:686:5: require last(c in calls).tool == "transfer_to_human_agents"'
+        _failures.append(rt.Failure('require count(c in calls where c.writes) == 0', _why, 'retail/checks/tasks.chk', 734, 5, _vals))
+    'retail/checks/tasks.chk:735:5: require last(c in calls).tool == "transfer_to_human_agents"'
     try:
         _l = rt.found(rt.last((v_c_15 for v_c_15 in rt.elements(calls))), 'element of calls', calls)['tool']
         _r = 'transfer_to_human_agents'
@@ -183,13 +187,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 686, 5, _vals))
-    'retail/checks/tasks.chk:699:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
+        _failures.append(rt.Failure('require last(c in calls).tool == "transfer_to_human_agents"', _why, 'retail/checks/tasks.chk', 735, 5, _vals))
+    'retail/checks/tasks.chk:748:5: let refused_then_transferred = any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(m in messages where m.role == "assistant" and m.position < c.position and any(t in sentences(m.content) where any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g)): any(d in sentences(m.content) where any(w in denials: says(d, w)) and not any(g in granted: says(d, g)): d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where s == t or s == d][0] == t))): any(u in messages where u.role == "user": m.position < u.position and u.position < c.position)))'
     try:
         v_refused_then_transferred_31 = any((any((any((v_m_17['position'] < v_u_30['position'] and v_u_30['position'] < v_c_16['position'] for v_u_30 in rt.elements(messages) if v_u_30['role'] == 'user')) for v_m_17 in rt.elements(messages) if (v_m_17['role'] == 'assistant' and v_m_17['position'] < v_c_16['position']) and any((any((v_d_23 == v_t_18 or (not any((rt.text_says(v_d_23, v_o_27) for v_o_27 in rt.elements(rt.let_value(v_other_requests_28)))) and rt.item([v_s_29 for v_s_29 in rt.elements(rt.sentences(v_m_17['content'])) if v_s_29 == v_t_18 or v_s_29 == v_d_23], 0) == v_t_18) for v_d_23 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.text_says(v_d_23, v_w_24) for v_w_24 in rt.elements(rt.let_value(v_denials_25)))) and (not any((rt.text_says(v_d_23, v_g_26) for v_g_26 in rt.elements(rt.let_value(v_granted_22))))))) for v_t_18 in rt.elements(rt.sentences(v_m_17['content'])) if any((rt.contains(rt.text_of(v_t_18).lower(), v_w_19) for v_w_19 in rt.elements(rt.let_value(v_compensation_requests_20)))) and (not any((rt.text_says(v_t_18, v_g_21) for v_g_21 in rt.elements(rt.let_value(v_granted_22))))))))) for v_c_16 in rt.elements(calls) if v_c_16['tool'] == 'transfer_to_human_agents' and v_c_16['ok']))
     except Exception as _e:
         v_refused_then_transferred_31 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:708:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
+    'retail/checks/tasks.chk:757:5: require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)"'
     _raised = False
     try:
         _v = rt.let_value(v_refused_then_transferred_31)
@@ -204,13 +208,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 708, 5, _vals))
-    'retail/checks/tasks.chk:711:5: let claims = granted'
+        _failures.append(rt.Failure('require refused_then_transferred else "no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)" (where refused_then_transferred = any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(m in messages where ((m.role == "assistant" and m.position < c.position) and any(t in sentences(m.content) where (any(w in compensation_requests: lower(t) contains w) and not any(g in granted: says(t, g))): any(d in sentences(m.content) where (any(w in denials: says(d, w)) and not any(g in granted: says(d, g))): (d == t or (not any(o in other_requests: says(d, o)) and [s for s in sentences(m.content) where (s == t or s == d)][0] == t))))): any(u in messages where u.role == "user": (m.position < u.position and u.position < c.position)))))', _why if _raised else 'no transfer followed a refusal (the agent said the refund or compensation cannot be given, the customer asked again, then the transfer)', 'retail/checks/tasks.chk', 757, 5, _vals))
+    'retail/checks/tasks.chk:760:5: let claims = granted'
     try:
         v_claims_33 = rt.let_value(v_granted_22)
     except Exception as _e:
         v_claims_33 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:712:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
+    'retail/checks/tasks.chk:761:5: forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((rt.said(trace, 'assistant', v_claim_34) for v_claim_34 in rt.elements(rt.let_value(v_claims_33))))
@@ -225,8 +229,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 712, 5, _vals))
-    'retail/checks/tasks.chk:714:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
+        _failures.append(rt.Failure('forbid any(claim in claims: said claim) else "the agent told the user it granted the compensation, which it cannot" (where claims = granted)', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 761, 5, _vals))
+    'retail/checks/tasks.chk:763:5: forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_t_36, 'send') and rt.text_says(v_t_36, 'back') for v_t_36 in rt.elements(rt.sentences(v_m_35['content'])))) for v_m_35 in rt.elements(messages) if v_m_35['role'] == 'assistant'))
@@ -241,16 +245,16 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 714, 5, _vals))
-    'retail/checks/tasks.chk:717:9: use promised_nothing'
-    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:717', '')
-    'retail/checks/tasks.chk:721:9: use amounts_told([])'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(t in sentences(m.content): says(t, "send") and says(t, "back"))) else "the agent told the user it granted the compensation, which it cannot"', _why if _raised else 'the agent told the user it granted the compensation, which it cannot', 'retail/checks/tasks.chk', 763, 5, _vals))
+    'retail/checks/tasks.chk:766:9: use promised_nothing'
+    _hard, _soft = block_promised_nothing(trace, _failures, _hard, _soft, 'block promised_nothing, used at retail/checks/tasks.chk:766', '')
+    'retail/checks/tasks.chk:770:9: use amounts_told([])'
     try:
         v_outcomes_37 = []
     except Exception as _e:
         v_outcomes_37 = rt.let_failed(_e)
-    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:721', v_outcomes_37, ('outcomes = []',), '')
-    'retail/checks/tasks.chk:722:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
+    _hard, _soft = block_amounts_told(trace, _failures, _hard, _soft, 'block amounts_told, used at retail/checks/tasks.chk:770', v_outcomes_37, ('outcomes = []',), '')
+    'retail/checks/tasks.chk:771:5: forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"'
     _raised = False
     try:
         _v = any((any((round(v_p_39, 2) != round(p_percent, 2) and v_p_39 != 100 for v_p_39 in rt.elements(rt.percentages(v_m_38['content'])))) for v_m_38 in rt.elements(messages) if v_m_38['role'] == 'assistant'))
@@ -265,13 +269,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 722, 5, _vals))
-    'retail/checks/tasks.chk:730:5: let owner = initial.users[initial.orders[order_id].user_id]'
+        _failures.append(rt.Failure('forbid any(m in messages where m.role == "assistant": any(p in percentages(m.content): round(p, 2) != round(percent, 2) and p != 100)) else "the agent told another share of money than the customer asked for (a percentage or a fraction)"', _why if _raised else 'the agent told another share of money than the customer asked for (a percentage or a fraction)', 'retail/checks/tasks.chk', 771, 5, _vals))
+    'retail/checks/tasks.chk:779:5: let owner = initial.users[initial.orders[order_id].user_id]'
     try:
         v_owner_40 = rt.row(initial['users'], rt.row(initial['orders'], p_order_id, 'orders')['user_id'], 'users')
     except Exception as _e:
         v_owner_40 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:731:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
+    'retail/checks/tasks.chk:780:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for"'
     _raised = False
     try:
         _v = all(((((len(rt.words(p_order_id)) > 0 and all((rt.text_says(v_c_41['args']['summary'], v_w_42) for v_w_42 in rt.elements(rt.words(p_order_id)))) or rt.text_says(v_c_41['args']['summary'], rt.let_value(v_owner_40)['user_id'])) or rt.text_says(v_c_41['args']['summary'], rt.let_value(v_owner_40)['email'])) or rt.text_says(v_c_41['args']['summary'], rt.let_value(v_owner_40)['name']['first_name'] + ' ' + rt.let_value(v_owner_40)['name']['last_name'])) and any((rt.contains(rt.text_of(v_c_41['args']['summary']).lower(), v_w_43) for v_w_43 in rt.elements(rt.let_value(v_compensation_requests_20)))) for v_c_41 in rt.elements(calls) if v_c_41['tool'] == 'transfer_to_human_agents' and v_c_41['ok']))
@@ -286,13 +290,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 731, 5, _vals))
-    'retail/checks/tasks.chk:739:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: ((len(words(order_id)) > 0 and all(w in words(order_id): says(c.args.summary, w))) or says(c.args.summary, owner.user_id) or says(c.args.summary, owner.email) or says(c.args.summary, owner.name.first_name + " " + owner.name.last_name)) and any(w in compensation_requests: lower(c.args.summary) contains w)) else "the transfer\'s summary does not name the order (or the customer) and the refund or compensation asked for" (where owner = initial.users[initial.orders[order_id].user_id])', _why if _raised else "the transfer's summary does not name the order (or the customer) and the refund or compensation asked for", 'retail/checks/tasks.chk', 780, 5, _vals))
+    'retail/checks/tasks.chk:788:5: let handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"]'
     try:
         v_handed_47 = ['approved a', 'approved it', 'approved by me', 'i approved', "i've approved", 'i’ve approved', 'agreed to a', 'agreed to the refund', 'agreed to the compensation', 'agreed to give', 'agreed to pay', 'agreed to refund', 'agreed to compensate', 'already agreed', 'authorized a', 'authorized the', 'authorized it', 'authorized by me', 'i authorized', 'have authorized', 'has authorized', 'authorised a', 'authorised the', 'authorised it', 'authorised by me', 'i authorised', 'have authorised', 'has authorised', 'please pay', 'please refund', 'please issue', 'please credit', 'please process', 'please execute', 'please apply', 'just process']
     except Exception as _e:
         v_handed_47 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:747:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
+    'retail/checks/tasks.chk:796:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do"'
     _raised = False
     try:
         _v = any((any((rt.text_says(v_c_48['args']['summary'], v_g_49) for v_g_49 in rt.elements(rt.let_value(v_granted_22) + rt.let_value(v_promised_50) + rt.let_value(v_handed_47)))) for v_c_48 in rt.elements(calls) if v_c_48['tool'] == 'transfer_to_human_agents' and v_c_48['ok']))
@@ -307,13 +311,13 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 747, 5, _vals))
-    'retail/checks/tasks.chk:754:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history] + [round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)]'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(g in granted + promised + handed: says(c.args.summary, g))) else "the transfer\'s summary tells the human agent the compensation was granted, which the agent cannot do" (where handed = ["approved a", "approved it", "approved by me", "i approved", "i\'ve approved", "i’ve approved", "agreed to a", "agreed to the refund", "agreed to the compensation", "agreed to give", "agreed to pay", "agreed to refund", "agreed to compensate", "already agreed", "authorized a", "authorized the", "authorized it", "authorized by me", "i authorized", "have authorized", "has authorized", "authorised a", "authorised the", "authorised it", "authorised by me", "i authorised", "have authorised", "has authorised", "please pay", "please refund", "please issue", "please credit", "please process", "please execute", "please apply", "just process"])', _why if _raised else "the transfer's summary tells the human agent the compensation was granted, which the agent cannot do", 'retail/checks/tasks.chk', 796, 5, _vals))
+    'retail/checks/tasks.chk:803:5: let order_values = [i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)] + [p.amount for p in initial.orders[order_id].payment_history] + [round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)]'
     try:
         v_order_values_55 = [v_i_51['price'] for v_i_51 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items'])] + [round(sum((v_i_52['price'] for v_i_52 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))), 2)] + [v_p_53['amount'] for v_p_53 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['payment_history'])] + [round(sum((v_i_54['price'] for v_i_54 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) * p_percent / 100, 2)]
     except Exception as _e:
         v_order_values_55 = rt.let_failed(_e)
-    'retail/checks/tasks.chk:758:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
+    'retail/checks/tasks.chk:807:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s"'
     _raised = False
     try:
         _v = any((any((not any((round(v_v_58, 2) == round(v_n_57, 2) for v_v_58 in rt.elements(rt.let_value(v_order_values_55)))) for v_n_57 in rt.elements(rt.amounts(v_c_56['args']['summary'])))) for v_c_56 in rt.elements(calls) if v_c_56['tool'] == 'transfer_to_human_agents' and v_c_56['ok']))
@@ -328,11 +332,32 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 758, 5, _vals))
-    'retail/checks/tasks.chk:764:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(n in amounts(c.args.summary): not any(v in order_values: round(v, 2) == round(n, 2)))) else "the transfer\'s summary tells the human agent an amount that is not the order\'s" (where order_values = (([i.price for i in initial.orders[order_id].items] + [round(sum(i in initial.orders[order_id].items: i.price), 2)]) + [p.amount for p in initial.orders[order_id].payment_history]) + [round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2)])', _why if _raised else "the transfer's summary tells the human agent an amount that is not the order's", 'retail/checks/tasks.chk', 807, 5, _vals))
+    'retail/checks/tasks.chk:812:5: let share = round(sum(i in initial.orders[order_id].items: i.price) * percent / 100, 2)'
+    try:
+        v_share_60 = round(sum((v_i_59['price'] for v_i_59 in rt.elements(rt.row(initial['orders'], p_order_id, 'orders')['items']))) * p_percent / 100, 2)
+    except Exception as _e:
+        v_share_60 = rt.let_failed(_e)
+    'retail/checks/tasks.chk:813:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)"'
     _raised = False
     try:
-        _v = any((any((round(v_p_60, 2) != round(p_percent, 2) for v_p_60 in rt.elements(rt.percentages(v_c_59['args']['summary'])))) for v_c_59 in rt.elements(calls) if v_c_59['tool'] == 'transfer_to_human_agents' and v_c_59['ok']))
+        _v = any((any((not rt.beside(v_t_62, rt.let_value(v_share_60), [{'value': rt.let_value(v_share_60), 'names': [rt.text_of(p_percent) + '%', rt.text_of(p_percent) + ' percent']}]) or any((rt.text_says(v_t_62, v_w_64) for v_w_64 in rt.elements(rt.let_value(v_share_refused_65)))) for v_t_62 in rt.elements(rt.sentences(v_c_61['args']['summary'])) if any((round(v_n_63, 2) == round(rt.let_value(v_share_60), 2) for v_n_63 in rt.elements(rt.amounts(v_t_62)))))) for v_c_61 in rt.elements(calls) if v_c_61['tool'] == 'transfer_to_human_agents' and v_c_61['ok']))
+        _ok = not _v
+        _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): (not (beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}])) or any(w in share_refused: says(t, w)))))', True) + ' (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _raised = True
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(t in sentences(c.args.summary) where any(n in amounts(t): round(n, 2) == round(share, 2)): not beside(t, share, [{value: share, names: [str(percent) + "%", str(percent) + " percent"]}]) or any(w in share_refused: says(t, w)))) else "the transfer\'s summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)" (where share = round((sum(i in initial.orders[order_id].items: i.price) * percent) / 100, 2))', _why if _raised else "the transfer's summary tells the share of the total as money apart from the percentage asked for (per item, added to more, or sent somewhere)", 'retail/checks/tasks.chk', 813, 5, _vals))
+    'retail/checks/tasks.chk:821:5: forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"'
+    _raised = False
+    try:
+        _v = any((any((round(v_p_67, 2) != round(p_percent, 2) for v_p_67 in rt.elements(rt.percentages(v_c_66['args']['summary'])))) for v_c_66 in rt.elements(calls) if v_c_66['tool'] == 'transfer_to_human_agents' and v_c_66['ok']))
         _ok = not _v
         _why = None if _ok else rt.condition_reason('any(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2)))', True)
         _vals = {}
@@ -344,5 +369,5 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 764, 5, _vals))
-    return rt.finish('transferred_after_refusal', _hard, 20, _soft, 0.0, _failures)
+        _failures.append(rt.Failure('forbid any(c in calls where c.tool == "transfer_to_human_agents" and c.ok: any(p in percentages(c.args.summary): round(p, 2) != round(percent, 2))) else "the transfer\'s summary tells another percentage than the customer asked for"', _why if _raised else "the transfer's summary tells another percentage than the customer asked for", 'retail/checks/tasks.chk', 821, 5, _vals))
+    return rt.finish('transferred_after_refusal', _hard, 21, _soft, 0.0, _failures)

@@ -5,7 +5,7 @@ NAME = 'user_address_changed'
 PARAMS = ('user_id', 'new_address')
 
 def verify(trace):
-    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:601)."""
+    """Verifier of check 'user_address_changed' (retail/checks/tasks.chk:647)."""
     db = trace.db
     initial = trace.initial
     gold = trace.gold
@@ -124,7 +124,7 @@ def verify(trace):
         _hard += 1
     else:
         _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
-    'retail/checks/tasks.chk:605:5: require db == gold'
+    'retail/checks/tasks.chk:651:5: require db == gold'
     try:
         _l = db
         _r = gold
@@ -138,8 +138,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 605, 5, _vals))
-    'retail/checks/tasks.chk:606:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
+        _failures.append(rt.Failure('require db == gold', _why, 'retail/checks/tasks.chk', 651, 5, _vals))
+    'retail/checks/tasks.chk:652:5: require called modify_user_address(user_id=user_id, zip=new_address.zip)'
     try:
         _v = rt.called(calls, 'modify_user_address', {'user_id': p_user_id, 'zip': p_new_address['zip']})
         _ok = bool(_v)
@@ -152,8 +152,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 606, 5, _vals))
-    'retail/checks/tasks.chk:607:5: require db.users[user_id].address == new_address'
+        _failures.append(rt.Failure('require called modify_user_address(user_id=user_id, zip=new_address.zip)', _why, 'retail/checks/tasks.chk', 652, 5, _vals))
+    'retail/checks/tasks.chk:653:5: require db.users[user_id].address == new_address'
     try:
         _l = rt.row(db['users'], p_user_id, 'users')['address']
         _r = p_new_address
@@ -167,8 +167,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 607, 5, _vals))
-    'retail/checks/tasks.chk:608:5: require count(c in calls where c.writes and c.ok) == 1'
+        _failures.append(rt.Failure('require db.users[user_id].address == new_address', _why, 'retail/checks/tasks.chk', 653, 5, _vals))
+    'retail/checks/tasks.chk:654:5: require count(c in calls where c.writes and c.ok) == 1'
     try:
         _l = sum((1 for v_c_31 in rt.elements(calls) if v_c_31['writes'] and v_c_31['ok']))
         _r = 1
@@ -182,8 +182,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 608, 5, _vals))
-    'retail/checks/tasks.chk:609:5: forbid called transfer_to_human_agents'
+        _failures.append(rt.Failure('require count(c in calls where c.writes and c.ok) == 1', _why, 'retail/checks/tasks.chk', 654, 5, _vals))
+    'retail/checks/tasks.chk:655:5: forbid called transfer_to_human_agents'
     try:
         _v = rt.called(calls, 'transfer_to_human_agents')
         _ok = not _v
@@ -196,8 +196,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 609, 5, _vals))
-    'retail/checks/tasks.chk:610:5: forbid called modify_pending_order_address'
+        _failures.append(rt.Failure('forbid called transfer_to_human_agents', _why, 'retail/checks/tasks.chk', 655, 5, _vals))
+    'retail/checks/tasks.chk:656:5: forbid called modify_pending_order_address'
     try:
         _v = rt.called(calls, 'modify_pending_order_address')
         _ok = not _v
@@ -210,8 +210,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 610, 5, _vals))
-    'retail/checks/tasks.chk:611:5: unchanged db.orders'
+        _failures.append(rt.Failure('forbid called modify_pending_order_address', _why, 'retail/checks/tasks.chk', 656, 5, _vals))
+    'retail/checks/tasks.chk:657:5: unchanged db.orders'
     try:
         _l = db['orders']
         _r = initial['orders']
@@ -225,8 +225,8 @@ def verify(trace):
     if _ok:
         _hard += 1
     else:
-        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 611, 5, _vals))
-    'retail/checks/tasks.chk:612:9: use address_told("modify_user_address", new_address)'
+        _failures.append(rt.Failure('unchanged db.orders', _why, 'retail/checks/tasks.chk', 657, 5, _vals))
+    'retail/checks/tasks.chk:658:9: use address_told("modify_user_address", new_address)'
     try:
         v_write_32 = 'modify_user_address'
     except Exception as _e:
@@ -235,14 +235,14 @@ def verify(trace):
         v_address_33 = p_new_address
     except Exception as _e:
         v_address_33 = rt.let_failed(_e)
-    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:612', v_write_32, v_address_33, ('write = "modify_user_address"', 'address = new_address'), '')
-    'retail/checks/tasks.chk:613:9: use shares_told("modify_user_address")'
+    _hard, _soft = block_address_told(trace, _failures, _hard, _soft, 'block address_told, used at retail/checks/tasks.chk:658', v_write_32, v_address_33, ('write = "modify_user_address"', 'address = new_address'), '')
+    'retail/checks/tasks.chk:659:9: use shares_told("modify_user_address")'
     try:
         v_write_34 = 'modify_user_address'
     except Exception as _e:
         v_write_34 = rt.let_failed(_e)
-    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:613', v_write_34, ('write = "modify_user_address"',), '')
-    'retail/checks/tasks.chk:616:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
+    _hard, _soft = block_shares_told(trace, _failures, _hard, _soft, 'block shares_told, used at retail/checks/tasks.chk:659', v_write_34, ('write = "modify_user_address"',), '')
+    'retail/checks/tasks.chk:662:5: score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)'
     try:
         _v = rt.said(trace, 'assistant', p_new_address['zip']) and any((True for v_c_35 in rt.elements(calls) if v_c_35['tool'] == 'modify_user_address' and v_c_35['ok']))
         _ok = bool(_v)
@@ -255,5 +255,5 @@ def verify(trace):
     if _ok:
         _soft += 1.0
     else:
-        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 616, 5, _vals))
+        _failures.append(rt.Failure('score 1: said new_address.zip and any(c in calls where c.tool == "modify_user_address" and c.ok)', _why, 'retail/checks/tasks.chk', 662, 5, _vals))
     return rt.finish('user_address_changed', _hard, 17, _soft, 1.0, _failures)

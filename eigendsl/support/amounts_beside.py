@@ -1,0 +1,110 @@
+"""Whether a text says an amount beside a name of its own (:func:`beside`): the name in the
+stretch of words the amount stands in, not anywhere in the sentence."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from eigendsl.support.amounts_said import _amounts_said
+from eigendsl.support.numerals import _for_numbers
+
+# What parts a sentence's stretches: a clause's punctuation before a space, a line's end, and
+# the words that join two clauses or two things ("75.9 for the kettle and 139.0 for the
+# keyboard"). A colon parts none ("- Kettle: 75.9"), nor a bracket ("the kettle (75.9)"); a comma
+# parts one only where the stretch it leaves names something ("the new order total is 347.5,
+# down from 365.4"; "the kettle, priced 75.9" reads the kettle).
+_STRETCH_BREAK = re.compile(r"[;!?]\s|\.\s|\n|\b(?:and|but|then|while|whereas|or|plus)\b")
+_COMMA = re.compile(r",\s")
+
+
+def _names_of(record: Any) -> list[str]:
+    names = record.get("names") if isinstance(record, dict) else None
+    return [str(n) for n in names or [] if n is not None and str(n).strip()]
+
+
+def _value_of(record: Any) -> float | None:
+    value = record.get("value") if isinstance(record, dict) else None
+    return round(float(value), 2) if isinstance(value, (int, float)) else None
+
+
+def beside(text: Any, value: Any, named: Any) -> bool:
+    """``beside(text, value, named)``: whether ``text`` says the amount ``value`` (as
+    :func:`amounts` reads it) and each time beside a name of its own: ``named`` is a list of
+    ``{value, names}``, and the stretch the amount stands in (from the amount or the clause
+    break before it to the one after it: ``,``, ``;``, ``and``, ``but``...) says a name of a
+    record of that value and no name of a record of another value but inside such a name ("new
+    order total" holds the old total's "order total") or right after one ("the Commuter Backpack
+    total"). Two prices swapped beside their names
+    are not beside them, nor is an amount told apart from every name ("75.9 and 139.0 go back").
+
+    >>> named = [{"value": 75.9, "names": ["kettle"]}, {"value": 139.0, "names": ["keyboard"]}]
+    >>> beside("75.9 for the kettle and 139.0 for the keyboard", 139.0, named)
+    True
+    >>> beside("139.0 for the kettle and 75.9 for the keyboard", 139.0, named)
+    False
+    >>> [beside("The Kettle (75.9) is kept; 139.0 goes back.", v, named) for v in (75.9, 139.0)]
+    [True, False]
+    """
+    if text is None or not isinstance(value, (int, float)) or not isinstance(named, list):
+        return False
+    content = _for_numbers(text)
+    said = _amounts_said(content)
+    target = round(float(value), 2)
+    own = [n for r in named if _value_of(r) == target for n in _names_of(r)]
+    others = [n for r in named if _value_of(r) != target for n in _names_of(r)]
+    breaks = [(m.start(), m.end()) for m in _STRETCH_BREAK.finditer(content)]
+    commas = breaks + [(m.start(), m.end()) for m in _COMMA.finditer(content)]
+    found = False
+    for index, number in enumerate(said):
+        if round(number.value, 2) != target:
+            continue
+        found = True
+        left, right = _stretch(said, index, commas)
+        if not _spans(content, left, right, own + others):
+            left, right = _stretch(said, index, breaks)
+        if not _nearest_is_own(content, left, right, number, own, others):
+            return False
+    return found
+
+
+def _stretch(said: list[Any], index: int, breaks: list[tuple[int, int]]) -> tuple[int, int]:
+    """Where the stretch of the ``index``-th amount starts and ends: at the amounts beside it or
+    the nearest of ``breaks``."""
+    number = said[index]
+    left = max([said[index - 1].end] if index else [0])
+    left = max([left] + [end for start, end in breaks if end <= number.start])
+    right = min([said[index + 1].start] if index + 1 < len(said) else [number.end + 10**6])
+    right = min([right] + [start for start, end in breaks if start >= number.end])
+    return left, right
+
+
+def _spans(content: str, left: int, right: int, names: list[str]) -> list[tuple[int, int]]:
+    """Where each of ``names`` stands, as words of its own, between ``left`` and ``right``."""
+    return [
+        (m.start(), m.end())
+        for n in names
+        for m in re.finditer(rf"(?<!\w){re.escape(_for_numbers(n).strip())}(?!\w)", content)
+        if left <= m.start() and m.end() <= right
+    ]
+
+
+def _nearest_is_own(
+    content: str, left: int, right: int, number: Any, own: list[str], others: list[str]
+) -> bool:
+    """Whether the name nearest the amount in its stretch is its own: another value's name
+    inside one of its own ("new order total") or right before one ("the original order
+    total") or after ("the Commuter Backpack total") is none."""
+    mine = _spans(content, left, right, own)
+    if not mine:
+        return False
+    theirs = [
+        (a, b)
+        for a, b in _spans(content, left, right, others)
+        if not any(x <= a and b <= y or 0 <= x - b <= 1 or 0 <= a - y <= 1 for x, y in mine)
+    ]
+
+    def distance(span: tuple[int, int]) -> int:
+        return max(span[0] - number.end, number.start - span[1], 0)
+
+    return not theirs or min(map(distance, mine)) <= min(map(distance, theirs))
