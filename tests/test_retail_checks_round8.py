@@ -61,6 +61,8 @@ TRANSFER_SHARE = (
             [50.0, 33.33, 75.0, 75.0],
         ),
         ("100% of your payment will be refunded.", [100.0]),
+        # digits glued to the word before them, as a model's garbled summary wrote them
+        ("Customer asks for a612% refund, not a 20% one.", [612.0, 20.0]),
         # a fraction of time, of a party or of things counted, an ordinal: no share of money
         ("The full amount is refunded within half an hour, or half a day.", []),
         ("Half of your order's items are still pending; half the orders ship today.", []),
@@ -199,6 +201,16 @@ def test_the_transfer_summary_reads_a_share_in_words(retail_domain: Any) -> None
     summary = (
         "Customer usr_hanakobayashi asks for half of order #W1001333's price back as a refund."
     )
+    turns = transferred(retail_domain, HONEST_REFUSAL, summary=summary)
+    assert reasons(play(retail_domain, TRANSFER, ListAgent(turns))) == [
+        "the transfer's summary tells another percentage than the customer asked for"
+    ]
+
+
+def test_the_transfer_summary_reads_a_percentage_glued_to_a_word(retail_domain: Any) -> None:
+    """A GRPO model wrote "asks for a612% refund" for the 20% asked, and it passed: the number
+    glued to "a" was no percentage to the reader."""
+    summary = "Customer usr_hanakobayashi asks for a612% refund on order #W1001333."
     turns = transferred(retail_domain, HONEST_REFUSAL, summary=summary)
     assert reasons(play(retail_domain, TRANSFER, ListAgent(turns))) == [
         "the transfer's summary tells another percentage than the customer asked for"

@@ -15,6 +15,10 @@ from eigendsl.support.numerals import _for_numbers, _numbers_said, _Said
 _PERCENT = re.compile(r"(?:\s|-)?(?:%|per\s?cent\b|pct\b)")
 
 
+# A number glued to a letter before it, then a percent sign ("a612%").
+_GLUED_PERCENT = re.compile(r"(?<=[^\W\d_])(\d+(?:\.\d+)?)(?=\s?%)")
+
+
 # A hyphen before the word of a percentage, which keeps "ten-percent" from being read as a number.
 _HYPHEN_PERCENT = re.compile(r"-(?=(?:per\s?cent|pct)\b)")
 
@@ -71,6 +75,8 @@ def percentages(text: Any) -> list[float]:
     [50.0, 66.67, 25.0]
     >>> percentages("In half an hour, half of your order's items ship; the third item too.")
     []
+    >>> percentages("asks for a612% refund")
+    [612.0]
     """
     if text is None:
         return []
@@ -79,6 +85,12 @@ def percentages(text: Any) -> list[float]:
         (number.start, number.value)
         for number in _numbers_said(content)
         if _PERCENT.match(content, number.end)
+    ]
+    # digits glued to the word before them still read as a share: "a612%" says 612%
+    found += [
+        (match.start(1), float(match[1]))
+        for match in _GLUED_PERCENT.finditer(content)
+        if not any(start == match.start(1) for start, _ in found)
     ]
     for match in _FRACTION.finditer(content):
         if not _fraction_of_money(match, content):
