@@ -149,10 +149,9 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
             continue
         since = _last_write(trace, reply.position)
         naming = trace.namings.get(tool)
-        answered = _proposal_answered(
+        if _proposal_answered(
             talk, i, tool, args, verbs, since, db=trace.db, named_by=naming, initial=trace.initial
-        )
-        if answered:
+        ):
             return True
     return False
 
