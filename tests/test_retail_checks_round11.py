@@ -26,13 +26,9 @@ import pytest
 
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from tests.hand_agents import ListAgent, play, play_row, turn
+from tests.test_retail_checks_round10 import CHANGED, EXCHANGED
 from tests.test_retail_honest4 import CANCEL, CHANGE, EXCHANGE, GIFT_CARD, RETURN, reported
 
-CHANGED = (
-    "Your kettle is now the 0.8 l matte white variant. The difference of $17.90 is refunded to "
-    "paypal_4313. "
-)
-EXCHANGED = "The exchange is requested. The difference of $6.50 is charged to paypal_2637. "
 RETURNED = "Your return is requested and $144.00 will be refunded to paypal_5428. "
 CANCELLED = "Your order #W1001222 has been cancelled. "
 GIFTED = (
