@@ -160,3 +160,15 @@ def test_small_whole_numbers_without_a_currency_count_things(retail_domain: Any)
     episode = _Episode(retail_domain, HANA, [])
     assert wrong_amount("Return the 2 items, 3 to 5 days, in 1 parcel?", episode, {}) is None
     assert wrong_amount("Return the 2 items for 3 dollars?", episode, {}) == 3.0
+
+
+def test_a_house_number_is_no_amount() -> None:
+    """An address's house number in a proposal ("instead of 610 Bellflower Street") is no money
+    the user has to account for: the change of address gets its yes (the full suite caught the
+    user asking "610.00 doesn't look right" of it)."""
+    from eigendsl.runtime.user_amounts import _stated
+
+    assert (
+        _stated("Ship order #W1000260 to 73 Orchard Gate instead of 610 Bellflower Street?") == []
+    )
+    assert _stated("Refund $610 or 610.00 or 610 dollars?") == [610.0, 610.0, 610.0]

@@ -30,9 +30,6 @@ WRONG_AMOUNT_AGAIN = (
 )
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# A small whole number says an amount only with a currency beside it ("$5", "5 dollars"): "both
-# items, 2 in all" counts things.
-_SMALL = 10.0
 
 
 def _numbers(value: Any) -> Iterator[float]:
@@ -134,23 +131,27 @@ def _ids(args: dict[str, Any]) -> Iterator[str]:
 
 
 def _stated(text: str) -> list[float]:
-    """The amounts a proposal states: :func:`~eigendsl.support.amounts`, but for a small whole
-    number without a currency beside it, which may count things.
+    """The amounts a proposal states as money: :func:`~eigendsl.support.amounts` with cents, a
+    currency beside it or in words, not a whole number alone, which may be a house number or a
+    count ("610 Bellflower Street", "2 in all").
 
-    >>> _stated("Return both items (2 in all) for $5 and 193.99, not 3 dollars or 4?")
-    [5.0, 193.99, 3.0]
+    >>> _stated("Return both items (2 in all) for $5 and 193.99, not 3 dollars, USD 40 or 4?")
+    [5.0, 193.99, 3.0, 40.0]
+    >>> _stated("Ship it to 610 Bellflower Street instead of 12 Harbour Road, for 7.00?")
+    [7.0]
     """
+    plain = text.replace(",", "")
     found = []
     for amount in amounts(text):
-        if amount >= _SMALL or amount != int(amount):
+        if amount != int(amount):
             found.append(amount)
             continue
         whole = re.escape(str(int(amount)))
         money = (
-            rf"[$\u20ac\u00a3]\s?{whole}(?![\d.])"
-            rf"|(?<![\d.]){whole}(?:\.0+)?\s?(?:usd|eur|dollars?)\b"
+            rf"[$\u20ac\u00a3]\s?{whole}(?!\d)|(?:usd|eur)\s?{whole}(?!\d)"
+            rf"|(?<![\d.]){whole}(?:\.\d+)?\s?(?:usd|eur|dollars?)\b|(?<![\d.]){whole}\.\d"
         )
-        if re.search(money, text, re.IGNORECASE):
+        if re.search(money, plain, re.IGNORECASE):
             found.append(amount)
     return found
 
