@@ -102,7 +102,8 @@ class TrainSettings:
     # held-out gift-card balances 13 of 24 episodes (3). The tokens alone (seed 0): 1 of 40,
     # pass^1 0.577. docs/training.md, *Numbers read, not recalled*. Those passes also give each
     # whole number the user says for the agent to repeat (a percentage asked for, which the
-    # transfer summary names) another of as many digits: docs/training.md, *A percentage read*.
+    # transfer summary names) another of as many digits, a token of its own with number_tokens:
+    # 3 of 9 held-out transfers, 0 before (docs/training.md, *A percentage read*).
     sft_fresh_numbers: bool = STAGE_DEFAULTS["sft"]["fresh_numbers"]
     # The tables whose ids every customer shares, a catalog (retail: products, with their
     # variants' item ids): the passes with shuffled ids leave those as they are, so the agent may
