@@ -284,7 +284,7 @@ def said_numbers(row: dict[str, Any], known: Iterable[str] = ()) -> list[str]:
     results: set[str] = set()
     found: dict[str, None] = {}
     skip = set(known)
-    for message in row["messages"]:
+    for message in row.get("messages", []):
         role = message.get("role")
         numbers = {m.group() for text in _strings(message) for m in _WHOLE.finditer(text)}
         if role == "user":
