@@ -170,7 +170,8 @@ def sft_schedule(
         permute_numbers,
         permute_said_numbers,
         row_texts,
-        said_number_words,
+        said_numbers,
+        words_said_often,
     )
 
     passes = max(1, math.ceil(s.sft_epochs))
@@ -204,15 +205,22 @@ def sft_schedule(
         else {}
     )
 
-    # the numbers the user says that the tokenizer makes tokens of (a percentage asked for)
-    said_words = (
-        said_number_words(rows, ids.known) if s.sft_fresh_numbers and s.number_tokens else []
+    # each row's numbers the user says for the agent to repeat (a percentage asked for), read
+    # once for all passes, and those the tokenizer makes tokens of
+    said_in = (
+        {id(row): said_numbers(row, ids.known) for row in rows}
+        if s.sft_fresh_numbers and fresh
+        else {}
     )
+    said_words = words_said_often(said_in.values()) if s.number_tokens else []
 
     def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
         if s.sft_fresh_numbers:  # before the renaming, whose new ids are not the seed's
-            said = random.Random(f"{s.seed}:{number}:said")
-            one = [permute_said_numbers(row, said, ids.known, said_words) for row in one]
+            rng = random.Random(f"{s.seed}:{number}:said")
+            one = [
+                permute_said_numbers(row, rng, ids.known, said_words, said_in.get(id(row)))
+                for row in one
+            ]
         renamed = ids.fresh_pass(one, number, s.seed, s.sft_invent_ids, s.sft_fresh_values)
         if not numbers:
             return renamed

@@ -283,7 +283,7 @@ def said_numbers(row: dict[str, Any], known: Iterable[str] = ()) -> list[str]:
     said: set[str] = set()
     results: set[str] = set()
     found: dict[str, None] = {}
-    skip = set(known)
+    skip = known if isinstance(known, set | frozenset) else set(known)
     for message in row.get("messages", []):
         role = message.get("role")
         numbers = {m.group() for text in _strings(message) for m in _WHOLE.finditer(text)}
@@ -310,7 +310,17 @@ def said_number_words(
     ['20']
     """
     known = set(known)
-    counts = Counter(n for row in rows for n in said_numbers(row, known) if len(n) > 1)
+    return words_said_often((said_numbers(row, known) for row in rows), min_count)
+
+
+def words_said_often(said: Iterable[list[str]], min_count: int = 2) -> list[str]:
+    """The numbers of two or more digits in ``min_count`` or more of the lists ``said`` (each a
+    row's :func:`said_numbers`), sorted: :func:`said_number_words` over rows already read.
+
+    >>> words_said_often([["20", "5"], ["20"], ["15"], ["5"], ["5"]])
+    ['20']
+    """
+    counts = Counter(n for numbers in said for n in numbers if len(n) > 1)
     return sorted(n for n, count in counts.items() if count >= min_count)
 
 
@@ -319,8 +329,10 @@ def permute_said_numbers(
     rng: random.Random,
     known: Iterable[str] = (),
     words: Iterable[str] = (),
+    said: list[str] | None = None,
 ) -> dict[str, Any]:
-    """``row`` with each number of :func:`said_numbers` replaced by another, one the dialogue
+    """``row`` with each number of :func:`said_numbers` (``said`` where the caller found them
+    already) replaced by another, one the dialogue
     does not hold, in every turn but the system prompt: the customer asked for another
     percentage, and only reading their turn gets it right (a new row). A number among ``words``
     (:func:`said_number_words`, the tokenizer's) becomes another of them where one is free, any
@@ -336,7 +348,7 @@ def permute_said_numbers(
     >>> new["messages"][2]["content"] in ("You asked for 15%.", "You asked for 25%.")
     True
     """
-    said = said_numbers(row, known)
+    said = said_numbers(row, known) if said is None else said
     if not said:
         return row
     turns = [m for m in row["messages"] if m.get("role") != "system"]
