@@ -212,7 +212,10 @@ def sft_schedule(
         if s.sft_fresh_numbers and fresh
         else {}
     )
-    said_words = words_said_often(said_in.values()) if s.number_tokens else []
+    # counted per row, not per dict: a row may stand in ``rows`` twice
+    said_words = (
+        words_said_often(said_in[id(row)] for row in rows) if said_in and s.number_tokens else []
+    )
 
     def fresh_pass(one: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
         if s.sft_fresh_numbers:  # before the renaming, whose new ids are not the seed's
