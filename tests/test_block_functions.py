@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -68,22 +68,28 @@ block agreed(words: list[string]):
 """
 
 
-def _compile(tmp_path: Path, written_out: bool, monkeypatch: pytest.MonkeyPatch) -> Domain:
-    spec = copy_spec(MINI, tmp_path / "spec")
-    edit(spec, "checks/main.chk", None, CHECKS)
-    with monkeypatch.context() as patch:
-        if written_out:  # every use written out, as before blocks had functions
-            patch.setattr(block_code, "_fits", lambda *args: False)
-        return Domain(compile_to(spec, tmp_path / "out"))
+def compiled_both(
+    factory: pytest.TempPathFactory, checks: str, write_out: Callable[[pytest.MonkeyPatch], None]
+) -> tuple[Domain, Domain]:
+    """The mini spec with ``checks`` compiled as it is, and with ``write_out`` patching the code
+    generator to write the uses out (as before they were calls): the domains to compare."""
+    out = []
+    for written_out in (False, True):
+        spec = copy_spec(MINI, factory.mktemp("written" if written_out else "called") / "spec")
+        edit(spec, "checks/main.chk", None, checks)
+        with pytest.MonkeyPatch.context() as patch:
+            if written_out:
+                write_out(patch)
+            out.append(Domain(compile_to(spec, spec.parent / "out")))
+    return out[0], out[1]
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Domain, Domain]:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return (
-            _compile(tmp_path_factory.mktemp("called"), False, monkeypatch),
-            _compile(tmp_path_factory.mktemp("written"), True, monkeypatch),
-        )
+    # every use written out, as before blocks had functions
+    return compiled_both(
+        tmp_path_factory, CHECKS, lambda patch: patch.setattr(block_code, "_fits", lambda *a: False)
+    )
 
 
 def test_a_block_two_checks_use_is_defined_once(both: tuple[Domain, Domain]) -> None:

@@ -25,7 +25,8 @@ import pytest
 from eigendsl.codegen.blocks import Place, StatementCode
 from eigendsl.codegen.pyexpr import ExprCompiler
 from eigendsl.codegen.rule_functions import RuleCompiler
-from tests.conftest import MINI, ROOT, compile_to, copy_spec, edit
+from tests.conftest import ROOT
+from tests.test_block_functions import compiled_both
 from tests.test_verifiers import Domain, agent, tool_call, user
 
 CHECKS = """\
@@ -75,22 +76,13 @@ def _written_out(self: RuleCompiler, rule: str, comp: ExprCompiler, at: Place) -
     return self.gathered(self.resolved.rules[rule].body, comp.block(), at)
 
 
-def _compile(tmp_path: Path, written_out: bool, monkeypatch: pytest.MonkeyPatch) -> Domain:
-    spec = copy_spec(MINI, tmp_path / "spec")
-    edit(spec, "checks/main.chk", None, CHECKS)
-    with monkeypatch.context() as patch:
-        if written_out:
-            patch.setattr(RuleCompiler, "rule_code", _written_out)
-        return Domain(compile_to(spec, tmp_path / "out"))
-
-
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Domain, Domain]:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return (
-            _compile(tmp_path_factory.mktemp("called"), False, monkeypatch),
-            _compile(tmp_path_factory.mktemp("written"), True, monkeypatch),
-        )
+    return compiled_both(
+        tmp_path_factory,
+        CHECKS,
+        lambda patch: patch.setattr(RuleCompiler, "rule_code", _written_out),
+    )
 
 
 def _defined(path: Path) -> list[str]:

@@ -1,5 +1,6 @@
-"""Generate the code of ``use``: a rule's statements written out where the use stands, and a
-block's written once, as a function of ``verifiers/blocks.py`` that each use calls.
+"""Generate the code of a block's ``use``: the block's statements written once, as a function
+of ``verifiers/blocks.py`` that each use calls; and where a statement is judged (:class:`Place`),
+which the rules' functions share (:mod:`eigendsl.codegen.rule_functions`).
 
 A block's function takes the trace, the verdict's counts (and gives them back), the text of
 where it is used, its parameters' values, each argument's text (``x = db.orders[id]``, for the
@@ -8,8 +9,9 @@ of a parameter than its value: a statement that reads one parameter alone is exp
 argument's expression, a ``first(...)`` argument is checked to have found something, an event
 argument is read by ``before`` as events (:attr:`ExprCompiler.argument_reads`). A use whose
 arguments would change such code, or whose argument reads a name of the block, has the
-statements written out where it stands, as every use had before; so has every use of a block
-that calls ``confirmed`` (the scripted user reads its words from the function that calls it).
+statements written out where it stands, as every use had before. A block that calls
+``confirmed`` is a function as the others: the words the scripted user reads are compiled as
+data (:mod:`eigendsl.dsl.confirm_words`), not read back from the code at the use.
 """
 
 from __future__ import annotations
