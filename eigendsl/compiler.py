@@ -118,6 +118,7 @@ def compile_domain(
         "guards": sorted(resolved.guards),
         "declared_tools": sorted(bodies),
         "source_map": {},
+        "confirm_words": builder.confirm_words(),  # what the scripted user reads of them
     }
     with too_deep_as_error(loaded.modules, loaded.raw.span):
         for name, check in sorted(resolved.checks.items()):

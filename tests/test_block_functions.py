@@ -3,7 +3,8 @@
 
 The spec below uses its blocks from two checks and a rule, nests one in another, and gives some
 arguments that need the statements written out (an argument a statement reads alone, a
-``first(...)`` whose field is read). Its verdicts are held to those
+``first(...)`` whose field is read); a block that calls ``confirmed`` is a function as the others
+are. Its verdicts are held to those
 of the same spec compiled with every block written out at its use, as before blocks had
 functions: the same pass, score, reasons, statements' text and source positions.
 """
@@ -11,12 +12,13 @@ functions: the same pass, score, reasons, statements' text and source positions.
 from __future__ import annotations
 
 import ast
-from pathlib import Path
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from eigendsl.codegen.blocks import BlockCompiler
+from eigendsl.codegen import blocks as block_code
 from tests.conftest import MINI, compile_to, copy_spec, edit
 from tests.test_verifiers import Domain, agent, tool_call, user
 
@@ -35,6 +37,7 @@ check cancelled(order_id: string, reason: string):
     use twice("sorry")
     use alone(said "refund")
     use found_row(first(o in db.orders where o.status == "delivered"))
+    use agreed(["cancel", "drop"])
 
 check cancelled_again(order_id: string, reason: string):
     use status_told("cancelled", [s for s in ["pending", "shipped"] where s != reason])
@@ -59,25 +62,34 @@ block alone(flag: bool):
 
 block found_row(row: any):
     require row.status == "pending"
+
+block agreed(words: list[string]):
+    require all(c in calls where c.writes: confirmed(c, words))
 """
 
 
-def _compile(tmp_path: Path, written_out: bool, monkeypatch: pytest.MonkeyPatch) -> Domain:
-    spec = copy_spec(MINI, tmp_path / "spec")
-    edit(spec, "checks/main.chk", None, CHECKS)
-    with monkeypatch.context() as patch:
-        if written_out:  # every use written out, as before blocks had functions
-            patch.setattr(BlockCompiler, "block_function", lambda self, block: None)
-        return Domain(compile_to(spec, tmp_path / "out"))
+def compiled_both(
+    factory: pytest.TempPathFactory, checks: str, write_out: Callable[[pytest.MonkeyPatch], None]
+) -> tuple[Domain, Domain]:
+    """The mini spec with ``checks`` compiled as it is, and with ``write_out`` patching the code
+    generator to write the uses out (as before they were calls): the domains to compare."""
+    out = []
+    for written_out in (False, True):
+        spec = copy_spec(MINI, factory.mktemp("written" if written_out else "called") / "spec")
+        edit(spec, "checks/main.chk", None, checks)
+        with pytest.MonkeyPatch.context() as patch:
+            if written_out:
+                write_out(patch)
+            out.append(Domain(compile_to(spec, spec.parent / "out")))
+    return out[0], out[1]
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[Domain, Domain]:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        return (
-            _compile(tmp_path_factory.mktemp("called"), False, monkeypatch),
-            _compile(tmp_path_factory.mktemp("written"), True, monkeypatch),
-        )
+    # every use written out, as before blocks had functions
+    return compiled_both(
+        tmp_path_factory, CHECKS, lambda patch: patch.setattr(block_code, "_fits", lambda *a: False)
+    )
 
 
 def test_a_block_two_checks_use_is_defined_once(both: tuple[Domain, Domain]) -> None:
@@ -91,6 +103,15 @@ def test_a_block_two_checks_use_is_defined_once(both: tuple[Domain, Domain]) -> 
         assert "from .blocks import" in text
         assert "block_status_told(trace" in text
         assert "the agent never said the order is cancelled" not in text  # the block's, once
+    # a block that calls confirmed is a function too: its words are compiled as data, from
+    # the use's argument, rather than read back from the code written out at the use
+    cancelled = (verifiers / "check_cancelled.py").read_text()
+    assert "block_agreed(trace" in cancelled
+    index = json.loads((verifiers / "index.json").read_text())
+    assert index["confirm_words"] == {
+        "cancel_order": ["cancel", "drop"],
+        "set_email": ["cancel", "drop"],
+    }
     # the arguments that change the block's code have it written out where they stand
     cancelled = (verifiers / "check_cancelled.py").read_text()
     for block in ("alone", "found_row"):

@@ -162,8 +162,6 @@ def test_the_same_proposal_with_the_right_new_item_gets_its_yes(retail_domain: A
 
 
 def test_confirm_words_are_those_the_verifiers_list(retail_domain: Any) -> None:
-    from eigendsl.runtime.domain import confirm_words
-
     assert retail_domain.confirm_words == {
         "cancel_pending_order": ("cancellation",),
         "modify_pending_order_address": (
@@ -181,6 +179,3 @@ def test_confirm_words_are_those_the_verifiers_list(retail_domain: Any) -> None:
         "exchange_delivered_order_items": ("swap", "replace", "switch"),
         "modify_user_address": ("change", "update", "move", "save", "set", "replace"),
     }
-    sources = ["rt.confirmed(trace, c, words)", "rt.said(trace, 'a', 'x')"]
-    assert confirm_words(sources, ["cancel"]) == {"cancel": ()}
-    assert confirm_words(["rt.said(trace, 'user', 'yes')"], ["cancel"]) is None

@@ -1,5 +1,6 @@
-"""Generate the code of ``use``: a rule's statements written out where the use stands, and a
-block's written once, as a function of ``verifiers/blocks.py`` that each use calls.
+"""Generate the code of a block's ``use``: the block's statements written once, as a function
+of ``verifiers/blocks.py`` that each use calls; and where a statement is judged (:class:`Place`),
+which the rules' functions share (:mod:`eigendsl.codegen.rule_functions`).
 
 A block's function takes the trace, the verdict's counts (and gives them back), the text of
 where it is used, its parameters' values, each argument's text (``x = db.orders[id]``, for the
@@ -8,8 +9,9 @@ of a parameter than its value: a statement that reads one parameter alone is exp
 argument's expression, a ``first(...)`` argument is checked to have found something, an event
 argument is read by ``before`` as events (:attr:`ExprCompiler.argument_reads`). A use whose
 arguments would change such code, or whose argument reads a name of the block, has the
-statements written out where it stands, as every use had before; so has every use of a block
-that calls ``confirmed`` (the scripted user reads its words from the function that calls it).
+statements written out where it stands, as every use had before. A block that calls
+``confirmed`` is a function as the others: the words the scripted user reads are compiled as
+data (:mod:`eigendsl.dsl.confirm_words`), not read back from the code at the use.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Place:
     within: str = ""
     caller_rule: bool = False
     caller_within: bool = False
+    # in a rule's function that a block uses: the caller's `_within` is "" where a check uses it
+    caller_outside: bool = False
 
     def rule_prefix(self) -> ast.expr | None:
         if self.rule is not None:
@@ -71,7 +75,16 @@ class Place:
             return self.within
         if not self.within:
             return name("_within")
+        if self.caller_outside:
+            return call("_inside", const(self.within), name("_within"))
         return ast.BinOp(left=const(f"{self.within}; "), op=ast.Add(), right=name("_within"))
+
+    def in_text(self) -> list[str | ast.expr]:
+        """`` (in block b, used at f.chk:3)`` as pieces to join: none outside any block."""
+        within = self.within_text()
+        if self.caller_outside and not self.within:
+            return [call("_in", name("_within"))]  # empty where a check uses the rule
+        return [" (in ", within, ")"] if within else []
 
     def inside(self, used: str) -> Place:
         """This place, in the block ``used`` (``block b, used at f.chk:3``) besides."""
@@ -111,12 +124,10 @@ def text_of(text: str | ast.expr) -> ast.expr:
     return const(text) if isinstance(text, str) else text
 
 
-def joined(source: str, lets: str | ast.expr, within: str | ast.expr) -> ast.expr:
+def joined(source: str, lets: str | ast.expr, at: Place) -> ast.expr:
     """A statement's text apart from its block: ``source``, the lets it reads, and the blocks
-    it is written out in (`` (in block b, used at f.chk:3)``)."""
-    pieces: list[str | ast.expr] = [source, lets]
-    if within:
-        pieces += [" (in ", within, ")"]
+    it is judged in (`` (in block b, used at f.chk:3)``, :meth:`Place.in_text`)."""
+    pieces: list[str | ast.expr] = [source, lets, *at.in_text()]
     out: list[str | ast.expr] = []
     for piece in pieces:  # the texts known here as one constant
         if isinstance(piece, str) and out and isinstance(out[-1], str):
@@ -158,7 +169,7 @@ class BlockCompiler:
     """The ``use`` statements, for :class:`eigendsl.codegen.statements.StatementCompiler`."""
 
     resolved: Resolved
-    functions: dict[str, BlockFunction | None]
+    functions: dict[str, BlockFunction]
 
     if TYPE_CHECKING:  # the statement compiler's
 
@@ -169,19 +180,16 @@ class BlockCompiler:
         def relative(self, path: str) -> str: ...
 
     def _use(self, stmt: A.Use, comp: ExprCompiler, at: Place) -> StatementCode:
-        """The statements of the rule ``stmt`` uses, written out here; of a block, a call of
-        its function, or written out here too where its arguments need it (see above). A
-        block's parameters are lets bound to the use's arguments, read where the use stands."""
-        scope = comp.block()  # the rule's or block's lets are its own, apart from the check's
-        if stmt.name in self.resolved.rules:
-            at = replace(at, rule=stmt.name, caller_rule=False)
-            return self.gathered(self.resolved.rules[stmt.name].body, scope, at)
+        """A call of the function of the block ``stmt`` uses, or its statements written out
+        here where the use's arguments need it (see above). A block's parameters are lets bound
+        to the use's arguments, read where the use stands."""
+        scope = comp.block()  # the block's lets are its own, apart from the check's
         block = self.resolved.blocks[stmt.name]
         span = stmt.span
         at = at.inside(f"block {block.name}, used at {self.relative(span.path)}:{span.line}")
         args = stmt.args or ()
         function = self.block_function(block)
-        if function is None or not _fits(block, function, args, comp):
+        if not _fits(block, function, args, comp):
             body: list[ast.stmt] = []
             for param, arg in zip(block.params, args, strict=True):
                 value = comp.compile(arg)  # the use's names, not the block's
@@ -241,20 +249,15 @@ class BlockCompiler:
             hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
         return StatementCode(body, hard, soft, notes)
 
-    def block_function(self, block: A.Block) -> BlockFunction | None:
-        """The function of ``block``, built the first time a use asks; None for a block that
-        calls ``confirmed``."""
+    def block_function(self, block: A.Block) -> BlockFunction:
+        """The function of ``block``, built the first time a use asks."""
         if block.name in self.functions:
             return self.functions[block.name]
         comp = self.compiler()
         params = [_bind_argument(comp, p, i) for i, p in enumerate(block.params)]
         code = self.gathered(block.body, comp, Place(caller_rule=True, caller_within=True))
         body = [*comp.prelude, *code.body]
-        module = ast.Module(body=body, type_ignores=[])
-        read = {n.id for n in ast.walk(module) if isinstance(n, ast.Name)}
-        if any(isinstance(n, ast.Attribute) and n.attr == "confirmed" for n in ast.walk(module)):
-            self.functions[block.name] = None
-            return None
+        read = {n.id for s in body for n in ast.walk(s) if isinstance(n, ast.Name)}
         body.append(
             ast.Return(value=ast.Tuple(elts=[name("_hard"), name("_soft")], ctx=ast.Load()))
         )
@@ -269,14 +272,15 @@ class BlockCompiler:
             doc,
         )
         let_names = {s.name for s in block.body if isinstance(s, A.Let)}
-        self.functions[block.name] = BlockFunction(
+        made = BlockFunction(
             function, given, code.hard, code.soft, code.notes, comp.argument_reads, let_names
         )
-        return self.functions[block.name]
+        self.functions[block.name] = made
+        return made
 
     def blocks_module_body(self) -> list[ast.stmt]:
         """The functions of the blocks some use calls, by name (none: no module)."""
-        used = [f.function for _, f in sorted(self.functions.items()) if f is not None]
+        used = [f.function for _, f in sorted(self.functions.items())]
         if not used:
             return []
         needs_where = any(

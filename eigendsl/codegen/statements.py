@@ -12,7 +12,6 @@ from pathlib import Path
 
 from eigendsl.codegen.blocks import (
     OUTSIDE,
-    BlockCompiler,
     BlockFunction,
     Place,
     StatementCode,
@@ -22,6 +21,7 @@ from eigendsl.codegen.blocks import (
 )
 from eigendsl.codegen.pyexpr import ExprCompiler, call, const, let_assign, name, rt_call
 from eigendsl.codegen.pymodule import assign, attribute
+from eigendsl.codegen.rule_functions import RuleCompiler, RuleFunction
 from eigendsl.dsl import ast as A
 from eigendsl.dsl.analysis import Resolved
 from eigendsl.dsl.lets import statement_exprs
@@ -41,14 +41,15 @@ def _failure(stmt_source: ast.expr, reason: ast.expr, span, values: ast.expr) ->
     )
 
 
-class StatementCompiler(BlockCompiler):
+class StatementCompiler(RuleCompiler):
     """Compiles the statements of one domain into code, each in its own try block."""
 
     def __init__(self, spec: DomainSpec, resolved: Resolved, source_root: str):
         self.spec = spec
         self.resolved = resolved
         self.source_root = source_root
-        self.functions: dict[str, BlockFunction | None] = {}  # the blocks' functions, by block
+        self.functions: dict[str, BlockFunction] = {}  # the blocks' functions, by block
+        self.rule_functions: dict[str, RuleFunction] = {}  # the rules' functions, by rule
 
     def compiler(self) -> ExprCompiler:
         """A compiler for one function (its constants bound in its ``prelude``)."""
@@ -75,6 +76,8 @@ class StatementCompiler(BlockCompiler):
         """``_ok``/``_why``/``_vals`` computed in a try block, then counted or recorded; the
         reason of a policy rule's statement starts with the rule's name, and the text of a
         block's ends with the blocks and their uses (``at``)."""
+        if isinstance(stmt, A.Use) and stmt.name in self.resolved.rules:
+            return self._use_rule(stmt, comp, at)
         if isinstance(stmt, A.Use):
             return self._use(stmt, comp, at)
         span = stmt.span
@@ -84,7 +87,7 @@ class StatementCompiler(BlockCompiler):
             return StatementCode([marker, self._let(stmt, comp)], 0, 0.0)
         # shown apart from its block, a statement is followed by the lets it reads, and the
         # statement of a block by the block and where it is used
-        source = joined(stmt.source, shown_lets(statement_exprs(stmt), comp), at.within_text())
+        source = joined(stmt.source, shown_lets(statement_exprs(stmt), comp), at)
         compute = self._compute(stmt, comp)
         message = getattr(stmt, "message", None)
         guarded = ast.Try(

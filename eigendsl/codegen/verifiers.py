@@ -9,8 +9,10 @@ between the bindings of the trace's parts and the verdict it returns.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from functools import partial
 
-from eigendsl.codegen.blocks import Place
+from eigendsl.codegen.blocks import OUTSIDE, Place, StatementCode
 from eigendsl.codegen.pyexpr import ExprCompiler, call, const, name, param_local, rt_call
 from eigendsl.codegen.pymodule import (
     assign,
@@ -22,6 +24,7 @@ from eigendsl.codegen.pymodule import (
 )
 from eigendsl.codegen.statements import StatementCompiler
 from eigendsl.dsl import ast as A
+from eigendsl.dsl.confirm_words import confirm_words
 from eigendsl.errors import Span
 
 TRACE_LOCALS = ("db", "initial", "gold", "calls", "messages")
@@ -73,24 +76,20 @@ class VerifierBuilder(StatementCompiler):
         self,
         fname: str,
         title: str,
-        statements: tuple[A.Statement, ...],
+        gather: Callable[[ExprCompiler], StatementCode],
         params: list[str],
         doc: str,
-        rule_name: str | None = None,
     ) -> ast.FunctionDef:
+        """``def fname(trace)``: the verdict ``title`` of the code ``gather`` gives."""
         comp = self.compiler()
         start = [
             assign("_failures", ast.List(elts=[], ctx=ast.Load())),
             assign("_hard", const(0)),
             assign("_soft", const(0.0)),
         ]
-        body: list[ast.stmt] = list(start)
-        hard, soft, notes = 0, 0.0, False
-        for stmt in statements:
-            code = self.statement(stmt, comp, Place(rule=rule_name))
-            body.extend(code.body)
-            hard, soft, notes = hard + code.hard, soft + code.soft, notes or code.notes
-        body[len(start) : len(start)] = comp.prelude  # the constants its statements read
+        code = gather(comp)
+        body: list[ast.stmt] = [*start, *comp.prelude, *code.body]  # the constants it reads
+        hard, soft, notes = code.hard, code.soft, code.notes
         finish = [
             const(title),
             name("_hard"),
@@ -114,7 +113,9 @@ class VerifierBuilder(StatementCompiler):
             f"Verifier of check '{check.name}' "
             f"({self.relative(check.span.path)}:{check.span.line})."
         )
-        func = self._verify_function("verify", check.name, check.body, params, doc)
+        func = self._verify_function(
+            "verify", check.name, lambda comp: self.gathered(check.body, comp, OUTSIDE), params, doc
+        )
         return module_of(
             [
                 *self._block_imports([func]),
@@ -134,9 +135,9 @@ class VerifierBuilder(StatementCompiler):
         for rule_name in names:
             rule = self.resolved.rules[rule_name]
             doc = f"Policy rule '{rule_name}' ({self.relative(rule.span.path)}:{rule.span.line})."
-            stmts.append(
-                self._verify_function(f"rule_{rule_name}", rule_name, rule.body, [], doc, rule_name)
-            )
+            # its statements are those of its function, which the checks that use it call too
+            gather = partial(self.rule_code, rule_name, at=Place(rule=rule_name))
+            stmts.append(self._verify_function(f"rule_{rule_name}", rule_name, gather, [], doc))
         stmts.append(
             ast.Assign(
                 targets=[name("RULES", ast.Store())],
@@ -172,17 +173,29 @@ class VerifierBuilder(StatementCompiler):
         return module_of([*self._block_imports(stmts), *stmts])
 
     def _block_imports(self, stmts: list[ast.stmt]) -> list[ast.stmt]:
-        """``from .blocks import block_x, ...``: the functions of the blocks ``stmts`` call."""
-        functions = {f"block_{b}" for b, f in self.functions.items() if f is not None}
+        """``from .blocks import block_x, ...``: the functions of the blocks and rules
+        ``stmts`` call."""
         called = sorted(
-            {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name)} & functions
+            {n.id for s in stmts for n in ast.walk(s) if isinstance(n, ast.Name)}
+            & self.called_functions()
         )
         if not called:
             return []
         return [ast.ImportFrom(module="blocks", names=[ast.alias(name=n) for n in called], level=1)]
 
+    def confirm_words(self) -> dict[str, list[str]] | None:
+        """``verifiers/index.json``'s ``confirm_words``: the words each write tool's
+        ``confirmed(c, words)`` counts (:func:`eigendsl.dsl.confirm_words.confirm_words`), as
+        JSON; null where no check or rule calls ``confirmed``."""
+        r = self.resolved
+        decls = [*r.spec_constants.values(), *r.blocks.values(), *r.rules.values()]
+        writes = [n for n, tool in self.spec.tools.items() if tool.writes]
+        words = confirm_words([*decls, *r.checks.values()], writes)
+        return None if words is None else {tool: list(w) for tool, w in words.items()}
+
     def blocks_module(self) -> ast.Module | None:
-        """``verifiers/blocks.py``: the function of each block a use calls; None when none."""
+        """``verifiers/blocks.py``: the function of each block a use calls and of each rule;
+        None when none."""
         body = self.blocks_module_body()
         return module_of(body) if body else None
 

@@ -23,7 +23,7 @@ from eigendsl.runtime.compiled import (
     shown,
     spec_folder,
 )
-from eigendsl.runtime.confirm_words import confirm_words
+from eigendsl.runtime.confirm_words import read_confirm_words
 from eigendsl.runtime.python_tools import given_clock, python_tool
 from eigendsl.runtime.row_schema import read_schemas
 from eigendsl.runtime.task_rows import row_problems
@@ -84,7 +84,7 @@ class Domain:
     #: The words the verifiers' ``confirmed(c, [...])`` list as naming what each write does
     #: (``{"modify_pending_order_address": ("change", "ship")}``), by the tool's name: the
     #: scripted user says yes only to a proposal they would count. None when no verifier reads
-    #: a confirmation.
+    #: a confirmation. Compiled as data (``verifiers/index.json``, ``confirm_words``).
     confirm_words: dict[str, tuple[str, ...]] | None = None
 
     @cached_property
@@ -340,12 +340,10 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
     index_rel = "verifiers/index.json"
     index = compiled.need(index_rel, compiled.json(index_rel), dict, "the top level")
     checks = {}
-    verifiers = ["verifiers/rules.py", *([blocks_rel] if siblings else [])]
     for name, info in compiled.field(index_rel, index, "checks", dict).items():
         info = compiled.need(index_rel, info, dict, f"the entry of check '{name}'")
         module = compiled.field(index_rel, info, "module", str, f"the entry of check '{name}'")
         checks[name] = load(f"verifiers/{module}.py", "verify", None)
-        verifiers.append(f"verifiers/{module}.py")
     declared = load("verifiers/tools_declared.py", "TOOLS", dict).TOOLS
     guards = load("verifiers/guards.py", "GUARDS", dict).GUARDS
     rules = load("verifiers/rules.py", "verify", None)
@@ -376,9 +374,7 @@ def load_compiled(files: dict[str, str] | None, root: Path) -> Domain:
         max_turns=user_settings.get("max_turns", 30),
         files=files or {},
         schemas=schemas,
-        confirm_words=confirm_words(
-            (compiled.text(rel) for rel in verifiers), [n for n, t in tools.items() if t.writes]
-        ),
+        confirm_words=read_confirm_words(compiled, index),
     )
     check_outputs(compiled, manifest)  # after the reads that place a broken file
     spec, changed = changed_inputs(compiled, manifest)

@@ -507,3 +507,189 @@ def block_status_told(trace, _failures, _hard, _soft, _within, v_status_1, v_oth
     else:
         _failures.append(rt.Failure('forbid other_said and latest else "the agent said another status than the latest order\'s"' + _where((_args[0], _args[1], _args[2], 'later = ["processed", "delivered"] + transit if status == "pending" else ["delivered"] if status == "processed" else ["none"]', 'moving = transit if status == "pending" else ["in transit", "out for delivery", "on its way"] if status == "delivered" else ["none"]', 'other_said = any(m in messages where m.role == "assistant": any(t in sentences(m.content): any(s in others + moving where (((s != status and s != "none") and not ((s in later and (((any(w in next_words + not_yet: says(t, (w + " ") + s)) or says(t, s + " soon")) or says(t, s + " shortly")) or says(t, s + " yet"))))) and not any(p in status_verbs where p.status == s: says(t, p.phrase))): (says(t, s) or any(p in status_phrases where p.status == s: says(t, p.phrase))))))')) + ' (in ' + _within + ')', _rule + (_why if _raised else "the agent said another status than the latest order's"), 'retail/checks/blocks.chk', 25, 5, _vals))
     return (_hard, _soft)
+
+def policy_rule_confirm_each_write(trace, _failures, _hard, _soft):
+    """Policy rule 'confirm_each_write' (retail/checks/rules.chk:40)."""
+    initial = trace.initial
+    calls = trace.calls
+    messages = trace.messages
+    try:
+        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move', 'send', 'redirect', 'set'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge', 'switch', 'use'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace', 'switch'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace', 'switch'], 'modify_user_address': ['change', 'update', 'move', 'save', 'set', 'replace']}
+    except Exception as _e:
+        v_write_words_2 = rt.let_failed(_e)
+    'retail/checks/rules.chk:41:5: require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    try:
+        _v = all((rt.confirmed(trace, v_c_1, rt.item(rt.let_value(v_write_words_2), v_c_1['tool'])) or any((rt.confirmed(trace, v_d_3, rt.item(rt.let_value(v_write_words_2), v_d_3['tool'])) and (not any((v_m_4['position'] > v_c_1['position'] and v_m_4['position'] < v_d_3['position'] for v_m_4 in rt.elements(messages) if v_m_4['role'] == 'user'))) for v_d_3 in rt.elements(calls) if (v_d_3['tool'] == v_c_1['tool'] and v_d_3['ok']) and v_d_3['position'] > v_c_1['position'])) for v_c_1 in rt.elements(calls) if v_c_1['writes']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: (confirmed(c, write_words[c.tool]) or any(d in calls where ((d.tool == c.tool and d.ok) and d.position > c.position): (confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position))))))', rt.first((v_c_5 for v_c_5 in rt.elements(calls) if v_c_5['writes'] if not (rt.confirmed(trace, v_c_5, rt.item(rt.let_value(v_write_words_2), v_c_5['tool'])) or any((rt.confirmed(trace, v_d_6, rt.item(rt.let_value(v_write_words_2), v_d_6['tool'])) and (not any((v_m_7['position'] > v_c_5['position'] and v_m_7['position'] < v_d_6['position'] for v_m_7 in rt.elements(messages) if v_m_7['role'] == 'user'))) for v_d_6 in rt.elements(calls) if (v_d_6['tool'] == v_c_5['tool'] and v_d_6['ok']) and v_d_6['position'] > v_c_5['position']))))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes: confirmed(c, write_words[c.tool]) or any(d in calls where d.tool == c.tool and d.ok and d.position > c.position: confirmed(d, write_words[d.tool]) and not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 41, 5, _vals))
+    'retail/checks/rules.chk:45:5: require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))'
+    try:
+        _v = all((not any((rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == v_a_9['result'] for v_a_9 in rt.elements(calls) if rt.member('auth', v_a_9['tags']) and v_a_9['ok'])) or not any((not any((v_m_11['position'] > v_c_8['position'] and v_m_11['position'] < v_d_10['position'] for v_m_11 in rt.elements(messages) if v_m_11['role'] == 'user')) for v_d_10 in rt.elements(calls) if ((v_d_10['tool'] == v_c_8['tool'] and v_d_10['ok']) and v_d_10['position'] > v_c_8['position']) and v_d_10['args']['order_id'] != v_c_8['args']['order_id'])) for v_c_8 in rt.elements(calls) if ((v_c_8['writes'] and (not v_c_8['ok'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((c.writes and not (c.ok)) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): (not any(a in calls where ("auth" in a.tags and a.ok): initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where (((d.tool == c.tool and d.ok) and d.position > c.position) and d.args.order_id != c.args.order_id): not any(m in messages where m.role == "user": (m.position > c.position and m.position < d.position)))))', rt.first((v_c_12 for v_c_12 in rt.elements(calls) if ((v_c_12['writes'] and (not v_c_12['ok'])) and rt.member('order_id', v_c_12['args'])) and rt.member(rt.text_of(v_c_12['args']['order_id']), initial['orders']) if not (not any((rt.row(initial['orders'], v_c_12['args']['order_id'], 'orders')['user_id'] == v_a_13['result'] for v_a_13 in rt.elements(calls) if rt.member('auth', v_a_13['tags']) and v_a_13['ok'])) or not any((not any((v_m_15['position'] > v_c_12['position'] and v_m_15['position'] < v_d_14['position'] for v_m_15 in rt.elements(messages) if v_m_15['role'] == 'user')) for v_d_14 in rt.elements(calls) if ((v_d_14['tool'] == v_c_12['tool'] and v_d_14['ok']) and v_d_14['position'] > v_c_12['position']) and v_d_14['args']['order_id'] != v_c_12['args']['order_id']))))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and not c.ok and "order_id" in c.args and str(c.args.order_id) in initial.orders: not any(a in calls where "auth" in a.tags and a.ok: initial.orders[c.args.order_id].user_id == a.result) or not any(d in calls where d.tool == c.tool and d.ok and d.position > c.position and d.args.order_id != c.args.order_id: not any(m in messages where m.role == "user": m.position > c.position and m.position < d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 45, 5, _vals))
+    'retail/checks/rules.chk:51:5: require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))'
+    try:
+        _v = all((all((any((v_m_18['position'] > v_d_17['position'] for v_m_18 in rt.elements(messages) if v_m_18['role'] == 'user' and v_m_18['position'] < v_c_16['position'])) for v_d_17 in rt.elements(calls) if (v_d_17['writes'] and v_d_17['ok']) and v_d_17['position'] < v_c_16['position'])) for v_c_16 in rt.elements(calls) if v_c_16['writes']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where c.writes: all(d in calls where ((d.writes and d.ok) and d.position < c.position): any(m in messages where (m.role == "user" and m.position < c.position): m.position > d.position)))', rt.first((v_c_19 for v_c_19 in rt.elements(calls) if v_c_19['writes'] if not all((any((v_m_21['position'] > v_d_20['position'] for v_m_21 in rt.elements(messages) if v_m_21['role'] == 'user' and v_m_21['position'] < v_c_19['position'])) for v_d_20 in rt.elements(calls) if (v_d_20['writes'] and v_d_20['ok']) and v_d_20['position'] < v_c_19['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes: all(d in calls where d.writes and d.ok and d.position < c.position: any(m in messages where m.role == "user" and m.position < c.position: m.position > d.position)))', 'policy rule confirm_each_write: ' + _why, 'retail/checks/rules.chk', 51, 5, _vals))
+    return (_hard, _soft)
+
+def policy_rule_confirm_writes(trace, _failures, _hard, _soft):
+    """Policy rule 'confirm_writes' (retail/checks/rules.chk:28)."""
+    calls = trace.calls
+    try:
+        v_write_words_2 = {'cancel_pending_order': ['cancellation'], 'modify_pending_order_address': ['change', 'update', 'ship', 'move', 'send', 'redirect', 'set'], 'modify_pending_order_payment': ['change', 'update', 'pay', 'charge', 'switch', 'use'], 'modify_pending_order_items': ['change', 'update', 'swap', 'replace', 'switch'], 'return_delivered_order_items': ['refund'], 'exchange_delivered_order_items': ['swap', 'replace', 'switch'], 'modify_user_address': ['change', 'update', 'move', 'save', 'set', 'replace']}
+    except Exception as _e:
+        v_write_words_2 = rt.let_failed(_e)
+    'retail/checks/rules.chk:29:5: require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))'
+    try:
+        _v = all((rt.confirmed(trace, v_c_1, rt.item(rt.let_value(v_write_words_2), v_c_1['tool'])) for v_c_1 in rt.elements(calls) if v_c_1['writes'] and v_c_1['ok']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.writes and c.ok): confirmed(c, write_words[c.tool]))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['writes'] and v_c_3['ok'] if not rt.confirmed(trace, v_c_3, rt.item(rt.let_value(v_write_words_2), v_c_3['tool'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok: confirmed(c, write_words[c.tool]))', 'policy rule confirm_writes: ' + _why, 'retail/checks/rules.chk', 29, 5, _vals))
+    return (_hard, _soft)
+
+def policy_rule_identify_first(trace, _failures, _hard, _soft):
+    """Policy rule 'identify_first' (retail/checks/rules.chk:5)."""
+    calls = trace.calls
+    'retail/checks/rules.chk:6:5: require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)'
+    try:
+        _v = rt.before(rt.called_positions(calls, 'find_user_id_by_email', {}) + rt.called_positions(calls, 'find_user_id_by_name_zip', {}), rt.positions(rt.first((v_c_1 for v_c_1 in rt.elements(calls) if rt.member('account', v_c_1['tags'])))))
+        _ok = bool(_v)
+        _why = None if _ok else rt.condition_reason('(called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', False)
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require (called find_user_id_by_email or called find_user_id_by_name_zip) before first(c in calls where "account" in c.tags)', 'policy rule identify_first: ' + _why, 'retail/checks/rules.chk', 6, 5, _vals))
+    return (_hard, _soft)
+
+def policy_rule_one_user_per_conversation(trace, _failures, _hard, _soft):
+    """Policy rule 'one_user_per_conversation' (retail/checks/rules.chk:63)."""
+    initial = trace.initial
+    calls = trace.calls
+    'retail/checks/rules.chk:64:5: let identified = first(d in calls where "auth" in d.tags and d.ok)'
+    try:
+        v_identified_2 = rt.first((v_d_1 for v_d_1 in rt.elements(calls) if rt.member('auth', v_d_1['tags']) and v_d_1['ok']))
+    except Exception as _e:
+        v_identified_2 = rt.let_failed(_e)
+    'retail/checks/rules.chk:65:5: require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result)'
+    try:
+        _v = all((v_c_3['result'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_3 in rt.elements(calls) if rt.member('auth', v_c_3['tags']) and v_c_3['ok']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ("auth" in c.tags and c.ok): c.result == identified.result)', rt.first((v_c_4 for v_c_4 in rt.elements(calls) if rt.member('auth', v_c_4['tags']) and v_c_4['ok'] if not v_c_4['result'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where "auth" in c.tags and c.ok: c.result == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 65, 5, _vals))
+    'retail/checks/rules.chk:67:5: require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result)'
+    try:
+        _v = all((v_c_5['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_5 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_5['tags'])) and rt.member('user_id', v_c_5['args'])) and rt.member(rt.text_of(v_c_5['args']['user_id']), initial['users'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "user_id" in c.args) and str(c.args.user_id) in initial.users): c.args.user_id == identified.result)', rt.first((v_c_6 for v_c_6 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_6['tags'])) and rt.member('user_id', v_c_6['args'])) and rt.member(rt.text_of(v_c_6['args']['user_id']), initial['users']) if not v_c_6['args']['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "user_id" in c.args and str(c.args.user_id) in initial.users: c.args.user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 67, 5, _vals))
+    'retail/checks/rules.chk:71:5: require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result)'
+    try:
+        _v = all((rt.row(initial['orders'], v_c_7['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result'] for v_c_7 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_7['tags'])) and rt.member('order_id', v_c_7['args'])) and rt.member(rt.text_of(v_c_7['args']['order_id']), initial['orders'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (((identified != null and "account" in c.tags) and "order_id" in c.args) and str(c.args.order_id) in initial.orders): initial.orders[c.args.order_id].user_id == identified.result)', rt.first((v_c_8 for v_c_8 in rt.elements(calls) if ((rt.let_value(v_identified_2) != None and rt.member('account', v_c_8['tags'])) and rt.member('order_id', v_c_8['args'])) and rt.member(rt.text_of(v_c_8['args']['order_id']), initial['orders']) if not rt.row(initial['orders'], v_c_8['args']['order_id'], 'orders')['user_id'] == rt.found(rt.let_value(v_identified_2), 'element of calls', calls, '("auth" in d.tags and d.ok)')['result']))) + ' (where identified = first(d in calls where ("auth" in d.tags and d.ok)))'
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where identified != null and "account" in c.tags and "order_id" in c.args and str(c.args.order_id) in initial.orders: initial.orders[c.args.order_id].user_id == identified.result) (where identified = first(d in calls where ("auth" in d.tags and d.ok)))', 'policy rule one_user_per_conversation: ' + _why, 'retail/checks/rules.chk', 71, 5, _vals))
+    return (_hard, _soft)
+
+def policy_rule_read_order_before_change(trace, _failures, _hard, _soft):
+    """Policy rule 'read_order_before_change' (retail/checks/rules.chk:77)."""
+    calls = trace.calls
+    'retail/checks/rules.chk:78:5: require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))'
+    try:
+        _v = all((any((v_d_2['args']['order_id'] == v_c_1['args']['order_id'] for v_d_2 in rt.elements(calls) if (v_d_2['tool'] == 'get_order_details' and v_d_2['ok']) and v_d_2['position'] < v_c_1['position'])) for v_c_1 in rt.elements(calls) if (v_c_1['writes'] and v_c_1['ok']) and rt.member('order_id', v_c_1['args'])))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where ((c.writes and c.ok) and "order_id" in c.args): any(d in calls where ((d.tool == "get_order_details" and d.ok) and d.position < c.position): d.args.order_id == c.args.order_id))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if (v_c_3['writes'] and v_c_3['ok']) and rt.member('order_id', v_c_3['args']) if not any((v_d_4['args']['order_id'] == v_c_3['args']['order_id'] for v_d_4 in rt.elements(calls) if (v_d_4['tool'] == 'get_order_details' and v_d_4['ok']) and v_d_4['position'] < v_c_3['position'])))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.writes and c.ok and "order_id" in c.args: any(d in calls where d.tool == "get_order_details" and d.ok and d.position < c.position: d.args.order_id == c.args.order_id))', 'policy rule read_order_before_change: ' + _why, 'retail/checks/rules.chk', 78, 5, _vals))
+    return (_hard, _soft)
+
+def policy_rule_transfer_ends_session(trace, _failures, _hard, _soft):
+    """Policy rule 'transfer_ends_session' (retail/checks/rules.chk:83)."""
+    calls = trace.calls
+    'retail/checks/rules.chk:84:5: require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))'
+    try:
+        _v = all((not any((v_d_2['position'] > v_c_1['position'] for v_d_2 in rt.elements(calls))) for v_c_1 in rt.elements(calls) if v_c_1['tool'] == 'transfer_to_human_agents' and v_c_1['ok']))
+        _ok = bool(_v)
+        _why = None if _ok else rt.counterexample_reason('all(c in calls where (c.tool == "transfer_to_human_agents" and c.ok): not any(d in calls: d.position > c.position))', rt.first((v_c_3 for v_c_3 in rt.elements(calls) if v_c_3['tool'] == 'transfer_to_human_agents' and v_c_3['ok'] if not not any((v_d_4['position'] > v_c_3['position'] for v_d_4 in rt.elements(calls))))))
+        _vals = {}
+    except Exception as _e:
+        _ok = False
+        _why = rt.describe_error(_e)
+        _vals = {}
+    if _ok:
+        _hard += 1
+    else:
+        _failures.append(rt.Failure('require all(c in calls where c.tool == "transfer_to_human_agents" and c.ok: not any(d in calls: d.position > c.position))', 'policy rule transfer_ends_session: ' + _why, 'retail/checks/rules.chk', 84, 5, _vals))
+    return (_hard, _soft)
