@@ -20,7 +20,7 @@ from eigendsl.runtime.environment import TOOL_ERROR, is_refusal
 from eigendsl.runtime.episodes import END_VERIFIER, run_episodes
 from eigendsl.runtime.scripted_agent import ScriptedAgent
 from eigendsl.runtime.scripted_user import ScriptedUser
-from eigendsl.runtime.tool_faults import ToolFault
+from eigendsl.runtime.tool_faults import ToolFault, recorded_apart
 
 
 def tool_step_indexes(task: dict[str, Any]) -> list[int]:
@@ -50,6 +50,11 @@ PASSING_KINDS = ("unearned_score", "refused_step")
 def check_solvable(ctx: LintContext) -> None:
     """Play every task's gold plan; keep the passing episodes in ``ctx.gold_rows``."""
     domain = ctx.domain
+    # The judge's gold databases, replayed before the episodes with their faults kept apart: a
+    # fault the episode meets too is recorded once, at the episode's call.
+    with recorded_apart(domain) as replayed:
+        for lint_task in ctx.tasks:
+            ctx.gold.get(lint_task.task, domain)
     rows = run_episodes(
         domain,
         [t.task for t in ctx.tasks],
@@ -57,6 +62,7 @@ def check_solvable(ctx: LintContext) -> None:
         ScriptedUser(domain.stop_marker),
         gold=ctx.gold,
     )
+    _record_unmet(domain, replayed, rows)
     groups: dict[tuple[Any, ...], list[tuple[LintTask, str]]] = {}
     spans: dict[tuple[Any, ...], Any] = {}
     for lint_task, row in zip(ctx.tasks, rows, strict=True):
@@ -99,6 +105,21 @@ def check_solvable(ctx: LintContext) -> None:
             )
         else:
             ctx.add(spans[group], f"{subject} is unsolvable: {text}{note}", "error", kind)
+
+
+def _record_unmet(domain: Any, replayed: list[ToolFault], rows: list[dict[str, Any]]) -> None:
+    """Record in the domain's audit the faults the gold replays met and the task's episode did
+    not (a step after the conversation ended): there they happened, and only there."""
+    if domain.audit is None:
+        return
+    met = {
+        (row["task_id"], fault["tool"], fault["kind"], fault["group"])
+        for row in rows
+        for fault in row.get("tool_faults", ())
+    }
+    for fault in replayed:
+        if (fault.task, fault.tool, fault.kind, fault.group) not in met:
+            domain.audit.append(fault)
 
 
 def fault_file(ctx: LintContext, fault: ToolFault) -> str:

@@ -35,6 +35,7 @@ from eigendsl.runtime.user_gold import (
     gold_calls,
     named_by_of,
     names_a_write,
+    write_actions,
 )
 from eigendsl.runtime.user_proposals import (
     another_item,
@@ -248,7 +249,7 @@ class ScriptedUser:
         if LOOKUP_OFFER.search(requests(said)) and not names_a_write(said, episode):
             state.unanswered = 0
             return "Yes, please."
-        if asks_to_confirm(said, known):
+        if asks_to_confirm(said, known, write_actions(episode)):
             state.unanswered = 0
             calls = gold_calls(episode)  # the task's gold writes, read once for the checks below
             writes = [args for _, args in calls]

@@ -24,6 +24,8 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +62,22 @@ class ToolFault:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@contextmanager
+def recorded_apart(domain: Any) -> Iterator[list[ToolFault]]:
+    """The faults the tool calls made inside find, in a list of their own rather than the
+    domain's audit (:attr:`~eigendsl.runtime.domain.Domain.audit`, set while lint replays the
+    gold plans; none is kept where it is not set). A replay of a task's gold plan behind its
+    episode (the judge's gold database, the amounts the scripted user accounts for) meets the
+    faults the episode met at the same steps: recorded there too, each would be told twice."""
+    audited = domain.audit
+    apart: list[ToolFault] = []
+    domain.audit = apart if audited is not None else None
+    try:
+        yield apart
+    finally:
+        domain.audit = audited
 
 
 def raising_line(exc: BaseException, folder: Path | None) -> tuple[str, int]:

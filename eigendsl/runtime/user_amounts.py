@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from eigendsl.runtime.environment import replay_gold
+from eigendsl.runtime.tool_faults import recorded_apart
 from eigendsl.support import amounts
 
 # How the user asks about an amount it cannot account for, and asks again.
@@ -96,7 +97,8 @@ def gold_amounts(episode: Any) -> set[float]:
     a number in them, and the numbers of the rows the writes' arguments name."""
     domain = episode.env.domain
     seed = domain.seed
-    gold, _ = replay_gold(domain, episode.task)
+    with recorded_apart(domain):  # the gold plan's faults are its episode's, told there once
+        gold, _ = replay_gold(domain, episode.task)
     found: set[float] = set()
     for table, rows in gold.items():
         before = seed.get(table, {})

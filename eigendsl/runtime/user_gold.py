@@ -33,6 +33,21 @@ def names_a_write(said: str, episode: Any) -> bool:
     )
 
 
+def write_actions(episode: Any) -> tuple[str, ...]:
+    """The words that name what one of the domain's writes does, as the verifiers' ``confirmed``
+    counts them: each write tool's name, the name's first word ("cancel" of
+    ``cancel_pending_order``) and the words its verifiers list for it (``confirm_words``:
+    "refund" for a return), each once."""
+    domain = getattr(episode.env, "domain", None)
+    tools = getattr(domain, "tools", {})
+    words = getattr(domain, "confirm_words", None) or {}
+    found: dict[str, None] = {}
+    for name, tool in tools.items():
+        if getattr(tool, "writes", False):
+            found.update(dict.fromkeys((name, name.split("_")[0], *words.get(name, ()))))
+    return tuple(found)
+
+
 def enum_choices(episode: Any, value: str) -> list[Any]:
     """The values a gold write's argument whose value is ``value`` may take, where its tool's
     parameters list them (an enum: the cancellation reasons); none elsewhere."""

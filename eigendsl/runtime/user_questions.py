@@ -1,11 +1,12 @@
 """What an agent's turn asks of the scripted user, read the way a customer would: the facts it
 asks for, by a fact's name or in other words (:data:`FACT_PHRASINGS`), whether it asks leave to
-act, whether it only greets or narrates, and whether it says a value (an id without its '#', a
-reason in other words)."""
+act (in words that ask it, or in a question that states what will happen), whether it only greets
+or narrates, and whether it says a value (an id without its '#', a reason in other words)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from eigendsl import support
 from eigendsl.runtime.utterances import (
@@ -13,6 +14,7 @@ from eigendsl.runtime.utterances import (
     spoken,
 )
 from eigendsl.support.proposals import ASKS_FOR_YES
+from eigendsl.support.saying import verb_forms
 
 METHOD_ID = re.compile(r"\b[a-z]+_\d{3,}\b", re.IGNORECASE)
 _REQUEST = re.compile(
@@ -84,6 +86,7 @@ _ITEMS = (
     r"\bitems?\b.*\breturn",
     r"\breturn\b.*\bwhich\b",
 )
+_BALANCE = (r"\b(what|how much)\b.*\bbalance\b", r"\bbalance\b.*\b(is it|do you know)\b")
 _PAYMENT = (r"\bpayment( method)?\b", r"\bpay (with|by|using|for)\b", r"\b(which|what) card\b")
 FACT_PHRASINGS: dict[str, tuple[str, ...]] = {
     "email": (r"\be-?mail\b",),
@@ -126,6 +129,9 @@ FACT_PHRASINGS: dict[str, tuple[str, ...]] = {
     "customer id": (r"\b(customer|user|account) (id|number)\b",),
     "tracking number": (r"\btracking\b",),
     "order total": (r"\b(order|the) total\b", r"\bhow much did you pay\b"),
+    # what a balance is, not an offer to tell it ("Do you want to know the balance?")
+    "balance": _BALANCE,
+    "gift card balance": _BALANCE,
 }
 
 
@@ -178,13 +184,40 @@ _LEAVE = re.compile(
     r"|is (that|this) (correct|right|ok|okay)|go ahead|proceed|ok\?|okay\?|are you sure"
     r"|like me to|(would|do) you (like|want) (that|this)\b"
     r"|(does|would) (that|this) (work|suit)|(sound|sounds) (good|ok|okay|alright)"
-    r"|(can|may) i (cancel|return|exchange|update|change|modify|switch|process|submit|place)\b)"
+    r"|(can|may) i (cancel|return|exchange|update|change|modify|switch|process|submit|place)\b"
+    r"|is (that|this|it) what you (want|wanted|meant|asked for)\b"
+    r"|(do|would) you (like|want|wish) to (continue|go on)\b"
+    r"|are you (ok|okay|happy|fine|good) with (that|this)\b"
+    r"|(is it|it's|are you) (ok|okay|alright|all right|fine|happy) (if i|for me to|with me)\b"
+    r"|\b(ready|happy) for me to\b)"
 )
+# How an agent asks leave for an act of its own ("Shall I return ... to your gift card?", "Can I
+# go ahead and move the refund to your gift card?"): "your gift card" there is where the act
+# goes, not a request for the user's gift card as in "Please confirm your gift card.".
+_MY_ACT = re.compile(
+    r"\b(shall i|should i|(would|do) you (like|want) me to|want me to|like me to"
+    r"|(can|may) i (go ahead|proceed)|(is it|it's|are you) (ok|okay|alright|all right|fine|happy)"
+    r" (if i|for me to|with me)|(ready|happy) for me to)\b"
+)
+# "Which" that asks ("Which card?", "..., which would you like?"), not one that begins a
+# relative clause ("..., which will refund $5 to paypal_1"); and a question that asks for a fact
+# by any question word ("What is ...?", "When ...?").
+_WHICH = (
+    r"\bwhich\b(?!\s+(will|would|is|was|means|brings|leaves|gives|makes|puts|takes|includes"
+    r"|refunds|charges|covers|goes|comes|costs|adds|returns|should|can|could|may)\b"
+    r"(?!\s+(you|i|we)\b))"
+)
+_QUESTION_WORD = re.compile(rf"\b(what|who|where|when|how|why)\b|{_WHICH}")
+_WHICH_OR_WHAT = re.compile(rf"\bwhat\b|{_WHICH}|\bconfirm (your|the)\b")
+# What a proposal states besides a known fact: an amount, or an id of a payment method or record.
+_STATED = re.compile(r"[$\u20ac\u00a3]\s?\d|\b[a-z]+_\d{3,}\b|#\w*\d")
 
 
-def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
+def asks_to_confirm(text: str, known: dict[str, str], actions: Sequence[str] = ()) -> bool:
     """Whether the agent asks the user to confirm an action, not a fact ("please confirm your
-    email" asks for the email).
+    email" asks for the email): it asks leave (:data:`_LEAVE`), or asks a question that states
+    what will happen with an id or an amount in it and names one of the writes' ``actions``
+    (:func:`_proposes`: "Cancel order #1 because it was ordered by mistake?").
 
     >>> [asks_to_confirm(t, {"email": "a@b.c"}) for t in (
     ...     "I'll cancel order #1. Okay?", "Would you like me to cancel it?",
@@ -192,23 +225,65 @@ def asks_to_confirm(text: str, known: dict[str, str]) -> bool:
     ...     "I can cancel order #1 - would you like that?", "Cancel order #1? Yes/no?",
     ...     "Cancel order #1? Yes or no?", "You'd like order #1 cancelled, right?")]
     [True, True, False, False, False, True, True, True, True]
+    >>> gift = {"gift card": "gift_6690", "order id": "#W1"}
+    >>> [asks_to_confirm(t, gift, ["return", "refund"]) for t in (
+    ...     "Shall I return the Lamp from #W1 to your gift card, whose balance becomes $313.99?",
+    ...     "Return the Lamp from #W1 to gift_6690, whose balance of $120.00 becomes 313.99?",
+    ...     "Which gift card should the refund go to?", "Please confirm your gift card.")]
+    [True, True, False, False]
     """
     text, asked = text.lower(), requests(text)
     if CONFIRM_MARK in text or "shall i proceed" in text:
         return True
-    return (
-        bool(_LEAVE.search(asked) or ASKS_FOR_YES.search(asked))
-        and not any(f"your {spoken(k).lower()}" in asked for k in known)
-        and not any(_asks_a_fact(s, known) for s in support.sentences(asked))
+    parts = support.sentences(asked)
+    if any(_asks_a_fact(s, known) or _asks_yours(s, known, actions) for s in parts):
+        return False
+    return bool(_LEAVE.search(asked) or ASKS_FOR_YES.search(asked)) or any(
+        _proposes(s, known, actions) for s in parts
     )
+
+
+def _asks_yours(sentence: str, known: dict[str, str], actions: Sequence[str]) -> bool:
+    """Whether a sentence asks for a known fact by "your" and its name ("Please confirm your
+    email."), not as where an act it asks leave for goes ("Shall I return it to your gift
+    card?") nor in a question that proposes (:func:`_proposes`)."""
+    if not any(f"your {spoken(k).lower()}" in sentence for k in known):
+        return False
+    acts = _MY_ACT.search(sentence) and (not actions or _names_act(sentence, actions))
+    return not acts and not _proposes(sentence, known, actions)
+
+
+def _names_act(sentence: str, actions: Sequence[str]) -> bool:
+    """Whether a sentence names one of the writes' ``actions`` (a verb in any of its forms but
+    "-ing", as the verifiers' ``confirmed`` reads it: "cancel", "cancelled", not "cancelling")."""
+    text = support.normalize_text(sentence)
+    return any(support.says(text, form) for act in actions for form in verb_forms(act))
+
+
+def _proposes(sentence: str, known: dict[str, str], actions: Sequence[str]) -> bool:
+    """Whether a question proposes an act without asking leave in words ("Return the Lamp from
+    #W1 to gift_6690, whose balance becomes $313.99?"): it names one of the writes' ``actions``,
+    states a known fact, an amount or an id, asks by no question word ("What is ...?") and asks
+    for no known fact it does not state ("Cancel order #W1 - your reason?")."""
+    if "?" not in sentence or not actions or _QUESTION_WORD.search(sentence):
+        return False
+    if LOOKUP_OFFER.search(sentence) or CLOSING.search(sentence):
+        return False
+    stated = [k for k, v in known.items() if says(sentence, v)]
+    if not stated and not _STATED.search(sentence):
+        return False
+    if any(asks_for(k, sentence) for k in known if k not in stated):
+        return False
+    return _names_act(sentence, actions)
 
 
 def _asks_a_fact(sentence: str, known: dict[str, str]) -> bool:
     """Whether a sentence that seems to ask leave to act asks for a known fact instead: "Which
     payment method should I use?", "Can you confirm the order number?" (one that states a
-    known value, "Shall I cancel order #W1?", proposes)."""
+    known value, "Shall I cancel order #W1?", proposes; a "which" that begins a relative clause,
+    "..., which will refund $5 to paypal_1?", asks nothing)."""
     return (
-        bool(re.search(r"\b(which|what|confirm (your|the))\b", sentence))
+        bool(_WHICH_OR_WHAT.search(sentence))
         and any(asks_for(k, sentence) for k in known)
         and not any(says(sentence, v) for v in known.values())
     )
