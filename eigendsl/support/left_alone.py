@@ -118,8 +118,9 @@ def _left_alone_after(after: str, forms: frozenset[str] | None = None) -> tuple[
     """Whether what follows a mention (``after``) says its record stays as it is, and whether
     that is said of the list the mention ends as well (a plural "are final sale", not an aside's
     "(final sale)" nor "is final sale"). With ``forms``, the forms of the write's verbs, only
-    what holds for a whole turn: what rules the record out or keeps it, or the write's own verb
-    negated ("... won't be returned"), not another ("the Lamp won't fit in the box")."""
+    what holds for a whole turn: what rules the record out, or the write's own verb negated
+    ("... won't be returned"); not another verb ("the Lamp won't fit in the box"), nor its
+    staying ("the Backpack (18 l) stays with you until the new one arrives", an exchange)."""
     at = _OPENING.match(after).end()  # type: ignore[union-attr]
     while aside := _ASIDE.match(after, at):
         inner = aside["round"] or aside["square"] or aside["dash"] or aside["hyphen"]
@@ -130,9 +131,14 @@ def _left_alone_after(after: str, forms: frozenset[str] | None = None) -> tuple[
         found = _UNTOUCHED_AFTER.match(after, at)
     else:
         deed = _NEGATED_DEED.match(after, at)
-        found = _LEFT_AS_IS.match(after, at) or (deed if deed and deed[1] in forms else None)
+        found = _RULED_OUT_AFTER.match(after, at) or (deed if deed and deed[1] in forms else None)
     return bool(found), bool(found and not _SINGULAR.match(after, at))
 
+
+# After a mention, what rules it out ("... is final sale"), for a whole turn.
+_RULED_OUT_AFTER = re.compile(
+    r"(?:which\s+|that\s+)?(?:is|are|was|were|has been|have been|stays?|remains?)\s+" + _RULED_OUT
+)
 
 # After a mention, the write's verb negated ("the Speaker won't be returned", "can't go back"):
 # group 1 is the verb, "back" for "go back".
@@ -144,14 +150,19 @@ _NEGATED_DEED = re.compile(
 # Before a mention, in its clause: "only" or "just", which leaves out what the sentence named
 # before that list in another clause ("The Sweater (navy, L) was a gift, so I'll return only the
 # Lamp ..."); not "not only".
-_ONLY = re.compile(r"(?<!not )\b(?:only|just|solely|merely|exclusively)\b(?:\W+\w+){0,3}\W*$")
+_ONLY = re.compile(
+    r"(?:(?<!not )\b(?:only|just|solely|merely|exclusively)\b(?:\W+\w+){0,3}"
+    r"|\bthe\s+only\b(?:\W+\w+){0,5}?\s+(?:is|are)(?:\s+(?:the|your))?)\W*$"
+)
 
 # After a list, "only" or "alone" that ends what is said of it ("I'll return the Speaker only",
 # "the Speaker alone, from order #W1"), not one that begins a statement of the record ("the Lamp
-# only comes in black", "the Lamp alone costs 149.0").
+# only comes in black", "the Lamp alone costs 149.0"); or its being the only one ("the Lamp is
+# the only one eligible").
 _ONLY_AFTER = re.compile(
-    r"[\s)\]*\"']*(?<!not )\b(?:only|alone)\b(?=\s*(?:$|[.!?;:)\]]|(?:from|of|please|with|to|and"
-    r"|for|so|then|this time)\b))"
+    r"[\s)\]*\"']*(?:(?<!not )\b(?:only|alone)\b(?=\s*(?:$|[.!?;:)\]]|(?:from|of|please|with|to"
+    r"|and|for|so|then|this time)\b))|(?:is|are)\s+(?:also\s+)?(?:the\s+)?only\s+(?:one|ones|items?"
+    r"|products?|things?)\b)"
 )
 
 # Between two mentions of one list: a comma's space, "and", "or", "as well as", "plus", "together
@@ -297,8 +308,8 @@ def left_for_turn(
     """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
     where it starts and ends, that say their record is left as it is for the whole turn, by
     index, the write's verbs being ``actions`` (each in its forms: :func:`verb_forms`): one
-    followed by what rules it out or keeps it ("... is final sale", "... stays with you", and
-    each of a list it is said of), or by the write's verb negated ("... won't be returned"),
+    followed by what rules it out ("... is final sale", "(final sale)", and each of a list it
+    is said of), or by the write's verb negated ("... won't be returned"),
     and one after a negation or an exclusion with nothing but fillers or the write's verb
     between ("Not the Sweater, though.", "except the Sweater", "I won't return the Sweater";
     not "I can't exchange the Lamp, so I'll return the Lamp", whose negation is of another

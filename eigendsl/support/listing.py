@@ -14,13 +14,15 @@ from eigendsl.support.numerals import normalize_text
 from eigendsl.support.saying import _as_word, verb_forms
 
 # What states a record's contents, in a sentence that says no verb of the write: "your order
-# (#W1) has / contains / includes ...", "you ordered / bought ...", "there are ...", "... are in
-# your order", "in your order are ...", "the items of your order are ...", "here is ...".
+# (#W1) has / contains / includes ...", "you ordered / bought ...", "I see / found ...", "there
+# are ...", "... are in your order", "in your order are ...", "the items of your order are ...",
+# "here is ...".
 _LISTS = re.compile(
     r"\b(?:order|it|which|purchase|package|shipment|parcel|delivery)(?:\s+#?[\w-]*\d[\w-]*)?"
     r"\s+(?:also\s+|still\s+)?(?:has|had|have|contains?|contained|includes?|included|holds?|held"
     r"|consists\s+of|comprises?|is\s+made\s+up\s+of|came\s+with|shows?|lists?)\b"
     r"|\b(?:you|we)\s+(?:\w+\s+)?(?:ordered|bought|purchased|received|got)\b"
+    r"|\bi(?:'ve|\s+have|\s+can)?\s+(?:see|found|find|notice|located)\b|\bit\s+shows\b"
     r"|\bthere(?:'s|\s+is|\s+are|\s+was|\s+were)\b"
     r"|\b(?:is|are|was|were)\s+(?:also\s+|still\s+)?(?:in|on|part\s+of)\s+(?:your|the|this|that)"
     r"\s+order\b"

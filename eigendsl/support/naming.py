@@ -50,8 +50,9 @@ def naming_sentences(
     said in any sentence to stay as it is ("... is final sale", "... stays with you", "Not the
     Lamp, though.", "I won't return the Lamp": the write's verbs are ``actions``) is named in
     none; where a sentence says a list with "only" ("Only the Lamp is eligible", "just the
-    Lamp", "the Lamp only", "nothing but the Lamp"), the other sentences name only records that
-    list may mean (a record it fits, or whose values say all it says); and a sentence that only
+    Lamp", "the Lamp only", "nothing but the Lamp") of records of the rows ``args`` name (an
+    order's items), the other sentences name only records that list may mean (a record it fits,
+    or whose values say all it says); and a sentence that only
     lists what a record holds ("Your order has the Lamp, the Speaker and the Kettle.",
     :func:`~eigendsl.support.listing.listing_sentences`) names none, unless a sentence of the
     write takes the listed records in ("Shall I return all three?").
@@ -95,9 +96,13 @@ def naming_sentences(
     kinds = [values for values in records.values() if values]
     if any(m.dropped and _may_mean(m, own) for mentions in read for m in mentions):
         return []
-    # a list said with "only" that may mean a record of this kind restricts the other sentences
+    # a list said with "only" that may mean a record of the rows the call names (the order's
+    # items) restricts the other sentences; not one of every row's (a product's variants), which
+    # may be an exchange's old item said beside its new one
+    held = _held(naming, dbs, args or {})
     only = [
-        [m for m in mentions if m.only and any(_may_mean(m, v) for v in kinds)] for mentions in read
+        [m for m in mentions if held and m.only and any(_may_mean(m, v) for v in kinds)]
+        for mentions in read
     ]
     listing = listing_sentences(said, actions)
     found = []
@@ -145,6 +150,17 @@ def naming_records(
                 if isinstance(key, str) and key not in out:
                     out[key] = frozenset(_values(record, row, naming.get("fields") or ()))
     return out
+
+
+def _held(naming: Mapping[str, Any], dbs: Sequence[Any], args: Mapping[str, Any]) -> bool:
+    """Whether the records are those of rows the call's arguments name by key (an order's items
+    for a call on that order), not those of every row."""
+    tables = [db.get(naming.get("table")) for db in dbs if isinstance(db, Mapping)]
+    return bool(naming.get("within")) and any(
+        isinstance(table, Mapping) and value in table
+        for table in tables
+        for value in _strings(args)
+    )
 
 
 def _strings(args: Mapping[str, Any]) -> Iterator[str]:
