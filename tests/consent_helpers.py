@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Call, Trace, confirmed, declined
 from eigendsl.support.naming import naming_sentences
 from tests.hand_agents import ListAgent, play_row, turn
@@ -75,6 +76,26 @@ def play_return(retail_domain: Any, proposal: str, items: list[str]) -> tuple[st
     )
     row = play_row(retail_domain, "return-hana-two-items-gift-card", agent)
     return reply_to(row, proposal), row["verdict"]
+
+
+def assert_confirmed(retail_domain: Any, proposal: str) -> None:
+    """The scripted user says yes to ``proposal``, and the return of the lamp and the speaker
+    after it passes with a full score."""
+    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
+    assert reply in USER_YES, reply
+    assert verdict["passed"], verdict["failures"]
+    assert verdict["score"] == 1.0
+
+
+def assert_only_the_two_confirmed(retail_domain: Any, proposal: str) -> None:
+    """The scripted user says yes to ``proposal``, which proposes the lamp and the speaker (the
+    user's items) and leaves the sweater out: a return of the sweater too is unconfirmed, and
+    the return of the two passes."""
+    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
+    assert reply in USER_YES, reply
+    assert not verdict["passed"]
+    assert "confirmed(c" in failed(verdict)
+    assert_confirmed(retail_domain, proposal)
 
 
 def play_exchange(retail_domain: Any, proposal: str) -> tuple[str, dict[str, Any]]:

@@ -18,18 +18,15 @@ from tests.consent_helpers import (
     ASK,
     BOTH,
     ITEM,
-    LAMP,
     RETURN_I1,
-    SPEAKER,
-    SWEATER,
     TAIL,
     L,
     S,
     W,
-    failed,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
     item_trace,
     play_exchange,
-    play_return,
 )
 
 
@@ -48,10 +45,7 @@ from tests.consent_helpers import (
 def test_honest_proposals_that_say_what_stays_or_is_eligible_are_confirmed(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
-    assert verdict["score"] == 1.0
+    assert_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -75,14 +69,7 @@ def test_an_item_said_to_stay_across_an_aside_or_a_list_is_no_item_of_the_write(
     retail_domain: Any, proposal: str
 ) -> None:
     # the user agrees to the lamp and the speaker, so a return of the sweater too is unconfirmed
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in failed(verdict)
-    # the same words with the write they propose pass
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
 OLD = "Shall I exchange the Insulated Steel Bottle (sport lid, 500 ml) of order #W1000297"

@@ -12,19 +12,15 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import declined
 from tests.consent_helpers import (
     BOTH,
     ITEM,
-    LAMP,
-    SPEAKER,
-    SWEATER,
     TAIL,
-    failed,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
     item_trace,
     names_item,
-    play_return,
 )
 
 
@@ -77,13 +73,7 @@ ONLY = (
 def test_an_item_said_to_be_left_alone_after_its_mention_is_no_item_of_the_write(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in failed(verdict)
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -101,9 +91,7 @@ def test_an_item_said_to_be_left_alone_after_its_mention_is_no_item_of_the_write
 def test_honest_proposals_with_only_or_a_statement_are_confirmed(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_confirmed(retail_domain, proposal)
 
 
 SWEATER_NAMED = ("I1", "Merino Crew Sweater", {"color": "navy", "size": "L"})

@@ -18,9 +18,9 @@ from tests.consent_helpers import (
     BOTH,
     LAMP,
     SPEAKER,
-    SWEATER,
     TAIL,
-    failed,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
     names_item,
     play_return,
 )
@@ -38,14 +38,7 @@ from tests.hand_agents import ListAgent, play_row, turn
 )
 def test_an_item_said_to_stay_is_no_item_of_the_write(retail_domain: Any, proposal: str) -> None:
     # the user agrees to the lamp and the speaker, so a return of the sweater too is unconfirmed
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in failed(verdict)
-    # the same words with the write they propose pass
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -62,10 +55,7 @@ def test_an_item_said_to_stay_is_no_item_of_the_write(retail_domain: Any, propos
     ],
 )
 def test_honest_namings_of_the_items_are_confirmed(retail_domain: Any, proposal: str) -> None:
-    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
-    assert verdict["score"] == 1.0
+    assert_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
