@@ -1,6 +1,6 @@
-"""Whether the user confirmed a write (:func:`confirmed`) or declined it
-(:func:`declined`) in reply to the agent's proposal of it, and what a turn leaves out of a
-proposal (:func:`unproposed`)."""
+"""Whether the user confirmed a write (:func:`confirmed`) or declined it (:func:`declined`) in
+reply to the agent's proposal of it, as what the turn leaves out of it (:func:`unproposed`, in
+:mod:`~eigendsl.support.proposed`) and what the user said since (:func:`withdraws`) read it."""
 
 from __future__ import annotations
 
