@@ -218,6 +218,9 @@ AGAIN = "So shall I go ahead?"
         ([PROPOSAL, "Yes, I don't want the lamp."], ["L1", "S1"], True),
         ([PROPOSAL, "Yes, please return the lamp and the speaker."], ["L1", "S1"], True),
         ([PROPOSAL, "Yes, just go ahead."], ["L1", "S1"], True),
+        # honest: a word of an item's name that is the user's own ("desk"), not the item
+        ([PROPOSAL, "Yes, and keep it on my desk until the label comes."], ["L1", "S1"], True),
+        ([PROPOSAL, "Yes, and keep me posted."], ["L1", "S1"], True),
         ([PROPOSAL, "Is there a fee for the lamp?", "No fee. " + AGAIN, YES], ["L1", "S1"], True),
     ],
 )

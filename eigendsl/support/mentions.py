@@ -124,12 +124,9 @@ def sentence_mentions(
     groups = [g for g in groups if g]
     out: list[Mention] = []
     last_head: frozenset[tuple[str, str]] = frozenset()
-    at = [(g[0][0], g[-1][1]) for g in groups]
-    left, only, dropped = (
-        left_out(text, at),
-        only_listed(text, at),
-        left_for_turn(text, at, actions),
-    )
+    where = [(g[0][0], g[-1][1]) for g in groups]
+    left, only = left_out(text, where), only_listed(text, where)
+    dropped = left_for_turn(text, where, actions)
     for i, group in enumerate(groups):
         mention = frozenset((part, said) for _, _, part, said in group)
         names = frozenset(v for v in mention if v[0] == head)

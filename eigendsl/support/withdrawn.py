@@ -55,6 +55,11 @@ _FILLERS = frozenset(
     "also even about on with for of to be go going get actually please i i'd i'll would like "
     "rather just really".split()
 )
+# Values that are common words too ("keep us posted", "not long ago"): no name of a record.
+_COMMON = _FILLERS | frozenset(
+    "us long short new old large small medium standard regular all yes off out one two three "
+    "pro max mini plus set kit pack".split()
+)
 _CATENATIVE = frozenset("want wanna need plan mean like wish going have".split())
 _CLAUSE = re.compile(r"[.!?;:()\u2014\u2013]|\s-\s|\b(?:but|so|and then|because|since)\b")
 
@@ -90,9 +95,10 @@ def withdraws(
     for param, naming in (named_by or {}).items():
         records = naming_records(naming, dbs, args) if isinstance(naming, Mapping) else {}
         carried = [v for v in argument_values(args.get(param)) if isinstance(v, str)]
-        words = {key: _words(key, records.get(key, frozenset())) for key in records}
+        head = str((naming.get("fields") or [""])[0]) if isinstance(naming, Mapping) else ""
+        words = {key: _words(key, records.get(key, frozenset()), head) for key in records}
         for key in carried:
-            words.setdefault(key, _words(key, frozenset()))
+            words.setdefault(key, _words(key, frozenset(), head))
         said = _said(text, words)
         if any(_taken_back(text, start, end, forms) for key, start, end in said if key in carried):
             return True
@@ -102,12 +108,23 @@ def withdraws(
     return False
 
 
-def _words(key: str, values: frozenset[tuple[str, str]]) -> list[str]:
-    """The words a user may name a record by: its id, each value whole, and each word of three
-    letters or more of a value ("lamp" of "Arc LED Desk Lamp", "black" of "matte black")."""
-    out = {key.lower(), *(said for _, said in values)}
-    out |= {w for _, said in values for w in re.findall(r"[a-z][a-z'-]{2,}", said)}
-    return sorted(out - _FILLERS, key=len, reverse=True)
+def _words(key: str, values: frozenset[tuple[str, str]], head: str) -> list[str]:
+    """The words a user may name a record by: its id, its name (the ``head`` field's value) and
+    each end of it ("desk lamp", "lamp" of "Arc LED Desk Lamp"; not "desk", which may be the
+    user's own), and each other value and its words of three letters or more ("matte black",
+    "black"), but none that is a common word ("us" of a US layout, "long") or a number alone."""
+    out = {key.lower()}
+    for part, said in values:
+        if part == head:
+            name = said.split()
+            out |= {" ".join(name[i:]) for i in range(len(name))}
+        else:
+            out |= {said, *re.findall(r"[a-z][a-z'-]{2,}", said)}
+    return sorted(
+        (w for w in out if len(w) >= 3 and not w.isdigit() and w not in _COMMON),
+        key=len,
+        reverse=True,
+    )
 
 
 def _said(text: str, words: Mapping[str, list[str]]) -> list[tuple[str, int, int]]:
