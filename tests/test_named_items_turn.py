@@ -145,7 +145,13 @@ HAS = f"Your order #W1 has {LAMP}, {SPEAKER} and {KETTLE}."
         ),
         (f"{HAS} Shall I return it?", ALL, False),  # "it" may be the refund, or the order
         (f"{HAS} I can return {LAMP} and {SPEAKER}; {KETTLE} is final sale. Ok?", ALL, False),
-        # honest: the items said with the write, or taken in by it
+        # honest: the items said with the write, or taken in by it, or a summary of the write
+        (
+            f"Here's a summary:\n- Items of order #W1: {LAMP}, {SPEAKER} and {KETTLE}\n"
+            "- Refund: your gift card\nShall I proceed with the return?",
+            ALL,
+            True,
+        ),
         (f"Shall I return all three: {LAMP}, {SPEAKER} and {KETTLE} of order #W1?", ALL, True),
         (f"{HAS} Shall I return all three?", ALL, True),
         (f"{HAS} Would you like me to return them?", ALL, True),

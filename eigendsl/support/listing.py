@@ -15,21 +15,21 @@ from eigendsl.support.saying import _as_word, verb_forms
 
 # What states a record's contents, in a sentence that says no verb of the write: "your order
 # (#W1) has / contains / includes ...", "you ordered / bought ...", "I see / found ...", "there
-# are ...", "... are in your order", "in your order are ...", "the items of your order are ...",
-# "here is ...".
+# are ... in your order", "... are in your order", "in your order are ...", "the items of your
+# order are ...", "here is your order", "here's what's in your order"; not "here's a summary".
 _LISTS = re.compile(
     r"\b(?:order|it|which|purchase|package|shipment|parcel|delivery)(?:\s+#?[\w-]*\d[\w-]*)?"
     r"\s+(?:also\s+|still\s+)?(?:has|had|have|contains?|contained|includes?|included|holds?|held"
     r"|consists\s+of|comprises?|is\s+made\s+up\s+of|came\s+with|shows?|lists?)\b"
     r"|\b(?:you|we)\s+(?:\w+\s+)?(?:ordered|bought|purchased|received|got)\b"
     r"|\bi(?:'ve|\s+have|\s+can)?\s+(?:see|found|find|notice|located)\b|\bit\s+shows\b"
-    r"|\bthere(?:'s|\s+is|\s+are|\s+was|\s+were)\b"
+    r"|\bthere(?:'s|\s+is|\s+are|\s+was|\s+were)\b[^.;:]*\b(?:in|on)\s+(?:your|the|this|that)\s+order\b"
     r"|\b(?:is|are|was|were)\s+(?:also\s+|still\s+)?(?:in|on|part\s+of)\s+(?:your|the|this|that)"
     r"\s+order\b"
     r"|\b(?:in|on)\s+(?:your|the|this|that)\s+order(?:\s+#?[\w-]*\d[\w-]*)?\s+(?:are|is|there|you"
     r"|we|i\s+see)\b"
     r"|\b(?:items?|products?|contents?)\s+(?:in|of|on)\s+(?:your|the|this|that)\s+order\b"
-    r"|\bhere(?:'s|\s+is|\s+are)\b"
+    r"|\bhere(?:'s|\s+is|\s+are)\s+(?:[\w']+\s+){0,4}?order\b"
 )
 
 # A line of a list under a heading ("- the Lamp (matte black)", "2. the Speaker").
