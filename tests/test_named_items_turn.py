@@ -63,6 +63,8 @@ YES = "Yes."
         (f"{BOTH} Not only {LAMP} but also {SPEAKER} is eligible. Ok?", ["L1", "S1"], True),
         (f"{BOTH} {LAMP} alone is 149.0 of the refund. Ok?", ["L1", "S1"], True),
         (f"{BOTH} {LAMP} only comes in matte black. Ok?", ["L1", "S1"], True),
+        (f"{BOTH} {KETTLE} is the only one I can't return. Ok?", ["L1", "S1"], True),
+        (f"{BOTH} {KETTLE} is the only one that is final sale. Ok?", ["L1", "S1"], True),
         (f"{BOTH} {SPEAKER} will not fit in a small box. Ok?", ["L1", "S1"], True),
         (
             f"I can't exchange {LAMP}, so I'll return {LAMP} and {SPEAKER} from order #W1. Ok?",

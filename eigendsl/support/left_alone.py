@@ -158,11 +158,12 @@ _ONLY = re.compile(
 # After a list, "only" or "alone" that ends what is said of it ("I'll return the Speaker only",
 # "the Speaker alone, from order #W1"), not one that begins a statement of the record ("the Lamp
 # only comes in black", "the Lamp alone costs 149.0"); or its being the only one ("the Lamp is
-# the only one eligible").
+# the only one eligible"; not "the only one I can't return", "the only one that is final sale").
 _ONLY_AFTER = re.compile(
     r"[\s)\]*\"']*(?:(?<!not )\b(?:only|alone)\b(?=\s*(?:$|[.!?;:)\]]|(?:from|of|please|with|to"
     r"|and|for|so|then|this time)\b))|(?:is|are)\s+(?:also\s+)?(?:the\s+)?only\s+(?:one|ones|items?"
-    r"|products?|things?)\b)"
+    r"|products?|things?)\b(?![^.;:!?]*?(?:\bnot\b|n't\b|\bcannot\b|\bnever\b|\bineligible\b"
+    r"|\bfinal[\s-]sale\b|\bnon[\s-]?returnable\b)))"
 )
 
 # Between two mentions of one list: a comma's space, "and", "or", "as well as", "plus", "together
