@@ -202,6 +202,9 @@ AGAIN = "So shall I go ahead?"
             ["L1", "S1"],
             False,
         ),
+        ([PROPOSAL, "Everything but the lamp.", AGAIN, YES], ["L1", "S1"], False),
+        ([PROPOSAL, "The lamp isn't going back.", AGAIN, YES], ["L1", "S1"], False),
+        ([PROPOSAL, "The black one can stay.", AGAIN, YES], ["L1", "S1"], False),
         # the yes itself takes an item back
         ([PROPOSAL, "Yes, except the lamp."], ["L1", "S1"], False),
         ([PROPOSAL, "Sure, without the lamp."], ["L1", "S1"], False),
@@ -229,6 +232,11 @@ AGAIN = "So shall I go ahead?"
         # honest: a word of an item's name that is the user's own ("desk"), not the item
         ([PROPOSAL, "Yes, and keep it on my desk until the label comes."], ["L1", "S1"], True),
         ([PROPOSAL, "Yes, and keep me posted."], ["L1", "S1"], True),
+        (
+            [PROPOSAL, "Will someone pick up the lamp? I'll stay home.", AGAIN, YES],
+            ["L1", "S1"],
+            True,
+        ),
         ([PROPOSAL, "Is there a fee for the lamp?", "No fee. " + AGAIN, YES], ["L1", "S1"], True),
     ],
 )

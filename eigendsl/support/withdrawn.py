@@ -35,14 +35,15 @@ _ONLY_WORD = re.compile(
 )
 _ONLY_AFTER = re.compile(r"\W*(?:only|alone)\b")
 
-# After a record's word: its staying, or the write's verb negated ("the lamp stays", "the lamp
-# can stay with me", "the lamp isn't going back", "the lamp shouldn't be returned").
+# Right after a record's word: its staying, or the write's verb negated ("the lamp stays",
+# "the black one can stay", "the lamp's staying", "the lamp isn't going back", "the lamp
+# shouldn't be returned"); not a clause of the user's own ("the lamp and I'll stay home").
 _STAYS = re.compile(
-    r"[\w\s]{0,20}?\b(?:(?:can|will|should|must|'ll|is going to|is|'s)\s+)?(?:stay|stays|staying"
-    r"|remain|remains|remaining)\b"
+    r"(?:\s+ones?)?(?:'s|\s+(?:can|will|should|must|is going to|is|just|also|then))*\s+"
+    r"(?:stay|stays|staying|remain|remains|remaining)\b"
 )
 _NOT_DONE = re.compile(
-    r"[\w\s]{0,20}?(?:\w+n't|cannot|(?:is|will|should|must|can|does)\s+not)"
+    r"(?:\s+ones?)?\s+(?:\w+n't|cannot|(?:is|will|should|must|can|does)\s+not)"
     r"(?:\s+(?:be|go|going|get))?\s+(\w+)"
 )
 
@@ -61,7 +62,11 @@ _COMMON = _FILLERS | frozenset(
     "pro max mini plus set kit pack".split()
 )
 _CATENATIVE = frozenset("want wanna need plan mean like wish going have".split())
-_CLAUSE = re.compile(r"[.!?;:()\u2014\u2013]|\s-\s|\b(?:but|so|and then|because|since)\b")
+# What parts a clause; not the "but" of "all but the lamp", "nothing but the speaker".
+_CLAUSE = re.compile(
+    r"[.!?;:()\u2014\u2013]|\s-\s|\b(?:(?<!all )(?<!everything )(?<!anything )(?<!nothing )but"
+    r"|so|and then|because|since)\b"
+)
 
 
 def withdraws(
