@@ -16,6 +16,7 @@ from eigendsl.compiler import compile_domain
 from eigendsl.errors import EigenError
 from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import Call, Trace, confirmed
+from tests.consent_helpers import ITEM, reply_to
 from tests.hand_agents import ListAgent, play_row, turn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,25 +48,19 @@ def _return(proposal: str) -> ListAgent:
     )
 
 
-def _reply_to(row: dict[str, Any], proposal: str) -> str:
-    messages = row["messages"]
-    at = next(i for i, m in enumerate(messages) if m.get("content") == proposal)
-    return next(m["content"] for m in messages[at + 1 :] if m["role"] == "user")
-
-
 @pytest.mark.parametrize("proposal", [BY_NAME, BY_ID])
 def test_an_item_named_by_its_product_and_options_or_its_id_is_confirmed(
     retail_domain: Any, proposal: str
 ) -> None:
     row = play_row(retail_domain, "return_original-000", _return(proposal))
-    assert _reply_to(row, proposal) in USER_YES
+    assert reply_to(row, proposal) in USER_YES
     assert row["verdict"]["passed"], row["verdict"]["failures"]
     assert row["verdict"]["score"] == 1.0
 
 
 def test_an_item_named_with_another_option_is_not_confirmed(retail_domain: Any) -> None:
     row = play_row(retail_domain, "return_original-000", _return(WRONG_OPTION))
-    reply = _reply_to(row, WRONG_OPTION)
+    reply = reply_to(row, WRONG_OPTION)
     assert reply not in USER_YES
     assert "each item's name and options (or its id)" in reply
     assert not row["verdict"]["passed"]
@@ -102,12 +97,9 @@ def test_an_exchange_named_by_products_and_options_is_confirmed(retail_domain: A
         ]
     )
     row = play_row(retail_domain, "exchange_items-000", agent)
-    assert _reply_to(row, EXCHANGE_BY_NAME) in USER_YES
+    assert reply_to(row, EXCHANGE_BY_NAME) in USER_YES
     assert row["verdict"]["passed"], row["verdict"]["failures"]
     assert row["verdict"]["score"] == 1.0
-
-
-ITEM = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name", "options"]}
 
 
 def _order(*items: tuple[str, str, dict[str, str]]) -> dict[str, Any]:

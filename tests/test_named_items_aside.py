@@ -14,14 +14,20 @@ import pytest
 
 from eigendsl.runtime.utterances import USER_YES
 from eigendsl.support import declined
-from tests.hand_agents import ListAgent, play_row, turn
-from tests.test_named_items_left import ITEM, RETURN_I1, _trace
-from tests.test_named_items_said import BOTH, LAMP, SPEAKER, SWEATER, TAIL, _failed, _play
-
-ASK = " Shall I proceed?"
-L = "the Arc LED Desk Lamp (matte black, tunable)"
-S = "the Pocket Bluetooth Speaker (teal, carabiner)"
-W = "the Merino Crew Sweater (navy, L)"
+from tests.consent_helpers import (
+    ASK,
+    BOTH,
+    ITEM,
+    RETURN_I1,
+    TAIL,
+    L,
+    S,
+    W,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
+    item_trace,
+    play_exchange,
+)
 
 
 @pytest.mark.parametrize(
@@ -39,10 +45,7 @@ W = "the Merino Crew Sweater (navy, L)"
 def test_honest_proposals_that_say_what_stays_or_is_eligible_are_confirmed(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
-    assert verdict["score"] == 1.0
+    assert_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -66,44 +69,10 @@ def test_an_item_said_to_stay_across_an_aside_or_a_list_is_no_item_of_the_write(
     retail_domain: Any, proposal: str
 ) -> None:
     # the user agrees to the lamp and the speaker, so a return of the sweater too is unconfirmed
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in _failed(verdict)
-    # the same words with the write they propose pass
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
-# exchange_items-000: Leona exchanges the Insulated Steel Bottle I10801 (sport lid, 500 ml) of
-# #W1000297 for I10803 (straw lid, 750 ml), the difference of 6.5 charged to paypal_2637
-EXCHANGE = {
-    "order_id": "#W1000297",
-    "item_ids": ["I10801"],
-    "new_item_ids": ["I10803"],
-    "payment_method_id": "paypal_2637",
-}
 OLD = "Shall I exchange the Insulated Steel Bottle (sport lid, 500 ml) of order #W1000297"
-
-
-def _exchange(retail_domain: Any, proposal: str) -> tuple[str, dict[str, Any]]:
-    agent = ListAgent(
-        [
-            turn("Sure. What is your email, please?"),
-            turn(None, ("find_user_id_by_email", {"email": "leona.marsh@inbox.example"})),
-            turn(None, ("get_order_details", {"order_id": "#W1000297"})),
-            turn(None, ("get_product_details", {"product_id": "P108"})),
-            turn(proposal),
-            turn(None, ("exchange_delivered_order_items", EXCHANGE)),
-            turn("The exchange is requested. The difference of 6.5 is charged to paypal_2637."),
-        ]
-    )
-    row = play_row(retail_domain, "exchange_items-000", agent)
-    messages = row["messages"]
-    at = next(i for i, m in enumerate(messages) if m.get("content") == proposal)
-    reply = next(m["content"] for m in messages[at + 1 :] if m["role"] == "user")
-    return reply, row["verdict"]
 
 
 @pytest.mark.parametrize(
@@ -134,7 +103,7 @@ def _exchange(retail_domain: Any, proposal: str) -> tuple[str, dict[str, Any]]:
 def test_a_new_variant_said_to_be_out_of_stock_is_not_proposed(
     retail_domain: Any, proposal: str, proposed: bool
 ) -> None:
-    reply, verdict = _exchange(retail_domain, proposal)
+    reply, verdict = play_exchange(retail_domain, proposal)
     assert (reply in USER_YES) is proposed
     assert verdict["passed"] is proposed, verdict["failures"]
 
@@ -162,4 +131,4 @@ RED = "Shall I return the Speaker (red) of order #W1?"
 )
 def test_a_no_declines_no_item_said_to_be_final_sale(proposal: str, answer: bool) -> None:
     tools = {"return_items": {"writes": True, "named_by": {"item_ids": ITEM}}}
-    assert declined(_trace(proposal, "No, thanks.", tools), "return_items", RETURN_I1) is answer
+    assert declined(item_trace(proposal, "No, thanks.", tools), "return_items", RETURN_I1) is answer

@@ -12,37 +12,16 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.environment import Environment
-from eigendsl.runtime.utterances import USER_YES
-from eigendsl.support import Trace, declined
-from tests.test_named_items_said import (
+from eigendsl.support import declined
+from tests.consent_helpers import (
     BOTH,
-    LAMP,
-    SPEAKER,
-    SWEATER,
+    ITEM,
     TAIL,
-    _failed,
-    _named,
-    _play,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
+    item_trace,
+    names_item,
 )
-
-ITEM = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name", "options"]}
-DB = {
-    "orders": {
-        "#W1": {
-            "order_id": "#W1",
-            "items": [
-                {"item_id": "I1", "name": "Speaker", "options": {"color": "blue"}},
-                {"item_id": "I2", "name": "Speaker", "options": {"color": "red"}},
-            ],
-        }
-    }
-}
-RETURN_I1 = {"order_id": "#W1", "item_ids": ["I1"]}
-
-
-def _trace(proposal: str, reply: str, tools: dict[str, Any]) -> Trace:
-    messages = [{"role": "assistant", "content": proposal}, {"role": "user", "content": reply}]
-    return Trace.from_messages(messages, DB, DB, tools=tools)
 
 
 @pytest.mark.parametrize(
@@ -62,9 +41,9 @@ def test_a_no_to_items_named_by_product_and_options_is_a_decline(
 ) -> None:
     tools = {"return_items": {"writes": True, "named_by": {"item_ids": ITEM}}}
     args = {"order_id": "#W1", "item_ids": [item]}
-    assert declined(_trace(proposal, reply, tools), "return_items", args) is answer
+    assert declined(item_trace(proposal, reply, tools), "return_items", args) is answer
     # without a naming, only the id names the item
-    plain = _trace(proposal, reply, {"return_items": {"writes": True}})
+    plain = item_trace(proposal, reply, {"return_items": {"writes": True}})
     assert declined(plain, "return_items", args) is (answer and "I1" in proposal)
 
 
@@ -94,13 +73,7 @@ ONLY = (
 def test_an_item_said_to_be_left_alone_after_its_mention_is_no_item_of_the_write(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in _failed(verdict)
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -118,9 +91,7 @@ def test_an_item_said_to_be_left_alone_after_its_mention_is_no_item_of_the_write
 def test_honest_proposals_with_only_or_a_statement_are_confirmed(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_confirmed(retail_domain, proposal)
 
 
 SWEATER_NAMED = ("I1", "Merino Crew Sweater", {"color": "navy", "size": "L"})
@@ -137,4 +108,4 @@ SWEATER_NAMED = ("I1", "Merino Crew Sweater", {"color": "navy", "size": "L"})
     ],
 )
 def test_a_partial_product_name_names_no_item(text: str, named: bool) -> None:
-    assert _named([SWEATER_NAMED, ("I9", "Lamp", {"color": "red"})], text) is named
+    assert names_item([SWEATER_NAMED, ("I9", "Lamp", {"color": "red"})], text) is named

@@ -13,54 +13,18 @@ from typing import Any
 import pytest
 
 from eigendsl.runtime.utterances import USER_YES
-from eigendsl.support.naming import naming_sentences
-from tests.hand_agents import ListAgent, play_row, turn
-
-# return-hana-two-items-gift-card: Hana returns the lamp I10403 (matte black, tunable) and the
-# speaker I10503 (teal, carabiner) of #W1000149 (which also holds the Merino Crew Sweater I10304
-# (navy, L) and a Cork Yoga Mat) to gift_6690
-LAMP, SPEAKER, SWEATER = "I10403", "I10503", "I10304"
-BOTH = (
-    "I can return the Arc LED Desk Lamp (matte black, tunable) and the Pocket Bluetooth Speaker "
-    "(teal, carabiner)"
+from tests.consent_helpers import (
+    ASK,
+    BOTH,
+    LAMP,
+    SPEAKER,
+    TAIL,
+    assert_confirmed,
+    assert_only_the_two_confirmed,
+    names_item,
+    play_return,
 )
-TAIL = " from order #W1000149, with the refund of 193.99 to gift card gift_6690."
-ASK = " Shall I proceed?"
-
-
-def _return(proposal: str, items: list[str]) -> dict[str, Any]:
-    return ListAgent(
-        [
-            turn("Could you give me your email?"),
-            turn(None, ("find_user_id_by_email", {"email": "hana.kobayashi@postbox.example"})),
-            turn(None, ("get_order_details", {"order_id": "#W1000149"})),
-            turn(None, ("get_user_details", {"user_id": "usr_hanakobayashi"})),
-            turn(proposal),
-            turn(
-                None,
-                (
-                    "return_delivered_order_items",
-                    {"order_id": "#W1000149", "item_ids": items, "payment_method_id": "gift_6690"},
-                ),
-            ),
-            turn(
-                "The return is requested. 193.99 went to gift card gift_6690, whose balance is "
-                "now 313.99."
-            ),
-        ]
-    )
-
-
-def _play(retail_domain: Any, proposal: str, items: list[str]) -> tuple[str, dict[str, Any]]:
-    row = play_row(retail_domain, "return-hana-two-items-gift-card", _return(proposal, items))
-    messages = row["messages"]
-    at = next(i for i, m in enumerate(messages) if m.get("content") == proposal)
-    reply = next(m["content"] for m in messages[at + 1 :] if m["role"] == "user")
-    return reply, row["verdict"]
-
-
-def _failed(verdict: dict[str, Any]) -> str:
-    return str(verdict["failures"])
+from tests.hand_agents import ListAgent, play_row, turn
 
 
 @pytest.mark.parametrize(
@@ -74,14 +38,7 @@ def _failed(verdict: dict[str, Any]) -> str:
 )
 def test_an_item_said_to_stay_is_no_item_of_the_write(retail_domain: Any, proposal: str) -> None:
     # the user agrees to the lamp and the speaker, so a return of the sweater too is unconfirmed
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER, SWEATER])
-    assert reply in USER_YES
-    assert not verdict["passed"]
-    assert "confirmed(c" in _failed(verdict)
-    # the same words with the write they propose pass
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
+    assert_only_the_two_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -98,10 +55,7 @@ def test_an_item_said_to_stay_is_no_item_of_the_write(retail_domain: Any, propos
     ],
 )
 def test_honest_namings_of_the_items_are_confirmed(retail_domain: Any, proposal: str) -> None:
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
-    assert reply in USER_YES
-    assert verdict["passed"], verdict["failures"]
-    assert verdict["score"] == 1.0
+    assert_confirmed(retail_domain, proposal)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +72,7 @@ def test_honest_namings_of_the_items_are_confirmed(retail_domain: Any, proposal:
 def test_an_item_said_with_other_details_is_asked_for_by_its_options(
     retail_domain: Any, proposal: str
 ) -> None:
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
+    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
     assert reply not in USER_YES
     assert "each item's name and options (or its id)" in reply
     assert not verdict["passed"]
@@ -126,7 +80,7 @@ def test_an_item_said_with_other_details_is_asked_for_by_its_options(
 
 def test_a_choice_of_two_actions_is_asked_to_be_one(retail_domain: Any) -> None:
     proposal = BOTH + TAIL[:-1] + ", or exchange them instead." + ASK
-    reply, verdict = _play(retail_domain, proposal, [LAMP, SPEAKER])
+    reply, verdict = play_return(retail_domain, proposal, [LAMP, SPEAKER])
     # an exchange offered beside the return the user asked for is another action (fixP2's
     # reading of "instead"), or, read as a choice, a request to name one: never a request for ids
     assert (
@@ -181,15 +135,6 @@ def test_an_exchange_with_an_option_kept_is_confirmed(retail_domain: Any, backpa
     assert row["verdict"]["score"] == 1.0
 
 
-ITEM = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name", "options"]}
-
-
-def _named(items: list[tuple[str, str, dict[str, str]]], text: str, item_id: str = "I1") -> bool:
-    rows = [{"item_id": i, "name": n, "options": o} for i, n, o in items]
-    db = {"orders": {"#W1": {"items": rows}}}
-    return bool(naming_sentences(text, item_id, ITEM, [db], {"order_id": "#W1"}))
-
-
 SPEAKER_BLUE = ("I1", "Speaker", {"color": "blue", "hours": "10"})
 SWEATER_L = ("I1", "Sweater", {"color": "navy", "size": "L"})
 
@@ -220,14 +165,14 @@ SWEATER_L = ("I1", "Sweater", {"color": "navy", "size": "L"})
 def test_a_value_said_as_another_names_no_item(
     item: tuple[str, str, dict[str, str]], text: str, named: bool
 ) -> None:
-    assert _named([item, ("I9", "Lamp", {"color": "red"})], text) is named
+    assert names_item([item, ("I9", "Lamp", {"color": "red"})], text) is named
 
 
 def test_a_bare_name_shared_by_two_items_names_neither() -> None:
     two = [SPEAKER_BLUE, ("I2", "Speaker", {"color": "red", "hours": "10"})]
-    assert not _named(two, "Return the Speaker?")
-    assert _named(two, "Return the Speaker (blue, 10 hours) but not the red one.")
-    assert not _named(two, "Return the Speaker (blue, 10 hours) but not the red one.", "I2")
+    assert not names_item(two, "Return the Speaker?")
+    assert names_item(two, "Return the Speaker (blue, 10 hours) but not the red one.")
+    assert not names_item(two, "Return the Speaker (blue, 10 hours) but not the red one.", "I2")
 
 
 def test_a_naming_on_an_int_says_an_int(tmp_path: Any) -> None:

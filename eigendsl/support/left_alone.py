@@ -1,12 +1,16 @@
 """Which mentions of a record in a sentence say it is left as it is rather than named for a write
 (:func:`left_out`): under a negation or a word of keeping ("but not the Sweater", "and keep the
 Sweater"), followed by what rules it out ("is final sale", "is out of stock"), or said before a
-list with "only" in another clause ("the Lamp was a gift, so I'll return only the Speaker").
+list with "only" in another clause ("the Lamp was a gift, so I'll return only the Speaker"); which
+mentions are of such a list (:func:`only_listed`), and which say so for a whole turn, whatever
+its other sentences say (:func:`left_for_turn`: "Not the Sweater, though.").
 """
 
 from __future__ import annotations
 
 import re
+
+from eigendsl.support.saying import verb_forms
 
 # What parts the clause of a mention from what is said before it: a negation there is another
 # clause's ("I can't exchange the Lamp, so I'll return the Lamp (matte black)").
@@ -25,6 +29,23 @@ _UNTOUCHED = re.compile(
     r"|hold off on|holding off on)|n't)(?:\W+\w+){0,4}\W*$"
 )
 _CONDITION = re.compile(r"\b(?:if|unless|whether)\b")
+
+# "nothing but the Speaker", "none other than the Speaker", "no item except the Speaker": an
+# "only"; "all but the Lamp", "everything but the Lamp": an "except". Their "but" parts no clause.
+_NOTHING_BUT = re.compile(
+    r"\b(?:nothing|none|no\s+(?:other\s+)?(?:items?|products?|ones?|things?))(?:\s+else)?\s+"
+    r"(?:but|except(?:\s+for)?|other\s+than|besides|apart\s+from|save)\b"
+)
+_ALL_BUT = re.compile(
+    r"\b(?:all|everything|anything|every\s+(?:item|one|thing)|the\s+rest)(?:\s+else)?\s+but\b"
+)
+
+
+def _clause_before(before: str) -> str:
+    """The clause of a mention, from what is said before it (``before``): "nothing but" read as
+    "only" and "all but" as "except", so that their "but" parts no clause."""
+    return _CLAUSE.split(_ALL_BUT.sub(" except", _NOTHING_BUT.sub(" only", before)))[-1]
+
 
 # The verbs that take another's infinitive ("won't be able to return", "don't want to return"): a
 # negation before one reaches the verb after its "to"; before another ("we never charge to return
@@ -93,24 +114,57 @@ _ASIDE_RULED_OUT = re.compile(r"\W*(?:which\s+(?:is|are)\s+)?" + _RULED_OUT)
 _SINGULAR = re.compile(r"(?:which\s+|that\s+)?(?:is|was|stays|remains|has|isn't|wasn't|doesn't)\b")
 
 
-def _left_alone_after(after: str) -> tuple[bool, bool]:
+def _left_alone_after(after: str, forms: frozenset[str] | None = None) -> tuple[bool, bool]:
     """Whether what follows a mention (``after``) says its record stays as it is, and whether
     that is said of the list the mention ends as well (a plural "are final sale", not an aside's
-    "(final sale)" nor "is final sale")."""
+    "(final sale)" nor "is final sale"). With ``forms``, the forms of the write's verbs, only
+    what holds for a whole turn: what rules the record out, or the write's own verb negated
+    ("... won't be returned"); not another verb ("the Lamp won't fit in the box"), nor its
+    staying ("the Backpack (18 l) stays with you until the new one arrives", an exchange)."""
     at = _OPENING.match(after).end()  # type: ignore[union-attr]
     while aside := _ASIDE.match(after, at):
         inner = aside["round"] or aside["square"] or aside["dash"] or aside["hyphen"]
         if inner and _ASIDE_RULED_OUT.match(inner):
             return True, False
         at = aside.end()
-    found = _UNTOUCHED_AFTER.match(after, at)
+    if forms is None:
+        found = _UNTOUCHED_AFTER.match(after, at)
+    else:
+        deed = _NEGATED_DEED.match(after, at)
+        found = _RULED_OUT_AFTER.match(after, at) or (deed if deed and deed[1] in forms else None)
     return bool(found), bool(found and not _SINGULAR.match(after, at))
 
+
+# After a mention, what rules it out ("... is final sale"), for a whole turn.
+_RULED_OUT_AFTER = re.compile(
+    r"(?:which\s+|that\s+)?(?:is|are|was|were|has been|have been|stays?|remains?)\s+" + _RULED_OUT
+)
+
+# After a mention, the write's verb negated ("the Speaker won't be returned", "can't go back"):
+# group 1 is the verb, "back" for "go back".
+_NEGATED_DEED = re.compile(
+    r"(?:\w+n't|cannot|(?:will|would|can|could|should|is|are|was|were|must|may)\s+not)"
+    r"(?:\s+(?:be|get|go|going|been))?\s+(\w+)"
+)
 
 # Before a mention, in its clause: "only" or "just", which leaves out what the sentence named
 # before that list in another clause ("The Sweater (navy, L) was a gift, so I'll return only the
 # Lamp ..."); not "not only".
-_ONLY = re.compile(r"(?<!not )\b(?:only|just|solely)\b(?:\W+\w+){0,3}\W*$")
+_ONLY = re.compile(
+    r"(?:(?<!not )\b(?:only|just|solely|merely|exclusively)\b(?:\W+\w+){0,3}"
+    r"|\bthe\s+only\b(?:\W+\w+){0,5}?\s+(?:is|are)(?:\s+(?:the|your))?)\W*$"
+)
+
+# After a list, "only" or "alone" that ends what is said of it ("I'll return the Speaker only",
+# "the Speaker alone, from order #W1"), not one that begins a statement of the record ("the Lamp
+# only comes in black", "the Lamp alone costs 149.0"); or its being the only one ("the Lamp is
+# the only one eligible"; not "the only one I can't return", "the only one that is final sale").
+_ONLY_AFTER = re.compile(
+    r"[\s)\]*\"']*(?:(?<!not )\b(?:only|alone)\b(?=\s*(?:$|[.!?;:)\]]|(?:from|of|please|with|to"
+    r"|and|for|so|then|this time)\b))|(?:is|are)\s+(?:also\s+)?(?:the\s+)?only\s+(?:one|ones|items?"
+    r"|products?|things?)\b(?![^.;:!?]*?(?:\bnot\b|n't\b|\bcannot\b|\bnever\b|\bineligible\b"
+    r"|\bfinal[\s-]sale\b|\bnon[\s-]?returnable\b)))"
+)
 
 # Between two mentions of one list: a comma's space, "and", "or", "as well as", "plus", "together
 # with", maybe "only" ("the Lamp (matte black) and only the Speaker (teal)").
@@ -124,10 +178,13 @@ _LISTED = re.compile(
 _JOINED = re.compile(r"[\s)\]*]*(?:and|or|nor)\s+(?:(?:the|your|its)\s+)?")
 
 
-def _left_alone(text: str, mentions: list[tuple[int, int]]) -> set[int]:
+def _left_alone(
+    text: str, mentions: list[tuple[int, int]], forms: frozenset[str] | None = None
+) -> set[int]:
     """The mentions (by index in ``mentions``) that what follows says stay as they are
-    (:func:`_left_alone_after`): what follows the mention, or what follows the list it is in
-    when said of the list ("the Lamp and the Speaker, sadly, are both final sale")."""
+    (:func:`_left_alone_after`, for a whole turn with ``forms``): what follows the mention, or
+    what follows the list it is in when said of the list ("the Lamp and the Speaker, sadly, are
+    both final sale")."""
     out: set[int] = set()
     of_list = False
     for i in reversed(range(len(mentions))):
@@ -136,39 +193,70 @@ def _left_alone(text: str, mentions: list[tuple[int, int]]) -> set[int]:
         if listed and of_list:
             out.add(i)
             continue
-        said, of_list = _left_alone_after(text[mentions[i][1] : end])
+        said, of_list = _left_alone_after(text[mentions[i][1] : end], forms)
         if said:
             out.add(i)
     return out
 
 
-def _left_before_only(text: str, mentions: list[tuple[int, int]], alone: set[int]) -> set[int]:
-    """The mentions (by index in ``mentions``) that a list said with "only" after them leaves out:
-    each before the list, unless a comma's space or an "and" joins it to the list ("the Lamp and
-    only the Speaker"); a list said to stay as it is (in ``alone``: "and only the Sweater stays
-    in your order") leaves none out."""
-    for i, (start, _) in enumerate(mentions):
-        before = text[mentions[i - 1][1] if i else 0 : start]
-        if i in alone or not _ONLY.search(_CLAUSE.split(before)[-1]):
+def _only_lists(text: str, mentions: list[tuple[int, int]], alone: set[int]) -> list[range]:
+    """The lists of mentions (runs joined by a comma's space, "and", "plus"...: :data:`_LISTED`)
+    said with "only": before a mention of the list, in its clause ("only the Speaker", "and only
+    the Speaker", "just", "nothing but"), or after its last ("the Speaker only", "alone"). A
+    mention said to stay as it is (in ``alone``: "and only the Sweater stays in your order") says
+    none."""
+    lists, first = [], 0
+    for last in range(len(mentions)):
+        if last + 1 < len(mentions) and _LISTED.fullmatch(
+            text, mentions[last][1], mentions[last + 1][0]
+        ):
             continue
-        at = i
-        while at and _LISTED.fullmatch(text, mentions[at - 1][1], mentions[at][0]):
-            at -= 1
-        return set(range(at))
-    return set()
+        said = any(
+            i not in alone
+            and _ONLY.search(_clause_before(text[mentions[i - 1][1] if i else 0 : mentions[i][0]]))
+            for i in range(first, last + 1)
+        )
+        if said or (last not in alone and _ONLY_AFTER.match(text, mentions[last][1])):
+            lists.append(range(first, last + 1))
+        first = last + 1
+    return lists
+
+
+def only_listed(text: str, mentions: list[tuple[int, int]]) -> set[int]:
+    """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
+    where it starts and ends, that are of a list said with "only" ("only the Lamp and the
+    Speaker", "just the Speaker", "nothing but the Speaker", "the Speaker only", "the Speaker
+    alone"; not "not only", nor a list said to stay, "only the Sweater stays in your order"), by
+    index: what the sentence restricts the turn's write to.
+
+    >>> text = "only the lamp and the mat are eligible but the pen stays."
+    >>> at = [(text.index(w), text.index(w) + len(w)) for w in ("lamp", "mat", "pen")]
+    >>> sorted(only_listed(text, at)), sorted(only_listed(text.replace("only", "so"), at))
+    ([0, 1], [])
+    """
+    return {i for found in _only_lists(text, mentions, _left_alone(text, mentions)) for i in found}
+
+
+def _left_before_only(text: str, mentions: list[tuple[int, int]], alone: set[int]) -> set[int]:
+    """The mentions (by index in ``mentions``) that a list said with "only" after them leaves out
+    (:func:`_only_lists`): each before the first such list, unless a comma's space or an "and"
+    joins it to the list ("the Lamp and only the Speaker")."""
+    lists = _only_lists(text, mentions, alone)
+    return set(range(lists[0].start)) if lists else set()
 
 
 def left_out(text: str, mentions: list[tuple[int, int]]) -> set[int]:
     """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
     where it starts and ends, that say their record is left as it is, by index: one under a
     negation or a word of keeping in its clause ("but not the Sweater", "I won't return the
-    Sweater or the Mat", "and keep ..."; not one under "if", nor across a "to" that says what
-    for, "we never charge to return ..."), one followed by what rules it out, across an aside
-    ("... is final sale", "the Lamp, however, is final sale", "(final sale)", "the Bottle
-    (straw lid) is out of stock"; not "isn't final sale"), as is each of a list it is said of
-    ("the Lamp and the Speaker are both final sale"), and one before a list said with "only"
-    in another clause ("the Lamp was a gift, so I'll return only the Speaker"; not "and only
-    the Sweater stays in your order").
+    Sweater or the Mat", "and keep ...", "everything but ..."; not one under "if", nor across a
+    "to" that says what for, "we never charge to return ..."), one followed by what rules it
+    out, across an aside ("... is final sale", "the Lamp, however, is final sale", "(final
+    sale)", "the Bottle (straw lid) is out of stock"; not "isn't final sale"), as is each of a
+    list it is said of ("the Lamp and the Speaker are both final sale"), and one before a list
+    said with "only" in another clause ("the Lamp was a gift, so I'll return only the Speaker",
+    "... the Speaker only", "nothing but the Speaker"; not "and only the Sweater stays in your
+    order").
 
     >>> text = "i'll return the lamp and the mat but the pen and the cup are final sale."
     >>> at = [(text.index(w), text.index(w) + len(w)) for w in ("lamp", "mat", "pen", "cup")]
@@ -182,7 +270,7 @@ def left_out(text: str, mentions: list[tuple[int, int]]) -> set[int]:
     negated = False
     for i, (start, _) in enumerate(mentions):
         before = text[mentions[i - 1][1] if i else 0 : start]
-        clause = _CLAUSE.split(before)[-1]
+        clause = _clause_before(before)
         untouched = _UNTOUCHED.search(clause)
         negated = bool(
             (
@@ -196,3 +284,68 @@ def left_out(text: str, mentions: list[tuple[int, int]]) -> set[int]:
         if negated:
             out.add(i)
     return out
+
+
+# Before a mention, in its clause: a word that leaves the record out whatever the turn's other
+# sentences say ("Not the Sweater, though.", "except", "without", "skip", "I won't return ..."),
+# with nothing but the words of :data:`_FILLERS` or the write's own verb between them; not a word
+# of keeping ("you'll keep the Speaker (blue) until the new one arrives") nor a comparison
+# ("rather than"), which an exchange says of its old item.
+_DROPPED = re.compile(
+    r"(?P<word>\b(?:not(?!\s+(?:only|just|a problem)\b)|never|neither|nor|cannot|unable to"
+    r"|except(?:\s+for)?|exception of|excluding|exclude|without|skip|skipping|hold off on"
+    r"|holding off on)|n't)(?P<between>(?:\W+\w+){0,4})\W*$"
+)
+_FILLERS = frozenset(
+    "the a an your my our its their this that these those both either also even about on be "
+    "been being go going get able to will would can could i we you it any one item items "
+    "product with for of".split()
+)
+
+
+def left_for_turn(
+    text: str, mentions: list[tuple[int, int]], actions: tuple[str, ...] = ()
+) -> set[int]:
+    """The mentions of records in ``text`` (a sentence as ``normalize_text`` has it), each by
+    where it starts and ends, that say their record is left as it is for the whole turn, by
+    index, the write's verbs being ``actions`` (each in its forms: :func:`verb_forms`): one
+    followed by what rules it out ("... is final sale", "(final sale)", and each of a list it
+    is said of), or by the write's verb negated ("... won't be returned"),
+    and one after a negation or an exclusion with nothing but fillers or the write's verb
+    between ("Not the Sweater, though.", "except the Sweater", "I won't return the Sweater";
+    not "I can't exchange the Lamp, so I'll return the Lamp", whose negation is of another
+    verb, nor one under "if").
+
+    >>> text = "i can't exchange the lamp so i won't return the pen or the cup."
+    >>> at = [(text.index(w), text.index(w) + len(w)) for w in ("lamp", "pen", "cup")]
+    >>> sorted(left_for_turn(text, at, ("return",))), sorted(left_out(text, at))
+    ([1, 2], [0, 1, 2])
+    """
+    forms = frozenset(f for action in actions for f in verb_forms(action)) | {"back"}
+    out = _left_alone(text, mentions, forms)
+    negated = False
+    for i, (start, _) in enumerate(mentions):
+        before = text[mentions[i - 1][1] if i else 0 : start]
+        clause = _clause_before(before)
+        dropped = _DROPPED.search(clause)
+        negated = bool(
+            (
+                dropped
+                and not _CONDITION.search(clause, 0, dropped.start())
+                and _reaches(dropped["between"], forms)
+            )
+            or (negated and _JOINED.fullmatch(before))
+        )
+        if negated:
+            out.add(i)
+    return out
+
+
+def _reaches(between: str, forms: frozenset[str]) -> bool:
+    """Whether the words ``between`` a negation and a mention keep the negation on the record:
+    fillers, the write's verb (``forms``), a verb that takes an infinitive before its "to"."""
+    said = re.findall(r"[\w']+", between)
+    return all(
+        word in _FILLERS or word in forms or (word in _CATENATIVE and said[i + 1 : i + 2] == ["to"])
+        for i, word in enumerate(said)
+    )

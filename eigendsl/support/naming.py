@@ -1,22 +1,19 @@
 """Where a proposal names a record's id in words rather than by the id, which the user never
 sees: by the values of the fields a tool's parameter is ``named_by`` in ``domain.yaml`` (an
 order's item by its product's name and its options' values, "the Bluetooth Speaker (blue, 10
-hours)"), all said together and fitting no other record of its kind (:func:`naming_sentences`).
+hours)"), all said together and fitting no other record of its kind, in a sentence that the
+turn's others do not take back (:func:`naming_sentences`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from eigendsl.support.left_alone import left_out
+from eigendsl.support.listing import listing_sentences
+from eigendsl.support.mentions import Mention, Values, sentence_mentions
 from eigendsl.support.numerals import normalize_text
-from eigendsl.support.saying import _as_word, sentences
-
-# A record's naming values: (the part of the record a value is of, the value as said), e.g.
-# ("name", "bluetooth speaker"), ("options.color", "blue").
-Values = frozenset[tuple[str, str]]
+from eigendsl.support.saying import sentences
 
 
 def naming_sentences(
@@ -25,6 +22,7 @@ def naming_sentences(
     naming: Mapping[str, Any],
     dbs: Sequence[Any],
     args: Mapping[str, Any] | None = None,
+    actions: Sequence[str] = (),
 ) -> list[str]:
     """The sentences of ``text`` that name the record whose id is ``value`` by its naming
     fields (``naming``: ``{"table", "within", "key", "fields"}`` as ``tools.json`` has it):
@@ -45,8 +43,19 @@ def naming_sentences(
     another clause, before a list with "only" ("the Lamp was a gift, so I'll return only the
     Speaker") names none (:func:`~eigendsl.support.left_alone.left_out`: also across an aside,
     "the Lamp, however, is final sale", and for a list, "A and B are both final sale"), nor does
-    one with a value said as another ("not blue", "light blue",
-    "10.5", "L/XL", "the Speaker Mini").
+    one with a value said as another ("not blue", "light blue", "10.5", "L/XL", "the Speaker
+    Mini").
+
+    What one sentence says holds for the turn (:mod:`~eigendsl.support.mentions`): a record
+    said in any sentence to stay as it is ("... is final sale", "... stays with you", "Not the
+    Lamp, though.", "I won't return the Lamp": the write's verbs are ``actions``) is named in
+    none; where a sentence says a list with "only" ("Only the Lamp is eligible", "just the
+    Lamp", "the Lamp only", "nothing but the Lamp") of records of the rows ``args`` name (an
+    order's items), the other sentences name only records that list may mean (a record it fits,
+    or whose values say all it says); and a sentence that only
+    lists what a record holds ("Your order has the Lamp, the Speaker and the Kettle.",
+    :func:`~eigendsl.support.listing.listing_sentences`) names none, unless a sentence of the
+    write takes the listed records in ("Shall I return all three?").
 
     >>> db = {"orders": {"#W1": {"items": [
     ...     {"item_id": "I1", "name": "Speaker", "options": {"color": "blue", "hours": "10"}},
@@ -55,7 +64,7 @@ def naming_sentences(
     >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
     ...     "options"]}
     >>> def named(text, value):
-    ...     return bool(naming_sentences(text, value, item, [db], {"order_id": "#W1"}))
+    ...     return bool(naming_sentences(text, value, item, [db], {"order_id": "#W1"}, ["return"]))
     >>> [named(t, "I1") for t in ("Return the Speaker (blue, 10 hours)?",
     ...     "Return the Speaker (10 hours)?", "Return the Speaker (red, 10 hours)?",
     ...     "Return the blue Speaker. It has 10 hours.")]
@@ -68,8 +77,11 @@ def naming_sentences(
     >>> [named(t, "I3") for t in ("Return the Lamp?", "Return the Speaker (red, 10 hours) but "
     ...     "not the Lamp (blue).", "Return the light blue Lamp?")]
     [True, False, False]
+    >>> [named(t, "I3") for t in ("Return the Lamp and the Speaker (red, 10 hours)? Only the "
+    ...     "Speaker (red, 10 hours) is eligible.", "Your order has the Lamp. Ok to return?")]
+    [False, False]
     """
-    records = _records(naming, dbs, args or {})
+    records = naming_records(naming, dbs, args or {})
     own = records.get(value) if isinstance(value, str) else None
     if not own:
         return []
@@ -79,18 +91,44 @@ def naming_sentences(
     # the name alone names a record no other of its kind has that name of ("the Lamp" of an
     # order with one lamp)
     alone = bool(name) and not any(name <= values for values in others)
+    said = sentences(text.replace("\u2019", "'"))
+    read = [sentence_mentions(s, records.values(), head, tuple(actions)) for s in said]
+    kinds = [values for values in records.values() if values]
+    if any(m.dropped and _may_mean(m, own) for mentions in read for m in mentions):
+        return []
+    # a list said with "only" that may mean a record of the rows the call names (the order's
+    # items) restricts the other sentences; not one of every row's (a product's variants), which
+    # may be an exchange's old item said beside its new one
+    held = _held(naming, dbs, args or {})
+    only = [
+        [m for m in mentions if held and m.only and any(_may_mean(m, v) for v in kinds)]
+        for mentions in read
+    ]
+    listing = listing_sentences(said, actions)
     found = []
-    for sentence in sentences(text.replace("\u2019", "'")):
-        for mention in _mentions(sentence, records.values(), head):
-            if (own <= mention and not any(values <= mention for values in others)) or (
-                alone and mention == name
-            ):
-                found.append(sentence)
-                break
+    for i, (sentence, mentions) in enumerate(zip(said, read, strict=True)):
+        restricting = [m for j, listed in enumerate(only) if j != i for m in listed]
+        if i in listing or (restricting and not any(_may_mean(m, own) for m in restricting)):
+            continue
+        if any(
+            m.named
+            and (
+                (own <= m.values and not any(values <= m.values for values in others))
+                or (alone and m.values == name)
+            )
+            for m in mentions
+        ):
+            found.append(sentence)
     return found
 
 
-def _records(
+def _may_mean(mention: Mention, values: Values) -> bool:
+    """Whether a ``mention`` may mean the record with naming ``values``: it says them all, or
+    all it says is theirs ("the Speaker" may mean the blue one and the red one)."""
+    return values <= mention.values or mention.values <= values
+
+
+def naming_records(
     naming: Mapping[str, Any], dbs: Sequence[Any], args: Mapping[str, Any]
 ) -> dict[str, Values]:
     """The naming values of each record the id may be of, by its id (the first database that
@@ -114,6 +152,17 @@ def _records(
     return out
 
 
+def _held(naming: Mapping[str, Any], dbs: Sequence[Any], args: Mapping[str, Any]) -> bool:
+    """Whether the records are those of rows the call's arguments name by key (an order's items
+    for a call on that order), not those of every row."""
+    tables = [db.get(naming.get("table")) for db in dbs if isinstance(db, Mapping)]
+    return bool(naming.get("within")) and any(
+        isinstance(table, Mapping) and value in table
+        for table in tables
+        for value in _strings(args)
+    )
+
+
 def _strings(args: Mapping[str, Any]) -> Iterator[str]:
     for value in args.values():
         if isinstance(value, str):
@@ -132,175 +181,3 @@ def _values(
             said = normalize_text(part).strip() if isinstance(part, (str, int, float)) else ""
             if said and not isinstance(part, bool):
                 yield (f"{name}.{key}" if key else name, said)
-
-
-# Between a name and the value before it, what parts two mentions ("(layout: US) ['I1'], item
-# ids (Mechanical Keyboard ..."): the name starts the next one, not "the blue Keyboard".
-_PARTING = re.compile(r"[()\[\]:;]")
-
-# Between options said before a name and the name, or between two of them: nothing but spaces,
-# a hyphen or an "and" ("the teal, carabiner Speaker", the commas read away).
-_ADJACENT = re.compile(r"[\s*_-]*(?:and[\s*_]+)?")
-
-# A value said with a word that makes it another ("not matte black", "light blue", "10.5 hours",
-# "L/XL"): right before it a negation or right beside it a "/" alternative or a decimal.
-_NOT_BEFORE = re.compile(r"(?:\b(?:not|non|no|never)|n't)[\s-]*$")
-_ALTERNATIVE_AFTER = re.compile(r"\s*/\s*\w|[.,]\d|-\d")
-_ALTERNATIVE_BEFORE = re.compile(r"\w\s*/\s*$|\d[.,]$|\d-$")
-
-# Colour words, and the words that make a colour another ("dark teal" is no teal).
-_COLOURS = frozenset(
-    "red orange yellow green blue purple violet pink brown black white grey gray silver gold "
-    "beige tan navy teal olive cream ivory charcoal maroon burgundy turquoise cyan magenta "
-    "lavender indigo khaki coral mint sand slate rose copper bronze crimson aqua lime plum "
-    "mustard ochre rust sage graphite ember".split()
-)
-_TONES = frozenset(
-    "light dark pale bright deep pastel neon dusty muted vivid sky baby royal midnight forest "
-    "hot jet off".split()
-)
-
-# The words before a name that are no part of another name ("the", "your"), and after it "I".
-_NO_NAME = frozenset(
-    "the a an your my our this that these those both each every one and or nor for of with to "
-    "from in on by as its their his her also plus i i'll i'd i've i'm".split()
-)
-_WORD_BEFORE = re.compile(r"(?<![\w#])([A-Za-z][A-Za-z'-]*)[ \t]+$")
-_WORD_AFTER = re.compile(r"[ \t]+([A-Za-z][A-Za-z'-]*)(?![\w#])")
-
-# Beside a name said alone, what says more of it than any record's value does ("the Lamp (110
-# hours)", "the Lamp in red", "the dark Lamp", "the 2 Lamps"): no bare name then.
-_QUALIFIED = re.compile(r"\s*[(\[:/-]|\s+(?:with|in)\b")
-_QUALIFIED_BEFORE = re.compile(r"(?:\d|\b(?:" + "|".join(sorted(_COLOURS | _TONES)) + r"))[\s-]*$")
-
-Span = tuple[int, int, str, str]
-
-# Before a value said as another: what no record's value starts with.
-_OTHER = "\N{NOT SIGN}"
-
-
-def _mentions(sentence: str, records: Any, head: str) -> list[Values]:
-    """The mentions of records in a ``sentence`` that say them as something done (a mention
-    under a negation or a word of keeping it, "but not the Sweater (navy, L)", "and keep the
-    Sweater", is left out): the naming values said, in order, parted where a name is said again
-    (with the options said right before it: "the Lamp (matte black) and the teal Speaker") or
-    another part is (at the name before it, where punctuation parts the name from the value said
-    before the name); a mention without a value of ``head`` takes the last one said before it.
-    A value said as another ("not matte black", "light blue", "10.5", "L/XL", a name in a longer
-    one, "the Speaker Mini") is said as a value no record has."""
-    text = normalize_text(sentence)
-    spans = sorted(
-        {
-            (found.start(), found.end(), part, said)
-            for values in records
-            for part, said in values
-            for found in _as_word(said).finditer(text)
-        }
-    )
-    # a value said inside a longer one is no value of its own ("Desk Lamp" in "LED Desk Lamp",
-    # size "l" in "18 l")
-    spans = [
-        s
-        for s in spans
-        if not any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0] for o in spans)
-    ]
-    spans = _as_said(sentence, text, spans, head, records)
-    groups: list[list[Span]] = [[]]
-    for span in spans:
-        group = groups[-1]
-        if span[2] == head and any(o[2] == head for o in group):
-            groups[-1:] = _part_before(text, group, span[0], head)
-        elif any(o[2] == span[2] for o in group):
-            at = next((i for i, o in enumerate(group) if o[2] == head), 0)
-            if at and not any(o[2] == span[2] for o in group[at:]):
-                parted = _PARTING.search(text, group[at - 1][1], group[at][0])
-                at = at if parted else len(group)
-            else:
-                at = len(group)
-            groups[-1:] = [group[:at], group[at:]]
-        groups[-1].append(span)
-    groups = [g for g in groups if g]
-    out: list[Values] = []
-    last_head: frozenset[tuple[str, str]] = frozenset()
-    left = left_out(text, [(g[0][0], g[-1][1]) for g in groups])
-    for i, group in enumerate(groups):
-        mention = frozenset((part, said) for _, _, part, said in group)
-        names = frozenset(v for v in mention if v[0] == head)
-        if names:
-            last_head = names
-        before = text[groups[i - 1][-1][1] if i else 0 : group[0][0]]
-        after = text[group[-1][1] : groups[i + 1][0][0] if i + 1 < len(groups) else len(text)]
-        qualified = _QUALIFIED.match(after) or _QUALIFIED_BEFORE.search(before)
-        if len(group) == 1 and names and qualified:
-            mention |= {(head, _OTHER)}  # a name said with what no record's value is
-        if i not in left:
-            out.append(mention | last_head)
-    return out
-
-
-def _part_before(text: str, group: list[Span], start: int, head: str) -> list[list[Span]]:
-    """``group`` parted before a name said again at ``start``: the options said right before it
-    are its own ("the Lamp (matte black) and the teal, carabiner Speaker"), unless they touch
-    what comes before them too ("the Lamp matte black tunable Speaker")."""
-    at = len(group)
-    while at and group[at - 1][2] != head:
-        end = group[at][0] if at < len(group) else start
-        if not _ADJACENT.fullmatch(text, group[at - 1][1], end):
-            break
-        at -= 1
-    if 0 < at < len(group) and _ADJACENT.fullmatch(text, group[at - 1][1], group[at][0]):
-        at = len(group)
-    return [group[:at], group[at:]]
-
-
-def _as_said(sentence: str, text: str, spans: list[Span], head: str, records: Any) -> list[Span]:
-    """``spans`` with each value said as another ("not matte black", "dark teal", "10.5 hours",
-    "L/XL", "the Speaker Mini") turned into a value no record has."""
-    covered = {i for s in spans for i in range(s[0], s[1])}
-    known = {w for values in records for _, said in values for w in said.split()}
-    longer = _longer_names(sentence, text, {s[3] for s in spans if s[2] == head}, known)
-    out = []
-    for start, end, part, said in spans:
-        before, after = text[:start], text[end:]
-        # another value of the records beside a "/" is said too ("teal/carabiner"), no other
-        alt_after, alt_before = _ALTERNATIVE_AFTER.match(after), _ALTERNATIVE_BEFORE.search(before)
-        other = bool(
-            _NOT_BEFORE.search(before)
-            or (alt_after and end + alt_after.end() - 1 not in covered)
-            or (alt_before and alt_before.start() not in covered)
-            or (part == head and start in longer)
-        )
-        if not other and _COLOURS & set(said.split()):
-            word = re.search(r"(\w+)[\s-]*$", before)
-            next_word = re.match(r"[\s-]*(\w+)", after)
-            other = bool(
-                (word and word[1] in _COLOURS | _TONES and word.start(1) not in covered)
-                or (next_word and next_word[1] in _COLOURS and next_word.start(1) not in covered)
-            )
-        out.append((start, end, part, _OTHER + said if other else said))
-    return out
-
-
-def _longer_names(sentence: str, text: str, names: set[str], known: set[str]) -> set[int]:
-    """Where in ``text`` (``sentence`` normalized) a name of ``names`` is said as part of a
-    longer one, a capitalized word beside it in ``sentence`` that is no word of a value
-    (``known``) and no article ("the Pocket Speaker Mini", "the Mini Pocket Speaker")."""
-    out = set()
-    for name in names:
-        pattern = _as_word(name)
-        said = list(pattern.finditer(text))
-        original = list(re.compile(pattern.pattern, re.IGNORECASE).finditer(sentence))
-        if len(said) != len(original):
-            continue
-        for at, found in zip(said, original, strict=True):
-            before = _WORD_BEFORE.search(sentence, 0, found.start())
-            after = _WORD_AFTER.match(sentence, found.end())
-            # the sentence's first word is capitalized as any is ("Return the ...")
-            if before and not sentence[: before.start()].strip(" \t*_\"'"):
-                before = None
-            if any(
-                m and m[1][0].isupper() and m[1].lower() not in _NO_NAME | known
-                for m in (before, after)
-            ):
-                out.add(at.start())
-    return out

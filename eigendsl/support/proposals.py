@@ -1,6 +1,6 @@
-"""Whether the user confirmed a write (:func:`confirmed`) or declined it
-(:func:`declined`) in reply to the agent's proposal of it, and what a turn leaves out of a
-proposal (:func:`unproposed`)."""
+"""Whether the user confirmed a write (:func:`confirmed`) or declined it (:func:`declined`) in
+reply to the agent's proposal of it, as what the turn leaves out of it (:func:`unproposed`, in
+:mod:`~eigendsl.support.proposed`) and what the user said since (:func:`withdraws`) read it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from typing import Any
 
 from eigendsl.support.errors import EvalError
 from eigendsl.support.events import Call, Message
-from eigendsl.support.identity import argument_values, identified, names_other
-from eigendsl.support.left_alone import negation_reaches
-from eigendsl.support.naming import naming_sentences
+from eigendsl.support.identity import identified
 from eigendsl.support.numerals import normalize_text
 from eigendsl.support.places import named
+from eigendsl.support.proposed import unproposed, write_actions
 from eigendsl.support.replies import reply_answer
-from eigendsl.support.saying import _as_word, says, sentences, verb_forms
+from eigendsl.support.saying import sentences
 from eigendsl.support.trace import Trace
+from eigendsl.support.withdrawn import withdraws
 
 # A question that closes a conversation rather than asks leave.
 _CLOSING_QUESTION = re.compile(r"\b(?:anything|something) else\b|\bany (?:other|more) questions?\b")
@@ -51,19 +51,6 @@ _GO_AHEAD = frozenset(
 )
 
 
-# Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
-# to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
-# negation of another verb whose "to" says what for ("we never charge to return it").
-_NEGATED = re.compile(
-    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$"
-)
-
-
-_LOOKED_UP = re.compile(
-    r"\b(?:check|see|find out|look|looking|verify|ask|determine)\s+(?:into\s+)?(?:whether|if)\b"
-)
-
-
 def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     """Whether the user confirmed ``call`` in reply to a proposal of it: the user's last message
     before the call says yes (:func:`reply_answer`: "yes", "sure", "go ahead", "please do"... first,
@@ -73,7 +60,9 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
     ``verbs``: "ship", "change"; and the value of each of its arguments, each item of a list,
     each field of an object, an empty text and a true/false excepted, as ``said`` finds them and
     none offered beside another value, "card_1 or paypal_2"; the user's own id, which the user
-    never sees, may go unnamed: :func:`identified`).
+    never sees, may go unnamed: :func:`identified`), and no message of the user's since takes
+    back a record the call carries ("Actually, keep the lamp", "Yes, except the lamp":
+    :func:`~eigendsl.support.withdrawn.withdraws`).
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Would you like me to check #W1 for you?"},
@@ -94,9 +83,12 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
         raise EvalError(f"{named(call)} is not a call: confirmed() takes a call of the trace")
     earlier = [m for m in trace.messages if m.position < call.position and m.role != "tool"]
     replies = [i for i, m in enumerate(earlier) if m.role == "user"]
-    actions = _actions(call.tool, verbs)
+    actions = write_actions(call.tool, verbs)
     if not replies or reply_answer(earlier[replies[-1]].content, actions) != "yes":
         return False
+    dbs = [d for d in (trace.db, trace.initial) if d]
+    if withdraws(earlier[replies[-1]].content, call.args, call.named_by, dbs, actions):
+        return False  # "Yes, except the lamp"
     since = _last_write(trace, earlier[replies[-1]].position)
     return _proposal_answered(
         earlier,
@@ -114,15 +106,16 @@ def confirmed(trace: Trace, call: Any, verbs: Any = ()) -> bool:
 
 def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
     """Whether the user declined the write ``tool`` with ``args`` (its arguments by name, all or
-    some) when the agent proposed it: a user's message says no (:func:`reply_answer`: "no", "not",
-    "never" or "...n't", "not now", "don't", "forget it", and no yes, "No objection" being one; the
-    "no" of a closing, "No, that's all", is none, nor is a hedge, "I'm not sure yet")
+    some) when the agent proposed it: a user's message says no (:func:`reply_answer`: "no",
+    "not", "never" or "...n't", "not now", "don't", "forget it", and no yes, "No objection"
+    being one; the "no" of a closing, "No, that's all", is none, nor is a hedge, "I'm not sure
+    yet"), or takes back a record ``args`` carry ("Actually, keep the lamp": :func:`withdraws`),
     to a proposal of the write as :func:`confirmed` reads one (:func:`_proposal_answered`: what
     it does, the value of each of ``args``, an id whose parameter has a ``named_by`` by the id
     or its record's naming values, the tool's in ``trace.namings``, in a turn that asks for
-    consent). A proposal answered
-    yes, a no to another proposal or to one that leaves out one of ``args``, and a refusal ("I
-    won't cancel order #W1") answered "No, that's all" are no decline.
+    consent). A proposal answered yes, a no to another proposal or to one that leaves out one of
+    ``args``, and a refusal ("I won't cancel order #W1") answered "No, that's all" are no
+    decline.
 
     >>> trace = Trace.from_messages([
     ...     {"role": "assistant", "content": "Shall I cancel order #W1 (ordered by mistake)?"},
@@ -144,11 +137,16 @@ def declined(trace: Trace, tool: str, args: Any, verbs: Any = ()) -> bool:
             "by name"
         )
     talk = [m for m in trace.messages if m.role != "tool"]
+    naming = trace.namings.get(tool)
+    dbs = [d for d in (trace.db, trace.initial) if d]
+    actions = write_actions(tool, verbs)
     for i, reply in enumerate(talk):
-        if reply.role != "user" or reply_answer(reply.content, _actions(tool, verbs)) != "no":
+        if reply.role != "user" or (
+            reply_answer(reply.content, actions) != "no"
+            and not withdraws(reply.content, args, naming, dbs, actions)
+        ):
             continue
         since = _last_write(trace, reply.position)
-        naming = trace.namings.get(tool)
         if _proposal_answered(
             talk, i, tool, args, verbs, since, db=trace.db, named_by=naming, initial=trace.initial
         ):
@@ -185,23 +183,30 @@ def _proposal_answered(
     initial: Any = None,
 ) -> bool:
     """Whether the user's message ``talk[reply]`` answers a proposal of the write ``tool`` with
-    ``args``: the agent's turn it answers asks for consent (a question that is no closing, "Anything
-    else?", or "(yes/no)", "please confirm") and offers nothing else ("Shall I check ...?"); and
-    the last agent's message since the previous write (``since``) that names the write (what it
-    does and each argument's value, :func:`_proposes`) comes before it with no other offer and
-    no user's "no" in between. So a confirmation asked twice, or a question answered between the
-    proposal and the yes, still answers it. The arguments ``implied(position)`` names for a
-    proposal at that position (:func:`identified`) need not be said, unless it names another
-    record of their kind (``db``'s, :func:`unproposed`); an id ``named_by`` names in words may
-    be said so (:func:`unproposed`)."""
+    ``args``: the agent's turn it answers asks for consent (a question that is no closing,
+    "Anything else?", or "(yes/no)", "please confirm") and offers nothing else ("Shall I check
+    ...?"); and the last agent's message since the previous write (``since``) that names the
+    write (what it does and each argument's value, :func:`_proposes`) comes before it with no
+    other offer and no user's "no" in between, nor a message that takes back a record ``args``
+    carry (:func:`withdraws`: "Actually, keep the lamp" before "So shall I go ahead?"). So a
+    confirmation asked twice, or a question answered between the proposal and the yes, still
+    answers it. The arguments ``implied(position)`` names for a proposal at that position
+    (:func:`identified`) need not be said, unless it names another record of their kind
+    (``db``'s, :func:`unproposed`); an id ``named_by`` names in words may be said so
+    (:func:`unproposed`).
+    """
     answered = _answered(talk[:reply])
     if answered is None or not _asks_consent(answered.content):
         return False
+    actions = write_actions(tool, verbs)
+    dbs = [d for d in (db, initial) if d]
     for message in reversed(talk[:reply]):
         if message.position <= since:
             return False
         if message.role == "user":
-            if reply_answer(message.content, _actions(tool, verbs)) == "no":
+            if reply_answer(message.content, actions) == "no" or withdraws(
+                message.content, args, named_by, dbs, actions
+            ):
                 return False
         elif message.role == "assistant" and message.content.strip():
             if _offers_other(message.content, tool, verbs):
@@ -231,11 +236,6 @@ def _asks_consent(text: str) -> bool:
     )
 
 
-def _actions(tool: str, verbs: Any) -> list[str]:
-    """The words that name what a write does: the tool's name, its first word, ``verbs``."""
-    return [action for action in (tool, tool.split("_")[0], *verbs) if action]
-
-
 def _offers_other(text: str, tool: str, verbs: Any) -> bool:
     """Whether an agent's turn offers to do something other than the write ``tool``: a look-up
     ("Shall I check its delivery date?") or another action; "Shall I go ahead?" offers none.
@@ -244,7 +244,7 @@ def _offers_other(text: str, tool: str, verbs: Any) -> bool:
     ...     "Shall I go ahead?", "Do you want me to cancel it?", "I'll cancel it. Ok?")]
     [True, False, False, False]
     """
-    words = {normalize_text(action) for action in _actions(tool, verbs)}
+    words = {normalize_text(action) for action in write_actions(tool, verbs)}
     return any(
         verb not in _GO_AHEAD and verb not in words for verb in _OFFER.findall(normalize_text(text))
     )
@@ -273,128 +273,3 @@ def _proposes(
     [True, False, False, True]
     """
     return not unproposed(turn.content, tool, args, verbs, implied, db, named_by, initial)
-
-
-def unproposed(
-    text: str,
-    tool: str,
-    args: dict[str, Any],
-    verbs: Any = (),
-    implied: Collection[str] = (),
-    db: Any = None,
-    named_by: Mapping[str, Any] | None = None,
-    initial: Any = None,
-) -> list[str]:
-    """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
-    ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
-    does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
-    not at all; then the name of each argument whose value it does not say (one item of a list
-    left out leaves out the list) or offers beside another (:func:`_with_other`: "ordered by
-    mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted
-    where the turn names no other record of their kind (:func:`_names_other`: "account
-    usr_odilebrandt" for the user's own "usr_nadiahaddad"). An id that ``named_by`` (the tool's
-    parameters' namings, ``named_by`` in domain.yaml) says how to name in words is said by its
-    id or by its record's naming values, all in one mention of one sentence that fits no other
-    record (:func:`~eigendsl.support.naming.naming_sentences`, in ``db`` or ``initial``), and
-    no other value offered beside them. Empty when the turn names the write with its values.
-
-    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
-    >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
-    []
-    >>> unproposed("Shall I cancel order #W1?", "cancel_order", args)
-    ['reason']
-    >>> unproposed('order #W1 stays a"reason": "ordered by mistake (yes/no).', "cancel_order", args)
-    ['']
-    >>> mine = {"user_id": "usr_ann", "city": "Oslo"}
-    >>> [unproposed(t, "set_city", mine, (), ["user_id"]) for t in (
-    ...     "Shall I set your city to Oslo?", "Shall I set the city of usr_bob to Oslo?")]
-    [[], ['user_id']]
-    >>> db = {"orders": {"#W1": {"items": [{"item_id": "I1", "name": "Kettle", "options": {
-    ...     "finish": "matte"}}, {"item_id": "I2", "name": "Kettle", "options": {
-    ...     "finish": "glossy"}}]}}}
-    >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
-    ...     "options"]}
-    >>> ret = {"order_id": "#W1", "item_ids": ["I1"]}
-    >>> [unproposed(t, "return_items", ret, (), (), db, {"item_ids": item}) for t in (
-    ...     "Shall I return the Kettle (matte) of #W1?", "Shall I return the Kettle of #W1?")]
-    [[], ['item_ids']]
-    """
-    proposal = normalize_text(text).replace("\u2019", "'")
-    named = any(_offered(proposal, action) for action in _actions(tool, verbs))
-    dbs = [d for d in (db, initial) if d]
-
-    def said(name: str, value: Any) -> bool:
-        if says(proposal, value) and not _with_other(text, value):
-            return True
-        naming = (named_by or {}).get(name)
-        return naming is not None and any(
-            not _OR_OTHER.search(sentence)
-            for sentence in naming_sentences(text, value, naming, dbs, args)
-        )
-
-    return ([] if named else [""]) + [
-        name
-        for name, value in args.items()
-        if (name not in implied or names_other(proposal, value, db))
-        and not all(said(name, v) for v in argument_values(value))
-    ]
-
-
-# An "or" that offers another value ("ordered by mistake, or no longer needed", "card_1 or
-# paypal_2"), not one that asks for the answer ("yes or no", "or not", "or would you rather ...?"),
-# nor the capitals of a state's code ("Salem, OR 97301").
-_OR_OTHER = re.compile(
-    r"\b[Oo]r\b(?![\s,]+(?i:not|no|yes|would|do|does|did|should|shall|can|could|will|is|are|am"
-    r"|was|were|if|anything|something|nothing|else|you|i|we|may|might|must|have|has|had|need"
-    r"|want|so|more|less)\b)[\s,]+\w"
-)
-
-
-def _with_other(text: str, value: Any) -> bool:
-    """Whether a sentence of an agent's turn ``text`` that says ``value`` offers another value
-    beside it ("cancel it with reason ordered by mistake, or with reason no longer needed?"): a
-    yes to it agrees to either, so to neither's write.
-
-    >>> [_with_other(t, "ordered by mistake") for t in (
-    ...     "Cancel #W1 (ordered by mistake), or cancel it as no longer needed?",
-    ...     "Cancel #W1 (no longer needed or ordered by mistake)?",
-    ...     "Cancel #W1 (ordered by mistake)? Yes or no?",
-    ...     "Cancel #W1 (ordered by mistake), or would you rather keep it?")]
-    [True, True, False, False]
-    >>> _with_other("Ship #W1 to 1 Elm Road, Salem, OR 97301, USA (yes/no)?", "97301")
-    False
-    """
-    return any(
-        _OR_OTHER.search(sentence) and says(normalize_text(sentence), value)
-        for sentence in sentences(text.replace("\u2019", "'"))
-    )
-
-
-# Before a verb's past form, what tells a deed done rather than one asked leave for ("it was
-# shipped to ...", "I've changed it"): "you'd like it shipped to ...?" proposes, "it has been
-# shipped" tells.
-_DONE = re.compile(r"(?:\b(?:has|have|had|was|were|been|already)|'ve)\s+$")
-
-
-def _offered(proposal: str, action: str) -> bool:
-    """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
-    "changes", but a past form not as a deed done, "was shipped") once neither negated nor
-    looked up, in its clause.
-
-    >>> [_offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
-    ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
-    [True, True, False, False, False]
-    """
-    action = normalize_text(action)
-    for form in verb_forms(action):
-        for found in _as_word(form).finditer(proposal):
-            clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
-            sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
-            if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
-                continue
-            negated = _NEGATED.search(clause)
-            if negated and negation_reaches(clause[negated.end("word") :]):
-                continue
-            if not _LOOKED_UP.search(sentence):
-                return True
-    return False

@@ -1,0 +1,160 @@
+"""What an agent's turn leaves out of a proposal of a write (:func:`unproposed`), as
+:func:`~eigendsl.support.proposals.confirmed` reads one: what the write does, said neither
+negated nor as a look-up (:func:`offered`), and each argument's value, said alone rather than
+beside another ("card_1 or paypal_2") or, for an id a tool's parameter is ``named_by``, in words
+(:func:`~eigendsl.support.naming.naming_sentences`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from eigendsl.support.identity import argument_values, names_other
+from eigendsl.support.left_alone import negation_reaches
+from eigendsl.support.naming import naming_sentences
+from eigendsl.support.numerals import normalize_text
+from eigendsl.support.saying import _as_word, says, sentences, verb_forms
+
+# Before a verb of the write, in its clause: a negation ("I won't cancel", "I will not be able
+# to cancel") or a look-up of whether it can be done ("check whether I can cancel"); not a
+# negation of another verb whose "to" says what for ("we never charge to return it").
+_NEGATED = re.compile(
+    r"(?P<word>\bnot|\bnever|\bcannot|n't|\bunable to|\bno way)(?:\W+\w+){0,3}\W*$"
+)
+
+
+_LOOKED_UP = re.compile(
+    r"\b(?:check|see|find out|look|looking|verify|ask|determine)\s+(?:into\s+)?(?:whether|if)\b"
+)
+
+
+def write_actions(tool: str, verbs: Any) -> list[str]:
+    """The words that name what a write does: the tool's name, its first word, ``verbs``."""
+    return [action for action in (tool, tool.split("_")[0], *verbs) if action]
+
+
+def unproposed(
+    text: str,
+    tool: str,
+    args: dict[str, Any],
+    verbs: Any = (),
+    implied: Collection[str] = (),
+    db: Any = None,
+    named_by: Mapping[str, Any] | None = None,
+    initial: Any = None,
+) -> list[str]:
+    """What an agent's turn ``text`` leaves out of a proposal of the write ``tool`` with
+    ``args``, as :func:`confirmed` reads one: ``""`` first when it does not say what the write
+    does (the tool's name, its first word, one of ``verbs``) but negated or as a look-up, or
+    not at all; then the name of each argument whose value it does not say (one item of a list
+    left out leaves out the list) or offers beside another (:func:`_with_other`: "ordered by
+    mistake, or no longer needed?"), those named in ``implied`` (:func:`identified`) excepted
+    where the turn names no other record of their kind (:func:`_names_other`: "account
+    usr_odilebrandt" for the user's own "usr_nadiahaddad"). An id that ``named_by`` (the tool's
+    parameters' namings, ``named_by`` in domain.yaml) says how to name in words is said by its
+    id or by its record's naming values, all in one mention of one sentence that fits no other
+    record (:func:`~eigendsl.support.naming.naming_sentences`, in ``db`` or ``initial``), and
+    no other value offered beside them. Empty when the turn names the write with its values.
+
+    >>> args = {"order_id": "#W1", "reason": "ordered by mistake"}
+    >>> unproposed("Shall I cancel order #W1 (ordered by mistake)?", "cancel_order", args)
+    []
+    >>> unproposed("Shall I cancel order #W1?", "cancel_order", args)
+    ['reason']
+    >>> unproposed('order #W1 stays a"reason": "ordered by mistake (yes/no).', "cancel_order", args)
+    ['']
+    >>> mine = {"user_id": "usr_ann", "city": "Oslo"}
+    >>> [unproposed(t, "set_city", mine, (), ["user_id"]) for t in (
+    ...     "Shall I set your city to Oslo?", "Shall I set the city of usr_bob to Oslo?")]
+    [[], ['user_id']]
+    >>> db = {"orders": {"#W1": {"items": [{"item_id": "I1", "name": "Kettle", "options": {
+    ...     "finish": "matte"}}, {"item_id": "I2", "name": "Kettle", "options": {
+    ...     "finish": "glossy"}}]}}}
+    >>> item = {"table": "orders", "within": "items", "key": "item_id", "fields": ["name",
+    ...     "options"]}
+    >>> ret = {"order_id": "#W1", "item_ids": ["I1"]}
+    >>> [unproposed(t, "return_items", ret, (), (), db, {"item_ids": item}) for t in (
+    ...     "Shall I return the Kettle (matte) of #W1?", "Shall I return the Kettle of #W1?")]
+    [[], ['item_ids']]
+    """
+    proposal = normalize_text(text).replace("\u2019", "'")
+    verbs_of_write = [normalize_text(a) for a in write_actions(tool, verbs)]
+    named = any(offered(proposal, action) for action in verbs_of_write)
+    dbs = [d for d in (db, initial) if d]
+
+    def said(name: str, value: Any) -> bool:
+        if says(proposal, value) and not _with_other(text, value):
+            return True
+        naming = (named_by or {}).get(name)
+        return naming is not None and any(
+            not _OR_OTHER.search(sentence)
+            for sentence in naming_sentences(text, value, naming, dbs, args, verbs_of_write)
+        )
+
+    return ([] if named else [""]) + [
+        name
+        for name, value in args.items()
+        if (name not in implied or names_other(proposal, value, db))
+        and not all(said(name, v) for v in argument_values(value))
+    ]
+
+
+# An "or" that offers another value ("ordered by mistake, or no longer needed", "card_1 or
+# paypal_2"), not one that asks for the answer ("yes or no", "or not", "or would you rather ...?"),
+# nor the capitals of a state's code ("Salem, OR 97301").
+_OR_OTHER = re.compile(
+    r"\b[Oo]r\b(?![\s,]+(?i:not|no|yes|would|do|does|did|should|shall|can|could|will|is|are|am"
+    r"|was|were|if|anything|something|nothing|else|you|i|we|may|might|must|have|has|had|need"
+    r"|want|so|more|less)\b)[\s,]+\w"
+)
+
+
+def _with_other(text: str, value: Any) -> bool:
+    """Whether a sentence of an agent's turn ``text`` that says ``value`` offers another value
+    beside it ("cancel it with reason ordered by mistake, or with reason no longer needed?"): a
+    yes to it agrees to either, so to neither's write.
+
+    >>> [_with_other(t, "ordered by mistake") for t in (
+    ...     "Cancel #W1 (ordered by mistake), or cancel it as no longer needed?",
+    ...     "Cancel #W1 (no longer needed or ordered by mistake)?",
+    ...     "Cancel #W1 (ordered by mistake)? Yes or no?",
+    ...     "Cancel #W1 (ordered by mistake), or would you rather keep it?")]
+    [True, True, False, False]
+    >>> _with_other("Ship #W1 to 1 Elm Road, Salem, OR 97301, USA (yes/no)?", "97301")
+    False
+    """
+    return any(
+        _OR_OTHER.search(sentence) and says(normalize_text(sentence), value)
+        for sentence in sentences(text.replace("\u2019", "'"))
+    )
+
+
+# Before a verb's past form, what tells a deed done rather than one asked leave for ("it was
+# shipped to ...", "I've changed it"): "you'd like it shipped to ...?" proposes, "it has been
+# shipped" tells.
+_DONE = re.compile(r"(?:\b(?:has|have|had|was|were|been|already)|'ve)\s+$")
+
+
+def offered(proposal: str, action: str) -> bool:
+    """Whether ``proposal`` says ``action`` (or a form of it, :func:`verb_forms`: "shipped",
+    "changes", but a past form not as a deed done, "was shipped") once neither negated nor
+    looked up, in its clause.
+
+    >>> [offered(t, "ship") for t in ("you'd like it shipped to 1 elm st?", "i'll ship it.",
+    ...     "it was shipped to 1 elm st.", "i won't ship it.", "the shipping fee")]
+    [True, True, False, False, False]
+    """
+    action = normalize_text(action)
+    for form in verb_forms(action):
+        for found in _as_word(form).finditer(proposal):
+            clause = re.split(r"[.!?;:,(]", proposal[: found.start()])[-1]
+            sentence = re.split(r"[.!?;]", proposal[: found.start()])[-1]
+            if form.endswith(("ed", "id")) and form != action and _DONE.search(clause):
+                continue
+            negated = _NEGATED.search(clause)
+            if negated and negation_reaches(clause[negated.end("word") :]):
+                continue
+            if not _LOOKED_UP.search(sentence):
+                return True
+    return False
