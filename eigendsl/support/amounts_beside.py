@@ -57,9 +57,11 @@ def beside(text: Any, value: Any, named: Any) -> bool:
     [True, False]
 
     The end of a range ("from 365.4 to 347.5") stands in the stretch of its start too, so the
-    words before the range name it ("your order total went from 365.4 to 347.5"):
+    words before the range name it ("your order total went from 365.4 to 347.5"), and its start
+    is named by "from" alone:
 
-    >>> totals = [{"value": 347.5, "names": ["total went from"]}, {"value": 365.4, "names": ["from"]}]
+    >>> new = {"value": 347.5, "names": ["total went from"]}
+    >>> totals = [new, {"value": 365.4, "names": ["from"]}]
     >>> [beside("Your total went from $365.40 to $347.50.", v, totals) for v in (347.5, 365.4)]
     [True, True]
     >>> [beside("Your total went from $347.50 to $365.40.", v, totals) for v in (347.5, 365.4)]
